@@ -1,0 +1,32 @@
+"""difflab: one function-graph IR, four ways to differentiate it, experiments and a gradient oracle.
+
+    import difflab as dl, difflab.numpy as dnp
+    dl.grad(f, method="reverse")      # or "symbolic", "numeric", "forward"
+    print(dl.trace(f, x))             # the tape
+
+Importing difflab loads NumPy only; SymPy, matplotlib and Hypothesis load when first needed.
+"""
+from .api import grad, hessian, jacobian, jvp, prepare, value_and_grad, vjp
+from .differentiators import METHODS, Differentiator, get_method
+from .errors import DomainWarning, NotDifferentiableError, UnsupportedOperationError
+from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
+from .ops import REGISTRY
+from .trace import trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "trace",
+    "evaluate", "to_dot", "Graph", "Eqn", "Var", "Const", "REGISTRY", "METHODS", "get_method",
+    "Differentiator", "Symbolic", "Numeric", "Forward", "Reverse", "UnsupportedOperationError",
+    "DomainWarning", "NotDifferentiableError", "__version__",
+]
+
+
+def __getattr__(name):
+    # the differentiator classes load with their modules (Symbolic must not import SymPy early)
+    if name in ("Symbolic", "Numeric", "Forward", "Reverse"):
+        from . import differentiators
+
+        return getattr(differentiators, name)
+    raise AttributeError(f"module 'difflab' has no attribute {name!r}")

@@ -1,0 +1,445 @@
+"""The public operators: grad, value_and_grad, jacobian, hessian, jvp, vjp, prepare, compare.
+
+Each one flattens its pytree arguments once, traces the function (cached per input signature
+unless value-dependent control flow specialised the graph), hands the graph to a differentiator
+and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", "forward",
+"reverse") or a configured differentiator object such as `Numeric(scheme="richardson")`.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import tree
+from .differentiators import METHODS, get_method
+from .graph import Const, EvalCounter, Graph, Traced
+from .trace import Tracer, outputs_of, trace_flat
+
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "PreparedFunction"]
+
+
+# -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
+
+def _check_argnums(argnums, nargs):
+    many = isinstance(argnums, (tuple, list))
+    nums = tuple(argnums) if many else (argnums,)
+    for a in nums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"argnums {a} is out of range for a function called with {nargs} arguments")
+    return tuple(int(a) % nargs for a in nums), many
+
+
+def _leaf_kind(x, name):
+    """'input' for float values (traced), 'static' for everything else (baked into the graph)."""
+    if isinstance(x, Traced):
+        return "input"
+    if isinstance(x, (bool, np.bool_)):
+        return "static"
+    if isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        return "input"
+    return "static"
+
+
+def _signature_key(x):
+    if isinstance(x, Traced):
+        return ("traced", x.shape, str(x.dtype))
+    if isinstance(x, np.ndarray):
+        return ("array", x.shape, str(x.dtype)) if x.dtype.kind == "f" else ("static", x.shape, x.tobytes())
+    if isinstance(x, (float, np.floating)):
+        return ("float",)
+    try:
+        hash(x)
+        return ("static", x)
+    except TypeError:
+        return ("static-id", id(x))
+
+
+@dataclass
+class Staged:
+    """A traced function at one input signature, with what it needs to rebuild structures."""
+
+    graph: Graph
+    arg_trees: list  # TreeDef per argument
+    input_pos: list  # (arg index, leaf index) of each graph input
+    wrt: tuple       # indices into graph.inputs of the differentiated leaves
+    wrt_float: list  # was each differentiated leaf a Python float (then return floats)
+    out_tree: tree.TreeDef
+    argnums: tuple
+    many: bool
+    cacheable: bool = True
+    prepared: dict = field(default_factory=dict)
+
+    def inputs(self, args) -> list:
+        leaves = [tree.flatten(a)[0] for a in args]
+        return [_as_float(leaves[i][j]) for i, j in self.input_pos]
+
+    def outputs(self, outs):
+        return self.out_tree.unflatten([_result(o) for o in outs])
+
+    def wrt_shapes(self):
+        return [self.graph.inputs[i].shape for i in self.wrt]
+
+    def unflatten_wrt(self, parts):
+        """Per-wrt-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
+        parts = list(parts)
+        grads, k = [], 0
+        for a in self.argnums:
+            n = self.arg_trees[a].num_leaves
+            grads.append(self.arg_trees[a].unflatten(parts[k:k + n]))
+            k += n
+        return tuple(grads) if self.many else grads[0]
+
+    def split_flat(self, vec, lead=()):
+        out, start = [], 0
+        for s, was_float in zip(self.wrt_shapes(), self.wrt_float):
+            size = int(np.prod(s))
+            part = np.asarray(vec)[(slice(None),) * len(lead) + (slice(start, start + size),)]
+            part = part.reshape(tuple(lead) + tuple(s))
+            out.append(float(part) if was_float and not lead and not isinstance(vec, Traced) else part)
+            start += size
+        return out
+
+
+def _as_float(x):
+    if isinstance(x, Traced):
+        return x
+    if isinstance(x, (float, np.floating)):
+        return float(x)
+    return np.asarray(x, dtype=np.float64)
+
+
+def _result(x):
+    if isinstance(x, Traced):
+        return x
+    a = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind != "b" else np.asarray(x)
+    return float(a) if a.ndim == 0 and a.dtype.kind == "f" else a
+
+
+def stage(f, args, argnums=0) -> Staged:
+    """Trace `f(*args)` with every float leaf as an input; `argnums` picks what is differentiated."""
+    nums, many = _check_argnums(argnums, len(args))
+    flat_args = [tree.flatten(a) for a in args]
+    input_pos, wrt, wrt_float = [], [], []
+    for i, (leaves, _) in enumerate(flat_args):
+        for j, x in enumerate(leaves):
+            kind = _leaf_kind(x, i)
+            if i in nums and kind != "input":
+                dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
+                raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
+                                "differentiated (use 2.0 rather than 2, or x.astype(float))")
+            if kind == "input":
+                input_pos.append((i, j))
+    # the differentiated leaves come in argnums order
+    for a in nums:
+        for k, (i, j) in enumerate(input_pos):
+            if i == a:
+                wrt.append(k)
+                wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
+    out_holder = {}
+
+    def flat_f(*xs):
+        leaves = [list(lv) for lv, _ in flat_args]
+        for (i, j), x in zip(input_pos, xs):
+            leaves[i][j] = x
+        rebuilt = [td.unflatten(lv) for lv, (_, td) in zip(leaves, flat_args)]
+        out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
+        return out_leaves
+
+    call_leaves = [_as_float(flat_args[i][0][j]) for i, j in input_pos]
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
+    for o in out_leaves:
+        if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
+            raise TypeError(f"the function returned a {type(o).__name__}; difflab differentiates functions "
+                            "returning numbers, arrays, or pytrees of them")
+    graph = outputs_of(t, tracers, out_leaves)
+    return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
+                  nums, many, cacheable=not graph.specialised and not graph.closes_over_tracers)
+
+
+class _Transform:
+    """A transformed function with its cache of staged graphs and prepared differentiators."""
+
+    def __init__(self, f, argnums, method):
+        self.f, self.argnums, self.method = f, argnums, get_method(method)
+        self.cache: dict = {}
+        functools.update_wrapper(self, f)
+
+    def staged(self, args):
+        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in map(tree.flatten, args))
+        st = self.cache.get(key)
+        if st is None:
+            st = stage(self.f, args, self.argnums)
+            if st.cacheable:
+                self.cache[key] = st
+        if self.method not in st.prepared:
+            st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
+        return st, st.prepared[self.method]
+
+    def __repr__(self):
+        return f"<{type(self).__name__} of {getattr(self.f, '__name__', self.f)!r} with {self.method!r}>"
+
+
+def _scalar_check(st: Staged, what: str):
+    shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
+    if len(shapes) != 1 or int(np.prod(shapes[0])) != 1:
+        shown = shapes[0] if len(shapes) == 1 else shapes
+        raise TypeError(f"{what} needs a function with a scalar output, but it returned shape {shown}; "
+                        "use difflab.jacobian for the full derivative or difflab.vjp for a "
+                        "vector-Jacobian product")
+
+
+class _ValueAndGrad(_Transform):
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        _scalar_check(st, "grad")
+        outs, g = prep.grad(st.inputs(args))
+        return st.outputs(outs), st.unflatten_wrt(st.split_flat(g))
+
+
+class _Grad(_ValueAndGrad):
+    def __call__(self, *args):
+        return super().__call__(*args)[1]
+
+
+def value_and_grad(f, argnums=0, method="reverse"):
+    """Return a function computing `(f(*args), ∇f)`; f must return a scalar.
+
+    The gradient has the structure of `args[argnums]` (a tuple of them for a tuple of argnums).
+
+    >>> import difflab as dl
+    >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
+    (6.0, 3.0)
+    """
+    return _ValueAndGrad(f, argnums, method)
+
+
+def grad(f, argnums=0, method="reverse"):
+    """Return a function computing the gradient of scalar-valued `f` with respect to `args[argnums]`.
+
+    Shape contract: the gradient has the structure and shapes of the differentiated argument(s).
+
+    >>> import difflab as dl
+    >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
+    108.0
+    """
+    return _Grad(f, argnums, method)
+
+
+class _Jacobian(_Transform):
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        outs, jac = prep.jacobian(st.inputs(args))
+        return _jacobian_tree(st, outs, jac)
+
+
+def _jacobian_tree(st: Staged, outs, jac):
+    rows, start = [], 0
+    jac = np.asarray(jac) if not isinstance(jac, Traced) else jac
+    for o in outs:
+        shape = np.shape(o)
+        size = int(np.prod(shape))
+        block = jac[start:start + size]
+        rows.append(st.unflatten_wrt([b if not isinstance(b, np.float64) else b
+                                      for b in st.split_flat(block, lead=(size,))]))
+        start += size
+    per_out = []
+    for o, r in zip(outs, rows):
+        shape = np.shape(o)
+        per_out.append(_tree_map_arrays(lambda b, s=shape: b.reshape(s + b.shape[1:]), r))
+    return st.out_tree.unflatten(per_out)
+
+
+def _tree_map_arrays(fn, t):
+    leaves, td = tree.flatten(t)
+    return td.unflatten([fn(np.asarray(x)) for x in leaves])
+
+
+def jacobian(f, argnums=0, method="reverse"):
+    """Return a function computing the Jacobian of `f`; shape `out.shape + in.shape`.
+
+    For pytrees, the result has the output's structure with the input's structure at each leaf.
+
+    >>> import difflab as dl, numpy as np
+    >>> dl.jacobian(lambda x: x * x, method="forward")(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return _Jacobian(f, argnums, method)
+
+
+def hessian(f, argnums=0, method="reverse"):
+    """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+
+    `method` may be a pair (outer, inner): the Jacobian (by outer) of the gradient (by inner).
+    A single method uses its natural Hessian: forward-over-reverse for "reverse",
+    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric".
+
+    >>> import difflab as dl
+    >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
+    12.0
+    """
+    if isinstance(method, (tuple, list)):
+        if len(method) != 2:
+            raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
+        outer, inner = (get_method(m) for m in method)
+        if inner.name == "symbolic" and outer.name in ("forward", "reverse"):
+            raise ValueError("symbolic cannot be the inner method under forward or reverse: its "
+                             "lambdified derivative is NumPy code, not traceable; use "
+                             "method='symbolic' (its native Hessian) or ('numeric', 'symbolic')")
+        return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+    m = get_method(method)
+    if m.hessian_pair is not None:
+        return hessian(f, argnums, m.hessian_pair)
+    return _Hessian(f, argnums, m)
+
+
+class _Hessian(_Transform):
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        _scalar_check(st, "hessian")
+        outs, h = prep.hessian(st.inputs(args))
+        per_row = st.split_flat(h, lead=(prep.n,))
+        # rows split by input leaf, then columns: nested structure arg -> arg
+        blocks, start = [], 0
+        for s in st.wrt_shapes():
+            size = int(np.prod(s))
+            rows = [np.asarray(p)[start:start + size].reshape(tuple(s) + np.shape(p)[1:]) for p in per_row]
+            blocks.append(st.unflatten_wrt(rows))
+            start += size
+        return st.unflatten_wrt(blocks)
+
+
+def jvp(f, primals, tangents, method="forward"):
+    """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
+
+    `primals` and `tangents` are tuples of the same structure; every primal is differentiated.
+
+    >>> import difflab as dl
+    >>> dl.jvp(lambda x: x * x, (3.0,), (1.0,))
+    (9.0, 6.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    t = _Transform(f, tuple(range(len(primals))), method)
+    st, prep = t.staged(primals)
+    v = _flat_like(st, tangents, "tangents")
+    outs, jv = prep.jvp(st.inputs(primals), v)
+    return st.outputs(outs), st.outputs(_split_out(outs, jv))
+
+
+def vjp(f, *primals, method="reverse"):
+    """Evaluate `f(*primals)` and return `(out, pullback)`; `pullback(u)` gives `uᵀ J` per primal.
+
+    `u` has the structure of f's output; the result is a tuple with one entry per primal.
+
+    >>> import difflab as dl
+    >>> y, pullback = dl.vjp(lambda x: x * x, 3.0)
+    >>> pullback(1.0)
+    (6.0,)
+    """
+    t = _Transform(f, tuple(range(len(primals))), method)
+    st, prep = t.staged(primals)
+    outs, pb = prep.vjp(st.inputs(primals))
+
+    def pullback(u):
+        leaves, td = tree.flatten(u)
+        if td != st.out_tree:
+            raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
+        for leaf, o in zip(leaves, outs):
+            if np.shape(leaf) != np.shape(o):
+                raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        g = pb(np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]))
+        return st.unflatten_wrt(st.split_flat(g))
+
+    return st.outputs(outs), pullback
+
+
+def _flat_like(st: Staged, tangents, what):
+    leaves = []
+    for a, tg in zip(st.argnums, tangents):
+        lv, td = tree.flatten(tg)
+        if td != st.arg_trees[a]:
+            raise ValueError(f"{what}[{a}] has structure {td} but the primal has {st.arg_trees[a]}")
+        leaves += lv
+    for x, s in zip(leaves, st.wrt_shapes()):
+        if np.shape(x) != tuple(s):
+            raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
+    return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
+
+
+def _split_out(outs, vec):
+    parts, start = [], 0
+    for o in outs:
+        size = int(np.prod(np.shape(o)))
+        parts.append(np.asarray(vec)[start:start + size].reshape(np.shape(o)))
+        start += size
+    return parts
+
+
+# -- prepare: trace and compile once, reuse for same-shaped inputs ------------------------------
+
+class PreparedFunction:
+    """`f` traced and prepared by one method for one input signature (see `prepare`).
+
+    Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
+    apart from per-call cost) and `method`.
+    """
+
+    def __init__(self, f, args, argnums, method):
+        t0 = time.perf_counter()
+        self._t = _Transform(f, argnums, method)
+        self._key = self._signature(args)
+        self.staged, self.prepared = self._t.staged(args)
+        self.prepare_seconds = time.perf_counter() - t0
+        self.graph, self.method = self.staged.graph, self._t.method
+        if not self.staged.cacheable:
+            raise ValueError("this function's graph is specialised to its input values (value-dependent "
+                             "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
+
+    @staticmethod
+    def _signature(args):
+        return [(td, [np.shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]
+
+    def _check(self, args):
+        got = self._signature(args)
+        if got != self._key:
+            raise ValueError(f"prepared for arguments shaped {self._key}, called with {got}; "
+                             "prepare again for new shapes")
+        return self.staged.inputs(args)
+
+    def __call__(self, *args):
+        """f itself, from the compiled tape."""
+        return self.staged.outputs(self.prepared.value(self._check(args)))
+
+    def value_and_grad(self, *args):
+        _scalar_check(self.staged, "grad")
+        outs, g = self.prepared.grad(self._check(args))
+        return self.staged.outputs(outs), self.staged.unflatten_wrt(self.staged.split_flat(g))
+
+    def grad(self, *args):
+        return self.value_and_grad(*args)[1]
+
+    def jacobian(self, *args):
+        outs, jac = self.prepared.jacobian(self._check(args))
+        return _jacobian_tree(self.staged, outs, jac)
+
+    def __repr__(self):
+        return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
+                f"{len(self.graph.eqns)} equations, prepared in {self.prepare_seconds * 1e3:.1f} ms>")
+
+
+def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
+    """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
+
+    >>> import difflab as dl, numpy as np
+    >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")
+    >>> p.grad(np.array([1.0, 2.0, 3.0]))
+    array([2., 4., 6.])
+    """
+    return PreparedFunction(f, example_args, argnums, method)

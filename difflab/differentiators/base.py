@@ -1,0 +1,163 @@
+"""The shared base: every product (JVP, VJP, Jacobian, gradient) derived once from a native one.
+
+A differentiator is a small settings object (`Reverse()`, `Numeric(scheme="central")`, ...). Its
+`prepare(graph, wrt)` returns a `Prepared`: the graph made ready for one input signature, seen as
+a function of the flat vector x (the `wrt` inputs raveled and concatenated) to the flat vector y
+(all outputs raveled and concatenated). A subclass implements ONE native product:
+
+    _jvp(args, V)   V: (k, n) tangents        -> (outs, (k, m))     forward, numeric
+    _vjp(args)      -> (outs, pullback: (m,) -> (n,))               reverse
+    _jacobian(args) -> (outs, (m, n))                               symbolic
+
+and inherits the rest. `args` are all graph inputs (the ones not in `wrt` are held fixed).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import numpy as dnp
+from ..graph import Graph, Traced, Var, compile, evaluate
+
+__all__ = ["Differentiator", "Prepared", "flat", "split"]
+
+
+def flat(values) -> object:
+    """Ravel and concatenate arrays (or traced values) into one vector."""
+    parts = [dnp.reshape(v, (-1,)) for v in values]
+    return parts[0] if len(parts) == 1 else dnp.concatenate(parts)
+
+
+def split(vec, shapes, batch=()) -> list:
+    """Inverse of `flat`: cut a vector (with optional leading batch axes) into arrays of `shapes`."""
+    out, start = [], 0
+    lead = (slice(None),) * len(batch)
+    for s in shapes:
+        size = int(np.prod(s))
+        part = vec[lead + (slice(start, start + size),)] if (start, size) != (0, vec.shape[-1]) else vec
+        out.append(dnp.reshape(part, tuple(batch) + tuple(s)))
+        start += size
+    return out
+
+
+def _traced(args) -> bool:
+    return any(isinstance(a, Traced) for a in args)
+
+
+class Differentiator:
+    """Base of the four methods. Subclasses set `name`, `native` and a `Prepared` subclass."""
+
+    name = "base"
+    native = ""
+    #: (outer, inner) methods composed by `hessian`, or None when `Prepared.hessian` is native
+    hessian_pair: tuple | None = None
+    Prepared: type
+
+    def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
+        t0 = time.perf_counter()
+        prepared = self.Prepared(self, graph, tuple(wrt))
+        prepared.prepare_seconds = time.perf_counter() - t0
+        return prepared
+
+    def settings(self) -> dict:
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.settings().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.settings() == other.settings()
+
+    def __hash__(self):
+        return hash((type(self).__name__, repr(self)))
+
+
+class Prepared:
+    """One graph made ready by one method; see the module docstring for the shape contract."""
+
+    prepare_seconds = 0.0
+
+    def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
+        self.method, self.graph, self.wrt = method, graph, wrt
+        self.in_shapes = [graph.inputs[i].shape for i in wrt]
+        self.n = int(sum(np.prod(s) for s in self.in_shapes))
+        self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
+        self.m = int(sum(np.prod(s) for s in self.out_shapes))
+        self.evals = 0  # evaluations of the function itself (the numeric method's cost unit)
+        self._compiled = None
+
+    # -- evaluation of f ------------------------------------------------------------------------
+
+    def value(self, args) -> tuple:
+        """f at `args`: compiled NumPy code for arrays, the interpreter for traced values."""
+        self.evals += 1
+        if _traced(args):
+            return evaluate(self.graph, *args)
+        if self._compiled is None:
+            self._compiled = compile(self.graph)
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                return self._compiled(*args)
+            except FloatingPointError:
+                pass
+        return evaluate(self.graph, *args)  # finds the equation and warns with its name
+
+    def with_x(self, args, x_parts) -> list:
+        args = list(args)
+        for i, part in zip(self.wrt, x_parts):
+            args[i] = part
+        return args
+
+    # -- derived products ---------------------------------------------------------------------
+
+    def jvp(self, args, v):
+        """(outs, J v) for one tangent vector v of shape (n,)."""
+        if self.method.native == "jvp":
+            outs, jv = self._jvp(args, dnp.reshape(v, (1, self.n)))
+            return outs, dnp.reshape(jv, (self.m,))
+        outs, jac = self.jacobian(args)
+        return outs, dnp.matmul(jac, v)
+
+    def vjp(self, args):
+        """(outs, pullback) where pullback(u) = uᵀ J for u of shape (m,)."""
+        if self.method.native == "vjp":
+            return self._vjp(args)
+        outs, jac = self.jacobian(args)
+        return outs, lambda u: dnp.matmul(u, jac)
+
+    def jacobian(self, args):
+        """(outs, J) with J of shape (m, n)."""
+        if self.method.native == "jacobian":
+            return self._jacobian(args)
+        if self.method.native == "jvp":
+            outs, cols = self._jvp_columns(args)
+            return outs, dnp.transpose(cols)
+        outs, pullback = self._vjp(args)
+        eye = np.eye(self.m)
+        rows = [pullback(eye[i]) for i in range(self.m)]
+        return outs, dnp.stack(rows) if rows else np.zeros((0, self.n))
+
+    def _jvp_columns(self, args):
+        """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode)."""
+        chunk = getattr(self.method, "chunk", None) or self.n
+        outs, blocks = None, []
+        for lo in range(0, self.n, chunk):
+            k = min(chunk, self.n - lo)
+            V = np.zeros((k, self.n))
+            V[np.arange(k), lo + np.arange(k)] = 1.0
+            outs, jv = self._jvp(args, V)
+            blocks.append(jv)
+        if not blocks:
+            return self.value(args), np.zeros((0, self.m))
+        return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
+
+    def grad(self, args):
+        """(outs, ∇f) for a scalar-output function; ∇f has shape (n,)."""
+        if self.method.native == "vjp":
+            outs, pullback = self._vjp(args)
+            return outs, pullback(np.ones(1))
+        outs, jac = self.jacobian(args)
+        return outs, dnp.reshape(jac, (self.n,))
+

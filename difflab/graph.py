@@ -1,0 +1,299 @@
+"""The IR: a function as an ordered list of equations (the Wengert list, the tape).
+
+`Var` and `Const` are the atoms, `Eqn(out, op, args, params)` one primitive application, and
+`Graph(inputs, eqns, outputs)` a whole traced function. `evaluate` runs a graph with NumPy;
+`str(graph)` prints the tape and `to_dot` exports it for Graphviz.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .errors import DomainWarning
+
+__all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "to_dot", "EvalCounter"]
+
+
+class Traced:
+    """Base of values that record into a trace (`trace.Tracer`); `ops.Op.bind` dispatches on it."""
+
+    __slots__ = ()
+
+
+class Var:
+    """A value in the graph: an id, a shape and a dtype (immutable)."""
+
+    __slots__ = ("id", "shape", "dtype")
+
+    def __init__(self, id: int, shape: tuple, dtype: Any):
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "shape", tuple(shape))
+        object.__setattr__(self, "dtype", np.dtype(dtype))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Var is immutable")
+
+    def __repr__(self):
+        return f"v{self.id}"
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def aval(self):
+        return f"{_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+
+class Const(NamedTuple):
+    """A constant operand: a closed-over array or Python number (or an outer trace's value)."""
+
+    value: Any
+
+    def __repr__(self):
+        v = self.value
+        if isinstance(v, np.ndarray) and v.size > 4:
+            return f"const{_dtype_name(v.dtype)}[{','.join(map(str, v.shape))}]"
+        if isinstance(v, np.ndarray):
+            return np.array2string(v, precision=4, separator=",")
+        if isinstance(v, (float, np.floating)):
+            return f"{float(v):.6g}"
+        return repr(v)
+
+
+class Eqn(NamedTuple):
+    """`out = op(*args, **params)`; `op` is the registry entry (an `ops.Op`)."""
+
+    out: Var
+    op: Any
+    args: tuple
+    params: tuple = ()  # sorted (name, value) pairs: plain, ordered, hashable
+
+    @property
+    def kw(self) -> dict:
+        return dict(self.params)
+
+    def __str__(self):
+        args = ", ".join(map(repr, self.args))
+        params = "".join(f", {k}={v!r}" for k, v in self.params)
+        return f"{self.out!r} = {self.op.name}({args}{params}) : {self.out.aval}"
+
+
+class Graph(NamedTuple):
+    """A traced function: its input Vars, its equations in execution order and its outputs.
+
+    `specialised` is True when value-dependent control flow was taken during tracing: the graph
+    is then only valid at the traced input values and is never reused for others.
+    """
+
+    inputs: tuple
+    eqns: tuple
+    outputs: tuple
+    specialised: bool = False
+
+    def __str__(self):
+        head = "{ lambda " + " ".join(f"{v!r}:{v.aval}" for v in self.inputs) + " ."
+        body = [f"    {e}" for e in self.eqns]
+        tail = "  in (" + ", ".join(map(repr, self.outputs)) + ") }"
+        note = ["  # specialised to its input values (value-dependent control flow)"] if self.specialised else []
+        return "\n".join([head, *body, tail, *note])
+
+    def __repr__(self):
+        return f"<Graph: {len(self.inputs)} inputs, {len(self.eqns)} eqns, {len(self.outputs)} outputs>"
+
+    def _repr_pretty_(self, p, cycle):  # IPython shows the tape
+        p.text(str(self))
+
+    @property
+    def closes_over_tracers(self) -> bool:
+        """True when a constant is a value of an enclosing trace (nested differentiation)."""
+        return any(isinstance(a, Const) and isinstance(a.value, Traced) for e in self.eqns for a in e.args)
+
+
+class EvalCounter:
+    """Counts equations executed, for deterministic cost measurements (see `evaluate`)."""
+
+    eqns = 0
+
+    @classmethod
+    def reset(cls):
+        cls.eqns = 0
+
+
+def read(env: dict, atom):
+    return atom.value if isinstance(atom, Const) else env[atom]
+
+
+def evaluate(graph: Graph, *args, env: dict | None = None):
+    """Run `graph` on concrete inputs with NumPy; returns the tuple of output values.
+
+    Args may be arrays or (for nested differentiation) tracers of an enclosing trace; each
+    primitive is applied through its registry entry. If `env` is given it receives every value.
+
+    >>> import difflab as dl
+    >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
+    >>> evaluate(g, 2.0, 5.0)
+    (11.0,)
+    """
+    if len(args) != len(graph.inputs):
+        raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
+    env = {} if env is None else env
+    for var, x in zip(graph.inputs, args):
+        env[var] = x
+    with np.errstate(invalid="raise", divide="raise"):
+        for eqn in graph.eqns:
+            env[eqn.out] = guarded(eqn, eqn.op.bind, *[read(env, a) for a in eqn.args], **eqn.kw)
+    EvalCounter.eqns += len(graph.eqns)
+    return tuple(read(env, v) for v in graph.outputs)
+
+
+def guarded(eqn: Eqn, fn, *args, **kw):
+    """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`.
+
+    Callers run under `np.errstate(invalid="raise", divide="raise")`, so NumPy reports the first
+    bad value here, where the equation is known, instead of as an anonymous RuntimeWarning.
+    """
+    try:
+        return fn(*args, **kw)
+    except FloatingPointError as err:
+        with np.errstate(all="ignore"):
+            out = fn(*args, **kw)
+        warnings.warn(DomainWarning(f"{str(eqn).split(' :')[0]}: {err} (outside the domain of "
+                                    f"{eqn.op.name}); the result holds NaN or inf"), stacklevel=3)
+        return out
+
+
+def to_dot(graph: Graph, name: str = "difflab") -> str:
+    """Graphviz DOT text of the graph: inputs as boxes, equations as ellipses labelled by op.
+
+    >>> import difflab as dl
+    >>> print(to_dot(dl.trace(lambda x: x * x, 3.0)).splitlines()[0])
+    digraph difflab {
+    """
+    lines = [f"digraph {name} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    for v in graph.inputs:
+        lines.append(f'  v{v.id} [shape=box, label="v{v.id}\\n{v.aval}"];')
+    nconst = 0
+    for e in graph.eqns:
+        lines.append(f'  v{e.out.id} [label="v{e.out.id} = {e.op.name}\\n{e.out.aval}"];')
+        for a in e.args:
+            if isinstance(a, Const):
+                nconst += 1
+                label = repr(a).replace('"', "'")
+                lines.append(f'  c{nconst} [shape=plaintext, label="{label}"];')
+                lines.append(f"  c{nconst} -> v{e.out.id};")
+            else:
+                lines.append(f"  v{a.id} -> v{e.out.id};")
+    for i, v in enumerate(graph.outputs):
+        lines.append(f'  out{i} [shape=doublecircle, label="out{i}"];')
+        lines.append(f"  {'v' + str(v.id) if isinstance(v, Var) else 'c_out' + str(i)} -> out{i};")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def _dtype_name(dtype) -> str:
+    dtype = np.dtype(dtype)
+    return {"f": "f", "i": "i", "u": "u", "b": "bool", "c": "c"}.get(dtype.kind, dtype.kind) + (
+        "" if dtype.kind == "b" else str(8 * dtype.itemsize)
+    )
+
+
+def prune(graph: Graph) -> Graph:
+    """Drop equations whose results no output needs (dead-code elimination)."""
+    live = {v for v in graph.outputs if isinstance(v, Var)}
+    kept = []
+    for eqn in reversed(graph.eqns):
+        if eqn.out in live:
+            kept.append(eqn)
+            live.update(a for a in eqn.args if isinstance(a, Var))
+    return graph._replace(eqns=tuple(reversed(kept)))
+
+
+def compile(graph: Graph):
+    """Compile a graph into a plain Python function: one NumPy call a line, no interpretation.
+
+    The generated source binds each op's implementation and each constant as a global, deletes
+    every intermediate after its last use (so peak memory matches hand-written code) and counts
+    the equations it executes in `EvalCounter`. `fn.source` holds the code.
+
+    >>> import difflab as dl
+    >>> fn = compile(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
+    >>> fn(2.0, 5.0)
+    (11.0,)
+    """
+    graph = prune(graph)
+    names = {v: f"v{v.id}" for v in graph.inputs}
+    env: dict[str, Any] = {"_counter": EvalCounter}
+    consts: dict[int, str] = {}
+
+    def atom(a):
+        if isinstance(a, Var):
+            return names[a]
+        key = id(a.value)
+        if key not in consts:
+            consts[key] = f"c{len(consts)}"
+            env[consts[key]] = a.value
+        return consts[key]
+
+    last_use: dict[Var, int] = {}
+    for i, eqn in enumerate(graph.eqns):
+        for a in eqn.args:
+            if isinstance(a, Var):
+                last_use[a] = i
+    outputs = {v for v in graph.outputs if isinstance(v, Var)}
+    lines = [f"def compiled({', '.join(names[v] for v in graph.inputs)}):"]
+    for i, eqn in enumerate(graph.eqns):
+        fn = f"op_{eqn.op.name}"
+        env[fn] = eqn.op.impl
+        args = [atom(a) for a in eqn.args]
+        for k, value in eqn.params:
+            pname = f"p{len(env)}"
+            env[pname] = value
+            args.append(f"{k}={pname}")
+        names[eqn.out] = f"v{eqn.out.id}"
+        lines.append(f"    {names[eqn.out]} = {fn}({', '.join(args)})")
+        dead = sorted({names[a] for a in eqn.args if isinstance(a, Var) and last_use[a] == i and a not in outputs})
+        if dead:
+            lines.append(f"    del {', '.join(dead)}")
+    lines.append(f"    _counter.eqns += {len(graph.eqns)}")
+    outs = [atom(v) if isinstance(v, Const) else names[v] for v in graph.outputs]
+    lines.append(f"    return ({''.join(o + ', ' for o in outs)})")
+    source = "\n".join(lines)
+    exec(builtins_compile(source, "<difflab compiled graph>", "exec"), env)
+    fn = env["compiled"]
+    fn.source = source
+    fn.graph = graph
+    return fn
+
+
+builtins_compile = __builtins__["compile"] if isinstance(__builtins__, dict) else __builtins__.compile
+
+
+def split(graph: Graph, late_inputs, n_early: int) -> tuple[Graph, Graph]:
+    """Split a graph in two: what can run before `late_inputs` are known, and what needs them.
+
+    The first `n_early` outputs must not depend on `late_inputs`. Returns (early, late): `early`
+    takes the other inputs and returns those outputs followed by the residuals `late` needs;
+    `late` takes the residuals then `late_inputs` and returns the remaining outputs. Reverse mode
+    uses it to run the forward sweep once and the backward sweep once per cotangent.
+    """
+    late_inputs = tuple(late_inputs)
+    late_vars = set(late_inputs)
+    early_eqns, late_eqns = [], []
+    for e in graph.eqns:
+        if any(isinstance(a, Var) and a in late_vars for a in e.args):
+            late_eqns.append(e)
+            late_vars.add(e.out)
+        else:
+            early_eqns.append(e)
+    early_outs, late_outs = graph.outputs[:n_early], graph.outputs[n_early:]
+    assert not any(isinstance(o, Var) and o in late_vars for o in early_outs)
+    used = {a for e in late_eqns for a in e.args if isinstance(a, Var) and a not in late_vars}
+    used |= {o for o in late_outs if isinstance(o, Var) and o not in late_vars}
+    residuals = tuple(sorted(used, key=lambda v: v.id))
+    early_inputs = tuple(v for v in graph.inputs if v not in set(late_inputs))
+    early = Graph(early_inputs, tuple(early_eqns), tuple(early_outs) + residuals, graph.specialised)
+    late = Graph(residuals + late_inputs, tuple(late_eqns), tuple(late_outs), graph.specialised)
+    return early, late

@@ -1,0 +1,508 @@
+"""The op registry: one `Op` entry per primitive, the only place a primitive is described.
+
+An entry holds the NumPy implementation, the JVP and VJP rule per argument (`None`: zero
+derivative), the SymPy translation, the domain of each argument, the kinks and whether the op is
+complex-analytic. Tracing, evaluation, the four differentiators, printing, the registry-driven tests
+and the Hypothesis strategies all read `REGISTRY`; none of them names a specific op.
+
+How rules look: `vjp[i](ct, out, *args, **params)` returns the cotangent of argument i (before
+broadcasting is undone, which the reverse interpreter does in one place); `jvp[i](t, out, *args,
+**params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
+axes (chunked forward mode). Elementwise ops give one local partial derivative per argument and
+both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
+differentiated again.
+
+Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
+relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
+"""
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .graph import Traced
+
+__all__ = ["Op", "REGISTRY", "defop", "unbroadcast"]
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
+
+    `domain` has one entry per array argument: "real", "positive", "nonzero" or "bool".
+    `kink(*args)` (optional) returns each output element's distance to the nearest kink.
+    `sympy(*args, **params)` maps object arrays of SymPy expressions to one (None: the NumPy
+    implementation already works on object arrays).
+    """
+
+    name: str
+    impl: Callable
+    jvp: tuple
+    vjp: tuple
+    sympy: Callable | None = None
+    domain: tuple = ("real",)
+    kink: Callable | None = None
+    analytic: bool = True  # complex step is valid through it
+    elementwise: bool = False
+    differentiable: bool = True  # False: output is piecewise constant (comparisons, sign)
+    doc: str = ""
+    nargs: int | None = None  # None: variadic; jvp[0](i), vjp[0](i) then make argument i's rule
+
+    def bind(self, *args, **params):
+        """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
+        for a in args:
+            if isinstance(a, Traced):
+                # the innermost trace records; values of enclosing traces are its constants
+                trace = a._trace
+                for b in args:
+                    if isinstance(b, Traced) and b._trace.level > trace.level:
+                        trace = b._trace
+                return trace.record(self, args, params)
+        return self.impl(*args, **params)
+
+    def jvp_rule(self, i):
+        return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
+
+    def vjp_rule(self, i):
+        return self.vjp[i] if self.nargs is not None else self.vjp[0](i)
+
+    __call__ = bind
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+REGISTRY: dict[str, Op] = {}
+
+
+def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
+    """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument)."""
+    if partials is not None:
+        jvp = tuple(None if d is None else _scaled(d) for d in partials)
+        vjp = jvp
+        kw.setdefault("elementwise", True)
+    kw.setdefault("nargs", len(jvp))
+    op = Op(name, impl, tuple(jvp), tuple(vjp), **kw)
+    REGISTRY[name] = op
+    return op
+
+
+def _scaled(partial):
+    def rule(t, out, *args, **params):
+        return t * partial(out, *args, **params)
+
+    return rule
+
+
+# -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
+
+def _sp():
+    import sympy
+
+    return sympy
+
+
+def elementwise_sympy(scalar_fn):
+    """Lift a scalar SymPy translation to broadcasting object arrays."""
+
+    def translate(*args, **params):
+        ufunc = np.frompyfunc(lambda *xs: scalar_fn(*xs, **params), len(args), 1)
+        return np.asarray(ufunc(*args), dtype=object)
+
+    return translate
+
+
+def _sympy_fn(name):
+    return elementwise_sympy(lambda *xs: getattr(_sp(), name)(*xs))
+
+
+def _piecewise_max(a, b):
+    sp = _sp()  # ties split evenly, as in the convention table
+    return sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True))
+
+
+def _piecewise_min(a, b):
+    sp = _sp()
+    return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
+
+
+def _ones_like_partial(out, *args):
+    return 1.0
+
+
+# -- elementwise arithmetic -------------------------------------------------------------------
+
+add = defop("add", np.add, partials=(_ones_like_partial, _ones_like_partial),
+            sympy=elementwise_sympy(operator.add), domain=("real", "real"), doc="x + y")
+sub = defop("sub", np.subtract, partials=(_ones_like_partial, lambda out, a, b: -1.0),
+            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), doc="x - y")
+mul = defop("mul", np.multiply, partials=(lambda out, a, b: b, lambda out, a, b: a),
+            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), doc="x * y")
+div = defop("div", np.true_divide, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+            sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), doc="x / y")
+neg = defop("neg", np.negative, partials=(lambda out, a: -1.0,),
+            sympy=elementwise_sympy(operator.neg), doc="-x")
+pow = defop("pow", np.power,
+            partials=(lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * log(a)),
+            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), doc="x ** y")
+
+# -- elementwise transcendental ---------------------------------------------------------------
+
+exp = defop("exp", np.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), doc="e^x")
+log = defop("log", np.log, partials=(lambda out, x: 1.0 / x,), sympy=_sympy_fn("log"),
+            domain=("positive",), doc="natural logarithm")
+log1p = defop("log1p", np.log1p, partials=(lambda out, x: 1.0 / (1.0 + x),),
+              sympy=elementwise_sympy(lambda x: _sp().log(1 + x)), domain=("positive",), doc="log(1 + x)")
+sin = defop("sin", np.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), doc="sine")
+cos = defop("cos", np.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), doc="cosine")
+tanh = defop("tanh", np.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
+             doc="hyperbolic tangent; its rule reuses the output")
+sqrt = defop("sqrt", np.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
+             domain=("positive",), doc="square root; its rule reuses the output")
+
+
+def _sigmoid(x):
+    if np.iscomplexobj(x):
+        return 1.0 / (1.0 + np.exp(-x))
+    e = np.exp(-np.abs(x))  # never overflows: accurate for large |x| of either sign
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+sigmoid = defop("sigmoid", _sigmoid, partials=(lambda out, x: out * (1.0 - out),),
+                sympy=elementwise_sympy(lambda x: 1 / (1 + _sp().exp(-x))),
+                doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
+
+# -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
+
+sign = defop("sign", np.sign, partials=(None,), sympy=_sympy_fn("sign"), differentiable=False,
+             analytic=False, doc="sign of x (piecewise constant)")
+abs = defop("abs", np.abs, partials=(lambda out, x: sign(x),), sympy=_sympy_fn("Abs"),
+            kink=lambda x: np.abs(x), analytic=False, doc="|x|; abs'(0) = 0")
+relu = defop("relu", lambda x: np.maximum(x, 0.0), partials=(lambda out, x: greater(x, 0.0) * 1.0,),
+             sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
+             kink=lambda x: np.abs(x), analytic=False, doc="max(x, 0); relu'(0) = 0")
+
+
+def _tie_partial(first_wins):
+    def partial(out, a, b):
+        return first_wins(a, b) * 1.0 + equal(a, b) * 0.5
+
+    return partial
+
+
+maximum = defop("maximum", np.maximum,
+                partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
+                sympy=elementwise_sympy(_piecewise_max), domain=("real", "real"),
+                kink=lambda a, b: np.abs(a - b), analytic=False, doc="elementwise max; ties split evenly")
+minimum = defop("minimum", np.minimum,
+                partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
+                sympy=elementwise_sympy(_piecewise_min), domain=("real", "real"),
+                kink=lambda a, b: np.abs(a - b), analytic=False, doc="elementwise min; ties split evenly")
+
+
+def _where_partial(pick_first):
+    def partial(out, c, a, b):
+        return where(c, 1.0, 0.0) if pick_first else where(c, 0.0, 1.0)
+
+    return partial
+
+
+where = defop("where", np.where, partials=(None, _where_partial(True), _where_partial(False)),
+              sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
+              domain=("bool", "real", "real"), analytic=False, doc="a where c else b")
+
+
+def _compare(name, fn, sym):
+    return defop(name, fn, partials=(None, None), sympy=elementwise_sympy(sym), domain=("real", "real"),
+                 differentiable=False, analytic=False, doc=f"comparison {name} (no derivative)")
+
+
+greater = _compare("greater", np.greater, operator.gt)
+less = _compare("less", np.less, operator.lt)
+greater_equal = _compare("greater_equal", np.greater_equal, operator.ge)
+less_equal = _compare("less_equal", np.less_equal, operator.le)
+equal = _compare("equal", np.equal, lambda a, b: _sp().Eq(a, b))
+not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
+
+
+def _stop_gradient_sympy(x):
+    return np.asarray(np.frompyfunc(_stop_gradient_fn(), 1, 1)(x), dtype=object)
+
+
+@functools.lru_cache(maxsize=None)
+def _stop_gradient_fn():
+    sp = _sp()
+
+    class stop_gradient(sp.Function):  # value x, derivative 0
+        def fdiff(self, argindex=1):
+            return sp.Integer(0)
+
+        def _eval_evalf(self, prec):
+            return self.args[0].evalf(prec)
+
+    return stop_gradient
+
+
+stop_gradient = defop("stop_gradient", lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x,
+                      partials=(None,), sympy=_stop_gradient_sympy,
+                      doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
+
+# -- shape ops: batch-aware JVPs (t may carry leading batch axes) -----------------------------
+
+
+def _shape(x) -> tuple:
+    return x.shape if isinstance(x, (np.ndarray, Traced)) else np.shape(x)
+
+
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _nb(t, x) -> int:
+    return _ndim(t) - _ndim(x)
+
+
+def _batch_axes(axis, nb):
+    return None if axis is None else tuple(a + nb for a in axis)
+
+
+def _expand_reduced(ct, x, axis, keepdims):
+    """Reshape a reduction's cotangent so that it broadcasts against x."""
+    if keepdims or axis is None and _ndim(ct) == 0:
+        return ct
+    axes = range(_ndim(x)) if axis is None else axis
+    shape = list(_shape(x))
+    for a in axes:
+        shape[a] = 1
+    return reshape(ct, tuple(shape))
+
+
+def _count(x, axis):
+    shape = _shape(x)
+    return float(np.prod([shape[a] for a in axis] if axis is not None else shape))
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+sum = defop("sum", _sum_impl,
+            jvp=(lambda t, out, x, axis=None, keepdims=False:
+                 _sum_impl(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                           else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+            vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                 broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
+            doc="sum over axes")
+
+
+def _mean_impl(x, axis=None, keepdims=False):
+    return np.mean(x, axis=axis, keepdims=keepdims)
+
+
+mean = defop("mean", _mean_impl,
+             jvp=(lambda t, out, x, axis=None, keepdims=False:
+                  _mean_impl(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                             else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+             vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                  broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
+             doc="mean over axes")
+
+
+def _max_impl(x, axis=None, keepdims=False):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return _object_reduce(x, axis, keepdims, lambda xs: _sp().Max(*xs))
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+def _max_weights(out, x, axis, keepdims):
+    """Where x attains its max, 1/(number of ties): ties split the derivative evenly."""
+    hit = equal(x, _expand_reduced(out, x, axis, keepdims)) * 1.0
+    return hit / sum(hit, axis=axis, keepdims=True)
+
+
+max = defop("max", _max_impl,
+            jvp=(lambda t, out, x, axis=None, keepdims=False:
+                 sum(t * _max_weights(out, x, axis, keepdims),
+                     axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                     else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+            vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                 _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
+            kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
+            analytic=False, doc="max over axes; ties split evenly")
+
+
+def _top2_gap(x, axis, keepdims):
+    s = np.sort(np.moveaxis(x, axis, -1).reshape(*np.moveaxis(x, axis, -1).shape[:-len(axis)], -1)
+                if axis is not None else np.ravel(x), axis=-1)
+    gap = s[..., -1] - s[..., -2] if s.shape[-1] > 1 else np.full(s.shape[:-1], np.inf)
+    return gap
+
+
+def _object_reduce(x, axis, keepdims, fn):
+    axis = tuple(range(x.ndim)) if axis is None else axis
+    kept = [a for a in range(x.ndim) if a not in axis]
+    moved = np.transpose(x, kept + list(axis)).reshape([x.shape[a] for a in kept] + [-1])
+    flat = moved.reshape(-1, moved.shape[-1])
+    res = np.empty(len(flat), dtype=object)
+    res[:] = [fn(list(row)) for row in flat]
+    res = res.reshape([x.shape[a] for a in kept])
+    if keepdims:
+        res = res.reshape([1 if a in axis else x.shape[a] for a in range(x.ndim)])
+    return res
+
+
+def _swap_last(x):
+    nd = _ndim(x)
+    return x if nd < 2 else transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_vjp_a(ct, out, a, b):
+    if _ndim(b) == 1:
+        return reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
+    if _ndim(a) == 1:
+        return reshape(matmul(b, reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
+    return matmul(ct, _swap_last(b))
+
+
+def _matmul_vjp_b(ct, out, a, b):
+    if _ndim(a) == 1:
+        if _ndim(b) == 1:
+            return ct * a
+        return reshape(a, (-1, 1)) * reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
+    if _ndim(b) == 1:
+        return matmul(ct, a)
+    return matmul(_swap_last(a), ct)
+
+
+def _matmul_jvp_b(t, out, a, b):
+    if _ndim(b) == 1 and _nb(t, b):
+        return matmul(t, _swap_last(a))  # t: (k, n) against a: (m, n) or (n,)
+    return matmul(a, t)
+
+
+matmul = defop("matmul", np.matmul,
+               jvp=(lambda t, out, a, b: matmul(t, b), _matmul_jvp_b),
+               vjp=(_matmul_vjp_a, _matmul_vjp_b),
+               domain=("real", "real"), doc="matrix product (NumPy's matmul semantics)")
+
+
+def _inverse_perm(axes):
+    return tuple(int(i) for i in np.argsort(axes))
+
+
+transpose = defop("transpose", lambda x, axes: np.transpose(x, axes),
+                  jvp=(lambda t, out, x, axes: transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
+                  vjp=(lambda ct, out, x, axes: transpose(ct, _inverse_perm(axes)),),
+                  doc="permute axes")
+reshape = defop("reshape", lambda x, shape: np.reshape(x, shape),
+                jvp=(lambda t, out, x, shape: reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
+                vjp=(lambda ct, out, x, shape: reshape(ct, _shape(x)),),
+                doc="reshape")
+
+
+def _broadcast_to_jvp(t, out, x, shape):
+    nb = _nb(t, x)
+    full = _shape(t)[:nb] + (1,) * (len(shape) - _ndim(x)) + _shape(x)
+    return broadcast_to(reshape(t, full), _shape(t)[:nb] + tuple(shape))
+
+
+broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                     jvp=(_broadcast_to_jvp,),
+                     vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
+                     doc="broadcast to a shape")
+
+
+def _getitem_impl(x, idx):
+    return x[idx]
+
+
+def _scatter_add_impl(ct, idx, shape):
+    z = np.zeros(shape, dtype=np.result_type(ct))
+    if any(isinstance(i, np.ndarray) for i in idx):
+        np.add.at(z, idx, ct)  # repeated integer indices accumulate
+    else:
+        z[idx] = ct
+    return z
+
+
+def _batch_index(idx, nb):
+    return (slice(None),) * nb + tuple(idx)
+
+
+getitem = defop("getitem", _getitem_impl,
+                jvp=(lambda t, out, x, idx: getitem(t, _batch_index(idx, _nb(t, x))),),
+                vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
+                doc="basic slicing and integer-array indexing")
+scatter_add = defop("scatter_add", _scatter_add_impl,
+                    jvp=(lambda t, out, ct, idx, shape:
+                         scatter_add(t, _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
+                    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
+                    doc="zeros(shape) with ct added at idx: the transpose of getitem")
+
+
+def _segments(xs, axis):
+    offsets = np.cumsum([0] + [_shape(x)[axis] for x in xs])
+    return [(int(lo), int(hi)) for lo, hi in zip(offsets[:-1], offsets[1:])]
+
+
+def _concat_idx(xs, i, axis, nd):
+    lo, hi = _segments(xs, axis)[i]
+    return (slice(None),) * axis + (slice(lo, hi),) + (slice(None),) * (nd - axis - 1)
+
+
+def _concat_jvp(i):
+    def rule(t, out, *xs, axis):
+        nb = _nb(t, xs[i])
+        idx = _batch_index(_concat_idx(xs, i, axis, _ndim(out)), nb)
+        return scatter_add(t, idx, _shape(t)[:nb] + _shape(out))
+
+    return rule
+
+
+def _concat_vjp(i):
+    def rule(ct, out, *xs, axis):
+        return getitem(ct, _concat_idx(xs, i, axis, _ndim(out)))
+
+    return rule
+
+
+def _stack_jvp(i):
+    def rule(t, out, *xs, axis):
+        nb = _nb(t, xs[i])
+        expanded = reshape(t, _shape(t)[:nb + axis] + (1,) + _shape(t)[nb + axis:])
+        idx = _batch_index((slice(None),) * axis + (slice(i, i + 1),), nb)
+        return scatter_add(expanded, idx, _shape(t)[:nb] + _shape(out))
+
+    return rule
+
+
+def _stack_vjp(i):
+    def rule(ct, out, *xs, axis):
+        return getitem(ct, (slice(None),) * axis + (i,))
+
+    return rule
+
+
+concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                    jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
+                    doc="join arrays along an existing axis")
+stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
+              jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
+              doc="join arrays along a new axis")
+
+
+# -- the one place broadcasting is undone ----------------------------------------------------
+
+def unbroadcast(ct, shape):
+    """Sum a cotangent back down to `shape` (the shape of the argument that was broadcast)."""
+    shape = tuple(shape)
+    if _shape(ct) == shape:
+        return ct
+    extra = _ndim(ct) - len(shape)
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and _shape(ct)[i + extra] != 1)
+    summed = sum(ct, axis=axes, keepdims=True) if axes else ct
+    return reshape(summed, shape) if _shape(summed) != shape else summed

@@ -1,0 +1,252 @@
+"""Tracing: run a Python function on `Tracer` values and record one equation per primitive.
+
+How it works. `trace(f, x)` wraps each input in a `Tracer` holding a fresh `Var` and the concrete
+value. Python operators, `difflab.numpy` functions and NumPy functions (through
+`__array_ufunc__`/`__array_function__`) all end in `Op.bind`, which asks the tracer's `Trace` to
+record `out = op(args)`: it computes the value with NumPy (so shapes and errors are known at once)
+and returns a new tracer. The equation list is built in execution order, so it is already the tape:
+
+    >>> import difflab as dl
+    >>> print(dl.trace(lambda x, y: (x * y) ** 2.0, 3.0, 2.0))
+    { lambda v0:f64[] v1:f64[] .
+        v2 = mul(v0, v1) : f64[]
+        v3 = pow(v2, 2.0) : f64[]
+      in (v3) }
+
+Traces nest (a gradient inside a function being differentiated): each has a level, the innermost
+trace records, and tracers of enclosing traces enter it as constants. That tagging is what keeps
+nested derivatives from confusing their perturbations.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import numpy as dnp
+from . import ops
+from .errors import UnsupportedOperationError
+from .graph import Const, Eqn, Graph, Traced, Var
+
+__all__ = ["Tracer", "Trace", "trace", "trace_flat"]
+
+_levels = itertools.count(1)
+
+
+class Trace:
+    """One recording: the equations so far, and whether control flow depended on values."""
+
+    def __init__(self):
+        self.level = next(_levels)
+        self.eqns: list[Eqn] = []
+        self.ids = itertools.count()
+        self.specialised = False
+
+    def new_var(self, value) -> Var:
+        if isinstance(value, Tracer):
+            return Var(next(self.ids), value.shape, value.dtype)
+        return Var(next(self.ids), np.shape(value), np.result_type(value))
+
+    def record(self, op, args, params) -> "Tracer":
+        atoms, values = [], []
+        for a in args:
+            if isinstance(a, Tracer) and a._trace is self:
+                atoms.append(a.var)
+                values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
+            elif isinstance(a, Tracer):  # a value of an enclosing trace: constant here
+                atoms.append(Const(a))
+                values.append(a.concrete)
+            else:
+                atoms.append(Const(a))
+                values.append(a)
+        try:
+            with np.errstate(all="ignore"):  # domain problems are reported when interpreted
+                value = op.impl(*values, **params)
+        except (ValueError, TypeError, IndexError) as err:
+            shapes = ", ".join(str(np.shape(v)) for v in values)
+            where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), tuple(sorted(params.items())))
+            raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
+                             f"in equation `{str(where).split(' :')[0]}`: {err}") from None
+        value = np.asarray(value) if not np.isscalar(value) else value
+        out = self.new_var(value)
+        self.eqns.append(Eqn(out, op, tuple(atoms), tuple(sorted(params.items()))))
+        return Tracer(self, out, value)
+
+
+class Tracer(Traced):
+    """A value being traced: the `Var` it stands for and its concrete value at the example input."""
+
+    __slots__ = ("_trace", "var", "value")
+    __array_priority__ = 1000
+
+    def __init__(self, trace: Trace, var: Var, value):
+        self._trace, self.var, self.value = trace, var, value
+
+    @property
+    def concrete(self):
+        v = self.value
+        return v.concrete if isinstance(v, Tracer) else v
+
+    shape = property(lambda self: self.var.shape)
+    dtype = property(lambda self: self.var.dtype)
+    ndim = property(lambda self: len(self.var.shape))
+    size = property(lambda self: int(np.prod(self.var.shape)))
+    T = property(lambda self: dnp.transpose(self))
+
+    def __repr__(self):
+        return f"Tracer({self.var!r}: {self.var.aval}, value={self.concrete!r})"
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.shape[0]
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    # arithmetic: Python operators record primitives
+    __add__ = lambda self, o: ops.add(self, o)
+    __radd__ = lambda self, o: ops.add(o, self)
+    __sub__ = lambda self, o: ops.sub(self, o)
+    __rsub__ = lambda self, o: ops.sub(o, self)
+    __mul__ = lambda self, o: ops.mul(self, o)
+    __rmul__ = lambda self, o: ops.mul(o, self)
+    __truediv__ = lambda self, o: ops.div(self, o)
+    __rtruediv__ = lambda self, o: ops.div(o, self)
+    __pow__ = lambda self, o: ops.pow(self, o)
+    __rpow__ = lambda self, o: ops.pow(o, self)
+    __matmul__ = lambda self, o: ops.matmul(self, o)
+    __rmatmul__ = lambda self, o: ops.matmul(o, self)
+    __neg__ = lambda self: ops.neg(self)
+    __pos__ = lambda self: self
+    __abs__ = lambda self: ops.abs(self)
+    __gt__ = lambda self, o: ops.greater(self, o)
+    __lt__ = lambda self, o: ops.less(self, o)
+    __ge__ = lambda self, o: ops.greater_equal(self, o)
+    __le__ = lambda self, o: ops.less_equal(self, o)
+    __eq__ = lambda self, o: ops.equal(self, o)
+    __ne__ = lambda self, o: ops.not_equal(self, o)
+    __hash__ = object.__hash__
+
+    def __getitem__(self, idx):
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        if any(isinstance(i, Traced) for i in idx):
+            raise UnsupportedOperationError("indexing with a traced value is not supported; "
+                                            "index with Python ints, slices or NumPy integer arrays")
+        idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
+        return ops.getitem(self, idx=idx)
+
+    def __bool__(self):
+        # value-dependent control flow: the graph is only valid for these input values
+        self._trace.specialised = True
+        return bool(self.concrete)
+
+    def _no_conversion(self, *_):
+        raise TypeError(f"{self!r} is being differentiated; converting it to a Python number would "
+                        "silently drop its derivative. Keep it as an array, or use "
+                        "difflab.numpy.stop_gradient if a constant is intended.")
+
+    __float__ = __int__ = __index__ = __complex__ = _no_conversion
+
+    # NumPy-style methods
+    def reshape(self, *shape):
+        return dnp.reshape(self, *shape)
+
+    def sum(self, axis=None, keepdims=False):
+        return dnp.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return dnp.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return dnp.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return dnp.min(self, axis=axis, keepdims=keepdims)
+
+    def transpose(self, *axes):
+        return dnp.transpose(self, axes if axes else None)
+
+    def ravel(self):
+        return dnp.ravel(self)
+
+    def dot(self, other):
+        return dnp.dot(self, other)
+
+    def astype(self, dtype):
+        if np.dtype(dtype).kind != "f":
+            self._no_conversion()
+        return self
+
+    def __array__(self, dtype=None, copy=None):
+        raise UnsupportedOperationError(
+            f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
+            "would drop its derivative; use difflab.numpy functions (or NumPy functions that "
+            f"difflab supports: {', '.join(sorted(dnp.FUNCTIONS))})")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        fn = dnp.UFUNCS.get(ufunc.__name__)
+        if method != "__call__" or fn is None or kwargs:
+            name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            raise UnsupportedOperationError(
+                f"{name} is not a difflab primitive" + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
+                + f"; supported NumPy ufuncs: {', '.join(sorted(dnp.UFUNCS))}")
+        return fn(*inputs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        fn = dnp.FUNCTIONS.get(func.__name__)
+        if fn is None:
+            raise UnsupportedOperationError(
+                f"numpy.{func.__name__} is not a difflab primitive; supported functions: "
+                f"{', '.join(sorted(dnp.FUNCTIONS))}")
+        return fn(*args, **kwargs)
+
+
+def trace_flat(f, leaves, *, wrap=None):
+    """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
+
+    `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
+    Returns the graph and the raw (unflattened) output so the caller can record its structure.
+    """
+    t = Trace()
+    inputs = []
+    for x in leaves:
+        inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
+    raw = f(*inputs) if wrap is None else wrap(inputs)
+    return t, inputs, raw
+
+
+def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
+    """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
+    outs = tuple(o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves)
+    return Graph(tuple(i.var for i in inputs), tuple(t.eqns), outs, t.specialised)
+
+
+def trace(f, *args) -> Graph:
+    """Trace `f` at example arguments into a Graph (the tape); `print` it to read the equations.
+
+    Args: numbers or float arrays (each becomes one graph input). Returns: a `Graph` whose outputs
+    are f's outputs (a tuple or list output gives several).
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> g = dl.trace(lambda x: dnp.tanh(x).sum(), np.ones((2, 3)))
+    >>> print(g)
+    { lambda v0:f64[2,3] .
+        v1 = tanh(v0) : f64[2,3]
+        v2 = sum(v1, axis=None, keepdims=False) : f64[]
+      in (v2) }
+    """
+    leaves = [_as_input(a, i) for i, a in enumerate(args)]
+    t, inputs, raw = trace_flat(f, leaves)
+    outs = list(raw) if isinstance(raw, (tuple, list)) else [raw]
+    return outputs_of(t, inputs, outs)
+
+
+def _as_input(x, i):
+    if isinstance(x, Tracer):
+        return x
+    a = np.asarray(x)
+    if a.dtype.kind not in "fc":
+        raise TypeError(f"argument {i} has dtype {a.dtype}; traced inputs must be floating point "
+                        "(pass 2.0 rather than 2, or x.astype(float))")
+    return x if isinstance(x, float) else a

@@ -1,0 +1,93 @@
+"""Pytrees: nested dict/list/tuple of floats and arrays, flattened once at the API boundary.
+
+`flatten(tree)` gives the leaves and a `TreeDef`; `treedef.unflatten(leaves)` rebuilds the same
+structure. Dict keys are visited in sorted order, so the flat order does not depend on insertion.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "LEAF"]
+
+LEAF = "*"
+
+
+class TreeDef(NamedTuple):
+    """The structure of a pytree: a kind ("*", "tuple", "list", "dict"), keys and children."""
+
+    kind: str
+    keys: tuple = ()
+    children: tuple = ()
+
+    @property
+    def num_leaves(self) -> int:
+        return 1 if self.kind == LEAF else sum(c.num_leaves for c in self.children)
+
+    def unflatten(self, leaves):
+        """Rebuild the tree from its leaves (in flatten order).
+
+        >>> leaves, td = flatten({"b": 2.0, "a": [1.0, 3.0]})
+        >>> td.unflatten([10.0, 30.0, 20.0])
+        {'a': [10.0, 30.0], 'b': 20.0}
+        """
+        it = iter(leaves)
+        out = self._build(it)
+        rest = list(it)
+        if rest:
+            raise ValueError(f"unflatten got {len(rest)} leaves too many")
+        return out
+
+    def _build(self, it):
+        if self.kind == LEAF:
+            return next(it)
+        kids = [c._build(it) for c in self.children]
+        if self.kind == "dict":
+            return dict(zip(self.keys, kids))
+        return tuple(kids) if self.kind == "tuple" else list(kids)
+
+    def __str__(self):
+        if self.kind == LEAF:
+            return "*"
+        inner = ", ".join(f"{k!r}: {c}" if self.kind == "dict" else str(c) for k, c in zip(self.keys or [None] * len(self.children), self.children))
+        return {"dict": "{%s}", "tuple": "(%s)", "list": "[%s]"}[self.kind] % inner
+
+
+def flatten(tree: Any):
+    """Leaves of a pytree (in order) and its structure.
+
+    >>> flatten((1.0, {"w": 2.0}))[0]
+    [1.0, 2.0]
+    """
+    leaves: list = []
+    return leaves, _flatten(tree, leaves)
+
+
+def _flatten(tree, leaves) -> TreeDef:
+    if isinstance(tree, dict):
+        keys = tuple(sorted(tree))
+        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
+        kind = "tuple" if isinstance(tree, tuple) else "list"
+        return TreeDef(kind, (), tuple(_flatten(t, leaves) for t in tree))
+    leaves.append(tree)
+    return TreeDef(LEAF)
+
+
+def unflatten(treedef: TreeDef, leaves):
+    """Inverse of `flatten`.
+
+    >>> unflatten(flatten([1.0, 2.0])[1], [3.0, 4.0])
+    [3.0, 4.0]
+    """
+    return treedef.unflatten(leaves)
+
+
+def tree_map(fn, tree, *rest):
+    """Apply `fn` to each leaf (and the matching leaves of `rest`), keeping the structure.
+
+    >>> tree_map(lambda a, b: a + b, {"w": 1.0}, {"w": 2.0})
+    {'w': 3.0}
+    """
+    leaves, td = flatten(tree)
+    others = [flatten(r)[0] for r in rest]
+    return td.unflatten([fn(x, *ys) for x, *ys in zip(leaves, *others)])
