@@ -15,10 +15,12 @@ import numpy as np
 
 from . import tree
 from .differentiators import METHODS, get_method
+from .differentiators.base import split
 from .graph import Const, EvalCounter, Graph, Traced
 from .trace import Tracer, outputs_of, trace_flat
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "PreparedFunction"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "PreparedFunction",
+           "Comparison"]
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -95,14 +97,10 @@ class Staged:
         return tuple(grads) if self.many else grads[0]
 
     def split_flat(self, vec, lead=()):
-        out, start = [], 0
-        for s, was_float in zip(self.wrt_shapes(), self.wrt_float):
-            size = int(np.prod(s))
-            part = np.asarray(vec)[(slice(None),) * len(lead) + (slice(start, start + size),)]
-            part = part.reshape(tuple(lead) + tuple(s))
-            out.append(float(part) if was_float and not lead and not isinstance(vec, Traced) else part)
-            start += size
-        return out
+        """Cut a flat vector (with leading axes `lead`) into the differentiated leaves' shapes."""
+        parts = split(vec, self.wrt_shapes(), batch=tuple(lead))
+        return [float(p) if was_float and not lead and not isinstance(p, Traced) else p
+                for p, was_float in zip(parts, self.wrt_float)]
 
 
 def _as_float(x):
@@ -167,17 +165,24 @@ class _Transform:
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
         self.cache: dict = {}
-        functools.update_wrapper(self, f)
+        functools.update_wrapper(self, f, updated=())
 
     def staged(self, args):
-        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in map(tree.flatten, args))
+        # a mean-over-examples loss is traced for one example when the method can exploit it
+        batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
+        example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
+        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in map(tree.flatten, example))
         st = self.cache.get(key)
         if st is None:
-            st = stage(self.f, args, self.argnums)
+            st = stage(self.f, example, self.argnums)
             if st.cacheable:
                 self.cache[key] = st
         if self.method not in st.prepared:
-            st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
+            if batch:
+                rows = tuple(k for k, (i, _) in enumerate(st.input_pos) if i in batch)
+                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
+            else:
+                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
         return st, st.prepared[self.method]
 
     def __repr__(self):
@@ -443,3 +448,87 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     array([2., 4., 6.])
     """
     return PreparedFunction(f, example_args, argnums, method)
+
+
+# -- compare: every method side by side -------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """The side-by-side result of `compare`: one row per method, plus the reference used."""
+
+    reference: str
+    rows: list
+
+    def __str__(self):
+        head = f"{'method':<10} {'max abs err':>12} {'max rel err':>12} {'prepare ms':>11} {'call ms':>9} {'f evals':>8} {'eqns':>7}"
+        lines = [f"derivative reference: {self.reference}", head, "-" * len(head)]
+        for r in self.rows:
+            if r["error"]:
+                lines.append(f"{r['method']:<10} {'failed: ' + r['error']}")
+                continue
+            lines.append(f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
+                         f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}")
+        return "\n".join(lines)
+
+    def __getitem__(self, method):
+        return next(r for r in self.rows if r["method"] == method)
+
+
+def compare(f, *args, methods="all", argnums=0, repeat=3) -> Comparison:
+    """Differentiate `f` at `args` with each method; print-ready table of errors, time and cost.
+
+    Errors are measured against the symbolic derivative evaluated in 40-digit arithmetic when the
+    function is small enough, else against reverse mode. Each row holds the method's Jacobian
+    (`row["derivative"]`, shape (m, n) over the flat input and output), its max abs/rel error,
+    preparation and per-call seconds, function evaluations and equations executed per call.
+
+    >>> import difflab as dl
+    >>> c = dl.compare(lambda x, y: x * y ** 2.0, 3.0, 2.0)
+    >>> c["reverse"]["max_abs_err"]
+    0.0
+    """
+    names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    rows = []
+    for name in names:
+        row = {"method": name if isinstance(name, str) else get_method(name).name, "error": ""}
+        try:
+            t = _Transform(f, argnums, name)
+            t0 = time.perf_counter()
+            st, prep = t.staged(args)
+            row["prepare_seconds"] = time.perf_counter() - t0
+            x = st.inputs(args)
+            prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
+            row["prepare_seconds"] = time.perf_counter() - t0
+            prep.evals, EvalCounter.eqns = 0, 0
+            t0 = time.perf_counter()
+            for _ in range(repeat):
+                outs, jac = prep.jacobian(x)
+            row["seconds"] = (time.perf_counter() - t0) / repeat
+            row.update(evals=prep.evals // repeat, eqns=EvalCounter.eqns // repeat, derivative=np.asarray(jac),
+                       value=[np.asarray(o) for o in outs])
+        except Exception as err:  # a method that cannot do this function is a result, not a crash
+            row["error"] = f"{type(err).__name__}: {err}"
+        rows.append(row)
+    ref_name, ref = _reference(f, args, argnums, rows)
+    for r in rows:
+        if not r["error"]:
+            err = np.abs(r["derivative"] - ref)
+            r["max_abs_err"] = float(err.max()) if err.size else 0.0
+            r["max_rel_err"] = float((err / np.maximum(np.abs(ref), 1e-300)).max()) if err.size else 0.0
+    return Comparison(ref_name, rows)
+
+
+def _reference(f, args, argnums, rows, max_entries=400):
+    try:
+        t = _Transform(f, argnums, "symbolic")
+        st, prep = t.staged(args)
+        if prep.m * prep.n <= max_entries and len(st.graph.eqns) <= 200:
+            return "symbolic, 40 digits", prep.exact(st.inputs(args)).reshape(prep.m, prep.n)
+    except Exception:  # symbolic may not apply (e.g. nested tracers); fall back to reverse mode
+        pass
+    ok = [r for r in rows if r["method"] == "reverse" and not r["error"]]
+    if ok:
+        return "reverse mode", ok[0]["derivative"]
+    t = _Transform(f, argnums, "reverse")
+    st, prep = t.staged(args)
+    return "reverse mode", np.asarray(prep.jacobian(st.inputs(args))[1])

@@ -17,6 +17,7 @@ relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the d
 """
 from __future__ import annotations
 
+import builtins
 import functools
 import operator
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import numpy as np
 
 from .graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "unbroadcast"]
+__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "sympy_function"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +52,8 @@ class Op:
     differentiable: bool = True  # False: output is piecewise constant (comparisons, sign)
     doc: str = ""
     nargs: int | None = None  # None: variadic; jvp[0](i), vjp[0](i) then make argument i's rule
+    #: per argument, the constant that makes the op return its other argument (x*1, x+0, x**1)
+    identity: tuple = ()
 
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
@@ -137,18 +140,20 @@ def _ones_like_partial(out, *args):
 # -- elementwise arithmetic -------------------------------------------------------------------
 
 add = defop("add", np.add, partials=(_ones_like_partial, _ones_like_partial),
-            sympy=elementwise_sympy(operator.add), domain=("real", "real"), doc="x + y")
+            sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), doc="x + y")
 sub = defop("sub", np.subtract, partials=(_ones_like_partial, lambda out, a, b: -1.0),
-            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), doc="x - y")
+            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), doc="x - y")
 mul = defop("mul", np.multiply, partials=(lambda out, a, b: b, lambda out, a, b: a),
-            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), doc="x * y")
+            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
 div = defop("div", np.true_divide, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
-            sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), doc="x / y")
+            sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
+            doc="x / y")
 neg = defop("neg", np.negative, partials=(lambda out, a: -1.0,),
             sympy=elementwise_sympy(operator.neg), doc="-x")
 pow = defop("pow", np.power,
             partials=(lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * log(a)),
-            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), doc="x ** y")
+            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
+            doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
 
@@ -229,22 +234,46 @@ equal = _compare("equal", np.equal, lambda a, b: _sp().Eq(a, b))
 not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
 
 
-def _stop_gradient_sympy(x):
-    return np.asarray(np.frompyfunc(_stop_gradient_fn(), 1, 1)(x), dtype=object)
+#: custom SymPy functions of the registry: name -> NumPy implementation, for `lambdify`
+SYMPY_NUMPY: dict[str, Callable] = {}
 
 
-@functools.lru_cache(maxsize=None)
-def _stop_gradient_fn():
+_SYMPY_CLASSES: dict[str, Any] = {}
+
+
+def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable):
+    """A SymPy Function class whose derivative and numeric values follow the registry's entry.
+
+    `derivative(args, i)` gives d/d(args[i]) as a SymPy expression; lambdify prints the function
+    by name and finds `numpy_impl` in SYMPY_NUMPY; `mp_impl(*mpf_args)` serves high precision.
+    """
+    if name in _SYMPY_CLASSES:
+        return _SYMPY_CLASSES[name]
     sp = _sp()
 
-    class stop_gradient(sp.Function):  # value x, derivative 0
-        def fdiff(self, argindex=1):
-            return sp.Integer(0)
+    def fdiff(self, argindex=1):
+        return derivative(self.args, argindex - 1)
 
-        def _eval_evalf(self, prec):
-            return self.args[0].evalf(prec)
+    def _eval_evalf(self, prec):
+        import mpmath
 
-    return stop_gradient
+        vals = [a.evalf(prec) for a in self.args]
+        if not all(v.is_Number for v in vals):
+            return None
+        with mpmath.workprec(prec):
+            return sp.Float(mp_impl(*[mpmath.mpf(v) for v in vals]), precision=prec)
+
+    SYMPY_NUMPY[name] = numpy_impl
+    _SYMPY_CLASSES[name] = type(name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf})
+    return _SYMPY_CLASSES[name]
+
+
+def _stop_gradient_fn():
+    return sympy_function("stop_gradient", lambda x: x, lambda args, i: _sp().Integer(0), lambda x: x)
+
+
+def _stop_gradient_sympy(x):
+    return np.asarray(np.frompyfunc(_stop_gradient_fn(), 1, 1)(x), dtype=object)
 
 
 stop_gradient = defop("stop_gradient", lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x,
@@ -314,7 +343,7 @@ mean = defop("mean", _mean_impl,
 
 def _max_impl(x, axis=None, keepdims=False):
     if isinstance(x, np.ndarray) and x.dtype == object:
-        return _object_reduce(x, axis, keepdims, lambda xs: _sp().Max(*xs))
+        return _object_reduce(x, axis, keepdims, lambda xs: _max_fn()(*xs) if len(xs) > 1 else xs[0])
     return np.max(x, axis=axis, keepdims=keepdims)
 
 
@@ -333,6 +362,29 @@ max = defop("max", _max_impl,
                  _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
             analytic=False, doc="max over axes; ties split evenly")
+
+
+def _np_max_weight(i, *xs):
+    xs = np.broadcast_arrays(*xs)
+    top = functools.reduce(np.maximum, xs)
+    hits = [x == top for x in xs]
+    return hits[int(i)] / functools.reduce(operator.add, [h * 1.0 for h in hits])
+
+
+def _mp_max_weight(i, *xs):
+    top = builtins.max(xs)
+    return (xs[int(i)] == top) / builtins.sum(1 for x in xs if x == top)
+
+
+def _max_weight_fn():
+    sp = _sp()
+    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight)
+
+
+def _max_fn():
+    sp = _sp()
+    return sympy_function("max_n", lambda *xs: functools.reduce(np.maximum, xs),
+                          lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs))
 
 
 def _top2_gap(x, axis, keepdims):

@@ -41,6 +41,8 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
         self.specialised = False
+        self.seen: dict = {}
+        self.consts: list = []
 
     def new_var(self, value) -> Var:
         if isinstance(value, Tracer):
@@ -48,6 +50,9 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
+        folded = _fold_identity(self, op, args)
+        if folded is not None:
+            return folded
         atoms, values = [], []
         for a in args:
             if isinstance(a, Tracer) and a._trace is self:
@@ -67,10 +72,31 @@ class Trace:
             where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), tuple(sorted(params.items())))
             raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
                              f"in equation `{str(where).split(' :')[0]}`: {err}") from None
+        eqn_params = tuple(sorted(params.items()))
+        key = (op.name, tuple(a if isinstance(a, Var) else id(a.value) for a in atoms), repr(eqn_params))
+        if key in self.seen:  # the same op on the same values: reuse it (common subexpressions)
+            return self.seen[key]
         value = np.asarray(value) if not np.isscalar(value) else value
         out = self.new_var(value)
-        self.eqns.append(Eqn(out, op, tuple(atoms), tuple(sorted(params.items()))))
-        return Tracer(self, out, value)
+        self.eqns.append(Eqn(out, op, tuple(atoms), eqn_params))
+        self.seen[key] = result = Tracer(self, out, value)
+        self.consts.extend(a.value for a in atoms if isinstance(a, Const))  # keep ids in `seen` valid
+        return result
+
+
+def _fold_identity(trace, op, args):
+    """x*1, 1*x, x+0, x-0, x/1, x**1 → x, when that leaves x's shape unchanged (registry-driven)."""
+    if len(op.identity) != 2 or len(args) != 2:
+        return None
+    for k, ident in enumerate(op.identity):
+        other = args[1 - k]
+        c = args[k]
+        if ident is None or isinstance(c, Traced) or not isinstance(other, Tracer) or other._trace is not trace:
+            continue
+        if np.shape(c) in ((), other.shape[-np.ndim(c):] if np.ndim(c) else ()) and np.all(np.asarray(c) == ident):
+            if np.ndim(c) <= other.ndim:
+                return other
+    return None
 
 
 class Tracer(Traced):
