@@ -27,7 +27,7 @@ import numpy as np
 
 from .graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "sympy_function"]
+__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "sympy_function", "examples", "draw"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,6 +54,9 @@ class Op:
     nargs: int | None = None  # None: variadic; jvp[0](i), vjp[0](i) then make argument i's rule
     #: per argument, the constant that makes the op return its other argument (x*1, x+0, x**1)
     identity: tuple = ()
+    #: rng -> [(args, params), ...]: typical calls, for registry-driven tests (elementwise ops
+    #: get theirs from `domain`; see `examples`)
+    samples: Callable | None = None
 
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
@@ -99,6 +102,28 @@ def _scaled(partial):
         return t * partial(out, *args, **params)
 
     return rule
+
+
+# -- typical calls of each op, drawn inside its domain (registry-driven tests read them) ----
+
+def draw(domain: str, shape, rng):
+    """Random values inside one argument's domain, away from kinks only by chance."""
+    if domain == "bool":
+        return rng.random(shape) > 0.5
+    x = rng.uniform(-2.0, 2.0, shape)
+    if domain == "positive":
+        return rng.uniform(0.2, 3.0, shape)
+    if domain == "nonzero":
+        return np.where(x >= 0, x + 0.3, x - 0.3)
+    return x
+
+
+def _samples(*calls):
+    """Fixed call shapes; arguments drawn from the real line (shape ops have no domain limits)."""
+    def make(rng):
+        return [(tuple(draw("real", s, rng) for s in shapes), params) for shapes, params in calls]
+
+    return make
 
 
 # -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
@@ -321,11 +346,12 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 sum = defop("sum", _sum_impl,
             jvp=(lambda t, out, x, axis=None, keepdims=False:
-                 _sum_impl(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                 sum(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
                            else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
-            doc="sum over axes")
+            samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
+                doc="sum over axes")
 
 
 def _mean_impl(x, axis=None, keepdims=False):
@@ -334,11 +360,12 @@ def _mean_impl(x, axis=None, keepdims=False):
 
 mean = defop("mean", _mean_impl,
              jvp=(lambda t, out, x, axis=None, keepdims=False:
-                  _mean_impl(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                  mean(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
                              else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
              vjp=(lambda ct, out, x, axis=None, keepdims=False:
                   broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
-             doc="mean over axes")
+             samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
+                doc="mean over axes")
 
 
 def _max_impl(x, axis=None, keepdims=False):
@@ -361,7 +388,8 @@ max = defop("max", _max_impl,
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
-            analytic=False, doc="max over axes; ties split evenly")
+            analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
+                doc="max over axes; ties split evenly")
 
 
 def _np_max_weight(i, *xs):
@@ -430,16 +458,35 @@ def _matmul_vjp_b(ct, out, a, b):
     return matmul(_swap_last(a), ct)
 
 
+def _matmul_jvp_a(t, out, a, b):
+    nb = _nb(t, a)
+    if not nb:
+        return matmul(t, b)
+    batch = _shape(t)[:nb]  # pad the tangent so its batch axes lead, ahead of b's stack axes
+    if _ndim(a) >= 2:
+        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
+    elif _ndim(b) > 2:
+        t = reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
+    return reshape(matmul(t, b), batch + _shape(out))
+
+
 def _matmul_jvp_b(t, out, a, b):
-    if _ndim(b) == 1 and _nb(t, b):
-        return matmul(t, _swap_last(a))  # t: (k, n) against a: (m, n) or (n,)
-    return matmul(a, t)
+    nb = _nb(t, b)
+    if not nb:
+        return matmul(a, t)
+    batch = _shape(t)[:nb]
+    if _ndim(b) == 1:  # a vector tangent becomes a column so matmul keeps the batch axes apart
+        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
+    else:
+        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
+    return reshape(matmul(a, t), batch + _shape(out))
 
 
 matmul = defop("matmul", np.matmul,
-               jvp=(lambda t, out, a, b: matmul(t, b), _matmul_jvp_b),
+               jvp=(_matmul_jvp_a, _matmul_jvp_b),
                vjp=(_matmul_vjp_a, _matmul_vjp_b),
-               domain=("real", "real"), doc="matrix product (NumPy's matmul semantics)")
+               domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
+                doc="matrix product (NumPy's matmul semantics)")
 
 
 def _inverse_perm(axes):
@@ -449,10 +496,12 @@ def _inverse_perm(axes):
 transpose = defop("transpose", lambda x, axes: np.transpose(x, axes),
                   jvp=(lambda t, out, x, axes: transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
                   vjp=(lambda ct, out, x, axes: transpose(ct, _inverse_perm(axes)),),
-                  doc="permute axes")
+                  samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
+                doc="permute axes")
 reshape = defop("reshape", lambda x, shape: np.reshape(x, shape),
                 jvp=(lambda t, out, x, shape: reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
                 vjp=(lambda ct, out, x, shape: reshape(ct, _shape(x)),),
+                samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
                 doc="reshape")
 
 
@@ -465,7 +514,8 @@ def _broadcast_to_jvp(t, out, x, shape):
 broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      jvp=(_broadcast_to_jvp,),
                      vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
-                     doc="broadcast to a shape")
+                     samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
+                doc="broadcast to a shape")
 
 
 def _getitem_impl(x, idx):
@@ -488,12 +538,14 @@ def _batch_index(idx, nb):
 getitem = defop("getitem", _getitem_impl,
                 jvp=(lambda t, out, x, idx: getitem(t, _batch_index(idx, _nb(t, x))),),
                 vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
+                samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)})),
                 doc="basic slicing and integer-array indexing")
 scatter_add = defop("scatter_add", _scatter_add_impl,
                     jvp=(lambda t, out, ct, idx, shape:
                          scatter_add(t, _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
                     vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
-                    doc="zeros(shape) with ct added at idx: the transpose of getitem")
+                    samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)})),
+                doc="zeros(shape) with ct added at idx: the transpose of getitem")
 
 
 def _segments(xs, axis):
@@ -541,10 +593,12 @@ def _stack_vjp(i):
 
 concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
                     jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
-                    doc="join arrays along an existing axis")
+                    samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
+                doc="join arrays along an existing axis")
 stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
               jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
-              doc="join arrays along a new axis")
+              samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
+                doc="join arrays along a new axis")
 
 
 # -- the one place broadcasting is undone ----------------------------------------------------
@@ -558,3 +612,11 @@ def unbroadcast(ct, shape):
     axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and _shape(ct)[i + extra] != 1)
     summed = sum(ct, axis=axes, keepdims=True) if axes else ct
     return reshape(summed, shape) if _shape(summed) != shape else summed
+
+
+def examples(op: Op, rng) -> list:
+    """Typical calls [(args, params)] of `op`; elementwise ops are tried with broadcasting too."""
+    if op.samples is not None:
+        return op.samples(rng)
+    shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
+    return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]

@@ -272,7 +272,6 @@ def _as_input(x, i):
     if isinstance(x, Tracer):
         return x
     a = np.asarray(x)
-    if a.dtype.kind not in "fc":
-        raise TypeError(f"argument {i} has dtype {a.dtype}; traced inputs must be floating point "
-                        "(pass 2.0 rather than 2, or x.astype(float))")
+    if a.dtype.kind not in "biufc":
+        raise TypeError(f"argument {i} has dtype {a.dtype}; traced inputs must be numbers or numeric arrays")
     return x if isinstance(x, float) else a

@@ -1,56 +1,139 @@
-"""The symbolic method: graph → SymPy expressions → `diff` → `lambdify(cse=True)`.
+"""The symbolic method: graph → SymPy expressions → `diff` → `lambdify` with common subexpressions.
 
-How it works. Each input becomes a NumPy object array of real SymPy symbols; each equation is
-applied element by element with its op's SymPy translation (structural ops such as matmul,
-reshape or sum run NumPy itself on the object arrays). For `(x*y)**2` the output is the
-expression `x**2*y**2`, `diff` gives `[2*x*y**2, 2*x**2*y]`, and `lambdify` with common-subexpression
-elimination turns the Jacobian into one NumPy function, built once at prepare time. Its native
-products are the Jacobian and the Hessian; it can also evaluate them in high precision (mpmath),
-which makes it the exact reference of the lab.
+How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
+applied element by element with its op's SymPy translation (structural ops such as reshape or
+getitem run NumPy itself on the object arrays). Every non-trivial element gets a name, so the
+function is a list of SymPy assignments, the tape in closed form. `diff` is taken of each small
+assignment, and the chain rule joins them from the output back (the derivative's own common
+subexpressions are shared, not copied). For `y = (x*w)**2`:
 
-A loss that is a mean over examples (difflab.nn's losses say so with `batch_argnums`) is
-differentiated for ONE symbolic example; the lambdified derivative is then evaluated on the
-batch's columns at once and averaged, so the expression does not grow with the batch.
+    v0 = x*w          dy/dv0 = 2*v0            (diff of v0**2)
+    y  = v0**2        dy/dx  = 2*v0*w,  dy/dw = 2*v0*x
+
+`lambdify` turns the assignments into one NumPy function at prepare time. Written out in full
+(no shared subexpressions) the derivative's size can grow exponentially with depth: that swell is
+what `expression_size()` reports next to the shared form and the tape length. Native products:
+the Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
+A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`) is differentiated
+for ONE symbolic example and evaluated on the batch's columns at once, then averaged.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from ..graph import Const, Var
+from ..graph import Var, evaluate
 from ..ops import SYMPY_NUMPY
 from .base import Differentiator, Prepared, _traced
 
-__all__ = ["Symbolic", "to_sympy"]
+__all__ = ["Symbolic", "to_sympy", "Program"]
 
 
-def to_sympy(graph, names=None) -> tuple[list, list]:
-    """Translate a graph: (object arrays of input symbols, object arrays of output expressions)."""
+class Program:
+    """Named SymPy assignments in execution order, and the output expressions they feed."""
+
+    def __init__(self, inputs: list, assignments: list, outputs: list):
+        self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
+        self.defs = dict(assignments)
+
+    def gradient(self, y, wrt: list, tag: str) -> list:
+        """Reverse accumulation of dy/d(wrt); each finished adjoint becomes a new assignment."""
+        import sympy as sp
+
+        active = set(wrt)
+        for s, e in self.assignments:
+            if e.free_symbols & active:
+                active.add(s)
+        if not (getattr(y, "free_symbols", set()) & active):
+            return [sp.Integer(0)] * len(wrt)
+        adj = {y: sp.Integer(1)} if y.is_Symbol else {}
+        if not y.is_Symbol:  # an output that is an expression over named values
+            self._push(y, sp.Integer(1), adj, active)
+        for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
+            a = adj.pop(s, None)
+            if a is None:
+                continue
+            if not a.is_Atom:
+                name = sp.Symbol(f"{tag}{s.name}", real=True)
+                self.assignments.append((name, a))
+                self.defs[name] = a
+                a = name
+            self._push(e, a, adj, active, out=s)
+        return [sp.sympify(adj.get(x, 0)) for x in wrt]
+
+    @staticmethod
+    def _push(e, a, adj, active, out=None):
+        for u in sorted(e.free_symbols & active, key=lambda s: s.name):
+            d = e.diff(u)
+            if out is not None and not e.is_Atom:
+                d = d.xreplace({e: out})  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
+            if d != 0:
+                adj[u] = adj.get(u, 0) + a * d
+
+    def needed(self, exprs) -> list:
+        """The assignments the expressions depend on, in order (dead code dropped)."""
+        need = set().union(*[getattr(e, "free_symbols", set()) for e in exprs])
+        keep = []
+        for s, e in reversed(self.assignments):
+            if s in need:
+                keep.append((s, e))
+                need |= e.free_symbols
+        return keep[::-1]
+
+    def inline(self, exprs) -> list:
+        """The expressions written out in full, every named value substituted (the naive form)."""
+        full = {}
+        for s, e in self.needed(exprs):
+            full[s] = e.xreplace(full)
+        return [e.xreplace(full) for e in exprs]
+
+    def tree_size(self, exprs) -> int:
+        """Operations in the fully written-out expressions, counted without building them."""
+        import sympy as sp
+
+        size = {}
+        for s, e in self.needed(exprs):
+            size[s] = sp.count_ops(e) + sum(e.count(u) * size[u] for u in e.free_symbols if u in size)
+        return int(sum(sp.count_ops(e) + sum(e.count(u) * size[u] for u in getattr(e, "free_symbols", ()) if u in size)
+                       for e in exprs))
+
+
+def to_sympy(graph) -> Program:
+    """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
     import sympy as sp
 
     if graph.closes_over_tracers:
         raise NotDifferentiableError("the symbolic method cannot differentiate a function that closes over "
                                      "values being differentiated by an enclosing transformation")
-    env, symbols = {}, []
+    env, inputs, assignments = {}, [], []
     for i, v in enumerate(graph.inputs):
-        name = names[i] if names else f"x{i}"
-        flat = [sp.Symbol(f"{name}_{j}" if v.shape else name, real=True) for j in range(int(np.prod(v.shape)))]
-        env[v] = np.array(flat, dtype=object).reshape(v.shape)
-        symbols.append(env[v])
+        flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
+        env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
     for eqn in graph.eqns:
         args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
-        fn = eqn.op.sympy or eqn.op.impl
-        env[eqn.out] = np.asarray(fn(*args, **eqn.kw), dtype=object)
+        raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
+        out = np.empty(raw.shape, dtype=object)
+        for j, e in enumerate(raw.flat):
+            e = sp.sympify(e)
+            if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+                out.flat[j] = e
+            else:
+                out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
+                assignments.append((out.flat[j], e))
+        env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else _as_object(o.value) for o in graph.outputs]
-    return symbols, outs
+    return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()])
 
 
 def _as_object(value):
-    return np.asarray(value, dtype=float).astype(object) if not isinstance(value, bool) else np.asarray(value)
+    return np.asarray(value, dtype=float).astype(object) if np.asarray(value).dtype.kind != "b" else np.asarray(value)
 
 
 class Symbolic(Differentiator):
-    """Symbolic differentiation with SymPy; native products: the Jacobian and the Hessian."""
+    """Symbolic differentiation with SymPy; native products: the Jacobian and the Hessian.
+
+    `cse=False` lambdifies the derivative written out in full (the naive, swollen form).
+    """
 
     name = "symbolic"
     native = "jacobian"
@@ -70,55 +153,60 @@ class Symbolic(Differentiator):
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            symbols, outs = to_sympy(graph)
-            self.symbols = [s for arr in symbols for s in arr.ravel()]
-            self.x = [s for i in wrt for s in symbols[i].ravel()]
-            self.y = [e for arr in outs for e in arr.ravel()]
+            self.program = to_sympy(graph)
+            self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
+            self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
             self._fns: dict = {}
             self._exprs: dict = {}
 
         def exprs(self, kind):
-            """The flat list of expressions for "value", "jacobian" (m*n) or "hessian" (n*n)."""
+            """Flat list of expressions for "value" (m), "jacobian" (m*n) or "hessian" (n*n)."""
             if kind not in self._exprs:
+                p, ys = self.program, self.program.outputs
                 if kind == "value":
-                    self._exprs[kind] = list(self.y)
+                    self._exprs[kind] = list(ys)
                 elif kind == "jacobian":
-                    self._exprs[kind] = [yi.diff(xj) for yi in self.y for xj in self.x]
+                    self._exprs[kind] = [d for i, y in enumerate(ys) for d in p.gradient(y, self.x, f"d{i}_")]
                 else:
-                    (f,) = self.y
-                    g = [f.diff(xj) for xj in self.x]
-                    self._exprs[kind] = [gi.diff(xj) for gi in g for xj in self.x]
+                    (y,) = ys
+                    grads = p.gradient(y, self.x, "g_")
+                    self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
-        def _run(self, kind, args, dtype=float):
+        def _run(self, kind, args):
             if _traced(args):
                 raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
                                              "use it as the outer method, or use 'forward'/'reverse' inside")
             if kind not in self._fns:
                 import sympy as sp
 
-                self._fns[kind] = sp.lambdify(self.symbols, self.exprs(kind), modules=[SYMPY_NUMPY, "numpy"],
-                                              cse=self.method.cse)
+                exprs = self.exprs(kind)
+                shared = (lambda es: (self.program.needed(es), es)) if self.method.cse else None
+                body = exprs if self.method.cse else self.program.inline(exprs)
+                self._fns[kind] = sp.lambdify(self.symbols, body, modules=[SYMPY_NUMPY, "numpy"], cse=shared or False)
             cols, batch = [], None
-            for i, (v, a) in enumerate(zip(self.graph.inputs, args)):
-                a = np.asarray(a, dtype=dtype)
+            for i, a in enumerate(args):
+                a = np.asarray(a, dtype=float)
                 if i in self.batch_inputs:  # one symbol per feature: pass the batch's column
                     batch = a.shape[0]
                     cols += list(a.reshape(batch, -1).T)
                 else:
                     cols += list(a.ravel())
-            with np.errstate(invalid="ignore", divide="ignore"):
-                res = self._fns[kind](*cols)
+            with np.errstate(invalid="raise", divide="raise"):
+                try:
+                    res = self._fns[kind](*cols)
+                except FloatingPointError:  # let the tape name the equation that left its domain
+                    evaluate(self.graph, *[np.asarray(a)[:1] if i in self.batch_inputs else a
+                                           for i, a in enumerate(args)])
+                    with np.errstate(all="ignore"):
+                        res = self._fns[kind](*cols)
             if batch is None:
-                return np.array(res, dtype=dtype)
+                return np.array(res, dtype=float)
             return np.array([np.mean(np.broadcast_to(r, (batch,))) for r in res])
 
         def value(self, args):
             self.evals += 1
-            return self._split_outs(self._run("value", args))
-
-        def _split_outs(self, flat):
-            outs, start = [], 0
+            flat, outs, start = self._run("value", args), [], 0
             for s in self.out_shapes:
                 size = int(np.prod(s))
                 outs.append(flat[start:start + size].reshape(s))
@@ -132,19 +220,21 @@ class Symbolic(Differentiator):
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
 
         def expression_size(self, kind="jacobian") -> dict:
-            """Operation counts: the tape, the derivative's expression tree, and after CSE."""
+            """Operation counts: the tape's equations, the derivative written out in full
+            ("naive"), and with its common subexpressions shared ("cse")."""
             import sympy as sp
 
             exprs = self.exprs(kind)
-            replacements, reduced = sp.cse(exprs)
-            after = sum(sp.count_ops(e) for _, e in replacements) + sum(sp.count_ops(e) for e in reduced)
-            return {"tape": len(self.graph.eqns), "naive": int(sum(sp.count_ops(e) for e in exprs)),
-                    "cse": int(after)}
+            shared = self.program.needed(exprs)
+            return {"tape": len(self.graph.eqns), "naive": self.program.tree_size(exprs),
+                    "cse": int(sum(sp.count_ops(e) for _, e in shared) + sum(sp.count_ops(e) for e in exprs))}
 
         def exact(self, args, kind="jacobian", dps=40):
             """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64."""
             import sympy as sp
 
-            subs = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in args for x in np.ravel(a)]))
-            vals = [sp.N(e.xreplace(subs), dps) for e in self.exprs(kind)]
-            return np.array([float(v) for v in vals])
+            vals = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in args for x in np.ravel(a)]))
+            exprs = self.exprs(kind)
+            for s, e in self.program.needed(exprs):
+                vals[s] = sp.N(e.xreplace(vals), dps)
+            return np.array([float(sp.N(sp.sympify(e).xreplace(vals), dps)) for e in exprs])

@@ -1,0 +1,154 @@
+"""The public contract of DESIGN.md §5: shapes, structures, argnums, prepare and caching."""
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.graph import EvalCounter
+
+EXACT = ["symbolic", "forward", "reverse"]
+
+
+def mlp_loss(params, X, Y):
+    h = dnp.tanh(X @ params["W1"] + params["b1"])
+    return -dnp.mean(dnp.sum(Y * dnp.log_softmax(h @ params["W2"] + params["b2"]), axis=1))
+
+
+@pytest.fixture
+def mlp():
+    rng = np.random.default_rng(1)
+    params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4) * 0.1,
+              "W2": rng.normal(size=(4, 2)), "b2": np.zeros(2)}
+    X = rng.normal(size=(6, 3))
+    Y = np.eye(2)[rng.integers(0, 2, 6)]
+    return params, X, Y
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_pytree_gradient_has_the_structure_of_params(method, mlp):
+    params, X, Y = mlp
+    g = dl.grad(mlp_loss, method=method)(params, X, Y)
+    assert set(g) == set(params)
+    for k in params:
+        assert g[k].shape == params[k].shape and g[k].dtype == np.float64
+
+
+def test_pytree_gradient_values_agree(mlp):
+    params, X, Y = mlp
+    ref = dl.grad(mlp_loss, method="reverse")(params, X, Y)
+    for method in ("symbolic", "forward"):
+        g = dl.grad(mlp_loss, method=method)(params, X, Y)
+        for k in params:
+            np.testing.assert_allclose(g[k], ref[k], rtol=1e-12, atol=1e-15)
+
+
+def test_argnums_tuple_gives_tuple():
+    f = lambda a, b, c: a * b ** 2.0 * dnp.sum(c)
+    ga, gc = dl.grad(f, argnums=(0, 2))(2.0, 3.0, np.array([1.0, 2.0]))
+    assert ga == 27.0 and isinstance(ga, float)
+    np.testing.assert_array_equal(gc, [18.0, 18.0])
+
+
+def test_value_and_grad_and_float_in_float_out():
+    v, g = dl.value_and_grad(lambda x: x ** 3.0)(2.0)
+    assert (v, g) == (8.0, 12.0) and type(v) is float and type(g) is float
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_jacobian_shape_is_out_plus_in(method):
+    f = lambda x: dnp.tanh(x @ np.ones((3, 2)))  # (4, 3) -> (4, 2)
+    J = dl.jacobian(f, method=method)(np.arange(12.0).reshape(4, 3) / 10)
+    assert J.shape == (4, 2, 4, 3)
+    ref = dl.jacobian(f, method="reverse")(np.arange(12.0).reshape(4, 3) / 10)
+    np.testing.assert_allclose(J, ref, rtol=1e-13)
+
+
+def test_jvp_and_vjp_are_consistent():
+    f = lambda x, y: dnp.sin(x) * y
+    x, y = np.array([0.1, 0.2]), np.array([1.0, -2.0])
+    out, jv = dl.jvp(f, (x, y), (np.ones(2), np.zeros(2)))
+    np.testing.assert_allclose(jv, np.cos(x) * y)
+    out2, pullback = dl.vjp(f, x, y)
+    gx, gy = pullback(np.ones(2))
+    np.testing.assert_allclose(out, out2)
+    np.testing.assert_allclose(gx, np.cos(x) * y)
+    np.testing.assert_allclose(gy, np.sin(x))
+
+
+def test_hessian_shape():
+    H = dl.hessian(lambda x: dnp.sum(x ** 3.0))(np.ones((2, 2)))
+    assert H.shape == (2, 2, 2, 2)
+    np.testing.assert_allclose(H.reshape(4, 4), np.diag([6.0] * 4))
+
+
+def test_prepare_reuses_the_tape_and_counts(mlp):
+    params, X, Y = mlp
+    p = dl.prepare(mlp_loss, params, X, Y, method="reverse")
+    g1 = p.grad(params, X, Y)
+    X2 = X + 1.0
+    EvalCounter.reset()
+    g2 = p.grad(params, X2, Y)
+    ref = dl.grad(mlp_loss)(params, X2, Y)
+    for k in params:
+        np.testing.assert_allclose(g2[k], ref[k], rtol=1e-14)
+        assert not np.allclose(g1[k], g2[k])
+    assert 0 < EvalCounter.eqns  # the compiled tape ran; nothing was traced again
+    assert p.prepare_seconds > 0
+    with pytest.raises(ValueError, match="prepared for arguments shaped"):
+        p.grad(params, X[:3], Y[:3])
+
+
+def test_unprepared_grad_caches_per_signature():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return dnp.sum(x * x)
+
+    g = dl.grad(f)
+    g(np.ones(3)), g(np.zeros(3)), g(np.ones(3) * 2)
+    assert len(calls) == 1  # traced once for the signature f64[3]
+    g(np.ones(4))
+    assert len(calls) == 2
+
+
+def test_value_dependent_control_flow_is_never_reused():
+    def f(x):
+        return x * x if x > 0 else -x * x * x
+
+    g = dl.grad(f)
+    assert g(2.0) == 4.0
+    assert g(-2.0) == -12.0  # a fresh trace took the other branch
+    assert dl.trace(f, 2.0).specialised
+
+
+def test_inputs_are_never_mutated(mlp):
+    params, X, Y = mlp
+    copies = ({k: v.copy() for k, v in params.items()}, X.copy(), Y.copy())
+    for method in ("symbolic", "numeric", "forward", "reverse"):
+        dl.grad(mlp_loss, method=method)(params, X, Y)
+        dl.hessian(lambda W: mlp_loss({**params, "b2": W}, X, Y), method=method)(params["b2"])
+    for k in params:
+        np.testing.assert_array_equal(params[k], copies[0][k])
+    np.testing.assert_array_equal(X, copies[1])
+    np.testing.assert_array_equal(Y, copies[2])
+
+
+def test_numpy_functions_dispatch_to_the_registry():
+    f = lambda x: np.sum(np.tanh(x) * np.exp(x))
+    g = dl.grad(f)(np.array([0.1, 0.2]))
+    x = np.array([0.1, 0.2])
+    np.testing.assert_allclose(g, (1 - np.tanh(x) ** 2) * np.exp(x) + np.tanh(x) * np.exp(x), rtol=1e-14)
+
+
+def test_graph_exports_dot():
+    dot = dl.to_dot(dl.trace(lambda x, y: x * y + dnp.sin(x), 1.0, 2.0))
+    assert dot.startswith("digraph") and "mul" in dot and "sin" in dot
+
+
+def test_compare_reports_every_method():
+    c = dl.compare(lambda x, y: dnp.exp(x) * y, 0.5, 2.0)
+    assert [r["method"] for r in c.rows] == ["symbolic", "numeric", "forward", "reverse"]
+    assert c["reverse"]["max_rel_err"] < 1e-15 and c["numeric"]["max_rel_err"] < 1e-8
+    assert c["numeric"]["evals"] >= 2 and c["reverse"]["evals"] == 1
+    assert "numeric" in str(c)

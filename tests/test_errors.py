@@ -1,0 +1,62 @@
+"""One test per row of DESIGN.md §6: bad input gets a clear error that names the problem."""
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+
+def test_unsupported_numpy_function_is_named():
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.einsum is not a difflab primitive.*supported"):
+        dl.grad(lambda x: np.einsum("i,i->", x, x))(np.ones(3))
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.arctan"):
+        dl.grad(lambda x: np.arctan(x))(1.0)
+
+
+def test_non_scalar_grad_points_to_jacobian():
+    with pytest.raises(TypeError, match=r"scalar output.*shape \(3,\).*jacobian.*vjp"):
+        dl.grad(lambda x: x * 2.0)(np.ones(3))
+
+
+@pytest.mark.parametrize("bad", [2, np.array([1, 2]), np.array([True, False])])
+def test_integer_or_boolean_argument(bad):
+    with pytest.raises(TypeError, match=r"argument 0 .*dtype (int|bool)"):
+        dl.grad(lambda x: dnp.sum(x * 1.0))(bad)
+
+
+def test_shape_mismatch_names_op_equation_and_shapes():
+    with pytest.raises(ValueError, match=r"add: .*\(3,\), \(4,\).*v\d+ = add\(v0, v1\)"):
+        dl.grad(lambda x, y: dnp.sum(x + y))(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match=r"matmul.*\(2, 3\), \(2, 3\)"):
+        dl.trace(lambda a: a @ a, np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("bad", ["backprop", "Reverse", 3, None])
+def test_unknown_method_lists_choices(bad):
+    with pytest.raises(ValueError, match=r"unknown method.*'symbolic', 'numeric', 'forward', 'reverse'"):
+        dl.grad(lambda x: x, method=bad)
+
+
+@pytest.mark.parametrize("kwargs", [{"step": 0.0}, {"step": -1e-3}, {"scheme": "centre"}])
+def test_bad_numeric_settings(kwargs):
+    with pytest.raises(ValueError):
+        dl.Numeric(**kwargs)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_domain_warning_names_the_equation(method):
+    with pytest.warns(dl.DomainWarning, match=r"v\d+ = log\(v0\)"):
+        value, g = dl.value_and_grad(lambda x: dnp.log(x) * 2.0, method=method)(-1.0)
+    assert np.isnan(value)
+
+
+def test_float_conversion_of_traced_value_is_refused():
+    with pytest.raises(TypeError, match="drop its derivative"):
+        dl.grad(lambda x: float(x) * 2.0)(1.0)
+
+
+def test_argnums_out_of_range():
+    with pytest.raises(ValueError, match="argnums 3 is out of range"):
+        dl.grad(lambda x: x, argnums=3)(1.0)

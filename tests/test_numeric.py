@@ -1,0 +1,281 @@
+"""The numeric method: finite-difference schemes, accuracy, evaluation counts, complex-step refusal,
+error estimates and the black-box entry points. Costs are counted in function evaluations."""
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.differentiators import get_method
+from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _step, numeric_gradient,
+                                             numeric_jacobian, stencil_weights)
+
+RNG = np.random.default_rng(0)
+W1, W2 = RNG.normal(size=(4, 5)) / 2, RNG.normal(size=(5, 1)) / 2
+
+
+def rosen(x):
+    return dnp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1.0 - x[:-1]) ** 2.0)
+
+
+def mlp(x):  # x: (3, 4) inputs through two tanh layers
+    return dnp.mean(dnp.tanh(dnp.tanh(x @ W1) @ W2) ** 2.0)
+
+
+FUNCTIONS = {
+    "exp": (lambda x: dnp.sum(dnp.exp(x)), np.array([0.3, -1.2, 2.5])),
+    "sin": (lambda x: dnp.sum(dnp.sin(x) * x), np.array([0.1, 1.3, -2.0])),
+    "rosen": (rosen, np.array([1.2, 0.8, -0.5, 2.0])),
+    "mlp": (mlp, RNG.normal(size=(3, 4))),
+}
+
+
+def rel_err(method, name):
+    f, x = FUNCTIONS[name]
+    exact = dl.grad(f, method="reverse")(x)
+    return np.max(np.abs(dl.grad(f, method=method)(x) - exact)) / np.max(np.abs(exact))
+
+
+def prepared(f, x, method, wrt=(0,)):
+    return method.prepare(dl.trace(f, x), wrt=wrt)
+
+
+# ------------------------------------------------------------------ the public API, seed examples
+
+
+@pytest.mark.parametrize("method", ["numeric", Numeric(scheme="richardson"), Numeric(scheme="complex"),
+                                    Numeric(scheme="central4"), Numeric(scheme="forward")])
+def test_seed_examples(method):
+    tol = 1e-6 if getattr(method, "scheme", "central") == "forward" else 1e-9
+    np.testing.assert_allclose(dl.grad(lambda a, b: 5 * (a * b), argnums=(0, 1), method=method)(2.0, 3.0),
+                               (15.0, 10.0), rtol=tol)
+    g = dl.grad(lambda x, y, z: ((x * y) * (y * z)) ** 2.0, argnums=(0, 1, 2), method=method)(3.0, 2.0, 1.0)
+    np.testing.assert_allclose(g, (96.0, 288.0, 288.0), rtol=tol)
+    np.testing.assert_allclose(dl.grad(lambda x: (x * x) * (x * x), method=method)(3.0), 108.0, rtol=tol)
+
+
+def test_get_method_and_settings():
+    m = get_method("numeric")
+    assert isinstance(m, Numeric) and m.name == "numeric" and m.native == "jvp" and m.hessian_pair is None
+    assert Numeric(scheme="richardson") == Numeric(scheme="richardson") != Numeric()
+    assert repr(Numeric(step=1e-4)) == ("Numeric(scheme='central', step=0.0001, order=None, "
+                                        "richardson_terms=4, error_estimate=False)")
+
+
+def test_jacobian_jvp_vjp_through_the_api():
+    f = lambda x: dnp.sin(x) * x[::-1]
+    x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, -2.0, 0.5])
+    J = dl.jacobian(f, method="reverse")(x)
+    np.testing.assert_allclose(dl.jacobian(f, method="numeric")(x), J, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(dl.jacobian(f, method=Numeric(scheme="richardson"))(x), J, rtol=1e-12, atol=1e-13)
+    y, jv = dl.jvp(f, (x,), (v,), method="numeric")
+    np.testing.assert_allclose(jv, J @ v, rtol=1e-8)
+    _, pullback = dl.vjp(f, x, method="numeric")
+    np.testing.assert_allclose(pullback(v)[0], v @ J, rtol=1e-8)
+
+
+def test_hessian_native_stencil():
+    assert Numeric.hessian_pair is None
+    np.testing.assert_allclose(dl.hessian(lambda x: (x * x) * (x * x), method="numeric")(3.0), 108.0, rtol=1e-7)
+    x = FUNCTIONS["rosen"][1]
+    ref = dl.hessian(rosen, method="reverse")(x)
+    H = dl.hessian(rosen, method="numeric")(x)
+    assert np.max(np.abs(H - ref)) / np.max(np.abs(ref)) < 1e-7
+    assert np.array_equal(H, H.T)
+    p = prepared(rosen, x, Numeric())
+    p.hessian([x])
+    assert p.evals == 1 + 4 + 4 * 4  # f(x), then n diagonal pairs and n(n-1)/2 mixed pairs
+
+
+def test_nested_with_ad():
+    f = lambda x: x ** 3.0
+    for pair in [("forward", "numeric"), ("numeric", "reverse"), ("reverse", "numeric")]:
+        np.testing.assert_allclose(dl.hessian(f, method=pair)(2.0), 12.0, rtol=1e-7, err_msg=str(pair))
+
+
+# ------------------------------------------------------------------ accuracy per scheme
+
+
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_accuracy_per_scheme(name):
+    errs = {s: rel_err(Numeric(scheme=s), name) for s in SCHEMES}
+    assert errs["forward"] < 1e-6 and errs["backward"] < 1e-6
+    assert errs["central"] < 1e-9
+    assert errs["central4"] < errs["central"] and errs["central4"] < 1e-10
+    assert errs["central6"] < 1e-9
+    assert errs["richardson"] < 1e-12
+    assert errs["complex"] < 1e-14
+
+
+def test_order_setting_is_the_central_scheme():
+    f, x = FUNCTIONS["exp"]
+    a = dl.grad(f, method=Numeric(order=4))(x)
+    b = dl.grad(f, method=Numeric(scheme="central4"))(x)
+    assert np.array_equal(a, b)
+    assert rel_err(Numeric(scheme="forward", order=2), "exp") < 1e-8  # 3-point one-sided stencil
+
+
+def test_stencil_weights_are_generic():
+    np.testing.assert_allclose(stencil_weights([-2, -1, 0, 1, 2]), [1 / 12, -2 / 3, 0, 2 / 3, -1 / 12], atol=1e-16)
+    np.testing.assert_allclose(stencil_weights([0, 1, 2]), [-1.5, 2.0, -0.5])
+    np.testing.assert_allclose(stencil_weights([-1, 0, 1], d=2), [1.0, -2.0, 1.0])
+    # exact on polynomials of degree < number of points
+    o = np.arange(-3.0, 4.0)
+    assert abs(stencil_weights(o) @ (1.3 + o) ** 6 - 6 * 1.3 ** 5) < 1e-10
+
+
+def test_steps_per_component_and_exactly_representable():
+    x = np.array([0.1, 3.0, -1e6])
+    for i in range(3):
+        v = np.eye(3)[i]
+        h = _step(x, v, EPS ** (1 / 3), True)
+        assert (x[i] + h) - x[i] == h
+        assert h == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x[i])), rel=1e-9)
+    # badly scaled components: a shared step would ruin one of them
+    x = np.array([0.5, 1e6])
+    J = dl.jacobian(lambda x: x ** 3.0, method="numeric")(x)
+    np.testing.assert_allclose(np.diag(J), 3 * x ** 2, rtol=1e-8)
+
+
+# ------------------------------------------------------------------ evaluation counts
+
+
+@pytest.mark.parametrize("scheme, per_component", [("forward", 1), ("backward", 1), ("central", 2),
+                                                   ("central4", 4), ("central6", 6), ("richardson", 8),
+                                                   ("complex", 1)])
+def test_evaluations_per_component(scheme, per_component):
+    f, x = FUNCTIONS["rosen"]
+    pf = dl.prepare(f, x, method=Numeric(scheme=scheme))
+    pf.grad(x)
+    assert pf.prepared.evals == per_component * x.size + 1  # + f(x) itself, computed once
+    p = prepared(f, x, Numeric(scheme=scheme))
+    p.jvp([x], np.ones(x.size))  # one direction: one stencil
+    assert p.evals == per_component + 1
+
+
+def test_evaluation_counts_other_settings():
+    f, x = FUNCTIONS["exp"]
+    p = prepared(f, x, Numeric(scheme="richardson", richardson_terms=3))
+    p.grad([x])
+    assert p.evals == 6 * 3 + 1
+    p = prepared(f, x, Numeric(error_estimate=True))  # the estimate at 2h doubles the stencil
+    p.grad([x])
+    assert p.evals == 4 * 3 + 1
+
+
+# ------------------------------------------------------------------ complex step
+
+
+@pytest.mark.parametrize("f, op", [
+    (lambda x: dnp.sum(dnp.abs(x) * x), "abs"),
+    (lambda x: dnp.sum(dnp.relu(x) * 2.0), "relu"),
+    (lambda x: dnp.sum(dnp.maximum(x, 0.2) ** 2.0), "maximum"),
+    (lambda x: dnp.sum(dnp.where(x > 0, x, 0.0)), "where"),
+    (lambda x: dnp.sum(dnp.sign(x) * x), "sign"),
+    (lambda x: dnp.max(dnp.exp(x)), "max"),
+])
+def test_complex_step_refused_through_non_analytic_ops(f, op):
+    x = np.array([0.5, -1.5])
+    with pytest.raises(dl.NotDifferentiableError, match=rf"through {op} at `v\d+ = {op}\(.*`: not complex-analytic"):
+        prepared(f, x, Numeric(scheme="complex"))  # refused when prepared, before any evaluation
+    with pytest.raises(dl.NotDifferentiableError):
+        dl.grad(f, method=Numeric(scheme="complex"))(x)
+    dl.grad(f, method="numeric")(x)  # the real stencils are fine
+
+
+@pytest.mark.parametrize("f", [
+    lambda x, y: dnp.sum(dnp.sigmoid(x) * dnp.tanh(x) + dnp.log(dnp.exp(x) + 1.0) / dnp.sqrt(x * x + 1.0)),
+    lambda x, y: dnp.logsumexp(x * 2.0),  # max feeds only stop_gradient
+    lambda x, y: dnp.sum(dnp.stop_gradient(dnp.abs(x)) * x),
+    lambda x, y: dnp.sum(dnp.abs(y) * x),  # y is not differentiated: abs is not on an active path
+    lambda x, y: dnp.sum(x * dnp.where(x > 0, 1.0, 3.0)),  # the comparison only picks constants
+])
+def test_complex_step_accepted_on_analytic_paths(f):
+    x, y = np.array([0.5, -1.5, 2.0]), np.array([-1.0, 2.0, 0.5])
+    g = dl.grad(f, method=Numeric(scheme="complex"))(x, y)
+    np.testing.assert_allclose(g, dl.grad(f, method="reverse")(x, y), rtol=1e-14, atol=1e-15)
+
+
+# ------------------------------------------------------------------ error estimates
+
+
+@pytest.mark.parametrize("scheme", ["forward", "central", "central4", "richardson"])
+@pytest.mark.parametrize("f, df, x", [
+    (lambda x: dnp.exp(x), np.exp, np.array([0.3, -1.2, 2.5])),
+    (lambda x: dnp.sin(x) * x, lambda x: np.cos(x) * x + np.sin(x), np.array([0.1, 1.3, -2.0])),
+    (lambda x: 1.0 / (1.0 + x * x), lambda x: -2 * x / (1 + x * x) ** 2, np.array([0.5, 3.0, -7.0])),
+])
+def test_error_estimate_bounds_the_true_error(scheme, f, df, x):
+    p = prepared(f, x, Numeric(scheme=scheme))
+    outs, J, E = p.jacobian_with_error([x])
+    assert J.shape == E.shape == (3, 3)
+    true = np.abs(np.diag(J) - df(x))
+    est = np.diag(E)
+    assert np.all(true <= 10 * est)
+    assert np.all(est <= 1e3 * true + 1e-8 * np.abs(df(x)).max())  # and not absurdly large
+    off = ~np.eye(3, dtype=bool)  # f is elementwise: off-diagonal J is exactly 0, E is round-off only
+    assert np.all(J[off] == 0) and np.all(E[off] < 1e-6)
+
+
+def test_error_estimate_setting_stores_the_last_product():
+    f, x = FUNCTIONS["sin"]
+    p = prepared(f, x, Numeric(error_estimate=True))
+    _, g = p.grad([x])
+    assert p.error.shape == (3, 1)  # like the JV product: (k directions, m outputs)
+    assert np.all(p.error > 0) and np.all(p.error < 1e-8)
+
+
+# ------------------------------------------------------------------ black-box callables
+
+
+def test_black_box_norm_and_einsum():
+    x = np.array([3.0, -4.0, 12.0])
+    keep = x.copy()
+    np.testing.assert_allclose(numeric_gradient(np.linalg.norm, x), x / 13.0, rtol=1e-9)
+    np.testing.assert_allclose(numeric_gradient(np.linalg.norm, x, scheme="richardson"), x / 13.0, rtol=1e-11)
+    A = RNG.normal(size=(3, 3))
+    quad = lambda x: np.einsum("i,ij,j->", x, A, x)
+    np.testing.assert_allclose(numeric_gradient(quad, x, scheme="central4"), (A + A.T) @ x, rtol=1e-9)
+    vec = lambda x: np.einsum("ij,j->i", A, x ** 2)
+    J, E = numeric_jacobian(vec, x, scheme="richardson", error_estimate=True)
+    exact = A * (2 * x)
+    assert J.shape == E.shape == (3, 3)
+    np.testing.assert_allclose(J, exact, rtol=1e-12, atol=1e-12)
+    assert np.all(np.abs(J - exact) <= 10 * E)
+    np.testing.assert_allclose(numeric_jacobian(vec, x, scheme="complex"), exact, rtol=1e-15)
+    assert np.array_equal(x, keep)
+
+
+def test_black_box_shapes_and_scalar_check():
+    M = np.array([[1.0, 2.0], [3.0, 4.0]])
+    J = numeric_jacobian(lambda m: np.outer(m[0], m[1]), M)
+    assert J.shape == (2, 2, 2, 2)
+    assert numeric_gradient(lambda m: np.sum(m ** 2), M).shape == (2, 2)
+    with pytest.raises(TypeError, match="scalar"):
+        numeric_gradient(lambda x: x * 2.0, np.ones(3))
+
+
+def test_inputs_are_never_mutated():
+    f, x = FUNCTIONS["mlp"]
+    keep = x.copy()
+    for scheme in SCHEMES:
+        dl.grad(f, method=Numeric(scheme=scheme))(x)
+    dl.hessian(f, method="numeric")(x)
+    assert np.array_equal(x, keep)
+
+
+# ------------------------------------------------------------------ bad settings
+
+
+def test_unknown_scheme_lists_the_valid_ones():
+    with pytest.raises(ValueError, match="'forward', 'backward', 'central', 'central4', 'central6', "
+                                         "'richardson', 'complex'"):
+        Numeric(scheme="centre")
+
+
+@pytest.mark.parametrize("kwargs", [{"step": 0}, {"step": -1}, {"step": 0.0}, {"step": float("inf")},
+                                    {"step": float("nan")}, {"step": "1e-3"}, {"order": 3},
+                                    {"scheme": "central4", "order": 6}, {"scheme": "complex", "order": 2},
+                                    {"order": 0}, {"richardson_terms": 1}])
+def test_bad_settings(kwargs):
+    with pytest.raises(ValueError):
+        Numeric(**kwargs)
