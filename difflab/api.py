@@ -75,6 +75,7 @@ class Staged:
     many: bool
     cacheable: bool = True
     prepared: dict = field(default_factory=dict)
+    scalar: bool = False  # checked once: the output is a single number
 
     def inputs(self, args) -> list:
         leaves = [tree.flatten(a)[0] for a in args]
@@ -95,6 +96,10 @@ class Staged:
             grads.append(self.arg_trees[a].unflatten(parts[k:k + n]))
             k += n
         return tuple(grads) if self.many else grads[0]
+
+    def floats(self, parts):
+        """Python floats back for the leaves that were Python floats."""
+        return [float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)]
 
     def split_flat(self, vec, lead=()):
         """Cut a flat vector (with leading axes `lead`) into the differentiated leaves' shapes."""
@@ -190,20 +195,23 @@ class _Transform:
 
 
 def _scalar_check(st: Staged, what: str):
+    if st.scalar:
+        return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
     if len(shapes) != 1 or int(np.prod(shapes[0])) != 1:
         shown = shapes[0] if len(shapes) == 1 else shapes
         raise TypeError(f"{what} needs a function with a scalar output, but it returned shape {shown}; "
                         "use difflab.jacobian for the full derivative or difflab.vjp for a "
                         "vector-Jacobian product")
+    st.scalar = True
 
 
 class _ValueAndGrad(_Transform):
     def __call__(self, *args):
         st, prep = self.staged(args)
         _scalar_check(st, "grad")
-        outs, g = prep.grad(st.inputs(args))
-        return st.outputs(outs), st.unflatten_wrt(st.split_flat(g))
+        outs, parts = prep.grad_leaves(st.inputs(args))
+        return st.outputs(outs), st.unflatten_wrt(st.floats(parts))
 
 
 class _Grad(_ValueAndGrad):
@@ -412,11 +420,14 @@ class PreparedFunction:
         return [(td, [np.shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]
 
     def _check(self, args):
-        got = self._signature(args)
-        if got != self._key:
+        flat = [tree.flatten(a) for a in args]
+        if len(flat) != len(self._key) or any(
+                td != ktd or len(lv) != len(kshapes) or any(np.shape(x) != s for x, s in zip(lv, kshapes))
+                for (lv, td), (ktd, kshapes) in zip(flat, self._key)):
+            got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
             raise ValueError(f"prepared for arguments shaped {self._key}, called with {got}; "
                              "prepare again for new shapes")
-        return self.staged.inputs(args)
+        return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
     def __call__(self, *args):
         """f itself, from the compiled tape."""
@@ -424,8 +435,8 @@ class PreparedFunction:
 
     def value_and_grad(self, *args):
         _scalar_check(self.staged, "grad")
-        outs, g = self.prepared.grad(self._check(args))
-        return self.staged.outputs(outs), self.staged.unflatten_wrt(self.staged.split_flat(g))
+        outs, parts = self.prepared.grad_leaves(self._check(args))
+        return self.staged.outputs(outs), self.staged.unflatten_wrt(self.staged.floats(parts))
 
     def grad(self, *args):
         return self.value_and_grad(*args)[1]

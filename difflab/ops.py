@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import math
 import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -301,7 +302,7 @@ def _stop_gradient_sympy(x):
     return np.asarray(np.frompyfunc(_stop_gradient_fn(), 1, 1)(x), dtype=object)
 
 
-stop_gradient = defop("stop_gradient", lambda x: np.array(x, copy=True) if isinstance(x, np.ndarray) else x,
+stop_gradient = defop("stop_gradient", lambda x: x,
                       partials=(None,), sympy=_stop_gradient_sympy,
                       doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
 
@@ -332,16 +333,16 @@ def _expand_reduced(ct, x, axis, keepdims):
     shape = list(_shape(x))
     for a in axes:
         shape[a] = 1
-    return reshape(ct, tuple(shape))
+    return _reshape(ct, tuple(shape))
 
 
 def _count(x, axis):
     shape = _shape(x)
-    return float(np.prod([shape[a] for a in axis] if axis is not None else shape))
+    return float(math.prod([shape[a] for a in axis] if axis is not None else shape))
 
 
 def _sum_impl(x, axis=None, keepdims=False):
-    return np.sum(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus its dispatch layers
 
 
 sum = defop("sum", _sum_impl,
@@ -349,13 +350,15 @@ sum = defop("sum", _sum_impl,
                  sum(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
                            else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                 broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
+                 _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
             samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
                 doc="sum over axes")
 
 
 def _mean_impl(x, axis=None, keepdims=False):
-    return np.mean(x, axis=axis, keepdims=keepdims)
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.mean(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
 
 
 mean = defop("mean", _mean_impl,
@@ -363,7 +366,7 @@ mean = defop("mean", _mean_impl,
                   mean(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
                              else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
              vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                  broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
+                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
              samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
                 doc="mean over axes")
 
@@ -371,7 +374,7 @@ mean = defop("mean", _mean_impl,
 def _max_impl(x, axis=None, keepdims=False):
     if isinstance(x, np.ndarray) and x.dtype == object:
         return _object_reduce(x, axis, keepdims, lambda xs: _max_fn()(*xs) if len(xs) > 1 else xs[0])
-    return np.max(x, axis=axis, keepdims=keepdims)
+    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
 
 
 def _max_weights(out, x, axis, keepdims):
@@ -437,14 +440,14 @@ def _object_reduce(x, axis, keepdims, fn):
 
 def _swap_last(x):
     nd = _ndim(x)
-    return x if nd < 2 else transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+    return x if nd < 2 else _transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
 
 def _matmul_vjp_a(ct, out, a, b):
     if _ndim(b) == 1:
-        return reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
+        return _reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
     if _ndim(a) == 1:
-        return reshape(matmul(b, reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
+        return _reshape(matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
     return matmul(ct, _swap_last(b))
 
 
@@ -452,7 +455,7 @@ def _matmul_vjp_b(ct, out, a, b):
     if _ndim(a) == 1:
         if _ndim(b) == 1:
             return ct * a
-        return reshape(a, (-1, 1)) * reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
+        return _reshape(a, (-1, 1)) * _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
     if _ndim(b) == 1:
         return matmul(ct, a)
     return matmul(_swap_last(a), ct)
@@ -464,10 +467,10 @@ def _matmul_jvp_a(t, out, a, b):
         return matmul(t, b)
     batch = _shape(t)[:nb]  # pad the tangent so its batch axes lead, ahead of b's stack axes
     if _ndim(a) >= 2:
-        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
     elif _ndim(b) > 2:
-        t = reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
-    return reshape(matmul(t, b), batch + _shape(out))
+        t = _reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
+    return _reshape(matmul(t, b), batch + _shape(out))
 
 
 def _matmul_jvp_b(t, out, a, b):
@@ -476,10 +479,10 @@ def _matmul_jvp_b(t, out, a, b):
         return matmul(a, t)
     batch = _shape(t)[:nb]
     if _ndim(b) == 1:  # a vector tangent becomes a column so matmul keeps the batch axes apart
-        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
     else:
-        t = reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
-    return reshape(matmul(a, t), batch + _shape(out))
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
+    return _reshape(matmul(a, t), batch + _shape(out))
 
 
 matmul = defop("matmul", np.matmul,
@@ -493,14 +496,14 @@ def _inverse_perm(axes):
     return tuple(int(i) for i in np.argsort(axes))
 
 
-transpose = defop("transpose", lambda x, axes: np.transpose(x, axes),
-                  jvp=(lambda t, out, x, axes: transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
-                  vjp=(lambda ct, out, x, axes: transpose(ct, _inverse_perm(axes)),),
+transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
+                  jvp=(lambda t, out, x, axes: _transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
+                  vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
                   samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
                 doc="permute axes")
-reshape = defop("reshape", lambda x, shape: np.reshape(x, shape),
-                jvp=(lambda t, out, x, shape: reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
-                vjp=(lambda ct, out, x, shape: reshape(ct, _shape(x)),),
+reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
+                jvp=(lambda t, out, x, shape: _reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
+                vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
                 samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
                 doc="reshape")
 
@@ -508,7 +511,7 @@ reshape = defop("reshape", lambda x, shape: np.reshape(x, shape),
 def _broadcast_to_jvp(t, out, x, shape):
     nb = _nb(t, x)
     full = _shape(t)[:nb] + (1,) * (len(shape) - _ndim(x)) + _shape(x)
-    return broadcast_to(reshape(t, full), _shape(t)[:nb] + tuple(shape))
+    return _broadcast_to(_reshape(t, full), _shape(t)[:nb] + tuple(shape))
 
 
 broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
@@ -577,7 +580,7 @@ def _concat_vjp(i):
 def _stack_jvp(i):
     def rule(t, out, *xs, axis):
         nb = _nb(t, xs[i])
-        expanded = reshape(t, _shape(t)[:nb + axis] + (1,) + _shape(t)[nb + axis:])
+        expanded = _reshape(t, _shape(t)[:nb + axis] + (1,) + _shape(t)[nb + axis:])
         idx = _batch_index((slice(None),) * axis + (slice(i, i + 1),), nb)
         return scatter_add(expanded, idx, _shape(t)[:nb] + _shape(out))
 
@@ -601,6 +604,24 @@ stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
                 doc="join arrays along a new axis")
 
 
+def _reshape(x, shape):
+    shape = tuple(int(n) for n in shape)
+    if -1 in shape:
+        known = math.prod(n for n in shape if n != -1)
+        shape = tuple(math.prod(_shape(x)) // known if n == -1 else n for n in shape)
+    return x if _shape(x) == shape else reshape(x, shape=shape)
+
+
+def _transpose(x, axes):
+    axes = tuple(axes)
+    return x if axes == tuple(range(len(axes))) else transpose(x, axes=axes)
+
+
+def _broadcast_to(x, shape):
+    shape = tuple(shape)
+    return x if _shape(x) == shape else broadcast_to(x, shape=shape)
+
+
 # -- the one place broadcasting is undone ----------------------------------------------------
 
 def unbroadcast(ct, shape):
@@ -609,14 +630,7 @@ def unbroadcast(ct, shape):
     if _shape(ct) == shape:
         return ct
     extra = _ndim(ct) - len(shape)
-    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and _shape(ct)[i + extra] != 1)
-    summed = sum(ct, axis=axes, keepdims=True) if axes else ct
-    return reshape(summed, shape) if _shape(summed) != shape else summed
-
-
-def examples(op: Op, rng) -> list:
-    """Typical calls [(args, params)] of `op`; elementwise ops are tried with broadcasting too."""
-    if op.samples is not None:
-        return op.samples(rng)
-    shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
-    return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]
+    if extra:  # leading axes the argument never had
+        ct = sum(ct, axis=tuple(range(extra)), keepdims=False)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and _shape(ct)[i] != 1)
+    return sum(ct, axis=axes, keepdims=True) if axes else ct

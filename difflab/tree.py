@@ -62,15 +62,18 @@ def flatten(tree: Any):
     return leaves, _flatten(tree, leaves)
 
 
+_LEAF_DEF = TreeDef(LEAF)
+
+
 def _flatten(tree, leaves) -> TreeDef:
     if isinstance(tree, dict):
         keys = tuple(sorted(tree))
-        return TreeDef("dict", keys, tuple(_flatten(tree[k], leaves) for k in keys))
+        return TreeDef("dict", keys, tuple([_flatten(tree[k], leaves) for k in keys]))
     if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
         kind = "tuple" if isinstance(tree, tuple) else "list"
-        return TreeDef(kind, (), tuple(_flatten(t, leaves) for t in tree))
+        return TreeDef(kind, (), tuple([_flatten(t, leaves) for t in tree]))
     leaves.append(tree)
-    return TreeDef(LEAF)
+    return _LEAF_DEF
 
 
 def unflatten(treedef: TreeDef, leaves):

@@ -13,6 +13,7 @@ and inherits the rest. `args` are all graph inputs (the ones not in `wrt` are he
 """
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -33,10 +34,11 @@ def split(vec, shapes, batch=()) -> list:
     """Inverse of `flat`: cut a vector (with optional leading batch axes) into arrays of `shapes`."""
     out, start = [], 0
     lead = (slice(None),) * len(batch)
+    batch, plain = tuple(batch), isinstance(vec, np.ndarray)
     for s in shapes:
-        size = int(np.prod(s))
+        size = math.prod(s)
         part = vec[lead + (slice(start, start + size),)] if (start, size) != (0, vec.shape[-1]) else vec
-        out.append(dnp.reshape(part, tuple(batch) + tuple(s)))
+        out.append(part.reshape(batch + tuple(s)) if plain else dnp.reshape(part, batch + tuple(s)))
         start += size
     return out
 
@@ -82,9 +84,9 @@ class Prepared:
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
         self.in_shapes = [graph.inputs[i].shape for i in wrt]
-        self.n = int(sum(np.prod(s) for s in self.in_shapes))
+        self.n = sum(math.prod(s) for s in self.in_shapes)
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
-        self.m = int(sum(np.prod(s) for s in self.out_shapes))
+        self.m = sum(math.prod(s) for s in self.out_shapes)
         self.evals = 0  # evaluations of the function itself (the numeric method's cost unit)
         self._compiled = None
 
@@ -152,6 +154,11 @@ class Prepared:
         if not blocks:
             return self.value(args), np.zeros((0, self.m))
         return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
+
+    def grad_leaves(self, args):
+        """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input."""
+        outs, g = self.grad(args)
+        return outs, split(g, self.in_shapes)
 
     def grad(self, args):
         """(outs, ∇f) for a scalar-output function; ∇f has shape (n,)."""

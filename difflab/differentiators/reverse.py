@@ -66,7 +66,37 @@ class Reverse(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self._fwd = self._bwd = None
+            self._fwd = self._bwd = self._grad = None
+
+        def grad_leaves(self, args):
+            """Value and gradient in one compiled sweep: the seed 1 is a constant there, so the
+            first steps of the backward sweep fold away, and no flat vector is assembled."""
+            if _traced(args) or not self.method.compiled:
+                return self._grad_by_vjp(args)
+            if self._grad is None:
+                def sweep(*xs):
+                    env: dict = {}
+                    outs = evaluate(self.graph, *xs, env=env)
+                    cts = {o: np.ones(o.shape) for o in self.graph.outputs if isinstance(o, Var)}
+                    return [*outs, *backward(self.graph, env, self.wrt, cts)]
+
+                t, tracers, outs = trace_flat(sweep, [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args])
+                self._grad, self._n_out = compile(outputs_of(t, tracers, outs)), len(self.graph.outputs)
+            with np.errstate(invalid="raise", divide="raise"):
+                try:
+                    res = self._grad(*args)
+                except FloatingPointError:
+                    return self._grad_by_vjp(args)
+            self.evals += 1
+            return list(res[:self._n_out]), list(res[self._n_out:])
+
+        def _grad_by_vjp(self, args):
+            outs, g = Prepared.grad(self, args)
+            return outs, split_vec(g, self.in_shapes)
+
+        def grad(self, args):
+            outs, parts = self.grad_leaves(args)
+            return outs, flat(parts)
 
         def _pullback_graph(self, args, u):
             env: dict = {}
