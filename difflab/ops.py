@@ -634,3 +634,11 @@ def unbroadcast(ct, shape):
         ct = sum(ct, axis=tuple(range(extra)), keepdims=False)
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and _shape(ct)[i] != 1)
     return sum(ct, axis=axes, keepdims=True) if axes else ct
+
+
+def examples(op: Op, rng) -> list:
+    """Typical calls [(args, params)] of `op`; elementwise ops are tried with broadcasting too."""
+    if op.samples is not None:
+        return op.samples(rng)
+    shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
+    return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]
