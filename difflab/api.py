@@ -485,9 +485,10 @@ class Comparison:
         return next(r for r in self.rows if r["method"] == method)
 
 
-def compare(f, *args, methods="all", argnums=0, repeat=3) -> Comparison:
+def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     """Differentiate `f` at `args` with each method; print-ready table of errors, time and cost.
 
+    By default every argument is differentiated (`argnums="all"`); pass an int or tuple to choose.
     Errors are measured against the symbolic derivative evaluated in 40-digit arithmetic when the
     function is small enough, else against reverse mode. Each row holds the method's Jacobian
     (`row["derivative"]`, shape (m, n) over the flat input and output), its max abs/rel error,
@@ -499,6 +500,7 @@ def compare(f, *args, methods="all", argnums=0, repeat=3) -> Comparison:
     0.0
     """
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    argnums = tuple(range(len(args))) if argnums == "all" else argnums
     rows = []
     for name in names:
         row = {"method": name if isinstance(name, str) else get_method(name).name, "error": ""}

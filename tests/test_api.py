@@ -152,3 +152,15 @@ def test_compare_reports_every_method():
     assert c["reverse"]["max_rel_err"] < 1e-15 and c["numeric"]["max_rel_err"] < 1e-8
     assert c["numeric"]["evals"] >= 2 and c["reverse"]["evals"] == 1
     assert "numeric" in str(c)
+
+
+def test_import_is_light():
+    """`import difflab` and `difflab.numpy` load neither SymPy, matplotlib nor Hypothesis."""
+    import subprocess
+    import sys
+
+    code = ("import sys, difflab, difflab.numpy, difflab.testing; "
+            "heavy = [m for m in ('sympy', 'matplotlib', 'hypothesis') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
