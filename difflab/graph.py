@@ -30,7 +30,7 @@ class Var:
     def __init__(self, id: int, shape: tuple, dtype: Any):
         object.__setattr__(self, "id", id)
         object.__setattr__(self, "shape", tuple(shape))
-        object.__setattr__(self, "dtype", np.dtype(dtype))
+        object.__setattr__(self, "dtype", dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
 
     def __setattr__(self, name, value):
         raise AttributeError("Var is immutable")

@@ -7,6 +7,7 @@ differentiate it. On plain arrays each function computes with NumPy; on traced v
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as _np
 
@@ -134,12 +135,12 @@ def reshape(x, newshape, *more):
     """
     if more or isinstance(newshape, int):
         newshape = (newshape, *more)
-    size = int(_np.prod(shape(x)))
+    size = math.prod(shape(x))
     newshape = tuple(int(n) for n in newshape)
     if -1 in newshape:
-        known = int(_np.prod([n for n in newshape if n != -1]))
+        known = math.prod(n for n in newshape if n != -1)
         newshape = tuple(size // known if n == -1 else n for n in newshape)
-    if int(_np.prod(newshape)) != size:
+    if math.prod(newshape) != size:
         raise ValueError(f"cannot reshape an array of shape {shape(x)} (size {size}) into shape {newshape}")
     return x if newshape == shape(x) else _ops.reshape(x, shape=newshape)
 
@@ -418,7 +419,7 @@ def prod_shape(x) -> int:
     >>> prod_shape(_np.ones((2, 3)))
     6
     """
-    return int(_np.prod(shape(x)))
+    return math.prod(shape(x))
 
 
 def zeros_like(x):

@@ -31,6 +31,7 @@ from .graph import Const, Eqn, Graph, Traced, Var
 __all__ = ["Tracer", "Trace", "trace", "trace_flat"]
 
 _levels = itertools.count(1)
+_F64 = np.dtype(np.float64)
 
 
 class Trace:
@@ -45,8 +46,10 @@ class Trace:
         self.consts: list = []
 
     def new_var(self, value) -> Var:
-        if isinstance(value, Tracer):
+        if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
+        if isinstance(value, float):
+            return Var(next(self.ids), (), _F64)
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
@@ -55,47 +58,51 @@ class Trace:
             return folded
         atoms, values = [], []
         for a in args:
-            if isinstance(a, Tracer) and a._trace is self:
-                atoms.append(a.var)
-                values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
-            elif isinstance(a, Tracer):  # a value of an enclosing trace: constant here
-                atoms.append(Const(a))
-                values.append(a.concrete)
+            if isinstance(a, Tracer):
+                if a._trace is self:
+                    atoms.append(a.var)
+                    values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
+                else:  # a value of an enclosing trace: a constant here
+                    atoms.append(Const(a))
+                    values.append(a.concrete)
             else:
                 atoms.append(Const(a))
                 values.append(a)
+        eqn_params = tuple(sorted(params.items())) if params else ()
+        key = (op, *[a if isinstance(a, Var) else id(a.value) for a in atoms], repr(eqn_params) if params else None)
+        hit = self.seen.get(key)
+        if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
+            return hit
         try:
-            with np.errstate(all="ignore"):  # domain problems are reported when interpreted
-                value = op.impl(*values, **params)
+            value = op.impl(*values, **params)  # under trace_flat's errstate: warnings come later
         except (ValueError, TypeError, IndexError) as err:
             shapes = ", ".join(str(np.shape(v)) for v in values)
-            where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), tuple(sorted(params.items())))
+            where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
             raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
                              f"in equation `{str(where).split(' :')[0]}`: {err}") from None
-        eqn_params = tuple(sorted(params.items()))
-        key = (op.name, tuple(a if isinstance(a, Var) else id(a.value) for a in atoms), repr(eqn_params))
-        if key in self.seen:  # the same op on the same values: reuse it (common subexpressions)
-            return self.seen[key]
-        value = np.asarray(value) if not np.isscalar(value) else value
+        if not isinstance(value, (np.ndarray, np.generic, float)):
+            value = np.asarray(value)
         out = self.new_var(value)
         self.eqns.append(Eqn(out, op, tuple(atoms), eqn_params))
         self.seen[key] = result = Tracer(self, out, value)
-        self.consts.extend(a.value for a in atoms if isinstance(a, Const))  # keep ids in `seen` valid
+        self.consts.extend([a.value for a in atoms if isinstance(a, Const)])  # keep ids in `seen` valid
         return result
 
 
 def _fold_identity(trace, op, args):
     """x*1, 1*x, x+0, x-0, x/1, x**1 → x, when that leaves x's shape unchanged (registry-driven)."""
-    if len(op.identity) != 2 or len(args) != 2:
+    if not op.identity or len(args) != 2:
         return None
     for k, ident in enumerate(op.identity):
-        other = args[1 - k]
-        c = args[k]
+        c, other = args[k], args[1 - k]
         if ident is None or isinstance(c, Traced) or not isinstance(other, Tracer) or other._trace is not trace:
             continue
-        if np.shape(c) in ((), other.shape[-np.ndim(c):] if np.ndim(c) else ()) and np.all(np.asarray(c) == ident):
-            if np.ndim(c) <= other.ndim:
+        if isinstance(c, (int, float)):
+            if c == ident:
                 return other
+        elif (np.ndim(c) <= other.ndim and np.shape(c) == other.shape[other.ndim - np.ndim(c):]
+              and np.all(np.asarray(c) == ident)):
+            return other
     return None
 
 
@@ -238,7 +245,8 @@ def trace_flat(f, leaves, *, wrap=None):
     inputs = []
     for x in leaves:
         inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
-    raw = f(*inputs) if wrap is None else wrap(inputs)
+    with np.errstate(all="ignore"):  # domain problems are reported, by equation, when interpreted
+        raw = f(*inputs) if wrap is None else wrap(inputs)
     return t, inputs, raw
 
 

@@ -67,80 +67,79 @@ class Reverse(Differentiator):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
             self._fwd = self._bwd = self._grad = None
+            self.calls = 0
 
-        def grad_leaves(self, args):
-            """Value and gradient in one compiled sweep: the seed 1 is a constant there, so the
-            first steps of the backward sweep fold away, and no flat vector is assembled."""
-            if _traced(args) or not self.method.compiled:
-                return self._grad_by_vjp(args)
-            if self._grad is None:
-                def sweep(*xs):
-                    env: dict = {}
-                    outs = evaluate(self.graph, *xs, env=env)
-                    cts = {o: np.ones(o.shape) for o in self.graph.outputs if isinstance(o, Var)}
-                    return [*outs, *backward(self.graph, env, self.wrt, cts)]
+        def _hot(self, args) -> bool:
+            """Compile from the second call on: a one-off gradient is cheaper interpreted."""
+            self.calls += 1
+            return self.method.compiled and self.calls >= 2 and not _traced(args)
 
-                t, tracers, outs = trace_flat(sweep, [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args])
-                self._grad, self._n_out = compile(outputs_of(t, tracers, outs)), len(self.graph.outputs)
+        # -- interpreted: the tape sweep itself, on arrays or on traced values -------------
+
+        def _forward(self, args):
+            env: dict = {}
+            return list(evaluate(self.graph, *args, env=env)), env
+
+        def _backward(self, env, u) -> list:
+            seeds = split_vec(u, self.out_shapes)
+            cts = {o: s for o, s in zip(self.graph.outputs, seeds) if isinstance(o, Var)}
+            with np.errstate(invalid="raise", divide="raise"):
+                return backward(self.graph, env, self.wrt, cts)
+
+        def _vjp_interpreted(self, args):
+            outs, env = self._forward(args)
+            self.evals += 1
+            return outs, lambda u: flat(self._backward(env, u))
+
+        # -- compiled: the sweep traced once into straight-line NumPy code -----------------
+
+        def _trace_sweep(self, args, seeded: bool):
+            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
+
+            def sweep(*xs):
+                outs, env = self._forward(xs[:len(args)])
+                u = xs[-1] if not seeded else np.ones(self.m)  # a constant seed folds away
+                return [*outs, *self._backward(env, u)] if seeded else [*outs, flat(self._backward(env, u))]
+
+            t, tracers, outs = trace_flat(sweep, example if seeded else example + [np.ones(self.m)])
+            return outputs_of(t, tracers, outs)
+
+        def _run(self, fn, args):
             with np.errstate(invalid="raise", divide="raise"):
                 try:
-                    res = self._grad(*args)
-                except FloatingPointError:
-                    return self._grad_by_vjp(args)
-            self.evals += 1
-            return list(res[:self._n_out]), list(res[self._n_out:])
+                    return fn(*args)
+                except FloatingPointError:  # the interpreter names the equation in its warning
+                    return None
 
-        def _grad_by_vjp(self, args):
-            outs, g = Prepared.grad(self, args)
-            return outs, split_vec(g, self.in_shapes)
+        def grad_leaves(self, args):
+            """Value and gradient in one compiled sweep: no flat vector is assembled."""
+            if self._hot(args):
+                if self._grad is None:
+                    self._grad = compile(self._trace_sweep(args, seeded=True))
+                res = self._run(self._grad, args)
+                if res is not None:
+                    self.evals += 1
+                    k = len(self.graph.outputs)
+                    return list(res[:k]), list(res[k:])
+            outs, env = self._forward(args)
+            self.evals += 1
+            return outs, self._backward(env, np.ones(self.m))
 
         def grad(self, args):
             outs, parts = self.grad_leaves(args)
             return outs, flat(parts)
 
-        def _pullback_graph(self, args, u):
-            env: dict = {}
-            outs = evaluate(self.graph, *args, env=env)
-            seeds = split_vec(u, self.out_shapes)
-            cts = {o: s for o, s in zip(self.graph.outputs, seeds) if isinstance(o, Var)}
-            with np.errstate(invalid="raise", divide="raise"):
-                return list(outs), flat(backward(self.graph, env, self.wrt, cts))
-
-        def _compile(self, args):
-            # trace the sweep once; split it where the cotangent enters; compile both halves
-            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
-            t, tracers, (outs, grad) = trace_flat(lambda *xs: self._pullback_graph(xs[:-1], xs[-1]),
-                                                  example + [np.ones(self.m)])
-            joint = outputs_of(t, tracers, [*outs, grad])
-            early, late = split(joint, [joint.inputs[-1]], len(outs))
-            self._fwd, self._bwd, self._n_out = compile(early), compile(late), len(outs)
-            self.joint = joint
-
         def _vjp(self, args):
-            if _traced(args) or not self.method.compiled:
-                env: dict = {}
-                outs = evaluate(self.graph, *args, env=env)
-                self.evals += 1
-
-                def pullback(u):
-                    seeds = split_vec(u, self.out_shapes)
-                    cts = {o: s for o, s in zip(self.graph.outputs, seeds) if isinstance(o, Var)}
-                    with np.errstate(invalid="raise", divide="raise"):
-                        return flat(backward(self.graph, env, self.wrt, cts))
-
-                return list(outs), pullback
-            if self._fwd is None:
-                self._compile(args)
-            with np.errstate(invalid="raise", divide="raise"):
-                try:
-                    res = self._fwd(*args)
-                except FloatingPointError:
-                    return self.method.__class__(compiled=False).prepare(self.graph, self.wrt)._vjp(args)
-            self.evals += 1
-            outs, residuals = res[:self._n_out], res[self._n_out:]
-
-            def pullback(u):
-                with np.errstate(invalid="raise", divide="raise"):
-                    return self._bwd(*residuals, np.asarray(u, dtype=float))[0]
-
-            return list(outs), pullback
+            """The forward part runs now; the backward part (compiled separately) per cotangent."""
+            if self._hot(args):
+                if self._fwd is None:
+                    joint = self._trace_sweep(args, seeded=False)
+                    early, late = split(joint, [joint.inputs[-1]], len(self.graph.outputs))
+                    self._fwd, self._bwd = compile(early), compile(late)
+                res = self._run(self._fwd, args)
+                if res is not None:
+                    self.evals += 1
+                    k = len(self.graph.outputs)
+                    residuals = res[k:]
+                    return list(res[:k]), lambda u: self._bwd(*residuals, np.asarray(u, dtype=float))[0]
+            return self._vjp_interpreted(args)
