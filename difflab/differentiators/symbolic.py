@@ -167,6 +167,8 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = list(ys)
                 elif kind == "jacobian":
                     self._exprs[kind] = [d for i, y in enumerate(ys) for d in p.gradient(y, self.x, f"d{i}_")]
+                elif kind == "value+jacobian":
+                    self._exprs[kind] = self.exprs("value") + self.exprs("jacobian")
                 else:
                     (y,) = ys
                     grads = p.gradient(y, self.x, "g_")
@@ -202,11 +204,19 @@ class Symbolic(Differentiator):
                         res = self._fns[kind](*cols)
             if batch is None:
                 return np.array(res, dtype=float)
-            return np.array([np.mean(np.broadcast_to(r, (batch,))) for r in res])
+            # entries that do not depend on the example are numbers; the rest are (batch,) columns
+            out = np.array([r if np.ndim(r) == 0 else np.nan for r in res], dtype=float)
+            cols = [i for i, r in enumerate(res) if np.ndim(r)]
+            if cols:
+                out[cols] = np.stack([res[i] for i in cols]).mean(axis=1)
+            return out
 
         def value(self, args):
             self.evals += 1
-            flat, outs, start = self._run("value", args), [], 0
+            return self._split_outs(self._run("value", args))
+
+        def _split_outs(self, flat):
+            outs, start = [], 0
             for s in self.out_shapes:
                 size = int(np.prod(s))
                 outs.append(flat[start:start + size].reshape(s))
@@ -214,7 +224,9 @@ class Symbolic(Differentiator):
             return outs
 
         def _jacobian(self, args):
-            return self.value(args), self._run("jacobian", args).reshape(self.m, self.n)
+            self.evals += 1
+            both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
+            return self._split_outs(both[:self.m]), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
