@@ -59,7 +59,7 @@ class Const(NamedTuple):
         if isinstance(v, np.ndarray):
             return np.array2string(v, precision=4, separator=",")
         if isinstance(v, (float, np.floating)):
-            return f"{float(v):.6g}"
+            return repr(float(v))
         return repr(v)
 
 
@@ -134,8 +134,8 @@ def evaluate(graph: Graph, *args, env: dict | None = None):
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
-    >>> evaluate(g, 2.0, 5.0)
-    (11.0,)
+    >>> [float(y) for y in evaluate(g, 2.0, 5.0)]
+    [11.0]
     """
     if len(args) != len(graph.inputs):
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
@@ -220,8 +220,8 @@ def compile(graph: Graph):
 
     >>> import difflab as dl
     >>> fn = compile(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
-    >>> fn(2.0, 5.0)
-    (11.0,)
+    >>> [float(y) for y in fn(2.0, 5.0)]
+    [11.0]
     """
     graph = prune(graph)
     names = {v: f"v{v.id}" for v in graph.inputs}

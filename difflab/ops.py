@@ -203,8 +203,20 @@ def _sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _mp_sigmoid(x):
+    import mpmath
+
+    return 1 / (1 + mpmath.exp(-x))
+
+
+def _sigmoid_sympy(x):
+    # a named function: its derivative is s(1 - s) and its values stay stable for |x| large
+    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid)
+    return fn(x) if not isinstance(x, (int, float)) else 1 / (1 + _sp().exp(-x))
+
+
 sigmoid = defop("sigmoid", _sigmoid, partials=(lambda out, x: out * (1.0 - out),),
-                sympy=elementwise_sympy(lambda x: 1 / (1 + _sp().exp(-x))),
+                sympy=elementwise_sympy(_sigmoid_sympy),
                 doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------

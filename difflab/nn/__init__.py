@@ -1,3 +1,19 @@
-"""Neural networks trained with any differentiator."""
+"""Neural networks trained with any differentiator: MLP, losses, optimisers, datasets and `train`.
 
-from .datasets import load_dataset, Dataset, DATASETS
+    from difflab import nn
+    data = nn.load_dataset("moons", noise=0.1, seed=0)
+    model = nn.MLP([2, 16, 16, 2], activation="tanh")
+    history = nn.train(model, data, method="reverse", optimizer=nn.Adam(lr=0.01), epochs=200, batch_size=32)
+
+Imports NumPy only (no SymPy, no matplotlib).
+"""
+from .datasets import DATASETS, Dataset, load_dataset, one_hot
+from .losses import accuracy, mse, softmax_cross_entropy
+from .mlp import MLP
+from .optimizers import SGD, Adam, Momentum, cosine_decay, exponential_decay
+from .train import History, NonFiniteLossError, train
+
+__all__ = [
+    "MLP", "train", "History", "NonFiniteLossError", "SGD", "Momentum", "Adam", "exponential_decay",
+    "cosine_decay", "mse", "softmax_cross_entropy", "accuracy", "load_dataset", "Dataset", "DATASETS", "one_hot",
+]

@@ -1,0 +1,351 @@
+"""The `difflab` command: list and run experiments, re-render reports, compare methods, draw graphs.
+
+    difflab list
+    difflab run cost_scaling --preset quick [--set n=[4,16,64]] [--jobs 2] [--resume]
+    difflab run all --preset quick --report reports/
+    difflab report runs/cost_scaling/<run>
+    difflab compare "x*y**2" --at x=3,y=2
+    difflab check mymodule:loss --at w=[0.5,1],b=0.1 [--grad mymodule:loss_grad]
+    difflab graph "((x*y)*(y*z))**2" --at x=3,y=2,z=1 -o graph.svg
+
+Bad input (unknown experiment or config key, unparsable expression, missing variable) prints one
+line and exits with status 2; a failed check or failed cells exit with 1.
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib
+import importlib.util
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import runner
+
+__all__ = ["main", "parse_expression", "parse_point", "UsageError"]
+
+
+class UsageError(ValueError):
+    """Input the command cannot use; printed as one line, exit status 2."""
+
+
+# -- expressions: SymPy text -> a traceable Python function ------------------------------------
+
+#: SymPy function name -> difflab.numpy function name (n-ary Max/Min fold pairwise)
+_FUNCTIONS = {
+    "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "sinh": "sinh",
+    "cosh": "cosh", "Abs": "abs", "Max": "maximum", "Min": "minimum", "sign": "sign",
+    "sigmoid": "sigmoid", "relu": "relu", "softplus": "softplus", "log1p": "log1p",
+}
+
+
+def _parse_sympy(text: str):
+    import sympy as sp
+    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
+
+    # a restricted namespace: names become symbols, only the listed functions exist
+    allowed = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh,
+               "sinh": sp.sinh, "cosh": sp.cosh, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs, "max": sp.Max,
+               "Max": sp.Max, "min": sp.Min, "Min": sp.Min, "maximum": sp.Max, "minimum": sp.Min,
+               "sign": sp.sign, "pi": sp.pi, "E": sp.E,
+               **{name: sp.Function(name) for name in ("sigmoid", "relu", "softplus", "log1p")}}
+    global_dict = {"Symbol": sp.Symbol, "Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
+                   "Function": sp.Function, "__builtins__": {}, **allowed}
+    try:
+        expr = parse_expr(text, global_dict=global_dict, local_dict={},
+                          transformations=standard_transformations + (convert_xor,))
+    except Exception as err:  # SyntaxError, TokenError, TypeError...: all mean the same to the user
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise UsageError(f"cannot parse expression {text!r}: {reason}") from None
+    if not isinstance(expr, sp.Expr):
+        raise UsageError(f"{text!r} is not an arithmetic expression (it parsed as {type(expr).__name__})")
+    for fn in expr.atoms(sp.Function):
+        name = type(fn).__name__
+        if name not in _FUNCTIONS:
+            raise UsageError(f"unknown function {name!r} in {text!r}; supported: "
+                             f"{', '.join(sorted(set(_FUNCTIONS) | {'sqrt'}))}")
+    return expr
+
+
+def _build(expr, env):
+    """Evaluate a SymPy expression tree with difflab.numpy ops (so that it traces)."""
+    import sympy as sp
+
+    from . import numpy as dnp
+
+    if expr.is_Symbol:
+        return env[expr.name]
+    if expr.is_Number or isinstance(expr, sp.NumberSymbol):
+        return float(expr)
+    args = [_build(a, env) for a in expr.args]
+    if expr.is_Add:
+        return functools.reduce(lambda a, b: a + b, args)
+    if expr.is_Mul:
+        return functools.reduce(lambda a, b: a * b, args)
+    if expr.is_Pow:
+        base, power = expr.args
+        if power == sp.Rational(1, 2):
+            return dnp.sqrt(args[0])
+        if power == -1:
+            return 1.0 / args[0]
+        if power == sp.Rational(-1, 2):
+            return 1.0 / dnp.sqrt(args[0])
+        return args[0] ** args[1]
+    fn = getattr(dnp, _FUNCTIONS[type(expr).__name__])
+    return functools.reduce(fn, args) if len(args) > 1 else fn(args[0])
+
+
+def parse_expression(text: str, names=None):
+    """Parse SymPy text into (traceable function, variable names); `names` fixes the argument order.
+
+    Variables not in `names` come after them, sorted. The function uses difflab.numpy only.
+
+    >>> f, names = parse_expression("x*y**2 + sin(x)")
+    >>> names, round(float(f(3.0, 2.0)), 6)
+    (['x', 'y'], 12.14112)
+    """
+    expr = _parse_sympy(text)
+    free = sorted(s.name for s in expr.free_symbols)
+    order = list(names or []) + [n for n in free if n not in (names or [])]
+
+    def f(*xs):
+        return _build(expr, dict(zip(order, xs)))
+
+    f.__signature__ = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                         for n in order])
+    f.__name__ = "f"
+    f.expression = expr
+    return f, order
+
+
+def _split_top(text: str) -> list:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in "[(":
+            depth += 1
+        elif ch in "])":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_point(text: str | None) -> dict:
+    """`x=0.5,y=1,w=[1,2]` → {name: float or float array}.
+
+    >>> parse_point("x=0.5, w=[1, 2]")
+    {'x': 0.5, 'w': array([1., 2.])}
+    """
+    point = {}
+    for part in _split_top(text or ""):
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise UsageError(f"--at wants NAME=VALUE pairs separated by commas, got {part!r}")
+        try:
+            parsed = json.loads(value)
+            arr = np.asarray(parsed, dtype=float)
+        except (json.JSONDecodeError, TypeError, ValueError):
+            raise UsageError(f"--at {name.strip()}: {value!r} is not a number or a list of numbers") from None
+        point[name.strip()] = float(arr) if arr.ndim == 0 else arr
+    return point
+
+
+def _args_for(names, point, what: str, default=None) -> list:
+    missing = [n for n in names if n not in point]
+    if missing and default is None:
+        raise UsageError(f"no value for {', '.join(map(repr, missing))} in {what}; give it with --at "
+                         + ",".join(f"{n}=..." for n in names))
+    return [point.get(n, default) for n in names]
+
+
+# -- subcommands -------------------------------------------------------------------------------
+
+def _cmd_list(args) -> int:
+    found = runner.find_experiments()
+    if not found:
+        print("no experiments found (looked in $DIFFLAB_EXPERIMENTS, ./experiments and the source tree)")
+    width = max((len(n) for n in found), default=0)
+    for name, path in sorted(found.items()):
+        exp = runner.load_experiment(path)
+        print(f"{name:<{width}}  {exp.question}")
+        print(f"{'':<{width}}  presets: {', '.join(exp.presets)}; keys: {', '.join(exp.presets.get('quick', {}))}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    runner.run_from_args(args)
+    return 0
+
+
+def _cmd_report(args) -> int:
+    md = runner.render(args.run_dir)
+    print(md)
+    if args.report:
+        print(f"report: {runner.publish([args.run_dir], args.report)}")
+    return 0
+
+
+def _print_comparison(cmp, names, args_):
+    print(cmp)
+    rows = [r for r in cmp.rows if not r["error"]]
+    if rows and rows[0]["derivative"].size <= 8:
+        print("\nderivative by method (flattened over " + ", ".join(names) + "):")
+        for r in rows:
+            print(f"  {r['method']:<10} " + "  ".join(f"{v:.16g}" for v in np.ravel(r["derivative"])))
+
+
+def _cmd_compare(args) -> int:
+    import difflab as dl
+
+    point = parse_point(args.at)
+    f, names = parse_expression(args.expression, list(point))
+    values = _args_for(names, point, f"the expression {args.expression!r}")
+    methods = args.methods.split(",") if args.methods else "all"
+    print(f"f({', '.join(names)}) = {f.expression}   at " + ", ".join(f"{n}={point[n]}" for n in names))
+    cmp = dl.compare(f, *values, methods=methods, argnums=tuple(range(len(names))))
+    _print_comparison(cmp, names, values)
+    return 0
+
+
+def _import_callable(spec: str):
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise UsageError(f"expected module:function or path/to/file.py:function, got {spec!r}")
+    try:
+        if target.endswith(".py"):
+            loader = importlib.util.spec_from_file_location(Path(target).stem, target)
+            if loader is None or not Path(target).is_file():
+                raise UsageError(f"no such file {target!r}")
+            module = importlib.util.module_from_spec(loader)
+            loader.loader.exec_module(module)
+        else:
+            sys.path.insert(0, str(Path.cwd()))
+            module = importlib.import_module(target)
+    except ImportError as err:
+        raise UsageError(f"cannot import {target!r}: {err}") from None
+    fn = getattr(module, attr, None)
+    if not callable(fn):
+        raise UsageError(f"{target!r} has no function {attr!r}")
+    return fn
+
+
+def _cmd_check(args) -> int:
+    """Check a gradient with difflab.testing.check_grad (exact reference when f is traceable):
+    the user's `--grad` function if given; otherwise print the four methods side by side on f and
+    check difflab's own reverse mode. Exit 0 when it matches, 1 when it does not."""
+    import difflab as dl
+    from difflab.testing import check_grad
+
+    f = _import_callable(args.function)
+    names = [p.name for p in inspect.signature(f).parameters.values()
+             if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    point = parse_point(args.at)
+    values = _args_for(names, point, f"{args.function}'s arguments")
+    argnums = tuple(range(len(names))) if len(names) > 1 else 0
+    if args.grad:
+        grad_f, label = _import_callable(args.grad), args.grad
+    else:
+        cmp = dl.compare(f, *values, argnums=argnums)
+        _print_comparison(cmp, names, values)
+        print()
+        grad_f, label = dl.grad(f, argnums=argnums, method="reverse"), "difflab reverse mode"
+    try:
+        result = check_grad(f, grad_f, *values, argnums=argnums)
+    except AssertionError as err:
+        print(f"FAIL: the gradient from {label} does not match the reference\n{err}")
+        return 1
+    print(f"OK: the gradient from {label} matches the reference\n{result}")
+    return 0
+
+
+def _cmd_graph(args) -> int:
+    import difflab as dl
+    from difflab.report.figures import figure_bytes
+    from difflab.report.graphs import annotate_graph, draw_graph
+
+    point = parse_point(args.at)
+    f, names = parse_expression(args.expression, list(point))
+    values = _args_for(names, point, "the graph", default=1.0)
+    out = Path(args.output)
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("svg", "png", "dot"):
+        raise UsageError(f"-o must end in .svg, .png or .dot, got {out.name!r}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "dot":
+        out.write_text(dl.to_dot(dl.trace(f, *values)) + "\n")
+    else:
+        record = annotate_graph(f, *values)
+        at = ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
+        out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
+        for method, err in record["errors"].items():
+            print(f"note: {method} could not differentiate this graph: {err}", file=sys.stderr)
+    print(out)
+    return 0
+
+
+# -- the parser --------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of the `difflab` command (subcommands list, run, report, compare, check, graph).
+
+    >>> build_parser().parse_args(["compare", "x*y", "--at", "x=1,y=2"]).at
+    'x=1,y=2'
+    """
+    p = argparse.ArgumentParser(prog="difflab", description="A differentiation lab: experiments, reports, "
+                                "and the four methods (symbolic, numeric, forward, reverse) side by side.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    s = sub.add_parser("list", help="list the experiments and their questions")
+    s.set_defaults(fn=_cmd_list)
+    s = sub.add_parser("run", help="run experiments (NAME ... or all); writes runs/<name>/<time>_<hash>/")
+    runner.add_run_arguments(s)
+    s.set_defaults(fn=_cmd_run)
+    s = sub.add_parser("report", help="re-render a run's figures and report from its results files")
+    s.add_argument("run_dir")
+    s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
+    s.set_defaults(fn=_cmd_report)
+    s = sub.add_parser("compare", help='every method on an expression: difflab compare "x*y**2" --at x=3,y=2')
+    s.add_argument("expression", help="SymPy syntax: + - * / ** ^, exp log sin cos tan tanh sqrt abs max min "
+                                      "sigmoid relu softplus")
+    s.add_argument("--at", default="", help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
+    s.add_argument("--methods", default=None, help="comma-separated subset (default: all four)")
+    s.set_defaults(fn=_cmd_compare)
+    s = sub.add_parser("check", help="check a Python function's gradient: difflab check mod:f --at x=1")
+    s.add_argument("function", help="module:function or path/to/file.py:function (a scalar function)")
+    s.add_argument("--at", default="", help="values of the function's arguments: x=1,w=[1,2]")
+    s.add_argument("--grad", default=None, help="module:function computing the gradient to check, returning one "
+                                                "entry per argument (default: compare difflab's four methods on "
+                                                "the function and check its reverse mode)")
+    s.set_defaults(fn=_cmd_check)
+    s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')
+    s.add_argument("expression")
+    s.add_argument("--at", default="", help="the point whose values and derivatives annotate the nodes "
+                                            "(default 1 for each variable)")
+    s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
+    s.set_defaults(fn=_cmd_graph)
+    return p
+
+
+def main(argv=None) -> int:
+    """Run the `difflab` command with `argv` (default sys.argv[1:]); returns the exit status.
+
+    >>> main(["run", "no_such_experiment"])
+    2
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except (UsageError, runner.ConfigError) as err:
+        print(f"difflab {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except runner.RunError as err:
+        print(f"difflab {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("difflab: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,66 @@
+"""Losses as functions of predictions: `mse`, `softmax_cross_entropy` (differentiable, written with
+difflab.numpy) and `accuracy` (plain NumPy, for reporting only).
+
+Both differentiable losses are means over the examples of the first axis, which is what lets the
+symbolic method differentiate them for one example (see `MLP.loss`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as dnp
+
+__all__ = ["mse", "softmax_cross_entropy", "accuracy", "LOSSES"]
+
+
+def _examples(pred, target) -> int:
+    if dnp.shape(pred) != dnp.shape(target):
+        raise ValueError(f"predictions of shape {dnp.shape(pred)} and targets of shape {dnp.shape(target)} differ")
+    if dnp.ndim(pred) == 0:
+        raise ValueError("a loss needs a leading axis of examples, got scalar predictions")
+    return dnp.shape(pred)[0]
+
+
+def mse(pred, target):
+    """Half the mean over examples of the squared error: C = 1/(2N) Σ_i ||y_i − ŷ_i||².
+
+    This is the seeds' quadratic cost, ½·(1/N)·Σ over examples of the sum of squares over the
+    remaining axes; the ½ makes its gradient the plain residual.
+    Shapes: `pred` and `target` (N, ...) alike (float targets, e.g. one-hot (N, k)) → scalar.
+
+    >>> float(mse(np.array([[1.0, 2.0], [0.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 1.0]])))
+    1.25
+    """
+    n = _examples(pred, target)
+    r = pred - target
+    return dnp.sum(r * r) * (0.5 / n)
+
+
+def softmax_cross_entropy(logits, onehot):
+    """Mean over examples of −Σ_k y_k · log softmax(logits)_k, computed stably with log-sum-exp.
+
+    Shapes: `logits` (N, k) and `onehot` (N, k) float (rows summing to 1) → scalar.
+
+    >>> round(float(softmax_cross_entropy(np.zeros((3, 4)), np.eye(4)[:3])), 9)  # log 4: uniform over 4 classes
+    1.386294361
+    """
+    n = _examples(logits, onehot)
+    return dnp.sum(onehot * dnp.log_softmax(logits, axis=-1)) * (-1.0 / n)
+
+
+def accuracy(logits, labels) -> float:
+    """Fraction of rows whose largest logit is at the integer label (plain NumPy, not differentiable).
+
+    Shapes: `logits` (N, k), `labels` int (N,) → float in [0, 1].
+
+    >>> accuracy(np.array([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0]]), np.array([0, 1, 1]))
+    0.6666666666666666
+    """
+    logits, labels = np.asarray(logits), np.asarray(labels)
+    if logits.ndim != 2 or labels.shape != logits.shape[:1]:
+        raise ValueError(f"accuracy needs logits (N, k) and labels (N,), got {logits.shape} and {labels.shape}")
+    return float(np.mean(np.argmax(logits, axis=1) == labels)) if len(labels) else float("nan")
+
+
+#: loss names accepted by `MLP.loss` and `train`
+LOSSES = {"cross_entropy": softmax_cross_entropy, "mse": mse}

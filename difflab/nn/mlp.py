@@ -1,0 +1,135 @@
+"""A functional multilayer perceptron: `MLP(sizes, activation)` holds only the architecture.
+
+Parameters live in a dict pytree made by `init(seed)`; the forward pass `model(params, X)` is
+written with difflab.numpy, so every method can differentiate it; `model.loss(name)` gives the
+training loss as a function of (params, X, Y) that says it is a mean over examples.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import numpy as dnp
+from .losses import LOSSES
+
+__all__ = ["MLP", "BatchLoss", "ACTIVATIONS"]
+
+ACTIVATIONS = {
+    "tanh": dnp.tanh,
+    "sigmoid": dnp.sigmoid,
+    "relu": dnp.relu,
+    "identity": lambda x: x,
+}
+
+
+def _activation(name, what):
+    if name not in ACTIVATIONS:
+        raise ValueError(f"unknown {what} {name!r}; choose one of {', '.join(map(repr, ACTIVATIONS))}")
+    return name
+
+
+class MLP:
+    """Dense layers `h ← act(h @ W_l + b_l)`; the last layer uses `output` (identity: logits).
+
+    `sizes` = [inputs, hidden..., outputs]. Shapes: `params["W{l}"]` (sizes[l], sizes[l+1]),
+    `params["b{l}"]` (sizes[l+1],); `model(params, X)` maps X (N, sizes[0]) to (N, sizes[-1]).
+
+    >>> model = MLP([2, 3, 1], activation="tanh")
+    >>> params = model.init(seed=0)
+    >>> sorted((k, v.shape) for k, v in params.items())
+    [('W0', (2, 3)), ('W1', (3, 1)), ('b0', (3,)), ('b1', (1,))]
+    >>> model(params, np.zeros((5, 2))).shape
+    (5, 1)
+    """
+
+    def __init__(self, sizes, activation: str = "tanh", output: str = "identity"):
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+        self.sizes = sizes
+        self.activation = _activation(activation, "activation")
+        self.output = _activation(output, "output activation")
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        return sum((a + 1) * b for a, b in zip(self.sizes[:-1], self.sizes[1:]))
+
+    def init(self, seed: int = 0) -> dict:
+        """Fresh parameters: Glorot-normal weights (He-normal for relu) and zero biases.
+
+        Layer l draws from its own stream, `SeedSequence(seed).spawn(n_layers)[l]`, so changing one
+        layer's width leaves the other layers' draws unchanged.
+        Shapes: as in the class docstring; all float64.
+
+        >>> MLP([4, 2]).init(seed=1)["b0"]
+        array([0., 0.])
+        """
+        params = {}
+        streams = np.random.SeedSequence(seed).spawn(self.n_layers)
+        for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            # relu halves the variance it passes on, so He doubles it back; tanh/sigmoid use Glorot
+            var = 2.0 / fan_in if self.activation == "relu" else 2.0 / (fan_in + fan_out)
+            params[f"W{l}"] = np.random.default_rng(streams[l]).normal(0.0, np.sqrt(var), (fan_in, fan_out))
+            params[f"b{l}"] = np.zeros(fan_out)
+        return params
+
+    def __call__(self, params: dict, X):
+        h = X
+        for l in range(self.n_layers):
+            act = self.activation if l < self.n_layers - 1 else self.output
+            h = ACTIVATIONS[act](dnp.matmul(h, params[f"W{l}"]) + params[f"b{l}"])
+        return h
+
+    def predict(self, params: dict, X) -> np.ndarray:
+        """Class labels: the argmax of the outputs. Shapes: X (N, sizes[0]) → int (N,).
+
+        >>> MLP([2, 2]).predict({"W0": np.eye(2), "b0": np.zeros(2)}, np.array([[0.0, 1.0]]))
+        array([1])
+        """
+        return np.argmax(np.asarray(self(params, np.asarray(X, dtype=float))), axis=1)
+
+    def loss(self, name: str = "cross_entropy") -> "BatchLoss":
+        """The training loss `loss_fn(params, X, Y)` for `name` in LOSSES ("cross_entropy", "mse").
+
+        Y is float: one-hot rows (N, k) for classification, targets for regression.
+
+        >>> model = MLP([2, 2])
+        >>> loss_fn = model.loss("mse")
+        >>> loss_fn.batch_argnums, loss_fn.__name__
+        ((1, 2), 'mlp_mse')
+        """
+        return BatchLoss(self, name)
+
+    def __repr__(self):
+        return f"MLP({self.sizes}, activation={self.activation!r}, output={self.output!r})"
+
+
+class BatchLoss:
+    """`loss(model(params, X), Y)`: a mean over the examples (rows) of X and Y.
+
+    `batch_argnums = (1, 2)` says so: the symbolic method then differentiates it for one example
+    and evaluates the derivative vectorised over the batch, so its expression does not grow with N.
+    Shapes: params pytree, X (N, d), Y (N, k) float → scalar.
+
+    >>> model = MLP([2, 2])
+    >>> loss_fn = BatchLoss(model, "cross_entropy")
+    >>> round(float(loss_fn(model.init(0), np.zeros((4, 2)), np.eye(2)[[0, 1, 0, 1]])), 6)
+    0.693147
+    """
+
+    batch_argnums = (1, 2)
+
+    def __init__(self, model: MLP, name: str):
+        if name not in LOSSES:
+            raise ValueError(f"unknown loss {name!r}; choose one of {', '.join(map(repr, LOSSES))}")
+        self.model, self.name = model, name
+        self.__name__ = f"mlp_{name}"
+
+    def __call__(self, params, X, Y):
+        return LOSSES[self.name](self.model(params, X), Y)
+
+    def __repr__(self):
+        return f"<BatchLoss {self.name} of {self.model!r}>"

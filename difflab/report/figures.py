@@ -1,0 +1,164 @@
+"""Figures: matplotlib's object-oriented `Figure` on the Agg canvas, saved byte-for-byte reproducibly.
+
+Never pyplot (no global state, no GUI). `new_figure` gives a Figure and its axes in the lab's
+style; `save_figure` writes PNG and SVG with the metadata that changes between runs stripped;
+`FigureSpec` carries a figure with the two sentences the report prints under it.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["FigureSpec", "new_figure", "save_figure", "figure_bytes", "method_style", "guide_line", "plot_method",
+           "data_ticks",
+           "METHOD_COLORS", "DPI"]
+
+DPI = 110
+
+#: one colour and marker per method, the same in every figure of the lab
+METHOD_COLORS = {
+    "symbolic": ("#1b9e77", "s"),
+    "numeric": ("#d95f02", "^"),
+    "forward": ("#7570b3", "o"),
+    "reverse": ("#e7298a", "D"),
+    "exact": ("#444444", "*"),
+}
+
+_RC = {
+    "svg.hashsalt": "difflab",  # SVG ids come from a hash: fixed salt, same file every time
+    "svg.fonttype": "path",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.fontsize": 8,
+    "legend.framealpha": 0.8,
+}
+
+
+@dataclass
+class FigureSpec:
+    """A figure to save as `name`.png/.svg, with what it shows and what to conclude (from results)."""
+
+    name: str
+    figure: Figure
+    title: str
+    what: str
+    conclusion: str
+
+
+def new_figure(ncols: int = 1, nrows: int = 1, width: float = 5.0, height: float = 3.8):
+    """A Figure with an Agg canvas and a (nrows, ncols) array of axes, each panel `width`×`height` in.
+
+    >>> fig, axes = new_figure(2)
+    >>> axes.shape, type(fig.canvas).__name__
+    ((1, 2), 'FigureCanvasAgg')
+    """
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
+    """The figure rendered as PNG or SVG bytes, without dates or software versions (reproducible).
+
+    >>> fig, axes = new_figure()
+    >>> _ = axes[0, 0].plot([1, 2], [3, 4])
+    >>> figure_bytes(fig) == figure_bytes(fig)
+    True
+    """
+    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None}}[fmt]
+    buf = io.BytesIO()
+    with matplotlib.rc_context(_RC):
+        fig.savefig(buf, format=fmt, dpi=DPI, metadata=metadata)
+    return buf.getvalue()
+
+
+def save_figure(fig: Figure, stem) -> list[Path]:
+    """Write `stem`.png and `stem`.svg; returns both paths.
+
+    >>> import tempfile, pathlib
+    >>> fig, axes = new_figure()
+    >>> paths = save_figure(fig, pathlib.Path(tempfile.mkdtemp()) / "f")
+    >>> [p.suffix for p in paths]
+    ['.png', '.svg']
+    """
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in ("png", "svg"):
+        path = stem.with_suffix(f".{fmt}")
+        path.write_bytes(figure_bytes(fig, fmt))
+        paths.append(path)
+    return paths
+
+
+def method_style(method: str) -> dict:
+    """Line style keywords for a method (colour, marker, label); unknown names get a neutral grey.
+
+    >>> method_style("reverse")["marker"]
+    'D'
+    """
+    base = next((m for m in METHOD_COLORS if method.startswith(m)), None)
+    color, marker = METHOD_COLORS.get(base, ("#888888", "x"))
+    return {"color": color, "marker": marker, "label": method}
+
+
+def guide_line(ax, x, slope: float, through: tuple, label: str):
+    """Draw the dotted reference line y ∝ x**slope through the point `through` (log-log guide).
+
+    >>> fig, axes = new_figure()
+    >>> guide_line(axes[0, 0], [1, 10], 1.0, (1, 2), "O(n)").get_ydata().tolist()
+    [2.0, 20.0]
+    """
+    x = np.asarray(x, dtype=float)
+    x0, y0 = through
+    (line,) = ax.plot(x, y0 * (x / x0) ** slope, ls=":", color="#777777", lw=1.2, label=label)
+    return line
+
+
+def plot_method(ax, x, y, method: str, fit=True, label: str | None = None, **style):
+    """Plot one method's series (its colour and marker); with `fit`, the legend gives the log-log slope.
+
+    `fit` is True (least squares over all points), False, or a function (x, y) -> slope such as
+    `stats.tail_slope`. Returns the slope shown (NaN without `fit`).
+
+    >>> fig, axes = new_figure()
+    >>> round(plot_method(axes[0, 0], [1, 10, 100], [2, 20, 200], "numeric"), 3)
+    1.0
+    """
+    from .stats import loglog_slope, slope_text
+
+    slope = (fit if callable(fit) else loglog_slope)(x, y) if fit else float("nan")
+    kw = {**method_style(method), **style}
+    kw["label"] = (label or kw["label"]) + (f" (slope {slope_text(slope)})" if fit and np.isfinite(slope) else "")
+    ax.plot(x, y, ms=4, lw=1.4, **kw)
+    return slope
+
+
+def data_ticks(axis, values, fmt="{:g}"):
+    """Label a (log) axis at the data's own values (4, 16, 64 rather than 10^1), no minor labels.
+
+    Call it after setting the axis scale: a new scale resets the tick locators.
+
+    >>> fig, axes = new_figure()
+    >>> axes[0, 0].set_xscale("log"); data_ticks(axes[0, 0].xaxis, [4, 16, 64])
+    >>> [t.get_text() for t in axes[0, 0].get_xticklabels()]
+    ['4', '16', '64']
+    """
+    from matplotlib.ticker import FixedLocator, NullFormatter
+
+    values = sorted(set(values))
+    if len(values) > 9:  # keep labels readable: every other value
+        values = values[::2]
+    axis.set_major_locator(FixedLocator(values))
+    axis.set_ticklabels([fmt.format(v) for v in values])
+    axis.set_minor_formatter(NullFormatter())

@@ -1,0 +1,197 @@
+"""Method agreement: how far apart the four methods' gradients are, pair by pair.
+
+Over difflab.testing's known-answer scenarios (hand-derived gradients) and random function graphs
+(built by difflab.testing.strategies from registry ops, referenced by the 40-digit symbolic
+derivative), each method's gradient is compared with every other's and with the reference. The
+seeds' worked examples are also drawn as annotated computation graphs, node by node.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab import tree
+from difflab.report.figures import FigureSpec, new_figure
+from difflab.report.graphs import annotate_graph, draw_graph
+from difflab.report.stats import num, sentence
+
+QUESTION = ("How closely do the symbolic, numeric, forward and reverse gradients agree with each other and "
+            "with exact answers, on known-answer scenarios and on random function graphs?")
+
+PRESETS = {
+    "quick": {"random_graphs": 24, "max_eqns": 6, "graphs": ["tape", "diamond", "sigmoid_neuron"]},
+    "full": {"random_graphs": 300, "max_eqns": 10, "graphs": ["tape", "diamond", "sigmoid_neuron"]},
+}
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+ROWS = ("reference",) + METHODS
+#: smooth elementwise ops: random graphs stay away from kinks, where numeric cannot follow a convention
+RANDOM_OPS = ("add", "sub", "mul", "div", "sin", "cos", "tanh", "exp", "log", "sqrt", "sigmoid")
+SHAPES = ((), (2,), (3,))
+
+#: the seeds' worked examples: (function, point, names of the tape's equations in order)
+GRAPHS = {
+    "tape": (lambda a, b: 5.0 * (a * b), (2.0, 3.0), ["h", "f"]),
+    "diamond": (lambda x, y, z: ((x * y) * (y * z)) ** 2.0, (3.0, 2.0, 1.0), ["h1", "h2", "h", "f"]),
+    "sigmoid_neuron": (lambda w1, x1, w2, x2: (dnp.sigmoid(w1 * x1 + w2 * x2) - 1.0) ** 2.0, (0.4, 2.0, -0.2, 3.0),
+                       ["p1", "p2", "z", "y", "e", "C"]),
+}
+GRAPH_TITLES = {"tape": "The tape 5·(a·b) at a = 2, b = 3",
+                "diamond": "The diamond ((x·y)·(y·z))² at (3, 2, 1): y feeds two paths",
+                "sigmoid_neuron": "A sigmoid neuron's cost (σ(w·x) − 1)² at w = (0.4, −0.2), x = (2, 3)"}
+
+
+def cells(config):
+    from difflab.testing import SCENARIOS
+
+    out = [{"kind": "scenario", "name": s.name} for s in SCENARIOS]
+    out += [{"kind": "random", "index": i, "max_eqns": config["max_eqns"]} for i in range(config["random_graphs"])]
+    out += [{"kind": "graph", "name": g} for g in config["graphs"]]
+    return out
+
+
+def _flat(g) -> list:
+    return [float(v) for leaf in tree.flatten(g)[0] for v in np.ravel(leaf)]
+
+
+def _random_function(rng, max_eqns):
+    from difflab.testing.strategies import build
+
+    shapes = [SHAPES[k] for k in rng.integers(0, len(SHAPES), rng.integers(1, 4))]
+    steps = [(RANDOM_OPS[rng.integers(len(RANDOM_OPS))], tuple(int(p) for p in rng.integers(0, 8, 3)),
+              tuple(int(v) for v in rng.integers(0, 64, 6))) for _ in range(rng.integers(1, max_eqns + 1))]
+    f = build(shapes, steps)
+    args = tuple(rng.uniform(-1.5, 1.5, s) for s in shapes)
+    return f, tuple(float(a) if a.ndim == 0 else a for a in args)
+
+
+def _exact(f, args, argnums):
+    prep = dl.prepare(f, *args, method="symbolic", argnums=argnums)
+    return prep.prepared.exact(prep.staged.inputs(args)).tolist()
+
+
+def run_cell(cell, seed):
+    if cell["kind"] == "graph":
+        f, args, names = GRAPHS[cell["name"]]
+        return {"graph": annotate_graph(f, *args, names=names)}
+    if cell["kind"] == "scenario":
+        from difflab.testing import get_scenario
+
+        s = get_scenario(cell["name"])
+        f, args, argnums, reference = s.function, s.args, s.argnums, _flat(s.gradient)
+    else:
+        f, args = _random_function(np.random.default_rng(seed), cell["max_eqns"])
+        argnums = tuple(range(len(args))) if len(args) > 1 else 0
+        reference = _exact(f, args, argnums)
+    grads, errors = {"reference": reference}, {}
+    for m in METHODS:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # domain warnings are part of what is compared
+                grads[m] = _flat(dl.grad(f, argnums=argnums, method=m)(*args))
+        except Exception as err:  # a method that cannot do a function is a result, recorded as such
+            grads[m], errors[m] = None, f"{type(err).__name__}: {err}"
+    return {"gradients": grads, "errors": errors, "size": len(reference)}
+
+
+# -- summary and figures: read the results only ---------------------------------------------------
+
+def disagreement(a, b, ref) -> float:
+    """max |a − b| over entries, relative to the reference gradient's largest magnitude."""
+    a, b, ref = np.asarray(a), np.asarray(b), np.asarray(ref)
+    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(ref)), 1e-300)) if a.size else 0.0
+
+
+def _matrix(records):
+    M = np.zeros((len(ROWS), len(ROWS)))
+    skipped = 0
+    for r in records:
+        g = r["metrics"]["gradients"]
+        if not np.all(np.isfinite(g["reference"])):
+            skipped += 1
+            continue
+        for i, a in enumerate(ROWS):
+            for j, b in enumerate(ROWS):
+                if g[a] is None or g[b] is None:
+                    M[i, j] = np.inf
+                else:
+                    M[i, j] = max(M[i, j], disagreement(g[a], g[b], g["reference"]))
+    return M, skipped
+
+
+def summarize(results):
+    out = {}
+    for kind in ("scenario", "random"):
+        recs = results.where(kind=kind)
+        if not recs:
+            continue
+        M, skipped = _matrix(recs)
+        exact = [ROWS.index(m) for m in ("symbolic", "forward", "reverse")]
+        ad_gap = max(M[i, j] for i in exact for j in exact + [0])
+        worst = max(recs, key=lambda r: disagreement(r["metrics"]["gradients"]["numeric"] or [np.inf],
+                                                     r["metrics"]["gradients"]["reference"],
+                                                     r["metrics"]["gradients"]["reference"]))
+        out[kind] = {"matrix": M.tolist(), "rows": list(ROWS), "cases": len(recs), "skipped_nonfinite": skipped,
+                     "exact_methods_max_gap": float(ad_gap), "numeric_vs_reference": float(M[ROWS.index("numeric"), 0]),
+                     "numeric_worst_case": worst["cell"].get("name", f"random graph {worst['cell'].get('index')}"),
+                     "failures": sum(len(r["metrics"]["errors"]) for r in recs)}
+    return out
+
+
+def _heatmap(ax, M, title):
+    shown = np.log10(np.clip(np.where(np.isfinite(M), M, 1.0), 1e-18, None))
+    im = ax.imshow(shown, cmap="viridis", vmin=-18, vmax=0)
+    ax.set_xticks(range(len(ROWS)), ROWS, rotation=30, ha="right")
+    ax.set_yticks(range(len(ROWS)), ROWS)
+    ax.grid(False)
+    for i in range(len(ROWS)):
+        for j in range(len(ROWS)):
+            text = "0" if M[i, j] == 0 else ("fail" if not np.isfinite(M[i, j]) else f"{M[i, j]:.0e}")
+            ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if shown[i, j] < -9 else "black")
+    ax.set_title(title)
+    return im
+
+
+def figures(results, summary):
+    kinds = [k for k in ("scenario", "random") if k in summary]
+    fig, axes = new_figure(ncols=len(kinds), width=4.6, height=4.2)
+    titles = {"scenario": "Known-answer scenarios\n(reference: derived by hand)",
+              "random": "Random graphs\n(reference: 40-digit symbolic)"}
+    for ax, kind in zip(axes[0], kinds):
+        im = _heatmap(ax, np.asarray(summary[kind]["matrix"]), f"{titles[kind]}, {summary[kind]['cases']} cases")
+        ax.set(xlabel="method j", ylabel="method i")
+    fig.colorbar(im, ax=list(axes[0]), label="log10 max |gᵢ − gⱼ| / max |g_ref|", shrink=0.8)
+    parts = []
+    for kind in kinds:
+        s = summary[kind]
+        parts.append(f"over {s['cases']} {'scenarios' if kind == 'scenario' else 'random graphs'} symbolic, forward "
+                     f"and reverse stay within {num(s['exact_methods_max_gap'])} of each other and of the reference, "
+                     f"while numeric differs by up to {num(s['numeric_vs_reference'])} (worst: {s['numeric_worst_case']})")
+    specs = [FigureSpec("agreement_matrix", fig, "Largest disagreement between every pair of methods",
+                        "Each cell is the largest difference between two methods' gradients over all cases, relative "
+                        "to the reference gradient's scale (log10 colour; 0 means bit-identical).",
+                        sentence(parts))]
+    for r in results.where(kind="graph"):
+        rec = r["metrics"]["graph"]
+        spread = max((max(v for v in n["adjoint"].values() if v is not None) -
+                      min(v for v in n["adjoint"].values() if v is not None)) / max(abs(n["adjoint"]["reverse"]), 1e-300)
+                     for n in rec["nodes"])
+        inputs = ", ".join(f"∂{rec['output']}/∂{n['name']} = {num(n['adjoint']['reverse'], 6)}"
+                           for n in rec["nodes"] if n["layer"] == 0)
+        specs.append(FigureSpec(
+            f"graph_{r['cell']['name']}", draw_graph(rec, GRAPH_TITLES[r["cell"]["name"]]),
+            f"Computation graph: {GRAPH_TITLES[r['cell']['name']]}",
+            "The tape drawn in layers, each node with its value and the derivative of the output with respect to it "
+            "(its adjoint) as computed by each method.",
+            f"Reverse mode gives {inputs}; the four methods' adjoints differ by at most {num(spread)} (relative) "
+            "on any node."))
+    return specs
+
+
+if __name__ == "__main__":
+    from difflab.runner import main
+
+    raise SystemExit(main(__file__))

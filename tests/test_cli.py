@@ -1,0 +1,117 @@
+"""The `difflab` command: list, run, report, compare, check, graph, and its answers to bad input."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from difflab.cli import main
+
+EXPERIMENTS = ("training_comparison", "cost_scaling", "fd_accuracy", "expression_swell", "method_agreement",
+               "gradient_flow")
+
+SQUARES = ("QUESTION = 'Squares?'\nPRESETS = {'quick': {'n': [1, 2, 3]}, 'full': {'n': [1, 2, 3, 4]}}\n"
+           "def cells(config): return [{'x': x} for x in config['n']]\n"
+           "def run_cell(cell, seed): return {'y': cell['x'] ** 2}\n")
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_shows_every_experiment_with_its_question(capsys):
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    for name in EXPERIMENTS:
+        assert name in out
+    assert "presets: quick, full" in out
+
+
+def test_run_a_tiny_experiment_and_rerender_it(capsys, tmp_path):
+    path = tmp_path / "squares.py"
+    path.write_text(SQUARES)
+    code, out, _ = run(capsys, "run", str(path), "--out", str(tmp_path / "runs"), "--set", "n=[2,3]", "--quiet")
+    assert code == 0
+    (run_dir,) = (tmp_path / "runs" / "squares").iterdir()
+    assert len(list((run_dir / "cells").iterdir())) == 2
+    code, out, _ = run(capsys, "report", str(run_dir), "--report", str(tmp_path / "reports"))
+    assert code == 0 and (tmp_path / "reports" / "index.md").exists() and "report.md" in out
+
+
+def test_compare_prints_every_method(capsys):
+    code, out, _ = run(capsys, "compare", "x*y**2", "--at", "x=3,y=2")
+    assert code == 0
+    for method in ("symbolic", "numeric", "forward", "reverse"):
+        assert method in out
+    assert ["reverse", "4", "12"] in [line.split() for line in out.splitlines()]  # ∂/∂x = y², ∂/∂y = 2xy
+    assert "failed" not in out
+
+
+def test_compare_understands_functions_and_carets(capsys):
+    code, out, _ = run(capsys, "compare", "exp(x)*sin(y) + sqrt(x^2 + 1) + Max(x, y)", "--at", "x=0.5,y=1")
+    assert code == 0 and "reverse" in out and "failed" not in out
+
+
+def test_unknown_experiment_exits_2_listing_the_names(capsys):
+    code, _, err = run(capsys, "run", "no_such_thing")
+    assert code == 2
+    assert "no_such_thing" in err and all(name in err for name in EXPERIMENTS)
+
+
+def test_unknown_config_key_exits_2_listing_the_keys(capsys):
+    code, _, err = run(capsys, "run", "fd_accuracy", "--set", "bogus=1")
+    assert code == 2
+    assert "bogus" in err and "per_decade" in err and "schemes" in err
+
+
+@pytest.mark.parametrize("expression", ["x*", "x + (y", "foo(x)", "x ==== 2"])
+def test_an_unparsable_expression_is_one_clear_line_without_traceback(expression):
+    proc = subprocess.run([sys.executable, "-m", "difflab", "compare", expression, "--at", "x=1,y=2"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and "error:" in proc.stderr
+
+
+def test_a_missing_variable_is_named(capsys):
+    code, _, err = run(capsys, "compare", "x*y + z", "--at", "x=1,y=2")
+    assert code == 2 and "'z'" in err
+
+
+@pytest.mark.parametrize("suffix", ["svg", "png", "dot"])
+def test_graph_writes_the_file(capsys, tmp_path, suffix):
+    out_file = tmp_path / f"graph.{suffix}"
+    code, _, _ = run(capsys, "graph", "((x*y)*(y*z))**2", "--at", "x=3,y=2,z=1", "-o", str(out_file))
+    assert code == 0 and out_file.stat().st_size > 0
+    if suffix == "svg":
+        assert "<svg" in out_file.read_text()
+    if suffix == "dot":
+        assert out_file.read_text().startswith("digraph")
+
+
+def test_check_a_users_gradient(capsys, tmp_path, monkeypatch):
+    (tmp_path / "userfns.py").write_text(
+        "import difflab.numpy as dnp\n"
+        "def f(x, y): return dnp.sin(x) * y ** 2.0\n"
+        "def good(x, y): return (dnp.cos(x) * y ** 2.0, 2.0 * dnp.sin(x) * y)\n"
+        "def bad(x, y): return (dnp.cos(x) * y ** 2.0, dnp.sin(x) * y)\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "check", "userfns:f", "--at", "x=0.5,y=2", "--grad", "userfns:good")
+    assert code == 0 and "OK" in out
+    code, out, _ = run(capsys, "check", "userfns:f", "--at", "x=0.5,y=2", "--grad", "userfns:bad")
+    assert code == 1 and "FAIL" in out
+    code, out, _ = run(capsys, "check", "userfns:f", "--at", "x=0.5,y=2")
+    assert code == 0 and "reverse" in out and "OK" in out
+    code, _, err = run(capsys, "check", "userfns:f", "--at", "x=0.5")
+    assert code == 2 and "'y'" in err
+
+
+def test_dask_executor_without_dask_exits_2_with_the_install_command(capsys, monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    path = tmp_path / "squares.py"
+    path.write_text(SQUARES)
+    code, _, err = run(capsys, "run", str(path), "--executor", "dask", "--out", str(tmp_path))
+    assert code == 2 and "pip install" in err
