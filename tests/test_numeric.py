@@ -279,3 +279,8 @@ def test_unknown_scheme_lists_the_valid_ones():
 def test_bad_settings(kwargs):
     with pytest.raises(ValueError):
         Numeric(**kwargs)
+
+
+def test_step_below_float_spacing_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"step 1e-17 vanishes at x = 1.5.*spacing"):
+        dl.grad(lambda x: dnp.sin(x), method=dl.Numeric(scheme="central", step=1e-17))(1.5)

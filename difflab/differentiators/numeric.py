@@ -59,7 +59,14 @@ def _step(x, v, base_step, relative, exact=True):
     if vmax == 0:
         return base_step
     h = base_step * (max(1.0, np.max(np.abs(x[v != 0]))) if relative else 1.0) / vmax
-    return ((x[i] + h * v[i]) - x[i]) / v[i] if exact else h
+    if not exact:
+        return h
+    representable = ((x[i] + h * v[i]) - x[i]) / v[i]
+    if representable == 0:
+        raise ValueError(f"step {h:.3g} vanishes at x = {x[i]:.17g}: it is below the spacing of floats "
+                         f"there ({np.spacing(x[i]):.3g}); choose a larger step (or step=None for the "
+                         "error model's default)")
+    return representable
 
 
 def _stencil(fun, x, v, h, o, w, ref):
