@@ -48,10 +48,10 @@ def _leaf_kind(x, name):
 
 
 def _signature_key(x):
-    if isinstance(x, Traced):
-        return ("traced", x.shape, str(x.dtype))
     if isinstance(x, np.ndarray):
-        return ("array", x.shape, str(x.dtype)) if x.dtype.kind == "f" else ("static", x.shape, x.tobytes())
+        return (x.shape, x.dtype) if x.dtype.kind == "f" else ("static", x.shape, x.tobytes())
+    if isinstance(x, Traced):
+        return ("traced", x.shape, x.dtype)
     if isinstance(x, (float, np.floating)):
         return ("float",)
     try:
@@ -89,16 +89,19 @@ class Staged:
 
     def unflatten_wrt(self, parts):
         """Per-wrt-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
-        parts = list(parts)
+        if not self.many:
+            return self.arg_trees[self.argnums[0]].unflatten(parts)
         grads, k = [], 0
         for a in self.argnums:
             n = self.arg_trees[a].num_leaves
             grads.append(self.arg_trees[a].unflatten(parts[k:k + n]))
             k += n
-        return tuple(grads) if self.many else grads[0]
+        return tuple(grads)
 
     def floats(self, parts):
         """Python floats back for the leaves that were Python floats."""
+        if not any(self.wrt_float):
+            return parts
         return [float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)]
 
     def split_flat(self, vec, lead=()):
@@ -108,7 +111,13 @@ class Staged:
                 for p, was_float in zip(parts, self.wrt_float)]
 
 
+def _shape(x):
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+
+
 def _as_float(x):
+    if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, first
+        return x
     if isinstance(x, Traced):
         return x
     if isinstance(x, (float, np.floating)):
@@ -117,10 +126,14 @@ def _as_float(x):
 
 
 def _result(x):
+    if isinstance(x, np.ndarray) and x.ndim:
+        return x if x.dtype.kind in "fb" else x.astype(np.float64)
     if isinstance(x, Traced):
         return x
-    a = np.asarray(x, dtype=np.float64) if np.asarray(x).dtype.kind != "b" else np.asarray(x)
-    return float(a) if a.ndim == 0 and a.dtype.kind == "f" else a
+    a = np.asarray(x)
+    if a.dtype.kind == "b":
+        return a
+    return float(a) if a.ndim == 0 else a.astype(np.float64)
 
 
 def stage(f, args, argnums=0) -> Staged:
@@ -417,13 +430,11 @@ class PreparedFunction:
 
     @staticmethod
     def _signature(args):
-        return [(td, [np.shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]
+        return [(td, [_shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]  # as _check
 
     def _check(self, args):
         flat = [tree.flatten(a) for a in args]
-        if len(flat) != len(self._key) or any(
-                td != ktd or len(lv) != len(kshapes) or any(np.shape(x) != s for x, s in zip(lv, kshapes))
-                for (lv, td), (ktd, kshapes) in zip(flat, self._key)):
+        if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._key:
             got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
             raise ValueError(f"prepared for arguments shaped {self._key}, called with {got}; "
                              "prepare again for new shapes")

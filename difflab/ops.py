@@ -634,6 +634,30 @@ def _broadcast_to(x, shape):
     return x if _shape(x) == shape else broadcast_to(x, shape=shape)
 
 
+# -- log-softmax: earns an entry, its rule ct - softmax·Σct is one fused step ------------------
+
+def _log_softmax_impl(x, axis):
+    z = x - np.maximum.reduce(x, axis=axis, keepdims=True)  # shift-invariant: no overflow
+    return z - np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
+
+
+def _log_softmax_sympy(x, axis):
+    sp = _sp()
+    shift = _stop_gradient_sympy(_max_impl(x, axis=(axis,), keepdims=True))
+    z = x - shift
+    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(z), axis=axis, keepdims=True)
+    return z - np.frompyfunc(sp.log, 1, 1)(total)
+
+
+log_softmax = defop("log_softmax", _log_softmax_impl,
+                    jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis + _nb(t, x),), keepdims=True),),
+                    vjp=(lambda ct, out, x, axis: ct - exp(out) * sum(ct, axis=(axis,), keepdims=True),),
+                    sympy=_log_softmax_sympy,
+                    samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
+                    doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
+                        "forward step and the rule ct - softmax·Σct")
+
+
 # -- the one place broadcasting is undone ----------------------------------------------------
 
 def unbroadcast(ct, shape):
