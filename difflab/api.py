@@ -7,7 +7,6 @@ and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", 
 """
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass, field
 
@@ -183,7 +182,8 @@ class _Transform:
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
         self.cache: dict = {}
-        functools.update_wrapper(self, f, updated=())
+        self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
+        self.__doc__ = getattr(f, "__doc__", None)
 
     def staged(self, args):
         # a mean-over-examples loss is traced for one example when the method can exploit it

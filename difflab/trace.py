@@ -24,7 +24,7 @@ import itertools
 import numpy as np
 
 from . import numpy as dnp
-from . import ops
+from . import ops, tree
 from .errors import UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
@@ -259,8 +259,8 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
 def trace(f, *args) -> Graph:
     """Trace `f` at example arguments into a Graph (the tape); `print` it to read the equations.
 
-    Args: numbers or float arrays (each becomes one graph input). Returns: a `Graph` whose outputs
-    are f's outputs (a tuple or list output gives several).
+    Args: numbers, arrays or pytrees of them (each leaf becomes one graph input). Returns: a
+    `Graph` whose outputs are the leaves of f's output.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> g = dl.trace(lambda x: dnp.tanh(x).sum(), np.ones((2, 3)))
@@ -270,10 +270,15 @@ def trace(f, *args) -> Graph:
         v2 = sum(v1, axis=None, keepdims=False) : f64[]
       in (v2) }
     """
-    leaves = [_as_input(a, i) for i, a in enumerate(args)]
-    t, inputs, raw = trace_flat(f, leaves)
-    outs = list(raw) if isinstance(raw, (tuple, list)) else [raw]
-    return outputs_of(t, inputs, outs)
+    flat = [tree.flatten(a) for a in args]
+    leaves = [_as_input(x, i) for i, (lv, _) in enumerate(flat) for x in lv]
+
+    def call(*xs):
+        it = iter(xs)
+        return f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat])
+
+    t, inputs, raw = trace_flat(call, leaves)
+    return outputs_of(t, inputs, tree.flatten(raw)[0])
 
 
 def _as_input(x, i):

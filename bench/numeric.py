@@ -1,0 +1,140 @@
+"""Numeric differentiation, accuracy per cost: difflab's default central difference and Richardson
+against numdifftools' default `Gradient` and `scipy.differentiate.jacobian` (both optional).
+
+    python bench/numeric.py [--quick]
+
+Smooth test functions with known gradients, written once for NumPy and difflab.numpy (vectorised
+along axis 0, as scipy.differentiate requires). Relative error = max|g − g*| / max|g*|.
+"Evals / component" counts calls of f (difflab: `prepared.evals`; numdifftools: calls of f;
+scipy: points evaluated, since it calls f on batches). difflab is timed through `dl.prepare`.
+"""
+from __future__ import annotations
+
+try:
+    from . import _common as C
+except ImportError:
+    import _common as C
+
+import numpy as np
+
+import difflab as dl
+import difflab.numpy as dnp
+
+CENTRAL_TARGET, RICH_ERR_TARGET, RICH_SPEED_TARGET = 1e-10, 1e-13, 10.0
+
+
+def functions():
+    """name -> (f(xp, x), exact gradient(x))."""
+    def sinexp(xp, x):
+        return xp.sum(xp.sin(x) * xp.exp(x / 3.0), axis=0)
+
+    def sinexp_g(x):
+        return np.exp(x / 3.0) * (np.cos(x) + np.sin(x) / 3.0)
+
+    def rosen(xp, x):
+        return xp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1.0 - x[:-1]) ** 2.0, axis=0)
+
+    def rosen_g(x):
+        g = np.zeros_like(x)
+        d = x[1:] - x[:-1] ** 2
+        g[:-1] += -400.0 * x[:-1] * d - 2.0 * (1.0 - x[:-1])
+        g[1:] += 200.0 * d
+        return g
+
+    def chain(xp, x):
+        return xp.sum(xp.tanh(x[:-1] * x[1:] + 0.5), axis=0) + 0.5 * xp.sum(x * x, axis=0)
+
+    def chain_g(x):
+        t = 1.0 - np.tanh(x[:-1] * x[1:] + 0.5) ** 2
+        g = x.copy()
+        g[:-1] += t * x[1:]
+        g[1:] += t * x[:-1]
+        return g
+
+    def lse(xp, x):
+        return xp.log(xp.sum(xp.exp(x), axis=0))
+
+    def lse_g(x):
+        e = np.exp(x - x.max())
+        return e / e.sum()
+
+    return {"Σ sin·exp(x/3)": (sinexp, sinexp_g), "Rosenbrock": (rosen, rosen_g),
+            "Σ tanh(x_i x_(i+1) + ½) + ½|x|²": (chain, chain_g), "log Σ exp": (lse, lse_g)}
+
+
+def rel(g, g_true):
+    return float(np.abs(np.asarray(g) - g_true).max() / np.abs(g_true).max())
+
+
+def main():
+    opts = C.args(__doc__.splitlines()[0])
+    nd = C.peer("numdifftools")
+    try:
+        import scipy.differentiate as sd
+    except ImportError:
+        sd = None
+    rounds, target = (3, 0.005) if opts.quick else (21, 0.03)
+    rows, trows = [], []
+    for n in ([4] if opts.quick else [4, 16]):
+        x = np.random.default_rng(3).uniform(-1.0, 1.0, n)
+        for fname, (fx, fg) in functions().items():
+            g_true = fg(x)
+            f_dl = lambda z, fx=fx: fx(dnp, z)  # noqa: E731
+            f_np = lambda z, fx=fx: fx(np, z)  # noqa: E731
+            res_row = {}
+            fns = {}
+            for label, m in [("difflab central (default)", dl.Numeric()),
+                             ("difflab Richardson", dl.Numeric(scheme="richardson"))]:
+                p = dl.prepare(f_dl, x, method=m)
+                p.grad(x)
+                p.prepared.evals = 0
+                g = p.grad(x)
+                res_row[label] = {"rel_error": rel(g, g_true), "evals": p.prepared.evals}
+                fns[label] = (lambda p=p: p.grad(x))
+            if nd is not None:
+                calls = [0]
+
+                def counted(z, f_np=f_np):
+                    calls[0] += 1
+                    return f_np(z)
+                ndg = nd.Gradient(counted)
+                g = ndg(x)
+                res_row["numdifftools Gradient (default)"] = {"rel_error": rel(g, g_true), "evals": calls[0]}
+                fns["numdifftools Gradient (default)"] = (lambda ndg=ndg: ndg(x))
+            if sd is not None:
+                pts = [0]
+
+                def counted_sd(z, f_np=f_np):
+                    pts[0] += int(np.prod(z.shape[1:]))
+                    return f_np(z)
+                r = sd.jacobian(counted_sd, x)
+                res_row["scipy.differentiate.jacobian"] = {"rel_error": rel(r.df, g_true), "evals": pts[0]}
+                fns["scipy.differentiate.jacobian"] = (lambda f_np=f_np: sd.jacobian(f_np, x).df)
+            res = C.measure(fns, rounds=rounds, target=target)
+            rich = res["difflab Richardson"]
+            for label, info in res_row.items():
+                t = res[label]
+                speed = t.ratio(rich) if label != "difflab Richardson" else 1.0
+                row = {"workload": "numeric", "function": fname, "n": n, "contender": label, "seconds": t.median,
+                       "spread": t.spread, "rel_error": info["rel_error"], "evals_per_component": info["evals"] / n,
+                       "time_vs_richardson": speed}
+                verdict = ""
+                if label == "difflab central (default)":
+                    row["target"], row["met"] = CENTRAL_TARGET, info["rel_error"] <= CENTRAL_TARGET and info["evals"] / n <= 2.5
+                    verdict = f"err ≤ 1e-10 at ≈2 evals: {'met' if row['met'] else 'MISSED'}"
+                if label == "difflab Richardson":
+                    row["target"], row["met"] = RICH_ERR_TARGET, info["rel_error"] <= RICH_ERR_TARGET
+                    verdict = f"err ≤ 1e-13: {'met' if row['met'] else 'MISSED'}"
+                if label.startswith("numdifftools"):
+                    row["speed_target"], row["met"] = RICH_SPEED_TARGET, speed >= RICH_SPEED_TARGET
+                    verdict = f"Richardson ≥ 10× faster: {'met' if row['met'] else 'MISSED'} ({speed:.1f}×)"
+                rows.append(row)
+                trows.append([fname, n, label, f"{info['rel_error']:.1e}", f"{info['evals'] / n:.2f}",
+                              C.fmt_time(t.median), f"{speed:.2f}×", verdict])
+    md = ("### numeric gradients: accuracy per cost (time ratio: this ÷ difflab Richardson)\n\n" + C.table(
+        ["function", "n", "method", "rel. error", "evals / component", "time", "÷ Richardson", "target"], trows))
+    C.emit(opts, "numeric", md, rows)
+
+
+if __name__ == "__main__":
+    main()

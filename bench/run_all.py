@@ -1,0 +1,371 @@
+"""Run every benchmark (each in its own process) and write bench/RESULTS.md.
+
+    python bench/run_all.py [--quick] [--runs N] [--out PATH]
+
+`--runs 2` (the default) runs the whole suite twice, one after the other, so the summary shows how
+stable each ratio is from run to run on this (shared, noisy) machine. The summary lists each target
+of issue 7 with both runs' values; rows that miss say why (from bench/profile_reverse.py) and what
+would close the gap. Detailed tables follow (from the last run), then the profiles.
+"""
+from __future__ import annotations
+
+try:
+    from . import _common as C
+except ImportError:
+    import _common as C
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import shutil
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCRIPTS = ["mlp", "cheap_gradient", "scaling", "numeric", "symbolic", "scalar", "profile_reverse"]
+
+# Why each target row misses and what would close the gap. Written from the profiles in
+# profile_reverse.py; shown only for rows that miss. Keep them short; update with the core.
+WHY = {
+    "mlp 2-16-16-2 b64": (
+        "Overhead-bound: a NumPy call costs 1–3 µs here. profile_reverse.py splits the prepared step "
+        "(each stage timed alone): the compiled joint value+gradient tape is ~1.05–1.2× hand NumPy "
+        "(46 NumPy calls against hand's ~27: max + stop_gradient + sub/exp/sum/log/add/sub/mul/sum for the "
+        "log-softmax loss, mul/mul/sum/div/mul/broadcast_to/mul/add for its cotangent, 4 transpose ops, "
+        "1 − h² as two ops); the API around it adds ~0.45–0.6×: `_check` (tree.flatten, shape compare "
+        "through `any` generators, _as_float/np.asarray per leaf) ~0.2×, `Staged.outputs`/`_result`, "
+        "`floats` and `unflatten_wrt` (tree._build) ~0.1×, the rest call/return plumbing.",
+        "The API is now the larger lever: (1) a fast path in PreparedFunction.value_and_grad — remember "
+        "the last call's dict keys and leaf order; when `type(a) is dict` with those keys and each leaf "
+        "`type(x) is np.ndarray` with the prepared shape and float64 dtype, pass the leaves straight to "
+        "the tape and build the gradient dict with one dict(zip(keys, parts)) (no flatten/asarray/any/"
+        "_build); return the loss with float() directly. Then the tape: (2) a fused "
+        "`softmax_cross_entropy` registry op whose VJP is (softmax·rowsum(Y) − Y)·ct/N reusing the "
+        "forward exp/sum (~12 calls fewer); (3) matmul VJP rules with `.T` views instead of transpose ops "
+        "(4 calls); (4) stop_gradient aliased away in compiled code; (5) tanh's VJP as one "
+        "ct·(1 − out²) expression. Together ≈ 46 → ~28 calls and ~0.05× API: ~1.1×."),
+    "mlp 64-128-128-10 b256": (
+        "Within noise of the target (1.01–1.02× in both runs). The extra elementwise passes over (256×128) "
+        "arrays (1 − h² as two ops, log-softmax pieces, the cotangent chain) cost a few %.",
+        "The same fused ops as the small size (fewer full-array passes); `out=` buffers for dead "
+        "intermediates in the compiled tape."),
+    "mlp 784-256-256-10 b128": (
+        "Within noise of hand NumPy: the matmuls dominate.",
+        "Nothing structural; same fusions as above."),
+    "unprepared": (
+        "The first call of a fresh dl.value_and_grad now interprets (tiered), so compiled and "
+        "Reverse(compiled=False) cost the same. The call still runs the forward computation TWICE: once "
+        "while tracing (Trace.record computes every value) and again in `evaluate` before the backward "
+        "interpreter; then `backward` runs rules through Op.bind with `unbroadcast` per argument. Profile: "
+        "trace.py 25 %, ops.py (bind, rules, unbroadcast) 14 %, graph.py (evaluate/guarded/read/Var) 10 %, "
+        "api.py 10 %, tree 7 %, functools.update_wrapper in _Transform.__init__ 5 %.",
+        "Reuse the traced values: keep each Tracer's concrete value in an env keyed by Var and run "
+        "`backward` on it directly (drops the `evaluate` pass: graph.py's 10 % plus its Op.bind calls); skip `functools.update_wrapper` "
+        "(5 %: set __wrapped__/__name__ lazily); in `backward`, skip `unbroadcast` when the rule's output "
+        "shape is already right (check shapes, not a call) and call op.impl directly on concrete arrays "
+        "instead of Op.bind. autograd's per-op cost is ~1 Python box + 1 vjp closure; difflab pays Var + "
+        "Eqn + Tracer + key tuple per equation."),
+    "cheap": ("", ""),
+    "forward": (
+        "The honest baseline is n JVPs through the SAME prepared, compiled k=1 sweep (`prepared.jvp` per "
+        "basis vector): ~80 µs per direction, against ~11.5 µs per direction for chunk=64 and ~34 µs for "
+        "chunk=None (n=1024). A chunked sweep pushes dense (k × n) tangents through every op, so for this "
+        "O(n) function a full gradient is O(n²) work and memory-bound; chunk=None's (1024 × 1024) tangents "
+        "(8 MB per value, ~20 ops) fall out of cache and run ~3× slower than chunk=64. The ≥ 20× target is "
+        "met against the public `dl.jvp` called n times (re-traced every call: 73–230×).",
+        "Make the default chunk cache-sized (64–128 directions, or ≤ ~1 MB of tangent per value) instead of "
+        "all n at once; build each V block without np.zeros + fancy indexing per chunk (slice one eye); "
+        "write each block into a preallocated (n, m) Jacobian instead of concatenate + transpose. Against "
+        "prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) function."),
+    "central": (
+        "Round-off, not truncation: the error of a central difference is ≈ eps·|f|/h + h²·|f'''|/6, and the "
+        "default step eps^(1/3)·max(1,|x|) ignores |f|. For sum-type functions |f| grows with n while each "
+        "gradient component stays O(1) (log Σ exp: ~1/n), so the normwise relative error grows with n: "
+        "≈1e-11 at n=4, 1.3e-10 (tanh chain) and 3.3e-10 (log Σ exp) at n=16, 1.8e-9 at n=1024 "
+        "(scaling.py). All four functions meet 1e-10 at n=4.",
+        "Choose h from the error model with |f(x)| (already computed: f0): h = (3·eps·max(|f0|, tiny) / "
+        "|f'''|)^(1/3) with |f'''| estimated once from the first stencil's differences, or at least "
+        "h ∝ max(1,|f0|)^(1/3); the error is then ~eps^(2/3)·|f|^(2/3)·|f'''|^(1/3) and cannot go lower "
+        "without a higher-order stencil (central4 at 4 evals/component)."),
+    "richardson-error": (
+        "Best on Rosenbrock (5e-14 at n=4) but 2.6e-13…7.7e-13 on the transcendental functions at n=4 and "
+        "4.2e-12 on log Σ exp at n=16 (numdifftools: 5.7e-14…1.1e-12 on the same). With 4 terms, ratio 4, "
+        "first step 0.02·max(1,|x|), the table's best entry is still limited by round-off of the smallest "
+        "steps (same |f|/|g| effect as the central row).",
+        "Start larger and use more, gentler steps (ratio 2, 6 terms: 12 evals/component, still < "
+        "numdifftools' 30), pick the entry by the table's error estimate including round-off eps·|f0|/h."),
+    "richardson-speed": (
+        "difflab does 8 evaluations per component against numdifftools' 30, but each evaluation costs "
+        "~95 µs against ~32 µs: cProfile of Richardson at n=4 puts the compiled tape at ~5 % of the time; the "
+        "rest is Python per evaluation and per table entry — `_richardson`'s Neville loops, `_step` per "
+        "term (argmax/max/abs), `flat`/`split` through difflab.numpy.reshape (a traced-aware wrapper) and "
+        "np.prod per shape, `Prepared.value` (errstate, evals counter, `_traced` check).",
+        "Batched stencils: evaluate all 2·terms·n shifted points in ONE call of the compiled tape on "
+        "inputs with a leading batch axis (the tape is elementwise/matmul and broadcasts), then run the "
+        "Neville table on whole (terms, n) arrays; compute the steps once as a vector. That turns ~33 "
+        "Python-level evaluations into one vectorised call: ~100 µs per gradient, ≥ 30× numdifftools."),
+    "symbolic": (
+        "With value and gradient now in ONE lambdified function and one stacked mean, the call is ~9× hand "
+        "(2-16-2). Profile: the lambdified code ~32 % — by itself ~3–5× hand NumPy, since it runs ~322 "
+        "scalar-symbol operations (each a ufunc on a length-B column or on Python floats) where hand code "
+        "does ~27 matrix calls; `_run`'s argument and result handling ~45 % — list(a.ravel()) turns every "
+        "weight into a Python-float argument (82), np.ndim is called twice on each of the 83 results, "
+        "then a Python list → np.array and np.stack.",
+        "(1) Classify the results once (which entries are per-example columns, which constants) at the "
+        "first call and keep index arrays; pass weights as arrays and index them inside the generated "
+        "code (lambdify with array arguments: `W0[0, 3]`) instead of 82 float arguments; (2) the floor "
+        "is the element-wise code: vectorise over hidden units — the 16 units share one expression shape, "
+        "so differentiate ONE unit symbolically and evaluate it on (16, B) arrays, or translate matmul "
+        "to MatrixSymbol products and lambdify to np.matmul."),
+    "scalar": (
+        "A fresh dl.grad on a scalar graph pays per equation: tracing (Trace.record, Var/Eqn/Tracer "
+        "objects, a CSE key, identity folding, NumPy on 0-d values) ~28 %, Op.bind + rules + unbroadcast "
+        "~20 %, the backward interpreter ~17 %, evaluate/guarded/read/Var ~15 % — and the forward values "
+        "are computed twice (trace, then evaluate). Even plain evaluation of the function costs ~1 µs per "
+        "equation, because `dnp.relu` on a Python float goes through Op.bind → np.maximum. micrograd pays "
+        "one Value and one closure per node.",
+        "A scalar fast path: when every traced value is a Python float, compute with `math`/float "
+        "operators (a `scalar_impl` per registry entry), record equations as plain tuples, and run the "
+        "backward sweep on the traced values (no second forward pass, no unbroadcast for 0-d, no "
+        "errstate per rule). The target 3 µs/equation is below micrograd (3–5 µs/node here), so it needs "
+        "all of this."),
+    "memory": ("", ""),
+}
+
+
+def run_script(name, quick, tmp, snapshot=None):
+    path = os.path.join(tmp, f"{name}.json")
+    cmd = [sys.executable, os.path.join(HERE, f"{name}.py"), "--json", path] + (["--quick"] if quick else [])
+    env = dict(os.environ)
+    if snapshot:  # import difflab from the frozen copy, ahead of the editable install
+        env["PYTHONPATH"] = snapshot + os.pathsep + env.get("PYTHONPATH", "")
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=os.path.dirname(HERE), env=env)
+    dt = time.perf_counter() - t0
+    if proc.returncode != 0:
+        print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
+        return {"name": name, "error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed",
+                "seconds": dt, "rows": [], "markdown": f"(failed: see stderr)", "notes": []}
+    with open(path) as fh:
+        out = json.load(fh)
+    out["seconds"] = dt
+    return out
+
+
+def _load():
+    try:
+        return os.getloadavg()
+    except OSError:
+        return (float("nan"),) * 3
+
+
+def summary(runs):
+    """One row per target: values from every run, verdict, and why/what for misses."""
+    def rows_of(run, script):
+        return [r for r in run.get(script, {}).get("rows", [])]
+
+    targets = []
+
+    script_of = {"mlp": "mlp", "unprepared": "mlp", "memory": "mlp", "cheap": "cheap_gradient", "forward": "scaling",
+                 "central": "numeric", "richardson-error": "numeric", "richardson-speed": "numeric",
+                 "symbolic": "symbolic", "scalar": "scalar"}
+
+    def add(key, label, target, values, fmt, ok, why_key=None):
+        met = [ok(v) for v in values if v is not None]
+        verdict = "met" if met and all(met) else "MISSED" if met and not any(met) else "mixed" if met else "n/a"
+        script = script_of.get(key.split(" ")[0], key)
+        hashes = {run.get(script, {}).get("difflab_sources") for run in runs} - {None}
+        if len(hashes) > 1:
+            verdict += " †"
+        why, close = WHY.get(why_key or key, ("", ""))
+        targets.append({"key": key, "label": label, "target": target,
+                        "values": [fmt(v) if v is not None else "—" for v in values], "verdict": verdict,
+                        "why": why if verdict in ("MISSED", "mixed") else "",
+                        "close": close if verdict in ("MISSED", "mixed") else ""})
+
+    def pick(run, script, **match):
+        for r in rows_of(run, script):
+            if all(r.get(k) == v for k, v in match.items()):
+                return r
+        return None
+
+    for size, tgt in [("2-16-16-2 b64", 1.3), ("64-128-128-10 b256", 1.0), ("784-256-256-10 b128", 1.0)]:
+        vals = [(pick(run, "mlp", size=size, contender="difflab reverse, prepared") or {}).get("ratio") for run in runs]
+        add(f"mlp {size}", f"reverse, prepared, {size} ÷ hand NumPy", f"≤ {tgt}×", vals, lambda v: f"{v:.2f}×",
+            lambda v, t=tgt: v <= t)
+    vals = [(pick(run, "mlp", workload="mlp-unprepared", contender="difflab reverse, re-traced every call / autograd")
+             or {}).get("ratio") for run in runs]
+    add("unprepared", "reverse, unprepared (fresh dl.value_and_grad each call), 2-16-16-2 ÷ autograd", "≤ 0.5×", vals,
+        lambda v: f"{v:.2f}×", lambda v: v <= 0.5)
+    vals = [(pick(run, "mlp", workload="mlp-unprepared", contender="difflab Reverse(compiled=False), re-traced / autograd")
+             or {}).get("ratio") for run in runs]
+    add("unprepared", "  (same with Reverse(compiled=False): interpreter, no compile)", "≤ 0.5×", vals,
+        lambda v: f"{v:.2f}×", lambda v: v <= 0.5)
+    for size in ("2-16-16-2 b64", "64-128-128-10 b256", "784-256-256-10 b128"):
+        vals = [(pick(run, "cheap_gradient", size=size) or {}).get("ratio") for run in runs]
+        hand = [(pick(run, "cheap_gradient", size=size) or {}).get("hand_ratio") for run in runs]
+        add("cheap", f"cost(loss+grad)/cost(loss), reverse, {size} (hand: "
+            + " / ".join(f"{h:.2f}" for h in hand if h is not None) + ")", "≤ 2.5", vals, lambda v: f"{v:.2f}",
+            lambda v: v <= 2.5)
+    for chunk in ("forward chunk=None", "forward chunk=64"):
+        for sep in ("n × dl.jvp", "n × prepared jvp"):
+            vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs {sep}") or {}).get("speedup")
+                    for run in runs]
+            add("forward", f"{chunk}, full gradient n=1024, vs {sep}", "≥ 20× faster", vals, lambda v: f"{v:.0f}×",
+                lambda v: v >= 20)
+    # numeric: worst case over the test functions (n = 4 and 16)
+    def worst(run, contender, field, fn=max):
+        xs = [r[field] for r in rows_of(run, "numeric") if r.get("contender") == contender and r.get(field) is not None]
+        return fn(xs) if xs else None
+    vals = [worst(run, "difflab central (default)", "rel_error") for run in runs]
+    ev = [worst(run, "difflab central (default)", "evals_per_component") for run in runs]
+    add("central", "numeric central (default): worst rel. error over 4 smooth functions, n=4,16 "
+        f"(evals/component ≤ {max((e for e in ev if e is not None), default=float('nan')):.2f})", "≤ 1e-10",
+        vals, lambda v: f"{v:.1e}", lambda v: v <= 1e-10)
+    vals = [worst(run, "difflab Richardson", "rel_error") for run in runs]
+    add("richardson-error", "numeric Richardson: worst rel. error", "≤ 1e-13", vals, lambda v: f"{v:.1e}",
+        lambda v: v <= 1e-13)
+    vals = [worst(run, "numdifftools Gradient (default)", "time_vs_richardson", min) for run in runs]
+    med = [worst(run, "numdifftools Gradient (default)", "time_vs_richardson", lambda xs: sorted(xs)[len(xs) // 2])
+           for run in runs]
+    add("richardson-speed", "numeric Richardson: numdifftools time ÷ difflab time (worst function; median "
+        + " / ".join(f"{m:.1f}×" for m in med if m is not None) + ")", "≥ 10×", vals, lambda v: f"{v:.1f}×",
+        lambda v: v >= 10)
+    for size in ("2-16-2 b64", "4-16-3 b128", "16-16-4 b256"):
+        vals = [(pick(run, "symbolic", size=size) or {}).get("ratio") for run in runs]
+        if any(v is not None for v in vals):
+            add("symbolic", f"symbolic prepared gradient, 1 hidden layer width 16, {size} ÷ hand NumPy", "≤ 1.0×", vals,
+                lambda v: f"{v:.2f}×", lambda v: v <= 1.0)
+    for B in (1, 8, 32, 4):
+        vals = [(pick(run, "scalar", B=B, contender="difflab fresh dl.grad (trace + reverse)") or {}).get("us_per_unit")
+                for run in runs]
+        mg = [(pick(run, "scalar", B=B, contender="micrograd (forward + backward)", unit="node") or {}).get("us_per_unit")
+              for run in runs]
+        if any(v is not None for v in vals):
+            rel = [v / m for v, m in zip(vals, mg) if v is not None and m is not None]
+            add("scalar", f"scalar net 2-4-4-1, B={B}: trace + reverse µs per equation (micrograd µs/node: "
+                + " / ".join(f"{m:.2f}" for m in mg if m is not None) + "; difflab ÷ micrograd: "
+                + " / ".join(f"{r:.1f}×" for r in rel) + ")", "≤ 3 µs", vals, lambda v: f"{v:.1f} µs",
+                lambda v: v <= 3.0)
+    vals = [(pick(run, "mlp", workload="mlp-memory") or {}).get("ratio") for run in runs]
+    add("memory", "peak memory, reverse prepared ÷ hand NumPy, 784-256-256-10 b128", "≤ 1.3×", vals,
+        lambda v: f"{v:.2f}×", lambda v: v <= 1.3)
+    return targets
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--runs", type=int, default=2)
+    p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    p.add_argument("--only", nargs="*", default=SCRIPTS, help="subset of: " + " ".join(SCRIPTS))
+    p.add_argument("--from-json", metavar="PATH", help="rewrite the Markdown from a saved RESULTS.json (no run)")
+    p.add_argument("--no-snapshot", action="store_true",
+                   help="import the live difflab/ (default: a copy taken at the start, so that every run "
+                        "measures the same core even while difflab/ is being edited)")
+    opts = p.parse_args()
+    if opts.from_json:
+        with open(opts.from_json) as fh:
+            saved = json.load(fh)
+        write(opts, saved["runs"], saved["command"], datetime.datetime.fromisoformat(saved["started"]),
+              datetime.datetime.fromisoformat(saved["finished"]), *saved["load"], saved["machine"], saved["versions"])
+        return
+    started = datetime.datetime.now()
+    load_before = _load()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = None
+        if not opts.no_snapshot:
+            snapshot = os.path.join(tmp, "snapshot")
+            shutil.copytree(os.path.join(os.path.dirname(HERE), "difflab"), os.path.join(snapshot, "difflab"),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        for k in range(opts.runs):
+            run = {}
+            for name in opts.only:
+                if name == "profile_reverse" and k < opts.runs - 1:
+                    continue  # profiles once, in the last run
+                print(f"[run {k + 1}/{opts.runs}] {name} ...", flush=True)
+                run[name] = run_script(name, opts.quick, tmp, snapshot)
+                print(f"    {run[name]['seconds']:.0f} s{'  FAILED: ' + run[name]['error'] if 'error' in run[name] else ''}",
+                      flush=True)
+            runs.append(run)
+    load_after = _load()
+    command = "python bench/run_all.py" + (" --quick" if opts.quick else "") + (
+        f" --runs {opts.runs}" if opts.runs != 2 else "") + (
+        f" --only {' '.join(opts.only)}" if opts.only != SCRIPTS else "") + (" --no-snapshot" if opts.no_snapshot else "")
+    write(opts, runs, command, started, datetime.datetime.now(), load_before, load_after, C.machine(), C.versions())
+
+
+def write(opts, runs, command, started, finished, load_before, load_after, mach, vers):
+    prints = sorted({r.get("difflab_sources") for run in runs for r in run.values() if r.get("difflab_sources")})
+    targets = [t for t in summary(runs) if t["verdict"] != "n/a"]
+    nruns = len(runs)
+    last = runs[-1]
+    lines = [
+        "# difflab benchmarks (issue 7)",
+        "",
+        f"Produced by `{command}` (from the repository root, with /work/venv), "
+        f"{started:%Y-%m-%d %H:%M} – {finished:%H:%M}.",
+        "",
+        f"Machine: {mach['nproc']} cores, {mach['cpu']}, Python {mach['python']}, {mach['platform']}. "
+        "Single-threaded BLAS/OpenMP/XLA (bench/_common.py sets OMP/OPENBLAS/MKL_NUM_THREADS=1, "
+        "torch.set_num_threads(1), XLA_FLAGS intra_op_parallelism_threads=1). "
+        f"Load average (1/5/15 min) before: {' / '.join(f'{x:.1f}' for x in load_before)}, after: "
+        f"{' / '.join(f'{x:.1f}' for x in load_after)} — the machine is shared, so absolute times wander; "
+        "ratios are medians of per-round paired ratios of contenders timed interleaved in one process.",
+        "",
+        "Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()) + ".",
+        "",
+        (f"difflab sources (hash of difflab/**/*.py, "
+         f"{'a copy taken at the start' if 'no-snapshot' not in command else 'live'}) in every run: "
+         f"{prints[0]} — the same core throughout."
+         if len(prints) == 1 else
+         f"**The difflab sources changed during the runs** (hashes {', '.join(prints)}): differences "
+         "between runs may be the core's changes, not noise; see each script's hash below."),
+        "",
+        f"## Targets ({nruns} consecutive run{'s' if nruns > 1 else ''}: value per run)",
+        "",
+        *(["† the difflab sources differed between the runs of this row (the core was being edited), so the "
+           "difference between its values is partly the core's change, not only noise.", ""]
+          if any(t["verdict"].endswith("†") for t in targets) else []),
+        C.table(["workload", "target", " / ".join(f"run {i + 1}" for i in range(nruns)), "verdict"],
+                [[t["label"], t["target"], " / ".join(t["values"]), t["verdict"]] for t in targets]),
+        "",
+        "### Rows that miss: why, and what would close the gap",
+        "",
+    ]
+    seen = set()
+    for t in targets:
+        if t["verdict"] != "met" and t["why"] and t["key"] not in seen:
+            seen.add(t["key"])
+            lines += [f"- **{t['label'].strip()}** — {t['why']} *To close it:* {t['close']}", ""]
+    lines += ["## Detailed tables (last run)", ""]
+    for name in opts.only:
+        res = last.get(name)
+        if res is None:
+            continue
+        lines += [f"## {name} — `{res.get('command', 'python bench/' + name + '.py')}` ({res['seconds']:.0f} s, "
+                  f"difflab sources {res.get('difflab_sources', '?')})", ""]
+        if "error" in res:
+            lines += [f"FAILED: {res['error']}", ""]
+            continue
+        lines += [res["markdown"], ""]
+        lines += [f"- {n}" for n in res.get("notes", [])] + ([""] if res.get("notes") else [])
+        if res.get("peer_errors"):
+            lines += ["Peers not available: " + "; ".join(f"{k}: {v}" for k, v in res["peer_errors"].items()), ""]
+    with open(opts.out, "w") as fh:
+        fh.write("\n".join(lines))
+    if not opts.from_json:  # a rewrite from saved results leaves the saved JSON as it was
+        with open(os.path.splitext(opts.out)[0] + ".json", "w") as fh:
+            json.dump({"command": command, "machine": mach, "versions": vers, "runs": runs, "targets": targets,
+                       "load": [load_before, load_after], "started": started.isoformat(),
+                       "finished": finished.isoformat()}, fh, indent=1, default=float)
+    print("\n".join(lines[: lines.index("## Detailed tables (last run)")]))
+    print(f"\nwrote {opts.out}")
+
+
+if __name__ == "__main__":
+    main()

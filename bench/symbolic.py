@@ -1,0 +1,72 @@
+"""Symbolic method: preparation time and per-call time of the lambdified gradient of a 1-hidden-layer
+tanh net (width 16, softmax cross-entropy), against hand-written NumPy per call.
+
+    python bench/symbolic.py [--quick]
+
+Preparation = `dl.prepare(..., method="symbolic")` (trace + graph → SymPy) plus the first gradient
+call (SymPy diff + lambdify(cse) happen lazily there). The loss is a mean over examples, so difflab
+differentiates it for one symbolic example and evaluates the lambdified derivative on the batch's
+columns. Also shown: difflab reverse (prepared) per call on the same problem.
+"""
+from __future__ import annotations
+
+try:
+    from . import _common as C
+    from . import hand_numpy as hand
+except ImportError:
+    import _common as C
+    import hand_numpy as hand
+
+import time
+
+import numpy as np
+
+import difflab as dl
+from difflab.nn import MLP
+
+SIZES = [((2, 16, 2), 64), ((4, 16, 3), 128), ((16, 16, 4), 256)]
+TARGET = 1.0
+
+
+def main():
+    opts = C.args(__doc__.splitlines()[0])
+    rounds, target = (3, 0.005) if opts.quick else (31, 0.03)
+    rows, trows = [], []
+    for sizes, batch in SIZES[:1] if opts.quick else SIZES:
+        label = f"{'-'.join(map(str, sizes))} b{batch}"
+        params, X, Y = hand.problem(sizes, batch)
+        f = MLP(list(sizes), activation="tanh").loss("cross_entropy")
+        t0 = time.perf_counter()
+        sym = dl.prepare(f, params, X, Y, method="symbolic")
+        t1 = time.perf_counter()
+        v, g = sym.value_and_grad(params, X, Y)
+        t2 = time.perf_counter()
+        v_h, g_h = hand.loss_and_grad(params, X, Y)
+        err = max(np.abs(g[k] - g_h[k]).max() for k in g_h) / max(np.abs(a).max() for a in g_h.values())
+        size = sym.prepared.expression_size()
+        rev = dl.prepare(f, params, X, Y, method="reverse")
+        res = C.measure({"hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
+                         "symbolic, prepared": lambda: sym.value_and_grad(params, X, Y),
+                         "reverse, prepared": lambda: rev.value_and_grad(params, X, Y)},
+                        rounds=rounds, target=target)
+        r = res["symbolic, prepared"].ratio(res["hand NumPy"])
+        lo, hi = res["symbolic, prepared"].ratio_spread(res["hand NumPy"])
+        r_rev = res["reverse, prepared"].ratio(res["hand NumPy"])
+        rows.append({"workload": "symbolic", "size": label, "contender": "symbolic, prepared", "ratio": r,
+                     "ratio_iqr": [lo, hi], "target": TARGET, "met": r <= TARGET, "prepare_seconds": t1 - t0,
+                     "first_call_seconds": t2 - t1, "seconds": res["symbolic, prepared"].median,
+                     "hand_seconds": res["hand NumPy"].median, "reverse_ratio": r_rev, "rel_error": err,
+                     "expression_size": size})
+        trows.append([label, C.fmt_time(t1 - t0), C.fmt_time(t2 - t1), f"{size['tape']} / {size['cse']} / {size['naive']}",
+                      C.fmt_time(res["symbolic, prepared"].median), C.fmt_time(res["hand NumPy"].median),
+                      f"{r:.2f}× ({lo:.2f}–{hi:.2f})", f"{r_rev:.2f}×", f"{err:.0e}", f"≤ {TARGET}×",
+                      "met" if r <= TARGET else "MISSED"])
+    md = ("### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
+        ["net", "prepare (trace+SymPy)", "first call (diff+lambdify)", "size: tape / cse ops / naive ops",
+         "symbolic per call", "hand per call", "symbolic ÷ hand (IQR)", "reverse ÷ hand", "rel. err", "target", ""],
+        trows))
+    C.emit(opts, "symbolic", md, rows)
+
+
+if __name__ == "__main__":
+    main()
