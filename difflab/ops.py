@@ -221,9 +221,18 @@ sigmoid = defop("sigmoid", _sigmoid, partials=(lambda out, x: out * (1.0 - out),
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
 
-sign = defop("sign", np.sign, partials=(None,), sympy=_sympy_fn("sign"), differentiable=False,
-             analytic=False, doc="sign of x (piecewise constant)")
-abs = defop("abs", np.abs, partials=(lambda out, x: sign(x),), sympy=_sympy_fn("Abs"),
+def _sign_fn():
+    # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
+    return sympy_function("sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0))
+
+
+def _abs_fn():
+    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs)
+
+
+sign = defop("sign", np.sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
+             differentiable=False, analytic=False, doc="sign of x (piecewise constant)")
+abs = defop("abs", np.abs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
             kink=lambda x: np.abs(x), analytic=False, doc="|x|; abs'(0) = 0")
 relu = defop("relu", lambda x: np.maximum(x, 0.0), partials=(lambda out, x: greater(x, 0.0) * 1.0,),
              sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
@@ -538,7 +547,10 @@ def _getitem_impl(x, idx):
 
 
 def _scatter_add_impl(ct, idx, shape):
-    z = np.zeros(shape, dtype=np.result_type(ct))
+    dtype = ct.dtype if isinstance(ct, np.ndarray) else np.result_type(float, type(ct))
+    if isinstance(ct, np.ndarray) and ct.ndim == 0:
+        ct = ct[()]  # an object array would otherwise store the 0-d array itself as the element
+    z = np.zeros(shape, dtype=dtype)
     if any(isinstance(i, np.ndarray) for i in idx):
         np.add.at(z, idx, ct)  # repeated integer indices accumulate
     else:
