@@ -439,24 +439,28 @@ def _max_fn():
                           lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs))
 
 
+def _reduced_last(x, axis, keepdims):
+    """x with the reduced axes moved last and merged, and the shape a reduction result takes."""
+    axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    rows = np.transpose(x, kept + list(axes)).reshape([x.shape[a] for a in kept] + [-1])
+    shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)] if keepdims else [x.shape[a] for a in kept]
+    return rows, tuple(shape)
+
+
 def _top2_gap(x, axis, keepdims):
-    s = np.sort(np.moveaxis(x, axis, -1).reshape(*np.moveaxis(x, axis, -1).shape[:-len(axis)], -1)
-                if axis is not None else np.ravel(x), axis=-1)
+    rows, shape = _reduced_last(np.asarray(x), axis, keepdims)
+    s = np.sort(rows, axis=-1)
     gap = s[..., -1] - s[..., -2] if s.shape[-1] > 1 else np.full(s.shape[:-1], np.inf)
-    return gap
+    return gap.reshape(shape)
 
 
 def _object_reduce(x, axis, keepdims, fn):
-    axis = tuple(range(x.ndim)) if axis is None else axis
-    kept = [a for a in range(x.ndim) if a not in axis]
-    moved = np.transpose(x, kept + list(axis)).reshape([x.shape[a] for a in kept] + [-1])
-    flat = moved.reshape(-1, moved.shape[-1])
+    rows, shape = _reduced_last(x, axis, keepdims)
+    flat = rows.reshape(-1, rows.shape[-1])
     res = np.empty(len(flat), dtype=object)
     res[:] = [fn(list(row)) for row in flat]
-    res = res.reshape([x.shape[a] for a in kept])
-    if keepdims:
-        res = res.reshape([1 if a in axis else x.shape[a] for a in range(x.ndim)])
-    return res
+    return res.reshape(shape)
 
 
 def _swap_last(x):
