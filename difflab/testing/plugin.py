@@ -1,0 +1,50 @@
+"""A light pytest plugin for difflab's gradient oracle: the `gradient_oracle` fixture and options.
+
+Enable it with `-p difflab.testing.plugin` (or the package's pytest11 entry point). Collection
+imports nothing but pytest: the oracle loads when a test first asks for the fixture, and the
+Hypothesis profiles (difflab-ci, difflab-slow) register only when `--hypothesis-profile` names one.
+"""
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+CHECKS = ("check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_vjp", "taylor_test")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("difflab")
+    group.addoption("--difflab-seed", type=int, default=0,
+                    help="seed for the random directions of the gradient_oracle fixture's checks (default 0)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads the profile it was asked for
+def pytest_configure(config):
+    profile = config.getoption("hypothesis_profile", default=None)
+    if profile and profile.startswith("difflab-"):
+        import difflab.testing.strategies  # noqa: F401  (registers the profiles)
+
+
+class GradientOracle:
+    """The oracle's checks with the session's seed: `gradient_oracle.check_grad(f, grad_f, x)`."""
+
+    def __init__(self, seed: int = 0):
+        from . import oracle
+
+        self.seed = seed
+        for name in CHECKS:
+            setattr(self, name, functools.partial(getattr(oracle, name), seed=seed))
+
+    def __repr__(self):
+        return f"<GradientOracle seed={self.seed}: {', '.join(CHECKS)}>"
+
+
+@pytest.fixture
+def gradient_oracle(request) -> GradientOracle:
+    """The gradient oracle (difflab.testing's checks), seeded by --difflab-seed.
+
+    >>> GradientOracle(seed=3).check_grad(lambda x: x * x, lambda x: 2 * x, 1.5).seed
+    3
+    """
+    return GradientOracle(request.config.getoption("difflab_seed", default=0))

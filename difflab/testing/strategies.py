@@ -1,0 +1,433 @@
+"""Hypothesis strategies for differentiation: random function graphs drawn from the op registry.
+
+A function is a short program of instructions (op, operand picks, choice numbers) built into
+registry calls with each argument guarded into its op's domain by construction (log(u*u + 0.5),
+div by exp(u), where on a comparison); deleting instructions keeps it valid, so failures shrink.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.extra import numpy as hnp
+
+from ..graph import Graph
+from ..ops import REGISTRY
+from ..trace import trace
+from .scenarios import SCENARIOS
+
+__all__ = ["functions", "graphs", "points", "scenarios", "RandomFunction", "Step", "Ref", "SHAPE_OPS",
+           "symbolic_settings"]
+
+# the settings profiles (importing this module registers them): --hypothesis-profile=difflab-ci
+settings.register_profile("difflab-ci", derandomize=True, deadline=None, max_examples=200, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("difflab-slow", deadline=None, max_examples=5000,
+                          suppress_health_check=[HealthCheck.too_slow])
+#: for tests that run SymPy: its first call per expression is slow, so no deadline
+symbolic_settings = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+CONSTANTS = (0.5, 2.0, -1.5, 1.0, 3.0)
+DEFAULT_SHAPES = ((), (2,), (3,), (2, 3))
+
+
+class Ref(NamedTuple):
+    """Operand: the k-th value of a program (inputs first, then each step's result)."""
+
+    k: int
+
+
+class Step(NamedTuple):
+    """One registry call: `op(*args, **params)`, args being `Ref`s or Python floats."""
+
+    op: str
+    args: tuple
+    params: tuple = ()
+
+
+@dataclass(frozen=True, eq=False)
+class RandomFunction:
+    """A drawn function: input shapes, the steps and the output value. Calls work on arrays and on
+    difflab's traced values; the repr is its source, one registry call a line."""
+
+    shapes: tuple
+    steps: tuple
+    output: int
+
+    def __call__(self, *xs):
+        values = list(xs)
+        for s in self.steps:
+            values.append(REGISTRY[s.op](*[values[a.k] if isinstance(a, Ref) else a for a in s.args], **dict(s.params)))
+        return values[self.output]
+
+    def _repr_pretty_(self, p, cycle):  # Hypothesis (and IPython) print falsifying examples this way
+        p.text(repr(self))
+
+    @property
+    def ops(self) -> frozenset:
+        return frozenset(s.op for s in self.steps)
+
+    def __repr__(self):
+        n = len(self.shapes)
+        name = [f"x{i}" for i in range(n)] + [f"v{i + n}" for i in range(len(self.steps))]
+        lines = [f"def f({', '.join(f'{v}: {list(s)}' for v, s in zip(name, self.shapes))}):"]
+        for i, s in enumerate(self.steps):
+            args = [name[a.k] if isinstance(a, Ref) else repr(a) for a in s.args]
+            args += [f"{k}={_param_repr(v)}" for k, v in s.params]
+            lines.append(f"    {name[n + i]} = {s.op}({', '.join(args)})")
+        return "\n".join(lines + [f"    return {name[self.output]}"])
+
+
+def _param_repr(v):
+    if isinstance(v, tuple):
+        return "(" + "".join(_param_repr(x) + ", " for x in v).rstrip(" ") + ")"
+    if isinstance(v, np.ndarray):
+        return f"np.array({v.tolist()})"
+    if isinstance(v, slice):
+        return f"slice({v.start}, {v.stop}, {v.step})"
+    return repr(v)
+
+
+# -- the builder: instructions -> steps, every argument guarded into its op's domain ---------------
+
+class _Choices:
+    """Small decisions read off drawn integers in turn (0, also once they run out, is the simplest)."""
+
+    def __init__(self, numbers):
+        self.numbers = iter(numbers)
+
+    def take(self, k):
+        return next(self.numbers, 0) % max(k, 1)
+
+
+class _Builder:
+    def __init__(self, shapes):
+        self.avals = [(tuple(s), np.dtype(float)) for s in shapes]
+        self.steps = []
+        self.conditions = set()  # values of non-differentiable ops: they only feed `where`
+
+    def shape(self, a):
+        return self.avals[a.k][0] if isinstance(a, Ref) else ()
+
+    def pick(self, p):
+        """The p-th most recent float value (0: the latest); booleans only feed `where`."""
+        floats = [k for k, (_, dtype) in enumerate(self.avals) if dtype.kind == "f" and k not in self.conditions]
+        return Ref(floats[-1 - p % len(floats)])
+
+    def emit(self, name, *args, **params):
+        if name in _EXPLOSIVE:  # keep values finite by construction: tanh bounds what exp/pow see
+            args = [self.emit("tanh", a) if isinstance(a, Ref) and a.k not in self.conditions else a for a in args]
+        dummy = [np.full(self.avals[a.k][0], 0.5, self.avals[a.k][1]) if isinstance(a, Ref) else a for a in args]
+        with np.errstate(all="ignore"):
+            out = np.asarray(REGISTRY[name].impl(*dummy, **params))
+        self.steps.append(Step(name, tuple(args), tuple(sorted(params.items()))))
+        self.avals.append((out.shape, out.dtype))
+        if not REGISTRY[name].differentiable:
+            self.conditions.add(len(self.avals) - 1)
+        return Ref(len(self.avals) - 1)
+
+    def fit(self, a, shape):
+        """a, or its sum when it does not broadcast against `shape`."""
+        try:
+            np.broadcast_shapes(self.shape(a), shape)
+            return a
+        except ValueError:
+            return self.emit("sum", a, axis=None, keepdims=False)
+
+    def positive(self, u, c):
+        """u guarded into (0, inf) by construction: u*u + 0.5, exp(u) or softplus(u) + 0.1."""
+        kind = c.take(3)
+        if kind == 0:
+            return self.emit("add", self.emit("mul", u, u), 0.5)
+        if kind == 1:
+            return self.emit("exp", u)
+        tail = self.emit("log1p", self.emit("exp", self.emit("neg", self.emit("abs", u))))
+        return self.emit("add", self.emit("add", self.emit("relu", u), tail), 0.1)
+
+    def condition(self, picks, c, name=None):
+        """A boolean array from a non-differentiable op (compared with 0 if it is not boolean)."""
+        name = name or _CONDITIONS[c.take(len(_CONDITIONS))]
+        args = self.operands(REGISTRY[name], picks, c)
+        out = self.emit(name, *args)
+        if self.avals[out.k][1] != bool:
+            out = self.emit(_BOOLEAN[c.take(len(_BOOLEAN))], out, 0.0)
+        return out
+
+    def operands(self, op, picks, c, condition=None):
+        args = []
+        for i, domain in enumerate(op.domain):
+            if domain == "bool":
+                args.append(self.condition(picks[1:], c, condition))
+                continue
+            has_input = any(isinstance(a, Ref) and a.k not in self.conditions for a in args)
+            u = CONSTANTS[c.take(len(CONSTANTS))] if has_input and c.take(4) == 0 else self.pick(picks[i % len(picks)])
+            args.append(self.positive(u, c) if domain in ("positive", "nonzero") else u)
+        shape = ()
+        for i, a in enumerate(args):
+            args[i] = self.fit(a, shape)
+            shape = np.broadcast_shapes(shape, self.shape(args[i]))
+        return args
+
+    def same_shape(self, x, picks, count):
+        """x and up to `count - 1` more values of its shape (x again when there are none)."""
+        found = [self.pick(p) for p in picks if self.shape(self.pick(p)) == self.shape(x)]
+        return ([x] + found + [x] * count)[:count]
+
+    def rank1(self, x):
+        return self.emit("reshape", x, shape=(1,)) if not self.shape(x) else x
+
+
+def _reduction(b, name, x, picks, c):
+    n = len(b.shape(x))
+    axes = [None] + [t for r in range(1, n + 1) for t in itertools.combinations(range(n), r)]
+    return b.emit(name, x, axis=axes[c.take(len(axes))], keepdims=bool(c.take(2)))
+
+
+def _matmul(b, name, x, picks, c):
+    x = b.rank1(x)
+    for p in picks:
+        y = b.pick(p)
+        if b.shape(y) and _fits(np.matmul, b.shape(x), b.shape(y)):
+            return b.emit("matmul", x, y)
+    n = len(b.shape(x))  # x @ x for a vector, else x against x with its last two axes swapped
+    return b.emit("matmul", x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
+
+
+def _fits(fn, *shapes):
+    try:
+        fn(*[np.zeros(s) for s in shapes])
+        return True
+    except ValueError:
+        return False
+
+
+def _transpose(b, name, x, picks, c):
+    perms = list(itertools.permutations(range(len(b.shape(x)))))
+    return b.emit("transpose", x, axes=perms[c.take(len(perms))])
+
+
+def _reshape(b, name, x, picks, c):
+    size = int(np.prod(b.shape(x)))
+    shapes = [(size,), (1, size), (size, 1)] + [(d, size // d) for d in range(2, size) if size % d == 0]
+    shapes += [()] if size == 1 else []
+    return b.emit("reshape", x, shape=shapes[c.take(len(shapes))])
+
+
+def _broadcast_to(b, name, x, picks, c):
+    s = b.shape(x)
+    targets = [(2,) + s, (3,) + s] + [s[:i] + (2,) + s[i + 1:] for i, n in enumerate(s) if n == 1]
+    return b.emit("broadcast_to", x, shape=targets[c.take(len(targets))])
+
+
+def _index(c, n):
+    """An index into an axis of length n: an int, a slice or an integer array with repeats."""
+    kind = c.take(3)
+    if kind == 0:
+        return c.take(2 * n) - n
+    if kind == 1:
+        lo = c.take(n)
+        return slice(lo, lo + 1 + c.take(n - lo))
+    return np.array([c.take(n) for _ in range(1 + c.take(3))])
+
+
+def _getitem(b, name, x, picks, c):
+    x = b.rank1(x)
+    s = b.shape(x)
+    idx = (_index(c, s[0]),) if len(s) == 1 or c.take(2) == 0 else (slice(None), _index(c, s[1]))
+    return b.emit("getitem", x, idx=idx)
+
+
+def _scatter_add(b, name, x, picks, c):
+    s = b.shape(x)
+    kind = c.take(3) if s else 0
+    if kind == 0:  # x becomes one row of a stack of rows
+        k = 2 + c.take(2)
+        return b.emit("scatter_add", x, idx=(c.take(k),), shape=(k,) + s)
+    m = s[0] + 1 + c.take(2)
+    if kind == 1:  # x lands in a window of a longer axis
+        lo = c.take(m - s[0] + 1)
+        return b.emit("scatter_add", x, idx=(slice(lo, lo + s[0]),), shape=(m,) + s[1:])
+    rows = np.array([c.take(m) for _ in range(s[0])])  # repeated rows accumulate
+    return b.emit("scatter_add", x, idx=(rows,), shape=(m,) + s[1:])
+
+
+def _along_axis(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, axis=c.take(len(b.shape(x))))
+
+
+def _join(b, name, x, picks, c):
+    x = b.rank1(x) if name == "concatenate" else x
+    xs = b.same_shape(x, picks[1:], 2 + c.take(2))
+    return b.emit(name, *xs, axis=c.take(len(b.shape(x)) + (name == "stack")))
+
+
+#: ops whose parameters or operand shapes need a builder; every other op must be elementwise
+SHAPE_OPS = {"sum": _reduction, "mean": _reduction, "max": _reduction, "matmul": _matmul,
+             "transpose": _transpose, "reshape": _reshape, "broadcast_to": _broadcast_to,
+             "getitem": _getitem, "scatter_add": _scatter_add, "concatenate": _join, "stack": _join,
+             "log_softmax": _along_axis}
+_CONDITIONS = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
+_BOOLEAN = tuple(name for name in _CONDITIONS
+                 if np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
+#: elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
+_EXPLOSIVE = frozenset(name for name, op in REGISTRY.items() if op.elementwise and op.differentiable
+                       and "bool" not in op.domain and np.abs(op.impl(*[50.0] * len(op.domain))) > 1e6)
+_OPS = tuple(name for name, op in REGISTRY.items() if op.elementwise or name in SHAPE_OPS)
+
+
+def build(shapes, instructions, *, scalar=True) -> RandomFunction:
+    """Turn instructions (op name, operand picks, choice numbers) into a RandomFunction.
+
+    >>> build([(2,)], [("sin", (0, 0, 0), ())])
+    def f(x0: [2]):
+        v1 = sin(x0)
+        v2 = sum(v1, axis=None, keepdims=False)
+        return v2
+    """
+    b = _Builder(shapes)
+    out = b.pick(0)
+    for name, picks, numbers in instructions:
+        c, x = _Choices(numbers), b.pick(picks[0])
+        if name in SHAPE_OPS:
+            out = SHAPE_OPS[name](b, name, x, picks, c)
+        elif not REGISTRY[name].differentiable:  # a where conditioned on this op
+            out = b.emit("where", *b.operands(REGISTRY["where"], picks, c, condition=name))
+        else:
+            out = b.emit(name, *b.operands(REGISTRY[name], picks, c))
+    if scalar and b.shape(out):
+        out = b.emit("sum", out, axis=None, keepdims=False)
+    return RandomFunction(tuple(tuple(s) for s in shapes), tuple(b.steps), out.k)
+
+
+# -- strategies --------------------------------------------------------------------------------------
+
+def _check_ops(ops):
+    if ops is None:
+        return _OPS
+    ops = tuple(ops)
+    unknown = [o for o in ops if o not in REGISTRY]
+    if unknown:
+        raise InvalidArgument(f"ops={ops!r}: {unknown} are not registered ops; choose from {sorted(REGISTRY)}")
+    unusable = [o for o in ops if o not in _OPS]
+    if unusable:
+        raise InvalidArgument(f"ops={ops!r}: the strategies cannot build {unusable} yet (add a builder "
+                              "to SHAPE_OPS)")
+    if not ops:
+        raise InvalidArgument("ops must name at least one op (or be None for all of them)")
+    return ops
+
+
+def _check_int(value, name, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise InvalidArgument(f"{name}={value!r} must be an integer >= {low}")
+
+
+@st.composite
+def _functions(draw, max_leaves, max_eqns, ops, shapes, scalar):
+    leaves = draw(st.lists(shapes, min_size=1, max_size=max_leaves))
+    # one byte string per instruction: Hypothesis deletes and zeroes it whole, so programs shrink
+    # to a few instructions (separately drawn integers leave long chains of `add`s behind)
+    instruction = st.tuples(st.sampled_from(ops), st.binary(min_size=11, max_size=11)).map(
+        lambda t: (t[0], tuple(p % 8 for p in t[1][:3]), tuple(t[1][3:])))
+    return build(leaves, draw(st.lists(instruction, max_size=max_eqns)), scalar=scalar)
+
+
+def functions(*, max_leaves=3, max_eqns=8, ops=None, shapes=None, scalar=True):
+    """Random functions (RandomFunction) over 1..max_leaves inputs, from 0..max_eqns instructions.
+
+    `ops` restricts the instructions' ops (default: every registered op; a non-differentiable
+    one, such as a comparison, becomes the condition of a `where`); domain guards add a few
+    equations of their own. `shapes` is a strategy for input shapes (default: (), (2,), (3,), (2, 3)).
+    With `scalar` the output is summed to a scalar. Shrinks toward fewer, simpler instructions.
+
+    >>> from hypothesis import given
+    >>> @given(functions(max_eqns=3))
+    ... def test_calls(f):
+    ...     assert np.shape(f(*[np.ones(s) for s in f.shapes])) == ()
+    >>> test_calls()
+    """
+    _check_int(max_leaves, "max_leaves", 1)
+    _check_int(max_eqns, "max_eqns", 0)
+    if shapes is not None and not isinstance(shapes, st.SearchStrategy):
+        raise InvalidArgument(f"shapes={shapes!r} must be a strategy of shape tuples, e.g. st.just((2,))")
+    shapes = st.sampled_from(DEFAULT_SHAPES) if shapes is None else shapes
+    return _functions(max_leaves, max_eqns, _check_ops(ops), shapes, bool(scalar))
+
+
+def graphs(*, max_leaves=3, max_eqns=8, ops=None, shapes=None, scalar=True):
+    """Random difflab Graphs: `functions(...)` traced at inputs of ones (the graph holds for every
+    point: drawn functions have no value-dependent control flow).
+
+    >>> from hypothesis import given
+    >>> @given(graphs(max_eqns=2))
+    ... def test_is_graph(g):
+    ...     assert isinstance(g, Graph)
+    >>> test_is_graph()
+    """
+    return functions(max_leaves=max_leaves, max_eqns=max_eqns, ops=ops, shapes=shapes, scalar=scalar).map(
+        lambda f: trace(f, *[np.ones(s) for s in f.shapes]))
+
+
+def points(graph_or_function, *, min_value=-2.0, max_value=2.0):
+    """Input points for a RandomFunction or a Graph: a tuple with one float array per input
+    (a Python float for shape ()), entries in [min_value, max_value].
+
+    >>> from hypothesis import given
+    >>> @given(points(build([(2,), ()], [])))
+    ... def test_shapes(xs):
+    ...     assert [np.shape(x) for x in xs] == [(2,), ()]
+    >>> test_shapes()
+    """
+    if isinstance(graph_or_function, Graph):
+        shapes = [v.shape for v in graph_or_function.inputs]
+    elif isinstance(graph_or_function, RandomFunction):
+        shapes = graph_or_function.shapes
+    else:
+        raise InvalidArgument(f"points() needs a Graph or a RandomFunction, got {type(graph_or_function).__name__}")
+    if not (math.isfinite(min_value) and math.isfinite(max_value) and min_value <= max_value):
+        raise InvalidArgument(f"need finite min_value <= max_value, got {min_value!r}, {max_value!r}")
+    floats = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    leaf = [floats if not s else hnp.arrays(np.float64, s, elements=floats) for s in shapes]
+    return st.tuples(*leaf)
+
+
+def scenarios(*, names=None, moved=True):
+    """Known-answer Scenarios (difflab.testing.SCENARIOS), at their worked-example points or, with
+    `moved`, at points drawn near them (their gradients from the same hand-derived formulas).
+
+    >>> from hypothesis import given
+    >>> @given(scenarios(names=["quartic"]))
+    ... def test_known(s):
+    ...     assert s.gradient == 4 * s.args[0] ** 3
+    >>> test_known()
+    """
+    pool = SCENARIOS if names is None else tuple(s for s in SCENARIOS if s.name in set(names))
+    if not pool:
+        raise InvalidArgument(f"names={names!r} matches no scenario; known: {[s.name for s in SCENARIOS]}")
+    chosen = st.sampled_from(pool)
+    if not moved:
+        return chosen
+    shift = st.floats(-0.5, 0.5, allow_nan=False, allow_subnormal=False)
+
+    def move(s):
+        def leaf(x):
+            if isinstance(x, np.ndarray):
+                return hnp.arrays(np.float64, x.shape, elements=shift).map(lambda d, x=x: x + d)
+            return shift.map(lambda d, x=x: x + d)
+
+        return st.tuples(*[_tree_strategy(a, leaf) for a in s.args]).map(lambda args, s=s: s.at(*args))
+
+    return chosen.flatmap(move)
+
+
+def _tree_strategy(value, leaf):
+    if isinstance(value, dict):
+        return st.fixed_dictionaries({k: _tree_strategy(v, leaf) for k, v in value.items()})
+    return leaf(value)

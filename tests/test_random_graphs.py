@@ -1,0 +1,116 @@
+"""Hypothesis: the four methods agree on random graphs drawn from the registry, every op included.
+
+Symbolic, forward and reverse agree to 1e-10 (relative to the gradient's magnitude, or to 1 when it
+is smaller) and numeric central differences to 1e-5 away from kinks; Hessians (forward-over-reverse against the symbolic
+native one) on the smaller graphs. The CI run is derandomized (profile difflab-ci); set
+DIFFLAB_LONG=1 for thousands of graphs.
+"""
+import os
+from collections import Counter
+
+import numpy as np
+from hypothesis import given, note, settings
+from hypothesis import strategies as st
+
+import difflab as dl
+from difflab import tree
+from difflab.ops import REGISTRY
+from difflab.testing.evidence import kink_distances
+from difflab.testing.strategies import functions, points
+
+LONG = os.environ.get("DIFFLAB_LONG") == "1"
+EXAMPLES = 4000 if LONG else 400
+HESSIAN_MAX_INPUTS = 4  # symbolic Hessians cost n² SymPy derivatives: only the smaller graphs
+NUMERIC_KINK_CLEARANCE = 1e-2  # numeric differences cannot follow a convention at a kink or jump
+
+
+def _flat(value):
+    return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in tree.flatten(value)[0]])
+
+
+def _assert_close(name, got, ref, rtol, floor=1.0):
+    """|got − ref| ≤ rtol × max(|ref|∞, floor): relative, but absolute where the gradient is ~0 (a
+    sum of terms that cancel exactly in one method leaves round-off in another)."""
+    scale = max(np.max(np.abs(ref), initial=0.0), floor)
+    err = np.max(np.abs(got - ref), initial=0.0)
+    assert err <= rtol * scale, f"{name}: {got} vs reference {ref}: error {err:.3g} > {rtol:g} × scale {scale:.3g}"
+
+
+def _run(what, fn, *xs):
+    """fn(*xs), its exception restated at one place (lambdified code has a new file name per call,
+    which Hypothesis would take for a different failure)."""
+    try:
+        return _flat(fn(*xs))
+    except Exception as err:
+        failure = f"{what} raised {type(err).__name__}: {err}"
+    raise AssertionError(failure)  # outside the handler: no traceback context to tell apart
+
+
+def _declared_zero(graph):
+    """Ops whose derivative is declared zero although their value moves (stop_gradient): numeric
+    differences see the value, not the declaration."""
+    return any(e.op.differentiable and e.op.jvp_rule(i) is None
+               for e in graph.eqns for i, a in enumerate(e.args) if isinstance(a, dl.Var) and a.dtype.kind == "f")
+
+
+def _clearance(graph, xs):
+    """Distance from the point to the nearest kink (registry) or jump of a non-differentiable op."""
+    env = {}
+    with np.errstate(all="ignore"):
+        dl.evaluate(graph, *xs, env=env)
+    found = kink_distances(graph, xs)
+    if len(found) < sum(e.op.kink is not None for e in graph.eqns):
+        return 0.0  # a kink rule could not answer (test_kink_rules_answer...): assume the point is at a kink
+    gaps = [d for _, d in found]
+    for e in graph.eqns:
+        if not e.op.differentiable:  # piecewise constant: it jumps where its arguments meet (or at 0)
+            vals = [np.asarray(env[a] if isinstance(a, dl.Var) else a.value, dtype=float) for a in e.args]
+            gaps.append(np.abs(vals[0] - vals[1]) if len(vals) > 1 else np.abs(vals[0]))
+    return min((float(np.min(g)) for g in gaps if np.size(g)), default=np.inf)
+
+
+def test_methods_agree_on_random_graphs():
+    seen = Counter()
+
+    @settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES)
+    @given(st.data())
+    def agree(data):
+        f = data.draw(functions(), label="f")
+        xs = data.draw(points(f), label="x")
+        graph = dl.trace(f, *xs)
+        note(str(graph))
+        seen.update(e.op.name for e in graph.eqns)
+        nums = tuple(range(len(xs)))
+        reverse = _run("reverse", dl.grad(f, argnums=nums, method="reverse"), *xs)
+        for method in ("forward", "symbolic"):
+            _assert_close(method, _run(method, dl.grad(f, argnums=nums, method=method), *xs), reverse, 1e-10)
+        if not _declared_zero(graph) and _clearance(graph, xs) > NUMERIC_KINK_CLEARANCE:
+            numeric = _run("numeric", dl.grad(f, argnums=nums, method="numeric"), *xs)
+            _assert_close("numeric", numeric, reverse, 1e-5, floor=max(1.0, abs(float(f(*xs)))))
+        if reverse.size <= HESSIAN_MAX_INPUTS:
+            hess = _run("forward-over-reverse hessian", dl.hessian(f, argnums=nums, method="reverse"), *xs)
+            symbolic = _run("symbolic hessian", dl.hessian(f, argnums=nums, method="symbolic"), *xs)
+            _assert_close("hessian", hess, symbolic, 1e-10)
+
+    agree()
+    missing = sorted(set(REGISTRY) - set(seen))
+    assert not missing, f"ops never drawn in {EXAMPLES} random graphs: {missing}"
+
+
+def test_kink_rules_answer_on_random_graphs():
+    """Every registered kink rule gives one distance per output element, on any graph."""
+
+    @settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES // 2)
+    @given(st.data())
+    def answer(data):
+        f = data.draw(functions(ops=[name for name, op in REGISTRY.items() if op.kink] + ["reshape", "transpose"]))
+        xs = data.draw(points(f))
+        graph = dl.trace(f, *xs)
+        env = {}
+        dl.evaluate(graph, *xs, env=env)
+        for e in graph.eqns:
+            if e.op.kink is not None:
+                d = e.op.kink(*[env[a] if isinstance(a, dl.Var) else a.value for a in e.args], **e.kw)
+                assert np.shape(d) == e.out.shape, f"kink of {e}: shape {np.shape(d)}"
+
+    answer()

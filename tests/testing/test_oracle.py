@@ -1,0 +1,257 @@
+"""The oracle catches deliberately wrong hand-written gradients and passes the right ones.
+
+Every case runs twice: with f written in difflab.numpy (exact reference) and with f as a black box
+(its inputs go through np.asarray, which tracing refuses: numeric reference).
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import difflab.numpy as dnp
+from difflab import tree
+from difflab.testing import (GradientMismatch, check_grad, check_hessian, check_jacobian, check_jvp, check_vjp,
+                             get_scenario, taylor_test)
+from difflab.testing.strategies import scenarios, symbolic_settings
+
+
+def opaque(f):
+    """f as a black box to difflab: np.asarray on its inputs stops the tracer."""
+    return lambda *args: f(*[tree.tree_map(np.asarray, a) for a in args])
+
+
+MODES = {"traceable": lambda f: f, "black box": opaque}
+A = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [-0.7, 0.4, 1.1]])
+X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.2], [-1.0, 0.8, 0.4], [0.2, 0.1, -0.6]])
+y = np.array([1.0, -0.5, 0.3, 2.0])
+x3 = np.array([0.3, -1.1, 2.5])
+
+
+def _tanh_layer(w):
+    return dnp.sum(dnp.tanh(A @ w))
+
+
+def _batch_mse(w):
+    return dnp.mean((X @ w - y) ** 2.0)
+
+
+def _rosenbrock_grad_at(shift):
+    s = get_scenario("rosenbrock")
+    return lambda x: s.formula(x + shift)
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _neuron_sigmoid_slip(w, x):  # s instead of s(1 - s)
+    s = _sigmoid(w @ x)
+    return 2.0 * (s - 1.0) * s * x
+
+
+def _off_in_one_entry(grad, index, factor=1.001):
+    def wrong(*args):
+        g = np.array(grad(*args), dtype=float)
+        g[index] *= factor
+        return g
+
+    return wrong
+
+
+# (name, f, args, right gradient, wrong gradient, argnums)
+CASES = [
+    ("wrong sign", lambda x: dnp.sum(dnp.sin(x) * x), (x3,),
+     lambda x: np.sin(x) + x * np.cos(x), lambda x: -(np.sin(x) + x * np.cos(x)), 0),
+    ("missing factor 2", lambda x: dnp.sum(x * x * 3.0), (x3,), lambda x: 6.0 * x, lambda x: 3.0 * x, 0),
+    ("one entry off by 0.1%", get_scenario("rosenbrock").function, get_scenario("rosenbrock").args,
+     get_scenario("rosenbrock").formula, _off_in_one_entry(get_scenario("rosenbrock").formula, 2), 0),
+    ("transposed matrix gradient", get_scenario("least-squares").function, get_scenario("least-squares").args,
+     get_scenario("least-squares").formula, lambda W, X, Y: ((W @ X - Y) @ X.T).T, 0),
+    ("unaveraged batch loss", _batch_mse, (np.array([0.2, -0.4, 0.7]),),
+     lambda w: 2.0 * X.T @ (X @ w - y) / len(y), lambda w: 2.0 * X.T @ (X @ w - y), 0),
+    ("sigmoid derivative s instead of s(1-s)", get_scenario("sigmoid-neuron").function,
+     get_scenario("sigmoid-neuron").args, get_scenario("sigmoid-neuron").formula, _neuron_sigmoid_slip, 0),
+    ("tanh derivative 1-t instead of 1-t²", _tanh_layer, (np.array([0.2, -0.4, 0.7]),),
+     lambda w: A.T @ (1.0 - np.tanh(A @ w) ** 2), lambda w: A.T @ (1.0 - np.tanh(A @ w)), 0),
+    ("gradient of a neighbouring point", get_scenario("rosenbrock").function, get_scenario("rosenbrock").args,
+     get_scenario("rosenbrock").formula, _rosenbrock_grad_at(1e-6), 0),
+    ("tiny-gradient region (1e-6)", lambda x: 1e-6 * dnp.sum(dnp.sin(x)), (x3,),
+     lambda x: 1e-6 * np.cos(x), _off_in_one_entry(lambda x: 1e-6 * np.cos(x), 0), 0),
+    ("huge values (1e6)", lambda x: dnp.sum(x ** 4.0), (np.array([60.0, -75.0, 90.0]),),
+     lambda x: 4.0 * x ** 3, _off_in_one_entry(lambda x: 4.0 * x ** 3, 1), 0),
+    ("a pytree argument, one leaf wrong", get_scenario("tanh-mlp").function, get_scenario("tanh-mlp").args,
+     get_scenario("tanh-mlp").formula,
+     lambda p, X, Y: {**get_scenario("tanh-mlp").formula(p, X, Y), "b1": -get_scenario("tanh-mlp").formula(p, X, Y)["b1"]}, 0),
+    ("two arguments", get_scenario("diamond").function, get_scenario("diamond").args,
+     get_scenario("diamond").formula, lambda x, y, z: (96.0, 288.0, 287.0), (0, 1, 2)),
+]
+IDS = [c[0] for c in CASES]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, f, args, right, wrong, argnums", CASES, ids=IDS)
+def test_right_gradients_pass(name, f, args, right, wrong, argnums, mode):
+    result = check_grad(MODES[mode](f), right, *args, argnums=argnums)
+    assert result and 0 < result.margin <= 1
+    assert ("Richardson" in result.reference) == (mode == "black box")
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name, f, args, right, wrong, argnums", CASES, ids=IDS)
+def test_wrong_gradients_are_caught(name, f, args, right, wrong, argnums, mode):
+    with pytest.raises(GradientMismatch) as caught:
+        check_grad(MODES[mode](f), wrong, *args, argnums=argnums)
+    err = caught.value
+    message = str(err)
+    for part in ("worst entry", "user", "reference", "allowed", "out of tolerance", "seed", err.worst[0]):
+        assert part in message
+    assert ("Richardson" if mode == "black box" else "traced f") in message
+    assert abs(err.user - err.reference) > err.allowed
+
+
+@settings(symbolic_settings, max_examples=15, derandomize=True)
+@given(scenarios(names=["rosenbrock", "exp-sin", "logsumexp", "softmax-cross-entropy", "sigmoid-neuron"]))
+def test_slips_are_caught_at_every_drawn_point(s):
+    """At points drawn near the scenarios: the right gradient passes, a 0.1% slip never does."""
+    for mode in MODES.values():
+        f = mode(s.function)
+        assert check_grad(f, s.formula, *s.args, argnums=s.argnums, reference="reverse" if f is s.function else "auto")
+        worst = int(np.argmax(np.abs(s.gradient)))
+        with pytest.raises(GradientMismatch):
+            check_grad(f, _off_in_one_entry(s.formula, worst), *s.args, argnums=s.argnums)
+
+
+# -- black boxes difflab cannot trace, and points just beside a kink ------------------------------
+
+def test_black_boxes_with_numpy_features_difflab_cannot_trace():
+    assert "Richardson" in check_grad(np.linalg.norm, lambda x: x / np.linalg.norm(x), x3).reference
+    quad = lambda x: np.einsum("i,ij,j->", x, A, x)
+    assert check_grad(quad, lambda x: (A + A.T) @ x, x3)
+    assert check_jacobian(lambda x: np.einsum("ij,j->i", A, x) ** 2, lambda x: 2 * (A @ x)[:, None] * A, x3)
+    with pytest.raises(GradientMismatch, match="Richardson"):
+        check_grad(quad, lambda x: A @ x, x3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("f, grad_f, x", [
+    (lambda x: dnp.sum(dnp.abs(x)), np.sign, np.array([3e-8, -1.0, 2.0])),
+    (lambda x: dnp.sum(dnp.relu(x)), lambda x: (x > 0) * 1.0, np.array([1e-9, -1.0, 2.0])),
+    (lambda x: dnp.sum(dnp.abs(x) * 3.0 + 1.0), lambda x: 3.0 * np.sign(x), np.array([-2e-8, 0.5])),
+], ids=["abs at 3e-8", "relu at 1e-9", "abs + 1 at -2e-8"])
+def test_no_false_alarm_beside_a_kink(f, grad_f, x, mode):
+    assert check_grad(MODES[mode](f), grad_f, x)
+
+
+@pytest.mark.parametrize("value_at_0, note", [(1.0, True), (0.0, True), (0.5, False)], ids=["right", "left", "mean"])
+def test_black_box_at_a_kink_accepts_either_side(value_at_0, note):
+    grad_f = lambda x: np.where(x == 0, value_at_0, (x > 0) * 1.0)
+    result = check_grad(opaque(lambda x: dnp.sum(dnp.relu(x))), grad_f, np.array([0.0, -1.0, 2.0]))
+    assert any("left 0, right 1" in n for n in result.notes) == note  # central differences give the mean
+
+
+def test_failure_beside_a_kink_says_where_the_kink_is():
+    with pytest.raises(GradientMismatch) as caught:
+        check_grad(lambda x: dnp.sum(dnp.abs(x)), lambda x: -np.sign(x), np.array([3e-8, -1.0]))
+    assert "v0 is 3e-08 from the kink of abs at equation `v1 = abs(v0)`" in str(caught.value)
+    assert "worst entry       args[0][" in str(caught.value)
+
+
+def test_float32_hint():
+    x = np.array([0.5, 1.5], dtype=np.float32)
+    assert check_grad(lambda x: dnp.sum(dnp.exp(x)), lambda x: np.exp(x), x)  # rtol follows float32
+    with pytest.raises(GradientMismatch, match="float32 values are involved"):
+        check_grad(lambda x: dnp.sum(dnp.exp(x)), lambda x: np.exp(x) * np.float32(1.01), x)
+
+
+def test_shape_and_structure_mistakes_are_named():
+    f = lambda W: dnp.sum(dnp.tanh(W @ X[:2]))
+    with pytest.raises(GradientMismatch, match=r"shape \(2, 3\).*needs shape \(3, 2\) \(transposed\?\)"):
+        check_grad(f, lambda W: np.ones((2, 3)), np.ones((3, 2)))
+    with pytest.raises(GradientMismatch, match="should have the structure"):
+        check_grad(get_scenario("tanh-mlp").function, lambda p, X, Y: [1.0], *get_scenario("tanh-mlp").args)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="unknown reference"):
+        check_grad(dnp.sin, np.cos, 1.0, reference="exact-ish")
+    with pytest.raises(ValueError, match="black box"):
+        check_grad(opaque(dnp.sin), np.cos, 1.0, reference="symbolic")
+    with pytest.raises(ValueError, match="rtol"):
+        check_grad(dnp.sin, np.cos, 1.0, rtol=-1.0)
+    with pytest.raises(TypeError, match="scalar output"):
+        check_grad(dnp.sin, np.cos, x3)
+    with pytest.raises(TypeError, match="dtype int"):
+        check_grad(lambda n: n * 2.0, lambda n: 2.0, np.arange(3))
+
+
+def test_the_result_reports_errors_margins_and_reference():
+    s = get_scenario("tanh-mlp")
+    result = check_grad(s.function, s.formula, *s.args)
+    assert set(result.margins) == {"args[0]['W1']", "args[0]['W2']", "args[0]['b1']", "args[0]['b2']"}
+    assert result.max_abs_error < 1e-12 and result.reference == "reverse-mode AD of the traced f"
+    assert result.worst[0] in result.margins and result.margin == min(result.margins.values())
+
+
+# -- the siblings ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_check_jacobian_and_hessian(mode):
+    f = MODES[mode](lambda x: dnp.tanh(A @ x))
+    jac = lambda x: (1.0 - np.tanh(A @ x) ** 2)[:, None] * A
+    assert check_jacobian(f, jac, x3)
+    with pytest.raises(GradientMismatch, match=r"f\(\*args\) / args\[0\]"):
+        check_jacobian(f, lambda x: jac(x).T, x3)
+    s = get_scenario("rosenbrock")
+    g = MODES[mode](s.function)
+    assert check_hessian(g, s.hessian_formula, *s.args)
+    with pytest.raises(GradientMismatch):
+        check_hessian(g, lambda x: s.hessian_formula(x) * (1 + 1e-4), *s.args)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_check_jvp(mode):
+    f = MODES[mode](lambda x: dnp.tanh(A @ x) ** 2.0)
+    jac = lambda x: 2 * np.tanh(A @ x)[:, None] * (1.0 - np.tanh(A @ x) ** 2)[:, None] * A
+    assert check_jvp(f, lambda p, t: (f(*p), jac(p[0]) @ t[0]), x3)
+    with pytest.raises(GradientMismatch, match="the tangent drawn from seed 7|seed              7"):
+        check_jvp(f, lambda p, t: (f(*p), jac(p[0]).T @ t[0]), x3, seed=7)
+    with pytest.raises(GradientMismatch, match="primal output"):
+        check_jvp(f, lambda p, t: (f(*p) + 1.0, jac(p[0]) @ t[0]), x3)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_check_vjp_adjoint_identity(mode):
+    f = MODES[mode](lambda x, b: dnp.tanh(A @ x) * b)
+    jac_x = lambda x, b: ((1.0 - np.tanh(A @ x) ** 2) * b)[:, None] * A
+    b = np.array([0.5, -1.0, 2.0])
+    right = lambda x, b: (f(x, b), lambda u: (jac_x(x, b).T @ u, np.tanh(A @ x) * u))
+    transposed = lambda x, b: (f(x, b), lambda u: (jac_x(x, b) @ u, np.tanh(A @ x) * u))
+    assert check_vjp(f, right, x3, b)
+    with pytest.raises(GradientMismatch, match="probe"):
+        check_vjp(f, transposed, x3, b)
+
+
+def test_taylor_test_slopes():
+    s = get_scenario("exp-sin")
+    assert 1.8 < taylor_test(s.function, s.formula, *s.args).slope < 2.3
+    assert 1.8 < taylor_test(opaque(s.function), s.formula, *s.args, seed=3).slope < 2.3
+    with pytest.raises(GradientMismatch) as caught:
+        taylor_test(s.function, _off_in_one_entry(s.formula, 0), *s.args)
+    assert 0.9 < caught.value.slope < 1.2
+    affine = taylor_test(lambda x: dnp.sum(x * 2.0), lambda x: np.full(3, 2.0), x3)
+    assert np.isnan(affine.slope) and "affine" in affine.note
+
+
+def test_black_box_computed_in_float32_inside():
+    """Its values resolve 1e-7, not 1e-16: no false alarm, and a 1% slip is caught with the reason."""
+    f = lambda x: float(np.sum(np.sin(np.asarray(x, dtype=np.float32))))
+    assert check_grad(f, np.cos, np.array([0.3, 1.2]))
+    with pytest.raises(GradientMismatch, match="round-off floor"):
+        check_grad(f, lambda x: np.cos(x) * 1.01, np.array([0.3, 1.2]))
+
+
+def test_kink_conventions_where_f_is_smooth():
+    """softplus = relu(x) + log1p(exp(-|x|)) is smooth at 0 (slope 1/2), but relu'(0) = abs'(0) = 0
+    make difflab's exact value 0 there: the oracle trusts the one-sided evidence instead."""
+    assert any("kink conventions" in n for n in check_grad(dnp.softplus, lambda x: 0.5, 0.0).notes)
+    with pytest.raises(GradientMismatch, match="one-sided differences of f"):
+        check_grad(dnp.softplus, lambda x: 0.0, 0.0)

@@ -1,0 +1,44 @@
+"""The pytest plugin: the gradient_oracle fixture, its seed option, the Hypothesis profiles, and the
+README's ten-line example, run as a user's own test files would be."""
+import subprocess
+import sys
+
+import numpy as np
+
+from difflab.testing.plugin import gradient_oracle  # noqa: F401  (the fixture, without the entry point)
+
+README_EXAMPLE = '''
+import numpy as np
+from difflab.testing import check_grad
+
+X, y = np.random.default_rng(0).normal(size=(20, 3)), np.sign(np.arange(20) - 9.5)
+
+def loss(w):  # plain NumPy: difflab traces what it supports, else treats it as a black box
+    return np.mean(np.log1p(np.exp(-y * (X @ w))))
+
+def test_logistic_gradient():  # raises GradientMismatch naming the worst entry when wrong
+    check_grad(loss, lambda w: -X.T @ (y / (1 + np.exp(y * (X @ w)))) / len(y), np.array([0.1, -0.2, 0.3]))
+'''
+
+FIXTURE_EXAMPLE = '''
+import numpy as np
+
+def test_with_the_fixture(gradient_oracle):
+    assert gradient_oracle.seed == 5
+    gradient_oracle.check_grad(lambda x: np.linalg.norm(x) ** 2, lambda x: 2 * x, np.array([1.0, 2.0]))
+'''
+
+
+def test_the_fixture(gradient_oracle):
+    assert gradient_oracle.check_vjp(np.sin, lambda x: (np.sin(x), lambda u: (np.cos(x) * u,)), np.ones(2))
+    assert "check_grad" in repr(gradient_oracle)
+
+
+def test_a_users_test_files(tmp_path):
+    (tmp_path / "test_readme.py").write_text(README_EXAMPLE)
+    (tmp_path / "test_fixture.py").write_text(FIXTURE_EXAMPLE)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "difflab.testing.plugin", "--difflab-seed=5",
+                          "--hypothesis-profile=difflab-ci", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "2 passed" in run.stdout

@@ -1,0 +1,86 @@
+"""difflab.testing.strategies: house style, domain guards by construction, legible small failures."""
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, find, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+import difflab as dl
+from difflab.errors import DomainWarning
+from difflab.testing.strategies import SHAPE_OPS, RandomFunction, build, functions, graphs, points, scenarios
+
+FAST = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: functions(max_leaves=0), lambda: functions(max_eqns=-1), lambda: functions(max_eqns=2.5),
+    lambda: functions(ops=["no_such_op"]), lambda: functions(ops=[]),
+    lambda: functions(shapes=[(2,)]), lambda: graphs(max_leaves=True), lambda: points(lambda x: x),
+    lambda: points(build([()], []), min_value=1.0, max_value=0.0), lambda: scenarios(names=["nope"]),
+])
+def test_bad_arguments_are_invalid_argument(make):
+    with pytest.raises(InvalidArgument):
+        make()
+
+
+def test_bounds_are_keyword_only():
+    with pytest.raises(TypeError):
+        functions(3)
+
+
+@FAST
+@given(st.data())
+def test_every_drawn_function_stays_in_its_domain(data):
+    """Guards by construction: at any point in [-2, 2] no op leaves its domain, nothing is NaN."""
+    f = data.draw(functions())
+    xs = data.draw(points(f))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DomainWarning)
+        graph = dl.trace(f, *xs)
+        value = dl.evaluate(graph, *xs)[0]
+    assert np.isfinite(value) and np.shape(value) == ()
+    assert [v.shape for v in graph.inputs] == [tuple(s) for s in f.shapes]
+
+
+@FAST
+@given(graphs(max_leaves=2, max_eqns=3, scalar=False, shapes=st.just((2, 3))))
+def test_graphs_and_points(graph):
+    assert isinstance(graph, dl.Graph) and len(graph.inputs) <= 2
+    assert all(v.shape == (2, 3) for v in graph.inputs)
+
+
+def test_repr_is_source():
+    f = build([(3,), ()], [("log", (0, 0, 0), (0,)), ("mul", (0, 1, 0), (1, 0, 0)), ("getitem", (0, 0, 0), (1, 0, 1))])
+    assert repr(f) == "\n".join([
+        "def f(x0: [3], x1: []):",
+        "    v2 = mul(x1, x1)",
+        "    v3 = add(v2, 0.5)",
+        "    v4 = log(v3)",
+        "    v5 = mul(v4, v3)",
+        "    v6 = reshape(v5, shape=(1,))",
+        "    v7 = getitem(v6, idx=(slice(0, 1, None),))",
+        "    v8 = sum(v7, axis=None, keepdims=False)",
+        "    return v8"])
+    assert float(f(np.ones(3), 2.0)) == pytest.approx(np.log(4.5) * 4.5)
+
+
+@pytest.mark.parametrize("op", sorted(SHAPE_OPS))
+def test_shrinking_gives_small_graphs(op):
+    """The smallest function using each shape op is one or two instructions, whatever was drawn first."""
+    f = find(functions(), lambda f: op in f.ops, settings=settings(database=None, derandomize=True, max_examples=1000))
+    assert isinstance(f, RandomFunction) and len(f.steps) <= 4, repr(f)
+
+
+def test_importing_difflab_testing_does_not_import_hypothesis():
+    code = ("import sys, difflab, difflab.testing, difflab.testing.plugin; "
+            "print(sorted(m for m in ('hypothesis', 'sympy', 'matplotlib') if m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_profiles_are_registered():
+    assert settings.get_profile("difflab-ci").derandomize and settings.get_profile("difflab-ci").deadline is None
+    assert settings.get_profile("difflab-slow").max_examples > settings.get_profile("difflab-ci").max_examples
