@@ -37,7 +37,7 @@ def test_the_fixture(gradient_oracle):
 def test_a_users_test_files(tmp_path):
     (tmp_path / "test_readme.py").write_text(README_EXAMPLE)
     (tmp_path / "test_fixture.py").write_text(FIXTURE_EXAMPLE)
-    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "difflab.testing.plugin", "--difflab-seed=5",
+    run = subprocess.run([sys.executable, "-m", "pytest", "--difflab-seed=5",  # the pytest11 entry point loads the plugin
                           "--hypothesis-profile=difflab-ci", "-q", "-p", "no:cacheprovider", str(tmp_path)],
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
