@@ -338,12 +338,13 @@ def clip(x, a_min, a_max):
 
 
 def softplus(x):
-    """log(1 + e^x), computed stably as max(x, 0) + log1p(e^-|x|).
+    """log(1 + e^x), computed stably as m + log(e^-m + e^(x-m)) with m = max(x, 0) held constant.
 
     >>> round(float(softplus(0.0)), 12) == round(float(_np.log(2.0)), 12)
     True
     """
-    return relu(x) + log1p(exp(-abs(x)))
+    m = stop_gradient(maximum(x, 0.0))  # smooth everywhere: softplus'(0) = 1/2, not a kink
+    return m + log(exp(-m) + exp(x - m))
 
 
 def logaddexp(a, b):

@@ -481,8 +481,9 @@ def _matmul_vjp_b(ct, out, a, b):
         if _ndim(b) == 1:
             return ct * a
         return _reshape(a, (-1, 1)) * _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
-    if _ndim(b) == 1:
-        return matmul(ct, a)
+    if _ndim(b) == 1:  # ct: a's stack shape; every stacked row contributes (unbroadcast sums them)
+        m = _shape(ct)[-1]
+        return _reshape(matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
     return matmul(_swap_last(a), ct)
 
 
@@ -547,7 +548,7 @@ broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
 
 
 def _getitem_impl(x, idx):
-    return x[idx]
+    return x[idx] if isinstance(x, np.ndarray) else np.asarray(x)[idx]
 
 
 def _scatter_add_impl(ct, idx, shape):
