@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -349,3 +350,6 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("difflab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `difflab list | head`: the reader left; that is not an error
+        sys.stderr = open(os.devnull, "w")
+        return 0
