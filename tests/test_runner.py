@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import importlib.util
 import json
 import os
 import sys
@@ -200,8 +199,8 @@ def test_dask_without_dask_says_how_to_install(monkeypatch):
         runner.make_executor("dask")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("distributed") is None, reason="the dask extra is not installed")
 def test_a_dask_cluster_gives_the_same_results(tiny, tmp_path):
+    """Dask comes with the test extra (`pip install -e '.[test]'`), so this always runs."""
     from dask.distributed import LocalCluster
 
     serial = runner.run(tiny, out=tmp_path / "a", quiet=True)
