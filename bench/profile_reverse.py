@@ -19,7 +19,6 @@ except ImportError:
     import hand_numpy as hand
 
 import cProfile
-import io
 import pstats
 import re
 

@@ -16,7 +16,7 @@ from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
 from .graph import Const, EvalCounter, Graph, Traced
-from .trace import Tracer, outputs_of, trace_flat
+from .trace import outputs_of, trace_flat
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "PreparedFunction",
            "Comparison"]

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import builtins  # `compile` below is difflab's; the generated source needs Python's
 import warnings
 from typing import Any, NamedTuple
 
@@ -261,14 +262,12 @@ def compile(graph: Graph):
     outs = [atom(v) if isinstance(v, Const) else names[v] for v in graph.outputs]
     lines.append(f"    return ({''.join(o + ', ' for o in outs)})")
     source = "\n".join(lines)
-    exec(builtins_compile(source, "<difflab compiled graph>", "exec"), env)
+    exec(builtins.compile(source, "<difflab compiled graph>", "exec"), env)
     fn = env["compiled"]
     fn.source = source
     fn.graph = graph
     return fn
 
-
-builtins_compile = __builtins__["compile"] if isinstance(__builtins__, dict) else __builtins__.compile
 
 
 def split(graph: Graph, late_inputs, n_early: int) -> tuple[Graph, Graph]:

@@ -18,7 +18,6 @@ import concurrent.futures as cf
 import csv
 import datetime as _dt
 import hashlib
-import importlib.util
 import json
 import os
 import sys

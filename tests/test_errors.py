@@ -1,5 +1,4 @@
 """One test per row of DESIGN.md §6: bad input gets a clear error that names the problem."""
-import warnings
 
 import numpy as np
 import pytest
