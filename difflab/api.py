@@ -75,10 +75,23 @@ class Staged:
     cacheable: bool = True
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
+    _fast: object = None   # generated readers: args -> graph inputs, gradient parts -> pytree
+    _build: object = None
 
     def inputs(self, args) -> list:
         leaves = [tree.flatten(a)[0] for a in args]
         return [_as_float(leaves[i][j]) for i, j in self.input_pos]
+
+    def learn(self, args):
+        """Generate the fast reader from `args`, which must match this signature."""
+        if self._fast is None:
+            self._fast, self._build = _reader(self, args)
+
+    def fast(self, args):
+        """The graph inputs when `args` match the learnt call exactly (same containers, float64
+        arrays of the same shapes, the very same static leaves), else None: then the general
+        path (flatten, convert, explain a mismatch) decides."""
+        return self._fast(args) if self._fast is not None and self.scalar else None
 
     def outputs(self, outs):
         return self.out_tree.unflatten([_result(o) for o in outs])
@@ -108,6 +121,60 @@ class Staged:
         parts = split(vec, self.wrt_shapes(), batch=tuple(lead))
         return [float(p) if was_float and not lead and not isinstance(p, Traced) else p
                 for p, was_float in zip(parts, self.wrt_float)]
+
+
+def _reader(st: Staged, args):
+    """Generate straight-line code that reads the graph inputs out of `args` shaped as at tracing
+    (and the code that builds the gradient pytree back): per call, the general path's flatten,
+    conversions and signature comparison cost more than a small network's whole gradient."""
+    lines, env, leaves, k = ["def read(args):", f"  if len(args) != {len(args)}: return None"], {}, [], [0]
+
+    def visit(td, expr, ex):
+        var = f"t{k[0]}"
+        k[0] += 1
+        lines.append(f"  {var} = {expr}")
+        if td.kind == tree.LEAF:
+            leaves.append((var, ex))
+            return
+        kind = {"dict": "dict", "tuple": "tuple", "list": "list"}[td.kind]
+        lines.append(f"  if type({var}) is not {kind} or len({var}) != {len(td.children)}: return None")
+        for i, child in enumerate(td.children):
+            key = td.keys[i] if td.kind == "dict" else i
+            visit(child, f"{var}[{key!r}]", ex[key])
+
+    for i, (a, td) in enumerate(zip(args, st.arg_trees)):
+        visit(td, f"args[{i}]", a)
+    flat_pos = {}
+    for i, td in enumerate(st.arg_trees):
+        for j in range(td.num_leaves):
+            flat_pos[(i, j)] = len(flat_pos)
+    inputs = {flat_pos[p] for p in st.input_pos}
+    for n, (var, ex) in enumerate(leaves):
+        if n not in inputs:  # a static leaf baked into the graph: only the very same object
+            env[f"s{n}"] = ex
+            lines.append(f"  if {var} is not s{n}: return None")
+        elif type(ex) is float:
+            lines.append(f"  if type({var}) is not float: return None")
+        else:
+            env[f"shape{n}"] = _shape(ex)
+            lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
+    lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in st.input_pos)}]")
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64))
+    # the gradient pytree: one nested literal, Python floats where the argument had floats
+    parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(st.wrt_float)])
+
+    def literal(td):
+        if td.kind == tree.LEAF:
+            return next(parts)
+        kids = [literal(c) for c in td.children]
+        if td.kind == "dict":
+            return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
+        return ("(" + "".join(c + ", " for c in kids) + ")") if td.kind == "tuple" else "[" + ", ".join(kids) + "]"
+
+    trees = [literal(st.arg_trees[a]) for a in st.argnums]
+    lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if st.many else trees[0]}")
+    exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
+    return env["read"], env["build"]
 
 
 def _shape(x):
@@ -182,6 +249,7 @@ class _Transform:
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
         self.cache: dict = {}
+        self._last = None  # the Staged of the latest call, tried first by its generated reader
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
 
@@ -195,6 +263,12 @@ class _Transform:
             st = stage(self.f, example, self.argnums)
             if st.cacheable:
                 self.cache[key] = st
+        if st.cacheable and not batch:
+            if self._last is st:  # reused: worth generating its reader
+                st.learn(args)
+            self._last = st
+        else:
+            self._last = None
         if self.method not in st.prepared:
             if batch:
                 rows = tuple(k for k, (i, _) in enumerate(st.input_pos) if i in batch)
@@ -219,12 +293,19 @@ def _scalar_check(st: Staged, what: str):
     st.scalar = True
 
 
+def _value_and_grad(st: Staged, prep, xs, fast: bool):
+    _scalar_check(st, "grad")
+    outs, parts = prep.grad_leaves(xs)
+    return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
+
+
 class _ValueAndGrad(_Transform):
     def __call__(self, *args):
+        xs = self._last.fast(args) if self._last is not None else None
+        if xs is not None:
+            return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
         st, prep = self.staged(args)
-        _scalar_check(st, "grad")
-        outs, parts = prep.grad_leaves(st.inputs(args))
-        return st.outputs(outs), st.unflatten_wrt(st.floats(parts))
+        return _value_and_grad(st, prep, st.inputs(args), False)
 
 
 class _Grad(_ValueAndGrad):
@@ -421,9 +502,13 @@ class PreparedFunction:
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
         self._key = self._signature(args)
+        inputs = set(self._t.staged(args)[0].input_pos)
+        self._statics = [((i, j), x) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
+                         if (i, j) not in inputs]
         self.staged, self.prepared = self._t.staged(args)
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
+        self.staged.learn(args)
         if not self.staged.cacheable:
             raise ValueError("this function's graph is specialised to its input values (value-dependent "
                              "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
@@ -435,9 +520,15 @@ class PreparedFunction:
     def _check(self, args):
         flat = [tree.flatten(a) for a in args]
         if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._key:
+            def show(sig):
+                return ", ".join(f"{td} {shapes}" if td.kind != tree.LEAF else str(shapes[0]) for td, shapes in sig)
             got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
-            raise ValueError(f"prepared for arguments shaped {self._key}, called with {got}; "
+            raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
                              "prepare again for new shapes")
+        for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
+            if _signature_key(flat[i][0][j]) != _signature_key(was):
+                raise ValueError(f"argument {i} (leaf {j}) was {was!r} when prepared and is {flat[i][0][j]!r} "
+                                 "now; it is not a float, so it is baked into the graph: prepare again")
         return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
     def __call__(self, *args):
@@ -445,9 +536,8 @@ class PreparedFunction:
         return self.staged.outputs(self.prepared.value(self._check(args)))
 
     def value_and_grad(self, *args):
-        _scalar_check(self.staged, "grad")
-        outs, parts = self.prepared.grad_leaves(self._check(args))
-        return self.staged.outputs(outs), self.staged.unflatten_wrt(self.staged.floats(parts))
+        xs = self.staged.fast(args)
+        return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None)
 
     def grad(self, *args):
         return self.value_and_grad(*args)[1]

@@ -98,6 +98,35 @@ def test_prepare_reuses_the_tape_and_counts(mlp):
         p.grad(params, X[:3], Y[:3])
 
 
+@pytest.mark.parametrize("make", [lambda f, a: dl.prepare(f, *a).value_and_grad, lambda f, a: dl.value_and_grad(f)])
+def test_fast_argument_path_agrees_and_falls_back(make, mlp):
+    """The generated reader takes exact matches; everything else goes the general way, same answers."""
+    params, X, Y = mlp
+    vg = make(mlp_loss, (params, X, Y))
+    ref_v, ref_g = dl.value_and_grad(mlp_loss, method="forward")(params, X, Y)
+    variants = [(params, X, Y),                                          # the exact match, twice
+                (params, X, Y),
+                ({k: v.astype(np.float32) for k, v in params.items()}, X, Y),  # float32: converted
+                ({**params, "W1": params["W1"].T.copy().T}, X, Y)]                # F-ordered: same
+    for a in variants:
+        v, g = vg(*a)
+        assert isinstance(v, float) and set(g) == set(params)
+        tol = 1e-6 if isinstance(a[0]["W1"], np.ndarray) and a[0]["W1"].dtype == np.float32 else 1e-13
+        assert abs(v - ref_v) <= tol * abs(ref_v)
+        for k in params:
+            np.testing.assert_allclose(np.asarray(g[k]), ref_g[k], rtol=tol, atol=tol)
+    with pytest.raises((ValueError, KeyError, TypeError)):  # a missing key is not silently ignored
+        vg({k: v for k, v in params.items() if k != "b2"}, X, Y)
+    assert params["W1"].dtype == np.float64  # inputs are never mutated
+
+
+def test_prepared_refuses_a_changed_static_argument():
+    p = dl.prepare(lambda x, n: dnp.sum(x ** n), np.ones(3), 2)
+    np.testing.assert_allclose(p.grad(np.array([1.0, 2.0, 3.0]), 2), [2.0, 4.0, 6.0])
+    with pytest.raises(ValueError, match="baked into the graph"):
+        p.grad(np.array([1.0, 2.0, 3.0]), 3)
+
+
 def test_unprepared_grad_caches_per_signature():
     calls = []
 
