@@ -16,7 +16,7 @@ from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
 from .graph import Const, EvalCounter, Graph, Traced
-from .trace import outputs_of, trace_flat
+from .trace import outputs_of, trace_flat, traced_values
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "PreparedFunction",
            "Comparison"]
@@ -75,12 +75,18 @@ class Staged:
     cacheable: bool = True
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
+    values: dict | None = None  # every value as traced: stands in for the first evaluation
     _fast: object = None   # generated readers: args -> graph inputs, gradient parts -> pytree
     _build: object = None
 
     def inputs(self, args) -> list:
         leaves = [tree.flatten(a)[0] for a in args]
         return [_as_float(leaves[i][j]) for i, j in self.input_pos]
+
+    def take_values(self):
+        """The traced values, once: they hold for the call that traced, and are let go after it."""
+        values, self.values = self.values, None
+        return values
 
     def learn(self, args):
         """Generate the fast reader from `args`, which must match this signature."""
@@ -234,13 +240,17 @@ def stage(f, args, argnums=0) -> Staged:
 
     call_leaves = [_as_float(flat_args[i][0][j]) for i, j in input_pos]
     t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
+
     for o in out_leaves:
         if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
             raise TypeError(f"the function returned a {type(o).__name__}; difflab differentiates functions "
                             "returning numbers, arrays, or pytrees of them")
     graph = outputs_of(t, tracers, out_leaves)
+    # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
+    nested = graph.closes_over_tracers or any(isinstance(x, Traced) for x in call_leaves)
+    values = None if nested else traced_values(t, tracers)
     return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
-                  nums, many, cacheable=not graph.specialised and not graph.closes_over_tracers)
+                  nums, many, cacheable=not graph.specialised and not graph.closes_over_tracers, values=values)
 
 
 class _Transform:
@@ -293,9 +303,9 @@ def _scalar_check(st: Staged, what: str):
     st.scalar = True
 
 
-def _value_and_grad(st: Staged, prep, xs, fast: bool):
+def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     _scalar_check(st, "grad")
-    outs, parts = prep.grad_leaves(xs)
+    outs, parts = prep.grad_leaves(xs, values)
     return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
 
 
@@ -305,7 +315,7 @@ class _ValueAndGrad(_Transform):
         if xs is not None:
             return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
         st, prep = self.staged(args)
-        return _value_and_grad(st, prep, st.inputs(args), False)
+        return _value_and_grad(st, prep, st.inputs(args), False, st.take_values())
 
 
 class _Grad(_ValueAndGrad):

@@ -28,7 +28,7 @@ from . import ops, tree
 from .errors import UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
-__all__ = ["Tracer", "Trace", "trace", "trace_flat"]
+__all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values"]
 
 _levels = itertools.count(1)
 _F64 = np.dtype(np.float64)
@@ -44,6 +44,17 @@ class Trace:
         self.specialised = False
         self.seen: dict = {}
         self.consts: list = []
+        self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
+
+    def watch(self):
+        """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
+        outer = np.geterrcall()
+
+        def note(kind, flag):
+            self.fp_error = True
+            if outer is not None:
+                outer(kind, flag)
+        return np.errstate(all="call", under="ignore", call=note)
 
     def new_var(self, value) -> Var:
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
@@ -245,9 +256,21 @@ def trace_flat(f, leaves, *, wrap=None):
     inputs = []
     for x in leaves:
         inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
-    with np.errstate(all="ignore"):  # domain problems are reported, by equation, when interpreted
+    # domain problems are reported, by equation, when interpreted; here they are only noted
+    with t.watch():
         raw = f(*inputs) if wrap is None else wrap(inputs)
     return t, inputs, raw
+
+
+def traced_values(t: Trace, inputs) -> dict | None:
+    """{Var: value} of every input and equation as computed while tracing, or None when they
+    cannot stand in for an evaluation (a NaN/inf was born). Not for nested traces: values of an
+    enclosing trace were recorded as plain numbers."""
+    if t.fp_error:
+        return None
+    env = {i.var: i.value for i in inputs}
+    env.update((tr.var, tr.value) for tr in t.seen.values())
+    return env
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:

@@ -155,8 +155,9 @@ class Prepared:
             return self.value(args), np.zeros((0, self.m))
         return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
 
-    def grad_leaves(self, args):
-        """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input."""
+    def grad_leaves(self, args, values=None):
+        """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input.
+        `values` ({Var: value} of this very call, from tracing) may spare a method its forward pass."""
         outs, g = self.grad(args)
         return outs, split(g, self.in_shapes)
 
