@@ -33,6 +33,13 @@ class Var:
         object.__setattr__(self, "shape", tuple(shape))
         object.__setattr__(self, "dtype", dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
 
+    @classmethod
+    def make(cls, id: int, shape: tuple, dtype: np.dtype) -> "Var":
+        """The constructor's fast path for a tracer: shape already a tuple, dtype already a dtype."""
+        v = object.__new__(cls)
+        _SET_ID(v, id), _SET_SHAPE(v, shape), _SET_DTYPE(v, dtype)
+        return v
+
     def __setattr__(self, name, value):
         raise AttributeError("Var is immutable")
 
@@ -46,6 +53,9 @@ class Var:
     @property
     def aval(self):
         return f"{_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+
+_SET_ID, _SET_SHAPE, _SET_DTYPE = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 
 
 class Const(NamedTuple):

@@ -57,6 +57,8 @@ class Trace:
         return np.errstate(all="call", under="ignore", call=note)
 
     def new_var(self, value) -> Var:
+        if type(value) is np.ndarray:
+            return Var.make(next(self.ids), value.shape, value.dtype)
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
         if isinstance(value, float):
@@ -64,23 +66,25 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
-        folded = _fold_identity(self, op, args)
-        if folded is not None:
-            return folded
-        atoms, values = [], []
+        if op.identity:
+            folded = _fold_identity(self, op, args)
+            if folded is not None:
+                return folded
+        atoms, values, key = [], [], [op]
         for a in args:
-            if isinstance(a, Tracer):
-                if a._trace is self:
-                    atoms.append(a.var)
-                    values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
-                else:  # a value of an enclosing trace: a constant here
-                    atoms.append(Const(a))
-                    values.append(a.concrete)
-            else:
+            if type(a) is Tracer and a._trace is self:
+                atoms.append(a.var)
+                values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
+                key.append(a.var)
+            else:  # a constant here (a value of an enclosing trace too)
                 atoms.append(Const(a))
-                values.append(a)
+                values.append(a.concrete if isinstance(a, Tracer) else a)
+                key.append(id(a))
+                self.consts.append(a)  # keep the ids in `seen` valid
         eqn_params = tuple(sorted(params.items())) if params else ()
-        key = (op, *[a if isinstance(a, Var) else id(a.value) for a in atoms], repr(eqn_params) if params else None)
+        if params:
+            key.append(repr(eqn_params))
+        key = tuple(key)
         hit = self.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return hit
@@ -96,7 +100,6 @@ class Trace:
         out = self.new_var(value)
         self.eqns.append(Eqn(out, op, tuple(atoms), eqn_params))
         self.seen[key] = result = Tracer(self, out, value)
-        self.consts.extend([a.value for a in atoms if isinstance(a, Const)])  # keep ids in `seen` valid
         return result
 
 

@@ -48,7 +48,9 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
             rule = eqn.op.vjp_rule(i) if isinstance(a, Var) and a in active else None
             if rule is None:
                 continue
-            c = unbroadcast(guarded(eqn, rule, ct, env[eqn.out], *vals, **eqn.kw), a.shape)
+            c = guarded(eqn, rule, ct, env[eqn.out], *vals, **eqn.kw)
+            if getattr(c, "shape", None) != a.shape:
+                c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else cts[a] + c
     return [cts.get(graph.inputs[i], np.zeros(graph.inputs[i].shape)) for i in wrt]
 
