@@ -72,8 +72,10 @@ class Differentiator:
     def __eq__(self, other):
         return type(self) is type(other) and self.settings() == other.settings()
 
-    def __hash__(self):
-        return hash((type(self).__name__, repr(self)))
+    def __hash__(self):  # a dict key on every call (the per-signature caches): computed once
+        if "_hash" not in vars(self):
+            self._hash = hash((type(self).__name__, repr(self)))
+        return self._hash
 
 
 class Prepared:

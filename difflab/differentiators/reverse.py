@@ -52,7 +52,7 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
             if getattr(c, "shape", None) != a.shape:
                 c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else cts[a] + c
-    return [cts.get(graph.inputs[i], np.zeros(graph.inputs[i].shape)) for i in wrt]
+    return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
 class Reverse(Differentiator):
