@@ -57,7 +57,7 @@ class Trace:
         return np.errstate(all="call", under="ignore", call=note)
 
     def new_var(self, value) -> Var:
-        if type(value) is np.ndarray:
+        if type(value) is np.ndarray or type(value) is np.float64:
             return Var.make(next(self.ids), value.shape, value.dtype)
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
@@ -109,9 +109,12 @@ def _fold_identity(trace, op, args):
         return None
     for k, ident in enumerate(op.identity):
         c, other = args[k], args[1 - k]
-        if ident is None or isinstance(c, Traced) or not isinstance(other, Tracer) or other._trace is not trace:
+        if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
             continue
-        if isinstance(c, (int, float)):
+        if type(c) is float or type(c) is int:
+            if c == ident:
+                return other
+        elif isinstance(c, (int, float)):
             if c == ident:
                 return other
         elif (np.ndim(c) <= other.ndim and np.shape(c) == other.shape[other.ndim - np.ndim(c):]
