@@ -222,12 +222,14 @@ def prune(graph: Graph) -> Graph:
     return graph._replace(eqns=tuple(reversed(kept)))
 
 
-def compile(graph: Graph):
+def compile(graph: Graph, reuse: bool = True):
     """Compile a graph into a plain Python function: one NumPy call a line, no interpretation.
 
     The generated source binds each op's implementation and each constant as a global, deletes
-    every intermediate after its last use (so peak memory matches hand-written code) and counts
-    the equations it executes in `EvalCounter`. `fn.source` holds the code.
+    every intermediate after its last use (so peak memory matches hand-written code), lets an
+    elementwise op write into a dead intermediate of its shape and dtype (`reuse`; the code then
+    expects the traced dtypes) and counts the equations it executes in `EvalCounter`. `fn.source`
+    holds the code.
 
     >>> import difflab as dl
     >>> fn = compile(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -254,6 +256,10 @@ def compile(graph: Graph):
             if isinstance(a, Var):
                 last_use[a] = i
     outputs = {v for v in graph.outputs if isinstance(v, Var)}
+    # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
+    # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
+    ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
+    viewed = {a for e in graph.eqns if not ufunc[e.out] for a in e.args if isinstance(a, Var)}
     lines = [f"def compiled({', '.join(names[v] for v in graph.inputs)}):"]
     for i, eqn in enumerate(graph.eqns):
         fn = f"op_{eqn.op.name}"
@@ -263,6 +269,11 @@ def compile(graph: Graph):
             pname = f"p{len(env)}"
             env[pname] = value
             args.append(f"{k}={pname}")
+        if reuse and ufunc[eqn.out] and eqn.out.shape and eqn.op.impl.signature is None:  # not matmul
+            spare = [a for a in eqn.args if isinstance(a, Var) and ufunc.get(a) and a not in viewed and
+                     last_use[a] == i and a not in outputs and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)]
+            if spare:
+                args.append(f"out={names[spare[0]]}")
         names[eqn.out] = f"v{eqn.out.id}"
         lines.append(f"    {names[eqn.out]} = {fn}({', '.join(args)})")
         dead = sorted({names[a] for a in eqn.args if isinstance(a, Var) and last_use[a] == i and a not in outputs})

@@ -82,6 +82,7 @@ class Prepared:
     """One graph made ready by one method; see the module docstring for the shape contract."""
 
     prepare_seconds = 0.0
+    real = True  # f is only evaluated at real (float64) points: compiled code may reuse buffers
 
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
@@ -100,7 +101,7 @@ class Prepared:
         if _traced(args):
             return evaluate(self.graph, *args)
         if self._compiled is None:
-            self._compiled = compile(self.graph)
+            self._compiled = compile(self.graph, reuse=self.real)
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 return self._compiled(*args)

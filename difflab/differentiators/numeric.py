@@ -186,6 +186,7 @@ class Numeric(base.Differentiator):
             self.error = None
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
+                self.real = False
 
         def _fun(self, args):
             return lambda x: flat(self.value(self.with_x(args, split(x, self.in_shapes))))
