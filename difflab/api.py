@@ -271,6 +271,8 @@ class _Transform:
         st = self.cache.get(key)
         if st is None:
             st = stage(self.f, example, self.argnums)
+            if batch:  # traced on one example: its values are not this call's
+                st.values = None
             if st.cacheable:
                 self.cache[key] = st
         if st.cacheable and not batch:
@@ -315,7 +317,9 @@ class _ValueAndGrad(_Transform):
         if xs is not None:
             return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
         st, prep = self.staged(args)
-        return _value_and_grad(st, prep, st.inputs(args), False, st.take_values())
+        values = st.take_values()  # just traced: its inputs are already flat and converted
+        xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
+        return _value_and_grad(st, prep, xs, False, values)
 
 
 class _Grad(_ValueAndGrad):
