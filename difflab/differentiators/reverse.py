@@ -43,12 +43,16 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
         ct = cts.pop(eqn.out, None)
         if ct is None or eqn.out not in active:
             continue
-        vals = [read(env, a) for a in eqn.args]
+        vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
+        kw = dict(eqn.params) if eqn.params else {}
         for i, a in enumerate(eqn.args):
-            rule = eqn.op.vjp_rule(i) if isinstance(a, Var) and a in active else None
+            rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active else None
             if rule is None:
                 continue
-            c = guarded(eqn, rule, ct, env[eqn.out], *vals, **eqn.kw)
+            try:
+                c = rule(ct, env[eqn.out], *vals, **kw)
+            except FloatingPointError:  # again, to name the equation in a DomainWarning
+                c = guarded(eqn, rule, ct, env[eqn.out], *vals, **kw)
             if getattr(c, "shape", None) != a.shape:
                 c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else cts[a] + c
