@@ -247,7 +247,7 @@ def stage(f, args, argnums=0) -> Staged:
                             "returning numbers, arrays, or pytrees of them")
     graph = outputs_of(t, tracers, out_leaves)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
-    closes = graph.closes_over_tracers
+    closes = t.closes_over_tracers
     values = None if closes or any(isinstance(x, Traced) for x in call_leaves) else traced_values(t, tracers)
     return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
                   nums, many, cacheable=not graph.specialised and not closes, values=values)

@@ -45,6 +45,7 @@ class Trace:
         self.seen: dict = {}
         self.consts: list = []
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
+        self.closes_over_tracers = False  # a value of an enclosing trace entered as a constant
 
     def watch(self):
         """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
@@ -79,9 +80,12 @@ class Trace:
                 key.append(a.var)
             else:  # a constant here (a value of an enclosing trace too)
                 atoms.append(Const(a))
-                values.append(a.concrete if isinstance(a, Tracer) else a)
-                key.append(id(a))
-                self.consts.append(a)  # keep the ids in `seen` valid
+                if isinstance(a, Tracer):
+                    self.closes_over_tracers = True
+                    a = a.concrete
+                values.append(a)
+                key.append(id(atoms[-1].value))
+                self.consts.append(atoms[-1].value)  # keep the ids in `seen` valid
         eqn_params = tuple(sorted(params.items())) if params else ()
         if params:
             key.append(repr(eqn_params))

@@ -31,8 +31,11 @@ def active_vars(graph, wrt_vars) -> set:
     """Values that depend differentiably on `wrt_vars` (the only ones that need cotangents)."""
     active = set(wrt_vars)
     for e in graph.eqns:
-        if e.op.differentiable and any(isinstance(a, Var) and a in active for a in e.args):
-            active.add(e.out)
+        if e.op.differentiable:
+            for a in e.args:
+                if type(a) is Var and a in active:
+                    active.add(e.out)
+                    break
     return active
 
 
