@@ -208,10 +208,11 @@ def _result(x):
     return float(a) if a.ndim == 0 else a.astype(np.float64)
 
 
-def stage(f, args, argnums=0) -> Staged:
-    """Trace `f(*args)` with every float leaf as an input; `argnums` picks what is differentiated."""
+def stage(f, args, argnums=0, flat_args=None) -> Staged:
+    """Trace `f(*args)` with every float leaf as an input; `argnums` picks what is differentiated.
+    `flat_args`: the arguments already flattened (tree.flatten of each), if the caller has them."""
     nums, many = _check_argnums(argnums, len(args))
-    flat_args = [tree.flatten(a) for a in args]
+    flat_args = flat_args or [tree.flatten(a) for a in args]
     input_pos, wrt, wrt_float = [], [], []
     for i, (leaves, _) in enumerate(flat_args):
         for j, x in enumerate(leaves):
@@ -267,10 +268,11 @@ class _Transform:
         # a mean-over-examples loss is traced for one example when the method can exploit it
         batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
-        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in map(tree.flatten, example))
+        flat = [tree.flatten(a) for a in example]
+        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in flat)
         st = self.cache.get(key)
         if st is None:
-            st = stage(self.f, example, self.argnums)
+            st = stage(self.f, example, self.argnums, flat)
             if batch:  # traced on one example: its values are not this call's
                 st.values = None
             if st.cacheable:
