@@ -6,7 +6,7 @@ import pytest
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import get_method
-from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _step, numeric_gradient,
+from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _steps, numeric_gradient,
                                              numeric_jacobian, stencil_weights)
 
 RNG = np.random.default_rng(0)
@@ -127,7 +127,7 @@ def test_steps_per_component_and_exactly_representable():
     x = np.array([0.1, 3.0, -1e6])
     for i in range(3):
         v = np.eye(3)[i]
-        h = _step(x, v, EPS ** (1 / 3), True)
+        h = _steps(x, v, EPS ** (1 / 3), True)[0, 0]
         assert (x[i] + h) - x[i] == h
         assert h == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x[i])), rel=1e-9)
     # badly scaled components: a shared step would ruin one of them
