@@ -285,11 +285,12 @@ def compile(graph: Graph, batched: tuple | None = None):
         lines.append(f"    _size = len({names[next(v for v in graph.inputs if v in hot)]})")
     for i, eqn in enumerate(graph.eqns):
         flags = tuple(isinstance(a, Var) and a in hot for a in eqn.args)
-        fn = f"{'batched' if any(flags) else 'op'}_{eqn.op.name}"
-        env[fn] = eqn.op.batched if any(flags) else eqn.op.impl
-        args = [repr(flags)] * any(flags) + [atom(a) for a in eqn.args]
+        fn = f"op_{eqn.op.name}_{i}" if any(flags) else f"op_{eqn.op.name}"
+        env[fn] = eqn.op.impl
         if any(flags):
+            env[fn] = eqn.op.batched_for(flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args])
             hot.add(eqn.out)
+        args = [atom(a) for a in eqn.args]
         for k, value in eqn.params:
             pname = f"p{len(env)}"
             env[pname] = value

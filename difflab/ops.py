@@ -82,6 +82,13 @@ class Op:
             return self.batch(batched, *args, **params)
         return _loop_batch(self.impl, batched, *args, **params)
 
+    def batched_for(self, batched, ranks) -> Callable:
+        """`batched` specialised to arguments of these unbatched ranks (known when compiling): an
+        elementwise op whose batched arguments all have the output's rank broadcasts as it is."""
+        if self.elementwise and builtins.all(r == builtins.max(ranks) for r, b in zip(ranks, batched) if b):
+            return self.impl
+        return functools.partial(self.batched, batched)
+
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
 
@@ -133,7 +140,7 @@ def _elementwise_batch(impl):
     """One rule for every elementwise op: a batched argument of lower rank than the output gets
     unit axes after its batch axis, so it broadcasts like its unbatched self; the others already do."""
     def rule(batched, *args, **params):
-        ranks = [np.ndim(a) - b for a, b in zip(args, batched)]
+        ranks = [getattr(a, "ndim", 0) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
         rank = builtins.max(ranks)
         if builtins.min(r for r, b in zip(ranks, batched) if b) < rank:
             args = [a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a

@@ -58,7 +58,7 @@ def test_get_method_and_settings():
     assert isinstance(m, Numeric) and m.name == "numeric" and m.native == "jvp" and m.hessian_pair is None
     assert Numeric(scheme="richardson") == Numeric(scheme="richardson") != Numeric()
     assert repr(Numeric(step=1e-4)) == ("Numeric(scheme='central', step=0.0001, order=None, "
-                                        "richardson_terms=6, error_estimate=False)")
+                                        "richardson_terms=8, error_estimate=False)")
 
 
 def test_jacobian_jvp_vjp_through_the_api():
@@ -140,7 +140,7 @@ def test_steps_per_component_and_exactly_representable():
 
 
 @pytest.mark.parametrize("scheme, per_component", [("forward", 1), ("backward", 1), ("central", 2),
-                                                   ("central4", 4), ("central6", 6), ("richardson", 12),
+                                                   ("central4", 4), ("central6", 6), ("richardson", 16),
                                                    ("complex", 1)])
 def test_evaluations_per_component(scheme, per_component):
     f, x = FUNCTIONS["rosen"]

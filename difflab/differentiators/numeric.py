@@ -35,7 +35,9 @@ from .base import _traced, flat, split
 __all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
 
 EPS = np.finfo(float).eps
-RATIO, RICHARDSON_STEP = 2.0, 0.1  # Richardson: steps h/2^j from 0.1·max(1, |x|) (bench/numeric.py)
+# Richardson: steps h/1.5^j from h = 0.5·max(1, |x|). Large steps keep round-off (eps·|f|/h) low,
+# many gentle ones let the table cancel their truncation error (bench/numeric.py).
+RATIO, RICHARDSON_STEP = 1.5, 0.5
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -58,10 +60,10 @@ def _steps(x, V, base_steps, relative, exact=True):
     largest component ((x + h) - x == h)."""
     x = np.asarray(getattr(x, "concrete", x))  # a traced x (nested use) takes the step of its value
     V = np.atleast_2d(V)
-    i = np.argmax(np.abs(V), axis=1)
+    i = np.abs(V).argmax(axis=1)
     vi = V[np.arange(len(V)), i][:, None]
     vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
-    scale = np.maximum(1.0, np.max(np.abs(x) * (V != 0), axis=1, initial=0.0))[:, None] if relative else 1.0
+    scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
     h = np.abs(scale / vi) * base_steps
     if not exact:
         return h
@@ -78,8 +80,8 @@ def _steps(x, V, base_steps, relative, exact=True):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (C, dC) with C (E, terms) giving the E extrapolated entries and dC (2E, terms) each entry's
-    changes from its two parents (same step, previous order; larger step, previous order)."""
+    (C, |C|, dC) with C (E, terms) giving the E extrapolated entries and dC (2E, terms) each
+    entry's changes from its two parents (same step, previous order; larger step, previous order)."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -88,7 +90,8 @@ def _neville(terms):
         entries += nxt
         changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
         rows = nxt
-    return np.array(entries), np.array([d[0] for d in changes] + [d[1] for d in changes])
+    C = np.array(entries)
+    return C, np.abs(C), np.array([d[0] for d in changes] + [d[1] for d in changes])
 
 
 def _richardson(S, H, f0):
@@ -96,12 +99,12 @@ def _richardson(S, H, f0):
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen."""
-    C, dC = _neville(S.shape[1])
+    C, absC, dC = _neville(S.shape[1])
     E = len(C)
     change = np.abs(np.matmul(dC, S))  # (k, 2E, m)
-    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(np.abs(C), EPS * np.abs(f0) / np.abs(H)[:, :, None])
-    best = np.argmin(err, axis=1)
-    k, m = np.indices(best.shape, sparse=True)
+    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, (EPS * np.abs(f0)) / H[:, :, None])
+    best = err.argmin(axis=1)
+    k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
     return np.matmul(C, S)[k, best, m], err[k, best, m]
 
 
@@ -168,7 +171,7 @@ class Numeric(base.Differentiator):
     native = "jvp"
     hessian_pair = None
 
-    def __init__(self, scheme="central", step=None, order=None, richardson_terms=6, error_estimate=False):
+    def __init__(self, scheme="central", step=None, order=None, richardson_terms=8, error_estimate=False):
         if scheme not in SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
         if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.floating))
