@@ -303,7 +303,8 @@ def compile(graph: Graph, batched: tuple | None = None):
     lines.append(f"    _counter.eqns += {len(graph.eqns)}")
     outs = [atom(v) if isinstance(v, Const) else names[v] for v in graph.outputs]
     if batched is not None:  # every output carries the batch axis
-        outs = [o if v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))" for o, v in zip(outs, graph.outputs)]
+        outs = [o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"
+                for o, v in zip(outs, graph.outputs)]
     lines.append(f"    return ({''.join(o + ', ' for o in outs)})")
     source = "\n".join(lines)
     exec(builtins.compile(source, "<difflab compiled graph>", "exec"), env)

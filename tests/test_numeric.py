@@ -162,6 +162,55 @@ def test_evaluation_counts_other_settings():
     assert p.evals == 4 * 3 + 1
 
 
+# ------------------------------------------------------------------ batched stencils, n = 16
+
+
+def chain(x):  # a sum over the components: |f| grows with n while each gradient component stays O(1)
+    return dnp.sum(dnp.tanh(x[:-1] * x[1:] + 0.5)) + 0.5 * dnp.sum(x * x)
+
+
+def chain_grad(x):
+    t = 1.0 - np.tanh(x[:-1] * x[1:] + 0.5) ** 2
+    return x + np.concatenate([t * x[1:], [0.0]]) + np.concatenate([[0.0], t * x[:-1]])
+
+
+def logsumexp(x):  # |f| ~ log n while the components are ~1/n
+    return dnp.log(dnp.sum(dnp.exp(x)))
+
+
+def logsumexp_grad(x):
+    return np.exp(x) / np.exp(x).sum()
+
+
+@pytest.mark.parametrize("f, df", [(chain, chain_grad), (logsumexp, logsumexp_grad)])
+@pytest.mark.parametrize("scheme, per_component, bound", [
+    ("central", 2, 4e-10),  # round-off eps·|f|/h against O(1) (or 1/n) components: not 1e-10
+    ("richardson", 16, 1e-13),
+])
+def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
+    x = np.random.default_rng(3).uniform(-1.0, 1.0, 16)  # bench/numeric.py's point
+    p = prepared(f, x, Numeric(scheme=scheme))
+    _, g = p.grad([x])
+    assert np.max(np.abs(g - df(x))) / np.max(np.abs(df(x))) <= bound
+    assert p.evals == per_component * 16 + 1
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", ["rosen", "mlp"])
+def test_batched_stencils_equal_per_point_evaluation(scheme, name):
+    """One batched call of the graph gives what evaluating f point by point gives, at the same count."""
+    f, x = FUNCTIONS[name]
+    batched, per_point = prepared(f, x, Numeric(scheme=scheme)), prepared(f, x, Numeric(scheme=scheme))
+    per_point._batchable = False  # the path nested (traced) calls take
+    (_, a), (_, b) = batched.grad([x]), per_point.grad([x])
+    assert batched.evals == per_point.evals == 1 + x.size * {"forward": 1, "backward": 1, "central": 2, "central4": 4,
+                                                             "central6": 6, "richardson": 16, "complex": 1}[scheme]
+    if name == "rosen":  # elementwise ops and short sums: the same floating-point operations
+        np.testing.assert_array_equal(a, b)
+    else:  # a batched matmul may round differently
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=0)
+
+
 # ------------------------------------------------------------------ complex step
 
 
