@@ -80,8 +80,8 @@ def _steps(x, V, base_steps, relative, exact=True):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (C, |C|, dC) with C (E, terms) giving the E extrapolated entries and dC (2E, terms) each
-    entry's changes from its two parents (same step, previous order; larger step, previous order)."""
+    (M, |C|): M (3E, terms) stacks C, which gives the E extrapolated entries, and each entry's
+    changes from its two parents (same step, previous order; larger step, previous order)."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -90,8 +90,7 @@ def _neville(terms):
         entries += nxt
         changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
         rows = nxt
-    C = np.array(entries)
-    return C, np.abs(C), np.array([d[0] for d in changes] + [d[1] for d in changes])
+    return np.array(entries + [d[0] for d in changes] + [d[1] for d in changes]), np.abs(np.array(entries))
 
 
 def _richardson(S, H, f0):
@@ -99,13 +98,14 @@ def _richardson(S, H, f0):
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen."""
-    C, absC, dC = _neville(S.shape[1])
-    E = len(C)
-    change = np.abs(np.matmul(dC, S))  # (k, 2E, m)
-    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, (EPS * np.abs(f0)) / H[:, :, None])
+    M, absC = _neville(S.shape[1])
+    E = len(absC)
+    table = np.matmul(M, S)  # (k, 3E, m): the entries, then their changes from either parent
+    change = np.abs(table[:, E:])
+    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
     best = err.argmin(axis=1)
     k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
-    return np.matmul(C, S)[k, best, m], err[k, best, m]
+    return table[k, best, m], err[k, best, m]
 
 
 def _products(fun, x, V, f0, method, want_err=False):
