@@ -26,7 +26,7 @@ __all__ = ["Differentiator", "Prepared", "flat", "split"]
 
 def flat(values) -> object:
     """Ravel and concatenate arrays (or traced values) into one vector."""
-    parts = [v.reshape(-1) if type(v) is np.ndarray else dnp.reshape(v, (-1,)) for v in values]
+    parts = [v.reshape(-1) if isinstance(v, (np.ndarray, np.generic)) else dnp.reshape(v, (-1,)) for v in values]
     return parts[0] if len(parts) == 1 else dnp.concatenate(parts)
 
 
