@@ -179,8 +179,9 @@ def evaluate_batched(graph: Graph, *args, batched):
             else:
                 env[eqn.out] = guarded(eqn, eqn.op.impl, *values, **eqn.kw)
     EvalCounter.eqns += len(graph.eqns)
-    return tuple(env[v] if isinstance(v, Var) and v in hot else np.broadcast_to(read(env, v), (size,) + np.shape(read(env, v)))
-                 for v in graph.outputs)
+    outs = [read(env, v) for v in graph.outputs]
+    return tuple(y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
+                 for y, v in zip(outs, graph.outputs))
 
 
 def guarded(eqn: Eqn, fn, *args, **kw):
@@ -285,11 +286,13 @@ def compile(graph: Graph, batched: tuple | None = None):
         lines.append(f"    _size = len({names[next(v for v in graph.inputs if v in hot)]})")
     for i, eqn in enumerate(graph.eqns):
         flags = tuple(isinstance(a, Var) and a in hot for a in eqn.args)
-        fn = f"op_{eqn.op.name}_{i}" if any(flags) else f"op_{eqn.op.name}"
-        env[fn] = eqn.op.impl
-        if any(flags):
+        if any(flags):  # the rule, specialised to this equation's flags and ranks
+            fn = f"op_{eqn.op.name}_{i}"
             env[fn] = eqn.op.batched_for(flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args])
             hot.add(eqn.out)
+        else:
+            fn = f"op_{eqn.op.name}"
+            env[fn] = eqn.op.impl
         args = [atom(a) for a in eqn.args]
         for k, value in eqn.params:
             pname = f"p{len(env)}"
