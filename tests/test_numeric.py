@@ -185,7 +185,7 @@ def logsumexp_grad(x):
 @pytest.mark.parametrize("f, df", [(chain, chain_grad), (logsumexp, logsumexp_grad)])
 @pytest.mark.parametrize("scheme, per_component, bound", [
     ("central", 2, 4e-10),  # round-off eps·|f|/h against O(1) (or 1/n) components: not 1e-10
-    ("richardson", 16, 1e-13),
+    ("richardson", 16, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
 ])
 def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
     x = np.random.default_rng(3).uniform(-1.0, 1.0, 16)  # bench/numeric.py's point
