@@ -5,7 +5,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators import get_method
+from difflab.differentiators import get_method, numeric
 from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _steps, numeric_gradient,
                                              numeric_jacobian, stencil_weights)
 
@@ -209,6 +209,17 @@ def test_batched_stencils_equal_per_point_evaluation(scheme, name):
         np.testing.assert_array_equal(a, b)
     else:  # a batched matmul may round differently
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=0)
+
+
+def test_large_batches_run_in_chunks(monkeypatch):
+    """A batch whose intermediates would pass BATCH_ELEMENTS numbers runs in pieces: same values, same count."""
+    f, x = FUNCTIONS["mlp"]
+    whole = prepared(f, x, Numeric(scheme="richardson"))
+    monkeypatch.setattr(numeric, "BATCH_ELEMENTS", 100)  # the widest intermediate has 15 numbers: 6 points a run
+    pieces = prepared(f, x, Numeric(scheme="richardson"))
+    assert pieces._chunk == 6
+    np.testing.assert_allclose(whole.grad([x])[1], pieces.grad([x])[1], rtol=1e-12, atol=0)
+    assert whole.evals == pieces.evals == 16 * x.size + 1
 
 
 # ------------------------------------------------------------------ complex step

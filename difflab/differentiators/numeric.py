@@ -43,6 +43,7 @@ EPS = np.finfo(float).eps
 # Richardson: steps h/1.5^j from h = 0.5·max(1, |x|). Large steps keep round-off (eps·|f|/h) low,
 # many gentle ones let the table cancel their truncation error (bench/numeric.py).
 RATIO, RICHARDSON_STEP = 1.5, 0.5
+BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 16n points)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -213,6 +214,9 @@ class Numeric(base.Differentiator):
             super().__init__(method, graph, wrt)
             self.error = None
             self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
+            # points per batched run: its largest intermediate stays near BATCH_ELEMENTS numbers
+            width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
+            self._chunk = max(1, BATCH_ELEMENTS // max(1, width))
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
 
@@ -224,9 +228,15 @@ class Numeric(base.Differentiator):
                                                for d in D])
             batched = tuple(i in self.wrt for i in range(len(args)))
 
+            def run(X):
+                outs = self.value(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), batched)
+                return np.concatenate([np.reshape(y, (len(X), -1)) for y in outs], axis=1)
+
             def fun(x, D):
-                outs = self.value(self.with_x(args, split(x + D, self.in_shapes, batch=D.shape[:1])), batched)
-                return np.concatenate([np.reshape(y, (len(D), -1)) for y in outs], axis=1)
+                X = x + D
+                if len(X) <= self._chunk:
+                    return run(X)
+                return np.concatenate([run(X[lo:lo + self._chunk]) for lo in range(0, len(X), self._chunk)])
 
             return fun
 
