@@ -6,7 +6,7 @@
 
 Importing difflab loads NumPy only; SymPy, matplotlib and Hypothesis load when first needed.
 """
-from .api import compare, grad, hessian, jacobian, jvp, prepare, value_and_grad, vjp
+from .api import compare, grad, hessian, jacobian, jvp, prepare, value_and_grad, vjp, vmap
 from .differentiators import METHODS, Differentiator, get_method
 from .errors import DomainWarning, NotDifferentiableError, UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
@@ -16,7 +16,7 @@ from .trace import trace
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "trace",
+    "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "vmap", "trace",
     "evaluate", "to_dot", "Graph", "Eqn", "Var", "Const", "REGISTRY", "METHODS", "get_method",
     "Differentiator", "Symbolic", "Numeric", "Forward", "Reverse", "UnsupportedOperationError",
     "DomainWarning", "NotDifferentiableError", "__version__",

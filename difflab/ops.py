@@ -10,7 +10,9 @@ broadcasting is undone, which the reverse interpreter does in one place); `jvp[i
 **params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
 axes (chunked forward mode). Elementwise ops give one local partial derivative per argument and
 both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
-differentiated again.
+differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
+in `batched` carry an extra leading batch axis (batched evaluation, `graph.evaluate_batched`);
+elementwise ops share one rule, an op without one loops over the batch.
 
 Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
 relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
@@ -58,6 +60,8 @@ class Op:
     #: rng -> [(args, params), ...]: typical calls, for registry-driven tests (elementwise ops
     #: get theirs from `domain`; see `examples`)
     samples: Callable | None = None
+    #: (batched, *args, **params) -> output with a leading batch axis; see `batched`
+    batch: Callable | None = None
 
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
@@ -70,6 +74,20 @@ class Op:
                         trace = b._trace
                 return trace.record(self, args, params)
         return self.impl(*args, **params)
+
+    def batched(self, batched, *args, **params):
+        """Apply the op to NumPy values where args[i] carries a leading batch axis iff batched[i];
+        the output carries it too. Without a `batch` rule: one `impl` call per batch element."""
+        if self.batch is not None:
+            return self.batch(batched, *args, **params)
+        return _loop_batch(self.impl, batched, *args, **params)
+
+    def batched_for(self, batched, ranks) -> Callable:
+        """`batched` specialised to arguments of these unbatched ranks (known when compiling): an
+        elementwise op whose batched arguments all have the output's rank broadcasts as it is."""
+        if self.elementwise and builtins.all(r == builtins.max(ranks) for r, b in zip(ranks, batched) if b):
+            return self.impl
+        return functools.partial(self.batched, batched)
 
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
@@ -92,6 +110,7 @@ def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
         jvp = tuple(None if d is None else _scaled(d) for d in partials)
         vjp = jvp
         kw.setdefault("elementwise", True)
+        kw.setdefault("batch", _elementwise_batch(impl))
     kw.setdefault("nargs", len(jvp))
     op = Op(name, impl, tuple(jvp), tuple(vjp), **kw)
     REGISTRY[name] = op
@@ -103,6 +122,59 @@ def _scaled(partial):
         return t * partial(out, *args, **params)
 
     return rule
+
+
+# -- batching rules: arguments flagged in `batched` carry a leading batch axis ----------------
+
+def _batch_size(batched, args) -> int:
+    return next(np.shape(a)[0] for a, b in zip(args, batched) if b)
+
+
+def _loop_batch(impl, batched, *args, **params):
+    """The fallback rule: `impl` on each batch element, results stacked."""
+    return np.stack([impl(*[a[k] if b else a for a, b in zip(args, batched)], **params)
+                     for k in range(_batch_size(batched, args))])
+
+
+def _elementwise_batch(impl):
+    """One rule for every elementwise op: a batched argument of lower rank than the output gets
+    unit axes after its batch axis, so it broadcasts like its unbatched self; the others already do."""
+    def rule(batched, *args, **params):
+        ranks = [getattr(a, "ndim", 0) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
+        rank = builtins.max(ranks)
+        if builtins.min(r for r, b in zip(ranks, batched) if b) < rank:
+            args = [a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a
+                    for a, b, r in zip(args, batched, ranks)]
+        return impl(*args, **params)
+
+    return rule
+
+
+def _batch_axis(axis):
+    """An axis (or tuple of axes) of the unbatched value, as an axis of the batched one."""
+    if isinstance(axis, tuple):
+        return tuple(_batch_axis(a) for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def _batch_reduce(impl):
+    def rule(batched, x, axis=None, keepdims=False):
+        return impl(x, axis=tuple(range(1, x.ndim)) if axis is None else _batch_axis(axis), keepdims=keepdims)
+
+    return rule
+
+
+def _broadcast_batch(batched, xs):
+    """Every argument batched: the unbatched ones broadcast along the batch axis."""
+    size = _batch_size(batched, xs)
+    return [x if b else np.broadcast_to(x, (size,) + np.shape(x)) for x, b in zip(xs, batched)]
+
+
+def _advanced_apart(idx) -> bool:
+    """NumPy moves the axes of advanced indices to the front when slices separate them; a leading
+    batch slice would then no longer lead (x[:, 0, :, [1, 2]] has shape (2, B, n))."""
+    where = [k for k, i in enumerate(idx) if isinstance(i, np.ndarray) or isinstance(i, (int, np.integer))]
+    return any(isinstance(i, np.ndarray) for i in idx) and where[-1] - where[0] + 1 != len(where)
 
 
 # -- typical calls of each op, drawn inside its domain (registry-driven tests read them) ----
@@ -373,7 +445,7 @@ sum = defop("sum", _sum_impl,
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
             samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
-                doc="sum over axes")
+            batch=_batch_reduce(_sum_impl), doc="sum over axes")
 
 
 def _mean_impl(x, axis=None, keepdims=False):
@@ -389,7 +461,7 @@ mean = defop("mean", _mean_impl,
              vjp=(lambda ct, out, x, axis=None, keepdims=False:
                   _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
              samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
-                doc="mean over axes")
+             batch=_batch_reduce(_mean_impl), doc="mean over axes")
 
 
 def _max_impl(x, axis=None, keepdims=False):
@@ -413,7 +485,7 @@ max = defop("max", _max_impl,
                  _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
             analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
-                doc="max over axes; ties split evenly")
+            batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly")
 
 
 def _np_max_weight(i, *xs):
@@ -511,9 +583,26 @@ def _matmul_jvp_b(t, out, a, b):
     return _reshape(matmul(a, t), batch + _shape(out))
 
 
+def _matmul_batch(batched, a, b):
+    """Vectors become matrices (a row, b a column; the unit axis is dropped again) and a batched
+    operand gets unit stack axes after its batch axis, so the batch axis leads the product."""
+    nd_a, nd_b = np.ndim(a) - batched[0], np.ndim(b) - batched[1]
+    a2 = a if nd_a > 1 else np.expand_dims(a, -2)
+    b2 = b if nd_b > 1 else np.expand_dims(b, -1)
+    stack = builtins.max(nd_a, nd_b, 2) - 2
+    if batched[0]:
+        a2 = a2.reshape(a2.shape[:1] + (1,) * (stack + 2 - a2.ndim + 1) + a2.shape[1:])
+    if batched[1]:
+        b2 = b2.reshape(b2.shape[:1] + (1,) * (stack + 2 - b2.ndim + 1) + b2.shape[1:])
+    out = np.matmul(a2, b2)
+    if nd_b == 1:
+        out = out[..., 0]
+    return out[..., 0, :] if nd_a == 1 and nd_b > 1 else out[..., 0] if nd_a == 1 else out
+
+
 matmul = defop("matmul", np.matmul,
                jvp=(_matmul_jvp_a, _matmul_jvp_b),
-               vjp=(_matmul_vjp_a, _matmul_vjp_b),
+               vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
                 doc="matrix product (NumPy's matmul semantics)")
 
@@ -526,11 +615,13 @@ transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x
                   jvp=(lambda t, out, x, axes: _transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
                   vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
                   samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
+                  batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
                 doc="permute axes")
 reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
                 jvp=(lambda t, out, x, shape: _reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
                 vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
                 samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
+                batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
                 doc="reshape")
 
 
@@ -544,6 +635,8 @@ broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      jvp=(_broadcast_to_jvp,),
                      vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
                      samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
+                     batch=lambda batched, x, shape: np.broadcast_to(
+                         x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)),
                 doc="broadcast to a shape")
 
 
@@ -567,16 +660,30 @@ def _batch_index(idx, nb):
     return (slice(None),) * nb + tuple(idx)
 
 
+def _getitem_batch(batched, x, idx):
+    if _advanced_apart(idx):
+        return _loop_batch(_getitem_impl, batched, x, idx=idx)
+    return x[(slice(None),) + tuple(idx)]
+
+
+def _scatter_add_batch(batched, ct, idx, shape):
+    if _advanced_apart(idx):
+        return _loop_batch(_scatter_add_impl, batched, ct, idx=idx, shape=shape)
+    return _scatter_add_impl(ct, (slice(None),) + tuple(idx), ct.shape[:1] + tuple(shape))
+
+
 getitem = defop("getitem", _getitem_impl,
                 jvp=(lambda t, out, x, idx: getitem(t, _batch_index(idx, _nb(t, x))),),
                 vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
                 samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)})),
+                batch=_getitem_batch,
                 doc="basic slicing and integer-array indexing")
 scatter_add = defop("scatter_add", _scatter_add_impl,
                     jvp=(lambda t, out, ct, idx, shape:
                          scatter_add(t, _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
                     vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
                     samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)})),
+                    batch=_scatter_add_batch,
                 doc="zeros(shape) with ct added at idx: the transpose of getitem")
 
 
@@ -625,10 +732,12 @@ def _stack_vjp(i):
 
 concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
                     jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
+                    batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
                     samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
                 doc="join arrays along an existing axis")
 stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
               jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
+              batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
               samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
                 doc="join arrays along a new axis")
 
@@ -670,6 +779,7 @@ log_softmax = defop("log_softmax", _log_softmax_impl,
                     jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis + _nb(t, x),), keepdims=True),),
                     vjp=(lambda ct, out, x, axis: ct - exp(out) * sum(ct, axis=(axis,), keepdims=True),),
                     sympy=_log_softmax_sympy,
+                    batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
                     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
                     doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
                         "forward step and the rule ct - softmax·Σct")

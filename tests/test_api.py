@@ -220,3 +220,25 @@ def test_compiled_code_reuses_dead_buffers_but_never_inputs_or_outputs():
     np.testing.assert_array_equal(g1, g2)
     u = np.ones_like(out)
     np.testing.assert_array_equal(pull(u)[0], pull(u)[0])
+
+
+def test_vmap_equals_a_loop_and_composes_with_grad():
+    rng = np.random.default_rng(0)
+    W, X = rng.normal(size=(2, 3)), rng.normal(size=(5, 3))
+    f = lambda p, x: {"h": dnp.tanh(p["w"] @ x), "s": dnp.sum(x * x)}  # noqa: E731
+    out = dl.vmap(f, in_axes=(None, 0))({"w": W}, X)
+    assert out["h"].shape == (5, 2) and out["s"].shape == (5,)
+    np.testing.assert_allclose(out["h"], np.tanh(X @ W.T), rtol=1e-15)
+    np.testing.assert_allclose(out["s"], (X * X).sum(axis=1), rtol=1e-15)
+    # inside grad the arguments are traced: vmap loops and the outer trace records it
+    g = dl.grad(lambda w: dnp.sum(dl.vmap(lambda x: dnp.sum(dnp.sin(x * w)))(X)))(1.5)
+    np.testing.assert_allclose(g, np.sum(np.cos(X * 1.5) * X), rtol=1e-14)
+
+
+def test_vmap_refusals():
+    with pytest.raises(ValueError, match="one leading axis size"):
+        dl.vmap(lambda x, y: x + y)(np.ones(3), np.ones(4))
+    with pytest.raises(ValueError, match="in_axes must be 0, None"):
+        dl.vmap(lambda x: x, in_axes=1)(np.ones(3))
+    with pytest.raises(ValueError, match="control flow depends on its argument values"):
+        dl.vmap(lambda x: x if x > 0 else -x)(np.array([1.0, -2.0]))

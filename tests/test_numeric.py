@@ -5,8 +5,8 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators import get_method
-from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _step, numeric_gradient,
+from difflab.differentiators import get_method, numeric
+from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, _steps, numeric_gradient,
                                              numeric_jacobian, stencil_weights)
 
 RNG = np.random.default_rng(0)
@@ -58,7 +58,7 @@ def test_get_method_and_settings():
     assert isinstance(m, Numeric) and m.name == "numeric" and m.native == "jvp" and m.hessian_pair is None
     assert Numeric(scheme="richardson") == Numeric(scheme="richardson") != Numeric()
     assert repr(Numeric(step=1e-4)) == ("Numeric(scheme='central', step=0.0001, order=None, "
-                                        "richardson_terms=6, error_estimate=False)")
+                                        "richardson_terms=8, error_estimate=False)")
 
 
 def test_jacobian_jvp_vjp_through_the_api():
@@ -127,7 +127,7 @@ def test_steps_per_component_and_exactly_representable():
     x = np.array([0.1, 3.0, -1e6])
     for i in range(3):
         v = np.eye(3)[i]
-        h = _step(x, v, EPS ** (1 / 3), True)
+        h = _steps(x, v, EPS ** (1 / 3), True)[0, 0]
         assert (x[i] + h) - x[i] == h
         assert h == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x[i])), rel=1e-9)
     # badly scaled components: a shared step would ruin one of them
@@ -140,7 +140,7 @@ def test_steps_per_component_and_exactly_representable():
 
 
 @pytest.mark.parametrize("scheme, per_component", [("forward", 1), ("backward", 1), ("central", 2),
-                                                   ("central4", 4), ("central6", 6), ("richardson", 12),
+                                                   ("central4", 4), ("central6", 6), ("richardson", 16),
                                                    ("complex", 1)])
 def test_evaluations_per_component(scheme, per_component):
     f, x = FUNCTIONS["rosen"]
@@ -160,6 +160,66 @@ def test_evaluation_counts_other_settings():
     p = prepared(f, x, Numeric(error_estimate=True))  # the estimate at 2h doubles the stencil
     p.grad([x])
     assert p.evals == 4 * 3 + 1
+
+
+# ------------------------------------------------------------------ batched stencils, n = 16
+
+
+def chain(x):  # a sum over the components: |f| grows with n while each gradient component stays O(1)
+    return dnp.sum(dnp.tanh(x[:-1] * x[1:] + 0.5)) + 0.5 * dnp.sum(x * x)
+
+
+def chain_grad(x):
+    t = 1.0 - np.tanh(x[:-1] * x[1:] + 0.5) ** 2
+    return x + np.concatenate([t * x[1:], [0.0]]) + np.concatenate([[0.0], t * x[:-1]])
+
+
+def logsumexp(x):  # |f| ~ log n while the components are ~1/n
+    return dnp.log(dnp.sum(dnp.exp(x)))
+
+
+def logsumexp_grad(x):
+    return np.exp(x) / np.exp(x).sum()
+
+
+@pytest.mark.parametrize("f, df", [(chain, chain_grad), (logsumexp, logsumexp_grad)])
+@pytest.mark.parametrize("scheme, per_component, bound", [
+    ("central", 2, 4e-10),  # round-off eps·|f|/h against O(1) (or 1/n) components: not 1e-10
+    ("richardson", 16, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
+])
+def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
+    x = np.random.default_rng(3).uniform(-1.0, 1.0, 16)  # bench/numeric.py's point
+    p = prepared(f, x, Numeric(scheme=scheme))
+    _, g = p.grad([x])
+    assert np.max(np.abs(g - df(x))) / np.max(np.abs(df(x))) <= bound
+    assert p.evals == per_component * 16 + 1
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("name", ["rosen", "mlp"])
+def test_batched_stencils_equal_per_point_evaluation(scheme, name):
+    """One batched call of the graph gives what evaluating f point by point gives, at the same count."""
+    f, x = FUNCTIONS[name]
+    batched, per_point = prepared(f, x, Numeric(scheme=scheme)), prepared(f, x, Numeric(scheme=scheme))
+    per_point._batchable = False  # the path nested (traced) calls take
+    (_, a), (_, b) = batched.grad([x]), per_point.grad([x])
+    assert batched.evals == per_point.evals == 1 + x.size * {"forward": 1, "backward": 1, "central": 2, "central4": 4,
+                                                             "central6": 6, "richardson": 16, "complex": 1}[scheme]
+    if name == "rosen":  # elementwise ops and short sums: the same floating-point operations
+        np.testing.assert_array_equal(a, b)
+    else:  # a batched matmul may round differently
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=0)
+
+
+def test_large_batches_run_in_chunks(monkeypatch):
+    """A batch whose intermediates would pass BATCH_ELEMENTS numbers runs in pieces: same values, same count."""
+    f, x = FUNCTIONS["mlp"]
+    whole = prepared(f, x, Numeric(scheme="richardson"))
+    monkeypatch.setattr(numeric, "BATCH_ELEMENTS", 100)  # the widest intermediate has 15 numbers: 6 points a run
+    pieces = prepared(f, x, Numeric(scheme="richardson"))
+    assert pieces._chunk == 6
+    np.testing.assert_allclose(whole.grad([x])[1], pieces.grad([x])[1], rtol=1e-12, atol=0)
+    assert whole.evals == pieces.evals == 16 * x.size + 1
 
 
 # ------------------------------------------------------------------ complex step

@@ -6,6 +6,7 @@ native one) on the smaller graphs. The CI run is derandomized (profile difflab-c
 DIFFLAB_LONG=1 for thousands of graphs.
 """
 import os
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import difflab as dl
 from difflab import tree
+from difflab.graph import compile, evaluate_batched
 from difflab.ops import REGISTRY
 from difflab.testing.evidence import kink_distances
 from difflab.testing.strategies import functions, points
@@ -114,3 +116,26 @@ def test_kink_rules_answer_on_random_graphs():
                 assert np.shape(d) == e.out.shape, f"kink of {e}: shape {np.shape(d)}"
 
     answer()
+
+
+def test_batched_evaluation_on_random_graphs():
+    """evaluate_batched and compile(graph, batched) equal evaluate on each batch element, whatever
+    inputs are batched: every op's batching rule, in context."""
+
+    @settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES // 4)
+    @given(st.data())
+    def batched(data):
+        f = data.draw(functions(), label="f")
+        xs, ys = data.draw(points(f), label="x"), data.draw(points(f), label="y")  # the batch: x and y
+        graph = dl.trace(f, *xs)
+        flags = tuple(data.draw(st.lists(st.booleans(), min_size=len(xs), max_size=len(xs)).filter(any), label="flags"))
+        batch = [np.stack([np.asarray(x), np.asarray(y)]) if b else x for x, y, b in zip(xs, ys, flags)]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # points near a domain edge: NaN on both sides is agreement
+            each = [dl.evaluate(graph, *[a[k] if b else a for a, b in zip(batch, flags)]) for k in range(2)]
+            for got in (evaluate_batched(graph, *batch, batched=flags), compile(graph, flags)(*batch)):
+                for k in range(2):
+                    for out, ref in zip(got, each[k]):
+                        np.testing.assert_allclose(out[k], ref, rtol=1e-13, atol=1e-300)
+
+    batched()

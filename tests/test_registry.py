@@ -1,11 +1,14 @@
 """Registry-driven tests: each check runs over every op in difflab.ops.REGISTRY, nothing per-op."""
+import dataclasses
+import itertools
+
 import numpy as np
 import pytest
 import sympy as sp
 
 import difflab as dl
 from difflab.differentiators.symbolic import to_sympy
-from difflab.ops import REGISTRY, examples
+from difflab.ops import REGISTRY, draw, examples
 
 CASES = [(name, k, args, params) for name, op in REGISTRY.items()
          for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))]
@@ -65,3 +68,47 @@ def test_every_op_has_examples_and_docs():
         assert op.doc, name
         assert examples(op, np.random.default_rng(0)), name
         assert op.nargs is None or len(op.domain) == op.nargs or op.samples is not None, name
+
+
+def _batched_case(op, args, flags, rng, size=3):
+    """args with a batch of `size` along axis 0 where flagged: the example itself, then fresh draws
+    from the argument's domain (the shape ops take any real values)."""
+    def domain(i):
+        return op.domain[i] if op.samples is None and i < len(op.domain) else "real"
+    return [np.stack([a] + [draw(domain(i), np.shape(a), rng) for _ in range(size - 1)]) if b else a
+            for i, (a, b) in enumerate(zip(args, flags))]
+
+
+BATCH_CASES = [(name, k, args, params, flags) for name, k, args, params in CASES
+               for flags in itertools.product([False, True], repeat=len(args)) if any(flags)]
+
+
+@pytest.mark.parametrize("name,k,args,params,flags", BATCH_CASES,
+                         ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES])
+def test_batch_rule_equals_a_loop_over_the_batch(name, k, args, params, flags):
+    """Every op's batching rule, with any subset of its arguments batched, is impl applied to
+    each batch element in turn."""
+    op = REGISTRY[name]
+    batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k))
+    expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(3)])
+    ranks = [np.ndim(a) - f for a, f in zip(batch, flags)]
+    for got in (op.batched(flags, *batch, **params), op.batched_for(flags, ranks)(*batch, **params)):
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("getitem", {"idx": (np.array([0, 2]), slice(None), np.array([1, 4]))}),  # NumPy moves these axes first
+    ("matmul", {}),
+])
+def test_batch_rule_special_cases(name, params):
+    """Advanced indices apart and an op without a rule (a loop over the batch) still match a loop."""
+    rng = np.random.default_rng(1)
+    op = REGISTRY[name]
+    if name == "matmul":
+        op, args = dataclasses.replace(op, batch=None), (rng.normal(size=(3, 2, 4)), rng.normal(size=(4,)))
+    else:
+        args = (rng.normal(size=(3, 3, 4, 5)),)
+    flags = (True,) + (False,) * (len(args) - 1)
+    expected = np.stack([op.impl(args[0][b], *args[1:], **params) for b in range(3)])
+    np.testing.assert_array_equal(op.batched(flags, *args, **params), expected)

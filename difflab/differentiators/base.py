@@ -19,14 +19,14 @@ import time
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import Graph, Traced, Var, compile, evaluate
+from ..graph import Graph, Traced, Var, compile, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split"]
 
 
 def flat(values) -> object:
     """Ravel and concatenate arrays (or traced values) into one vector."""
-    parts = [dnp.reshape(v, (-1,)) for v in values]
+    parts = [v.reshape(-1) if isinstance(v, (np.ndarray, np.generic)) else dnp.reshape(v, (-1,)) for v in values]
     return parts[0] if len(parts) == 1 else dnp.concatenate(parts)
 
 
@@ -91,23 +91,30 @@ class Prepared:
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
         self.m = sum(math.prod(s) for s in self.out_shapes)
         self.evals = 0  # evaluations of the function itself (the numeric method's cost unit)
-        self._compiled = None
+        self._compiled = {}  # batching flags (None: unbatched) -> compiled graph
 
     # -- evaluation of f ------------------------------------------------------------------------
 
-    def value(self, args) -> tuple:
-        """f at `args`: compiled NumPy code for arrays, the interpreter for traced values."""
-        self.evals += 1
+    def value(self, args, batched=None) -> tuple:
+        """f at `args`: compiled NumPy code for arrays, the interpreter for traced values.
+
+        With `batched` (a flag per arg; arrays only), the flagged args carry a leading batch axis
+        of size B: f runs once on all B points (`graph.evaluate_batched`) and counts B evaluations.
+        """
         if _traced(args):
+            self.evals += 1
             return evaluate(self.graph, *args)
-        if self._compiled is None:
-            self._compiled = compile(self.graph, reuse=self.real)
+        key = None if batched is None else tuple(batched)
+        self.evals += 1 if key is None else len(args[key.index(True)])
+        if key not in self._compiled:
+            self._compiled[key] = compile(self.graph, batched=key, reuse=self.real)
         with np.errstate(invalid="raise", divide="raise"):
             try:
-                return self._compiled(*args)
+                return self._compiled[key](*args)
             except FloatingPointError:
                 pass
-        return evaluate(self.graph, *args)  # finds the equation and warns with its name
+        # the interpreter finds the equation and warns with its name
+        return evaluate(self.graph, *args) if key is None else evaluate_batched(self.graph, *args, batched=key)
 
     def with_x(self, args, x_parts) -> list:
         args = list(args)

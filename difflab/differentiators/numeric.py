@@ -10,17 +10,23 @@ Central difference of x² at 3 with step h:
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
 shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)). A stencil of order
-p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/2, h/4, ...
-to h → 0 in a Neville table and keeps, per element, the entry that its neighbours agree with best
-(Ridders' method; ~1e-13 relative on smooth functions for 12 evaluations per component).
-"complex" takes Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine
-precision, but only through complex-analytic ops (checked on the graph when prepared).
-A full Jacobian costs one stencil per input component; the value f(x) is computed once. The
+p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.5,
+h/1.5², ... to h → 0 in a Neville table and keeps, per element, the entry with the least error
+estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
+smooth functions for 16 evaluations per component, bench/numeric.py). "complex" takes
+Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
+but only through complex-analytic ops (checked on the graph when prepared).
+A full Jacobian costs one stencil per input component; the value f(x) is computed once. Every
+shifted point of every component and step is evaluated in ONE batched run of the graph (each op
+by its registry batching rule), and the stencils and the table work on whole arrays; traced
+values (nested differentiation) and black-box callables are evaluated point by point. The
 Hessian has its own stencil and step (eps^(1/4)): differences of differences at the first
-derivative's step would be mostly noise. Cost unit: `prepared.evals`, evaluations of f.
+derivative's step would be mostly noise. Cost unit: `prepared.evals`, evaluations of f (a
+batched run of B points counts B).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -29,12 +35,15 @@ from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Var
 from . import base
-from .base import flat, split
+from .base import _traced, flat, split
 
 __all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
 
 EPS = np.finfo(float).eps
-RATIO, RICHARDSON_STEP = 2.0, 0.1  # Richardson: steps h/2^j from 0.1·max(1, |x|) (bench/numeric.py)
+# Richardson: steps h/1.5^j from h = 0.5·max(1, |x|). Large steps keep round-off (eps·|f|/h) low,
+# many gentle ones let the table cancel their truncation error (bench/numeric.py).
+RATIO, RICHARDSON_STEP = 1.5, 0.5
+BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 16n points)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -51,69 +60,86 @@ def stencil_weights(offsets, d: int = 1) -> np.ndarray:
     return np.array([math.factorial(d) * np.poly(r)[::-1][d] / np.prod(o[j] - r) for j, r in enumerate(rest)])
 
 
-def _step(x, v, base_step, relative, exact=True):
-    """The step along v: base_step·max(1, |x_i| over v's support)/max|v| if relative, made exactly
-    representable along v's largest component ((x + h) - x == h)."""
+def _steps(x, V, base_steps, relative, exact=True):
+    """Steps (k, T), one per direction (row of V, (k, n)) and base step (base_steps, (T,)):
+    base·max(1, |x_i| over v's support)/max|v| if relative, made exactly representable along v's
+    largest component ((x + h) - x == h)."""
     x = np.asarray(getattr(x, "concrete", x))  # a traced x (nested use) takes the step of its value
-    i, vmax = np.argmax(np.abs(v)), np.max(np.abs(v), initial=0.0)
-    if vmax == 0:
-        return base_step
-    h = base_step * (max(1.0, np.max(np.abs(x[v != 0]))) if relative else 1.0) / vmax
+    V = np.atleast_2d(V)
+    i = np.abs(V).argmax(axis=1)
+    vi = V[np.arange(len(V)), i][:, None]
+    vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
+    scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
+    h = np.abs(scale / vi) * base_steps
     if not exact:
         return h
-    representable = ((x[i] + h * v[i]) - x[i]) / v[i]
-    if representable == 0:
-        raise ValueError(f"step {h:.3g} vanishes at x = {x[i]:.17g}: it is below the spacing of floats "
-                         f"there ({np.spacing(x[i]):.3g}); choose a larger step (or step=None for the "
-                         "error model's default)")
+    xi = x[i][:, None]
+    representable = ((xi + h * vi) - xi) / vi
+    if not representable.all():
+        r, c = np.argwhere(representable == 0)[0]
+        raise ValueError(f"step {h[r, c]:.3g} vanishes at x = {xi[r, 0]:.17g}: it is below the spacing of "
+                         f"floats there ({np.spacing(xi[r, 0]):.3g}); choose a larger step (or step=None for "
+                         "the error model's default)")
     return representable
 
 
-def _stencil(fun, x, v, h, o, w, ref):
-    """Re Σ_j w_j (f(x + o_j h v) - ref) / h; ref = f(x) for real stencils (whose weights sum to 0)
-    makes equal values cancel exactly, and f(x) itself (o_j = 0) is never re-evaluated."""
-    total = sum(c * (fun(x + (oc * h) * v) - ref) for oc, c in zip(o, w) if oc != 0)
-    return (total.real if total.dtype.kind == "c" else total) / h  # a Tracer has a dtype too
+@functools.lru_cache(maxsize=None)
+def _neville(terms):
+    """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
+    (M, |C|): M (3E, terms) stacks C, which gives the E extrapolated entries, and each entry's
+    changes from its two parents (same step, previous order; larger step, previous order)."""
+    rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
+    entries, changes = [], []
+    for c in range(1, terms):
+        q = RATIO ** (2 * c) - 1.0
+        nxt = [rows[j] + (rows[j] - rows[j - 1]) / q for j in range(1, len(rows))]
+        entries += nxt
+        changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
+        rows = nxt
+    return np.array(entries + [d[0] for d in changes] + [d[1] for d in changes]), np.abs(np.array(entries))
 
 
-def _richardson(fun, x, v, f0, base_step, relative, terms):
-    """Central differences at h, h/RATIO, h/RATIO², ... extrapolated to h -> 0 in a Neville table (Ridders):
-    per output element, the entry whose change from its neighbours (its error estimate) is least."""
-    table, cands, errs = [], [], []
-    for j in range(terms):
-        hj = _step(x, v, base_step / RATIO ** j, relative)
-        row = [_stencil(fun, x, v, hj, (1.0, -1.0), (0.5, -0.5), f0)]
-        for k in range(1, j + 1):
-            row.append(row[k - 1] + (row[k - 1] - table[j - 1][k - 1]) / (RATIO ** (2 * k) - 1))
-            cands.append(row[k])
-            errs.append(np.maximum(np.abs(row[k] - row[k - 1]), np.abs(row[k] - table[j - 1][k - 1])))
-        table.append(row)
-    best = np.argmin(errs, axis=0)[None]
-    return np.take_along_axis(np.array(cands), best, 0)[0], np.take_along_axis(np.array(errs), best, 0)[0]
+def _richardson(S, H, f0):
+    """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
+    to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
+    The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
+    difference, carried through the extrapolation), so entries built from noise are not chosen."""
+    M, absC = _neville(S.shape[1])
+    E = len(absC)
+    table = np.matmul(M, S)  # (k, 3E, m): the entries, then their changes from either parent
+    change = np.abs(table[:, E:])
+    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
+    best = err.argmin(axis=1)
+    k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
+    return table[k, best, m], err[k, best, m]
 
 
 def _products(fun, x, V, f0, method, want_err=False):
     """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
 
-    `fun` maps a flat (n,) vector to a flat (m,) vector and f0 = fun(x) is reused, never recomputed.
-    The error estimate is a truncation part (the estimate at 2h against the one at h, or the
-    Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
+    `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
+    every direction and step is evaluated in one call. f0 = f(x) (flat, (m,)) is reused, never
+    recomputed. The error estimate is a truncation part (the estimate at 2h against the one at h,
+    or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
     """
-    o, w, p, base_step, relative, real = method._plan
-    ref = f0 if real else 0.0
-    rows, errs = [], []
-    for v in np.asarray(V, dtype=float):
-        h = _step(x, v, base_step, relative, exact=real)
-        if method.scheme == "richardson":  # its table's error estimate (round-off at the largest step added)
-            d, trunc = _richardson(fun, x, v, f0, base_step, relative, method.richardson_terms)
-        else:
-            d = _stencil(fun, x, v, h, o, w, ref)
-            if want_err:  # the estimate at 2h against the one at h (its error is 2^p times larger)
-                trunc = np.abs(d - _stencil(fun, x, v, 2 * h, o, w, ref)) / (2.0 ** p - 1)
-        rows.append(d)
-        if want_err:
-            errs.append(trunc + EPS * (np.abs(d) + (sum(map(abs, w)) * np.abs(f0) / abs(h) if real else 0.0)))
-    return (dnp.stack(rows) if rows else np.zeros((0, np.size(f0)))), (np.array(errs) if want_err else None)
+    o, w, wsum, p, steps, relative, real = method._plan
+    V, m = np.asarray(V, dtype=float).reshape(-1, np.size(getattr(x, "concrete", x))), np.size(f0)
+    if not len(V):
+        return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
+    rich = method.scheme == "richardson"
+    H = _steps(x, V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real)  # (k, T)
+    D = (o * H[:, :, None])[..., None] * V[:, None, None, :]  # (k, T, offsets, n)
+    F = fun(x, D.reshape(-1, V.shape[1])) - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
+    S = (F.reshape(D.shape[:3] + (m,)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
+    S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
+    if rich:
+        d, trunc = _richardson(S, H, f0)
+        return d, (trunc + EPS * np.abs(d) if want_err else None)
+    d = S[:, 0]
+    if not want_err:
+        return d, None
+    trunc = np.abs(d - S[:, 1]) / (2.0 ** p - 1)  # the estimate at 2h has a 2^p times larger error
+    return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
 
 
 def _check_analytic(graph, wrt):
@@ -151,7 +177,7 @@ class Numeric(base.Differentiator):
     native = "jvp"
     hessian_pair = None
 
-    def __init__(self, scheme="central", step=None, order=None, richardson_terms=6, error_estimate=False):
+    def __init__(self, scheme="central", step=None, order=None, richardson_terms=8, error_estimate=False):
         if scheme not in SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
         if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.floating))
@@ -168,28 +194,52 @@ class Numeric(base.Differentiator):
         self._plan = self._make_plan()
 
     def _make_plan(self):
-        """(offsets, weights, accuracy order, base step, step relative to |x|?, real stencil?)."""
+        """(offsets ≠ 0, their weights, Σ|all weights|, accuracy order, base steps (T,), step
+        relative to |x|?, real stencil?); T > 1 for Richardson's sequence of steps."""
         if self.scheme == "complex":
-            return (1j,), (-1j,), 2, self.step or 1e-20, False, False
+            return np.array([1j]), np.array([-1j]), 1.0, 2, np.array([self.step or 1e-20]), False, False
         if self.scheme == "richardson":
-            return (1.0, -1.0), (0.5, -0.5), 2, self.step or RICHARDSON_STEP, self.step is None, True
+            steps = (self.step or RICHARDSON_STEP) / RATIO ** np.arange(self.richardson_terms)
+            return np.array([1.0, -1.0]), np.array([0.5, -0.5]), 1.0, 2, steps, self.step is None, True
         p = self.order or FIXED_ORDER.get(self.scheme, 2 if self.scheme == "central" else 1)
         o = {"forward": np.arange(p + 1.0), "backward": -np.arange(p + 1.0)}.get(
             self.scheme, np.arange(-(p // 2), p // 2 + 1.0))
         w = stencil_weights(o)
-        keep = w != 0
-        return tuple(map(float, o[keep])), tuple(map(float, w[keep])), p, self.step or EPS ** (1 / (p + 1)), self.step is None, True
+        shifted = o != 0  # f(x) itself is never re-evaluated: its term is f(x) - f(x) = 0
+        return (o[shifted], w[shifted], np.abs(w).sum(), p, np.array([self.step or EPS ** (1 / (p + 1))]),
+                self.step is None, True)
 
     class Prepared(base.Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
             self.error = None
+            self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
+            # points per batched run: its largest intermediate stays near BATCH_ELEMENTS numbers
+            width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
+            self._chunk = max(1, BATCH_ELEMENTS // max(1, width))
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
 
         def _fun(self, args):
-            return lambda x: flat(self.value(self.with_x(args, split(x, self.in_shapes))))
+            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one
+            evaluation per point when values are traced (nested differentiation)."""
+            if _traced(args) or not self._batchable:
+                return lambda x, D: dnp.stack([flat(self.value(self.with_x(args, split(x + d, self.in_shapes))))
+                                               for d in D])
+            batched = tuple(i in self.wrt for i in range(len(args)))
+
+            def run(X):
+                outs = self.value(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), batched)
+                return np.concatenate([np.reshape(y, (len(X), -1)) for y in outs], axis=1)
+
+            def fun(x, D):
+                X = x + D
+                if len(X) <= self._chunk:
+                    return run(X)
+                return np.concatenate([run(X[lo:lo + self._chunk]) for lo in range(0, len(X), self._chunk)])
+
+            return fun
 
         def _run(self, args, V, want_err):
             outs = list(self.value(args))
@@ -210,19 +260,15 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
             step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""
-            outs, x, fun = list(self.value(args)), flat([args[i] for i in self.wrt]), self._fun(args)
-            f0 = flat(outs)[0]
-            f = lambda z: fun(z)[0] - f0  # differences from f(x): equal values cancel exactly
-            e = np.eye(self.n)
-            h = np.array([_step(x, v, self.method.step or EPS ** 0.25, self.method.step is None) for v in e])
-            hv = h[:, None] * e
-            fp, fm = [f(x + d) for d in hv], [f(x - d) for d in hv]
+            outs, x, n = list(self.value(args)), flat([args[i] for i in self.wrt]), self.n
+            h = _steps(x, np.eye(n), self.method.step or EPS ** 0.25, self.method.step is None)[:, 0]
+            hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
+            D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
+            f = self._fun(args)(x, D)[:, 0] - flat(outs)[0]  # differences from f(x): equal values cancel exactly
+            fp, fm, fpp, fmm = f[:n], f[n:2 * n], f[2 * n:2 * n + len(i)], f[2 * n + len(i):]
             w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
-            H = np.diag([(w[0] * a + w[2] * b) / hi ** 2 for a, b, hi in zip(fm, fp, h)])
-            for i in range(self.n):
-                for j in range(i):
-                    s = f(x + hv[i] + hv[j]) + f(x - hv[i] - hv[j]) - fp[i] - fm[i] - fp[j] - fm[j]
-                    H[i, j] = H[j, i] = s / (2 * h[i] * h[j])
+            H = np.diag((w[0] * fm + w[2] * fp) / h ** 2)
+            H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
             return outs, H
 
 
@@ -239,8 +285,8 @@ def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=Fals
     method = Numeric(scheme=scheme, step=step, **settings)
     x = np.array(x, dtype=float)
     f0 = np.asarray(fun(x.copy()))
-    jv, err = _products(lambda z: np.ravel(fun(z.reshape(x.shape))), x.ravel(), np.eye(x.size), f0.ravel(),
-                        method, error_estimate)
+    points = lambda z, D: np.array([np.ravel(fun((z + d).reshape(x.shape))) for d in D])  # noqa: E731
+    jv, err = _products(points, x.ravel(), np.eye(x.size), f0.ravel(), method, error_estimate)
     J = np.transpose(jv).reshape(f0.shape + x.shape)
     return (J, err.T.reshape(J.shape)) if error_estimate else J
 
