@@ -15,11 +15,11 @@ import numpy as np
 from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
-from .graph import Const, EvalCounter, Graph, Traced
+from .graph import Const, EvalCounter, Graph, Traced, evaluate_batched
 from .trace import outputs_of, trace_flat, traced_values
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "PreparedFunction",
-           "Comparison"]
+__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap", "prepare", "compare",
+           "PreparedFunction", "Comparison"]
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -678,8 +678,6 @@ def vmap(f, in_axes=0):
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
-    from .graph import evaluate_batched
-
     def batched(*args):
         axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
