@@ -62,6 +62,19 @@ class Op:
     samples: Callable | None = None
     #: (batched, *args, **params) -> output with a leading batch axis; see `batched`
     batch: Callable | None = None
+    #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Must
+    #: return a float or raise (ValueError, ArithmeticError); then NumPy's NaN/inf stands
+    py: Callable | None = None
+
+    def on_floats(self, *args, **params):
+        """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
+        try:
+            value = self.py(*args, **params)
+            if type(value) is float or type(value) is bool:  # not a complex (x ** 0.5, x < 0)
+                return value
+        except (ValueError, ArithmeticError):
+            pass
+        return self.impl(*args, **params)
 
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
@@ -73,6 +86,8 @@ class Op:
                     if isinstance(b, Traced) and b._trace.level > trace.level:
                         trace = b._trace
                 return trace.record(self, args, params)
+        if self.py is not None and type(args[0]) is float and all(type(a) is float for a in args):
+            return self.on_floats(*args, **params)
         return self.impl(*args, **params)
 
     def batched(self, batched, *args, **params):
@@ -237,34 +252,34 @@ def _ones_like_partial(out, *args):
 
 # -- elementwise arithmetic -------------------------------------------------------------------
 
-add = defop("add", np.add, partials=(_ones_like_partial, _ones_like_partial),
+add = defop("add", np.add, py=operator.add, partials=(_ones_like_partial, _ones_like_partial),
             sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), doc="x + y")
-sub = defop("sub", np.subtract, partials=(_ones_like_partial, lambda out, a, b: -1.0),
+sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, lambda out, a, b: -1.0),
             sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), doc="x - y")
-mul = defop("mul", np.multiply, partials=(lambda out, a, b: b, lambda out, a, b: a),
+mul = defop("mul", np.multiply, py=operator.mul, partials=(lambda out, a, b: b, lambda out, a, b: a),
             sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
-div = defop("div", np.true_divide, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
             sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
             doc="x / y")
-neg = defop("neg", np.negative, partials=(lambda out, a: -1.0,),
+neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
             sympy=elementwise_sympy(operator.neg), doc="-x")
-pow = defop("pow", np.power,
+pow = defop("pow", np.power, py=operator.pow,
             partials=(lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * log(a)),
             sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
             doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
 
-exp = defop("exp", np.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), doc="e^x")
-log = defop("log", np.log, partials=(lambda out, x: 1.0 / x,), sympy=_sympy_fn("log"),
+exp = defop("exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), doc="e^x")
+log = defop("log", np.log, py=math.log, partials=(lambda out, x: 1.0 / x,), sympy=_sympy_fn("log"),
             domain=("positive",), doc="natural logarithm")
-log1p = defop("log1p", np.log1p, partials=(lambda out, x: 1.0 / (1.0 + x),),
+log1p = defop("log1p", np.log1p, py=math.log1p, partials=(lambda out, x: 1.0 / (1.0 + x),),
               sympy=elementwise_sympy(lambda x: _sp().log(1 + x)), domain=("positive",), doc="log(1 + x)")
-sin = defop("sin", np.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), doc="sine")
-cos = defop("cos", np.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), doc="cosine")
-tanh = defop("tanh", np.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
+sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), doc="sine")
+cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), doc="cosine")
+tanh = defop("tanh", np.tanh, py=math.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
              doc="hyperbolic tangent; its rule reuses the output")
-sqrt = defop("sqrt", np.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
+sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
              domain=("positive",), doc="square root; its rule reuses the output")
 
 
@@ -306,7 +321,7 @@ sign = defop("sign", np.sign, partials=(None,), sympy=elementwise_sympy(lambda x
              differentiable=False, analytic=False, doc="sign of x (piecewise constant)")
 abs = defop("abs", np.abs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
             kink=lambda x: np.abs(x), analytic=False, doc="|x|; abs'(0) = 0")
-relu = defop("relu", lambda x: np.maximum(x, 0.0), partials=(lambda out, x: greater(x, 0.0) * 1.0,),
+relu = defop("relu", lambda x: np.maximum(x, 0.0), py=lambda x: x if x > 0.0 or x != x else 0.0, partials=(lambda out, x: greater(x, 0.0) * 1.0,),
              sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
              kink=lambda x: np.abs(x), analytic=False, doc="max(x, 0); relu'(0) = 0")
 
@@ -340,15 +355,15 @@ where = defop("where", np.where, partials=(None, _where_partial(True), _where_pa
               domain=("bool", "real", "real"), analytic=False, doc="a where c else b")
 
 
-def _compare(name, fn, sym):
+def _compare(name, fn, sym, py=None):
     return defop(name, fn, partials=(None, None), sympy=elementwise_sympy(sym), domain=("real", "real"),
-                 differentiable=False, analytic=False, doc=f"comparison {name} (no derivative)")
+                 differentiable=False, analytic=False, py=py, doc=f"comparison {name} (no derivative)")
 
 
-greater = _compare("greater", np.greater, operator.gt)
-less = _compare("less", np.less, operator.lt)
-greater_equal = _compare("greater_equal", np.greater_equal, operator.ge)
-less_equal = _compare("less_equal", np.less_equal, operator.le)
+greater = _compare("greater", np.greater, operator.gt, operator.gt)
+less = _compare("less", np.less, operator.lt, operator.lt)
+greater_equal = _compare("greater_equal", np.greater_equal, operator.ge, operator.ge)
+less_equal = _compare("less_equal", np.less_equal, operator.le, operator.le)
 equal = _compare("equal", np.equal, lambda a, b: _sp().Eq(a, b))
 not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
 

@@ -61,6 +61,8 @@ class Trace:
     def new_var(self, value) -> Var:
         if type(value) is np.ndarray or type(value) is np.float64:
             return Var.make(next(self.ids), value.shape, value.dtype)
+        if type(value) is float:
+            return Var.make(next(self.ids), (), _F64)
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
         if isinstance(value, float):
@@ -93,14 +95,17 @@ class Trace:
         hit = self.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return hit
-        try:
-            value = op.impl(*values, **params)  # under trace_flat's errstate: warnings come later
+        try:  # under trace_flat's errstate: warnings come later
+            if op.py is not None and all(type(v) is float for v in values):
+                value = op.on_floats(*values, **params)
+            else:
+                value = op.impl(*values, **params)
         except (ValueError, TypeError, IndexError) as err:
             shapes = ", ".join(str(np.shape(v)) for v in values)
             where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
             raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
                              f"in equation `{str(where).split(' :')[0]}`: {err}") from None
-        if not isinstance(value, (np.ndarray, np.generic, float)):
+        if not isinstance(value, (np.ndarray, np.generic, float, bool)):
             value = np.asarray(value)
         out = self.new_var(value)
         self.eqns.append(Eqn(out, op, tuple(atoms), eqn_params))

@@ -56,7 +56,7 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
                 c = rule(ct, env[eqn.out], *vals, **kw)
             except FloatingPointError:  # again, to name the equation in a DomainWarning
                 c = guarded(eqn, rule, ct, env[eqn.out], *vals, **kw)
-            if getattr(c, "shape", None) != a.shape:
+            if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
                 c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else cts[a] + c
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
