@@ -78,14 +78,14 @@ class Op:
 
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
+        trace = None
         for a in args:
             if isinstance(a, Traced):
                 # the innermost trace records; values of enclosing traces are its constants
-                trace = a._trace
-                for b in args:
-                    if isinstance(b, Traced) and b._trace.level > trace.level:
-                        trace = b._trace
-                return trace.record(self, args, params)
+                if trace is None or a._trace.level > trace.level:
+                    trace = a._trace
+        if trace is not None:
+            return trace.record(self, args, params)
         if self.py is not None and type(args[0]) is float and all(type(a) is float for a in args):
             return self.on_floats(*args, **params)
         return self.impl(*args, **params)

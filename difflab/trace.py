@@ -70,24 +70,26 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
-        if op.identity:
+        atoms, values, key, floats, consts = [], [], [op], True, False
+        for a in args:
+            if type(a) is Tracer and a._trace is self:
+                v = a.value  # always concrete: inputs are unwrapped in trace_flat
+                atoms.append(a.var)
+                key.append(a.var)
+            else:  # a constant here (a value of an enclosing trace too)
+                consts = True
+                if isinstance(a, Tracer):
+                    self.closes_over_tracers = True
+                atoms.append(Const(a))
+                key.append(id(a))
+                self.consts.append(a)  # keep the ids in `seen` valid
+                v = a.concrete if isinstance(a, Tracer) else a
+            values.append(v)
+            floats = floats and type(v) is float
+        if consts and op.identity:
             folded = _fold_identity(self, op, args)
             if folded is not None:
                 return folded
-        atoms, values, key = [], [], [op]
-        for a in args:
-            if type(a) is Tracer and a._trace is self:
-                atoms.append(a.var)
-                values.append(a.value)  # always concrete: inputs are unwrapped in trace_flat
-                key.append(a.var)
-            else:  # a constant here (a value of an enclosing trace too)
-                atoms.append(Const(a))
-                if isinstance(a, Tracer):
-                    self.closes_over_tracers = True
-                    a = a.concrete
-                values.append(a)
-                key.append(id(atoms[-1].value))
-                self.consts.append(atoms[-1].value)  # keep the ids in `seen` valid
         eqn_params = tuple(sorted(params.items())) if params else ()
         if params:
             key.append(repr(eqn_params))
@@ -96,21 +98,24 @@ class Trace:
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return hit
         try:  # under trace_flat's errstate: warnings come later
-            if op.py is not None and all(type(v) is float for v in values):
-                value = op.on_floats(*values, **params)
-            else:
-                value = op.impl(*values, **params)
+            value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except (ValueError, TypeError, IndexError) as err:
             shapes = ", ".join(str(np.shape(v)) for v in values)
             where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
             raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
                              f"in equation `{str(where).split(' :')[0]}`: {err}") from None
-        if not isinstance(value, (np.ndarray, np.generic, float, bool)):
-            value = np.asarray(value)
-        out = self.new_var(value)
-        self.eqns.append(Eqn(out, op, tuple(atoms), eqn_params))
+        if type(value) is float:
+            out = Var.make(next(self.ids), (), _F64)
+        else:
+            if not isinstance(value, (np.ndarray, np.generic, bool)):
+                value = np.asarray(value)
+            out = self.new_var(value)
+        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params)))
         self.seen[key] = result = Tracer(self, out, value)
         return result
+
+
+_new_eqn = tuple.__new__  # Eqn(...) without its Python-level __new__: one frame less per equation
 
 
 def _fold_identity(trace, op, args):
