@@ -31,107 +31,73 @@ SCRIPTS = ["mlp", "cheap_gradient", "scaling", "numeric", "symbolic", "scalar", 
 # profile_reverse.py; shown only for rows that miss. Keep them short; update with the core.
 WHY = {
     "mlp 2-16-16-2 b64": (
-        "Overhead-bound: a NumPy call costs 1–3 µs here. profile_reverse.py splits the prepared step "
-        "(each stage timed alone): the compiled joint value+gradient tape is ~1.05–1.2× hand NumPy "
-        "(46 NumPy calls against hand's ~27: max + stop_gradient + sub/exp/sum/log/add/sub/mul/sum for the "
-        "log-softmax loss, mul/mul/sum/div/mul/broadcast_to/mul/add for its cotangent, 4 transpose ops, "
-        "1 − h² as two ops); the API around it adds ~0.45–0.6×: `_check` (tree.flatten, shape compare "
-        "through `any` generators, _as_float/np.asarray per leaf) ~0.2×, `Staged.outputs`/`_result`, "
-        "`floats` and `unflatten_wrt` (tree._build) ~0.1×, the rest call/return plumbing.",
-        "The API is now the larger lever: (1) a fast path in PreparedFunction.value_and_grad — remember "
-        "the last call's dict keys and leaf order; when `type(a) is dict` with those keys and each leaf "
-        "`type(x) is np.ndarray` with the prepared shape and float64 dtype, pass the leaves straight to "
-        "the tape and build the gradient dict with one dict(zip(keys, parts)) (no flatten/asarray/any/"
-        "_build); return the loss with float() directly. Then the tape: (2) a fused "
-        "`softmax_cross_entropy` registry op whose VJP is (softmax·rowsum(Y) − Y)·ct/N reusing the "
-        "forward exp/sum (~12 calls fewer); (3) matmul VJP rules with `.T` views instead of transpose ops "
-        "(4 calls); (4) stop_gradient aliased away in compiled code; (5) tanh's VJP as one "
-        "ct·(1 − out²) expression. Together ≈ 46 → ~28 calls and ~0.05× API: ~1.1×."),
+        "Overhead-bound: a NumPy call costs 1–3 µs at this size. The compiled joint value+gradient tape "
+        "(36 NumPy calls against hand's ~27, 11 of them writing into dead buffers) is ~0.9–1.1× hand "
+        "NumPy alone; the arguments now go through a generated reader (no flatten, conversion or "
+        "signature comparison per call), so the API adds ~0.05–0.1×.",
+        "Fewer tape calls: matmul VJP rules with `.T` views instead of transpose ops (4 calls), a "
+        "fused softmax-cross-entropy cotangent (~6 calls), tanh's VJP as one expression."),
     "mlp 64-128-128-10 b256": (
-        "Within noise of the target (1.01–1.02× in both runs). The extra elementwise passes over (256×128) "
-        "arrays (1 − h² as two ops, log-softmax pieces, the cotangent chain) cost a few %.",
-        "The same fused ops as the small size (fewer full-array passes); `out=` buffers for dead "
-        "intermediates in the compiled tape."),
+        "Within noise of the target: the matmuls dominate; the remaining extra passes are the "
+        "log-softmax pieces and the cotangent chain over (256×128) arrays.",
+        "The same fusions as the small size."),
     "mlp 784-256-256-10 b128": (
         "Within noise of hand NumPy: the matmuls dominate.",
         "Nothing structural; same fusions as above."),
     "unprepared": (
-        "The first call of a fresh dl.value_and_grad now interprets (tiered), so compiled and "
-        "Reverse(compiled=False) cost the same. The call still runs the forward computation TWICE: once "
-        "while tracing (Trace.record computes every value) and again in `evaluate` before the backward "
-        "interpreter; then `backward` runs rules through Op.bind with `unbroadcast` per argument. Profile: "
-        "trace.py 25 %, ops.py (bind, rules, unbroadcast) 14 %, graph.py (evaluate/guarded/read/Var) 10 %, "
-        "api.py 10 %, tree 7 %, functools.update_wrapper in _Transform.__init__ 5 %.",
-        "Reuse the traced values: keep each Tracer's concrete value in an env keyed by Var and run "
-        "`backward` on it directly (drops the `evaluate` pass: graph.py's 10 % plus its Op.bind calls); skip `functools.update_wrapper` "
-        "(5 %: set __wrapped__/__name__ lazily); in `backward`, skip `unbroadcast` when the rule's output "
-        "shape is already right (check shapes, not a call) and call op.impl directly on concrete arrays "
-        "instead of Op.bind. autograd's per-op cost is ~1 Python box + 1 vjp closure; difflab pays Var + "
-        "Eqn + Tracer + key tuple per equation."),
-    "cheap": ("", ""),
+        "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
+        "then interprets the reverse sweep on the values recorded while tracing (no second forward pass). "
+        "Per call ~1000 Python calls against autograd's ~2200 (cProfile counts, 2-16-16-2).",
+        "Fewer Python calls per VJP rule (matmul's transposes as views, unbroadcast only on shape "
+        "changes) and per traced equation."),
+    "cheap": (
+        "The first layer's matmuls dominate at 784-256-256-10: the gradient needs X.T·dZ (as costly as the "
+        "forward X·W) plus two more (256×256) products; hand NumPy shows the same ratio in the same run.",
+        "Nothing beyond hand NumPy: it is the cost of the products themselves on one core."),
     "forward": (
         "The honest baseline is n JVPs through the SAME prepared, compiled k=1 sweep (`prepared.jvp` per "
         "basis vector): ~80 µs per direction, against ~11.5 µs per direction for chunk=64 and ~34 µs for "
         "chunk=None (n=1024). A chunked sweep pushes dense (k × n) tangents through every op, so for this "
         "O(n) function a full gradient is O(n²) work and memory-bound; chunk=None's (1024 × 1024) tangents "
         "(8 MB per value, ~20 ops) fall out of cache and run ~3× slower than chunk=64. The ≥ 20× target is "
-        "met against the public `dl.jvp` called n times (re-traced every call: 73–230×).",
-        "Make the default chunk cache-sized (64–128 directions, or ≤ ~1 MB of tangent per value) instead of "
-        "all n at once; build each V block without np.zeros + fancy indexing per chunk (slice one eye); "
-        "write each block into a preallocated (n, m) Jacobian instead of concatenate + transpose. Against "
-        "prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) function."),
+        "met against the public `dl.jvp` called n times (re-traced every call).",
+        "Against prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) "
+        "function; sparse tangents (seeding only what each op touches) would be a different method."),
     "central": (
-        "Round-off, not truncation: the error of a central difference is ≈ eps·|f|/h + h²·|f'''|/6, and the "
-        "default step eps^(1/3)·max(1,|x|) ignores |f|. For sum-type functions |f| grows with n while each "
-        "gradient component stays O(1) (log Σ exp: ~1/n), so the normwise relative error grows with n: "
-        "≈1e-11 at n=4, 1.3e-10 (tanh chain) and 3.3e-10 (log Σ exp) at n=16, 1.8e-9 at n=1024 "
-        "(scaling.py). All four functions meet 1e-10 at n=4.",
-        "Choose h from the error model with |f(x)| (already computed: f0): h = (3·eps·max(|f0|, tiny) / "
-        "|f'''|)^(1/3) with |f'''| estimated once from the first stencil's differences, or at least "
-        "h ∝ max(1,|f0|)^(1/3); the error is then ~eps^(2/3)·|f|^(2/3)·|f'''|^(1/3) and cannot go lower "
-        "without a higher-order stencil (central4 at 4 evals/component)."),
+        "Round-off, not truncation: the error of a central difference is ≈ eps·|f|/h + h²·|f'''|/6. For "
+        "sum-type functions |f| grows with n while each gradient component stays O(1) (log Σ exp: ~1/n), "
+        "so the normwise relative error grows with n: all four functions meet 1e-10 at n=4; at n=16 the "
+        "tanh chain gives 1.3e-10 and log Σ exp 3.3e-10. Even the best step per component, chosen with "
+        "the exact third derivatives, reaches only 1.0e-10 (log Σ exp) and 7.9e-11 (tanh chain) there: "
+        "a floor of the 2-evaluation stencil, not of the step rule. Scaling h with |f|^(1/3) breaks "
+        "Rosenbrock (large |f'''|); a pilot estimate of f''' within 2.5 evaluations/component met the "
+        "bench point but not 20 other points.",
+        "A higher-order stencil (central4: 4 evaluations per component) or Richardson, or differencing "
+        "before a final linear op (white-box: round-off then scales with each term, not |f|)."),
     "richardson-error": (
-        "Best on Rosenbrock (5e-14 at n=4) but 2.6e-13…7.7e-13 on the transcendental functions at n=4 and "
-        "4.2e-12 on log Σ exp at n=16 (numdifftools: 5.7e-14…1.1e-12 on the same). With 4 terms, ratio 4, "
-        "first step 0.02·max(1,|x|), the table's best entry is still limited by round-off of the smallest "
-        "steps (same |f|/|g| effect as the central row).",
-        "Start larger and use more, gentler steps (ratio 2, 6 terms: 12 evals/component, still < "
-        "numdifftools' 30), pick the entry by the table's error estimate including round-off eps·|f0|/h."),
+        "At the round-off floor of these functions: steps h/1.5^j from 0.5·max(1,|x|), 8 terms, each entry "
+        "chosen by its change from its parents plus its propagated round-off eps·|f(x)|/h. Worst case "
+        "over 15 other random points ~1.1e-13.",
+        "More digits need more work per point (compensated sums), not more steps."),
     "richardson-speed": (
-        "difflab does 8 evaluations per component against numdifftools' 30, but each evaluation costs "
-        "~95 µs against ~32 µs: cProfile of Richardson at n=4 puts the compiled tape at ~5 % of the time; the "
-        "rest is Python per evaluation and per table entry — `_richardson`'s Neville loops, `_step` per "
-        "term (argmax/max/abs), `flat`/`split` through difflab.numpy.reshape (a traced-aware wrapper) and "
-        "np.prod per shape, `Prepared.value` (errstate, evals counter, `_traced` check).",
-        "Batched stencils: evaluate all 2·terms·n shifted points in ONE call of the compiled tape on "
-        "inputs with a leading batch axis (the tape is elementwise/matmul and broadcasts), then run the "
-        "Neville table on whole (terms, n) arrays; compute the steps once as a vector. That turns ~33 "
-        "Python-level evaluations into one vectorised call: ~100 µs per gradient, ≥ 30× numdifftools."),
+        "All shifted points (every component, every step) go through ONE batched call of the compiled "
+        "tape (each op by its registry batching rule) and the Neville table is one matmul; the rest is "
+        "fixed Python overhead per gradient (~150–250 µs at n=4).",
+        "Trim the per-gradient Python (step computation, table selection) for the smallest n."),
     "symbolic": (
-        "With value and gradient now in ONE lambdified function and one stacked mean, the call is ~9× hand "
-        "(2-16-2). Profile: the lambdified code ~32 % — by itself ~3–5× hand NumPy, since it runs ~322 "
-        "scalar-symbol operations (each a ufunc on a length-B column or on Python floats) where hand code "
-        "does ~27 matrix calls; `_run`'s argument and result handling ~45 % — list(a.ravel()) turns every "
-        "weight into a Python-float argument (82), np.ndim is called twice on each of the 83 results, "
-        "then a Python list → np.array and np.stack.",
-        "(1) Classify the results once (which entries are per-example columns, which constants) at the "
-        "first call and keep index arrays; pass weights as arrays and index them inside the generated "
-        "code (lambdify with array arguments: `W0[0, 3]`) instead of 82 float arguments; (2) the floor "
-        "is the element-wise code: vectorise over hidden units — the 16 units share one expression shape, "
-        "so differentiate ONE unit symbolically and evaluate it on (16, B) arrays, or translate matmul "
-        "to MatrixSymbol products and lambdify to np.matmul."),
+        "The lambdified code runs ~370 scalar-symbol operations per example; hand code does ~27 matrix "
+        "calls.",
+        "Vectorise structurally identical assignments (the hidden units share one expression shape)."),
     "scalar": (
-        "A fresh dl.grad on a scalar graph pays per equation: tracing (Trace.record, Var/Eqn/Tracer "
-        "objects, a CSE key, identity folding, NumPy on 0-d values) ~28 %, Op.bind + rules + unbroadcast "
-        "~20 %, the backward interpreter ~17 %, evaluate/guarded/read/Var ~15 % — and the forward values "
-        "are computed twice (trace, then evaluate). Even plain evaluation of the function costs ~1 µs per "
-        "equation, because `dnp.relu` on a Python float goes through Op.bind → np.maximum. micrograd pays "
-        "one Value and one closure per node.",
-        "A scalar fast path: when every traced value is a Python float, compute with `math`/float "
-        "operators (a `scalar_impl` per registry entry), record equations as plain tuples, and run the "
-        "backward sweep on the traced values (no second forward pass, no unbroadcast for 0-d, no "
-        "errstate per rule). The target 3 µs/equation is below micrograd (3–5 µs/node here), so it needs "
-        "all of this."),
+        "A fresh dl.grad on a scalar graph pays, per equation, a traced Tracer operator → Op.bind → "
+        "Trace.record (a CSE key, a Var, an Eqn, a Tracer; ~37 Python calls per equation counted by "
+        "cProfile) and a reverse rule through the interpreter. Values are Python floats computed by each "
+        "op's `py` implementation (math/operator) and the sweep reuses the traced values, but the per-"
+        "equation bookkeeping of a reusable IR (the graph can be printed, compiled, replayed, "
+        "differentiated by four methods) stays; micrograd pays one Value and one closure per node.",
+        "A trace-free eager path for scalar reverse mode (a tape of closures, as micrograd/autograd) would "
+        "reach micrograd's ~2–3 µs/node but would be a second IR beside the graph; within the graph "
+        "design the remaining lever is fewer Python calls per record and per rule."),
     "memory": ("", ""),
 }
 
