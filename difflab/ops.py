@@ -551,6 +551,8 @@ def _object_reduce(x, axis, keepdims, fn):
 
 
 def _swap_last(x):
+    if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
+        return x.swapaxes(-1, -2) if x.ndim > 1 else x
     nd = _ndim(x)
     return x if nd < 2 else _transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
 
