@@ -23,7 +23,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from ..graph import Var, evaluate
-from ..ops import SYMPY_NUMPY
+from ..ops import SYMPY_MATH, SYMPY_NUMPY
 from .base import Differentiator, Prepared, _traced
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
@@ -79,6 +79,31 @@ class Program:
                 keep.append((s, e))
                 need |= e.free_symbols
         return keep[::-1]
+
+    def shared(self, exprs) -> tuple:
+        """(assignments, outputs) for lambdify: the needed assignments, plus the subexpressions that
+        repeat inside them named too (`sympy.cse`), each placed just before its first use."""
+        import sympy as sp
+
+        keep = self.needed(exprs)
+        reps, reduced = sp.cse([e for _, e in keep] + list(exprs), sp.numbered_symbols("c_", real=True),
+                               order="none")
+        pending, order = dict(reps), {r: k for k, (r, _) in enumerate(reps)}
+        out = []
+
+        def define(e):  # reps come in dependency order; emit the ones e uses, depth first
+            for r in sorted(getattr(e, "free_symbols", set()) & pending.keys(), key=order.get):
+                if r in pending:
+                    sub = pending.pop(r)
+                    define(sub)
+                    out.append((r, sub))
+
+        for (s, _), e in zip(keep, reduced):
+            define(e)
+            out.append((s, e))
+        for e in reduced[len(keep):]:
+            define(e)
+        return out, reduced[len(keep):]
 
     def inline(self, exprs) -> list:
         """The expressions written out in full, every named value substituted (the naive form)."""
@@ -157,6 +182,7 @@ class Symbolic(Differentiator):
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
             self._fns: dict = {}
+            self._columns: dict = {}
             self._exprs: dict = {}
 
         def exprs(self, kind):
@@ -175,40 +201,52 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
+        def _fn(self, kind, scalar):
+            """The lambdified `kind`: on Python floats with `math` (scalar) or on NumPy columns."""
+            if (kind, scalar) not in self._fns:
+                import sympy as sp
+
+                exprs = self.exprs(kind)
+                shared = self.program.shared if self.method.cse else None
+                body = exprs if self.method.cse else self.program.inline(exprs)
+                modules = [SYMPY_MATH, "math"] if scalar else [SYMPY_NUMPY, "numpy"]
+                self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=modules, cse=shared or False)
+            return self._fns[kind, scalar]
+
         def _run(self, kind, args):
             if _traced(args):
                 raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
                                              "use it as the outer method, or use 'forward'/'reverse' inside")
-            if kind not in self._fns:
-                import sympy as sp
-
-                exprs = self.exprs(kind)
-                shared = (lambda es: (self.program.needed(es), es)) if self.method.cse else None
-                body = exprs if self.method.cse else self.program.inline(exprs)
-                self._fns[kind] = sp.lambdify(self.symbols, body, modules=[SYMPY_NUMPY, "numpy"], cse=shared or False)
-            cols, batch = [], None
-            for i, a in enumerate(args):
-                a = np.asarray(a, dtype=float)
-                if i in self.batch_inputs:  # one symbol per feature: pass the batch's column
-                    batch = a.shape[0]
-                    cols += list(a.reshape(batch, -1).T)
-                else:
-                    cols += list(a.ravel())
+            args = [np.asarray(a, dtype=float) for a in args]
+            batch = max([len(args[i]) for i in self.batch_inputs], default=1)
+            if batch == 1:  # one example: Python floats through `math` cost far less than 0-d ufunc calls
+                try:
+                    return np.array(self._fn(kind, True)(*[x for a in args for x in a.ravel().tolist()]), dtype=float)
+                except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
+                    pass
+            # one symbol per feature of a batch input: it receives the batch's column
+            cols = [x for i, a in enumerate(args)
+                    for x in (a.reshape(batch, -1).T if i in self.batch_inputs else a.ravel())]
+            fn = self._fn(kind, False)
             with np.errstate(invalid="raise", divide="raise"):
                 try:
-                    res = self._fns[kind](*cols)
+                    res = fn(*cols)
                 except FloatingPointError:  # let the tape name the equation that left its domain
-                    evaluate(self.graph, *[np.asarray(a)[:1] if i in self.batch_inputs else a
-                                           for i, a in enumerate(args)])
+                    evaluate(self.graph, *[a[:1] if i in self.batch_inputs else a for i, a in enumerate(args)])
                     with np.errstate(all="ignore"):
-                        res = self._fns[kind](*cols)
-            if batch is None:
-                return np.array(res, dtype=float)
-            # entries that do not depend on the example are numbers; the rest are (batch,) columns
-            out = np.array([r if np.ndim(r) == 0 else np.nan for r in res], dtype=float)
-            cols = [i for i, r in enumerate(res) if np.ndim(r)]
-            if cols:
-                out[cols] = np.stack([res[i] for i in cols]).mean(axis=1)
+                        res = fn(*cols)
+            return self._mean(kind, res) if self.batch_inputs else np.array(res, dtype=float)
+
+        def _mean(self, kind, res):
+            """Per-entry batch mean; which entries are (batch,) columns is fixed by the expressions."""
+            if kind not in self._columns:
+                self._columns[kind] = np.array([np.ndim(r) > 0 for r in res], dtype=bool)
+            columns = self._columns[kind]
+            if columns.all():
+                return np.array(res).mean(axis=1)
+            out = np.array([0.0 if c else r for c, r in zip(columns, res)])
+            if columns.any():
+                out[columns] = np.array([r for c, r in zip(columns, res) if c]).mean(axis=1)
             return out
 
         def value(self, args):
