@@ -6,7 +6,9 @@ tanh net (width 16, softmax cross-entropy), against hand-written NumPy per call.
 Preparation = `dl.prepare(..., method="symbolic")` (trace + graph → SymPy) plus the first gradient
 call (SymPy diff + lambdify(cse) happen lazily there). The loss is a mean over examples, so difflab
 differentiates it for one symbolic example and evaluates the lambdified derivative on the batch's
-columns. Also shown: difflab reverse (prepared) per call on the same problem.
+columns (NumPy code, rows "bN"). A batch of one example ("b1") runs the derivative lambdified with
+the `math` module on Python floats instead. Also shown: difflab reverse (prepared) per call on the
+same problem.
 """
 from __future__ import annotations
 
@@ -24,7 +26,8 @@ import numpy as np
 import difflab as dl
 from difflab.nn import MLP
 
-SIZES = [((2, 16, 2), 64), ((4, 16, 3), 128), ((16, 16, 4), 256)]
+SIZES = [((2, 16, 2), 64), ((4, 16, 3), 128), ((16, 16, 4), 256), ((2, 16, 2), 1), ((4, 16, 3), 1), ((16, 16, 4), 1)]
+QUICK = [SIZES[0], SIZES[3]]
 TARGET = 1.0
 
 
@@ -32,8 +35,8 @@ def main():
     opts = C.args(__doc__.splitlines()[0])
     rounds, target = (3, 0.005) if opts.quick else (31, 0.03)
     rows, trows = [], []
-    for sizes, batch in SIZES[:1] if opts.quick else SIZES:
-        label = f"{'-'.join(map(str, sizes))} b{batch}"
+    for sizes, batch in QUICK if opts.quick else SIZES:
+        label = f"{'-'.join(map(str, sizes))} b{batch}" + (" (math, floats)" if batch == 1 else " (NumPy columns)")
         params, X, Y = hand.problem(sizes, batch)
         f = MLP(list(sizes), activation="tanh").loss("cross_entropy")
         t0 = time.perf_counter()

@@ -24,7 +24,8 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from ..graph import Var, evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
-from .base import Differentiator, Prepared, _traced
+from .base import Differentiator, Prepared, _traced, split
+from .vectorize import vectorize
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
 
@@ -88,6 +89,11 @@ class Program:
         keep = self.needed(exprs)
         reps, reduced = sp.cse([e for _, e in keep] + list(exprs), sp.numbered_symbols("c_", real=True),
                                order="none")
+        inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}  # conditions stay in their Piecewise
+        while any(e.free_symbols & inline.keys() for e in inline.values()):
+            inline = {r: e.xreplace(inline) for r, e in inline.items()}
+        reps = [(r, e.xreplace(inline)) for r, e in reps if r not in inline]
+        reduced = [e.xreplace(inline) for e in reduced]
         pending, order = dict(reps), {r: k for k, (r, _) in enumerate(reps)}
         out = []
 
@@ -182,7 +188,6 @@ class Symbolic(Differentiator):
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
             self._fns: dict = {}
-            self._columns: dict = {}
             self._exprs: dict = {}
 
         def exprs(self, kind):
@@ -202,15 +207,18 @@ class Symbolic(Differentiator):
             return self._exprs[kind]
 
         def _fn(self, kind, scalar):
-            """The lambdified `kind`: on Python floats with `math` (scalar) or on NumPy columns."""
+            """`kind` compiled for one example on Python floats (`math`), or for a batch (`vectorize`)."""
             if (kind, scalar) not in self._fns:
                 import sympy as sp
 
                 exprs = self.exprs(kind)
-                shared = self.program.shared if self.method.cse else None
-                body = exprs if self.method.cse else self.program.inline(exprs)
-                modules = [SYMPY_MATH, "math"] if scalar else [SYMPY_NUMPY, "numpy"]
-                self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=modules, cse=shared or False)
+                if scalar:
+                    body = exprs if self.method.cse else self.program.inline(exprs)
+                    self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=[SYMPY_MATH, "math"],
+                                                          cse=self.method.cse and self.program.shared)
+                else:
+                    lines, outs = self.program.shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
+                    self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY)
             return self._fns[kind, scalar]
 
         def _run(self, kind, args):
@@ -224,47 +232,29 @@ class Symbolic(Differentiator):
                     return np.array(self._fn(kind, True)(*[x for a in args for x in a.ravel().tolist()]), dtype=float)
                 except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
                     pass
-            # one symbol per feature of a batch input: it receives the batch's column
-            cols = [x for i, a in enumerate(args)
-                    for x in (a.reshape(batch, -1).T if i in self.batch_inputs else a.ravel())]
-            fn = self._fn(kind, False)
+            fn, rows = self._fn(kind, False)
+            V, start = np.empty((rows, batch)), 0  # one row per symbol: a batch input's column, else repeated
+            for i, a in enumerate(args):
+                block = a.reshape(batch, -1).T if i in self.batch_inputs else a.reshape(-1, 1)
+                V[start:start + len(block)] = block
+                start += len(block)
             with np.errstate(invalid="raise", divide="raise"):
                 try:
-                    res = fn(*cols)
+                    res = fn(V)
                 except FloatingPointError:  # let the tape name the equation that left its domain
                     evaluate(self.graph, *[a[:1] if i in self.batch_inputs else a for i, a in enumerate(args)])
                     with np.errstate(all="ignore"):
-                        res = fn(*cols)
-            return self._mean(kind, res) if self.batch_inputs else np.array(res, dtype=float)
-
-        def _mean(self, kind, res):
-            """Per-entry batch mean; which entries are (batch,) columns is fixed by the expressions."""
-            if kind not in self._columns:
-                self._columns[kind] = np.array([np.ndim(r) > 0 for r in res], dtype=bool)
-            columns = self._columns[kind]
-            if columns.all():
-                return np.array(res).mean(axis=1)
-            out = np.array([0.0 if c else r for c, r in zip(columns, res)])
-            if columns.any():
-                out[columns] = np.array([r for c, r in zip(columns, res) if c]).mean(axis=1)
-            return out
+                        res = fn(V)
+            return res.mean(axis=1)
 
         def value(self, args):
             self.evals += 1
-            return self._split_outs(self._run("value", args))
-
-        def _split_outs(self, flat):
-            outs, start = [], 0
-            for s in self.out_shapes:
-                size = int(np.prod(s))
-                outs.append(flat[start:start + size].reshape(s))
-                start += size
-            return outs
+            return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             self.evals += 1
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return self._split_outs(both[:self.m]), both[self.m:].reshape(self.m, self.n)
+            return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
