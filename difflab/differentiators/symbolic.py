@@ -188,6 +188,7 @@ class Symbolic(Differentiator):
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
             self._fns: dict = {}
+            self._buffers: dict = {}
             self._exprs: dict = {}
 
         def exprs(self, kind):
@@ -233,8 +234,12 @@ class Symbolic(Differentiator):
                 except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
                     pass
             fn, rows = self._fn(kind, False)
-            V, start = np.empty((rows, batch)), 0  # one row per symbol: a batch input's column, else repeated
-            for i, a in enumerate(args):
+            # the buffer is kept between calls: a fresh one this large is returned to the OS on every
+            # call and page-faulted back in (~800 faults at 16-16-4 b256); a concurrent call takes its own
+            V, start = self._buffers.pop(kind, None), 0
+            if V is None or V.shape != (rows, batch):
+                V = np.empty((rows, batch))
+            for i, a in enumerate(args):  # one row per symbol: a batch input's column, else repeated
                 block = a.reshape(batch, -1).T if i in self.batch_inputs else a.reshape(-1, 1)
                 V[start:start + len(block)] = block
                 start += len(block)
@@ -245,7 +250,8 @@ class Symbolic(Differentiator):
                     evaluate(self.graph, *[a[:1] if i in self.batch_inputs else a for i, a in enumerate(args)])
                     with np.errstate(all="ignore"):
                         res = fn(V)
-            return res.mean(axis=1)
+            self._buffers[kind] = V
+            return res
 
         def value(self, args):
             self.evals += 1
