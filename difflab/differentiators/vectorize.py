@@ -48,17 +48,40 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
     for (_, template), members in sorted(groups.items(), key=lambda kv: kv[0][0]):  # stable: by depth
         for k, (s, _) in enumerate(members):
             row[s] = rows + k
-        args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
-        grid = _grid(args, len(members))
-        lines += [f"    p{i} = " + _block(rows_i, grid, namespace) for i, rows_i in enumerate(args)]
-        target = f"V[{rows}:{rows + len(members)}]" + (f".reshape({grid[0]}, {grid[1]}, -1)[...]" if grid else "")
-        lines.append(f"    {target} = {printer.doprint(template)}")
+        target, alike, views = f"V[{rows}:{rows + len(members)}]", _sum_of_alike(template, sp), None
+        if alike:  # Σ_t term(p_t...): the terms become an axis of the blocks, summed, where views allow
+            term, picks = alike
+            grid = (len(members), len(picks))
+            views = [_view([row[free[pick[j]]] for _, free in members for pick in picks], grid)
+                     for j in range(len(picks[0]))]
+            code = f"({printer.doprint(term)}).sum(axis=1)"
+        if views is None or None in views:
+            args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
+            grid, code = _grid(args, len(members)), printer.doprint(template)
+            views = [_view(a, grid) or _gather(a, grid, namespace) for a in args]
+            target += f".reshape({grid[0]}, {grid[1]}, -1)[...]" if grid else ""
+        lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
+        lines.append(f"    {target} = {code}")
         rows += len(members)
     namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
     # the mean of every row, then the outputs: no (outputs, batch) copy
     source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return V.mean(axis=1)[_out]\n"
     exec(compile(source, "<difflab vectorized>", "exec"), namespace)
     return namespace["_vectorized"], rows
+
+
+def _sum_of_alike(template, sp) -> tuple | None:
+    """(term, picks) when `template` is a sum of terms alike up to their placeholders: `term` over
+    p0, p1, ... and picks[t][j] = the placeholder that term t has in place of p_j."""
+    if not isinstance(template, sp.Add):
+        return None
+    terms, picks = set(), []
+    for t in template.args:
+        ps = sorted(t.free_symbols, key=lambda p: int(p.name[1:]))
+        terms.add(t.xreplace({p: sp.Symbol(f"p{j}", real=True) for j, p in enumerate(ps)}))
+        picks.append([int(p.name[1:]) for p in ps])
+    picks.sort()  # sympy orders terms by printed name (p10 before p2); definition order keeps rows evenly spaced
+    return (terms.pop(), picks) if len(terms) == 1 and picks[0] else None
 
 
 def _affine(rows: list) -> int | None:
@@ -72,35 +95,48 @@ def _rows(first: int, step: int, n: int) -> str:
     return f"V[{first}:{first + 1}]" if not step else f"V[{first}:{stop if stop >= 0 else ''}:{step}]"
 
 
+def _steps(rows: list, k1: int, k2: int) -> tuple | None:
+    """(s1, s2) when rows[i*k2 + j] = rows[0] + i*s1 + j*s2 for the whole k1 × k2 grid, else None."""
+    s1, s2 = _affine(rows[::k2]), _affine(rows[:k2])
+    if s1 is None or s2 is None:
+        return None
+    return (s1, s2) if all(r == rows[0] + (n // k2) * s1 + (n % k2) * s2 for n, r in enumerate(rows)) else None
+
+
 def _grid(args: list, k: int) -> tuple | None:
     """(k1, k2) such that every argument's rows, read as a k1 × k2 grid, are evenly spaced along
     both axes (an outer product of units, say), or None when plain evenly spaced rows do."""
     if all(_affine(a) is not None for a in args):
         return None
     for k2 in (d for d in range(2, k) if k % d == 0):
-        chunks = [[a[j:j + k2] for j in range(0, k, k2)] for a in args]
-        if all(_affine([c[0] for c in g]) is not None and _affine(g[0]) is not None
-               and all(_affine(c) == _affine(g[0]) for c in g) for g in chunks):
+        if all(_steps(a, k // k2, k2) is not None for a in args):
             return k // k2, k2
     return None
 
 
-def _block(rows: list, grid: tuple | None, namespace: dict) -> str:
-    """Code reading `rows` of V as a (len(rows), batch) block, or a (k1, k2, batch) one on a grid:
-    a view (a slice, or a broadcast axis) wherever the rows are evenly spaced."""
+def _view(rows: list, grid: tuple | None) -> str | None:
+    """Code reading `rows` of V as a (len(rows), batch) view, or a (k1, k2, batch) one on a grid,
+    where the rows are evenly spaced (a slice, a broadcast axis, a reshape); else None."""
     if not grid:
         step = _affine(rows)
-        if step is not None:
-            return _rows(rows[0], step, len(rows))
-    else:
-        (k1, k2), first = grid, rows[0]
-        s1, s2 = _affine(rows[::k2]), _affine(rows[:k2])
-        if not s2:
-            return f"{_rows(first, s1, k1)}[:, None]"
-        if not s1:
-            return f"{_rows(first, s2, k2)}[None]"
-        if s1 == k2 * s2:
-            return f"{_rows(first, s2, k1 * k2)}.reshape({k1}, {k2}, -1)"
+        return None if step is None else _rows(rows[0], step, len(rows))
+    steps = _steps(rows, *grid)
+    if steps is None:
+        return None
+    (k1, k2), (s1, s2), first = grid, steps, rows[0]
+    if not s2:
+        return f"{_rows(first, s1, k1)}[:, None]"
+    if not s1:
+        return f"{_rows(first, s2, k2)}[None]"
+    for outer, inner, n1, n2, turn in ((s1, s2, k1, k2, ""), (s2, s1, k2, k1, ".swapaxes(0, 1)")):
+        if abs(outer) == n2 * abs(inner):  # one run of rows, cut into n1 pieces (in reverse if outer < 0)
+            start = first + (n1 - 1) * outer if outer * inner < 0 else first
+            flip = "[::-1]" if outer * inner < 0 else ""
+            return f"{_rows(start, inner, n1 * n2)}.reshape({n1}, {n2}, -1){flip}{turn}"
+    return None
+
+
+def _gather(rows: list, grid: tuple | None, namespace: dict) -> str:
     name = f"_i{len(namespace)}"
     namespace[name] = np.array(rows, dtype=np.intp)
-    return f"V[{name}]" + (f".reshape({k1}, {k2}, -1)" if grid else "")
+    return f"V[{name}]" + (f".reshape({grid[0]}, {grid[1]}, -1)" if grid else "")
