@@ -1,4 +1,4 @@
-"""The symbolic method: graph → SymPy expressions → `diff` → `lambdify` with common subexpressions.
+"""The symbolic method: graph → SymPy expressions → `diff` → generated code with shared subexpressions.
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
@@ -10,10 +10,12 @@ subexpressions are shared, not copied). For `y = (x*w)**2`:
     v0 = x*w          dy/dv0 = 2*v0            (diff of v0**2)
     y  = v0**2        dy/dx  = 2*v0*w,  dy/dw = 2*v0*x
 
-`lambdify` turns the assignments into one NumPy function at prepare time. Written out in full
-(no shared subexpressions) the derivative's size can grow exponentially with depth: that swell is
-what `expression_size()` reports next to the shared form and the tape length. Native products:
-the Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
+At the first call the assignments (their repeated subexpressions shared, codegen.share) become
+code: for one example, `lambdify` with the `math` module on Python floats; for a batch, grouped
+NumPy lines on (units, batch) blocks (codegen.vectorize). Written out in full (no shared
+subexpressions) the derivative's size can grow exponentially with depth: that swell is what
+`expression_size()` reports next to the shared form and the tape length. Native products: the
+Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`) is differentiated
 for ONE symbolic example and evaluated on the batch's columns at once, then averaged.
 """
@@ -25,7 +27,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Var, evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
 from .base import Differentiator, Prepared, _traced, split
-from .vectorize import vectorize
+from .codegen import share, vectorize
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
 
@@ -80,36 +82,6 @@ class Program:
                 keep.append((s, e))
                 need |= e.free_symbols
         return keep[::-1]
-
-    def shared(self, exprs) -> tuple:
-        """(assignments, outputs) for lambdify: the needed assignments, plus the subexpressions that
-        repeat inside them named too (`sympy.cse`), each placed just before its first use."""
-        import sympy as sp
-
-        keep = self.needed(exprs)
-        reps, reduced = sp.cse([e for _, e in keep] + list(exprs), sp.numbered_symbols("c_", real=True),
-                               order="none")
-        inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}  # conditions stay in their Piecewise
-        while any(e.free_symbols & inline.keys() for e in inline.values()):
-            inline = {r: e.xreplace(inline) for r, e in inline.items()}
-        reps = [(r, e.xreplace(inline)) for r, e in reps if r not in inline]
-        reduced = [e.xreplace(inline) for e in reduced]
-        pending, order = dict(reps), {r: k for k, (r, _) in enumerate(reps)}
-        out = []
-
-        def define(e):  # reps come in dependency order; emit the ones e uses, depth first
-            for r in sorted(getattr(e, "free_symbols", set()) & pending.keys(), key=order.get):
-                if r in pending:
-                    sub = pending.pop(r)
-                    define(sub)
-                    out.append((r, sub))
-
-        for (s, _), e in zip(keep, reduced):
-            define(e)
-            out.append((s, e))
-        for e in reduced[len(keep):]:
-            define(e)
-        return out, reduced[len(keep):]
 
     def inline(self, exprs) -> list:
         """The expressions written out in full, every named value substituted (the naive form)."""
@@ -216,11 +188,14 @@ class Symbolic(Differentiator):
                 if scalar:
                     body = exprs if self.method.cse else self.program.inline(exprs)
                     self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=[SYMPY_MATH, "math"],
-                                                          cse=self.method.cse and self.program.shared)
+                                                          cse=self.method.cse and self._shared)
                 else:
-                    lines, outs = self.program.shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
+                    lines, outs = self._shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
                     self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY)
             return self._fns[kind, scalar]
+
+        def _shared(self, exprs):
+            return share(self.program.needed(exprs), exprs)
 
         def _run(self, kind, args):
             if _traced(args):

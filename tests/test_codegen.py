@@ -1,8 +1,8 @@
-"""The symbolic method's batch code (differentiators/vectorize.py) equals its assignments run one by one."""
+"""The symbolic method's back end (differentiators/codegen.py): its code equals the assignments run one by one."""
 import numpy as np
 import pytest
 
-from difflab.differentiators.vectorize import vectorize
+from difflab.differentiators.codegen import share, vectorize
 
 sp = pytest.importorskip("sympy")
 
@@ -50,3 +50,17 @@ def test_grouped_code_equals_the_assignments_one_by_one(seed, batch):
     want = np.array(list(one_by_one(inputs, lines, outputs, V.copy())))
     np.testing.assert_allclose(fn(V), want, rtol=1e-14, atol=1e-15)
     assert np.abs(want).max() > 0.1 and (want == 0).sum() < len(want) // 2  # not vacuous
+
+
+def test_share_names_repeated_subexpressions_and_keeps_conditions_inline():
+    x, y = sp.symbols("x y", real=True)
+    a, b = sp.symbols("a b", real=True)
+    shift = sp.exp(x - sp.Max(x, y))  # repeated, as log-softmax's shifted exponentials are
+    kink = sp.Piecewise((x, x > y), (y, True))
+    lines = [(a, shift * x + kink), (b, shift * y + kink)]
+    outputs = [a + b, shift]
+    shared, outs = share(lines, outputs)
+    assert len(shared) > len(lines) and all(not isinstance(e, sp.logic.boolalg.Boolean) for _, e in shared)
+    V = np.array([[0.3, -1.2, 2.0], [0.7, 0.1, -0.5]] + [[0.0] * 3] * 10)
+    fn, rows = vectorize([x, y], shared, outs, {})
+    np.testing.assert_allclose(fn(V[:rows]), list(one_by_one([x, y], lines, outputs, V[:2].copy())), rtol=1e-14)
