@@ -53,7 +53,7 @@ def share(assignments: list, exprs: list) -> tuple:
 
 
 def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
-    """(f, rows): f(V) fills V[len(inputs):] and returns the outputs' means over the batch axis.
+    """(f, rows): f(V) fills V[len(inputs):rows] and returns the outputs' means over the batch axis.
 
     `inputs` are the symbols of V's first rows, which the caller fills; `functions` maps the named
     SymPy functions the printer leaves as calls to their NumPy implementations.
@@ -77,32 +77,52 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
         groups.setdefault((depth[s], template), []).append((s, free))
     printer = NumPyPrinter({"allow_unknown_functions": True})
     namespace, lines = {"numpy": np, **functions}, []
-    row, rows = {s: r for r, s in enumerate(inputs)}, len(inputs)
-    for (_, template), members in sorted(groups.items(), key=lambda kv: kv[0][0]):  # stable: by depth
+    # a group that only outputs read is never stored: its batch mean goes straight to M (last)
+    used = set().union(*[e.free_symbols for _, e in assignments])
+    final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
+    row, rows, stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
+    for key, members in sorted(groups.items(), key=lambda kv: (final[kv[0]], kv[0][0])):  # stable
+        template = key[1]
+        if final[key] and stored is None:
+            stored = rows
+            lines.append(f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})")
+            lines.append(f"    M[:{rows}] = numpy.add.reduce(V, 1) / V.shape[1]")
         for k, (s, _) in enumerate(members):
             row[s] = rows + k
-        target, alike, views = f"V[{rows}:{rows + len(members)}]", _sum_of_alike(template, sp), None
+        target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}]"
+        alike, views, mean = _sum_of_alike(template, sp), None, final[key] and template.free_symbols
         if alike:  # Σ_t term(p_t...): the terms become an axis of the blocks, summed, where views allow
             term, picks = alike
             grid = (len(members), len(picks))
             views = [_view([row[free[pick[j]]] for _, free in members for pick in picks], grid)
                      for j in range(len(picks[0]))]
-            code = f"numpy.add.reduce({printer.doprint(term)}, 1)"  # .sum's Python wrapper costs a µs
+            code = (f"numpy.einsum('ktb,ktb->{'k' if mean else 'kb'}', p0, p1)" if _is_pair(term, sp)
+                    else f"numpy.add.reduce({printer.doprint(term)}, 1)")  # einsum: no (k, t, batch) temporary
+            code += " / V.shape[1]" if mean and _is_pair(term, sp) else ""
+            mean = mean and not _is_pair(term, sp)
         if views is None or None in views:
             args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
             grid, code = _grid(args, len(members)), printer.doprint(template)
             views = [_view(a, grid) or _gather(a, grid, namespace) for a in args]
-            target += f".reshape({grid[0]}, {grid[1]}, -1)[...]" if grid else ""
+            target += f".reshape({grid[0]}, {grid[1]}{'' if final[key] else ', -1'})[...]" if grid else ""
+            if mean and _is_pair(template, sp):
+                code, mean = "numpy.einsum('...b,...b->...', p0, p1) / V.shape[1]", False
         lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
-        lines.append(f"    {target} = {code}")
+        lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1) / V.shape[1]" if mean else code))
         rows += len(members)
+    if stored is None:
+        stored = rows
+        lines.append(f"    M = numpy.add.reduce(V, 1) / V.shape[1]")
     for module in printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
         namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
     namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
-    # the mean of every row, then the outputs: no (outputs, batch) copy
-    source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return numpy.add.reduce(V, 1)[_out] / V.shape[1]\n"
+    source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
     exec(compile(source, "<difflab vectorized>", "exec"), namespace)
-    return namespace["_vectorized"], rows
+    return namespace["_vectorized"], stored
+
+
+def _is_pair(e, sp) -> bool:
+    return isinstance(e, sp.Mul) and len(e.args) == 2 and all(a.is_Symbol for a in e.args)
 
 
 def _sum_of_alike(template, sp) -> tuple | None:
