@@ -5,10 +5,10 @@ tanh net (width 16, softmax cross-entropy), against hand-written NumPy per call.
 
 Preparation = `dl.prepare(..., method="symbolic")` (trace + graph → SymPy) plus the first gradient
 call (SymPy diff + lambdify(cse) happen lazily there). The loss is a mean over examples, so difflab
-differentiates it for one symbolic example and evaluates the lambdified derivative on the batch's
-columns (NumPy code, rows "bN"). A batch of one example ("b1") runs the derivative lambdified with
-the `math` module on Python floats instead. Also shown: difflab reverse (prepared) per call on the
-same problem.
+differentiates it for one symbolic example; a batch ("bN (NumPy columns)") runs the derivative as
+generated NumPy code on (units, batch) blocks, structurally identical assignments (the hidden units)
+as one line, then averages; one example ("b1 (math, floats)") runs it lambdified with the `math`
+module on Python floats. Also shown: difflab reverse (prepared) per call on the same problem.
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def main():
                       f"{r:.2f}× ({lo:.2f}–{hi:.2f})", f"{r_rev:.2f}×", f"{err:.0e}", f"≤ {TARGET}×",
                       "met" if r <= TARGET else "MISSED"])
     md = ("### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
-        ["net", "prepare (trace+SymPy)", "first call (diff+lambdify)", "size: tape / cse ops / naive ops",
+        ["net", "prepare (trace+SymPy)", "first call (diff+codegen)", "size: tape / cse ops / naive ops",
          "symbolic per call", "hand per call", "symbolic ÷ hand (IQR)", "reverse ÷ hand", "rel. err", "target", ""],
         trows))
     C.emit(opts, "symbolic", md, rows)
