@@ -38,17 +38,20 @@ def program(rng):
     return list(x) + list(y), lines, outputs
 
 
+@pytest.mark.parametrize("told", [False, True])  # told which inputs are per example: the others are (k, 1)
 @pytest.mark.parametrize("batch", [1, 5])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_grouped_code_equals_the_assignments_one_by_one(seed, batch):
+def test_grouped_code_equals_the_assignments_one_by_one(seed, batch, told):
     rng = np.random.default_rng(seed)
     inputs, lines, outputs = program(rng)
-    fn, rows = vectorize(inputs, lines, outputs, {})
-    V = np.empty((rows, batch))
+    fn, rows = vectorize(inputs, lines, outputs, {}, per_example=inputs[:4] if told else None)
+    V = np.zeros((rows, batch))
     V[:4] = rng.normal(size=(4, batch))  # per-example values
-    V[4:7] = rng.normal(size=(3, 1))     # the same for every example
-    want = np.array(list(one_by_one(inputs, lines, outputs, V.copy())))
-    np.testing.assert_allclose(fn(V), want, rtol=1e-14, atol=1e-15)
+    V[4:7, :1] = rng.normal(size=(3, 1))  # the same for every example: column 0 is enough when told
+    full = V.copy()
+    full[4:7] = V[4:7, :1]
+    want = np.array(list(one_by_one(inputs, lines, outputs, full)))
+    np.testing.assert_allclose(fn(V if told else full), want, rtol=1e-14, atol=1e-15)
     assert np.abs(want).max() > 0.1 and (want == 0).sum() < len(want) // 2  # not vacuous
 
 

@@ -52,11 +52,14 @@ def share(assignments: list, exprs: list) -> tuple:
     return out, reduced[len(assignments):]
 
 
-def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
+def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, per_example=None):
     """(f, rows): f(V) fills V[len(inputs):rows] and returns the outputs' means over the batch axis.
 
-    `inputs` are the symbols of V's first rows, which the caller fills; `functions` maps the named
-    SymPy functions the printer leaves as calls to their NumPy implementations.
+    `inputs` are the symbols of V's first rows, which the caller fills: the `per_example` ones (all,
+    if None) a column per example, the others only column 0, on a V that starts as zeros. A value
+    that depends on no per-example input lives in column 0 too: (k, 1) blocks, and a sum of its
+    products with per-example values is a matmul. `functions` maps the named SymPy functions the
+    printer leaves as calls to their NumPy implementations.
     """
     import sympy as sp
     from sympy.printing.numpy import NumPyPrinter
@@ -69,12 +72,15 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
         outs.append(e)
     order = {s: k for k, s in enumerate(list(inputs) + [s for s, _ in assignments])}
     depth = dict.fromkeys(inputs, 0)
-    groups: dict = {}  # (depth, template) -> [(symbol, its free symbols in definition order)]
+    varies = set(inputs if per_example is None else per_example)
+    groups: dict = {}  # (depth, template, which placeholders vary) -> [(symbol, its free symbols in definition order)]
     for s, e in assignments:
         free = sorted(e.free_symbols, key=order.__getitem__)
         depth[s] = 1 + max((depth[u] for u in free), default=0)
         template = e.xreplace({u: sp.Symbol(f"p{i}", real=True) for i, u in enumerate(free)})
-        groups.setdefault((depth[s], template), []).append((s, free))
+        flags = tuple(u in varies for u in free)
+        varies |= {s} if any(flags) else set()
+        groups.setdefault((depth[s], template, flags), []).append((s, free))
     printer = NumPyPrinter({"allow_unknown_functions": True})
     namespace, lines = {"numpy": np, **functions}, []
     # a group that only outputs read is never stored: its batch mean goes straight to M (last)
@@ -82,40 +88,49 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict):
     final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
     row, rows, stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
     for key, members in sorted(groups.items(), key=lambda kv: (final[kv[0]], kv[0][0])):  # stable
-        template = key[1]
+        template, flags = key[1], key[2]
+        cols, per = ("", " / V.shape[1]") if any(flags) else (", :1", "")  # fixed values: column 0
         if final[key] and stored is None:
             stored = rows
             lines.append(f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})")
             lines.append(f"    M[:{rows}] = numpy.add.reduce(V, 1) / V.shape[1]")
+            lines.append(f"    M[_fixed] = V[_fixed, 0]")
         for k, (s, _) in enumerate(members):
             row[s] = rows + k
-        target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}]"
+        target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}{'' if final[key] else cols}]"
         alike, views, mean = _sum_of_alike(template, sp), None, final[key] and template.free_symbols
-        if alike:  # Σ_t term(p_t...): the terms become an axis of the blocks, summed, where views allow
+        # Σ_t term(p_t...): the terms become an axis of the blocks, summed; a term's j-th placeholder
+        # must be per example in every term or in none (a block is (k, t, batch) or (k, t, 1))
+        if alike and all(flags[p[j]] == flags[alike[1][0][j]] for p in alike[1] for j in range(len(p))):
             term, picks = alike
-            grid = (len(members), len(picks))
-            views = [_view([row[free[pick[j]]] for _, free in members for pick in picks], grid)
-                     for j in range(len(picks[0]))]
-            code = (f"numpy.einsum('ktb,ktb->{'k' if mean else 'kb'}', p0, p1)" if _is_pair(term, sp)
-                    else f"numpy.add.reduce({printer.doprint(term)}, 1)")  # einsum: no (k, t, batch) temporary
-            code += " / V.shape[1]" if mean and _is_pair(term, sp) else ""
-            mean = mean and not _is_pair(term, sp)
+            grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
+            blocks = [[row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
+            views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
+            code = (f"numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
+                    else f"numpy.add.reduce({printer.doprint(term)}, 1)")
+            if _is_pair(term, sp) and None not in views and fixed in ([True, False], [False, True]):
+                c, v = fixed.index(True), fixed.index(False)
+                if 0 not in _steps(blocks[c], *grid) and _steps(blocks[v], *grid)[0] == 0:
+                    code = f"numpy.matmul(p{c}[..., 0], p{v}[0])"  # (units, terms) @ (terms, batch)
         if views is None or None in views:
             args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
             grid, code = _grid(args, len(members)), printer.doprint(template)
-            views = [_view(a, grid) or _gather(a, grid, namespace) for a in args]
+            cs = [", :1" if not f else "" for f in flags]
+            views = [_view(a, grid, c) or _gather(a, grid, c, namespace) for a, c in zip(args, cs)]
             target += f".reshape({grid[0]}, {grid[1]}{'' if final[key] else ', -1'})[...]" if grid else ""
             if mean and _is_pair(template, sp):
-                code, mean = "numpy.einsum('...b,...b->...', p0, p1) / V.shape[1]", False
+                code, mean = f"numpy.einsum('...b,...b->...', p0, p1){per}", False
         lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
-        lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1) / V.shape[1]" if mean else code))
+        lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1){per}" if mean else code))
         rows += len(members)
     if stored is None:
         stored = rows
         lines.append(f"    M = numpy.add.reduce(V, 1) / V.shape[1]")
+        lines.append(f"    M[_fixed] = V[_fixed, 0]")
     for module in printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
         namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
     namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
+    namespace["_fixed"] = np.array([r for s, r in row.items() if r < stored and s not in varies], dtype=np.intp)
     source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
     exec(compile(source, "<difflab vectorized>", "exec"), namespace)
     return namespace["_vectorized"], stored
@@ -145,9 +160,9 @@ def _affine(rows: list) -> int | None:
     return step if all(r == rows[0] + k * step for k, r in enumerate(rows)) else None
 
 
-def _rows(first: int, step: int, n: int) -> str:
+def _rows(first: int, step: int, n: int, cols: str) -> str:
     stop = first + step * (n - 1) + (1 if step >= 0 else -1)
-    return f"V[{first}:{first + 1}]" if not step else f"V[{first}:{stop if stop >= 0 else ''}:{step}]"
+    return f"V[{first}:{first + 1}{cols}]" if not step else f"V[{first}:{stop if stop >= 0 else ''}:{step}{cols}]"
 
 
 def _steps(rows: list, k1: int, k2: int) -> tuple | None:
@@ -169,29 +184,29 @@ def _grid(args: list, k: int) -> tuple | None:
     return None
 
 
-def _view(rows: list, grid: tuple | None) -> str | None:
+def _view(rows: list, grid: tuple | None, cols: str = "") -> str | None:
     """Code reading `rows` of V as a (len(rows), batch) view, or a (k1, k2, batch) one on a grid,
     where the rows are evenly spaced (a slice, a broadcast axis, a reshape); else None."""
     if not grid:
         step = _affine(rows)
-        return None if step is None else _rows(rows[0], step, len(rows))
+        return None if step is None else _rows(rows[0], step, len(rows), cols)
     steps = _steps(rows, *grid)
     if steps is None:
         return None
     (k1, k2), (s1, s2), first = grid, steps, rows[0]
     if not s2:
-        return f"{_rows(first, s1, k1)}[:, None]"
+        return f"{_rows(first, s1, k1, cols)}[:, None]"
     if not s1:
-        return f"{_rows(first, s2, k2)}[None]"
+        return f"{_rows(first, s2, k2, cols)}[None]"
     for outer, inner, n1, n2, turn in ((s1, s2, k1, k2, ""), (s2, s1, k2, k1, ".swapaxes(0, 1)")):
         if abs(outer) == n2 * abs(inner):  # one run of rows, cut into n1 pieces (in reverse if outer < 0)
             start = first + (n1 - 1) * outer if outer * inner < 0 else first
             flip = "[::-1]" if outer * inner < 0 else ""
-            return f"{_rows(start, inner, n1 * n2)}.reshape({n1}, {n2}, -1){flip}{turn}"
+            return f"{_rows(start, inner, n1 * n2, cols)}.reshape({n1}, {n2}, -1){flip}{turn}"
     return None
 
 
-def _gather(rows: list, grid: tuple | None, namespace: dict) -> str:
+def _gather(rows: list, grid: tuple | None, cols: str, namespace: dict) -> str:
     name = f"_i{len(namespace)}"
     namespace[name] = np.array(rows, dtype=np.intp)
-    return f"V[{name}]" + (f".reshape({grid[0]}, {grid[1]}, -1)" if grid else "")
+    return f"V[{name}{cols}]" + (f".reshape({grid[0]}, {grid[1]}, -1)" if grid else "")

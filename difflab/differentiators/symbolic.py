@@ -191,7 +191,8 @@ class Symbolic(Differentiator):
                                                           cse=self.method.cse and self._shared)
                 else:
                     lines, outs = self._shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
-                    self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY)
+                    per_example = [s for i in self.batch_inputs for s in self.program.inputs[i].ravel()]
+                    self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY, per_example)
             return self._fns[kind, scalar]
 
         def _shared(self, exprs):
@@ -213,10 +214,10 @@ class Symbolic(Differentiator):
             # call and page-faulted back in (~800 faults at 16-16-4 b256); a concurrent call takes its own
             V, start = self._buffers.pop(kind, None), 0
             if V is None or V.shape != (rows, batch):
-                V = np.empty((rows, batch))
-            for i, a in enumerate(args):  # one row per symbol: a batch input's column, else repeated
+                V = np.zeros((rows, batch))
+            for i, a in enumerate(args):  # one row per symbol: a batch input's column, else column 0
                 block = a.reshape(batch, -1).T if i in self.batch_inputs else a.reshape(-1, 1)
-                V[start:start + len(block)] = block
+                V[start:start + len(block), :block.shape[1]] = block
                 start += len(block)
             with np.errstate(invalid="raise", divide="raise"):
                 try:
