@@ -87,14 +87,15 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
     used = set().union(*[e.free_symbols for _, e in assignments])
     final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
     row, rows, stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
+    means = [f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
+             "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",       # per example: the mean,
+             "    M[_fixed] = V[_fixed, 0]"]                                    # fixed: column 0
     for key, members in sorted(groups.items(), key=lambda kv: (final[kv[0]], kv[0][0])):  # stable
         template, flags = key[1], key[2]
         cols, per = ("", " / V.shape[1]") if any(flags) else (", :1", "")  # fixed values: column 0
         if final[key] and stored is None:
             stored = rows
-            lines.append(f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})")
-            lines.append(f"    M[:{rows}] = numpy.add.reduce(V, 1) / V.shape[1]")
-            lines.append(f"    M[_fixed] = V[_fixed, 0]")
+            lines += means
         for k, (s, _) in enumerate(members):
             row[s] = rows + k
         target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}{'' if final[key] else cols}]"
@@ -125,12 +126,13 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
         rows += len(members)
     if stored is None:
         stored = rows
-        lines.append(f"    M = numpy.add.reduce(V, 1) / V.shape[1]")
-        lines.append(f"    M[_fixed] = V[_fixed, 0]")
+        lines += means
     for module in printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
         namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
     namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
-    namespace["_fixed"] = np.array([r for s, r in row.items() if r < stored and s not in varies], dtype=np.intp)
+    stored_outs = sorted({s for s in outs if row[s] < stored}, key=row.get)
+    namespace["_each"] = np.array([row[s] for s in stored_outs if s in varies], dtype=np.intp)
+    namespace["_fixed"] = np.array([row[s] for s in stored_outs if s not in varies], dtype=np.intp)
     source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
     exec(compile(source, "<difflab vectorized>", "exec"), namespace)
     return namespace["_vectorized"], stored
