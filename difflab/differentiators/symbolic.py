@@ -206,7 +206,8 @@ class Symbolic(Differentiator):
             batch = max([len(args[i]) for i in self.batch_inputs], default=1)
             if batch == 1:  # one example: Python floats through `math` cost far less than 0-d ufunc calls
                 try:
-                    return np.array(self._fn(kind, True)(*[x for a in args for x in a.ravel().tolist()]), dtype=float)
+                    res = self._fn(kind, True)(*np.concatenate([a.ravel() for a in args]).tolist())
+                    return np.fromiter(res, dtype=float, count=len(res))
                 except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
                     pass
             fn, rows = self._fn(kind, False)
