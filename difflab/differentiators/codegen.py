@@ -3,16 +3,19 @@ NumPy lines (the symbolic method's back end; it names no op).
 
 How it works. `share` names the subexpressions that repeat inside the assignments (`sympy.cse`).
 `vectorize` gives every value (input symbol, assignment, output) a row of one buffer `V` of shape
-(rows, batch); a value that is the same for every example simply repeats along its row. The
-assignments are grouped by depth (longest path from the inputs, so members never depend on each
-other) and by template: the expression with its free symbols renamed p0, p1, ... in definition
-order. A group becomes ONE line of NumPy code on (members, batch) blocks, e.g. the 16 hidden units
-`v6_j = x0_j*x4_0 + x0_{16+j}*x4_1` become
+(rows, batch): per-example values fill the row, values computed from fixed inputs alone (weights)
+only column 0. The assignments are grouped by depth (longest path from the inputs, so members never
+depend on each other) and by template: the expression with its free symbols renamed p0, p1, ... in
+definition order. A group becomes ONE line of NumPy code on (members, batch) blocks, its arguments
+views wherever the members' rows are evenly spaced (slices; a (k1, k2, batch) grid for an outer
+product of units). A sum of alike terms gets a terms axis; for the 16 hidden units of a 2-16-2 net,
+`v6_j = x0_j*x4_0 + x0_{16+j}*x4_1`, that is a matmul of the fixed weights with the example block:
 
-    V[82:98] = V[0:16]*V[64:65] + V[16:32]*V[65:66]
+    p0 = V[0:32:1, :1].reshape(2, 16, -1).swapaxes(0, 1)   # W0ᵀ as (16, 2, 1)
+    p1 = V[82:84:1][None]                                    # x as (1, 2, batch)
+    V[86:102] = numpy.matmul(p0[..., 0], p1[0])
 
-Members are laid out in order, so their arguments are usually views: slices, or for an outer
-product of units a (k1, k2, batch) grid; a sum of alike terms becomes an axis that one reduce sums.
+Groups that only outputs read are never stored: their batch means go straight to the result.
 """
 from __future__ import annotations
 
