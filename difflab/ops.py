@@ -30,7 +30,7 @@ import numpy as np
 
 from .graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "sympy_function", "examples", "draw"]
+__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH", "sympy_function", "examples", "draw"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -296,9 +296,15 @@ def _mp_sigmoid(x):
     return 1 / (1 + mpmath.exp(-x))
 
 
+def _math_sigmoid(x):
+    e = math.exp(-builtins.abs(x))
+    return 1.0 / (1.0 + e) if x >= 0 else e / (1.0 + e)
+
+
 def _sigmoid_sympy(x):
     # a named function: its derivative is s(1 - s) and its values stay stable for |x| large
-    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid)
+    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid,
+                        _math_sigmoid)
     return fn(x) if not isinstance(x, (int, float)) else 1 / (1 + _sp().exp(-x))
 
 
@@ -310,11 +316,13 @@ sigmoid = defop("sigmoid", _sigmoid, partials=(lambda out, x: out * (1.0 - out),
 
 def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
-    return sympy_function("sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0))
+    return sympy_function("sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0),
+                          lambda x: float((x > 0) - (x < 0)) if x == x else x)
 
 
 def _abs_fn():
-    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs)
+    # math.fabs refuses a complex (x**0.5 of a negative float), so the scalar path falls back to NumPy
+    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
 
 
 sign = defop("sign", np.sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
@@ -370,16 +378,20 @@ not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
 
 #: custom SymPy functions of the registry: name -> NumPy implementation, for `lambdify`
 SYMPY_NUMPY: dict[str, Callable] = {}
+#: the same functions on Python floats, for code lambdified with the `math` module (one example)
+SYMPY_MATH: dict[str, Callable] = {}
 
 
 _SYMPY_CLASSES: dict[str, Any] = {}
 
 
-def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable):
+def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable,
+                   math_impl: Callable):
     """A SymPy Function class whose derivative and numeric values follow the registry's entry.
 
     `derivative(args, i)` gives d/d(args[i]) as a SymPy expression; lambdify prints the function
-    by name and finds `numpy_impl` in SYMPY_NUMPY; `mp_impl(*mpf_args)` serves high precision.
+    by name and finds `numpy_impl` in SYMPY_NUMPY (arrays) or `math_impl` in SYMPY_MATH (Python
+    floats); `mp_impl(*mpf_args)` serves high precision.
     """
     if name in _SYMPY_CLASSES:
         return _SYMPY_CLASSES[name]
@@ -398,12 +410,13 @@ def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_imp
             return sp.Float(mp_impl(*[mpmath.mpf(v) for v in vals]), precision=prec)
 
     SYMPY_NUMPY[name] = numpy_impl
+    SYMPY_MATH[name] = math_impl
     _SYMPY_CLASSES[name] = type(name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf})
     return _SYMPY_CLASSES[name]
 
 
 def _stop_gradient_fn():
-    return sympy_function("stop_gradient", lambda x: x, lambda args, i: _sp().Integer(0), lambda x: x)
+    return sympy_function("stop_gradient", lambda x: x, lambda args, i: _sp().Integer(0), lambda x: x, lambda x: x)
 
 
 def _stop_gradient_sympy(x):
@@ -517,13 +530,15 @@ def _mp_max_weight(i, *xs):
 
 def _max_weight_fn():
     sp = _sp()
-    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight)
+    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight,
+                          _mp_max_weight)
 
 
 def _max_fn():
     sp = _sp()
     return sympy_function("max_n", lambda *xs: functools.reduce(np.maximum, xs),
-                          lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs))
+                          lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs),
+                          lambda *xs: builtins.max(xs))
 
 
 def _reduced_last(x, axis, keepdims):

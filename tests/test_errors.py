@@ -1,5 +1,7 @@
 """One test per row of DESIGN.md §6: bad input gets a clear error that names the problem."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -49,6 +51,17 @@ def test_domain_warning_names_the_equation(method):
     with pytest.warns(dl.DomainWarning, match=r"v\d+ = log\(v0\)"):
         value, g = dl.value_and_grad(lambda x: dnp.log(x) * 2.0, method=method)(-1.0)
     assert np.isnan(value)
+
+
+@pytest.mark.parametrize("f,x", [(lambda x: dnp.abs(x ** 1.5), -1.0),  # complex on floats, NaN in NumPy
+                                 (lambda x: dnp.exp(x * 800.0) + 1.0, 1.0),  # OverflowError on floats, inf
+                                 (lambda x: 1.0 / x, 0.0)])                   # ZeroDivisionError on floats
+def test_symbolic_code_on_floats_leaves_domain_edges_to_numpy(f, x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, ref = (dl.value_and_grad(f, method=m)(x) for m in ("symbolic", "reverse"))
+    np.testing.assert_equal(got, ref)
+    assert not np.isfinite(ref[0])
 
 
 def test_float_conversion_of_traced_value_is_refused():

@@ -1,4 +1,4 @@
-"""The symbolic method: graph → SymPy expressions → `diff` → `lambdify` with common subexpressions.
+"""The symbolic method: graph → SymPy expressions → `diff` → generated code with shared subexpressions.
 
 How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
 applied element by element with its op's SymPy translation (structural ops such as reshape or
@@ -10,10 +10,12 @@ subexpressions are shared, not copied). For `y = (x*w)**2`:
     v0 = x*w          dy/dv0 = 2*v0            (diff of v0**2)
     y  = v0**2        dy/dx  = 2*v0*w,  dy/dw = 2*v0*x
 
-`lambdify` turns the assignments into one NumPy function at prepare time. Written out in full
-(no shared subexpressions) the derivative's size can grow exponentially with depth: that swell is
-what `expression_size()` reports next to the shared form and the tape length. Native products:
-the Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
+At the first call the assignments (their repeated subexpressions shared, codegen.share) become
+code: for one example, `lambdify` with the `math` module on Python floats; for a batch, grouped
+NumPy lines on (units, batch) blocks (codegen.vectorize). Written out in full (no shared
+subexpressions) the derivative's size can grow exponentially with depth: that swell is what
+`expression_size()` reports next to the shared form and the tape length. Native products: the
+Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`) is differentiated
 for ONE symbolic example and evaluated on the batch's columns at once, then averaged.
 """
@@ -23,8 +25,9 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from ..graph import Var, evaluate
-from ..ops import SYMPY_NUMPY
-from .base import Differentiator, Prepared, _traced
+from ..ops import SYMPY_MATH, SYMPY_NUMPY
+from .base import Differentiator, Prepared, _traced, split
+from .codegen import share, vectorize
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
 
@@ -157,6 +160,7 @@ class Symbolic(Differentiator):
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
             self._fns: dict = {}
+            self._buffers: dict = {}
             self._exprs: dict = {}
 
         def exprs(self, kind):
@@ -175,58 +179,65 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
+        def _fn(self, kind, scalar):
+            """`kind` compiled for one example on Python floats (`math`), or for a batch (`vectorize`)."""
+            if (kind, scalar) not in self._fns:
+                import sympy as sp
+
+                exprs = self.exprs(kind)
+                if scalar:
+                    body = exprs if self.method.cse else self.program.inline(exprs)
+                    self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=[SYMPY_MATH, "math"],
+                                                          cse=self.method.cse and self._shared)
+                else:
+                    lines, outs = self._shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
+                    per_example = [s for i in self.batch_inputs for s in self.program.inputs[i].ravel()]
+                    self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY, per_example)
+            return self._fns[kind, scalar]
+
+        def _shared(self, exprs):
+            return share(self.program.needed(exprs), exprs)
+
         def _run(self, kind, args):
             if _traced(args):
                 raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
                                              "use it as the outer method, or use 'forward'/'reverse' inside")
-            if kind not in self._fns:
-                import sympy as sp
-
-                exprs = self.exprs(kind)
-                shared = (lambda es: (self.program.needed(es), es)) if self.method.cse else None
-                body = exprs if self.method.cse else self.program.inline(exprs)
-                self._fns[kind] = sp.lambdify(self.symbols, body, modules=[SYMPY_NUMPY, "numpy"], cse=shared or False)
-            cols, batch = [], None
-            for i, a in enumerate(args):
-                a = np.asarray(a, dtype=float)
-                if i in self.batch_inputs:  # one symbol per feature: pass the batch's column
-                    batch = a.shape[0]
-                    cols += list(a.reshape(batch, -1).T)
-                else:
-                    cols += list(a.ravel())
+            args = [np.asarray(a, dtype=float) for a in args]
+            batch = max([len(args[i]) for i in self.batch_inputs], default=1)
+            if batch == 1:  # one example: Python floats through `math` cost far less than 0-d ufunc calls
+                try:
+                    res = self._fn(kind, True)(*np.concatenate([a.ravel() for a in args]).tolist())
+                    return np.fromiter(res, dtype=float, count=len(res))
+                except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
+                    pass
+            fn, rows = self._fn(kind, False)
+            # the buffer is kept between calls: a fresh one this large is returned to the OS on every
+            # call and page-faulted back in (~800 faults at 16-16-4 b256); a concurrent call takes its own
+            V, start = self._buffers.pop(kind, None), 0
+            if V is None or V.shape != (rows, batch):
+                V = np.zeros((rows, batch))
+            for i, a in enumerate(args):  # one row per symbol: a batch input's column, else column 0
+                block = a.reshape(batch, -1).T if i in self.batch_inputs else a.reshape(-1, 1)
+                V[start:start + len(block), :block.shape[1]] = block
+                start += len(block)
             with np.errstate(invalid="raise", divide="raise"):
                 try:
-                    res = self._fns[kind](*cols)
+                    res = fn(V)
                 except FloatingPointError:  # let the tape name the equation that left its domain
-                    evaluate(self.graph, *[np.asarray(a)[:1] if i in self.batch_inputs else a
-                                           for i, a in enumerate(args)])
+                    evaluate(self.graph, *[a[:1] if i in self.batch_inputs else a for i, a in enumerate(args)])
                     with np.errstate(all="ignore"):
-                        res = self._fns[kind](*cols)
-            if batch is None:
-                return np.array(res, dtype=float)
-            # entries that do not depend on the example are numbers; the rest are (batch,) columns
-            out = np.array([r if np.ndim(r) == 0 else np.nan for r in res], dtype=float)
-            cols = [i for i, r in enumerate(res) if np.ndim(r)]
-            if cols:
-                out[cols] = np.stack([res[i] for i in cols]).mean(axis=1)
-            return out
+                        res = fn(V)
+            self._buffers[kind] = V
+            return res
 
         def value(self, args):
             self.evals += 1
-            return self._split_outs(self._run("value", args))
-
-        def _split_outs(self, flat):
-            outs, start = [], 0
-            for s in self.out_shapes:
-                size = int(np.prod(s))
-                outs.append(flat[start:start + size].reshape(s))
-                start += size
-            return outs
+            return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             self.evals += 1
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return self._split_outs(both[:self.m]), both[self.m:].reshape(self.m, self.n)
+            return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)

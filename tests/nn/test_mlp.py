@@ -149,6 +149,28 @@ def test_symbolic_differentiates_one_example_and_matches_reverse_on_a_batch(moon
     assert len(vg.cache) == 1
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_symbolic_one_example_on_floats_matches_the_batched_code_and_reverse(activation, loss, moons):
+    model = nn.MLP([2, 3, 2], activation=activation)
+    loss_fn = model.loss(loss)
+    rng = np.random.default_rng(2)
+    p = {k: v + rng.normal(0, 0.3, v.shape) for k, v in model.init(seed=1).items()}
+    X, Y = _batch(moons, n=4)
+    sym, rev = dl.value_and_grad(loss_fn, method="symbolic"), dl.value_and_grad(loss_fn, method="reverse")
+    for i in range(len(X)):
+        one = sym(p, X[i:i + 1], Y[i:i + 1])  # one example: Python floats through `math`
+        twice = sym(p, X[[i, i]], Y[[i, i]])  # the same example twice: NumPy columns, then the mean
+        ref = rev(p, X[i:i + 1], Y[i:i + 1])
+        for other in (twice, ref):
+            assert one[0] == pytest.approx(other[0], rel=1e-12)
+            for k in ref[1]:
+                np.testing.assert_allclose(one[1][k], other[1][k], rtol=1e-12, atol=1e-14, err_msg=k)
+    assert any(np.abs(ref[1][k]).max() > 1e-3 for k in ref[1])  # not vacuous
+    (staged,) = sym.cache.values()
+    assert {scalar for _, scalar in staged.prepared[sym.method]._fns} == {True, False}  # both paths ran
+
+
 def test_importing_nn_loads_neither_sympy_nor_matplotlib():
     code = ("import sys, difflab.nn; "
             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'matplotlib'}))")

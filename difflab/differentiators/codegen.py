@@ -1,0 +1,217 @@
+"""Straight-line SymPy code made fast: repeated subexpressions shared, and a batch run as grouped
+NumPy lines (the symbolic method's back end; it names no op).
+
+How it works. `share` names the subexpressions that repeat inside the assignments (`sympy.cse`).
+`vectorize` gives every value (input symbol, assignment, output) a row of one buffer `V` of shape
+(rows, batch): per-example values fill the row, values computed from fixed inputs alone (weights)
+only column 0. The assignments are grouped by depth (longest path from the inputs, so members never
+depend on each other) and by template: the expression with its free symbols renamed p0, p1, ... in
+definition order. A group becomes ONE line of NumPy code on (members, batch) blocks, its arguments
+views wherever the members' rows are evenly spaced (slices; a (k1, k2, batch) grid for an outer
+product of units). A sum of alike terms gets a terms axis; for the 16 hidden units of a 2-16-2 net,
+`v6_j = x0_j*x4_0 + x0_{16+j}*x4_1`, that is a matmul of the fixed weights with the example block:
+
+    p0 = V[0:32:1, :1].reshape(2, 16, -1).swapaxes(0, 1)   # W0ᵀ as (16, 2, 1)
+    p1 = V[82:84:1][None]                                    # x as (1, 2, batch)
+    V[86:102] = numpy.matmul(p0[..., 0], p1[0])
+
+Groups that only outputs read are never stored: their batch means go straight to the result.
+"""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+__all__ = ["share", "vectorize"]
+
+
+def share(assignments: list, exprs: list) -> tuple:
+    """(assignments, outputs) with the subexpressions repeated inside them named too (`sympy.cse`),
+    each placed just before its first use; conditions stay inline in their Piecewise."""
+    import sympy as sp
+
+    reps, reduced = sp.cse([e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True),
+                           order="none")
+    inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}
+    while any(e.free_symbols & inline.keys() for e in inline.values()):
+        inline = {r: e.xreplace(inline) for r, e in inline.items()}
+    reps = [(r, e.xreplace(inline)) for r, e in reps if r not in inline]
+    reduced = [e.xreplace(inline) for e in reduced]
+    pending, order, out = dict(reps), {r: k for k, (r, _) in enumerate(reps)}, []
+
+    def define(e):  # reps come in dependency order; emit the ones e uses, depth first
+        for r in sorted(getattr(e, "free_symbols", set()) & pending.keys(), key=order.get):
+            if r in pending:
+                sub = pending.pop(r)
+                define(sub)
+                out.append((r, sub))
+
+    for (s, _), e in zip(assignments, reduced):
+        define(e)
+        out.append((s, e))
+    for e in reduced[len(assignments):]:
+        define(e)
+    return out, reduced[len(assignments):]
+
+
+def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, per_example=None):
+    """(f, rows): f(V) fills V[len(inputs):rows] and returns the outputs' means over the batch axis.
+
+    `inputs` are the symbols of V's first rows, which the caller fills: the `per_example` ones (all,
+    if None) a column per example, the others only column 0, on a V that starts as zeros. A value
+    that depends on no per-example input lives in column 0 too: (k, 1) blocks, and a sum of its
+    products with per-example values is a matmul. `functions` maps the named SymPy functions the
+    printer leaves as calls to their NumPy implementations.
+    """
+    import sympy as sp
+    from sympy.printing.numpy import NumPyPrinter
+
+    assignments, outs = list(assignments), []
+    for k, e in enumerate(outputs):  # an output that is not a named value gets a row of its own
+        if not isinstance(e, sp.Symbol):
+            assignments.append((sp.Symbol(f"out_{k}", real=True), sp.sympify(e)))
+            e = assignments[-1][0]
+        outs.append(e)
+    order = {s: k for k, s in enumerate(list(inputs) + [s for s, _ in assignments])}
+    depth = dict.fromkeys(inputs, 0)
+    varies = set(inputs if per_example is None else per_example)
+    groups: dict = {}  # (depth, template, which placeholders vary) -> [(symbol, its free symbols in definition order)]
+    for s, e in assignments:
+        free = sorted(e.free_symbols, key=order.__getitem__)
+        depth[s] = 1 + max((depth[u] for u in free), default=0)
+        template = e.xreplace({u: sp.Symbol(f"p{i}", real=True) for i, u in enumerate(free)})
+        flags = tuple(u in varies for u in free)
+        varies |= {s} if any(flags) else set()
+        groups.setdefault((depth[s], template, flags), []).append((s, free))
+    printer = NumPyPrinter({"allow_unknown_functions": True})
+    namespace, lines = {"numpy": np, **functions}, []
+    # a group that only outputs read is never stored: its batch mean goes straight to M (last)
+    used = set().union(*[e.free_symbols for _, e in assignments])
+    final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
+    row, rows, stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
+    means = [f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
+             "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",       # per example: the mean,
+             "    M[_fixed] = V[_fixed, 0]"]                                    # fixed: column 0
+    for key, members in sorted(groups.items(), key=lambda kv: (final[kv[0]], kv[0][0])):  # stable
+        template, flags = key[1], key[2]
+        cols, per = ("", " / V.shape[1]") if any(flags) else (", :1", "")  # fixed values: column 0
+        if final[key] and stored is None:
+            stored = rows
+            lines += means
+        for k, (s, _) in enumerate(members):
+            row[s] = rows + k
+        target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}{'' if final[key] else cols}]"
+        alike, views, mean = _sum_of_alike(template, sp), None, final[key] and template.free_symbols
+        # Σ_t term(p_t...): the terms become an axis of the blocks, summed; a term's j-th placeholder
+        # must be per example in every term or in none (a block is (k, t, batch) or (k, t, 1))
+        if alike and all(flags[p[j]] == flags[alike[1][0][j]] for p in alike[1] for j in range(len(p))):
+            term, picks = alike
+            grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
+            blocks = [[row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
+            views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
+            code = (f"numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
+                    else f"numpy.add.reduce({printer.doprint(term)}, 1)")
+            if _is_pair(term, sp) and None not in views and fixed in ([True, False], [False, True]):
+                c, v = fixed.index(True), fixed.index(False)
+                if 0 not in _steps(blocks[c], *grid) and _steps(blocks[v], *grid)[0] == 0:
+                    code = f"numpy.matmul(p{c}[..., 0], p{v}[0])"  # (units, terms) @ (terms, batch)
+        if views is None or None in views:
+            args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
+            grid, code = _grid(args, len(members)), printer.doprint(template)
+            cs = [", :1" if not f else "" for f in flags]
+            views = [_view(a, grid, c) or _gather(a, grid, c, namespace) for a, c in zip(args, cs)]
+            target += f".reshape({grid[0]}, {grid[1]}{'' if final[key] else ', -1'})[...]" if grid else ""
+            if mean and _is_pair(template, sp):
+                code, mean = f"numpy.einsum('...b,...b->...', p0, p1){per}", False
+        lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
+        lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1){per}" if mean else code))
+        rows += len(members)
+    if stored is None:
+        stored = rows
+        lines += means
+    for module in printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
+        namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
+    namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
+    stored_outs = sorted({s for s in outs if row[s] < stored}, key=row.get)
+    namespace["_each"] = np.array([row[s] for s in stored_outs if s in varies], dtype=np.intp)
+    namespace["_fixed"] = np.array([row[s] for s in stored_outs if s not in varies], dtype=np.intp)
+    source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
+    exec(compile(source, "<difflab vectorized>", "exec"), namespace)
+    return namespace["_vectorized"], stored
+
+
+def _is_pair(e, sp) -> bool:
+    return isinstance(e, sp.Mul) and len(e.args) == 2 and all(a.is_Symbol for a in e.args)
+
+
+def _sum_of_alike(template, sp) -> tuple | None:
+    """(term, picks) when `template` is a sum of terms alike up to their placeholders: `term` over
+    p0, p1, ... and picks[t][j] = the placeholder that term t has in place of p_j."""
+    if not isinstance(template, sp.Add):
+        return None
+    terms, picks = set(), []
+    for t in template.args:
+        ps = sorted(t.free_symbols, key=lambda p: int(p.name[1:]))
+        terms.add(t.xreplace({p: sp.Symbol(f"p{j}", real=True) for j, p in enumerate(ps)}))
+        picks.append([int(p.name[1:]) for p in ps])
+    picks.sort()  # sympy orders terms by printed name (p10 before p2); definition order keeps rows evenly spaced
+    return (terms.pop(), picks) if len(terms) == 1 and picks[0] else None
+
+
+def _affine(rows: list) -> int | None:
+    """The step of evenly spaced rows (0: all the same; negative: descending), or None."""
+    step = rows[1] - rows[0] if len(rows) > 1 else 0
+    return step if all(r == rows[0] + k * step for k, r in enumerate(rows)) else None
+
+
+def _rows(first: int, step: int, n: int, cols: str) -> str:
+    stop = first + step * (n - 1) + (1 if step >= 0 else -1)
+    return f"V[{first}:{first + 1}{cols}]" if not step else f"V[{first}:{stop if stop >= 0 else ''}:{step}{cols}]"
+
+
+def _steps(rows: list, k1: int, k2: int) -> tuple | None:
+    """(s1, s2) when rows[i*k2 + j] = rows[0] + i*s1 + j*s2 for the whole k1 × k2 grid, else None."""
+    s1, s2 = _affine(rows[::k2]), _affine(rows[:k2])
+    if s1 is None or s2 is None:
+        return None
+    return (s1, s2) if all(r == rows[0] + (n // k2) * s1 + (n % k2) * s2 for n, r in enumerate(rows)) else None
+
+
+def _grid(args: list, k: int) -> tuple | None:
+    """(k1, k2) such that every argument's rows, read as a k1 × k2 grid, are evenly spaced along
+    both axes (an outer product of units, say), or None when plain evenly spaced rows do."""
+    if all(_affine(a) is not None for a in args):
+        return None
+    for k2 in (d for d in range(2, k) if k % d == 0):
+        if all(_steps(a, k // k2, k2) is not None for a in args):
+            return k // k2, k2
+    return None
+
+
+def _view(rows: list, grid: tuple | None, cols: str = "") -> str | None:
+    """Code reading `rows` of V as a (len(rows), batch) view, or a (k1, k2, batch) one on a grid,
+    where the rows are evenly spaced (a slice, a broadcast axis, a reshape); else None."""
+    if not grid:
+        step = _affine(rows)
+        return None if step is None else _rows(rows[0], step, len(rows), cols)
+    steps = _steps(rows, *grid)
+    if steps is None:
+        return None
+    (k1, k2), (s1, s2), first = grid, steps, rows[0]
+    if not s2:
+        return f"{_rows(first, s1, k1, cols)}[:, None]"
+    if not s1:
+        return f"{_rows(first, s2, k2, cols)}[None]"
+    for outer, inner, n1, n2, turn in ((s1, s2, k1, k2, ""), (s2, s1, k2, k1, ".swapaxes(0, 1)")):
+        if abs(outer) == n2 * abs(inner):  # one run of rows, cut into n1 pieces (in reverse if outer < 0)
+            start = first + (n1 - 1) * outer if outer * inner < 0 else first
+            flip = "[::-1]" if outer * inner < 0 else ""
+            return f"{_rows(start, inner, n1 * n2, cols)}.reshape({n1}, {n2}, -1){flip}{turn}"
+    return None
+
+
+def _gather(rows: list, grid: tuple | None, cols: str, namespace: dict) -> str:
+    name = f"_i{len(namespace)}"
+    namespace[name] = np.array(rows, dtype=np.intp)
+    return f"V[{name}{cols}]" + (f".reshape({grid[0]}, {grid[1]}, -1)" if grid else "")
