@@ -308,16 +308,20 @@ def _sigmoid_sympy(x):
     return fn(x) if not isinstance(x, (int, float)) else 1 / (1 + _sp().exp(-x))
 
 
-sigmoid = defop("sigmoid", _sigmoid, partials=(lambda out, x: out * (1.0 - out),),
+sigmoid = defop("sigmoid", _sigmoid, py=_math_sigmoid, partials=(lambda out, x: out * (1.0 - out),),
                 sympy=elementwise_sympy(_sigmoid_sympy),
                 doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
 
+def _math_sign(x):
+    return float((x > 0) - (x < 0)) if x == x else x
+
+
 def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
     return sympy_function("sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0),
-                          lambda x: float((x > 0) - (x < 0)) if x == x else x)
+                          _math_sign)
 
 
 def _abs_fn():
@@ -325,9 +329,9 @@ def _abs_fn():
     return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
 
 
-sign = defop("sign", np.sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
+sign = defop("sign", np.sign, py=_math_sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
              differentiable=False, analytic=False, doc="sign of x (piecewise constant)")
-abs = defop("abs", np.abs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
+abs = defop("abs", np.abs, py=math.fabs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
             kink=lambda x: np.abs(x), analytic=False, doc="|x|; abs'(0) = 0")
 relu = defop("relu", lambda x: np.maximum(x, 0.0), py=lambda x: x if x > 0.0 or x != x else 0.0, partials=(lambda out, x: greater(x, 0.0) * 1.0,),
              sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
