@@ -112,14 +112,17 @@ def test_training_loss_is_a_mean_over_examples_and_says_so(moons):
 
 # -- gradients by every method --------------------------------------------------------------------
 
+def _small_net(activation, loss, seed):
+    """A 2-3-2 net's loss and parameters with nonzero biases, so no relu sits at its kink by construction."""
+    model = nn.MLP([2, 3, 2], activation=activation)
+    rng = np.random.default_rng(seed)
+    return model.loss(loss), {k: v + rng.normal(0, 0.3, v.shape) for k, v in model.init(seed=1).items()}
+
+
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
 def test_training_loss_gradient_by_every_method(activation, loss, moons):
-    model = nn.MLP([2, 3, 2], activation=activation)
-    loss_fn = model.loss(loss)
-    rng = np.random.default_rng(1)
-    # nonzero biases, so no relu sits at its kink by construction
-    p = {k: v + rng.normal(0, 0.3, v.shape) for k, v in model.init(seed=1).items()}
+    loss_fn, p = _small_net(activation, loss, seed=1)
     X, Y = _batch(moons)
     got = {m: dl.value_and_grad(loss_fn, method=m)(p, X, Y) for m in METHODS}
     ref_value, ref = got["reverse"]
@@ -152,10 +155,7 @@ def test_symbolic_differentiates_one_example_and_matches_reverse_on_a_batch(moon
 @pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
 def test_symbolic_one_example_on_floats_matches_the_batched_code_and_reverse(activation, loss, moons):
-    model = nn.MLP([2, 3, 2], activation=activation)
-    loss_fn = model.loss(loss)
-    rng = np.random.default_rng(2)
-    p = {k: v + rng.normal(0, 0.3, v.shape) for k, v in model.init(seed=1).items()}
+    loss_fn, p = _small_net(activation, loss, seed=2)
     X, Y = _batch(moons, n=4)
     sym, rev = dl.value_and_grad(loss_fn, method="symbolic"), dl.value_and_grad(loss_fn, method="reverse")
     for i in range(len(X)):
