@@ -125,7 +125,8 @@ class Graph(NamedTuple):
 
 
 class EvalCounter:
-    """Counts equations executed, for deterministic cost measurements (see `evaluate`)."""
+    """Counts equations executed, for deterministic cost measurements (see `evaluate`). A batched
+    run of B points counts B times its equations: the work of B evaluations, done in one call."""
 
     eqns = 0
 
@@ -188,7 +189,7 @@ def evaluate_batched(graph: Graph, *args, batched):
                 hot.add(eqn.out)
             else:
                 env[eqn.out] = guarded(eqn, eqn.op.impl, *values, **eqn.kw)
-    EvalCounter.eqns += len(graph.eqns)
+    EvalCounter.eqns += size * len(graph.eqns)
     outs = [read(env, v) for v in graph.outputs]
     return tuple(y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
                  for y, v in zip(outs, graph.outputs))
@@ -325,7 +326,7 @@ def compile(graph: Graph, batched: tuple | None = None, reuse: bool = True):
         dead = sorted({names[a] for a in eqn.args if isinstance(a, Var) and last_use[a] == i and a not in outputs})
         if dead:
             lines.append(f"    del {', '.join(dead)}")
-    lines.append(f"    _counter.eqns += {len(graph.eqns)}")
+    lines.append(f"    _counter.eqns += {len(graph.eqns)}" + (" * _size" if hot else ""))
     outs = [atom(v) if isinstance(v, Const) else names[v] for v in graph.outputs]
     if batched is not None:  # every output carries the batch axis
         outs = [o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"

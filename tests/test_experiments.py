@@ -42,6 +42,7 @@ def test_reverse_gradient_cost_is_flat_in_n_while_forward_and_numeric_grow_linea
     assert slope["forward"]["eqns"] == pytest.approx(1.0, abs=0.05)
     assert slope["forward"]["evals"] == pytest.approx(1.0, abs=0.05)  # one sweep per input
     assert slope["numeric"]["evals"] == pytest.approx(1.0, abs=0.05)  # 2n + 1 evaluations of f
+    assert slope["numeric"]["eqns"] == pytest.approx(1.0, abs=0.05)  # batched or not, each point's work
     ratios = [c["eqns"] / c["f_eqns"] for c in cost["reverse"]]
     assert max(ratios) <= 4.0  # the cheap-gradient principle
 

@@ -344,3 +344,19 @@ def test_bad_settings(kwargs):
 def test_step_below_float_spacing_is_a_clear_error():
     with pytest.raises(ValueError, match=r"step 1e-17 vanishes at x = 1.5.*spacing"):
         dl.grad(lambda x: dnp.sin(x), method=dl.Numeric(scheme="central", step=1e-17))(1.5)
+
+
+@pytest.mark.parametrize("n", [4, 16])
+def test_batched_stencils_count_the_work_of_every_point(n):
+    """One batched call of 2n points counts 2n evaluations' equations, as 2n separate calls would."""
+    from difflab.graph import EvalCounter
+
+    f = lambda x: dnp.sum(dnp.tanh(x) * x)  # noqa: E731
+    x = np.linspace(-1.0, 1.0, n)
+    p = dl.prepare(f, x, method="numeric")
+    p.grad(x)
+    EvalCounter.reset()
+    p.prepared.evals = 0
+    p.grad(x)
+    assert p.prepared.evals == 2 * n + 1
+    assert EvalCounter.eqns == (2 * n + 1) * len(p.graph.eqns)
