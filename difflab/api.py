@@ -133,7 +133,7 @@ def _reader(st: Staged, args):
     """Generate straight-line code that reads the graph inputs out of `args` shaped as at tracing
     (and the code that builds the gradient pytree back): per call, the general path's flatten,
     conversions and signature comparison cost more than a small network's whole gradient."""
-    lines, env, leaves, k = ["def read(args):", f"  if len(args) != {len(args)}: return None"], {}, [], [0]
+    lines, env, leaves, k = [f"  if len(args) != {len(args)}: return None"], {}, [], [0]
 
     def visit(td, expr, ex):
         var = f"t{k[0]}"
@@ -156,7 +156,10 @@ def _reader(st: Staged, args):
             flat_pos[(i, j)] = len(flat_pos)
     inputs = {flat_pos[p] for p in st.input_pos}
     for n, (var, ex) in enumerate(leaves):
-        if n not in inputs:  # a static leaf baked into the graph: only the very same object
+        if n not in inputs and isinstance(ex, np.ndarray):  # baked into the graph: the same contents
+            env[f"s{n}"] = _signature_key(ex)
+            lines.append(f"  if _signature_key({var}) != s{n}: return None")
+        elif n not in inputs:  # any other static leaf: the very same object
             env[f"s{n}"] = ex
             lines.append(f"  if {var} is not s{n}: return None")
         elif type(ex) is float:
@@ -165,7 +168,10 @@ def _reader(st: Staged, args):
             env[f"shape{n}"] = _shape(ex)
             lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
     lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in st.input_pos)}]")
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64))
+    # other dict keys or a shorter list: not this signature
+    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError):",
+             "    return None"]
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _signature_key=_signature_key)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
     parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(st.wrt_float)])
 
@@ -231,8 +237,12 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
                 wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
     out_holder = {}
 
+    # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
+    # caller's array in place can never change a graph built from its old contents
+    frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
+
     def flat_f(*xs):
-        leaves = [list(lv) for lv, _ in flat_args]
+        leaves = [list(lv) for lv in frozen]
         for (i, j), x in zip(input_pos, xs):
             leaves[i][j] = x
         rebuilt = [td.unflatten(lv) for lv, (_, td) in zip(leaves, flat_args)]
@@ -310,6 +320,8 @@ def _scalar_check(st: Staged, what: str):
 def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     _scalar_check(st, "grad")
     outs, parts = prep.grad_leaves(xs, values)
+    # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
+    parts = [p.copy() if type(p) is np.ndarray and not p.flags.writeable else p for p in parts]
     return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
 
 
@@ -519,7 +531,7 @@ class PreparedFunction:
         self._t = _Transform(f, argnums, method)
         self._key = self._signature(args)
         inputs = set(self._t.staged(args)[0].input_pos)
-        self._statics = [((i, j), x) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
+        self._statics = [((i, j), _signature_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
                          if (i, j) not in inputs]
         self.staged, self.prepared = self._t.staged(args)
         self.prepare_seconds = time.perf_counter() - t0
@@ -542,9 +554,9 @@ class PreparedFunction:
             raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
                              "prepare again for new shapes")
         for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
-            if _signature_key(flat[i][0][j]) != _signature_key(was):
-                raise ValueError(f"argument {i} (leaf {j}) was {was!r} when prepared and is {flat[i][0][j]!r} "
-                                 "now; it is not a float, so it is baked into the graph: prepare again")
+            if _signature_key(flat[i][0][j]) != was:
+                raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
+                                 "prepared; it is not a float, so it is baked into the graph: prepare again")
         return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
     def __call__(self, *args):
@@ -711,6 +723,9 @@ def vmap(f, in_axes=0):
                              "(the traced branch holds for one batch element only)")
         if graph.closes_over_tracers:
             return loop()
-        return out_def["tree"].unflatten(list(evaluate_batched(graph, *leaves, batched=flags)))
+        outs = evaluate_batched(graph, *leaves, batched=flags)
+        # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
+        return out_def["tree"].unflatten([o.copy() if isinstance(o, np.ndarray) and (
+            not o.flags.writeable or any(o is x for x in leaves)) else o for o in outs])
 
     return batched

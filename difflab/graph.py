@@ -202,13 +202,26 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     bad value here, where the equation is known, instead of as an anonymous RuntimeWarning.
     """
     try:
-        return fn(*args, **kw)
-    except FloatingPointError as err:
-        with np.errstate(all="ignore"):
-            out = fn(*args, **kw)
-        warnings.warn(DomainWarning(f"{str(eqn).split(' :')[0]}: {err} (outside the domain of "
-                                    f"{eqn.op.name}); the result holds NaN or inf"), stacklevel=3)
-        return out
+        out = fn(*args, **kw)
+        if type(out) is not complex:
+            return out
+        err = "a complex value from real arguments"
+    except ArithmeticError as exc:  # NumPy's FloatingPointError; ZeroDivisionError etc. on Python floats
+        err = exc
+    with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
+        out = fn(*numpy_floats(args), **kw)
+    warnings.warn(DomainWarning(f"{str(eqn).split(' :')[0]}: {err} (outside the domain of "
+                                f"{eqn.op.name}); the result holds NaN or inf"), stacklevel=3)
+    return out
+
+
+def _fresh(x):
+    return x.copy() if isinstance(x, np.ndarray) else x
+
+
+def numpy_floats(values) -> list:
+    """Python floats as NumPy float64 (whose arithmetic gives NaN/inf where Python's raises)."""
+    return [np.float64(v) if type(v) is float else v for v in values]
 
 
 def to_dot(graph: Graph, name: str = "difflab") -> str:
@@ -327,7 +340,13 @@ def compile(graph: Graph, batched: tuple | None = None, reuse: bool = True):
         if dead:
             lines.append(f"    del {', '.join(dead)}")
     lines.append(f"    _counter.eqns += {len(graph.eqns)}" + (" * _size" if hot else ""))
-    outs = [atom(v) if isinstance(v, Const) else names[v] for v in graph.outputs]
+    # a constant array or an input handed out as a result would let the caller change the graph
+    # (or their own input) through it: those results are copies
+    inputs = set(graph.inputs)
+    outs = [f"_fresh({atom(v) if isinstance(v, Const) else names[v]})"
+            if (isinstance(v, Const) and isinstance(v.value, np.ndarray)) or v in inputs else
+            (atom(v) if isinstance(v, Const) else names[v]) for v in graph.outputs]
+    env["_fresh"] = _fresh
     if batched is not None:  # every output carries the batch axis
         outs = [o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"
                 for o, v in zip(outs, graph.outputs)]

@@ -62,15 +62,16 @@ class Op:
     samples: Callable | None = None
     #: (batched, *args, **params) -> output with a leading batch axis; see `batched`
     batch: Callable | None = None
-    #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Must
-    #: return a float or raise (ValueError, ArithmeticError); then NumPy's NaN/inf stands
+    #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Where it
+    #: raises (ValueError, ArithmeticError) or gives no finite float, NumPy's answer stands
     py: Callable | None = None
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
         try:
             value = self.py(*args, **params)
-            if type(value) is float or type(value) is bool:  # not a complex (x ** 0.5, x < 0)
+            # NumPy decides every non-finite result (and flags it: inf - inf, 1/0), and a complex one
+            if type(value) is bool or (type(value) is float and math.isfinite(value)):
                 return value
         except (ValueError, ArithmeticError):
             pass
@@ -264,7 +265,7 @@ div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a,
 neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
             sympy=elementwise_sympy(operator.neg), doc="-x")
 pow = defop("pow", np.power, py=operator.pow,
-            partials=(lambda out, a, b: b * a ** (b - 1.0), lambda out, a, b: out * log(a)),
+            partials=(lambda out, a, b: b * pow(a, b - 1.0), lambda out, a, b: out * log(a)),
             sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
             doc="x ** y")
 
@@ -320,7 +321,8 @@ def _math_sign(x):
 
 def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
-    return sympy_function("sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0),
+    # not called "sign": SymPy's code printers write their own sign(x) for that name, and sign(NaN) = 1 there
+    return sympy_function("difflab_sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0),
                           _math_sign)
 
 

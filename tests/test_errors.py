@@ -72,3 +72,73 @@ def test_float_conversion_of_traced_value_is_refused():
 def test_argnums_out_of_range():
     with pytest.raises(ValueError, match="argnums 3 is out of range"):
         dl.grad(lambda x: x, argnums=3)(1.0)
+
+
+# -- found in review: fast paths must keep the guarantees -------------------------------------
+
+@pytest.mark.filterwarnings("ignore:overflow encountered")
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_nan_from_float_arithmetic_still_warns_on_every_call(method):
+    """inf - inf on Python floats raises nothing in Python: NumPy still decides and names the equation."""
+    def f(x):
+        y = x * 1e308
+        return y - y * 2.0
+
+    vg = dl.value_and_grad(f, method=method)
+    for _ in range(3):  # fresh, then cached and compiled
+        with pytest.warns(dl.DomainWarning, match=r"v\d+ = sub\("):
+            value, _ = vg(10.0)
+        assert np.isnan(value)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("f", [dnp.sqrt, dnp.log, lambda x: x ** 0.5], ids=["sqrt", "log", "pow"])
+def test_derivative_at_a_domain_edge_is_inf_with_a_warning_not_an_exception(method, f):
+    for x in (0.0, np.float64(0.0)):
+        with pytest.warns(dl.DomainWarning):
+            g = dl.grad(f, method=method)(x)
+        assert np.isinf(g)
+    with pytest.warns(dl.DomainWarning):
+        assert np.isinf(dl.prepare(f, 1.0, method=method).grad(0.0))
+
+
+def test_a_static_array_changed_in_place_is_seen():
+    x, mask = np.arange(1.0, 5.0), np.array([True, False, True, False])
+    f = lambda x, m: dnp.sum(dnp.where(m, x, 0.0) ** 2)  # noqa: E731
+    g = dl.grad(f)
+    g(x, mask), g(x, mask)
+    mask[:] = ~mask
+    np.testing.assert_array_equal(g(x, mask), [0.0, 4.0, 0.0, 8.0])
+    p = dl.prepare(f, x, mask)
+    mask[:] = ~mask
+    with pytest.raises(ValueError, match="baked into the graph"):
+        p.grad(x, mask)
+
+
+def test_other_dict_keys_take_the_general_path():
+    f = lambda p: dnp.sum(list(p.values())[0] ** 2) + dnp.sum(list(p.values())[1])  # noqa: E731
+    g = dl.grad(f)
+    g({"a": np.ones(2), "b": np.ones(2)}), g({"a": np.ones(2), "b": np.ones(2)})
+    got = g({"a": np.ones(2), "c": np.ones(2)})
+    assert set(got) == {"a", "c"} and np.array_equal(got["a"], [2.0, 2.0])
+    with pytest.raises(ValueError, match="prepared for arguments shaped"):
+        dl.prepare(f, {"a": np.ones(2), "b": np.ones(2)}).grad({"a": np.ones(2), "c": np.ones(2)})
+
+
+def test_results_are_the_callers_own():
+    w = np.array([1.0, 2.0])
+    g = dl.grad(lambda x: dnp.sum(x * w) + 0.5 * dnp.sum(x))  # the gradient is a constant of the graph
+    for _ in range(3):  # interpreted, then compiled
+        r = g(np.ones(2))
+        np.testing.assert_array_equal(r, [1.5, 2.5])
+        r *= 0.0
+    assert dl.grad(lambda x: dnp.sum(x))(np.ones(3)).flags.writeable
+    xs = np.ones((3, 2))
+    assert dl.vmap(lambda x: x)(xs) is not xs
+    np.testing.assert_array_equal(w, [1.0, 2.0])
+
+
+def test_symbolic_sign_of_nan_is_nan():
+    assert np.isnan(dl.grad(dnp.abs, method="symbolic")(float("nan")))
+    np.testing.assert_array_equal(dl.grad(lambda x: dnp.sum(dnp.abs(x)), method="symbolic")(np.array([-3.0, 0.0, 2.0])),
+                                  [-1.0, 0.0, 1.0])

@@ -65,7 +65,7 @@ def test_a_run_writes_config_cells_csv_summary_figures_and_report(tiny, tmp_path
     config = json.loads((d / "config.json").read_text())
     assert config["config"]["xs"] == [1, 2, 3, 4] and config["seed"] == 0 and config["cells"] == 4
     assert json.loads((d / "summary.json").read_text())["summary"] == {"total": 30}
-    rows = list(csv.DictReader(open(d / "metrics.csv")))
+    rows = list(csv.DictReader((d / "metrics.csv").read_text().splitlines()))
     assert {"cell", "x", "metric", "index", "value"} <= set(rows[0])
     assert [r["value"] for r in rows if r["metric"] == "square"] == ["1", "4", "9", "16"]
     assert len([r for r in rows if r["metric"] == "draws"]) == 12  # a list becomes indexed rows

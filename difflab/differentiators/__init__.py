@@ -25,17 +25,12 @@ def _class(name):
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
 
 
-_DEFAULTS: dict = {}
-
-
 def get_method(method) -> Differentiator:
     """A differentiator from a name or a configured object; anything else is a ValueError."""
     if isinstance(method, Differentiator):
         return method
     if isinstance(method, str) and method in METHODS:
-        if method not in _DEFAULTS:  # settings objects are never changed after __init__: share them
-            _DEFAULTS[method] = _class(method)()
-        return _DEFAULTS[method]
+        return _class(method)()  # a fresh one: changing its settings changes no one else's
     raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))} "
                      "or pass a configured differentiator such as difflab.Numeric(scheme='central')")
 

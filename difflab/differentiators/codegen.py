@@ -110,7 +110,7 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
             grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
             blocks = [[row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
             views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
-            code = (f"numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
+            code = ("numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
                     else f"numpy.add.reduce({printer.doprint(term)}, 1)")
             if _is_pair(term, sp) and None not in views and fixed in ([True, False], [False, True]):
                 c, v = fixed.index(True), fixed.index(False)

@@ -10,10 +10,11 @@ Central difference of x² at 3 with step h:
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
 shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)). A stencil of order
-p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.5,
-h/1.5², ... to h → 0 in a Neville table and keeps, per element, the entry with the least error
+p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
+h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
 estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
-smooth functions for 16 evaluations per component, bench/numeric.py). "complex" takes
+smooth functions for 28 evaluations per component, bench/numeric.py; steps that leave f's domain
+spoil only the entries built from them). "complex" takes
 Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
 but only through complex-analytic ops (checked on the graph when prepared).
 A full Jacobian costs one stencil per input component; the value f(x) is computed once. Every
@@ -40,10 +41,11 @@ from .base import _traced, flat, split
 __all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
 
 EPS = np.finfo(float).eps
-# Richardson: steps h/1.5^j from h = 0.5·max(1, |x|). Large steps keep round-off (eps·|f|/h) low,
-# many gentle ones let the table cancel their truncation error (bench/numeric.py).
-RATIO, RICHARDSON_STEP = 1.5, 0.5
-BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 16n points)
+# Richardson: steps h/1.7^j from h = 0.5·max(1, |x|), 14 of them. Large steps keep round-off
+# (eps·|f|/h) low, many gentle ones let the table cancel their truncation error; the smallest
+# (~5e-4·max(1, |x|)) still resolve fast oscillations and a kink or domain edge nearby.
+RATIO, RICHARDSON_STEP = 1.7, 0.5
+BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 28n points)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -106,12 +108,17 @@ def _richardson(S, H, f0):
     difference, carried through the extrapolation), so entries built from noise are not chosen."""
     M, absC = _neville(S.shape[1])
     E = len(absC)
-    table = np.matmul(M, S)  # (k, 3E, m): the entries, then their changes from either parent
+    # a step that left f's domain (or crossed into overflow) spoils only the entries built from it
+    finite = np.isfinite(S)
+    table = np.matmul(M, np.where(finite, S, 0.0))  # (k, 3E, m): the entries, then their changes from either parent
+    spoilt = np.matmul((M != 0).astype(float), (~finite).astype(float)) > 0
     change = np.abs(table[:, E:])
     err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
+    err[spoilt[:, :E] | spoilt[:, E:2 * E] | spoilt[:, 2 * E:] | np.isnan(err)] = np.inf
     best = err.argmin(axis=1)
     k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
-    return table[k, best, m], err[k, best, m]
+    d, e = table[k, best, m], err[k, best, m]
+    return np.where(np.isinf(e), np.nan, d), e  # no usable entry at all: no derivative
 
 
 def _products(fun, x, V, f0, method, want_err=False):
@@ -177,7 +184,7 @@ class Numeric(base.Differentiator):
     native = "jvp"
     hessian_pair = None
 
-    def __init__(self, scheme="central", step=None, order=None, richardson_terms=8, error_estimate=False):
+    def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):
         if scheme not in SCHEMES:
             raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
         if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.floating))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Var, compile, evaluate, guarded, read, split
+from ..graph import Var, compile, evaluate, guarded, numpy_floats, read, split
 from ..ops import unbroadcast
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, _traced, flat, split as split_vec
@@ -54,8 +54,10 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
                 continue
             try:
                 c = rule(ct, env[eqn.out], *vals, **kw)
-            except FloatingPointError:  # again, to name the equation in a DomainWarning
-                c = guarded(eqn, rule, ct, env[eqn.out], *vals, **kw)
+                if isinstance(c, complex):  # Python's arithmetic on floats left the reals
+                    raise ArithmeticError
+            except ArithmeticError:  # again, with NumPy's floats, to name the equation in a DomainWarning
+                c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
             if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
                 c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else cts[a] + c

@@ -207,7 +207,9 @@ class Symbolic(Differentiator):
             if batch == 1:  # one example: Python floats through `math` cost far less than 0-d ufunc calls
                 try:
                     res = self._fn(kind, True)(*np.concatenate([a.ravel() for a in args]).tolist())
-                    return np.fromiter(res, dtype=float, count=len(res))
+                    out = np.fromiter(res, dtype=float, count=len(res))
+                    if np.isfinite(out).all():  # NaN/inf (inf - inf raises nothing in Python): NumPy decides
+                        return out
                 except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
                     pass
             fn, rows = self._fn(kind, False)
