@@ -698,6 +698,16 @@ def _batch_index(idx, nb):
     return (slice(None),) * nb + tuple(idx)
 
 
+def _lead_batch(t, idx, nb, to_front):
+    """Batch axes back in front after NumPy put the advanced indices' axes first (`to_front`), or,
+    for scatter_add's values, behind those axes; see `_advanced_apart`."""
+    if not nb or not _advanced_apart(idx):
+        return t
+    k = len(np.broadcast_shapes(*[np.shape(i) for i in idx if isinstance(i, (np.ndarray, int, np.integer))]))
+    first, second = (range(k, k + nb), range(k)) if to_front else (range(nb, nb + k), range(nb))
+    return _transpose(t, (*first, *second, *range(k + nb, _ndim(t))))
+
+
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
         return _loop_batch(_getitem_impl, batched, x, idx=idx)
@@ -711,16 +721,18 @@ def _scatter_add_batch(batched, ct, idx, shape):
 
 
 getitem = defop("getitem", _getitem_impl,
-                jvp=(lambda t, out, x, idx: getitem(t, _batch_index(idx, _nb(t, x))),),
+                jvp=(lambda t, out, x, idx: _lead_batch(getitem(t, _batch_index(idx, _nb(t, x))), idx, _nb(t, x), True),),
                 vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
-                samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)})),
+                samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)}),
+                                 (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))})),
                 batch=_getitem_batch,
                 doc="basic slicing and integer-array indexing")
 scatter_add = defop("scatter_add", _scatter_add_impl,
-                    jvp=(lambda t, out, ct, idx, shape:
-                         scatter_add(t, _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
+                    jvp=(lambda t, out, ct, idx, shape: scatter_add(
+                        _lead_batch(t, idx, _nb(t, ct), False), _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
                     vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
-                    samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)})),
+                    samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
+                                     (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)})),
                     batch=_scatter_add_batch,
                 doc="zeros(shape) with ct added at idx: the transpose of getitem")
 

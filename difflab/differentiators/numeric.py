@@ -98,7 +98,8 @@ def _neville(terms):
         entries += nxt
         changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
         rows = nxt
-    return np.array(entries + [d[0] for d in changes] + [d[1] for d in changes]), np.abs(np.array(entries))
+    M = np.array(entries + [d[0] for d in changes] + [d[1] for d in changes])
+    return M, np.abs(np.array(entries)), (M != 0).astype(float)
 
 
 def _richardson(S, H, f0):
@@ -106,19 +107,20 @@ def _richardson(S, H, f0):
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen."""
-    M, absC = _neville(S.shape[1])
+    M, absC, uses = _neville(S.shape[1])
     E = len(absC)
-    # a step that left f's domain (or crossed into overflow) spoils only the entries built from it
-    finite = np.isfinite(S)
-    table = np.matmul(M, np.where(finite, S, 0.0))  # (k, 3E, m): the entries, then their changes from either parent
-    spoilt = np.matmul((M != 0).astype(float), (~finite).astype(float)) > 0
+    finite = np.isfinite(S).all()
+    # (k, 3E, m): the entries, then their changes from either parent
+    table = np.matmul(M, S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0))
     change = np.abs(table[:, E:])
     err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
-    err[spoilt[:, :E] | spoilt[:, E:2 * E] | spoilt[:, 2 * E:] | np.isnan(err)] = np.inf
+    if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
+        spoilt = np.matmul(uses, (~np.isfinite(S)).astype(float)) > 0
+        err[spoilt[:, :E] | spoilt[:, E:2 * E] | spoilt[:, 2 * E:] | np.isnan(err)] = np.inf
     best = err.argmin(axis=1)
     k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
     d, e = table[k, best, m], err[k, best, m]
-    return np.where(np.isinf(e), np.nan, d), e  # no usable entry at all: no derivative
+    return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
 def _products(fun, x, V, f0, method, want_err=False):
