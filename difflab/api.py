@@ -259,7 +259,8 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     graph = outputs_of(t, tracers, out_leaves)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
-    values = None if closes or any(isinstance(x, Traced) for x in call_leaves) else traced_values(t, tracers)
+    nested = closes or any([isinstance(x, Traced) for x in call_leaves])
+    values = None if nested else traced_values(t, tracers)
     return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
                   nums, many, cacheable=not graph.specialised and not closes, values=values)
 
@@ -279,7 +280,7 @@ class _Transform:
         batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
-        key = tuple((td, tuple(_signature_key(x) for x in lv)) for lv, td in flat)
+        key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
         st = self.cache.get(key)
         if st is None:
             st = stage(self.f, example, self.argnums, flat)

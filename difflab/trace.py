@@ -290,14 +290,14 @@ def traced_values(t: Trace, inputs) -> dict | None:
     if t.fp_error:
         return None
     env = {i.var: i.value for i in inputs}
-    env.update((tr.var, tr.value) for tr in t.seen.values())
+    env.update({tr.var: tr.value for tr in t.seen.values()})
     return env
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
-    outs = tuple(o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves)
-    return Graph(tuple(i.var for i in inputs), tuple(t.eqns), outs, t.specialised)
+    outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
+    return Graph(tuple([i.var for i in inputs]), tuple(t.eqns), outs, t.specialised)
 
 
 def trace(f, *args) -> Graph:

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import functools
 import importlib
 
 from .base import Differentiator
@@ -20,6 +21,7 @@ METHODS = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def _class(name):
     module, cls = METHODS[name]
     return getattr(importlib.import_module(f"{__name__}.{module}"), cls)

@@ -74,7 +74,7 @@ class Differentiator:
 
     def __hash__(self):  # a dict key on every call (the per-signature caches): computed once
         if "_hash" not in vars(self):
-            self._hash = hash((type(self).__name__, repr(self)))
+            self._hash = hash((type(self).__name__, *sorted(self.settings().items())))
         return self._hash
 
 
