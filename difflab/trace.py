@@ -119,12 +119,15 @@ _new_eqn = tuple.__new__  # Eqn(...) without its Python-level __new__: one frame
 
 
 def _fold_identity(trace, op, args):
-    """x*1, 1*x, x+0, x-0, x/1, x**1 → x, when that leaves x's shape unchanged (registry-driven)."""
+    """x*1, 1*x, x+0, x-0, x/1, x**1 → x, when that leaves x's shape and dtype unchanged (a bool
+    mask times 1.0 is a float array: folding it would make mask + mask a logical or). Registry-driven."""
     if not op.identity or len(args) != 2:
         return None
     for k, ident in enumerate(op.identity):
         c, other = args[k], args[1 - k]
         if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
+            continue
+        if other.var.dtype.kind != "f":
             continue
         if type(c) is float or type(c) is int:
             if c == ident:
@@ -133,7 +136,7 @@ def _fold_identity(trace, op, args):
             if c == ident:
                 return other
         elif (np.ndim(c) <= other.ndim and np.shape(c) == other.shape[other.ndim - np.ndim(c):]
-              and np.all(np.asarray(c) == ident)):
+              and np.result_type(c, other.var.dtype) == other.var.dtype and np.all(np.asarray(c) == ident)):
             return other
     return None
 

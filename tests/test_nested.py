@@ -51,3 +51,14 @@ def test_hessian_pairs_agree():
     ref = dl.hessian(f, method="symbolic")(x)
     for pair in [("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward"), ("reverse", "forward")]:
         np.testing.assert_allclose(dl.hessian(f, method=pair)(x), ref, rtol=1e-12, atol=1e-13, err_msg=str(pair))
+
+
+@pytest.mark.parametrize("pair", [("forward", "reverse"), ("reverse", "reverse"), ("reverse", "forward"), "symbolic"])
+def test_relu_mask_times_one_stays_a_float_in_nested_rules(pair):
+    """Found by the long random-graph run: relu's rule (x > 0) * 1.0 must not fold to the bool mask,
+    or a value used twice adds its two masks as a logical or (2 became 1)."""
+    def f(x):
+        v = dnp.reshape(x * x + 0.5, (1,))
+        return dnp.sum(dnp.relu(dnp.concatenate([v, v], axis=0)))
+
+    assert dl.hessian(f, method=pair)(0.3) == pytest.approx(4.0, rel=1e-12)
