@@ -27,23 +27,26 @@ TARGETS = {(2, 16, 16, 2): 1.3, (64, 128, 128, 10): 1.0, (784, 256, 256, 10): 1.
 
 # -- the peers: the same loss, each in its own library ----------------------------------------------
 
+def peer_loss(xnp, stop_gradient, n_layers):
+    """The benchmark's loss written once for a NumPy-like peer library (autograd.numpy, jax.numpy):
+    tanh hidden layers, mean softmax cross-entropy with the row max shifted out (no derivative)."""
+    def loss(p, X, Y):
+        h = X
+        for l in range(n_layers - 1):
+            h = xnp.tanh(h @ p[f"W{l}"] + p[f"b{l}"])
+        z = h @ p[f"W{n_layers - 1}"] + p[f"b{n_layers - 1}"]
+        z = z - stop_gradient(z).max(axis=1, keepdims=True)
+        logp = z - xnp.log(xnp.sum(xnp.exp(z), axis=1, keepdims=True))
+        return -xnp.sum(Y * logp) / X.shape[0]
+
+    return loss
+
+
 def autograd_step(params, X, Y):
     ag = C.peer("autograd")
     if ag is None:
         return None
-    anp = ag.numpy
-    L = len(params) // 2
-
-    def loss(p, X, Y):
-        h = X
-        for l in range(L - 1):
-            h = anp.tanh(anp.dot(h, p[f"W{l}"]) + p[f"b{l}"])
-        z = anp.dot(h, p[f"W{L - 1}"]) + p[f"b{L - 1}"]
-        z = z - ag.tracer.getval(z).max(axis=1, keepdims=True)  # max has no derivative (as in difflab)
-        logp = z - anp.log(anp.sum(anp.exp(z), axis=1, keepdims=True))
-        return -anp.sum(Y * logp) / X.shape[0]
-
-    vg = ag.value_and_grad(loss)
+    vg = ag.value_and_grad(peer_loss(ag.numpy, ag.tracer.getval, len(params) // 2))
     return lambda: vg(params, X, Y), lambda: vg(params, X, Y)
 
 
@@ -73,16 +76,7 @@ def jax_step(params, X, Y):
     if jax is None:
         return None
     jnp = jax.numpy
-    L = len(params) // 2
-
-    def loss(p, X, Y):
-        h = X
-        for l in range(L - 1):
-            h = jnp.tanh(h @ p[f"W{l}"] + p[f"b{l}"])
-        z = h @ p[f"W{L - 1}"] + p[f"b{L - 1}"]
-        return -jnp.sum(Y * jax.nn.log_softmax(z, axis=1)) / X.shape[0]
-
-    vg = jax.jit(jax.value_and_grad(loss))
+    vg = jax.jit(jax.value_and_grad(peer_loss(jnp, jax.lax.stop_gradient, len(params) // 2)))
     jp = jax.device_put({k: jnp.asarray(v) for k, v in params.items()})
     jX, jY = jax.device_put(jnp.asarray(X)), jax.device_put(jnp.asarray(Y))
     assert jX.dtype == np.float64

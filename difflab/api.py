@@ -275,7 +275,9 @@ class _Transform:
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
 
-    def staged(self, args):
+    def staged(self, args, keep_values=False):
+        """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
+        when the caller will use them for this very call (`keep_values`), else they are let go."""
         # a mean-over-examples loss is traced for one example when the method can exploit it
         batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
@@ -284,7 +286,7 @@ class _Transform:
         st = self.cache.get(key)
         if st is None:
             st = stage(self.f, example, self.argnums, flat)
-            if batch:  # traced on one example: its values are not this call's
+            if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
             if st.cacheable:
                 self.cache[key] = st
@@ -331,7 +333,7 @@ class _ValueAndGrad(_Transform):
         xs = self._last.fast(args) if self._last is not None else None
         if xs is not None:
             return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
-        st, prep = self.staged(args)
+        st, prep = self.staged(args, keep_values=True)
         values = st.take_values()  # just traced: its inputs are already flat and converted
         xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
         return _value_and_grad(st, prep, xs, False, values)
@@ -531,10 +533,10 @@ class PreparedFunction:
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
         self._key = self._signature(args)
-        inputs = set(self._t.staged(args)[0].input_pos)
+        self.staged, self.prepared = self._t.staged(args)
+        inputs = set(self.staged.input_pos)
         self._statics = [((i, j), _signature_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
                          if (i, j) not in inputs]
-        self.staged, self.prepared = self._t.staged(args)
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
         self.staged.learn(args)

@@ -78,7 +78,8 @@ class Op:
         return self.impl(*args, **params)
 
     def bind(self, *args, **params):
-        """Apply the op: record an equation if any argument is traced, else compute with NumPy."""
+        """Apply the op: record an equation if any argument is traced, else compute (on Python
+        floats by `py`, otherwise with NumPy)."""
         trace = None
         for a in args:
             if isinstance(a, Traced):

@@ -242,3 +242,18 @@ def test_vmap_refusals():
         dl.vmap(lambda x: x, in_axes=1)(np.ones(3))
     with pytest.raises(ValueError, match="control flow depends on its argument values"):
         dl.vmap(lambda x: x if x > 0 else -x)(np.array([1.0, -2.0]))
+
+
+def test_traced_values_are_only_kept_for_the_call_that_uses_them(mlp):
+    """A fresh value_and_grad reuses the values recorded while tracing; nobody else holds on to them."""
+    params, X, Y = mlp
+    vg, jac = dl.value_and_grad(mlp_loss), dl.jacobian(mlp_loss)
+    v, g = vg(params, X, Y)
+    jac(params, X, Y)
+    p = dl.prepare(mlp_loss, params, X, Y)
+    assert p.staged.values is None
+    assert all(st.values is None for t in (vg, jac) for st in t.cache.values())
+    ref_v, ref_g = dl.value_and_grad(mlp_loss, method="forward")(params, X, Y)
+    assert v == pytest.approx(ref_v, rel=1e-14)
+    for k in params:
+        np.testing.assert_allclose(g[k], ref_g[k], rtol=1e-12, atol=1e-14)
