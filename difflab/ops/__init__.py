@@ -1,0 +1,25 @@
+"""The op registry: one `Op` entry per primitive, the only place a primitive is described.
+
+An entry holds the NumPy implementation, the JVP and VJP rule per argument (`None`: zero
+derivative), the SymPy translation, the domain of each argument, the kinks, whether the op is
+complex-analytic, its NumPy spellings, array methods, NumPy-signature front end and strategy
+builder. Tracing, evaluation, the four differentiators, printing, difflab.numpy, NumPy's dispatch
+on traced values, the expression language, the registry-driven tests and the Hypothesis strategies
+all read `REGISTRY`; none of them names a specific op.
+
+How rules look: `vjp[i](ct, out, *args, **params)` returns the cotangent of argument i (before
+broadcasting is undone, which the reverse interpreter does in one place); `jvp[i](t, out, *args,
+**params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
+axes (chunked forward mode). Rules are written with difflab's own ops, so a traced gradient can be
+differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
+in `batched` carry an extra leading batch axis; an op without one loops over the batch.
+
+Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`.
+"""
+from .core import (REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, defop, draw, elementwise_sympy, examples,  # noqa: F401
+                   spellings, sympy_function, unbroadcast, unregister)
+from .core import _ndim, _reshape, _shape, _sp, _transpose  # noqa: F401
+from .elementwise import *  # noqa: F401,F403
+from .linalg import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403

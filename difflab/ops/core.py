@@ -1,0 +1,408 @@
+"""The registry's core: `Op`, `defop`, `REGISTRY` and the helpers every family module shares.
+
+The families (elementwise, reductions, shape, linalg) hold the entries; this module holds what
+they are made of, the batching and sampling helpers, and the name tables generated from the
+entries (`spellings`): NumPy's names and array methods for difflab.numpy, the tracer and dispatch.
+
+An entry holds the NumPy implementation, the JVP and VJP rule per argument (`None`: zero
+derivative), the SymPy translation, the domain of each argument, the kinks and whether the op is
+complex-analytic. Tracing, evaluation, the four differentiators, printing, the registry-driven tests
+and the Hypothesis strategies all read `REGISTRY`; none of them names a specific op.
+
+How rules look: `vjp[i](ct, out, *args, **params)` returns the cotangent of argument i (before
+broadcasting is undone, which the reverse interpreter does in one place); `jvp[i](t, out, *args,
+**params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
+axes (chunked forward mode). Elementwise ops give one local partial derivative per argument and
+both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
+differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
+in `batched` carry an extra leading batch axis (batched evaluation, `graph.evaluate_batched`);
+elementwise ops share one rule, an op without one loops over the batch.
+
+Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
+relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from ..graph import Traced
+
+__all__ = ["Op", "REGISTRY", "defop", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
+           "sympy_function", "elementwise_sympy", "examples", "draw"]
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
+
+    `domain` has one entry per array argument: "real", "positive", "nonzero" or "bool".
+    `kink(*args)` (optional) returns each output element's distance to the nearest kink.
+    `sympy(*args, **params)` maps object arrays of SymPy expressions to one (None: the NumPy
+    implementation already works on object arrays).
+    """
+
+    name: str
+    impl: Callable
+    jvp: tuple
+    vjp: tuple
+    sympy: Callable | None = None
+    domain: tuple = ("real",)
+    kink: Callable | None = None
+    analytic: bool = True  # complex step is valid through it
+    elementwise: bool = False
+    differentiable: bool = True  # False: output is piecewise constant (comparisons, sign)
+    doc: str = ""
+    nargs: int | None = None  # None: variadic; jvp[0](i), vjp[0](i) then make argument i's rule
+    #: per argument, the constant that makes the op return its other argument (x*1, x+0, x**1)
+    identity: tuple = ()
+    #: rng -> [(args, params), ...]: typical calls, for registry-driven tests (elementwise ops
+    #: get theirs from `domain`; see `examples`)
+    samples: Callable | None = None
+    #: (batched, *args, **params) -> output with a leading batch axis; see `batched`
+    batch: Callable | None = None
+    #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Where it
+    #: raises (ValueError, ArithmeticError) or gives no finite float, NumPy's answer stands
+    py: Callable | None = None
+    #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
+    #: exports `front` under each and NumPy's dispatch on traced values calls it
+    numpy: tuple = ()
+    #: ndarray method names it answers as a method of traced values (x.sum(axis=0))
+    methods: tuple = ()
+    #: the NumPy-signature function (axis normalisation, keyword arguments) that binds the op;
+    #: None: the op itself, called with its arguments
+    front: Callable | None = None
+    #: (builder, name, x, picks, choices) -> Ref: how the Hypothesis strategies call an op that
+    #: needs parameters or particular shapes (None for elementwise ops; see testing.strategies)
+    strategy: Callable | None = None
+
+    def on_floats(self, *args, **params):
+        """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
+        try:
+            value = self.py(*args, **params)
+            # NumPy decides every non-finite result (and flags it: inf - inf, 1/0), and a complex one
+            if type(value) is bool or (type(value) is float and math.isfinite(value)):
+                return value
+        except (ValueError, ArithmeticError):
+            pass
+        return self.impl(*args, **params)
+
+    def bind(self, *args, **params):
+        """Apply the op: record an equation if any argument is traced, else compute (on Python
+        floats by `py`, otherwise with NumPy)."""
+        trace = None
+        for a in args:
+            if isinstance(a, Traced):
+                # the innermost trace records; values of enclosing traces are its constants
+                if trace is None or a._trace.level > trace.level:
+                    trace = a._trace
+        if trace is not None:
+            return trace.record(self, args, params)
+        if self.py is not None and type(args[0]) is float and all(type(a) is float for a in args):
+            return self.on_floats(*args, **params)
+        return self.impl(*args, **params)
+
+    def batched(self, batched, *args, **params):
+        """Apply the op to NumPy values where args[i] carries a leading batch axis iff batched[i];
+        the output carries it too. Without a `batch` rule: one `impl` call per batch element."""
+        if self.batch is not None:
+            return self.batch(batched, *args, **params)
+        return _loop_batch(self.impl, batched, *args, **params)
+
+    def batched_for(self, batched, ranks) -> Callable:
+        """`batched` specialised to arguments of these unbatched ranks (known when compiling): an
+        elementwise op whose batched arguments all have the output's rank broadcasts as it is."""
+        if self.elementwise and builtins.all(r == builtins.max(ranks) for r, b in zip(ranks, batched) if b):
+            return self.impl
+        return functools.partial(self.batched, batched)
+
+    def jvp_rule(self, i):
+        return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
+
+    def vjp_rule(self, i):
+        return self.vjp[i] if self.nargs is not None else self.vjp[0](i)
+
+    __call__ = bind
+
+    def __repr__(self):
+        return f"<op {self.name}>"
+
+
+class _Registry(dict):
+    """name -> Op; counts its changes so that tables generated from it know when to regenerate."""
+
+    version = 0
+
+    def __setitem__(self, name, op):
+        super().__setitem__(name, op)
+        self.version += 1
+
+    def __delitem__(self, name):
+        super().__delitem__(name)
+        self.version += 1
+
+    def pop(self, *args):
+        self.version += 1
+        return super().pop(*args)
+
+
+REGISTRY: dict[str, Op] = _Registry()
+
+
+def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
+    """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument).
+
+    >>> cube = defop("cube_doc", lambda x: x ** 3, partials=(lambda out, x: 3.0 * x * x,), doc="x^3")
+    >>> float(cube(2.0)), spellings().numpy.get("cube_doc") is None
+    (8.0, True)
+    >>> unregister("cube_doc")
+    """
+    if partials is not None:
+        jvp = tuple(None if d is None else _scaled(d) for d in partials)
+        vjp = jvp
+        kw.setdefault("elementwise", True)
+        kw.setdefault("batch", _elementwise_batch(impl))
+    kw.setdefault("nargs", len(jvp))
+    op = Op(name, impl, tuple(jvp), tuple(vjp), **kw)
+    REGISTRY[name] = op
+    return op
+
+
+def unregister(name: str) -> None:
+    """Remove an op from the registry (a throwaway op of a test); the generated tables follow."""
+    del REGISTRY[name]
+
+
+class Spellings:
+    """Name tables generated from the registry: `numpy` maps NumPy's names ("divide",
+    "linalg.det") and `methods` ndarray method names to the function to call."""
+
+    def __init__(self):
+        self.numpy: dict[str, Callable] = {}
+        self.methods: dict[str, Callable] = {}
+        for op in REGISTRY.values():
+            fn = op.front if op.front is not None else op
+            for name in op.numpy:
+                self.numpy[name] = fn
+            for name in op.methods:
+                self.methods[name] = fn
+
+
+_spellings: list = [None, -1]
+
+
+def spellings() -> Spellings:
+    """The registry's current name tables (regenerated whenever an op is added or removed)."""
+    if _spellings[1] != REGISTRY.version:
+        _spellings[:] = [Spellings(), REGISTRY.version]
+    return _spellings[0]
+
+
+def _scaled(partial):
+    def rule(t, out, *args, **params):
+        return t * partial(out, *args, **params)
+
+    return rule
+
+
+# -- batching rules: arguments flagged in `batched` carry a leading batch axis ----------------
+
+def _batch_size(batched, args) -> int:
+    return next(np.shape(a)[0] for a, b in zip(args, batched) if b)
+
+
+def _loop_batch(impl, batched, *args, **params):
+    """The fallback rule: `impl` on each batch element, results stacked."""
+    return np.stack([impl(*[a[k] if b else a for a, b in zip(args, batched)], **params)
+                     for k in range(_batch_size(batched, args))])
+
+
+def _elementwise_batch(impl):
+    """One rule for every elementwise op: a batched argument of lower rank than the output gets
+    unit axes after its batch axis, so it broadcasts like its unbatched self; the others already do."""
+    def rule(batched, *args, **params):
+        ranks = [getattr(a, "ndim", 0) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
+        rank = builtins.max(ranks)
+        if builtins.min(r for r, b in zip(ranks, batched) if b) < rank:
+            args = [a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a
+                    for a, b, r in zip(args, batched, ranks)]
+        return impl(*args, **params)
+
+    return rule
+
+
+def _batch_axis(axis):
+    """An axis (or tuple of axes) of the unbatched value, as an axis of the batched one."""
+    if isinstance(axis, tuple):
+        return tuple(_batch_axis(a) for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def _batch_reduce(impl):
+    def rule(batched, x, axis=None, keepdims=False):
+        return impl(x, axis=tuple(range(1, x.ndim)) if axis is None else _batch_axis(axis), keepdims=keepdims)
+
+    return rule
+
+
+def _broadcast_batch(batched, xs):
+    """Every argument batched: the unbatched ones broadcast along the batch axis."""
+    size = _batch_size(batched, xs)
+    return [x if b else np.broadcast_to(x, (size,) + np.shape(x)) for x, b in zip(xs, batched)]
+
+
+def _advanced_apart(idx) -> bool:
+    """NumPy moves the axes of advanced indices to the front when slices separate them; a leading
+    batch slice would then no longer lead (x[:, 0, :, [1, 2]] has shape (2, B, n))."""
+    where = [k for k, i in enumerate(idx) if isinstance(i, np.ndarray) or isinstance(i, (int, np.integer))]
+    return any(isinstance(i, np.ndarray) for i in idx) and where[-1] - where[0] + 1 != len(where)
+
+
+# -- typical calls of each op, drawn inside its domain (registry-driven tests read them) ----
+
+def draw(domain: str, shape, rng):
+    """Random values inside one argument's domain, away from kinks only by chance."""
+    if domain == "bool":
+        return rng.random(shape) > 0.5
+    x = rng.uniform(-2.0, 2.0, shape)
+    if domain == "positive":
+        return rng.uniform(0.2, 3.0, shape)
+    if domain == "nonzero":
+        return np.where(x >= 0, x + 0.3, x - 0.3)
+    return x
+
+
+def _samples(*calls):
+    """Fixed call shapes; arguments drawn from the real line (shape ops have no domain limits)."""
+    def make(rng):
+        return [(tuple(draw("real", s, rng) for s in shapes), params) for shapes, params in calls]
+
+    return make
+
+
+# -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
+
+def _sp():
+    import sympy
+
+    return sympy
+
+
+def elementwise_sympy(scalar_fn):
+    """Lift a scalar SymPy translation to broadcasting object arrays."""
+
+    def translate(*args, **params):
+        ufunc = np.frompyfunc(lambda *xs: scalar_fn(*xs, **params), len(args), 1)
+        return np.asarray(ufunc(*args), dtype=object)
+
+    return translate
+
+
+def _sympy_fn(name):
+    return elementwise_sympy(lambda *xs: getattr(_sp(), name)(*xs))
+
+
+
+
+#: custom SymPy functions of the registry: name -> NumPy implementation, for `lambdify`
+SYMPY_NUMPY: dict[str, Callable] = {}
+#: the same functions on Python floats, for code lambdified with the `math` module (one example)
+SYMPY_MATH: dict[str, Callable] = {}
+
+
+_SYMPY_CLASSES: dict[str, Any] = {}
+
+
+def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable,
+                   math_impl: Callable):
+    """A SymPy Function class whose derivative and numeric values follow the registry's entry.
+
+    `derivative(args, i)` gives d/d(args[i]) as a SymPy expression; lambdify prints the function
+    by name and finds `numpy_impl` in SYMPY_NUMPY (arrays) or `math_impl` in SYMPY_MATH (Python
+    floats); `mp_impl(*mpf_args)` serves high precision.
+    """
+    if name in _SYMPY_CLASSES:
+        return _SYMPY_CLASSES[name]
+    sp = _sp()
+
+    def fdiff(self, argindex=1):
+        return derivative(self.args, argindex - 1)
+
+    def _eval_evalf(self, prec):
+        import mpmath
+
+        vals = [a.evalf(prec) for a in self.args]
+        if not all(v.is_Number for v in vals):
+            return None
+        with mpmath.workprec(prec):
+            return sp.Float(mp_impl(*[mpmath.mpf(v) for v in vals]), precision=prec)
+
+    SYMPY_NUMPY[name] = numpy_impl
+    SYMPY_MATH[name] = math_impl
+    _SYMPY_CLASSES[name] = type(name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf})
+    return _SYMPY_CLASSES[name]
+
+
+# -- shape ops: batch-aware JVPs (t may carry leading batch axes) -----------------------------
+
+
+def _shape(x) -> tuple:
+    return x.shape if isinstance(x, (np.ndarray, Traced)) else np.shape(x)
+
+
+def _ndim(x) -> int:
+    return len(_shape(x))
+
+
+def _nb(t, x) -> int:
+    return _ndim(t) - _ndim(x)
+
+
+def _batch_axes(axis, nb):
+    return None if axis is None else tuple(a + nb for a in axis)
+
+
+def _reshape(x, shape):
+    shape = tuple(int(n) for n in shape)
+    if -1 in shape:
+        known = math.prod(n for n in shape if n != -1)
+        shape = tuple(math.prod(_shape(x)) // known if n == -1 else n for n in shape)
+    return x if _shape(x) == shape else REGISTRY["reshape"](x, shape=shape)
+
+
+def _transpose(x, axes):
+    axes = tuple(axes)
+    return x if axes == tuple(range(len(axes))) else REGISTRY["transpose"](x, axes=axes)
+
+
+def _broadcast_to(x, shape):
+    shape = tuple(shape)
+    return x if _shape(x) == shape else REGISTRY["broadcast_to"](x, shape=shape)
+
+
+# -- the one place broadcasting is undone ----------------------------------------------------
+
+def unbroadcast(ct, shape):
+    """Sum a cotangent back down to `shape` (the shape of the argument that was broadcast)."""
+    shape = tuple(shape)
+    if _shape(ct) == shape:
+        return ct
+    extra = _ndim(ct) - len(shape)
+    if extra:  # leading axes the argument never had
+        ct = REGISTRY["sum"](ct, axis=tuple(range(extra)), keepdims=False)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and _shape(ct)[i] != 1)
+    return REGISTRY["sum"](ct, axis=axes, keepdims=True) if axes else ct
+
+
+def examples(op: Op, rng) -> list:
+    """Typical calls [(args, params)] of `op`; elementwise ops are tried with broadcasting too."""
+    if op.samples is not None:
+        return op.samples(rng)
+    shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
+    return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]
+

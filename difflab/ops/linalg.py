@@ -1,0 +1,86 @@
+"""Linear algebra primitives: matmul (NumPy's semantics for every rank)."""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
+
+def _swap_last(x):
+    if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
+        return x.swapaxes(-1, -2) if x.ndim > 1 else x
+    nd = _ndim(x)
+    return x if nd < 2 else _transpose(x, tuple(range(nd - 2)) + (nd - 1, nd - 2))
+
+
+def _matmul_vjp_a(ct, out, a, b):
+    if _ndim(b) == 1:
+        return _reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
+    if _ndim(a) == 1:
+        return _reshape(matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
+    return matmul(ct, _swap_last(b))
+
+
+def _matmul_vjp_b(ct, out, a, b):
+    if _ndim(a) == 1:
+        if _ndim(b) == 1:
+            return ct * a
+        return _reshape(a, (-1, 1)) * _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
+    if _ndim(b) == 1:  # ct: a's stack shape; every stacked row contributes (unbroadcast sums them)
+        m = _shape(ct)[-1]
+        return _reshape(matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
+    return matmul(_swap_last(a), ct)
+
+
+def _matmul_jvp_a(t, out, a, b):
+    nb = _nb(t, a)
+    if not nb:
+        return matmul(t, b)
+    batch = _shape(t)[:nb]  # pad the tangent so its batch axes lead, ahead of b's stack axes
+    if _ndim(a) >= 2:
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
+    elif _ndim(b) > 2:
+        t = _reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
+    return _reshape(matmul(t, b), batch + _shape(out))
+
+
+def _matmul_jvp_b(t, out, a, b):
+    nb = _nb(t, b)
+    if not nb:
+        return matmul(a, t)
+    batch = _shape(t)[:nb]
+    if _ndim(b) == 1:  # a vector tangent becomes a column so matmul keeps the batch axes apart
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
+    else:
+        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
+    return _reshape(matmul(a, t), batch + _shape(out))
+
+
+def _matmul_batch(batched, a, b):
+    """Vectors become matrices (a row, b a column; the unit axis is dropped again) and a batched
+    operand gets unit stack axes after its batch axis, so the batch axis leads the product."""
+    nd_a, nd_b = np.ndim(a) - batched[0], np.ndim(b) - batched[1]
+    a2 = a if nd_a > 1 else np.expand_dims(a, -2)
+    b2 = b if nd_b > 1 else np.expand_dims(b, -1)
+    stack = builtins.max(nd_a, nd_b, 2) - 2
+    if batched[0]:
+        a2 = a2.reshape(a2.shape[:1] + (1,) * (stack + 2 - a2.ndim + 1) + a2.shape[1:])
+    if batched[1]:
+        b2 = b2.reshape(b2.shape[:1] + (1,) * (stack + 2 - b2.ndim + 1) + b2.shape[1:])
+    out = np.matmul(a2, b2)
+    if nd_b == 1:
+        out = out[..., 0]
+    return out[..., 0, :] if nd_a == 1 and nd_b > 1 else out[..., 0] if nd_a == 1 else out
+
+
+matmul = defop("matmul", np.matmul,
+               jvp=(_matmul_jvp_a, _matmul_jvp_b),
+               vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
+               domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
+                doc="matrix product (NumPy's matmul semantics)")
+
+
+
+
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

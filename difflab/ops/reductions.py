@@ -1,0 +1,163 @@
+"""Reductions: sum, mean, max (ties split evenly), log-softmax; their NumPy front ends."""
+from __future__ import annotations
+
+import builtins
+import functools
+import math
+import operator
+
+import numpy as np
+
+from .elementwise import _stop_gradient_sympy, equal, exp
+
+from .core import (Op, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
+                   _nb, _ndim, _reshape, _samples, _shape, _sp,
+                   defop, sympy_function)
+
+def _expand_reduced(ct, x, axis, keepdims):
+    """Reshape a reduction's cotangent so that it broadcasts against x."""
+    if keepdims or axis is None and _ndim(ct) == 0:
+        return ct
+    axes = range(_ndim(x)) if axis is None else axis
+    shape = list(_shape(x))
+    for a in axes:
+        shape[a] = 1
+    return _reshape(ct, tuple(shape))
+
+
+def _count(x, axis):
+    shape = _shape(x)
+    return float(math.prod([shape[a] for a in axis] if axis is not None else shape))
+
+
+def _sum_impl(x, axis=None, keepdims=False):
+    return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus its dispatch layers
+
+
+sum = defop("sum", _sum_impl,
+            jvp=(lambda t, out, x, axis=None, keepdims=False:
+                 sum(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                           else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+            vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                 _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
+            samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
+            batch=_batch_reduce(_sum_impl), doc="sum over axes")
+
+
+def _mean_impl(x, axis=None, keepdims=False):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return np.mean(x, axis=axis, keepdims=keepdims)
+    return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
+
+
+mean = defop("mean", _mean_impl,
+             jvp=(lambda t, out, x, axis=None, keepdims=False:
+                  mean(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                             else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+             vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
+             samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
+             batch=_batch_reduce(_mean_impl), doc="mean over axes")
+
+
+def _max_impl(x, axis=None, keepdims=False):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return _object_reduce(x, axis, keepdims, lambda xs: _max_fn()(*xs) if len(xs) > 1 else xs[0])
+    return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _max_weights(out, x, axis, keepdims):
+    """Where x attains its max, 1/(number of ties): ties split the derivative evenly."""
+    hit = equal(x, _expand_reduced(out, x, axis, keepdims)) * 1.0
+    return hit / sum(hit, axis=axis, keepdims=True)
+
+
+max = defop("max", _max_impl,
+            jvp=(lambda t, out, x, axis=None, keepdims=False:
+                 sum(t * _max_weights(out, x, axis, keepdims),
+                     axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                     else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+            vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                 _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
+            kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
+            analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
+            batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly")
+
+
+def _np_max_weight(i, *xs):
+    xs = np.broadcast_arrays(*xs)
+    top = functools.reduce(np.maximum, xs)
+    hits = [x == top for x in xs]
+    return hits[int(i)] / functools.reduce(operator.add, [h * 1.0 for h in hits])
+
+
+def _mp_max_weight(i, *xs):
+    top = builtins.max(xs)
+    return (xs[int(i)] == top) / builtins.sum(1 for x in xs if x == top)
+
+
+def _max_weight_fn():
+    sp = _sp()
+    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight,
+                          _mp_max_weight)
+
+
+def _max_fn():
+    sp = _sp()
+    return sympy_function("max_n", lambda *xs: functools.reduce(np.maximum, xs),
+                          lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs),
+                          lambda *xs: builtins.max(xs))
+
+
+def _reduced_last(x, axis, keepdims):
+    """x with the reduced axes moved last and merged, and the shape a reduction result takes."""
+    axes = tuple(range(x.ndim)) if axis is None else tuple(axis)
+    kept = [a for a in range(x.ndim) if a not in axes]
+    rows = np.transpose(x, kept + list(axes)).reshape([x.shape[a] for a in kept] + [-1])
+    shape = [1 if a in axes else x.shape[a] for a in range(x.ndim)] if keepdims else [x.shape[a] for a in kept]
+    return rows, tuple(shape)
+
+
+def _top2_gap(x, axis, keepdims):
+    rows, shape = _reduced_last(np.asarray(x), axis, keepdims)
+    s = np.sort(rows, axis=-1)
+    gap = s[..., -1] - s[..., -2] if s.shape[-1] > 1 else np.full(s.shape[:-1], np.inf)
+    return gap.reshape(shape)
+
+
+def _object_reduce(x, axis, keepdims, fn):
+    rows, shape = _reduced_last(x, axis, keepdims)
+    flat = rows.reshape(-1, rows.shape[-1])
+    res = np.empty(len(flat), dtype=object)
+    res[:] = [fn(list(row)) for row in flat]
+    return res.reshape(shape)
+
+
+# -- log-softmax: earns an entry, its rule ct - softmax·Σct is one fused step ------------------
+
+def _log_softmax_impl(x, axis):
+    z = x - np.maximum.reduce(x, axis=axis, keepdims=True)  # shift-invariant: no overflow
+    return z - np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
+
+
+def _log_softmax_sympy(x, axis):
+    sp = _sp()
+    shift = _stop_gradient_sympy(_max_impl(x, axis=(axis,), keepdims=True))
+    z = x - shift
+    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(z), axis=axis, keepdims=True)
+    return z - np.frompyfunc(sp.log, 1, 1)(total)
+
+
+log_softmax = defop("log_softmax", _log_softmax_impl,
+                    jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis + _nb(t, x),), keepdims=True),),
+                    vjp=(lambda ct, out, x, axis: ct - exp(out) * sum(ct, axis=(axis,), keepdims=True),),
+                    sympy=_log_softmax_sympy,
+                    batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
+                    samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
+                    doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
+                        "forward step and the rule ct - softmax·Σct")
+
+
+
+
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

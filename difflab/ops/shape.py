@@ -1,0 +1,160 @@
+"""Shape primitives: transpose, reshape, broadcast_to, indexing (getitem and its transpose
+scatter_add), concatenate and stack; their NumPy front ends and strategy builders."""
+from __future__ import annotations
+
+
+import numpy as np
+
+from .core import (Op, _batch_axis, _broadcast_batch, _broadcast_to,
+                   _advanced_apart, _loop_batch, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop, unbroadcast)
+
+def _inverse_perm(axes):
+    return tuple(int(i) for i in np.argsort(axes))
+
+
+transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
+                  jvp=(lambda t, out, x, axes: _transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
+                  vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
+                  samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
+                  batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
+                doc="permute axes")
+reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
+                jvp=(lambda t, out, x, shape: _reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
+                vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
+                samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
+                batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
+                doc="reshape")
+
+
+def _broadcast_to_jvp(t, out, x, shape):
+    nb = _nb(t, x)
+    full = _shape(t)[:nb] + (1,) * (len(shape) - _ndim(x)) + _shape(x)
+    return _broadcast_to(_reshape(t, full), _shape(t)[:nb] + tuple(shape))
+
+
+broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
+                     jvp=(_broadcast_to_jvp,),
+                     vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
+                     samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
+                     batch=lambda batched, x, shape: np.broadcast_to(
+                         x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)),
+                doc="broadcast to a shape")
+
+
+def _getitem_impl(x, idx):
+    return x[idx] if isinstance(x, np.ndarray) else np.asarray(x)[idx]
+
+
+def _scatter_add_impl(ct, idx, shape):
+    dtype = ct.dtype if isinstance(ct, np.ndarray) else np.result_type(float, type(ct))
+    if isinstance(ct, np.ndarray) and ct.ndim == 0:
+        ct = ct[()]  # an object array would otherwise store the 0-d array itself as the element
+    z = np.zeros(shape, dtype=dtype)
+    if any(isinstance(i, np.ndarray) for i in idx):
+        np.add.at(z, idx, ct)  # repeated integer indices accumulate
+    else:
+        z[idx] = ct
+    return z
+
+
+def _batch_index(idx, nb):
+    return (slice(None),) * nb + tuple(idx)
+
+
+def _lead_batch(t, idx, nb, to_front):
+    """Batch axes back in front after NumPy put the advanced indices' axes first (`to_front`), or,
+    for scatter_add's values, behind those axes; see `_advanced_apart`."""
+    if not nb or not _advanced_apart(idx):
+        return t
+    k = len(np.broadcast_shapes(*[np.shape(i) for i in idx if isinstance(i, (np.ndarray, int, np.integer))]))
+    first, second = (range(k, k + nb), range(k)) if to_front else (range(nb, nb + k), range(nb))
+    return _transpose(t, (*first, *second, *range(k + nb, _ndim(t))))
+
+
+def _getitem_batch(batched, x, idx):
+    if _advanced_apart(idx):
+        return _loop_batch(_getitem_impl, batched, x, idx=idx)
+    return x[(slice(None),) + tuple(idx)]
+
+
+def _scatter_add_batch(batched, ct, idx, shape):
+    if _advanced_apart(idx):
+        return _loop_batch(_scatter_add_impl, batched, ct, idx=idx, shape=shape)
+    return _scatter_add_impl(ct, (slice(None),) + tuple(idx), ct.shape[:1] + tuple(shape))
+
+
+getitem = defop("getitem", _getitem_impl,
+                jvp=(lambda t, out, x, idx: _lead_batch(getitem(t, _batch_index(idx, _nb(t, x))), idx, _nb(t, x), True),),
+                vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
+                samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)}),
+                                 (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))})),
+                batch=_getitem_batch,
+                doc="basic slicing and integer-array indexing")
+scatter_add = defop("scatter_add", _scatter_add_impl,
+                    jvp=(lambda t, out, ct, idx, shape: scatter_add(
+                        _lead_batch(t, idx, _nb(t, ct), False), _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
+                    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
+                    samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
+                                     (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)})),
+                    batch=_scatter_add_batch,
+                doc="zeros(shape) with ct added at idx: the transpose of getitem")
+
+
+def _segments(xs, axis):
+    offsets = np.cumsum([0] + [_shape(x)[axis] for x in xs])
+    return [(int(lo), int(hi)) for lo, hi in zip(offsets[:-1], offsets[1:])]
+
+
+def _concat_idx(xs, i, axis, nd):
+    lo, hi = _segments(xs, axis)[i]
+    return (slice(None),) * axis + (slice(lo, hi),) + (slice(None),) * (nd - axis - 1)
+
+
+def _concat_jvp(i):
+    def rule(t, out, *xs, axis):
+        nb = _nb(t, xs[i])
+        idx = _batch_index(_concat_idx(xs, i, axis, _ndim(out)), nb)
+        return scatter_add(t, idx, _shape(t)[:nb] + _shape(out))
+
+    return rule
+
+
+def _concat_vjp(i):
+    def rule(ct, out, *xs, axis):
+        return getitem(ct, _concat_idx(xs, i, axis, _ndim(out)))
+
+    return rule
+
+
+def _stack_jvp(i):
+    def rule(t, out, *xs, axis):
+        nb = _nb(t, xs[i])
+        expanded = _reshape(t, _shape(t)[:nb + axis] + (1,) + _shape(t)[nb + axis:])
+        idx = _batch_index((slice(None),) * axis + (slice(i, i + 1),), nb)
+        return scatter_add(expanded, idx, _shape(t)[:nb] + _shape(out))
+
+    return rule
+
+
+def _stack_vjp(i):
+    def rule(ct, out, *xs, axis):
+        return getitem(ct, (slice(None),) * axis + (i,))
+
+    return rule
+
+
+concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
+                    jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
+                    batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+                    samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
+                doc="join arrays along an existing axis")
+stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
+              jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
+              batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+              samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
+                doc="join arrays along a new axis")
+
+
+
+
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
