@@ -1,8 +1,11 @@
 """The traceable NumPy-like namespace: `import difflab.numpy as dnp`.
 
-Primitives come straight from the registry (`difflab.ops`); everything else here (`square`,
-`softmax`, `logsumexp`, `dot`, `min`, ...) is plain Python over primitives, so every method can
-differentiate it. On plain arrays each function computes with NumPy; on traced values it records.
+Primitives come straight from the registry (`difflab.ops`): each entry is published here under its
+NumPy spellings (`Op.numpy`, calling `Op.front`), and the tables NumPy's dispatch on traced values
+reads (`UFUNCS`, `FUNCTIONS`, `METHODS`) are generated from the registry too, regenerated whenever
+an op is registered or removed. Everything else here (`square`, `softmax`, `logsumexp`, `dot`,
+`min`, ...) is plain Python over primitives, so every method can differentiate it. On plain arrays
+each function computes with NumPy; on traced values it records.
 """
 from __future__ import annotations
 
@@ -13,37 +16,18 @@ import numpy as _np
 
 from . import ops as _ops
 from .graph import Traced as _Traced
-from .ops import (abs, add, cos, exp, log, log1p, matmul, maximum, minimum, relu, sigmoid, sign, sin,
-                  sqrt, stop_gradient, tanh, where)
-
-__all__ = [
-    # elementwise primitives
-    "add", "subtract", "multiply", "divide", "true_divide", "negative", "power", "exp", "log", "log1p",
-    "sin", "cos", "tanh", "sqrt", "abs", "absolute", "sign", "maximum", "minimum", "relu", "sigmoid",
-    "where", "greater", "less", "greater_equal", "less_equal", "equal", "not_equal", "stop_gradient",
-    # reductions, linear algebra and shapes
-    "sum", "mean", "max", "amax", "min", "amin", "matmul", "dot", "transpose", "reshape", "ravel",
-    "expand_dims", "squeeze", "swapaxes", "broadcast_to", "concatenate", "stack", "hstack", "vstack",
-    "outer", "inner",
-    # derived functions
-    "square", "tan", "sinh", "cosh", "exp2", "log2", "log10", "expm1", "clip", "softplus", "logaddexp",
-    "logsumexp", "softmax", "log_softmax", "var", "std", "prod_shape", "zeros_like", "ones_like",
-    "linalg_norm",
-    # constants and conversion
-    "pi", "e", "newaxis", "float64", "shape", "ndim", "asarray", "array",
-]
+from .ops import cos, exp, log, matmul, maximum, minimum, sin, sqrt, stop_gradient
+from .ops.core import normalize_axes as _axes
+# the front ends the derived functions below call (the same objects `_publish` binds)
+from .ops.reductions import _log_softmax_front as log_softmax
+from .ops.reductions import _mean_front as mean
+from .ops.reductions import _sum_front as sum
+from .ops.shape import _concatenate_front as concatenate
+from .ops.shape import _reshape_front as reshape
+from .ops.shape import _stack_front as stack
+from .ops.shape import _transpose_front as transpose
 
 pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
-
-subtract = _ops.sub
-multiply = _ops.mul
-divide = true_divide = _ops.div
-negative = _ops.neg
-power = _ops.pow
-absolute = abs
-greater, less, greater_equal = _ops.greater, _ops.less, _ops.greater_equal
-less_equal, equal, not_equal = _ops.less_equal, _ops.equal, _ops.not_equal
-
 
 def shape(x) -> tuple:
     """The shape of an array, number or traced value."""
@@ -55,44 +39,6 @@ def ndim(x) -> int:
     return len(shape(x))
 
 
-def _axes(x, axis):
-    if axis is None:
-        return None
-    n = ndim(x)
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    for a in axes:
-        if not -n <= a < n:
-            raise ValueError(f"axis {a} is out of bounds for an array of dimension {n}")
-    return tuple(sorted(a % n for a in axes))
-
-
-def sum(x, axis=None, keepdims=False):
-    """Sum over `axis` (int, tuple or None for all), like `numpy.sum`.
-
-    >>> float(sum(_np.array([[1.0, 2.0], [3.0, 4.0]])))
-    10.0
-    """
-    return _ops.sum(x, axis=_axes(x, axis), keepdims=bool(keepdims))
-
-
-def mean(x, axis=None, keepdims=False):
-    """Mean over `axis` (int, tuple or None for all), like `numpy.mean`.
-
-    >>> mean(_np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
-    array([2., 3.])
-    """
-    return _ops.mean(x, axis=_axes(x, axis), keepdims=bool(keepdims))
-
-
-def max(x, axis=None, keepdims=False):
-    """Maximum over `axis`; at ties the derivative is split evenly between the tied entries.
-
-    >>> float(max(_np.array([1.0, 5.0, 2.0])))
-    5.0
-    """
-    return _ops.max(x, axis=_axes(x, axis), keepdims=bool(keepdims))
-
-
 def min(x, axis=None, keepdims=False):
     """Minimum over `axis`, as `-max(-x)`.
 
@@ -102,18 +48,7 @@ def min(x, axis=None, keepdims=False):
     return -max(-x, axis=axis, keepdims=keepdims)
 
 
-amax, amin = max, min
-
-
-def transpose(x, axes=None):
-    """Permute axes (reverse them by default), like `numpy.transpose`.
-
-    >>> transpose(_np.ones((2, 3))).shape
-    (3, 2)
-    """
-    n = ndim(x)
-    axes = tuple(reversed(range(n))) if axes is None else tuple(a % n for a in axes)
-    return x if axes == tuple(range(n)) else _ops.transpose(x, axes=axes)
+amin = min
 
 
 def swapaxes(x, axis1, axis2):
@@ -125,24 +60,6 @@ def swapaxes(x, axis1, axis2):
     axes = list(range(ndim(x)))
     axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
-
-
-def reshape(x, newshape, *more):
-    """Reshape (one entry may be -1), like `numpy.reshape`.
-
-    >>> reshape(_np.arange(6.0), (2, -1)).shape
-    (2, 3)
-    """
-    if more or isinstance(newshape, int):
-        newshape = (newshape, *more)
-    size = math.prod(shape(x))
-    newshape = tuple(int(n) for n in newshape)
-    if -1 in newshape:
-        known = math.prod(n for n in newshape if n != -1)
-        newshape = tuple(size // known if n == -1 else n for n in newshape)
-    if math.prod(newshape) != size:
-        raise ValueError(f"cannot reshape an array of shape {shape(x)} (size {size}) into shape {newshape}")
-    return x if newshape == shape(x) else _ops.reshape(x, shape=newshape)
 
 
 def ravel(x):
@@ -174,36 +91,6 @@ def squeeze(x, axis=None):
     s = shape(x)
     drop = [i for i, n in enumerate(s) if n == 1] if axis is None else list(_axes(x, axis))
     return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
-
-
-def broadcast_to(x, newshape):
-    """Broadcast to `newshape`.
-
-    >>> broadcast_to(_np.ones(3), (2, 3)).shape
-    (2, 3)
-    """
-    newshape = tuple(newshape)
-    return x if shape(x) == newshape else _ops.broadcast_to(x, shape=newshape)
-
-
-def concatenate(arrays, axis=0):
-    """Join arrays along an existing axis.
-
-    >>> concatenate([_np.ones(2), _np.zeros(3)]).shape
-    (5,)
-    """
-    arrays = tuple(arrays)
-    return _ops.concatenate(*arrays, axis=axis % ndim(arrays[0]))
-
-
-def stack(arrays, axis=0):
-    """Join arrays along a new axis.
-
-    >>> stack([_np.ones(2), _np.zeros(2)], axis=1).shape
-    (2, 2)
-    """
-    arrays = tuple(arrays)
-    return _ops.stack(*arrays, axis=axis % (ndim(arrays[0]) + 1))
 
 
 def hstack(arrays):
@@ -368,15 +255,6 @@ def logsumexp(x, axis=None, keepdims=False):
     return s if keepdims else squeeze(s, axis=axis) if axis is not None else reshape(s, ())
 
 
-def log_softmax(x, axis=-1):
-    """x - logsumexp(x) along `axis` (a registry primitive: stable, with a fused rule).
-
-    >>> log_softmax(_np.array([0.0, 0.0])).round(6)
-    array([-0.693147, -0.693147])
-    """
-    return _ops.log_softmax(x, axis=_axes(x, axis)[0])
-
-
 def softmax(x, axis=-1):
     """exp(x) normalised along `axis`, computed stably.
 
@@ -463,15 +341,93 @@ def _contains_traced(x) -> bool:
     return isinstance(x, _Traced)
 
 
-# Names NumPy gives its ufuncs and functions, mapped to ours (used by the tracer's dispatch).
-UFUNCS = {
-    "add": add, "subtract": subtract, "multiply": multiply, "divide": divide, "true_divide": divide,
-    "negative": negative, "power": power, "exp": exp, "log": log, "log1p": log1p, "sin": sin,
-    "cos": cos, "tanh": tanh, "sqrt": sqrt, "absolute": abs, "sign": sign, "maximum": maximum,
-    "minimum": minimum, "greater": greater, "less": less, "greater_equal": greater_equal,
-    "less_equal": less_equal, "equal": equal, "not_equal": not_equal, "matmul": matmul,
-    "square": square, "tan": tan, "sinh": sinh, "cosh": cosh, "exp2": exp2, "expm1": expm1,
-    "log2": log2, "log10": log10, "logaddexp": logaddexp, "positive": lambda x: x,
-}
-FUNCTIONS = {name: globals()[name] for name in __all__ if callable(globals()[name])}
-FUNCTIONS.update({"shape": shape, "ndim": ndim, "size": prod_shape, "clip": clip})
+# -- the names generated from the registry ------------------------------------------------------
+
+#: ndarray methods that change the array in place: traced values never offer them
+_IN_PLACE = frozenset({"sort", "partition", "fill", "put", "resize", "itemset", "setfield", "setflags", "byteswap"})
+#: the functions defined above (derived or conversion), public names only
+_DERIVED = {name: fn for name, fn in list(globals().items())
+            if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
+_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64"})
+
+__all__: list = []
+#: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch)
+UFUNCS: dict = {}
+#: NumPy function name ("linalg.det" for numpy.linalg.det) -> the function (__array_function__)
+FUNCTIONS: dict = {}
+#: ndarray method name -> the function to call with the traced value first
+METHODS: dict = {}
+_published: dict = {}
+
+
+class _Namespace:
+    """A NumPy submodule's traceable counterpart (`dnp.linalg.det`), filled from the registry."""
+
+    def __init__(self, name):
+        self.__name__ = name
+
+    def __repr__(self):
+        return f"<difflab.numpy.{self.__name__}: {', '.join(sorted(k for k in vars(self) if not k.startswith('_')))}>"
+
+
+linalg = _Namespace("linalg")
+
+
+def _publish() -> None:
+    """Bind every registry spelling in this module (and its submodules) and regenerate the dispatch
+    tables: called at import and again whenever the registry changes."""
+    names = _ops.spellings().numpy
+    for name in list(_published):
+        if name not in names:  # removed from the registry: a derived function of that name returns
+            _unbind(name)
+    for name, fn in names.items():
+        _bind(name, fn)
+    __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | {"linalg"})
+    table = {**_DERIVED, **names}
+    UFUNCS.clear()
+    FUNCTIONS.clear()
+    for name, fn in table.items():
+        target = _numpy_object(name)
+        if isinstance(target, _np.ufunc):
+            UFUNCS[name] = fn
+        elif target is not None:
+            FUNCTIONS[name] = fn
+    UFUNCS["positive"] = _positive
+    FUNCTIONS.update({"size": prod_shape})
+    METHODS.clear()
+    METHODS.update({name: fn for name, fn in _DERIVED.items()
+                    if name not in _IN_PLACE and callable(getattr(_np.ndarray, name, None))})
+    METHODS.update(_ops.spellings().methods)
+
+
+def _positive(x):
+    return x
+
+
+def _numpy_object(name):
+    """NumPy's object of that name ("linalg.det" -> numpy.linalg.det), or None."""
+    obj = _np
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _bind(name, fn):
+    *sub, short = name.split(".")
+    globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    globals_[short] = fn
+    _published[name] = fn
+
+
+def _unbind(name):
+    *sub, short = name.split(".")
+    globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    if name in _DERIVED:
+        globals_[short] = _DERIVED[name]
+    else:
+        globals_.pop(short, None)
+    del _published[name]
+
+
+_publish()
+_ops.REGISTRY.listeners.append(_publish)

@@ -19,6 +19,7 @@ nested derivatives from confusing their perturbations.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
@@ -216,30 +217,20 @@ class Tracer(Traced):
 
     __float__ = __int__ = __index__ = __complex__ = _no_conversion
 
-    # NumPy-style methods
-    def reshape(self, *shape):
-        return dnp.reshape(self, *shape)
-
-    def sum(self, axis=None, keepdims=False):
-        return dnp.sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return dnp.mean(self, axis=axis, keepdims=keepdims)
-
-    def max(self, axis=None, keepdims=False):
-        return dnp.max(self, axis=axis, keepdims=keepdims)
-
-    def min(self, axis=None, keepdims=False):
-        return dnp.min(self, axis=axis, keepdims=keepdims)
+    # NumPy-style methods: generated from the registry (Op.methods) and difflab.numpy's derived
+    # functions that are ndarray methods (dnp.METHODS); transpose takes NumPy's *axes form
+    def __getattr__(self, name):
+        fn = dnp.METHODS.get(name)
+        if fn is None:
+            raise AttributeError(f"traced values have no attribute {name!r}"
+                                 + ("" if name.startswith("_") else
+                                    f"; array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"))
+        return functools.partial(fn, self)
 
     def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
+            axes = axes[0]
         return dnp.transpose(self, axes if axes else None)
-
-    def ravel(self):
-        return dnp.ravel(self)
-
-    def dot(self, other):
-        return dnp.dot(self, other)
 
     def astype(self, dtype):
         if np.dtype(dtype).kind != "f":
@@ -254,6 +245,10 @@ class Tracer(Traced):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = dnp.UFUNCS.get(ufunc.__name__)
+        if kwargs.get("out", None) is not None:
+            raise UnsupportedOperationError(f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
+                                            "which traced values do not support; use the returned value")
+        kwargs.pop("out", None)
         if method != "__call__" or fn is None or kwargs:
             name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
@@ -262,12 +257,27 @@ class Tracer(Traced):
         return fn(*inputs)
 
     def __array_function__(self, func, types, args, kwargs):
-        fn = dnp.FUNCTIONS.get(func.__name__)
+        name = _numpy_name(func)
+        fn = dnp.FUNCTIONS.get(name)
         if fn is None:
-            raise UnsupportedOperationError(
-                f"numpy.{func.__name__} is not a difflab primitive; supported functions: "
-                f"{', '.join(sorted(dnp.FUNCTIONS))}")
+            raise UnsupportedOperationError(f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
+                                            f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}")
         return fn(*args, **kwargs)
+
+
+def _numpy_name(func) -> str:
+    """NumPy's name of a function below the `numpy` package: "sum", "linalg.norm"."""
+    module = getattr(func, "__module__", None) or "numpy"
+    sub = module[len("numpy"):].lstrip(".") if module.startswith("numpy") else ""
+    return f"{sub}.{func.__name__}" if sub else func.__name__
+
+
+def _difflab_spelling(name: str) -> str:
+    """", which difflab.numpy spells linalg_norm" when difflab has the same thing under another name."""
+    alt = name.replace(".", "_")
+    if alt != name and callable(getattr(dnp, alt, None)):
+        return f" (difflab.numpy.{alt} does the same)"
+    return ""
 
 
 def trace_flat(f, leaves, *, wrap=None):

@@ -138,17 +138,27 @@ class _Registry(dict):
 
     version = 0
 
+    def __init__(self):
+        super().__init__()
+        self.listeners: list[Callable] = []  # called after each change (difflab.numpy republishes)
+
+    def _changed(self):
+        self.version += 1
+        for listener in self.listeners:
+            listener()
+
     def __setitem__(self, name, op):
         super().__setitem__(name, op)
-        self.version += 1
+        self._changed()
 
     def __delitem__(self, name):
         super().__delitem__(name)
-        self.version += 1
+        self._changed()
 
     def pop(self, *args):
-        self.version += 1
-        return super().pop(*args)
+        value = super().pop(*args)
+        self._changed()
+        return value
 
 
 REGISTRY: dict[str, Op] = _Registry()
@@ -383,6 +393,27 @@ def _transpose(x, axes):
 def _broadcast_to(x, shape):
     shape = tuple(shape)
     return x if _shape(x) == shape else REGISTRY["broadcast_to"](x, shape=shape)
+
+
+def normalize_axes(x, axis):
+    """NumPy's `axis` argument (int, tuple or None) as a sorted tuple of non-negative axes, or None."""
+    if axis is None:
+        return None
+    n = _ndim(x)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    for a in axes:
+        if not -n <= a < n:
+            raise ValueError(f"axis {a} is out of bounds for an array of dimension {n}")
+    return tuple(sorted(int(a) % n for a in axes))
+
+
+def fits(fn, *shapes) -> bool:
+    """Whether `fn` accepts zero arrays of these shapes (the strategy builders ask)."""
+    try:
+        fn(*[np.zeros(s) for s in shapes])
+        return True
+    except ValueError:
+        return False
 
 
 # -- the one place broadcasting is undone ----------------------------------------------------

@@ -32,34 +32,34 @@ def _ones_like_partial(out, *args):
 # -- elementwise arithmetic -------------------------------------------------------------------
 
 add = defop("add", np.add, py=operator.add, partials=(_ones_like_partial, _ones_like_partial),
-            sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), doc="x + y")
+            sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), numpy=('add',), doc="x + y")
 sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, lambda out, a, b: -1.0),
-            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), doc="x - y")
+            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), numpy=('subtract',), doc="x - y")
 mul = defop("mul", np.multiply, py=operator.mul, partials=(lambda out, a, b: b, lambda out, a, b: a),
-            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
+            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), numpy=('multiply',), doc="x * y")
 div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
             sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
-            doc="x / y")
+            numpy=('divide', 'true_divide'), doc="x / y")
 neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
-            sympy=elementwise_sympy(operator.neg), doc="-x")
+            sympy=elementwise_sympy(operator.neg), numpy=('negative',), doc="-x")
 pow = defop("pow", np.power, py=operator.pow,
             partials=(lambda out, a, b: b * pow(a, b - 1.0), lambda out, a, b: out * log(a)),
             sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
-            doc="x ** y")
+            numpy=('power',), doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
 
-exp = defop("exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), doc="e^x")
+exp = defop("exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), numpy=('exp',), doc="e^x")
 log = defop("log", np.log, py=math.log, partials=(lambda out, x: 1.0 / x,), sympy=_sympy_fn("log"),
-            domain=("positive",), doc="natural logarithm")
+            domain=("positive",), numpy=('log',), doc="natural logarithm")
 log1p = defop("log1p", np.log1p, py=math.log1p, partials=(lambda out, x: 1.0 / (1.0 + x),),
-              sympy=elementwise_sympy(lambda x: _sp().log(1 + x)), domain=("positive",), doc="log(1 + x)")
-sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), doc="sine")
-cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), doc="cosine")
+              sympy=elementwise_sympy(lambda x: _sp().log(1 + x)), domain=("positive",), numpy=('log1p',), doc="log(1 + x)")
+sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), numpy=('sin',), doc="sine")
+cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), numpy=('cos',), doc="cosine")
 tanh = defop("tanh", np.tanh, py=math.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
-             doc="hyperbolic tangent; its rule reuses the output")
+             numpy=('tanh',), doc="hyperbolic tangent; its rule reuses the output")
 sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
-             domain=("positive",), doc="square root; its rule reuses the output")
+             domain=("positive",), numpy=('sqrt',), doc="square root; its rule reuses the output")
 
 
 def _sigmoid(x):
@@ -89,7 +89,7 @@ def _sigmoid_sympy(x):
 
 sigmoid = defop("sigmoid", _sigmoid, py=_math_sigmoid, partials=(lambda out, x: out * (1.0 - out),),
                 sympy=elementwise_sympy(_sigmoid_sympy),
-                doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
+                numpy=('sigmoid',), doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
 
@@ -110,12 +110,12 @@ def _abs_fn():
 
 
 sign = defop("sign", np.sign, py=_math_sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
-             differentiable=False, analytic=False, doc="sign of x (piecewise constant)")
+             differentiable=False, analytic=False, numpy=('sign',), doc="sign of x (piecewise constant)")
 abs = defop("abs", np.abs, py=math.fabs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
-            kink=lambda x: np.abs(x), analytic=False, doc="|x|; abs'(0) = 0")
+            kink=lambda x: np.abs(x), analytic=False, numpy=('abs', 'absolute'), doc="|x|; abs'(0) = 0")
 relu = defop("relu", lambda x: np.maximum(x, 0.0), py=lambda x: x if x > 0.0 or x != x else 0.0, partials=(lambda out, x: greater(x, 0.0) * 1.0,),
              sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
-             kink=lambda x: np.abs(x), analytic=False, doc="max(x, 0); relu'(0) = 0")
+             kink=lambda x: np.abs(x), analytic=False, numpy=('relu',), doc="max(x, 0); relu'(0) = 0")
 
 
 def _tie_partial(first_wins):
@@ -128,11 +128,11 @@ def _tie_partial(first_wins):
 maximum = defop("maximum", np.maximum,
                 partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
                 sympy=elementwise_sympy(_piecewise_max), domain=("real", "real"),
-                kink=lambda a, b: np.abs(a - b), analytic=False, doc="elementwise max; ties split evenly")
+                kink=lambda a, b: np.abs(a - b), analytic=False, numpy=('maximum',), doc="elementwise max; ties split evenly")
 minimum = defop("minimum", np.minimum,
                 partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
                 sympy=elementwise_sympy(_piecewise_min), domain=("real", "real"),
-                kink=lambda a, b: np.abs(a - b), analytic=False, doc="elementwise min; ties split evenly")
+                kink=lambda a, b: np.abs(a - b), analytic=False, numpy=('minimum',), doc="elementwise min; ties split evenly")
 
 
 def _where_partial(pick_first):
@@ -144,12 +144,12 @@ def _where_partial(pick_first):
 
 where = defop("where", np.where, partials=(None, _where_partial(True), _where_partial(False)),
               sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
-              domain=("bool", "real", "real"), analytic=False, doc="a where c else b")
+              domain=("bool", "real", "real"), analytic=False, numpy=('where',), doc="a where c else b")
 
 
 def _compare(name, fn, sym, py=None):
     return defop(name, fn, partials=(None, None), sympy=elementwise_sympy(sym), domain=("real", "real"),
-                 differentiable=False, analytic=False, py=py, doc=f"comparison {name} (no derivative)")
+                 differentiable=False, analytic=False, py=py, numpy=(name,), doc=f"comparison {name} (no derivative)")
 
 
 greater = _compare("greater", np.greater, operator.gt, operator.gt)
@@ -168,7 +168,7 @@ def _stop_gradient_sympy(x):
 
 stop_gradient = defop("stop_gradient", lambda x: x,
                       partials=(None,), sympy=_stop_gradient_sympy,
-                      doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
+                      numpy=('stop_gradient',), doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
 
 
 

@@ -5,6 +5,7 @@ import builtins
 
 import numpy as np
 
+from .core import fits
 from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
 
 def _swap_last(x):
@@ -74,11 +75,21 @@ def _matmul_batch(batched, a, b):
     return out[..., 0, :] if nd_a == 1 and nd_b > 1 else out[..., 0] if nd_a == 1 else out
 
 
+def _matmul_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    for p in picks:
+        y = b.pick(p)
+        if b.shape(y) and fits(np.matmul, b.shape(x), b.shape(y)):
+            return b.emit("matmul", x, y)
+    n = len(b.shape(x))  # x @ x for a vector, else x against x with its last two axes swapped
+    return b.emit("matmul", x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
+
+
 matmul = defop("matmul", np.matmul,
                jvp=(_matmul_jvp_a, _matmul_jvp_b),
                vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
-                doc="matrix product (NumPy's matmul semantics)")
+                doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
 
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import math
 import operator
 
@@ -10,9 +11,58 @@ import numpy as np
 
 from .elementwise import _stop_gradient_sympy, equal, exp
 
-from .core import (Op, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
+from .core import (Op, normalize_axes, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
                    _nb, _ndim, _reshape, _samples, _shape, _sp,
                    defop, sympy_function)
+
+# -- NumPy front ends and the strategies' builder -----------------------------------------------
+
+def _sum_front(x, axis=None, keepdims=False):
+    """Sum over `axis` (int, tuple or None for all), like `numpy.sum`.
+
+    >>> float(_sum_front(np.array([[1.0, 2.0], [3.0, 4.0]])))
+    10.0
+    """
+    return sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+
+
+def _mean_front(x, axis=None, keepdims=False):
+    """Mean over `axis` (int, tuple or None for all), like `numpy.mean`.
+
+    >>> _mean_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+    array([2., 3.])
+    """
+    return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+
+
+def _max_front(x, axis=None, keepdims=False):
+    """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly.
+
+    >>> float(_max_front(np.array([1.0, 5.0, 2.0])))
+    5.0
+    """
+    return max(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+
+
+def _log_softmax_front(x, axis=-1):
+    """x - logsumexp(x) along `axis`, computed stably with a fused rule.
+
+    >>> _log_softmax_front(np.array([0.0, 0.0])).round(6)
+    array([-0.693147, -0.693147])
+    """
+    return log_softmax(x, axis=normalize_axes(x, axis)[0])
+
+
+def _reduction_strategy(b, name, x, picks, c):
+    n = len(b.shape(x))
+    axes = [None] + [t for r in range(1, n + 1) for t in itertools.combinations(range(n), r)]
+    return b.emit(name, x, axis=axes[c.take(len(axes))], keepdims=bool(c.take(2)))
+
+
+def _along_axis_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, axis=c.take(len(b.shape(x))))
+
 
 def _expand_reduced(ct, x, axis, keepdims):
     """Reshape a reduction's cotangent so that it broadcasts against x."""
@@ -41,7 +91,8 @@ sum = defop("sum", _sum_impl,
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
             samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
-            batch=_batch_reduce(_sum_impl), doc="sum over axes")
+            batch=_batch_reduce(_sum_impl), doc="sum over axes",
+            numpy=("sum",), methods=("sum",), front=_sum_front, strategy=_reduction_strategy)
 
 
 def _mean_impl(x, axis=None, keepdims=False):
@@ -57,7 +108,8 @@ mean = defop("mean", _mean_impl,
              vjp=(lambda ct, out, x, axis=None, keepdims=False:
                   _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
              samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
-             batch=_batch_reduce(_mean_impl), doc="mean over axes")
+             batch=_batch_reduce(_mean_impl), doc="mean over axes",
+             numpy=("mean",), methods=("mean",), front=_mean_front, strategy=_reduction_strategy)
 
 
 def _max_impl(x, axis=None, keepdims=False):
@@ -81,7 +133,8 @@ max = defop("max", _max_impl,
                  _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
             analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
-            batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly")
+            batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly",
+            numpy=("max", "amax"), methods=("max",), front=_max_front, strategy=_reduction_strategy)
 
 
 def _np_max_weight(i, *xs):
@@ -155,7 +208,8 @@ log_softmax = defop("log_softmax", _log_softmax_impl,
                     batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
                     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
                     doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
-                        "forward step and the rule ct - softmax·Σct")
+                        "forward step and the rule ct - softmax·Σct",
+                    numpy=("log_softmax",), front=_log_softmax_front, strategy=_along_axis_strategy)
 
 
 

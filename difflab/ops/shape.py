@@ -2,11 +2,135 @@
 scatter_add), concatenate and stack; their NumPy front ends and strategy builders."""
 from __future__ import annotations
 
+import itertools
+import math
 
 import numpy as np
 
 from .core import (Op, _batch_axis, _broadcast_batch, _broadcast_to,
                    _advanced_apart, _loop_batch, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop, unbroadcast)
+from .core import normalize_axes
+
+# -- NumPy front ends ------------------------------------------------------------------------
+
+
+def _transpose_front(x, axes=None):
+    """Permute axes (reverse them by default), like `numpy.transpose`.
+
+    >>> _transpose_front(np.ones((2, 3))).shape
+    (3, 2)
+    """
+    n = _ndim(x)
+    axes = tuple(reversed(range(n))) if axes is None else tuple(int(a) % n for a in axes)
+    return x if axes == tuple(range(n)) else transpose(x, axes=axes)
+
+
+def _reshape_front(x, newshape, *more):
+    """Reshape (one entry may be -1), like `numpy.reshape` (and `x.reshape(2, 3)`).
+
+    >>> _reshape_front(np.arange(6.0), (2, -1)).shape
+    (2, 3)
+    """
+    if more or isinstance(newshape, (int, np.integer)):
+        newshape = (newshape, *more)
+    size = math.prod(_shape(x))
+    newshape = tuple(int(n) for n in newshape)
+    if -1 in newshape:
+        known = math.prod(n for n in newshape if n != -1)
+        newshape = tuple(size // known if n == -1 else n for n in newshape)
+    if math.prod(newshape) != size:
+        raise ValueError(f"cannot reshape an array of shape {_shape(x)} (size {size}) into shape {newshape}")
+    return x if newshape == _shape(x) else reshape(x, shape=newshape)
+
+
+def _broadcast_to_front(x, shape):
+    """Broadcast to `shape`, like `numpy.broadcast_to`.
+
+    >>> _broadcast_to_front(np.ones(3), (2, 3)).shape
+    (2, 3)
+    """
+    return _broadcast_to(x, tuple(shape))
+
+
+def _concatenate_front(arrays, axis=0):
+    """Join arrays along an existing axis, like `numpy.concatenate`.
+
+    >>> _concatenate_front([np.ones(2), np.zeros(3)]).shape
+    (5,)
+    """
+    arrays = tuple(arrays)
+    return concatenate(*arrays, axis=normalize_axes(arrays[0], axis)[0])
+
+
+def _stack_front(arrays, axis=0):
+    """Join arrays along a new axis, like `numpy.stack`.
+
+    >>> _stack_front([np.ones(2), np.zeros(2)], axis=1).shape
+    (2, 2)
+    """
+    arrays = tuple(arrays)
+    return stack(*arrays, axis=int(axis) % (_ndim(arrays[0]) + 1))
+
+
+# -- the strategies' builders: parameters drawn so that the call is valid ----------------------
+
+def _transpose_strategy(b, name, x, picks, c):
+    perms = list(itertools.permutations(range(len(b.shape(x)))))
+    return b.emit("transpose", x, axes=perms[c.take(len(perms))])
+
+
+def _reshape_strategy(b, name, x, picks, c):
+    size = int(np.prod(b.shape(x)))
+    shapes = [(size,), (1, size), (size, 1)] + [(d, size // d) for d in range(2, size) if size % d == 0]
+    shapes += [()] if size == 1 else []
+    return b.emit("reshape", x, shape=shapes[c.take(len(shapes))])
+
+
+def _broadcast_to_strategy(b, name, x, picks, c):
+    s = b.shape(x)
+    targets = [(2,) + s, (3,) + s] + [s[:i] + (2,) + s[i + 1:] for i, n in enumerate(s) if n == 1]
+    return b.emit("broadcast_to", x, shape=targets[c.take(len(targets))])
+
+
+def _index(c, n):
+    """An index into an axis of length n: an int, a slice or an integer array with repeats."""
+    kind = c.take(3)
+    if kind == 0:
+        return c.take(2 * n) - n
+    if kind == 1:
+        lo = c.take(n)
+        return slice(lo, lo + 1 + c.take(n - lo))
+    return np.array([c.take(n) for _ in range(1 + c.take(3))])
+
+
+def _getitem_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    s = b.shape(x)
+    idx = (_index(c, s[0]),) if len(s) == 1 or c.take(2) == 0 else (slice(None), _index(c, s[1]))
+    return b.emit("getitem", x, idx=idx)
+
+
+def _scatter_add_strategy(b, name, x, picks, c):
+    s = b.shape(x)
+    kind = c.take(3) if s else 0
+    if kind == 0:  # x becomes one row of a stack of rows
+        k = 2 + c.take(2)
+        return b.emit("scatter_add", x, idx=(c.take(k),), shape=(k,) + s)
+    m = s[0] + 1 + c.take(2)
+    if kind == 1:  # x lands in a window of a longer axis
+        lo = c.take(m - s[0] + 1)
+        return b.emit("scatter_add", x, idx=(slice(lo, lo + s[0]),), shape=(m,) + s[1:])
+    rows = np.array([c.take(m) for _ in range(s[0])])  # repeated rows accumulate
+    return b.emit("scatter_add", x, idx=(rows,), shape=(m,) + s[1:])
+
+
+def _join_strategy(b, name, x, picks, c):
+    x = b.rank1(x) if name == "concatenate" else x
+    xs = b.same_shape(x, picks[1:], 2 + c.take(2))
+    return b.emit(name, *xs, axis=c.take(len(b.shape(x)) + (name == "stack")))
+
+
+# -- the entries -------------------------------------------------------------------------------
 
 def _inverse_perm(axes):
     return tuple(int(i) for i in np.argsort(axes))
@@ -17,13 +141,15 @@ transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x
                   vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
                   samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
                   batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
-                doc="permute axes")
+                doc="permute axes",
+                  numpy=("transpose",), front=_transpose_front, strategy=_transpose_strategy)
 reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
                 jvp=(lambda t, out, x, shape: _reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
                 vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
                 samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
                 batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
-                doc="reshape")
+                doc="reshape", numpy=("reshape",), methods=("reshape",), front=_reshape_front,
+                strategy=_reshape_strategy)
 
 
 def _broadcast_to_jvp(t, out, x, shape):
@@ -38,7 +164,8 @@ broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
                      samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
                      batch=lambda batched, x, shape: np.broadcast_to(
                          x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)),
-                doc="broadcast to a shape")
+                doc="broadcast to a shape", numpy=("broadcast_to",), front=_broadcast_to_front,
+                strategy=_broadcast_to_strategy)
 
 
 def _getitem_impl(x, idx):
@@ -89,7 +216,7 @@ getitem = defop("getitem", _getitem_impl,
                 samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)}),
                                  (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))})),
                 batch=_getitem_batch,
-                doc="basic slicing and integer-array indexing")
+                doc="basic slicing and integer-array indexing", strategy=_getitem_strategy)
 scatter_add = defop("scatter_add", _scatter_add_impl,
                     jvp=(lambda t, out, ct, idx, shape: scatter_add(
                         _lead_batch(t, idx, _nb(t, ct), False), _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
@@ -97,7 +224,7 @@ scatter_add = defop("scatter_add", _scatter_add_impl,
                     samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
                                      (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)})),
                     batch=_scatter_add_batch,
-                doc="zeros(shape) with ct added at idx: the transpose of getitem")
+                doc="zeros(shape) with ct added at idx: the transpose of getitem", strategy=_scatter_add_strategy)
 
 
 def _segments(xs, axis):
@@ -147,12 +274,13 @@ concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axi
                     jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
                     batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
                     samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
-                doc="join arrays along an existing axis")
+                doc="join arrays along an existing axis", numpy=("concatenate",), front=_concatenate_front,
+                strategy=_join_strategy)
 stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
               jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
               batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
               samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
-                doc="join arrays along a new axis")
+                doc="join arrays along a new axis", numpy=("stack",), front=_stack_front, strategy=_join_strategy)
 
 
 

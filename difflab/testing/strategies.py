@@ -6,7 +6,7 @@ div by exp(u), where on a comparison); deleting instructions keeps it valid, so 
 """
 from __future__ import annotations
 
-import itertools
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -121,7 +121,7 @@ class _Builder:
         return Ref(floats[-1 - p % len(floats)])
 
     def emit(self, name, *args, **params):
-        if name in _EXPLOSIVE:  # keep values finite by construction: tanh bounds what exp/pow see
+        if name in _op_classes(REGISTRY.version)[2]:  # keep values finite by construction: tanh bounds what exp/pow see
             args = [self.emit("tanh", a) if isinstance(a, Ref) and a.k not in self.conditions else a for a in args]
         dummy = [np.full(self.avals[a.k][0], 0.5, self.avals[a.k][1]) if isinstance(a, Ref) else a for a in args]
         with np.errstate(all="ignore"):
@@ -152,11 +152,12 @@ class _Builder:
 
     def condition(self, picks, c, name=None):
         """A boolean array from a non-differentiable op (compared with 0 if it is not boolean)."""
-        name = name or _CONDITIONS[c.take(len(_CONDITIONS))]
+        conditions, boolean, _ = _op_classes(REGISTRY.version)
+        name = name or conditions[c.take(len(conditions))]
         args = self.operands(REGISTRY[name], picks, c)
         out = self.emit(name, *args)
         if self.avals[out.k][1] != bool:
-            out = self.emit(_BOOLEAN[c.take(len(_BOOLEAN))], out, 0.0)
+            out = self.emit(boolean[c.take(len(boolean))], out, 0.0)
         return out
 
     def operands(self, op, picks, c, condition=None):
@@ -183,103 +184,50 @@ class _Builder:
         return self.emit("reshape", x, shape=(1,)) if not self.shape(x) else x
 
 
-def _reduction(b, name, x, picks, c):
-    n = len(b.shape(x))
-    axes = [None] + [t for r in range(1, n + 1) for t in itertools.combinations(range(n), r)]
-    return b.emit(name, x, axis=axes[c.take(len(axes))], keepdims=bool(c.take(2)))
+class _ShapeOps:
+    """{op name: strategy builder} of every registry op that has one (`Op.strategy`): ops whose
+    parameters or operand shapes need a builder; every other op the strategies draw is elementwise.
+    A live view of the registry, so an op registered later is drawn too."""
+
+    def _table(self):
+        return {name: op.strategy for name, op in REGISTRY.items() if op.strategy is not None}
+
+    def __getitem__(self, name):
+        return self._table()[name]
+
+    def __contains__(self, name):
+        return name in self._table()
+
+    def __iter__(self):
+        return iter(self._table())
+
+    def __len__(self):
+        return len(self._table())
+
+    def __repr__(self):
+        return f"SHAPE_OPS({sorted(self._table())})"
 
 
-def _matmul(b, name, x, picks, c):
-    x = b.rank1(x)
-    for p in picks:
-        y = b.pick(p)
-        if b.shape(y) and _fits(np.matmul, b.shape(x), b.shape(y)):
-            return b.emit("matmul", x, y)
-    n = len(b.shape(x))  # x @ x for a vector, else x against x with its last two axes swapped
-    return b.emit("matmul", x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
+SHAPE_OPS = _ShapeOps()
 
 
-def _fits(fn, *shapes):
-    try:
-        fn(*[np.zeros(s) for s in shapes])
-        return True
-    except ValueError:
-        return False
+def _drawable():
+    """The ops the strategies can draw, read from the registry now."""
+    return tuple(name for name, op in REGISTRY.items() if op.elementwise or op.strategy is not None)
 
 
-def _transpose(b, name, x, picks, c):
-    perms = list(itertools.permutations(range(len(b.shape(x)))))
-    return b.emit("transpose", x, axes=perms[c.take(len(perms))])
-
-
-def _reshape(b, name, x, picks, c):
-    size = int(np.prod(b.shape(x)))
-    shapes = [(size,), (1, size), (size, 1)] + [(d, size // d) for d in range(2, size) if size % d == 0]
-    shapes += [()] if size == 1 else []
-    return b.emit("reshape", x, shape=shapes[c.take(len(shapes))])
-
-
-def _broadcast_to(b, name, x, picks, c):
-    s = b.shape(x)
-    targets = [(2,) + s, (3,) + s] + [s[:i] + (2,) + s[i + 1:] for i, n in enumerate(s) if n == 1]
-    return b.emit("broadcast_to", x, shape=targets[c.take(len(targets))])
-
-
-def _index(c, n):
-    """An index into an axis of length n: an int, a slice or an integer array with repeats."""
-    kind = c.take(3)
-    if kind == 0:
-        return c.take(2 * n) - n
-    if kind == 1:
-        lo = c.take(n)
-        return slice(lo, lo + 1 + c.take(n - lo))
-    return np.array([c.take(n) for _ in range(1 + c.take(3))])
-
-
-def _getitem(b, name, x, picks, c):
-    x = b.rank1(x)
-    s = b.shape(x)
-    idx = (_index(c, s[0]),) if len(s) == 1 or c.take(2) == 0 else (slice(None), _index(c, s[1]))
-    return b.emit("getitem", x, idx=idx)
-
-
-def _scatter_add(b, name, x, picks, c):
-    s = b.shape(x)
-    kind = c.take(3) if s else 0
-    if kind == 0:  # x becomes one row of a stack of rows
-        k = 2 + c.take(2)
-        return b.emit("scatter_add", x, idx=(c.take(k),), shape=(k,) + s)
-    m = s[0] + 1 + c.take(2)
-    if kind == 1:  # x lands in a window of a longer axis
-        lo = c.take(m - s[0] + 1)
-        return b.emit("scatter_add", x, idx=(slice(lo, lo + s[0]),), shape=(m,) + s[1:])
-    rows = np.array([c.take(m) for _ in range(s[0])])  # repeated rows accumulate
-    return b.emit("scatter_add", x, idx=(rows,), shape=(m,) + s[1:])
-
-
-def _along_axis(b, name, x, picks, c):
-    x = b.rank1(x)
-    return b.emit(name, x, axis=c.take(len(b.shape(x))))
-
-
-def _join(b, name, x, picks, c):
-    x = b.rank1(x) if name == "concatenate" else x
-    xs = b.same_shape(x, picks[1:], 2 + c.take(2))
-    return b.emit(name, *xs, axis=c.take(len(b.shape(x)) + (name == "stack")))
-
-
-#: ops whose parameters or operand shapes need a builder; every other op must be elementwise
-SHAPE_OPS = {"sum": _reduction, "mean": _reduction, "max": _reduction, "matmul": _matmul,
-             "transpose": _transpose, "reshape": _reshape, "broadcast_to": _broadcast_to,
-             "getitem": _getitem, "scatter_add": _scatter_add, "concatenate": _join, "stack": _join,
-             "log_softmax": _along_axis}
-_CONDITIONS = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
-_BOOLEAN = tuple(name for name in _CONDITIONS
-                 if np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
-#: elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
-_EXPLOSIVE = frozenset(name for name, op in REGISTRY.items() if op.elementwise and op.differentiable
-                       and "bool" not in op.domain and np.abs(op.impl(*[50.0] * len(op.domain))) > 1e6)
-_OPS = tuple(name for name, op in REGISTRY.items() if op.elementwise or name in SHAPE_OPS)
+@functools.lru_cache(maxsize=4)
+def _op_classes(version):
+    """(conditions, boolean conditions, explosive ops) of the registry at this version."""
+    conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
+    boolean = tuple(name for name in conditions
+                    if np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
+    # elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
+    with np.errstate(all="ignore"):
+        explosive = frozenset(name for name, op in REGISTRY.items() if op.elementwise and op.differentiable
+                              and "bool" not in op.domain
+                              and not np.all(np.abs(op.impl(*[50.0] * len(op.domain))) <= 1e6))
+    return conditions, boolean, explosive
 
 
 def build(shapes, instructions, *, scalar=True) -> RandomFunction:
@@ -310,12 +258,12 @@ def build(shapes, instructions, *, scalar=True) -> RandomFunction:
 
 def _check_ops(ops):
     if ops is None:
-        return _OPS
+        return _drawable()
     ops = tuple(ops)
     unknown = [o for o in ops if o not in REGISTRY]
     if unknown:
         raise InvalidArgument(f"ops={ops!r}: {unknown} are not registered ops; choose from {sorted(REGISTRY)}")
-    unusable = [o for o in ops if o not in _OPS]
+    unusable = [o for o in ops if o not in _drawable()]
     if unusable:
         raise InvalidArgument(f"ops={ops!r}: the strategies cannot build {unusable} yet (add a builder "
                               "to SHAPE_OPS)")

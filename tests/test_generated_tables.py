@@ -1,0 +1,68 @@
+"""The registry is the only name table: a throwaway op, registered in a fixture and nowhere else, is
+traced from NumPy and difflab.numpy, printed, differentiated by every method, parsed by the
+expression language and drawn by the strategies; removing it removes it everywhere."""
+import numpy as np
+import pytest
+from hypothesis import find, settings
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.cli import parse_expression
+from difflab.ops import REGISTRY, defop, elementwise_sympy, unregister
+from difflab.testing.strategies import SHAPE_OPS, functions
+
+NAME = "throwaway_cbrt"
+
+
+@pytest.fixture
+def throwaway():
+    """A cube root entry spelled numpy.cbrt, with an array method; unregistered afterwards."""
+    op = defop(NAME, np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),),
+               sympy=elementwise_sympy(lambda x: x ** (1 / __import__("sympy").Integer(3))),
+               domain=("positive",), numpy=("cbrt", NAME), methods=(NAME,), doc="cube root (a test's throwaway)")
+    yield op
+    unregister(NAME)
+
+
+def test_a_throwaway_op_is_seen_everywhere(throwaway):
+    x = np.array([0.5, 2.0, 3.0])
+    f = lambda x: np.sum(np.cbrt(x) * x)  # noqa: E731  plain NumPy, dispatched to the entry
+    graph = dl.trace(f, x)
+    assert f"{NAME}(v0)" in str(graph)
+    expected = np.cbrt(x) + x / (3.0 * np.cbrt(x) ** 2)
+    for method in ("symbolic", "numeric", "forward", "reverse"):
+        np.testing.assert_allclose(dl.grad(f, method=method)(x), expected, rtol=1e-6 if method == "numeric" else 1e-12)
+    numeric = dl.grad(f, method="numeric")(x)
+    np.testing.assert_allclose(dl.grad(f, method="reverse")(x), numeric, rtol=1e-6)
+    # second derivatives nest through the rule (written with difflab's ops)
+    h = dl.hessian(lambda x: dnp.sum(getattr(dnp, NAME)(x)), method="reverse")(x)
+    np.testing.assert_allclose(np.diag(h), -2.0 / 9.0 * x ** (-5.0 / 3.0), rtol=1e-12)
+    # difflab.numpy exports it under each spelling, and traced values have the method
+    assert dnp.cbrt is throwaway and NAME in dnp.__all__ and "cbrt" in dnp.UFUNCS
+    g = dl.grad(lambda x: getattr(x, NAME)().sum())(x)
+    np.testing.assert_allclose(g, 1.0 / (3.0 * np.cbrt(x) ** 2), rtol=1e-12)
+    # the CLI's expression language
+    fn, names = parse_expression(f"{NAME}(x) * y", ["x", "y"])
+    assert names == ["x", "y"] and float(fn(8.0, 2.0)) == 4.0
+    assert dl.grad(fn, argnums=0)(8.0, 2.0) == pytest.approx(2.0 / 12.0, rel=1e-14)
+    # the Hypothesis strategies draw it
+    drawn = find(functions(ops=[NAME], max_eqns=3), lambda f: NAME in f.ops, settings=settings(database=None))
+    assert drawn(np.full(drawn.shapes[0], 0.7), *[np.full(s, 0.7) for s in drawn.shapes[1:]]) is not None
+
+
+def test_removing_the_op_removes_it_everywhere(throwaway):
+    unregister(NAME)
+    try:
+        assert NAME not in dnp.__all__ and not hasattr(dnp, NAME) and "cbrt" not in dnp.UFUNCS
+        assert NAME not in dnp.METHODS
+        with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.cbrt"):
+            dl.grad(lambda x: np.sum(np.cbrt(x)))(np.ones(2))
+        with pytest.raises(ValueError, match="unknown function"):
+            parse_expression(f"{NAME}(x)")
+    finally:  # the fixture unregisters it again
+        defop(NAME, np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),), doc="placeholder")
+
+
+def test_shape_ops_table_is_read_from_the_registry():
+    assert set(SHAPE_OPS) == {name for name, op in REGISTRY.items() if op.strategy is not None}
+    assert {"sum", "matmul", "getitem", "concatenate"} <= set(SHAPE_OPS)
