@@ -143,78 +143,6 @@ def outer(a, b):
 
 # -- derived functions: plain Python over primitives ------------------------------------------
 
-def square(x):
-    """x * x.
-
-    >>> float(square(3.0))
-    9.0
-    """
-    return x * x
-
-
-def tan(x):
-    """sin(x) / cos(x).
-
-    >>> round(float(tan(0.5)), 12) == round(float(_np.tan(0.5)), 12)
-    True
-    """
-    return sin(x) / cos(x)
-
-
-def sinh(x):
-    """(e^x - e^-x) / 2.
-
-    >>> round(float(sinh(1.0)), 12) == round(float(_np.sinh(1.0)), 12)
-    True
-    """
-    return (exp(x) - exp(-x)) * 0.5
-
-
-def cosh(x):
-    """(e^x + e^-x) / 2.
-
-    >>> round(float(cosh(1.0)), 12) == round(float(_np.cosh(1.0)), 12)
-    True
-    """
-    return (exp(x) + exp(-x)) * 0.5
-
-
-def exp2(x):
-    """2 ** x.
-
-    >>> float(exp2(3.0))
-    8.0
-    """
-    return exp(x * _np.log(2.0))
-
-
-def expm1(x):
-    """e^x - 1.
-
-    >>> float(expm1(0.0))
-    0.0
-    """
-    return exp(x) - 1.0
-
-
-def log2(x):
-    """Base-2 logarithm.
-
-    >>> float(log2(8.0))
-    3.0
-    """
-    return log(x) / _np.log(2.0)
-
-
-def log10(x):
-    """Base-10 logarithm.
-
-    >>> float(log10(100.0))
-    2.0
-    """
-    return log(x) / _np.log(10.0)
-
-
 def clip(x, a_min, a_max):
     """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
 
@@ -232,16 +160,6 @@ def softplus(x):
     """
     m = stop_gradient(maximum(x, 0.0))  # smooth everywhere: softplus'(0) = 1/2, not a kink
     return m + log(exp(-m) + exp(x - m))
-
-
-def logaddexp(a, b):
-    """log(e^a + e^b), computed stably.
-
-    >>> round(float(logaddexp(0.0, 0.0)), 12) == round(float(_np.log(2.0)), 12)
-    True
-    """
-    m = stop_gradient(maximum(a, b))
-    return m + log(exp(a - m) + exp(b - m))
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -53,10 +53,10 @@ def test_a_throwaway_op_is_seen_everywhere(throwaway):
 def test_removing_the_op_removes_it_everywhere(throwaway):
     unregister(NAME)
     try:
-        assert NAME not in dnp.__all__ and not hasattr(dnp, NAME) and "cbrt" not in dnp.UFUNCS
-        assert NAME not in dnp.METHODS
-        with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.cbrt"):
-            dl.grad(lambda x: np.sum(np.cbrt(x)))(np.ones(2))
+        assert NAME not in dnp.__all__ and not hasattr(dnp, NAME) and NAME not in dnp.METHODS
+        # numpy.cbrt is the registry's own cbrt again (the throwaway had shadowed it)
+        assert dnp.cbrt is REGISTRY["cbrt"] and dnp.UFUNCS["cbrt"] is REGISTRY["cbrt"]
+        assert "cbrt(v0)" in str(dl.trace(lambda x: np.cbrt(x), np.ones(2)))
         with pytest.raises(ValueError, match="unknown function"):
             parse_expression(f"{NAME}(x)")
     finally:  # the fixture unregisters it again

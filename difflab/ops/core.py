@@ -284,6 +284,10 @@ def draw(domain: str, shape, rng):
         return rng.uniform(0.2, 3.0, shape)
     if domain == "nonzero":
         return np.where(x >= 0, x + 0.3, x - 0.3)
+    if domain == "unit":  # inside (-1, 1), away from the singular ends (arcsin, arctanh)
+        return rng.uniform(-0.9, 0.9, shape)
+    if domain == "above_one":  # inside (1, inf) (arccosh)
+        return rng.uniform(1.2, 3.0, shape)
     return x
 
 

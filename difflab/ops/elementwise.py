@@ -112,7 +112,7 @@ def _abs_fn():
 sign = defop("sign", np.sign, py=_math_sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
              differentiable=False, analytic=False, numpy=('sign',), doc="sign of x (piecewise constant)")
 abs = defop("abs", np.abs, py=math.fabs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
-            kink=lambda x: np.abs(x), analytic=False, numpy=('abs', 'absolute'), doc="|x|; abs'(0) = 0")
+            kink=lambda x: np.abs(x), analytic=False, numpy=('abs', 'absolute', 'fabs'), doc="|x|; abs'(0) = 0")
 relu = defop("relu", lambda x: np.maximum(x, 0.0), py=lambda x: x if x > 0.0 or x != x else 0.0, partials=(lambda out, x: greater(x, 0.0) * 1.0,),
              sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
              kink=lambda x: np.abs(x), analytic=False, numpy=('relu',), doc="max(x, 0); relu'(0) = 0")
@@ -158,6 +158,147 @@ greater_equal = _compare("greater_equal", np.greater_equal, operator.ge, operato
 less_equal = _compare("less_equal", np.less_equal, operator.le, operator.le)
 equal = _compare("equal", np.equal, lambda a, b: _sp().Eq(a, b))
 not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
+
+# -- more of NumPy's elementwise functions: accurate implementations (NumPy's own), rules written
+# with difflab's ops, SymPy translations --------------------------------------------------------
+
+def _sympy_expr(fn):
+    """A scalar SymPy translation given as fn(sympy, *args)."""
+    return elementwise_sympy(lambda *xs: fn(_sp(), *xs))
+
+
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+tan = defop("tan", np.tan, partials=(lambda out, x: 1.0 + out * out,), sympy=_sympy_fn("tan"),
+            numpy=("tan",), doc="tangent; its rule reuses the output")
+arcsin = defop("arcsin", np.arcsin, partials=(lambda out, x: 1.0 / sqrt(1.0 - x * x),), sympy=_sympy_fn("asin"),
+               domain=("unit",), numpy=("arcsin", "asin"), doc="inverse sine on [-1, 1]")
+arccos = defop("arccos", np.arccos, partials=(lambda out, x: -1.0 / sqrt(1.0 - x * x),), sympy=_sympy_fn("acos"),
+               domain=("unit",), numpy=("arccos", "acos"), doc="inverse cosine on [-1, 1]")
+arctan = defop("arctan", np.arctan, partials=(lambda out, x: 1.0 / (1.0 + x * x),), sympy=_sympy_fn("atan"),
+               numpy=("arctan", "atan"), doc="inverse tangent")
+arctan2 = defop("arctan2", np.arctan2,
+                partials=(lambda out, y, x: x / (x * x + y * y), lambda out, y, x: -y / (x * x + y * y)),
+                sympy=_sympy_fn("atan2"), domain=("real", "nonzero"), analytic=False,
+                numpy=("arctan2", "atan2"), doc="angle of the point (x, y): arctan2(y, x)")
+sinh = defop("sinh", np.sinh, partials=(lambda out, x: cosh(x),), sympy=_sympy_fn("sinh"), numpy=("sinh",),
+             doc="hyperbolic sine")
+cosh = defop("cosh", np.cosh, partials=(lambda out, x: sinh(x),), sympy=_sympy_fn("cosh"), numpy=("cosh",),
+             doc="hyperbolic cosine")
+arcsinh = defop("arcsinh", np.arcsinh, partials=(lambda out, x: 1.0 / sqrt(x * x + 1.0),), sympy=_sympy_fn("asinh"),
+                numpy=("arcsinh", "asinh"), doc="inverse hyperbolic sine")
+arccosh = defop("arccosh", np.arccosh, partials=(lambda out, x: 1.0 / sqrt(x * x - 1.0),), sympy=_sympy_fn("acosh"),
+                domain=("above_one",), numpy=("arccosh", "acosh"), doc="inverse hyperbolic cosine on [1, inf)")
+arctanh = defop("arctanh", np.arctanh, partials=(lambda out, x: 1.0 / (1.0 - x * x),), sympy=_sympy_fn("atanh"),
+                domain=("unit",), numpy=("arctanh", "atanh"), doc="inverse hyperbolic tangent on (-1, 1)")
+expm1 = defop("expm1", np.expm1, partials=(lambda out, x: out + 1.0,), sympy=_sympy_expr(lambda sp, x: sp.exp(x) - 1),
+              numpy=("expm1",), doc="e^x - 1, accurate near 0 (NumPy's expm1)")
+exp2 = defop("exp2", np.exp2, partials=(lambda out, x: out * _LN2,), sympy=_sympy_expr(lambda sp, x: 2 ** x),
+             numpy=("exp2",), doc="2^x")
+log2 = defop("log2", np.log2, partials=(lambda out, x: 1.0 / (x * _LN2),), sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
+             domain=("positive",), numpy=("log2",), doc="base-2 logarithm")
+log10 = defop("log10", np.log10, partials=(lambda out, x: 1.0 / (x * _LN10),),
+              sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)), domain=("positive",), numpy=("log10",),
+              doc="base-10 logarithm")
+logaddexp = defop("logaddexp", np.logaddexp, partials=(lambda out, a, b: exp(a - out), lambda out, a, b: exp(b - out)),
+                  sympy=_sympy_expr(lambda sp, a, b: sp.log(sp.exp(a) + sp.exp(b))), domain=("real", "real"),
+                  numpy=("logaddexp",), doc="log(e^a + e^b), computed stably (NumPy's logaddexp)")
+logaddexp2 = defop("logaddexp2", np.logaddexp2,
+                   partials=(lambda out, a, b: exp2(a - out), lambda out, a, b: exp2(b - out)),
+                   sympy=_sympy_expr(lambda sp, a, b: sp.log(2 ** a + 2 ** b, 2)), domain=("real", "real"),
+                   numpy=("logaddexp2",), doc="log2(2^a + 2^b), computed stably")
+hypot = defop("hypot", np.hypot, partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
+              sympy=_sympy_expr(lambda sp, a, b: sp.sqrt(a * a + b * b)), domain=("nonzero", "nonzero"),
+              kink=lambda a, b: np.hypot(a, b), analytic=False, numpy=("hypot",),
+              doc="sqrt(a² + b²) without overflow (NumPy's hypot)")
+square = defop("square", np.square, partials=(lambda out, x: 2.0 * x,), sympy=_sympy_expr(lambda sp, x: x * x),
+               numpy=("square",), doc="x²")
+reciprocal = defop("reciprocal", np.reciprocal, partials=(lambda out, x: -(out * out),),
+                   sympy=_sympy_expr(lambda sp, x: 1 / x), domain=("nonzero",), numpy=("reciprocal",), doc="1 / x")
+cbrt = defop("cbrt", np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),),
+             sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)), domain=("nonzero",),
+             analytic=False, numpy=("cbrt",), doc="real cube root; infinite slope at 0")
+
+
+def _sinc_partial(out, x):
+    px = np.pi * x
+    return (cos(px) - out) / x
+
+
+sinc = defop("sinc", np.sinc, partials=(_sinc_partial,),
+             sympy=_sympy_expr(lambda sp, x: sp.sin(sp.pi * x) / (sp.pi * x)), domain=("nonzero",),
+             numpy=("sinc",), doc="sin(πx)/(πx) (NumPy's normalised sinc); the rule needs x ≠ 0")
+deg2rad = defop("deg2rad", np.deg2rad, partials=(lambda out, x: np.pi / 180.0,),
+                sympy=_sympy_expr(lambda sp, x: x * sp.pi / 180), numpy=("deg2rad", "radians"), doc="degrees to radians")
+rad2deg = defop("rad2deg", np.rad2deg, partials=(lambda out, x: 180.0 / np.pi,),
+                sympy=_sympy_expr(lambda sp, x: x * 180 / sp.pi), numpy=("rad2deg", "degrees"), doc="radians to degrees")
+
+
+def _flat_fn(name, numpy_impl, mp_impl, math_impl):
+    """A named piecewise-constant SymPy function: derivative 0 as in the convention table (SymPy
+    leaves d floor(x)/dx unevaluated)."""
+    return sympy_function(f"difflab_{name}", numpy_impl, lambda args, i: _sp().Integer(0), mp_impl, math_impl)
+
+
+def _rounding(name, fn, mp_impl, math_impl, spellings):
+    return defop(name, fn, partials=(None,), sympy=elementwise_sympy(lambda x: _flat_fn(name, fn, mp_impl, math_impl)(x)),
+                 differentiable=False, analytic=False, numpy=spellings, doc=f"{name}: piecewise constant (zero derivative)")
+
+
+def _mp_round_even(x):
+    import mpmath
+
+    return mpmath.nint(x)
+
+
+floor = _rounding("floor", np.floor, lambda x: __import__("mpmath").floor(x), math.floor, ("floor",))
+ceil = _rounding("ceil", np.ceil, lambda x: __import__("mpmath").ceil(x), math.ceil, ("ceil",))
+trunc = _rounding("trunc", np.trunc, lambda x: __import__("mpmath").floor(x) if x >= 0 else __import__("mpmath").ceil(x),
+                  math.trunc, ("trunc", "fix"))
+rint = _rounding("rint", np.rint, _mp_round_even, lambda x: float(round(x)), ("rint",))
+heaviside = defop("heaviside", np.heaviside, partials=(None, None),
+                  sympy=_sympy_expr(lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True))),
+                  domain=("nonzero", "real"), differentiable=False, analytic=False, numpy=("heaviside",),
+                  doc="step function: 0 below 0, h at 0, 1 above (zero derivative)")
+
+mod = defop("mod", np.mod, partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
+            sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]), domain=("real", "nonzero"),
+            kink=lambda a, b: np.abs(np.mod(a, b)), analytic=False, numpy=("mod", "remainder"),
+            doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps")
+fmod = defop("fmod", np.fmod, partials=(lambda out, a, b: 1.0, lambda out, a, b: -trunc(a / b)),
+             sympy=_sympy_expr(lambda sp, a, b: a - b * trunc.sympy(np.asarray(a / b))[()]),
+             domain=("real", "nonzero"), kink=lambda a, b: np.abs(np.fmod(a, b)), analytic=False, numpy=("fmod",),
+             doc="a - b·trunc(a/b) (the sign of a, C's fmod)")
+copysign = defop("copysign", np.copysign, partials=(lambda out, a, b: sign(a) * sign(out), None),
+                 sympy=elementwise_sympy(lambda a, b: _abs_fn()(a) * _sign_fn()(b)), domain=("nonzero", "nonzero"),
+                 kink=lambda a, b: np.abs(a), analytic=False, numpy=("copysign",),
+                 doc="|a| with the sign of b (derivative 0 in b)")
+fmax = defop("fmax", np.fmax, partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
+             sympy=maximum.sympy, domain=("real", "real"), kink=maximum.kink,
+             analytic=False, numpy=("fmax",), doc="elementwise max ignoring NaN; ties split evenly")
+fmin = defop("fmin", np.fmin, partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
+             sympy=minimum.sympy, domain=("real", "real"), kink=minimum.kink,
+             analytic=False, numpy=("fmin",), doc="elementwise min ignoring NaN; ties split evenly")
+real = defop("real", np.real, partials=(lambda out, x: 1.0,), sympy=_sympy_expr(lambda sp, x: x), analytic=False,
+             numpy=("real", "conj", "conjugate"), methods=("conj", "conjugate"),
+             doc="real part (on the real input difflab differentiates: the identity; conj too)")
+imag = defop("imag", lambda x: np.zeros_like(np.real(x)) if not np.iscomplexobj(x) else np.imag(x), partials=(None,),
+             sympy=_sympy_expr(lambda sp, x: sp.Integer(0) * x), differentiable=False, analytic=False, numpy=("imag",),
+             doc="imaginary part: zero on real input")
+nan_to_num = defop("nan_to_num", lambda x: np.nan_to_num(x), partials=(lambda out, x: isfinite(x) * 1.0,),
+                   sympy=_sympy_expr(lambda sp, x: x), analytic=False, numpy=("nan_to_num",),
+                   doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite")
+
+
+def _predicate(name, fn, sym):
+    return defop(name, fn, partials=(None,), sympy=_sympy_expr(sym), differentiable=False, analytic=False,
+                 numpy=(name,), doc=f"{name} (a boolean; no derivative)")
+
+
+isfinite = _predicate("isfinite", np.isfinite, lambda sp, x: sp.true)
+isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.false)
+isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.false)
+
 def _stop_gradient_fn():
     return sympy_function("stop_gradient", lambda x: x, lambda args, i: _sp().Integer(0), lambda x: x, lambda x: x)
 

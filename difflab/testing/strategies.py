@@ -168,7 +168,13 @@ class _Builder:
                 continue
             has_input = any(isinstance(a, Ref) and a.k not in self.conditions for a in args)
             u = CONSTANTS[c.take(len(CONSTANTS))] if has_input and c.take(4) == 0 else self.pick(picks[i % len(picks)])
-            args.append(self.positive(u, c) if domain in ("positive", "nonzero") else u)
+            if domain in ("positive", "nonzero"):
+                u = self.positive(u, c)
+            elif domain == "unit":  # 0.9·tanh(u) stays inside (-1, 1)
+                u = self.emit("mul", self.emit("tanh", u), 0.9)
+            elif domain == "above_one":
+                u = self.emit("add", self.positive(u, c), 1.1)
+            args.append(u)
         shape = ()
         for i, a in enumerate(args):
             args[i] = self.fit(a, shape)
