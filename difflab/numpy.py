@@ -10,18 +10,21 @@ each function computes with NumPy; on traced values it records.
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 
 import numpy as _np
 
 from . import ops as _ops
 from .graph import Traced as _Traced
-from .ops import cos, exp, log, matmul, maximum, minimum, sin, sqrt, stop_gradient
+from .ops import abs, exp, log, matmul, maximum, minimum, not_equal, sqrt, stop_gradient
 from .ops.core import normalize_axes as _axes
 # the front ends the derived functions below call (the same objects `_publish` binds)
 from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
 from .ops.reductions import _sum_front as sum
+from .ops.reductions import _max_front as max
+from .ops.shape import _broadcast_to_front as broadcast_to
 from .ops.shape import _concatenate_front as concatenate
 from .ops.shape import _reshape_front as reshape
 from .ops.shape import _stack_front as stack
@@ -112,45 +115,7 @@ def vstack(arrays):
     return concatenate([reshape(a, (1, -1)) if ndim(a) == 1 else a for a in arrays], axis=0)
 
 
-def dot(a, b):
-    """`numpy.dot` for 0-, 1- and 2-D arrays (matmul, or a product with a scalar).
-
-    >>> float(dot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
-    11.0
-    """
-    if ndim(a) == 0 or ndim(b) == 0:
-        return a * b
-    return matmul(a, b)
-
-
-def inner(a, b):
-    """Inner product over the last axis of 1-D arrays.
-
-    >>> float(inner(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
-    11.0
-    """
-    return sum(a * b, axis=-1)
-
-
-def outer(a, b):
-    """Outer product of two vectors.
-
-    >>> outer(_np.ones(2), _np.ones(3)).shape
-    (2, 3)
-    """
-    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
-
-
 # -- derived functions: plain Python over primitives ------------------------------------------
-
-def clip(x, a_min, a_max):
-    """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
-
-    >>> clip(_np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
-    array([0. , 0.5, 1. ])
-    """
-    return minimum(maximum(x, a_min), a_max)
-
 
 def softplus(x):
     """log(1 + e^x), computed stably as m + log(e^-m + e^(x-m)) with m = max(x, 0) held constant.
@@ -182,34 +147,6 @@ def softmax(x, axis=-1):
     return exp(log_softmax(x, axis=axis))
 
 
-def var(x, axis=None, keepdims=False):
-    """Variance (population, ddof=0) over `axis`.
-
-    >>> float(var(_np.array([1.0, 3.0])))
-    1.0
-    """
-    d = x - mean(x, axis=axis, keepdims=True)
-    return mean(d * d, axis=axis, keepdims=keepdims)
-
-
-def std(x, axis=None, keepdims=False):
-    """Standard deviation (ddof=0) over `axis`.
-
-    >>> float(std(_np.array([1.0, 3.0])))
-    1.0
-    """
-    return sqrt(var(x, axis=axis, keepdims=keepdims))
-
-
-def linalg_norm(x):
-    """Euclidean (Frobenius) norm of all entries.
-
-    >>> float(linalg_norm(_np.array([3.0, 4.0])))
-    5.0
-    """
-    return sqrt(sum(x * x))
-
-
 def prod_shape(x) -> int:
     """Number of entries of x (a static int, not traced).
 
@@ -217,24 +154,6 @@ def prod_shape(x) -> int:
     6
     """
     return math.prod(shape(x))
-
-
-def zeros_like(x):
-    """A constant array of zeros with x's shape (no derivative flows through it).
-
-    >>> zeros_like(_np.ones(2))
-    array([0., 0.])
-    """
-    return _np.zeros(shape(x))
-
-
-def ones_like(x):
-    """A constant array of ones with x's shape.
-
-    >>> ones_like(_np.ones(2))
-    array([1., 1.])
-    """
-    return _np.ones(shape(x))
 
 
 def asarray(x, dtype=None):
@@ -259,6 +178,752 @@ def _contains_traced(x) -> bool:
     return isinstance(x, _Traced)
 
 
+# -- reductions and statistics --------------------------------------------------------------------
+
+def clip(a, a_min=None, a_max=None, **kw):
+    """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
+
+    >>> clip(_np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
+    array([0. , 0.5, 1. ])
+    """
+    a_min = kw.pop("min", a_min)
+    a_max = kw.pop("max", a_max)
+    if kw:
+        raise TypeError(f"clip() got unexpected keyword arguments {sorted(kw)}")
+    if a_min is not None:
+        a = maximum(a, a_min)
+    return a if a_max is None else minimum(a, a_max)
+
+
+def _count(x, axis):
+    axes = range(ndim(x)) if axis is None else _axes(x, axis)
+    return math.prod(shape(x)[a] for a in axes)
+
+
+def var(a, axis=None, ddof=0, keepdims=False):
+    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var`.
+
+    >>> float(var(_np.array([1.0, 3.0])))
+    1.0
+    """
+    d = a - mean(a, axis=axis, keepdims=True)
+    return sum(d * d, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+
+
+def std(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std`.
+
+    >>> float(std(_np.array([1.0, 3.0])))
+    1.0
+    """
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """Weighted mean over `axis`, like `numpy.average` (weights may be traced too).
+
+    >>> float(average(_np.array([1.0, 3.0]), weights=_np.array([3.0, 1.0])))
+    1.5
+    """
+    if weights is None:
+        avg, scale = mean(a, axis=axis, keepdims=keepdims), float(_count(a, axis))
+    else:
+        if ndim(weights) != ndim(a):  # 1-D weights along one axis
+            shape_ = [1] * ndim(a)
+            shape_[_axes(a, axis)[0]] = shape(weights)[0]
+            weights = reshape(weights, tuple(shape_))
+        scale = sum(broadcast_to(weights, shape(a)), axis=axis, keepdims=keepdims)
+        avg = sum(a * weights, axis=axis, keepdims=keepdims) / scale
+    return (avg, scale) if returned else avg
+
+
+def ptp(a, axis=None, keepdims=False):
+    """Peak to peak: max - min over `axis`.
+
+    >>> float(ptp(_np.array([1.0, 4.0, 2.0])))
+    3.0
+    """
+    return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
+
+
+def _take_along(a, axis, idx):
+    """a indexed along one axis by an int, slice or integer array."""
+    return a[(slice(None),) * (axis % ndim(a)) + (idx,)]
+
+
+def cumprod(a, axis=None):
+    """Cumulative product along `axis`, as a chain of products (right with zeros in the input).
+
+    >>> cumprod(_np.array([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axes(a, axis)[0]
+    parts = [_take_along(a, axis, 0)]
+    for k in range(1, shape(a)[axis]):
+        parts.append(parts[-1] * _take_along(a, axis, k))
+    return stack(parts, axis=axis)
+
+
+def diff(a, n=1, axis=-1):
+    """n-th differences along `axis`, like `numpy.diff`.
+
+    >>> diff(_np.array([1.0, 4.0, 9.0]))
+    array([3., 5.])
+    """
+    for _ in range(n):
+        a = _take_along(a, axis, slice(1, None)) - _take_along(a, axis, slice(None, -1))
+    return a
+
+
+def trace(a, offset=0, axis1=0, axis2=1):
+    """Sum of a diagonal, like `numpy.trace`.
+
+    >>> float(trace(_np.eye(3)))
+    3.0
+    """
+    return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+# -- linear algebra ------------------------------------------------------------------------------------
+
+def dot(a, b):
+    """`numpy.dot`: products with scalars, matmul for 1-D/2-D, and a sum over a's last and b's
+    second-to-last axis for N-D.
+
+    >>> float(dot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
+    11.0
+    """
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    if ndim(b) <= 2:
+        return matmul(a, b)
+    return tensordot(a, b, axes=([ndim(a) - 1], [ndim(b) - 2]))
+
+
+def vdot(a, b):
+    """Dot product of the flattened arrays.
+
+    >>> float(vdot(_np.ones((2, 2)), _np.ones((2, 2))))
+    4.0
+    """
+    return sum(ravel(a) * ravel(b))
+
+
+def inner(a, b):
+    """Inner product over the last axes, like `numpy.inner`.
+
+    >>> float(inner(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
+    11.0
+    """
+    if ndim(a) == 0 or ndim(b) == 0:
+        return a * b
+    return tensordot(a, b, axes=([ndim(a) - 1], [ndim(b) - 1]))
+
+
+def outer(a, b):
+    """Outer product of the flattened arrays.
+
+    >>> outer(_np.ones(2), _np.ones(3)).shape
+    (2, 3)
+    """
+    return reshape(a, (-1, 1)) * reshape(b, (1, -1))
+
+
+def tensordot(a, b, axes=2):
+    """Sum products over the given axes (an int n: a's last n with b's first n; or two lists), as
+    one matmul of the rearranged operands.
+
+    >>> tensordot(_np.ones((2, 3)), _np.ones((3, 4)), axes=1).shape
+    (2, 4)
+    """
+    if isinstance(axes, (int, _np.integer)):
+        axes_a, axes_b = list(range(ndim(a) - axes, ndim(a))), list(range(axes))
+    else:
+        axes_a, axes_b = axes
+        axes_a = [axes_a] if isinstance(axes_a, (int, _np.integer)) else list(axes_a)
+        axes_b = [axes_b] if isinstance(axes_b, (int, _np.integer)) else list(axes_b)
+    axes_a = [x % ndim(a) for x in axes_a]
+    axes_b = [x % ndim(b) for x in axes_b]
+    free_a = [i for i in range(ndim(a)) if i not in axes_a]
+    free_b = [i for i in range(ndim(b)) if i not in axes_b]
+    sa, sb = shape(a), shape(b)
+    k = math.prod(sa[i] for i in axes_a)
+    a2 = reshape(transpose(a, free_a + axes_a), (math.prod(sa[i] for i in free_a), k))
+    b2 = reshape(transpose(b, axes_b + free_b), (k, math.prod(sb[i] for i in free_b)))
+    return reshape(matmul(a2, b2), tuple(sa[i] for i in free_a) + tuple(sb[i] for i in free_b))
+
+
+def kron(a, b):
+    """Kronecker product, like `numpy.kron`.
+
+    >>> kron(_np.eye(2), _np.ones((2, 2))).shape
+    (4, 4)
+    """
+    n = builtins.max(ndim(a), ndim(b))
+    a = reshape(a, (1,) * (n - ndim(a)) + shape(a))
+    b = reshape(b, (1,) * (n - ndim(b)) + shape(b))
+    sa, sb = shape(a), shape(b)
+    inter = [d for pair in zip(sa, (1,) * n) for d in pair]
+    ra = reshape(a, tuple(inter))
+    rb = reshape(b, tuple(d for pair in zip((1,) * n, sb) for d in pair))
+    return reshape(ra * rb, tuple(x * y for x, y in zip(sa, sb)))
+
+
+def diagonal(a, offset=0, axis1=0, axis2=1):
+    """The diagonal over two axes (it becomes the last axis), like `numpy.diagonal`.
+
+    >>> diagonal(_np.arange(4.0).reshape(2, 2))
+    array([0., 3.])
+    """
+    n = ndim(a)
+    axis1, axis2 = axis1 % n, axis2 % n
+    rest = [i for i in range(n) if i not in (axis1, axis2)]
+    a = transpose(a, rest + [axis1, axis2])
+    rows, cols = shape(a)[-2:]
+    i = _np.arange(builtins.max(0, builtins.min(rows + builtins.min(offset, 0), cols - builtins.max(offset, 0))))
+    return a[(slice(None),) * (n - 2) + (i - builtins.min(offset, 0), i + builtins.max(offset, 0))]
+
+
+def diag(v, k=0):
+    """A diagonal matrix from a vector, or the diagonal of a matrix, like `numpy.diag`.
+
+    >>> diag(_np.array([1.0, 2.0]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    if ndim(v) == 2:
+        return diagonal(v, k)
+    n = shape(v)[0] + builtins.abs(k)
+    i = _np.arange(shape(v)[0])
+    return _ops.scatter_add(v, idx=(i + builtins.max(-k, 0), i + builtins.max(k, 0)), shape=(n, n))
+
+
+def tril(m, k=0):
+    """Lower triangle (entries above the k-th diagonal zeroed).
+
+    >>> tril(_np.ones((2, 2)))
+    array([[1., 0.],
+           [1., 1.]])
+    """
+    return m * _np.tri(*shape(m)[-2:], k=k)
+
+
+def triu(m, k=0):
+    """Upper triangle (entries below the k-th diagonal zeroed).
+
+    >>> triu(_np.ones((2, 2)))
+    array([[1., 1.],
+           [0., 1.]])
+    """
+    return m * (1.0 - _np.tri(*shape(m)[-2:], k=k - 1))
+
+
+def _solve(a, b):
+    """Solve a x = b (b a vector or a matrix, or stacks of them), through the inverse."""
+    inv_a = _ops.inv(a)
+    if ndim(b) == 1:
+        return matmul(inv_a, b)
+    return matmul(inv_a, b)
+
+
+def _slogdet(a):
+    """(sign, log|det a|): the sign is piecewise constant, the log-determinant an entry."""
+    value = a.concrete if isinstance(a, _Traced) else a
+    return _np.sign(_np.linalg.det(value)), _ops.logabsdet(a)
+
+
+def _norm(x, ord=None, axis=None, keepdims=False):
+    """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 1, -1, inf, -inf),
+    like `numpy.linalg.norm`."""
+    if axis is None:
+        if ord is None or (ord == "fro" and ndim(x) == 2):
+            out = sqrt(sum(x * x))
+            return reshape(out, (1,) * ndim(x)) if keepdims else out
+        axis = tuple(range(ndim(x)))
+    axes = _axes(x, axis)
+    if len(axes) == 1:
+        ax = axes[0]
+        if ord is None or ord == 2:
+            return sqrt(sum(x * x, axis=ax, keepdims=keepdims))
+        if ord == _np.inf:
+            return max(abs(x), axis=ax, keepdims=keepdims)
+        if ord == -_np.inf:
+            return min(abs(x), axis=ax, keepdims=keepdims)
+        if ord == 1:
+            return sum(abs(x), axis=ax, keepdims=keepdims)
+        if ord == 0:
+            return sum(not_equal(x, 0.0) * 1.0, axis=ax, keepdims=keepdims)
+        if isinstance(ord, str):
+            raise ValueError(f"invalid norm order {ord!r} for vectors")
+        return sum(abs(x) ** float(ord), axis=ax, keepdims=keepdims) ** (1.0 / ord)
+    if len(axes) != 2:
+        raise ValueError(f"improper number of dimensions to norm: axis={axis}")
+    r, c = axes
+    if ord is None or ord == "fro":
+        return sqrt(sum(x * x, axis=axes, keepdims=keepdims))
+    if ord in (1, -1):
+        col = sum(abs(x), axis=r, keepdims=True)
+        out = max(col, axis=c, keepdims=True) if ord == 1 else min(col, axis=c, keepdims=True)
+    elif ord in (_np.inf, -_np.inf):
+        row = sum(abs(x), axis=c, keepdims=True)
+        out = max(row, axis=r, keepdims=True) if ord > 0 else min(row, axis=r, keepdims=True)
+    else:
+        raise UnsupportedNorm(ord)
+    return out if keepdims else squeeze(out, axis=axes)
+
+
+class UnsupportedNorm(ValueError):
+    """A matrix norm difflab has no rule for yet (2, -2, 'nuc' need singular values)."""
+
+    def __init__(self, ord):
+        super().__init__(f"numpy.linalg.norm with ord={ord!r} for matrices is not supported by difflab yet "
+                         "(supported: None, 'fro', 1, -1, inf, -inf)")
+
+
+# -- shapes and indexing -----------------------------------------------------------------------------
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions, like `numpy.moveaxis`.
+
+    >>> moveaxis(_np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    n = ndim(a)
+    src = [s % n for s in ((source,) if isinstance(source, int) else source)]
+    dst = [d % n for d in ((destination,) if isinstance(destination, int) else destination)]
+    order = [i for i in range(n) if i not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return transpose(a, order)
+
+
+def rollaxis(a, axis, start=0):
+    """Roll `axis` back until it lies at `start`, like `numpy.rollaxis`.
+
+    >>> rollaxis(_np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    n = ndim(a)
+    axis, start = axis % n, start % (n + 1)
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start)
+
+
+def atleast_1d(*arys):
+    """Views with at least one axis.
+
+    >>> atleast_1d(1.0).shape
+    (1,)
+    """
+    res = [reshape(a, (1,)) if ndim(a) == 0 else a for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys):
+    """Views with at least two axes (a vector becomes a row).
+
+    >>> atleast_2d(_np.ones(3)).shape
+    (1, 3)
+    """
+    res = [reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys):
+    """Views with at least three axes (a vector v becomes (1, n, 1), a matrix (m, n, 1)).
+
+    >>> atleast_3d(_np.ones(3)).shape
+    (1, 3, 1)
+    """
+    def one(a):
+        if ndim(a) == 0:
+            return reshape(a, (1, 1, 1))
+        if ndim(a) == 1:
+            return reshape(a, (1, shape(a)[0], 1))
+        return reshape(a, shape(a) + (1,)) if ndim(a) == 2 else a
+    res = [one(a) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along `axis` (all axes when None).
+
+    >>> flip(_np.array([1.0, 2.0]))
+    array([2., 1.])
+    """
+    axes = range(ndim(m)) if axis is None else _axes(m, axis)
+    idx = [slice(None)] * ndim(m)
+    for a in axes:
+        idx[a] = slice(None, None, -1)
+    return m[tuple(idx)]
+
+
+def fliplr(m):
+    """Reverse the columns.
+
+    >>> fliplr(_np.eye(2))[0]
+    array([0., 1.])
+    """
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse the rows.
+
+    >>> flipud(_np.eye(2))[0]
+    array([0., 1.])
+    """
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `axes`, like `numpy.rot90`.
+
+    >>> rot90(_np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [1., 3.]])
+    """
+    k %= 4
+    a0, a1 = axes
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(ndim(m)))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return transpose(flip(m, a1), perm) if k == 1 else flip(transpose(m, perm), a1)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically along `axis` (of the flattened array when None).
+
+    >>> roll(_np.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape(a))
+    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for s_, ax in zip(shifts * (len(axes) if len(shifts) == 1 else 1), axes):
+        n = shape(a)[ax]
+        idx = (_np.arange(n) - s_) % n
+        a = _take_along(a, ax, idx)
+    return a
+
+
+def tile(A, reps):
+    """Repeat the whole array `reps` times along each axis, like `numpy.tile`.
+
+    >>> tile(_np.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    """
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    n = builtins.max(ndim(A), len(reps))
+    A = reshape(A, (1,) * (n - ndim(A)) + shape(A))
+    reps = (1,) * (n - len(reps)) + reps
+    for ax, r in enumerate(reps):
+        if r != 1:
+            A = concatenate([A] * r, axis=ax)
+    return A
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element `repeats` times along `axis` (of the flattened array when None).
+
+    >>> repeat(_np.array([1.0, 2.0]), 2)
+    array([1., 1., 2., 2.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    n = shape(a)[axis]
+    idx = _np.repeat(_np.arange(n), repeats)
+    return _take_along(a, axis, idx)
+
+
+def take(a, indices, axis=None):
+    """Elements at `indices` along `axis` (of the flattened array when None).
+
+    >>> take(_np.array([1.0, 2.0, 3.0]), [2, 0])
+    array([3., 1.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    indices = _np.asarray(indices)
+    n = shape(a)[axis % ndim(a)]
+    return _take_along(a, axis, indices % n if indices.ndim else int(indices) % n)
+
+
+def take_along_axis(arr, indices, axis):
+    """Pick values by an index array that matches `arr` except along `axis`, like
+    `numpy.take_along_axis`.
+
+    >>> take_along_axis(_np.array([[1.0, 2.0]]), _np.array([[1, 0]]), 1)
+    array([[2., 1.]])
+    """
+    indices = _np.asarray(indices)
+    axis = axis % ndim(arr)
+    grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
+    idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
+    return arr[idx]
+
+
+def sort(a, axis=-1):
+    """Sorted copy along `axis`: values gathered by the permutation (which depends on the values, so
+    the trace is specialised to them); the derivative flows through the permutation.
+
+    >>> sort(_np.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argsort(a, axis=axis), axis)
+
+
+def partition(a, kth, axis=-1):
+    """Partitioned copy (here: fully sorted, which is one valid partition).
+
+    >>> float(partition(_np.array([3.0, 1.0, 2.0]), 1)[1])
+    2.0
+    """
+    return sort(a, axis=axis)
+
+
+def _split_points(n, indices_or_sections, exact):
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if exact and n % k:
+            raise ValueError("array split does not result in an equal division")
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        return list(itertools.accumulate([0] + sizes))
+    return [0] + [int(i) for i in indices_or_sections] + [n]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    """Split into pieces along `axis` (possibly unequal), like `numpy.array_split`.
+
+    >>> [p.shape for p in array_split(_np.ones(5), 2)]
+    [(3,), (2,)]
+    """
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False)
+    return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal pieces (or at the given indices) along `axis`.
+
+    >>> [p.shape for p in split(_np.ones(4), 2)]
+    [(2,), (2,)]
+    """
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True)
+    return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def hsplit(ary, indices_or_sections):
+    """Split along the second axis (the first for 1-D).
+
+    >>> len(hsplit(_np.ones((2, 4)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=1 if ndim(ary) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    """Split along the first axis.
+
+    >>> len(vsplit(_np.ones((4, 2)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=0)
+
+
+def dsplit(ary, indices_or_sections):
+    """Split along the third axis.
+
+    >>> len(dsplit(_np.ones((1, 2, 4)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=2)
+
+
+def dstack(tup):
+    """Stack along the third axis.
+
+    >>> dstack([_np.ones((2, 2)), _np.ones((2, 2))]).shape
+    (2, 2, 2)
+    """
+    return concatenate(atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(tup[0])], axis=2)
+
+
+def column_stack(tup):
+    """Stack 1-D arrays as columns (2-D arrays as they are).
+
+    >>> column_stack([_np.ones(2), _np.zeros(2)]).shape
+    (2, 2)
+    """
+    return concatenate([reshape(a, (-1, 1)) if ndim(a) < 2 else a for a in tup], axis=1)
+
+
+row_stack = vstack
+
+
+def append(arr, values, axis=None):
+    """Values appended at the end of `arr` (both flattened when axis is None).
+
+    >>> append(_np.ones(2), _np.zeros(1))
+    array([1., 1., 0.])
+    """
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
+def pad(array, pad_width, mode="constant", constant_values=0.0):
+    """Pad with a constant, the edge values or the reflection, like `numpy.pad`.
+
+    >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
+    array([1., 1., 2., 2.])
+    """
+    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int).reshape(-1, 2) if _np.ndim(pad_width) else
+                              _np.full((1, 2), pad_width), (ndim(array), 2))
+    for ax, (lo, hi) in enumerate(widths):
+        n = shape(array)[ax]
+        if mode == "constant":
+            parts = []
+            if lo:
+                parts.append(_np.full(shape(array)[:ax] + (lo,) + shape(array)[ax + 1:], float(constant_values)))
+            parts.append(array)
+            if hi:
+                parts.append(_np.full(shape(array)[:ax] + (hi,) + shape(array)[ax + 1:], float(constant_values)))
+            array = concatenate(parts, axis=ax) if len(parts) > 1 else array
+            continue
+        if mode == "edge":
+            idx = _np.clip(_np.arange(-lo, n + hi), 0, n - 1)
+        elif mode == "reflect":
+            period = 2 * (n - 1)
+            k = _np.arange(-lo, n + hi) % period
+            idx = _np.where(k < n, k, period - k)
+        else:
+            raise ValueError(f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect)")
+        array = _take_along(array, ax, idx)
+    return array
+
+
+def broadcast_arrays(*args):
+    """The arguments broadcast against each other.
+
+    >>> [a.shape for a in broadcast_arrays(_np.ones(2), _np.ones((3, 1)))]
+    [(3, 2), (3, 2)]
+    """
+    target = _np.broadcast_shapes(*[shape(a) for a in args])
+    return [broadcast_to(a, target) for a in args]
+
+
+def full_like(a, fill_value, dtype=None):
+    """A constant array of `fill_value` with a's shape (no derivative flows through it).
+
+    >>> full_like(_np.ones(2), 3.0)
+    array([3., 3.])
+    """
+    if isinstance(fill_value, _Traced):
+        return broadcast_to(fill_value, shape(a))
+    return _np.full(shape(a), fill_value, dtype=dtype or float)
+
+
+def zeros_like(a, dtype=None):
+    """A constant array of zeros with a's shape.
+
+    >>> zeros_like(_np.ones(2))
+    array([0., 0.])
+    """
+    return _np.zeros(shape(a), dtype=dtype or float)
+
+
+def ones_like(a, dtype=None):
+    """A constant array of ones with a's shape.
+
+    >>> ones_like(_np.ones(2))
+    array([1., 1.])
+    """
+    return _np.ones(shape(a), dtype=dtype or float)
+
+
+def gradient(f, *varargs, axis=None):
+    """Finite-difference gradient (second order inside, first order at the edges), like
+    `numpy.gradient` with unit or scalar spacing.
+
+    >>> gradient(_np.array([1.0, 4.0, 9.0]))
+    array([3., 4., 5.])
+    """
+    axes = list(range(ndim(f))) if axis is None else list(_axes(f, axis))
+    spacing = [float(v) for v in varargs] or [1.0]
+    spacing = spacing * len(axes) if len(spacing) == 1 else spacing
+    outs = []
+    for ax, h in zip(axes, spacing):
+        inner_ = (_take_along(f, ax, slice(2, None)) - _take_along(f, ax, slice(None, -2))) / (2.0 * h)
+        first = (_take_along(f, ax, slice(1, 2)) - _take_along(f, ax, slice(0, 1))) / h
+        last = (_take_along(f, ax, slice(-1, None)) - _take_along(f, ax, slice(-2, -1))) / h
+        outs.append(concatenate([first, inner_, last], axis=ax))
+    return outs[0] if len(outs) == 1 else outs
+
+
+def convolve(a, v, mode="full"):
+    """Discrete linear convolution of two 1-D arrays ('full', 'same', 'valid'), as a matrix product
+    with a constant Toeplitz index pattern.
+
+    >>> convolve(_np.array([1.0, 2.0]), _np.array([1.0, 1.0]))
+    array([1., 3., 2.])
+    """
+    n, m = shape(a)[0], shape(v)[0]
+    if m > n:
+        a, v, n, m = v, a, m, n
+    full = n + m - 1
+    k = _np.arange(full)[:, None] - _np.arange(m)[None, :]  # output k takes a[k - j] v[j]
+    valid = (k >= 0) & (k < n)
+    rows = a[(_np.where(valid, k, 0),)] * valid
+    out = sum(rows * v, axis=1)
+    if mode == "full":
+        return out
+    if mode == "same":
+        lo = (m - 1) // 2
+        return out[lo:lo + n]
+    if mode == "valid":
+        return out[m - 1:n]
+    raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
+
+
+# -- functions whose result is piecewise constant: computed on the values, never differentiated ----
+
+def _value(x):
+    """The concrete value of x; a traced x marks its trace specialised to the input values."""
+    while isinstance(x, _Traced):
+        x._trace.specialised = True
+        x = x.value
+    return x
+
+
+def _on_values(name):
+    fn = getattr(_np, name)
+
+    def constant(*args, **kwargs):
+        return fn(*[_value(a) if not isinstance(a, (list, tuple)) else type(a)(_value(v) for v in a) for a in args],
+                  **{k: _value(v) for k, v in kwargs.items()})
+
+    constant.__name__ = constant.__qualname__ = name
+    constant.__doc__ = (f"`numpy.{name}` of the values: a piecewise-constant result (zero derivative); the trace "
+                        "is specialised to the input values.\n\n    >>> " + name + " is not None\n    True\n    ")
+    constant.__module__ = __name__
+    return constant
+
+
+argmax, argmin, argsort, searchsorted, count_nonzero, nonzero, argwhere, flatnonzero, digitize, allclose, \
+    array_equal, isclose = [_on_values(n) for n in ("argmax", "argmin", "argsort", "searchsorted",
+                                                     "count_nonzero", "nonzero", "argwhere", "flatnonzero",
+                                                     "digitize", "allclose", "array_equal", "isclose")]
+
+
 # -- the names generated from the registry ------------------------------------------------------
 
 #: ndarray methods that change the array in place: traced values never offer them
@@ -267,6 +932,9 @@ _IN_PLACE = frozenset({"sort", "partition", "fill", "put", "resize", "itemset", 
 _DERIVED = {name: fn for name, fn in list(globals().items())
             if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64"})
+#: derived functions of numpy.linalg (published as dnp.linalg.<name>)
+_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm})
+linalg_norm = _norm
 
 __all__: list = []
 #: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch)
@@ -298,6 +966,9 @@ def _publish() -> None:
     for name in list(_published):
         if name not in names:  # removed from the registry: a derived function of that name returns
             _unbind(name)
+    for name, fn in _DERIVED.items():
+        if "." in name and name not in names:
+            vars(linalg)[name.split(".")[1]] = fn
     for name, fn in names.items():
         _bind(name, fn)
     __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | {"linalg"})
@@ -314,7 +985,7 @@ def _publish() -> None:
     FUNCTIONS.update({"size": prod_shape})
     METHODS.clear()
     METHODS.update({name: fn for name, fn in _DERIVED.items()
-                    if name not in _IN_PLACE and callable(getattr(_np.ndarray, name, None))})
+                    if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))})
     METHODS.update(_ops.spellings().methods)
 
 

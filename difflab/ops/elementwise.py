@@ -191,7 +191,13 @@ arccosh = defop("arccosh", np.arccosh, partials=(lambda out, x: 1.0 / sqrt(x * x
                 domain=("above_one",), numpy=("arccosh", "acosh"), doc="inverse hyperbolic cosine on [1, inf)")
 arctanh = defop("arctanh", np.arctanh, partials=(lambda out, x: 1.0 / (1.0 - x * x),), sympy=_sympy_fn("atanh"),
                 domain=("unit",), numpy=("arctanh", "atanh"), doc="inverse hyperbolic tangent on (-1, 1)")
-expm1 = defop("expm1", np.expm1, partials=(lambda out, x: out + 1.0,), sympy=_sympy_expr(lambda sp, x: sp.exp(x) - 1),
+def _expm1_fn():
+    # named, so lambdified code calls NumPy's accurate expm1 (exp(x) - 1 cancels near 0)
+    return sympy_function("expm1", np.expm1, lambda args, i: _sp().exp(args[0]), lambda x: __import__("mpmath").expm1(x),
+                          math.expm1)
+
+
+expm1 = defop("expm1", np.expm1, partials=(lambda out, x: out + 1.0,), sympy=elementwise_sympy(lambda x: _expm1_fn()(x)),
               numpy=("expm1",), doc="e^x - 1, accurate near 0 (NumPy's expm1)")
 exp2 = defop("exp2", np.exp2, partials=(lambda out, x: out * _LN2,), sympy=_sympy_expr(lambda sp, x: 2 ** x),
              numpy=("exp2",), doc="2^x")

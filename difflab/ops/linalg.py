@@ -5,7 +5,7 @@ import builtins
 
 import numpy as np
 
-from .core import fits
+from .core import REGISTRY, _sp, draw, fits
 from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
 
 def _swap_last(x):
@@ -93,5 +93,72 @@ matmul = defop("matmul", np.matmul,
 
 
 
+
+
+# -- inverse and determinants: rules written with inv, so they nest ---------------------------
+
+def _square_samples(rng):
+    """Well-conditioned square matrices (a random one plus 3·I), single and stacked."""
+    return [((draw("real", (3, 3), rng) + 3.0 * np.eye(3),), {}),
+            ((draw("real", (2, 2, 2), rng) + 3.0 * np.eye(2),), {})]
+
+
+def _per_matrix(fn):
+    """A SymPy translation applied to each matrix of a stack of object arrays."""
+    def translate(x):
+        x = np.asarray(x, dtype=object)
+        flat = x.reshape((-1,) + x.shape[-2:])
+        outs = [np.asarray(fn(_sp().Matrix(m)), dtype=object) for m in flat]
+        res = np.empty(len(outs), dtype=object) if outs[0].ndim == 0 else None
+        if res is not None:
+            res[:] = [o[()] for o in outs]
+            return res.reshape(x.shape[:-2])
+        return np.stack(outs).reshape(x.shape[:-2] + outs[0].shape)
+
+    return translate
+
+
+def _square_strategy(b, name, x, picks, c):
+    """A well-conditioned square matrix built from x: 0.3·(v vᵀ) + 2·I with v = x's first entries
+    (at most 2: SymPy's symbolic inverse and determinant grow fast with the size)."""
+    n = int(np.prod(b.shape(x)))
+    if n > 2:
+        x, n = b.emit("getitem", b.emit("reshape", x, shape=(n,)), idx=(slice(0, 2),)), 2
+    col, row = b.emit("reshape", x, shape=(n, 1)), b.emit("reshape", x, shape=(1, n))
+    m = b.emit("add", b.emit("mul", b.emit("mul", col, row), 0.3), 2.0 * np.eye(n))
+    return b.emit(name, m)
+
+
+def _trailing_scalar(v):
+    """v with two unit axes appended, so a per-matrix scalar broadcasts against the matrices."""
+    return _reshape(v, _shape(v) + (1, 1))
+
+
+def _last_two(t):
+    return (_ndim(t) - 2, _ndim(t) - 1)
+
+
+inv = defop("inv", np.linalg.inv,
+            jvp=(lambda t, out, x: -matmul(out, matmul(t, out)),),
+            vjp=(lambda ct, out, x: -matmul(_swap_last(out), matmul(ct, _swap_last(out))),),
+            sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
+            samples=_square_samples, numpy=("linalg.inv",), strategy=_square_strategy, doc="matrix inverse (stacks of matrices too)")
+det = defop("det", np.linalg.det,
+            jvp=(lambda t, out, x: out * REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
+            vjp=(lambda ct, out, x: _trailing_scalar(ct * out) * _swap_last(inv(x)),),
+            sympy=_per_matrix(lambda m: m.det()), samples=_square_samples, numpy=("linalg.det",),
+            strategy=_square_strategy,
+            doc="determinant; d det = det · tr(A⁻¹ dA)")
+
+
+def _logabsdet(x):
+    return np.linalg.slogdet(x)[1]
+
+
+logabsdet = defop("logabsdet", _logabsdet,
+                  jvp=(lambda t, out, x: REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
+                  vjp=(lambda ct, out, x: _trailing_scalar(ct) * _swap_last(inv(x)),),
+                  sympy=_per_matrix(lambda m: _sp().log(_sp().Abs(m.det()))), samples=_square_samples,
+                  strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

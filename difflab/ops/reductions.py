@@ -9,9 +9,9 @@ import operator
 
 import numpy as np
 
-from .elementwise import _stop_gradient_sympy, equal, exp
+from .elementwise import _stop_gradient_sympy, equal, exp, where
 
-from .core import (Op, normalize_axes, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
+from .core import (Op, draw, normalize_axes, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
                    _nb, _ndim, _reshape, _samples, _shape, _sp,
                    defop, sympy_function)
 
@@ -135,6 +135,80 @@ max = defop("max", _max_impl,
             analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
             batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly",
             numpy=("max", "amax"), methods=("max",), front=_max_front, strategy=_reduction_strategy)
+
+
+# -- prod: correct with zeros in the input -----------------------------------------------------
+
+def _prod_impl(x, axis=None, keepdims=False):
+    return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
+
+
+def _prod_partial(out, x, axis, keepdims):
+    """d prod / d x_i = the product of the others: out/x_i where x_i != 0; at the single zero of
+    a group the product of the nonzero entries; 0 where a group has two zeros or more."""
+    zero = equal(x, 0.0)
+    safe = where(zero, 1.0, x)
+    nonzero_prod = _expand_reduced(prod(safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    zeros = _expand_reduced(sum(zero * 1.0, axis=axis, keepdims=keepdims), x, axis, keepdims)
+    at_zero = where(equal(zeros, 1.0), nonzero_prod, 0.0)
+    return where(zero, at_zero, _expand_reduced(out, x, axis, keepdims) / safe)
+
+
+def _prod_front(a, axis=None, keepdims=False):
+    """Product over `axis`, like `numpy.prod`; its derivative is right with zeros in the input.
+
+    >>> float(_prod_front(np.array([2.0, 3.0, 4.0])))
+    24.0
+    """
+    return prod(a, axis=normalize_axes(a, axis), keepdims=bool(keepdims))
+
+
+prod = defop("prod", _prod_impl,
+             jvp=(lambda t, out, x, axis=None, keepdims=False:
+                  sum(t * _prod_partial(out, x, axis, keepdims),
+                      axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                      else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+             vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                  _expand_reduced(ct, x, axis, keepdims) * _prod_partial(out, x, axis, keepdims),),
+             samples=lambda rng: [((draw("real", (3, 4), rng),), {"axis": (1,), "keepdims": False}),
+                                  ((np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),), {"axis": (1,), "keepdims": True}),
+                                  ((np.array([1.5, 0.0, -2.0]),), {"axis": None, "keepdims": False})],
+             batch=_batch_reduce(_prod_impl), doc="product over axes; right with zeros in the input",
+             numpy=("prod", "product"), methods=("prod",), front=_prod_front, strategy=_reduction_strategy)
+
+
+# -- cumulative sums --------------------------------------------------------------------------
+
+def _reverse(x, axis):
+    """x reversed along one axis (a getitem with a reversed slice)."""
+    from .shape import getitem
+
+    return getitem(x, idx=(slice(None),) * axis + (slice(None, None, -1),))
+
+
+def _cumsum_impl(x, axis):
+    return np.cumsum(x, axis=axis)
+
+
+def _cumsum_front(a, axis=None):
+    """Cumulative sum along `axis` (of the flattened array when None), like `numpy.cumsum`.
+
+    >>> _cumsum_front(np.array([1.0, 2.0, 3.0]))
+    array([1., 3., 6.])
+    """
+    if axis is None:
+        a = _reshape(a, (-1,))
+        axis = 0
+    return cumsum(a, axis=normalize_axes(a, axis)[0])
+
+
+cumsum = defop("cumsum", _cumsum_impl,
+               jvp=(lambda t, out, x, axis: cumsum(t, axis=axis + _nb(t, x)),),
+               vjp=(lambda ct, out, x, axis: _reverse(cumsum(_reverse(ct, axis), axis=axis), axis),),
+               samples=_samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),
+               batch=lambda batched, x, axis: np.cumsum(x, axis=axis + 1), doc="cumulative sum along one axis",
+               numpy=("cumsum", "cumulative_sum"), methods=("cumsum",), front=_cumsum_front,
+               strategy=_along_axis_strategy)
 
 
 def _np_max_weight(i, *xs):

@@ -106,6 +106,15 @@ class _Choices:
         return next(self.numbers, 0) % max(k, 1)
 
 
+def _dummy(shape, dtype):
+    """A stand-in value to learn an op's output shape and dtype: 0.5s, plus the identity on square
+    matrices so that linear-algebra ops (inv, det) see a regular one."""
+    value = np.full(shape, 0.5, dtype)
+    if len(shape) >= 2 and shape[-1] == shape[-2] and dtype.kind == "f":
+        value = value + np.eye(shape[-1])
+    return value
+
+
 class _Builder:
     def __init__(self, shapes):
         self.avals = [(tuple(s), np.dtype(float)) for s in shapes]
@@ -123,7 +132,7 @@ class _Builder:
     def emit(self, name, *args, **params):
         if name in _op_classes(REGISTRY.version)[2]:  # keep values finite by construction: tanh bounds what exp/pow see
             args = [self.emit("tanh", a) if isinstance(a, Ref) and a.k not in self.conditions else a for a in args]
-        dummy = [np.full(self.avals[a.k][0], 0.5, self.avals[a.k][1]) if isinstance(a, Ref) else a for a in args]
+        dummy = [_dummy(*self.avals[a.k]) if isinstance(a, Ref) else a for a in args]
         with np.errstate(all="ignore"):
             out = np.asarray(REGISTRY[name].impl(*dummy, **params))
         self.steps.append(Step(name, tuple(args), tuple(sorted(params.items()))))
@@ -226,8 +235,8 @@ def _drawable():
 def _op_classes(version):
     """(conditions, boolean conditions, explosive ops) of the registry at this version."""
     conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
-    boolean = tuple(name for name in conditions
-                    if np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
+    boolean = tuple(name for name in conditions if REGISTRY[name].nargs == 2  # compared with 0
+                    and np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
     # elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
     with np.errstate(all="ignore"):
         explosive = frozenset(name for name, op in REGISTRY.items() if op.elementwise and op.differentiable

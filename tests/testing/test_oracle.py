@@ -123,7 +123,8 @@ def test_slips_are_caught_at_every_drawn_point(s):
 # -- black boxes difflab cannot trace, and points just beside a kink ------------------------------
 
 def test_black_boxes_with_numpy_features_difflab_cannot_trace():
-    assert "Richardson" in check_grad(np.linalg.norm, lambda x: x / np.linalg.norm(x), x3).reference
+    norm = lambda x: np.sqrt(np.einsum("i,i->", x, x))  # noqa: E731  einsum does not trace (yet)
+    assert "Richardson" in check_grad(norm, lambda x: x / np.linalg.norm(x), x3).reference
     quad = lambda x: np.einsum("i,ij,j->", x, A, x)
     assert check_grad(quad, lambda x: (A + A.T) @ x, x3)
     assert check_jacobian(lambda x: np.einsum("ij,j->i", A, x) ** 2, lambda x: 2 * (A @ x)[:, None] * A, x3)
