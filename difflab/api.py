@@ -7,6 +7,8 @@ and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", 
 """
 from __future__ import annotations
 
+import functools
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -15,11 +17,93 @@ import numpy as np
 from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
-from .graph import Const, EvalCounter, Graph, Traced, evaluate_batched
+from .errors import Collector, collecting
+from .graph import Const, EvalCounter, Graph, Traced, Var, evaluate_batched
 from .trace import outputs_of, trace_flat, traced_values
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap", "prepare", "compare",
            "PreparedFunction", "Comparison"]
+
+
+# -- validation at the boundary: every operator checks its call the same way ----------------------
+
+def _public_call(call):
+    """An operator's `__call__`: keyword arguments are refused by name, and the DomainWarnings of
+    the call are issued once per equation, pointing at the caller's line (errors.collecting)."""
+    @functools.wraps(call)
+    def checked(self, *args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(self, "__name__", "the function"), kwargs)
+        return collecting(call, self, *args)
+    return checked
+
+
+def _refuse_kwargs(name, kwargs):
+    keys = ", ".join(map(repr, kwargs))
+    raise TypeError(f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
+                    "positional arguments only; bind the others first (functools.partial or a lambda)")
+
+
+def _check_not_empty(x, i, j):
+    shape = np.shape(x)
+    if 0 in shape:
+        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to "
+                         "differentiate")
+
+
+def _nonfinite(outs):
+    """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
+    cheaply: this runs on every call) or some are traced (then see `_poison`)."""
+    if all([type(o) is float and math.isfinite(o) for o in outs]):
+        return None
+    if any([isinstance(o, Traced) for o in outs]):
+        return None
+    bad = np.concatenate([~np.isfinite(np.ravel(o)) for o in outs]) if outs else np.zeros(0, bool)
+    return bad if bad.any() else None
+
+
+def _poison_traced(d, out):
+    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
+    from . import numpy as dnp
+    return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
+
+
+def _nan_rows(jac, bad, cols=None):
+    """The Jacobian (m, n) with NaN rows where the output is not finite and NaN columns where the
+    input is not (DESIGN.md §6: a value outside an op's domain, or a NaN/inf input, has no
+    derivative: every method answers NaN, as finite differences do, never a finite number)."""
+    if (bad is None and cols is None) or isinstance(jac, Traced):
+        return jac
+    jac = np.array(jac, dtype=float)
+    if bad is not None:
+        jac[bad] = np.nan
+    if cols is not None:
+        jac[:, cols] = np.nan
+    return jac
+
+
+def _nan_inputs(st, xs, parts):
+    """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+    for k, i in enumerate(st.wrt):
+        x = xs[i]
+        if type(x) is float:
+            if not math.isfinite(x):
+                parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
+        elif isinstance(x, np.ndarray) and not np.isfinite(x.sum()) and not np.isfinite(x).all():
+            parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
+    return parts
+
+
+def _own(values, graph: Graph):
+    """Results of their own: never an input, a constant, a view of either or another result."""
+    out, seen = [], set()
+    for o, v in zip(values, graph.outputs):
+        if type(o) is np.ndarray and (o.base is not None or not o.flags.writeable or id(o) in seen
+                                      or not isinstance(v, Var) or v in graph.inputs):
+            o = o.copy()
+        seen.add(id(o))
+        out.append(o)
+    return out
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -100,7 +184,7 @@ class Staged:
         return self._fast(args) if self._fast is not None and self.scalar else None
 
     def outputs(self, outs):
-        return self.out_tree.unflatten([_result(o) for o in outs])
+        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph)])
 
     def wrt_shapes(self):
         return [self.graph.inputs[i].shape for i in self.wrt]
@@ -223,6 +307,8 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     for i, (leaves, _) in enumerate(flat_args):
         for j, x in enumerate(leaves):
             kind = _leaf_kind(x, i)
+            if i in nums and kind == "input" and not isinstance(x, Traced):
+                _check_not_empty(x, i, j)
             if i in nums and kind != "input":
                 dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
                 raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
@@ -323,12 +409,20 @@ def _scalar_check(st: Staged, what: str):
 def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     _scalar_check(st, "grad")
     outs, parts = prep.grad_leaves(xs, values)
+    if _nonfinite(outs) is not None:
+        parts = [np.full(np.shape(p), np.nan) for p in parts]
+    elif isinstance(outs[0], Traced):
+        parts = [_poison_traced(p, outs[0]) for p in parts]
+    else:
+        parts = _nan_inputs(st, xs, list(parts))
     # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
-    parts = [p.copy() if type(p) is np.ndarray and not p.flags.writeable else p for p in parts]
+    parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
+             else p for k, p in enumerate(parts)]
     return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
 
 
 class _ValueAndGrad(_Transform):
+    @_public_call
     def __call__(self, *args):
         xs = self._last.fast(args) if self._last is not None else None
         if xs is not None:
@@ -340,6 +434,7 @@ class _ValueAndGrad(_Transform):
 
 
 class _Grad(_ValueAndGrad):
+    @_public_call
     def __call__(self, *args):
         return super().__call__(*args)[1]
 
@@ -369,9 +464,12 @@ def grad(f, argnums=0, method="reverse"):
 
 
 class _Jacobian(_Transform):
+    @_public_call
     def __call__(self, *args):
         st, prep = self.staged(args)
-        outs, jac = prep.jacobian(st.inputs(args))
+        xs = st.inputs(args)
+        outs, jac = prep.jacobian(xs)
+        jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
         return _jacobian_tree(st, outs, jac)
 
 
@@ -437,10 +535,17 @@ def hessian(f, argnums=0, method="reverse"):
 
 
 class _Hessian(_Transform):
+    @_public_call
     def __call__(self, *args):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
-        outs, h = prep.hessian(st.inputs(args))
+        xs = st.inputs(args)
+        outs, h = prep.hessian(xs)
+        if _nonfinite(outs) is not None:
+            h = np.full(np.shape(h), np.nan)
+        cols = _nonfinite([xs[i] for i in st.wrt])
+        if cols is not None:
+            h = _nan_rows(_nan_rows(h, cols), None, cols)
         per_row = st.split_flat(h, lead=(prep.n,))
         # rows split by input leaf, then columns: nested structure arg -> arg
         blocks, start = [], 0
@@ -464,10 +569,20 @@ def jvp(f, primals, tangents, method="forward"):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    return collecting(_jvp, f, primals, tangents, method)
+
+
+def _jvp(f, primals, tangents, method):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
-    outs, jv = prep.jvp(st.inputs(primals), v)
+    xs = st.inputs(primals)
+    outs, jv = prep.jvp(xs, v)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
+    if bad is not None and not isinstance(jv, Traced):
+        jv = np.where(bad, np.nan, jv)
+    if cols is not None and (v[cols] != 0).any() and not isinstance(jv, Traced):  # along a NaN/inf input
+        jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs), st.outputs(_split_out(outs, jv))
 
 
@@ -481,9 +596,16 @@ def vjp(f, *primals, method="reverse"):
     >>> pullback(1.0)
     (6.0,)
     """
+    said = Collector()  # the pullback does not repeat the warnings of the forward pass
+    return said.run(_vjp, f, primals, method, said)
+
+
+def _vjp(f, primals, method, said):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
-    outs, pb = prep.vjp(st.inputs(primals))
+    xs = st.inputs(primals)
+    outs, pb = prep.vjp(xs)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):
         leaves, td = tree.flatten(u)
@@ -492,7 +614,12 @@ def vjp(f, *primals, method="reverse"):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        g = pb(np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]))
+        u = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves])
+        g = said.run(pb, u)
+        if bad is not None and (u[bad] != 0).any():  # a cotangent on an output with no derivative
+            g = np.full(np.shape(g), np.nan)
+        if cols is not None:
+            g = np.where(cols, np.nan, g)
         return st.unflatten_wrt(st.split_flat(g))
 
     return st.outputs(outs), pullback
@@ -562,20 +689,26 @@ class PreparedFunction:
                                  "prepared; it is not a float, so it is baked into the graph: prepare again")
         return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
+    @_public_call
     def __call__(self, *args):
         """f itself, from the compiled tape."""
         return self.staged.outputs(self.prepared.value(self._check(args)))
 
+    @_public_call
     def value_and_grad(self, *args):
         xs = self.staged.fast(args)
         return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None)
 
+    @_public_call
     def grad(self, *args):
         return self.value_and_grad(*args)[1]
 
+    @_public_call
     def jacobian(self, *args):
-        outs, jac = self.prepared.jacobian(self._check(args))
-        return _jacobian_tree(self.staged, outs, jac)
+        xs = self._check(args)
+        outs, jac = self.prepared.jacobian(xs)
+        cols = _nonfinite([xs[i] for i in self.staged.wrt])
+        return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
 
     def __repr__(self):
         return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
@@ -590,7 +723,7 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     >>> p.grad(np.array([1.0, 2.0, 3.0]))
     array([2., 4., 6.])
     """
-    return PreparedFunction(f, example_args, argnums, method)
+    return collecting(PreparedFunction, f, example_args, argnums, method)
 
 
 # -- compare: every method side by side -------------------------------------------------------
@@ -631,8 +764,15 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     >>> c["reverse"]["max_abs_err"]
     0.0
     """
+    return collecting(_compare, f, args, methods, argnums, repeat)
+
+
+def _compare(f, args, methods, argnums, repeat):
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    for name in names:  # a misspelt method is the caller's error, not a row of the table
+        get_method(name)
     argnums = tuple(range(len(args))) if argnums == "all" else argnums
+    _check_argnums(argnums, len(args))
     rows = []
     for name in names:
         row = {"method": name if isinstance(name, str) else get_method(name).name, "error": ""}
@@ -649,6 +789,7 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
             for _ in range(repeat):
                 outs, jac = prep.jacobian(x)
             row["seconds"] = (time.perf_counter() - t0) / repeat
+            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([x[i] for i in st.wrt]))
             row.update(evals=prep.evals // repeat, eqns=EvalCounter.eqns // repeat, derivative=np.asarray(jac),
                        value=[np.asarray(o) for o in outs])
         except Exception as err:  # a method that cannot do this function is a result, not a crash
@@ -693,7 +834,13 @@ def vmap(f, in_axes=0):
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
-    def batched(*args):
+    @functools.wraps(f)
+    def batched(*args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(f, "__name__", "the function"), kwargs)
+        return collecting(run, *args)
+
+    def run(*args):
         axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
             raise ValueError(f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); "
@@ -728,7 +875,6 @@ def vmap(f, in_axes=0):
             return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)
         # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
-        return out_def["tree"].unflatten([o.copy() if isinstance(o, np.ndarray) and (
-            not o.flags.writeable or any(o is x for x in leaves)) else o for o in outs])
+        return out_def["tree"].unflatten(_own(outs, graph))
 
     return batched

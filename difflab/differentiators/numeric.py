@@ -123,6 +123,7 @@ def _richardson(S, H, f0):
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
+@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
 def _products(fun, x, V, f0, method, want_err=False):
     """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
 
@@ -266,6 +267,7 @@ class Numeric(base.Differentiator):
             outs, jv, err = self._run(args, np.eye(self.n), True)
             return outs, np.transpose(jv), err.T
 
+        @np.errstate(invalid="ignore", divide="ignore", over="ignore")
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
             step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""
