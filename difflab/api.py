@@ -737,14 +737,16 @@ class Comparison:
 
     def __str__(self):
         head = f"{'method':<10} {'max abs err':>12} {'max rel err':>12} {'prepare ms':>11} {'call ms':>9} {'f evals':>8} {'eqns':>7}"
-        lines = [f"derivative reference: {self.reference}", head, "-" * len(head)]
+        lines, notes = [f"derivative reference: {self.reference}", head, "-" * len(head)], []
         for r in self.rows:
             if r["error"]:
                 lines.append(f"{r['method']:<10} {'failed: ' + r['error']}")
                 continue
+            if r.get("note"):
+                notes.append(f"note: {r['method']} {r['note']}")
             lines.append(f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
                          f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}")
-        return "\n".join(lines)
+        return "\n".join(lines + notes)
 
     def __getitem__(self, method):
         return next(r for r in self.rows if r["method"] == method)
@@ -781,6 +783,9 @@ def _compare(f, args, methods, argnums, repeat):
             t0 = time.perf_counter()
             st, prep = t.staged(args)
             row["prepare_seconds"] = time.perf_counter() - t0
+            if getattr(prep, "ignored", None):  # numeric cannot honour stop_gradient or a custom rule
+                row["note"] = (f"differentiates through {', '.join(prep.ignored)} (finite differences see the "
+                               "function, not the rule): its errors here are not its accuracy")
             x = st.inputs(args)
             prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
             row["prepare_seconds"] = time.perf_counter() - t0

@@ -203,3 +203,38 @@ def test_gradients_of_two_arguments_are_arrays_of_their_own(method):
     gx, gy = dl.grad(lambda x, y: dnp.sum(x + y), argnums=(0, 1), method=method)(np.ones(2), np.ones(2))
     gx[...] = 5.0
     assert gy == pytest.approx([1.0, 1.0], rel=1e-6)
+
+
+# -- numeric cannot honour stop_gradient: it says so ----------------------------------------------
+
+def test_numeric_warns_on_a_graph_with_stop_gradient_and_compare_notes_it():
+    from difflab.errors import NumericStopGradientWarning
+    from difflab.ops import stop_gradient
+
+    f = lambda x: x * stop_gradient(x)  # noqa: E731
+    with pytest.warns(NumericStopGradientWarning, match="stop_gradient") as caught:
+        assert dl.grad(f, method="numeric")(3.0) == pytest.approx(6.0)  # the function's derivative
+    assert caught[0].filename == __file__
+    assert dl.grad(f, method="reverse")(3.0) == 3.0  # the rule's
+    with pytest.warns(NumericStopGradientWarning):
+        table = str(dl.compare(f, 3.0))
+    assert "note: numeric differentiates through stop_gradient" in table
+
+
+def test_the_flag_is_read_from_the_registry_not_the_name():
+    flagged = {name for name, op in dl.REGISTRY.items() if op.numeric_ignores}
+    assert "stop_gradient" in flagged and "tanh" not in flagged
+
+
+# -- size guard: refuse up front, with the size --------------------------------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_million_element_jacobian_is_refused_up_front(method):
+    with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
+        dl.jacobian(lambda v: dnp.tanh(v), method=method)(np.ones(10 ** 6))
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric"])
+def test_a_million_element_gradient_is_refused_by_the_expanding_methods(method):
+    with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
+        dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method=method)(np.ones(10 ** 6))

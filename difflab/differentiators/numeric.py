@@ -33,10 +33,10 @@ import math
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, NumericStopGradientWarning, warn_user
 from ..graph import Var
 from . import base
-from .base import _traced, flat, split
+from .base import _traced, check_size, flat, split
 
 __all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
 
@@ -230,6 +230,13 @@ class Numeric(base.Differentiator):
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
+            self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
+            self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
+            if self.ignored:
+                warn_user(NumericStopGradientWarning(
+                    f"the numeric method differentiates the function itself: it cannot honour "
+                    f"{', '.join(self.ignored)} (finite differences see no rule), so its derivative differs "
+                    "from the other methods' here"), NumericStopGradientWarning)
 
         def _fun(self, args):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one
@@ -252,6 +259,10 @@ class Numeric(base.Differentiator):
             return fun
 
         def _run(self, args, V, want_err):
+            points = len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
+            # one run of f per stencil point and direction: refuse what could not finish
+            check_size("set of finite-difference evaluations", len(V) * points, self._width, limit=10 ** 10,
+                       cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)")
             outs = list(self.value(args))
             x = flat([args[i] for i in self.wrt])
             jv, err = _products(self._fun(args), x, V, flat(outs), self.method, want_err)
