@@ -172,8 +172,44 @@ def resolve_config(exp: Experiment, preset: str = "quick", overrides=None) -> di
     for key, value in (overrides or {}).items():
         if key not in config:
             raise ConfigError(f"unknown config key {key!r} for {exp.name}; valid keys: {', '.join(config)}")
-        config[key] = _parse_value(value) if isinstance(value, str) else value
+        value = _parse_value(value) if isinstance(value, str) else value
+        _check_like(exp, key, value, config[key])
+        config[key] = value
     return config
+
+
+def _kind(x) -> str:
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "a mapping"}.get(type(x), type(x).__name__)
+
+
+def _check_like(exp: Experiment, key: str, value, preset_value):
+    """An override must look like the preset's value: the same kind (a list stays a non-empty
+    list of the same kind of items), a number that is positive in the preset stays positive,
+    and a value the experiment lists in CHOICES[key] is one of those."""
+    def bad(why):
+        return ConfigError(f"--set {key}={json.dumps(value)}: {why} (the {exp.name} preset has "
+                           f"{key}={json.dumps(preset_value)})")
+
+    if _kind(value) != _kind(preset_value):
+        raise bad(f"{key} must be {_kind(preset_value)}, not {_kind(value)}")
+    values, presets = ([value], [preset_value]) if not isinstance(value, list) else (value, preset_value)
+    if isinstance(value, list) and not value:
+        raise bad(f"{key} must not be empty")
+    kinds = {_kind(p) for p in presets}
+    for v in values:
+        if kinds and _kind(v) not in kinds:
+            raise bad(f"each entry of {key} must be {' or '.join(sorted(kinds))}, not {_kind(v)} ({v!r})")
+        if _kind(v) == "a number" and presets and all(_kind(p) == "a number" and p > 0 for p in presets) and not v > 0:
+            raise bad(f"{key} must be positive")
+    choices = getattr(exp.module, "CHOICES", {}).get(key)
+    if choices is not None:
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            raise bad(f"unknown {key} {', '.join(map(repr, unknown))}; valid: {', '.join(map(str, choices))}")
 
 
 def _parse_value(text: str):
@@ -299,8 +335,11 @@ def make_executor(kind: str = "serial", jobs: int = 1, scheduler: str | None = N
         except ImportError:
             raise ConfigError("--executor dask needs Dask's distributed scheduler, which is not installed; "
                               "install it with: pip install 'difflab[dask]'  (or: pip install 'dask[distributed]')") from None
-        client = Client(scheduler) if scheduler else Client(n_workers=max(1, jobs), threads_per_worker=1,
-                                                            processes=True, dashboard_address=None)
+        try:  # an unreachable scheduler fails fast, in one line
+            client = Client(scheduler, timeout="5s") if scheduler else Client(
+                n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
         return client.get_executor(), client.close
     raise ConfigError(f"unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
 
@@ -514,6 +553,9 @@ def render(run_dir, exp: Experiment | None = None) -> Path:
     from .report.figures import save_figure
 
     run_dir = Path(run_dir)
+    if not (run_dir / "config.json").is_file():
+        raise ConfigError(f"{run_dir} is not a run directory (no {'config.json in it' if run_dir.is_dir() else 'such folder'}); "
+                          "run directories are runs/<experiment>/<time>_<hash>/")
     meta = json.loads((run_dir / "config.json").read_text())
     if exp is None:
         try:
@@ -571,7 +613,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key (JSON values: --set n=[4,8]); repeatable")
     parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1: serial)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
     parser.add_argument("--executor", choices=EXECUTORS, default=None,
                         help="serial, process (default when --jobs > 1) or dask")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
@@ -581,6 +623,16 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument("--report", default=None, metavar="DIR",
                         help="also publish the reports and an index to DIR (e.g. reports/)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def _overrides(pairs) -> dict:
