@@ -17,6 +17,7 @@ import numpy as np
 from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
+from .differentiators.numeric import nesting
 from .errors import Collector, collecting
 from .graph import Const, EvalCounter, Graph, Traced, Var, evaluate_batched
 from .trace import outputs_of, trace_flat, traced_values
@@ -371,7 +372,9 @@ class _Transform:
         key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
         st = self.cache.get(key)
         if st is None:
-            st = stage(self.f, example, self.argnums, flat)
+            with nesting(self.method) as levels:  # finite differences of finite differences
+                st = stage(self.f, example, self.argnums, flat)
+            st.levels = levels[0]
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
             if st.cacheable:
@@ -388,6 +391,7 @@ class _Transform:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
+            st.prepared[self.method].levels = getattr(st, "levels", 1)
         return st, st.prepared[self.method]
 
     def __repr__(self):

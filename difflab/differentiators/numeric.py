@@ -27,8 +27,10 @@ batched run of B points counts B).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+import threading
 
 import numpy as np
 
@@ -124,7 +126,7 @@ def _richardson(S, H, f0):
 
 
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
-def _products(fun, x, V, f0, method, want_err=False):
+def _products(fun, x, V, f0, method, want_err=False, levels=1):
     """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
 
     `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
@@ -133,6 +135,11 @@ def _products(fun, x, V, f0, method, want_err=False):
     or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
     """
     o, w, wsum, p, steps, relative, real = method._plan
+    if levels > 1 and method.step is None and method.scheme not in ("richardson", "complex"):
+        # differences of differences: each level's round-off is divided by every level's step, so
+        # an order-`levels` derivative wants h ~ eps^(1/(p + levels)) at each (eps^(1/4) for a
+        # Hessian by central differences of central differences), not the first derivative's
+        steps = np.array([EPS ** (1 / (p + levels))])
     V, m = np.asarray(V, dtype=float).reshape(-1, np.size(getattr(x, "concrete", x))), np.size(f0)
     if not len(V):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
@@ -167,6 +174,28 @@ def _check_analytic(graph, wrt):
         if not e.op.analytic and e.out in live and any(a in active for a, _ in links(e)):
             raise NotDifferentiableError(f"complex step cannot differentiate through {e.op.name} at "
                                          f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme")
+
+
+_nesting = threading.local()  # numeric levels enclosing the trace under way, and the deepest reached
+
+
+@contextlib.contextmanager
+def nesting(method):
+    """Around the tracing of a function the numeric `method` will differentiate: yields a list
+    that ends up holding how many numeric levels the composition has (1: no numeric inside),
+    so that every level picks its step for the total order (see `_products`)."""
+    box = [1]
+    if not isinstance(method, Numeric):
+        yield box
+        return
+    outer = getattr(_nesting, "depth", 0)
+    deepest = getattr(_nesting, "deepest", 0)
+    _nesting.depth, _nesting.deepest = outer + 1, outer + 1
+    try:
+        yield box
+    finally:
+        box[0] = _nesting.deepest  # levels enclosing this one, itself, and the deepest inside it
+        _nesting.depth, _nesting.deepest = outer, max(deepest, _nesting.deepest)
 
 
 class Numeric(base.Differentiator):
@@ -220,6 +249,8 @@ class Numeric(base.Differentiator):
                 self.step is None, True)
 
     class Prepared(base.Prepared):
+        levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
+
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
             self.error = None
@@ -265,7 +296,7 @@ class Numeric(base.Differentiator):
                        cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)")
             outs = list(self.value(args))
             x = flat([args[i] for i in self.wrt])
-            jv, err = _products(self._fun(args), x, V, flat(outs), self.method, want_err)
+            jv, err = _products(self._fun(args), x, V, flat(outs), self.method, want_err, self.levels)
             return outs, jv, err
 
         def _jvp(self, args, V):
