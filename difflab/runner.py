@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import csv
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import sys
@@ -270,13 +272,25 @@ def write_json(path, data) -> Path:
     >>> json.loads(p.read_text())
     {'x': 1}
     """
+    return write_text(path, json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n")
+
+
+def write_text(path, text: str) -> Path:
+    """Write a file atomically and durably: a temporary file in the same folder, flushed to disk
+    (fsync), then os.replace; a kill at any moment leaves the old file or the new one, never half.
+
+    >>> import tempfile, pathlib
+    >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "x").read_text()
+    'x'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=False, default=_json_default)
-            fh.write("\n")
+        with os.fdopen(fd, "w", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # the data is on disk before the name points at it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -396,12 +410,67 @@ def _run_dir(out: Path, name: str, digest: str, resume: bool) -> Path:
         previous = sorted(base.glob(f"*_{digest}"), key=_stamp_order) if base.is_dir() else []
         if previous:
             return previous[-1]  # the newest run with this config
-    run_dir = base / f"{_utc_stamp()}_{digest}"
-    k = 1
-    while run_dir.exists():  # two runs within one second
-        run_dir = base / f"{_utc_stamp()}-{k}_{digest}"
-        k += 1
-    return run_dir
+    base.mkdir(parents=True, exist_ok=True)
+    stamp, k = _utc_stamp(), 0
+    while True:  # mkdir claims the folder atomically: two runs started at once never share one
+        run_dir = base / (f"{stamp}_{digest}" if k == 0 else f"{stamp}-{k}_{digest}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            k += 1
+
+
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path):
+    """Hold `run_dir/.lock` (holding this process's pid) while running into it. Another live
+    run holding it is refused with a clear message; a lock left by a killed run is taken over."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK
+    for _ in range(100):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0  # being written this instant, or garbage: look again
+            if pid and _alive(pid) and pid != os.getpid():
+                raise RunError(f"{run_dir} is in use by another difflab run (pid {pid}); wait for it to finish "
+                               f"or stop it (if no such run exists, delete {path})") from None
+            if pid or _age(path) > 2.0:  # stale: its run was killed (if before writing its pid, empty)
+                path.unlink(missing_ok=True)
+            time.sleep(0.01)
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    else:
+        raise RunError(f"cannot take the lock {path}")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="runs", jobs: int = 1,
@@ -423,6 +492,14 @@ def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="r
     executor = executor or ("serial" if jobs <= 1 else "process")
     digest = config_hash(exp.name, config, seed)
     run_dir = _run_dir(Path(out), exp.name, digest, resume)
+    with _locked(run_dir):
+        return _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report,
+                           digest, run_dir)
+
+
+def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir):
+    for stale in (run_dir / "cells").glob(".*.tmp"):  # a write a kill cut short: its cell reruns
+        stale.unlink(missing_ok=True)
     cells = exp.cells(config)
     # cells that must share randomness (one network trained by each method) share a seed_group
     seeds = [cell_seed(seed, int(c.get("seed_group", i))) for i, c in enumerate(cells)]
@@ -431,7 +508,7 @@ def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="r
                                          "cells": len(cells), "run": run_dir.name, "overrides": {
                                              k: v for k, v in config.items()
                                              if exp.presets.get(preset, {}).get(k, None) != v}})
-    (run_dir / "experiment.py").write_text(exp.source)
+    write_text(run_dir / "experiment.py", exp.source)
     done = _finished(run_dir, cells) if resume else set()
     todo = [i for i in range(len(cells)) if i not in done]
     progress = Progress(quiet)
@@ -529,14 +606,14 @@ def write_metrics_csv(results: Results, path: Path) -> Path:
     keys = []
     for r in results:
         keys += [k for k, v in r["cell"].items() if k not in keys and not isinstance(v, (list, dict))]
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["cell", *keys, "metric", "index", "value"])
-        for r in results:
-            for metric, index, value in _tidy_rows(r):
-                w.writerow([r["index"], *(r["cell"].get(k, "") for k in keys), metric, index,
-                            "" if value is None else value])
-    return path
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(["cell", *keys, "metric", "index", "value"])
+    for r in results:
+        for metric, index, value in _tidy_rows(r):
+            w.writerow([r["index"], *(r["cell"].get(k, "") for k in keys), metric, index,
+                        "" if value is None else value])
+    return write_text(path, fh.getvalue())
 
 
 def render(run_dir, exp: Experiment | None = None) -> Path:
