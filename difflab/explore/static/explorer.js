@@ -380,6 +380,7 @@
     const ref = num(record.reference.grad[name]);
     const err = num(record.methods[m].abs_error[name]);
     if (err === null || ref === null) return "";
+    if (Number.isNaN(d) && Number.isNaN(ref)) return "nan";  // outside the domain: NaN, as the reference
     if (err === 0) return "agree";
     if (Number.isNaN(err)) return "off";
     return err <= 1e-6 * Math.max(1, Math.abs(ref)) && Number.isFinite(d) ? "close" : "off";
@@ -409,7 +410,9 @@
         } else {
           td.append(el("span", { class: "val" }, fmt(info.grad[n])));
           const err = info.abs_error[n];
-          td.append(el("span", { class: "err" }, err === null ? "" : num(err) === 0 ? "exact" : "Δ " + fmtShort(err)));
+          const label = err === null ? "" : td.classList.contains("nan") ? "NaN, as the reference"
+            : num(err) === 0 ? "exact" : "Δ " + fmtShort(err);
+          td.append(el("span", { class: "err" }, label));
         }
         if (m === "numeric" && info.step) {
           td.classList.add("numeric");
