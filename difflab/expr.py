@@ -26,7 +26,8 @@ import inspect
 import keyword
 import math
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 __all__ = ["ExpressionError", "Expression", "parse", "expression_functions", "CONSTANTS",
            "MAX_LENGTH", "MAX_DEPTH"]

@@ -120,15 +120,31 @@ def _layout(nodes, edges):
     for lay in sorted(by_layer):
         ids = by_layer[lay]
         if lay > 0:
-            def bary(nid):
-                ps = [row[p] for p in preds[nid] if p in row and layer[p] < lay]
-                return sum(ps) / len(ps) if ps else -1.0
-            ids.sort(key=bary)
+            ids.sort(key=lambda nid, lay=lay: _mean_row(preds[nid], row, layer, lay))
         for r, nid in enumerate(ids):
             row[nid] = r
     for n in nodes:
         n["layer"], n["row"] = layer[n["id"]], row[n["id"]]
     return (max(layer.values()) + 1 if layer else 0), max((len(v) for v in by_layer.values()), default=0)
+
+
+def _mean_row(preds, row, layer, lay) -> float:
+    rows = [row[p] for p in preds if p in row and layer[p] < lay]
+    return sum(rows) / len(rows) if rows else -1.0
+
+
+def _walk(node_id, var_id, into, edges, downstream, trail, found):
+    """Depth-first from the output back to `var_id` through nodes it feeds; trails of edge indices."""
+    if len(found) >= MAX_PATHS:
+        return
+    if node_id == var_id:
+        found.append(list(trail))
+        return
+    for k in into.get(node_id, []):
+        if edges[k]["from"] in downstream:
+            trail.append(k)
+            _walk(edges[k]["from"], var_id, into, edges, downstream, trail, found)
+            trail.pop()
 
 
 def _paths(nodes, edges, output, variables):
@@ -148,21 +164,8 @@ def _paths(nodes, edges, output, variables):
             if e["from"] in downstream:
                 downstream.add(e["to"])
         found: list = []
-
-        def walk(node_id, trail):
-            if len(found) >= MAX_PATHS:
-                return
-            if node_id == var_id:
-                found.append(list(trail))
-                return
-            for k in into.get(node_id, []):
-                if edges[k]["from"] in downstream:
-                    trail.append(k)
-                    walk(edges[k]["from"], trail)
-                    trail.pop()
-
         if output in downstream:
-            walk(output, [])
+            _walk(output, var_id, into, edges, downstream, [], found)
         paths, products = [], []
         for trail in found:
             factors = [edges[k]["partial_value"] for k in trail]
