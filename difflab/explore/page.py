@@ -53,7 +53,13 @@ def render_page(record: dict | None = None) -> str:
 
 
 def write_html(path, text: str, at=None) -> Path:
-    """Write the static page for expression `text` at point `at` to `path`; returns the path."""
+    """Write the static page for expression `text` at point `at` to `path`; returns the path.
+
+    >>> import tempfile, pathlib
+    >>> out = write_html(pathlib.Path(tempfile.mkdtemp()) / "f.html", "x*y", "x=2,y=3")
+    >>> '"grad": {"x": 3.0, "y": 2.0}' in out.read_text()
+    True
+    """
     from .model import explore
 
     path = Path(path)

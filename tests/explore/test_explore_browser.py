@@ -80,6 +80,11 @@ def test_seed_002_function_at_0_7(page):
     ops = page.eval_on_selector_all("#graph .node.op .title", "els => els.map(e => e.textContent)")
     assert [o.split(" = ")[1].split()[0] for o in ops] == ["mul", "add", "pow"]
     assert "= 14.44" in page.text_content("#graph .node.output")
+    # the slider updates live: d/dx (4x+1)^2 = 8(4x+1) = 24 at x = 0.5
+    page.eval_on_selector("#slider-x", "s => { s.value = '0.5'; s.dispatchEvent(new Event('input')); }")
+    rendered(page, "(4*x+1)^2", "x=0.5")
+    assert page.input_value("#value-x") == "0.5"
+    assert grads(page, "x")["forward"] == "24"
 
 
 def test_diamond_paths_steps_and_url(page, server):

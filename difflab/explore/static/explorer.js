@@ -23,7 +23,8 @@
     adjointMethod: "reverse",
   };
   let record = null;
-  let inflight = null;
+  let inflight = null;   // the AbortController of the request on its way (with .f, its function)
+  let pending = false;   // the point changed while a request for the same function was on its way
   let timer = null;
 
   // -- numbers ---------------------------------------------------------------------------------
@@ -84,9 +85,16 @@
   }
   function request() {
     if (STATIC) return;
-    if (inflight) inflight.abort();
+    if (inflight && inflight.f === state.f) {
+      // a slider drag: one request at a time, the newest point next (the server is not flooded)
+      pending = true;
+      return;
+    }
+    if (inflight) inflight.abort();  // a new function: the old answer is of no use
     const controller = new AbortController();
+    controller.f = state.f;
     inflight = controller;
+    pending = false;
     const f = state.f, at = atString(state.at);
     document.body.dataset.state = "loading";
     setStatus("computing…");
@@ -95,6 +103,7 @@
       .then(({ status, body }) => {
         if (inflight !== controller) return;
         inflight = null;
+        if (pending) { request(); return; }  // the point moved on while this one was computed
         if (status === 200) {
           showParseError(null);
           setStatus("");
@@ -115,6 +124,7 @@
       .catch((err) => {
         if (err.name === "AbortError") return;
         inflight = null;
+        pending = false;
         setStatus("no answer from the explorer's server (" + err.message + "); is `difflab explore` still running?", true);
         document.body.dataset.state = "error";
       });
@@ -134,7 +144,6 @@
     const caretAt = state.f.length > 160 ? pos - Math.max(0, pos - 60) : pos;
     $("expr-echo").textContent = shown + "\n" + " ".repeat(caretAt) + "^";
     $("expr-message").textContent = err.message;
-    $("expr").setSelectionRange && document.activeElement !== $("expr") && $("expr").setSelectionRange(pos, pos + 1);
   }
 
   // the record's variables and point become the controls' state (new variables start at 1)
