@@ -13,13 +13,14 @@ The JSON endpoint::
          "nodes": [{"id", "kind": "input"|"op"|"const", "name", "label" (op name), "text"
                     ("v3 = mul(x, y)"), "op", "value", "shape", "layer", "row", "warning"
                     (DomainWarning text or null)}],
-         "edges": [{"from", "to", "arg", "partial" (local partial d to / d from)}],
+         "edges": [{"from", "to", "arg" (argument index), "partial" (local partial d to / d from;
+                    null from a constant)}],
          "methods": {method: {"grad": {name: d}, "adjoint": {node id: df/dnode}, "abs_error":
                     {name: |d - reference|}, "error": message or null}, numeric also has
                     "step": {name: h} and "error_estimate": {name: e}},
          "reference": {"name": "symbolic, 40 digits", "grad": {name: d}},
-         "paths": {name: {"count", "listed", "complete", "sum", "paths": [{"nodes", "edges",
-                    "factors", "product"}]}},
+         "paths": {name: {"count", "listed" (at most 64), "complete", "sum", "paths": [{"nodes"
+                    (ids, output first), "edges" (indices), "factors" (their partials), "product"}]}},
          "curves": {name: {"steps", "errors", "derivatives", "default_step", "default_error",
                     "scheme"}},
          "forward_steps": [node id], "backward_steps": [{"edge", "upstream", "partial",

@@ -244,7 +244,7 @@ def explore(text: str, at=None) -> dict:
     values = [point.get(n, DEFAULT_VALUE) for n in names]
     f = expression.function(names)
     record: dict = {"expression": text, "variables": names, "point": dict(zip(names, values)),
-                    "warnings": [], "errors": {}}
+                    "warnings": []}
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -87,7 +87,8 @@ class Worker:
             answer = self._answer(STARTUP_LIMIT)
             if not isinstance(answer, dict) or not answer.get("ready"):
                 self.stop()
-                raise RuntimeError("the explorer's worker process did not start")
+                raise RuntimeError("the explorer's worker process did not start (run `python -m "
+                                   "difflab.explore.worker` to see why)")
             self._ready = True
 
     def compute(self, text: str, point: dict, budget: float):
