@@ -232,3 +232,11 @@ def test_the_record_agrees_with_the_public_api():
     assert r["methods"]["reverse"]["grad"] == {"x": gx, "y": gy}
     assert r["paths"]["y"]["sum"] == pytest.approx(gy, rel=1e-14)
     assert math.isclose(r["value"], float(f(0.3, 1.7)))
+
+
+def test_an_argument_used_twice_gives_two_paths():
+    r = explore("x*x + 1", "x=3")
+    x = r["paths"]["x"]
+    assert (x["count"], x["sum"]) == (2, 6.0)
+    assert sorted(tuple(r["edges"][k]["arg"] for k in p["edges"]) for p in x["paths"]) == [(0, 0), (0, 1)]
+    assert [s["total"] for s in r["backward_steps"] if r["edges"][s["edge"]]["from"] == "v0"] == [3.0, 6.0]

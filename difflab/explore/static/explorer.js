@@ -457,9 +457,16 @@
     record.nodes.forEach((n) => { byId[n.id] = n; });
     $("paths-title").textContent = "Paths from f back to " + state.sel + " (" + info.count + ")";
     const list = el("ol", { id: "path-list" });
+    const pairs = {};  // from>to -> how many edges (x*x joins x to its product twice)
+    record.edges.forEach((e) => { pairs[e.from + ">" + e.to] = (pairs[e.from + ">" + e.to] || 0) + 1; });
     info.paths.forEach((p) => {
       const names = p.nodes.map((id) => (id === record.output ? "f" : byId[id].name));
-      const chain = names.join(" ← ");
+      let chain = names[0];
+      p.edges.forEach((k, i) => {
+        const e = record.edges[k];
+        // a pair joined twice: say which argument this path goes through
+        chain += (pairs[e.from + ">" + e.to] > 1 ? " ←(arg " + (e.arg + 1) + ") " : " ← ") + names[i + 1];
+      });
       const factors = p.factors.length ? p.factors.map(fmt).join(" × ") + " = " : "";
       list.append(el("li", { class: "path" }, chain + "   " + factors + fmt(p.product)));
     });
