@@ -9,6 +9,8 @@ import socket
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import difflab as dl
 from difflab.cli import main
@@ -240,3 +242,29 @@ def test_an_argument_used_twice_gives_two_paths():
     assert (x["count"], x["sum"]) == (2, 6.0)
     assert sorted(tuple(r["edges"][k]["arg"] for k in p["edges"]) for p in x["paths"]) == [(0, 0), (0, 1)]
     assert [s["total"] for s in r["backward_steps"] if r["edges"][s["edge"]]["from"] == "v0"] == [3.0, 6.0]
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.recursive(st.sampled_from(["x", "y", "1.5"]),
+                    lambda sub: st.one_of(st.tuples(st.sampled_from(["+", "-", "*", "/"]), sub, sub),
+                                          st.tuples(st.sampled_from(["sin", "exp", "tanh"]), sub)),
+                    max_leaves=6))
+def test_paths_and_steps_agree_with_reverse_mode(tree):
+    def render(t):
+        if isinstance(t, str):
+            return t
+        if len(t) == 2:
+            return f"{t[0]}({render(t[1])})"
+        return f"({render(t[1])} {t[0]} {render(t[2])})"
+
+    text = render(tree)
+    r = explore(text, "x=0.4,y=-0.9")
+    for name in r["variables"]:
+        info = r["paths"][name]
+        if info["complete"] and isinstance(info["sum"], float):
+            assert info["sum"] == pytest.approx(r["methods"]["reverse"]["grad"][name], rel=1e-12, abs=1e-12), text
+    totals = {}
+    for s in r["backward_steps"]:
+        totals[r["edges"][s["edge"]]["from"]] = s["total"]
+    for node, total in totals.items():
+        assert total == pytest.approx(r["methods"]["reverse"]["adjoint"][node], rel=1e-12, abs=1e-12), text
