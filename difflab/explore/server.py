@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -185,7 +186,8 @@ class ExplorerServer(ThreadingHTTPServer):
 
     def server_close(self):
         super().server_close()
-        self.worker.stop()
+        if hasattr(self, "worker"):  # (a failed bind closes the server before the worker exists)
+            self.worker.stop()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -247,6 +249,8 @@ def serve(text: str | None = None, at: str | None = None, port: int = 0, open_br
     print(f"difflab explorer: {url}   (Ctrl-C stops it)", flush=True)
     if open_browser:
         threading.Timer(0.3, webbrowser.open, args=(url,)).start()
+    if threading.current_thread() is threading.main_thread():  # SIGTERM, too, stops the worker
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         server.serve_forever()
     finally:

@@ -6,6 +6,8 @@ import http.client
 import json
 import math
 import socket
+import subprocess
+import sys
 from urllib.parse import quote
 
 import pytest
@@ -268,3 +270,25 @@ def test_paths_and_steps_agree_with_reverse_mode(tree):
         totals[r["edges"][s["edge"]]["from"]] = s["total"]
     for node, total in totals.items():
         assert total == pytest.approx(r["methods"]["reverse"]["adjoint"][node], rel=1e-12, abs=1e-12), text
+
+
+def test_the_explore_command_serves_and_refuses_a_taken_port(capsys):
+    proc = subprocess.Popen([sys.executable, "-m", "difflab", "explore", "((x*y)*(y*z))^2", "--at", "x=3,y=2,z=1",
+                             "--port", "0", "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("difflab explorer: http://127.0.0.1:"), line
+        url = line.split()[2]
+        assert "#f=" in url and "at=x%3D3" in url
+        port = int(url.split(":")[2].split("/")[0])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        conn.request("GET", "/api/graph?f=x*y&at=x=2,y=5")
+        resp = conn.getresponse()
+        assert resp.status == 200 and strict_json(resp.read())["methods"]["reverse"]["grad"] == {"x": 5.0, "y": 2.0}
+        conn.close()
+        # a second explorer on the same port: one line, exit 2
+        assert main(["explore", "x", "--port", str(port), "--no-browser"]) == 2
+        assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
+    finally:
+        proc.terminate()
+        proc.wait(30)
