@@ -137,6 +137,11 @@ def expression_functions() -> dict[str, _Fn]:
     ops = {name: op for name, op in REGISTRY.items() if _callable_on_arrays(op)}
     for name, op in ops.items():
         table[name] = _Fn(op, op.nargs, op.nargs)
+    for op in ops.values():  # the entry's own NumPy spellings, where the registry records them
+        spelled = getattr(op, "numpy", ())
+        for name in spelled if isinstance(spelled, (tuple, list)) else ():
+            if isinstance(name, str) and name.isidentifier():
+                table.setdefault(name, _Fn(op, op.nargs, op.nargs))
     included = {id(op) for op in ops.values()}
     for name in getattr(dnp, "__all__", ()):
         obj = getattr(dnp, name, None)
