@@ -238,3 +238,18 @@ def test_a_million_element_jacobian_is_refused_up_front(method):
 def test_a_million_element_gradient_is_refused_by_the_expanding_methods(method):
     with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
         dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method=method)(np.ones(10 ** 6))
+
+
+# -- strong zeros (the rule lands with issue 18; x**2 at 0 already holds) ------------------------
+
+@pytest.mark.parametrize("method", METHODS)
+def test_x_squared_at_zero_has_derivative_zero_and_curvature_two(method):
+    assert dl.grad(lambda x: x ** 2.0, method=method)(0.0) == 0.0
+    assert float(dl.hessian(lambda x: x ** 2.0, method=method)(0.0)) == pytest.approx(2.0, rel=1e-6)
+
+
+@pytest.mark.xfail(reason="strong zeros for 0**y and std of a constant vector land with issue 18", strict=False)
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_strong_zeros_of_zero_to_the_y_and_std_of_a_constant(method):
+    assert dl.grad(lambda y: 0.0 ** y, method=method)(2.0) == 0.0
+    assert np.all(np.isfinite(dl.grad(lambda x: dnp.std(x), method=method)(np.ones(3))))
