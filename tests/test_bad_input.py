@@ -93,7 +93,7 @@ def test_a_nonfinite_input_never_gets_a_finite_derivative(method, x, f):
 # -- the API boundary: argnums, dtypes, keywords, what f returns, empty arrays -----------------
 
 def _calls(method, argnums):
-    f = lambda x, y: x * y  # noqa: E731
+    f = lambda x, y: x * y
     return {
         "grad": lambda: dl.grad(f, argnums=argnums, method=method)(1.0, 2.0),
         "value_and_grad": lambda: dl.value_and_grad(f, argnums=argnums, method=method)(1.0, 2.0),
@@ -119,7 +119,7 @@ def test_negative_argnums_count_from_the_end(method):
 
 
 def _int_calls(method):
-    sq = lambda x: x * x  # noqa: E731
+    sq = lambda x: x * x
     return {
         "grad int": lambda: dl.grad(sq, method=method)(3),
         "grad bool": lambda: dl.grad(sq, method=method)(True),
@@ -142,7 +142,7 @@ def test_integer_and_boolean_arguments_name_the_argument_and_dtype(method, case)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("op", ["grad", "jacobian", "hessian", "value_and_grad", "vmap"])
 def test_keyword_arguments_are_named(method, op):
-    f = lambda x, scale=1.0: x * scale  # noqa: E731
+    f = lambda x, scale=1.0: x * scale
     transform = dl.vmap(f) if op == "vmap" else getattr(dl, op)(f, method=method)
     with pytest.raises(TypeError, match="keyword argument.*'scale'"):
         transform(np.ones(2) if op == "vmap" else 1.0, scale=2.0)
@@ -211,7 +211,7 @@ def test_numeric_warns_on_a_graph_with_stop_gradient_and_compare_notes_it():
     from difflab.errors import NumericStopGradientWarning
     from difflab.ops import stop_gradient
 
-    f = lambda x: x * stop_gradient(x)  # noqa: E731
+    f = lambda x: x * stop_gradient(x)
     with pytest.warns(NumericStopGradientWarning, match="stop_gradient") as caught:
         assert dl.grad(f, method="numeric")(3.0) == pytest.approx(6.0)  # the function's derivative
     assert caught[0].filename == __file__
