@@ -308,10 +308,18 @@ def _pow_partial_exponent(out, a, b):
     return out * log(where(equal(out, 0.0), 1.0, a))
 
 
+def _pow_sympy_scalar(a, b):
+    sp = _sp()
+    a, b = sp.sympify(a), sp.sympify(b)
+    if a.is_zero and not b.is_number:  # 0**y: 0 for y > 0 (flat: its derivative is 0, not 0·log 0)
+        return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
+    return a ** b
+
+
 pow = defop("pow", np.power, py=operator.pow,
             partials=(strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
                       strong_zero(_pow_partial_exponent)),
-            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
+            sympy=elementwise_sympy(_pow_sympy_scalar), domain=("positive", "real"), identity=(None, 1.0),
             doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
