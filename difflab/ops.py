@@ -165,9 +165,7 @@ def _strong_scaled(partial):
         if partial.singular is not None:
             at = where(equal(t, 0.0), partial.singular(*values), False)
             values = [where(at, 1.0, v) for v in values]
-        d = partial(*values, **params)
-        t = where(equal(abs(t), np.inf), where(equal(d, 0.0), 0.0, t), t)
-        return t * d
+        return strong_mul(t, partial(*values, **params))
 
     return rule
 
@@ -291,6 +289,22 @@ sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, l
             sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), doc="x - y")
 mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
             sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
+def _strong_mul_impl(a, b):
+    with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
+        out = np.multiply(a, b)
+    zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
+    return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def _py_strong_mul(a, b):
+    return 0.0 if a == 0.0 or b == 0.0 else a * b
+
+
+strong_mul = defop("strong_mul", _strong_mul_impl, py=_py_strong_mul,
+                   partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+                   sympy=elementwise_sympy(operator.mul), domain=("real", "real"),
+                   doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
+                       "product in the rules marked strong_zero (one equation, as a plain product)")
 div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
             sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
             doc="x / y")
@@ -310,7 +324,7 @@ def _pow_partial_exponent(out, a, b):
 
 def _pow_sympy_scalar(a, b):
     sp = _sp()
-    a, b = sp.sympify(a), sp.sympify(b)
+    a, b = (v if isinstance(v, sp.Basic) else sp.Float(v) for v in (a, b))
     if a.is_zero and not b.is_number:  # 0**y: 0 for y > 0 (flat: its derivative is 0, not 0·log 0)
         return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
     return a ** b
