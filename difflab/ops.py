@@ -290,6 +290,8 @@ sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, l
 mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
             sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
 def _strong_mul_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_mul(a, b)
     with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
