@@ -103,9 +103,9 @@ def _nan_inputs(st, xs, parts):
     return parts
 
 
-def _own(values, graph: Graph):
+def _own(values, graph: Graph, inputs=()):
     """Results of their own: never an input, a constant, a view of either or another result."""
-    out, seen = [], set()
+    out, seen = [], {id(x) for x in inputs if isinstance(x, np.ndarray)}
     for o, v in zip(values, graph.outputs):
         if type(o) is np.ndarray and (o.base is not None or not o.flags.writeable or id(o) in seen
                                       or not isinstance(v, Var) or v in graph.inputs):
@@ -192,8 +192,10 @@ class Staged:
         path (flatten, convert, explain a mismatch) decides."""
         return self._fast(args) if self._fast is not None and self.scalar else None
 
-    def outputs(self, outs):
-        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph)])
+    def outputs(self, outs, inputs=()):
+        """The output pytree. A leaf never aliases an input, a constant, a view of either or another
+        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
 
     def wrt_shapes(self):
         return [self.graph.inputs[i].shape for i in self.wrt]
@@ -595,7 +597,7 @@ def _jvp(f, primals, tangents, method):
         jv = np.where(bad, np.nan, jv)
     if cols is not None and (v[cols] != 0).any() and not isinstance(jv, Traced):  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
-    return st.outputs(outs), st.outputs(_split_out(outs, jv))
+    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
 
 
 def vjp(f, *primals, method="reverse"):
@@ -634,7 +636,7 @@ def _vjp(f, primals, method, said):
             g = np.where(cols, np.nan, g)
         return st.unflatten_wrt(st.split_flat(g))
 
-    return st.outputs(outs), pullback
+    return st.outputs(outs, xs), pullback
 
 
 def _flat_like(st: Staged, tangents, what):
@@ -704,7 +706,8 @@ class PreparedFunction:
     @_public_call
     def __call__(self, *args):
         """f itself, from the compiled tape."""
-        return self.staged.outputs(self.prepared.value(self._check(args)))
+        xs = self._check(args)
+        return self.staged.outputs(self.prepared.value(xs), xs)
 
     @_public_call
     def value_and_grad(self, *args):
@@ -892,6 +895,7 @@ def vmap(f, in_axes=0):
             return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)
         # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
-        return out_def["tree"].unflatten(_own(outs, graph))
+        # (and not another output: a function returning one value twice)
+        return out_def["tree"].unflatten(_own(outs, graph, leaves))
 
     return batched
