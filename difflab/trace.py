@@ -49,6 +49,7 @@ class Trace:
         self.specialised = False
         self.seen: dict = {}
         self.consts: list = []
+        self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
         self.closes_over_tracers = False  # a value of an enclosing trace entered as a constant
 
@@ -62,6 +63,11 @@ class Trace:
                 outer(kind, flag)
         note.difflab_trace = True
         return np.errstate(all="call", under="ignore", call=note)
+
+    def _copy(self, a):
+        self.consts.append(a)  # keeps id(a) from being reused during this trace
+        self.copies[id(a)] = copy = a.copy()
+        return copy
 
     def new_var(self, value) -> Var:
         if type(value) is np.ndarray or type(value) is np.float64:
@@ -85,6 +91,9 @@ class Trace:
                 consts = True
                 if isinstance(a, Tracer):
                     self.closes_over_tracers = True
+                if type(a) is np.ndarray:  # the graph keeps the contents it was traced with
+                    copy = self.copies.get(id(a))
+                    a = copy if copy is not None else self._copy(a)
                 atoms.append(Const(a))
                 key.append(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
@@ -385,8 +394,9 @@ class _Ident:
 
 
 def _library(obj) -> bool:
-    module = getattr(obj, "__module__", None) or type(obj).__module__ or ""
-    return module.split(".")[0] in _LIBRARY
+    """Defined in NumPy, difflab, the standard library's functional modules...: not the user's code."""
+    module = obj.__module__ if isinstance(obj, (type, types.FunctionType)) else type(obj).__module__
+    return (module or "").split(".")[0] in _LIBRARY
 
 
 def fingerprint(x, found: list | None = None, depth: int = 0):
