@@ -403,7 +403,14 @@ def fingerprint(x, found: list | None = None, depth: int = 0):
     """A hashable value equal for two states of `x` exactly when tracing would see the same thing:
     by value AND type (1, True and 1.0 differ), arrays by dtype, shape and bytes, objects by their
     attributes. Functions, modules and classes compare by identity (their own reads are checked
-    separately: functions met are appended to `found`). Raises Opaque when no such value exists."""
+    separately: functions met are appended to `found`). Raises Opaque when no such value exists.
+
+    >>> fingerprint(1) == fingerprint(True), fingerprint(1) == fingerprint(1)
+    (False, True)
+    >>> import numpy as np
+    >>> fingerprint(np.array([255], np.uint8)) == fingerprint(np.array([-1], np.int8))
+    False
+    """
     t = type(x)
     if t in _ATOMS:
         return (t, x)
