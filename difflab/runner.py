@@ -233,19 +233,28 @@ def write_json(path, data) -> Path:
     >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "a.json", {"x": 1})
     >>> json.loads(p.read_text())
     {'x': 1}
+    >>> "NaN" in write_json(p, {"x": float("nan")}).read_text(), json.loads(p.read_text())  # strict JSON
+    (False, {'x': None})
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=False, default=_json_default)
+            # strict JSON (RFC 8259): NaN and infinities are written as null, never as bare NaN
+            json.dump(_finite(data), fh, indent=1, sort_keys=False, default=_json_default, allow_nan=False)
             fh.write("\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _finite(x):
+    from .report.stats import finite_json
+
+    return finite_json(x)
 
 
 def _json_default(x):
