@@ -151,8 +151,8 @@ def summarize(results):
         for d in depths:
             rows = {r["cell"]["method"]: r["metrics"] for r in results.where(part="methods", activation=act, depth=d)}
             ref = rows["reverse"]["norms"]
-            spreads[d] = {m: float(np.max(mixed_error(v["norms"], ref))) for m, v in rows.items()}
-            seconds[d] = {m: v["seconds"] for m, v in rows.items()}
+            spreads[str(d)] = {m: float(np.max(mixed_error(v["norms"], ref))) for m, v in rows.items()}
+            seconds[str(d)] = {m: v["seconds"] for m, v in rows.items()}
         base = _seed_cell(results, act)
         s = {"method_spread": spreads, "method_seconds": seconds, "depth": base["cell"]["depth"],
              "first_over_last": _band(_ratios(base["metrics"]["norms"])),
@@ -199,7 +199,7 @@ def _fig_methods(results, summary, acts):
     fig, axes = new_figure(ncols=len(acts), nrows=len(depths), width=3.8, height=3.2)
     for row, depth in zip(axes, depths):
         for ax, act in zip(row, acts):
-            spread = summary[act]["method_spread"][depth]
+            spread = summary[act]["method_spread"][str(depth)]
             for r in results.where(part="methods", activation=act, depth=depth):
                 m, method = r["metrics"], r["cell"]["method"]
                 style = {**method_style(method), "ls": _DASH.get(method, "-"), "ms": _SIZE.get(method, 5)}
