@@ -29,10 +29,10 @@ QUESTION = ("How fast does a symbolic derivative grow with the depth of the func
 PRESETS = {
     "quick": {"nested_sin": [1, 2, 4, 8, 16, 32, 64], "sincos": [1, 2, 3, 4, 6, 8, 10, 12],
               "logistic": [1, 2, 3, 4, 6, 8, 10, 12], "mlp": [1, 2, 3, 4, 5, 6], "mlp_width": 3,
-              "nocse_max_ops": 20000, "count_ops_max_nodes": 200000},
+              "nocse_max_ops": 20000, "count_ops_max_nodes": 200000, "sympy_max_f_nodes": 5000},
     "full": {"nested_sin": [1, 2, 4, 8, 16, 32, 64, 128, 256], "sincos": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20],
              "logistic": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20], "mlp": [1, 2, 3, 4, 5, 6, 7, 8], "mlp_width": 4,
-             "nocse_max_ops": 300000, "count_ops_max_nodes": 200000},
+             "nocse_max_ops": 100000, "count_ops_max_nodes": 200000, "sympy_max_f_nodes": 20000},
 }
 
 #: name -> (label, one level with difflab, the same level with SymPy: the written-out baseline)
@@ -44,7 +44,7 @@ FAMILIES = {
 
 
 def cells(config):
-    budget = {"nocse_max_ops": config["nocse_max_ops"], "count_ops_max_nodes": config["count_ops_max_nodes"]}
+    budget = {k: config[k] for k in ("nocse_max_ops", "count_ops_max_nodes", "sympy_max_f_nodes")}
     return [dict(budget, family=fam, depth=d, **({"width": config["mlp_width"]} if fam == "mlp" else {}))
             for fam in ("nested_sin", "sincos", "logistic", "mlp") for d in config[fam]]
 
@@ -79,12 +79,19 @@ def dag_nodes(expr) -> int:
     return len(seen)
 
 
-def sympy_baseline(family, depth, count_ops_max_nodes) -> dict:
-    """sympy.diff of the family written out as one SymPy expression: sizes and the time diff took."""
+def sympy_baseline(family, depth, count_ops_max_nodes, max_f_nodes) -> dict:
+    """sympy.diff of the family written out as one SymPy expression: sizes and the time diff took.
+
+    sympy.diff walks the expression as a tree, so it runs only while the written-out f (measured
+    first, as a tree) has at most `max_f_nodes` nodes; otherwise only f's size is returned.
+    """
     x = sp.Symbol("x")
     f = x
     for _ in range(depth):
         f = FAMILIES[family][2](f)
+    if tree_nodes(f) > max_f_nodes:
+        return {"f_tree": tree_nodes(f), "sympy_tree": None, "sympy_dag": None, "sympy_diff_seconds": None,
+                "sympy_ops": None}
     t0 = time.perf_counter()
     df = sp.diff(f, x)
     seconds = time.perf_counter() - t0
@@ -134,7 +141,8 @@ def run_cell(cell, seed):
     rev.grad(x)
     out = {**sizes, "reverse_eqns": EvalCounter.eqns, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
     if cell["family"] in FAMILIES:
-        out.update(sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"]))
+        out.update(sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"],
+                                  cell["sympy_max_f_nodes"]))
     # swell's cost: Symbolic without CSE prints the whole tree, so it runs only within the budget
     out["nocse"] = None
     if sizes["naive"] <= cell["nocse_max_ops"]:
@@ -177,11 +185,19 @@ def summarize(results):
              "max_depth": d[-1], "naive_at_max": naive[-1], "cse_at_max": cse[-1], "tape_at_max": tape[-1],
              "cse_reduction_at_max": naive[-1] / cse[-1], "prepare_seconds_at_max": sec[-1]}
         if fam in FAMILIES:
-            _, tree = _series(results, fam, "sympy_tree")
-            _, dag = _series(results, fam, "sympy_dag")
-            g.update(sympy_tree_at_max=tree[-1], sympy_dag_at_max=dag[-1], sympy_tree_slope=tail_slope(d, tree),
-                     sympy_tree_growth_per_level=_growth_per_level(d, tree), sympy_dag_slope=tail_slope(d, dag),
-                     naive_over_sympy_tree_at_max=naive[-1] / tree[-1])
+            rows = [r for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
+                    if r["metrics"]["sympy_tree"] is not None]
+            sd = [r["cell"]["depth"] for r in rows]
+            tree, dag = [r["metrics"]["sympy_tree"] for r in rows], [r["metrics"]["sympy_dag"] for r in rows]
+            over = [r for r in results.where(family=fam) if r["metrics"]["sympy_tree"] is None]
+            last = rows[-1]["metrics"]
+            g.update(sympy_depth=sd[-1], sympy_tree_at_max=tree[-1], sympy_dag_at_max=dag[-1],
+                     sympy_tree_slope=tail_slope(sd, tree), sympy_tree_growth_per_level=_growth_per_level(sd, tree),
+                     sympy_dag_slope=tail_slope(sd, dag), sympy_diff_seconds=last["sympy_diff_seconds"],
+                     naive_over_sympy_tree=rows[-1]["metrics"]["naive"] / tree[-1],
+                     sympy_budget=rows[-1]["cell"]["sympy_max_f_nodes"],
+                     sympy_first_over=min((r["cell"]["depth"] for r in over), default=None),
+                     sympy_first_over_f_nodes=min((r["metrics"]["f_tree"] for r in over), default=None))
         rows = sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
         ran = [r for r in rows if r["metrics"]["nocse"]]
         skipped = [r for r in rows if not r["metrics"]["nocse"]]
@@ -205,10 +221,14 @@ def _describe(fam, s):
     text = f"{FAMILY_NAMES[fam]}: "
     if "sympy_tree_at_max" in g:
         text += (f"sympy.diff of the written-out function {_growth(g, 'sympy_tree_slope', 'sympy_tree_growth_per_level')} "
-                 f"as a tree ({num(g['sympy_tree_at_max'])} nodes at depth {g['max_depth']}) but is "
-                 f"{slope_words(g['sympy_dag_slope'], 'depth')} as a DAG ({g['sympy_dag_at_max']} nodes); ")
+                 f"as a tree ({num(g['sympy_tree_at_max'])} nodes at depth {g['sympy_depth']}, "
+                 f"{num(g['sympy_diff_seconds'])} s) but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
+                 f"({g['sympy_dag_at_max']} nodes)"
+                 + (f", not run from depth {g['sympy_first_over']} (written-out f of {num(g['sympy_first_over_f_nodes'])} "
+                    f"nodes > budget {num(g['sympy_budget'])})" if g["sympy_first_over"] else "") + "; ")
     text += (f"difflab's inlined program {_growth(g, 'naive_slope', 'naive_growth_per_level')}"
-             + (f" ({num(g['naive_over_sympy_tree_at_max'])}× SymPy's tree)" if "sympy_tree_at_max" in g else "")
+             + (f" ({num(g['naive_over_sympy_tree'])}× SymPy's tree at depth {g['sympy_depth']})"
+                if "sympy_tree_at_max" in g else "")
              + f", after CSE it is {slope_words(g['cse_slope'], 'depth')}, {num(g['cse_at_max'])} operations")
     return text
 
@@ -252,6 +272,12 @@ def figures(results, summary):
     for i, fam in enumerate(fams):
         d, sec = _series(results, fam, "prepare_seconds")
         axes[0, 0].plot(d, sec, marker=markers[i % 4], ls="-", label=f"{fam}, with CSE")
+        base = [(r["cell"]["depth"], r["metrics"].get("sympy_diff_seconds")) for r in
+                sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])]
+        base = [b for b in base if b[1] is not None]
+        if base:
+            axes[0, 0].plot(*zip(*base), marker=markers[i % 4], ls=":", ms=3, color=axes[0, 0].lines[-1].get_color(),
+                            label=f"{fam}, sympy.diff of written-out f")
         rows = [r for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"]) if r["metrics"]["nocse"]]
         if rows:
             dd = [r["cell"]["depth"] for r in rows]
@@ -285,7 +311,8 @@ def figures(results, summary):
     timing = FigureSpec(
         "prepare_time", fig, "What swell costs: preparation and gradient time vs depth",
         "Left: wall time to build the SymPy expressions, differentiate them and lambdify the result, with CSE (solid) "
-        "and without (Symbolic(cse=False), dashed, run while the measured inlined size stays within the budget). "
+        "and without (Symbolic(cse=False), dashed, run while the measured inlined size stays within the budget), and "
+        "the time of plain sympy.diff on the written-out function (dotted, within its own size budget). "
         "Right: one gradient call of the cse=False code.", sentence(parts))
     return [sizes, timing]
 

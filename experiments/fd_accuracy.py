@@ -167,7 +167,7 @@ def _panel(ax, results, fn, summary):
     ax.invert_xaxis()  # smaller steps to the right: the V reads as the step is refined
     ax.plot([], [], "k*", mec="black", label="default step")
     ax.plot([], [], "k:", label="eps^(1/(p+1))")
-    ax.legend(ncols=2, fontsize=7, loc="lower left")
+    ax.legend(ncols=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below: hides no curve
 
 
 def _schemes(summary, fn):

@@ -19,7 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 import difflab as dl
 from difflab import nn
-from difflab.report.figures import FigureSpec, method_style, new_figure
+from difflab.report.figures import FigureSpec, data_ticks, method_style, new_figure
 from difflab.report.stats import MIXED_NAME, bands, mixed_error, num, sentence
 
 QUESTION = ("How does the gradient's size change from the last layer to the first in deep sigmoid, tanh and "
@@ -256,7 +256,9 @@ def _fig_scales(results, summary, acts):
         ax.fill_between(x, [sc[str(k)]["p10"] for k in x], [sc[str(k)]["p90"] for k in x], color=color, alpha=0.2, lw=0)
         ax.plot(x, med, marker=markers.get(act, "o"), color=color, label=act)
     ax.axhline(1.0, color="#777777", lw=1, ls=":", label="no change (ratio 1)")
-    ax.set(xscale="log", yscale="log", xlabel="initial weight scale (× the library's init)",
+    ax.set_xscale("log")
+    data_ticks(ax.xaxis, [float(k) for a in acts for k in summary[a]["scales"]])
+    ax.set(yscale="log", xlabel="initial weight scale (× the library's init)",
            ylabel="‖∂L/∂W_input‖ / ‖∂L/∂W_output‖", title="Vanishing and exploding vs init scale")
     ax.legend(fontsize=7)
     parts = []

@@ -129,7 +129,8 @@ def _label(summary, ds, method):
     p = summary[ds]["methods"][method]
     note = _budget_note(p)
     drift = p["max_loss_drift_vs_reverse"]
-    same = " (identical to reverse)" if method != "reverse" and drift == 0 else ""
+    same = ("" if method == "reverse" or drift is None else
+            " (identical to reverse)" if drift == 0 else f" (max drift {num(drift)})")
     return f"{method}{same}" + (f" ({note})" if note else "")
 
 

@@ -113,7 +113,7 @@ def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
     assert abs(peak["forward"][1] - peak["forward"][0]) < layer
 
 
-SWELL = {"nocse_max_ops": 2000, "count_ops_max_nodes": 10 ** 5}
+SWELL = {"nocse_max_ops": 2000, "count_ops_max_nodes": 10 ** 5, "sympy_max_f_nodes": 10 ** 4}
 
 
 def test_cse_keeps_the_symbolic_derivative_near_linear_where_the_naive_one_explodes(experiments):
@@ -141,6 +141,8 @@ def test_expression_swell_is_measured_against_sympy_diff_of_the_written_out_func
     assert runs[0]["sympy_ops"] is not None and runs[0]["sympy_ops"] <= runs[0]["sympy_tree"]
     assert runs[0]["nocse"]["prepare_seconds"] > 0  # small: run
     assert runs[-1]["nocse"] is None and runs[-1]["naive"] > SWELL["nocse_max_ops"]  # measured size over budget
+    over = sw.run_cell(dict(SWELL, family="sincos", depth=8, sympy_max_f_nodes=100), 0)
+    assert over["sympy_tree"] is None and over["f_tree"] > 100  # sympy.diff skipped on f's measured size
 
 
 def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tmp_path):
@@ -262,3 +264,30 @@ def test_experiment_end_to_end(name, tmp_path):
             if ax.get_visible() and ax.axison and ax.get_label() != "<colorbar>":
                 assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), (spec.name, ax.get_title())
     assert " nan" not in " ".join(s.conclusion for s in specs).lower()
+
+
+@pytest.mark.slow
+def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
+    """Issue 12 (D): the full preset's report is as true as the quick one (run with `pytest -m slow`)."""
+    from difflab.runner import Results
+
+    cs, gf, ma = experiments["cost_scaling"], experiments["gradient_flow"], experiments["method_agreement"]
+    full = cs.PRESETS["full"]
+    ns = [n for n in full["n"] if n <= full["max_n"]["reverse"]]
+    runs = [cs.run_cell({"part": "gradient", "method": "reverse", "n": n, "repeat": 1}, 0) for n in ns]
+    assert max(ns) >= 10 ** 6
+    assert tail_slope(ns, [r["work"] for r in runs]) == pytest.approx(1.0, abs=0.02)  # linear, not flat
+    assert max(r["work"] / r["f_work"] for r in runs) <= cs.CHEAP_GRADIENT_BOUND
+    g = gf.PRESETS["full"]
+    cell = {"part": "seeds", "activation": "sigmoid", "depth": max(g["depths"]), "width": g["width"],
+            "batch": g["batch"], "seeds": g["seeds"], "bias": 0.0}
+    scales = [min(g["scales"]), 1.0]
+    ratios = {s: gf._band(gf._ratios(gf.run_cell(dict(cell, scale=s), 0)["norms"])) for s in scales}
+    assert ratios[1.0]["seeds"] >= 20 and ratios[1.0]["p90"] < 1.0  # sigmoid vanishes on 90 % of seeds
+    assert ratios[min(scales)]["median"] < ratios[1.0]["median"]  # smaller weights vanish faster
+    m = ma.PRESETS["full"]
+    recs = Results({"index": i, "cell": c, "seed": i, "metrics": ma.run_cell(c, runner.cell_seed(0, i))}
+                   for i, c in enumerate(ma.cells(m)) if c["kind"] == "random" and c["index"] < 40)
+    s = ma.summarize(recs)["random"]
+    assert s["exact_methods_max_gap"] < 1e-12 and s["numeric_vs_reference"] < 1e-4
+    assert s["vs_reference"]["numeric"]["median"] <= s["vs_reference"]["numeric"]["p90"]
