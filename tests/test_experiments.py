@@ -231,6 +231,7 @@ TINY = {
                     "per_decade": "1", "band_points": "3"},
     "expression_swell": {"nested_sin": "[1, 2]", "sincos": "[1, 2]", "logistic": "[1, 2]", "mlp": "[1]",
                          "mlp_width": "2", "nocse_max_ops": "20"},
+    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
                       "depths": "[1, 2]", "width": "3", "batch": "16", "seeds": "10", "scales": "[0.5, 1.0]",
