@@ -183,6 +183,17 @@ def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experime
                             "train_loss": [0.9, 0.1]}, 0.5) == pytest.approx(3.0)
 
 
+def test_hard_regimes_kinks_follow_the_convention_and_the_solver_converges(experiments):
+    hr = experiments["hard_regimes"]
+    relu = hr.run_cell({"part": "kink", "case": "relu at 0", "offsets": [-10, -2]}, 0)
+    assert {relu["at_kink"][m] for m in ("symbolic", "forward", "reverse")} == {0.0}  # relu'(0) = 0
+    assert relu["at_kink"]["numeric"] == pytest.approx(0.5)  # the stencil averages the two sides
+    assert relu["right"][1]["numeric"] == pytest.approx(1.0)  # far enough away: the one-sided value
+    k = [hr.run_cell({"part": "solver", "k": k, "a": 0.7}, 0) for k in (1, 64)]
+    errs = [abs(r["grads"]["reverse"] - r["implicit"]) for r in k]
+    assert errs[0] > 1e-2 and errs[1] < 1e-12  # unrolled derivative converges to the implicit one
+
+
 def test_experiments_type_no_literal_that_duplicates_a_library_default():
     """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
     import ast
@@ -231,6 +242,7 @@ TINY = {
                     "per_decade": "1", "band_points": "3"},
     "expression_swell": {"nested_sin": "[1, 2]", "sincos": "[1, 2]", "logistic": "[1, 2]", "mlp": "[1]",
                          "mlp_width": "2", "nocse_max_ops": "20"},
+    "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
     "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
