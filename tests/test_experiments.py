@@ -194,6 +194,19 @@ def test_hard_regimes_kinks_follow_the_convention_and_the_solver_converges(exper
     assert errs[0] > 1e-2 and errs[1] < 1e-12  # unrolled derivative converges to the implicit one
 
 
+def test_second_order_closed_form_hessian_matches_40_digit_symbolic(experiments):
+    import difflab as dl
+
+    so = experiments["second_order"]
+    x = np.array([-0.7, 0.2, 0.9])
+    prep = dl.prepare(so.f, x, method="symbolic")
+    exact = np.asarray(prep.prepared.exact(prep.staged.inputs((x,)), kind="hessian"), dtype=float).reshape(3, 3)
+    assert np.max(np.abs(so.exact_hessian(x) - exact)) < 1e-14
+    v = np.array([1.0, -2.0, 0.5])
+    for s in so.HVP:
+        assert np.allclose(so.hvp(s, x, v), exact @ v, rtol=1e-6, atol=1e-8), s
+
+
 def test_experiments_type_no_literal_that_duplicates_a_library_default():
     """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
     import ast
@@ -243,6 +256,8 @@ TINY = {
     "expression_swell": {"nested_sin": "[1, 2]", "sincos": "[1, 2]", "logistic": "[1, 2]", "mlp": "[1]",
                          "mlp_width": "2", "nocse_max_ops": "20"},
     "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
+    "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
+                     "h_exps": "[-2, -4]", "repeat": "2"},
     "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',

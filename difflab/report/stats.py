@@ -50,15 +50,15 @@ def slope_text(slope: float) -> str:
 def slope_words(slope: float, var: str = "n") -> str:
     """Describe a log-log slope: flat, linear, quadratic, or the power itself.
 
-    >>> slope_words(0.02), slope_words(1.03), slope_words(2.6)
-    ('flat in n (slope 0.02)', 'linear in n (slope 1.03)', 'growing like n^2.60')
+    >>> slope_words(0.02), slope_words(1.03), slope_words(2.6), slope_words(-0.5)
+    ('flat in n (slope 0.02)', 'linear in n (slope 1.03)', 'growing like n^2.60', 'falling like n^-0.50')
     """
     if not math.isfinite(slope):
         return "not measurable"
     for target, word in ((0.0, "flat"), (1.0, "linear"), (2.0, "quadratic")):
         if abs(slope - target) < 0.15:
             return f"{word} in {var} (slope {slope_text(slope)})"
-    return f"growing like {var}^{slope_text(slope)}"
+    return f"{'falling' if slope < 0 else 'growing'} like {var}^{slope_text(slope)}"
 
 
 def num(x, digits: int = 3) -> str:
