@@ -150,7 +150,7 @@ def figures(results, summary):
         m = r["metrics"]
         ax.plot(m["offsets"], [g["numeric"] for g in m["right"]], marker="o", ms=3, label=f"{r['cell']['case']}, right")
     ax.set(xscale="log", xlabel="distance d from the kink (f′ evaluated at kink + d)", ylabel="numeric's f′",
-           title="Numeric near a kink (exact: the one-sided value)")
+           title="Numeric just right of a kink")
     ax.legend(fontsize=6)
     parts = [f"{c}: symbolic, forward and reverse {'all' if k[c]['ad_agree'] else 'do not all'} return "
              f"{num(k[c]['ad']['reverse'])} (registry: \"{k[c]['convention']}\"), numeric returns "

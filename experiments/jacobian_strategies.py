@@ -122,7 +122,7 @@ def figures(results, summary):
     n_max = max(ns)
     fig, axes = new_figure(ncols=3, width=4.2, height=3.6)
     for ax, key, label in zip(axes[0], ("sweeps", "work", "seconds"),
-                              ("sweeps per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)")):
+                              ("evaluations of f per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)")):
         for s in [s for s in results.unique("strategy") if _cell(results, s, n_max, ms[0])]:
             color, marker, ls = _style(s, chunks)
             rows = [(m, _cell(results, s, n_max, m)) for m in ms]
@@ -132,7 +132,7 @@ def figures(results, summary):
                 lo = [min(v["seconds"]) * 1e3 for _, v in rows]
                 hi = [max(v["seconds"]) * 1e3 for _, v in rows]
                 ax.fill_between(ms, lo, hi, color=color, alpha=0.15, lw=0)
-        ax.set(xscale="log", yscale="log", xlabel="outputs m", ylabel=label, title=f"{label.split(' per')[0]}, n = {n_max}")
+        ax.set(xscale="log", yscale="log", xlabel="outputs m", ylabel=label, title=f"{label.split(' per')[0].replace(' of f', '')}, n = {n_max}")
         data_ticks(ax.xaxis, ms)
         ax.legend(fontsize=6)
     sl = summary["slopes"]
@@ -147,8 +147,9 @@ def figures(results, summary):
              "largest entry error against the closed form: " + ", ".join(f"{s} {num(v)}" for s, v in
                                                                        summary["max_error"].items())]
     specs = [FigureSpec("jacobian_strategies", fig, "Jacobian strategies vs outputs m: sweeps, work and time",
-                        f"For y = tanh(A x) with n = {n_max} inputs: sweeps (forward: n/chunk, reverse: m, numeric: 2n "
-                        "evaluations), elements produced (equations × elements per equation of f × tangents per "
+                        f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (Prepared.evals; forward: one "
+                        "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
+                        "evaluate f; numeric: 2n), elements produced (equations × elements per equation of f × tangents per "
                         "sweep) and median time per Jacobian with the repeats' range shaded.", sentence(parts))]
     fig, axes = new_figure(width=4.6, height=3.6)
     ax = axes[0, 0]

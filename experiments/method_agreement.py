@@ -181,7 +181,7 @@ def _ecdf(ax, results, kind):
         ax.step(np.maximum(v, _FLOOR), np.arange(1, v.size + 1) / v.size, where="post", lw=1.3,
                 **{k: w for k, w in method_style(m).items() if k != "marker"},
                 ls={"symbolic": "-", "forward": "--", "reverse": ":", "numeric": "-"}[m])
-    ax.set(xscale="log", xlabel=f"per-entry disagreement with the reference, {MIXED_NAME} (0 drawn at 1e-18)",
+    ax.set(xscale="log", xlabel=f"per entry: {MIXED_NAME} (0 at 1e-18)",
            ylabel="fraction of gradient entries ≤ x", ylim=(0, 1.02),
            title=f"{'Scenarios' if kind == 'scenario' else 'Random graphs'}: distribution over entries")
     ax.legend(fontsize=7, loc="lower right")

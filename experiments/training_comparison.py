@@ -21,8 +21,8 @@ PRESETS = {
               "hidden": {"moons": [8, 8], "iris": [8]}, "epochs": 25, "batch_size": 32, "lr": 0.01,
               "time_budget": 15.0, "agreement_batch": 64},
     "full": {"datasets": ["moons", "spirals", "iris", "digits"], "methods": ["symbolic", "numeric", "forward", "reverse"],
-             "hidden": {"moons": [16, 16], "spirals": [32, 32], "iris": [16], "digits": [32]}, "epochs": 150,
-             "batch_size": 32, "lr": 0.01, "time_budget": 300.0, "agreement_batch": 128},
+             "hidden": {"moons": [16, 16], "spirals": [32, 32], "iris": [16], "digits": [32]}, "epochs": 60,
+             "batch_size": 32, "lr": 0.01, "time_budget": 30.0, "agreement_batch": 128},
 }
 
 DATA_ARGS = {"moons": {"noise": 0.1}, "spirals": {}, "iris": {}, "digits": {}}
