@@ -32,7 +32,7 @@ PRESETS = {
     "full": {"activations": ["sigmoid", "tanh", "relu"], "methods": ["symbolic", "numeric", "forward", "reverse"],
              "depths": [2, 6, 12], "width": 16, "batch": 256, "seeds": 50,
              "scales": [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0], "biases": [-1.0, -0.5, -0.25, -0.1, 0.0, 0.1],
-             "epochs": 100, "chunks": 20, "lr": 0.2, "training_seeds": 10},
+             "epochs": 60, "chunks": 12, "lr": 0.2, "training_seeds": 10},
 }
 
 #: claims drawn from fewer seeds than this are called indicative in the report
