@@ -338,7 +338,9 @@ def _fig_time(results, s):
 
 def _fig_ratio(results, s):
     fig, axes = new_figure(2)
-    labels = {"gradient": "vectorised f (7 whole-array equations)", "loop": "scalar-loop f (tape grows with n)"}
+    eqns = s["cheap_gradient_ratio"]["gradient"]["f_eqns"]
+    labels = {"gradient": f"vectorised f ({eqns[0]} whole-array equations at every n)",
+              "loop": "scalar-loop f (tape grows with n)"}
     for ax, key, what in zip(axes[0], ("work", "seconds"), ("work (elements produced)", "time (median)")):
         for part, style in (("gradient", {"ls": "-"}), ("loop", {"ls": "--"})):
             c = s["cheap_gradient_ratio"].get(part)
