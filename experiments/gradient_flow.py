@@ -28,7 +28,7 @@ QUESTION = ("How does the gradient's size change from the last layer to the firs
 PRESETS = {
     "quick": {"activations": ["sigmoid", "tanh", "relu"], "methods": ["symbolic", "numeric", "forward", "reverse"],
               "depths": [2, 6], "width": 8, "batch": 128, "seeds": 20, "scales": [0.25, 0.5, 1.0, 2.0, 4.0],
-              "biases": [-1.0, -0.5, -0.25, 0.0], "epochs": 30, "chunks": 10, "lr": 0.2, "training_seeds": 3},
+              "biases": [-1.0, -0.5, -0.25, 0.0], "epochs": 15, "chunks": 5, "lr": 0.2, "training_seeds": 3},
     "full": {"activations": ["sigmoid", "tanh", "relu"], "methods": ["symbolic", "numeric", "forward", "reverse"],
              "depths": [2, 6, 12], "width": 16, "batch": 256, "seeds": 50,
              "scales": [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0], "biases": [-1.0, -0.5, -0.25, -0.1, 0.0, 0.1],
