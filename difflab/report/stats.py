@@ -210,7 +210,8 @@ def ordering(samples: dict, unit: str = "") -> dict:
     items = {k: np.asarray(v, dtype=float) for k, v in samples.items() if len(v)}
     order = sorted(items, key=lambda k: np.median(items[k]))
     if len(order) < 2:
-        return {"fastest": order[0] if order else None, "separated": False, "text": "only one measured"}
+        return {"fastest": order[0] if order else None, "separated": False,
+                "text": f"only {order[0]} was measured" if order else "nothing was measured"}
     a, b = order[0], order[1]
     rng = lambda k: f"{num(items[k].min())}–{num(items[k].max())}{unit}"  # noqa: E731
     separated = bool(items[a].max() < items[b].min())
