@@ -4,10 +4,22 @@ Each one flattens its pytree arguments once, traces the function (cached per inp
 unless value-dependent control flow specialised the graph), hands the graph to a differentiator
 and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", "forward",
 "reverse") or a configured differentiator object such as `Numeric(scheme="richardson")`.
+
+Bad input is answered at this boundary, alike by every operator (DESIGN.md §6): argnums, dtypes,
+keyword arguments, empty arrays and what f returns are checked by name; a derivative row of an
+output that is NaN or ±inf (a value outside an op's domain: log(-1), 1/0) and a derivative column
+of an input that is NaN or ±inf are NaN, whatever the method (finite differences cannot answer
+otherwise, and the rules' arithmetic there is no derivative); the DomainWarnings of one call are
+issued once per op, pointing at the caller's line (errors.Collector); results never alias an
+input, a constant or each other.
 """
 from __future__ import annotations
 
+import functools
+import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -15,11 +27,94 @@ import numpy as np
 from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
-from .graph import Const, EvalCounter, Graph, Traced, evaluate_batched
-from .trace import outputs_of, trace_flat, traced_values
+from .differentiators.numeric import nesting
+from .errors import Collector, collecting
+from .graph import Const, EvalCounter, Graph, Traced, Var, evaluate_batched
+from .trace import Opaque, _Ident, fingerprint, outputs_of, reads_of, trace_flat, traced_values
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap", "prepare", "compare",
            "PreparedFunction", "Comparison"]
+
+
+# -- validation at the boundary: every operator checks its call the same way ----------------------
+
+def _public_call(call):
+    """An operator's `__call__`: keyword arguments are refused by name, and the DomainWarnings of
+    the call are issued once per equation, pointing at the caller's line (errors.collecting)."""
+    @functools.wraps(call)
+    def checked(self, *args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(self, "__name__", "the function"), kwargs)
+        return collecting(call, self, *args)
+    return checked
+
+
+def _refuse_kwargs(name, kwargs):
+    keys = ", ".join(map(repr, kwargs))
+    raise TypeError(f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
+                    "positional arguments only; bind the others first (functools.partial or a lambda)")
+
+
+def _check_not_empty(x, i, j):
+    shape = np.shape(x)
+    if 0 in shape:
+        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to "
+                         "differentiate")
+
+
+def _nonfinite(outs):
+    """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
+    cheaply: this runs on every call) or some are traced (then see `_poison`)."""
+    if all([type(o) is float and math.isfinite(o) for o in outs]):
+        return None
+    if any([isinstance(o, Traced) for o in outs]):
+        return None
+    bad = np.concatenate([~np.isfinite(np.ravel(o)) for o in outs]) if outs else np.zeros(0, bool)
+    return bad if bad.any() else None
+
+
+def _poison_traced(d, out):
+    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
+    from . import numpy as dnp
+    return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
+
+
+def _nan_rows(jac, bad, cols=None):
+    """The Jacobian (m, n) with NaN rows where the output is not finite and NaN columns where the
+    input is not (DESIGN.md §6: a value outside an op's domain, or a NaN/inf input, has no
+    derivative: every method answers NaN, as finite differences do, never a finite number)."""
+    if (bad is None and cols is None) or isinstance(jac, Traced):
+        return jac
+    jac = np.array(jac, dtype=float)
+    if bad is not None:
+        jac[bad] = np.nan
+    if cols is not None:
+        jac[:, cols] = np.nan
+    return jac
+
+
+def _nan_inputs(st, xs, parts):
+    """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+    for k, i in enumerate(st.wrt):
+        x = xs[i]
+        if type(x) is float:
+            if not math.isfinite(x):
+                parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
+        elif isinstance(x, np.ndarray) and not np.isfinite(x.sum()) and not np.isfinite(x).all():
+            parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
+    return parts
+
+
+def _own(values, graph: Graph, inputs=()):
+    """Results of their own: never an input, a constant, a view of either or another result."""
+    out, seen = [], {id(x) for x in inputs if isinstance(x, np.ndarray)}
+    for o, v in zip(values, graph.outputs):
+        if type(o) is np.ndarray and (o.base is not None or not o.flags.writeable or id(o) in seen
+                                      or not isinstance(v, Var) or v in graph.inputs):
+            o = o.copy()
+        seen.add(id(o))
+        out.append(o)
+    return out
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -47,17 +142,16 @@ def _leaf_kind(x, name):
 
 
 def _signature_key(x):
-    if isinstance(x, np.ndarray):
-        return (x.shape, x.dtype) if x.dtype.kind == "f" else ("static", x.shape, x.tobytes())
+    """What of an argument leaf a graph depends on: shape and dtype for the traced ones, the whole
+    value (and type: 1, True and 1.0 differ) for the static ones, which are baked into the graph.
+    Raises Opaque for a static leaf that cannot be compared (then nothing is cached)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return (x.shape, x.dtype)
     if isinstance(x, Traced):
         return ("traced", x.shape, x.dtype)
     if isinstance(x, (float, np.floating)):
         return ("float",)
-    try:
-        hash(x)
-        return ("static", x)
-    except TypeError:
-        return ("static-id", id(x))
+    return ("static", fingerprint(x))
 
 
 @dataclass
@@ -73,6 +167,8 @@ class Staged:
     argnums: tuple
     many: bool
     cacheable: bool = True
+    reusable: bool = True  # not specialised to its input values, not closing over an outer trace
+    reads: tuple = ()  # what the trace read outside its arguments (trace.Reads), checked on reuse
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
@@ -88,10 +184,20 @@ class Staged:
         values, self.values = self.values, None
         return values
 
+    def unchanged(self) -> bool:
+        """True while everything the trace read outside its arguments is as it was then."""
+        for r in self.reads:
+            if not r.unchanged():
+                return False
+        return True
+
     def learn(self, args):
         """Generate the fast reader from `args`, which must match this signature."""
         if self._fast is None:
-            self._fast, self._build = _reader(self, args)
+            try:
+                self._fast, self._build = _reader(self, args)
+            except Opaque:  # a static leaf that cannot be compared: always the general path
+                pass
 
     def fast(self, args):
         """The graph inputs when `args` match the learnt call exactly (same containers, float64
@@ -99,8 +205,10 @@ class Staged:
         path (flatten, convert, explain a mismatch) decides."""
         return self._fast(args) if self._fast is not None and self.scalar else None
 
-    def outputs(self, outs):
-        return self.out_tree.unflatten([_result(o) for o in outs])
+    def outputs(self, outs, inputs=()):
+        """The output pytree. A leaf never aliases an input, a constant, a view of either or another
+        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
 
     def wrt_shapes(self):
         return [self.graph.inputs[i].shape for i in self.wrt]
@@ -156,12 +264,9 @@ def _reader(st: Staged, args):
             flat_pos[(i, j)] = len(flat_pos)
     inputs = {flat_pos[p] for p in st.input_pos}
     for n, (var, ex) in enumerate(leaves):
-        if n not in inputs and isinstance(ex, np.ndarray):  # baked into the graph: the same contents
-            env[f"s{n}"] = _signature_key(ex)
-            lines.append(f"  if _signature_key({var}) != s{n}: return None")
-        elif n not in inputs:  # any other static leaf: the very same object
-            env[f"s{n}"] = ex
-            lines.append(f"  if {var} is not s{n}: return None")
+        if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
+            env[f"s{n}"] = fingerprint(ex)
+            lines.append(f"  if _fp({var}) != s{n}: return None")
         elif type(ex) is float:
             lines.append(f"  if type({var}) is not float: return None")
         else:
@@ -169,9 +274,9 @@ def _reader(st: Staged, args):
             lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
     lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in st.input_pos)}]")
     # other dict keys or a shorter list: not this signature
-    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError):",
+    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError, Opaque):",
              "    return None"]
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _signature_key=_signature_key)
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
     parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(st.wrt_float)])
 
@@ -187,6 +292,13 @@ def _reader(st: Staged, args):
     lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if st.many else trees[0]}")
     exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
     return env["read"], env["build"]
+
+
+def _static_key(x):
+    try:
+        return _signature_key(x)
+    except Opaque:  # prepare trusts the caller: the same object is enough
+        return ("object", _Ident(x))
 
 
 def _shape(x):
@@ -223,6 +335,8 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     for i, (leaves, _) in enumerate(flat_args):
         for j, x in enumerate(leaves):
             kind = _leaf_kind(x, i)
+            if i in nums and kind == "input" and not isinstance(x, Traced):
+                _check_not_empty(x, i, j)
             if i in nums and kind != "input":
                 dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
                 raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
@@ -236,7 +350,22 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
                 wrt.append(k)
                 wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
     out_holder = {}
+    input_set = set(input_pos)
 
+    # what the trace is about to read outside the arguments, recorded before it runs (a change
+    # during the trace then shows at the next check): f's reads, and those of functions met in
+    # static arguments; None when something cannot be compared, and then nothing is reused
+    found: list = []
+    try:
+        for i, (leaves, _) in enumerate(flat_args):
+            for j, x in enumerate(leaves):
+                if (i, j) not in input_set:
+                    fingerprint(x, found)
+        reads = tuple([reads_of(g) for g in [f, *found]])
+    except Opaque:
+        reads = None
+    if reads is not None and None in reads:
+        reads = None
     # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
     # caller's array in place can never change a graph built from its old contents
     frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
@@ -261,19 +390,38 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     closes = t.closes_over_tracers
     nested = closes or any([isinstance(x, Traced) for x in call_leaves])
     values = None if nested else traced_values(t, tracers)
+    reusable = not graph.specialised and not closes
     return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
-                  nums, many, cacheable=not graph.specialised and not closes, values=values)
+                  nums, many, cacheable=reusable and reads is not None, reusable=reusable, reads=reads or (),
+                  values=values)
+
+
+#: staged graphs kept per transform (least recently used first out): a loop over many static
+#: values must not grow memory without bound
+CACHE_SIZE = 32
 
 
 class _Transform:
-    """A transformed function with its cache of staged graphs and prepared differentiators."""
+    """A transformed function with its cache of staged graphs and prepared differentiators.
+
+    Caching: a graph is reused for a call with the same input signature (shapes and dtypes of the
+    float leaves; type and value of every other leaf) only while everything its trace read outside
+    the arguments is unchanged (closure cells, globals, attributes, array bytes: `trace.reads_of`);
+    otherwise f is traced afresh, so a cached transform returns what a fresh trace would. Calls
+    are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
+    """
 
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
-        self.cache: dict = {}
+        self.cache: OrderedDict = OrderedDict()
         self._last = None  # the Staged of the latest call, tried first by its generated reader
+        self._lock = threading.RLock()
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
+
+    def __difflab_reads__(self):
+        """What a trace through this transform reads: its function (see trace.reads_of)."""
+        return (("f", self.f),)
 
     def staged(self, args, keep_values=False):
         """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
@@ -282,14 +430,26 @@ class _Transform:
         batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
-        key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
-        st = self.cache.get(key)
+        try:
+            key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
+        except Opaque:  # a static argument that cannot be compared: traced afresh
+            key = None
+        st = self.cache.get(key) if key is not None else None
+        if st is not None and not st.unchanged():  # f read something that has changed since
+            del self.cache[key]
+            st = None
         if st is None:
-            st = stage(self.f, example, self.argnums, flat)
+            with nesting(self.method) as levels:  # finite differences of finite differences
+                st = stage(self.f, example, self.argnums, flat)
+            st.levels = levels[0]
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            if st.cacheable:
+            if st.cacheable and key is not None:
                 self.cache[key] = st
+                if len(self.cache) > CACHE_SIZE:
+                    self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
         if st.cacheable and not batch:
             if self._last is st:  # reused: worth generating its reader
                 st.learn(args)
@@ -302,6 +462,7 @@ class _Transform:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
+            st.prepared[self.method].levels = getattr(st, "levels", 1)
         return st, st.prepared[self.method]
 
     def __repr__(self):
@@ -323,23 +484,35 @@ def _scalar_check(st: Staged, what: str):
 def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     _scalar_check(st, "grad")
     outs, parts = prep.grad_leaves(xs, values)
+    if _nonfinite(outs) is not None:
+        parts = [np.full(np.shape(p), np.nan) for p in parts]
+    elif isinstance(outs[0], Traced):
+        parts = [_poison_traced(p, outs[0]) for p in parts]
+    else:
+        parts = _nan_inputs(st, xs, list(parts))
     # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
-    parts = [p.copy() if type(p) is np.ndarray and not p.flags.writeable else p for p in parts]
+    parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
+             else p for k, p in enumerate(parts)]
     return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
 
 
 class _ValueAndGrad(_Transform):
+    @_public_call
     def __call__(self, *args):
-        xs = self._last.fast(args) if self._last is not None else None
-        if xs is not None:
-            return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
-        st, prep = self.staged(args, keep_values=True)
-        values = st.take_values()  # just traced: its inputs are already flat and converted
-        xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
-        return _value_and_grad(st, prep, xs, False, values)
+        with self._lock:
+            last = self._last
+            if last is not None:
+                xs = last.fast(args)
+                if xs is not None and last.unchanged():
+                    return _value_and_grad(last, last.prepared[self.method], xs, True)
+            st, prep = self.staged(args, keep_values=True)
+            values = st.take_values()  # just traced: its inputs are already flat and converted
+            xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
+            return _value_and_grad(st, prep, xs, False, values)
 
 
 class _Grad(_ValueAndGrad):
+    @_public_call
     def __call__(self, *args):
         return super().__call__(*args)[1]
 
@@ -369,10 +542,14 @@ def grad(f, argnums=0, method="reverse"):
 
 
 class _Jacobian(_Transform):
+    @_public_call
     def __call__(self, *args):
-        st, prep = self.staged(args)
-        outs, jac = prep.jacobian(st.inputs(args))
-        return _jacobian_tree(st, outs, jac)
+        with self._lock:
+            st, prep = self.staged(args)
+            xs = st.inputs(args)
+            outs, jac = prep.jacobian(xs)
+            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
+            return _jacobian_tree(st, outs, jac)
 
 
 def _jacobian_tree(st: Staged, outs, jac):
@@ -437,10 +614,21 @@ def hessian(f, argnums=0, method="reverse"):
 
 
 class _Hessian(_Transform):
+    @_public_call
     def __call__(self, *args):
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
-        outs, h = prep.hessian(st.inputs(args))
+        xs = st.inputs(args)
+        outs, h = prep.hessian(xs)
+        if _nonfinite(outs) is not None:
+            h = np.full(np.shape(h), np.nan)
+        cols = _nonfinite([xs[i] for i in st.wrt])
+        if cols is not None:
+            h = _nan_rows(_nan_rows(h, cols), None, cols)
         per_row = st.split_flat(h, lead=(prep.n,))
         # rows split by input leaf, then columns: nested structure arg -> arg
         blocks, start = [], 0
@@ -464,11 +652,21 @@ def jvp(f, primals, tangents, method="forward"):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    return collecting(_jvp, f, primals, tangents, method)
+
+
+def _jvp(f, primals, tangents, method):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
-    outs, jv = prep.jvp(st.inputs(primals), v)
-    return st.outputs(outs), st.outputs(_split_out(outs, jv))
+    xs = st.inputs(primals)
+    outs, jv = prep.jvp(xs, v)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
+    if bad is not None and not isinstance(jv, Traced):
+        jv = np.where(bad, np.nan, jv)
+    if cols is not None and (v[cols] != 0).any() and not isinstance(jv, Traced):  # along a NaN/inf input
+        jv = np.full(np.shape(jv), np.nan)
+    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
 
 
 def vjp(f, *primals, method="reverse"):
@@ -481,9 +679,16 @@ def vjp(f, *primals, method="reverse"):
     >>> pullback(1.0)
     (6.0,)
     """
+    said = Collector()  # the pullback does not repeat the warnings of the forward pass
+    return said.run(_vjp, f, primals, method, said)
+
+
+def _vjp(f, primals, method, said):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
-    outs, pb = prep.vjp(st.inputs(primals))
+    xs = st.inputs(primals)
+    outs, pb = prep.vjp(xs)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):
         leaves, td = tree.flatten(u)
@@ -492,10 +697,15 @@ def vjp(f, *primals, method="reverse"):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        g = pb(np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]))
+        u = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves])
+        g = said.run(pb, u)
+        if bad is not None and (u[bad] != 0).any():  # a cotangent on an output with no derivative
+            g = np.full(np.shape(g), np.nan)
+        if cols is not None:
+            g = np.where(cols, np.nan, g)
         return st.unflatten_wrt(st.split_flat(g))
 
-    return st.outputs(outs), pullback
+    return st.outputs(outs, xs), pullback
 
 
 def _flat_like(st: Staged, tangents, what):
@@ -525,6 +735,12 @@ def _split_out(outs, vec):
 class PreparedFunction:
     """`f` traced and prepared by one method for one input signature (see `prepare`).
 
+    Trace once, trust me: unlike `grad` & co., which re-trace when what f reads changes, a prepared
+    function keeps the graph of its one trace. Closure cells, globals and closed-over arrays are
+    baked in as they were when prepared (like the constants of a function under JAX's `jit`); only
+    the arguments are checked (same structure and shapes; the same type and value for every
+    argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
+
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
     apart from per-call cost) and `method`.
     """
@@ -532,15 +748,16 @@ class PreparedFunction:
     def __init__(self, f, args, argnums, method):
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
+        self._lock = self._t._lock
         self._key = self._signature(args)
         self.staged, self.prepared = self._t.staged(args)
         inputs = set(self.staged.input_pos)
-        self._statics = [((i, j), _signature_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
+        self._statics = [((i, j), _static_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
                          if (i, j) not in inputs]
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
         self.staged.learn(args)
-        if not self.staged.cacheable:
+        if not self.staged.reusable:
             raise ValueError("this function's graph is specialised to its input values (value-dependent "
                              "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
 
@@ -557,25 +774,39 @@ class PreparedFunction:
             raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
                              "prepare again for new shapes")
         for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
-            if _signature_key(flat[i][0][j]) != was:
+            if _static_key(flat[i][0][j]) != was:
                 raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
                                  "prepared; it is not a float, so it is baked into the graph: prepare again")
         return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
+    @_public_call
     def __call__(self, *args):
         """f itself, from the compiled tape."""
-        return self.staged.outputs(self.prepared.value(self._check(args)))
+        with self._lock:
+            xs = self._check(args)
+            return self.staged.outputs(self.prepared.value(xs), xs)
 
+    @_public_call
     def value_and_grad(self, *args):
-        xs = self.staged.fast(args)
-        return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None)
+        with self._lock:
+            xs = self.staged.fast(args)
+            return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args),
+                                   xs is not None)
 
+    @_public_call
     def grad(self, *args):
         return self.value_and_grad(*args)[1]
 
+    @_public_call
     def jacobian(self, *args):
-        outs, jac = self.prepared.jacobian(self._check(args))
-        return _jacobian_tree(self.staged, outs, jac)
+        with self._lock:
+            xs = self._check(args)
+            outs, jac = self.prepared.jacobian(xs)
+            cols = _nonfinite([xs[i] for i in self.staged.wrt])
+            return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
+
+    def __difflab_reads__(self):
+        return ()  # trace once: what f read is baked in
 
     def __repr__(self):
         return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
@@ -585,12 +816,19 @@ class PreparedFunction:
 def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
 
+    The explicit "trace once, trust me" opt-in, like JAX's `jit`: f's Python code runs once, at
+    preparation. Whatever it reads besides its arguments (closed-over arrays, globals, attributes
+    of objects) is baked into the tape as it was then; change it and the prepared function still
+    computes with the old value (prepare again). The arguments are checked on every call: the same
+    structure and shapes, and the same type and value for each leaf that is not a float.
+    `dl.grad` and the other transforms cache too, but check those reads on every call.
+
     >>> import difflab as dl, numpy as np
     >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")
     >>> p.grad(np.array([1.0, 2.0, 3.0]))
     array([2., 4., 6.])
     """
-    return PreparedFunction(f, example_args, argnums, method)
+    return collecting(PreparedFunction, f, example_args, argnums, method)
 
 
 # -- compare: every method side by side -------------------------------------------------------
@@ -604,14 +842,16 @@ class Comparison:
 
     def __str__(self):
         head = f"{'method':<10} {'max abs err':>12} {'max rel err':>12} {'prepare ms':>11} {'call ms':>9} {'f evals':>8} {'eqns':>7}"
-        lines = [f"derivative reference: {self.reference}", head, "-" * len(head)]
+        lines, notes = [f"derivative reference: {self.reference}", head, "-" * len(head)], []
         for r in self.rows:
             if r["error"]:
                 lines.append(f"{r['method']:<10} {'failed: ' + r['error']}")
                 continue
+            if r.get("note"):
+                notes.append(f"note: {r['method']} {r['note']}")
             lines.append(f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
                          f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}")
-        return "\n".join(lines)
+        return "\n".join(lines + notes)
 
     def __getitem__(self, method):
         return next(r for r in self.rows if r["method"] == method)
@@ -631,8 +871,15 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     >>> c["reverse"]["max_abs_err"]
     0.0
     """
+    return collecting(_compare, f, args, methods, argnums, repeat)
+
+
+def _compare(f, args, methods, argnums, repeat):
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    for name in names:  # a misspelt method is the caller's error, not a row of the table
+        get_method(name)
     argnums = tuple(range(len(args))) if argnums == "all" else argnums
+    _check_argnums(argnums, len(args))
     rows = []
     for name in names:
         row = {"method": name if isinstance(name, str) else get_method(name).name, "error": ""}
@@ -641,6 +888,9 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
             t0 = time.perf_counter()
             st, prep = t.staged(args)
             row["prepare_seconds"] = time.perf_counter() - t0
+            if getattr(prep, "ignored", None):  # numeric cannot honour stop_gradient or a custom rule
+                row["note"] = (f"differentiates through {', '.join(prep.ignored)} (finite differences see the "
+                               "function, not the rule): its errors here are not its accuracy")
             x = st.inputs(args)
             prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
             row["prepare_seconds"] = time.perf_counter() - t0
@@ -649,6 +899,7 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
             for _ in range(repeat):
                 outs, jac = prep.jacobian(x)
             row["seconds"] = (time.perf_counter() - t0) / repeat
+            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([x[i] for i in st.wrt]))
             row.update(evals=prep.evals // repeat, eqns=EvalCounter.eqns // repeat, derivative=np.asarray(jac),
                        value=[np.asarray(o) for o in outs])
         except Exception as err:  # a method that cannot do this function is a result, not a crash
@@ -693,7 +944,13 @@ def vmap(f, in_axes=0):
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
-    def batched(*args):
+    @functools.wraps(f)
+    def batched(*args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(f, "__name__", "the function"), kwargs)
+        return collecting(run, *args)
+
+    def run(*args):
         axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
             raise ValueError(f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); "
@@ -728,7 +985,7 @@ def vmap(f, in_axes=0):
             return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)
         # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
-        return out_def["tree"].unflatten([o.copy() if isinstance(o, np.ndarray) and (
-            not o.flags.writeable or any(o is x for x in leaves)) else o for o in outs])
+        # (and not another output: a function returning one value twice)
+        return out_def["tree"].unflatten(_own(outs, graph, leaves))
 
     return batched

@@ -8,12 +8,12 @@ rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 from __future__ import annotations
 
 import builtins  # `compile` below is difflab's; the generated source needs Python's
-import warnings
+import threading
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import DomainWarning
+from .errors import warn_domain
 
 __all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "EvalCounter"]
 
@@ -124,11 +124,24 @@ class Graph(NamedTuple):
         return any(isinstance(a, Const) and isinstance(a.value, Traced) for e in self.eqns for a in e.args)
 
 
-class EvalCounter:
-    """Counts equations executed, for deterministic cost measurements (see `evaluate`). A batched
-    run of B points counts B times its equations: the work of B evaluations, done in one call."""
+class _PerThread(type):
+    """`EvalCounter.eqns` is per thread: one thread's work never shows in (or races with) another's count."""
 
-    eqns = 0
+    _local = threading.local()
+
+    @property
+    def eqns(cls) -> int:
+        return getattr(cls._local, "eqns", 0)
+
+    @eqns.setter
+    def eqns(cls, value: int):
+        cls._local.eqns = value
+
+
+class EvalCounter(metaclass=_PerThread):
+    """Counts equations executed by the current thread, for deterministic cost measurements (see
+    `evaluate`). A batched run of B points counts B times its equations: the work of B evaluations,
+    done in one call."""
 
     @classmethod
     def reset(cls):
@@ -210,9 +223,20 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         err = exc
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
         out = fn(*numpy_floats(args), **kw)
-    warnings.warn(DomainWarning(f"{str(eqn).split(' :')[0]}: {err} (outside the domain of "
-                                f"{eqn.op.name}); the result holds NaN or inf"), stacklevel=3)
+    if any(_has_nan(a) for a in args):  # a NaN passed on, not born here: its origin was reported
+        return out
+    where = str(eqn).split(' :')[0]
+    warn_domain(eqn.op.name, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
     return out
+
+
+def _has_nan(x) -> bool:
+    if isinstance(x, Traced):  # a value of an enclosing trace: its number, not a recorded isnan
+        x = x.concrete
+    try:
+        return bool(np.isnan(x).any())
+    except TypeError:  # not numbers (an index, a shape)
+        return False
 
 
 def _fresh(x):

@@ -919,9 +919,9 @@ def _on_values(name):
 
 
 argmax, argmin, argsort, searchsorted, count_nonzero, nonzero, argwhere, flatnonzero, digitize, allclose, \
-    array_equal, isclose = [_on_values(n) for n in ("argmax", "argmin", "argsort", "searchsorted",
-                                                     "count_nonzero", "nonzero", "argwhere", "flatnonzero",
-                                                     "digitize", "allclose", "array_equal", "isclose")]
+    array_equal, isclose, any, all = [_on_values(n) for n in (
+        "argmax", "argmin", "argsort", "searchsorted", "count_nonzero", "nonzero", "argwhere", "flatnonzero",
+        "digitize", "allclose", "array_equal", "isclose", "any", "all")]
 
 
 # -- the names generated from the registry ------------------------------------------------------

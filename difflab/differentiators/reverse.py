@@ -23,6 +23,7 @@ from ..graph import Var, compile, evaluate, guarded, numpy_floats, read, split
 from ..ops import unbroadcast
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, _traced, flat, split as split_vec
+from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
 
@@ -60,7 +61,7 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
                 c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
             if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
                 c = unbroadcast(c, a.shape)
-            cts[a] = c if a not in cts else cts[a] + c
+            cts[a] = c if a not in cts else _sum(cts[a], c)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
@@ -93,7 +94,10 @@ class Reverse(Differentiator):
 
         def _backward(self, env, u) -> list:
             seeds = split_vec(u, self.out_shapes)
-            cts = {o: s for o, s in zip(self.graph.outputs, seeds) if isinstance(o, Var)}
+            cts: dict = {}
+            for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
+                if isinstance(o, Var):
+                    cts[o] = s if o not in cts else cts[o] + s
             with np.errstate(invalid="raise", divide="raise"):
                 return backward(self.graph, env, self.wrt, cts)
 

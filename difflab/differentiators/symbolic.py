@@ -21,6 +21,8 @@ for ONE symbolic example and evaluated on the batch's columns at once, then aver
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import NotDifferentiableError
@@ -28,6 +30,8 @@ from ..graph import Var, evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
 from .base import Differentiator, Prepared, _traced, split
 from .codegen import share, vectorize
+
+MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
 
@@ -114,6 +118,11 @@ def to_sympy(graph) -> Program:
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
     for eqn in graph.eqns:
         args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
+        if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
+            domain = eqn.op.domain
+            args = [_as_number(x, sp) if isinstance(a, Var) and a.dtype.kind == "b" and
+                    (domain[i] if i < len(domain) else "real") != "bool" else x
+                    for i, (a, x) in enumerate(zip(eqn.args, args))]
         raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
         out = np.empty(raw.shape, dtype=object)
         for j, e in enumerate(raw.flat):
@@ -126,6 +135,13 @@ def to_sympy(graph) -> Program:
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else _as_object(o.value) for o in graph.outputs]
     return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()])
+
+
+def _as_number(conditions, sp):
+    out = np.empty(np.shape(conditions), dtype=object)
+    for j, c in enumerate(np.ravel(conditions)):
+        out.flat[j] = sp.Piecewise((sp.Integer(1), c), (sp.Integer(0), True))
+    return out
 
 
 def _as_object(value):
@@ -156,6 +172,13 @@ class Symbolic(Differentiator):
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
+            # every element of every value becomes a SymPy expression: refuse a graph too large
+            # to expand (~20 µs an element) rather than run for hours
+            elements = sum(math.prod(v.shape) for v in graph.inputs) + sum(math.prod(e.out.shape) for e in graph.eqns)
+            if elements > MAX_ELEMENTS:
+                raise ValueError(f"the symbolic method would expand {elements:.3g} array elements into SymPy "
+                                 f"expressions (~{elements * 2e-5:.3g} s before differentiating), over its limit "
+                                 f"of {MAX_ELEMENTS:.3g}; use 'reverse' or 'forward' for inputs this large")
             self.program = to_sympy(graph)
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
+__all__ = ["Op", "REGISTRY", "defop", "strong_zero", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
            "sympy_function", "elementwise_sympy", "examples", "draw"]
 
 
@@ -69,6 +69,9 @@ class Op:
     #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Where it
     #: raises (ValueError, ArithmeticError) or gives no finite float, NumPy's answer stands
     py: Callable | None = None
+    #: the derivative is a rule, not the function's (stop_gradient, custom rules): finite
+    #: differences cannot honour it, so the numeric method warns on graphs holding the op
+    numeric_ignores: bool = False
     #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
     #: exports `front` under each and NumPy's dispatch on traced values calls it
     numpy: tuple = ()
@@ -214,8 +217,38 @@ def spellings() -> Spellings:
 
 
 def _scaled(partial):
+    if getattr(partial, "strong_zero", False):
+        return _strong_scaled(partial)
+
     def rule(t, out, *args, **params):
         return t * partial(out, *args, **params)
+
+    return rule
+
+
+# -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----
+
+def strong_zero(partial, singular=None):
+    """Mark an elementwise partial for the strong-zero convention: `singular(out, *args)` (a
+    bool mask, if the partial can be infinite) says where it is (sqrt at 0); a zero tangent or
+    cotangent there gives 0, not 0·∞. A partial that is 0 where an infinite cotangent arrives
+    (x**2 and x*x at 0, under sqrt) gives 0 too. Forward and reverse alike, compiled code too."""
+    partial.strong_zero, partial.singular = True, singular
+    return partial
+
+
+def _strong_scaled(partial):
+    """t · ∂ with strong zeros. Where t is 0 at a singular point the partial is taken at a
+    harmless one (every argument 1): 0 · ∞ is never formed, and no DomainWarning is raised;
+    elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
+    zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
+    def rule(t, out, *args, **params):
+        where, equal = REGISTRY["where"], REGISTRY["equal"]  # elementwise entries, found at call time
+        values = (out, *args)
+        if partial.singular is not None:
+            at = where(equal(t, 0.0), partial.singular(*values), False)
+            values = [where(at, 1.0, v) for v in values]
+        return REGISTRY["strong_mul"](t, partial(*values, **params))
 
     return rule
 

@@ -12,7 +12,8 @@ import operator
 
 import numpy as np
 
-from .core import (Op, _sp,
+from ..graph import Traced
+from .core import (Op, _sp, strong_zero,
                    _sympy_fn, defop, elementwise_sympy, sympy_function)
 
 def _piecewise_max(a, b):
@@ -35,16 +36,57 @@ add = defop("add", np.add, py=operator.add, partials=(_ones_like_partial, _ones_
             sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), numpy=('add',), doc="x + y")
 sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, lambda out, a, b: -1.0),
             sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), numpy=('subtract',), doc="x - y")
-mul = defop("mul", np.multiply, py=operator.mul, partials=(lambda out, a, b: b, lambda out, a, b: a),
+mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
             sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), numpy=('multiply',), doc="x * y")
+
+
+def _strong_mul_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_mul(a, b)
+    with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
+        out = np.multiply(a, b)
+    zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
+    return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def _py_strong_mul(a, b):
+    return 0.0 if a == 0.0 or b == 0.0 else a * b
+
+
+strong_mul = defop("strong_mul", _strong_mul_impl, py=_py_strong_mul,
+                   partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+                   sympy=elementwise_sympy(operator.mul), domain=("real", "real"),
+                   doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
+                       "product in the rules marked strong_zero (one equation, as a plain product)")
 div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
             sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
             numpy=('divide', 'true_divide'), doc="x / y")
 neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
             sympy=elementwise_sympy(operator.neg), numpy=('negative',), doc="-x")
+def _pow_partial_base(out, a, b):
+    # x**0 is constant: its partial is 0 everywhere, also at x = 0 (where b·x^(b-1) is 0·∞)
+    if isinstance(b, Traced) or np.any(np.equal(b, 0.0)):
+        a = where(equal(b, 0.0), 1.0, a)
+    return b * pow(a, b - 1.0)
+
+
+def _pow_partial_exponent(out, a, b):
+    # where x**y is 0 (x = 0, y > 0) it stays 0 as y moves: the partial out·log(x) is 0 there, not 0·(-∞)
+    return out * log(where(equal(out, 0.0), 1.0, a))
+
+
+def _pow_sympy_scalar(a, b):
+    sp = _sp()
+    a, b = (v if isinstance(v, sp.Basic) else sp.Float(v) for v in (a, b))
+    if a.is_zero and not b.is_number:  # 0**y: 0 for y > 0 (flat: its derivative is 0, not 0·log 0)
+        return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
+    return a ** b
+
+
 pow = defop("pow", np.power, py=operator.pow,
-            partials=(lambda out, a, b: b * pow(a, b - 1.0), lambda out, a, b: out * log(a)),
-            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
+            partials=(strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
+                      strong_zero(_pow_partial_exponent)),
+            sympy=elementwise_sympy(_pow_sympy_scalar), domain=("positive", "real"), identity=(None, 1.0),
             numpy=('power',), doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
@@ -58,7 +100,7 @@ sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy
 cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), numpy=('cos',), doc="cosine")
 tanh = defop("tanh", np.tanh, py=math.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
              numpy=('tanh',), doc="hyperbolic tangent; its rule reuses the output")
-sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
+sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),), sympy=_sympy_fn("sqrt"),
              domain=("positive",), numpy=('sqrt',), doc="square root; its rule reuses the output")
 
 
@@ -142,7 +184,7 @@ def _where_partial(pick_first):
     return partial
 
 
-where = defop("where", np.where, partials=(None, _where_partial(True), _where_partial(False)),
+where = defop("where", np.where, partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
               sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
               domain=("bool", "real", "real"), analytic=False, numpy=('where',), doc="a where c else b")
 
@@ -314,7 +356,7 @@ def _stop_gradient_sympy(x):
 
 
 stop_gradient = defop("stop_gradient", lambda x: x,
-                      partials=(None,), sympy=_stop_gradient_sympy,
+                      partials=(None,), sympy=_stop_gradient_sympy, numeric_ignores=True,
                       numpy=('stop_gradient',), doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
 
 

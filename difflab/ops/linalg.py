@@ -6,6 +6,7 @@ import builtins
 import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
+from .elementwise import _abs_fn
 from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
 
 def _swap_last(x):
@@ -119,14 +120,14 @@ def _per_matrix(fn):
 
 
 def _square_strategy(b, name, x, picks, c):
-    """A well-conditioned square matrix built from x: 0.3·(v vᵀ) + 2·I with v = x's first entries
-    (at most 2: SymPy's symbolic inverse and determinant grow fast with the size)."""
+    """A symmetric positive definite matrix built from x: v vᵀ + 2·I with v = x flattened (x's sum
+    when x has more than 2 entries: SymPy's symbolic inverse and determinant grow fast with size)."""
     n = int(np.prod(b.shape(x)))
     if n > 2:
-        x, n = b.emit("getitem", b.emit("reshape", x, shape=(n,)), idx=(slice(0, 2),)), 2
-    col, row = b.emit("reshape", x, shape=(n, 1)), b.emit("reshape", x, shape=(1, n))
-    m = b.emit("add", b.emit("mul", b.emit("mul", col, row), 0.3), 2.0 * np.eye(n))
-    return b.emit(name, m)
+        x, n = b.emit("sum", x, axis=None, keepdims=False), 1
+    col = b.emit("reshape", x, shape=(n, 1))
+    row = col if n == 1 else b.emit("reshape", x, shape=(1, n))
+    return b.emit(name, b.emit("add", b.emit("mul", col, row), 2.0 * np.eye(n)))
 
 
 def _trailing_scalar(v):
@@ -158,7 +159,7 @@ def _logabsdet(x):
 logabsdet = defop("logabsdet", _logabsdet,
                   jvp=(lambda t, out, x: REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
                   vjp=(lambda ct, out, x: _trailing_scalar(ct) * _swap_last(inv(x)),),
-                  sympy=_per_matrix(lambda m: _sp().log(_sp().Abs(m.det()))), samples=_square_samples,
+                  sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))), samples=_square_samples,
                   strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
