@@ -1,0 +1,224 @@
+"""The JAX/PyTorch-style transformations (difflab.transforms): stop_gradient, has_aux, hvp,
+linearize and linear_transpose, against closed forms and HIPS autograd where installed."""
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+rng = np.random.default_rng(0)
+
+
+def rosen(x):
+    return dnp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1.0 - x[:-1]) ** 2.0)
+
+
+def rosen_hess(x):  # closed form
+    n = len(x)
+    H = np.zeros((n, n))
+    for i in range(n - 1):
+        H[i, i] += 1200.0 * x[i] ** 2 - 400.0 * x[i + 1] + 2.0
+        H[i + 1, i + 1] += 200.0
+        H[i, i + 1] += -400.0 * x[i]
+        H[i + 1, i] += -400.0 * x[i]
+    return H
+
+
+def rosen_grad(x):
+    g = np.zeros_like(x)
+    g[:-1] += -400.0 * x[:-1] * (x[1:] - x[:-1] ** 2) - 2.0 * (1.0 - x[:-1])
+    g[1:] += 200.0 * (x[1:] - x[:-1] ** 2)
+    return g
+
+
+# -- stop_gradient ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_stop_gradient_is_a_constant(method):
+    g = dl.grad(lambda x: x ** 2.0 * dl.stop_gradient(x ** 3.0), method=method)(2.0)
+    assert g == pytest.approx(2 * 2.0 * 8.0)  # d/dx x² · c, c = 8
+
+
+def test_stop_gradient_pytree():
+    out = dl.grad(lambda p: (p["a"] * dl.stop_gradient(p)["b"]).sum())({"a": np.ones(2), "b": np.array([3.0, 4.0])})
+    assert out["a"].tolist() == [3.0, 4.0] and out["b"].tolist() == [0.0, 0.0]
+
+
+# -- has_aux ---------------------------------------------------------------------------------
+
+def loss_aux(w, x):
+    y = dnp.tanh(x @ w)
+    return dnp.sum(y * y), {"pred": y, "n": 3.0}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_grad_has_aux(method):
+    w, x = rng.normal(size=3), rng.normal(size=(4, 3))
+    g, aux = dl.grad(loss_aux, method=method, has_aux=True)(w, x)
+    y = np.tanh(x @ w)
+    assert np.allclose(aux["pred"], y) and aux["n"] == 3.0
+    expected = x.T @ (2 * y * (1 - y ** 2))
+    assert np.allclose(g, expected, atol=1e-6)
+    (v, aux2), g2 = dl.value_and_grad(loss_aux, method=method, has_aux=True)(w, x)
+    assert v == pytest.approx(np.sum(y * y)) and np.allclose(g2, g)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_jacobian_and_vjp_has_aux(method):
+    x = rng.normal(size=3)
+    J, aux = dl.jacobian(lambda x: (dnp.sin(x), dnp.sum(x)), method=method, has_aux=True)(x)
+    assert np.allclose(J, np.diag(np.cos(x))) and aux == pytest.approx(x.sum())
+    y, pb, aux = dl.vjp(lambda x: (dnp.sin(x), x * 2.0), x, method=method, has_aux=True)
+    assert np.allclose(y, np.sin(x)) and np.allclose(aux, 2 * x)
+    (c,) = pb(np.ones(3))
+    assert np.allclose(c, np.cos(x))
+
+
+def test_has_aux_bad_return_names_the_function():
+    def lossy(x):
+        return x * x
+
+    with pytest.raises(TypeError, match="lossy must return a pair"):
+        dl.grad(lossy, has_aux=True)(2.0)
+    with pytest.raises(TypeError, match="value_and_grad.*<lambda> must return a pair.*length 3"):
+        dl.value_and_grad(lambda x: (x, x, x), has_aux=True)(2.0)
+
+
+def test_has_aux_composes_with_autograd():
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    w = rng.normal(size=3)
+    x = rng.normal(size=(4, 3))
+    ref = ag.grad(lambda w: anp.sum(anp.tanh(anp.dot(x, w)) ** 2))(w)
+    g, _ = dl.grad(loss_aux, has_aux=True)(w, x)
+    assert np.allclose(g, ref, rtol=1e-12)
+
+
+# -- hvp -------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["reverse", "reverse-over-reverse", "forward", "numeric", "symbolic",
+                                    ("forward", "forward"), ("numeric", "reverse")])
+def test_hvp_rosenbrock(method):
+    x, v = rng.normal(size=5), rng.normal(size=5)
+    g, hv = dl.hvp(rosen, (x,), (v,), method=method)
+    tol = 1e-5 if "numeric" in method else 1e-10
+    assert np.allclose(g, rosen_grad(x), rtol=1e-10)
+    assert np.allclose(hv, rosen_hess(x) @ v, rtol=tol, atol=tol * 100)
+
+
+def test_hvp_against_autograd():
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    x, v = rng.normal(size=6), rng.normal(size=6)
+
+    def f_ag(x):
+        return anp.sum(anp.tanh(x) * anp.sin(x[::-1]) ** 2)
+
+    def f_dl(x):
+        return dnp.sum(dnp.tanh(x) * dnp.sin(x[::-1]) ** 2.0)
+
+    ref = ag.grad(lambda x: anp.dot(ag.grad(f_ag)(x), v))(x)
+    for method in ["reverse", "reverse-over-reverse"]:
+        _, hv = dl.hvp(f_dl, (x,), (v,), method=method)
+        assert np.allclose(hv, ref, rtol=1e-12)
+
+
+def test_hvp_pytrees_and_several_primals():
+    p = {"a": rng.normal(size=2), "b": 1.5}
+    y = rng.normal(size=2)
+    tp = {"a": np.array([1.0, 0.0]), "b": 0.0}
+    ty = np.array([0.0, 1.0])
+
+    def f(p, y):
+        return dnp.sum(p["a"] ** 2.0 * y) * p["b"]
+
+    g, hv = dl.hvp(f, (p, y), (tp, ty))
+    # H v column: d/da0 of grads, plus d/dy1
+    a, b = p["a"], p["b"]
+    assert np.allclose(g[0]["a"], 2 * a * y * b)
+    assert np.allclose(g[1], a ** 2 * b)
+    assert np.allclose(hv[0]["a"], [2 * y[0] * b, 2 * a[1] * b])
+    assert hv[0]["b"] == pytest.approx(2 * a[0] * y[0] + a[1] ** 2)
+    assert np.allclose(hv[1], [2 * a[0] * b, 0.0])
+
+
+def test_hvp_tangent_shape_mismatch():
+    def loss(x):
+        return dnp.sum(x * x)
+
+    with pytest.raises(ValueError, match=r"hvp of loss: a tangent of shape \(2,\) for a primal of shape \(3,\)"):
+        dl.hvp(loss, (np.ones(3),), (np.ones(2),))
+
+
+def test_prepare_hvp_reuses_the_trace():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return dnp.sum(dnp.exp(x))
+
+    p = dl.prepare_hvp(f, np.zeros(3))
+    n = len(calls)
+    for k in range(3):
+        x, v = rng.normal(size=3), rng.normal(size=3)
+        g, hv = p((x,), (v,))
+        assert np.allclose(hv, np.exp(x) * v) and np.allclose(g, np.exp(x))
+    assert len(calls) == n
+
+
+def test_hvp_composes_with_grad():
+    # d/dx of <v, H(x) v> for f = sum(x^4): H = diag(12x^2), so <v,Hv> = sum(12 x^2 v^2), grad = 24 x v^2
+    v = np.array([1.0, 2.0])
+    g = dl.grad(lambda x: dnp.sum(dl.hvp(lambda z: dnp.sum(z ** 4.0), (x,), (v,))[1] * v))(np.array([0.5, -1.0]))
+    assert np.allclose(g, 24 * np.array([0.5, -1.0]) * v ** 2)
+
+
+# -- linearize -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_linearize_matches_jvp_without_calling_f(method):
+    calls = []
+
+    def f(x, y):
+        calls.append(1)
+        return {"s": dnp.sin(x) * y, "t": dnp.sum(x * x)}
+
+    x, y = rng.normal(size=4), 0.7
+    out, f_jvp = dl.linearize(f, x, y, method=method)
+    n = len(calls)
+    from difflab.graph import EvalCounter
+
+    for _ in range(3):
+        vx, vy = rng.normal(size=4), rng.normal()
+        jv = f_jvp(vx, vy)
+        assert np.allclose(jv["s"], np.cos(x) * vx * y + np.sin(x) * vy)
+        assert jv["t"] == pytest.approx(2 * x @ vx)
+    assert len(calls) == n  # never traced again
+    assert np.allclose(out["s"], np.sin(x) * y)
+    if method == "forward":  # the stored part is only the tangent: every equation reads v
+        EvalCounter.reset()
+        f_jvp(np.ones(4), 1.0)
+        assert EvalCounter.eqns <= len(f_jvp.graph.eqns)
+        reads_v = set(f_jvp.graph.inputs[len(f_jvp.residuals):])
+        for e in f_jvp.graph.eqns:  # no equation of f's own: each one reads the tangent
+            assert any(a in reads_v for a in e.args if isinstance(a, dl.Var)), str(e)
+            reads_v.add(e.out)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_linear_transpose_is_the_vjp(method):
+    x = rng.normal(size=3)
+    f = lambda x: dnp.tanh(x) * x[::-1]  # noqa: E731
+    _, f_jvp = dl.linearize(f, x, method=method)
+    f_vjp = dl.linear_transpose(f_jvp)
+    u, v = rng.normal(size=3), rng.normal(size=3)
+    (ju,) = f_vjp(u)
+    assert np.dot(u, f_jvp(v)) == pytest.approx(np.dot(ju, v), rel=1e-12)
+    _, pb = dl.vjp(f, x)
+    assert np.allclose(ju, pb(u)[0])
+
+
+def test_linearize_numeric_refuses():
+    with pytest.raises(ValueError, match="numeric"):
+        dl.linearize(lambda x: x * x, 1.0, method="numeric")
