@@ -222,3 +222,152 @@ def test_linear_transpose_is_the_vjp(method):
 def test_linearize_numeric_refuses():
     with pytest.raises(ValueError, match="numeric"):
         dl.linearize(lambda x: x * x, 1.0, method="numeric")
+
+
+# -- custom_jvp / custom_vjp -----------------------------------------------------------------
+
+def make_softplus():
+    @dl.custom_jvp
+    def softplus(x):
+        return dnp.log1p(dnp.exp(x))
+
+    @softplus.defjvp
+    def softplus_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return softplus(x), t * dnp.sigmoid(x)
+
+    return softplus
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_custom_jvp_matches_autograd(method):
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    sp = make_softplus()
+    x = rng.normal(size=4)
+    f = lambda x: dnp.sum(sp(x * 2.0) ** 2.0)  # noqa: E731
+    ref = ag.grad(lambda x: anp.sum(anp.log1p(anp.exp(2 * x)) ** 2))(x)
+    g = dl.grad(f, method=method)
+    for _ in range(2):  # the first call interprets, the second runs compiled code
+        assert np.allclose(g(x), ref, rtol=1e-12)
+    # second order through the rule: forward-over-reverse Hessian vs autograd's
+    H = dl.hessian(f)(x)
+    Href = ag.hessian(lambda x: anp.sum(anp.log1p(anp.exp(2 * x)) ** 2))(x)
+    assert np.allclose(H, Href, rtol=1e-10)
+
+
+def test_custom_jvp_rule_is_what_forward_and_reverse_use():
+    @dl.custom_jvp
+    def ste_round(x):  # a straight-through estimator: derivative 1 where the true one is ~0
+        return x - dnp.sin(x * 6.283185307179586) / 6.283185307179586
+
+    ste_round.defjvp(lambda p, t: (ste_round(p[0]), t[0] * 1.0))
+    x = np.array([0.3, 1.2])
+    for method in ["forward", "reverse"]:
+        assert np.allclose(dl.jacobian(ste_round, method=method)(x), np.eye(2))
+    true = 1 - np.cos(2 * np.pi * x)
+    with pytest.warns(UserWarning, match="numeric method differentiates the primal of ste_round"):
+        Jn = dl.jacobian(ste_round, method="numeric")(x)
+    assert np.allclose(np.diag(Jn), true, rtol=1e-6)
+    assert np.allclose(np.diag(dl.jacobian(ste_round, method="symbolic")(x)), true, rtol=1e-12)
+
+
+def test_custom_jvp_symbolic_uses_given_sympy_form():
+    import sympy
+
+    @dl.custom_jvp
+    def cube(x):
+        return x * x * x
+
+    cube.defjvp(lambda p, t: (cube(p[0]), 3.0 * p[0] ** 2.0 * t[0]))
+    assert dl.grad(cube, method="symbolic")(2.0) == pytest.approx(12.0)
+    # a SymPy form that differs from the primal: symbolic follows it
+    doubled = dl.custom_jvp(lambda x: x * x * x, sympy=lambda x, trees: np.frompyfunc(lambda e: 2 * e ** 3, 1, 1)(x))
+    doubled.defjvp(lambda p, t: (p[0] ** 3.0, 3.0 * p[0] ** 2.0 * t[0]))
+    assert dl.grad(doubled, method="symbolic")(2.0) == pytest.approx(24.0)
+    assert sympy  # imported: symbolic is available
+
+
+def test_custom_jvp_several_pytree_arguments():
+    @dl.custom_jvp
+    def scaled(p, y):
+        return p["w"] * y * p["b"]
+
+    @scaled.defjvp
+    def scaled_jvp(primals, tangents):
+        (p, y), (tp, ty) = primals, tangents
+        return scaled(p, y), tp["w"] * y * p["b"] + p["w"] * ty * p["b"] + p["w"] * y * tp["b"]
+
+    p, y = {"w": np.array([1.0, 2.0]), "b": 3.0}, np.array([0.5, -1.0])
+    for method in ["forward", "reverse"]:
+        gp, gy = dl.grad(lambda p, y: dnp.sum(scaled(p, y)), argnums=(0, 1), method=method)(p, y)
+        assert np.allclose(gp["w"], y * 3.0) and gp["b"] == pytest.approx(np.sum(p["w"] * y))
+        assert np.allclose(gy, p["w"] * 3.0)
+
+
+def test_custom_jvp_wrong_shape_names_function_and_shapes():
+    @dl.custom_jvp
+    def bad(x):
+        return x * 2.0
+
+    bad.defjvp(lambda p, t: (bad(p[0]), dnp.sum(t[0])))
+    for method in ["forward", "reverse"]:
+        with pytest.raises(ValueError, match=r"custom_jvp rule of bad: t_out has shape \(\), expected \(3,\)"):
+            dl.jacobian(bad, method=method)(np.ones(3))
+
+
+def make_clipped():
+    @dl.custom_vjp
+    def f(x, y):
+        return dnp.sin(x) * y
+
+    def fwd(x, y):
+        return f(x, y), (dnp.cos(x), dnp.sin(x), y)
+
+    def bwd(res, ct):
+        cos_x, sin_x, y = res
+        return ct * cos_x * y, ct * sin_x
+
+    f.defvjp(fwd, bwd)
+    return f
+
+
+def test_custom_vjp_reverse_matches_autograd_and_forward_refuses():
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    f = make_clipped()
+    x, y = rng.normal(size=3), rng.normal(size=3)
+    loss = lambda x, y: dnp.sum(f(x, y) ** 2.0)  # noqa: E731
+    ref = ag.grad(lambda x, y: anp.sum((anp.sin(x) * y) ** 2), argnum=(0, 1))(x, y)
+    g = dl.grad(loss, argnums=(0, 1))
+    for _ in range(2):
+        gx, gy = g(x, y)
+        assert np.allclose(gx, ref[0], rtol=1e-12) and np.allclose(gy, ref[1], rtol=1e-12)
+    with pytest.raises(dl.NotDifferentiableError, match="forward mode cannot differentiate custom_vjp function f"):
+        dl.grad(loss, method="forward")(x, y)
+
+
+def test_custom_vjp_rule_is_used_and_checked():
+    @dl.custom_vjp
+    def halve_grad(x):
+        return x * 1.0
+
+    halve_grad.defvjp(lambda x: (halve_grad(x), None), lambda res, ct: (ct * 0.5,))
+    assert np.allclose(dl.grad(lambda x: dnp.sum(halve_grad(x)))(np.ones(2)), [0.5, 0.5])
+
+    @dl.custom_vjp
+    def wrong(x):
+        return x * 1.0
+
+    wrong.defvjp(lambda x: (wrong(x), None), lambda res, ct: (dnp.sum(ct),))
+    with pytest.raises(ValueError, match=r"custom_vjp rule of wrong: .* has shape \(\), expected \(2,\)"):
+        dl.grad(lambda x: dnp.sum(wrong(x)))(np.ones(2))
+    wrong.defvjp(lambda x: (wrong(x), None), lambda res, ct: ct)
+    with pytest.raises(TypeError, match="bwd of wrong must return a tuple"):
+        dl.grad(lambda x: dnp.sum(wrong(x)))(np.ones(2))
+
+
+def test_custom_ops_stay_out_of_the_registry():
+    sp = make_softplus()
+    dl.grad(lambda x: sp(x))(1.0)
+    assert sp.op.name not in dl.REGISTRY and isinstance(sp.op, dl.ops.Op)

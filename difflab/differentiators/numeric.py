@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -226,6 +227,9 @@ class Numeric(base.Differentiator):
             # points per batched run: its largest intermediate stays near BATCH_ELEMENTS numbers
             width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))
+            for note in dict.fromkeys(getattr(e.op, "numeric_blind", "") for e in graph.eqns):
+                if note:  # an op whose derivative is not its values' (a user's rule): say so
+                    warnings.warn(note, UserWarning, stacklevel=4)
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
