@@ -105,16 +105,10 @@ class _Custom:
     def _primal_sympy(self, *leaves, trees):
         """The primal's expression: the function traced at these shapes, each op by its own
         SymPy translation."""
-        from .differentiators.symbolic import _as_object
         from .trace import trace
 
         g = trace(lambda *xs: self.fun(*self._unflatten(xs, trees)), *[np.ones(np.shape(x)) for x in leaves])
-        env = dict(zip(g.inputs, leaves))
-        for e in g.eqns:
-            args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in e.args]
-            env[e.out] = np.asarray((e.op.sympy or e.op.impl)(*args, **e.kw), dtype=object)
-        (o,) = g.outputs
-        return env[o] if isinstance(o, Var) else _as_object(o.value)
+        return graph_sympy(g, leaves)[0]
 
     def _check(self, what, got, want):
         if _shape(got) != tuple(want):
@@ -279,3 +273,15 @@ class custom_vjp(_Custom):
             return flat[i]
 
         return rule
+
+
+def graph_sympy(g, args) -> list:
+    """A graph's outputs as object arrays of SymPy expressions of `args` (object arrays), each
+    equation by its op's own translation (what the symbolic method does, without naming values)."""
+    from .differentiators.symbolic import _as_object
+
+    env = dict(zip(g.inputs, args))
+    for e in g.eqns:
+        vals = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in e.args]
+        env[e.out] = np.asarray((e.op.sympy or e.op.impl)(*vals, **e.kw), dtype=object)
+    return [env[o] if isinstance(o, Var) else _as_object(o.value) for o in g.outputs]

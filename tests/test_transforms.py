@@ -371,3 +371,82 @@ def test_custom_ops_stay_out_of_the_registry():
     sp = make_softplus()
     dl.grad(lambda x: sp(x))(1.0)
     assert sp.op.name not in dl.REGISTRY and isinstance(sp.op, dl.ops.Op)
+
+
+# -- checkpoint --------------------------------------------------------------------------------
+
+def mlp_layer(W):
+    return lambda x: dnp.tanh(W @ x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_checkpoint_same_gradient_every_method(method):
+    Ws = [rng.normal(size=(3, 3)) * 0.5 for _ in range(4)]
+
+    def plain(x):
+        for W in Ws:
+            x = mlp_layer(W)(x)
+        return dnp.sum(x ** 2.0)
+
+    chained = dl.checkpoint_sequential([mlp_layer(W) for W in Ws], segments=2)
+    x = rng.normal(size=3)
+    g = dl.grad(lambda x: dnp.sum(chained(x) ** 2.0), method=method)
+    for _ in range(2):
+        assert np.allclose(g(x), dl.grad(plain)(x), rtol=1e-6 if method == "numeric" else 1e-12)
+
+
+def test_checkpoint_gradient_wrt_closed_over_weights():
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    x = rng.normal(size=3)
+
+    def loss(W):
+        layer = dl.checkpoint(lambda h: dnp.tanh(W @ h))
+        return dnp.sum(layer(layer(x)))
+
+    W = rng.normal(size=(3, 3))
+    ref = ag.grad(lambda W: anp.sum(anp.tanh(anp.dot(W, anp.tanh(anp.dot(W, x))))))(W)
+    for method in ["reverse", "forward"]:
+        assert np.allclose(dl.grad(loss, method=method)(W), ref, rtol=1e-12)
+    assert np.allclose(dl.hessian(lambda W: loss(W))(W).reshape(9, 9),
+                       ag.hessian(lambda W: anp.sum(anp.tanh(anp.dot(W, anp.tanh(anp.dot(W, x))))))(W).reshape(9, 9))
+
+
+def test_checkpoint_pytree_output_and_tape():
+    f = dl.checkpoint(lambda p: {"s": dnp.sin(p["a"]) * p["b"], "c": dnp.cos(p["a"])})
+    p = {"a": np.array([0.1, 0.2]), "b": 2.0}
+    g = dl.grad(lambda p: dnp.sum(f(p)["s"]) + dnp.sum(f(p)["c"]))(p)
+    assert np.allclose(g["a"], 2.0 * np.cos(p["a"]) - np.sin(p["a"]))
+    assert g["b"] == pytest.approx(np.sum(np.sin(p["a"])))
+    tape = dl.trace(lambda a: f({"a": a, "b": 2.0})["s"], p["a"])
+    assert [e.op.name for e in tape.eqns].count("checkpoint") == 1
+    assert "sin" not in [e.op.name for e in tape.eqns]  # the interior is not on the outer tape
+
+
+def test_checkpoint_recomputes_at_most_one_forward():
+    from difflab.graph import EvalCounter
+
+    layers = [lambda x: dnp.tanh(x) * 0.9 + 0.1] * 16
+    plain = lambda x: dnp.sum(functools_reduce(layers, x))  # noqa: E731
+    ck = dl.checkpoint_sequential(layers, segments=4)
+    x = rng.normal(size=5)
+    fwd_eqns = len(dl.trace(plain, x).eqns)
+    counts = []
+    for f in (plain, lambda x: dnp.sum(ck(x))):
+        g = dl.grad(f, method=dl.Reverse(compiled=False))
+        g(x)
+        EvalCounter.reset()
+        g(x)
+        counts.append(EvalCounter.eqns)
+    assert counts[0] < counts[1] <= counts[0] + fwd_eqns + 8  # one extra forward (+ the few checkpoint steps)
+
+
+def functools_reduce(layers, x):
+    for layer in layers:
+        x = layer(x)
+    return x
+
+
+def test_checkpoint_sequential_bad_segments():
+    with pytest.raises(ValueError, match="segments must be a positive int"):
+        dl.checkpoint_sequential([dnp.sin], 0)
