@@ -13,6 +13,7 @@ from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
 from .ops import REGISTRY
 from .remat import checkpoint, checkpoint_sequential
 from .rules import custom_jvp, custom_vjp
+from .sparse import sparsity
 from .trace import trace
 from .transforms import (grad, hvp, jacobian, linear_transpose, linearize, prepare_hvp, stop_gradient,
                          value_and_grad, vjp)
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "vmap", "trace",
     "hvp", "prepare_hvp", "linearize", "linear_transpose", "stop_gradient", "custom_jvp", "custom_vjp",
-    "checkpoint", "checkpoint_sequential",
+    "checkpoint", "checkpoint_sequential", "sparsity",
     "evaluate", "to_dot", "Graph", "Eqn", "Var", "Const", "REGISTRY", "METHODS", "get_method",
     "Differentiator", "Symbolic", "Numeric", "Forward", "Reverse", "UnsupportedOperationError",
     "DomainWarning", "NotDifferentiableError", "__version__",

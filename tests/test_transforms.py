@@ -450,3 +450,89 @@ def functools_reduce(layers, x):
 def test_checkpoint_sequential_bad_segments():
     with pytest.raises(ValueError, match="segments must be a positive int"):
         dl.checkpoint_sequential([dnp.sin], 0)
+
+
+# -- sparsity and sparse Jacobians -------------------------------------------------------------
+
+def tridiagonal(x):
+    left = dnp.concatenate([np.zeros(1), x[:-1]])
+    right = dnp.concatenate([x[1:], np.zeros(1)])
+    return dnp.sin(x) * 2.0 + left * x - right ** 2.0
+
+
+def test_sparsity_exact_pattern():
+    P = dl.sparsity(tridiagonal, np.ones(5)).toarray()
+    expected = (np.abs(np.eye(5)) + np.eye(5, k=1) + np.eye(5, k=-1)) > 0
+    assert (P == expected).all()
+    # a zero partial at this point is still a dependency (the pattern holds at every point)
+    P = dl.sparsity(lambda x: dnp.relu(x) * x[::-1], np.array([-1.0, 2.0, -3.0])).toarray()
+    assert (P == (np.eye(3) + np.eye(3)[::-1] > 0)).all()
+    # no dependency through stop_gradient or comparisons; matmul is dense along its contraction
+    P = dl.sparsity(lambda x, W: dnp.stop_gradient(x) * (W @ x) + (x > 0.0) * 1.0, np.ones(2), np.ones((2, 2)))
+    assert P.toarray().astype(int).tolist() == [[1, 1, 1, 1, 0, 0], [1, 1, 0, 0, 1, 1]]
+
+
+def _registry_cases():
+    from difflab.ops import REGISTRY, examples
+
+    r = np.random.default_rng(1)
+    for name, op in REGISTRY.items():
+        if not op.differentiable:
+            continue
+        for args, params in examples(op, r):
+            floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+            if floats:
+                yield name, op, args, params, floats
+
+
+@pytest.mark.parametrize("case", list(_registry_cases()), ids=lambda c: c[0])
+def test_sparsity_covers_every_registry_op(case):
+    """Registry-driven: the pattern holds every nonzero of the dense Jacobian at a sample point."""
+    name, op, args, params, floats = case
+
+    def f(*xs):
+        full = list(args)
+        for i, x in zip(floats, xs):
+            full[i] = x
+        return op(*full, **params)
+
+    xs = [args[i] for i in floats]
+    P = dl.sparsity(f, *xs).toarray()
+    J = np.concatenate([np.reshape(j, (P.shape[0], -1)) for j in
+                        (lambda J: J if isinstance(J, tuple) else (J,))(dl.jacobian(f, argnums=tuple(range(len(xs))))(*xs))],
+                       axis=1)
+    assert P.shape == J.shape
+    assert not ((J != 0) & ~P).any(), f"{name}: a nonzero derivative outside the pattern"
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_sparse_jacobian_tridiagonal_three_sweeps_at_10k(method):
+    n = 10_000
+    x = np.linspace(-1.0, 1.0, n)
+    jac = dl.jacobian(tridiagonal, method=method, sparse=True)
+    J = jac(x)
+    assert jac.sweeps == 3
+    diag = 2 * np.cos(x) + np.concatenate([[0.0], x[:-1]])
+    tol = 1e-6 if method == "numeric" else 1e-13
+    assert np.allclose(J.diagonal(), diag, rtol=tol, atol=tol)
+    assert np.allclose(J.diagonal(1), -2 * x[1:], rtol=tol, atol=tol)
+    assert np.allclose(J.diagonal(-1), x[1:], rtol=tol, atol=tol)
+    assert J.nnz == 3 * n - 2
+
+
+def test_sparse_jacobian_matches_dense_small_and_symbolic():
+    x = rng.normal(size=6)
+    dense = dl.jacobian(tridiagonal)(x)
+    for method in ["forward", "reverse", "symbolic"]:
+        assert np.allclose(dl.jacobian(tridiagonal, method=method, sparse=True)(x).toarray(), dense, rtol=1e-12)
+
+
+def test_colouring_is_proper():
+    from difflab.sparse import colour
+
+    r = np.random.default_rng(3)
+    rows, cols = r.integers(0, 30, 120), r.integers(0, 40, 120)
+    c = colour(rows, cols, (30, 40))
+    for i in range(30):  # columns sharing a row differ
+        used = c[cols[rows == i]]
+        assert len(set(used.tolist())) == len(set(cols[rows == i].tolist()))
