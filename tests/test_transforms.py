@@ -536,3 +536,83 @@ def test_colouring_is_proper():
     for i in range(30):  # columns sharing a row differ
         used = c[cols[rows == i]]
         assert len(set(used.tolist())) == len(set(cols[rows == i].tolist()))
+
+
+# -- composition -------------------------------------------------------------------------------
+
+def test_transformations_compose():
+    sp = make_softplus()
+    layer = dl.checkpoint(lambda h: sp(h) * 0.5)
+
+    def f(x):
+        return dnp.sum(layer(layer(x)) ** 2.0)
+
+    def f_plain(x):
+        s = lambda h: dnp.log1p(dnp.exp(h)) * 0.5  # noqa: E731
+        return dnp.sum(s(s(x)) ** 2.0)
+
+    x, v = rng.normal(size=4), rng.normal(size=4)
+    H = dl.hessian(f_plain)(x)
+    for method in ["reverse", "reverse-over-reverse", "forward"]:
+        g, hv = dl.hvp(f, (x,), (v,), method=method)
+        assert np.allclose(hv, H @ v, rtol=1e-10) and np.allclose(g, dl.grad(f_plain)(x))
+    # linearize and sparsity see through the checkpoint and the custom rule
+    _, f_jvp = dl.linearize(lambda x: layer(x), x)
+    assert np.allclose(f_jvp(v), dl.jacobian(lambda x: layer(x))(x) @ v)
+    assert (dl.sparsity(lambda x: layer(x), x).toarray() == np.eye(4, dtype=bool)).all()
+    assert np.allclose(dl.jacobian(lambda x: layer(x), sparse=True)(x).toarray(), dl.jacobian(lambda x: layer(x))(x))
+    # has_aux of a checkpointed, custom-rule function; prepare of it
+    g, aux = dl.grad(lambda x: (f(x), layer(x)), has_aux=True)(x)
+    assert np.allclose(g, dl.grad(f_plain)(x)) and np.allclose(aux, layer(x))
+    p = dl.prepare(f, x)
+    for _ in range(2):
+        assert np.allclose(p.grad(x), dl.grad(f_plain)(x))
+    # stop_gradient inside hvp: the stopped factor is a constant
+    _, hv = dl.hvp(lambda x: dnp.sum(x ** 2.0 * dl.stop_gradient(x)), (x,), (v,))
+    assert np.allclose(hv, 2 * x * v)
+
+
+# -- the oracle's checks of the transformations ------------------------------------------------
+
+def test_check_hvp_passes_right_and_fails_wrong():
+    from difflab.testing import GradientMismatch, check_hvp
+
+    x = rng.normal(size=4)
+    assert check_hvp(rosen, lambda p, t: rosen_hess(p[0]) @ t[0], x)
+    assert check_hvp(rosen, lambda p, t: dl.hvp(rosen, p, t), x)  # the (∇f, H v) pair is accepted
+    with pytest.raises(GradientMismatch, match="check_jvp"):
+        check_hvp(rosen, lambda p, t: (rosen_hess(p[0]) * 1.001) @ t[0], x)
+    # a black box (plain NumPy): Richardson differences of Richardson gradients
+    box = lambda x: float(np.sum(np.sin(x) * x))  # noqa: E731
+    hess = lambda x: np.diag(2 * np.cos(x) - x * np.sin(x))  # noqa: E731
+    assert check_hvp(box, lambda p, t: hess(p[0]) @ t[0], x)
+    with pytest.raises(GradientMismatch):
+        check_hvp(box, lambda p, t: (hess(p[0]) + 0.01) @ t[0], x)
+
+
+def test_check_rule_jvp_and_vjp():
+    from difflab.testing import GradientMismatch, check_rule
+
+    sp = make_softplus()
+    assert check_rule(sp, rng.normal(size=3))
+    wrong = dl.custom_jvp(lambda x: dnp.log1p(dnp.exp(x)))
+    wrong.defjvp(lambda p, t: (wrong(p[0]), t[0] * dnp.sigmoid(p[0]) * 1.01))
+    with pytest.raises(GradientMismatch, match="custom_jvp rule of <lambda>"):
+        check_rule(wrong, rng.normal(size=3))
+    assert check_rule(make_clipped(), rng.normal(size=3), rng.normal(size=3))
+    bad_vjp = dl.custom_vjp(lambda x: dnp.sin(x))
+    bad_vjp.defvjp(lambda x: (dnp.sin(x), x), lambda x, ct: (ct * dnp.cos(x) + 0.01,))
+    with pytest.raises(GradientMismatch, match="custom_vjp rule"):
+        check_rule(bad_vjp, rng.normal(size=3))
+    with pytest.raises(TypeError, match="check_rule takes a dl.custom_jvp or dl.custom_vjp"):
+        check_rule(np.sin, 1.0)
+
+
+def test_check_sparsity():
+    from difflab.testing import GradientMismatch, check_sparsity
+
+    res = check_sparsity(lambda x: dnp.relu(x) * 2.0, np.array([-1.0, -2.0, 3.0]), points=1)
+    assert res and "zero at every point" in res.notes[0]
+    too_small = np.eye(5, dtype=bool)
+    with pytest.raises(GradientMismatch, match="outside the pattern"):
+        check_sparsity(tridiagonal, rng.normal(size=5), pattern=too_small)
