@@ -616,3 +616,16 @@ def test_check_sparsity():
     too_small = np.eye(5, dtype=bool)
     with pytest.raises(GradientMismatch, match="outside the pattern"):
         check_sparsity(tridiagonal, rng.normal(size=5), pattern=too_small)
+
+
+def test_sparse_without_scipy_gives_coo_triples(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "scipy.sparse", None)  # import scipy.sparse now raises ImportError
+    rows, cols, values, shape = dl.sparsity(lambda x: x[1:] * x[:-1], np.ones(3))
+    assert shape == (2, 3) and values is None
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 1), (1, 1), (1, 2)]
+    rows, cols, values, shape = dl.jacobian(lambda x: x[1:] * x[:-1], sparse=True)(np.array([1.0, 2.0, 3.0]))
+    J = np.zeros(shape)
+    J[rows, cols] = values
+    assert J.tolist() == [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]]
