@@ -14,7 +14,6 @@ line and exits with status 2; a failed check or failed cells exit with 1.
 from __future__ import annotations
 
 import argparse
-import functools
 import importlib
 import importlib.util
 import inspect
@@ -34,93 +33,28 @@ class UsageError(ValueError):
     """Input the command cannot use; printed as one line, exit status 2."""
 
 
-# -- expressions: SymPy text -> a traceable Python function ------------------------------------
-
-#: SymPy function name -> difflab.numpy function name (n-ary Max/Min fold pairwise)
-_FUNCTIONS = {
-    "exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tan": "tan", "tanh": "tanh", "sinh": "sinh",
-    "cosh": "cosh", "Abs": "abs", "Max": "maximum", "Min": "minimum", "sign": "sign",
-    "sigmoid": "sigmoid", "relu": "relu", "softplus": "softplus", "log1p": "log1p",
-}
-
-
-def _parse_sympy(text: str):
-    import sympy as sp
-    from sympy.parsing.sympy_parser import convert_xor, parse_expr, standard_transformations
-
-    # a restricted namespace: names become symbols, only the listed functions exist
-    allowed = {"exp": sp.exp, "log": sp.log, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan, "tanh": sp.tanh,
-               "sinh": sp.sinh, "cosh": sp.cosh, "sqrt": sp.sqrt, "abs": sp.Abs, "Abs": sp.Abs, "max": sp.Max,
-               "Max": sp.Max, "min": sp.Min, "Min": sp.Min, "maximum": sp.Max, "minimum": sp.Min,
-               "sign": sp.sign, "pi": sp.pi, "E": sp.E,
-               **{name: sp.Function(name) for name in ("sigmoid", "relu", "softplus", "log1p")}}
-    global_dict = {"Symbol": sp.Symbol, "Integer": sp.Integer, "Float": sp.Float, "Rational": sp.Rational,
-                   "Function": sp.Function, "__builtins__": {}, **allowed}
-    try:
-        expr = parse_expr(text, global_dict=global_dict, local_dict={},
-                          transformations=standard_transformations + (convert_xor,))
-    except Exception as err:  # SyntaxError, TokenError, TypeError...: all mean the same to the user
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise UsageError(f"cannot parse expression {text!r}: {reason}") from None
-    if not isinstance(expr, sp.Expr):
-        raise UsageError(f"{text!r} is not an arithmetic expression (it parsed as {type(expr).__name__})")
-    for fn in expr.atoms(sp.Function):
-        name = type(fn).__name__
-        if name not in _FUNCTIONS:
-            raise UsageError(f"unknown function {name!r} in {text!r}; supported: "
-                             f"{', '.join(sorted(set(_FUNCTIONS) | {'sqrt'}))}")
-    return expr
-
-
-def _build(expr, env):
-    """Evaluate a SymPy expression tree with difflab.numpy ops (so that it traces)."""
-    import sympy as sp
-
-    from . import numpy as dnp
-
-    if expr.is_Symbol:
-        return env[expr.name]
-    if expr.is_Number or isinstance(expr, sp.NumberSymbol):
-        return float(expr)
-    args = [_build(a, env) for a in expr.args]
-    if expr.is_Add:
-        return functools.reduce(lambda a, b: a + b, args)
-    if expr.is_Mul:
-        return functools.reduce(lambda a, b: a * b, args)
-    if expr.is_Pow:
-        base, power = expr.args
-        if power == sp.Rational(1, 2):
-            return dnp.sqrt(args[0])
-        if power == -1:
-            return 1.0 / args[0]
-        if power == sp.Rational(-1, 2):
-            return 1.0 / dnp.sqrt(args[0])
-        return args[0] ** args[1]
-    fn = getattr(dnp, _FUNCTIONS[type(expr).__name__])
-    return functools.reduce(fn, args) if len(args) > 1 else fn(args[0])
-
+# -- expressions: difflab's restricted language (difflab.expr), never Python eval -------------
 
 def parse_expression(text: str, names=None):
-    """Parse SymPy text into (traceable function, variable names); `names` fixes the argument order.
+    """Parse an expression (difflab.expr's language) into (traceable function, variable names).
 
-    Variables not in `names` come after them, sorted. The function uses difflab.numpy only.
+    `names` fixes the argument order; variables not in `names` come after them, sorted. The
+    function calls difflab.numpy ops in the order and grouping typed (its trace is the graph as
+    typed); `f.expression` is the text. Bad input raises UsageError naming the token and position.
 
     >>> f, names = parse_expression("x*y**2 + sin(x)")
     >>> names, round(float(f(3.0, 2.0)), 6)
     (['x', 'y'], 12.14112)
     """
-    expr = _parse_sympy(text)
-    free = sorted(s.name for s in expr.free_symbols)
-    order = list(names or []) + [n for n in free if n not in (names or [])]
+    from .expr import ExpressionError, parse
 
-    def f(*xs):
-        return _build(expr, dict(zip(order, xs)))
-
-    f.__signature__ = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                         for n in order])
-    f.__name__ = "f"
-    f.expression = expr
-    return f, order
+    try:
+        parsed = parse(text)
+    except ExpressionError as err:
+        raise UsageError(f"cannot parse expression: {err}") from None
+    f = parsed.function(names)
+    f.expression = " ".join(text.split())
+    return f, list(f.variables)
 
 
 def _split_top(text: str) -> list:
@@ -311,8 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
     s = sub.add_parser("compare", help='every method on an expression: difflab compare "x*y**2" --at x=3,y=2')
-    s.add_argument("expression", help="SymPy syntax: + - * / ** ^, exp log sin cos tan tanh sqrt abs max min "
-                                      "sigmoid relu softplus")
+    s.add_argument("expression", help="numbers, variables, + - * / ** ^, parentheses and the registry's functions "
+                                      "(exp log sin cos tan tanh sqrt abs max min sigmoid relu softplus ...)")
     s.add_argument("--at", default="", help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
     s.add_argument("--methods", default=None, help="comma-separated subset (default: all four)")
     s.set_defaults(fn=_cmd_compare)
