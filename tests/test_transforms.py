@@ -629,3 +629,31 @@ def test_sparse_without_scipy_gives_coo_triples(monkeypatch):
     J = np.zeros(shape)
     J[rows, cols] = values
     assert J.tolist() == [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]]
+
+
+# -- the oracle: float32's error model, and no silent pass on a flat reference -------------------
+
+def test_float32_gradient_checked_by_float32_error_model():
+    from difflab.testing import GradientMismatch, check_grad
+
+    x = np.array([0.3, 1.1, 2.5], dtype=np.float32)
+    f = lambda x: dnp.sum(dnp.sin(x) ** 2.0)  # noqa: E731
+    right = lambda x: (2 * np.sin(x) * np.cos(x)).astype(np.float32)  # computed in float32  # noqa: E731
+    assert check_grad(f, right, x)
+    with pytest.raises(GradientMismatch, match="float32 values are involved"):  # 1e-4 off: ~800 float32 roundings
+        check_grad(f, lambda x: right(x) * np.float32(1 + 1e-4), x)
+
+
+def test_flat_numeric_reference_refuses_a_nonzero_claim():
+    import math
+
+    from difflab.testing.oracle import Inconclusive, check_grad
+
+    box = lambda x: sum(math.tanh(v) for v in np.asarray(x))  # noqa: E731  (a black box: not traceable)
+    x = np.array([40.0, 0.5])  # tanh is 1.0 exactly at 40 ± every Richardson step (up to ±20)
+    exact = lambda x: 1 - np.tanh(x) ** 2  # noqa: E731
+    with pytest.raises(Inconclusive, match=r"cannot tell along args\[0\]\[0\].*exactly 0"):
+        check_grad(box, lambda x: exact(x) + np.array([1e-12, 0.0]), x)  # would pass by tolerance
+    assert check_grad(box, lambda x: np.where(x > 10, 0.0, exact(x)), x)  # 0 agrees with a flat f
+    # traceable: the exact reference decides, no refusal needed
+    assert check_grad(lambda x: dnp.sum(dnp.tanh(x)), exact, x)
