@@ -165,9 +165,9 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     per primal, each shaped like its primal.
 
     >>> import difflab as dl
-    >>> y, pullback, aux = dl.vjp(lambda x: (x * x, "note"[0:0] or x), 3.0, has_aux=True)
+    >>> y, pullback, aux = dl.vjp(lambda x: (x * x, x + 1.0), 3.0, has_aux=True)
     >>> y, pullback(1.0), aux
-    (9.0, (6.0,), 3.0)
+    (9.0, (6.0,), 4.0)
     """
     if not has_aux:
         return api.vjp(f, *primals, method=method)
@@ -329,12 +329,16 @@ class Linearized:
 
     def __init__(self, st, method, graph=None, residuals=None, matrix=None):
         self._st, self.method, self.graph, self.residuals, self.matrix = st, method, graph, residuals, matrix
+        self._name = "f"
         self._fn = compile(graph) if graph is not None else None
         self._outs = None
         self.calls = 0
 
     def _flat_tangent(self, tangents):
-        return api._flat_like(self._st, tangents, "tangents")
+        try:
+            return api._flat_like(self._st, tangents, "tangents")
+        except ValueError as err:
+            raise ValueError(f"the linearisation of {self._name}: {err}") from None
 
     def __call__(self, *tangents):
         """J v for tangents shaped like the primals (one per primal); the result is shaped like f's output."""
@@ -379,7 +383,7 @@ def linearize(f, *primals, method="forward"):
     if m.name != "forward":
         outs, J = prep.jacobian(x)
         lin = Linearized(st, m.name, matrix=np.asarray(J))
-        lin._outs = outs
+        lin._outs, lin._name = outs, _name(f)
         return st.outputs(outs), lin
     from .differentiators.forward import push
 
@@ -402,7 +406,7 @@ def linearize(f, *primals, method="forward"):
     res = compile(early)(*x)
     outs, residuals = list(res[:len(graph.outputs)]), list(res[len(graph.outputs):])
     lin = Linearized(st, "forward", graph=late, residuals=residuals)
-    lin._outs = outs
+    lin._outs, lin._name = outs, _name(f)
     return st.outputs(outs), lin
 
 

@@ -657,3 +657,12 @@ def test_flat_numeric_reference_refuses_a_nonzero_claim():
     assert check_grad(box, lambda x: np.where(x > 10, 0.0, exact(x)), x)  # 0 agrees with a flat f
     # traceable: the exact reference decides, no refusal needed
     assert check_grad(lambda x: dnp.sum(dnp.tanh(x)), exact, x)
+
+
+def test_linearize_tangent_shape_mismatch_names_both():
+    def spread(x):
+        return x * 2.0
+
+    _, f_jvp = dl.linearize(spread, np.ones(3))
+    with pytest.raises(ValueError, match=r"linearisation of spread: a tangent of shape \(2,\) for a primal of shape \(3,\)"):
+        f_jvp(np.ones(2))
