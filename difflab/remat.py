@@ -79,6 +79,8 @@ def _vjp_of(i):
             (o,) = sub.graph.outputs
             cts = {o: ct} if isinstance(o, Var) else {}
             grads = backward(sub.graph, env, tuple(range(len(args))), cts)
+            if len(args) == 1:  # nothing to share: keep no reference to this sweep's values
+                return grads[0]
             sub._memo = memo = (ct, args, grads)
         return memo[2][i]
 
