@@ -1,4 +1,4 @@
-"""The `difflab` command: list and run experiments, re-render reports, compare methods, draw graphs.
+"""The `difflab` command: list and run experiments, re-render reports, compare methods, draw and explore graphs.
 
     difflab list
     difflab run cost_scaling --preset quick [--set n=[4,16,64]] [--jobs 2] [--resume]
@@ -7,6 +7,7 @@
     difflab compare "x*y**2" --at x=3,y=2
     difflab check mymodule:loss --at w=[0.5,1],b=0.1 [--grad mymodule:loss_grad]
     difflab graph "((x*y)*(y*z))**2" --at x=3,y=2,z=1 -o graph.svg
+    difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1 [--port 8765] [--no-browser] [--html out.html]
 
 Bad input (unknown experiment or config key, unparsable expression, missing variable) prints one
 line and exits with status 2; a failed check or failed cells exit with 1.
@@ -224,10 +225,41 @@ def _cmd_graph(args) -> int:
     return 0
 
 
+def _cmd_explore(args) -> int:
+    """The explorer: a local server (default), or with --html one self-contained static page."""
+    from .explore import ExploreError, parse_at
+    from .expr import ExpressionError
+
+    try:
+        if args.expression is not None:
+            parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
+        point = parse_at(args.at)
+        if args.html:
+            from .explore.page import write_html
+
+            if args.expression is None:
+                raise UsageError("--html needs an expression: difflab explore --html out.html \"x*y\" --at x=1,y=2")
+            print(write_html(args.html, args.expression, point))
+            return 0
+    except (ExpressionError, ExploreError) as err:
+        raise UsageError(str(err)) from None
+    from .explore.server import serve
+
+    if args.budget <= 0:
+        raise UsageError(f"--budget must be > 0 seconds, got {args.budget:g}")
+    try:
+        serve(args.expression, args.at or None, port=args.port, open_browser=not args.no_browser, budget=args.budget)
+    except OSError as err:  # the port is taken, or not ours to bind
+        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {err.strerror or err}") from None
+    except KeyboardInterrupt:
+        print("difflab explorer: stopped", file=sys.stderr)
+    return 0
+
+
 # -- the parser --------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser of the `difflab` command (subcommands list, run, report, compare, check, graph).
+    """The argparse parser of the `difflab` command (subcommands list, run, report, compare, check, graph, explore).
 
     >>> build_parser().parse_args(["compare", "x*y", "--at", "x=1,y=2"]).at
     'x=1,y=2'
@@ -263,6 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
                                             "(default 1 for each variable)")
     s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
     s.set_defaults(fn=_cmd_graph)
+    s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
+    s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
+    s.add_argument("--at", default="", help="the point: x=0.7,y=2 (scalars; a missing variable starts at 1)")
+    s.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    s.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL")
+    s.add_argument("--budget", type=float, default=10.0, help="seconds one computation may take (default 10)")
+    s.add_argument("--html", default=None, metavar="OUT.html", help="write one self-contained static page instead "
+                                                                    "of serving (works offline, from disk)")
+    s.set_defaults(fn=_cmd_explore)
     return p
 
 

@@ -26,7 +26,8 @@ import inspect
 import keyword
 import math
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 __all__ = ["ExpressionError", "Expression", "parse", "expression_functions", "CONSTANTS",
            "MAX_LENGTH", "MAX_DEPTH"]
@@ -136,6 +137,11 @@ def expression_functions() -> dict[str, _Fn]:
     ops = {name: op for name, op in REGISTRY.items() if _callable_on_arrays(op)}
     for name, op in ops.items():
         table[name] = _Fn(op, op.nargs, op.nargs)
+    for op in ops.values():  # the entry's own NumPy spellings, where the registry records them
+        spelled = getattr(op, "numpy", ())
+        for name in spelled if isinstance(spelled, (tuple, list)) else ():
+            if isinstance(name, str) and name.isidentifier():
+                table.setdefault(name, _Fn(op, op.nargs, op.nargs))
     included = {id(op) for op in ops.values()}
     for name in getattr(dnp, "__all__", ()):
         obj = getattr(dnp, name, None)

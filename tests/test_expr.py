@@ -18,7 +18,13 @@ from hypothesis import strategies as st
 import difflab as dl
 from difflab import ops
 from difflab.cli import main, parse_expression
-from difflab.expr import MAX_DEPTH, MAX_LENGTH, ExpressionError, expression_functions, parse
+from difflab.expr import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    ExpressionError,
+    expression_functions,
+    parse,
+)
 
 PACKAGE = Path(__file__).resolve().parents[1] / "difflab"
 
@@ -92,7 +98,7 @@ def test_the_reported_exploit_is_refused_by_the_installed_command(command, tmp_p
     sentinel = tmp_path / "SENTINEL"
     text = f"x.__class__.__new__.__globals__['__builtins__']['__import__']('os').system('touch {sentinel}')"
     proc = subprocess.run([sys.executable, "-m", "difflab", command, text, "--at", "x=1"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "'.' at position 1: attribute access is not allowed" in proc.stderr

@@ -1,0 +1,394 @@
+"""The explorer's one computation: an expression at a point -> the JSON-able record the page shows.
+
+`explore(text, at)` parses `text` with difflab's restricted language (difflab.expr), traces it as
+typed, and computes with difflab's own API: node values and DomainWarnings (the interpreter),
+local partials on edges (`dl.grad` of each equation's op alone), each method's adjoint per node
+(`report.graphs.annotate_graph`), each method's derivative per variable (`dl.grad`), the exact
+reference (the symbolic derivative in 40 digits), numeric's step, error estimate and
+error-vs-step curve (`numeric_jacobian`), every path from the output to each variable with its
+chain-rule product, and the forward and backward passes as steps. The server, the static page
+and the tests all read this one record; the field list is in `difflab.explore`'s docstring.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+__all__ = ["explore", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
+
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+MAX_PATHS = 64      # paths listed per variable (their number can grow as 2^depth; the sum is exact anyway)
+CURVE_STEPS = 45    # points of numeric's error-vs-step curve, h from 1e-15 to 1 (times max(1, |x|))
+DEFAULT_VALUE = 1.0  # a variable the point does not mention
+
+
+class ExploreError(ValueError):
+    """Input the explorer cannot use (other than a parse error): one line, `field` says which input."""
+
+    def __init__(self, message: str, field: str = "at"):
+        super().__init__(message)
+        self.field = field
+
+
+def _num(x):
+    """A float for JSON: finite floats as they are; NaN and ±inf as strings (JSON has no such numbers)."""
+    if x is None:
+        return None
+    x = float(x)
+    if math.isfinite(x):
+        return x
+    return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
+
+
+def parse_at(text: str | dict | None) -> dict:
+    """`x=0.7,y=2` -> {"x": 0.7, "y": 2.0}; the explorer's variables are scalars.
+
+    >>> parse_at("x=0.7, y=-2e-1")
+    {'x': 0.7, 'y': -0.2}
+    """
+    if isinstance(text, dict):
+        items = list(text.items())
+    elif "[" in (text or ""):
+        raise ExploreError(f"the explorer's variables are scalars, got a list in {text!r}")
+    else:
+        items = []
+        for part in (text or "").split(","):
+            if not part.strip():
+                continue
+            name, sep, value = part.partition("=")
+            if not sep:
+                raise ExploreError(f"the point wants NAME=NUMBER pairs separated by commas, got {part.strip()!r}")
+            items.append((name.strip(), value.strip()))
+    point = {}
+    for name, value in items:
+        if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
+            raise ExploreError(f"{name!r} is not a variable name")
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ExploreError(f"{name} = {value!r} is not a number (the explorer's variables are scalars)") from None
+        if not math.isfinite(v):
+            raise ExploreError(f"{name} = {value!r} is not a finite number")
+        point[name] = v
+    return point
+
+
+def _warning_texts(caught) -> list[str]:
+    texts = []
+    for w in caught:
+        text = str(w.message)
+        if type(w.message).__name__ == "DomainWarning" and text not in texts:
+            texts.append(text)
+    return texts
+
+
+def _local_partial(eqn, vals, i):
+    """d op / d arg_i at these argument values, by reverse mode on the op alone (its registry rule)."""
+    import difflab as dl
+
+    def op_of(t):
+        args = list(vals)
+        args[i] = t
+        return eqn.op.bind(*args, **eqn.kw)
+
+    return float(dl.grad(op_of, method="reverse")(float(vals[i])))
+
+
+def _layout(nodes, edges):
+    """Layers left to right (longest path from an input; a constant sits just before its user) and,
+    within a layer, rows ordered by the mean row of their predecessors (fewer crossings)."""
+    preds: dict = {n["id"]: [] for n in nodes}
+    for e in edges:
+        preds[e["to"]].append(e["from"])
+    layer = {}
+    for n in nodes:  # tape order: predecessors first
+        if n["kind"] == "input":
+            layer[n["id"]] = 0
+        elif n["kind"] == "op":
+            layer[n["id"]] = 1 + max((layer[p] for p in preds[n["id"]] if p in layer), default=0)
+    for e in edges:
+        if e["from"] not in layer:  # constants: one layer before their (only) user
+            layer[e["from"]] = max(0, layer[e["to"]] - 1)
+    for n in nodes:
+        layer.setdefault(n["id"], 0)  # a constant expression's lone node
+    by_layer: dict = {}
+    row: dict = {}
+    for n in sorted(nodes, key=lambda n: layer[n["id"]]):
+        by_layer.setdefault(layer[n["id"]], []).append(n["id"])
+    for lay in sorted(by_layer):
+        ids = by_layer[lay]
+        if lay > 0:
+            ids.sort(key=lambda nid, lay=lay: _mean_row(preds[nid], row, layer, lay))
+        for r, nid in enumerate(ids):
+            row[nid] = r
+    for n in nodes:
+        n["layer"], n["row"] = layer[n["id"]], row[n["id"]]
+    return (max(layer.values()) + 1 if layer else 0), max((len(v) for v in by_layer.values()), default=0)
+
+
+def _mean_row(preds, row, layer, lay) -> float:
+    rows = [row[p] for p in preds if p in row and layer[p] < lay]
+    return sum(rows) / len(rows) if rows else -1.0
+
+
+def _walk(node_id, var_id, into, edges, downstream, trail, found):
+    """Depth-first from the output back to `var_id` through nodes it feeds; trails of edge indices."""
+    if len(found) >= MAX_PATHS:
+        return
+    if node_id == var_id:
+        found.append(list(trail))
+        return
+    for k in into.get(node_id, []):
+        if edges[k]["from"] in downstream:
+            trail.append(k)
+            _walk(edges[k]["from"], var_id, into, edges, downstream, trail, found)
+            trail.pop()
+
+
+def _paths(nodes, edges, output, variables):
+    """Every path from the output back to each variable: its edges, their local partials (factors),
+    their product, and the sum over paths (= the adjoint); at most MAX_PATHS listed per variable."""
+    into: dict = {}
+    for k, e in enumerate(edges):
+        into.setdefault(e["to"], []).append(k)
+    count: dict = {output: 1}  # paths from the output to each node, over the reverse tape
+    for n in reversed(nodes):
+        for k in into.get(n["id"], []):
+            count[edges[k]["from"]] = count.get(edges[k]["from"], 0) + count.get(n["id"], 0)
+    result = {}
+    for var_id, name in variables:
+        downstream = {var_id}  # nodes the variable feeds (tape order: one pass)
+        for e in edges:
+            if e["from"] in downstream:
+                downstream.add(e["to"])
+        found: list = []
+        if output in downstream:
+            _walk(output, var_id, into, edges, downstream, [], found)
+        paths, products = [], []
+        for trail in found:
+            factors = [edges[k]["partial_value"] for k in trail]
+            products.append(math.prod(factors))
+            paths.append({"edges": trail, "nodes": [output] + [edges[k]["from"] for k in trail],
+                          "factors": [_num(x) for x in factors], "product": _num(products[-1])})
+        total = math.fsum(products) if all(map(math.isfinite, products)) else sum(products)
+        result[name] = {"count": count.get(var_id, 0), "listed": len(paths), "paths": paths,
+                        "sum": _num(total), "complete": count.get(var_id, 0) == len(paths)}
+    return result
+
+
+def _numeric_details(graph, values, names, reference):
+    """Numeric's default step, its error estimate and, per variable, |error| against the reference
+    over a sweep of steps (central differences, the default scheme)."""
+    from ..differentiators.numeric import EPS, numeric_jacobian
+    from ..graph import evaluate
+
+    x0 = np.array(values, dtype=float)
+
+    def fun(x):
+        return np.asarray(evaluate(graph, *[float(v) for v in x])[0], dtype=float)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        J, E = numeric_jacobian(fun, x0, error_estimate=True)
+        scale = np.maximum(1.0, np.abs(x0))
+        default = EPS ** (1 / 3) * scale  # the central scheme's error model (DESIGN.md §4)
+        default = (x0 + default) - x0     # the step actually taken: exactly representable
+        grid = np.logspace(-15, 0, CURVE_STEPS)
+        curves = {n: {"steps": [], "errors": [], "derivatives": []} for n in names}
+        for i, n in enumerate(names):
+            def along(xi, i=i):  # f along variable i alone: 3 evaluations per central difference
+                x = x0.copy()
+                x[i] = xi
+                return fun(x)
+
+            for h in grid * scale[i]:  # absolute steps, relative to max(1, |x_i|) as the default is
+                try:
+                    d = float(numeric_jacobian(along, x0[i], scheme="central", step=float(h)))
+                except ValueError:  # below the float spacing at x_i: no step at all
+                    continue
+                err = abs(d - reference[i]) if reference[i] is not None else float("nan")
+                curves[n]["steps"].append(float(h))
+                curves[n]["errors"].append(_num(err))
+                curves[n]["derivatives"].append(_num(d))
+    out = {}
+    for i, n in enumerate(names):
+        default_err = abs(float(J.ravel()[i]) - reference[i]) if reference[i] is not None else None
+        out[n] = {"step": float(default[i]), "error_estimate": _num(np.ravel(E)[i]),
+                  "curve": {**curves[n], "default_step": float(default[i]), "default_error": _num(default_err),
+                            "scheme": "central"}}
+    return out
+
+
+def explore(text: str, at=None) -> dict:
+    """Everything the explorer shows for expression `text` at the point `at` (str or dict), as JSON-able data.
+
+    Numbers that are NaN or infinite are the strings "NaN", "Infinity", "-Infinity". See the
+    package docstring (`difflab.explore`) for every field.
+
+    >>> r = explore("(4*x+1)^2", "x=0.7")
+    >>> [r["methods"][m]["grad"]["x"] for m in ("symbolic", "forward", "reverse")]
+    [30.4, 30.4, 30.4]
+    >>> [n["label"] for n in r["nodes"] if n["kind"] == "op"]
+    ['mul', 'add', 'pow']
+    """
+    import difflab as dl
+
+    from ..expr import parse
+    from ..graph import Const, Var, evaluate
+    from ..report.graphs import annotate_graph
+
+    expression = parse(text)  # ExpressionError: position and token for the page
+    point = parse_at(at)
+    names = list(expression.variables)
+    values = [point.get(n, DEFAULT_VALUE) for n in names]
+    f = expression.function(names)
+    record: dict = {"expression": text, "variables": names, "point": dict(zip(names, values)),
+                    "warnings": []}
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        graph = dl.trace(f, *values)
+        env: dict = {}
+        evaluate(graph, *values, env=env)
+    record["warnings"] = _warning_texts(caught)
+
+    # -- nodes and edges of the tape ------------------------------------------------------------
+    label = {v: n for v, n in zip(graph.inputs, names)}
+    nodes, edges = [], []
+    for v, n in zip(graph.inputs, names):
+        nodes.append({"id": repr(v), "kind": "input", "name": n, "label": n, "text": n, "op": None,
+                      "value": _num(env[v]), "shape": list(v.shape), "warning": None})
+    for eqn in graph.eqns:
+        label[eqn.out] = repr(eqn.out)
+        args_text = []
+        for i, a in enumerate(eqn.args):
+            if isinstance(a, Const):
+                cid = f"c{len(nodes)}"
+                nodes.append({"id": cid, "kind": "const", "name": f"{float(a.value):g}", "label": f"{float(a.value):g}",
+                              "text": f"constant {float(a.value):g}", "op": None, "value": _num(a.value),
+                              "shape": list(np.shape(a.value)), "warning": None})
+                args_text.append(f"{float(a.value):g}")
+                src = cid
+            else:
+                args_text.append(label[a])
+                src = repr(a)
+            edges.append({"from": src, "to": repr(eqn.out), "arg": i})
+        prefix = f"{eqn.out!r} ="
+        warning = next((w for w in record["warnings"] if w.startswith(prefix)), None)
+        nodes.append({"id": repr(eqn.out), "kind": "op", "name": repr(eqn.out), "label": eqn.op.name,
+                      "text": f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})", "op": eqn.op.name,
+                      "value": _num(env[eqn.out]), "shape": list(eqn.out.shape), "warning": warning})
+    out_atom = graph.outputs[0]
+    if isinstance(out_atom, Var):
+        output = repr(out_atom)
+    else:  # a constant expression: its value is the whole graph
+        output = "out"
+        nodes.append({"id": output, "kind": "const", "name": "f", "label": f"{float(out_atom.value):g}",
+                      "text": f"constant {float(out_atom.value):g}", "op": None, "value": _num(out_atom.value),
+                      "shape": [], "warning": None})
+    record["output"] = output
+    record["value"] = next(n["value"] for n in nodes if n["id"] == output)
+
+    # local partials: each equation's op alone, at its argument values (its registry rule)
+    by_out = {repr(e.out): e for e in graph.eqns}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a partial outside the domain is NaN; the node already warns
+        for e in edges:
+            eqn = by_out[e["to"]]
+            if not isinstance(eqn.args[e["arg"]], Var):
+                e["partial_value"], e["partial"] = float("nan"), None  # a constant receives no cotangent
+                continue
+            vals = [a.value if isinstance(a, Const) else env[a] for a in eqn.args]
+            try:
+                p = _local_partial(eqn, vals, e["arg"])
+            except Exception as err:  # a non-differentiable op: say so on the edge
+                p, e["partial_error"] = float("nan"), f"{type(err).__name__}: {err}"
+            e["partial_value"] = p
+            e["partial"] = _num(p)
+
+    record["layers"], record["rows"] = _layout(nodes, edges)
+
+    # -- each method: adjoints per node, derivatives per variable -------------------------------
+    methods = {m: {"grad": {}, "adjoint": {}, "error": None} for m in METHODS}
+    reference = [None] * len(names)
+    ref_name = None
+    if names:
+        argnums = tuple(range(len(names)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for m in METHODS:
+                try:
+                    g = dl.grad(f, argnums=argnums, method=m)(*values)
+                    methods[m]["grad"] = {n: _num(d) for n, d in zip(names, g)}
+                except Exception as err:  # a method that cannot do this graph is a result
+                    methods[m]["error"] = f"{type(err).__name__}: {err}"
+            try:
+                prepared = dl.prepare(f, *values, method="symbolic", argnums=argnums).prepared
+                reference = [float(d) for d in prepared.exact([np.float64(v) for v in values])]
+                ref_name = "symbolic, 40 digits"
+            except Exception:  # symbolic cannot do it: reverse mode is the reference
+                if methods["reverse"]["error"] is None:
+                    reference = [float(methods["reverse"]["grad"][n]) if isinstance(methods["reverse"]["grad"][n],
+                                 float) else float("nan") for n in names]
+                    ref_name = "reverse mode"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                annotated = annotate_graph(f, *values, methods=METHODS)
+        tape_ids = [repr(v) for v in graph.inputs] + [repr(e.out) for e in graph.eqns]
+        for nid, node in zip(tape_ids, annotated["nodes"]):
+            for m in METHODS:
+                methods[m]["adjoint"][nid] = _num(node["adjoint"].get(m))
+        for m, err in annotated["errors"].items():
+            methods[m]["error"] = methods[m]["error"] or err
+        for m in METHODS:
+            diffs = {}
+            for i, n in enumerate(names):
+                d = methods[m]["grad"].get(n)
+                if d is None or reference[i] is None:
+                    diffs[n] = None
+                    continue
+                d = float(d)
+                both_nan = math.isnan(d) and math.isnan(reference[i])
+                diffs[n] = 0.0 if both_nan or d == reference[i] else _num(abs(d - reference[i]))
+            methods[m]["abs_error"] = diffs
+        numeric = _numeric_details(graph, values, names, reference)
+        methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
+        methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
+        record["curves"] = {n: numeric[n]["curve"] for n in names}
+    else:
+        record["curves"] = {}
+    record["methods"] = methods
+    record["reference"] = {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}}
+
+    # -- paths, and the two passes as steps ------------------------------------------------------
+    var_ids = [(repr(v), n) for v, n in zip(graph.inputs, names)]
+    record["paths"] = _paths(nodes, edges, output, var_ids)
+    record["forward_steps"] = [n["id"] for n in nodes if n["kind"] in ("input", "op")]
+    record["backward_steps"] = _backward_steps(graph, edges, output, {n["id"] for n in nodes if n["kind"] == "const"})
+    for e in edges:
+        del e["partial_value"]
+    record["nodes"], record["edges"] = nodes, edges
+    return record
+
+
+def _backward_steps(graph, edges, output, constants):
+    """The reverse sweep edge by edge: the cotangent at the equation's output times the edge's
+    local partial, added to its argument's cotangent (the chain rule, one product per step)."""
+    adjoint = {output: 1.0}
+    index = {(e["to"], e["arg"]): k for k, e in enumerate(edges)}
+    steps = []
+    for eqn in reversed(graph.eqns):
+        out = repr(eqn.out)
+        upstream = adjoint.get(out, 0.0)
+        for i, a in enumerate(eqn.args):
+            k = index[(out, i)]
+            src = edges[k]["from"]
+            if src in constants:
+                continue  # constants receive no cotangent
+            product = upstream * edges[k]["partial_value"] if upstream != 0.0 else 0.0  # strong zero
+            adjoint[src] = adjoint.get(src, 0.0) + product
+            steps.append({"edge": k, "upstream": _num(upstream), "partial": edges[k]["partial"],
+                          "product": _num(product), "total": _num(adjoint[src])})
+    return steps

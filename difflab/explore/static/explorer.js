@@ -1,0 +1,608 @@
+/* difflab explorer: draws the record of GET /api/graph (or the record embedded in a static export).
+ *
+ * Every number comes from the server's one computation (difflab.explore.model); this file only lays
+ * it out: the graph (SVG, left to right), the four methods side by side, the paths to a variable,
+ * the forward/backward steps and numeric's error-vs-step curve. State (function, point, selected
+ * variable, curve) lives in the URL hash so that a view can be shared. Text from the user or the
+ * server is only ever set with textContent, never parsed as HTML.
+ */
+(function () {
+  "use strict";
+
+  const METHODS = ["symbolic", "numeric", "forward", "reverse"];
+  const SVG = "http://www.w3.org/2000/svg";
+  const COL = 190, ROW = 92, NODE_W = 138, NODE_H = 62, PAD = 24, CONST_W = 52, CONST_H = 30;
+
+  const $ = (id) => document.getElementById(id);
+  const embedded = $("difflab-data");
+  const STATIC = embedded !== null;
+
+  const state = {
+    f: "", at: {}, sel: null, curve: null,
+    step: -1,            // -1: everything shown; otherwise an index into forward + backward steps
+    adjointMethod: "reverse",
+  };
+  let record = null;
+  let inflight = null;   // the AbortController of the request on its way (with .f, its function)
+  let pending = false;   // the point changed while a request for the same function was on its way
+  let timer = null;
+
+  // -- numbers ---------------------------------------------------------------------------------
+  function num(v) {
+    if (v === null || v === undefined) return null;
+    if (typeof v === "string") return Number(v);  // "NaN", "Infinity", "-Infinity"
+    return v;
+  }
+  function fmt(v) {
+    v = num(v);
+    if (v === null) return "—";
+    if (Number.isNaN(v)) return "NaN";
+    if (!Number.isFinite(v)) return v > 0 ? "∞" : "−∞";
+    if (v === 0) return "0";
+    const a = Math.abs(v);
+    if (a >= 1e-4 && a < 1e7) return String(Number(v.toPrecision(6)));
+    return v.toExponential(3).replace("e+", "e");
+  }
+  function fmtShort(v) {
+    v = num(v);
+    if (v === null) return "—";
+    if (!Number.isFinite(v) || v === 0) return fmt(v);
+    return v.toExponential(1).replace("e+", "e");
+  }
+
+  // -- URL state -------------------------------------------------------------------------------
+  function atString(at) {
+    return Object.keys(at).map((k) => k + "=" + at[k]).join(",");
+  }
+  function parseAt(text) {
+    const at = {};
+    (text || "").split(",").forEach((part) => {
+      const i = part.indexOf("=");
+      if (i > 0) {
+        const v = Number(part.slice(i + 1));
+        if (Number.isFinite(v)) at[part.slice(0, i).trim()] = v;
+      }
+    });
+    return at;
+  }
+  function readHash() {
+    const p = new URLSearchParams(location.hash.slice(1));
+    return { f: p.get("f"), at: p.has("at") ? parseAt(p.get("at")) : null, sel: p.get("sel"), curve: p.get("curve") };
+  }
+  function writeHash() {
+    const p = new URLSearchParams();
+    p.set("f", state.f);
+    p.set("at", atString(state.at));
+    if (state.sel) p.set("sel", state.sel);
+    if (state.curve) p.set("curve", state.curve);
+    history.replaceState(null, "", "#" + p.toString());
+  }
+
+  // -- talking to the server -------------------------------------------------------------------
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(request, delay);
+  }
+  function request() {
+    if (STATIC) return;
+    if (inflight && inflight.f === state.f) {
+      // a slider drag: one request at a time, the newest point next (the server is not flooded)
+      pending = true;
+      return;
+    }
+    if (inflight) inflight.abort();  // a new function: the old answer is of no use
+    const controller = new AbortController();
+    controller.f = state.f;
+    inflight = controller;
+    pending = false;
+    const f = state.f, at = atString(state.at);
+    document.body.dataset.state = "loading";
+    setStatus("computing…");
+    fetch("api/graph?f=" + encodeURIComponent(f) + "&at=" + encodeURIComponent(at), { signal: controller.signal })
+      .then((r) => r.json().then((body) => ({ status: r.status, body: body })))
+      .then(({ status, body }) => {
+        if (inflight !== controller) return;
+        inflight = null;
+        if (pending) { request(); return; }  // the point moved on while this one was computed
+        if (status === 200) {
+          showParseError(null);
+          setStatus("");
+          record = body;
+          adopt(record);
+          render();  // marks the page rendered for the adopted state
+          return;
+        } else if (body.error && body.error.field === "f") {
+          showParseError(body.error);
+          setStatus("");
+          document.body.dataset.state = "error";
+        } else {
+          setStatus(body.error ? body.error.message : "the server answered " + status, true);
+          document.body.dataset.state = "error";
+        }
+        document.body.dataset.rendered = f + "|" + at;
+      })
+      .catch((err) => {
+        if (err.name === "AbortError") return;
+        inflight = null;
+        pending = false;
+        setStatus("no answer from the explorer's server (" + err.message + "); is `difflab explore` still running?", true);
+        document.body.dataset.state = "error";
+      });
+  }
+  function setStatus(text, isError) {
+    const el = $("status");
+    el.textContent = text;
+    el.classList.toggle("error", !!isError);
+  }
+  function showParseError(err) {
+    const box = $("expr-error");
+    $("expr").classList.toggle("invalid", !!err);
+    if (!err) { box.hidden = true; return; }
+    box.hidden = false;
+    const pos = Math.min(err.position ?? 0, state.f.length);
+    const shown = state.f.length > 160 ? state.f.slice(Math.max(0, pos - 60), pos + 60) : state.f;
+    const caretAt = state.f.length > 160 ? pos - Math.max(0, pos - 60) : pos;
+    $("expr-echo").textContent = shown + "\n" + " ".repeat(caretAt) + "^";
+    $("expr-message").textContent = err.message;
+  }
+
+  // the record's variables and point become the controls' state (new variables start at 1)
+  function adopt(rec) {
+    const at = {};
+    rec.variables.forEach((n) => { at[n] = num(rec.point[n]); });
+    state.at = at;
+    if (state.sel && !rec.variables.includes(state.sel)) state.sel = null;
+    if (state.curve && !rec.variables.includes(state.curve)) state.curve = null;
+    const total = rec.forward_steps.length + rec.backward_steps.length;
+    if (state.step >= total) state.step = -1;
+  }
+
+  // -- rendering -------------------------------------------------------------------------------
+  function render() {
+    if (!record) return;
+    renderVars();
+    renderGraph();
+    renderSteps();
+    renderMethods();
+    renderPaths();
+    renderCurve();
+    renderWarnings();
+    writeHash();
+    document.body.dataset.state = "ready";
+    document.body.dataset.rendered = state.f + "|" + atString(state.at);
+  }
+
+  function el(tag, attrs, text) {
+    const e = tag.startsWith("svg:") ? document.createElementNS(SVG, tag.slice(4)) : document.createElement(tag);
+    for (const k in attrs || {}) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function renderVars() {
+    const box = $("vars");
+    const names = record.variables;
+    const have = Array.from(box.children).map((c) => c.dataset.name);
+    if (have.join(",") !== names.join(",")) {
+      box.textContent = "";
+      names.forEach((n) => {
+        const row = el("div", { class: "var", "data-name": n });
+        const button = el("button", { type: "button", class: "var-name", id: "select-" + n, title: "show every path from f to " + n }, n);
+        button.addEventListener("click", () => select(n));
+        const slider = el("input", { type: "range", id: "slider-" + n, step: "0.01", "aria-label": n });
+        const field = el("input", { type: "number", id: "value-" + n, step: "any", "aria-label": n + " value" });
+        slider.addEventListener("input", () => { setVar(n, Number(slider.value), "slider"); });
+        field.addEventListener("change", () => { if (field.value !== "" && Number.isFinite(Number(field.value))) setVar(n, Number(field.value), "field"); });
+        field.addEventListener("keydown", (ev) => { if (ev.key === "Enter") field.dispatchEvent(new Event("change")); });
+        if (STATIC) { slider.disabled = true; field.readOnly = true; }
+        row.append(button, slider, field);
+        box.append(row);
+      });
+    }
+    names.forEach((n) => {
+      const v = state.at[n];
+      const slider = $("slider-" + n), field = $("value-" + n);
+      const span = Math.max(5, 2 * Math.abs(v));
+      if (!(v >= Number(slider.min) && v <= Number(slider.max)) || document.activeElement !== slider) {
+        if (document.activeElement !== slider) {
+          slider.min = String(Math.floor(Math.min(-span, v - span)));
+          slider.max = String(Math.ceil(Math.max(span, v + span)));
+        }
+      }
+      slider.value = String(v);
+      if (document.activeElement !== field) field.value = String(v);
+      $("select-" + n).classList.toggle("selected", state.sel === n);
+    });
+  }
+
+  function setVar(name, value, source) {
+    state.at[name] = value;
+    if (source !== "field") $("value-" + name).value = String(value);
+    if (source !== "slider") $("slider-" + name).value = String(value);
+    writeHash();
+    schedule(source === "slider" ? 30 : 0);
+  }
+
+  function select(name) {
+    state.sel = state.sel === name ? null : name;
+    render();
+  }
+
+  // which node values and adjoints are visible at the current step
+  function stepView() {
+    const F = record.forward_steps.length, B = record.backward_steps.length;
+    const view = { known: null, adjoint: null, current: null, currentEdge: null, doneEdges: new Set() };
+    if (state.step < 0) return view;
+    if (state.step < F) {
+      view.known = new Set(record.forward_steps.slice(0, state.step + 1));
+      record.nodes.forEach((n) => { if (n.kind === "const") view.known.add(n.id); });
+      view.current = record.forward_steps[state.step];
+      view.adjoint = {};
+      return view;
+    }
+    const b = state.step - F;
+    view.adjoint = {};
+    view.adjoint[record.output] = 1;
+    for (let i = 0; i <= b && i < B; i++) {
+      const s = record.backward_steps[i];
+      view.adjoint[record.edges[s.edge].from] = s.total;
+      view.doneEdges.add(s.edge);
+    }
+    view.currentEdge = record.backward_steps[b].edge;
+    return view;
+  }
+
+  function pathEdges() {
+    const on = new Set(), nodes = new Set();
+    if (state.sel && record.paths[state.sel]) {
+      record.paths[state.sel].paths.forEach((p) => { p.edges.forEach((k) => on.add(k)); p.nodes.forEach((n) => nodes.add(n)); });
+    }
+    return { on, nodes };
+  }
+
+  function renderGraph() {
+    const svg = $("graph");
+    svg.textContent = "";
+    const perLayer = {};
+    record.nodes.forEach((n) => { perLayer[n.layer] = (perLayer[n.layer] || 0) + 1; });
+    const rows = Math.max(1, record.rows);
+    const width = PAD * 2 + (record.layers - 1) * COL + NODE_W;
+    const height = PAD * 2 + (rows - 1) * ROW + NODE_H;
+    svg.setAttribute("width", width);
+    svg.setAttribute("height", height);
+    svg.setAttribute("viewBox", "0 0 " + width + " " + height);
+    const pos = {};
+    record.nodes.forEach((n) => {
+      const offset = (rows - perLayer[n.layer]) * ROW / 2;
+      pos[n.id] = { x: PAD + n.layer * COL, y: PAD + offset + n.row * ROW };
+    });
+    const defs = el("svg:defs");
+    [["arrow", "#8892a0"], ["arrow-path", "#c2410c"], ["arrow-current", "#7c3aed"]].forEach(([id, colour]) => {
+      // fixed size in user units: a thick highlighted edge keeps a normal arrowhead
+      const marker = el("svg:marker", { id: id, viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "9", markerHeight: "9",
+                                         markerUnits: "userSpaceOnUse", orient: "auto-start-reverse" });
+      marker.append(el("svg:path", { d: "M0,0 L10,5 L0,10 z", fill: colour }));
+      defs.append(marker);
+    });
+    svg.append(defs);
+
+    const view = stepView();
+    const paths = pathEdges();
+    const byId = {};
+    record.nodes.forEach((n) => { byId[n.id] = n; });
+    const adjoints = record.methods[state.adjointMethod].adjoint;
+
+    // edges first, under the nodes; a pair joined twice (x*x) bends apart
+    const seen = {}, arity = {};
+    record.edges.forEach((e) => { arity[e.to] = (arity[e.to] || 0) + 1; });
+    record.edges.forEach((e, k) => {
+      const a = pos[e.from], b = pos[e.to];
+      const key = e.from + ">" + e.to;
+      const bend = seen[key] === undefined ? 0 : 16;
+      seen[key] = k;
+      const x1 = a.x + NODE_W, y1 = a.y + NODE_H / 2 + (bend ? 8 : 0);  // (a constant's box ends there too)
+      const x2 = b.x, y2 = b.y + NODE_H / 2 + (e.arg - (arity[e.to] - 1) / 2) * 14;  // arguments in order, top down
+      const mx = (x1 + x2) / 2;
+      const d = "M" + x1 + "," + y1 + " C" + mx + "," + (y1 + bend * 2) + " " + mx + "," + (y2 + bend * 2) + " " + (x2 - 2) + "," + y2;
+      const cls = ["edge"];
+      if (byId[e.from].kind === "const") cls.push("const");
+      if (paths.on.has(k)) cls.push("on-path");
+      if (view.doneEdges.has(k)) cls.push("done");
+      if (view.currentEdge === k) cls.push("current");
+      const g = el("svg:g", { class: cls.join(" "), id: "edge-" + k, "data-from": e.from, "data-to": e.to });
+      const head = view.currentEdge === k ? "arrow-current" : paths.on.has(k) ? "arrow-path" : "arrow";
+      g.append(el("svg:path", { d: d, "marker-end": "url(#" + head + ")" }));
+      if (e.partial !== null && byId[e.from].kind !== "const") {
+        const label = el("svg:text", { x: mx, y: (y1 + y2) / 2 + bend * 1.5 - 4, "text-anchor": "middle", class: "partial" }, fmt(e.partial));
+        label.append(el("svg:title", {}, "local partial ∂" + byId[e.to].name + "/∂" + byId[e.from].name + " = " + fmt(e.partial)));
+        g.append(label);
+      }
+      svg.append(g);
+    });
+
+    record.nodes.forEach((n) => {
+      const p = pos[n.id];
+      const cls = ["node", n.kind];
+      if (n.id === record.output) cls.push("output");
+      if (n.warning) cls.push("warn");
+      if (paths.nodes.has(n.id)) cls.push("on-path");
+      if (view.known && !view.known.has(n.id)) cls.push("pending");
+      if (view.current === n.id) cls.push("current");
+      const g = el("svg:g", { class: cls.join(" "), id: "node-" + n.id, transform: "translate(" + p.x + "," + p.y + ")" });
+      if (n.kind === "const" && n.id !== record.output) {
+        // a constant is a small leaf just before its user
+        g.setAttribute("transform", "translate(" + (p.x + NODE_W - CONST_W) + "," + (p.y + (NODE_H - CONST_H) / 2) + ")");
+        g.append(el("svg:rect", { width: CONST_W, height: CONST_H, rx: 8 }));
+        g.append(el("svg:text", { x: CONST_W / 2, y: CONST_H / 2 + 4, "text-anchor": "middle", class: "title" }, n.label));
+        g.append(el("svg:title", {}, n.text));
+        svg.append(g);
+        return;
+      }
+      g.append(el("svg:rect", { width: NODE_W, height: NODE_H, rx: 8 }));
+      const title = n.kind === "op" ? n.name + " = " + n.label : n.kind === "input" ? n.name : n.label;
+      g.append(el("svg:text", { x: 9, y: 18, class: "title" }, title + (n.id === record.output ? "   → f" : "")));
+      if (n.kind !== "const") {
+        const known = !view.known || view.known.has(n.id);
+        g.append(el("svg:text", { x: 9, y: 35, class: "value" }, "= " + (known ? fmt(n.value) : "?")));
+        let adj = null;
+        if (view.adjoint) adj = view.adjoint[n.id] !== undefined ? fmt(view.adjoint[n.id]) : "?";
+        else if (adjoints[n.id] !== undefined) adj = fmt(adjoints[n.id]);
+        if (adj !== null && record.variables.length) g.append(el("svg:text", { x: 9, y: 52, class: "adj" }, "∂f/∂" + n.name + " = " + adj));
+      }
+      const tip = [n.text, "value " + fmt(n.value)];
+      METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂f/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
+      if (n.warning) tip.push("DomainWarning: " + n.warning);
+      g.append(el("svg:title", {}, tip.join("\n")));
+      if (n.kind === "input") g.addEventListener("click", () => select(n.name));
+      svg.append(g);
+    });
+  }
+
+  function renderSteps() {
+    const F = record.forward_steps.length, B = record.backward_steps.length;
+    const text = $("step-text");
+    $("step-back").disabled = state.step < 0;
+    $("step-reset").disabled = state.step < 0;
+    $("step-next").disabled = state.step >= F + B - 1;
+    $("step-end").disabled = state.step >= F + B - 1;
+    if (state.step < 0) {
+      text.textContent = "Forward pass: " + F + " steps, then backward: " + B + ". Press step ▶.";
+      return;
+    }
+    const byId = {};
+    record.nodes.forEach((n) => { byId[n.id] = n; });
+    if (state.step < F) {
+      const n = byId[record.forward_steps[state.step]];
+      text.textContent = "forward " + (state.step + 1) + "/" + F + ":  " + n.text + " = " + fmt(n.value);
+      return;
+    }
+    const s = record.backward_steps[state.step - F];
+    const e = record.edges[s.edge];
+    const to = byId[e.to].name, from = byId[e.from].name;
+    text.textContent = "backward " + (state.step - F + 1) + "/" + B + ":  ∂f/∂" + from + " += ∂f/∂" + to + " · ∂" + to + "/∂" + from +
+      " = " + fmt(s.upstream) + " × " + fmt(s.partial) + " = " + fmt(s.product) + "   (∂f/∂" + from + " now " + fmt(s.total) + ")";
+  }
+
+  function errorClass(m, name) {
+    if (record.methods[m].error) return "failed";
+    const d = num(record.methods[m].grad[name]);
+    const ref = num(record.reference.grad[name]);
+    const err = num(record.methods[m].abs_error[name]);
+    if (err === null || ref === null) return "";
+    if (Number.isNaN(d) && Number.isNaN(ref)) return "nan";  // outside the domain: NaN, as the reference
+    if (err === 0) return "agree";
+    if (Number.isNaN(err)) return "off";
+    return err <= 1e-6 * Math.max(1, Math.abs(ref)) && Number.isFinite(d) ? "close" : "off";
+  }
+
+  function renderMethods() {
+    const table = $("methods");
+    table.textContent = "";
+    const head = el("tr");
+    head.append(el("th", {}, "variable"));
+    METHODS.forEach((m) => head.append(el("th", {}, m)));
+    head.append(el("th", {}, "exact"));
+    table.append(head);
+    record.variables.forEach((n) => {
+      const tr = el("tr", { id: "row-" + n });
+      const name = el("td", {});
+      const b = el("button", { type: "button", class: "var-name" + (state.sel === n ? " selected" : "") }, "∂f/∂" + n);
+      b.addEventListener("click", () => select(n));
+      name.append(b);
+      tr.append(name);
+      METHODS.forEach((m) => {
+        const info = record.methods[m];
+        const td = el("td", { id: "grad-" + m + "-" + n, class: errorClass(m, n), "data-value": String(info.grad[n] ?? "") });
+        if (info.error) {
+          td.append(el("span", { class: "val" }, "failed"), el("span", { class: "err" }, info.error.slice(0, 80)));
+          td.title = info.error;
+        } else {
+          td.append(el("span", { class: "val" }, fmt(info.grad[n])));
+          const err = info.abs_error[n];
+          const label = err === null ? "" : td.classList.contains("nan") ? "NaN, as the reference"
+            : num(err) === 0 ? "exact" : "Δ " + fmtShort(err);
+          td.append(el("span", { class: "err" }, label));
+        }
+        if (m === "numeric" && info.step) {
+          td.classList.add("numeric");
+          if (state.curve === n) td.classList.add("active");
+          td.id = "grad-numeric-" + n;
+          td.append(el("span", { class: "numinfo", id: "numeric-info-" + n }, "h " + fmtShort(info.step[n]) + " · est " + fmtShort(info.error_estimate[n])));
+          td.title = "click: error against step h";
+          td.addEventListener("click", () => { state.curve = state.curve === n ? null : n; render(); });
+        }
+        tr.append(td);
+      });
+      const ref = el("td", { class: "ref", id: "grad-reference-" + n });
+      ref.append(el("span", { class: "val" }, fmt(record.reference.grad[n])));
+      tr.append(ref);
+      table.append(tr);
+    });
+    $("reference-note").textContent = record.variables.length
+      ? "Exact reference: " + (record.reference.name || "none") + ". Green: equal to it; yellow: within 1e-6 (relative); red: off. " +
+        "Numeric shows its step h and its own error estimate; click it for the error against the step."
+      : "A constant: nothing to differentiate.";
+  }
+
+  function renderPaths() {
+    const box = $("paths");
+    box.textContent = "";
+    if (!state.sel || !record.paths[state.sel]) {
+      $("paths-title").textContent = "Paths";
+      box.append(el("p", { class: "note" }, "Click a variable (its name or its node) to see every path from f back to it."));
+      return;
+    }
+    const info = record.paths[state.sel];
+    const byId = {};
+    record.nodes.forEach((n) => { byId[n.id] = n; });
+    $("paths-title").textContent = "Paths from f back to " + state.sel + " (" + info.count + ")";
+    const list = el("ol", { id: "path-list" });
+    const pairs = {};  // from>to -> how many edges (x*x joins x to its product twice)
+    record.edges.forEach((e) => { pairs[e.from + ">" + e.to] = (pairs[e.from + ">" + e.to] || 0) + 1; });
+    info.paths.forEach((p) => {
+      const names = p.nodes.map((id) => (id === record.output ? "f" : byId[id].name));
+      let chain = names[0];
+      p.edges.forEach((k, i) => {
+        const e = record.edges[k];
+        // a pair joined twice: say which argument this path goes through
+        chain += (pairs[e.from + ">" + e.to] > 1 ? " ←(arg " + (e.arg + 1) + ") " : " ← ") + names[i + 1];
+      });
+      const factors = p.factors.length ? p.factors.map(fmt).join(" × ") + " = " : "";
+      list.append(el("li", { class: "path" }, chain + "   " + factors + fmt(p.product)));
+    });
+    box.append(list);
+    const sum = info.complete
+      ? "∂f/∂" + state.sel + " = sum over " + info.count + (info.count === 1 ? " path" : " paths") + " = " + fmt(info.sum)
+      : "showing " + info.listed + " of " + info.count + " paths (sum of those: " + fmt(info.sum) + "); ∂f/∂" + state.sel + " = " + fmt(record.methods.reverse.grad[state.sel]);
+    box.append(el("p", { class: "sum", id: "path-sum" }, sum));
+  }
+
+  function renderWarnings() {
+    const list = $("warnings");
+    list.textContent = "";
+    record.warnings.forEach((w) => list.append(el("li", {}, "DomainWarning: " + w)));
+  }
+
+  function renderCurve() {
+    const panel = $("curve-panel");
+    if (!state.curve || !record.curves[state.curve]) { panel.hidden = true; return; }
+    panel.hidden = false;
+    const c = record.curves[state.curve];
+    $("curve-title").textContent = "Numeric (central differences): error in ∂f/∂" + state.curve + " against the step h";
+    const svg = $("curve");
+    svg.textContent = "";
+    const W = 540, H = 300, L = 58, R = 14, T = 14, B = 40;
+    svg.setAttribute("viewBox", "0 0 " + W + " " + H);
+    const FLOOR = 1e-17;
+    const pts = c.steps.map((h, i) => ({ h: h, e: num(c.errors[i]) })).filter((p) => Number.isFinite(p.e));
+    const lx = pts.map((p) => Math.log10(p.h));
+    const ly = pts.map((p) => Math.log10(Math.max(p.e, FLOOR)));
+    const x0 = Math.floor(Math.min(...lx, Math.log10(c.default_step))), x1 = Math.ceil(Math.max(...lx, Math.log10(c.default_step)));
+    const y0 = Math.floor(Math.min(...ly, -17)), y1 = Math.ceil(Math.max(...ly, -8));
+    const sx = (v) => L + (v - x0) / (x1 - x0 || 1) * (W - L - R);
+    const sy = (v) => T + (y1 - v) / (y1 - y0 || 1) * (H - T - B);
+    const axis = el("svg:g", { class: "axis" });
+    for (let d = x0; d <= x1; d += 1) {
+      if ((d - x0) % 3 === 0 || d === x1) {
+        axis.append(el("svg:line", { x1: sx(d), x2: sx(d), y1: T, y2: H - B, class: "grid" }));
+        axis.append(el("svg:text", { x: sx(d), y: H - B + 15, "text-anchor": "middle" }, "1e" + d));
+      }
+    }
+    for (let d = y0; d <= y1; d += 1) {
+      if ((d - y0) % 3 === 0 || d === y1) {
+        axis.append(el("svg:line", { x1: L, x2: W - R, y1: sy(d), y2: sy(d), class: "grid" }));
+        axis.append(el("svg:text", { x: L - 6, y: sy(d) + 4, "text-anchor": "end" }, "1e" + d));
+      }
+    }
+    axis.append(el("svg:path", { d: "M" + L + "," + T + " V" + (H - B) + " H" + (W - R), fill: "none" }));
+    axis.append(el("svg:text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, "step h"));
+    axis.append(el("svg:text", { x: 12, y: (T + H - B) / 2, transform: "rotate(-90 12 " + (T + H - B) / 2 + ")", "text-anchor": "middle" }, "|error| vs exact"));
+    svg.append(axis);
+    // lines join neighbouring nonzero errors only; an exactly right step is a hollow point on the floor
+    let d = "";
+    pts.forEach((p, i) => {
+      if (p.e < FLOOR) return;
+      const joined = i > 0 && pts[i - 1].e >= FLOOR;
+      d += (joined ? " L" : " M") + sx(lx[i]) + "," + sy(ly[i]);
+    });
+    svg.append(el("svg:path", { class: "series", d: d.trim() }));
+    pts.forEach((p, i) => {
+      const dot = el("svg:circle", { class: "pt" + (p.e < FLOOR ? " floor" : ""), cx: sx(lx[i]), cy: sy(ly[i]), r: 2.6 });
+      dot.append(el("svg:title", {}, "h = " + fmtShort(p.h) + ": |error| = " + (p.e === 0 ? "0 (exact)" : fmtShort(p.e))));
+      svg.append(dot);
+    });
+    const dg = el("svg:g", { class: "default", id: "curve-default" });
+    const dx = sx(Math.log10(c.default_step));
+    const de = num(c.default_error);
+    dg.append(el("svg:line", { x1: dx, x2: dx, y1: T, y2: H - B }));
+    if (de !== null && Number.isFinite(de)) dg.append(el("svg:circle", { cx: dx, cy: sy(Math.log10(Math.max(de, FLOOR))), r: 5 }));
+    dg.append(el("svg:text", { x: dx + 6, y: T + 12 }, "default h = " + fmtShort(c.default_step)));
+    svg.append(dg);
+    $("curve-note").textContent = "Truncation error falls as h² while rounding error grows as ε·|f|/h; the default step " +
+      fmtShort(c.default_step) + " (≈ ε^(1/3)·max(1,|" + state.curve + "|)) sits near the bottom of the V. Its error here: " +
+      (de === 0 ? "0 (exact)" : fmtShort(de)) + "; numeric's own estimate: " + fmtShort(record.methods.numeric.error_estimate[state.curve]) +
+      ". Hollow points at the bottom: exactly right." ;
+  }
+
+  // -- controls --------------------------------------------------------------------------------
+  function stepTo(s) {
+    const total = record.forward_steps.length + record.backward_steps.length;
+    state.step = Math.max(-1, Math.min(total - 1, s));
+    renderGraph();
+    renderSteps();
+  }
+
+  function init() {
+    const select = $("adjoint-method");
+    METHODS.forEach((m) => select.append(el("option", { value: m }, m)));
+    select.value = state.adjointMethod;
+    select.addEventListener("change", () => { state.adjointMethod = select.value; renderGraph(); });
+    $("step-next").addEventListener("click", () => stepTo(state.step + 1));
+    $("step-back").addEventListener("click", () => stepTo(state.step - 1));
+    $("step-reset").addEventListener("click", () => stepTo(-1));
+    $("step-end").addEventListener("click", () => stepTo(record.forward_steps.length + record.backward_steps.length - 1));
+
+    const input = $("expr");
+    const hash = readHash();
+    if (STATIC) {
+      record = JSON.parse(embedded.textContent);
+      state.f = record.expression;
+      input.value = state.f;
+      input.readOnly = true;
+      $("static-note").hidden = false;
+      adopt(record);
+      if (hash.sel && record.variables.includes(hash.sel)) state.sel = hash.sel;
+      if (hash.curve && record.variables.includes(hash.curve)) state.curve = hash.curve;
+      render();
+      return;
+    }
+    state.f = hash.f || "(4*x+1)^2";
+    state.at = hash.at || {};
+    state.sel = hash.sel;
+    state.curve = hash.curve;
+    input.value = state.f;
+    input.addEventListener("input", () => {
+      state.f = input.value;  // kept exactly as typed
+      state.step = -1;
+      schedule(250);
+    });
+    input.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { state.f = input.value; schedule(0); } });
+    window.addEventListener("hashchange", () => {
+      const h = readHash();
+      if (h.f !== null && (h.f !== state.f || atString(h.at || {}) !== atString(state.at))) {
+        state.f = h.f; state.at = h.at || {}; state.sel = h.sel; state.curve = h.curve;
+        input.value = state.f;
+        request();
+      }
+    });
+    request();
+  }
+
+  // the page's state, for tests and for anyone embedding the page
+  window.difflabExplorer = {
+    state: state,
+    record: () => record,
+    step: stepTo,
+  };
+  init();
+})();
