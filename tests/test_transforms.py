@@ -666,3 +666,17 @@ def test_linearize_tangent_shape_mismatch_names_both():
     _, f_jvp = dl.linearize(spread, np.ones(3))
     with pytest.raises(ValueError, match=r"linearisation of spread: a tangent of shape \(2,\) for a primal of shape \(3,\)"):
         f_jvp(np.ones(2))
+
+
+def test_check_rule_numeric_reference_and_custom_vjp_other_methods():
+    from difflab.testing import check_rule
+
+    sp = make_softplus()
+    assert check_rule(sp, np.array([0.3, -1.2]), reference="numeric", points=2)
+    f = make_clipped()
+    x, y = np.array([0.4, 1.0]), np.array([2.0, -0.5])
+    loss = lambda x, y: dnp.sum(f(x, y))  # noqa: E731
+    with pytest.warns(UserWarning, match="does not see its custom_vjp rule"):
+        g = dl.grad(loss, method="numeric")(x, y)
+    assert np.allclose(g, np.cos(x) * y, rtol=1e-6)
+    assert np.allclose(dl.grad(loss, method="symbolic")(x, y), np.cos(x) * y, rtol=1e-12)  # the primal's expression
