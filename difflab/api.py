@@ -99,8 +99,18 @@ class Staged:
         path (flatten, convert, explain a mismatch) decides."""
         return self._fast(args) if self._fast is not None and self.scalar else None
 
-    def outputs(self, outs):
-        return self.out_tree.unflatten([_result(o) for o in outs])
+    def outputs(self, outs, inputs=()):
+        """The output pytree. A leaf never aliases an input or another leaf (a function returning
+        its argument, or one value twice): such a leaf is a copy of its own."""
+        leaves = [_result(o) for o in outs]
+        if len(leaves) > 1 or inputs:
+            seen = {id(x) for x in inputs if isinstance(x, np.ndarray)}
+            for k, y in enumerate(leaves):
+                if isinstance(y, np.ndarray):
+                    if id(y) in seen:
+                        leaves[k] = y = y.copy()
+                    seen.add(id(y))
+        return self.out_tree.unflatten(leaves)
 
     def wrt_shapes(self):
         return [self.graph.inputs[i].shape for i in self.wrt]
@@ -467,8 +477,9 @@ def jvp(f, primals, tangents, method="forward"):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
-    outs, jv = prep.jvp(st.inputs(primals), v)
-    return st.outputs(outs), st.outputs(_split_out(outs, jv))
+    xs = st.inputs(primals)
+    outs, jv = prep.jvp(xs, v)
+    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
 
 
 def vjp(f, *primals, method="reverse"):
@@ -483,7 +494,8 @@ def vjp(f, *primals, method="reverse"):
     """
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
-    outs, pb = prep.vjp(st.inputs(primals))
+    xs = st.inputs(primals)
+    outs, pb = prep.vjp(xs)
 
     def pullback(u):
         leaves, td = tree.flatten(u)
@@ -495,7 +507,7 @@ def vjp(f, *primals, method="reverse"):
         g = pb(np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]))
         return st.unflatten_wrt(st.split_flat(g))
 
-    return st.outputs(outs), pullback
+    return st.outputs(outs, xs), pullback
 
 
 def _flat_like(st: Staged, tangents, what):
@@ -564,7 +576,8 @@ class PreparedFunction:
 
     def __call__(self, *args):
         """f itself, from the compiled tape."""
-        return self.staged.outputs(self.prepared.value(self._check(args)))
+        xs = self._check(args)
+        return self.staged.outputs(self.prepared.value(xs), xs)
 
     def value_and_grad(self, *args):
         xs = self.staged.fast(args)
@@ -728,7 +741,9 @@ def vmap(f, in_axes=0):
             return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)
         # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
+        # (and not another output: a function returning one value twice)
         return out_def["tree"].unflatten([o.copy() if isinstance(o, np.ndarray) and (
-            not o.flags.writeable or any(o is x for x in leaves)) else o for o in outs])
+            not o.flags.writeable or any(o is x for x in leaves) or any(o is p for p in outs[:k])) else o
+            for k, o in enumerate(outs)])
 
     return batched

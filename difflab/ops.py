@@ -30,7 +30,7 @@ import numpy as np
 
 from .graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH", "sympy_function", "examples", "draw"]
+__all__ = ["Op", "REGISTRY", "defop", "strong_zero", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH", "sympy_function", "examples", "draw"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,8 +135,37 @@ def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
 
 
 def _scaled(partial):
+    if getattr(partial, "strong_zero", False):
+        return _strong_scaled(partial)
+
     def rule(t, out, *args, **params):
         return t * partial(out, *args, **params)
+
+    return rule
+
+
+# -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----
+
+def strong_zero(partial, singular=None):
+    """Mark an elementwise partial for the strong-zero convention: `singular(out, *args)` (a
+    bool mask, if the partial can be infinite) says where it is (sqrt at 0); a zero tangent or
+    cotangent there gives 0, not 0·∞. A partial that is 0 where an infinite cotangent arrives
+    (x**2 and x*x at 0, under sqrt) gives 0 too. Forward and reverse alike, compiled code too."""
+    partial.strong_zero, partial.singular = True, singular
+    return partial
+
+
+def _strong_scaled(partial):
+    """t · ∂ with strong zeros. Where t is 0 at a singular point the partial is taken at a
+    harmless one (every argument 1): 0 · ∞ is never formed, and no DomainWarning is raised;
+    elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
+    zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
+    def rule(t, out, *args, **params):
+        values = (out, *args)
+        if partial.singular is not None:
+            at = where(equal(t, 0.0), partial.singular(*values), False)
+            values = [where(at, 1.0, v) for v in values]
+        return strong_mul(t, partial(*values, **params))
 
     return rule
 
@@ -258,16 +287,55 @@ add = defop("add", np.add, py=operator.add, partials=(_ones_like_partial, _ones_
             sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), doc="x + y")
 sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, lambda out, a, b: -1.0),
             sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), doc="x - y")
-mul = defop("mul", np.multiply, py=operator.mul, partials=(lambda out, a, b: b, lambda out, a, b: a),
+mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
             sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), doc="x * y")
+def _strong_mul_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_mul(a, b)
+    with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
+        out = np.multiply(a, b)
+    zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
+    return np.where(zero, 0.0, out) if np.any(zero) else out
+
+
+def _py_strong_mul(a, b):
+    return 0.0 if a == 0.0 or b == 0.0 else a * b
+
+
+strong_mul = defop("strong_mul", _strong_mul_impl, py=_py_strong_mul,
+                   partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+                   sympy=elementwise_sympy(operator.mul), domain=("real", "real"),
+                   doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
+                       "product in the rules marked strong_zero (one equation, as a plain product)")
 div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
             sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
             doc="x / y")
 neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
             sympy=elementwise_sympy(operator.neg), doc="-x")
+def _pow_partial_base(out, a, b):
+    # x**0 is constant: its partial is 0 everywhere, also at x = 0 (where b·x^(b-1) is 0·∞)
+    if isinstance(b, Traced) or np.any(np.equal(b, 0.0)):
+        a = where(equal(b, 0.0), 1.0, a)
+    return b * pow(a, b - 1.0)
+
+
+def _pow_partial_exponent(out, a, b):
+    # where x**y is 0 (x = 0, y > 0) it stays 0 as y moves: the partial out·log(x) is 0 there, not 0·(-∞)
+    return out * log(where(equal(out, 0.0), 1.0, a))
+
+
+def _pow_sympy_scalar(a, b):
+    sp = _sp()
+    a, b = (v if isinstance(v, sp.Basic) else sp.Float(v) for v in (a, b))
+    if a.is_zero and not b.is_number:  # 0**y: 0 for y > 0 (flat: its derivative is 0, not 0·log 0)
+        return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
+    return a ** b
+
+
 pow = defop("pow", np.power, py=operator.pow,
-            partials=(lambda out, a, b: b * pow(a, b - 1.0), lambda out, a, b: out * log(a)),
-            sympy=elementwise_sympy(operator.pow), domain=("positive", "real"), identity=(None, 1.0),
+            partials=(strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
+                      strong_zero(_pow_partial_exponent)),
+            sympy=elementwise_sympy(_pow_sympy_scalar), domain=("positive", "real"), identity=(None, 1.0),
             doc="x ** y")
 
 # -- elementwise transcendental ---------------------------------------------------------------
@@ -281,7 +349,7 @@ sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy
 cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), doc="cosine")
 tanh = defop("tanh", np.tanh, py=math.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
              doc="hyperbolic tangent; its rule reuses the output")
-sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(lambda out, x: 0.5 / out,), sympy=_sympy_fn("sqrt"),
+sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),), sympy=_sympy_fn("sqrt"),
              domain=("positive",), doc="square root; its rule reuses the output")
 
 
@@ -365,7 +433,7 @@ def _where_partial(pick_first):
     return partial
 
 
-where = defop("where", np.where, partials=(None, _where_partial(True), _where_partial(False)),
+where = defop("where", np.where, partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
               sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
               domain=("bool", "real", "real"), analytic=False, doc="a where c else b")
 

@@ -139,3 +139,53 @@ def test_batched_evaluation_on_random_graphs():
                         np.testing.assert_allclose(out[k], ref, rtol=1e-13, atol=1e-300)
 
     batched()
+
+
+def test_methods_agree_when_values_repeat_and_inputs_alias():
+    """Issue 18: random graphs returning one value several times (and an input, and a constant),
+    called with one array for several arguments: the Jacobians and a VJP (whose seeds add up for
+    a repeated output) agree across the four methods."""
+
+    @settings(settings.get_profile("difflab-ci"), max_examples=40)
+    @given(st.data())
+    def agree(data):
+        f = data.draw(functions(max_eqns=5, scalar=False), label="f")
+        xs = list(data.draw(points(f), label="x"))
+        for i in range(1, len(xs)):  # the very same array for arguments of one shape
+            same = [j for j in range(i) if np.shape(xs[j]) == np.shape(xs[i]) and isinstance(xs[j], np.ndarray)]
+            if same and data.draw(st.booleans(), label=f"alias x{i}"):
+                xs[i] = xs[same[0]]
+        picks = data.draw(st.lists(st.sampled_from(["f", "f", "x", "c"]), min_size=2, max_size=4), label="outputs")
+
+        def g(*args):
+            y = f(*args)
+            return tuple(y if p == "f" else args[0] if p == "x" else np.full(np.shape(args[0]), 2.0) for p in picks)
+
+        graph = dl.trace(g, *xs)
+        note(str(graph))
+        nums = tuple(range(len(xs)))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            outs = g(*xs)
+            us = tuple(np.asarray(data.draw(points(dl.trace(lambda *o: o, *outs)), label="u")[k], dtype=float)
+                       for k in range(len(outs)))
+            results = {}
+            for method in ("reverse", "forward", "symbolic", "numeric"):
+                if method == "numeric" and (_declared_zero(graph) or _clearance(graph, xs) <= NUMERIC_KINK_CLEARANCE):
+                    continue
+                jac = _run(f"{method} jacobian", dl.jacobian(g, argnums=nums, method=method), *xs)
+                _, pullback = dl.vjp(g, *xs, method=method)
+                results[method] = (jac, _run(f"{method} vjp", pullback, us))
+        ref_jac, ref_vjp = results.pop("reverse")
+        for method, (jac, vjp) in results.items():
+            rtol = 1e-5 if method == "numeric" else 1e-10
+            floor = max(1.0, float(np.max(np.abs(_flat(outs)), initial=0.0))) if method == "numeric" else 1.0
+            _assert_close(f"{method} jacobian", jac, ref_jac, rtol, floor)
+            _assert_close(f"{method} vjp", vjp, ref_vjp, rtol, floor)
+        # the repeated outputs' seeds add: the VJP equals uᵀJ summed over the outputs, by hand
+        fwd = dl.jacobian(g, argnums=nums, method="forward")(*xs)
+        by_hand = [sum(np.tensordot(u, np.asarray(fwd[k][i]), axes=np.ndim(u)) for k, u in enumerate(us))
+                   for i in nums]
+        _assert_close("reverse vjp vs Σ uᵀJ", ref_vjp, _flat(by_hand), 1e-10)
+
+    agree()

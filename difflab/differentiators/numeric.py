@@ -35,7 +35,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
-from ..graph import Var
+from ..graph import Graph, Var
 from . import base
 from .base import _traced, flat, split
 
@@ -164,7 +164,8 @@ def _check_analytic(graph, wrt):
     for e in reversed(graph.eqns):
         if e.out in live:
             live.update(a for a, ok in links(e) if ok)
-        if not e.op.analytic and e.out in live and any(a in active for a, _ in links(e)):
+        # a piecewise-constant op is held at its value at x (see Prepared), so it is no obstacle
+        if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
             raise NotDifferentiableError(f"complex step cannot differentiate through {e.op.name} at "
                                          f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme")
 
@@ -233,17 +234,50 @@ class Numeric(base.Differentiator):
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
+            # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at
+            # their values at x while the stencil moves: a difference never spans a jump the graph
+            # can see, and the derivative through them is 0, as the convention table has it for
+            # the other methods. `_probe` gives f(x) and those values; `_held` is f with them as
+            # extra (unbatched) inputs instead of equations.
+            held = tuple(e.out for e in graph.eqns if not e.op.differentiable)
+            self._probe = self._held = None
+            if held:
+                probe = Graph(graph.inputs, graph.eqns, graph.outputs + held, graph.specialised)
+                kept = tuple(e for e in graph.eqns if e.op.differentiable)
+                frozen = Graph(graph.inputs + held, kept, graph.outputs, graph.specialised)
+                self._probe, self._held = base.Prepared(method, probe, wrt), base.Prepared(method, frozen, wrt)
+                self._probe.real = self._held.real = self.real
 
-        def _fun(self, args):
+        def _at(self, args):
+            """(f(x) as a list of outputs, the held values of the piecewise-constant equations)."""
+            if self._probe is None:
+                return list(self.value(args)), []
+            res = self._count(self._probe, self._probe.value(args))
+            k = len(self.graph.outputs)
+            return list(res[:k]), list(res[k:])
+
+        def _count(self, sub, result):
+            self.evals, sub.evals = self.evals + sub.evals, 0
+            return result
+
+        def _shifted(self, args, held, batched=None):
+            """f at shifted `args` with the piecewise-constant values held (see __init__)."""
+            if self._held is None:
+                return self.value(args, batched)
+            batched = None if batched is None else tuple(batched) + (False,) * len(held)
+            return self._count(self._held, self._held.value(list(args) + list(held), batched))
+
+        def _fun(self, args, held=()):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one
-            evaluation per point when values are traced (nested differentiation)."""
+            evaluation per point when values are traced (nested differentiation). `held`: the
+            piecewise-constant equations' values at x (see __init__)."""
             if _traced(args) or not self._batchable:
-                return lambda x, D: dnp.stack([flat(self.value(self.with_x(args, split(x + d, self.in_shapes))))
+                return lambda x, D: dnp.stack([flat(self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held))
                                                for d in D])
             batched = tuple(i in self.wrt for i in range(len(args)))
 
             def run(X):
-                outs = self.value(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), batched)
+                outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
                 return np.concatenate([np.reshape(y, (len(X), -1)) for y in outs], axis=1)
 
             def fun(x, D):
@@ -255,9 +289,9 @@ class Numeric(base.Differentiator):
             return fun
 
         def _run(self, args, V, want_err):
-            outs = list(self.value(args))
+            outs, held = self._at(args)
             x = flat([args[i] for i in self.wrt])
-            jv, err = _products(self._fun(args), x, V, flat(outs), self.method, want_err)
+            jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err)
             return outs, jv, err
 
         def _jvp(self, args, V):
@@ -273,11 +307,11 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
             step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""
-            outs, x, n = list(self.value(args)), flat([args[i] for i in self.wrt]), self.n
+            (outs, held), x, n = self._at(args), flat([args[i] for i in self.wrt]), self.n
             h = _steps(x, np.eye(n), self.method.step or EPS ** 0.25, self.method.step is None)[:, 0]
             hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
             D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
-            f = self._fun(args)(x, D)[:, 0] - flat(outs)[0]  # differences from f(x): equal values cancel exactly
+            f = self._fun(args, held)(x, D)[:, 0] - flat(outs)[0]  # differences from f(x): equal values cancel exactly
             fp, fm, fpp, fmm = f[:n], f[n:2 * n], f[2 * n:2 * n + len(i)], f[2 * n + len(i):]
             w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
             H = np.diag((w[0] * fm + w[2] * fp) / h ** 2)

@@ -93,7 +93,10 @@ class Reverse(Differentiator):
 
         def _backward(self, env, u) -> list:
             seeds = split_vec(u, self.out_shapes)
-            cts = {o: s for o, s in zip(self.graph.outputs, seeds) if isinstance(o, Var)}
+            cts: dict = {}
+            for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
+                if isinstance(o, Var):
+                    cts[o] = s if o not in cts else cts[o] + s
             with np.errstate(invalid="raise", divide="raise"):
                 return backward(self.graph, env, self.wrt, cts)
 

@@ -114,6 +114,11 @@ def to_sympy(graph) -> Program:
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
     for eqn in graph.eqns:
         args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
+        if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
+            domain = eqn.op.domain
+            args = [_as_number(x, sp) if isinstance(a, Var) and a.dtype.kind == "b" and
+                    (domain[i] if i < len(domain) else "real") != "bool" else x
+                    for i, (a, x) in enumerate(zip(eqn.args, args))]
         raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
         out = np.empty(raw.shape, dtype=object)
         for j, e in enumerate(raw.flat):
@@ -126,6 +131,13 @@ def to_sympy(graph) -> Program:
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else _as_object(o.value) for o in graph.outputs]
     return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()])
+
+
+def _as_number(conditions, sp):
+    out = np.empty(np.shape(conditions), dtype=object)
+    for j, c in enumerate(np.ravel(conditions)):
+        out.flat[j] = sp.Piecewise((sp.Integer(1), c), (sp.Integer(0), True))
+    return out
 
 
 def _as_object(value):
