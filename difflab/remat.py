@@ -20,7 +20,7 @@ import numpy as np
 from . import numpy as dnp
 from . import tree
 from .graph import Const, Eqn, Graph, Traced, Var, compile, evaluate, evaluate_batched
-from .ops import Op
+from .rules import UserOp
 from .trace import outputs_of, trace_flat
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
@@ -93,8 +93,14 @@ def _sympy(*args, sub):
     return graph_sympy(sub.graph, args)[0]
 
 
-CHECKPOINT = Op("checkpoint", _impl, (_jvp_of,), (_vjp_of,), sympy=_sympy, nargs=None, batch=_batch,
-                doc="a sub-graph run as one step; reverse mode recomputes its interior (remat)")
+def _sparsity(deps, out, *args, sub):
+    from .sparse import propagate_deps
+
+    return propagate_deps(sub.graph, args, {v: d for v, d in zip(sub.graph.inputs, deps) if d is not None})[0]
+
+
+CHECKPOINT = UserOp("checkpoint", _impl, (_jvp_of,), (_vjp_of,), sympy=_sympy, nargs=None, batch=_batch,
+                    sparsity=_sparsity, doc="a sub-graph run as one step; reverse mode recomputes its interior (remat)")
 
 
 def _lift_closure(graph: Graph):

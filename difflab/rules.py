@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -32,10 +33,13 @@ __all__ = ["custom_jvp", "custom_vjp", "UserOp"]
 
 @dataclass(frozen=True, eq=False)
 class UserOp(Op):
-    """An op made from a user's function and rule. `numeric_blind`: what the numeric method
-    cannot see through this op (it warns with it)."""
+    """An op made by a transformation (a user's rule, a checkpoint). `numeric_blind`: what the
+    numeric method cannot see through this op (it warns with it). `sparsity(deps, out, *args,
+    **params)`: its output's dependency sets from its arguments' (None: from its JVP rule; see
+    `difflab.sparse`)."""
 
     numeric_blind: str = ""
+    sparsity: Callable | None = None
 
 
 def _name(f):

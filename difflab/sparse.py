@@ -7,9 +7,11 @@ with `Dep` objects as tangents: in a JVP rule a tangent is only ever added to an
 scaled by a primal quantity, and `Dep` makes + a union and scaling the identity, so the rule
 computes which input elements reach each output element, whatever the values (an entry that is
 zero only by coincidence, such as relu' on the negative side, is still in the pattern: the pattern
-holds at every point). Ops that are not differentiable (comparisons) or have no rule for an
-argument (stop_gradient) pass no dependency; an op whose JVP refuses (custom_vjp) makes its output
-depend on all of its arguments' elements. No op is named here.
+holds at every point). Elementwise ops need no rule: each output element reads the broadcast
+elements of its arguments. Ops that are not differentiable (comparisons) or have no rule for an
+argument (stop_gradient) pass no dependency; an op whose JVP refuses (custom_vjp) or cannot run
+on dependency sets makes its output depend on all of its arguments' elements (a superset, still
+valid). No op is named here.
 
 Formats. With SciPy importable, patterns and sparse Jacobians are `scipy.sparse.csr_matrix` of
 shape (m, n) over the flat output and the flat differentiated input; without it, a COO triple
@@ -71,9 +73,7 @@ def _everything(args_deps, shape):
 
 def propagate(graph, args, wrt) -> list:
     """Per output, an object array of Deps (or None: depends on nothing) over the flat `wrt` inputs."""
-    env, deps, start = {}, {}, 0
-    for v, x in zip(graph.inputs, args):
-        env[v] = x
+    deps, start = {}, 0
     for i in wrt:
         v = graph.inputs[i]
         size = int(np.prod(v.shape))
@@ -81,11 +81,23 @@ def propagate(graph, args, wrt) -> list:
         d[:] = [Dep(frozenset((start + k,))) for k in range(size)]
         deps[v] = d.reshape(v.shape)
         start += size
+    return propagate_deps(graph, args, deps)
+
+
+def propagate_deps(graph, args, deps: dict) -> list:
+    """`propagate` from given dependency sets of the inputs ({input Var: object array of Deps})."""
+    env, deps = dict(zip(graph.inputs, args)), dict(deps)
     for eqn in graph.eqns:
         vals = [read(env, a) for a in eqn.args]
         out = env[eqn.out] = eqn.op.impl(*vals, **eqn.kw)
         ins = [deps.get(a) if isinstance(a, Var) else None for a in eqn.args]
         if not eqn.op.differentiable or all(d is None for d in ins):
+            continue
+        own = getattr(eqn.op, "sparsity", None)  # an op that knows better (a checkpoint's sub-graph)
+        if own is not None:
+            total = own(ins, out, *vals, **eqn.kw)
+            if total is not None:
+                deps[eqn.out] = _deps_of(total, np.shape(out))
             continue
         total = None
         try:
@@ -93,11 +105,15 @@ def propagate(graph, args, wrt) -> list:
                 rule = eqn.op.jvp_rule(i) if d is not None else None
                 if rule is None:
                     continue
-                t = d.reshape((1,) * (np.ndim(out) - d.ndim) + d.shape) if eqn.op.elementwise else d
-                with np.errstate(all="ignore"):
-                    c = rule(t, out, *vals, **eqn.kw)
+                if eqn.op.elementwise:  # each output element reads the broadcast elements: no rule needed
+                    c = np.broadcast_to(d.reshape((1,) * (np.ndim(out) - d.ndim) + d.shape), np.shape(out))
+                else:
+                    with np.errstate(all="ignore"):
+                        c = rule(d, out, *vals, **eqn.kw)
                 total = c if total is None else total + c
-        except NotDifferentiableError:  # no JVP to read (custom_vjp): all of its arguments' elements
+        except (NotDifferentiableError, TypeError):
+            # no JVP to read (custom_vjp), or a rule that cannot run on dependency sets (it tests
+            # tangent values): every output element depends on all of its arguments' elements
             total = _everything(ins, np.shape(out))
         if total is not None:
             deps[eqn.out] = _deps_of(total, np.shape(out))
