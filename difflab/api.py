@@ -7,7 +7,9 @@ and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", 
 """
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,7 +18,7 @@ from . import tree
 from .differentiators import METHODS, get_method
 from .differentiators.base import split
 from .graph import Const, EvalCounter, Graph, Traced, evaluate_batched
-from .trace import outputs_of, trace_flat, traced_values
+from .trace import Opaque, _Ident, fingerprint, outputs_of, reads_of, trace_flat, traced_values
 
 __all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap", "prepare", "compare",
            "PreparedFunction", "Comparison"]
@@ -47,17 +49,16 @@ def _leaf_kind(x, name):
 
 
 def _signature_key(x):
-    if isinstance(x, np.ndarray):
-        return (x.shape, x.dtype) if x.dtype.kind == "f" else ("static", x.shape, x.tobytes())
+    """What of an argument leaf a graph depends on: shape and dtype for the traced ones, the whole
+    value (and type: 1, True and 1.0 differ) for the static ones, which are baked into the graph.
+    Raises Opaque for a static leaf that cannot be compared (then nothing is cached)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return (x.shape, x.dtype)
     if isinstance(x, Traced):
         return ("traced", x.shape, x.dtype)
     if isinstance(x, (float, np.floating)):
         return ("float",)
-    try:
-        hash(x)
-        return ("static", x)
-    except TypeError:
-        return ("static-id", id(x))
+    return ("static", fingerprint(x))
 
 
 @dataclass
@@ -73,6 +74,8 @@ class Staged:
     argnums: tuple
     many: bool
     cacheable: bool = True
+    reusable: bool = True  # not specialised to its input values, not closing over an outer trace
+    reads: tuple = ()  # what the trace read outside its arguments (trace.Reads), checked on reuse
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
@@ -88,10 +91,20 @@ class Staged:
         values, self.values = self.values, None
         return values
 
+    def unchanged(self) -> bool:
+        """True while everything the trace read outside its arguments is as it was then."""
+        for r in self.reads:
+            if not r.unchanged():
+                return False
+        return True
+
     def learn(self, args):
         """Generate the fast reader from `args`, which must match this signature."""
         if self._fast is None:
-            self._fast, self._build = _reader(self, args)
+            try:
+                self._fast, self._build = _reader(self, args)
+            except Opaque:  # a static leaf that cannot be compared: always the general path
+                pass
 
     def fast(self, args):
         """The graph inputs when `args` match the learnt call exactly (same containers, float64
@@ -166,12 +179,9 @@ def _reader(st: Staged, args):
             flat_pos[(i, j)] = len(flat_pos)
     inputs = {flat_pos[p] for p in st.input_pos}
     for n, (var, ex) in enumerate(leaves):
-        if n not in inputs and isinstance(ex, np.ndarray):  # baked into the graph: the same contents
-            env[f"s{n}"] = _signature_key(ex)
-            lines.append(f"  if _signature_key({var}) != s{n}: return None")
-        elif n not in inputs:  # any other static leaf: the very same object
-            env[f"s{n}"] = ex
-            lines.append(f"  if {var} is not s{n}: return None")
+        if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
+            env[f"s{n}"] = fingerprint(ex)
+            lines.append(f"  if _fp({var}) != s{n}: return None")
         elif type(ex) is float:
             lines.append(f"  if type({var}) is not float: return None")
         else:
@@ -179,9 +189,9 @@ def _reader(st: Staged, args):
             lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
     lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in st.input_pos)}]")
     # other dict keys or a shorter list: not this signature
-    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError):",
+    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError, Opaque):",
              "    return None"]
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _signature_key=_signature_key)
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
     parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(st.wrt_float)])
 
@@ -197,6 +207,13 @@ def _reader(st: Staged, args):
     lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if st.many else trees[0]}")
     exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
     return env["read"], env["build"]
+
+
+def _static_key(x):
+    try:
+        return _signature_key(x)
+    except Opaque:  # prepare trusts the caller: the same object is enough
+        return ("object", _Ident(x))
 
 
 def _shape(x):
@@ -246,7 +263,22 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
                 wrt.append(k)
                 wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
     out_holder = {}
+    input_set = set(input_pos)
 
+    # what the trace is about to read outside the arguments, recorded before it runs (a change
+    # during the trace then shows at the next check): f's reads, and those of functions met in
+    # static arguments; None when something cannot be compared, and then nothing is reused
+    found: list = []
+    try:
+        for i, (leaves, _) in enumerate(flat_args):
+            for j, x in enumerate(leaves):
+                if (i, j) not in input_set:
+                    fingerprint(x, found)
+        reads = tuple([reads_of(g) for g in [f, *found]])
+    except Opaque:
+        reads = None
+    if reads is not None and None in reads:
+        reads = None
     # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
     # caller's array in place can never change a graph built from its old contents
     frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
@@ -271,19 +303,38 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     closes = t.closes_over_tracers
     nested = closes or any([isinstance(x, Traced) for x in call_leaves])
     values = None if nested else traced_values(t, tracers)
+    reusable = not graph.specialised and not closes
     return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
-                  nums, many, cacheable=not graph.specialised and not closes, values=values)
+                  nums, many, cacheable=reusable and reads is not None, reusable=reusable, reads=reads or (),
+                  values=values)
+
+
+#: staged graphs kept per transform (least recently used first out): a loop over many static
+#: values must not grow memory without bound
+CACHE_SIZE = 32
 
 
 class _Transform:
-    """A transformed function with its cache of staged graphs and prepared differentiators."""
+    """A transformed function with its cache of staged graphs and prepared differentiators.
+
+    Caching: a graph is reused for a call with the same input signature (shapes and dtypes of the
+    float leaves; type and value of every other leaf) only while everything its trace read outside
+    the arguments is unchanged (closure cells, globals, attributes, array bytes: `trace.reads_of`);
+    otherwise f is traced afresh, so a cached transform returns what a fresh trace would. Calls
+    are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
+    """
 
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
-        self.cache: dict = {}
+        self.cache: OrderedDict = OrderedDict()
         self._last = None  # the Staged of the latest call, tried first by its generated reader
+        self._lock = threading.RLock()
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
+
+    def __difflab_reads__(self):
+        """What a trace through this transform reads: its function (see trace.reads_of)."""
+        return (("f", self.f),)
 
     def staged(self, args, keep_values=False):
         """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
@@ -292,14 +343,24 @@ class _Transform:
         batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
-        key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
-        st = self.cache.get(key)
+        try:
+            key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
+        except Opaque:  # a static argument that cannot be compared: traced afresh
+            key = None
+        st = self.cache.get(key) if key is not None else None
+        if st is not None and not st.unchanged():  # f read something that has changed since
+            del self.cache[key]
+            st = None
         if st is None:
             st = stage(self.f, example, self.argnums, flat)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
-            if st.cacheable:
+            if st.cacheable and key is not None:
                 self.cache[key] = st
+                if len(self.cache) > CACHE_SIZE:
+                    self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
         if st.cacheable and not batch:
             if self._last is st:  # reused: worth generating its reader
                 st.learn(args)
@@ -340,13 +401,16 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
 
 class _ValueAndGrad(_Transform):
     def __call__(self, *args):
-        xs = self._last.fast(args) if self._last is not None else None
-        if xs is not None:
-            return _value_and_grad(self._last, self._last.prepared[self.method], xs, True)
-        st, prep = self.staged(args, keep_values=True)
-        values = st.take_values()  # just traced: its inputs are already flat and converted
-        xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
-        return _value_and_grad(st, prep, xs, False, values)
+        with self._lock:
+            last = self._last
+            if last is not None:
+                xs = last.fast(args)
+                if xs is not None and last.unchanged():
+                    return _value_and_grad(last, last.prepared[self.method], xs, True)
+            st, prep = self.staged(args, keep_values=True)
+            values = st.take_values()  # just traced: its inputs are already flat and converted
+            xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
+            return _value_and_grad(st, prep, xs, False, values)
 
 
 class _Grad(_ValueAndGrad):
@@ -380,9 +444,10 @@ def grad(f, argnums=0, method="reverse"):
 
 class _Jacobian(_Transform):
     def __call__(self, *args):
-        st, prep = self.staged(args)
-        outs, jac = prep.jacobian(st.inputs(args))
-        return _jacobian_tree(st, outs, jac)
+        with self._lock:
+            st, prep = self.staged(args)
+            outs, jac = prep.jacobian(st.inputs(args))
+            return _jacobian_tree(st, outs, jac)
 
 
 def _jacobian_tree(st: Staged, outs, jac):
@@ -448,6 +513,10 @@ def hessian(f, argnums=0, method="reverse"):
 
 class _Hessian(_Transform):
     def __call__(self, *args):
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
         outs, h = prep.hessian(st.inputs(args))
@@ -537,6 +606,12 @@ def _split_out(outs, vec):
 class PreparedFunction:
     """`f` traced and prepared by one method for one input signature (see `prepare`).
 
+    Trace once, trust me: unlike `grad` & co., which re-trace when what f reads changes, a prepared
+    function keeps the graph of its one trace. Closure cells, globals and closed-over arrays are
+    baked in as they were when prepared (like the constants of a function under JAX's `jit`); only
+    the arguments are checked (same structure and shapes; the same type and value for every
+    argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
+
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
     apart from per-call cost) and `method`.
     """
@@ -544,15 +619,16 @@ class PreparedFunction:
     def __init__(self, f, args, argnums, method):
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
+        self._lock = self._t._lock
         self._key = self._signature(args)
         self.staged, self.prepared = self._t.staged(args)
         inputs = set(self.staged.input_pos)
-        self._statics = [((i, j), _signature_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
+        self._statics = [((i, j), _static_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
                          if (i, j) not in inputs]
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
         self.staged.learn(args)
-        if not self.staged.cacheable:
+        if not self.staged.reusable:
             raise ValueError("this function's graph is specialised to its input values (value-dependent "
                              "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
 
@@ -569,26 +645,33 @@ class PreparedFunction:
             raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
                              "prepare again for new shapes")
         for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
-            if _signature_key(flat[i][0][j]) != was:
+            if _static_key(flat[i][0][j]) != was:
                 raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
                                  "prepared; it is not a float, so it is baked into the graph: prepare again")
         return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
 
     def __call__(self, *args):
         """f itself, from the compiled tape."""
-        xs = self._check(args)
-        return self.staged.outputs(self.prepared.value(xs), xs)
+        with self._lock:
+            xs = self._check(args)
+            return self.staged.outputs(self.prepared.value(xs), xs)
 
     def value_and_grad(self, *args):
-        xs = self.staged.fast(args)
-        return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None)
+        with self._lock:
+            xs = self.staged.fast(args)
+            return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args),
+                                   xs is not None)
 
     def grad(self, *args):
         return self.value_and_grad(*args)[1]
 
     def jacobian(self, *args):
-        outs, jac = self.prepared.jacobian(self._check(args))
-        return _jacobian_tree(self.staged, outs, jac)
+        with self._lock:
+            outs, jac = self.prepared.jacobian(self._check(args))
+            return _jacobian_tree(self.staged, outs, jac)
+
+    def __difflab_reads__(self):
+        return ()  # trace once: what f read is baked in
 
     def __repr__(self):
         return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
@@ -597,6 +680,13 @@ class PreparedFunction:
 
 def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
+
+    The explicit "trace once, trust me" opt-in, like JAX's `jit`: f's Python code runs once, at
+    preparation. Whatever it reads besides its arguments (closed-over arrays, globals, attributes
+    of objects) is baked into the tape as it was then; change it and the prepared function still
+    computes with the old value (prepare again). The arguments are checked on every call: the same
+    structure and shapes, and the same type and value for each leaf that is not a float.
+    `dl.grad` and the other transforms cache too, but check those reads on every call.
 
     >>> import difflab as dl, numpy as np
     >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")

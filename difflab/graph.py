@@ -8,6 +8,7 @@ rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 from __future__ import annotations
 
 import builtins  # `compile` below is difflab's; the generated source needs Python's
+import threading
 import warnings
 from typing import Any, NamedTuple
 
@@ -124,11 +125,24 @@ class Graph(NamedTuple):
         return any(isinstance(a, Const) and isinstance(a.value, Traced) for e in self.eqns for a in e.args)
 
 
-class EvalCounter:
-    """Counts equations executed, for deterministic cost measurements (see `evaluate`). A batched
-    run of B points counts B times its equations: the work of B evaluations, done in one call."""
+class _PerThread(type):
+    """`EvalCounter.eqns` is per thread: one thread's work never shows in (or races with) another's count."""
 
-    eqns = 0
+    _local = threading.local()
+
+    @property
+    def eqns(cls) -> int:
+        return getattr(cls._local, "eqns", 0)
+
+    @eqns.setter
+    def eqns(cls, value: int):
+        cls._local.eqns = value
+
+
+class EvalCounter(metaclass=_PerThread):
+    """Counts equations executed by the current thread, for deterministic cost measurements (see
+    `evaluate`). A batched run of B points counts B times its equations: the work of B evaluations,
+    done in one call."""
 
     @classmethod
     def reset(cls):

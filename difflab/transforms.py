@@ -222,6 +222,28 @@ def _check_tangents(f, primals, tangents):
                                  f"{np.shape(a)} (argument {k})")
 
 
+class _Once:
+    """A transform staged once per shape signature and then reused without the cache's checks of
+    what f read (as `dl.prepare` does: preparing is the trace-once opt-in)."""
+
+    def staged(self, args, keep_values=False):
+        key = tuple((td, tuple(np.shape(x) for x in lv)) for lv, td in map(tree.flatten, args))
+        hit = self._once.get(key) if hasattr(self, "_once") else None
+        if hit is None:
+            hit = super().staged(args)
+            if hit[0].cacheable:
+                self.__dict__.setdefault("_once", {})[key] = hit
+        return hit
+
+
+class _OnceTransform(_Once, api._Transform):
+    pass
+
+
+class _OnceAux(_Once, _ValueAndGradAux):
+    pass
+
+
 class PreparedHvp:
     """`f`'s Hessian-vector product by one method pair, staged once per input signature and
     reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`."""
@@ -231,7 +253,7 @@ class PreparedHvp:
         self.f, self.method = f, method
         argnums = 0 if n_args == 1 else tuple(range(n_args))
         if isinstance(pair, str) and pair == "symbolic":
-            self._sym = api._Transform(f, tuple(range(n_args)), "symbolic")
+            self._sym = _OnceTransform(f, tuple(range(n_args)), "symbolic")
             return
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(f"hvp method must be one of {', '.join(map(repr, [*HVP_METHODS, 'symbolic']))} or a "
@@ -255,9 +277,9 @@ class PreparedHvp:
                     total = total + dnp.sum(a * b)
                 return total, gx
 
-            self._rr = _ValueAndGradAux(_WithAux(inner_product, "hvp"), tuple(range(n_args)), outer)
+            self._rr = _OnceAux(_WithAux(inner_product, "hvp"), tuple(range(n_args)), outer)
         else:
-            self._t = api._Transform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
+            self._t = _OnceTransform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
 
     def __call__(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)

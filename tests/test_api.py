@@ -127,11 +127,13 @@ def test_prepared_refuses_a_changed_static_argument():
         p.grad(np.array([1.0, 2.0, 3.0]), 3)
 
 
-def test_unprepared_grad_caches_per_signature():
+def test_unprepared_grad_caches_per_signature(monkeypatch):
+    import difflab.api as api
     calls = []
+    real_stage = api.stage
+    monkeypatch.setattr(api, "stage", lambda *a, **k: calls.append(1) or real_stage(*a, **k))
 
     def f(x):
-        calls.append(1)
         return dnp.sum(x * x)
 
     g = dl.grad(f)
@@ -139,6 +141,17 @@ def test_unprepared_grad_caches_per_signature():
     assert len(calls) == 1  # traced once for the signature f64[3]
     g(np.ones(4))
     assert len(calls) == 2
+
+
+def test_a_function_that_changes_what_it_reads_is_traced_every_call():
+    calls = []  # read (and changed) by f: its trace cannot be trusted for the next call
+
+    def f(x):
+        calls.append(1)
+        return dnp.sum(x * x) * len(calls)
+
+    g = dl.grad(f)
+    assert [float(g(1.0)) for _ in range(3)] == [2.0, 4.0, 6.0]  # what fresh traces give
 
 
 def test_value_dependent_control_flow_is_never_reused():

@@ -1,0 +1,226 @@
+"""Caching never gives a stale number (issue 19): a cached transform answers what a fresh trace of
+the function would, whatever the function read has changed to; caches are safe under threads and
+do not keep fresh functions alive."""
+import dataclasses
+import gc
+import sys
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab import api
+from difflab.graph import EvalCounter
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+OPERATORS = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap"]
+SITUATIONS = ["closed-over array changed in place", "global rebound", "new unhashable static per call",
+              "static object's attribute changed", "static int array: same bytes, other dtype",
+              "static 1 then True"]
+
+SCALE = 2.0  # rebound by the "global rebound" situation
+
+
+def scaled_by_global(x):
+    return dnp.sum(dnp.sin(x) * SCALE)
+
+
+class Obj:
+    """A plain object: hashed by identity, its attributes may change."""
+
+    def __init__(self, scale):
+        self.scale = scale
+
+
+@dataclasses.dataclass
+class Config:  # eq=True without frozen: unhashable
+    scale: float
+
+
+def situation(name, monkeypatch):
+    """(f, statics before, change(), statics after): statics are made per call by the factories."""
+    none = lambda: ()  # noqa: E731
+    if name == "closed-over array changed in place":
+        X = np.array([1.0, 2.0])
+
+        def change():
+            X[:] = [3.0, -1.0]
+        return (lambda x: dnp.sum(dnp.sin(x * X))), none, change, none
+    if name == "global rebound":
+        return scaled_by_global, none, lambda: monkeypatch.setitem(globals(), "SCALE", 3.0), none
+    if name == "new unhashable static per call":  # the freed config's id is reused by the next one
+        return (lambda x, cfg: dnp.sum(dnp.sin(x) * cfg.scale)), lambda: (Config(2.0),), lambda: None, \
+            lambda: (Config(3.0),)
+    if name == "static object's attribute changed":
+        cfg = Obj(2.0)
+
+        def change():
+            cfg.scale = 3.0
+        return (lambda x, c: dnp.sum(dnp.sin(x) * c.scale)), lambda: (cfg,), change, lambda: (cfg,)
+    if name == "static int array: same bytes, other dtype":
+        return (lambda x, a: dnp.sum(dnp.sin(x) * a)), lambda: (np.array([255], np.uint8),), lambda: None, \
+            lambda: (np.array([-1], np.int8),)
+    if name == "static 1 then True":  # x[1] is one element, x[True] all of them
+        return (lambda x, k: dnp.sum(dnp.sin(x[k]))), lambda: (1,), lambda: None, lambda: (True,)
+    raise AssertionError(name)
+
+
+def make(op, f, method):
+    """A callable (x, *statics) -> the operator's result; transforms are built once, here, so that
+    calling it again exercises their caches."""
+    if op in ("grad", "value_and_grad", "jacobian", "hessian"):
+        return getattr(dl, op)(f, method=method)
+    if op == "jvp":
+        return lambda x, *s: dl.jvp(lambda y: f(y, *s), (x,), (np.array([1.0, -2.0]),), method=method)
+    if op == "vjp":
+        def vjp(x, *s):
+            y, pullback = dl.vjp(lambda y: f(y, *s), x, method=method)
+            return y, pullback(1.0)
+        return vjp
+    if op == "vmap":  # a cached gradient of a function that maps f over the rows of its argument
+        g = dl.grad(lambda xs, *s: dnp.sum(dl.vmap(lambda x: f(x, *s))(xs) * np.array([1.0, 2.0, 3.0])),
+                    method=method)
+        return lambda x, *s: g(np.stack([x, 2.0 * x, -x]), *s)
+    raise AssertionError(op)
+
+
+def leaves(r):
+    if isinstance(r, (tuple, list)):
+        return [leaf for part in r for leaf in leaves(part)]
+    return [np.asarray(r, dtype=float)]
+
+
+@pytest.mark.parametrize("op", OPERATORS)
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", SITUATIONS)
+def test_a_cached_transform_gives_what_a_fresh_trace_gives(name, method, op, monkeypatch):
+    f, before, change, after = situation(name, monkeypatch)
+    x = np.array([0.3, 0.7])
+    call = make(op, f, method)
+    stale = [call(x, *before()) for _ in range(3)]  # traced, cached, then the fast path
+    change()
+    got = call(x, *after())
+    fresh = make(op, f, method)(x, *after())  # a new transform: a fresh trace
+    for g, w, s in zip(leaves(got), leaves(fresh), leaves(stale[-1])):
+        np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
+    # the change matters: the old answer is far from the fresh one, so a stale cache would fail
+    assert max(np.abs(s - w).max() for s, w in zip(leaves(stale[-1]), leaves(fresh))) > 1e-3
+
+
+def test_integer_and_bool_statics_of_equal_value_are_different_graphs():
+    g = dl.grad(lambda x, k: dnp.sum(dnp.sin(x[k])))
+    x = np.array([0.3, 0.7])
+    np.testing.assert_allclose(g(x, 1), [0.0, np.cos(0.7)])
+    np.testing.assert_allclose(g(x, True), np.cos(x))
+    np.testing.assert_allclose(g(x, 1), [0.0, np.cos(0.7)])
+
+
+def test_a_helper_function_rebound_is_seen():
+    namespace = {"dnp": dnp}
+    exec("def helper(x):\n    return dnp.sin(x)\n\ndef f(x):\n    return dnp.sum(helper(x))\n", namespace)
+    g = dl.grad(namespace["f"])
+    x = np.array([0.3, 0.7])
+    g(x), g(x)
+    exec("def helper(x):\n    return dnp.cos(x)\n", namespace)
+    np.testing.assert_allclose(g(x), -np.sin(x))
+
+
+def test_a_closure_of_a_called_function_is_seen():
+    def scaled(s):
+        return lambda x: x * s
+    h = scaled(2.0)
+    g = dl.grad(lambda x: dnp.sum(h(x)))
+    g(np.ones(2)), g(np.ones(2))
+    h = scaled(5.0)  # noqa: F841 — rebinding the cell g's function reads
+    np.testing.assert_allclose(g(np.ones(2)), [5.0, 5.0])
+
+
+def test_an_opaque_read_is_traced_afresh_every_call():
+    rng = np.random.default_rng(0)  # its state changes on every draw: never compared, never reused
+    g = dl.grad(lambda x: dnp.sum(x * rng.normal(size=2)))
+    a, b = g(np.ones(2)), g(np.ones(2))
+    assert not np.allclose(a, b)
+
+
+def test_prepare_is_trace_once_trust_me():
+    X = np.array([1.0, 2.0])
+    p = dl.prepare(lambda x: dnp.sum(x * X), np.ones(2))
+    X[:] = [5.0, 7.0]
+    np.testing.assert_allclose(p.grad(np.ones(2)), [1.0, 2.0])  # baked in when prepared
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(x * X))(np.ones(2)), [5.0, 7.0])
+
+
+def test_cache_is_bounded_and_fresh_functions_are_not_kept_alive():
+    g = dl.grad(lambda x, k: dnp.sum(x * k))
+    for k in range(3 * api.CACHE_SIZE):
+        g(np.ones(2), k)
+    assert len(g.cache) <= api.CACHE_SIZE
+    refs = []
+    for i in range(2_000):  # 10,000 in test_fresh_functions_many_times (slow)
+        f = lambda w, i=i: dnp.sum(w * w) * float(i)  # noqa: E731 — a fresh closure per call
+        refs.append(weakref.ref(f))
+        dl.grad(f)(np.ones(2))
+    del f
+    gc.collect()
+    assert sum(r() is not None for r in refs) == 0
+    from difflab import trace as _  # noqa: F401
+    assert len(sys.modules["difflab.trace"]._READS) < 100
+
+
+def test_threads_sharing_one_grad_get_their_own_gradients():
+    def f(x):
+        return dnp.sum(dnp.sin(x) * x)
+
+    g = dl.grad(f)
+    jac = dl.jacobian(lambda x: dnp.sin(x) * x)
+    errors, wrong, counts = [], [], {}
+
+    def work(k):
+        x = np.full(3, 0.1 * (k + 1))
+        want = np.cos(x) * x + np.sin(x)
+        EvalCounter.reset()
+        try:
+            for i in range(750):  # 3000 calls in all
+                got = g(x) if i % 4 else np.diag(jac(x))
+                if not np.allclose(got, want, rtol=1e-12):
+                    wrong.append((k, got))
+        except Exception as err:  # noqa: BLE001 — any error in a thread is a failure here
+            errors.append(repr(err))
+        counts[k] = EvalCounter.eqns
+
+    EvalCounter.reset()
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == [] and wrong == []
+    # each thread counted its own work; none of it shows in this thread's count
+    assert len(counts) == 4 and min(counts.values()) > 0 and EvalCounter.eqns == 0
+
+
+@pytest.mark.slow
+def test_fresh_functions_many_times_do_not_grow_memory():
+    import tracemalloc
+    x = np.ones(2)
+
+    def calls(n):
+        for i in range(n):
+            dl.grad(lambda w, i=i: dnp.sum(w * w) * float(i))(x)
+        gc.collect()
+
+    calls(1_000)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    calls(10_000)
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert after - before < 1_000_000  # bytes: nothing per call is kept
