@@ -139,6 +139,9 @@ def checkpoint(f):
     ...     lambda x: dnp.tanh(dnp.tanh(x) * 2.0) * 2.0)(0.5), 10)
     True
     """
+    if not callable(f):
+        raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
+
     @functools.wraps(f)
     def checkpointed(*args):
         flat = [tree.flatten(a) for a in args]
@@ -185,6 +188,8 @@ def checkpoint_sequential(layers, segments: int):
     True
     """
     layers = list(layers)
+    if not all(callable(layer) for layer in layers):
+        raise TypeError("checkpoint_sequential takes a sequence of functions (layers)")
     if not isinstance(segments, int) or isinstance(segments, bool) or not 1 <= segments:
         raise ValueError(f"segments must be a positive int, got {segments!r}")
     if not layers:

@@ -74,6 +74,8 @@ class _Custom:
     kind = ""
 
     def __init__(self, fun, *, sympy=None):
+        if not callable(fun):
+            raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
         self._op = None
         functools.update_wrapper(self, fun)

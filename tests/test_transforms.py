@@ -680,3 +680,11 @@ def test_check_rule_numeric_reference_and_custom_vjp_other_methods():
         g = dl.grad(loss, method="numeric")(x, y)
     assert np.allclose(g, np.cos(x) * y, rtol=1e-6)
     assert np.allclose(dl.grad(loss, method="symbolic")(x, y), np.cos(x) * y, rtol=1e-12)  # the primal's expression
+
+
+def test_transformations_refuse_non_functions():
+    for make, name in [(dl.checkpoint, "checkpoint"), (dl.custom_jvp, "custom_jvp"), (dl.custom_vjp, "custom_vjp")]:
+        with pytest.raises(TypeError, match=f"{name} .*function, got int"):
+            make(3)
+    with pytest.raises(TypeError, match="sequence of functions"):
+        dl.checkpoint_sequential([dnp.sin, 2], 1)
