@@ -21,6 +21,7 @@ import inspect
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -142,11 +143,37 @@ def _cmd_compare(args) -> int:
     point = parse_point(args.at)
     f, names = parse_expression(args.expression, list(point))
     values = _args_for(names, point, f"the expression {args.expression!r}")
-    methods = args.methods.split(",") if args.methods else "all"
+    methods = _methods(args.methods)
     print(f"f({', '.join(names)}) = {f.expression}   at " + ", ".join(f"{n}={point[n]}" for n in names))
     cmp = dl.compare(f, *values, methods=methods, argnums=tuple(range(len(names))))
     _print_comparison(cmp, names, values)
     return 0
+
+
+def _methods(text):
+    """--methods a,b: every name checked before anything runs."""
+    from .differentiators import METHODS
+
+    if not text:
+        return "all"
+    names = [m.strip() for m in text.split(",")]
+    unknown = [m for m in names if m not in METHODS]
+    if unknown or not names:
+        raise UsageError(f"unknown method(s) {', '.join(map(repr, unknown))} in --methods; valid: {', '.join(METHODS)}")
+    return names
+
+
+def _traceable(spec: str, call):
+    """Run `call()` (which traces the user's function); a function difflab cannot trace is a
+    one-line usage error that says what to do, not a traceback from inside the tracer."""
+    from .errors import UnsupportedOperationError
+
+    try:
+        return call()
+    except UnsupportedOperationError as err:
+        first = str(err).split(";")[0]
+        raise UsageError(f"{spec} cannot be traced: {first}; write it with difflab.numpy (import difflab.numpy "
+                         "as np) or pass its gradient with --grad module:function") from None
 
 
 def _import_callable(spec: str):
@@ -187,12 +214,14 @@ def _cmd_check(args) -> int:
     if args.grad:
         grad_f, label = _import_callable(args.grad), args.grad
     else:
+        # trace once first: a function difflab cannot trace fails here, in one line
+        _traceable(args.function, lambda: dl.trace(f, *values))
         cmp = dl.compare(f, *values, argnums=argnums)
         _print_comparison(cmp, names, values)
         print()
         grad_f, label = dl.grad(f, argnums=argnums, method="reverse"), "difflab reverse mode"
     try:
-        result = check_grad(f, grad_f, *values, argnums=argnums)
+        result = _traceable(args.function, lambda: check_grad(f, grad_f, *values, argnums=argnums))
     except AssertionError as err:
         print(f"FAIL: the gradient from {label} does not match the reference\n{err}")
         return 1
@@ -212,13 +241,16 @@ def _cmd_graph(args) -> int:
     fmt = out.suffix.lower().lstrip(".")
     if fmt not in ("svg", "png", "dot"):
         raise UsageError(f"-o must end in .svg, .png or .dot, got {out.name!r}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "dot":
-        out.write_text(dl.to_dot(dl.trace(f, *values)) + "\n")
-    else:
-        record = annotate_graph(f, *values)
-        at = ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
-        out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "dot":
+            out.write_text(dl.to_dot(dl.trace(f, *values)) + "\n")
+        else:
+            record = annotate_graph(f, *values)
+            at = ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
+            out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
+    except OSError as err:
+        raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
         for method, err in record["errors"].items():
             print(f"note: {method} could not differentiate this graph: {err}", file=sys.stderr)
     print(out)
@@ -258,14 +290,24 @@ def _cmd_explore(args) -> int:
 
 # -- the parser --------------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a bad option answered in one line (not the usage block) and status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser of the `difflab` command (subcommands list, run, report, compare, check, graph, explore).
 
     >>> build_parser().parse_args(["compare", "x*y", "--at", "x=1,y=2"]).at
     'x=1,y=2'
     """
-    p = argparse.ArgumentParser(prog="difflab", description="A differentiation lab: experiments, reports, "
+    p = _Parser(prog="difflab", description="A differentiation lab: experiments, reports, "
                                 "and the four methods (symbolic, numeric, forward, reverse) side by side.")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"difflab {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     s = sub.add_parser("list", help="list the experiments and their questions")
     s.set_defaults(fn=_cmd_list)
@@ -314,6 +356,17 @@ def main(argv=None) -> int:
     2
     """
     args = build_parser().parse_args(argv)
+    # warnings become one line each (not a source line inside difflab or runpy), once per message
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        try:
+            return _dispatch(args)
+        finally:
+            for message in dict.fromkeys(str(w.message) for w in caught):
+                print(f"difflab {args.command}: warning: {message}", file=sys.stderr)
+
+
+def _dispatch(args) -> int:
     try:
         return args.fn(args)
     except (UsageError, runner.ConfigError) as err:
@@ -328,3 +381,15 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # `difflab list | head`: the reader left; that is not an error
         sys.stderr = open(os.devnull, "w")
         return 0
+    except (ValueError, TypeError) as err:  # difflab's own bad-input errors: they name the problem
+        if os.environ.get("DIFFLAB_TRACEBACK"):
+            raise
+        print(f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+              file=sys.stderr)
+        return 2
+    except Exception as err:  # anything else: one line, and how to see the rest
+        if os.environ.get("DIFFLAB_TRACEBACK"):
+            raise
+        print(f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+              "(set DIFFLAB_TRACEBACK=1 for the traceback)", file=sys.stderr)
+        return 1

@@ -1,6 +1,15 @@
-"""The errors and warnings difflab raises, one class per kind of bad input (DESIGN.md §6)."""
+"""The errors and warnings difflab raises, one class per kind of bad input (DESIGN.md §6), and
+the one place a `DomainWarning` is issued: once per equation and public call, pointing at the
+caller's line rather than at difflab's internals."""
+from __future__ import annotations
 
-__all__ = ["UnsupportedOperationError", "DomainWarning", "NotDifferentiableError"]
+import os
+import sys
+import threading
+import warnings
+
+__all__ = ["UnsupportedOperationError", "DomainWarning", "NotDifferentiableError", "NumericStopGradientWarning",
+           "warn_domain", "Collector", "collecting", "warn_user"]
 
 
 class UnsupportedOperationError(TypeError):
@@ -13,3 +22,65 @@ class NotDifferentiableError(ValueError):
 
 class DomainWarning(RuntimeWarning):
     """An equation was evaluated outside its op's domain (log of a negative number): NaN or inf."""
+
+
+class NumericStopGradientWarning(UserWarning):
+    """The numeric method differentiated a graph whose ops it cannot honour (stop_gradient, a
+    custom rule): finite differences see the mathematical function, not the rule."""
+
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_state = threading.local()
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` that makes a warning point at the first frame outside difflab (works on
+    Python 3.11, which lacks `skip_file_prefixes`)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
+                                 or frame.f_code.co_filename.startswith("<difflab")):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_user(message, category=UserWarning):
+    """`warnings.warn` pointing at the caller's own code (the first frame outside difflab)."""
+    warnings.warn(message, category, stacklevel=_user_stacklevel())
+
+
+def warn_domain(op: str, message: str) -> None:
+    """Issue a DomainWarning for an equation of op `op`: now, or once when the enclosing public
+    call ends (`Collector`), however many methods, evaluations or derivative rules met that op
+    (numeric's stencils and a derivative's own equations would otherwise repeat it)."""
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        warn_user(DomainWarning(message), DomainWarning)
+    elif op not in pending:
+        pending[op] = message
+
+
+class Collector:
+    """Runs public calls whose DomainWarnings are issued at the end, one per op that left its
+    domain, pointing at the user's line; a later call on the same collector (a pullback after
+    its vjp) does not repeat what it already said. Calls nested in a collecting call join it."""
+
+    def __init__(self):
+        self.said: set = set()
+
+    def run(self, fn, *args):
+        if getattr(_state, "pending", None) is not None:
+            return fn(*args)
+        _state.pending = {}
+        try:
+            return fn(*args)
+        finally:
+            pending, _state.pending = _state.pending, None
+            for op, message in pending.items():
+                if op not in self.said:
+                    self.said.add(op)
+                    warn_user(DomainWarning(message), DomainWarning)
+
+
+def collecting(fn, *args):
+    """`fn(*args)` as one public call (see `Collector`)."""
+    return Collector().run(fn, *args)

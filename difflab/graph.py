@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import builtins  # `compile` below is difflab's; the generated source needs Python's
 import threading
-import warnings
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import DomainWarning
+from .errors import warn_domain
 
 __all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "EvalCounter"]
 
@@ -224,9 +223,18 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         err = exc
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
         out = fn(*numpy_floats(args), **kw)
-    warnings.warn(DomainWarning(f"{str(eqn).split(' :')[0]}: {err} (outside the domain of "
-                                f"{eqn.op.name}); the result holds NaN or inf"), stacklevel=3)
+    if any(_has_nan(a) for a in args):  # a NaN passed on, not born here: its origin was reported
+        return out
+    where = str(eqn).split(' :')[0]
+    warn_domain(eqn.op.name, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
     return out
+
+
+def _has_nan(x) -> bool:
+    try:
+        return bool(np.isnan(x).any())
+    except TypeError:  # not numbers (an index, a shape)
+        return False
 
 
 def _fresh(x):

@@ -65,6 +65,9 @@ class Op:
     #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Where it
     #: raises (ValueError, ArithmeticError) or gives no finite float, NumPy's answer stands
     py: Callable | None = None
+    #: the derivative is a rule, not the function's (stop_gradient, custom rules): finite
+    #: differences cannot honour it, so the numeric method warns on graphs holding the op
+    numeric_ignores: bool = False
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
@@ -499,7 +502,7 @@ def _stop_gradient_sympy(x):
 
 
 stop_gradient = defop("stop_gradient", lambda x: x,
-                      partials=(None,), sympy=_stop_gradient_sympy,
+                      partials=(None,), sympy=_stop_gradient_sympy, numeric_ignores=True,
                       doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
 
 # -- shape ops: batch-aware JVPs (t may carry leading batch axes) -----------------------------

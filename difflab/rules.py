@@ -11,8 +11,8 @@ tests and the Hypothesis strategies sample.
   from the JVP, never written twice).
 - custom_vjp: reverse mode calls fwd then bwd in the backward sweep (residuals are recomputed
   there, not stored); forward mode refuses with an error, as JAX does.
-- numeric differentiates the primal (it only sees values) and warns; symbolic differentiates the
-  primal's expression unless `sympy=` gives one.
+- numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`);
+  symbolic differentiates the primal's expression unless `sympy=` gives one.
 """
 from __future__ import annotations
 
@@ -33,12 +33,11 @@ __all__ = ["custom_jvp", "custom_vjp", "UserOp"]
 
 @dataclass(frozen=True, eq=False)
 class UserOp(Op):
-    """An op made by a transformation (a user's rule, a checkpoint). `numeric_blind`: what the
-    numeric method cannot see through this op (it warns with it). `sparsity(deps, out, *args,
+    """An op made by a transformation (a user's rule, a checkpoint). `sparsity(deps, out, *args,
     **params)`: its output's dependency sets from its arguments' (None: from its JVP rule; see
-    `difflab.sparse`)."""
+    `difflab.sparse`). A user's rule sets `numeric_ignores` (the numeric method warns that it
+    differentiates the primal)."""
 
-    numeric_blind: str = ""
     sparsity: Callable | None = None
 
 
@@ -104,8 +103,7 @@ class _Custom:
             self._op = UserOp(_op_name(f"{self.kind}_{_name(self.fun)}"), self._impl, (self._jvp_of,), (self._vjp_of,),
                               sympy=self.sympy or self._primal_sympy, nargs=None,
                               doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
-                              numeric_blind=f"the numeric method differentiates the primal of {_name(self.fun)} "
-                                            f"by finite differences; it does not see its {self.kind} rule")
+                              numeric_ignores=True)
         return self._op
 
     def _primal_sympy(self, *leaves, trees):

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import contextlib
 import csv
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
 import sys
@@ -172,8 +174,44 @@ def resolve_config(exp: Experiment, preset: str = "quick", overrides=None) -> di
     for key, value in (overrides or {}).items():
         if key not in config:
             raise ConfigError(f"unknown config key {key!r} for {exp.name}; valid keys: {', '.join(config)}")
-        config[key] = _parse_value(value) if isinstance(value, str) else value
+        value = _parse_value(value) if isinstance(value, str) else value
+        _check_like(exp, key, value, config[key])
+        config[key] = value
     return config
+
+
+def _kind(x) -> str:
+    if isinstance(x, bool):
+        return "a boolean"
+    if isinstance(x, (int, float)):
+        return "a number"
+    return {str: "a string", list: "a list", dict: "a mapping"}.get(type(x), type(x).__name__)
+
+
+def _check_like(exp: Experiment, key: str, value, preset_value):
+    """An override must look like the preset's value: the same kind (a list stays a non-empty
+    list of the same kind of items), a number that is positive in the preset stays positive,
+    and a value the experiment lists in CHOICES[key] is one of those."""
+    def bad(why):
+        return ConfigError(f"--set {key}={json.dumps(value)}: {why} (the {exp.name} preset has "
+                           f"{key}={json.dumps(preset_value)})")
+
+    if _kind(value) != _kind(preset_value):
+        raise bad(f"{key} must be {_kind(preset_value)}, not {_kind(value)}")
+    values, presets = ([value], [preset_value]) if not isinstance(value, list) else (value, preset_value)
+    if isinstance(value, list) and not value:
+        raise bad(f"{key} must not be empty")
+    kinds = {_kind(p) for p in presets}
+    for v in values:
+        if kinds and _kind(v) not in kinds:
+            raise bad(f"each entry of {key} must be {' or '.join(sorted(kinds))}, not {_kind(v)} ({v!r})")
+        if _kind(v) == "a number" and presets and all(_kind(p) == "a number" and p > 0 for p in presets) and not v > 0:
+            raise bad(f"{key} must be positive")
+    choices = getattr(exp.module, "CHOICES", {}).get(key)
+    if choices is not None:
+        unknown = [v for v in values if v not in choices]
+        if unknown:
+            raise bad(f"unknown {key} {', '.join(map(repr, unknown))}; valid: {', '.join(map(str, choices))}")
 
 
 def _parse_value(text: str):
@@ -234,13 +272,25 @@ def write_json(path, data) -> Path:
     >>> json.loads(p.read_text())
     {'x': 1}
     """
+    return write_text(path, json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n")
+
+
+def write_text(path, text: str) -> Path:
+    """Write a file atomically and durably: a temporary file in the same folder, flushed to disk
+    (fsync), then os.replace; a kill at any moment leaves the old file or the new one, never half.
+
+    >>> import tempfile, pathlib
+    >>> write_text(pathlib.Path(tempfile.mkdtemp()) / "a.txt", "x").read_text()
+    'x'
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=False, default=_json_default)
-            fh.write("\n")
+        with os.fdopen(fd, "w", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())  # the data is on disk before the name points at it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -299,8 +349,11 @@ def make_executor(kind: str = "serial", jobs: int = 1, scheduler: str | None = N
         except ImportError:
             raise ConfigError("--executor dask needs Dask's distributed scheduler, which is not installed; "
                               "install it with: pip install 'difflab[dask]'  (or: pip install 'dask[distributed]')") from None
-        client = Client(scheduler) if scheduler else Client(n_workers=max(1, jobs), threads_per_worker=1,
-                                                            processes=True, dashboard_address=None)
+        try:  # an unreachable scheduler fails fast, in one line
+            client = Client(scheduler, timeout="5s") if scheduler else Client(
+                n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
+        except (OSError, TimeoutError, ValueError) as err:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
         return client.get_executor(), client.close
     raise ConfigError(f"unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
 
@@ -357,12 +410,67 @@ def _run_dir(out: Path, name: str, digest: str, resume: bool) -> Path:
         previous = sorted(base.glob(f"*_{digest}"), key=_stamp_order) if base.is_dir() else []
         if previous:
             return previous[-1]  # the newest run with this config
-    run_dir = base / f"{_utc_stamp()}_{digest}"
-    k = 1
-    while run_dir.exists():  # two runs within one second
-        run_dir = base / f"{_utc_stamp()}-{k}_{digest}"
-        k += 1
-    return run_dir
+    base.mkdir(parents=True, exist_ok=True)
+    stamp, k = _utc_stamp(), 0
+    while True:  # mkdir claims the folder atomically: two runs started at once never share one
+        run_dir = base / (f"{stamp}_{digest}" if k == 0 else f"{stamp}-{k}_{digest}")
+        try:
+            run_dir.mkdir()
+            return run_dir
+        except FileExistsError:
+            k += 1
+
+
+LOCK = ".lock"
+
+
+@contextlib.contextmanager
+def _locked(run_dir: Path):
+    """Hold `run_dir/.lock` (holding this process's pid) while running into it. Another live
+    run holding it is refused with a clear message; a lock left by a killed run is taken over."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK
+    for _ in range(100):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                pid = int(path.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0  # being written this instant, or garbage: look again
+            if pid and _alive(pid) and pid != os.getpid():
+                raise RunError(f"{run_dir} is in use by another difflab run (pid {pid}); wait for it to finish "
+                               f"or stop it (if no such run exists, delete {path})") from None
+            if pid or _age(path) > 2.0:  # stale: its run was killed (if before writing its pid, empty)
+                path.unlink(missing_ok=True)
+            time.sleep(0.01)
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f"{os.getpid()}\n")
+        break
+    else:
+        raise RunError(f"cannot take the lock {path}")
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
 
 
 def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="runs", jobs: int = 1,
@@ -384,6 +492,14 @@ def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="r
     executor = executor or ("serial" if jobs <= 1 else "process")
     digest = config_hash(exp.name, config, seed)
     run_dir = _run_dir(Path(out), exp.name, digest, resume)
+    with _locked(run_dir):
+        return _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report,
+                           digest, run_dir)
+
+
+def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir):
+    for stale in (run_dir / "cells").glob(".*.tmp"):  # a write a kill cut short: its cell reruns
+        stale.unlink(missing_ok=True)
     cells = exp.cells(config)
     # cells that must share randomness (one network trained by each method) share a seed_group
     seeds = [cell_seed(seed, int(c.get("seed_group", i))) for i, c in enumerate(cells)]
@@ -392,7 +508,7 @@ def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="r
                                          "cells": len(cells), "run": run_dir.name, "overrides": {
                                              k: v for k, v in config.items()
                                              if exp.presets.get(preset, {}).get(k, None) != v}})
-    (run_dir / "experiment.py").write_text(exp.source)
+    write_text(run_dir / "experiment.py", exp.source)
     done = _finished(run_dir, cells) if resume else set()
     todo = [i for i in range(len(cells)) if i not in done]
     progress = Progress(quiet)
@@ -490,14 +606,14 @@ def write_metrics_csv(results: Results, path: Path) -> Path:
     keys = []
     for r in results:
         keys += [k for k, v in r["cell"].items() if k not in keys and not isinstance(v, (list, dict))]
-    with open(path, "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["cell", *keys, "metric", "index", "value"])
-        for r in results:
-            for metric, index, value in _tidy_rows(r):
-                w.writerow([r["index"], *(r["cell"].get(k, "") for k in keys), metric, index,
-                            "" if value is None else value])
-    return path
+    fh = io.StringIO(newline="")
+    w = csv.writer(fh)
+    w.writerow(["cell", *keys, "metric", "index", "value"])
+    for r in results:
+        for metric, index, value in _tidy_rows(r):
+            w.writerow([r["index"], *(r["cell"].get(k, "") for k in keys), metric, index,
+                        "" if value is None else value])
+    return write_text(path, fh.getvalue())
 
 
 def render(run_dir, exp: Experiment | None = None) -> Path:
@@ -514,6 +630,9 @@ def render(run_dir, exp: Experiment | None = None) -> Path:
     from .report.figures import save_figure
 
     run_dir = Path(run_dir)
+    if not (run_dir / "config.json").is_file():
+        raise ConfigError(f"{run_dir} is not a run directory (no {'config.json in it' if run_dir.is_dir() else 'such folder'}); "
+                          "run directories are runs/<experiment>/<time>_<hash>/")
     meta = json.loads((run_dir / "config.json").read_text())
     if exp is None:
         try:
@@ -571,7 +690,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="override one config key (JSON values: --set n=[4,8]); repeatable")
     parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
-    parser.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (default 1: serial)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
     parser.add_argument("--executor", choices=EXECUTORS, default=None,
                         help="serial, process (default when --jobs > 1) or dask")
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
@@ -581,6 +700,16 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument("--report", default=None, metavar="DIR",
                         help="also publish the reports and an index to DIR (e.g. reports/)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
 
 
 def _overrides(pairs) -> dict:

@@ -26,6 +26,8 @@ PRESETS = {
 }
 
 DATA_ARGS = {"moons": {"noise": 0.1}, "spirals": {}, "iris": {}, "digits": {}}
+# the values `--set` may give (checked before anything runs)
+CHOICES = {"datasets": sorted(DATA_ARGS), "methods": ["symbolic", "numeric", "forward", "reverse"]}
 
 
 def cells(config):

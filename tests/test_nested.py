@@ -62,3 +62,26 @@ def test_relu_mask_times_one_stays_a_float_in_nested_rules(pair):
         return dnp.sum(dnp.relu(dnp.concatenate([v, v], axis=0)))
 
     assert dl.hessian(f, method=pair)(0.3) == pytest.approx(4.0, rel=1e-12)
+
+
+# -- issue 15: finite differences of finite differences take their steps from the error model -------
+
+def test_numeric_of_numeric_hessian_and_third_derivative_are_accurate():
+    f = lambda x: dnp.sum(dnp.sin(x) * dnp.exp(0.3 * x)) + dnp.sum(x) ** 3.0
+    x = np.linspace(0.1, 0.9, 4)
+    exact = dl.hessian(f, method="reverse")(x)
+    nested = dl.hessian(f, method=("numeric", "numeric"))(x)
+    assert np.abs(nested - exact).max() <= 1e-5 * np.abs(exact).max()  # was 4e-6 at eps^(1/3) steps
+    g = lambda y: dnp.sin(y) * y ** 3.0
+    third = dl.grad(dl.grad(dl.grad(g, method="numeric"), method="numeric"), method="numeric")(0.7)
+    assert third == pytest.approx(dl.grad(dl.grad(dl.grad(g)))(0.7), rel=1e-4)  # was 5e-3
+
+
+def test_a_numeric_level_counts_only_numeric_levels():
+    from difflab.differentiators.numeric import Numeric, nesting
+
+    with nesting(Numeric()) as outer, nesting(Numeric()) as inner:
+        pass
+    with nesting("forward") as other:
+        pass
+    assert (outer[0], inner[0], other[0]) == (2, 2, 1)

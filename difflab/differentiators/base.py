@@ -21,7 +21,18 @@ import numpy as np
 from .. import numpy as dnp
 from ..graph import Graph, Traced, Var, compile, evaluate, evaluate_batched
 
-__all__ = ["Differentiator", "Prepared", "flat", "split"]
+__all__ = ["Differentiator", "Prepared", "flat", "split", "MAX_JACOBIAN_ENTRIES", "check_size"]
+
+#: a full Jacobian (or Hessian) beyond this many entries (800 MB of float64) is refused up front
+MAX_JACOBIAN_ENTRIES = 10 ** 8
+
+
+def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
+    """Refuse, before any work, a product too large to finish: say its size and what it costs."""
+    if rows * cols > limit:
+        raise ValueError(f"the full {what} would have {rows} x {cols} = {rows * cols:.3g} entries "
+                         f"(~{rows * cols * 8 / 1e9:.3g} GB of float64){cost}, over the limit of {limit:.3g}; "
+                         "use jvp/vjp (or grad for a scalar output) for products with it, or a smaller input")
 
 
 def flat(values) -> object:
@@ -141,6 +152,7 @@ class Prepared:
 
     def jacobian(self, args):
         """(outs, J) with J of shape (m, n)."""
+        check_size("Jacobian", self.m, self.n)
         if self.method.native == "jacobian":
             return self._jacobian(args)
         if self.method.native == "jvp":
@@ -157,6 +169,7 @@ class Prepared:
         outs, blocks = None, []
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)
+            check_size("block of tangent directions", k, self.n)
             V = np.zeros((k, self.n))
             V[np.arange(k), lo + np.arange(k)] = 1.0
             outs, jv = self._jvp(args, V)

@@ -48,11 +48,21 @@ def push(graph, args, tangents: dict, batch: tuple) -> list:
             if eqn.op.elementwise:  # align the argument's axes with the output's
                 t = dnp.reshape(t, batch + (1,) * (np.ndim(out) - np.ndim(d.primal)) + np.shape(d.primal))
             c = guarded(eqn, rule, t, out, *vals, **eqn.kw)
-            total = c if total is None else total + c
+            total = c if total is None else _sum(total, c)
         if total is not None and eqn.op.elementwise:
             total = dnp.broadcast_to(total, batch + np.shape(out))
         env[eqn.out] = Dual(out, total)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
+
+
+def _sum(a, b):
+    """a + b, where inf - inf (two infinite partials of an equation outside its domain) is NaN,
+    already reported by the equation's DomainWarning, not an error."""
+    try:
+        return a + b
+    except FloatingPointError:
+        with np.errstate(all="ignore"):
+            return a + b
 
 
 class Forward(Differentiator):

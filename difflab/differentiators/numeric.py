@@ -27,17 +27,18 @@ batched run of B points counts B).
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-import warnings
+import threading
 
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, NumericStopGradientWarning, warn_user
 from ..graph import Graph, Var
 from . import base
-from .base import _traced, flat, split
+from .base import _traced, check_size, flat, split
 
 __all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
 
@@ -124,7 +125,8 @@ def _richardson(S, H, f0):
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
-def _products(fun, x, V, f0, method, want_err=False):
+@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
+def _products(fun, x, V, f0, method, want_err=False, levels=1):
     """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
 
     `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
@@ -133,6 +135,11 @@ def _products(fun, x, V, f0, method, want_err=False):
     or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
     """
     o, w, wsum, p, steps, relative, real = method._plan
+    if levels > 1 and method.step is None and method.scheme not in ("richardson", "complex"):
+        # differences of differences: each level's round-off is divided by every level's step, so
+        # an order-`levels` derivative wants h ~ eps^(1/(p + levels)) at each (eps^(1/4) for a
+        # Hessian by central differences of central differences), not the first derivative's
+        steps = np.array([EPS ** (1 / (p + levels))])
     V, m = np.asarray(V, dtype=float).reshape(-1, np.size(getattr(x, "concrete", x))), np.size(f0)
     if not len(V):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
@@ -168,6 +175,28 @@ def _check_analytic(graph, wrt):
         if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
             raise NotDifferentiableError(f"complex step cannot differentiate through {e.op.name} at "
                                          f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme")
+
+
+_nesting = threading.local()  # numeric levels enclosing the trace under way, and the deepest reached
+
+
+@contextlib.contextmanager
+def nesting(method):
+    """Around the tracing of a function the numeric `method` will differentiate: yields a list
+    that ends up holding how many numeric levels the composition has (1: no numeric inside),
+    so that every level picks its step for the total order (see `_products`)."""
+    box = [1]
+    if not isinstance(method, Numeric):
+        yield box
+        return
+    outer = getattr(_nesting, "depth", 0)
+    deepest = getattr(_nesting, "deepest", 0)
+    _nesting.depth, _nesting.deepest = outer + 1, outer + 1
+    try:
+        yield box
+    finally:
+        box[0] = _nesting.deepest  # levels enclosing this one, itself, and the deepest inside it
+        _nesting.depth, _nesting.deepest = outer, max(deepest, _nesting.deepest)
 
 
 class Numeric(base.Differentiator):
@@ -221,6 +250,8 @@ class Numeric(base.Differentiator):
                 self.step is None, True)
 
     class Prepared(base.Prepared):
+        levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
+
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
             self.error = None
@@ -228,12 +259,16 @@ class Numeric(base.Differentiator):
             # points per batched run: its largest intermediate stays near BATCH_ELEMENTS numbers
             width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))
-            for note in dict.fromkeys(getattr(e.op, "numeric_blind", "") for e in graph.eqns):
-                if note:  # an op whose derivative is not its values' (a user's rule): say so
-                    warnings.warn(note, UserWarning, stacklevel=4)
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
+            self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
+            self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
+            if self.ignored:
+                warn_user(NumericStopGradientWarning(
+                    f"the numeric method differentiates the function itself: it cannot honour "
+                    f"{', '.join(self.ignored)} (finite differences see no rule), so its derivative differs "
+                    "from the other methods' here"), NumericStopGradientWarning)
             # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at
             # their values at x while the stencil moves: a difference never spans a jump the graph
             # can see, and the derivative through them is 0, as the convention table has it for
@@ -289,9 +324,13 @@ class Numeric(base.Differentiator):
             return fun
 
         def _run(self, args, V, want_err):
+            points = len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
+            # one run of f per stencil point and direction: refuse what could not finish
+            check_size("set of finite-difference evaluations", len(V) * points, self._width, limit=10 ** 10,
+                       cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)")
             outs, held = self._at(args)
             x = flat([args[i] for i in self.wrt])
-            jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err)
+            jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err, self.levels)
             return outs, jv, err
 
         def _jvp(self, args, V):
@@ -304,6 +343,7 @@ class Numeric(base.Differentiator):
             outs, jv, err = self._run(args, np.eye(self.n), True)
             return outs, np.transpose(jv), err.T
 
+        @np.errstate(invalid="ignore", divide="ignore", over="ignore")
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
             step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""

@@ -23,6 +23,7 @@ from ..graph import Var, compile, evaluate, guarded, numpy_floats, read, split
 from ..ops import unbroadcast
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, _traced, flat, split as split_vec
+from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
 
@@ -60,7 +61,7 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
                 c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
             if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
                 c = unbroadcast(c, a.shape)
-            cts[a] = c if a not in cts else cts[a] + c
+            cts[a] = c if a not in cts else _sum(cts[a], c)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 

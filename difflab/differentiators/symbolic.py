@@ -21,6 +21,8 @@ for ONE symbolic example and evaluated on the batch's columns at once, then aver
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..errors import NotDifferentiableError
@@ -28,6 +30,8 @@ from ..graph import Var, evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
 from .base import Differentiator, Prepared, _traced, split
 from .codegen import share, vectorize
+
+MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
 
@@ -168,6 +172,13 @@ class Symbolic(Differentiator):
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
+            # every element of every value becomes a SymPy expression: refuse a graph too large
+            # to expand (~20 µs an element) rather than run for hours
+            elements = sum(math.prod(v.shape) for v in graph.inputs) + sum(math.prod(e.out.shape) for e in graph.eqns)
+            if elements > MAX_ELEMENTS:
+                raise ValueError(f"the symbolic method would expand {elements:.3g} array elements into SymPy "
+                                 f"expressions (~{elements * 2e-5:.3g} s before differentiating), over its limit "
+                                 f"of {MAX_ELEMENTS:.3g}; use 'reverse' or 'forward' for inputs this large")
             self.program = to_sympy(graph)
             self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
             self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import html
 import json
+import os
 import shlex
 import shutil
+import tempfile
 from pathlib import Path
 
 __all__ = ["load_document", "to_markdown", "to_html", "write_run_report", "publish"]
@@ -22,6 +24,21 @@ code,pre{background:#f4f4f4;border-radius:3px;padding:0 .25em}pre{padding:.6em;o
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}
 nav li{margin:.2em 0}.q{font-style:italic}"""
 
+
+
+def write_atomic(path, data) -> Path:
+    """Write bytes or text to `path` through a temporary file and os.replace: a run killed while
+    rendering leaves the previous file or the new one, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 def load_document(run_dir) -> dict:
     """The report of one run as plain data: title, question, facts, figures, config, command.
@@ -131,8 +148,8 @@ def write_run_report(run_dir) -> Path:
     """
     doc = load_document(run_dir)
     md = Path(run_dir) / "report.md"
-    md.write_text(to_markdown(doc))
-    (Path(run_dir) / "report.html").write_text(_page(f"difflab: {doc['name']}", to_html(doc)))
+    write_atomic(md, to_markdown(doc))
+    write_atomic(Path(run_dir) / "report.html", _page(f"difflab: {doc['name']}", to_html(doc)))
     return md
 
 
@@ -169,9 +186,9 @@ def publish(run_dirs, dest) -> Path:
         lines.append(f"| [{doc['name']}]({doc['name']}/report.md) | {doc['question']} | {len(doc['figures'])} "
                      f"| {headline} |")
     lines += ["", "A self-contained version with every figure embedded: [index.html](index.html).", ""]
-    (dest / "index.md").write_text("\n".join(lines))
+    write_atomic(dest / "index.md", "\n".join(lines))
     nav = "<nav><ul>" + "".join(f'<li><a href="#{html.escape(d["name"])}">{html.escape(d["name"])}</a> — '
                                  f'{html.escape(d["question"])}</li>' for d in docs) + "</ul></nav>"
     body = "<h1>difflab reports</h1>" + nav + "\n".join(to_html(d, level=2) for d in docs)
-    (dest / "index.html").write_text(_page("difflab reports", body))
+    write_atomic(dest / "index.html", _page("difflab reports", body))
     return dest / "index.md"

@@ -15,6 +15,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .document import write_atomic
+
 __all__ = ["FigureSpec", "new_figure", "save_figure", "figure_bytes", "method_style", "guide_line", "plot_method",
            "data_ticks",
            "METHOD_COLORS", "DPI"]
@@ -96,7 +98,7 @@ def save_figure(fig: Figure, stem) -> list[Path]:
     paths = []
     for fmt in ("png", "svg"):
         path = stem.with_suffix(f".{fmt}")
-        path.write_bytes(figure_bytes(fig, fmt))
+        write_atomic(path, figure_bytes(fig, fmt))
         paths.append(path)
     return paths
 

@@ -312,15 +312,11 @@ def _tolerances(rtol, atol, dtypes):
     return (math.sqrt(eps) if rtol is None else float(rtol)), (0.0 if atol is None else float(atol))
 
 
-def _block_scale(value, rows: _Axis, cols: _Axis):
-    """Each entry's scale: the ∞-norm of the reference over its block (output leaf × argument leaf)."""
-    r, c = rows.segment(), cols.segment()
-    scale = np.zeros_like(value)
-    for i in range(len(rows.sizes)):
-        for j in range(len(cols.sizes)):
-            block = np.abs(value[np.ix_(r == i, c == j)])
-            scale[np.ix_(r == i, c == j)] = np.nanmax(block, initial=0.0)
-    return np.maximum(scale, np.finfo(float).tiny)
+def _entry_scale(value):
+    """Each entry's scale: its own |reference|. A small entry of a badly scaled gradient (1e-1 beside
+    1e3) is judged on its own size, so 10 % wrong there fails; round-off relative to the largest
+    entry is the separate floor."""
+    return np.maximum(np.abs(value), np.finfo(float).tiny)
 
 
 @dataclass
@@ -335,7 +331,7 @@ class _Case:
     dtypes: set
     second: object = None   # column c -> its one-sided derivatives (left, right, left error, right error)
     direction: object = None  # column c -> the name of the direction it differentiates along
-    scale_name: str = "the largest |reference| over this argument"
+    scale_name: str = "this entry's |reference|"
     magnitude: float = 0.0  # |f(x)|: a reference uncertain beyond it (and its entries) determines nothing
 
     def entry(self, r, c):
@@ -360,6 +356,7 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     estimate) + the round-off floor. Failing columns of a numeric (or kinked) reference get a
     second opinion first, and so do entries the reference leaves undetermined: its uncertainty
     beyond every magnitude involved (|f|, the largest reference entry), as where f jumps."""
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     rtol, atol = _tolerances(rtol, atol, case.dtypes)
     value, est, hints, notes = ref.value.copy(), ref.error.copy(), list(ref.hints), []
 
@@ -462,6 +459,13 @@ def _second_opinion(case: _Case, user, value, est, base, ratio, ref: _Reference,
     return notes, hints
 
 
+def _failing(case: _Case, out, shown=6) -> str:
+    """The entries that decided the verdict, by name (the first few)."""
+    rows, cols = np.nonzero(out)
+    names = [_where(*case.entry(r, c)) for r, c in zip(rows[:shown], cols[:shown])]
+    return ", ".join(names) + (f" and {len(rows) - shown} more" if len(rows) > shown else "")
+
+
 def _mismatch(case: _Case, user, value, err, w, out, how, hints, parts):
     label, index = case.entry(*w)
     atol, rtol, scale, from_estimate, floor = parts
@@ -483,6 +487,7 @@ def _mismatch(case: _Case, user, value, err, w, out, how, hints, parts):
              f"  reference         {value:.15g}   from {how}",
              f"  |difference|      {difference}",
              f"  out of tolerance  {per_arg}",
+             f"  failing entries   {_failing(case, out)}",
              f"  seed              {case.seed}"]
     lines += ["  hints:"] + [f"    - {h}" for h in hints] if hints else []
     return GradientMismatch("\n".join(lines), worst=(label, index), user=float(user), reference=float(value),
@@ -500,6 +505,7 @@ def _who(role, fn):
 
 
 def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed):
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     t = _Target(f, args, argnums)
     if kind == "gradient" and t.out_axis.size != 1:
         raise TypeError(f"{check} needs f with a scalar output, but f returned shape {t.out_axis.shapes}; "
@@ -512,8 +518,8 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
     second = (lambda c: one_sided(t, eye[c])) if kind != "hessian" else None
     case = _Case(check, who, rows, t.in_axis, _seed(seed), dtypes | t.dtypes, second=second,
                  direction=lambda c: _where(*t.in_axis.locate(c)), magnitude=t.magnitude,
-                 scale_name="the largest |reference| " + ("over this argument" if rows is SCALAR else "in this block"))
-    return _judge(case, user, ref, lambda value: _block_scale(value, rows, t.in_axis), rtol, atol)
+                 scale_name="this entry's |reference|")
+    return _judge(case, user, ref, _entry_scale, rtol, atol)
 
 
 def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
@@ -530,6 +536,7 @@ def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="aut
     >>> check_grad(lambda x: np.sin(x).sum(), np.cos, np.array([0.5, 1.0])).margin > 0.99
     True
     """
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     return _matrix_check("check_grad", "gradient", f, grad_f, args, argnums, rtol, atol, reference, seed)
 
 
@@ -543,6 +550,7 @@ def check_jacobian(f, jac_f, *args, argnums=0, rtol=None, atol=None, reference="
     >>> bool(check_jacobian(lambda x: x ** 2, lambda x: np.diag(2 * x), np.array([1.0, 2.0])))
     True
     """
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     return _matrix_check("check_jacobian", "jacobian", f, jac_f, args, argnums, rtol, atol, reference, seed)
 
 
@@ -556,6 +564,7 @@ def check_hessian(f, hess_f, *args, argnums=0, rtol=None, atol=None, reference="
     >>> bool(check_hessian(lambda x: (x ** 3).sum(), lambda x: np.diag(6 * x), np.array([1.0, 2.0])))
     True
     """
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     return _matrix_check("check_hessian", "hessian", f, hess_f, args, argnums, rtol, atol, reference, seed)
 
 
@@ -583,6 +592,7 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     >>> bool(check_jvp(np.sin, lambda p, t: (np.sin(p[0]), np.cos(p[0]) * t[0]), np.array([0.5, 1.0])))
     True
     """
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     t = _primals_target(f, args, "check_jvp")
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     out, tangent = jvp_f(tuple(args), t.in_axis.split(v))
@@ -592,8 +602,8 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     ref = _reference(t, "jvp", reference, v)
     case = _Case("check_jvp", name, t.out_axis, DIRECTION, _seed(seed), dtypes | t.dtypes,
                  second=lambda c: one_sided(t, v), direction=lambda c: f"the tangent drawn from seed {_seed(seed)}",
-                 magnitude=t.magnitude, scale_name="the largest |reference| over this output")
-    return _judge(case, user, ref, lambda value: _block_scale(value, t.out_axis, DIRECTION), rtol, atol)
+                 magnitude=t.magnitude, scale_name="this entry's |reference|")
+    return _judge(case, user, ref, _entry_scale, rtol, atol)
 
 
 def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None, probes=3) -> CheckResult:
@@ -608,6 +618,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     >>> bool(check_vjp(np.sin, lambda x: (np.sin(x), lambda u: (np.cos(x) * u,)), np.array([0.5, 1.0])))
     True
     """
+    __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     t = _primals_target(f, args, "check_vjp")
     name = _who("vjp_f", vjp_f)
     out, pullback = vjp_f(*args)
@@ -638,17 +649,22 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 
 
 def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> TaylorResult:
-    """Tolerance-free check: the remainder r(h) = |f(x + h v) − f(x) − h ⟨g, v⟩| shrinks as h²
-    when g = grad_f(*args) is the gradient of scalar f, and only as h when it is not.
+    """Tolerance-free check: the odd Taylor remainder r(h) = |f(x + h v) − f(x − h v) − 2h ⟨g, v⟩|
+    shrinks as h³ when g = grad_f(*args) is the gradient of scalar f (the h² terms cancel), and
+    only as h when it is not.
 
+    Why the odd part: the one-sided remainder f(x + hv) − f(x) − h⟨g, v⟩ carries an h² term that
+    hides a small gradient error δ until h < |δ·v|/|vᵀHv|, where round-off has long taken over (a
+    1e-6 relative error passed). Without it, h|δ·v| outlives h³ at steps far above round-off.
     v is drawn from `seed`; h runs over 10^(-k/2) × max(1, |x|∞), k = 2..18. The slope of log r
-    against log h is fitted over the four smallest steps whose remainder stands above round-off;
+    against log h is fitted over the three smallest steps whose remainder stands above round-off;
     a slope below `min_slope` raises GradientMismatch. Shape contract as in `check_grad`.
 
     >>> import numpy as np
     >>> round(taylor_test(lambda x: np.exp(x).sum(), np.exp, np.array([0.1, 0.2])).slope)
-    2
+    3
     """
+    __tracebackhide__ = True
     t = _Target(f, args, argnums)
     if t.out_axis.size != 1:
         raise TypeError(f"taylor_test needs f with a scalar output, got shape {t.out_axis.shapes}")
@@ -656,20 +672,21 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     g, _ = _matrix(grad_f(*args), SCALAR, t.in_axis, name)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     steps = 10.0 ** (-np.arange(2, 19) / 2) * max(1.0, float(np.max(np.abs(t.x), initial=0.0)))
-    f0, slope_g = float(t.y[0]), float(g[0] @ v)
-    fs = np.array([t.call(t.x + h * v)[0] for h in steps])
-    r = np.abs(fs - f0 - steps * slope_g)
-    noise = 1e3 * np.finfo(float).eps * (abs(f0) + np.abs(fs))
+    slope_g = float(g[0] @ v)
+    fp = np.array([t.call(t.x + h * v)[0] for h in steps])
+    fm = np.array([t.call(t.x - h * v)[0] for h in steps])
+    r = np.abs(fp - fm - 2 * steps * slope_g)
+    noise = 1e3 * np.finfo(float).eps * (np.abs(fp) + np.abs(fm))
     ok = np.isfinite(r) & (r > noise)
     if ok.sum() < 2:
         return TaylorResult(float("nan"), tuple(steps), tuple(r), _seed(seed),
-                            "the remainder is at round-off for every step: f is affine along v")
-    use = np.flatnonzero(ok)[-4:]
+                            "the remainder is at round-off for every step: f is at most quadratic along v")
+    use = np.flatnonzero(ok)[-3:]
     slope = float(np.polyfit(np.log(steps[use]), np.log(r[use]), 1)[0])
     if slope < min_slope:
         table = "\n".join(f"    h = {h:9.2e}   r = {x:10.3e}" for h, x in zip(steps[use], r[use]))
         raise GradientMismatch(
-            f"taylor_test: the remainder |f(x+hv) - f(x) - h<{name}, v>| shrinks with slope {slope:.2f} "
-            f"in log-log (2 for a right gradient, 1 for a wrong one):\n{table}\n  seed {_seed(seed)}",
+            f"taylor_test: the remainder |f(x+hv) - f(x-hv) - 2h<{name}, v>| shrinks with slope {slope:.2f} "
+            f"in log-log (3 for a right gradient, 1 for a wrong one):\n{table}\n  seed {_seed(seed)}",
             slope=slope, seed=_seed(seed), hints=())
     return TaylorResult(slope, tuple(steps), tuple(r), _seed(seed))

@@ -1,0 +1,76 @@
+"""The CLI's bad-input doors (issue 15): each answers in one line on stderr with a non-zero status."""
+import subprocess
+import sys
+
+import pytest
+
+from difflab.cli import main
+
+PLAIN_NUMPY = "import numpy as np\ndef f(x):\n    return np.sum(np.sinc(x) ** 2)\n"
+PRODUCT = "def f(x, y):\n    return (x * y).sum()\n"
+
+
+@pytest.fixture
+def files(tmp_path):
+    (tmp_path / "plain.py").write_text(PLAIN_NUMPY)
+    (tmp_path / "product.py").write_text(PRODUCT)
+    return tmp_path
+
+
+CASES = {
+    "set n=abc": (["run", "cost_scaling", "--set", "n=abc"], 2, "n must be a list"),
+    "set n=[]": (["run", "cost_scaling", "--set", "n=[]"], 2, "must not be empty"),
+    "set datasets mnist": (["run", "training_comparison", "--set", 'datasets=["mnist"]'], 2, "unknown datasets 'mnist'"),
+    "set per_decade=0": (["run", "fd_accuracy", "--set", "per_decade=0"], 2, "per_decade must be positive"),
+    "jobs 0": (["run", "cost_scaling", "--jobs", "0"], 2, "--jobs"),
+    "jobs -3": (["run", "cost_scaling", "--jobs", "-3"], 2, "--jobs"),
+    "report missing": (["report", "{tmp}/no_such_run"], 2, "not a run directory"),
+    "check plain numpy": (["check", "{tmp}/plain.py:f", "--at", "x=[1,2]"], 2, "numpy.sinc is not a difflab primitive"),
+    "check mismatched shapes": (["check", "{tmp}/product.py:f", "--at", "x=[1,2],y=[1,2,3]"], 2, "shapes (2,), (3,)"),
+    "methods bogus": (["compare", "x*y", "--at", "x=1,y=2", "--methods", "reverse,bogus"], 2, "'bogus'"),
+    "graph unwritable": (["graph", "x*y", "-o", "{tmp}/file.txt/sub/g.svg"], 2, "cannot write"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
+    argv, status, words = CASES[case]
+    (files / "file.txt").write_text("a file, so no folder can be made under it")
+    argv = [a.replace("{tmp}", str(files)) for a in argv]
+    if argv[0] == "run":
+        argv += ["--out", str(files / "runs"), "-q"]
+    with pytest.raises(SystemExit) if "jobs" in case else _nothing() as raised:
+        code = main(argv)
+    code = raised.value.code if raised is not None else code
+    err = capsys.readouterr().err
+    assert code == status
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0], err
+    assert not (files / "runs").exists()  # refused before anything ran
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_version_and_a_warning_as_one_line_via_the_real_command():
+    out = subprocess.run([sys.executable, "-m", "difflab", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.startswith("difflab ")
+    out = subprocess.run([sys.executable, "-m", "difflab", "compare", "log(x)", "--at", "x=-1"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0
+    assert out.stderr.strip().splitlines() == [
+        "difflab compare: warning: v1 = log(v0): invalid value encountered in log (outside the domain of log); "
+        "the result holds NaN or inf"]
+
+
+def test_an_unreachable_dask_scheduler_fails_fast(tmp_path, capsys):
+    pytest.importorskip("dask.distributed")
+    code = main(["run", "cost_scaling", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
+                 "--out", str(tmp_path), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
