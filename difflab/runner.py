@@ -271,8 +271,12 @@ def write_json(path, data) -> Path:
     >>> p = write_json(pathlib.Path(tempfile.mkdtemp()) / "a.json", {"x": 1})
     >>> json.loads(p.read_text())
     {'x': 1}
+    >>> "NaN" in write_json(p, {"x": float("nan")}).read_text(), json.loads(p.read_text())  # strict JSON
+    (False, {'x': None})
     """
-    return write_text(path, json.dumps(data, indent=1, sort_keys=False, default=_json_default) + "\n")
+    # strict JSON (RFC 8259): NaN and infinities are written as null, never as bare NaN
+    return write_text(path, json.dumps(_finite(data), indent=1, sort_keys=False, default=_json_default,
+                                       allow_nan=False) + "\n")
 
 
 def write_text(path, text: str) -> Path:
@@ -296,6 +300,12 @@ def write_text(path, text: str) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def _finite(x):
+    from .report.stats import finite_json
+
+    return finite_json(x)
 
 
 def _json_default(x):

@@ -6,6 +6,7 @@ Forward mode runs one tangent per sweep (`Forward(chunk=1)`), the textbook forwa
 """
 from __future__ import annotations
 
+import math
 import time
 import tracemalloc
 
@@ -14,24 +15,31 @@ import numpy as np
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.graph import EvalCounter
-from difflab.report.figures import FigureSpec, data_ticks, guide_line, new_figure, plot_method
-from difflab.report.stats import loglog_slope, num, slope_words, tail_slope
+from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
+from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
-QUESTION = ("How do the time and the operation counts of a gradient and of a Jacobian grow with the "
-            "number of inputs n and outputs m, for each method, and what does reverse mode pay in memory?")
+QUESTION = ("How do the time and the work of a gradient and of a Jacobian grow with the number of inputs n and "
+            "outputs m, for each method, how does cost(∇f)/cost(f) compare with the cheap-gradient bound, and what "
+            "does reverse mode pay in memory?")
 
 PRESETS = {
-    "quick": {"n": [4, 8, 16, 32, 64, 128, 256], "symbolic_max_n": 32, "jac_n": 16, "m": [1, 4, 16, 64, 256],
-              "symbolic_max_m": 4, "depth": [1, 2, 4, 8, 16, 32], "width": 16, "batch": 256, "repeat": 3},
-    "full": {"n": [4, 8, 16, 32, 64, 128, 256, 512, 1024], "symbolic_max_n": 128, "jac_n": 32,
-             "m": [1, 2, 4, 8, 16, 32, 64, 128, 256], "symbolic_max_m": 16, "depth": [1, 2, 4, 8, 16, 32, 64, 128],
-             "width": 16, "batch": 512, "repeat": 5},
+    "quick": {"n": [4, 16, 64, 256, 1024, 4096, 16384, 65536],
+              "max_n": {"symbolic": 64, "numeric": 256, "forward": 256, "reverse": 65536},
+              "loop_n": [4, 16, 64, 256], "jac_n": 16, "m": [1, 4, 16, 64, 256], "symbolic_max_m": 4,
+              "depth": [1, 2, 4, 8, 16, 32], "width": 16, "batch": 256, "repeat": 5},
+    "full": {"n": [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
+             "max_n": {"symbolic": 128, "numeric": 1024, "forward": 1024, "reverse": 1048576},
+             "loop_n": [4, 16, 64, 256, 1024], "jac_n": 32, "m": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+             "symbolic_max_m": 16, "depth": [1, 2, 4, 8, 16, 32, 64, 128], "width": 16, "batch": 512, "repeat": 7},
 }
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
 #: calls before measuring: a method may interpret its first call and compile on a later one
 WARMUP = 3
-COUNTED = ("numeric", "forward", "reverse")  # methods whose work runs through the tape
+COUNTED = ("numeric", "forward", "reverse")  # methods whose work runs through difflab graphs
+#: Griewank & Walther (Evaluating Derivatives, 2008, §4.6): a reverse-mode gradient costs at most
+#: ω = 4 times the operations of evaluating f (with f itself included), independent of n
+CHEAP_GRADIENT_BOUND = 4.0
 
 
 def _method(name):
@@ -42,8 +50,8 @@ def _method(name):
 def cells(config):
     out = []
     for n in config["n"]:
-        out += [{"part": "gradient", "method": m, "n": n} for m in METHODS
-                if m != "symbolic" or n <= config["symbolic_max_n"]]
+        out += [{"part": "gradient", "method": m, "n": n} for m in METHODS if n <= config["max_n"][m]]
+    out += [{"part": "loop", "method": "reverse", "n": n} for n in config["loop_n"]]
     for m_out in config["m"]:
         out += [{"part": "jacobian", "method": m, "n": config["jac_n"], "m": m_out} for m in METHODS
                 if m != "symbolic" or m_out <= config["symbolic_max_m"]]
@@ -54,8 +62,43 @@ def cells(config):
 
 
 def gradient_function(x):
-    """A scalar function of n inputs whose tape has the same few equations for every n."""
+    """A vectorised scalar function of n inputs: its tape has the same 7 equations for every n."""
     return dnp.sum(dnp.sin(x) * x * x) + dnp.sum(dnp.tanh(x))
+
+
+def loop_function(x):
+    """The same kind of function written as a Python loop over scalars: its tape grows with n."""
+    total = 0.0
+    for i in range(x.shape[0]):
+        total = total + dnp.sin(x[i]) * x[i]
+    return total
+
+
+def work(graph) -> int:
+    """Elements processed by a graph: the sum over its equations of the elements each one produces.
+
+    >>> import difflab as dl, numpy as np
+    >>> work(dl.trace(lambda x: dnp.sum(x * x), np.ones(5)))  # mul produces 5 elements, sum 1
+    6
+    """
+    return int(sum(math.prod(e.out.shape) for e in graph.eqns))
+
+
+def work_by_op(graph) -> dict:
+    """{op name: its share of `work(graph)`}, largest first: where a program's work goes."""
+    total, by = max(work(graph), 1), {}
+    for e in graph.eqns:
+        by[e.op.name] = by.get(e.op.name, 0) + math.prod(e.out.shape)
+    return {k: v / total for k, v in sorted(by.items(), key=lambda kv: -kv[1])}
+
+
+def _times(fn, repeat):
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return times
 
 
 def _measure(fn, x, method, product, repeat):
@@ -65,14 +108,18 @@ def _measure(fn, x, method, product, repeat):
         getattr(prep, product)(x)
     prepare_seconds = time.perf_counter() - t0
     prep.prepared.evals, EvalCounter.eqns = 0, 0
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        getattr(prep, product)(x)
-        times.append(time.perf_counter() - t0)
+    times = _times(lambda: getattr(prep, product)(x), repeat)
+    f_graph = dl.trace(fn, x)
     metrics = {"evals": prep.prepared.evals // repeat, "eqns": EvalCounter.eqns // repeat,
-               "f_eqns": len(prep.graph.eqns), "seconds": float(np.median(times)),
-               "prepare_seconds": prepare_seconds}
+               "f_eqns": len(f_graph.eqns), "f_work": work(f_graph), "seconds": times,
+               "f_seconds": _times(lambda: fn(x), repeat), "prepare_seconds": prepare_seconds}
+    if product == "grad" and method != "symbolic":
+        # the gradient as a difflab program (its rules are difflab ops): the elements it produces
+        program = dl.trace(dl.grad(fn, method=_method(method)), x)
+        metrics["work"], metrics["work_by_op"] = work(program), work_by_op(program)
+    elif product == "jacobian":
+        # equations executed × the elements an equation of f produces on average (same shapes per sweep)
+        metrics["work"] = metrics["eqns"] * metrics["f_work"] / metrics["f_eqns"] if method != "symbolic" else None
     if method == "symbolic":
         metrics.update(prep.prepared.expression_size("jacobian"))
     return metrics
@@ -113,30 +160,66 @@ def run_cell(cell, seed):
     x = rng.uniform(-1.0, 1.0, cell["n"])
     if cell["part"] == "gradient":
         return _measure(gradient_function, x, cell["method"], "grad", cell["repeat"])
+    if cell["part"] == "loop":
+        return _measure(loop_function, x, cell["method"], "grad", cell["repeat"])
     A = rng.standard_normal((cell["m"], cell["n"])) / np.sqrt(cell["n"])
     return _measure(lambda v: dnp.tanh(A @ v), x, cell["method"], "jacobian", cell["repeat"])
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
 
+def _rows(results, part, method, x_key):
+    return sorted(results.where(part=part, method=method), key=lambda r: r["cell"][x_key])
+
+
 def _series(results, part, method, x_key, y_key):
-    rows = sorted(results.where(part=part, method=method), key=lambda r: r["cell"][x_key])
+    rows = [r for r in _rows(results, part, method, x_key) if r["metrics"].get(y_key) is not None]
     return [r["cell"][x_key] for r in rows], [r["metrics"][y_key] for r in rows]
 
 
+def _median_series(results, part, method, x_key, y_key):
+    x, y = _series(results, part, method, x_key, y_key)
+    return x, [float(np.median(v)) for v in y]
+
+
+def _ratio(r, key):
+    """cost(∇f)/cost(f) of one cell, in work (elements) or in time (median seconds)."""
+    m = r["metrics"]
+    if key == "work":
+        return m["work"] / m["f_work"] if m.get("work") is not None else None
+    return float(np.median(m["seconds"]) / np.median(m["f_seconds"]))
+
+
 def summarize(results):
-    s = {"gradient_eqns_slope": {}, "gradient_evals_slope": {}, "jacobian_eqns_slope_m": {},
-         "cheap_gradient_ratio": {}, "gradient_seconds_slope": {}}
+    s = {"gradient_work_slope": {}, "gradient_eqns_slope": {}, "gradient_evals_slope": {},
+         "jacobian_work_slope_m": {}, "jacobian_eqns_slope_m": {}, "gradient_seconds_slope": {}, "max_n": {},
+         "cheap_gradient_ratio": {}, "bound": CHEAP_GRADIENT_BOUND}
     for m in COUNTED:
+        s["gradient_work_slope"][m] = tail_slope(*_series(results, "gradient", m, "n", "work"))
         s["gradient_eqns_slope"][m] = loglog_slope(*_series(results, "gradient", m, "n", "eqns"))
         s["gradient_evals_slope"][m] = loglog_slope(*_series(results, "gradient", m, "n", "evals"))
         # a Jacobian costs one forward sweep plus one sweep per output: affine, so read the tail
+        s["jacobian_work_slope_m"][m] = tail_slope(*_series(results, "jacobian", m, "m", "work"))
         s["jacobian_eqns_slope_m"][m] = tail_slope(*_series(results, "jacobian", m, "m", "eqns"))
-        ratios = [r["metrics"]["eqns"] / r["metrics"]["f_eqns"] for r in results.where(part="gradient", method=m)]
-        s["cheap_gradient_ratio"][m] = [min(ratios), max(ratios)] if ratios else None
     for m in METHODS:
-        s["gradient_seconds_slope"][m] = loglog_slope(*_series(results, "gradient", m, "n", "seconds"))
-    s["symbolic_cse_slope"] = loglog_slope(*_series(results, "gradient", "symbolic", "n", "cse"))
+        x, t = _series(results, "gradient", m, "n", "seconds")
+        tail = [i for i, v in enumerate(x) if v >= np.median(x)] if x else []
+        if len(tail) >= 2:
+            med, lo, hi = slope_range([x[i] for i in tail], [t[i] for i in tail])
+            s["gradient_seconds_slope"][m] = {"slope": med, "lo": lo, "hi": hi, "from_n": x[tail[0]], "to_n": x[-1]}
+        s["max_n"][m] = max(x) if x else None
+    for part in ("gradient", "loop"):
+        rows = _rows(results, part, "reverse", "n")
+        if rows:
+            work, secs = [_ratio(r, "work") for r in rows], [_ratio(r, "seconds") for r in rows]
+            n = [r["cell"]["n"] for r in rows]
+            top = next(iter(rows[-1]["metrics"]["work_by_op"].items()))
+            s["cheap_gradient_ratio"][part] = {"n": n, "work": work, "seconds": secs, "top_op": top,
+                                               "seconds_slope": loglog_slope(n, secs),
+                                               "work_slope": loglog_slope(n, work), "f_eqns": [r["metrics"]["f_eqns"]
+                                                                                              for r in rows]}
+    x, sizes = _series(results, "gradient", "symbolic", "n", "cse")
+    s["symbolic_cse_slope"] = loglog_slope(x, sizes)
     s["memory_slope_depth"] = {m: tail_slope(*_series(results, "memory", m, "depth", "peak_bytes"))
                                for m in ("forward", "forward_vectorised", "reverse")}
     depth, peak = _series(results, "memory", "reverse", "depth", "peak_bytes")
@@ -147,24 +230,29 @@ def summarize(results):
 
 
 def _panel(ax, results, part, x_key, y_key, methods, xlabel, ylabel, title, fit=True, scale=1.0):
-    """Log-log lines of `y_key` (times `scale`) against `x_key`, one per method; returns reverse's (x, y)."""
+    """Log-log lines of `y_key` (times `scale`) against `x_key`, one per method; returns the x values."""
+    xs = []
     for m in methods:
         x, y = _series(results, part, m, x_key, y_key)
-        plot_method(ax, x, [v * scale for v in y], m, fit=fit)
+        if x:
+            plot_method(ax, x, [v * scale for v in y], m, fit=fit)
+            xs += x
     ax.set(xscale="log", yscale="log", xlabel=xlabel, ylabel=ylabel, title=title)
-    x, y = _series(results, part, "reverse", x_key, y_key)
-    data_ticks(ax.xaxis, x)
-    return x, y
+    data_ticks(ax.xaxis, xs, fmt="{:.0e}" if max(xs) >= 1e4 else "{:g}")
+    return xs
 
 
 def _fig_gradient(results, s):
-    fig, axes = new_figure(2)
-    ax, ax2 = axes[0]
-    n, eq = _panel(ax, results, "gradient", "n", "eqns", COUNTED, "inputs n", "equations executed per gradient",
-                   "Gradient cost, tape equations executed")
-    guide_line(ax, n, 1.0, (n[0], eq[0]), "O(n) guide")
-    guide_line(ax, n, 0.0, (n[0], eq[0]), "O(1) guide")
-    ax.legend()
+    fig, axes = new_figure(3, width=4.4)
+    ax, ax1, ax2 = axes[0]
+    n = _panel(ax, results, "gradient", "n", "work", COUNTED, "inputs n", "elements produced per gradient",
+               "Gradient work (elements produced)", fit=tail_slope)
+    n, w = _series(results, "gradient", "reverse", "n", "work")
+    guide_line(ax, n, 1.0, (n[0], w[0]), "O(n) guide")
+    ax.legend(fontsize=7)
+    _panel(ax1, results, "gradient", "n", "eqns", COUNTED, "inputs n", "equations executed per gradient",
+           "Equations executed (whole-array ops)")
+    ax1.legend(fontsize=7)
     sn, cse = _series(results, "gradient", "symbolic", "n", "cse")
     plot_method(ax2, sn, cse, "symbolic", label="symbolic: ops after CSE")
     plot_method(ax2, *_series(results, "gradient", "symbolic", "n", "naive"), "symbolic", ls="--",
@@ -173,80 +261,113 @@ def _fig_gradient(results, s):
     ax2.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="operations (count)",
             title="Symbolic gradient: size of the lambdified code")
     data_ticks(ax2.xaxis, sn)
-    ax2.legend()
-    e = s["gradient_eqns_slope"]
-    conclusion = (f"Reverse-mode cost is {slope_words(e['reverse'])} while forward mode is {slope_words(e['forward'])} "
-                  f"and central differences are {slope_words(e['numeric'])}; the symbolic derivative's size after "
-                  f"CSE is {slope_words(s['symbolic_cse_slope'])}.")
+    ax2.legend(fontsize=7)
+    e, q = s["gradient_work_slope"], s["gradient_eqns_slope"]
     tape = results.where(part="gradient", method="reverse")[0]["metrics"]["f_eqns"]
-    return FigureSpec("gradient_counts", fig, "Cost of one full gradient vs n (log-log)",
-                      f"Left: equations executed (EvalCounter) for one gradient of a function whose tape has {tape} "
-                      "equations for every n, with fitted slopes and O(n)/O(1) guides; right: the symbolic gradient's "
-                      "size in operations before and after common-subexpression elimination.", conclusion)
+    conclusion = (f"Measured in work, a reverse-mode gradient is {slope_words(e['reverse'])} up to n = "
+                  f"{s['max_n']['reverse']}, while forward mode is {slope_words(e['forward'])} and central "
+                  f"differences {slope_words(e['numeric'])}; counted in whole-array equations reverse looks "
+                  f"{slope_words(q['reverse'])} only because f's tape has {tape} equations for every n; the symbolic "
+                  f"derivative's size after CSE is {slope_words(s['symbolic_cse_slope'])}.")
+    return FigureSpec("gradient_counts", fig, "Cost of one full gradient vs n: work, equations, symbolic size",
+                      "Left: elements produced by the gradient program (sum over its equations) (the gradient traced as a difflab "
+                      "graph; slopes over the larger half of n). Middle: equations executed (EvalCounter), which count "
+                      f"a whole-array op once whatever its size (f has {tape} equations for every n). Right: the "
+                      "symbolic gradient's size in operations before and after common-subexpression elimination "
+                      "(symbolic's lambdified NumPy is not a difflab graph, so its work is shown as time only).",
+                      conclusion)
 
 
 def _fig_jacobian(results, s):
-    fig, axes = new_figure()
-    ax = axes[0, 0]
+    fig, axes = new_figure(2)
+    ax, ax1 = axes[0]
     n = results.where(part="jacobian")[0]["cell"]["n"]
-    m_, eq = _panel(ax, results, "jacobian", "m", "eqns", COUNTED, "outputs m", "equations executed per Jacobian",
-                    f"Full Jacobian of tanh(A x), n = {n} inputs", fit=tail_slope)
-    guide_line(ax, m_, 1.0, (m_[0], eq[0]), "O(m) guide")
-    ax.legend()
-    e = s["jacobian_eqns_slope_m"]
-    fwd = dict(zip(*_series(results, "jacobian", "forward", "m", "eqns")))
-    dearer = [m for m, cost in zip(m_, eq) if cost > fwd.get(m, np.inf)]
-    crossover = (f"reverse executes fewer equations than forward up to m = {max(k for k in m_ if k < dearer[0])} and "
-                 f"more from m = {dearer[0]}" if dearer and dearer[0] > m_[0] else
-                 "reverse executes fewer equations than forward at every m measured" if not dearer else
-                 "forward executes fewer equations than reverse at every m measured")
-    conclusion = (f"With n = {n} fixed, reverse mode's Jacobian cost is {slope_words(e['reverse'], 'm')} at large m "
-                  f"(one backward sweep per output) while forward ({slope_words(e['forward'], 'm')}) and numeric "
-                  f"({slope_words(e['numeric'], 'm')}) pay per input: {crossover}.")
-    return FigureSpec("jacobian_counts", fig, "Cost of a full Jacobian vs outputs m",
-                      "Equations executed for the whole m×n Jacobian of y = tanh(A x) as the number of outputs m grows "
-                      "with the number of inputs fixed; slopes are fitted over the larger half of m (past the fixed "
-                      "cost of the one forward sweep).", conclusion)
+    m_ = _panel(ax, results, "jacobian", "m", "work", COUNTED, "outputs m", "elements produced per Jacobian",
+                f"Jacobian work of tanh(A x), n = {n}", fit=tail_slope)
+    ax.legend(fontsize=7)
+    _panel(ax1, results, "jacobian", "m", "eqns", COUNTED, "outputs m", "equations executed per Jacobian",
+           f"Equations executed, n = {n}", fit=tail_slope)
+    ax1.legend(fontsize=7)
+    e, q = s["jacobian_work_slope_m"], s["jacobian_eqns_slope_m"]
+    m_, rw = _series(results, "jacobian", "reverse", "m", "work")
+    fwd = dict(zip(*_series(results, "jacobian", "forward", "m", "work")))
+    dearer = [m for m, cost in zip(m_, rw) if cost > fwd.get(m, np.inf)]
+    crossover = (f"reverse produces fewer elements than forward up to m = {max(k for k in m_ if k < dearer[0])} and "
+                 f"more from m = {dearer[0]} (n = {n})" if dearer and dearer[0] > m_[0] else
+                 "reverse produces fewer elements than forward at every m measured" if not dearer else
+                 "forward produces fewer elements than reverse at every m measured")
+    conclusion = (f"With n = {n} fixed, the Jacobian's work is {slope_words(e['reverse'], 'm')} for reverse mode "
+                  f"(m backward sweeps, each over arrays of m entries) and {slope_words(e['forward'], 'm')} "
+                  f"for forward mode (n sweeps whose arrays have m entries); counted in equations forward looks "
+                  f"{slope_words(q['forward'], 'm')}, an artefact of whole-array counting: {crossover}.")
+    return FigureSpec("jacobian_counts", fig, "Cost of a full Jacobian vs outputs m: work and equations",
+                      "Left: elements produced for the whole m×n Jacobian of y = tanh(A x) (equations executed × the "
+                      "elements an equation of f produces at that m); right: equations executed. Slopes are fitted "
+                      "over the larger half of m.", conclusion)
 
 
 def _fig_time(results, s):
     fig, axes = new_figure()
     ax = axes[0, 0]
-    _panel(ax, results, "gradient", "n", "seconds", METHODS, "inputs n", "time per gradient (ms)",
-           "Gradient wall time (median, after preparation)", scale=1e3)
-    ax.legend()
+    for m in METHODS:
+        x, t = _series(results, "gradient", m, "n", "seconds")
+        if not x:
+            continue
+        t = 1e3 * np.asarray(t)
+        style = method_style(m)
+        ax.fill_between(x, t.min(axis=1), t.max(axis=1), color=style["color"], alpha=0.2, lw=0)
+        ax.plot(x, np.median(t, axis=1), ms=4, lw=1.4, **style)
+    ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="time per gradient (ms)",
+           title="Gradient wall time (median and min–max of repeats)")
+    data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="{:.0e}")
+    ax.legend(fontsize=7)
     t = s["gradient_seconds_slope"]
+    words = "; ".join(f"{m} {noisy_slope_words(t[m]['slope'], t[m]['lo'], t[m]['hi'])} for n = {t[m]['from_n']}–"
+                      f"{t[m]['to_n']}" for m in METHODS if m in t)
     sym = max(results.where(part="gradient", method="symbolic"), key=lambda r: r["cell"]["n"])
-    conclusion = (f"Measured per gradient, wall time is: reverse {slope_words(t['reverse'])}, forward "
-                  f"{slope_words(t['forward'])}, numeric {slope_words(t['numeric'])}; symbolic's lambdified "
-                  f"gradient is {slope_words(t['symbolic'])} once prepared, but preparing it took "
-                  f"{num(sym['metrics']['prepare_seconds'])} s at n = {sym['cell']['n']}, "
-                  f"{num(sym['metrics']['prepare_seconds'] / sym['metrics']['seconds'])} gradient calls' worth.")
+    repeat = results[0]["cell"]["repeat"]
+    conclusion = (f"Per gradient, over the larger half of each method's n range and {repeat} repeats: {words}. "
+                  f"Preparing symbolic took {num(sym['metrics']['prepare_seconds'])} s at n = {sym['cell']['n']}, "
+                  f"{num(sym['metrics']['prepare_seconds'] / np.median(sym['metrics']['seconds']))} gradient calls' "
+                  "worth.")
     return FigureSpec("gradient_time", fig, "Time per gradient vs n",
-                      "Median wall time of one gradient call per method, preparation excluded (log-log).", conclusion)
+                      "Median wall time of one gradient call per method, preparation excluded, with the range of the "
+                      "repeats shaded (log-log). A slope is named only when every repeat's slope reads the same.",
+                      conclusion)
 
 
 def _fig_ratio(results, s):
-    fig, axes = new_figure()
-    ax = axes[0, 0]
-    for m in COUNTED:
-        rows = sorted(results.where(part="gradient", method=m), key=lambda r: r["cell"]["n"])
-        plot_method(ax, [r["cell"]["n"] for r in rows], [r["metrics"]["eqns"] / r["metrics"]["f_eqns"] for r in rows],
-                    m, fit=False)
-    ax.axhline(4.0, ls=":", color="#777777", label="4 (cheap-gradient bound)")
-    ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="cost(gradient) / cost(f)  (equations)",
-           title="The cheap-gradient ratio")
-    data_ticks(ax.xaxis, [r["cell"]["n"] for r in rows])
-    ax.legend()
-    lo, hi = s["cheap_gradient_ratio"]["reverse"]
-    flo, fhi = s["cheap_gradient_ratio"]["forward"]
-    span = num(lo) if num(lo) == num(hi) else f"{num(lo)}–{num(hi)}"
-    conclusion = (f"A reverse-mode gradient costs {span} evaluations of f whatever n, "
-                  f"{'within' if hi <= 4 else 'above'} the bound of 4, while forward mode's ratio climbs from "
-                  f"{num(flo)} to {num(fhi)} with n.")
-    return FigureSpec("cheap_gradient_ratio", fig, "Cost of a gradient in units of f",
-                      "Equations executed for one gradient divided by the equations of one evaluation of f.",
-                      conclusion)
+    fig, axes = new_figure(2)
+    eqns = s["cheap_gradient_ratio"]["gradient"]["f_eqns"]
+    labels = {"gradient": f"vectorised f ({eqns[0]} whole-array equations at every n)",
+              "loop": "scalar-loop f (tape grows with n)"}
+    for ax, key, what in zip(axes[0], ("work", "seconds"), ("work (elements produced)", "time (median)")):
+        for part, style in (("gradient", {"ls": "-"}), ("loop", {"ls": "--"})):
+            c = s["cheap_gradient_ratio"].get(part)
+            if c:
+                plot_method(ax, c["n"], c[key], "reverse", fit=False, label=f"reverse, {labels[part]}",
+                            marker="D" if part == "gradient" else "o", **style)
+        ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="#777777",
+                   label=f"{num(CHEAP_GRADIENT_BOUND)} (cheap-gradient bound, operations)")
+        ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel=f"cost(∇f) / cost(f), {what}",
+               title=f"The cheap-gradient ratio in {what.split(' (')[0]}")
+        ax.legend(fontsize=7)
+    v, lp = s["cheap_gradient_ratio"]["gradient"], s["cheap_gradient_ratio"].get("loop")
+    span = lambda r: num(min(r)) if num(min(r)) == num(max(r)) else f"{num(min(r))}–{num(max(r))}"  # noqa: E731
+    parts = [f"on the vectorised f a reverse-mode gradient (f's own sweep included) produces {span(v['work'])}× the "
+             f"elements f produces for n = {v['n'][0]}–{v['n'][-1]}, "
+             f"{'within' if max(v['work']) <= CHEAP_GRADIENT_BOUND else 'above'} the bound of "
+             f"{num(CHEAP_GRADIENT_BOUND)}, and takes {span(v['seconds'])}× f's time"]
+    if lp:
+        parts.append(f"on the scalar-loop f (tape of {lp['f_eqns'][0]}–{lp['f_eqns'][-1]} equations) the work ratio is "
+                     f"{span(lp['work'])}, {slope_words(lp['work_slope'])} "
+                     f"({'within' if lp['work'][-1] <= CHEAP_GRADIENT_BOUND else 'above'} the bound at n = "
+                     f"{lp['n'][-1]}; {num(100 * lp['top_op'][1])}% of the gradient's work there is {lp['top_op'][0]}), "
+                     f"and its time ratio is {span(lp['seconds'])}, {slope_words(lp['seconds_slope'])}")
+    return FigureSpec("cheap_gradient_ratio", fig, "Cost of a gradient in units of f: work and time",
+                      "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
+                      "against f's tape) and in wall time (right: median gradient call against median call of f), on "
+                      "a vectorised f and on the same kind of f written as a loop over scalars.", sentence(parts))
 
 
 def _fig_memory(results, s):

@@ -2,14 +2,21 @@
 
 Each cell sweeps h from 1e-1 to 1e-15 for one scheme on one scalar function and measures the
 relative error against the symbolic derivative evaluated in 40-digit arithmetic. Truncation error
-falls as h^p, round-off grows as eps/h: the V whose bottom sits near eps^(1/(p+1)).
+falls as h^p, round-off grows as eps/h: the V whose bottom sits near eps^(1/(p+1)). Every default
+(step, accuracy order) is read from difflab's `Numeric` itself; steps the method refuses (below
+the spacing of floats at x) are recorded as refused, never as an error value. Around the best step
+a dense band of steps gives the typical error there, beside the single luckiest one, and
+`Numeric(error_estimate=True)` is checked against the true error (calibration).
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.differentiators.numeric import _steps
 from difflab.report.figures import FigureSpec, new_figure
 from difflab.report.stats import loglog_slope, num, sentence
 
@@ -18,32 +25,38 @@ QUESTION = ("How does the error of each finite-difference scheme depend on the s
 
 PRESETS = {
     "quick": {"functions": ["squire_trapp", "sin"], "schemes": ["forward", "central", "central4", "richardson", "complex"],
-              "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15},
+              "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15, "band_points": 21},
     "full": {"functions": ["squire_trapp", "sin", "tanh_gauss", "log_quadratic"],
              "schemes": ["forward", "backward", "central", "central4", "central6", "richardson", "complex"],
-             "per_decade": 8, "h_max_exp": -1, "h_min_exp": -15},
+             "per_decade": 8, "h_max_exp": -1, "h_min_exp": -15, "band_points": 81},
 }
 
 EPS = float(np.finfo(float).eps)
 
-#: name -> (label, f, x0); all complex-analytic, so complex step applies
+#: name -> (label, f, x0); all complex-analytic, so complex step applies. The points are irrational
+#: (every bit of the mantissa used), so neither x + h nor f′(x) is a short float by luck.
 FUNCTIONS = {
-    "squire_trapp": ("eˣ/√(sin³x + cos³x) at x = 1.5",
-                     lambda x: dnp.exp(x) / dnp.sqrt(dnp.sin(x) ** 3.0 + dnp.cos(x) ** 3.0), 1.5),
-    "sin": ("sin x at x = 1", lambda x: dnp.sin(x), 1.0),
-    "tanh_gauss": ("tanh(x)·e^(−x²) at x = 0.7", lambda x: dnp.tanh(x) * dnp.exp(-x * x), 0.7),
-    "log_quadratic": ("log(1 + x²) at x = 2", lambda x: dnp.log(1.0 + x * x), 2.0),
+    "squire_trapp": ("eˣ/√(sin³x + cos³x) at x = √2",
+                     lambda x: dnp.exp(x) / dnp.sqrt(dnp.sin(x) ** 3.0 + dnp.cos(x) ** 3.0), math.sqrt(2.0)),
+    "sin": ("sin x at x = 1/√3", lambda x: dnp.sin(x), 1.0 / math.sqrt(3.0)),
+    "tanh_gauss": ("tanh(x)·e^(−x²) at x = 1/√2", lambda x: dnp.tanh(x) * dnp.exp(-x * x), 1.0 / math.sqrt(2.0)),
+    "log_quadratic": ("log(1 + x²) at x = √5", lambda x: dnp.log(1.0 + x * x), math.sqrt(5.0)),
 }
 
-#: accuracy order p of each stencil (error ~ h^p); the round-off-balanced step is eps^(1/(p+1))
-ORDER = {"forward": 1, "backward": 1, "central": 2, "central4": 4, "central6": 6, "richardson": 2, "complex": 2}
-#: the default step of difflab's Numeric, as documented there (relative to max(1, |x|) unless noted)
-DEFAULT_STEP = {**{s: EPS ** (1.0 / (p + 1)) for s, p in ORDER.items()}, "richardson": 0.02, "complex": 1e-20}
+
+def library_defaults(scheme: str, x0: float) -> dict:
+    """What difflab's Numeric(scheme) uses at x0, read from the method itself: the accuracy order p
+    of its stencil and its (first) default step, scaled as the method scales it."""
+    method = dl.Numeric(scheme=scheme)
+    _, _, _, order, base_steps, relative, real = method._plan
+    step = float(_steps(np.array([x0]), np.eye(1), base_steps[:1], relative, exact=real)[0, 0])
+    return {"order": int(order), "default_step": step, "base_step": float(base_steps[0]), "relative": bool(relative)}
 
 
 def cells(config):
     return [{"function": f, "scheme": s, "per_decade": config["per_decade"], "h_max_exp": config["h_max_exp"],
-             "h_min_exp": config["h_min_exp"]} for f in config["functions"] for s in config["schemes"]]
+             "h_min_exp": config["h_min_exp"], "band_points": config["band_points"]}
+            for f in config["functions"] for s in config["schemes"]]
 
 
 def _exact(f, x):
@@ -51,55 +64,88 @@ def _exact(f, x):
     return float(prep.prepared.exact(prep.staged.inputs((x,)))[0])
 
 
+def _error_at(f, x0, exact, scheme, step):
+    """(relative error, relative error estimate) with an explicit step; (None, None) if refused."""
+    try:
+        prep = dl.prepare(f, x0, method=dl.Numeric(scheme=scheme, step=float(step), error_estimate=True))
+        d = float(prep.grad(x0))
+    except ValueError:  # below the spacing of floats at x: the method refuses the step
+        return None, None
+    return abs(d - exact) / abs(exact), float(np.ravel(prep.prepared.error)[0]) / abs(exact)
+
+
 def run_cell(cell, seed):
     _, f, x0 = FUNCTIONS[cell["function"]]
     exact = _exact(f, x0)
     count = (cell["h_max_exp"] - cell["h_min_exp"]) * cell["per_decade"] + 1
     steps = np.logspace(cell["h_max_exp"], cell["h_min_exp"], count)
-    errors = []
-    for h in steps:
-        # a step below x's resolution is refused by the method: no error point there
-        try:
-            d = dl.grad(f, method=dl.Numeric(scheme=cell["scheme"], step=float(h)))(x0)
-        except ValueError:
-            d = np.nan
-        errors.append(abs(d - exact) / abs(exact))
-    default = dl.prepare(f, x0, method=dl.Numeric(scheme=cell["scheme"]))
+    errors, estimates = zip(*(_error_at(f, x0, exact, cell["scheme"], h) for h in steps))
+    ok = [i for i, e in enumerate(errors) if e is not None]
+    best = min(ok, key=lambda i: errors[i])
+    # a dense band of steps half a decade either side of the best one: the typical error near it
+    band = np.logspace(math.log10(steps[best]) + 0.5, math.log10(steps[best]) - 0.5, cell["band_points"])
+    band_errors = [e for e in (_error_at(f, x0, exact, cell["scheme"], h)[0] for h in band) if e is not None]
+    default = dl.prepare(f, x0, method=dl.Numeric(scheme=cell["scheme"], error_estimate=True))
     default.prepared.evals = 0
-    d = default.grad(x0)
-    scale = 1.0 if cell["scheme"] == "complex" else max(1.0, abs(x0))
-    return {"steps": steps.tolist(), "errors": errors, "exact": exact,
-            "default_step": DEFAULT_STEP[cell["scheme"]] * scale, "default_error": abs(d - exact) / abs(exact),
+    d = float(default.grad(x0))
+    return {"steps": steps.tolist(), "errors": list(errors), "estimates": list(estimates), "exact": exact,
+            "refused": [float(steps[i]) for i, e in enumerate(errors) if e is None],
+            "band_steps": band.tolist(), "band_errors": band_errors,
+            **library_defaults(cell["scheme"], x0),
+            "default_error": abs(d - exact) / abs(exact),
+            "default_estimate": float(np.ravel(default.prepared.error)[0]) / abs(exact),
             "evals": default.prepared.evals}
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
 
+def _finite(steps, errors):
+    """The (step, error) pairs the method accepted (refused steps carry None), as arrays."""
+    pairs = [(h, e) for h, e in zip(steps, errors) if e is not None and np.isfinite(e)]
+    return (np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])) if pairs else (np.zeros(0), np.zeros(0))
+
+
+def best_step(steps, errors) -> tuple:
+    """(step, error) of the smallest error among the accepted steps (refused ones ignored).
+
+    >>> best_step([1e-1, 1e-2, 1e-3], [1e-2, None, 1e-4])
+    (0.001, 0.0001)
+    """
+    h, e = _finite(steps, errors)
+    i = int(np.argmin(e))
+    return float(h[i]), float(e[i])
+
+
 def truncation_slope(steps, errors) -> float:
     """Log-log slope of error vs h on the large-h side of the minimum (a decade away from it)."""
-    steps, errors = np.asarray(steps), np.asarray(errors)
-    h_best = steps[np.argmin(errors)]
-    keep = (steps >= 10.0 * h_best) & (errors > 1e3 * EPS)  # clear of the round-off floor
-    return loglog_slope(steps[keep], errors[keep])
+    h, e = _finite(steps, errors)
+    h_best = h[np.argmin(e)]
+    keep = (h >= 10.0 * h_best) & (e > 1e3 * EPS)  # clear of the round-off floor
+    return loglog_slope(h[keep], e[keep])
 
 
 def summarize(results):
     out = {}
     for r in results:
         m = r["metrics"]
-        i = int(np.argmin(m["errors"]))
-        p = ORDER[r["cell"]["scheme"]]
+        h_best, e_best = best_step(m["steps"], m["errors"])
+        p = m["order"]
         out.setdefault(r["cell"]["function"], {})[r["cell"]["scheme"]] = {
-            "best_error": m["errors"][i], "best_step": m["steps"][i], "optimum_theory": EPS ** (1.0 / (p + 1)),
+            "best_error": e_best, "best_step": h_best, "optimum_theory": EPS ** (1.0 / (p + 1)),
+            "typical_near_best": float(np.median(m["band_errors"])) if m["band_errors"] else None,
+            "band_points": len(m["band_errors"]),
             "truncation_slope": truncation_slope(m["steps"], m["errors"]), "order": p,
             "default_error": m["default_error"], "default_step": m["default_step"], "evals": m["evals"],
-            "smallest_step_error": m["errors"][-1]}
+            "default_estimate": m["default_estimate"], "refused_steps": len(m["refused"]),
+            "smallest_step_error": _finite(m["steps"], m["errors"])[1][-1],
+            "smallest_accepted_step": float(_finite(m["steps"], m["errors"])[0][-1])}
+    cal = [(s["default_estimate"], s["default_error"]) for f in out.values() for s in f.values()
+           if s["default_error"] > 0]
+    ratios = [est / err for est, err in cal if est is not None]
+    out["calibration"] = {"cases": len(ratios), "underestimates": sum(r < 1 for r in ratios),
+                          "ratio_min": min(ratios) if ratios else None, "ratio_max": max(ratios) if ratios else None,
+                          "ratio_median": float(np.median(ratios)) if ratios else None}
     return out
-
-
-def cs_min_step(results, fn) -> float:
-    """The smallest step of the sweep for complex step on function `fn`."""
-    return results.where(function=fn, scheme="complex")[0]["metrics"]["steps"][-1]
 
 
 _COLORS = {"forward": "#d95f02", "backward": "#e6ab02", "central": "#1b9e77", "central4": "#7570b3",
@@ -111,7 +157,8 @@ def _panel(ax, results, fn, summary):
     for r in results.where(function=fn):
         scheme, m = r["cell"]["scheme"], r["metrics"]
         c = _COLORS.get(scheme, "#888888")
-        ax.plot(m["steps"], np.maximum(m["errors"], _FLOOR), color=c, lw=1.3, label=scheme)
+        h, e = _finite(m["steps"], m["errors"])
+        ax.plot(h, np.maximum(e, _FLOOR), color=c, lw=1.3, label=scheme)
         ax.plot(m["default_step"], max(m["default_error"], _FLOOR), marker="*", ms=11, color=c, mec="black", mew=0.5)
         if scheme not in ("richardson", "complex"):
             ax.axvline(summary[fn][scheme]["optimum_theory"], color=c, ls=":", lw=1)
@@ -120,7 +167,11 @@ def _panel(ax, results, fn, summary):
     ax.invert_xaxis()  # smaller steps to the right: the V reads as the step is refined
     ax.plot([], [], "k*", mec="black", label="default step")
     ax.plot([], [], "k:", label="eps^(1/(p+1))")
-    ax.legend(ncols=2, fontsize=7)
+    ax.legend(ncols=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16))  # below: hides no curve
+
+
+def _schemes(summary, fn):
+    return [s for s in _COLORS if s in summary[fn]]
 
 
 def figures(results, summary):
@@ -133,44 +184,77 @@ def figures(results, summary):
     parts = []
     if c:
         parts.append(f"on {FUNCTIONS[fns[0]][0]}, central differences fall with slope {c['truncation_slope']:.2f} "
-                     f"(order 2) and bottom out at {num(c['best_error'])} at h = {num(c['best_step'])}, "
-                     f"{num(c['best_step'] / c['optimum_theory'])}× eps^(1/3) = {num(c['optimum_theory'])}")
+                     f"(order {c['order']}); near their best step (h = {num(c['best_step'])}, "
+                     f"{num(c['best_step'] / c['optimum_theory'])}× eps^(1/3)) the typical error is "
+                     f"{num(c['typical_near_best'])} (median over {c['band_points']} steps within half a decade), "
+                     f"the single smallest {num(c['best_error'])}")
     if "forward" in first:
-        parts.append(f"forward differences (slope {first['forward']['truncation_slope']:.2f}) reach only "
-                     f"{num(first['forward']['best_error'])}")
+        parts.append(f"forward differences (slope {first['forward']['truncation_slope']:.2f}) reach typically "
+                     f"{num(first['forward']['typical_near_best'])}")
     if "complex" in first:
         cs = first["complex"]
-        best = min(cs["best_error"], cs["default_error"])
-        tail = (f"and still {num(cs['smallest_step_error'])} at h = {num(cs_min_step(results, fns[0]))}: no round-off side"
-                if cs["smallest_step_error"] < 1e3 * EPS else
+        tail = (f"and still {num(cs['smallest_step_error'])} at h = {num(cs['smallest_accepted_step'])}: "
+                "no round-off side" if cs["smallest_step_error"] < 1e3 * EPS else
                 f"but {num(cs['smallest_step_error'])} at the smallest step")
-        parts.append(f"complex step reaches {'exactly 0 (every bit right)' if best == 0 else num(best)} {tail}")
+        parts.append(f"complex step's typical error is {num(cs['typical_near_best'])} {tail}")
+    refused = sum(summary[f][s]["refused_steps"] for f in fns for s in summary[f])
+    if refused:
+        parts.append(f"{refused} swept steps were refused by the method (below the spacing of floats at x) and are "
+                     "not drawn")
     curves = FigureSpec("error_vs_step", fig, "Error vs step h (the V curves)",
                         "Relative error of the numeric derivative against the 40-digit symbolic reference as h "
                         "shrinks (left to right), per scheme; dotted lines mark eps^(1/(p+1)) for a stencil of order "
-                        "p, stars the error at difflab's default step (errors of exactly 0 are drawn at 1e-17).",
+                        "p, stars the error at difflab's default step (read from Numeric; for Richardson the first "
+                        "of its sequence of steps); errors of exactly 0 are drawn at 1e-17.",
                         sentence(parts))
-    fig, axes = new_figure(width=6.0)
+    fig, axes = new_figure(width=6.4)
     ax = axes[0, 0]
-    schemes = [s for s in _COLORS if s in first]
+    schemes = _schemes(summary, fns[0])
     xs = np.arange(len(schemes))
-    ax.bar(xs - 0.2, [max(first[s]["best_error"], _FLOOR) for s in schemes], 0.4, label="best over h", color="#9ecae1")
-    ax.bar(xs + 0.2, [max(first[s]["default_error"], _FLOOR) for s in schemes], 0.4, label="at the default step",
-           color="#3182bd")
+    bars = (("best_error", "smallest over h (one step)", "#c6dbef"),
+            ("typical_near_best", "typical near the best step (median of a dense band)", "#6baed6"),
+            ("default_error", "at the default step", "#08519c"))
+    for k, (key, label, color) in enumerate(bars):
+        ax.bar(xs + (k - 1) * 0.27, [max(first[s][key] if first[s][key] is not None else _FLOOR, _FLOOR)
+                                    for s in schemes], 0.27, label=label, color=color)
     ax.set_xticks(xs, [f"{s}\n{first[s]['evals']} evals" for s in schemes])
     ax.set(yscale="log", xlabel="scheme (function evaluations per derivative)", ylabel="relative error of f′(x)",
-           ylim=(_FLOOR / 3, None),
-           title=f"Best and default-step error: {FUNCTIONS[fns[0]][0]}")
-    ax.legend()
-    worst = max(schemes, key=lambda s: first[s]["default_error"] / max(first[s]["best_error"], _FLOOR))
+           ylim=(_FLOOR / 3, None), title=f"Best, typical and default-step error: {FUNCTIONS[fns[0]][0]}")
+    ax.legend(fontsize=7)
+    worst = max(schemes, key=lambda s: first[s]["default_error"] / max(first[s]["typical_near_best"] or _FLOOR, _FLOOR))
     best = min(schemes, key=lambda s: first[s]["default_error"])
     bars = FigureSpec("default_vs_best", fig, "Default step against the best step, per scheme",
-                      "For each scheme, the smallest error over the whole h sweep and the error with difflab's default "
-                      "step, labelled with the function evaluations one derivative costs.",
+                      "For each scheme, the smallest error over the whole h sweep, the median error over a dense band "
+                      "of steps around that best step, and the error with difflab's default step, labelled with the "
+                      "function evaluations one derivative costs.",
                       f"The most accurate default is {best} ({num(first[best]['default_error'])} for "
-                      f"{first[best]['evals']} evaluations); the default step loses most against the best step for "
-                      f"{worst} ({num(first[worst]['default_error'])} vs {num(first[worst]['best_error'])}).")
-    return [curves, bars]
+                      f"{first[best]['evals']} evaluations); the default step loses most against the typical best "
+                      f"for {worst} ({num(first[worst]['default_error'])} vs typically "
+                      f"{num(first[worst]['typical_near_best'])} near the best step).")
+    fig, axes = new_figure(width=5.0, height=4.2)
+    ax = axes[0, 0]
+    for r in results:
+        m, scheme = r["metrics"], r["cell"]["scheme"]
+        pts = [(e, est) for e, est in zip(m["errors"], m["estimates"]) if e and est]
+        if pts:
+            ax.plot(*zip(*pts), ls="none", marker=".", ms=3, alpha=0.35, color=_COLORS.get(scheme, "#888888"))
+        if m["default_error"] > 0:
+            ax.plot(m["default_error"], m["default_estimate"], ls="none", marker="*", ms=10, mec="black", mew=0.5,
+                    color=_COLORS.get(scheme, "#888888"), label=f"{scheme}, {r['cell']['function']}")
+    lim = [1e-17, 1.0]
+    ax.plot(lim, lim, color="#777777", lw=1, ls="--", label="estimate = true error")
+    ax.set(xscale="log", yscale="log", xlabel="true relative error", ylabel="Numeric's error estimate (relative)",
+           title="Calibration of Numeric(error_estimate=True)")
+    ax.legend(fontsize=6, ncols=2, loc="upper left")
+    cal = summary["calibration"]
+    calib = FigureSpec(
+        "calibration", fig, "Numeric's error estimate against its true error",
+        "Each point is one step of the sweep (dots) or the default step (stars): the error estimate Numeric returns "
+        "with error_estimate=True against the true error; points above the dashed line overestimate (safe).",
+        f"At the default steps the estimate is between {num(cal['ratio_min'])}× and {num(cal['ratio_max'])}× the true "
+        f"error (median {num(cal['ratio_median'])}×); it underestimates in {cal['underestimates']} of "
+        f"{cal['cases']} function–scheme pairs." if cal["cases"] else "No default step had a nonzero error.")
+    return [curves, bars, calib]
 
 
 if __name__ == "__main__":

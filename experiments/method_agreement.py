@@ -14,9 +14,9 @@ import numpy as np
 import difflab as dl
 import difflab.numpy as dnp
 from difflab import tree
-from difflab.report.figures import FigureSpec, new_figure
+from difflab.report.figures import FigureSpec, method_style, new_figure
 from difflab.report.graphs import annotate_graph, draw_graph
-from difflab.report.stats import num, sentence
+from difflab.report.stats import MIXED_NAME, distribution, distribution_text, mixed_error, num, sentence
 
 QUESTION = ("How closely do the symbolic, numeric, forward and reverse gradients agree with each other and "
             "with exact answers, on known-answer scenarios and on random function graphs?")
@@ -99,27 +99,31 @@ def run_cell(cell, seed):
 
 # -- summary and figures: read the results only ---------------------------------------------------
 
-def disagreement(a, b, ref) -> float:
-    """max |a − b| over entries, relative to the reference gradient's largest magnitude."""
-    a, b, ref = np.asarray(a), np.asarray(b), np.asarray(ref)
-    return float(np.max(np.abs(a - b)) / max(np.max(np.abs(ref)), 1e-300)) if a.size else 0.0
+def disagreement(a, b, ref) -> np.ndarray:
+    """Per-entry mixed error between two gradients (stats.mixed_error), relative to the reference."""
+    return mixed_error(a, b, ref)
 
 
-def _matrix(records):
-    M = np.zeros((len(ROWS), len(ROWS)))
-    skipped = 0
+def _pairs(records):
+    """{(i, j): every entry's disagreement between ROWS[i] and ROWS[j] over the records}, failures, skipped."""
+    entries = {(i, j): [] for i in range(len(ROWS)) for j in range(len(ROWS))}
+    failed, skipped = set(), 0
     for r in records:
         g = r["metrics"]["gradients"]
-        if not np.all(np.isfinite(g["reference"])):
+        if g["reference"] is None or not np.all(np.isfinite(np.asarray(g["reference"], dtype=float))):
             skipped += 1
             continue
         for i, a in enumerate(ROWS):
             for j, b in enumerate(ROWS):
                 if g[a] is None or g[b] is None:
-                    M[i, j] = np.inf
+                    failed.add((i, j))
                 else:
-                    M[i, j] = max(M[i, j], disagreement(g[a], g[b], g["reference"]))
-    return M, skipped
+                    entries[i, j] += disagreement(g[a], g[b], g["reference"]).tolist()
+    return entries, failed, skipped
+
+
+def _case_name(r):
+    return r["cell"].get("name", f"random graph {r['cell'].get('index')}")
 
 
 def summarize(results):
@@ -128,22 +132,32 @@ def summarize(results):
         recs = results.where(kind=kind)
         if not recs:
             continue
-        M, skipped = _matrix(recs)
+        entries, failed, skipped = _pairs(recs)
+        M = [[None if (i, j) in failed else (max(entries[i, j]) if entries[i, j] else 0.0)
+              for j in range(len(ROWS))] for i in range(len(ROWS))]
         exact = [ROWS.index(m) for m in ("symbolic", "forward", "reverse")]
-        ad_gap = max(M[i, j] for i in exact for j in exact + [0])
-        worst = max(recs, key=lambda r: disagreement(r["metrics"]["gradients"]["numeric"] or [np.inf],
-                                                     r["metrics"]["gradients"]["reference"],
-                                                     r["metrics"]["gradients"]["reference"]))
-        out[kind] = {"matrix": M.tolist(), "rows": list(ROWS), "cases": len(recs), "skipped_nonfinite": skipped,
-                     "exact_methods_max_gap": float(ad_gap), "numeric_vs_reference": float(M[ROWS.index("numeric"), 0]),
-                     "numeric_worst_case": worst["cell"].get("name", f"random graph {worst['cell'].get('index')}"),
+        ad = [v for i in exact for j in exact + [0] for v in entries[i, j]]
+        num_i = ROWS.index("numeric")
+        worst = max((r for r in recs if r["metrics"]["gradients"]["numeric"] is not None),
+                    key=lambda r: float(np.nanmax(disagreement(r["metrics"]["gradients"]["numeric"],
+                                                               r["metrics"]["gradients"]["reference"],
+                                                               r["metrics"]["gradients"]["reference"]))),
+                    default=None)
+        out[kind] = {"matrix": M, "rows": list(ROWS), "cases": len(recs), "skipped_nonfinite": skipped,
+                     "metric": MIXED_NAME,
+                     "vs_reference": {m: distribution(entries[ROWS.index(m), 0]) for m in METHODS},
+                     "exact_methods": distribution(ad),
+                     "numeric_worst_case": _case_name(worst) if worst else None,
                      "failures": sum(len(r["metrics"]["errors"]) for r in recs)}
+        out[kind]["numeric_vs_reference"] = out[kind]["vs_reference"]["numeric"]["max"]
+        out[kind]["exact_methods_max_gap"] = out[kind]["exact_methods"]["max"]
     return out
 
 
 def _heatmap(ax, M, title):
+    M = np.array([[np.nan if v is None else v for v in row] for row in M], dtype=float)
     shown = np.log10(np.clip(np.where(np.isfinite(M), M, 1.0), 1e-18, None))
-    im = ax.imshow(shown, cmap="viridis", vmin=-18, vmax=0)
+    im = ax.imshow(shown, cmap="viridis", vmin=-18, vmax=max(0.0, float(np.ceil(shown.max()))))
     ax.set_xticks(range(len(ROWS)), ROWS, rotation=30, ha="right")
     ax.set_yticks(range(len(ROWS)), ROWS)
     ax.grid(False)
@@ -155,30 +169,57 @@ def _heatmap(ax, M, title):
     return im
 
 
+_FLOOR = 1e-18  # an exact zero disagreement is drawn here on the log axis
+
+
+def _ecdf(ax, results, kind):
+    entries, _, _ = _pairs(results.where(kind=kind))
+    for m in METHODS:
+        v = np.sort(np.asarray(entries[ROWS.index(m), 0], dtype=float))
+        if not v.size:
+            continue
+        ax.step(np.maximum(v, _FLOOR), np.arange(1, v.size + 1) / v.size, where="post", lw=1.3,
+                **{k: w for k, w in method_style(m).items() if k != "marker"},
+                ls={"symbolic": "-", "forward": "--", "reverse": ":", "numeric": "-"}[m])
+    ax.set(xscale="log", xlabel=f"per entry: {MIXED_NAME} (0 at 1e-18)",
+           ylabel="fraction of gradient entries ≤ x", ylim=(0, 1.02),
+           title=f"{'Scenarios' if kind == 'scenario' else 'Random graphs'}: distribution over entries")
+    ax.legend(fontsize=7, loc="lower right")
+
+
 def figures(results, summary):
     kinds = [k for k in ("scenario", "random") if k in summary]
     fig, axes = new_figure(ncols=len(kinds), width=4.6, height=4.2)
     titles = {"scenario": "Known-answer scenarios\n(reference: derived by hand)",
               "random": "Random graphs\n(reference: 40-digit symbolic)"}
     for ax, kind in zip(axes[0], kinds):
-        im = _heatmap(ax, np.asarray(summary[kind]["matrix"]), f"{titles[kind]}, {summary[kind]['cases']} cases")
+        im = _heatmap(ax, summary[kind]["matrix"], f"{titles[kind]}, {summary[kind]['cases']} cases")
         ax.set(xlabel="method j", ylabel="method i")
-    fig.colorbar(im, ax=list(axes[0]), label="log10 max |gᵢ − gⱼ| / max |g_ref|", shrink=0.8)
+    fig.colorbar(im, ax=list(axes[0]), label=f"log10 max over entries of {MIXED_NAME}", shrink=0.8)
     parts = []
     for kind in kinds:
         s = summary[kind]
         parts.append(f"over {s['cases']} {'scenarios' if kind == 'scenario' else 'random graphs'} symbolic, forward "
-                     f"and reverse stay within {num(s['exact_methods_max_gap'])} of each other and of the reference, "
-                     f"while numeric differs by up to {num(s['numeric_vs_reference'])} (worst: {s['numeric_worst_case']})")
-    specs = [FigureSpec("agreement_matrix", fig, "Largest disagreement between every pair of methods",
-                        "Each cell is the largest difference between two methods' gradients over all cases, relative "
-                        "to the reference gradient's scale (log10 colour; 0 means bit-identical).",
+                     f"and reverse stay within {num(s['exact_methods']['max'])} of each other and of the reference "
+                     f"(mixed error {MIXED_NAME}), while numeric's per-entry error has "
+                     f"{distribution_text(s['vs_reference']['numeric'])} (worst: {s['numeric_worst_case']})")
+    specs = [FigureSpec("agreement_matrix", fig, "Largest per-entry disagreement between every pair of methods",
+                        f"Each cell is the largest per-entry mixed error {MIXED_NAME} between two methods' gradients "
+                        "over all cases (ref: the reference gradient; log10 colour; 0 means bit-identical).",
                         sentence(parts))]
+    fig, axes = new_figure(ncols=len(kinds), width=4.6, height=3.6)
+    for ax, kind in zip(axes[0], kinds):
+        _ecdf(ax, results, kind)
+    dist = "; ".join(f"{kind}: " + ", ".join(f"{m} {distribution_text(summary[kind]['vs_reference'][m])}"
+                                           for m in METHODS) for kind in kinds)
+    specs.append(FigureSpec("agreement_distribution", fig, "Distribution of the per-entry disagreement",
+                            "Cumulative distribution, over every gradient entry of every case, of each method's mixed "
+                            f"error {MIXED_NAME} against the reference (log x; exact zeros at 1e-18).",
+                            sentence([f"Per-entry disagreement with the reference — {dist}"])))
     for r in results.where(kind="graph"):
         rec = r["metrics"]["graph"]
-        spread = max((max(v for v in n["adjoint"].values() if v is not None) -
-                      min(v for v in n["adjoint"].values() if v is not None)) / max(abs(n["adjoint"]["reverse"]), 1e-300)
-                     for n in rec["nodes"])
+        spread = max(float(np.max(mixed_error([v for v in n["adjoint"].values() if v is not None],
+                                              n["adjoint"]["reverse"]))) for n in rec["nodes"])
         inputs = ", ".join(f"∂{rec['output']}/∂{n['name']} = {num(n['adjoint']['reverse'], 6)}"
                            for n in rec["nodes"] if n["layer"] == 0)
         specs.append(FigureSpec(
@@ -186,8 +227,8 @@ def figures(results, summary):
             f"Computation graph: {GRAPH_TITLES[r['cell']['name']]}",
             "The tape drawn in layers, each node with its value and the derivative of the output with respect to it "
             "(its adjoint) as computed by each method.",
-            f"Reverse mode gives {inputs}; the four methods' adjoints differ by at most {num(spread)} (relative) "
-            "on any node."))
+            f"Reverse mode gives {inputs}; the four methods' adjoints differ from reverse's by at most {num(spread)} "
+            f"on any node (mixed error {MIXED_NAME})."))
     return specs
 
 

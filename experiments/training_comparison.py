@@ -11,7 +11,7 @@ import numpy as np
 import difflab as dl
 from difflab import nn, tree
 from difflab.report.figures import FigureSpec, method_style, new_figure
-from difflab.report.stats import num
+from difflab.report.stats import MIXED_NAME, mixed_error, num, ordering, sentence
 
 QUESTION = ("Trained from the same seed, do the four methods give the same network, and what does each "
             "cost per gradient, in preparation and in wall-clock time to a given loss?")
@@ -21,8 +21,8 @@ PRESETS = {
               "hidden": {"moons": [8, 8], "iris": [8]}, "epochs": 25, "batch_size": 32, "lr": 0.01,
               "time_budget": 15.0, "agreement_batch": 64},
     "full": {"datasets": ["moons", "spirals", "iris", "digits"], "methods": ["symbolic", "numeric", "forward", "reverse"],
-             "hidden": {"moons": [16, 16], "spirals": [32, 32], "iris": [16], "digits": [32]}, "epochs": 150,
-             "batch_size": 32, "lr": 0.01, "time_budget": 300.0, "agreement_batch": 128},
+             "hidden": {"moons": [16, 16], "spirals": [32, 32], "iris": [16], "digits": [32]}, "epochs": 60,
+             "batch_size": 32, "lr": 0.01, "time_budget": 30.0, "agreement_batch": 128},
 }
 
 DATA_ARGS = {"moons": {"noise": 0.1}, "spirals": {}, "iris": {}, "digits": {}}
@@ -41,11 +41,12 @@ def _flat(g):
     return np.concatenate([np.ravel(leaf) for leaf in tree.flatten(g)[0]])
 
 
-def _agreement(loss_fn, method, params, X, Y):
-    """max |g_method − g_reverse| / max |g_reverse| at `params` on one fixed batch."""
-    ref = _flat(dl.grad(loss_fn, method="reverse")(params, X, Y))
-    got = _flat(dl.grad(loss_fn, method=method)(params, X, Y))
-    return float(np.max(np.abs(got - ref)) / max(np.max(np.abs(ref)), 1e-300))
+def _agreement(loss_fn, method, points, X, Y) -> list:
+    """Largest per-entry mixed error (stats.mixed_error) of the method's gradient against reverse
+    mode's, at each parameter point; each method is prepared once for all the points."""
+    ref, got = dl.prepare(loss_fn, points[0], X, Y, method="reverse"), dl.prepare(loss_fn, points[0], X, Y,
+                                                                                  method=method)
+    return [float(np.max(mixed_error(_flat(got.grad(p, X, Y)), _flat(ref.grad(p, X, Y))))) for p in points]
 
 
 def run_cell(cell, seed):
@@ -59,8 +60,10 @@ def run_cell(cell, seed):
     out = h.to_dict()
     del out["params"], out["config"]
     out.update(n_params=model.n_params, steps_per_epoch=h.config["steps_per_epoch"],
-               agreement_init=_agreement(loss_fn, cell["method"], model.init(seed), X, Y),
-               agreement_final=_agreement(loss_fn, cell["method"], h.params, X, Y))
+               agreement_init=None, agreement_final=None)
+    if h.status == "completed":  # a method over its time budget is not prepared again just to compare it
+        out["agreement_init"], out["agreement_final"] = _agreement(loss_fn, cell["method"],
+                                                                   [model.init(seed), h.params], X, Y)
     return out
 
 
@@ -72,9 +75,15 @@ def _wall(m) -> list:
 
 
 def _drift(m, ref) -> np.ndarray:
+    """Per step, the mixed error of the method's minibatch loss against reverse mode's on the same step."""
     k = min(len(m["step_loss"]), len(ref["step_loss"]))
-    a, b = np.asarray(m["step_loss"][:k]), np.asarray(ref["step_loss"][:k])
-    return np.abs(a - b) / np.abs(b)
+    return mixed_error(m["step_loss"][:k], ref["step_loss"][:k])
+
+
+def time_to_loss(m, target):
+    """Seconds on gradients (preparation included) until the epoch loss first reaches `target`; None if never."""
+    hit = [w for w, loss in zip(_wall(m), m["train_loss"]) if loss <= target]
+    return float(hit[0]) if hit else None
 
 
 def _seconds_per_gradient(m):
@@ -100,14 +109,42 @@ def summarize(results):
                 "prepare_seconds": m["prepare_seconds"], "evals_per_step": m["evals"] / max(m["steps"], 1),
                 "eqns_per_step": m["eqns"] / max(m["steps"], 1), "n_params": m["n_params"],
                 "max_loss_drift_vs_reverse": float(_drift(m, ref_m).max()) if ref_m and m["step_loss"] else None,
+                "grad_seconds_per_epoch": list(m["grad_seconds"]),
                 "agreement_init": m["agreement_init"], "agreement_final": m["agreement_final"],
                 "reason": m.get("reason", "")}
-        out[ds] = per
+        # the target: the worst final loss among the methods that finished, so each of them reaches it
+        finished = [p["final_train_loss"] for p in per.values() if p["status"] == "completed" and p["final_train_loss"]]
+        target = max(finished) if finished else None
+        for r in results.where(dataset=ds):
+            per[r["cell"]["method"]]["time_to_target"] = time_to_loss(r["metrics"], target) if target else None
+        out[ds] = {"methods": per, "target_loss": target,
+                   "ordering": ordering({k: p["grad_seconds_per_epoch"] for k, p in per.items()}, " s")}
     return out
 
 
 def _budget_note(p):
     return f"{p['status'].replace('_', ' ')} after {p['steps']} steps" if p["status"] != "completed" else ""
+
+
+#: each method its own dash, so that curves lying exactly on each other stay visible
+_DASH = {"symbolic": "-", "numeric": "-.", "forward": "--", "reverse": ":"}
+
+
+def _label(summary, ds, method):
+    p = summary[ds]["methods"][method]
+    note = _budget_note(p)
+    drift = p["max_loss_drift_vs_reverse"]
+    same = ("" if method == "reverse" or drift is None else
+            " (identical to reverse)" if drift == 0 else f" (max drift {num(drift)})")
+    return f"{method}{same}" + (f" ({note})" if note else "")
+
+
+def _log_time_axis(ax):
+    from matplotlib.ticker import LogLocator, NullFormatter
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10, numticks=5))  # decades only: labels never overlap
+    ax.xaxis.set_minor_formatter(NullFormatter())
 
 
 def _curves(results, summary, key, ylabel, title, log, step_key=None):
@@ -118,50 +155,56 @@ def _curves(results, summary, key, ylabel, title, log, step_key=None):
         for r in results.where(dataset=ds):
             m, method = r["metrics"], r["cell"]["method"]
             style = method_style(method)
-            note = _budget_note(summary[ds][method])
-            label = f"{method}" + (f" ({note})" if note else "")
+            label = _label(summary, ds, method)
             left = m[step_key] if step_key else m[key]
             xs = np.arange(1, len(left) + 1)
-            # symbolic and forward are dashed: they usually lie exactly on reverse's curve
             row[0].plot(xs, left, color=style["color"], marker=style["marker"], markevery=max(1, len(xs) // 8),
-                        ms=4, lw=1, label=label, ls="--" if method in ("symbolic", "forward") else "-")
+                        ms=4, lw=1, label=label, ls=_DASH.get(method, "-"), mfc="none")
             if m[key]:
-                row[1].plot(_wall(m), m[key], color=style["color"], marker=style["marker"], ms=4,
-                            markevery=max(1, len(m[key]) // 8), label=label)
-            if note and m[key]:
+                row[1].plot(_wall(m), m[key], color=style["color"], marker=style["marker"], ms=4, mfc="none",
+                            markevery=max(1, len(m[key]) // 8), label=label, ls=_DASH.get(method, "-"))
+            if summary[ds]["methods"][method]["status"] != "completed" and m[key]:
                 row[1].plot(_wall(m)[-1], m[key][-1], "x", color="black", ms=8)
         row[0].set(xlabel="training step" if step_key else "epoch", ylabel=ylabel,
                    title=f"{ds}: {title} vs {'step' if step_key else 'epoch'}")
-        row[1].set(xscale="log", xlabel="time spent on gradients, incl. preparation (s)", ylabel=ylabel,
+        row[1].set(xlabel="time spent on gradients, incl. preparation (s)", ylabel=ylabel,
                    title=f"{ds}: {title} vs wall-clock time")
+        _log_time_axis(row[1])
+        if key == "train_loss" and summary[ds]["target_loss"]:
+            row[1].axhline(summary[ds]["target_loss"], color="#777777", ls=":", lw=1, label="target loss")
         if log:
             row[0].set_yscale("log")
             row[1].set_yscale("log")
         row[0].legend(fontsize=7)
+        row[1].legend(fontsize=6)
     return fig
 
 
 def figures(results, summary):
     datasets = results.unique("dataset")
-    first = summary[datasets[0]]
+    first = summary[datasets[0]]["methods"]
     specs = []
-    exact_like = [m for m in ("symbolic", "forward") if m in first and first[m]["max_loss_drift_vs_reverse"] is not None]
-    drift = " and ".join(f"{num(first[m]['max_loss_drift_vs_reverse'])} ({m})" for m in exact_like)
-    numeric = first.get("numeric")
-    over = [f"{m} on {ds} ({_budget_note(summary[ds][m])})" for ds in datasets for m in summary[ds]
-            if summary[ds][m]["status"] != "completed"]
+    over = [f"{m} on {ds} ({_budget_note(summary[ds]['methods'][m])})" for ds in datasets
+            for m in summary[ds]["methods"] if summary[ds]["methods"][m]["status"] != "completed"]
+    reach = []
+    for ds in datasets:
+        t = {m: p["time_to_target"] for m, p in summary[ds]["methods"].items() if p["time_to_target"] is not None}
+        if t:
+            order = sorted(t, key=t.get)
+            reach.append(f"on {ds} the time on gradients to reach the loss {num(summary[ds]['target_loss'])} is "
+                         + ", ".join(f"{m} {num(t[m])} s" for m in order))
     specs.append(FigureSpec(
         "loss_curves", _curves(results, summary, "train_loss", "training loss (cross-entropy)", "loss", True,
                                step_key="step_loss"),
         "Training loss vs step and vs wall-clock time",
-        "Minibatch loss at every step for the same network, seed and minibatches trained with each method (left), and "
-        "the training-set loss after each epoch against the cumulative time spent computing gradients, preparation "
-        "included (right, log x); × marks a run stopped by the time budget.",
-        f"On {datasets[0]} the loss curves of symbolic and forward follow reverse's to within a relative {drift}"
-        + (f", numeric's to {num(numeric['max_loss_drift_vs_reverse'])}" if numeric and numeric['max_loss_drift_vs_reverse'] is not None else "")
-        + "; " + (f"stopped by the budget: {', '.join(over)}." if over else "every method finished within the budget.")))
-    accs = "; ".join(f"{ds}: " + ", ".join(f"{m} {num(summary[ds][m]['final_test_accuracy'])}" for m in summary[ds]
-                                           if summary[ds][m]['final_test_accuracy'] is not None) for ds in datasets)
+        "Minibatch loss at every step for the same network, seed and minibatches trained with each method (left; "
+        "each method its own dash, so identical curves stay visible), and the training-set loss after each epoch "
+        "against the cumulative time spent computing gradients, preparation included (right, log x; dotted: the "
+        "target loss, the worst final loss among the methods that finished); × marks a run stopped by the budget.",
+        sentence(reach + [f"stopped by the budget: {', '.join(over)}" if over else
+                          "every method finished within the budget"])))
+    accs = "; ".join(f"{ds}: " + ", ".join(f"{m} {num(p['final_test_accuracy'])}" for m, p in summary[ds]["methods"].items()
+                                           if p["final_test_accuracy"] is not None) for ds in datasets)
     specs.append(FigureSpec(
         "accuracy_curves", _curves(results, summary, "test_accuracy", "test accuracy", "test accuracy", False),
         "Test accuracy vs epoch and vs wall-clock time",
@@ -173,28 +216,28 @@ def figures(results, summary):
     width = 0.8 / len(methods)
     for k, m in enumerate(methods):
         style = method_style(m)
-        per = [summary[ds].get(m, {}) for ds in datasets]
-        axes[0, 0].bar(xs + k * width, [1e3 * (p.get("seconds_per_gradient") or np.nan) for p in per], width,
-                       color=style["color"], label=m)
+        per = [summary[ds]["methods"].get(m, {}) for ds in datasets]
+        spread = [1e3 * np.asarray(p.get("grad_seconds_per_epoch") or [np.nan]) for p in per]
+        med = [float(np.median(v)) for v in spread]
+        err = [[mid - float(np.min(v)) for mid, v in zip(med, spread)], [float(np.max(v)) - mid for mid, v in zip(med, spread)]]
+        axes[0, 0].bar(xs + k * width, med, width, color=style["color"], label=m, yerr=err, capsize=2)
         axes[0, 1].bar(xs + k * width, [1e3 * p.get("prepare_seconds", np.nan) for p in per], width,
                        color=style["color"], label=m)
     for ax, what in zip(axes[0], ("time per gradient (ms)", "preparation time (ms)")):
-        ax.set_xticks(xs + 0.4 - width / 2, [f"{ds}\n{summary[ds][methods[0]]['n_params']} params" for ds in datasets])
+        ax.set_xticks(xs + 0.4 - width / 2, [f"{ds}\n{summary[ds]['methods'][methods[0]]['n_params']} params"
+                                             for ds in datasets])
         ax.set(yscale="log", xlabel="dataset (network size)", ylabel=what,
                title=what.split(" (")[0].capitalize() + " per method")
         ax.legend(fontsize=7)
-    fastest = min(methods, key=lambda m: first[m]["seconds_per_gradient"] or np.inf)
-    slowest = max(methods, key=lambda m: first[m]["seconds_per_gradient"] or 0)
     prep = max(methods, key=lambda m: first[m]["prepare_seconds"])
+    orders = "; ".join(f"on {ds}, {summary[ds]['ordering']['text']} per epoch's mean gradient" for ds in datasets)
     specs.append(FigureSpec(
         "gradient_cost", fig, "Time per gradient and preparation time",
-        "Mean wall time of one minibatch gradient and the one-off preparation (tracing, compiling, SymPy's "
-        "differentiation and lambdify) per method and dataset (log scale).",
-        f"On {datasets[0]} ({first[fastest]['n_params']} parameters) {fastest} is fastest at "
-        f"{num(1e3 * first[fastest]['seconds_per_gradient'])} ms per gradient and {slowest} slowest at "
-        f"{num(1e3 * first[slowest]['seconds_per_gradient'])} ms"
-        + (f" ({num(first[slowest]['evals_per_step'])} function evaluations per step)" if slowest == "numeric" else "")
-        + f"; {prep} pays the most preparation, {num(first[prep]['prepare_seconds'])} s."))
+        "Median over epochs of the mean wall time of one minibatch gradient (bars; whiskers: the fastest and slowest "
+        "epoch) and the one-off preparation (tracing, compiling, SymPy's differentiation and lambdify) per method and "
+        "dataset (log scale). A method is called fastest only when its slowest epoch beats every other's fastest.",
+        f"{orders[:1].upper() + orders[1:]}; {prep} pays the most preparation on {datasets[0]}, "
+        f"{num(first[prep]['prepare_seconds'])} s."))
     fig, axes = new_figure(ncols=len(datasets), width=4.2, height=3.4)
     for ax, ds in zip(axes[0], datasets):
         ref = results.where(dataset=ds, method="reverse")
@@ -202,19 +245,27 @@ def figures(results, summary):
             if r["cell"]["method"] == "reverse" or not ref:
                 continue
             d = _drift(r["metrics"], ref[0]["metrics"])
-            ax.plot(np.arange(1, len(d) + 1), np.maximum(d, 1e-17), lw=1, **method_style(r["cell"]["method"]),
+            method = r["cell"]["method"]
+            ax.plot(np.arange(1, len(d) + 1), np.maximum(d, 1e-17), lw=1, **{**method_style(method),
+                    "label": _label(summary, ds, method)}, ls=_DASH.get(method, "-"), mfc="none",
                     markevery=max(1, len(d) // 8), ms=3)
-        ax.set(yscale="log", xlabel="training step", ylabel="|loss − loss_reverse| / loss_reverse",
-               title=f"{ds}: drift from reverse mode's trajectory")
+        ax.set(xscale="log", yscale="log", xlabel="training step", ylabel=f"loss drift, {MIXED_NAME}",
+               title=f"{ds}: loss drift from reverse mode's trajectory")
         ax.legend(fontsize=7)
+    drift = "; ".join(f"{ds}: " + ", ".join(f"{m} {num(p['max_loss_drift_vs_reverse'])}"
+                                           for m, p in summary[ds]["methods"].items()
+                                           if m != "reverse" and p["max_loss_drift_vs_reverse"] is not None)
+                      for ds in datasets)
     agree = ", ".join(f"{m} {num(first[m]['agreement_init'])} → {num(first[m]['agreement_final'])}"
-                      for m in methods if m != "reverse")
+                      for m in methods if m != "reverse" and first[m]["agreement_init"] is not None) or "not compared"
+    steps = max(p["steps"] for p in first.values())
     specs.append(FigureSpec(
-        "trajectory_agreement", fig, "Gradient agreement along the trajectory",
-        "Relative difference, step by step, between each method's minibatch loss and reverse mode's on the same "
-        "steps (exact zeros drawn at 1e-17).",
-        f"On {datasets[0]} the relative gradient difference from reverse mode at the initial and at the final "
-        f"parameters is: {agree}."))
+        "trajectory_agreement", fig, "Loss drift from reverse mode's trajectory, step by step",
+        f"Mixed error {MIXED_NAME} between each method's minibatch loss and reverse mode's on the same step "
+        "(log-log; exact zeros drawn at 1e-17): per-gradient differences compound along the trajectory.",
+        f"Largest loss drift over the run ({steps} steps on {datasets[0]}) — {drift}; the gradients themselves differ "
+        f"from reverse mode's (largest per-entry mixed error, at the initial → final parameters on {datasets[0]}) by "
+        f"{agree}."))
     return specs
 
 

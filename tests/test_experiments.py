@@ -20,40 +20,88 @@ def experiments():
 
 def test_central_differences_have_slope_two_and_their_best_step_near_eps_cube_root(experiments):
     fd = experiments["fd_accuracy"]
-    cell = {"function": "squire_trapp", "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15}
+    cell = {"function": "squire_trapp", "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15, "band_points": 5}
     central = fd.run_cell(dict(cell, scheme="central"), 0)
     assert fd.truncation_slope(central["steps"], central["errors"]) == pytest.approx(2.0, abs=0.25)
-    best = central["steps"][int(np.argmin(central["errors"]))]
+    best, best_error = fd.best_step(central["steps"], central["errors"])
     assert EPS ** (1 / 3) / 10 < best < EPS ** (1 / 3) * 10
+    assert np.median(central["band_errors"]) >= best_error  # the typical error is never the luckiest one
     forward = fd.run_cell(dict(cell, scheme="forward"), 0)
     assert fd.truncation_slope(forward["steps"], forward["errors"]) == pytest.approx(1.0, abs=0.25)
-    assert min(forward["errors"]) > 10 * min(central["errors"])  # lower order, worse optimum
+    assert fd.best_step(forward["steps"], forward["errors"])[1] > 10 * best_error  # lower order, worse optimum
     complex_step = fd.run_cell(dict(cell, scheme="complex"), 0)
     assert complex_step["default_error"] < 10 * EPS  # no subtraction, no round-off side
 
 
-def test_reverse_gradient_cost_is_flat_in_n_while_forward_and_numeric_grow_linearly(experiments):
+def test_fd_defaults_come_from_the_library_and_refused_steps_are_ignored(experiments):
+    """Issue 12 (5): the Richardson star was a stale typed constant; its best error was NaN."""
+    from difflab.differentiators import numeric
+
+    fd = experiments["fd_accuracy"]
+    x0 = fd.FUNCTIONS["sin"][2]
+    assert fd.library_defaults("richardson", x0)["default_step"] == pytest.approx(
+        numeric.RICHARDSON_STEP * max(1.0, abs(x0)))
+    assert fd.library_defaults("central", x0)["default_step"] == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x0)),
+                                                                               rel=1e-6)
+    cell = {"function": "sin", "scheme": "richardson", "per_decade": 1, "h_max_exp": -1, "h_min_exp": -15,
+            "band_points": 3}
+    m = fd.run_cell(cell, 0)
+    assert m["refused"] and None in m["errors"]  # tiny starting steps are refused, and recorded as such
+    h, e = fd.best_step(m["steps"], m["errors"])
+    assert np.isfinite(e) and e < 1e-8
+    for _, _, x in fd.FUNCTIONS.values():  # no test point is a short float (1, 1.5, 2, ...)
+        assert x != round(x, 6)
+    assert m["default_estimate"] > 0  # Numeric's own error estimate is recorded for the calibration panel
+
+
+def test_the_mixed_metric_stays_finite_on_an_exactly_zero_gradient(experiments):
+    """Issue 12 (1): max|g_ref| floored at 1e-300 turned a 1e-12 numeric error into 1e+288."""
+    from difflab.runner import Results
+
+    ma = experiments["method_agreement"]
+    zero = {"reference": [0.0, 0.0], "symbolic": [0.0, 0.0], "numeric": [1e-12, -3e-13], "forward": [0.0, 0.0],
+            "reverse": [0.0, 0.0]}
+    big = {"reference": [1e6, 2.0], "symbolic": [1e6, 2.0], "numeric": [1e6 + 1e-4, 2.0], "forward": [1e6, 2.0],
+           "reverse": [1e6, 2.0]}
+    results = Results([{"index": i, "cell": {"kind": "random", "index": i}, "seed": 0,
+                        "metrics": {"gradients": g, "errors": {}, "size": 2}} for i, g in enumerate((zero, big))])
+    s = ma.summarize(results)["random"]
+    assert s["numeric_vs_reference"] == pytest.approx(1e-4 / (1.0 + 1e6))  # relative where |ref| is large
+    d = s["vs_reference"]["numeric"]
+    assert d["n"] == 4 and d["median"] == pytest.approx((1e-12 + 3e-13) / 2)  # absolute where ref is 0
+    assert s["exact_methods_max_gap"] == 0.0
+
+
+def test_reverse_gradient_work_is_linear_in_n_although_its_equations_are_flat(experiments):
+    """Issue 12 (2): counting whole-array equations made reverse mode look flat in n."""
     cs = experiments["cost_scaling"]
     ns = [4, 16, 64, 256]
     cost = {m: [cs.run_cell({"part": "gradient", "method": m, "n": n, "repeat": 1}, 0) for n in ns]
             for m in ("reverse", "forward", "numeric")}
-    slope = {m: {k: loglog_slope(ns, [c[k] for c in runs]) for k in ("eqns", "evals")} for m, runs in cost.items()}
+    slope = {m: {k: loglog_slope(ns, [c[k] for c in runs]) for k in ("eqns", "evals", "work")}
+             for m, runs in cost.items()}
     assert abs(slope["reverse"]["eqns"]) < 0.05 and slope["reverse"]["evals"] == 0.0
-    assert slope["forward"]["eqns"] == pytest.approx(1.0, abs=0.05)
+    assert tail_slope(ns, [c["work"] for c in cost["reverse"]]) == pytest.approx(1.0, abs=0.05)
+    assert tail_slope(ns, [c["work"] for c in cost["forward"]]) == pytest.approx(2.0, abs=0.1)
+    assert tail_slope(ns, [c["work"] for c in cost["numeric"]]) == pytest.approx(2.0, abs=0.1)
     assert slope["forward"]["evals"] == pytest.approx(1.0, abs=0.05)  # one sweep per input
-    assert slope["numeric"]["evals"] == pytest.approx(1.0, abs=0.05)  # 2n + 1 evaluations of f
-    assert slope["numeric"]["eqns"] == pytest.approx(1.0, abs=0.05)  # batched or not, each point's work
-    ratios = [c["eqns"] / c["f_eqns"] for c in cost["reverse"]]
-    assert max(ratios) <= 4.0  # the cheap-gradient principle
+    ratios = [c["work"] / c["f_work"] for c in cost["reverse"]]
+    assert max(ratios) <= cs.CHEAP_GRADIENT_BOUND  # the cheap-gradient principle, in work
+    loop = [cs.run_cell({"part": "loop", "method": "reverse", "n": n, "repeat": 1}, 0) for n in (4, 16, 64)]
+    assert loglog_slope([4, 16, 64], [c["f_eqns"] for c in loop]) == pytest.approx(1.0, abs=0.05)  # tape grows
+    assert loglog_slope([4, 16, 64], [c["work"] / c["f_work"] for c in loop]) > 0.5  # dense cotangent scatters
+    assert len(cost["reverse"][0]["seconds"]) == 1 and len(cost["reverse"][0]["f_seconds"]) == 1
 
 
-def test_a_reverse_jacobian_pays_per_output_and_forward_per_input(experiments):
+def test_a_jacobian_pays_work_per_output_element_even_in_forward_mode(experiments):
     cs = experiments["cost_scaling"]
     ms = [4, 16, 64]
-    eqns = {m: [cs.run_cell({"part": "jacobian", "method": m, "n": 8, "m": k, "repeat": 1}, 0)["eqns"] for k in ms]
+    runs = {m: [cs.run_cell({"part": "jacobian", "method": m, "n": 8, "m": k, "repeat": 1}, 0) for k in ms]
             for m in ("reverse", "forward")}
-    assert loglog_slope(ms, eqns["reverse"]) > 0.8
-    assert loglog_slope(ms, eqns["forward"]) == pytest.approx(0.0, abs=0.01)
+    assert loglog_slope(ms, [c["eqns"] for c in runs["reverse"]]) > 0.8
+    assert loglog_slope(ms, [c["eqns"] for c in runs["forward"]]) == pytest.approx(0.0, abs=0.01)  # the artefact
+    assert loglog_slope(ms, [c["work"] for c in runs["forward"]]) == pytest.approx(1.0, abs=0.1)  # the truth
+    assert tail_slope(ms, [c["work"] for c in runs["reverse"]]) > 1.5
 
 
 def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
@@ -65,31 +113,156 @@ def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
     assert abs(peak["forward"][1] - peak["forward"][0]) < layer
 
 
+SWELL = {"nocse_max_ops": 2000, "count_ops_max_nodes": 10 ** 5, "sympy_max_f_nodes": 10 ** 4}
+
+
 def test_cse_keeps_the_symbolic_derivative_near_linear_where_the_naive_one_explodes(experiments):
     sw = experiments["expression_swell"]
     depths = [2, 4, 6, 8]
-    sincos = [sw.run_cell({"family": "sincos", "depth": d}, 0) for d in depths]
+    sincos = [sw.run_cell(dict(SWELL, family="sincos", depth=d), 0) for d in depths]
     naive = [s["naive"] for s in sincos]
     assert naive[-1] / naive[-2] > 4.0 and sw._growth_per_level(depths, naive) > 2.0  # exponential
     assert loglog_slope(depths, [s["cse"] for s in sincos]) < 1.2  # near-linear
     assert loglog_slope(depths, [s["tape"] for s in sincos]) == pytest.approx(1.0)
     deep = [4, 8, 16, 32]  # nested sin: naive size quadratic (d copies of the chain), CSE linear
-    nested = [sw.run_cell({"family": "nested_sin", "depth": d}, 0) for d in deep]
+    nested = [sw.run_cell(dict(SWELL, family="nested_sin", depth=d), 0) for d in deep]
     assert tail_slope(deep, [s["cse"] for s in nested]) < 1.15 < 1.6 < tail_slope(deep, [s["naive"] for s in nested])
+
+
+def test_expression_swell_is_measured_against_sympy_diff_of_the_written_out_function(experiments):
+    """Issue 12 (4): the baseline is sympy.diff, counted as a tree and as a DAG; cse=False is timed in budget."""
+    sw = experiments["expression_swell"]
+    depths = [2, 4, 6, 8]
+    runs = [sw.run_cell(dict(SWELL, family="sincos", depth=d), 0) for d in depths]
+    tree, dag = [r["sympy_tree"] for r in runs], [r["sympy_dag"] for r in runs]
+    assert all(t >= d for t, d in zip(tree, dag)) and loglog_slope(depths, dag) < 1.3
+    # the inlined reverse program grows faster than SymPy's own tree (about its square per level)
+    assert sw._growth_per_level(depths, [r["naive"] for r in runs]) > 1.5 * sw._growth_per_level(depths, tree)
+    assert runs[0]["sympy_ops"] is not None and runs[0]["sympy_ops"] <= runs[0]["sympy_tree"]
+    assert runs[0]["nocse"]["prepare_seconds"] > 0  # small: run
+    assert runs[-1]["nocse"] is None and runs[-1]["naive"] > SWELL["nocse_max_ops"]  # measured size over budget
+    over = sw.run_cell(dict(SWELL, family="sincos", depth=8, sympy_max_f_nodes=100), 0)
+    assert over["sympy_tree"] is None and over["f_tree"] > 100  # sympy.diff skipped on f's measured size
+
+
+def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tmp_path):
+    """Issue 12 (3): one seed and a typed-in 'symbolic budget of depth 2'."""
+    gf = experiments["gradient_flow"]
+    d = runner.run("gradient_flow", overrides=TINY["gradient_flow"], out=tmp_path, quiet=True, render_report=False)
+    results = runner._read_cells(d)
+    s = json.loads(json.dumps(gf.summarize(results)))
+    for act in ("sigmoid", "relu"):
+        b = s[act]["first_over_last"]
+        assert b["seeds"] == 10 and b["p10"] <= b["median"] <= b["p90"]
+        assert set(s[act]["method_spread"]["2"]) == {"symbolic", "forward", "reverse"}  # every method ran
+    dead = s["relu"]["dead_at_init"]
+    assert dead["-1.0"]["median"] > dead["0.0"]["median"]  # a negative bias kills units before training
+    assert "skipped" not in json.dumps(s)
+    specs = {spec.name: spec for spec in gf.figures(results, s)}
+    ax = specs["norms_at_init"].figure.axes[0]
+    assert all(float(t).is_integer() for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1])
+    assert any("identical to reverse" in t.get_text() or "max diff" in t.get_text()
+               for t in ax.get_legend().get_texts())
+    assert "10–90 %" in specs["norms_over_seeds"].conclusion
+
+
+def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experiments, tmp_path):
+    """Issue 12 (6, 7): drift vs step on log axes, time to a given loss, titles that say what is drawn."""
+    tc = experiments["training_comparison"]
+    d = runner.run("training_comparison", overrides=TINY["training_comparison"], out=tmp_path, quiet=True,
+                   render_report=False)
+    results = runner._read_cells(d)
+    s = json.loads(json.dumps(tc.summarize(results)))
+    target = s["iris"]["target_loss"]
+    assert target is not None and all(p["time_to_target"] > 0 for p in s["iris"]["methods"].values())
+    specs = {spec.name: spec for spec in tc.figures(results, s)}
+    drift = specs["trajectory_agreement"]
+    assert "drift" in drift.title.lower() and drift.figure.axes[0].get_xscale() == "log"
+    assert "time on gradients to reach the loss" in specs["loss_curves"].conclusion
+    assert tc.time_to_loss({"prepare_seconds": 1.0, "grad_seconds": [0.5, 0.5], "steps_per_epoch": 2,
+                            "train_loss": [0.9, 0.1]}, 0.5) == pytest.approx(3.0)
+
+
+def test_hard_regimes_kinks_follow_the_convention_and_the_solver_converges(experiments):
+    hr = experiments["hard_regimes"]
+    relu = hr.run_cell({"part": "kink", "case": "relu at 0", "offsets": [-10, -2]}, 0)
+    assert {relu["at_kink"][m] for m in ("symbolic", "forward", "reverse")} == {0.0}  # relu'(0) = 0
+    assert relu["at_kink"]["numeric"] == pytest.approx(0.5)  # the stencil averages the two sides
+    assert relu["right"][1]["numeric"] == pytest.approx(1.0)  # far enough away: the one-sided value
+    k = [hr.run_cell({"part": "solver", "k": k, "a": 0.7}, 0) for k in (1, 64)]
+    errs = [abs(r["grads"]["reverse"] - r["implicit"]) for r in k]
+    assert errs[0] > 1e-2 and errs[1] < 1e-12  # unrolled derivative converges to the implicit one
+
+
+def test_second_order_closed_form_hessian_matches_40_digit_symbolic(experiments):
+    import difflab as dl
+
+    so = experiments["second_order"]
+    x = np.array([-0.7, 0.2, 0.9])
+    prep = dl.prepare(so.f, x, method="symbolic")
+    exact = np.asarray(prep.prepared.exact(prep.staged.inputs((x,)), kind="hessian"), dtype=float).reshape(3, 3)
+    assert np.max(np.abs(so.exact_hessian(x) - exact)) < 1e-14
+    v = np.array([1.0, -2.0, 0.5])
+    for s in so.HVP:
+        assert np.allclose(so.hvp(s, x, v), exact @ v, rtol=1e-6, atol=1e-8), s
+
+
+def test_experiments_type_no_literal_that_duplicates_a_library_default():
+    """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
+    import ast
+    from pathlib import Path
+
+    from difflab.differentiators import numeric
+
+    method = numeric.Numeric()
+    defaults = {numeric.RICHARDSON_STEP, numeric.RATIO, float(numeric.Numeric(scheme="complex")._plan[4][0]),
+                0.02}  # 0.02: the stale Richardson step the experiment used to type in
+    defaults |= {float(EPS ** (1 / (p + 1))) for p in range(1, 7)}
+    assert method.richardson_terms not in (None,)
+    folder = Path(runner.__file__).resolve().parent.parent / "experiments"
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "step":
+                assert not isinstance(node.value, ast.Constant), f"{path.name}: a typed step= {node.value.value}"
+            if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value != 0.5:
+                assert node.value not in defaults, f"{path.name}:{node.lineno} types the library default {node.value}"
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("DEFAULT_STEP", "ORDER")
+                                                    for t in node.targets):
+                raise AssertionError(f"{path.name}:{node.lineno} keeps its own table of Numeric's defaults")
+
+
+def test_summary_json_is_strict_json(tmp_path):
+    """Issue 12 (8): summary.json held bare NaN."""
+    d = runner.run("fd_accuracy", overrides=TINY["fd_accuracy"], out=tmp_path, quiet=True)
+
+    def refuse(name):
+        raise ValueError(f"not JSON: {name}")
+
+    for name in ("summary.json", "figures.json", "config.json"):
+        json.loads((d / name).read_text(), parse_constant=refuse)
+    for cell in (d / "cells").glob("*.json"):
+        json.loads(cell.read_text(), parse_constant=refuse)
 
 
 # Each experiment end to end on a tiny grid: cells, summary, figures with titles, labels and
 # conclusions computed from the numbers.
 TINY = {
-    "cost_scaling": {"n": "[4, 16]", "symbolic_max_n": "4", "m": "[1, 4]", "symbolic_max_m": "1", "depth": "[1, 2]",
-                     "batch": "16", "repeat": "1"},
-    "fd_accuracy": {"functions": '["sin"]', "schemes": '["forward", "central", "complex"]', "per_decade": "1"},
+    "cost_scaling": {"n": "[4, 16]", "max_n": '{"symbolic": 4, "numeric": 16, "forward": 16, "reverse": 16}',
+                     "loop_n": "[4, 8]", "m": "[1, 4]", "symbolic_max_m": "1", "depth": "[1, 2]", "batch": "16",
+                     "repeat": "2"},
+    "fd_accuracy": {"functions": '["sin"]', "schemes": '["forward", "central", "richardson", "complex"]',
+                    "per_decade": "1", "band_points": "3"},
     "expression_swell": {"nested_sin": "[1, 2]", "sincos": "[1, 2]", "logistic": "[1, 2]", "mlp": "[1]",
-                         "mlp_width": "2"},
+                         "mlp_width": "2", "nocse_max_ops": "20"},
+    "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
+    "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
+                     "h_exps": "[-2, -4]", "repeat": "2"},
+    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
-                      "depths": "[1, 2]", "width": "3", "symbolic_max_depth": "1", "batch": "16", "epochs": "2",
-                      "chunks": "2"},
+                      "depths": "[1, 2]", "width": "3", "batch": "16", "seeds": "10", "scales": "[0.5, 1.0]",
+                      "biases": "[-1.0, 0.0]", "epochs": "2", "chunks": "2", "training_seeds": "2"},
     "training_comparison": {"datasets": '["iris"]', "methods": '["symbolic", "forward", "reverse"]',
                             "hidden": '{"iris": [3]}', "epochs": "2", "agreement_batch": "8"},
 }
@@ -119,3 +292,30 @@ def test_experiment_end_to_end(name, tmp_path):
             if ax.get_visible() and ax.axison and ax.get_label() != "<colorbar>":
                 assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), (spec.name, ax.get_title())
     assert " nan" not in " ".join(s.conclusion for s in specs).lower()
+
+
+@pytest.mark.slow
+def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
+    """Issue 12 (D): the full preset's report is as true as the quick one (run with `pytest -m slow`)."""
+    from difflab.runner import Results
+
+    cs, gf, ma = experiments["cost_scaling"], experiments["gradient_flow"], experiments["method_agreement"]
+    full = cs.PRESETS["full"]
+    ns = [n for n in full["n"] if n <= full["max_n"]["reverse"]]
+    runs = [cs.run_cell({"part": "gradient", "method": "reverse", "n": n, "repeat": 1}, 0) for n in ns]
+    assert max(ns) >= 10 ** 6
+    assert tail_slope(ns, [r["work"] for r in runs]) == pytest.approx(1.0, abs=0.02)  # linear, not flat
+    assert max(r["work"] / r["f_work"] for r in runs) <= cs.CHEAP_GRADIENT_BOUND
+    g = gf.PRESETS["full"]
+    cell = {"part": "seeds", "activation": "sigmoid", "depth": max(g["depths"]), "width": g["width"],
+            "batch": g["batch"], "seeds": g["seeds"], "bias": 0.0}
+    scales = [min(g["scales"]), 1.0]
+    ratios = {s: gf._band(gf._ratios(gf.run_cell(dict(cell, scale=s), 0)["norms"])) for s in scales}
+    assert ratios[1.0]["seeds"] >= 20 and ratios[1.0]["p90"] < 1.0  # sigmoid vanishes on 90 % of seeds
+    assert ratios[min(scales)]["median"] < ratios[1.0]["median"]  # smaller weights vanish faster
+    m = ma.PRESETS["full"]
+    recs = Results({"index": i, "cell": c, "seed": i, "metrics": ma.run_cell(c, runner.cell_seed(0, i))}
+                   for i, c in enumerate(ma.cells(m)) if c["kind"] == "random" and c["index"] < 40)
+    s = ma.summarize(recs)["random"]
+    assert s["exact_methods_max_gap"] < 1e-12 and s["numeric_vs_reference"] < 1e-4
+    assert s["vs_reference"]["numeric"]["median"] <= s["vs_reference"]["numeric"]["p90"]

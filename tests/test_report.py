@@ -59,3 +59,27 @@ def test_the_markdown_report_has_both_sentences_per_figure(tmp_path):
     md = to_markdown(doc)
     assert "![T](figures/f.png)" in md and "*What it shows.* Shows x." in md
     assert "*What to conclude.* Slope 1.00." in md and "- Slope 1.00." in md
+
+
+def test_timing_claims_are_made_only_when_the_repeats_support_them():
+    """Issue 12 (7): 'flat' flipped to 'n^0.18' and the fastest method changed between identical runs."""
+    from difflab.report.stats import noisy_slope_words, ordering, slope_range
+
+    n = [1e3, 1e4, 1e5]
+    steady = [[1.0, 1.02, 0.99], [10.0, 10.1, 9.9], [100.0, 101.0, 99.0]]
+    noisy = [[1.0, 1.0, 1.0], [1.0, 3.0, 1.2], [1.0, 5.0, 1.1]]
+    assert noisy_slope_words(*slope_range(n, steady)).startswith("linear in n")
+    assert noisy_slope_words(*slope_range(n, noisy)).startswith("within noise of")
+    assert ordering({"reverse": [1.0, 1.1], "forward": [1.05, 2.0]})["separated"] is False
+    assert "within noise" in ordering({"reverse": [1.0, 1.1], "forward": [1.05, 2.0]})["text"]
+    assert ordering({"reverse": [1.0, 1.1], "forward": [1.5, 2.0]})["fastest"] == "reverse"
+
+
+def test_disagreement_is_one_mixed_metric_with_a_distribution():
+    from difflab.report.stats import distribution, finite_json, mixed_error
+
+    e = mixed_error([0.0, 1e-12, 1e6 + 1.0], [0.0, 0.0, 1e6])
+    assert e.tolist() == [0.0, 1e-12, 1.0 / (1.0 + 1e6)]
+    d = distribution([1e-16, 1e-12, float("nan")])
+    assert d["n"] == 2 and d["nonfinite"] == 1 and d["max"] == 1e-12
+    assert finite_json({"x": [float("nan"), np.float64(2.0)]}) == {"x": [None, 2.0]}

@@ -9,7 +9,9 @@ import math
 
 import numpy as np
 
-__all__ = ["loglog_slope", "tail_slope", "slope_text", "slope_words", "num", "ratio_words", "sentence"]
+__all__ = ["loglog_slope", "tail_slope", "slope_text", "slope_words", "num", "ratio_words", "sentence", "mixed_error",
+           "distribution", "distribution_text", "bands", "slope_range", "noisy_slope_words", "ordering",
+           "finite_json", "MIXED_ATOL", "MIXED_RTOL", "MIXED_NAME"]
 
 
 def loglog_slope(x, y) -> float:
@@ -48,15 +50,15 @@ def slope_text(slope: float) -> str:
 def slope_words(slope: float, var: str = "n") -> str:
     """Describe a log-log slope: flat, linear, quadratic, or the power itself.
 
-    >>> slope_words(0.02), slope_words(1.03), slope_words(2.6)
-    ('flat in n (slope 0.02)', 'linear in n (slope 1.03)', 'growing like n^2.60')
+    >>> slope_words(0.02), slope_words(1.03), slope_words(2.6), slope_words(-0.5)
+    ('flat in n (slope 0.02)', 'linear in n (slope 1.03)', 'growing like n^2.60', 'falling like n^-0.50')
     """
     if not math.isfinite(slope):
         return "not measurable"
     for target, word in ((0.0, "flat"), (1.0, "linear"), (2.0, "quadratic")):
         if abs(slope - target) < 0.15:
             return f"{word} in {var} (slope {slope_text(slope)})"
-    return f"growing like {var}^{slope_text(slope)}"
+    return f"{'falling' if slope < 0 else 'growing'} like {var}^{slope_text(slope)}"
 
 
 def num(x, digits: int = 3) -> str:
@@ -93,3 +95,145 @@ def sentence(parts) -> str:
     """
     text = "; ".join(p for p in parts if p)
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+# -- disagreement: one metric for every comparison of two derivatives -------------------------------
+
+#: the mixed error's absolute and relative tolerances: |a − b| / (ATOL + RTOL·|ref|) reads as an
+#: absolute error where |ref| < 1 and a relative one where |ref| > 1, and stays finite when ref = 0
+MIXED_ATOL = 1.0
+MIXED_RTOL = 1.0
+MIXED_NAME = "|a − b| / (1 + |ref|)"
+
+
+def mixed_error(a, b, ref=None, atol: float = MIXED_ATOL, rtol: float = MIXED_RTOL) -> np.ndarray:
+    """Per-entry disagreement |a − b| / (atol + rtol·|ref|) (ref defaults to b); NaN where either is NaN.
+
+    Shape: a, b and ref broadcast together; the result has their broadcast shape (float64).
+
+    >>> mixed_error([1.0, 0.0, 100.0], [1.0, 1e-9, 101.0]).round(12).tolist()
+    [0.0, 1e-09, 0.009803921569]
+    >>> float(mixed_error(1e-300, 0.0))  # an exactly zero reference no longer blows it up
+    1e-300
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    ref = b if ref is None else np.asarray(ref, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.abs(a - b) / (atol + rtol * np.abs(ref))
+
+
+def distribution(values) -> dict:
+    """{"n", "median", "p90", "max"} of the finite values (None for an empty set), plus "nonfinite".
+
+    >>> distribution([1.0, 2.0, 3.0, float("nan")])
+    {'n': 3, 'median': 2.0, 'p90': 2.8, 'max': 3.0, 'nonfinite': 1}
+    """
+    v = np.ravel(np.asarray(values, dtype=float))
+    ok = v[np.isfinite(v)]
+    if not ok.size:
+        return {"n": 0, "median": None, "p90": None, "max": None, "nonfinite": int(v.size)}
+    return {"n": int(ok.size), "median": float(np.median(ok)), "p90": float(np.percentile(ok, 90)),
+            "max": float(ok.max()), "nonfinite": int(v.size - ok.size)}
+
+
+def distribution_text(d: dict) -> str:
+    """'median M, 90th percentile P, max X' for a `distribution` record.
+
+    >>> distribution_text({"n": 3, "median": 2.0, "p90": 2.8, "max": 3.0, "nonfinite": 0})
+    'median 2, 90th percentile 2.8, max 3'
+    """
+    if not d or d.get("n", 0) == 0:
+        return "no finite values"
+    return f"median {num(d['median'])}, 90th percentile {num(d['p90'])}, max {num(d['max'])}"
+
+
+# -- claims about noisy measurements ---------------------------------------------------------------
+
+def bands(samples, lo: float = 10.0, hi: float = 90.0) -> dict:
+    """Median and the lo–hi percentile band over axis 0 of `samples` (seeds × points), NaN ignored.
+
+    >>> b = bands([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+    >>> b["median"], b["lo"], b["hi"]
+    ([2.0, 20.0], [1.2, 12.0], [2.8, 28.0])
+    """
+    s = np.asarray(samples, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return {"median": np.nanmedian(s, axis=0).tolist(), "lo": np.nanpercentile(s, lo, axis=0).tolist(),
+                "hi": np.nanpercentile(s, hi, axis=0).tolist(), "seeds": int(s.shape[0])}
+
+
+def slope_range(x, repeats) -> tuple:
+    """(slope of the medians, lowest, highest slope over the repeats): `repeats` is (points, r) timings.
+
+    Each repeat index gives one curve; their slopes' spread says how far the timing noise moves it.
+
+    >>> [round(s, 3) for s in slope_range([1, 10], [[1.0, 1.0], [10.0, 12.0]])]
+    [1.041, 1.0, 1.079]
+    """
+    t = np.asarray(repeats, dtype=float)
+    slopes = [loglog_slope(x, t[:, k]) for k in range(t.shape[1])]
+    return loglog_slope(x, np.median(t, axis=1)), float(np.nanmin(slopes)), float(np.nanmax(slopes))
+
+
+def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str:
+    """`slope_words` when every repeat's slope reads the same way, else the range, said to be noisy.
+
+    >>> noisy_slope_words(1.0, 0.97, 1.04)
+    'linear in n (slope 1.00, repeats 0.97–1.04)'
+    >>> noisy_slope_words(0.1, -0.05, 0.4)
+    'within noise of flat (slope 0.10, repeats -0.05–0.40)'
+    """
+    if not all(math.isfinite(s) for s in (slope, lo, hi)):
+        return "not measurable"
+    span = f"repeats {slope_text(lo)}–{slope_text(hi)}"
+    if len({_slope_class(s) for s in (lo, hi, slope)}) == 1 and hi - lo < 0.3:
+        return f"{slope_words(slope, var)} ({span})".replace(") (", ", ")
+    nearest = min((0.0, "flat"), (1.0, "linear"), (2.0, "quadratic"), key=lambda t: abs(slope - t[0]))[1]
+    return f"within noise of {nearest} (slope {slope_text(slope)}, {span})"
+
+
+def _slope_class(slope: float) -> str:
+    return slope_words(slope).split(" (")[0].split(" like ")[0]
+
+
+def ordering(samples: dict, unit: str = "") -> dict:
+    """Which of several timed things is fastest, only if the timings' spreads do not overlap.
+
+    `samples` maps a name to its repeated measurements. Returns {"fastest", "separated", "text"}:
+    separated is True when the fastest one's slowest repeat beats every other's fastest repeat.
+
+    >>> ordering({"a": [1.0, 1.1], "b": [2.0, 2.2]})["text"]
+    'a is fastest (1–1.1 vs next b 2–2.2)'
+    >>> ordering({"a": [1.0, 2.1], "b": [2.0, 2.2]})["text"]
+    'a and b are within noise of each other (1–2.1 vs 2–2.2)'
+    """
+    items = {k: np.asarray(v, dtype=float) for k, v in samples.items() if len(v)}
+    order = sorted(items, key=lambda k: np.median(items[k]))
+    if len(order) < 2:
+        return {"fastest": order[0] if order else None, "separated": False,
+                "text": f"only {order[0]} was measured" if order else "nothing was measured"}
+    a, b = order[0], order[1]
+    rng = lambda k: f"{num(items[k].min())}–{num(items[k].max())}{unit}"  # noqa: E731
+    separated = bool(items[a].max() < items[b].min())
+    text = (f"{a} is fastest ({rng(a)} vs next {b} {rng(b)})" if separated else
+            f"{a} and {b} are within noise of each other ({rng(a)} vs {rng(b)})")
+    return {"fastest": a, "separated": separated, "text": text}
+
+
+def finite_json(x):
+    """`x` with every non-finite float replaced by None, so that it is strict JSON (RFC 8259).
+
+    >>> finite_json({"a": [1.0, float("nan")], "b": float("inf")})
+    {'a': [1.0, None], 'b': None}
+    """
+    if isinstance(x, dict):
+        return {k: finite_json(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [finite_json(v) for v in x]
+    if isinstance(x, (float, np.floating)):
+        return float(x) if math.isfinite(x) else None
+    if isinstance(x, np.ndarray):
+        return finite_json(x.tolist())
+    if isinstance(x, np.integer):
+        return int(x)
+    return x

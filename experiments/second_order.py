@@ -1,0 +1,188 @@
+"""Second order: Hessian-vector products and full Hessians, their cost against n and their accuracy.
+
+Hessian-vector products H v without forming H: forward-over-reverse (a JVP of the reverse-mode
+gradient), reverse-over-reverse (the gradient of v·∇f) and numeric (central differences of the
+reverse gradient along v). Full Hessians through `dl.hessian` with a pair of methods (outer, inner),
+numeric's own second-difference stencil and symbolic. Accuracy is against f's Hessian in closed form
+(checked against the 40-digit symbolic one in the tests); numeric's Hessian error is also swept over its step h, whose best value sits near
+eps^(1/4) (its default is read from `Numeric`'s error model, not typed here). `dl.hvp` and
+`dl.checkpoint` (the memory experiment) are not on this branch yet: H v is composed from
+`dl.jvp` and `dl.grad`, which is what `dl.hvp` packages.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.graph import EvalCounter
+from difflab.report.figures import FigureSpec, data_ticks, new_figure
+from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
+
+QUESTION = ("How do Hessian-vector products and full Hessians cost and how accurate are they for each "
+            "composition of methods, and where is numeric's second-difference step best?")
+
+PRESETS = {
+    "quick": {"n": [4, 16, 64], "hessian_max_n": {"symbolic": 16, "numeric": 64, "forward/reverse": 64,
+                                                  "reverse/reverse": 16, "forward/forward": 16},
+              "h_exps": [-1, -2, -3, -4, -5, -6, -7, -8], "repeat": 3},
+    "full": {"n": [4, 16, 64, 256], "hessian_max_n": {"symbolic": 16, "numeric": 256, "forward/reverse": 256,
+                                                      "reverse/reverse": 64, "forward/forward": 64},
+             "h_exps": [-1, -1.5, -2, -2.5, -3, -3.5, -4, -4.5, -5, -5.5, -6, -6.5, -7, -7.5, -8], "repeat": 7},
+}
+
+HVP = ("forward/reverse", "reverse/reverse", "numeric/reverse")
+EPS = float(np.finfo(float).eps)
+
+
+def f(x):
+    """A scalar function with a dense Hessian: an elementwise part and a squared sum."""
+    return dnp.sum(dnp.sin(x) * x * x) + dnp.sum(dnp.tanh(x)) ** 2.0
+
+
+def hvp(strategy, x, v):
+    """H v by one composition of methods (outer/inner)."""
+    outer, inner = strategy.split("/")
+    if outer == "reverse":
+        return dl.grad(lambda y: dnp.sum(dl.grad(f, method=inner)(y) * v), method="reverse")(x)
+    return dl.jvp(dl.grad(f, method=inner), (x,), (v,), method=dl.Numeric() if outer == "numeric" else outer)[1]
+
+
+def hessian(strategy, x, step=None):
+    if strategy in ("symbolic",):
+        return dl.hessian(f, method="symbolic")(x)
+    if strategy == "numeric":
+        return dl.hessian(f, method=dl.Numeric(step=step) if step else "numeric")(x)
+    return dl.hessian(f, method=tuple(strategy.split("/")))(x)
+
+
+def cells(config):
+    out = [{"part": "hvp", "strategy": s, "n": n} for n in config["n"] for s in HVP]
+    out += [{"part": "hessian", "strategy": s, "n": n} for n in config["n"]
+            for s, cap in config["hessian_max_n"].items() if n <= cap]
+    out += [{"part": "step", "log10_h": e, "n": config["n"][0]} for e in config["h_exps"]]
+    return [dict(c, repeat=config["repeat"]) for c in out]
+
+
+def exact_hessian(x):
+    """f's Hessian in closed form (derived by hand; the tests check it against 40-digit symbolic):
+    diag(2 sin x + 4x cos x − x² sin x + 2 S t'') + 2 t' t'ᵀ with t = tanh x, S = Σ t, t' = 1 − t²,
+    t'' = −2 t t'."""
+    t = np.tanh(x)
+    t1, S = 1.0 - t * t, t.sum()
+    t2 = -2.0 * t * t1
+    return np.diag(2 * np.sin(x) + 4 * x * np.cos(x) - x * x * np.sin(x) + 2 * S * t2) + 2 * np.outer(t1, t1)
+
+
+def _timed(fn, repeat):
+    fn()  # warm: lazy compilation is not part of a product's cost
+    EvalCounter.eqns = 0
+    value = fn()
+    eqns = EvalCounter.eqns
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return np.asarray(value), eqns, times
+
+
+def run_cell(cell, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1.0, 1.0, cell["n"])
+    H = exact_hessian(x)
+    if cell["part"] == "step":
+        got = hessian("numeric", x, step=10.0 ** cell["log10_h"])
+        return {"h": 10.0 ** cell["log10_h"], "error": float(np.max(np.abs(got - H)) / np.max(np.abs(H)))}
+    if cell["part"] == "hvp":
+        v = rng.standard_normal(cell["n"])
+        got, eqns, times = _timed(lambda: hvp(cell["strategy"], x, v), cell["repeat"])
+        want = H @ v
+    else:
+        got, eqns, times = _timed(lambda: hessian(cell["strategy"], x), cell["repeat"])
+        want = H
+    return {"eqns": eqns, "seconds": times, "error": float(np.max(np.abs(got - want)) / np.max(np.abs(want)))}
+
+
+# -- summary and figures: read the results only ---------------------------------------------------
+
+def _series(results, part, strategy, key):
+    rows = sorted(results.where(part=part, strategy=strategy), key=lambda r: r["cell"]["n"])
+    return [r["cell"]["n"] for r in rows], [r["metrics"][key] for r in rows]
+
+
+def summarize(results):
+    out = {"hvp": {}, "hessian": {}}
+    for part in ("hvp", "hessian"):
+        for s in results.where(part=part).unique("strategy"):
+            n, t = _series(results, part, s, "seconds")
+            _, e = _series(results, part, s, "eqns")
+            _, err = _series(results, part, s, "error")
+            med, lo, hi = slope_range(n, t) if len(n) > 1 else (None, None, None)
+            out[part][s] = {"n": n, "eqns_slope": tail_slope(n, e) if len(n) > 1 else None, "time_slope": med,
+                            "time_slope_lo": lo, "time_slope_hi": hi, "max_error": max(err),
+                            "median_seconds_at_max_n": float(np.median(t[-1]))}
+    rows = sorted(results.where(part="step"), key=lambda r: r["cell"]["log10_h"])
+    h, err = [r["metrics"]["h"] for r in rows], [r["metrics"]["error"] for r in rows]
+    best = int(np.argmin(err))
+    out["step"] = {"h": h, "error": err, "best_h": h[best], "best_error": err[best], "eps_quarter": EPS ** 0.25,
+                   "default_error": out["hessian"].get("numeric", {}).get("max_error")}
+    return out
+
+
+_LS = {"forward/reverse": "-", "reverse/reverse": "--", "numeric/reverse": "-.", "numeric": "-.", "symbolic": ":",
+       "forward/forward": (0, (3, 1, 1, 1))}
+_MK = {"forward/reverse": "o", "reverse/reverse": "D", "numeric/reverse": "^", "numeric": "^", "symbolic": "s",
+       "forward/forward": "v"}
+
+
+def figures(results, summary):
+    specs = []
+    fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
+    for ax, part, title in zip(axes[0], ("hvp", "hessian"), ("Hessian-vector product H v", "Full Hessian")):
+        for s in summary[part]:
+            n, t = _series(results, part, s, "seconds")
+            t = 1e3 * np.asarray(t)
+            line, = ax.plot(n, np.median(t, axis=1), ls=_LS.get(s, "-"), marker=_MK.get(s, "o"), ms=4, label=s)
+            ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
+        ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="time (ms, median and range of repeats)",
+               title=f"{title}: time vs n")
+        data_ticks(ax.xaxis, results.unique("n"))
+        ax.legend(fontsize=7, title="outer/inner", title_fontsize=7)
+    parts = []
+    for part, what in (("hvp", "H v"), ("hessian", "the full Hessian")):
+        parts.append(f"{what}: " + "; ".join(
+            f"{s} {noisy_slope_words(v['time_slope'], v['time_slope_lo'], v['time_slope_hi'])} in time, "
+            f"largest relative error {num(v['max_error'])}"
+            for s, v in summary[part].items() if v["time_slope"] is not None))
+    specs.append(FigureSpec(
+        "second_order_cost", fig, "Cost of H v and of the full Hessian vs n",
+        "Median time of one Hessian-vector product (left) and one full Hessian (right) per composition of methods "
+        "(outer/inner), with the repeats' range shaded; errors are the largest entry error relative to the largest "
+        "entry of the closed-form answer. Over so small an n range the fixed cost per call can dominate: a slope is "
+        "named only when every repeat reads the same.", sentence(parts)))
+    st = summary["step"]
+    fig, axes = new_figure(width=5.0, height=3.8)
+    ax = axes[0, 0]
+    ax.plot(st["h"], np.maximum(st["error"], 1e-17), marker="^", color="#d95f02", label="numeric Hessian, step h")
+    ax.axvline(st["eps_quarter"], color="#777777", ls=":", label="eps^(1/4)")
+    ax.set(xscale="log", yscale="log", xlabel="step h", ylabel="relative error of the Hessian",
+           title=f"Numeric Hessian vs step (n = {results.where(part='step')[0]['cell']['n']})")
+    ax.invert_xaxis()
+    ax.legend(fontsize=7)
+    specs.append(FigureSpec(
+        "numeric_hessian_step", fig, "Numeric's Hessian error against its step",
+        "Largest entry error (relative) of Numeric's second-difference Hessian with an explicit step h; the dotted line "
+        "is eps^(1/4), where truncation (h²) and round-off (eps/h²) balance.",
+        f"The smallest error, {num(st['best_error'])}, is at h = {num(st['best_h'])}, "
+        f"{num(st['best_h'] / st['eps_quarter'])}× eps^(1/4) = {num(st['eps_quarter'])}; with its default step the "
+        f"numeric Hessian's largest error over the n sweep is {num(st['default_error'])}."))
+    return specs
+
+
+if __name__ == "__main__":
+    from difflab.runner import main
+
+    raise SystemExit(main(__file__))
