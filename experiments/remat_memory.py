@@ -159,7 +159,8 @@ def figures(results, summary):
     ax.plot(depth, s["plain_states"], marker="o", color="#1b9e77", label="plain reverse (measured)")
     ax.plot(depth, s["checkpointed_states"], marker="D", color="#e7298a", label="√depth checkpoints (measured)")
     ax.plot(depth, s["sqrt_line_states"], ls=":", color="#e7298a", label="segments + depth/segments")
-    ax.plot(depth, [max(r, 0.5) for r in s["revolve_states"]], ls="--", color="#555555",
+    pos = [(d, r) for d, r in zip(depth, s["revolve_states"]) if r > 0]  # 0 states (depth 1) has no log
+    ax.plot([d for d, _ in pos], [r for _, r in pos], ls="--", color="#555555",
             label=f"revolve bound, each layer run ≤ {s['evaluations']}×")
     ax.set(xscale="log", yscale="log", xlabel="depth (layers)",
            ylabel="peak memory (layer states of width × 8 bytes)", title="Peak memory of one gradient")

@@ -207,6 +207,21 @@ def test_second_order_closed_form_hessian_matches_40_digit_symbolic(experiments)
         assert np.allclose(so.hvp(s, x, v), exact @ v, rtol=1e-6, atol=1e-8), s
 
 
+def test_checkpointing_lowers_the_peak_memory_of_a_gradient_at_one_extra_forward(experiments):
+    rm = experiments["remat_memory"]
+    cell = {"depth": 16, "width": 2048, "repeat": 1}
+    plain, ck = (rm.run_cell(dict(cell, mode=m), 0) for m in rm.MODES)
+    assert ck["segments"] == 4 and plain["max_error"] < 1e-12 and ck["max_error"] < 1e-12
+    # plain stores every layer (about one state each); 4 segments hold about 4 + 16/4 states
+    assert plain["peak_bytes"] > 12 * plain["state_bytes"]
+    assert ck["peak_bytes"] < 0.6 * plain["peak_bytes"]
+    extra = (ck["eqns"] - plain["eqns"]) / plain["f_eqns"]  # recomputation: about one more forward pass
+    assert 0.5 < extra <= 1.0
+    # Griewank's binomial bound: C(s + t, t) >= steps
+    assert [rm.revolve_states(L, 2) for L in (1, 3, 6, 7, 64)] == [0, 1, 2, 3, 10]
+    assert rm.revolve_states(64, 1) == 63  # one evaluation each: store all but the last step
+
+
 def test_experiments_type_no_literal_that_duplicates_a_library_default():
     """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
     import ast
@@ -259,6 +274,7 @@ TINY = {
     "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
                      "h_exps": "[-2, -4]", "repeat": "2"},
     "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
+    "remat_memory": {"depth": "[1, 4]", "width": "64", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
                       "depths": "[1, 2]", "width": "3", "batch": "16", "seeds": "10", "scales": "[0.5, 1.0]",
