@@ -222,6 +222,16 @@ def test_checkpointing_lowers_the_peak_memory_of_a_gradient_at_one_extra_forward
     assert rm.revolve_states(64, 1) == 63  # one evaluation each: store all but the last step
 
 
+def test_a_tridiagonal_jacobian_takes_three_coloured_sweeps_whatever_n(experiments):
+    js = experiments["jacobian_strategies"]
+    for n in (8, 32):
+        cells = {s: js.run_cell({"part": "sparse", "strategy": s, "n": n, "repeat": 1}, 0) for s in js.SPARSE}
+        assert cells["sparse forward"]["sweeps"] == 3 and cells["sparse reverse"]["sweeps"] == 3
+        assert cells["dense forward"]["sweeps"] == n  # one tangent per evaluation of f
+        assert max(c["max_error"] for c in cells.values()) < 1e-12
+        assert cells["sparse forward"]["work"] < cells["dense forward"]["work"] / 2
+
+
 def test_experiments_type_no_literal_that_duplicates_a_library_default():
     """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
     import ast
@@ -273,7 +283,7 @@ TINY = {
     "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
     "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
                      "h_exps": "[-2, -4]", "repeat": "2"},
-    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
+    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "sparse_n": "[4, 8]", "repeat": "2"},
     "remat_memory": {"depth": "[1, 4]", "width": "64", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
