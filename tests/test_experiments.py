@@ -345,3 +345,12 @@ def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
     s = ma.summarize(recs)["random"]
     assert s["exact_methods_max_gap"] < 1e-12 and s["numeric_vs_reference"] < 1e-4
     assert s["vs_reference"]["numeric"]["median"] <= s["vs_reference"]["numeric"]["p90"]
+    rm, js = experiments["remat_memory"], experiments["jacobian_strategies"]
+    r = rm.PRESETS["full"]
+    depth = max(r["depth"])
+    plain, ck = (rm.run_cell({"mode": mode, "depth": depth, "width": r["width"], "repeat": 1}, 0) for mode in rm.MODES)
+    segments = rm.segments_for(depth)
+    assert plain["peak_bytes"] > 4 * ck["peak_bytes"]  # √256 = 16 segments: the saving grows with depth
+    assert ck["peak_bytes"] < 1.5 * (segments + depth / segments) * ck["state_bytes"]  # on the √depth line
+    n = max(js.PRESETS["full"]["sparse_n"])
+    assert js.run_cell({"part": "sparse", "strategy": "sparse forward", "n": n, "repeat": 1}, 0)["sweeps"] == 3
