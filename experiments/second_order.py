@@ -161,7 +161,8 @@ def figures(results, summary):
         "second_order_cost", fig, "Cost of H v and of the full Hessian vs n",
         "Median time of one Hessian-vector product (left) and one full Hessian (right) per composition of methods "
         "(outer/inner), with the repeats' range shaded; errors are the largest entry error relative to the largest "
-        "entry of the closed-form answer. Over so small an n range the fixed cost per call can dominate: a slope is "
+        "entry of the closed-form answer. H v is timed through `dl.prepare_hvp`, staged once per cell; a full Hessian "
+        "is one `dl.hessian` call, with its cache lookups, so the panels' absolute times are not alike. Over so small an n range the fixed cost per call can dominate: a slope is "
         "named only when every repeat reads the same.", sentence(parts)))
     st = summary["step"]
     fig, axes = new_figure(width=5.0, height=3.8)
