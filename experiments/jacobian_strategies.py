@@ -5,8 +5,13 @@ pushes `chunk` tangents per sweep (n/chunk sweeps), reverse mode pulls one outpu
 sweep (m sweeps), central differences take 2 evaluations per input. Deterministic counts carry the
 claims: sweeps (`Prepared.evals`), equations executed (`EvalCounter`) and work, the elements
 produced (equations × the elements an equation of f produces × the tangents a sweep carries);
-time is the median of repeated calls, with its spread. (Sparse Jacobians with colouring wait for
-`dl.sparsity`, which difflab does not have yet.)
+time is the median of repeated calls, with its spread.
+
+Sparse Jacobians with colouring: for a tridiagonal f (y_i = tanh(2x_i − x_(i−1) − x_(i+1)) + 0.1x_i²),
+`dl.jacobian(f, sparse=True, method=...)` reads the pattern from the graph, colours it and takes one
+JVP (forward) or VJP (reverse) per colour: its sweeps (the result's `.sweeps`) stay fixed as n grows,
+where dense forward mode takes n. Sweeps, equations executed and time against n, beside dense
+forward (one tangent per sweep) and dense reverse.
 """
 from __future__ import annotations
 
@@ -25,8 +30,9 @@ QUESTION = ("For a full Jacobian of n inputs and m outputs, how do forward mode 
             "row by row and finite differences compare in sweeps, work and time as n and m grow?")
 
 PRESETS = {
-    "quick": {"n": [4, 16, 64], "m": [4, 16, 64], "chunks": [1, 4, 16, 64], "repeat": 5},
-    "full": {"n": [4, 16, 64, 256], "m": [4, 16, 64, 256], "chunks": [1, 4, 16, 64, 256], "repeat": 7},
+    "quick": {"n": [4, 16, 64], "m": [4, 16, 64], "chunks": [1, 4, 16, 64], "sparse_n": [8, 32, 128], "repeat": 5},
+    "full": {"n": [4, 16, 64, 256], "m": [4, 16, 64, 256], "chunks": [1, 4, 16, 64, 256],
+             "sparse_n": [8, 32, 128, 512], "repeat": 7},
 }
 
 #: calls before measuring: a method may interpret its first call and compile on a later one
@@ -44,12 +50,72 @@ def _method(strategy):
     return {"numeric": dl.Numeric(scheme="central")}.get(strategy, strategy)
 
 
+#: the banded part: dense forward (one tangent a sweep), dense reverse, and colouring with each mode
+SPARSE = ("dense forward", "dense reverse", "sparse forward", "sparse reverse")
+
+
 def cells(config):
-    return [{"strategy": s, "n": n, "m": m, "repeat": config["repeat"]}
-            for n in config["n"] for m in config["m"] for s in strategies(n, config["chunks"])]
+    dense = [{"part": "dense", "strategy": s, "n": n, "m": m, "repeat": config["repeat"]}
+             for n in config["n"] for m in config["m"] for s in strategies(n, config["chunks"])]
+    return dense + [{"part": "sparse", "strategy": s, "n": n, "repeat": config["repeat"]}
+                    for n in config["sparse_n"] for s in SPARSE]
+
+
+def tridiagonal(x):
+    """y_i = tanh(2x_i − x_(i−1) − x_(i+1)) + 0.1x_i² (zero beyond the ends): a tridiagonal Jacobian."""
+    z = dnp.concatenate([np.zeros(1), x, np.zeros(1)])
+    return dnp.tanh(2.0 * z[1:-1] - z[2:] - z[:-2]) + 0.1 * x * x
+
+
+def tridiagonal_jacobian(x):
+    z = np.concatenate([np.zeros(1), x, np.zeros(1)])
+    s = 1.0 - np.tanh(2.0 * z[1:-1] - z[2:] - z[:-2]) ** 2
+    return np.diag(2.0 * s + 0.2 * x) - np.diag(s[:-1], 1) - np.diag(s[1:], -1)
+
+
+def _as_dense(J):
+    """A sparse result (SciPy CSR, or the COO triple without SciPy) as a dense array."""
+    if hasattr(J, "toarray"):
+        return J.toarray()
+    rows, cols, values, shape = J
+    out = np.zeros(shape)
+    out[rows, cols] = values
+    return out
+
+
+def _sparse_cell(cell, seed):
+    x = np.random.default_rng(seed).uniform(-1.0, 1.0, cell["n"])
+    kind, mode = cell["strategy"].split()
+    if kind == "sparse":
+        jac = dl.jacobian(tridiagonal, sparse=True, method=mode)
+        call = lambda: _as_dense(jac(x))  # noqa: E731
+    else:
+        prep = dl.prepare(tridiagonal, x, method=dl.Forward(chunk=1) if mode == "forward" else mode)
+        call = lambda: np.asarray(prep.jacobian(x))  # noqa: E731
+    for _ in range(WARMUP):
+        call()
+    if kind == "dense":
+        prep.prepared.evals = 0
+    EvalCounter.eqns = 0
+    J = call()
+    eqns = EvalCounter.eqns
+    # sweeps: colours for sparse (its `.sweeps`), evaluations of f for dense forward; dense reverse pulls
+    # one row per backward sweep, which Prepared does not count
+    sweeps = jac.sweeps if kind == "sparse" else (prep.prepared.evals if mode == "forward" else None)
+    times = []
+    for _ in range(cell["repeat"]):
+        t0 = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - t0)
+    graph = dl.trace(tridiagonal, x)
+    per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
+    return {"sweeps": sweeps, "eqns": eqns, "work": eqns * per_eqn, "seconds": times,
+            "max_error": float(np.max(np.abs(J - tridiagonal_jacobian(x))))}
 
 
 def run_cell(cell, seed):
+    if cell.get("part") == "sparse":
+        return _sparse_cell(cell, seed)
     rng = np.random.default_rng(seed)
     n, m = cell["n"], cell["m"]
     A = rng.standard_normal((m, n)) / math.sqrt(n)
@@ -84,7 +150,33 @@ def _cell(results, strategy, n, m):
     return rows[0]["metrics"] if rows else None
 
 
+def _sparse_series(sparse, strategy, key):
+    rows = sorted(sparse.where(strategy=strategy), key=lambda r: r["cell"]["n"])
+    return [r["cell"]["n"] for r in rows], [r["metrics"][key] for r in rows]
+
+
+def _summarize_sparse(sparse):
+    out = {}
+    for s in sparse.unique("strategy"):
+        n, sweeps = _sparse_series(sparse, s, "sweeps")
+        _, eqns = _sparse_series(sparse, s, "eqns")
+        _, work = _sparse_series(sparse, s, "work")
+        _, t = _sparse_series(sparse, s, "seconds")
+        out[s] = {"n": n, "sweeps": sweeps, "eqns": eqns, "work": work,
+                  "median_seconds": [float(np.median(v)) for v in t],
+                  "eqns_slope": tail_slope(n, eqns) if len(n) > 1 else None,
+                  "work_slope": tail_slope(n, work) if len(n) > 1 else None,
+                  "max_error": max(_sparse_series(sparse, s, "max_error")[1])}
+    if out:
+        n_max = max(sparse.unique("n"))
+        out["timing_at_max_n"] = ordering({r["cell"]["strategy"]: r["metrics"]["seconds"]
+                                           for r in sparse.where(n=n_max)}, " s")
+        out["n_max"] = n_max
+    return out
+
+
 def summarize(results):
+    sparse, results = results.where(part="sparse"), results.where(part="dense")
     ns, ms = sorted(results.unique("n")), sorted(results.unique("m"))
     out = {"grid": {}, "slopes": {}}
     for n in ns:
@@ -101,6 +193,7 @@ def summarize(results):
         out["slopes"][s] = tail_slope(xs, [_cell(results, s, n_max, m)["work"] for m in xs]) if len(xs) > 1 else None
     out["max_error"] = {s: max(r["metrics"]["max_error"] for r in results.where(strategy=s))
                         for s in results.unique("strategy")}
+    out["sparse"] = _summarize_sparse(sparse)
     return out
 
 
@@ -116,7 +209,52 @@ def _style(strategy, chunks):
     return matplotlib.colormaps["Purples"](0.45 + 0.5 * k / max(1, len(chunks) - 1)), "o", "--"
 
 
+def _sparse_figure(sparse, summary):
+    sp = summary["sparse"]
+    styles = {"dense forward": ("#7570b3", "o", "--"), "dense reverse": ("#e7298a", "D", "--"),
+              "sparse forward": ("#7570b3", "o", "-"), "sparse reverse": ("#e7298a", "D", "-")}
+    ns = sorted(sparse.unique("n"))
+    fig, axes = new_figure(ncols=3, width=4.2, height=3.6)
+    for ax, key, label in zip(axes[0], ("sweeps", "work", "seconds"),
+                              ("products (JVPs or VJPs) per Jacobian", "elements produced per Jacobian",
+                               "time per Jacobian (ms)")):
+        for s in SPARSE:
+            if s not in sp:
+                continue
+            color, marker, ls = styles[s]
+            n, ys = _sparse_series(sparse, s, key)
+            if key == "sweeps" and None in ys:
+                continue  # dense reverse's backward sweeps are not counted
+            if key == "seconds":
+                t = 1e3 * np.asarray(ys)
+                ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=color, alpha=0.15, lw=0)
+                ys = np.median(t, axis=1)
+            # sparse forward and reverse can take the same sweeps: forward's hollow, larger marker stays visible
+            ax.plot(n, ys, color=color, marker=marker, ls=ls, label=s,
+                    **({"ms": 8, "fillstyle": "none"} if s == "sparse forward" else {"ms": 4}))
+        ax.set(xscale="log", yscale="log", xlabel="n (inputs = outputs)", ylabel=label,
+               title=label.split(" per")[0].split(" (")[0] + ", tridiagonal f")
+        data_ticks(ax.xaxis, ns)
+        ax.legend(fontsize=6)
+    parts = [f"colouring takes {', '.join(str(k) for k in sorted(set(sp['sparse forward']['sweeps'])))} forward "
+             f"sweeps and {', '.join(str(k) for k in sorted(set(sp['sparse reverse']['sweeps'])))} reverse sweeps "
+             f"over n from {ns[0]} to {ns[-1]}, where dense forward takes "
+             f"{sp['dense forward']['sweeps'][0]}–{sp['dense forward']['sweeps'][-1]}",
+             "work (elements produced): " + "; ".join(
+                 f"{s} {slope_words(sp[s]['work_slope'])}, {slope_words(sp[s]['eqns_slope']).split(' (')[0]} in "
+                 f"equations" for s in SPARSE),
+             f"in time at n = {sp['n_max']}: {sp['timing_at_max_n']['text']}",
+             "largest entry error against the closed form: " + ", ".join(f"{s} {num(sp[s]['max_error'])}"
+                                                                        for s in SPARSE)]
+    return FigureSpec(
+        "sparse_jacobian", fig, "Sparse Jacobians by colouring vs dense, against n",
+        "For a tridiagonal f of n inputs and outputs: products per Jacobian (the sparse result's `.sweeps`, one JVP "
+        "or VJP per colour of the graph-read pattern; dense forward's evaluations of f, one tangent each), work "
+        "(equations executed × the elements an equation of f produces) and median time per Jacobian with the repeats' range shaded.", sentence(parts))
+
+
 def figures(results, summary):
+    sparse, results = results.where(part="sparse"), results.where(part="dense")
     ns, ms = sorted(results.unique("n")), sorted(results.unique("m"))
     chunks = sorted({int(s.split("/")[1]) for s in results.unique("strategy") if s.startswith("forward/")})
     n_max = max(ns)
@@ -171,6 +309,8 @@ def figures(results, summary):
         "n (rows) and m (columns); blue: reverse does less work.",
         f"Reverse mode does less work than forward mode at {len(cheaper)} of {ratio.size} grid points "
         f"(n×m: {', '.join(cheaper) or 'none'}); the ratio ranges {num(ratio.min())}–{num(ratio.max())}."))
+    if sparse:
+        specs.append(_sparse_figure(sparse, summary))
     return specs
 
 

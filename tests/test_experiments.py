@@ -207,6 +207,31 @@ def test_second_order_closed_form_hessian_matches_40_digit_symbolic(experiments)
         assert np.allclose(so.hvp(s, x, v), exact @ v, rtol=1e-6, atol=1e-8), s
 
 
+def test_checkpointing_lowers_the_peak_memory_of_a_gradient_at_one_extra_forward(experiments):
+    rm = experiments["remat_memory"]
+    cell = {"depth": 16, "width": 2048, "repeat": 1}
+    plain, ck = (rm.run_cell(dict(cell, mode=m), 0) for m in rm.MODES)
+    assert ck["segments"] == 4 and plain["max_error"] < 1e-12 and ck["max_error"] < 1e-12
+    # plain stores every layer (about one state each); 4 segments hold about 4 + 16/4 states
+    assert plain["peak_bytes"] > 12 * plain["state_bytes"]
+    assert ck["peak_bytes"] < 0.6 * plain["peak_bytes"]
+    extra = (ck["eqns"] - plain["eqns"]) / plain["f_eqns"]  # recomputation: about one more forward pass
+    assert 0.5 < extra <= 1.0
+    # Griewank's binomial bound: C(s + t, t) >= steps
+    assert [rm.revolve_states(L, 2) for L in (1, 3, 6, 7, 64)] == [0, 1, 2, 3, 10]
+    assert rm.revolve_states(64, 1) == 63  # one evaluation each: store all but the last step
+
+
+def test_a_tridiagonal_jacobian_takes_three_coloured_sweeps_whatever_n(experiments):
+    js = experiments["jacobian_strategies"]
+    for n in (8, 32):
+        cells = {s: js.run_cell({"part": "sparse", "strategy": s, "n": n, "repeat": 1}, 0) for s in js.SPARSE}
+        assert cells["sparse forward"]["sweeps"] == 3 and cells["sparse reverse"]["sweeps"] == 3
+        assert cells["dense forward"]["sweeps"] == n  # one tangent per evaluation of f
+        assert max(c["max_error"] for c in cells.values()) < 1e-12
+        assert cells["sparse forward"]["work"] < cells["dense forward"]["work"] / 2
+
+
 def test_experiments_type_no_literal_that_duplicates_a_library_default():
     """Issue 12 (B): defaults are read from the library, never typed into an experiment again."""
     import ast
@@ -258,7 +283,8 @@ TINY = {
     "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
     "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
                      "h_exps": "[-2, -4]", "repeat": "2"},
-    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "repeat": "2"},
+    "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "sparse_n": "[4, 8]", "repeat": "2"},
+    "remat_memory": {"depth": "[1, 4]", "width": "64", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
     "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
                       "depths": "[1, 2]", "width": "3", "batch": "16", "seeds": "10", "scales": "[0.5, 1.0]",
@@ -319,3 +345,12 @@ def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
     s = ma.summarize(recs)["random"]
     assert s["exact_methods_max_gap"] < 1e-12 and s["numeric_vs_reference"] < 1e-4
     assert s["vs_reference"]["numeric"]["median"] <= s["vs_reference"]["numeric"]["p90"]
+    rm, js = experiments["remat_memory"], experiments["jacobian_strategies"]
+    r = rm.PRESETS["full"]
+    depth = max(r["depth"])
+    plain, ck = (rm.run_cell({"mode": mode, "depth": depth, "width": r["width"], "repeat": 1}, 0) for mode in rm.MODES)
+    segments = rm.segments_for(depth)
+    assert plain["peak_bytes"] > 4 * ck["peak_bytes"]  # √256 = 16 segments: the saving grows with depth
+    assert ck["peak_bytes"] < 1.5 * (segments + depth / segments) * ck["state_bytes"]  # on the √depth line
+    n = max(js.PRESETS["full"]["sparse_n"])
+    assert js.run_cell({"part": "sparse", "strategy": "sparse forward", "n": n, "repeat": 1}, 0)["sweeps"] == 3

@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 
 __all__ = ["check_grad", "check_jacobian", "check_jvp", "check_vjp", "check_hessian", "taylor_test",
-           "GradientMismatch", "CheckResult", "TaylorResult", "Scenario", "SCENARIOS", "get_scenario"]
+           "GradientMismatch", "CheckResult", "TaylorResult", "Scenario", "SCENARIOS", "get_scenario",
+           "check_hvp", "check_rule", "check_sparsity"]
 
-_HOME = dict.fromkeys(__all__[:9], "oracle") | dict.fromkeys(__all__[9:], "scenarios")
+_HOME = (dict.fromkeys(__all__[:9], "oracle") | dict.fromkeys(__all__[9:12], "scenarios")
+         | dict.fromkeys(__all__[12:], "checks"))
 
 
 def __getattr__(name):

@@ -18,13 +18,14 @@ from ..differentiators.numeric import numeric_jacobian
 from .evidence import SAFETY, kink_hints, one_sided
 
 __all__ = ["check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_vjp", "taylor_test",
-           "GradientMismatch", "CheckResult", "TaylorResult", "REFERENCES"]
+           "GradientMismatch", "Inconclusive", "CheckResult", "TaylorResult", "REFERENCES"]
 
 REFERENCES = ("auto", "symbolic", "reverse", "numeric")
 ROUNDOFF = 64.0          # any entry may be off by ROUNDOFF·eps × the largest reference entry
 EXACT_MAX_ENTRIES = 64   # symbolic 40-digit references up to this many derivative entries
 EXACT_MAX_SCALARS = 32   # ... and this many scalar operations on the tape (else AD: SymPy's diff is slow)
 SECOND_OPINIONS = 32     # columns re-examined by one-sided differences, worst first
+FLOAT32_ROUNDINGS = 128  # float32 derivatives: rtol = this × eps32 (1.5e-5), see _tolerances
 
 
 class GradientMismatch(AssertionError):
@@ -304,6 +305,10 @@ def _tolerances(rtol, atol, dtypes):
         if tol is not None and not (isinstance(tol, (int, float)) and tol >= 0 and math.isfinite(tol)):
             raise ValueError(f"{name} must be a finite number >= 0 or None (the default), got {tol!r}")
     eps = max(np.finfo(d).eps for d in dtypes if np.dtype(d).kind == "f") if dtypes else np.finfo(float).eps
+    if rtol is None and eps > np.finfo(float).eps:
+        # float32 (or coarser) values: float32's error model, not sqrt(eps): a right derivative is
+        # off by a rounding per operation, FLOAT32_ROUNDINGS of them at most, times the block's scale
+        return FLOAT32_ROUNDINGS * eps, (0.0 if atol is None else float(atol))
     return (math.sqrt(eps) if rtol is None else float(rtol)), (0.0 if atol is None else float(atol))
 
 
@@ -371,6 +376,8 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
         hints += more
         scale, floor, base, err, ratio = verdict()
     w = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+    if not ref.exact and ratio[w] <= 1:
+        _refuse_flat(case, user, value, ref)
     if ratio[w] > 1:
         if np.isnan(est[w]):
             hints.append(f"f has no derivative at {_where(*case.entry(*w))}: it jumps on both sides of the point")
@@ -383,6 +390,27 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
                        case.entry(*w), float(1 - ratio.max(initial=0.0)),
                        {lab: float(1 - ratio[:, seg == i].max(initial=0.0)) for i, lab in enumerate(case.cols.labels)},
                        case.seed, tuple(notes))
+
+
+class Inconclusive(GradientMismatch):
+    """The reference cannot tell whether the derivative is right (a silent pass refused)."""
+
+
+def _refuse_flat(case: _Case, user, value, ref: _Reference):
+    """A numeric reference that is exactly 0 along a whole direction says only that f did not
+    change there at any step: f is saturated (tanh at 20) or flat (relu's left side). A nonzero
+    user value passing within tolerance of it would be a silent pass (any small number agrees),
+    so the check is refused instead; an exact 0 from the user agrees with the evidence."""
+    __tracebackhide__ = True
+    flat = np.flatnonzero(np.all(value == 0, axis=0) & np.any(user != 0, axis=0))
+    if flat.size:
+        c = int(flat[0])
+        raise Inconclusive(
+            f"{case.check}: the reference cannot tell along {case.direction(c) if case.direction else c}: "
+            f"{ref.how} gives exactly 0 (f's value did not change at any step: saturated to float precision, "
+            f"or flat), so it cannot confirm {case.user_name}'s nonzero value there. Check at a point where "
+            "f varies, or write f with difflab.numpy for an exact reference.", worst=(c,), user=0.0, reference=0.0, allowed=0.0, n_out=0,
+            hints=(), seed=case.seed)
 
 
 def _second_opinion(case: _Case, user, value, est, base, ratio, ref: _Reference, undetermined):

@@ -1,0 +1,214 @@
+"""Checkpointing (rematerialisation): `checkpoint(f)` and `checkpoint_sequential(layers, segments)`.
+
+How it works. Called on traced values, a checkpointed f is traced into a sub-graph, and the outer
+trace records ONE equation `checkpoint(args, sub=<that graph>)`: its value is the sub-graph run
+(interior values are dropped as soon as they are used), its JVP rule pushes tangents through the
+sub-graph, and its VJP rule runs the sub-graph again and sweeps back through it. So the reverse
+sweep stores only the checkpoint's inputs and output, and recomputes the interior in the backward
+pass: one extra forward evaluation of f. Values the sub-graph closes over from an enclosing trace
+(weights being differentiated) become explicit arguments, so their derivatives flow too. For a
+chain of L layers in √L checkpointed segments, reverse mode stores √L segment boundaries plus one
+segment's interior: memory O(√L) instead of O(L) (bench/checkpoint.py measures it).
+"""
+from __future__ import annotations
+
+import functools
+import itertools
+
+import numpy as np
+
+from . import numpy as dnp
+from . import tree
+from .graph import Const, Eqn, Graph, Traced, Var, compile, evaluate, evaluate_batched
+from .rules import UserOp
+from .trace import outputs_of, trace_flat
+
+__all__ = ["checkpoint", "checkpoint_sequential"]
+
+
+class _Sub:
+    """A sub-graph as an equation parameter: compared and printed by identity (two checkpoints
+    of different functions must never be taken for the same equation)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, graph: Graph):
+        self.graph, self.id = graph, next(self._ids)
+        self._compiled = None
+        self._memo = None  # (ct, args, cotangents): one recomputation serves every argument
+
+    def __repr__(self):
+        return f"<sub-graph #{self.id}: {len(self.graph.eqns)} eqns>"
+
+    def run(self, args):
+        if any(isinstance(a, Traced) for a in args):
+            return evaluate(self.graph, *args)[0]
+        if self._compiled is None:
+            self._compiled = compile(self.graph)
+        return self._compiled(*args)[0]
+
+
+def _impl(*args, sub):
+    return sub.run(args)
+
+
+def _batch(batched, *args, sub):
+    return evaluate_batched(sub.graph, *args, batched=batched)[0]
+
+
+def _jvp_of(i):
+    def rule(t, out, *args, sub):
+        from .differentiators.forward import push
+
+        nb = np.ndim(t) - len(sub.graph.inputs[i].shape)
+        (dual,) = push(sub.graph, args, {sub.graph.inputs[i]: t}, tuple(np.shape(t)[:nb]))
+        return dual.tangent if dual.tangent is not None else np.zeros(np.shape(t)[:nb] + np.shape(out))
+
+    return rule
+
+
+def _vjp_of(i):
+    def rule(ct, out, *args, sub):
+        from .differentiators.reverse import backward
+
+        memo = sub._memo
+        if memo is None or memo[0] is not ct or len(memo[1]) != len(args) or any(
+                a is not b for a, b in zip(memo[1], args)):
+            env: dict = {}
+            evaluate(sub.graph, *args, env=env)  # the recomputation: interior values live only here
+            (o,) = sub.graph.outputs
+            cts = {o: ct} if isinstance(o, Var) else {}
+            grads = backward(sub.graph, env, tuple(range(len(args))), cts)
+            if len(args) == 1:  # nothing to share: keep no reference to this sweep's values
+                return grads[0]
+            sub._memo = memo = (ct, args, grads)
+        return memo[2][i]
+
+    return rule
+
+
+def _sympy(*args, sub):
+    from .rules import graph_sympy
+
+    return graph_sympy(sub.graph, args)[0]
+
+
+def _sparsity(deps, out, *args, sub):
+    from .sparse import propagate_deps
+
+    return propagate_deps(sub.graph, args, {v: d for v, d in zip(sub.graph.inputs, deps) if d is not None})[0]
+
+
+CHECKPOINT = UserOp("checkpoint", _impl, (_jvp_of,), (_vjp_of,), sympy=_sympy, nargs=None, batch=_batch,
+                    sparsity=_sparsity, doc="a sub-graph run as one step; reverse mode recomputes its interior (remat)")
+
+
+def _lift_closure(graph: Graph):
+    """Constants that are values of an enclosing trace become inputs: (graph, their values)."""
+    lifted: dict = {}
+    next_id = max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1) + 1
+    eqns = []
+    for e in graph.eqns:
+        args = []
+        for a in e.args:
+            if isinstance(a, Const) and isinstance(a.value, Traced):
+                key = id(a.value)
+                if key not in lifted:
+                    lifted[key] = (Var(next_id + len(lifted), a.value.shape, a.value.dtype), a.value)
+                a = lifted[key][0]
+            args.append(a)
+        eqns.append(e._replace(args=tuple(args)) if isinstance(e, Eqn) else e)
+    extra = [v for v, _ in lifted.values()]
+    g = Graph(tuple(graph.inputs) + tuple(extra), tuple(eqns), graph.outputs, graph.specialised)
+    return g, [value for _, value in lifted.values()]
+
+
+def checkpoint(f):
+    """`f` whose interior reverse mode recomputes instead of storing (rematerialisation).
+
+    Calling the result on plain values just calls f. Under differentiation, f's interior is one
+    equation of the tape; forward mode pushes tangents through it as usual, reverse mode stores
+    only its inputs and output and runs f's sub-graph again in the backward sweep.
+
+    Shape contract: f takes arrays or pytrees of them and returns one array or a pytree of
+    arrays; the result has f's output structure. Nests in every transformation.
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> layer = dl.checkpoint(lambda x: dnp.tanh(x) * 2.0)
+    >>> round(dl.grad(lambda x: layer(layer(x)))(0.5), 10) == round(dl.grad(
+    ...     lambda x: dnp.tanh(dnp.tanh(x) * 2.0) * 2.0)(0.5), 10)
+    True
+    """
+    if not callable(f):
+        raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
+
+    @functools.wraps(f)
+    def checkpointed(*args):
+        flat = [tree.flatten(a) for a in args]
+        leaves = [x for lv, _ in flat for x in lv]
+        if not any(isinstance(x, Traced) for x in leaves):
+            return f(*args)
+        out_def = {}
+
+        def flat_f(*xs):
+            it = iter(xs)
+            out, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            out_def["shapes"] = [np.shape(o) for o in out]
+            # one output: the leaves raveled into one vector when there are several
+            return [out[0] if len(out) == 1 else dnp.concatenate([dnp.reshape(o, (-1,)) for o in out])]
+
+        inputs = [x if isinstance(x, Traced) or isinstance(x, float) else np.asarray(x, dtype=float) for x in leaves]
+        t, tracers, outs = trace_flat(flat_f, inputs)
+        sub, closed = _lift_closure(outputs_of(t, tracers, outs))
+        y = CHECKPOINT.bind(*inputs, *closed, sub=_Sub(sub))
+        shapes = out_def["shapes"]
+        if len(shapes) == 1:
+            return out_def["tree"].unflatten([y])
+        parts, start = [], 0
+        for s in shapes:
+            size = int(np.prod(s))
+            parts.append(dnp.reshape(y[start:start + size], s))
+            start += size
+        return out_def["tree"].unflatten(parts)
+
+    return checkpointed
+
+
+def checkpoint_sequential(layers, segments: int):
+    """The chain x -> layers[-1](... layers[0](x)) in `segments` checkpointed segments (as
+    PyTorch's): reverse mode stores the segment boundaries and recomputes one segment at a time.
+    With √L segments for L layers, memory grows as √L instead of L, for one extra forward pass.
+
+    Shape contract: each layer maps an array (or pytree) to the next layer's input; the result
+    is what the last layer returns.
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> chain = dl.checkpoint_sequential([dnp.sin] * 4, segments=2)
+    >>> round(dl.grad(chain)(0.3), 12) == round(dl.grad(lambda x: dnp.sin(dnp.sin(dnp.sin(dnp.sin(x)))))(0.3), 12)
+    True
+    """
+    layers = list(layers)
+    if not all(callable(layer) for layer in layers):
+        raise TypeError("checkpoint_sequential takes a sequence of functions (layers)")
+    if not isinstance(segments, int) or isinstance(segments, bool) or not 1 <= segments:
+        raise ValueError(f"segments must be a positive int, got {segments!r}")
+    if not layers:
+        raise ValueError("checkpoint_sequential needs at least one layer")
+    segments = min(segments, len(layers))
+    bounds = np.linspace(0, len(layers), segments + 1).round().astype(int)
+
+    def run(chunk):
+        def segment(x):
+            for layer in chunk:
+                x = layer(x)
+            return x
+        return segment
+
+    parts = [checkpoint(run(layers[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+    def chain(x):
+        for part in parts:
+            x = part(x)
+        return x
+
+    return chain

@@ -1,0 +1,291 @@
+"""User derivative rules with JAX's API shape: `custom_jvp` and `custom_vjp`.
+
+A decorated function becomes ONE op of the user's (a `UserOp`, an `ops.Op` with a note for the
+numeric method): its implementation is the function itself, its rules come from the user's, and
+every interpreter reads them the way it reads a built-in entry; none of them knows the op is
+custom. The user's ops are kept out of the global `REGISTRY`, whose every entry the registry-wide
+tests and the Hypothesis strategies sample.
+
+- custom_jvp: forward mode calls the rule; reverse mode traces the rule as a linear function of
+  the tangent and transposes that graph with the reverse sweep (JAX's approach: the VJP is derived
+  from the JVP, never written twice).
+- custom_vjp: reverse mode calls fwd then bwd in the backward sweep (residuals are recomputed
+  there, not stored); forward mode refuses with an error, as JAX does.
+- numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`);
+  symbolic differentiates the primal's expression unless `sympy=` gives one.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from . import tree
+from .errors import NotDifferentiableError
+from .graph import Traced, Var, evaluate
+from .ops import Op
+
+__all__ = ["custom_jvp", "custom_vjp", "UserOp"]
+
+
+@dataclass(frozen=True, eq=False)
+class UserOp(Op):
+    """An op made by a transformation (a user's rule, a checkpoint). `sparsity(deps, out, *args,
+    **params)`: its output's dependency sets from its arguments' (None: from its JVP rule; see
+    `difflab.sparse`). A user's rule sets `numeric_ignores` (the numeric method warns that it
+    differentiates the primal)."""
+
+    sparsity: Callable | None = None
+
+
+def _name(f):
+    return getattr(f, "__name__", type(f).__name__)
+
+
+_NAMES: set = set()
+
+
+def _op_name(name):
+    """A Python identifier (compiled code names each op), unique among the user's ops."""
+    base = re.sub(r"\W", "_", name)
+    name, k = base, 1
+    while name in _NAMES:
+        k += 1
+        name = f"{base}_{k}"
+    _NAMES.add(name)
+    return name
+
+
+def _shape(x):
+    return tuple(x.shape) if isinstance(x, (np.ndarray, Traced)) else np.shape(x)
+
+
+def _zeros(x):
+    return np.zeros(_shape(x))
+
+
+class _Custom:
+    """What custom_jvp and custom_vjp share: flattening, the op, the primal's SymPy form."""
+
+    kind = ""
+
+    def __init__(self, fun, *, sympy=None):
+        if not callable(fun):
+            raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
+        self.fun, self.sympy = fun, sympy
+        self._op = None
+        functools.update_wrapper(self, fun)
+
+    def _unflatten(self, leaves, trees):
+        it = iter(leaves)
+        return [td.unflatten([next(it) for _ in range(td.num_leaves)]) for td in trees]
+
+    def _impl(self, *leaves, trees):
+        out = self.fun(*self._unflatten(leaves, trees))
+        if not isinstance(out, (float, int, np.ndarray, np.number)):
+            raise TypeError(f"{self.kind} function {_name(self.fun)} must return one array or number, "
+                            f"got {type(out).__name__}")
+        return out
+
+    def __call__(self, *args):
+        flat = [tree.flatten(a) for a in args]
+        leaves = [x for lv, _ in flat for x in lv]
+        if not any(isinstance(x, Traced) for x in leaves):
+            return self.fun(*args)  # nothing to differentiate: the function itself
+        return self.op.bind(*leaves, trees=tuple(td for _, td in flat))
+
+    @property
+    def op(self) -> UserOp:
+        if self._op is None:
+            self._op = UserOp(_op_name(f"{self.kind}_{_name(self.fun)}"), self._impl, (self._jvp_of,), (self._vjp_of,),
+                              sympy=self.sympy or self._primal_sympy, nargs=None,
+                              doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
+                              numeric_ignores=True)
+        return self._op
+
+    def _primal_sympy(self, *leaves, trees):
+        """The primal's expression: the function traced at these shapes, each op by its own
+        SymPy translation."""
+        from .trace import trace
+
+        g = trace(lambda *xs: self.fun(*self._unflatten(xs, trees)), *[np.ones(np.shape(x)) for x in leaves])
+        return graph_sympy(g, leaves)[0]
+
+    def _check(self, what, got, want):
+        if _shape(got) != tuple(want):
+            raise ValueError(f"{self.kind} rule of {_name(self.fun)}: {what} has shape {_shape(got)}, "
+                             f"expected {tuple(want)}")
+
+
+class custom_jvp(_Custom):
+    """Give a function your own JVP rule (JAX's API): `@custom_jvp def f(x)`, then
+    `@f.defjvp def rule(primals, tangents): return out, t_out`.
+
+    Forward mode calls the rule; reverse mode transposes it (the rule must be linear in the
+    tangents, and written with difflab's ops so that it can be traced and nested); numeric sees
+    only the primal (with a warning); symbolic differentiates the primal's expression, or the
+    `sympy=` translation you give (object arrays of SymPy expressions in, one out).
+
+    Shape contract: f takes arrays or pytrees of them and returns ONE array; the rule gets the
+    primals and tangents as tuples of the same structure and returns (out, t_out), t_out shaped
+    like out.
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> @dl.custom_jvp
+    ... def softclip(x):
+    ...     return dnp.tanh(x)
+    >>> @softclip.defjvp
+    ... def softclip_jvp(primals, tangents):
+    ...     (x,), (t,) = primals, tangents
+    ...     return softclip(x), t * 1.0        # a straight-through estimator
+    >>> dl.grad(softclip, method="forward")(3.0), dl.grad(softclip, method="reverse")(3.0)
+    (1.0, 1.0)
+    """
+
+    kind = "custom_jvp"
+
+    def __init__(self, fun, *, sympy=None):
+        super().__init__(fun, sympy=sympy)
+        self.rule = None
+
+    def defjvp(self, rule):
+        self.rule, self._op = rule, None
+        return rule
+
+    def _call_rule(self, leaves, trees, tangents, out):
+        if self.rule is None:
+            raise NotDifferentiableError(f"custom_jvp function {_name(self.fun)} has no rule yet: call "
+                                         f"{_name(self.fun)}.defjvp(rule)")
+        res = self.rule(tuple(self._unflatten(leaves, trees)), tuple(self._unflatten(tangents, trees)))
+        if not (isinstance(res, tuple) and len(res) == 2):
+            raise TypeError(f"custom_jvp rule of {_name(self.fun)} must return (out, t_out), got {type(res).__name__}")
+        self._check("t_out", res[1], _shape(out))
+        return res[1]
+
+    def _jvp_of(self, i):
+        def rule(t, out, *leaves, trees):
+            nb = len(_shape(t)) - len(_shape(leaves[i]))
+
+            def one(ti):
+                self._check(f"the tangent of argument leaf {i}", ti, _shape(leaves[i]))
+                tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
+                return self._call_rule(leaves, trees, tangents, out)
+
+            if not nb:
+                return one(t)
+            from . import numpy as dnp  # batched tangents (chunked forward mode): one rule call each
+
+            lead = _shape(t)[:nb]
+            flat_t = dnp.reshape(t, (-1,) + _shape(leaves[i]))
+            cols = dnp.stack([one(flat_t[k]) for k in range(int(np.prod(lead)))])
+            return dnp.reshape(cols, lead + _shape(out))
+
+        return rule
+
+    def _vjp_of(self, i):
+        def rule(ct, out, *leaves, trees):
+            from .differentiators.reverse import backward
+            from .trace import trace
+
+            # the rule as a function of argument i's tangent alone: linear, so its reverse sweep
+            # at any point is the transpose
+            def linear(ti):
+                tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
+                return self._call_rule(leaves, trees, tangents, out)
+
+            g = trace(linear, np.zeros(_shape(leaves[i])))
+            (o,) = g.outputs
+            if not isinstance(o, Var):
+                return _zeros(leaves[i])
+            env: dict = {}
+            evaluate(g, np.zeros(_shape(leaves[i])), env=env)
+            return backward(g, env, (0,), {o: ct})[0]
+
+        return rule
+
+
+class custom_vjp(_Custom):
+    """Give a function your own VJP rule (JAX's API): `@custom_vjp def f(x)`, then
+    `f.defvjp(fwd, bwd)` with `fwd(*args) -> (out, residuals)` and
+    `bwd(residuals, ct) -> tuple of cotangents, one per argument`.
+
+    Reverse mode calls fwd and bwd in its backward sweep (residuals are recomputed there);
+    forward mode refuses, as JAX does (no JVP can be derived from a VJP without m sweeps);
+    numeric sees only the primal (with a warning); symbolic differentiates the primal's
+    expression, or `sympy=`'s.
+
+    Shape contract: f returns ONE array; each cotangent bwd returns is shaped like its argument
+    (a pytree argument gets a pytree cotangent).
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> @dl.custom_vjp
+    ... def clip_grad(x):
+    ...     return x * 1.0
+    >>> clip_grad.defvjp(lambda x: (clip_grad(x), None), lambda res, ct: (dnp.minimum(ct, 0.5),))
+    >>> dl.grad(lambda x: 3.0 * clip_grad(x))(2.0)
+    0.5
+    """
+
+    kind = "custom_vjp"
+
+    def __init__(self, fun, *, sympy=None):
+        super().__init__(fun, sympy=sympy)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd):
+        self.fwd, self.bwd, self._op = fwd, bwd, None
+
+    def _leaves(self, c, td):
+        if c is None:
+            return [None] * td.num_leaves
+        lv, got = tree.flatten(c)
+        if got != td:
+            raise ValueError(f"custom_vjp bwd of {_name(self.fun)}: a cotangent has structure {got}, "
+                             f"its argument {td}")
+        return lv
+
+    def _jvp_of(self, i):
+        def rule(t, out, *leaves, trees):
+            raise NotDifferentiableError(f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
+                                         "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
+                                         "custom_jvp rule instead")
+
+        return rule
+
+    def _vjp_of(self, i):
+        def rule(ct, out, *leaves, trees):
+            if self.fwd is None:
+                raise NotDifferentiableError(f"custom_vjp function {_name(self.fun)} has no rule yet: call "
+                                             f"{_name(self.fun)}.defvjp(fwd, bwd)")
+            primals = self._unflatten(leaves, trees)
+            res = self.fwd(*primals)
+            if not (isinstance(res, tuple) and len(res) == 2):
+                raise TypeError(f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), "
+                                f"got {type(res).__name__}")
+            cts = self.bwd(res[1], ct)
+            if not isinstance(cts, tuple) or len(cts) != len(trees):
+                got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
+                raise TypeError(f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
+                                f"argument ({len(trees)}), got {got}")
+            flat = [x for c, td in zip(cts, trees) for x in self._leaves(c, td)]
+            if flat[i] is None:  # JAX allows None for a zero cotangent
+                return _zeros(leaves[i])
+            self._check(f"the cotangent of argument leaf {i}", flat[i], _shape(leaves[i]))
+            return flat[i]
+
+        return rule
+
+
+def graph_sympy(g, args) -> list:
+    """A graph's outputs as object arrays of SymPy expressions of `args` (object arrays), each
+    equation by its op's own translation (what the symbolic method does, without naming values)."""
+    from .differentiators.symbolic import _as_object
+
+    env = dict(zip(g.inputs, args))
+    for e in g.eqns:
+        vals = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in e.args]
+        env[e.out] = np.asarray((e.op.sympy or e.op.impl)(*vals, **e.kw), dtype=object)
+    return [env[o] if isinstance(o, Var) else _as_object(o.value) for o in g.outputs]

@@ -1,0 +1,253 @@
+"""Sparse Jacobians: `sparsity(f, *args)` (the exact pattern, read from the IR) and
+`jacobian(f, sparse=True)` (compressed by colouring: as many sweeps as colours).
+
+How the pattern is found. Each value carries, per element, the set of input elements it depends
+on (a `Dep`). An equation maps its arguments' sets to its output's by its registry JVP rule, run
+with `Dep` objects as tangents: in a JVP rule a tangent is only ever added to another tangent or
+scaled by a primal quantity, and `Dep` makes + a union and scaling the identity, so the rule
+computes which input elements reach each output element, whatever the values (an entry that is
+zero only by coincidence, such as relu' on the negative side, is still in the pattern: the pattern
+holds at every point). Elementwise ops need no rule: each output element reads the broadcast
+elements of its arguments. Ops that are not differentiable (comparisons) or have no rule for an
+argument (stop_gradient) pass no dependency; an op whose JVP refuses (custom_vjp) or cannot run
+on dependency sets makes its output depend on all of its arguments' elements (a superset, still
+valid). No op is named here.
+
+Formats. With SciPy importable, patterns and sparse Jacobians are `scipy.sparse.csr_matrix` of
+shape (m, n) over the flat output and the flat differentiated input; without it, a COO triple
+`(rows, cols, values_or_None, (m, n))`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import api
+from .errors import NotDifferentiableError
+from .graph import Var, read
+
+__all__ = ["sparsity", "jacobian", "colour", "Dep"]
+
+
+class Dep:
+    """The input elements a value element depends on; + unions, scaling leaves it unchanged."""
+
+    __slots__ = ("cols",)
+
+    def __init__(self, cols):
+        self.cols = cols
+
+    def _union(self, other):
+        if isinstance(other, Dep):
+            return self if other.cols <= self.cols else Dep(self.cols | other.cols)
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _union
+
+    def __neg__(self):
+        return self
+
+    __pos__ = __neg__
+
+    def __repr__(self):
+        return f"Dep({sorted(self.cols)})"
+
+
+_EMPTY = Dep(frozenset())
+
+
+def _deps_of(value, shape):
+    """An object array of Deps of `shape` (zeros a rule produced count as no dependency)."""
+    a = np.asarray(value, dtype=object)
+    a = np.broadcast_to(a, shape) if a.shape != tuple(shape) else a
+    out = np.empty(a.shape, dtype=object)
+    out.ravel()[:] = [d if isinstance(d, Dep) else _EMPTY for d in a.ravel()]
+    return out
+
+
+def _everything(args_deps, shape):
+    cols = frozenset().union(*[d.cols for deps in args_deps if deps is not None for d in deps.ravel()])
+    out = np.empty(shape, dtype=object)
+    out.ravel()[:] = [Dep(cols)] * out.size
+    return out
+
+
+def propagate(graph, args, wrt) -> list:
+    """Per output, an object array of Deps (or None: depends on nothing) over the flat `wrt` inputs."""
+    deps, start = {}, 0
+    for i in wrt:
+        v = graph.inputs[i]
+        size = int(np.prod(v.shape))
+        d = np.empty(size, dtype=object)
+        d[:] = [Dep(frozenset((start + k,))) for k in range(size)]
+        deps[v] = d.reshape(v.shape)
+        start += size
+    return propagate_deps(graph, args, deps)
+
+
+def propagate_deps(graph, args, deps: dict) -> list:
+    """`propagate` from given dependency sets of the inputs ({input Var: object array of Deps})."""
+    env, deps = dict(zip(graph.inputs, args)), dict(deps)
+    for eqn in graph.eqns:
+        vals = [read(env, a) for a in eqn.args]
+        out = env[eqn.out] = eqn.op.impl(*vals, **eqn.kw)
+        ins = [deps.get(a) if isinstance(a, Var) else None for a in eqn.args]
+        if not eqn.op.differentiable or all(d is None for d in ins):
+            continue
+        own = getattr(eqn.op, "sparsity", None)  # an op that knows better (a checkpoint's sub-graph)
+        if own is not None:
+            total = own(ins, out, *vals, **eqn.kw)
+            if total is not None:
+                deps[eqn.out] = _deps_of(total, np.shape(out))
+            continue
+        total = None
+        try:
+            for i, d in enumerate(ins):
+                rule = eqn.op.jvp_rule(i) if d is not None else None
+                if rule is None:
+                    continue
+                if eqn.op.elementwise:  # each output element reads the broadcast elements: no rule needed
+                    c = np.broadcast_to(d.reshape((1,) * (np.ndim(out) - d.ndim) + d.shape), np.shape(out))
+                else:
+                    with np.errstate(all="ignore"):
+                        c = rule(d, out, *vals, **eqn.kw)
+                total = c if total is None else total + c
+        except (NotDifferentiableError, TypeError):
+            # no JVP to read (custom_vjp), or a rule that cannot run on dependency sets (it tests
+            # tangent values): every output element depends on all of its arguments' elements
+            total = _everything(ins, np.shape(out))
+        if total is not None:
+            deps[eqn.out] = _deps_of(total, np.shape(out))
+    return [deps.get(o) if isinstance(o, Var) else None for o in graph.outputs]
+
+
+def _coo(out_deps, out_shapes):
+    rows, cols, start = [], [], 0
+    for d, s in zip(out_deps, out_shapes):
+        size = int(np.prod(s))
+        if d is not None:
+            for k, dep in enumerate(d.ravel()):
+                rows += [start + k] * len(dep.cols)
+                cols += sorted(dep.cols)
+        start += size
+    return np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64), start
+
+
+def _as_sparse(rows, cols, values, shape):
+    try:
+        import scipy.sparse as sps
+    except ImportError:
+        return rows, cols, values, shape
+    data = np.ones(len(rows), dtype=bool) if values is None else values
+    return sps.csr_matrix((data, (rows, cols)), shape=shape)
+
+
+class _Pattern:
+    def __init__(self, rows, cols, shape):
+        self.rows, self.cols, self.shape = rows, cols, shape
+
+
+def _pattern(st, x) -> _Pattern:
+    deps = propagate(st.graph, x, st.wrt)
+    shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in st.graph.outputs]
+    rows, cols, m = _coo(deps, shapes)
+    n = sum(int(np.prod(s)) for s in st.wrt_shapes())
+    return _Pattern(rows, cols, (m, n))
+
+
+def sparsity(f, *args, argnums=None):
+    """The exact sparsity pattern of f's Jacobian, read from the graph (no sampling, no values
+    involved): entry (i, j) is present when output element i depends on input element j through
+    differentiable operations (see the module docstring). Holds at every point.
+
+    Shape contract: (m, n) over the flat output (leaves raveled and concatenated) and the flat
+    differentiated input (`argnums`, default every argument); a SciPy CSR matrix of booleans, or
+    without SciPy a COO triple `(rows, cols, None, (m, n))`.
+
+    >>> import difflab as dl, difflab.numpy as dnp, numpy as np
+    >>> P = dl.sparsity(lambda x: x[1:] * x[:-1], np.ones(4))
+    >>> P.toarray().astype(int).tolist()
+    [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
+    """
+    argnums = tuple(range(len(args))) if argnums is None else argnums
+    st = api.stage(f, args, argnums)
+    p = _pattern(st, st.inputs(args))
+    return _as_sparse(p.rows, p.cols, None, p.shape)
+
+
+def colour(rows, cols, shape, by="columns") -> np.ndarray:
+    """Greedy distance-1 colouring: columns (by="columns") sharing a row get different colours
+    (rows sharing a column, by="rows"). Returns one colour per column (row), 0, 1, ..."""
+    if by == "rows":
+        rows, cols, shape = cols, rows, shape[::-1]
+    m, n = shape
+    order = np.lexsort((rows, cols))
+    col_rows = np.split(rows[order], np.searchsorted(cols[order], np.arange(1, n)))
+    order = np.lexsort((cols, rows))
+    row_cols = np.split(cols[order], np.searchsorted(rows[order], np.arange(1, m)))
+    colours = np.full(n, -1, dtype=np.int64)
+    for j in range(n):
+        taken = {colours[k] for r in col_rows[j] for k in row_cols[r]}
+        c = 0
+        while c in taken:
+            c += 1
+        colours[j] = c
+    return colours
+
+
+class SparseJacobian(api._Transform):
+    """`jacobian(f, sparse=True)`: a compressed Jacobian. `sweeps` is the number of JVP (forward,
+    numeric) or VJP (reverse) products the last call took: the number of colours."""
+
+    sweeps = 0
+
+    def __init__(self, f, argnums, method):
+        super().__init__(f, argnums, method)
+        self._patterns: dict = {}
+
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        x = st.inputs(args)
+        p = self._patterns.get(id(st))
+        if p is None:
+            p = self._patterns[id(st)] = (st, _pattern(st, x))  # st kept: its id stays its own
+        p = p[1]
+        native = self.method.native
+        if native == "jacobian":  # symbolic: its native product is the whole Jacobian
+            _, J = prep.jacobian(x)
+            self.sweeps = 1
+            values = np.asarray(J)[p.rows, p.cols]
+        elif native == "jvp":
+            colours = colour(p.rows, p.cols, p.shape, "columns")
+            k = int(colours.max()) + 1 if len(colours) else 0
+            products = []
+            for c in range(k):
+                _, jv = prep.jvp(x, (colours == c).astype(float))
+                products.append(np.asarray(jv))
+            self.sweeps = k
+            values = np.array([products[colours[j]][i] for i, j in zip(p.rows, p.cols)]) if k else np.zeros(0)
+        else:
+            colours = colour(p.rows, p.cols, p.shape, "rows")
+            k = int(colours.max()) + 1 if len(colours) else 0
+            _, pullback = prep.vjp(x)
+            products = [np.asarray(pullback((colours == c).astype(float))) for c in range(k)]
+            self.sweeps = k
+            values = np.array([products[colours[i]][j] for i, j in zip(p.rows, p.cols)]) if k else np.zeros(0)
+        return _as_sparse(p.rows, p.cols, values.astype(float), p.shape)
+
+
+def jacobian(f, argnums=0, method="forward"):
+    """Return a function computing f's Jacobian as a sparse matrix, by colouring: forward and
+    numeric colour the columns (input elements whose outputs never overlap share one JVP), reverse
+    colours the rows (one VJP per colour), symbolic masks its native Jacobian. A tridiagonal n×n
+    Jacobian takes 3 sweeps whatever n. The returned function's `sweeps` counts the last call's.
+
+    Shape contract: (m, n) over the flat output and flat differentiated input; SciPy CSR (float)
+    or, without SciPy, a COO triple `(rows, cols, values, (m, n))`.
+
+    >>> import difflab as dl, numpy as np
+    >>> jac = dl.jacobian(lambda x: x[1:] * x[:-1], sparse=True)
+    >>> jac(np.array([1.0, 2.0, 3.0])).toarray().tolist(), jac.sweeps
+    ([[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]], 2)
+    """
+    return SparseJacobian(f, argnums, method)
+

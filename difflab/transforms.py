@@ -1,0 +1,474 @@
+"""Transformations users bring from JAX and PyTorch, built on the one IR: stop_gradient, has_aux,
+hvp, linearize / linear_transpose (this module); custom rules, checkpointing and sparse Jacobians
+live in `difflab.rules`, `difflab.remat` and `difflab.sparse`.
+
+Each is a transformation of traced graphs through api.py's staging (`_Transform`, `stage`), so
+every method gets it, it takes pytrees, and a transformed function can be transformed again.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import api, tree
+from . import numpy as dnp
+from .differentiators import get_method
+from .differentiators.base import split as split_vec
+from .graph import Graph, Traced, compile, evaluate, split as split_graph
+from .trace import outputs_of, trace_flat
+
+__all__ = ["stop_gradient", "grad", "value_and_grad", "jacobian", "vjp", "hvp", "prepare_hvp",
+           "linearize", "linear_transpose", "Linearized"]
+
+
+def _name(f) -> str:
+    return getattr(f, "__name__", type(f).__name__)
+
+
+# -- 1. stop_gradient ----------------------------------------------------------------------------
+
+def stop_gradient(x):
+    """x itself, seen by every differentiator as a constant: its derivative is zero.
+
+    Shape contract: any pytree of numbers/arrays in, the same structure and shapes out. The
+    symbolic, forward and reverse methods follow it exactly; the numeric method perturbs the
+    inputs and so sees straight through it (it differentiates x, not a constant).
+
+    >>> import difflab as dl
+    >>> dl.grad(lambda x: x * dl.stop_gradient(x))(3.0)   # d/dx (x · c) with c = x = 3
+    3.0
+    """
+    return tree.tree_map(dnp.stop_gradient, x)
+
+
+# -- 2. has_aux: f returns (out, aux); aux passes through untouched ------------------------------
+
+class _WithAux:
+    """f as seen by the staging: its output must be a pair (out, aux); both become graph outputs."""
+
+    def __init__(self, f, what):
+        self.f, self.what = f, what
+        self.__name__ = _name(f)
+
+    def __call__(self, *args):
+        res = self.f(*args)
+        if not (isinstance(res, tuple) and len(res) == 2):
+            kind = f"a tuple of length {len(res)}" if isinstance(res, tuple) else f"a {type(res).__name__}"
+            raise TypeError(f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), "
+                            f"but returned {kind}")
+        return res
+
+
+class _AuxTransform(api._Transform):
+    """The staged graph of (out, aux); only out's leaves are differentiated."""
+
+    def split_outs(self, st, outs):
+        n_out = st.out_tree.children[0].num_leaves
+        return n_out, list(outs[:n_out]), list(outs[n_out:])
+
+
+def _seed(outs, n_out):
+    """The cotangent that picks out's one scalar: 1 for it, 0 for every aux entry."""
+    return np.concatenate([np.ones(1)] + [np.zeros(int(np.size(o))) for o in outs[n_out:]])
+
+
+class _ValueAndGradAux(_AuxTransform):
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        outs, pullback = prep.vjp(st.inputs(args))
+        n_out, out, _ = self.split_outs(st, outs)
+        if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
+            shape = np.shape(out[0]) if n_out == 1 else f"a pytree of {n_out} leaves"
+            raise TypeError(f"grad(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
+                            "use dl.jacobian or dl.vjp")
+        parts = st.split_flat(pullback(_seed(outs, n_out)))
+        value, aux = st.outputs(outs)
+        return (value, aux), st.unflatten_wrt(parts)
+
+
+class _GradAux(_ValueAndGradAux):
+    def __call__(self, *args):
+        (_, aux), g = super().__call__(*args)
+        return g, aux
+
+
+class _JacobianAux(_AuxTransform):
+    def __call__(self, *args):
+        st, prep = self.staged(args)
+        outs, jac = prep.jacobian(st.inputs(args))
+        n_out, out, _ = self.split_outs(st, outs)
+        m_out = sum(int(np.size(o)) for o in out)
+        view = api.Staged(st.graph, st.arg_trees, st.input_pos, st.wrt, st.wrt_float, st.out_tree.children[0],
+                          st.argnums, st.many)
+        return api._jacobian_tree(view, out, jac[:m_out]), st.outputs(outs)[1]
+
+
+def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
+    """`dl.value_and_grad` with JAX's `has_aux`: f returns (out, aux) and the result is
+    ((out, aux), ∇out); aux passes through untouched (it is evaluated, never differentiated).
+
+    Shape contract: as `difflab.api.value_and_grad`; aux has the structure f gave it.
+
+    >>> import difflab as dl
+    >>> dl.value_and_grad(lambda x: (x * x, {"half": x / 2.0}), has_aux=True)(3.0)
+    ((9.0, {'half': 1.5}), 6.0)
+    """
+    if not has_aux:
+        return api.value_and_grad(f, argnums, method)
+    return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
+
+
+def grad(f, argnums=0, method="reverse", has_aux=False):
+    """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux).
+
+    Shape contract: the gradient has the structure and shapes of the differentiated argument(s)
+    (a tuple of them for a tuple of argnums); aux has the structure f gave it.
+
+    >>> import difflab as dl
+    >>> dl.grad(lambda x: (x ** 3.0, x + 1.0), has_aux=True)(2.0)
+    (12.0, 3.0)
+    """
+    if not has_aux:
+        return api.grad(f, argnums, method)
+    return _GradAux(_WithAux(f, "grad"), argnums, method)
+
+
+def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False):
+    """`dl.jacobian`, with JAX's `has_aux` (the result is (J, aux)) and `sparse=True` (the
+    Jacobian of the flat output by the flat input, from as many sweeps as the sparsity pattern
+    needs colours: see `difflab.sparse.jacobian`).
+
+    Shape contract: dense, `out.shape + in.shape` per pair of leaves (pytrees nest output
+    structure, then input structure); sparse, a (m, n) SciPy CSR matrix (or a COO triple).
+
+    >>> import difflab as dl, numpy as np
+    >>> J, aux = dl.jacobian(lambda x: (x * x, x.sum()), has_aux=True)(np.array([1.0, 2.0]))
+    >>> J.tolist(), aux
+    ([[2.0, 0.0], [0.0, 4.0]], 3.0)
+    """
+    if sparse:
+        from . import sparse as sparse_mod
+
+        if has_aux:
+            raise ValueError("jacobian(sparse=True) does not take has_aux=True; call f for its aux")
+        return sparse_mod.jacobian(f, argnums, method)
+    if not has_aux:
+        return api.jacobian(f, argnums, method)
+    return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
+
+
+def vjp(f, *primals, method="reverse", has_aux=False):
+    """`dl.vjp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, pullback, aux).
+
+    Shape contract: `pullback(u)` takes u shaped like out and gives a tuple with one cotangent
+    per primal, each shaped like its primal.
+
+    >>> import difflab as dl
+    >>> y, pullback, aux = dl.vjp(lambda x: (x * x, x + 1.0), 3.0, has_aux=True)
+    >>> y, pullback(1.0), aux
+    (9.0, (6.0,), 4.0)
+    """
+    if not has_aux:
+        return api.vjp(f, *primals, method=method)
+    t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
+    st, prep = t.staged(primals)
+    outs, pb = prep.vjp(st.inputs(primals))
+    n_out, out, _ = t.split_outs(st, outs)
+    out_tree = st.out_tree.children[0]
+    value, aux = st.outputs(outs)
+
+    def pullback(u):
+        leaves, td = tree.flatten(u)
+        if td != out_tree:
+            raise ValueError(f"the cotangent's structure {td} does not match the output's {out_tree}")
+        for leaf, o in zip(leaves, out):
+            if np.shape(leaf) != np.shape(o):
+                raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        seed = [np.ravel(np.asarray(x, dtype=float)) for x in leaves]
+        seed += [np.zeros(int(np.size(o))) for o in outs[n_out:]]
+        return st.unflatten_wrt(st.split_flat(pb(np.concatenate(seed))))
+
+    return value, pullback, aux
+
+
+def _split_out(outs, vec):
+    """A flat vector (traced or not) cut into arrays shaped like `outs`."""
+    return split_vec(dnp.reshape(vec, (-1,)) if isinstance(vec, Traced) else np.ravel(vec),
+                     [np.shape(o) for o in outs])
+
+
+# -- 3. hvp: (∇f(x), H v) without forming H ------------------------------------------------------
+
+HVP_METHODS = {
+    "reverse": ("forward", "reverse"),            # forward-over-reverse: one dual sweep of the gradient
+    "forward-over-reverse": ("forward", "reverse"),
+    "reverse-over-reverse": ("reverse", "reverse"),
+    "forward": ("forward", "forward"),
+    "numeric": ("numeric", "reverse"),            # central difference of reverse-mode gradients
+}
+
+
+def _check_tangents(f, primals, tangents):
+    if len(primals) != len(tangents):
+        raise ValueError(f"hvp of {_name(f)}: {len(primals)} primals but {len(tangents)} tangents")
+    for k, (p, t) in enumerate(zip(primals, tangents)):
+        (pl, pd), (tl, td) = tree.flatten(p), tree.flatten(t)
+        if pd != td:
+            raise ValueError(f"hvp of {_name(f)}: tangents[{k}] has structure {td} but the primal has {pd}")
+        for a, b in zip(pl, tl):
+            if np.shape(a) != np.shape(b):
+                raise ValueError(f"hvp of {_name(f)}: a tangent of shape {np.shape(b)} for a primal of shape "
+                                 f"{np.shape(a)} (argument {k})")
+
+
+class _Once:
+    """A transform staged once per shape signature and then reused without the cache's checks of
+    what f read (as `dl.prepare` does: preparing is the trace-once opt-in)."""
+
+    def staged(self, args, keep_values=False):
+        key = tuple((td, tuple(np.shape(x) for x in lv)) for lv, td in map(tree.flatten, args))
+        hit = self._once.get(key) if hasattr(self, "_once") else None
+        if hit is None:
+            hit = super().staged(args)
+            if hit[0].cacheable:
+                self.__dict__.setdefault("_once", {})[key] = hit
+        return hit
+
+
+class _OnceTransform(_Once, api._Transform):
+    pass
+
+
+class _OnceAux(_Once, _ValueAndGradAux):
+    pass
+
+
+class PreparedHvp:
+    """`f`'s Hessian-vector product by one method pair, staged once per input signature and
+    reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`."""
+
+    def __init__(self, f, n_args, method="reverse"):
+        pair = HVP_METHODS.get(method, method) if isinstance(method, str) else method
+        self.f, self.method = f, method
+        argnums = 0 if n_args == 1 else tuple(range(n_args))
+        if isinstance(pair, str) and pair == "symbolic":
+            self._sym = _OnceTransform(f, tuple(range(n_args)), "symbolic")
+            return
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise ValueError(f"hvp method must be one of {', '.join(map(repr, [*HVP_METHODS, 'symbolic']))} or a "
+                             f"pair (outer, inner), got {method!r}")
+        outer, inner = (get_method(m) for m in pair)
+        if inner.name == "symbolic" and outer.name != "numeric":
+            raise ValueError("symbolic cannot be hvp's inner method under forward or reverse (its lambdified "
+                             "gradient is not traceable); use method='symbolic' or ('numeric', 'symbolic')")
+        self._sym = None
+        self._outer = outer
+        if outer.name == "reverse":
+            # reverse-over-reverse: H v = ∇_x <∇f(x), v>, with ∇f(x) carried out as aux
+            g = api.grad(f, argnums, inner)
+
+            def inner_product(*xs_and_vs):
+                xs, vs = xs_and_vs[:n_args], xs_and_vs[n_args:]
+                gx = g(*xs)
+                gx = gx if n_args > 1 else (gx,)
+                total = 0.0
+                for a, b in zip(tree.flatten(gx)[0], tree.flatten(vs)[0]):
+                    total = total + dnp.sum(a * b)
+                return total, gx
+
+            self._rr = _OnceAux(_WithAux(inner_product, "hvp"), tuple(range(n_args)), outer)
+        else:
+            self._t = _OnceTransform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
+
+    def __call__(self, primals, tangents):
+        primals, tangents = tuple(primals), tuple(tangents)
+        _check_tangents(self.f, primals, tangents)
+        many = len(primals) > 1
+        if self._sym is not None:  # symbolic's native product is the Hessian: it forms H
+            st, prep = self._sym.staged(primals)
+            api._scalar_check(st, "hvp")
+            v = api._flat_like(st, tangents, "tangents")
+            x = st.inputs(primals)
+            _, g = prep.grad(x)
+            _, H = prep.hessian(x)
+            g_parts, hv_parts = st.split_flat(np.asarray(g)), st.split_flat(np.asarray(H) @ v)
+            return st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
+        if self._outer.name == "reverse":
+            (_, gx), hv = self._rr(*primals, *tangents)
+            return (gx if many else gx[0]), (hv if many else hv[0])
+        st, prep = self._t.staged(primals)
+        v = api._flat_like(st, tangents, "tangents")
+        outs, jv = prep.jvp(st.inputs(primals), v)
+        return st.outputs(outs), st.outputs(_split_out(outs, jv))
+
+
+def prepare_hvp(f, *example_primals, method="reverse") -> PreparedHvp:
+    """Stage `f`'s Hessian-vector product once; call the result as `p(primals, tangents)`.
+
+    Shape contract: as `hvp`.
+
+    >>> import difflab as dl, numpy as np
+    >>> p = dl.prepare_hvp(lambda x: (x ** 3.0).sum(), np.ones(2))
+    >>> [h.tolist() for h in p((np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))]
+    [[3.0, 12.0], [6.0, 0.0]]
+    """
+    p = PreparedHvp(f, len(example_primals), method)
+    if example_primals:
+        p(example_primals, tuple(tree.tree_map(np.zeros_like, x) for x in example_primals))
+    return p
+
+
+def hvp(f, primals, tangents, method="reverse"):
+    """(∇f(x), H v) for scalar `f` at `x = primals`, without forming the Hessian H.
+
+    `method`: "reverse" (default: forward-over-reverse, a dual-number sweep of the reverse-mode
+    gradient, one gradient's cost times a small constant), "reverse-over-reverse" (the gradient of
+    <∇f(x), v>), "forward" (forward-over-forward), "numeric" (a central difference of reverse-mode
+    gradients along v), "symbolic" (its native Hessian times v: it does form H), or a pair
+    (outer, inner) as for `dl.hessian`.
+
+    Shape contract: `primals` and `tangents` are tuples of pytrees of the same structure and
+    shapes; with one primal the results are shaped like it, else tuples with one per primal.
+
+    >>> import difflab as dl, numpy as np
+    >>> g, hv = dl.hvp(lambda x: (x ** 3.0).sum(), (np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+    >>> g.tolist(), hv.tolist()
+    ([3.0, 12.0], [6.0, 12.0])
+    """
+    return PreparedHvp(f, len(tuple(primals)), method)(primals, tangents)
+
+
+# -- 4. linearize: f(x) and a JVP function that only runs the tangent part --------------------
+
+class Linearized:
+    """The linear map v -> J v of f at a fixed x (from `linearize`): calling it runs only the
+    stored tangent part, never f. `transpose()` gives u -> Jᵀ u (see `linear_transpose`).
+
+    Attributes: `method`, `graph` (the tangent part as a graph, "forward" only), `residuals` (the
+    primal values it reads) or `matrix` (the stored Jacobian, "reverse"/"symbolic"), `calls`.
+    """
+
+    def __init__(self, st, method, graph=None, residuals=None, matrix=None):
+        self._st, self.method, self.graph, self.residuals, self.matrix = st, method, graph, residuals, matrix
+        self._name = "f"
+        self._fn = compile(graph) if graph is not None else None
+        self._outs = None
+        self.calls = 0
+
+    def _flat_tangent(self, tangents):
+        try:
+            return api._flat_like(self._st, tangents, "tangents")
+        except ValueError as err:
+            raise ValueError(f"the linearisation of {self._name}: {err}") from None
+
+    def __call__(self, *tangents):
+        """J v for tangents shaped like the primals (one per primal); the result is shaped like f's output."""
+        if len(tangents) != len(self._st.argnums):
+            raise ValueError(f"the linearised function takes {len(self._st.argnums)} tangents, got {len(tangents)}")
+        v = self._flat_tangent(tangents)
+        self.calls += 1
+        if self._fn is not None:
+            parts = split_vec(v, self._st.wrt_shapes())
+            jv = self._fn(*self.residuals, *parts)
+        else:
+            jv = _split_out(self._outs, self.matrix @ v)
+        return self._st.outputs(list(jv))
+
+    def transpose(self):
+        return linear_transpose(self)
+
+
+def linearize(f, *primals, method="forward"):
+    """(f(primals), jvp_fn): f's value and its linearisation at `primals`, evaluated once.
+
+    `jvp_fn(*tangents)` gives J v from what was stored, without tracing or evaluating f again.
+    "forward" (default) traces the dual-number sweep once, splits it into the primal part (run
+    now) and the tangent part (a graph linear in v, kept with the primal values it reads) and runs
+    only the latter per call. "reverse" and "symbolic" store the Jacobian (m backward sweeps or
+    the symbolic Jacobian, once); "numeric" cannot linearise: every stencil evaluates f again.
+
+    Shape contract: tangents shaped like the primals; J v shaped like f's output.
+
+    >>> import difflab as dl
+    >>> y, f_jvp = dl.linearize(lambda x: x ** 3.0, 2.0)
+    >>> y, f_jvp(1.0), f_jvp(0.5)
+    (8.0, 12.0, 6.0)
+    """
+    m = get_method(method)
+    if m.name == "numeric":
+        raise ValueError("linearize cannot use the numeric method: its J v is a stencil of f's values, so each "
+                         "call would evaluate f again; use 'forward', 'reverse' or 'symbolic'")
+    t = api._Transform(f, tuple(range(len(primals))), m)
+    st, prep = t.staged(primals)
+    x = st.inputs(primals)
+    if m.name != "forward":
+        outs, J = prep.jacobian(x)
+        lin = Linearized(st, m.name, matrix=np.asarray(J))
+        lin._outs, lin._name = outs, _name(f)
+        return st.outputs(outs), lin
+    from .differentiators.forward import push
+
+    graph = st.graph
+    wrt = [graph.inputs[i] for i in st.wrt]
+    example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in x]
+    tangents0 = [np.zeros(s) for s in st.wrt_shapes()]
+
+    def sweep(*xs):
+        args, ts = xs[:len(x)], xs[len(x):]
+        duals = push(graph, args, dict(zip(wrt, ts)), ())
+        outs = [d.primal for d in duals]
+        return [*outs, *[d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]]
+
+    tr, tracers, out_leaves = trace_flat(sweep, example + tangents0)
+    joint = outputs_of(tr, tracers, out_leaves)
+    if any(isinstance(a, Traced) for a in x):
+        raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
+    early, late = split_graph(joint, joint.inputs[len(x):], len(graph.outputs))
+    res = compile(early)(*x)
+    outs, residuals = list(res[:len(graph.outputs)]), list(res[len(graph.outputs):])
+    lin = Linearized(st, "forward", graph=late, residuals=residuals)
+    lin._outs, lin._name = outs, _name(f)
+    return st.outputs(outs), lin
+
+
+def linear_transpose(lin: Linearized):
+    """u -> Jᵀ u from a `linearize` result: the transpose of the stored linear map, with no new
+    evaluation of f ("forward": the reverse sweep of the stored tangent graph, which is linear in
+    v; "reverse"/"symbolic": the stored matrix transposed).
+
+    Shape contract: u shaped like f's output; the result a tuple with one cotangent per primal.
+
+    >>> import difflab as dl, numpy as np
+    >>> y, f_jvp = dl.linearize(lambda x: x * np.array([1.0, 2.0]), np.array([3.0, 4.0]))
+    >>> [c.tolist() for c in dl.linear_transpose(f_jvp)(np.array([1.0, 1.0]))]
+    [[1.0, 2.0]]
+    """
+    if not isinstance(lin, Linearized):
+        raise TypeError(f"linear_transpose takes the function returned by dl.linearize, got {type(lin).__name__}")
+    st = lin._st
+    if lin.matrix is None:
+        from .differentiators.reverse import Reverse
+
+        k = len(lin.residuals)
+        prep = Reverse(compiled=False).prepare(lin.graph, tuple(range(k, len(lin.graph.inputs))))
+        zeros = [np.zeros(s) for s in st.wrt_shapes()]
+        _, pullback = prep.vjp(list(lin.residuals) + zeros)
+    else:
+        matrix = lin.matrix
+
+        def pullback(u):
+            return u @ matrix
+
+    def transposed(u):
+        leaves, td = tree.flatten(u)
+        if td != st.out_tree:
+            raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
+        for leaf, o in zip(leaves, lin._outs):
+            if np.shape(leaf) != np.shape(o):
+                raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
+        g = np.asarray(pullback(flat_u))
+        return st.unflatten_wrt(st.split_flat(g))
+
+    return transposed
