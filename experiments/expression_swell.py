@@ -12,6 +12,7 @@ its preparation and one gradient, run while the measured naive size stays within
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -93,7 +94,12 @@ def sympy_baseline(family, depth, count_ops_max_nodes, max_f_nodes) -> dict:
         return {"f_tree": tree_nodes(f), "sympy_tree": None, "sympy_dag": None, "sympy_diff_seconds": None,
                 "sympy_ops": None}
     t0 = time.perf_counter()
-    df = sp.diff(f, x)
+    try:
+        df = sp.diff(f, x)
+    except RecursionError:  # sympy.diff recurses once per level: deep compositions exceed Python's stack limit
+        return {"f_tree": tree_nodes(f), "sympy_tree": None, "sympy_dag": None, "sympy_diff_seconds": None,
+                "sympy_ops": None, "sympy_refused": f"sympy.diff exceeded Python's recursion limit "
+                                                    f"({sys.getrecursionlimit()})"}
     seconds = time.perf_counter() - t0
     tree = tree_nodes(df)
     return {"sympy_tree": tree, "sympy_dag": dag_nodes(df), "sympy_diff_seconds": seconds,
@@ -147,8 +153,12 @@ def run_cell(cell, seed):
     out["nocse"] = None
     if sizes["naive"] <= cell["nocse_max_ops"]:
         t0 = time.perf_counter()
-        plain = dl.prepare(f, x, method=dl.Symbolic(cse=False))
-        plain.grad(x)
+        try:
+            plain = dl.prepare(f, x, method=dl.Symbolic(cse=False))
+            plain.grad(x)
+        except dl.NotDifferentiableError as err:  # nested beyond what Python compiles: the library says so
+            out["nocse_refused"] = str(err)
+            return out
         prepared = time.perf_counter() - t0
         t0 = time.perf_counter()
         plain.grad(x)
@@ -189,7 +199,9 @@ def summarize(results):
                     if r["metrics"]["sympy_tree"] is not None]
             sd = [r["cell"]["depth"] for r in rows]
             tree, dag = [r["metrics"]["sympy_tree"] for r in rows], [r["metrics"]["sympy_dag"] for r in rows]
-            over = [r for r in results.where(family=fam) if r["metrics"]["sympy_tree"] is None]
+            over = [r for r in results.where(family=fam)
+                    if r["metrics"]["sympy_tree"] is None and not r["metrics"].get("sympy_refused")]
+            refused = [r for r in results.where(family=fam) if r["metrics"].get("sympy_refused")]
             last = rows[-1]["metrics"]
             g.update(sympy_depth=sd[-1], sympy_tree_at_max=tree[-1], sympy_dag_at_max=dag[-1],
                      sympy_tree_slope=tail_slope(sd, tree), sympy_tree_growth_per_level=_growth_per_level(sd, tree),
@@ -197,16 +209,21 @@ def summarize(results):
                      naive_over_sympy_tree=rows[-1]["metrics"]["naive"] / tree[-1],
                      sympy_budget=rows[-1]["cell"]["sympy_max_f_nodes"],
                      sympy_first_over=min((r["cell"]["depth"] for r in over), default=None),
-                     sympy_first_over_f_nodes=min((r["metrics"]["f_tree"] for r in over), default=None))
+                     sympy_first_over_f_nodes=min((r["metrics"]["f_tree"] for r in over), default=None),
+                     sympy_first_refused=min((r["cell"]["depth"] for r in refused), default=None),
+                     sympy_refused_reason=refused[0]["metrics"]["sympy_refused"] if refused else None)
         rows = sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
         ran = [r for r in rows if r["metrics"]["nocse"]]
-        skipped = [r for r in rows if not r["metrics"]["nocse"]]
+        refused = [r for r in rows if r["metrics"].get("nocse_refused")]
+        skipped = [r for r in rows if not r["metrics"]["nocse"] and not r["metrics"].get("nocse_refused")]
         g["nocse"] = {"budget_ops": rows[0]["cell"]["nocse_max_ops"],
                       "max_depth_run": ran[-1]["cell"]["depth"] if ran else None,
                       "prepare_seconds": ran[-1]["metrics"]["nocse"]["prepare_seconds"] if ran else None,
                       "grad_seconds": ran[-1]["metrics"]["nocse"]["grad_seconds"] if ran else None,
                       "first_skipped_depth": skipped[0]["cell"]["depth"] if skipped else None,
-                      "first_skipped_naive": skipped[0]["metrics"]["naive"] if skipped else None}
+                      "first_skipped_naive": skipped[0]["metrics"]["naive"] if skipped else None,
+                      "first_refused_depth": refused[0]["cell"]["depth"] if refused else None,
+                      "refused_reason": refused[0]["metrics"]["nocse_refused"] if refused else None}
         out[fam] = g
     return out
 
@@ -225,7 +242,9 @@ def _describe(fam, s):
                  f"{num(g['sympy_diff_seconds'])} s) but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
                  f"({g['sympy_dag_at_max']} nodes)"
                  + (f", not run from depth {g['sympy_first_over']} (written-out f of {num(g['sympy_first_over_f_nodes'])} "
-                    f"nodes > budget {num(g['sympy_budget'])})" if g["sympy_first_over"] else "") + "; ")
+                    f"nodes > budget {num(g['sympy_budget'])})" if g["sympy_first_over"] else "")
+                 + (f", failed from depth {g['sympy_first_refused']} ({g['sympy_refused_reason']})"
+                    if g.get("sympy_first_refused") else "") + "; ")
     text += (f"difflab's inlined program {_growth(g, 'naive_slope', 'naive_growth_per_level')}"
              + (f" ({num(g['naive_over_sympy_tree'])}× SymPy's tree at depth {g['sympy_depth']})"
                 if "sympy_tree_at_max" in g else "")
@@ -303,6 +322,8 @@ def figures(results, summary):
         if n["first_skipped_depth"] is not None:
             text += (f" and was not run from depth {n['first_skipped_depth']}, whose inlined derivative measured "
                      f"{num(n['first_skipped_naive'])} operations, over the budget of {num(n['budget_ops'])}")
+        if n.get("first_refused_depth") is not None:
+            text += f"; from depth {n['first_refused_depth']} the library refuses it: {n['refused_reason']}"
         parts.append(text)
     slowest = max(fams, key=lambda f: summary[f]["prepare_seconds_at_max"])
     g = summary[slowest]

@@ -150,3 +150,15 @@ def test_symbolic_sign_of_nan_is_nan():
     assert np.isnan(dl.grad(dnp.abs, method="symbolic")(float("nan")))
     np.testing.assert_array_equal(dl.grad(lambda x: dnp.sum(dnp.abs(x)), method="symbolic")(np.array([-3.0, 0.0, 2.0])),
                                   [-1.0, 0.0, 1.0])
+
+
+def test_symbolic_without_cse_too_deep_to_compile_is_a_clear_error():
+    """Without CSE the printed derivative nests as deep as the graph; Python cannot compile 256 levels."""
+    def f(x):
+        for _ in range(256):
+            x = dnp.sin(x)
+        return x
+
+    with pytest.raises(dl.NotDifferentiableError, match="nested too deep.*cse=True"):
+        dl.grad(f, method=dl.Symbolic(cse=False))(0.3)
+    assert abs(dl.grad(f, method="symbolic")(0.3) - dl.grad(f)(0.3)) < 1e-14

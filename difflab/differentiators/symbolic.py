@@ -208,15 +208,24 @@ class Symbolic(Differentiator):
                 import sympy as sp
 
                 exprs = self.exprs(kind)
-                if scalar:
-                    body = exprs if self.method.cse else self.program.inline(exprs)
-                    self._fns[kind, scalar] = sp.lambdify(self.symbols, body, modules=[SYMPY_MATH, "math"],
-                                                          cse=self.method.cse and self._shared)
-                else:
-                    lines, outs = self._shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
-                    per_example = [s for i in self.batch_inputs for s in self.program.inputs[i].ravel()]
-                    self._fns[kind, scalar] = vectorize(self.symbols, lines, outs, SYMPY_NUMPY, per_example)
+                try:
+                    self._fns[kind, scalar] = self._compile(sp, exprs, scalar)
+                except (RecursionError, SyntaxError, MemoryError) as err:
+                    # without CSE the printed tree nests as deep as the graph: SymPy's printer and
+                    # Python's compiler both have a nesting limit (about 200 parentheses)
+                    raise NotDifferentiableError(
+                        f"the symbolic derivative is nested too deep to compile as Python "
+                        f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'") from None
             return self._fns[kind, scalar]
+
+        def _compile(self, sp, exprs, scalar):
+            if scalar:
+                body = exprs if self.method.cse else self.program.inline(exprs)
+                return sp.lambdify(self.symbols, body, modules=[SYMPY_MATH, "math"],
+                                   cse=self.method.cse and self._shared)
+            lines, outs = self._shared(exprs) if self.method.cse else ([], self.program.inline(exprs))
+            per_example = [s for i in self.batch_inputs for s in self.program.inputs[i].ravel()]
+            return vectorize(self.symbols, lines, outs, SYMPY_NUMPY, per_example)
 
         def _shared(self, exprs):
             return share(self.program.needed(exprs), exprs)
