@@ -169,7 +169,10 @@ def summarize(results):
         if train:
             last = [t["metrics"] for t in train]
             s["training"] = {"seeds": len(last), "epochs": last[0]["epoch"][-1],
-                             "first_over_last_final": _band([m["norms"][-1][0] / m["norms"][-1][-1] for m in last]),
+                             # a seed whose output layer's gradient is exactly 0 (dead relu net) has no ratio
+                             "first_over_last_final": _band([m["norms"][-1][0] / m["norms"][-1][-1] for m in last
+                                                             if m["norms"][-1][-1] > 0] or [float("nan")]),
+                             "zero_output_gradient": sum(m["norms"][-1][-1] == 0 for m in last),
                              "test_accuracy": _band([m["test_accuracy"][-1] for m in last])}
             if act == "relu":
                 s["training"]["dead_final"] = _band([float(np.mean(m["dead"][-1])) for m in last])
@@ -311,7 +314,11 @@ def _fig_training(results, summary, trained):
         "training seeds with the 10–90 % band shaded.",
         f"After training{note}, the input-to-output gradient ratio is "
         + "; ".join(f"{num(summary[a]['training']['first_over_last_final']['median'])} for {a} (test accuracy "
-                    f"{num(summary[a]['training']['test_accuracy']['median'])})" for a in trained) + ".")
+                    f"{num(summary[a]['training']['test_accuracy']['median'])}"
+                    + (f"; {summary[a]['training']['zero_output_gradient']} of {summary[a]['training']['seeds']} seeds "
+                       "end with an output-layer gradient of exactly 0 and have no ratio"
+                       if summary[a]['training'].get('zero_output_gradient') else "") + ")"
+                    for a in trained) + ".")
 
 
 def _fig_dead(results, summary):
