@@ -7,7 +7,7 @@ rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 """
 from __future__ import annotations
 
-import builtins  # `compile` below is difflab's; the generated source needs Python's
+import math
 import threading
 from typing import Any, NamedTuple
 
@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import warn_domain
 
-__all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "EvalCounter"]
+__all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "Cost", "counting",
+           "charging", "charge"]
 
 
 class Traced:
@@ -124,28 +125,114 @@ class Graph(NamedTuple):
         return any(isinstance(a, Const) and isinstance(a.value, Traced) for e in self.eqns for a in e.args)
 
 
-class _PerThread(type):
-    """`EvalCounter.eqns` is per thread: one thread's work never shows in (or races with) another's count."""
+class Cost:
+    """What running a graph cost, counted as it runs: `evals` evaluations of the function, `eqns`
+    equations executed and `elements` array elements those equations produced. A batched run of
+    B points counts B times each: the work of B evaluations, done in one call.
 
-    _local = threading.local()
+    Every prepared object owns one (`prepared.cost`) and charges it while it works; a caller may
+    open its own with `counting()`. Costs add and subtract field by field.
 
+    >>> Cost(evals=1, eqns=3, elements=7) + Cost(eqns=2)
+    Cost(evals=1, eqns=5, elements=7)
+    """
+
+    __slots__ = ("evals", "eqns", "elements")
+
+    def __init__(self, evals: int = 0, eqns: int = 0, elements: int = 0):
+        self.evals, self.eqns, self.elements = evals, eqns, elements
+
+    def as_dict(self) -> dict:
+        return {"evals": self.evals, "eqns": self.eqns, "elements": self.elements}
+
+    def copy(self) -> "Cost":
+        return Cost(self.evals, self.eqns, self.elements)
+
+    def __add__(self, other: "Cost") -> "Cost":
+        return Cost(self.evals + other.evals, self.eqns + other.eqns, self.elements + other.elements)
+
+    def __sub__(self, other: "Cost") -> "Cost":
+        return Cost(self.evals - other.evals, self.eqns - other.eqns, self.elements - other.elements)
+
+    def __floordiv__(self, k: int) -> "Cost":
+        return Cost(self.evals // k, self.eqns // k, self.elements // k)
+
+    def __eq__(self, other):
+        return isinstance(other, Cost) and self.as_dict() == other.as_dict()
+
+    __hash__ = None  # mutable
+
+    def __repr__(self):
+        return f"Cost(evals={self.evals}, eqns={self.eqns}, elements={self.elements})"
+
+
+# The costs being charged by the work this thread is doing now, outermost first. Not a counter:
+# each Cost belongs to whoever opened it (a prepared object while one of its products runs, a
+# caller's `counting()`), and work nested inside several is charged to each of them.
+_charging = threading.local()
+
+
+class charging:
+    """`with charging(cost):` charges `cost` with the work this thread does inside (nested scopes
+    are charged too); re-entering a cost already being charged changes nothing."""
+
+    __slots__ = ("cost", "outer")
+
+    def __init__(self, cost: Cost):
+        self.cost = cost
+
+    def __enter__(self) -> Cost:
+        self.outer = outer = getattr(_charging, "costs", ())
+        if not any(c is self.cost for c in outer):
+            _charging.costs = outer + (self.cost,)
+        return self.cost
+
+    def __exit__(self, *exc):
+        _charging.costs = self.outer
+
+
+def counting() -> charging:
+    """A fresh `Cost` charged with the work done inside the block on this thread.
+
+    >>> import difflab as dl
+    >>> g = dl.trace(lambda x: x * x + 1.0, 2.0)
+    >>> with counting() as cost:
+    ...     _ = evaluate(g, 3.0)
+    >>> cost
+    Cost(evals=0, eqns=2, elements=2)
+    """
+    return charging(Cost())
+
+
+def charge(eqns: int = 0, elements: int = 0, evals: int = 0):
+    """Add work to every cost being charged on this thread (nothing, if none is)."""
+    for c in getattr(_charging, "costs", ()):
+        c.eqns += eqns
+        c.elements += elements
+        c.evals += evals
+    _legacy.eqns = getattr(_legacy, "eqns", 0) + eqns
+
+
+_legacy = threading.local()
+
+
+class _Legacy(type):
     @property
     def eqns(cls) -> int:
-        return getattr(cls._local, "eqns", 0)
+        return getattr(_legacy, "eqns", 0)
 
     @eqns.setter
     def eqns(cls, value: int):
-        cls._local.eqns = value
+        _legacy.eqns = value
 
 
-class EvalCounter(metaclass=_PerThread):
-    """Counts equations executed by the current thread, for deterministic cost measurements (see
-    `evaluate`). A batched run of B points counts B times its equations: the work of B evaluations,
-    done in one call."""
+class EvalCounter(metaclass=_Legacy):
+    """Deprecated (api.compare still reads it until its counter lines move to `Cost`)."""
 
-    @classmethod
-    def reset(cls):
-        cls.eqns = 0
+
+def elements(graph: Graph) -> int:
+    """Array elements the graph's equations produce in one evaluation."""
+    return sum(math.prod(e.out.shape) for e in graph.eqns)
 
 
 def read(env: dict, atom):
@@ -171,7 +258,7 @@ def evaluate(graph: Graph, *args, env: dict | None = None):
     with np.errstate(invalid="raise", divide="raise"):
         for eqn in graph.eqns:
             env[eqn.out] = guarded(eqn, eqn.op.bind, *[read(env, a) for a in eqn.args], **eqn.kw)
-    EvalCounter.eqns += len(graph.eqns)
+    charge(len(graph.eqns), elements(graph))
     return tuple(read(env, v) for v in graph.outputs)
 
 
@@ -202,7 +289,7 @@ def evaluate_batched(graph: Graph, *args, batched):
                 hot.add(eqn.out)
             else:
                 env[eqn.out] = guarded(eqn, eqn.op.impl, *values, **eqn.kw)
-    EvalCounter.eqns += size * len(graph.eqns)
+    charge(size * len(graph.eqns), size * elements(graph))
     outs = [read(env, v) for v in graph.outputs]
     return tuple(y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
                  for y, v in zip(outs, graph.outputs))
@@ -237,10 +324,6 @@ def _has_nan(x) -> bool:
         return bool(np.isnan(x).any())
     except TypeError:  # not numbers (an index, a shape)
         return False
-
-
-def _fresh(x):
-    return x.copy() if isinstance(x, np.ndarray) else x
 
 
 def numpy_floats(values) -> list:
@@ -292,96 +375,6 @@ def prune(graph: Graph) -> Graph:
             kept.append(eqn)
             live.update(a for a in eqn.args if isinstance(a, Var))
     return graph._replace(eqns=tuple(reversed(kept)))
-
-
-def compile(graph: Graph, batched: tuple | None = None, reuse: bool = True):
-    """Compile a graph into a plain Python function: one NumPy call a line, no interpretation.
-
-    The generated source binds each op's implementation and each constant as a global, deletes
-    every intermediate after its last use (so peak memory matches hand-written code), lets an
-    elementwise op write into a dead intermediate of its shape and dtype (`reuse`; the code then
-    expects the traced dtypes) and counts the equations it executes in `EvalCounter`. `fn.source`
-    holds the code. With `batched` (one flag per input) the function computes what
-    `evaluate_batched` does: the ops that see a batched value run by their batching rule, with
-    the flags fixed in the code (and no buffer is reused).
-
-    >>> import difflab as dl
-    >>> fn = compile(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
-    >>> [float(y) for y in fn(2.0, 5.0)]
-    [11.0]
-    """
-    graph = prune(graph)
-    names = {v: f"v{v.id}" for v in graph.inputs}
-    env: dict[str, Any] = {"_counter": EvalCounter, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
-    hot = {v for v, b in zip(graph.inputs, batched or ()) if b}
-    consts: dict[int, str] = {}
-
-    def atom(a):
-        if isinstance(a, Var):
-            return names[a]
-        key = id(a.value)
-        if key not in consts:
-            consts[key] = f"c{len(consts)}"
-            env[consts[key]] = a.value
-        return consts[key]
-
-    last_use: dict[Var, int] = {}
-    for i, eqn in enumerate(graph.eqns):
-        for a in eqn.args:
-            if isinstance(a, Var):
-                last_use[a] = i
-    outputs = {v for v in graph.outputs if isinstance(v, Var)}
-    # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
-    # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
-    reuse = reuse and batched is None
-    ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
-    viewed = {a for e in graph.eqns if not ufunc[e.out] for a in e.args if isinstance(a, Var)}
-    lines = [f"def compiled({', '.join(names[v] for v in graph.inputs)}):"]
-    if hot:
-        lines.append(f"    _size = len({names[next(v for v in graph.inputs if v in hot)]})")
-    for i, eqn in enumerate(graph.eqns):
-        flags = tuple(isinstance(a, Var) and a in hot for a in eqn.args)
-        if any(flags):  # the rule, specialised to this equation's flags and ranks
-            fn = f"op_{eqn.op.name}_{i}"
-            env[fn] = eqn.op.batched_for(flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args])
-            hot.add(eqn.out)
-        else:
-            fn = f"op_{eqn.op.name}"
-            env[fn] = eqn.op.impl
-        args = [atom(a) for a in eqn.args]
-        for k, value in eqn.params:
-            pname = f"p{len(env)}"
-            env[pname] = value
-            args.append(f"{k}={pname}")
-        if reuse and ufunc[eqn.out] and eqn.out.shape and eqn.op.impl.signature is None:  # not matmul
-            spare = [a for a in eqn.args if isinstance(a, Var) and ufunc.get(a) and a not in viewed and
-                     last_use[a] == i and a not in outputs and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)]
-            if spare:
-                args.append(f"out={names[spare[0]]}")
-        names[eqn.out] = f"v{eqn.out.id}"
-        lines.append(f"    {names[eqn.out]} = {fn}({', '.join(args)})")
-        dead = sorted({names[a] for a in eqn.args if isinstance(a, Var) and last_use[a] == i and a not in outputs})
-        if dead:
-            lines.append(f"    del {', '.join(dead)}")
-    lines.append(f"    _counter.eqns += {len(graph.eqns)}" + (" * _size" if hot else ""))
-    # a constant array or an input handed out as a result would let the caller change the graph
-    # (or their own input) through it: those results are copies
-    inputs = set(graph.inputs)
-    outs = [f"_fresh({atom(v) if isinstance(v, Const) else names[v]})"
-            if (isinstance(v, Const) and isinstance(v.value, np.ndarray)) or v in inputs else
-            (atom(v) if isinstance(v, Const) else names[v]) for v in graph.outputs]
-    env["_fresh"] = _fresh
-    if batched is not None:  # every output carries the batch axis
-        outs = [o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"
-                for o, v in zip(outs, graph.outputs)]
-    lines.append(f"    return ({''.join(o + ', ' for o in outs)})")
-    source = "\n".join(lines)
-    exec(builtins.compile(source, "<difflab compiled graph>", "exec"), env)
-    fn = env["compiled"]
-    fn.source = source
-    fn.graph = graph
-    return fn
-
 
 
 def split(graph: Graph, late_inputs, n_early: int) -> tuple[Graph, Graph]:

@@ -19,7 +19,8 @@ import numpy as np
 
 from . import numpy as dnp
 from . import tree
-from .graph import Const, Eqn, Graph, Traced, Var, compile, evaluate, evaluate_batched
+from .compile import lower
+from .graph import Const, Eqn, Graph, Traced, Var, evaluate, evaluate_batched
 from .rules import UserOp
 from .trace import outputs_of, trace_flat
 
@@ -44,7 +45,7 @@ class _Sub:
         if any(isinstance(a, Traced) for a in args):
             return evaluate(self.graph, *args)[0]
         if self._compiled is None:
-            self._compiled = compile(self.graph)
+            self._compiled = lower(self.graph)
         return self._compiled(*args)[0]
 
 

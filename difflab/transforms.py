@@ -15,7 +15,8 @@ from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
 from .differentiators.base import split as split_vec
-from .graph import Graph, Traced, compile, evaluate, split as split_graph
+from .compile import lower
+from .graph import Graph, Traced, evaluate, split as split_graph
 from .trace import outputs_of, trace_flat
 
 __all__ = ["stop_gradient", "grad", "value_and_grad", "jacobian", "vjp", "hvp", "prepare_hvp",
@@ -352,7 +353,7 @@ class Linearized:
     def __init__(self, st, method, graph=None, residuals=None, matrix=None):
         self._st, self.method, self.graph, self.residuals, self.matrix = st, method, graph, residuals, matrix
         self._name = "f"
-        self._fn = compile(graph) if graph is not None else None
+        self._fn = lower(graph) if graph is not None else None
         self._outs = None
         self.calls = 0
 
@@ -425,7 +426,7 @@ def linearize(f, *primals, method="forward"):
     if any(isinstance(a, Traced) for a in x):
         raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
     early, late = split_graph(joint, joint.inputs[len(x):], len(graph.outputs))
-    res = compile(early)(*x)
+    res = lower(early)(*x)
     outs, residuals = list(res[:len(graph.outputs)]), list(res[len(graph.outputs):])
     lin = Linearized(st, "forward", graph=late, residuals=residuals)
     lin._outs, lin._name = outs, _name(f)

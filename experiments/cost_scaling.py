@@ -1,7 +1,7 @@
 """Cost scaling: how the cost of a gradient and of a Jacobian grows with inputs n and outputs m.
 
-Deterministic counts carry the claims (equations executed, `difflab.graph.EvalCounter`; function
-evaluations or sweeps, `Prepared.evals`; symbolic derivative size); wall time is shown beside them.
+Deterministic counts carry the claims (equations executed and function evaluations or sweeps, from
+the prepared object's `cost`; symbolic derivative size); wall time is shown beside them.
 Forward mode runs one tangent per sweep (`Forward(chunk=1)`), the textbook forward mode.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.graph import EvalCounter
 from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
 from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
@@ -107,10 +106,11 @@ def _measure(fn, x, method, product, repeat):
     for _ in range(WARMUP):  # lazy compilation belongs to preparation
         getattr(prep, product)(x)
     prepare_seconds = time.perf_counter() - t0
-    prep.prepared.evals, EvalCounter.eqns = 0, 0
+    before = prep.prepared.cost.copy()
     times = _times(lambda: getattr(prep, product)(x), repeat)
+    cost = (prep.prepared.cost - before) // repeat
     f_graph = dl.trace(fn, x)
-    metrics = {"evals": prep.prepared.evals // repeat, "eqns": EvalCounter.eqns // repeat,
+    metrics = {"evals": cost.evals, "eqns": cost.eqns,
                "f_eqns": len(f_graph.eqns), "f_work": work(f_graph), "seconds": times,
                "f_seconds": _times(lambda: fn(x), repeat), "prepare_seconds": prepare_seconds}
     if product == "grad" and method != "symbolic":
@@ -271,7 +271,7 @@ def _fig_gradient(results, s):
                   f"derivative's size after CSE is {slope_words(s['symbolic_cse_slope'])}.")
     return FigureSpec("gradient_counts", fig, "Cost of one full gradient vs n: work, equations, symbolic size",
                       "Left: elements produced by the gradient program (sum over its equations) (the gradient traced as a difflab "
-                      "graph; slopes over the larger half of n). Middle: equations executed (EvalCounter), which count "
+                      "graph; slopes over the larger half of n). Middle: equations executed (the prepared object's cost), which count "
                       f"a whole-array op once whatever its size (f has {tape} equations for every n). Right: the "
                       "symbolic gradient's size in operations before and after common-subexpression elimination "
                       "(symbolic's lambdified NumPy is not a difflab graph, so its work is shown as time only).",

@@ -20,7 +20,6 @@ import sympy as sp
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.graph import EvalCounter
 from difflab.report.figures import FigureSpec, data_ticks, new_figure, plot_method
 from difflab.report.stats import num, sentence, slope_words, tail_slope
 
@@ -143,9 +142,9 @@ def run_cell(cell, seed):
     sizes = sym.prepared.expression_size("jacobian")
     rev = dl.prepare(f, x, method="reverse")
     rev.grad(x)
-    EvalCounter.eqns = 0
+    before = rev.prepared.cost.eqns
     rev.grad(x)
-    out = {**sizes, "reverse_eqns": EvalCounter.eqns, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
+    out = {**sizes, "reverse_eqns": rev.prepared.cost.eqns - before, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
     if cell["family"] in FAMILIES:
         out.update(sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"],
                                   cell["sympy_max_f_nodes"]))

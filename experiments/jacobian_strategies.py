@@ -3,7 +3,7 @@
 For y = tanh(A x) with A of shape (m, n), each strategy builds the full m×n Jacobian: forward mode
 pushes `chunk` tangents per sweep (n/chunk sweeps), reverse mode pulls one output row per backward
 sweep (m sweeps), central differences take 2 evaluations per input. Deterministic counts carry the
-claims: sweeps (`Prepared.evals`), equations executed (`EvalCounter`) and work, the elements
+claims: sweeps (`cost.evals`), equations executed (`cost.eqns`) and work, the elements
 produced (equations × the elements an equation of f produces × the tangents a sweep carries);
 time is the median of repeated calls, with its spread.
 
@@ -22,7 +22,7 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.graph import EvalCounter
+from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import num, ordering, sentence, slope_words, tail_slope
 
@@ -94,14 +94,12 @@ def _sparse_cell(cell, seed):
         call = lambda: np.asarray(prep.jacobian(x))  # noqa: E731
     for _ in range(WARMUP):
         call()
-    if kind == "dense":
-        prep.prepared.evals = 0
-    EvalCounter.eqns = 0
-    J = call()
-    eqns = EvalCounter.eqns
+    with counting() as cost:
+        J = call()
+    eqns = cost.eqns
     # sweeps: colours for sparse (its `.sweeps`), evaluations of f for dense forward; dense reverse pulls
     # one row per backward sweep, which Prepared does not count
-    sweeps = jac.sweeps if kind == "sparse" else (prep.prepared.evals if mode == "forward" else None)
+    sweeps = jac.sweeps if kind == "sparse" else (cost.evals if mode == "forward" else None)
     times = []
     for _ in range(cell["repeat"]):
         t0 = time.perf_counter()
@@ -127,9 +125,10 @@ def run_cell(cell, seed):
     prep = dl.prepare(f, x, method=_method(cell["strategy"]))
     for _ in range(WARMUP):
         prep.jacobian(x)
-    prep.prepared.evals, EvalCounter.eqns = 0, 0
+    before = prep.prepared.cost.copy()
     J = prep.jacobian(x)
-    evals, eqns = prep.prepared.evals, EvalCounter.eqns
+    cost = prep.prepared.cost - before
+    evals, eqns = cost.evals, cost.eqns
     times = []
     for _ in range(cell["repeat"]):
         t0 = time.perf_counter()
@@ -285,7 +284,7 @@ def figures(results, summary):
              "largest entry error against the closed form: " + ", ".join(f"{s} {num(v)}" for s, v in
                                                                        summary["max_error"].items())]
     specs = [FigureSpec("jacobian_strategies", fig, "Jacobian strategies vs outputs m: sweeps, work and time",
-                        f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (Prepared.evals; forward: one "
+                        f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (cost.evals; forward: one "
                         "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
                         "evaluate f; numeric: 2n), elements produced (equations × elements per equation of f × tangents per "
                         "sweep) and median time per Jacobian with the repeats' range shaded.", sentence(parts))]

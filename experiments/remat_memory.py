@@ -5,7 +5,7 @@ summed. One reverse-mode gradient is taken plainly (the tape keeps every layer's
 through `dl.checkpoint_sequential` with round(√depth) segments (the tape keeps the segment
 boundaries; the backward sweep recomputes one segment at a time). Per cell: the peak traced
 allocation of one gradient (tracemalloc, after warm-up calls), the equations executed
-(`EvalCounter`, deterministic: the recomputation shows as extra forward equations), and the time of
+(`difflab.graph.counting`, deterministic: the recomputation shows as extra forward equations), and the time of
 repeated calls (outside tracemalloc). The summary fits the plain peak's bytes per layer and draws,
 in units of it, the √depth line (segments + depth/segments layers held at once) and Griewank's
 revolve bound: the fewest stored states with which any schedule reverses `depth` steps when each
@@ -22,7 +22,7 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.graph import EvalCounter
+from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import num, ordering, sentence, slope_words, tail_slope
 
@@ -90,9 +90,9 @@ def run_cell(cell, seed):
     g = gradient_fn(cell["mode"], cell["depth"])
     for _ in range(WARMUP):
         g(x)
-    EvalCounter.eqns = 0
-    value = g(x)
-    eqns = EvalCounter.eqns
+    with counting() as cost:
+        value = g(x)
+    eqns = cost.eqns
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]

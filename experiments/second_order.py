@@ -16,7 +16,7 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.graph import EvalCounter
+from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
 
@@ -77,9 +77,9 @@ def exact_hessian(x):
 
 def _timed(fn, repeat):
     fn()  # warm: lazy compilation is not part of a product's cost
-    EvalCounter.eqns = 0
-    value = fn()
-    eqns = EvalCounter.eqns
+    with counting() as cost:
+        value = fn()
+    eqns = cost.eqns
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()

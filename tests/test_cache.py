@@ -13,7 +13,7 @@ import pytest
 import difflab as dl
 import difflab.numpy as dnp
 from difflab import api
-from difflab.graph import EvalCounter
+from difflab.graph import counting
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 OPERATORS = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap"]
@@ -181,30 +181,30 @@ def test_threads_sharing_one_grad_get_their_own_gradients():
     def work(k):
         x = np.full(3, 0.1 * (k + 1))
         want = np.cos(x) * x + np.sin(x)
-        EvalCounter.reset()
-        try:
-            for i in range(750):  # 3000 calls in all
-                got = g(x) if i % 4 else np.diag(jac(x))
-                if not np.allclose(got, want, rtol=1e-12):
-                    wrong.append((k, got))
-        except Exception as err:  # noqa: BLE001 — any error in a thread is a failure here
-            errors.append(repr(err))
-        counts[k] = EvalCounter.eqns
+        with counting() as cost:
+            try:
+                for i in range(750):  # 3000 calls in all
+                    got = g(x) if i % 4 else np.diag(jac(x))
+                    if not np.allclose(got, want, rtol=1e-12):
+                        wrong.append((k, got))
+            except Exception as err:  # noqa: BLE001 — any error in a thread is a failure here
+                errors.append(repr(err))
+        counts[k] = cost.eqns
 
-    EvalCounter.reset()
     old = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     try:
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with counting() as here:
+            threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
     finally:
         sys.setswitchinterval(old)
     assert errors == [] and wrong == []
     # each thread counted its own work; none of it shows in this thread's count
-    assert len(counts) == 4 and min(counts.values()) > 0 and EvalCounter.eqns == 0
+    assert len(counts) == 4 and min(counts.values()) > 0 and here.eqns == 0
 
 
 @pytest.mark.slow

@@ -1,8 +1,8 @@
-"""The symbolic method's back end (differentiators/codegen.py): its code equals the assignments run one by one."""
+"""The symbolic method's back end (difflab/compile/symbolic.py): its code equals the assignments run one by one."""
 import numpy as np
 import pytest
 
-from difflab.differentiators.codegen import share, vectorize
+from difflab.compile import share, vectorize
 
 sp = pytest.importorskip("sympy")
 

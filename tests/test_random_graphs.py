@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 import difflab as dl
 from difflab import tree
-from difflab.graph import compile, evaluate_batched
+from difflab.compile import lower
+from difflab.graph import evaluate_batched
 from difflab.ops import REGISTRY
 from difflab.testing.evidence import kink_distances
 from difflab.testing.strategies import functions, points
@@ -128,7 +129,7 @@ def test_kink_rules_answer_on_random_graphs():
 
 
 def test_batched_evaluation_on_random_graphs():
-    """evaluate_batched and compile(graph, batched) equal evaluate on each batch element, whatever
+    """evaluate_batched and lower(graph, batched) equal evaluate on each batch element, whatever
     inputs are batched: every op's batching rule, in context."""
 
     @settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES // 4)
@@ -142,7 +143,7 @@ def test_batched_evaluation_on_random_graphs():
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # points near a domain edge: NaN on both sides is agreement
             each = [dl.evaluate(graph, *[a[k] if b else a for a, b in zip(batch, flags)]) for k in range(2)]
-            for got in (evaluate_batched(graph, *batch, batched=flags), compile(graph, flags)(*batch)):
+            for got in (evaluate_batched(graph, *batch, batched=flags), lower(graph, flags)(*batch)):
                 for k in range(2):
                     for out, ref in zip(got, each[k]):
                         np.testing.assert_allclose(out[k], ref, rtol=1e-13, atol=1e-300)

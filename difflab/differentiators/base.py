@@ -10,16 +10,20 @@ a function of the flat vector x (the `wrt` inputs raveled and concatenated) to t
     _jacobian(args) -> (outs, (m, n))                               symbolic
 
 and inherits the rest. `args` are all graph inputs (the ones not in `wrt` are held fixed).
+Each prepared object owns a `Cost` (`prepared.cost`: evaluations of f, equations executed, their
+elements) charged by every product it computes, pullbacks included; callers read it.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import Graph, Traced, Var, compile, evaluate, evaluate_batched
+from ..compile import Tier, lower
+from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -63,6 +67,9 @@ class Differentiator:
 
     name = "base"
     native = ""
+    #: False: every product runs the interpreters only (the specification; difflab.compile is
+    #: tested equal to it). Reverse and Forward take it as a setting; others may set the attribute.
+    compiled = True
     #: (outer, inner) methods composed by `hessian`, or None when `Prepared.hessian` is native
     hessian_pair: tuple | None = None
     Prepared: type
@@ -89,11 +96,36 @@ class Differentiator:
         return self._hash
 
 
+#: the products a prepared object computes; each runs charging the object's `cost`
+PRODUCTS = ("value", "jvp", "vjp", "jacobian", "grad", "grad_leaves", "hessian", "jacobian_with_error",
+            "_jvp", "_vjp", "_jacobian")
+
+
+def _charged(fn):
+    @functools.wraps(fn)
+    def product(self, *args, **kw):
+        with charging(self.cost):
+            out = fn(self, *args, **kw)
+        if fn.__name__ in ("vjp", "_vjp"):  # the pullback runs later: it charges the same cost
+            outs, pullback = out
+            return outs, self._charging(pullback)
+        return out
+    product.charged = True
+    return product
+
+
 class Prepared:
     """One graph made ready by one method; see the module docstring for the shape contract."""
 
     prepare_seconds = 0.0
     real = True  # f is only evaluated at real (float64) points: compiled code may reuse buffers
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        for name in PRODUCTS:
+            fn = vars(cls).get(name)
+            if fn is not None and not getattr(fn, "charged", False):
+                setattr(cls, name, _charged(fn))
 
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
@@ -101,8 +133,23 @@ class Prepared:
         self.n = sum(math.prod(s) for s in self.in_shapes)
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
         self.m = sum(math.prod(s) for s in self.out_shapes)
-        self.evals = 0  # evaluations of the function itself (the numeric method's cost unit)
-        self._compiled = {}  # batching flags (None: unbatched) -> compiled graph
+        self.cost = Cost()
+        self.lowered = Tier(method.compiled)  # f itself, lowered per batching flags (None: unbatched)
+
+    @property
+    def evals(self) -> int:
+        """Evaluations of the function itself so far (`cost.evals`; the numeric method's cost unit)."""
+        return self.cost.evals
+
+    @evals.setter
+    def evals(self, value: int):  # api.compare's reset, until it reads `cost` (after the api split)
+        self.cost.evals = value
+
+    def _charging(self, fn):
+        def charged(*args, **kw):
+            with charging(self.cost):
+                return fn(*args, **kw)
+        return charged
 
     # -- evaluation of f ------------------------------------------------------------------------
 
@@ -112,19 +159,13 @@ class Prepared:
         With `batched` (a flag per arg; arrays only), the flagged args carry a leading batch axis
         of size B: f runs once on all B points (`graph.evaluate_batched`) and counts B evaluations.
         """
-        if _traced(args):
-            self.evals += 1
-            return evaluate(self.graph, *args)
         key = None if batched is None else tuple(batched)
-        self.evals += 1 if key is None else len(args[key.index(True)])
-        if key not in self._compiled:
-            self._compiled[key] = compile(self.graph, batched=key, reuse=self.real)
-        with np.errstate(invalid="raise", divide="raise"):
-            try:
-                return self._compiled[key](*args)
-            except FloatingPointError:
-                pass
-        # the interpreter finds the equation and warns with its name
+        charge(evals=1 if key is None else len(args[key.index(True)]))
+        fn = self.lowered.get(key, args, lambda: lower(self.graph, batched=key, reuse=self.real))
+        res = None if fn is None else Tier.run(fn, args)
+        if res is not None:
+            return res
+        # the interpreter (which also finds the equation that left its domain and names it)
         return evaluate(self.graph, *args) if key is None else evaluate_batched(self.graph, *args, batched=key)
 
     def with_x(self, args, x_parts) -> list:
@@ -192,3 +233,8 @@ class Prepared:
         outs, jac = self.jacobian(args)
         return outs, jac.reshape(self.n) if isinstance(jac, np.ndarray) else dnp.reshape(jac, (self.n,))
 
+
+
+for _name in PRODUCTS:
+    if _name in vars(Prepared):
+        setattr(Prepared, _name, _charged(vars(Prepared)[_name]))

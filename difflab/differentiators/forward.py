@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import Var, compile, guarded, read
-from ..trace import outputs_of, trace_flat
-from .base import Differentiator, Prepared, _traced, split
+from ..compile import Tier, lower_traced
+from ..graph import Var, charge, guarded, read
+from .base import Differentiator, Prepared, split
 
 __all__ = ["Forward", "Dual", "push"]
 
@@ -85,7 +85,7 @@ class Forward(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self._by_k: dict[int, Any] = {}
+            self.sweeps = Tier(method.compiled)  # one lowered sweep per number of tangents k
 
         def _sweep(self, args, V):
             k = np.shape(V)[0]
@@ -95,19 +95,15 @@ class Forward(Differentiator):
             tans = [d.tangent if d.tangent is not None else np.zeros((k,) + np.shape(d.primal)) for d in duals]
             return outs, dnp.concatenate([dnp.reshape(t, (k, -1)) for t in tans], axis=1)
 
+        def _flat_sweep(self, *xs):  # args then V -> outputs then JV: what the compiled tier traces
+            outs, jv = self._sweep(xs[:-1], xs[-1])
+            return [*outs, jv]
+
         def _jvp(self, args, V):
-            self.evals += 1
-            if _traced(args) or _traced([V]) or not self.method.compiled:
-                with np.errstate(invalid="raise", divide="raise"):
-                    return self._sweep(args, V)
-            k = np.shape(V)[0]
-            if k not in self._by_k:
-                example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
-                t, tracers, (outs, jv) = trace_flat(lambda *xs: self._sweep(xs[:-1], xs[-1]), example + [V])
-                self._by_k[k] = compile(outputs_of(t, tracers, [*outs, jv]))
+            charge(evals=1)
+            fn = self.sweeps.get(np.shape(V)[0], [*args, V], lambda: lower_traced(self._flat_sweep, [*args, V]))
+            res = None if fn is None else Tier.run(fn, [*args, V])
+            if res is not None:
+                return list(res[:-1]), res[-1]
             with np.errstate(invalid="raise", divide="raise"):
-                try:
-                    *outs, jv = self._by_k[k](*args, V)
-                except FloatingPointError:
-                    return self._sweep(args, V)
-            return outs, jv
+                return self._sweep(args, V)

@@ -1,212 +1,35 @@
-"""The numeric method: derivatives from function values alone (finite-difference stencils).
-
-How it works. A stencil samples f along a direction v at offsets o_j·h and combines the values
-with weights w_j: J v ≈ Σ_j w_j f(x + o_j h v) / h. The weights make the formula exact for
-polynomials of as high a degree as the points allow; they come from one generic routine (the
-Vandermonde system, solved in closed form through the Lagrange basis), never from a table.
-Central difference of x² at 3 with step h:
-
-    ((3+h)² - (3-h)²) / 2h = 12h / 2h = 6        exact up to round-off (x² has no 3rd derivative)
-
-For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
-shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)). A stencil of order
-p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
-h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
-estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
-smooth functions for 28 evaluations per component, bench/numeric.py; steps that leave f's domain
-spoil only the entries built from them). "complex" takes
-Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
-but only through complex-analytic ops (checked on the graph when prepared).
-A full Jacobian costs one stencil per input component; the value f(x) is computed once. Every
-shifted point of every component and step is evaluated in ONE batched run of the graph (each op
-by its registry batching rule), and the stencils and the table work on whole arrays; traced
-values (nested differentiation) and black-box callables are evaluated point by point. The
-Hessian has its own stencil and step (eps^(1/4)): differences of differences at the first
-derivative's step would be mostly noise. Cost unit: `prepared.evals`, evaluations of f (a
-batched run of B points counts B).
+"""The numeric method: derivatives from function values alone, by finite-difference stencils
+(their weights, steps and error model: `stencils.py`, "How it works"). f(x) is computed once and
+every shifted point evaluated in ONE batched run of the graph; traced values (nested use) point by
+point. Cost unit: `prepared.cost.evals`, evaluations of f (a batched run of B points counts B).
 """
 from __future__ import annotations
 
-import contextlib
-import functools
 import math
-import threading
 
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NotDifferentiableError, NumericStopGradientWarning, warn_user
-from ..graph import Graph, Var
+from ..errors import NumericStopGradientWarning, warn_user
+from ..graph import Graph
 from . import base
 from .base import _traced, check_size, flat, split
+from .stencils import (EPS, RATIO, RICHARDSON_STEP, SCHEMES, _check_analytic, _products, _steps, check_settings,
+                       nesting, numeric_gradient, numeric_jacobian, plan, stencil_weights)
 
-__all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights"]
+__all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights", "nesting", "EPS", "SCHEMES", "RATIO",
+           "RICHARDSON_STEP"]
 
-EPS = np.finfo(float).eps
-# Richardson: steps h/1.7^j from h = 0.5·max(1, |x|), 14 of them. Large steps keep round-off
-# (eps·|f|/h) low, many gentle ones let the table cancel their truncation error; the smallest
-# (~5e-4·max(1, |x|)) still resolve fast oscillations and a kink or domain edge nearby.
-RATIO, RICHARDSON_STEP = 1.7, 0.5
 BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 28n points)
-FIXED_ORDER = {"central4": 4, "central6": 6}
-SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
-
-
-def stencil_weights(offsets, d: int = 1) -> np.ndarray:
-    """Weights w (one per offset) with f^(d)(x) ≈ Σ w_j f(x + o_j h) / h^d, exact for polynomials
-    of degree < len(offsets): the d-th derivative at 0 of each Lagrange basis polynomial.
-
-    >>> stencil_weights([-1, 0, 1]).tolist(), stencil_weights([-1, 0, 1], d=2).tolist()
-    ([-0.5, 0.0, 0.5], [1.0, -2.0, 1.0])
-    """
-    o = np.asarray(offsets, dtype=float)
-    rest = [np.delete(o, j) for j in range(len(o))]
-    return np.array([math.factorial(d) * np.poly(r)[::-1][d] / np.prod(o[j] - r) for j, r in enumerate(rest)])
-
-
-def _steps(x, V, base_steps, relative, exact=True):
-    """Steps (k, T), one per direction (row of V, (k, n)) and base step (base_steps, (T,)):
-    base·max(1, |x_i| over v's support)/max|v| if relative, made exactly representable along v's
-    largest component ((x + h) - x == h)."""
-    x = np.asarray(getattr(x, "concrete", x))  # a traced x (nested use) takes the step of its value
-    V = np.atleast_2d(V)
-    i = np.abs(V).argmax(axis=1)
-    vi = V[np.arange(len(V)), i][:, None]
-    vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
-    scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
-    h = np.abs(scale / vi) * base_steps
-    if not exact:
-        return h
-    xi = x[i][:, None]
-    representable = ((xi + h * vi) - xi) / vi
-    if not representable.all():
-        r, c = np.argwhere(representable == 0)[0]
-        raise ValueError(f"step {h[r, c]:.3g} vanishes at x = {xi[r, 0]:.17g}: it is below the spacing of "
-                         f"floats there ({np.spacing(xi[r, 0]):.3g}); choose a larger step (or step=None for "
-                         "the error model's default)")
-    return representable
-
-
-@functools.lru_cache(maxsize=None)
-def _neville(terms):
-    """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (M, |C|): M (3E, terms) stacks C, which gives the E extrapolated entries, and each entry's
-    changes from its two parents (same step, previous order; larger step, previous order)."""
-    rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
-    entries, changes = [], []
-    for c in range(1, terms):
-        q = RATIO ** (2 * c) - 1.0
-        nxt = [rows[j] + (rows[j] - rows[j - 1]) / q for j in range(1, len(rows))]
-        entries += nxt
-        changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
-        rows = nxt
-    M = np.array(entries + [d[0] for d in changes] + [d[1] for d in changes])
-    return M, np.abs(np.array(entries)), (M != 0).astype(float)
-
-
-def _richardson(S, H, f0):
-    """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
-    to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
-    The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
-    difference, carried through the extrapolation), so entries built from noise are not chosen."""
-    M, absC, uses = _neville(S.shape[1])
-    E = len(absC)
-    finite = np.isfinite(S).all()
-    # (k, 3E, m): the entries, then their changes from either parent
-    table = np.matmul(M, S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0))
-    change = np.abs(table[:, E:])
-    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
-    if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        spoilt = np.matmul(uses, (~np.isfinite(S)).astype(float)) > 0
-        err[spoilt[:, :E] | spoilt[:, E:2 * E] | spoilt[:, 2 * E:] | np.isnan(err)] = np.inf
-    best = err.argmin(axis=1)
-    k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
-    d, e = table[k, best, m], err[k, best, m]
-    return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
-
-
-@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
-def _products(fun, x, V, f0, method, want_err=False, levels=1):
-    """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
-
-    `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
-    every direction and step is evaluated in one call. f0 = f(x) (flat, (m,)) is reused, never
-    recomputed. The error estimate is a truncation part (the estimate at 2h against the one at h,
-    or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
-    """
-    o, w, wsum, p, steps, relative, real = method._plan
-    if levels > 1 and method.step is None and method.scheme not in ("richardson", "complex"):
-        # differences of differences: each level's round-off is divided by every level's step, so
-        # an order-`levels` derivative wants h ~ eps^(1/(p + levels)) at each (eps^(1/4) for a
-        # Hessian by central differences of central differences), not the first derivative's
-        steps = np.array([EPS ** (1 / (p + levels))])
-    V, m = np.asarray(V, dtype=float).reshape(-1, np.size(getattr(x, "concrete", x))), np.size(f0)
-    if not len(V):
-        return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
-    rich = method.scheme == "richardson"
-    H = _steps(x, V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real)  # (k, T)
-    D = (o * H[:, :, None])[..., None] * V[:, None, None, :]  # (k, T, offsets, n)
-    F = fun(x, D.reshape(-1, V.shape[1])) - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
-    S = (F.reshape(D.shape[:3] + (m,)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
-    S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
-    if rich:
-        d, trunc = _richardson(S, H, f0)
-        return d, (trunc + EPS * np.abs(d) if want_err else None)
-    d = S[:, 0]
-    if not want_err:
-        return d, None
-    trunc = np.abs(d - S[:, 1]) / (2.0 ** p - 1)  # the estimate at 2h has a 2^p times larger error
-    return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
-
-
-def _check_analytic(graph, wrt):
-    """Refuse a non-analytic op lying on a differentiable path from the `wrt` inputs to an output."""
-    def links(e):  # (argument, does the op pass its derivative on)
-        return [(a, e.op.differentiable and e.op.jvp_rule(i) is not None) for i, a in enumerate(e.args)
-                if isinstance(a, Var)]
-    active, live = {graph.inputs[i] for i in wrt}, {o for o in graph.outputs if isinstance(o, Var)}
-    for e in graph.eqns:
-        if any(a in active and ok for a, ok in links(e)):
-            active.add(e.out)
-    for e in reversed(graph.eqns):
-        if e.out in live:
-            live.update(a for a, ok in links(e) if ok)
-        # a piecewise-constant op is held at its value at x (see Prepared), so it is no obstacle
-        if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
-            raise NotDifferentiableError(f"complex step cannot differentiate through {e.op.name} at "
-                                         f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme")
-
-
-_nesting = threading.local()  # numeric levels enclosing the trace under way, and the deepest reached
-
-
-@contextlib.contextmanager
-def nesting(method):
-    """Around the tracing of a function the numeric `method` will differentiate: yields a list
-    that ends up holding how many numeric levels the composition has (1: no numeric inside),
-    so that every level picks its step for the total order (see `_products`)."""
-    box = [1]
-    if not isinstance(method, Numeric):
-        yield box
-        return
-    outer = getattr(_nesting, "depth", 0)
-    deepest = getattr(_nesting, "deepest", 0)
-    _nesting.depth, _nesting.deepest = outer + 1, outer + 1
-    try:
-        yield box
-    finally:
-        box[0] = _nesting.deepest  # levels enclosing this one, itself, and the deepest inside it
-        _nesting.depth, _nesting.deepest = outer, max(deepest, _nesting.deepest)
 
 
 class Numeric(base.Differentiator):
     """Finite differences; native product: the JVP, one stencil per direction.
 
-    Settings: `scheme` (one of SCHEMES), `step` (absolute; default from the error model, per
-    component), `order` (accuracy order of forward/backward/central stencils), `richardson_terms`
-    (central differences extrapolated), `error_estimate` (store one in `prepared.error`, shaped
-    like the last JV product (k, m)). `Prepared.jacobian_with_error(args)` -> (outs, J, E), J and
-    E of shape (m, n). `Prepared.hessian(args)` -> (outs, H (n, n)) for a scalar output.
+    Settings: `scheme` (one of SCHEMES), `step` (absolute; default from the error model, per component),
+    `order` (accuracy order of forward/backward/central stencils), `richardson_terms` (central differences
+    extrapolated), `error_estimate` (store one in `prepared.error`, shaped like the last JV product (k, m)).
+    `Prepared.jacobian_with_error(args)` -> (outs, J, E), J and E (m, n); `Prepared.hessian(args)` -> (outs, H).
 
     >>> import difflab as dl
     >>> round(dl.grad(lambda x: x ** 3.0, method=Numeric(scheme="richardson"))(2.0), 12)
@@ -218,36 +41,10 @@ class Numeric(base.Differentiator):
     hessian_pair = None
 
     def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):
-        if scheme not in SCHEMES:
-            raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
-        if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.floating))
-                                 or not (math.isfinite(step) and step > 0)):
-            raise ValueError(f"step must be a finite number > 0 or None (from the error model), got {step!r}")
-        if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1 or {
-                "forward": False, "backward": False, "central": order % 2}.get(scheme, order != FIXED_ORDER.get(scheme))):
-            raise ValueError(f"order {order!r} does not fit scheme {scheme!r}; choose a positive int for "
-                             "'forward'/'backward', an even one for 'central', or None")
-        if not isinstance(richardson_terms, int) or richardson_terms < 2:
-            raise ValueError(f"richardson_terms must be an int >= 2, got {richardson_terms!r}")
+        check_settings(scheme, step, order, richardson_terms)
         self.scheme, self.step, self.order = scheme, step, order
         self.richardson_terms, self.error_estimate = richardson_terms, bool(error_estimate)
-        self._plan = self._make_plan()
-
-    def _make_plan(self):
-        """(offsets ≠ 0, their weights, Σ|all weights|, accuracy order, base steps (T,), step
-        relative to |x|?, real stencil?); T > 1 for Richardson's sequence of steps."""
-        if self.scheme == "complex":
-            return np.array([1j]), np.array([-1j]), 1.0, 2, np.array([self.step or 1e-20]), False, False
-        if self.scheme == "richardson":
-            steps = (self.step or RICHARDSON_STEP) / RATIO ** np.arange(self.richardson_terms)
-            return np.array([1.0, -1.0]), np.array([0.5, -0.5]), 1.0, 2, steps, self.step is None, True
-        p = self.order or FIXED_ORDER.get(self.scheme, 2 if self.scheme == "central" else 1)
-        o = {"forward": np.arange(p + 1.0), "backward": -np.arange(p + 1.0)}.get(
-            self.scheme, np.arange(-(p // 2), p // 2 + 1.0))
-        w = stencil_weights(o)
-        shifted = o != 0  # f(x) itself is never re-evaluated: its term is f(x) - f(x) = 0
-        return (o[shifted], w[shifted], np.abs(w).sum(), p, np.array([self.step or EPS ** (1 / (p + 1))]),
-                self.step is None, True)
+        self._plan = plan(scheme, step, order, richardson_terms)
 
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
@@ -266,14 +63,13 @@ class Numeric(base.Differentiator):
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
             if self.ignored:
                 warn_user(NumericStopGradientWarning(
-                    f"the numeric method differentiates the function itself: it cannot honour "
-                    f"{', '.join(self.ignored)} (finite differences see no rule), so its derivative differs "
-                    "from the other methods' here"), NumericStopGradientWarning)
-            # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at
-            # their values at x while the stencil moves: a difference never spans a jump the graph
-            # can see, and the derivative through them is 0, as the convention table has it for
-            # the other methods. `_probe` gives f(x) and those values; `_held` is f with them as
-            # extra (unbatched) inputs instead of equations.
+                    f"the numeric method differentiates the function itself: it cannot honour {', '.join(self.ignored)} "
+                    "(finite differences see no rule), so its derivative differs from the other methods' here"),
+                    NumericStopGradientWarning)
+            # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at their values
+            # at x while the stencil moves: a difference never spans a jump the graph can see, and the derivative
+            # through them is 0, as the convention table has it for the other methods. `_probe` gives f(x) and
+            # those values; `_held` is f with them as extra (unbatched) inputs instead of equations.
             held = tuple(e.out for e in graph.eqns if not e.op.differentiable)
             self._probe = self._held = None
             if held:
@@ -287,25 +83,20 @@ class Numeric(base.Differentiator):
             """(f(x) as a list of outputs, the held values of the piecewise-constant equations)."""
             if self._probe is None:
                 return list(self.value(args)), []
-            res = self._count(self._probe, self._probe.value(args))
+            res = self._probe.value(args)  # its evaluations are charged to this object's cost too
             k = len(self.graph.outputs)
             return list(res[:k]), list(res[k:])
-
-        def _count(self, sub, result):
-            self.evals, sub.evals = self.evals + sub.evals, 0
-            return result
 
         def _shifted(self, args, held, batched=None):
             """f at shifted `args` with the piecewise-constant values held (see __init__)."""
             if self._held is None:
                 return self.value(args, batched)
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
-            return self._count(self._held, self._held.value(list(args) + list(held), batched))
+            return self._held.value(list(args) + list(held), batched)
 
         def _fun(self, args, held=()):
-            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one
-            evaluation per point when values are traced (nested differentiation). `held`: the
-            piecewise-constant equations' values at x (see __init__)."""
+            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one evaluation
+            per point when values are traced (nested use). `held`: the piecewise-constant values at x."""
             if _traced(args) or not self._batchable:
                 return lambda x, D: dnp.stack([flat(self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held))
                                                for d in D])
@@ -357,36 +148,3 @@ class Numeric(base.Differentiator):
             H = np.diag((w[0] * fm + w[2] * fp) / h ** 2)
             H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
             return outs, H
-
-
-def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=False, **settings):
-    """Jacobian of any Python callable `fun` at `x` by finite differences (nothing is traced).
-
-    Shape contract: x is a float array (any shape, usually (n,)); fun(x) an array of any shape;
-    J has shape fun(x).shape + x.shape. With error_estimate=True returns (J, E), E like J.
-
-    >>> numeric_jacobian(lambda x: x ** 2, [1.0, 2.0], scheme="richardson").round(10)
-    array([[2., 0.],
-           [0., 4.]])
-    """
-    method = Numeric(scheme=scheme, step=step, **settings)
-    x = np.array(x, dtype=float)
-    f0 = np.asarray(fun(x.copy()))
-    points = lambda z, D: np.array([np.ravel(fun((z + d).reshape(x.shape))) for d in D])  # noqa: E731
-    jv, err = _products(points, x.ravel(), np.eye(x.size), f0.ravel(), method, error_estimate)
-    J = np.transpose(jv).reshape(f0.shape + x.shape)
-    return (J, err.T.reshape(J.shape)) if error_estimate else J
-
-
-def numeric_gradient(fun, x, **settings):
-    """Gradient (shape of x) of a scalar-valued callable; see `numeric_jacobian` for the settings.
-
-    >>> numeric_gradient(lambda x: (x ** 2).sum(), [1.0, -3.0]).round(6)
-    array([ 2., -6.])
-    """
-    out = numeric_jacobian(fun, x, **settings)
-    J = out[0] if settings.get("error_estimate") else out
-    if J.ndim != np.ndim(x):
-        raise TypeError(f"numeric_gradient needs a scalar-valued function; got output shape "
-                        f"{J.shape[:J.ndim - np.ndim(x)]}; use numeric_jacobian")
-    return out

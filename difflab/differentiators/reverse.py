@@ -11,18 +11,19 @@ How it works. For the tape of `5*(a*b)` at a=2, b=3:
 Each equation's VJP rule (from the registry) maps the output's cotangent to each argument's;
 broadcasting is undone here, once, and contributions to a value used twice are added. One
 backward sweep gives the whole gradient, whatever the number of inputs: the cheap-gradient
-principle. `prepare` traces that sweep itself into a graph, splits it into a forward part and a
-backward part and compiles both to straight-line NumPy code, so a prepared gradient runs no
-interpreter and stores only the values the backward part reads.
+principle. From the second call on, the compiled tier (difflab.compile) traces that sweep itself
+into a graph, splits it into a forward part and a backward part and lowers both to straight-line
+NumPy code, so a prepared gradient runs no interpreter and stores only the values the backward
+part reads.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Var, compile, evaluate, guarded, numpy_floats, read, split
+from ..compile import Tier, lower_split, lower_traced
+from ..graph import Var, charge, evaluate, guarded, numpy_floats, read
 from ..ops import unbroadcast
-from ..trace import outputs_of, trace_flat
-from .base import Differentiator, Prepared, _traced, flat, split as split_vec
+from .base import Differentiator, Prepared, flat, split as split_vec
 from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
@@ -78,15 +79,9 @@ class Reverse(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self._fwd = self._bwd = self._grad = None
-            self.calls = 0
+            self.sweeps = Tier(method.compiled, after=2)  # lowered from the second call on
 
-        def _hot(self, args) -> bool:
-            """Compile from the second call on: a one-off gradient is cheaper interpreted."""
-            self.calls += 1
-            return self.method.compiled and self.calls >= 2 and not _traced(args)
-
-        # -- interpreted: the tape sweep itself, on arrays or on traced values -------------
+        # -- the tape sweep itself, on arrays or on traced values --------------------------
 
         def _forward(self, args):
             env: dict = {}
@@ -101,47 +96,29 @@ class Reverse(Differentiator):
             with np.errstate(invalid="raise", divide="raise"):
                 return backward(self.graph, env, self.wrt, cts)
 
-        def _vjp_interpreted(self, args):
-            outs, env = self._forward(args)
-            self.evals += 1
-            return outs, lambda u: flat(self._backward(env, u))
+        def _sweep(self, *xs, seeded: bool):
+            """The interpreted sweep as one function of arrays (what the compiled tier traces):
+            outputs then gradient parts (`seeded`: u = 1), or outputs then the flat uᵀJ for u = xs[-1]."""
+            outs, env = self._forward(xs if seeded else xs[:-1])
+            if seeded:
+                return [*outs, *self._backward(env, np.ones(self.m))]
+            return [*outs, flat(self._backward(env, xs[-1]))]
 
-        # -- compiled: the sweep traced once into straight-line NumPy code -----------------
-
-        def _trace_sweep(self, args, seeded: bool):
-            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
-
-            def sweep(*xs):
-                outs, env = self._forward(xs[:len(args)])
-                u = xs[-1] if not seeded else np.ones(self.m)  # a constant seed folds away
-                return [*outs, *self._backward(env, u)] if seeded else [*outs, flat(self._backward(env, u))]
-
-            t, tracers, outs = trace_flat(sweep, example if seeded else example + [np.ones(self.m)])
-            return outputs_of(t, tracers, outs)
-
-        def _run(self, fn, args):
-            with np.errstate(invalid="raise", divide="raise"):
-                try:
-                    return fn(*args)
-                except FloatingPointError:  # the interpreter names the equation in its warning
-                    return None
+        # -- native product and the gradient ------------------------------------------------
 
         def grad_leaves(self, args, values=None):
-            """Value and gradient in one compiled sweep: no flat vector is assembled. The first
-            call interprets, on the values recorded while tracing when it has them."""
-            if self._hot(args):
-                if self._grad is None:
-                    self._grad = compile(self._trace_sweep(args, seeded=True))
-                res = self._run(self._grad, args)
-                if res is not None:
-                    self.evals += 1
-                    k = len(self.graph.outputs)
-                    return list(res[:k]), list(res[k:])
-            if values is not None and not self.calls > 1:
+            """Value and gradient in one sweep, no flat vector assembled. The first call interprets,
+            on the values recorded while tracing when it has them; later ones run it lowered."""
+            k = len(self.graph.outputs)
+            fn = self.sweeps.get("grad", args, lambda: lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args))
+            res = None if fn is None else Tier.run(fn, args)
+            charge(evals=1)
+            if res is not None:
+                return list(res[:k]), list(res[k:])
+            if values is not None and self.sweeps.calls <= 1:
                 outs, env = [read(values, o) for o in self.graph.outputs], values
             else:
                 outs, env = self._forward(args)
-            self.evals += 1
             return outs, self._backward(env, np.ones(self.m))
 
         def grad(self, args):
@@ -149,16 +126,15 @@ class Reverse(Differentiator):
             return outs, flat(parts)
 
         def _vjp(self, args):
-            """The forward part runs now; the backward part (compiled separately) per cotangent."""
-            if self._hot(args):
-                if self._fwd is None:
-                    joint = self._trace_sweep(args, seeded=False)
-                    early, late = split(joint, [joint.inputs[-1]], len(self.graph.outputs))
-                    self._fwd, self._bwd = compile(early), compile(late)
-                res = self._run(self._fwd, args)
-                if res is not None:
-                    self.evals += 1
-                    k = len(self.graph.outputs)
-                    residuals = res[k:]
-                    return list(res[:k]), lambda u: self._bwd(*residuals, np.asarray(u, dtype=float))[0]
-            return self._vjp_interpreted(args)
+            """The forward part runs now; the backward part once per cotangent."""
+            k = len(self.graph.outputs)
+            example = list(args) + [np.ones(self.m)]
+            fns = self.sweeps.get("vjp", args, lambda: lower_split(lambda *xs: self._sweep(*xs, seeded=False),
+                                                                   example, k))
+            res = None if fns is None else Tier.run(fns[0], args)
+            charge(evals=1)
+            if res is not None:
+                residuals, late = res[k:], fns[1]
+                return list(res[:k]), lambda u: late(*residuals, np.asarray(u, dtype=float))[0]
+            outs, env = self._forward(args)
+            return outs, lambda u: flat(self._backward(env, u))

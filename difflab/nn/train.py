@@ -13,7 +13,7 @@ import numpy as np
 
 from ..api import value_and_grad
 from ..differentiators import get_method
-from ..graph import EvalCounter
+from ..graph import Cost, charging
 from .datasets import one_hot
 from .losses import LOSSES, accuracy
 from .optimizers import Adam
@@ -41,7 +41,7 @@ class History:
     `grad_seconds[e]` is the mean wall time of one gradient in epoch e; `prepare_seconds` is kept
     apart (one warm-up call at each batch shape: tracing, compiling or lambdifying, plus that one
     gradient); `evals` counts the method's function evaluations and
-    `eqns` the equations executed (`difflab.graph.EvalCounter`; 0 for symbolic, whose lambdified
+    `eqns` the equations executed (`difflab.graph.Cost`; 0 for symbolic, whose lambdified
     code is not a tape) over the training steps. `status` is "completed" or "budget_exceeded": then
     `stopped_at` = {"epoch": epoch of the last step taken (0: none, stopped after preparation),
     "step": steps taken}, an interrupted epoch is not recorded, and `reason` says why. `params` are
@@ -88,23 +88,16 @@ class History:
 
 
 class _CountedGrad:
-    """`value_and_grad(loss_fn)` made once, plus the cost it has run up."""
+    """`value_and_grad(loss_fn)` made once, plus the cost it has run up (`cost`, charged by every
+    call: the method's evaluations of the loss and the equations executed)."""
 
     def __init__(self, loss_fn, method):
         self.fn = value_and_grad(loss_fn, method=method)
-        self.eqns = 0
+        self.cost = Cost()
 
     def __call__(self, *args):
-        before = EvalCounter.eqns
-        try:
+        with charging(self.cost):
             return self.fn(*args)
-        finally:
-            self.eqns += EvalCounter.eqns - before
-
-    @property
-    def evals(self) -> int:
-        # the transform keeps one staged graph per input signature, each with this method's Prepared
-        return sum(st.prepared[self.fn.method].evals for st in self.fn.cache.values() if self.fn.method in st.prepared)
 
 
 def _targets(y, loss: str, n_out: int):
@@ -176,7 +169,7 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
     for size in sorted({hi - lo for lo, hi in batches}, reverse=True):
         grad_fn(params, X_train[:size], Y_train[:size])
     history.prepare_seconds = time.perf_counter() - t0
-    evals0, eqns0 = grad_fn.evals, grad_fn.eqns
+    prepared_cost = grad_fn.cost.copy()
 
     def over_budget(epoch):
         if time_budget is None or time.perf_counter() - start <= time_budget:
@@ -218,7 +211,8 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
                 print(f"[{differentiator.name}] epoch {epoch}/{epochs}  train loss {history.train_loss[-1]:.6g}  "
                       f"test loss {history.test_loss[-1]:.6g}  test acc {_last(history.test_accuracy)}")
     history.params = params
-    history.evals, history.eqns = grad_fn.evals - evals0, grad_fn.eqns - eqns0
+    cost = grad_fn.cost - prepared_cost
+    history.evals, history.eqns = cost.evals, cost.eqns
     history.total_seconds = time.perf_counter() - start
     if stop:
         where = "in preparation" if history.steps == 0 else f"after step {history.steps}"

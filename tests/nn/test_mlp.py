@@ -168,7 +168,7 @@ def test_symbolic_one_example_on_floats_matches_the_batched_code_and_reverse(act
                 np.testing.assert_allclose(one[1][k], other[1][k], rtol=1e-12, atol=1e-14, err_msg=k)
     assert any(np.abs(ref[1][k]).max() > 1e-3 for k in ref[1])  # not vacuous
     (staged,) = sym.cache.values()
-    assert {scalar for _, scalar in staged.prepared[sym.method]._fns} == {True, False}  # both paths ran
+    assert {scalar for _, scalar in staged.prepared[sym.method].code.fns} == {True, False}  # both paths ran
 
 
 def test_importing_nn_loads_neither_sympy_nor_matplotlib():

@@ -1,5 +1,6 @@
-"""Straight-line SymPy code made fast: repeated subexpressions shared, and a batch run as grouped
-NumPy lines (the symbolic method's back end; it names no op).
+"""Straight-line SymPy code made fast: repeated subexpressions shared, one example run on Python
+floats (`lambdify` with `math`), a batch run as grouped NumPy lines (the symbolic method's back
+end, `SymbolicCode`; it names no op).
 
 How it works. `share` names the subexpressions that repeat inside the assignments (`sympy.cse`).
 `vectorize` gives every value (input symbol, assignment, output) a row of one buffer `V` of shape
@@ -19,11 +20,90 @@ Groups that only outputs read are never stored: their batch means go straight to
 """
 from __future__ import annotations
 
+import builtins  # this package is named `compile`; the generated source needs Python's
 import importlib
 
 import numpy as np
 
-__all__ = ["share", "vectorize"]
+from ..errors import NotDifferentiableError
+from ..graph import evaluate
+from ..ops import SYMPY_MATH, SYMPY_NUMPY
+
+__all__ = ["share", "vectorize", "SymbolicCode"]
+
+
+class SymbolicCode:
+    """A symbolic prepared object's expressions as code: `run(kind, args)` evaluates the flat list
+    `prepared.exprs(kind)` at float arrays `args`, averaged over the examples of its batch inputs.
+
+    Code is built at first use, keyed by (kind, path): one example runs on Python floats through
+    `math` (far cheaper than 0-d ufunc calls), falling back to NumPy for NaN/inf or a domain error;
+    a batch runs `vectorize`d code on a buffer kept between calls.
+    """
+
+    def __init__(self, prepared):
+        self.prepared = prepared
+        self.fns: dict = {}
+        self._buffers: dict = {}
+
+    def fn(self, kind, scalar):
+        """`kind` compiled for one example on Python floats (`math`), or for a batch (`vectorize`)."""
+        if (kind, scalar) not in self.fns:
+            import sympy as sp
+
+            exprs = self.prepared.exprs(kind)
+            try:
+                self.fns[kind, scalar] = self._compile(sp, exprs, scalar)
+            except (RecursionError, SyntaxError, MemoryError) as err:
+                # without CSE the printed tree nests as deep as the graph: SymPy's printer and
+                # Python's compiler both have a nesting limit (about 200 parentheses)
+                raise NotDifferentiableError(
+                    f"the symbolic derivative is nested too deep to compile as Python "
+                    f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'") from None
+        return self.fns[kind, scalar]
+
+    def _compile(self, sp, exprs, scalar):
+        p = self.prepared
+        if scalar:
+            body = exprs if p.method.cse else p.program.inline(exprs)
+            return sp.lambdify(p.symbols, body, modules=[SYMPY_MATH, "math"], cse=p.method.cse and self._shared)
+        lines, outs = self._shared(exprs) if p.method.cse else ([], p.program.inline(exprs))
+        per_example = [s for i in p.batch_inputs for s in p.program.inputs[i].ravel()]
+        return vectorize(p.symbols, lines, outs, SYMPY_NUMPY, per_example)
+
+    def _shared(self, exprs):
+        return share(self.prepared.program.needed(exprs), exprs)
+
+    def run(self, kind, args):
+        batch_inputs = self.prepared.batch_inputs
+        batch = max([len(args[i]) for i in batch_inputs], default=1)
+        if batch == 1:
+            try:
+                res = self.fn(kind, True)(*np.concatenate([a.ravel() for a in args]).tolist())
+                out = np.fromiter(res, dtype=float, count=len(res))
+                if np.isfinite(out).all():  # NaN/inf (inf - inf raises nothing in Python): NumPy decides
+                    return out
+            except (ArithmeticError, ValueError, TypeError):  # out of domain (or complex): NumPy decides
+                pass
+        fn, rows = self.fn(kind, False)
+        # the buffer is kept between calls: a fresh one this large is returned to the OS on every
+        # call and page-faulted back in (~800 faults at 16-16-4 b256); a concurrent call takes its own
+        V, start = self._buffers.pop(kind, None), 0
+        if V is None or V.shape != (rows, batch):
+            V = np.zeros((rows, batch))
+        for i, a in enumerate(args):  # one row per symbol: a batch input's column, else column 0
+            block = a.reshape(batch, -1).T if i in batch_inputs else a.reshape(-1, 1)
+            V[start:start + len(block), :block.shape[1]] = block
+            start += len(block)
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                res = fn(V)
+            except FloatingPointError:  # let the tape name the equation that left its domain
+                evaluate(self.prepared.graph, *[a[:1] if i in batch_inputs else a for i, a in enumerate(args)])
+                with np.errstate(all="ignore"):
+                    res = fn(V)
+        self._buffers[kind] = V
+        return res
 
 
 def share(assignments: list, exprs: list) -> tuple:
@@ -137,7 +217,7 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
     namespace["_each"] = np.array([row[s] for s in stored_outs if s in varies], dtype=np.intp)
     namespace["_fixed"] = np.array([row[s] for s in stored_outs if s not in varies], dtype=np.intp)
     source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
-    exec(compile(source, "<difflab vectorized>", "exec"), namespace)
+    exec(builtins.compile(source, "<difflab vectorized>", "exec"), namespace)
     return namespace["_vectorized"], stored
 
 

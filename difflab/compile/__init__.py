@@ -1,0 +1,47 @@
+"""The compiled tier: every code generator and fast path, behind one contract.
+
+The differentiators are interpreters of the graph (the specification). This package turns what
+they interpret into plain Python code that computes the same values, faster:
+
+    lower(graph, batched=None, reuse=True) -> fn       graphs.py: straight-line NumPy for a graph
+        fn(*inputs) == graph.evaluate(graph, *inputs)   (batched flags: == graph.evaluate_batched)
+        fn.eqns, fn.elements: the work one call charges to the costs being charged (graph.Cost)
+        fn.source: the generated code
+    lower_traced(sweep, args) -> fn                     sweeps.py: an interpreter's sweep, traced
+    lower_split(sweep, args, n_early) -> (early, late)   once at `args` and lowered (and cut in two)
+    Tier(enabled, after)                                sweeps.py: a prepared object's lowered
+                                                        functions, keyed, and when to use them
+    SymbolicCode(prepared).run(kind, args)              symbolic.py: the symbolic method's expressions
+                                                        as code (Python floats for one example;
+    share(...), vectorize(...)                          SymPy assignments as grouped NumPy lines
+                                                        over a batch)
+
+Contract: a lowered function takes what the interpreter takes (arrays, not traced values) and
+returns what it returns, equal to rounding (tests/test_compiled.py checks it over the registry's
+samples and random graphs, for every differentiator); it charges the same `Cost`; on a value
+leaving an op's domain it raises FloatingPointError under `np.errstate(raise)` and its caller
+reruns the interpreter, which names the equation in a DomainWarning.
+
+How it works. A differentiator's prepared object holds a `Tier` per kind of product. Each call
+asks `tier.get(key, args, build)`: the key says what the code is specialised for (reverse: "grad"
+or "vjp"; forward: the number k of tangents; the base: the batching flags), and the prepared
+object already stands for one input signature, so key + object = signature. The tier answers
+None (interpret this call) while lowering is off (`Reverse(compiled=False)`), when the values are
+traced (an enclosing transformation is recording: the interpreter's operations must be recorded
+too), or before the `after`-th call; otherwise it builds the function once and reuses it. Reverse
+mode waits for the second call (`after=2`): a one-off gradient is cheaper interpreted, on the
+values the trace already computed, than traced, lowered and run. For `y = sum(tanh(x) * w)`:
+
+    call 1   reverse.backward interprets the tape          (the values recorded while tracing)
+    call 2   lower_traced(sweep): the sweep traced into     v3 = tanh(v0); v4 = mul(v3, v1); ...
+             one graph of forward and backward equations,  ct = mul(ones, v1); v9 = sub(1.0, ...)
+             lowered to NumPy source and run
+    call 3+  the same function, no tracing, no interpretation
+"""
+from __future__ import annotations
+
+from .graphs import lower
+from .sweeps import Tier, lower_split, lower_traced
+from .symbolic import SymbolicCode, share, vectorize
+
+__all__ = ["lower", "lower_traced", "lower_split", "Tier", "share", "vectorize", "SymbolicCode"]

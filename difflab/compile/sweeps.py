@@ -1,0 +1,73 @@
+"""Interpreter sweeps lowered to straight-line NumPy, and the policy of when to lower them.
+
+A differentiator's sweep (reverse's forward + backward sweep, forward's k-tangent push) is a
+Python function of arrays written with the interpreter. `lower_traced` traces it once into a
+graph and lowers that; `lower_split` cuts the traced graph where a late input (the cotangent)
+enters, so that the part before it runs once and the part after it once per cotangent.
+`Tier` holds a prepared object's lowered functions, keyed by what they were lowered for, and
+decides per call whether to use them (see the package docstring, "How it works").
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..graph import Traced, split
+from ..trace import outputs_of, trace_flat
+from .graphs import lower
+
+__all__ = ["lower_traced", "lower_split", "Tier"]
+
+
+def _example(args) -> list:
+    return [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
+
+
+def lower_traced(fn, args, reuse: bool = True):
+    """`fn(*args)` (a list of arrays out) traced at `args` and lowered: a function of the same
+    arguments returning the same list, as one straight-line NumPy function."""
+    t, tracers, outs = trace_flat(fn, _example(args))
+    return lower(outputs_of(t, tracers, outs), reuse=reuse)
+
+
+def lower_split(fn, args, n_early: int) -> tuple:
+    """`fn(*args)` traced and cut before its last argument: (early, late). `early(*args[:-1])`
+    returns the first `n_early` outputs then the residuals; `late(*residuals, args[-1])` the rest.
+    The first `n_early` outputs must not depend on the last argument."""
+    t, tracers, outs = trace_flat(fn, _example(args))
+    joint = outputs_of(t, tracers, outs)
+    early, late = split(joint, [joint.inputs[-1]], n_early)
+    return lower(early), lower(late)
+
+
+class Tier:
+    """A prepared object's lowered functions, keyed, and when to use them.
+
+    `get(key, args, build)` returns the lowered function for `key` (built by `build()` the first
+    time it is wanted), or None when this call should be interpreted: when lowering is off, the
+    values are traced (an enclosing transformation records them), or fewer than `after` calls have
+    been made (a one-off product is cheaper interpreted than traced and lowered).
+    """
+
+    def __init__(self, enabled: bool = True, after: int = 1):
+        self.enabled, self.after = enabled, after
+        self.calls = 0  # products asked of the prepared object so far (all keys)
+        self.fns: dict = {}
+
+    def get(self, key, args, build):
+        self.calls += 1
+        if not self.enabled or self.calls < self.after or any(isinstance(a, Traced) for a in args):
+            return None
+        fn = self.fns.get(key)
+        if fn is None:
+            fn = self.fns[key] = build()
+        return fn
+
+    @staticmethod
+    def run(fn, args):
+        """fn(*args), or None when a value left an op's domain: the interpreter then reruns the
+        call and names the equation in its warning."""
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                return fn(*args)
+            except FloatingPointError:
+                return None

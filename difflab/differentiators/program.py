@@ -1,0 +1,133 @@
+"""The symbolic method's interpreter: a graph translated into SymPy assignments (`to_sympy`), and
+their derivative by reverse accumulation over them (`Program.gradient`).
+
+How it works. Each input becomes a NumPy object array of real SymPy symbols and each equation is
+applied element by element with its op's SymPy translation (structural ops such as reshape or
+getitem run NumPy itself on the object arrays). Every non-trivial element gets a name, so the
+function is a list of SymPy assignments, the tape in closed form. `diff` is taken of each small
+assignment, and the chain rule joins them from the output back (the derivative's own common
+subexpressions are shared, not copied). For `y = (x*w)**2`:
+
+    v0 = x*w          dy/dv0 = 2*v0            (diff of v0**2)
+    y  = v0**2        dy/dx  = 2*v0*w,  dy/dw = 2*v0*x
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NotDifferentiableError
+from ..graph import Var
+
+__all__ = ["Program", "to_sympy"]
+
+
+class Program:
+    """Named SymPy assignments in execution order, and the output expressions they feed."""
+
+    def __init__(self, inputs: list, assignments: list, outputs: list):
+        self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
+        self.defs = dict(assignments)
+
+    def gradient(self, y, wrt: list, tag: str) -> list:
+        """Reverse accumulation of dy/d(wrt); each finished adjoint becomes a new assignment."""
+        import sympy as sp
+
+        active = set(wrt)
+        for s, e in self.assignments:
+            if e.free_symbols & active:
+                active.add(s)
+        if not (getattr(y, "free_symbols", set()) & active):
+            return [sp.Integer(0)] * len(wrt)
+        adj = {y: sp.Integer(1)} if y.is_Symbol else {}
+        if not y.is_Symbol:  # an output that is an expression over named values
+            self._push(y, sp.Integer(1), adj, active)
+        for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
+            a = adj.pop(s, None)
+            if a is None:
+                continue
+            if not a.is_Atom:
+                name = sp.Symbol(f"{tag}{s.name}", real=True)
+                self.assignments.append((name, a))
+                self.defs[name] = a
+                a = name
+            self._push(e, a, adj, active, out=s)
+        return [sp.sympify(adj.get(x, 0)) for x in wrt]
+
+    @staticmethod
+    def _push(e, a, adj, active, out=None):
+        for u in sorted(e.free_symbols & active, key=lambda s: s.name):
+            d = e.diff(u)
+            if out is not None and not e.is_Atom:
+                d = d.xreplace({e: out})  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
+            if d != 0:
+                adj[u] = adj.get(u, 0) + a * d
+
+    def needed(self, exprs) -> list:
+        """The assignments the expressions depend on, in order (dead code dropped)."""
+        need = set().union(*[getattr(e, "free_symbols", set()) for e in exprs])
+        keep = []
+        for s, e in reversed(self.assignments):
+            if s in need:
+                keep.append((s, e))
+                need |= e.free_symbols
+        return keep[::-1]
+
+    def inline(self, exprs) -> list:
+        """The expressions written out in full, every named value substituted (the naive form)."""
+        full = {}
+        for s, e in self.needed(exprs):
+            full[s] = e.xreplace(full)
+        return [e.xreplace(full) for e in exprs]
+
+    def tree_size(self, exprs) -> int:
+        """Operations in the fully written-out expressions, counted without building them."""
+        import sympy as sp
+
+        size = {}
+        for s, e in self.needed(exprs):
+            size[s] = sp.count_ops(e) + sum(e.count(u) * size[u] for u in e.free_symbols if u in size)
+        return int(sum(sp.count_ops(e) + sum(e.count(u) * size[u] for u in getattr(e, "free_symbols", ()) if u in size)
+                       for e in exprs))
+
+
+def to_sympy(graph) -> Program:
+    """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
+    import sympy as sp
+
+    if graph.closes_over_tracers:
+        raise NotDifferentiableError("the symbolic method cannot differentiate a function that closes over "
+                                     "values being differentiated by an enclosing transformation")
+    env, inputs, assignments = {}, [], []
+    for i, v in enumerate(graph.inputs):
+        flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
+        env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
+    for eqn in graph.eqns:
+        args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
+        if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
+            domain = eqn.op.domain
+            args = [_as_number(x, sp) if isinstance(a, Var) and a.dtype.kind == "b" and
+                    (domain[i] if i < len(domain) else "real") != "bool" else x
+                    for i, (a, x) in enumerate(zip(eqn.args, args))]
+        raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
+        out = np.empty(raw.shape, dtype=object)
+        for j, e in enumerate(raw.flat):
+            e = sp.sympify(e)
+            if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+                out.flat[j] = e
+            else:
+                out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
+                assignments.append((out.flat[j], e))
+        env[eqn.out] = out
+    outs = [env[o] if isinstance(o, Var) else _as_object(o.value) for o in graph.outputs]
+    return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()])
+
+
+def _as_number(conditions, sp):
+    out = np.empty(np.shape(conditions), dtype=object)
+    for j, c in enumerate(np.ravel(conditions)):
+        out.flat[j] = sp.Piecewise((sp.Integer(1), c), (sp.Integer(0), True))
+    return out
+
+
+def _as_object(value):
+    return np.asarray(value, dtype=float).astype(object) if np.asarray(value).dtype.kind != "b" else np.asarray(value)
