@@ -11,6 +11,9 @@ they interpret into plain Python code that computes the same values, faster:
     lower_split(sweep, args, n_early) -> (early, late)   once at `args` and lowered (and cut in two)
     Tier(enabled, after)                                sweeps.py: a prepared object's lowered
                                                         functions, keyed, and when to use them
+    reader.generate(staged, args), LastCall             reader.py: the API's argument reader, generated
+                                                        straight-line code from a call's arguments
+                                                        to a graph's inputs (its own "How it works")
     SymbolicCode(prepared).run(kind, args)              symbolic.py: the symbolic method's expressions
                                                         as code (Python floats for one example;
     share(...), vectorize(...)                          SymPy assignments as grouped NumPy lines
