@@ -210,24 +210,6 @@ def charge(eqns: int = 0, elements: int = 0, evals: int = 0):
         c.eqns += eqns
         c.elements += elements
         c.evals += evals
-    _legacy.eqns = getattr(_legacy, "eqns", 0) + eqns
-
-
-_legacy = threading.local()
-
-
-class _Legacy(type):
-    @property
-    def eqns(cls) -> int:
-        return getattr(_legacy, "eqns", 0)
-
-    @eqns.setter
-    def eqns(cls, value: int):
-        _legacy.eqns = value
-
-
-class EvalCounter(metaclass=_Legacy):
-    """Deprecated (api.compare still reads it until its counter lines move to `Cost`)."""
 
 
 def elements(graph: Graph) -> int:

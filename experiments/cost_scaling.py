@@ -106,9 +106,9 @@ def _measure(fn, x, method, product, repeat):
     for _ in range(WARMUP):  # lazy compilation belongs to preparation
         getattr(prep, product)(x)
     prepare_seconds = time.perf_counter() - t0
-    before = prep.prepared.cost.copy()
+    before = prep.cost.copy()
     times = _times(lambda: getattr(prep, product)(x), repeat)
-    cost = (prep.prepared.cost - before) // repeat
+    cost = (prep.cost - before) // repeat
     f_graph = dl.trace(fn, x)
     metrics = {"evals": cost.evals, "eqns": cost.eqns,
                "f_eqns": len(f_graph.eqns), "f_work": work(f_graph), "seconds": times,

@@ -142,9 +142,9 @@ def run_cell(cell, seed):
     sizes = sym.prepared.expression_size("jacobian")
     rev = dl.prepare(f, x, method="reverse")
     rev.grad(x)
-    before = rev.prepared.cost.eqns
+    before = rev.cost.eqns
     rev.grad(x)
-    out = {**sizes, "reverse_eqns": rev.prepared.cost.eqns - before, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
+    out = {**sizes, "reverse_eqns": rev.cost.eqns - before, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
     if cell["family"] in FAMILIES:
         out.update(sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"],
                                   cell["sympy_max_f_nodes"]))

@@ -86,9 +86,9 @@ def run_cell(cell, seed):
     band = np.logspace(math.log10(steps[best]) + 0.5, math.log10(steps[best]) - 0.5, cell["band_points"])
     band_errors = [e for e in (_error_at(f, x0, exact, cell["scheme"], h)[0] for h in band) if e is not None]
     default = dl.prepare(f, x0, method=dl.Numeric(scheme=cell["scheme"], error_estimate=True))
-    before = default.prepared.cost.evals
+    before = default.cost.evals
     d = float(default.grad(x0))
-    evals = default.prepared.cost.evals - before
+    evals = default.cost.evals - before
     return {"steps": steps.tolist(), "errors": list(errors), "estimates": list(estimates), "exact": exact,
             "refused": [float(steps[i]) for i, e in enumerate(errors) if e is None],
             "band_steps": band.tolist(), "band_errors": band_errors,

@@ -125,9 +125,9 @@ def run_cell(cell, seed):
     prep = dl.prepare(f, x, method=_method(cell["strategy"]))
     for _ in range(WARMUP):
         prep.jacobian(x)
-    before = prep.prepared.cost.copy()
+    before = prep.cost.copy()
     J = prep.jacobian(x)
-    cost = prep.prepared.cost - before
+    cost = prep.cost - before
     evals, eqns = cost.evals, cost.eqns
     times = []
     for _ in range(cell["repeat"]):

@@ -32,7 +32,7 @@ def test_four_threads_each_cost_exact():
     for m, x, calls in jobs:
         p = dl.prepare(f, x, method=m)
         _work(p, x, calls)
-        expected.append(p.prepared.cost)
+        expected.append(p.cost)
     assert all(c.evals > 0 for c in expected)
     assert [c.eqns > 0 for c in expected] == [True, True, True, False]  # symbolic runs no tape
 
@@ -58,7 +58,7 @@ def test_four_threads_each_cost_exact():
     finally:
         sys.setswitchinterval(old)
     assert errors == []
-    assert [p.prepared.cost for p in prepared] == expected
+    assert [p.cost for p in prepared] == expected
     assert here == Cost()  # none of the threads' work is charged to this thread's open cost
 
 
@@ -68,9 +68,9 @@ def test_cost_counts_equations_and_elements_of_the_graph(method):
     p = dl.prepare(f, x, method=method)
     p.grad(x), p.grad(x)  # past any lazy compilation
     graph = dl.trace(f, x)
-    before = p.prepared.cost.copy()
+    before = p.cost.copy()
     p.prepared.value([x])
-    assert p.prepared.cost - before == Cost(evals=1, eqns=len(graph.eqns),
+    assert p.cost - before == Cost(evals=1, eqns=len(graph.eqns),
                                             elements=sum(math.prod(e.out.shape) for e in graph.eqns))
 
 
@@ -79,10 +79,10 @@ def test_a_caller_can_count_any_work_and_pullbacks_charge_their_prepared_object(
     p = dl.prepare(f, x, method="reverse")
     for _ in range(3):
         with counting() as outer:
-            before = p.prepared.cost.copy()
+            before = p.cost.copy()
             _, pullback = p.prepared.vjp([x])
             pullback(np.ones(1))
-        assert outer == p.prepared.cost - before  # the enclosing count sees the same work
+        assert outer == p.cost - before  # the enclosing count sees the same work
         assert outer.evals == 1 and outer.eqns > 0
     g = dl.grad(f)
     with counting() as first:

@@ -26,7 +26,7 @@ class PreparedFunction:
     argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
 
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
-    apart from per-call cost) and `method`.
+    apart from per-call cost), `method` and `cost`.
     """
 
     def __init__(self, f, args, argnums, method):
@@ -88,6 +88,20 @@ class PreparedFunction:
             outs, jac = self.prepared.jacobian(xs)
             cols = _nonfinite([xs[i] for i in self.staged.wrt])
             return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
+
+    @property
+    def cost(self):
+        """The `Cost` this function's calls have run up: evaluations of f, equations executed and
+        the elements they produced (read a difference around the calls you want to measure).
+
+        >>> import difflab as dl, numpy as np
+        >>> p = dl.prepare(lambda x: (x * x).sum(), np.ones(3))
+        >>> before = p.cost.copy()
+        >>> _ = p.grad(np.ones(3)), p.grad(np.ones(3))
+        >>> (p.cost - before).evals
+        2
+        """
+        return self.prepared.cost
 
     def __difflab_reads__(self):
         return ()  # trace once: what f read is baked in

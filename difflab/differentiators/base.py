@@ -142,7 +142,7 @@ class Prepared:
         return self.cost.evals
 
     @evals.setter
-    def evals(self, value: int):  # api.compare's reset, until it reads `cost` (after the api split)
+    def evals(self, value: int):  # bench/numeric.py still resets it by hand; read `cost` differences instead
         self.cost.evals = value
 
     def _charging(self, fn):
