@@ -21,7 +21,7 @@ from ..compile import SymbolicCode
 from ..errors import NotDifferentiableError
 from ..graph import charge
 from .base import Differentiator, Prepared, _traced, split
-from .program import Program, to_sympy
+from .program import Program, _as_object, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
