@@ -102,11 +102,15 @@ PRODUCTS = ("value", "jvp", "vjp", "jacobian", "grad", "grad_leaves", "hessian",
 
 
 def _charged(fn):
+    """`fn` (a product) run charging its object's cost; a returned pullback, which runs later,
+    charges the same cost."""
+    returns_pullback = fn.__name__ in ("vjp", "_vjp")
+
     @functools.wraps(fn)
     def product(self, *args, **kw):
         with charging(self.cost):
             out = fn(self, *args, **kw)
-        if fn.__name__ in ("vjp", "_vjp"):  # the pullback runs later: it charges the same cost
+        if returns_pullback:
             outs, pullback = out
             return outs, self._charging(pullback)
         return out
