@@ -183,9 +183,12 @@ class charging:
 
     def __enter__(self) -> Cost:
         self.outer = outer = getattr(_charging, "costs", ())
-        if not any(c is self.cost for c in outer):
-            _charging.costs = outer + (self.cost,)
-        return self.cost
+        cost = self.cost
+        for c in outer:
+            if c is cost:
+                return cost
+        _charging.costs = outer + (cost,)
+        return cost
 
     def __exit__(self, *exc):
         _charging.costs = self.outer
