@@ -258,3 +258,58 @@ def test_zero_to_the_y_is_flat(method):
     "forward", "reverse"])
 def test_std_of_a_constant_vector_has_a_finite_gradient(method):
     assert np.all(np.isfinite(dl.grad(lambda x: dnp.std(x), method=method)(np.ones(3))))
+
+
+# -- another output's NaN stays in its own rows (issue 15) ---------------------------------------
+# x0 = -1 makes a = exp(log(x)) NaN in element 0 only; element 1 of y depends on x1 alone, so row 1
+# of the Jacobian must equal its value at a point without NaN, for every elementwise op
+
+def _elementwise_cases():
+    from difflab.ops import REGISTRY
+
+    cases = {}
+    for name, op in REGISTRY.items():
+        if not (op.elementwise and op.differentiable) or op.nargs not in (1, 2):
+            continue
+        if op.nargs == 1:
+            cases[name] = lambda x, op=op: op(dnp.exp(dnp.log(x))) * x
+        else:
+            cases[f"{name}(a, x)"] = lambda x, op=op: op(dnp.exp(dnp.log(x)), x)
+            cases[f"{name}(x, a)"] = lambda x, op=op: op(x, dnp.exp(dnp.log(x)))
+    return cases
+
+
+ELEMENTWISE_NAN = _elementwise_cases()
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("case", list(ELEMENTWISE_NAN))
+def test_a_nan_in_one_element_leaves_the_other_rows_finite(method, case):
+    f = ELEMENTWISE_NAN[case]
+    want, _ = _run(lambda: dl.jacobian(f, method="reverse")(np.array([2.0, 0.3])))
+    jac = dl.jacobian(f, method=method)
+    for _call in range(2):  # the second call runs compiled code
+        got, _ = _run(lambda: jac(np.array([-1.0, 0.3])))
+        np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=0)
+
+
+# (f, row 1 of its Jacobian at (-1, 3)): output 0 is NaN, output 1 does not depend on it
+ZERO_SEED = {
+    "div": (lambda x: dnp.stack([x[1] / dnp.log(x[0]), x[1] * 2.0]), [0.0, 2.0]),
+    "exp": (lambda x: dnp.stack([dnp.exp(x[1] * dnp.log(x[0])), x[1] * 2.0]), [0.0, 2.0]),
+    "sum, pytree out": (lambda x: (dnp.sum(dnp.log(x[:1]) * x[1:]), dnp.sum(x[1:] ** 2.0)), [0.0, 6.0]),
+    "matmul": (lambda x: dnp.stack([dnp.sum(dnp.reshape(x, (1, 2)) @ dnp.stack([dnp.log(x[0]), x[1]])), x[1] * 2.0]),
+               [0.0, 2.0]),
+}
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("case", list(ZERO_SEED))
+def test_a_zero_seed_never_meets_another_outputs_nan(method, case):
+    f, row = ZERO_SEED[case]
+    jac = dl.jacobian(f, method=method)
+    for _call in range(2):  # the second call runs compiled code
+        got, _ = _run(lambda: jac(np.array([-1.0, 3.0])))
+        rows = np.stack([np.ravel(j) for j in got]) if isinstance(got, tuple) else got
+        assert np.isnan(rows[0]).all()
+        np.testing.assert_array_equal(rows[1], row)
