@@ -796,3 +796,72 @@ def test_transformations_refuse_non_functions():
             make(3)
     with pytest.raises(TypeError, match="sequence of functions"):
         dl.checkpoint_sequential([dnp.sin, 2], 1)
+
+
+# -- sparse Jacobians over pytrees: one flat matrix and its IndexMap ----------------------------
+
+def _pytree_f(p, s):
+    return {"pairs": p["w"][1:] * p["w"][:-1] * s, "m": dnp.reshape(p["m"], (2, 2)) * s}, dnp.sum(p["m"])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sparse_jacobian_of_a_pytree_function_matches_the_dense_one_block_by_block(method):
+    p, s = {"w": np.array([1.0, 2.0, 3.0, 4.0]), "m": np.arange(1.0, 5.0)}, 1.5
+    dense = dl.jacobian(_pytree_f, argnums=(0, 1), method="reverse")(p, s)
+    jac = dl.jacobian(_pytree_f, argnums=(0, 1), sparse=True, method=method)
+    J = jac(p, s)
+    assert J.shape == (3 + 4 + 1, 4 + 4 + 1)
+    index = jac.index
+    # the index map: rows per output leaf (shaped like it), columns per input leaf
+    assert index.rows[0]["m"].shape == (2, 2) and index.rows[1].shape == ()
+    assert index.cols[0]["w"].tolist() == [4, 5, 6, 7] and index.cols[1].shape == ()
+    assert sorted(np.concatenate([np.ravel(r) for r in [index.rows[0]["m"], index.rows[0]["pairs"], index.rows[1]]]))\
+        == list(range(8))
+    # blocks: jacobian's nesting; each equals the dense block reshaped to (out size, in size)
+    blocks = index.blocks(J)
+    for out_path in [(0, "pairs"), (0, "m"), (1,)]:
+        got_out, want_out = blocks, dense
+        for k in out_path:
+            got_out, want_out = got_out[k], want_out[k]
+        for in_path in [(0, "w"), (0, "m"), (1,)]:
+            got, want = got_out, want_out
+            for k in in_path:
+                got, want = got[k], want[k]
+            want = np.asarray(want)
+            rows = np.asarray(index.rows[0][out_path[1]] if out_path[0] == 0 else index.rows[1]).size
+            np.testing.assert_allclose(got.toarray(), want.reshape(rows, -1),
+                                       rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)
+    # and a row of the flat matrix is the output element the index map names
+    r = int(index.rows[0]["m"][1, 0])
+    c = int(index.cols[0]["m"][2])
+    assert J[r, c] == pytest.approx(s) and J[r, int(index.cols[0]["m"][1])] == 0.0
+
+
+def test_sparsity_of_a_pytree_function_with_its_index_map():
+    p, s = {"w": np.ones(4), "m": np.ones(4)}, 2.0
+    P, index = dl.sparsity(_pytree_f, p, s, index=True)
+    assert P.shape == (8, 9) and dl.sparsity(_pytree_f, p, s).shape == (8, 9)
+    blocks = index.blocks(P)
+    assert blocks[0]["pairs"][0]["w"].toarray().astype(int).tolist() == [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
+    assert blocks[0]["pairs"][0]["m"].nnz == 0 and blocks[1][0]["m"].toarray().all()
+    assert blocks[0]["m"][1].toarray().ravel().all()  # every element of m * s depends on s
+    # one argument: its columns are not wrapped in a tuple (as jacobian's argnums=0)
+    _, index1 = dl.sparsity(lambda p: p["w"] * 2.0, p, index=True)
+    assert index1.cols["w"].tolist() == [4, 5, 6, 7] and index1.cols["m"].tolist() == [0, 1, 2, 3]  # sorted keys
+
+
+def test_index_map_blocks_of_a_coo_triple(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_scipy(name, *args, **kw):
+        if name.startswith("scipy"):
+            raise ImportError(name)
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_scipy)
+    P, index = dl.sparsity(_pytree_f, {"w": np.ones(4), "m": np.ones(4)}, 2.0, index=True)
+    assert isinstance(P, tuple)
+    rows, cols, values, shape = index.blocks(P)[0]["pairs"][0]["w"]
+    assert shape == (3, 4) and values is None
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 3)]
