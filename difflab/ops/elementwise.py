@@ -64,7 +64,7 @@ def strong_mul_sympy():
     sp = _sp()
     fn = sympy_function("strong_mul", _strong_mul_impl, lambda args, i: args[1 - i], _mp_strong_mul, _py_strong_mul)
     if "eval" not in fn.__dict__:
-        def eval(cls, a, b):
+        def _numbers(cls, a, b):  # SymPy calls it `eval`: evaluation on number arguments
             if a.is_zero or b.is_zero:
                 return sp.Integer(0)
             if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite):
@@ -75,7 +75,7 @@ def strong_mul_sympy():
             a, b = self.args
             return fn(a.diff(s), b) + fn(a, b.diff(s))
 
-        fn.eval = classmethod(eval)
+        fn.eval = classmethod(_numbers)
         fn._eval_derivative = _eval_derivative
     return fn
 
