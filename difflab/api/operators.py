@@ -14,6 +14,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import numpy as dnp
 from .. import tree
 from ..compile.reader import LastCall
 from ..differentiators import get_method
@@ -21,8 +22,8 @@ from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
 from ..graph import Traced, evaluate_batched
 from ..trace import Opaque, outputs_of, trace_flat
-from .boundary import (Staged, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced, _public_call,
-                       _refuse_kwargs, _scalar_check, _signature_key, _split_out, stage)
+from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
+                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _signature_key, _split_out, stage)
 
 
 #: staged graphs kept per transform (least recently used first out): a loop over many static
@@ -56,7 +57,7 @@ class _Transform:
         """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
         when the caller will use them for this very call (`keep_values`), else they are let go."""
         # a mean-over-examples loss is traced for one example when the method can exploit it
-        batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
+        batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
         try:
@@ -174,20 +175,20 @@ def _jacobian_tree(st: Staged, outs, jac):
     for o in outs:
         shape = np.shape(o)
         size = int(np.prod(shape))
-        block = jac[start:start + size]
+        block = _rows(jac, start, size)
         rows.append(st.unflatten_wrt([b if not isinstance(b, np.float64) else b
                                       for b in st.split_flat(block, lead=(size,))]))
         start += size
     per_out = []
     for o, r in zip(outs, rows):
         shape = np.shape(o)
-        per_out.append(_tree_map_arrays(lambda b, s=shape: b.reshape(s + b.shape[1:]), r))
+        per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
     return st.out_tree.unflatten(per_out)
 
 
 def _tree_map_arrays(fn, t):
     leaves, td = tree.flatten(t)
-    return td.unflatten([fn(np.asarray(x)) for x in leaves])
+    return td.unflatten([fn(x if isinstance(x, Traced) else np.asarray(x)) for x in leaves])
 
 
 def jacobian(f, argnums=0, method="reverse"):
@@ -239,6 +240,9 @@ class _Hessian(_Transform):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
         xs = st.inputs(args)
+        if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
+            # inside an outer derivative: the Jacobian of the gradient, both by this method
+            return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
             h = np.full(np.shape(h), np.nan)
@@ -250,7 +254,7 @@ class _Hessian(_Transform):
         blocks, start = [], 0
         for s in st.wrt_shapes():
             size = int(np.prod(s))
-            rows = [np.asarray(p)[start:start + size].reshape(tuple(s) + np.shape(p)[1:]) for p in per_row]
+            rows = [_reshape(_rows(p, start, size), tuple(s) + np.shape(p)[1:]) for p in per_row]
             blocks.append(st.unflatten_wrt(rows))
             start += size
         return st.unflatten_wrt(blocks)
@@ -276,11 +280,15 @@ def _jvp(f, primals, tangents, method):
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
     xs = st.inputs(primals)
-    outs, jv = prep.jvp(xs, v)
+    if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
+        outs, jac = prep.jacobian(xs)
+        jv = dnp.matmul(jac, v)
+    else:
+        outs, jv = prep.jvp(xs, v)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
     if bad is not None and not isinstance(jv, Traced):
         jv = np.where(bad, np.nan, jv)
-    if cols is not None and (v[cols] != 0).any() and not isinstance(jv, Traced):  # along a NaN/inf input
+    if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
 
@@ -313,11 +321,11 @@ def _vjp(f, primals, method, said):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        u = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves])
+        u = _concat_flat(leaves)
         g = said.run(pb, u)
-        if bad is not None and (u[bad] != 0).any():  # a cotangent on an output with no derivative
+        if bad is not None and (isinstance(u, Traced) or (u[bad] != 0).any()):  # a cotangent on an output with no derivative
             g = np.full(np.shape(g), np.nan)
-        if cols is not None:
+        if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
         return st.unflatten_wrt(st.split_flat(g))
 
@@ -364,7 +372,6 @@ def vmap(f, in_axes=0):
             return out_leaves
 
         def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
-            from .. import numpy as dnp
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
             return out_def["tree"].unflatten([dnp.stack(list(outs)) for outs in zip(*per)])
 

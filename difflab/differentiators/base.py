@@ -59,12 +59,24 @@ def _traced(args) -> bool:
 
 
 class Differentiator:
-    """Base of the four methods. Subclasses set `name`, `native` and a `Prepared` subclass."""
+    """Base of the four methods. Subclasses set `name`, their traits and a `Prepared` subclass.
+
+    Traits are what the API reads to decide how to combine methods; it never tests `name`.
+    """
 
     name = "base"
+    #: the one native product: "jvp", "vjp" or "jacobian" (the rest is derived from it below)
     native = ""
     #: (outer, inner) methods composed by `hessian`, or None when `Prepared.hessian` is native
     hessian_pair: tuple | None = None
+    #: its derivative code runs on traced values, so it can be the inner method of a nested derivative
+    traceable_output = True
+    #: its JVP accepts a traced tangent (else a traced tangent multiplies the Jacobian, J v being linear in v)
+    traceable_tangent = True
+    #: its native `Prepared.hessian` runs on traced values (else a nested hessian composes the method with itself)
+    traceable_hessian = True
+    #: differentiates a mean-over-examples loss (`batch_argnums`) for ONE example, evaluated over the batch
+    batches_examples = False
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
