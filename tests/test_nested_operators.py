@@ -142,3 +142,11 @@ def test_vmap_of_each_operator_equals_a_loop(method):
 def test_grad_of_vmap_equals_the_closed_form(outer):
     rows = lambda x: dnp.sum(dl.vmap(lambda r: dnp.sum(dnp.sin(r) * r))(dnp.reshape(x, (3, 1))))
     np.testing.assert_allclose(dl.grad(rows, method=outer)(X), h1(X), **_tolerance(outer, outer, 1))
+
+
+@pytest.mark.parametrize("outer", OUTER)
+def test_a_hessian_pair_with_an_untraceable_inner_method_is_refused_up_front(outer):
+    with pytest.raises(ValueError, match="symbolic cannot be the inner method of a Hessian pair"):
+        dl.hessian(f, method=(outer, "symbolic"))
+    np.testing.assert_allclose(dl.hessian(f, method=(outer, "reverse"))(X), np.diag(f2(X)),
+                               **_tolerance(outer, "reverse", 2))

@@ -5,6 +5,18 @@ staged graphs per input signature) or a function that stages once: it flattens i
 arguments at the boundary (api.boundary), hands the graph to a differentiator and rebuilds the
 result's structure. `method` is a name ("symbolic", "numeric", "forward", "reverse") or a
 configured differentiator object such as `Numeric(scheme="richardson")`.
+
+Nesting: every operator here may be called on traced values, i.e. inside grad, value_and_grad,
+jacobian, hessian, jvp or vmap of an outer function, and inside each other: a Hessian-vector
+product as jvp of grad, the gradient of a loss built from jvp/vjp/jacobian/hessian, jacobian of
+jacobian, vmap of grad and grad of vmap. That works with "forward", "reverse" and "numeric" as the
+inner method under every outer method (numeric inside numeric is accurate to about 1e-5 relative
+for a second derivative). "symbolic" works as the outer method; as the inner one only where the
+point it differentiates at is a number and just a direction is traced (jvp's tangent, a
+pullback's cotangent): its lambdified derivative is NumPy code, so on a traced primal it raises
+NotDifferentiableError (and a Hessian pair with it inside is refused up front). Methods declare
+this as traits (`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads
+those, never a method's name.
 """
 from __future__ import annotations
 
@@ -90,6 +102,18 @@ class _Transform:
             st.prepared[self.method].levels = getattr(st, "levels", 1)
         return st, st.prepared[self.method]
 
+    def preparations(self) -> list:
+        """This method's prepared differentiators, one per cached input signature (least recently
+        used first); each holds its own cost counters (`evals`).
+
+        >>> import difflab as dl, numpy as np
+        >>> g = dl.grad(lambda x: (x * x).sum(), method="forward")
+        >>> _ = g(np.ones(2)), g(np.ones(3))
+        >>> [p.n for p in g.preparations()]  # one per input shape
+        [2, 3]
+        """
+        return [st.prepared[self.method] for st in self.cache.values() if self.method in st.prepared]
+
     @property
     def _last(self):
         """The Staged of the latest call (read by bench/cache_checks.py)."""
@@ -138,6 +162,7 @@ def value_and_grad(f, argnums=0, method="reverse"):
     """Return a function computing `(f(*args), ∇f)`; f must return a scalar.
 
     The gradient has the structure of `args[argnums]` (a tuple of them for a tuple of argnums).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
@@ -150,6 +175,7 @@ def grad(f, argnums=0, method="reverse"):
     """Return a function computing the gradient of scalar-valued `f` with respect to `args[argnums]`.
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
@@ -195,6 +221,7 @@ def jacobian(f, argnums=0, method="reverse"):
     """Return a function computing the Jacobian of `f`; shape `out.shape + in.shape`.
 
     For pytrees, the result has the output's structure with the input's structure at each leaf.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl, numpy as np
     >>> dl.jacobian(lambda x: x * x, method="forward")(np.array([1.0, 2.0]))
@@ -209,7 +236,10 @@ def hessian(f, argnums=0, method="reverse"):
 
     `method` may be a pair (outer, inner): the Jacobian (by outer) of the gradient (by inner).
     A single method uses its natural Hessian: forward-over-reverse for "reverse",
-    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric".
+    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric" (inside
+    an outer derivative "numeric" composes its Jacobian of its gradient: its stencil needs numbers).
+    The inner method of a pair must run on traced values, so it cannot be "symbolic".
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
@@ -219,10 +249,10 @@ def hessian(f, argnums=0, method="reverse"):
         if len(method) != 2:
             raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
         outer, inner = (get_method(m) for m in method)
-        if inner.name == "symbolic" and outer.name in ("forward", "reverse"):
-            raise ValueError("symbolic cannot be the inner method under forward or reverse: its "
-                             "lambdified derivative is NumPy code, not traceable; use "
-                             "method='symbolic' (its native Hessian) or ('numeric', 'symbolic')")
+        if not inner.traceable_output:  # every outer method traces the gradient it differentiates
+            raise ValueError(f"{inner.name} cannot be the inner method of a Hessian pair: its derivative code "
+                             f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
+                             "or a traceable inner method ('forward', 'reverse', 'numeric')")
         return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
     m = get_method(method)
     if m.hessian_pair is not None:
@@ -264,6 +294,9 @@ def jvp(f, primals, tangents, method="forward"):
     """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
 
     `primals` and `tangents` are tuples of the same structure; every primal is differentiated.
+    Either may be traced (inside an outer derivative); a traced tangent with "numeric" is
+    applied to its Jacobian, J v being linear in v.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.jvp(lambda x: x * x, (3.0,), (1.0,))
@@ -296,7 +329,9 @@ def _jvp(f, primals, tangents, method):
 def vjp(f, *primals, method="reverse"):
     """Evaluate `f(*primals)` and return `(out, pullback)`; `pullback(u)` gives `uᵀ J` per primal.
 
-    `u` has the structure of f's output; the result is a tuple with one entry per primal.
+    `u` has the structure of f's output; the result is a tuple with one entry per primal. The
+    primals and the cotangent u may be traced (inside an outer derivative).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> y, pullback = dl.vjp(lambda x: x * x, 3.0)
@@ -340,7 +375,9 @@ def vmap(f, in_axes=0):
     argument's every leaf). Every output leaf gets the leading batch axis. f is traced once, at
     the first batch element, and its graph runs once on the whole batch, each op by its registry
     batching rule; a function whose control flow depends on values cannot be batched so.
-    Called on traced values (inside grad), it loops over the batch instead.
+    Called on traced values (inside grad), it loops over the batch instead. f may itself call
+    grad, jacobian, hessian or jvp: they run on the traced first element (any method but
+    "symbolic", whose derivative code is not traceable).
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))

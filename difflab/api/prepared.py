@@ -26,7 +26,9 @@ class PreparedFunction:
     argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
 
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
-    apart from per-call cost) and `method`.
+    apart from per-call cost), `method` and `prepared` (the method's Prepared, with its `evals`);
+    `expression_size()` for the symbolic method. Called on traced values (inside another
+    derivative) it works as `grad` does, for every method but "symbolic" (see api.operators).
     """
 
     def __init__(self, f, args, argnums, method):
@@ -88,6 +90,22 @@ class PreparedFunction:
             outs, jac = self.prepared.jacobian(xs)
             cols = _nonfinite([xs[i] for i in self.staged.wrt])
             return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
+
+    def expression_size(self, kind: str = "jacobian") -> dict:
+        """Operation counts of the symbolic derivative ("jacobian" or "hessian"): the tape's
+        equations ("tape"), the derivative written out in full ("naive") and with its common
+        subexpressions shared ("cse"). Only a method that writes its derivative out has them.
+
+        >>> import difflab as dl, difflab.numpy as dnp
+        >>> p = dl.prepare(lambda x: dnp.sin(x) * x, 1.0, method="symbolic")
+        >>> p.expression_size()["tape"]
+        2
+        """
+        size = getattr(self.prepared, "expression_size", None)
+        if size is None:
+            raise TypeError(f"{self.method.name} does not write its derivative out as an expression; "
+                            "expression_size needs method='symbolic'")
+        return size(kind)
 
     def __difflab_reads__(self):
         return ()  # trace once: what f read is baked in
