@@ -150,3 +150,28 @@ def test_a_hessian_pair_with_an_untraceable_inner_method_is_refused_up_front(out
         dl.hessian(f, method=(outer, "symbolic"))
     np.testing.assert_allclose(dl.hessian(f, method=(outer, "reverse"))(X), np.diag(f2(X)),
                                **_tolerance(outer, "reverse", 2))
+
+
+@pytest.mark.parametrize("outer, method", [
+    pytest.param(o, m, marks=[pytest.mark.xfail(raises=TypeError, strict=True, reason="ops/shape.py scatter_add")]
+                 if (o, m) == ("symbolic", "forward") else [])  # forward-over-forward: as KNOWN above
+    for o in OUTER for m in ["reverse", "forward", "numeric"]])
+def test_hvp_nests_inside_grad(outer, method):
+    """d/dx Σ (H(x) v) = f'''(x) v for f = Σ sin(x)·x² (H is diagonal)."""
+    got = dl.grad(lambda x: dnp.sum(dl.hvp(f, (x,), (V,), method=method)[1]), method=outer)(X)
+    np.testing.assert_allclose(got, f3(X) * V, **_tolerance(outer, method, 3))
+
+
+@pytest.mark.parametrize("outer", OUTER)
+def test_linearize_by_reverse_nests_and_forward_says_it_takes_concrete_primals(outer):
+    lin_sum = lambda m: lambda x: dnp.sum(dl.linearize(dl.grad(f), x, method=m)[1](V))
+    np.testing.assert_allclose(dl.grad(lin_sum("reverse"), method=outer)(X), f3(X) * V,
+                               **_tolerance(outer, "reverse", 3))
+    with pytest.raises(ValueError, match="linearize takes concrete primals"):
+        dl.grad(lin_sum("forward"), method=outer)(X)
+
+
+def test_hvp_pair_with_symbolic_inside_is_refused_up_front():
+    for outer in OUTER:
+        with pytest.raises(ValueError, match="symbolic cannot be hvp's inner method"):
+            dl.hvp(f, (X,), (V,), method=(outer, "symbolic"))
