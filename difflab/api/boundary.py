@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import numpy as dnp
 from .. import tree
 from ..compile import reader
 from ..differentiators.base import split
@@ -61,7 +62,6 @@ def _nonfinite(outs):
 
 def _poison_traced(d, out):
     """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
-    from .. import numpy as dnp
     return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
 
 
@@ -355,7 +355,6 @@ def _concat_flat(leaves):
     tangent or cotangent computed inside an outer derivative), so the outer trace records it."""
     if not any([isinstance(x, Traced) for x in leaves]):
         return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
-    from .. import numpy as dnp
     return dnp.concatenate([dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,))
                             for x in leaves])
 
@@ -363,7 +362,6 @@ def _concat_flat(leaves):
 def _reshape(x, shape):
     """x.reshape(shape) for arrays and traced values alike."""
     if isinstance(x, Traced):
-        from .. import numpy as dnp
         return dnp.reshape(x, tuple(shape))
     return np.asarray(x).reshape(shape)
 
