@@ -59,16 +59,13 @@ def _traced(args) -> bool:
 
 
 class Differentiator:
-    """Base of the four methods. Subclasses set `name`, their traits and a `Prepared` subclass.
-
-    Traits are what the API reads to decide how to combine methods; it never tests `name`.
-    """
+    """Base of the four methods. Subclasses set `name`, `native` and a `Prepared` subclass."""
 
     name = "base"
-    #: the one native product: "jvp", "vjp" or "jacobian" (the rest is derived from it below)
     native = ""
     #: (outer, inner) methods composed by `hessian`, or None when `Prepared.hessian` is native
     hessian_pair: tuple | None = None
+    # traits: what the API reads to combine methods (with `native` and `hessian_pair`), never `name`
     #: its derivative code runs on traced values, so it can be the inner method of a nested derivative
     traceable_output = True
     #: its JVP accepts a traced tangent (else a traced tangent multiplies the Jacobian, J v being linear in v)
