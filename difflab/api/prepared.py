@@ -26,9 +26,11 @@ class PreparedFunction:
     argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
 
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
-    apart from per-call cost), `method` and `prepared` (the method's Prepared, with its `evals`);
-    `expression_size()` for the symbolic method. Called on traced values (inside another
-    derivative) it works as `grad` does, for every method but "symbolic" (see api.operators).
+    apart from per-call cost) and `method`.
+
+    `prepared` is the method's Prepared; `expression_size()` measures the symbolic derivative.
+    Called on traced values (inside another derivative) it works as `grad` does, for every method
+    but "symbolic" (see api.operators).
     """
 
     def __init__(self, f, args, argnums, method):
@@ -91,6 +93,9 @@ class PreparedFunction:
             cols = _nonfinite([xs[i] for i in self.staged.wrt])
             return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
 
+    def __difflab_reads__(self):
+        return ()  # trace once: what f read is baked in
+
     def expression_size(self, kind: str = "jacobian") -> dict:
         """Operation counts of the symbolic derivative ("jacobian" or "hessian"): the tape's
         equations ("tape"), the derivative written out in full ("naive") and with its common
@@ -106,9 +111,6 @@ class PreparedFunction:
             raise TypeError(f"{self.method.name} does not write its derivative out as an expression; "
                             "expression_size needs method='symbolic'")
         return size(kind)
-
-    def __difflab_reads__(self):
-        return ()  # trace once: what f read is baked in
 
     def __repr__(self):
         return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
