@@ -25,12 +25,12 @@ class PreparedFunction:
     the arguments are checked (same structure and shapes; the same type and value for every
     argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
 
-    Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
-    apart from per-call cost) and `method`.
-
     `prepared` is the method's Prepared; `expression_size()` measures the symbolic derivative.
     Called on traced values (inside another derivative) it works as `grad` does, for every method
     but "symbolic" (see api.operators).
+
+    Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
+    apart from per-call cost) and `method`.
     """
 
     def __init__(self, f, args, argnums, method):
