@@ -1,8 +1,7 @@
 """The numeric method: derivatives from function values alone, by finite-difference stencils
 (their weights, steps and error model: `stencils.py`, "How it works"). f(x) is computed once and
 every shifted point evaluated in ONE batched run of the graph; traced values (nested use) point by
-point. Cost unit: `prepared.cost.evals`, evaluations of f (a batched run of B points counts B).
-"""
+point. Cost unit: `prepared.cost.evals`, evaluations of f (a batched run of B points counts B)."""
 from __future__ import annotations
 
 import math
@@ -55,9 +54,8 @@ class Numeric(base.Differentiator):
             super().__init__(method, graph, wrt)
             self.error = None
             self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
-            # points per batched run: its largest intermediate stays near BATCH_ELEMENTS numbers
             width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
-            self._chunk = max(1, BATCH_ELEMENTS // max(1, width))
+            self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
                 self.real = False
