@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from . import runner
+from .errors import DifflabError
 
 __all__ = ["main", "parse_expression", "parse_point", "UsageError"]
 
 
-class UsageError(ValueError):
+class UsageError(DifflabError, ValueError):
     """Input the command cannot use; printed as one line, exit status 2."""
 
 

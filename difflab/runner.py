@@ -32,6 +32,8 @@ from types import ModuleType
 
 import numpy as np
 
+from .errors import DifflabError
+
 __all__ = ["Experiment", "Results", "RunError", "ConfigError", "find_experiments", "load_experiment",
            "resolve_config", "config_hash", "cell_seed", "run", "render", "publish", "write_json",
            "make_executor", "add_run_arguments", "run_from_args", "main", "EXECUTORS"]
@@ -54,11 +56,11 @@ def _demo_experiment() -> Path:
     return folder / "squares.py"
 
 
-class ConfigError(ValueError):
+class ConfigError(DifflabError, ValueError):
     """Bad user input to a run (unknown experiment, preset or config key); the CLI exits with 2."""
 
 
-class RunError(RuntimeError):
+class RunError(DifflabError, RuntimeError):
     """Some cells of a run failed; the finished ones are on disk and `--resume` retries the rest."""
 
 

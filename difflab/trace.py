@@ -30,7 +30,7 @@ import numpy as np
 
 from . import numpy as dnp
 from . import ops, tree
-from .errors import UnsupportedOperationError
+from .errors import DifflabError, UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "reads_of", "fingerprint", "Opaque", "Reads"]
@@ -369,7 +369,7 @@ def _as_input(x, i):
 # transform returns what a fresh trace would. Library code (NumPy, difflab itself, ...) is assumed
 # not to be monkeypatched: its functions are compared by identity and their globals are not read.
 
-class Opaque(Exception):
+class Opaque(DifflabError):
     """A value whose state cannot be compared cheaply (a random generator, a C object without
     attributes): a graph that read it is traced afresh on every call."""
 

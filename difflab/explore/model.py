@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from ..errors import DifflabError
+
 __all__ = ["explore", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -24,7 +26,7 @@ CURVE_STEPS = 45    # points of numeric's error-vs-step curve, h from 1e-15 to 1
 DEFAULT_VALUE = 1.0  # a variable the point does not mention
 
 
-class ExploreError(ValueError):
+class ExploreError(DifflabError, ValueError):
     """Input the explorer cannot use (other than a parse error): one line, `field` says which input."""
 
     def __init__(self, message: str, field: str = "at"):

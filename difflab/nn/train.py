@@ -13,6 +13,7 @@ import numpy as np
 
 from ..api import value_and_grad
 from ..differentiators import get_method
+from ..errors import DifflabError
 from ..graph import EvalCounter
 from .datasets import one_hot
 from .losses import LOSSES, accuracy
@@ -21,7 +22,7 @@ from .optimizers import Adam
 __all__ = ["train", "History", "NonFiniteLossError"]
 
 
-class NonFiniteLossError(ArithmeticError):
+class NonFiniteLossError(DifflabError, ArithmeticError):
     """The training loss became NaN or infinite; names the step, the epoch and the method.
 
     Attributes: `loss`, `step` (1-based, counted over the whole run), `epoch` (1-based), `method`

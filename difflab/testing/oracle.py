@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import api, tree
+from ..errors import DifflabError
 from ..differentiators.numeric import numeric_jacobian
 from .evidence import SAFETY, kink_hints, one_sided
 
@@ -28,7 +29,7 @@ SECOND_OPINIONS = 32     # columns re-examined by one-sided differences, worst f
 FLOAT32_ROUNDINGS = 128  # float32 derivatives: rtol = this × eps32 (1.5e-5), see _tolerances
 
 
-class GradientMismatch(AssertionError):
+class GradientMismatch(DifflabError, AssertionError):
     """A derivative disagrees with its reference. `str(err)` explains; the numbers are attributes
     (`worst`, `user`, `reference`, `allowed`, `n_out`, `hints`, `seed`)."""
 
