@@ -361,13 +361,39 @@ def make_executor(kind: str = "serial", jobs: int = 1, scheduler: str | None = N
         except ImportError:
             raise ConfigError("--executor dask needs Dask's distributed scheduler, which is not installed; "
                               "install it with: pip install 'difflab[dask]'  (or: pip install 'dask[distributed]')") from None
-        try:  # an unreachable scheduler fails fast, in one line
+        if scheduler:
+            _probe_scheduler(scheduler)
+        try:  # a scheduler that accepts the connection but does not answer: Dask's own timeout
             client = Client(scheduler, timeout="5s") if scheduler else Client(
                 n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
         except (OSError, TimeoutError, ValueError) as err:
             raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
         return client.get_executor(), client.close
     raise ConfigError(f"unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
+
+
+def _probe_scheduler(address: str, timeout: float = 0.5) -> None:
+    """Refuse at once a TCP scheduler address where nothing listens: Dask's client would retry
+    for its whole timeout (5 s) before saying the same thing. Other transports are left to Dask."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else "tcp://" + address)
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as err:  # a port that is not a number
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {err}") from None
+    if not host or port is None:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: the address needs a host and a port "
+                          "(e.g. tcp://127.0.0.1:8786)")
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as err:
+        reason = err.strerror or str(err) or type(err).__name__
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: nothing answers on {host}:{port} "
+                          f"({reason})") from None
 
 
 def _run_cell_task(name: str, source: str, path: str, cell: dict, seed: int) -> dict:
