@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import api, tree
 from ..errors import DifflabError
-from ..differentiators.numeric import numeric_jacobian
+from ..differentiators.numeric import RATIO, RICHARDSON_STEP, Numeric, numeric_jacobian
 from .evidence import SAFETY, kink_hints, one_sided
 
 __all__ = ["check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_vjp", "taylor_test",
@@ -242,6 +242,7 @@ class _Reference:
     exact: bool
     hints: list
     at_kink: bool = False  # a registered kink exactly at the point: the exact value is a convention
+    blind: str = ""        # why the reference cannot tell at all (then no verdict is given)
 
 
 def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
@@ -291,12 +292,29 @@ def _numeric(t: _Target, kind: str, v) -> _Reference:
     how = "Richardson-extrapolated central differences of f (a black box to difflab)"
     if kind == "jvp":
         J, E = _richardson(lambda s: t.call(t.x + s[0] * v), np.zeros(1))
+        return _Reference(J, E, how, False, [], blind=_below_spacing(t, v))
     elif kind == "hessian":
         J, E = _richardson(lambda x: _richardson(lambda z: t.call(z)[:1], x)[0].ravel(), t.x)
         how = "Richardson differences of Richardson differences of f (a black box to difflab)"
     else:
         J, E = _richardson(t.call, t.x)
     return _Reference(J, E, how, False, [])
+
+
+def _below_spacing(t: _Target, v) -> str:
+    """Why a difference along v cannot see some component of x, or "": the steps s·v of the
+    directional differences (s from RICHARDSON_STEP down by RATIO, absolute since they are taken
+    from s = 0) are below the spacing of floats at x_i there, so x_i + s·v_i rounds to x_i (or to
+    a neighbour far from it) and the difference silently ignores that component."""
+    smallest = RICHARDSON_STEP / RATIO ** (Numeric(scheme="richardson").richardson_terms - 1)
+    moves = np.abs(smallest * v)
+    blind = np.flatnonzero((v != 0) & (moves < np.spacing(np.abs(t.x))))
+    if not blind.size:
+        return ""
+    i = int(blind[np.argmax(np.abs(t.x[blind]))])
+    return (f"its steps along the direction move {_where(*t.in_axis.locate(i))} = {t.x[i]:.6g} by as little as "
+            f"{moves[i]:.2g}, below the spacing of floats there ({np.spacing(abs(t.x[i])):.2g}), so x + step "
+            f"rounds and the difference does not see that component ({blind.size} of {v.size} components)")
 
 
 # -- the verdict -----------------------------------------------------------------------------------
@@ -359,6 +377,8 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     beyond every magnitude involved (|f|, the largest reference entry), as where f jumps."""
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     rtol, atol = _tolerances(rtol, atol, case.dtypes)
+    if ref.blind:
+        _refuse_blind(case, ref)
     value, est, hints, notes = ref.value.copy(), ref.error.copy(), list(ref.hints), []
 
     def verdict():  # from the reference as it stands (a second opinion may revise it)
@@ -395,6 +415,16 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
 
 class Inconclusive(GradientMismatch):
     """The reference cannot tell whether the derivative is right (a silent pass refused)."""
+
+
+def _refuse_blind(case: _Case, ref: _Reference):
+    """A reference that could not see part of x (FD steps below the float spacing of x) cannot
+    confirm nor refute: refused whatever the user's value, naming the component."""
+    __tracebackhide__ = True
+    raise Inconclusive(
+        f"{case.check}: the reference cannot tell: {ref.how}: {ref.blind}. Write f with difflab.numpy for an "
+        "exact reference (reference='auto'), or check at a point of smaller magnitude.",
+        worst=(), user=float("nan"), reference=float("nan"), allowed=0.0, n_out=0, hints=(), seed=case.seed)
 
 
 def _refuse_flat(case: _Case, user, value, ref: _Reference):
@@ -640,7 +670,8 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         errs.append(float(np.abs(u) @ ref.error[:, 0]))
         scales.append(float(np.abs(u) @ np.abs(ref.value[:, 0])))
     probe_axis = _Axis(tree.TreeDef(tree.LEAF), ("probe",), ((probes,),))
-    ref = _Reference(np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints)
+    ref = _Reference(np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints,
+                     blind=ref.blind)
     case = _Case("check_vjp", f"⟨v, pullback(u)⟩ with the pullback of {name}", SCALAR, probe_axis, _seed(seed),
                  dtypes | t.dtypes, second=lambda c: one_sided(t, vs[c], us[c][None]),
                  direction=lambda c: f"probe {c} (v, u drawn from seed {_seed(seed)})",
