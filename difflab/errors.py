@@ -14,8 +14,8 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
 | `Opaque`                    | Exception        | trace                   | (internal) a value that cannot be cached|
 | `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
-| `GradientMismatch`          | AssertionError   | testing.oracle          | a gradient check failed                 |
-| `Inconclusive`              | GradientMismatch | testing.oracle          | the reference cannot tell (silent pass) |
+| `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
+| `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |
 | `ConfigError`               | ValueError       | runner                  | unknown experiment, preset or key       |
 | `RunError`                  | RuntimeError     | runner                  | some cells of a run failed              |
 | `UsageError`                | ValueError       | cli                     | command-line input the CLI cannot use   |
