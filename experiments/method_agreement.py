@@ -137,7 +137,6 @@ def summarize(results):
               for j in range(len(ROWS))] for i in range(len(ROWS))]
         exact = [ROWS.index(m) for m in ("symbolic", "forward", "reverse")]
         ad = [v for i in exact for j in exact + [0] for v in entries[i, j]]
-        num_i = ROWS.index("numeric")
         worst = max((r for r in recs if r["metrics"]["gradients"]["numeric"] is not None),
                     key=lambda r: float(np.nanmax(disagreement(r["metrics"]["gradients"]["numeric"],
                                                                r["metrics"]["gradients"]["reference"],
