@@ -12,6 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import api, tree
+from ..reference import exact_reference
 from ..differentiators.numeric import RATIO, RICHARDSON_STEP, Numeric, numeric_jacobian
 from .evidence import kink_hints
 from .messages import GradientMismatch, _short, _where
@@ -19,8 +20,6 @@ from .messages import GradientMismatch, _short, _where
 __all__ = ["REFERENCES"]
 
 REFERENCES = ("auto", "symbolic", "reverse", "numeric")
-EXACT_MAX_ENTRIES = 64   # symbolic 40-digit references up to this many derivative entries
-EXACT_MAX_SCALARS = 32   # ... and this many scalar operations on the tape (else AD: SymPy's diff is slow)
 
 
 # -- the compared matrix: axes made of labelled segments (pytree leaves) ------------------------
@@ -191,21 +190,14 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
     if st is None:
         return _numeric(t, kind, v)
     hints, at_kink = kink_hints(st.graph, st.inputs(t.args))
+    # the shared policy (difflab.reference) decides whether the 40-digit value is affordable
     size = {"jacobian": t.out_axis.size * t.in_axis.size, "hessian": t.in_axis.size ** 2}.get(kind, math.inf)
-    scalars = sum(int(np.prod(e.out.shape)) for e in st.graph.eqns)
-    if how == "symbolic" or (how == "auto" and size <= EXACT_MAX_ENTRIES and scalars <= EXACT_MAX_SCALARS):
-        try:
-            from ..differentiators.symbolic import Symbolic
-
-            prep = Symbolic().prepare(st.graph, st.wrt)
-            value = prep.exact(st.inputs(t.args), kind="hessian" if kind == "hessian" else "jacobian")
-            value = value.reshape(t.in_axis.size if kind == "hessian" else t.out_axis.size, t.in_axis.size)
-            value = value @ v[:, None] if kind == "jvp" else value
-            return _Reference(value, np.zeros_like(value), "the symbolic derivative of the traced f in "
-                              "40-digit arithmetic", True, hints, at_kink)
-        except Exception:  # symbolic may not apply (nested traces, huge expressions): AD is exact too
-            if how == "symbolic":
-                raise
+    exact = exact_reference(st.graph, st.wrt, st.inputs(t.args), "hessian" if kind == "hessian" else "jacobian",
+                            how, entries=size)
+    if exact is not None:
+        value = exact.value @ v[:, None] if kind == "jvp" else exact.value
+        return _Reference(value, np.zeros_like(value), "the symbolic derivative of the traced f in "
+                          "40-digit arithmetic", True, hints, at_kink)
     if kind == "jvp":
         _, jv = api.jvp(t.f, t.args, t.in_axis.split(v))
         value, _ = _matrix(jv, t.out_axis, DIRECTION, "difflab.jvp")
