@@ -223,6 +223,7 @@ def _scaled(partial):
     def rule(t, out, *args, **params):
         return t * partial(out, *args, **params)
 
+    rule.partial, rule.strong = partial, False  # read by reverse's sweep over Python floats
     return rule
 
 
@@ -250,6 +251,7 @@ def _strong_scaled(partial):
             values = [where(at, 1.0, v) for v in values]
         return REGISTRY["strong_mul"](t, partial(*values, **params))
 
+    rule.partial, rule.strong = partial, True
     return rule
 
 
