@@ -25,7 +25,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["mlp", "cheap_gradient", "scaling", "numeric", "symbolic", "scalar", "profile_reverse"]
+SCRIPTS = ["mlp", "cheap_gradient", "scaling", "numeric", "symbolic", "scalar", "scalar_tape", "second_order", "deep",
+           "profile_reverse"]
 
 # Why each target row misses and what would close the gap. Written from the profiles in
 # profile_reverse.py; shown only for rows that miss. Keep them short; update with the core.
@@ -144,14 +145,24 @@ def summary(runs):
 
     script_of = {"mlp": "mlp", "unprepared": "mlp", "memory": "mlp", "cheap": "cheap_gradient", "forward": "scaling",
                  "central": "numeric", "richardson-error": "numeric", "richardson-speed": "numeric",
-                 "symbolic": "symbolic", "scalar": "scalar"}
+                 "symbolic": "symbolic", "scalar": "scalar", "scalar-micrograd": "scalar", "tape": "scalar_tape",
+                 "tape-speed": "scalar_tape", "hvp": "second_order", "hvp-jax": "second_order",
+                 "forward-jax": "scaling", "forward-prepared": "scaling", "central-1e-10": "numeric",
+                 "cheap-vector": "cheap_gradient", "cheap-vector-memory": "cheap_gradient", "deep": "deep",
+                 "deep-memory": "deep"}
 
     def add(key, label, target, values, fmt, ok, why_key=None):
+        if ok is None:  # a retired target: still measured, no verdict
+            ok = lambda v: None  # noqa: E731
         met = [ok(v) for v in values if v is not None]
-        verdict = "met" if met and all(met) else "MISSED" if met and not any(met) else "mixed" if met else "n/a"
+        if met and all(m is None for m in met):
+            verdict = "measured"
+            met = []
+        else:
+            verdict = "met" if met and all(met) else "MISSED" if met and not any(met) else "mixed" if met else "n/a"
         script = script_of.get(key.split(" ")[0], key)
         hashes = {run.get(script, {}).get("difflab_sources") for run in runs} - {None}
-        if len(hashes) > 1:
+        if len(hashes) > 1 and verdict != "n/a":
             verdict += " †"
         why, close = WHY.get(why_key or key, ("", ""))
         targets.append({"key": key, "label": label, "target": target,
@@ -184,20 +195,31 @@ def summary(runs):
             + " / ".join(f"{h:.2f}" for h in hand if h is not None) + ")", "≤ 2.5", vals, lambda v: f"{v:.2f}",
             lambda v: v <= 2.5)
     for chunk in ("forward chunk=None", "forward chunk=64"):
-        for sep in ("n × dl.jvp", "n × prepared jvp"):
-            vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs {sep}") or {}).get("speedup")
-                    for run in runs]
-            add("forward", f"{chunk}, full gradient n=1024, vs {sep}", "≥ 20× faster", vals, lambda v: f"{v:.0f}×",
-                lambda v: v >= 20)
+        vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × dl.jvp") or {}).get("speedup")
+                for run in runs]
+        add("forward", f"{chunk}, full gradient n=1024, vs n × dl.jvp", "≥ 20× faster", vals, lambda v: f"{v:.0f}×",
+            lambda v: v >= 20)
+        # issue 17 retired the ≥ 20× target against n prepared JVPs (memory-bound): measured only
+        vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × prepared jvp") or {}).get(
+            "speedup") for run in runs]
+        add("forward-prepared", f"{chunk}, full gradient n=1024, vs n × prepared jvp (target retired)", "—", vals,
+            lambda v: f"{v:.0f}×", None)
+        vals = [(pick(run, "scaling", workload="forward-vs-jax", contender=f"{chunk} ÷ JAX jacfwd (jit)") or {}).get("ratio")
+                for run in runs]
+        add("forward-jax", f"{chunk}, full gradient (1 × n Jacobian) n=1024 ÷ jax.jacfwd (jit)", "≤ 1.5×", vals,
+            lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
     # numeric: worst case over the test functions (n = 4 and 16)
     def worst(run, contender, field, fn=max):
         xs = [r[field] for r in rows_of(run, "numeric") if r.get("contender") == contender and r.get(field) is not None]
         return fn(xs) if xs else None
-    vals = [worst(run, "difflab central (default)", "rel_error") for run in runs]
     ev = [worst(run, "difflab central (default)", "evals_per_component") for run in runs]
-    add("central", "numeric central (default): worst rel. error over 4 smooth functions, n=4,16 "
-        f"(evals/component ≤ {max((e for e in ev if e is not None), default=float('nan')):.2f})", "≤ 1e-10",
-        vals, lambda v: f"{v:.1e}", lambda v: v <= 1e-10)
+    vals = [worst(run, "difflab central (default)", "vs_best") for run in runs]
+    add("central", "numeric central (default): error ÷ the best single step's error, worst over 4 smooth functions, "
+        f"n=4,16 (evals/component ≤ {max((e for e in ev if e is not None), default=float('nan')):.2f})", "≤ 2×",
+        vals, lambda v: f"{v:.2f}×", lambda v: v <= 2.0)
+    vals = [worst(run, "difflab central (default)", "rel_error") for run in runs]
+    add("central-1e-10", "numeric central (default): worst rel. error (the retired ≤ 1e-10 target)", "—",
+        vals, lambda v: f"{v:.1e}", None)
     vals = [worst(run, "difflab Richardson", "rel_error") for run in runs]
     add("richardson-error", "numeric Richardson: worst rel. error", "≤ 1e-13", vals, lambda v: f"{v:.1e}",
         lambda v: v <= 1e-13)
@@ -224,6 +246,47 @@ def summary(runs):
                 + " / ".join(f"{m:.2f}" for m in mg if m is not None) + "; difflab ÷ micrograd: "
                 + " / ".join(f"{r:.1f}×" for r in rel) + ")", "≤ 3 µs", vals, lambda v: f"{v:.1f} µs",
                 lambda v: v <= 3.0)
+        rel = [v / m for v, m in zip(vals, mg) if v is not None and m is not None]
+        if rel:
+            add("scalar-micrograd", f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node",
+                "≤ 1.2×", rel, lambda v: f"{v:.1f}×", lambda v: v <= 1.2)
+    slope = lambda run: (pick(run, "scalar_tape", workload="scalar-tape-slope") or {})  # noqa: E731
+    top = [slope(run).get("largest_equations") for run in runs]
+    for what in ("trace", "gradient", "memory"):
+        vals = [slope(run).get(f"slope_{what}") for run in runs]
+        add("tape", f"scalar tape 10³…{max((t for t in top if t), default=0)} equations: log-log slope of {what} "
+            f"({'peak tracemalloc bytes' if what == 'memory' else 'time'}) against equations", "≤ 1.1 (linear)", vals,
+            lambda v: f"{v:.2f}", lambda v: v <= 1.1)
+    vals = [slope(run).get("us_per_equation_largest") for run in runs]
+    add("tape-speed", "scalar tape, largest: fresh dl.grad (trace + reverse) µs per equation", "≤ 3 µs", vals,
+        lambda v: f"{v:.1f} µs", lambda v: v <= 3.0)
+    hsizes = dict.fromkeys(r["size"] for run in runs for r in rows_of(run, "second_order") if "size" in r)
+    for size in hsizes:
+        vals = [(pick(run, "second_order", size=size) or {}).get("hvp_vs_grad") for run in runs]
+        add("hvp", f"hvp (forward-over-reverse, prepared) ÷ gradient, MLP {size}", "≤ 4×", vals,
+            lambda v: f"{v:.2f}×", lambda v: v <= 4.0)
+        vals = [(pick(run, "second_order", size=size) or {}).get("hvp_vs_jax") for run in runs]
+        add("hvp-jax", f"hvp, MLP {size} ÷ JAX jvp-of-grad (jit), one core", "≤ 1.5×", vals,
+            lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
+    vns = dict.fromkeys(r["n"] for run in runs for r in rows_of(run, "cheap_gradient") if r.get("workload") == "cheap-vector")
+    for n in vns:
+        row = lambda run: pick(run, "cheap_gradient", workload="cheap-vector", n=n) or {}  # noqa: E731
+        hand = [row(run).get("hand_ratio") for run in runs]
+        add("cheap-vector", f"cost(f+∇f)/cost(f), reverse prepared, vectorised f, n={n:.0e} (hand: "
+            + " / ".join(f"{h:.2f}" for h in hand if h is not None) + ")", "≤ 3",
+            [row(run).get("ratio") for run in runs], lambda v: f"{v:.2f}", lambda v: v <= 3.0)
+        add("cheap-vector-memory", f"peak memory of f+∇f, reverse prepared ÷ hand NumPy, vectorised f, n={n:.0e}",
+            "≤ 1.5×", [row(run).get("memory_ratio") for run in runs], lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
+    for r0 in [r for r in rows_of(runs[-1], "deep") if r.get("workload") == "deep-time"]:
+        vals = [(pick(run, "deep", workload="deep-time", size=r0["size"]) or {}).get("ratio") for run in runs]
+        add("deep", f"deep net {r0['size']}: reverse prepared ÷ hand NumPy", "≤ 1.1×", vals, lambda v: f"{v:.2f}×",
+            lambda v: v <= 1.1)
+    plain = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_plain") for run in runs]
+    vals = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_checkpointed") for run in runs]
+    add("deep-memory", "deep net, width 64 b1024, depth 16…100: log-log slope of the gradient's working memory "
+        "against depth with dl.checkpoint_sequential (√depth segments; without: "
+        + " / ".join(f"{p:.2f}" for p in plain if p is not None) + ")", "≤ 0.6 (~√depth)", vals,
+        lambda v: f"{v:.2f}", lambda v: v <= 0.6)
     vals = [(pick(run, "mlp", workload="mlp-memory") or {}).get("ratio") for run in runs]
     add("memory", "peak memory, reverse prepared ÷ hand NumPy, 784-256-256-10 b128", "≤ 1.3×", vals,
         lambda v: f"{v:.2f}×", lambda v: v <= 1.3)
