@@ -283,7 +283,8 @@ def summary(runs):
             lambda v: v <= 1.1)
     plain = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_plain") for run in runs]
     vals = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_checkpointed") for run in runs]
-    add("deep-memory", "deep net, width 64 b1024, depth 16…100: log-log slope of the gradient's working memory "
+    depths = sorted({r["depth"] for run in runs for r in rows_of(run, "deep") if r.get("workload") == "deep-memory"})
+    add("deep-memory", f"deep net, width 64 b1024, depth {depths[0] if depths else '?'}…{depths[-1] if depths else '?'}: log-log slope of the gradient's working memory "
         "against depth with dl.checkpoint_sequential (√depth segments; without: "
         + " / ".join(f"{p:.2f}" for p in plain if p is not None) + ")", "≤ 0.6 (~√depth)", vals,
         lambda v: f"{v:.2f}", lambda v: v <= 0.6)
