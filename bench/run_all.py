@@ -65,16 +65,15 @@ WHY = {
         "Against prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) "
         "function; sparse tangents (seeding only what each op touches) would be a different method."),
     "central": (
-        "Round-off, not truncation: the error of a central difference is ≈ eps·|f|/h + h²·|f'''|/6. For "
-        "sum-type functions |f| grows with n while each gradient component stays O(1) (log Σ exp: ~1/n), "
-        "so the normwise relative error grows with n: all four functions meet 1e-10 at n=4; at n=16 the "
-        "tanh chain gives 1.3e-10 and log Σ exp 3.3e-10. Even the best step per component, chosen with "
-        "the exact third derivatives, reaches only 1.0e-10 (log Σ exp) and 7.9e-11 (tanh chain) there: "
-        "a floor of the 2-evaluation stencil, not of the step rule. Scaling h with |f|^(1/3) breaks "
-        "Rosenbrock (large |f'''|); a pilot estimate of f''' within 2.5 evaluations/component met the "
-        "bench point but not 20 other points.",
-        "A higher-order stencil (central4: 4 evaluations per component) or Richardson, or differencing "
-        "before a final linear op (white-box: round-off then scales with each term, not |f|)."),
+        "The default step eps^(1/3)·max(1,|x|) balances round-off eps·|f|/h against truncation h²·|f‴|/6 "
+        "for |f‴| ≈ |f|. Rosenbrock's third derivative is large (∂³/∂x³ = 2400·x): its best single step "
+        "is ~3–4e-6 where the default is 6e-6, and its error is ~4× the best step's at n = 4; the other "
+        "functions are within 1.1–1.4× of their best steps. (The retired 1e-10 target sat at the "
+        "2-evaluation stencil's round-off floor for sum-type functions at n = 16, shown with exact third "
+        "derivatives; it is still measured, row below.)",
+        "A step from an estimate of |f‴| (a pilot difference costs evaluations: 2.5 evaluations per "
+        "component met this point but not 20 others when tried), or the Richardson scheme where accuracy "
+        "matters (1e-14 here for 28 evaluations per component)."),
     "richardson-error": (
         "At the round-off floor of these functions: 14 steps h/1.7^j from 0.5·max(1,|x|) (28 evaluations "
         "per component; numdifftools 30), each entry chosen by its change from its parents plus its "
@@ -97,15 +96,40 @@ WHY = {
         "Build the derivative at matrix level (matrix symbols, so the products are matmuls from the start) "
         "instead of per scalar and regrouping afterwards."),
     "scalar": (
-        "A fresh dl.grad on a scalar graph pays, per equation, a traced Tracer operator → Op.bind → "
-        "Trace.record (a CSE key, a Var, an Eqn, a Tracer; ~37 Python calls per equation counted by "
-        "cProfile) and a reverse rule through the interpreter. Values are Python floats computed by each "
-        "op's `py` implementation (math/operator) and the sweep reuses the traced values, but the per-"
-        "equation bookkeeping of a reusable IR (the graph can be printed, compiled, replayed, "
-        "differentiated by four methods) stays; micrograd pays one Value and one closure per node.",
-        "A trace-free eager path for scalar reverse mode (a tape of closures, as micrograd/autograd) would "
-        "reach micrograd's ~2–3 µs/node but would be a second IR beside the graph; within the graph "
-        "design the remaining lever is fewer Python calls per record and per rule."),
+        "A fresh dl.grad on a scalar graph now records each float operator directly (Tracer's arithmetic "
+        "on two Python floats skips Op.bind: one Var, one Eqn, one Tracer and a CSE dict entry per equation, "
+        "~15 Python calls per equation in all against ~37 before) and sweeps back on Python floats "
+        "(reverse.backward_floats: each elementwise equation's registry partials applied directly, no VJP "
+        "rule through Op.bind, no NumPy scalar; ~2× faster than the generic sweep). What remains per "
+        "equation is the reusable IR's bookkeeping (3 objects and a dict entry, an active-set pass, one "
+        "partial call per argument); per call, the API's pytree flattening, signature and read checks "
+        "over every leaf (40 leaves at B=1: most of B=1's time). micrograd pays one Value and one closure per "
+        "node. The cached (replayed) transform is slower than a fresh one on these graphs: its compiled "
+        "tape runs NumPy scalar code per equation.",
+        "Fewer objects per equation (a Tracer that is its own Var; an Eqn built once at the end), the "
+        "API's per-leaf checks done once per pytree structure, and a compiled float path for replays "
+        "(compile/)."),
+    "scalar-micrograd": (
+        "See the row above: the per-equation objects of a reusable IR (Var, Eqn, Tracer, CSE entry) and "
+        "the active-set pass cost about as much again as micrograd's whole forward + backward; the API's "
+        "per-call, per-leaf work adds most at small B.",
+        "As above; a second IR (a tape of closures) is excluded by the issue."),
+    "tape": (
+        "The time slopes include the shared machine's drift between sizes (each size is timed in its own "
+        "rounds); memory, measured exactly by tracemalloc, grows linearly (~530 bytes per equation).",
+        "Nothing structural: trace and sweep are single passes; interleave the sizes for a cleaner slope."),
+    "tape-speed": (
+        "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows (Var, Eqn, "
+        "Tracer, CSE entry; one partial call per argument), plus dnp.tanh through Op.bind (unary ops take "
+        "the general record path) and a CSE dict that outgrows the caches.",
+        "The same levers as the scalar rows; a float record path for unary registry ops."),
+    "hvp": ("", ""),
+    "hvp-jax": ("", ""),
+    "forward-jax": ("", ""),
+    "cheap-vector": ("", ""),
+    "cheap-vector-memory": ("", ""),
+    "deep": ("", ""),
+    "deep-memory": ("", ""),
     "memory": ("", ""),
 }
 

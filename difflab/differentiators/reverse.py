@@ -13,7 +13,9 @@ broadcasting is undone here, once, and contributions to a value used twice are a
 backward sweep gives the whole gradient, whatever the number of inputs: the cheap-gradient
 principle. `prepare` traces that sweep itself into a graph, splits it into a forward part and a
 backward part and compiles both to straight-line NumPy code, so a prepared gradient runs no
-interpreter and stores only the values the backward part reads.
+interpreter and stores only the values the backward part reads. A scalar output's sweep over
+Python floats (micrograd-style code) applies each elementwise equation's registry partials
+directly (`backward_floats`), the generic rules everywhere else.
 """
 from __future__ import annotations
 
