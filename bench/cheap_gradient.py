@@ -96,8 +96,8 @@ def vectorised(opts, rows) -> str:
         big = n >= 10**6
         res = C.measure({"dl f": lambda: p(x), "dl f+grad": lambda: p.value_and_grad(x),
                          "hand f": lambda: vec_hand(x), "hand f+grad": lambda: vec_hand_grad(x)},
-                        rounds=3 if opts.quick else (7 if big else 15), target=0.005 if opts.quick else 0.05,
-                        warmup=2)
+                        rounds=3 if opts.quick else (5 if n >= 10**7 else 7 if big else 15),
+                        target=0.005 if opts.quick else 0.05, warmup=1 if big else 2)
         r_dl = res["dl f+grad"].ratio(res["dl f"])
         r_h = res["hand f+grad"].ratio(res["hand f"])
         m_dl = C.peak_memory(lambda: p.value_and_grad(x))
