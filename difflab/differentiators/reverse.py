@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Var, compile, evaluate, guarded, numpy_floats, read, split
-from ..ops import unbroadcast
+from ..ops import REGISTRY, unbroadcast
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, _traced, flat, split as split_vec
 from .forward import _sum
@@ -129,7 +129,8 @@ def _float_partials(op):
                  for r in op.vjp]
         if all(p is not None for (p, _), r in zip(rules, op.vjp) if r is not None):
             found = tuple(rules)
-    _FLOAT_PARTIALS[op] = found
+    if REGISTRY.get(op.name) is op:  # registry entries only: a user's rule op must not be kept alive here
+        _FLOAT_PARTIALS[op] = found
     return found
 
 
