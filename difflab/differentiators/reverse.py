@@ -47,7 +47,9 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
     active = active_vars(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
-        if ct is None or eqn.out not in active:
+        if ct is None or eqn.out not in active or _is_zero(ct):
+            # a zero cotangent contributes zero (every rule is linear in it), even through an
+            # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
         _pull(eqn, ct, env, active, cts)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
@@ -85,8 +87,8 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict) -> list:
     for k in range(len(eqns) - 1, -1, -1):
         out, op, args, params = eqns[k]
         ct = pop(out, None)
-        if ct is None or out not in active:
-            continue
+        if ct is None or out not in active or (ct == 0.0 if type(ct) is float else _is_zero(ct)):
+            continue  # a zero cotangent contributes zero (as in `backward`)
         partials = known.get(op)
         if partials is None:
             partials = _float_partials(op)
@@ -132,6 +134,13 @@ def _float_partials(op):
     if REGISTRY.get(op.name) is op:  # registry entries only: a user's rule op must not be kept alive here
         _FLOAT_PARTIALS[op] = found
     return found
+
+
+def _is_zero(ct) -> bool:
+    """Whether a computed (untraced) cotangent is exactly zero everywhere."""
+    if type(ct) is float:
+        return ct == 0.0
+    return isinstance(ct, np.ndarray) and not ct.any()
 
 
 class Reverse(Differentiator):
