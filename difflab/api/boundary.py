@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import numpy as dnp
 from .. import tree
 from ..compile import reader
 from ..differentiators.base import split
@@ -61,7 +62,6 @@ def _nonfinite(outs):
 
 def _poison_traced(d, out):
     """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
-    from .. import numpy as dnp
     return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
 
 
@@ -347,13 +347,35 @@ def _flat_like(st: Staged, tangents, what):
     for x, s in zip(leaves, st.wrt_shapes()):
         if np.shape(x) != tuple(s):
             raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
-    return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
+    return _concat_flat(leaves)
+
+
+def _concat_flat(leaves):
+    """Leaves raveled and concatenated into one float vector; traced when a leaf is traced (a
+    tangent or cotangent computed inside an outer derivative), so the outer trace records it."""
+    if not any([isinstance(x, Traced) for x in leaves]):
+        return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
+    return dnp.concatenate([dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,))
+                            for x in leaves])
+
+
+def _reshape(x, shape):
+    """x.reshape(shape) for arrays and traced values alike."""
+    if isinstance(x, Traced):
+        return dnp.reshape(x, tuple(shape))
+    return np.asarray(x).reshape(shape)
+
+
+def _rows(x, start, size):
+    """x[start:start + size], or x itself when that is all of it (a traced value is then not sliced)."""
+    return x if (start, size) == (0, np.shape(x)[0]) else x[start:start + size]
 
 
 def _split_out(outs, vec):
     parts, start = [], 0
+    vec = vec if isinstance(vec, Traced) else np.asarray(vec)
     for o in outs:
         size = int(np.prod(np.shape(o)))
-        parts.append(np.asarray(vec)[start:start + size].reshape(np.shape(o)))
+        parts.append(_reshape(_rows(vec, start, size), np.shape(o)))
         start += size
     return parts

@@ -5,6 +5,18 @@ staged graphs per input signature) or a function that stages once: it flattens i
 arguments at the boundary (api.boundary), hands the graph to a differentiator and rebuilds the
 result's structure. `method` is a name ("symbolic", "numeric", "forward", "reverse") or a
 configured differentiator object such as `Numeric(scheme="richardson")`.
+
+Nesting: every operator here may be called on traced values, i.e. inside grad, value_and_grad,
+jacobian, hessian, jvp or vmap of an outer function, and inside each other: a Hessian-vector
+product as jvp of grad, the gradient of a loss built from jvp/vjp/jacobian/hessian, jacobian of
+jacobian, vmap of grad and grad of vmap. That works with "forward", "reverse" and "numeric" as the
+inner method under every outer method (numeric inside numeric is accurate to about 1e-5 relative
+for a second derivative). "symbolic" works as the outer method; as the inner one only where the
+point it differentiates at is a number and just a direction is traced (jvp's tangent, a
+pullback's cotangent): its lambdified derivative is NumPy code, so on a traced primal it raises
+NotDifferentiableError (and a Hessian pair with it inside is refused up front). Methods declare
+this as traits (`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads
+those, never a method's name.
 """
 from __future__ import annotations
 
@@ -14,6 +26,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from .. import numpy as dnp
 from .. import tree
 from ..compile.reader import LastCall
 from ..differentiators import get_method
@@ -21,8 +34,8 @@ from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
 from ..graph import Traced, evaluate_batched
 from ..trace import Opaque, outputs_of, trace_flat
-from .boundary import (Staged, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced, _public_call,
-                       _refuse_kwargs, _scalar_check, _signature_key, _split_out, stage)
+from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
+                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _signature_key, _split_out, stage)
 
 
 #: staged graphs kept per transform (least recently used first out): a loop over many static
@@ -56,7 +69,7 @@ class _Transform:
         """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
         when the caller will use them for this very call (`keep_values`), else they are let go."""
         # a mean-over-examples loss is traced for one example when the method can exploit it
-        batch = getattr(self.f, "batch_argnums", ()) if getattr(self.method, "per_example", False) else ()
+        batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
         try:
@@ -88,6 +101,18 @@ class _Transform:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
             st.prepared[self.method].levels = getattr(st, "levels", 1)
         return st, st.prepared[self.method]
+
+    def preparations(self) -> list:
+        """This method's prepared differentiators, one per cached input signature (least recently
+        used first); each holds its own cost counters (`evals`).
+
+        >>> import difflab as dl, numpy as np
+        >>> g = dl.grad(lambda x: (x * x).sum(), method="forward")
+        >>> _ = g(np.ones(2)), g(np.ones(3))
+        >>> [p.n for p in g.preparations()]  # one per input shape
+        [2, 3]
+        """
+        return [st.prepared[self.method] for st in self.cache.values() if self.method in st.prepared]
 
     @property
     def _last(self):
@@ -137,6 +162,7 @@ def value_and_grad(f, argnums=0, method="reverse"):
     """Return a function computing `(f(*args), ∇f)`; f must return a scalar.
 
     The gradient has the structure of `args[argnums]` (a tuple of them for a tuple of argnums).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
@@ -149,6 +175,7 @@ def grad(f, argnums=0, method="reverse"):
     """Return a function computing the gradient of scalar-valued `f` with respect to `args[argnums]`.
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
@@ -174,26 +201,27 @@ def _jacobian_tree(st: Staged, outs, jac):
     for o in outs:
         shape = np.shape(o)
         size = int(np.prod(shape))
-        block = jac[start:start + size]
+        block = _rows(jac, start, size)
         rows.append(st.unflatten_wrt([b if not isinstance(b, np.float64) else b
                                       for b in st.split_flat(block, lead=(size,))]))
         start += size
     per_out = []
     for o, r in zip(outs, rows):
         shape = np.shape(o)
-        per_out.append(_tree_map_arrays(lambda b, s=shape: b.reshape(s + b.shape[1:]), r))
+        per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
     return st.out_tree.unflatten(per_out)
 
 
 def _tree_map_arrays(fn, t):
     leaves, td = tree.flatten(t)
-    return td.unflatten([fn(np.asarray(x)) for x in leaves])
+    return td.unflatten([fn(x if isinstance(x, Traced) else np.asarray(x)) for x in leaves])
 
 
 def jacobian(f, argnums=0, method="reverse"):
     """Return a function computing the Jacobian of `f`; shape `out.shape + in.shape`.
 
     For pytrees, the result has the output's structure with the input's structure at each leaf.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl, numpy as np
     >>> dl.jacobian(lambda x: x * x, method="forward")(np.array([1.0, 2.0]))
@@ -208,7 +236,10 @@ def hessian(f, argnums=0, method="reverse"):
 
     `method` may be a pair (outer, inner): the Jacobian (by outer) of the gradient (by inner).
     A single method uses its natural Hessian: forward-over-reverse for "reverse",
-    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric".
+    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric" (inside
+    an outer derivative "numeric" composes its Jacobian of its gradient: its stencil needs numbers).
+    The inner method of a pair must run on traced values, so it cannot be "symbolic".
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
@@ -218,10 +249,10 @@ def hessian(f, argnums=0, method="reverse"):
         if len(method) != 2:
             raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
         outer, inner = (get_method(m) for m in method)
-        if inner.name == "symbolic" and outer.name in ("forward", "reverse"):
-            raise ValueError("symbolic cannot be the inner method under forward or reverse: its "
-                             "lambdified derivative is NumPy code, not traceable; use "
-                             "method='symbolic' (its native Hessian) or ('numeric', 'symbolic')")
+        if not inner.traceable_output:  # every outer method traces the gradient it differentiates
+            raise ValueError(f"{inner.name} cannot be the inner method of a Hessian pair: its derivative code "
+                             f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
+                             "or a traceable inner method ('forward', 'reverse', 'numeric')")
         return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
     m = get_method(method)
     if m.hessian_pair is not None:
@@ -239,6 +270,9 @@ class _Hessian(_Transform):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
         xs = st.inputs(args)
+        if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
+            # inside an outer derivative: the Jacobian of the gradient, both by this method
+            return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
             h = np.full(np.shape(h), np.nan)
@@ -250,7 +284,7 @@ class _Hessian(_Transform):
         blocks, start = [], 0
         for s in st.wrt_shapes():
             size = int(np.prod(s))
-            rows = [np.asarray(p)[start:start + size].reshape(tuple(s) + np.shape(p)[1:]) for p in per_row]
+            rows = [_reshape(_rows(p, start, size), tuple(s) + np.shape(p)[1:]) for p in per_row]
             blocks.append(st.unflatten_wrt(rows))
             start += size
         return st.unflatten_wrt(blocks)
@@ -260,6 +294,9 @@ def jvp(f, primals, tangents, method="forward"):
     """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
 
     `primals` and `tangents` are tuples of the same structure; every primal is differentiated.
+    Either may be traced (inside an outer derivative); a traced tangent with "numeric" is
+    applied to its Jacobian, J v being linear in v.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> dl.jvp(lambda x: x * x, (3.0,), (1.0,))
@@ -276,11 +313,15 @@ def _jvp(f, primals, tangents, method):
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
     xs = st.inputs(primals)
-    outs, jv = prep.jvp(xs, v)
+    if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
+        outs, jac = prep.jacobian(xs)
+        jv = dnp.matmul(jac, v)
+    else:
+        outs, jv = prep.jvp(xs, v)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
     if bad is not None and not isinstance(jv, Traced):
         jv = np.where(bad, np.nan, jv)
-    if cols is not None and (v[cols] != 0).any() and not isinstance(jv, Traced):  # along a NaN/inf input
+    if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
 
@@ -288,7 +329,9 @@ def _jvp(f, primals, tangents, method):
 def vjp(f, *primals, method="reverse"):
     """Evaluate `f(*primals)` and return `(out, pullback)`; `pullback(u)` gives `uᵀ J` per primal.
 
-    `u` has the structure of f's output; the result is a tuple with one entry per primal.
+    `u` has the structure of f's output; the result is a tuple with one entry per primal. The
+    primals and the cotangent u may be traced (inside an outer derivative).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
     >>> y, pullback = dl.vjp(lambda x: x * x, 3.0)
@@ -313,11 +356,11 @@ def _vjp(f, primals, method, said):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
-        u = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves])
+        u = _concat_flat(leaves)
         g = said.run(pb, u)
-        if bad is not None and (u[bad] != 0).any():  # a cotangent on an output with no derivative
+        if bad is not None and (isinstance(u, Traced) or (u[bad] != 0).any()):  # a cotangent on an output with no derivative
             g = np.full(np.shape(g), np.nan)
-        if cols is not None:
+        if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
         return st.unflatten_wrt(st.split_flat(g))
 
@@ -332,7 +375,9 @@ def vmap(f, in_axes=0):
     argument's every leaf). Every output leaf gets the leading batch axis. f is traced once, at
     the first batch element, and its graph runs once on the whole batch, each op by its registry
     batching rule; a function whose control flow depends on values cannot be batched so.
-    Called on traced values (inside grad), it loops over the batch instead.
+    Called on traced values (inside grad), it loops over the batch instead. f may itself call
+    grad, jacobian, hessian or jvp: they run on the traced first element (any method but
+    "symbolic", whose derivative code is not traceable).
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
@@ -364,7 +409,6 @@ def vmap(f, in_axes=0):
             return out_leaves
 
         def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
-            from .. import numpy as dnp
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
             return out_def["tree"].unflatten([dnp.stack(list(outs)) for outs in zip(*per)])
 

@@ -25,6 +25,10 @@ class PreparedFunction:
     the arguments are checked (same structure and shapes; the same type and value for every
     argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
 
+    `prepared` is the method's Prepared; `expression_size()` measures the symbolic derivative.
+    Called on traced values (inside another derivative) it works as `grad` does, for every method
+    but "symbolic" (see api.operators).
+
     Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
     apart from per-call cost) and `method`.
     """
@@ -91,6 +95,22 @@ class PreparedFunction:
 
     def __difflab_reads__(self):
         return ()  # trace once: what f read is baked in
+
+    def expression_size(self, kind: str = "jacobian") -> dict:
+        """Operation counts of the symbolic derivative ("jacobian" or "hessian"): the tape's
+        equations ("tape"), the derivative written out in full ("naive") and with its common
+        subexpressions shared ("cse"). Only a method that writes its derivative out has them.
+
+        >>> import difflab as dl, difflab.numpy as dnp
+        >>> p = dl.prepare(lambda x: dnp.sin(x) * x, 1.0, method="symbolic")
+        >>> p.expression_size()["tape"]
+        2
+        """
+        size = getattr(self.prepared, "expression_size", None)
+        if size is None:
+            raise TypeError(f"{self.method.name} does not write its derivative out as an expression; "
+                            "expression_size needs method='symbolic'")
+        return size(kind)
 
     def __repr__(self):
         return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "

@@ -188,7 +188,8 @@ class Symbolic(Differentiator):
     name = "symbolic"
     native = "jacobian"
     hessian_pair = None
-    per_example = True  # differentiates a mean-over-examples loss for one example (see above)
+    traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
+    batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True):
         self.cse = bool(cse)
