@@ -16,6 +16,7 @@ import math
 import numpy as _np
 
 from . import ops as _ops
+from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import abs, exp, log, matmul, maximum, minimum, not_equal, sqrt, stop_gradient
 from .ops.core import normalize_axes as _axes
@@ -474,7 +475,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     return out if keepdims else squeeze(out, axis=axes)
 
 
-class UnsupportedNorm(ValueError):
+class UnsupportedNorm(_DifflabError, ValueError):
     """A matrix norm difflab has no rule for yet (2, -2, 'nuc' need singular values)."""
 
     def __init__(self, ord):

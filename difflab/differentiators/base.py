@@ -240,6 +240,9 @@ class Prepared:
 
     def grad(self, args):
         """(outs, ∇f) for a scalar-output function; ∇f has shape (n,)."""
+        if type(self).grad_leaves is not Prepared.grad_leaves:  # a method's own one-sweep gradient
+            outs, parts = self.grad_leaves(args)
+            return outs, flat(parts)
         if self.method.native == "vjp":
             outs, pullback = self._vjp(args)
             return outs, pullback(np.ones(1))

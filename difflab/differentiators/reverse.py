@@ -14,13 +14,15 @@ backward sweep gives the whole gradient, whatever the number of inputs: the chea
 principle. From the second call on, the compiled tier (difflab.compile) traces that sweep itself
 into a graph, splits it into a forward part and a backward part and lowers both to straight-line
 NumPy code, so a prepared gradient runs no interpreter and stores only the values the backward
-part reads.
+part reads. A scalar output over Python floats is swept by the tier's float path
+(`compile.floats`), this module's rules for every equation it does not take.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
+from ..compile.floats import backward_floats, float_seeds, is_zero
 from ..graph import Var, charge, evaluate, guarded, numpy_floats, read
 from ..ops import unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
@@ -41,38 +43,39 @@ def active_vars(graph, wrt_vars) -> set:
     return active
 
 
-def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
-    """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached)."""
+def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False) -> list:
+    """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
+    `floats`: a scalar output over Python floats, swept by the compiled tier's float path."""
     active = active_vars(graph, [graph.inputs[i] for i in wrt])
+    if floats:
+        return backward_floats(graph, env, wrt, cts, active, _pull)
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
-        if ct is None or eqn.out not in active or _is_zero(ct):
+        if ct is None or eqn.out not in active or is_zero(ct):
             # a zero cotangent contributes zero (every rule is linear in it), even through an
             # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
-        vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
-        kw = dict(eqn.params) if eqn.params else {}
-        for i, a in enumerate(eqn.args):
-            rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active else None
-            if rule is None:
-                continue
-            try:
-                c = rule(ct, env[eqn.out], *vals, **kw)
-                if isinstance(c, complex):  # Python's arithmetic on floats left the reals
-                    raise ArithmeticError
-            except ArithmeticError:  # again, with NumPy's floats, to name the equation in a DomainWarning
-                c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
-            if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
-                c = unbroadcast(c, a.shape)
-            cts[a] = c if a not in cts else _sum(cts[a], c)
+        _pull(eqn, ct, env, active, cts)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
-def _is_zero(ct) -> bool:
-    """Whether a computed (untraced) cotangent is exactly zero everywhere."""
-    if type(ct) is float:
-        return ct == 0.0
-    return isinstance(ct, np.ndarray) and not ct.any()
+def _pull(eqn, ct, env, active, cts):
+    """One equation of the sweep: its VJP rules add the argument cotangents into `cts`."""
+    vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
+    kw = dict(eqn.params) if eqn.params else {}
+    for i, a in enumerate(eqn.args):
+        rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active else None
+        if rule is None:
+            continue
+        try:
+            c = rule(ct, env[eqn.out], *vals, **kw)
+            if isinstance(c, complex):  # Python's arithmetic on floats left the reals
+                raise ArithmeticError
+        except ArithmeticError:  # again, with NumPy's floats, to name the equation in a DomainWarning
+            c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
+        if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
+            c = unbroadcast(c, a.shape)
+        cts[a] = c if a not in cts else _sum(cts[a], c)
 
 
 class Reverse(Differentiator):
@@ -102,12 +105,13 @@ class Reverse(Differentiator):
             for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
                 if isinstance(o, Var):
                     cts[o] = s if o not in cts else cts[o] + s
+            on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with np.errstate(invalid="raise", divide="raise"):
-                return backward(self.graph, env, self.wrt, cts)
+                return backward(self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None)
 
         def _sweep(self, *xs, seeded: bool):
-            """The interpreted sweep as one function of arrays (what the compiled tier traces):
-            outputs then gradient parts (`seeded`: u = 1), or outputs then the flat uᵀJ for u = xs[-1]."""
+            """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
+            gradient parts (`seeded`: u = 1) or the flat uᵀJ for u = xs[-1]."""
             outs, env = self._forward(xs if seeded else xs[:-1])
             if seeded:
                 return [*outs, *self._backward(env, np.ones(self.m))]
@@ -129,10 +133,6 @@ class Reverse(Differentiator):
             else:
                 outs, env = self._forward(args)
             return outs, self._backward(env, np.ones(self.m))
-
-        def grad(self, args):
-            outs, parts = self.grad_leaves(args)
-            return outs, flat(parts)
 
         def _vjp(self, args):
             """The forward part runs now; the backward part once per cotangent."""
