@@ -17,6 +17,7 @@ import numpy as _np
 
 from . import ops as _ops
 from .graph import Traced as _Traced
+from .ops import decompositions as _decompositions
 from .ops import abs, exp, log, matmul, maximum, minimum, not_equal, sqrt, stop_gradient
 from .ops.core import normalize_axes as _axes
 # the front ends the derived functions below call (the same objects `_publish` binds)
@@ -933,7 +934,8 @@ _DERIVED = {name: fn for name, fn in list(globals().items())
             if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
-_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm})
+_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm,
+                 "linalg.eigh": _decompositions.eigh, "linalg.svd": _decompositions.svd})
 linalg_norm = _norm
 
 __all__: list = []
