@@ -3,7 +3,7 @@
 Primitives come straight from the registry (`difflab.ops`): each entry is published here under its
 NumPy spellings (`Op.numpy`, calling `Op.front`), and the tables NumPy's dispatch on traced values
 reads (`UFUNCS`, `FUNCTIONS`, `METHODS`) are generated from the registry too, regenerated whenever
-an op is registered or removed. Everything else here (`square`, `softmax`, `logsumexp`, `dot`,
+an op is registered or removed. Everything else here (`softplus`, `softmax`, `dot`,
 `min`, ...) is plain Python over primitives, so every method can differentiate it. On plain arrays
 each function computes with NumPy; on traced values it records.
 """
@@ -25,6 +25,7 @@ from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
 from .ops.reductions import _sum_front as sum
 from .ops.reductions import _max_front as max
+from .ops.reductions import _logsumexp_front as logsumexp  # noqa: F401 (also bound from the registry)
 from .ops.shape import _broadcast_to_front as broadcast_to
 from .ops.shape import _concatenate_front as concatenate
 from .ops.shape import _reshape_front as reshape
@@ -119,24 +120,12 @@ def vstack(arrays):
 # -- derived functions: plain Python over primitives ------------------------------------------
 
 def softplus(x):
-    """log(1 + e^x), computed stably as m + log(e^-m + e^(x-m)) with m = max(x, 0) held constant.
+    """log(1 + e^x), as logaddexp(x, 0): stable, and no stop_gradient for numeric to warn about.
 
     >>> round(float(softplus(0.0)), 12) == round(float(_np.log(2.0)), 12)
     True
     """
-    m = stop_gradient(maximum(x, 0.0))  # smooth everywhere: softplus'(0) = 1/2, not a kink
-    return m + log(exp(-m) + exp(x - m))
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(e^x)) over `axis`, stable: the max is subtracted first (with no derivative of its own).
-
-    >>> round(float(logsumexp(_np.array([1000.0, 1000.0]))), 9)
-    1000.693147181
-    """
-    m = stop_gradient(max(x, axis=axis, keepdims=True))
-    s = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
-    return s if keepdims else squeeze(s, axis=axis) if axis is not None else reshape(s, ())
+    return _ops.logaddexp(x, 0.0)
 
 
 def softmax(x, axis=-1):
@@ -436,8 +425,8 @@ def _slogdet(a):
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 1, -1, inf, -inf),
-    like `numpy.linalg.norm`."""
+    """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
+    inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
     if axis is None:
         if ord is None or (ord == "fro" and ndim(x) == 2):
             out = sqrt(sum(x * x))
@@ -470,17 +459,25 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     elif ord in (_np.inf, -_np.inf):
         row = sum(abs(x), axis=c, keepdims=True)
         out = max(row, axis=r, keepdims=True) if ord > 0 else min(row, axis=r, keepdims=True)
+    elif ord in (2, -2, "nuc"):  # from the singular values of the matrices in axes (r, c)
+        s = _ops.svd_s(moveaxis(x, (r, c), (-2, -1)))
+        out = sum(s, axis=-1) if ord == "nuc" else s[..., 0] if ord == 2 else s[..., -1]
+        if keepdims:
+            kept = list(shape(x))
+            kept[r] = kept[c] = 1
+            out = reshape(out, tuple(kept))
+        return out
     else:
         raise UnsupportedNorm(ord)
     return out if keepdims else squeeze(out, axis=axes)
 
 
 class UnsupportedNorm(ValueError):
-    """A matrix norm difflab has no rule for yet (2, -2, 'nuc' need singular values)."""
+    """A matrix norm order NumPy does not define either."""
 
     def __init__(self, ord):
-        super().__init__(f"numpy.linalg.norm with ord={ord!r} for matrices is not supported by difflab yet "
-                         "(supported: None, 'fro', 1, -1, inf, -inf)")
+        super().__init__(f"numpy.linalg.norm: invalid norm order {ord!r} for matrices "
+                         "(valid: None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
 
 
 # -- shapes and indexing -----------------------------------------------------------------------------
