@@ -424,6 +424,31 @@ def _slogdet(a):
     return _np.sign(_np.linalg.det(value)), _ops.logabsdet(a)
 
 
+def _lstsq(a, b, rcond=None):
+    """Least squares, like `numpy.linalg.lstsq`: (x, residuals, rank, s). The solution x = A⁺ b and
+    the residuals and singular values are differentiable; the rank is an int (piecewise constant).
+
+    Shapes: a (m, n), b (m,) or (m, k) -> x (n,) or (n, k); residuals (k,) or (1,) when the rank is n
+    and m > n, else empty; s (min(m, n),).
+
+    >>> x, res, rank, s = _lstsq(_np.array([[1.0], [1.0]]), _np.array([1.0, 3.0]))
+    >>> x.tolist(), res.tolist(), int(rank)
+    ([2.0], [2.0], 1)
+    """
+    m, n = shape(a)
+    x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
+    s = _ops.svd_s(a)
+    value = a.concrete if isinstance(a, _Traced) else a
+    rank = _np.linalg.matrix_rank(_np.asarray(value), tol=None if rcond is None else float(rcond) * _np.max(_value(s)))
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        residuals = sum(r * r, axis=0)
+        residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
+    else:
+        residuals = _np.empty((0,))
+    return x, residuals, rank, s
+
+
 def _norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
     inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
@@ -892,6 +917,58 @@ def convolve(a, v, mode="full"):
     raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
 
 
+# -- index tricks: np.r_ and np.c_ over traced values ------------------------------------------------
+
+class _Concatenator:
+    """`r_[...]` / `c_[...]`: slices become ranges (a complex step: linspace), numbers and arrays are
+    joined; traced values are concatenated by the registry's concatenate. A leading string 'axis' or
+    'axis,ndmin' sets the axis and the minimum rank, like NumPy's; the matrix directives ('r', 'c')
+    are not supported."""
+
+    def __init__(self, axis, ndmin, columns):
+        self.axis, self.ndmin, self.columns = axis, ndmin, columns
+
+    def __getitem__(self, key):
+        items = list(key) if isinstance(key, tuple) else [key]
+        axis, ndmin = self.axis, self.ndmin
+        if items and isinstance(items[0], str):
+            spec = items.pop(0).split(",")
+            if not all(p.strip().lstrip("-").isdigit() for p in spec) or len(spec) > 2:
+                raise ValueError(f"r_/c_: difflab supports an 'axis' or 'axis,ndmin' directive, not {','.join(spec)!r}")
+            axis, ndmin = int(spec[0]), int(spec[1]) if len(spec) > 1 else ndmin
+        parts = []
+        for item in items:
+            if isinstance(item, slice):
+                item = _slice_range(item)
+            elif not isinstance(item, (_Traced, _np.ndarray)):
+                item = _np.asarray(item, dtype=float)
+            if ndim(item) < ndmin:
+                if self.columns and ndim(item) == 1:  # c_: a 1-D array becomes a column
+                    item = reshape(item, shape(item) + (1,) * (ndmin - 1))
+                else:
+                    item = reshape(item, (1,) * (ndmin - ndim(item)) + shape(item))
+            parts.append(item)
+        if not parts:
+            return _np.array([])
+        return concatenate(parts, axis=axis)
+
+    def __len__(self):
+        return 0
+
+
+def _slice_range(s):
+    start = 0 if s.start is None else s.start
+    step = 1 if s.step is None else s.step
+    if isinstance(step, complex):  # NumPy's r_[0:1:5j]: 5 points from start to stop inclusive
+        return _np.linspace(start, s.stop, int(abs(step)))
+    return _np.arange(start, s.stop, step, dtype=float)
+
+
+#: `r_[x, 0.0, y]` joins along the first axis; `c_[x, y]` makes 1-D arrays columns and joins them
+r_ = _Concatenator(axis=0, ndmin=1, columns=False)
+c_ = _Concatenator(axis=-1, ndmin=2, columns=True)
+
+
 # -- functions whose result is piecewise constant: computed on the values, never differentiated ----
 
 def _value(x):
@@ -929,9 +1006,9 @@ _IN_PLACE = frozenset({"sort", "partition", "fill", "put", "resize", "itemset", 
 #: the functions defined above (derived or conversion), public names only
 _DERIVED = {name: fn for name, fn in list(globals().items())
             if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
-_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64"})
+_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
-_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm,
+_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm, "linalg.lstsq": _lstsq,
                  "linalg.eigh": _decompositions.eigh, "linalg.svd": _decompositions.svd})
 linalg_norm = _norm
 

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import Op, _reshape, _shape, _sp, defop, draw
+from .elementwise import _abs_fn, _sign_fn
 from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul
 
 # -- helpers shared by the rules ---------------------------------------------------------------
@@ -147,8 +148,20 @@ def _sym_lower(m):
     return _sp().Matrix(n, n, lambda i, j: m[max(i, j), min(i, j)])
 
 
+def _tidy(e):
+    """SymPy writes sqrt(a**2) as Abs(a), whose second derivative is a DiracDelta: use the registry's
+    abs and sign instead (derivatives by the convention table, printable by lambdify)."""
+    sp = _sp()
+    e = sp.sympify(e)
+    return e.replace(sp.Abs, _abs_fn()).replace(sp.sign, _sign_fn())
+
+
 def _to_object(m):
-    return np.array(m.tolist(), dtype=object)
+    return np.array([[_tidy(e) for e in row] for row in m.tolist()], dtype=object)
+
+
+def _values(v):
+    return np.array([_tidy(e) for e in v], dtype=object)
 
 
 # -- eigh ------------------------------------------------------------------------------------------
@@ -185,26 +198,30 @@ def _symmetric_samples(rng):
 
 
 def _decomposition_strategy(b, name, x, picks, c):
-    """A matrix with at most 2 rows or columns (SymPy's closed forms) built from x: x itself when it
-    fits, else x reshaped or summed; eigh and cholesky get x xᵀ + 2·I (well separated, positive)."""
+    """A matrix with at most 2 rows or columns (SymPy's closed forms) built from x. eigh and cholesky
+    get x xᵀ + diag(2, 3.5) (positive, distinct eigenvalues); svd gets tanh(x) + diag(2.5, 8)
+    (padded), whose singular values stay apart and away from 0 since |tanh| < 1."""
     x = b.rank1(x)
     s = b.shape(x)
     size = int(np.prod(s))
     if name in ("eigh_values", "eigh_vectors", "cholesky"):
-        n = 2 if size >= 2 and c.take(2) else 1
-        v = b.emit("reshape", x, shape=(n, size // n)) if size % n == 0 else b.emit("reshape", b.emit("sum", x, axis=None, keepdims=False), shape=(1, 1))
-        n = b.shape(v)[0]
+        n = 2 if size % 2 == 0 and c.take(2) else 1
+        v = b.emit("reshape", x, shape=(n, size // n))
         gram = b.emit("matmul", v, b.emit("transpose", v, axes=(1, 0)))
-        shift = np.array([[2.0, 0.0], [0.0, 3.5]])[:n, :n]  # distinct eigenvalues for the vectors
-        return b.emit(name, b.emit("add", gram, shift))
-    if len(s) == 2 and min(s) <= 2:
-        return b.emit(name, x)
-    return b.emit(name, b.emit("reshape", x, shape=(1, size)) if c.take(2) else b.emit("reshape", x, shape=(size, 1)))
+        return b.emit(name, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n]))
+    if not (len(s) == 2 and min(s) <= 2):
+        x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))
+    rows, cols = b.shape(x)
+    shift = np.zeros((rows, cols))
+    shift[0, 0] = 2.5
+    if min(rows, cols) > 1:
+        shift[1, 1] = 8.0
+    return b.emit(name, b.emit("add", b.emit("tanh", x), shift))
 
 
 eigh_values = defop(
     "eigh_values", lambda a: _eigh_impl(a)[0], jvp=(_eigvals_jvp,), vjp=(_eigvals_vjp,),
-    sympy=_per_matrix(lambda m: np.array(_sym_eigh(_sym_lower(m))[0], dtype=object)),
+    sympy=_per_matrix(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
     samples=_symmetric_samples, strategy=_decomposition_strategy, numpy=("linalg.eigvalsh",),
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
     doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi")
@@ -313,7 +330,7 @@ def _svd_samples(rng):
 def _svd_sympy(part):
     def translate(m):
         u, s, vt = _sym_svd(m)
-        return np.array(s, dtype=object) if part == 1 else _to_object((u, s, vt)[part])
+        return _values(s) if part == 1 else _to_object((u, s, vt)[part])
 
     return _per_matrix(translate)
 
@@ -403,5 +420,75 @@ cholesky = defop("cholesky", np.linalg.cholesky, jvp=(_cholesky_jvp,), vjp=(_cho
                  samples=_spd_samples, domain=("spd",), strategy=_decomposition_strategy, numpy=("linalg.cholesky",),
                  front=_cholesky_front,
                  doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal")
+
+
+# -- pinv: differentiable where the rank does not change ------------------------------------------
+# d(A⁺) = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − A A⁺) + (I − A⁺A) dAᵀ A⁺ᵀA⁺ (Golub & Pereyra 1973), valid
+# wherever A's rank is locally constant (always for full rank); across a rank change A⁺ jumps. The
+# singular values need not be distinct, unlike a route through svd's vectors.
+
+
+def _eye_like(m, axis):
+    return np.eye(_shape(m)[axis])
+
+
+def _pinv_jvp(t, out, a, rcond):
+    p, tt = out, _swap_last(t)
+    first = -matmul(p, matmul(t, p))
+    second = matmul(matmul(p, _swap_last(p)), matmul(tt, _eye_like(a, -2) - matmul(a, p)))
+    third = matmul(_eye_like(a, -1) - matmul(p, a), matmul(tt, matmul(_swap_last(p), p)))
+    return first + second + third
+
+
+def _pinv_vjp(ct, out, a, rcond):
+    p, pt, ctt = out, _swap_last(out), _swap_last(ct)
+    first = -matmul(pt, matmul(ct, pt))
+    second = matmul(_eye_like(a, -2) - matmul(a, p), matmul(ctt, matmul(p, pt)))
+    third = matmul(matmul(pt, p), matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
+    return first + second + third
+
+
+def _pinv_sympy(a, rcond):
+    def full_rank(m):  # the full-rank pseudo-inverse: SymPy's general one decides the rank symbolically
+        return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
+
+    return _per_matrix(lambda m: _to_object(full_rank(m)))(a)
+
+
+def _pinv_samples(rng):
+    return [((draw("real", (3, 2), rng),), {"rcond": None}), ((draw("real", (2, 3), rng),), {"rcond": None}),
+            ((draw("real", (2, 2, 2), rng) + 2 * np.eye(2),), {"rcond": None})]
+
+
+def _pinv_strategy(b, name, x, picks, c):
+    """A matrix with at most 2 rows or columns, pushed away from rank deficiency by 2.5·I (padded)."""
+    x = b.rank1(x)
+    s = b.shape(x)
+    size = int(np.prod(s))
+    if not (len(s) == 2 and min(s) <= 2):
+        x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))
+    rows, cols = b.shape(x)
+    return b.emit("pinv", b.emit("add", x, 2.5 * np.eye(rows, cols)), rcond=None)
+
+
+def _pinv_impl(a, rcond=None):
+    return np.linalg.pinv(a) if rcond is None else np.linalg.pinv(a, rcond=rcond)
+
+
+def _pinv_front(a, rcond=None, hermitian=False, *, rtol=None):
+    """Moore-Penrose pseudo-inverse, like `numpy.linalg.pinv` (singular values below the cutoff
+    count as zero). Shapes: a (..., m, n) -> (..., n, m). Differentiable where the rank is locally
+    constant.
+
+    >>> _pinv_front(np.array([[2.0], [0.0]])).tolist()
+    [[0.5, 0.0]]
+    """
+    cutoff = rtol if rcond is None else rcond
+    return pinv(a, rcond=None if cutoff is None else float(cutoff))
+
+
+pinv = defop("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,), sympy=_pinv_sympy,
+             samples=_pinv_samples, strategy=_pinv_strategy, numpy=("linalg.pinv",), front=_pinv_front,
+             doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
