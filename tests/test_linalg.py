@@ -90,8 +90,8 @@ def test_eigh_repeated_eigenvalue(rng):
     """Documented: at a repeated eigenvalue the eigenvectors have no derivative (the rule divides by
     λj − λi = 0 and says so with inf/NaN); the eigenvalues' sum, the trace, still has gradient I."""
     a = np.diag([1.0, 1.0, 3.0])
-    np.testing.assert_allclose(dl.grad(lambda a: dnp.sum(dnp.linalg.eigh(a)[0]))(a), np.tril(np.ones((3, 3))) * 0 + np.eye(3))
-    with np.errstate(all="ignore"):
+    np.testing.assert_allclose(dl.grad(lambda a: dnp.sum(dnp.linalg.eigh(a)[0]))(a), np.eye(3))
+    with pytest.warns(dl.DomainWarning, match="eigh_vectors"):
         dv = dl.jacobian(lambda a: dnp.linalg.eigh(a)[1])(a)
     assert not np.all(np.isfinite(dv))
 
@@ -115,8 +115,8 @@ def test_svd_singular_value_derivative(method, shape, rng):
 @pytest.mark.parametrize("method", METHODS)
 def test_svd_factors_reproduce_the_perturbation(method, shape, rng):
     """dA = dU S Vᵀ + U dS Vᵀ + U S dVᵀ, with Uᵀ dU and Vᵀ dV antisymmetric."""
-    if method == "symbolic":
-        shape = (shape[0], 2) if shape[0] >= shape[1] else (2, shape[1])
+    if method == "symbolic":  # small: the sign convention's Piecewise grows with the columns of Vᵀ
+        shape = {(4, 3): (3, 2), (3, 4): (2, 3), (3, 3): (2, 2)}[shape]
     a, da = rng.normal(size=shape), rng.normal(size=shape)
     u, s, vt = dnp.linalg.svd(a, full_matrices=False)
     du, ds, dvt = (_jvp(lambda a, k=k: dnp.linalg.svd(a, full_matrices=False)[k], a, da, method) for k in range(3))
@@ -237,3 +237,50 @@ def test_second_derivatives_of_decompositions(name, f, shape, rng):
     h_num = dl.jacobian(dl.grad(f, method="reverse"), method="numeric")(a)
     np.testing.assert_allclose(h, h_rr, rtol=1e-9, atol=1e-10)
     np.testing.assert_allclose(h, h_num, rtol=1e-5, atol=1e-6)
+
+
+# -- the derived functions of difflab.numpy: registry-style checks, four methods and second order ----
+
+_R = np.random.default_rng(3)
+_SQ = _R.normal(size=(2, 2)) + 2 * np.eye(2)
+DERIVED = [
+    ("slogdet", lambda a: dnp.linalg.slogdet(a)[1], (_SQ,)),
+    ("solve", lambda a, b: dnp.linalg.solve(a, b), (_SQ, _R.normal(size=2))),
+    ("solve-matrix", lambda a, b: dnp.linalg.solve(a, b), (_SQ, _R.normal(size=(2, 2)))),
+    ("tensordot", lambda a, b: dnp.tensordot(a, b, axes=([0], [1])), (_R.normal(size=(2, 3)), _R.normal(size=(2, 2)))),
+    ("kron", dnp.kron, (_R.normal(size=(2, 2)), _R.normal(size=(1, 2)))),
+    ("dot", dnp.dot, (_R.normal(size=(2, 3)), _R.normal(size=3))),
+    ("inner", dnp.inner, (_R.normal(size=(2, 3)), _R.normal(size=3))),
+    ("outer", dnp.outer, (_R.normal(size=2), _R.normal(size=3))),
+    ("vdot", dnp.vdot, (_R.normal(size=(2, 2)), _R.normal(size=(2, 2)))),
+    ("trace", dnp.trace, (_R.normal(size=(3, 3)),)),
+    ("diag", dnp.diag, (_R.normal(size=3),)),
+    ("tril", lambda a: dnp.tril(a, -1), (_R.normal(size=(3, 3)),)),
+    ("pinv", dnp.linalg.pinv, (_R.normal(size=(3, 2)),)),
+    ("lstsq", lambda a, b: dnp.linalg.lstsq(a, b)[0], (_R.normal(size=(3, 2)), _R.normal(size=3))),
+    ("lstsq-residuals", lambda a, b: dnp.linalg.lstsq(a, b)[1], (_R.normal(size=(3, 2)), _R.normal(size=3))),
+    ("r_", lambda x, y: dnp.r_[x, 0.5, 1:3, y], (_R.normal(size=2), _R.normal(size=1))),
+    ("c_", lambda x, y: dnp.c_[x, y], (_R.normal(size=2), _R.normal(size=2))),
+    ("norm-nuc", lambda a: dnp.linalg.norm(a, "nuc"), (_R.normal(size=(2, 2)),)),
+    ("logsumexp", lambda x: dnp.logsumexp(x, axis=0), (_R.normal(size=(3, 2)),)),
+]
+
+
+@pytest.mark.parametrize("name,f,args", DERIVED, ids=[d[0] for d in DERIVED])
+def test_derived_functions_four_methods_and_second_order(name, f, args):
+    argnums = tuple(range(len(args)))
+    np.testing.assert_allclose(np.asarray(f(*args), dtype=float), np.asarray(f(*args)), rtol=0)
+    ref = dl.jacobian(f, argnums=argnums, method="reverse")(*args)
+    for method in ("forward", "numeric", "symbolic"):
+        got = dl.jacobian(f, argnums=argnums, method=method)(*args)
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r, rtol=RTOL[method], atol=1e-7, err_msg=f"{name} {method}")
+
+    def loss(*xs):
+        return dnp.sum(f(*xs) ** 2)
+
+    h = dl.hessian(loss, argnums=0, method=("forward", "reverse"))(*args)
+    h_sym = dl.hessian(loss, argnums=0, method="symbolic")(*args)
+    h_num = dl.jacobian(dl.grad(loss, argnums=0, method="reverse"), method="numeric")(*args)
+    np.testing.assert_allclose(h, h_sym, rtol=1e-9, atol=1e-9, err_msg=name)
+    np.testing.assert_allclose(h, h_num, rtol=1e-5, atol=1e-6, err_msg=name)
