@@ -48,21 +48,22 @@ def warn_user(message, category=UserWarning):
     warnings.warn(message, category, stacklevel=_user_stacklevel())
 
 
-def warn_domain(op: str, message: str) -> None:
-    """Issue a DomainWarning for an equation of op `op`: now, or once when the enclosing public
-    call ends (`Collector`), however many methods, evaluations or derivative rules met that op
-    (numeric's stencils and a derivative's own equations would otherwise repeat it)."""
+def warn_domain(equation: str, message: str) -> None:
+    """Issue a DomainWarning for `equation` (its text, `v3 = log(v2)`): now, or once when the
+    enclosing public call ends (`Collector`), however many methods, evaluations or derivative
+    rules met that equation (every method and numeric's stencils would otherwise repeat it)."""
     pending = getattr(_state, "pending", None)
     if pending is None:
         warn_user(DomainWarning(message), DomainWarning)
-    elif op not in pending:
-        pending[op] = message
+    elif equation not in pending:
+        pending[equation] = message
 
 
 class Collector:
-    """Runs public calls whose DomainWarnings are issued at the end, one per op that left its
-    domain, pointing at the user's line; a later call on the same collector (a pullback after
-    its vjp) does not repeat what it already said. Calls nested in a collecting call join it."""
+    """Runs public calls whose DomainWarnings are issued at the end, one per equation that left
+    its op's domain (two log equations out of domain give two, each naming its own), pointing at
+    the user's line; a later call on the same collector (a pullback after its vjp) does not
+    repeat what it already said. Calls nested in a collecting call join it."""
 
     def __init__(self):
         self.said: set = set()
@@ -75,9 +76,9 @@ class Collector:
             return fn(*args)
         finally:
             pending, _state.pending = _state.pending, None
-            for op, message in pending.items():
-                if op not in self.said:
-                    self.said.add(op)
+            for equation, message in pending.items():
+                if equation not in self.said:
+                    self.said.add(equation)
                     warn_user(DomainWarning(message), DomainWarning)
 
 

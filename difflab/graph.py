@@ -226,7 +226,7 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     if any(_has_nan(a) for a in args):  # a NaN passed on, not born here: its origin was reported
         return out
     where = str(eqn).split(' :')[0]
-    warn_domain(eqn.op.name, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
+    warn_domain(where, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
     return out
 
 

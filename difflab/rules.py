@@ -6,6 +6,9 @@ every interpreter reads them the way it reads a built-in entry; none of them kno
 custom. The user's ops are kept out of the global `REGISTRY`, whose every entry the registry-wide
 tests and the Hypothesis strategies sample.
 
+A function may return a pytree (several outputs): the op's one output is then its leaves raveled
+and concatenated (`OutTree`), unpacked at the call; rules see and return the user's structure.
+
 - custom_jvp: forward mode calls the rule; reverse mode traces the rule as a linear function of
   the tangent and transposes that graph with the reverse sweep (JAX's approach: the VJP is derived
   from the JVP, never written twice).
@@ -19,7 +22,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -67,6 +70,44 @@ def _zeros(x):
     return np.zeros(_shape(x))
 
 
+class OutTree(NamedTuple):
+    """The structure of a custom function's pytree output: its TreeDef and the leaves' shapes.
+    Such an output travels as ONE op output, the leaves raveled and concatenated (the IR's
+    equations have one output each); the call unpacks it, and the rules pack and unpack the
+    tangents and cotangents the same way."""
+
+    treedef: tree.TreeDef
+    shapes: tuple
+
+    def pack(self, leaves):
+        """The leaves raveled and concatenated: shape (size,)."""
+        from . import numpy as dnp
+
+        flat = [dnp.reshape(x, (-1,)) for x in leaves]
+        return dnp.concatenate(flat) if len(flat) > 1 else flat[0]
+
+    def unpack(self, flat):
+        """The pytree whose leaves are the pieces of `flat` (shape (size,), or batch + (size,))."""
+        from . import numpy as dnp
+
+        lead, leaves, lo = _shape(flat)[:-1], [], 0
+        for shape in self.shapes:
+            size = int(np.prod(shape))
+            leaves.append(dnp.reshape(flat[..., lo:lo + size], lead + tuple(shape)))
+            lo += size
+        return self.treedef.unflatten(leaves)
+
+
+def _out_tree(out):
+    """None for one array or number (the op's output is that array), else its `OutTree`."""
+    if isinstance(out, (float, int, np.ndarray, np.number, Traced)):
+        return None
+    leaves, td = tree.flatten(out)
+    if not leaves or not all(isinstance(x, (float, int, np.ndarray, np.number, Traced)) for x in leaves):
+        raise TypeError
+    return OutTree(td, tuple(_shape(x) for x in leaves))
+
+
 class _Custom:
     """What custom_jvp and custom_vjp share: flattening, the op, the primal's SymPy form."""
 
@@ -77,47 +118,99 @@ class _Custom:
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
         self._op = None
+        self._out_trees: dict = {}  # (trees, leaf shapes) -> the output's OutTree or None
         functools.update_wrapper(self, fun)
 
     def _unflatten(self, leaves, trees):
         it = iter(leaves)
         return [td.unflatten([next(it) for _ in range(td.num_leaves)]) for td in trees]
 
-    def _impl(self, *leaves, trees):
+    def _flat_out(self, out, out_tree, what):
+        """One array: `out` itself, or a pytree output's leaves packed (checked against `out_tree`)."""
+        if out_tree is None:
+            return out
+        try:
+            leaves, td = tree.flatten(out)
+        except TypeError:
+            leaves, td = None, None
+        if td != out_tree.treedef:
+            raise TypeError(f"{self.kind} {what} of {_name(self.fun)} returned {_describe(out)}, expected the "
+                            f"structure of the function's output {out_tree.treedef}")
+        for k, (x, shape) in enumerate(zip(leaves, out_tree.shapes)):
+            if _shape(x) != shape:
+                raise ValueError(f"{self.kind} {what} of {_name(self.fun)}: output leaf {k} has shape {_shape(x)}, "
+                                 f"expected {shape}")
+        return out_tree.pack(leaves)
+
+    def _impl(self, *leaves, trees, out_tree=None):
         out = self.fun(*self._unflatten(leaves, trees))
+        if out_tree is not None:
+            return np.asarray(self._flat_out(out, out_tree, "function"), dtype=float)
         if not isinstance(out, (float, int, np.ndarray, np.number)):
-            raise TypeError(f"{self.kind} function {_name(self.fun)} must return one array or number, "
-                            f"got {type(out).__name__}")
+            raise TypeError(f"{self.kind} function {_name(self.fun)} must return an array, a number or a pytree "
+                            f"of them, got {type(out).__name__}")
         return out
+
+    def _output_tree(self, leaves, trees):
+        """The output's structure, found once per input structure and shapes by running the
+        function on the traced values' numbers."""
+        key = (trees, tuple(_shape(x) for x in leaves))
+        if key not in self._out_trees:
+            concrete = [x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in leaves]
+            out = self.fun(*self._unflatten(concrete, trees))
+            try:
+                self._out_trees[key] = _out_tree(out)
+            except TypeError:
+                raise TypeError(f"{self.kind} function {_name(self.fun)} must return an array, a number or a "
+                                f"pytree of them, got {type(out).__name__}") from None
+        return self._out_trees[key]
 
     def __call__(self, *args):
         flat = [tree.flatten(a) for a in args]
         leaves = [x for lv, _ in flat for x in lv]
         if not any(isinstance(x, Traced) for x in leaves):
             return self.fun(*args)  # nothing to differentiate: the function itself
-        return self.op.bind(*leaves, trees=tuple(td for _, td in flat))
+        trees = tuple(td for _, td in flat)
+        out_tree = self._output_tree(leaves, trees)
+        if out_tree is None:
+            return self.op.bind(*leaves, trees=trees)
+        return out_tree.unpack(self.op.bind(*leaves, trees=trees, out_tree=out_tree))
 
     @property
     def op(self) -> UserOp:
         if self._op is None:
             self._op = UserOp(_op_name(f"{self.kind}_{_name(self.fun)}"), self._impl, (self._jvp_of,), (self._vjp_of,),
-                              sympy=self.sympy or self._primal_sympy, nargs=None,
+                              sympy=self._user_sympy if self.sympy else self._primal_sympy, nargs=None,
                               doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
                               numeric_ignores=True)
         return self._op
 
-    def _primal_sympy(self, *leaves, trees):
+    def _user_sympy(self, *leaves, trees, out_tree=None):
+        out = self.sympy(*leaves, trees=trees)
+        if out_tree is None:
+            return out
+        return np.concatenate([np.ravel(np.asarray(x, dtype=object)) for x in tree.flatten(out)[0]])
+
+    def _primal_sympy(self, *leaves, trees, out_tree=None):
         """The primal's expression: the function traced at these shapes, each op by its own
-        SymPy translation."""
+        SymPy translation (a pytree output's leaves raveled and concatenated)."""
         from .trace import trace
 
         g = trace(lambda *xs: self.fun(*self._unflatten(xs, trees)), *[np.ones(np.shape(x)) for x in leaves])
-        return graph_sympy(g, leaves)[0]
+        outs = graph_sympy(g, leaves)
+        return outs[0] if out_tree is None else np.concatenate([np.ravel(o) for o in outs])
 
     def _check(self, what, got, want):
         if _shape(got) != tuple(want):
             raise ValueError(f"{self.kind} rule of {_name(self.fun)}: {what} has shape {_shape(got)}, "
                              f"expected {tuple(want)}")
+
+
+def _describe(x):
+    try:
+        return f"the structure {tree.flatten(x)[1]}"
+    except TypeError:
+        return f"a {type(x).__name__}"
 
 
 class custom_jvp(_Custom):
@@ -129,9 +222,9 @@ class custom_jvp(_Custom):
     only the primal (with a warning); symbolic differentiates the primal's expression, or the
     `sympy=` translation you give (object arrays of SymPy expressions in, one out).
 
-    Shape contract: f takes arrays or pytrees of them and returns ONE array; the rule gets the
-    primals and tangents as tuples of the same structure and returns (out, t_out), t_out shaped
-    like out.
+    Shape contract: f takes arrays or pytrees of them and returns an array or a pytree of arrays
+    (several outputs, as in JAX); the rule gets the primals and tangents as tuples of the same
+    structure and returns (out, t_out), t_out with out's structure and shapes.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> @dl.custom_jvp
@@ -155,24 +248,25 @@ class custom_jvp(_Custom):
         self.rule, self._op = rule, None
         return rule
 
-    def _call_rule(self, leaves, trees, tangents, out):
+    def _call_rule(self, leaves, trees, tangents, out, out_tree):
         if self.rule is None:
             raise NotDifferentiableError(f"custom_jvp function {_name(self.fun)} has no rule yet: call "
                                          f"{_name(self.fun)}.defjvp(rule)")
         res = self.rule(tuple(self._unflatten(leaves, trees)), tuple(self._unflatten(tangents, trees)))
         if not (isinstance(res, tuple) and len(res) == 2):
             raise TypeError(f"custom_jvp rule of {_name(self.fun)} must return (out, t_out), got {type(res).__name__}")
-        self._check("t_out", res[1], _shape(out))
-        return res[1]
+        t_out = self._flat_out(res[1], out_tree, "rule's t_out")
+        self._check("t_out", t_out, _shape(out))
+        return t_out
 
     def _jvp_of(self, i):
-        def rule(t, out, *leaves, trees):
+        def rule(t, out, *leaves, trees, out_tree=None):
             nb = len(_shape(t)) - len(_shape(leaves[i]))
 
             def one(ti):
                 self._check(f"the tangent of argument leaf {i}", ti, _shape(leaves[i]))
                 tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
-                return self._call_rule(leaves, trees, tangents, out)
+                return self._call_rule(leaves, trees, tangents, out, out_tree)
 
             if not nb:
                 return one(t)
@@ -186,7 +280,7 @@ class custom_jvp(_Custom):
         return rule
 
     def _vjp_of(self, i):
-        def rule(ct, out, *leaves, trees):
+        def rule(ct, out, *leaves, trees, out_tree=None):
             from .differentiators.reverse import backward
             from .trace import trace
 
@@ -194,7 +288,7 @@ class custom_jvp(_Custom):
             # at any point is the transpose
             def linear(ti):
                 tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
-                return self._call_rule(leaves, trees, tangents, out)
+                return self._call_rule(leaves, trees, tangents, out, out_tree)
 
             g = trace(linear, np.zeros(_shape(leaves[i])))
             (o,) = g.outputs
@@ -217,8 +311,9 @@ class custom_vjp(_Custom):
     numeric sees only the primal (with a warning); symbolic differentiates the primal's
     expression, or `sympy=`'s.
 
-    Shape contract: f returns ONE array; each cotangent bwd returns is shaped like its argument
-    (a pytree argument gets a pytree cotangent).
+    Shape contract: f returns an array or a pytree of arrays; bwd gets `ct` with f's output
+    structure (a tuple of cotangents for a tuple of outputs) and returns one cotangent per
+    argument, shaped like it (a pytree argument gets a pytree cotangent; None: zero).
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> @dl.custom_vjp
@@ -227,6 +322,12 @@ class custom_vjp(_Custom):
     >>> clip_grad.defvjp(lambda x: (clip_grad(x), None), lambda res, ct: (dnp.minimum(ct, 0.5),))
     >>> dl.grad(lambda x: 3.0 * clip_grad(x))(2.0)
     0.5
+    >>> @dl.custom_vjp
+    ... def both(x):                                   # two outputs
+    ...     return x * x, 2.0 * x
+    >>> both.defvjp(lambda x: (both(x), x), lambda x, ct: (2.0 * x * ct[0] + 2.0 * ct[1],))
+    >>> dl.grad(lambda x: both(x)[0] + both(x)[1])(3.0)
+    8.0
     """
 
     kind = "custom_vjp"
@@ -248,7 +349,7 @@ class custom_vjp(_Custom):
         return lv
 
     def _jvp_of(self, i):
-        def rule(t, out, *leaves, trees):
+        def rule(t, out, *leaves, trees, out_tree=None):
             raise NotDifferentiableError(f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
                                          "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
                                          "custom_jvp rule instead")
@@ -256,7 +357,7 @@ class custom_vjp(_Custom):
         return rule
 
     def _vjp_of(self, i):
-        def rule(ct, out, *leaves, trees):
+        def rule(ct, out, *leaves, trees, out_tree=None):
             if self.fwd is None:
                 raise NotDifferentiableError(f"custom_vjp function {_name(self.fun)} has no rule yet: call "
                                              f"{_name(self.fun)}.defvjp(fwd, bwd)")
@@ -265,7 +366,7 @@ class custom_vjp(_Custom):
             if not (isinstance(res, tuple) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), "
                                 f"got {type(res).__name__}")
-            cts = self.bwd(res[1], ct)
+            cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
             if not isinstance(cts, tuple) or len(cts) != len(trees):
                 got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
                 raise TypeError(f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "

@@ -16,6 +16,15 @@ valid). No op is named here.
 Formats. With SciPy importable, patterns and sparse Jacobians are `scipy.sparse.csr_matrix` of
 shape (m, n) over the flat output and the flat differentiated input; without it, a COO triple
 `(rows, cols, values_or_None, (m, n))`.
+
+Pytrees. Inputs and outputs may be pytrees; the result stays ONE matrix over the flat vectors
+(leaves raveled and concatenated in `tree.flatten` order, as `jax.flatten_util.ravel_pytree`
+does), with an explicit `IndexMap` saying where each leaf's elements sit. Why not a nested dict of
+blocks like `jacobian`'s: sparse matrices are 2-D, so an N-D leaf has no sparse block of its own
+shape, the colouring spans all leaves at once (one sweep serves every block), and what a sparse
+Jacobian is for — SciPy's solvers, Newton steps, `lsqr` — takes one matrix; JAX's sparse Jacobian
+tooling (sparsejac) works on flat vectors too. `IndexMap.blocks(J)` still gives jacobian's nesting
+(output structure, then input structure) of 2-D sparse blocks for those who want it.
 """
 from __future__ import annotations
 
@@ -25,7 +34,7 @@ from . import api
 from .errors import NotDifferentiableError
 from .graph import Var, read
 
-__all__ = ["sparsity", "jacobian", "colour", "Dep"]
+__all__ = ["sparsity", "jacobian", "colour", "Dep", "IndexMap"]
 
 
 class Dep:
@@ -141,9 +150,62 @@ def _as_sparse(rows, cols, values, shape):
     return sps.csr_matrix((data, (rows, cols)), shape=shape)
 
 
+class IndexMap:
+    """Where a pytree function's elements sit in its flat sparse Jacobian (m, n).
+
+    `rows`: f's output structure, each leaf an int array shaped like that output leaf holding its
+    elements' row numbers; `cols`: the differentiated arguments' structure (a tuple when argnums
+    is a tuple), each leaf an int array of column numbers. `blocks(J)` cuts J (or a pattern) into
+    jacobian's nesting: the output structure with the input structure at each leaf, each block
+    a 2-D sparse matrix (output leaf size, input leaf size) in the same format as J.
+
+    >>> import difflab as dl, difflab.numpy as dnp, numpy as np
+    >>> P, index = dl.sparsity(lambda p: {"s": p["a"] * p["b"][0]}, {"a": np.ones(2), "b": np.ones(3)}, index=True)
+    >>> index.rows["s"].tolist(), index.cols["a"].tolist(), index.cols["b"].tolist()
+    ([0, 1], [0, 1], [2, 3, 4])
+    >>> index.blocks(P)["s"]["b"].toarray().astype(int).tolist()
+    [[1, 0, 0], [1, 0, 0]]
+    """
+
+    def __init__(self, st, out_shapes):
+        self._out_tree, self._unflatten_wrt = st.out_tree, st.unflatten_wrt
+        self._row_parts = _ranges(out_shapes)
+        self._col_parts = _ranges(st.wrt_shapes())
+        self.rows = st.out_tree.unflatten(self._row_parts)
+        self.cols = st.unflatten_wrt(self._col_parts)
+
+    def blocks(self, J):
+        per_out = [self._unflatten_wrt([_block(J, r.ravel(), c.ravel()) for c in self._col_parts])
+                   for r in self._row_parts]
+        return self._out_tree.unflatten(per_out)
+
+    def __repr__(self):
+        return f"IndexMap(rows={self._out_tree}, {len(self._row_parts)} output leaves, {len(self._col_parts)} input leaves)"
+
+
+def _ranges(shapes) -> list:
+    parts, start = [], 0
+    for s in shapes:
+        size = int(np.prod(s))
+        parts.append(np.arange(start, start + size, dtype=np.int64).reshape(s))
+        start += size
+    return parts
+
+
+def _block(J, rows, cols):
+    """J[rows][:, cols] for contiguous index ranges, in J's format (CSR or a COO triple)."""
+    if not isinstance(J, tuple):
+        return J[rows[0]:rows[0] + len(rows)][:, cols[0]:cols[0] + len(cols)] if len(rows) and len(cols) else \
+            J[:0][:, :0].reshape((len(rows), len(cols)))
+    r, c, values, _ = J
+    lo_r, lo_c = (rows[0] if len(rows) else 0), (cols[0] if len(cols) else 0)
+    keep = (r >= lo_r) & (r < lo_r + len(rows)) & (c >= lo_c) & (c < lo_c + len(cols))
+    return r[keep] - lo_r, c[keep] - lo_c, None if values is None else values[keep], (len(rows), len(cols))
+
+
 class _Pattern:
-    def __init__(self, rows, cols, shape):
-        self.rows, self.cols, self.shape = rows, cols, shape
+    def __init__(self, rows, cols, shape, index):
+        self.rows, self.cols, self.shape, self.index = rows, cols, shape, index
 
 
 def _pattern(st, x) -> _Pattern:
@@ -151,27 +213,30 @@ def _pattern(st, x) -> _Pattern:
     shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in st.graph.outputs]
     rows, cols, m = _coo(deps, shapes)
     n = sum(int(np.prod(s)) for s in st.wrt_shapes())
-    return _Pattern(rows, cols, (m, n))
+    return _Pattern(rows, cols, (m, n), IndexMap(st, shapes))
 
 
-def sparsity(f, *args, argnums=None):
+def sparsity(f, *args, argnums=None, index=False):
     """The exact sparsity pattern of f's Jacobian, read from the graph (no sampling, no values
     involved): entry (i, j) is present when output element i depends on input element j through
     differentiable operations (see the module docstring). Holds at every point.
 
     Shape contract: (m, n) over the flat output (leaves raveled and concatenated) and the flat
     differentiated input (`argnums`, default every argument); a SciPy CSR matrix of booleans, or
-    without SciPy a COO triple `(rows, cols, None, (m, n))`.
+    without SciPy a COO triple `(rows, cols, None, (m, n))`. With `index=True`, `(pattern,
+    IndexMap)`: where each pytree leaf's elements sit, and `blocks` (see the module docstring).
 
     >>> import difflab as dl, difflab.numpy as dnp, numpy as np
     >>> P = dl.sparsity(lambda x: x[1:] * x[:-1], np.ones(4))
     >>> P.toarray().astype(int).tolist()
     [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
     """
-    argnums = tuple(range(len(args))) if argnums is None else argnums
+    if argnums is None:  # every argument; a single one is not wrapped in a tuple (as jacobian's argnums=0)
+        argnums = 0 if len(args) == 1 else tuple(range(len(args)))
     st = api.stage(f, args, argnums)
     p = _pattern(st, st.inputs(args))
-    return _as_sparse(p.rows, p.cols, None, p.shape)
+    P = _as_sparse(p.rows, p.cols, None, p.shape)
+    return (P, p.index) if index else P
 
 
 def colour(rows, cols, shape, by="columns") -> np.ndarray:
@@ -196,9 +261,11 @@ def colour(rows, cols, shape, by="columns") -> np.ndarray:
 
 class SparseJacobian(api._Transform):
     """`jacobian(f, sparse=True)`: a compressed Jacobian. `sweeps` is the number of JVP (forward,
-    numeric) or VJP (reverse) products the last call took: the number of colours."""
+    numeric) or VJP (reverse) products the last call took: the number of colours; `index` the
+    last call's `IndexMap` (where each pytree leaf sits in the flat matrix)."""
 
     sweeps = 0
+    index = None
 
     def __init__(self, f, argnums, method):
         super().__init__(f, argnums, method)
@@ -211,6 +278,7 @@ class SparseJacobian(api._Transform):
         if p is None:
             p = self._patterns[id(st)] = (st, _pattern(st, x))  # st kept: its id stays its own
         p = p[1]
+        self.index = p.index
         native = self.method.native
         if native == "jacobian":  # symbolic: its native product is the whole Jacobian
             _, J = prep.jacobian(x)
@@ -241,8 +309,10 @@ def jacobian(f, argnums=0, method="forward"):
     colours the rows (one VJP per colour), symbolic masks its native Jacobian. A tridiagonal n×n
     Jacobian takes 3 sweeps whatever n. The returned function's `sweeps` counts the last call's.
 
-    Shape contract: (m, n) over the flat output and flat differentiated input; SciPy CSR (float)
-    or, without SciPy, a COO triple `(rows, cols, values, (m, n))`.
+    Shape contract: (m, n) over the flat output and flat differentiated input (pytree leaves
+    raveled and concatenated); SciPy CSR (float) or, without SciPy, a COO triple `(rows, cols,
+    values, (m, n))`. After a call, the function's `index` (an `IndexMap`) says where each leaf
+    sits and cuts the matrix into jacobian's nesting of blocks.
 
     >>> import difflab as dl, numpy as np
     >>> jac = dl.jacobian(lambda x: x[1:] * x[:-1], sparse=True)

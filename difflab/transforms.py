@@ -259,12 +259,12 @@ class PreparedHvp:
             raise ValueError(f"hvp method must be one of {', '.join(map(repr, [*HVP_METHODS, 'symbolic']))} or a "
                              f"pair (outer, inner), got {method!r}")
         outer, inner = (get_method(m) for m in pair)
-        if inner.name == "symbolic" and outer.name != "numeric":
-            raise ValueError("symbolic cannot be hvp's inner method under forward or reverse (its lambdified "
-                             "gradient is not traceable); use method='symbolic' or ('numeric', 'symbolic')")
+        if not inner.traceable_output:  # every outer method traces the gradient it differentiates
+            raise ValueError(f"{inner.name} cannot be hvp's inner method (its gradient code does not run on traced "
+                             f"values); use method={inner.name!r} or a traceable inner method ('forward', 'reverse')")
         self._sym = None
         self._outer = outer
-        if outer.name == "reverse":
+        if outer.native == "vjp":
             # reverse-over-reverse: H v = ∇_x <∇f(x), v>, with ∇f(x) carried out as aux
             g = api.grad(f, argnums, inner)
 
@@ -294,7 +294,7 @@ class PreparedHvp:
             _, H = prep.hessian(x)
             g_parts, hv_parts = st.split_flat(np.asarray(g)), st.split_flat(np.asarray(H) @ v)
             return st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
-        if self._outer.name == "reverse":
+        if self._outer.native == "vjp":
             (_, gx), hv = self._rr(*primals, *tangents)
             return (gx if many else gx[0]), (hv if many else hv[0])
         st, prep = self._t.staged(primals)
@@ -396,15 +396,15 @@ def linearize(f, *primals, method="forward"):
     (8.0, 12.0, 6.0)
     """
     m = get_method(method)
-    if m.name == "numeric":
-        raise ValueError("linearize cannot use the numeric method: its J v is a stencil of f's values, so each "
+    if not m.traceable_tangent:
+        raise ValueError(f"linearize cannot use the {m.name} method: its J v is a stencil of f's values, so each "
                          "call would evaluate f again; use 'forward', 'reverse' or 'symbolic'")
     t = api._Transform(f, tuple(range(len(primals))), m)
     st, prep = t.staged(primals)
     x = st.inputs(primals)
-    if m.name != "forward":
+    if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
-        lin = Linearized(st, m.name, matrix=np.asarray(J))
+        lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J))
         lin._outs, lin._name = outs, _name(f)
         return st.outputs(outs), lin
     from .differentiators.forward import push

@@ -128,10 +128,10 @@ def test_prepared_refuses_a_changed_static_argument():
 
 
 def test_unprepared_grad_caches_per_signature(monkeypatch):
-    import difflab.api as api
+    import difflab.api.operators as operators  # where the transforms look `stage` up
     calls = []
-    real_stage = api.stage
-    monkeypatch.setattr(api, "stage", lambda *a, **k: calls.append(1) or real_stage(*a, **k))
+    real_stage = operators.stage
+    monkeypatch.setattr(operators, "stage", lambda *a, **k: calls.append(1) or real_stage(*a, **k))
 
     def f(x):
         return dnp.sum(x * x)
@@ -270,3 +270,16 @@ def test_traced_values_are_only_kept_for_the_call_that_uses_them(mlp):
     assert v == pytest.approx(ref_v, rel=1e-14)
     for k in params:
         np.testing.assert_allclose(g[k], ref_g[k], rtol=1e-12, atol=1e-14)
+
+
+def test_transform_preparations_and_prepared_expression_size_are_public():
+    g = dl.grad(lambda x: dnp.sum(dnp.sin(x) * x), method="numeric")
+    g(np.ones(2)), g(np.ones(3)), g(np.ones(3))
+    preps = g.preparations()
+    assert [p.n for p in preps] == [2, 3]
+    assert all(p.evals > 0 for p in preps)  # each signature's own counter
+    sym = dl.prepare(lambda x: dnp.sum(dnp.sin(x) * x), np.ones(3), method="symbolic")
+    size = sym.expression_size()
+    assert size["tape"] == len(sym.graph.eqns) and size["naive"] >= size["cse"] > 0
+    with pytest.raises(TypeError, match="expression_size needs method='symbolic'"):
+        dl.prepare(lambda x: x * x, 1.0, method="reverse").expression_size()

@@ -305,6 +305,112 @@ def test_custom_jvp_several_pytree_arguments():
         assert np.allclose(gy, p["w"] * 3.0)
 
 
+def make_polar():
+    """(r, θ) in a dict → (x, {"y": y}): a pytree in, a pytree of two outputs out."""
+    @dl.custom_jvp
+    def polar(p):
+        return p["r"] * dnp.cos(p["th"]), {"y": p["r"] * dnp.sin(p["th"])}
+
+    @polar.defjvp
+    def polar_jvp(primals, tangents):
+        (p,), (t,) = primals, tangents
+        r, th = p["r"], p["th"]
+        return polar(p), (t["r"] * dnp.cos(th) - r * dnp.sin(th) * t["th"],
+                          {"y": t["r"] * dnp.sin(th) + r * dnp.cos(th) * t["th"]})
+
+    return polar
+
+
+def make_two_outputs():
+    @dl.custom_vjp
+    def two(x, y):
+        return x * y, dnp.sin(x)
+
+    def bwd(res, ct):
+        (x, y), (c_prod, c_sin) = res, ct
+        return c_prod * y + c_sin * dnp.cos(x), c_prod * x
+
+    two.defvjp(lambda x, y: (two(x, y), (x, y)), bwd)
+    return two
+
+
+def test_custom_jvp_pytree_outputs_match_autograd_in_every_method():
+    ag = pytest.importorskip("autograd")
+    anp = pytest.importorskip("autograd.numpy")
+    polar = make_polar()
+    p = {"r": np.array([1.0, 2.0]), "th": np.array([0.3, 0.7])}
+
+    def loss(p):
+        a, b = polar(p)
+        return dnp.sum(a * a * 3.0 + b["y"])
+
+    ref = ag.grad(lambda p: anp.sum(3.0 * (p["r"] * anp.cos(p["th"])) ** 2 + p["r"] * anp.sin(p["th"])))(p)
+    for method in METHODS:
+        g = dl.grad(loss, method=method)
+        for _ in range(2):
+            got = g(p)
+            for k in ("r", "th"):
+                np.testing.assert_allclose(got[k], ref[k], rtol=1e-6 if method == "numeric" else 1e-12)
+    # the Jacobian is nested like jacobian's of any pytree function: output structure, then input
+    for method in ["forward", "reverse"]:
+        jx, jy = dl.jacobian(polar, method=method)(p)
+        np.testing.assert_allclose(jx["th"], np.diag(-p["r"] * np.sin(p["th"])), rtol=1e-12)
+        np.testing.assert_allclose(jy["y"]["r"], np.diag(np.sin(p["th"])), rtol=1e-12)
+    # outside a trace the function itself runs
+    a, b = polar(p)
+    assert np.allclose(b["y"], p["r"] * np.sin(p["th"]))
+
+
+def test_custom_vjp_several_outputs_reverse_uses_bwd_with_a_tuple_cotangent():
+    two = make_two_outputs()
+    x, y = np.array([0.5, 1.5]), np.array([2.0, -1.0])
+    f = lambda x, y: dnp.sum(two(x, y)[0] + two(x, y)[1] ** 2.0)  # noqa: E731
+    ref = dl.grad(lambda x, y: dnp.sum(x * y + dnp.sin(x) ** 2.0), argnums=(0, 1), method="forward")(x, y)
+    for _ in range(2):
+        gx, gy = dl.grad(f, argnums=(0, 1))(x, y)
+        np.testing.assert_allclose(gx, ref[0], rtol=1e-12)
+        np.testing.assert_allclose(gy, ref[1], rtol=1e-12)
+    with pytest.raises(dl.NotDifferentiableError, match="custom_vjp function two"):
+        dl.grad(f, method="forward")(x, y)
+
+
+def test_check_rule_on_pytree_outputs_passes_right_rules_and_catches_wrong_ones():
+    from difflab.testing import GradientMismatch, check_rule
+
+    p = {"r": np.array([1.0, 2.0]), "th": np.array([0.3, 0.7])}
+    assert check_rule(make_polar(), p)
+    two = make_two_outputs()
+    assert check_rule(two, np.array([0.5, 1.5]), np.array([2.0, -1.0]))
+
+    wrong = make_polar()
+    wrong.defjvp(lambda pr, t: (wrong(pr[0]), (t[0]["r"], {"y": t[0]["th"]})))
+    with pytest.raises(GradientMismatch, match="custom_jvp rule of polar"):
+        check_rule(wrong, p)
+    two.defvjp(lambda x, y: (two(x, y), None), lambda res, ct: (ct[0], ct[0]))
+    with pytest.raises(GradientMismatch, match="custom_vjp rule"):
+        check_rule(two, np.array([0.5, 1.5]), np.array([2.0, -1.0]))
+
+
+def test_custom_rules_with_the_wrong_output_structure_name_it():
+    polar = make_polar()
+    p = {"r": np.array([1.0, 2.0]), "th": np.array([0.3, 0.7])}
+    loss = lambda p: dnp.sum(polar(p)[0])  # noqa: E731
+    polar.defjvp(lambda pr, t: (polar(pr[0]), (t[0]["r"], t[0]["th"])))
+    with pytest.raises(TypeError, match=r"t_out of polar returned the structure \(\*, \*\), expected .*\{'y': \*\}"):
+        dl.grad(loss, method="forward")(p)
+    polar.defjvp(lambda pr, t: (polar(pr[0]), (t[0]["r"], {"y": dnp.sum(t[0]["th"])})))
+    with pytest.raises(ValueError, match=r"t_out of polar: output leaf 1 has shape \(\), expected \(2,\)"):
+        dl.grad(loss, method="reverse")(p)
+
+    @dl.custom_jvp
+    def nothing(x):
+        return None, x
+
+    nothing.defjvp(lambda p, t: (1.0, 2.0))
+    with pytest.raises(TypeError, match="custom_jvp function nothing must return an array, a number or a pytree"):
+        dl.grad(lambda x: nothing(x)[1])(1.0)
+
+
 def test_custom_jvp_wrong_shape_names_function_and_shapes():
     @dl.custom_jvp
     def bad(x):
@@ -690,3 +796,72 @@ def test_transformations_refuse_non_functions():
             make(3)
     with pytest.raises(TypeError, match="sequence of functions"):
         dl.checkpoint_sequential([dnp.sin, 2], 1)
+
+
+# -- sparse Jacobians over pytrees: one flat matrix and its IndexMap ----------------------------
+
+def _pytree_f(p, s):
+    return {"pairs": p["w"][1:] * p["w"][:-1] * s, "m": dnp.reshape(p["m"], (2, 2)) * s}, dnp.sum(p["m"])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sparse_jacobian_of_a_pytree_function_matches_the_dense_one_block_by_block(method):
+    p, s = {"w": np.array([1.0, 2.0, 3.0, 4.0]), "m": np.arange(1.0, 5.0)}, 1.5
+    dense = dl.jacobian(_pytree_f, argnums=(0, 1), method="reverse")(p, s)
+    jac = dl.jacobian(_pytree_f, argnums=(0, 1), sparse=True, method=method)
+    J = jac(p, s)
+    assert J.shape == (3 + 4 + 1, 4 + 4 + 1)
+    index = jac.index
+    # the index map: rows per output leaf (shaped like it), columns per input leaf
+    assert index.rows[0]["m"].shape == (2, 2) and index.rows[1].shape == ()
+    assert index.cols[0]["w"].tolist() == [4, 5, 6, 7] and index.cols[1].shape == ()
+    assert sorted(np.concatenate([np.ravel(r) for r in [index.rows[0]["m"], index.rows[0]["pairs"], index.rows[1]]]))\
+        == list(range(8))
+    # blocks: jacobian's nesting; each equals the dense block reshaped to (out size, in size)
+    blocks = index.blocks(J)
+    for out_path in [(0, "pairs"), (0, "m"), (1,)]:
+        got_out, want_out = blocks, dense
+        for k in out_path:
+            got_out, want_out = got_out[k], want_out[k]
+        for in_path in [(0, "w"), (0, "m"), (1,)]:
+            got, want = got_out, want_out
+            for k in in_path:
+                got, want = got[k], want[k]
+            want = np.asarray(want)
+            rows = np.asarray(index.rows[0][out_path[1]] if out_path[0] == 0 else index.rows[1]).size
+            np.testing.assert_allclose(got.toarray(), want.reshape(rows, -1),
+                                       rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)
+    # and a row of the flat matrix is the output element the index map names
+    r = int(index.rows[0]["m"][1, 0])
+    c = int(index.cols[0]["m"][2])
+    assert J[r, c] == pytest.approx(s) and J[r, int(index.cols[0]["m"][1])] == 0.0
+
+
+def test_sparsity_of_a_pytree_function_with_its_index_map():
+    p, s = {"w": np.ones(4), "m": np.ones(4)}, 2.0
+    P, index = dl.sparsity(_pytree_f, p, s, index=True)
+    assert P.shape == (8, 9) and dl.sparsity(_pytree_f, p, s).shape == (8, 9)
+    blocks = index.blocks(P)
+    assert blocks[0]["pairs"][0]["w"].toarray().astype(int).tolist() == [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
+    assert blocks[0]["pairs"][0]["m"].nnz == 0 and blocks[1][0]["m"].toarray().all()
+    assert blocks[0]["m"][1].toarray().ravel().all()  # every element of m * s depends on s
+    # one argument: its columns are not wrapped in a tuple (as jacobian's argnums=0)
+    _, index1 = dl.sparsity(lambda p: p["w"] * 2.0, p, index=True)
+    assert index1.cols["w"].tolist() == [4, 5, 6, 7] and index1.cols["m"].tolist() == [0, 1, 2, 3]  # sorted keys
+
+
+def test_index_map_blocks_of_a_coo_triple(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_scipy(name, *args, **kw):
+        if name.startswith("scipy"):
+            raise ImportError(name)
+        return real_import(name, *args, **kw)
+
+    monkeypatch.setattr(builtins, "__import__", no_scipy)
+    P, index = dl.sparsity(_pytree_f, {"w": np.ones(4), "m": np.ones(4)}, 2.0, index=True)
+    assert isinstance(P, tuple)
+    rows, cols, values, shape = index.blocks(P)[0]["pairs"][0]["w"]
+    assert shape == (3, 4) and values is None
+    assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 3)]

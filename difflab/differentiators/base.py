@@ -65,6 +65,15 @@ class Differentiator:
     native = ""
     #: (outer, inner) methods composed by `hessian`, or None when `Prepared.hessian` is native
     hessian_pair: tuple | None = None
+    # traits: what the API reads to combine methods (with `native` and `hessian_pair`), never `name`
+    #: its derivative code runs on traced values, so it can be the inner method of a nested derivative
+    traceable_output = True
+    #: its JVP accepts a traced tangent (else a traced tangent multiplies the Jacobian, J v being linear in v)
+    traceable_tangent = True
+    #: its native `Prepared.hessian` runs on traced values (else a nested hessian composes the method with itself)
+    traceable_hessian = True
+    #: differentiates a mean-over-examples loss (`batch_argnums`) for ONE example, evaluated over the batch
+    batches_examples = False
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":

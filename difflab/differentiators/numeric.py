@@ -216,6 +216,8 @@ class Numeric(base.Differentiator):
     name = "numeric"
     native = "jvp"
     hessian_pair = None
+    traceable_hessian = False  # its second-order stencil fills an array in place
+    traceable_tangent = False  # a stencil's step along v needs v's numbers
 
     def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):
         if scheme not in SCHEMES:

@@ -45,7 +45,9 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
     active = active_vars(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
-        if ct is None or eqn.out not in active:
+        if ct is None or eqn.out not in active or _is_zero(ct):
+            # a zero cotangent contributes zero (every rule is linear in it), even through an
+            # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
         vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
         kw = dict(eqn.params) if eqn.params else {}
@@ -63,6 +65,13 @@ def backward(graph, env: dict, wrt: tuple, cts: dict) -> list:
                 c = unbroadcast(c, a.shape)
             cts[a] = c if a not in cts else _sum(cts[a], c)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
+
+
+def _is_zero(ct) -> bool:
+    """Whether a computed (untraced) cotangent is exactly zero everywhere."""
+    if type(ct) is float:
+        return ct == 0.0
+    return isinstance(ct, np.ndarray) and not ct.any()
 
 
 class Reverse(Differentiator):

@@ -53,9 +53,10 @@ class Program:
                 active.add(s)
         if not (getattr(y, "free_symbols", set()) & active):
             return [sp.Integer(0)] * len(wrt)
+        singular = self._singular()
         adj = {y: sp.Integer(1)} if y.is_Symbol else {}
         if not y.is_Symbol:  # an output that is an expression over named values
-            self._push(y, sp.Integer(1), adj, active)
+            self._push(y, sp.Integer(1), adj, active, singular)
         for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
             a = adj.pop(s, None)
             if a is None:
@@ -64,18 +65,33 @@ class Program:
                 name = sp.Symbol(f"{tag}{s.name}", real=True)
                 self.assignments.append((name, a))
                 self.defs[name] = a
+                if _maybe_infinite(a, singular):
+                    singular.add(name)
                 a = name
-            self._push(e, a, adj, active, out=s)
+            self._push(e, a, adj, active, singular, out=s)
         return [sp.sympify(adj.get(x, 0)) for x in wrt]
 
+    def _singular(self) -> set:
+        """Named values (and adjoints) that may be infinite at some point: a negative power or a
+        log in their expression, or such a value in it."""
+        singular = set()
+        for s, e in self.assignments:
+            if _maybe_infinite(e, singular):
+                singular.add(s)
+        return singular
+
     @staticmethod
-    def _push(e, a, adj, active, out=None):
+    def _push(e, a, adj, active, singular, out=None):
         for u in sorted(e.free_symbols & active, key=lambda s: s.name):
             d = e.diff(u)
             if out is not None and not e.is_Atom:
                 d = d.xreplace({e: out})  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
-                adj[u] = adj.get(u, 0) + a * d
+                # strong zeros (DESIGN.md §3): where a factor may be infinite the chain rule's product
+                # is strong_mul's (0·∞ = 0), as forward and reverse compute it
+                term = _strong(a, d) if _maybe_infinite(a, singular) or _maybe_infinite(d, singular) else a * d
+                adj[u] = adj.get(u, 0) + term
+
 
     def needed(self, exprs) -> list:
         """The assignments the expressions depend on, in order (dead code dropped)."""
@@ -103,6 +119,21 @@ class Program:
             size[s] = sp.count_ops(e) + sum(e.count(u) * size[u] for u in e.free_symbols if u in size)
         return int(sum(sp.count_ops(e) + sum(e.count(u) * size[u] for u in getattr(e, "free_symbols", ()) if u in size)
                        for e in exprs))
+
+
+def _maybe_infinite(e, singular) -> bool:
+    import sympy as sp
+
+    if not isinstance(e, sp.Basic) or e.is_Number:
+        return isinstance(e, sp.Basic) and e.is_finite is False
+    return bool(e.free_symbols & singular) or e.has(sp.log) or any(
+        p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _strong(a, d):
+    from ..ops.elementwise import strong_mul_sympy
+
+    return strong_mul_sympy()(a, d)
 
 
 def to_sympy(graph) -> Program:
@@ -157,7 +188,8 @@ class Symbolic(Differentiator):
     name = "symbolic"
     native = "jacobian"
     hessian_pair = None
-    per_example = True  # differentiates a mean-over-examples loss for one example (see above)
+    traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
+    batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True):
         self.cse = bool(cse)

@@ -104,7 +104,7 @@ class _CountedGrad:
     @property
     def evals(self) -> int:
         # the transform keeps one staged graph per input signature, each with this method's Prepared
-        return sum(st.prepared[self.fn.method].evals for st in self.fn.cache.values() if self.fn.method in st.prepared)
+        return sum(p.evals for p in self.fn.preparations())
 
 
 def _targets(y, loss: str, n_out: int):

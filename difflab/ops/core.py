@@ -222,9 +222,27 @@ def _scaled(partial):
         return _strong_scaled(partial)
 
     def rule(t, out, *args, **params):
-        return t * partial(out, *args, **params)
+        p = partial(out, *args, **params)
+        c = t * p
+        if _zero_times_nan(t, c):
+            # the rule is linear in t: where t is 0 the contribution is 0, even where the partial
+            # is NaN (another output's NaN must not reach a row that does not depend on it)
+            return REGISTRY["strong_mul"].impl(t, p)
+        return c
 
     return rule
+
+
+def _zero_times_nan(t, c) -> bool:
+    """Whether a computed (untraced) t·∂ holds a NaN where t is 0 (checked only when NaN is there)."""
+    if isinstance(t, Traced) or isinstance(c, Traced):
+        return False
+    if type(c) is float:
+        return c != c and t == 0.0
+    c = np.asarray(c)
+    if c.dtype.kind not in "fc" or not np.isnan(c).any():
+        return False
+    return bool(np.any(np.equal(t, 0.0)))
 
 
 # -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----

@@ -53,9 +53,36 @@ def _py_strong_mul(a, b):
     return 0.0 if a == 0.0 or b == 0.0 else a * b
 
 
+def _mp_strong_mul(a, b):
+    return 0 if a == 0 or b == 0 else a * b
+
+
+def strong_mul_sympy():
+    """strong_mul as a SymPy function (the symbolic method's chain rule uses it where a factor may
+    be infinite): generated code calls the entry's own NumPy/float implementations, so 0·∞ is 0
+    there too. With a number among its arguments it is the plain product (0 included)."""
+    sp = _sp()
+    fn = sympy_function("strong_mul", _strong_mul_impl, lambda args, i: args[1 - i], _mp_strong_mul, _py_strong_mul)
+    if "eval" not in fn.__dict__:
+        def _numbers(cls, a, b):  # SymPy calls it `eval`: evaluation on number arguments
+            if a.is_zero or b.is_zero:
+                return sp.Integer(0)
+            if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite):
+                return a * b
+            return None
+
+        def _eval_derivative(self, s):  # the product rule, each product strong too
+            a, b = self.args
+            return fn(a.diff(s), b) + fn(a, b.diff(s))
+
+        fn.eval = classmethod(_numbers)
+        fn._eval_derivative = _eval_derivative
+    return fn
+
+
 strong_mul = defop("strong_mul", _strong_mul_impl, py=_py_strong_mul,
                    partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
-                   sympy=elementwise_sympy(operator.mul), domain=("real", "real"),
+                   sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)), domain=("real", "real"),
                    doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
                        "product in the rules marked strong_zero (one equation, as a plain product)")
 div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
@@ -80,7 +107,23 @@ def _pow_sympy_scalar(a, b):
     a, b = (v if isinstance(v, sp.Basic) else sp.Float(v) for v in (a, b))
     if a.is_zero and not b.is_number:  # 0**y: 0 for y > 0 (flat: its derivative is 0, not 0·log 0)
         return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
+    if not a.is_number and not b.is_number:  # a base that may be 0 at run time: see _pow_fn
+        return _pow_fn()(a, b)
     return a ** b
+
+
+def _pow_fn():
+    """x**y with both variable, as a SymPy function whose derivative in y is strong_mul(x**y,
+    log x): where x**y is 0 (x = 0, y > 0) the partial is 0, not 0·(-∞), as forward and reverse
+    have it (`_pow_partial_exponent`); in x it is y·x**(y-1), as SymPy's."""
+    sp = _sp()
+
+    def derivative(args, i):
+        x, y = args
+        return y * fn(x, y - 1) if i == 0 else strong_mul_sympy()(fn(x, y), sp.log(x))
+
+    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x ** y, builtins.pow)
+    return fn
 
 
 pow = defop("pow", np.power, py=operator.pow,
@@ -319,7 +362,7 @@ fmod = defop("fmod", np.fmod, partials=(lambda out, a, b: 1.0, lambda out, a, b:
              doc="a - b·trunc(a/b) (the sign of a, C's fmod)")
 copysign = defop("copysign", np.copysign, partials=(lambda out, a, b: sign(a) * sign(out), None),
                  sympy=elementwise_sympy(lambda a, b: _abs_fn()(a) * _sign_fn()(b)), domain=("nonzero", "nonzero"),
-                 kink=lambda a, b: np.abs(a), analytic=False, numpy=("copysign",),
+                 kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))), analytic=False, numpy=("copysign",),
                  doc="|a| with the sign of b (derivative 0 in b)")
 fmax = defop("fmax", np.fmax, partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
              sympy=maximum.sympy, domain=("real", "real"), kink=maximum.kink,

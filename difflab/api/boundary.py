@@ -1,0 +1,381 @@
+"""The API boundary: what every operator checks and how arguments become a graph's flat inputs.
+
+Argnums validation, leaf kinds (float leaves are traced inputs, the rest static and baked into the
+graph), `stage` (flatten the pytree arguments once, trace f, remember how to rebuild the results'
+structures: a `Staged`), and the checks of DESIGN.md §6 shared by every operator: keyword
+arguments, dtypes, empty arrays, what f returns, NaN rows and columns of a derivative where an
+output or an input is not finite, and results that never alias an input.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import numpy as dnp
+from .. import tree
+from ..compile import reader
+from ..differentiators.base import split
+from ..errors import collecting
+from ..graph import Const, Graph, Traced, Var
+from ..trace import Opaque, _Ident, fingerprint, outputs_of, reads_of, trace_flat, traced_values
+
+
+# -- validation at the boundary: every operator checks its call the same way ----------------------
+
+def _public_call(call):
+    """An operator's `__call__`: keyword arguments are refused by name, and the DomainWarnings of
+    the call are issued once per equation, pointing at the caller's line (errors.collecting)."""
+    @functools.wraps(call)
+    def checked(self, *args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(self, "__name__", "the function"), kwargs)
+        return collecting(call, self, *args)
+    return checked
+
+
+def _refuse_kwargs(name, kwargs):
+    keys = ", ".join(map(repr, kwargs))
+    raise TypeError(f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
+                    "positional arguments only; bind the others first (functools.partial or a lambda)")
+
+
+def _check_not_empty(x, i, j):
+    shape = np.shape(x)
+    if 0 in shape:
+        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to "
+                         "differentiate")
+
+
+def _nonfinite(outs):
+    """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
+    cheaply: this runs on every call) or some are traced (then see `_poison`)."""
+    if all([type(o) is float and math.isfinite(o) for o in outs]):
+        return None
+    if any([isinstance(o, Traced) for o in outs]):
+        return None
+    bad = np.concatenate([~np.isfinite(np.ravel(o)) for o in outs]) if outs else np.zeros(0, bool)
+    return bad if bad.any() else None
+
+
+def _poison_traced(d, out):
+    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
+    return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
+
+
+def _nan_rows(jac, bad, cols=None):
+    """The Jacobian (m, n) with NaN rows where the output is not finite and NaN columns where the
+    input is not (DESIGN.md §6: a value outside an op's domain, or a NaN/inf input, has no
+    derivative: every method answers NaN, as finite differences do, never a finite number)."""
+    if (bad is None and cols is None) or isinstance(jac, Traced):
+        return jac
+    jac = np.array(jac, dtype=float)
+    if bad is not None:
+        jac[bad] = np.nan
+    if cols is not None:
+        jac[:, cols] = np.nan
+    return jac
+
+
+def _nan_inputs(st, xs, parts):
+    """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+    for k, i in enumerate(st.wrt):
+        x = xs[i]
+        if type(x) is float:
+            if not math.isfinite(x):
+                parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
+        elif isinstance(x, np.ndarray) and not np.isfinite(x.sum()) and not np.isfinite(x).all():
+            parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
+    return parts
+
+
+def _own(values, graph: Graph, inputs=()):
+    """Results of their own: never an input, a constant, a view of either or another result."""
+    out, seen = [], {id(x) for x in inputs if isinstance(x, np.ndarray)}
+    for o, v in zip(values, graph.outputs):
+        if type(o) is np.ndarray and (o.base is not None or not o.flags.writeable or id(o) in seen
+                                      or not isinstance(v, Var) or v in graph.inputs):
+            o = o.copy()
+        seen.add(id(o))
+        out.append(o)
+    return out
+
+
+# -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
+
+def _check_argnums(argnums, nargs):
+    many = isinstance(argnums, (tuple, list))
+    nums = tuple(argnums) if many else (argnums,)
+    for a in nums:
+        if not isinstance(a, (int, np.integer)) or isinstance(a, bool):
+            raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+        if not -nargs <= a < nargs:
+            raise ValueError(f"argnums {a} is out of range for a function called with {nargs} arguments")
+    return tuple(int(a) % nargs for a in nums), many
+
+
+def _leaf_kind(x, name):
+    """'input' for float values (traced), 'static' for everything else (baked into the graph)."""
+    if isinstance(x, Traced):
+        return "input"
+    if isinstance(x, (bool, np.bool_)):
+        return "static"
+    if isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        return "input"
+    return "static"
+
+
+def _signature_key(x):
+    """What of an argument leaf a graph depends on: shape and dtype for the traced ones, the whole
+    value (and type: 1, True and 1.0 differ) for the static ones, which are baked into the graph.
+    Raises Opaque for a static leaf that cannot be compared (then nothing is cached)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return (x.shape, x.dtype)
+    if isinstance(x, Traced):
+        return ("traced", x.shape, x.dtype)
+    if isinstance(x, (float, np.floating)):
+        return ("float",)
+    return ("static", fingerprint(x))
+
+
+@dataclass
+class Staged:
+    """A traced function at one input signature, with what it needs to rebuild structures."""
+
+    graph: Graph
+    arg_trees: list  # TreeDef per argument
+    input_pos: list  # (arg index, leaf index) of each graph input
+    wrt: tuple       # indices into graph.inputs of the differentiated leaves
+    wrt_float: list  # was each differentiated leaf a Python float (then return floats)
+    out_tree: tree.TreeDef
+    argnums: tuple
+    many: bool
+    cacheable: bool = True
+    reusable: bool = True  # not specialised to its input values, not closing over an outer trace
+    reads: tuple = ()  # what the trace read outside its arguments (trace.Reads), checked on reuse
+    prepared: dict = field(default_factory=dict)
+    scalar: bool = False  # checked once: the output is a single number
+    values: dict | None = None  # every value as traced: stands in for the first evaluation
+    _fast: object = None   # generated readers: args -> graph inputs, gradient parts -> pytree
+    _build: object = None
+
+    def inputs(self, args) -> list:
+        leaves = [tree.flatten(a)[0] for a in args]
+        return [_as_float(leaves[i][j]) for i, j in self.input_pos]
+
+    def take_values(self):
+        """The traced values, once: they hold for the call that traced, and are let go after it."""
+        values, self.values = self.values, None
+        return values
+
+    def unchanged(self) -> bool:
+        """True while everything the trace read outside its arguments is as it was then."""
+        for r in self.reads:
+            if not r.unchanged():
+                return False
+        return True
+
+    def learn(self, args):
+        """Generate the fast reader from `args`, which must match this signature."""
+        if self._fast is None:
+            try:
+                self._fast, self._build = reader.generate(self, args)
+            except Opaque:  # a static leaf that cannot be compared: always the general path
+                pass
+
+    def fast(self, args):
+        """The graph inputs when `args` match the learnt call exactly (same containers, float64
+        arrays of the same shapes, the very same static leaves), else None: then the general
+        path (flatten, convert, explain a mismatch) decides."""
+        return self._fast(args) if self._fast is not None and self.scalar else None
+
+    def outputs(self, outs, inputs=()):
+        """The output pytree. A leaf never aliases an input, a constant, a view of either or another
+        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
+
+    def wrt_shapes(self):
+        return [self.graph.inputs[i].shape for i in self.wrt]
+
+    def unflatten_wrt(self, parts):
+        """Per-wrt-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
+        if not self.many:
+            return self.arg_trees[self.argnums[0]].unflatten(parts)
+        grads, k = [], 0
+        for a in self.argnums:
+            n = self.arg_trees[a].num_leaves
+            grads.append(self.arg_trees[a].unflatten(parts[k:k + n]))
+            k += n
+        return tuple(grads)
+
+    def floats(self, parts):
+        """Python floats back for the leaves that were Python floats."""
+        if not any(self.wrt_float):
+            return parts
+        return [float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)]
+
+    def split_flat(self, vec, lead=()):
+        """Cut a flat vector (with leading axes `lead`) into the differentiated leaves' shapes."""
+        parts = split(vec, self.wrt_shapes(), batch=tuple(lead))
+        return [float(p) if was_float and not lead and not isinstance(p, Traced) else p
+                for p, was_float in zip(parts, self.wrt_float)]
+
+
+def _static_key(x):
+    try:
+        return _signature_key(x)
+    except Opaque:  # prepare trusts the caller: the same object is enough
+        return ("object", _Ident(x))
+
+
+def _shape(x):
+    return x.shape if isinstance(x, np.ndarray) else np.shape(x)
+
+
+def _as_float(x):
+    if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, first
+        return x
+    if isinstance(x, Traced):
+        return x
+    if isinstance(x, (float, np.floating)):
+        return float(x)
+    return np.asarray(x, dtype=np.float64)
+
+
+def _result(x):
+    if isinstance(x, np.ndarray) and x.ndim:
+        return x if x.dtype.kind in "fb" else x.astype(np.float64)
+    if isinstance(x, Traced):
+        return x
+    a = np.asarray(x)
+    if a.dtype.kind == "b":
+        return a
+    return float(a) if a.ndim == 0 else a.astype(np.float64)
+
+
+def stage(f, args, argnums=0, flat_args=None) -> Staged:
+    """Trace `f(*args)` with every float leaf as an input; `argnums` picks what is differentiated.
+    `flat_args`: the arguments already flattened (tree.flatten of each), if the caller has them."""
+    nums, many = _check_argnums(argnums, len(args))
+    flat_args = flat_args or [tree.flatten(a) for a in args]
+    input_pos, wrt, wrt_float = [], [], []
+    for i, (leaves, _) in enumerate(flat_args):
+        for j, x in enumerate(leaves):
+            kind = _leaf_kind(x, i)
+            if i in nums and kind == "input" and not isinstance(x, Traced):
+                _check_not_empty(x, i, j)
+            if i in nums and kind != "input":
+                dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
+                raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
+                                "differentiated (use 2.0 rather than 2, or x.astype(float))")
+            if kind == "input":
+                input_pos.append((i, j))
+    # the differentiated leaves come in argnums order
+    for a in nums:
+        for k, (i, j) in enumerate(input_pos):
+            if i == a:
+                wrt.append(k)
+                wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
+    out_holder = {}
+    input_set = set(input_pos)
+
+    # what the trace is about to read outside the arguments, recorded before it runs (a change
+    # during the trace then shows at the next check): f's reads, and those of functions met in
+    # static arguments; None when something cannot be compared, and then nothing is reused
+    found: list = []
+    try:
+        for i, (leaves, _) in enumerate(flat_args):
+            for j, x in enumerate(leaves):
+                if (i, j) not in input_set:
+                    fingerprint(x, found)
+        reads = tuple([reads_of(g) for g in [f, *found]])
+    except Opaque:
+        reads = None
+    if reads is not None and None in reads:
+        reads = None
+    # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
+    # caller's array in place can never change a graph built from its old contents
+    frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
+
+    def flat_f(*xs):
+        leaves = [list(lv) for lv in frozen]
+        for (i, j), x in zip(input_pos, xs):
+            leaves[i][j] = x
+        rebuilt = [td.unflatten(lv) for lv, (_, td) in zip(leaves, flat_args)]
+        out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
+        return out_leaves
+
+    call_leaves = [_as_float(flat_args[i][0][j]) for i, j in input_pos]
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
+
+    for o in out_leaves:
+        if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
+            raise TypeError(f"the function returned a {type(o).__name__}; difflab differentiates functions "
+                            "returning numbers, arrays, or pytrees of them")
+    graph = outputs_of(t, tracers, out_leaves)
+    # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
+    closes = t.closes_over_tracers
+    nested = closes or any([isinstance(x, Traced) for x in call_leaves])
+    values = None if nested else traced_values(t, tracers)
+    reusable = not graph.specialised and not closes
+    return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
+                  nums, many, cacheable=reusable and reads is not None, reusable=reusable, reads=reads or (),
+                  values=values)
+
+
+def _scalar_check(st: Staged, what: str):
+    if st.scalar:
+        return
+    shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
+    if len(shapes) != 1 or int(np.prod(shapes[0])) != 1:
+        shown = shapes[0] if len(shapes) == 1 else shapes
+        raise TypeError(f"{what} needs a function with a scalar output, but it returned shape {shown}; "
+                        "use difflab.jacobian for the full derivative or difflab.vjp for a "
+                        "vector-Jacobian product")
+    st.scalar = True
+
+
+def _flat_like(st: Staged, tangents, what):
+    leaves = []
+    for a, tg in zip(st.argnums, tangents):
+        lv, td = tree.flatten(tg)
+        if td != st.arg_trees[a]:
+            raise ValueError(f"{what}[{a}] has structure {td} but the primal has {st.arg_trees[a]}")
+        leaves += lv
+    for x, s in zip(leaves, st.wrt_shapes()):
+        if np.shape(x) != tuple(s):
+            raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
+    return _concat_flat(leaves)
+
+
+def _concat_flat(leaves):
+    """Leaves raveled and concatenated into one float vector; traced when a leaf is traced (a
+    tangent or cotangent computed inside an outer derivative), so the outer trace records it."""
+    if not any([isinstance(x, Traced) for x in leaves]):
+        return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
+    return dnp.concatenate([dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,))
+                            for x in leaves])
+
+
+def _reshape(x, shape):
+    """x.reshape(shape) for arrays and traced values alike."""
+    if isinstance(x, Traced):
+        return dnp.reshape(x, tuple(shape))
+    return np.asarray(x).reshape(shape)
+
+
+def _rows(x, start, size):
+    """x[start:start + size], or x itself when that is all of it (a traced value is then not sliced)."""
+    return x if (start, size) == (0, np.shape(x)[0]) else x[start:start + size]
+
+
+def _split_out(outs, vec):
+    parts, start = [], 0
+    vec = vec if isinstance(vec, Traced) else np.asarray(vec)
+    for o in outs:
+        size = int(np.prod(np.shape(o)))
+        parts.append(_reshape(_rows(vec, start, size), np.shape(o)))
+        start += size
+    return parts

@@ -1,0 +1,429 @@
+"""The differential operators: grad, value_and_grad, jacobian, hessian, jvp, vjp and vmap.
+
+Each one is a small class on `_Transform` (a function, its argnums and method, and a cache of
+staged graphs per input signature) or a function that stages once: it flattens its pytree
+arguments at the boundary (api.boundary), hands the graph to a differentiator and rebuilds the
+result's structure. `method` is a name ("symbolic", "numeric", "forward", "reverse") or a
+configured differentiator object such as `Numeric(scheme="richardson")`.
+
+Nesting: every operator here may be called on traced values, i.e. inside grad, value_and_grad,
+jacobian, hessian, jvp or vmap of an outer function, and inside each other: a Hessian-vector
+product as jvp of grad, the gradient of a loss built from jvp/vjp/jacobian/hessian, jacobian of
+jacobian, vmap of grad and grad of vmap. That works with "forward", "reverse" and "numeric" as the
+inner method under every outer method (numeric inside numeric is accurate to about 1e-5 relative
+for a second derivative). "symbolic" works as the outer method; as the inner one only where the
+point it differentiates at is a number and just a direction is traced (jvp's tangent, a
+pullback's cotangent): its lambdified derivative is NumPy code, so on a traced primal it raises
+NotDifferentiableError (and a Hessian pair with it inside is refused up front). Methods declare
+this as traits (`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads
+those, never a method's name.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import numpy as dnp
+from .. import tree
+from ..compile.reader import LastCall
+from ..differentiators import get_method
+from ..differentiators.numeric import nesting
+from ..errors import Collector, collecting
+from ..graph import Traced, evaluate_batched
+from ..trace import Opaque, outputs_of, trace_flat
+from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
+                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _signature_key, _split_out, stage)
+
+
+#: staged graphs kept per transform (least recently used first out): a loop over many static
+#: values must not grow memory without bound
+CACHE_SIZE = 32
+
+
+class _Transform:
+    """A transformed function with its cache of staged graphs and prepared differentiators.
+
+    Caching: a graph is reused for a call with the same input signature (shapes and dtypes of the
+    float leaves; type and value of every other leaf) only while everything its trace read outside
+    the arguments is unchanged (closure cells, globals, attributes, array bytes: `trace.reads_of`);
+    otherwise f is traced afresh, so a cached transform returns what a fresh trace would. Calls
+    are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
+    """
+
+    def __init__(self, f, argnums, method):
+        self.f, self.argnums, self.method = f, argnums, get_method(method)
+        self.cache: OrderedDict = OrderedDict()
+        self._calls = LastCall()  # the Staged of the latest call, tried first by its generated reader
+        self._lock = threading.RLock()
+        self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
+        self.__doc__ = getattr(f, "__doc__", None)
+
+    def __difflab_reads__(self):
+        """What a trace through this transform reads: its function (see trace.reads_of)."""
+        return (("f", self.f),)
+
+    def staged(self, args, keep_values=False):
+        """(Staged, prepared) for this call's signature; a fresh trace keeps its traced values only
+        when the caller will use them for this very call (`keep_values`), else they are let go."""
+        # a mean-over-examples loss is traced for one example when the method can exploit it
+        batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
+        example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
+        flat = [tree.flatten(a) for a in example]
+        try:
+            key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
+        except Opaque:  # a static argument that cannot be compared: traced afresh
+            key = None
+        st = self.cache.get(key) if key is not None else None
+        if st is not None and not st.unchanged():  # f read something that has changed since
+            del self.cache[key]
+            st = None
+        if st is None:
+            with nesting(self.method) as levels:  # finite differences of finite differences
+                st = stage(self.f, example, self.argnums, flat)
+            st.levels = levels[0]
+            if batch or not keep_values:  # traced on one example, or nobody will read them
+                st.values = None
+            if st.cacheable and key is not None:
+                self.cache[key] = st
+                if len(self.cache) > CACHE_SIZE:
+                    self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(key)
+        self._calls.saw(st, args, st.cacheable and not batch)
+        if self.method not in st.prepared:
+            if batch:
+                rows = tuple(k for k, (i, _) in enumerate(st.input_pos) if i in batch)
+                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
+            else:
+                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
+            st.prepared[self.method].levels = getattr(st, "levels", 1)
+        return st, st.prepared[self.method]
+
+    def preparations(self) -> list:
+        """This method's prepared differentiators, one per cached input signature (least recently
+        used first); each holds its own cost counters (`evals`).
+
+        >>> import difflab as dl, numpy as np
+        >>> g = dl.grad(lambda x: (x * x).sum(), method="forward")
+        >>> _ = g(np.ones(2)), g(np.ones(3))
+        >>> [p.n for p in g.preparations()]  # one per input shape
+        [2, 3]
+        """
+        return [st.prepared[self.method] for st in self.cache.values() if self.method in st.prepared]
+
+    @property
+    def _last(self):
+        """The Staged of the latest call (read by bench/cache_checks.py)."""
+        return self._calls.staged
+
+    def __repr__(self):
+        return f"<{type(self).__name__} of {getattr(self.f, '__name__', self.f)!r} with {self.method!r}>"
+
+
+def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
+    _scalar_check(st, "grad")
+    outs, parts = prep.grad_leaves(xs, values)
+    if _nonfinite(outs) is not None:
+        parts = [np.full(np.shape(p), np.nan) for p in parts]
+    elif isinstance(outs[0], Traced):
+        parts = [_poison_traced(p, outs[0]) for p in parts]
+    else:
+        parts = _nan_inputs(st, xs, list(parts))
+    # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
+    parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
+             else p for k, p in enumerate(parts)]
+    return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
+
+
+class _ValueAndGrad(_Transform):
+    @_public_call
+    def __call__(self, *args):
+        with self._lock:
+            hit = self._calls.fast(args)
+            if hit is not None:
+                last, xs = hit
+                return _value_and_grad(last, last.prepared[self.method], xs, True)
+            st, prep = self.staged(args, keep_values=True)
+            values = st.take_values()  # just traced: its inputs are already flat and converted
+            xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
+            return _value_and_grad(st, prep, xs, False, values)
+
+
+class _Grad(_ValueAndGrad):
+    @_public_call
+    def __call__(self, *args):
+        return super().__call__(*args)[1]
+
+
+def value_and_grad(f, argnums=0, method="reverse"):
+    """Return a function computing `(f(*args), ∇f)`; f must return a scalar.
+
+    The gradient has the structure of `args[argnums]` (a tuple of them for a tuple of argnums).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl
+    >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
+    (6.0, 3.0)
+    """
+    return _ValueAndGrad(f, argnums, method)
+
+
+def grad(f, argnums=0, method="reverse"):
+    """Return a function computing the gradient of scalar-valued `f` with respect to `args[argnums]`.
+
+    Shape contract: the gradient has the structure and shapes of the differentiated argument(s).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl
+    >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
+    108.0
+    """
+    return _Grad(f, argnums, method)
+
+
+class _Jacobian(_Transform):
+    @_public_call
+    def __call__(self, *args):
+        with self._lock:
+            st, prep = self.staged(args)
+            xs = st.inputs(args)
+            outs, jac = prep.jacobian(xs)
+            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
+            return _jacobian_tree(st, outs, jac)
+
+
+def _jacobian_tree(st: Staged, outs, jac):
+    rows, start = [], 0
+    jac = np.asarray(jac) if not isinstance(jac, Traced) else jac
+    for o in outs:
+        shape = np.shape(o)
+        size = int(np.prod(shape))
+        block = _rows(jac, start, size)
+        rows.append(st.unflatten_wrt([b if not isinstance(b, np.float64) else b
+                                      for b in st.split_flat(block, lead=(size,))]))
+        start += size
+    per_out = []
+    for o, r in zip(outs, rows):
+        shape = np.shape(o)
+        per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
+    return st.out_tree.unflatten(per_out)
+
+
+def _tree_map_arrays(fn, t):
+    leaves, td = tree.flatten(t)
+    return td.unflatten([fn(x if isinstance(x, Traced) else np.asarray(x)) for x in leaves])
+
+
+def jacobian(f, argnums=0, method="reverse"):
+    """Return a function computing the Jacobian of `f`; shape `out.shape + in.shape`.
+
+    For pytrees, the result has the output's structure with the input's structure at each leaf.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl, numpy as np
+    >>> dl.jacobian(lambda x: x * x, method="forward")(np.array([1.0, 2.0]))
+    array([[2., 0.],
+           [0., 4.]])
+    """
+    return _Jacobian(f, argnums, method)
+
+
+def hessian(f, argnums=0, method="reverse"):
+    """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+
+    `method` may be a pair (outer, inner): the Jacobian (by outer) of the gradient (by inner).
+    A single method uses its natural Hessian: forward-over-reverse for "reverse",
+    forward-over-forward for "forward", and the native ones of "symbolic" and "numeric" (inside
+    an outer derivative "numeric" composes its Jacobian of its gradient: its stencil needs numbers).
+    The inner method of a pair must run on traced values, so it cannot be "symbolic".
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl
+    >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
+    12.0
+    """
+    if isinstance(method, (tuple, list)):
+        if len(method) != 2:
+            raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
+        outer, inner = (get_method(m) for m in method)
+        if not inner.traceable_output:  # every outer method traces the gradient it differentiates
+            raise ValueError(f"{inner.name} cannot be the inner method of a Hessian pair: its derivative code "
+                             f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
+                             "or a traceable inner method ('forward', 'reverse', 'numeric')")
+        return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+    m = get_method(method)
+    if m.hessian_pair is not None:
+        return hessian(f, argnums, m.hessian_pair)
+    return _Hessian(f, argnums, m)
+
+
+class _Hessian(_Transform):
+    @_public_call
+    def __call__(self, *args):
+        with self._lock:
+            return self._call(args)
+
+    def _call(self, args):
+        st, prep = self.staged(args)
+        _scalar_check(st, "hessian")
+        xs = st.inputs(args)
+        if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
+            # inside an outer derivative: the Jacobian of the gradient, both by this method
+            return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
+        outs, h = prep.hessian(xs)
+        if _nonfinite(outs) is not None:
+            h = np.full(np.shape(h), np.nan)
+        cols = _nonfinite([xs[i] for i in st.wrt])
+        if cols is not None:
+            h = _nan_rows(_nan_rows(h, cols), None, cols)
+        per_row = st.split_flat(h, lead=(prep.n,))
+        # rows split by input leaf, then columns: nested structure arg -> arg
+        blocks, start = [], 0
+        for s in st.wrt_shapes():
+            size = int(np.prod(s))
+            rows = [_reshape(_rows(p, start, size), tuple(s) + np.shape(p)[1:]) for p in per_row]
+            blocks.append(st.unflatten_wrt(rows))
+            start += size
+        return st.unflatten_wrt(blocks)
+
+
+def jvp(f, primals, tangents, method="forward"):
+    """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
+
+    `primals` and `tangents` are tuples of the same structure; every primal is differentiated.
+    Either may be traced (inside an outer derivative); a traced tangent with "numeric" is
+    applied to its Jacobian, J v being linear in v.
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl
+    >>> dl.jvp(lambda x: x * x, (3.0,), (1.0,))
+    (9.0, 6.0)
+    """
+    primals, tangents = tuple(primals), tuple(tangents)
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    return collecting(_jvp, f, primals, tangents, method)
+
+
+def _jvp(f, primals, tangents, method):
+    t = _Transform(f, tuple(range(len(primals))), method)
+    st, prep = t.staged(primals)
+    v = _flat_like(st, tangents, "tangents")
+    xs = st.inputs(primals)
+    if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
+        outs, jac = prep.jacobian(xs)
+        jv = dnp.matmul(jac, v)
+    else:
+        outs, jv = prep.jvp(xs, v)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
+    if bad is not None and not isinstance(jv, Traced):
+        jv = np.where(bad, np.nan, jv)
+    if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
+        jv = np.full(np.shape(jv), np.nan)
+    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
+
+
+def vjp(f, *primals, method="reverse"):
+    """Evaluate `f(*primals)` and return `(out, pullback)`; `pullback(u)` gives `uᵀ J` per primal.
+
+    `u` has the structure of f's output; the result is a tuple with one entry per primal. The
+    primals and the cotangent u may be traced (inside an outer derivative).
+    Nests inside other derivatives and vmap (see the module docstring for the methods).
+
+    >>> import difflab as dl
+    >>> y, pullback = dl.vjp(lambda x: x * x, 3.0)
+    >>> pullback(1.0)
+    (6.0,)
+    """
+    said = Collector()  # the pullback does not repeat the warnings of the forward pass
+    return said.run(_vjp, f, primals, method, said)
+
+
+def _vjp(f, primals, method, said):
+    t = _Transform(f, tuple(range(len(primals))), method)
+    st, prep = t.staged(primals)
+    xs = st.inputs(primals)
+    outs, pb = prep.vjp(xs)
+    bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
+
+    def pullback(u):
+        leaves, td = tree.flatten(u)
+        if td != st.out_tree:
+            raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
+        for leaf, o in zip(leaves, outs):
+            if np.shape(leaf) != np.shape(o):
+                raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        u = _concat_flat(leaves)
+        g = said.run(pb, u)
+        if bad is not None and (isinstance(u, Traced) or (u[bad] != 0).any()):  # a cotangent on an output with no derivative
+            g = np.full(np.shape(g), np.nan)
+        if cols is not None and not isinstance(g, Traced):
+            g = np.where(cols, np.nan, g)
+        return st.unflatten_wrt(st.split_flat(g))
+
+    return st.outputs(outs, xs), pullback
+
+
+def vmap(f, in_axes=0):
+    """Vectorise `f` over a leading batch axis, like `jax.vmap`: vmap(f)(xs) stacks f(x) over x in xs.
+
+    `in_axes` is 0 (the argument is batched along its first axis) or None (shared by every batch
+    element), one for all arguments or a tuple with one per argument (applying to a pytree
+    argument's every leaf). Every output leaf gets the leading batch axis. f is traced once, at
+    the first batch element, and its graph runs once on the whole batch, each op by its registry
+    batching rule; a function whose control flow depends on values cannot be batched so.
+    Called on traced values (inside grad), it loops over the batch instead. f may itself call
+    grad, jacobian, hessian or jvp: they run on the traced first element (any method but
+    "symbolic", whose derivative code is not traceable).
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
+    array([10., 32., 54.])
+    """
+    @functools.wraps(f)
+    def batched(*args, **kwargs):
+        if kwargs:
+            _refuse_kwargs(getattr(f, "__name__", "the function"), kwargs)
+        return collecting(run, *args)
+
+    def run(*args):
+        axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
+        if len(axes) != len(args) or any(a not in (0, None) for a in axes):
+            raise ValueError(f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); "
+                             f"got {in_axes!r}")
+        flat = [tree.flatten(a) for a in args]
+        leaves = [x if isinstance(x, Traced) else np.asarray(x) for lv, _ in flat for x in lv]
+        flags = [ax == 0 for (lv, _), ax in zip(flat, axes) for _ in lv]
+        sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
+        if not sizes or None in sizes or len(sizes) > 1:
+            raise ValueError(f"vmap needs batched arguments (in_axes 0) with one leading axis size; got sizes "
+                             f"{sorted(map(str, sizes))}")
+        out_def, (size,) = {}, sizes
+
+        def call(values):
+            it = iter(values)
+            out_leaves, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            return out_leaves
+
+        def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
+            per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
+            return out_def["tree"].unflatten([dnp.stack(list(outs)) for outs in zip(*per)])
+
+        if any(isinstance(x, Traced) for x in leaves):
+            return loop()
+        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), [x[0] if b else x for x, b in zip(leaves, flags)])
+        graph = outputs_of(t, inputs, out_leaves)
+        if graph.specialised:
+            raise ValueError("vmap cannot batch a function whose control flow depends on its argument values "
+                             "(the traced branch holds for one batch element only)")
+        if graph.closes_over_tracers:
+            return loop()
+        outs = evaluate_batched(graph, *leaves, batched=flags)
+        # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
+        # (and not another output: a function returning one value twice)
+        return out_def["tree"].unflatten(_own(outs, graph, leaves))
+
+    return batched

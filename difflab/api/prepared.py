@@ -1,0 +1,135 @@
+"""`prepare` and `PreparedFunction`: trace and compile once, reuse for same-shaped inputs.
+
+The explicit "trace once, trust me" opt-in: unlike the operators of api.operators, which check on
+every call what their trace read, a prepared function keeps the graph of its one trace and checks
+only its arguments.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .. import tree
+from ..errors import collecting
+from .boundary import _as_float, _nan_rows, _nonfinite, _public_call, _shape, _static_key
+from .operators import _jacobian_tree, _Transform, _value_and_grad
+
+
+class PreparedFunction:
+    """`f` traced and prepared by one method for one input signature (see `prepare`).
+
+    Trace once, trust me: unlike `grad` & co., which re-trace when what f reads changes, a prepared
+    function keeps the graph of its one trace. Closure cells, globals and closed-over arrays are
+    baked in as they were when prepared (like the constants of a function under JAX's `jit`); only
+    the arguments are checked (same structure and shapes; the same type and value for every
+    argument that is not a float). Calls are serialised by a lock (the tape reuses its buffers).
+
+    `prepared` is the method's Prepared; `expression_size()` measures the symbolic derivative.
+    Called on traced values (inside another derivative) it works as `grad` does, for every method
+    but "symbolic" (see api.operators).
+
+    Attributes: `graph` (the tape), `prepare_seconds` (tracing + the method's preparation, kept
+    apart from per-call cost) and `method`.
+    """
+
+    def __init__(self, f, args, argnums, method):
+        t0 = time.perf_counter()
+        self._t = _Transform(f, argnums, method)
+        self._lock = self._t._lock
+        self._key = self._signature(args)
+        self.staged, self.prepared = self._t.staged(args)
+        inputs = set(self.staged.input_pos)
+        self._statics = [((i, j), _static_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
+                         if (i, j) not in inputs]
+        self.prepare_seconds = time.perf_counter() - t0
+        self.graph, self.method = self.staged.graph, self._t.method
+        self.staged.learn(args)
+        if not self.staged.reusable:
+            raise ValueError("this function's graph is specialised to its input values (value-dependent "
+                             "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
+
+    @staticmethod
+    def _signature(args):
+        return [(td, [_shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]  # as _check
+
+    def _check(self, args):
+        flat = [tree.flatten(a) for a in args]
+        if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._key:
+            def show(sig):
+                return ", ".join(f"{td} {shapes}" if td.kind != tree.LEAF else str(shapes[0]) for td, shapes in sig)
+            got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
+            raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
+                             "prepare again for new shapes")
+        for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
+            if _static_key(flat[i][0][j]) != was:
+                raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
+                                 "prepared; it is not a float, so it is baked into the graph: prepare again")
+        return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
+
+    @_public_call
+    def __call__(self, *args):
+        """f itself, from the compiled tape."""
+        with self._lock:
+            xs = self._check(args)
+            return self.staged.outputs(self.prepared.value(xs), xs)
+
+    @_public_call
+    def value_and_grad(self, *args):
+        with self._lock:
+            xs = self.staged.fast(args)
+            return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args),
+                                   xs is not None)
+
+    @_public_call
+    def grad(self, *args):
+        return self.value_and_grad(*args)[1]
+
+    @_public_call
+    def jacobian(self, *args):
+        with self._lock:
+            xs = self._check(args)
+            outs, jac = self.prepared.jacobian(xs)
+            cols = _nonfinite([xs[i] for i in self.staged.wrt])
+            return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
+
+    def __difflab_reads__(self):
+        return ()  # trace once: what f read is baked in
+
+    def expression_size(self, kind: str = "jacobian") -> dict:
+        """Operation counts of the symbolic derivative ("jacobian" or "hessian"): the tape's
+        equations ("tape"), the derivative written out in full ("naive") and with its common
+        subexpressions shared ("cse"). Only a method that writes its derivative out has them.
+
+        >>> import difflab as dl, difflab.numpy as dnp
+        >>> p = dl.prepare(lambda x: dnp.sin(x) * x, 1.0, method="symbolic")
+        >>> p.expression_size()["tape"]
+        2
+        """
+        size = getattr(self.prepared, "expression_size", None)
+        if size is None:
+            raise TypeError(f"{self.method.name} does not write its derivative out as an expression; "
+                            "expression_size needs method='symbolic'")
+        return size(kind)
+
+    def __repr__(self):
+        return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
+                f"{len(self.graph.eqns)} equations, prepared in {self.prepare_seconds * 1e3:.1f} ms>")
+
+
+def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
+    """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
+
+    The explicit "trace once, trust me" opt-in, like JAX's `jit`: f's Python code runs once, at
+    preparation. Whatever it reads besides its arguments (closed-over arrays, globals, attributes
+    of objects) is baked into the tape as it was then; change it and the prepared function still
+    computes with the old value (prepare again). The arguments are checked on every call: the same
+    structure and shapes, and the same type and value for each leaf that is not a float.
+    `dl.grad` and the other transforms cache too, but check those reads on every call.
+
+    >>> import difflab as dl, numpy as np
+    >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")
+    >>> p.grad(np.array([1.0, 2.0, 3.0]))
+    array([2., 4., 6.])
+    """
+    return collecting(PreparedFunction, f, example_args, argnums, method)
