@@ -5,6 +5,9 @@ against numdifftools' default `Gradient` and `scipy.differentiate.jacobian` (bot
 
 Smooth test functions with known gradients, written once for NumPy and difflab.numpy (vectorised
 along axis 0, as scipy.differentiate requires). Relative error = max|g − g*| / max|g*|.
+The default central difference is judged against the best single step of the same stencil
+(searched over 97 steps): its error must be within 2× of that best error (issue 17; the former
+1e-10 target sits below the 2-evaluation stencil's round-off floor at n = 16, and is still shown).
 "Evals / component" counts calls of f (difflab: `prepared.evals`; numdifftools: calls of f;
 scipy: points evaluated, since it calls f on batches). difflab is timed through `dl.prepare`.
 """
@@ -21,6 +24,7 @@ import difflab as dl
 import difflab.numpy as dnp
 
 CENTRAL_TARGET, RICH_ERR_TARGET, RICH_SPEED_TARGET = 1e-10, 1e-13, 10.0
+BEST_STEP_TARGET = 2.0  # default central step's error ÷ the best step's error (issue 17 §3)
 
 
 def functions():
@@ -62,6 +66,16 @@ def functions():
             "Σ tanh(x_i x_(i+1) + ½) + ½|x|²": (chain, chain_g), "log Σ exp": (lse, lse_g)}
 
 
+def best_step(f_dl, x, g_true):
+    """(error, step) of the central difference at the best of 97 steps 1e-9…1e-3 (one step for
+    every component; |x| ≤ 1 here, so the default's relative step max(1,|x|)·eps^(1/3) is absolute too)."""
+    errs = []
+    for h in np.logspace(-9, -3, 97):
+        p = dl.prepare(f_dl, x, method=dl.Numeric(step=float(h)))
+        errs.append((rel(p.grad(x), g_true), float(h)))
+    return min(errs)
+
+
 def rel(g, g_true):
     return float(np.abs(np.asarray(g) - g_true).max() / np.abs(g_true).max())
 
@@ -83,6 +97,7 @@ def main():
             f_np = lambda z, fx=fx: fx(np, z)  # noqa: E731
             res_row = {}
             fns = {}
+            best_err, best_h = best_step(f_dl, x, g_true)
             for label, m in [("difflab central (default)", dl.Numeric()),
                              ("difflab Richardson", dl.Numeric(scheme="richardson"))]:
                 p = dl.prepare(f_dl, x, method=m)
@@ -120,8 +135,14 @@ def main():
                        "time_vs_richardson": speed}
                 verdict = ""
                 if label == "difflab central (default)":
-                    row["target"], row["met"] = CENTRAL_TARGET, info["rel_error"] <= CENTRAL_TARGET and info["evals"] / n <= 2.5
-                    verdict = f"err ≤ 1e-10 at ≈2 evals: {'met' if row['met'] else 'MISSED'}"
+                    # issue 17: the default step against the best single step of the same stencil
+                    row["best_step"], row["best_step_error"] = best_h, best_err
+                    row["vs_best"] = info["rel_error"] / best_err if best_err > 0 else float("inf")
+                    row["target"] = BEST_STEP_TARGET
+                    row["met"] = row["vs_best"] <= BEST_STEP_TARGET and info["evals"] / n <= 2.5
+                    row["met_1e-10"] = info["rel_error"] <= CENTRAL_TARGET  # the retired target, still measured
+                    verdict = (f"err ≤ {BEST_STEP_TARGET:.0f}× best step's ({best_err:.1e} at h = {best_h:.1e}): "
+                               f"{'met' if row['met'] else 'MISSED'} ({row['vs_best']:.2f}×)")
                 if label == "difflab Richardson":
                     row["target"], row["met"] = RICH_ERR_TARGET, info["rel_error"] <= RICH_ERR_TARGET
                     verdict = f"err ≤ 1e-13: {'met' if row['met'] else 'MISSED'}"

@@ -8,7 +8,7 @@ Importing difflab loads NumPy only; SymPy, matplotlib and Hypothesis load when f
 """
 from .api import compare, hessian, jvp, prepare, vmap
 from .differentiators import METHODS, Differentiator, get_method
-from .errors import DomainWarning, NotDifferentiableError, UnsupportedOperationError
+from .errors import DifflabError, DifflabWarning, DomainWarning, NotDifferentiableError, UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
 from .ops import REGISTRY
 from .remat import checkpoint, checkpoint_sequential
@@ -26,7 +26,7 @@ __all__ = [
     "checkpoint", "checkpoint_sequential", "sparsity",
     "evaluate", "to_dot", "Graph", "Eqn", "Var", "Const", "REGISTRY", "METHODS", "get_method",
     "Differentiator", "Symbolic", "Numeric", "Forward", "Reverse", "UnsupportedOperationError",
-    "DomainWarning", "NotDifferentiableError", "__version__",
+    "DomainWarning", "NotDifferentiableError", "DifflabError", "DifflabWarning", "__version__",
 ]
 
 

@@ -27,11 +27,12 @@ from pathlib import Path
 import numpy as np
 
 from . import runner
+from .errors import DifflabError
 
-__all__ = ["main", "parse_expression", "parse_point", "UsageError"]
+__all__ = ["main", "experiment_main", "add_run_arguments", "parse_expression", "parse_point", "UsageError"]
 
 
-class UsageError(ValueError):
+class UsageError(DifflabError, ValueError):
     """Input the command cannot use; printed as one line, exit status 2."""
 
 
@@ -112,11 +113,6 @@ def _cmd_list(args) -> int:
         exp = runner.load_experiment(path)
         print(f"{name:<{width}}  {exp.question}")
         print(f"{'':<{width}}  presets: {', '.join(exp.presets)}; keys: {', '.join(exp.presets.get('quick', {}))}")
-    return 0
-
-
-def _cmd_run(args) -> int:
-    runner.run_from_args(args)
     return 0
 
 
@@ -288,6 +284,94 @@ def _cmd_explore(args) -> int:
     return 0
 
 
+# -- running experiments (shared by `difflab run` and `python experiments/NAME.py`) ---------------
+
+def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
+    """Add the options of a run (preset, --set, seed, jobs, executor, out, resume, quiet, report).
+
+    >>> p = argparse.ArgumentParser()
+    >>> add_run_arguments(p)
+    >>> a = p.parse_args(["cost_scaling", "--jobs", "2", "--set", "n=[4]"])
+    >>> a.experiments, a.jobs, a.set, a.executor, a.out
+    (['cost_scaling'], 2, ['n=[4]'], None, 'runs')
+    """
+    if names:
+        parser.add_argument("experiments", nargs="+", metavar="NAME|all",
+                            help="experiment names (see `difflab list`), paths to experiment files, or all")
+    parser.add_argument("--preset", default="quick", help="parameter preset: quick (default) or full")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key (JSON values: --set n=[4,8]); repeatable")
+    parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
+    parser.add_argument("--executor", choices=runner.EXECUTORS, default=None,
+                        help="serial, process (default when --jobs > 1) or dask")
+    parser.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
+    parser.add_argument("--out", default="runs", help="where run directories go (default runs/)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the newest run with the same config and seed, skipping finished cells")
+    parser.add_argument("--report", default=None, metavar="DIR",
+                        help="also publish the reports and an index to DIR (e.g. reports/)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _overrides(pairs) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise runner.ConfigError(f"--set wants KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _cmd_run(args) -> int:
+    """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
+    def done(run_dir):  # the run directory, when no progress line has named it already
+        if not args.quiet and not runner.Progress(args.quiet).on:
+            print(run_dir)
+
+    run_dirs = runner.run_many(args.experiments, args.preset, _overrides(args.set), on_done=done, seed=args.seed,
+                               out=args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
+                               resume=args.resume, quiet=args.quiet)
+    if args.report:
+        index = runner.publish(run_dirs, args.report)
+        if not args.quiet:
+            print(f"report: {index}")
+    return 0
+
+
+def experiment_main(path, argv=None) -> int:
+    """Entry point of `python experiments/NAME.py [options]`: run that file; returns the exit status.
+
+    >>> import tempfile
+    >>> experiment_main(runner._demo_experiment(), ["--out", tempfile.mkdtemp(), "--quiet", "--preset", "full"])
+    0
+    """
+    parser = argparse.ArgumentParser(prog=Path(path).name, description=runner.load_experiment(path).question)
+    add_run_arguments(parser, names=False)
+    args = parser.parse_args(argv)
+    args.experiments = [str(path)]
+    try:
+        _cmd_run(args)
+    except runner.ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except runner.RunError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # -- the parser --------------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
@@ -312,7 +396,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("list", help="list the experiments and their questions")
     s.set_defaults(fn=_cmd_list)
     s = sub.add_parser("run", help="run experiments (NAME ... or all); writes runs/<name>/<time>_<hash>/")
-    runner.add_run_arguments(s)
+    add_run_arguments(s)
     s.set_defaults(fn=_cmd_run)
     s = sub.add_parser("report", help="re-render a run's figures and report from its results files")
     s.add_argument("run_dir")

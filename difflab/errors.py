@@ -1,6 +1,31 @@
 """The errors and warnings difflab raises, one class per kind of bad input (DESIGN.md §6), and
 the one place a `DomainWarning` is issued: once per equation and public call, pointing at the
-caller's line rather than at difflab's internals."""
+caller's line rather than at difflab's internals.
+
+Every exception class difflab defines also inherits `DifflabError` (a mixin: each keeps its
+standard parent, so `except ValueError` still works), and every warning `DifflabWarning`, so
+`except dl.DifflabError` catches anything difflab raised on purpose. The classes:
+
+| class                       | standard parent  | module                  | raised for                              |
+| --------------------------- | ---------------- | ----------------------- | --------------------------------------- |
+| `UnsupportedOperationError` | TypeError        | errors                  | a NumPy function with no primitive      |
+| `NotDifferentiableError`    | ValueError       | errors                  | a method that cannot handle this graph  |
+| `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
+| `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
+| `Opaque`                    | Exception        | trace                   | (internal) a value that cannot be cached|
+| `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
+| `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
+| `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |
+| `ConfigError`               | ValueError       | runner                  | unknown experiment, preset or key       |
+| `RunError`                  | RuntimeError     | runner                  | some cells of a run failed              |
+| `UsageError`                | ValueError       | cli                     | command-line input the CLI cannot use   |
+| `ExploreError`              | ValueError       | explore.model           | bad input to the explorer               |
+| `ComputeTimeout`, `_BadInput` | Exception      | explore.server          | (internal) worker over budget / refused |
+| `DomainWarning`             | RuntimeWarning   | errors                  | an equation outside its op's domain     |
+| `NumericStopGradientWarning`| UserWarning      | errors                  | numeric cannot honour stop_gradient     |
+
+`tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
+"""
 from __future__ import annotations
 
 import os
@@ -8,23 +33,32 @@ import sys
 import threading
 import warnings
 
-__all__ = ["UnsupportedOperationError", "DomainWarning", "NotDifferentiableError", "NumericStopGradientWarning",
+__all__ = ["DifflabError", "DifflabWarning", "UnsupportedOperationError", "DomainWarning", "NotDifferentiableError", "NumericStopGradientWarning",
            "warn_domain", "Collector", "collecting", "warn_user"]
 
 
-class UnsupportedOperationError(TypeError):
+class DifflabError(Exception):
+    """Mixin base of every error difflab raises; each error also keeps its standard parent
+    (`class ShapeError(DifflabError, ValueError)`), so callers may catch either."""
+
+
+class DifflabWarning(Warning):
+    """Mixin base of every warning difflab issues (filter them all with this class)."""
+
+
+class UnsupportedOperationError(DifflabError, TypeError):
     """A NumPy function with no difflab primitive was applied to a traced value."""
 
 
-class NotDifferentiableError(ValueError):
+class NotDifferentiableError(DifflabError, ValueError):
     """A method cannot differentiate this graph (e.g. complex step through `abs`)."""
 
 
-class DomainWarning(RuntimeWarning):
+class DomainWarning(DifflabWarning, RuntimeWarning):
     """An equation was evaluated outside its op's domain (log of a negative number): NaN or inf."""
 
 
-class NumericStopGradientWarning(UserWarning):
+class NumericStopGradientWarning(DifflabWarning, UserWarning):
     """The numeric method differentiated a graph whose ops it cannot honour (stop_gradient, a
     custom rule): finite differences see the mathematical function, not the rule."""
 

@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from .errors import DifflabError
+
 __all__ = ["ExpressionError", "Expression", "parse", "expression_functions", "CONSTANTS",
            "MAX_LENGTH", "MAX_DEPTH"]
 
@@ -70,7 +72,7 @@ _REFUSED = {
 }
 
 
-class ExpressionError(ValueError):
+class ExpressionError(DifflabError, ValueError):
     """Text outside the expression language; `position` (from 0) and `token` say where and what.
 
     >>> try:

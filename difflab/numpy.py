@@ -16,6 +16,7 @@ import math
 import numpy as _np
 
 from . import ops as _ops
+from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops import abs, exp, matmul, maximum, minimum, not_equal, sqrt
@@ -497,7 +498,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     return out if keepdims else squeeze(out, axis=axes)
 
 
-class UnsupportedNorm(ValueError):
+class UnsupportedNorm(_DifflabError, ValueError):
     """A matrix norm order NumPy does not define either."""
 
     def __init__(self, ord):

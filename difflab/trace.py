@@ -30,7 +30,7 @@ import numpy as np
 
 from . import numpy as dnp
 from . import ops, tree
-from .errors import UnsupportedOperationError
+from .errors import DifflabError, UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "reads_of", "fingerprint", "Opaque", "Reads"]
@@ -186,7 +186,8 @@ class Tracer(Traced):
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    # arithmetic: Python operators record primitives
+    # arithmetic: Python operators record primitives (on two Python floats without going
+    # through Op.bind: see _float_operator)
     __add__ = lambda self, o: ops.add(self, o)
     __radd__ = lambda self, o: ops.add(o, self)
     __sub__ = lambda self, o: ops.sub(self, o)
@@ -276,6 +277,67 @@ class Tracer(Traced):
             raise UnsupportedOperationError(f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
                                             f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}")
         return fn(*args, **kwargs)
+
+
+
+def _float_operator(op, reflected: bool):
+    """`Tracer.__add__` and friends specialised to the scalar graphs of micrograd-style code: when
+    both operands are Python floats of the recording trace (or one is a Python float constant),
+    the equation is recorded here, as `Trace.record` would record it (same CSE key, the same
+    identity folding, the same value by `op.py`), without Op.bind's dispatch and record's
+    per-equation lists. Anything else (arrays, ints, nested traces, a result `py` does not give
+    as a finite float) takes the general path, which decides it exactly as before."""
+    py, identity = op.py, op.identity
+    ident = identity[0 if reflected else 1] if identity else None  # the constant's own position
+
+    def general(self, o):
+        return op.bind(o, self) if reflected else op.bind(self, o)
+
+    def operator(self, o):
+        t = self._trace
+        x = self.value
+        if type(x) is not float:
+            return general(self, o)
+        if type(o) is Tracer:
+            if o._trace is not t or type(o.value) is not float:
+                return general(self, o)
+            y = o.value
+            ax, ay = self.var, o.var
+            key = (op, ay, ax) if reflected else (op, ax, ay)
+        elif type(o) is float:
+            if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
+                return self
+            y = o
+            t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
+            ax, ay = self.var, Const(o)
+            key = (op, id(o), ax) if reflected else (op, ax, id(o))
+        else:
+            return general(self, o)
+        hit = t.seen.get(key)
+        if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
+            return hit
+        try:
+            value = py(y, x) if reflected else py(x, y)
+        except (ValueError, ArithmeticError):
+            return general(self, o)
+        if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
+            return general(self, o)
+        out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
+        _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
+        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), ())))
+        t.seen[key] = result = Tracer(t, out, value)
+        return result
+
+    return operator
+
+
+_new_object = object.__new__
+_set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
+for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
+    if _op.py is not None and _op.elementwise:
+        setattr(Tracer, f"__{_name}__", _float_operator(_op, False))
+        setattr(Tracer, f"__r{_name}__", _float_operator(_op, True))
+del _name, _op
 
 
 def _numpy_name(func) -> str:
@@ -369,7 +431,7 @@ def _as_input(x, i):
 # transform returns what a fresh trace would. Library code (NumPy, difflab itself, ...) is assumed
 # not to be monkeypatched: its functions are compared by identity and their globals are not read.
 
-class Opaque(Exception):
+class Opaque(DifflabError):
     """A value whose state cannot be compared cheaply (a random generator, a C object without
     attributes): a graph that read it is traced afresh on every call."""
 

@@ -14,6 +14,7 @@ import numpy as np
 import difflab as dl
 import difflab.numpy as dnp
 from difflab import tree
+from difflab.reference import reference
 from difflab.report.figures import FigureSpec, method_style, new_figure
 from difflab.report.graphs import annotate_graph, draw_graph
 from difflab.report.stats import MIXED_NAME, distribution, distribution_text, mixed_error, num, sentence
@@ -69,8 +70,7 @@ def _random_function(rng, max_eqns):
 
 
 def _exact(f, args, argnums):
-    prep = dl.prepare(f, *args, method="symbolic", argnums=argnums)
-    return prep.prepared.exact(prep.staged.inputs(args)).tolist()
+    return reference(f, *args, argnums=argnums, how="symbolic").value.ravel().tolist()  # the shared policy
 
 
 def run_cell(cell, seed):
@@ -137,7 +137,6 @@ def summarize(results):
               for j in range(len(ROWS))] for i in range(len(ROWS))]
         exact = [ROWS.index(m) for m in ("symbolic", "forward", "reverse")]
         ad = [v for i in exact for j in exact + [0] for v in entries[i, j]]
-        num_i = ROWS.index("numeric")
         worst = max((r for r in recs if r["metrics"]["gradients"]["numeric"] is not None),
                     key=lambda r: float(np.nanmax(disagreement(r["metrics"]["gradients"]["numeric"],
                                                                r["metrics"]["gradients"]["reference"],
@@ -233,6 +232,6 @@ def figures(results, summary):
 
 
 if __name__ == "__main__":
-    from difflab.runner import main
+    from difflab.cli import experiment_main
 
-    raise SystemExit(main(__file__))
+    raise SystemExit(experiment_main(__file__))

@@ -270,6 +270,6 @@ def figures(results, summary):
 
 
 if __name__ == "__main__":
-    from difflab.runner import main
+    from difflab.cli import experiment_main
 
-    raise SystemExit(main(__file__))
+    raise SystemExit(experiment_main(__file__))

@@ -74,3 +74,19 @@ def test_an_unreachable_dask_scheduler_fails_fast(tmp_path, capsys):
                  "--out", str(tmp_path), "-q"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
+    # refused by the port probe, not after Dask's 5 s connect timeout
+    assert "nothing answers on 127.0.0.1:1" in err[0]
+
+
+def test_the_scheduler_probe_passes_a_listening_port_and_names_a_bad_address():
+    import socket
+
+    from difflab import runner
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        runner._probe_scheduler(f"tcp://127.0.0.1:{listener.getsockname()[1]}")  # no error: something listens
+    runner._probe_scheduler("inproc://whatever")  # other transports are left to Dask
+    with pytest.raises(runner.ConfigError, match="needs a host and a port"):
+        runner._probe_scheduler("tcp://127.0.0.1")

@@ -9,6 +9,7 @@ import numpy as np
 from ..differentiators import METHODS, get_method
 from ..errors import collecting
 from ..graph import EvalCounter
+from ..reference import reference
 from .boundary import _check_argnums, _nan_rows, _nonfinite
 from .operators import _Transform
 
@@ -85,26 +86,11 @@ def _compare(f, args, methods, argnums, repeat):
         except Exception as err:  # a method that cannot do this function is a result, not a crash
             row["error"] = f"{type(err).__name__}: {err}"
         rows.append(row)
-    ref_name, ref = _reference(f, args, argnums, rows)
+    ref = reference(f, *args, argnums=argnums)  # the one policy: compare, the oracle and the experiments
+    ref_name, ref = ref.how, ref.value
     for r in rows:
         if not r["error"]:
             err = np.abs(r["derivative"] - ref)
             r["max_abs_err"] = float(err.max()) if err.size else 0.0
             r["max_rel_err"] = float((err / np.maximum(np.abs(ref), 1e-300)).max()) if err.size else 0.0
     return Comparison(ref_name, rows)
-
-
-def _reference(f, args, argnums, rows, max_entries=400):
-    try:
-        t = _Transform(f, argnums, "symbolic")
-        st, prep = t.staged(args)
-        if prep.m * prep.n <= max_entries and len(st.graph.eqns) <= 200:
-            return "symbolic, 40 digits", prep.exact(st.inputs(args)).reshape(prep.m, prep.n)
-    except Exception:  # symbolic may not apply (e.g. nested tracers); fall back to reverse mode
-        pass
-    ok = [r for r in rows if r["method"] == "reverse" and not r["error"]]
-    if ok:
-        return "reverse mode", ok[0]["derivative"]
-    t = _Transform(f, argnums, "reverse")
-    st, prep = t.staged(args)
-    return "reverse mode", np.asarray(prep.jacobian(st.inputs(args))[1])

@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from ..errors import DifflabError
+
 __all__ = ["explore", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -24,7 +26,7 @@ CURVE_STEPS = 45    # points of numeric's error-vs-step curve, h from 1e-15 to 1
 DEFAULT_VALUE = 1.0  # a variable the point does not mention
 
 
-class ExploreError(ValueError):
+class ExploreError(DifflabError, ValueError):
     """Input the explorer cannot use (other than a parse error): one line, `field` says which input."""
 
     def __init__(self, message: str, field: str = "at"):
@@ -236,8 +238,7 @@ def explore(text: str, at=None) -> dict:
     import difflab as dl
 
     from ..expr import parse
-    from ..graph import Const, Var, evaluate
-    from ..report.graphs import annotate_graph
+    from ..graph import evaluate
 
     expression = parse(text)  # ExpressionError: position and token for the page
     point = parse_at(at)
@@ -254,7 +255,29 @@ def explore(text: str, at=None) -> dict:
         evaluate(graph, *values, env=env)
     record["warnings"] = _warning_texts(caught)
 
-    # -- nodes and edges of the tape ------------------------------------------------------------
+    nodes, edges, output = _tape(graph, env, names, record["warnings"])
+    record["output"] = output
+    record["value"] = next(n["value"] for n in nodes if n["id"] == output)
+    _local_partials(graph, env, edges)
+    record["layers"], record["rows"] = _layout(nodes, edges)
+    record.update(_methods(f, graph, names, values))
+
+    # -- paths, and the two passes as steps ------------------------------------------------------
+    var_ids = [(repr(v), n) for v, n in zip(graph.inputs, names)]
+    record["paths"] = _paths(nodes, edges, output, var_ids)
+    record["forward_steps"] = [n["id"] for n in nodes if n["kind"] in ("input", "op")]
+    record["backward_steps"] = _backward_steps(graph, edges, output, {n["id"] for n in nodes if n["kind"] == "const"})
+    for e in edges:
+        del e["partial_value"]
+    record["nodes"], record["edges"] = nodes, edges
+    return record
+
+
+def _tape(graph, env, names, warning_texts):
+    """The nodes (inputs, constants, equations, with their values) and edges of the tape, and the
+    id of the output node."""
+    from ..graph import Const, Var
+
     label = {v: n for v, n in zip(graph.inputs, names)}
     nodes, edges = [], []
     for v, n in zip(graph.inputs, names):
@@ -276,22 +299,25 @@ def explore(text: str, at=None) -> dict:
                 src = repr(a)
             edges.append({"from": src, "to": repr(eqn.out), "arg": i})
         prefix = f"{eqn.out!r} ="
-        warning = next((w for w in record["warnings"] if w.startswith(prefix)), None)
+        warning = next((w for w in warning_texts if w.startswith(prefix)), None)
         nodes.append({"id": repr(eqn.out), "kind": "op", "name": repr(eqn.out), "label": eqn.op.name,
                       "text": f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})", "op": eqn.op.name,
                       "value": _num(env[eqn.out]), "shape": list(eqn.out.shape), "warning": warning})
     out_atom = graph.outputs[0]
     if isinstance(out_atom, Var):
-        output = repr(out_atom)
-    else:  # a constant expression: its value is the whole graph
-        output = "out"
-        nodes.append({"id": output, "kind": "const", "name": "f", "label": f"{float(out_atom.value):g}",
-                      "text": f"constant {float(out_atom.value):g}", "op": None, "value": _num(out_atom.value),
-                      "shape": [], "warning": None})
-    record["output"] = output
-    record["value"] = next(n["value"] for n in nodes if n["id"] == output)
+        return nodes, edges, repr(out_atom)
+    # a constant expression: its value is the whole graph
+    nodes.append({"id": "out", "kind": "const", "name": "f", "label": f"{float(out_atom.value):g}",
+                  "text": f"constant {float(out_atom.value):g}", "op": None, "value": _num(out_atom.value),
+                  "shape": [], "warning": None})
+    return nodes, edges, "out"
 
-    # local partials: each equation's op alone, at its argument values (its registry rule)
+
+def _local_partials(graph, env, edges):
+    """Each edge's local partial: its equation's op alone, at its argument values (the registry
+    rule), set on the edge as "partial_value" (a float) and "partial" (JSON)."""
+    from ..graph import Const, Var
+
     by_out = {repr(e.out): e for e in graph.eqns}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a partial outside the domain is NaN; the node already warns
@@ -308,69 +334,73 @@ def explore(text: str, at=None) -> dict:
             e["partial_value"] = p
             e["partial"] = _num(p)
 
-    record["layers"], record["rows"] = _layout(nodes, edges)
 
-    # -- each method: adjoints per node, derivatives per variable -------------------------------
+def _methods(f, graph, names, values) -> dict:
+    """Each method's derivatives per variable and adjoints per node, the reference and each
+    method's distance from it, and numeric's step curves: the record's "methods", "reference" and
+    "curves"."""
     methods = {m: {"grad": {}, "adjoint": {}, "error": None} for m in METHODS}
-    reference = [None] * len(names)
-    ref_name = None
-    if names:
-        argnums = tuple(range(len(names)))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for m in METHODS:
-                try:
-                    g = dl.grad(f, argnums=argnums, method=m)(*values)
-                    methods[m]["grad"] = {n: _num(d) for n, d in zip(names, g)}
-                except Exception as err:  # a method that cannot do this graph is a result
-                    methods[m]["error"] = f"{type(err).__name__}: {err}"
-            try:
-                prepared = dl.prepare(f, *values, method="symbolic", argnums=argnums).prepared
-                reference = [float(d) for d in prepared.exact([np.float64(v) for v in values])]
-                ref_name = "symbolic, 40 digits"
-            except Exception:  # symbolic cannot do it: reverse mode is the reference
-                if methods["reverse"]["error"] is None:
-                    reference = [float(methods["reverse"]["grad"][n]) if isinstance(methods["reverse"]["grad"][n],
-                                 float) else float("nan") for n in names]
-                    ref_name = "reverse mode"
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                annotated = annotate_graph(f, *values, methods=METHODS)
-        tape_ids = [repr(v) for v in graph.inputs] + [repr(e.out) for e in graph.eqns]
-        for nid, node in zip(tape_ids, annotated["nodes"]):
-            for m in METHODS:
-                methods[m]["adjoint"][nid] = _num(node["adjoint"].get(m))
-        for m, err in annotated["errors"].items():
-            methods[m]["error"] = methods[m]["error"] or err
-        for m in METHODS:
-            diffs = {}
-            for i, n in enumerate(names):
-                d = methods[m]["grad"].get(n)
-                if d is None or reference[i] is None:
-                    diffs[n] = None
-                    continue
-                d = float(d)
-                both_nan = math.isnan(d) and math.isnan(reference[i])
-                diffs[n] = 0.0 if both_nan or d == reference[i] else _num(abs(d - reference[i]))
-            methods[m]["abs_error"] = diffs
-        numeric = _numeric_details(graph, values, names, reference)
-        methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
-        methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
-        record["curves"] = {n: numeric[n]["curve"] for n in names}
-    else:
-        record["curves"] = {}
-    record["methods"] = methods
-    record["reference"] = {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}}
+    if not names:
+        return {"curves": {}, "methods": methods, "reference": {"name": None, "grad": {}}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _gradients(f, names, values, methods)
+        reference, ref_name = _reference(f, names, values, methods)
+        _adjoints(f, graph, values, methods)
+    for m in METHODS:
+        diffs = {}
+        for i, n in enumerate(names):
+            d = methods[m]["grad"].get(n)
+            if d is None or reference[i] is None:
+                diffs[n] = None
+                continue
+            d = float(d)
+            both_nan = math.isnan(d) and math.isnan(reference[i])
+            diffs[n] = 0.0 if both_nan or d == reference[i] else _num(abs(d - reference[i]))
+        methods[m]["abs_error"] = diffs
+    numeric = _numeric_details(graph, values, names, reference)
+    methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
+    methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
+    return {"curves": {n: numeric[n]["curve"] for n in names}, "methods": methods,
+            "reference": {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}}}
 
-    # -- paths, and the two passes as steps ------------------------------------------------------
-    var_ids = [(repr(v), n) for v, n in zip(graph.inputs, names)]
-    record["paths"] = _paths(nodes, edges, output, var_ids)
-    record["forward_steps"] = [n["id"] for n in nodes if n["kind"] in ("input", "op")]
-    record["backward_steps"] = _backward_steps(graph, edges, output, {n["id"] for n in nodes if n["kind"] == "const"})
-    for e in edges:
-        del e["partial_value"]
-    record["nodes"], record["edges"] = nodes, edges
-    return record
+
+def _gradients(f, names, values, methods):
+    import difflab as dl
+
+    for m in METHODS:
+        try:
+            g = dl.grad(f, argnums=tuple(range(len(names))), method=m)(*values)
+            methods[m]["grad"] = {n: _num(d) for n, d in zip(names, g)}
+        except Exception as err:  # a method that cannot do this graph is a result
+            methods[m]["error"] = f"{type(err).__name__}: {err}"
+
+
+def _reference(f, names, values, methods):
+    """(the reference gradient, its name): symbolic in 40 digits (the shared policy, insisting),
+    else reverse mode."""
+    from ..reference import reference
+
+    try:
+        exact = reference(f, *[np.float64(v) for v in values], argnums=tuple(range(len(names))), how="symbolic")
+        return [float(d) for d in exact.value.ravel()], exact.how
+    except Exception:  # symbolic cannot do it: reverse mode is the reference
+        if methods["reverse"]["error"] is None:
+            grad = methods["reverse"]["grad"]
+            return [float(grad[n]) if isinstance(grad[n], float) else float("nan") for n in names], "reverse mode"
+    return [None] * len(names), None
+
+
+def _adjoints(f, graph, values, methods):
+    from ..report.graphs import annotate_graph
+
+    annotated = annotate_graph(f, *values, methods=METHODS)
+    tape_ids = [repr(v) for v in graph.inputs] + [repr(e.out) for e in graph.eqns]
+    for nid, node in zip(tape_ids, annotated["nodes"]):
+        for m in METHODS:
+            methods[m]["adjoint"][nid] = _num(node["adjoint"].get(m))
+    for m, err in annotated["errors"].items():
+        methods[m]["error"] = methods[m]["error"] or err
 
 
 def _backward_steps(graph, edges, output, constants):

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from ..errors import DifflabError
 from ..expr import ExpressionError, parse
 from .model import ExploreError, parse_at
 from .page import ASSETS, asset, render_page
@@ -40,11 +41,11 @@ SECURITY_HEADERS = {
 }
 
 
-class ComputeTimeout(Exception):
+class ComputeTimeout(DifflabError):
     """The computation went over its time budget (the worker was replaced)."""
 
 
-class _BadInput(Exception):
+class _BadInput(DifflabError):
     """Bad input found by the worker (the parent checks first, so rarely): the error as a dict."""
 
 

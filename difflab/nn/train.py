@@ -13,6 +13,7 @@ import numpy as np
 
 from ..api import value_and_grad
 from ..differentiators import get_method
+from ..errors import DifflabError
 from ..graph import EvalCounter
 from .datasets import one_hot
 from .losses import LOSSES, accuracy
@@ -21,7 +22,7 @@ from .optimizers import Adam
 __all__ = ["train", "History", "NonFiniteLossError"]
 
 
-class NonFiniteLossError(ArithmeticError):
+class NonFiniteLossError(DifflabError, ArithmeticError):
     """The training loss became NaN or infinite; names the step, the epoch and the method.
 
     Attributes: `loss`, `step` (1-based, counted over the whole run), `epoch` (1-based), `method`
@@ -147,14 +148,7 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
     ('completed', 3, 9, 9)
     """
     start = time.perf_counter()
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
-    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
-        raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
-    if time_budget is not None and not time_budget > 0:
-        raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
-    if data.X_train.shape[1] != model.sizes[0]:
-        raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
+    _check_arguments(model, data, epochs, batch_size, time_budget)
     differentiator = get_method(method)
     optimizer = Adam(lr=0.01) if optimizer is None else optimizer
     loss_fn = model.loss(loss)
@@ -177,6 +171,39 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
         grad_fn(params, X_train[:size], Y_train[:size])
     history.prepare_seconds = time.perf_counter() - t0
     evals0, eqns0 = grad_fn.evals, grad_fn.eqns
+
+    train_set, test_set = (X_train, Y_train, labels_train), (X_test, Y_test, labels_test)
+    params, stop = _steps(history, model, grad_fn, optimizer, params, train_set, test_set, batches,
+                          epochs=epochs, seed=seed, loss=loss, start=start, time_budget=time_budget,
+                          log_every=log_every)
+    history.params = params
+    history.evals, history.eqns = grad_fn.evals - evals0, grad_fn.eqns - eqns0
+    history.total_seconds = time.perf_counter() - start
+    if stop:
+        where = "in preparation" if history.steps == 0 else f"after step {history.steps}"
+        history.reason = (f"{differentiator.name} stopped {where}: {history.total_seconds:.3g} s elapsed "
+                          f"(preparation {history.prepare_seconds:.3g} s) exceeds the time budget of "
+                          f"{time_budget:g} s; {history.epochs_completed} of {epochs} epochs completed")
+    return history
+
+
+def _check_arguments(model, data, epochs, batch_size, time_budget):
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
+        raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
+    if time_budget is not None and not time_budget > 0:
+        raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
+    if data.X_train.shape[1] != model.sizes[0]:
+        raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
+
+
+def _steps(history, model, grad_fn, optimizer, params, train_set, test_set, batches, *, epochs, seed, loss,
+           start, time_budget, log_every):
+    """The training loop: `epochs` passes over shuffled minibatches, each step timed; an epoch
+    whose every step was taken is recorded. Returns (params, stopped by the time budget)."""
+    X_train, Y_train, _ = train_set
+    name = history.method
 
     def over_budget(epoch):
         if time_budget is None or time.perf_counter() - start <= time_budget:
@@ -204,7 +231,7 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
             seconds.append(time.perf_counter() - t0)
             if not np.isfinite(value):
                 history.status, history.params = "non_finite_loss", params
-                raise NonFiniteLossError(value, history.steps + 1, epoch, differentiator.name, history) from cause
+                raise NonFiniteLossError(value, history.steps + 1, epoch, name, history) from cause
             history.steps += 1
             history.step_loss.append(float(value))
             params, state = optimizer.update(params, grads, state)
@@ -212,20 +239,11 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
             if stop:
                 break
         if len(seconds) == len(batches):  # every step of the epoch was taken
-            _record_epoch(history, model, params, loss, (X_train, Y_train, labels_train),
-                          (X_test, Y_test, labels_test), seconds)
+            _record_epoch(history, model, params, loss, train_set, test_set, seconds)
             if log_every and epoch % log_every == 0:
-                print(f"[{differentiator.name}] epoch {epoch}/{epochs}  train loss {history.train_loss[-1]:.6g}  "
+                print(f"[{name}] epoch {epoch}/{epochs}  train loss {history.train_loss[-1]:.6g}  "
                       f"test loss {history.test_loss[-1]:.6g}  test acc {_last(history.test_accuracy)}")
-    history.params = params
-    history.evals, history.eqns = grad_fn.evals - evals0, grad_fn.eqns - eqns0
-    history.total_seconds = time.perf_counter() - start
-    if stop:
-        where = "in preparation" if history.steps == 0 else f"after step {history.steps}"
-        history.reason = (f"{differentiator.name} stopped {where}: {history.total_seconds:.3g} s elapsed "
-                          f"(preparation {history.prepare_seconds:.3g} s) exceeds the time budget of "
-                          f"{time_budget:g} s; {history.epochs_completed} of {epochs} epochs completed")
-    return history
+    return params, stop
 
 
 def _record_epoch(history, model, params, loss, train, test, seconds):

@@ -230,6 +230,7 @@ def _scaled(partial):
             return REGISTRY["strong_mul"].impl(t, p)
         return c
 
+    rule.partial, rule.strong = partial, False  # read by reverse's sweep over Python floats
     return rule
 
 
@@ -269,6 +270,7 @@ def _strong_scaled(partial):
             values = [where(at, 1.0, v) for v in values]
         return REGISTRY["strong_mul"](t, partial(*values, **params))
 
+    rule.partial, rule.strong = partial, True
     return rule
 
 

@@ -10,10 +10,10 @@ import importlib
 
 __all__ = ["check_grad", "check_jacobian", "check_jvp", "check_vjp", "check_hessian", "taylor_test",
            "GradientMismatch", "CheckResult", "TaylorResult", "Scenario", "SCENARIOS", "get_scenario",
-           "check_hvp", "check_rule", "check_sparsity"]
+           "check_hvp", "check_rule", "check_sparsity", "Inconclusive"]
 
 _HOME = (dict.fromkeys(__all__[:9], "oracle") | dict.fromkeys(__all__[9:12], "scenarios")
-         | dict.fromkeys(__all__[12:], "checks"))
+         | dict.fromkeys(__all__[12:15], "checks") | {"Inconclusive": "oracle"})
 
 
 def __getattr__(name):

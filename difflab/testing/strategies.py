@@ -165,7 +165,7 @@ class _Builder:
         name = name or conditions[c.take(len(conditions))]
         args = self.operands(REGISTRY[name], picks, c)
         out = self.emit(name, *args)
-        if self.avals[out.k][1] != bool:
+        if self.avals[out.k][1] != bool:  # noqa: E721  (a NumPy dtype: it equals the type bool, is never it)
             out = self.emit(boolean[c.take(len(boolean))], out, 0.0)
         return out
 

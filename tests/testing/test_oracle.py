@@ -296,3 +296,26 @@ def test_a_failing_check_inside_pytest_shows_its_diagnosis_first(pytester):
     diagnosis = next(i for i, line in enumerate(lines) if "does not match the reference" in line)
     assert diagnosis - start < 15, "\n".join(lines[start:diagnosis + 1])
     assert not any("difflab/testing/oracle.py" in line for line in lines[start:diagnosis])
+
+
+def test_a_reference_whose_steps_are_below_the_float_spacing_of_x_refuses():
+    # at x0 = 1e13 floats are 0.002 apart; the directional differences of a black box step by
+    # as little as ~1e-4 there, so x0 + step rounds: the reference cannot see x0 (issue 14)
+    from difflab.testing.oracle import Inconclusive
+
+    x = np.array([1e13, 1.0])
+    square = lambda x: x * x  # noqa: E731
+    right = lambda p, t: (square(p[0]), 2 * p[0] * t[0])  # noqa: E731
+    wrong = lambda p, t: (square(p[0]), 2 * p[0] * t[0] * np.array([1.01, 1.0]))  # noqa: E731
+    for jvp_f in (right, wrong):  # the wrong one passed before (its error hid in the reference's)
+        with pytest.raises(Inconclusive, match=r"args\[0\]\[0\] = 1e\+13 .* below the spacing of floats there"):
+            check_jvp(square, jvp_f, x, reference="numeric")
+    with pytest.raises(Inconclusive, match="below the spacing"):
+        check_vjp(square, lambda x: (square(x), lambda u: (2 * x * u,)), x, reference="numeric")
+    # the exact reference (traceable f) has no steps: right passes, wrong fails
+    assert check_jvp(square, right, x)
+    with pytest.raises(GradientMismatch) as info:
+        check_jvp(square, wrong, x)
+    assert not isinstance(info.value, Inconclusive)
+    # at an ordinary magnitude the numeric reference still judges
+    assert check_jvp(square, right, np.array([1e3, 1.0]), reference="numeric")

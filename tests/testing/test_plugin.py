@@ -29,7 +29,7 @@ def test_with_the_fixture(gradient_oracle):
 '''
 
 
-def test_the_fixture(gradient_oracle):
+def test_the_fixture(gradient_oracle):  # noqa: F811  (the fixture imported above)
     assert gradient_oracle.check_vjp(np.sin, lambda x: (np.sin(x), lambda u: (np.cos(x) * u,)), np.ones(2))
     assert "check_grad" in repr(gradient_oracle)
 

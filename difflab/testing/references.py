@@ -1,0 +1,244 @@
+"""The oracle's references: the checked function seen as flat vector -> flat vector (`_Target`),
+derivative matrices whose axes are labelled pytree leaves (`_Axis`, `_matrix`), and the reference
+derivative with its error estimate (`_reference`): exact for a traceable f (SymPy in 40 digits
+when small, else AD), Richardson extrapolation for a black box."""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .. import api, tree
+from ..reference import exact_reference
+from ..differentiators.numeric import RATIO, RICHARDSON_STEP, Numeric, numeric_jacobian
+from .evidence import kink_hints
+from .messages import GradientMismatch, _short, _where
+
+__all__ = ["REFERENCES"]
+
+REFERENCES = ("auto", "symbolic", "reverse", "numeric")
+
+
+# -- the compared matrix: axes made of labelled segments (pytree leaves) ------------------------
+
+class _Axis(NamedTuple):
+    """One axis of a derivative matrix: the pytree `td` whose leaves have `labels` and `shapes`."""
+
+    td: tree.TreeDef
+    labels: tuple
+    shapes: tuple
+
+    @property
+    def sizes(self):
+        return [int(np.prod(s)) for s in self.shapes]
+
+    @property
+    def size(self):
+        return sum(self.sizes)
+
+    def segment(self):
+        """The segment number of each flat index."""
+        return np.repeat(np.arange(len(self.sizes)), self.sizes)
+
+    def locate(self, k):
+        seg = int(self.segment()[k])
+        start = sum(self.sizes[:seg])
+        return self.labels[seg], tuple(int(i) for i in np.unravel_index(k - start, self.shapes[seg]))
+
+    def split(self, vec):
+        """A flat vector as this axis's pytree (scalar leaves as Python floats)."""
+        parts = np.split(np.asarray(vec, dtype=float), np.cumsum(self.sizes)[:-1])
+        return self.td.unflatten([float(p[0]) if not s else p.reshape(s) for p, s in zip(parts, self.shapes)])
+
+
+SCALAR = _Axis(tree.TreeDef(tree.LEAF), ("f",), ((),))     # the rows of a gradient
+DIRECTION = _Axis(tree.TreeDef(tree.LEAF), ("v",), ((),))  # the one column of a JVP
+
+
+def _paths(td, prefix):
+    if td.kind == tree.LEAF:
+        return [prefix]
+    keys = td.keys if td.kind == "dict" else range(len(td.children))
+    return [p for k, c in zip(keys, td.children) for p in _paths(c, f"{prefix}[{k!r}]")]
+
+
+def _graft(outer, inner):
+    """The structure of a derivative: `inner` at each leaf of `outer` (as difflab.jacobian returns)."""
+    if outer.kind == tree.LEAF:
+        return inner
+    return outer._replace(children=tuple(_graft(c, inner) for c in outer.children))
+
+
+def _leaves_like(value, td, path):
+    if td.kind == tree.LEAF:
+        return [value]
+    keys = td.keys if td.kind == "dict" else range(len(td.children))
+    fits = (isinstance(value, dict) and sorted(value) == list(keys) if td.kind == "dict"
+            else isinstance(value, (tuple, list)) and len(value) == len(keys))
+    if not fits:
+        raise GradientMismatch(f"{path} should have the structure {td}, got {type(value).__name__} "
+                               f"{_short(value)}")
+    return [x for k, c in zip(keys, td.children) for x in _leaves_like(value[k], c, f"{path}[{k!r}]")]
+
+
+
+def _matrix(value, rows: _Axis, cols: _Axis, what: str):
+    """A derivative pytree (leaf (r, c) of shape rows.shapes[r] + cols.shapes[c]) as an (m, n)
+    float64 matrix, and the dtypes it came in."""
+    leaves = _leaves_like(value, _graft(rows.td, cols.td), what)
+    out, dtypes, k = np.zeros((rows.size, cols.size)), set(), 0
+    r0 = 0
+    for rl, rs, rn in zip(rows.labels, rows.shapes, rows.sizes):
+        c0 = 0
+        for cl, cs, cn in zip(cols.labels, cols.shapes, cols.sizes):
+            leaf = np.asarray(leaves[k])
+            if leaf.shape != tuple(rs) + tuple(cs):
+                hint = " (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else ""
+                where = cl if rows is SCALAR else f"{rl} / {cl}"
+                raise GradientMismatch(f"{what} returned shape {leaf.shape} for {where}, which needs shape "
+                                       f"{tuple(rs) + tuple(cs)}{hint}")
+            dtypes.add(leaf.dtype)
+            out[r0:r0 + rn, c0:c0 + cn] = leaf.astype(float).reshape(rn, cn)
+            c0, k = c0 + cn, k + 1
+        r0 += rn
+    return out, dtypes
+
+
+# -- the function seen as flat vector -> flat vector ---------------------------------------------
+
+class _Target:
+    """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled)."""
+
+    def __init__(self, f, args, argnums):
+        self.f, self.args = f, tuple(args)
+        self.nums, self.many = api._check_argnums(argnums, len(self.args))
+        self.flat = [tree.flatten(a) for a in self.args]
+        labels, shapes, self.dtypes = [], [], set()
+        for a in self.nums:
+            leaves, td = self.flat[a]
+            for label, leaf in zip(_paths(td, f"args[{a}]"), leaves):
+                dtype = np.asarray(leaf).dtype
+                if dtype.kind != "f":
+                    raise TypeError(f"{label} has dtype {dtype}: only floating-point arguments can be "
+                                    "differentiated (use 2.0 rather than 2, or x.astype(float))")
+                labels.append(label)
+                shapes.append(np.shape(leaf))
+                self.dtypes.add(dtype)
+        tds = tuple(self.flat[a][1] for a in self.nums)
+        self.in_axis = _Axis(tree.TreeDef("tuple", (), tds) if self.many else tds[0], tuple(labels), tuple(shapes))
+        self.x = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for a in self.nums for x in self.flat[a][0]])
+        out_leaves, out_td = tree.flatten(self._f(*self.args))
+        self.out_axis = _Axis(out_td, tuple(_paths(out_td, "f(*args)")), tuple(np.shape(y) for y in out_leaves))
+        self.y = self.call(self.x)
+        self.magnitude = float(np.nanmax(np.abs(self.y), initial=0.0))
+
+    def _f(self, *args):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self.f(*args)
+
+    def rebuild(self, x):
+        """The arguments with the differentiated leaves replaced by the flat vector x."""
+        parts = iter(tree.flatten(self.in_axis.split(x))[0])
+        args = list(self.args)
+        for a in self.nums:
+            leaves, td = self.flat[a]
+            args[a] = td.unflatten([next(parts) for _ in leaves])
+        return args
+
+    def call(self, x):
+        return np.concatenate([np.ravel(np.asarray(y, dtype=float))
+                               for y in tree.flatten(self._f(*self.rebuild(x)))[0]])
+
+    def staged(self):
+        """The traced graph (api.Staged), or None when f is a black box to difflab."""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return api.stage(self.f, self.args, self.nums if self.many else self.nums[0])
+        except (TypeError, AttributeError):  # UnsupportedOperationError is a TypeError
+            return None
+
+    def argnums(self):
+        return self.nums if self.many else self.nums[0]
+
+
+# -- references ----------------------------------------------------------------------------------
+
+@dataclass
+class _Reference:
+    value: np.ndarray
+    error: np.ndarray
+    how: str
+    exact: bool
+    hints: list
+    at_kink: bool = False  # a registered kink exactly at the point: the exact value is a convention
+    blind: str = ""        # why the reference cannot tell at all (then no verdict is given)
+
+
+def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
+    """The reference derivative: kind "jacobian" (m, n), "hessian" (n, n) or "jvp" (m, 1) along v."""
+    if how not in REFERENCES:
+        raise ValueError(f"unknown reference {how!r}; choose one of {', '.join(map(repr, REFERENCES))}")
+    st = t.staged() if how != "numeric" else None
+    if st is None and how in ("symbolic", "reverse"):
+        raise ValueError(f"reference={how!r} needs a function difflab can trace (written with "
+                         "difflab.numpy); use reference='numeric' or 'auto' for a black box")
+    if st is None:
+        return _numeric(t, kind, v)
+    hints, at_kink = kink_hints(st.graph, st.inputs(t.args))
+    # the shared policy (difflab.reference) decides whether the 40-digit value is affordable
+    size = {"jacobian": t.out_axis.size * t.in_axis.size, "hessian": t.in_axis.size ** 2}.get(kind, math.inf)
+    exact = exact_reference(st.graph, st.wrt, st.inputs(t.args), "hessian" if kind == "hessian" else "jacobian",
+                            how, entries=size)
+    if exact is not None:
+        value = exact.value @ v[:, None] if kind == "jvp" else exact.value
+        return _Reference(value, np.zeros_like(value), "the symbolic derivative of the traced f in "
+                          "40-digit arithmetic", True, hints, at_kink)
+    if kind == "jvp":
+        _, jv = api.jvp(t.f, t.args, t.in_axis.split(v))
+        value, _ = _matrix(jv, t.out_axis, DIRECTION, "difflab.jvp")
+        how_text = "forward-mode AD of the traced f"
+    elif kind == "hessian":
+        value, _ = _matrix(api.hessian(t.f, t.argnums())(*t.args), t.in_axis, t.in_axis, "difflab.hessian")
+        how_text = "forward-over-reverse AD of the traced f"
+    else:
+        value, _ = _matrix(api.jacobian(t.f, t.argnums())(*t.args), t.out_axis, t.in_axis, "difflab.jacobian")
+        how_text = "reverse-mode AD of the traced f"
+    return _Reference(value, np.zeros_like(value), how_text, True, hints, at_kink)
+
+
+def _richardson(fun, x):
+    return numeric_jacobian(fun, x, scheme="richardson", error_estimate=True)
+
+
+def _numeric(t: _Target, kind: str, v) -> _Reference:
+    how = "Richardson-extrapolated central differences of f (a black box to difflab)"
+    if kind == "jvp":
+        J, E = _richardson(lambda s: t.call(t.x + s[0] * v), np.zeros(1))
+        return _Reference(J, E, how, False, [], blind=_below_spacing(t, v))
+    elif kind == "hessian":
+        J, E = _richardson(lambda x: _richardson(lambda z: t.call(z)[:1], x)[0].ravel(), t.x)
+        how = "Richardson differences of Richardson differences of f (a black box to difflab)"
+    else:
+        J, E = _richardson(t.call, t.x)
+    return _Reference(J, E, how, False, [])
+
+
+def _below_spacing(t: _Target, v) -> str:
+    """Why a difference along v cannot see some component of x, or "": the steps s·v of the
+    directional differences (s from RICHARDSON_STEP down by RATIO, absolute since they are taken
+    from s = 0) are below the spacing of floats at x_i there, so x_i + s·v_i rounds to x_i (or to
+    a neighbour far from it) and the difference silently ignores that component."""
+    smallest = RICHARDSON_STEP / RATIO ** (Numeric(scheme="richardson").richardson_terms - 1)
+    moves = np.abs(smallest * v)
+    blind = np.flatnonzero((v != 0) & (moves < np.spacing(np.abs(t.x))))
+    if not blind.size:
+        return ""
+    i = int(blind[np.argmax(np.abs(t.x[blind]))])
+    return (f"its steps along the direction move {_where(*t.in_axis.locate(i))} = {t.x[i]:.6g} by as little as "
+            f"{moves[i]:.2g}, below the spacing of floats there ({np.spacing(abs(t.x[i])):.2g}), so x + step "
+            f"rounds and the difference does not see that component ({blind.size} of {v.size} components)")

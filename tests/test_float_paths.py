@@ -1,0 +1,190 @@
+"""The scalar-graph fast paths (issue 17 §1) equal the general paths they shortcut.
+
+Tracing: `Tracer`'s arithmetic operators record binary ops on two Python floats themselves
+(trace._float_operator); the graph must be the one `Op.bind` → `Trace.record` records.
+Reverse: `backward_floats` applies registry partials to Python floats; its cotangents must equal
+`backward`'s (the interpreter's generic sweep), bit for bit, including the equations it leaves to
+the generic rules (arrays, ints, a partial that raises). No timing here: speed lives in bench/scalar.py.
+"""
+from __future__ import annotations
+
+import math
+import random
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab import ops
+from difflab.differentiators.reverse import backward, backward_floats
+from difflab.trace import Tracer, outputs_of, trace_flat, traced_values
+
+GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
+    "__add__": lambda s, o: ops.add(s, o), "__radd__": lambda s, o: ops.add(o, s),
+    "__sub__": lambda s, o: ops.sub(s, o), "__rsub__": lambda s, o: ops.sub(o, s),
+    "__mul__": lambda s, o: ops.mul(s, o), "__rmul__": lambda s, o: ops.mul(o, s),
+    "__truediv__": lambda s, o: ops.div(s, o), "__rtruediv__": lambda s, o: ops.div(o, s),
+    "__pow__": lambda s, o: ops.pow(s, o), "__rpow__": lambda s, o: ops.pow(o, s),
+}
+
+
+def _trace(f, xs):
+    t, inputs, raw = trace_flat(f, list(xs))
+    return outputs_of(t, inputs, [raw]), traced_values(t, inputs)
+
+
+def _trace_general(f, xs, monkeypatch):
+    with monkeypatch.context() as m:
+        for name, fn in GENERAL.items():
+            m.setattr(Tracer, name, fn)
+        return _trace(f, xs)
+
+
+def _same(a, b) -> bool:
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+
+
+def _sweeps(graph, env, wrt):
+    """(float sweep, generic sweep) cotangents of the one output, seeded as each path is seeded."""
+    out = graph.outputs[0]
+    with np.errstate(invalid="raise", divide="raise"):
+        fast = backward_floats(graph, env, wrt, {out: 1.0})
+        slow = backward(graph, env, wrt, {out: np.ones(())})
+    return fast, slow
+
+
+def random_program(seed: int):
+    """A random straight-line scalar program over 3 float inputs: binary operators (both sides,
+    with float, int and identity constants), unary registry ops, repeated subexpressions."""
+    rng = random.Random(seed)
+    steps = []
+    for _ in range(rng.randint(3, 25)):
+        kind = rng.random()
+        if kind < 0.55:
+            steps.append(("bin", rng.choice(["+", "-", "*", "/", "**"]), rng.random() < 0.7,
+                          rng.choice([None, None, 1.0, 0.0, 2.0, -0.5, 3, 0.0]), rng.random() < 0.5))
+        elif kind < 0.85:
+            steps.append(("un", rng.choice(["tanh", "relu", "exp_small", "neg", "sin", "sqrt_abs"])))
+        else:
+            steps.append(("again",))  # the same operation as the previous one (CSE)
+
+    def f(a, b, c):
+        vals = [a, b, c]
+        pick = random.Random(seed + 1)
+        last = None
+        for st in steps:
+            x, y = pick.choice(vals), pick.choice(vals)
+            if st[0] == "bin":
+                _, op, var, const, flip = st
+                other = y if var or const is None else const
+                if op == "**":
+                    x = dnp.exp(x * 0.1)  # a positive base
+                    other = other if not isinstance(other, Tracer) else other * 0.1
+                if op == "/":
+                    other = (other * other + 0.5) if isinstance(other, Tracer) else (other or 2.0)
+                fn = {"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
+                      "/": lambda p, q: p / q, "**": lambda p, q: p ** q}[op]
+                last = (fn, other, x, flip)
+                v = fn(other, x) if flip and op not in "/**" else fn(x, other)
+            elif st[0] == "un":
+                fn = {"tanh": dnp.tanh, "relu": dnp.relu, "exp_small": lambda z: dnp.exp(z * 0.01),
+                      "neg": lambda z: -z, "sin": dnp.sin, "sqrt_abs": lambda z: dnp.sqrt(z * z + 1.0)}[st[1]]
+                last = (lambda p, q, fn=fn: fn(p), None, x, False)
+                v = fn(x)
+            else:
+                if last is None:
+                    continue
+                fn, other, x0, flip = last
+                v = fn(x0, other)
+            vals.append(v)
+        total = vals[-1]
+        for v in vals[3:-1]:
+            total = total + v * 0.125
+        return total
+
+    return f
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_random_scalar_programs(seed, monkeypatch):
+    f = random_program(seed)
+    xs = [random.Random(seed).uniform(-2, 2) for _ in range(3)]
+    g_fast, env_fast = _trace(f, xs)
+    g_slow, env_slow = _trace_general(f, xs, monkeypatch)
+    assert str(g_fast) == str(g_slow)  # the same tape: ops, operands, constants, CSE and folding
+    assert _same(env_fast[g_fast.outputs[0]], env_slow[g_slow.outputs[0]])
+    for wrt in [(0, 1, 2), (1,)]:
+        fast, slow = _sweeps(g_fast, env_fast, wrt)
+        assert all(_same(p, q) for p, q in zip(fast, slow)), (fast, slow)
+    # end to end: the public gradient (float sweep) against the interpreter on 0-d arrays (generic sweep)
+    got = dl.grad(f, argnums=(0, 1, 2), method=dl.Reverse(compiled=False))(*xs)
+    ref = dl.grad(f, argnums=(0, 1, 2), method=dl.Reverse(compiled=False))(*[np.array(x) for x in xs])
+    assert all(type(v) is float for v in got)
+    np.testing.assert_allclose(got, [float(r) for r in ref], rtol=1e-12, atol=0)
+
+
+def test_micrograd_style_net_both_paths(monkeypatch):
+    rng = random.Random(3)
+    w = [rng.uniform(-1, 1) for _ in range(12)]
+
+    def f(*w):
+        total = 0.0
+        for x0, x1, y in [(0.5, -1.0, 1.0), (2.0, 0.25, -1.0), (0.0, 0.0, 1.0)]:
+            h = [dnp.relu(w[3 * k] * x0 + w[3 * k + 1] * x1 + w[3 * k + 2] + 0.75) for k in range(3)]
+            out = sum((wi * hi for wi, hi in zip(w[9:], h)), 0.0)
+            total = total + (out - y) * (out - y)
+        return total * (1.0 / 3)
+
+    g_fast, env_fast = _trace(f, w)
+    g_slow, env_slow = _trace_general(f, w, monkeypatch)
+    assert str(g_fast) == str(g_slow)
+    fast, slow = _sweeps(g_fast, env_fast, tuple(range(12)))
+    assert all(_same(p, q) for p, q in zip(fast, slow))
+    assert any(p != 0.0 for p in fast)
+
+
+def test_strong_zeros_and_domain_edges():
+    # a zero cotangent through sqrt at 0 is 0 (strong zero), not 0·∞; both sweeps agree
+    f = lambda x, y: dnp.sqrt(x) * 0.0 + y * y  # noqa: E731
+    g, env = _trace(f, [0.0, 3.0])
+    fast, slow = _sweeps(g, env, (0, 1))
+    assert _same(fast[0], 0.0) and _same(slow[0], 0.0) and fast[1] == 6.0
+    # a genuinely infinite derivative (sqrt at 0) goes to the generic rule: inf with its DomainWarning
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        d = dl.grad(lambda x: dnp.sqrt(x) * 2.0, method=dl.Reverse(compiled=False))(0.0)
+    assert d == math.inf
+    assert any(issubclass(w.category, dl.DomainWarning) for w in caught)
+    # a partial dividing by zero in Python's floats (x / y at y = 0): the generic rule, same numbers
+    g, _ = _trace(lambda x, y: x / y, [1.0, 0.0])
+    env = {g.inputs[0]: 1.0, g.inputs[1]: 0.0, g.eqns[0].out: math.inf}  # (a trace keeps no values past an inf)
+    with np.errstate(all="ignore"):
+        fast = backward_floats(g, env, (0, 1), {g.outputs[0]: 1.0})
+        slow = backward(g, env, (0, 1), {g.outputs[0]: np.ones(())})
+    assert all(_same(p, q) for p, q in zip(fast, slow))
+
+
+def test_array_and_int_equations_in_a_float_sweep():
+    # floats after an array reduction: the float sweep leaves the array equations to the generic rules
+    X = np.array([0.5, -1.0, 2.0])
+
+    def f(a, b):
+        s = dnp.sum(X * a)  # an array equation
+        return s * b + b * 2 + a ** 2.0  # an int constant (2) is not a float: the general path
+
+    g, env = _trace(f, [1.5, -0.5])
+    fast, slow = _sweeps(g, env, (0, 1))
+    assert all(_same(p, q) for p, q in zip(fast, slow))
+    got = dl.grad(f, argnums=(0, 1))(1.5, -0.5)
+    np.testing.assert_allclose(got, (X.sum() * -0.5 + 2 * 1.5, X.sum() * 1.5 + 2), rtol=1e-14)
+
+
+def test_nested_traces_take_the_general_path():
+    # the inner gradient's tracers belong to the inner trace; the outer one's enter as constants
+    d2 = dl.grad(dl.grad(lambda x: x * x * x + 2.0 * x))(1.5)
+    assert d2 == pytest.approx(6 * 1.5)
+    h = dl.grad(lambda y: dl.grad(lambda x: x * y * y)(2.0))(3.0)
+    assert h == pytest.approx(2 * 3.0)
