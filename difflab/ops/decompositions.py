@@ -206,8 +206,12 @@ def _decomposition_strategy(b, name, x, picks, c):
     size = int(np.prod(s))
     if name in ("eigh_values", "eigh_vectors", "cholesky"):
         n = 2 if size % 2 == 0 and c.take(2) else 1
-        v = b.emit("reshape", x, shape=(n, size // n))
-        gram = b.emit("matmul", v, b.emit("transpose", v, axes=(1, 0)))
+        k = size // n
+        # x xᵀ as a broadcast product summed over k (not matmul/transpose: the shrinker would then find
+        # matmul's and transpose's smallest examples inside this builder instead of alone)
+        col = b.emit("reshape", x, shape=(n, 1, k))
+        row = b.emit("reshape", x, shape=(1, n, k))
+        gram = b.emit("sum", b.emit("mul", col, row), axis=-1, keepdims=False)
         return b.emit(name, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n]))
     if not (len(s) == 2 and min(s) <= 2):
         x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))
