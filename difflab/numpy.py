@@ -3,7 +3,7 @@
 Primitives come straight from the registry (`difflab.ops`): each entry is published here under its
 NumPy spellings (`Op.numpy`, calling `Op.front`), and the tables NumPy's dispatch on traced values
 reads (`UFUNCS`, `FUNCTIONS`, `METHODS`) are generated from the registry too, regenerated whenever
-an op is registered or removed. Everything else here (`square`, `softmax`, `logsumexp`, `dot`,
+an op is registered or removed. Everything else here (`softplus`, `softmax`, `dot`,
 `min`, ...) is plain Python over primitives, so every method can differentiate it. On plain arrays
 each function computes with NumPy; on traced values it records.
 """
@@ -18,13 +18,15 @@ import numpy as _np
 from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
-from .ops import abs, exp, log, matmul, maximum, minimum, not_equal, sqrt, stop_gradient
+from .ops import decompositions as _decompositions
+from .ops import abs, exp, matmul, maximum, minimum, not_equal, sqrt
 from .ops.core import normalize_axes as _axes
 # the front ends the derived functions below call (the same objects `_publish` binds)
 from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
 from .ops.reductions import _sum_front as sum
 from .ops.reductions import _max_front as max
+from .ops.reductions import _logsumexp_front as logsumexp  # noqa: F401 (also bound from the registry)
 from .ops.shape import _broadcast_to_front as broadcast_to
 from .ops.shape import _concatenate_front as concatenate
 from .ops.shape import _reshape_front as reshape
@@ -119,24 +121,15 @@ def vstack(arrays):
 # -- derived functions: plain Python over primitives ------------------------------------------
 
 def softplus(x):
-    """log(1 + e^x), computed stably as m + log(e^-m + e^(x-m)) with m = max(x, 0) held constant.
+    """log(1 + e^x), stably as max(x, 0) + log1p(e^-|x|) (no stop_gradient for numeric to warn about;
+    every piece has a closed form, so symbolic's generated code does not overflow at x = 800).
+
+    At 0 the two kinks cancel by the convention table (max' = 1/2 at a tie, |x|' = 0): softplus'(0) = 1/2.
 
     >>> round(float(softplus(0.0)), 12) == round(float(_np.log(2.0)), 12)
     True
     """
-    m = stop_gradient(maximum(x, 0.0))  # smooth everywhere: softplus'(0) = 1/2, not a kink
-    return m + log(exp(-m) + exp(x - m))
-
-
-def logsumexp(x, axis=None, keepdims=False):
-    """log(sum(e^x)) over `axis`, stable: the max is subtracted first (with no derivative of its own).
-
-    >>> round(float(logsumexp(_np.array([1000.0, 1000.0]))), 9)
-    1000.693147181
-    """
-    m = stop_gradient(max(x, axis=axis, keepdims=True))
-    s = log(sum(exp(x - m), axis=axis, keepdims=True)) + m
-    return s if keepdims else squeeze(s, axis=axis) if axis is not None else reshape(s, ())
+    return maximum(x, 0.0) + log1p(exp(-abs(x)))
 
 
 def softmax(x, axis=-1):
@@ -435,9 +428,34 @@ def _slogdet(a):
     return _np.sign(_np.linalg.det(value)), _ops.logabsdet(a)
 
 
+def _lstsq(a, b, rcond=None):
+    """Least squares, like `numpy.linalg.lstsq`: (x, residuals, rank, s). The solution x = A⁺ b and
+    the residuals and singular values are differentiable; the rank is an int (piecewise constant).
+
+    Shapes: a (m, n), b (m,) or (m, k) -> x (n,) or (n, k); residuals (k,) or (1,) when the rank is n
+    and m > n, else empty; s (min(m, n),).
+
+    >>> x, res, rank, s = _lstsq(_np.array([[1.0], [1.0]]), _np.array([1.0, 3.0]))
+    >>> x.tolist(), res.tolist(), int(rank)
+    ([2.0], [2.0], 1)
+    """
+    m, n = shape(a)
+    x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
+    s = _ops.svd_s(a)
+    value = a.concrete if isinstance(a, _Traced) else a
+    rank = _np.linalg.matrix_rank(_np.asarray(value), tol=None if rcond is None else float(rcond) * _np.max(_value(s)))
+    if rank == n and m > n:
+        r = b - matmul(a, x)
+        residuals = sum(r * r, axis=0)
+        residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
+    else:
+        residuals = _np.empty((0,))
+    return x, residuals, rank, s
+
+
 def _norm(x, ord=None, axis=None, keepdims=False):
-    """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 1, -1, inf, -inf),
-    like `numpy.linalg.norm`."""
+    """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
+    inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
     if axis is None:
         if ord is None or (ord == "fro" and ndim(x) == 2):
             out = sqrt(sum(x * x))
@@ -470,17 +488,25 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     elif ord in (_np.inf, -_np.inf):
         row = sum(abs(x), axis=c, keepdims=True)
         out = max(row, axis=r, keepdims=True) if ord > 0 else min(row, axis=r, keepdims=True)
+    elif ord in (2, -2, "nuc"):  # from the singular values of the matrices in axes (r, c)
+        s = _ops.svd_s(moveaxis(x, (r, c), (-2, -1)))
+        out = sum(s, axis=-1) if ord == "nuc" else s[..., 0] if ord == 2 else s[..., -1]
+        if keepdims:
+            kept = list(shape(x))
+            kept[r] = kept[c] = 1
+            out = reshape(out, tuple(kept))
+        return out
     else:
         raise UnsupportedNorm(ord)
     return out if keepdims else squeeze(out, axis=axes)
 
 
 class UnsupportedNorm(_DifflabError, ValueError):
-    """A matrix norm difflab has no rule for yet (2, -2, 'nuc' need singular values)."""
+    """A matrix norm order NumPy does not define either."""
 
     def __init__(self, ord):
-        super().__init__(f"numpy.linalg.norm with ord={ord!r} for matrices is not supported by difflab yet "
-                         "(supported: None, 'fro', 1, -1, inf, -inf)")
+        super().__init__(f"numpy.linalg.norm: invalid norm order {ord!r} for matrices "
+                         "(valid: None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
 
 
 # -- shapes and indexing -----------------------------------------------------------------------------
@@ -895,6 +921,58 @@ def convolve(a, v, mode="full"):
     raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
 
 
+# -- index tricks: np.r_ and np.c_ over traced values ------------------------------------------------
+
+class _Concatenator:
+    """`r_[...]` / `c_[...]`: slices become ranges (a complex step: linspace), numbers and arrays are
+    joined; traced values are concatenated by the registry's concatenate. A leading string 'axis' or
+    'axis,ndmin' sets the axis and the minimum rank, like NumPy's; the matrix directives ('r', 'c')
+    are not supported."""
+
+    def __init__(self, axis, ndmin, columns):
+        self.axis, self.ndmin, self.columns = axis, ndmin, columns
+
+    def __getitem__(self, key):
+        items = list(key) if isinstance(key, tuple) else [key]
+        axis, ndmin = self.axis, self.ndmin
+        if items and isinstance(items[0], str):
+            spec = items.pop(0).split(",")
+            if not all(p.strip().lstrip("-").isdigit() for p in spec) or len(spec) > 2:
+                raise ValueError(f"r_/c_: difflab supports an 'axis' or 'axis,ndmin' directive, not {','.join(spec)!r}")
+            axis, ndmin = int(spec[0]), int(spec[1]) if len(spec) > 1 else ndmin
+        parts = []
+        for item in items:
+            if isinstance(item, slice):
+                item = _slice_range(item)
+            elif not isinstance(item, (_Traced, _np.ndarray)):
+                item = _np.asarray(item, dtype=float)
+            if ndim(item) < ndmin:
+                if self.columns and ndim(item) == 1:  # c_: a 1-D array becomes a column
+                    item = reshape(item, shape(item) + (1,) * (ndmin - 1))
+                else:
+                    item = reshape(item, (1,) * (ndmin - ndim(item)) + shape(item))
+            parts.append(item)
+        if not parts:
+            return _np.array([])
+        return concatenate(parts, axis=axis)
+
+    def __len__(self):
+        return 0
+
+
+def _slice_range(s):
+    start = 0 if s.start is None else s.start
+    step = 1 if s.step is None else s.step
+    if isinstance(step, complex):  # NumPy's r_[0:1:5j]: 5 points from start to stop inclusive
+        return _np.linspace(start, s.stop, int(abs(step)))
+    return _np.arange(start, s.stop, step, dtype=float)
+
+
+#: `r_[x, 0.0, y]` joins along the first axis; `c_[x, y]` makes 1-D arrays columns and joins them
+r_ = _Concatenator(axis=0, ndmin=1, columns=False)
+c_ = _Concatenator(axis=-1, ndmin=2, columns=True)
+
+
 # -- functions whose result is piecewise constant: computed on the values, never differentiated ----
 
 def _value(x):
@@ -932,9 +1010,10 @@ _IN_PLACE = frozenset({"sort", "partition", "fill", "put", "resize", "itemset", 
 #: the functions defined above (derived or conversion), public names only
 _DERIVED = {name: fn for name, fn in list(globals().items())
             if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
-_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64"})
+_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
-_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm})
+_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm, "linalg.lstsq": _lstsq,
+                 "linalg.eigh": _decompositions.eigh, "linalg.svd": _decompositions.svd})
 linalg_norm = _norm
 
 __all__: list = []

@@ -74,7 +74,9 @@ def _batched_case(op, args, flags, rng, size=3):
     """args with a batch of `size` along axis 0 where flagged: the example itself, then fresh draws
     from the argument's domain (the shape ops take any real values)."""
     def domain(i):
-        return op.domain[i] if op.samples is None and i < len(op.domain) else "real"
+        if i < len(op.domain) and (op.samples is None or op.domain[i] == "spd"):
+            return op.domain[i]
+        return "real"
     return [np.stack([a] + [draw(domain(i), np.shape(a), rng) for _ in range(size - 1)]) if b else a
             for i, (a, b) in enumerate(zip(args, flags))]
 

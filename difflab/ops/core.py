@@ -41,7 +41,8 @@ __all__ = ["Op", "REGISTRY", "defop", "strong_zero", "unregister", "spellings", 
 class Op:
     """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
 
-    `domain` has one entry per array argument: "real", "positive", "nonzero" or "bool".
+    `domain` has one entry per array argument: "real", "positive", "nonzero", "unit", "above_one",
+    "spd" (symmetric positive definite matrices) or "bool".
     `kink(*args)` (optional) returns each output element's distance to the nearest kink.
     `sympy(*args, **params)` maps object arrays of SymPy expressions to one (None: the NumPy
     implementation already works on object arrays).
@@ -341,6 +342,8 @@ def draw(domain: str, shape, rng):
         return rng.uniform(-0.9, 0.9, shape)
     if domain == "above_one":  # inside (1, inf) (arccosh)
         return rng.uniform(1.2, 3.0, shape)
+    if domain == "spd":  # symmetric positive definite matrices B Bᵀ + I (cholesky)
+        return x @ np.swapaxes(x, -1, -2) + np.eye(shape[-1])
     return x
 
 

@@ -400,7 +400,7 @@ def _stop_gradient_sympy(x):
 
 stop_gradient = defop("stop_gradient", lambda x: x,
                       partials=(None,), sympy=_stop_gradient_sympy, numeric_ignores=True,
-                      numpy=('stop_gradient',), doc="identity whose derivative is zero (e.g. the shift inside logsumexp)")
+                      numpy=('stop_gradient',), doc="identity whose derivative is zero")
 
 
 

@@ -1,7 +1,10 @@
-"""Linear algebra primitives: matmul (NumPy's semantics for every rank)."""
+"""Linear algebra primitives: matmul (NumPy's semantics for every rank), einsum (any subscripts),
+inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`."""
 from __future__ import annotations
 
 import builtins
+import string
+from collections import Counter
 
 import numpy as np
 
@@ -161,5 +164,164 @@ logabsdet = defop("logabsdet", _logabsdet,
                   vjp=(lambda ct, out, x: _trailing_scalar(ct) * _swap_last(inv(x)),),
                   sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))), samples=_square_samples,
                   strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
+
+
+
+# -- einsum: one entry for every subscripts string ---------------------------------------------
+#
+# The front end normalises NumPy's subscripts to an explicit form over letters only ('...' expanded
+# into unused letters, an implicit output written out), so the rules below see 'ij,jk->ik'. The
+# derivative of an einsum in one operand is again an einsum: the JVP puts the tangent in that
+# operand's place; the VJP contracts the cotangent with the other operands into that operand's
+# subscripts. Two cases need constant operands in the VJP: a letter only that operand carries
+# (summed away in the forward pass: the cotangent is broadcast back along it, a ones vector) and a
+# letter repeated in it ('ii->i' reads a diagonal: the cotangent goes back onto the diagonal, an
+# identity matrix joins the repeated axes).
+
+def _fresh_letters(used, count):
+    letters = [c for c in string.ascii_letters if c not in used]
+    if len(letters) < count:
+        raise ValueError(f"einsum: more than {len(string.ascii_letters)} distinct axes")
+    return "".join(letters[:count])
+
+
+def _split_subscripts(subscripts):
+    ins, out = subscripts.split("->")
+    return ins.split(","), out
+
+
+def normalize_subscripts(subscripts, shapes) -> str:
+    """NumPy's einsum subscripts as an explicit string over letters only.
+
+    >>> normalize_subscripts("...j,j", [(2, 3), (3,)])
+    'aj,j->a'
+    >>> normalize_subscripts("ij,jk", [(2, 3), (3, 4)])
+    'ij,jk->ik'
+    """
+    if not isinstance(subscripts, str):
+        raise TypeError("einsum: difflab takes the subscripts string form, einsum('ij,jk->ik', a, b); "
+                        "the interleaved (operand, sublist) form is not supported")
+    s = subscripts.replace(" ", "")
+    ins, out = (s.split("->") + [None])[:2] if "->" in s else (s, None)
+    ins = ins.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(ins)} operands but {len(shapes)} were given")
+    ellipsis = 0
+    for k, (sub, shape) in enumerate(zip(ins, shapes)):
+        letters = sub.replace("...", "", 1)
+        if not all(c in string.ascii_letters for c in letters):
+            raise ValueError(f"einsum: invalid subscripts {sub!r} for operand {k} in {subscripts!r}")
+        if "..." in sub:
+            if len(letters) > len(shape):
+                raise ValueError(f"einsum: operand {k} has {len(shape)} axes, fewer than its subscripts {sub!r} name")
+            ellipsis = builtins.max(ellipsis, len(shape) - len(letters))
+        elif len(letters) != len(shape):
+            raise ValueError(f"einsum: operand {k} has {len(shape)} axes but its subscripts {sub!r} name {len(sub)}")
+    ell = _fresh_letters(set(s), ellipsis)
+    # each operand's '...' takes the last of the broadcast letters (broadcasting aligns axes from the right)
+    ins = [sub.replace("...", ell[len(ell) - (len(shape) - len(sub) + 3):]) if "..." in sub else sub
+           for sub, shape in zip(ins, shapes)]
+    if out is None:  # implicit: the broadcast axes, then the letters used once, in alphabetical (ASCII) order
+        counts = Counter("".join(ins))
+        out = ell + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell))
+    else:
+        if "..." in out:
+            out = out.replace("...", ell)
+        elif ellipsis:
+            raise ValueError(f"einsum: subscripts {subscripts!r} broadcast over '...' but the output has no '...'")
+        if not all(c in string.ascii_letters for c in out) or len(set(out)) != len(out):
+            raise ValueError(f"einsum: invalid output subscripts {out!r} in {subscripts!r}")
+        missing = set(out) - set("".join(ins))
+        if missing:
+            raise ValueError(f"einsum: output subscripts {sorted(missing)} of {subscripts!r} name no input axis")
+    return ",".join(ins) + "->" + out
+
+
+def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """Einstein summation, like `numpy.einsum` (subscripts with '...', repeated letters and an
+    implicit output; `optimize` is accepted and ignored: one contraction is one equation).
+
+    >>> _einsum_front("ij,j->i", np.eye(2), np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    if out is not None:
+        raise TypeError("einsum: out= is not supported by difflab (results are never written into arrays)")
+    return einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+
+
+def _einsum_impl(*xs, subscripts):
+    return np.einsum(subscripts, *xs)
+
+
+def _einsum_jvp(i):
+    def rule(t, out, *xs, subscripts):
+        ins, o = _split_subscripts(subscripts)
+        lead = _fresh_letters(set(subscripts), _nb(t, xs[i]))  # batch axes of the tangent lead the output
+        ins[i] = lead + ins[i]
+        args = xs[:i] + (t,) + xs[i + 1:]
+        return einsum(*args, subscripts=",".join(ins) + "->" + lead + o)
+
+    return rule
+
+
+def _einsum_vjp(i):
+    def rule(ct, out, *xs, subscripts):
+        ins, o = _split_subscripts(subscripts)
+        target, shape = ins[i], _shape(xs[i])
+        operands = [ct] + [x for j, x in enumerate(xs) if j != i]
+        subs = [o] + [sub for j, sub in enumerate(ins) if j != i]
+        present = set("".join(subs))
+        fresh = iter(_fresh_letters(set(subscripts), len(target)))
+        result = ""
+        for pos, c in enumerate(target):
+            if c in target[:pos]:  # a repeated letter: back onto the diagonal
+                d = next(fresh)
+                operands.append(np.eye(shape[pos]))
+                subs.append(c + d)
+                result += d
+                continue
+            if c not in present:  # summed away in this operand alone: broadcast back along it
+                operands.append(np.ones(shape[pos]))
+                subs.append(c)
+            result += c
+        return einsum(*operands, subscripts=",".join(subs) + "->" + result)
+
+    return rule
+
+
+def _einsum_batch(batched, *xs, subscripts):
+    ins, o = _split_subscripts(subscripts)
+    b = _fresh_letters(set(subscripts), 1)
+    ins = [b + sub if flag else sub for sub, flag in zip(ins, batched)]
+    return np.einsum(",".join(ins) + "->" + b + o, *xs)
+
+
+def _einsum_strategy(b, name, x, picks, c):
+    """x contracted with itself or another value of its shape: a transposed copy, a row-wise inner
+    product, a trace-like diagonal sum or a full contraction."""
+    x = b.rank1(x)
+    s = b.shape(x)
+    letters = string.ascii_lowercase[:len(s)]
+    y = b.same_shape(x, picks[1:], 2)[1]
+    kinds = [(letters + "->" + letters[::-1], (x,)), (f"{letters},{letters}->{letters[:-1]}", (x, y)),
+             (f"{letters},{letters}->", (x, y))]
+    if len(s) >= 2 and s[0] == s[1]:
+        kinds.append(("aa" + letters[2:] + "->a", (x,)))
+    subscripts, args = kinds[c.take(len(kinds))]
+    return b.emit("einsum", *args, subscripts=subscripts)
+
+
+def _einsum_samples(rng):
+    calls = [("ij,jk->ik", [(3, 4), (4, 2)]), ("ii->i", [(3, 3)]), ("ij->", [(2, 3)]),
+             ("aij,ajk->aik", [(2, 3, 4), (2, 4, 2)]), ("i,j->ij", [(3,), (2,)]), ("iij,jk->ik", [(2, 2, 3), (3, 2)]),
+             ("ij,ij,j->i", [(2, 3), (2, 3), (3,)]), ("ba,a->ab", [(1, 3), (3,)])]
+    return [(tuple(draw("real", s, rng) for s in shapes), {"subscripts": sub}) for sub, shapes in calls]
+
+
+einsum = defop("einsum", _einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
+               batch=_einsum_batch, samples=_einsum_samples, numpy=("einsum",), front=_einsum_front,
+               strategy=_einsum_strategy,
+               doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
+                   "and implicit outputs)")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

@@ -1,4 +1,4 @@
-"""Reductions: sum, mean, max (ties split evenly), log-softmax; their NumPy front ends."""
+"""Reductions: sum, mean, max (ties split evenly), log-softmax, logsumexp; their NumPy front ends."""
 from __future__ import annotations
 
 import builtins
@@ -286,6 +286,58 @@ log_softmax = defop("log_softmax", _log_softmax_impl,
                     numpy=("log_softmax",), front=_log_softmax_front, strategy=_along_axis_strategy)
 
 
+
+
+
+# -- logsumexp: earns an entry, so that its max-shift is no stop_gradient ------------------------
+# As plain Python, the stable form log(Σ e^(x - m)) + m needs m held constant (stop_gradient), which
+# the numeric method cannot honour and warns about; as an entry the shift lives inside `impl` and
+# the rule is the softmax: d logsumexp = Σ softmax(x)·dx.
+
+def _logsumexp_impl(x, axis=None, keepdims=False):
+    m = np.maximum.reduce(x, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)  # all -inf (or an inf): no shift, NumPy's answer stands
+    with np.errstate(divide="ignore"):
+        s = np.log(np.add.reduce(np.exp(x - m), axis=axis, keepdims=True)) + m
+    if keepdims:
+        return s
+    return s.reshape([n for a, n in enumerate(np.shape(x)) if axis is not None and a not in axis])
+
+
+def _logsumexp_sympy(x, axis=None, keepdims=False):
+    sp = _sp()
+    shift = _stop_gradient_sympy(_max_impl(x, axis=axis, keepdims=True))  # exact: the shift cancels
+    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(x - shift), axis=axis, keepdims=True)
+    out = np.frompyfunc(sp.log, 1, 1)(total) + shift
+    return out if keepdims else out.reshape(_logsumexp_impl(np.zeros(np.shape(x)), axis).shape)
+
+
+def _softmax_weights(out, x, axis, keepdims):
+    return exp(x - _expand_reduced(out, x, axis, keepdims))
+
+
+def _logsumexp_front(x, axis=None, keepdims=False):
+    """log(sum(e^x)) over `axis`, stable (the max is subtracted inside the entry).
+
+    >>> round(float(_logsumexp_front(np.array([1000.0, 1000.0]))), 9)
+    1000.693147181
+    """
+    return logsumexp(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+
+
+logsumexp = defop("logsumexp", _logsumexp_impl,
+                  jvp=(lambda t, out, x, axis=None, keepdims=False:
+                       sum(t * _softmax_weights(out, x, axis, keepdims),
+                           axis=_batch_axes(axis, _nb(t, x)) if axis is not None
+                           else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+                  vjp=(lambda ct, out, x, axis=None, keepdims=False:
+                       _expand_reduced(ct, x, axis, keepdims) * _softmax_weights(out, x, axis, keepdims),),
+                  sympy=_logsumexp_sympy,
+                  samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}),
+                                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
+                  batch=_batch_reduce(_logsumexp_impl),
+                  doc="log(sum(exp(x))) over axes, stable; earns an entry: the max-shift stays inside it",
+                  numpy=("logsumexp",), front=_logsumexp_front, strategy=_reduction_strategy)
 
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

@@ -1,0 +1,498 @@
+"""Matrix decompositions as primitives: eigh (eigenvalues, eigenvectors), svd (singular values, U,
+Vᵀ) and cholesky, one entry per output, and their NumPy front ends (`numpy.linalg.eigh`, `eigvalsh`,
+`svd`, `svdvals`, `cholesky`).
+
+How it works. NumPy's eigh and cholesky read only the lower triangle of their input, so each entry
+is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
+sees, dS = tril(dA) + tril(dA, -1)ᵀ, and map a symmetric cotangent S̄ back with the adjoint of that
+map, tril(S̄) + tril(S̄ᵀ, -1). Finite differences of A's upper triangle therefore give 0, as they do
+for NumPy. Rules for stacks of matrices, and tangents with extra leading batch axes, are the same
+formulas: they are written with matmul and einsum over '...'.
+
+Eigenvector and singular-vector signs are arbitrary; difflab fixes them so that each vector's
+largest-magnitude entry is positive, which makes the vectors a smooth function of A wherever that
+entry is unique (finite differences can follow them). The vector rules divide by gaps between
+eigenvalues (1/(λj − λi)) or squared singular values (1/(σj² − σi²)): at a repeated eigenvalue or
+singular value the vectors are not differentiable (any rotation within the eigenspace is as good)
+and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no such condition
+(singular values need σ > 0 for U and V).
+
+Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices with at most 2 rows
+or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
+has a SymPy form at every size.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..errors import NotDifferentiableError
+from .core import Op, _reshape, _shape, _sp, defop, draw
+from .elementwise import _abs_fn, _sign_fn
+from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul
+
+# -- helpers shared by the rules ---------------------------------------------------------------
+
+
+def _size(x) -> int:
+    return _shape(x)[-1]
+
+
+def _lower_sym(t):
+    """The symmetric matrix NumPy sees when it reads only the lower triangle of t."""
+    n = _size(t)
+    return t * np.tri(n) + _swap_last(t * np.tri(n, k=-1))
+
+
+def _lower_sym_adjoint(s):
+    """The adjoint of `_lower_sym`: a cotangent of the symmetric matrix, as one of A."""
+    n = _size(s)
+    return s * np.tri(n) + _swap_last(s) * np.tri(n, k=-1)
+
+
+def _row(v):
+    """v (..., n) as (..., 1, n): it scales the columns of a matrix."""
+    return _reshape(v, _shape(v)[:-1] + (1, _shape(v)[-1]))
+
+
+def _col(v):
+    """v (..., n) as (..., n, 1): it scales the rows of a matrix."""
+    return _reshape(v, _shape(v) + (1,))
+
+
+def _gap_inverse(w):
+    """F with F[i, j] = 1 / (w[j] - w[i]) off the diagonal and 0 on it (inf where w repeats)."""
+    eye = np.eye(_size(w))
+    return (1.0 - eye) / (_row(w) - _col(w) + eye)
+
+
+def _diag_part(m):
+    return _einsum_front("...ii->...i", m)
+
+
+# -- the sign convention and its symbolic form -----------------------------------------------------
+
+
+def _fix_signs(v):
+    """Signs of v's columns chosen so that each column's largest-magnitude entry is positive."""
+    idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
+    s = np.sign(np.take_along_axis(v, idx, axis=-2))
+    return np.where(s == 0, 1.0, s)
+
+
+def _sign_of_largest(vec):
+    """SymPy: the sign of the largest-magnitude entry of vec (the first one on ties, like argmax)."""
+    sp = _sp()
+    pieces = []
+    for j, x in enumerate(vec):
+        cond = sp.And(*[x ** 2 > y ** 2 for y in vec[:j]], *[x ** 2 >= y ** 2 for y in vec[j + 1:]])
+        pieces.append((sp.Piecewise((1, x >= 0), (-1, True)), cond))
+    pieces[-1] = (pieces[-1][0], True)
+    return sp.Piecewise(*pieces)
+
+
+def _too_big(name, shape, limit):
+    raise NotDifferentiableError(f"the symbolic method has no closed form for {name} of a "
+                                 f"{shape[0]}×{shape[1]} matrix (SymPy's is used up to {limit}); "
+                                 "use 'forward' or 'reverse'")
+
+
+def _sym_eigh(m):
+    """(eigenvalues ascending, eigenvectors as columns) of the symmetric matrix NumPy reads from
+    the lower triangle of the 1×1 or 2×2 SymPy matrix m, signs as `_fix_signs`."""
+    sp = _sp()
+    if m.shape == (1, 1):
+        return [m[0, 0]], sp.Matrix([[1]])
+    if m.shape != (2, 2):
+        _too_big("eigh", m.shape, "2×2")
+    a, b, c = m[0, 0], m[1, 0], m[1, 1]
+    r = sp.sqrt((a - c) ** 2 / 4 + b ** 2)
+    w = [(a + c) / 2 - r, (a + c) / 2 + r]
+    cols = []
+    for lam in w:
+        p = [b, lam - a]  # (A - λI) p = 0 from the first row
+        norm = sp.sqrt(p[0] ** 2 + p[1] ** 2)
+        s = _sign_of_largest(p)
+        cols.append([s * p[0] / norm, s * p[1] / norm])
+    return w, sp.Matrix([[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]])
+
+
+def _sym_svd(m):
+    """(U, s, Vᵀ) of a SymPy matrix with at most 2 rows or columns, through the eigenvectors of
+    its smaller Gram matrix (descending), signs as the svd entries fix them."""
+    sp = _sp()
+    rows, cols = m.shape
+    if min(rows, cols) > 2:
+        _too_big("svd", m.shape, "2 rows or 2 columns")
+    k = min(rows, cols)
+    w, q = _sym_eigh(m.T * m if rows >= cols else m * m.T)
+    order = list(reversed(range(k)))
+    s = [sp.sqrt(w[i]) for i in order]
+    q = q[:, order]
+    if rows >= cols:  # q is V; U = A V / s
+        v = q
+        u = sp.Matrix.hstack(*[m * v[:, j] / s[j] for j in range(k)])
+    else:  # q is U; V = Aᵀ U / s, then the signs are V's
+        u = q
+        v = sp.Matrix.hstack(*[m.T * u[:, j] / s[j] for j in range(k)])
+        signs = [_sign_of_largest(list(v[:, j])) for j in range(k)]
+        u = sp.Matrix.hstack(*[u[:, j] * signs[j] for j in range(k)])
+        v = sp.Matrix.hstack(*[v[:, j] * signs[j] for j in range(k)])
+    return u, s, v.T
+
+
+def _sym_lower(m):
+    """The symmetric SymPy matrix NumPy reads from m's lower triangle."""
+    n = m.shape[0]
+    return _sp().Matrix(n, n, lambda i, j: m[max(i, j), min(i, j)])
+
+
+def _tidy(e):
+    """SymPy writes sqrt(a**2) as Abs(a), whose second derivative is a DiracDelta: use the registry's
+    abs and sign instead (derivatives by the convention table, printable by lambdify)."""
+    sp = _sp()
+    e = sp.sympify(e)
+    return e.replace(sp.Abs, _abs_fn()).replace(sp.sign, _sign_fn())
+
+
+def _to_object(m):
+    return np.array([[_tidy(e) for e in row] for row in m.tolist()], dtype=object)
+
+
+def _values(v):
+    return np.array([_tidy(e) for e in v], dtype=object)
+
+
+# -- eigh ------------------------------------------------------------------------------------------
+
+
+def _eigh_impl(a):
+    w, v = np.linalg.eigh(a)
+    return w, v * _fix_signs(v)
+
+
+def _eigvals_jvp(t, out, a):
+    v = eigh_vectors(a)
+    return _einsum_front("...ji,...jk,...ki->...i", v, _lower_sym(t), v)
+
+
+def _eigvals_vjp(ct, out, a):
+    v = eigh_vectors(a)
+    return _lower_sym_adjoint(_einsum_front("...ij,...j,...kj->...ik", v, ct, v))
+
+
+def _eigvecs_jvp(t, out, a):
+    m = matmul(_swap_last(out), matmul(_lower_sym(t), out))
+    return matmul(out, _gap_inverse(eigh_values(a)) * m)
+
+
+def _eigvecs_vjp(ct, out, a):
+    inner = _gap_inverse(eigh_values(a)) * matmul(_swap_last(out), ct)
+    return _lower_sym_adjoint(matmul(out, matmul(inner, _swap_last(out))))
+
+
+def _symmetric_samples(rng):
+    """Random 2×2 matrices (a single one and a stack; the upper triangle is ignored, like NumPy)."""
+    return [((draw("real", (2, 2), rng),), {}), ((draw("real", (3, 2, 2), rng),), {})]
+
+
+def _decomposition_strategy(b, name, x, picks, c):
+    """A matrix with at most 2 rows or columns (SymPy's closed forms) built from x. eigh and cholesky
+    get x xᵀ + diag(2, 3.5) (positive, distinct eigenvalues); svd gets tanh(x) + diag(2.5, 8)
+    (padded), whose singular values stay apart and away from 0 since |tanh| < 1."""
+    x = b.rank1(x)
+    s = b.shape(x)
+    size = int(np.prod(s))
+    if name in ("eigh_values", "eigh_vectors", "cholesky"):
+        n = 2 if size % 2 == 0 and c.take(2) else 1
+        k = size // n
+        # x xᵀ as a broadcast product summed over k (not matmul/transpose: the shrinker would then find
+        # matmul's and transpose's smallest examples inside this builder instead of alone)
+        col = b.emit("reshape", x, shape=(n, 1, k))
+        row = b.emit("reshape", x, shape=(1, n, k))
+        gram = b.emit("sum", b.emit("mul", col, row), axis=-1, keepdims=False)
+        return b.emit(name, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n]))
+    if not (len(s) == 2 and min(s) <= 2):
+        x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))
+    rows, cols = b.shape(x)
+    shift = np.zeros((rows, cols))
+    shift[0, 0] = 2.5
+    if min(rows, cols) > 1:
+        shift[1, 1] = 8.0
+    return b.emit(name, b.emit("add", b.emit("tanh", x), shift))
+
+
+eigh_values = defop(
+    "eigh_values", lambda a: _eigh_impl(a)[0], jvp=(_eigvals_jvp,), vjp=(_eigvals_vjp,),
+    sympy=_per_matrix(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
+    samples=_symmetric_samples, strategy=_decomposition_strategy, numpy=("linalg.eigvalsh",),
+    front=lambda a, UPLO="L": eigvalsh(a, UPLO),
+    doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi")
+eigh_vectors = defop(
+    "eigh_vectors", lambda a: _eigh_impl(a)[1], jvp=(_eigvecs_jvp,), vjp=(_eigvecs_vjp,),
+    sympy=_per_matrix(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
+    samples=_symmetric_samples, strategy=_decomposition_strategy,
+    doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues")
+
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+
+
+def _uplo(a, UPLO):
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"UPLO must be 'L' or 'U', not {UPLO!r}")
+    return a if UPLO == "L" else _swap_last(a)  # the upper triangle is the transpose's lower one
+
+
+def eigh(a, UPLO="L"):
+    """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (or a stack), like
+    `numpy.linalg.eigh`; signs fixed so each eigenvector's largest entry is positive.
+
+    Shapes: a (..., n, n) -> eigenvalues (..., n), eigenvectors (..., n, n). The eigenvector
+    derivative needs distinct eigenvalues (it divides by λj − λi).
+
+    >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
+    >>> w.round(12).tolist(), v[:, 1].round(6).tolist()
+    ([1.0, 3.0], [0.707107, 0.707107])
+    """
+    a = _uplo(a, UPLO)
+    return EighResult(eigh_values(a), eigh_vectors(a))
+
+
+def eigvalsh(a, UPLO="L"):
+    """Eigenvalues (ascending) of a symmetric matrix, like `numpy.linalg.eigvalsh`.
+
+    >>> eigvalsh(np.diag([3.0, 1.0])).tolist()
+    [1.0, 3.0]
+    """
+    return eigh_values(_uplo(a, UPLO))
+
+
+# -- svd (the thin one: full_matrices=False) --------------------------------------------------------
+
+
+def _svd_impl(a):
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    signs = _fix_signs(np.swapaxes(vt, -1, -2))  # (..., 1, k): the sign of each row of vt
+    return u * signs, s, vt * np.swapaxes(signs, -1, -2)
+
+
+def _svd_parts(a):
+    return svd_u(a), svd_s(a), svd_vt(a)
+
+
+def _p(t, u, vt):
+    """Uᵀ dA V, the tangent in the singular bases."""
+    return matmul(_swap_last(u), matmul(t, _swap_last(vt)))
+
+
+def _svd_s_jvp(t, out, a):
+    u, vt = svd_u(a), svd_vt(a)
+    return _einsum_front("...ji,...jk,...ik->...i", u, t, vt)
+
+
+def _svd_s_vjp(ct, out, a):
+    return _einsum_front("...ij,...j,...jk->...ik", svd_u(a), ct, svd_vt(a))
+
+
+def _svd_u_jvp(t, out, a):
+    u, s, vt = _svd_parts(a)
+    p = _p(t, u, vt)
+    f = _gap_inverse(s * s)
+    return matmul(u, f * (p * _row(s) + _col(s) * _swap_last(p))) + (matmul(t, _swap_last(vt)) - matmul(u, p)) / _row(s)
+
+
+def _svd_u_vjp(ct, out, a):
+    u, s, vt = _svd_parts(a)
+    j = _gap_inverse(s * s) * matmul(_swap_last(u), ct)
+    rest = (ct - matmul(u, matmul(_swap_last(u), ct))) / _row(s)  # (I - U Uᵀ) Ū S⁻¹
+    return matmul(matmul(u, (j + _swap_last(j)) * _row(s)) + rest, vt)
+
+
+def _svd_vt_jvp(t, out, a):
+    u, s, vt = _svd_parts(a)
+    v = _swap_last(vt)
+    p = _p(t, u, vt)
+    f = _gap_inverse(s * s)
+    dv = matmul(v, f * (_col(s) * p + _swap_last(p) * _row(s))) + (matmul(_swap_last(t), u) - matmul(v, _swap_last(p))) / _row(s)
+    return _swap_last(dv)
+
+
+def _svd_vt_vjp(ct, out, a):
+    u, s, vt = _svd_parts(a)
+    v = _swap_last(vt)
+    k = _gap_inverse(s * s) * matmul(vt, _swap_last(ct))  # F ∘ (Vᵀ V̄), V̄ = ctᵀ
+    first = matmul(u, matmul(_col(s) * (k + _swap_last(k)), vt))
+    return first + matmul(u / _row(s), ct - matmul(matmul(ct, v), vt))  # U S⁻¹ V̄ᵀ (I - V Vᵀ)
+
+
+def _svd_samples(rng):
+    return [((draw("real", (3, 2), rng),), {}), ((draw("real", (2, 3), rng),), {}),
+            ((draw("real", (2, 2, 2), rng),), {}), ((draw("real", (1, 3), rng),), {})]
+
+
+def _svd_sympy(part):
+    def translate(m):
+        u, s, vt = _sym_svd(m)
+        return _values(s) if part == 1 else _to_object((u, s, vt)[part])
+
+    return _per_matrix(translate)
+
+
+svd_u = defop("svd_u", lambda a: _svd_impl(a)[0], jvp=(_svd_u_jvp,), vjp=(_svd_u_vjp,), sympy=_svd_sympy(0),
+              samples=_svd_samples, strategy=_decomposition_strategy,
+              doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values")
+svd_s = defop("svd_s", lambda a: _svd_impl(a)[1], jvp=(_svd_s_jvp,), vjp=(_svd_s_vjp,), sympy=_svd_sympy(1),
+              samples=_svd_samples, strategy=_decomposition_strategy, numpy=("linalg.svdvals",),
+              front=lambda x: svdvals(x),
+              doc="singular values (descending); dσi = uiᵀ dA vi")
+svd_vt = defop("svd_vt", lambda a: _svd_impl(a)[2], jvp=(_svd_vt_jvp,), vjp=(_svd_vt_vjp,), sympy=_svd_sympy(2),
+               samples=_svd_samples, strategy=_decomposition_strategy,
+               doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values")
+
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """Singular value decomposition, like `numpy.linalg.svd` with `full_matrices=False` (the thin
+    one; the full one's extra columns are not determined by A, so difflab refuses it).
+
+    Shapes: a (..., m, n), k = min(m, n) -> U (..., m, k), S (..., k), Vh (..., k, n). Signs are
+    fixed so that each row of Vh has a positive largest entry. U and Vh need distinct nonzero
+    singular values to be differentiable; S is differentiable wherever its values are distinct.
+
+    >>> u, s, vh = svd(np.array([[3.0, 0.0], [0.0, 4.0]]), full_matrices=False)
+    >>> s.tolist(), vh.tolist()
+    ([4.0, 3.0], [[0.0, 1.0], [1.0, 0.0]])
+    """
+    if not compute_uv:
+        return svd_s(a)
+    if full_matrices and _shape(a)[-1] != _shape(a)[-2]:
+        raise ValueError("difflab's svd needs full_matrices=False for non-square matrices: the extra "
+                         "columns of the full U or V are arbitrary, so they have no derivative")
+    return SVDResult(svd_u(a), svd_s(a), svd_vt(a))
+
+
+def svdvals(x):
+    """Singular values (descending), like `numpy.linalg.svdvals`.
+
+    >>> svdvals(np.diag([1.0, 2.0])).tolist()
+    [2.0, 1.0]
+    """
+    return svd_s(x)
+
+
+# -- cholesky --------------------------------------------------------------------------------------
+
+
+def _phi(x):
+    """The lower triangle of x with its diagonal halved."""
+    n = _size(x)
+    return x * (np.tri(n, k=-1) + 0.5 * np.eye(n))
+
+
+def _cholesky_jvp(t, out, a):
+    linv = inv(out)
+    return matmul(out, _phi(matmul(linv, matmul(_lower_sym(t), _swap_last(linv)))))
+
+
+def _cholesky_vjp(ct, out, a):
+    linv = inv(out)
+    inner = _phi(matmul(_swap_last(out), ct))
+    sbar = matmul(_swap_last(linv), matmul(inner, linv))
+    return _lower_sym_adjoint(sbar)
+
+
+def _spd_samples(rng):
+    """Symmetric positive definite matrices (B Bᵀ + I), a single one and a stack."""
+    return [((draw("spd", (3, 3), rng),), {}), ((draw("spd", (2, 2, 2), rng),), {})]
+
+
+def _cholesky_front(a, upper=False):
+    """The lower Cholesky factor L (A = L Lᵀ) of a symmetric positive definite matrix, like
+    `numpy.linalg.cholesky` (upper=True gives Lᵀ). Reads the lower triangle only.
+
+    >>> _cholesky_front(np.array([[4.0, 2.0], [2.0, 5.0]])).tolist()
+    [[2.0, 0.0], [1.0, 2.0]]
+    """
+    low = cholesky(a)
+    return _swap_last(low) if upper else low
+
+
+cholesky = defop("cholesky", np.linalg.cholesky, jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,),
+                 sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))),
+                 samples=_spd_samples, domain=("spd",), strategy=_decomposition_strategy, numpy=("linalg.cholesky",),
+                 front=_cholesky_front,
+                 doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal")
+
+
+# -- pinv: differentiable where the rank does not change ------------------------------------------
+# d(A⁺) = −A⁺ dA A⁺ + A⁺A⁺ᵀ dAᵀ (I − A A⁺) + (I − A⁺A) dAᵀ A⁺ᵀA⁺ (Golub & Pereyra 1973), valid
+# wherever A's rank is locally constant (always for full rank); across a rank change A⁺ jumps. The
+# singular values need not be distinct, unlike a route through svd's vectors.
+
+
+def _eye_like(m, axis):
+    return np.eye(_shape(m)[axis])
+
+
+def _pinv_jvp(t, out, a, rcond):
+    p, tt = out, _swap_last(t)
+    first = -matmul(p, matmul(t, p))
+    second = matmul(matmul(p, _swap_last(p)), matmul(tt, _eye_like(a, -2) - matmul(a, p)))
+    third = matmul(_eye_like(a, -1) - matmul(p, a), matmul(tt, matmul(_swap_last(p), p)))
+    return first + second + third
+
+
+def _pinv_vjp(ct, out, a, rcond):
+    p, pt, ctt = out, _swap_last(out), _swap_last(ct)
+    first = -matmul(pt, matmul(ct, pt))
+    second = matmul(_eye_like(a, -2) - matmul(a, p), matmul(ctt, matmul(p, pt)))
+    third = matmul(matmul(pt, p), matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
+    return first + second + third
+
+
+def _pinv_sympy(a, rcond):
+    def full_rank(m):  # the full-rank pseudo-inverse: SymPy's general one decides the rank symbolically
+        return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
+
+    return _per_matrix(lambda m: _to_object(full_rank(m)))(a)
+
+
+def _pinv_samples(rng):
+    return [((draw("real", (3, 2), rng),), {"rcond": None}), ((draw("real", (2, 3), rng),), {"rcond": None}),
+            ((draw("real", (2, 2, 2), rng) + 2 * np.eye(2),), {"rcond": None})]
+
+
+def _pinv_strategy(b, name, x, picks, c):
+    """A matrix with at most 2 rows or columns, pushed away from rank deficiency by 2.5·I (padded)."""
+    x = b.rank1(x)
+    s = b.shape(x)
+    size = int(np.prod(s))
+    if not (len(s) == 2 and min(s) <= 2):
+        x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))
+    rows, cols = b.shape(x)
+    return b.emit("pinv", b.emit("add", x, 2.5 * np.eye(rows, cols)), rcond=None)
+
+
+def _pinv_impl(a, rcond=None):
+    return np.linalg.pinv(a) if rcond is None else np.linalg.pinv(a, rcond=rcond)
+
+
+def _pinv_front(a, rcond=None, hermitian=False, *, rtol=None):
+    """Moore-Penrose pseudo-inverse, like `numpy.linalg.pinv` (singular values below the cutoff
+    count as zero). Shapes: a (..., m, n) -> (..., n, m). Differentiable where the rank is locally
+    constant.
+
+    >>> _pinv_front(np.array([[2.0], [0.0]])).tolist()
+    [[0.5, 0.0]]
+    """
+    cutoff = rtol if rcond is None else rcond
+    return pinv(a, rcond=None if cutoff is None else float(cutoff))
+
+
+pinv = defop("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,), sympy=_pinv_sympy,
+             samples=_pinv_samples, strategy=_pinv_strategy, numpy=("linalg.pinv",), front=_pinv_front,
+             doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)")
+
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

@@ -1,0 +1,286 @@
+"""Linear algebra against known answers: the perturbation formulas of det, eigh, svd, cholesky and
+einsum, for every method (symbolic where the op has a SymPy form at that size), and second
+derivatives by composition checked against finite differences of the first."""
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ["forward", "reverse", "numeric", "symbolic"]
+RTOL = {"forward": 1e-10, "reverse": 1e-10, "symbolic": 1e-10, "numeric": 1e-6}
+
+
+def _sym(a):
+    return (a + a.T) / 2
+
+
+def _jvp(f, x, dx, method):
+    return dl.jvp(f, (x,), (dx,), method=method)[1]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+# -- determinant: d det(A) = det(A) tr(A⁻¹ dA) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_det_perturbation(method, rng):
+    n = 2 if method == "symbolic" else 4  # SymPy's determinant of a 4×4 is slow, not wrong
+    a, da = rng.normal(size=(n, n)) + 2 * np.eye(n), rng.normal(size=(n, n))
+    expected = np.linalg.det(a) * np.trace(np.linalg.solve(a, da))
+    np.testing.assert_allclose(_jvp(np.linalg.det, a, da, method), expected, rtol=RTOL[method])
+
+
+# -- eigh: dλi = viᵀ dA vi; eigenvectors stay orthonormal and satisfy the perturbed eigen-equation --
+
+
+def _spectrum(rng, n):
+    """A symmetric matrix with well separated eigenvalues 1, 3, 5, ..."""
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return q @ np.diag(1.0 + 2.0 * np.arange(n)) @ q.T
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_eigh_eigenvalue_first_order_perturbation(method, rng):
+    n = 2 if method == "symbolic" else 4
+    a, da = _spectrum(rng, n), _sym(rng.normal(size=(n, n)))
+    w, v = np.linalg.eigh(a)
+    expected = np.einsum("ji,jk,ki->i", v, da, v)
+    got = _jvp(lambda a: dnp.linalg.eigh(a)[0], a, da, method)
+    np.testing.assert_allclose(got, expected, rtol=RTOL[method], atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_eigh_eigenvectors_satisfy_the_perturbed_equation(method, rng):
+    """With A V = V Λ and Vᵀ V = I: dA V + A dV = dV Λ + V dΛ, and Vᵀ dV is antisymmetric."""
+    n = 2 if method == "symbolic" else 4
+    a, da = _spectrum(rng, n), _sym(rng.normal(size=(n, n)))
+    w, v = dnp.linalg.eigh(a)
+    dw = _jvp(lambda a: np.linalg.eigh(a).eigenvalues, a, da, method)
+    dv = _jvp(lambda a: np.linalg.eigh(a).eigenvectors, a, da, method)
+    tol = 1e-5 if method == "numeric" else 1e-9
+    np.testing.assert_allclose(da @ v + a @ dv, dv * w + v * dw, atol=tol)
+    np.testing.assert_allclose(v.T @ dv + dv.T @ v, np.zeros((n, n)), atol=tol)
+
+
+def test_eigh_reads_the_lower_triangle_like_numpy(rng):
+    """NumPy ignores the upper triangle: so do the derivatives (numeric agrees), and UPLO='U' the lower."""
+    a = _spectrum(rng, 3) + np.triu(rng.normal(size=(3, 3)), 1)  # garbage above the diagonal
+    np.testing.assert_allclose(dnp.linalg.eigh(a)[0], np.linalg.eigh(a)[0], rtol=1e-14)
+    np.testing.assert_allclose(dnp.linalg.eigh(a, UPLO="U")[0], np.linalg.eigh(a, UPLO="U")[0], rtol=1e-14)
+    for uplo in ("L", "U"):
+        f = lambda a: dnp.sum(np.linalg.eigh(a, UPLO=uplo)[0] * np.array([1.0, -2.0, 0.5]))
+        g = {m: dl.grad(f, method=m)(a) for m in ("forward", "reverse", "numeric")}
+        untouched = np.triu(np.ones((3, 3)), 1).astype(bool) if uplo == "L" else np.tril(np.ones((3, 3)), -1).astype(bool)
+        assert np.all(g["reverse"][untouched] == 0.0)
+        np.testing.assert_allclose(g["forward"], g["reverse"], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(g["numeric"], g["reverse"], rtol=1e-6, atol=1e-8)
+
+
+def test_eigh_symbolic_refuses_beyond_2x2_naming_the_op(rng):
+    with pytest.raises(dl.NotDifferentiableError, match=r"eigh of a 3×3 matrix.*'forward' or 'reverse'"):
+        dl.grad(lambda a: dnp.sum(dnp.linalg.eigh(a)[0] ** 2), method="symbolic")(_spectrum(rng, 3))
+
+
+def test_eigh_repeated_eigenvalue(rng):
+    """Documented: at a repeated eigenvalue the eigenvectors have no derivative (the rule divides by
+    λj − λi = 0 and says so with inf/NaN); the eigenvalues' sum, the trace, still has gradient I."""
+    a = np.diag([1.0, 1.0, 3.0])
+    np.testing.assert_allclose(dl.grad(lambda a: dnp.sum(dnp.linalg.eigh(a)[0]))(a), np.eye(3))
+    with pytest.warns(dl.DomainWarning, match="eigh_vectors"):
+        dv = dl.jacobian(lambda a: dnp.linalg.eigh(a)[1])(a)
+    assert not np.all(np.isfinite(dv))
+
+
+# -- svd: dσi = uiᵀ dA vi; the factors reproduce dA -------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4)])
+@pytest.mark.parametrize("method", METHODS)
+def test_svd_singular_value_derivative(method, shape, rng):
+    if method == "symbolic":
+        shape = (shape[0], 2) if shape[0] > shape[1] else (2, shape[1])
+    a, da = rng.normal(size=shape), rng.normal(size=shape)
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    expected = np.einsum("ji,jk,ik->i", u, da, vt)
+    got = _jvp(lambda a: dnp.linalg.svd(a, full_matrices=False)[1], a, da, method)
+    np.testing.assert_allclose(got, expected, rtol=RTOL[method], atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (3, 3)])
+@pytest.mark.parametrize("method", METHODS)
+def test_svd_factors_reproduce_the_perturbation(method, shape, rng):
+    """dA = dU S Vᵀ + U dS Vᵀ + U S dVᵀ, with Uᵀ dU and Vᵀ dV antisymmetric."""
+    if method == "symbolic":  # small: the sign convention's Piecewise grows with the columns of Vᵀ
+        shape = {(4, 3): (3, 2), (3, 4): (2, 3), (3, 3): (2, 2)}[shape]
+    a, da = rng.normal(size=shape), rng.normal(size=shape)
+    u, s, vt = dnp.linalg.svd(a, full_matrices=False)
+    du, ds, dvt = (_jvp(lambda a, k=k: dnp.linalg.svd(a, full_matrices=False)[k], a, da, method) for k in range(3))
+    tol = 1e-5 if method == "numeric" else 1e-9
+    np.testing.assert_allclose(du * s @ vt + u * ds @ vt + u * s @ dvt, da, atol=tol)
+    np.testing.assert_allclose(u.T @ du + du.T @ u, 0 * np.eye(len(s)), atol=tol)
+    np.testing.assert_allclose(vt @ dvt.T + dvt @ vt.T, 0 * np.eye(len(s)), atol=tol)
+
+
+def test_svd_values_match_numpy_and_full_matrices_is_refused(rng):
+    a = rng.normal(size=(2, 4, 3))
+    u, s, vt = dnp.linalg.svd(a, full_matrices=False)
+    np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-14)
+    np.testing.assert_allclose(u * s[..., None, :] @ vt, a, atol=1e-13)
+    assert np.all(np.abs(vt).argmax(-1) == np.argmax(vt, axis=-1))  # the largest entry of each row is positive
+    np.testing.assert_allclose(dnp.linalg.svd(a, compute_uv=False), s)
+    with pytest.raises(ValueError, match="full_matrices=False"):
+        dl.grad(lambda a: dnp.sum(np.linalg.svd(a)[0]))(a[0])
+
+
+@pytest.mark.parametrize("ord", ["nuc", 2, -2])
+def test_matrix_norms_from_singular_values(ord, rng):
+    """‖A‖₂ has gradient u₁v₁ᵀ, the nuclear norm U Vᵀ, -2 the last pair: against all four methods."""
+    a = rng.normal(size=(3, 2))
+    u, s, vt = np.linalg.svd(a, full_matrices=False)
+    expected = {"nuc": u @ vt, 2: np.outer(u[:, 0], vt[0]), -2: np.outer(u[:, -1], vt[-1])}[ord]
+    for method in METHODS:
+        got = dl.grad(lambda a: np.linalg.norm(a, ord), method=method)(a)
+        np.testing.assert_allclose(got, expected, rtol=RTOL[method], atol=1e-8, err_msg=method)
+    np.testing.assert_allclose(dnp.linalg.norm(a, ord), np.linalg.norm(a, ord), rtol=1e-14)
+
+
+# -- cholesky: against the 2×2 closed form, and dA = dL Lᵀ + L dLᵀ at every size ---------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cholesky_against_the_2x2_closed_form(method):
+    """L = [[√a, 0], [b/√a, √(c − b²/a)]] for A = [[a, b], [b, c]], differentiated by hand."""
+    a, b, c = 4.0, 1.2, 3.0
+    A = np.array([[a, b], [b, c]])
+    r = np.sqrt(c - b * b / a)
+    expected = np.zeros((2, 2, 2, 2))  # dL[i, j] / dA[k, l]; only the lower triangle of A is read
+    expected[0, 0, 0, 0] = 0.5 / np.sqrt(a)
+    expected[1, 0, 1, 0] = 1 / np.sqrt(a)
+    expected[1, 0, 0, 0] = -0.5 * b / a ** 1.5
+    expected[1, 1, 1, 1] = 0.5 / r
+    expected[1, 1, 1, 0] = -b / (a * r)
+    expected[1, 1, 0, 0] = 0.5 * b * b / (a * a * r)
+    got = dl.jacobian(np.linalg.cholesky, method=method)(A)
+    np.testing.assert_allclose(got, expected, rtol=RTOL[method], atol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_cholesky_perturbation_identity(method, rng):
+    b = rng.normal(size=(4, 4))
+    a, da = b @ b.T + np.eye(4), _sym(rng.normal(size=(4, 4)))
+    low = np.linalg.cholesky(a)
+    dl_ = _jvp(np.linalg.cholesky, a, da, method)
+    tol = 1e-5 if method == "numeric" else 1e-10
+    np.testing.assert_allclose(dl_ @ low.T + low @ dl_.T, da, atol=tol)
+    np.testing.assert_allclose(np.triu(dl_, 1), 0 * da, atol=tol)
+    np.testing.assert_allclose(dnp.linalg.cholesky(a, upper=True), low.T)
+
+
+# -- einsum: gradients with known closed forms ---------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_einsum_known_gradients(method, rng):
+    a, b, x = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    tol = dict(rtol=RTOL[method], atol=1e-8)
+    np.testing.assert_allclose(dl.grad(lambda a: np.einsum("ij,ij->", a, b), method=method)(a), b, **tol)
+    np.testing.assert_allclose(dl.grad(lambda a: np.einsum("ii", a), method=method)(a), np.eye(3), **tol)
+    np.testing.assert_allclose(dl.grad(lambda x: np.einsum("i,ij,j", x, a, x), method=method)(x), (a + a.T) @ x, **tol)
+    np.testing.assert_allclose(dl.grad(lambda a: np.einsum("...ij,...jk->...ik", a, b).sum(), method=method)(a),
+                               np.ones((3, 3)) @ b.T, **tol)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_einsum_second_derivative(method, rng):
+    """The Hessian of xᵀ A x is A + Aᵀ; of (xᵀ A x)² it is 2 (A + Aᵀ) x xᵀ (A + Aᵀ)ᵀ + 2 xᵀAx (A + Aᵀ)."""
+    a, x = rng.normal(size=(3, 3)), rng.normal(size=3)
+    s = a + a.T
+    np.testing.assert_allclose(dl.hessian(lambda x: np.einsum("i,ij,j->", x, a, x), method=method)(x), s, rtol=1e-12)
+    q = x @ a @ x
+    expected = 2 * np.outer(s @ x, s @ x) + 2 * q * s
+    np.testing.assert_allclose(dl.hessian(lambda x: np.einsum("i,ij,j->", x, a, x) ** 2, method=method)(x),
+                               expected, rtol=1e-12)
+
+
+def test_einsum_matches_numpy_and_rejects_bad_subscripts(rng):
+    a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 5))
+    for sub, args in [("...ij,jk", (a, b)), ("bij,jk->ki", (a, b)), ("iij->j", (rng.normal(size=(3, 3, 2)),)),
+                      ("ijk->", (a,)), ("i,j", (b[0], b[:, 0]))]:
+        np.testing.assert_allclose(dnp.einsum(sub, *args), np.einsum(sub, *args), rtol=1e-14, err_msg=sub)
+    with pytest.raises(ValueError, match=r"einsum: operand 0 has 3 axes"):
+        dl.grad(lambda a: np.einsum("ij->", a))(a)
+    with pytest.raises(ValueError, match=r"einsum: subscripts 'ij,jk->ik' name 2 operands but 1"):
+        dl.grad(lambda a: np.einsum("ij,jk->ik", a))(a)
+
+
+# -- second derivatives of the decompositions: forward-over-reverse vs finite differences of reverse --
+
+
+@pytest.mark.parametrize("name,f,shape", [
+    ("eigh", lambda a: dnp.sum(dnp.linalg.eigh(a)[0] ** 3) + dnp.sum(dnp.linalg.eigh(a)[1][:, 0] ** 3), (3, 3)),
+    ("svd", lambda a: dnp.sum(dnp.linalg.svd(a, full_matrices=False)[1] ** 3)
+     + dnp.sum(dnp.linalg.svd(a, full_matrices=False)[0] ** 3), (3, 2)),
+    ("cholesky", lambda a: dnp.sum(dnp.linalg.cholesky(a) ** 3), (3, 3)),
+    ("einsum", lambda a: dnp.sum(dnp.einsum("ij,jk,kl->il", a, a, a) ** 2), (2, 2)),
+])
+def test_second_derivatives_of_decompositions(name, f, shape, rng):
+    a = rng.normal(size=shape)
+    if shape[0] == shape[1] and name != "einsum":
+        a = _spectrum(rng, shape[0]) + (4 * np.eye(shape[0]) if name == "cholesky" else 0)
+    h = dl.hessian(f, method=("forward", "reverse"))(a)
+    h_rr = dl.hessian(f, method=("reverse", "reverse"))(a)
+    h_num = dl.jacobian(dl.grad(f, method="reverse"), method="numeric")(a)
+    np.testing.assert_allclose(h, h_rr, rtol=1e-9, atol=1e-10)
+    np.testing.assert_allclose(h, h_num, rtol=1e-5, atol=1e-6)
+
+
+# -- the derived functions of difflab.numpy: registry-style checks, four methods and second order ----
+
+_R = np.random.default_rng(3)
+_SQ = _R.normal(size=(2, 2)) + 2 * np.eye(2)
+DERIVED = [
+    ("slogdet", lambda a: dnp.linalg.slogdet(a)[1], (_SQ,)),
+    ("solve", lambda a, b: dnp.linalg.solve(a, b), (_SQ, _R.normal(size=2))),
+    ("solve-matrix", lambda a, b: dnp.linalg.solve(a, b), (_SQ, _R.normal(size=(2, 2)))),
+    ("tensordot", lambda a, b: dnp.tensordot(a, b, axes=([0], [1])), (_R.normal(size=(2, 3)), _R.normal(size=(2, 2)))),
+    ("kron", dnp.kron, (_R.normal(size=(2, 2)), _R.normal(size=(1, 2)))),
+    ("dot", dnp.dot, (_R.normal(size=(2, 3)), _R.normal(size=3))),
+    ("inner", dnp.inner, (_R.normal(size=(2, 3)), _R.normal(size=3))),
+    ("outer", dnp.outer, (_R.normal(size=2), _R.normal(size=3))),
+    ("vdot", dnp.vdot, (_R.normal(size=(2, 2)), _R.normal(size=(2, 2)))),
+    ("trace", dnp.trace, (_R.normal(size=(3, 3)),)),
+    ("diag", dnp.diag, (_R.normal(size=3),)),
+    ("tril", lambda a: dnp.tril(a, -1), (_R.normal(size=(3, 3)),)),
+    ("pinv", dnp.linalg.pinv, (_R.normal(size=(3, 2)),)),
+    ("lstsq", lambda a, b: dnp.linalg.lstsq(a, b)[0], (_R.normal(size=(3, 2)), _R.normal(size=3))),
+    ("lstsq-residuals", lambda a, b: dnp.linalg.lstsq(a, b)[1], (_R.normal(size=(3, 2)), _R.normal(size=3))),
+    ("r_", lambda x, y: dnp.r_[x, 0.5, 1:3, y], (_R.normal(size=2), _R.normal(size=1))),
+    ("c_", lambda x, y: dnp.c_[x, y], (_R.normal(size=2), _R.normal(size=2))),
+    ("norm-nuc", lambda a: dnp.linalg.norm(a, "nuc"), (_R.normal(size=(2, 2)),)),
+    ("logsumexp", lambda x: dnp.logsumexp(x, axis=0), (_R.normal(size=(3, 2)),)),
+]
+
+
+@pytest.mark.parametrize("name,f,args", DERIVED, ids=[d[0] for d in DERIVED])
+def test_derived_functions_four_methods_and_second_order(name, f, args):
+    argnums = tuple(range(len(args)))
+    np.testing.assert_allclose(np.asarray(f(*args), dtype=float), np.asarray(f(*args)), rtol=0)
+    ref = dl.jacobian(f, argnums=argnums, method="reverse")(*args)
+    for method in ("forward", "numeric", "symbolic"):
+        got = dl.jacobian(f, argnums=argnums, method=method)(*args)
+        for g, r in zip(got, ref):
+            np.testing.assert_allclose(g, r, rtol=RTOL[method], atol=1e-7, err_msg=f"{name} {method}")
+
+    def loss(*xs):
+        return dnp.sum(f(*xs) ** 2)
+
+    h = dl.hessian(loss, argnums=0, method=("forward", "reverse"))(*args)
+    h_sym = dl.hessian(loss, argnums=0, method="symbolic")(*args)
+    h_num = dl.jacobian(dl.grad(loss, argnums=0, method="reverse"), method="numeric")(*args)
+    np.testing.assert_allclose(h, h_sym, rtol=1e-9, atol=1e-9, err_msg=name)
+    np.testing.assert_allclose(h, h_num, rtol=1e-5, atol=1e-6, err_msg=name)
