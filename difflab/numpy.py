@@ -19,7 +19,7 @@ from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
-from .ops import abs, exp, matmul, maximum, minimum, not_equal, sqrt
+from .ops import abs, exp, log1p, matmul, maximum, minimum, not_equal, sqrt
 from .ops.core import normalize_axes as _axes
 # the front ends the derived functions below call (the same objects `_publish` binds)
 from .ops.reductions import _log_softmax_front as log_softmax
