@@ -92,7 +92,7 @@ WHY = {
         "Trim the per-gradient Python (step computation, table selection) for the smallest n."),
     "symbolic": (
         "Batched (NumPy columns): the derivative of ONE example is generated as vectorised NumPy code "
-        "(codegen.py: structurally identical assignments in one line on (units, batch) blocks, sums of "
+        "(compile/symbolic.py: structurally identical assignments in one line on (units, batch) blocks, sums of "
         "alike terms as einsum/matmul), ~60 NumPy lines for 2-16-2 where hand code has ~27; the "
         "softmax/cross-entropy part stays unit by unit (each output's expression has its own shape), and "
         "the call around it (argument block, result split) is ~80 µs at b64. One example (math on "

@@ -2,7 +2,7 @@
 hvp, linearize / linear_transpose (this module); custom rules, checkpointing and sparse Jacobians
 live in `difflab.rules`, `difflab.remat` and `difflab.sparse`.
 
-Each is a transformation of traced graphs through api.py's staging (`_Transform`, `stage`), so
+Each is a transformation of traced graphs through the API's staging (`difflab.api`: `_Transform`, `stage`), so
 every method gets it, it takes pytrees, and a transformed function can be transformed again.
 """
 from __future__ import annotations

@@ -211,7 +211,7 @@ def _decomposition_strategy(b, name, x, picks, c):
         # matmul's and transpose's smallest examples inside this builder instead of alone)
         col = b.emit("reshape", x, shape=(n, 1, k))
         row = b.emit("reshape", x, shape=(1, n, k))
-        gram = b.emit("sum", b.emit("mul", col, row), axis=-1, keepdims=False)
+        gram = b.emit("sum", b.emit("mul", col, row), axis=(2,), keepdims=False)
         return b.emit(name, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n]))
     if not (len(s) == 2 and min(s) <= 2):
         x = b.emit("reshape", x, shape=(1, size) if c.take(2) else (size, 1))

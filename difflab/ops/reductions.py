@@ -308,7 +308,7 @@ def _logsumexp_sympy(x, axis=None, keepdims=False):
     sp = _sp()
     shift = _stop_gradient_sympy(_max_impl(x, axis=axis, keepdims=True))  # exact: the shift cancels
     total = np.sum(np.frompyfunc(sp.exp, 1, 1)(x - shift), axis=axis, keepdims=True)
-    out = np.frompyfunc(sp.log, 1, 1)(total) + shift
+    out = np.asarray(np.frompyfunc(sp.log, 1, 1)(total) + shift, dtype=object)  # 0-d stays an array
     return out if keepdims else out.reshape(_logsumexp_impl(np.zeros(np.shape(x)), axis).shape)
 
 
