@@ -327,8 +327,10 @@ def _svd_vt_vjp(ct, out, a):
 
 
 def _svd_samples(rng):
-    return [((draw("real", (3, 2), rng),), {}), ((draw("real", (2, 3), rng),), {}),
-            ((draw("real", (2, 2, 2), rng),), {}), ((draw("real", (1, 3), rng),), {})]
+    # wide matrices as (1, 3): a (2, 3) sample costs SymPy 20–40 s per registry test (the sign
+    # convention's Piecewise); tests/test_linalg.py checks (2, 3) under `pytest -m slow`
+    return [((draw("real", (3, 2), rng),), {}), ((draw("real", (2, 2, 2), rng),), {}),
+            ((draw("real", (1, 3), rng),), {})]
 
 
 def _svd_sympy(part):
