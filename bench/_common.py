@@ -148,9 +148,10 @@ def once(fn, repeat=5):
     return float(np.median(ts)), ts
 
 
-def peak_memory(fn) -> int:
-    """Peak bytes allocated (NumPy buffers included: NumPy reports to tracemalloc) during one call."""
-    for _ in range(3):  # warm: lazy (tiered) compilation and caches are not per-call memory
+def peak_memory(fn, warm: int = 3) -> int:
+    """Peak bytes allocated (NumPy buffers included: NumPy reports to tracemalloc) during one call,
+    after `warm` calls (lazy, tiered compilation and caches are not per-call memory)."""
+    for _ in range(warm):
         fn()
     gc.collect()
     tracemalloc.start()

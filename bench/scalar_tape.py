@@ -17,9 +17,7 @@ try:
 except ImportError:
     import _common as C
 
-import gc
 import random
-import tracemalloc
 
 import difflab as dl
 import difflab.numpy as dnp
@@ -56,21 +54,6 @@ def reference_grad(f, w, h=1e-6):
     return out
 
 
-def peak_memory(fn) -> int:
-    """tracemalloc's peak during one call, after one warm call (C.peak_memory warms three times:
-    seconds each at 10⁵ equations, and a fresh gradient has no lazy state to warm)."""
-    fn()
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        fn()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
-
-
 def main():
     opts = C.args(__doc__.splitlines()[0])
     sizes = [100, 1000] if opts.quick else [100, 1000, 10000]  # steps; ~10 equations each
@@ -85,7 +68,7 @@ def main():
         assert all(abs(g[i] - r) <= 1e-6 * max(1.0, abs(r)) for i, r in zip((0, K - 1), ref)), "tape gradient is wrong"
         res = C.measure({"trace": lambda: stage(f, (w,), 0), "gradient": lambda: dl.grad(f)(w),
                          "f on floats": lambda: f(w)}, rounds=rounds if steps < 10000 else 3, target=0.02, warmup=1)
-        mem = peak_memory(lambda: dl.grad(f)(w))
+        mem = C.peak_memory(lambda: dl.grad(f)(w), warm=1)  # seconds per call at 10⁵ equations; no lazy state
         per[n_eqns] = {"trace": res["trace"].median, "gradient": res["gradient"].median, "memory": mem,
                        "f": res["f on floats"].median}
         rows.append({"workload": "scalar-tape", "equations": n_eqns, "trace_seconds": res["trace"].median,

@@ -154,6 +154,20 @@ def _prod_partial(out, x, axis, keepdims):
     return where(zero, at_zero, _expand_reduced(out, x, axis, keepdims) / safe)
 
 
+def _weighted_rules(weights):
+    """(JVP, VJP) of a reduction whose partial derivative is a weight array w(out, x) of x's shape
+    (prod: the product of the others; logsumexp: softmax): J t = Σ_axis t·w, Jᵀ u = u (expanded)·w."""
+    def jvp(t, out, x, axis=None, keepdims=False):
+        nb = _nb(t, x)
+        axes = _batch_axes(axis, nb) if axis is not None else tuple(range(nb, _ndim(t)))
+        return sum(t * weights(out, x, axis, keepdims), axis=axes, keepdims=keepdims)
+
+    def vjp(ct, out, x, axis=None, keepdims=False):
+        return _expand_reduced(ct, x, axis, keepdims) * weights(out, x, axis, keepdims)
+
+    return (jvp,), (vjp,)
+
+
 def _prod_front(a, axis=None, keepdims=False):
     """Product over `axis`, like `numpy.prod`; its derivative is right with zeros in the input.
 
@@ -163,13 +177,8 @@ def _prod_front(a, axis=None, keepdims=False):
     return prod(a, axis=normalize_axes(a, axis), keepdims=bool(keepdims))
 
 
-prod = defop("prod", _prod_impl,
-             jvp=(lambda t, out, x, axis=None, keepdims=False:
-                  sum(t * _prod_partial(out, x, axis, keepdims),
-                      axis=_batch_axes(axis, _nb(t, x)) if axis is not None
-                      else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
-             vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                  _expand_reduced(ct, x, axis, keepdims) * _prod_partial(out, x, axis, keepdims),),
+_prod_jvp, _prod_vjp = _weighted_rules(_prod_partial)
+prod = defop("prod", _prod_impl, jvp=_prod_jvp, vjp=_prod_vjp,
              samples=lambda rng: [((draw("real", (3, 4), rng),), {"axis": (1,), "keepdims": False}),
                                   ((np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),), {"axis": (1,), "keepdims": True}),
                                   ((np.array([1.5, 0.0, -2.0]),), {"axis": None, "keepdims": False})],
@@ -325,13 +334,8 @@ def _logsumexp_front(x, axis=None, keepdims=False):
     return logsumexp(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
 
 
-logsumexp = defop("logsumexp", _logsumexp_impl,
-                  jvp=(lambda t, out, x, axis=None, keepdims=False:
-                       sum(t * _softmax_weights(out, x, axis, keepdims),
-                           axis=_batch_axes(axis, _nb(t, x)) if axis is not None
-                           else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
-                  vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                       _expand_reduced(ct, x, axis, keepdims) * _softmax_weights(out, x, axis, keepdims),),
+_logsumexp_jvp, _logsumexp_vjp = _weighted_rules(_softmax_weights)
+logsumexp = defop("logsumexp", _logsumexp_impl, jvp=_logsumexp_jvp, vjp=_logsumexp_vjp,
                   sympy=_logsumexp_sympy,
                   samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}),
                                    (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
