@@ -247,12 +247,14 @@ def evaluate(graph: Graph, *args, env: dict | None = None):
     return tuple(read(env, v) for v in graph.outputs)
 
 
-def evaluate_batched(graph: Graph, *args, batched):
+def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
     """Run `graph` on a batch of concrete inputs at once; returns the tuple of output values.
 
     args[i] carries a leading batch axis (the same size B for all) iff batched[i]; the others are
     shared by every batch element. Each output carries the batch axis: output k of element b is
     what `evaluate` gives for the inputs of element b. Ops on unbatched values only run once.
+    A value leaving an op's domain gives NaN/inf and a `DomainWarning` naming the equation, or,
+    with `domain="raise"`, the FloatingPointError (a caller that re-runs with its own interpreter).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
@@ -265,15 +267,16 @@ def evaluate_batched(graph: Graph, *args, batched):
     size = next(np.shape(x)[0] for x, b in zip(args, batched) if b)
     env = dict(zip(graph.inputs, args))
     hot = {var for var, b in zip(graph.inputs, batched) if b}  # the values that carry the batch axis
+    call = guarded if domain == "warn" else lambda eqn, fn, *values, **kw: fn(*values, **kw)
     with np.errstate(invalid="raise", divide="raise"):
         for eqn in graph.eqns:
             flags = tuple(isinstance(a, Var) and a in hot for a in eqn.args)
             values = [read(env, a) for a in eqn.args]
             if any(flags):
-                env[eqn.out] = guarded(eqn, eqn.op.batched, flags, *values, **eqn.kw)
+                env[eqn.out] = call(eqn, eqn.op.batched, flags, *values, **eqn.kw)
                 hot.add(eqn.out)
             else:
-                env[eqn.out] = guarded(eqn, eqn.op.impl, *values, **eqn.kw)
+                env[eqn.out] = call(eqn, eqn.op.impl, *values, **eqn.kw)
     charge(size * len(graph.eqns), size * elements(graph))
     outs = [read(env, v) for v in graph.outputs]
     return tuple(y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))

@@ -61,9 +61,8 @@ def _jvp_of(i):
     def rule(t, out, *args, sub):
         from .differentiators.forward import push
 
-        nb = np.ndim(t) - len(sub.graph.inputs[i].shape)
-        (dual,) = push(sub.graph, args, {sub.graph.inputs[i]: t}, tuple(np.shape(t)[:nb]))
-        return dual.tangent if dual.tangent is not None else np.zeros(np.shape(t)[:nb] + np.shape(out))
+        (dual,) = push(sub.graph, args, {sub.graph.inputs[i]: t})
+        return dual.tangent if dual.tangent is not None else np.zeros(np.shape(out))
 
     return rule
 

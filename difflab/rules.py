@@ -261,21 +261,9 @@ class custom_jvp(_Custom):
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
-            nb = len(_shape(t)) - len(_shape(leaves[i]))
-
-            def one(ti):
-                self._check(f"the tangent of argument leaf {i}", ti, _shape(leaves[i]))
-                tangents = [ti if j == i else _zeros(x) for j, x in enumerate(leaves)]
-                return self._call_rule(leaves, trees, tangents, out, out_tree)
-
-            if not nb:
-                return one(t)
-            from . import numpy as dnp  # batched tangents (chunked forward mode): one rule call each
-
-            lead = _shape(t)[:nb]
-            flat_t = dnp.reshape(t, (-1,) + _shape(leaves[i]))
-            cols = dnp.stack([one(flat_t[k]) for k in range(int(np.prod(lead)))])
-            return dnp.reshape(cols, lead + _shape(out))
+            self._check(f"the tangent of argument leaf {i}", t, _shape(leaves[i]))
+            tangents = [t if j == i else _zeros(x) for j, x in enumerate(leaves)]
+            return self._call_rule(leaves, trees, tangents, out, out_tree)
 
         return rule
 

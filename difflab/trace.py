@@ -23,6 +23,7 @@ import functools
 import itertools
 import math
 import random as _random
+import sys
 import types
 import weakref
 
@@ -252,6 +253,11 @@ class Tracer(Traced):
         return self
 
     def __array__(self, dtype=None, copy=None):
+        trick = _index_trick(sys._getframe(1))
+        if trick is not None:
+            raise UnsupportedOperationError(
+                f"numpy.{trick}[...] cannot take traced values: NumPy converts each item with numpy.array, "
+                f"which would drop its derivative; use difflab.numpy.{trick}[...] (the same syntax)")
         raise UnsupportedOperationError(
             f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
             "would drop its derivative; use difflab.numpy functions (or NumPy functions that "
@@ -345,6 +351,15 @@ def _numpy_name(func) -> str:
     module = getattr(func, "__module__", None) or "numpy"
     sub = module[len("numpy"):].lstrip(".") if module.startswith("numpy") else ""
     return f"{sub}.{func.__name__}" if sub else func.__name__
+
+
+def _index_trick(frame) -> str | None:
+    """"r_" or "c_" when `frame` is NumPy's np.r_/np.c_ converting its items (no dispatch protocol
+    reaches them, so they can only be named, not traced), else None."""
+    getitem = getattr(type(np.r_).__getitem__, "__code__", None)
+    if frame is None or frame.f_code is not getitem:
+        return None
+    return "c_" if isinstance(frame.f_locals.get("self"), type(np.c_)) else "r_"
 
 
 def _difflab_spelling(name: str) -> str:

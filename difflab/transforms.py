@@ -417,7 +417,7 @@ def linearize(f, *primals, method="forward"):
 
     def sweep(*xs):
         args, ts = xs[:len(x)], xs[len(x):]
-        duals = push(graph, args, dict(zip(wrt, ts)), ())
+        duals = push(graph, args, dict(zip(wrt, ts)))
         outs = [d.primal for d in duals]
         return [*outs, *[d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]]
 

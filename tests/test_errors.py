@@ -19,6 +19,23 @@ def test_unsupported_numpy_function_is_named():
         dl.grad(lambda x: np.linalg.eig(x)[0].sum())(np.eye(2))
 
 
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_numpy_index_tricks_on_traced_values_point_to_difflabs(method):
+    """NumPy's r_/c_ convert each item with numpy.array (no dispatch protocol reaches them): the
+    error names numpy.r_ / numpy.c_ and the difflab.numpy spelling, which does work."""
+    x = np.array([1.0, 2.0])
+    for trick, f in [("r_", lambda x: np.r_[x, 1.0, x]), ("r_", lambda x: np.r_[0.5, x]), ("c_", lambda x: np.c_[x, x])]:
+        with pytest.raises(dl.UnsupportedOperationError, match=rf"numpy\.{trick}\[\.\.\.\] cannot take traced "
+                                                               rf"values.*use difflab\.numpy\.{trick}\[\.\.\.\]"):
+            dl.grad(lambda x: dnp.sum(f(x) ** 2.0), method=method)(x)
+    tol = dict(rtol=1e-6) if method == "numeric" else dict(rtol=1e-14)
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dnp.r_[x, 1.0, x] ** 2.0), method=method)(x), 4.0 * x, **tol)
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dnp.c_[x, 3.0 * x] ** 2.0), method=method)(x), 20.0 * x, **tol)
+    # any other conversion keeps the general message
+    with pytest.raises(dl.UnsupportedOperationError, match="was converted to a NumPy array"):
+        dl.grad(lambda x: dnp.sum(np.array(x)), method=method)(x)
+
+
 def test_non_scalar_grad_points_to_jacobian():
     with pytest.raises(TypeError, match=r"scalar output.*shape \(3,\).*jacobian.*vjp"):
         dl.grad(lambda x: x * 2.0)(np.ones(3))

@@ -81,18 +81,13 @@ def _tolerance(o, i, order):
 
 #: only the direction is traced (the primal is a number): symbolic works as the inner method too
 DIRECTION_ONLY = {"grad of jvp's tangent", "grad of the pullback's cotangent"}
-#: symbolic tracing forward-over-forward's Hessian meets scatter_add with its index passed as an argument
-#: (ops/shape.py: scatter_add's batched JVP), which SymPy translation cannot read
-KNOWN = {("grad of hessian", "symbolic", "forward"): TypeError}
 
 
 def _params():
     for case in CASES:
         for outer in OUTER:
             for inner in INNER + (["symbolic"] if case in DIRECTION_ONLY else []):
-                known = KNOWN.get((case, outer, inner))
-                marks = [pytest.mark.xfail(raises=known, strict=True, reason="ops/shape.py scatter_add")] if known else []
-                yield pytest.param(case, outer, inner, marks=marks, id=f"{case}-{outer}-{inner}")
+                yield pytest.param(case, outer, inner, id=f"{case}-{outer}-{inner}")
 
 
 @pytest.mark.parametrize("case, outer, inner", list(_params()))
@@ -152,10 +147,7 @@ def test_a_hessian_pair_with_an_untraceable_inner_method_is_refused_up_front(out
                                **_tolerance(outer, "reverse", 2))
 
 
-@pytest.mark.parametrize("outer, method", [
-    pytest.param(o, m, marks=[pytest.mark.xfail(raises=TypeError, strict=True, reason="ops/shape.py scatter_add")]
-                 if (o, m) == ("symbolic", "forward") else [])  # forward-over-forward: as KNOWN above
-    for o in OUTER for m in ["reverse", "forward", "numeric"]])
+@pytest.mark.parametrize("outer, method", [(o, m) for o in OUTER for m in ["reverse", "forward", "numeric"]])
 def test_hvp_nests_inside_grad(outer, method):
     """d/dx Σ (H(x) v) = f'''(x) v for f = Σ sin(x)·x² (H is diagonal)."""
     got = dl.grad(lambda x: dnp.sum(dl.hvp(f, (x,), (V,), method=method)[1]), method=outer)(X)

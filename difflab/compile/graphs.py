@@ -29,7 +29,8 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True):
     costs being charged (`graph.charge`). `fn.source` holds the code, `fn.eqns` and `fn.elements`
     the work of one call. With `batched` (one flag per input) the function computes what
     `evaluate_batched` does: the ops that see a batched value run by their batching rule, with
-    the flags fixed in the code (and no buffer is reused).
+    the flags fixed in the code; a ufunc called as it is (every batched argument of the output's
+    rank) may write into a dead value of its own batchedness, shape and dtype.
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -59,7 +60,8 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True):
     outputs = {v for v in graph.outputs if isinstance(v, Var)}
     # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
     # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
-    reuse = reuse and batched is None
+    # Batched, a batching rule's result is fresh too, and a value's real shape is (size,) + its shape
+    # if it carries the batch axis: a buffer fits when both or neither carry it.
     ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
     viewed = {a for e in graph.eqns if not ufunc[e.out] for a in e.args if isinstance(a, Var)}
     lines = [f"def compiled({', '.join(names[v] for v in graph.inputs)}):"]
@@ -79,9 +81,10 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True):
             pname = f"p{len(env)}"
             env[pname] = value
             args.append(f"{k}={pname}")
-        if reuse and ufunc[eqn.out] and eqn.out.shape and eqn.op.impl.signature is None:  # not matmul
+        if reuse and ufunc[eqn.out] and eqn.out.shape and eqn.op.impl.signature is None and env[fn] is eqn.op.impl:
             spare = [a for a in eqn.args if isinstance(a, Var) and ufunc.get(a) and a not in viewed and
-                     last_use[a] == i and a not in outputs and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)]
+                     last_use[a] == i and a not in outputs and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)
+                     and (a in hot) == (eqn.out in hot)]
             if spare:
                 args.append(f"out={names[spare[0]]}")
         names[eqn.out] = f"v{eqn.out.id}"

@@ -6,10 +6,13 @@ How it works. For `(x*x)*(x*x)` at x = 3 with tangent 1:
     v2 = mul(v1, v1)  Dual(81, 9*6 + 9*6 = 108)
 
 One sweep gives one directional derivative J v; a full gradient of n inputs takes n of them.
-Tangents may carry a leading batch axis, so one sweep pushes k directions at once (chunked
-forward mode). Elementwise rules see tangents already expanded to the output's rank, and their
-results are broadcast to the output's full shape here, in one place. Nesting is safe: each
-derivative level is its own trace, and values of an enclosing level enter as constants.
+Every JVP rule sees ONE tangent shaped like its argument. Chunked forward mode (k directions at
+once) traces that one-tangent sweep once, as a graph of (args, v) -> (outputs, J v), and runs it
+with v batched (k rows) through the registry's batching rules: `graph.evaluate_batched`, or the
+compiled tier's `lower(..., batched=...)`; the same mechanism as numeric's stencils and `vmap`.
+Nesting is safe: each derivative level is its own trace, and values of an enclosing level enter
+as constants; on traced values the k directions are pushed one by one (the outer trace records
+them), as `vmap` loops on traced values.
 """
 from __future__ import annotations
 
@@ -18,22 +21,23 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import numpy as dnp
-from ..compile import Tier, lower_traced
-from ..graph import Var, charge, guarded, read
-from .base import Differentiator, Prepared, split
+from ..compile import Tier, lower
+from ..graph import Traced, Var, charge, evaluate_batched, guarded, read
+from ..trace import outputs_of, trace_flat
+from .base import Differentiator, Prepared, flat, split
 
 __all__ = ["Forward", "Dual", "push"]
 
 
 class Dual(NamedTuple):
-    """A primal value and its tangent (None: a known zero); the tangent may have batch axes."""
+    """A primal value and its tangent (None: a known zero), shaped like the primal."""
 
     primal: Any
     tangent: Any = None
 
 
-def push(graph, args, tangents: dict, batch: tuple) -> list:
-    """Interpret the graph on Duals; `tangents` maps input Vars to tangents of shape batch + shape."""
+def push(graph, args, tangents: dict) -> list:
+    """Interpret the graph on Duals; `tangents` maps input Vars to tangents shaped like them."""
     env = {v: Dual(x, tangents.get(v)) for v, x in zip(graph.inputs, args)}
     for eqn in graph.eqns:
         duals = [env[a] if isinstance(a, Var) else Dual(read(env, a)) for a in eqn.args]
@@ -44,13 +48,10 @@ def push(graph, args, tangents: dict, batch: tuple) -> list:
             rule = eqn.op.jvp_rule(i) if d.tangent is not None and eqn.op.differentiable else None
             if rule is None:
                 continue
-            t = d.tangent
-            if eqn.op.elementwise:  # align the argument's axes with the output's
-                t = dnp.reshape(t, batch + (1,) * (np.ndim(out) - np.ndim(d.primal)) + np.shape(d.primal))
-            c = guarded(eqn, rule, t, out, *vals, **eqn.kw)
+            c = guarded(eqn, rule, d.tangent, out, *vals, **eqn.kw)
             total = c if total is None else _sum(total, c)
-        if total is not None and eqn.op.elementwise:
-            total = dnp.broadcast_to(total, batch + np.shape(out))
+        if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
+            total = dnp.broadcast_to(total, np.shape(out))
         env[eqn.out] = Dual(out, total)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
 
@@ -85,25 +86,63 @@ class Forward(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self.sweeps = Tier(method.compiled)  # one lowered sweep per number of tangents k
+            self.sweeps = Tier(method.compiled)  # the sweep lowered: "one" tangent, or "batched"
+            self._tangent_graph = None  # the one-tangent sweep, traced once (see the module docstring)
 
-        def _sweep(self, args, V):
-            k = np.shape(V)[0]
-            parts = split(V, self.in_shapes, batch=(k,))
-            duals = push(self.graph, args, {self.graph.inputs[i]: p for i, p in zip(self.wrt, parts)}, (k,))
-            outs = [d.primal for d in duals]
-            tans = [d.tangent if d.tangent is not None else np.zeros((k,) + np.shape(d.primal)) for d in duals]
-            return outs, dnp.concatenate([dnp.reshape(t, (k, -1)) for t in tans], axis=1)
+        def _one(self, args, v):
+            """(outs, J v) for one tangent v of shape (n,): the interpreter's sweep."""
+            parts = split(v, self.in_shapes)
+            duals = push(self.graph, args, {self.graph.inputs[i]: p for i, p in zip(self.wrt, parts)})
+            tans = [d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]
+            return [d.primal for d in duals], flat(tans)
 
-        def _flat_sweep(self, *xs):  # args then V -> outputs then JV: what the compiled tier traces
-            outs, jv = self._sweep(xs[:-1], xs[-1])
-            return [*outs, jv]
+        def _rows(self, args, V):  # one sweep per direction (traced values, or a domain left)
+            rows = [self._one(args, V[j]) for j in range(np.shape(V)[0])]
+            return rows[0][0], dnp.stack([jv for _, jv in rows])
+
+        def _sweep_graph(self, args):
+            """(args, v) -> (outs..., J v) as a graph, traced at these args; kept for later calls
+            unless a rule's value-dependent branch specialised it to them."""
+            if self._tangent_graph is not None:
+                return self._tangent_graph
+            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args] + [np.zeros(self.n)]
+            t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
+            graph = outputs_of(t, tracers, [*outs, jv])
+            if not graph.specialised:
+                self._tangent_graph = graph
+            return graph
+
+        def _batched(self, args, V):
+            """The one-tangent sweep run on every row of V at once (lowered, or interpreted by the
+            batching rules); None when a value left an op's domain or there is nothing to batch."""
+            k, flags = np.shape(V)[0], (False,) * len(args) + (True,)
+            if k == 1 and not self.sweeps.enabled:
+                return None  # one direction, interpreted: the interpreter's own sweep
+            graph = self._sweep_graph(args)
+            build = lambda: lower(graph, batched=None if k == 1 else flags)  # noqa: E731
+            # a sweep specialised to these values is lowered for this call only
+            fn = build() if graph.specialised and self.sweeps.enabled else \
+                self.sweeps.get("one" if k == 1 else "batched", [*args, V], build)
+            if fn is None and k == 1:
+                return None
+            with np.errstate(invalid="raise", divide="raise"):
+                try:
+                    if k == 1:
+                        res = fn(*args, V[0])
+                        return list(res[:-1]), res[-1].reshape(1, self.m)
+                    res = fn(*args, V) if fn is not None else evaluate_batched(graph, *args, V, batched=flags,
+                                                                               domain="raise")
+                except ArithmeticError:
+                    return None
+            # the primal outputs do not depend on v: the first row, as values of their own
+            return [y[0].copy() if np.ndim(y) > 1 else y[0] for y in res[:-1]], res[-1]
 
         def _jvp(self, args, V):
             charge(evals=1)
-            fn = self.sweeps.get(np.shape(V)[0], [*args, V], lambda: lower_traced(self._flat_sweep, [*args, V]))
-            res = None if fn is None else Tier.run(fn, [*args, V])
+            if self.graph.closes_over_tracers or any(isinstance(a, Traced) for a in [*args, V]):
+                return self._rows(args, V)  # the enclosing trace records each direction's sweep
+            res = self._batched(args, V)
             if res is not None:
-                return list(res[:-1]), res[-1]
-            with np.errstate(invalid="raise", divide="raise"):
-                return self._sweep(args, V)
+                return res
+            with np.errstate(invalid="raise", divide="raise"):  # DomainWarnings name the equation
+                return self._rows(args, V)

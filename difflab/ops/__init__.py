@@ -9,8 +9,8 @@ all read `REGISTRY`; none of them names a specific op.
 
 How rules look: `vjp[i](ct, out, *args, **params)` returns the cotangent of argument i (before
 broadcasting is undone, which the reverse interpreter does in one place); `jvp[i](t, out, *args,
-**params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
-axes (chunked forward mode). Rules are written with difflab's own ops, so a traced gradient can be
+**params)` returns the tangent of `out` due to argument i, for ONE tangent `t` shaped like
+argument i (chunked forward mode batches the traced sweep with the batching rules). Rules are written with difflab's own ops, so a traced gradient can be
 differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 

@@ -11,9 +11,10 @@ and the Hypothesis strategies all read `REGISTRY`; none of them names a specific
 
 How rules look: `vjp[i](ct, out, *args, **params)` returns the cotangent of argument i (before
 broadcasting is undone, which the reverse interpreter does in one place); `jvp[i](t, out, *args,
-**params)` returns the tangent of `out` due to argument i, where `t` may carry extra leading batch
-axes (chunked forward mode). Elementwise ops give one local partial derivative per argument and
-both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
+**params)` returns the tangent of `out` due to argument i, for ONE tangent `t` shaped like
+argument i (chunked forward mode batches the traced one-tangent sweep with the batching rules
+below; no JVP rule sees a batch axis). Elementwise ops give one local partial derivative per
+argument and both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
 differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
 in `batched` carry an extra leading batch axis (batched evaluation, `graph.evaluate_batched`);
 elementwise ops share one rule, an op without one loops over the batch.
@@ -418,7 +419,7 @@ def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_imp
     return _SYMPY_CLASSES[name]
 
 
-# -- shape ops: batch-aware JVPs (t may carry leading batch axes) -----------------------------
+# -- shape helpers shared by the rules --------------------------------------------------------
 
 
 def _shape(x) -> tuple:
@@ -427,14 +428,6 @@ def _shape(x) -> tuple:
 
 def _ndim(x) -> int:
     return len(_shape(x))
-
-
-def _nb(t, x) -> int:
-    return _ndim(t) - _ndim(x)
-
-
-def _batch_axes(axis, nb):
-    return None if axis is None else tuple(a + nb for a in axis)
 
 
 def _reshape(x, shape):

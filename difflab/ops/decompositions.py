@@ -6,8 +6,8 @@ How it works. NumPy's eigh and cholesky read only the lower triangle of their in
 is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
 sees, dS = tril(dA) + tril(dA, -1)ᵀ, and map a symmetric cotangent S̄ back with the adjoint of that
 map, tril(S̄) + tril(S̄ᵀ, -1). Finite differences of A's upper triangle therefore give 0, as they do
-for NumPy. Rules for stacks of matrices, and tangents with extra leading batch axes, are the same
-formulas: they are written with matmul and einsum over '...'.
+for NumPy. Rules for stacks of matrices are the same formulas: they are written with matmul and
+einsum over '...'.
 
 Eigenvector and singular-vector signs are arbitrary; difflab fixes them so that each vector's
 largest-magnitude entry is positive, which makes the vectors a smooth function of A wherever that

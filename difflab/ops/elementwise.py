@@ -43,8 +43,12 @@ mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda ou
 def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
-    with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
+    with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
+        # one pass, no temporaries: a sum without NaN means no product is NaN (the common case);
+        # with one (or inf - inf in the sum), the products are checked one by one
+        if not np.isnan(np.add.reduce(out, axis=None)):
+            return out
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
     return np.where(zero, 0.0, out) if np.any(zero) else out
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
 from .elementwise import _abs_fn
-from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
+from .core import (Op, _ndim, _reshape, _samples, _shape, _transpose, defop)
 
 def _swap_last(x):
     if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
@@ -36,30 +36,6 @@ def _matmul_vjp_b(ct, out, a, b):
         m = _shape(ct)[-1]
         return _reshape(matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
     return matmul(_swap_last(a), ct)
-
-
-def _matmul_jvp_a(t, out, a, b):
-    nb = _nb(t, a)
-    if not nb:
-        return matmul(t, b)
-    batch = _shape(t)[:nb]  # pad the tangent so its batch axes lead, ahead of b's stack axes
-    if _ndim(a) >= 2:
-        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
-    elif _ndim(b) > 2:
-        t = _reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
-    return _reshape(matmul(t, b), batch + _shape(out))
-
-
-def _matmul_jvp_b(t, out, a, b):
-    nb = _nb(t, b)
-    if not nb:
-        return matmul(a, t)
-    batch = _shape(t)[:nb]
-    if _ndim(b) == 1:  # a vector tangent becomes a column so matmul keeps the batch axes apart
-        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
-    else:
-        t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
-    return _reshape(matmul(a, t), batch + _shape(out))
 
 
 def _matmul_batch(batched, a, b):
@@ -90,7 +66,7 @@ def _matmul_strategy(b, name, x, picks, c):
 
 
 matmul = defop("matmul", np.matmul,
-               jvp=(_matmul_jvp_a, _matmul_jvp_b),
+               jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
                vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
                 doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
@@ -254,12 +230,8 @@ def _einsum_impl(*xs, subscripts):
 
 
 def _einsum_jvp(i):
-    def rule(t, out, *xs, subscripts):
-        ins, o = _split_subscripts(subscripts)
-        lead = _fresh_letters(set(subscripts), _nb(t, xs[i]))  # batch axes of the tangent lead the output
-        ins[i] = lead + ins[i]
-        args = xs[:i] + (t,) + xs[i + 1:]
-        return einsum(*args, subscripts=",".join(ins) + "->" + lead + o)
+    def rule(t, out, *xs, subscripts):  # linear in each operand: the tangent takes its place
+        return einsum(*(xs[:i] + (t,) + xs[i + 1:]), subscripts=subscripts)
 
     return rule
 

@@ -11,8 +11,8 @@ import numpy as np
 
 from .elementwise import _stop_gradient_sympy, equal, exp, where
 
-from .core import (Op, draw, normalize_axes, _batch_axes, _batch_axis, _batch_reduce, _broadcast_to,
-                   _nb, _ndim, _reshape, _samples, _shape, _sp,
+from .core import (Op, draw, normalize_axes, _batch_axis, _batch_reduce, _broadcast_to,
+                   _ndim, _reshape, _samples, _shape, _sp,
                    defop, sympy_function)
 
 # -- NumPy front ends and the strategies' builder -----------------------------------------------
@@ -86,8 +86,7 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 sum = defop("sum", _sum_impl,
             jvp=(lambda t, out, x, axis=None, keepdims=False:
-                 sum(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
-                           else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+                 sum(t, axis=axis, keepdims=keepdims),),
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
             samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
@@ -103,8 +102,7 @@ def _mean_impl(x, axis=None, keepdims=False):
 
 mean = defop("mean", _mean_impl,
              jvp=(lambda t, out, x, axis=None, keepdims=False:
-                  mean(t, axis=_batch_axes(axis, _nb(t, x)) if axis is not None
-                             else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+                  mean(t, axis=axis, keepdims=keepdims),),
              vjp=(lambda ct, out, x, axis=None, keepdims=False:
                   _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
              samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
@@ -126,9 +124,7 @@ def _max_weights(out, x, axis, keepdims):
 
 max = defop("max", _max_impl,
             jvp=(lambda t, out, x, axis=None, keepdims=False:
-                 sum(t * _max_weights(out, x, axis, keepdims),
-                     axis=_batch_axes(axis, _nb(t, x)) if axis is not None
-                     else tuple(range(_nb(t, x), _ndim(t))), keepdims=keepdims),),
+                 sum(t * _max_weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
@@ -158,9 +154,7 @@ def _weighted_rules(weights):
     """(JVP, VJP) of a reduction whose partial derivative is a weight array w(out, x) of x's shape
     (prod: the product of the others; logsumexp: softmax): J t = Σ_axis t·w, Jᵀ u = u (expanded)·w."""
     def jvp(t, out, x, axis=None, keepdims=False):
-        nb = _nb(t, x)
-        axes = _batch_axes(axis, nb) if axis is not None else tuple(range(nb, _ndim(t)))
-        return sum(t * weights(out, x, axis, keepdims), axis=axes, keepdims=keepdims)
+        return sum(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
 
     def vjp(ct, out, x, axis=None, keepdims=False):
         return _expand_reduced(ct, x, axis, keepdims) * weights(out, x, axis, keepdims)
@@ -212,7 +206,7 @@ def _cumsum_front(a, axis=None):
 
 
 cumsum = defop("cumsum", _cumsum_impl,
-               jvp=(lambda t, out, x, axis: cumsum(t, axis=axis + _nb(t, x)),),
+               jvp=(lambda t, out, x, axis: cumsum(t, axis=axis),),
                vjp=(lambda ct, out, x, axis: _reverse(cumsum(_reverse(ct, axis), axis=axis), axis),),
                samples=_samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),
                batch=lambda batched, x, axis: np.cumsum(x, axis=axis + 1), doc="cumulative sum along one axis",
@@ -285,7 +279,7 @@ def _log_softmax_sympy(x, axis):
 
 
 log_softmax = defop("log_softmax", _log_softmax_impl,
-                    jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis + _nb(t, x),), keepdims=True),),
+                    jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis,), keepdims=True),),
                     vjp=(lambda ct, out, x, axis: ct - exp(out) * sum(ct, axis=(axis,), keepdims=True),),
                     sympy=_log_softmax_sympy,
                     batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),

@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from .core import (Op, _batch_axis, _broadcast_batch, _broadcast_to,
-                   _advanced_apart, _loop_batch, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop, unbroadcast)
+                   _advanced_apart, _loop_batch, _ndim, _reshape, _samples, _shape, _transpose, defop, unbroadcast)
 from .core import normalize_axes
 
 # -- NumPy front ends ------------------------------------------------------------------------
@@ -137,14 +137,14 @@ def _inverse_perm(axes):
 
 
 transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
-                  jvp=(lambda t, out, x, axes: _transpose(t, tuple(range(_nb(t, x))) + tuple(a + _nb(t, x) for a in axes)),),
+                  jvp=(lambda t, out, x, axes: _transpose(t, axes),),
                   vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
                   samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
                   batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
                 doc="permute axes",
                   numpy=("transpose",), front=_transpose_front, strategy=_transpose_strategy)
 reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
-                jvp=(lambda t, out, x, shape: _reshape(t, _shape(t)[:_nb(t, x)] + _shape(out)),),
+                jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
                 vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
                 samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
                 batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
@@ -152,14 +152,8 @@ reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np
                 strategy=_reshape_strategy)
 
 
-def _broadcast_to_jvp(t, out, x, shape):
-    nb = _nb(t, x)
-    full = _shape(t)[:nb] + (1,) * (len(shape) - _ndim(x)) + _shape(x)
-    return _broadcast_to(_reshape(t, full), _shape(t)[:nb] + tuple(shape))
-
-
 broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                     jvp=(_broadcast_to_jvp,),
+                     jvp=(lambda t, out, x, shape: _broadcast_to(t, shape),),
                      vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
                      samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
                      batch=lambda batched, x, shape: np.broadcast_to(
@@ -184,20 +178,6 @@ def _scatter_add_impl(ct, idx, shape):
     return z
 
 
-def _batch_index(idx, nb):
-    return (slice(None),) * nb + tuple(idx)
-
-
-def _lead_batch(t, idx, nb, to_front):
-    """Batch axes back in front after NumPy put the advanced indices' axes first (`to_front`), or,
-    for scatter_add's values, behind those axes; see `_advanced_apart`."""
-    if not nb or not _advanced_apart(idx):
-        return t
-    k = len(np.broadcast_shapes(*[np.shape(i) for i in idx if isinstance(i, (np.ndarray, int, np.integer))]))
-    first, second = (range(k, k + nb), range(k)) if to_front else (range(nb, nb + k), range(nb))
-    return _transpose(t, (*first, *second, *range(k + nb, _ndim(t))))
-
-
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
         return _loop_batch(_getitem_impl, batched, x, idx=idx)
@@ -211,16 +191,15 @@ def _scatter_add_batch(batched, ct, idx, shape):
 
 
 getitem = defop("getitem", _getitem_impl,
-                jvp=(lambda t, out, x, idx: _lead_batch(getitem(t, _batch_index(idx, _nb(t, x))), idx, _nb(t, x), True),),
-                vjp=(lambda ct, out, x, idx: scatter_add(ct, idx, _shape(x)),),
+                jvp=(lambda t, out, x, idx: getitem(t, idx=idx),),
+                vjp=(lambda ct, out, x, idx: scatter_add(ct, idx=idx, shape=_shape(x)),),
                 samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)}),
                                  (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))})),
                 batch=_getitem_batch,
                 doc="basic slicing and integer-array indexing", strategy=_getitem_strategy)
 scatter_add = defop("scatter_add", _scatter_add_impl,
-                    jvp=(lambda t, out, ct, idx, shape: scatter_add(
-                        _lead_batch(t, idx, _nb(t, ct), False), _batch_index(idx, _nb(t, ct)), _shape(t)[:_nb(t, ct)] + tuple(shape)),),
-                    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx),),
+                    jvp=(lambda t, out, ct, idx, shape: scatter_add(t, idx=idx, shape=shape),),
+                    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx=idx),),
                     samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
                                      (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)})),
                     batch=_scatter_add_batch,
@@ -239,33 +218,29 @@ def _concat_idx(xs, i, axis, nd):
 
 def _concat_jvp(i):
     def rule(t, out, *xs, axis):
-        nb = _nb(t, xs[i])
-        idx = _batch_index(_concat_idx(xs, i, axis, _ndim(out)), nb)
-        return scatter_add(t, idx, _shape(t)[:nb] + _shape(out))
+        return scatter_add(t, idx=_concat_idx(xs, i, axis, _ndim(out)), shape=_shape(out))
 
     return rule
 
 
 def _concat_vjp(i):
     def rule(ct, out, *xs, axis):
-        return getitem(ct, _concat_idx(xs, i, axis, _ndim(out)))
+        return getitem(ct, idx=_concat_idx(xs, i, axis, _ndim(out)))
 
     return rule
 
 
 def _stack_jvp(i):
     def rule(t, out, *xs, axis):
-        nb = _nb(t, xs[i])
-        expanded = _reshape(t, _shape(t)[:nb + axis] + (1,) + _shape(t)[nb + axis:])
-        idx = _batch_index((slice(None),) * axis + (slice(i, i + 1),), nb)
-        return scatter_add(expanded, idx, _shape(t)[:nb] + _shape(out))
+        expanded = _reshape(t, _shape(t)[:axis] + (1,) + _shape(t)[axis:])
+        return scatter_add(expanded, idx=(slice(None),) * axis + (slice(i, i + 1),), shape=_shape(out))
 
     return rule
 
 
 def _stack_vjp(i):
     def rule(ct, out, *xs, axis):
-        return getitem(ct, (slice(None),) * axis + (i,))
+        return getitem(ct, idx=(slice(None),) * axis + (i,))
 
     return rule
 

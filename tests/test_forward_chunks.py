@@ -1,0 +1,78 @@
+"""Chunked forward mode (issue 11 §2): JVP rules see ONE tangent shaped like their argument; k
+directions at once come from the traced one-tangent sweep run through the registry's batching
+rules. A throwaway shape op with a plain JVP (written with no batch axis in mind) gives the right
+Jacobian for every chunk size, interpreted and compiled, with and without its own batching rule."""
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.ops import defop, unregister
+
+NAME = "throwaway_flip0"
+X = np.array([[0.3, -1.2], [0.8, 0.5], [-0.4, 2.0]])
+
+
+def _flip0_jacobian(x):
+    """d/dx of sin(flip0(x)) * x, as a (3, 2, 3, 2) array from the closed form."""
+    n, m = x.shape
+    J = np.zeros(x.shape + x.shape)
+    for i in range(n):
+        for j in range(m):
+            J[i, j, n - 1 - i, j] += np.cos(x[n - 1 - i, j]) * x[i, j]
+            J[i, j, i, j] += np.sin(x[n - 1 - i, j])
+    return J
+
+
+@pytest.fixture(params=["own batching rule", "no batching rule"])
+def flip0(request):
+    """Reverse axis 0. Its JVP asserts the tangent it sees is shaped like its argument: a rule
+    handed a batch of tangents would flip the batch axis instead, and fail here first."""
+    seen = []
+
+    def jvp(t, out, x):
+        seen.append(np.shape(t))
+        assert np.shape(t) == np.shape(x), f"a JVP rule saw a batched tangent {np.shape(t)} for {np.shape(x)}"
+        return op(t)
+
+    batch = (lambda batched, x: x[:, ::-1]) if request.param == "own batching rule" else None
+    op = defop(NAME, lambda x: x[::-1], jvp=(jvp,), vjp=(lambda ct, out, x: op(ct),), batch=batch,
+               doc="reverse axis 0 (a test's throwaway)")
+    yield op, seen
+    unregister(NAME)
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, None])
+@pytest.mark.parametrize("compiled", [True, False])
+def test_a_shape_op_with_a_plain_jvp_works_under_chunked_forward_jacobian(flip0, chunk, compiled):
+    op, seen = flip0
+    f = lambda x: dnp.sin(op(x)) * x  # noqa: E731
+    method = dl.Forward(chunk=chunk, compiled=compiled)
+    for _ in range(2):  # the second call reuses the traced (and, compiled, lowered) sweep
+        J = dl.jacobian(f, method=method)(X)
+        np.testing.assert_allclose(J, _flip0_jacobian(X), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(J, dl.jacobian(f, method="reverse")(X), rtol=1e-14, atol=1e-15)
+    assert seen and set(seen) == {X.shape}
+
+
+def test_the_plain_jvp_nests_forward_over_forward(flip0):
+    """A Hessian by forward-over-forward: the inner sweeps run on traced values, one per direction."""
+    op, seen = flip0
+    f = lambda x: dnp.sum(dnp.sin(op(x)) * x)  # noqa: E731
+    H = dl.hessian(f, method="forward")(X)
+    np.testing.assert_allclose(H, dl.hessian(f, method="reverse")(X), rtol=1e-12, atol=1e-14)
+    assert set(seen) == {X.shape}
+
+
+def test_batched_sweep_equals_one_sweep_per_direction_with_a_domain_left():
+    """Where a value leaves an op's domain, the batched run gives way to one interpreted sweep per
+    direction, which names the equation; the row of the NaN output is NaN (as for every method),
+    the others stay finite."""
+    f = lambda x: dnp.stack([dnp.sqrt(x[0]), x[1] * x[2]])  # noqa: E731
+    x = np.array([-1.0, 2.0, 3.0])
+    with pytest.warns(dl.DomainWarning, match="sqrt"):
+        J = dl.jacobian(f, method=dl.Forward(chunk=3))(x)
+    np.testing.assert_array_equal(J[1], [0.0, 3.0, 2.0])
+    assert np.isnan(J[0]).all()
+    with pytest.warns(dl.DomainWarning, match="sqrt"):
+        np.testing.assert_array_equal(J, dl.jacobian(f, method="reverse")(x))
