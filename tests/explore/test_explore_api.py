@@ -269,6 +269,9 @@ def test_paths_and_steps_agree_with_reverse_mode(tree):
     for s in r["backward_steps"]:
         totals[r["edges"][s["edge"]]["from"]] = s["total"]
     for node, total in totals.items():
+        if not isinstance(total, float):  # non-finite values travel as strings ('NaN', 'inf'): equal as such
+            assert total == r["methods"]["reverse"]["adjoint"][node], text
+            continue
         assert total == pytest.approx(r["methods"]["reverse"]["adjoint"][node], rel=1e-12, abs=1e-12), text
 
 
