@@ -135,7 +135,8 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
     parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
              else p for k, p in enumerate(parts)]
-    return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
+    sig = st.signature
+    return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
 
 class _ValueAndGrad(_Transform):
