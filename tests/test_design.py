@@ -82,7 +82,10 @@ def test_a_raised_difflab_error_is_caught_by_both_its_parents():
 
 #: DESIGN.md §7: graph ← ops ← trace ← compile ← differentiators ← api ← (nn, testing, report,
 #: explore, runner) ← cli. A module may import from its own layer or a lower one. `difflab` itself
-#: (the facade, `import difflab as dl`) is the public API, so it sits on the api layer.
+#: (the facade, `import difflab as dl`) is the public API, so it sits on the api layer. The
+#: compiled tier sits right above trace: every code generator (graphs, sweeps, floats, symbolic,
+#: the argument reader, the read checks of compile.reads) imports graph, ops and trace, never a
+#: differentiator; trace needs no generated code, so nothing below compile imports it.
 LAYERS = {
     "errors": 0, "tree": 0,
     "graph": 1,
@@ -142,6 +145,54 @@ def test_imports_run_one_way():
                 wrong.append(f"{path.relative_to(PACKAGE.parent)}:{line} ({here}, layer {_layer(here)}) imports "
                              f"{target} (layer {_layer(target)})")
     assert not wrong, "imports against DESIGN.md §7's direction:\n" + "\n".join(wrong)
+
+
+def test_the_compiled_tier_imports_nothing_above_trace():
+    # stated on its own: the line the code generators must not cross (they are lowered from, and
+    # called by, the differentiators, never the other way round)
+    found = {}
+    for path in sorted((PACKAGE / "compile").glob("*.py")):
+        here = _module_name(path)
+        for target, _ in _imports(path.read_text(), here, path.name == "__init__.py"):
+            if not target.startswith("difflab.compile"):
+                found[target] = _layer(target)
+    assert {"difflab.trace", "difflab.graph", "difflab.ops"} <= set(found)  # the scan sees its imports
+    above = sorted(t for t, layer in found.items() if layer > LAYERS["trace"])
+    assert not above, f"the compiled tier imports above trace: {above}"
+
+
+def _generated_code(source: str):
+    """Lines where `source` compiles generated Python: a call of the builtin `compile` (or
+    `builtins.compile`) whose file name is a literal "<...>" (code made in memory; a real file's
+    path, as the runner's experiment loader passes, is not generated)."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and len(node.args) >= 2:
+            fn = node.func
+            named = (isinstance(fn, ast.Name) and fn.id == "compile") or (
+                isinstance(fn, ast.Attribute) and fn.attr == "compile" and isinstance(fn.value, ast.Name)
+                and fn.value.id == "builtins")
+            name = node.args[1]
+            if named and isinstance(name, ast.Constant) and str(name.value).startswith("<"):
+                yield node.lineno
+
+
+def test_code_generation_lives_in_the_compiled_tier():
+    generators, outside = set(), []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for line in _generated_code(path.read_text()):
+            rel = path.relative_to(PACKAGE.parent)
+            if rel.parts[1] == "compile":
+                generators.add(path.stem)
+            else:
+                outside.append(f"{rel}:{line}")
+    assert not outside, "code generated outside difflab/compile/ (move the generator there):\n" + "\n".join(outside)
+    assert generators == {"graphs", "reader", "reads", "symbolic"}  # the scan finds the ones there
+
+
+def test_the_code_generation_check_tells_generated_code_from_a_file():
+    source = ('exec(compile(src, "<difflab x>", "exec"), env)\nimport builtins\n'
+              'builtins.compile(s, "<y>", "exec")\nexec(compile(text, path, "exec"))\nre.compile("<a")\n')
+    assert sorted(_generated_code(source)) == [1, 3]
 
 
 def test_the_import_check_sees_upward_imports_at_any_depth():

@@ -20,10 +20,11 @@ import numpy as np
 from .. import numpy as dnp
 from .. import tree
 from ..compile import reader
+from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Opaque, _Ident, fingerprint, outputs_of, reads_of, trace_flat, traced_values
+from ..trace import outputs_of, trace_flat, traced_values
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------

@@ -33,7 +33,8 @@ from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
 from ..graph import Traced, evaluate_batched
-from ..trace import Opaque, outputs_of, trace_flat
+from ..compile.reads import Opaque
+from ..trace import outputs_of, trace_flat
 from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
                        _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _signature_key, _split_out, stage)
 
@@ -48,7 +49,7 @@ class _Transform:
 
     Caching: a graph is reused for a call with the same input signature (shapes and dtypes of the
     float leaves; type and value of every other leaf) only while everything its trace read outside
-    the arguments is unchanged (closure cells, globals, attributes, array bytes: `trace.reads_of`);
+    the arguments is unchanged (closure cells, globals, attributes, array bytes: `compile.reads.reads_of`);
     otherwise f is traced afresh, so a cached transform returns what a fresh trace would. Calls
     are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
     """
@@ -62,7 +63,7 @@ class _Transform:
         self.__doc__ = getattr(f, "__doc__", None)
 
     def __difflab_reads__(self):
-        """What a trace through this transform reads: its function (see trace.reads_of)."""
+        """What a trace through this transform reads: its function (see compile.reads.reads_of)."""
         return (("f", self.f),)
 
     def staged(self, args, keep_values=False):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..trace import Opaque, fingerprint
+from .reads import Opaque, fingerprint
 
 
 class LastCall:
