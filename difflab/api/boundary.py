@@ -144,6 +144,14 @@ def _signature_key(x):
     return ("static", fingerprint(x))
 
 
+def signature_key(flat_args) -> tuple:
+    """The cache key of a call's flattened arguments (`tree.flatten` of each): their structures and
+    each leaf's `_signature_key`. Two calls with equal keys trace to the same graph, as long as
+    what the trace read outside them is unchanged. Raises Opaque when a static leaf cannot be
+    compared (then the call is traced afresh)."""
+    return tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat_args])
+
+
 class Signature:
     """How one call's arguments become a graph's flat inputs and how results get their structure.
 
