@@ -8,8 +8,9 @@ NumPy lines on (units, batch) blocks (compile.vectorize). Written out in full (n
 subexpressions) the derivative's size can grow exponentially with depth: that swell is what
 `expression_size()` reports next to the shared form and the tape length. Native products: the
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
-A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`) is differentiated
-for ONE symbolic example and evaluated on the batch's columns at once, then averaged.
+A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
+searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
+on the batch's columns at once, then averaged.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from ..compile import SymbolicCode
 from ..errors import NotDifferentiableError
 from ..graph import charge
 from .base import Differentiator, Prepared, _traced, split
+from .examples import per_example
 from .program import Program, _as_object, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
@@ -44,8 +46,11 @@ class Symbolic(Differentiator):
         self.cse = bool(cse)
 
     def prepare(self, graph, wrt, batch_inputs=()):
+        found = None if batch_inputs else per_example(graph, tuple(wrt))  # undeclared: the graph may say
+        if found is not None:  # differentiate the graph of one example, evaluated over the rows
+            graph, batch_inputs = found.graph, found.rows
         prepared = super().prepare(graph, wrt)
-        prepared.batch_inputs = tuple(batch_inputs)
+        prepared.batch_inputs, prepared.per_example = tuple(batch_inputs), found
         return prepared
 
     class Prepared(Prepared):
@@ -111,11 +116,17 @@ class Symbolic(Differentiator):
                     "cse": int(sum(sp.count_ops(e) for _, e in shared) + sum(sp.count_ops(e) for e in exprs))}
 
         def exact(self, args, kind="jacobian", dps=40):
-            """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64."""
+            """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64
+            (over a batch: the mean of the examples', summed in `dps` digits too)."""
             import sympy as sp
 
-            vals = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in args for x in np.ravel(a)]))
-            exprs = self.exprs(kind)
-            for s, e in self.program.needed(exprs):
-                vals[s] = sp.N(e.xreplace(vals), dps)
-            return np.array([float(sp.N(sp.sympify(e).xreplace(vals), dps)) for e in exprs])
+            rows = self.batch_inputs
+            size = max([len(args[i]) for i in rows], default=1)
+            exprs, total = self.exprs(kind), [sp.Integer(0)] * len(self.exprs(kind))
+            for k in range(size):
+                one = [a[k:k + 1] if i in rows else a for i, a in enumerate(args)]
+                vals = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
+                for s, e in self.program.needed(exprs):
+                    vals[s] = sp.N(e.xreplace(vals), dps)
+                total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
+            return np.array([float(sp.N(t / size, dps)) for t in total])
