@@ -10,20 +10,23 @@ subexpressions) the derivative's size can grow exponentially with depth: that sw
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
-on the batch's columns at once, then averaged.
+on the batch's columns at once, then averaged. Hessians of functions of an array, and gradients of
+graphs too large to expand, are built at matrix level instead (tensor.py: einsum terms, no scalars).
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
 from ..compile import SymbolicCode
 from ..errors import NotDifferentiableError
-from ..graph import charge
+from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
-from .program import Program, _as_object, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .tensor import tensor_form
+from .program import Program, _as_object, exact, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
@@ -46,33 +49,46 @@ class Symbolic(Differentiator):
         self.cse = bool(cse)
 
     def prepare(self, graph, wrt, batch_inputs=()):
-        found = None if batch_inputs else per_example(graph, tuple(wrt))  # undeclared: the graph may say
-        if found is not None:  # differentiate the graph of one example, evaluated over the rows
-            graph, batch_inputs = found.graph, found.rows
-        prepared = super().prepare(graph, wrt)
-        prepared.batch_inputs, prepared.per_example = tuple(batch_inputs), found
+        t0 = time.perf_counter()
+        prepared = self.Prepared(self, graph, tuple(wrt), tuple(batch_inputs))
+        prepared.prepare_seconds = time.perf_counter() - t0
         return prepared
 
     class Prepared(Prepared):
-        batch_inputs: tuple = ()
-
-        def __init__(self, method, graph, wrt):
+        def __init__(self, method, graph, wrt, batch_inputs=()):
+            # matrix-level terms (tensor.py) of the whole graph: Hessians of array functions, and
+            # gradients of graphs too large to expand into scalars
+            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
+            self.per_example = None if batch_inputs else per_example(graph, wrt)  # undeclared: the graph may say
+            if self.per_example is not None:  # differentiate one example's graph, evaluated over the rows
+                graph, batch_inputs = self.per_example.graph, self.per_example.rows
             super().__init__(method, graph, wrt)
+            self.batch_inputs = batch_inputs
             # every element of every value becomes a SymPy expression: refuse a graph too large
             # to expand (~20 µs an element) rather than run for hours
             elements = sum(math.prod(v.shape) for v in graph.inputs) + sum(math.prod(e.out.shape) for e in graph.eqns)
-            if elements > MAX_ELEMENTS:
-                raise ValueError(f"the symbolic method would expand {elements:.3g} array elements into SymPy "
-                                 f"expressions (~{elements * 2e-5:.3g} s before differentiating), over its limit "
-                                 f"of {MAX_ELEMENTS:.3g}; use 'reverse' or 'forward' for inputs this large")
-            self.program = to_sympy(graph)
-            self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
-            self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
-            self._exprs: dict = {}
+            self.too_large = None if elements <= MAX_ELEMENTS else (
+                f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
+                f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {MAX_ELEMENTS:.3g}; "
+                f"use 'reverse' or 'forward' for inputs this large")
+            if self.too_large and self.tensor is None:
+                raise ValueError(self.too_large)
+            self.program, self._exprs = None, {}
+            if self.tensor is None:  # else expanded when a scalar-level product first needs it
+                self._expand()
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
+
+        def _expand(self):
+            if self.program is None:
+                if self.too_large:  # matrix-level derivatives only (value, gradient, Hessian)
+                    raise ValueError(self.too_large)
+                self.program = to_sympy(self.graph)
+                self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
+                self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
 
         def exprs(self, kind):
             """Flat list of expressions for "value" (m), "jacobian" (m*n) or "hessian" (n*n)."""
+            self._expand()
             if kind not in self._exprs:
                 p, ys = self.program, self.program.outputs
                 if kind == "value":
@@ -87,22 +103,31 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
-        def _run(self, kind, args):
+        def _floats(self, args):
             if _traced(args):
                 raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
                                              "use it as the outer method, or use 'forward'/'reverse' inside")
-            return self.code.run(kind, [np.asarray(a, dtype=float) for a in args])
+            return [np.asarray(a, dtype=float) for a in args]
+
+        def _run(self, kind, args):
+            return self.code.run(kind, self._floats(args))
 
         def value(self, args):
             charge(evals=1)
+            if self.too_large:
+                return list(evaluate(self.graph, *self._floats(args)))
             return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             charge(evals=1)
+            if self.too_large:
+                return self.value(args), self.tensor.gradient(self._floats(args)).reshape(self.m, self.n)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
             return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
+            if self.tensor is not None:  # matrix level: products stay matmuls
+                return self.value(args), self.tensor.hessian(self._floats(args))
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
 
         def expression_size(self, kind="jacobian") -> dict:
@@ -118,15 +143,4 @@ class Symbolic(Differentiator):
         def exact(self, args, kind="jacobian", dps=40):
             """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64
             (over a batch: the mean of the examples', summed in `dps` digits too)."""
-            import sympy as sp
-
-            rows = self.batch_inputs
-            size = max([len(args[i]) for i in rows], default=1)
-            exprs, total = self.exprs(kind), [sp.Integer(0)] * len(self.exprs(kind))
-            for k in range(size):
-                one = [a[k:k + 1] if i in rows else a for i, a in enumerate(args)]
-                vals = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
-                for s, e in self.program.needed(exprs):
-                    vals[s] = sp.N(e.xreplace(vals), dps)
-                total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
-            return np.array([float(sp.N(t / size, dps)) for t in total])
+            return exact(self, args, kind, dps)
