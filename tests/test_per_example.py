@@ -145,9 +145,14 @@ def test_symbolic_hessian_of_a_batched_loss_equals_reverse():
         return dnp.mean(dnp.log(1 + dnp.exp(z)) - y * z)
 
     prep = dl.prepare(logistic, w, X, y, method="symbolic")
-    assert prep.prepared.per_example is not None
+    g, g_rev = prep.grad(w, X, y), dl.grad(logistic)(w, X, y)
+    assert prep.prepared.per_example is not None  # found when the gradient first needed it
+    np.testing.assert_allclose(g, g_rev, rtol=1e-12, atol=1e-15)
+    # the scalar path's Hessian (one example's, averaged over the rows) and the matrix-level one
+    H_scalar = prep.prepared._run("hessian", [w, X, y]).reshape(3, 3)
     H_sym = dl.hessian(logistic, method="symbolic")(w, X, y)
     H_rev = dl.hessian(logistic, method=("forward", "reverse"))(w, X, y)
+    np.testing.assert_allclose(H_scalar, H_rev, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(H_sym, H_rev, rtol=1e-12, atol=1e-14)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from ..graph import Var
 
-__all__ = ["Program", "to_sympy", "exact"]
+__all__ = ["Program", "to_sympy", "exact", "over_limit"]
 
 
 class Program:
@@ -180,3 +180,14 @@ def exact(prepared, args, kind="jacobian", dps=40):
             vals[s] = sp.N(e.xreplace(vals), dps)
         total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
     return np.array([float(sp.N(t / size, dps)) for t in total])
+
+
+def over_limit(graph, limit: int) -> str | None:
+    """Why `graph` is too large to expand into SymPy scalars (every element of every value becomes
+    an expression, ~20 µs each: refused rather than run for hours), or None."""
+    elements = sum(int(np.prod(v.shape)) for v in graph.inputs) + sum(int(np.prod(e.out.shape)) for e in graph.eqns)
+    if elements <= limit:
+        return None
+    return (f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
+            f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {limit:.3g}; "
+            f"use 'reverse' or 'forward' for inputs this large")

@@ -10,12 +10,11 @@ subexpressions) the derivative's size can grow exponentially with depth: that sw
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
-on the batch's columns at once, then averaged. Hessians of functions of an array, and gradients of
-graphs too large to expand, are built at matrix level instead (tensor.py: einsum terms, no scalars).
+on the batch's columns at once, then averaged. Hessians of functions of an array are built at
+matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
 """
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -26,7 +25,7 @@ from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
 from .tensor import tensor_form
-from .program import Program, _as_object, exact, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .program import Program, _as_object, exact, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
@@ -56,35 +55,32 @@ class Symbolic(Differentiator):
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
-            # matrix-level terms (tensor.py) of the whole graph: Hessians of array functions, and
-            # gradients of graphs too large to expand into scalars
-            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
-            self.per_example = None if batch_inputs else per_example(graph, wrt)  # undeclared: the graph may say
-            if self.per_example is not None:  # differentiate one example's graph, evaluated over the rows
-                graph, batch_inputs = self.per_example.graph, self.per_example.rows
             super().__init__(method, graph, wrt)
-            self.batch_inputs = batch_inputs
-            # every element of every value becomes a SymPy expression: refuse a graph too large
-            # to expand (~20 µs an element) rather than run for hours
-            elements = sum(math.prod(v.shape) for v in graph.inputs) + sum(math.prod(e.out.shape) for e in graph.eqns)
-            self.too_large = None if elements <= MAX_ELEMENTS else (
-                f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
-                f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {MAX_ELEMENTS:.3g}; "
-                f"use 'reverse' or 'forward' for inputs this large")
-            if self.too_large and self.tensor is None:
-                raise ValueError(self.too_large)
-            self.program, self._exprs = None, {}
-            if self.tensor is None:  # else expanded when a scalar-level product first needs it
-                self._expand()
+            # matrix-level terms (tensor.py) of the whole graph: Hessians of functions of an array
+            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
+            self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
+            self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
+            if self.tensor is None:  # else the scalar program is built when a product first needs it
+                self._expand()
 
-        def _expand(self):
+        def _expand(self, strict=True) -> bool:
+            """Build the scalar program (of one example, when the graph has that structure); False
+            when it is over the expansion limit and (not `strict`) the matrix-level form stands in."""
             if self.program is None:
-                if self.too_large:  # matrix-level derivatives only (value, gradient, Hessian)
-                    raise ValueError(self.too_large)
+                if not self._searched:  # undeclared: the graph may show a mean over examples
+                    self._searched, self.per_example = True, per_example(self.graph, self.wrt)
+                    if self.per_example is not None:  # one example's graph, evaluated over the rows
+                        self.graph, self.batch_inputs = self.per_example.graph, self.per_example.rows
+                too_large = over_limit(self.graph, MAX_ELEMENTS)
+                if too_large and self.tensor is not None and not strict:
+                    return False
+                if too_large:
+                    raise ValueError(too_large)
                 self.program = to_sympy(self.graph)
                 self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
                 self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
+            return True
 
         def exprs(self, kind):
             """Flat list of expressions for "value" (m), "jacobian" (m*n) or "hessian" (n*n)."""
@@ -110,24 +106,24 @@ class Symbolic(Differentiator):
             return [np.asarray(a, dtype=float) for a in args]
 
         def _run(self, kind, args):
+            self._expand()  # first: it may find the per-example structure, which the code reads
             return self.code.run(kind, self._floats(args))
 
         def value(self, args):
             charge(evals=1)
-            if self.too_large:
+            if not self._expand(strict=False):  # too large to expand: its Hessian is matrix level
                 return list(evaluate(self.graph, *self._floats(args)))
             return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             charge(evals=1)
-            if self.too_large:
-                return self.value(args), self.tensor.gradient(self._floats(args)).reshape(self.m, self.n)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
             return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
             if self.tensor is not None:  # matrix level: products stay matmuls
-                return self.value(args), self.tensor.hessian(self._floats(args))
+                charge(evals=1)
+                return self.tensor.hessian(self._floats(args))
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
 
         def expression_size(self, kind="jacobian") -> dict:

@@ -1,8 +1,8 @@
 """Matrix-level symbolic derivatives: the gradient and Hessian of a scalar function of one array,
 built as sums of einsum terms over the graph's own arrays (`tensor_form`), so that products stay
 matrix products and the seed's identity never becomes a matrix (issue 17 §2; Laue, Mitterreiter
-and Giesen, NeurIPS 2018). The symbolic method uses it for Hessians of array functions, and for
-gradients of graphs too large to expand into scalars.
+and Giesen, NeurIPS 2018). The symbolic method uses it for Hessians of functions of an array
+(gradients stay on the scalar path, which also keeps its size limit).
 
 How it works. A term is `coef · einsum(factors) → out`: each factor a runtime array (an input, a
 value of the graph, an elementwise op's first or second partial) with one label per axis of size
@@ -53,8 +53,9 @@ class TensorForm:
     >>> import difflab as dl, difflab.numpy as dnp, numpy as np
     >>> A = np.array([[1.0, 2.0], [3.0, 4.0]])
     >>> g = dl.trace(lambda x: x @ A @ x, np.ones(2))
-    >>> tensor_form(g, (0,)).hessian([np.ones(2)]).tolist()   # A + Aᵀ
-    [[2.0, 5.0], [5.0, 8.0]]
+    >>> value, H = tensor_form(g, (0,)).hessian([np.ones(2)])
+    >>> float(value[0]), H.tolist()   # A + Aᵀ
+    (10.0, [[2.0, 5.0], [5.0, 8.0]])
     """
 
     def __init__(self, graph: Graph, wrt: int, grad_terms: list, hess_terms: list, partials: dict):
@@ -66,17 +67,17 @@ class TensorForm:
         self._second: dict = {}  # (eqn index, k, l) -> (prepared forward JVP of φₖ along argument l, its shape)
         self.size = math.prod(graph.inputs[wrt].shape)
 
-    def gradient(self, args) -> np.ndarray:
-        """∇f at `args`, shape (n,) over x's elements."""
+    def gradient(self, args) -> tuple:
+        """([f], ∇f) at `args`; ∇f has shape (n,) over x's elements."""
         return self._evaluate(1, args)
 
-    def hessian(self, args) -> np.ndarray:
-        """∇²f at `args`, shape (n, n)."""
+    def hessian(self, args) -> tuple:
+        """([f], ∇²f) at `args`; ∇²f has shape (n, n)."""
         return self._evaluate(2, args)
 
     def _evaluate(self, order, args):
         env: dict = {}
-        evaluate(self.graph, *args, env=env)
+        outs = list(evaluate(self.graph, *args, env=env))
         arrays: dict = {}
         result = np.zeros(_nonunit(self.graph.inputs[self.wrt].shape) * order)
         for (structure, out), parts in self.groups[order].items():
@@ -97,7 +98,7 @@ class TensorForm:
             unique = list(dict.fromkeys(out))
             have = {lab for sub in subs for lab in sub}
             _accumulate(result, out, unique, have, _einsum(operands, subs, [u for u in unique if u in have]))
-        return result.reshape((self.size,) * order)
+        return outs, result.reshape((self.size,) * order)
 
     def _array(self, key, env, arrays):
         if key in arrays:
