@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Const, Graph, Var
+from ..graph import Graph, Var
 from ..trace import outputs_of, trace_flat
 
 __all__ = ["per_example", "PerExample"]
