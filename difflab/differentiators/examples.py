@@ -85,17 +85,17 @@ def per_example(graph: Graph, wrt) -> PerExample | None:
 # -- 1. rows: which values are per example ----------------------------------------------------
 
 class _Label:
-    """The example an element depends on (`i`), or several (i = -1); + joins, scaling keeps."""
+    """The example an element depends on (`i`; None: none, -1: several); + joins, scaling keeps."""
 
     __slots__ = ("i",)
 
-    def __init__(self, i: int):
+    def __init__(self, i):
         self.i = i
 
     def _join(self, other):
-        if isinstance(other, _Label) and other.i != self.i:
-            return _SEVERAL
-        return self
+        if not isinstance(other, _Label) or other.i is None or other.i == self.i:
+            return self
+        return other if self.i is None else _SEVERAL
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _join
 
@@ -105,14 +105,13 @@ class _Label:
     __pos__ = __neg__
 
 
-_SEVERAL = _Label(-1)
+_SEVERAL, _FREE = _Label(-1), _Label(None)
 
 
 def _join_all(labels):
-    out = None
+    out = _FREE
     for lab in labels:
-        if isinstance(lab, _Label):
-            out = lab if out is None else out._join(lab)
+        out = out._join(lab)
     return out
 
 
@@ -120,7 +119,7 @@ def _labels_of(value, shape):
     a = np.asarray(value, dtype=object)
     a = np.broadcast_to(a, shape) if a.shape != tuple(shape) else a
     out = np.empty(a.shape, dtype=object)
-    out.ravel()[:] = [x if isinstance(x, _Label) else None for x in a.ravel()]
+    out.ravel()[:] = [x if isinstance(x, _Label) else _FREE for x in a.ravel()]
     return out
 
 
@@ -151,9 +150,9 @@ def _layouts(graph: Graph, rows: tuple, size: int) -> dict | None:
     kind = {}
     for v in list(graph.inputs) + [e.out for e in graph.eqns]:
         lab = labels.get(v)
-        if lab is None or all(x is None for x in lab.ravel()):
+        if lab is None or all(x.i is None for x in lab.ravel()):
             kind[v] = "fixed"
-        elif v.shape and v.shape[0] == size and all(x is None or x.i == k for k in range(size) for x in np.ravel(lab[k])):
+        elif v.shape and v.shape[0] == size and all(x.i in (None, k) for k in range(size) for x in np.ravel(lab[k])):
             kind[v] = "rows"
         else:
             kind[v] = "mixed"
@@ -170,7 +169,7 @@ def _propagate(eqn, ins, out, vals):
                 c = np.broadcast_to(d.reshape((1,) * (len(shape) - d.ndim) + d.shape), shape)
                 total = c if total is None else total + c
         return total
-    total = np.full(shape, None, dtype=object)
+    total = np.full(shape, _FREE, dtype=object)
     for i, d in enumerate(ins):
         if d is None:
             continue
