@@ -123,7 +123,10 @@ class Symbolic(Differentiator):
         def hessian(self, args):
             if self.tensor is not None:  # matrix level: products stay matmuls
                 charge(evals=1)
-                return self.tensor.hessian(self._floats(args))
+                outs, H = self.tensor.hessian(self._floats(args))
+                # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
+                if np.isfinite(H).all() or not self._expand(strict=False):
+                    return outs, H
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
 
         def expression_size(self, kind="jacobian") -> dict:

@@ -78,8 +78,13 @@ class TensorForm:
     def _evaluate(self, order, args):
         env: dict = {}
         outs = list(evaluate(self.graph, *args, env=env))
-        arrays: dict = {}
         result = np.zeros(_nonunit(self.graph.inputs[self.wrt].shape) * order)
+        with np.errstate(all="ignore"):  # inf · 0 (a NaN here): the symbolic method then asks its scalar path
+            self._contract(order, env, result)
+        return outs, result.reshape((self.size,) * order)
+
+    def _contract(self, order, env, result):
+        arrays: dict = {}
         for (structure, out), parts in self.groups[order].items():
             # one structure's coefficients (vectors, mostly) are summed first; then ONE contraction
             keep = set(out) | {lab for _, labs in structure for lab in labs}
@@ -98,7 +103,6 @@ class TensorForm:
             unique = list(dict.fromkeys(out))
             have = {lab for sub in subs for lab in sub}
             _accumulate(result, out, unique, have, _einsum(operands, subs, [u for u in unique if u in have]))
-        return outs, result.reshape((self.size,) * order)
 
     def _array(self, key, env, arrays):
         if key in arrays:
