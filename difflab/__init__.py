@@ -36,4 +36,9 @@ def __getattr__(name):
         from . import differentiators
 
         return getattr(differentiators, name)
+    if name in ("nn", "testing", "report", "explore", "runner", "cli"):
+        # subpackages as attributes (`dl.nn.MLP`), loaded on first use so `import difflab` stays light
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'difflab' has no attribute {name!r}")

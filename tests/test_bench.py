@@ -59,3 +59,21 @@ def test_issue17_baselines_match_difflab():
     g = dl.grad(f)(w)
     for i, r in zip((0, tape.K - 1), tape.reference_grad(f, w)):
         assert abs(g[i] - r) <= 1e-6 * max(1.0, abs(r))
+
+
+def test_matrix_hessian_baselines_match_difflab():
+    """bench/matrix_hessian.py's closed forms (A + Aᵀ, Xᵀ diag(σ') X / N) and the undeclared loss of
+    bench/symbolic.py give difflab's numbers, on small sizes."""
+    import numpy as np
+
+    import difflab as dl
+
+    bench = _bench_module("matrix_hessian")
+    for name, (f, args, hand) in bench.problems(12).items():
+        H = dl.hessian(f, method="symbolic")(*args)
+        assert np.abs(H - hand()).max() <= 1e-12 * np.abs(hand()).max(), name
+    symbolic, hand_numpy = _bench_module("symbolic"), _bench_module("hand_numpy")
+    params, X, Y = hand_numpy.problem((2, 4, 2), 8)
+    v, g = dl.value_and_grad(symbolic.user_loss)(params, X, Y)
+    vh, gh = hand_numpy.loss_and_grad(params, X, Y)
+    assert abs(v - vh) <= 1e-12 and max(np.abs(g[k] - gh[k]).max() for k in gh) <= 1e-12

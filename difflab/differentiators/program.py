@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from ..graph import Var
 
-__all__ = ["Program", "to_sympy"]
+__all__ = ["Program", "to_sympy", "exact", "over_limit"]
 
 
 class Program:
@@ -162,3 +162,32 @@ def _as_number(conditions, sp):
 
 def _as_object(value):
     return np.asarray(value, dtype=float).astype(object) if np.asarray(value).dtype.kind != "b" else np.asarray(value)
+
+
+def exact(prepared, args, kind="jacobian", dps=40):
+    """A symbolic prepared object's `kind` expressions evaluated in `dps`-digit arithmetic (mpmath),
+    rounded to float64; over a batch (its `batch_inputs`), the mean of the examples' values."""
+    import sympy as sp
+
+    rows = prepared.batch_inputs
+    size = max([len(args[i]) for i in rows], default=1)
+    exprs = prepared.exprs(kind)
+    total = [sp.Integer(0)] * len(exprs)
+    for k in range(size):
+        one = [a[k:k + 1] if i in rows else a for i, a in enumerate(args)]
+        vals = dict(zip(prepared.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
+        for s, e in prepared.program.needed(exprs):
+            vals[s] = sp.N(e.xreplace(vals), dps)
+        total = [t + sp.N(sp.sympify(e).xreplace(vals), dps) for t, e in zip(total, exprs)]
+    return np.array([float(sp.N(t / size, dps)) for t in total])
+
+
+def over_limit(graph, limit: int) -> str | None:
+    """Why `graph` is too large to expand into SymPy scalars (every element of every value becomes
+    an expression, ~20 µs each: refused rather than run for hours), or None."""
+    elements = sum(int(np.prod(v.shape)) for v in graph.inputs) + sum(int(np.prod(e.out.shape)) for e in graph.eqns)
+    if elements <= limit:
+        return None
+    return (f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
+            f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {limit:.3g}; "
+            f"use 'reverse' or 'forward' for inputs this large")

@@ -8,20 +8,24 @@ NumPy lines on (units, batch) blocks (compile.vectorize). Written out in full (n
 subexpressions) the derivative's size can grow exponentially with depth: that swell is what
 `expression_size()` reports next to the shared form and the tape length. Native products: the
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
-A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`) is differentiated
-for ONE symbolic example and evaluated on the batch's columns at once, then averaged.
+A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
+searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
+on the batch's columns at once, then averaged. Hessians of functions of an array are built at
+matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
 """
 from __future__ import annotations
 
-import math
+import time
 
 import numpy as np
 
 from ..compile import SymbolicCode
 from ..errors import NotDifferentiableError
-from ..graph import charge
+from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
-from .program import Program, _as_object, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .examples import per_example
+from .tensor import tensor_form
+from .program import Program, _as_object, exact, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
@@ -44,30 +48,43 @@ class Symbolic(Differentiator):
         self.cse = bool(cse)
 
     def prepare(self, graph, wrt, batch_inputs=()):
-        prepared = super().prepare(graph, wrt)
-        prepared.batch_inputs = tuple(batch_inputs)
+        t0 = time.perf_counter()
+        prepared = self.Prepared(self, graph, tuple(wrt), tuple(batch_inputs))
+        prepared.prepare_seconds = time.perf_counter() - t0
         return prepared
 
     class Prepared(Prepared):
-        batch_inputs: tuple = ()
-
-        def __init__(self, method, graph, wrt):
+        def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            # every element of every value becomes a SymPy expression: refuse a graph too large
-            # to expand (~20 µs an element) rather than run for hours
-            elements = sum(math.prod(v.shape) for v in graph.inputs) + sum(math.prod(e.out.shape) for e in graph.eqns)
-            if elements > MAX_ELEMENTS:
-                raise ValueError(f"the symbolic method would expand {elements:.3g} array elements into SymPy "
-                                 f"expressions (~{elements * 2e-5:.3g} s before differentiating), over its limit "
-                                 f"of {MAX_ELEMENTS:.3g}; use 'reverse' or 'forward' for inputs this large")
-            self.program = to_sympy(graph)
-            self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
-            self.x = [s for i in wrt for s in self.program.inputs[i].ravel()]
-            self._exprs: dict = {}
+            # matrix-level terms (tensor.py) of the whole graph: Hessians of functions of an array
+            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
+            self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
+            self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
+            if self.tensor is None:  # else the scalar program is built when a product first needs it
+                self._expand()
+
+        def _expand(self, strict=True) -> bool:
+            """Build the scalar program (of one example, when the graph has that structure); False
+            when it is over the expansion limit and (not `strict`) the matrix-level form stands in."""
+            if self.program is None:
+                if not self._searched:  # undeclared: the graph may show a mean over examples
+                    self._searched, self.per_example = True, per_example(self.graph, self.wrt)
+                    if self.per_example is not None:  # one example's graph, evaluated over the rows
+                        self.graph, self.batch_inputs = self.per_example.graph, self.per_example.rows
+                too_large = over_limit(self.graph, MAX_ELEMENTS)
+                if too_large and self.tensor is not None and not strict:
+                    return False
+                if too_large:
+                    raise ValueError(too_large)
+                self.program = to_sympy(self.graph)
+                self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
+                self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
+            return True
 
         def exprs(self, kind):
             """Flat list of expressions for "value" (m), "jacobian" (m*n) or "hessian" (n*n)."""
+            self._expand()
             if kind not in self._exprs:
                 p, ys = self.program, self.program.outputs
                 if kind == "value":
@@ -82,14 +99,20 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
-        def _run(self, kind, args):
+        def _floats(self, args):
             if _traced(args):
                 raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
                                              "use it as the outer method, or use 'forward'/'reverse' inside")
-            return self.code.run(kind, [np.asarray(a, dtype=float) for a in args])
+            return [np.asarray(a, dtype=float) for a in args]
+
+        def _run(self, kind, args):
+            self._expand()  # first: it may find the per-example structure, which the code reads
+            return self.code.run(kind, self._floats(args))
 
         def value(self, args):
             charge(evals=1)
+            if not self._expand(strict=False):  # too large to expand: its Hessian is matrix level
+                return list(evaluate(self.graph, *self._floats(args)))
             return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
@@ -98,6 +121,12 @@ class Symbolic(Differentiator):
             return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
 
         def hessian(self, args):
+            if self.tensor is not None:  # matrix level: products stay matmuls
+                charge(evals=1)
+                outs, H = self.tensor.hessian(self._floats(args))
+                # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
+                if np.isfinite(H).all() or not self._expand(strict=False):
+                    return outs, H
             return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
 
         def expression_size(self, kind="jacobian") -> dict:
@@ -111,11 +140,6 @@ class Symbolic(Differentiator):
                     "cse": int(sum(sp.count_ops(e) for _, e in shared) + sum(sp.count_ops(e) for e in exprs))}
 
         def exact(self, args, kind="jacobian", dps=40):
-            """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64."""
-            import sympy as sp
-
-            vals = dict(zip(self.symbols, [sp.Float(float(x), dps) for a in args for x in np.ravel(a)]))
-            exprs = self.exprs(kind)
-            for s, e in self.program.needed(exprs):
-                vals[s] = sp.N(e.xreplace(vals), dps)
-            return np.array([float(sp.N(sp.sympify(e).xreplace(vals), dps)) for e in exprs])
+            """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64
+            (over a batch: the mean of the examples', summed in `dps` digits too)."""
+            return exact(self, args, kind, dps)

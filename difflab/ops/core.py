@@ -27,6 +27,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import string
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -85,6 +86,10 @@ class Op:
     #: (builder, name, x, picks, choices) -> Ref: how the Hypothesis strategies call an op that
     #: needs parameters or particular shapes (None for elementwise ops; see testing.strategies)
     strategy: Callable | None = None
+    #: (shapes of the arguments, **params) -> (subscripts, scale) when the op is multilinear, an
+    #: einsum of its arguments times `scale` ("ij,jk->ik" for matmul); None otherwise. Matrix-level
+    #: symbolic derivatives (differentiators/tensor.py) read it
+    index: Callable | None = None
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
@@ -167,6 +172,15 @@ class _Registry(dict):
 
 
 REGISTRY: dict[str, Op] = _Registry()
+
+
+def reduction_index(shapes, axis=None, keepdims=False, mean=False):
+    """`index` of a sum (or mean) over `axis`: "abc->b" for axis (0, 2) of a 3-d array."""
+    (shape,) = shapes
+    letters = string.ascii_letters[:len(shape)]
+    axes = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
+    out = "".join(c for i, c in enumerate(letters) if i not in axes)
+    return f"{letters}->{out}", 1.0 / math.prod(shape[a] for a in axes) if mean else 1.0
 
 
 def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:

@@ -38,6 +38,14 @@ def _matmul_vjp_b(ct, out, a, b):
     return matmul(_swap_last(a), ct)
 
 
+def _matmul_index(shapes):
+    """matmul as an einsum, for vectors and matrices (stacks: None)."""
+    a, b = (len(s) for s in shapes)
+    if a > 2 or b > 2:
+        return None
+    return {(2, 2): "ij,jk->ik", (1, 2): "j,jk->k", (2, 1): "ij,j->i", (1, 1): "j,j->"}[a, b], 1.0
+
+
 def _matmul_batch(batched, a, b):
     """Vectors become matrices (a row, b a column; the unit axis is dropped again) and a batched
     operand gets unit stack axes after its batch axis, so the batch axis leads the product."""
@@ -67,7 +75,7 @@ def _matmul_strategy(b, name, x, picks, c):
 
 matmul = defop("matmul", np.matmul,
                jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
-               vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
+               vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch, index=_matmul_index,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
                 doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
 
@@ -292,7 +300,7 @@ def _einsum_samples(rng):
 
 einsum = defop("einsum", _einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
                batch=_einsum_batch, samples=_einsum_samples, numpy=("einsum",), front=_einsum_front,
-               strategy=_einsum_strategy,
+               strategy=_einsum_strategy, index=lambda shapes, subscripts: None if "." in subscripts else (subscripts, 1.0),
                doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
                    "and implicit outputs)")
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from .elementwise import _stop_gradient_sympy, equal, exp, where
 
-from .core import (Op, draw, normalize_axes, _batch_axis, _batch_reduce, _broadcast_to,
+from .core import (Op, reduction_index, draw, normalize_axes, _batch_axis, _batch_reduce, _broadcast_to,
                    _ndim, _reshape, _samples, _shape, _sp,
                    defop, sympy_function)
 
@@ -90,7 +90,7 @@ sum = defop("sum", _sum_impl,
             vjp=(lambda ct, out, x, axis=None, keepdims=False:
                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
             samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
-            batch=_batch_reduce(_sum_impl), doc="sum over axes",
+            batch=_batch_reduce(_sum_impl), doc="sum over axes", index=reduction_index,
             numpy=("sum",), methods=("sum",), front=_sum_front, strategy=_reduction_strategy)
 
 
@@ -107,6 +107,7 @@ mean = defop("mean", _mean_impl,
                   _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
              samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
              batch=_batch_reduce(_mean_impl), doc="mean over axes",
+             index=lambda shapes, axis=None, keepdims=False: reduction_index(shapes, axis, keepdims, mean=True),
              numpy=("mean",), methods=("mean",), front=_mean_front, strategy=_reduction_strategy)
 
 

@@ -141,13 +141,29 @@ transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x
                   vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
                   samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
                   batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
+                  index=lambda shapes, axes: (f"{_LETTERS[:len(axes)]}->{''.join(_LETTERS[a] for a in axes)}", 1.0),
                 doc="permute axes",
                   numpy=("transpose",), front=_transpose_front, strategy=_transpose_strategy)
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _reshape_index(shapes, shape):
+    """A reshape that only adds or drops unit axes is the identity on the others (else None)."""
+    (x,) = shapes
+    if [d for d in x if d != 1] != [d for d in shape if d != 1]:
+        return None
+    kept, unit = iter(_LETTERS), iter(_LETTERS[::-1])
+    ins = "".join(next(unit) if d == 1 else next(kept) for d in x)
+    kept = iter(_LETTERS)
+    return ins + "->" + "".join(next(unit) if d == 1 else next(kept) for d in shape), 1.0
+
+
 reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
                 jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
                 vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
                 samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
                 batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
+                index=_reshape_index,
                 doc="reshape", numpy=("reshape",), methods=("reshape",), front=_reshape_front,
                 strategy=_reshape_strategy)
 
