@@ -9,11 +9,10 @@ float) goes through the interpreter's own step, passed in as `pull`: the same nu
 """
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 
 from ..graph import Var
+from ..trace import gc_paused
 
 __all__ = ["backward_floats", "float_seeds", "is_zero"]
 
@@ -21,29 +20,61 @@ __all__ = ["backward_floats", "float_seeds", "is_zero"]
 def backward_floats(graph, env: dict, wrt: tuple, cts: dict, active: set, pull) -> list:
     """`reverse.backward` on floats: cotangents `cts` of outputs → cotangents of inputs `wrt`.
     `active` are the values needing cotangents; `pull(eqn, ct, env, active, cts)` is the
-    interpreter's generic step for an equation this path does not take."""
+    interpreter's generic step for an equation this path does not take. A binary equation (most of
+    micrograd-style code) is written out: no list, tuple or call but the registry partials."""
     eqns = graph.eqns
     pop, get = cts.pop, cts.get
-    for k in range(len(eqns) - 1, -1, -1):
-        out, op, args, params = eqns[k]
-        ct = pop(out, None)
-        if ct is None or out not in active or is_zero(ct):
-            continue  # a zero cotangent contributes zero (as in the interpreter)
-        partials = _PARTIALS.get(op)
-        if partials is None:
-            partials = _PARTIALS[op] = _float_partials(op)
-        y = env[out]
-        if params or not partials or type(ct) is not float or type(y) is not float:
-            pull(eqns[k], ct, env, active, cts)
-            continue
-        found = _apply(partials, args, env, active, ct, y)
-        if found is None:  # the generic rules decide (and name the equation in a DomainWarning)
-            pull(eqns[k], ct, env, active, cts)
-            continue
-        for a, c in found:
-            prev = get(a)
-            cts[a] = c if prev is None else prev + c
+    with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
+        for k in range(len(eqns) - 1, -1, -1):
+            eqn = eqns[k]
+            out, op, args, params = eqn
+            ct = pop(out, None)
+            if ct is None or out not in active:
+                continue
+            if type(ct) is not float:
+                if not is_zero(ct):
+                    pull(eqn, ct, env, active, cts)
+                continue
+            if ct == 0.0:
+                continue  # a zero cotangent contributes zero (as in the interpreter)
+            partials = op.float_partials
+            y = env[out]
+            if not partials or params or type(y) is not float:
+                pull(eqn, ct, env, active, cts)
+                continue
+            if len(args) == 2:
+                a, b = args
+                x0 = env[a] if type(a) is Var else a.value
+                x1 = env[b] if type(b) is Var else b.value
+                if type(x0) is float and type(x1) is float:  # (a Const is never in `active`)
+                    (p0, s0), (p1, s1) = partials
+                    try:
+                        d0 = p0(y, x0, x1) if p0 is not None and a in active else None
+                        d1 = p1(y, x0, x1) if p1 is not None and b in active else None
+                    except ArithmeticError:  # the generic rules decide (and name the equation)
+                        d0 = d1 = _UNSET
+                    if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
+                        if d0 is not None:  # strong: 0 where the partial is 0, an infinite ū too
+                            c = 0.0 if s0 and d0 == 0.0 else ct * d0
+                            prev = get(a)
+                            cts[a] = c if prev is None else prev + c
+                        if d1 is not None:
+                            c = 0.0 if s1 and d1 == 0.0 else ct * d1
+                            prev = get(b)
+                            cts[b] = c if prev is None else prev + c
+                        continue
+            else:
+                found = _apply(partials, args, env, active, ct, y)
+                if found is not None:
+                    for a, c in found:
+                        prev = get(a)
+                        cts[a] = c if prev is None else prev + c
+                    continue
+            pull(eqn, ct, env, active, cts)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
+
+
+_UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
 
 
 def float_seeds(outputs, env: dict, u, cts: dict):
@@ -74,22 +105,6 @@ def _apply(partials, args, env, active, ct, y):
     except ArithmeticError:
         return None
     return found
-
-
-# op -> ((partial, strong) per argument), or () when the op has no partials; weak, so a user's
-# rule op is not kept alive by having been swept once
-_PARTIALS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _float_partials(op):
-    """An elementwise op's partials, read off its VJP rules (ops.core._scaled tags them)."""
-    if not (op.elementwise and op.differentiable and op.nargs is not None):
-        return ()
-    rules = [(getattr(r, "partial", None), getattr(r, "strong", False)) if r is not None else (None, False)
-             for r in op.vjp]
-    if all(p is not None for (p, _), r in zip(rules, op.vjp) if r is not None):
-        return tuple(rules)
-    return ()
 
 
 def is_zero(ct) -> bool:

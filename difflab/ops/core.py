@@ -125,6 +125,20 @@ class Op:
             return self.impl
         return functools.partial(self.batched, batched)
 
+    @functools.cached_property
+    def float_partials(self) -> tuple:
+        """Per argument `(partial, strong)`, read off the VJP rules `defop` builds from `partials`
+        (`(None, False)`: a zero derivative), or () when the op is not a differentiable elementwise
+        op given by partials. Reverse's sweep over Python floats applies them (difflab.compile.floats).
+        Cached on the entry (computed once; an Op's fields never change)."""
+        if not (self.elementwise and self.differentiable and self.nargs is not None):
+            return ()
+        rules = tuple((getattr(r, "partial", None), getattr(r, "strong", False)) if r is not None else (None, False)
+                      for r in self.vjp)
+        if all(p is not None for (p, _), r in zip(rules, self.vjp) if r is not None):
+            return rules
+        return ()
+
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
 
