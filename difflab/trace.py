@@ -83,6 +83,12 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
+        if len(args) == 1 and not params:  # a unary op on a Python float (tanh, relu): no lists built
+            a = args[0]
+            if type(a) is Tracer and a._trace is self and type(a.value) is float and op.py is not None:
+                found = self._unary_float(op, a)
+                if found is not None:
+                    return found
         atoms, values, key, floats, consts = [], [], [op], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
@@ -127,6 +133,27 @@ class Trace:
                 value = np.asarray(value)
             out = self.new_var(value)
         self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params)))
+        self.seen[key] = out
+        self.values[out] = value
+        return Tracer(self, out, value)
+
+
+    def _unary_float(self, op, a):
+        """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
+        value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
+        var = a.var
+        key = (op, var)
+        hit = self.seen.get(key)
+        if hit is not None:
+            return Tracer(self, hit, self.values[hit])
+        try:
+            value = op.py(a.value)
+        except (ValueError, ArithmeticError):
+            return None
+        if type(value) is not float or value - value != 0.0:
+            return None
+        out = Var.make(next(self.ids), (), _F64)
+        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), ())))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)

@@ -1,7 +1,8 @@
 """The scalar-graph fast paths (issue 17 §1) equal the general paths they shortcut.
 
 Tracing: `Tracer`'s arithmetic operators record binary ops on two Python floats themselves
-(trace._float_operator); the graph must be the one `Op.bind` → `Trace.record` records.
+(trace._float_operator), and `Trace.record` a unary op on one (`_unary_float`); the graph must be
+the one the general path (`Op.bind` → `Trace.record`'s loop) records.
 Reverse: the float path (`backward(..., floats=True)`, difflab.compile.floats) applies registry partials to Python floats; its cotangents must equal
 `backward`'s (the interpreter's generic sweep), bit for bit, including the equations it leaves to
 the generic rules (arrays, ints, a partial that raises). Cached: the compiled tier's float program
@@ -24,7 +25,7 @@ from difflab.compile import floats
 from difflab.compile.floats import lower_floats
 from difflab.differentiators import reverse
 from difflab.differentiators.reverse import backward
-from difflab.trace import Tracer, outputs_of, trace_flat, traced_values
+from difflab.trace import Trace, Tracer, outputs_of, trace_flat, traced_values
 
 GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
     "__add__": lambda s, o: ops.add(s, o), "__radd__": lambda s, o: ops.add(o, s),
@@ -44,6 +45,7 @@ def _trace_general(f, xs, monkeypatch):
     with monkeypatch.context() as m:
         for name, fn in GENERAL.items():
             m.setattr(Tracer, name, fn)
+        m.setattr(Trace, "_unary_float", lambda self, op, a: None)  # unary ops: record's general path
         return _trace(f, xs)
 
 

@@ -18,61 +18,74 @@ from ..trace import gc_paused
 __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
 
 
-def backward_floats(graph, env: dict, wrt: tuple, cts: dict, active: set, pull) -> list:
+def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
     """`reverse.backward` on floats: cotangents `cts` of outputs → cotangents of inputs `wrt`.
-    `active` are the values needing cotangents; `pull(eqn, ct, env, active, cts)` is the
-    interpreter's generic step for an equation this path does not take. A binary equation (most of
-    micrograd-style code) is written out: no list, tuple or call but the registry partials."""
-    eqns = graph.eqns
+    `pull(eqn, ct, env, active, cts)` is the interpreter's generic step for an equation this path
+    does not take. Unary and binary equations (all of micrograd-style code) are written out: no
+    list, tuple or call but the partials. No pass computes the active values first: every value a
+    differentiable equation reaches gets its cotangent (the inputs held fixed too, unread), which
+    changes no input's in `wrt`: an inactive value's cotangent only flows into inactive ones."""
+    eqns, steps = graph.eqns, _Generic(graph, env, wrt, cts, pull)
     pop, get = cts.pop, cts.get
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
         for k in range(len(eqns) - 1, -1, -1):
             eqn = eqns[k]
             out, op, args, params = eqn
             ct = pop(out, None)
-            if ct is None or out not in active:
-                continue
+            if ct is None or not op.differentiable:
+                continue  # (a piecewise-constant op passes no cotangent on)
             if type(ct) is not float:
                 if not is_zero(ct):
-                    pull(eqn, ct, env, active, cts)
+                    steps(eqn, ct)
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
             partials = op.float_partials
             y = env[out]
-            if not partials or params or type(y) is not float:
-                pull(eqn, ct, env, active, cts)
+            if not partials or params or type(y) is not float or len(args) > 2:
+                found = None if not partials or params or type(y) is not float else _apply(partials, args, env, ct, y)
+                if found is None:
+                    steps(eqn, ct)
+                for a, c in found or ():
+                    prev = get(a)
+                    cts[a] = c if prev is None else prev + c
                 continue
-            if len(args) == 2:
-                a, b = args
-                x0 = env[a] if type(a) is Var else a.value
-                x1 = env[b] if type(b) is Var else b.value
-                if type(x0) is float and type(x1) is float:  # (a Const is never in `active`)
-                    (p0, s0), (p1, s1) = partials
-                    try:
-                        d0 = p0(y, x0, x1) if p0 is not None and a in active else None
-                        d1 = p1(y, x0, x1) if p1 is not None and b in active else None
-                    except ArithmeticError:  # the generic rules decide (and name the equation)
-                        d0 = d1 = _UNSET
-                    if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
-                        if d0 is not None:  # strong: 0 where the partial is 0, an infinite ū too
-                            c = 0.0 if s0 and d0 == 0.0 else ct * d0
-                            prev = get(a)
-                            cts[a] = c if prev is None else prev + c
-                        if d1 is not None:
-                            c = 0.0 if s1 and d1 == 0.0 else ct * d1
-                            prev = get(b)
-                            cts[b] = c if prev is None else prev + c
-                        continue
-            else:
-                found = _apply(partials, args, env, active, ct, y)
-                if found is not None:
-                    for a, c in found:
+            a, b = args if len(args) == 2 else (args[0], None)
+            x0 = env[a] if type(a) is Var else a.value
+            x1 = None if b is None else env[b] if type(b) is Var else b.value
+            if type(x0) is float and (b is None or type(x1) is float):
+                (p0, s0), (p1, s1) = partials if b is not None else (partials[0], (None, False))
+                try:  # (a constant gets no cotangent)
+                    d0 = None if p0 is None or type(a) is not Var else p0(y, x0) if b is None else p0(y, x0, x1)
+                    d1 = p1(y, x0, x1) if p1 is not None and type(b) is Var else None
+                except ArithmeticError:  # the generic rules decide (and name the equation)
+                    d0 = d1 = _UNSET
+                if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
+                    if d0 is not None:  # strong: 0 where the partial is 0, an infinite ū too
+                        c = 0.0 if s0 and d0 == 0.0 else ct * d0
                         prev = get(a)
                         cts[a] = c if prev is None else prev + c
+                    if d1 is not None:
+                        c = 0.0 if s1 and d1 == 0.0 else ct * d1
+                        prev = get(b)
+                        cts[b] = c if prev is None else prev + c
                     continue
-            pull(eqn, ct, env, active, cts)
+            steps(eqn, ct)
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
+
+
+class _Generic:
+    """The interpreter's step for the equations the float path leaves to it, on the active values
+    (computed the first time one is needed: the generic rules apply only where the interpreter's do)."""
+
+    def __init__(self, graph, env, wrt, cts, pull):
+        self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
+
+    def __call__(self, eqn, ct):
+        if self.active is None:
+            self.active = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
+        if eqn.out in self.active:
+            self.pull(eqn, ct, self.env, self.active, self.cts)
 
 
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
@@ -86,7 +99,7 @@ def float_seeds(outputs, env: dict, u, cts: dict):
     return None
 
 
-def _apply(partials, args, env, active, ct, y):
+def _apply(partials, args, env, ct, y):
     """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it."""
     vals = [env[a] if type(a) is Var else a.value for a in args]
     found = []
@@ -94,7 +107,7 @@ def _apply(partials, args, env, active, ct, y):
         for a, v, (partial, strong) in zip(args, vals, partials):
             if type(v) is not float:
                 return None
-            if partial is None or a not in active:  # (a Const is never in `active`)
+            if partial is None or type(a) is not Var:  # (a constant gets no cotangent)
                 continue
             if strong and ct == 0.0:  # a strong zero: 0 whatever the partial (∞ included)
                 found.append((a, 0.0))

@@ -35,9 +35,9 @@ __all__ = ["Reverse", "backward"]
 def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
     `floats`: a scalar output over Python floats, swept by the compiled tier's float path."""
-    active = active_values(graph, [graph.inputs[i] for i in wrt])
     if floats:
-        return backward_floats(graph, env, wrt, cts, active, _pull)
+        return backward_floats(graph, env, wrt, cts, _pull)
+    active = active_values(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
         if ct is None or eqn.out not in active or is_zero(ct):

@@ -107,8 +107,12 @@ class Op:
                     trace = a._trace
         if trace is not None:
             return trace.record(self, args, params)
-        if self.py is not None and type(args[0]) is float and all(type(a) is float for a in args):
-            return self.on_floats(*args, **params)
+        if self.py is not None:
+            for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
+                if type(a) is not float:
+                    break
+            else:
+                return self.on_floats(*args, **params)
         return self.impl(*args, **params)
 
     def batched(self, batched, *args, **params):
