@@ -34,7 +34,8 @@ from . import ops, tree
 from .errors import DifflabError, UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
-__all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "reads_of", "fingerprint", "Opaque", "Reads", "gc_paused"]
+__all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "reads_of", "fingerprint", "Opaque", "Reads",
+           "gc_paused"]
 
 _levels = itertools.count(1)
 _F64 = np.dtype(np.float64)
@@ -49,7 +50,7 @@ class Trace:
         self.ids = itertools.count()
         self.specialised = False
         self.seen: dict = {}  # CSE key -> the Var recorded for it
-        self.values: dict = {}  # Var -> its value at the example input (no Tracer: see trace_flat)
+        self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
@@ -136,7 +137,6 @@ class Trace:
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
-
 
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
