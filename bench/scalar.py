@@ -7,7 +7,10 @@ The network is micrograd's own `MLP(2, [4, 4, 1])` (relu hidden neurons, linear 
 once more for difflab over nested lists of Python floats with the same weights; the loss is the mean
 squared error over a batch of B examples. "Fresh" rows create `dl.grad(loss)` anew every call, so
 every call traces the function and builds the reverse sweep (what micrograd does on every call);
-"cached" reuses one `dl.grad(loss)` object (same signature: no re-trace). Equations are counted with
+"cached" reuses one `dl.grad(loss)` object (same signature: no re-trace; from its second call the
+compiled tier's float program). Timed with the garbage collector running (micrograd's graph is
+cyclic: it pays its collections, as difflab pays its own), contenders interleaved; the second table
+gives the paired ratios and Python calls per equation counted by cProfile. Equations are counted with
 the prepared graph (`len(dl.prepare(loss, ...).graph.eqns)`; `dl.trace` itself does
 not accept pytree arguments), micrograd nodes by walking the graph from the loss.
 """
@@ -110,7 +113,7 @@ def micrograd_setup(params, X, Y):
 def main():
     opts = C.args(__doc__.splitlines()[0])
     rounds, target = (3, 0.005) if opts.quick else (31, 0.05)
-    rows, trows = [], []
+    rows, trows, prows = [], [], []
     for B in ([4] if opts.quick else [1, 8, 32]):
         params = init()
         X, Y = data(B)
@@ -138,7 +141,15 @@ def main():
             flat_dl = [v for layer in g_ref for (w, b) in layer for v in (*w, b)]
             assert np.allclose(flat_mg, flat_dl, rtol=1e-10, atol=1e-12), "micrograd and difflab gradients differ"
             fns["micrograd (forward + backward)"] = step
-        res = C.measure(fns, rounds=rounds, target=target)
+        res = C.measure(fns, rounds=rounds, target=target, gc_off=False)  # the collector runs, as in real use
+        prow, cells = paired(res, B, n_eqns, nodes if mg is not None else n_eqns)
+        for key, fn in [("trace", fns["difflab trace only (api.stage)"]),
+                        ("fresh", fns["difflab fresh dl.grad (trace + reverse)"]),
+                        ("cached", fns["difflab cached dl.grad (replay)"])]:
+            prow[f"calls_per_equation_{key}"] = calls_per_equation(fn, n_eqns)
+            cells.append(f"{prow[f'calls_per_equation_{key}']:.1f}")
+        rows.append(prow)
+        prows.append(cells)
         for name, t in res.items():
             if name.startswith("micrograd"):
                 units = [("node", nodes), ("op node", op_nodes)]
@@ -157,7 +168,41 @@ def main():
                               ("met" if row["met"] else "MISSED") if is_target else ""])
     md = ("### scalar graphs from Python floats: µs per equation (difflab) / per node (micrograd)\n\n" + C.table(
         ["B", "contender", "graph size", "per call", "spread", "per unit", "target", ""], trows))
+    if prows:
+        md += ("\n\n### paired ratios (medians of per-round ratios, IQR) and Python calls per equation (cProfile)\n\n"
+               + C.table(["B", "cached ÷ fresh", "fresh per equation ÷ micrograd per node", "calls / equation: trace",
+                          "trace + reverse", "cached"], prows))
     C.emit(opts, "scalar", md, rows)
+
+
+def calls_per_equation(fn, n_eqns: int) -> float:
+    """Python function calls (cProfile's count, builtins included) of one call of `fn`, per equation."""
+    import cProfile
+    import pstats
+
+    fn()
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    return pstats.Stats(prof).total_calls / n_eqns
+
+
+def paired(res, B, n_eqns, nodes):
+    """One row of paired ratios for batch size B (the contenders were timed interleaved)."""
+    fresh, cached = res["difflab fresh dl.grad (trace + reverse)"], res["difflab cached dl.grad (replay)"]
+    lo, hi = cached.ratio_spread(fresh)
+    row = {"workload": "scalar-paired", "B": B, "cached_over_fresh": cached.ratio(fresh), "cached_over_fresh_iqr": (lo, hi)}
+    cells = [B, f"{row['cached_over_fresh']:.2f} ({lo:.2f}–{hi:.2f})"]
+    mg = res.get("micrograd (forward + backward)")
+    if mg is not None:
+        k = nodes / n_eqns  # per equation ÷ per node = per call ratio × nodes / equations
+        lo, hi = fresh.ratio_spread(mg)
+        row["fresh_per_eqn_over_micrograd_per_node"] = fresh.ratio(mg) * k
+        cells.append(f"{fresh.ratio(mg) * k:.2f} ({lo * k:.2f}–{hi * k:.2f})")
+    else:
+        cells.append("—")
+    return row, cells
 
 
 if __name__ == "__main__":

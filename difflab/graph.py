@@ -16,7 +16,7 @@ import numpy as np
 from .errors import warn_domain
 
 __all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "Cost", "counting",
-           "charging", "charge"]
+           "charging", "charge", "active"]
 
 
 class Traced:
@@ -352,6 +352,24 @@ def _dtype_name(dtype) -> str:
     return {"f": "f", "i": "i", "u": "u", "b": "bool", "c": "c"}.get(dtype.kind, dtype.kind) + (
         "" if dtype.kind == "b" else str(8 * dtype.itemsize)
     )
+
+
+def active(graph: Graph, wrt_vars) -> set:
+    """Values that depend differentiably on `wrt_vars` (the only ones that need cotangents).
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> g = dl.trace(lambda x, y: dnp.sign(x) * y + x, 2.0, 3.0)
+    >>> sorted(v.id for v in active(g, [g.inputs[0]]))  # sign(x) is piecewise constant
+    [0, 4]
+    """
+    found = set(wrt_vars)
+    for e in graph.eqns:
+        if e.op.differentiable:
+            for a in e.args:
+                if type(a) is Var and a in found:
+                    found.add(e.out)
+                    break
+    return found
 
 
 def prune(graph: Graph) -> Graph:

@@ -20,6 +20,7 @@ nested derivatives from confusing their perturbations.
 from __future__ import annotations
 
 import functools
+import gc as _gc
 import itertools
 import sys
 
@@ -30,7 +31,7 @@ from . import ops, tree
 from .errors import UnsupportedOperationError
 from .graph import Const, Eqn, Graph, Traced, Var
 
-__all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values"]
+__all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
 _levels = itertools.count(1)
 _F64 = np.dtype(np.float64)
@@ -44,7 +45,8 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
         self.specialised = False
-        self.seen: dict = {}
+        self.seen: dict = {}  # CSE key -> the Var recorded for it
+        self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
@@ -78,6 +80,12 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
+        if len(args) == 1 and not params:  # a unary op on a Python float (tanh, relu): no lists built
+            a = args[0]
+            if type(a) is Tracer and a._trace is self and type(a.value) is float and op.py is not None:
+                found = self._unary_float(op, a)
+                if found is not None:
+                    return found
         atoms, values, key, floats, consts = [], [], [op], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
@@ -107,7 +115,7 @@ class Trace:
         key = tuple(key)
         hit = self.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
-            return hit
+            return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except (ValueError, TypeError, IndexError) as err:
@@ -122,8 +130,29 @@ class Trace:
                 value = np.asarray(value)
             out = self.new_var(value)
         self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params)))
-        self.seen[key] = result = Tracer(self, out, value)
-        return result
+        self.seen[key] = out
+        self.values[out] = value
+        return Tracer(self, out, value)
+
+    def _unary_float(self, op, a):
+        """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
+        value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
+        var = a.var
+        key = (op, var)
+        hit = self.seen.get(key)
+        if hit is not None:
+            return Tracer(self, hit, self.values[hit])
+        try:
+            value = op.py(a.value)
+        except (ValueError, ArithmeticError):
+            return None
+        if type(value) is not float or value - value != 0.0:
+            return None
+        out = Var.make(next(self.ids), (), _F64)
+        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), ())))
+        self.seen[key] = out
+        self.values[out] = value
+        return Tracer(self, out, value)
 
 
 _new_eqn = tuple.__new__  # Eqn(...) without its Python-level __new__: one frame less per equation
@@ -317,7 +346,7 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         hit = t.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
-            return hit
+            return Tracer(t, hit, t.values[hit])
         try:
             value = py(y, x) if reflected else py(x, y)
         except (ValueError, ArithmeticError):
@@ -327,8 +356,9 @@ def _float_operator(op, reflected: bool):
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
         _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
         t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), ())))
-        t.seen[key] = result = Tracer(t, out, value)
-        return result
+        t.seen[key] = out
+        t.values[out] = value
+        return Tracer(t, out, value)
 
     return operator
 
@@ -377,9 +407,38 @@ def trace_flat(f, leaves, *, wrap=None):
     for x in leaves:
         inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
     # domain problems are reported, by equation, when interpreted; here they are only noted
-    with t.watch():
+    with t.watch(), gc_paused():
         raw = f(*inputs) if wrap is None else wrap(inputs)
     return t, inputs, raw
+
+
+class gc_paused:
+    """`with gc_paused():` Python's cyclic garbage collector off inside (and back on after, if it
+    was on), for building and sweeping a tape.
+
+    Why: a tape is millions of small live objects (Vars, Eqns, key tuples) that are never garbage
+    while it is being built, yet each full collection the allocations trigger walks all of them:
+    tracing a 10⁵-equation scalar tape spent about 2/3 of its time in the collector (bench/scalar_tape.py).
+    Nothing a trace makes is cyclic (tracers hold their trace, the trace holds Vars and values, not
+    tracers), so it is freed by reference counting as soon as it is dropped. Nested pauses and other
+    threads only ever leave the collector on when it was on; a user who turned it off keeps it off.
+
+    >>> import gc
+    >>> with gc_paused():
+    ...     gc.isenabled()
+    False
+    """
+
+    __slots__ = ("was_on",)
+
+    def __enter__(self):
+        self.was_on = _gc.isenabled()
+        if self.was_on:
+            _gc.disable()
+
+    def __exit__(self, *exc):
+        if self.was_on:
+            _gc.enable()
 
 
 def traced_values(t: Trace, inputs) -> dict | None:
@@ -389,7 +448,7 @@ def traced_values(t: Trace, inputs) -> dict | None:
     if t.fp_error:
         return None
     env = {i.var: i.value for i in inputs}
-    env.update({tr.var: tr.value for tr in t.seen.values()})
+    env.update(t.values)
     return env
 
 

@@ -1,10 +1,13 @@
 """The scalar-graph fast paths (issue 17 §1) equal the general paths they shortcut.
 
 Tracing: `Tracer`'s arithmetic operators record binary ops on two Python floats themselves
-(trace._float_operator); the graph must be the one `Op.bind` → `Trace.record` records.
+(trace._float_operator), and `Trace.record` a unary op on one (`_unary_float`); the graph must be
+the one the general path (`Op.bind` → `Trace.record`'s loop) records.
 Reverse: the float path (`backward(..., floats=True)`, difflab.compile.floats) applies registry partials to Python floats; its cotangents must equal
 `backward`'s (the interpreter's generic sweep), bit for bit, including the equations it leaves to
-the generic rules (arrays, ints, a partial that raises). No timing here: speed lives in bench/scalar.py.
+the generic rules (arrays, ints, a partial that raises). Cached: the compiled tier's float program
+(`lower_floats`, from a gradient's second call) equals the interpreter to rounding, and leaves
+domain edges and non-float arguments to it. No timing here: speed lives in bench/scalar.py.
 """
 from __future__ import annotations
 
@@ -18,8 +21,11 @@ import pytest
 import difflab as dl
 import difflab.numpy as dnp
 from difflab import ops
+from difflab.compile import floats
+from difflab.compile.floats import lower_floats
+from difflab.differentiators import reverse
 from difflab.differentiators.reverse import backward
-from difflab.trace import Tracer, outputs_of, trace_flat, traced_values
+from difflab.trace import Trace, Tracer, outputs_of, trace_flat, traced_values
 
 GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
     "__add__": lambda s, o: ops.add(s, o), "__radd__": lambda s, o: ops.add(o, s),
@@ -39,6 +45,7 @@ def _trace_general(f, xs, monkeypatch):
     with monkeypatch.context() as m:
         for name, fn in GENERAL.items():
             m.setattr(Tracer, name, fn)
+        m.setattr(Trace, "_unary_float", lambda self, op, a: None)  # unary ops: record's general path
         return _trace(f, xs)
 
 
@@ -188,3 +195,80 @@ def test_nested_traces_take_the_general_path():
     assert d2 == pytest.approx(6 * 1.5)
     h = dl.grad(lambda y: dl.grad(lambda x: x * y * y)(2.0))(3.0)
     assert h == pytest.approx(2 * 3.0)
+
+
+# -- the compiled tier's float program (compile.floats.lower_floats): a cached scalar gradient -------
+
+def _interpreted(f, xs, argnums):
+    return dl.value_and_grad(f, argnums=argnums, method=dl.Reverse(compiled=False))(*xs)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_float_program_equals_the_interpreter(seed):
+    f = random_program(seed)
+    xs = [random.Random(seed).uniform(-2, 2) for _ in range(3)]
+    g, env = _trace(f, xs)
+    for wrt in [(0, 1, 2), (1,), (2, 0)]:
+        fn = lower_floats(g, wrt, xs)
+        assert fn is not None and fn.program[0]  # these programs are all scalar: the float program takes them
+        try:
+            got = fn(*xs)
+        except FloatingPointError:  # a domain edge: the interpreter answers (tested below)
+            continue
+        ref_out = env[g.outputs[0]]
+        with np.errstate(invalid="raise", divide="raise"):
+            ref = backward(g, dict(env), wrt, {g.outputs[0]: 1.0}, floats=True)
+        assert all(type(v) is float for v in got)
+        np.testing.assert_allclose(got, [ref_out, *ref], rtol=1e-13, atol=0)
+    # end to end: a cached dl.grad (third call: the float program) equals the interpreter's
+    cached = dl.value_and_grad(f, argnums=(0, 1, 2))
+    for _ in range(3):
+        value, grads = cached(*xs)
+    ref_value, ref_grads = _interpreted(f, xs, (0, 1, 2))
+    assert type(value) is float and all(type(v) is float for v in grads)
+    np.testing.assert_allclose([value, *grads], [ref_value, *ref_grads], rtol=1e-13, atol=0)
+
+
+def test_a_cached_scalar_gradient_runs_the_float_program(monkeypatch):
+    ran = []
+    real = floats.lower_floats
+
+    def spy(graph, wrt, args):
+        fn = real(graph, wrt, args)
+        ran.append(fn)
+        return fn
+
+    monkeypatch.setattr(reverse, "lower_floats", spy)
+    f = random_program(7)
+    g = dl.grad(f, argnums=(0, 1))
+    results = [g(0.3, -1.2, 0.8) for _ in range(4)]
+    assert len(ran) == 1 and ran[0] is not None  # lowered once, at the second call
+    assert results[0] == results[1] == results[2] == results[3]
+    # a graph with an array equation is not a float program (the NumPy lowering takes it)
+    X = np.array([0.5, -1.0, 2.0])
+    h = dl.grad(lambda a: dnp.sum(X * a) * a)
+    assert [h(1.5) for _ in range(3)] == [2 * X.sum() * 1.5] * 3
+    assert ran[-1] is None
+
+
+def test_float_program_domain_edges_go_to_the_interpreter():
+    # sqrt at 0 under a zero cotangent: the program meets 0·∞ (NaN) and the interpreter answers 0
+    f = lambda x, y: dnp.sqrt(x) * 0.0 + y * y  # noqa: E731
+    g, _ = _trace(f, [0.0, 3.0])
+    with pytest.raises(FloatingPointError):
+        lower_floats(g, (0, 1), (0.0, 3.0))(0.0, 3.0)
+    cached = dl.grad(f, argnums=(0, 1))
+    assert [cached(0.0, 3.0) for _ in range(3)] == [(0.0, 6.0)] * 3
+    # a division by zero at a later call: the same inf and the DomainWarning as the interpreter's
+    div = dl.grad(lambda x, y: x / y, argnums=(0, 1))
+    div(1.0, 2.0), div(1.0, 2.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = div(1.0, 0.0)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")
+        ref = dl.grad(lambda x, y: x / y, argnums=(0, 1), method=dl.Reverse(compiled=False))(1.0, 0.0)
+    assert _same(got, ref) and any(issubclass(w.category, dl.DomainWarning) for w in caught)
+    # 0-d arrays are not Python floats: the interpreter answers, in NumPy's types
+    arr = dl.grad(lambda x: dnp.tanh(x) * x)
+    assert all(type(arr(np.array(0.5))) is np.float64 for _ in range(3))

@@ -239,3 +239,24 @@ def test_infinite_derivative_still_warns(method):
     """Strong zeros change nothing where the derivative is genuinely infinite."""
     with pytest.warns(dl.DomainWarning):
         assert np.isinf(dl.grad(dnp.sqrt, method=method)(0.0))
+
+
+def test_strong_mul_on_arrays_takes_the_plain_product_only_where_it_is_safe():
+    """strong_mul's NumPy implementation skips the 0·∞ masking when both factors are surely finite
+    (one BLAS pass each); it must give the masked answer wherever an infinity or NaN is present,
+    and for finite values too large for the check (their squares overflow)."""
+    impl = dl.ops.REGISTRY["strong_mul"].impl
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 4)), rng.normal(size=(4,))
+    assert np.array_equal(impl(a, b), a * b)
+    a[0, 1], a[2, 2], b[1] = np.inf, 0.0, 0.0
+    b[2] = np.inf  # 0·∞ at (2, 2) and (0, 1): both 0; inf·x elsewhere stays inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 0·∞ must not warn
+        got = impl(a, b)
+    with np.errstate(invalid="ignore"):
+        want = np.where((a == 0) | (b == 0), 0.0, a * b)
+    assert np.array_equal(got, want)
+    huge = np.array([1e200, 0.0, -1e200])  # Σx² overflows: not "surely finite", the exact path decides
+    assert np.array_equal(impl(huge, np.array([1e-200, np.inf, 2.0])), [1.0, 0.0, -2e200])
+    assert impl(0.0, np.inf) == 0.0 and impl(np.array(0.0), np.array(np.inf)) == 0.0

@@ -22,8 +22,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
-from ..compile.floats import backward_floats, float_seeds, is_zero
+from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
 from ..graph import Var, charge, evaluate, guarded, numpy_floats, read
+from ..graph import active as active_values
 from ..ops import unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
 from .forward import _sum
@@ -31,24 +32,12 @@ from .forward import _sum
 __all__ = ["Reverse", "backward"]
 
 
-def active_vars(graph, wrt_vars) -> set:
-    """Values that depend differentiably on `wrt_vars` (the only ones that need cotangents)."""
-    active = set(wrt_vars)
-    for e in graph.eqns:
-        if e.op.differentiable:
-            for a in e.args:
-                if type(a) is Var and a in active:
-                    active.add(e.out)
-                    break
-    return active
-
-
 def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
     `floats`: a scalar output over Python floats, swept by the compiled tier's float path."""
-    active = active_vars(graph, [graph.inputs[i] for i in wrt])
     if floats:
-        return backward_floats(graph, env, wrt, cts, active, _pull)
+        return backward_floats(graph, env, wrt, cts, _pull)
+    active = active_values(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
         if ct is None or eqn.out not in active or is_zero(ct):
@@ -123,7 +112,8 @@ class Reverse(Differentiator):
             """Value and gradient in one sweep, no flat vector assembled. The first call interprets,
             on the values recorded while tracing when it has them; later ones run it lowered."""
             k = len(self.graph.outputs)
-            fn = self.sweeps.get("grad", args, lambda: lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args))
+            fn = self.sweeps.get("grad", args, lambda: lower_floats(self.graph, self.wrt, args)  # scalar: floats
+                                 or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args))
             res = None if fn is None else Tier.run(fn, args)
             charge(evals=1)
             if res is not None:

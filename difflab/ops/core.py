@@ -113,8 +113,12 @@ class Op:
                     trace = a._trace
         if trace is not None:
             return trace.record(self, args, params)
-        if self.py is not None and type(args[0]) is float and all(type(a) is float for a in args):
-            return self.on_floats(*args, **params)
+        if self.py is not None:
+            for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
+                if type(a) is not float:
+                    break
+            else:
+                return self.on_floats(*args, **params)
         return self.impl(*args, **params)
 
     def batched(self, batched, *args, **params):
@@ -130,6 +134,20 @@ class Op:
         if self.elementwise and builtins.all(r == builtins.max(ranks) for r, b in zip(ranks, batched) if b):
             return self.impl
         return functools.partial(self.batched, batched)
+
+    @functools.cached_property
+    def float_partials(self) -> tuple:
+        """Per argument `(partial, strong)`, read off the VJP rules `defop` builds from `partials`
+        (`(None, False)`: a zero derivative), or () when the op is not a differentiable elementwise
+        op given by partials. Reverse's sweep over Python floats applies them (difflab.compile.floats).
+        Cached on the entry (computed once; an Op's fields never change)."""
+        if not (self.elementwise and self.differentiable and self.nargs is not None):
+            return ()
+        rules = tuple((getattr(r, "partial", None), getattr(r, "strong", False)) if r is not None else (None, False)
+                      for r in self.vjp)
+        if all(p is not None for (p, _), r in zip(rules, self.vjp) if r is not None):
+            return rules
+        return ()
 
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
