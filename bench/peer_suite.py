@@ -1,0 +1,183 @@
+"""HIPS autograd's own test suite run on difflab through the import shim, once per method.
+
+The suite is not copied into this repository: the script downloads autograd's source
+distribution from PyPI with pip (cached), extracts its tests/, and runs pytest on each test file
+with `-p difflab.peers.autograd_shim` (which puts the shim's `autograd` modules in sys.modules
+before the tests import it) and DIFFLAB_PEER_METHOD set to each method. It writes a table of
+passed / failed / errors per file and method, and the failures grouped by cause.
+
+    python bench/peer_suite.py                      # all four methods, every file -> bench/PEER_SUITE.md
+    python bench/peer_suite.py --methods reverse --files test_numpy.py --show 20
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VERSION = "1.9.1"
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+CACHE = Path(os.environ.get("DIFFLAB_CACHE", Path.home() / ".cache" / "difflab")) / "peer_suite"
+#: files that only exercise autograd's machinery (its tracer, VSpaces, graph printing, timing)
+INTERNAL_FILES = ("test_vspaces.py", "test_performance.py", "test_tests.py")
+
+
+def fetch(version: str = VERSION) -> Path:
+    """The autograd sdist's tests/ directory, downloaded once with pip into the cache."""
+    root = CACHE / f"autograd-{version}"
+    tests = root / "tests"
+    if tests.is_dir():
+        return tests
+    CACHE.mkdir(parents=True, exist_ok=True)
+    sdist = CACHE / f"autograd-{version}.tar.gz"
+    if not sdist.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", f"autograd=={version}", "--no-binary", ":all:",
+                        "--no-deps", "-q", "-d", str(CACHE)], check=True)
+    with tarfile.open(sdist) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(f"autograd-{version}/tests/") and m.isfile()]
+        if not members:
+            raise SystemExit(f"{sdist} has no tests/ directory")
+        tar.extractall(CACHE, members=members, filter="data")
+    # an empty ini: the sdist's own pytest settings (coverage, -n auto) are not ours
+    (root / "pytest.ini").write_text("[pytest]\n")
+    return tests
+
+
+def run_file(tests: Path, name: str, method: str, out: Path, timeout: float) -> dict:
+    """Run one test file under one method; returns {test id: (outcome, message)}."""
+    xml = out / f"{method}-{name}.xml"
+    env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
+    cmd = [sys.executable, "-m", "pytest", str(tests / name), "-c", str(tests.parent / "pytest.ini"),
+           "--rootdir", str(tests), "-p", "difflab.peers.autograd_shim", "-p", "no:cacheprovider",
+           "-p", "no:randomly", "-q", "--tb=line", "-W", "ignore", f"--junitxml={xml}"]
+    start = time.perf_counter()
+    try:
+        subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
+    results = {}
+    if not xml.exists():
+        return {f"{name}::*": ("error", "pytest wrote no report")}
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        test = f"{name}::{case.get('name')}"
+        outcome, message = "passed", ""
+        for kind in ("failure", "error", "skipped"):
+            node = case.find(kind)
+            if node is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[kind]
+                message = (node.get("message") or "") + "\n" + (node.text or "")
+                break
+        results[test] = (outcome, message)
+    if not results:  # a collection error leaves one testcase-less report
+        results[f"{name}::*"] = ("error", xml.read_text())
+    results["__seconds__"] = time.perf_counter() - start
+    return results
+
+
+#: (cause, pattern on the failure text), first match wins
+CAUSES = (
+    ("autograd internals (Box, VSpace, primitive/defvjp, tracer, misc)",
+     r"No module named 'autograd\.|cannot import name .* from 'autograd|module 'autograd[\w.]*' has no attribute"),
+    ("complex numbers", r"[Cc]omplex|complex128|holomorphic"),
+    ("unsupported NumPy/SciPy function", r"UnsupportedOperationError|not a difflab primitive|not supported on traced"),
+    ("symbolic as an inner method / no closed form", r"NotDifferentiableError"),
+    ("timeout", r"^timeout"),
+    ("near miss: within 1e-3 relative, outside autograd's 1e-6", r"relative difference \d\.\de-0[4-7]"),
+    ("wrong value (analytic vs central differences)", r"check of .* failed|[Vv]alue mismatch|assert .*(close|==)"),
+    ("structure or shape differs from autograd's", r"structure|mismatch|shape"),
+    ("refused input (TypeError)", r"TypeError"),
+    ("other error", r"."),
+)
+
+
+def cause_of(message: str) -> str:
+    for cause, pattern in CAUSES:
+        if re.search(pattern, message):
+            return cause
+    return "other error"
+
+
+def _first_line(message: str) -> str:
+    for line in message.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("def ", "@", "tests/")) and "Error" in line or "assert" in line:
+            return line[:160]
+    return message.strip().splitlines()[0][:160] if message.strip() else ""
+
+
+def report(results: dict, methods, files, seconds: dict) -> str:
+    lines = [f"# autograd {VERSION}'s test suite on difflab (generated by `python bench/peer_suite.py`)", "",
+             "Each cell: passed / failed / errors (skipped tests are not counted).", "",
+             "| file | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    totals = {m: collections.Counter() for m in methods}
+    for name in files:
+        cells = []
+        for m in methods:
+            c = collections.Counter(o for t, (o, _) in results[m].items() if t.startswith(name + "::"))
+            totals[m].update(c)
+            cells.append(f"{c['passed']} / {c['failed']} / {c['error']}")
+        mark = " (autograd internals)" if name in INTERNAL_FILES else ""
+        lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
+    lines.append("| **total** | " + " | ".join(
+        f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values()) + " |")
+    lines.append("| seconds | " + " | ".join(f"{seconds[m]:.0f}" for m in methods) + " |")
+    lines += ["", "## Failures and errors by cause", "", "| cause | " + " | ".join(methods) + " |",
+              "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    by_cause = {m: collections.Counter(cause_of(msg) for o, msg in results[m].values() if o in ("failed", "error"))
+                for m in methods}
+    for cause, _ in CAUSES:
+        if any(by_cause[m][cause] for m in methods):
+            lines.append(f"| {cause} | " + " | ".join(str(by_cause[m][cause]) for m in methods) + " |")
+    lines += ["", "## Each failing test (cause: first line of the failure)", ""]
+    for m in methods:
+        lines += [f"### {m}", ""]
+        for test, (o, msg) in sorted(results[m].items()):
+            if o in ("failed", "error"):
+                lines.append(f"- `{test}` — {cause_of(msg)}: {_first_line(msg)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--files", nargs="+", help="test files (default: every tests/test_*.py)")
+    parser.add_argument("--jobs", type=int, default=2, help="test files run at the same time")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per file and method")
+    parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
+    parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
+    args = parser.parse_args(argv)
+    tests = fetch()
+    files = args.files or sorted(p.name for p in tests.glob("test_*.py"))
+    out = CACHE / "reports"
+    out.mkdir(exist_ok=True)
+    results, seconds = {m: {} for m in args.methods}, {}
+    for m in args.methods:
+        start = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            for res in pool.map(lambda f: run_file(tests, f, m, out, args.timeout), files):
+                res.pop("__seconds__", None)
+                results[m].update(res)
+        seconds[m] = time.perf_counter() - start
+        print(f"{m}: done in {seconds[m]:.0f} s", file=sys.stderr)
+        for test, (o, msg) in list((t, r) for t, r in results[m].items() if r[0] in ("failed", "error"))[:args.show]:
+            print(f"  {test}: {cause_of(msg)}\n    {msg.strip()[:600]}", file=sys.stderr)
+    text = report(results, args.methods, files, seconds)
+    args.output.write_text(text + "\n")
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    print(text.split("\n## Each failing")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
