@@ -401,7 +401,8 @@ def modules() -> dict:
     random = _copy_module("autograd.numpy.random", np.random, "numpy.random")
     fft = _copy_module("autograd.numpy.fft", np.fft, "numpy.fft (through the difflab shim)")
     anp = _copy_module("autograd.numpy", np, "NumPy on difflab: plain np.<name> dispatches on traced values",
-                       linalg=linalg, random=random, fft=fft, **{k: getattr(dnp, k) for k in NUMPY_OVERLAY})
+                       linalg=linalg, random=random, fft=fft, __version__=np.__version__,
+                       **{k: getattr(dnp, k) for k in NUMPY_OVERLAY})
     ops = dict(grad=grad, value_and_grad=value_and_grad, grad_and_aux=grad_and_aux, elementwise_grad=elementwise_grad,
                deriv=deriv, jacobian=jacobian, hessian=hessian, make_vjp=make_vjp, make_jvp=make_jvp,
                make_hvp=make_hvp, tensor_jacobian_product=tensor_jacobian_product,
@@ -423,6 +424,11 @@ def modules() -> dict:
             check_grads=check_grads, combo_check=combo_check, check_equivalent=check_equivalent,
             check_vjp=check_vjp, check_jvp=check_jvp, scalar_close=scalar_close), "check_grads on difflab"),
         "autograd.tracer": _copy_module("autograd.tracer", types.SimpleNamespace(isbox=isbox), "isbox only"),
+        # the two public functions of autograd.core (its Box/VSpace/primitive machinery is not presented)
+        "autograd.core": _copy_module("autograd.core", types.SimpleNamespace(make_vjp=_vjp, make_jvp=_jvp),
+                                      "make_vjp and make_jvp only"),
+        "autograd.wrap_util": _copy_module("autograd.wrap_util", types.SimpleNamespace(unary_to_nary=_nary),
+                                           "unary_to_nary"),
         "autograd.misc": _copy_module("autograd.misc", types.SimpleNamespace(flatten=flatten), "flatten"),
         "autograd.misc.flatten": _copy_module("autograd.misc.flatten", types.SimpleNamespace(flatten=flatten),
                                               "flatten"),
