@@ -56,9 +56,12 @@ def fetch(version: str = VERSION) -> Path:
     return tests
 
 
-def run_file(tests: Path, name: str, method: str, out: Path, timeout: float) -> dict:
-    """Run one test file under one method; returns {test id: (outcome, message)}."""
+def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reuse: bool = False) -> dict:
+    """Run one test file under one method (or, with `reuse`, read its last report); returns
+    {test id: (outcome, message)}."""
     xml = out / f"{method}-{name}.xml"
+    if reuse and xml.exists():
+        return read_report(xml, name)
     env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
     env.update(ENVIRONMENTS.get(method, {}))
     cmd = [sys.executable, "-m", "pytest", str(tests / name), "-c", str(tests.parent / "pytest.ini"),
@@ -69,9 +72,15 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float) -> 
         subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
-    results = {}
+    finally:
+        xml.with_suffix(".seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
     if not xml.exists():
         return {f"{name}::*": ("error", "pytest wrote no report")}
+    return read_report(xml, name)
+
+
+def read_report(xml: Path, name: str) -> dict:
+    results = {}
     for case in ET.parse(xml).getroot().iter("testcase"):
         test = f"{name}::{case.get('name')}"
         outcome, message = "passed", ""
@@ -84,7 +93,6 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float) -> 
         results[test] = (outcome, message)
     if not results:  # a collection error leaves one testcase-less report
         results[f"{name}::*"] = ("error", xml.read_text())
-    results["__seconds__"] = time.perf_counter() - start
     return results
 
 
@@ -134,7 +142,7 @@ def report(results: dict, methods, files, seconds: dict) -> str:
         lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
     lines.append("| **total** | " + " | ".join(
         f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values()) + " |")
-    lines.append("| seconds | " + " | ".join(f"{seconds[m]:.0f}" for m in methods) + " |")
+    lines.append("| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" for m in methods) + " |")
     lines += ["", "## Failures and errors by cause", "", "| cause | " + " | ".join(methods) + " |",
               "| --- | " + " | ".join("---" for _ in methods) + " |"]
     by_cause = {m: collections.Counter(cause_of(msg) for o, msg in results[m].values() if o in ("failed", "error"))
@@ -160,6 +168,8 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per file and method")
     parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
     parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
+    parser.add_argument("--rerun", nargs="+", default=None,
+                        help="run only these files again; every other file's last report is reused")
     args = parser.parse_args(argv)
     tests = fetch()
     files = args.files or sorted(p.name for p in tests.glob("test_*.py"))
@@ -167,12 +177,12 @@ def main(argv=None) -> int:
     out.mkdir(exist_ok=True)
     results, seconds = {m: {} for m in args.methods}, {}
     for m in args.methods:
-        start = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            for res in pool.map(lambda f: run_file(tests, f, m, out, args.timeout), files):
-                res.pop("__seconds__", None)
+            reuse = lambda f: args.rerun is not None and f not in args.rerun
+            for res in pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f)), files):
                 results[m].update(res)
-        seconds[m] = time.perf_counter() - start
+        # test-file seconds summed (a file's own time, whether run now or reused)
+        seconds[m] = sum(float(p.read_text()) for f in files if (p := out / f"{m}-{f}.seconds").exists())
         print(f"{m}: done in {seconds[m]:.0f} s", file=sys.stderr)
         for test, (o, msg) in list((t, r) for t, r in results[m].items() if r[0] in ("failed", "error"))[:args.show]:
             print(f"  {test}: {cause_of(msg)}\n    {msg.strip()[:600]}", file=sys.stderr)

@@ -131,3 +131,19 @@ def test_peer_runner_sorts_failures_by_cause():
         "unsupported")
     assert runner.cause_of("AssertionError: Derivative (VJP) check of f failed with method reverse").startswith(
         "wrong value")
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_primitive_takes_the_users_rule(method):
+    # a deliberately scaled rule shows the rule is used, not the function's own derivative
+    @ag.primitive
+    def cube(x, label="c"):
+        return x ** 3
+
+    ag.defvjp(cube, lambda ans, x, label="c": lambda g: 2.0 * g * 3 * x ** 2)
+    ag.defjvp(cube, lambda t, ans, x, label="c": 2.0 * t * 3 * x ** 2)
+    g = ag.grad(lambda x: np.sum(cube(x, label="z")), method=method)(X)
+    np.testing.assert_allclose(g, 6 * X ** 2, rtol=1e-12)
+    assert cube(2.0) == 8.0  # untraced: the function itself
+    with pytest.raises(NotImplementedError, match="not defined"):
+        ag.grad(ag.primitive(lambda x: 2.0 * x), method=method)(1.0)

@@ -204,6 +204,77 @@ def checkpoint(fun):
     return dl.checkpoint(fun)
 
 
+class primitive:
+    """autograd's `@primitive`: a function whose derivatives are the rules given by `defvjp`/`defjvp`,
+    run as a difflab custom_vjp (custom_jvp under the forward method). Arguments holding no traced
+    value, and keyword arguments, are constants of the rule."""
+
+    def __init__(self, fun):
+        self.fun = fun
+        self.vjpmakers: dict = {}
+        self.jvpmakers: dict = {}
+        functools.update_wrapper(self, fun)
+
+    def __call__(self, *args, **kwargs):
+        live = [i for i, a in enumerate(args) if any(isbox(leaf) for leaf in tree.flatten(a)[0])]
+        if not live:
+            return self.fun(*args, **kwargs)
+
+        def full(xs):
+            out = list(args)
+            for i, x in zip(live, xs):
+                out[i] = x
+            return out
+
+        def call(*xs):
+            return self.fun(*full(xs), **kwargs)
+
+        call.__name__ = getattr(self.fun, "__name__", "primitive")
+        if current_method() == "forward":
+            rule = dl.custom_jvp(call)
+            rule.defjvp(lambda xs, ts: self._jvp(full(xs), kwargs, live, ts))
+        else:
+            rule = dl.custom_vjp(call)
+            rule.defvjp(lambda *xs: (call(*xs), full(xs)), lambda res, u: self._vjp(res, kwargs, live, u))
+        return rule(*[args[i] for i in live])
+
+    def _maker(self, makers, i, kind):
+        if i not in makers:
+            raise NotImplementedError(f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
+                                      f"argument {i} is not defined (def{kind.lower()} gives it)")
+        return makers[i]
+
+    def _vjp(self, args, kwargs, live, u):
+        ans = self.fun(*args, **kwargs)
+        out = []
+        for i in live:
+            maker = self._maker(self.vjpmakers, i, "VJP")
+            out.append(None if maker is None else maker(ans, *args, **kwargs)(u))
+        return builtins.tuple(out)
+
+    def _jvp(self, args, kwargs, live, tangents):
+        ans = self.fun(*args, **kwargs)
+        total = None
+        for i, t in zip(live, tangents):
+            maker = self._maker(self.jvpmakers, i, "JVP")
+            if maker is not None:
+                term = maker(t, ans, *args, **kwargs)
+                total = term if total is None else total + term
+        return ans, (np.zeros(np.shape(ans)) if total is None else total)
+
+
+def defvjp(fun, *vjpmakers, argnums=None):
+    """fun's VJP per argument: vjpmaker(ans, *args, **kwargs) -> (g -> cotangent of that argument)."""
+    for i, maker in zip(argnums if argnums is not None else range(len(vjpmakers)), vjpmakers):
+        fun.vjpmakers[i] = maker
+
+
+def defjvp(fun, *jvpmakers, argnums=None):
+    """fun's JVP per argument: jvpmaker(t, ans, *args, **kwargs) -> that argument's tangent contribution."""
+    for i, maker in zip(argnums if argnums is not None else range(len(jvpmakers)), jvpmakers):
+        fun.jvpmakers[i] = maker
+
+
 def isbox(x) -> bool:
     """Is x a traced value (autograd's Box)?"""
     return builtins.isinstance(x, Traced)
@@ -241,6 +312,12 @@ def flatten(value):
         return td.unflatten(out)
 
     return flat, unflatten
+
+
+def const_graph(fun, *args, **kwargs):
+    """fun with leading positional and keyword arguments bound. (autograd's version also caches the
+    traced graph; that is a speed-up with the same values, which difflab's own caches provide.)"""
+    return functools.partial(fun, *args, **kwargs)
 
 
 # -- test_util: check_grads against central differences ------------------------------------------
@@ -423,13 +500,18 @@ def modules() -> dict:
         "autograd.test_util": _copy_module("autograd.test_util", types.SimpleNamespace(
             check_grads=check_grads, combo_check=combo_check, check_equivalent=check_equivalent,
             check_vjp=check_vjp, check_jvp=check_jvp, scalar_close=scalar_close), "check_grads on difflab"),
-        "autograd.tracer": _copy_module("autograd.tracer", types.SimpleNamespace(isbox=isbox), "isbox only"),
-        # the two public functions of autograd.core (its Box/VSpace/primitive machinery is not presented)
-        "autograd.core": _copy_module("autograd.core", types.SimpleNamespace(make_vjp=_vjp, make_jvp=_jvp),
-                                      "make_vjp and make_jvp only"),
+        "autograd.tracer": _copy_module("autograd.tracer", types.SimpleNamespace(isbox=isbox, primitive=primitive),
+                                        "isbox and primitive"),
+        "autograd.extend": _copy_module("autograd.extend", types.SimpleNamespace(
+            primitive=primitive, defvjp=defvjp, defjvp=defjvp), "primitive, defvjp, defjvp"),
+        # the public functions of autograd.core (its Box/VSpace machinery is not presented)
+        "autograd.core": _copy_module("autograd.core", types.SimpleNamespace(
+            make_vjp=_vjp, make_jvp=_jvp, primitive=primitive, defvjp=defvjp, defjvp=defjvp),
+            "make_vjp, make_jvp, primitive"),
         "autograd.wrap_util": _copy_module("autograd.wrap_util", types.SimpleNamespace(unary_to_nary=_nary),
                                            "unary_to_nary"),
-        "autograd.misc": _copy_module("autograd.misc", types.SimpleNamespace(flatten=flatten), "flatten"),
+        "autograd.misc": _copy_module("autograd.misc", types.SimpleNamespace(flatten=flatten, const_graph=const_graph),
+                                      "flatten, const_graph"),
         "autograd.misc.flatten": _copy_module("autograd.misc.flatten", types.SimpleNamespace(flatten=flatten),
                                               "flatten"),
     }
