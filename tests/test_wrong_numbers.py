@@ -239,3 +239,15 @@ def test_infinite_derivative_still_warns(method):
     """Strong zeros change nothing where the derivative is genuinely infinite."""
     with pytest.warns(dl.DomainWarning):
         assert np.isinf(dl.grad(dnp.sqrt, method=method)(0.0))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_constants_keep_every_digit(method):
+    # found by autograd's test suite (bench/peer_suite.py): SymPy printed a closed-over double with
+    # 15 digits, so symbolic gave x - c = 4e-15 and (x == c) = False at x = c
+    c = np.random.default_rng(0).standard_normal(5) + np.array([1.764052345967664, 0.1234567890123456789, 0, 0, 0])
+    value, grad = dl.value_and_grad(lambda x: dnp.sum((x == c) * 1.0) + dnp.sum((x - c) ** 2), method=method)(c)
+    assert value == 5.0
+    np.testing.assert_array_equal(dl.vjp(lambda x: x - c, c, method=method)[0], np.zeros(5))
+    for k in range(5):  # the scalar path (Python floats) too
+        assert dl.value_and_grad(lambda x: (x <= c[k]) + (x - c[k]), method=method)(float(c[k]))[0] == 1.0
