@@ -251,3 +251,12 @@ def test_constants_keep_every_digit(method):
     np.testing.assert_array_equal(dl.vjp(lambda x: x - c, c, method=method)[0], np.zeros(5))
     for k in range(5):  # the scalar path (Python floats) too
         assert dl.value_and_grad(lambda x: (x <= c[k]) + (x - c[k]), method=method)(float(c[k]))[0] == 1.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_condition_returned_as_the_output(method):
+    # autograd's test_core (through the peer shim): symbolic raised AttributeError on the relational,
+    # numeric subtracted booleans; a returned condition is its 0/1 value with zero derivative
+    value, grads = dl.value_and_grad(lambda x, y: x <= y, argnums=(0, 1), method=method)(0.7, 1.8)
+    assert value == 1.0 and grads == (0.0, 0.0)
+    np.testing.assert_array_equal(dl.jacobian(lambda x: x > 0.5, method=method)(X), np.zeros((2, 2)))

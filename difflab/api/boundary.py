@@ -305,7 +305,9 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
             leaves[i][j] = x
         rebuilt = [td.unflatten(lv) for lv, (_, td) in zip(leaves, flat_args)]
         out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
-        return out_leaves
+        # a traced condition returned as the output (x == y) is its 0/1 value with a zero derivative,
+        # for every method (symbolic would differentiate a relational, numeric subtract booleans)
+        return [x + 0.0 if isinstance(x, Traced) and x.dtype.kind == "b" else x for x in out_leaves]
 
     call_leaves = [_as_float(flat_args[i][0][j]) for i, j in input_pos]
     t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
