@@ -60,8 +60,9 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
     """Run one test file under one method (or, with `reuse`, read its last report); returns
     {test id: (outcome, message)}."""
     xml = out / f"{method}-{name}.xml"
-    if reuse and xml.exists():
-        return read_report(xml, name)
+    if reuse and (xml.exists() or xml.with_suffix(".timeout").exists()):
+        return _last_report(out, method, name)
+    xml.with_suffix(".timeout").unlink(missing_ok=True)
     env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
     env.update(ENVIRONMENTS.get(method, {}))
     cmd = [sys.executable, "-m", "pytest", str(tests / name), "-c", str(tests.parent / "pytest.ini"),
@@ -71,12 +72,20 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
     try:
         subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
+        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n")
         return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
     finally:
         xml.with_suffix(".seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
     if not xml.exists():
         return {f"{name}::*": ("error", "pytest wrote no report")}
     return read_report(xml, name)
+
+
+def _last_report(out: Path, method: str, name: str) -> dict:
+    xml = out / f"{method}-{name}.xml"
+    if xml.with_suffix(".timeout").exists():
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s")}
+    return read_report(xml, name) if xml.exists() else {f"{name}::*": ("not run", "")}
 
 
 def read_report(xml: Path, name: str) -> dict:
@@ -144,12 +153,12 @@ def report(results: dict, methods, files, seconds: dict) -> str:
         for m in methods:
             c = collections.Counter(o for t, (o, _) in results[m].items() if t.startswith(name + "::"))
             totals[m].update(c)
-            cells.append(f"{c['passed']} / {c['failed']} / {c['error']}")
+            cells.append(f"{c['passed']} / {c['failed']} / {c['error']}" if not c["not run"] else "not run")
         mark = " (autograd internals)" if name in INTERNAL_FILES else ""
         lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
     lines.append("| **total** | " + " | ".join(
         f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values()) + " |")
-    lines.append("| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" for m in methods) + " |")
+    lines.append("| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" if seconds[m] else "–" for m in methods) + " |")
     lines += ["", "## Failures and errors by cause", "", "| cause | " + " | ".join(methods) + " |",
               "| --- | " + " | ".join("---" for _ in methods) + " |"]
     by_cause = {m: collections.Counter(cause_of(msg, t) for t, (o, msg) in results[m].items()
@@ -178,6 +187,8 @@ def main(argv=None) -> int:
     parser.add_argument("--reference", choices=("numpy", "traced"), default="numpy",
                         help="what check_grads' central differences evaluate: f on plain arrays (autograd's "
                              "check) or f's traced value (separates difflab's sign conventions from wrong derivatives)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: tabulate the last reports (a file without one shows as not run)")
     parser.add_argument("--rerun", nargs="+", default=None,
                         help="run only these files again; every other file's last report is reused")
     args = parser.parse_args(argv)
@@ -190,7 +201,11 @@ def main(argv=None) -> int:
     for m in args.methods:
         with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
             reuse = lambda f: args.rerun is not None and f not in args.rerun
-            for res in pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f)), files):
+            if args.report_only:
+                reports = [_last_report(out, m, f) for f in files]
+            else:
+                reports = pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f)), files)
+            for res in reports:
                 results[m].update(res)
         # test-file seconds summed (a file's own time, whether run now or reused)
         seconds[m] = sum(float(p.read_text()) for f in files if (p := out / f"{m}-{f}.seconds").exists())
