@@ -514,7 +514,8 @@ def modules() -> dict:
             primitive=primitive, defvjp=defvjp, defjvp=defjvp), "primitive, defvjp, defjvp"),
         # the public functions of autograd.core (its Box/VSpace machinery is not presented)
         "autograd.core": _copy_module("autograd.core", types.SimpleNamespace(
-            make_vjp=_vjp, make_jvp=_jvp, primitive=primitive, defvjp=defvjp, defjvp=defjvp),
+            make_vjp=_vjp, make_jvp=_jvp, primitive=primitive, defvjp=defvjp, defjvp=defjvp,
+            primitive_vjps={}),  # autograd's table of rules; difflab's is its registry: an empty stand-in
             "make_vjp, make_jvp, primitive"),
         "autograd.wrap_util": _copy_module("autograd.wrap_util", types.SimpleNamespace(unary_to_nary=_nary),
                                            "unary_to_nary"),
@@ -524,9 +525,9 @@ def modules() -> dict:
                                               "flatten"),
     }
     mods.update(_scipy_modules())
-    for name, mod in mods.items():  # submodules are attributes of their parents, as after an import
-        parent, _, child = name.rpartition(".")
-        if parent in mods:
+    for name, mod in mods.items():  # submodules are attributes of their parents, as after an import,
+        parent, _, child = name.rpartition(".")  # unless the parent binds that name itself (misc.flatten)
+        if parent in mods and not hasattr(mods[parent], child):
             setattr(mods[parent], child, mod)
     return mods
 
