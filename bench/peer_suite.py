@@ -32,7 +32,7 @@ METHODS = ("symbolic", "symbolic-1st", "numeric", "forward", "reverse")
 ENVIRONMENTS = {"symbolic-1st": {"DIFFLAB_PEER_METHOD": "symbolic", "DIFFLAB_PEER_MAX_ORDER": "1"}}
 CACHE = Path(os.environ.get("DIFFLAB_CACHE", Path.home() / ".cache" / "difflab")) / "peer_suite"
 #: files that only exercise autograd's machinery (its tracer, VSpaces, graph printing, timing)
-INTERNAL_FILES = ("test_vspaces.py", "test_performance.py", "test_tests.py")
+INTERNAL_FILES = ("test_vspaces.py", "test_performance.py")
 
 
 def fetch(version: str = VERSION) -> Path:
