@@ -893,7 +893,33 @@ def gradient(f, *varargs, axis=None):
         first = (_take_along(f, ax, slice(1, 2)) - _take_along(f, ax, slice(0, 1))) / h
         last = (_take_along(f, ax, slice(-1, None)) - _take_along(f, ax, slice(-2, -1))) / h
         outs.append(concatenate([first, inner_, last], axis=ax))
-    return outs[0] if len(outs) == 1 else outs
+    return outs[0] if len(outs) == 1 else tuple(outs)  # NumPy 2 gives a tuple for several axes
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (arrays give one column per element, along `axis`),
+    as start + (stop - start) * t for constant fractions t, so both ends are differentiable.
+
+    >>> linspace(1.0, 2.0, 3)
+    array([1. , 1.5, 2. ])
+    """
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"linspace(dtype={dtype}): difflab computes in float64 only")
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples {num} must be non-negative")
+    div = (num - 1) if endpoint else num
+    fractions = _np.arange(num, dtype=float) / div if div > 0 else _np.zeros(num)
+    start, stop = asarray(start), asarray(stop)
+    span = stop - start
+    rank = builtins.max(ndim(start), ndim(span))
+    t = fractions.reshape((num,) + (1,) * rank)
+    out = start + span * t
+    if endpoint and num > 1:  # the last value is stop itself, as NumPy's is
+        out = concatenate([_take_along(out, 0, slice(0, -1)), reshape(stop + 0.0 * span, (1,) + shape(out)[1:])])
+    out = moveaxis(out, 0, axis) if rank else out
+    step = span / div if div > 0 else _np.nan * span
+    return (out, step) if retstep else out
 
 
 def convolve(a, v, mode="full"):
@@ -1067,6 +1093,7 @@ def _publish() -> None:
     METHODS.update({name: fn for name, fn in _DERIVED.items()
                     if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))})
     METHODS.update(_ops.spellings().methods)
+    METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
 
 
 def _positive(x):

@@ -94,7 +94,7 @@ LAYERS = {
     "compile": 4,
     "differentiators": 5, "reference": 5,  # the reference policy reads the differentiators only
     "api": 6, "transforms": 6, "rules": 6, "sparse": 6, "remat": 6, "": 6,
-    "nn": 7, "testing": 7, "report": 7, "explore": 7, "runner": 7,
+    "nn": 7, "testing": 7, "report": 7, "explore": 7, "runner": 7, "peers": 7,
     "cli": 8, "__main__": 8,
 }
 PACKAGE = Path(difflab.__file__).resolve().parent

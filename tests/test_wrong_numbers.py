@@ -260,3 +260,23 @@ def test_strong_mul_on_arrays_takes_the_plain_product_only_where_it_is_safe():
     huge = np.array([1e200, 0.0, -1e200])  # Σx² overflows: not "surely finite", the exact path decides
     assert np.array_equal(impl(huge, np.array([1e-200, np.inf, 2.0])), [1.0, 0.0, -2e200])
     assert impl(0.0, np.inf) == 0.0 and impl(np.array(0.0), np.array(np.inf)) == 0.0
+
+@pytest.mark.parametrize("method", METHODS)
+def test_constants_keep_every_digit(method):
+    # found by autograd's test suite (bench/peer_suite.py): SymPy printed a closed-over double with
+    # 15 digits, so symbolic gave x - c = 4e-15 and (x == c) = False at x = c
+    c = np.random.default_rng(0).standard_normal(5) + np.array([1.764052345967664, 0.1234567890123456789, 0, 0, 0])
+    value, grad = dl.value_and_grad(lambda x: dnp.sum((x == c) * 1.0) + dnp.sum((x - c) ** 2), method=method)(c)
+    assert value == 5.0
+    np.testing.assert_array_equal(dl.vjp(lambda x: x - c, c, method=method)[0], np.zeros(5))
+    for k in range(5):  # the scalar path (Python floats) too
+        assert dl.value_and_grad(lambda x: (x <= c[k]) + (x - c[k]), method=method)(float(c[k]))[0] == 1.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_condition_returned_as_the_output(method):
+    # autograd's test_core (through the peer shim): symbolic raised AttributeError on the relational,
+    # numeric subtracted booleans; a returned condition is its 0/1 value with zero derivative
+    value, grads = dl.value_and_grad(lambda x, y: x <= y, argnums=(0, 1), method=method)(0.7, 1.8)
+    assert value == 1.0 and grads == (0.0, 0.0)
+    np.testing.assert_array_equal(dl.jacobian(lambda x: x > 0.5, method=method)(X), np.zeros((2, 2)))

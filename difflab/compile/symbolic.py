@@ -32,6 +32,29 @@ from ..ops import SYMPY_MATH, SYMPY_NUMPY
 __all__ = ["share", "vectorize", "SymbolicCode"]
 
 
+
+def exact_floats(printer_class):
+    """`printer_class` printing each double-precision Float with the digits that give it back
+    exactly (Python's repr). SymPy's printers write 15 significant digits, so a constant such as
+    1.764052345967664 came back 4e-15 off and `x == c` was False at x = c (autograd's test suite,
+    run through difflab.peers.autograd_shim, found it)."""
+
+    class ExactFloats(printer_class):
+        def _print_Float(self, expr):
+            return repr(float(expr)) if expr._prec <= 53 else super()._print_Float(expr)
+
+    ExactFloats.__name__ = f"Exact{printer_class.__name__}"
+    return ExactFloats
+
+
+def _scalar_printer():
+    """The printer lambdify would choose for the `math` module (its own settings), with exact floats."""
+    from sympy.printing.pycode import PythonCodePrinter
+
+    return exact_floats(PythonCodePrinter)({"fully_qualified_modules": False, "inline": True,
+                                            "allow_unknown_functions": True,
+                                            "user_functions": {k: k for k in SYMPY_MATH}})
+
 class SymbolicCode:
     """A symbolic prepared object's expressions as code: `run(kind, args)` evaluates the flat list
     `prepared.exprs(kind)` at float arrays `args`, averaged over the examples of its batch inputs.
@@ -66,7 +89,8 @@ class SymbolicCode:
         p = self.prepared
         if scalar:
             body = exprs if p.method.cse else p.program.inline(exprs)
-            return sp.lambdify(p.symbols, body, modules=[SYMPY_MATH, "math"], cse=p.method.cse and self._shared)
+            return sp.lambdify(p.symbols, body, modules=[SYMPY_MATH, "math"], cse=p.method.cse and self._shared,
+                               printer=_scalar_printer())
         lines, outs = self._shared(exprs) if p.method.cse else ([], p.program.inline(exprs))
         per_example = [s for i in p.batch_inputs for s in p.program.inputs[i].ravel()]
         return vectorize(p.symbols, lines, outs, SYMPY_NUMPY, per_example)
@@ -192,7 +216,7 @@ class _Blocks:
     def __init__(self, sp, inputs: list, assignments: list, groups: dict, functions: dict):
         from sympy.printing.numpy import NumPyPrinter
 
-        self.sp, self.printer = sp, NumPyPrinter({"allow_unknown_functions": True})
+        self.sp, self.printer = sp, exact_floats(NumPyPrinter)({"allow_unknown_functions": True})
         self.namespace, self.lines = {"numpy": np, **functions}, []
         # a group that only outputs read is never stored: its batch mean goes straight to M (last)
         used = set().union(*[e.free_symbols for _, e in assignments])

@@ -1,0 +1,224 @@
+"""HIPS autograd's own test suite run on difflab through the import shim, once per method.
+
+The suite is not copied into this repository: the script downloads autograd's source
+distribution from PyPI with pip (cached), extracts its tests/, and runs pytest on each test file
+with `-p difflab.peers.autograd_shim` (which puts the shim's `autograd` modules in sys.modules
+before the tests import it) and DIFFLAB_PEER_METHOD set to each method. It writes a table of
+passed / failed / errors per file and method, and the failures grouped by cause.
+
+    python bench/peer_suite.py                      # all four methods, every file -> bench/PEER_SUITE.md
+    python bench/peer_suite.py --methods reverse --files test_numpy.py --show 20
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+VERSION = "1.9.1"
+#: the columns: a method, and "symbolic-1st" = symbolic with check_grads capped at first order (the
+#: symbolic method cannot yet be the inner method of the nested second-order checks)
+METHODS = ("symbolic", "symbolic-1st", "numeric", "forward", "reverse")
+ENVIRONMENTS = {"symbolic-1st": {"DIFFLAB_PEER_METHOD": "symbolic", "DIFFLAB_PEER_MAX_ORDER": "1"}}
+CACHE = Path(os.environ.get("DIFFLAB_CACHE", Path.home() / ".cache" / "difflab")) / "peer_suite"
+#: files that only exercise autograd's machinery (its tracer, VSpaces, graph printing, timing)
+INTERNAL_FILES = ("test_vspaces.py", "test_performance.py")
+
+
+def fetch(version: str = VERSION) -> Path:
+    """The autograd sdist's tests/ directory, downloaded once with pip into the cache."""
+    root = CACHE / f"autograd-{version}"
+    tests = root / "tests"
+    if tests.is_dir():
+        return tests
+    CACHE.mkdir(parents=True, exist_ok=True)
+    sdist = CACHE / f"autograd-{version}.tar.gz"
+    if not sdist.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", f"autograd=={version}", "--no-binary", ":all:",
+                        "--no-deps", "-q", "-d", str(CACHE)], check=True)
+    with tarfile.open(sdist) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith(f"autograd-{version}/tests/") and m.isfile()]
+        if not members:
+            raise SystemExit(f"{sdist} has no tests/ directory")
+        tar.extractall(CACHE, members=members, filter="data")
+    # an empty ini: the sdist's own pytest settings (coverage, -n auto) are not ours
+    (root / "pytest.ini").write_text("[pytest]\n")
+    return tests
+
+
+def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reuse: bool = False) -> dict:
+    """Run one test file under one method (or, with `reuse`, read its last report); returns
+    {test id: (outcome, message)}."""
+    xml = out / f"{method}-{name}.xml"
+    if reuse and (xml.exists() or xml.with_suffix(".timeout").exists()):
+        return _last_report(out, method, name)
+    xml.with_suffix(".timeout").unlink(missing_ok=True)
+    env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
+    env.update(ENVIRONMENTS.get(method, {}))
+    cmd = [sys.executable, "-m", "pytest", str(tests / name), "-c", str(tests.parent / "pytest.ini"),
+           "--rootdir", str(tests), "-p", "difflab.peers.autograd_shim", "-p", "no:cacheprovider",
+           "-p", "no:randomly", "-q", "--tb=line", "-W", "ignore", f"--junitxml={xml}"]
+    start = time.perf_counter()
+    try:
+        subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n")
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
+    finally:
+        xml.with_suffix(".seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
+    if not xml.exists():
+        return {f"{name}::*": ("error", "pytest wrote no report")}
+    return read_report(xml, name)
+
+
+def _last_report(out: Path, method: str, name: str) -> dict:
+    xml = out / f"{method}-{name}.xml"
+    if xml.with_suffix(".timeout").exists():
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s")}
+    return read_report(xml, name) if xml.exists() else {f"{name}::*": ("not run", "")}
+
+
+def read_report(xml: Path, name: str) -> dict:
+    results = {}
+    for case in ET.parse(xml).getroot().iter("testcase"):
+        test = f"{name}::{case.get('name')}"
+        outcome, message = "passed", ""
+        for kind in ("failure", "error", "skipped"):
+            node = case.find(kind)
+            if node is not None:
+                outcome = {"failure": "failed", "error": "error", "skipped": "skipped"}[kind]
+                message = (node.get("message") or "") + "\n" + (node.text or "")
+                break
+        results[test] = (outcome, message)
+    if not results:  # a collection error leaves one testcase-less report
+        results[f"{name}::*"] = ("error", xml.read_text())
+    return results
+
+
+#: (cause, pattern on the failure text), first match wins
+CAUSES = (
+    ("autograd internals (Box, VSpace, primitive/defvjp, tracer, misc)",
+     r"No module named 'autograd\.|cannot import name .* from 'autograd|module 'autograd[\w.]*' has no attribute"),
+    ("complex numbers", r"[Cc]omplex|complex128|holomorphic"),
+    ("SciPy functions (autograd.scipy is SciPy itself: difflab has no SciPy ops)", r"^test_scipy\.py::"),
+    ("a traced value converted by NumPy (a list of them given to np.mean, np.int64(x), ...)",
+     r"a traced value \(v\d+: [^)]*\) was converted to a NumPy array"),
+    ("unsupported NumPy/SciPy function", r"UnsupportedOperationError|not a difflab primitive|not supported on traced"),
+    ("symbolic as an inner method / no closed form", r"NotDifferentiableError"),
+    ("timeout", r":: timeout:"),
+    ("near miss: within 1e-3 relative, outside autograd's 1e-6", r"relative difference \d\.\de-0[4-7]"),
+    # difflab fixes eigenvector/singular-vector signs (largest entry positive; ops/decompositions.py),
+    # NumPy returns LAPACK's: the traced function is not the untraced one the reference differentiates
+    ("sign convention of eigen/singular vectors (difflab's differs from NumPy's)",
+     r"::test_(eig|svd)\S*:: .*(check of .* failed|[Vv]alue mismatch)"),
+    ("wrong value (analytic vs central differences)", r"check of .* failed|[Vv]alue mismatch|assert .*(close|==)"),
+    ("structure or shape differs from autograd's", r"structure|mismatch|shape"),
+    ("refused input (TypeError)", r"TypeError"),
+    ("other error", r"."),
+)
+
+
+def cause_of(message: str, test: str = "") -> str:
+    """The first cause whose pattern matches "test_name:: message" (the test's name without its file)."""
+    text = f"{test}:: {message}"
+    for cause, pattern in CAUSES:
+        if re.search(pattern, text, flags=re.DOTALL):
+            return cause
+    return "other error"
+
+
+def _first_line(message: str) -> str:
+    """The failure's one-line summary: pytest's first `E   ` line, else the message's first line."""
+    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
+    return ((errors or lines or [""])[0])[:200]
+
+
+def report(results: dict, methods, files, seconds: dict) -> str:
+    lines = [f"# autograd {VERSION}'s test suite on difflab (generated by `python bench/peer_suite.py`)", "",
+             "Each cell: passed / failed / errors (skipped tests are not counted).", "",
+             "| file | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    totals = {m: collections.Counter() for m in methods}
+    for name in files:
+        cells = []
+        for m in methods:
+            c = collections.Counter(o for t, (o, _) in results[m].items() if t.startswith(name + "::"))
+            totals[m].update(c)
+            cells.append(f"{c['passed']} / {c['failed']} / {c['error']}" if not c["not run"] else "not run")
+        mark = " (autograd internals)" if name in INTERNAL_FILES else ""
+        lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
+    lines.append("| **total** | " + " | ".join(
+        f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values()) + " |")
+    lines.append("| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" if seconds[m] else "–" for m in methods) + " |")
+    lines += ["", "## Failures and errors by cause", "", "| cause | " + " | ".join(methods) + " |",
+              "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    by_cause = {m: collections.Counter(cause_of(msg, t) for t, (o, msg) in results[m].items()
+                                       if o in ("failed", "error")) for m in methods}
+    for cause, _ in CAUSES:
+        if any(by_cause[m][cause] for m in methods):
+            lines.append(f"| {cause} | " + " | ".join(str(by_cause[m][cause]) for m in methods) + " |")
+    lines += ["", "## Each failing test (cause: first line of the failure)", ""]
+    for m in methods:
+        lines += [f"### {m}", ""]
+        for test, (o, msg) in sorted(results[m].items()):
+            if o in ("failed", "error"):
+                lines.append(f"- `{test}` — {cause_of(msg, test)}: {_first_line(msg)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--files", nargs="+", help="test files (default: every tests/test_*.py)")
+    parser.add_argument("--jobs", type=int, default=2, help="test files run at the same time")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per file and method")
+    parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
+    parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
+    parser.add_argument("--reference", choices=("numpy", "traced"), default="numpy",
+                        help="what check_grads' central differences evaluate: f on plain arrays (autograd's "
+                             "check) or f's traced value (separates difflab's sign conventions from wrong derivatives)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="run nothing: tabulate the last reports (a file without one shows as not run)")
+    parser.add_argument("--rerun", nargs="+", default=None,
+                        help="run only these files again; every other file's last report is reused")
+    args = parser.parse_args(argv)
+    tests = fetch()
+    os.environ["DIFFLAB_PEER_REFERENCE"] = args.reference
+    files = args.files or sorted(p.name for p in tests.glob("test_*.py"))
+    out = CACHE / ("reports" if args.reference == "numpy" else "reports-traced")
+    out.mkdir(exist_ok=True)
+    results, seconds = {m: {} for m in args.methods}, {}
+    for m in args.methods:
+        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+            reuse = lambda f: args.rerun is not None and f not in args.rerun
+            if args.report_only:
+                reports = [_last_report(out, m, f) for f in files]
+            else:
+                reports = pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f)), files)
+            for res in reports:
+                results[m].update(res)
+        # test-file seconds summed (a file's own time, whether run now or reused)
+        seconds[m] = sum(float(p.read_text()) for f in files if (p := out / f"{m}-{f}.seconds").exists())
+        print(f"{m}: done in {seconds[m]:.0f} s", file=sys.stderr)
+        for test, (o, msg) in list((t, r) for t, r in results[m].items() if r[0] in ("failed", "error"))[:args.show]:
+            print(f"  {test}: {cause_of(msg, test)}\n    {msg.strip()[:600]}", file=sys.stderr)
+    text = report(results, args.methods, files, seconds)
+    args.output.write_text(text + "\n")
+    (out / "results.json").write_text(json.dumps(results, indent=1))
+    print(text.split("\n## Each failing")[0])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""The autograd import shim (difflab.peers.autograd_shim) keeps working without the network:
+its operators give the known derivatives for every method, its check_grads passes right
+derivatives and catches a wrong one, and `installed()` presents `import autograd` and takes it back.
+(bench/peer_suite.py runs autograd's own test suite through it; that needs the download.)
+"""
+import importlib.util
+import pathlib
+import sys
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.peers import autograd_shim as ag
+
+METHODS = ag.METHODS
+X = np.array([0.3, -1.2, 0.7])
+
+
+def f(x, scale=1.0):
+    return scale * np.sum(np.sin(x) * x)
+
+
+def df(x, scale=1.0):  # d/dx sum(x sin x), by hand
+    return scale * (np.sin(x) + x * np.cos(x))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_operators_give_the_known_derivatives(method):
+    np.testing.assert_allclose(ag.grad(f, method=method)(X, scale=2.0), df(X, 2.0), rtol=1e-7, atol=1e-9)
+    value, g = ag.value_and_grad(f, method=method)(X)
+    assert value == pytest.approx(f(X)) and np.allclose(g, df(X), atol=1e-7)
+    np.testing.assert_allclose(ag.elementwise_grad(np.tanh, method=method)(X), 1 - np.tanh(X) ** 2, atol=1e-7)
+    jac = ag.jacobian(lambda x: np.sin(x) * x, method=method)(X)
+    np.testing.assert_allclose(jac, np.diag(df(X)), atol=1e-7)
+    # argnum picks the argument; a tuple gives a tuple
+    gx, gs = ag.grad(f, (0, 1), method=method)(X, 3.0)
+    np.testing.assert_allclose(gx, df(X, 3.0), atol=1e-6)
+    assert gs == pytest.approx(f(X), abs=1e-6)
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_second_order_products(method):
+    # f(x) = sum(x**3): H = diag(6x)
+    cube = lambda x: np.sum(x ** 3)
+    v = np.array([1.0, 2.0, -1.0])
+    tol = dict(rtol=1e-4, atol=1e-5) if method == "numeric" else dict(rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(ag.hessian(cube, method=method)(X), np.diag(6 * X), **tol)
+    hvp, g = ag.make_hvp(cube, method=method)(X)
+    np.testing.assert_allclose(hvp(v), 6 * X * v, **tol)
+    np.testing.assert_allclose(g, 3 * X ** 2, **tol)
+    np.testing.assert_allclose(ag.hessian_tensor_product(cube, method=method)(X, v), 6 * X * v, **tol)
+    # Gauss-Newton of g(y) = sum(y**2)/2 after f(x) = 2x: J^T H_g J v = 4 v
+    np.testing.assert_allclose(ag.make_ggnvp(lambda x: 2.0 * x, method=method)(X)(v), 4 * v, **tol)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_check_grads_passes_right_derivatives(method):
+    # symbolic cannot yet be the inner method of a nesting; numeric's second derivatives are good to
+    # about 1e-5, and the central-difference reference of its first derivative is worse: autograd's
+    # 1e-6 tolerance assumes exact first derivatives
+    order = 1 if method in ("symbolic", "numeric") else 2
+    ag.check_grads(f, modes=["fwd", "rev"], order=order, method=method)(X, scale=0.5)
+    ag.check_grads(lambda x, y: np.tanh(x) * y, (0, 1), order=order, method=method)(X, X[::-1].copy())
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_check_grads_catches_a_wrong_derivative(method):
+    @dl.custom_jvp
+    def wrong_sin(x):
+        return np.sin(x)
+
+    wrong_sin.defjvp(lambda primals, tangents: (np.sin(primals[0]), 1.1 * np.cos(primals[0]) * tangents[0]))
+
+    @dl.custom_vjp
+    def wrong_cos(x):
+        return np.cos(x)
+
+    wrong_cos.defvjp(lambda x: (np.cos(x), x), lambda x, u: (-1.1 * np.sin(x) * u,))
+    wrong = wrong_sin if method == "forward" else wrong_cos
+    mode = "fwd" if method == "forward" else "rev"
+    with pytest.raises(AssertionError):
+        ag.check_grads(wrong, modes=[mode], order=1, method=method)(X)
+
+
+def test_installed_presents_autograd_and_takes_it_back():
+    before = sys.modules.get("autograd")
+    with ag.installed("forward") as autograd:
+        import autograd.numpy as anp
+        import autograd.numpy.random as npr
+        from autograd.test_util import check_grads
+
+        assert autograd.grad(anp.tanh)(0.5) == pytest.approx(1 - np.tanh(0.5) ** 2)
+        assert anp.sum is np.sum and npr.randn is np.random.randn  # plain NumPy, dispatching on traced values
+        check_grads(anp.sin)(npr.randn(3))
+        with pytest.raises(ImportError):
+            import autograd.numpy.numpy_boxes  # noqa: F401  (autograd's internals are not presented)
+    assert sys.modules.get("autograd") is before
+
+
+def test_bad_input_gets_a_clear_error(monkeypatch):
+    with pytest.raises(NotImplementedError, match="complex"):
+        ag.holomorphic_grad(np.sin)
+    with pytest.raises(ValueError, match="choose one of symbolic, numeric, forward, reverse"):
+        ag.grad(f, method="backprop")(X)
+    monkeypatch.setenv(ag.ENV, "adjoint")
+    with pytest.raises(ValueError, match="'adjoint'"):
+        ag.current_method()
+    with pytest.raises(IndexError, match="argnum 2 is out of range"):
+        ag.grad(f, 2)(X)
+    with pytest.raises(ValueError, match="modes"):
+        ag.check_grads(f, modes=["backward"])(X)
+
+
+def test_flatten_round_trips():
+    value = {"w": np.arange(6.0).reshape(2, 3), "b": (1.0, np.ones(2))}
+    flat, unflatten = ag.flatten(value)
+    with ag.installed():
+        from autograd.misc import flatten  # the function, not the submodule of the same name
+        assert flatten is ag.flatten
+    assert flat.shape == (9,)
+    back = unflatten(flat)
+    np.testing.assert_array_equal(back["w"], value["w"])
+    assert float(back["b"][0]) == 1.0
+
+
+def test_peer_runner_sorts_failures_by_cause():
+    path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "peer_suite.py"
+    spec = importlib.util.spec_from_file_location("bench_peer_suite", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    assert runner.cause_of("ModuleNotFoundError: No module named 'autograd.extend'").startswith("autograd internals")
+    assert runner.cause_of("UnsupportedOperationError: numpy.fft.fft is not a difflab primitive").startswith(
+        "unsupported")
+    assert runner.cause_of("AssertionError: Derivative (VJP) check of f failed with method reverse").startswith(
+        "wrong value")
+    assert runner.cause_of("AssertionError: Derivative (VJP) check of fun failed", "test_linalg.py::test_svd_tall_2d"
+                           ).startswith("sign convention")
+    assert runner.cause_of("Derivative (VJP) check of f failed (relative difference 2.0e-05)").startswith("near miss")
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_primitive_takes_the_users_rule(method, monkeypatch):
+    # a deliberately scaled rule shows the rule is used, not the function's own derivative; the
+    # primitive follows the selected method (its JVP rule under forward, its VJP rule otherwise)
+    monkeypatch.setenv(ag.ENV, method)
+    @ag.primitive
+    def cube(x, label="c"):
+        return x ** 3
+
+    ag.defvjp(cube, lambda ans, x, label="c": lambda g: 2.0 * g * 3 * x ** 2)
+    ag.defjvp(cube, lambda t, ans, x, label="c": 2.0 * t * 3 * x ** 2)
+    g = ag.grad(lambda x: np.sum(cube(x, label="z")), method=method)(X)
+    np.testing.assert_allclose(g, 6 * X ** 2, rtol=1e-12)
+    assert cube(2.0) == 8.0  # untraced: the function itself
+    with pytest.raises(NotImplementedError, match="not defined"):
+        ag.grad(ag.primitive(lambda x: 2.0 * x), method=method)(1.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_gaps_the_peer_suite_found(method):
+    # np.linspace with traced ends: out = start + (stop - start) * k/(num-1), so d/dstart = 1 - k/(num-1)
+    weights = np.arange(1.0, 6.0)
+    g = dl.grad(lambda a, b: np.sum(np.linspace(a, b, 5) * weights), argnums=(0, 1), method=method)(1.2, -3.4)
+    fractions = np.arange(5) / 4
+    np.testing.assert_allclose(g, (np.sum(weights * (1 - fractions)), np.sum(weights * fractions)), rtol=1e-7)
+    assert np.allclose(dl.jacobian(lambda a: np.linspace(a, 2.0, 3), method=method)(1.0), [1.0, 0.5, 0.0])
+    # x.flatten() traces (it is ravel); np.gradient of a matrix gives NumPy 2's tuple
+    a = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(x.flatten() * np.arange(6.0)), method=method)(a),
+                               np.arange(6.0).reshape(2, 3), atol=1e-7)
+    traced = dl.vjp(lambda x: np.gradient(x), a, method=method)[0]
+    assert isinstance(traced, tuple) and len(traced) == 2
+    np.testing.assert_allclose(traced[1], np.gradient(a)[1])
