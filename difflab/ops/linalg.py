@@ -3,14 +3,16 @@ inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompo
 from __future__ import annotations
 
 import builtins
+import functools
 import string
 from collections import Counter
 
 import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
-from .elementwise import _abs_fn
-from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop)
+from ..graph import Traced
+from .elementwise import _abs_fn, strong_mul
+from .core import (Op, _nb, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract)
 
 def _swap_last(x):
     if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
@@ -21,45 +23,45 @@ def _swap_last(x):
 
 def _matmul_vjp_a(ct, out, a, b):
     if _ndim(b) == 1:
-        return _reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
+        return strong_mul(_reshape(ct, _shape(ct) + (1,)), b) if _ndim(a) > 1 else strong_mul(ct, b)
     if _ndim(a) == 1:
-        return _reshape(matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
-    return matmul(ct, _swap_last(b))
+        return _reshape(strong_matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
+    return strong_matmul(ct, _swap_last(b))
 
 
 def _matmul_vjp_b(ct, out, a, b):
     if _ndim(a) == 1:
         if _ndim(b) == 1:
-            return ct * a
-        return _reshape(a, (-1, 1)) * _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
+            return strong_mul(ct, a)
+        return strong_mul(_reshape(a, (-1, 1)), _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1])))
     if _ndim(b) == 1:  # ct: a's stack shape; every stacked row contributes (unbroadcast sums them)
         m = _shape(ct)[-1]
-        return _reshape(matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
-    return matmul(_swap_last(a), ct)
+        return _reshape(strong_matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
+    return strong_matmul(_swap_last(a), ct)
 
 
 def _matmul_jvp_a(t, out, a, b):
     nb = _nb(t, a)
     if not nb:
-        return matmul(t, b)
+        return strong_matmul(t, b)
     batch = _shape(t)[:nb]  # pad the tangent so its batch axes lead, ahead of b's stack axes
     if _ndim(a) >= 2:
         t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(b) - _ndim(a)) + _shape(a))
     elif _ndim(b) > 2:
         t = _reshape(t, batch + (1,) * (_ndim(b) - 1) + _shape(a))
-    return _reshape(matmul(t, b), batch + _shape(out))
+    return _reshape(strong_matmul(t, b), batch + _shape(out))
 
 
 def _matmul_jvp_b(t, out, a, b):
     nb = _nb(t, b)
     if not nb:
-        return matmul(a, t)
+        return strong_matmul(a, t)
     batch = _shape(t)[:nb]
     if _ndim(b) == 1:  # a vector tangent becomes a column so matmul keeps the batch axes apart
         t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - 2) + _shape(b) + (1,))
     else:
         t = _reshape(t, batch + (1,) * builtins.max(0, _ndim(a) - _ndim(b)) + _shape(b))
-    return _reshape(matmul(a, t), batch + _shape(out))
+    return _reshape(strong_matmul(a, t), batch + _shape(out))
 
 
 def _matmul_batch(batched, a, b):
@@ -94,6 +96,23 @@ matmul = defop("matmul", np.matmul,
                vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
                 doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
+
+
+def _strong_matmul_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_matmul(a, b)
+    return strong_contract(np.matmul, a, b)
+
+
+# The rules' contraction of a tangent or cotangent (DESIGN.md §3, strong zeros): a cotangent that is
+# 0 in one entry meets the NaN column of the other operand as 0 (v @ M with a NaN column j whose
+# output is unused). Its own rules are matmul's, so derivatives of derivatives stay strong.
+strong_matmul = defop("strong_matmul", _strong_matmul_impl,
+                      jvp=(_matmul_jvp_a, _matmul_jvp_b), vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                      batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
+                      domain=("real", "real"), samples=matmul.samples,
+                      doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in "
+                          "matmul's and other rules")
 
 
 
@@ -259,7 +278,7 @@ def _einsum_jvp(i):
         lead = _fresh_letters(set(subscripts), _nb(t, xs[i]))  # batch axes of the tangent lead the output
         ins[i] = lead + ins[i]
         args = xs[:i] + (t,) + xs[i + 1:]
-        return einsum(*args, subscripts=",".join(ins) + "->" + lead + o)
+        return strong_einsum(*args, subscripts=",".join(ins) + "->" + lead + o)
 
     return rule
 
@@ -284,7 +303,7 @@ def _einsum_vjp(i):
                 operands.append(np.ones(shape[pos]))
                 subs.append(c)
             result += c
-        return einsum(*operands, subscripts=",".join(subs) + "->" + result)
+        return strong_einsum(*operands, subscripts=",".join(subs) + "->" + result)
 
     return rule
 
@@ -323,5 +342,18 @@ einsum = defop("einsum", _einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), n
                strategy=_einsum_strategy,
                doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
                    "and implicit outputs)")
+
+
+def _strong_einsum_impl(*xs, subscripts):
+    if builtins.any(isinstance(x, Traced) for x in xs):  # values of an enclosing trace: recorded there
+        return strong_einsum(*xs, subscripts=subscripts)
+    return strong_contract(functools.partial(np.einsum, subscripts), *xs)
+
+
+strong_einsum = defop("strong_einsum", _strong_einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
+                      batch=lambda batched, *xs, subscripts: strong_contract(
+                          functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs),
+                      samples=_einsum_samples,
+                      doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
