@@ -352,3 +352,131 @@ def test_a_zero_seed_never_meets_another_outputs_nan(method, case):
         rows = np.stack([np.ravel(j) for j in got]) if isinstance(got, tuple) else got
         assert np.isnan(rows[0]).all()
         np.testing.assert_array_equal(rows[1], row)
+
+
+# -- a zero cotangent inside one non-elementwise equation (issue 15) -----------------------------
+# v @ M where M = log(W) has a NaN in column 2 and only outputs 0 and 1 are used: the cotangent of
+# v @ M is 0 in entry 2, which must meet the NaN column as 0 (strong zeros, DESIGN.md §3), not 0·NaN
+
+W_NAN = np.array([[1.0, 2.0, -1.0], [3.0, 1.0, 2.0], [2.0, 1.0, 1.5]])  # log(W)[0, 2] is NaN
+USED = np.array([True, True, False])
+
+
+def _v_at_m(v, W):
+    return dnp.sum(dnp.where(USED, (v * v) @ dnp.log(W), 0.0))
+
+
+def test_v_at_m_with_a_nan_column_whose_output_is_unused():
+    v = np.array([0.5, -1.0, 2.0])
+    logw = np.log(np.where(W_NAN > 0, W_NAN, 1.0))
+    want_v = 2.0 * v * logw[:, :2].sum(axis=1)  # d/dv Σ_{j<2} Σ_i v_i² log W_ij
+    want_w = np.where(USED, (v * v)[:, None] / W_NAN, 0.0)
+    for method in EXACT_METHODS:
+        g = dl.grad(_v_at_m, argnums=(0, 1), method=method)
+        for _call in range(2):  # the second call runs compiled code
+            (gv, gw), _ = _run(lambda: g(v, W_NAN))
+            np.testing.assert_allclose(gv, want_v, rtol=1e-12, err_msg=method)
+            np.testing.assert_allclose(gw, want_w, rtol=1e-12, atol=1e-15, err_msg=method)
+    for pair in [("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward"), "symbolic"]:
+        H, _ = _run(lambda: dl.hessian(_v_at_m, method=pair)(v, W_NAN))
+        np.testing.assert_allclose(H, np.diag(2.0 * logw[:, :2].sum(axis=1)), rtol=1e-12, err_msg=str(pair))
+
+
+EXACT_METHODS = ["symbolic", "forward", "reverse"]
+# a NaN row (row 0 of log(W)ᵀ·v) reduced by each sum-like op; only the other rows are used
+REDUCED = {
+    "max": lambda m: dnp.max(m, axis=1),
+    "prod": lambda m: dnp.prod(m, axis=1),
+    "logsumexp": lambda m: dnp.logsumexp(m, axis=1),
+    "log_softmax": lambda m: dnp.sum(dnp.log_softmax(m, axis=1), axis=1),
+    "einsum": lambda m: dnp.einsum("ij,ij->i", m, m),
+    "matmul": lambda m: m @ np.array([1.0, -2.0, 0.5]),
+    "tensordot": lambda m: dnp.tensordot(m, np.array([1.0, -2.0, 0.5]), axes=1),
+    "dot": lambda m: dnp.dot(m, np.array([1.0, -2.0, 0.5])),
+}
+
+
+@pytest.mark.parametrize("case", list(REDUCED))
+def test_a_nan_row_of_a_reduction_whose_output_is_unused(case):
+    """Gradient and Hessian at a point where row 2 of the reduced matrix is NaN equal their values
+    where it is finite, in every exact method and Hessian pair."""
+    reduce = REDUCED[case]
+
+    def f(v, W):
+        m = dnp.log(W).T * v
+        return dnp.sum(dnp.where(USED, reduce(m), 0.0))
+
+    v, w_ok = np.array([0.5, -1.0, 2.0]), np.where(W_NAN > 0, W_NAN, 1.7)
+    for method in EXACT_METHODS:
+        (gv, gw), _ = _run(lambda: dl.grad(f, argnums=(0, 1), method=method)(v, W_NAN))
+        want_v, want_w = dl.grad(f, argnums=(0, 1), method=method)(v, w_ok)
+        np.testing.assert_allclose(gv, want_v, rtol=1e-12, atol=1e-15, err_msg=method)
+        np.testing.assert_allclose(gw, np.where(W_NAN > 0, want_w, 0.0), rtol=1e-12, atol=1e-15, err_msg=method)
+    for pair in [("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward")]:
+        H, _ = _run(lambda: dl.hessian(f, method=pair)(v, W_NAN))
+        np.testing.assert_allclose(H, dl.hessian(f, method=pair)(v, w_ok), rtol=1e-12, atol=1e-15, err_msg=str(pair))
+
+
+def _nan_entry_cases():
+    """(name, args, params, k) for every non-elementwise registry op: argument k's first entry made
+    NaN (through log of -1), when some outputs stay finite; only those outputs are used."""
+    from difflab.ops import REGISTRY, examples
+
+    cases = []
+    for name, op in REGISTRY.items():
+        if op.elementwise or not op.differentiable:
+            continue
+        for j, (args, params) in enumerate(examples(op, np.random.default_rng(len(name)))):
+            for k, a in enumerate(args):
+                if np.asarray(a).dtype.kind != "f" or np.size(a) < 2:
+                    continue
+                outs = []
+                for entry in (np.nan, 0.4, -0.7):
+                    moved = list(args)
+                    moved[k] = np.array(a, dtype=float)
+                    moved[k].flat[0] = entry
+                    try:
+                        with np.errstate(all="ignore"):
+                            outs.append(op.impl(*moved, **params))
+                    except (ValueError, np.linalg.LinAlgError):
+                        break
+                if len(outs) < 3:
+                    continue
+                # the outputs NaN does not reach and that do not depend on the entry (LAPACK may
+                # answer finite numbers for a matrix holding a NaN)
+                used = np.isfinite(outs[0]) & (outs[1] == outs[2])
+                if used.any():
+                    cases.append((f"{name}-{j}-arg{k}", op, args, params, k, used))
+    return cases
+
+
+NAN_ENTRY = {c[0]: c[1:] for c in _nan_entry_cases()}
+# symbolic differentiates each scalar in SymPy (strong by construction) and is slow: one sample per op
+NAN_ENTRY_CASES = [(m, c) for c in NAN_ENTRY for m in EXACT_METHODS if m != "symbolic" or "-0-" in c]
+
+
+@pytest.mark.parametrize("method,case", NAN_ENTRY_CASES, ids=[f"{c}-{m}" for m, c in NAN_ENTRY_CASES])
+def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(method, case):
+    """f(zs) = Σ w·op(args) over the outputs that stay finite, argument k = log(z_k) with z_k[0] = -1:
+    the gradient equals its value at z_k[0] = e^0.4 (the used outputs do not depend on that entry)."""
+    op, args, params, k, used = NAN_ENTRY[case]
+    floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    weights = np.random.default_rng(7).uniform(0.5, 1.5, np.shape(used))
+
+    def f(*zs):
+        xs = list(zs)
+        xs[k] = dnp.log(zs[k])
+        return dnp.sum(dnp.where(used, op(*xs, **params) * weights, 0.0))
+
+    z_ok = list(args)
+    z_ok[k] = np.exp(args[k])
+    z_bad = list(z_ok)
+    z_bad[k] = z_ok[k].copy()
+    z_bad[k].flat[0] = -1.0
+    z_ok[k].flat[0] = np.exp(0.4)
+    g = dl.grad(f, argnums=tuple(floats), method=method)
+    want = dl.grad(f, argnums=tuple(floats), method="reverse")(*z_ok)
+    for _call in range(2 if method == "reverse" else 1):  # the second call runs compiled code
+        got, _ = _run(lambda: g(*z_bad))
+        for gi, wi in zip(got, want):
+            np.testing.assert_allclose(gi, wi, rtol=1e-10, atol=1e-12)

@@ -161,14 +161,17 @@ def _last_two(t):
     return (_ndim(t) - 2, _ndim(t) - 1)
 
 
+# The rules contract the (co)tangent strongly (strong_matmul, strong_mul): in a stack of matrices,
+# a cotangent that is 0 for a matrix holding a NaN gives that matrix 0, not 0·NaN
 inv = defop("inv", np.linalg.inv,
-            jvp=(lambda t, out, x: -matmul(out, matmul(t, out)),),
-            vjp=(lambda ct, out, x: -matmul(_swap_last(out), matmul(ct, _swap_last(out))),),
+            jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
+            vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
             sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
             samples=_square_samples, numpy=("linalg.inv",), strategy=_square_strategy, doc="matrix inverse (stacks of matrices too)")
 det = defop("det", np.linalg.det,
-            jvp=(lambda t, out, x: out * REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
-            vjp=(lambda ct, out, x: _trailing_scalar(ct * out) * _swap_last(inv(x)),),
+            jvp=(lambda t, out, x: strong_mul(out, REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t),
+                                                                   axis=_last_two(t), keepdims=False)),),
+            vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(strong_mul(ct, out)), _swap_last(inv(x))),),
             sympy=_per_matrix(lambda m: m.det()), samples=_square_samples, numpy=("linalg.det",),
             strategy=_square_strategy,
             doc="determinant; d det = det · tr(A⁻¹ dA)")
@@ -179,8 +182,9 @@ def _logabsdet(x):
 
 
 logabsdet = defop("logabsdet", _logabsdet,
-                  jvp=(lambda t, out, x: REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
-                  vjp=(lambda ct, out, x: _trailing_scalar(ct) * _swap_last(inv(x)),),
+                  jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t),
+                                                         keepdims=False),),
+                  vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(inv(x))),),
                   sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))), samples=_square_samples,
                   strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
 
@@ -266,6 +270,15 @@ def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, o
     if out is not None:
         raise TypeError("einsum: out= is not supported by difflab (results are never written into arrays)")
     return einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+
+
+def strong_einsum_front(subscripts, *operands):
+    """`_einsum_front` binding strong_einsum: the rules' contractions of a (co)tangent.
+
+    >>> strong_einsum_front("i,i", np.array([0.0, 1.0]), np.array([np.nan, 2.0])).tolist()
+    2.0
+    """
+    return strong_einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
 
 
 def _einsum_impl(*xs, subscripts):
