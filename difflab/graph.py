@@ -16,7 +16,7 @@ import numpy as np
 from .errors import warn_domain
 
 __all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "Cost", "counting",
-           "charging", "charge"]
+           "charging", "charge", "deriving_from", "on_behalf"]
 
 
 class Traced:
@@ -77,12 +77,24 @@ class Const(NamedTuple):
 
 
 class Eqn(NamedTuple):
-    """`out = op(*args, **params)`; `op` is the registry entry (an `ops.Op`)."""
+    """`out = op(*args, **params)`; `op` is the registry entry (an `ops.Op`).
+
+    `source`: the user's equation this one was derived from, None for the user's own. An equation
+    recorded while an interpreter evaluated an equation on traced values, or ran its derivative
+    rule (a nested derivative: a Hessian, numeric under vmap), comes from that equation's source;
+    a DomainWarning names the source, once per public call, however many copies left the domain.
+    """
 
     out: Var
     op: Any
     args: tuple
     params: tuple = ()  # sorted (name, value) pairs: plain, ordered, hashable
+    source: Any = None  # an Eqn (the user's), or None
+
+    @property
+    def origin(self) -> "Eqn":
+        """The user's equation: `source`, or this equation itself."""
+        return self if self.source is None else self.source
 
     @property
     def kw(self) -> dict:
@@ -280,33 +292,55 @@ def evaluate_batched(graph: Graph, *args, batched):
                  for y, v in zip(outs, graph.outputs))
 
 
+_deriving = threading.local()  # .origin: the user's equation whose evaluation or rule is running
+
+
+def deriving_from():
+    """The user's equation (an Eqn) whose evaluation or derivative rule is running in this thread,
+    or None: the `source` of any equation recorded now (`trace.Trace.record` asks)."""
+    return getattr(_deriving, "origin", None)
+
+
+def on_behalf(eqn: Eqn, fn, *args, **kw):
+    """fn(*args, **kw) for `eqn` (its op, or one of its rules): what it records into a trace
+    remembers `eqn`'s origin as its source."""
+    before = getattr(_deriving, "origin", None)
+    _deriving.origin = eqn.origin
+    try:
+        return fn(*args, **kw)
+    finally:
+        _deriving.origin = before
+
+
 def guarded(eqn: Eqn, fn, *args, **kw):
-    """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`.
+    """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`
+    naming the user's equation it came from (`Eqn.origin`).
 
     Callers run under `np.errstate(invalid="raise", divide="raise")`, so NumPy reports the first
     bad value here, where the equation is known, instead of as an anonymous RuntimeWarning.
     """
     try:
-        out = fn(*args, **kw)
+        out = on_behalf(eqn, fn, *args, **kw)
         if type(out) is not complex:
             return out
         err = "a complex value from real arguments"
     except ArithmeticError as exc:  # NumPy's FloatingPointError; ZeroDivisionError etc. on Python floats
         err = exc
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
-        out = fn(*numpy_floats(args), **kw)
-    if any(_has_nan(a) for a in args):  # a NaN passed on, not born here: its origin was reported
+        out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
+    if any(_non_finite(a) for a in args):  # a NaN or inf passed on, not born here: its origin was reported
         return out
-    where = str(eqn).split(' :')[0]
-    warn_domain(where, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
+    origin = eqn.origin
+    where = str(origin).split(' :')[0]
+    warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
 
 
-def _has_nan(x) -> bool:
-    if isinstance(x, Traced):  # a value of an enclosing trace: its number, not a recorded isnan
+def _non_finite(x) -> bool:
+    if isinstance(x, Traced):  # a value of an enclosing trace: its number, not a recorded isfinite
         x = x.concrete
     try:
-        return bool(np.isnan(x).any())
+        return not np.isfinite(x).all()
     except TypeError:  # not numbers (an index, a shape)
         return False
 

@@ -31,7 +31,7 @@ import numpy as np
 from . import numpy as dnp
 from . import ops, tree
 from .errors import DifflabError, UnsupportedOperationError
-from .graph import Const, Eqn, Graph, Traced, Var
+from .graph import Const, Eqn, Graph, Traced, Var, deriving_from
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "reads_of", "fingerprint", "Opaque", "Reads"]
 
@@ -124,7 +124,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params)))
+        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, deriving_from())))
         self.seen[key] = result = Tracer(self, out, value)
         return result
 
@@ -324,7 +324,7 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
         _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
-        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), ())))
+        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), deriving_from())))
         t.seen[key] = result = Tracer(t, out, value)
         return result
 

@@ -61,8 +61,12 @@ def _nonfinite(outs):
 
 
 def _poison_traced(d, out):
-    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
-    return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
+    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag). A
+    product with 1 or NaN, not a `where`: an outer derivative of d is then NaN there too (where's
+    would be 0: a Hessian-vector product of 0 outside the domain)."""
+    if not isinstance(out, Traced):
+        return d
+    return d * dnp.where(dnp.abs(out) < math.inf, 1.0, math.nan)
 
 
 def _nan_rows(jac, bad, cols=None):

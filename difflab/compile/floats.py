@@ -25,7 +25,7 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, active: set, pull) 
     eqns = graph.eqns
     pop, get = cts.pop, cts.get
     for k in range(len(eqns) - 1, -1, -1):
-        out, op, args, params = eqns[k]
+        out, op, args, params, _source = eqns[k]
         ct = pop(out, None)
         if ct is None or out not in active or is_zero(ct):
             continue  # a zero cotangent contributes zero (as in the interpreter)
