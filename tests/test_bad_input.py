@@ -516,3 +516,32 @@ def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(method, case
         got, _ = _run(lambda: g(*z_bad))
         for gi, wi in zip(got, want):
             np.testing.assert_allclose(gi, wi, rtol=1e-10, atol=1e-12)
+
+
+# -- found by this battery's own sweep (issue 15, last holes) ------------------------------------
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_vmap_of_grad_refuses_int_and_bool_arguments(method):
+    """vmap traces every argument, an int or bool one too: the inner grad still names its dtype."""
+    def f(x, y):
+        return dnp.sum(dnp.log(x) * y)
+
+    with pytest.raises(TypeError, match="argument 0 .*has dtype int64: only floating-point"):
+        dl.vmap(dl.grad(f, method=method), in_axes=(0, None))(np.array([[1, 2], [3, 4]]), np.ones(2))
+    with pytest.raises(TypeError, match="argument 1 .*has dtype bool: only floating-point"):
+        dl.vmap(dl.grad(f, argnums=1, method=method), in_axes=(0, None))(np.ones((2, 2)), np.array([True, False]))
+
+
+def test_check_grad_outside_the_domain_follows_difflabs_answer():
+    """At log(-1) (or a NaN input) f has no derivative: difflab's NaN passes, a finite formula
+    evaluated there (y/x) is reported, not the other way round."""
+    from difflab.testing import GradientMismatch, check_grad
+
+    def f(x, y):
+        return dnp.sum(dnp.log(x) * y)
+
+    y = np.array([1.5, -0.5])
+    for x in (np.array([-1.0, 2.0]), np.array([np.nan, 2.0])):
+        _run(lambda: check_grad(f, dl.grad(f), x, y))
+        with pytest.raises(GradientMismatch, match="does not match the reference"):
+            _run(lambda: check_grad(f, lambda x, y: y / x, x, y))

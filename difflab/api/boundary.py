@@ -270,8 +270,11 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
             kind = _leaf_kind(x, i)
             if i in nums and kind == "input" and not isinstance(x, Traced):
                 _check_not_empty(x, i, j)
-            if i in nums and kind != "input":
-                dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
+            # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
+            traced_not_float = isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"
+            if i in nums and (kind != "input" or traced_not_float):
+                dtype = (x.dtype if isinstance(x, Traced) else np.asarray(x).dtype
+                         if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__)
                 raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
                                 "differentiated (use 2.0 rather than 2, or x.astype(float))")
             if kind == "input":
