@@ -45,7 +45,7 @@ def _strong_mul_impl(a, b):
         return strong_mul(a, b)
     with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
-    if getattr(out, "dtype", None) == object:  # SymPy expressions, sparsity's dependency sets
+    if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
         return out
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
     return np.where(zero, 0.0, out) if np.any(zero) else out
