@@ -295,8 +295,11 @@ def strong_contract(fn, *xs, **params):
     """
     with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced where it meets a 0
         out = fn(*xs, **params)
+        # object arrays (SymPy, Dep) as they are; a finite sum (no temporary array) says all are finite
+        if np.asarray(out).dtype.kind != "f" or np.isfinite(np.add.reduce(out, axis=None)):
+            return out
     xs = [np.asarray(x) for x in xs]
-    if np.asarray(out).dtype.kind != "f" or np.isfinite(out).all():  # object arrays (SymPy, Dep): as they are
+    if np.isfinite(out).all():  # the sum overflowed
         return out
     bad = [~np.isfinite(x) for x in xs]
     if not builtins.any(b.any() for b in bad):  # an overflow among finite operands: IEEE's answer
