@@ -75,6 +75,36 @@ def test_timing_claims_are_made_only_when_the_repeats_support_them():
     assert ordering({"reverse": [1.0, 1.1], "forward": [1.5, 2.0]})["fastest"] == "reverse"
 
 
+def test_within_noise_is_said_only_when_the_repeats_span_the_class():
+    """The full preset's second_order report said 'within noise of quadratic (slope 1.52, repeats 1.34–1.81)'."""
+    from difflab.report.stats import noisy_slope_words
+
+    assert noisy_slope_words(1.52, 1.34, 1.81).startswith("growing like n^1.52, between linear and quadratic")
+    assert noisy_slope_words(0.25, 0.02, 0.30).startswith("growing like n^0.25, between flat and linear")
+    assert noisy_slope_words(2.6, 2.3, 2.9).startswith("growing like n^2.60, steeper than quadratic")
+    assert noisy_slope_words(1.52, 1.34, 2.05).startswith("within noise of quadratic")
+    for slope, lo, hi in [(1.52, 1.34, 1.81), (0.69, 0.63, 0.9), (1.28, 1.13, 1.58), (0.25, 0.02, 0.3)]:
+        words = noisy_slope_words(slope, lo, hi)
+        assert "within noise" not in words, words
+
+
+def test_index_names_the_presets_its_reports_were_run_with(tmp_path):
+    import json
+
+    from difflab.report.document import publish
+
+    for name, preset in [("a", "full"), ("b", "full")]:
+        d = tmp_path / "runs" / name
+        d.mkdir(parents=True)
+        (d / "config.json").write_text(json.dumps({"experiment": name, "question": "Q?", "preset": preset,
+                                                   "config": {}, "seed": 0, "cells": 1, "overrides": {}}))
+        (d / "summary.json").write_text("{}")
+        (d / "figures.json").write_text("[]")
+        (d / "report.md").write_text("# a report")
+    index = publish(sorted((tmp_path / "runs").iterdir()), tmp_path / "out").read_text()
+    assert "full preset" in index and "quick" not in index
+
+
 def test_disagreement_is_one_mixed_metric_with_a_distribution():
     from difflab.report.stats import distribution, finite_json, mixed_error
 

@@ -182,14 +182,28 @@ def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str
     'linear in n (slope 1.00, repeats 0.97–1.04)'
     >>> noisy_slope_words(0.1, -0.05, 0.4)
     'within noise of flat (slope 0.10, repeats -0.05–0.40)'
+
+    "Within noise of" is said only when the repeats' slopes span the class's exponent; a spread that
+    excludes every class is reported as the power it is, with its spread:
+
+    >>> noisy_slope_words(1.52, 1.34, 1.81)
+    'growing like n^1.52, between linear and quadratic (repeats 1.34–1.81)'
     """
     if not all(math.isfinite(s) for s in (slope, lo, hi)):
         return "not measurable"
     span = f"repeats {slope_text(lo)}–{slope_text(hi)}"
     if len({_slope_class(s) for s in (lo, hi, slope)}) == 1 and hi - lo < 0.3:
         return f"{slope_words(slope, var)} ({span})".replace(") (", ", ")
-    nearest = min((0.0, "flat"), (1.0, "linear"), (2.0, "quadratic"), key=lambda t: abs(slope - t[0]))[1]
-    return f"within noise of {nearest} (slope {slope_text(slope)}, {span})"
+    classes = ((0.0, "flat"), (1.0, "linear"), (2.0, "quadratic"))
+    spanned = [c for c in classes if lo <= c[0] <= hi]
+    if spanned:
+        nearest = min(spanned, key=lambda t: abs(slope - t[0]))[1]
+        return f"within noise of {nearest} (slope {slope_text(slope)}, {span})"
+    below = [w for e, w in classes if e < lo]
+    above = [w for e, w in classes if e > hi]
+    where = (f"between {below[-1]} and {above[0]}" if below and above else
+             f"steeper than {below[-1]}" if below else f"below {above[0]}")
+    return f"{'falling' if slope < 0 else 'growing'} like {var}^{slope_text(slope)}, {where} ({span})"
 
 
 def _slope_class(slope: float) -> str:
