@@ -7,6 +7,7 @@ rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any, NamedTuple
@@ -312,6 +313,21 @@ def on_behalf(eqn: Eqn, fn, *args, **kw):
         _deriving.origin = before
 
 
+#: the origin of equations that only combine a function's values (numeric's stencils recorded on
+#: traced values): a NaN or inf in them came from the function's own equations, which report it
+FROM_VALUES = Eqn(Var(-1, (), np.dtype(np.float64)), None, ())
+
+
+def combining_values(fn):
+    """Decorate a function that combines f's values (a stencil): what it records has the origin
+    `FROM_VALUES`, so it never reports the NaN or inf it is handed."""
+    @functools.wraps(fn)
+    def combining(*args, **kw):
+        return on_behalf(FROM_VALUES, fn, *args, **kw)
+
+    return combining
+
+
 def guarded(eqn: Eqn, fn, *args, **kw):
     """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`
     naming the user's equation it came from (`Eqn.origin`).
@@ -328,12 +344,25 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         err = exc
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
         out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
-    if any(_non_finite(a) for a in args):  # a NaN or inf passed on, not born here: its origin was reported
-        return out
+    # a NaN passed on was born elsewhere, and reported there; so was an inf reaching a derived
+    # equation (the user's equations, or an overflow, made it). An inf reaching the user's own
+    # equation may come from an unreported overflow: inf - inf there is this equation's to report
+    passed_on = _has_nan if eqn.source is None else _non_finite
     origin = eqn.origin
+    if origin is FROM_VALUES or any(passed_on(a) for a in args):
+        return out
     where = str(origin).split(' :')[0]
     warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
+
+
+def _has_nan(x) -> bool:
+    if isinstance(x, Traced):  # a value of an enclosing trace: its number, not a recorded isnan
+        x = x.concrete
+    try:
+        return bool(np.isnan(x).any())
+    except TypeError:  # not numbers (an index, a shape)
+        return False
 
 
 def _non_finite(x) -> bool:
