@@ -1,5 +1,5 @@
 """The cost of checking a cached trace (issue 19): before reusing a graph, dl.value_and_grad and
-the other transforms check what the function read outside its arguments (trace.reads_of).
+the other transforms check what the function read outside its arguments (compile.reads.reads_of).
 
     python bench/cache_checks.py [--against PATH] [--rounds N]
 

@@ -12,7 +12,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `NotDifferentiableError`    | ValueError       | errors                  | a method that cannot handle this graph  |
 | `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
-| `Opaque`                    | Exception        | trace                   | (internal) a value that cannot be cached|
+| `Opaque`                    | Exception        | compile.reads           | (internal) a value that cannot be cached|
 | `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
 | `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
 | `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |

@@ -102,8 +102,7 @@ class _JacobianAux(_AuxTransform):
         outs, jac = prep.jacobian(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
-        view = api.Staged(st.graph, st.arg_trees, st.input_pos, st.wrt, st.wrt_float, st.out_tree.children[0],
-                          st.argnums, st.many)
+        view = api.Staged(st.graph, st.signature, st.out_tree.children[0])
         return api._jacobian_tree(view, out, jac[:m_out]), st.outputs(outs)[1]
 
 

@@ -126,6 +126,43 @@ def test_prepared_refuses_a_changed_static_argument():
         p.grad(np.array([1.0, 2.0, 3.0]), 3)
 
 
+def test_prepared_per_example_loss_checks_the_whole_batch_it_was_prepared_for():
+    # symbolic traces a mean-over-examples loss on one example; the prepared function still checks
+    # calls against the arguments it was given (the whole batch), not against that one example
+    import difflab.nn  # noqa: F401  (dl.nn is loaded on import, not as an attribute: run alone, this test needs it)
+
+    model = dl.nn.MLP([2, 3, 1], activation="tanh")
+    loss, params = model.loss("mse"), model.init(0)
+    X, Y = np.linspace(-1.0, 1.0, 8).reshape(4, 2), np.linspace(0.0, 1.0, 4).reshape(4, 1)
+    p = dl.prepare(loss, params, X, Y, method="symbolic")
+    assert len(p.staged.signature.inputs((params, X[:1], Y[:1]))) == len(params) + 2
+    g, ref = p.grad(params, X, Y), dl.grad(loss, method="reverse")(params, X, Y)
+    for k in params:
+        np.testing.assert_allclose(g[k], ref[k], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"prepared for arguments shaped .*\(4, 2\).*called with .*\(5, 2\)"):
+        p.grad(params, np.zeros((5, 2)), np.zeros((5, 1)))
+
+
+def test_signature_flattens_once_and_rebuilds_per_argnum():
+    from difflab.api import Signature
+
+    args = ({"w": np.ones(2), "b": 0.5}, 3, [np.zeros((2, 2)), 1.0])
+    sig = Signature(args, argnums=(2, 0))
+    # graph inputs in argument order; the int is static; wrt follows argnums' order (arg 2 first)
+    assert sig.input_pos == [(0, 0), (0, 1), (2, 0), (2, 1)] and sig.wrt == (2, 3, 0, 1)
+    assert sig.wrt_float == [False, True, True, False]
+    parts = sig.floats([np.full((2, 2), 7.0), np.float64(8.0), np.float64(5.0), np.array([6.0, 6.0])])
+    rebuilt = sig.rebuild(parts)
+    assert type(rebuilt) is tuple and type(rebuilt[0][1]) is float and type(rebuilt[1]["b"]) is float
+    assert rebuilt[0][1] == 8.0 and rebuilt[1]["b"] == 5.0 and rebuilt[0][0].shape == (2, 2)
+    xs = sig.check(({"w": np.arange(2.0), "b": np.float32(1.0)}, 3, [np.ones((2, 2)), 2.0]))  # a float32 scalar too
+    assert xs[0] == 1.0 and type(xs[0]) is float and xs[1].tolist() == [0.0, 1.0]
+    with pytest.raises(ValueError, match=r"argument 1 \(leaf 0\) is 4 now"):
+        sig.check(({"w": np.ones(2), "b": 0.5}, 4, [np.zeros((2, 2)), 1.0]))
+    with pytest.raises(TypeError, match=r"argument 1 \(leaf 0\) has dtype int64"):
+        Signature(args, argnums=1)
+
+
 def test_unprepared_grad_caches_per_signature(monkeypatch):
     import difflab.api.operators as operators  # where the transforms look `stage` up
     calls = []

@@ -166,8 +166,8 @@ def test_cache_is_bounded_and_fresh_functions_are_not_kept_alive():
     del f
     gc.collect()
     assert sum(r() is not None for r in refs) == 0
-    from difflab import trace as _  # noqa: F401
-    assert len(sys.modules["difflab.trace"]._READS) < 100
+    from difflab.compile import reads as _  # noqa: F401
+    assert len(sys.modules["difflab.compile.reads"]._READS) < 100
 
 
 def test_threads_sharing_one_grad_get_their_own_gradients():

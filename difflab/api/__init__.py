@@ -14,7 +14,8 @@ issued once per op, pointing at the caller's line (errors.Collector); results ne
 input, a constant or each other.
 
 Where things live:
-    boundary.py    argnums, leaf kinds, `stage` → `Staged` (flatten once, trace, rebuild), the §6 checks
+    boundary.py    `Signature` (argnums, leaf kinds, flattened once: inputs/check/rebuild), `stage` →
+                   `Staged` (the graph at a signature), the §6 checks
     operators.py   `_Transform` (the per-signature cache) and grad, value_and_grad, jacobian,
                    hessian, jvp, vjp, vmap
     prepared.py    `prepare` → `PreparedFunction` (trace once, trust me)
@@ -24,7 +25,7 @@ The generated argument reader and the last-call cache are in difflab/compile/rea
 from __future__ import annotations
 
 # the private names below are used by transforms.py, sparse.py, testing/ and bench/ (kept importable)
-from .boundary import Staged, _check_argnums, _flat_like, _scalar_check, stage  # noqa: F401
+from .boundary import Signature, Staged, _check_argnums, _flat_like, _scalar_check, stage  # noqa: F401
 from .comparison import Comparison, compare
 from .operators import (CACHE_SIZE, _jacobian_tree, _Transform,  # noqa: F401
                         grad, hessian, jacobian, jvp, value_and_grad, vjp, vmap)

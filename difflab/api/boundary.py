@@ -1,10 +1,13 @@
 """The API boundary: what every operator checks and how arguments become a graph's flat inputs.
 
-Argnums validation, leaf kinds (float leaves are traced inputs, the rest static and baked into the
-graph), `stage` (flatten the pytree arguments once, trace f, remember how to rebuild the results'
-structures: a `Staged`), and the checks of DESIGN.md §6 shared by every operator: keyword
-arguments, dtypes, empty arrays, what f returns, NaN rows and columns of a derivative where an
-output or an input is not finite, and results that never alias an input.
+Argnums validation and leaf kinds (float leaves are traced inputs, the rest static and baked into
+the graph) in one `Signature`, built by flattening the arguments once: `inputs(args)` gives a
+call's graph inputs, `check(args)` checks a call against it first, `rebuild(parts)` gives the
+derivative the structure of the differentiated arguments. `stage` traces f at a signature (a
+`Staged`: the graph, its signature, the output's structure, what the trace read). And the checks
+of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, empty arrays, what f returns,
+NaN rows and columns of a derivative where an output or an input is not finite, and results that
+never alias an input.
 """
 from __future__ import annotations
 
@@ -17,10 +20,11 @@ import numpy as np
 from .. import numpy as dnp
 from .. import tree
 from ..compile import reader
+from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Opaque, _Ident, fingerprint, outputs_of, reads_of, trace_flat, traced_values
+from ..trace import outputs_of, trace_flat, traced_values
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -107,7 +111,7 @@ def _own(values, graph: Graph, inputs=()):
     return out
 
 
-# -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
+# -- the signature: argument pytrees <-> a graph's flat inputs, flattened once --------------------
 
 def _check_argnums(argnums, nargs):
     many = isinstance(argnums, (tuple, list))
@@ -144,67 +148,89 @@ def _signature_key(x):
     return ("static", fingerprint(x))
 
 
-@dataclass
-class Staged:
-    """A traced function at one input signature, with what it needs to rebuild structures."""
+def signature_key(flat_args) -> tuple:
+    """The cache key of a call's flattened arguments (`tree.flatten` of each): their structures and
+    each leaf's `_signature_key`. Two calls with equal keys trace to the same graph, as long as
+    what the trace read outside them is unchanged. Raises Opaque when a static leaf cannot be
+    compared (then the call is traced afresh)."""
+    return tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat_args])
 
-    graph: Graph
-    arg_trees: list  # TreeDef per argument
-    input_pos: list  # (arg index, leaf index) of each graph input
-    wrt: tuple       # indices into graph.inputs of the differentiated leaves
-    wrt_float: list  # was each differentiated leaf a Python float (then return floats)
-    out_tree: tree.TreeDef
-    argnums: tuple
-    many: bool
-    cacheable: bool = True
-    reusable: bool = True  # not specialised to its input values, not closing over an outer trace
-    reads: tuple = ()  # what the trace read outside its arguments (trace.Reads), checked on reuse
-    prepared: dict = field(default_factory=dict)
-    scalar: bool = False  # checked once: the output is a single number
-    values: dict | None = None  # every value as traced: stands in for the first evaluation
-    _fast: object = None   # generated readers: args -> graph inputs, gradient parts -> pytree
-    _build: object = None
+
+class Signature:
+    """How one call's arguments become a graph's flat inputs and how results get their structure.
+
+    Built once per traced call from the flattened arguments: every float leaf (a Python float, a
+    NumPy floating scalar or float array, a traced value) is a graph input, every other leaf is
+    static (baked into the graph); `argnums` picks the differentiated arguments, whose leaves must
+    all be floats. Shape contract: `inputs(args)` and `check(args)` give one value per graph input
+    (float64 arrays or Python floats, in `input_pos` order); `rebuild(parts)` takes one array per
+    differentiated leaf (`wrt`, in argnums order) and gives one pytree per argnum (a tuple of them
+    when argnums was a tuple).
+
+    >>> import numpy as np
+    >>> sig = Signature(({"w": np.ones(2), "b": 0.5}, 3), argnums=0)
+    >>> sig.input_pos, sig.wrt  # (argument, leaf) of each input: b, w; the int 3 is static
+    ([(0, 0), (0, 1)], (0, 1))
+    >>> sig.inputs(({"w": np.zeros(2), "b": 1.5}, 3))
+    [1.5, array([0., 0.])]
+    >>> sig.rebuild(sig.floats([np.float64(2.0), np.array([3.0, 4.0])]))
+    {'b': 2.0, 'w': array([3., 4.])}
+    >>> sig.check(({"w": np.zeros(3), "b": 1.5}, 3))
+    Traceback (most recent call last):
+    ValueError: prepared for arguments shaped ({'b': *, 'w': *} [(), (2,)], ()), called with ({'b': *, 'w': *} [(), (3,)], ()); prepare again for new shapes
+    """
+
+    def __init__(self, args, argnums=0, flat_args=None):
+        self.argnums, self.many = _check_argnums(argnums, len(args))
+        flat_args = flat_args or [tree.flatten(a) for a in args]
+        self.arg_trees = [td for _, td in flat_args]
+        self.input_pos: list = []  # (arg index, leaf index) of each graph input
+        statics = []
+        for i, (leaves, _) in enumerate(flat_args):
+            for j, x in enumerate(leaves):
+                kind = _leaf_kind(x, i)
+                if i in self.argnums:
+                    _check_differentiable(x, kind, i, j)
+                if kind == "input":
+                    self.input_pos.append((i, j))
+                else:
+                    statics.append(((i, j), x))
+        # the differentiated leaves come in argnums order; `wrt` indexes the graph inputs
+        wrt, self.wrt_float = [], []
+        for a in self.argnums:
+            for k, (i, j) in enumerate(self.input_pos):
+                if i == a:
+                    x = flat_args[i][0][j]
+                    wrt.append(k)
+                    self.wrt_float.append(isinstance(x, (float, np.floating)) and not isinstance(x, np.ndarray))
+        self.wrt = tuple(wrt)
+        self._shapes = [(td, [_shape(x) for x in lv]) for lv, td in flat_args]
+        self._statics, self.functions, self.opaque = _static_keys(statics)
+        self._read = self._build = None  # generated by `learn`
 
     def inputs(self, args) -> list:
+        """The graph inputs of a call shaped like this signature's (floats as float64 or float)."""
         leaves = [tree.flatten(a)[0] for a in args]
         return [_as_float(leaves[i][j]) for i, j in self.input_pos]
 
-    def take_values(self):
-        """The traced values, once: they hold for the call that traced, and are let go after it."""
-        values, self.values = self.values, None
-        return values
+    def check(self, args) -> list:
+        """`inputs(args)`, after checking that `args` have this signature's structure and shapes
+        and the same type and value for every static leaf (what `prepare` promises to check)."""
+        flat = [tree.flatten(a) for a in args]
+        if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._shapes:
+            def show(sig):
+                return ", ".join(f"{td} {shapes}" if td.kind != tree.LEAF else str(shapes[0]) for td, shapes in sig)
+            got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
+            raise ValueError(f"prepared for arguments shaped ({show(self._shapes)}), called with ({show(got)}); "
+                             "prepare again for new shapes")
+        for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
+            if _static_key(flat[i][0][j]) != was:
+                raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
+                                 "prepared; it is not a float, so it is baked into the graph: prepare again")
+        return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
-    def unchanged(self) -> bool:
-        """True while everything the trace read outside its arguments is as it was then."""
-        for r in self.reads:
-            if not r.unchanged():
-                return False
-        return True
-
-    def learn(self, args):
-        """Generate the fast reader from `args`, which must match this signature."""
-        if self._fast is None:
-            try:
-                self._fast, self._build = reader.generate(self, args)
-            except Opaque:  # a static leaf that cannot be compared: always the general path
-                pass
-
-    def fast(self, args):
-        """The graph inputs when `args` match the learnt call exactly (same containers, float64
-        arrays of the same shapes, the very same static leaves), else None: then the general
-        path (flatten, convert, explain a mismatch) decides."""
-        return self._fast(args) if self._fast is not None and self.scalar else None
-
-    def outputs(self, outs, inputs=()):
-        """The output pytree. A leaf never aliases an input, a constant, a view of either or another
-        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
-        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
-
-    def wrt_shapes(self):
-        return [self.graph.inputs[i].shape for i in self.wrt]
-
-    def unflatten_wrt(self, parts):
-        """Per-wrt-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
+    def rebuild(self, parts):
+        """Per-differentiated-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
         if not self.many:
             return self.arg_trees[self.argnums[0]].unflatten(parts)
         grads, k = [], 0
@@ -219,6 +245,115 @@ class Staged:
         if not any(self.wrt_float):
             return parts
         return [float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)]
+
+    def learn(self, args):
+        """Generate the fast reader and builder (compile.reader) from `args`, which must match."""
+        if self._read is None:
+            try:
+                self._read, self._build = reader.generate(self, args)
+            except Opaque:  # a static leaf that cannot be compared: always the general path
+                pass
+
+    def fast(self, args):
+        """The graph inputs when `args` match the learnt call exactly (same containers, float64
+        arrays of the same shapes, the very same static leaves), else None."""
+        return self._read(args) if self._read is not None else None
+
+    def build(self, parts):
+        """`rebuild(floats(parts))` by the generated builder: only after `fast` read the call."""
+        return self._build(parts)
+
+
+def _static_keys(statics) -> tuple:
+    """(keys, functions, opaque) of the static leaves ((arg, leaf), value): each one's `_static_key`
+    (its fingerprint, or its identity when it has none), the Python functions met inside them
+    (their reads are checked too) and whether one could not be fingerprinted."""
+    keys, functions, opaque = [], [], False
+    for pos, x in statics:
+        try:
+            keys.append((pos, ("static", fingerprint(x, functions))))
+        except Opaque:  # prepare trusts the caller: the same object is enough
+            keys.append((pos, ("object", _Ident(x))))
+            opaque = True
+    return keys, functions, opaque
+
+
+def _check_differentiable(x, kind, i, j):
+    """Leaf j of differentiated argument i: a non-empty float value."""
+    if kind == "input" and not isinstance(x, Traced):
+        _check_not_empty(x, i, j)
+    # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
+    if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):
+        dtype = (x.dtype if isinstance(x, Traced) else np.asarray(x).dtype
+                 if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__)
+        raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
+                        "differentiated (use 2.0 rather than 2, or x.astype(float))")
+
+
+# -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
+
+@dataclass
+class Staged:
+    """A traced function at one input signature, with what it needs to rebuild structures."""
+
+    graph: Graph
+    signature: Signature
+    out_tree: tree.TreeDef
+    cacheable: bool = True
+    reusable: bool = True  # not specialised to its input values, not closing over an outer trace
+    reads: tuple = ()  # what the trace read outside its arguments (compile.reads.Reads), checked on reuse
+    prepared: dict = field(default_factory=dict)
+    scalar: bool = False  # checked once: the output is a single number
+    values: dict | None = None  # every value as traced: stands in for the first evaluation
+
+    # the signature's facts, read by the operators and transforms
+    arg_trees = property(lambda self: self.signature.arg_trees)
+    input_pos = property(lambda self: self.signature.input_pos)
+    wrt = property(lambda self: self.signature.wrt)
+    wrt_float = property(lambda self: self.signature.wrt_float)
+    argnums = property(lambda self: self.signature.argnums)
+    many = property(lambda self: self.signature.many)
+
+    def inputs(self, args) -> list:
+        return self.signature.inputs(args)
+
+    def take_values(self):
+        """The traced values, once: they hold for the call that traced, and are let go after it."""
+        values, self.values = self.values, None
+        return values
+
+    def unchanged(self) -> bool:
+        """True while everything the trace read outside its arguments is as it was then."""
+        for r in self.reads:
+            if not r.unchanged():
+                return False
+        return True
+
+    def learn(self, args):
+        """Generate the signature's fast reader from `args`, which must match it."""
+        self.signature.learn(args)
+
+    def fast(self, args):
+        """The graph inputs when `args` match the learnt call exactly (Signature.fast) and the
+        output is known to be a scalar, else None: then the general path (flatten, convert,
+        explain a mismatch) decides."""
+        return self.signature.fast(args) if self.scalar else None
+
+    def outputs(self, outs, inputs=()):
+        """The output pytree. A leaf never aliases an input, a constant, a view of either or another
+        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
+
+    def wrt_shapes(self):
+        return [self.graph.inputs[i].shape for i in self.wrt]
+
+    def unflatten_wrt(self, parts):
+        """Per-wrt-leaf arrays → one pytree per argnum (Signature.rebuild)."""
+        return self.signature.rebuild(parts)
+
+    def floats(self, parts):
+        """Python floats back for the leaves that were Python floats (Signature.floats)."""
+        return self.signature.floats(parts)
 
     def split_flat(self, vec, lead=()):
         """Cut a flat vector (with leading axes `lead`) into the differentiated leaves' shapes."""
@@ -261,62 +396,20 @@ def _result(x):
 
 def stage(f, args, argnums=0, flat_args=None) -> Staged:
     """Trace `f(*args)` with every float leaf as an input; `argnums` picks what is differentiated.
-    `flat_args`: the arguments already flattened (tree.flatten of each), if the caller has them."""
-    nums, many = _check_argnums(argnums, len(args))
+    `flat_args`: the arguments already flattened (tree.flatten of each), if the caller has them.
+
+    Shape contract: the graph has one input per float leaf (`signature.input_pos`) and one output
+    per leaf of f's result (`out_tree`).
+
+    >>> st = stage(lambda x, n: x * n, (2.0, 3))
+    >>> len(st.graph.inputs), len(st.graph.eqns), st.outputs([6.0])
+    (1, 1, 6.0)
+    """
     flat_args = flat_args or [tree.flatten(a) for a in args]
-    input_pos, wrt, wrt_float = [], [], []
-    for i, (leaves, _) in enumerate(flat_args):
-        for j, x in enumerate(leaves):
-            kind = _leaf_kind(x, i)
-            if i in nums and kind == "input" and not isinstance(x, Traced):
-                _check_not_empty(x, i, j)
-            # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
-            traced_not_float = isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"
-            if i in nums and (kind != "input" or traced_not_float):
-                dtype = (x.dtype if isinstance(x, Traced) else np.asarray(x).dtype
-                         if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__)
-                raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
-                                "differentiated (use 2.0 rather than 2, or x.astype(float))")
-            if kind == "input":
-                input_pos.append((i, j))
-    # the differentiated leaves come in argnums order
-    for a in nums:
-        for k, (i, j) in enumerate(input_pos):
-            if i == a:
-                wrt.append(k)
-                wrt_float.append(isinstance(flat_args[i][0][j], (float, np.floating)) and not isinstance(flat_args[i][0][j], np.ndarray))
-    out_holder = {}
-    input_set = set(input_pos)
-
-    # what the trace is about to read outside the arguments, recorded before it runs (a change
-    # during the trace then shows at the next check): f's reads, and those of functions met in
-    # static arguments; None when something cannot be compared, and then nothing is reused
-    found: list = []
-    try:
-        for i, (leaves, _) in enumerate(flat_args):
-            for j, x in enumerate(leaves):
-                if (i, j) not in input_set:
-                    fingerprint(x, found)
-        reads = tuple([reads_of(g) for g in [f, *found]])
-    except Opaque:
-        reads = None
-    if reads is not None and None in reads:
-        reads = None
-    # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
-    # caller's array in place can never change a graph built from its old contents
-    frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
-
-    def flat_f(*xs):
-        leaves = [list(lv) for lv in frozen]
-        for (i, j), x in zip(input_pos, xs):
-            leaves[i][j] = x
-        rebuilt = [td.unflatten(lv) for lv, (_, td) in zip(leaves, flat_args)]
-        out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
-        return out_leaves
-
-    call_leaves = [_as_float(flat_args[i][0][j]) for i, j in input_pos]
-    t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
-
+    sig = Signature(args, argnums, flat_args)
+    reads = _reads(f, sig)
+    call_leaves = [_as_float(flat_args[i][0][j]) for i, j in sig.input_pos]
+    t, tracers, out_leaves, out_tree = _trace(f, flat_args, sig, call_leaves)
     for o in out_leaves:
         if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
             raise TypeError(f"the function returned a {type(o).__name__}; difflab differentiates functions "
@@ -327,9 +420,41 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     nested = closes or any([isinstance(x, Traced) for x in call_leaves])
     values = None if nested else traced_values(t, tracers)
     reusable = not graph.specialised and not closes
-    return Staged(graph, [td for _, td in flat_args], input_pos, tuple(wrt), wrt_float, out_holder["tree"],
-                  nums, many, cacheable=reusable and reads is not None, reusable=reusable, reads=reads or (),
-                  values=values)
+    return Staged(graph, sig, out_tree, cacheable=reusable and reads is not None, reusable=reusable,
+                  reads=reads or (), values=values)
+
+
+def _reads(f, sig: Signature) -> tuple | None:
+    """What the trace is about to read outside the arguments, recorded before it runs (a change
+    during the trace then shows at the next check): f's reads, and those of functions met in
+    static arguments; None when something cannot be compared, and then nothing is reused."""
+    if sig.opaque:
+        return None
+    try:
+        reads = tuple([reads_of(g) for g in [f, *sig.functions]])
+    except Opaque:
+        return None
+    return None if None in reads else reads
+
+
+def _trace(f, flat_args, sig: Signature, call_leaves):
+    """Trace f on the graph inputs `call_leaves`, its other leaves fixed: (trace, tracers, output
+    leaves, output TreeDef)."""
+    # static arrays (masks, indices) become constants of the graph: a copy, so that changing the
+    # caller's array in place can never change a graph built from its old contents
+    frozen = [[x.copy() if isinstance(x, np.ndarray) and x.dtype.kind != "f" else x for x in lv] for lv, _ in flat_args]
+    out_holder = {}
+
+    def flat_f(*xs):
+        leaves = [list(lv) for lv in frozen]
+        for (i, j), x in zip(sig.input_pos, xs):
+            leaves[i][j] = x
+        rebuilt = [td.unflatten(lv) for lv, td in zip(leaves, sig.arg_trees)]
+        out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
+        return out_leaves
+
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
+    return t, tracers, out_leaves, out_holder["tree"]
 
 
 def _scalar_check(st: Staged, what: str):

@@ -71,7 +71,7 @@ def _compare(f, args, methods, argnums, repeat):
             if getattr(prep, "ignored", None):  # numeric cannot honour stop_gradient or a custom rule
                 row["note"] = (f"differentiates through {', '.join(prep.ignored)} (finite differences see the "
                                "function, not the rule): its errors here are not its accuracy")
-            x = st.inputs(args)
+            x = st.signature.inputs(args)
             prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
             row["prepare_seconds"] = time.perf_counter() - t0
             before = prep.cost.copy()

@@ -29,13 +29,14 @@ import numpy as np
 from .. import numpy as dnp
 from .. import tree
 from ..compile.reader import LastCall
+from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
 from ..graph import Traced, evaluate_batched
-from ..trace import Opaque, outputs_of, trace_flat
+from ..trace import outputs_of, trace_flat
 from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
-                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _signature_key, _split_out, stage)
+                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _split_out, signature_key, stage)
 
 
 #: staged graphs kept per transform (least recently used first out): a loop over many static
@@ -48,7 +49,7 @@ class _Transform:
 
     Caching: a graph is reused for a call with the same input signature (shapes and dtypes of the
     float leaves; type and value of every other leaf) only while everything its trace read outside
-    the arguments is unchanged (closure cells, globals, attributes, array bytes: `trace.reads_of`);
+    the arguments is unchanged (closure cells, globals, attributes, array bytes: `compile.reads.reads_of`);
     otherwise f is traced afresh, so a cached transform returns what a fresh trace would. Calls
     are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
     """
@@ -62,7 +63,7 @@ class _Transform:
         self.__doc__ = getattr(f, "__doc__", None)
 
     def __difflab_reads__(self):
-        """What a trace through this transform reads: its function (see trace.reads_of)."""
+        """What a trace through this transform reads: its function (see compile.reads.reads_of)."""
         return (("f", self.f),)
 
     def staged(self, args, keep_values=False):
@@ -73,7 +74,7 @@ class _Transform:
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
         flat = [tree.flatten(a) for a in example]
         try:
-            key = tuple([(td, tuple([_signature_key(x) for x in lv])) for lv, td in flat])
+            key = signature_key(flat)
         except Opaque:  # a static argument that cannot be compared: traced afresh
             key = None
         st = self.cache.get(key) if key is not None else None
@@ -95,7 +96,7 @@ class _Transform:
         self._calls.saw(st, args, st.cacheable and not batch)
         if self.method not in st.prepared:
             if batch:
-                rows = tuple(k for k, (i, _) in enumerate(st.input_pos) if i in batch)
+                rows = tuple(k for k, (i, _) in enumerate(st.signature.input_pos) if i in batch)
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
                 st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
@@ -135,7 +136,8 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
     parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
              else p for k, p in enumerate(parts)]
-    return st.outputs(outs), st._build(parts) if fast else st.unflatten_wrt(st.floats(parts))
+    sig = st.signature
+    return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
 
 class _ValueAndGrad(_Transform):
@@ -148,7 +150,7 @@ class _ValueAndGrad(_Transform):
                 return _value_and_grad(last, last.prepared[self.method], xs, True)
             st, prep = self.staged(args, keep_values=True)
             values = st.take_values()  # just traced: its inputs are already flat and converted
-            xs = [values[v] for v in st.graph.inputs] if values is not None else st.inputs(args)
+            xs = [values[v] for v in st.graph.inputs] if values is not None else st.signature.inputs(args)
             return _value_and_grad(st, prep, xs, False, values)
 
 
@@ -189,7 +191,7 @@ class _Jacobian(_Transform):
     def __call__(self, *args):
         with self._lock:
             st, prep = self.staged(args)
-            xs = st.inputs(args)
+            xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
             return _jacobian_tree(st, outs, jac)
@@ -202,8 +204,7 @@ def _jacobian_tree(st: Staged, outs, jac):
         shape = np.shape(o)
         size = int(np.prod(shape))
         block = _rows(jac, start, size)
-        rows.append(st.unflatten_wrt([b if not isinstance(b, np.float64) else b
-                                      for b in st.split_flat(block, lead=(size,))]))
+        rows.append(st.signature.rebuild(st.split_flat(block, lead=(size,))))
         start += size
     per_out = []
     for o, r in zip(outs, rows):
@@ -269,7 +270,7 @@ class _Hessian(_Transform):
     def _call(self, args):
         st, prep = self.staged(args)
         _scalar_check(st, "hessian")
-        xs = st.inputs(args)
+        xs = st.signature.inputs(args)
         if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
             # inside an outer derivative: the Jacobian of the gradient, both by this method
             return _Jacobian(_Grad(self.f, self.argnums, self.method), self.argnums, self.method)(*args)
@@ -285,9 +286,9 @@ class _Hessian(_Transform):
         for s in st.wrt_shapes():
             size = int(np.prod(s))
             rows = [_reshape(_rows(p, start, size), tuple(s) + np.shape(p)[1:]) for p in per_row]
-            blocks.append(st.unflatten_wrt(rows))
+            blocks.append(st.signature.rebuild(rows))
             start += size
-        return st.unflatten_wrt(blocks)
+        return st.signature.rebuild(blocks)
 
 
 def jvp(f, primals, tangents, method="forward"):
@@ -312,7 +313,7 @@ def _jvp(f, primals, tangents, method):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
-    xs = st.inputs(primals)
+    xs = st.signature.inputs(primals)
     if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
         outs, jac = prep.jacobian(xs)
         jv = dnp.matmul(jac, v)
@@ -345,7 +346,7 @@ def vjp(f, *primals, method="reverse"):
 def _vjp(f, primals, method, said):
     t = _Transform(f, tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
-    xs = st.inputs(primals)
+    xs = st.signature.inputs(primals)
     outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
@@ -362,7 +363,7 @@ def _vjp(f, primals, method, said):
             g = np.full(np.shape(g), np.nan)
         if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
-        return st.unflatten_wrt(st.split_flat(g))
+        return st.signature.rebuild(st.split_flat(g))
 
     return st.outputs(outs, xs), pullback
 

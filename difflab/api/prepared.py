@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
-from .. import tree
 from ..errors import collecting
-from .boundary import _as_float, _nan_rows, _nonfinite, _public_call, _shape, _static_key
+from .boundary import Signature, _nan_rows, _nonfinite, _public_call
 from .operators import _jacobian_tree, _Transform, _value_and_grad
 
 
@@ -37,11 +35,10 @@ class PreparedFunction:
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
         self._lock = self._t._lock
-        self._key = self._signature(args)
         self.staged, self.prepared = self._t.staged(args)
-        inputs = set(self.staged.input_pos)
-        self._statics = [((i, j), _static_key(x)) for i, a in enumerate(args) for j, x in enumerate(tree.flatten(a)[0])
-                         if (i, j) not in inputs]
+        # what every call is checked against: the arguments as given (the staged graph may have been
+        # traced on one example of a batch)
+        self.signature = Signature(args, argnums)
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
         self.staged.learn(args)
@@ -49,23 +46,8 @@ class PreparedFunction:
             raise ValueError("this function's graph is specialised to its input values (value-dependent "
                              "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
 
-    @staticmethod
-    def _signature(args):
-        return [(td, [_shape(x) for x in lv]) for lv, td in map(tree.flatten, args)]  # as _check
-
     def _check(self, args):
-        flat = [tree.flatten(a) for a in args]
-        if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._key:
-            def show(sig):
-                return ", ".join(f"{td} {shapes}" if td.kind != tree.LEAF else str(shapes[0]) for td, shapes in sig)
-            got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
-            raise ValueError(f"prepared for arguments shaped ({show(self._key)}), called with ({show(got)}); "
-                             "prepare again for new shapes")
-        for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
-            if _static_key(flat[i][0][j]) != was:
-                raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
-                                 "prepared; it is not a float, so it is baked into the graph: prepare again")
-        return [_as_float(flat[i][0][j]) for i, j in self.staged.input_pos]
+        return self.signature.check(args)
 
     @_public_call
     def __call__(self, *args):

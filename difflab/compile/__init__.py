@@ -11,13 +11,19 @@ they interpret into plain Python code that computes the same values, faster:
     lower_split(sweep, args, n_early) -> (early, late)   once at `args` and lowered (and cut in two)
     Tier(enabled, after)                                sweeps.py: a prepared object's lowered
                                                         functions, keyed, and when to use them
-    reader.generate(staged, args), LastCall             reader.py: the API's argument reader, generated
+    reader.generate(signature, args), LastCall          reader.py: the API's argument reader, generated
                                                         straight-line code from a call's arguments
                                                         to a graph's inputs (its own "How it works")
+    reads_of(f) -> Reads; Reads.unchanged()             reads.py: what a trace read besides its
+    fingerprint(x), Opaque                              arguments, as generated checks: when a cached
+                                                        graph may be reused (its own "How it works")
     SymbolicCode(prepared).run(kind, args)              symbolic.py: the symbolic method's expressions
                                                         as code (Python floats for one example;
     share(...), vectorize(...)                          SymPy assignments as grouped NumPy lines
                                                         over a batch)
+
+Every piece of generated code in difflab is made here (tests/test_design.py checks it); this
+package imports graph, ops and trace, nothing above them.
 
 Contract: a lowered function takes what the interpreter takes (arrays, not traced values) and
 returns what it returns, equal to rounding (tests/test_compiled.py checks it over the registry's

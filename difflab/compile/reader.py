@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..trace import Opaque, fingerprint
+from .reads import Opaque, fingerprint
 
 
 class LastCall:
@@ -45,10 +45,11 @@ class LastCall:
         return last, xs
 
 
-def generate(st, args):
+def generate(sig, args):
     """Generate straight-line code that reads the graph inputs out of `args` shaped as at tracing
-    (and the code that builds the gradient pytree back): per call, the general path's flatten,
-    conversions and signature comparison cost more than a small network's whole gradient."""
+    (and the code that builds the gradient pytree back), for an api.boundary.Signature `sig`: per
+    call, the general path's flatten, conversions and signature comparison cost more than a small
+    network's whole gradient."""
     lines, env, leaves, k = [f"  if len(args) != {len(args)}: return None"], {}, [], [0]
 
     def visit(td, expr, ex):
@@ -64,13 +65,13 @@ def generate(st, args):
             key = td.keys[i] if td.kind == "dict" else i
             visit(child, f"{var}[{key!r}]", ex[key])
 
-    for i, (a, td) in enumerate(zip(args, st.arg_trees)):
+    for i, (a, td) in enumerate(zip(args, sig.arg_trees)):
         visit(td, f"args[{i}]", a)
     flat_pos = {}
-    for i, td in enumerate(st.arg_trees):
+    for i, td in enumerate(sig.arg_trees):
         for j in range(td.num_leaves):
             flat_pos[(i, j)] = len(flat_pos)
-    inputs = {flat_pos[p] for p in st.input_pos}
+    inputs = {flat_pos[p] for p in sig.input_pos}
     for n, (var, ex) in enumerate(leaves):
         if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
             env[f"s{n}"] = fingerprint(ex)
@@ -80,13 +81,13 @@ def generate(st, args):
         else:
             env[f"shape{n}"] = np.shape(ex)
             lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
-    lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in st.input_pos)}]")
+    lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in sig.input_pos)}]")
     # other dict keys or a shorter list: not this signature
     lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError, Opaque):",
              "    return None"]
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
-    parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(st.wrt_float)])
+    parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(sig.wrt_float)])
 
     def literal(td):
         if td.kind == tree.LEAF:
@@ -96,7 +97,7 @@ def generate(st, args):
             return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
         return ("(" + "".join(c + ", " for c in kids) + ")") if td.kind == "tuple" else "[" + ", ".join(kids) + "]"
 
-    trees = [literal(st.arg_trees[a]) for a in st.argnums]
-    lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if st.many else trees[0]}")
+    trees = [literal(sig.arg_trees[a]) for a in sig.argnums]
+    lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
     exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
     return env["read"], env["build"]

@@ -145,18 +145,36 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
     printer leaves as calls to their NumPy implementations.
     """
     import sympy as sp
-    from sympy.printing.numpy import NumPyPrinter
 
+    assignments, outs = _named_outputs(sp, assignments, outputs)
+    groups, varies = _groups(sp, inputs, assignments, per_example)
+    code = _Blocks(sp, inputs, assignments, groups, functions)
+    for key, members in sorted(groups.items(), key=lambda kv: (code.final[kv[0]], kv[0][0])):  # stable
+        code.group(key, members)
+    source = code.finish(outs, varies)
+    exec(builtins.compile(source, "<difflab vectorized>", "exec"), code.namespace)
+    return code.namespace["_vectorized"], code.stored
+
+
+def _named_outputs(sp, assignments: list, outputs: list) -> tuple:
+    """(assignments, output symbols): an output that is not a named value gets a row of its own."""
     assignments, outs = list(assignments), []
-    for k, e in enumerate(outputs):  # an output that is not a named value gets a row of its own
+    for k, e in enumerate(outputs):
         if not isinstance(e, sp.Symbol):
             assignments.append((sp.Symbol(f"out_{k}", real=True), sp.sympify(e)))
             e = assignments[-1][0]
         outs.append(e)
+    return assignments, outs
+
+
+def _groups(sp, inputs: list, assignments: list, per_example) -> tuple:
+    """(groups, varies): the assignments grouped by (depth, template, which placeholders vary), each
+    group a list of (symbol, its free symbols in definition order); `varies`: every symbol that
+    depends on a per-example input."""
     order = {s: k for k, s in enumerate(list(inputs) + [s for s, _ in assignments])}
     depth = dict.fromkeys(inputs, 0)
     varies = set(inputs if per_example is None else per_example)
-    groups: dict = {}  # (depth, template, which placeholders vary) -> [(symbol, its free symbols in definition order)]
+    groups: dict = {}
     for s, e in assignments:
         free = sorted(e.free_symbols, key=order.__getitem__)
         depth[s] = 1 + max((depth[u] for u in free), default=0)
@@ -164,61 +182,93 @@ def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, p
         flags = tuple(u in varies for u in free)
         varies |= {s} if any(flags) else set()
         groups.setdefault((depth[s], template, flags), []).append((s, free))
-    printer = NumPyPrinter({"allow_unknown_functions": True})
-    namespace, lines = {"numpy": np, **functions}, []
-    # a group that only outputs read is never stored: its batch mean goes straight to M (last)
-    used = set().union(*[e.free_symbols for _, e in assignments])
-    final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
-    row, rows, stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
-    means = [f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
-             "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",       # per example: the mean,
-             "    M[_fixed] = V[_fixed, 0]"]                                    # fixed: column 0
-    for key, members in sorted(groups.items(), key=lambda kv: (final[kv[0]], kv[0][0])):  # stable
-        template, flags = key[1], key[2]
+    return groups, varies
+
+
+class _Blocks:
+    """The lines of `vectorize`'s function, one group of alike assignments at a time, with the rows
+    of V they fill (`row`), the globals they name (`namespace`) and where stored values end (`stored`)."""
+
+    def __init__(self, sp, inputs: list, assignments: list, groups: dict, functions: dict):
+        from sympy.printing.numpy import NumPyPrinter
+
+        self.sp, self.printer = sp, NumPyPrinter({"allow_unknown_functions": True})
+        self.namespace, self.lines = {"numpy": np, **functions}, []
+        # a group that only outputs read is never stored: its batch mean goes straight to M (last)
+        used = set().union(*[e.free_symbols for _, e in assignments])
+        self.final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
+        self.row, self.rows, self.stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
+        self.means = [f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
+                      "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",       # per example: the mean,
+                      "    M[_fixed] = V[_fixed, 0]"]                                    # fixed: column 0
+
+    def group(self, key: tuple, members: list):
+        """One line of NumPy for a group: its arguments as views of V (p0, p1, ...), then its rows."""
+        template, flags, final = key[1], key[2], self.final[key]
         cols, per = ("", " / V.shape[1]") if any(flags) else (", :1", "")  # fixed values: column 0
-        if final[key] and stored is None:
-            stored = rows
-            lines += means
+        if final and self.stored is None:
+            self.stored = self.rows
+            self.lines += self.means
         for k, (s, _) in enumerate(members):
-            row[s] = rows + k
-        target = f"{'M' if final[key] else 'V'}[{rows}:{rows + len(members)}{'' if final[key] else cols}]"
-        alike, views, mean = _sum_of_alike(template, sp), None, final[key] and template.free_symbols
-        # Σ_t term(p_t...): the terms become an axis of the blocks, summed; a term's j-th placeholder
-        # must be per example in every term or in none (a block is (k, t, batch) or (k, t, 1))
-        if alike and all(flags[p[j]] == flags[alike[1][0][j]] for p in alike[1] for j in range(len(p))):
-            term, picks = alike
-            grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
-            blocks = [[row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
-            views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
-            code = ("numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
-                    else f"numpy.add.reduce({printer.doprint(term)}, 1)")
-            if _is_pair(term, sp) and None not in views and fixed in ([True, False], [False, True]):
-                c, v = fixed.index(True), fixed.index(False)
-                if 0 not in _steps(blocks[c], *grid) and _steps(blocks[v], *grid)[0] == 0:
-                    code = f"numpy.matmul(p{c}[..., 0], p{v}[0])"  # (units, terms) @ (terms, batch)
-        if views is None or None in views:
-            args = [[row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
-            grid, code = _grid(args, len(members)), printer.doprint(template)
-            cs = [", :1" if not f else "" for f in flags]
-            views = [_view(a, grid, c) or _gather(a, grid, c, namespace) for a, c in zip(args, cs)]
-            target += f".reshape({grid[0]}, {grid[1]}{'' if final[key] else ', -1'})[...]" if grid else ""
-            if mean and _is_pair(template, sp):
+            self.row[s] = self.rows + k
+        target = f"{'M' if final else 'V'}[{self.rows}:{self.rows + len(members)}{'' if final else cols}]"
+        mean = final and template.free_symbols
+        found = self._sum(template, flags, members)
+        if found is not None:
+            views, code = found
+        else:
+            views, code, grid = self._elementwise(template, flags, members)
+            target += f".reshape({grid[0]}, {grid[1]}{'' if final else ', -1'})[...]" if grid else ""
+            if mean and _is_pair(template, self.sp):
                 code, mean = f"numpy.einsum('...b,...b->...', p0, p1){per}", False
-        lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
-        lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1){per}" if mean else code))
-        rows += len(members)
-    if stored is None:
-        stored = rows
-        lines += means
-    for module in printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
-        namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
-    namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
-    stored_outs = sorted({s for s in outs if row[s] < stored}, key=row.get)
-    namespace["_each"] = np.array([row[s] for s in stored_outs if s in varies], dtype=np.intp)
-    namespace["_fixed"] = np.array([row[s] for s in stored_outs if s not in varies], dtype=np.intp)
-    source = "def _vectorized(V):\n" + "\n".join(lines) + "\n    return M[_out]\n"
-    exec(builtins.compile(source, "<difflab vectorized>", "exec"), namespace)
-    return namespace["_vectorized"], stored
+        self.lines += [f"    p{i} = {v}" for i, v in enumerate(views)]
+        self.lines.append(f"    {target} = " + (f"numpy.add.reduce({code}, -1){per}" if mean else code))
+        self.rows += len(members)
+
+    def _sum(self, template, flags: tuple, members: list) -> tuple | None:
+        """(views, code) for Σ_t term(p_t...): the terms become an axis of the blocks, summed; a
+        term's j-th placeholder must be per example in every term or in none (a block is
+        (k, t, batch) or (k, t, 1)). None when the template is no such sum or a block is no view."""
+        sp, alike = self.sp, _sum_of_alike(template, self.sp)
+        if not (alike and all(flags[p[j]] == flags[alike[1][0][j]] for p in alike[1] for j in range(len(p)))):
+            return None
+        term, picks = alike
+        grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
+        blocks = [[self.row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
+        views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
+        code = ("numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
+                else f"numpy.add.reduce({self.printer.doprint(term)}, 1)")
+        if None in views:
+            return None
+        if _is_pair(term, sp) and fixed in ([True, False], [False, True]):
+            c, v = fixed.index(True), fixed.index(False)
+            if 0 not in _steps(blocks[c], *grid) and _steps(blocks[v], *grid)[0] == 0:
+                code = f"numpy.matmul(p{c}[..., 0], p{v}[0])"  # (units, terms) @ (terms, batch)
+        return views, code
+
+    def _elementwise(self, template, flags: tuple, members: list) -> tuple:
+        """(views, code, grid): the template printed once over blocks of the members' arguments,
+        views where their rows are evenly spaced (on a grid if need be), else gathered."""
+        args = [[self.row[free[i]] for _, free in members] for i in range(len(members[0][1]))]
+        grid, code = _grid(args, len(members)), self.printer.doprint(template)
+        cs = [", :1" if not f else "" for f in flags]
+        views = [_view(a, grid, c) or _gather(a, grid, c, self.namespace) for a, c in zip(args, cs)]
+        return views, code, grid
+
+    def finish(self, outs: list, varies: set) -> str:
+        """The function's source; the output rows and the modules the printed code names go into
+        the namespace."""
+        namespace, row = self.namespace, self.row
+        if self.stored is None:
+            self.stored = self.rows
+            self.lines += self.means
+        for module in self.printer.module_imports:  # what the printed code names: numpy, functools (for Max), ...
+            namespace.setdefault(module.split(".")[0], importlib.import_module(module.split(".")[0]))
+        namespace["_out"] = np.array([row[s] for s in outs], dtype=np.intp)
+        stored_outs = sorted({s for s in outs if row[s] < self.stored}, key=row.get)
+        namespace["_each"] = np.array([row[s] for s in stored_outs if s in varies], dtype=np.intp)
+        namespace["_fixed"] = np.array([row[s] for s in stored_outs if s not in varies], dtype=np.intp)
+        return "def _vectorized(V):\n" + "\n".join(self.lines) + "\n    return M[_out]\n"
 
 
 def _is_pair(e, sp) -> bool:
