@@ -86,9 +86,9 @@ def _matmul_strategy(b, name, x, picks, c):
     for p in picks:
         y = b.pick(p)
         if b.shape(y) and fits(np.matmul, b.shape(x), b.shape(y)):
-            return b.emit("matmul", x, y)
+            return b.emit(name, x, y)
     n = len(b.shape(x))  # x @ x for a vector, else x against x with its last two axes swapped
-    return b.emit("matmul", x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
+    return b.emit(name, x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
 
 
 matmul = defop("matmul", np.matmul,
@@ -110,7 +110,7 @@ def _strong_matmul_impl(a, b):
 strong_matmul = defop("strong_matmul", _strong_matmul_impl,
                       jvp=(_matmul_jvp_a, _matmul_jvp_b), vjp=(_matmul_vjp_a, _matmul_vjp_b),
                       batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
-                      domain=("real", "real"), samples=matmul.samples,
+                      domain=("real", "real"), samples=matmul.samples, strategy=_matmul_strategy,
                       doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in "
                           "matmul's and other rules")
 
@@ -340,7 +340,7 @@ def _einsum_strategy(b, name, x, picks, c):
     if len(s) >= 2 and s[0] == s[1]:
         kinds.append(("aa" + letters[2:] + "->a", (x,)))
     subscripts, args = kinds[c.take(len(kinds))]
-    return b.emit("einsum", *args, subscripts=subscripts)
+    return b.emit(name, *args, subscripts=subscripts)
 
 
 def _einsum_samples(rng):
@@ -366,7 +366,7 @@ def _strong_einsum_impl(*xs, subscripts):
 strong_einsum = defop("strong_einsum", _strong_einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
                       batch=lambda batched, *xs, subscripts: strong_contract(
                           functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs),
-                      samples=_einsum_samples,
+                      samples=_einsum_samples, strategy=_einsum_strategy,
                       doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
