@@ -7,6 +7,7 @@ rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 """
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from typing import Any, NamedTuple
@@ -16,7 +17,7 @@ import numpy as np
 from .errors import warn_domain
 
 __all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "Cost", "counting",
-           "charging", "charge", "active"]
+           "charging", "charge", "active", "deriving_from", "on_behalf"]
 
 
 class Traced:
@@ -77,12 +78,24 @@ class Const(NamedTuple):
 
 
 class Eqn(NamedTuple):
-    """`out = op(*args, **params)`; `op` is the registry entry (an `ops.Op`)."""
+    """`out = op(*args, **params)`; `op` is the registry entry (an `ops.Op`).
+
+    `source`: the user's equation this one was derived from, None for the user's own. An equation
+    recorded while an interpreter evaluated an equation on traced values, or ran its derivative
+    rule (a nested derivative: a Hessian, numeric under vmap), comes from that equation's source;
+    a DomainWarning names the source, once per public call, however many copies left the domain.
+    """
 
     out: Var
     op: Any
     args: tuple
     params: tuple = ()  # sorted (name, value) pairs: plain, ordered, hashable
+    source: Any = None  # an Eqn (the user's), or None
+
+    @property
+    def origin(self) -> "Eqn":
+        """The user's equation: `source`, or this equation itself."""
+        return self if self.source is None else self.source
 
     @property
     def kw(self) -> dict:
@@ -283,25 +296,66 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
                  for y, v in zip(outs, graph.outputs))
 
 
+_deriving = threading.local()  # .origin: the user's equation whose evaluation or rule is running
+
+
+def deriving_from():
+    """The user's equation (an Eqn) whose evaluation or derivative rule is running in this thread,
+    or None: the `source` of any equation recorded now (`trace.Trace.record` asks)."""
+    return getattr(_deriving, "origin", None)
+
+
+def on_behalf(eqn: Eqn, fn, *args, **kw):
+    """fn(*args, **kw) for `eqn` (its op, or one of its rules): what it records into a trace
+    remembers `eqn`'s origin as its source."""
+    before = getattr(_deriving, "origin", None)
+    _deriving.origin = eqn.origin
+    try:
+        return fn(*args, **kw)
+    finally:
+        _deriving.origin = before
+
+
+#: the origin of equations that only combine a function's values (numeric's stencils recorded on
+#: traced values): a NaN or inf in them came from the function's own equations, which report it
+FROM_VALUES = Eqn(Var(-1, (), np.dtype(np.float64)), None, ())
+
+
+def combining_values(fn):
+    """Decorate a function that combines f's values (a stencil): what it records has the origin
+    `FROM_VALUES`, so it never reports the NaN or inf it is handed."""
+    @functools.wraps(fn)
+    def combining(*args, **kw):
+        return on_behalf(FROM_VALUES, fn, *args, **kw)
+
+    return combining
+
+
 def guarded(eqn: Eqn, fn, *args, **kw):
-    """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`.
+    """Call `fn` for `eqn`; a NaN or inf born outside an op's domain becomes a `DomainWarning`
+    naming the user's equation it came from (`Eqn.origin`).
 
     Callers run under `np.errstate(invalid="raise", divide="raise")`, so NumPy reports the first
     bad value here, where the equation is known, instead of as an anonymous RuntimeWarning.
     """
     try:
-        out = fn(*args, **kw)
+        out = on_behalf(eqn, fn, *args, **kw)
         if type(out) is not complex:
             return out
         err = "a complex value from real arguments"
     except ArithmeticError as exc:  # NumPy's FloatingPointError; ZeroDivisionError etc. on Python floats
         err = exc
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
-        out = fn(*numpy_floats(args), **kw)
-    if any(_has_nan(a) for a in args):  # a NaN passed on, not born here: its origin was reported
+        out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
+    # a NaN passed on was born elsewhere, and reported there; so was an inf reaching a derived
+    # equation (the user's equations, or an overflow, made it). An inf reaching the user's own
+    # equation may come from an unreported overflow: inf - inf there is this equation's to report
+    passed_on = _has_nan if eqn.source is None else _non_finite
+    origin = eqn.origin
+    if origin is FROM_VALUES or any(passed_on(a) for a in args):
         return out
-    where = str(eqn).split(' :')[0]
-    warn_domain(where, f"{where}: {err} (outside the domain of {eqn.op.name}); the result holds NaN or inf")
+    where = str(origin).split(' :')[0]
+    warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
 
 
@@ -310,6 +364,15 @@ def _has_nan(x) -> bool:
         x = x.concrete
     try:
         return bool(np.isnan(x).any())
+    except TypeError:  # not numbers (an index, a shape)
+        return False
+
+
+def _non_finite(x) -> bool:
+    if isinstance(x, Traced):  # a value of an enclosing trace: its number, not a recorded isfinite
+        x = x.concrete
+    try:
+        return not np.isfinite(x).all()
     except TypeError:  # not numbers (an index, a shape)
         return False
 

@@ -29,7 +29,7 @@ import numpy as np
 from . import numpy as dnp
 from . import ops, tree
 from .errors import UnsupportedOperationError
-from .graph import Const, Eqn, Graph, Traced, Var
+from .graph import Const, Eqn, Graph, Traced, Var, deriving_from
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -129,7 +129,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params)))
+        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, deriving_from())))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -149,7 +149,7 @@ class Trace:
         if type(value) is not float or value - value != 0.0:
             return None
         out = Var.make(next(self.ids), (), _F64)
-        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), ())))
+        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), (), deriving_from())))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -355,7 +355,7 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
         _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
-        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), ())))
+        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), deriving_from())))
         t.seen[key] = out
         t.values[out] = value
         return Tracer(t, out, value)

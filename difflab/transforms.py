@@ -14,6 +14,8 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
+from .api.boundary import _nan_rows, _nonfinite
+from .errors import collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
 from .graph import Graph, Traced, evaluate, split as split_graph
@@ -282,6 +284,10 @@ class PreparedHvp:
             self._t = _OnceTransform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
 
     def __call__(self, primals, tangents):
+        # one public call: a DomainWarning once per user equation, however many sweeps met it
+        return collecting(self._call, primals, tangents)
+
+    def _call(self, primals, tangents):
         primals, tangents = tuple(primals), tuple(tangents)
         _check_tangents(self.f, primals, tangents)
         many = len(primals) > 1
@@ -290,9 +296,16 @@ class PreparedHvp:
             api._scalar_check(st, "hvp")
             v = api._flat_like(st, tangents, "tangents")
             x = st.inputs(primals)
-            _, g = prep.grad(x)
+            outs, g = prep.grad(x)
             _, H = prep.hessian(x)
-            g_parts, hv_parts = st.split_flat(np.asarray(g)), st.split_flat(np.asarray(H) @ v)
+            g, H = np.array(g, dtype=float), np.array(H, dtype=float)
+            # as dl.hessian: outside the domain no derivative (NaN), and NaN at a non-finite input
+            if _nonfinite(outs) is not None:
+                g[:], H[:] = np.nan, np.nan
+            cols = _nonfinite([x[i] for i in st.wrt])
+            if cols is not None:
+                g[cols], H = np.nan, _nan_rows(_nan_rows(H, cols), None, cols)
+            g_parts, hv_parts = st.split_flat(g), st.split_flat(H @ v)
             return st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
         if self._outer.native == "vjp":
             (_, gx), hv = self._rr(*primals, *tangents)
@@ -395,6 +408,10 @@ def linearize(f, *primals, method="forward"):
     >>> y, f_jvp(1.0), f_jvp(0.5)
     (8.0, 12.0, 6.0)
     """
+    return collecting(_linearize, f, primals, method)
+
+
+def _linearize(f, primals, method):
     m = get_method(method)
     if not m.traceable_tangent:
         raise ValueError(f"linearize cannot use the {m.name} method: its J v is a stencil of f's values, so each "

@@ -129,6 +129,8 @@ def test_prepared_refuses_a_changed_static_argument():
 def test_prepared_per_example_loss_checks_the_whole_batch_it_was_prepared_for():
     # symbolic traces a mean-over-examples loss on one example; the prepared function still checks
     # calls against the arguments it was given (the whole batch), not against that one example
+    import difflab.nn  # noqa: F401  (dl.nn is loaded on import, not as an attribute: run alone, this test needs it)
+
     model = dl.nn.MLP([2, 3, 1], activation="tanh")
     loss, params = model.loss("mse"), model.init(0)
     X, Y = np.linspace(-1.0, 1.0, 8).reshape(4, 2), np.linspace(0.0, 1.0, 4).reshape(4, 1)

@@ -78,15 +78,54 @@ def test_an_unreachable_dask_scheduler_fails_fast(tmp_path, capsys):
     assert "nothing answers on 127.0.0.1:1" in err[0]
 
 
-def test_the_scheduler_probe_passes_a_listening_port_and_names_a_bad_address():
+def _server(answer):
+    """A local TCP server on a free port that accepts connections and sends `answer` (None: nothing,
+    ever; the kernel's backlog accepts the connection without accept() being called)."""
     import socket
+    import threading
 
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    if answer is not None:
+        def serve():
+            conn, _ = listener.accept()
+            with conn:
+                if answer:  # else hang up at once
+                    conn.sendall(answer)
+                    conn.recv(1)  # until the probe hangs up
+        threading.Thread(target=serve, daemon=True).start()
+    return listener, f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+
+
+def test_the_scheduler_probe_passes_a_server_that_speaks_first_and_names_a_bad_address():
     from difflab import runner
 
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen()
-        runner._probe_scheduler(f"tcp://127.0.0.1:{listener.getsockname()[1]}")  # no error: something listens
+    listener, address = _server(b"\x00")  # a Dask scheduler sends its handshake as soon as it accepts
+    with listener:
+        runner._probe_scheduler(address)  # no error
     runner._probe_scheduler("inproc://whatever")  # other transports are left to Dask
     with pytest.raises(runner.ConfigError, match="needs a host and a port"):
         runner._probe_scheduler("tcp://127.0.0.1")
+
+
+def test_a_port_that_accepts_but_never_answers_is_refused_by_the_probe(tmp_path, capsys):
+    """Not Dask's 5 s connect timeout: our probe (no Dask needed) waits `reply` seconds for the
+    scheduler's first bytes; the CLI prints its one line and exits with status 2."""
+    from difflab import runner
+
+    listener, address = _server(None)
+    with listener:
+        with pytest.raises(runner.ConfigError, match="accepts connections but sent nothing within 0.2 s"):
+            runner._probe_scheduler(address, reply=0.2)
+    listener, address = _server(b"")  # accepts, then hangs up without a word
+    with listener:
+        with pytest.raises(runner.ConfigError, match="accepts connections but closed the connection"):
+            runner._probe_scheduler(address)
+    pytest.importorskip("dask.distributed")  # the CLI path needs Dask's client to get as far as the probe
+    listener, address = _server(None)
+    with listener:
+        code = main(["run", "cost_scaling", "--executor", "dask", "--scheduler", address, "--out", str(tmp_path), "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert "cannot reach the Dask scheduler" in err[0] and "accepts connections but sent nothing" in err[0]

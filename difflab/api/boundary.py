@@ -65,8 +65,12 @@ def _nonfinite(outs):
 
 
 def _poison_traced(d, out):
-    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag)."""
-    return dnp.where(dnp.abs(out) < math.inf, d, math.nan) if isinstance(out, Traced) else d
+    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag). A
+    product with 1 or NaN, not a `where`: an outer derivative of d is then NaN there too (where's
+    would be 0: a Hessian-vector product of 0 outside the domain)."""
+    if not isinstance(out, Traced):
+        return d
+    return d * dnp.where(dnp.abs(out) < math.inf, 1.0, math.nan)
 
 
 def _nan_rows(jac, bad, cols=None):
@@ -278,8 +282,10 @@ def _check_differentiable(x, kind, i, j):
     """Leaf j of differentiated argument i: a non-empty float value."""
     if kind == "input" and not isinstance(x, Traced):
         _check_not_empty(x, i, j)
-    if kind != "input":
-        dtype = np.asarray(x).dtype if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__
+    # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
+    if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):
+        dtype = (x.dtype if isinstance(x, Traced) else np.asarray(x).dtype
+                 if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__)
         raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
                         "differentiated (use 2.0 rather than 2, or x.astype(float))")
 

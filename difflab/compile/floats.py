@@ -30,7 +30,7 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
         for k in range(len(eqns) - 1, -1, -1):
             eqn = eqns[k]
-            out, op, args, params = eqn
+            out, op, args, params, _source = eqn
             ct = pop(out, None)
             if ct is None or not op.differentiable:
                 continue  # (a piecewise-constant op passes no cotangent on)

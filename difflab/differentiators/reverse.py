@@ -23,7 +23,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
-from ..graph import Var, charge, evaluate, guarded, numpy_floats, read
+from ..graph import Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
 from ..graph import active as active_values
 from ..ops import unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
@@ -57,7 +57,7 @@ def _pull(eqn, ct, env, active, cts):
         if rule is None:
             continue
         try:
-            c = rule(ct, env[eqn.out], *vals, **kw)
+            c = on_behalf(eqn, rule, ct, env[eqn.out], *vals, **kw)
             if isinstance(c, complex):  # Python's arithmetic on floats left the reals
                 raise ArithmeticError
         except ArithmeticError:  # again, with NumPy's floats, to name the equation in a DomainWarning

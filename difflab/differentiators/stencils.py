@@ -36,7 +36,7 @@ import threading
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from ..graph import Var
+from ..graph import Var, combining_values
 
 __all__ = ["stencil_weights", "plan", "check_settings", "nesting", "numeric_jacobian", "numeric_gradient", "EPS",
            "SCHEMES"]
@@ -123,6 +123,7 @@ def _richardson(S, H, f0):
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
+@combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
 def _products(fun, x, V, f0, method, want_err=False, levels=1):
     """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).

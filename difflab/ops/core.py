@@ -35,7 +35,7 @@ import numpy as np
 
 from ..graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "strong_zero", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
+__all__ = ["Op", "REGISTRY", "defop", "strong_zero", "strong_contract", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
            "sympy_function", "elementwise_sympy", "examples", "draw"]
 
 
@@ -305,6 +305,43 @@ def _strong_scaled(partial):
 
     rule.partial, rule.strong = partial, True
     return rule
+
+
+def strong_contract(fn, *xs, **params):
+    """`fn(*xs, **params)` for a multilinear `fn` (matmul, einsum: each output entry a sum of
+    products, one entry of each operand per product) with strong zeros: a product with a zero
+    factor is 0 even where another factor is NaN or ±inf, so a cotangent that is 0 in one entry
+    never meets the NaN column it would multiply. Where every factor of some product is nonzero
+    and one is not finite, IEEE's non-finite answer stands. The rules' contractions of a tangent
+    or cotangent use it (`strong_matmul`, `strong_einsum`), as elementwise rules use strong_mul.
+
+    How: contract once; only if that gives a non-finite entry and an operand holds one, contract
+    again with the non-finite entries zeroed (the strong answer), and count, per output entry,
+    the products whose factors are all nonzero with and without those entries: where the counts
+    differ a nonzero factor really met a non-finite one.
+
+    >>> u, m = np.array([1.0, 0.0]), np.array([[2.0, 3.0], [np.nan, np.inf]])
+    >>> strong_contract(np.matmul, u, m).tolist()  # u @ m is [nan, nan]
+    [2.0, 3.0]
+    >>> strong_contract(np.matmul, np.array([1.0, 1.0]), m).tolist()
+    [nan, inf]
+    """
+    with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced where it meets a 0
+        out = fn(*xs, **params)
+        # object arrays (SymPy, Dep) as they are; a finite sum (no temporary array) says all are finite
+        if np.asarray(out).dtype.kind != "f" or np.isfinite(np.add.reduce(out, axis=None)):
+            return out
+    xs = [np.asarray(x) for x in xs]
+    if np.isfinite(out).all():  # the sum overflowed
+        return out
+    bad = [~np.isfinite(x) for x in xs]
+    if not builtins.any(b.any() for b in bad):  # an overflow among finite operands: IEEE's answer
+        return out
+    strong = fn(*[np.where(b, 0.0, x) for x, b in zip(xs, bad)], **params)
+    nonzero = [np.not_equal(x, 0.0) for x in xs]  # NaN is nonzero
+    every = fn(*[n * 1.0 for n in nonzero], **params)
+    finite = fn(*[(n & ~b) * 1.0 for n, b in zip(nonzero, bad)], **params)
+    return np.where(every > finite, out, strong)
 
 
 # -- batching rules: arguments flagged in `batched` carry a leading batch axis ----------------

@@ -29,8 +29,8 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import Op, _reshape, _shape, _sp, defop, draw
-from .elementwise import _abs_fn, _sign_fn
-from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul
+from .elementwise import _abs_fn, _sign_fn, strong_mul
+from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul, strong_einsum_front, strong_matmul
 
 # -- helpers shared by the rules ---------------------------------------------------------------
 
@@ -174,22 +174,22 @@ def _eigh_impl(a):
 
 def _eigvals_jvp(t, out, a):
     v = eigh_vectors(a)
-    return _einsum_front("...ji,...jk,...ki->...i", v, _lower_sym(t), v)
+    return strong_einsum_front("...ji,...jk,...ki->...i", v, _lower_sym(t), v)
 
 
 def _eigvals_vjp(ct, out, a):
     v = eigh_vectors(a)
-    return _lower_sym_adjoint(_einsum_front("...ij,...j,...kj->...ik", v, ct, v))
+    return _lower_sym_adjoint(strong_einsum_front("...ij,...j,...kj->...ik", v, ct, v))
 
 
 def _eigvecs_jvp(t, out, a):
-    m = matmul(_swap_last(out), matmul(_lower_sym(t), out))
-    return matmul(out, _gap_inverse(eigh_values(a)) * m)
+    m = strong_matmul(_swap_last(out), strong_matmul(_lower_sym(t), out))
+    return strong_matmul(out, strong_mul(_gap_inverse(eigh_values(a)), m))
 
 
 def _eigvecs_vjp(ct, out, a):
-    inner = _gap_inverse(eigh_values(a)) * matmul(_swap_last(out), ct)
-    return _lower_sym_adjoint(matmul(out, matmul(inner, _swap_last(out))))
+    inner = strong_mul(_gap_inverse(eigh_values(a)), strong_matmul(_swap_last(out), ct))
+    return _lower_sym_adjoint(strong_matmul(out, strong_matmul(inner, _swap_last(out))))
 
 
 def _symmetric_samples(rng):

@@ -47,6 +47,8 @@ def _strong_mul_impl(a, b):
         return np.multiply(a, b)
     with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
+        if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
+            return out
         # one pass, no temporaries: a sum without NaN means no product is NaN (the common case);
         # with one (or inf - inf in the sum), the products are checked one by one
         if not np.isnan(np.add.reduce(out, axis=None)):

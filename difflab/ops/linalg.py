@@ -3,14 +3,16 @@ inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompo
 from __future__ import annotations
 
 import builtins
+import functools
 import string
 from collections import Counter
 
 import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
-from .elementwise import _abs_fn
-from .core import (Op, _ndim, _reshape, _samples, _shape, _transpose, defop)
+from ..graph import Traced
+from .elementwise import _abs_fn, strong_mul
+from .core import (Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract)
 
 def _swap_last(x):
     if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
@@ -21,21 +23,21 @@ def _swap_last(x):
 
 def _matmul_vjp_a(ct, out, a, b):
     if _ndim(b) == 1:
-        return _reshape(ct, _shape(ct) + (1,)) * b if _ndim(a) > 1 else ct * b
+        return strong_mul(_reshape(ct, _shape(ct) + (1,)), b) if _ndim(a) > 1 else strong_mul(ct, b)
     if _ndim(a) == 1:
-        return _reshape(matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
-    return matmul(ct, _swap_last(b))
+        return _reshape(strong_matmul(b, _reshape(ct, _shape(ct) + (1,))), _shape(b)[:-2] + _shape(b)[-2:-1])
+    return strong_matmul(ct, _swap_last(b))
 
 
 def _matmul_vjp_b(ct, out, a, b):
     if _ndim(a) == 1:
         if _ndim(b) == 1:
-            return ct * a
-        return _reshape(a, (-1, 1)) * _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))
+            return strong_mul(ct, a)
+        return strong_mul(_reshape(a, (-1, 1)), _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1])))
     if _ndim(b) == 1:  # ct: a's stack shape; every stacked row contributes (unbroadcast sums them)
         m = _shape(ct)[-1]
-        return _reshape(matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
-    return matmul(_swap_last(a), ct)
+        return _reshape(strong_matmul(_reshape(ct, _shape(ct)[:-1] + (1, m)), a), _shape(ct)[:-1] + _shape(b))
+    return strong_matmul(_swap_last(a), ct)
 
 
 def _matmul_index(shapes):
@@ -68,16 +70,33 @@ def _matmul_strategy(b, name, x, picks, c):
     for p in picks:
         y = b.pick(p)
         if b.shape(y) and fits(np.matmul, b.shape(x), b.shape(y)):
-            return b.emit("matmul", x, y)
+            return b.emit(name, x, y)
     n = len(b.shape(x))  # x @ x for a vector, else x against x with its last two axes swapped
-    return b.emit("matmul", x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
+    return b.emit(name, x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
 
 
 matmul = defop("matmul", np.matmul,
-               jvp=(lambda t, out, a, b: matmul(t, b), lambda t, out, a, b: matmul(a, t)),
+               jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
                vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch, index=_matmul_index,
                domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
                 doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
+
+
+def _strong_matmul_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_matmul(a, b)
+    return strong_contract(np.matmul, a, b)
+
+
+# The rules' contraction of a tangent or cotangent (DESIGN.md §3, strong zeros): a cotangent that is
+# 0 in one entry meets the NaN column of the other operand as 0 (v @ M with a NaN column j whose
+# output is unused). Its own rules are matmul's, so derivatives of derivatives stay strong.
+strong_matmul = defop("strong_matmul", _strong_matmul_impl,
+                      jvp=matmul.jvp, vjp=(_matmul_vjp_a, _matmul_vjp_b),
+                      batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
+                      domain=("real", "real"), samples=matmul.samples, strategy=_matmul_strategy,
+                      doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in "
+                          "matmul's and other rules")
 
 
 
@@ -126,14 +145,17 @@ def _last_two(t):
     return (_ndim(t) - 2, _ndim(t) - 1)
 
 
+# The rules contract the (co)tangent strongly (strong_matmul, strong_mul): in a stack of matrices,
+# a cotangent that is 0 for a matrix holding a NaN gives that matrix 0, not 0·NaN
 inv = defop("inv", np.linalg.inv,
-            jvp=(lambda t, out, x: -matmul(out, matmul(t, out)),),
-            vjp=(lambda ct, out, x: -matmul(_swap_last(out), matmul(ct, _swap_last(out))),),
+            jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
+            vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
             sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
             samples=_square_samples, numpy=("linalg.inv",), strategy=_square_strategy, doc="matrix inverse (stacks of matrices too)")
 det = defop("det", np.linalg.det,
-            jvp=(lambda t, out, x: out * REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
-            vjp=(lambda ct, out, x: _trailing_scalar(ct * out) * _swap_last(inv(x)),),
+            jvp=(lambda t, out, x: strong_mul(out, REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t),
+                                                                   axis=_last_two(t), keepdims=False)),),
+            vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(strong_mul(ct, out)), _swap_last(inv(x))),),
             sympy=_per_matrix(lambda m: m.det()), samples=_square_samples, numpy=("linalg.det",),
             strategy=_square_strategy,
             doc="determinant; d det = det · tr(A⁻¹ dA)")
@@ -144,8 +166,9 @@ def _logabsdet(x):
 
 
 logabsdet = defop("logabsdet", _logabsdet,
-                  jvp=(lambda t, out, x: REGISTRY["sum"](_swap_last(inv(x)) * t, axis=_last_two(t), keepdims=False),),
-                  vjp=(lambda ct, out, x: _trailing_scalar(ct) * _swap_last(inv(x)),),
+                  jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t),
+                                                         keepdims=False),),
+                  vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(inv(x))),),
                   sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))), samples=_square_samples,
                   strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
 
@@ -233,13 +256,22 @@ def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, o
     return einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
 
 
+def strong_einsum_front(subscripts, *operands):
+    """`_einsum_front` binding strong_einsum: the rules' contractions of a (co)tangent.
+
+    >>> strong_einsum_front("i,i", np.array([0.0, 1.0]), np.array([np.nan, 2.0])).tolist()
+    2.0
+    """
+    return strong_einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+
+
 def _einsum_impl(*xs, subscripts):
     return np.einsum(subscripts, *xs)
 
 
 def _einsum_jvp(i):
     def rule(t, out, *xs, subscripts):  # linear in each operand: the tangent takes its place
-        return einsum(*(xs[:i] + (t,) + xs[i + 1:]), subscripts=subscripts)
+        return strong_einsum(*(xs[:i] + (t,) + xs[i + 1:]), subscripts=subscripts)
 
     return rule
 
@@ -264,7 +296,7 @@ def _einsum_vjp(i):
                 operands.append(np.ones(shape[pos]))
                 subs.append(c)
             result += c
-        return einsum(*operands, subscripts=",".join(subs) + "->" + result)
+        return strong_einsum(*operands, subscripts=",".join(subs) + "->" + result)
 
     return rule
 
@@ -288,7 +320,7 @@ def _einsum_strategy(b, name, x, picks, c):
     if len(s) >= 2 and s[0] == s[1]:
         kinds.append(("aa" + letters[2:] + "->a", (x,)))
     subscripts, args = kinds[c.take(len(kinds))]
-    return b.emit("einsum", *args, subscripts=subscripts)
+    return b.emit(name, *args, subscripts=subscripts)
 
 
 def _einsum_samples(rng):
@@ -303,5 +335,18 @@ einsum = defop("einsum", _einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), n
                strategy=_einsum_strategy, index=lambda shapes, subscripts: None if "." in subscripts else (subscripts, 1.0),
                doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
                    "and implicit outputs)")
+
+
+def _strong_einsum_impl(*xs, subscripts):
+    if builtins.any(isinstance(x, Traced) for x in xs):  # values of an enclosing trace: recorded there
+        return strong_einsum(*xs, subscripts=subscripts)
+    return strong_contract(functools.partial(np.einsum, subscripts), *xs)
+
+
+strong_einsum = defop("strong_einsum", _strong_einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
+                      batch=lambda batched, *xs, subscripts: strong_contract(
+                          functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs),
+                      samples=_einsum_samples, strategy=_einsum_strategy,
+                      doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules")
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

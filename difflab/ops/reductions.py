@@ -9,7 +9,7 @@ import operator
 
 import numpy as np
 
-from .elementwise import _stop_gradient_sympy, equal, exp, where
+from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
 
 from .core import (Op, reduction_index, draw, normalize_axes, _batch_axis, _batch_reduce, _broadcast_to,
                    _ndim, _reshape, _samples, _shape, _sp,
@@ -117,17 +117,28 @@ def _max_impl(x, axis=None, keepdims=False):
     return np.maximum.reduce(x, axis=axis, keepdims=keepdims)
 
 
+def _weighted_rules(weights):
+    """(JVP, VJP) of a reduction whose partial derivative is a weight array w(out, x) of x's shape
+    (max: 1/ties at the maxima; prod: the product of the others; logsumexp: softmax):
+    J t = Σ_axis t·w, Jᵀ u = u (expanded)·w. The products are strong (DESIGN.md §3): a group whose
+    weights are NaN (a NaN in x) gives 0 where its tangent or cotangent is 0."""
+    def jvp(t, out, x, axis=None, keepdims=False):
+        return sum(strong_mul(t, weights(out, x, axis, keepdims)), axis=axis, keepdims=keepdims)
+
+    def vjp(ct, out, x, axis=None, keepdims=False):
+        return strong_mul(_expand_reduced(ct, x, axis, keepdims), weights(out, x, axis, keepdims))
+
+    return (jvp,), (vjp,)
+
+
 def _max_weights(out, x, axis, keepdims):
     """Where x attains its max, 1/(number of ties): ties split the derivative evenly."""
     hit = equal(x, _expand_reduced(out, x, axis, keepdims)) * 1.0
     return hit / sum(hit, axis=axis, keepdims=True)
 
 
-max = defop("max", _max_impl,
-            jvp=(lambda t, out, x, axis=None, keepdims=False:
-                 sum(t * _max_weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-            vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                 _expand_reduced(ct, x, axis, keepdims) * _max_weights(out, x, axis, keepdims),),
+_max_jvp, _max_vjp = _weighted_rules(_max_weights)
+max = defop("max", _max_impl, jvp=_max_jvp, vjp=_max_vjp,
             kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
             analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
             batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly",
@@ -149,18 +160,6 @@ def _prod_partial(out, x, axis, keepdims):
     zeros = _expand_reduced(sum(zero * 1.0, axis=axis, keepdims=keepdims), x, axis, keepdims)
     at_zero = where(equal(zeros, 1.0), nonzero_prod, 0.0)
     return where(zero, at_zero, _expand_reduced(out, x, axis, keepdims) / safe)
-
-
-def _weighted_rules(weights):
-    """(JVP, VJP) of a reduction whose partial derivative is a weight array w(out, x) of x's shape
-    (prod: the product of the others; logsumexp: softmax): J t = Σ_axis t·w, Jᵀ u = u (expanded)·w."""
-    def jvp(t, out, x, axis=None, keepdims=False):
-        return sum(t * weights(out, x, axis, keepdims), axis=axis, keepdims=keepdims)
-
-    def vjp(ct, out, x, axis=None, keepdims=False):
-        return _expand_reduced(ct, x, axis, keepdims) * weights(out, x, axis, keepdims)
-
-    return (jvp,), (vjp,)
 
 
 def _prod_front(a, axis=None, keepdims=False):
@@ -280,8 +279,8 @@ def _log_softmax_sympy(x, axis):
 
 
 log_softmax = defop("log_softmax", _log_softmax_impl,
-                    jvp=(lambda t, out, x, axis: t - sum(exp(out) * t, axis=(axis,), keepdims=True),),
-                    vjp=(lambda ct, out, x, axis: ct - exp(out) * sum(ct, axis=(axis,), keepdims=True),),
+                    jvp=(lambda t, out, x, axis: t - sum(strong_mul(exp(out), t), axis=(axis,), keepdims=True),),
+                    vjp=(lambda ct, out, x, axis: ct - strong_mul(exp(out), sum(ct, axis=(axis,), keepdims=True)),),
                     sympy=_log_softmax_sympy,
                     batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
                     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),

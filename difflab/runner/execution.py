@@ -70,9 +70,11 @@ def make_executor(kind: str = "serial", jobs: int = 1, scheduler: str | None = N
     raise ConfigError(f"unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
 
 
-def _probe_scheduler(address: str, timeout: float = 0.5) -> None:
-    """Refuse at once a TCP scheduler address where nothing listens: Dask's client would retry
-    for its whole timeout (5 s) before saying the same thing. Other transports are left to Dask."""
+def _probe_scheduler(address: str, timeout: float = 0.5, reply: float = 2.0) -> None:
+    """Refuse fast a TCP scheduler address where nothing listens, or where something accepts the
+    connection but sends nothing within `reply` seconds: Dask's client would wait for its whole
+    timeout (5 s) before saying the same thing. A Dask scheduler speaks first (its handshake, as
+    soon as it accepts), so silence means no scheduler. Other transports are left to Dask."""
     import socket
     from urllib.parse import urlsplit
 
@@ -87,11 +89,21 @@ def _probe_scheduler(address: str, timeout: float = 0.5) -> None:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: the address needs a host and a port "
                           "(e.g. tcp://127.0.0.1:8786)")
     try:
-        socket.create_connection((host, port), timeout=timeout).close()
+        conn = socket.create_connection((host, port), timeout=timeout)
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: nothing answers on {host}:{port} "
                           f"({reason})") from None
+    with conn:
+        conn.settimeout(reply)
+        try:
+            first = conn.recv(1)
+        except OSError:  # socket.timeout included: accepted, then silence
+            first = None
+    if not first:
+        what = "closed the connection" if first == b"" else f"sent nothing within {reply:g} s"
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {host}:{port} accepts connections but "
+                          f"{what} (a Dask scheduler answers at once; is this its address?)")
 
 
 def _run_cell_task(name: str, source: str, path: str, cell: dict, seed: int) -> dict:

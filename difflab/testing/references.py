@@ -195,7 +195,8 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
     exact = exact_reference(st.graph, st.wrt, st.inputs(t.args), "hessian" if kind == "hessian" else "jacobian",
                             how, entries=size)
     if exact is not None:
-        value = exact.value @ v[:, None] if kind == "jvp" else exact.value
+        value = _no_derivative_where_undefined(t, kind, np.asarray(exact.value, dtype=float))
+        value = value @ v[:, None] if kind == "jvp" else value
         return _Reference(value, np.zeros_like(value), "the symbolic derivative of the traced f in "
                           "40-digit arithmetic", True, hints, at_kink)
     if kind == "jvp":
@@ -209,6 +210,25 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
         value, _ = _matrix(api.jacobian(t.f, t.argnums())(*t.args), t.out_axis, t.in_axis, "difflab.jacobian")
         how_text = "reverse-mode AD of the traced f"
     return _Reference(value, np.zeros_like(value), how_text, True, hints, at_kink)
+
+
+def _no_derivative_where_undefined(t: _Target, kind: str, value):
+    """The 40-digit derivative with difflab's answer outside the domain (DESIGN.md §6): NaN rows
+    where f(x) is not finite, NaN rows and columns at a non-finite input, as every method gives.
+    SymPy's formula would give a number there (d log(x)/dx = 1/x at x = -1), and the user's correct
+    NaN would then be reported as wrong."""
+    bad_out, bad_in = ~np.isfinite(t.y), ~np.isfinite(t.x)
+    if not (bad_out.any() or bad_in.any()):
+        return value
+    value = value.copy()
+    if kind == "hessian":
+        if bad_out.any():
+            value[:] = np.nan
+        value[bad_in, :] = value[:, bad_in] = np.nan
+    else:  # the Jacobian (m, n), also for a jvp's J v
+        value[bad_out, :] = np.nan
+        value[:, bad_in] = np.nan
+    return value
 
 
 def _richardson(fun, x):
