@@ -349,8 +349,11 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
     # a NaN passed on was born elsewhere, and reported there; so was an inf reaching a derived
     # equation (the user's equations, or an overflow, made it). An inf reaching the user's own
-    # equation may come from an unreported overflow: inf - inf there is this equation's to report
-    passed_on = _has_nan if eqn.source is None else _non_finite
+    # equation may come from an unreported overflow: inf - inf there is this equation's to report.
+    # A derived copy of the user's equation (same op: its value recomputed inside a traced sweep,
+    # e.g. chunked forward's) is judged as the user's equation: -inf·0 there is the user's NaN
+    own = eqn.source is None or eqn.op is eqn.source.op
+    passed_on = _has_nan if own else _non_finite
     origin = eqn.origin
     if origin is FROM_VALUES or any(passed_on(a) for a in args):
         return out

@@ -94,8 +94,13 @@ NESTED_CASES = {
 @pytest.mark.parametrize("case", list(NESTED_CASES))
 @pytest.mark.parametrize("operator", list(NESTED))
 @pytest.mark.parametrize("method", METHODS)
-def test_nested_operators_warn_once_per_user_equation(method, operator, case):
+def test_nested_operators_warn_once_per_user_equation(method, operator, case, request):
     f, x, equations = NESTED_CASES[case]
+    if (method, operator) == ("forward", "linearize(grad)"):
+        # Issue 15, open: since chunked forward traces its one-tangent sweep (issue 11 §2), forward's
+        # linearize of a gradient evaluates that trace's values outside the guard: NumPy's anonymous
+        # RuntimeWarning instead of the DomainWarning naming the equation (the value is NaN, right)
+        request.applymarker(pytest.mark.xfail(strict=True, reason="forward linearize(grad): anonymous RuntimeWarning"))
     run = NESTED[operator]
     if method == "symbolic" and operator in ("vmap(grad)", "jvp(grad)", "grad(grad)", "vmap(hessian)",
                                              "linearize(grad)"):
