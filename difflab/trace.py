@@ -224,6 +224,8 @@ class Tracer(Traced):
     __rtruediv__ = lambda self, o: ops.div(o, self)
     __pow__ = lambda self, o: ops.pow(self, o)
     __rpow__ = lambda self, o: ops.pow(o, self)
+    __mod__ = lambda self, o: ops.mod(self, o)
+    __rmod__ = lambda self, o: ops.mod(o, self)
     __matmul__ = lambda self, o: ops.matmul(self, o)
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
