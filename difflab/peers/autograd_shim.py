@@ -195,8 +195,8 @@ def make_ggnvp(f, g=lambda y: 0.5 * np.sum(y**2, axis=-1), f_argnum=0, method=No
 
 def holomorphic_grad(fun, argnum=0):
     """Refused: difflab differentiates real functions only."""
-    raise NotImplementedError("holomorphic_grad: difflab differentiates real-valued functions of real inputs; "
-                              "complex (holomorphic) derivatives are not supported")
+    raise dl.UnsupportedOperationError("holomorphic_grad: difflab differentiates real-valued functions of real "
+                                       "inputs; complex (holomorphic) derivatives are not supported")
 
 
 def checkpoint(fun):
@@ -240,8 +240,8 @@ class primitive:
 
     def _maker(self, makers, i, kind):
         if i not in makers:
-            raise NotImplementedError(f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
-                                      f"argument {i} is not defined (def{kind.lower()} gives it)")
+            raise dl.NotDifferentiableError(f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
+                                            f"argument {i} is not defined (def{kind.lower()} gives it)")
         return makers[i]
 
     def _vjp(self, args, kwargs, live, u):
