@@ -6,12 +6,18 @@ process: each is calibrated to a batch of calls lasting about `target` seconds, 
 round-robin (order rotated each round) so that machine noise hits every contender alike; the result
 per callable is the median over rounds, and ratios are medians of the per-round paired ratios.
 """
+
 from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-             "NUMEXPR_NUM_THREADS"):
+for _var in (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+):
     os.environ[_var] = "1"
 os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -32,8 +38,20 @@ from dataclasses import dataclass, field  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-__all__ = ["measure", "Timing", "table", "peer", "args", "emit", "machine", "versions", "peak_memory", "fmt_time",
-           "fit_slope", "fingerprint"]
+__all__ = [
+    "measure",
+    "Timing",
+    "table",
+    "peer",
+    "args",
+    "emit",
+    "machine",
+    "versions",
+    "peak_memory",
+    "fmt_time",
+    "fit_slope",
+    "fingerprint",
+]
 
 PEERS = ("numpy", "scipy", "sympy", "autograd", "numdifftools", "micrograd", "torch", "jax", "jaxlib")
 
@@ -63,6 +81,7 @@ def peer(name):
 
 
 # -- timing ---------------------------------------------------------------------------------------
+
 
 @dataclass
 class Timing:
@@ -124,7 +143,7 @@ def measure(fns: dict, rounds: int = 31, target: float = 0.02, warmup: int = 3, 
     was_enabled = gc.isenabled()
     try:
         for r in range(rounds):
-            order = names[r % len(names):] + names[:r % len(names)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             if gc_off:
                 gc.collect()
                 gc.disable()
@@ -172,6 +191,7 @@ def fit_slope(ns, ts) -> float:
 
 # -- output ---------------------------------------------------------------------------------------
 
+
 def fmt_time(s: float) -> str:
     if s != s:
         return "—"
@@ -187,8 +207,9 @@ def table(headers, rows) -> str:
     rows = [[str(c) for c in r] for r in rows]
     widths = [max(len(str(h)), *(len(r[i]) for r in rows)) if rows else len(str(h)) for i, h in enumerate(headers)]
     line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
-    return "\n".join([line([str(h) for h in headers]), "| " + " | ".join("-" * w for w in widths) + " |",
-                      *map(line, rows)])
+    return "\n".join(
+        [line([str(h) for h in headers]), "| " + " | ".join("-" * w for w in widths) + " |", *map(line, rows)]
+    )
 
 
 def args(description: str):
@@ -205,13 +226,26 @@ def emit(opts, name: str, markdown: str, rows: list, notes: list = ()):
     for n in notes:
         print(f"\n- {n}")
     if opts.json:
-        cmd = "python " + " ".join([os.path.relpath(sys.argv[0], _root())] + [a for a in sys.argv[1:]
-                                                                              if not a.startswith("--json")
-                                                                              and not a.endswith(".json")])
+        cmd = "python " + " ".join(
+            [os.path.relpath(sys.argv[0], _root())]
+            + [a for a in sys.argv[1:] if not a.startswith("--json") and not a.endswith(".json")]
+        )
         with open(opts.json, "w") as fh:
-            json.dump({"name": name, "markdown": markdown, "rows": rows, "notes": list(notes), "command": cmd,
-                       "peer_errors": _peer_errors, "difflab_sources": _FP_START, "date": datetime.datetime.now().isoformat(timespec="seconds")},
-                      fh, indent=1, default=float)
+            json.dump(
+                {
+                    "name": name,
+                    "markdown": markdown,
+                    "rows": rows,
+                    "notes": list(notes),
+                    "command": cmd,
+                    "peer_errors": _peer_errors,
+                    "difflab_sources": _FP_START,
+                    "date": datetime.datetime.now().isoformat(timespec="seconds"),
+                },
+                fh,
+                indent=1,
+                default=float,
+            )
 
 
 def fingerprint() -> str:
@@ -246,8 +280,7 @@ def machine() -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in fh if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version(), "platform": platform.platform()}
 
 
 def versions() -> dict:
@@ -258,10 +291,15 @@ def versions() -> dict:
         except importlib.metadata.PackageNotFoundError:
             out[name] = "not installed"
     try:
-        out["difflab git"] = subprocess.run(["git", "-C", _root(), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                            text=True).stdout.strip() + (" (+ uncommitted changes)" if subprocess.run(
-                                                ["git", "-C", _root(), "status", "--porcelain", "difflab"],
-                                                capture_output=True, text=True).stdout.strip() else "")
+        out["difflab git"] = subprocess.run(
+            ["git", "-C", _root(), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip() + (
+            " (+ uncommitted changes)"
+            if subprocess.run(
+                ["git", "-C", _root(), "status", "--porcelain", "difflab"], capture_output=True, text=True
+            ).stdout.strip()
+            else ""
+        )
     except OSError:
         pass
     return out

@@ -10,6 +10,7 @@ per-round paired ratios (this ÷ other), which is what stays meaningful on a sha
 Rows: the cached fast path on the 2-16-16-2 b64 MLP loss, the same call re-traced afresh (a new
 transform per call), the scalar 2-4-4-1 B=8 graph re-traced per call, and the checks alone.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,6 +27,7 @@ import numpy as np
 
 def scalar_loss(dnp):
     """bench/scalar.py's loss, over the given difflab.numpy."""
+
     def loss(params, X, Y):
         total = 0.0
         for x, y in zip(X, Y):
@@ -39,11 +41,13 @@ def scalar_loss(dnp):
             d = h[0] - y
             total = total + d * d
         return total * (1.0 / len(X))
+
     return loss
 
 
 def workloads(dl):
     import random
+
     dnp = importlib.import_module(dl.__name__ + ".numpy")
     nn = importlib.import_module(dl.__name__ + ".nn")
     model = nn.MLP([2, 16, 16, 2], activation="tanh")
@@ -77,6 +81,7 @@ def main():
     p.add_argument("--rounds", type=int, default=15)
     opts = p.parse_args()
     import difflab as dl
+
     cores = {"this": workloads(dl)}
     if opts.against:
         tmp = tempfile.mkdtemp()
@@ -96,8 +101,10 @@ def main():
     for name, ts in times["this"].items():
         other = times.get("other", {}).get(name)
         ratio = statistics.median(a / b for a, b in zip(ts, other)) if other else None
-        print(f"| {name} | {statistics.median(ts):.1f} | {statistics.median(other) if other else float('nan'):.1f} | "
-              f"{'' if ratio is None else f'{ratio:.3f}×'} |")
+        print(
+            f"| {name} | {statistics.median(ts):.1f} | {statistics.median(other) if other else float('nan'):.1f} | "
+            f"{'' if ratio is None else f'{ratio:.3f}×'} |"
+        )
 
 
 if __name__ == "__main__":

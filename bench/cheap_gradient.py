@@ -8,6 +8,7 @@ four are timed interleaved; each ratio is the median of per-round paired ratios.
 §4) a vectorised f at n = 10⁴…10⁷: the same ratio, and the peak memory (tracemalloc) of difflab's
 f + ∇f against hand NumPy's.
 """
+
 from __future__ import annotations
 
 try:
@@ -36,25 +37,59 @@ def main():
         params, X, Y = hand.problem(sizes, batch)
         f = MLP(list(sizes), activation="tanh").loss("cross_entropy")
         p = dl.prepare(f, params, X, Y, method="reverse")
-        res = C.measure({
-            "dl loss": lambda: p(params, X, Y),
-            "dl loss+grad": lambda: p.value_and_grad(params, X, Y),
-            "hand loss": lambda: hand.loss(params, X, Y),
-            "hand loss+grad": lambda: hand.loss_and_grad(params, X, Y),
-        }, rounds=rounds, target=target)
+        res = C.measure(
+            {
+                "dl loss": lambda: p(params, X, Y),
+                "dl loss+grad": lambda: p.value_and_grad(params, X, Y),
+                "hand loss": lambda: hand.loss(params, X, Y),
+                "hand loss+grad": lambda: hand.loss_and_grad(params, X, Y),
+            },
+            rounds=rounds,
+            target=target,
+        )
         r_dl = res["dl loss+grad"].ratio(res["dl loss"])
         r_h = res["hand loss+grad"].ratio(res["hand loss"])
         lo, hi = res["dl loss+grad"].ratio_spread(res["dl loss"])
-        rows.append({"workload": "cheap-gradient", "size": label, "contender": "difflab reverse, prepared",
-                     "ratio": r_dl, "ratio_iqr": [lo, hi], "hand_ratio": r_h, "target": TARGET, "met": r_dl <= TARGET,
-                     "seconds": {k: t.median for k, t in res.items()}})
-        trows.append([label, C.fmt_time(res["dl loss"].median), C.fmt_time(res["dl loss+grad"].median),
-                      f"{r_dl:.2f} ({lo:.2f}–{hi:.2f})", C.fmt_time(res["hand loss"].median),
-                      C.fmt_time(res["hand loss+grad"].median), f"{r_h:.2f}", f"≤ {TARGET}",
-                      "met" if r_dl <= TARGET else "MISSED"])
-    md = ("### cost(loss + gradient) / cost(loss)\n\n" + C.table(
-        ["size", "dl loss", "dl loss+grad", "dl ratio (IQR)", "hand loss", "hand loss+grad", "hand ratio", "target", ""],
-        trows))
+        rows.append(
+            {
+                "workload": "cheap-gradient",
+                "size": label,
+                "contender": "difflab reverse, prepared",
+                "ratio": r_dl,
+                "ratio_iqr": [lo, hi],
+                "hand_ratio": r_h,
+                "target": TARGET,
+                "met": r_dl <= TARGET,
+                "seconds": {k: t.median for k, t in res.items()},
+            }
+        )
+        trows.append(
+            [
+                label,
+                C.fmt_time(res["dl loss"].median),
+                C.fmt_time(res["dl loss+grad"].median),
+                f"{r_dl:.2f} ({lo:.2f}–{hi:.2f})",
+                C.fmt_time(res["hand loss"].median),
+                C.fmt_time(res["hand loss+grad"].median),
+                f"{r_h:.2f}",
+                f"≤ {TARGET}",
+                "met" if r_dl <= TARGET else "MISSED",
+            ]
+        )
+    md = "### cost(loss + gradient) / cost(loss)\n\n" + C.table(
+        [
+            "size",
+            "dl loss",
+            "dl loss+grad",
+            "dl ratio (IQR)",
+            "hand loss",
+            "hand loss+grad",
+            "hand ratio",
+            "target",
+            "",
+        ],
+        trows,
+    )
     md += "\n\n" + vectorised(opts, rows)
     C.emit(opts, "cheap_gradient", md, rows)
 
@@ -94,27 +129,58 @@ def vectorised(opts, rows) -> str:
         vh, gh = vec_hand_grad(x)
         assert abs(v - vh) <= 1e-12 * abs(vh) and np.abs(g - gh).max() <= 1e-12 * np.abs(gh).max()
         big = n >= 10**6
-        res = C.measure({"dl f": lambda: p(x), "dl f+grad": lambda: p.value_and_grad(x),
-                         "hand f": lambda: vec_hand(x), "hand f+grad": lambda: vec_hand_grad(x)},
-                        rounds=3 if opts.quick else (5 if n >= 10**7 else 7 if big else 15),
-                        target=0.005 if opts.quick else 0.05, warmup=1 if big else 2)
+        res = C.measure(
+            {
+                "dl f": lambda: p(x),
+                "dl f+grad": lambda: p.value_and_grad(x),
+                "hand f": lambda: vec_hand(x),
+                "hand f+grad": lambda: vec_hand_grad(x),
+            },
+            rounds=3 if opts.quick else (5 if n >= 10**7 else 7 if big else 15),
+            target=0.005 if opts.quick else 0.05,
+            warmup=1 if big else 2,
+        )
         r_dl = res["dl f+grad"].ratio(res["dl f"])
         r_h = res["hand f+grad"].ratio(res["hand f"])
         m_dl = C.peak_memory(lambda: p.value_and_grad(x))
         m_h = C.peak_memory(lambda: vec_hand_grad(x))
-        rows.append({"workload": "cheap-vector", "n": n, "ratio": r_dl, "ratio_iqr": res["dl f+grad"].ratio_spread(res["dl f"]),
-                     "hand_ratio": r_h, "peak_bytes": m_dl, "hand_peak_bytes": m_h, "memory_ratio": m_dl / m_h,
-                     "target": VEC_RATIO, "memory_target": VEC_MEMORY,
-                     "met": r_dl <= VEC_RATIO and m_dl / m_h <= VEC_MEMORY,
-                     "seconds": {k: t.median for k, t in res.items()}})
-        trows.append([f"{n:.0e}", C.fmt_time(res["dl f"].median), C.fmt_time(res["dl f+grad"].median), f"{r_dl:.2f}",
-                      f"{r_h:.2f}", f"{m_dl / 2**20:.1f} MiB", f"{m_h / 2**20:.1f} MiB", f"{m_dl / m_h:.2f}×",
-                      "met" if rows[-1]["met"] else "MISSED"])
+        rows.append(
+            {
+                "workload": "cheap-vector",
+                "n": n,
+                "ratio": r_dl,
+                "ratio_iqr": res["dl f+grad"].ratio_spread(res["dl f"]),
+                "hand_ratio": r_h,
+                "peak_bytes": m_dl,
+                "hand_peak_bytes": m_h,
+                "memory_ratio": m_dl / m_h,
+                "target": VEC_RATIO,
+                "memory_target": VEC_MEMORY,
+                "met": r_dl <= VEC_RATIO and m_dl / m_h <= VEC_MEMORY,
+                "seconds": {k: t.median for k, t in res.items()},
+            }
+        )
+        trows.append(
+            [
+                f"{n:.0e}",
+                C.fmt_time(res["dl f"].median),
+                C.fmt_time(res["dl f+grad"].median),
+                f"{r_dl:.2f}",
+                f"{r_h:.2f}",
+                f"{m_dl / 2**20:.1f} MiB",
+                f"{m_h / 2**20:.1f} MiB",
+                f"{m_dl / m_h:.2f}×",
+                "met" if rows[-1]["met"] else "MISSED",
+            ]
+        )
         print(f"vectorised n={n} done", flush=True)
-    return (f"### vectorised f = Σ tanh(0.7x + 0.1)·x + ½Σx²: cost(f + ∇f)/cost(f), reverse prepared (target ≤ "
-            f"{VEC_RATIO:.0f}), and peak memory of f + ∇f ÷ hand NumPy's (target ≤ {VEC_MEMORY}×)\n\n"
-            + C.table(["n", "dl f", "dl f + ∇f", "dl ratio", "hand ratio", "dl peak", "hand peak", "memory ratio", ""],
-                      trows))
+    return (
+        f"### vectorised f = Σ tanh(0.7x + 0.1)·x + ½Σx²: cost(f + ∇f)/cost(f), reverse prepared (target ≤ "
+        f"{VEC_RATIO:.0f}), and peak memory of f + ∇f ÷ hand NumPy's (target ≤ {VEC_MEMORY}×)\n\n"
+        + C.table(
+            ["n", "dl f", "dl f + ∇f", "dl ratio", "hand ratio", "dl peak", "hand peak", "memory ratio", ""], trows
+        )
+    )
 
 
 if __name__ == "__main__":

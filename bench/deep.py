@@ -12,6 +12,7 @@ value_and_grad, minus the bytes of the gradient it returns (which grow with dept
 stored), fitted against depth on log-log axes: slope ~1 when every layer's activations are kept,
 ~0.5 (√depth) with √depth checkpointed segments (target ≤ 0.6).
 """
+
 from __future__ import annotations
 
 try:
@@ -42,6 +43,7 @@ def _layer(W, b, h):
 def chain_loss(depth: int, segments: int | None):
     """Mean softmax cross-entropy of `depth` tanh layers and a linear output; the hidden layers
     in `segments` checkpointed segments (None: no checkpointing)."""
+
     def loss(params, X, Y):
         layers = [functools.partial(_layer, params[f"W{l}"], params[f"b{l}"]) for l in range(depth)]
         if segments:
@@ -66,19 +68,44 @@ def timing(opts, rows):
     vh, gh = hand.loss_and_grad(params, X, Y)
     scale = max(np.abs(a).max() for a in gh.values())
     assert abs(v - vh) <= 1e-10 * abs(vh) and max(np.abs(g[k] - gh[k]).max() for k in gh) <= 1e-9 * scale
-    res = C.measure({"hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
-                     "difflab reverse, prepared": lambda: p.value_and_grad(params, X, Y)},
-                    rounds=3 if opts.quick else 9, target=0.005 if opts.quick else 0.3, warmup=2)
+    res = C.measure(
+        {
+            "hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
+            "difflab reverse, prepared": lambda: p.value_and_grad(params, X, Y),
+        },
+        rounds=3 if opts.quick else 9,
+        target=0.005 if opts.quick else 0.3,
+        warmup=2,
+    )
     r = res["difflab reverse, prepared"].ratio(res["hand NumPy"])
     lo, hi = res["difflab reverse, prepared"].ratio_spread(res["hand NumPy"])
     label = f"depth {depth} width {WIDTH} b{BATCH}"
-    rows.append({"workload": "deep-time", "size": label, "ratio": r, "ratio_iqr": [lo, hi], "target": TIME_TARGET,
-                 "met": r <= TIME_TARGET, "seconds": {k: t.median for k, t in res.items()}})
-    return (f"### deep net, loss + gradient: prepared reverse ÷ hand NumPy ({label}; target ≤ {TIME_TARGET}×)\n\n"
-            + C.table(["size", "hand NumPy", "difflab reverse, prepared", "ratio (IQR)", ""],
-                      [[label, C.fmt_time(res["hand NumPy"].median),
-                        C.fmt_time(res["difflab reverse, prepared"].median), f"{r:.2f}× ({lo:.2f}–{hi:.2f})",
-                        "met" if r <= TIME_TARGET else "MISSED"]]))
+    rows.append(
+        {
+            "workload": "deep-time",
+            "size": label,
+            "ratio": r,
+            "ratio_iqr": [lo, hi],
+            "target": TIME_TARGET,
+            "met": r <= TIME_TARGET,
+            "seconds": {k: t.median for k, t in res.items()},
+        }
+    )
+    return (
+        f"### deep net, loss + gradient: prepared reverse ÷ hand NumPy ({label}; target ≤ {TIME_TARGET}×)\n\n"
+        + C.table(
+            ["size", "hand NumPy", "difflab reverse, prepared", "ratio (IQR)", ""],
+            [
+                [
+                    label,
+                    C.fmt_time(res["hand NumPy"].median),
+                    C.fmt_time(res["difflab reverse, prepared"].median),
+                    f"{r:.2f}× ({lo:.2f}–{hi:.2f})",
+                    "met" if r <= TIME_TARGET else "MISSED",
+                ]
+            ],
+        )
+    )
 
 
 def memory(opts, rows):
@@ -99,23 +126,50 @@ def memory(opts, rows):
             peak = C.peak_memory(lambda: p.value_and_grad(params, X, Y))
             work = peak - grad_bytes
             per.setdefault(name, {})[depth] = work
-            rows.append({"workload": "deep-memory", "depth": depth, "contender": name, "segments": seg,
-                         "peak_bytes": peak, "gradient_bytes": grad_bytes, "working_bytes": work})
+            rows.append(
+                {
+                    "workload": "deep-memory",
+                    "depth": depth,
+                    "contender": name,
+                    "segments": seg,
+                    "peak_bytes": peak,
+                    "gradient_bytes": grad_bytes,
+                    "working_bytes": work,
+                }
+            )
             cells += [f"{peak / 2**20:.1f} MiB", f"{work / 2**20:.1f} MiB"]
         hand_peak = C.peak_memory(lambda: hand.loss_and_grad(params, X, Y))
         cells.append(f"{(hand_peak - grad_bytes) / 2**20:.1f} MiB")
         trows.append(cells)
         print(f"memory depth {depth} done", flush=True)
     slopes = {name: C.fit_slope(sorted(d), [d[k] for k in sorted(d)]) for name, d in per.items()}
-    rows.append({"workload": "deep-memory-slope", "slope_plain": slopes["plain"],
-                 "slope_checkpointed": slopes["checkpointed"], "target": SLOPE_TARGET,
-                 "met": slopes["checkpointed"] <= SLOPE_TARGET})
-    return (f"### peak memory of a prepared gradient vs depth (width {MEM_WIDTH}, batch {MEM_BATCH}; working = peak − "
-            "the returned gradient's bytes)\n\n"
-            + C.table(["depth", "segments", "plain peak", "plain working", "checkpointed peak",
-                       "checkpointed working", "hand NumPy working"], trows)
-            + f"\n\nlog-log slope of working memory against depth: plain {slopes['plain']:.2f}, checkpointed "
-            f"(√depth segments) {slopes['checkpointed']:.2f} (target ≤ {SLOPE_TARGET}: ~√depth)")
+    rows.append(
+        {
+            "workload": "deep-memory-slope",
+            "slope_plain": slopes["plain"],
+            "slope_checkpointed": slopes["checkpointed"],
+            "target": SLOPE_TARGET,
+            "met": slopes["checkpointed"] <= SLOPE_TARGET,
+        }
+    )
+    return (
+        f"### peak memory of a prepared gradient vs depth (width {MEM_WIDTH}, batch {MEM_BATCH}; working = peak − "
+        "the returned gradient's bytes)\n\n"
+        + C.table(
+            [
+                "depth",
+                "segments",
+                "plain peak",
+                "plain working",
+                "checkpointed peak",
+                "checkpointed working",
+                "hand NumPy working",
+            ],
+            trows,
+        )
+        + f"\n\nlog-log slope of working memory against depth: plain {slopes['plain']:.2f}, checkpointed "
+        f"(√depth segments) {slopes['checkpointed']:.2f} (target ≤ {SLOPE_TARGET}: ~√depth)"
+    )
 
 
 def main():

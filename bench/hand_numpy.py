@@ -7,6 +7,7 @@ the textbook one: reuse tanh's output (1 - h²), softmax − Y for the logits, o
 
     python bench/hand_numpy.py     # checks the gradient against difflab's reverse mode (1e-12)
 """
+
 from __future__ import annotations
 
 try:

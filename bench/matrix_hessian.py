@@ -11,6 +11,7 @@ difflab's default Hessian (forward over reverse), and hand NumPy (the closed for
 are checked against the closed form (max abs difference ≤ 1e-10 × max |H|).
 Target (issue 17 §2): symbolic ÷ jax.hessian (jit) < 1.0 (faster).
 """
+
 from __future__ import annotations
 
 try:
@@ -79,9 +80,15 @@ def main():
         H_sym = sym(*args)
         first = time.perf_counter() - t0
         fwd_rev = dl.hessian(f)
-        errors = {"symbolic": np.abs(H_sym - H_hand).max(), "forward over reverse": np.abs(fwd_rev(*args) - H_hand).max()}
-        fns = {"hand NumPy (closed form)": hand, "symbolic (matrix level)": lambda: sym(*args),
-               "forward over reverse": lambda: fwd_rev(*args)}
+        errors = {
+            "symbolic": np.abs(H_sym - H_hand).max(),
+            "forward over reverse": np.abs(fwd_rev(*args) - H_hand).max(),
+        }
+        fns = {
+            "hand NumPy (closed form)": hand,
+            "symbolic (matrix level)": lambda: sym(*args),
+            "forward over reverse": lambda: fwd_rev(*args),
+        }
         jh = jax_hessian(name, args)
         if jh is not None:
             errors["jax"] = float(np.abs(np.asarray(jh()) - H_hand).max())
@@ -93,21 +100,45 @@ def main():
         r = res["symbolic (matrix level)"].ratio(res[base])
         lo, hi = res["symbolic (matrix level)"].ratio_spread(res[base])
         for k, t in res.items():
-            rows.append({"workload": "matrix_hessian", "problem": name, "n": n, "contender": k, "seconds": t.median,
-                         "ratio_vs": base, "ratio": t.ratio(res[base]), "ratio_iqr": list(t.ratio_spread(res[base])),
-                         "target": TARGET if k.startswith("symbolic") else None,
-                         "met": (r < TARGET) if k.startswith("symbolic") else None,
-                         "first_call_seconds": first if k.startswith("symbolic") else None,
-                         "max_abs_error": errors.get(k.split(" (")[0] if not k.startswith("jax") else "jax")})
-        trows.append([name, str(n), C.fmt_time(first), C.fmt_time(res["symbolic (matrix level)"].median)]
-                     + [C.fmt_time(res[k].median) if k in res else "—" for k in
-                        ("jax.hessian (jit)", "forward over reverse", "hand NumPy (closed form)")]
-                     + [f"{r:.2f}× ({lo:.2f}–{hi:.2f})", f"< {TARGET}× {base}", "met" if r < TARGET else "MISSED"])
-    md = ("### symbolic Hessian at matrix level vs jax.hessian (jit), one core\n\n" + C.table(
-        ["problem", "n", "symbolic first call (prepare)", "symbolic per call", "jax.hessian (jit)",
-         "forward over reverse", "hand NumPy", "symbolic ÷ " + ("jax" if rows and rows[0]["ratio_vs"].startswith("jax")
-                                                               else "fwd-over-rev") + " (IQR)", "target", ""],
-        trows))
+            rows.append(
+                {
+                    "workload": "matrix_hessian",
+                    "problem": name,
+                    "n": n,
+                    "contender": k,
+                    "seconds": t.median,
+                    "ratio_vs": base,
+                    "ratio": t.ratio(res[base]),
+                    "ratio_iqr": list(t.ratio_spread(res[base])),
+                    "target": TARGET if k.startswith("symbolic") else None,
+                    "met": (r < TARGET) if k.startswith("symbolic") else None,
+                    "first_call_seconds": first if k.startswith("symbolic") else None,
+                    "max_abs_error": errors.get(k.split(" (")[0] if not k.startswith("jax") else "jax"),
+                }
+            )
+        trows.append(
+            [name, str(n), C.fmt_time(first), C.fmt_time(res["symbolic (matrix level)"].median)]
+            + [
+                C.fmt_time(res[k].median) if k in res else "—"
+                for k in ("jax.hessian (jit)", "forward over reverse", "hand NumPy (closed form)")
+            ]
+            + [f"{r:.2f}× ({lo:.2f}–{hi:.2f})", f"< {TARGET}× {base}", "met" if r < TARGET else "MISSED"]
+        )
+    md = "### symbolic Hessian at matrix level vs jax.hessian (jit), one core\n\n" + C.table(
+        [
+            "problem",
+            "n",
+            "symbolic first call (prepare)",
+            "symbolic per call",
+            "jax.hessian (jit)",
+            "forward over reverse",
+            "hand NumPy",
+            "symbolic ÷ " + ("jax" if rows and rows[0]["ratio_vs"].startswith("jax") else "fwd-over-rev") + " (IQR)",
+            "target",
+            "",
+        ],
+        trows,
+    )
     C.emit(opts, "matrix_hessian", md, rows)
 
 

@@ -7,6 +7,7 @@ Every contender computes the same loss (tanh MLP, mean softmax cross-entropy) an
 respect to all weights and biases, from the same float64 data; ratios are to hand NumPy, measured
 interleaved in one process.
 """
+
 from __future__ import annotations
 
 try:
@@ -27,9 +28,11 @@ TARGETS = {(2, 16, 16, 2): 1.3, (64, 128, 128, 10): 1.0, (784, 256, 256, 10): 1.
 
 # -- the peers: the same loss, each in its own library ----------------------------------------------
 
+
 def peer_loss(xnp, stop_gradient, n_layers):
     """The benchmark's loss written once for a NumPy-like peer library (autograd.numpy, jax.numpy):
     tanh hidden layers, mean softmax cross-entropy with the row max shifted out (no derivative)."""
+
     def loss(p, X, Y):
         h = X
         for l in range(n_layers - 1):
@@ -117,7 +120,8 @@ def contenders(sizes, batch, with_retrace=True):
     if with_retrace:
         fns["difflab reverse, re-traced every call"] = lambda: dl.value_and_grad(f)(params, X, Y)
         fns["difflab Reverse(compiled=False), re-traced"] = lambda: dl.value_and_grad(
-            f, method=dl.Reverse(compiled=False))(params, X, Y)
+            f, method=dl.Reverse(compiled=False)
+        )(params, X, Y)
     for name, make in [("autograd", autograd_step), ("PyTorch eager", torch_step), ("JAX jit", jax_step)]:
         got = make(params, X, Y)
         if got is not None:
@@ -141,21 +145,47 @@ def main():
             r = t.ratio(base)
             lo, hi = t.ratio_spread(base)
             target_r = TARGETS[sizes] if name == "difflab reverse, prepared" else None
-            row = {"workload": "mlp", "size": label, "contender": name, "seconds": t.median, "ratio": r,
-                   "ratio_iqr": [lo, hi], "spread": t.spread, "target": target_r,
-                   "met": None if target_r is None else r <= target_r}
+            row = {
+                "workload": "mlp",
+                "size": label,
+                "contender": name,
+                "seconds": t.median,
+                "ratio": r,
+                "ratio_iqr": [lo, hi],
+                "spread": t.spread,
+                "target": target_r,
+                "met": None if target_r is None else r <= target_r,
+            }
             rows.append(row)
-            table_rows.append([name, C.fmt_time(t.median), f"±{100 * t.spread:.0f}%", f"{r:.2f}×",
-                               f"{lo:.2f}–{hi:.2f}", "" if target_r is None else f"≤ {target_r}×",
-                               "" if target_r is None else ("met" if row["met"] else "MISSED")])
+            table_rows.append(
+                [
+                    name,
+                    C.fmt_time(t.median),
+                    f"±{100 * t.spread:.0f}%",
+                    f"{r:.2f}×",
+                    f"{lo:.2f}–{hi:.2f}",
+                    "" if target_r is None else f"≤ {target_r}×",
+                    "" if target_r is None else ("met" if row["met"] else "MISSED"),
+                ]
+            )
         if "autograd" in res and "difflab reverse, re-traced every call" in res:
             for name in ("difflab reverse, re-traced every call", "difflab Reverse(compiled=False), re-traced"):
                 r = res[name].ratio(res["autograd"])
-                rows.append({"workload": "mlp-unprepared", "size": label, "contender": name + " / autograd",
-                             "ratio": r, "target": 0.5, "met": r <= 0.5})
+                rows.append(
+                    {
+                        "workload": "mlp-unprepared",
+                        "size": label,
+                        "contender": name + " / autograd",
+                        "ratio": r,
+                        "target": 0.5,
+                        "met": r <= 0.5,
+                    }
+                )
                 notes.append(f"{label}: {name} = {r:.2f}× autograd (target ≤ 0.5×: {'met' if r <= 0.5 else 'MISSED'})")
-        md.append(f"### {label}: loss + gradient (ratio to hand NumPy; IQR of the paired per-round ratios)\n\n"
-                  + C.table(["contender", "median", "spread", "ratio", "ratio IQR", "target", ""], table_rows))
+        md.append(
+            f"### {label}: loss + gradient (ratio to hand NumPy; IQR of the paired per-round ratios)\n\n"
+            + C.table(["contender", "median", "spread", "ratio", "ratio IQR", "target", ""], table_rows)
+        )
     # peak memory at the largest size: the prepared tape against hand NumPy
     sizes, batch = SIZES[-1] if not opts.quick else SIZES[0]
     params, X, Y = hand.problem(sizes, batch)
@@ -165,12 +195,34 @@ def main():
     m_dl = C.peak_memory(lambda: prepared.value_and_grad(params, X, Y))
     label = f"{'-'.join(map(str, sizes))} b{batch}"
     r = m_dl / m_hand
-    rows.append({"workload": "mlp-memory", "size": label, "contender": "difflab reverse, prepared",
-                 "bytes": m_dl, "hand_bytes": m_hand, "ratio": r, "target": 1.3, "met": r <= 1.3})
-    md.append(f"### peak memory of one loss + gradient call, {label} (tracemalloc)\n\n" + C.table(
-        ["contender", "peak", "ratio", "target", ""],
-        [["hand NumPy", f"{m_hand / 2**20:.2f} MiB", "1.00×", "", ""],
-         ["difflab reverse, prepared", f"{m_dl / 2**20:.2f} MiB", f"{r:.2f}×", "≤ 1.3×", "met" if r <= 1.3 else "MISSED"]]))
+    rows.append(
+        {
+            "workload": "mlp-memory",
+            "size": label,
+            "contender": "difflab reverse, prepared",
+            "bytes": m_dl,
+            "hand_bytes": m_hand,
+            "ratio": r,
+            "target": 1.3,
+            "met": r <= 1.3,
+        }
+    )
+    md.append(
+        f"### peak memory of one loss + gradient call, {label} (tracemalloc)\n\n"
+        + C.table(
+            ["contender", "peak", "ratio", "target", ""],
+            [
+                ["hand NumPy", f"{m_hand / 2**20:.2f} MiB", "1.00×", "", ""],
+                [
+                    "difflab reverse, prepared",
+                    f"{m_dl / 2**20:.2f} MiB",
+                    f"{r:.2f}×",
+                    "≤ 1.3×",
+                    "met" if r <= 1.3 else "MISSED",
+                ],
+            ],
+        )
+    )
     C.emit(opts, "mlp", "\n\n".join(md), rows, notes)
 
 

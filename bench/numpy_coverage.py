@@ -8,6 +8,7 @@ its derivative by reverse mode agrees with central differences.
 
     python bench/numpy_coverage.py            # prints the count and the names
 """
+
 import sys
 import warnings
 

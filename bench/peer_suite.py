@@ -9,6 +9,7 @@ passed / failed / errors per file and method, and the failures grouped by cause.
     python bench/peer_suite.py                      # all four methods, every file -> bench/PEER_SUITE.md
     python bench/peer_suite.py --methods reverse --files test_numpy.py --show 20
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,22 @@ def fetch(version: str = VERSION) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     sdist = CACHE / f"autograd-{version}.tar.gz"
     if not sdist.exists():
-        subprocess.run([sys.executable, "-m", "pip", "download", f"autograd=={version}", "--no-binary", ":all:",
-                        "--no-deps", "-q", "-d", str(CACHE)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                f"autograd=={version}",
+                "--no-binary",
+                ":all:",
+                "--no-deps",
+                "-q",
+                "-d",
+                str(CACHE),
+            ],
+            check=True,
+        )
     with tarfile.open(sdist) as tar:
         members = [m for m in tar.getmembers() if m.name.startswith(f"autograd-{version}/tests/") and m.isfile()]
         if not members:
@@ -65,9 +80,27 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
     xml.with_suffix(".timeout").unlink(missing_ok=True)
     env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
     env.update(ENVIRONMENTS.get(method, {}))
-    cmd = [sys.executable, "-m", "pytest", str(tests / name), "-c", str(tests.parent / "pytest.ini"),
-           "--rootdir", str(tests), "-p", "difflab.peers.autograd_shim", "-p", "no:cacheprovider",
-           "-p", "no:randomly", "-q", "--tb=line", "-W", "ignore", f"--junitxml={xml}"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(tests / name),
+        "-c",
+        str(tests.parent / "pytest.ini"),
+        "--rootdir",
+        str(tests),
+        "-p",
+        "difflab.peers.autograd_shim",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-q",
+        "--tb=line",
+        "-W",
+        "ignore",
+        f"--junitxml={xml}",
+    ]
     start = time.perf_counter()
     try:
         subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
@@ -84,7 +117,12 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
 def _last_report(out: Path, method: str, name: str) -> dict:
     xml = out / f"{method}-{name}.xml"
     if xml.with_suffix(".timeout").exists():
-        return {f"{name}::*": ("error", f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s")}
+        return {
+            f"{name}::*": (
+                "error",
+                f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s",
+            )
+        }
     return read_report(xml, name) if xml.exists() else {f"{name}::*": ("not run", "")}
 
 
@@ -107,20 +145,26 @@ def read_report(xml: Path, name: str) -> dict:
 
 #: (cause, pattern on the failure text), first match wins
 CAUSES = (
-    ("autograd internals (Box, VSpace, primitive/defvjp, tracer, misc)",
-     r"No module named 'autograd\.|cannot import name .* from 'autograd|module 'autograd[\w.]*' has no attribute"),
+    (
+        "autograd internals (Box, VSpace, primitive/defvjp, tracer, misc)",
+        r"No module named 'autograd\.|cannot import name .* from 'autograd|module 'autograd[\w.]*' has no attribute",
+    ),
     ("complex numbers", r"[Cc]omplex|complex128|holomorphic"),
     ("SciPy functions (autograd.scipy is SciPy itself: difflab has no SciPy ops)", r"^test_scipy\.py::"),
-    ("a traced value converted by NumPy (a list of them given to np.mean, np.int64(x), ...)",
-     r"a traced value \(v\d+: [^)]*\) was converted to a NumPy array"),
+    (
+        "a traced value converted by NumPy (a list of them given to np.mean, np.int64(x), ...)",
+        r"a traced value \(v\d+: [^)]*\) was converted to a NumPy array",
+    ),
     ("unsupported NumPy/SciPy function", r"UnsupportedOperationError|not a difflab primitive|not supported on traced"),
     ("symbolic as an inner method / no closed form", r"NotDifferentiableError"),
     ("timeout", r":: timeout:"),
     ("near miss: within 1e-3 relative, outside autograd's 1e-6", r"relative difference \d\.\de-0[4-7]"),
     # difflab fixes eigenvector/singular-vector signs (largest entry positive; ops/decompositions.py),
     # NumPy returns LAPACK's: the traced function is not the untraced one the reference differentiates
-    ("sign convention of eigen/singular vectors (difflab's differs from NumPy's)",
-     r"::test_(eig|svd)\S*:: .*(check of .* failed|[Vv]alue mismatch)"),
+    (
+        "sign convention of eigen/singular vectors (difflab's differs from NumPy's)",
+        r"::test_(eig|svd)\S*:: .*(check of .* failed|[Vv]alue mismatch)",
+    ),
     ("wrong value (analytic vs central differences)", r"check of .* failed|[Vv]alue mismatch|assert .*(close|==)"),
     ("structure or shape differs from autograd's", r"structure|mismatch|shape"),
     ("refused input (TypeError)", r"TypeError"),
@@ -145,9 +189,14 @@ def _first_line(message: str) -> str:
 
 
 def report(results: dict, methods, files, seconds: dict) -> str:
-    lines = [f"# autograd {VERSION}'s test suite on difflab (generated by `python bench/peer_suite.py`)", "",
-             "Each cell: passed / failed / errors (skipped tests are not counted).", "",
-             "| file | " + " | ".join(methods) + " |", "| --- | " + " | ".join("---" for _ in methods) + " |"]
+    lines = [
+        f"# autograd {VERSION}'s test suite on difflab (generated by `python bench/peer_suite.py`)",
+        "",
+        "Each cell: passed / failed / errors (skipped tests are not counted).",
+        "",
+        "| file | " + " | ".join(methods) + " |",
+        "| --- | " + " | ".join("---" for _ in methods) + " |",
+    ]
     totals = {m: collections.Counter() for m in methods}
     for name in files:
         cells = []
@@ -157,13 +206,25 @@ def report(results: dict, methods, files, seconds: dict) -> str:
             cells.append(f"{c['passed']} / {c['failed']} / {c['error']}" if not c["not run"] else "not run")
         mark = " (autograd internals)" if name in INTERNAL_FILES else ""
         lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
-    lines.append("| **total** | " + " | ".join(
-        f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values()) + " |")
-    lines.append("| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" if seconds[m] else "–" for m in methods) + " |")
-    lines += ["", "## Failures and errors by cause", "", "| cause | " + " | ".join(methods) + " |",
-              "| --- | " + " | ".join("---" for _ in methods) + " |"]
-    by_cause = {m: collections.Counter(cause_of(msg, t) for t, (o, msg) in results[m].items()
-                                       if o in ("failed", "error")) for m in methods}
+    lines.append(
+        "| **total** | "
+        + " | ".join(f"**{t['passed']} / {t['failed']} / {t['error']}**" for t in totals.values())
+        + " |"
+    )
+    lines.append(
+        "| seconds (sum over files) | " + " | ".join(f"{seconds[m]:.0f}" if seconds[m] else "–" for m in methods) + " |"
+    )
+    lines += [
+        "",
+        "## Failures and errors by cause",
+        "",
+        "| cause | " + " | ".join(methods) + " |",
+        "| --- | " + " | ".join("---" for _ in methods) + " |",
+    ]
+    by_cause = {
+        m: collections.Counter(cause_of(msg, t) for t, (o, msg) in results[m].items() if o in ("failed", "error"))
+        for m in methods
+    }
     for cause, _ in CAUSES:
         if any(by_cause[m][cause] for m in methods):
             lines.append(f"| {cause} | " + " | ".join(str(by_cause[m][cause]) for m in methods) + " |")
@@ -185,13 +246,21 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per file and method")
     parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
     parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
-    parser.add_argument("--reference", choices=("numpy", "traced"), default="numpy",
-                        help="what check_grads' central differences evaluate: f on plain arrays (autograd's "
-                             "check) or f's traced value (separates difflab's sign conventions from wrong derivatives)")
-    parser.add_argument("--report-only", action="store_true",
-                        help="run nothing: tabulate the last reports (a file without one shows as not run)")
-    parser.add_argument("--rerun", nargs="+", default=None,
-                        help="run only these files again; every other file's last report is reused")
+    parser.add_argument(
+        "--reference",
+        choices=("numpy", "traced"),
+        default="numpy",
+        help="what check_grads' central differences evaluate: f on plain arrays (autograd's "
+        "check) or f's traced value (separates difflab's sign conventions from wrong derivatives)",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: tabulate the last reports (a file without one shows as not run)",
+    )
+    parser.add_argument(
+        "--rerun", nargs="+", default=None, help="run only these files again; every other file's last report is reused"
+    )
     args = parser.parse_args(argv)
     tests = fetch()
     os.environ["DIFFLAB_PEER_REFERENCE"] = args.reference
@@ -211,7 +280,7 @@ def main(argv=None) -> int:
         # test-file seconds summed (a file's own time, whether run now or reused)
         seconds[m] = sum(float(p.read_text()) for f in files if (p := out / f"{m}-{f}.seconds").exists())
         print(f"{m}: done in {seconds[m]:.0f} s", file=sys.stderr)
-        for test, (o, msg) in list((t, r) for t, r in results[m].items() if r[0] in ("failed", "error"))[:args.show]:
+        for test, (o, msg) in list((t, r) for t, r in results[m].items() if r[0] in ("failed", "error"))[: args.show]:
             print(f"  {test}: {cause_of(msg, test)}\n    {msg.strip()[:600]}", file=sys.stderr)
     text = report(results, args.methods, files, seconds)
     args.output.write_text(text + "\n")

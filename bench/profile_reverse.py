@@ -9,6 +9,7 @@ two other paths that miss their targets by most (symbolic per call, scalar trace
 2. cProfile of each path, its self time grouped by where the code lives (difflab module, compiled
    tape, NumPy Python code, C functions), and the top functions by self time.
 """
+
 from __future__ import annotations
 
 try:
@@ -63,23 +64,38 @@ def profile(fn, calls):
     for (filename, _, funcname), (cc, nc, tt, ct, callers) in st.stats.items():
         k = _bucket(filename, funcname)
         buckets[k] = buckets.get(k, 0.0) + tt
-    top = sorted(((tt, nc, f"{filename.split('/')[-1]}:{line}({funcname})")
-                  for (filename, line, funcname), (cc, nc, tt, ct, callers) in st.stats.items()), reverse=True)[:12]
+    top = sorted(
+        (
+            (tt, nc, f"{filename.split('/')[-1]}:{line}({funcname})")
+            for (filename, line, funcname), (cc, nc, tt, ct, callers) in st.stats.items()
+        ),
+        reverse=True,
+    )[:12]
     ncalls = sum(v[1] for v in st.stats.values())
     return total, buckets, top, ncalls
 
 
 def profile_md(title, fn, calls):
     total, buckets, top, ncalls = profile(fn, calls)
-    brow = [[k, f"{v / total * 100:.1f}%", C.fmt_time(v / calls)] for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
-            if v / total >= 0.005]
+    brow = [
+        [k, f"{v / total * 100:.1f}%", C.fmt_time(v / calls)]
+        for k, v in sorted(buckets.items(), key=lambda kv: -kv[1])
+        if v / total >= 0.005
+    ]
     trow = [[name, n // calls, f"{tt / total * 100:.1f}%"] for tt, n, name in top]
-    md = (f"#### {title}: cProfile, {calls} calls, {ncalls // calls} function calls per call "
-          f"(profiled time {C.fmt_time(total / calls)} per call, inflated by the profiler)\n\n"
-          + C.table(["where (self time)", "share", "per call"], brow) + "\n\n"
-          + C.table(["top functions by self time", "calls per call", "share"], trow))
-    return md, {"title": title, "per_call_profiled": total / calls, "buckets": {k: v / calls for k, v in buckets.items()},
-                "function_calls_per_call": ncalls / calls}
+    md = (
+        f"#### {title}: cProfile, {calls} calls, {ncalls // calls} function calls per call "
+        f"(profiled time {C.fmt_time(total / calls)} per call, inflated by the profiler)\n\n"
+        + C.table(["where (self time)", "share", "per call"], brow)
+        + "\n\n"
+        + C.table(["top functions by self time", "calls per call", "share"], trow)
+    )
+    return md, {
+        "title": title,
+        "per_call_profiled": total / calls,
+        "buckets": {k: v / calls for k, v in buckets.items()},
+        "function_calls_per_call": ncalls / calls,
+    }
 
 
 def count_numpy_calls(source: str) -> int:
@@ -93,8 +109,10 @@ def breakdown(quick):
     for _ in range(3):  # past any tiered (interpret first, compile later) warm-up
         pf.value_and_grad(params, X, Y)
     prep = pf.prepared
-    fns = {"hand NumPy loss+grad": lambda: hand.loss_and_grad(params, X, Y),
-           "PreparedFunction.value_and_grad (total)": lambda: pf.value_and_grad(params, X, Y)}
+    fns = {
+        "hand NumPy loss+grad": lambda: hand.loss_and_grad(params, X, Y),
+        "PreparedFunction.value_and_grad (total)": lambda: pf.value_and_grad(params, X, Y),
+    }
     parts = {}
     # stage by stage; internal names are looked up defensively (the core is being refactored)
     args_ = (params, X, Y)
@@ -131,6 +149,7 @@ def breakdown(quick):
     def errstate_pair():
         with np.errstate(invalid="raise", divide="raise"):
             pass
+
     fns["np.errstate enter+exit (once per tape call)"] = errstate_pair
     outs, g = prep.grad(inputs)
     st = pf.staged
@@ -144,10 +163,13 @@ def breakdown(quick):
     base = res["hand NumPy loss+grad"]
     rows = [[k, C.fmt_time(t.median), f"{t.ratio(base):.2f}×"] for k, t in res.items()]
     parts["NumPy calls: hand NumPy loss_and_grad (2 hidden layers, by reading it)"] = 27
-    md = (f"#### per-call breakdown of the prepared reverse step, {'-'.join(map(str, SIZES))} b{BATCH} "
-          "(each stage timed alone, interleaved; ratio to hand NumPy)\n\n"
-          + C.table(["stage", "median", "÷ hand"], rows) + "\n\n"
-          + C.table(["count", "value"], [[k, v] for k, v in parts.items()]))
+    md = (
+        f"#### per-call breakdown of the prepared reverse step, {'-'.join(map(str, SIZES))} b{BATCH} "
+        "(each stage timed alone, interleaved; ratio to hand NumPy)\n\n"
+        + C.table(["stage", "median", "÷ hand"], rows)
+        + "\n\n"
+        + C.table(["count", "value"], [[k, v] for k, v in parts.items()])
+    )
     return md, {"stages": {k: t.median for k, t in res.items()}, "counts": parts}, (params, X, Y, f, pf)
 
 
@@ -161,10 +183,16 @@ def main():
     for title, fn, k in [
         ("prepared reverse step (PreparedFunction.value_and_grad)", lambda: pf.value_and_grad(params, X, Y), calls),
         ("hand NumPy loss_and_grad", lambda: hand.loss_and_grad(params, X, Y), calls),
-        ("unprepared, re-traced call (dl.value_and_grad(loss) fresh each call)",
-         lambda: dl.value_and_grad(f)(params, X, Y), max(3, calls // 30)),
-        ("cached unprepared call (one dl.value_and_grad(loss) object reused)",
-         (lambda vg=dl.value_and_grad(f): vg(params, X, Y)), calls),
+        (
+            "unprepared, re-traced call (dl.value_and_grad(loss) fresh each call)",
+            lambda: dl.value_and_grad(f)(params, X, Y),
+            max(3, calls // 30),
+        ),
+        (
+            "cached unprepared call (one dl.value_and_grad(loss) object reused)",
+            (lambda vg=dl.value_and_grad(f): vg(params, X, Y)),
+            calls,
+        ),
     ]:
         for _ in range(3):
             fn()
@@ -185,8 +213,11 @@ def main():
     md.append(t)
     rows.append({"workload": "profile", **info})
     sp, sX, sY = sc.init(), *sc.data(8)
-    t, info = profile_md("scalar net B=8: fresh dl.grad (trace + reverse) per call",
-                         lambda: dl.grad(sc.loss)(sp, sX, sY), max(3, calls // 30))
+    t, info = profile_md(
+        "scalar net B=8: fresh dl.grad (trace + reverse) per call",
+        lambda: dl.grad(sc.loss)(sp, sX, sY),
+        max(3, calls // 30),
+    )
     md.append(t)
     rows.append({"workload": "profile", **info})
     C.emit(opts, "profile", "\n\n".join(md), rows)

@@ -7,6 +7,7 @@ stable each ratio is from run to run on this (shared, noisy) machine. The summar
 of issue 7 with both runs' values; rows that miss say why (from bench/profile_reverse.py) and what
 would close the gap. Detailed tables follow (from the last run), then the profiles.
 """
+
 from __future__ import annotations
 
 try:
@@ -25,8 +26,19 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ["mlp", "cheap_gradient", "scaling", "numeric", "symbolic", "scalar", "scalar_tape", "second_order", "deep",
-           "matrix_hessian", "profile_reverse"]
+SCRIPTS = [
+    "mlp",
+    "cheap_gradient",
+    "scaling",
+    "numeric",
+    "symbolic",
+    "scalar",
+    "scalar_tape",
+    "second_order",
+    "deep",
+    "matrix_hessian",
+    "profile_reverse",
+]
 
 # Why each target row misses and what would close the gap. Written from the profiles in
 # profile_reverse.py; shown only for rows that miss. Keep them short; update with the core.
@@ -37,31 +49,37 @@ WHY = {
         "(jacfwd of jacrev) does two; what remains is np.einsum's own speed on one core against XLA's dot "
         "and, at this size, the graph's forward pass and the partials computed through the registry rules.",
         "Lower the final contraction to one BLAS call on the pre-scaled operand (np.matmul) instead of "
-        "np.einsum's generic path, and compile the partials into the forward pass."),
+        "np.einsum's generic path, and compile the partials into the forward pass.",
+    ),
     "mlp 2-16-16-2 b64": (
         "Overhead-bound: a NumPy call costs 1–3 µs at this size. The compiled joint value+gradient tape "
         "(36 NumPy calls against hand's ~27, 11 of them writing into dead buffers) is ~0.9–1.1× hand "
         "NumPy alone; the arguments now go through a generated reader (no flatten, conversion or "
         "signature comparison per call), so the API adds ~0.05–0.1×.",
         "Fewer tape calls: matmul VJP rules with `.T` views instead of transpose ops (4 calls), a "
-        "fused softmax-cross-entropy cotangent (~6 calls), tanh's VJP as one expression."),
+        "fused softmax-cross-entropy cotangent (~6 calls), tanh's VJP as one expression.",
+    ),
     "mlp 64-128-128-10 b256": (
         "Within noise of the target: the matmuls dominate; the remaining extra passes are the "
         "log-softmax pieces and the cotangent chain over (256×128) arrays.",
-        "The same fusions as the small size."),
+        "The same fusions as the small size.",
+    ),
     "mlp 784-256-256-10 b128": (
         "Within noise of hand NumPy: the matmuls dominate.",
-        "Nothing structural; same fusions as above."),
+        "Nothing structural; same fusions as above.",
+    ),
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass). "
         "Per call ~1000 Python calls against autograd's ~2200 (cProfile counts, 2-16-16-2).",
         "Fewer Python calls per VJP rule (matmul's transposes as views, unbroadcast only on shape "
-        "changes) and per traced equation."),
+        "changes) and per traced equation.",
+    ),
     "cheap": (
         "The first layer's matmuls dominate at 784-256-256-10: the gradient needs X.T·dZ (as costly as the "
         "forward X·W) plus two more (256×256) products; hand NumPy shows the same ratio in the same run.",
-        "Nothing beyond hand NumPy: it is the cost of the products themselves on one core."),
+        "Nothing beyond hand NumPy: it is the cost of the products themselves on one core.",
+    ),
     "forward": (
         "The honest baseline is n JVPs through the SAME prepared, compiled k=1 sweep (`prepared.jvp` per "
         "basis vector): ~80 µs per direction, against ~11.5 µs per direction for chunk=64 and ~34 µs for "
@@ -70,7 +88,8 @@ WHY = {
         "(8 MB per value, ~20 ops) fall out of cache and run ~3× slower than chunk=64. The ≥ 20× target is "
         "met against the public `dl.jvp` called n times (re-traced every call).",
         "Against prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) "
-        "function; sparse tangents (seeding only what each op touches) would be a different method."),
+        "function; sparse tangents (seeding only what each op touches) would be a different method.",
+    ),
     "central": (
         "No single relative step fits all four: the default eps^(1/3)·max(1,|x|) (6e-6 here) balances "
         "round-off eps·|f|/h against truncation h²·|f‴|/6 as if |f‴| ≈ |f| ≈ 1. Rosenbrock's f‴ is large "
@@ -84,19 +103,22 @@ WHY = {
         "A step from the error model with both scales: |f(x)| (known: f(x) is evaluated anyway) for the "
         "round-off term and an estimate of |f‴| for truncation (a pilot difference costs evaluations: "
         "2.5 per component met one point but not 20 others when tried); or the Richardson scheme where "
-        "accuracy matters (≤ 1e-13 here for 28 evaluations per component)."),
+        "accuracy matters (≤ 1e-13 here for 28 evaluations per component).",
+    ),
     "richardson-error": (
         "At the round-off floor of these functions: 14 steps h/1.7^j from 0.5·max(1,|x|) (28 evaluations "
         "per component; numdifftools 30), each entry chosen by its change from its parents plus its "
         "propagated round-off eps·|f(x)|/h; entries built from a step that left f's domain are never "
         "chosen. The wide range of steps also keeps sin(100x), a kink 0.05 away and sqrt 0.01 from its "
         "domain edge below 1e-9 (tests/test_numeric.py).",
-        "More digits need more work per point (compensated sums), not more steps."),
+        "More digits need more work per point (compensated sums), not more steps.",
+    ),
     "richardson-speed": (
         "All shifted points (every component, every step) go through ONE batched call of the compiled "
         "tape (each op by its registry batching rule) and the Neville table is one matmul; the rest is "
         "fixed Python overhead per gradient (~150–250 µs at n=4).",
-        "Trim the per-gradient Python (step computation, table selection) for the smallest n."),
+        "Trim the per-gradient Python (step computation, table selection) for the smallest n.",
+    ),
     "symbolic": (
         "Batched (NumPy columns): the derivative of ONE example is generated as vectorised NumPy code "
         "(compile/symbolic.py: structurally identical assignments in one line on (units, batch) blocks, sums of "
@@ -105,7 +127,8 @@ WHY = {
         "the call around it (argument block, result split) is ~80 µs at b64. One example (math on "
         "floats): the lambdified code is ~10 µs; the rest is the API shared with reverse.",
         "Build the derivative at matrix level (matrix symbols, so the products are matmuls from the start) "
-        "instead of per scalar and regrouping afterwards."),
+        "instead of per scalar and regrouping afterwards.",
+    ),
     "scalar": (
         "Per equation a fresh dl.grad records one Var, one Eqn, one Tracer and two dict entries (CSE key, "
         "value) through Tracer's float operators (binary) or Trace._unary_float (unary), then sweeps back "
@@ -117,27 +140,32 @@ WHY = {
         "reusable IR's bookkeeping per equation and, per call, the API's pytree flattening, signature and "
         "read checks over every leaf (most of B=1's time).",
         "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var), and the API's "
-        "per-leaf checks done once per pytree structure."),
+        "per-leaf checks done once per pytree structure.",
+    ),
     "scalar-cached": ("", ""),
     "scalar-micrograd": (
         "See the row above: micrograd pays one Value, one set and one closure per node, and its graph is "
         "cyclic (each closure holds its output), so the collector walks it (timed here with the collector "
         "on for both). difflab's per-equation IR objects and dict entries cost about as much again.",
-        "As above; a second IR (a tape of closures) is excluded by the issue."),
+        "As above; a second IR (a tape of closures) is excluded by the issue.",
+    ),
     "tape": (
         "The time slopes include the shared machine's drift between sizes (each size is timed in its own "
         "rounds); memory, measured exactly by tracemalloc, grows linearly (~530 bytes per equation).",
-        "Nothing structural: trace and sweep are single passes; interleave the sizes for a cleaner slope."),
+        "Nothing structural: trace and sweep are single passes; interleave the sizes for a cleaner slope.",
+    ),
     "tape-speed": (
         "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows. Before the "
         "collector was paused during tracing, two thirds of a 10⁵-equation trace went to full collections "
         "walking the growing tape.",
-        "The same levers as the scalar rows."),
+        "The same levers as the scalar rows.",
+    ),
     "hvp": (
         "Forward-over-reverse pushes a tangent through the compiled gradient tape: every value becomes a "
         "(primal, tangent) pair, so about twice the gradient's NumPy calls, plus the strong-zero products "
         "of the JVP rules (each an extra 3–4 passes over its array: ==0, |, isnan, any).",
-        "A plain product where the partial cannot be infinite (compile/), fewer tape calls."),
+        "A plain product where the partial cannot be infinite (compile/), fewer tape calls.",
+    ),
     "hvp-jax": (
         "At n = 10⁴ (64-128-10, batch 128) the arrays are small: difflab's compiled hvp tape makes ~2× the "
         "gradient's NumPy calls (13 matmuls against the gradient's ~5: about half the hvp's time; one tanh "
@@ -148,7 +176,8 @@ WHY = {
         "level with JAX. difflab's prepared gradient alone is ~2× JAX's jit gradient at n = 10⁴ for the "
         "same reason.",
         "Fusing elementwise chains in the compiled tier; fewer tape calls (the tangent of mul's partial "
-        "times a constant needs no strong product at all)."),
+        "times a constant needs no strong product at all).",
+    ),
     "forward-jax": (
         "A chunked forward sweep pushes dense (k × n) tangents through each op as one NumPy call per "
         "JVP rule: every op is a full pass over k × n doubles (chunk=None: 8 MB per value, out of cache). "
@@ -157,7 +186,8 @@ WHY = {
         "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×.",
         "Fusing elementwise JVP chains in the compiled tier (one loop per chain, e.g. numexpr-style), or "
         "a chunk size picked from the cache size. For a scalar f, reverse mode is the right method "
-        "(one sweep for the whole gradient)."),
+        "(one sweep for the whole gradient).",
+    ),
     "cheap-vector": ("", ""),
     "cheap-vector-memory": ("", ""),
     "deep": ("", ""),
@@ -177,8 +207,14 @@ def run_script(name, quick, tmp, snapshot=None):
     dt = time.perf_counter() - t0
     if proc.returncode != 0:
         print(proc.stdout[-2000:], proc.stderr[-4000:], file=sys.stderr)
-        return {"name": name, "error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed",
-                "seconds": dt, "rows": [], "markdown": f"(failed: see stderr)", "notes": []}
+        return {
+            "name": name,
+            "error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed",
+            "seconds": dt,
+            "rows": [],
+            "markdown": "(failed: see stderr)",
+            "notes": [],
+        }
     with open(path) as fh:
         out = json.load(fh)
     out["seconds"] = dt
@@ -194,19 +230,38 @@ def _load():
 
 def summary(runs):
     """One row per target: values from every run, verdict, and why/what for misses."""
+
     def rows_of(run, script):
         return [r for r in run.get(script, {}).get("rows", [])]
 
     targets = []
 
-    script_of = {"mlp": "mlp", "unprepared": "mlp", "memory": "mlp", "cheap": "cheap_gradient", "forward": "scaling",
-                 "central": "numeric", "richardson-error": "numeric", "richardson-speed": "numeric",
-                 "symbolic": "symbolic", "scalar": "scalar", "scalar-micrograd": "scalar", "scalar-cached": "scalar",
-                 "tape": "scalar_tape",
-                 "tape-speed": "scalar_tape", "hvp": "second_order", "hvp-jax": "second_order",
-                 "forward-jax": "scaling", "forward-prepared": "scaling", "central-1e-10": "numeric",
-                 "cheap-vector": "cheap_gradient", "cheap-vector-memory": "cheap_gradient", "deep": "deep",
-                 "deep-memory": "deep", "matrix-hessian": "matrix_hessian"}
+    script_of = {
+        "mlp": "mlp",
+        "unprepared": "mlp",
+        "memory": "mlp",
+        "cheap": "cheap_gradient",
+        "forward": "scaling",
+        "central": "numeric",
+        "richardson-error": "numeric",
+        "richardson-speed": "numeric",
+        "symbolic": "symbolic",
+        "scalar": "scalar",
+        "scalar-micrograd": "scalar",
+        "scalar-cached": "scalar",
+        "tape": "scalar_tape",
+        "tape-speed": "scalar_tape",
+        "hvp": "second_order",
+        "hvp-jax": "second_order",
+        "forward-jax": "scaling",
+        "forward-prepared": "scaling",
+        "central-1e-10": "numeric",
+        "cheap-vector": "cheap_gradient",
+        "cheap-vector-memory": "cheap_gradient",
+        "deep": "deep",
+        "deep-memory": "deep",
+        "matrix-hessian": "matrix_hessian",
+    }
 
     def add(key, label, target, values, fmt, ok, why_key=None):
         if ok is None:  # a retired target: still measured, no verdict
@@ -222,10 +277,17 @@ def summary(runs):
         if len(hashes) > 1 and verdict != "n/a":
             verdict += " †"
         why, close = WHY.get(why_key or key, ("", ""))
-        targets.append({"key": key, "label": label, "target": target,
-                        "values": [fmt(v) if v is not None else "—" for v in values], "verdict": verdict,
-                        "why": why if verdict in ("MISSED", "mixed") else "",
-                        "close": close if verdict in ("MISSED", "mixed") else ""})
+        targets.append(
+            {
+                "key": key,
+                "label": label,
+                "target": target,
+                "values": [fmt(v) if v is not None else "—" for v in values],
+                "verdict": verdict,
+                "why": why if verdict in ("MISSED", "mixed") else "",
+                "close": close if verdict in ("MISSED", "mixed") else "",
+            }
+        )
 
     def pick(run, script, **match):
         for r in rows_of(run, script):
@@ -235,129 +297,319 @@ def summary(runs):
 
     for size, tgt in [("2-16-16-2 b64", 1.3), ("64-128-128-10 b256", 1.0), ("784-256-256-10 b128", 1.0)]:
         vals = [(pick(run, "mlp", size=size, contender="difflab reverse, prepared") or {}).get("ratio") for run in runs]
-        add(f"mlp {size}", f"reverse, prepared, {size} ÷ hand NumPy", f"≤ {tgt}×", vals, lambda v: f"{v:.2f}×",
-            lambda v, t=tgt: v <= t)
-    vals = [(pick(run, "mlp", workload="mlp-unprepared", contender="difflab reverse, re-traced every call / autograd")
-             or {}).get("ratio") for run in runs]
-    add("unprepared", "reverse, unprepared (fresh dl.value_and_grad each call), 2-16-16-2 ÷ autograd", "≤ 0.5×", vals,
-        lambda v: f"{v:.2f}×", lambda v: v <= 0.5)
-    vals = [(pick(run, "mlp", workload="mlp-unprepared", contender="difflab Reverse(compiled=False), re-traced / autograd")
-             or {}).get("ratio") for run in runs]
-    add("unprepared", "  (same with Reverse(compiled=False): interpreter, no compile)", "≤ 0.5×", vals,
-        lambda v: f"{v:.2f}×", lambda v: v <= 0.5)
+        add(
+            f"mlp {size}",
+            f"reverse, prepared, {size} ÷ hand NumPy",
+            f"≤ {tgt}×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v, t=tgt: v <= t,
+        )
+    vals = [
+        (
+            pick(run, "mlp", workload="mlp-unprepared", contender="difflab reverse, re-traced every call / autograd")
+            or {}
+        ).get("ratio")
+        for run in runs
+    ]
+    add(
+        "unprepared",
+        "reverse, unprepared (fresh dl.value_and_grad each call), 2-16-16-2 ÷ autograd",
+        "≤ 0.5×",
+        vals,
+        lambda v: f"{v:.2f}×",
+        lambda v: v <= 0.5,
+    )
+    vals = [
+        (
+            pick(
+                run, "mlp", workload="mlp-unprepared", contender="difflab Reverse(compiled=False), re-traced / autograd"
+            )
+            or {}
+        ).get("ratio")
+        for run in runs
+    ]
+    add(
+        "unprepared",
+        "  (same with Reverse(compiled=False): interpreter, no compile)",
+        "≤ 0.5×",
+        vals,
+        lambda v: f"{v:.2f}×",
+        lambda v: v <= 0.5,
+    )
     for size in ("2-16-16-2 b64", "64-128-128-10 b256", "784-256-256-10 b128"):
         vals = [(pick(run, "cheap_gradient", size=size) or {}).get("ratio") for run in runs]
         hand = [(pick(run, "cheap_gradient", size=size) or {}).get("hand_ratio") for run in runs]
-        add("cheap", f"cost(loss+grad)/cost(loss), reverse, {size} (hand: "
-            + " / ".join(f"{h:.2f}" for h in hand if h is not None) + ")", "≤ 2.5", vals, lambda v: f"{v:.2f}",
-            lambda v: v <= 2.5)
+        add(
+            "cheap",
+            f"cost(loss+grad)/cost(loss), reverse, {size} (hand: "
+            + " / ".join(f"{h:.2f}" for h in hand if h is not None)
+            + ")",
+            "≤ 2.5",
+            vals,
+            lambda v: f"{v:.2f}",
+            lambda v: v <= 2.5,
+        )
     for chunk in ("forward chunk=None", "forward chunk=64"):
-        vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × dl.jvp") or {}).get("speedup")
-                for run in runs]
-        add("forward", f"{chunk}, full gradient n=1024, vs n × dl.jvp", "≥ 20× faster", vals, lambda v: f"{v:.0f}×",
-            lambda v: v >= 20)
+        vals = [
+            (pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × dl.jvp") or {}).get("speedup")
+            for run in runs
+        ]
+        add(
+            "forward",
+            f"{chunk}, full gradient n=1024, vs n × dl.jvp",
+            "≥ 20× faster",
+            vals,
+            lambda v: f"{v:.0f}×",
+            lambda v: v >= 20,
+        )
         # issue 17 retired the ≥ 20× target against n prepared JVPs (memory-bound): measured only
-        vals = [(pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × prepared jvp") or {}).get(
-            "speedup") for run in runs]
-        add("forward-prepared", f"{chunk}, full gradient n=1024, vs n × prepared jvp (target retired)", "—", vals,
-            lambda v: f"{v:.0f}×", None)
-        vals = [(pick(run, "scaling", workload="forward-vs-jax", contender=f"{chunk} ÷ JAX jacfwd (jit)") or {}).get("ratio")
-                for run in runs]
-        add("forward-jax", f"{chunk}, full gradient (1 × n Jacobian) n=1024 ÷ jax.jacfwd (jit)", "≤ 1.5×", vals,
-            lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
+        vals = [
+            (pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × prepared jvp") or {}).get(
+                "speedup"
+            )
+            for run in runs
+        ]
+        add(
+            "forward-prepared",
+            f"{chunk}, full gradient n=1024, vs n × prepared jvp (target retired)",
+            "—",
+            vals,
+            lambda v: f"{v:.0f}×",
+            None,
+        )
+        vals = [
+            (pick(run, "scaling", workload="forward-vs-jax", contender=f"{chunk} ÷ JAX jacfwd (jit)") or {}).get(
+                "ratio"
+            )
+            for run in runs
+        ]
+        add(
+            "forward-jax",
+            f"{chunk}, full gradient (1 × n Jacobian) n=1024 ÷ jax.jacfwd (jit)",
+            "≤ 1.5×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v: v <= 1.5,
+        )
+
     # numeric: worst case over the test functions (n = 4 and 16)
     def worst(run, contender, field, fn=max):
         xs = [r[field] for r in rows_of(run, "numeric") if r.get("contender") == contender and r.get(field) is not None]
         return fn(xs) if xs else None
+
     ev = [worst(run, "difflab central (default)", "evals_per_component") for run in runs]
     vals = [worst(run, "difflab central (default)", "vs_best") for run in runs]
-    add("central", "numeric central (default): error ÷ the best single step's error, worst over 4 smooth functions, "
-        f"n=4,16 (evals/component ≤ {max((e for e in ev if e is not None), default=float('nan')):.2f})", "≤ 2×",
-        vals, lambda v: f"{v:.2f}×", lambda v: v <= 2.0)
+    add(
+        "central",
+        "numeric central (default): error ÷ the best single step's error, worst over 4 smooth functions, "
+        f"n=4,16 (evals/component ≤ {max((e for e in ev if e is not None), default=float('nan')):.2f})",
+        "≤ 2×",
+        vals,
+        lambda v: f"{v:.2f}×",
+        lambda v: v <= 2.0,
+    )
     vals = [worst(run, "difflab central (default)", "rel_error") for run in runs]
-    add("central-1e-10", "numeric central (default): worst rel. error (the retired ≤ 1e-10 target)", "—",
-        vals, lambda v: f"{v:.1e}", None)
+    add(
+        "central-1e-10",
+        "numeric central (default): worst rel. error (the retired ≤ 1e-10 target)",
+        "—",
+        vals,
+        lambda v: f"{v:.1e}",
+        None,
+    )
     vals = [worst(run, "difflab Richardson", "rel_error") for run in runs]
-    add("richardson-error", "numeric Richardson: worst rel. error", "≤ 1e-13", vals, lambda v: f"{v:.1e}",
-        lambda v: v <= 1e-13)
+    add(
+        "richardson-error",
+        "numeric Richardson: worst rel. error",
+        "≤ 1e-13",
+        vals,
+        lambda v: f"{v:.1e}",
+        lambda v: v <= 1e-13,
+    )
     vals = [worst(run, "numdifftools Gradient (default)", "time_vs_richardson", min) for run in runs]
-    med = [worst(run, "numdifftools Gradient (default)", "time_vs_richardson", lambda xs: sorted(xs)[len(xs) // 2])
-           for run in runs]
-    add("richardson-speed", "numeric Richardson: numdifftools time ÷ difflab time (worst function; median "
-        + " / ".join(f"{m:.1f}×" for m in med if m is not None) + ")", "≥ 10×", vals, lambda v: f"{v:.1f}×",
-        lambda v: v >= 10)
+    med = [
+        worst(run, "numdifftools Gradient (default)", "time_vs_richardson", lambda xs: sorted(xs)[len(xs) // 2])
+        for run in runs
+    ]
+    add(
+        "richardson-speed",
+        "numeric Richardson: numdifftools time ÷ difflab time (worst function; median "
+        + " / ".join(f"{m:.1f}×" for m in med if m is not None)
+        + ")",
+        "≥ 10×",
+        vals,
+        lambda v: f"{v:.1f}×",
+        lambda v: v >= 10,
+    )
     sizes = dict.fromkeys(r["size"] for run in runs for r in rows_of(run, "symbolic") if "size" in r)
     for size in sizes:  # batched (NumPy columns) and one-example (math on floats) rows, as the script labels them
         vals = [(pick(run, "symbolic", size=size) or {}).get("ratio") for run in runs]
         if any(v is not None for v in vals):
-            add("symbolic", f"symbolic prepared gradient, 1 hidden layer width 16, {size} ÷ hand NumPy", "≤ 1.0×", vals,
-                lambda v: f"{v:.2f}×", lambda v: v <= 1.0)
+            add(
+                "symbolic",
+                f"symbolic prepared gradient, 1 hidden layer width 16, {size} ÷ hand NumPy",
+                "≤ 1.0×",
+                vals,
+                lambda v: f"{v:.2f}×",
+                lambda v: v <= 1.0,
+            )
     for problem in dict.fromkeys(r["problem"] for run in runs for r in rows_of(run, "matrix_hessian")):
-        vals = [(pick(run, "matrix_hessian", problem=problem, contender="symbolic (matrix level)") or {}).get("ratio")
-                for run in runs]
-        add("matrix-hessian", f"symbolic Hessian (matrix level), {problem}, n = 1000 ÷ jax.hessian (jit)", "< 1.0×",
-            vals, lambda v: f"{v:.2f}×", lambda v: v < 1.0)
+        vals = [
+            (pick(run, "matrix_hessian", problem=problem, contender="symbolic (matrix level)") or {}).get("ratio")
+            for run in runs
+        ]
+        add(
+            "matrix-hessian",
+            f"symbolic Hessian (matrix level), {problem}, n = 1000 ÷ jax.hessian (jit)",
+            "< 1.0×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v: v < 1.0,
+        )
     for B in (1, 8, 32, 4):
-        vals = [(pick(run, "scalar", B=B, contender="difflab fresh dl.grad (trace + reverse)") or {}).get("us_per_unit")
-                for run in runs]
-        mg = [(pick(run, "scalar", B=B, contender="micrograd (forward + backward)", unit="node") or {}).get("us_per_unit")
-              for run in runs]
+        vals = [
+            (pick(run, "scalar", B=B, contender="difflab fresh dl.grad (trace + reverse)") or {}).get("us_per_unit")
+            for run in runs
+        ]
+        mg = [
+            (pick(run, "scalar", B=B, contender="micrograd (forward + backward)", unit="node") or {}).get("us_per_unit")
+            for run in runs
+        ]
         if any(v is not None for v in vals):
             rel = [v / m for v, m in zip(vals, mg) if v is not None and m is not None]
-            add("scalar", f"scalar net 2-4-4-1, B={B}: trace + reverse µs per equation (micrograd µs/node: "
-                + " / ".join(f"{m:.2f}" for m in mg if m is not None) + "; difflab ÷ micrograd: "
-                + " / ".join(f"{r:.1f}×" for r in rel) + ")", "≤ 3 µs", vals, lambda v: f"{v:.1f} µs",
-                lambda v: v <= 3.0)
+            add(
+                "scalar",
+                f"scalar net 2-4-4-1, B={B}: trace + reverse µs per equation (micrograd µs/node: "
+                + " / ".join(f"{m:.2f}" for m in mg if m is not None)
+                + "; difflab ÷ micrograd: "
+                + " / ".join(f"{r:.1f}×" for r in rel)
+                + ")",
+                "≤ 3 µs",
+                vals,
+                lambda v: f"{v:.1f} µs",
+                lambda v: v <= 3.0,
+            )
         paired = [pick(run, "scalar", workload="scalar-paired", B=B) or {} for run in runs]
         rel = [p.get("fresh_per_eqn_over_micrograd_per_node") for p in paired]
         if any(r is not None for r in rel):
-            add("scalar-micrograd", f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node "
-                "(paired)", "≤ 1.2×", rel, lambda v: f"{v:.2f}×", lambda v: v <= 1.2)
+            add(
+                "scalar-micrograd",
+                f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node (paired)",
+                "≤ 1.2×",
+                rel,
+                lambda v: f"{v:.2f}×",
+                lambda v: v <= 1.2,
+            )
         cached = [p.get("cached_over_fresh") for p in paired]
         if any(c is not None for c in cached):
-            add("scalar-cached", f"scalar net 2-4-4-1, B={B}: cached dl.grad ÷ fresh dl.grad (paired)", "≤ 1.0×",
-                cached, lambda v: f"{v:.2f}×", lambda v: v <= 1.0)
-    slope = lambda run: (pick(run, "scalar_tape", workload="scalar-tape-slope") or {})  # noqa: E731
+            add(
+                "scalar-cached",
+                f"scalar net 2-4-4-1, B={B}: cached dl.grad ÷ fresh dl.grad (paired)",
+                "≤ 1.0×",
+                cached,
+                lambda v: f"{v:.2f}×",
+                lambda v: v <= 1.0,
+            )
+    slope = lambda run: pick(run, "scalar_tape", workload="scalar-tape-slope") or {}  # noqa: E731
     top = [slope(run).get("largest_equations") for run in runs]
     for what in ("trace", "gradient", "memory"):
         vals = [slope(run).get(f"slope_{what}") for run in runs]
-        add("tape", f"scalar tape 10³…{max((t for t in top if t), default=0)} equations: log-log slope of {what} "
-            f"({'peak tracemalloc bytes' if what == 'memory' else 'time'}) against equations", "≤ 1.1 (linear)", vals,
-            lambda v: f"{v:.2f}", lambda v: v <= 1.1)
+        add(
+            "tape",
+            f"scalar tape 10³…{max((t for t in top if t), default=0)} equations: log-log slope of {what} "
+            f"({'peak tracemalloc bytes' if what == 'memory' else 'time'}) against equations",
+            "≤ 1.1 (linear)",
+            vals,
+            lambda v: f"{v:.2f}",
+            lambda v: v <= 1.1,
+        )
     vals = [slope(run).get("us_per_equation_largest") for run in runs]
-    add("tape-speed", "scalar tape, largest: fresh dl.grad (trace + reverse) µs per equation", "≤ 3 µs", vals,
-        lambda v: f"{v:.1f} µs", lambda v: v <= 3.0)
+    add(
+        "tape-speed",
+        "scalar tape, largest: fresh dl.grad (trace + reverse) µs per equation",
+        "≤ 3 µs",
+        vals,
+        lambda v: f"{v:.1f} µs",
+        lambda v: v <= 3.0,
+    )
     hsizes = dict.fromkeys(r["size"] for run in runs for r in rows_of(run, "second_order") if "size" in r)
     for size in hsizes:
         vals = [(pick(run, "second_order", size=size) or {}).get("hvp_vs_grad") for run in runs]
-        add("hvp", f"hvp (forward-over-reverse, prepared) ÷ gradient, MLP {size}", "≤ 4×", vals,
-            lambda v: f"{v:.2f}×", lambda v: v <= 4.0)
+        add(
+            "hvp",
+            f"hvp (forward-over-reverse, prepared) ÷ gradient, MLP {size}",
+            "≤ 4×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v: v <= 4.0,
+        )
         vals = [(pick(run, "second_order", size=size) or {}).get("hvp_vs_jax") for run in runs]
-        add("hvp-jax", f"hvp, MLP {size} ÷ JAX jvp-of-grad (jit), one core", "≤ 1.5×", vals,
-            lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
-    vns = dict.fromkeys(r["n"] for run in runs for r in rows_of(run, "cheap_gradient") if r.get("workload") == "cheap-vector")
+        add(
+            "hvp-jax",
+            f"hvp, MLP {size} ÷ JAX jvp-of-grad (jit), one core",
+            "≤ 1.5×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v: v <= 1.5,
+        )
+    vns = dict.fromkeys(
+        r["n"] for run in runs for r in rows_of(run, "cheap_gradient") if r.get("workload") == "cheap-vector"
+    )
     for n in vns:
         row = lambda run: pick(run, "cheap_gradient", workload="cheap-vector", n=n) or {}  # noqa: E731
         hand = [row(run).get("hand_ratio") for run in runs]
-        add("cheap-vector", f"cost(f+∇f)/cost(f), reverse prepared, vectorised f, n={n:.0e} (hand: "
-            + " / ".join(f"{h:.2f}" for h in hand if h is not None) + ")", "≤ 3",
-            [row(run).get("ratio") for run in runs], lambda v: f"{v:.2f}", lambda v: v <= 3.0)
-        add("cheap-vector-memory", f"peak memory of f+∇f, reverse prepared ÷ hand NumPy, vectorised f, n={n:.0e}",
-            "≤ 1.5×", [row(run).get("memory_ratio") for run in runs], lambda v: f"{v:.2f}×", lambda v: v <= 1.5)
+        add(
+            "cheap-vector",
+            f"cost(f+∇f)/cost(f), reverse prepared, vectorised f, n={n:.0e} (hand: "
+            + " / ".join(f"{h:.2f}" for h in hand if h is not None)
+            + ")",
+            "≤ 3",
+            [row(run).get("ratio") for run in runs],
+            lambda v: f"{v:.2f}",
+            lambda v: v <= 3.0,
+        )
+        add(
+            "cheap-vector-memory",
+            f"peak memory of f+∇f, reverse prepared ÷ hand NumPy, vectorised f, n={n:.0e}",
+            "≤ 1.5×",
+            [row(run).get("memory_ratio") for run in runs],
+            lambda v: f"{v:.2f}×",
+            lambda v: v <= 1.5,
+        )
     for r0 in [r for r in rows_of(runs[-1], "deep") if r.get("workload") == "deep-time"]:
         vals = [(pick(run, "deep", workload="deep-time", size=r0["size"]) or {}).get("ratio") for run in runs]
-        add("deep", f"deep net {r0['size']}: reverse prepared ÷ hand NumPy", "≤ 1.1×", vals, lambda v: f"{v:.2f}×",
-            lambda v: v <= 1.1)
+        add(
+            "deep",
+            f"deep net {r0['size']}: reverse prepared ÷ hand NumPy",
+            "≤ 1.1×",
+            vals,
+            lambda v: f"{v:.2f}×",
+            lambda v: v <= 1.1,
+        )
     plain = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_plain") for run in runs]
     vals = [(pick(run, "deep", workload="deep-memory-slope") or {}).get("slope_checkpointed") for run in runs]
     depths = sorted({r["depth"] for run in runs for r in rows_of(run, "deep") if r.get("workload") == "deep-memory"})
-    add("deep-memory", f"deep net, width 64 b1024, depth {depths[0] if depths else '?'}…{depths[-1] if depths else '?'}: log-log slope of the gradient's working memory "
+    add(
+        "deep-memory",
+        f"deep net, width 64 b1024, depth {depths[0] if depths else '?'}…{depths[-1] if depths else '?'}: log-log slope of the gradient's working memory "
         "against depth with dl.checkpoint_sequential (√depth segments; without: "
-        + " / ".join(f"{p:.2f}" for p in plain if p is not None) + ")", "≤ 0.6 (~√depth)", vals,
-        lambda v: f"{v:.2f}", lambda v: v <= 0.6)
+        + " / ".join(f"{p:.2f}" for p in plain if p is not None)
+        + ")",
+        "≤ 0.6 (~√depth)",
+        vals,
+        lambda v: f"{v:.2f}",
+        lambda v: v <= 0.6,
+    )
     vals = [(pick(run, "mlp", workload="mlp-memory") or {}).get("ratio") for run in runs]
-    add("memory", "peak memory, reverse prepared ÷ hand NumPy, 784-256-256-10 b128", "≤ 1.3×", vals,
-        lambda v: f"{v:.2f}×", lambda v: v <= 1.3)
+    add(
+        "memory",
+        "peak memory, reverse prepared ÷ hand NumPy, 784-256-256-10 b128",
+        "≤ 1.3×",
+        vals,
+        lambda v: f"{v:.2f}×",
+        lambda v: v <= 1.3,
+    )
     return targets
 
 
@@ -368,15 +620,26 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
     p.add_argument("--only", nargs="*", default=SCRIPTS, help="subset of: " + " ".join(SCRIPTS))
     p.add_argument("--from-json", metavar="PATH", help="rewrite the Markdown from a saved RESULTS.json (no run)")
-    p.add_argument("--no-snapshot", action="store_true",
-                   help="import the live difflab/ (default: a copy taken at the start, so that every run "
-                        "measures the same core even while difflab/ is being edited)")
+    p.add_argument(
+        "--no-snapshot",
+        action="store_true",
+        help="import the live difflab/ (default: a copy taken at the start, so that every run "
+        "measures the same core even while difflab/ is being edited)",
+    )
     opts = p.parse_args()
     if opts.from_json:
         with open(opts.from_json) as fh:
             saved = json.load(fh)
-        write(opts, saved["runs"], saved["command"], datetime.datetime.fromisoformat(saved["started"]),
-              datetime.datetime.fromisoformat(saved["finished"]), *saved["load"], saved["machine"], saved["versions"])
+        write(
+            opts,
+            saved["runs"],
+            saved["command"],
+            datetime.datetime.fromisoformat(saved["started"]),
+            datetime.datetime.fromisoformat(saved["finished"]),
+            *saved["load"],
+            saved["machine"],
+            saved["versions"],
+        )
         return
     started = datetime.datetime.now()
     load_before = _load()
@@ -385,8 +648,11 @@ def main():
         snapshot = None
         if not opts.no_snapshot:
             snapshot = os.path.join(tmp, "snapshot")
-            shutil.copytree(os.path.join(os.path.dirname(HERE), "difflab"), os.path.join(snapshot, "difflab"),
-                            ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(
+                os.path.join(os.path.dirname(HERE), "difflab"),
+                os.path.join(snapshot, "difflab"),
+                ignore=shutil.ignore_patterns("__pycache__"),
+            )
         for k in range(opts.runs):
             run = {}
             for name in opts.only:
@@ -394,13 +660,19 @@ def main():
                     continue  # profiles once, in the last run
                 print(f"[run {k + 1}/{opts.runs}] {name} ...", flush=True)
                 run[name] = run_script(name, opts.quick, tmp, snapshot)
-                print(f"    {run[name]['seconds']:.0f} s{'  FAILED: ' + run[name]['error'] if 'error' in run[name] else ''}",
-                      flush=True)
+                print(
+                    f"    {run[name]['seconds']:.0f} s{'  FAILED: ' + run[name]['error'] if 'error' in run[name] else ''}",
+                    flush=True,
+                )
             runs.append(run)
     load_after = _load()
-    command = "python bench/run_all.py" + (" --quick" if opts.quick else "") + (
-        f" --runs {opts.runs}" if opts.runs != 2 else "") + (
-        f" --only {' '.join(opts.only)}" if opts.only != SCRIPTS else "") + (" --no-snapshot" if opts.no_snapshot else "")
+    command = (
+        "python bench/run_all.py"
+        + (" --quick" if opts.quick else "")
+        + (f" --runs {opts.runs}" if opts.runs != 2 else "")
+        + (f" --only {' '.join(opts.only)}" if opts.only != SCRIPTS else "")
+        + (" --no-snapshot" if opts.no_snapshot else "")
+    )
     write(opts, runs, command, started, datetime.datetime.now(), load_before, load_after, C.machine(), C.versions())
 
 
@@ -424,20 +696,30 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
         "",
         "Versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()) + ".",
         "",
-        (f"difflab sources (hash of difflab/**/*.py, "
-         f"{'a copy taken at the start' if 'no-snapshot' not in command else 'live'}) in every run: "
-         f"{prints[0]} — the same core throughout."
-         if len(prints) == 1 else
-         f"**The difflab sources changed during the runs** (hashes {', '.join(prints)}): differences "
-         "between runs may be the core's changes, not noise; see each script's hash below."),
+        (
+            f"difflab sources (hash of difflab/**/*.py, "
+            f"{'a copy taken at the start' if 'no-snapshot' not in command else 'live'}) in every run: "
+            f"{prints[0]} — the same core throughout."
+            if len(prints) == 1
+            else f"**The difflab sources changed during the runs** (hashes {', '.join(prints)}): differences "
+            "between runs may be the core's changes, not noise; see each script's hash below."
+        ),
         "",
         f"## Targets ({nruns} consecutive run{'s' if nruns > 1 else ''}: value per run)",
         "",
-        *(["† the difflab sources differed between the runs of this row (the core was being edited), so the "
-           "difference between its values is partly the core's change, not only noise.", ""]
-          if any(t["verdict"].endswith("†") for t in targets) else []),
-        C.table(["workload", "target", " / ".join(f"run {i + 1}" for i in range(nruns)), "verdict"],
-                [[t["label"], t["target"], " / ".join(t["values"]), t["verdict"]] for t in targets]),
+        *(
+            [
+                "† the difflab sources differed between the runs of this row (the core was being edited), so the "
+                "difference between its values is partly the core's change, not only noise.",
+                "",
+            ]
+            if any(t["verdict"].endswith("†") for t in targets)
+            else []
+        ),
+        C.table(
+            ["workload", "target", " / ".join(f"run {i + 1}" for i in range(nruns)), "verdict"],
+            [[t["label"], t["target"], " / ".join(t["values"]), t["verdict"]] for t in targets],
+        ),
         "",
         "### Rows that miss: why, and what would close the gap",
         "",
@@ -452,8 +734,11 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
         res = last.get(name)
         if res is None:
             continue
-        lines += [f"## {name} — `{res.get('command', 'python bench/' + name + '.py')}` ({res['seconds']:.0f} s, "
-                  f"difflab sources {res.get('difflab_sources', '?')})", ""]
+        lines += [
+            f"## {name} — `{res.get('command', 'python bench/' + name + '.py')}` ({res['seconds']:.0f} s, "
+            f"difflab sources {res.get('difflab_sources', '?')})",
+            "",
+        ]
         if "error" in res:
             lines += [f"FAILED: {res['error']}", ""]
             continue
@@ -465,9 +750,21 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
         fh.write("\n".join(lines))
     if not opts.from_json:  # a rewrite from saved results leaves the saved JSON as it was
         with open(os.path.splitext(opts.out)[0] + ".json", "w") as fh:
-            json.dump({"command": command, "machine": mach, "versions": vers, "runs": runs, "targets": targets,
-                       "load": [load_before, load_after], "started": started.isoformat(),
-                       "finished": finished.isoformat()}, fh, indent=1, default=float)
+            json.dump(
+                {
+                    "command": command,
+                    "machine": mach,
+                    "versions": vers,
+                    "runs": runs,
+                    "targets": targets,
+                    "load": [load_before, load_after],
+                    "started": started.isoformat(),
+                    "finished": finished.isoformat(),
+                },
+                fh,
+                indent=1,
+                default=float,
+            )
     print("\n".join(lines[: lines.index("## Detailed tables (last run)")]))
     print(f"\nwrote {opts.out}")
 

@@ -14,6 +14,7 @@ gives the paired ratios and Python calls per equation counted by cProfile. Equat
 the prepared graph (`len(dl.prepare(loss, ...).graph.eqns)`; `dl.trace` itself does
 not accept pytree arguments), micrograd nodes by walking the graph from the loss.
 """
+
 from __future__ import annotations
 
 try:
@@ -35,8 +36,10 @@ LAYERS = [2, 4, 4, 1]
 
 def init(seed=0):
     rng = random.Random(seed)
-    return [[([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
-            for nin, nout in zip(LAYERS[:-1], LAYERS[1:])]
+    return [
+        [([rng.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
+        for nin, nout in zip(LAYERS[:-1], LAYERS[1:])
+    ]
 
 
 def data(B, seed=1):
@@ -114,7 +117,7 @@ def main():
     opts = C.args(__doc__.splitlines()[0])
     rounds, target = (3, 0.005) if opts.quick else (31, 0.05)
     rows, trows, prows = [], [], []
-    for B in ([4] if opts.quick else [1, 8, 32]):
+    for B in [4] if opts.quick else [1, 8, 32]:
         params = init()
         X, Y = data(B)
         # dl.trace takes arrays/floats only (no pytrees), so count the staged graph's equations
@@ -125,7 +128,8 @@ def main():
             "difflab trace only (api.stage)": lambda: stage(loss, (params, X, Y), 0),
             "difflab fresh dl.grad (trace + reverse)": lambda: dl.grad(loss)(params, X, Y),
             "difflab fresh dl.grad, Reverse(compiled=False)": lambda: dl.grad(loss, method=dl.Reverse(compiled=False))(
-                params, X, Y),
+                params, X, Y
+            ),
             "difflab cached dl.grad (replay)": lambda: cached(params, X, Y),
             "plain Python floats (f only)": lambda: loss(params, X, Y),
         }
@@ -143,9 +147,11 @@ def main():
             fns["micrograd (forward + backward)"] = step
         res = C.measure(fns, rounds=rounds, target=target, gc_off=False)  # the collector runs, as in real use
         prow, cells = paired(res, B, n_eqns, nodes if mg is not None else n_eqns)
-        for key, fn in [("trace", fns["difflab trace only (api.stage)"]),
-                        ("fresh", fns["difflab fresh dl.grad (trace + reverse)"]),
-                        ("cached", fns["difflab cached dl.grad (replay)"])]:
+        for key, fn in [
+            ("trace", fns["difflab trace only (api.stage)"]),
+            ("fresh", fns["difflab fresh dl.grad (trace + reverse)"]),
+            ("cached", fns["difflab cached dl.grad (replay)"]),
+        ]:
             prow[f"calls_per_equation_{key}"] = calls_per_equation(fn, n_eqns)
             cells.append(f"{prow[f'calls_per_equation_{key}']:.1f}")
         rows.append(prow)
@@ -158,20 +164,50 @@ def main():
             for unit, count_ in units:
                 us = t.median / count_ * 1e6
                 is_target = name == "difflab fresh dl.grad (trace + reverse)"
-                row = {"workload": "scalar", "B": B, "contender": name, "unit": unit, "count": count_,
-                       "seconds": t.median, "spread": t.spread, "us_per_unit": us,
-                       "target": TARGET_US if is_target else None, "met": (us <= TARGET_US) if is_target else None}
+                row = {
+                    "workload": "scalar",
+                    "B": B,
+                    "contender": name,
+                    "unit": unit,
+                    "count": count_,
+                    "seconds": t.median,
+                    "spread": t.spread,
+                    "us_per_unit": us,
+                    "target": TARGET_US if is_target else None,
+                    "met": (us <= TARGET_US) if is_target else None,
+                }
                 rows.append(row)
                 per[(name, unit)] = us
-                trows.append([B, name, f"{count_} {unit}s", C.fmt_time(t.median), f"±{100 * t.spread:.0f}%",
-                              f"{us:.2f} µs", f"≤ {TARGET_US} µs" if is_target else "",
-                              ("met" if row["met"] else "MISSED") if is_target else ""])
-    md = ("### scalar graphs from Python floats: µs per equation (difflab) / per node (micrograd)\n\n" + C.table(
-        ["B", "contender", "graph size", "per call", "spread", "per unit", "target", ""], trows))
+                trows.append(
+                    [
+                        B,
+                        name,
+                        f"{count_} {unit}s",
+                        C.fmt_time(t.median),
+                        f"±{100 * t.spread:.0f}%",
+                        f"{us:.2f} µs",
+                        f"≤ {TARGET_US} µs" if is_target else "",
+                        ("met" if row["met"] else "MISSED") if is_target else "",
+                    ]
+                )
+    md = "### scalar graphs from Python floats: µs per equation (difflab) / per node (micrograd)\n\n" + C.table(
+        ["B", "contender", "graph size", "per call", "spread", "per unit", "target", ""], trows
+    )
     if prows:
-        md += ("\n\n### paired ratios (medians of per-round ratios, IQR) and Python calls per equation (cProfile)\n\n"
-               + C.table(["B", "cached ÷ fresh", "fresh per equation ÷ micrograd per node", "calls / equation: trace",
-                          "trace + reverse", "cached"], prows))
+        md += (
+            "\n\n### paired ratios (medians of per-round ratios, IQR) and Python calls per equation (cProfile)\n\n"
+            + C.table(
+                [
+                    "B",
+                    "cached ÷ fresh",
+                    "fresh per equation ÷ micrograd per node",
+                    "calls / equation: trace",
+                    "trace + reverse",
+                    "cached",
+                ],
+                prows,
+            )
+        )
     C.emit(opts, "scalar", md, rows)
 
 
@@ -192,7 +228,12 @@ def paired(res, B, n_eqns, nodes):
     """One row of paired ratios for batch size B (the contenders were timed interleaved)."""
     fresh, cached = res["difflab fresh dl.grad (trace + reverse)"], res["difflab cached dl.grad (replay)"]
     lo, hi = cached.ratio_spread(fresh)
-    row = {"workload": "scalar-paired", "B": B, "cached_over_fresh": cached.ratio(fresh), "cached_over_fresh_iqr": (lo, hi)}
+    row = {
+        "workload": "scalar-paired",
+        "B": B,
+        "cached_over_fresh": cached.ratio(fresh),
+        "cached_over_fresh_iqr": (lo, hi),
+    }
     cells = [B, f"{row['cached_over_fresh']:.2f} ({lo:.2f}–{hi:.2f})"]
     mg = res.get("micrograd (forward + backward)")
     if mg is not None:

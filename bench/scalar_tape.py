@@ -10,6 +10,7 @@ steps. "trace" is `api.stage` (what a fresh `dl.grad` traces), "gradient" a fres
 during one fresh gradient (everything allocated: the graph, the tracers, the cotangents). The
 targets: slopes ≤ 1.1 (linear), and trace + reverse ≤ 3 µs per equation at 10⁵ equations.
 """
+
 from __future__ import annotations
 
 try:
@@ -66,33 +67,78 @@ def main():
         g = dl.grad(f)(w)
         ref = reference_grad(f, w)
         assert all(abs(g[i] - r) <= 1e-6 * max(1.0, abs(r)) for i, r in zip((0, K - 1), ref)), "tape gradient is wrong"
-        res = C.measure({"trace": lambda: stage(f, (w,), 0), "gradient": lambda: dl.grad(f)(w),
-                         "f on floats": lambda: f(w)}, rounds=rounds if steps < 10000 else 3, target=0.02, warmup=1)
+        res = C.measure(
+            {"trace": lambda: stage(f, (w,), 0), "gradient": lambda: dl.grad(f)(w), "f on floats": lambda: f(w)},
+            rounds=rounds if steps < 10000 else 3,
+            target=0.02,
+            warmup=1,
+        )
         mem = C.peak_memory(lambda: dl.grad(f)(w), warm=1)  # seconds per call at 10⁵ equations; no lazy state
-        per[n_eqns] = {"trace": res["trace"].median, "gradient": res["gradient"].median, "memory": mem,
-                       "f": res["f on floats"].median}
-        rows.append({"workload": "scalar-tape", "equations": n_eqns, "trace_seconds": res["trace"].median,
-                     "gradient_seconds": res["gradient"].median, "f_seconds": res["f on floats"].median,
-                     "peak_bytes": mem, "us_per_equation": res["gradient"].median / n_eqns * 1e6,
-                     "bytes_per_equation": mem / n_eqns})
-        trows.append([n_eqns, C.fmt_time(res["f on floats"].median), C.fmt_time(res["trace"].median),
-                      C.fmt_time(res["gradient"].median), f"{res['gradient'].median / n_eqns * 1e6:.2f} µs",
-                      f"{mem / 2**20:.1f} MiB", f"{mem / n_eqns:.0f} B"])
+        per[n_eqns] = {
+            "trace": res["trace"].median,
+            "gradient": res["gradient"].median,
+            "memory": mem,
+            "f": res["f on floats"].median,
+        }
+        rows.append(
+            {
+                "workload": "scalar-tape",
+                "equations": n_eqns,
+                "trace_seconds": res["trace"].median,
+                "gradient_seconds": res["gradient"].median,
+                "f_seconds": res["f on floats"].median,
+                "peak_bytes": mem,
+                "us_per_equation": res["gradient"].median / n_eqns * 1e6,
+                "bytes_per_equation": mem / n_eqns,
+            }
+        )
+        trows.append(
+            [
+                n_eqns,
+                C.fmt_time(res["f on floats"].median),
+                C.fmt_time(res["trace"].median),
+                C.fmt_time(res["gradient"].median),
+                f"{res['gradient'].median / n_eqns * 1e6:.2f} µs",
+                f"{mem / 2**20:.1f} MiB",
+                f"{mem / n_eqns:.0f} B",
+            ]
+        )
         print(f"{n_eqns} equations done", flush=True)
     ns = sorted(per)
     slopes = {k: C.fit_slope(ns, [per[n][k] for n in ns]) for k in ("trace", "gradient", "memory")}
     largest = per[ns[-1]]["gradient"] / ns[-1] * 1e6
-    rows.append({"workload": "scalar-tape-slope", **{f"slope_{k}": v for k, v in slopes.items()},
-                 "largest_equations": ns[-1], "us_per_equation_largest": largest,
-                 "slope_target": SLOPE_TARGET, "us_target": US_TARGET,
-                 "met": all(v <= SLOPE_TARGET for v in slopes.values()) and largest <= US_TARGET})
-    md = ("### a long scalar tape on Python floats: fresh dl.grad (trace + reverse) and its peak memory\n\n"
-          + C.table(["equations", "f on floats", "trace", "trace + reverse", "per equation", "peak memory",
-                     "memory per equation"], trows)
-          + "\n\nlog-log slopes over " + ", ".join(map(str, ns)) + " equations: "
-          + ", ".join(f"{k} {v:.2f}" for k, v in slopes.items())
-          + f" (target ≤ {SLOPE_TARGET}: linear); trace + reverse at {ns[-1]} equations: {largest:.2f} µs per "
-          f"equation (target ≤ {US_TARGET} µs)")
+    rows.append(
+        {
+            "workload": "scalar-tape-slope",
+            **{f"slope_{k}": v for k, v in slopes.items()},
+            "largest_equations": ns[-1],
+            "us_per_equation_largest": largest,
+            "slope_target": SLOPE_TARGET,
+            "us_target": US_TARGET,
+            "met": all(v <= SLOPE_TARGET for v in slopes.values()) and largest <= US_TARGET,
+        }
+    )
+    md = (
+        "### a long scalar tape on Python floats: fresh dl.grad (trace + reverse) and its peak memory\n\n"
+        + C.table(
+            [
+                "equations",
+                "f on floats",
+                "trace",
+                "trace + reverse",
+                "per equation",
+                "peak memory",
+                "memory per equation",
+            ],
+            trows,
+        )
+        + "\n\nlog-log slopes over "
+        + ", ".join(map(str, ns))
+        + " equations: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in slopes.items())
+        + f" (target ≤ {SLOPE_TARGET}: linear); trace + reverse at {ns[-1]} equations: {largest:.2f} µs per "
+        f"equation (target ≤ {US_TARGET} µs)"
+    )
     C.emit(opts, "scalar_tape", md, rows)
 
 

@@ -8,6 +8,7 @@ The function is a smooth chain of n inputs whose own cost is O(n):
 Each method is prepared once per n (preparation is not timed here; symbolic's is in symbolic.py);
 the per-call time of `prepared.grad(x)` is measured interleaved across methods at each n.
 """
+
 from __future__ import annotations
 
 try:
@@ -23,7 +24,7 @@ import difflab as dl
 import difflab.numpy as dnp
 
 NS = [4, 16, 64, 256, 1024]
-SYMBOLIC_MAX_N = 256   # preparation (SymPy diff + lambdify) grows quickly; beyond this it is skipped
+SYMBOLIC_MAX_N = 256  # preparation (SymPy diff + lambdify) grows quickly; beyond this it is skipped
 CHUNK_TARGET = 20.0
 JAX_TARGET = 1.5  # chunked forward full gradient ÷ jax.jacfwd (jit), issue 17 §3
 
@@ -78,7 +79,7 @@ def main():
     opts = C.args(__doc__.splitlines()[0])
     ns = [4, 16, 64] if opts.quick else NS
     rounds, target = (3, 0.005) if opts.quick else (9, 0.03)
-    times = {}       # method -> {n: seconds}
+    times = {}  # method -> {n: seconds}
     prep_times = {}  # method -> {n: seconds}
     errors = {}
     rows = []
@@ -96,7 +97,7 @@ def main():
             g = p.grad(x)  # lazy (tiered: from the 2nd call) compilation belongs to preparation
             prep_times.setdefault(name, {})[n] = time.perf_counter() - t0
             errors.setdefault(name, {})[n] = float(np.abs(g - g_true).max() / np.abs(g_true).max())
-            fns[name] = (lambda p=p: p.grad(x))
+            fns[name] = lambda p=p: p.grad(x)
         # n separate JVPs: through the public API (re-traced each call) and through one prepared sweep
         pf = dl.prepare(f, x, method="forward")
         args = pf.staged.inputs((x,))
@@ -111,8 +112,17 @@ def main():
         res = C.measure(fns, rounds=rounds if n < 1024 else max(3, rounds // 2), target=target, warmup=2)
         for name, t in res.items():
             times.setdefault(name, {})[n] = t.median
-            rows.append({"workload": "scaling", "n": n, "contender": name, "seconds": t.median, "spread": t.spread,
-                         "rel_error": errors.get(name, {}).get(n), "prepare_seconds": prep_times.get(name, {}).get(n)})
+            rows.append(
+                {
+                    "workload": "scaling",
+                    "n": n,
+                    "contender": name,
+                    "seconds": t.median,
+                    "spread": t.spread,
+                    "rel_error": errors.get(name, {}).get(n),
+                    "prepare_seconds": prep_times.get(name, {}).get(n),
+                }
+            )
         if n == max(ns):
             for chunked in ("forward chunk=None", "forward chunk=64"):
                 for sep in ("n × dl.jvp", "n × prepared jvp"):
@@ -121,13 +131,29 @@ def main():
                         # the prepared-JVP comparison is kept as a measurement (issue 17 retired its
                         # target: dense tangents of an O(n) function are memory-bound)
                         tgt = CHUNK_TARGET if sep == "n × dl.jvp" else None
-                        rows.append({"workload": "forward-chunked", "n": n, "contender": f"{chunked} vs {sep}",
-                                     "speedup": r, "target": tgt, "met": r >= CHUNK_TARGET if tgt else None})
+                        rows.append(
+                            {
+                                "workload": "forward-chunked",
+                                "n": n,
+                                "contender": f"{chunked} vs {sep}",
+                                "speedup": r,
+                                "target": tgt,
+                                "met": r >= CHUNK_TARGET if tgt else None,
+                            }
+                        )
                 if "JAX jacfwd (jit)" in res:
                     r = res[chunked].ratio(res["JAX jacfwd (jit)"])
-                    rows.append({"workload": "forward-vs-jax", "n": n, "contender": f"{chunked} ÷ JAX jacfwd (jit)",
-                                 "ratio": r, "ratio_iqr": res[chunked].ratio_spread(res["JAX jacfwd (jit)"]),
-                                 "target": JAX_TARGET, "met": r <= JAX_TARGET})
+                    rows.append(
+                        {
+                            "workload": "forward-vs-jax",
+                            "n": n,
+                            "contender": f"{chunked} ÷ JAX jacfwd (jit)",
+                            "ratio": r,
+                            "ratio_iqr": res[chunked].ratio_spread(res["JAX jacfwd (jit)"]),
+                            "target": JAX_TARGET,
+                            "met": r <= JAX_TARGET,
+                        }
+                    )
         print(f"n={n} done", flush=True)
     names = list(times)
     head = ["method"] + [f"n={n}" for n in ns] + ["slope (all n)", "slope (n ≥ 64)"]
@@ -141,23 +167,51 @@ def main():
         rows.append({"workload": "scaling-slope", "contender": name, "slope_all": s_all, "slope_large": s_big})
         trows.append([name] + [C.fmt_time(ts[n]) if n in ts else "—" for n in ns] + [f"{s_all:.2f}", f"{s_big:.2f}"])
     md = ["### full gradient, per-call time vs n (f = Σ tanh(x_i x_{i+1} + c_i) + ½Σx²)\n\n" + C.table(head, trows)]
-    erows = [[name] + [f"{errors[name][n]:.1e}" if n in errors[name] else "—" for n in ns]
-             + [C.fmt_time(prep_times[name].get(max(k for k in prep_times[name])))] for name in errors]
-    md.append("### max relative error of the gradient, and preparation time (prepare + 2 calls) at the largest n measured\n\n"
-              + C.table(["method"] + [f"n={n}" for n in ns] + ["prepare (largest n)"], erows))
+    erows = [
+        [name]
+        + [f"{errors[name][n]:.1e}" if n in errors[name] else "—" for n in ns]
+        + [C.fmt_time(prep_times[name].get(max(k for k in prep_times[name])))]
+        for name in errors
+    ]
+    md.append(
+        "### max relative error of the gradient, and preparation time (prepare + 2 calls) at the largest n measured\n\n"
+        + C.table(["method"] + [f"n={n}" for n in ns] + ["prepare (largest n)"], erows)
+    )
     crow = [r for r in rows if r["workload"] == "forward-chunked"]
-    md.append(f"### chunked forward mode vs n separate JVPs at n = {max(ns)} (target ≥ {CHUNK_TARGET:.0f}× faster "
-              "than n public dl.jvp calls; against n prepared JVPs: measured, no target)\n\n"
-              + C.table(["comparison", "speedup", "target", ""],
-                        [[r["contender"], f"{r['speedup']:.1f}×", f"≥ {CHUNK_TARGET:.0f}×" if r["target"] else "—",
-                          ("met" if r["met"] else "MISSED") if r["target"] else ""] for r in crow]))
+    md.append(
+        f"### chunked forward mode vs n separate JVPs at n = {max(ns)} (target ≥ {CHUNK_TARGET:.0f}× faster "
+        "than n public dl.jvp calls; against n prepared JVPs: measured, no target)\n\n"
+        + C.table(
+            ["comparison", "speedup", "target", ""],
+            [
+                [
+                    r["contender"],
+                    f"{r['speedup']:.1f}×",
+                    f"≥ {CHUNK_TARGET:.0f}×" if r["target"] else "—",
+                    ("met" if r["met"] else "MISSED") if r["target"] else "",
+                ]
+                for r in crow
+            ],
+        )
+    )
     jrow = [r for r in rows if r["workload"] == "forward-vs-jax"]
     if jrow:
-        md.append(f"### chunked forward full gradient (the 1 × n Jacobian) vs jax.jacfwd (jit) at n = {max(ns)} "
-                  f"(target ≤ {JAX_TARGET}×)\n\n"
-                  + C.table(["comparison", "ratio (IQR)", "target", ""],
-                            [[r["contender"], f"{r['ratio']:.2f}× ({r['ratio_iqr'][0]:.2f}–{r['ratio_iqr'][1]:.2f})",
-                              f"≤ {JAX_TARGET}×", "met" if r["met"] else "MISSED"] for r in jrow]))
+        md.append(
+            f"### chunked forward full gradient (the 1 × n Jacobian) vs jax.jacfwd (jit) at n = {max(ns)} "
+            f"(target ≤ {JAX_TARGET}×)\n\n"
+            + C.table(
+                ["comparison", "ratio (IQR)", "target", ""],
+                [
+                    [
+                        r["contender"],
+                        f"{r['ratio']:.2f}× ({r['ratio_iqr'][0]:.2f}–{r['ratio_iqr'][1]:.2f})",
+                        f"≤ {JAX_TARGET}×",
+                        "met" if r["met"] else "MISSED",
+                    ]
+                    for r in jrow
+                ],
+            )
+        )
     C.emit(opts, "scaling", "\n\n".join(md), rows)
 
 

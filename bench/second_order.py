@@ -11,6 +11,7 @@ difflab: `dl.prepare_hvp(loss, params)` (forward-over-reverse, prepared once) an
 interleaved in one process; the results are checked against each other (Hv to 1e-8).
 Targets (issue 17 §3): difflab hvp ≤ 4× difflab's gradient, and ≤ 1.5× JAX's jvp-of-grad.
 """
+
 from __future__ import annotations
 
 try:
@@ -75,8 +76,10 @@ def main():
         scale = max(np.abs(g).max() for g in g_hand.values())
         assert max(np.abs(g_dl[k] - g_hand[k]).max() for k in g_hand) <= 1e-10 * scale
         assert max(np.abs(g_hvp[k] - g_hand[k]).max() for k in g_hand) <= 1e-10 * scale
-        fns = {"difflab gradient (prepared reverse)": lambda: prep.value_and_grad(params),
-               "difflab hvp (prepared, forward-over-reverse)": lambda: hv((params,), (v,))}
+        fns = {
+            "difflab gradient (prepared reverse)": lambda: prep.value_and_grad(params),
+            "difflab hvp (prepared, forward-over-reverse)": lambda: hv((params,), (v,)),
+        }
         jx = jax_contenders(sizes, params, X, Y, v)
         if jx is not None:
             fns["JAX value_and_grad (jit)"], fns["JAX jvp-of-grad (jit)"], (_, Hv_j) = jx
@@ -87,9 +90,15 @@ def main():
         t_hvp, t_g = res["difflab hvp (prepared, forward-over-reverse)"], res["difflab gradient (prepared reverse)"]
         r_grad = t_hvp.ratio(t_g)
         label = f"{'-'.join(map(str, sizes))} b{batch} (n = {n})"
-        row = {"workload": "hvp", "size": label, "n": n, "hvp_vs_grad": r_grad,
-               "hvp_vs_grad_iqr": t_hvp.ratio_spread(t_g), "target_vs_grad": HVP_VS_GRAD,
-               "seconds": {k: t.median for k, t in res.items()}}
+        row = {
+            "workload": "hvp",
+            "size": label,
+            "n": n,
+            "hvp_vs_grad": r_grad,
+            "hvp_vs_grad_iqr": t_hvp.ratio_spread(t_g),
+            "target_vs_grad": HVP_VS_GRAD,
+            "seconds": {k: t.median for k, t in res.items()},
+        }
         cells = [label, C.fmt_time(t_g.median), C.fmt_time(t_hvp.median), f"{r_grad:.2f}×"]
         if jx is not None:
             t_j, t_jg = res["JAX jvp-of-grad (jit)"], res["JAX value_and_grad (jit)"]
@@ -97,17 +106,36 @@ def main():
             row["hvp_vs_jax_iqr"] = t_hvp.ratio_spread(t_j)
             row["jax_hvp_vs_grad"] = t_j.ratio(t_jg)
             row["grad_vs_jax"] = t_g.ratio(t_jg)
-            cells += [C.fmt_time(t_jg.median), C.fmt_time(t_j.median), f"{row['jax_hvp_vs_grad']:.2f}×",
-                      f"{row['hvp_vs_jax']:.2f}×", f"{row['grad_vs_jax']:.2f}×"]
+            cells += [
+                C.fmt_time(t_jg.median),
+                C.fmt_time(t_j.median),
+                f"{row['jax_hvp_vs_grad']:.2f}×",
+                f"{row['hvp_vs_jax']:.2f}×",
+                f"{row['grad_vs_jax']:.2f}×",
+            ]
         else:
             cells += ["—"] * 5
         rows.append(row)
         trows.append(cells)
         print(f"{label} done", flush=True)
-    md = ("### Hessian-vector product of an MLP loss (forward-over-reverse) vs its gradient and vs JAX (jit), "
-          f"one core (targets: hvp ≤ {HVP_VS_GRAD:.0f}× gradient, ≤ {HVP_VS_JAX}× JAX)\n\n"
-          + C.table(["MLP (parameters)", "dl gradient", "dl hvp", "dl hvp ÷ dl gradient", "JAX gradient", "JAX hvp",
-                     "JAX hvp ÷ JAX gradient", "dl hvp ÷ JAX hvp", "dl gradient ÷ JAX gradient"], trows))
+    md = (
+        "### Hessian-vector product of an MLP loss (forward-over-reverse) vs its gradient and vs JAX (jit), "
+        f"one core (targets: hvp ≤ {HVP_VS_GRAD:.0f}× gradient, ≤ {HVP_VS_JAX}× JAX)\n\n"
+        + C.table(
+            [
+                "MLP (parameters)",
+                "dl gradient",
+                "dl hvp",
+                "dl hvp ÷ dl gradient",
+                "JAX gradient",
+                "JAX hvp",
+                "JAX hvp ÷ JAX gradient",
+                "dl hvp ÷ JAX hvp",
+                "dl gradient ÷ JAX gradient",
+            ],
+            trows,
+        )
+    )
     C.emit(opts, "second_order", md, rows)
 
 

@@ -15,6 +15,7 @@ softmax / N over the whole batch, no `batch_argnums`); the symbolic method finds
 structure from the graph (differentiators/examples.py). Before that (commit 19d278d) the batch was
 expanded element by element: 2-16-2 b64 took 98 s to prepare and ran at 35× hand NumPy.
 """
+
 from __future__ import annotations
 
 try:
@@ -70,26 +71,67 @@ def main():
         err = max(np.abs(g[k] - g_h[k]).max() for k in g_h) / max(np.abs(a).max() for a in g_h.values())
         size = sym.prepared.expression_size()
         rev = dl.prepare(f, params, X, Y, method="reverse")
-        res = C.measure({"hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
-                         "symbolic, prepared": lambda: sym.value_and_grad(params, X, Y),
-                         "reverse, prepared": lambda: rev.value_and_grad(params, X, Y)},
-                        rounds=rounds, target=target)
+        res = C.measure(
+            {
+                "hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
+                "symbolic, prepared": lambda: sym.value_and_grad(params, X, Y),
+                "reverse, prepared": lambda: rev.value_and_grad(params, X, Y),
+            },
+            rounds=rounds,
+            target=target,
+        )
         r = res["symbolic, prepared"].ratio(res["hand NumPy"])
         lo, hi = res["symbolic, prepared"].ratio_spread(res["hand NumPy"])
         r_rev = res["reverse, prepared"].ratio(res["hand NumPy"])
-        rows.append({"workload": "symbolic", "size": label, "contender": "symbolic, prepared", "ratio": r,
-                     "ratio_iqr": [lo, hi], "target": TARGET, "met": r <= TARGET, "prepare_seconds": t1 - t0,
-                     "first_call_seconds": t2 - t1, "seconds": res["symbolic, prepared"].median,
-                     "hand_seconds": res["hand NumPy"].median, "reverse_ratio": r_rev, "rel_error": err,
-                     "expression_size": size})
-        trows.append([label, C.fmt_time(t1 - t0), C.fmt_time(t2 - t1), f"{size['tape']} / {size['cse']} / {size['naive']}",
-                      C.fmt_time(res["symbolic, prepared"].median), C.fmt_time(res["hand NumPy"].median),
-                      f"{r:.2f}× ({lo:.2f}–{hi:.2f})", f"{r_rev:.2f}×", f"{err:.0e}", f"≤ {TARGET}×",
-                      "met" if r <= TARGET else "MISSED"])
-    md = ("### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
-        ["net", "prepare (trace+SymPy)", "first call (diff+codegen)", "size: tape / cse ops / naive ops",
-         "symbolic per call", "hand per call", "symbolic ÷ hand (IQR)", "reverse ÷ hand", "rel. err", "target", ""],
-        trows))
+        rows.append(
+            {
+                "workload": "symbolic",
+                "size": label,
+                "contender": "symbolic, prepared",
+                "ratio": r,
+                "ratio_iqr": [lo, hi],
+                "target": TARGET,
+                "met": r <= TARGET,
+                "prepare_seconds": t1 - t0,
+                "first_call_seconds": t2 - t1,
+                "seconds": res["symbolic, prepared"].median,
+                "hand_seconds": res["hand NumPy"].median,
+                "reverse_ratio": r_rev,
+                "rel_error": err,
+                "expression_size": size,
+            }
+        )
+        trows.append(
+            [
+                label,
+                C.fmt_time(t1 - t0),
+                C.fmt_time(t2 - t1),
+                f"{size['tape']} / {size['cse']} / {size['naive']}",
+                C.fmt_time(res["symbolic, prepared"].median),
+                C.fmt_time(res["hand NumPy"].median),
+                f"{r:.2f}× ({lo:.2f}–{hi:.2f})",
+                f"{r_rev:.2f}×",
+                f"{err:.0e}",
+                f"≤ {TARGET}×",
+                "met" if r <= TARGET else "MISSED",
+            ]
+        )
+    md = "### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
+        [
+            "net",
+            "prepare (trace+SymPy)",
+            "first call (diff+codegen)",
+            "size: tape / cse ops / naive ops",
+            "symbolic per call",
+            "hand per call",
+            "symbolic ÷ hand (IQR)",
+            "reverse ÷ hand",
+            "rel. err",
+            "target",
+            "",
+        ],
+        trows,
+    )
     C.emit(opts, "symbolic", md, rows)
 
 

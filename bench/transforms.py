@@ -4,6 +4,7 @@ Hessian-vector product against a gradient at n = 10^4.
     python bench/transforms.py            # ~1 min
     python bench/transforms.py --quick    # a smoke run
 """
+
 from __future__ import annotations
 
 import _common  # noqa: F401  (first: pins BLAS threads)
@@ -58,16 +59,34 @@ def checkpoint_rows(depths, width, quick):
         g_plain, g_ck = dl.grad(plain), dl.grad(ck)
         assert np.allclose(g_plain(x), g_ck(x))
         mem_plain, mem_ck = peak_memory(lambda: g_plain(x)), peak_memory(lambda: g_ck(x))
-        t = measure({"plain": lambda: g_plain(x), "ck": lambda: g_ck(x), "fwd": lambda: fwd(x)},
-                    rounds=5 if quick else 15)
+        t = measure(
+            {"plain": lambda: g_plain(x), "ck": lambda: g_ck(x), "fwd": lambda: fwd(x)}, rounds=5 if quick else 15
+        )
         (w_fwd, w_plain), (_, w_ck) = sweep_work(plain, x), sweep_work(ck, x)
-        r = dict(depth=depth, segments=segments, mem_plain=mem_plain, mem_ck=mem_ck,
-                 t_plain=t["plain"].median, t_ck=t["ck"].median, t_fwd=t["fwd"].median,
-                 extra_work=(w_ck - w_plain) / w_fwd)
+        r = dict(
+            depth=depth,
+            segments=segments,
+            mem_plain=mem_plain,
+            mem_ck=mem_ck,
+            t_plain=t["plain"].median,
+            t_ck=t["ck"].median,
+            t_fwd=t["fwd"].median,
+            extra_work=(w_ck - w_plain) / w_fwd,
+        )
         data.append(r)
-        rows.append([depth, segments, f"{mem_plain / 2**20:.2f}", f"{mem_ck / 2**20:.2f}",
-                     f"{mem_plain / mem_ck:.1f}×", f"{r['t_plain'] * 1e3:.2f}", f"{r['t_ck'] * 1e3:.2f}",
-                     f"{(r['t_ck'] - r['t_plain']) / r['t_fwd']:.2f}", f"{r['extra_work']:.3f}"])
+        rows.append(
+            [
+                depth,
+                segments,
+                f"{mem_plain / 2**20:.2f}",
+                f"{mem_ck / 2**20:.2f}",
+                f"{mem_plain / mem_ck:.1f}×",
+                f"{r['t_plain'] * 1e3:.2f}",
+                f"{r['t_ck'] * 1e3:.2f}",
+                f"{(r['t_ck'] - r['t_plain']) / r['t_fwd']:.2f}",
+                f"{r['extra_work']:.3f}",
+            ]
+        )
     return rows, data
 
 
@@ -97,14 +116,28 @@ def main():
     ck_rows, ck_data = checkpoint_rows(depths, width, opts.quick)
     n = 10_000
     h_rows, h_data = hvp_rows(n, opts.quick)
-    md = "\n\n".join([
-        f"### checkpoint_sequential: peak memory of one reverse gradient vs depth (width {width}, layer "
-        "tanh(x)·0.9 + 0.1, √depth segments; tracemalloc)",
-        table(["depth", "segments", "plain MiB", "checkpointed MiB", "saving", "plain ms", "checkpointed ms",
-               "extra time / one forward", "extra work / one forward"], ck_rows),
-        f"### hvp at n = {n} (f = Σ tanh(x_i x_(i+1) + c_i) + ½Σx², prepared) against one reverse gradient",
-        table(["product", "ms per call", "÷ gradient"], h_rows),
-    ])
+    md = "\n\n".join(
+        [
+            f"### checkpoint_sequential: peak memory of one reverse gradient vs depth (width {width}, layer "
+            "tanh(x)·0.9 + 0.1, √depth segments; tracemalloc)",
+            table(
+                [
+                    "depth",
+                    "segments",
+                    "plain MiB",
+                    "checkpointed MiB",
+                    "saving",
+                    "plain ms",
+                    "checkpointed ms",
+                    "extra time / one forward",
+                    "extra work / one forward",
+                ],
+                ck_rows,
+            ),
+            f"### hvp at n = {n} (f = Σ tanh(x_i x_(i+1) + c_i) + ½Σx², prepared) against one reverse gradient",
+            table(["product", "ms per call", "÷ gradient"], h_rows),
+        ]
+    )
     emit(opts, "transforms", md, {"checkpoint": ck_data, "hvp": h_data})
 
 

@@ -6,6 +6,7 @@
 
 Importing difflab loads NumPy only; SymPy, matplotlib and Hypothesis load when first needed.
 """
+
 from .api import compare, hessian, jvp, prepare, vmap
 from .differentiators import METHODS, Differentiator, get_method
 from .errors import DifflabError, DifflabWarning, DomainWarning, NotDifferentiableError, UnsupportedOperationError
@@ -15,18 +16,61 @@ from .remat import checkpoint, checkpoint_sequential
 from .rules import custom_jvp, custom_vjp
 from .sparse import sparsity
 from .trace import trace
-from .transforms import (grad, hvp, jacobian, linear_transpose, linearize, prepare_hvp, stop_gradient,
-                         value_and_grad, vjp)
+from .transforms import (
+    grad,
+    hvp,
+    jacobian,
+    linear_transpose,
+    linearize,
+    prepare_hvp,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "prepare", "compare", "vmap", "trace",
-    "hvp", "prepare_hvp", "linearize", "linear_transpose", "stop_gradient", "custom_jvp", "custom_vjp",
-    "checkpoint", "checkpoint_sequential", "sparsity",
-    "evaluate", "to_dot", "Graph", "Eqn", "Var", "Const", "REGISTRY", "METHODS", "get_method",
-    "Differentiator", "Symbolic", "Numeric", "Forward", "Reverse", "UnsupportedOperationError",
-    "DomainWarning", "NotDifferentiableError", "DifflabError", "DifflabWarning", "__version__",
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "hessian",
+    "jvp",
+    "vjp",
+    "prepare",
+    "compare",
+    "vmap",
+    "trace",
+    "hvp",
+    "prepare_hvp",
+    "linearize",
+    "linear_transpose",
+    "stop_gradient",
+    "custom_jvp",
+    "custom_vjp",
+    "checkpoint",
+    "checkpoint_sequential",
+    "sparsity",
+    "evaluate",
+    "to_dot",
+    "Graph",
+    "Eqn",
+    "Var",
+    "Const",
+    "REGISTRY",
+    "METHODS",
+    "get_method",
+    "Differentiator",
+    "Symbolic",
+    "Numeric",
+    "Forward",
+    "Reverse",
+    "UnsupportedOperationError",
+    "DomainWarning",
+    "NotDifferentiableError",
+    "DifflabError",
+    "DifflabWarning",
+    "__version__",
 ]
 
 

@@ -12,6 +12,7 @@
 Bad input (unknown experiment or config key, unparsable expression, missing variable) prints one
 line and exits with status 2; a failed check or failed cells exit with 1.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,6 +38,7 @@ class UsageError(DifflabError, ValueError):
 
 
 # -- expressions: difflab's restricted language (difflab.expr), never Python eval -------------
+
 
 def parse_expression(text: str, names=None):
     """Parse an expression (difflab.expr's language) into (traceable function, variable names).
@@ -97,12 +99,15 @@ def parse_point(text: str | None) -> dict:
 def _args_for(names, point, what: str, default=None) -> list:
     missing = [n for n in names if n not in point]
     if missing and default is None:
-        raise UsageError(f"no value for {', '.join(map(repr, missing))} in {what}; give it with --at "
-                         + ",".join(f"{n}=..." for n in names))
+        raise UsageError(
+            f"no value for {', '.join(map(repr, missing))} in {what}; give it with --at "
+            + ",".join(f"{n}=..." for n in names)
+        )
     return [point.get(n, default) for n in names]
 
 
 # -- subcommands -------------------------------------------------------------------------------
+
 
 def _cmd_list(args) -> int:
     found = runner.find_experiments()
@@ -168,8 +173,10 @@ def _traceable(spec: str, call):
         return call()
     except UnsupportedOperationError as err:
         first = str(err).split(";")[0]
-        raise UsageError(f"{spec} cannot be traced: {first}; write it with difflab.numpy (import difflab.numpy "
-                         "as np) or pass its gradient with --grad module:function") from None
+        raise UsageError(
+            f"{spec} cannot be traced: {first}; write it with difflab.numpy (import difflab.numpy "
+            "as np) or pass its gradient with --grad module:function"
+        ) from None
 
 
 def _import_callable(spec: str):
@@ -202,8 +209,11 @@ def _cmd_check(args) -> int:
     from difflab.testing import check_grad
 
     f = _import_callable(args.function)
-    names = [p.name for p in inspect.signature(f).parameters.values()
-             if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    names = [
+        p.name
+        for p in inspect.signature(f).parameters.values()
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
     point = parse_point(args.at)
     values = _args_for(names, point, f"{args.function}'s arguments")
     argnums = tuple(range(len(names))) if len(names) > 1 else 0
@@ -266,7 +276,7 @@ def _cmd_explore(args) -> int:
             from .explore.page import write_html
 
             if args.expression is None:
-                raise UsageError("--html needs an expression: difflab explore --html out.html \"x*y\" --at x=1,y=2")
+                raise UsageError('--html needs an expression: difflab explore --html out.html "x*y" --at x=1,y=2')
             print(write_html(args.html, args.expression, point))
             return 0
     except (ExpressionError, ExploreError) as err:
@@ -286,6 +296,7 @@ def _cmd_explore(args) -> int:
 
 # -- running experiments (shared by `difflab run` and `python experiments/NAME.py`) ---------------
 
+
 def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     """Add the options of a run (preset, --set, seed, jobs, executor, out, resume, quiet, report).
 
@@ -296,21 +307,35 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     (['cost_scaling'], 2, ['n=[4]'], None, 'runs')
     """
     if names:
-        parser.add_argument("experiments", nargs="+", metavar="NAME|all",
-                            help="experiment names (see `difflab list`), paths to experiment files, or all")
+        parser.add_argument(
+            "experiments",
+            nargs="+",
+            metavar="NAME|all",
+            help="experiment names (see `difflab list`), paths to experiment files, or all",
+        )
     parser.add_argument("--preset", default="quick", help="parameter preset: quick (default) or full")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                        help="override one config key (JSON values: --set n=[4,8]); repeatable")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one config key (JSON values: --set n=[4,8]); repeatable",
+    )
     parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
     parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
-    parser.add_argument("--executor", choices=runner.EXECUTORS, default=None,
-                        help="serial, process (default when --jobs > 1) or dask")
+    parser.add_argument(
+        "--executor", choices=runner.EXECUTORS, default=None, help="serial, process (default when --jobs > 1) or dask"
+    )
     parser.add_argument("--scheduler", default=None, help="Dask scheduler address (with --executor dask)")
     parser.add_argument("--out", default="runs", help="where run directories go (default runs/)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the newest run with the same config and seed, skipping finished cells")
-    parser.add_argument("--report", default=None, metavar="DIR",
-                        help="also publish the reports and an index to DIR (e.g. reports/)")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the newest run with the same config and seed, skipping finished cells",
+    )
+    parser.add_argument(
+        "--report", default=None, metavar="DIR", help="also publish the reports and an index to DIR (e.g. reports/)"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
 
 
@@ -336,13 +361,24 @@ def _overrides(pairs) -> dict:
 
 def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
+
     def done(run_dir):  # the run directory, when no progress line has named it already
         if not args.quiet and not runner.Progress(args.quiet).on:
             print(run_dir)
 
-    run_dirs = runner.run_many(args.experiments, args.preset, _overrides(args.set), on_done=done, seed=args.seed,
-                               out=args.out, jobs=args.jobs, executor=args.executor, scheduler=args.scheduler,
-                               resume=args.resume, quiet=args.quiet)
+    run_dirs = runner.run_many(
+        args.experiments,
+        args.preset,
+        _overrides(args.set),
+        on_done=done,
+        seed=args.seed,
+        out=args.out,
+        jobs=args.jobs,
+        executor=args.executor,
+        scheduler=args.scheduler,
+        resume=args.resume,
+        quiet=args.quiet,
+    )
     if args.report:
         index = runner.publish(run_dirs, args.report)
         if not args.quiet:
@@ -374,11 +410,58 @@ def experiment_main(path, argv=None) -> int:
 
 # -- the parser --------------------------------------------------------------------------------
 
+
 class _Parser(argparse.ArgumentParser):
     """argparse, with a bad option answered in one line (not the usage block) and status 2."""
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_expression_commands(sub) -> None:
+    """The subcommands that take a function: compare, check, graph, explore."""
+    s = sub.add_parser("compare", help='every method on an expression: difflab compare "x*y**2" --at x=3,y=2')
+    s.add_argument(
+        "expression",
+        help="numbers, variables, + - * / ** ^, parentheses and the registry's functions "
+        "(exp log sin cos tan tanh sqrt abs max min sigmoid relu softplus ...)",
+    )
+    s.add_argument("--at", default="", help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
+    s.add_argument("--methods", default=None, help="comma-separated subset (default: all four)")
+    s.set_defaults(fn=_cmd_compare)
+    s = sub.add_parser("check", help="check a Python function's gradient: difflab check mod:f --at x=1")
+    s.add_argument("function", help="module:function or path/to/file.py:function (a scalar function)")
+    s.add_argument("--at", default="", help="values of the function's arguments: x=1,w=[1,2]")
+    s.add_argument(
+        "--grad",
+        default=None,
+        help="module:function computing the gradient to check, returning one "
+        "entry per argument (default: compare difflab's four methods on "
+        "the function and check its reverse mode)",
+    )
+    s.set_defaults(fn=_cmd_check)
+    s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')
+    s.add_argument("expression")
+    s.add_argument(
+        "--at",
+        default="",
+        help="the point whose values and derivatives annotate the nodes (default 1 for each variable)",
+    )
+    s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
+    s.set_defaults(fn=_cmd_graph)
+    s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
+    s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
+    s.add_argument("--at", default="", help="the point: x=0.7,y=2 (scalars; a missing variable starts at 1)")
+    s.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
+    s.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL")
+    s.add_argument("--budget", type=float, default=10.0, help="seconds one computation may take (default 10)")
+    s.add_argument(
+        "--html",
+        default=None,
+        metavar="OUT.html",
+        help="write one self-contained static page instead of serving (works offline, from disk)",
+    )
+    s.set_defaults(fn=_cmd_explore)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -387,8 +470,11 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["compare", "x*y", "--at", "x=1,y=2"]).at
     'x=1,y=2'
     """
-    p = _Parser(prog="difflab", description="A differentiation lab: experiments, reports, "
-                                "and the four methods (symbolic, numeric, forward, reverse) side by side.")
+    p = _Parser(
+        prog="difflab",
+        description="A differentiation lab: experiments, reports, "
+        "and the four methods (symbolic, numeric, forward, reverse) side by side.",
+    )
     from . import __version__
 
     p.add_argument("--version", action="version", version=f"difflab {__version__}")
@@ -402,34 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir")
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
-    s = sub.add_parser("compare", help='every method on an expression: difflab compare "x*y**2" --at x=3,y=2')
-    s.add_argument("expression", help="numbers, variables, + - * / ** ^, parentheses and the registry's functions "
-                                      "(exp log sin cos tan tanh sqrt abs max min sigmoid relu softplus ...)")
-    s.add_argument("--at", default="", help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
-    s.add_argument("--methods", default=None, help="comma-separated subset (default: all four)")
-    s.set_defaults(fn=_cmd_compare)
-    s = sub.add_parser("check", help="check a Python function's gradient: difflab check mod:f --at x=1")
-    s.add_argument("function", help="module:function or path/to/file.py:function (a scalar function)")
-    s.add_argument("--at", default="", help="values of the function's arguments: x=1,w=[1,2]")
-    s.add_argument("--grad", default=None, help="module:function computing the gradient to check, returning one "
-                                                "entry per argument (default: compare difflab's four methods on "
-                                                "the function and check its reverse mode)")
-    s.set_defaults(fn=_cmd_check)
-    s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')
-    s.add_argument("expression")
-    s.add_argument("--at", default="", help="the point whose values and derivatives annotate the nodes "
-                                            "(default 1 for each variable)")
-    s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
-    s.set_defaults(fn=_cmd_graph)
-    s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
-    s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
-    s.add_argument("--at", default="", help="the point: x=0.7,y=2 (scalars; a missing variable starts at 1)")
-    s.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
-    s.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL")
-    s.add_argument("--budget", type=float, default=10.0, help="seconds one computation may take (default 10)")
-    s.add_argument("--html", default=None, metavar="OUT.html", help="write one self-contained static page instead "
-                                                                    "of serving (works offline, from disk)")
-    s.set_defaults(fn=_cmd_explore)
+    _add_expression_commands(sub)
     return p
 
 
@@ -468,12 +527,17 @@ def _dispatch(args) -> int:
     except (ValueError, TypeError) as err:  # difflab's own bad-input errors: they name the problem
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
-        print(f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
-              file=sys.stderr)
+        print(
+            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+            file=sys.stderr,
+        )
         return 2
     except Exception as err:  # anything else: one line, and how to see the rest
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
-        print(f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
-              "(set DIFFLAB_TRACEBACK=1 for the traceback)", file=sys.stderr)
+        print(
+            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+            "(set DIFFLAB_TRACEBACK=1 for the traceback)",
+            file=sys.stderr,
+        )
         return 1

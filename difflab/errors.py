@@ -26,6 +26,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 
 `tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
 """
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,18 @@ import sys
 import threading
 import warnings
 
-__all__ = ["DifflabError", "DifflabWarning", "UnsupportedOperationError", "DomainWarning", "NotDifferentiableError", "NumericStopGradientWarning",
-           "warn_domain", "Collector", "collecting", "warn_user"]
+__all__ = [
+    "DifflabError",
+    "DifflabWarning",
+    "UnsupportedOperationError",
+    "DomainWarning",
+    "NotDifferentiableError",
+    "NumericStopGradientWarning",
+    "warn_domain",
+    "Collector",
+    "collecting",
+    "warn_user",
+]
 
 
 class DifflabError(Exception):
@@ -71,8 +82,9 @@ def _user_stacklevel() -> int:
     """The `stacklevel` that makes a warning point at the first frame outside difflab (works on
     Python 3.11, which lacks `skip_file_prefixes`)."""
     frame, level = sys._getframe(1), 1
-    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE)
-                                 or frame.f_code.co_filename.startswith("<difflab")):
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE) or frame.f_code.co_filename.startswith("<difflab")
+    ):
         frame, level = frame.f_back, level + 1
     return level
 

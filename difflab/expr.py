@@ -20,6 +20,7 @@ How it works: the parser emits a postfix program, e.g. `(4*x+1)^2` becomes
 `4 x multiply 1 add 2 power`; the function runs that program on a stack, so tracing it records
 `mul, add, pow` -- one equation per operator typed.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -31,19 +32,35 @@ from typing import NamedTuple
 
 from .errors import DifflabError
 
-__all__ = ["ExpressionError", "Expression", "parse", "expression_functions", "CONSTANTS",
-           "MAX_LENGTH", "MAX_DEPTH"]
+__all__ = ["ExpressionError", "Expression", "parse", "expression_functions", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH"]
 
 MAX_LENGTH = 4000  # characters: far beyond any formula a person types, far below a denial of service
-MAX_DEPTH = 50     # nested parentheses, calls, unary signs and exponents (5 Python frames each)
+MAX_DEPTH = 50  # nested parentheses, calls, unary signs and exponents (5 Python frames each)
 
 #: named constants (SymPy's spellings, which the CLI always accepted); `e` stays a variable name
 CONSTANTS = {"pi": math.pi, "E": math.e}
 
 #: difflab.numpy's derived scalar functions (plain Python over primitives, so the registry has no
 #: entry to generate them from); looked up in difflab.numpy at call time, skipped if absent
-_DERIVED = ("square", "tan", "sinh", "cosh", "exp2", "log2", "log10", "expm1", "softplus", "logaddexp",
-            "sigmoid", "relu", "sqrt", "abs", "maximum", "minimum", "clip")
+_DERIVED = (
+    "square",
+    "tan",
+    "sinh",
+    "cosh",
+    "exp2",
+    "log2",
+    "log10",
+    "expm1",
+    "softplus",
+    "logaddexp",
+    "sigmoid",
+    "relu",
+    "sqrt",
+    "abs",
+    "maximum",
+    "minimum",
+    "clip",
+)
 
 #: the SymPy-style spellings the CLI has always accepted -> difflab.numpy name (n-ary folds pairwise)
 _ALIASES = {"Abs": "abs", "Max": "maximum", "Min": "minimum", "max": "maximum", "min": "minimum"}
@@ -52,23 +69,38 @@ _VARIADIC = {"Max", "Min", "max", "min"}
 #: the operators: token -> difflab.numpy function name (binary unless noted)
 _BINARY = {"+": "add", "-": "subtract", "*": "multiply", "/": "divide", "**": "power", "^": "power"}
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
      (?P<space>\s+)
     |(?P<number>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)
     |(?P<name>[A-Za-z_][A-Za-z0-9_]*)
     |(?P<op>\*\*|[-+*/^(),])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 #: why a character outside the grammar is refused (the rest: "is not part of the expression language")
 _REFUSED = {
-    ".": "attribute access is not allowed", "[": "subscripts are not allowed", "]": "subscripts are not allowed",
-    "'": "strings are not allowed", '"': "strings are not allowed", "=": "assignments and comparisons are "
-    "not allowed", "<": "comparisons are not allowed", ">": "comparisons are not allowed", "!": "comparisons "
-    "are not allowed", ":": "lambdas, slices and annotations are not allowed", ";": "only one expression is "
-    "allowed", "{": "dicts and sets are not allowed", "}": "dicts and sets are not allowed", "@": "matrix "
-    "products and decorators are not allowed", "\\": "line continuations are not allowed", "#": "comments "
-    "are not allowed", "%": "the remainder operator is not allowed", "&": "bitwise operators are not "
-    "allowed", "|": "bitwise operators are not allowed", "~": "bitwise operators are not allowed",
+    ".": "attribute access is not allowed",
+    "[": "subscripts are not allowed",
+    "]": "subscripts are not allowed",
+    "'": "strings are not allowed",
+    '"': "strings are not allowed",
+    "=": "assignments and comparisons are not allowed",
+    "<": "comparisons are not allowed",
+    ">": "comparisons are not allowed",
+    "!": "comparisons are not allowed",
+    ":": "lambdas, slices and annotations are not allowed",
+    ";": "only one expression is allowed",
+    "{": "dicts and sets are not allowed",
+    "}": "dicts and sets are not allowed",
+    "@": "matrix products and decorators are not allowed",
+    "\\": "line continuations are not allowed",
+    "#": "comments are not allowed",
+    "%": "the remainder operator is not allowed",
+    "&": "bitwise operators are not allowed",
+    "|": "bitwise operators are not allowed",
+    "~": "bitwise operators are not allowed",
 }
 
 
@@ -89,7 +121,7 @@ class ExpressionError(DifflabError, ValueError):
 
 
 class _Tok(NamedTuple):
-    kind: str   # "number" | "name" | "op" | "end"
+    kind: str  # "number" | "name" | "op" | "end"
     text: str
     pos: int
 
@@ -187,9 +219,14 @@ def _tokenize(text: str) -> list[_Tok]:
 def _bad_character(tok: _Tok) -> ExpressionError:
     if tok.text.isalnum() and not tok.text.isascii():
         return ExpressionError("only ASCII letters, digits and '_' make a name", tok.text, tok.pos)
-    return ExpressionError(_REFUSED.get(tok.text, "is not part of the expression language (numbers, names, "
-                                                  "+ - * / ** ^, parentheses and function calls)"),
-                           tok.text, tok.pos)
+    return ExpressionError(
+        _REFUSED.get(
+            tok.text,
+            "is not part of the expression language (numbers, names, + - * / ** ^, parentheses and function calls)",
+        ),
+        tok.text,
+        tok.pos,
+    )
 
 
 class Expression(NamedTuple):
@@ -214,8 +251,9 @@ class Expression(NamedTuple):
 
         def f(*xs):
             if len(xs) != len(order):
-                raise TypeError(f"the expression {self.text!r} takes {len(order)} arguments "
-                                f"({', '.join(order)}), got {len(xs)}")
+                raise TypeError(
+                    f"the expression {self.text!r} takes {len(order)} arguments ({', '.join(order)}), got {len(xs)}"
+                )
             env = dict(zip(order, xs))
             stack: list = []
             for ins in program:
@@ -225,13 +263,14 @@ class Expression(NamedTuple):
                     stack.append(env[ins[1]])
                 else:
                     n = ins[2]
-                    args = stack[len(stack) - n:]
-                    del stack[len(stack) - n:]
+                    args = stack[len(stack) - n :]
+                    del stack[len(stack) - n :]
                     stack.append(ins[1](*args))
             return stack[0]
 
-        f.__signature__ = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                             for n in order])
+        f.__signature__ = inspect.Signature(
+            [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in order]
+        )
         f.__name__ = "f"
         f.__qualname__ = "f"
         f.variables = order
@@ -281,8 +320,9 @@ class _Parser:
             self.fail("the expression is empty")
         self.expr()
         if self.tok.kind != "end":
-            self.fail("unexpected here (a missing operator?)" if self.tok.kind in ("name", "number")
-                      else "unexpected here")
+            self.fail(
+                "unexpected here (a missing operator?)" if self.tok.kind in ("name", "number") else "unexpected here"
+            )
         return Expression(self.text, tuple(sorted(self.variables)), tuple(self.program))
 
     def expr(self):
@@ -377,9 +417,13 @@ class _Parser:
         self.expect(")")
         self.depth -= 1
         if nargs < entry.min_args or (entry.max_args is not None and nargs > entry.max_args):
-            want = (f"{entry.min_args}" if entry.max_args == entry.min_args
-                    else f"at least {entry.min_args}" if entry.max_args is None
-                    else f"{entry.min_args} to {entry.max_args}")
+            want = (
+                f"{entry.min_args}"
+                if entry.max_args == entry.min_args
+                else f"at least {entry.min_args}"
+                if entry.max_args is None
+                else f"{entry.min_args} to {entry.max_args}"
+            )
             self.fail(f"{tok.text} takes {want} argument{'s' if want != '1' else ''}, got {nargs}", tok)
         if entry.max_args is None:  # n-ary Max/Min: fold pairwise, left to right
             for _ in range(nargs - 1):
@@ -401,6 +445,9 @@ def parse(text: str, functions: dict | None = None) -> Expression:
     if not isinstance(text, str):
         raise TypeError(f"an expression is a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
-                              text[MAX_LENGTH:MAX_LENGTH + 10], MAX_LENGTH)
+        raise ExpressionError(
+            f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}",
+            text[MAX_LENGTH : MAX_LENGTH + 10],
+            MAX_LENGTH,
+        )
     return _Parser(text, expression_functions() if functions is None else functions).parse()

@@ -5,6 +5,7 @@
 `evaluate_batched` runs it on a batch of inputs in one pass (each op by its registry batching
 rule); `str(graph)` prints the tape and `to_dot` exports it for Graphviz.
 """
+
 from __future__ import annotations
 
 import functools
@@ -16,8 +17,23 @@ import numpy as np
 
 from .errors import warn_domain
 
-__all__ = ["Traced", "Var", "Const", "Eqn", "Graph", "evaluate", "evaluate_batched", "to_dot", "Cost", "counting",
-           "charging", "charge", "active", "deriving_from", "on_behalf"]
+__all__ = [
+    "Traced",
+    "Var",
+    "Const",
+    "Eqn",
+    "Graph",
+    "evaluate",
+    "evaluate_batched",
+    "to_dot",
+    "Cost",
+    "counting",
+    "charging",
+    "charge",
+    "active",
+    "deriving_from",
+    "on_behalf",
+]
 
 
 class Traced:
@@ -275,8 +291,10 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
     [6.0, 11.0, 16.0]
     """
     if len(args) != len(graph.inputs) or len(batched) != len(args) or not any(batched):
-        raise TypeError(f"graph takes {len(graph.inputs)} inputs with at least one batched; got {len(args)} "
-                        f"inputs, batched={tuple(batched)}")
+        raise TypeError(
+            f"graph takes {len(graph.inputs)} inputs with at least one batched; got {len(args)} "
+            f"inputs, batched={tuple(batched)}"
+        )
     size = next(np.shape(x)[0] for x, b in zip(args, batched) if b)
     env = dict(zip(graph.inputs, args))
     hot = {var for var, b in zip(graph.inputs, batched) if b}  # the values that carry the batch axis
@@ -292,8 +310,10 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
                 env[eqn.out] = call(eqn, eqn.op.impl, *values, **eqn.kw)
     charge(size * len(graph.eqns), size * elements(graph))
     outs = [read(env, v) for v in graph.outputs]
-    return tuple(y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
-                 for y, v in zip(outs, graph.outputs))
+    return tuple(
+        y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
+        for y, v in zip(outs, graph.outputs)
+    )
 
 
 _deriving = threading.local()  # .origin: the user's equation whose evaluation or rule is running
@@ -324,6 +344,7 @@ FROM_VALUES = Eqn(Var(-1, (), np.dtype(np.float64)), None, ())
 def combining_values(fn):
     """Decorate a function that combines f's values (a stencil): what it records has the origin
     `FROM_VALUES`, so it never reports the NaN or inf it is handed."""
+
     @functools.wraps(fn)
     def combining(*args, **kw):
         return on_behalf(FROM_VALUES, fn, *args, **kw)
@@ -357,7 +378,7 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     origin = eqn.origin
     if origin is FROM_VALUES or any(passed_on(a) for a in args):
         return out
-    where = str(origin).split(' :')[0]
+    where = str(origin).split(" :")[0]
     warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
 

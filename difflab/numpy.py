@@ -7,6 +7,7 @@ an op is registered or removed. Everything else here (`softplus`, `softmax`, `do
 `min`, ...) is plain Python over primitives, so every method can differentiate it. On plain arrays
 each function computes with NumPy; on traced values it records.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -21,6 +22,7 @@ from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops import abs, exp, log1p, matmul, maximum, minimum, not_equal, sqrt
 from .ops.core import normalize_axes as _axes
+
 # the front ends the derived functions below call (the same objects `_publish` binds)
 from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
@@ -34,6 +36,7 @@ from .ops.shape import _stack_front as stack
 from .ops.shape import _transpose_front as transpose
 
 pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
+
 
 def shape(x) -> tuple:
     """The shape of an array, number or traced value."""
@@ -120,6 +123,7 @@ def vstack(arrays):
 
 # -- derived functions: plain Python over primitives ------------------------------------------
 
+
 def softplus(x):
     """log(1 + e^x), stably as max(x, 0) + log1p(e^-|x|) (no stop_gradient for numeric to warn about;
     every piece has a closed form, so symbolic's generated code does not overflow at x = 800).
@@ -173,6 +177,7 @@ def _contains_traced(x) -> bool:
 
 
 # -- reductions and statistics --------------------------------------------------------------------
+
 
 def clip(a, a_min=None, a_max=None, **kw):
     """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
@@ -281,6 +286,7 @@ def trace(a, offset=0, axis1=0, axis2=1):
 
 
 # -- linear algebra ------------------------------------------------------------------------------------
+
 
 def dot(a, b):
     """`numpy.dot`: products with scalars, matmul for 1-D/2-D, and a sum over a's last and b's
@@ -505,11 +511,14 @@ class UnsupportedNorm(_DifflabError, ValueError):
     """A matrix norm order NumPy does not define either."""
 
     def __init__(self, ord):
-        super().__init__(f"numpy.linalg.norm: invalid norm order {ord!r} for matrices "
-                         "(valid: None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)")
+        super().__init__(
+            f"numpy.linalg.norm: invalid norm order {ord!r} for matrices "
+            "(valid: None, 'fro', 'nuc', 1, -1, 2, -2, inf, -inf)"
+        )
 
 
 # -- shapes and indexing -----------------------------------------------------------------------------
+
 
 def moveaxis(a, source, destination):
     """Move axes to new positions, like `numpy.moveaxis`.
@@ -565,12 +574,14 @@ def atleast_3d(*arys):
     >>> atleast_3d(_np.ones(3)).shape
     (1, 3, 1)
     """
+
     def one(a):
         if ndim(a) == 0:
             return reshape(a, (1, 1, 1))
         if ndim(a) == 1:
             return reshape(a, (1, shape(a)[0], 1))
         return reshape(a, shape(a) + (1,)) if ndim(a) == 2 else a
+
     res = [one(a) for a in arys]
     return res[0] if len(res) == 1 else res
 
@@ -813,17 +824,19 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
     >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
     """
-    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int).reshape(-1, 2) if _np.ndim(pad_width) else
-                              _np.full((1, 2), pad_width), (ndim(array), 2))
+    widths = _np.broadcast_to(
+        _np.asarray(pad_width, dtype=int).reshape(-1, 2) if _np.ndim(pad_width) else _np.full((1, 2), pad_width),
+        (ndim(array), 2),
+    )
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
         if mode == "constant":
             parts = []
             if lo:
-                parts.append(_np.full(shape(array)[:ax] + (lo,) + shape(array)[ax + 1:], float(constant_values)))
+                parts.append(_np.full(shape(array)[:ax] + (lo,) + shape(array)[ax + 1 :], float(constant_values)))
             parts.append(array)
             if hi:
-                parts.append(_np.full(shape(array)[:ax] + (hi,) + shape(array)[ax + 1:], float(constant_values)))
+                parts.append(_np.full(shape(array)[:ax] + (hi,) + shape(array)[ax + 1 :], float(constant_values)))
             array = concatenate(parts, axis=ax) if len(parts) > 1 else array
             continue
         if mode == "edge":
@@ -941,13 +954,14 @@ def convolve(a, v, mode="full"):
         return out
     if mode == "same":
         lo = (m - 1) // 2
-        return out[lo:lo + n]
+        return out[lo : lo + n]
     if mode == "valid":
-        return out[m - 1:n]
+        return out[m - 1 : n]
     raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
 
 
 # -- index tricks: np.r_ and np.c_ over traced values ------------------------------------------------
+
 
 class _Concatenator:
     """`r_[...]` / `c_[...]`: slices become ranges (a complex step: linspace), numbers and arrays are
@@ -1001,6 +1015,7 @@ c_ = _Concatenator(axis=-1, ndmin=2, columns=True)
 
 # -- functions whose result is piecewise constant: computed on the values, never differentiated ----
 
+
 def _value(x):
     """The concrete value of x; a traced x marks its trace specialised to the input values."""
     while isinstance(x, _Traced):
@@ -1013,20 +1028,54 @@ def _on_values(name):
     fn = getattr(_np, name)
 
     def constant(*args, **kwargs):
-        return fn(*[_value(a) if not isinstance(a, (list, tuple)) else type(a)(_value(v) for v in a) for a in args],
-                  **{k: _value(v) for k, v in kwargs.items()})
+        return fn(
+            *[_value(a) if not isinstance(a, (list, tuple)) else type(a)(_value(v) for v in a) for a in args],
+            **{k: _value(v) for k, v in kwargs.items()},
+        )
 
     constant.__name__ = constant.__qualname__ = name
-    constant.__doc__ = (f"`numpy.{name}` of the values: a piecewise-constant result (zero derivative); the trace "
-                        "is specialised to the input values.\n\n    >>> " + name + " is not None\n    True\n    ")
+    constant.__doc__ = (
+        f"`numpy.{name}` of the values: a piecewise-constant result (zero derivative); the trace "
+        "is specialised to the input values.\n\n    >>> " + name + " is not None\n    True\n    "
+    )
     constant.__module__ = __name__
     return constant
 
 
-argmax, argmin, argsort, searchsorted, count_nonzero, nonzero, argwhere, flatnonzero, digitize, allclose, \
-    array_equal, isclose, any, all = [_on_values(n) for n in (
-        "argmax", "argmin", "argsort", "searchsorted", "count_nonzero", "nonzero", "argwhere", "flatnonzero",
-        "digitize", "allclose", "array_equal", "isclose", "any", "all")]
+(
+    argmax,
+    argmin,
+    argsort,
+    searchsorted,
+    count_nonzero,
+    nonzero,
+    argwhere,
+    flatnonzero,
+    digitize,
+    allclose,
+    array_equal,
+    isclose,
+    any,
+    all,
+) = [
+    _on_values(n)
+    for n in (
+        "argmax",
+        "argmin",
+        "argsort",
+        "searchsorted",
+        "count_nonzero",
+        "nonzero",
+        "argwhere",
+        "flatnonzero",
+        "digitize",
+        "allclose",
+        "array_equal",
+        "isclose",
+        "any",
+        "all",
+    )
+]
 
 
 # -- the names generated from the registry ------------------------------------------------------
@@ -1034,12 +1083,23 @@ argmax, argmin, argsort, searchsorted, count_nonzero, nonzero, argwhere, flatnon
 #: ndarray methods that change the array in place: traced values never offer them
 _IN_PLACE = frozenset({"sort", "partition", "fill", "put", "resize", "itemset", "setfield", "setflags", "byteswap"})
 #: the functions defined above (derived or conversion), public names only
-_DERIVED = {name: fn for name, fn in list(globals().items())
-            if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__}
+_DERIVED = {
+    name: fn
+    for name, fn in list(globals().items())
+    if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
+}
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
-_DERIVED.update({"linalg.solve": _solve, "linalg.slogdet": _slogdet, "linalg.norm": _norm, "linalg.lstsq": _lstsq,
-                 "linalg.eigh": _decompositions.eigh, "linalg.svd": _decompositions.svd})
+_DERIVED.update(
+    {
+        "linalg.solve": _solve,
+        "linalg.slogdet": _slogdet,
+        "linalg.norm": _norm,
+        "linalg.lstsq": _lstsq,
+        "linalg.eigh": _decompositions.eigh,
+        "linalg.svd": _decompositions.svd,
+    }
+)
 linalg_norm = _norm
 
 __all__: list = []
@@ -1090,8 +1150,13 @@ def _publish() -> None:
     UFUNCS["positive"] = _positive
     FUNCTIONS.update({"size": prod_shape})
     METHODS.clear()
-    METHODS.update({name: fn for name, fn in _DERIVED.items()
-                    if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))})
+    METHODS.update(
+        {
+            name: fn
+            for name, fn in _DERIVED.items()
+            if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))
+        }
+    )
     METHODS.update(_ops.spellings().methods)
     METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
 

@@ -10,6 +10,7 @@ experiments do), `how="reverse"` skips it. E.g. f(x) = x³ at 2 has 1 entry and 
 operations: symbolic, 12 exactly. This module sits below the API (it reads the trace and the
 differentiators only), so every layer above can use it.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,12 +22,19 @@ from . import tree
 from .graph import Graph
 from .trace import trace
 
-__all__ = ["reference", "graph_reference", "exact_reference", "Reference", "HOWS", "EXACT_MAX_ENTRIES",
-           "EXACT_MAX_SCALARS"]
+__all__ = [
+    "reference",
+    "graph_reference",
+    "exact_reference",
+    "Reference",
+    "HOWS",
+    "EXACT_MAX_ENTRIES",
+    "EXACT_MAX_SCALARS",
+]
 
 HOWS = ("auto", "symbolic", "reverse")
-EXACT_MAX_ENTRIES = 64   # symbolic 40-digit references up to this many derivative entries
-EXACT_MAX_SCALARS = 32   # ... and this many scalar operations on the tape (else AD: SymPy's diff is slow)
+EXACT_MAX_ENTRIES = 64  # symbolic 40-digit references up to this many derivative entries
+EXACT_MAX_SCALARS = 32  # ... and this many scalar operations on the tape (else AD: SymPy's diff is slow)
 SYMBOLIC = "symbolic, 40 digits"
 REVERSE = "reverse mode"
 
@@ -47,8 +55,9 @@ def _check_how(how):
         raise ValueError(f"unknown reference {how!r}; choose one of {', '.join(map(repr, HOWS))}")
 
 
-def exact_reference(graph: Graph, wrt, inputs, kind: str = "jacobian", how: str = "auto",
-                    entries: float | None = None) -> Reference | None:
+def exact_reference(
+    graph: Graph, wrt, inputs, kind: str = "jacobian", how: str = "auto", entries: float | None = None
+) -> Reference | None:
     """The 40-digit symbolic derivative of `graph` with respect to inputs `wrt` at `inputs`, when
     the policy takes it (see the module docstring), else None. kind "jacobian" or "hessian";
     `entries` (default: the Jacobian's m·n) is the size of what the caller will compare. A symbolic

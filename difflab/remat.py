@@ -10,6 +10,7 @@ pass: one extra forward evaluation of f. Values the sub-graph closes over from a
 chain of L layers in √L checkpointed segments, reverse mode stores √L segment boundaries plus one
 segment's interior: memory O(√L) instead of O(L) (bench/checkpoint.py measures it).
 """
+
 from __future__ import annotations
 
 import functools
@@ -72,8 +73,12 @@ def _vjp_of(i):
         from .differentiators.reverse import backward
 
         memo = sub._memo
-        if memo is None or memo[0] is not ct or len(memo[1]) != len(args) or any(
-                a is not b for a, b in zip(memo[1], args)):
+        if (
+            memo is None
+            or memo[0] is not ct
+            or len(memo[1]) != len(args)
+            or any(a is not b for a, b in zip(memo[1], args))
+        ):
             env: dict = {}
             evaluate(sub.graph, *args, env=env)  # the recomputation: interior values live only here
             (o,) = sub.graph.outputs
@@ -99,8 +104,17 @@ def _sparsity(deps, out, *args, sub):
     return propagate_deps(sub.graph, args, {v: d for v, d in zip(sub.graph.inputs, deps) if d is not None})[0]
 
 
-CHECKPOINT = UserOp("checkpoint", _impl, (_jvp_of,), (_vjp_of,), sympy=_sympy, nargs=None, batch=_batch,
-                    sparsity=_sparsity, doc="a sub-graph run as one step; reverse mode recomputes its interior (remat)")
+CHECKPOINT = UserOp(
+    "checkpoint",
+    _impl,
+    (_jvp_of,),
+    (_vjp_of,),
+    sympy=_sympy,
+    nargs=None,
+    batch=_batch,
+    sparsity=_sparsity,
+    doc="a sub-graph run as one step; reverse mode recomputes its interior (remat)",
+)
 
 
 def _lift_closure(graph: Graph):
@@ -167,7 +181,7 @@ def checkpoint(f):
         parts, start = [], 0
         for s in shapes:
             size = int(np.prod(s))
-            parts.append(dnp.reshape(y[start:start + size], s))
+            parts.append(dnp.reshape(y[start : start + size], s))
             start += size
         return out_def["tree"].unflatten(parts)
 
@@ -202,6 +216,7 @@ def checkpoint_sequential(layers, segments: int):
             for layer in chunk:
                 x = layer(x)
             return x
+
         return segment
 
     parts = [checkpoint(run(layers[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:])]

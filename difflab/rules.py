@@ -17,6 +17,7 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
 - numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`);
   symbolic differentiates the primal's expression unless `sympy=` gives one.
 """
+
 from __future__ import annotations
 
 import functools
@@ -93,7 +94,7 @@ class OutTree(NamedTuple):
         lead, leaves, lo = _shape(flat)[:-1], [], 0
         for shape in self.shapes:
             size = int(np.prod(shape))
-            leaves.append(dnp.reshape(flat[..., lo:lo + size], lead + tuple(shape)))
+            leaves.append(dnp.reshape(flat[..., lo : lo + size], lead + tuple(shape)))
             lo += size
         return self.treedef.unflatten(leaves)
 
@@ -134,12 +135,15 @@ class _Custom:
         except TypeError:
             leaves, td = None, None
         if td != out_tree.treedef:
-            raise TypeError(f"{self.kind} {what} of {_name(self.fun)} returned {_describe(out)}, expected the "
-                            f"structure of the function's output {out_tree.treedef}")
+            raise TypeError(
+                f"{self.kind} {what} of {_name(self.fun)} returned {_describe(out)}, expected the "
+                f"structure of the function's output {out_tree.treedef}"
+            )
         for k, (x, shape) in enumerate(zip(leaves, out_tree.shapes)):
             if _shape(x) != shape:
-                raise ValueError(f"{self.kind} {what} of {_name(self.fun)}: output leaf {k} has shape {_shape(x)}, "
-                                 f"expected {shape}")
+                raise ValueError(
+                    f"{self.kind} {what} of {_name(self.fun)}: output leaf {k} has shape {_shape(x)}, expected {shape}"
+                )
         return out_tree.pack(leaves)
 
     def _impl(self, *leaves, trees, out_tree=None):
@@ -147,8 +151,10 @@ class _Custom:
         if out_tree is not None:
             return np.asarray(self._flat_out(out, out_tree, "function"), dtype=float)
         if not isinstance(out, (float, int, np.ndarray, np.number)):
-            raise TypeError(f"{self.kind} function {_name(self.fun)} must return an array, a number or a pytree "
-                            f"of them, got {type(out).__name__}")
+            raise TypeError(
+                f"{self.kind} function {_name(self.fun)} must return an array, a number or a pytree "
+                f"of them, got {type(out).__name__}"
+            )
         return out
 
     def _output_tree(self, leaves, trees):
@@ -161,8 +167,10 @@ class _Custom:
             try:
                 self._out_trees[key] = _out_tree(out)
             except TypeError:
-                raise TypeError(f"{self.kind} function {_name(self.fun)} must return an array, a number or a "
-                                f"pytree of them, got {type(out).__name__}") from None
+                raise TypeError(
+                    f"{self.kind} function {_name(self.fun)} must return an array, a number or a "
+                    f"pytree of them, got {type(out).__name__}"
+                ) from None
         return self._out_trees[key]
 
     def __call__(self, *args):
@@ -179,10 +187,16 @@ class _Custom:
     @property
     def op(self) -> UserOp:
         if self._op is None:
-            self._op = UserOp(_op_name(f"{self.kind}_{_name(self.fun)}"), self._impl, (self._jvp_of,), (self._vjp_of,),
-                              sympy=self._user_sympy if self.sympy else self._primal_sympy, nargs=None,
-                              doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
-                              numeric_ignores=True)
+            self._op = UserOp(
+                _op_name(f"{self.kind}_{_name(self.fun)}"),
+                self._impl,
+                (self._jvp_of,),
+                (self._vjp_of,),
+                sympy=self._user_sympy if self.sympy else self._primal_sympy,
+                nargs=None,
+                doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
+                numeric_ignores=True,
+            )
         return self._op
 
     def _user_sympy(self, *leaves, trees, out_tree=None):
@@ -202,8 +216,9 @@ class _Custom:
 
     def _check(self, what, got, want):
         if _shape(got) != tuple(want):
-            raise ValueError(f"{self.kind} rule of {_name(self.fun)}: {what} has shape {_shape(got)}, "
-                             f"expected {tuple(want)}")
+            raise ValueError(
+                f"{self.kind} rule of {_name(self.fun)}: {what} has shape {_shape(got)}, expected {tuple(want)}"
+            )
 
 
 def _describe(x):
@@ -250,8 +265,9 @@ class custom_jvp(_Custom):
 
     def _call_rule(self, leaves, trees, tangents, out, out_tree):
         if self.rule is None:
-            raise NotDifferentiableError(f"custom_jvp function {_name(self.fun)} has no rule yet: call "
-                                         f"{_name(self.fun)}.defjvp(rule)")
+            raise NotDifferentiableError(
+                f"custom_jvp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defjvp(rule)"
+            )
         res = self.rule(tuple(self._unflatten(leaves, trees)), tuple(self._unflatten(tangents, trees)))
         if not (isinstance(res, tuple) and len(res) == 2):
             raise TypeError(f"custom_jvp rule of {_name(self.fun)} must return (out, t_out), got {type(res).__name__}")
@@ -332,33 +348,38 @@ class custom_vjp(_Custom):
             return [None] * td.num_leaves
         lv, got = tree.flatten(c)
         if got != td:
-            raise ValueError(f"custom_vjp bwd of {_name(self.fun)}: a cotangent has structure {got}, "
-                             f"its argument {td}")
+            raise ValueError(f"custom_vjp bwd of {_name(self.fun)}: a cotangent has structure {got}, its argument {td}")
         return lv
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
-            raise NotDifferentiableError(f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
-                                         "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
-                                         "custom_jvp rule instead")
+            raise NotDifferentiableError(
+                f"forward mode cannot differentiate custom_vjp function {_name(self.fun)}: "
+                "it has only a VJP rule (as in JAX); use method='reverse', or give it a "
+                "custom_jvp rule instead"
+            )
 
         return rule
 
     def _vjp_of(self, i):
         def rule(ct, out, *leaves, trees, out_tree=None):
             if self.fwd is None:
-                raise NotDifferentiableError(f"custom_vjp function {_name(self.fun)} has no rule yet: call "
-                                             f"{_name(self.fun)}.defvjp(fwd, bwd)")
+                raise NotDifferentiableError(
+                    f"custom_vjp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defvjp(fwd, bwd)"
+                )
             primals = self._unflatten(leaves, trees)
             res = self.fwd(*primals)
             if not (isinstance(res, tuple) and len(res) == 2):
-                raise TypeError(f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), "
-                                f"got {type(res).__name__}")
+                raise TypeError(
+                    f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), got {type(res).__name__}"
+                )
             cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
             if not isinstance(cts, tuple) or len(cts) != len(trees):
                 got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
-                raise TypeError(f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
-                                f"argument ({len(trees)}), got {got}")
+                raise TypeError(
+                    f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
+                    f"argument ({len(trees)}), got {got}"
+                )
             flat = [x for c, td in zip(cts, trees) for x in self._leaves(c, td)]
             if flat[i] is None:  # JAX allows None for a zero cotangent
                 return _zeros(leaves[i])

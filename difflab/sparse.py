@@ -26,6 +26,7 @@ Jacobian is for — SciPy's solvers, Newton steps, `lsqr` — takes one matrix; 
 tooling (sparsejac) works on flat vectors too. `IndexMap.blocks(J)` still gives jacobian's nesting
 (output structure, then input structure) of 2-D sparse blocks for those who want it.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -175,8 +176,9 @@ class IndexMap:
         self.cols = st.unflatten_wrt(self._col_parts)
 
     def blocks(self, J):
-        per_out = [self._unflatten_wrt([_block(J, r.ravel(), c.ravel()) for c in self._col_parts])
-                   for r in self._row_parts]
+        per_out = [
+            self._unflatten_wrt([_block(J, r.ravel(), c.ravel()) for c in self._col_parts]) for r in self._row_parts
+        ]
         return self._out_tree.unflatten(per_out)
 
     def __repr__(self):
@@ -195,8 +197,11 @@ def _ranges(shapes) -> list:
 def _block(J, rows, cols):
     """J[rows][:, cols] for contiguous index ranges, in J's format (CSR or a COO triple)."""
     if not isinstance(J, tuple):
-        return J[rows[0]:rows[0] + len(rows)][:, cols[0]:cols[0] + len(cols)] if len(rows) and len(cols) else \
-            J[:0][:, :0].reshape((len(rows), len(cols)))
+        return (
+            J[rows[0] : rows[0] + len(rows)][:, cols[0] : cols[0] + len(cols)]
+            if len(rows) and len(cols)
+            else J[:0][:, :0].reshape((len(rows), len(cols)))
+        )
     r, c, values, _ = J
     lo_r, lo_c = (rows[0] if len(rows) else 0), (cols[0] if len(cols) else 0)
     keep = (r >= lo_r) & (r < lo_r + len(rows)) & (c >= lo_c) & (c < lo_c + len(cols))
@@ -320,4 +325,3 @@ def jacobian(f, argnums=0, method="forward"):
     ([[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]], 2)
     """
     return SparseJacobian(f, argnums, method)
-

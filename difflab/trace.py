@@ -17,6 +17,7 @@ Traces nest (a gradient inside a function being differentiated): each has a leve
 trace records, and tracers of enclosing traces enter it as constants. That tagging is what keeps
 nested derivatives from confusing their perturbations.
 """
+
 from __future__ import annotations
 
 import functools
@@ -60,6 +61,7 @@ class Trace:
             self.fp_error = True
             if getattr(outer, "difflab_trace", False):  # a user's own handler was not asked for
                 outer(kind, flag)
+
         note.difflab_trace = True
         return np.errstate(all="call", under="ignore", call=note)
 
@@ -121,8 +123,10 @@ class Trace:
         except (ValueError, TypeError, IndexError) as err:
             shapes = ", ".join(str(np.shape(v)) for v in values)
             where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
-            raise ValueError(f"{op.name}: cannot apply to arguments of shapes {shapes} "
-                             f"in equation `{str(where).split(' :')[0]}`: {err}") from None
+            raise ValueError(
+                f"{op.name}: cannot apply to arguments of shapes {shapes} "
+                f"in equation `{str(where).split(' :')[0]}`: {err}"
+            ) from None
         if type(value) is float:
             out = Var.make(next(self.ids), (), _F64)
         else:
@@ -175,8 +179,12 @@ def _fold_identity(trace, op, args):
         elif isinstance(c, (int, float)):
             if c == ident:
                 return other
-        elif (np.ndim(c) <= other.ndim and np.shape(c) == other.shape[other.ndim - np.ndim(c):]
-              and np.result_type(c, other.var.dtype) == other.var.dtype and np.all(np.asarray(c) == ident)):
+        elif (
+            np.ndim(c) <= other.ndim
+            and np.shape(c) == other.shape[other.ndim - np.ndim(c) :]
+            and np.result_type(c, other.var.dtype) == other.var.dtype
+            and np.all(np.asarray(c) == ident)
+        ):
             return other
     return None
 
@@ -242,8 +250,9 @@ class Tracer(Traced):
     def __getitem__(self, idx):
         idx = idx if isinstance(idx, tuple) else (idx,)
         if any(isinstance(i, Traced) for i in idx):
-            raise UnsupportedOperationError("indexing with a traced value is not supported; "
-                                            "index with Python ints, slices or NumPy integer arrays")
+            raise UnsupportedOperationError(
+                "indexing with a traced value is not supported; index with Python ints, slices or NumPy integer arrays"
+            )
         idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
         return ops.getitem(self, idx=idx)
 
@@ -253,9 +262,11 @@ class Tracer(Traced):
         return bool(self.concrete)
 
     def _no_conversion(self, *_):
-        raise TypeError(f"{self!r} is being differentiated; converting it to a Python number would "
-                        "silently drop its derivative. Keep it as an array, or use "
-                        "difflab.numpy.stop_gradient if a constant is intended.")
+        raise TypeError(
+            f"{self!r} is being differentiated; converting it to a Python number would "
+            "silently drop its derivative. Keep it as an array, or use "
+            "difflab.numpy.stop_gradient if a constant is intended."
+        )
 
     __float__ = __int__ = __index__ = __complex__ = _no_conversion
 
@@ -264,9 +275,14 @@ class Tracer(Traced):
     def __getattr__(self, name):
         fn = dnp.METHODS.get(name)
         if fn is None:
-            raise AttributeError(f"traced values have no attribute {name!r}"
-                                 + ("" if name.startswith("_") else
-                                    f"; array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"))
+            raise AttributeError(
+                f"traced values have no attribute {name!r}"
+                + (
+                    ""
+                    if name.startswith("_")
+                    else f"; array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+                )
+            )
         return functools.partial(fn, self)
 
     def transpose(self, *axes):
@@ -284,33 +300,40 @@ class Tracer(Traced):
         if trick is not None:
             raise UnsupportedOperationError(
                 f"numpy.{trick}[...] cannot take traced values: NumPy converts each item with numpy.array, "
-                f"which would drop its derivative; use difflab.numpy.{trick}[...] (the same syntax)")
+                f"which would drop its derivative; use difflab.numpy.{trick}[...] (the same syntax)"
+            )
         raise UnsupportedOperationError(
             f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
             "would drop its derivative; use difflab.numpy functions (or NumPy functions that "
-            f"difflab supports: {', '.join(sorted(dnp.FUNCTIONS))})")
+            f"difflab supports: {', '.join(sorted(dnp.FUNCTIONS))})"
+        )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = dnp.UFUNCS.get(ufunc.__name__)
         if kwargs.get("out", None) is not None:
-            raise UnsupportedOperationError(f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
-                                            "which traced values do not support; use the returned value")
+            raise UnsupportedOperationError(
+                f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
+                "which traced values do not support; use the returned value"
+            )
         kwargs.pop("out", None)
         if method != "__call__" or fn is None or kwargs:
             name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
-                f"{name} is not a difflab primitive" + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
-                + f"; supported NumPy ufuncs: {', '.join(sorted(dnp.UFUNCS))}")
+                f"{name} is not a difflab primitive"
+                + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
+                + f"; supported NumPy ufuncs: {', '.join(sorted(dnp.UFUNCS))}"
+            )
         return fn(*inputs)
 
     def __array_function__(self, func, types, args, kwargs):
         name = _numpy_name(func)
         fn = dnp.FUNCTIONS.get(name)
         if fn is None:
-            raise UnsupportedOperationError(f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
-                                            f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}")
+            raise UnsupportedOperationError(
+                f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
+                f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
+            )
         return fn(*args, **kwargs)
-
 
 
 def _float_operator(op, reflected: bool):
@@ -377,12 +400,12 @@ del _name, _op
 def _numpy_name(func) -> str:
     """NumPy's name of a function below the `numpy` package: "sum", "linalg.norm"."""
     module = getattr(func, "__module__", None) or "numpy"
-    sub = module[len("numpy"):].lstrip(".") if module.startswith("numpy") else ""
+    sub = module[len("numpy") :].lstrip(".") if module.startswith("numpy") else ""
     return f"{sub}.{func.__name__}" if sub else func.__name__
 
 
 def _index_trick(frame) -> str | None:
-    """"r_" or "c_" when `frame` is NumPy's np.r_/np.c_ converting its items (no dispatch protocol
+    """ "r_" or "c_" when `frame` is NumPy's np.r_/np.c_ converting its items (no dispatch protocol
     reaches them, so they can only be named, not traced), else None."""
     getitem = getattr(type(np.r_).__getitem__, "__code__", None)
     if frame is None or frame.f_code is not getitem:
@@ -391,7 +414,7 @@ def _index_trick(frame) -> str | None:
 
 
 def _difflab_spelling(name: str) -> str:
-    """", which difflab.numpy spells linalg_norm" when difflab has the same thing under another name."""
+    """ ", which difflab.numpy spells linalg_norm" when difflab has the same thing under another name."""
     alt = name.replace(".", "_")
     if alt != name and callable(getattr(dnp, alt, None)):
         return f" (difflab.numpy.{alt} does the same)"

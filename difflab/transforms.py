@@ -5,9 +5,9 @@ live in `difflab.rules`, `difflab.remat` and `difflab.sparse`.
 Each is a transformation of traced graphs through the API's staging (`difflab.api`: `_Transform`, `stage`), so
 every method gets it, it takes pytrees, and a transformed function can be transformed again.
 """
+
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
@@ -18,11 +18,21 @@ from .api.boundary import _nan_rows, _nonfinite
 from .errors import collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
-from .graph import Graph, Traced, evaluate, split as split_graph
+from .graph import Traced, split as split_graph
 from .trace import outputs_of, trace_flat
 
-__all__ = ["stop_gradient", "grad", "value_and_grad", "jacobian", "vjp", "hvp", "prepare_hvp",
-           "linearize", "linear_transpose", "Linearized"]
+__all__ = [
+    "stop_gradient",
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "vjp",
+    "hvp",
+    "prepare_hvp",
+    "linearize",
+    "linear_transpose",
+    "Linearized",
+]
 
 
 def _name(f) -> str:
@@ -30,6 +40,7 @@ def _name(f) -> str:
 
 
 # -- 1. stop_gradient ----------------------------------------------------------------------------
+
 
 def stop_gradient(x):
     """x itself, seen by every differentiator as a constant: its derivative is zero.
@@ -47,6 +58,7 @@ def stop_gradient(x):
 
 # -- 2. has_aux: f returns (out, aux); aux passes through untouched ------------------------------
 
+
 class _WithAux:
     """f as seen by the staging: its output must be a pair (out, aux); both become graph outputs."""
 
@@ -58,8 +70,9 @@ class _WithAux:
         res = self.f(*args)
         if not (isinstance(res, tuple) and len(res) == 2):
             kind = f"a tuple of length {len(res)}" if isinstance(res, tuple) else f"a {type(res).__name__}"
-            raise TypeError(f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), "
-                            f"but returned {kind}")
+            raise TypeError(
+                f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), but returned {kind}"
+            )
         return res
 
 
@@ -83,8 +96,10 @@ class _ValueAndGradAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
             shape = np.shape(out[0]) if n_out == 1 else f"a pytree of {n_out} leaves"
-            raise TypeError(f"grad(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
-                            "use dl.jacobian or dl.vjp")
+            raise TypeError(
+                f"grad(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
+                "use dl.jacobian or dl.vjp"
+            )
         parts = st.split_flat(pullback(_seed(outs, n_out)))
         value, aux = st.outputs(outs)
         return (value, aux), st.unflatten_wrt(parts)
@@ -196,18 +211,17 @@ def vjp(f, *primals, method="reverse", has_aux=False):
 
 def _split_out(outs, vec):
     """A flat vector (traced or not) cut into arrays shaped like `outs`."""
-    return split_vec(dnp.reshape(vec, (-1,)) if isinstance(vec, Traced) else np.ravel(vec),
-                     [np.shape(o) for o in outs])
+    return split_vec(dnp.reshape(vec, (-1,)) if isinstance(vec, Traced) else np.ravel(vec), [np.shape(o) for o in outs])
 
 
 # -- 3. hvp: (∇f(x), H v) without forming H ------------------------------------------------------
 
 HVP_METHODS = {
-    "reverse": ("forward", "reverse"),            # forward-over-reverse: one dual sweep of the gradient
+    "reverse": ("forward", "reverse"),  # forward-over-reverse: one dual sweep of the gradient
     "forward-over-reverse": ("forward", "reverse"),
     "reverse-over-reverse": ("reverse", "reverse"),
     "forward": ("forward", "forward"),
-    "numeric": ("numeric", "reverse"),            # central difference of reverse-mode gradients
+    "numeric": ("numeric", "reverse"),  # central difference of reverse-mode gradients
 }
 
 
@@ -220,8 +234,10 @@ def _check_tangents(f, primals, tangents):
             raise ValueError(f"hvp of {_name(f)}: tangents[{k}] has structure {td} but the primal has {pd}")
         for a, b in zip(pl, tl):
             if np.shape(a) != np.shape(b):
-                raise ValueError(f"hvp of {_name(f)}: a tangent of shape {np.shape(b)} for a primal of shape "
-                                 f"{np.shape(a)} (argument {k})")
+                raise ValueError(
+                    f"hvp of {_name(f)}: a tangent of shape {np.shape(b)} for a primal of shape "
+                    f"{np.shape(a)} (argument {k})"
+                )
 
 
 class _Once:
@@ -258,12 +274,16 @@ class PreparedHvp:
             self._sym = _OnceTransform(f, tuple(range(n_args)), "symbolic")
             return
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise ValueError(f"hvp method must be one of {', '.join(map(repr, [*HVP_METHODS, 'symbolic']))} or a "
-                             f"pair (outer, inner), got {method!r}")
+            raise ValueError(
+                f"hvp method must be one of {', '.join(map(repr, [*HVP_METHODS, 'symbolic']))} or a "
+                f"pair (outer, inner), got {method!r}"
+            )
         outer, inner = (get_method(m) for m in pair)
         if not inner.traceable_output:  # every outer method traces the gradient it differentiates
-            raise ValueError(f"{inner.name} cannot be hvp's inner method (its gradient code does not run on traced "
-                             f"values); use method={inner.name!r} or a traceable inner method ('forward', 'reverse')")
+            raise ValueError(
+                f"{inner.name} cannot be hvp's inner method (its gradient code does not run on traced "
+                f"values); use method={inner.name!r} or a traceable inner method ('forward', 'reverse')"
+            )
         self._sym = None
         self._outer = outer
         if outer.native == "vjp":
@@ -354,6 +374,7 @@ def hvp(f, primals, tangents, method="reverse"):
 
 # -- 4. linearize: f(x) and a JVP function that only runs the tangent part --------------------
 
+
 class Linearized:
     """The linear map v -> J v of f at a fixed x (from `linearize`): calling it runs only the
     stored tangent part, never f. `transpose()` gives u -> Jᵀ u (see `linear_transpose`).
@@ -414,8 +435,10 @@ def linearize(f, *primals, method="forward"):
 def _linearize(f, primals, method):
     m = get_method(method)
     if not m.traceable_tangent:
-        raise ValueError(f"linearize cannot use the {m.name} method: its J v is a stencil of f's values, so each "
-                         "call would evaluate f again; use 'forward', 'reverse' or 'symbolic'")
+        raise ValueError(
+            f"linearize cannot use the {m.name} method: its J v is a stencil of f's values, so each "
+            "call would evaluate f again; use 'forward', 'reverse' or 'symbolic'"
+        )
     t = api._Transform(f, tuple(range(len(primals))), m)
     st, prep = t.staged(primals)
     x = st.inputs(primals)
@@ -432,7 +455,7 @@ def _linearize(f, primals, method):
     tangents0 = [np.zeros(s) for s in st.wrt_shapes()]
 
     def sweep(*xs):
-        args, ts = xs[:len(x)], xs[len(x):]
+        args, ts = xs[: len(x)], xs[len(x) :]
         duals = push(graph, args, dict(zip(wrt, ts)))
         outs = [d.primal for d in duals]
         return [*outs, *[d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]]
@@ -441,9 +464,9 @@ def _linearize(f, primals, method):
     joint = outputs_of(tr, tracers, out_leaves)
     if any(isinstance(a, Traced) for a in x):
         raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
-    early, late = split_graph(joint, joint.inputs[len(x):], len(graph.outputs))
+    early, late = split_graph(joint, joint.inputs[len(x) :], len(graph.outputs))
     res = lower(early)(*x)
-    outs, residuals = list(res[:len(graph.outputs)]), list(res[len(graph.outputs):])
+    outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
     lin = Linearized(st, "forward", graph=late, residuals=residuals)
     lin._outs, lin._name = outs, _name(f)
     return st.outputs(outs), lin

@@ -3,6 +3,7 @@
 `flatten(tree)` gives the leaves and a `TreeDef`; `treedef.unflatten(leaves)` rebuilds the same
 structure. Dict keys are visited in sorted order, so the flat order does not depend on insertion.
 """
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -48,7 +49,10 @@ class TreeDef(NamedTuple):
     def __str__(self):
         if self.kind == LEAF:
             return "*"
-        inner = ", ".join(f"{k!r}: {c}" if self.kind == "dict" else str(c) for k, c in zip(self.keys or [None] * len(self.children), self.children))
+        inner = ", ".join(
+            f"{k!r}: {c}" if self.kind == "dict" else str(c)
+            for k, c in zip(self.keys or [None] * len(self.children), self.children)
+        )
         return {"dict": "{%s}", "tuple": "(%s)", "list": "[%s]"}[self.kind] % inner
 
 

@@ -4,6 +4,7 @@ Deterministic counts carry the claims (equations executed and function evaluatio
 the prepared object's `cost`; symbolic derivative size); wall time is shown beside them.
 Forward mode runs one tangent per sweep (`Forward(chunk=1)`), the textbook forward mode.
 """
+
 from __future__ import annotations
 
 import math
@@ -17,19 +18,37 @@ import difflab.numpy as dnp
 from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
 from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
-QUESTION = ("How do the time and the work of a gradient and of a Jacobian grow with the number of inputs n and "
-            "outputs m, for each method, how does cost(∇f)/cost(f) compare with the cheap-gradient bound, and what "
-            "does reverse mode pay in memory?")
+QUESTION = (
+    "How do the time and the work of a gradient and of a Jacobian grow with the number of inputs n and "
+    "outputs m, for each method, how does cost(∇f)/cost(f) compare with the cheap-gradient bound, and what "
+    "does reverse mode pay in memory?"
+)
 
 PRESETS = {
-    "quick": {"n": [4, 16, 64, 256, 1024, 4096, 16384, 65536],
-              "max_n": {"symbolic": 64, "numeric": 256, "forward": 256, "reverse": 65536},
-              "loop_n": [4, 16, 64, 256], "jac_n": 16, "m": [1, 4, 16, 64, 256], "symbolic_max_m": 4,
-              "depth": [1, 2, 4, 8, 16, 32], "width": 16, "batch": 256, "repeat": 5},
-    "full": {"n": [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
-             "max_n": {"symbolic": 128, "numeric": 1024, "forward": 1024, "reverse": 1048576},
-             "loop_n": [4, 16, 64, 256, 1024], "jac_n": 32, "m": [1, 2, 4, 8, 16, 32, 64, 128, 256],
-             "symbolic_max_m": 16, "depth": [1, 2, 4, 8, 16, 32, 64, 128], "width": 16, "batch": 512, "repeat": 7},
+    "quick": {
+        "n": [4, 16, 64, 256, 1024, 4096, 16384, 65536],
+        "max_n": {"symbolic": 64, "numeric": 256, "forward": 256, "reverse": 65536},
+        "loop_n": [4, 16, 64, 256],
+        "jac_n": 16,
+        "m": [1, 4, 16, 64, 256],
+        "symbolic_max_m": 4,
+        "depth": [1, 2, 4, 8, 16, 32],
+        "width": 16,
+        "batch": 256,
+        "repeat": 5,
+    },
+    "full": {
+        "n": [4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
+        "max_n": {"symbolic": 128, "numeric": 1024, "forward": 1024, "reverse": 1048576},
+        "loop_n": [4, 16, 64, 256, 1024],
+        "jac_n": 32,
+        "m": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+        "symbolic_max_m": 16,
+        "depth": [1, 2, 4, 8, 16, 32, 64, 128],
+        "width": 16,
+        "batch": 512,
+        "repeat": 7,
+    },
 }
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
@@ -52,11 +71,16 @@ def cells(config):
         out += [{"part": "gradient", "method": m, "n": n} for m in METHODS if n <= config["max_n"][m]]
     out += [{"part": "loop", "method": "reverse", "n": n} for n in config["loop_n"]]
     for m_out in config["m"]:
-        out += [{"part": "jacobian", "method": m, "n": config["jac_n"], "m": m_out} for m in METHODS
-                if m != "symbolic" or m_out <= config["symbolic_max_m"]]
+        out += [
+            {"part": "jacobian", "method": m, "n": config["jac_n"], "m": m_out}
+            for m in METHODS
+            if m != "symbolic" or m_out <= config["symbolic_max_m"]
+        ]
     for d in config["depth"]:
-        out += [{"part": "memory", "method": m, "depth": d, "width": config["width"], "batch": config["batch"]}
-                for m in ("forward", "forward_vectorised", "reverse")]
+        out += [
+            {"part": "memory", "method": m, "depth": d, "width": config["width"], "batch": config["batch"]}
+            for m in ("forward", "forward_vectorised", "reverse")
+        ]
     return [dict(c, repeat=config["repeat"]) for c in out]
 
 
@@ -110,9 +134,15 @@ def _measure(fn, x, method, product, repeat):
     times = _times(lambda: getattr(prep, product)(x), repeat)
     cost = (prep.cost - before) // repeat
     f_graph = dl.trace(fn, x)
-    metrics = {"evals": cost.evals, "eqns": cost.eqns,
-               "f_eqns": len(f_graph.eqns), "f_work": work(f_graph), "seconds": times,
-               "f_seconds": _times(lambda: fn(x), repeat), "prepare_seconds": prepare_seconds}
+    metrics = {
+        "evals": cost.evals,
+        "eqns": cost.eqns,
+        "f_eqns": len(f_graph.eqns),
+        "f_work": work(f_graph),
+        "seconds": times,
+        "f_seconds": _times(lambda: fn(x), repeat),
+        "prepare_seconds": prepare_seconds,
+    }
     if product == "grad" and method != "symbolic":
         # the gradient as a difflab program (its rules are difflab ops): the elements it produces
         program = dl.trace(dl.grad(fn, method=_method(method)), x)
@@ -168,6 +198,7 @@ def run_cell(cell, seed):
 
 # -- summary and figures: read the results only ---------------------------------------------------
 
+
 def _rows(results, part, method, x_key):
     return sorted(results.where(part=part, method=method), key=lambda r: r["cell"][x_key])
 
@@ -191,9 +222,17 @@ def _ratio(r, key):
 
 
 def summarize(results):
-    s = {"gradient_work_slope": {}, "gradient_eqns_slope": {}, "gradient_evals_slope": {},
-         "jacobian_work_slope_m": {}, "jacobian_eqns_slope_m": {}, "gradient_seconds_slope": {}, "max_n": {},
-         "cheap_gradient_ratio": {}, "bound": CHEAP_GRADIENT_BOUND}
+    s = {
+        "gradient_work_slope": {},
+        "gradient_eqns_slope": {},
+        "gradient_evals_slope": {},
+        "jacobian_work_slope_m": {},
+        "jacobian_eqns_slope_m": {},
+        "gradient_seconds_slope": {},
+        "max_n": {},
+        "cheap_gradient_ratio": {},
+        "bound": CHEAP_GRADIENT_BOUND,
+    }
     for m in COUNTED:
         s["gradient_work_slope"][m] = tail_slope(*_series(results, "gradient", m, "n", "work"))
         s["gradient_eqns_slope"][m] = loglog_slope(*_series(results, "gradient", m, "n", "eqns"))
@@ -214,14 +253,21 @@ def summarize(results):
             work, secs = [_ratio(r, "work") for r in rows], [_ratio(r, "seconds") for r in rows]
             n = [r["cell"]["n"] for r in rows]
             top = next(iter(rows[-1]["metrics"]["work_by_op"].items()))
-            s["cheap_gradient_ratio"][part] = {"n": n, "work": work, "seconds": secs, "top_op": top,
-                                               "seconds_slope": loglog_slope(n, secs),
-                                               "work_slope": loglog_slope(n, work), "f_eqns": [r["metrics"]["f_eqns"]
-                                                                                              for r in rows]}
+            s["cheap_gradient_ratio"][part] = {
+                "n": n,
+                "work": work,
+                "seconds": secs,
+                "top_op": top,
+                "seconds_slope": loglog_slope(n, secs),
+                "work_slope": loglog_slope(n, work),
+                "f_eqns": [r["metrics"]["f_eqns"] for r in rows],
+            }
     x, sizes = _series(results, "gradient", "symbolic", "n", "cse")
     s["symbolic_cse_slope"] = loglog_slope(x, sizes)
-    s["memory_slope_depth"] = {m: tail_slope(*_series(results, "memory", m, "depth", "peak_bytes"))
-                               for m in ("forward", "forward_vectorised", "reverse")}
+    s["memory_slope_depth"] = {
+        m: tail_slope(*_series(results, "memory", m, "depth", "peak_bytes"))
+        for m in ("forward", "forward_vectorised", "reverse")
+    }
     depth, peak = _series(results, "memory", "reverse", "depth", "peak_bytes")
     if len(depth) > 1:
         s["reverse_bytes_per_layer"] = float(np.polyfit(depth, peak, 1)[0])
@@ -245,65 +291,131 @@ def _panel(ax, results, part, x_key, y_key, methods, xlabel, ylabel, title, fit=
 def _fig_gradient(results, s):
     fig, axes = new_figure(3, width=4.4)
     ax, ax1, ax2 = axes[0]
-    n = _panel(ax, results, "gradient", "n", "work", COUNTED, "inputs n", "elements produced per gradient",
-               "Gradient work (elements produced)", fit=tail_slope)
+    n = _panel(
+        ax,
+        results,
+        "gradient",
+        "n",
+        "work",
+        COUNTED,
+        "inputs n",
+        "elements produced per gradient",
+        "Gradient work (elements produced)",
+        fit=tail_slope,
+    )
     n, w = _series(results, "gradient", "reverse", "n", "work")
     guide_line(ax, n, 1.0, (n[0], w[0]), "O(n) guide")
     ax.legend(fontsize=7)
-    _panel(ax1, results, "gradient", "n", "eqns", COUNTED, "inputs n", "equations executed per gradient",
-           "Equations executed (whole-array ops)")
+    _panel(
+        ax1,
+        results,
+        "gradient",
+        "n",
+        "eqns",
+        COUNTED,
+        "inputs n",
+        "equations executed per gradient",
+        "Equations executed (whole-array ops)",
+    )
     ax1.legend(fontsize=7)
     sn, cse = _series(results, "gradient", "symbolic", "n", "cse")
     plot_method(ax2, sn, cse, "symbolic", label="symbolic: ops after CSE")
-    plot_method(ax2, *_series(results, "gradient", "symbolic", "n", "naive"), "symbolic", ls="--",
-                label="symbolic: ops before CSE")
+    plot_method(
+        ax2,
+        *_series(results, "gradient", "symbolic", "n", "naive"),
+        "symbolic",
+        ls="--",
+        label="symbolic: ops before CSE",
+    )
     plot_method(ax2, *_series(results, "gradient", "symbolic", "n", "tape"), "reverse", label="tape length of f")
-    ax2.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="operations (count)",
-            title="Symbolic gradient: size of the lambdified code")
+    ax2.set(
+        xscale="log",
+        yscale="log",
+        xlabel="inputs n",
+        ylabel="operations (count)",
+        title="Symbolic gradient: size of the lambdified code",
+    )
     data_ticks(ax2.xaxis, sn)
     ax2.legend(fontsize=7)
     e, q = s["gradient_work_slope"], s["gradient_eqns_slope"]
     tape = results.where(part="gradient", method="reverse")[0]["metrics"]["f_eqns"]
-    conclusion = (f"Measured in work, a reverse-mode gradient is {slope_words(e['reverse'])} up to n = "
-                  f"{s['max_n']['reverse']}, while forward mode is {slope_words(e['forward'])} and central "
-                  f"differences {slope_words(e['numeric'])}; counted in whole-array equations reverse looks "
-                  f"{slope_words(q['reverse'])} only because f's tape has {tape} equations for every n; the symbolic "
-                  f"derivative's size after CSE is {slope_words(s['symbolic_cse_slope'])}.")
-    return FigureSpec("gradient_counts", fig, "Cost of one full gradient vs n: work, equations, symbolic size",
-                      "Left: elements produced by the gradient program (sum over its equations) (the gradient traced as a difflab "
-                      "graph; slopes over the larger half of n). Middle: equations executed (the prepared object's cost), which count "
-                      f"a whole-array op once whatever its size (f has {tape} equations for every n). Right: the "
-                      "symbolic gradient's size in operations before and after common-subexpression elimination "
-                      "(symbolic's lambdified NumPy is not a difflab graph, so its work is shown as time only).",
-                      conclusion)
+    conclusion = (
+        f"Measured in work, a reverse-mode gradient is {slope_words(e['reverse'])} up to n = "
+        f"{s['max_n']['reverse']}, while forward mode is {slope_words(e['forward'])} and central "
+        f"differences {slope_words(e['numeric'])}; counted in whole-array equations reverse looks "
+        f"{slope_words(q['reverse'])} only because f's tape has {tape} equations for every n; the symbolic "
+        f"derivative's size after CSE is {slope_words(s['symbolic_cse_slope'])}."
+    )
+    return FigureSpec(
+        "gradient_counts",
+        fig,
+        "Cost of one full gradient vs n: work, equations, symbolic size",
+        "Left: elements produced by the gradient program (sum over its equations) (the gradient traced as a difflab "
+        "graph; slopes over the larger half of n). Middle: equations executed (the prepared object's cost), which count "
+        f"a whole-array op once whatever its size (f has {tape} equations for every n). Right: the "
+        "symbolic gradient's size in operations before and after common-subexpression elimination "
+        "(symbolic's lambdified NumPy is not a difflab graph, so its work is shown as time only).",
+        conclusion,
+    )
 
 
 def _fig_jacobian(results, s):
     fig, axes = new_figure(2)
     ax, ax1 = axes[0]
     n = results.where(part="jacobian")[0]["cell"]["n"]
-    m_ = _panel(ax, results, "jacobian", "m", "work", COUNTED, "outputs m", "elements produced per Jacobian",
-                f"Jacobian work of tanh(A x), n = {n}", fit=tail_slope)
+    m_ = _panel(
+        ax,
+        results,
+        "jacobian",
+        "m",
+        "work",
+        COUNTED,
+        "outputs m",
+        "elements produced per Jacobian",
+        f"Jacobian work of tanh(A x), n = {n}",
+        fit=tail_slope,
+    )
     ax.legend(fontsize=7)
-    _panel(ax1, results, "jacobian", "m", "eqns", COUNTED, "outputs m", "equations executed per Jacobian",
-           f"Equations executed, n = {n}", fit=tail_slope)
+    _panel(
+        ax1,
+        results,
+        "jacobian",
+        "m",
+        "eqns",
+        COUNTED,
+        "outputs m",
+        "equations executed per Jacobian",
+        f"Equations executed, n = {n}",
+        fit=tail_slope,
+    )
     ax1.legend(fontsize=7)
     e, q = s["jacobian_work_slope_m"], s["jacobian_eqns_slope_m"]
     m_, rw = _series(results, "jacobian", "reverse", "m", "work")
     fwd = dict(zip(*_series(results, "jacobian", "forward", "m", "work")))
     dearer = [m for m, cost in zip(m_, rw) if cost > fwd.get(m, np.inf)]
-    crossover = (f"reverse produces fewer elements than forward up to m = {max(k for k in m_ if k < dearer[0])} and "
-                 f"more from m = {dearer[0]} (n = {n})" if dearer and dearer[0] > m_[0] else
-                 "reverse produces fewer elements than forward at every m measured" if not dearer else
-                 "forward produces fewer elements than reverse at every m measured")
-    conclusion = (f"With n = {n} fixed, the Jacobian's work is {slope_words(e['reverse'], 'm')} for reverse mode "
-                  f"(m backward sweeps, each over arrays of m entries) and {slope_words(e['forward'], 'm')} "
-                  f"for forward mode (n sweeps whose arrays have m entries); counted in equations forward looks "
-                  f"{slope_words(q['forward'], 'm')}, an artefact of whole-array counting: {crossover}.")
-    return FigureSpec("jacobian_counts", fig, "Cost of a full Jacobian vs outputs m: work and equations",
-                      "Left: elements produced for the whole m×n Jacobian of y = tanh(A x) (equations executed × the "
-                      "elements an equation of f produces at that m); right: equations executed. Slopes are fitted "
-                      "over the larger half of m.", conclusion)
+    crossover = (
+        f"reverse produces fewer elements than forward up to m = {max(k for k in m_ if k < dearer[0])} and "
+        f"more from m = {dearer[0]} (n = {n})"
+        if dearer and dearer[0] > m_[0]
+        else "reverse produces fewer elements than forward at every m measured"
+        if not dearer
+        else "forward produces fewer elements than reverse at every m measured"
+    )
+    conclusion = (
+        f"With n = {n} fixed, the Jacobian's work is {slope_words(e['reverse'], 'm')} for reverse mode "
+        f"(m backward sweeps, each over arrays of m entries) and {slope_words(e['forward'], 'm')} "
+        f"for forward mode (n sweeps whose arrays have m entries); counted in equations forward looks "
+        f"{slope_words(q['forward'], 'm')}, an artefact of whole-array counting: {crossover}."
+    )
+    return FigureSpec(
+        "jacobian_counts",
+        fig,
+        "Cost of a full Jacobian vs outputs m: work and equations",
+        "Left: elements produced for the whole m×n Jacobian of y = tanh(A x) (equations executed × the "
+        "elements an equation of f produces at that m); right: equations executed. Slopes are fitted "
+        "over the larger half of m.",
+        conclusion,
+    )
 
 
 def _fig_time(results, s):
@@ -317,85 +429,146 @@ def _fig_time(results, s):
         style = method_style(m)
         ax.fill_between(x, t.min(axis=1), t.max(axis=1), color=style["color"], alpha=0.2, lw=0)
         ax.plot(x, np.median(t, axis=1), ms=4, lw=1.4, **style)
-    ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="time per gradient (ms)",
-           title="Gradient wall time (median and min–max of repeats)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="inputs n",
+        ylabel="time per gradient (ms)",
+        title="Gradient wall time (median and min–max of repeats)",
+    )
     data_ticks(ax.xaxis, _series(results, "gradient", "reverse", "n", "seconds")[0], fmt="{:.0e}")
     ax.legend(fontsize=7)
     t = s["gradient_seconds_slope"]
-    words = "; ".join(f"{m} {noisy_slope_words(t[m]['slope'], t[m]['lo'], t[m]['hi'])} for n = {t[m]['from_n']}–"
-                      f"{t[m]['to_n']}" for m in METHODS if m in t)
+    words = "; ".join(
+        f"{m} {noisy_slope_words(t[m]['slope'], t[m]['lo'], t[m]['hi'])} for n = {t[m]['from_n']}–{t[m]['to_n']}"
+        for m in METHODS
+        if m in t
+    )
     sym = max(results.where(part="gradient", method="symbolic"), key=lambda r: r["cell"]["n"])
     repeat = results[0]["cell"]["repeat"]
-    conclusion = (f"Per gradient, over the larger half of each method's n range and {repeat} repeats: {words}. "
-                  f"Preparing symbolic took {num(sym['metrics']['prepare_seconds'])} s at n = {sym['cell']['n']}, "
-                  f"{num(sym['metrics']['prepare_seconds'] / np.median(sym['metrics']['seconds']))} gradient calls' "
-                  "worth.")
-    return FigureSpec("gradient_time", fig, "Time per gradient vs n",
-                      "Median wall time of one gradient call per method, preparation excluded, with the range of the "
-                      "repeats shaded (log-log). A slope is named only when every repeat's slope reads the same.",
-                      conclusion)
+    conclusion = (
+        f"Per gradient, over the larger half of each method's n range and {repeat} repeats: {words}. "
+        f"Preparing symbolic took {num(sym['metrics']['prepare_seconds'])} s at n = {sym['cell']['n']}, "
+        f"{num(sym['metrics']['prepare_seconds'] / np.median(sym['metrics']['seconds']))} gradient calls' "
+        "worth."
+    )
+    return FigureSpec(
+        "gradient_time",
+        fig,
+        "Time per gradient vs n",
+        "Median wall time of one gradient call per method, preparation excluded, with the range of the "
+        "repeats shaded (log-log). A slope is named only when every repeat's slope reads the same.",
+        conclusion,
+    )
 
 
 def _fig_ratio(results, s):
     fig, axes = new_figure(2)
     eqns = s["cheap_gradient_ratio"]["gradient"]["f_eqns"]
-    labels = {"gradient": f"vectorised f ({eqns[0]} whole-array equations at every n)",
-              "loop": "scalar-loop f (tape grows with n)"}
+    labels = {
+        "gradient": f"vectorised f ({eqns[0]} whole-array equations at every n)",
+        "loop": "scalar-loop f (tape grows with n)",
+    }
     for ax, key, what in zip(axes[0], ("work", "seconds"), ("work (elements produced)", "time (median)")):
         for part, style in (("gradient", {"ls": "-"}), ("loop", {"ls": "--"})):
             c = s["cheap_gradient_ratio"].get(part)
             if c:
-                plot_method(ax, c["n"], c[key], "reverse", fit=False, label=f"reverse, {labels[part]}",
-                            marker="D" if part == "gradient" else "o", **style)
-        ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="#777777",
-                   label=f"{num(CHEAP_GRADIENT_BOUND)} (cheap-gradient bound, operations)")
-        ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel=f"cost(∇f) / cost(f), {what}",
-               title=f"The cheap-gradient ratio in {what.split(' (')[0]}")
+                plot_method(
+                    ax,
+                    c["n"],
+                    c[key],
+                    "reverse",
+                    fit=False,
+                    label=f"reverse, {labels[part]}",
+                    marker="D" if part == "gradient" else "o",
+                    **style,
+                )
+        ax.axhline(
+            CHEAP_GRADIENT_BOUND,
+            ls=":",
+            color="#777777",
+            label=f"{num(CHEAP_GRADIENT_BOUND)} (cheap-gradient bound, operations)",
+        )
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="inputs n",
+            ylabel=f"cost(∇f) / cost(f), {what}",
+            title=f"The cheap-gradient ratio in {what.split(' (')[0]}",
+        )
         ax.legend(fontsize=7)
     v, lp = s["cheap_gradient_ratio"]["gradient"], s["cheap_gradient_ratio"].get("loop")
     span = lambda r: num(min(r)) if num(min(r)) == num(max(r)) else f"{num(min(r))}–{num(max(r))}"  # noqa: E731
-    parts = [f"on the vectorised f a reverse-mode gradient (f's own sweep included) produces {span(v['work'])}× the "
-             f"elements f produces for n = {v['n'][0]}–{v['n'][-1]}, "
-             f"{'within' if max(v['work']) <= CHEAP_GRADIENT_BOUND else 'above'} the bound of "
-             f"{num(CHEAP_GRADIENT_BOUND)}, and takes {span(v['seconds'])}× f's time"]
+    parts = [
+        f"on the vectorised f a reverse-mode gradient (f's own sweep included) produces {span(v['work'])}× the "
+        f"elements f produces for n = {v['n'][0]}–{v['n'][-1]}, "
+        f"{'within' if max(v['work']) <= CHEAP_GRADIENT_BOUND else 'above'} the bound of "
+        f"{num(CHEAP_GRADIENT_BOUND)}, and takes {span(v['seconds'])}× f's time"
+    ]
     if lp:
-        parts.append(f"on the scalar-loop f (tape of {lp['f_eqns'][0]}–{lp['f_eqns'][-1]} equations) the work ratio is "
-                     f"{span(lp['work'])}, {slope_words(lp['work_slope'])} "
-                     f"({'within' if lp['work'][-1] <= CHEAP_GRADIENT_BOUND else 'above'} the bound at n = "
-                     f"{lp['n'][-1]}; {num(100 * lp['top_op'][1])}% of the gradient's work there is {lp['top_op'][0]}), "
-                     f"and its time ratio is {span(lp['seconds'])}, {slope_words(lp['seconds_slope'])}")
-    return FigureSpec("cheap_gradient_ratio", fig, "Cost of a gradient in units of f: work and time",
-                      "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
-                      "against f's tape) and in wall time (right: median gradient call against median call of f), on "
-                      "a vectorised f and on the same kind of f written as a loop over scalars.", sentence(parts))
+        parts.append(
+            f"on the scalar-loop f (tape of {lp['f_eqns'][0]}–{lp['f_eqns'][-1]} equations) the work ratio is "
+            f"{span(lp['work'])}, {slope_words(lp['work_slope'])} "
+            f"({'within' if lp['work'][-1] <= CHEAP_GRADIENT_BOUND else 'above'} the bound at n = "
+            f"{lp['n'][-1]}; {num(100 * lp['top_op'][1])}% of the gradient's work there is {lp['top_op'][0]}), "
+            f"and its time ratio is {span(lp['seconds'])}, {slope_words(lp['seconds_slope'])}"
+        )
+    return FigureSpec(
+        "cheap_gradient_ratio",
+        fig,
+        "Cost of a gradient in units of f: work and time",
+        "cost(∇f)/cost(f) for reverse mode, in elements produced (left: the traced gradient program "
+        "against f's tape) and in wall time (right: median gradient call against median call of f), on "
+        "a vectorised f and on the same kind of f written as a loop over scalars.",
+        sentence(parts),
+    )
 
 
 def _fig_memory(results, s):
     fig, axes = new_figure()
     ax = axes[0, 0]
-    labels = {"forward": "forward (1 tangent per sweep)", "forward_vectorised": "forward (all n tangents at once)",
-              "reverse": "reverse"}
+    labels = {
+        "forward": "forward (1 tangent per sweep)",
+        "forward_vectorised": "forward (all n tangents at once)",
+        "reverse": "reverse",
+    }
     for m, label in labels.items():
         d, peak = _series(results, "memory", m, "depth", "peak_bytes")
-        plot_method(ax, d, [p / 2 ** 20 for p in peak], m, fit=False, label=label, ls="--" if "vector" in m else "-")
+        plot_method(ax, d, [p / 2**20 for p in peak], m, fit=False, label=label, ls="--" if "vector" in m else "-")
     # linear axes: stored layers make reverse's memory an affine function of depth
-    ax.set(xlabel="network depth (layers)", ylabel="peak memory during a gradient (MiB)",
-           title="Memory vs depth (tracemalloc peak)", ylim=(0, None))
+    ax.set(
+        xlabel="network depth (layers)",
+        ylabel="peak memory during a gradient (MiB)",
+        title="Memory vs depth (tracemalloc peak)",
+        ylim=(0, None),
+    )
     ax.legend()
     per = s.get("reverse_bytes_per_layer", float("nan"))
-    conclusion = (f"Reverse mode's peak memory is {slope_words(s['memory_slope_depth']['reverse'], 'depth')} at "
-                  f"large depth, "
-                  f"{num(per / 1024)} KiB per layer (one layer's values are {num(s.get('layer_bytes', 0) / 1024)} KiB): "
-                  f"it stores every layer for the backward sweep, while one-tangent forward mode is "
-                  f"{slope_words(s['memory_slope_depth']['forward'], 'depth')}.")
-    return FigureSpec("memory_depth", fig, "Peak memory vs network depth",
-                      "Peak traced allocation during one gradient of a tanh network (batch × width activations per "
-                      "layer) for reverse mode and two forms of forward mode.", conclusion)
+    conclusion = (
+        f"Reverse mode's peak memory is {slope_words(s['memory_slope_depth']['reverse'], 'depth')} at "
+        f"large depth, "
+        f"{num(per / 1024)} KiB per layer (one layer's values are {num(s.get('layer_bytes', 0) / 1024)} KiB): "
+        f"it stores every layer for the backward sweep, while one-tangent forward mode is "
+        f"{slope_words(s['memory_slope_depth']['forward'], 'depth')}."
+    )
+    return FigureSpec(
+        "memory_depth",
+        fig,
+        "Peak memory vs network depth",
+        "Peak traced allocation during one gradient of a tanh network (batch × width activations per "
+        "layer) for reverse mode and two forms of forward mode.",
+        conclusion,
+    )
 
 
 def figures(results, summary):
-    return [_fig_gradient(results, summary), _fig_jacobian(results, summary), _fig_time(results, summary),
-            _fig_ratio(results, summary), _fig_memory(results, summary)]
+    return [
+        _fig_gradient(results, summary),
+        _fig_jacobian(results, summary),
+        _fig_time(results, summary),
+        _fig_ratio(results, summary),
+        _fig_memory(results, summary),
+    ]
 
 
 if __name__ == "__main__":

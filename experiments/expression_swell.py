@@ -9,6 +9,7 @@ size as a tree (every repeated subexpression counted again; `count_ops` where it
 as a DAG (each distinct subexpression once). What swell costs is timed with `Symbolic(cse=False)`:
 its preparation and one gradient, run while the measured naive size stays within a budget.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,16 +24,32 @@ import difflab.numpy as dnp
 from difflab.report.figures import FigureSpec, data_ticks, new_figure, plot_method
 from difflab.report.stats import num, sentence, slope_words, tail_slope
 
-QUESTION = ("How fast does a symbolic derivative grow with the depth of the function, before and after "
-            "common-subexpression elimination, compared with the tape that automatic differentiation uses?")
+QUESTION = (
+    "How fast does a symbolic derivative grow with the depth of the function, before and after "
+    "common-subexpression elimination, compared with the tape that automatic differentiation uses?"
+)
 
 PRESETS = {
-    "quick": {"nested_sin": [1, 2, 4, 8, 16, 32, 64], "sincos": [1, 2, 3, 4, 6, 8, 10, 12],
-              "logistic": [1, 2, 3, 4, 6, 8, 10, 12], "mlp": [1, 2, 3, 4, 5, 6], "mlp_width": 3,
-              "nocse_max_ops": 20000, "count_ops_max_nodes": 200000, "sympy_max_f_nodes": 5000},
-    "full": {"nested_sin": [1, 2, 4, 8, 16, 32, 64, 128, 256], "sincos": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20],
-             "logistic": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20], "mlp": [1, 2, 3, 4, 5, 6, 7, 8], "mlp_width": 4,
-             "nocse_max_ops": 100000, "count_ops_max_nodes": 200000, "sympy_max_f_nodes": 20000},
+    "quick": {
+        "nested_sin": [1, 2, 4, 8, 16, 32, 64],
+        "sincos": [1, 2, 3, 4, 6, 8, 10, 12],
+        "logistic": [1, 2, 3, 4, 6, 8, 10, 12],
+        "mlp": [1, 2, 3, 4, 5, 6],
+        "mlp_width": 3,
+        "nocse_max_ops": 20000,
+        "count_ops_max_nodes": 200000,
+        "sympy_max_f_nodes": 5000,
+    },
+    "full": {
+        "nested_sin": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+        "sincos": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20],
+        "logistic": [1, 2, 3, 4, 6, 8, 10, 12, 16, 20],
+        "mlp": [1, 2, 3, 4, 5, 6, 7, 8],
+        "mlp_width": 4,
+        "nocse_max_ops": 100000,
+        "count_ops_max_nodes": 200000,
+        "sympy_max_f_nodes": 20000,
+    },
 }
 
 #: name -> (label, one level with difflab, the same level with SymPy: the written-out baseline)
@@ -45,8 +62,11 @@ FAMILIES = {
 
 def cells(config):
     budget = {k: config[k] for k in ("nocse_max_ops", "count_ops_max_nodes", "sympy_max_f_nodes")}
-    return [dict(budget, family=fam, depth=d, **({"width": config["mlp_width"]} if fam == "mlp" else {}))
-            for fam in ("nested_sin", "sincos", "logistic", "mlp") for d in config[fam]]
+    return [
+        dict(budget, family=fam, depth=d, **({"width": config["mlp_width"]} if fam == "mlp" else {}))
+        for fam in ("nested_sin", "sincos", "logistic", "mlp")
+        for d in config[fam]
+    ]
 
 
 def tree_nodes(expr) -> int:
@@ -90,20 +110,34 @@ def sympy_baseline(family, depth, count_ops_max_nodes, max_f_nodes) -> dict:
     for _ in range(depth):
         f = FAMILIES[family][2](f)
     if tree_nodes(f) > max_f_nodes:
-        return {"f_tree": tree_nodes(f), "sympy_tree": None, "sympy_dag": None, "sympy_diff_seconds": None,
-                "sympy_ops": None}
+        return {
+            "f_tree": tree_nodes(f),
+            "sympy_tree": None,
+            "sympy_dag": None,
+            "sympy_diff_seconds": None,
+            "sympy_ops": None,
+        }
     t0 = time.perf_counter()
     try:
         df = sp.diff(f, x)
     except RecursionError:  # sympy.diff recurses once per level: deep compositions exceed Python's stack limit
-        return {"f_tree": tree_nodes(f), "sympy_tree": None, "sympy_dag": None, "sympy_diff_seconds": None,
-                "sympy_ops": None, "sympy_refused": f"sympy.diff exceeded Python's recursion limit "
-                                                    f"({sys.getrecursionlimit()})"}
+        return {
+            "f_tree": tree_nodes(f),
+            "sympy_tree": None,
+            "sympy_dag": None,
+            "sympy_diff_seconds": None,
+            "sympy_ops": None,
+            "sympy_refused": f"sympy.diff exceeded Python's recursion limit ({sys.getrecursionlimit()})",
+        }
     seconds = time.perf_counter() - t0
     tree = tree_nodes(df)
-    return {"sympy_tree": tree, "sympy_dag": dag_nodes(df), "sympy_diff_seconds": seconds,
-            "sympy_ops": int(sp.count_ops(df)) if tree <= count_ops_max_nodes else None,
-            "f_tree": tree_nodes(f)}
+    return {
+        "sympy_tree": tree,
+        "sympy_dag": dag_nodes(df),
+        "sympy_diff_seconds": seconds,
+        "sympy_ops": int(sp.count_ops(df)) if tree <= count_ops_max_nodes else None,
+        "f_tree": tree_nodes(f),
+    }
 
 
 def _composition(step, depth):
@@ -123,8 +157,8 @@ def _mlp(depth, width, rng):
     def loss(params):
         h = x0
         for k in range(depth):
-            W = dnp.reshape(params[k * size:k * size + width * width], (width, width))
-            h = dnp.tanh(W @ h + params[k * size + width * width:(k + 1) * size])
+            W = dnp.reshape(params[k * size : k * size + width * width], (width, width))
+            h = dnp.tanh(W @ h + params[k * size + width * width : (k + 1) * size])
         return dnp.sum(h * h)
 
     return loss, rng.standard_normal(depth * size) * 0.5
@@ -144,10 +178,16 @@ def run_cell(cell, seed):
     rev.grad(x)
     before = rev.cost.eqns
     rev.grad(x)
-    out = {**sizes, "reverse_eqns": rev.cost.eqns - before, "prepare_seconds": prepare_seconds, "inputs": int(np.size(x))}
+    out = {
+        **sizes,
+        "reverse_eqns": rev.cost.eqns - before,
+        "prepare_seconds": prepare_seconds,
+        "inputs": int(np.size(x)),
+    }
     if cell["family"] in FAMILIES:
-        out.update(sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"],
-                                  cell["sympy_max_f_nodes"]))
+        out.update(
+            sympy_baseline(cell["family"], cell["depth"], cell["count_ops_max_nodes"], cell["sympy_max_f_nodes"])
+        )
     # swell's cost: Symbolic without CSE prints the whole tree, so it runs only within the budget
     out["nocse"] = None
     if sizes["naive"] <= cell["nocse_max_ops"]:
@@ -189,65 +229,105 @@ def summarize(results):
         _, cse = _series(results, fam, "cse")
         _, tape = _series(results, fam, "tape")
         _, sec = _series(results, fam, "prepare_seconds")
-        g = {"naive_slope": tail_slope(d, naive), "naive_growth_per_level": _growth_per_level(d, naive),
-             "cse_slope": tail_slope(d, cse), "tape_slope": tail_slope(d, tape),
-             "max_depth": d[-1], "naive_at_max": naive[-1], "cse_at_max": cse[-1], "tape_at_max": tape[-1],
-             "cse_reduction_at_max": naive[-1] / cse[-1], "prepare_seconds_at_max": sec[-1]}
+        g = {
+            "naive_slope": tail_slope(d, naive),
+            "naive_growth_per_level": _growth_per_level(d, naive),
+            "cse_slope": tail_slope(d, cse),
+            "tape_slope": tail_slope(d, tape),
+            "max_depth": d[-1],
+            "naive_at_max": naive[-1],
+            "cse_at_max": cse[-1],
+            "tape_at_max": tape[-1],
+            "cse_reduction_at_max": naive[-1] / cse[-1],
+            "prepare_seconds_at_max": sec[-1],
+        }
         if fam in FAMILIES:
-            rows = [r for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
-                    if r["metrics"]["sympy_tree"] is not None]
+            rows = [
+                r
+                for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
+                if r["metrics"]["sympy_tree"] is not None
+            ]
             sd = [r["cell"]["depth"] for r in rows]
             tree, dag = [r["metrics"]["sympy_tree"] for r in rows], [r["metrics"]["sympy_dag"] for r in rows]
-            over = [r for r in results.where(family=fam)
-                    if r["metrics"]["sympy_tree"] is None and not r["metrics"].get("sympy_refused")]
+            over = [
+                r
+                for r in results.where(family=fam)
+                if r["metrics"]["sympy_tree"] is None and not r["metrics"].get("sympy_refused")
+            ]
             refused = [r for r in results.where(family=fam) if r["metrics"].get("sympy_refused")]
             last = rows[-1]["metrics"]
-            g.update(sympy_depth=sd[-1], sympy_tree_at_max=tree[-1], sympy_dag_at_max=dag[-1],
-                     sympy_tree_slope=tail_slope(sd, tree), sympy_tree_growth_per_level=_growth_per_level(sd, tree),
-                     sympy_dag_slope=tail_slope(sd, dag), sympy_diff_seconds=last["sympy_diff_seconds"],
-                     naive_over_sympy_tree=rows[-1]["metrics"]["naive"] / tree[-1],
-                     sympy_budget=rows[-1]["cell"]["sympy_max_f_nodes"],
-                     sympy_first_over=min((r["cell"]["depth"] for r in over), default=None),
-                     sympy_first_over_f_nodes=min((r["metrics"]["f_tree"] for r in over), default=None),
-                     sympy_first_refused=min((r["cell"]["depth"] for r in refused), default=None),
-                     sympy_refused_reason=refused[0]["metrics"]["sympy_refused"] if refused else None)
+            g.update(
+                sympy_depth=sd[-1],
+                sympy_tree_at_max=tree[-1],
+                sympy_dag_at_max=dag[-1],
+                sympy_tree_slope=tail_slope(sd, tree),
+                sympy_tree_growth_per_level=_growth_per_level(sd, tree),
+                sympy_dag_slope=tail_slope(sd, dag),
+                sympy_diff_seconds=last["sympy_diff_seconds"],
+                naive_over_sympy_tree=rows[-1]["metrics"]["naive"] / tree[-1],
+                sympy_budget=rows[-1]["cell"]["sympy_max_f_nodes"],
+                sympy_first_over=min((r["cell"]["depth"] for r in over), default=None),
+                sympy_first_over_f_nodes=min((r["metrics"]["f_tree"] for r in over), default=None),
+                sympy_first_refused=min((r["cell"]["depth"] for r in refused), default=None),
+                sympy_refused_reason=refused[0]["metrics"]["sympy_refused"] if refused else None,
+            )
         rows = sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
         ran = [r for r in rows if r["metrics"]["nocse"]]
         refused = [r for r in rows if r["metrics"].get("nocse_refused")]
         skipped = [r for r in rows if not r["metrics"]["nocse"] and not r["metrics"].get("nocse_refused")]
-        g["nocse"] = {"budget_ops": rows[0]["cell"]["nocse_max_ops"],
-                      "max_depth_run": ran[-1]["cell"]["depth"] if ran else None,
-                      "prepare_seconds": ran[-1]["metrics"]["nocse"]["prepare_seconds"] if ran else None,
-                      "grad_seconds": ran[-1]["metrics"]["nocse"]["grad_seconds"] if ran else None,
-                      "first_skipped_depth": skipped[0]["cell"]["depth"] if skipped else None,
-                      "first_skipped_naive": skipped[0]["metrics"]["naive"] if skipped else None,
-                      "first_refused_depth": refused[0]["cell"]["depth"] if refused else None,
-                      "refused_reason": refused[0]["metrics"]["nocse_refused"] if refused else None}
+        g["nocse"] = {
+            "budget_ops": rows[0]["cell"]["nocse_max_ops"],
+            "max_depth_run": ran[-1]["cell"]["depth"] if ran else None,
+            "prepare_seconds": ran[-1]["metrics"]["nocse"]["prepare_seconds"] if ran else None,
+            "grad_seconds": ran[-1]["metrics"]["nocse"]["grad_seconds"] if ran else None,
+            "first_skipped_depth": skipped[0]["cell"]["depth"] if skipped else None,
+            "first_skipped_naive": skipped[0]["metrics"]["naive"] if skipped else None,
+            "first_refused_depth": refused[0]["cell"]["depth"] if refused else None,
+            "refused_reason": refused[0]["metrics"]["nocse_refused"] if refused else None,
+        }
         out[fam] = g
     return out
 
 
 def _growth(g, key_slope, key_growth, var="depth"):
-    return (f"grows ×{num(g[key_growth])} per level (exponential)" if g[key_growth] > 1.5 and g[key_slope] > 2.5
-            else slope_words(g[key_slope], var))
+    return (
+        f"grows ×{num(g[key_growth])} per level (exponential)"
+        if g[key_growth] > 1.5 and g[key_slope] > 2.5
+        else slope_words(g[key_slope], var)
+    )
 
 
 def _describe(fam, s):
     g = s[fam]
     text = f"{FAMILY_NAMES[fam]}: "
     if "sympy_tree_at_max" in g:
-        text += (f"sympy.diff of the written-out function {_growth(g, 'sympy_tree_slope', 'sympy_tree_growth_per_level')} "
-                 f"as a tree ({num(g['sympy_tree_at_max'])} nodes at depth {g['sympy_depth']}, "
-                 f"{num(g['sympy_diff_seconds'])} s) but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
-                 f"({g['sympy_dag_at_max']} nodes)"
-                 + (f", not run from depth {g['sympy_first_over']} (written-out f of {num(g['sympy_first_over_f_nodes'])} "
-                    f"nodes > budget {num(g['sympy_budget'])})" if g["sympy_first_over"] else "")
-                 + (f", failed from depth {g['sympy_first_refused']} ({g['sympy_refused_reason']})"
-                    if g.get("sympy_first_refused") else "") + "; ")
-    text += (f"difflab's inlined program {_growth(g, 'naive_slope', 'naive_growth_per_level')}"
-             + (f" ({num(g['naive_over_sympy_tree'])}× SymPy's tree at depth {g['sympy_depth']})"
-                if "sympy_tree_at_max" in g else "")
-             + f", after CSE it is {slope_words(g['cse_slope'], 'depth')}, {num(g['cse_at_max'])} operations")
+        text += (
+            f"sympy.diff of the written-out function {_growth(g, 'sympy_tree_slope', 'sympy_tree_growth_per_level')} "
+            f"as a tree ({num(g['sympy_tree_at_max'])} nodes at depth {g['sympy_depth']}, "
+            f"{num(g['sympy_diff_seconds'])} s) but is {slope_words(g['sympy_dag_slope'], 'depth')} as a DAG "
+            f"({g['sympy_dag_at_max']} nodes)"
+            + (
+                f", not run from depth {g['sympy_first_over']} (written-out f of {num(g['sympy_first_over_f_nodes'])} "
+                f"nodes > budget {num(g['sympy_budget'])})"
+                if g["sympy_first_over"]
+                else ""
+            )
+            + (
+                f", failed from depth {g['sympy_first_refused']} ({g['sympy_refused_reason']})"
+                if g.get("sympy_first_refused")
+                else ""
+            )
+            + "; "
+        )
+    text += (
+        f"difflab's inlined program {_growth(g, 'naive_slope', 'naive_growth_per_level')}"
+        + (
+            f" ({num(g['naive_over_sympy_tree'])}× SymPy's tree at depth {g['sympy_depth']})"
+            if "sympy_tree_at_max" in g
+            else ""
+        )
+        + f", after CSE it is {slope_words(g['cse_slope'], 'depth')}, {num(g['cse_at_max'])} operations"
+    )
     return text
 
 
@@ -270,44 +350,81 @@ def figures(results, summary):
         _plot_series(ax, results, fam, "cse", "difflab symbolic, after CSE", "symbolic")
         _plot_series(ax, results, fam, "tape", "IR tape of f (equations)", "forward", ls=":")
         _plot_series(ax, results, fam, "reverse_eqns", "reverse-mode gradient (equations)", "reverse", ls="-.")
-        ax.set(yscale="log", xlabel="depth d (levels)", ylabel="size (nodes / operations / equations)",
-               title=FAMILY_NAMES[fam])
+        ax.set(
+            yscale="log",
+            xlabel="depth d (levels)",
+            ylabel="size (nodes / operations / equations)",
+            title=FAMILY_NAMES[fam],
+        )
         if max(d) >= 16 * min(d):  # doubling depths: a log axis spaces them evenly
             ax.set_xscale("log")
         data_ticks(ax.xaxis, d)
         ax.legend(fontsize=6)
-    for ax in axes.ravel()[len(fams):]:
+    for ax in axes.ravel()[len(fams) :]:
         ax.set_visible(False)
     sizes = FigureSpec(
-        "derivative_size", fig, "Size of the derivative vs depth, against plain SymPy",
+        "derivative_size",
+        fig,
+        "Size of the derivative vs depth, against plain SymPy",
         "For each family: sympy.diff of the function written out as one expression, counted as a tree and as a DAG "
         "(the baseline; not drawn for the MLP); difflab's symbolic derivative inlined into one tree (no CSE) and "
         "after common-subexpression elimination; the IR's tape of f and the equations one reverse-mode gradient "
         "executes (log y).",
-        sentence(["family by family: " + "; ".join(_describe(f, summary) for f in fams)]))
+        sentence(["family by family: " + "; ".join(_describe(f, summary) for f in fams)]),
+    )
     fig, axes = new_figure(ncols=2, width=4.6, height=3.6)
     markers = "os^D"
     for i, fam in enumerate(fams):
         d, sec = _series(results, fam, "prepare_seconds")
         axes[0, 0].plot(d, sec, marker=markers[i % 4], ls="-", label=f"{fam}, with CSE")
-        base = [(r["cell"]["depth"], r["metrics"].get("sympy_diff_seconds")) for r in
-                sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])]
+        base = [
+            (r["cell"]["depth"], r["metrics"].get("sympy_diff_seconds"))
+            for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"])
+        ]
         base = [b for b in base if b[1] is not None]
         if base:
-            axes[0, 0].plot(*zip(*base), marker=markers[i % 4], ls=":", ms=3, color=axes[0, 0].lines[-1].get_color(),
-                            label=f"{fam}, sympy.diff of written-out f")
+            axes[0, 0].plot(
+                *zip(*base),
+                marker=markers[i % 4],
+                ls=":",
+                ms=3,
+                color=axes[0, 0].lines[-1].get_color(),
+                label=f"{fam}, sympy.diff of written-out f",
+            )
         rows = [r for r in sorted(results.where(family=fam), key=lambda r: r["cell"]["depth"]) if r["metrics"]["nocse"]]
         if rows:
             dd = [r["cell"]["depth"] for r in rows]
             color = axes[0, 0].lines[-1].get_color()
-            axes[0, 0].plot(dd, [r["metrics"]["nocse"]["prepare_seconds"] for r in rows], marker=markers[i % 4],
-                            ls="--", mfc="none", color=color, label=f"{fam}, cse=False")
-            axes[0, 1].plot(dd, [1e3 * r["metrics"]["nocse"]["grad_seconds"] for r in rows], marker=markers[i % 4],
-                            ls="--", mfc="none", color=color, label=f"{fam}, cse=False")
-    axes[0, 0].set(yscale="log", xlabel="depth d (levels)", ylabel="symbolic preparation (s)",
-                   title="Preparation: trace → SymPy → diff → lambdify")
-    axes[0, 1].set(yscale="log", xlabel="depth d (levels)", ylabel="one gradient (ms)",
-                   title="Per-gradient time of Symbolic(cse=False)")
+            axes[0, 0].plot(
+                dd,
+                [r["metrics"]["nocse"]["prepare_seconds"] for r in rows],
+                marker=markers[i % 4],
+                ls="--",
+                mfc="none",
+                color=color,
+                label=f"{fam}, cse=False",
+            )
+            axes[0, 1].plot(
+                dd,
+                [1e3 * r["metrics"]["nocse"]["grad_seconds"] for r in rows],
+                marker=markers[i % 4],
+                ls="--",
+                mfc="none",
+                color=color,
+                label=f"{fam}, cse=False",
+            )
+    axes[0, 0].set(
+        yscale="log",
+        xlabel="depth d (levels)",
+        ylabel="symbolic preparation (s)",
+        title="Preparation: trace → SymPy → diff → lambdify",
+    )
+    axes[0, 1].set(
+        yscale="log",
+        xlabel="depth d (levels)",
+        ylabel="one gradient (ms)",
+        title="Per-gradient time of Symbolic(cse=False)",
+    )
     for ax in axes[0]:
         ax.set_xscale("log")
         ax.legend(fontsize=6)
@@ -316,24 +433,34 @@ def figures(results, summary):
         n = summary[fam]["nocse"]
         if n["max_depth_run"] is None:
             continue
-        text = (f"{fam}: Symbolic(cse=False) takes {num(n['prepare_seconds'])} s to prepare and "
-                f"{num(1e3 * n['grad_seconds'])} ms per gradient at depth {n['max_depth_run']}")
+        text = (
+            f"{fam}: Symbolic(cse=False) takes {num(n['prepare_seconds'])} s to prepare and "
+            f"{num(1e3 * n['grad_seconds'])} ms per gradient at depth {n['max_depth_run']}"
+        )
         if n["first_skipped_depth"] is not None:
-            text += (f" and was not run from depth {n['first_skipped_depth']}, whose inlined derivative measured "
-                     f"{num(n['first_skipped_naive'])} operations, over the budget of {num(n['budget_ops'])}")
+            text += (
+                f" and was not run from depth {n['first_skipped_depth']}, whose inlined derivative measured "
+                f"{num(n['first_skipped_naive'])} operations, over the budget of {num(n['budget_ops'])}"
+            )
         if n.get("first_refused_depth") is not None:
             text += f"; from depth {n['first_refused_depth']} the library refuses it: {n['refused_reason']}"
         parts.append(text)
     slowest = max(fams, key=lambda f: summary[f]["prepare_seconds_at_max"])
     g = summary[slowest]
-    parts.append(f"with CSE the slowest preparation at the deepest level is {slowest}: "
-                 f"{num(g['prepare_seconds_at_max'])} s at depth {g['max_depth']}")
+    parts.append(
+        f"with CSE the slowest preparation at the deepest level is {slowest}: "
+        f"{num(g['prepare_seconds_at_max'])} s at depth {g['max_depth']}"
+    )
     timing = FigureSpec(
-        "prepare_time", fig, "What swell costs: preparation and gradient time vs depth",
+        "prepare_time",
+        fig,
+        "What swell costs: preparation and gradient time vs depth",
         "Left: wall time to build the SymPy expressions, differentiate them and lambdify the result, with CSE (solid) "
         "and without (Symbolic(cse=False), dashed, run while the measured inlined size stays within the budget), and "
         "the time of plain sympy.diff on the written-out function (dotted, within its own size budget). "
-        "Right: one gradient call of the cse=False code.", sentence(parts))
+        "Right: one gradient call of the cse=False code.",
+        sentence(parts),
+    )
     return [sizes, timing]
 
 

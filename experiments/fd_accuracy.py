@@ -8,6 +8,7 @@ the spacing of floats at x) are recorded as refused, never as an error value. Ar
 a dense band of steps gives the typical error there, beside the single luckiest one, and
 `Numeric(error_estimate=True)` is checked against the true error (calibration).
 """
+
 from __future__ import annotations
 
 import math
@@ -21,15 +22,28 @@ from difflab.reference import reference
 from difflab.report.figures import FigureSpec, new_figure
 from difflab.report.stats import loglog_slope, num, sentence
 
-QUESTION = ("How does the error of each finite-difference scheme depend on the step h, where is it smallest, "
-            "and how close do the default steps come to that optimum?")
+QUESTION = (
+    "How does the error of each finite-difference scheme depend on the step h, where is it smallest, "
+    "and how close do the default steps come to that optimum?"
+)
 
 PRESETS = {
-    "quick": {"functions": ["squire_trapp", "sin"], "schemes": ["forward", "central", "central4", "richardson", "complex"],
-              "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15, "band_points": 21},
-    "full": {"functions": ["squire_trapp", "sin", "tanh_gauss", "log_quadratic"],
-             "schemes": ["forward", "backward", "central", "central4", "central6", "richardson", "complex"],
-             "per_decade": 8, "h_max_exp": -1, "h_min_exp": -15, "band_points": 81},
+    "quick": {
+        "functions": ["squire_trapp", "sin"],
+        "schemes": ["forward", "central", "central4", "richardson", "complex"],
+        "per_decade": 4,
+        "h_max_exp": -1,
+        "h_min_exp": -15,
+        "band_points": 21,
+    },
+    "full": {
+        "functions": ["squire_trapp", "sin", "tanh_gauss", "log_quadratic"],
+        "schemes": ["forward", "backward", "central", "central4", "central6", "richardson", "complex"],
+        "per_decade": 8,
+        "h_max_exp": -1,
+        "h_min_exp": -15,
+        "band_points": 81,
+    },
 }
 
 EPS = float(np.finfo(float).eps)
@@ -37,8 +51,11 @@ EPS = float(np.finfo(float).eps)
 #: name -> (label, f, x0); all complex-analytic, so complex step applies. The points are irrational
 #: (every bit of the mantissa used), so neither x + h nor f′(x) is a short float by luck.
 FUNCTIONS = {
-    "squire_trapp": ("eˣ/√(sin³x + cos³x) at x = √2",
-                     lambda x: dnp.exp(x) / dnp.sqrt(dnp.sin(x) ** 3.0 + dnp.cos(x) ** 3.0), math.sqrt(2.0)),
+    "squire_trapp": (
+        "eˣ/√(sin³x + cos³x) at x = √2",
+        lambda x: dnp.exp(x) / dnp.sqrt(dnp.sin(x) ** 3.0 + dnp.cos(x) ** 3.0),
+        math.sqrt(2.0),
+    ),
     "sin": ("sin x at x = 1/√3", lambda x: dnp.sin(x), 1.0 / math.sqrt(3.0)),
     "tanh_gauss": ("tanh(x)·e^(−x²) at x = 1/√2", lambda x: dnp.tanh(x) * dnp.exp(-x * x), 1.0 / math.sqrt(2.0)),
     "log_quadratic": ("log(1 + x²) at x = √5", lambda x: dnp.log(1.0 + x * x), math.sqrt(5.0)),
@@ -55,9 +72,18 @@ def library_defaults(scheme: str, x0: float) -> dict:
 
 
 def cells(config):
-    return [{"function": f, "scheme": s, "per_decade": config["per_decade"], "h_max_exp": config["h_max_exp"],
-             "h_min_exp": config["h_min_exp"], "band_points": config["band_points"]}
-            for f in config["functions"] for s in config["schemes"]]
+    return [
+        {
+            "function": f,
+            "scheme": s,
+            "per_decade": config["per_decade"],
+            "h_max_exp": config["h_max_exp"],
+            "h_min_exp": config["h_min_exp"],
+            "band_points": config["band_points"],
+        }
+        for f in config["functions"]
+        for s in config["schemes"]
+    ]
 
 
 def _exact(f, x):
@@ -89,16 +115,23 @@ def run_cell(cell, seed):
     before = default.cost.evals
     d = float(default.grad(x0))
     evals = default.cost.evals - before
-    return {"steps": steps.tolist(), "errors": list(errors), "estimates": list(estimates), "exact": exact,
-            "refused": [float(steps[i]) for i, e in enumerate(errors) if e is None],
-            "band_steps": band.tolist(), "band_errors": band_errors,
-            **library_defaults(cell["scheme"], x0),
-            "default_error": abs(d - exact) / abs(exact),
-            "default_estimate": float(np.ravel(default.prepared.error)[0]) / abs(exact),
-            "evals": evals}
+    return {
+        "steps": steps.tolist(),
+        "errors": list(errors),
+        "estimates": list(estimates),
+        "exact": exact,
+        "refused": [float(steps[i]) for i, e in enumerate(errors) if e is None],
+        "band_steps": band.tolist(),
+        "band_errors": band_errors,
+        **library_defaults(cell["scheme"], x0),
+        "default_error": abs(d - exact) / abs(exact),
+        "default_estimate": float(np.ravel(default.prepared.error)[0]) / abs(exact),
+        "evals": evals,
+    }
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
+
 
 def _finite(steps, errors):
     """The (step, error) pairs the method accepted (refused steps carry None), as arrays."""
@@ -132,25 +165,44 @@ def summarize(results):
         h_best, e_best = best_step(m["steps"], m["errors"])
         p = m["order"]
         out.setdefault(r["cell"]["function"], {})[r["cell"]["scheme"]] = {
-            "best_error": e_best, "best_step": h_best, "optimum_theory": EPS ** (1.0 / (p + 1)),
+            "best_error": e_best,
+            "best_step": h_best,
+            "optimum_theory": EPS ** (1.0 / (p + 1)),
             "typical_near_best": float(np.median(m["band_errors"])) if m["band_errors"] else None,
             "band_points": len(m["band_errors"]),
-            "truncation_slope": truncation_slope(m["steps"], m["errors"]), "order": p,
-            "default_error": m["default_error"], "default_step": m["default_step"], "evals": m["evals"],
-            "default_estimate": m["default_estimate"], "refused_steps": len(m["refused"]),
+            "truncation_slope": truncation_slope(m["steps"], m["errors"]),
+            "order": p,
+            "default_error": m["default_error"],
+            "default_step": m["default_step"],
+            "evals": m["evals"],
+            "default_estimate": m["default_estimate"],
+            "refused_steps": len(m["refused"]),
             "smallest_step_error": _finite(m["steps"], m["errors"])[1][-1],
-            "smallest_accepted_step": float(_finite(m["steps"], m["errors"])[0][-1])}
-    cal = [(s["default_estimate"], s["default_error"]) for f in out.values() for s in f.values()
-           if s["default_error"] > 0]
+            "smallest_accepted_step": float(_finite(m["steps"], m["errors"])[0][-1]),
+        }
+    cal = [
+        (s["default_estimate"], s["default_error"]) for f in out.values() for s in f.values() if s["default_error"] > 0
+    ]
     ratios = [est / err for est, err in cal if est is not None]
-    out["calibration"] = {"cases": len(ratios), "underestimates": sum(r < 1 for r in ratios),
-                          "ratio_min": min(ratios) if ratios else None, "ratio_max": max(ratios) if ratios else None,
-                          "ratio_median": float(np.median(ratios)) if ratios else None}
+    out["calibration"] = {
+        "cases": len(ratios),
+        "underestimates": sum(r < 1 for r in ratios),
+        "ratio_min": min(ratios) if ratios else None,
+        "ratio_max": max(ratios) if ratios else None,
+        "ratio_median": float(np.median(ratios)) if ratios else None,
+    }
     return out
 
 
-_COLORS = {"forward": "#d95f02", "backward": "#e6ab02", "central": "#1b9e77", "central4": "#7570b3",
-           "central6": "#66a61e", "richardson": "#e7298a", "complex": "#444444"}
+_COLORS = {
+    "forward": "#d95f02",
+    "backward": "#e6ab02",
+    "central": "#1b9e77",
+    "central4": "#7570b3",
+    "central6": "#66a61e",
+    "richardson": "#e7298a",
+    "complex": "#444444",
+}
 _FLOOR = 1e-17  # an error of exactly 0 is drawn here
 
 
@@ -163,8 +215,14 @@ def _panel(ax, results, fn, summary):
         ax.plot(m["default_step"], max(m["default_error"], _FLOOR), marker="*", ms=11, color=c, mec="black", mew=0.5)
         if scheme not in ("richardson", "complex"):
             ax.axvline(summary[fn][scheme]["optimum_theory"], color=c, ls=":", lw=1)
-    ax.set(xscale="log", yscale="log", xlabel="step h", ylabel="relative error of f′(x)",
-           title=FUNCTIONS[fn][0], ylim=(_FLOOR / 3, None))
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="step h",
+        ylabel="relative error of f′(x)",
+        title=FUNCTIONS[fn][0],
+        ylim=(_FLOOR / 3, None),
+    )
     ax.invert_xaxis()  # smaller steps to the right: the V reads as the step is refined
     ax.plot([], [], "k*", mec="black", label="default step")
     ax.plot([], [], "k:", label="eps^(1/(p+1))")
@@ -184,54 +242,81 @@ def figures(results, summary):
     c = first.get("central")
     parts = []
     if c:
-        parts.append(f"on {FUNCTIONS[fns[0]][0]}, central differences fall with slope {c['truncation_slope']:.2f} "
-                     f"(order {c['order']}); near their best step (h = {num(c['best_step'])}, "
-                     f"{num(c['best_step'] / c['optimum_theory'])}× eps^(1/3)) the typical error is "
-                     f"{num(c['typical_near_best'])} (median over {c['band_points']} steps within half a decade), "
-                     f"the single smallest {num(c['best_error'])}")
+        parts.append(
+            f"on {FUNCTIONS[fns[0]][0]}, central differences fall with slope {c['truncation_slope']:.2f} "
+            f"(order {c['order']}); near their best step (h = {num(c['best_step'])}, "
+            f"{num(c['best_step'] / c['optimum_theory'])}× eps^(1/3)) the typical error is "
+            f"{num(c['typical_near_best'])} (median over {c['band_points']} steps within half a decade), "
+            f"the single smallest {num(c['best_error'])}"
+        )
     if "forward" in first:
-        parts.append(f"forward differences (slope {first['forward']['truncation_slope']:.2f}) reach typically "
-                     f"{num(first['forward']['typical_near_best'])}")
+        parts.append(
+            f"forward differences (slope {first['forward']['truncation_slope']:.2f}) reach typically "
+            f"{num(first['forward']['typical_near_best'])}"
+        )
     if "complex" in first:
         cs = first["complex"]
-        tail = (f"and still {num(cs['smallest_step_error'])} at h = {num(cs['smallest_accepted_step'])}: "
-                "no round-off side" if cs["smallest_step_error"] < 1e3 * EPS else
-                f"but {num(cs['smallest_step_error'])} at the smallest step")
+        tail = (
+            f"and still {num(cs['smallest_step_error'])} at h = {num(cs['smallest_accepted_step'])}: no round-off side"
+            if cs["smallest_step_error"] < 1e3 * EPS
+            else f"but {num(cs['smallest_step_error'])} at the smallest step"
+        )
         parts.append(f"complex step's typical error is {num(cs['typical_near_best'])} {tail}")
     refused = sum(summary[f][s]["refused_steps"] for f in fns for s in summary[f])
     if refused:
-        parts.append(f"{refused} swept steps were refused by the method (below the spacing of floats at x) and are "
-                     "not drawn")
-    curves = FigureSpec("error_vs_step", fig, "Error vs step h (the V curves)",
-                        "Relative error of the numeric derivative against the 40-digit symbolic reference as h "
-                        "shrinks (left to right), per scheme; dotted lines mark eps^(1/(p+1)) for a stencil of order "
-                        "p, stars the error at difflab's default step (read from Numeric; for Richardson the first "
-                        "of its sequence of steps); errors of exactly 0 are drawn at 1e-17.",
-                        sentence(parts))
+        parts.append(
+            f"{refused} swept steps were refused by the method (below the spacing of floats at x) and are not drawn"
+        )
+    curves = FigureSpec(
+        "error_vs_step",
+        fig,
+        "Error vs step h (the V curves)",
+        "Relative error of the numeric derivative against the 40-digit symbolic reference as h "
+        "shrinks (left to right), per scheme; dotted lines mark eps^(1/(p+1)) for a stencil of order "
+        "p, stars the error at difflab's default step (read from Numeric; for Richardson the first "
+        "of its sequence of steps); errors of exactly 0 are drawn at 1e-17.",
+        sentence(parts),
+    )
     fig, axes = new_figure(width=6.4)
     ax = axes[0, 0]
     schemes = _schemes(summary, fns[0])
     xs = np.arange(len(schemes))
-    bars = (("best_error", "smallest over h (one step)", "#c6dbef"),
-            ("typical_near_best", "typical near the best step (median of a dense band)", "#6baed6"),
-            ("default_error", "at the default step", "#08519c"))
+    bars = (
+        ("best_error", "smallest over h (one step)", "#c6dbef"),
+        ("typical_near_best", "typical near the best step (median of a dense band)", "#6baed6"),
+        ("default_error", "at the default step", "#08519c"),
+    )
     for k, (key, label, color) in enumerate(bars):
-        ax.bar(xs + (k - 1) * 0.27, [max(first[s][key] if first[s][key] is not None else _FLOOR, _FLOOR)
-                                    for s in schemes], 0.27, label=label, color=color)
+        ax.bar(
+            xs + (k - 1) * 0.27,
+            [max(first[s][key] if first[s][key] is not None else _FLOOR, _FLOOR) for s in schemes],
+            0.27,
+            label=label,
+            color=color,
+        )
     ax.set_xticks(xs, [f"{s}\n{first[s]['evals']} evals" for s in schemes])
-    ax.set(yscale="log", xlabel="scheme (function evaluations per derivative)", ylabel="relative error of f′(x)",
-           ylim=(_FLOOR / 3, None), title=f"Best, typical and default-step error: {FUNCTIONS[fns[0]][0]}")
+    ax.set(
+        yscale="log",
+        xlabel="scheme (function evaluations per derivative)",
+        ylabel="relative error of f′(x)",
+        ylim=(_FLOOR / 3, None),
+        title=f"Best, typical and default-step error: {FUNCTIONS[fns[0]][0]}",
+    )
     ax.legend(fontsize=7)
     worst = max(schemes, key=lambda s: first[s]["default_error"] / max(first[s]["typical_near_best"] or _FLOOR, _FLOOR))
     best = min(schemes, key=lambda s: first[s]["default_error"])
-    bars = FigureSpec("default_vs_best", fig, "Default step against the best step, per scheme",
-                      "For each scheme, the smallest error over the whole h sweep, the median error over a dense band "
-                      "of steps around that best step, and the error with difflab's default step, labelled with the "
-                      "function evaluations one derivative costs.",
-                      f"The most accurate default is {best} ({num(first[best]['default_error'])} for "
-                      f"{first[best]['evals']} evaluations); the default step loses most against the typical best "
-                      f"for {worst} ({num(first[worst]['default_error'])} vs typically "
-                      f"{num(first[worst]['typical_near_best'])} near the best step).")
+    bars = FigureSpec(
+        "default_vs_best",
+        fig,
+        "Default step against the best step, per scheme",
+        "For each scheme, the smallest error over the whole h sweep, the median error over a dense band "
+        "of steps around that best step, and the error with difflab's default step, labelled with the "
+        "function evaluations one derivative costs.",
+        f"The most accurate default is {best} ({num(first[best]['default_error'])} for "
+        f"{first[best]['evals']} evaluations); the default step loses most against the typical best "
+        f"for {worst} ({num(first[worst]['default_error'])} vs typically "
+        f"{num(first[worst]['typical_near_best'])} near the best step).",
+    )
     fig, axes = new_figure(width=5.0, height=4.2)
     ax = axes[0, 0]
     for r in results:
@@ -240,21 +325,40 @@ def figures(results, summary):
         if pts:
             ax.plot(*zip(*pts), ls="none", marker=".", ms=3, alpha=0.35, color=_COLORS.get(scheme, "#888888"))
         if m["default_error"] > 0:
-            ax.plot(m["default_error"], m["default_estimate"], ls="none", marker="*", ms=10, mec="black", mew=0.5,
-                    color=_COLORS.get(scheme, "#888888"), label=f"{scheme}, {r['cell']['function']}")
+            ax.plot(
+                m["default_error"],
+                m["default_estimate"],
+                ls="none",
+                marker="*",
+                ms=10,
+                mec="black",
+                mew=0.5,
+                color=_COLORS.get(scheme, "#888888"),
+                label=f"{scheme}, {r['cell']['function']}",
+            )
     lim = [1e-17, 1.0]
     ax.plot(lim, lim, color="#777777", lw=1, ls="--", label="estimate = true error")
-    ax.set(xscale="log", yscale="log", xlabel="true relative error", ylabel="Numeric's error estimate (relative)",
-           title="Calibration of Numeric(error_estimate=True)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="true relative error",
+        ylabel="Numeric's error estimate (relative)",
+        title="Calibration of Numeric(error_estimate=True)",
+    )
     ax.legend(fontsize=6, ncols=2, loc="upper left")
     cal = summary["calibration"]
     calib = FigureSpec(
-        "calibration", fig, "Numeric's error estimate against its true error",
+        "calibration",
+        fig,
+        "Numeric's error estimate against its true error",
         "Each point is one step of the sweep (dots) or the default step (stars): the error estimate Numeric returns "
         "with error_estimate=True against the true error; points above the dashed line overestimate (safe).",
         f"At the default steps the estimate is between {num(cal['ratio_min'])}× and {num(cal['ratio_max'])}× the true "
         f"error (median {num(cal['ratio_median'])}×); it underestimates in {cal['underestimates']} of "
-        f"{cal['cases']} function–scheme pairs." if cal["cases"] else "No default step had a nonzero error.")
+        f"{cal['cases']} function–scheme pairs."
+        if cal["cases"]
+        else "No default step had a nonzero error.",
+    )
     return [curves, bars, calib]
 
 

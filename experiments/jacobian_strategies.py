@@ -13,6 +13,7 @@ JVP (forward) or VJP (reverse) per colour: its sweeps (the result's `.sweeps`) s
 where dense forward mode takes n. Sweeps, equations executed and time against n, beside dense
 forward (one tangent per sweep) and dense reverse.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,13 +27,20 @@ from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import num, ordering, sentence, slope_words, tail_slope
 
-QUESTION = ("For a full Jacobian of n inputs and m outputs, how do forward mode with tangent chunks, reverse mode "
-            "row by row and finite differences compare in sweeps, work and time as n and m grow?")
+QUESTION = (
+    "For a full Jacobian of n inputs and m outputs, how do forward mode with tangent chunks, reverse mode "
+    "row by row and finite differences compare in sweeps, work and time as n and m grow?"
+)
 
 PRESETS = {
     "quick": {"n": [4, 16, 64], "m": [4, 16, 64], "chunks": [1, 4, 16, 64], "sparse_n": [8, 32, 128], "repeat": 5},
-    "full": {"n": [4, 16, 64, 256], "m": [4, 16, 64, 256], "chunks": [1, 4, 16, 64, 256],
-             "sparse_n": [8, 32, 128, 512], "repeat": 7},
+    "full": {
+        "n": [4, 16, 64, 256],
+        "m": [4, 16, 64, 256],
+        "chunks": [1, 4, 16, 64, 256],
+        "sparse_n": [8, 32, 128, 512],
+        "repeat": 7,
+    },
 }
 
 #: calls before measuring: a method may interpret its first call and compile on a later one
@@ -55,10 +63,17 @@ SPARSE = ("dense forward", "dense reverse", "sparse forward", "sparse reverse")
 
 
 def cells(config):
-    dense = [{"part": "dense", "strategy": s, "n": n, "m": m, "repeat": config["repeat"]}
-             for n in config["n"] for m in config["m"] for s in strategies(n, config["chunks"])]
-    return dense + [{"part": "sparse", "strategy": s, "n": n, "repeat": config["repeat"]}
-                    for n in config["sparse_n"] for s in SPARSE]
+    dense = [
+        {"part": "dense", "strategy": s, "n": n, "m": m, "repeat": config["repeat"]}
+        for n in config["n"]
+        for m in config["m"]
+        for s in strategies(n, config["chunks"])
+    ]
+    return dense + [
+        {"part": "sparse", "strategy": s, "n": n, "repeat": config["repeat"]}
+        for n in config["sparse_n"]
+        for s in SPARSE
+    ]
 
 
 def tridiagonal(x):
@@ -107,8 +122,13 @@ def _sparse_cell(cell, seed):
         times.append(time.perf_counter() - t0)
     graph = dl.trace(tridiagonal, x)
     per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
-    return {"sweeps": sweeps, "eqns": eqns, "work": eqns * per_eqn, "seconds": times,
-            "max_error": float(np.max(np.abs(J - tridiagonal_jacobian(x))))}
+    return {
+        "sweeps": sweeps,
+        "eqns": eqns,
+        "work": eqns * per_eqn,
+        "seconds": times,
+        "max_error": float(np.max(np.abs(J - tridiagonal_jacobian(x)))),
+    }
 
 
 def run_cell(cell, seed):
@@ -138,11 +158,17 @@ def run_cell(cell, seed):
     per_eqn = sum(math.prod(e.out.shape) for e in graph.eqns) / len(graph.eqns)
     tangents = int(cell["strategy"].split("/")[1]) if cell["strategy"].startswith("forward/") else 1
     exact = (1.0 - np.tanh(A @ x) ** 2)[:, None] * A
-    return {"sweeps": evals, "eqns": eqns, "work": eqns * per_eqn * tangents, "seconds": times,
-            "max_error": float(np.max(np.abs(np.asarray(J) - exact)))}
+    return {
+        "sweeps": evals,
+        "eqns": eqns,
+        "work": eqns * per_eqn * tangents,
+        "seconds": times,
+        "max_error": float(np.max(np.abs(np.asarray(J) - exact))),
+    }
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
+
 
 def _cell(results, strategy, n, m):
     rows = results.where(strategy=strategy, n=n, m=m)
@@ -161,15 +187,21 @@ def _summarize_sparse(sparse):
         _, eqns = _sparse_series(sparse, s, "eqns")
         _, work = _sparse_series(sparse, s, "work")
         _, t = _sparse_series(sparse, s, "seconds")
-        out[s] = {"n": n, "sweeps": sweeps, "eqns": eqns, "work": work,
-                  "median_seconds": [float(np.median(v)) for v in t],
-                  "eqns_slope": tail_slope(n, eqns) if len(n) > 1 else None,
-                  "work_slope": tail_slope(n, work) if len(n) > 1 else None,
-                  "max_error": max(_sparse_series(sparse, s, "max_error")[1])}
+        out[s] = {
+            "n": n,
+            "sweeps": sweeps,
+            "eqns": eqns,
+            "work": work,
+            "median_seconds": [float(np.median(v)) for v in t],
+            "eqns_slope": tail_slope(n, eqns) if len(n) > 1 else None,
+            "work_slope": tail_slope(n, work) if len(n) > 1 else None,
+            "max_error": max(_sparse_series(sparse, s, "max_error")[1]),
+        }
     if out:
         n_max = max(sparse.unique("n"))
-        out["timing_at_max_n"] = ordering({r["cell"]["strategy"]: r["metrics"]["seconds"]
-                                           for r in sparse.where(n=n_max)}, " s")
+        out["timing_at_max_n"] = ordering(
+            {r["cell"]["strategy"]: r["metrics"]["seconds"] for r in sparse.where(n=n_max)}, " s"
+        )
         out["n_max"] = n_max
     return out
 
@@ -183,15 +215,21 @@ def summarize(results):
             here = {r["cell"]["strategy"]: r["metrics"] for r in results.where(n=n, m=m)}
             fastest = ordering({s: v["seconds"] for s, v in here.items()}, " s")
             least = min(here, key=lambda s: here[s]["work"])
-            out["grid"][f"{n}x{m}"] = {"n": n, "m": m, "fastest": fastest, "least_work": least,
-                                      "work": {s: v["work"] for s, v in here.items()},
-                                      "sweeps": {s: v["sweeps"] for s, v in here.items()}}
+            out["grid"][f"{n}x{m}"] = {
+                "n": n,
+                "m": m,
+                "fastest": fastest,
+                "least_work": least,
+                "work": {s: v["work"] for s, v in here.items()},
+                "sweeps": {s: v["sweeps"] for s, v in here.items()},
+            }
     n_max = max(ns)
     for s in ("forward/1", "reverse", "numeric"):
         xs = [m for m in ms if _cell(results, s, n_max, m)]
         out["slopes"][s] = tail_slope(xs, [_cell(results, s, n_max, m)["work"] for m in xs]) if len(xs) > 1 else None
-    out["max_error"] = {s: max(r["metrics"]["max_error"] for r in results.where(strategy=s))
-                        for s in results.unique("strategy")}
+    out["max_error"] = {
+        s: max(r["metrics"]["max_error"] for r in results.where(strategy=s)) for s in results.unique("strategy")
+    }
     out["sparse"] = _summarize_sparse(sparse)
     return out
 
@@ -210,13 +248,19 @@ def _style(strategy, chunks):
 
 def _sparse_figure(sparse, summary):
     sp = summary["sparse"]
-    styles = {"dense forward": ("#7570b3", "o", "--"), "dense reverse": ("#e7298a", "D", "--"),
-              "sparse forward": ("#7570b3", "o", "-"), "sparse reverse": ("#e7298a", "D", "-")}
+    styles = {
+        "dense forward": ("#7570b3", "o", "--"),
+        "dense reverse": ("#e7298a", "D", "--"),
+        "sparse forward": ("#7570b3", "o", "-"),
+        "sparse reverse": ("#e7298a", "D", "-"),
+    }
     ns = sorted(sparse.unique("n"))
     fig, axes = new_figure(ncols=3, width=4.2, height=3.6)
-    for ax, key, label in zip(axes[0], ("sweeps", "work", "seconds"),
-                              ("products (JVPs or VJPs) per Jacobian", "elements produced per Jacobian",
-                               "time per Jacobian (ms)")):
+    for ax, key, label in zip(
+        axes[0],
+        ("sweeps", "work", "seconds"),
+        ("products (JVPs or VJPs) per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)"),
+    ):
         for s in SPARSE:
             if s not in sp:
                 continue
@@ -229,27 +273,46 @@ def _sparse_figure(sparse, summary):
                 ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=color, alpha=0.15, lw=0)
                 ys = np.median(t, axis=1)
             # sparse forward and reverse can take the same sweeps: forward's hollow, larger marker stays visible
-            ax.plot(n, ys, color=color, marker=marker, ls=ls, label=s,
-                    **({"ms": 8, "fillstyle": "none"} if s == "sparse forward" else {"ms": 4}))
-        ax.set(xscale="log", yscale="log", xlabel="n (inputs = outputs)", ylabel=label,
-               title=label.split(" per")[0].split(" (")[0] + ", tridiagonal f")
+            ax.plot(
+                n,
+                ys,
+                color=color,
+                marker=marker,
+                ls=ls,
+                label=s,
+                **({"ms": 8, "fillstyle": "none"} if s == "sparse forward" else {"ms": 4}),
+            )
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="n (inputs = outputs)",
+            ylabel=label,
+            title=label.split(" per")[0].split(" (")[0] + ", tridiagonal f",
+        )
         data_ticks(ax.xaxis, ns)
         ax.legend(fontsize=6)
-    parts = [f"colouring takes {', '.join(str(k) for k in sorted(set(sp['sparse forward']['sweeps'])))} forward "
-             f"sweeps and {', '.join(str(k) for k in sorted(set(sp['sparse reverse']['sweeps'])))} reverse sweeps "
-             f"over n from {ns[0]} to {ns[-1]}, where dense forward takes "
-             f"{sp['dense forward']['sweeps'][0]}–{sp['dense forward']['sweeps'][-1]}",
-             "work (elements produced): " + "; ".join(
-                 f"{s} {slope_words(sp[s]['work_slope'])}, {slope_words(sp[s]['eqns_slope']).split(' (')[0]} in "
-                 f"equations" for s in SPARSE),
-             f"in time at n = {sp['n_max']}: {sp['timing_at_max_n']['text']}",
-             "largest entry error against the closed form: " + ", ".join(f"{s} {num(sp[s]['max_error'])}"
-                                                                        for s in SPARSE)]
+    parts = [
+        f"colouring takes {', '.join(str(k) for k in sorted(set(sp['sparse forward']['sweeps'])))} forward "
+        f"sweeps and {', '.join(str(k) for k in sorted(set(sp['sparse reverse']['sweeps'])))} reverse sweeps "
+        f"over n from {ns[0]} to {ns[-1]}, where dense forward takes "
+        f"{sp['dense forward']['sweeps'][0]}–{sp['dense forward']['sweeps'][-1]}",
+        "work (elements produced): "
+        + "; ".join(
+            f"{s} {slope_words(sp[s]['work_slope'])}, {slope_words(sp[s]['eqns_slope']).split(' (')[0]} in equations"
+            for s in SPARSE
+        ),
+        f"in time at n = {sp['n_max']}: {sp['timing_at_max_n']['text']}",
+        "largest entry error against the closed form: " + ", ".join(f"{s} {num(sp[s]['max_error'])}" for s in SPARSE),
+    ]
     return FigureSpec(
-        "sparse_jacobian", fig, "Sparse Jacobians by colouring vs dense, against n",
+        "sparse_jacobian",
+        fig,
+        "Sparse Jacobians by colouring vs dense, against n",
         "For a tridiagonal f of n inputs and outputs: products per Jacobian (the sparse result's `.sweeps`, one JVP "
         "or VJP per colour of the graph-read pattern; dense forward's evaluations of f, one tangent each), work "
-        "(equations executed × the elements an equation of f produces) and median time per Jacobian with the repeats' range shaded.", sentence(parts))
+        "(equations executed × the elements an equation of f produces) and median time per Jacobian with the repeats' range shaded.",
+        sentence(parts),
+    )
 
 
 def figures(results, summary):
@@ -258,8 +321,11 @@ def figures(results, summary):
     chunks = sorted({int(s.split("/")[1]) for s in results.unique("strategy") if s.startswith("forward/")})
     n_max = max(ns)
     fig, axes = new_figure(ncols=3, width=4.2, height=3.6)
-    for ax, key, label in zip(axes[0], ("sweeps", "work", "seconds"),
-                              ("evaluations of f per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)")):
+    for ax, key, label in zip(
+        axes[0],
+        ("sweeps", "work", "seconds"),
+        ("evaluations of f per Jacobian", "elements produced per Jacobian", "time per Jacobian (ms)"),
+    ):
         for s in [s for s in results.unique("strategy") if _cell(results, s, n_max, ms[0])]:
             color, marker, ls = _style(s, chunks)
             rows = [(m, _cell(results, s, n_max, m)) for m in ms]
@@ -269,30 +335,50 @@ def figures(results, summary):
                 lo = [min(v["seconds"]) * 1e3 for _, v in rows]
                 hi = [max(v["seconds"]) * 1e3 for _, v in rows]
                 ax.fill_between(ms, lo, hi, color=color, alpha=0.15, lw=0)
-        ax.set(xscale="log", yscale="log", xlabel="outputs m", ylabel=label, title=f"{label.split(' per')[0].replace(' of f', '')}, n = {n_max}")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="outputs m",
+            ylabel=label,
+            title=f"{label.split(' per')[0].replace(' of f', '')}, n = {n_max}",
+        )
         data_ticks(ax.xaxis, ms)
         ax.legend(fontsize=6)
     sl = summary["slopes"]
     g = summary["grid"]
     wins = [f"n = {c['n']}, m = {c['m']}: {c['least_work']}" for c in g.values()]
     timing = [f"n = {c['n']}, m = {c['m']}: {c['fastest']['text']}" for c in g.values() if c["n"] == n_max]
-    parts = [f"with n = {n_max} inputs the work grows with the outputs m as: forward chunk 1 "
-             f"{slope_words(sl['forward/1'], 'm')}, reverse {slope_words(sl['reverse'], 'm')}, numeric "
-             f"{slope_words(sl['numeric'], 'm')}",
-             "the least work per grid point: " + "; ".join(wins),
-             "in time (median of repeats, named only when the repeats separate): " + "; ".join(timing),
-             "largest entry error against the closed form: " + ", ".join(f"{s} {num(v)}" for s, v in
-                                                                       summary["max_error"].items())]
-    specs = [FigureSpec("jacobian_strategies", fig, "Jacobian strategies vs outputs m: sweeps, work and time",
-                        f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (cost.evals; forward: one "
-                        "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
-                        "evaluate f; numeric: 2n), elements produced (equations × elements per equation of f × tangents per "
-                        "sweep) and median time per Jacobian with the repeats' range shaded.", sentence(parts))]
+    parts = [
+        f"with n = {n_max} inputs the work grows with the outputs m as: forward chunk 1 "
+        f"{slope_words(sl['forward/1'], 'm')}, reverse {slope_words(sl['reverse'], 'm')}, numeric "
+        f"{slope_words(sl['numeric'], 'm')}",
+        "the least work per grid point: " + "; ".join(wins),
+        "in time (median of repeats, named only when the repeats separate): " + "; ".join(timing),
+        "largest entry error against the closed form: "
+        + ", ".join(f"{s} {num(v)}" for s, v in summary["max_error"].items()),
+    ]
+    specs = [
+        FigureSpec(
+            "jacobian_strategies",
+            fig,
+            "Jacobian strategies vs outputs m: sweeps, work and time",
+            f"For y = tanh(A x) with n = {n_max} inputs: evaluations of f (cost.evals; forward: one "
+            "per sweep, n/chunk sweeps; reverse: one forward sweep, then m backward sweeps that do not "
+            "evaluate f; numeric: 2n), elements produced (equations × elements per equation of f × tangents per "
+            "sweep) and median time per Jacobian with the repeats' range shaded.",
+            sentence(parts),
+        )
+    ]
     fig, axes = new_figure(width=4.6, height=3.6)
     ax = axes[0, 0]
     ratio = np.array([[g[f"{n}x{m}"]["work"]["reverse"] / g[f"{n}x{m}"]["work"]["forward/1"] for m in ms] for n in ns])
-    im = ax.imshow(np.log10(ratio), cmap="coolwarm", vmin=-np.abs(np.log10(ratio)).max(),
-                   vmax=np.abs(np.log10(ratio)).max(), origin="lower")
+    im = ax.imshow(
+        np.log10(ratio),
+        cmap="coolwarm",
+        vmin=-np.abs(np.log10(ratio)).max(),
+        vmax=np.abs(np.log10(ratio)).max(),
+        origin="lower",
+    )
     ax.set_xticks(range(len(ms)), [str(m) for m in ms])
     ax.set_yticks(range(len(ns)), [str(n) for n in ns])
     ax.grid(False)
@@ -302,12 +388,17 @@ def figures(results, summary):
     ax.set(xlabel="outputs m", ylabel="inputs n", title="work: reverse / forward (chunk 1)")
     fig.colorbar(im, ax=ax, label="log10 work ratio")
     cheaper = [f"{n}×{m}" for i, n in enumerate(ns) for j, m in enumerate(ms) if ratio[i, j] < 1]
-    specs.append(FigureSpec(
-        "reverse_vs_forward", fig, "Where reverse mode beats forward mode",
-        "Work of a reverse-mode Jacobian (m backward sweeps) over forward mode's (n sweeps of one tangent), for each "
-        "n (rows) and m (columns); blue: reverse does less work.",
-        f"Reverse mode does less work than forward mode at {len(cheaper)} of {ratio.size} grid points "
-        f"(n×m: {', '.join(cheaper) or 'none'}); the ratio ranges {num(ratio.min())}–{num(ratio.max())}."))
+    specs.append(
+        FigureSpec(
+            "reverse_vs_forward",
+            fig,
+            "Where reverse mode beats forward mode",
+            "Work of a reverse-mode Jacobian (m backward sweeps) over forward mode's (n sweeps of one tangent), for each "
+            "n (rows) and m (columns); blue: reverse does less work.",
+            f"Reverse mode does less work than forward mode at {len(cheaper)} of {ratio.size} grid points "
+            f"(n×m: {', '.join(cheaper) or 'none'}); the ratio ranges {num(ratio.min())}–{num(ratio.max())}.",
+        )
+    )
     if sparse:
         specs.append(_sparse_figure(sparse, summary))
     return specs

@@ -12,6 +12,7 @@ revolve bound: the fewest stored states with which any schedule reverses `depth`
 step is evaluated at most t times, the least s with C(s + t, t) ≥ depth (Griewank 1992), t read
 from the measured equation counts.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,9 +27,11 @@ from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import num, ordering, sentence, slope_words, tail_slope
 
-QUESTION = ("How does the peak memory of one reverse-mode gradient grow with depth, with and without √depth "
-            "checkpointing, how close does checkpointing come to Griewank's revolve bound, and what does it cost "
-            "in time?")
+QUESTION = (
+    "How does the peak memory of one reverse-mode gradient grow with depth, with and without √depth "
+    "checkpointing, how close does checkpointing come to Griewank's revolve bound, and what does it cost "
+    "in time?"
+)
 
 PRESETS = {
     "quick": {"depth": [1, 4, 16, 64], "width": 4096, "repeat": 5},
@@ -54,10 +57,12 @@ def gradient_fn(mode: str, depth: int):
     if mode == "checkpointed":
         chain = dl.checkpoint_sequential(layers(depth), segments_for(depth))
     else:
+
         def chain(x, layers=layers(depth)):
             for layer in layers:
                 x = layer(x)
             return x
+
     return dl.grad(lambda x: dnp.sum(chain(x)), method="reverse")
 
 
@@ -72,8 +77,11 @@ def revolve_states(steps: int, evaluations: int) -> int:
 
 
 def cells(config):
-    return [{"mode": m, "depth": d, "width": config["width"], "repeat": config["repeat"]}
-            for d in config["depth"] for m in MODES]
+    return [
+        {"mode": m, "depth": d, "width": config["width"], "repeat": config["repeat"]}
+        for d in config["depth"]
+        for m in MODES
+    ]
 
 
 def _plain_sum(depth):
@@ -81,6 +89,7 @@ def _plain_sum(depth):
         for layer in layers(depth):
             x = layer(x)
         return dnp.sum(x)
+
     return f
 
 
@@ -110,12 +119,19 @@ def run_cell(cell, seed):
     for _ in range(cell["depth"]):
         t = np.tanh(h)
         want, h = want * 0.9 * (1.0 - t * t), t * 0.9 + 0.1
-    return {"peak_bytes": int(peak), "eqns": eqns, "f_eqns": len(dl.trace(_plain_sum(cell["depth"]), x).eqns),
-            "seconds": times, "segments": segments_for(cell["depth"]) if cell["mode"] == "checkpointed" else None,
-            "state_bytes": int(x.nbytes), "max_error": float(np.max(np.abs(np.asarray(value) - want)))}
+    return {
+        "peak_bytes": int(peak),
+        "eqns": eqns,
+        "f_eqns": len(dl.trace(_plain_sum(cell["depth"]), x).eqns),
+        "seconds": times,
+        "segments": segments_for(cell["depth"]) if cell["mode"] == "checkpointed" else None,
+        "state_bytes": int(x.nbytes),
+        "max_error": float(np.max(np.abs(np.asarray(value) - want))),
+    }
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
+
 
 def _series(results, mode, key):
     rows = sorted(results.where(mode=mode), key=lambda r: r["cell"]["depth"])
@@ -140,15 +156,24 @@ def summarize(results):
     sqrt_line = [s + math.ceil(d / s) for d, s in zip(depth, segments)]
     revolve = [revolve_states(d, evaluations) for d in depth]
     timing = [ordering({"plain": a, "checkpointed": b}, " s") for a, b in zip(t_plain, t_ck)]
-    return {"depth": depth, "state_bytes": state, "plain_bytes_per_layer": per_layer,
-            "plain_states": [p / state for p in plain], "checkpointed_states": [c / state for c in ck],
-            "plain_slope": tail_slope(depth, plain) if len(depth) > 1 else None,
-            "checkpointed_slope": tail_slope(depth, ck) if len(depth) > 1 else None,
-            "segments": segments, "sqrt_line_states": sqrt_line, "evaluations": evaluations,
-            "revolve_states": revolve, "recomputed_forwards": recomputed,
-            "eqns_ratio": [b / a for a, b in zip(e_plain, e_ck)],
-            "time_ratio": [float(np.median(b) / np.median(a)) for a, b in zip(t_plain, t_ck)],
-            "timing": timing, "max_error": max(r["metrics"]["max_error"] for r in results)}
+    return {
+        "depth": depth,
+        "state_bytes": state,
+        "plain_bytes_per_layer": per_layer,
+        "plain_states": [p / state for p in plain],
+        "checkpointed_states": [c / state for c in ck],
+        "plain_slope": tail_slope(depth, plain) if len(depth) > 1 else None,
+        "checkpointed_slope": tail_slope(depth, ck) if len(depth) > 1 else None,
+        "segments": segments,
+        "sqrt_line_states": sqrt_line,
+        "evaluations": evaluations,
+        "revolve_states": revolve,
+        "recomputed_forwards": recomputed,
+        "eqns_ratio": [b / a for a, b in zip(e_plain, e_ck)],
+        "time_ratio": [float(np.median(b) / np.median(a)) for a, b in zip(t_plain, t_ck)],
+        "timing": timing,
+        "max_error": max(r["metrics"]["max_error"] for r in results),
+    }
 
 
 def figures(results, summary):
@@ -160,10 +185,20 @@ def figures(results, summary):
     ax.plot(depth, s["checkpointed_states"], marker="D", color="#e7298a", label="√depth checkpoints (measured)")
     ax.plot(depth, s["sqrt_line_states"], ls=":", color="#e7298a", label="segments + depth/segments")
     pos = [(d, r) for d, r in zip(depth, s["revolve_states"]) if r > 0]  # 0 states (depth 1) has no log
-    ax.plot([d for d, _ in pos], [r for _, r in pos], ls="--", color="#555555",
-            label=f"revolve bound, each layer run ≤ {s['evaluations']}×")
-    ax.set(xscale="log", yscale="log", xlabel="depth (layers)",
-           ylabel="peak memory (layer states of width × 8 bytes)", title="Peak memory of one gradient")
+    ax.plot(
+        [d for d, _ in pos],
+        [r for _, r in pos],
+        ls="--",
+        color="#555555",
+        label=f"revolve bound, each layer run ≤ {s['evaluations']}×",
+    )
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="depth (layers)",
+        ylabel="peak memory (layer states of width × 8 bytes)",
+        title="Peak memory of one gradient",
+    )
     data_ticks(ax.xaxis, depth)
     ax.legend(fontsize=7)
     ax = axes[0, 1]
@@ -172,31 +207,44 @@ def figures(results, summary):
         t = 1e3 * np.asarray(t)
         ax.plot(d, np.median(t, axis=1), marker=marker, color=color, label=mode)
         ax.fill_between(d, t.min(axis=1), t.max(axis=1), color=color, alpha=0.15, lw=0)
-    ax.set(xscale="log", yscale="log", xlabel="depth (layers)", ylabel="time per gradient (ms, median and range)",
-           title="Time of one gradient")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="depth (layers)",
+        ylabel="time per gradient (ms, median and range)",
+        title="Time of one gradient",
+    )
     data_ticks(ax.xaxis, depth)
     ax.legend(fontsize=7)
     i = len(depth) - 1
-    parts = [f"plain reverse mode's peak is {slope_words(s['plain_slope'], 'depth')}, "
-             f"{num(s['plain_bytes_per_layer'] / s['state_bytes'])} layer states per layer; with round(√depth) "
-             f"checkpointed segments it is {slope_words(s['checkpointed_slope'], 'depth')} (√depth is slope 0.5)",
-             f"at depth {depth[i]} ({s['segments'][i]} segments) checkpointing holds {num(s['checkpointed_states'][i])} states against plain's "
-             f"{num(s['plain_states'][i])} ({num(s['plain_states'][i] / s['checkpointed_states'][i])}× less), "
-             f"the √depth line predicts {s['sqrt_line_states'][i]}, and revolve's bound for at most "
-             f"{s['evaluations']} evaluations per layer is {s['revolve_states'][i]} states "
-             f"(checkpointing holds {num(s['checkpointed_states'][i] / max(s['revolve_states'][i], 1))}× that)",
-             f"the price is {num(s['recomputed_forwards'][i])} extra forward passes' equations "
-             f"({num(s['eqns_ratio'][i])}× plain's equations); in time at depth {depth[i]}: "
-             f"{s['timing'][i]['text']}, a median ratio of {num(s['time_ratio'][i])}",
-             f"both give the closed-form gradient to {num(s['max_error'])}"]
-    return [FigureSpec(
-        "remat_memory", fig, "Reverse-mode memory vs time: checkpointing against depth",
-        f"One reverse gradient of a chain of tanh(x)·0.9 + 0.1 layers on {s['state_bytes'] // 8} elements: peak "
-        "traced allocation (tracemalloc) in units of one layer's state, plainly and with round(√depth) "
-        "checkpointed segments, beside the √depth count (boundaries plus one segment) and Griewank's binomial "
-        "bound (the fewest states any schedule with the same number of evaluations per layer needs); right, "
-        "time per gradient with the repeats' range shaded. Equation counts are deterministic; times are named "
-        "only where the repeats separate.", sentence(parts))]
+    parts = [
+        f"plain reverse mode's peak is {slope_words(s['plain_slope'], 'depth')}, "
+        f"{num(s['plain_bytes_per_layer'] / s['state_bytes'])} layer states per layer; with round(√depth) "
+        f"checkpointed segments it is {slope_words(s['checkpointed_slope'], 'depth')} (√depth is slope 0.5)",
+        f"at depth {depth[i]} ({s['segments'][i]} segments) checkpointing holds {num(s['checkpointed_states'][i])} states against plain's "
+        f"{num(s['plain_states'][i])} ({num(s['plain_states'][i] / s['checkpointed_states'][i])}× less), "
+        f"the √depth line predicts {s['sqrt_line_states'][i]}, and revolve's bound for at most "
+        f"{s['evaluations']} evaluations per layer is {s['revolve_states'][i]} states "
+        f"(checkpointing holds {num(s['checkpointed_states'][i] / max(s['revolve_states'][i], 1))}× that)",
+        f"the price is {num(s['recomputed_forwards'][i])} extra forward passes' equations "
+        f"({num(s['eqns_ratio'][i])}× plain's equations); in time at depth {depth[i]}: "
+        f"{s['timing'][i]['text']}, a median ratio of {num(s['time_ratio'][i])}",
+        f"both give the closed-form gradient to {num(s['max_error'])}",
+    ]
+    return [
+        FigureSpec(
+            "remat_memory",
+            fig,
+            "Reverse-mode memory vs time: checkpointing against depth",
+            f"One reverse gradient of a chain of tanh(x)·0.9 + 0.1 layers on {s['state_bytes'] // 8} elements: peak "
+            "traced allocation (tracemalloc) in units of one layer's state, plainly and with round(√depth) "
+            "checkpointed segments, beside the √depth count (boundaries plus one segment) and Griewank's binomial "
+            "bound (the fewest states any schedule with the same number of evaluations per layer needs); right, "
+            "time per gradient with the repeats' range shaded. Equation counts are deterministic; times are named "
+            "only where the repeats separate.",
+            sentence(parts),
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ numeric's own second-difference stencil and symbolic. Accuracy is against f's He
 (checked against the 40-digit symbolic one in the tests); numeric's Hessian error is also swept over its step h, whose best value sits near
 eps^(1/4) (its default is read from `Numeric`'s error model, not typed here).
 """
+
 from __future__ import annotations
 
 import time
@@ -20,22 +21,45 @@ from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
 
-QUESTION = ("How do Hessian-vector products and full Hessians cost and how accurate are they for each "
-            "composition of methods, and where is numeric's second-difference step best?")
+QUESTION = (
+    "How do Hessian-vector products and full Hessians cost and how accurate are they for each "
+    "composition of methods, and where is numeric's second-difference step best?"
+)
 
 PRESETS = {
-    "quick": {"n": [4, 16, 64], "hessian_max_n": {"symbolic": 16, "numeric": 64, "forward/reverse": 64,
-                                                  "reverse/reverse": 16, "forward/forward": 16},
-              "h_exps": [-1, -2, -3, -4, -5, -6, -7, -8], "repeat": 3},
-    "full": {"n": [4, 16, 64, 256], "hessian_max_n": {"symbolic": 16, "numeric": 256, "forward/reverse": 256,
-                                                      "reverse/reverse": 64, "forward/forward": 64},
-             "h_exps": [-1, -1.5, -2, -2.5, -3, -3.5, -4, -4.5, -5, -5.5, -6, -6.5, -7, -7.5, -8], "repeat": 7},
+    "quick": {
+        "n": [4, 16, 64],
+        "hessian_max_n": {
+            "symbolic": 16,
+            "numeric": 64,
+            "forward/reverse": 64,
+            "reverse/reverse": 16,
+            "forward/forward": 16,
+        },
+        "h_exps": [-1, -2, -3, -4, -5, -6, -7, -8],
+        "repeat": 3,
+    },
+    "full": {
+        "n": [4, 16, 64, 256],
+        "hessian_max_n": {
+            "symbolic": 16,
+            "numeric": 256,
+            "forward/reverse": 256,
+            "reverse/reverse": 64,
+            "forward/forward": 64,
+        },
+        "h_exps": [-1, -1.5, -2, -2.5, -3, -3.5, -4, -4.5, -5, -5.5, -6, -6.5, -7, -7.5, -8],
+        "repeat": 7,
+    },
 }
 
 HVP = ("forward/reverse", "reverse/reverse", "numeric/reverse")
 #: each H v strategy (outer/inner, the labels of the figures) as a `dl.hvp` method
-HVP_METHOD = {"forward/reverse": "forward-over-reverse", "reverse/reverse": "reverse-over-reverse",
-              "numeric/reverse": "numeric"}
+HVP_METHOD = {
+    "forward/reverse": "forward-over-reverse",
+    "reverse/reverse": "reverse-over-reverse",
+    "numeric/reverse": "numeric",
+}
 EPS = float(np.finfo(float).eps)
 
 
@@ -59,8 +83,12 @@ def hessian(strategy, x, step=None):
 
 def cells(config):
     out = [{"part": "hvp", "strategy": s, "n": n} for n in config["n"] for s in HVP]
-    out += [{"part": "hessian", "strategy": s, "n": n} for n in config["n"]
-            for s, cap in config["hessian_max_n"].items() if n <= cap]
+    out += [
+        {"part": "hessian", "strategy": s, "n": n}
+        for n in config["n"]
+        for s, cap in config["hessian_max_n"].items()
+        if n <= cap
+    ]
     out += [{"part": "step", "log10_h": e, "n": config["n"][0]} for e in config["h_exps"]]
     return [dict(c, repeat=config["repeat"]) for c in out]
 
@@ -108,6 +136,7 @@ def run_cell(cell, seed):
 
 # -- summary and figures: read the results only ---------------------------------------------------
 
+
 def _series(results, part, strategy, key):
     rows = sorted(results.where(part=part, strategy=strategy), key=lambda r: r["cell"]["n"])
     return [r["cell"]["n"] for r in rows], [r["metrics"][key] for r in rows]
@@ -121,21 +150,45 @@ def summarize(results):
             _, e = _series(results, part, s, "eqns")
             _, err = _series(results, part, s, "error")
             med, lo, hi = slope_range(n, t) if len(n) > 1 else (None, None, None)
-            out[part][s] = {"n": n, "eqns_slope": tail_slope(n, e) if len(n) > 1 else None, "time_slope": med,
-                            "time_slope_lo": lo, "time_slope_hi": hi, "max_error": max(err),
-                            "median_seconds_at_max_n": float(np.median(t[-1]))}
+            out[part][s] = {
+                "n": n,
+                "eqns_slope": tail_slope(n, e) if len(n) > 1 else None,
+                "time_slope": med,
+                "time_slope_lo": lo,
+                "time_slope_hi": hi,
+                "max_error": max(err),
+                "median_seconds_at_max_n": float(np.median(t[-1])),
+            }
     rows = sorted(results.where(part="step"), key=lambda r: r["cell"]["log10_h"])
     h, err = [r["metrics"]["h"] for r in rows], [r["metrics"]["error"] for r in rows]
     best = int(np.argmin(err))
-    out["step"] = {"h": h, "error": err, "best_h": h[best], "best_error": err[best], "eps_quarter": EPS ** 0.25,
-                   "default_error": out["hessian"].get("numeric", {}).get("max_error")}
+    out["step"] = {
+        "h": h,
+        "error": err,
+        "best_h": h[best],
+        "best_error": err[best],
+        "eps_quarter": EPS**0.25,
+        "default_error": out["hessian"].get("numeric", {}).get("max_error"),
+    }
     return out
 
 
-_LS = {"forward/reverse": "-", "reverse/reverse": "--", "numeric/reverse": "-.", "numeric": "-.", "symbolic": ":",
-       "forward/forward": (0, (3, 1, 1, 1))}
-_MK = {"forward/reverse": "o", "reverse/reverse": "D", "numeric/reverse": "^", "numeric": "^", "symbolic": "s",
-       "forward/forward": "v"}
+_LS = {
+    "forward/reverse": "-",
+    "reverse/reverse": "--",
+    "numeric/reverse": "-.",
+    "numeric": "-.",
+    "symbolic": ":",
+    "forward/forward": (0, (3, 1, 1, 1)),
+}
+_MK = {
+    "forward/reverse": "o",
+    "reverse/reverse": "D",
+    "numeric/reverse": "^",
+    "numeric": "^",
+    "symbolic": "s",
+    "forward/forward": "v",
+}
 
 
 def figures(results, summary):
@@ -145,41 +198,67 @@ def figures(results, summary):
         for s in summary[part]:
             n, t = _series(results, part, s, "seconds")
             t = 1e3 * np.asarray(t)
-            line, = ax.plot(n, np.median(t, axis=1), ls=_LS.get(s, "-"), marker=_MK.get(s, "o"), ms=4, label=s)
+            (line,) = ax.plot(n, np.median(t, axis=1), ls=_LS.get(s, "-"), marker=_MK.get(s, "o"), ms=4, label=s)
             ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
-        ax.set(xscale="log", yscale="log", xlabel="inputs n", ylabel="time (ms, median and range of repeats)",
-               title=f"{title}: time vs n")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            xlabel="inputs n",
+            ylabel="time (ms, median and range of repeats)",
+            title=f"{title}: time vs n",
+        )
         data_ticks(ax.xaxis, results.unique("n"))
         ax.legend(fontsize=7, title="outer/inner", title_fontsize=7)
     parts = []
     for part, what in (("hvp", "H v"), ("hessian", "the full Hessian")):
-        parts.append(f"{what}: " + "; ".join(
-            f"{s} {noisy_slope_words(v['time_slope'], v['time_slope_lo'], v['time_slope_hi'])} in time, "
-            f"largest relative error {num(v['max_error'])}"
-            for s, v in summary[part].items() if v["time_slope"] is not None))
-    specs.append(FigureSpec(
-        "second_order_cost", fig, "Cost of H v and of the full Hessian vs n",
-        "Median time of one Hessian-vector product (left) and one full Hessian (right) per composition of methods "
-        "(outer/inner), with the repeats' range shaded; errors are the largest entry error relative to the largest "
-        "entry of the closed-form answer. H v is timed through `dl.prepare_hvp`, staged once per cell; a full Hessian "
-        "is one `dl.hessian` call, with its cache lookups, so the panels' absolute times are not alike. Over so small an n range the fixed cost per call can dominate: a slope is "
-        "named only when every repeat reads the same.", sentence(parts)))
+        parts.append(
+            f"{what}: "
+            + "; ".join(
+                f"{s} {noisy_slope_words(v['time_slope'], v['time_slope_lo'], v['time_slope_hi'])} in time, "
+                f"largest relative error {num(v['max_error'])}"
+                for s, v in summary[part].items()
+                if v["time_slope"] is not None
+            )
+        )
+    specs.append(
+        FigureSpec(
+            "second_order_cost",
+            fig,
+            "Cost of H v and of the full Hessian vs n",
+            "Median time of one Hessian-vector product (left) and one full Hessian (right) per composition of methods "
+            "(outer/inner), with the repeats' range shaded; errors are the largest entry error relative to the largest "
+            "entry of the closed-form answer. H v is timed through `dl.prepare_hvp`, staged once per cell; a full Hessian "
+            "is one `dl.hessian` call, with its cache lookups, so the panels' absolute times are not alike. Over so small an n range the fixed cost per call can dominate: a slope is "
+            "named only when every repeat reads the same.",
+            sentence(parts),
+        )
+    )
     st = summary["step"]
     fig, axes = new_figure(width=5.0, height=3.8)
     ax = axes[0, 0]
     ax.plot(st["h"], np.maximum(st["error"], 1e-17), marker="^", color="#d95f02", label="numeric Hessian, step h")
     ax.axvline(st["eps_quarter"], color="#777777", ls=":", label="eps^(1/4)")
-    ax.set(xscale="log", yscale="log", xlabel="step h", ylabel="relative error of the Hessian",
-           title=f"Numeric Hessian vs step (n = {results.where(part='step')[0]['cell']['n']})")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlabel="step h",
+        ylabel="relative error of the Hessian",
+        title=f"Numeric Hessian vs step (n = {results.where(part='step')[0]['cell']['n']})",
+    )
     ax.invert_xaxis()
     ax.legend(fontsize=7)
-    specs.append(FigureSpec(
-        "numeric_hessian_step", fig, "Numeric's Hessian error against its step",
-        "Largest entry error (relative) of Numeric's second-difference Hessian with an explicit step h; the dotted line "
-        "is eps^(1/4), where truncation (h²) and round-off (eps/h²) balance.",
-        f"The smallest error, {num(st['best_error'])}, is at h = {num(st['best_h'])}, "
-        f"{num(st['best_h'] / st['eps_quarter'])}× eps^(1/4) = {num(st['eps_quarter'])}; with its default step the "
-        f"numeric Hessian's largest error over the n sweep is {num(st['default_error'])}."))
+    specs.append(
+        FigureSpec(
+            "numeric_hessian_step",
+            fig,
+            "Numeric's Hessian error against its step",
+            "Largest entry error (relative) of Numeric's second-difference Hessian with an explicit step h; the dotted line "
+            "is eps^(1/4), where truncation (h²) and round-off (eps/h²) balance.",
+            f"The smallest error, {num(st['best_error'])}, is at h = {num(st['best_h'])}, "
+            f"{num(st['best_h'] / st['eps_quarter'])}× eps^(1/4) = {num(st['eps_quarter'])}; with its default step the "
+            f"numeric Hessian's largest error over the n sweep is {num(st['default_error'])}.",
+        )
+    )
     return specs
 
 

@@ -1,2 +1,3 @@
 """Shared pytest setup: the pytester fixture runs pytest inside a test (the oracle's traceback tests)."""
+
 pytest_plugins = ["pytester"]

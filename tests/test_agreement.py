@@ -1,4 +1,5 @@
 """The methods agree on array functions: symbolic, forward, reverse to 1e-12, numeric to 1e-6."""
+
 import numpy as np
 import pytest
 
@@ -29,8 +30,12 @@ def logsumexp_mix(x):
     return dnp.logsumexp(x * x[::-1]) + dnp.sum(dnp.softplus(x) * dnp.sigmoid(x))
 
 
-CASES = [(mlp_softmax_ce, W1), (rosenbrock, np.array([0.5, -0.3, 1.2, 0.8])),
-         (batched_matmul, np.array([1.0, -2.0])), (logsumexp_mix, np.array([0.3, -1.1, 2.0]))]
+CASES = [
+    (mlp_softmax_ce, W1),
+    (rosenbrock, np.array([0.5, -0.3, 1.2, 0.8])),
+    (batched_matmul, np.array([1.0, -2.0])),
+    (logsumexp_mix, np.array([0.3, -1.1, 2.0])),
+]
 
 
 @pytest.mark.parametrize("f,x", CASES, ids=[f.__name__ for f, _ in CASES])
@@ -64,8 +69,9 @@ def test_batched_matmul_value():
     b = np.array([1.0, -2.0])
     expected = 2 * sum(A3[k].T @ A3[k] @ b for k in range(2))
     np.testing.assert_allclose(dl.grad(batched_matmul)(b), expected, rtol=1e-14)
-    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dnp.matmul(np.ones((3, 2, 1, 2)), x)))(np.array([1.0, 2.0])),
-                               [6.0, 6.0])
+    np.testing.assert_allclose(
+        dl.grad(lambda x: dnp.sum(dnp.matmul(np.ones((3, 2, 1, 2)), x)))(np.array([1.0, 2.0])), [6.0, 6.0]
+    )
 
 
 @pytest.mark.parametrize("method", EXACT)

@@ -1,4 +1,5 @@
 """The public contract of DESIGN.md §5: shapes, structures, argnums, prepare and caching."""
+
 import numpy as np
 import pytest
 
@@ -16,8 +17,12 @@ def mlp_loss(params, X, Y):
 @pytest.fixture
 def mlp():
     rng = np.random.default_rng(1)
-    params = {"W1": rng.normal(size=(3, 4)), "b1": rng.normal(size=4) * 0.1,
-              "W2": rng.normal(size=(4, 2)), "b2": np.zeros(2)}
+    params = {
+        "W1": rng.normal(size=(3, 4)),
+        "b1": rng.normal(size=4) * 0.1,
+        "W2": rng.normal(size=(4, 2)),
+        "b2": np.zeros(2),
+    }
     X = rng.normal(size=(6, 3))
     Y = np.eye(2)[rng.integers(0, 2, 6)]
     return params, X, Y
@@ -42,14 +47,14 @@ def test_pytree_gradient_values_agree(mlp):
 
 
 def test_argnums_tuple_gives_tuple():
-    f = lambda a, b, c: a * b ** 2.0 * dnp.sum(c)
+    f = lambda a, b, c: a * b**2.0 * dnp.sum(c)
     ga, gc = dl.grad(f, argnums=(0, 2))(2.0, 3.0, np.array([1.0, 2.0]))
     assert ga == 27.0 and isinstance(ga, float)
     np.testing.assert_array_equal(gc, [18.0, 18.0])
 
 
 def test_value_and_grad_and_float_in_float_out():
-    v, g = dl.value_and_grad(lambda x: x ** 3.0)(2.0)
+    v, g = dl.value_and_grad(lambda x: x**3.0)(2.0)
     assert (v, g) == (8.0, 12.0) and type(v) is float and type(g) is float
 
 
@@ -75,7 +80,7 @@ def test_jvp_and_vjp_are_consistent():
 
 
 def test_hessian_shape():
-    H = dl.hessian(lambda x: dnp.sum(x ** 3.0))(np.ones((2, 2)))
+    H = dl.hessian(lambda x: dnp.sum(x**3.0))(np.ones((2, 2)))
     assert H.shape == (2, 2, 2, 2)
     np.testing.assert_allclose(H.reshape(4, 4), np.diag([6.0] * 4))
 
@@ -103,10 +108,12 @@ def test_fast_argument_path_agrees_and_falls_back(make, mlp):
     params, X, Y = mlp
     vg = make(mlp_loss, (params, X, Y))
     ref_v, ref_g = dl.value_and_grad(mlp_loss, method="forward")(params, X, Y)
-    variants = [(params, X, Y),                                          # the exact match, twice
-                (params, X, Y),
-                ({k: v.astype(np.float32) for k, v in params.items()}, X, Y),  # float32: converted
-                ({**params, "W1": params["W1"].T.copy().T}, X, Y)]                # F-ordered: same
+    variants = [
+        (params, X, Y),  # the exact match, twice
+        (params, X, Y),
+        ({k: v.astype(np.float32) for k, v in params.items()}, X, Y),  # float32: converted
+        ({**params, "W1": params["W1"].T.copy().T}, X, Y),
+    ]  # F-ordered: same
     for a in variants:
         v, g = vg(*a)
         assert isinstance(v, float) and set(g) == set(params)
@@ -120,7 +127,7 @@ def test_fast_argument_path_agrees_and_falls_back(make, mlp):
 
 
 def test_prepared_refuses_a_changed_static_argument():
-    p = dl.prepare(lambda x, n: dnp.sum(x ** n), np.ones(3), 2)
+    p = dl.prepare(lambda x, n: dnp.sum(x**n), np.ones(3), 2)
     np.testing.assert_allclose(p.grad(np.array([1.0, 2.0, 3.0]), 2), [2.0, 4.0, 6.0])
     with pytest.raises(ValueError, match="baked into the graph"):
         p.grad(np.array([1.0, 2.0, 3.0]), 3)
@@ -165,6 +172,7 @@ def test_signature_flattens_once_and_rebuilds_per_argnum():
 
 def test_unprepared_grad_caches_per_signature(monkeypatch):
     import difflab.api.operators as operators  # where the transforms look `stage` up
+
     calls = []
     real_stage = operators.stage
     monkeypatch.setattr(operators, "stage", lambda *a, **k: calls.append(1) or real_stage(*a, **k))
@@ -237,9 +245,11 @@ def test_import_is_light():
     import subprocess
     import sys
 
-    code = ("import sys, difflab, difflab.numpy, difflab.testing; "
-            "heavy = [m for m in ('sympy', 'matplotlib', 'hypothesis') if m in sys.modules]; "
-            "print(','.join(heavy))")
+    code = (
+        "import sys, difflab, difflab.numpy, difflab.testing; "
+        "heavy = [m for m in ('sympy', 'matplotlib', 'hypothesis') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
 
@@ -249,9 +259,9 @@ def test_compiled_code_reuses_dead_buffers_but_never_inputs_or_outputs():
     from difflab.compile import lower
 
     def f(x, y):
-        a = dnp.tanh(x * y)               # fresh buffers: a may be overwritten once dead
-        b = dnp.reshape(a, (-1,))          # ... but a is viewed by reshape, so not a
-        c = dnp.exp(x) + 1.0               # exp(x)'s buffer is dead after the add: reused
+        a = dnp.tanh(x * y)  # fresh buffers: a may be overwritten once dead
+        b = dnp.reshape(a, (-1,))  # ... but a is viewed by reshape, so not a
+        c = dnp.exp(x) + 1.0  # exp(x)'s buffer is dead after the add: reused
         return dnp.sum(b) + dnp.sum(c * c), c
 
     x, y = np.linspace(-1.0, 1.0, 6).reshape(2, 3), np.full((2, 3), 0.5)

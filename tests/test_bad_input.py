@@ -2,6 +2,7 @@
 kind of answer — an error of the right type whose message names the problem, or NaN with one
 DomainWarning naming the equation and pointing at this file — never a wrong number or a bare
 traceback. Keep it fast: every case is a scalar or a 2-vector."""
+
 import warnings
 
 import numpy as np
@@ -35,7 +36,7 @@ DOMAIN = {
     "log(-1)": (lambda x: dnp.log(x), -1.0, "log"),
     "sqrt(-1)": (lambda x: dnp.sqrt(x), -1.0, "sqrt"),
     "1/0": (lambda x: 1.0 / x, 0.0, "div"),
-    "0**-1": (lambda x: x ** -1.0, 0.0, "pow"),
+    "0**-1": (lambda x: x**-1.0, 0.0, "pow"),
     "log(0)": (lambda x: dnp.log(x), 0.0, "log"),
 }
 
@@ -86,7 +87,7 @@ NESTED_CASES = {
     "log(x)·x at -1": (lambda x: dnp.log(x) * x, -1.0, ["v1 = log(v0)"]),
     # log(0) = -inf, then -inf·0 = NaN: two user equations, each named once
     "log(x)·x at 0": (lambda x: dnp.log(x) * x, 0.0, ["v1 = log(v0)", "v2 = mul(v1, v0)"]),
-    "x**-1 at 0": (lambda x: x ** -1.0, 0.0, ["v1 = pow(v0, -1.0)"]),
+    "x**-1 at 0": (lambda x: x**-1.0, 0.0, ["v1 = pow(v0, -1.0)"]),
     "two logs at -1": (lambda x: dnp.log(x) + dnp.log(x - 2.0), -1.0, ["v1 = log(v0)", "v3 = log(v2)"]),
 }
 
@@ -102,8 +103,13 @@ def test_nested_operators_warn_once_per_user_equation(method, operator, case, re
         # RuntimeWarning instead of the DomainWarning naming the equation (the value is NaN, right)
         request.applymarker(pytest.mark.xfail(strict=True, reason="forward linearize(grad): anonymous RuntimeWarning"))
     run = NESTED[operator]
-    if method == "symbolic" and operator in ("vmap(grad)", "jvp(grad)", "grad(grad)", "vmap(hessian)",
-                                             "linearize(grad)"):
+    if method == "symbolic" and operator in (
+        "vmap(grad)",
+        "jvp(grad)",
+        "grad(grad)",
+        "vmap(hessian)",
+        "linearize(grad)",
+    ):
         with pytest.raises(dl.NotDifferentiableError, match="traced values"):
             run(f, x, method)
         return
@@ -146,8 +152,11 @@ def test_a_domain_error_in_one_output_leaves_the_others_finite():
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("x", [np.nan, np.inf, -np.inf])
-@pytest.mark.parametrize("f", [lambda v: dnp.sum(v * 0.0), lambda v: dnp.sum(dnp.relu(v)),
-                               lambda v: dnp.sum(dnp.abs(v)), lambda v: dnp.max(v)], ids=["x*0", "relu", "abs", "max"])
+@pytest.mark.parametrize(
+    "f",
+    [lambda v: dnp.sum(v * 0.0), lambda v: dnp.sum(dnp.relu(v)), lambda v: dnp.sum(dnp.abs(v)), lambda v: dnp.max(v)],
+    ids=["x*0", "relu", "abs", "max"],
+)
 def test_a_nonfinite_input_never_gets_a_finite_derivative(method, x, f):
     point = np.array([x, 1.0])
     g, _ = _run(lambda: dl.grad(f, method=method)(point))
@@ -157,6 +166,7 @@ def test_a_nonfinite_input_never_gets_a_finite_derivative(method, x, f):
 
 
 # -- the API boundary: argnums, dtypes, keywords, what f returns, empty arrays -----------------
+
 
 def _calls(method, argnums):
     f = lambda x, y: x * y
@@ -181,7 +191,7 @@ def test_bad_argnums_are_refused_alike_by_every_operator(method, operator, argnu
 
 @pytest.mark.parametrize("method", METHODS)
 def test_negative_argnums_count_from_the_end(method):
-    assert dl.grad(lambda x, y: x * y ** 2.0, argnums=-1, method=method)(3.0, 2.0) == pytest.approx(12.0)
+    assert dl.grad(lambda x, y: x * y**2.0, argnums=-1, method=method)(3.0, 2.0) == pytest.approx(12.0)
 
 
 def _int_calls(method):
@@ -215,37 +225,51 @@ def test_keyword_arguments_are_named(method, op):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("ret, name", [(None, "NoneType"), ("a", "str"), ((i for i in range(2)), "generator")],
-                         ids=["None", "str", "generator"])
+@pytest.mark.parametrize(
+    "ret, name",
+    [(None, "NoneType"), ("a", "str"), ((i for i in range(2)), "generator")],
+    ids=["None", "str", "generator"],
+)
 def test_a_function_returning_no_number_names_the_type(method, ret, name):
-    for call in (lambda: dl.grad(lambda x: ret, method=method)(1.0),
-                 lambda: dl.jvp(lambda x: ret, (1.0,), (1.0,), method=method),
-                 lambda: dl.jacobian(lambda x: ret, method=method)(1.0)):
+    for call in (
+        lambda: dl.grad(lambda x: ret, method=method)(1.0),
+        lambda: dl.jvp(lambda x: ret, (1.0,), (1.0,), method=method),
+        lambda: dl.jacobian(lambda x: ret, method=method)(1.0),
+    ):
         with pytest.raises(TypeError, match=f"returned a {name}"):
             call()
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_empty_arrays_name_the_shape(method):
-    for call in (lambda: dl.grad(lambda x: dnp.sum(x), method=method)(np.zeros(0)),
-                 lambda: dl.jacobian(lambda x: x * 2.0, method=method)(np.zeros((2, 0))),
-                 lambda: dl.jvp(lambda x: x * 2.0, (np.zeros(0),), (np.zeros(0),), method=method)):
+    for call in (
+        lambda: dl.grad(lambda x: dnp.sum(x), method=method)(np.zeros(0)),
+        lambda: dl.jacobian(lambda x: x * 2.0, method=method)(np.zeros((2, 0))),
+        lambda: dl.jvp(lambda x: x * 2.0, (np.zeros(0),), (np.zeros(0),), method=method),
+    ):
         with pytest.raises(ValueError, match=r"shape \((0,|2, 0)\).*empty"):
             call()
 
 
 # -- no result aliases an input, a constant or another result ------------------------------------
 
-ALIASING = {"slice": lambda x: x[:2], "reshape": lambda x: dnp.reshape(x, (2, 2)), "identity": lambda x: x,
-            "twice": lambda x: (x, x)}
+ALIASING = {
+    "slice": lambda x: x[:2],
+    "reshape": lambda x: dnp.reshape(x, (2, 2)),
+    "identity": lambda x: x,
+    "twice": lambda x: (x, x),
+}
 
 
 @pytest.mark.parametrize("f", list(ALIASING))
 @pytest.mark.parametrize("method", METHODS)
 def test_results_never_alias_the_input(method, f):
     g = ALIASING[f]
-    for call in (lambda x: dl.vjp(g, x, method=method)[0], lambda x: dl.jvp(g, (x,), (np.ones(4),), method=method)[0],
-                 lambda x: dl.jvp(g, (x,), (np.ones(4),), method=method)[1]):
+    for call in (
+        lambda x: dl.vjp(g, x, method=method)[0],
+        lambda x: dl.jvp(g, (x,), (np.ones(4),), method=method)[0],
+        lambda x: dl.jvp(g, (x,), (np.ones(4),), method=method)[1],
+    ):
         x = np.arange(4.0)
         results = call(x)
         for y in results if isinstance(results, tuple) else (results,):
@@ -273,6 +297,7 @@ def test_gradients_of_two_arguments_are_arrays_of_their_own(method):
 
 # -- numeric cannot honour stop_gradient: it says so ----------------------------------------------
 
+
 def test_numeric_warns_on_a_graph_with_stop_gradient_and_compare_notes_it():
     from difflab.errors import NumericStopGradientWarning
     from difflab.ops import stop_gradient
@@ -294,29 +319,31 @@ def test_the_flag_is_read_from_the_registry_not_the_name():
 
 # -- size guard: refuse up front, with the size --------------------------------------------------
 
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_million_element_jacobian_is_refused_up_front(method):
     with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
-        dl.jacobian(lambda v: dnp.tanh(v), method=method)(np.ones(10 ** 6))
+        dl.jacobian(lambda v: dnp.tanh(v), method=method)(np.ones(10**6))
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric"])
 def test_a_million_element_gradient_is_refused_by_the_expanding_methods(method):
     with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
-        dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method=method)(np.ones(10 ** 6))
+        dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method=method)(np.ones(10**6))
 
 
 # -- strong zeros (issue 18's rule): kept in the battery ---------------------------------------
 
+
 @pytest.mark.parametrize("method", METHODS)
 def test_x_squared_at_zero_has_derivative_zero_and_curvature_two(method):
-    assert dl.grad(lambda x: x ** 2.0, method=method)(0.0) == 0.0
-    assert float(dl.hessian(lambda x: x ** 2.0, method=method)(0.0)) == pytest.approx(2.0, rel=1e-6)
+    assert dl.grad(lambda x: x**2.0, method=method)(0.0) == 0.0
+    assert float(dl.hessian(lambda x: x**2.0, method=method)(0.0)) == pytest.approx(2.0, rel=1e-6)
 
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_zero_to_the_y_is_flat(method):
-    assert dl.grad(lambda y: 0.0 ** y, method=method)(2.0) == 0.0
+    assert dl.grad(lambda y: 0.0**y, method=method)(2.0) == 0.0
 
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
@@ -328,22 +355,29 @@ def test_std_of_a_constant_vector_has_a_finite_gradient(method):
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_strong_zeros_of_a_runtime_zero_base_and_a_zero_times_infinity(method):
     # x**y at x = 0 with both variable: ∂/∂y = x**y·log x is 0 there, not 0·(-∞)
-    gx, gy = dl.grad(lambda x, y: x ** y, argnums=(0, 1), method=method)(0.0, 2.0)
+    gx, gy = dl.grad(lambda x, y: x**y, argnums=(0, 1), method=method)(0.0, 2.0)
     assert (gx, gy) == (0.0, 0.0)
     H = dl.hessian(lambda v: v[0] ** v[1], method=method)(np.array([0.0, 3.0]))
     assert H.tolist() == [[0.0, 0.0], [0.0, 0.0]]
     # sqrt(x·x) at 0: sqrt's infinite partial meets (x·x)' = 0
     assert dl.grad(lambda x: dnp.sqrt(x * x), method=method)(0.0) == 0.0
     # away from the singular points nothing changes
-    np.testing.assert_allclose(dl.grad(lambda x, y: x ** y, argnums=(0, 1), method=method)(1.5, 2.5),
-                               [2.5 * 1.5 ** 1.5, 1.5 ** 2.5 * np.log(1.5)], rtol=1e-12)
-    np.testing.assert_allclose(dl.grad(lambda x: dnp.std(x), method=method)(np.array([1.0, 2.0, 4.0])),
-                               dl.grad(lambda x: dnp.std(x), method="reverse")(np.array([1.0, 2.0, 4.0])), rtol=1e-12)
+    np.testing.assert_allclose(
+        dl.grad(lambda x, y: x**y, argnums=(0, 1), method=method)(1.5, 2.5),
+        [2.5 * 1.5**1.5, 1.5**2.5 * np.log(1.5)],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        dl.grad(lambda x: dnp.std(x), method=method)(np.array([1.0, 2.0, 4.0])),
+        dl.grad(lambda x: dnp.std(x), method="reverse")(np.array([1.0, 2.0, 4.0])),
+        rtol=1e-12,
+    )
 
 
 # -- another output's NaN stays in its own rows (issue 15) ---------------------------------------
 # x0 = -1 makes a = exp(log(x)) NaN in element 0 only; element 1 of y depends on x1 alone, so row 1
 # of the Jacobian must equal its value at a point without NaN, for every elementwise op
+
 
 def _elementwise_cases():
     from difflab.ops import REGISTRY
@@ -379,8 +413,10 @@ ZERO_SEED = {
     "div": (lambda x: dnp.stack([x[1] / dnp.log(x[0]), x[1] * 2.0]), [0.0, 2.0]),
     "exp": (lambda x: dnp.stack([dnp.exp(x[1] * dnp.log(x[0])), x[1] * 2.0]), [0.0, 2.0]),
     "sum, pytree out": (lambda x: (dnp.sum(dnp.log(x[:1]) * x[1:]), dnp.sum(x[1:] ** 2.0)), [0.0, 6.0]),
-    "matmul": (lambda x: dnp.stack([dnp.sum(dnp.reshape(x, (1, 2)) @ dnp.stack([dnp.log(x[0]), x[1]])), x[1] * 2.0]),
-               [0.0, 2.0]),
+    "matmul": (
+        lambda x: dnp.stack([dnp.sum(dnp.reshape(x, (1, 2)) @ dnp.stack([dnp.log(x[0]), x[1]])), x[1] * 2.0]),
+        [0.0, 2.0],
+    ),
 }
 
 
@@ -526,9 +562,11 @@ def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(method, case
 
 # -- found by this battery's own sweep (issue 15, last holes) ------------------------------------
 
+
 @pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
 def test_vmap_of_grad_refuses_int_and_bool_arguments(method):
     """vmap traces every argument, an int or bool one too: the inner grad still names its dtype."""
+
     def f(x, y):
         return dnp.sum(dnp.log(x) * y)
 

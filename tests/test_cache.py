@@ -1,6 +1,7 @@
 """Caching never gives a stale number (issue 19): a cached transform answers what a fresh trace of
 the function would, whatever the function read has changed to; caches are safe under threads and
 do not keep fresh functions alive."""
+
 import dataclasses
 import gc
 import sys
@@ -17,9 +18,14 @@ from difflab.graph import counting
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 OPERATORS = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap"]
-SITUATIONS = ["closed-over array changed in place", "global rebound", "new unhashable static per call",
-              "static object's attribute changed", "static int array: same bytes, other dtype",
-              "static 1 then True"]
+SITUATIONS = [
+    "closed-over array changed in place",
+    "global rebound",
+    "new unhashable static per call",
+    "static object's attribute changed",
+    "static int array: same bytes, other dtype",
+    "static 1 then True",
+]
 
 SCALE = 2.0  # rebound by the "global rebound" situation
 
@@ -48,21 +54,31 @@ def situation(name, monkeypatch):
 
         def change():
             X[:] = [3.0, -1.0]
+
         return (lambda x: dnp.sum(dnp.sin(x * X))), none, change, none
     if name == "global rebound":
         return scaled_by_global, none, lambda: monkeypatch.setitem(globals(), "SCALE", 3.0), none
     if name == "new unhashable static per call":  # the freed config's id is reused by the next one
-        return (lambda x, cfg: dnp.sum(dnp.sin(x) * cfg.scale)), lambda: (Config(2.0),), lambda: None, \
-            lambda: (Config(3.0),)
+        return (
+            (lambda x, cfg: dnp.sum(dnp.sin(x) * cfg.scale)),
+            lambda: (Config(2.0),),
+            lambda: None,
+            lambda: (Config(3.0),),
+        )
     if name == "static object's attribute changed":
         cfg = Obj(2.0)
 
         def change():
             cfg.scale = 3.0
+
         return (lambda x, c: dnp.sum(dnp.sin(x) * c.scale)), lambda: (cfg,), change, lambda: (cfg,)
     if name == "static int array: same bytes, other dtype":
-        return (lambda x, a: dnp.sum(dnp.sin(x) * a)), lambda: (np.array([255], np.uint8),), lambda: None, \
-            lambda: (np.array([-1], np.int8),)
+        return (
+            (lambda x, a: dnp.sum(dnp.sin(x) * a)),
+            lambda: (np.array([255], np.uint8),),
+            lambda: None,
+            lambda: (np.array([-1], np.int8),),
+        )
     if name == "static 1 then True":  # x[1] is one element, x[True] all of them
         return (lambda x, k: dnp.sum(dnp.sin(x[k]))), lambda: (1,), lambda: None, lambda: (True,)
     raise AssertionError(name)
@@ -76,13 +92,14 @@ def make(op, f, method):
     if op == "jvp":
         return lambda x, *s: dl.jvp(lambda y: f(y, *s), (x,), (np.array([1.0, -2.0]),), method=method)
     if op == "vjp":
+
         def vjp(x, *s):
             y, pullback = dl.vjp(lambda y: f(y, *s), x, method=method)
             return y, pullback(1.0)
+
         return vjp
     if op == "vmap":  # a cached gradient of a function that maps f over the rows of its argument
-        g = dl.grad(lambda xs, *s: dnp.sum(dl.vmap(lambda x: f(x, *s))(xs) * np.array([1.0, 2.0, 3.0])),
-                    method=method)
+        g = dl.grad(lambda xs, *s: dnp.sum(dl.vmap(lambda x: f(x, *s))(xs) * np.array([1.0, 2.0, 3.0])), method=method)
         return lambda x, *s: g(np.stack([x, 2.0 * x, -x]), *s)
     raise AssertionError(op)
 
@@ -131,6 +148,7 @@ def test_a_helper_function_rebound_is_seen():
 def test_a_closure_of_a_called_function_is_seen():
     def scaled(s):
         return lambda x: x * s
+
     h = scaled(2.0)
     g = dl.grad(lambda x: dnp.sum(h(x)))
     g(np.ones(2)), g(np.ones(2))
@@ -167,6 +185,7 @@ def test_cache_is_bounded_and_fresh_functions_are_not_kept_alive():
     gc.collect()
     assert sum(r() is not None for r in refs) == 0
     from difflab.compile import reads as _  # noqa: F401
+
     assert len(sys.modules["difflab.compile.reads"]._READS) < 100
 
 
@@ -210,6 +229,7 @@ def test_threads_sharing_one_grad_get_their_own_gradients():
 @pytest.mark.slow
 def test_fresh_functions_many_times_do_not_grow_memory():
     import tracemalloc
+
     x = np.ones(2)
 
     def calls(n):

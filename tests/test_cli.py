@@ -1,4 +1,5 @@
 """The `difflab` command: list, run, report, compare, check, graph, and its answers to bad input."""
+
 from __future__ import annotations
 
 import subprocess
@@ -8,12 +9,20 @@ import pytest
 
 from difflab.cli import main
 
-EXPERIMENTS = ("training_comparison", "cost_scaling", "fd_accuracy", "expression_swell", "method_agreement",
-               "gradient_flow")
+EXPERIMENTS = (
+    "training_comparison",
+    "cost_scaling",
+    "fd_accuracy",
+    "expression_swell",
+    "method_agreement",
+    "gradient_flow",
+)
 
-SQUARES = ("QUESTION = 'Squares?'\nPRESETS = {'quick': {'n': [1, 2, 3]}, 'full': {'n': [1, 2, 3, 4]}}\n"
-           "def cells(config): return [{'x': x} for x in config['n']]\n"
-           "def run_cell(cell, seed): return {'y': cell['x'] ** 2}\n")
+SQUARES = (
+    "QUESTION = 'Squares?'\nPRESETS = {'quick': {'n': [1, 2, 3]}, 'full': {'n': [1, 2, 3, 4]}}\n"
+    "def cells(config): return [{'x': x} for x in config['n']]\n"
+    "def run_cell(cell, seed): return {'y': cell['x'] ** 2}\n"
+)
 
 
 def run(capsys, *argv):
@@ -69,8 +78,12 @@ def test_unknown_config_key_exits_2_listing_the_keys(capsys):
 
 @pytest.mark.parametrize("expression", ["x*", "x + (y", "foo(x)", "x ==== 2"])
 def test_an_unparsable_expression_is_one_clear_line_without_traceback(expression):
-    proc = subprocess.run([sys.executable, "-m", "difflab", "compare", expression, "--at", "x=1,y=2"],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "difflab", "compare", expression, "--at", "x=1,y=2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "error:" in proc.stderr
@@ -97,7 +110,8 @@ def test_check_a_users_gradient(capsys, tmp_path, monkeypatch):
         "import difflab.numpy as dnp\n"
         "def f(x, y): return dnp.sin(x) * y ** 2.0\n"
         "def good(x, y): return (dnp.cos(x) * y ** 2.0, 2.0 * dnp.sin(x) * y)\n"
-        "def bad(x, y): return (dnp.cos(x) * y ** 2.0, dnp.sin(x) * y)\n")
+        "def bad(x, y): return (dnp.cos(x) * y ** 2.0, dnp.sin(x) * y)\n"
+    )
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "check", "userfns:f", "--at", "x=0.5,y=2", "--grad", "userfns:good")
     assert code == 0 and "OK" in out

@@ -1,4 +1,5 @@
 """The CLI's bad-input doors (issue 15): each answers in one line on stderr with a non-zero status."""
+
 import subprocess
 import sys
 
@@ -20,12 +21,20 @@ def files(tmp_path):
 CASES = {
     "set n=abc": (["run", "cost_scaling", "--set", "n=abc"], 2, "n must be a list"),
     "set n=[]": (["run", "cost_scaling", "--set", "n=[]"], 2, "must not be empty"),
-    "set datasets mnist": (["run", "training_comparison", "--set", 'datasets=["mnist"]'], 2, "unknown datasets 'mnist'"),
+    "set datasets mnist": (
+        ["run", "training_comparison", "--set", 'datasets=["mnist"]'],
+        2,
+        "unknown datasets 'mnist'",
+    ),
     "set per_decade=0": (["run", "fd_accuracy", "--set", "per_decade=0"], 2, "per_decade must be positive"),
     "jobs 0": (["run", "cost_scaling", "--jobs", "0"], 2, "--jobs"),
     "jobs -3": (["run", "cost_scaling", "--jobs", "-3"], 2, "--jobs"),
     "report missing": (["report", "{tmp}/no_such_run"], 2, "not a run directory"),
-    "check plain numpy": (["check", "{tmp}/plain.py:f", "--at", "x=[1,2]"], 2, "numpy.spacing is not a difflab primitive"),
+    "check plain numpy": (
+        ["check", "{tmp}/plain.py:f", "--at", "x=[1,2]"],
+        2,
+        "numpy.spacing is not a difflab primitive",
+    ),
     "check mismatched shapes": (["check", "{tmp}/product.py:f", "--at", "x=[1,2],y=[1,2,3]"], 2, "shapes (2,), (3,)"),
     "methods bogus": (["compare", "x*y", "--at", "x=1,y=2", "--methods", "reverse,bogus"], 2, "'bogus'"),
     "graph unwritable": (["graph", "x*y", "-o", "{tmp}/file.txt/sub/g.svg"], 2, "cannot write"),
@@ -60,18 +69,21 @@ class _nothing:
 def test_version_and_a_warning_as_one_line_via_the_real_command():
     out = subprocess.run([sys.executable, "-m", "difflab", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.startswith("difflab ")
-    out = subprocess.run([sys.executable, "-m", "difflab", "compare", "log(x)", "--at", "x=-1"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "difflab", "compare", "log(x)", "--at", "x=-1"], capture_output=True, text=True
+    )
     assert out.returncode == 0
     assert out.stderr.strip().splitlines() == [
         "difflab compare: warning: v1 = log(v0): invalid value encountered in log (outside the domain of log); "
-        "the result holds NaN or inf"]
+        "the result holds NaN or inf"
+    ]
 
 
 def test_an_unreachable_dask_scheduler_fails_fast(tmp_path, capsys):
     pytest.importorskip("dask.distributed")
-    code = main(["run", "cost_scaling", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1",
-                 "--out", str(tmp_path), "-q"])
+    code = main(
+        ["run", "cost_scaling", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path), "-q"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "cannot reach the Dask scheduler" in err[0]
     # refused by the port probe, not after Dask's 5 s connect timeout
@@ -88,12 +100,14 @@ def _server(answer):
     listener.bind(("127.0.0.1", 0))
     listener.listen()
     if answer is not None:
+
         def serve():
             conn, _ = listener.accept()
             with conn:
                 if answer:  # else hang up at once
                     conn.sendall(answer)
                     conn.recv(1)  # until the probe hangs up
+
         threading.Thread(target=serve, daemon=True).start()
     return listener, f"tcp://127.0.0.1:{listener.getsockname()[1]}"
 

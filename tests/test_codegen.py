@@ -1,4 +1,5 @@
 """The symbolic method's back end (difflab/compile/symbolic.py): its code equals the assignments run one by one."""
+
 import numpy as np
 import pytest
 

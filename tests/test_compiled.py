@@ -2,6 +2,7 @@
 differentiator, over the registry's samples and over Hypothesis random graphs, values equal to
 rounding. Reverse/forward/numeric run with `compiled=False` (interpreters only) against their
 default; symbolic's lambdified code against its expressions evaluated in 40 digits (`exact`)."""
+
 import warnings
 
 import numpy as np
@@ -13,9 +14,13 @@ import difflab as dl
 from difflab.ops import REGISTRY, examples
 from difflab.testing.strategies import functions, points
 
-CASES = [(name, k, args, params) for name, op in REGISTRY.items() if op.differentiable
-         for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
-         if any(np.asarray(a).dtype.kind == "f" for a in args)]
+CASES = [
+    (name, k, args, params)
+    for name, op in REGISTRY.items()
+    if op.differentiable
+    for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
+    if any(np.asarray(a).dtype.kind == "f" for a in args)
+]
 TAPE_METHODS = ("reverse", "forward", "numeric")
 RTOL, ATOL = 1e-12, 1e-14  # the same operations in the same order: equal but for rounding
 # numeric's stencil divides f's rounding by its step (h ~ 6e-6 for central): the compiled tier
@@ -36,8 +41,9 @@ def _prepared(name, compiled, graph, wrt):
 
 
 def _close(got, ref, what, rtol=RTOL, atol=ATOL):
-    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(ref, dtype=float), rtol=rtol, atol=atol,
-                               equal_nan=True, err_msg=what)
+    np.testing.assert_allclose(
+        np.asarray(got, dtype=float), np.asarray(ref, dtype=float), rtol=rtol, atol=atol, equal_nan=True, err_msg=what
+    )
 
 
 def _check_tape_methods(graph, args, wrt):
@@ -51,8 +57,11 @@ def _check_tape_methods(graph, args, wrt):
         _close(got_jac, jac, f"{name} jacobian", *tol)
         for a, b in zip(got_outs, outs):
             _close(a, b, f"{name} value")
-        _close(np.concatenate([np.ravel(y) for y in fast.value(args)]),
-               np.concatenate([np.ravel(y) for y in spec.value(args)]), f"{name} f itself")
+        _close(
+            np.concatenate([np.ravel(y) for y in fast.value(args)]),
+            np.concatenate([np.ravel(y) for y in spec.value(args)]),
+            f"{name} f itself",
+        )
         if spec.m == 1:
             for _ in range(2):
                 g = fast.grad(args)[1]

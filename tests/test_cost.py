@@ -1,5 +1,6 @@
 """Cost is a value: each prepared object owns what its products cost (evaluations of f, equations
 executed, elements produced); callers read it, nothing is reset by hand, and threads never mix."""
+
 import math
 import sys
 import threading
@@ -70,8 +71,9 @@ def test_cost_counts_equations_and_elements_of_the_graph(method):
     graph = dl.trace(f, x)
     before = p.cost.copy()
     p.prepared.value([x])
-    assert p.cost - before == Cost(evals=1, eqns=len(graph.eqns),
-                                            elements=sum(math.prod(e.out.shape) for e in graph.eqns))
+    assert p.cost - before == Cost(
+        evals=1, eqns=len(graph.eqns), elements=sum(math.prod(e.out.shape) for e in graph.eqns)
+    )
 
 
 def test_a_caller_can_count_any_work_and_pullbacks_charge_their_prepared_object():

@@ -24,9 +24,16 @@ def test_numpy_index_tricks_on_traced_values_point_to_difflabs(method):
     """NumPy's r_/c_ convert each item with numpy.array (no dispatch protocol reaches them): the
     error names numpy.r_ / numpy.c_ and the difflab.numpy spelling, which does work."""
     x = np.array([1.0, 2.0])
-    for trick, f in [("r_", lambda x: np.r_[x, 1.0, x]), ("r_", lambda x: np.r_[0.5, x]), ("c_", lambda x: np.c_[x, x])]:
-        with pytest.raises(dl.UnsupportedOperationError, match=rf"numpy\.{trick}\[\.\.\.\] cannot take traced "
-                                                               rf"values.*use difflab\.numpy\.{trick}\[\.\.\.\]"):
+    for trick, f in [
+        ("r_", lambda x: np.r_[x, 1.0, x]),
+        ("r_", lambda x: np.r_[0.5, x]),
+        ("c_", lambda x: np.c_[x, x]),
+    ]:
+        with pytest.raises(
+            dl.UnsupportedOperationError,
+            match=rf"numpy\.{trick}\[\.\.\.\] cannot take traced "
+            rf"values.*use difflab\.numpy\.{trick}\[\.\.\.\]",
+        ):
             dl.grad(lambda x: dnp.sum(f(x) ** 2.0), method=method)(x)
     tol = dict(rtol=1e-6) if method == "numeric" else dict(rtol=1e-14)
     np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dnp.r_[x, 1.0, x] ** 2.0), method=method)(x), 4.0 * x, **tol)
@@ -73,9 +80,14 @@ def test_domain_warning_names_the_equation(method):
     assert np.isnan(value)
 
 
-@pytest.mark.parametrize("f,x", [(lambda x: dnp.abs(x ** 1.5), -1.0),  # complex on floats, NaN in NumPy
-                                 (lambda x: dnp.exp(x * 800.0) + 1.0, 1.0),  # OverflowError on floats, inf
-                                 (lambda x: 1.0 / x, 0.0)])                   # ZeroDivisionError on floats
+@pytest.mark.parametrize(
+    "f,x",
+    [
+        (lambda x: dnp.abs(x**1.5), -1.0),  # complex on floats, NaN in NumPy
+        (lambda x: dnp.exp(x * 800.0) + 1.0, 1.0),  # OverflowError on floats, inf
+        (lambda x: 1.0 / x, 0.0),
+    ],
+)  # ZeroDivisionError on floats
 def test_symbolic_code_on_floats_leaves_domain_edges_to_numpy(f, x):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -96,10 +108,12 @@ def test_argnums_out_of_range():
 
 # -- found in review: fast paths must keep the guarantees -------------------------------------
 
+
 @pytest.mark.filterwarnings("ignore:overflow encountered")
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_nan_from_float_arithmetic_still_warns_on_every_call(method):
     """inf - inf on Python floats raises nothing in Python: NumPy still decides and names the equation."""
+
     def f(x):
         y = x * 1e308
         return y - y * 2.0
@@ -112,7 +126,7 @@ def test_nan_from_float_arithmetic_still_warns_on_every_call(method):
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
-@pytest.mark.parametrize("f", [dnp.sqrt, dnp.log, lambda x: x ** 0.5], ids=["sqrt", "log", "pow"])
+@pytest.mark.parametrize("f", [dnp.sqrt, dnp.log, lambda x: x**0.5], ids=["sqrt", "log", "pow"])
 def test_derivative_at_a_domain_edge_is_inf_or_nan_with_a_warning_not_an_exception(method, f):
     """A finite value at the edge (sqrt(0) = 0) has the infinite slope as derivative; an infinite
     value (log(0) = -inf) has none: NaN, as every method answers for a non-finite output."""
@@ -165,12 +179,14 @@ def test_results_are_the_callers_own():
 
 def test_symbolic_sign_of_nan_is_nan():
     assert np.isnan(dl.grad(dnp.abs, method="symbolic")(float("nan")))
-    np.testing.assert_array_equal(dl.grad(lambda x: dnp.sum(dnp.abs(x)), method="symbolic")(np.array([-3.0, 0.0, 2.0])),
-                                  [-1.0, 0.0, 1.0])
+    np.testing.assert_array_equal(
+        dl.grad(lambda x: dnp.sum(dnp.abs(x)), method="symbolic")(np.array([-3.0, 0.0, 2.0])), [-1.0, 0.0, 1.0]
+    )
 
 
 def test_symbolic_without_cse_too_deep_to_compile_is_a_clear_error():
     """Without CSE the printed derivative nests as deep as the graph; Python cannot compile 256 levels."""
+
     def f(x):
         for _ in range(256):
             x = dnp.sin(x)

@@ -1,4 +1,5 @@
 """The experiments' scientific content, on deterministic counts, and each experiment end to end."""
+
 from __future__ import annotations
 
 import json
@@ -40,11 +41,19 @@ def test_fd_defaults_come_from_the_library_and_refused_steps_are_ignored(experim
     fd = experiments["fd_accuracy"]
     x0 = fd.FUNCTIONS["sin"][2]
     assert fd.library_defaults("richardson", x0)["default_step"] == pytest.approx(
-        numeric.RICHARDSON_STEP * max(1.0, abs(x0)))
-    assert fd.library_defaults("central", x0)["default_step"] == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x0)),
-                                                                               rel=1e-6)
-    cell = {"function": "sin", "scheme": "richardson", "per_decade": 1, "h_max_exp": -1, "h_min_exp": -15,
-            "band_points": 3}
+        numeric.RICHARDSON_STEP * max(1.0, abs(x0))
+    )
+    assert fd.library_defaults("central", x0)["default_step"] == pytest.approx(
+        EPS ** (1 / 3) * max(1.0, abs(x0)), rel=1e-6
+    )
+    cell = {
+        "function": "sin",
+        "scheme": "richardson",
+        "per_decade": 1,
+        "h_max_exp": -1,
+        "h_min_exp": -15,
+        "band_points": 3,
+    }
     m = fd.run_cell(cell, 0)
     assert m["refused"] and None in m["errors"]  # tiny starting steps are refused, and recorded as such
     h, e = fd.best_step(m["steps"], m["errors"])
@@ -59,12 +68,31 @@ def test_the_mixed_metric_stays_finite_on_an_exactly_zero_gradient(experiments):
     from difflab.runner import Results
 
     ma = experiments["method_agreement"]
-    zero = {"reference": [0.0, 0.0], "symbolic": [0.0, 0.0], "numeric": [1e-12, -3e-13], "forward": [0.0, 0.0],
-            "reverse": [0.0, 0.0]}
-    big = {"reference": [1e6, 2.0], "symbolic": [1e6, 2.0], "numeric": [1e6 + 1e-4, 2.0], "forward": [1e6, 2.0],
-           "reverse": [1e6, 2.0]}
-    results = Results([{"index": i, "cell": {"kind": "random", "index": i}, "seed": 0,
-                        "metrics": {"gradients": g, "errors": {}, "size": 2}} for i, g in enumerate((zero, big))])
+    zero = {
+        "reference": [0.0, 0.0],
+        "symbolic": [0.0, 0.0],
+        "numeric": [1e-12, -3e-13],
+        "forward": [0.0, 0.0],
+        "reverse": [0.0, 0.0],
+    }
+    big = {
+        "reference": [1e6, 2.0],
+        "symbolic": [1e6, 2.0],
+        "numeric": [1e6 + 1e-4, 2.0],
+        "forward": [1e6, 2.0],
+        "reverse": [1e6, 2.0],
+    }
+    results = Results(
+        [
+            {
+                "index": i,
+                "cell": {"kind": "random", "index": i},
+                "seed": 0,
+                "metrics": {"gradients": g, "errors": {}, "size": 2},
+            }
+            for i, g in enumerate((zero, big))
+        ]
+    )
     s = ma.summarize(results)["random"]
     assert s["numeric_vs_reference"] == pytest.approx(1e-4 / (1.0 + 1e6))  # relative where |ref| is large
     d = s["vs_reference"]["numeric"]
@@ -76,10 +104,13 @@ def test_reverse_gradient_work_is_linear_in_n_although_its_equations_are_flat(ex
     """Issue 12 (2): counting whole-array equations made reverse mode look flat in n."""
     cs = experiments["cost_scaling"]
     ns = [4, 16, 64, 256]
-    cost = {m: [cs.run_cell({"part": "gradient", "method": m, "n": n, "repeat": 1}, 0) for n in ns]
-            for m in ("reverse", "forward", "numeric")}
-    slope = {m: {k: loglog_slope(ns, [c[k] for c in runs]) for k in ("eqns", "evals", "work")}
-             for m, runs in cost.items()}
+    cost = {
+        m: [cs.run_cell({"part": "gradient", "method": m, "n": n, "repeat": 1}, 0) for n in ns]
+        for m in ("reverse", "forward", "numeric")
+    }
+    slope = {
+        m: {k: loglog_slope(ns, [c[k] for c in runs]) for k in ("eqns", "evals", "work")} for m, runs in cost.items()
+    }
     assert abs(slope["reverse"]["eqns"]) < 0.05 and slope["reverse"]["evals"] == 0.0
     assert tail_slope(ns, [c["work"] for c in cost["reverse"]]) == pytest.approx(1.0, abs=0.05)
     assert tail_slope(ns, [c["work"] for c in cost["forward"]]) == pytest.approx(2.0, abs=0.1)
@@ -96,8 +127,10 @@ def test_reverse_gradient_work_is_linear_in_n_although_its_equations_are_flat(ex
 def test_a_jacobian_pays_work_per_output_element_even_in_forward_mode(experiments):
     cs = experiments["cost_scaling"]
     ms = [4, 16, 64]
-    runs = {m: [cs.run_cell({"part": "jacobian", "method": m, "n": 8, "m": k, "repeat": 1}, 0) for k in ms]
-            for m in ("reverse", "forward")}
+    runs = {
+        m: [cs.run_cell({"part": "jacobian", "method": m, "n": 8, "m": k, "repeat": 1}, 0) for k in ms]
+        for m in ("reverse", "forward")
+    }
     assert loglog_slope(ms, [c["eqns"] for c in runs["reverse"]]) > 0.8
     assert loglog_slope(ms, [c["eqns"] for c in runs["forward"]]) == pytest.approx(0.0, abs=0.01)  # the artefact
     assert loglog_slope(ms, [c["work"] for c in runs["forward"]]) == pytest.approx(1.0, abs=0.1)  # the truth
@@ -106,14 +139,21 @@ def test_a_jacobian_pays_work_per_output_element_even_in_forward_mode(experiment
 
 def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
     cs = experiments["cost_scaling"]
-    peak = {m: [cs.run_cell({"part": "memory", "method": m, "depth": d, "width": 8, "batch": 256, "repeat": 1}, 0)
-                ["peak_bytes"] for d in (2, 16)] for m in ("reverse", "forward")}
+    peak = {
+        m: [
+            cs.run_cell({"part": "memory", "method": m, "depth": d, "width": 8, "batch": 256, "repeat": 1}, 0)[
+                "peak_bytes"
+            ]
+            for d in (2, 16)
+        ]
+        for m in ("reverse", "forward")
+    }
     layer = 256 * 8 * 8
     assert peak["reverse"][1] - peak["reverse"][0] > 10 * layer  # 14 more layers stored
     assert abs(peak["forward"][1] - peak["forward"][0]) < layer
 
 
-SWELL = {"nocse_max_ops": 2000, "count_ops_max_nodes": 10 ** 5, "sympy_max_f_nodes": 10 ** 4}
+SWELL = {"nocse_max_ops": 2000, "count_ops_max_nodes": 10**5, "sympy_max_f_nodes": 10**4}
 
 
 def test_cse_keeps_the_symbolic_derivative_near_linear_where_the_naive_one_explodes(experiments):
@@ -161,16 +201,18 @@ def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(e
     specs = {spec.name: spec for spec in gf.figures(results, s)}
     ax = specs["norms_at_init"].figure.axes[0]
     assert all(float(t).is_integer() for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1])
-    assert any("identical to reverse" in t.get_text() or "max diff" in t.get_text()
-               for t in ax.get_legend().get_texts())
+    assert any(
+        "identical to reverse" in t.get_text() or "max diff" in t.get_text() for t in ax.get_legend().get_texts()
+    )
     assert "10–90 %" in specs["norms_over_seeds"].conclusion
 
 
 def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experiments, tmp_path):
     """Issue 12 (6, 7): drift vs step on log axes, time to a given loss, titles that say what is drawn."""
     tc = experiments["training_comparison"]
-    d = runner.run("training_comparison", overrides=TINY["training_comparison"], out=tmp_path, quiet=True,
-                   render_report=False)
+    d = runner.run(
+        "training_comparison", overrides=TINY["training_comparison"], out=tmp_path, quiet=True, render_report=False
+    )
     results = runner._read_cells(d)
     s = json.loads(json.dumps(tc.summarize(results)))
     target = s["iris"]["target_loss"]
@@ -179,8 +221,9 @@ def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experime
     drift = specs["trajectory_agreement"]
     assert "drift" in drift.title.lower() and drift.figure.axes[0].get_xscale() == "log"
     assert "time on gradients to reach the loss" in specs["loss_curves"].conclusion
-    assert tc.time_to_loss({"prepare_seconds": 1.0, "grad_seconds": [0.5, 0.5], "steps_per_epoch": 2,
-                            "train_loss": [0.9, 0.1]}, 0.5) == pytest.approx(3.0)
+    assert tc.time_to_loss(
+        {"prepare_seconds": 1.0, "grad_seconds": [0.5, 0.5], "steps_per_epoch": 2, "train_loss": [0.9, 0.1]}, 0.5
+    ) == pytest.approx(3.0)
 
 
 def test_hard_regimes_kinks_follow_the_convention_and_the_solver_converges(experiments):
@@ -240,8 +283,12 @@ def test_experiments_type_no_literal_that_duplicates_a_library_default():
     from difflab.differentiators import numeric
 
     method = numeric.Numeric()
-    defaults = {numeric.RICHARDSON_STEP, numeric.RATIO, float(numeric.Numeric(scheme="complex")._plan[4][0]),
-                0.02}  # 0.02: the stale Richardson step the experiment used to type in
+    defaults = {
+        numeric.RICHARDSON_STEP,
+        numeric.RATIO,
+        float(numeric.Numeric(scheme="complex")._plan[4][0]),
+        0.02,
+    }  # 0.02: the stale Richardson step the experiment used to type in
     defaults |= {float(EPS ** (1 / (p + 1))) for p in range(1, 7)}
     assert method.richardson_terms not in (None,)
     folder = Path(runner.__file__).resolve().parent.parent / "experiments"
@@ -252,8 +299,9 @@ def test_experiments_type_no_literal_that_duplicates_a_library_default():
                 assert not isinstance(node.value, ast.Constant), f"{path.name}: a typed step= {node.value.value}"
             if isinstance(node, ast.Constant) and isinstance(node.value, float) and node.value != 0.5:
                 assert node.value not in defaults, f"{path.name}:{node.lineno} types the library default {node.value}"
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") in ("DEFAULT_STEP", "ORDER")
-                                                    for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                getattr(t, "id", "") in ("DEFAULT_STEP", "ORDER") for t in node.targets
+            ):
                 raise AssertionError(f"{path.name}:{node.lineno} keeps its own table of Numeric's defaults")
 
 
@@ -273,24 +321,60 @@ def test_summary_json_is_strict_json(tmp_path):
 # Each experiment end to end on a tiny grid: cells, summary, figures with titles, labels and
 # conclusions computed from the numbers.
 TINY = {
-    "cost_scaling": {"n": "[4, 16]", "max_n": '{"symbolic": 4, "numeric": 16, "forward": 16, "reverse": 16}',
-                     "loop_n": "[4, 8]", "m": "[1, 4]", "symbolic_max_m": "1", "depth": "[1, 2]", "batch": "16",
-                     "repeat": "2"},
-    "fd_accuracy": {"functions": '["sin"]', "schemes": '["forward", "central", "richardson", "complex"]',
-                    "per_decade": "1", "band_points": "3"},
-    "expression_swell": {"nested_sin": "[1, 2]", "sincos": "[1, 2]", "logistic": "[1, 2]", "mlp": "[1]",
-                         "mlp_width": "2", "nocse_max_ops": "20"},
+    "cost_scaling": {
+        "n": "[4, 16]",
+        "max_n": '{"symbolic": 4, "numeric": 16, "forward": 16, "reverse": 16}',
+        "loop_n": "[4, 8]",
+        "m": "[1, 4]",
+        "symbolic_max_m": "1",
+        "depth": "[1, 2]",
+        "batch": "16",
+        "repeat": "2",
+    },
+    "fd_accuracy": {
+        "functions": '["sin"]',
+        "schemes": '["forward", "central", "richardson", "complex"]',
+        "per_decade": "1",
+        "band_points": "3",
+    },
+    "expression_swell": {
+        "nested_sin": "[1, 2]",
+        "sincos": "[1, 2]",
+        "logistic": "[1, 2]",
+        "mlp": "[1]",
+        "mlp_width": "2",
+        "nocse_max_ops": "20",
+    },
     "hard_regimes": {"kink_offsets": "[-8, -2]", "ill_x": "[-1, -3]", "iterations": "[1, 8]"},
-    "second_order": {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
-                     "h_exps": "[-2, -4]", "repeat": "2"},
+    "second_order": {
+        "n": "[2, 4]",
+        "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}',
+        "h_exps": "[-2, -4]",
+        "repeat": "2",
+    },
     "jacobian_strategies": {"n": "[2, 4]", "m": "[2, 4]", "chunks": "[1, 2]", "sparse_n": "[4, 8]", "repeat": "2"},
     "remat_memory": {"depth": "[1, 4]", "width": "64", "repeat": "2"},
     "method_agreement": {"random_graphs": "2", "max_eqns": "3", "graphs": '["diamond"]'},
-    "gradient_flow": {"activations": '["sigmoid", "relu"]', "methods": '["symbolic", "forward", "reverse"]',
-                      "depths": "[1, 2]", "width": "3", "batch": "16", "seeds": "10", "scales": "[0.5, 1.0]",
-                      "biases": "[-1.0, 0.0]", "epochs": "2", "chunks": "2", "training_seeds": "2"},
-    "training_comparison": {"datasets": '["iris"]', "methods": '["symbolic", "forward", "reverse"]',
-                            "hidden": '{"iris": [3]}', "epochs": "2", "agreement_batch": "8"},
+    "gradient_flow": {
+        "activations": '["sigmoid", "relu"]',
+        "methods": '["symbolic", "forward", "reverse"]',
+        "depths": "[1, 2]",
+        "width": "3",
+        "batch": "16",
+        "seeds": "10",
+        "scales": "[0.5, 1.0]",
+        "biases": "[-1.0, 0.0]",
+        "epochs": "2",
+        "chunks": "2",
+        "training_seeds": "2",
+    },
+    "training_comparison": {
+        "datasets": '["iris"]',
+        "methods": '["symbolic", "forward", "reverse"]',
+        "hidden": '{"iris": [3]}',
+        "epochs": "2",
+        "agreement_batch": "8",
+    },
 }
 
 
@@ -329,19 +413,29 @@ def test_the_full_presets_cheap_parts_support_their_headlines(experiments):
     full = cs.PRESETS["full"]
     ns = [n for n in full["n"] if n <= full["max_n"]["reverse"]]
     runs = [cs.run_cell({"part": "gradient", "method": "reverse", "n": n, "repeat": 1}, 0) for n in ns]
-    assert max(ns) >= 10 ** 6
+    assert max(ns) >= 10**6
     assert tail_slope(ns, [r["work"] for r in runs]) == pytest.approx(1.0, abs=0.02)  # linear, not flat
     assert max(r["work"] / r["f_work"] for r in runs) <= cs.CHEAP_GRADIENT_BOUND
     g = gf.PRESETS["full"]
-    cell = {"part": "seeds", "activation": "sigmoid", "depth": max(g["depths"]), "width": g["width"],
-            "batch": g["batch"], "seeds": g["seeds"], "bias": 0.0}
+    cell = {
+        "part": "seeds",
+        "activation": "sigmoid",
+        "depth": max(g["depths"]),
+        "width": g["width"],
+        "batch": g["batch"],
+        "seeds": g["seeds"],
+        "bias": 0.0,
+    }
     scales = [min(g["scales"]), 1.0]
     ratios = {s: gf._band(gf._ratios(gf.run_cell(dict(cell, scale=s), 0)["norms"])) for s in scales}
     assert ratios[1.0]["seeds"] >= 20 and ratios[1.0]["p90"] < 1.0  # sigmoid vanishes on 90 % of seeds
     assert ratios[min(scales)]["median"] < ratios[1.0]["median"]  # smaller weights vanish faster
     m = ma.PRESETS["full"]
-    recs = Results({"index": i, "cell": c, "seed": i, "metrics": ma.run_cell(c, runner.cell_seed(0, i))}
-                   for i, c in enumerate(ma.cells(m)) if c["kind"] == "random" and c["index"] < 40)
+    recs = Results(
+        {"index": i, "cell": c, "seed": i, "metrics": ma.run_cell(c, runner.cell_seed(0, i))}
+        for i, c in enumerate(ma.cells(m))
+        if c["kind"] == "random" and c["index"] < 40
+    )
     s = ma.summarize(recs)["random"]
     assert s["exact_methods_max_gap"] < 1e-12 and s["numeric_vs_reference"] < 1e-4
     assert s["vs_reference"]["numeric"]["median"] <= s["vs_reference"]["numeric"]["p90"]

@@ -1,6 +1,7 @@
 """The expression language (difflab.expr): as-typed graphs, the registry-generated names, and the
 refusal of everything else -- injection strings through the Python API and the CLI, with a
 sentinel file proving nothing ran -- and a grep proving SymPy's eval-based parsers are gone."""
+
 from __future__ import annotations
 
 import math
@@ -36,11 +37,11 @@ def injections(sentinel: Path) -> list[tuple[str, str, int]]:
         (f"x.__class__.__new__.__globals__['__builtins__']['__import__']('os').system('touch {s}')", ".", 1),
         (f"__import__('os').system('touch {s}')", "__import__", 0),
         ("().__class__.__bases__", ")", 1),
-        (f"exec('open(\"{s}\", \"w\")')", "exec", 0),
+        (f'exec(\'open("{s}", "w")\')', "exec", 0),
         (f"open('{s}', 'w')", "open", 0),
-        (f"eval('open(\"{s}\", \"w\")')", "eval", 0),
+        (f'eval(\'open("{s}", "w")\')', "eval", 0),
         (f"lambda: open('{s}', 'w')", "lambda", 0),
-        (f"x + f'{{open(\"{s}\", \"w\")}}'", "'", 5),
+        (f'x + f\'{{open("{s}", "w")}}\'', "'", 5),
         ("'touch'", "'", 0),
         ("x[0]", "[", 1),
         ("x.real", ".", 1),
@@ -97,8 +98,14 @@ def test_nothing_runs_through_the_cli(command, tmp_path, capsys, monkeypatch):
 def test_the_reported_exploit_is_refused_by_the_installed_command(command, tmp_path):
     sentinel = tmp_path / "SENTINEL"
     text = f"x.__class__.__new__.__globals__['__builtins__']['__import__']('os').system('touch {sentinel}')"
-    proc = subprocess.run([sys.executable, "-m", "difflab", command, text, "--at", "x=1"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "difflab", command, text, "--at", "x=1"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert "'.' at position 1: attribute access is not allowed" in proc.stderr
@@ -106,6 +113,7 @@ def test_the_reported_exploit_is_refused_by_the_installed_command(command, tmp_p
 
 
 # -- the graph as typed --------------------------------------------------------------------------
+
 
 def _tape(f, *args):
     graph = dl.trace(f, *args)
@@ -120,8 +128,12 @@ def _tape(f, *args):
 def test_the_diamond_is_traced_as_typed():
     f, names = parse_expression("((x*y)*(y*z))**2")
     assert names == ["x", "y", "z"]
-    assert _tape(f, 3.0, 2.0, 1.0) == [("mul", ("x", "y")), ("mul", ("y", "z")), ("mul", ("v0", "v1")),
-                                       ("pow", ("v2", 2.0))]
+    assert _tape(f, 3.0, 2.0, 1.0) == [
+        ("mul", ("x", "y")),
+        ("mul", ("y", "z")),
+        ("mul", ("v0", "v1")),
+        ("pow", ("v2", 2.0)),
+    ]
     assert dl.grad(f, argnums=(0, 1, 2))(3.0, 2.0, 1.0) == (96.0, 288.0, 288.0)
 
 
@@ -142,8 +154,17 @@ def test_the_graph_command_draws_the_diamond(tmp_path, capsys):
 
 
 def test_precedence_follows_python():
-    cases = {"-x**2": -9.0, "2^-1": 0.5, "x/y/2": 0.75, "2**3**2": 512.0, "-2^2": -4.0, "+x - -y": 5.0,
-             "x*y^2": 12.0, "(x-y)*(x+y)": 5.0, "1.5e1 + .5": 15.5}
+    cases = {
+        "-x**2": -9.0,
+        "2^-1": 0.5,
+        "x/y/2": 0.75,
+        "2**3**2": 512.0,
+        "-2^2": -4.0,
+        "+x - -y": 5.0,
+        "x*y^2": 12.0,
+        "(x-y)*(x+y)": 5.0,
+        "1.5e1 + .5": 15.5,
+    }
     for text, want in cases.items():
         f, _ = parse_expression(text, ["x", "y"])
         assert float(f(3.0, 2.0)) == want, text
@@ -152,12 +173,30 @@ def test_precedence_follows_python():
 # -- names: generated from the registry ----------------------------------------------------------
 
 OLD_NAMES = {  # every name the SymPy-based CLI accepted, with NumPy's answer at (x, y) = (0.3, -0.2)
-    "exp(x)": np.exp(0.3), "log(x)": np.log(0.3), "sin(x)": np.sin(0.3), "cos(x)": np.cos(0.3),
-    "tan(x)": np.tan(0.3), "tanh(x)": np.tanh(0.3), "sinh(x)": np.sinh(0.3), "cosh(x)": np.cosh(0.3),
-    "Abs(y)": 0.2, "abs(y)": 0.2, "Max(x, y)": 0.3, "Min(x, y)": -0.2, "max(x, y, 1)": 1.0,
-    "min(x, y)": -0.2, "maximum(x, y)": 0.3, "minimum(x, y)": -0.2, "sign(y)": -1.0,
-    "sigmoid(x)": 1 / (1 + np.exp(-0.3)), "relu(y)": 0.0, "softplus(x)": np.log1p(np.exp(0.3)),
-    "log1p(x)": np.log1p(0.3), "sqrt(x)": np.sqrt(0.3), "pi*x": np.pi * 0.3, "E^x": np.e ** 0.3,
+    "exp(x)": np.exp(0.3),
+    "log(x)": np.log(0.3),
+    "sin(x)": np.sin(0.3),
+    "cos(x)": np.cos(0.3),
+    "tan(x)": np.tan(0.3),
+    "tanh(x)": np.tanh(0.3),
+    "sinh(x)": np.sinh(0.3),
+    "cosh(x)": np.cosh(0.3),
+    "Abs(y)": 0.2,
+    "abs(y)": 0.2,
+    "Max(x, y)": 0.3,
+    "Min(x, y)": -0.2,
+    "max(x, y, 1)": 1.0,
+    "min(x, y)": -0.2,
+    "maximum(x, y)": 0.3,
+    "minimum(x, y)": -0.2,
+    "sign(y)": -1.0,
+    "sigmoid(x)": 1 / (1 + np.exp(-0.3)),
+    "relu(y)": 0.0,
+    "softplus(x)": np.log1p(np.exp(0.3)),
+    "log1p(x)": np.log1p(0.3),
+    "sqrt(x)": np.sqrt(0.3),
+    "pi*x": np.pi * 0.3,
+    "E^x": np.e**0.3,
 }
 
 
@@ -169,8 +208,9 @@ def test_every_old_name_still_works(text):
 
 
 def test_a_new_registry_op_is_callable_at_once():
-    cube = ops.defop("cube_for_expr_test", lambda x: x ** 3, partials=(lambda out, x: 3.0 * x * x,),
-                     doc="x^3, a throwaway op")
+    cube = ops.defop(
+        "cube_for_expr_test", lambda x: x**3, partials=(lambda out, x: 3.0 * x * x,), doc="x^3, a throwaway op"
+    )
     try:
         assert "cube_for_expr_test" in expression_functions()
         f, _ = parse_expression("cube_for_expr_test(x) + 1")
@@ -185,8 +225,7 @@ def test_a_new_registry_op_is_callable_at_once():
 
 def test_names_that_are_not_functions_or_need_parameters_are_refused():
     table = expression_functions()
-    for name in ("eval", "exec", "open", "getattr", "__import__", "reshape", "transpose", "getitem",
-                 "concatenate"):
+    for name in ("eval", "exec", "open", "getattr", "__import__", "reshape", "transpose", "getitem", "concatenate"):
         assert name not in table
     with pytest.raises(ExpressionError, match="exp takes 1 argument, got 2"):
         parse("exp(x, y)")
@@ -205,6 +244,7 @@ def test_limits_accept_what_a_person_types():
 
 
 # -- the parser agrees with the arithmetic it describes -------------------------------------------
+
 
 def _trees(depth):
     leaf = st.sampled_from(["x", "y", "2", "0.5"])
@@ -245,8 +285,12 @@ def test_random_expressions_compute_what_they_say(tree):
 # -- SymPy's eval-based parsers appear nowhere -----------------------------------------------------
 
 #: internal conversions of SymPy objects and numbers the symbolic method builds itself (never text)
-ALLOWED = {("differentiators/symbolic.py", "sympify"), ("differentiators/program.py", "sympify"),
-           ("compile/symbolic.py", "sympify"), ("ops/decompositions.py", "sympify")}
+ALLOWED = {
+    ("differentiators/symbolic.py", "sympify"),
+    ("differentiators/program.py", "sympify"),
+    ("compile/symbolic.py", "sympify"),
+    ("ops/decompositions.py", "sympify"),
+}
 
 
 def test_no_eval_based_parsing_in_the_package():

@@ -9,6 +9,7 @@ the generic rules (arrays, ints, a partial that raises). Cached: the compiled ti
 (`lower_floats`, from a gradient's second call) equals the interpreter to rounding, and leaves
 domain edges and non-float arguments to it. No timing here: speed lives in bench/scalar.py.
 """
+
 from __future__ import annotations
 
 import math
@@ -28,11 +29,16 @@ from difflab.differentiators.reverse import backward
 from difflab.trace import Trace, Tracer, outputs_of, trace_flat, traced_values
 
 GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
-    "__add__": lambda s, o: ops.add(s, o), "__radd__": lambda s, o: ops.add(o, s),
-    "__sub__": lambda s, o: ops.sub(s, o), "__rsub__": lambda s, o: ops.sub(o, s),
-    "__mul__": lambda s, o: ops.mul(s, o), "__rmul__": lambda s, o: ops.mul(o, s),
-    "__truediv__": lambda s, o: ops.div(s, o), "__rtruediv__": lambda s, o: ops.div(o, s),
-    "__pow__": lambda s, o: ops.pow(s, o), "__rpow__": lambda s, o: ops.pow(o, s),
+    "__add__": lambda s, o: ops.add(s, o),
+    "__radd__": lambda s, o: ops.add(o, s),
+    "__sub__": lambda s, o: ops.sub(s, o),
+    "__rsub__": lambda s, o: ops.sub(o, s),
+    "__mul__": lambda s, o: ops.mul(s, o),
+    "__rmul__": lambda s, o: ops.mul(o, s),
+    "__truediv__": lambda s, o: ops.div(s, o),
+    "__rtruediv__": lambda s, o: ops.div(o, s),
+    "__pow__": lambda s, o: ops.pow(s, o),
+    "__rpow__": lambda s, o: ops.pow(o, s),
 }
 
 
@@ -71,8 +77,15 @@ def random_program(seed: int):
     for _ in range(rng.randint(3, 25)):
         kind = rng.random()
         if kind < 0.55:
-            steps.append(("bin", rng.choice(["+", "-", "*", "/", "**"]), rng.random() < 0.7,
-                          rng.choice([None, None, 1.0, 0.0, 2.0, -0.5, 3, 0.0]), rng.random() < 0.5))
+            steps.append(
+                (
+                    "bin",
+                    rng.choice(["+", "-", "*", "/", "**"]),
+                    rng.random() < 0.7,
+                    rng.choice([None, None, 1.0, 0.0, 2.0, -0.5, 3, 0.0]),
+                    rng.random() < 0.5,
+                )
+            )
         elif kind < 0.85:
             steps.append(("un", rng.choice(["tanh", "relu", "exp_small", "neg", "sin", "sqrt_abs"])))
         else:
@@ -92,13 +105,24 @@ def random_program(seed: int):
                     other = other if not isinstance(other, Tracer) else other * 0.1
                 if op == "/":
                     other = (other * other + 0.5) if isinstance(other, Tracer) else (other or 2.0)
-                fn = {"+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
-                      "/": lambda p, q: p / q, "**": lambda p, q: p ** q}[op]
+                fn = {
+                    "+": lambda p, q: p + q,
+                    "-": lambda p, q: p - q,
+                    "*": lambda p, q: p * q,
+                    "/": lambda p, q: p / q,
+                    "**": lambda p, q: p**q,
+                }[op]
                 last = (fn, other, x, flip)
                 v = fn(other, x) if flip and op not in "/**" else fn(x, other)
             elif st[0] == "un":
-                fn = {"tanh": dnp.tanh, "relu": dnp.relu, "exp_small": lambda z: dnp.exp(z * 0.01),
-                      "neg": lambda z: -z, "sin": dnp.sin, "sqrt_abs": lambda z: dnp.sqrt(z * z + 1.0)}[st[1]]
+                fn = {
+                    "tanh": dnp.tanh,
+                    "relu": dnp.relu,
+                    "exp_small": lambda z: dnp.exp(z * 0.01),
+                    "neg": lambda z: -z,
+                    "sin": dnp.sin,
+                    "sqrt_abs": lambda z: dnp.sqrt(z * z + 1.0),
+                }[st[1]]
                 last = (lambda p, q, fn=fn: fn(p), None, x, False)
                 v = fn(x)
             else:
@@ -180,7 +204,7 @@ def test_array_and_int_equations_in_a_float_sweep():
 
     def f(a, b):
         s = dnp.sum(X * a)  # an array equation
-        return s * b + b * 2 + a ** 2.0  # an int constant (2) is not a float: the general path
+        return s * b + b * 2 + a**2.0  # an int constant (2) is not a float: the general path
 
     g, env = _trace(f, [1.5, -0.5])
     fast, slow = _sweeps(g, env, (0, 1))
@@ -198,6 +222,7 @@ def test_nested_traces_take_the_general_path():
 
 
 # -- the compiled tier's float program (compile.floats.lower_floats): a cached scalar gradient -------
+
 
 def _interpreted(f, xs, argnums):
     return dl.value_and_grad(f, argnums=argnums, method=dl.Reverse(compiled=False))(*xs)

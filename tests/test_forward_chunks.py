@@ -2,6 +2,7 @@
 directions at once come from the traced one-tangent sweep run through the registry's batching
 rules. A throwaway shape op with a plain JVP (written with no batch axis in mind) gives the right
 Jacobian for every chunk size, interpreted and compiled, with and without its own batching rule."""
+
 import numpy as np
 import pytest
 
@@ -36,8 +37,14 @@ def flip0(request):
         return op(t)
 
     batch = (lambda batched, x: x[:, ::-1]) if request.param == "own batching rule" else None
-    op = defop(NAME, lambda x: x[::-1], jvp=(jvp,), vjp=(lambda ct, out, x: op(ct),), batch=batch,
-               doc="reverse axis 0 (a test's throwaway)")
+    op = defop(
+        NAME,
+        lambda x: x[::-1],
+        jvp=(jvp,),
+        vjp=(lambda ct, out, x: op(ct),),
+        batch=batch,
+        doc="reverse axis 0 (a test's throwaway)",
+    )
     yield op, seen
     unregister(NAME)
 

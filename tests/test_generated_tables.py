@@ -1,6 +1,7 @@
 """The registry is the only name table: a throwaway op, registered in a fixture and nowhere else, is
 traced from NumPy and difflab.numpy, printed, differentiated by every method, parsed by the
 expression language and drawn by the strategies; removing it removes it everywhere."""
+
 import numpy as np
 import pytest
 from hypothesis import find, settings
@@ -17,9 +18,16 @@ NAME = "throwaway_cbrt"
 @pytest.fixture
 def throwaway():
     """A cube root entry spelled numpy.cbrt, with an array method; unregistered afterwards."""
-    op = defop(NAME, np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),),
-               sympy=elementwise_sympy(lambda x: x ** (1 / __import__("sympy").Integer(3))),
-               domain=("positive",), numpy=("cbrt", NAME), methods=(NAME,), doc="cube root (a test's throwaway)")
+    op = defop(
+        NAME,
+        np.cbrt,
+        partials=(lambda out, x: 1.0 / (3.0 * out * out),),
+        sympy=elementwise_sympy(lambda x: x ** (1 / __import__("sympy").Integer(3))),
+        domain=("positive",),
+        numpy=("cbrt", NAME),
+        methods=(NAME,),
+        doc="cube root (a test's throwaway)",
+    )
     yield op
     unregister(NAME)
 

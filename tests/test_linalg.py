@@ -1,6 +1,7 @@
 """Linear algebra against known answers: the perturbation formulas of det, eigh, svd, cholesky and
 einsum, for every method (symbolic where the op has a SymPy form at that size), and second
 derivatives by composition checked against finite differences of the first."""
+
 import numpy as np
 import pytest
 
@@ -75,7 +76,9 @@ def test_eigh_reads_the_lower_triangle_like_numpy(rng):
     for uplo in ("L", "U"):
         f = lambda a: dnp.sum(np.linalg.eigh(a, UPLO=uplo)[0] * np.array([1.0, -2.0, 0.5]))
         g = {m: dl.grad(f, method=m)(a) for m in ("forward", "reverse", "numeric")}
-        untouched = np.triu(np.ones((3, 3)), 1).astype(bool) if uplo == "L" else np.tril(np.ones((3, 3)), -1).astype(bool)
+        untouched = (
+            np.triu(np.ones((3, 3)), 1).astype(bool) if uplo == "L" else np.tril(np.ones((3, 3)), -1).astype(bool)
+        )
         assert np.all(g["reverse"][untouched] == 0.0)
         np.testing.assert_allclose(g["forward"], g["reverse"], rtol=1e-12, atol=1e-14)
         np.testing.assert_allclose(g["numeric"], g["reverse"], rtol=1e-6, atol=1e-8)
@@ -102,8 +105,11 @@ def test_eigh_repeated_eigenvalue(rng):
 def _svd_cases(shapes):
     """method × shape; symbolic on a wide matrix (2 rows: its sign convention's Piecewise makes SymPy
     take 40–85 s) runs with `pytest -m slow` only; the tall and square cases stay in the suite."""
-    return [pytest.param(m, sh, marks=[pytest.mark.slow] if (m, sh) == ("symbolic", (3, 4)) else [])
-            for m in METHODS for sh in shapes]
+    return [
+        pytest.param(m, sh, marks=[pytest.mark.slow] if (m, sh) == ("symbolic", (3, 4)) else [])
+        for m in METHODS
+        for sh in shapes
+    ]
 
 
 @pytest.mark.parametrize("method, shape", _svd_cases([(4, 3), (3, 4)]))
@@ -166,7 +172,7 @@ def test_cholesky_against_the_2x2_closed_form(method):
     expected = np.zeros((2, 2, 2, 2))  # dL[i, j] / dA[k, l]; only the lower triangle of A is read
     expected[0, 0, 0, 0] = 0.5 / np.sqrt(a)
     expected[1, 0, 1, 0] = 1 / np.sqrt(a)
-    expected[1, 0, 0, 0] = -0.5 * b / a ** 1.5
+    expected[1, 0, 0, 0] = -0.5 * b / a**1.5
     expected[1, 1, 1, 1] = 0.5 / r
     expected[1, 1, 1, 0] = -b / (a * r)
     expected[1, 1, 0, 0] = 0.5 * b * b / (a * a * r)
@@ -196,8 +202,9 @@ def test_einsum_known_gradients(method, rng):
     np.testing.assert_allclose(dl.grad(lambda a: np.einsum("ij,ij->", a, b), method=method)(a), b, **tol)
     np.testing.assert_allclose(dl.grad(lambda a: np.einsum("ii", a), method=method)(a), np.eye(3), **tol)
     np.testing.assert_allclose(dl.grad(lambda x: np.einsum("i,ij,j", x, a, x), method=method)(x), (a + a.T) @ x, **tol)
-    np.testing.assert_allclose(dl.grad(lambda a: np.einsum("...ij,...jk->...ik", a, b).sum(), method=method)(a),
-                               np.ones((3, 3)) @ b.T, **tol)
+    np.testing.assert_allclose(
+        dl.grad(lambda a: np.einsum("...ij,...jk->...ik", a, b).sum(), method=method)(a), np.ones((3, 3)) @ b.T, **tol
+    )
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
@@ -208,14 +215,20 @@ def test_einsum_second_derivative(method, rng):
     np.testing.assert_allclose(dl.hessian(lambda x: np.einsum("i,ij,j->", x, a, x), method=method)(x), s, rtol=1e-12)
     q = x @ a @ x
     expected = 2 * np.outer(s @ x, s @ x) + 2 * q * s
-    np.testing.assert_allclose(dl.hessian(lambda x: np.einsum("i,ij,j->", x, a, x) ** 2, method=method)(x),
-                               expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        dl.hessian(lambda x: np.einsum("i,ij,j->", x, a, x) ** 2, method=method)(x), expected, rtol=1e-12
+    )
 
 
 def test_einsum_matches_numpy_and_rejects_bad_subscripts(rng):
     a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 5))
-    for sub, args in [("...ij,jk", (a, b)), ("bij,jk->ki", (a, b)), ("iij->j", (rng.normal(size=(3, 3, 2)),)),
-                      ("ijk->", (a,)), ("i,j", (b[0], b[:, 0]))]:
+    for sub, args in [
+        ("...ij,jk", (a, b)),
+        ("bij,jk->ki", (a, b)),
+        ("iij->j", (rng.normal(size=(3, 3, 2)),)),
+        ("ijk->", (a,)),
+        ("i,j", (b[0], b[:, 0])),
+    ]:
         np.testing.assert_allclose(dnp.einsum(sub, *args), np.einsum(sub, *args), rtol=1e-14, err_msg=sub)
     with pytest.raises(ValueError, match=r"einsum: operand 0 has 3 axes"):
         dl.grad(lambda a: np.einsum("ij->", a))(a)
@@ -226,13 +239,22 @@ def test_einsum_matches_numpy_and_rejects_bad_subscripts(rng):
 # -- second derivatives of the decompositions: forward-over-reverse vs finite differences of reverse --
 
 
-@pytest.mark.parametrize("name,f,shape", [
-    ("eigh", lambda a: dnp.sum(dnp.linalg.eigh(a)[0] ** 3) + dnp.sum(dnp.linalg.eigh(a)[1][:, 0] ** 3), (3, 3)),
-    ("svd", lambda a: dnp.sum(dnp.linalg.svd(a, full_matrices=False)[1] ** 3)
-     + dnp.sum(dnp.linalg.svd(a, full_matrices=False)[0] ** 3), (3, 2)),
-    ("cholesky", lambda a: dnp.sum(dnp.linalg.cholesky(a) ** 3), (3, 3)),
-    ("einsum", lambda a: dnp.sum(dnp.einsum("ij,jk,kl->il", a, a, a) ** 2), (2, 2)),
-])
+@pytest.mark.parametrize(
+    "name,f,shape",
+    [
+        ("eigh", lambda a: dnp.sum(dnp.linalg.eigh(a)[0] ** 3) + dnp.sum(dnp.linalg.eigh(a)[1][:, 0] ** 3), (3, 3)),
+        (
+            "svd",
+            lambda a: (
+                dnp.sum(dnp.linalg.svd(a, full_matrices=False)[1] ** 3)
+                + dnp.sum(dnp.linalg.svd(a, full_matrices=False)[0] ** 3)
+            ),
+            (3, 2),
+        ),
+        ("cholesky", lambda a: dnp.sum(dnp.linalg.cholesky(a) ** 3), (3, 3)),
+        ("einsum", lambda a: dnp.sum(dnp.einsum("ij,jk,kl->il", a, a, a) ** 2), (2, 2)),
+    ],
+)
 def test_second_derivatives_of_decompositions(name, f, shape, rng):
     a = rng.normal(size=shape)
     if shape[0] == shape[1] and name != "einsum":

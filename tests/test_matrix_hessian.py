@@ -1,6 +1,7 @@
 """Matrix-level symbolic Hessians (issue 17 §2, differentiators/tensor.py): equal to the scalar
 path's and to forward-over-reverse on small n; the scalar path stays for what is not multilinear
 or elementwise; graphs too large to expand into scalars still get their Hessian."""
+
 import numpy as np
 import pytest
 
@@ -63,8 +64,9 @@ def test_logistic_regression_is_one_contraction():
     assert form.terms[2] > 1 and len(form.groups[2]) == 1
 
 
-@pytest.mark.parametrize("f", [lambda x: dnp.sum(x[1:] * x[:-1]), lambda x: dnp.max(x) * dnp.sum(x)],
-                         ids=["getitem", "max"])
+@pytest.mark.parametrize(
+    "f", [lambda x: dnp.sum(x[1:] * x[:-1]), lambda x: dnp.max(x) * dnp.sum(x)], ids=["getitem", "max"]
+)
 def test_other_ops_keep_the_scalar_path(f):
     assert tensor_form(dl.trace(f, w), (0,)) is None
     H = dl.hessian(f, method="symbolic")(w)

@@ -1,4 +1,5 @@
 """Nested derivatives: no perturbation confusion, higher orders by composition."""
+
 import numpy as np
 import pytest
 
@@ -46,7 +47,7 @@ def test_third_derivative_by_composition(method):
 
 
 def test_hessian_pairs_agree():
-    f = lambda x: dnp.sum(dnp.tanh(x) * x[::-1]) + dnp.prod_shape(x) * dnp.sum(x ** 3.0)
+    f = lambda x: dnp.sum(dnp.tanh(x) * x[::-1]) + dnp.prod_shape(x) * dnp.sum(x**3.0)
     x = np.array([0.3, -0.5, 0.9])
     ref = dl.hessian(f, method="symbolic")(x)
     for pair in [("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward"), ("reverse", "forward")]:
@@ -57,6 +58,7 @@ def test_hessian_pairs_agree():
 def test_relu_mask_times_one_stays_a_float_in_nested_rules(pair):
     """Found by the long random-graph run: relu's rule (x > 0) * 1.0 must not fold to the bool mask,
     or a value used twice adds its two masks as a logical or (2 became 1)."""
+
     def f(x):
         v = dnp.reshape(x * x + 0.5, (1,))
         return dnp.sum(dnp.relu(dnp.concatenate([v, v], axis=0)))
@@ -66,13 +68,14 @@ def test_relu_mask_times_one_stays_a_float_in_nested_rules(pair):
 
 # -- issue 15: finite differences of finite differences take their steps from the error model -------
 
+
 def test_numeric_of_numeric_hessian_and_third_derivative_are_accurate():
     f = lambda x: dnp.sum(dnp.sin(x) * dnp.exp(0.3 * x)) + dnp.sum(x) ** 3.0
     x = np.linspace(0.1, 0.9, 4)
     exact = dl.hessian(f, method="reverse")(x)
     nested = dl.hessian(f, method=("numeric", "numeric"))(x)
     assert np.abs(nested - exact).max() <= 1e-5 * np.abs(exact).max()  # was 4e-6 at eps^(1/3) steps
-    g = lambda y: dnp.sin(y) * y ** 3.0
+    g = lambda y: dnp.sin(y) * y**3.0
     third = dl.grad(dl.grad(dl.grad(g, method="numeric"), method="numeric"), method="numeric")(0.7)
     assert third == pytest.approx(dl.grad(dl.grad(dl.grad(g)))(0.7), rel=1e-4)  # was 5e-3
 

@@ -6,6 +6,7 @@ order, so each nested result is compared with numbers computed from those formul
 another difflab result. The symbolic method cannot be the INNER method (its lambdified code is
 NumPy, not traceable): that raises the clear NotDifferentiableError.
 """
+
 import numpy as np
 import pytest
 
@@ -20,7 +21,7 @@ INNER = ["forward", "reverse", "numeric"]
 
 
 def f(x):
-    return dnp.sum(dnp.sin(x) * x ** 2.0)
+    return dnp.sum(dnp.sin(x) * x**2.0)
 
 
 def h(y):
@@ -29,15 +30,15 @@ def h(y):
 
 # closed forms, elementwise: f's gradient, Hessian diagonal and third derivative; h' and h''
 def f1(x):
-    return np.cos(x) * x ** 2 + 2 * x * np.sin(x)
+    return np.cos(x) * x**2 + 2 * x * np.sin(x)
 
 
 def f2(x):
-    return -x ** 2 * np.sin(x) + 4 * x * np.cos(x) + 2 * np.sin(x)
+    return -(x**2) * np.sin(x) + 4 * x * np.cos(x) + 2 * np.sin(x)
 
 
 def f3(x):
-    return -x ** 2 * np.cos(x) - 6 * x * np.sin(x) + 6 * np.cos(x)
+    return -(x**2) * np.cos(x) - 6 * x * np.sin(x) + 6 * np.cos(x)
 
 
 def h1(y):
@@ -50,26 +51,40 @@ def h2(y):
 
 # name -> (nested computation (outer, inner) -> value, the analytic value, derivative order)
 CASES = {
-    "grad of jvp (Hv)": (lambda o, i: dl.grad(lambda x: dl.jvp(f, (x,), (V,), method=i)[1], method=o)(X),
-                         f2(X) * V, 2),
+    "grad of jvp (Hv)": (lambda o, i: dl.grad(lambda x: dl.jvp(f, (x,), (V,), method=i)[1], method=o)(X), f2(X) * V, 2),
     "jvp of grad (Hv)": (lambda o, i: dl.jvp(dl.grad(f, method=i), (X,), (V,), method=o)[1], f2(X) * V, 2),
-    "grad of vjp": (lambda o, i: dl.grad(lambda x: dnp.sum(dl.vjp(h, x, method=i)[1](V)[0]), method=o)(X),
-                    h2(X) * V, 2),
-    "grad of jacobian": (lambda o, i: dl.grad(lambda x: dnp.sum(dl.jacobian(h, method=i)(x)), method=o)(X),
-                         h2(X), 2),
-    "jacobian of jacobian": (lambda o, i: dl.jacobian(dl.jacobian(h, method=i), method=o)(X),
-                             np.einsum("i,ij,ik->ijk", h2(X), np.eye(3), np.eye(3)), 2),
-    "jacobian of jacobian of f (the Hessian)": (lambda o, i: dl.jacobian(dl.jacobian(f, method=i), method=o)(X),
-                                                np.diag(f2(X)), 2),
+    "grad of vjp": (
+        lambda o, i: dl.grad(lambda x: dnp.sum(dl.vjp(h, x, method=i)[1](V)[0]), method=o)(X),
+        h2(X) * V,
+        2,
+    ),
+    "grad of jacobian": (lambda o, i: dl.grad(lambda x: dnp.sum(dl.jacobian(h, method=i)(x)), method=o)(X), h2(X), 2),
+    "jacobian of jacobian": (
+        lambda o, i: dl.jacobian(dl.jacobian(h, method=i), method=o)(X),
+        np.einsum("i,ij,ik->ijk", h2(X), np.eye(3), np.eye(3)),
+        2,
+    ),
+    "jacobian of jacobian of f (the Hessian)": (
+        lambda o, i: dl.jacobian(dl.jacobian(f, method=i), method=o)(X),
+        np.diag(f2(X)),
+        2,
+    ),
     "grad of hessian": (lambda o, i: dl.grad(lambda x: dnp.sum(dl.hessian(f, method=i)(x)), method=o)(X), f3(X), 3),
-    "grad of jvp's tangent": (lambda o, i: dl.grad(lambda v: dl.jvp(f, (X,), (v,), method=i)[1], method=o)(V),
-                              f1(X), 1),
+    "grad of jvp's tangent": (
+        lambda o, i: dl.grad(lambda v: dl.jvp(f, (X,), (v,), method=i)[1], method=o)(V),
+        f1(X),
+        1,
+    ),
     "grad of the pullback's cotangent": (
         lambda o, i: dl.grad(lambda u: dnp.sum(dl.vjp(h, X, method=i)[1](u)[0] * V), method=o)(np.ones(3)),
-        h1(X) * V, 1),
+        h1(X) * V,
+        1,
+    ),
     "grad of a prepared gradient": (
         lambda o, i: dl.grad(lambda x: dnp.sum(dl.prepare(f, X, method=i).grad(x) * V), method=o)(X),
-        f2(X) * V, 2),
+        f2(X) * V,
+        2,
+    ),
 }
 
 
@@ -108,8 +123,11 @@ def test_symbolic_inside_a_trace_is_a_clear_error(case):
 @pytest.mark.parametrize("method", INNER + ["symbolic"])
 def test_hessian_by_jacobian_of_jacobian_equals_hessian(method):
     exact = dl.hessian(f, method=method)(X)
-    nested = dl.jacobian(dl.jacobian(f, method=method), method=method)(X) if method != "symbolic" else \
-        dl.jacobian(dl.jacobian(f, method="reverse"), method=method)(X)
+    nested = (
+        dl.jacobian(dl.jacobian(f, method=method), method=method)(X)
+        if method != "symbolic"
+        else dl.jacobian(dl.jacobian(f, method="reverse"), method=method)(X)
+    )
     np.testing.assert_allclose(nested, exact, **_tolerance(method, method, 2))
 
 
@@ -143,8 +161,9 @@ def test_grad_of_vmap_equals_the_closed_form(outer):
 def test_a_hessian_pair_with_an_untraceable_inner_method_is_refused_up_front(outer):
     with pytest.raises(ValueError, match="symbolic cannot be the inner method of a Hessian pair"):
         dl.hessian(f, method=(outer, "symbolic"))
-    np.testing.assert_allclose(dl.hessian(f, method=(outer, "reverse"))(X), np.diag(f2(X)),
-                               **_tolerance(outer, "reverse", 2))
+    np.testing.assert_allclose(
+        dl.hessian(f, method=(outer, "reverse"))(X), np.diag(f2(X)), **_tolerance(outer, "reverse", 2)
+    )
 
 
 @pytest.mark.parametrize("outer, method", [(o, m) for o in OUTER for m in ["reverse", "forward", "numeric"]])
@@ -157,8 +176,9 @@ def test_hvp_nests_inside_grad(outer, method):
 @pytest.mark.parametrize("outer", OUTER)
 def test_linearize_by_reverse_nests_and_forward_says_it_takes_concrete_primals(outer):
     lin_sum = lambda m: lambda x: dnp.sum(dl.linearize(dl.grad(f), x, method=m)[1](V))
-    np.testing.assert_allclose(dl.grad(lin_sum("reverse"), method=outer)(X), f3(X) * V,
-                               **_tolerance(outer, "reverse", 3))
+    np.testing.assert_allclose(
+        dl.grad(lin_sum("reverse"), method=outer)(X), f3(X) * V, **_tolerance(outer, "reverse", 3)
+    )
     with pytest.raises(ValueError, match="linearize takes concrete primals"):
         dl.grad(lin_sum("forward"), method=outer)(X)
 

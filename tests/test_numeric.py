@@ -1,5 +1,6 @@
 """The numeric method: finite-difference schemes, accuracy, evaluation counts, complex-step refusal,
 error estimates and the black-box entry points. Costs are counted in function evaluations."""
+
 import math
 
 import numpy as np
@@ -8,8 +9,7 @@ import pytest
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import get_method, numeric
-from difflab.differentiators.numeric import (EPS, SCHEMES, Numeric, numeric_gradient,
-                                             numeric_jacobian, stencil_weights)
+from difflab.differentiators.numeric import EPS, SCHEMES, Numeric, numeric_gradient, numeric_jacobian, stencil_weights
 from difflab.differentiators.stencils import _steps
 
 RNG = np.random.default_rng(0)
@@ -45,12 +45,21 @@ def prepared(f, x, method, wrt=(0,)):
 # ------------------------------------------------------------------ the public API, seed examples
 
 
-@pytest.mark.parametrize("method", ["numeric", Numeric(scheme="richardson"), Numeric(scheme="complex"),
-                                    Numeric(scheme="central4"), Numeric(scheme="forward")])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "numeric",
+        Numeric(scheme="richardson"),
+        Numeric(scheme="complex"),
+        Numeric(scheme="central4"),
+        Numeric(scheme="forward"),
+    ],
+)
 def test_seed_examples(method):
     tol = 1e-6 if getattr(method, "scheme", "central") == "forward" else 1e-9
-    np.testing.assert_allclose(dl.grad(lambda a, b: 5 * (a * b), argnums=(0, 1), method=method)(2.0, 3.0),
-                               (15.0, 10.0), rtol=tol)
+    np.testing.assert_allclose(
+        dl.grad(lambda a, b: 5 * (a * b), argnums=(0, 1), method=method)(2.0, 3.0), (15.0, 10.0), rtol=tol
+    )
     g = dl.grad(lambda x, y, z: ((x * y) * (y * z)) ** 2.0, argnums=(0, 1, 2), method=method)(3.0, 2.0, 1.0)
     np.testing.assert_allclose(g, (96.0, 288.0, 288.0), rtol=tol)
     np.testing.assert_allclose(dl.grad(lambda x: (x * x) * (x * x), method=method)(3.0), 108.0, rtol=tol)
@@ -60,8 +69,9 @@ def test_get_method_and_settings():
     m = get_method("numeric")
     assert isinstance(m, Numeric) and m.name == "numeric" and m.native == "jvp" and m.hessian_pair is None
     assert Numeric(scheme="richardson") == Numeric(scheme="richardson") != Numeric()
-    assert repr(Numeric(step=1e-4)) == ("Numeric(scheme='central', step=0.0001, order=None, "
-                                        "richardson_terms=14, error_estimate=False)")
+    assert repr(Numeric(step=1e-4)) == (
+        "Numeric(scheme='central', step=0.0001, order=None, richardson_terms=14, error_estimate=False)"
+    )
 
 
 def test_jacobian_jvp_vjp_through_the_api():
@@ -90,7 +100,7 @@ def test_hessian_native_stencil():
 
 
 def test_nested_with_ad():
-    f = lambda x: x ** 3.0
+    f = lambda x: x**3.0
     for pair in [("forward", "numeric"), ("numeric", "reverse"), ("reverse", "numeric")]:
         np.testing.assert_allclose(dl.hessian(f, method=pair)(2.0), 12.0, rtol=1e-7, err_msg=str(pair))
 
@@ -123,7 +133,7 @@ def test_stencil_weights_are_generic():
     np.testing.assert_allclose(stencil_weights([-1, 0, 1], d=2), [1.0, -2.0, 1.0])
     # exact on polynomials of degree < number of points
     o = np.arange(-3.0, 4.0)
-    assert abs(stencil_weights(o) @ (1.3 + o) ** 6 - 6 * 1.3 ** 5) < 1e-10
+    assert abs(stencil_weights(o) @ (1.3 + o) ** 6 - 6 * 1.3**5) < 1e-10
 
 
 def test_steps_per_component_and_exactly_representable():
@@ -135,16 +145,25 @@ def test_steps_per_component_and_exactly_representable():
         assert h == pytest.approx(EPS ** (1 / 3) * max(1.0, abs(x[i])), rel=1e-9)
     # badly scaled components: a shared step would ruin one of them
     x = np.array([0.5, 1e6])
-    J = dl.jacobian(lambda x: x ** 3.0, method="numeric")(x)
-    np.testing.assert_allclose(np.diag(J), 3 * x ** 2, rtol=1e-8)
+    J = dl.jacobian(lambda x: x**3.0, method="numeric")(x)
+    np.testing.assert_allclose(np.diag(J), 3 * x**2, rtol=1e-8)
 
 
 # ------------------------------------------------------------------ evaluation counts
 
 
-@pytest.mark.parametrize("scheme, per_component", [("forward", 1), ("backward", 1), ("central", 2),
-                                                   ("central4", 4), ("central6", 6), ("richardson", 28),
-                                                   ("complex", 1)])
+@pytest.mark.parametrize(
+    "scheme, per_component",
+    [
+        ("forward", 1),
+        ("backward", 1),
+        ("central", 2),
+        ("central4", 4),
+        ("central6", 6),
+        ("richardson", 28),
+        ("complex", 1),
+    ],
+)
 def test_evaluations_per_component(scheme, per_component):
     f, x = FUNCTIONS["rosen"]
     pf = dl.prepare(f, x, method=Numeric(scheme=scheme))
@@ -186,10 +205,13 @@ def logsumexp_grad(x):
 
 
 @pytest.mark.parametrize("f, df", [(chain, chain_grad), (logsumexp, logsumexp_grad)])
-@pytest.mark.parametrize("scheme, per_component, bound", [
-    ("central", 2, 4e-10),  # round-off eps·|f|/h against O(1) (or 1/n) components: not 1e-10
-    ("richardson", 28, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
-])
+@pytest.mark.parametrize(
+    "scheme, per_component, bound",
+    [
+        ("central", 2, 4e-10),  # round-off eps·|f|/h against O(1) (or 1/n) components: not 1e-10
+        ("richardson", 28, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
+    ],
+)
 def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
     x = np.random.default_rng(3).uniform(-1.0, 1.0, 16)  # bench/numeric.py's point
     p = prepared(f, x, Numeric(scheme=scheme))
@@ -206,8 +228,15 @@ def test_batched_stencils_equal_per_point_evaluation(scheme, name):
     batched, per_point = prepared(f, x, Numeric(scheme=scheme)), prepared(f, x, Numeric(scheme=scheme))
     per_point._batchable = False  # the path nested (traced) calls take
     (_, a), (_, b) = batched.grad([x]), per_point.grad([x])
-    assert batched.cost.evals == per_point.cost.evals == 1 + x.size * {"forward": 1, "backward": 1, "central": 2, "central4": 4,
-                                                             "central6": 6, "richardson": 28, "complex": 1}[scheme]
+    assert (
+        batched.cost.evals
+        == per_point.cost.evals
+        == 1
+        + x.size
+        * {"forward": 1, "backward": 1, "central": 2, "central4": 4, "central6": 6, "richardson": 28, "complex": 1}[
+            scheme
+        ]
+    )
     if name == "rosen":  # elementwise ops and short sums: the same floating-point operations
         np.testing.assert_array_equal(a, b)
     else:  # a batched matmul may round differently
@@ -228,13 +257,16 @@ def test_large_batches_run_in_chunks(monkeypatch):
 # ------------------------------------------------------------------ complex step
 
 
-@pytest.mark.parametrize("f, op", [
-    (lambda x: dnp.sum(dnp.abs(x) * x), "abs"),
-    (lambda x: dnp.sum(dnp.relu(x) * 2.0), "relu"),
-    (lambda x: dnp.sum(dnp.maximum(x, 0.2) ** 2.0), "maximum"),
-    (lambda x: dnp.sum(dnp.where(x > 0, x, 0.0)), "where"),
-    (lambda x: dnp.max(dnp.exp(x)), "max"),
-])
+@pytest.mark.parametrize(
+    "f, op",
+    [
+        (lambda x: dnp.sum(dnp.abs(x) * x), "abs"),
+        (lambda x: dnp.sum(dnp.relu(x) * 2.0), "relu"),
+        (lambda x: dnp.sum(dnp.maximum(x, 0.2) ** 2.0), "maximum"),
+        (lambda x: dnp.sum(dnp.where(x > 0, x, 0.0)), "where"),
+        (lambda x: dnp.max(dnp.exp(x)), "max"),
+    ],
+)
 def test_complex_step_refused_through_non_analytic_ops(f, op):
     x = np.array([0.5, -1.5])
     with pytest.raises(dl.NotDifferentiableError, match=rf"through {op} at `v\d+ = {op}\(.*`: not complex-analytic"):
@@ -248,17 +280,20 @@ def test_complex_step_through_piecewise_constant_ops():
     """sign and comparisons are held at their values at x (issue 18), so complex step is exact
     through them: d/dx sign(x)·x = sign(x)."""
     x = np.array([0.5, -1.5])
-    g = dl.grad(lambda x: dnp.sum(dnp.sign(x) * x + (x > 0) * x ** 2.0), method=Numeric(scheme="complex"))(x)
+    g = dl.grad(lambda x: dnp.sum(dnp.sign(x) * x + (x > 0) * x**2.0), method=Numeric(scheme="complex"))(x)
     np.testing.assert_allclose(g, np.sign(x) + (x > 0) * 2 * x, rtol=1e-15)
 
 
-@pytest.mark.parametrize("f", [
-    lambda x, y: dnp.sum(dnp.sigmoid(x) * dnp.tanh(x) + dnp.log(dnp.exp(x) + 1.0) / dnp.sqrt(x * x + 1.0)),
-    lambda x, y: dnp.logsumexp(x * 2.0),  # max feeds only stop_gradient
-    lambda x, y: dnp.sum(dnp.stop_gradient(dnp.abs(x)) * x),
-    lambda x, y: dnp.sum(dnp.abs(y) * x),  # y is not differentiated: abs is not on an active path
-    lambda x, y: dnp.sum(x * dnp.where(x > 0, 1.0, 3.0)),  # the comparison only picks constants
-])
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, y: dnp.sum(dnp.sigmoid(x) * dnp.tanh(x) + dnp.log(dnp.exp(x) + 1.0) / dnp.sqrt(x * x + 1.0)),
+        lambda x, y: dnp.logsumexp(x * 2.0),  # max feeds only stop_gradient
+        lambda x, y: dnp.sum(dnp.stop_gradient(dnp.abs(x)) * x),
+        lambda x, y: dnp.sum(dnp.abs(y) * x),  # y is not differentiated: abs is not on an active path
+        lambda x, y: dnp.sum(x * dnp.where(x > 0, 1.0, 3.0)),  # the comparison only picks constants
+    ],
+)
 def test_complex_step_accepted_on_analytic_paths(f):
     x, y = np.array([0.5, -1.5, 2.0]), np.array([-1.0, 2.0, 0.5])
     g = dl.grad(f, method=Numeric(scheme="complex"))(x, y)
@@ -269,11 +304,14 @@ def test_complex_step_accepted_on_analytic_paths(f):
 
 
 @pytest.mark.parametrize("scheme", ["forward", "central", "central4", "richardson"])
-@pytest.mark.parametrize("f, df, x", [
-    (lambda x: dnp.exp(x), np.exp, np.array([0.3, -1.2, 2.5])),
-    (lambda x: dnp.sin(x) * x, lambda x: np.cos(x) * x + np.sin(x), np.array([0.1, 1.3, -2.0])),
-    (lambda x: 1.0 / (1.0 + x * x), lambda x: -2 * x / (1 + x * x) ** 2, np.array([0.5, 3.0, -7.0])),
-])
+@pytest.mark.parametrize(
+    "f, df, x",
+    [
+        (lambda x: dnp.exp(x), np.exp, np.array([0.3, -1.2, 2.5])),
+        (lambda x: dnp.sin(x) * x, lambda x: np.cos(x) * x + np.sin(x), np.array([0.1, 1.3, -2.0])),
+        (lambda x: 1.0 / (1.0 + x * x), lambda x: -2 * x / (1 + x * x) ** 2, np.array([0.5, 3.0, -7.0])),
+    ],
+)
 def test_error_estimate_bounds_the_true_error(scheme, f, df, x):
     p = prepared(f, x, Numeric(scheme=scheme))
     outs, J, E = p.jacobian_with_error([x])
@@ -305,7 +343,7 @@ def test_black_box_norm_and_einsum():
     A = RNG.normal(size=(3, 3))
     quad = lambda x: np.einsum("i,ij,j->", x, A, x)
     np.testing.assert_allclose(numeric_gradient(quad, x, scheme="central4"), (A + A.T) @ x, rtol=1e-9)
-    vec = lambda x: np.einsum("ij,j->i", A, x ** 2)
+    vec = lambda x: np.einsum("ij,j->i", A, x**2)
     J, E = numeric_jacobian(vec, x, scheme="richardson", error_estimate=True)
     exact = A * (2 * x)
     assert J.shape == E.shape == (3, 3)
@@ -319,7 +357,7 @@ def test_black_box_shapes_and_scalar_check():
     M = np.array([[1.0, 2.0], [3.0, 4.0]])
     J = numeric_jacobian(lambda m: np.outer(m[0], m[1]), M)
     assert J.shape == (2, 2, 2, 2)
-    assert numeric_gradient(lambda m: np.sum(m ** 2), M).shape == (2, 2)
+    assert numeric_gradient(lambda m: np.sum(m**2), M).shape == (2, 2)
     with pytest.raises(TypeError, match="scalar"):
         numeric_gradient(lambda x: x * 2.0, np.ones(3))
 
@@ -337,15 +375,28 @@ def test_inputs_are_never_mutated():
 
 
 def test_unknown_scheme_lists_the_valid_ones():
-    with pytest.raises(ValueError, match="'forward', 'backward', 'central', 'central4', 'central6', "
-                                         "'richardson', 'complex'"):
+    with pytest.raises(
+        ValueError, match="'forward', 'backward', 'central', 'central4', 'central6', 'richardson', 'complex'"
+    ):
         Numeric(scheme="centre")
 
 
-@pytest.mark.parametrize("kwargs", [{"step": 0}, {"step": -1}, {"step": 0.0}, {"step": float("inf")},
-                                    {"step": float("nan")}, {"step": "1e-3"}, {"order": 3},
-                                    {"scheme": "central4", "order": 6}, {"scheme": "complex", "order": 2},
-                                    {"order": 0}, {"richardson_terms": 1}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"step": 0},
+        {"step": -1},
+        {"step": 0.0},
+        {"step": float("inf")},
+        {"step": float("nan")},
+        {"step": "1e-3"},
+        {"order": 3},
+        {"scheme": "central4", "order": 6},
+        {"scheme": "complex", "order": 2},
+        {"order": 0},
+        {"richardson_terms": 1},
+    ],
+)
 def test_bad_settings(kwargs):
     with pytest.raises(ValueError):
         Numeric(**kwargs)
@@ -371,12 +422,16 @@ def test_batched_stencils_count_the_work_of_every_point(n):
     assert cost.elements == (2 * n + 1) * sum(math.prod(e.out.shape) for e in p.graph.eqns)
 
 
-@pytest.mark.parametrize("f, df, x", [
-    (lambda x: dnp.sum(dnp.sin(100.0 * x)), lambda x: 100.0 * np.cos(100.0 * x), [0.3, 1.1]),  # fast oscillation
-    (lambda x: dnp.sum(dnp.sqrt(x)), lambda x: 0.5 / np.sqrt(x), [0.01, 0.3]),              # near a domain edge
-    (lambda x: dnp.sum(dnp.where(x > 0.0, x * x, -x)), lambda x: 2.0 * x, [0.05]),            # near a kink
-    (lambda x: dnp.sum(dnp.abs(x) ** 1.5), lambda x: 1.5 * np.sqrt(x), [0.05]),
-], ids=["sin100x", "sqrt-edge", "kink", "abs^1.5"])
+@pytest.mark.parametrize(
+    "f, df, x",
+    [
+        (lambda x: dnp.sum(dnp.sin(100.0 * x)), lambda x: 100.0 * np.cos(100.0 * x), [0.3, 1.1]),  # fast oscillation
+        (lambda x: dnp.sum(dnp.sqrt(x)), lambda x: 0.5 / np.sqrt(x), [0.01, 0.3]),  # near a domain edge
+        (lambda x: dnp.sum(dnp.where(x > 0.0, x * x, -x)), lambda x: 2.0 * x, [0.05]),  # near a kink
+        (lambda x: dnp.sum(dnp.abs(x) ** 1.5), lambda x: 1.5 * np.sqrt(x), [0.05]),
+    ],
+    ids=["sin100x", "sqrt-edge", "kink", "abs^1.5"],
+)
 @pytest.mark.filterwarnings("ignore::difflab.DomainWarning")  # the largest steps do leave sqrt's domain
 def test_richardson_is_robust_where_large_steps_fail(f, df, x):
     """Steps that cross a kink or leave the domain spoil only their own table entries."""

@@ -3,6 +3,7 @@ its operators give the known derivatives for every method, its check_grads passe
 derivatives and catches a wrong one, and `installed()` presents `import autograd` and takes it back.
 (bench/peer_suite.py runs autograd's own test suite through it; that needs the download.)
 """
+
 import importlib.util
 import pathlib
 import sys
@@ -42,13 +43,13 @@ def test_operators_give_the_known_derivatives(method):
 @pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
 def test_second_order_products(method):
     # f(x) = sum(x**3): H = diag(6x)
-    cube = lambda x: np.sum(x ** 3)
+    cube = lambda x: np.sum(x**3)
     v = np.array([1.0, 2.0, -1.0])
     tol = dict(rtol=1e-4, atol=1e-5) if method == "numeric" else dict(rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(ag.hessian(cube, method=method)(X), np.diag(6 * X), **tol)
     hvp, g = ag.make_hvp(cube, method=method)(X)
     np.testing.assert_allclose(hvp(v), 6 * X * v, **tol)
-    np.testing.assert_allclose(g, 3 * X ** 2, **tol)
+    np.testing.assert_allclose(g, 3 * X**2, **tol)
     np.testing.assert_allclose(ag.hessian_tensor_product(cube, method=method)(X, v), 6 * X * v, **tol)
     # Gauss-Newton of g(y) = sum(y**2)/2 after f(x) = 2x: J^T H_g J v = 4 v
     np.testing.assert_allclose(ag.make_ggnvp(lambda x: 2.0 * x, method=method)(X)(v), 4 * v, **tol)
@@ -117,6 +118,7 @@ def test_flatten_round_trips():
     flat, unflatten = ag.flatten(value)
     with ag.installed():
         from autograd.misc import flatten  # the function, not the submodule of the same name
+
         assert flatten is ag.flatten
     assert flat.shape == (9,)
     back = unflatten(flat)
@@ -131,11 +133,14 @@ def test_peer_runner_sorts_failures_by_cause():
     spec.loader.exec_module(runner)
     assert runner.cause_of("ModuleNotFoundError: No module named 'autograd.extend'").startswith("autograd internals")
     assert runner.cause_of("UnsupportedOperationError: numpy.fft.fft is not a difflab primitive").startswith(
-        "unsupported")
+        "unsupported"
+    )
     assert runner.cause_of("AssertionError: Derivative (VJP) check of f failed with method reverse").startswith(
-        "wrong value")
-    assert runner.cause_of("AssertionError: Derivative (VJP) check of fun failed", "test_linalg.py::test_svd_tall_2d"
-                           ).startswith("sign convention")
+        "wrong value"
+    )
+    assert runner.cause_of(
+        "AssertionError: Derivative (VJP) check of fun failed", "test_linalg.py::test_svd_tall_2d"
+    ).startswith("sign convention")
     assert runner.cause_of("Derivative (VJP) check of f failed (relative difference 2.0e-05)").startswith("near miss")
 
 
@@ -144,14 +149,15 @@ def test_primitive_takes_the_users_rule(method, monkeypatch):
     # a deliberately scaled rule shows the rule is used, not the function's own derivative; the
     # primitive follows the selected method (its JVP rule under forward, its VJP rule otherwise)
     monkeypatch.setenv(ag.ENV, method)
+
     @ag.primitive
     def cube(x, label="c"):
-        return x ** 3
+        return x**3
 
-    ag.defvjp(cube, lambda ans, x, label="c": lambda g: 2.0 * g * 3 * x ** 2)
-    ag.defjvp(cube, lambda t, ans, x, label="c": 2.0 * t * 3 * x ** 2)
+    ag.defvjp(cube, lambda ans, x, label="c": lambda g: 2.0 * g * 3 * x**2)
+    ag.defjvp(cube, lambda t, ans, x, label="c": 2.0 * t * 3 * x**2)
     g = ag.grad(lambda x: np.sum(cube(x, label="z")), method=method)(X)
-    np.testing.assert_allclose(g, 6 * X ** 2, rtol=1e-12)
+    np.testing.assert_allclose(g, 6 * X**2, rtol=1e-12)
     assert cube(2.0) == 8.0  # untraced: the function itself
     with pytest.raises(dl.NotDifferentiableError, match="not defined"):
         ag.grad(ag.primitive(lambda x: 2.0 * x), method=method)(1.0)
@@ -167,8 +173,11 @@ def test_gaps_the_peer_suite_found(method):
     assert np.allclose(dl.jacobian(lambda a: np.linspace(a, 2.0, 3), method=method)(1.0), [1.0, 0.5, 0.0])
     # x.flatten() traces (it is ravel); np.gradient of a matrix gives NumPy 2's tuple
     a = np.arange(6.0).reshape(2, 3)
-    np.testing.assert_allclose(dl.grad(lambda x: np.sum(x.flatten() * np.arange(6.0)), method=method)(a),
-                               np.arange(6.0).reshape(2, 3), atol=1e-7)
+    np.testing.assert_allclose(
+        dl.grad(lambda x: np.sum(x.flatten() * np.arange(6.0)), method=method)(a),
+        np.arange(6.0).reshape(2, 3),
+        atol=1e-7,
+    )
     traced = dl.vjp(lambda x: np.gradient(x), a, method=method)[0]
     assert isinstance(traced, tuple) and len(traced) == 2
     np.testing.assert_allclose(traced[1], np.gradient(a)[1])

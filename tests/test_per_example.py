@@ -1,6 +1,7 @@
 """Per-example structure found from the graph (issue 17 §2): a hand-written batched loss, with no
 `batch_argnums`, is differentiated by the symbolic method for ONE example — and a function whose
 batch axis is not separable is not (differentiators/examples.py)."""
+
 import numpy as np
 import pytest
 
@@ -13,8 +14,12 @@ N = 12
 
 
 def _params(d=3, h=4, k=2):
-    return {"W0": RNG.normal(size=(d, h)), "b0": RNG.normal(size=h),
-            "W1": RNG.normal(size=(h, k)), "b1": RNG.normal(size=k)}
+    return {
+        "W0": RNG.normal(size=(d, h)),
+        "b0": RNG.normal(size=h),
+        "W1": RNG.normal(size=(h, k)),
+        "b1": RNG.normal(size=k),
+    }
 
 
 def _data(n=N, d=3, k=2):
@@ -76,8 +81,16 @@ def per_example_outputs(p, X, Y):  # no reduction over the examples at all
 
 
 SEPARABLE = {cross_entropy_sum_over_n: N, mse_mean: 1, mean_plus_weight_decay: 1}
-NOT_SEPARABLE = [batch_norm_inside, rows_paired_wrongly, mask_from_other_rows, weighted_by_row, log_of_mean,
-                 sum_plus_decay, gram, per_example_outputs]
+NOT_SEPARABLE = [
+    batch_norm_inside,
+    rows_paired_wrongly,
+    mask_from_other_rows,
+    weighted_by_row,
+    log_of_mean,
+    sum_plus_decay,
+    gram,
+    per_example_outputs,
+]
 
 
 @pytest.mark.parametrize("f", list(SEPARABLE), ids=lambda f: f.__name__)
@@ -91,7 +104,7 @@ def test_a_batched_loss_is_found_separable(f):
     # the one-example graph's mean over the rows is the function, at a point other than the trace's
     p2, (X2, Y2) = _params(), _data()
     flat = [p2[k] for k in sorted(p2)]
-    ones = [dl.graph.evaluate(found.graph, *flat, X2[i:i + 1], Y2[i:i + 1])[0] for i in range(N)]
+    ones = [dl.graph.evaluate(found.graph, *flat, X2[i : i + 1], Y2[i : i + 1])[0] for i in range(N)]
     assert np.mean(ones) == pytest.approx(float(f(p2, X2, Y2)), rel=1e-13)
 
 

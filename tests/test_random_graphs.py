@@ -5,6 +5,7 @@ is smaller) and numeric central differences to 1e-5 away from kinks; Hessians (f
 native one) on the smaller graphs. The CI run is derandomized (profile difflab-ci); set
 DIFFLAB_LONG=1 for thousands of graphs.
 """
+
 import os
 import warnings
 from collections import Counter
@@ -52,8 +53,12 @@ def _run(what, fn, *xs):
 def _declared_zero(graph):
     """Ops whose derivative is declared zero although their value moves (stop_gradient): numeric
     differences see the value, not the declaration."""
-    return any(e.op.differentiable and e.op.jvp_rule(i) is None
-               for e in graph.eqns for i, a in enumerate(e.args) if isinstance(a, dl.Var) and a.dtype.kind == "f")
+    return any(
+        e.op.differentiable and e.op.jvp_rule(i) is None
+        for e in graph.eqns
+        for i, a in enumerate(e.args)
+        if isinstance(a, dl.Var) and a.dtype.kind == "f"
+    )
 
 
 def _clearance(graph, xs):
@@ -103,8 +108,7 @@ def test_methods_agree_on_random_graphs():
     settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES)(given(st.data())(_only(agree, None)))()
     # the registry outgrew what 400 mixed graphs reach: each op not drawn yet gets graphs of its own
     for name in sorted(set(REGISTRY) - set(seen)):
-        settings(settings.get_profile("difflab-ci"), max_examples=4)(
-            given(st.data())(_only(agree, (name,))))()
+        settings(settings.get_profile("difflab-ci"), max_examples=4)(given(st.data())(_only(agree, (name,))))()
     missing = sorted(set(REGISTRY) - set(seen))
     assert not missing, f"ops never drawn in {EXAMPLES} random graphs: {missing}"
 
@@ -177,8 +181,10 @@ def test_methods_agree_when_values_repeat_and_inputs_alias():
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             outs = g(*xs)
-            us = tuple(np.asarray(data.draw(points(dl.trace(lambda *o: o, *outs)), label="u")[k], dtype=float)
-                       for k in range(len(outs)))
+            us = tuple(
+                np.asarray(data.draw(points(dl.trace(lambda *o: o, *outs)), label="u")[k], dtype=float)
+                for k in range(len(outs))
+            )
             results = {}
             for method in ("reverse", "forward", "symbolic", "numeric"):
                 if method == "numeric" and (_declared_zero(graph) or _clearance(graph, xs) <= NUMERIC_KINK_CLEARANCE):
@@ -194,8 +200,7 @@ def test_methods_agree_when_values_repeat_and_inputs_alias():
             _assert_close(f"{method} vjp", vjp, ref_vjp, rtol, floor)
         # the repeated outputs' seeds add: the VJP equals uᵀJ summed over the outputs, by hand
         fwd = dl.jacobian(g, argnums=nums, method="forward")(*xs)
-        by_hand = [sum(np.tensordot(u, np.asarray(fwd[k][i]), axes=np.ndim(u)) for k, u in enumerate(us))
-                   for i in nums]
+        by_hand = [sum(np.tensordot(u, np.asarray(fwd[k][i]), axes=np.ndim(u)) for k, u in enumerate(us)) for i in nums]
         _assert_close("reverse vjp vs Σ uᵀJ", ref_vjp, _flat(by_hand), 1e-10)
 
     agree()

@@ -1,5 +1,6 @@
 """The one reference-derivative policy (difflab.reference) that compare, the oracle and the
 experiments share: the same function gets the same reference, by the same rule, everywhere."""
+
 import numpy as np
 import pytest
 
@@ -41,7 +42,7 @@ def test_compare_and_the_oracle_follow_the_policy():
 
 
 def test_argnums_pick_leaves_in_order():
-    f = lambda x, y: dnp.sin(x) * y ** 2  # noqa: E731
+    f = lambda x, y: dnp.sin(x) * y**2  # noqa: E731
     r = policy.reference(f, 0.5, 3.0, argnums=(1, 0))
     np.testing.assert_allclose(r.value, [[2 * 3.0 * np.sin(0.5), np.cos(0.5) * 9.0]], rtol=1e-15)
     with pytest.raises(ValueError, match="out of range"):

@@ -1,4 +1,5 @@
 """Registry-driven tests: each check runs over every op in difflab.ops.REGISTRY, nothing per-op."""
+
 import dataclasses
 import itertools
 
@@ -10,8 +11,11 @@ import difflab as dl
 from difflab.differentiators.symbolic import to_sympy
 from difflab.ops import REGISTRY, draw, examples
 
-CASES = [(name, k, args, params) for name, op in REGISTRY.items()
-         for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))]
+CASES = [
+    (name, k, args, params)
+    for name, op in REGISTRY.items()
+    for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
+]
 IDS = [f"{name}-{k}" for name, k, _, _ in CASES]
 
 
@@ -34,8 +38,11 @@ def test_sympy_translation_matches_numpy(name, k, args, params):
     op = REGISTRY[name]
     graph = dl.trace(lambda *xs: op(*xs, **params), *args)
     program = to_sympy(graph)
-    subs = {s: sp.Float(float(v), 30) if np.asarray(v).dtype.kind == "f" else bool(v)
-            for arr, a in zip(program.inputs, args) for s, v in zip(arr.ravel(), np.ravel(a))}
+    subs = {
+        s: sp.Float(float(v), 30) if np.asarray(v).dtype.kind == "f" else bool(v)
+        for arr, a in zip(program.inputs, args)
+        for s, v in zip(arr.ravel(), np.ravel(a))
+    }
     got = [sp.sympify(e).xreplace(subs) for e in program.inline(program.outputs)]
     expected = np.ravel(op.impl(*args, **params))
     if expected.dtype.kind == "b":
@@ -73,20 +80,31 @@ def test_every_op_has_examples_and_docs():
 def _batched_case(op, args, flags, rng, size=3):
     """args with a batch of `size` along axis 0 where flagged: the example itself, then fresh draws
     from the argument's domain (the shape ops take any real values)."""
+
     def domain(i):
         if i < len(op.domain) and (op.samples is None or op.domain[i] == "spd"):
             return op.domain[i]
         return "real"
-    return [np.stack([a] + [draw(domain(i), np.shape(a), rng) for _ in range(size - 1)]) if b else a
-            for i, (a, b) in enumerate(zip(args, flags))]
+
+    return [
+        np.stack([a] + [draw(domain(i), np.shape(a), rng) for _ in range(size - 1)]) if b else a
+        for i, (a, b) in enumerate(zip(args, flags))
+    ]
 
 
-BATCH_CASES = [(name, k, args, params, flags) for name, k, args, params in CASES
-               for flags in itertools.product([False, True], repeat=len(args)) if any(flags)]
+BATCH_CASES = [
+    (name, k, args, params, flags)
+    for name, k, args, params in CASES
+    for flags in itertools.product([False, True], repeat=len(args))
+    if any(flags)
+]
 
 
-@pytest.mark.parametrize("name,k,args,params,flags", BATCH_CASES,
-                         ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES])
+@pytest.mark.parametrize(
+    "name,k,args,params,flags",
+    BATCH_CASES,
+    ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES],
+)
 def test_batch_rule_equals_a_loop_over_the_batch(name, k, args, params, flags):
     """Every op's batching rule, with any subset of its arguments batched, is impl applied to
     each batch element in turn."""
@@ -99,10 +117,13 @@ def test_batch_rule_equals_a_loop_over_the_batch(name, k, args, params, flags):
         np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
 
 
-@pytest.mark.parametrize("name, params", [
-    ("getitem", {"idx": (np.array([0, 2]), slice(None), np.array([1, 4]))}),  # NumPy moves these axes first
-    ("matmul", {}),
-])
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("getitem", {"idx": (np.array([0, 2]), slice(None), np.array([1, 4]))}),  # NumPy moves these axes first
+        ("matmul", {}),
+    ],
+)
 def test_batch_rule_special_cases(name, params):
     """Advanced indices apart and an op without a rule (a loop over the batch) still match a loop."""
     rng = np.random.default_rng(1)
@@ -146,5 +167,5 @@ def test_a_scalar_graph_runs_on_python_floats():
     assert len(st.graph.eqns) == 4 and all(type(v) is float for v in st.values.values())
     value, grads = dl.value_and_grad(lambda a, b: dl.numpy.tanh(a * b + 1.0) ** 2.0, argnums=(0, 1))(0.5, -2.0)
     t = np.tanh(0.5 * -2.0 + 1.0)
-    assert type(value) is float and value == t ** 2
+    assert type(value) is float and value == t**2
     assert grads == pytest.approx((2 * t * (1 - t * t) * -2.0, 2 * t * (1 - t * t) * 0.5), rel=1e-15)

@@ -1,4 +1,5 @@
 """Reports: deterministic figures with titles and labels, the annotated graph, the pages."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -53,9 +54,15 @@ def test_the_diamond_graph_is_annotated_with_its_adjoints():
 
 
 def test_the_markdown_report_has_both_sentences_per_figure(tmp_path):
-    doc = {"name": "demo", "question": "Why?", "facts": [("preset", "quick")], "config": {"n": [1, 2]},
-           "figures": [{"name": "f", "title": "T", "what": "Shows x.", "conclusion": "Slope 1.00."}],
-           "command": "difflab run demo", "dir": tmp_path}
+    doc = {
+        "name": "demo",
+        "question": "Why?",
+        "facts": [("preset", "quick")],
+        "config": {"n": [1, 2]},
+        "figures": [{"name": "f", "title": "T", "what": "Shows x.", "conclusion": "Slope 1.00."}],
+        "command": "difflab run demo",
+        "dir": tmp_path,
+    }
     md = to_markdown(doc)
     assert "![T](figures/f.png)" in md and "*What it shows.* Shows x." in md
     assert "*What to conclude.* Slope 1.00." in md and "- Slope 1.00." in md
@@ -96,8 +103,19 @@ def test_index_names_the_presets_its_reports_were_run_with(tmp_path):
     for name, preset in [("a", "full"), ("b", "full")]:
         d = tmp_path / "runs" / name
         d.mkdir(parents=True)
-        (d / "config.json").write_text(json.dumps({"experiment": name, "question": "Q?", "preset": preset,
-                                                   "config": {}, "seed": 0, "cells": 1, "overrides": {}}))
+        (d / "config.json").write_text(
+            json.dumps(
+                {
+                    "experiment": name,
+                    "question": "Q?",
+                    "preset": preset,
+                    "config": {},
+                    "seed": 0,
+                    "cells": 1,
+                    "overrides": {},
+                }
+            )
+        )
         (d / "summary.json").write_text("{}")
         (d / "figures.json").write_text("[]")
         (d / "report.md").write_text("# a report")

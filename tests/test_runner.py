@@ -1,4 +1,5 @@
 """The experiment runner: run directories, atomic cell files, resume, seeds and executors."""
+
 from __future__ import annotations
 
 import csv
@@ -59,8 +60,9 @@ def _metrics(run_dir):
 
 def test_a_run_writes_config_cells_csv_summary_figures_and_report(tiny, tmp_path):
     d = runner.run(tiny, out=tmp_path / "runs", quiet=True)
-    assert d.parent == tmp_path / "runs" / "tiny" and d.name.endswith(runner.config_hash("tiny", json.loads(
-        (d / "config.json").read_text())["config"], 0))
+    assert d.parent == tmp_path / "runs" / "tiny" and d.name.endswith(
+        runner.config_hash("tiny", json.loads((d / "config.json").read_text())["config"], 0)
+    )
     assert sorted(p.name for p in (d / "cells").iterdir()) == ["0000.json", "0001.json", "0002.json", "0003.json"]
     config = json.loads((d / "config.json").read_text())
     assert config["config"]["xs"] == [1, 2, 3, 4] and config["seed"] == 0 and config["cells"] == 4
@@ -134,9 +136,11 @@ def test_seeds_are_deterministic_per_cell_index_and_root(tiny, tmp_path):
 
 def test_seed_groups_share_a_seed(tmp_path):
     path = tmp_path / "grouped.py"
-    path.write_text("QUESTION = 'q'\nPRESETS = {'quick': {}}\n"
-                    "def cells(config): return [{'m': m, 'seed_group': g} for g in (0, 1) for m in 'ab']\n"
-                    "def run_cell(cell, seed): return {'seed': seed}\n")
+    path.write_text(
+        "QUESTION = 'q'\nPRESETS = {'quick': {}}\n"
+        "def cells(config): return [{'m': m, 'seed_group': g} for g in (0, 1) for m in 'ab']\n"
+        "def run_cell(cell, seed): return {'seed': seed}\n"
+    )
     seeds = [m["seed"] for m in _metrics(runner.run(path, out=tmp_path, quiet=True)).values()]
     assert seeds[0] == seeds[1] != seeds[2] == seeds[3]
 

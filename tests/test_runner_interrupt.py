@@ -1,5 +1,6 @@
 """Interrupting a run (SIGKILL, SIGINT) at several points and resuming loses no finished cell and
 leaves no half-written file; two runs into one folder at once are refused, never interleaved."""
+
 import json
 import os
 import signal
@@ -61,10 +62,10 @@ def test_killed_runs_resume_without_losing_a_cell(tmp_path):
     assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
     (run_dir,) = (out / "resumable").iterdir()
     cells = [json.loads(p.read_text()) for p in sorted((run_dir / "cells").glob("*.json"))]
-    assert [c["metrics"]["y"] for c in cells] == [x ** 2 for x in range(24)]
+    assert [c["metrics"]["y"] for c in cells] == [x**2 for x in range(24)]
     assert all(seen[p] == json.loads((run_dir / "cells" / p).read_text()) for p in seen)
     assert not list(run_dir.rglob("*.tmp")) and not (run_dir / runner.LOCK).exists()
-    assert json.loads((run_dir / "summary.json").read_text())["summary"]["total"] == sum(x ** 2 for x in range(24))
+    assert json.loads((run_dir / "summary.json").read_text())["summary"]["total"] == sum(x**2 for x in range(24))
 
 
 def test_a_second_run_into_a_busy_folder_is_refused(tmp_path):
@@ -90,8 +91,10 @@ def test_two_fresh_runs_started_at_once_get_folders_of_their_own(tmp_path):
     exp = tmp_path / "resumable.py"
     exp.write_text(EXPERIMENT.replace("list(range(24))", "[1, 2]"))
     dirs = []
-    threads = [threading.Thread(target=lambda: dirs.append(runner.run(exp, out=tmp_path / "runs", quiet=True)))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(target=lambda: dirs.append(runner.run(exp, out=tmp_path / "runs", quiet=True)))
+        for _ in range(2)
+    ]
     for t in threads:
         t.start()
     for t in threads:

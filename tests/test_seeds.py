@@ -1,4 +1,5 @@
 """The seed articles' worked examples, with their published numbers, for every method."""
+
 import numpy as np
 import pytest
 

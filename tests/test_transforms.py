@@ -1,5 +1,6 @@
 """The JAX/PyTorch-style transformations (difflab.transforms): stop_gradient, has_aux, hvp,
 linearize and linear_transpose, against closed forms and HIPS autograd where installed."""
+
 import numpy as np
 import pytest
 
@@ -34,9 +35,10 @@ def rosen_grad(x):
 
 # -- stop_gradient ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_stop_gradient_is_a_constant(method):
-    g = dl.grad(lambda x: x ** 2.0 * dl.stop_gradient(x ** 3.0), method=method)(2.0)
+    g = dl.grad(lambda x: x**2.0 * dl.stop_gradient(x**3.0), method=method)(2.0)
     assert g == pytest.approx(2 * 2.0 * 8.0)  # d/dx x² · c, c = 8
 
 
@@ -46,6 +48,7 @@ def test_stop_gradient_pytree():
 
 
 # -- has_aux ---------------------------------------------------------------------------------
+
 
 def loss_aux(w, x):
     y = dnp.tanh(x @ w)
@@ -58,7 +61,7 @@ def test_grad_has_aux(method):
     g, aux = dl.grad(loss_aux, method=method, has_aux=True)(w, x)
     y = np.tanh(x @ w)
     assert np.allclose(aux["pred"], y) and aux["n"] == 3.0
-    expected = x.T @ (2 * y * (1 - y ** 2))
+    expected = x.T @ (2 * y * (1 - y**2))
     assert np.allclose(g, expected, atol=1e-6)
     (v, aux2), g2 = dl.value_and_grad(loss_aux, method=method, has_aux=True)(w, x)
     assert v == pytest.approx(np.sum(y * y)) and np.allclose(g2, g)
@@ -97,8 +100,19 @@ def test_has_aux_composes_with_autograd():
 
 # -- hvp -------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("method", ["reverse", "reverse-over-reverse", "forward", "numeric", "symbolic",
-                                    ("forward", "forward"), ("numeric", "reverse")])
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "reverse",
+        "reverse-over-reverse",
+        "forward",
+        "numeric",
+        "symbolic",
+        ("forward", "forward"),
+        ("numeric", "reverse"),
+    ],
+)
 def test_hvp_rosenbrock(method):
     x, v = rng.normal(size=5), rng.normal(size=5)
     g, hv = dl.hvp(rosen, (x,), (v,), method=method)
@@ -137,7 +151,7 @@ def test_hvp_pytrees_and_several_primals():
     # H v column: d/da0 of grads, plus d/dy1
     a, b = p["a"], p["b"]
     assert np.allclose(g[0]["a"], 2 * a * y * b)
-    assert np.allclose(g[1], a ** 2 * b)
+    assert np.allclose(g[1], a**2 * b)
     assert np.allclose(hv[0]["a"], [2 * y[0] * b, 2 * a[1] * b])
     assert hv[0]["b"] == pytest.approx(2 * a[0] * y[0] + a[1] ** 2)
     assert np.allclose(hv[1], [2 * a[0] * b, 0.0])
@@ -170,11 +184,12 @@ def test_prepare_hvp_reuses_the_trace():
 def test_hvp_composes_with_grad():
     # d/dx of <v, H(x) v> for f = sum(x^4): H = diag(12x^2), so <v,Hv> = sum(12 x^2 v^2), grad = 24 x v^2
     v = np.array([1.0, 2.0])
-    g = dl.grad(lambda x: dnp.sum(dl.hvp(lambda z: dnp.sum(z ** 4.0), (x,), (v,))[1] * v))(np.array([0.5, -1.0]))
-    assert np.allclose(g, 24 * np.array([0.5, -1.0]) * v ** 2)
+    g = dl.grad(lambda x: dnp.sum(dl.hvp(lambda z: dnp.sum(z**4.0), (x,), (v,))[1] * v))(np.array([0.5, -1.0]))
+    assert np.allclose(g, 24 * np.array([0.5, -1.0]) * v**2)
 
 
 # -- linearize -------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
 def test_linearize_matches_jvp_without_calling_f(method):
@@ -200,7 +215,7 @@ def test_linearize_matches_jvp_without_calling_f(method):
         with counting() as cost:
             f_jvp(np.ones(4), 1.0)
         assert 0 < cost.eqns <= len(f_jvp.graph.eqns)
-        reads_v = set(f_jvp.graph.inputs[len(f_jvp.residuals):])
+        reads_v = set(f_jvp.graph.inputs[len(f_jvp.residuals) :])
         for e in f_jvp.graph.eqns:  # no equation of f's own: each one reads the tangent
             assert any(a in reads_v for a in e.args if isinstance(a, dl.Var)), str(e)
             reads_v.add(e.out)
@@ -225,6 +240,7 @@ def test_linearize_numeric_refuses():
 
 
 # -- custom_jvp / custom_vjp -----------------------------------------------------------------
+
 
 def make_softplus():
     @dl.custom_jvp
@@ -282,7 +298,7 @@ def test_custom_jvp_symbolic_uses_given_sympy_form():
     cube.defjvp(lambda p, t: (cube(p[0]), 3.0 * p[0] ** 2.0 * t[0]))
     assert dl.grad(cube, method="symbolic")(2.0) == pytest.approx(12.0)
     # a SymPy form that differs from the primal: symbolic follows it
-    doubled = dl.custom_jvp(lambda x: x * x * x, sympy=lambda x, trees: np.frompyfunc(lambda e: 2 * e ** 3, 1, 1)(x))
+    doubled = dl.custom_jvp(lambda x: x * x * x, sympy=lambda x, trees: np.frompyfunc(lambda e: 2 * e**3, 1, 1)(x))
     doubled.defjvp(lambda p, t: (p[0] ** 3.0, 3.0 * p[0] ** 2.0 * t[0]))
     assert dl.grad(doubled, method="symbolic")(2.0) == pytest.approx(24.0)
     assert sympy  # imported: symbolic is available
@@ -307,6 +323,7 @@ def test_custom_jvp_several_pytree_arguments():
 
 def make_polar():
     """(r, θ) in a dict → (x, {"y": y}): a pytree in, a pytree of two outputs out."""
+
     @dl.custom_jvp
     def polar(p):
         return p["r"] * dnp.cos(p["th"]), {"y": p["r"] * dnp.sin(p["th"])}
@@ -315,8 +332,10 @@ def make_polar():
     def polar_jvp(primals, tangents):
         (p,), (t,) = primals, tangents
         r, th = p["r"], p["th"]
-        return polar(p), (t["r"] * dnp.cos(th) - r * dnp.sin(th) * t["th"],
-                          {"y": t["r"] * dnp.sin(th) + r * dnp.cos(th) * t["th"]})
+        return polar(p), (
+            t["r"] * dnp.cos(th) - r * dnp.sin(th) * t["th"],
+            {"y": t["r"] * dnp.sin(th) + r * dnp.cos(th) * t["th"]},
+        )
 
     return polar
 
@@ -481,6 +500,7 @@ def test_custom_ops_stay_out_of_the_registry():
 
 # -- checkpoint --------------------------------------------------------------------------------
 
+
 def mlp_layer(W):
     return lambda x: dnp.tanh(W @ x)
 
@@ -492,7 +512,7 @@ def test_checkpoint_same_gradient_every_method(method):
     def plain(x):
         for W in Ws:
             x = mlp_layer(W)(x)
-        return dnp.sum(x ** 2.0)
+        return dnp.sum(x**2.0)
 
     chained = dl.checkpoint_sequential([mlp_layer(W) for W in Ws], segments=2)
     x = rng.normal(size=3)
@@ -514,8 +534,10 @@ def test_checkpoint_gradient_wrt_closed_over_weights():
     ref = ag.grad(lambda W: anp.sum(anp.tanh(anp.dot(W, anp.tanh(anp.dot(W, x))))))(W)
     for method in ["reverse", "forward"]:
         assert np.allclose(dl.grad(loss, method=method)(W), ref, rtol=1e-12)
-    assert np.allclose(dl.hessian(lambda W: loss(W))(W).reshape(9, 9),
-                       ag.hessian(lambda W: anp.sum(anp.tanh(anp.dot(W, anp.tanh(anp.dot(W, x))))))(W).reshape(9, 9))
+    assert np.allclose(
+        dl.hessian(lambda W: loss(W))(W).reshape(9, 9),
+        ag.hessian(lambda W: anp.sum(anp.tanh(anp.dot(W, anp.tanh(anp.dot(W, x))))))(W).reshape(9, 9),
+    )
 
 
 def test_checkpoint_pytree_output_and_tape():
@@ -560,10 +582,11 @@ def test_checkpoint_sequential_bad_segments():
 
 # -- sparsity and sparse Jacobians -------------------------------------------------------------
 
+
 def tridiagonal(x):
     left = dnp.concatenate([np.zeros(1), x[:-1]])
     right = dnp.concatenate([x[1:], np.zeros(1)])
-    return dnp.sin(x) * 2.0 + left * x - right ** 2.0
+    return dnp.sin(x) * 2.0 + left * x - right**2.0
 
 
 def test_sparsity_exact_pattern():
@@ -604,9 +627,13 @@ def test_sparsity_covers_every_registry_op(case):
 
     xs = [args[i] for i in floats]
     P = dl.sparsity(f, *xs).toarray()
-    J = np.concatenate([np.reshape(j, (P.shape[0], -1)) for j in
-                        (lambda J: J if isinstance(J, tuple) else (J,))(dl.jacobian(f, argnums=tuple(range(len(xs))))(*xs))],
-                       axis=1)
+    J = np.concatenate(
+        [
+            np.reshape(j, (P.shape[0], -1))
+            for j in (lambda J: J if isinstance(J, tuple) else (J,))(dl.jacobian(f, argnums=tuple(range(len(xs))))(*xs))
+        ],
+        axis=1,
+    )
     assert P.shape == J.shape
     assert not ((J != 0) & ~P).any(), f"{name}: a nonzero derivative outside the pattern"
 
@@ -646,6 +673,7 @@ def test_colouring_is_proper():
 
 # -- composition -------------------------------------------------------------------------------
 
+
 def test_transformations_compose():
     sp = make_softplus()
     layer = dl.checkpoint(lambda h: sp(h) * 0.5)
@@ -674,11 +702,12 @@ def test_transformations_compose():
     for _ in range(2):
         assert np.allclose(p.grad(x), dl.grad(f_plain)(x))
     # stop_gradient inside hvp: the stopped factor is a constant
-    _, hv = dl.hvp(lambda x: dnp.sum(x ** 2.0 * dl.stop_gradient(x)), (x,), (v,))
+    _, hv = dl.hvp(lambda x: dnp.sum(x**2.0 * dl.stop_gradient(x)), (x,), (v,))
     assert np.allclose(hv, 2 * x * v)
 
 
 # -- the oracle's checks of the transformations ------------------------------------------------
+
 
 def test_check_hvp_passes_right_and_fails_wrong():
     from difflab.testing import GradientMismatch, check_hvp
@@ -739,6 +768,7 @@ def test_sparse_without_scipy_gives_coo_triples(monkeypatch):
 
 # -- the oracle: float32's error model, and no silent pass on a flat reference -------------------
 
+
 def test_float32_gradient_checked_by_float32_error_model():
     from difflab.testing import GradientMismatch, check_grad
 
@@ -772,7 +802,9 @@ def test_linearize_tangent_shape_mismatch_names_both():
         return x * 2.0
 
     _, f_jvp = dl.linearize(spread, np.ones(3))
-    with pytest.raises(ValueError, match=r"linearisation of spread: a tangent of shape \(2,\) for a primal of shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"linearisation of spread: a tangent of shape \(2,\) for a primal of shape \(3,\)"
+    ):
         f_jvp(np.ones(2))
 
 
@@ -800,6 +832,7 @@ def test_transformations_refuse_non_functions():
 
 # -- sparse Jacobians over pytrees: one flat matrix and its IndexMap ----------------------------
 
+
 def _pytree_f(p, s):
     return {"pairs": p["w"][1:] * p["w"][:-1] * s, "m": dnp.reshape(p["m"], (2, 2)) * s}, dnp.sum(p["m"])
 
@@ -815,8 +848,9 @@ def test_sparse_jacobian_of_a_pytree_function_matches_the_dense_one_block_by_blo
     # the index map: rows per output leaf (shaped like it), columns per input leaf
     assert index.rows[0]["m"].shape == (2, 2) and index.rows[1].shape == ()
     assert index.cols[0]["w"].tolist() == [4, 5, 6, 7] and index.cols[1].shape == ()
-    assert sorted(np.concatenate([np.ravel(r) for r in [index.rows[0]["m"], index.rows[0]["pairs"], index.rows[1]]]))\
-        == list(range(8))
+    assert sorted(
+        np.concatenate([np.ravel(r) for r in [index.rows[0]["m"], index.rows[0]["pairs"], index.rows[1]]])
+    ) == list(range(8))
     # blocks: jacobian's nesting; each equals the dense block reshaped to (out size, in size)
     blocks = index.blocks(J)
     for out_path in [(0, "pairs"), (0, "m"), (1,)]:
@@ -829,8 +863,9 @@ def test_sparse_jacobian_of_a_pytree_function_matches_the_dense_one_block_by_blo
                 got, want = got[k], want[k]
             want = np.asarray(want)
             rows = np.asarray(index.rows[0][out_path[1]] if out_path[0] == 0 else index.rows[1]).size
-            np.testing.assert_allclose(got.toarray(), want.reshape(rows, -1),
-                                       rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)
+            np.testing.assert_allclose(
+                got.toarray(), want.reshape(rows, -1), rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9
+            )
     # and a row of the flat matrix is the output element the index map names
     r = int(index.rows[0]["m"][1, 0])
     c = int(index.cols[0]["m"][2])
@@ -852,6 +887,7 @@ def test_sparsity_of_a_pytree_function_with_its_index_map():
 
 def test_index_map_blocks_of_a_coo_triple(monkeypatch):
     import builtins
+
     real_import = builtins.__import__
 
     def no_scipy(name, *args, **kw):

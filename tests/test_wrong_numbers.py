@@ -1,6 +1,7 @@
 """Issue 18: wrong numbers from exact methods. The aliasing matrix (operators × methods × ways a
 function can return or take one value twice), strong zeros (DESIGN.md §3) and the numeric method
 across a comparison. Expected values come from closed-form derivatives computed here."""
+
 import warnings
 
 import numpy as np
@@ -29,14 +30,24 @@ PATTERNS = {
     "input returned": (lambda u: (u, g(u)), lambda u: [np.eye(2), np.diag(dg(u))]),
     "input twice": (lambda u: (u, u), lambda u: [np.eye(2)] * 2),
     "input and its use": (lambda u: (g(u), u, g(u)), lambda u: [np.diag(dg(u)), np.eye(2), np.diag(dg(u))]),
-    "constant output": (lambda u: (g(u), np.ones(2), 2.0 * np.ones(2)), lambda u: [np.diag(dg(u)), np.zeros((2, 2)), np.zeros((2, 2))]),
-    "constant twice": (lambda u: (np.ones(2), g(u), np.ones(2)), lambda u: [np.zeros((2, 2)), np.diag(dg(u)), np.zeros((2, 2))]),
+    "constant output": (
+        lambda u: (g(u), np.ones(2), 2.0 * np.ones(2)),
+        lambda u: [np.diag(dg(u)), np.zeros((2, 2)), np.zeros((2, 2))],
+    ),
+    "constant twice": (
+        lambda u: (np.ones(2), g(u), np.ones(2)),
+        lambda u: [np.zeros((2, 2)), np.diag(dg(u)), np.zeros((2, 2))],
+    ),
 }
 
 
 def _close(got, want, method):
-    np.testing.assert_allclose(np.asarray(got, dtype=float), np.asarray(want, dtype=float),
-                               rtol=TOL.get(method, 1e-12), atol=TOL.get(method, 1e-12))
+    np.testing.assert_allclose(
+        np.asarray(got, dtype=float),
+        np.asarray(want, dtype=float),
+        rtol=TOL.get(method, 1e-12),
+        atol=TOL.get(method, 1e-12),
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -87,6 +98,7 @@ def _assert_fresh(outs, *inputs):
 @pytest.mark.parametrize("operator", ["grad", "value_and_grad", "prepare.grad", "hessian", "jacobian"])
 def test_same_array_as_two_arguments(operator, method):
     """f(a, b) called with one array for both: each argument is its own input."""
+
     def f(a, b):
         return dnp.sum(g(a) * b)
 
@@ -112,7 +124,11 @@ def test_same_array_as_two_arguments(operator, method):
             _close(ga, da, method)
             _close(gb, db, method)
     else:
-        fn = dl.grad(f, argnums=nums, method=method) if operator == "grad" else dl.value_and_grad(f, argnums=nums, method=method)
+        fn = (
+            dl.grad(f, argnums=nums, method=method)
+            if operator == "grad"
+            else dl.value_and_grad(f, argnums=nums, method=method)
+        )
         for _ in range(3):  # traced, then cached, then the generated reader
             out = fn(x, x)
             ga, gb = out if operator == "grad" else out[1]
@@ -184,21 +200,26 @@ def test_numeric_counts_held_evaluations():
 EXACT = ["symbolic", "forward", "reverse"]
 # name: (f, x, methods whose gradient must be exactly 0 with no DomainWarning, methods checked for 0)
 STRONG = {
-    "x**0 at 0": (lambda x: x ** 0.0, 0.0, EXACT + ["numeric"]),
-    "0**y, y > 0": (lambda y: 0.0 ** y, 2.0, EXACT + ["numeric"]),
+    "x**0 at 0": (lambda x: x**0.0, 0.0, EXACT + ["numeric"]),
+    "0**y, y > 0": (lambda y: 0.0**y, 2.0, EXACT + ["numeric"]),
     "0**y, small y": (lambda y: dnp.sum(np.zeros(3) ** y), np.array([0.5, 1e-3, 4.0]), EXACT),
     "std of one number": (lambda x: dnp.std(x), np.array([1.5]), EXACT + ["numeric"]),
-    "x**2 at 0": (lambda x: x ** 2.0, 0.0, EXACT + ["numeric"]),
+    "x**2 at 0": (lambda x: x**2.0, 0.0, EXACT + ["numeric"]),
     "sqrt at 0 under a zero cotangent": (lambda x: dnp.sqrt(x) * 0.0, 0.0, EXACT),
-    "x**0.5 at 0 under a zero cotangent": (lambda x: dnp.sum(x ** 0.5 * np.array([0.0, 1.0])), np.array([0.0, 1.0]), None),
+    "x**0.5 at 0 under a zero cotangent": (
+        lambda x: dnp.sum(x**0.5 * np.array([0.0, 1.0])),
+        np.array([0.0, 1.0]),
+        None,
+    ),
     "sqrt(x*x) at 0 (abs'(0) = 0)": (lambda x: dnp.sqrt(x * x), 0.0, ["forward", "reverse"]),
     "where on an infinite branch": (lambda x: dnp.where(x > 0.5, dnp.sqrt(x), x), 0.0, ["forward", "reverse"]),
 }
 
 
 # numeric appears only where its stencil stays inside the domain (at sqrt's edge it cannot)
-@pytest.mark.parametrize("case, method", [(case, m) for case in sorted(STRONG) for m in METHODS
-                                          if m in (STRONG[case][2] or EXACT)])
+@pytest.mark.parametrize(
+    "case, method", [(case, m) for case in sorted(STRONG) for m in METHODS if m in (STRONG[case][2] or EXACT)]
+)
 def test_strong_zeros(case, method):
     f, x, _ = STRONG[case]  # the methods it runs with are chosen by the parametrisation
     if case.startswith("x**0.5"):  # the zero-weighted element is 0, the other 0.5/sqrt(1)
@@ -221,11 +242,21 @@ def test_strong_zeros(case, method):
 
 
 # numeric is left out at sqrt's edge (sqrt, std of one number): its stencil steps out of the domain
-@pytest.mark.parametrize("case, want, method", [
-    (case, want, m)
-    for case, want in [("x**0 at 0", 0.0), ("0**y, y > 0", 0.0), ("x**2 at 0", 2.0),
-                       ("sqrt at 0 under a zero cotangent", 0.0), ("std of one number", 0.0)]
-    for m in METHODS if not (m == "numeric" and case.startswith(("sqrt", "std")))])
+@pytest.mark.parametrize(
+    "case, want, method",
+    [
+        (case, want, m)
+        for case, want in [
+            ("x**0 at 0", 0.0),
+            ("0**y, y > 0", 0.0),
+            ("x**2 at 0", 2.0),
+            ("sqrt at 0 under a zero cotangent", 0.0),
+            ("std of one number", 0.0),
+        ]
+        for m in METHODS
+        if not (m == "numeric" and case.startswith(("sqrt", "std")))
+    ],
+)
 def test_strong_zeros_second_derivatives(case, want, method):
     f, x, methods = STRONG[case]
     with warnings.catch_warnings():
@@ -260,6 +291,7 @@ def test_strong_mul_on_arrays_takes_the_plain_product_only_where_it_is_safe():
     huge = np.array([1e200, 0.0, -1e200])  # Σx² overflows: not "surely finite", the exact path decides
     assert np.array_equal(impl(huge, np.array([1e-200, np.inf, 2.0])), [1.0, 0.0, -2e200])
     assert impl(0.0, np.inf) == 0.0 and impl(np.array(0.0), np.array(np.inf)) == 0.0
+
 
 @pytest.mark.parametrize("method", METHODS)
 def test_constants_keep_every_digit(method):

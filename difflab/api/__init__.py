@@ -22,14 +22,36 @@ Where things live:
     comparison.py  `compare` → `Comparison` (every method side by side)
 The generated argument reader and the last-call cache are in difflab/compile/reader.py.
 """
+
 from __future__ import annotations
 
 # the private names below are used by transforms.py, sparse.py, testing/ and bench/ (kept importable)
 from .boundary import Signature, Staged, _check_argnums, _flat_like, _scalar_check, stage  # noqa: F401
 from .comparison import Comparison, compare
-from .operators import (CACHE_SIZE, _jacobian_tree, _Transform,  # noqa: F401
-                        grad, hessian, jacobian, jvp, value_and_grad, vjp, vmap)
+from .operators import (
+    CACHE_SIZE,
+    _jacobian_tree,
+    _Transform,  # noqa: F401
+    grad,
+    hessian,
+    jacobian,
+    jvp,
+    value_and_grad,
+    vjp,
+    vmap,
+)
 from .prepared import PreparedFunction, prepare
 
-__all__ = ["grad", "value_and_grad", "jacobian", "hessian", "jvp", "vjp", "vmap", "prepare", "compare",
-           "PreparedFunction", "Comparison"]
+__all__ = [
+    "grad",
+    "value_and_grad",
+    "jacobian",
+    "hessian",
+    "jvp",
+    "vjp",
+    "vmap",
+    "prepare",
+    "compare",
+    "PreparedFunction",
+    "Comparison",
+]

@@ -9,6 +9,7 @@ of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, empty arra
 NaN rows and columns of a derivative where an output or an input is not finite, and results that
 never alias an input.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,28 +30,32 @@ from ..trace import outputs_of, trace_flat, traced_values
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
 
+
 def _public_call(call):
     """An operator's `__call__`: keyword arguments are refused by name, and the DomainWarnings of
     the call are issued once per equation, pointing at the caller's line (errors.collecting)."""
+
     @functools.wraps(call)
     def checked(self, *args, **kwargs):
         if kwargs:
             _refuse_kwargs(getattr(self, "__name__", "the function"), kwargs)
         return collecting(call, self, *args)
+
     return checked
 
 
 def _refuse_kwargs(name, kwargs):
     keys = ", ".join(map(repr, kwargs))
-    raise TypeError(f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
-                    "positional arguments only; bind the others first (functools.partial or a lambda)")
+    raise TypeError(
+        f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
+        "positional arguments only; bind the others first (functools.partial or a lambda)"
+    )
 
 
 def _check_not_empty(x, i, j):
     shape = np.shape(x)
     if 0 in shape:
-        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to "
-                         "differentiate")
+        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to differentiate")
 
 
 def _nonfinite(outs):
@@ -103,8 +108,9 @@ def _own(values, graph: Graph, inputs=()):
     """Results of their own: never an input, a constant, a view of either or another result."""
     out, seen = [], {id(x) for x in inputs if isinstance(x, np.ndarray)}
     for o, v in zip(values, graph.outputs):
-        if type(o) is np.ndarray and (o.base is not None or not o.flags.writeable or id(o) in seen
-                                      or not isinstance(v, Var) or v in graph.inputs):
+        if type(o) is np.ndarray and (
+            o.base is not None or not o.flags.writeable or id(o) in seen or not isinstance(v, Var) or v in graph.inputs
+        ):
             o = o.copy()
         seen.add(id(o))
         out.append(o)
@@ -112,6 +118,7 @@ def _own(values, graph: Graph, inputs=()):
 
 
 # -- the signature: argument pytrees <-> a graph's flat inputs, flattened once --------------------
+
 
 def _check_argnums(argnums, nargs):
     many = isinstance(argnums, (tuple, list))
@@ -218,15 +225,21 @@ class Signature:
         and the same type and value for every static leaf (what `prepare` promises to check)."""
         flat = [tree.flatten(a) for a in args]
         if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._shapes:
+
             def show(sig):
                 return ", ".join(f"{td} {shapes}" if td.kind != tree.LEAF else str(shapes[0]) for td, shapes in sig)
+
             got = [(td, [np.shape(x) for x in lv]) for lv, td in flat]
-            raise ValueError(f"prepared for arguments shaped ({show(self._shapes)}), called with ({show(got)}); "
-                             "prepare again for new shapes")
+            raise ValueError(
+                f"prepared for arguments shaped ({show(self._shapes)}), called with ({show(got)}); "
+                "prepare again for new shapes"
+            )
         for (i, j), was in self._statics:  # baked into the graph: a new value needs a new graph
             if _static_key(flat[i][0][j]) != was:
-                raise ValueError(f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
-                                 "prepared; it is not a float, so it is baked into the graph: prepare again")
+                raise ValueError(
+                    f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
+                    "prepared; it is not a float, so it is baked into the graph: prepare again"
+                )
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
     def rebuild(self, parts):
@@ -236,7 +249,7 @@ class Signature:
         grads, k = [], 0
         for a in self.argnums:
             n = self.arg_trees[a].num_leaves
-            grads.append(self.arg_trees[a].unflatten(parts[k:k + n]))
+            grads.append(self.arg_trees[a].unflatten(parts[k : k + n]))
             k += n
         return tuple(grads)
 
@@ -244,7 +257,9 @@ class Signature:
         """Python floats back for the leaves that were Python floats."""
         if not any(self.wrt_float):
             return parts
-        return [float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)]
+        return [
+            float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)
+        ]
 
     def learn(self, args):
         """Generate the fast reader and builder (compile.reader) from `args`, which must match."""
@@ -284,13 +299,21 @@ def _check_differentiable(x, kind, i, j):
         _check_not_empty(x, i, j)
     # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
     if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):
-        dtype = (x.dtype if isinstance(x, Traced) else np.asarray(x).dtype
-                 if not isinstance(x, (list, tuple, dict, type(None))) else type(x).__name__)
-        raise TypeError(f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
-                        "differentiated (use 2.0 rather than 2, or x.astype(float))")
+        dtype = (
+            x.dtype
+            if isinstance(x, Traced)
+            else np.asarray(x).dtype
+            if not isinstance(x, (list, tuple, dict, type(None)))
+            else type(x).__name__
+        )
+        raise TypeError(
+            f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
+            "differentiated (use 2.0 rather than 2, or x.astype(float))"
+        )
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
+
 
 @dataclass
 class Staged:
@@ -358,8 +381,10 @@ class Staged:
     def split_flat(self, vec, lead=()):
         """Cut a flat vector (with leading axes `lead`) into the differentiated leaves' shapes."""
         parts = split(vec, self.wrt_shapes(), batch=tuple(lead))
-        return [float(p) if was_float and not lead and not isinstance(p, Traced) else p
-                for p, was_float in zip(parts, self.wrt_float)]
+        return [
+            float(p) if was_float and not lead and not isinstance(p, Traced) else p
+            for p, was_float in zip(parts, self.wrt_float)
+        ]
 
 
 def _static_key(x):
@@ -412,16 +437,25 @@ def stage(f, args, argnums=0, flat_args=None) -> Staged:
     t, tracers, out_leaves, out_tree = _trace(f, flat_args, sig, call_leaves)
     for o in out_leaves:
         if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
-            raise TypeError(f"the function returned a {type(o).__name__}; difflab differentiates functions "
-                            "returning numbers, arrays, or pytrees of them")
+            raise TypeError(
+                f"the function returned a {type(o).__name__}; difflab differentiates functions "
+                "returning numbers, arrays, or pytrees of them"
+            )
     graph = outputs_of(t, tracers, out_leaves)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or any([isinstance(x, Traced) for x in call_leaves])
     values = None if nested else traced_values(t, tracers)
     reusable = not graph.specialised and not closes
-    return Staged(graph, sig, out_tree, cacheable=reusable and reads is not None, reusable=reusable,
-                  reads=reads or (), values=values)
+    return Staged(
+        graph,
+        sig,
+        out_tree,
+        cacheable=reusable and reads is not None,
+        reusable=reusable,
+        reads=reads or (),
+        values=values,
+    )
 
 
 def _reads(f, sig: Signature) -> tuple | None:
@@ -465,9 +499,11 @@ def _scalar_check(st: Staged, what: str):
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
     if len(shapes) != 1 or int(np.prod(shapes[0])) != 1:
         shown = shapes[0] if len(shapes) == 1 else shapes
-        raise TypeError(f"{what} needs a function with a scalar output, but it returned shape {shown}; "
-                        "use difflab.jacobian for the full derivative or difflab.vjp for a "
-                        "vector-Jacobian product")
+        raise TypeError(
+            f"{what} needs a function with a scalar output, but it returned shape {shown}; "
+            "use difflab.jacobian for the full derivative or difflab.vjp for a "
+            "vector-Jacobian product"
+        )
     st.scalar = True
 
 
@@ -489,8 +525,9 @@ def _concat_flat(leaves):
     tangent or cotangent computed inside an outer derivative), so the outer trace records it."""
     if not any([isinstance(x, Traced) for x in leaves]):
         return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
-    return dnp.concatenate([dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,))
-                            for x in leaves])
+    return dnp.concatenate(
+        [dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,)) for x in leaves]
+    )
 
 
 def _reshape(x, shape):
@@ -502,7 +539,7 @@ def _reshape(x, shape):
 
 def _rows(x, start, size):
     """x[start:start + size], or x itself when that is all of it (a traced value is then not sliced)."""
-    return x if (start, size) == (0, np.shape(x)[0]) else x[start:start + size]
+    return x if (start, size) == (0, np.shape(x)[0]) else x[start : start + size]
 
 
 def _split_out(outs, vec):

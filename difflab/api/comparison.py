@@ -1,4 +1,5 @@
 """`compare`: every method side by side on one function, against one reference derivative."""
+
 from __future__ import annotations
 
 import time
@@ -29,8 +30,10 @@ class Comparison:
                 continue
             if r.get("note"):
                 notes.append(f"note: {r['method']} {r['note']}")
-            lines.append(f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
-                         f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}")
+            lines.append(
+                f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
+                f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}"
+            )
         return "\n".join(lines + notes)
 
     def __getitem__(self, method):
@@ -69,8 +72,10 @@ def _compare(f, args, methods, argnums, repeat):
             st, prep = t.staged(args)
             row["prepare_seconds"] = time.perf_counter() - t0
             if getattr(prep, "ignored", None):  # numeric cannot honour stop_gradient or a custom rule
-                row["note"] = (f"differentiates through {', '.join(prep.ignored)} (finite differences see the "
-                               "function, not the rule): its errors here are not its accuracy")
+                row["note"] = (
+                    f"differentiates through {', '.join(prep.ignored)} (finite differences see the "
+                    "function, not the rule): its errors here are not its accuracy"
+                )
             x = st.signature.inputs(args)
             prep.jacobian(x)  # warm-up: lazy compilation belongs to preparation
             row["prepare_seconds"] = time.perf_counter() - t0
@@ -81,8 +86,9 @@ def _compare(f, args, methods, argnums, repeat):
             row["seconds"] = (time.perf_counter() - t0) / repeat
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([x[i] for i in st.wrt]))
             cost = (prep.cost - before) // repeat
-            row.update(evals=cost.evals, eqns=cost.eqns, derivative=np.asarray(jac),
-                       value=[np.asarray(o) for o in outs])
+            row.update(
+                evals=cost.evals, eqns=cost.eqns, derivative=np.asarray(jac), value=[np.asarray(o) for o in outs]
+            )
         except Exception as err:  # a method that cannot do this function is a result, not a crash
             row["error"] = f"{type(err).__name__}: {err}"
         rows.append(row)

@@ -18,6 +18,7 @@ NotDifferentiableError (and a Hessian pair with it inside is refused up front). 
 this as traits (`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads
 those, never a method's name.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,8 +36,24 @@ from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
 from ..graph import Traced, evaluate_batched
 from ..trace import outputs_of, trace_flat
-from .boundary import (Staged, _concat_flat, _flat_like, _nan_inputs, _nan_rows, _nonfinite, _own, _poison_traced,
-                       _public_call, _refuse_kwargs, _reshape, _rows, _scalar_check, _split_out, signature_key, stage)
+from .boundary import (
+    Staged,
+    _concat_flat,
+    _flat_like,
+    _nan_inputs,
+    _nan_rows,
+    _nonfinite,
+    _own,
+    _poison_traced,
+    _public_call,
+    _refuse_kwargs,
+    _reshape,
+    _rows,
+    _scalar_check,
+    _split_out,
+    signature_key,
+    stage,
+)
 
 
 #: staged graphs kept per transform (least recently used first out): a loop over many static
@@ -134,8 +151,10 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     else:
         parts = _nan_inputs(st, xs, list(parts))
     # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
-    parts = [p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]]))
-             else p for k, p in enumerate(parts)]
+    parts = [
+        p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]])) else p
+        for k, p in enumerate(parts)
+    ]
     sig = st.signature
     return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
@@ -251,9 +270,11 @@ def hessian(f, argnums=0, method="reverse"):
             raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
         outer, inner = (get_method(m) for m in method)
         if not inner.traceable_output:  # every outer method traces the gradient it differentiates
-            raise ValueError(f"{inner.name} cannot be the inner method of a Hessian pair: its derivative code "
-                             f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
-                             "or a traceable inner method ('forward', 'reverse', 'numeric')")
+            raise ValueError(
+                f"{inner.name} cannot be the inner method of a Hessian pair: its derivative code "
+                f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
+                "or a traceable inner method ('forward', 'reverse', 'numeric')"
+            )
         return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
     m = get_method(method)
     if m.hessian_pair is not None:
@@ -359,7 +380,9 @@ def _vjp(f, primals, method, said):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
         u = _concat_flat(leaves)
         g = said.run(pb, u)
-        if bad is not None and (isinstance(u, Traced) or (u[bad] != 0).any()):  # a cotangent on an output with no derivative
+        if bad is not None and (
+            isinstance(u, Traced) or (u[bad] != 0).any()
+        ):  # a cotangent on an output with no derivative
             g = np.full(np.shape(g), np.nan)
         if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
@@ -384,6 +407,7 @@ def vmap(f, in_axes=0):
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
+
     @functools.wraps(f)
     def batched(*args, **kwargs):
         if kwargs:
@@ -393,15 +417,18 @@ def vmap(f, in_axes=0):
     def run(*args):
         axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
         if len(axes) != len(args) or any(a not in (0, None) for a in axes):
-            raise ValueError(f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); "
-                             f"got {in_axes!r}")
+            raise ValueError(
+                f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); got {in_axes!r}"
+            )
         flat = [tree.flatten(a) for a in args]
         leaves = [x if isinstance(x, Traced) else np.asarray(x) for lv, _ in flat for x in lv]
         flags = [ax == 0 for (lv, _), ax in zip(flat, axes) for _ in lv]
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
         if not sizes or None in sizes or len(sizes) > 1:
-            raise ValueError(f"vmap needs batched arguments (in_axes 0) with one leading axis size; got sizes "
-                             f"{sorted(map(str, sizes))}")
+            raise ValueError(
+                f"vmap needs batched arguments (in_axes 0) with one leading axis size; got sizes "
+                f"{sorted(map(str, sizes))}"
+            )
         out_def, (size,) = {}, sizes
 
         def call(values):
@@ -418,8 +445,10 @@ def vmap(f, in_axes=0):
         t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), [x[0] if b else x for x, b in zip(leaves, flags)])
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
-            raise ValueError("vmap cannot batch a function whose control flow depends on its argument values "
-                             "(the traced branch holds for one batch element only)")
+            raise ValueError(
+                "vmap cannot batch a function whose control flow depends on its argument values "
+                "(the traced branch holds for one batch element only)"
+            )
         if graph.closes_over_tracers:
             return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)

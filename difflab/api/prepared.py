@@ -4,6 +4,7 @@ The explicit "trace once, trust me" opt-in: unlike the operators of api.operator
 every call what their trace read, a prepared function keeps the graph of its one trace and checks
 only its arguments.
 """
+
 from __future__ import annotations
 
 import time
@@ -43,8 +44,10 @@ class PreparedFunction:
         self.graph, self.method = self.staged.graph, self._t.method
         self.staged.learn(args)
         if not self.staged.reusable:
-            raise ValueError("this function's graph is specialised to its input values (value-dependent "
-                             "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead")
+            raise ValueError(
+                "this function's graph is specialised to its input values (value-dependent "
+                "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead"
+            )
 
     def _check(self, args):
         return self.signature.check(args)
@@ -60,8 +63,9 @@ class PreparedFunction:
     def value_and_grad(self, *args):
         with self._lock:
             xs = self.staged.fast(args)
-            return _value_and_grad(self.staged, self.prepared, xs if xs is not None else self._check(args),
-                                   xs is not None)
+            return _value_and_grad(
+                self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None
+            )
 
     @_public_call
     def grad(self, *args):
@@ -104,13 +108,17 @@ class PreparedFunction:
         """
         size = getattr(self.prepared, "expression_size", None)
         if size is None:
-            raise TypeError(f"{self.method.name} does not write its derivative out as an expression; "
-                            "expression_size needs method='symbolic'")
+            raise TypeError(
+                f"{self.method.name} does not write its derivative out as an expression; "
+                "expression_size needs method='symbolic'"
+            )
         return size(kind)
 
     def __repr__(self):
-        return (f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
-                f"{len(self.graph.eqns)} equations, prepared in {self.prepare_seconds * 1e3:.1f} ms>")
+        return (
+            f"<PreparedFunction {getattr(self._t.f, '__name__', '?')} by {self.method!r}: "
+            f"{len(self.graph.eqns)} equations, prepared in {self.prepare_seconds * 1e3:.1f} ms>"
+        )
 
 
 def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:

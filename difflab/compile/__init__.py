@@ -51,6 +51,7 @@ values the trace already computed, than traced, lowered and run. For `y = sum(ta
              lowered to NumPy source and run
     call 3+  the same function, no tracing, no interpretation
 """
+
 from __future__ import annotations
 
 from .graphs import lower

@@ -7,6 +7,7 @@ equation (not elementwise, a non-float value or cotangent, a partial that raises
 float) goes through the interpreter's own step, passed in as `pull`: the same numbers either way
 (tests/test_float_paths.py compares them bit for bit).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -175,8 +176,15 @@ def lower_floats(graph, wrt: tuple, args):
     if backward is None:
         return None
     outs = [reg(o) for o in graph.outputs]
-    return _replay(forward, backward, template, outs, [regs[graph.inputs[i]] for i in wrt],
-                   [regs[o] for o in graph.outputs if type(o) is Var], len(graph.eqns))
+    return _replay(
+        forward,
+        backward,
+        template,
+        outs,
+        [regs[graph.inputs[i]] for i in wrt],
+        [regs[o] for o in graph.outputs if type(o) is Var],
+        len(graph.eqns),
+    )
 
 
 def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
@@ -188,7 +196,7 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
             if type(x) is not float:  # (0-d arrays: the interpreter, which answers in NumPy's types)
                 raise FloatingPointError("float code takes Python floats")
         V = template[:]
-        V[:len(xs)] = xs
+        V[: len(xs)] = xs
         G = [0.0] * n
         try:
             for fn, o, a, b in forward:
@@ -196,8 +204,13 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
             for s in seeds:
                 G[s] += 1.0
             for d, go, gi, o, a, b in backward:
-                G[gi] += G[go] * (d(V[o], V[a]) if b is None else d(V[o], V[a], V[b]) if type(b) is int
-                                  else d(V[o], *[V[i] for i in b]))
+                G[gi] += G[go] * (
+                    d(V[o], V[a])
+                    if b is None
+                    else d(V[o], V[a], V[b])
+                    if type(b) is int
+                    else d(V[o], *[V[i] for i in b])
+                )
         except (ArithmeticError, ValueError, TypeError):
             raise FloatingPointError("a value left the domain of Python float arithmetic") from None
         charge(n_eqns, n_eqns)

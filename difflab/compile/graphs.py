@@ -3,6 +3,7 @@
 `lower(graph)` is the compiled twin of `graph.evaluate` (and, with `batched` flags, of
 `graph.evaluate_batched`): the same values, the same cost charged, no interpretation per call.
 """
+
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
@@ -88,8 +89,9 @@ class _Source:
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
         if any(flags):  # the rule, specialised to this equation's flags and ranks
             fn = f"op_{eqn.op.name}_{i}"
-            self.env[fn] = eqn.op.batched_for(flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value)
-                                                      for a in eqn.args])
+            self.env[fn] = eqn.op.batched_for(
+                flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args]
+            )
             self.hot.add(eqn.out)
         else:
             fn = f"op_{eqn.op.name}"
@@ -104,8 +106,9 @@ class _Source:
             args.append(f"out={self.names[spare]}")
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"    {self.names[eqn.out]} = {fn}({', '.join(args)})")
-        dead = sorted({self.names[a] for a in eqn.args
-                       if isinstance(a, Var) and self.last_use[a] == i and a not in self.outputs})
+        dead = sorted(
+            {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in self.outputs}
+        )
         if dead:
             self.lines.append(f"    del {', '.join(dead)}")
 
@@ -114,29 +117,48 @@ class _Source:
 
         Batched, a batching rule's result is fresh too, and a value's real shape is (size,) + its
         shape if it carries the batch axis: a buffer fits when both or neither carry it."""
-        if not (self.reuse and self.ufunc[eqn.out] and eqn.out.shape and eqn.op.impl.signature is None
-                and self.env[fn] is eqn.op.impl):
+        if not (
+            self.reuse
+            and self.ufunc[eqn.out]
+            and eqn.out.shape
+            and eqn.op.impl.signature is None
+            and self.env[fn] is eqn.op.impl
+        ):
             return None
         for a in eqn.args:
-            if (isinstance(a, Var) and self.ufunc.get(a) and a not in self.viewed and self.last_use[a] == i
-                    and a not in self.outputs and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)
-                    and (a in self.hot) == (eqn.out in self.hot)):
+            if (
+                isinstance(a, Var)
+                and self.ufunc.get(a)
+                and a not in self.viewed
+                and self.last_use[a] == i
+                and a not in self.outputs
+                and (a.shape, a.dtype) == (eqn.out.shape, eqn.out.dtype)
+                and (a in self.hot) == (eqn.out in self.hot)
+            ):
                 return a
         return None
 
     def finish(self, n_eqns: int, n_elements: int):
         """The cost charged per call and the return line."""
         hot, graph = self.hot, self.graph
-        self.lines.append(f"    _charge({n_eqns}, {n_elements})" if not hot else
-                          f"    _charge({n_eqns} * _size, {n_elements} * _size)")
+        self.lines.append(
+            f"    _charge({n_eqns}, {n_elements})"
+            if not hot
+            else f"    _charge({n_eqns} * _size, {n_elements} * _size)"
+        )
         # a constant array or an input handed out as a result would let the caller change the graph
         # (or their own input) through it: those results are copies
         inputs = set(graph.inputs)
-        outs = [f"_fresh({self.atom(v) if isinstance(v, Const) else self.names[v]})"
-                if (isinstance(v, Const) and isinstance(v.value, np.ndarray)) or v in inputs else
-                (self.atom(v) if isinstance(v, Const) else self.names[v]) for v in graph.outputs]
+        outs = [
+            f"_fresh({self.atom(v) if isinstance(v, Const) else self.names[v]})"
+            if (isinstance(v, Const) and isinstance(v.value, np.ndarray)) or v in inputs
+            else (self.atom(v) if isinstance(v, Const) else self.names[v])
+            for v in graph.outputs
+        ]
         self.env["_fresh"] = _fresh
         if self.batched is not None:  # every output carries the batch axis
-            outs = [o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"
-                    for o, v in zip(outs, graph.outputs)]
+            outs = [
+                o if isinstance(v, Var) and v in hot else f"_broadcast_to({o}, (_size,) + _shape({o}))"
+                for o, v in zip(outs, graph.outputs)
+            ]
         self.lines.append(f"    return ({''.join(o + ', ' for o in outs)})")

@@ -9,6 +9,7 @@ few lines and returns the graph inputs, or None when anything differs (then the 
 flattens, converts and explains the mismatch). For `f(x, {"w": w})` with x a float and w an
 array, the reader is `t0 = args[0]; t1 = args[1]; t2 = t1['w']; ...; return [t0, t2]`.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -80,11 +81,18 @@ def generate(sig, args):
             lines.append(f"  if type({var}) is not float: return None")
         else:
             env[f"shape{n}"] = np.shape(ex)
-            lines.append(f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None")
+            lines.append(
+                f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None"
+            )
     lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in sig.input_pos)}]")
     # other dict keys or a shorter list: not this signature
-    lines = ["def read(args):", "  try:", *("  " + ln for ln in lines), "  except (KeyError, IndexError, Opaque):",
-             "    return None"]
+    lines = [
+        "def read(args):",
+        "  try:",
+        *("  " + ln for ln in lines),
+        "  except (KeyError, IndexError, Opaque):",
+        "    return None",
+    ]
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
     parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(sig.wrt_float)])

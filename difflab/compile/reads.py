@@ -30,6 +30,7 @@ one function at first use. For `loss_on(X)` returning `lambda w: (w * X).sum()`,
 This module imports nothing above `trace` in DESIGN.md §7's order (NumPy, ops and errors only):
 the compiled tier holds every code generator, and tracing itself never needs these checks.
 """
+
 from __future__ import annotations
 
 import functools
@@ -51,8 +52,27 @@ class Opaque(DifflabError):
     attributes): a graph that read it is traced afresh on every call."""
 
 
-_LIBRARY = frozenset({"numpy", "difflab", "sympy", "mpmath", "scipy", "builtins", "math", "cmath", "operator",
-                      "_operator", "functools", "itertools", "collections", "typing", "autograd", "jax", "torch"})
+_LIBRARY = frozenset(
+    {
+        "numpy",
+        "difflab",
+        "sympy",
+        "mpmath",
+        "scipy",
+        "builtins",
+        "math",
+        "cmath",
+        "operator",
+        "_operator",
+        "functools",
+        "itertools",
+        "collections",
+        "typing",
+        "autograd",
+        "jax",
+        "torch",
+    }
+)
 _ATOMS = frozenset({int, bool, str, bytes, complex, type(None), type(Ellipsis), type(NotImplemented)})
 _IDENTITY = (types.ModuleType, type, types.BuiltinFunctionType, np.ufunc, np.dtype, types.CodeType, ops.Op)
 _STATEFUL = (_random.Random, np.random.Generator, np.random.RandomState, np.random.BitGenerator)
@@ -132,7 +152,11 @@ def fingerprint(x, found: list | None = None, depth: int = 0):
         return _Ident(x)
     if kind == "builtin":  # a builtin bound to an object (list.append, random.random) reads its state
         owner = x.__self__
-        return _Ident(x) if owner is None or type(owner) is types.ModuleType else (_Ident(x), fingerprint(owner, found, depth + 1))
+        return (
+            _Ident(x)
+            if owner is None or type(owner) is types.ModuleType
+            else (_Ident(x), fingerprint(owner, found, depth + 1))
+        )
     if kind == "slots":
         items = [(s, fingerprint(getattr(x, s, _EMPTY), found, depth + 1)) for s in _slots(t)]
         items += [(k, fingerprint(v, found, depth + 1)) for k, v in getattr(x, "__dict__", {}).items()]
@@ -230,8 +254,10 @@ class _Watch:
         elif t is np.ndarray:
             if obj.dtype.hasobject:
                 raise Opaque("an object array")
-            self.lines.append(f"if {k}.shape != {obj.shape!r} or {k}.dtype != {self.const(obj.dtype)} "
-                              f"or {k}.tobytes() != {self.const(obj.tobytes())}: return False")
+            self.lines.append(
+                f"if {k}.shape != {obj.shape!r} or {k}.dtype != {self.const(obj.dtype)} "
+                f"or {k}.tobytes() != {self.const(obj.tobytes())}: return False"
+            )
         elif t is tuple:
             for v in obj:
                 self.contents(self.const(v), v)
@@ -258,7 +284,9 @@ class _Watch:
                     self.same(f"{k}.{name}", value)
             elif kind == "object":
                 state = obj.__dict__
-                self.lines.append(f"if type({k}) is not {self.const(t)} or len({k}.__dict__) != {len(state)}: return False")
+                self.lines.append(
+                    f"if type({k}) is not {self.const(t)} or len({k}.__dict__) != {len(state)}: return False"
+                )
                 for name, v in state.items():
                     self.same(f"{k}.__dict__[{name!r}]", v)
                 call = getattr(t, "__call__", None)
@@ -316,9 +344,12 @@ class Reads:
         """True while every read is as it was recorded (the checks compile on first use)."""
         if self._check is None:
             body = "".join(f"    {line}\n" for line in self.lines or ["pass"])
-            src = ("def unchanged():\n  _top = _ref()\n  if _top is None: return False\n  try:\n" + body
-                   + "  except (KeyError, IndexError, ValueError, AttributeError, Opaque):\n    return False\n"
-                   "  return True\n")
+            src = (
+                "def unchanged():\n  _top = _ref()\n  if _top is None: return False\n  try:\n"
+                + body
+                + "  except (KeyError, IndexError, ValueError, AttributeError, Opaque):\n    return False\n"
+                "  return True\n"
+            )
             env = dict(self.env)
             exec(compile(src, "<difflab read checks>", "exec"), env)
             self._check = env["unchanged"]

@@ -7,6 +7,7 @@ enters, so that the part before it runs once and the part after it once per cota
 `Tier` holds a prepared object's lowered functions, keyed by what they were lowered for, and
 decides per call whether to use them (see the package docstring, "How it works").
 """
+
 from __future__ import annotations
 
 import numpy as np

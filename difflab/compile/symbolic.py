@@ -18,6 +18,7 @@ product of units). A sum of alike terms gets a terms axis; for the 16 hidden uni
 
 Groups that only outputs read are never stored: their batch means go straight to the result.
 """
+
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
@@ -30,7 +31,6 @@ from ..graph import evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
 
 __all__ = ["share", "vectorize", "SymbolicCode"]
-
 
 
 def exact_floats(printer_class):
@@ -51,9 +51,15 @@ def _scalar_printer():
     """The printer lambdify would choose for the `math` module (its own settings), with exact floats."""
     from sympy.printing.pycode import PythonCodePrinter
 
-    return exact_floats(PythonCodePrinter)({"fully_qualified_modules": False, "inline": True,
-                                            "allow_unknown_functions": True,
-                                            "user_functions": {k: k for k in SYMPY_MATH}})
+    return exact_floats(PythonCodePrinter)(
+        {
+            "fully_qualified_modules": False,
+            "inline": True,
+            "allow_unknown_functions": True,
+            "user_functions": {k: k for k in SYMPY_MATH},
+        }
+    )
+
 
 class SymbolicCode:
     """A symbolic prepared object's expressions as code: `run(kind, args)` evaluates the flat list
@@ -82,15 +88,21 @@ class SymbolicCode:
                 # Python's compiler both have a nesting limit (about 200 parentheses)
                 raise NotDifferentiableError(
                     f"the symbolic derivative is nested too deep to compile as Python "
-                    f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'") from None
+                    f"({type(err).__name__}); use Symbolic(cse=True) or 'forward'/'reverse'"
+                ) from None
         return self.fns[kind, scalar]
 
     def _compile(self, sp, exprs, scalar):
         p = self.prepared
         if scalar:
             body = exprs if p.method.cse else p.program.inline(exprs)
-            return sp.lambdify(p.symbols, body, modules=[SYMPY_MATH, "math"], cse=p.method.cse and self._shared,
-                               printer=_scalar_printer())
+            return sp.lambdify(
+                p.symbols,
+                body,
+                modules=[SYMPY_MATH, "math"],
+                cse=p.method.cse and self._shared,
+                printer=_scalar_printer(),
+            )
         lines, outs = self._shared(exprs) if p.method.cse else ([], p.program.inline(exprs))
         per_example = [s for i in p.batch_inputs for s in p.program.inputs[i].ravel()]
         return vectorize(p.symbols, lines, outs, SYMPY_NUMPY, per_example)
@@ -117,7 +129,7 @@ class SymbolicCode:
             V = np.zeros((rows, batch))
         for i, a in enumerate(args):  # one row per symbol: a batch input's column, else column 0
             block = a.reshape(batch, -1).T if i in batch_inputs else a.reshape(-1, 1)
-            V[start:start + len(block), :block.shape[1]] = block
+            V[start : start + len(block), : block.shape[1]] = block
             start += len(block)
         with np.errstate(invalid="raise", divide="raise"):
             try:
@@ -135,8 +147,9 @@ def share(assignments: list, exprs: list) -> tuple:
     each placed just before its first use; conditions stay inline in their Piecewise."""
     import sympy as sp
 
-    reps, reduced = sp.cse([e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True),
-                           order="none")
+    reps, reduced = sp.cse(
+        [e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True), order="none"
+    )
     inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}
     while any(e.free_symbols & inline.keys() for e in inline.values()):
         inline = {r: e.xreplace(inline) for r, e in inline.items()}
@@ -154,9 +167,9 @@ def share(assignments: list, exprs: list) -> tuple:
     for (s, _), e in zip(assignments, reduced):
         define(e)
         out.append((s, e))
-    for e in reduced[len(assignments):]:
+    for e in reduced[len(assignments) :]:
         define(e)
-    return out, reduced[len(assignments):]
+    return out, reduced[len(assignments) :]
 
 
 def vectorize(inputs: list, assignments: list, outputs: list, functions: dict, per_example=None):
@@ -222,9 +235,11 @@ class _Blocks:
         used = set().union(*[e.free_symbols for _, e in assignments])
         self.final = {key: not any(s in used for s, _ in members) for key, members in groups.items()}
         self.row, self.rows, self.stored = {s: r for r, s in enumerate(inputs)}, len(inputs), None
-        self.means = [f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
-                      "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",       # per example: the mean,
-                      "    M[_fixed] = V[_fixed, 0]"]                                    # fixed: column 0
+        self.means = [
+            f"    M = numpy.empty({len(inputs) + sum(map(len, groups.values()))})",  # the outputs stored in V:
+            "    M[_each] = numpy.add.reduce(V[_each], 1) / V.shape[1]",  # per example: the mean,
+            "    M[_fixed] = V[_fixed, 0]",
+        ]  # fixed: column 0
 
     def group(self, key: tuple, members: list):
         """One line of NumPy for a group: its arguments as views of V (p0, p1, ...), then its rows."""
@@ -260,8 +275,11 @@ class _Blocks:
         grid, fixed = (len(members), len(picks)), [not flags[j] for j in picks[0]]
         blocks = [[self.row[free[pick[j]]] for _, free in members for pick in picks] for j in range(len(picks[0]))]
         views = [_view(b, grid, ", :1" if f else "") for b, f in zip(blocks, fixed)]
-        code = ("numpy.einsum('ktb,ktb->kb', p0, p1)" if _is_pair(term, sp)  # no (k, t, batch) temporary
-                else f"numpy.add.reduce({self.printer.doprint(term)}, 1)")
+        code = (
+            "numpy.einsum('ktb,ktb->kb', p0, p1)"
+            if _is_pair(term, sp)  # no (k, t, batch) temporary
+            else f"numpy.add.reduce({self.printer.doprint(term)}, 1)"
+        )
         if None in views:
             return None
         if _is_pair(term, sp) and fixed in ([True, False], [False, True]):

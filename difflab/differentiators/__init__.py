@@ -3,6 +3,7 @@
 `get_method("reverse")` gives the default-configured object; a configured object such as
 `Numeric(scheme="richardson")` passes through unchanged.
 """
+
 from __future__ import annotations
 
 import functools
@@ -33,8 +34,10 @@ def get_method(method) -> Differentiator:
         return method
     if isinstance(method, str) and method in METHODS:
         return _class(method)()  # a fresh one: changing its settings changes no one else's
-    raise ValueError(f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))} "
-                     "or pass a configured differentiator such as difflab.Numeric(scheme='central')")
+    raise ValueError(
+        f"unknown method {method!r}; choose one of {', '.join(map(repr, METHODS))} "
+        "or pass a configured differentiator such as difflab.Numeric(scheme='central')"
+    )
 
 
 def __getattr__(name):

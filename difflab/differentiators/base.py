@@ -13,6 +13,7 @@ and inherits the rest. `args` are all graph inputs (the ones not in `wrt` are he
 Each prepared object owns a `Cost` (`prepared.cost`: evaluations of f, equations executed, their
 elements) charged by every product it computes, pullbacks included; callers read it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,15 +29,17 @@ from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evalua
 __all__ = ["Differentiator", "Prepared", "flat", "split", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
 #: a full Jacobian (or Hessian) beyond this many entries (800 MB of float64) is refused up front
-MAX_JACOBIAN_ENTRIES = 10 ** 8
+MAX_JACOBIAN_ENTRIES = 10**8
 
 
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
     """Refuse, before any work, a product too large to finish: say its size and what it costs."""
     if rows * cols > limit:
-        raise ValueError(f"the full {what} would have {rows} x {cols} = {rows * cols:.3g} entries "
-                         f"(~{rows * cols * 8 / 1e9:.3g} GB of float64){cost}, over the limit of {limit:.3g}; "
-                         "use jvp/vjp (or grad for a scalar output) for products with it, or a smaller input")
+        raise ValueError(
+            f"the full {what} would have {rows} x {cols} = {rows * cols:.3g} entries "
+            f"(~{rows * cols * 8 / 1e9:.3g} GB of float64){cost}, over the limit of {limit:.3g}; "
+            "use jvp/vjp (or grad for a scalar output) for products with it, or a smaller input"
+        )
 
 
 def flat(values) -> object:
@@ -106,8 +109,19 @@ class Differentiator:
 
 
 #: the products a prepared object computes; each runs charging the object's `cost`
-PRODUCTS = ("value", "jvp", "vjp", "jacobian", "grad", "grad_leaves", "hessian", "jacobian_with_error",
-            "_jvp", "_vjp", "_jacobian")
+PRODUCTS = (
+    "value",
+    "jvp",
+    "vjp",
+    "jacobian",
+    "grad",
+    "grad_leaves",
+    "hessian",
+    "jacobian_with_error",
+    "_jvp",
+    "_vjp",
+    "_jacobian",
+)
 
 
 def _charged(fn):
@@ -123,6 +137,7 @@ def _charged(fn):
             outs, pullback = out
             return outs, self._charging(pullback)
         return out
+
     product.charged = True
     return product
 
@@ -162,6 +177,7 @@ class Prepared:
         def charged(*args, **kw):
             with charging(self.cost):
                 return fn(*args, **kw)
+
         return charged
 
     # -- evaluation of f ------------------------------------------------------------------------
@@ -248,7 +264,6 @@ class Prepared:
             return outs, pullback(np.ones(1))
         outs, jac = self.jacobian(args)
         return outs, jac.reshape(self.n) if isinstance(jac, np.ndarray) else dnp.reshape(jac, (self.n,))
-
 
 
 for _name in PRODUCTS:

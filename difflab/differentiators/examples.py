@@ -25,6 +25,7 @@ How it works. Three checks, each exact, on the graph `g` traced at batch N; any 
 A batch-norm-like mean over the batch inside the function mixes examples before the end: the tail
 then grows with N (check 3) or the row check fails, and the answer is None.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -33,7 +34,6 @@ from ..graph import Graph, Var
 from ..trace import outputs_of, trace_flat
 
 __all__ = ["per_example", "PerExample"]
-
 
 
 class PerExample:
@@ -83,6 +83,7 @@ def per_example(graph: Graph, wrt) -> PerExample | None:
 
 
 # -- 1. rows: which values are per example ----------------------------------------------------
+
 
 class _Label:
     """The example an element depends on (`i`; None: none, -1: several); + joins, scaling keeps."""
@@ -183,6 +184,7 @@ def _propagate(eqn, ins, out, vals):
 
 # -- 3. the tail: the mixing equations must be a mean (or sum) of one row's ----------------------
 
+
 class _Affine:
     """An affine form over symbols, kept as a sum tree (adding is O(1); `terms` flattens it):
     `parts` are (exact coefficient, a symbol's key or another form)."""
@@ -267,7 +269,7 @@ def _tail_kappa(graph: Graph, kind: dict, size: int) -> int | None:
         whole = [y.terms() for y in _run_tail(tail, forms, outs)]
         total = [{} for _ in outs]
         for k in range(size):
-            ys = _run_tail(tail, {a: (f[k:k + 1] if kind[a] == "rows" else f) for a, f in forms.items()}, outs)
+            ys = _run_tail(tail, {a: (f[k : k + 1] if kind[a] == "rows" else f) for a, f in forms.items()}, outs)
             for acc, y in zip(total, ys):
                 for key, c in y.terms().items():
                     acc[key] = acc.get(key, 0) + c
@@ -288,6 +290,7 @@ def _run_tail(tail, env, outs) -> list:
 
 # -- 2. one example: the equations traced again on one row of each batch input -----------------
 
+
 def _one_example(graph: Graph, rows: tuple, kind: dict, kappa: int) -> Graph | None:
     rng = np.random.default_rng(0)
     leaves = [_placeholder(v, rng)[:1] if i in rows else _placeholder(v, rng) for i, v in enumerate(graph.inputs)]
@@ -296,14 +299,15 @@ def _one_example(graph: Graph, rows: tuple, kind: dict, kappa: int) -> Graph | N
     def one(*xs):
         env = dict(zip(graph.inputs, xs))
         for eqn in graph.eqns:
-            out = env[eqn.out] = eqn.op.bind(*[env[a] if isinstance(a, Var) else a.value for a in eqn.args],
-                                             **eqn.kw)
+            out = env[eqn.out] = eqn.op.bind(*[env[a] if isinstance(a, Var) else a.value for a in eqn.args], **eqn.kw)
             want = (1,) + eqn.out.shape[1:] if kind[eqn.out] == "rows" else eqn.out.shape
             fits.append(tuple(np.shape(out)) == want)
         outs = [env[o] if isinstance(o, Var) else o.value for o in graph.outputs]
         # κ = N: one example's share is N times what the equations give for it (their 1/N is baked in)
-        return [o * kappa if kappa != 1 and isinstance(v, Var) and kind[v] == "mixed" else o
-                for o, v in zip(outs, graph.outputs)]
+        return [
+            o * kappa if kappa != 1 and isinstance(v, Var) and kind[v] == "mixed" else o
+            for o, v in zip(outs, graph.outputs)
+        ]
 
     t, inputs, raw = trace_flat(one, leaves)
     if not all(fits):

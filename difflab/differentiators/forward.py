@@ -14,6 +14,7 @@ Nesting is safe: each derivative level is its own trace, and values of an enclos
 as constants; on traced values the k directions are pushed one by one (the outer trace records
 them), as `vmap` loops on traced values.
 """
+
 from __future__ import annotations
 
 from typing import Any, NamedTuple
@@ -121,8 +122,11 @@ class Forward(Differentiator):
             graph = self._sweep_graph(args)
             build = lambda: lower(graph, batched=None if k == 1 else flags)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
-            fn = build() if graph.specialised and self.sweeps.enabled else \
-                self.sweeps.get("one" if k == 1 else "batched", [*args, V], build)
+            fn = (
+                build()
+                if graph.specialised and self.sweeps.enabled
+                else self.sweeps.get("one" if k == 1 else "batched", [*args, V], build)
+            )
             if fn is None and k == 1:
                 return None
             with np.errstate(invalid="raise", divide="raise"):
@@ -130,8 +134,11 @@ class Forward(Differentiator):
                     if k == 1:
                         res = fn(*args, V[0])
                         return list(res[:-1]), res[-1].reshape(1, self.m)
-                    res = fn(*args, V) if fn is not None else evaluate_batched(graph, *args, V, batched=flags,
-                                                                               domain="raise")
+                    res = (
+                        fn(*args, V)
+                        if fn is not None
+                        else evaluate_batched(graph, *args, V, batched=flags, domain="raise")
+                    )
                 except ArithmeticError:
                     return None
             # the primal outputs do not depend on v: the first row, as values of their own

@@ -2,6 +2,7 @@
 (their weights, steps and error model: `stencils.py`, "How it works"). f(x) is computed once and
 every shifted point evaluated in ONE batched run of the graph; traced values (nested use) point by
 point. Cost unit: `prepared.cost.evals`, evaluations of f (a batched run of B points counts B)."""
+
 from __future__ import annotations
 
 import math
@@ -13,13 +14,35 @@ from ..errors import NumericStopGradientWarning, warn_user
 from ..graph import Graph
 from . import base
 from .base import _traced, check_size, flat, split
-from .stencils import (EPS, RATIO, RICHARDSON_STEP, SCHEMES, _check_analytic, _products, _steps, check_settings,
-                       nesting, numeric_gradient, numeric_jacobian, plan, stencil_weights)
+from .stencils import (
+    EPS,
+    RATIO,
+    RICHARDSON_STEP,
+    SCHEMES,
+    _check_analytic,
+    _products,
+    _steps,
+    check_settings,
+    nesting,
+    numeric_gradient,
+    numeric_jacobian,
+    plan,
+    stencil_weights,
+)
 
-__all__ = ["Numeric", "numeric_jacobian", "numeric_gradient", "stencil_weights", "nesting", "EPS", "SCHEMES", "RATIO",
-           "RICHARDSON_STEP"]
+__all__ = [
+    "Numeric",
+    "numeric_jacobian",
+    "numeric_gradient",
+    "stencil_weights",
+    "nesting",
+    "EPS",
+    "SCHEMES",
+    "RATIO",
+    "RICHARDSON_STEP",
+]
 
-BATCH_ELEMENTS = 2 ** 20  # ~8 MB per intermediate of a batched run (large n, Richardson: 28n points)
+BATCH_ELEMENTS = 2**20  # ~8 MB per intermediate of a batched run (large n, Richardson: 28n points)
 
 
 class Numeric(base.Differentiator):
@@ -62,10 +85,13 @@ class Numeric(base.Differentiator):
             self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
             if self.ignored:
-                warn_user(NumericStopGradientWarning(
-                    f"the numeric method differentiates the function itself: it cannot honour {', '.join(self.ignored)} "
-                    "(finite differences see no rule), so its derivative differs from the other methods' here"),
-                    NumericStopGradientWarning)
+                warn_user(
+                    NumericStopGradientWarning(
+                        f"the numeric method differentiates the function itself: it cannot honour {', '.join(self.ignored)} "
+                        "(finite differences see no rule), so its derivative differs from the other methods' here"
+                    ),
+                    NumericStopGradientWarning,
+                )
             # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at their values
             # at x while the stencil moves: a difference never spans a jump the graph can see, and the derivative
             # through them is 0, as the convention table has it for the other methods. `_probe` gives f(x) and
@@ -98,8 +124,9 @@ class Numeric(base.Differentiator):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one evaluation
             per point when values are traced (nested use). `held`: the piecewise-constant values at x."""
             if _traced(args) or not self._batchable:
-                return lambda x, D: dnp.stack([flat(self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held))
-                                               for d in D])
+                return lambda x, D: dnp.stack(
+                    [flat(self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held)) for d in D]
+                )
             batched = tuple(i in self.wrt for i in range(len(args)))
 
             def run(X):
@@ -110,15 +137,20 @@ class Numeric(base.Differentiator):
                 X = x + D
                 if len(X) <= self._chunk:
                     return run(X)
-                return np.concatenate([run(X[lo:lo + self._chunk]) for lo in range(0, len(X), self._chunk)])
+                return np.concatenate([run(X[lo : lo + self._chunk]) for lo in range(0, len(X), self._chunk)])
 
             return fun
 
         def _run(self, args, V, want_err):
             points = len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
             # one run of f per stencil point and direction: refuse what could not finish
-            check_size("set of finite-difference evaluations", len(V) * points, self._width, limit=10 ** 10,
-                       cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)")
+            check_size(
+                "set of finite-difference evaluations",
+                len(V) * points,
+                self._width,
+                limit=10**10,
+                cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)",
+            )
             outs, held = self._at(args)
             x = flat([args[i] for i in self.wrt])
             jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err, self.levels)
@@ -139,12 +171,12 @@ class Numeric(base.Differentiator):
             """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
             step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""
             (outs, held), x, n = self._at(args), flat([args[i] for i in self.wrt]), self.n
-            h = _steps(x, np.eye(n), self.method.step or EPS ** 0.25, self.method.step is None)[:, 0]
+            h = _steps(x, np.eye(n), self.method.step or EPS**0.25, self.method.step is None)[:, 0]
             hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
             D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
             f = self._fun(args, held)(x, D)[:, 0] - flat(outs)[0]  # differences from f(x): equal values cancel exactly
-            fp, fm, fpp, fmm = f[:n], f[n:2 * n], f[2 * n:2 * n + len(i)], f[2 * n + len(i):]
+            fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
             w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
-            H = np.diag((w[0] * fm + w[2] * fp) / h ** 2)
+            H = np.diag((w[0] * fm + w[2] * fp) / h**2)
             H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
             return outs, H

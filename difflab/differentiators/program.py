@@ -11,6 +11,7 @@ subexpressions are shared, not copied). For `y = (x*w)**2`:
     v0 = x*w          dy/dv0 = 2*v0            (diff of v0**2)
     y  = v0**2        dy/dx  = 2*v0*w,  dy/dw = 2*v0*x
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -77,7 +78,6 @@ class Program:
                 term = _strong(a, d) if _maybe_infinite(a, singular) or _maybe_infinite(d, singular) else a * d
                 adj[u] = adj.get(u, 0) + term
 
-
     def needed(self, exprs) -> list:
         """The assignments the expressions depend on, in order (dead code dropped)."""
         need = set().union(*[getattr(e, "free_symbols", set()) for e in exprs])
@@ -102,8 +102,12 @@ class Program:
         size = {}
         for s, e in self.needed(exprs):
             size[s] = sp.count_ops(e) + sum(e.count(u) * size[u] for u in e.free_symbols if u in size)
-        return int(sum(sp.count_ops(e) + sum(e.count(u) * size[u] for u in getattr(e, "free_symbols", ()) if u in size)
-                       for e in exprs))
+        return int(
+            sum(
+                sp.count_ops(e) + sum(e.count(u) * size[u] for u in getattr(e, "free_symbols", ()) if u in size)
+                for e in exprs
+            )
+        )
 
 
 def _maybe_infinite(e, singular) -> bool:
@@ -111,8 +115,7 @@ def _maybe_infinite(e, singular) -> bool:
 
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
-    return bool(e.free_symbols & singular) or e.has(sp.log) or any(
-        p.exp.is_negative for p in e.atoms(sp.Pow))
+    return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
 
 
 def _strong(a, d):
@@ -126,8 +129,10 @@ def to_sympy(graph) -> Program:
     import sympy as sp
 
     if graph.closes_over_tracers:
-        raise NotDifferentiableError("the symbolic method cannot differentiate a function that closes over "
-                                     "values being differentiated by an enclosing transformation")
+        raise NotDifferentiableError(
+            "the symbolic method cannot differentiate a function that closes over "
+            "values being differentiated by an enclosing transformation"
+        )
     env, inputs, assignments = {}, [], []
     for i, v in enumerate(graph.inputs):
         flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
@@ -136,9 +141,12 @@ def to_sympy(graph) -> Program:
         args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
         if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
             domain = eqn.op.domain
-            args = [_as_number(x, sp) if isinstance(a, Var) and a.dtype.kind == "b" and
-                    (domain[i] if i < len(domain) else "real") != "bool" else x
-                    for i, (a, x) in enumerate(zip(eqn.args, args))]
+            args = [
+                _as_number(x, sp)
+                if isinstance(a, Var) and a.dtype.kind == "b" and (domain[i] if i < len(domain) else "real") != "bool"
+                else x
+                for i, (a, x) in enumerate(zip(eqn.args, args))
+            ]
         raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
         out = np.empty(raw.shape, dtype=object)
         for j, e in enumerate(raw.flat):
@@ -174,7 +182,7 @@ def exact(prepared, args, kind="jacobian", dps=40):
     exprs = prepared.exprs(kind)
     total = [sp.Integer(0)] * len(exprs)
     for k in range(size):
-        one = [a[k:k + 1] if i in rows else a for i, a in enumerate(args)]
+        one = [a[k : k + 1] if i in rows else a for i, a in enumerate(args)]
         vals = dict(zip(prepared.symbols, [sp.Float(float(x), dps) for a in one for x in np.ravel(a)]))
         for s, e in prepared.program.needed(exprs):
             vals[s] = sp.N(e.xreplace(vals), dps)
@@ -188,6 +196,8 @@ def over_limit(graph, limit: int) -> str | None:
     elements = sum(int(np.prod(v.shape)) for v in graph.inputs) + sum(int(np.prod(e.out.shape)) for e in graph.eqns)
     if elements <= limit:
         return None
-    return (f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
-            f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {limit:.3g}; "
-            f"use 'reverse' or 'forward' for inputs this large")
+    return (
+        f"the symbolic method would expand {elements:.3g} array elements into SymPy expressions "
+        f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {limit:.3g}; "
+        f"use 'reverse' or 'forward' for inputs this large"
+    )

@@ -17,6 +17,7 @@ NumPy code, so a prepared gradient runs no interpreter and stores only the value
 part reads. A scalar output over Python floats is swept by the tier's float path
 (`compile.floats`), this module's rules for every equation it does not take.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -96,7 +97,9 @@ class Reverse(Differentiator):
                     cts[o] = s if o not in cts else cts[o] + s
             on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with np.errstate(invalid="raise", divide="raise"):
-                return backward(self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None)
+                return backward(
+                    self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None
+                )
 
         def _sweep(self, *xs, seeded: bool):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
@@ -112,8 +115,14 @@ class Reverse(Differentiator):
             """Value and gradient in one sweep, no flat vector assembled. The first call interprets,
             on the values recorded while tracing when it has them; later ones run it lowered."""
             k = len(self.graph.outputs)
-            fn = self.sweeps.get("grad", args, lambda: lower_floats(self.graph, self.wrt, args)  # scalar: floats
-                                 or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args))
+            fn = self.sweeps.get(
+                "grad",
+                args,
+                lambda: (
+                    lower_floats(self.graph, self.wrt, args)  # scalar: floats
+                    or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args)
+                ),
+            )
             res = None if fn is None else Tier.run(fn, args)
             charge(evals=1)
             if res is not None:
@@ -128,8 +137,9 @@ class Reverse(Differentiator):
             """The forward part runs now; the backward part once per cotangent."""
             k = len(self.graph.outputs)
             example = list(args) + [np.ones(self.m)]
-            fns = self.sweeps.get("vjp", args, lambda: lower_split(lambda *xs: self._sweep(*xs, seeded=False),
-                                                                   example, k))
+            fns = self.sweeps.get(
+                "vjp", args, lambda: lower_split(lambda *xs: self._sweep(*xs, seeded=False), example, k)
+            )
             res = None if fns is None else Tier.run(fns[0], args)
             charge(evals=1)
             if res is not None:

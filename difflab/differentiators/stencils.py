@@ -26,6 +26,7 @@ Hessian has its own stencil and step (eps^(1/4)): differences of differences at 
 derivative's step would be mostly noise. Cost unit: `prepared.cost.evals`, evaluations of f
 (a batched run of B points counts B).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -38,8 +39,16 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from ..graph import Var, combining_values
 
-__all__ = ["stencil_weights", "plan", "check_settings", "nesting", "numeric_jacobian", "numeric_gradient", "EPS",
-           "SCHEMES"]
+__all__ = [
+    "stencil_weights",
+    "plan",
+    "check_settings",
+    "nesting",
+    "numeric_jacobian",
+    "numeric_gradient",
+    "EPS",
+    "SCHEMES",
+]
 
 EPS = np.finfo(float).eps
 # Richardson: steps h/1.7^j from h = 0.5·max(1, |x|), 14 of them. Large steps keep round-off
@@ -79,9 +88,11 @@ def _steps(x, V, base_steps, relative, exact=True):
     representable = ((xi + h * vi) - xi) / vi
     if not representable.all():
         r, c = np.argwhere(representable == 0)[0]
-        raise ValueError(f"step {h[r, c]:.3g} vanishes at x = {xi[r, 0]:.17g}: it is below the spacing of "
-                         f"floats there ({np.spacing(xi[r, 0]):.3g}); choose a larger step (or step=None for "
-                         "the error model's default)")
+        raise ValueError(
+            f"step {h[r, c]:.3g} vanishes at x = {xi[r, 0]:.17g}: it is below the spacing of "
+            f"floats there ({np.spacing(xi[r, 0]):.3g}); choose a larger step (or step=None for "
+            "the error model's default)"
+        )
     return representable
 
 
@@ -116,7 +127,7 @@ def _richardson(S, H, f0):
     err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
         spoilt = np.matmul(uses, (~np.isfinite(S)).astype(float)) > 0
-        err[spoilt[:, :E] | spoilt[:, E:2 * E] | spoilt[:, 2 * E:] | np.isnan(err)] = np.inf
+        err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
     best = err.argmin(axis=1)
     k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
     d, e = table[k, best, m], err[k, best, m]
@@ -154,15 +165,20 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
     d = S[:, 0]
     if not want_err:
         return d, None
-    trunc = np.abs(d - S[:, 1]) / (2.0 ** p - 1)  # the estimate at 2h has a 2^p times larger error
+    trunc = np.abs(d - S[:, 1]) / (2.0**p - 1)  # the estimate at 2h has a 2^p times larger error
     return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
 
 
 def _check_analytic(graph, wrt):
     """Refuse a non-analytic op lying on a differentiable path from the `wrt` inputs to an output."""
+
     def links(e):  # (argument, does the op pass its derivative on)
-        return [(a, e.op.differentiable and e.op.jvp_rule(i) is not None) for i, a in enumerate(e.args)
-                if isinstance(a, Var)]
+        return [
+            (a, e.op.differentiable and e.op.jvp_rule(i) is not None)
+            for i, a in enumerate(e.args)
+            if isinstance(a, Var)
+        ]
+
     active, live = {graph.inputs[i] for i in wrt}, {o for o in graph.outputs if isinstance(o, Var)}
     for e in graph.eqns:
         if any(a in active and ok for a, ok in links(e)):
@@ -172,21 +188,32 @@ def _check_analytic(graph, wrt):
             live.update(a for a, ok in links(e) if ok)
         # a piecewise-constant op is held at its value at x (see Prepared), so it is no obstacle
         if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
-            raise NotDifferentiableError(f"complex step cannot differentiate through {e.op.name} at "
-                                         f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme")
+            raise NotDifferentiableError(
+                f"complex step cannot differentiate through {e.op.name} at "
+                f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme"
+            )
 
 
 def check_settings(scheme, step, order, richardson_terms):
     """A ValueError naming the setting, for settings no stencil fits."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
-    if step is not None and (isinstance(step, bool) or not isinstance(step, (int, float, np.floating))
-                             or not (math.isfinite(step) and step > 0)):
+    if step is not None and (
+        isinstance(step, bool)
+        or not isinstance(step, (int, float, np.floating))
+        or not (math.isfinite(step) and step > 0)
+    ):
         raise ValueError(f"step must be a finite number > 0 or None (from the error model), got {step!r}")
-    if order is not None and (isinstance(order, bool) or not isinstance(order, int) or order < 1 or {
-            "forward": False, "backward": False, "central": order % 2}.get(scheme, order != FIXED_ORDER.get(scheme))):
-        raise ValueError(f"order {order!r} does not fit scheme {scheme!r}; choose a positive int for "
-                         "'forward'/'backward', an even one for 'central', or None")
+    if order is not None and (
+        isinstance(order, bool)
+        or not isinstance(order, int)
+        or order < 1
+        or {"forward": False, "backward": False, "central": order % 2}.get(scheme, order != FIXED_ORDER.get(scheme))
+    ):
+        raise ValueError(
+            f"order {order!r} does not fit scheme {scheme!r}; choose a positive int for "
+            "'forward'/'backward', an even one for 'central', or None"
+        )
     if not isinstance(richardson_terms, int) or richardson_terms < 2:
         raise ValueError(f"richardson_terms must be an int >= 2, got {richardson_terms!r}")
 
@@ -200,12 +227,10 @@ def plan(scheme, step, order, richardson_terms):
         steps = (step or RICHARDSON_STEP) / RATIO ** np.arange(richardson_terms)
         return np.array([1.0, -1.0]), np.array([0.5, -0.5]), 1.0, 2, steps, step is None, True
     p = order or FIXED_ORDER.get(scheme, 2 if scheme == "central" else 1)
-    o = {"forward": np.arange(p + 1.0), "backward": -np.arange(p + 1.0)}.get(
-        scheme, np.arange(-(p // 2), p // 2 + 1.0))
+    o = {"forward": np.arange(p + 1.0), "backward": -np.arange(p + 1.0)}.get(scheme, np.arange(-(p // 2), p // 2 + 1.0))
     w = stencil_weights(o)
     shifted = o != 0  # f(x) itself is never re-evaluated: its term is f(x) - f(x) = 0
-    return (o[shifted], w[shifted], np.abs(w).sum(), p, np.array([step or EPS ** (1 / (p + 1))]),
-            step is None, True)
+    return (o[shifted], w[shifted], np.abs(w).sum(), p, np.array([step or EPS ** (1 / (p + 1))]), step is None, True)
 
 
 def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=False, **settings):
@@ -238,8 +263,10 @@ def numeric_gradient(fun, x, **settings):
     out = numeric_jacobian(fun, x, **settings)
     J = out[0] if settings.get("error_estimate") else out
     if J.ndim != np.ndim(x):
-        raise TypeError(f"numeric_gradient needs a scalar-valued function; got output shape "
-                        f"{J.shape[:J.ndim - np.ndim(x)]}; use numeric_jacobian")
+        raise TypeError(
+            f"numeric_gradient needs a scalar-valued function; got output shape "
+            f"{J.shape[: J.ndim - np.ndim(x)]}; use numeric_jacobian"
+        )
     return out
 
 

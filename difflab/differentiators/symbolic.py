@@ -13,6 +13,7 @@ searched for that structure, examples.py) is differentiated for ONE symbolic exa
 on the batch's columns at once, then averaged. Hessians of functions of an array are built at
 matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
 """
+
 from __future__ import annotations
 
 import time
@@ -101,8 +102,10 @@ class Symbolic(Differentiator):
 
         def _floats(self, args):
             if _traced(args):
-                raise NotDifferentiableError("the symbolic method's lambdified code cannot take traced values; "
-                                             "use it as the outer method, or use 'forward'/'reverse' inside")
+                raise NotDifferentiableError(
+                    "the symbolic method's lambdified code cannot take traced values; "
+                    "use it as the outer method, or use 'forward'/'reverse' inside"
+                )
             return [np.asarray(a, dtype=float) for a in args]
 
         def _run(self, kind, args):
@@ -118,7 +121,7 @@ class Symbolic(Differentiator):
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return split(both[:self.m], self.out_shapes), both[self.m:].reshape(self.m, self.n)
+            return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
 
         def hessian(self, args):
             if self.tensor is not None:  # matrix level: products stay matmuls
@@ -136,8 +139,11 @@ class Symbolic(Differentiator):
 
             exprs = self.exprs(kind)
             shared = self.program.needed(exprs)
-            return {"tape": len(self.graph.eqns), "naive": self.program.tree_size(exprs),
-                    "cse": int(sum(sp.count_ops(e) for _, e in shared) + sum(sp.count_ops(e) for e in exprs))}
+            return {
+                "tape": len(self.graph.eqns),
+                "naive": self.program.tree_size(exprs),
+                "cse": int(sum(sp.count_ops(e) for _, e in shared) + sum(sp.count_ops(e) for e in exprs)),
+            }
 
         def exact(self, args, kind="jacobian", dps=40):
             """The derivative evaluated in `dps`-digit arithmetic (mpmath), rounded to float64

@@ -23,6 +23,7 @@ einsum('i,id,ie->de', c, X, X) / N with c = φ'' ⊙ e + φ' ⊙ e … merged pe
 coefficient vector: one X^T diag(c) X. Terms with the same structure (factors other than partials
 and values) are merged so that each distinct contraction runs once.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -33,6 +34,7 @@ import numpy as np
 from ..graph import Const, Graph, Var, evaluate
 
 __all__ = ["tensor_form", "TensorForm"]
+
 
 class _Term:
     """coef · einsum(factors) → out (see the module docstring)."""
@@ -197,6 +199,7 @@ def _accumulate(result, out, unique, have, value):
 
 # -- building the terms -------------------------------------------------------------------------
 
+
 def tensor_form(graph: Graph, wrt) -> TensorForm | None:
     """The matrix-level gradient and Hessian terms of `graph` (one scalar output) with respect to
     its one differentiated input `wrt`, or None when an equation on the way is neither
@@ -238,8 +241,10 @@ def _placed(term, node_labels, fresh, n_node):
     for lab in [lab for _, labs in term.factors for lab in labs] + list(term.out[n_node:]):
         if lab not in mapping:
             mapping[lab] = next(fresh)
-    return (tuple((key, tuple(mapping[lab] for lab in labs)) for key, labs in term.factors),
-            tuple(mapping[lab] for lab in term.out[n_node:]))
+    return (
+        tuple((key, tuple(mapping[lab] for lab in labs)) for key, labs in term.factors),
+        tuple(mapping[lab] for lab in term.out[n_node:]),
+    )
 
 
 def _multilinear(eqn, i, spec, shapes, dep, J, H, fresh):

@@ -32,6 +32,7 @@ The JSON endpoint::
 NaN and infinities are the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
 Expressions are parsed by difflab.expr only: never Python eval, never SymPy's parser.
 """
+
 from .model import METHODS, ExploreError, explore, parse_at
 
 __all__ = ["explore", "parse_at", "ExploreError", "METHODS"]

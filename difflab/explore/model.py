@@ -9,6 +9,7 @@ error-vs-step curve (`numeric_jacobian`), every path from the output to each var
 chain-rule product, and the forward and backward passes as steps. The server, the static page
 and the tests all read this one record; the field list is in `difflab.explore`'s docstring.
 """
+
 from __future__ import annotations
 
 import math
@@ -21,8 +22,8 @@ from ..errors import DifflabError
 __all__ = ["explore", "parse_at", "ExploreError", "METHODS", "MAX_PATHS"]
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
-MAX_PATHS = 64      # paths listed per variable (their number can grow as 2^depth; the sum is exact anyway)
-CURVE_STEPS = 45    # points of numeric's error-vs-step curve, h from 1e-15 to 1 (times max(1, |x|))
+MAX_PATHS = 64  # paths listed per variable (their number can grow as 2^depth; the sum is exact anyway)
+CURVE_STEPS = 45  # points of numeric's error-vs-step curve, h from 1e-15 to 1 (times max(1, |x|))
 DEFAULT_VALUE = 1.0  # a variable the point does not mention
 
 
@@ -172,11 +173,22 @@ def _paths(nodes, edges, output, variables):
         for trail in found:
             factors = [edges[k]["partial_value"] for k in trail]
             products.append(math.prod(factors))
-            paths.append({"edges": trail, "nodes": [output] + [edges[k]["from"] for k in trail],
-                          "factors": [_num(x) for x in factors], "product": _num(products[-1])})
+            paths.append(
+                {
+                    "edges": trail,
+                    "nodes": [output] + [edges[k]["from"] for k in trail],
+                    "factors": [_num(x) for x in factors],
+                    "product": _num(products[-1]),
+                }
+            )
         total = math.fsum(products) if all(map(math.isfinite, products)) else sum(products)
-        result[name] = {"count": count.get(var_id, 0), "listed": len(paths), "paths": paths,
-                        "sum": _num(total), "complete": count.get(var_id, 0) == len(paths)}
+        result[name] = {
+            "count": count.get(var_id, 0),
+            "listed": len(paths),
+            "paths": paths,
+            "sum": _num(total),
+            "complete": count.get(var_id, 0) == len(paths),
+        }
     return result
 
 
@@ -196,10 +208,11 @@ def _numeric_details(graph, values, names, reference):
         J, E = numeric_jacobian(fun, x0, error_estimate=True)
         scale = np.maximum(1.0, np.abs(x0))
         default = EPS ** (1 / 3) * scale  # the central scheme's error model (DESIGN.md §4)
-        default = (x0 + default) - x0     # the step actually taken: exactly representable
+        default = (x0 + default) - x0  # the step actually taken: exactly representable
         grid = np.logspace(-15, 0, CURVE_STEPS)
         curves = {n: {"steps": [], "errors": [], "derivatives": []} for n in names}
         for i, n in enumerate(names):
+
             def along(xi, i=i):  # f along variable i alone: 3 evaluations per central difference
                 x = x0.copy()
                 x[i] = xi
@@ -217,9 +230,16 @@ def _numeric_details(graph, values, names, reference):
     out = {}
     for i, n in enumerate(names):
         default_err = abs(float(J.ravel()[i]) - reference[i]) if reference[i] is not None else None
-        out[n] = {"step": float(default[i]), "error_estimate": _num(np.ravel(E)[i]),
-                  "curve": {**curves[n], "default_step": float(default[i]), "default_error": _num(default_err),
-                            "scheme": "central"}}
+        out[n] = {
+            "step": float(default[i]),
+            "error_estimate": _num(np.ravel(E)[i]),
+            "curve": {
+                **curves[n],
+                "default_step": float(default[i]),
+                "default_error": _num(default_err),
+                "scheme": "central",
+            },
+        }
     return out
 
 
@@ -245,8 +265,7 @@ def explore(text: str, at=None) -> dict:
     names = list(expression.variables)
     values = [point.get(n, DEFAULT_VALUE) for n in names]
     f = expression.function(names)
-    record: dict = {"expression": text, "variables": names, "point": dict(zip(names, values)),
-                    "warnings": []}
+    record: dict = {"expression": text, "variables": names, "point": dict(zip(names, values)), "warnings": []}
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -273,6 +292,21 @@ def explore(text: str, at=None) -> dict:
     return record
 
 
+def _node(id, kind, name, label, text, value, shape, op=None, warning=None):
+    """One node of the explorer's tape, as the page reads it (JSON)."""
+    return {
+        "id": id,
+        "kind": kind,
+        "name": name,
+        "label": label,
+        "text": text,
+        "op": op,
+        "value": _num(value),
+        "shape": list(shape),
+        "warning": warning,
+    }
+
+
 def _tape(graph, env, names, warning_texts):
     """The nodes (inputs, constants, equations, with their values) and edges of the tape, and the
     id of the output node."""
@@ -281,18 +315,15 @@ def _tape(graph, env, names, warning_texts):
     label = {v: n for v, n in zip(graph.inputs, names)}
     nodes, edges = [], []
     for v, n in zip(graph.inputs, names):
-        nodes.append({"id": repr(v), "kind": "input", "name": n, "label": n, "text": n, "op": None,
-                      "value": _num(env[v]), "shape": list(v.shape), "warning": None})
+        nodes.append(_node(repr(v), "input", n, n, n, env[v], v.shape))
     for eqn in graph.eqns:
         label[eqn.out] = repr(eqn.out)
         args_text = []
         for i, a in enumerate(eqn.args):
             if isinstance(a, Const):
-                cid = f"c{len(nodes)}"
-                nodes.append({"id": cid, "kind": "const", "name": f"{float(a.value):g}", "label": f"{float(a.value):g}",
-                              "text": f"constant {float(a.value):g}", "op": None, "value": _num(a.value),
-                              "shape": list(np.shape(a.value)), "warning": None})
-                args_text.append(f"{float(a.value):g}")
+                cid, text = f"c{len(nodes)}", f"{float(a.value):g}"
+                nodes.append(_node(cid, "const", text, text, f"constant {text}", a.value, np.shape(a.value)))
+                args_text.append(text)
                 src = cid
             else:
                 args_text.append(label[a])
@@ -300,16 +331,15 @@ def _tape(graph, env, names, warning_texts):
             edges.append({"from": src, "to": repr(eqn.out), "arg": i})
         prefix = f"{eqn.out!r} ="
         warning = next((w for w in warning_texts if w.startswith(prefix)), None)
-        nodes.append({"id": repr(eqn.out), "kind": "op", "name": repr(eqn.out), "label": eqn.op.name,
-                      "text": f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})", "op": eqn.op.name,
-                      "value": _num(env[eqn.out]), "shape": list(eqn.out.shape), "warning": warning})
+        text = f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})"
+        name = repr(eqn.out)
+        nodes.append(_node(name, "op", name, eqn.op.name, text, env[eqn.out], eqn.out.shape, eqn.op.name, warning))
     out_atom = graph.outputs[0]
     if isinstance(out_atom, Var):
         return nodes, edges, repr(out_atom)
     # a constant expression: its value is the whole graph
-    nodes.append({"id": "out", "kind": "const", "name": "f", "label": f"{float(out_atom.value):g}",
-                  "text": f"constant {float(out_atom.value):g}", "op": None, "value": _num(out_atom.value),
-                  "shape": [], "warning": None})
+    text = f"{float(out_atom.value):g}"
+    nodes.append(_node("out", "const", "f", text, f"constant {text}", out_atom.value, ()))
     return nodes, edges, "out"
 
 
@@ -361,8 +391,11 @@ def _methods(f, graph, names, values) -> dict:
     numeric = _numeric_details(graph, values, names, reference)
     methods["numeric"]["step"] = {n: numeric[n]["step"] for n in names}
     methods["numeric"]["error_estimate"] = {n: numeric[n]["error_estimate"] for n in names}
-    return {"curves": {n: numeric[n]["curve"] for n in names}, "methods": methods,
-            "reference": {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}}}
+    return {
+        "curves": {n: numeric[n]["curve"] for n in names},
+        "methods": methods,
+        "reference": {"name": ref_name, "grad": {n: _num(r) for n, r in zip(names, reference)}},
+    }
 
 
 def _gradients(f, names, values, methods):
@@ -419,6 +452,13 @@ def _backward_steps(graph, edges, output, constants):
                 continue  # constants receive no cotangent
             product = upstream * edges[k]["partial_value"] if upstream != 0.0 else 0.0  # strong zero
             adjoint[src] = adjoint.get(src, 0.0) + product
-            steps.append({"edge": k, "upstream": _num(upstream), "partial": edges[k]["partial"],
-                          "product": _num(product), "total": _num(adjoint[src])})
+            steps.append(
+                {
+                    "edge": k,
+                    "upstream": _num(upstream),
+                    "partial": edges[k]["partial"],
+                    "product": _num(product),
+                    "total": _num(adjoint[src]),
+                }
+            )
     return steps

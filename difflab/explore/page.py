@@ -4,6 +4,7 @@
 `render_page(record)` is the static export: CSS and JS inlined, the record embedded as JSON, so
 the file works offline, opened from disk.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ def render_page(record: dict | None = None) -> str:
         payload = json.dumps(record, allow_nan=False).replace("<", "\\u003c").replace(">", "\\u003e")
         data = f'<script type="application/json" id="difflab-data">{payload}</script>'
         # from disk: everything is inline, nothing may load from anywhere
-        csp = ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-               'script-src \'unsafe-inline\'; style-src \'unsafe-inline\'; img-src data:">')
+        csp = (
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:\">"
+        )
     page = page.replace("<!--CSP-->", csp)
     return page.replace("<!--STYLE-->", style).replace("<!--DATA-->", data).replace("<!--SCRIPT-->", script)
 

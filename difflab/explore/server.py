@@ -6,6 +6,7 @@ difflab.expr in the server; the computation runs in one worker process with a ti
 request: a worker over budget is killed and replaced, the request answers 503, and the server keeps
 serving. Standard library only (http.server, subprocess).
 """
+
 from __future__ import annotations
 
 import json
@@ -27,14 +28,14 @@ from .page import ASSETS, asset, render_page
 
 __all__ = ["ExplorerServer", "serve", "ComputeTimeout"]
 
-DEFAULT_BUDGET = 10.0   # seconds per request; symbolic differentiation of a large graph can swell
-STARTUP_LIMIT = 120.0   # seconds for a fresh worker to import difflab (not counted in the budget)
-CACHE_SIZE = 128        # recent results kept (sliders revisit points)
+DEFAULT_BUDGET = 10.0  # seconds per request; symbolic differentiation of a large graph can swell
+STARTUP_LIMIT = 120.0  # seconds for a fresh worker to import difflab (not counted in the budget)
+CACHE_SIZE = 128  # recent results kept (sliders revisit points)
 
 #: every response: nothing from elsewhere, no framing, no sniffing
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -62,9 +63,15 @@ class Worker:
     def start(self):
         package_root = str(Path(__file__).resolve().parents[2])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
-        self._proc = subprocess.Popen([sys.executable, "-m", "difflab.explore.worker"], stdin=subprocess.PIPE,
-                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True,
-                                      encoding="utf-8")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "difflab.explore.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            text=True,
+            encoding="utf-8",
+        )
         self._answers = queue.Queue()
         self._ready = False
         threading.Thread(target=self._read, args=(self._proc, self._answers), daemon=True).start()
@@ -89,8 +96,9 @@ class Worker:
             answer = self._answer(STARTUP_LIMIT)
             if not isinstance(answer, dict) or not answer.get("ready"):
                 self.stop()
-                raise RuntimeError("the explorer's worker process did not start (run `python -m "
-                                   "difflab.explore.worker` to see why)")
+                raise RuntimeError(
+                    "the explorer's worker process did not start (run `python -m difflab.explore.worker` to see why)"
+                )
             self._ready = True
 
     def compute(self, text: str, point: dict, budget: float):
@@ -101,13 +109,16 @@ class Worker:
                 self._proc.stdin.flush()
             except OSError:
                 self.stop()
-                raise RuntimeError("the explorer's worker process ended unexpectedly; it restarts on the next "
-                                   "request") from None
+                raise RuntimeError(
+                    "the explorer's worker process ended unexpectedly; it restarts on the next request"
+                ) from None
             answer = self._answer(budget)
             if answer == "late":
                 self.stop()  # the only way to stop a runaway computation: end its process
-                raise ComputeTimeout(f"the computation took longer than the time budget of {budget:g} s and was "
-                                     "stopped (the server goes on); try a smaller expression")
+                raise ComputeTimeout(
+                    f"the computation took longer than the time budget of {budget:g} s and was "
+                    "stopped (the server goes on); try a smaller expression"
+                )
             if answer is None:
                 self.stop()
                 raise RuntimeError("the explorer's worker process ended unexpectedly; it restarts on the next request")
@@ -215,14 +226,17 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         host = self.headers.get("Host", "")
         if host not in self.server.allowed_hosts:
-            self._send(403, f"refused: Host {host[:100]!r} is not this server (127.0.0.1:{self.server.port})\n"
-                       .encode(), "text/plain; charset=utf-8")
+            self._send(
+                403,
+                f"refused: Host {host[:100]!r} is not this server (127.0.0.1:{self.server.port})\n".encode(),
+                "text/plain; charset=utf-8",
+            )
             return
         url = urlsplit(self.path)
         if url.path in ("/", "/index.html"):
             self._send(200, render_page().encode(), "text/html; charset=utf-8")
-        elif url.path.startswith("/static/") and url.path[len("/static/"):] in ASSETS:
-            name = url.path[len("/static/"):]
+        elif url.path.startswith("/static/") and url.path[len("/static/") :] in ASSETS:
+            name = url.path[len("/static/") :]
             self._send(200, asset(name).encode(), ASSETS[name])
         elif url.path == "/api/graph":
             query = parse_qs(url.query, keep_blank_values=True, max_num_fields=8)
@@ -238,8 +252,13 @@ class _Handler(BaseHTTPRequestHandler):
             super().log_message(format, *args)
 
 
-def serve(text: str | None = None, at: str | None = None, port: int = 0, open_browser: bool = True,
-          budget: float = DEFAULT_BUDGET) -> None:
+def serve(
+    text: str | None = None,
+    at: str | None = None,
+    port: int = 0,
+    open_browser: bool = True,
+    budget: float = DEFAULT_BUDGET,
+) -> None:
     """Serve the explorer until interrupted, opening the page (with `text` and `at`) in a browser."""
     import webbrowser
     from urllib.parse import urlencode

@@ -5,6 +5,7 @@ JSON answer per line on stdout: {"ok": record} (see `difflab.explore`), {"bad": 
 position, token}} or {"error": message}. The server kills and replaces it when an answer is late,
 which is the only way to stop a runaway computation in Python.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,14 @@ def main() -> None:
             request = json.loads(line)
             answer = {"ok": explore(request["f"], request["at"])}
         except (ExpressionError, ExploreError) as err:
-            answer = {"bad": {"message": str(err), "field": getattr(err, "field", "f"),
-                              "position": getattr(err, "position", None), "token": getattr(err, "token", None)}}
+            answer = {
+                "bad": {
+                    "message": str(err),
+                    "field": getattr(err, "field", "f"),
+                    "position": getattr(err, "position", None),
+                    "token": getattr(err, "token", None),
+                }
+            }
         except Exception as err:  # the page shows it; the worker lives on
             answer = {"error": f"{type(err).__name__}: {err}"}
         out.write(json.dumps(answer, allow_nan=False) + "\n")

@@ -7,6 +7,7 @@
 
 Imports NumPy only (no SymPy, no matplotlib).
 """
+
 from .datasets import DATASETS, Dataset, load_dataset, one_hot
 from .losses import accuracy, mse, softmax_cross_entropy
 from .mlp import MLP
@@ -14,6 +15,20 @@ from .optimizers import SGD, Adam, Momentum, cosine_decay, exponential_decay
 from .train import History, NonFiniteLossError, train
 
 __all__ = [
-    "MLP", "train", "History", "NonFiniteLossError", "SGD", "Momentum", "Adam", "exponential_decay",
-    "cosine_decay", "mse", "softmax_cross_entropy", "accuracy", "load_dataset", "Dataset", "DATASETS", "one_hot",
+    "MLP",
+    "train",
+    "History",
+    "NonFiniteLossError",
+    "SGD",
+    "Momentum",
+    "Adam",
+    "exponential_decay",
+    "cosine_decay",
+    "mse",
+    "softmax_cross_entropy",
+    "accuracy",
+    "load_dataset",
+    "Dataset",
+    "DATASETS",
+    "one_hot",
 ]

@@ -63,13 +63,9 @@ class Dataset:
         y_train = _as_labels(self.y_train, "y_train")
         y_test = _as_labels(self.y_test, "y_test")
         if X_train.ndim != 2 or X_test.ndim != 2:
-            raise ValueError(
-                f"X_train and X_test must be 2-D, got shapes {X_train.shape} and {X_test.shape}"
-            )
+            raise ValueError(f"X_train and X_test must be 2-D, got shapes {X_train.shape} and {X_test.shape}")
         if X_train.shape[1] != X_test.shape[1]:
-            raise ValueError(
-                f"X_train has {X_train.shape[1]} features but X_test has {X_test.shape[1]}"
-            )
+            raise ValueError(f"X_train has {X_train.shape[1]} features but X_test has {X_test.shape[1]}")
         if len(y_train) != len(X_train) or len(y_test) != len(X_test):
             raise ValueError(
                 f"label/sample count mismatch: X_train {X_train.shape} vs y_train "
@@ -111,10 +107,7 @@ def _as_labels(y, what: str = "y") -> np.ndarray:
     if y.ndim != 1:
         raise ValueError(f"{what} must be 1-D, got shape {y.shape}")
     if y.dtype == np.bool_ or not np.issubdtype(y.dtype, np.integer):
-        if y.size and (
-            not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y))
-            or np.any(y != np.round(y))
-        ):
+        if y.size and (not np.issubdtype(y.dtype, np.number) or not np.all(np.isfinite(y)) or np.any(y != np.round(y))):
             raise ValueError(f"{what} must hold integer class labels, got dtype {y.dtype}")
     y = y.astype(np.int64, copy=False)
     if y.size and y.min() < 0:
@@ -406,9 +399,7 @@ def standardize(X_train, *others):
     for i, A in enumerate((X_train, *others)):
         A = np.asarray(A, dtype=np.float64)
         if A.ndim != 2 or A.shape[1] != X_train.shape[1]:
-            raise ValueError(
-                f"array {i} must have shape (m, {X_train.shape[1]}), got {A.shape}"
-            )
+            raise ValueError(f"array {i} must have shape (m, {X_train.shape[1]}), got {A.shape}")
         out.append((A - mean) / std)
     return tuple(out)
 
@@ -467,8 +458,7 @@ def load_dataset(
     if unknown:
         allowed = ", ".join(accepted) if accepted else "none (it is a fixed dataset)"
         raise TypeError(
-            f"unknown option(s) {', '.join(map(repr, unknown))} for dataset {name!r}; "
-            f"accepted options: {allowed}"
+            f"unknown option(s) {', '.join(map(repr, unknown))} for dataset {name!r}; accepted options: {allowed}"
         )
     if "seed" in inspect.signature(source).parameters:
         X, y = source(seed=seed, **kwargs)

@@ -4,6 +4,7 @@ difflab.numpy) and `accuracy` (plain NumPy, for reporting only).
 Both differentiable losses are means over the examples of the first axis, which is what lets the
 symbolic method differentiate them for one example (see `MLP.loss`).
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -4,6 +4,7 @@ Parameters live in a dict pytree made by `init(seed)`; the forward pass `model(p
 written with difflab.numpy, so every method can differentiate it; `model.loss(name)` gives the
 training loss as a function of (params, X, Y) that says it is a mean over examples.
 """
+
 from __future__ import annotations
 
 import numpy as np

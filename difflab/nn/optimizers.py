@@ -4,6 +4,7 @@
 every step, inputs never mutated. `lr` is a number or a schedule `step -> lr` (step counts the
 updates already made, from 0), such as `exponential_decay` or `cosine_decay`.
 """
+
 from __future__ import annotations
 
 import math
@@ -159,6 +160,6 @@ class Adam(_Optimizer):
         eta = self.rate(state["step"])
         m = tree_map(lambda m, g: self.b1 * m + (1.0 - self.b1) * g, state["m"], grads)
         s = tree_map(lambda s, g: self.b2 * s + (1.0 - self.b2) * (g * g), state["s"], grads)
-        c1, c2 = 1.0 - self.b1 ** t, 1.0 - self.b2 ** t
+        c1, c2 = 1.0 - self.b1**t, 1.0 - self.b2**t
         new = tree_map(lambda p, m, s: p - eta * (m / c1) / (np.sqrt(s / c2) + self.eps), params, m, s)
         return new, {"step": t, "m": m, "s": s}

@@ -4,6 +4,7 @@ Preparation (tracing, compiling, lambdifying) is run first and timed apart from 
 step's gradient is timed and its cost counted (function evaluations, equations executed). A time
 budget stops training cleanly; a non-finite loss stops it with `NonFiniteLossError`.
 """
+
 from __future__ import annotations
 
 import time
@@ -31,8 +32,10 @@ class NonFiniteLossError(DifflabError, ArithmeticError):
 
     def __init__(self, loss: float, step: int, epoch: int, method: str, history: "History"):
         self.loss, self.step, self.epoch, self.method, self.history = loss, step, epoch, method, history
-        super().__init__(f"non-finite training loss {loss} at step {step} (epoch {epoch}) with method "
-                         f"{method!r}; lower the learning rate or check the data for NaN/inf")
+        super().__init__(
+            f"non-finite training loss {loss} at step {step} (epoch {epoch}) with method "
+            f"{method!r}; lower the learning rate or check the data for NaN/inf"
+        )
 
 
 @dataclass
@@ -118,9 +121,21 @@ def _batches(n: int, batch_size: int | None, drop_last: bool) -> list:
     return [(lo, min(lo + size, n)) for lo in range(0, stop, size)]
 
 
-def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, batch_size: int | None = None,
-          seed: int = 0, loss: str = "cross_entropy", time_budget: float | None = None,
-          drop_last: bool = False, params: dict | None = None, log_every: int = 0) -> History:
+def train(
+    model,
+    data,
+    *,
+    method="reverse",
+    optimizer=None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    seed: int = 0,
+    loss: str = "cross_entropy",
+    time_budget: float | None = None,
+    drop_last: bool = False,
+    params: dict | None = None,
+    log_every: int = 0,
+) -> History:
     """Train `model` on `data` with gradients from `method`; returns a `History`.
 
     data: a Dataset (X (N, d) float, y (N,) int labels, one-hot encoded here, before the loss) or
@@ -150,34 +165,69 @@ def train(model, data, *, method="reverse", optimizer=None, epochs: int = 100, b
     Y_test, labels_test = _targets(data.y_test, loss, model.sizes[-1])
     params = model.init(seed) if params is None else params
     batches = _batches(len(X_train), batch_size, drop_last)
-    history = History(method=differentiator.name, config={
-        "model": repr(model), "data": getattr(data, "name", type(data).__name__), "method": repr(differentiator),
-        "optimizer": repr(optimizer), "loss": loss, "epochs": int(epochs), "batch_size": batch_size,
-        "drop_last": drop_last, "seed": seed, "time_budget": time_budget, "n_params": model.n_params,
-        "steps_per_epoch": len(batches)})
+    history = History(
+        method=differentiator.name,
+        config={
+            "model": repr(model),
+            "data": getattr(data, "name", type(data).__name__),
+            "method": repr(differentiator),
+            "optimizer": repr(optimizer),
+            "loss": loss,
+            "epochs": int(epochs),
+            "batch_size": batch_size,
+            "drop_last": drop_last,
+            "seed": seed,
+            "time_budget": time_budget,
+            "n_params": model.n_params,
+            "steps_per_epoch": len(batches),
+        },
+    )
 
     # Preparation: the first call at each batch shape traces and compiles (lambdifies for symbolic);
     # its gradient is discarded, so that every training step is timed at its steady cost.
     t0 = time.perf_counter()
     grad_fn = _CountedGrad(loss_fn, differentiator)
-    for size in sorted({hi - lo for lo, hi in batches}, reverse=True):
-        grad_fn(params, X_train[:size], Y_train[:size])
+    _prepare(grad_fn, params, X_train, Y_train, batches)
     history.prepare_seconds = time.perf_counter() - t0
     prepared_cost = grad_fn.cost.copy()
     train_set, test_set = (X_train, Y_train, labels_train), (X_test, Y_test, labels_test)
-    params, stop = _steps(history, model, grad_fn, optimizer, params, train_set, test_set, batches,
-                          epochs=epochs, seed=seed, loss=loss, start=start, time_budget=time_budget,
-                          log_every=log_every)
+    params, stop = _steps(
+        history,
+        model,
+        grad_fn,
+        optimizer,
+        params,
+        train_set,
+        test_set,
+        batches,
+        epochs=epochs,
+        seed=seed,
+        loss=loss,
+        start=start,
+        time_budget=time_budget,
+        log_every=log_every,
+    )
     history.params = params
     cost = grad_fn.cost - prepared_cost
     history.evals, history.eqns = cost.evals, cost.eqns
     history.total_seconds = time.perf_counter() - start
     if stop:
-        where = "in preparation" if history.steps == 0 else f"after step {history.steps}"
-        history.reason = (f"{differentiator.name} stopped {where}: {history.total_seconds:.3g} s elapsed "
-                          f"(preparation {history.prepare_seconds:.3g} s) exceeds the time budget of "
-                          f"{time_budget:g} s; {history.epochs_completed} of {epochs} epochs completed")
+        history.reason = _budget_reason(history, differentiator.name, time_budget, epochs)
     return history
+
+
+def _prepare(grad_fn, params, X, Y, batches):
+    for size in sorted({hi - lo for lo, hi in batches}, reverse=True):  # each batch shape once
+        grad_fn(params, X[:size], Y[:size])
+
+
+def _budget_reason(history, name, time_budget, epochs):
+    where = "in preparation" if history.steps == 0 else f"after step {history.steps}"
+    return (
+        f"{name} stopped {where}: {history.total_seconds:.3g} s elapsed "
+        f"(preparation {history.prepare_seconds:.3g} s) exceeds the time budget of "
+        f"{time_budget:g} s; {history.epochs_completed} of {epochs} epochs completed"
+    )
 
 
 def _check_arguments(model, data, epochs, batch_size, time_budget):
@@ -191,8 +241,23 @@ def _check_arguments(model, data, epochs, batch_size, time_budget):
         raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
 
 
-def _steps(history, model, grad_fn, optimizer, params, train_set, test_set, batches, *, epochs, seed, loss,
-           start, time_budget, log_every):
+def _steps(
+    history,
+    model,
+    grad_fn,
+    optimizer,
+    params,
+    train_set,
+    test_set,
+    batches,
+    *,
+    epochs,
+    seed,
+    loss,
+    start,
+    time_budget,
+    log_every,
+):
     """The training loop: `epochs` passes over shuffled minibatches, each step timed; an epoch
     whose every step was taken is recorded. Returns (params, stopped by the time budget)."""
     X_train, Y_train, _ = train_set
@@ -234,15 +299,19 @@ def _steps(history, model, grad_fn, optimizer, params, train_set, test_set, batc
         if len(seconds) == len(batches):  # every step of the epoch was taken
             _record_epoch(history, model, params, loss, train_set, test_set, seconds)
             if log_every and epoch % log_every == 0:
-                print(f"[{name}] epoch {epoch}/{epochs}  train loss {history.train_loss[-1]:.6g}  "
-                      f"test loss {history.test_loss[-1]:.6g}  test acc {_last(history.test_accuracy)}")
+                print(
+                    f"[{name}] epoch {epoch}/{epochs}  train loss {history.train_loss[-1]:.6g}  "
+                    f"test loss {history.test_loss[-1]:.6g}  test acc {_last(history.test_accuracy)}"
+                )
     return params, stop
 
 
 def _record_epoch(history, model, params, loss, train, test, seconds):
     with np.errstate(all="ignore"):  # a diverging run is reported by the next step's check
-        for (X, Y, labels), losses, accs in ((train, history.train_loss, history.train_accuracy),
-                                             (test, history.test_loss, history.test_accuracy)):
+        for (X, Y, labels), losses, accs in (
+            (train, history.train_loss, history.train_accuracy),
+            (test, history.test_loss, history.test_accuracy),
+        ):
             out = model(params, X)
             losses.append(float(LOSSES[loss](out, Y)))
             if labels is not None:

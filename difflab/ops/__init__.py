@@ -17,8 +17,21 @@ in `batched` carry an extra leading batch axis; an op without one loops over the
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
 (with `decompositions`: eigh, svd, cholesky).
 """
-from .core import (REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, defop, draw, elementwise_sympy, examples,  # noqa: F401
-                   spellings, sympy_function, unbroadcast, unregister)
+
+from .core import (
+    REGISTRY,
+    SYMPY_MATH,
+    SYMPY_NUMPY,
+    Op,
+    defop,
+    draw,
+    elementwise_sympy,
+    examples,  # noqa: F401
+    spellings,
+    sympy_function,
+    unbroadcast,
+    unregister,
+)
 from .core import _ndim, _reshape, _shape, _sp, _transpose  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403

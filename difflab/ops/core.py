@@ -22,6 +22,7 @@ elementwise ops share one rule, an op without one loops over the batch.
 Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
 relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -35,8 +36,22 @@ import numpy as np
 
 from ..graph import Traced
 
-__all__ = ["Op", "REGISTRY", "defop", "strong_zero", "strong_contract", "unregister", "spellings", "unbroadcast", "SYMPY_NUMPY", "SYMPY_MATH",
-           "sympy_function", "elementwise_sympy", "examples", "draw"]
+__all__ = [
+    "Op",
+    "REGISTRY",
+    "defop",
+    "strong_zero",
+    "strong_contract",
+    "unregister",
+    "spellings",
+    "unbroadcast",
+    "SYMPY_NUMPY",
+    "SYMPY_MATH",
+    "sympy_function",
+    "elementwise_sympy",
+    "examples",
+    "draw",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -143,8 +158,10 @@ class Op:
         Cached on the entry (computed once; an Op's fields never change)."""
         if not (self.elementwise and self.differentiable and self.nargs is not None):
             return ()
-        rules = tuple((getattr(r, "partial", None), getattr(r, "strong", False)) if r is not None else (None, False)
-                      for r in self.vjp)
+        rules = tuple(
+            (getattr(r, "partial", None), getattr(r, "strong", False)) if r is not None else (None, False)
+            for r in self.vjp
+        )
         if all(p is not None for (p, _), r in zip(rules, self.vjp) if r is not None):
             return rules
         return ()
@@ -195,7 +212,7 @@ REGISTRY: dict[str, Op] = _Registry()
 def reduction_index(shapes, axis=None, keepdims=False, mean=False):
     """`index` of a sum (or mean) over `axis`: "abc->b" for axis (0, 2) of a 3-d array."""
     (shape,) = shapes
-    letters = string.ascii_letters[:len(shape)]
+    letters = string.ascii_letters[: len(shape)]
     axes = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
     out = "".join(c for i, c in enumerate(letters) if i not in axes)
     return f"{letters}->{out}", 1.0 / math.prod(shape[a] for a in axes) if mean else 1.0
@@ -281,6 +298,7 @@ def _zero_times_nan(t, c) -> bool:
 
 # -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----
 
+
 def strong_zero(partial, singular=None):
     """Mark an elementwise partial for the strong-zero convention: `singular(out, *args)` (a
     bool mask, if the partial can be infinite) says where it is (sqrt at 0); a zero tangent or
@@ -295,6 +313,7 @@ def _strong_scaled(partial):
     harmless one (every argument 1): 0 · ∞ is never formed, and no DomainWarning is raised;
     elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
     zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
+
     def rule(t, out, *args, **params):
         where, equal = REGISTRY["where"], REGISTRY["equal"]  # elementwise entries, found at call time
         values = (out, *args)
@@ -346,25 +365,30 @@ def strong_contract(fn, *xs, **params):
 
 # -- batching rules: arguments flagged in `batched` carry a leading batch axis ----------------
 
+
 def _batch_size(batched, args) -> int:
     return next(np.shape(a)[0] for a, b in zip(args, batched) if b)
 
 
 def _loop_batch(impl, batched, *args, **params):
     """The fallback rule: `impl` on each batch element, results stacked."""
-    return np.stack([impl(*[a[k] if b else a for a, b in zip(args, batched)], **params)
-                     for k in range(_batch_size(batched, args))])
+    return np.stack(
+        [impl(*[a[k] if b else a for a, b in zip(args, batched)], **params) for k in range(_batch_size(batched, args))]
+    )
 
 
 def _elementwise_batch(impl):
     """One rule for every elementwise op: a batched argument of lower rank than the output gets
     unit axes after its batch axis, so it broadcasts like its unbatched self; the others already do."""
+
     def rule(batched, *args, **params):
         ranks = [getattr(a, "ndim", 0) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
         rank = builtins.max(ranks)
         if builtins.min(r for r, b in zip(ranks, batched) if b) < rank:
-            args = [a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a
-                    for a, b, r in zip(args, batched, ranks)]
+            args = [
+                a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a
+                for a, b, r in zip(args, batched, ranks)
+            ]
         return impl(*args, **params)
 
     return rule
@@ -399,6 +423,7 @@ def _advanced_apart(idx) -> bool:
 
 # -- typical calls of each op, drawn inside its domain (registry-driven tests read them) ----
 
+
 def draw(domain: str, shape, rng):
     """Random values inside one argument's domain, away from kinks only by chance."""
     if domain == "bool":
@@ -419,6 +444,7 @@ def draw(domain: str, shape, rng):
 
 def _samples(*calls):
     """Fixed call shapes; arguments drawn from the real line (shape ops have no domain limits)."""
+
     def make(rng):
         return [(tuple(draw("real", s, rng) for s in shapes), params) for shapes, params in calls]
 
@@ -426,6 +452,7 @@ def _samples(*calls):
 
 
 # -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
+
 
 def _sp():
     import sympy
@@ -447,8 +474,6 @@ def _sympy_fn(name):
     return elementwise_sympy(lambda *xs: getattr(_sp(), name)(*xs))
 
 
-
-
 #: custom SymPy functions of the registry: name -> NumPy implementation, for `lambdify`
 SYMPY_NUMPY: dict[str, Callable] = {}
 #: the same functions on Python floats, for code lambdified with the `math` module (one example)
@@ -458,8 +483,7 @@ SYMPY_MATH: dict[str, Callable] = {}
 _SYMPY_CLASSES: dict[str, Any] = {}
 
 
-def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable,
-                   math_impl: Callable):
+def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable, math_impl: Callable):
     """A SymPy Function class whose derivative and numeric values follow the registry's entry.
 
     `derivative(args, i)` gives d/d(args[i]) as a SymPy expression; lambdify prints the function
@@ -540,6 +564,7 @@ def fits(fn, *shapes) -> bool:
 
 # -- the one place broadcasting is undone ----------------------------------------------------
 
+
 def unbroadcast(ct, shape):
     """Sum a cotangent back down to `shape` (the shape of the argument that was broadcast)."""
     shape = tuple(shape)
@@ -558,4 +583,3 @@ def examples(op: Op, rng) -> list:
         return op.samples(rng)
     shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
     return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]
-

@@ -21,6 +21,7 @@ Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices 
 or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
 has a SymPy form at every size.
 """
+
 from __future__ import annotations
 
 from collections import namedtuple
@@ -86,16 +87,18 @@ def _sign_of_largest(vec):
     sp = _sp()
     pieces = []
     for j, x in enumerate(vec):
-        cond = sp.And(*[x ** 2 > y ** 2 for y in vec[:j]], *[x ** 2 >= y ** 2 for y in vec[j + 1:]])
+        cond = sp.And(*[x**2 > y**2 for y in vec[:j]], *[x**2 >= y**2 for y in vec[j + 1 :]])
         pieces.append((sp.Piecewise((1, x >= 0), (-1, True)), cond))
     pieces[-1] = (pieces[-1][0], True)
     return sp.Piecewise(*pieces)
 
 
 def _too_big(name, shape, limit):
-    raise NotDifferentiableError(f"the symbolic method has no closed form for {name} of a "
-                                 f"{shape[0]}×{shape[1]} matrix (SymPy's is used up to {limit}); "
-                                 "use 'forward' or 'reverse'")
+    raise NotDifferentiableError(
+        f"the symbolic method has no closed form for {name} of a "
+        f"{shape[0]}×{shape[1]} matrix (SymPy's is used up to {limit}); "
+        "use 'forward' or 'reverse'"
+    )
 
 
 def _sym_eigh(m):
@@ -107,7 +110,7 @@ def _sym_eigh(m):
     if m.shape != (2, 2):
         _too_big("eigh", m.shape, "2×2")
     a, b, c = m[0, 0], m[1, 0], m[1, 1]
-    r = sp.sqrt((a - c) ** 2 / 4 + b ** 2)
+    r = sp.sqrt((a - c) ** 2 / 4 + b**2)
     w = [(a + c) / 2 - r, (a + c) / 2 + r]
     cols = []
     for lam in w:
@@ -224,16 +227,27 @@ def _decomposition_strategy(b, name, x, picks, c):
 
 
 eigh_values = defop(
-    "eigh_values", lambda a: _eigh_impl(a)[0], jvp=(_eigvals_jvp,), vjp=(_eigvals_vjp,),
+    "eigh_values",
+    lambda a: _eigh_impl(a)[0],
+    jvp=(_eigvals_jvp,),
+    vjp=(_eigvals_vjp,),
     sympy=_per_matrix(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
-    samples=_symmetric_samples, strategy=_decomposition_strategy, numpy=("linalg.eigvalsh",),
+    samples=_symmetric_samples,
+    strategy=_decomposition_strategy,
+    numpy=("linalg.eigvalsh",),
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
-    doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi")
+    doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi",
+)
 eigh_vectors = defop(
-    "eigh_vectors", lambda a: _eigh_impl(a)[1], jvp=(_eigvecs_jvp,), vjp=(_eigvecs_vjp,),
+    "eigh_vectors",
+    lambda a: _eigh_impl(a)[1],
+    jvp=(_eigvecs_jvp,),
+    vjp=(_eigvecs_vjp,),
     sympy=_per_matrix(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
-    samples=_symmetric_samples, strategy=_decomposition_strategy,
-    doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues")
+    samples=_symmetric_samples,
+    strategy=_decomposition_strategy,
+    doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
+)
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 
@@ -314,7 +328,9 @@ def _svd_vt_jvp(t, out, a):
     v = _swap_last(vt)
     p = _p(t, u, vt)
     f = _gap_inverse(s * s)
-    dv = matmul(v, f * (_col(s) * p + _swap_last(p) * _row(s))) + (matmul(_swap_last(t), u) - matmul(v, _swap_last(p))) / _row(s)
+    dv = matmul(v, f * (_col(s) * p + _swap_last(p) * _row(s))) + (
+        matmul(_swap_last(t), u) - matmul(v, _swap_last(p))
+    ) / _row(s)
     return _swap_last(dv)
 
 
@@ -329,8 +345,11 @@ def _svd_vt_vjp(ct, out, a):
 def _svd_samples(rng):
     # wide matrices as (1, 3): a (2, 3) sample costs SymPy 20–40 s per registry test (the sign
     # convention's Piecewise); tests/test_linalg.py checks (2, 3) under `pytest -m slow`
-    return [((draw("real", (3, 2), rng),), {}), ((draw("real", (2, 2, 2), rng),), {}),
-            ((draw("real", (1, 3), rng),), {})]
+    return [
+        ((draw("real", (3, 2), rng),), {}),
+        ((draw("real", (2, 2, 2), rng),), {}),
+        ((draw("real", (1, 3), rng),), {}),
+    ]
 
 
 def _svd_sympy(part):
@@ -341,16 +360,38 @@ def _svd_sympy(part):
     return _per_matrix(translate)
 
 
-svd_u = defop("svd_u", lambda a: _svd_impl(a)[0], jvp=(_svd_u_jvp,), vjp=(_svd_u_vjp,), sympy=_svd_sympy(0),
-              samples=_svd_samples, strategy=_decomposition_strategy,
-              doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values")
-svd_s = defop("svd_s", lambda a: _svd_impl(a)[1], jvp=(_svd_s_jvp,), vjp=(_svd_s_vjp,), sympy=_svd_sympy(1),
-              samples=_svd_samples, strategy=_decomposition_strategy, numpy=("linalg.svdvals",),
-              front=lambda x: svdvals(x),
-              doc="singular values (descending); dσi = uiᵀ dA vi")
-svd_vt = defop("svd_vt", lambda a: _svd_impl(a)[2], jvp=(_svd_vt_jvp,), vjp=(_svd_vt_vjp,), sympy=_svd_sympy(2),
-               samples=_svd_samples, strategy=_decomposition_strategy,
-               doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values")
+svd_u = defop(
+    "svd_u",
+    lambda a: _svd_impl(a)[0],
+    jvp=(_svd_u_jvp,),
+    vjp=(_svd_u_vjp,),
+    sympy=_svd_sympy(0),
+    samples=_svd_samples,
+    strategy=_decomposition_strategy,
+    doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
+)
+svd_s = defop(
+    "svd_s",
+    lambda a: _svd_impl(a)[1],
+    jvp=(_svd_s_jvp,),
+    vjp=(_svd_s_vjp,),
+    sympy=_svd_sympy(1),
+    samples=_svd_samples,
+    strategy=_decomposition_strategy,
+    numpy=("linalg.svdvals",),
+    front=lambda x: svdvals(x),
+    doc="singular values (descending); dσi = uiᵀ dA vi",
+)
+svd_vt = defop(
+    "svd_vt",
+    lambda a: _svd_impl(a)[2],
+    jvp=(_svd_vt_jvp,),
+    vjp=(_svd_vt_vjp,),
+    sympy=_svd_sympy(2),
+    samples=_svd_samples,
+    strategy=_decomposition_strategy,
+    doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
+)
 
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
@@ -370,8 +411,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     if not compute_uv:
         return svd_s(a)
     if full_matrices and _shape(a)[-1] != _shape(a)[-2]:
-        raise ValueError("difflab's svd needs full_matrices=False for non-square matrices: the extra "
-                         "columns of the full U or V are arbitrary, so they have no derivative")
+        raise ValueError(
+            "difflab's svd needs full_matrices=False for non-square matrices: the extra "
+            "columns of the full U or V are arbitrary, so they have no derivative"
+        )
     return SVDResult(svd_u(a), svd_s(a), svd_vt(a))
 
 
@@ -421,11 +464,19 @@ def _cholesky_front(a, upper=False):
     return _swap_last(low) if upper else low
 
 
-cholesky = defop("cholesky", np.linalg.cholesky, jvp=(_cholesky_jvp,), vjp=(_cholesky_vjp,),
-                 sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))),
-                 samples=_spd_samples, domain=("spd",), strategy=_decomposition_strategy, numpy=("linalg.cholesky",),
-                 front=_cholesky_front,
-                 doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal")
+cholesky = defop(
+    "cholesky",
+    np.linalg.cholesky,
+    jvp=(_cholesky_jvp,),
+    vjp=(_cholesky_vjp,),
+    sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))),
+    samples=_spd_samples,
+    domain=("spd",),
+    strategy=_decomposition_strategy,
+    numpy=("linalg.cholesky",),
+    front=_cholesky_front,
+    doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal",
+)
 
 
 # -- pinv: differentiable where the rank does not change ------------------------------------------
@@ -462,8 +513,11 @@ def _pinv_sympy(a, rcond):
 
 
 def _pinv_samples(rng):
-    return [((draw("real", (3, 2), rng),), {"rcond": None}), ((draw("real", (2, 3), rng),), {"rcond": None}),
-            ((draw("real", (2, 2, 2), rng) + 2 * np.eye(2),), {"rcond": None})]
+    return [
+        ((draw("real", (3, 2), rng),), {"rcond": None}),
+        ((draw("real", (2, 3), rng),), {"rcond": None}),
+        ((draw("real", (2, 2, 2), rng) + 2 * np.eye(2),), {"rcond": None}),
+    ]
 
 
 def _pinv_strategy(b, name, x, picks, c):
@@ -493,8 +547,17 @@ def _pinv_front(a, rcond=None, hermitian=False, *, rtol=None):
     return pinv(a, rcond=None if cutoff is None else float(cutoff))
 
 
-pinv = defop("pinv", _pinv_impl, jvp=(_pinv_jvp,), vjp=(_pinv_vjp,), sympy=_pinv_sympy,
-             samples=_pinv_samples, strategy=_pinv_strategy, numpy=("linalg.pinv",), front=_pinv_front,
-             doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)")
+pinv = defop(
+    "pinv",
+    _pinv_impl,
+    jvp=(_pinv_jvp,),
+    vjp=(_pinv_vjp,),
+    sympy=_pinv_sympy,
+    samples=_pinv_samples,
+    strategy=_pinv_strategy,
+    numpy=("linalg.pinv",),
+    front=_pinv_front,
+    doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
+)
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

@@ -4,6 +4,7 @@ Each entry gives one local partial derivative per argument (`partials`); both ru
 batching rule follow from it. Conventions: relu'(0) = 0, abs'(0) = sign(0) = 0, ties of
 maximum/minimum split the derivative evenly.
 """
+
 from __future__ import annotations
 
 import builtins
@@ -13,8 +14,8 @@ import operator
 import numpy as np
 
 from ..graph import Traced
-from .core import (Op, _sp, strong_zero,
-                   _sympy_fn, defop, elementwise_sympy, sympy_function)
+from .core import Op, _sp, strong_zero, _sympy_fn, defop, elementwise_sympy, sympy_function
+
 
 def _piecewise_max(a, b):
     sp = _sp()  # ties split evenly, as in the convention table
@@ -32,12 +33,39 @@ def _ones_like_partial(out, *args):
 
 # -- elementwise arithmetic -------------------------------------------------------------------
 
-add = defop("add", np.add, py=operator.add, partials=(_ones_like_partial, _ones_like_partial),
-            sympy=elementwise_sympy(operator.add), domain=("real", "real"), identity=(0.0, 0.0), numpy=('add',), doc="x + y")
-sub = defop("sub", np.subtract, py=operator.sub, partials=(_ones_like_partial, lambda out, a, b: -1.0),
-            sympy=elementwise_sympy(operator.sub), domain=("real", "real"), identity=(None, 0.0), numpy=('subtract',), doc="x - y")
-mul = defop("mul", np.multiply, py=operator.mul, partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
-            sympy=elementwise_sympy(operator.mul), domain=("real", "real"), identity=(1.0, 1.0), numpy=('multiply',), doc="x * y")
+add = defop(
+    "add",
+    np.add,
+    py=operator.add,
+    partials=(_ones_like_partial, _ones_like_partial),
+    sympy=elementwise_sympy(operator.add),
+    domain=("real", "real"),
+    identity=(0.0, 0.0),
+    numpy=("add",),
+    doc="x + y",
+)
+sub = defop(
+    "sub",
+    np.subtract,
+    py=operator.sub,
+    partials=(_ones_like_partial, lambda out, a, b: -1.0),
+    sympy=elementwise_sympy(operator.sub),
+    domain=("real", "real"),
+    identity=(None, 0.0),
+    numpy=("subtract",),
+    doc="x - y",
+)
+mul = defop(
+    "mul",
+    np.multiply,
+    py=operator.mul,
+    partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+    sympy=elementwise_sympy(operator.mul),
+    domain=("real", "real"),
+    identity=(1.0, 1.0),
+    numpy=("multiply",),
+    doc="x * y",
+)
 
 
 def _strong_mul_impl(a, b):
@@ -84,6 +112,7 @@ def strong_mul_sympy():
     sp = _sp()
     fn = sympy_function("strong_mul", _strong_mul_impl, lambda args, i: args[1 - i], _mp_strong_mul, _py_strong_mul)
     if "eval" not in fn.__dict__:
+
         def _numbers(cls, a, b):  # SymPy calls it `eval`: evaluation on number arguments
             if a.is_zero or b.is_zero:
                 return sp.Integer(0)
@@ -100,16 +129,38 @@ def strong_mul_sympy():
     return fn
 
 
-strong_mul = defop("strong_mul", _strong_mul_impl, py=_py_strong_mul,
-                   partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
-                   sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)), domain=("real", "real"),
-                   doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
-                       "product in the rules marked strong_zero (one equation, as a plain product)")
-div = defop("div", np.true_divide, py=operator.truediv, partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
-            sympy=elementwise_sympy(operator.truediv), domain=("real", "nonzero"), identity=(None, 1.0),
-            numpy=('divide', 'true_divide'), doc="x / y")
-neg = defop("neg", np.negative, py=operator.neg, partials=(lambda out, a: -1.0,),
-            sympy=elementwise_sympy(operator.neg), numpy=('negative',), doc="-x")
+strong_mul = defop(
+    "strong_mul",
+    _strong_mul_impl,
+    py=_py_strong_mul,
+    partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+    sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
+    domain=("real", "real"),
+    doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
+    "product in the rules marked strong_zero (one equation, as a plain product)",
+)
+div = defop(
+    "div",
+    np.true_divide,
+    py=operator.truediv,
+    partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+    sympy=elementwise_sympy(operator.truediv),
+    domain=("real", "nonzero"),
+    identity=(None, 1.0),
+    numpy=("divide", "true_divide"),
+    doc="x / y",
+)
+neg = defop(
+    "neg",
+    np.negative,
+    py=operator.neg,
+    partials=(lambda out, a: -1.0,),
+    sympy=elementwise_sympy(operator.neg),
+    numpy=("negative",),
+    doc="-x",
+)
+
+
 def _pow_partial_base(out, a, b):
     # x**0 is constant: its partial is 0 everywhere, also at x = 0 (where b·x^(b-1) is 0·∞)
     if isinstance(b, Traced) or np.any(np.equal(b, 0.0)):
@@ -129,7 +180,7 @@ def _pow_sympy_scalar(a, b):
         return sp.Piecewise((sp.Integer(0), b > 0), (sp.Integer(1), sp.Eq(b, 0)), (sp.oo, True))
     if not a.is_number and not b.is_number:  # a base that may be 0 at run time: see _pow_fn
         return _pow_fn()(a, b)
-    return a ** b
+    return a**b
 
 
 def _pow_fn():
@@ -142,29 +193,75 @@ def _pow_fn():
         x, y = args
         return y * fn(x, y - 1) if i == 0 else strong_mul_sympy()(fn(x, y), sp.log(x))
 
-    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x ** y, builtins.pow)
+    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x**y, builtins.pow)
     return fn
 
 
-pow = defop("pow", np.power, py=operator.pow,
-            partials=(strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
-                      strong_zero(_pow_partial_exponent)),
-            sympy=elementwise_sympy(_pow_sympy_scalar), domain=("positive", "real"), identity=(None, 1.0),
-            numpy=('power',), doc="x ** y")
+pow = defop(
+    "pow",
+    np.power,
+    py=operator.pow,
+    partials=(
+        strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
+        strong_zero(_pow_partial_exponent),
+    ),
+    sympy=elementwise_sympy(_pow_sympy_scalar),
+    domain=("positive", "real"),
+    identity=(None, 1.0),
+    numpy=("power",),
+    doc="x ** y",
+)
 
 # -- elementwise transcendental ---------------------------------------------------------------
 
-exp = defop("exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), numpy=('exp',), doc="e^x")
-log = defop("log", np.log, py=math.log, partials=(lambda out, x: 1.0 / x,), sympy=_sympy_fn("log"),
-            domain=("positive",), numpy=('log',), doc="natural logarithm")
-log1p = defop("log1p", np.log1p, py=math.log1p, partials=(lambda out, x: 1.0 / (1.0 + x),),
-              sympy=elementwise_sympy(lambda x: _sp().log(1 + x)), domain=("positive",), numpy=('log1p',), doc="log(1 + x)")
-sin = defop("sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), numpy=('sin',), doc="sine")
-cos = defop("cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), numpy=('cos',), doc="cosine")
-tanh = defop("tanh", np.tanh, py=math.tanh, partials=(lambda out, x: 1.0 - out * out,), sympy=_sympy_fn("tanh"),
-             numpy=('tanh',), doc="hyperbolic tangent; its rule reuses the output")
-sqrt = defop("sqrt", np.sqrt, py=math.sqrt, partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),), sympy=_sympy_fn("sqrt"),
-             domain=("positive",), numpy=('sqrt',), doc="square root; its rule reuses the output")
+exp = defop(
+    "exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), numpy=("exp",), doc="e^x"
+)
+log = defop(
+    "log",
+    np.log,
+    py=math.log,
+    partials=(lambda out, x: 1.0 / x,),
+    sympy=_sympy_fn("log"),
+    domain=("positive",),
+    numpy=("log",),
+    doc="natural logarithm",
+)
+log1p = defop(
+    "log1p",
+    np.log1p,
+    py=math.log1p,
+    partials=(lambda out, x: 1.0 / (1.0 + x),),
+    sympy=elementwise_sympy(lambda x: _sp().log(1 + x)),
+    domain=("positive",),
+    numpy=("log1p",),
+    doc="log(1 + x)",
+)
+sin = defop(
+    "sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), numpy=("sin",), doc="sine"
+)
+cos = defop(
+    "cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), numpy=("cos",), doc="cosine"
+)
+tanh = defop(
+    "tanh",
+    np.tanh,
+    py=math.tanh,
+    partials=(lambda out, x: 1.0 - out * out,),
+    sympy=_sympy_fn("tanh"),
+    numpy=("tanh",),
+    doc="hyperbolic tangent; its rule reuses the output",
+)
+sqrt = defop(
+    "sqrt",
+    np.sqrt,
+    py=math.sqrt,
+    partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),),
+    sympy=_sympy_fn("sqrt"),
+    domain=("positive",),
+    numpy=("sqrt",),
+    doc="square root; its rule reuses the output",
+)
 
 
 def _sigmoid(x):
@@ -187,16 +284,22 @@ def _math_sigmoid(x):
 
 def _sigmoid_sympy(x):
     # a named function: its derivative is s(1 - s) and its values stay stable for |x| large
-    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid,
-                        _math_sigmoid)
+    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid, _math_sigmoid)
     return fn(x) if not isinstance(x, (int, float)) else 1 / (1 + _sp().exp(-x))
 
 
-sigmoid = defop("sigmoid", _sigmoid, py=_math_sigmoid, partials=(lambda out, x: out * (1.0 - out),),
-                sympy=elementwise_sympy(_sigmoid_sympy),
-                numpy=('sigmoid',), doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule")
+sigmoid = defop(
+    "sigmoid",
+    _sigmoid,
+    py=_math_sigmoid,
+    partials=(lambda out, x: out * (1.0 - out),),
+    sympy=elementwise_sympy(_sigmoid_sympy),
+    numpy=("sigmoid",),
+    doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule",
+)
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
+
 
 def _math_sign(x):
     return float((x > 0) - (x < 0)) if x == x else x
@@ -205,8 +308,9 @@ def _math_sign(x):
 def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
     # not called "sign": SymPy's code printers write their own sign(x) for that name, and sign(NaN) = 1 there
-    return sympy_function("difflab_sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0),
-                          _math_sign)
+    return sympy_function(
+        "difflab_sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0), _math_sign
+    )
 
 
 def _abs_fn():
@@ -214,13 +318,39 @@ def _abs_fn():
     return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
 
 
-sign = defop("sign", np.sign, py=_math_sign, partials=(None,), sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
-             differentiable=False, analytic=False, numpy=('sign',), doc="sign of x (piecewise constant)")
-abs = defop("abs", np.abs, py=math.fabs, partials=(lambda out, x: sign(x),), sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
-            kink=lambda x: np.abs(x), analytic=False, numpy=('abs', 'absolute', 'fabs'), doc="|x|; abs'(0) = 0")
-relu = defop("relu", lambda x: np.maximum(x, 0.0), py=lambda x: x if x > 0.0 or x != x else 0.0, partials=(lambda out, x: greater(x, 0.0) * 1.0,),
-             sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
-             kink=lambda x: np.abs(x), analytic=False, numpy=('relu',), doc="max(x, 0); relu'(0) = 0")
+sign = defop(
+    "sign",
+    np.sign,
+    py=_math_sign,
+    partials=(None,),
+    sympy=elementwise_sympy(lambda x: _sign_fn()(x)),
+    differentiable=False,
+    analytic=False,
+    numpy=("sign",),
+    doc="sign of x (piecewise constant)",
+)
+abs = defop(
+    "abs",
+    np.abs,
+    py=math.fabs,
+    partials=(lambda out, x: sign(x),),
+    sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
+    kink=lambda x: np.abs(x),
+    analytic=False,
+    numpy=("abs", "absolute", "fabs"),
+    doc="|x|; abs'(0) = 0",
+)
+relu = defop(
+    "relu",
+    lambda x: np.maximum(x, 0.0),
+    py=lambda x: x if x > 0.0 or x != x else 0.0,
+    partials=(lambda out, x: greater(x, 0.0) * 1.0,),
+    sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
+    kink=lambda x: np.abs(x),
+    analytic=False,
+    numpy=("relu",),
+    doc="max(x, 0); relu'(0) = 0",
+)
 
 
 def _tie_partial(first_wins):
@@ -230,14 +360,28 @@ def _tie_partial(first_wins):
     return partial
 
 
-maximum = defop("maximum", np.maximum,
-                partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
-                sympy=elementwise_sympy(_piecewise_max), domain=("real", "real"),
-                kink=lambda a, b: np.abs(a - b), analytic=False, numpy=('maximum',), doc="elementwise max; ties split evenly")
-minimum = defop("minimum", np.minimum,
-                partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
-                sympy=elementwise_sympy(_piecewise_min), domain=("real", "real"),
-                kink=lambda a, b: np.abs(a - b), analytic=False, numpy=('minimum',), doc="elementwise min; ties split evenly")
+maximum = defop(
+    "maximum",
+    np.maximum,
+    partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
+    sympy=elementwise_sympy(_piecewise_max),
+    domain=("real", "real"),
+    kink=lambda a, b: np.abs(a - b),
+    analytic=False,
+    numpy=("maximum",),
+    doc="elementwise max; ties split evenly",
+)
+minimum = defop(
+    "minimum",
+    np.minimum,
+    partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
+    sympy=elementwise_sympy(_piecewise_min),
+    domain=("real", "real"),
+    kink=lambda a, b: np.abs(a - b),
+    analytic=False,
+    numpy=("minimum",),
+    doc="elementwise min; ties split evenly",
+)
 
 
 def _where_partial(pick_first):
@@ -247,14 +391,31 @@ def _where_partial(pick_first):
     return partial
 
 
-where = defop("where", np.where, partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
-              sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
-              domain=("bool", "real", "real"), analytic=False, numpy=('where',), doc="a where c else b")
+where = defop(
+    "where",
+    np.where,
+    partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
+    sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
+    domain=("bool", "real", "real"),
+    analytic=False,
+    numpy=("where",),
+    doc="a where c else b",
+)
 
 
 def _compare(name, fn, sym, py=None):
-    return defop(name, fn, partials=(None, None), sympy=elementwise_sympy(sym), domain=("real", "real"),
-                 differentiable=False, analytic=False, py=py, numpy=(name,), doc=f"comparison {name} (no derivative)")
+    return defop(
+        name,
+        fn,
+        partials=(None, None),
+        sympy=elementwise_sympy(sym),
+        domain=("real", "real"),
+        differentiable=False,
+        analytic=False,
+        py=py,
+        numpy=(name,),
+        doc=f"comparison {name} (no derivative)",
+    )
 
 
 greater = _compare("greater", np.greater, operator.gt, operator.gt)
@@ -267,6 +428,7 @@ not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
 # -- more of NumPy's elementwise functions: accurate implementations (NumPy's own), rules written
 # with difflab's ops, SymPy translations --------------------------------------------------------
 
+
 def _sympy_expr(fn):
     """A scalar SymPy translation given as fn(sympy, *args)."""
     return elementwise_sympy(lambda *xs: fn(_sp(), *xs))
@@ -274,61 +436,186 @@ def _sympy_expr(fn):
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
-tan = defop("tan", np.tan, partials=(lambda out, x: 1.0 + out * out,), sympy=_sympy_fn("tan"),
-            numpy=("tan",), doc="tangent; its rule reuses the output")
-arcsin = defop("arcsin", np.arcsin, partials=(lambda out, x: 1.0 / sqrt(1.0 - x * x),), sympy=_sympy_fn("asin"),
-               domain=("unit",), numpy=("arcsin", "asin"), doc="inverse sine on [-1, 1]")
-arccos = defop("arccos", np.arccos, partials=(lambda out, x: -1.0 / sqrt(1.0 - x * x),), sympy=_sympy_fn("acos"),
-               domain=("unit",), numpy=("arccos", "acos"), doc="inverse cosine on [-1, 1]")
-arctan = defop("arctan", np.arctan, partials=(lambda out, x: 1.0 / (1.0 + x * x),), sympy=_sympy_fn("atan"),
-               numpy=("arctan", "atan"), doc="inverse tangent")
-arctan2 = defop("arctan2", np.arctan2,
-                partials=(lambda out, y, x: x / (x * x + y * y), lambda out, y, x: -y / (x * x + y * y)),
-                sympy=_sympy_fn("atan2"), domain=("real", "nonzero"), analytic=False,
-                numpy=("arctan2", "atan2"), doc="angle of the point (x, y): arctan2(y, x)")
-sinh = defop("sinh", np.sinh, partials=(lambda out, x: cosh(x),), sympy=_sympy_fn("sinh"), numpy=("sinh",),
-             doc="hyperbolic sine")
-cosh = defop("cosh", np.cosh, partials=(lambda out, x: sinh(x),), sympy=_sympy_fn("cosh"), numpy=("cosh",),
-             doc="hyperbolic cosine")
-arcsinh = defop("arcsinh", np.arcsinh, partials=(lambda out, x: 1.0 / sqrt(x * x + 1.0),), sympy=_sympy_fn("asinh"),
-                numpy=("arcsinh", "asinh"), doc="inverse hyperbolic sine")
-arccosh = defop("arccosh", np.arccosh, partials=(lambda out, x: 1.0 / sqrt(x * x - 1.0),), sympy=_sympy_fn("acosh"),
-                domain=("above_one",), numpy=("arccosh", "acosh"), doc="inverse hyperbolic cosine on [1, inf)")
-arctanh = defop("arctanh", np.arctanh, partials=(lambda out, x: 1.0 / (1.0 - x * x),), sympy=_sympy_fn("atanh"),
-                domain=("unit",), numpy=("arctanh", "atanh"), doc="inverse hyperbolic tangent on (-1, 1)")
+tan = defop(
+    "tan",
+    np.tan,
+    partials=(lambda out, x: 1.0 + out * out,),
+    sympy=_sympy_fn("tan"),
+    numpy=("tan",),
+    doc="tangent; its rule reuses the output",
+)
+arcsin = defop(
+    "arcsin",
+    np.arcsin,
+    partials=(lambda out, x: 1.0 / sqrt(1.0 - x * x),),
+    sympy=_sympy_fn("asin"),
+    domain=("unit",),
+    numpy=("arcsin", "asin"),
+    doc="inverse sine on [-1, 1]",
+)
+arccos = defop(
+    "arccos",
+    np.arccos,
+    partials=(lambda out, x: -1.0 / sqrt(1.0 - x * x),),
+    sympy=_sympy_fn("acos"),
+    domain=("unit",),
+    numpy=("arccos", "acos"),
+    doc="inverse cosine on [-1, 1]",
+)
+arctan = defop(
+    "arctan",
+    np.arctan,
+    partials=(lambda out, x: 1.0 / (1.0 + x * x),),
+    sympy=_sympy_fn("atan"),
+    numpy=("arctan", "atan"),
+    doc="inverse tangent",
+)
+arctan2 = defop(
+    "arctan2",
+    np.arctan2,
+    partials=(lambda out, y, x: x / (x * x + y * y), lambda out, y, x: -y / (x * x + y * y)),
+    sympy=_sympy_fn("atan2"),
+    domain=("real", "nonzero"),
+    analytic=False,
+    numpy=("arctan2", "atan2"),
+    doc="angle of the point (x, y): arctan2(y, x)",
+)
+sinh = defop(
+    "sinh", np.sinh, partials=(lambda out, x: cosh(x),), sympy=_sympy_fn("sinh"), numpy=("sinh",), doc="hyperbolic sine"
+)
+cosh = defop(
+    "cosh",
+    np.cosh,
+    partials=(lambda out, x: sinh(x),),
+    sympy=_sympy_fn("cosh"),
+    numpy=("cosh",),
+    doc="hyperbolic cosine",
+)
+arcsinh = defop(
+    "arcsinh",
+    np.arcsinh,
+    partials=(lambda out, x: 1.0 / sqrt(x * x + 1.0),),
+    sympy=_sympy_fn("asinh"),
+    numpy=("arcsinh", "asinh"),
+    doc="inverse hyperbolic sine",
+)
+arccosh = defop(
+    "arccosh",
+    np.arccosh,
+    partials=(lambda out, x: 1.0 / sqrt(x * x - 1.0),),
+    sympy=_sympy_fn("acosh"),
+    domain=("above_one",),
+    numpy=("arccosh", "acosh"),
+    doc="inverse hyperbolic cosine on [1, inf)",
+)
+arctanh = defop(
+    "arctanh",
+    np.arctanh,
+    partials=(lambda out, x: 1.0 / (1.0 - x * x),),
+    sympy=_sympy_fn("atanh"),
+    domain=("unit",),
+    numpy=("arctanh", "atanh"),
+    doc="inverse hyperbolic tangent on (-1, 1)",
+)
+
+
 def _expm1_fn():
     # named, so lambdified code calls NumPy's accurate expm1 (exp(x) - 1 cancels near 0)
-    return sympy_function("expm1", np.expm1, lambda args, i: _sp().exp(args[0]), lambda x: __import__("mpmath").expm1(x),
-                          math.expm1)
+    return sympy_function(
+        "expm1", np.expm1, lambda args, i: _sp().exp(args[0]), lambda x: __import__("mpmath").expm1(x), math.expm1
+    )
 
 
-expm1 = defop("expm1", np.expm1, partials=(lambda out, x: out + 1.0,), sympy=elementwise_sympy(lambda x: _expm1_fn()(x)),
-              numpy=("expm1",), doc="e^x - 1, accurate near 0 (NumPy's expm1)")
-exp2 = defop("exp2", np.exp2, partials=(lambda out, x: out * _LN2,), sympy=_sympy_expr(lambda sp, x: 2 ** x),
-             numpy=("exp2",), doc="2^x")
-log2 = defop("log2", np.log2, partials=(lambda out, x: 1.0 / (x * _LN2),), sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
-             domain=("positive",), numpy=("log2",), doc="base-2 logarithm")
-log10 = defop("log10", np.log10, partials=(lambda out, x: 1.0 / (x * _LN10),),
-              sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)), domain=("positive",), numpy=("log10",),
-              doc="base-10 logarithm")
-logaddexp = defop("logaddexp", np.logaddexp, partials=(lambda out, a, b: exp(a - out), lambda out, a, b: exp(b - out)),
-                  sympy=_sympy_expr(lambda sp, a, b: sp.log(sp.exp(a) + sp.exp(b))), domain=("real", "real"),
-                  numpy=("logaddexp",), doc="log(e^a + e^b), computed stably (NumPy's logaddexp)")
-logaddexp2 = defop("logaddexp2", np.logaddexp2,
-                   partials=(lambda out, a, b: exp2(a - out), lambda out, a, b: exp2(b - out)),
-                   sympy=_sympy_expr(lambda sp, a, b: sp.log(2 ** a + 2 ** b, 2)), domain=("real", "real"),
-                   numpy=("logaddexp2",), doc="log2(2^a + 2^b), computed stably")
-hypot = defop("hypot", np.hypot, partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
-              sympy=_sympy_expr(lambda sp, a, b: sp.sqrt(a * a + b * b)), domain=("nonzero", "nonzero"),
-              kink=lambda a, b: np.hypot(a, b), analytic=False, numpy=("hypot",),
-              doc="sqrt(a² + b²) without overflow (NumPy's hypot)")
-square = defop("square", np.square, partials=(lambda out, x: 2.0 * x,), sympy=_sympy_expr(lambda sp, x: x * x),
-               numpy=("square",), doc="x²")
-reciprocal = defop("reciprocal", np.reciprocal, partials=(lambda out, x: -(out * out),),
-                   sympy=_sympy_expr(lambda sp, x: 1 / x), domain=("nonzero",), numpy=("reciprocal",), doc="1 / x")
-cbrt = defop("cbrt", np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),),
-             sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)), domain=("nonzero",),
-             analytic=False, numpy=("cbrt",), doc="real cube root; infinite slope at 0")
+expm1 = defop(
+    "expm1",
+    np.expm1,
+    partials=(lambda out, x: out + 1.0,),
+    sympy=elementwise_sympy(lambda x: _expm1_fn()(x)),
+    numpy=("expm1",),
+    doc="e^x - 1, accurate near 0 (NumPy's expm1)",
+)
+exp2 = defop(
+    "exp2",
+    np.exp2,
+    partials=(lambda out, x: out * _LN2,),
+    sympy=_sympy_expr(lambda sp, x: 2**x),
+    numpy=("exp2",),
+    doc="2^x",
+)
+log2 = defop(
+    "log2",
+    np.log2,
+    partials=(lambda out, x: 1.0 / (x * _LN2),),
+    sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
+    domain=("positive",),
+    numpy=("log2",),
+    doc="base-2 logarithm",
+)
+log10 = defop(
+    "log10",
+    np.log10,
+    partials=(lambda out, x: 1.0 / (x * _LN10),),
+    sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)),
+    domain=("positive",),
+    numpy=("log10",),
+    doc="base-10 logarithm",
+)
+logaddexp = defop(
+    "logaddexp",
+    np.logaddexp,
+    partials=(lambda out, a, b: exp(a - out), lambda out, a, b: exp(b - out)),
+    sympy=_sympy_expr(lambda sp, a, b: sp.log(sp.exp(a) + sp.exp(b))),
+    domain=("real", "real"),
+    numpy=("logaddexp",),
+    doc="log(e^a + e^b), computed stably (NumPy's logaddexp)",
+)
+logaddexp2 = defop(
+    "logaddexp2",
+    np.logaddexp2,
+    partials=(lambda out, a, b: exp2(a - out), lambda out, a, b: exp2(b - out)),
+    sympy=_sympy_expr(lambda sp, a, b: sp.log(2**a + 2**b, 2)),
+    domain=("real", "real"),
+    numpy=("logaddexp2",),
+    doc="log2(2^a + 2^b), computed stably",
+)
+hypot = defop(
+    "hypot",
+    np.hypot,
+    partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
+    sympy=_sympy_expr(lambda sp, a, b: sp.sqrt(a * a + b * b)),
+    domain=("nonzero", "nonzero"),
+    kink=lambda a, b: np.hypot(a, b),
+    analytic=False,
+    numpy=("hypot",),
+    doc="sqrt(a² + b²) without overflow (NumPy's hypot)",
+)
+square = defop(
+    "square",
+    np.square,
+    partials=(lambda out, x: 2.0 * x,),
+    sympy=_sympy_expr(lambda sp, x: x * x),
+    numpy=("square",),
+    doc="x²",
+)
+reciprocal = defop(
+    "reciprocal",
+    np.reciprocal,
+    partials=(lambda out, x: -(out * out),),
+    sympy=_sympy_expr(lambda sp, x: 1 / x),
+    domain=("nonzero",),
+    numpy=("reciprocal",),
+    doc="1 / x",
+)
+cbrt = defop(
+    "cbrt",
+    np.cbrt,
+    partials=(lambda out, x: 1.0 / (3.0 * out * out),),
+    sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)),
+    domain=("nonzero",),
+    analytic=False,
+    numpy=("cbrt",),
+    doc="real cube root; infinite slope at 0",
+)
 
 
 def _sinc_partial(out, x):
@@ -336,13 +623,31 @@ def _sinc_partial(out, x):
     return (cos(px) - out) / x
 
 
-sinc = defop("sinc", np.sinc, partials=(_sinc_partial,),
-             sympy=_sympy_expr(lambda sp, x: sp.sin(sp.pi * x) / (sp.pi * x)), domain=("nonzero",),
-             numpy=("sinc",), doc="sin(πx)/(πx) (NumPy's normalised sinc); the rule needs x ≠ 0")
-deg2rad = defop("deg2rad", np.deg2rad, partials=(lambda out, x: np.pi / 180.0,),
-                sympy=_sympy_expr(lambda sp, x: x * sp.pi / 180), numpy=("deg2rad", "radians"), doc="degrees to radians")
-rad2deg = defop("rad2deg", np.rad2deg, partials=(lambda out, x: 180.0 / np.pi,),
-                sympy=_sympy_expr(lambda sp, x: x * 180 / sp.pi), numpy=("rad2deg", "degrees"), doc="radians to degrees")
+sinc = defop(
+    "sinc",
+    np.sinc,
+    partials=(_sinc_partial,),
+    sympy=_sympy_expr(lambda sp, x: sp.sin(sp.pi * x) / (sp.pi * x)),
+    domain=("nonzero",),
+    numpy=("sinc",),
+    doc="sin(πx)/(πx) (NumPy's normalised sinc); the rule needs x ≠ 0",
+)
+deg2rad = defop(
+    "deg2rad",
+    np.deg2rad,
+    partials=(lambda out, x: np.pi / 180.0,),
+    sympy=_sympy_expr(lambda sp, x: x * sp.pi / 180),
+    numpy=("deg2rad", "radians"),
+    doc="degrees to radians",
+)
+rad2deg = defop(
+    "rad2deg",
+    np.rad2deg,
+    partials=(lambda out, x: 180.0 / np.pi,),
+    sympy=_sympy_expr(lambda sp, x: x * 180 / sp.pi),
+    numpy=("rad2deg", "degrees"),
+    doc="radians to degrees",
+)
 
 
 def _flat_fn(name, numpy_impl, mp_impl, math_impl):
@@ -352,8 +657,16 @@ def _flat_fn(name, numpy_impl, mp_impl, math_impl):
 
 
 def _rounding(name, fn, mp_impl, math_impl, spellings):
-    return defop(name, fn, partials=(None,), sympy=elementwise_sympy(lambda x: _flat_fn(name, fn, mp_impl, math_impl)(x)),
-                 differentiable=False, analytic=False, numpy=spellings, doc=f"{name}: piecewise constant (zero derivative)")
+    return defop(
+        name,
+        fn,
+        partials=(None,),
+        sympy=elementwise_sympy(lambda x: _flat_fn(name, fn, mp_impl, math_impl)(x)),
+        differentiable=False,
+        analytic=False,
+        numpy=spellings,
+        doc=f"{name}: piecewise constant (zero derivative)",
+    )
 
 
 def _mp_round_even(x):
@@ -364,51 +677,129 @@ def _mp_round_even(x):
 
 floor = _rounding("floor", np.floor, lambda x: __import__("mpmath").floor(x), math.floor, ("floor",))
 ceil = _rounding("ceil", np.ceil, lambda x: __import__("mpmath").ceil(x), math.ceil, ("ceil",))
-trunc = _rounding("trunc", np.trunc, lambda x: __import__("mpmath").floor(x) if x >= 0 else __import__("mpmath").ceil(x),
-                  math.trunc, ("trunc", "fix"))
+trunc = _rounding(
+    "trunc",
+    np.trunc,
+    lambda x: __import__("mpmath").floor(x) if x >= 0 else __import__("mpmath").ceil(x),
+    math.trunc,
+    ("trunc", "fix"),
+)
 rint = _rounding("rint", np.rint, _mp_round_even, lambda x: float(round(x)), ("rint",))
-heaviside = defop("heaviside", np.heaviside, partials=(None, None),
-                  sympy=_sympy_expr(lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True))),
-                  domain=("nonzero", "real"), differentiable=False, analytic=False, numpy=("heaviside",),
-                  doc="step function: 0 below 0, h at 0, 1 above (zero derivative)")
+heaviside = defop(
+    "heaviside",
+    np.heaviside,
+    partials=(None, None),
+    sympy=_sympy_expr(lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True))),
+    domain=("nonzero", "real"),
+    differentiable=False,
+    analytic=False,
+    numpy=("heaviside",),
+    doc="step function: 0 below 0, h at 0, 1 above (zero derivative)",
+)
 
-mod = defop("mod", np.mod, partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
-            sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]), domain=("real", "nonzero"),
-            kink=lambda a, b: np.abs(np.mod(a, b)), analytic=False, numpy=("mod", "remainder"),
-            doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps")
-fmod = defop("fmod", np.fmod, partials=(lambda out, a, b: 1.0, lambda out, a, b: -trunc(a / b)),
-             sympy=_sympy_expr(lambda sp, a, b: a - b * trunc.sympy(np.asarray(a / b))[()]),
-             domain=("real", "nonzero"), kink=lambda a, b: np.abs(np.fmod(a, b)), analytic=False, numpy=("fmod",),
-             doc="a - b·trunc(a/b) (the sign of a, C's fmod)")
-copysign = defop("copysign", np.copysign, partials=(lambda out, a, b: sign(a) * sign(out), None),
-                 sympy=elementwise_sympy(lambda a, b: _abs_fn()(a) * _sign_fn()(b)), domain=("nonzero", "nonzero"),
-                 kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))), analytic=False, numpy=("copysign",),
-                 doc="|a| with the sign of b (derivative 0 in b)")
-fmax = defop("fmax", np.fmax, partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
-             sympy=maximum.sympy, domain=("real", "real"), kink=maximum.kink,
-             analytic=False, numpy=("fmax",), doc="elementwise max ignoring NaN; ties split evenly")
-fmin = defop("fmin", np.fmin, partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
-             sympy=minimum.sympy, domain=("real", "real"), kink=minimum.kink,
-             analytic=False, numpy=("fmin",), doc="elementwise min ignoring NaN; ties split evenly")
-real = defop("real", np.real, partials=(lambda out, x: 1.0,), sympy=_sympy_expr(lambda sp, x: x), analytic=False,
-             numpy=("real", "conj", "conjugate"), methods=("conj", "conjugate"),
-             doc="real part (on the real input difflab differentiates: the identity; conj too)")
-imag = defop("imag", lambda x: np.zeros_like(np.real(x)) if not np.iscomplexobj(x) else np.imag(x), partials=(None,),
-             sympy=_sympy_expr(lambda sp, x: sp.Integer(0) * x), differentiable=False, analytic=False, numpy=("imag",),
-             doc="imaginary part: zero on real input")
-nan_to_num = defop("nan_to_num", lambda x: np.nan_to_num(x), partials=(lambda out, x: isfinite(x) * 1.0,),
-                   sympy=_sympy_expr(lambda sp, x: x), analytic=False, numpy=("nan_to_num",),
-                   doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite")
+mod = defop(
+    "mod",
+    np.mod,
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
+    sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]),
+    domain=("real", "nonzero"),
+    kink=lambda a, b: np.abs(np.mod(a, b)),
+    analytic=False,
+    numpy=("mod", "remainder"),
+    doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps",
+)
+fmod = defop(
+    "fmod",
+    np.fmod,
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: -trunc(a / b)),
+    sympy=_sympy_expr(lambda sp, a, b: a - b * trunc.sympy(np.asarray(a / b))[()]),
+    domain=("real", "nonzero"),
+    kink=lambda a, b: np.abs(np.fmod(a, b)),
+    analytic=False,
+    numpy=("fmod",),
+    doc="a - b·trunc(a/b) (the sign of a, C's fmod)",
+)
+copysign = defop(
+    "copysign",
+    np.copysign,
+    partials=(lambda out, a, b: sign(a) * sign(out), None),
+    sympy=elementwise_sympy(lambda a, b: _abs_fn()(a) * _sign_fn()(b)),
+    domain=("nonzero", "nonzero"),
+    kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))),
+    analytic=False,
+    numpy=("copysign",),
+    doc="|a| with the sign of b (derivative 0 in b)",
+)
+fmax = defop(
+    "fmax",
+    np.fmax,
+    partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
+    sympy=maximum.sympy,
+    domain=("real", "real"),
+    kink=maximum.kink,
+    analytic=False,
+    numpy=("fmax",),
+    doc="elementwise max ignoring NaN; ties split evenly",
+)
+fmin = defop(
+    "fmin",
+    np.fmin,
+    partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
+    sympy=minimum.sympy,
+    domain=("real", "real"),
+    kink=minimum.kink,
+    analytic=False,
+    numpy=("fmin",),
+    doc="elementwise min ignoring NaN; ties split evenly",
+)
+real = defop(
+    "real",
+    np.real,
+    partials=(lambda out, x: 1.0,),
+    sympy=_sympy_expr(lambda sp, x: x),
+    analytic=False,
+    numpy=("real", "conj", "conjugate"),
+    methods=("conj", "conjugate"),
+    doc="real part (on the real input difflab differentiates: the identity; conj too)",
+)
+imag = defop(
+    "imag",
+    lambda x: np.zeros_like(np.real(x)) if not np.iscomplexobj(x) else np.imag(x),
+    partials=(None,),
+    sympy=_sympy_expr(lambda sp, x: sp.Integer(0) * x),
+    differentiable=False,
+    analytic=False,
+    numpy=("imag",),
+    doc="imaginary part: zero on real input",
+)
+nan_to_num = defop(
+    "nan_to_num",
+    lambda x: np.nan_to_num(x),
+    partials=(lambda out, x: isfinite(x) * 1.0,),
+    sympy=_sympy_expr(lambda sp, x: x),
+    analytic=False,
+    numpy=("nan_to_num",),
+    doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite",
+)
 
 
 def _predicate(name, fn, sym):
-    return defop(name, fn, partials=(None,), sympy=_sympy_expr(sym), differentiable=False, analytic=False,
-                 numpy=(name,), doc=f"{name} (a boolean; no derivative)")
+    return defop(
+        name,
+        fn,
+        partials=(None,),
+        sympy=_sympy_expr(sym),
+        differentiable=False,
+        analytic=False,
+        numpy=(name,),
+        doc=f"{name} (a boolean; no derivative)",
+    )
 
 
 isfinite = _predicate("isfinite", np.isfinite, lambda sp, x: sp.true)
 isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.false)
 isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.false)
+
 
 def _stop_gradient_fn():
     return sympy_function("stop_gradient", lambda x: x, lambda args, i: _sp().Integer(0), lambda x: x, lambda x: x)
@@ -418,10 +809,15 @@ def _stop_gradient_sympy(x):
     return np.asarray(np.frompyfunc(_stop_gradient_fn(), 1, 1)(x), dtype=object)
 
 
-stop_gradient = defop("stop_gradient", lambda x: x,
-                      partials=(None,), sympy=_stop_gradient_sympy, numeric_ignores=True,
-                      numpy=('stop_gradient',), doc="identity whose derivative is zero")
-
+stop_gradient = defop(
+    "stop_gradient",
+    lambda x: x,
+    partials=(None,),
+    sympy=_stop_gradient_sympy,
+    numeric_ignores=True,
+    numpy=("stop_gradient",),
+    doc="identity whose derivative is zero",
+)
 
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

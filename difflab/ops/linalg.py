@@ -1,5 +1,6 @@
 """Linear algebra primitives: matmul (NumPy's semantics for every rank), einsum (any subscripts),
 inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`."""
+
 from __future__ import annotations
 
 import builtins
@@ -12,7 +13,8 @@ import numpy as np
 from .core import REGISTRY, _sp, draw, fits
 from ..graph import Traced
 from .elementwise import _abs_fn, strong_mul
-from .core import (Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract)
+from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
+
 
 def _swap_last(x):
     if type(x) is np.ndarray:  # concrete (the interpreter): a view, no op
@@ -75,11 +77,25 @@ def _matmul_strategy(b, name, x, picks, c):
     return b.emit(name, x, x if n == 1 else b.emit("transpose", x, axes=(*range(n - 2), n - 1, n - 2)))
 
 
-matmul = defop("matmul", np.matmul,
-               jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
-               vjp=(_matmul_vjp_a, _matmul_vjp_b), batch=_matmul_batch, index=_matmul_index,
-               domain=("real", "real"), samples=_samples((((3, 4), (4, 2)), {}), (((4,), (4, 2)), {}), (((3, 4), (4,)), {}), (((4,), (4,)), {}), (((2, 3, 4), (4, 5)), {})),
-                doc="matrix product (NumPy's matmul semantics)", numpy=("matmul",), strategy=_matmul_strategy)
+matmul = defop(
+    "matmul",
+    np.matmul,
+    jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
+    vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    batch=_matmul_batch,
+    index=_matmul_index,
+    domain=("real", "real"),
+    samples=_samples(
+        (((3, 4), (4, 2)), {}),
+        (((4,), (4, 2)), {}),
+        (((3, 4), (4,)), {}),
+        (((4,), (4,)), {}),
+        (((2, 3, 4), (4, 5)), {}),
+    ),
+    doc="matrix product (NumPy's matmul semantics)",
+    numpy=("matmul",),
+    strategy=_matmul_strategy,
+)
 
 
 def _strong_matmul_impl(a, b):
@@ -91,27 +107,33 @@ def _strong_matmul_impl(a, b):
 # The rules' contraction of a tangent or cotangent (DESIGN.md §3, strong zeros): a cotangent that is
 # 0 in one entry meets the NaN column of the other operand as 0 (v @ M with a NaN column j whose
 # output is unused). Its own rules are matmul's, so derivatives of derivatives stay strong.
-strong_matmul = defop("strong_matmul", _strong_matmul_impl,
-                      jvp=matmul.jvp, vjp=(_matmul_vjp_a, _matmul_vjp_b),
-                      batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
-                      domain=("real", "real"), samples=matmul.samples, strategy=_matmul_strategy,
-                      doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in "
-                          "matmul's and other rules")
-
-
-
+strong_matmul = defop(
+    "strong_matmul",
+    _strong_matmul_impl,
+    jvp=matmul.jvp,
+    vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
+    domain=("real", "real"),
+    samples=matmul.samples,
+    strategy=_matmul_strategy,
+    doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in matmul's and other rules",
+)
 
 
 # -- inverse and determinants: rules written with inv, so they nest ---------------------------
 
+
 def _square_samples(rng):
     """Well-conditioned square matrices (a random one plus 3·I), single and stacked."""
-    return [((draw("real", (3, 3), rng) + 3.0 * np.eye(3),), {}),
-            ((draw("real", (2, 2, 2), rng) + 3.0 * np.eye(2),), {})]
+    return [
+        ((draw("real", (3, 3), rng) + 3.0 * np.eye(3),), {}),
+        ((draw("real", (2, 2, 2), rng) + 3.0 * np.eye(2),), {}),
+    ]
 
 
 def _per_matrix(fn):
     """A SymPy translation applied to each matrix of a stack of object arrays."""
+
     def translate(x):
         x = np.asarray(x, dtype=object)
         flat = x.reshape((-1,) + x.shape[-2:])
@@ -147,31 +169,48 @@ def _last_two(t):
 
 # The rules contract the (co)tangent strongly (strong_matmul, strong_mul): in a stack of matrices,
 # a cotangent that is 0 for a matrix holding a NaN gives that matrix 0, not 0·NaN
-inv = defop("inv", np.linalg.inv,
-            jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
-            vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
-            sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
-            samples=_square_samples, numpy=("linalg.inv",), strategy=_square_strategy, doc="matrix inverse (stacks of matrices too)")
-det = defop("det", np.linalg.det,
-            jvp=(lambda t, out, x: strong_mul(out, REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t),
-                                                                   axis=_last_two(t), keepdims=False)),),
-            vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(strong_mul(ct, out)), _swap_last(inv(x))),),
-            sympy=_per_matrix(lambda m: m.det()), samples=_square_samples, numpy=("linalg.det",),
-            strategy=_square_strategy,
-            doc="determinant; d det = det · tr(A⁻¹ dA)")
+inv = defop(
+    "inv",
+    np.linalg.inv,
+    jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
+    vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
+    sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
+    samples=_square_samples,
+    numpy=("linalg.inv",),
+    strategy=_square_strategy,
+    doc="matrix inverse (stacks of matrices too)",
+)
+det = defop(
+    "det",
+    np.linalg.det,
+    jvp=(
+        lambda t, out, x: strong_mul(
+            out, REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False)
+        ),
+    ),
+    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(strong_mul(ct, out)), _swap_last(inv(x))),),
+    sympy=_per_matrix(lambda m: m.det()),
+    samples=_square_samples,
+    numpy=("linalg.det",),
+    strategy=_square_strategy,
+    doc="determinant; d det = det · tr(A⁻¹ dA)",
+)
 
 
 def _logabsdet(x):
     return np.linalg.slogdet(x)[1]
 
 
-logabsdet = defop("logabsdet", _logabsdet,
-                  jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t),
-                                                         keepdims=False),),
-                  vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(inv(x))),),
-                  sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))), samples=_square_samples,
-                  strategy=_square_strategy, doc="log |det A| (slogdet's second output), computed without overflow")
-
+logabsdet = defop(
+    "logabsdet",
+    _logabsdet,
+    jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False),),
+    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(inv(x))),),
+    sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))),
+    samples=_square_samples,
+    strategy=_square_strategy,
+    doc="log |det A| (slogdet's second output), computed without overflow",
+)
 
 
 # -- einsum: one entry for every subscripts string ---------------------------------------------
@@ -184,6 +223,7 @@ logabsdet = defop("logabsdet", _logabsdet,
 # (summed away in the forward pass: the cotangent is broadcast back along it, a ones vector) and a
 # letter repeated in it ('ii->i' reads a diagonal: the cotangent goes back onto the diagonal, an
 # identity matrix joins the repeated axes).
+
 
 def _fresh_letters(used, count):
     letters = [c for c in string.ascii_letters if c not in used]
@@ -206,8 +246,10 @@ def normalize_subscripts(subscripts, shapes) -> str:
     'ij,jk->ik'
     """
     if not isinstance(subscripts, str):
-        raise TypeError("einsum: difflab takes the subscripts string form, einsum('ij,jk->ik', a, b); "
-                        "the interleaved (operand, sublist) form is not supported")
+        raise TypeError(
+            "einsum: difflab takes the subscripts string form, einsum('ij,jk->ik', a, b); "
+            "the interleaved (operand, sublist) form is not supported"
+        )
     s = subscripts.replace(" ", "")
     ins, out = (s.split("->") + [None])[:2] if "->" in s else (s, None)
     ins = ins.split(",")
@@ -226,8 +268,10 @@ def normalize_subscripts(subscripts, shapes) -> str:
             raise ValueError(f"einsum: operand {k} has {len(shape)} axes but its subscripts {sub!r} name {len(sub)}")
     ell = _fresh_letters(set(s), ellipsis)
     # each operand's '...' takes the last of the broadcast letters (broadcasting aligns axes from the right)
-    ins = [sub.replace("...", ell[len(ell) - (len(shape) - len(sub) + 3):]) if "..." in sub else sub
-           for sub, shape in zip(ins, shapes)]
+    ins = [
+        sub.replace("...", ell[len(ell) - (len(shape) - len(sub) + 3) :]) if "..." in sub else sub
+        for sub, shape in zip(ins, shapes)
+    ]
     if out is None:  # implicit: the broadcast axes, then the letters used once, in alphabetical (ASCII) order
         counts = Counter("".join(ins))
         out = ell + "".join(sorted(c for c in counts if counts[c] == 1 and c not in ell))
@@ -271,7 +315,7 @@ def _einsum_impl(*xs, subscripts):
 
 def _einsum_jvp(i):
     def rule(t, out, *xs, subscripts):  # linear in each operand: the tangent takes its place
-        return strong_einsum(*(xs[:i] + (t,) + xs[i + 1:]), subscripts=subscripts)
+        return strong_einsum(*(xs[:i] + (t,) + xs[i + 1 :]), subscripts=subscripts)
 
     return rule
 
@@ -313,10 +357,13 @@ def _einsum_strategy(b, name, x, picks, c):
     product, a trace-like diagonal sum or a full contraction."""
     x = b.rank1(x)
     s = b.shape(x)
-    letters = string.ascii_lowercase[:len(s)]
+    letters = string.ascii_lowercase[: len(s)]
     y = b.same_shape(x, picks[1:], 2)[1]
-    kinds = [(letters + "->" + letters[::-1], (x,)), (f"{letters},{letters}->{letters[:-1]}", (x, y)),
-             (f"{letters},{letters}->", (x, y))]
+    kinds = [
+        (letters + "->" + letters[::-1], (x,)),
+        (f"{letters},{letters}->{letters[:-1]}", (x, y)),
+        (f"{letters},{letters}->", (x, y)),
+    ]
     if len(s) >= 2 and s[0] == s[1]:
         kinds.append(("aa" + letters[2:] + "->a", (x,)))
     subscripts, args = kinds[c.take(len(kinds))]
@@ -324,17 +371,34 @@ def _einsum_strategy(b, name, x, picks, c):
 
 
 def _einsum_samples(rng):
-    calls = [("ij,jk->ik", [(3, 4), (4, 2)]), ("ii->i", [(3, 3)]), ("ij->", [(2, 3)]),
-             ("aij,ajk->aik", [(2, 3, 4), (2, 4, 2)]), ("i,j->ij", [(3,), (2,)]), ("iij,jk->ik", [(2, 2, 3), (3, 2)]),
-             ("ij,ij,j->i", [(2, 3), (2, 3), (3,)]), ("ba,a->ab", [(1, 3), (3,)])]
+    calls = [
+        ("ij,jk->ik", [(3, 4), (4, 2)]),
+        ("ii->i", [(3, 3)]),
+        ("ij->", [(2, 3)]),
+        ("aij,ajk->aik", [(2, 3, 4), (2, 4, 2)]),
+        ("i,j->ij", [(3,), (2,)]),
+        ("iij,jk->ik", [(2, 2, 3), (3, 2)]),
+        ("ij,ij,j->i", [(2, 3), (2, 3), (3,)]),
+        ("ba,a->ab", [(1, 3), (3,)]),
+    ]
     return [(tuple(draw("real", s, rng) for s in shapes), {"subscripts": sub}) for sub, shapes in calls]
 
 
-einsum = defop("einsum", _einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
-               batch=_einsum_batch, samples=_einsum_samples, numpy=("einsum",), front=_einsum_front,
-               strategy=_einsum_strategy, index=lambda shapes, subscripts: None if "." in subscripts else (subscripts, 1.0),
-               doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
-                   "and implicit outputs)")
+einsum = defop(
+    "einsum",
+    _einsum_impl,
+    jvp=(_einsum_jvp,),
+    vjp=(_einsum_vjp,),
+    nargs=None,
+    batch=_einsum_batch,
+    samples=_einsum_samples,
+    numpy=("einsum",),
+    front=_einsum_front,
+    strategy=_einsum_strategy,
+    index=lambda shapes, subscripts: None if "." in subscripts else (subscripts, 1.0),
+    doc="Einstein summation over explicit subscripts ('ij,jk->ik'; the front end normalises '...' "
+    "and implicit outputs)",
+)
 
 
 def _strong_einsum_impl(*xs, subscripts):
@@ -343,10 +407,18 @@ def _strong_einsum_impl(*xs, subscripts):
     return strong_contract(functools.partial(np.einsum, subscripts), *xs)
 
 
-strong_einsum = defop("strong_einsum", _strong_einsum_impl, jvp=(_einsum_jvp,), vjp=(_einsum_vjp,), nargs=None,
-                      batch=lambda batched, *xs, subscripts: strong_contract(
-                          functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs),
-                      samples=_einsum_samples, strategy=_einsum_strategy,
-                      doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules")
+strong_einsum = defop(
+    "strong_einsum",
+    _strong_einsum_impl,
+    jvp=(_einsum_jvp,),
+    vjp=(_einsum_vjp,),
+    nargs=None,
+    batch=lambda batched, *xs, subscripts: strong_contract(
+        functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs
+    ),
+    samples=_einsum_samples,
+    strategy=_einsum_strategy,
+    doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules",
+)
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

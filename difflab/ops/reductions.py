@@ -1,4 +1,5 @@
 """Reductions: sum, mean, max (ties split evenly), log-softmax, logsumexp; their NumPy front ends."""
+
 from __future__ import annotations
 
 import builtins
@@ -11,11 +12,25 @@ import numpy as np
 
 from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
 
-from .core import (Op, reduction_index, draw, normalize_axes, _batch_axis, _batch_reduce, _broadcast_to,
-                   _ndim, _reshape, _samples, _shape, _sp,
-                   defop, sympy_function)
+from .core import (
+    Op,
+    reduction_index,
+    draw,
+    normalize_axes,
+    _batch_axis,
+    _batch_reduce,
+    _broadcast_to,
+    _ndim,
+    _reshape,
+    _samples,
+    _shape,
+    _sp,
+    defop,
+    sympy_function,
+)
 
 # -- NumPy front ends and the strategies' builder -----------------------------------------------
+
 
 def _sum_front(x, axis=None, keepdims=False):
     """Sum over `axis` (int, tuple or None for all), like `numpy.sum`.
@@ -84,14 +99,26 @@ def _sum_impl(x, axis=None, keepdims=False):
     return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus its dispatch layers
 
 
-sum = defop("sum", _sum_impl,
-            jvp=(lambda t, out, x, axis=None, keepdims=False:
-                 sum(t, axis=axis, keepdims=keepdims),),
-            vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                 _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),),
-            samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}), (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
-            batch=_batch_reduce(_sum_impl), doc="sum over axes", index=reduction_index,
-            numpy=("sum",), methods=("sum",), front=_sum_front, strategy=_reduction_strategy)
+sum = defop(
+    "sum",
+    _sum_impl,
+    jvp=(lambda t, out, x, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims),),
+    vjp=(
+        lambda ct, out, x, axis=None, keepdims=False: _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),
+    ),
+    samples=_samples(
+        (((3, 4),), {"axis": (1,), "keepdims": False}),
+        (((3, 4),), {"axis": None, "keepdims": False}),
+        (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
+    ),
+    batch=_batch_reduce(_sum_impl),
+    doc="sum over axes",
+    index=reduction_index,
+    numpy=("sum",),
+    methods=("sum",),
+    front=_sum_front,
+    strategy=_reduction_strategy,
+)
 
 
 def _mean_impl(x, axis=None, keepdims=False):
@@ -100,15 +127,24 @@ def _mean_impl(x, axis=None, keepdims=False):
     return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
 
 
-mean = defop("mean", _mean_impl,
-             jvp=(lambda t, out, x, axis=None, keepdims=False:
-                  mean(t, axis=axis, keepdims=keepdims),),
-             vjp=(lambda ct, out, x, axis=None, keepdims=False:
-                  _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis),),
-             samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
-             batch=_batch_reduce(_mean_impl), doc="mean over axes",
-             index=lambda shapes, axis=None, keepdims=False: reduction_index(shapes, axis, keepdims, mean=True),
-             numpy=("mean",), methods=("mean",), front=_mean_front, strategy=_reduction_strategy)
+mean = defop(
+    "mean",
+    _mean_impl,
+    jvp=(lambda t, out, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),),
+    vjp=(
+        lambda ct, out, x, axis=None, keepdims=False: (
+            _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)) / _count(x, axis)
+        ),
+    ),
+    samples=_samples((((3, 4),), {"axis": (0,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": True})),
+    batch=_batch_reduce(_mean_impl),
+    doc="mean over axes",
+    index=lambda shapes, axis=None, keepdims=False: reduction_index(shapes, axis, keepdims, mean=True),
+    numpy=("mean",),
+    methods=("mean",),
+    front=_mean_front,
+    strategy=_reduction_strategy,
+)
 
 
 def _max_impl(x, axis=None, keepdims=False):
@@ -122,6 +158,7 @@ def _weighted_rules(weights):
     (max: 1/ties at the maxima; prod: the product of the others; logsumexp: softmax):
     J t = Σ_axis t·w, Jᵀ u = u (expanded)·w. The products are strong (DESIGN.md §3): a group whose
     weights are NaN (a NaN in x) gives 0 where its tangent or cotangent is 0."""
+
     def jvp(t, out, x, axis=None, keepdims=False):
         return sum(strong_mul(t, weights(out, x, axis, keepdims)), axis=axis, keepdims=keepdims)
 
@@ -138,14 +175,25 @@ def _max_weights(out, x, axis, keepdims):
 
 
 _max_jvp, _max_vjp = _weighted_rules(_max_weights)
-max = defop("max", _max_impl, jvp=_max_jvp, vjp=_max_vjp,
-            kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
-            analytic=False, samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
-            batch=_batch_reduce(_max_impl), doc="max over axes; ties split evenly",
-            numpy=("max", "amax"), methods=("max",), front=_max_front, strategy=_reduction_strategy)
+max = defop(
+    "max",
+    _max_impl,
+    jvp=_max_jvp,
+    vjp=_max_vjp,
+    kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
+    analytic=False,
+    samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
+    batch=_batch_reduce(_max_impl),
+    doc="max over axes; ties split evenly",
+    numpy=("max", "amax"),
+    methods=("max",),
+    front=_max_front,
+    strategy=_reduction_strategy,
+)
 
 
 # -- prod: correct with zeros in the input -----------------------------------------------------
+
 
 def _prod_impl(x, axis=None, keepdims=False):
     return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
@@ -172,15 +220,27 @@ def _prod_front(a, axis=None, keepdims=False):
 
 
 _prod_jvp, _prod_vjp = _weighted_rules(_prod_partial)
-prod = defop("prod", _prod_impl, jvp=_prod_jvp, vjp=_prod_vjp,
-             samples=lambda rng: [((draw("real", (3, 4), rng),), {"axis": (1,), "keepdims": False}),
-                                  ((np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),), {"axis": (1,), "keepdims": True}),
-                                  ((np.array([1.5, 0.0, -2.0]),), {"axis": None, "keepdims": False})],
-             batch=_batch_reduce(_prod_impl), doc="product over axes; right with zeros in the input",
-             numpy=("prod", "product"), methods=("prod",), front=_prod_front, strategy=_reduction_strategy)
+prod = defop(
+    "prod",
+    _prod_impl,
+    jvp=_prod_jvp,
+    vjp=_prod_vjp,
+    samples=lambda rng: [
+        ((draw("real", (3, 4), rng),), {"axis": (1,), "keepdims": False}),
+        ((np.array([[0.0, 2.0, 3.0], [0.0, 0.0, 1.5]]),), {"axis": (1,), "keepdims": True}),
+        ((np.array([1.5, 0.0, -2.0]),), {"axis": None, "keepdims": False}),
+    ],
+    batch=_batch_reduce(_prod_impl),
+    doc="product over axes; right with zeros in the input",
+    numpy=("prod", "product"),
+    methods=("prod",),
+    front=_prod_front,
+    strategy=_reduction_strategy,
+)
 
 
 # -- cumulative sums --------------------------------------------------------------------------
+
 
 def _reverse(x, axis):
     """x reversed along one axis (a getitem with a reversed slice)."""
@@ -205,13 +265,19 @@ def _cumsum_front(a, axis=None):
     return cumsum(a, axis=normalize_axes(a, axis)[0])
 
 
-cumsum = defop("cumsum", _cumsum_impl,
-               jvp=(lambda t, out, x, axis: cumsum(t, axis=axis),),
-               vjp=(lambda ct, out, x, axis: _reverse(cumsum(_reverse(ct, axis), axis=axis), axis),),
-               samples=_samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),
-               batch=lambda batched, x, axis: np.cumsum(x, axis=axis + 1), doc="cumulative sum along one axis",
-               numpy=("cumsum", "cumulative_sum"), methods=("cumsum",), front=_cumsum_front,
-               strategy=_along_axis_strategy)
+cumsum = defop(
+    "cumsum",
+    _cumsum_impl,
+    jvp=(lambda t, out, x, axis: cumsum(t, axis=axis),),
+    vjp=(lambda ct, out, x, axis: _reverse(cumsum(_reverse(ct, axis), axis=axis), axis),),
+    samples=_samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),
+    batch=lambda batched, x, axis: np.cumsum(x, axis=axis + 1),
+    doc="cumulative sum along one axis",
+    numpy=("cumsum", "cumulative_sum"),
+    methods=("cumsum",),
+    front=_cumsum_front,
+    strategy=_along_axis_strategy,
+)
 
 
 def _np_max_weight(i, *xs):
@@ -228,15 +294,18 @@ def _mp_max_weight(i, *xs):
 
 def _max_weight_fn():
     sp = _sp()
-    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight,
-                          _mp_max_weight)
+    return sympy_function("max_weight", _np_max_weight, lambda args, i: sp.Integer(0), _mp_max_weight, _mp_max_weight)
 
 
 def _max_fn():
     sp = _sp()
-    return sympy_function("max_n", lambda *xs: functools.reduce(np.maximum, xs),
-                          lambda args, i: _max_weight_fn()(sp.Integer(i), *args), lambda *xs: builtins.max(xs),
-                          lambda *xs: builtins.max(xs))
+    return sympy_function(
+        "max_n",
+        lambda *xs: functools.reduce(np.maximum, xs),
+        lambda args, i: _max_weight_fn()(sp.Integer(i), *args),
+        lambda *xs: builtins.max(xs),
+        lambda *xs: builtins.max(xs),
+    )
 
 
 def _reduced_last(x, axis, keepdims):
@@ -265,6 +334,7 @@ def _object_reduce(x, axis, keepdims, fn):
 
 # -- log-softmax: earns an entry, its rule ct - softmax·Σct is one fused step ------------------
 
+
 def _log_softmax_impl(x, axis):
     z = x - np.maximum.reduce(x, axis=axis, keepdims=True)  # shift-invariant: no overflow
     return z - np.log(np.add.reduce(np.exp(z), axis=axis, keepdims=True))
@@ -278,24 +348,27 @@ def _log_softmax_sympy(x, axis):
     return z - np.frompyfunc(sp.log, 1, 1)(total)
 
 
-log_softmax = defop("log_softmax", _log_softmax_impl,
-                    jvp=(lambda t, out, x, axis: t - sum(strong_mul(exp(out), t), axis=(axis,), keepdims=True),),
-                    vjp=(lambda ct, out, x, axis: ct - strong_mul(exp(out), sum(ct, axis=(axis,), keepdims=True)),),
-                    sympy=_log_softmax_sympy,
-                    batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
-                    samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
-                    doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
-                        "forward step and the rule ct - softmax·Σct",
-                    numpy=("log_softmax",), front=_log_softmax_front, strategy=_along_axis_strategy)
-
-
-
+log_softmax = defop(
+    "log_softmax",
+    _log_softmax_impl,
+    jvp=(lambda t, out, x, axis: t - sum(strong_mul(exp(out), t), axis=(axis,), keepdims=True),),
+    vjp=(lambda ct, out, x, axis: ct - strong_mul(exp(out), sum(ct, axis=(axis,), keepdims=True)),),
+    sympy=_log_softmax_sympy,
+    batch=lambda batched, x, axis: _log_softmax_impl(x, _batch_axis(axis)),
+    samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
+    doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
+    "forward step and the rule ct - softmax·Σct",
+    numpy=("log_softmax",),
+    front=_log_softmax_front,
+    strategy=_along_axis_strategy,
+)
 
 
 # -- logsumexp: earns an entry, so that its max-shift is no stop_gradient ------------------------
 # As plain Python, the stable form log(Σ e^(x - m)) + m needs m held constant (stop_gradient), which
 # the numeric method cannot honour and warns about; as an entry the shift lives inside `impl` and
 # the rule is the softmax: d logsumexp = Σ softmax(x)·dx.
+
 
 def _logsumexp_impl(x, axis=None, keepdims=False):
     m = np.maximum.reduce(x, axis=axis, keepdims=True)
@@ -329,13 +402,23 @@ def _logsumexp_front(x, axis=None, keepdims=False):
 
 
 _logsumexp_jvp, _logsumexp_vjp = _weighted_rules(_softmax_weights)
-logsumexp = defop("logsumexp", _logsumexp_impl, jvp=_logsumexp_jvp, vjp=_logsumexp_vjp,
-                  sympy=_logsumexp_sympy,
-                  samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((3, 4),), {"axis": None, "keepdims": False}),
-                                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": True})),
-                  batch=_batch_reduce(_logsumexp_impl),
-                  doc="log(sum(exp(x))) over axes, stable; earns an entry: the max-shift stays inside it",
-                  numpy=("logsumexp",), front=_logsumexp_front, strategy=_reduction_strategy)
+logsumexp = defop(
+    "logsumexp",
+    _logsumexp_impl,
+    jvp=_logsumexp_jvp,
+    vjp=_logsumexp_vjp,
+    sympy=_logsumexp_sympy,
+    samples=_samples(
+        (((3, 4),), {"axis": (1,), "keepdims": False}),
+        (((3, 4),), {"axis": None, "keepdims": False}),
+        (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
+    ),
+    batch=_batch_reduce(_logsumexp_impl),
+    doc="log(sum(exp(x))) over axes, stable; earns an entry: the max-shift stays inside it",
+    numpy=("logsumexp",),
+    front=_logsumexp_front,
+    strategy=_reduction_strategy,
+)
 
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

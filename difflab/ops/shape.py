@@ -1,5 +1,6 @@
 """Shape primitives: transpose, reshape, broadcast_to, indexing (getitem and its transpose
 scatter_add), concatenate and stack; their NumPy front ends and strategy builders."""
+
 from __future__ import annotations
 
 import itertools
@@ -7,8 +8,21 @@ import math
 
 import numpy as np
 
-from .core import (Op, _batch_axis, _broadcast_batch, _broadcast_to,
-                   _advanced_apart, _loop_batch, _ndim, _reshape, _samples, _shape, _transpose, defop, unbroadcast)
+from .core import (
+    Op,
+    _batch_axis,
+    _broadcast_batch,
+    _broadcast_to,
+    _advanced_apart,
+    _loop_batch,
+    _ndim,
+    _reshape,
+    _samples,
+    _shape,
+    _transpose,
+    defop,
+    unbroadcast,
+)
 from .core import normalize_axes
 
 # -- NumPy front ends ------------------------------------------------------------------------
@@ -74,6 +88,7 @@ def _stack_front(arrays, axis=0):
 
 # -- the strategies' builders: parameters drawn so that the call is valid ----------------------
 
+
 def _transpose_strategy(b, name, x, picks, c):
     perms = list(itertools.permutations(range(len(b.shape(x)))))
     return b.emit("transpose", x, axes=perms[c.take(len(perms))])
@@ -88,7 +103,7 @@ def _reshape_strategy(b, name, x, picks, c):
 
 def _broadcast_to_strategy(b, name, x, picks, c):
     s = b.shape(x)
-    targets = [(2,) + s, (3,) + s] + [s[:i] + (2,) + s[i + 1:] for i, n in enumerate(s) if n == 1]
+    targets = [(2,) + s, (3,) + s] + [s[:i] + (2,) + s[i + 1 :] for i, n in enumerate(s) if n == 1]
     return b.emit("broadcast_to", x, shape=targets[c.take(len(targets))])
 
 
@@ -132,18 +147,24 @@ def _join_strategy(b, name, x, picks, c):
 
 # -- the entries -------------------------------------------------------------------------------
 
+
 def _inverse_perm(axes):
     return tuple(int(i) for i in np.argsort(axes))
 
 
-transpose = defop("transpose", lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
-                  jvp=(lambda t, out, x, axes: _transpose(t, axes),),
-                  vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
-                  samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
-                  batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
-                  index=lambda shapes, axes: (f"{_LETTERS[:len(axes)]}->{''.join(_LETTERS[a] for a in axes)}", 1.0),
-                doc="permute axes",
-                  numpy=("transpose",), front=_transpose_front, strategy=_transpose_strategy)
+transpose = defop(
+    "transpose",
+    lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
+    jvp=(lambda t, out, x, axes: _transpose(t, axes),),
+    vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
+    samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
+    batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
+    index=lambda shapes, axes: (f"{_LETTERS[: len(axes)]}->{''.join(_LETTERS[a] for a in axes)}", 1.0),
+    doc="permute axes",
+    numpy=("transpose",),
+    front=_transpose_front,
+    strategy=_transpose_strategy,
+)
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
@@ -158,24 +179,36 @@ def _reshape_index(shapes, shape):
     return ins + "->" + "".join(next(unit) if d == 1 else next(kept) for d in shape), 1.0
 
 
-reshape = defop("reshape", lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
-                jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
-                vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
-                samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
-                batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
-                index=_reshape_index,
-                doc="reshape", numpy=("reshape",), methods=("reshape",), front=_reshape_front,
-                strategy=_reshape_strategy)
+reshape = defop(
+    "reshape",
+    lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
+    jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
+    vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
+    samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
+    batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
+    index=_reshape_index,
+    doc="reshape",
+    numpy=("reshape",),
+    methods=("reshape",),
+    front=_reshape_front,
+    strategy=_reshape_strategy,
+)
 
 
-broadcast_to = defop("broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
-                     jvp=(lambda t, out, x, shape: _broadcast_to(t, shape),),
-                     vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
-                     samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
-                     batch=lambda batched, x, shape: np.broadcast_to(
-                         x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)),
-                doc="broadcast to a shape", numpy=("broadcast_to",), front=_broadcast_to_front,
-                strategy=_broadcast_to_strategy)
+broadcast_to = defop(
+    "broadcast_to",
+    lambda x, shape: np.broadcast_to(x, shape),
+    jvp=(lambda t, out, x, shape: _broadcast_to(t, shape),),
+    vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
+    samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
+    batch=lambda batched, x, shape: np.broadcast_to(
+        x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)
+    ),
+    doc="broadcast to a shape",
+    numpy=("broadcast_to",),
+    front=_broadcast_to_front,
+    strategy=_broadcast_to_strategy,
+)
 
 
 def _getitem_impl(x, idx):
@@ -206,20 +239,36 @@ def _scatter_add_batch(batched, ct, idx, shape):
     return _scatter_add_impl(ct, (slice(None),) + tuple(idx), ct.shape[:1] + tuple(shape))
 
 
-getitem = defop("getitem", _getitem_impl,
-                jvp=(lambda t, out, x, idx: getitem(t, idx=idx),),
-                vjp=(lambda ct, out, x, idx: scatter_add(ct, idx=idx, shape=_shape(x)),),
-                samples=_samples((((5,),), {"idx": (slice(1, None),)}), (((3, 4),), {"idx": (1,)}), (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}), (((5,),), {"idx": (np.array([0, 2, 2]),)}),
-                                 (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))})),
-                batch=_getitem_batch,
-                doc="basic slicing and integer-array indexing", strategy=_getitem_strategy)
-scatter_add = defop("scatter_add", _scatter_add_impl,
-                    jvp=(lambda t, out, ct, idx, shape: scatter_add(t, idx=idx, shape=shape),),
-                    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx=idx),),
-                    samples=_samples((((2,),), {"idx": (slice(1, 3),), "shape": (4,)}), (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
-                                     (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)})),
-                    batch=_scatter_add_batch,
-                doc="zeros(shape) with ct added at idx: the transpose of getitem", strategy=_scatter_add_strategy)
+getitem = defop(
+    "getitem",
+    _getitem_impl,
+    jvp=(lambda t, out, x, idx: getitem(t, idx=idx),),
+    vjp=(lambda ct, out, x, idx: scatter_add(ct, idx=idx, shape=_shape(x)),),
+    samples=_samples(
+        (((5,),), {"idx": (slice(1, None),)}),
+        (((3, 4),), {"idx": (1,)}),
+        (((3, 4),), {"idx": (slice(None), slice(None, None, 2))}),
+        (((5,),), {"idx": (np.array([0, 2, 2]),)}),
+        (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))}),
+    ),
+    batch=_getitem_batch,
+    doc="basic slicing and integer-array indexing",
+    strategy=_getitem_strategy,
+)
+scatter_add = defop(
+    "scatter_add",
+    _scatter_add_impl,
+    jvp=(lambda t, out, ct, idx, shape: scatter_add(t, idx=idx, shape=shape),),
+    vjp=(lambda u, out, ct, idx, shape: getitem(u, idx=idx),),
+    samples=_samples(
+        (((2,),), {"idx": (slice(1, 3),), "shape": (4,)}),
+        (((3,),), {"idx": (np.array([0, 2, 2]),), "shape": (4,)}),
+        (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)}),
+    ),
+    batch=_scatter_add_batch,
+    doc="zeros(shape) with ct added at idx: the transpose of getitem",
+    strategy=_scatter_add_strategy,
+)
 
 
 def _segments(xs, axis):
@@ -261,19 +310,32 @@ def _stack_vjp(i):
     return rule
 
 
-concatenate = defop("concatenate", lambda *xs, axis: np.concatenate(xs, axis=axis),
-                    jvp=(_concat_jvp,), vjp=(_concat_vjp,), nargs=None,
-                    batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
-                    samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
-                doc="join arrays along an existing axis", numpy=("concatenate",), front=_concatenate_front,
-                strategy=_join_strategy)
-stack = defop("stack", lambda *xs, axis: np.stack(xs, axis=axis),
-              jvp=(_stack_jvp,), vjp=(_stack_vjp,), nargs=None,
-              batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
-              samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
-                doc="join arrays along a new axis", numpy=("stack",), front=_stack_front, strategy=_join_strategy)
-
-
+concatenate = defop(
+    "concatenate",
+    lambda *xs, axis: np.concatenate(xs, axis=axis),
+    jvp=(_concat_jvp,),
+    vjp=(_concat_vjp,),
+    nargs=None,
+    batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+    samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
+    doc="join arrays along an existing axis",
+    numpy=("concatenate",),
+    front=_concatenate_front,
+    strategy=_join_strategy,
+)
+stack = defop(
+    "stack",
+    lambda *xs, axis: np.stack(xs, axis=axis),
+    jvp=(_stack_jvp,),
+    vjp=(_stack_vjp,),
+    nargs=None,
+    batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+    samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
+    doc="join arrays along a new axis",
+    numpy=("stack",),
+    front=_stack_front,
+    strategy=_join_strategy,
+)
 
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]

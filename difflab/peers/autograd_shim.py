@@ -18,6 +18,7 @@ one argument: `grad(f, 1)(x, y, axis=0)` is `dl.grad(lambda y_: f(x, y_, axis=0)
     >>> ag.grad(lambda x, y: x * y, 1, method="forward")(3.0, 2.0)
     3.0
 """
+
 from __future__ import annotations
 
 import builtins
@@ -57,6 +58,7 @@ def current_method(method=None) -> str:
 
 
 # -- autograd's calling convention ---------------------------------------------------------------
+
 
 def _nary(unary):
     """op(fun, argnum=0, *op_args, **op_kwargs)(*args, **kwargs): `unary(g, x, *op_args, **op_kwargs)`
@@ -102,6 +104,7 @@ def _jvp(fun, x, method=None):
 
 
 # -- the differential operators ------------------------------------------------------------------
+
 
 @_nary
 def grad(fun, x, method=None):
@@ -166,12 +169,14 @@ def make_hvp(fun, x, method=None):
 
 def tensor_jacobian_product(fun, argnum=0, method=None):
     """(*args, v) -> vᵀJ, for v shaped like fun(*args) (the vector comes last, as in autograd)."""
-    return lambda *args, **kwargs: _nary(lambda g, x: _vjp(g, x, method)[0](args[-1]))(
-        fun, argnum)(*args[:-1], **kwargs)
+    return lambda *args, **kwargs: _nary(lambda g, x: _vjp(g, x, method)[0](args[-1]))(fun, argnum)(
+        *args[:-1], **kwargs
+    )
 
 
 def hessian_tensor_product(fun, argnum=0, method=None):
     """(*args, v) -> H v (v's axes contracted with the Hessian's last ones) of a scalar function."""
+
     def hv(g, x, v):
         return _vjp(lambda z: dl.grad(g, method=current_method(method))(z), x, method)[0](v)
 
@@ -195,8 +200,10 @@ def make_ggnvp(f, g=lambda y: 0.5 * np.sum(y**2, axis=-1), f_argnum=0, method=No
 
 def holomorphic_grad(fun, argnum=0):
     """Refused: difflab differentiates real functions only."""
-    raise dl.UnsupportedOperationError("holomorphic_grad: difflab differentiates real-valued functions of real "
-                                       "inputs; complex (holomorphic) derivatives are not supported")
+    raise dl.UnsupportedOperationError(
+        "holomorphic_grad: difflab differentiates real-valued functions of real "
+        "inputs; complex (holomorphic) derivatives are not supported"
+    )
 
 
 def checkpoint(fun):
@@ -240,8 +247,10 @@ class primitive:
 
     def _maker(self, makers, i, kind):
         if i not in makers:
-            raise dl.NotDifferentiableError(f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
-                                            f"argument {i} is not defined (def{kind.lower()} gives it)")
+            raise dl.NotDifferentiableError(
+                f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
+                f"argument {i} is not defined (def{kind.lower()} gives it)"
+            )
         return makers[i]
 
     def _vjp(self, args, kwargs, live, u):
@@ -307,7 +316,7 @@ def flatten(value):
         out, start = [], 0
         for shape in shapes:
             n = int(np.prod(shape))
-            out.append(dnp.reshape(vec[start:start + n], shape))
+            out.append(dnp.reshape(vec[start : start + n], shape))
             start += n
         return td.unflatten(out)
 
@@ -322,8 +331,8 @@ def const_graph(fun, *args, **kwargs):
 
 # -- test_util: check_grads against central differences ------------------------------------------
 
-EPS = 1e-6   # the central difference step of the reference
-TOL = 1e-6   # absolute tolerance
+EPS = 1e-6  # the central difference step of the reference
+TOL = 1e-6  # absolute tolerance
 RTOL = 1e-6  # relative tolerance
 
 
@@ -403,7 +412,8 @@ def check_vjp(f, x, method=None):
     exact, numeric = _inner(uj, v), _inner(u, _numerical_jvp(f, x, v))
     assert scalar_close(numeric, exact), (
         f"Derivative (VJP) check of {getattr(f, '__name__', f)} failed with method {current_method(method)}"
-        f" (relative difference {_relative(exact, numeric):.1e}) at {x}:\nanalytic: {exact}\nnumeric:  {numeric}")
+        f" (relative difference {_relative(exact, numeric):.1e}) at {x}:\nanalytic: {exact}\nnumeric:  {numeric}"
+    )
 
 
 @_nary
@@ -417,15 +427,19 @@ def check_grads(f, x, modes=("fwd", "rev"), order=2, method=None):
     if "fwd" in modes:
         check_jvp(f, x, method)
         if order > 1:
+
             def jvp_f(x, v):
                 return _jvp(f, x, method)(v)[1]
+
             jvp_f.__name__ = f"jvp_{getattr(f, '__name__', 'f')}"
             check_grads(jvp_f, (0, 1), modes, order - 1, method=method)(x, _randn_like(x))
     if "rev" in modes:
         check_vjp(f, x, method)
         if order > 1:
+
             def vjp_f(x, u):
                 return _vjp(f, x, method)[0](u)
+
             vjp_f.__name__ = f"vjp_{getattr(f, '__name__', 'f')}"
             check_grads(vjp_f, (0, 1), modes, order - 1, method=method)(x, _randn_like(f(x)))
 
@@ -475,9 +489,80 @@ def _scipy_modules() -> dict:
         setattr(mods["autograd.scipy"], sub, mods[f"autograd.scipy.{sub}"])
     for dist in ("norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet", "multivariate_normal"):
         mods[f"autograd.scipy.stats.{dist}"] = _copy_module(
-            f"autograd.scipy.stats.{dist}", getattr(scipy.stats, dist), f"scipy.stats.{dist}")
+            f"autograd.scipy.stats.{dist}", getattr(scipy.stats, dist), f"scipy.stats.{dist}"
+        )
         setattr(mods["autograd.scipy.stats"], dist, mods[f"autograd.scipy.stats.{dist}"])
     return mods
+
+
+def _operators() -> dict:
+    """autograd's differential operators, by name."""
+    return dict(
+        grad=grad,
+        value_and_grad=value_and_grad,
+        grad_and_aux=grad_and_aux,
+        elementwise_grad=elementwise_grad,
+        deriv=deriv,
+        jacobian=jacobian,
+        hessian=hessian,
+        make_vjp=make_vjp,
+        make_jvp=make_jvp,
+        make_hvp=make_hvp,
+        tensor_jacobian_product=tensor_jacobian_product,
+        vector_jacobian_product=vector_jacobian_product,
+        hessian_tensor_product=hessian_tensor_product,
+        hessian_vector_product=hessian_vector_product,
+        make_ggnvp=make_ggnvp,
+        holomorphic_grad=holomorphic_grad,
+        checkpoint=checkpoint,
+    )
+
+
+def _submodules(ops: dict, built: dict) -> dict:
+    """autograd's helper modules (operators, builtins, test_util, tracer, extend, core, misc), by name."""
+    return {
+        "autograd.differential_operators": _copy_module(
+            "autograd.differential_operators", types.SimpleNamespace(**ops), "the operators"
+        ),
+        "autograd.builtins": _copy_module("autograd.builtins", types.SimpleNamespace(**built), "builtins"),
+        "autograd.test_util": _copy_module(
+            "autograd.test_util",
+            types.SimpleNamespace(
+                check_grads=check_grads,
+                combo_check=combo_check,
+                check_equivalent=check_equivalent,
+                check_vjp=check_vjp,
+                check_jvp=check_jvp,
+                scalar_close=scalar_close,
+            ),
+            "check_grads on difflab",
+        ),
+        "autograd.tracer": _copy_module(
+            "autograd.tracer", types.SimpleNamespace(isbox=isbox, primitive=primitive), "isbox and primitive"
+        ),
+        "autograd.extend": _copy_module(
+            "autograd.extend",
+            types.SimpleNamespace(primitive=primitive, defvjp=defvjp, defjvp=defjvp),
+            "primitive, defvjp, defjvp",
+        ),
+        # the public functions of autograd.core (its Box/VSpace machinery is not presented)
+        "autograd.core": _copy_module(
+            "autograd.core",
+            types.SimpleNamespace(
+                make_vjp=_vjp, make_jvp=_jvp, primitive=primitive, defvjp=defvjp, defjvp=defjvp, primitive_vjps={}
+            ),  # autograd's table of rules; difflab's is its registry: an empty stand-in
+            "make_vjp, make_jvp, primitive",
+        ),
+        "autograd.wrap_util": _copy_module(
+            "autograd.wrap_util", types.SimpleNamespace(unary_to_nary=_nary), "unary_to_nary"
+        ),
+        "autograd.misc": _copy_module(
+            "autograd.misc", types.SimpleNamespace(flatten=flatten, const_graph=const_graph), "flatten, const_graph"
+        ),
+        "autograd.misc.flatten": _copy_module(
+            "autograd.misc.flatten", types.SimpleNamespace(flatten=flatten), "flatten"
+        ),
+    }
 
 
 def modules() -> dict:
@@ -485,44 +570,28 @@ def modules() -> dict:
     linalg = _copy_module("autograd.numpy.linalg", np.linalg, "numpy.linalg (through the difflab shim)")
     random = _copy_module("autograd.numpy.random", np.random, "numpy.random")
     fft = _copy_module("autograd.numpy.fft", np.fft, "numpy.fft (through the difflab shim)")
-    anp = _copy_module("autograd.numpy", np, "NumPy on difflab: plain np.<name> dispatches on traced values",
-                       linalg=linalg, random=random, fft=fft, __version__=np.__version__,
-                       **{k: getattr(dnp, k) for k in NUMPY_OVERLAY})
-    ops = dict(grad=grad, value_and_grad=value_and_grad, grad_and_aux=grad_and_aux, elementwise_grad=elementwise_grad,
-               deriv=deriv, jacobian=jacobian, hessian=hessian, make_vjp=make_vjp, make_jvp=make_jvp,
-               make_hvp=make_hvp, tensor_jacobian_product=tensor_jacobian_product,
-               vector_jacobian_product=vector_jacobian_product, hessian_tensor_product=hessian_tensor_product,
-               hessian_vector_product=hessian_vector_product, make_ggnvp=make_ggnvp,
-               holomorphic_grad=holomorphic_grad, checkpoint=checkpoint)
+    anp = _copy_module(
+        "autograd.numpy",
+        np,
+        "NumPy on difflab: plain np.<name> dispatches on traced values",
+        linalg=linalg,
+        random=random,
+        fft=fft,
+        __version__=np.__version__,
+        **{k: getattr(dnp, k) for k in NUMPY_OVERLAY},
+    )
+    ops = _operators()
     built = dict(isinstance=_isinstance, type=_type, tuple=builtins.tuple, list=builtins.list, dict=builtins.dict)
     top = types.ModuleType("autograd", "HIPS autograd's public API on difflab (difflab.peers.autograd_shim)")
     for key, value in {**ops, **built, "numpy": anp}.items():
         setattr(top, key, value)
     mods = {
         "autograd": top,
-        "autograd.numpy": anp, "autograd.numpy.linalg": linalg, "autograd.numpy.random": random,
+        "autograd.numpy": anp,
+        "autograd.numpy.linalg": linalg,
+        "autograd.numpy.random": random,
         "autograd.numpy.fft": fft,
-        "autograd.differential_operators": _copy_module("autograd.differential_operators", types.SimpleNamespace(**ops),
-                                                        "the operators"),
-        "autograd.builtins": _copy_module("autograd.builtins", types.SimpleNamespace(**built), "builtins"),
-        "autograd.test_util": _copy_module("autograd.test_util", types.SimpleNamespace(
-            check_grads=check_grads, combo_check=combo_check, check_equivalent=check_equivalent,
-            check_vjp=check_vjp, check_jvp=check_jvp, scalar_close=scalar_close), "check_grads on difflab"),
-        "autograd.tracer": _copy_module("autograd.tracer", types.SimpleNamespace(isbox=isbox, primitive=primitive),
-                                        "isbox and primitive"),
-        "autograd.extend": _copy_module("autograd.extend", types.SimpleNamespace(
-            primitive=primitive, defvjp=defvjp, defjvp=defjvp), "primitive, defvjp, defjvp"),
-        # the public functions of autograd.core (its Box/VSpace machinery is not presented)
-        "autograd.core": _copy_module("autograd.core", types.SimpleNamespace(
-            make_vjp=_vjp, make_jvp=_jvp, primitive=primitive, defvjp=defvjp, defjvp=defjvp,
-            primitive_vjps={}),  # autograd's table of rules; difflab's is its registry: an empty stand-in
-            "make_vjp, make_jvp, primitive"),
-        "autograd.wrap_util": _copy_module("autograd.wrap_util", types.SimpleNamespace(unary_to_nary=_nary),
-                                           "unary_to_nary"),
-        "autograd.misc": _copy_module("autograd.misc", types.SimpleNamespace(flatten=flatten, const_graph=const_graph),
-                                      "flatten, const_graph"),
-        "autograd.misc.flatten": _copy_module("autograd.misc.flatten", types.SimpleNamespace(flatten=flatten),
-                                              "flatten"),
+        **_submodules(ops, built),
     }
     mods.update(_scipy_modules())
     for name, mod in mods.items():  # submodules are attributes of their parents, as after an import,
@@ -538,8 +607,9 @@ def install(method: str | None = None) -> dict:
     if method is not None:
         current_method(method)  # validates
     _selected = method
-    previous = {name: sys.modules.get(name) for name in list(sys.modules)
-                if name == "autograd" or name.startswith("autograd.")}
+    previous = {
+        name: sys.modules.get(name) for name in list(sys.modules) if name == "autograd" or name.startswith("autograd.")
+    }
     for name in previous:
         del sys.modules[name]
     sys.modules.update(modules())

@@ -4,6 +4,7 @@ Everything is read from a run directory's files (config.json, summary.json, figu
 figure PNGs); one document model is rendered twice, as Markdown and as HTML with the figures
 embedded as base64 PNG, so the two never say different things.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,7 +26,6 @@ table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em;tex
 nav li{margin:.2em 0}.q{font-style:italic}"""
 
 
-
 def write_atomic(path, data) -> Path:
     """Write bytes or text to `path` through a temporary file and os.replace: a run killed while
     rendering leaves the previous file or the new one, never half of one."""
@@ -39,6 +39,7 @@ def write_atomic(path, data) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
 
 def load_document(run_dir) -> dict:
     """The report of one run as plain data: title, question, facts, figures, config, command.
@@ -60,9 +61,13 @@ def load_document(run_dir) -> dict:
     return {
         "name": meta["experiment"],
         "question": meta["question"],
-        "facts": [("preset", meta["preset"]), ("root seed", meta["seed"]), ("sweep cells", meta["cells"]),
-                  ("cell time", f"{summary.get('cell_seconds', 0):.1f} s (sum over cells)"),
-                  ("run", meta.get("run", run_dir.name))],
+        "facts": [
+            ("preset", meta["preset"]),
+            ("root seed", meta["seed"]),
+            ("sweep cells", meta["cells"]),
+            ("cell time", f"{summary.get('cell_seconds', 0):.1f} s (sum over cells)"),
+            ("run", meta.get("run", run_dir.name)),
+        ],
         "figures": figures,
         "config": meta["config"],
         "command": f"difflab run {meta['experiment']} --preset {meta['preset']} --seed {meta['seed']}{sets}",
@@ -90,12 +95,24 @@ def to_markdown(doc: dict, level: int = 1) -> str:
     if doc["figures"]:
         lines += [f"{h}# Findings", ""] + [f"- {f['conclusion']}" for f in doc["figures"]] + [""]
     for i, f in enumerate(doc["figures"], 1):
-        lines += [f"{h}# {i}. {f['title']}", "", f"![{f['title']}](figures/{f['name']}.png)", "",
-                  f"*What it shows.* {f['what']}", "", f"*What to conclude.* {f['conclusion']}", ""]
+        lines += [
+            f"{h}# {i}. {f['title']}",
+            "",
+            f"![{f['title']}](figures/{f['name']}.png)",
+            "",
+            f"*What it shows.* {f['what']}",
+            "",
+            f"*What to conclude.* {f['conclusion']}",
+            "",
+        ]
     lines += [f"{h}# Configuration", "", "| key | value |", "| --- | --- |"]
     lines += [f"| `{k}` | `{_value(v)}` |" for k, v in doc["config"].items()]
-    lines += ["", f"Reproduce: `{doc['command']}` (vector versions of every figure: figures/*.svg; "
-              "every number: metrics.csv and cells/*.json in the run directory).", ""]
+    lines += [
+        "",
+        f"Reproduce: `{doc['command']}` (vector versions of every figure: figures/*.svg; "
+        "every number: metrics.csv and cells/*.json in the run directory).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -114,27 +131,37 @@ def to_html(doc: dict, level: int = 1) -> str:
     """
     e = html.escape
     h, h2 = f"h{level}", f"h{level + 1}"
-    parts = [f'<section id="{e(doc["name"])}"><{h}>{e(doc["name"])}</{h}>',
-             f'<p class="q"><b>Question.</b> {e(doc["question"])}</p>',
-             "<p>" + " · ".join(f"{e(k)}: {e(str(v))}" for k, v in doc["facts"]) + "</p>"]
+    parts = [
+        f'<section id="{e(doc["name"])}"><{h}>{e(doc["name"])}</{h}>',
+        f'<p class="q"><b>Question.</b> {e(doc["question"])}</p>',
+        "<p>" + " · ".join(f"{e(k)}: {e(str(v))}" for k, v in doc["facts"]) + "</p>",
+    ]
     if doc["figures"]:
-        parts.append(f"<{h2}>Findings</{h2}><ul>" + "".join(f"<li>{e(f['conclusion'])}</li>" for f in doc["figures"])
-                     + "</ul>")
+        parts.append(
+            f"<{h2}>Findings</{h2}><ul>" + "".join(f"<li>{e(f['conclusion'])}</li>" for f in doc["figures"]) + "</ul>"
+        )
     for i, f in enumerate(doc["figures"], 1):
         src = _png_data(doc["dir"] / "figures" / f"{f['name']}.png")
-        parts.append(f'<figure><{h2}>{i}. {e(f["title"])}</{h2}><img alt="{e(f["title"])}" src="{src}">'
-                     f"<figcaption><p><i>What it shows.</i> {e(f['what'])}</p>"
-                     f"<p><i>What to conclude.</i> {e(f['conclusion'])}</p></figcaption></figure>")
-    rows = "".join(f"<tr><td><code>{e(k)}</code></td><td><code>{e(_value(v))}</code></td></tr>"
-                   for k, v in doc["config"].items())
-    parts.append(f"<{h2}>Configuration</{h2}><table><tr><th>key</th><th>value</th></tr>{rows}</table>"
-                 f"<p>Reproduce: <code>{e(doc['command'])}</code></p></section>")
+        parts.append(
+            f'<figure><{h2}>{i}. {e(f["title"])}</{h2}><img alt="{e(f["title"])}" src="{src}">'
+            f"<figcaption><p><i>What it shows.</i> {e(f['what'])}</p>"
+            f"<p><i>What to conclude.</i> {e(f['conclusion'])}</p></figcaption></figure>"
+        )
+    rows = "".join(
+        f"<tr><td><code>{e(k)}</code></td><td><code>{e(_value(v))}</code></td></tr>" for k, v in doc["config"].items()
+    )
+    parts.append(
+        f"<{h2}>Configuration</{h2}><table><tr><th>key</th><th>value</th></tr>{rows}</table>"
+        f"<p>Reproduce: <code>{e(doc['command'])}</code></p></section>"
+    )
     return "\n".join(parts)
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_CSS}</style></head><body>\n{body}\n</body></html>\n"
+    )
 
 
 def write_run_report(run_dir) -> Path:
@@ -178,18 +205,30 @@ def publish(run_dirs, dest) -> Path:
     # the index covers every report in dest, so publishing one run keeps the others listed
     docs = [load_document(d) for d in sorted(dest.iterdir()) if (d / "figures.json").is_file()]
     presets = sorted({dict(d["facts"])["preset"] for d in docs})
-    lines = ["# difflab reports", "",
-             f"Generated by `difflab run` ({'/'.join(presets) or 'no'} preset; each report gives its exact command): "
-             "every number and every sentence below is computed from the runs' results files.", "",
-             "| experiment | question | figures | headline |", "| --- | --- | --- | --- |"]
+    lines = [
+        "# difflab reports",
+        "",
+        f"Generated by `difflab run` ({'/'.join(presets) or 'no'} preset; each report gives its exact command): "
+        "every number and every sentence below is computed from the runs' results files.",
+        "",
+        "| experiment | question | figures | headline |",
+        "| --- | --- | --- | --- |",
+    ]
     for doc in docs:
         headline = doc["figures"][0]["conclusion"] if doc["figures"] else ""
-        lines.append(f"| [{doc['name']}]({doc['name']}/report.md) | {doc['question']} | {len(doc['figures'])} "
-                     f"| {headline} |")
+        lines.append(
+            f"| [{doc['name']}]({doc['name']}/report.md) | {doc['question']} | {len(doc['figures'])} | {headline} |"
+        )
     lines += ["", "A self-contained version with every figure embedded: [index.html](index.html).", ""]
     write_atomic(dest / "index.md", "\n".join(lines))
-    nav = "<nav><ul>" + "".join(f'<li><a href="#{html.escape(d["name"])}">{html.escape(d["name"])}</a> — '
-                                 f'{html.escape(d["question"])}</li>' for d in docs) + "</ul></nav>"
+    nav = (
+        "<nav><ul>"
+        + "".join(
+            f'<li><a href="#{html.escape(d["name"])}">{html.escape(d["name"])}</a> — {html.escape(d["question"])}</li>'
+            for d in docs
+        )
+        + "</ul></nav>"
+    )
     body = "<h1>difflab reports</h1>" + nav + "\n".join(to_html(d, level=2) for d in docs)
     write_atomic(dest / "index.html", _page("difflab reports", body))
     return dest / "index.md"

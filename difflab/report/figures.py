@@ -4,6 +4,7 @@ Never pyplot (no global state, no GUI). `new_figure` gives a Figure and its axes
 style; `save_figure` writes PNG and SVG with the metadata that changes between runs stripped;
 `FigureSpec` carries a figure with the two sentences the report prints under it.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,9 +18,18 @@ from matplotlib.figure import Figure
 
 from .document import write_atomic
 
-__all__ = ["FigureSpec", "new_figure", "save_figure", "figure_bytes", "method_style", "guide_line", "plot_method",
-           "data_ticks",
-           "METHOD_COLORS", "DPI"]
+__all__ = [
+    "FigureSpec",
+    "new_figure",
+    "save_figure",
+    "figure_bytes",
+    "method_style",
+    "guide_line",
+    "plot_method",
+    "data_ticks",
+    "METHOD_COLORS",
+    "DPI",
+]
 
 DPI = 110
 

@@ -5,6 +5,7 @@ value and each method's derivative of the output with respect to that node (its 
 `draw_graph` renders such a record with matplotlib only (no Graphviz binary), so an experiment
 can store the record in its results and the report can redraw it without recomputing.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -61,7 +62,7 @@ def annotate_graph(f, *args, names=None, methods=ALL_METHODS) -> dict:
     from ..graph import Var, evaluate
 
     graph = dl.trace(f, *args)
-    params = list(inspect.signature(f).parameters)[:len(args)]
+    params = list(inspect.signature(f).parameters)[: len(args)]
     label = {v: p for v, p in zip(graph.inputs, params)}
     for i, eqn in enumerate(graph.eqns):
         label[eqn.out] = names[i] if names and i < len(names) else repr(eqn.out)
@@ -85,10 +86,23 @@ def annotate_graph(f, *args, names=None, methods=ALL_METHODS) -> dict:
             except Exception as err:  # a method that cannot do this graph is shown as such
                 adjoint[m] = None
                 errors[m] = f"{type(err).__name__}: {err}"
-        nodes.append({"id": v.id, "name": label[v], "text": text[v], "layer": layer[v],
-                      "value": float(np.asarray(env[v])), "adjoint": adjoint})
-    return {"nodes": nodes, "edges": edges, "methods": list(methods), "errors": errors,
-            "output": label[graph.outputs[0]]}
+        nodes.append(
+            {
+                "id": v.id,
+                "name": label[v],
+                "text": text[v],
+                "layer": layer[v],
+                "value": float(np.asarray(env[v])),
+                "adjoint": adjoint,
+            }
+        )
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "methods": list(methods),
+        "errors": errors,
+        "output": label[graph.outputs[0]],
+    }
 
 
 def _layout(nodes):
@@ -104,9 +118,10 @@ def _layout(nodes):
 
 def _node_text(node, methods, output):
     lines = [node["text"], f"value {num(node['value'], 6)}", f"∂{output}/∂{node['name']}:"]
-    parts = [f"{_SHORT.get(m, m)} {num(node['adjoint'][m], 6) if node['adjoint'][m] is not None else '—'}"
-             for m in methods]
-    lines += ["  ".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
+    parts = [
+        f"{_SHORT.get(m, m)} {num(node['adjoint'][m], 6) if node['adjoint'][m] is not None else '—'}" for m in methods
+    ]
+    lines += ["  ".join(parts[i : i + 2]) for i in range(0, len(parts), 2)]
     return "\n".join(lines)
 
 
@@ -129,17 +144,46 @@ def draw_graph(record: dict, title: str = "Computation graph"):
     for n in nodes:
         x, y = pos[n["id"]]
         is_input = n["layer"] == 0
-        boxes[n["id"]] = ax.text(x, y, _node_text(n, methods, record["output"]), ha="center", va="center",
-                                 fontsize=7.5, family="DejaVu Sans Mono",
-                                 bbox={"boxstyle": "round,pad=0.4", "lw": 1.0,
-                                       "fc": "#eef3fb" if is_input else "#fdf6e8",
-                                       "ec": "#4a6fa5" if is_input else "#b5832b"})
+        boxes[n["id"]] = ax.text(
+            x,
+            y,
+            _node_text(n, methods, record["output"]),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            family="DejaVu Sans Mono",
+            bbox={
+                "boxstyle": "round,pad=0.4",
+                "lw": 1.0,
+                "fc": "#eef3fb" if is_input else "#fdf6e8",
+                "ec": "#4a6fa5" if is_input else "#b5832b",
+            },
+        )
     for a, b in record["edges"]:
-        ax.annotate("", xy=(0, 0.5), xycoords=boxes[b], xytext=(1, 0.5), textcoords=boxes[a],
-                    arrowprops={"arrowstyle": "-|>", "color": "#555555", "lw": 0.9,
-                                "shrinkA": 2, "shrinkB": 2, "connectionstyle": "arc3,rad=0.0"})
+        ax.annotate(
+            "",
+            xy=(0, 0.5),
+            xycoords=boxes[b],
+            xytext=(1, 0.5),
+            textcoords=boxes[a],
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": "#555555",
+                "lw": 0.9,
+                "shrinkA": 2,
+                "shrinkB": 2,
+                "connectionstyle": "arc3,rad=0.0",
+            },
+        )
     ax.set_title(title)
     key = " · ".join(f"{_SHORT.get(m, m)} = {m}" for m in methods)
-    ax.text(0.0, 0.0, f"blue: inputs; ∂{record['output']}/∂node by method: {key}", transform=ax.transAxes,
-            fontsize=7.5, color="#555555", va="top")
+    ax.text(
+        0.0,
+        0.0,
+        f"blue: inputs; ∂{record['output']}/∂node by method: {key}",
+        transform=ax.transAxes,
+        fontsize=7.5,
+        color="#555555",
+        va="top",
+    )
     return fig

@@ -3,15 +3,33 @@
 Log-log slopes (how a cost scales), their reading in words, and number formatting, so that every
 conclusion sentence in a report is derived from measured numbers, never typed in by hand.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-__all__ = ["loglog_slope", "tail_slope", "slope_text", "slope_words", "num", "ratio_words", "sentence", "mixed_error",
-           "distribution", "distribution_text", "bands", "slope_range", "noisy_slope_words", "ordering",
-           "finite_json", "MIXED_ATOL", "MIXED_RTOL", "MIXED_NAME"]
+__all__ = [
+    "loglog_slope",
+    "tail_slope",
+    "slope_text",
+    "slope_words",
+    "num",
+    "ratio_words",
+    "sentence",
+    "mixed_error",
+    "distribution",
+    "distribution_text",
+    "bands",
+    "slope_range",
+    "noisy_slope_words",
+    "ordering",
+    "finite_json",
+    "MIXED_ATOL",
+    "MIXED_RTOL",
+    "MIXED_NAME",
+]
 
 
 def loglog_slope(x, y) -> float:
@@ -132,8 +150,13 @@ def distribution(values) -> dict:
     ok = v[np.isfinite(v)]
     if not ok.size:
         return {"n": 0, "median": None, "p90": None, "max": None, "nonfinite": int(v.size)}
-    return {"n": int(ok.size), "median": float(np.median(ok)), "p90": float(np.percentile(ok, 90)),
-            "max": float(ok.max()), "nonfinite": int(v.size - ok.size)}
+    return {
+        "n": int(ok.size),
+        "median": float(np.median(ok)),
+        "p90": float(np.percentile(ok, 90)),
+        "max": float(ok.max()),
+        "nonfinite": int(v.size - ok.size),
+    }
 
 
 def distribution_text(d: dict) -> str:
@@ -149,6 +172,7 @@ def distribution_text(d: dict) -> str:
 
 # -- claims about noisy measurements ---------------------------------------------------------------
 
+
 def bands(samples, lo: float = 10.0, hi: float = 90.0) -> dict:
     """Median and the lo–hi percentile band over axis 0 of `samples` (seeds × points), NaN ignored.
 
@@ -158,8 +182,12 @@ def bands(samples, lo: float = 10.0, hi: float = 90.0) -> dict:
     """
     s = np.asarray(samples, dtype=float)
     with np.errstate(invalid="ignore"):
-        return {"median": np.nanmedian(s, axis=0).tolist(), "lo": np.nanpercentile(s, lo, axis=0).tolist(),
-                "hi": np.nanpercentile(s, hi, axis=0).tolist(), "seeds": int(s.shape[0])}
+        return {
+            "median": np.nanmedian(s, axis=0).tolist(),
+            "lo": np.nanpercentile(s, lo, axis=0).tolist(),
+            "hi": np.nanpercentile(s, hi, axis=0).tolist(),
+            "seeds": int(s.shape[0]),
+        }
 
 
 def slope_range(x, repeats) -> tuple:
@@ -201,8 +229,13 @@ def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str
         return f"within noise of {nearest} (slope {slope_text(slope)}, {span})"
     below = [w for e, w in classes if e < lo]
     above = [w for e, w in classes if e > hi]
-    where = (f"between {below[-1]} and {above[0]}" if below and above else
-             f"steeper than {below[-1]}" if below else f"below {above[0]}")
+    where = (
+        f"between {below[-1]} and {above[0]}"
+        if below and above
+        else f"steeper than {below[-1]}"
+        if below
+        else f"below {above[0]}"
+    )
     return f"{'falling' if slope < 0 else 'growing'} like {var}^{slope_text(slope)}, {where} ({span})"
 
 
@@ -224,13 +257,19 @@ def ordering(samples: dict, unit: str = "") -> dict:
     items = {k: np.asarray(v, dtype=float) for k, v in samples.items() if len(v)}
     order = sorted(items, key=lambda k: np.median(items[k]))
     if len(order) < 2:
-        return {"fastest": order[0] if order else None, "separated": False,
-                "text": f"only {order[0]} was measured" if order else "nothing was measured"}
+        return {
+            "fastest": order[0] if order else None,
+            "separated": False,
+            "text": f"only {order[0]} was measured" if order else "nothing was measured",
+        }
     a, b = order[0], order[1]
     rng = lambda k: f"{num(items[k].min())}–{num(items[k].max())}{unit}"  # noqa: E731
     separated = bool(items[a].max() < items[b].min())
-    text = (f"{a} is fastest ({rng(a)} vs next {b} {rng(b)})" if separated else
-            f"{a} and {b} are within noise of each other ({rng(a)} vs {rng(b)})")
+    text = (
+        f"{a} is fastest ({rng(a)} vs next {b} {rng(b)})"
+        if separated
+        else f"{a} and {b} are within noise of each other ({rng(a)} vs {rng(b)})"
+    )
     return {"fastest": a, "separated": separated, "text": text}
 
 

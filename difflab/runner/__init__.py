@@ -16,17 +16,46 @@ directory: its lock, atomic writes, the cells read back), `execution` (executors
 `run`), `rendering` (csv, summary, figures, report, publish). The command line (`difflab run`,
 `python experiments/NAME.py`) is in `difflab.cli`.
 """
+
 from __future__ import annotations
 
 from .execution import EXECUTORS, Progress, SerialExecutor, _probe_scheduler, make_executor, run, run_many
-from .loading import (ConfigError, Experiment, _demo_experiment, cell_seed, config_hash, find_experiments,
-                      load_experiment, resolve_config)
+from .loading import (
+    ConfigError,
+    Experiment,
+    _demo_experiment,
+    cell_seed,
+    config_hash,
+    find_experiments,
+    load_experiment,
+    resolve_config,
+)
 from .rendering import publish, render, write_metrics_csv
 from .rundir import LOCK, Results, RunError, _locked, _read_cells, write_json, write_text
 
 # the private names are re-exported for the tests and the report's doctests
 _PRIVATE = (_probe_scheduler, _demo_experiment, _locked, _read_cells)
 
-__all__ = ["Experiment", "Results", "RunError", "ConfigError", "find_experiments", "load_experiment",
-           "resolve_config", "config_hash", "cell_seed", "run", "run_many", "render", "publish", "write_json",
-           "write_text", "write_metrics_csv", "make_executor", "Progress", "SerialExecutor", "EXECUTORS", "LOCK"]
+__all__ = [
+    "Experiment",
+    "Results",
+    "RunError",
+    "ConfigError",
+    "find_experiments",
+    "load_experiment",
+    "resolve_config",
+    "config_hash",
+    "cell_seed",
+    "run",
+    "run_many",
+    "render",
+    "publish",
+    "write_json",
+    "write_text",
+    "write_metrics_csv",
+    "make_executor",
+    "Progress",
+    "SerialExecutor",
+    "EXECUTORS",
+    "LOCK",
+]

@@ -1,6 +1,7 @@
 """Executing a run: the executors (serial, a process pool, a Dask cluster), the task a worker
 runs, progress lines, and `run` itself, which writes each finished cell before anything else so
 that an interrupted run resumes (`resume=True`) without losing one."""
+
 from __future__ import annotations
 
 import concurrent.futures as cf
@@ -11,8 +12,16 @@ import time
 import traceback
 from pathlib import Path
 
-from .loading import (ConfigError, Experiment, _module_from_source, cell_seed, config_hash,
-                      find_experiments, load_experiment, resolve_config)
+from .loading import (
+    ConfigError,
+    Experiment,
+    _module_from_source,
+    cell_seed,
+    config_hash,
+    find_experiments,
+    load_experiment,
+    resolve_config,
+)
 from .rendering import render
 from .rundir import RunError, _finished, _json_default, _locked, _run_dir, write_json, write_text
 
@@ -22,6 +31,7 @@ EXECUTORS = ("serial", "process", "dask")
 
 
 # -- executors ---------------------------------------------------------------------------------
+
 
 class SerialExecutor(cf.Executor):
     """Runs each task at submit time in this process (the default for jobs=1; easy to debug)."""
@@ -57,15 +67,22 @@ def make_executor(kind: str = "serial", jobs: int = 1, scheduler: str | None = N
         try:
             from dask.distributed import Client
         except ImportError:
-            raise ConfigError("--executor dask needs Dask's distributed scheduler, which is not installed; "
-                              "install it with: pip install 'difflab[dask]'  (or: pip install 'dask[distributed]')") from None
+            raise ConfigError(
+                "--executor dask needs Dask's distributed scheduler, which is not installed; "
+                "install it with: pip install 'difflab[dask]'  (or: pip install 'dask[distributed]')"
+            ) from None
         if scheduler:
             _probe_scheduler(scheduler)
         try:  # a scheduler that accepts the connection but does not answer: Dask's own timeout
-            client = Client(scheduler, timeout="5s") if scheduler else Client(
-                n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
+            client = (
+                Client(scheduler, timeout="5s")
+                if scheduler
+                else Client(n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
+            )
         except (OSError, TimeoutError, ValueError) as err:
-            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
+            raise ConfigError(
+                f"cannot reach the Dask scheduler at {scheduler}: {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+            ) from None
         return client.get_executor(), client.close
     raise ConfigError(f"unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
 
@@ -86,14 +103,17 @@ def _probe_scheduler(address: str, timeout: float = 0.5, reply: float = 2.0) -> 
     except ValueError as err:  # a port that is not a number
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {err}") from None
     if not host or port is None:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: the address needs a host and a port "
-                          "(e.g. tcp://127.0.0.1:8786)")
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: the address needs a host and a port "
+            "(e.g. tcp://127.0.0.1:8786)"
+        )
     try:
         conn = socket.create_connection((host, port), timeout=timeout)
     except OSError as err:
         reason = err.strerror or str(err) or type(err).__name__
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: nothing answers on {host}:{port} "
-                          f"({reason})") from None
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: nothing answers on {host}:{port} ({reason})"
+        ) from None
     with conn:
         conn.settimeout(reply)
         try:
@@ -102,8 +122,10 @@ def _probe_scheduler(address: str, timeout: float = 0.5, reply: float = 2.0) -> 
             first = None
     if not first:
         what = "closed the connection" if first == b"" else f"sent nothing within {reply:g} s"
-        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {host}:{port} accepts connections but "
-                          f"{what} (a Dask scheduler answers at once; is this its address?)")
+        raise ConfigError(
+            f"cannot reach the Dask scheduler at {address}: {host}:{port} accepts connections but "
+            f"{what} (a Dask scheduler answers at once; is this its address?)"
+        )
 
 
 def _run_cell_task(name: str, source: str, path: str, cell: dict, seed: int) -> dict:
@@ -112,11 +134,11 @@ def _run_cell_task(name: str, source: str, path: str, cell: dict, seed: int) -> 
     t0 = time.perf_counter()
     metrics = module.run_cell(cell, seed)
     # round-trip through JSON here, in the worker, so a bad value fails with the cell named
-    return {"metrics": json.loads(json.dumps(metrics, default=_json_default)),
-            "seconds": time.perf_counter() - t0}
+    return {"metrics": json.loads(json.dumps(metrics, default=_json_default)), "seconds": time.perf_counter() - t0}
 
 
 # -- progress ----------------------------------------------------------------------------------
+
 
 class Progress:
     """One line per experiment and per cell on a terminal; silent off a TTY, under CI, or quiet."""
@@ -131,8 +153,9 @@ class Progress:
 
 
 def _cell_text(cell: dict, keys=None) -> str:
-    return " ".join(f"{k}={v}" for k, v in cell.items()
-                    if not isinstance(v, (list, dict)) and (keys is None or k in keys))
+    return " ".join(
+        f"{k}={v}" for k, v in cell.items() if not isinstance(v, (list, dict)) and (keys is None or k in keys)
+    )
 
 
 def _varying(cells) -> set:
@@ -142,9 +165,21 @@ def _varying(cells) -> set:
 
 # -- a run -------------------------------------------------------------------------------------
 
-def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="runs", jobs: int = 1,
-        executor: str | None = None, scheduler: str | None = None, resume: bool = False,
-        quiet: bool = False, config: dict | None = None, render_report: bool = True) -> Path:
+
+def run(
+    experiment,
+    preset: str = "quick",
+    overrides=None,
+    seed: int = 0,
+    out="runs",
+    jobs: int = 1,
+    executor: str | None = None,
+    scheduler: str | None = None,
+    resume: bool = False,
+    quiet: bool = False,
+    config: dict | None = None,
+    render_report: bool = True,
+) -> Path:
     """Run every sweep cell of an experiment and render its report; returns the run directory.
 
     `experiment` is a name, a path or an `Experiment`. `executor` defaults to "serial" for
@@ -163,8 +198,9 @@ def run(experiment, preset: str = "quick", overrides=None, seed: int = 0, out="r
     digest = config_hash(exp.name, config, seed)
     run_dir = _run_dir(Path(out), exp.name, digest, resume)
     with _locked(run_dir):
-        return _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report,
-                           digest, run_dir)
+        return _run_locked(
+            exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir
+        )
 
 
 def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, quiet, render_report, digest, run_dir):
@@ -173,29 +209,43 @@ def _run_locked(exp, config, preset, seed, jobs, executor, scheduler, resume, qu
     cells = exp.cells(config)
     # cells that must share randomness (one network trained by each method) share a seed_group
     seeds = [cell_seed(seed, int(c.get("seed_group", i))) for i, c in enumerate(cells)]
-    write_json(run_dir / "config.json", {"experiment": exp.name, "question": exp.question, "preset": preset,
-                                         "config": config, "seed": seed, "config_hash": digest,
-                                         "cells": len(cells), "run": run_dir.name, "overrides": {
-                                             k: v for k, v in config.items()
-                                             if exp.presets.get(preset, {}).get(k, None) != v}})
+    write_json(
+        run_dir / "config.json",
+        {
+            "experiment": exp.name,
+            "question": exp.question,
+            "preset": preset,
+            "config": config,
+            "seed": seed,
+            "config_hash": digest,
+            "cells": len(cells),
+            "run": run_dir.name,
+            "overrides": {k: v for k, v in config.items() if exp.presets.get(preset, {}).get(k, None) != v},
+        },
+    )
     write_text(run_dir / "experiment.py", exp.source)
     done = _finished(run_dir, cells) if resume else set()
     todo = [i for i in range(len(cells)) if i not in done]
     progress = Progress(quiet)
-    progress.say(f"{exp.name}: {len(cells)} cells ({len(done)} already done), {executor}"
-                 f"{f' x{jobs}' if executor != 'serial' else ''} → {run_dir}")
+    progress.say(
+        f"{exp.name}: {len(cells)} cells ({len(done)} already done), {executor}"
+        f"{f' x{jobs}' if executor != 'serial' else ''} → {run_dir}"
+    )
     try:
         failures = _run_cells(exp, cells, seeds, todo, run_dir, executor, jobs, scheduler, progress)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: the finished cells are kept in {run_dir}; rerun with --resume to continue",
-              file=sys.stderr)
+        print(
+            f"\ninterrupted: the finished cells are kept in {run_dir}; rerun with --resume to continue", file=sys.stderr
+        )
         raise
     if failures:
         write_json(run_dir / "errors.json", failures)
         first = failures[0]
-        raise RunError(f"{len(failures)} of {len(cells)} cells of {exp.name} failed (first: cell {first['index']} "
-                       f"{_cell_text(first['cell'])}: {first['error']}); finished cells are kept in {run_dir}, "
-                       "rerun with --resume to retry the others")
+        raise RunError(
+            f"{len(failures)} of {len(cells)} cells of {exp.name} failed (first: cell {first['index']} "
+            f"{_cell_text(first['cell'])}: {first['error']}); finished cells are kept in {run_dir}, "
+            "rerun with --resume to retry the others"
+        )
     (run_dir / "errors.json").unlink(missing_ok=True)
     if render_report:
         render(run_dir, exp)
@@ -222,13 +272,20 @@ def _run_cells(exp, cells, seeds, todo, run_dir, executor, jobs, scheduler, prog
             try:
                 res = fut.result()
             except Exception as err:
-                failures.append({"index": i, "cell": cells[i], "error": f"{type(err).__name__}: {err}",
-                                 "traceback": "".join(traceback.format_exception(err))})
+                failures.append(
+                    {
+                        "index": i,
+                        "cell": cells[i],
+                        "error": f"{type(err).__name__}: {err}",
+                        "traceback": "".join(traceback.format_exception(err)),
+                    }
+                )
                 progress.say(f"  [{finished}/{len(cells)}] FAILED {_cell_text(cells[i], shown)}: {err}")
                 continue
-            write_json(run_dir / "cells" / f"{i:04d}.json",
-                       {"index": i, "cell": cells[i], "seed": seeds[i], "seconds": res["seconds"],
-                        "metrics": res["metrics"]})
+            write_json(
+                run_dir / "cells" / f"{i:04d}.json",
+                {"index": i, "cell": cells[i], "seed": seeds[i], "seconds": res["seconds"], "metrics": res["metrics"]},
+            )
             finished += 1
             progress.say(f"  [{finished}/{len(cells)}] {_cell_text(cells[i], shown)}  {res['seconds']:.2f} s")
     finally:
@@ -256,10 +313,14 @@ def run_many(names, preset: str = "quick", overrides=None, *, on_done=None, **se
     else:  # with several experiments a key applies to those that have it
         for key in overrides:
             if not any(key in e.presets.get(preset, {}) for e in exps):
-                raise ConfigError(f"unknown config key {key!r}; valid keys: "
-                                  f"{', '.join(sorted({k for e in exps for k in e.presets.get(preset, {})}))}")
-        configs = [resolve_config(e, preset, {k: v for k, v in overrides.items() if k in e.presets.get(preset, {})})
-                   for e in exps]
+                raise ConfigError(
+                    f"unknown config key {key!r}; valid keys: "
+                    f"{', '.join(sorted({k for e in exps for k in e.presets.get(preset, {})}))}"
+                )
+        configs = [
+            resolve_config(e, preset, {k: v for k, v in overrides.items() if k in e.presets.get(preset, {})})
+            for e in exps
+        ]
     run_dirs = []
     for exp, config in zip(exps, configs):
         run_dirs.append(run(exp, preset, config=config, **settings))

@@ -1,6 +1,7 @@
 """Loading experiments: find them, load a module from its file or shipped source, resolve a
 preset's config with --set overrides (checked against the preset), and the seeds and hash that
 make a run reproducible."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,15 @@ import numpy as np
 
 from ..errors import DifflabError
 
-__all__ = ["Experiment", "ConfigError", "find_experiments", "load_experiment", "resolve_config", "config_hash",
-           "cell_seed"]
+__all__ = [
+    "Experiment",
+    "ConfigError",
+    "find_experiments",
+    "load_experiment",
+    "resolve_config",
+    "config_hash",
+    "cell_seed",
+]
 
 _REPO_EXPERIMENTS = Path(__file__).resolve().parent.parent.parent / "experiments"
 
@@ -40,6 +48,7 @@ class ConfigError(DifflabError, ValueError):
 
 
 # -- experiments -------------------------------------------------------------------------------
+
 
 @dataclass
 class Experiment:
@@ -169,9 +178,11 @@ def _check_like(exp: Experiment, key: str, value, preset_value):
     """An override must look like the preset's value: the same kind (a list stays a non-empty
     list of the same kind of items), a number that is positive in the preset stays positive,
     and a value the experiment lists in CHOICES[key] is one of those."""
+
     def bad(why):
-        return ConfigError(f"--set {key}={json.dumps(value)}: {why} (the {exp.name} preset has "
-                           f"{key}={json.dumps(preset_value)})")
+        return ConfigError(
+            f"--set {key}={json.dumps(value)}: {why} (the {exp.name} preset has {key}={json.dumps(preset_value)})"
+        )
 
     if _kind(value) != _kind(preset_value):
         raise bad(f"{key} must be {_kind(preset_value)}, not {_kind(value)}")

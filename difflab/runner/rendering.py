@@ -1,5 +1,6 @@
 """Rendering a run: metrics.csv, summary.json, the figures and the report, rebuilt from the run
 directory's files alone (plots never recompute), and publishing reports with an index."""
+
 from __future__ import annotations
 
 import csv
@@ -15,6 +16,7 @@ __all__ = ["render", "publish", "write_metrics_csv"]
 
 def _tidy_rows(record: dict):
     """Flatten one cell's metrics to (metric, index, value) rows: lists become indexed rows."""
+
     def walk(prefix, value, index):
         if isinstance(value, dict):
             for k, v in value.items():
@@ -47,8 +49,9 @@ def write_metrics_csv(results: Results, path: Path) -> Path:
     w.writerow(["cell", *keys, "metric", "index", "value"])
     for r in results:
         for metric, index, value in _tidy_rows(r):
-            w.writerow([r["index"], *(r["cell"].get(k, "") for k in keys), metric, index,
-                        "" if value is None else value])
+            w.writerow(
+                [r["index"], *(r["cell"].get(k, "") for k in keys), metric, index, "" if value is None else value]
+            )
     return write_text(path, fh.getvalue())
 
 
@@ -68,8 +71,10 @@ def render(run_dir, exp: Experiment | None = None) -> Path:
 
     run_dir = Path(run_dir)
     if not (run_dir / "config.json").is_file():
-        raise ConfigError(f"{run_dir} is not a run directory (no {'config.json in it' if run_dir.is_dir() else 'such folder'}); "
-                          "run directories are runs/<experiment>/<time>_<hash>/")
+        raise ConfigError(
+            f"{run_dir} is not a run directory (no {'config.json in it' if run_dir.is_dir() else 'such folder'}); "
+            "run directories are runs/<experiment>/<time>_<hash>/"
+        )
     meta = json.loads((run_dir / "config.json").read_text())
     if exp is None:
         try:
@@ -79,14 +84,22 @@ def render(run_dir, exp: Experiment | None = None) -> Path:
     results = _read_cells(run_dir)
     missing = meta["cells"] - len(results)
     if missing:
-        raise RunError(f"{run_dir} holds {len(results)} of {meta['cells']} cells; finish it with "
-                       f"`difflab run {meta['experiment']} --resume` (same preset, --set and --seed)")
+        raise RunError(
+            f"{run_dir} holds {len(results)} of {meta['cells']} cells; finish it with "
+            f"`difflab run {meta['experiment']} --resume` (same preset, --set and --seed)"
+        )
     write_metrics_csv(results, run_dir / "metrics.csv")
     summary = exp.summarize(results)
-    write_json(run_dir / "summary.json", {"experiment": meta["experiment"], "question": meta["question"],
-                                          "cells": len(results),
-                                          "cell_seconds": round(sum(r["seconds"] for r in results), 3),
-                                          "summary": summary})
+    write_json(
+        run_dir / "summary.json",
+        {
+            "experiment": meta["experiment"],
+            "question": meta["question"],
+            "cells": len(results),
+            "cell_seconds": round(sum(r["seconds"] for r in results), 3),
+            "summary": summary,
+        },
+    )
     specs = exp.figures(results, summary)
     entries = []
     for spec in specs:

@@ -1,6 +1,7 @@
 """Run directories: where a run goes, its lock, and the files in it. Every file is written
 atomically (a temporary file, fsync, then os.replace), so a kill at any moment leaves each file
 whole or absent; `Results` is what the finished cells read back as."""
+
 from __future__ import annotations
 
 import contextlib
@@ -53,8 +54,9 @@ def write_json(path, data) -> Path:
     (False, {'x': None})
     """
     # strict JSON (RFC 8259): NaN and infinities are written as null, never as bare NaN
-    return write_text(path, json.dumps(_finite(data), indent=1, sort_keys=False, default=_json_default,
-                                       allow_nan=False) + "\n")
+    return write_text(
+        path, json.dumps(_finite(data), indent=1, sort_keys=False, default=_json_default, allow_nan=False) + "\n"
+    )
 
 
 def write_text(path, text: str) -> Path:
@@ -95,11 +97,13 @@ def _json_default(x):
 
 
 def _read_cells(run_dir: Path) -> Results:
-    return Results(sorted((json.loads(p.read_text()) for p in (run_dir / "cells").glob("*.json")),
-                          key=lambda r: r["index"]))
+    return Results(
+        sorted((json.loads(p.read_text()) for p in (run_dir / "cells").glob("*.json")), key=lambda r: r["index"])
+    )
 
 
 # -- a run -------------------------------------------------------------------------------------
+
 
 def _utc_stamp() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -146,8 +150,10 @@ def _locked(run_dir: Path):
             except (OSError, ValueError):
                 pid = 0  # being written this instant, or garbage: look again
             if pid and _alive(pid) and pid != os.getpid():
-                raise RunError(f"{run_dir} is in use by another difflab run (pid {pid}); wait for it to finish "
-                               f"or stop it (if no such run exists, delete {path})") from None
+                raise RunError(
+                    f"{run_dir} is in use by another difflab run (pid {pid}); wait for it to finish "
+                    f"or stop it (if no such run exists, delete {path})"
+                ) from None
             if pid or _age(path) > 2.0:  # stale: its run was killed (if before writing its pid, empty)
                 path.unlink(missing_ok=True)
             time.sleep(0.01)
@@ -178,6 +184,7 @@ def _alive(pid: int) -> bool:
     except PermissionError:  # someone else's process: alive
         return True
     return True
+
 
 def _finished(run_dir: Path, cells) -> set:
     """Indices of cells already on disk for exactly these cell parameters (resume skips them)."""

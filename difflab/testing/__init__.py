@@ -4,16 +4,36 @@
 a numeric (black box) reference; `SCENARIOS` are known answers. Hypothesis strategies live in
 `difflab.testing.strategies` and load only when imported; the pytest plugin is `.plugin`.
 """
+
 from __future__ import annotations
 
 import importlib
 
-__all__ = ["check_grad", "check_jacobian", "check_jvp", "check_vjp", "check_hessian", "taylor_test",
-           "GradientMismatch", "CheckResult", "TaylorResult", "Scenario", "SCENARIOS", "get_scenario",
-           "check_hvp", "check_rule", "check_sparsity", "Inconclusive"]
+__all__ = [
+    "check_grad",
+    "check_jacobian",
+    "check_jvp",
+    "check_vjp",
+    "check_hessian",
+    "taylor_test",
+    "GradientMismatch",
+    "CheckResult",
+    "TaylorResult",
+    "Scenario",
+    "SCENARIOS",
+    "get_scenario",
+    "check_hvp",
+    "check_rule",
+    "check_sparsity",
+    "Inconclusive",
+]
 
-_HOME = (dict.fromkeys(__all__[:9], "oracle") | dict.fromkeys(__all__[9:12], "scenarios")
-         | dict.fromkeys(__all__[12:15], "checks") | {"Inconclusive": "oracle"})
+_HOME = (
+    dict.fromkeys(__all__[:9], "oracle")
+    | dict.fromkeys(__all__[9:12], "scenarios")
+    | dict.fromkeys(__all__[12:15], "checks")
+    | {"Inconclusive": "oracle"}
+)
 
 
 def __getattr__(name):

@@ -5,6 +5,7 @@ They reuse the oracle's verdicts (`check_jvp`, `check_vjp`): exact references wh
 Richardson differences with error estimates for a black box, one-sided second opinions near kinks,
 and tolerances from the dtypes involved (float32 values get float32's).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,6 +25,7 @@ def _points(args, points, seed):
     rng = np.random.default_rng(0 if seed is None else seed)
     out = [tuple(args)]
     for _ in range(points - 1):
+
         def move(x):
             a = np.asarray(x)
             if a.dtype.kind != "f":
@@ -31,6 +33,7 @@ def _points(args, points, seed):
             y = a + 0.1 * np.maximum(1.0, np.abs(a)) * rng.standard_normal(a.shape)
             y = y.astype(a.dtype)
             return float(y) if isinstance(x, float) else y
+
         out.append(tuple(tree.tree_map(move, a) for a in args))
     return out
 
@@ -67,13 +70,14 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
             def rebuilt(z):
                 parts, k, out = np.split(z, np.cumsum(sizes)[:-1]), 0, []
                 for lv, td in flat:
-                    out.append(td.unflatten([p.reshape(np.shape(v)) for p, v in zip(parts[k:k + len(lv)], lv)]))
+                    out.append(td.unflatten([p.reshape(np.shape(v)) for p, v in zip(parts[k : k + len(lv)], lv)]))
                     k += len(lv)
                 return out
 
             g = numeric_gradient(lambda z: f(*rebuilt(z)), vec, scheme="richardson")
             g = rebuilt(g)
             return tuple(g) if many else g[0]
+
     gradient.__name__ = f"grad({_name(f)})"
 
     def jvp_f(primals, tangents):
@@ -112,13 +116,15 @@ def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=
     import difflab as dl
 
     if not isinstance(f, (custom_jvp, custom_vjp)):
-        raise TypeError(f"check_rule takes a dl.custom_jvp or dl.custom_vjp function, got {_name(f)} "
-                        f"({type(f).__name__})")
+        raise TypeError(
+            f"check_rule takes a dl.custom_jvp or dl.custom_vjp function, got {_name(f)} ({type(f).__name__})"
+        )
     primal = f.fun
     result = None
     for k, p in enumerate(_points(args, points, seed)):
         point_seed = (0 if seed is None else seed) + k
         if isinstance(f, custom_jvp):
+
             def rule_jvp(primals, tangents):
                 return dl.jvp(f, primals, tangents, method="forward")
 
@@ -132,6 +138,7 @@ def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=
             # reference "reverse": J v from the traced f, i.e. forward mode through the rule itself
             result = check_vjp(f, transposed, *p, rtol=rtol, atol=atol, reference="reverse", seed=point_seed)
         else:
+
             def rule_vjp(*primals):
                 return dl.vjp(f, *primals, method="reverse")
 
@@ -171,19 +178,42 @@ def check_sparsity(f, *args, pattern=None, points=3, seed=None) -> CheckResult:
         _, flat = Reverse().prepare(st.graph, st.wrt).jacobian(st.inputs(p))  # (m, n), flat
         flat = np.asarray(flat)
         if flat.shape != dense.shape:
-            raise ValueError(f"check_sparsity: the pattern has shape {dense.shape}, the Jacobian of {_name(f)} "
-                             f"{flat.shape}")
+            raise ValueError(
+                f"check_sparsity: the pattern has shape {dense.shape}, the Jacobian of {_name(f)} {flat.shape}"
+            )
         outside = (flat != 0) & ~dense
         if outside.any():
             i, j = np.argwhere(outside)[0]
             raise GradientMismatch(
                 f"check_sparsity: {int(outside.sum())} nonzero derivative(s) of {_name(f)} lie outside the pattern "
                 f"at point {k}; first: output element {i} depends on input element {j} "
-                f"(∂ = {flat[i, j]:.6g}) but the pattern says it does not", worst=(int(i), int(j)),
-                user=0.0, reference=float(flat[i, j]), allowed=0.0, n_out=int(outside.sum()), hints=(), seed=seed)
+                f"(∂ = {flat[i, j]:.6g}) but the pattern says it does not",
+                worst=(int(i), int(j)),
+                user=0.0,
+                reference=float(flat[i, j]),
+                allowed=0.0,
+                n_out=int(outside.sum()),
+                hints=(),
+                seed=seed,
+            )
         seen |= flat != 0
     never = int((dense & ~seen).sum())
-    notes = (f"{never} pattern entries were zero at every point checked (structural dependencies "
-             "whose derivative vanished there)",) if never else ()
-    return CheckResult("check_sparsity", f"dense reverse-mode Jacobians at {points} points", 0.0, 0.0, ("pattern", ()),
-                       1.0, {}, 0 if seed is None else seed, notes)
+    notes = (
+        (
+            f"{never} pattern entries were zero at every point checked (structural dependencies "
+            "whose derivative vanished there)",
+        )
+        if never
+        else ()
+    )
+    return CheckResult(
+        "check_sparsity",
+        f"dense reverse-mode Jacobians at {points} points",
+        0.0,
+        0.0,
+        ("pattern", ()),
+        1.0,
+        {},
+        0 if seed is None else seed,
+        notes,
+    )

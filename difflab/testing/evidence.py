@@ -4,6 +4,7 @@ The oracle's second opinion: left and right derivatives from one-sided stencils 
 (kept while they agree, so a kink nearby or f's round-off cannot fool them), f's resolution
 (float32 inside a black box), jumps, and the registered kinks of a traced graph near the point.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -15,8 +16,8 @@ from ..graph import evaluate, read
 
 __all__ = ["kink_distances"]  # the rest serves the oracle's second opinion
 
-SAFETY = 10.0            # an estimate may be off by SAFETY × its own error estimate
-KINK_NEAR = 1e-5         # kinks closer than this to the point are hinted at and re-examined
+SAFETY = 10.0  # an estimate may be off by SAFETY × its own error estimate
+KINK_NEAR = 1e-5  # kinks closer than this to the point are hinted at and re-examined
 ONE_SIDED_STEPS = 10.0 ** -np.arange(12.0, 1.0, -1.0)  # smallest first
 
 
@@ -51,8 +52,9 @@ def kink_hints(graph, inputs):
             k = np.unravel_index(np.nanargmin(d), d.shape)
             who = " and ".join(map(repr, e.args)) + (" are" if len(e.args) > 1 else " is")
             at = f" (element {tuple(map(int, k))})" if d.ndim else ""
-            hints.append(f"{who} {np.nanmin(d):.1g} from the kink of {e.op.name} at equation "
-                         f"`{str(e).split(' :')[0]}`{at}")
+            hints.append(
+                f"{who} {np.nanmin(d):.1g} from the kink of {e.op.name} at equation `{str(e).split(' :')[0]}`{at}"
+            )
     return hints, at_kink
 
 
@@ -89,8 +91,10 @@ def one_sided(t, direction, P=None):
         seen.append(t.call(t.x + s[0] * direction))
         return seen[-1]
 
-    runs = [[numeric_jacobian(along, np.zeros(1), scheme=scheme, order=2, step=h, error_estimate=True)
-             for h in steps] for scheme in ("backward", "forward")]
+    runs = [
+        [numeric_jacobian(along, np.zeros(1), scheme=scheme, order=2, step=h, error_estimate=True) for h in steps]
+        for scheme in ("backward", "forward")
+    ]
     P = np.eye(len(t.y)) if P is None else P
     noise = np.abs(P) @ resolution(seen)
     sides = []

@@ -1,6 +1,7 @@
 """What the oracle says: `GradientMismatch` (and `Inconclusive`, a refusal) with its diagnosis —
 the worst entry by name, user and reference values, the allowed error term by term, the failing
 entries and hints — and the truthy results of a passed check."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,9 +51,11 @@ class CheckResult:
 
     def __str__(self):
         notes = "".join(f"\n  note: {n}" for n in self.notes)
-        return (f"{self.check} passed: max error {self.max_abs_error:.3g} (relative {self.max_rel_error:.3g}) at "
-                f"{_where(*self.worst)}, margin {self.margin:.3f} of the tolerance left\n  reference: "
-                f"{self.reference}{notes}")
+        return (
+            f"{self.check} passed: max error {self.max_abs_error:.3g} (relative {self.max_rel_error:.3g}) at "
+            f"{_where(*self.worst)}, margin {self.margin:.3f} of the tolerance left\n  reference: "
+            f"{self.reference}{notes}"
+        )
 
 
 @dataclass(frozen=True)
@@ -97,24 +100,41 @@ def _mismatch(case: _Case, user, value, err, w, out, how, hints, parts):
     atol, rtol, scale, from_estimate, floor = parts
     allowed = atol + rtol * scale + from_estimate + floor
     seg = case.cols.segment()
-    per_arg = "; ".join(f"{lab}: {int(out[:, seg == i].sum())} of {int(out[:, seg == i].size)}"
-                        for i, lab in enumerate(case.cols.labels))
+    per_arg = "; ".join(
+        f"{lab}: {int(out[:, seg == i].sum())} of {int(out[:, seg == i].size)}"
+        for i, lab in enumerate(case.cols.labels)
+    )
     low = sorted({np.finfo(d).bits for d in case.dtypes if np.dtype(d).kind == "f"} - {64})
     if low:
-        hints = hints + [f"float{low[0]} values are involved: their round-off (eps {np.finfo(f'float{low[0]}').eps:.1e}) "
-                         "limits the user's derivative; compute it in float64 or loosen rtol"]
+        hints = hints + [
+            f"float{low[0]} values are involved: their round-off (eps {np.finfo(f'float{low[0]}').eps:.1e}) "
+            "limits the user's derivative; compute it in float64 or loosen rtol"
+        ]
     terms = [f"atol {atol:g}", f"rtol {rtol:.3g} × scale {scale:.3g} ({case.scale_name})"]
     terms += [f"{SAFETY:g} × the reference's error estimate {from_estimate / SAFETY:.3g}"] if from_estimate else []
-    difference = (f"{err:.3g} > allowed {allowed:.3g} = " + " + ".join(terms) + f" + round-off floor {floor:.2g}"
-                  if np.isfinite(allowed) else f"{err:.3g}, but nothing can be allowed: f has no derivative here")
-    lines = [f"{case.check}: {case.user_name} does not match the reference at {int(out.sum())} of {out.size} entries.",
-             f"  worst entry       {_where(label, index)}",
-             f"  {'user':<17} {user:.15g}   from {case.user_name}",
-             f"  reference         {value:.15g}   from {how}",
-             f"  |difference|      {difference}",
-             f"  out of tolerance  {per_arg}",
-             f"  failing entries   {_failing(case, out)}",
-             f"  seed              {case.seed}"]
+    difference = (
+        f"{err:.3g} > allowed {allowed:.3g} = " + " + ".join(terms) + f" + round-off floor {floor:.2g}"
+        if np.isfinite(allowed)
+        else f"{err:.3g}, but nothing can be allowed: f has no derivative here"
+    )
+    lines = [
+        f"{case.check}: {case.user_name} does not match the reference at {int(out.sum())} of {out.size} entries.",
+        f"  worst entry       {_where(label, index)}",
+        f"  {'user':<17} {user:.15g}   from {case.user_name}",
+        f"  reference         {value:.15g}   from {how}",
+        f"  |difference|      {difference}",
+        f"  out of tolerance  {per_arg}",
+        f"  failing entries   {_failing(case, out)}",
+        f"  seed              {case.seed}",
+    ]
     lines += ["  hints:"] + [f"    - {h}" for h in hints] if hints else []
-    return GradientMismatch("\n".join(lines), worst=(label, index), user=float(user), reference=float(value),
-                            allowed=float(allowed), n_out=int(out.sum()), hints=tuple(hints), seed=case.seed)
+    return GradientMismatch(
+        "\n".join(lines),
+        worst=(label, index),
+        user=float(user),
+        reference=float(value),
+        allowed=float(allowed),
+        n_out=int(out.sum()),
+        hints=tuple(hints),
+        seed=case.seed,
+    )

@@ -6,6 +6,7 @@ disagree get a second opinion from one-sided differences: a point beside a kink 
 The parts: `references` (the target and its reference), `verdict` (the acceptance rule, written
 out in its "How it works"), `messages` (what a failure or a pass says).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,11 +19,23 @@ from .messages import CheckResult, GradientMismatch, Inconclusive, TaylorResult,
 from .references import DIRECTION, REFERENCES, SCALAR, _Axis, _leaves_like, _matrix, _Reference, _reference, _Target
 from .verdict import _Case, _entry_scale, _judge
 
-__all__ = ["check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_vjp", "taylor_test",
-           "GradientMismatch", "Inconclusive", "CheckResult", "TaylorResult", "REFERENCES"]
+__all__ = [
+    "check_grad",
+    "check_jacobian",
+    "check_hessian",
+    "check_jvp",
+    "check_vjp",
+    "taylor_test",
+    "GradientMismatch",
+    "Inconclusive",
+    "CheckResult",
+    "TaylorResult",
+    "REFERENCES",
+]
 
 
 # -- the checks ------------------------------------------------------------------------------------
+
 
 def _seed(seed):
     return 0 if seed is None else int(seed)
@@ -36,17 +49,27 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     t = _Target(f, args, argnums)
     if kind == "gradient" and t.out_axis.size != 1:
-        raise TypeError(f"{check} needs f with a scalar output, but f returned shape {t.out_axis.shapes}; "
-                        "use check_jacobian")
+        raise TypeError(
+            f"{check} needs f with a scalar output, but f returned shape {t.out_axis.shapes}; use check_jacobian"
+        )
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
     who = _who({"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind], fn)
     user, dtypes = _matrix(fn(*args), rows, t.in_axis, who)
     ref = _reference(t, "hessian" if kind == "hessian" else "jacobian", reference)
     eye = np.eye(t.in_axis.size)
     second = (lambda c: one_sided(t, eye[c])) if kind != "hessian" else None
-    case = _Case(check, who, rows, t.in_axis, _seed(seed), dtypes | t.dtypes, second=second,
-                 direction=lambda c: _where(*t.in_axis.locate(c)), magnitude=t.magnitude,
-                 scale_name="this entry's |reference|")
+    case = _Case(
+        check,
+        who,
+        rows,
+        t.in_axis,
+        _seed(seed),
+        dtypes | t.dtypes,
+        second=second,
+        direction=lambda c: _where(*t.in_axis.locate(c)),
+        magnitude=t.magnitude,
+        scale_name="this entry's |reference|",
+    )
     return _judge(case, user, ref, _entry_scale, rtol, atol)
 
 
@@ -106,8 +129,10 @@ def _check_primal(check, name, out, t: _Target, rtol):
     y = np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in _leaves_like(out, t.out_axis.td, name)])
     tol = (math.sqrt(np.finfo(float).eps) if rtol is None else rtol) * max(np.max(np.abs(t.y), initial=0.0), 1.0)
     if y.shape != t.y.shape or not np.all(np.abs(y - t.y) <= tol):
-        raise GradientMismatch(f"{check}: {name} returned the primal output {_short(out)}, but f(*primals) is "
-                               f"{_short(t.out_axis.split(t.y))}")
+        raise GradientMismatch(
+            f"{check}: {name} returned the primal output {_short(out)}, but f(*primals) is "
+            f"{_short(t.out_axis.split(t.y))}"
+        )
 
 
 def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
@@ -128,9 +153,18 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     _check_primal("check_jvp", name, out, t, rtol)
     user, dtypes = _matrix(tangent, t.out_axis, DIRECTION, name)
     ref = _reference(t, "jvp", reference, v)
-    case = _Case("check_jvp", name, t.out_axis, DIRECTION, _seed(seed), dtypes | t.dtypes,
-                 second=lambda c: one_sided(t, v), direction=lambda c: f"the tangent drawn from seed {_seed(seed)}",
-                 magnitude=t.magnitude, scale_name="this entry's |reference|")
+    case = _Case(
+        "check_jvp",
+        name,
+        t.out_axis,
+        DIRECTION,
+        _seed(seed),
+        dtypes | t.dtypes,
+        second=lambda c: one_sided(t, v),
+        direction=lambda c: f"the tangent drawn from seed {_seed(seed)}",
+        magnitude=t.magnitude,
+        scale_name="this entry's |reference|",
+    )
     return _judge(case, user, ref, _entry_scale, rtol, atol)
 
 
@@ -167,12 +201,21 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         errs.append(float(np.abs(u) @ ref.error[:, 0]))
         scales.append(float(np.abs(u) @ np.abs(ref.value[:, 0])))
     probe_axis = _Axis(tree.TreeDef(tree.LEAF), ("probe",), ((probes,),))
-    ref = _Reference(np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints,
-                     blind=ref.blind)
-    case = _Case("check_vjp", f"⟨v, pullback(u)⟩ with the pullback of {name}", SCALAR, probe_axis, _seed(seed),
-                 dtypes | t.dtypes, second=lambda c: one_sided(t, vs[c], us[c][None]),
-                 direction=lambda c: f"probe {c} (v, u drawn from seed {_seed(seed)})",
-                 magnitude=t.magnitude * float(np.abs(us).sum(axis=1).max()), scale_name="Σ|u|·|J v| of this probe")
+    ref = _Reference(
+        np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints, blind=ref.blind
+    )
+    case = _Case(
+        "check_vjp",
+        f"⟨v, pullback(u)⟩ with the pullback of {name}",
+        SCALAR,
+        probe_axis,
+        _seed(seed),
+        dtypes | t.dtypes,
+        second=lambda c: one_sided(t, vs[c], us[c][None]),
+        direction=lambda c: f"probe {c} (v, u drawn from seed {_seed(seed)})",
+        magnitude=t.magnitude * float(np.abs(us).sum(axis=1).max()),
+        scale_name="Σ|u|·|J v| of this probe",
+    )
     scale = np.maximum(np.array([scales]), np.finfo(float).tiny)
     return _judge(case, np.array([user]), ref, lambda value: np.maximum(scale, np.abs(value)), rtol, atol)
 
@@ -208,8 +251,13 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     noise = 1e3 * np.finfo(float).eps * (np.abs(fp) + np.abs(fm))
     ok = np.isfinite(r) & (r > noise)
     if ok.sum() < 2:
-        return TaylorResult(float("nan"), tuple(steps), tuple(r), _seed(seed),
-                            "the remainder is at round-off for every step: f is at most quadratic along v")
+        return TaylorResult(
+            float("nan"),
+            tuple(steps),
+            tuple(r),
+            _seed(seed),
+            "the remainder is at round-off for every step: f is at most quadratic along v",
+        )
     use = np.flatnonzero(ok)[-3:]
     slope = float(np.polyfit(np.log(steps[use]), np.log(r[use]), 1)[0])
     if slope < min_slope:
@@ -217,5 +265,8 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
         raise GradientMismatch(
             f"taylor_test: the remainder |f(x+hv) - f(x-hv) - 2h<{name}, v>| shrinks with slope {slope:.2f} "
             f"in log-log (3 for a right gradient, 1 for a wrong one):\n{table}\n  seed {_seed(seed)}",
-            slope=slope, seed=_seed(seed), hints=())
+            slope=slope,
+            seed=_seed(seed),
+            hints=(),
+        )
     return TaylorResult(slope, tuple(steps), tuple(r), _seed(seed))

@@ -4,6 +4,7 @@ Enable it with `-p difflab.testing.plugin` (or the package's pytest11 entry poin
 imports nothing but pytest: the oracle loads when a test first asks for the fixture, and the
 Hypothesis profiles (difflab-ci, difflab-slow) register only when `--hypothesis-profile` names one.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,8 +16,12 @@ CHECKS = ("check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_v
 
 def pytest_addoption(parser):
     group = parser.getgroup("difflab")
-    group.addoption("--difflab-seed", type=int, default=0,
-                    help="seed for the random directions of the gradient_oracle fixture's checks (default 0)")
+    group.addoption(
+        "--difflab-seed",
+        type=int,
+        default=0,
+        help="seed for the random directions of the gradient_oracle fixture's checks (default 0)",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads the profile it was asked for

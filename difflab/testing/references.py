@@ -2,6 +2,7 @@
 derivative matrices whose axes are labelled pytree leaves (`_Axis`, `_matrix`), and the reference
 derivative with its error estimate (`_reference`): exact for a traceable f (SymPy in 40 digits
 when small, else AD), Richardson extrapolation for a black box."""
+
 from __future__ import annotations
 
 import math
@@ -23,6 +24,7 @@ REFERENCES = ("auto", "symbolic", "reverse", "numeric")
 
 
 # -- the compared matrix: axes made of labelled segments (pytree leaves) ------------------------
+
 
 class _Axis(NamedTuple):
     """One axis of a derivative matrix: the pytree `td` whose leaves have `labels` and `shapes`."""
@@ -54,7 +56,7 @@ class _Axis(NamedTuple):
         return self.td.unflatten([float(p[0]) if not s else p.reshape(s) for p, s in zip(parts, self.shapes)])
 
 
-SCALAR = _Axis(tree.TreeDef(tree.LEAF), ("f",), ((),))     # the rows of a gradient
+SCALAR = _Axis(tree.TreeDef(tree.LEAF), ("f",), ((),))  # the rows of a gradient
 DIRECTION = _Axis(tree.TreeDef(tree.LEAF), ("v",), ((),))  # the one column of a JVP
 
 
@@ -76,13 +78,14 @@ def _leaves_like(value, td, path):
     if td.kind == tree.LEAF:
         return [value]
     keys = td.keys if td.kind == "dict" else range(len(td.children))
-    fits = (isinstance(value, dict) and sorted(value) == list(keys) if td.kind == "dict"
-            else isinstance(value, (tuple, list)) and len(value) == len(keys))
+    fits = (
+        isinstance(value, dict) and sorted(value) == list(keys)
+        if td.kind == "dict"
+        else isinstance(value, (tuple, list)) and len(value) == len(keys)
+    )
     if not fits:
-        raise GradientMismatch(f"{path} should have the structure {td}, got {type(value).__name__} "
-                               f"{_short(value)}")
+        raise GradientMismatch(f"{path} should have the structure {td}, got {type(value).__name__} {_short(value)}")
     return [x for k, c in zip(keys, td.children) for x in _leaves_like(value[k], c, f"{path}[{k!r}]")]
-
 
 
 def _matrix(value, rows: _Axis, cols: _Axis, what: str):
@@ -98,16 +101,18 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
             if leaf.shape != tuple(rs) + tuple(cs):
                 hint = " (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else ""
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
-                raise GradientMismatch(f"{what} returned shape {leaf.shape} for {where}, which needs shape "
-                                       f"{tuple(rs) + tuple(cs)}{hint}")
+                raise GradientMismatch(
+                    f"{what} returned shape {leaf.shape} for {where}, which needs shape {tuple(rs) + tuple(cs)}{hint}"
+                )
             dtypes.add(leaf.dtype)
-            out[r0:r0 + rn, c0:c0 + cn] = leaf.astype(float).reshape(rn, cn)
+            out[r0 : r0 + rn, c0 : c0 + cn] = leaf.astype(float).reshape(rn, cn)
             c0, k = c0 + cn, k + 1
         r0 += rn
     return out, dtypes
 
 
 # -- the function seen as flat vector -> flat vector ---------------------------------------------
+
 
 class _Target:
     """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled)."""
@@ -122,8 +127,10 @@ class _Target:
             for label, leaf in zip(_paths(td, f"args[{a}]"), leaves):
                 dtype = np.asarray(leaf).dtype
                 if dtype.kind != "f":
-                    raise TypeError(f"{label} has dtype {dtype}: only floating-point arguments can be "
-                                    "differentiated (use 2.0 rather than 2, or x.astype(float))")
+                    raise TypeError(
+                        f"{label} has dtype {dtype}: only floating-point arguments can be "
+                        "differentiated (use 2.0 rather than 2, or x.astype(float))"
+                    )
                 labels.append(label)
                 shapes.append(np.shape(leaf))
                 self.dtypes.add(dtype)
@@ -150,8 +157,9 @@ class _Target:
         return args
 
     def call(self, x):
-        return np.concatenate([np.ravel(np.asarray(y, dtype=float))
-                               for y in tree.flatten(self._f(*self.rebuild(x)))[0]])
+        return np.concatenate(
+            [np.ravel(np.asarray(y, dtype=float)) for y in tree.flatten(self._f(*self.rebuild(x)))[0]]
+        )
 
     def staged(self):
         """The traced graph (api.Staged), or None when f is a black box to difflab."""
@@ -168,6 +176,7 @@ class _Target:
 
 # -- references ----------------------------------------------------------------------------------
 
+
 @dataclass
 class _Reference:
     value: np.ndarray
@@ -176,7 +185,7 @@ class _Reference:
     exact: bool
     hints: list
     at_kink: bool = False  # a registered kink exactly at the point: the exact value is a convention
-    blind: str = ""        # why the reference cannot tell at all (then no verdict is given)
+    blind: str = ""  # why the reference cannot tell at all (then no verdict is given)
 
 
 def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
@@ -185,20 +194,29 @@ def _reference(t: _Target, kind: str, how: str, v=None) -> _Reference:
         raise ValueError(f"unknown reference {how!r}; choose one of {', '.join(map(repr, REFERENCES))}")
     st = t.staged() if how != "numeric" else None
     if st is None and how in ("symbolic", "reverse"):
-        raise ValueError(f"reference={how!r} needs a function difflab can trace (written with "
-                         "difflab.numpy); use reference='numeric' or 'auto' for a black box")
+        raise ValueError(
+            f"reference={how!r} needs a function difflab can trace (written with "
+            "difflab.numpy); use reference='numeric' or 'auto' for a black box"
+        )
     if st is None:
         return _numeric(t, kind, v)
     hints, at_kink = kink_hints(st.graph, st.inputs(t.args))
     # the shared policy (difflab.reference) decides whether the 40-digit value is affordable
-    size = {"jacobian": t.out_axis.size * t.in_axis.size, "hessian": t.in_axis.size ** 2}.get(kind, math.inf)
-    exact = exact_reference(st.graph, st.wrt, st.inputs(t.args), "hessian" if kind == "hessian" else "jacobian",
-                            how, entries=size)
+    size = {"jacobian": t.out_axis.size * t.in_axis.size, "hessian": t.in_axis.size**2}.get(kind, math.inf)
+    exact = exact_reference(
+        st.graph, st.wrt, st.inputs(t.args), "hessian" if kind == "hessian" else "jacobian", how, entries=size
+    )
     if exact is not None:
         value = _no_derivative_where_undefined(t, kind, np.asarray(exact.value, dtype=float))
         value = value @ v[:, None] if kind == "jvp" else value
-        return _Reference(value, np.zeros_like(value), "the symbolic derivative of the traced f in "
-                          "40-digit arithmetic", True, hints, at_kink)
+        return _Reference(
+            value,
+            np.zeros_like(value),
+            "the symbolic derivative of the traced f in 40-digit arithmetic",
+            True,
+            hints,
+            at_kink,
+        )
     if kind == "jvp":
         _, jv = api.jvp(t.f, t.args, t.in_axis.split(v))
         value, _ = _matrix(jv, t.out_axis, DIRECTION, "difflab.jvp")
@@ -259,6 +277,8 @@ def _below_spacing(t: _Target, v) -> str:
     if not blind.size:
         return ""
     i = int(blind[np.argmax(np.abs(t.x[blind]))])
-    return (f"its steps along the direction move {_where(*t.in_axis.locate(i))} = {t.x[i]:.6g} by as little as "
-            f"{moves[i]:.2g}, below the spacing of floats there ({np.spacing(abs(t.x[i])):.2g}), so x + step "
-            f"rounds and the difference does not see that component ({blind.size} of {v.size} components)")
+    return (
+        f"its steps along the direction move {_where(*t.in_axis.locate(i))} = {t.x[i]:.6g} by as little as "
+        f"{moves[i]:.2g}, below the spacing of floats there ({np.spacing(abs(t.x[i])):.2g}), so x + step "
+        f"rounds and the difference does not see that component ({blind.size} of {v.size} components)"
+    )

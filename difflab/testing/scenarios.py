@@ -4,6 +4,7 @@ Each `Scenario` holds a function written with difflab.numpy, a point, and the gr
 simple, the Hessian) there from a hand-derived formula in plain NumPy — never computed by difflab.
 The first four are the seed articles' worked examples, with their published numbers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -55,6 +56,7 @@ class Scenario:
 
 # -- the seed articles' worked examples -------------------------------------------------------------
 
+
 def _sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
@@ -69,6 +71,7 @@ def _neuron_grad(w, x):
 
 
 # -- classic functions with analytic derivatives ------------------------------------------------------
+
 
 def _rosenbrock(x):
     return dnp.sum(100.0 * (x[1:] - x[:-1] ** 2.0) ** 2.0 + (1.0 - x[:-1]) ** 2.0)
@@ -97,12 +100,12 @@ def _expsin(x):
 
 
 def _expsin_grad(x):
-    return np.exp(np.sin(x)) * (np.cos(x) * x ** 2 + 2.0 * x)
+    return np.exp(np.sin(x)) * (np.cos(x) * x**2 + 2.0 * x)
 
 
 def _expsin_hess(x):
     e, c, s = np.exp(np.sin(x)), np.cos(x), np.sin(x)
-    return np.diag(e * (c * (c * x ** 2 + 2.0 * x) - s * x ** 2 + 2.0 * c * x + 2.0))
+    return np.diag(e * (c * (c * x**2 + 2.0 * x) - s * x**2 + 2.0 * c * x + 2.0))
 
 
 def _softmax(z):
@@ -129,7 +132,7 @@ def _mlp_grad(params, X, Y):
     H = np.tanh(X @ params["W1"] + params["b1"])
     P = H @ params["W2"] + params["b2"]
     dP = 2.0 * (P - Y) / P.size
-    dZ = (dP @ params["W2"].T) * (1.0 - H ** 2)
+    dZ = (dP @ params["W2"].T) * (1.0 - H**2)
     return {"W1": X.T @ dZ, "b1": dZ.sum(0), "W2": H.T @ dP, "b2": dP.sum(0)}
 
 
@@ -138,33 +141,96 @@ def _least_squares(W, X, Y):
 
 
 _rng = np.random.default_rng(20240601)
-_MLP = ({"W1": _rng.normal(0, 0.5, (3, 4)), "b1": _rng.normal(0, 0.1, 4), "W2": _rng.normal(0, 0.5, (4, 2)),
-         "b2": _rng.normal(0, 0.1, 2)}, _rng.normal(size=(5, 3)), _rng.normal(size=(5, 2)))
+_MLP = (
+    {
+        "W1": _rng.normal(0, 0.5, (3, 4)),
+        "b1": _rng.normal(0, 0.1, 4),
+        "W2": _rng.normal(0, 0.5, (4, 2)),
+        "b2": _rng.normal(0, 0.1, 2),
+    },
+    _rng.normal(size=(5, 3)),
+    _rng.normal(size=(5, 2)),
+)
 _LSQ = (_rng.normal(size=(3, 3)), _rng.normal(size=(3, 4)), _rng.normal(size=(3, 4)))
 
 SCENARIOS = (
-    Scenario("tape", lambda a, b: 5.0 * (a * b), (2.0, 3.0), lambda a, b: (5.0 * b, 5.0 * a), (0, 1),
-             doc="5*(a*b) at a=2, b=3: the reverse sweep's worked example, gradient (15, 10)"),
-    Scenario("diamond", lambda x, y, z: ((x * y) * (y * z)) ** 2.0, (3.0, 2.0, 1.0),
-             lambda x, y, z: (2 * x * y ** 4 * z ** 2, 4 * x ** 2 * y ** 3 * z ** 2, 2 * x ** 2 * y ** 4 * z), (0, 1, 2),
-             doc="((x*y)*(y*z))**2 at (3, 2, 1): y feeds two paths; gradient (96, 288, 288)"),
-    Scenario("quartic", lambda x: (x * x) * (x * x), (3.0,), lambda x: 4.0 * x ** 3,
-             hessian_formula=lambda x: 12.0 * x ** 2, doc="(x*x)*(x*x) at 3: derivative 108, second derivative 108"),
-    Scenario("sigmoid-neuron", _neuron, (np.array([0.4, -0.2]), np.array([2.0, 3.0])), _neuron_grad,
-             doc="(sigmoid(w·x) - 1)² at w=(0.4, -0.2), x=(2, 3): gradient 2(y-1)·y(1-y)·x ≈ (-0.44569, -0.66854)"),
-    Scenario("rosenbrock", _rosenbrock, (np.array([-1.2, 1.0, 0.5, 2.0]),), _rosenbrock_grad,
-             hessian_formula=_rosenbrock_hess, doc="Σ 100(x[i+1] - x[i]²)² + (1 - x[i])²"),
-    Scenario("exp-sin", _expsin, (np.array([0.3, -1.1, 2.5]),), _expsin_grad, hessian_formula=_expsin_hess,
-             doc="Σ exp(sin x)·x²"),
-    Scenario("softmax-cross-entropy", _cross_entropy, (np.array([1.0, -0.5, 2.0, 0.1]), np.array([0.0, 0.0, 1.0, 0.0])),
-             lambda z, y: _softmax(z) * y.sum() - y, hessian_formula=_softmax_hess,
-             doc="-Σ y·log softmax(z) for one-hot y: gradient softmax(z) - y"),
-    Scenario("logsumexp", lambda z: dnp.logsumexp(z), (np.array([0.5, -2.0, 1.5, 3.0]),), _softmax,
-             hessian_formula=_softmax_hess, doc="log Σ exp(z): gradient softmax(z), Hessian diag(p) - p pᵀ"),
-    Scenario("tanh-mlp", _mlp_loss, _MLP, _mlp_grad,
-             doc="mean squared error of a 3-4-2 tanh network on a batch of 5, gradient by hand-written backprop"),
-    Scenario("least-squares", _least_squares, _LSQ, lambda W, X, Y: (W @ X - Y) @ X.T,
-             doc="½‖W X - Y‖² over a square W: gradient (W X - Y) Xᵀ (its transpose is a classic slip)"),
+    Scenario(
+        "tape",
+        lambda a, b: 5.0 * (a * b),
+        (2.0, 3.0),
+        lambda a, b: (5.0 * b, 5.0 * a),
+        (0, 1),
+        doc="5*(a*b) at a=2, b=3: the reverse sweep's worked example, gradient (15, 10)",
+    ),
+    Scenario(
+        "diamond",
+        lambda x, y, z: ((x * y) * (y * z)) ** 2.0,
+        (3.0, 2.0, 1.0),
+        lambda x, y, z: (2 * x * y**4 * z**2, 4 * x**2 * y**3 * z**2, 2 * x**2 * y**4 * z),
+        (0, 1, 2),
+        doc="((x*y)*(y*z))**2 at (3, 2, 1): y feeds two paths; gradient (96, 288, 288)",
+    ),
+    Scenario(
+        "quartic",
+        lambda x: (x * x) * (x * x),
+        (3.0,),
+        lambda x: 4.0 * x**3,
+        hessian_formula=lambda x: 12.0 * x**2,
+        doc="(x*x)*(x*x) at 3: derivative 108, second derivative 108",
+    ),
+    Scenario(
+        "sigmoid-neuron",
+        _neuron,
+        (np.array([0.4, -0.2]), np.array([2.0, 3.0])),
+        _neuron_grad,
+        doc="(sigmoid(w·x) - 1)² at w=(0.4, -0.2), x=(2, 3): gradient 2(y-1)·y(1-y)·x ≈ (-0.44569, -0.66854)",
+    ),
+    Scenario(
+        "rosenbrock",
+        _rosenbrock,
+        (np.array([-1.2, 1.0, 0.5, 2.0]),),
+        _rosenbrock_grad,
+        hessian_formula=_rosenbrock_hess,
+        doc="Σ 100(x[i+1] - x[i]²)² + (1 - x[i])²",
+    ),
+    Scenario(
+        "exp-sin",
+        _expsin,
+        (np.array([0.3, -1.1, 2.5]),),
+        _expsin_grad,
+        hessian_formula=_expsin_hess,
+        doc="Σ exp(sin x)·x²",
+    ),
+    Scenario(
+        "softmax-cross-entropy",
+        _cross_entropy,
+        (np.array([1.0, -0.5, 2.0, 0.1]), np.array([0.0, 0.0, 1.0, 0.0])),
+        lambda z, y: _softmax(z) * y.sum() - y,
+        hessian_formula=_softmax_hess,
+        doc="-Σ y·log softmax(z) for one-hot y: gradient softmax(z) - y",
+    ),
+    Scenario(
+        "logsumexp",
+        lambda z: dnp.logsumexp(z),
+        (np.array([0.5, -2.0, 1.5, 3.0]),),
+        _softmax,
+        hessian_formula=_softmax_hess,
+        doc="log Σ exp(z): gradient softmax(z), Hessian diag(p) - p pᵀ",
+    ),
+    Scenario(
+        "tanh-mlp",
+        _mlp_loss,
+        _MLP,
+        _mlp_grad,
+        doc="mean squared error of a 3-4-2 tanh network on a batch of 5, gradient by hand-written backprop",
+    ),
+    Scenario(
+        "least-squares",
+        _least_squares,
+        _LSQ,
+        lambda W, X, Y: (W @ X - Y) @ X.T,
+        doc="½‖W X - Y‖² over a square W: gradient (W X - Y) Xᵀ (its transpose is a classic slip)",
+    ),
 )
 
 

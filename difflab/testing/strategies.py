@@ -4,6 +4,7 @@ A function is a short program of instructions (op, operand picks, choice numbers
 registry calls with each argument guarded into its op's domain by construction (log(u*u + 0.5),
 div by exp(u), where on a comparison); deleting instructions keeps it valid, so failures shrink.
 """
+
 from __future__ import annotations
 
 import functools
@@ -22,14 +23,30 @@ from ..ops import REGISTRY
 from ..trace import trace
 from .scenarios import SCENARIOS
 
-__all__ = ["functions", "graphs", "points", "scenarios", "RandomFunction", "Step", "Ref", "SHAPE_OPS",
-           "symbolic_settings"]
+__all__ = [
+    "functions",
+    "graphs",
+    "points",
+    "scenarios",
+    "RandomFunction",
+    "Step",
+    "Ref",
+    "SHAPE_OPS",
+    "symbolic_settings",
+]
 
 # the settings profiles (importing this module registers them): --hypothesis-profile=difflab-ci
-settings.register_profile("difflab-ci", derandomize=True, deadline=None, max_examples=200, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("difflab-slow", deadline=None, max_examples=5000,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "difflab-ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=200,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "difflab-slow", deadline=None, max_examples=5000, suppress_health_check=[HealthCheck.too_slow]
+)
 #: for tests that run SymPy: its first call per expression is slow, so no deadline
 symbolic_settings = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -95,6 +112,7 @@ def _param_repr(v):
 
 
 # -- the builder: instructions -> steps, every argument guarded into its op's domain ---------------
+
 
 class _Choices:
     """Small decisions read off drawn integers in turn (0, also once they run out, is the simplest)."""
@@ -235,13 +253,22 @@ def _drawable():
 def _op_classes(version):
     """(conditions, boolean conditions, explosive ops) of the registry at this version."""
     conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
-    boolean = tuple(name for name in conditions if REGISTRY[name].nargs == 2  # compared with 0
-                    and np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool)
+    boolean = tuple(
+        name
+        for name in conditions
+        if REGISTRY[name].nargs == 2  # compared with 0
+        and np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool
+    )
     # elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
     with np.errstate(all="ignore"):
-        explosive = frozenset(name for name, op in REGISTRY.items() if op.elementwise and op.differentiable
-                              and "bool" not in op.domain
-                              and not np.all(np.abs(op.impl(*[50.0] * len(op.domain))) <= 1e6))
+        explosive = frozenset(
+            name
+            for name, op in REGISTRY.items()
+            if op.elementwise
+            and op.differentiable
+            and "bool" not in op.domain
+            and not np.all(np.abs(op.impl(*[50.0] * len(op.domain))) <= 1e6)
+        )
     return conditions, boolean, explosive
 
 
@@ -271,6 +298,7 @@ def build(shapes, instructions, *, scalar=True) -> RandomFunction:
 
 # -- strategies --------------------------------------------------------------------------------------
 
+
 def _check_ops(ops):
     if ops is None:
         return _drawable()
@@ -280,8 +308,7 @@ def _check_ops(ops):
         raise InvalidArgument(f"ops={ops!r}: {unknown} are not registered ops; choose from {sorted(REGISTRY)}")
     unusable = [o for o in ops if o not in _drawable()]
     if unusable:
-        raise InvalidArgument(f"ops={ops!r}: the strategies cannot build {unusable} yet (add a builder "
-                              "to SHAPE_OPS)")
+        raise InvalidArgument(f"ops={ops!r}: the strategies cannot build {unusable} yet (add a builder to SHAPE_OPS)")
     if not ops:
         raise InvalidArgument("ops must name at least one op (or be None for all of them)")
     return ops
@@ -298,7 +325,8 @@ def _functions(draw, max_leaves, max_eqns, ops, shapes, scalar):
     # one byte string per instruction: Hypothesis deletes and zeroes it whole, so programs shrink
     # to a few instructions (separately drawn integers leave long chains of `add`s behind)
     instruction = st.tuples(st.sampled_from(ops), st.binary(min_size=11, max_size=11)).map(
-        lambda t: (t[0], tuple(p % 8 for p in t[1][:3]), tuple(t[1][3:])))
+        lambda t: (t[0], tuple(p % 8 for p in t[1][:3]), tuple(t[1][3:]))
+    )
     return build(leaves, draw(st.lists(instruction, max_size=max_eqns)), scalar=scalar)
 
 
@@ -335,7 +363,8 @@ def graphs(*, max_leaves=3, max_eqns=8, ops=None, shapes=None, scalar=True):
     >>> test_is_graph()
     """
     return functions(max_leaves=max_leaves, max_eqns=max_eqns, ops=ops, shapes=shapes, scalar=scalar).map(
-        lambda f: trace(f, *[np.ones(s) for s in f.shapes]))
+        lambda f: trace(f, *[np.ones(s) for s in f.shapes])
+    )
 
 
 def points(graph_or_function, *, min_value=-2.0, max_value=2.0):

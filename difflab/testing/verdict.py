@@ -23,6 +23,7 @@ from one-sided differences (a kink: anything between left and right passes).
     ...     print(err.worst, err.n_out, f"{err.allowed:.2g}")
     ('args[0]', (1,)) 1 1.5e-09
 """
+
 from __future__ import annotations
 
 import math
@@ -36,8 +37,8 @@ from .references import SCALAR, _Axis, _Reference
 
 __all__ = ["ROUNDOFF", "FLOAT32_ROUNDINGS"]
 
-ROUNDOFF = 64.0          # any entry may be off by ROUNDOFF·eps × the largest reference entry
-SECOND_OPINIONS = 32     # columns re-examined by one-sided differences, worst first
+ROUNDOFF = 64.0  # any entry may be off by ROUNDOFF·eps × the largest reference entry
+SECOND_OPINIONS = 32  # columns re-examined by one-sided differences, worst first
 FLOAT32_ROUNDINGS = 128  # float32 derivatives: rtol = this × eps32 (1.5e-5), see _tolerances
 
 
@@ -70,7 +71,7 @@ class _Case:
     cols: _Axis
     seed: int
     dtypes: set
-    second: object = None   # column c -> its one-sided derivatives (left, right, left error, right error)
+    second: object = None  # column c -> its one-sided derivatives (left, right, left error, right error)
     direction: object = None  # column c -> the name of the direction it differentiates along
     scale_name: str = "this entry's |reference|"
     magnitude: float = 0.0  # |f(x)|: a reference uncertain beyond it (and its entries) determines nothing
@@ -110,8 +111,7 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     # near a kink even agreement is re-examined: the exact value may be a convention where f is smooth
     examine = (ratio > 1) | undetermined | bool(ref.exact and hints)
     if case.second is not None and (not ref.exact or hints) and examine.any():
-        notes, more = _second_opinion(case, user, value, est, base, np.where(examine, np.inf, ratio),
-                                      ref, undetermined)
+        notes, more = _second_opinion(case, user, value, est, base, np.where(examine, np.inf, ratio), ref, undetermined)
         hints += more
         scale, floor, base, err, ratio = verdict()
     w = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
@@ -125,10 +125,17 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
         raise _mismatch(case, user[w], value[w], err[w], w, ratio > 1, how, hints + notes, parts)
     seg = case.cols.segment()
     rel = err / np.maximum(np.abs(value), np.finfo(float).tiny)
-    return CheckResult(case.check, ref.how, float(err.max(initial=0.0)), float(rel.max(initial=0.0)),
-                       case.entry(*w), float(1 - ratio.max(initial=0.0)),
-                       {lab: float(1 - ratio[:, seg == i].max(initial=0.0)) for i, lab in enumerate(case.cols.labels)},
-                       case.seed, tuple(notes))
+    return CheckResult(
+        case.check,
+        ref.how,
+        float(err.max(initial=0.0)),
+        float(rel.max(initial=0.0)),
+        case.entry(*w),
+        float(1 - ratio.max(initial=0.0)),
+        {lab: float(1 - ratio[:, seg == i].max(initial=0.0)) for i, lab in enumerate(case.cols.labels)},
+        case.seed,
+        tuple(notes),
+    )
 
 
 def _refuse_blind(case: _Case, ref: _Reference):
@@ -138,7 +145,14 @@ def _refuse_blind(case: _Case, ref: _Reference):
     raise Inconclusive(
         f"{case.check}: the reference cannot tell: {ref.how}: {ref.blind}. Write f with difflab.numpy for an "
         "exact reference (reference='auto'), or check at a point of smaller magnitude.",
-        worst=(), user=float("nan"), reference=float("nan"), allowed=0.0, n_out=0, hints=(), seed=case.seed)
+        worst=(),
+        user=float("nan"),
+        reference=float("nan"),
+        allowed=0.0,
+        n_out=0,
+        hints=(),
+        seed=case.seed,
+    )
 
 
 def _refuse_flat(case: _Case, user, value, ref: _Reference):
@@ -154,8 +168,15 @@ def _refuse_flat(case: _Case, user, value, ref: _Reference):
             f"{case.check}: the reference cannot tell along {case.direction(c) if case.direction else c}: "
             f"{ref.how} gives exactly 0 (f's value did not change at any step: saturated to float precision, "
             f"or flat), so it cannot confirm {case.user_name}'s nonzero value there. Check at a point where "
-            "f varies, or write f with difflab.numpy for an exact reference.", worst=(c,), user=0.0, reference=0.0, allowed=0.0, n_out=0,
-            hints=(), seed=case.seed)
+            "f varies, or write f with difflab.numpy for an exact reference.",
+            worst=(c,),
+            user=0.0,
+            reference=0.0,
+            allowed=0.0,
+            n_out=0,
+            hints=(),
+            seed=case.seed,
+        )
 
 
 def _second_opinion(case: _Case, user, value, est, base, ratio, ref: _Reference, undetermined):
@@ -170,8 +191,10 @@ def _second_opinion(case: _Case, user, value, est, base, ratio, ref: _Reference,
     for c in worst[ratio[:, worst].max(axis=0) > 1]:
         left, right, el, er = case.second(c)
         if not (np.isfinite(el) & np.isfinite(er)).all():
-            hints.append(f"f jumps along {case.direction(c)} at the point: a one-sided derivative does not exist "
-                         "(its change does not shrink with the step), so only the other side is evidence")
+            hints.append(
+                f"f jumps along {case.direction(c)} at the point: a one-sided derivative does not exist "
+                "(its change does not shrink with the step), so only the other side is evidence"
+            )
         if not exact:  # jumps on both sides: no derivative, nothing can pass
             est[np.isinf(el) & np.isinf(er), c] = np.nan
         kink = np.abs(left - right) > base[:, c] + SAFETY * (el + er)
@@ -186,19 +209,25 @@ def _second_opinion(case: _Case, user, value, est, base, ratio, ref: _Reference,
         value[take, c], est[take, c] = new[take], new_err[take]
         if exact and (take & ~kink).any():
             k = int(np.argmax(take & ~kink))
-            notes.append(f"along {case.direction(c)} f is smooth at the point (left and right derivatives agree: "
-                         f"{new[k]:.12g}), but difflab's exact value follows its kink conventions "
-                         "(relu'(0) = abs'(0) = 0) for an op on the way; the one-sided value is used")
+            notes.append(
+                f"along {case.direction(c)} f is smooth at the point (left and right derivatives agree: "
+                f"{new[k]:.12g}), but difflab's exact value follows its kink conventions "
+                "(relu'(0) = abs'(0) = 0) for an op on the way; the one-sided value is used"
+            )
         if not exact:  # nor may a numeric reference claim more certainty than the evidence against it
             est[usable, c] = np.maximum(est[usable, c], new_err[usable])
         if kink.any():
             k = int(np.argmax(np.where(kink, np.abs(left - right), -1.0)))
-            notes.append(f"one-sided derivatives along {case.direction(c)} differ: left {left[k]:.12g}, "
-                         f"right {right[k]:.12g} (a kink at the point); any value between them is accepted "
-                         "(left, right, their mean, or a convention such as ties split evenly)")
+            notes.append(
+                f"one-sided derivatives along {case.direction(c)} differ: left {left[k]:.12g}, "
+                f"right {right[k]:.12g} (a kink at the point); any value between them is accepted "
+                "(left, right, their mean, or a convention such as ties split evenly)"
+            )
         gap, _ = _ratio(user[:, c], value[:, c], 1.0)
-        if np.any(usable & (take | (not exact)) & (est[:, c] > base[:, c]) & (gap < SAFETY ** 2 * est[:, c])):
-            hints.append(f"the reference is at its round-off floor along {case.direction(c)}: no step gets its "
-                         f"error below {np.max(est[usable, c]):.2g} (a smaller step would only add round-off "
-                         "of f), so differences that small cannot be judged; pass atol to accept them")
+        if np.any(usable & (take | (not exact)) & (est[:, c] > base[:, c]) & (gap < SAFETY**2 * est[:, c])):
+            hints.append(
+                f"the reference is at its round-off floor along {case.direction(c)}: no step gets its "
+                f"error below {np.max(est[usable, c]):.2g} (a smaller step would only add round-off "
+                "of f), so differences that small cannot be judged; pass atol to accept them"
+            )
     return notes, hints

@@ -1,4 +1,5 @@
 """Shared fixtures for the explorer's tests: one live server on a free port of 127.0.0.1."""
+
 from __future__ import annotations
 
 import threading

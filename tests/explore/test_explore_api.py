@@ -1,5 +1,6 @@
 """The explorer without a browser: the record (difflab.explore.model), the JSON endpoint, the
 server's defences (Host header, injection strings, time budget), the static export and the CLI."""
+
 from __future__ import annotations
 
 import http.client
@@ -25,8 +26,10 @@ METHODS = ("symbolic", "numeric", "forward", "reverse")
 
 def strict_json(text: str):
     """JSON as a browser parses it: NaN/Infinity literals are errors."""
+
     def refuse(name):
         raise ValueError(f"non-JSON literal {name}")
+
     return json.loads(text, parse_constant=refuse)
 
 
@@ -48,6 +51,7 @@ def api(server, f: str, at: str = ""):
 
 # -- the record --------------------------------------------------------------------------------
 
+
 def test_seed_002_at_0_7_by_every_method():
     r = explore("(4*x+1)^2", "x=0.7")
     for m in METHODS:
@@ -64,7 +68,11 @@ def test_diamond_values_paths_and_both_passes():
         assert r["methods"][m]["grad"] == want
     assert r["methods"]["numeric"]["grad"] == pytest.approx(want, rel=1e-8)
     assert [n["text"] for n in r["nodes"] if n["kind"] == "op"] == [
-        "v3 = mul(x, y)", "v4 = mul(y, z)", "v5 = mul(v3, v4)", "v6 = pow(v5, 2)"]
+        "v3 = mul(x, y)",
+        "v4 = mul(y, z)",
+        "v5 = mul(v3, v4)",
+        "v6 = pow(v5, 2)",
+    ]
     y = r["paths"]["y"]
     assert (y["count"], y["complete"], y["sum"]) == (2, True, 288.0)
     assert sorted(p["product"] for p in y["paths"]) == [144.0, 144.0]
@@ -126,6 +134,7 @@ def test_parse_and_point_errors():
 
 
 # -- the server --------------------------------------------------------------------------------
+
 
 def test_endpoint_answers_with_the_record(server):
     status, r = api(server, "((x*y)*(y*z))^2", "x=3,y=2,z=1")
@@ -203,16 +212,21 @@ def test_a_slow_expression_is_cut_off_and_the_server_keeps_serving(server):
 
 # -- the static export and the CLI ---------------------------------------------------------------
 
+
 def test_static_page_is_self_contained(tmp_path):
     path = write_html(tmp_path / "p.html", "((x*y)*(y*z))^2", "x=3,y=2,z=1")
     html = path.read_text()
     assert 'id="difflab-data"' in html and "static/explorer" not in html
-    assert "src=\"http" not in html and "href=\"http" not in html and "@import" not in html
+    assert 'src="http' not in html and 'href="http' not in html and "@import" not in html
     data = html.split('id="difflab-data">')[1].split("</script>")[0]
     assert strict_json(data)["methods"]["reverse"]["grad"] == {"x": 96.0, "y": 288.0, "z": 288.0}
     # a hostile-looking (but valid) record cannot close its script element
-    assert "</script" not in render_page({"expression": "</script><script>alert(1)</script>"}).split(
-        'id="difflab-data">')[1].split("</script>")[0]
+    assert (
+        "</script"
+        not in render_page({"expression": "</script><script>alert(1)</script>"})
+        .split('id="difflab-data">')[1]
+        .split("</script>")[0]
+    )
 
 
 def test_cli_html_export_and_bad_input(tmp_path, capsys):
@@ -247,10 +261,16 @@ def test_an_argument_used_twice_gives_two_paths():
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.recursive(st.sampled_from(["x", "y", "1.5"]),
-                    lambda sub: st.one_of(st.tuples(st.sampled_from(["+", "-", "*", "/"]), sub, sub),
-                                          st.tuples(st.sampled_from(["sin", "exp", "tanh"]), sub)),
-                    max_leaves=6))
+@given(
+    st.recursive(
+        st.sampled_from(["x", "y", "1.5"]),
+        lambda sub: st.one_of(
+            st.tuples(st.sampled_from(["+", "-", "*", "/"]), sub, sub),
+            st.tuples(st.sampled_from(["sin", "exp", "tanh"]), sub),
+        ),
+        max_leaves=6,
+    )
+)
 def test_paths_and_steps_agree_with_reverse_mode(tree):
     def render(t):
         if isinstance(t, str):
@@ -276,8 +296,23 @@ def test_paths_and_steps_agree_with_reverse_mode(tree):
 
 
 def test_the_explore_command_serves_and_refuses_a_taken_port(capsys):
-    proc = subprocess.Popen([sys.executable, "-m", "difflab", "explore", "((x*y)*(y*z))^2", "--at", "x=3,y=2,z=1",
-                             "--port", "0", "--no-browser"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "difflab",
+            "explore",
+            "((x*y)*(y*z))^2",
+            "--at",
+            "x=3,y=2,z=1",
+            "--port",
+            "0",
+            "--no-browser",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("difflab explorer: http://127.0.0.1:"), line

@@ -5,6 +5,7 @@ the page, follows y's two paths, steps through the backward pass and checks the 
 Outside CI a missing browser skips with the reason; under CI=true it fails (.ci/run installs it).
 Set DIFFLAB_EXPLORER_SCREENSHOT=reports/explorer.png to refresh the README's screenshot.
 """
+
 from __future__ import annotations
 
 import os

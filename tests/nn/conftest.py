@@ -1,4 +1,5 @@
 """Shared data for the difflab.nn tests (the `slow` marker is registered in pyproject.toml)."""
+
 import pytest
 
 from difflab import nn

@@ -1,4 +1,5 @@
 """difflab.nn model and losses: shapes, initialisation, loss values, and gradients by every method."""
+
 import subprocess
 import sys
 
@@ -18,11 +19,18 @@ def _batch(data, n=32, k=2):
 
 # -- the model ----------------------------------------------------------------------------------
 
+
 def test_init_shapes_dtypes_and_determinism():
     model = nn.MLP([2, 16, 16, 2])
     params = model.init(seed=0)
     assert {k: v.shape for k, v in params.items()} == {
-        "W0": (2, 16), "b0": (16,), "W1": (16, 16), "b1": (16,), "W2": (16, 2), "b2": (2,)}
+        "W0": (2, 16),
+        "b0": (16,),
+        "W1": (16, 16),
+        "b1": (16,),
+        "W2": (16, 2),
+        "b2": (2,),
+    }
     assert all(v.dtype == np.float64 for v in params.values())
     assert model.n_params == sum(v.size for v in params.values()) == 354
     again = model.init(seed=0)
@@ -60,8 +68,9 @@ def test_output_activation():
     assert np.all((out >= 0) & (out <= 1)) and np.allclose(out[1], 0.5)
 
 
-@pytest.mark.parametrize("bad", [dict(sizes=[2]), dict(sizes=[2, 0, 2]), dict(activation="softsign"),
-                                 dict(output="gelu")])
+@pytest.mark.parametrize(
+    "bad", [dict(sizes=[2]), dict(sizes=[2, 0, 2]), dict(activation="softsign"), dict(output="gelu")]
+)
 def test_bad_architecture_is_a_value_error(bad):
     args = dict(sizes=[2, 3, 2]) | bad
     with pytest.raises(ValueError, match="sizes|activation"):
@@ -69,6 +78,7 @@ def test_bad_architecture_is_a_value_error(bad):
 
 
 # -- the losses ---------------------------------------------------------------------------------
+
 
 def test_mse_is_half_the_mean_squared_error_and_its_gradient_the_residual():
     pred = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.0]])
@@ -104,13 +114,14 @@ def test_training_loss_is_a_mean_over_examples_and_says_so(moons):
     loss_fn = model.loss("cross_entropy")
     assert loss_fn.batch_argnums == (1, 2) and loss_fn.__name__ == "mlp_cross_entropy"
     p, (X, Y) = model.init(0), _batch(moons)
-    per_example = [loss_fn(p, X[i:i + 1], Y[i:i + 1]) for i in range(len(X))]
+    per_example = [loss_fn(p, X[i : i + 1], Y[i : i + 1]) for i in range(len(X))]
     assert loss_fn(p, X, Y) == pytest.approx(np.mean(per_example), rel=1e-14)
     with pytest.raises(ValueError, match="unknown loss"):
         model.loss("hinge")
 
 
 # -- gradients by every method --------------------------------------------------------------------
+
 
 def _small_net(activation, loss, seed):
     """A 2-3-2 net's loss and parameters with nonzero biases, so no relu sits at its kink by construction."""
@@ -130,8 +141,9 @@ def test_training_loss_gradient_by_every_method(activation, loss, moons):
         exact = m != "numeric"
         assert value == pytest.approx(ref_value, rel=1e-12), m
         for k in ref:
-            np.testing.assert_allclose(g[k], ref[k], rtol=1e-10 if exact else 1e-6, atol=1e-12 if exact else 1e-8,
-                                       err_msg=f"{m} {k}")
+            np.testing.assert_allclose(
+                g[k], ref[k], rtol=1e-10 if exact else 1e-6, atol=1e-12 if exact else 1e-8, err_msg=f"{m} {k}"
+            )
     assert any(np.abs(ref[k]).max() > 1e-3 for k in ref)  # not vacuous
 
 
@@ -159,9 +171,9 @@ def test_symbolic_one_example_on_floats_matches_the_batched_code_and_reverse(act
     X, Y = _batch(moons, n=4)
     sym, rev = dl.value_and_grad(loss_fn, method="symbolic"), dl.value_and_grad(loss_fn, method="reverse")
     for i in range(len(X)):
-        one = sym(p, X[i:i + 1], Y[i:i + 1])  # one example: Python floats through `math`
+        one = sym(p, X[i : i + 1], Y[i : i + 1])  # one example: Python floats through `math`
         twice = sym(p, X[[i, i]], Y[[i, i]])  # the same example twice: NumPy columns, then the mean
-        ref = rev(p, X[i:i + 1], Y[i:i + 1])
+        ref = rev(p, X[i : i + 1], Y[i : i + 1])
         for other in (twice, ref):
             assert one[0] == pytest.approx(other[0], rel=1e-12)
             for k in ref[1]:
@@ -172,7 +184,6 @@ def test_symbolic_one_example_on_floats_matches_the_batched_code_and_reverse(act
 
 
 def test_importing_nn_loads_neither_sympy_nor_matplotlib():
-    code = ("import sys, difflab.nn; "
-            "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'matplotlib'}))")
+    code = "import sys, difflab.nn; print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'matplotlib'}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -1,4 +1,5 @@
 """difflab.nn training: methods agree over a run, accuracy on real tasks, budgets, errors, optimisers."""
+
 import json
 import types
 
@@ -26,6 +27,7 @@ def _comparable(h):
 
 
 # -- the methods agree over a whole run ----------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["forward", "symbolic"])
 def test_exact_methods_give_the_same_loss_curves(curves, method):
@@ -73,9 +75,17 @@ def test_history_is_json_ready(curves):
 
 # -- it learns real tasks ------------------------------------------------------------------------
 
+
 def _moons_run(moons, method):
-    return nn.train(nn.MLP([2, 16, 16, 2], activation="tanh"), moons, method=method,
-                    optimizer=nn.Adam(lr=0.01), epochs=200, batch_size=32, seed=0)
+    return nn.train(
+        nn.MLP([2, 16, 16, 2], activation="tanh"),
+        moons,
+        method=method,
+        optimizer=nn.Adam(lr=0.01),
+        epochs=200,
+        batch_size=32,
+        seed=0,
+    )
 
 
 def test_moons_reverse_reaches_97_percent(moons):
@@ -92,8 +102,9 @@ def test_moons_every_method_reaches_97_percent(moons, method):
 
 def test_digits_reverse_reaches_93_percent():
     data = nn.load_dataset("digits", seed=0)
-    h = nn.train(nn.MLP([64, 32, 10]), data, method="reverse", optimizer=nn.Adam(lr=0.01), epochs=10,
-                 batch_size=32, seed=0)
+    h = nn.train(
+        nn.MLP([64, 32, 10]), data, method="reverse", optimizer=nn.Adam(lr=0.01), epochs=10, batch_size=32, seed=0
+    )
     assert h.test_accuracy[-1] >= 0.93
 
 
@@ -126,6 +137,7 @@ def test_regression_targets_with_mse():
 
 
 # -- budgets and failures ------------------------------------------------------------------------
+
 
 def test_budget_spent_in_preparation_is_recorded_not_raised(moons):
     h = nn.train(nn.MLP([2, 8, 2]), moons, method="symbolic", epochs=5, time_budget=1e-6, **SMALL)
@@ -161,13 +173,21 @@ def test_nan_in_the_data_names_step_epoch_and_method(moons, method):
 @pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::difflab.DomainWarning")
 def test_divergence_raises_non_finite_loss_error(moons):
     with pytest.raises(nn.NonFiniteLossError, match="with method 'reverse'") as err:
-        nn.train(nn.MLP([2, 4, 2], activation="sigmoid"), moons, method="reverse", loss="mse",
-                 optimizer=nn.SGD(lr=1e6), epochs=50, batch_size=32)
+        nn.train(
+            nn.MLP([2, 4, 2], activation="sigmoid"),
+            moons,
+            method="reverse",
+            loss="mse",
+            optimizer=nn.SGD(lr=1e6),
+            epochs=50,
+            batch_size=32,
+        )
     assert err.value.step > 1 and np.all(np.isfinite(err.value.history.step_loss))
 
 
-@pytest.mark.parametrize("bad", [dict(epochs=0), dict(batch_size=0), dict(time_budget=-1.0), dict(method="adjoint"),
-                                 dict(loss="hinge")])
+@pytest.mark.parametrize(
+    "bad", [dict(epochs=0), dict(batch_size=0), dict(time_budget=-1.0), dict(method="adjoint"), dict(loss="hinge")]
+)
 def test_bad_settings_are_value_errors(moons, bad):
     with pytest.raises(ValueError):
         nn.train(nn.MLP([2, 3, 2]), moons, **(dict(epochs=1) | bad))
@@ -179,6 +199,7 @@ def test_feature_count_mismatch_is_a_value_error(moons):
 
 
 # -- optimisers ----------------------------------------------------------------------------------
+
 
 def _tree():
     return {"W": np.array([[1.0, -2.0], [0.5, 3.0]]), "b": np.array([0.25, -0.75])}
@@ -228,8 +249,9 @@ def test_optimizers_never_mutate_their_inputs(opt):
         new, new_state = opt.update(params, grads, state)
     for before, after in zip(snapshot, (params, grads)):
         assert all(np.array_equal(before[k], after[k]) for k in before)
-    assert all(np.array_equal(state_copy[k][j], state[k][j]) for k in state if isinstance(state[k], dict)
-               for j in state[k])
+    assert all(
+        np.array_equal(state_copy[k][j], state[k][j]) for k in state if isinstance(state[k], dict) for j in state[k]
+    )
     assert state["step"] == 0 and new_state["step"] == 1 and new["W"] is not params["W"]
 
 
@@ -247,9 +269,16 @@ def test_schedules():
     np.testing.assert_allclose(before["b"] - params["b"], decay(10) * grads["b"], rtol=1e-12)
 
 
-@pytest.mark.parametrize("make", [lambda: nn.SGD(lr=0.0), lambda: nn.SGD(0.1, momentum=1.0),
-                                  lambda: nn.Adam(b2=1.5), lambda: nn.Adam(eps=0.0),
-                                  lambda: nn.exponential_decay(0.1, 0.5, 0)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: nn.SGD(lr=0.0),
+        lambda: nn.SGD(0.1, momentum=1.0),
+        lambda: nn.Adam(b2=1.5),
+        lambda: nn.Adam(eps=0.0),
+        lambda: nn.exponential_decay(0.1, 0.5, 0),
+    ],
+)
 def test_bad_optimizer_settings_are_value_errors(make):
     with pytest.raises(ValueError):
         make()

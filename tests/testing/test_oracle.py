@@ -3,14 +3,23 @@
 Every case runs twice: with f written in difflab.numpy (exact reference) and with f as a black box
 (its inputs go through np.asarray, which tracing refuses: numeric reference).
 """
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 
 import difflab.numpy as dnp
 from difflab import tree
-from difflab.testing import (GradientMismatch, check_grad, check_hessian, check_jacobian, check_jvp, check_vjp,
-                             get_scenario, taylor_test)
+from difflab.testing import (
+    GradientMismatch,
+    check_grad,
+    check_hessian,
+    check_jacobian,
+    check_jvp,
+    check_vjp,
+    get_scenario,
+    taylor_test,
+)
 from difflab.testing.strategies import scenarios, symbolic_settings
 
 
@@ -59,30 +68,98 @@ def _off_in_one_entry(grad, index, factor=1.001):
 
 # (name, f, args, right gradient, wrong gradient, argnums)
 CASES = [
-    ("wrong sign", lambda x: dnp.sum(dnp.sin(x) * x), (x3,),
-     lambda x: np.sin(x) + x * np.cos(x), lambda x: -(np.sin(x) + x * np.cos(x)), 0),
+    (
+        "wrong sign",
+        lambda x: dnp.sum(dnp.sin(x) * x),
+        (x3,),
+        lambda x: np.sin(x) + x * np.cos(x),
+        lambda x: -(np.sin(x) + x * np.cos(x)),
+        0,
+    ),
     ("missing factor 2", lambda x: dnp.sum(x * x * 3.0), (x3,), lambda x: 6.0 * x, lambda x: 3.0 * x, 0),
-    ("one entry off by 0.1%", get_scenario("rosenbrock").function, get_scenario("rosenbrock").args,
-     get_scenario("rosenbrock").formula, _off_in_one_entry(get_scenario("rosenbrock").formula, 2), 0),
-    ("transposed matrix gradient", get_scenario("least-squares").function, get_scenario("least-squares").args,
-     get_scenario("least-squares").formula, lambda W, X, Y: ((W @ X - Y) @ X.T).T, 0),
-    ("unaveraged batch loss", _batch_mse, (np.array([0.2, -0.4, 0.7]),),
-     lambda w: 2.0 * X.T @ (X @ w - y) / len(y), lambda w: 2.0 * X.T @ (X @ w - y), 0),
-    ("sigmoid derivative s instead of s(1-s)", get_scenario("sigmoid-neuron").function,
-     get_scenario("sigmoid-neuron").args, get_scenario("sigmoid-neuron").formula, _neuron_sigmoid_slip, 0),
-    ("tanh derivative 1-t instead of 1-t²", _tanh_layer, (np.array([0.2, -0.4, 0.7]),),
-     lambda w: A.T @ (1.0 - np.tanh(A @ w) ** 2), lambda w: A.T @ (1.0 - np.tanh(A @ w)), 0),
-    ("gradient of a neighbouring point", get_scenario("rosenbrock").function, get_scenario("rosenbrock").args,
-     get_scenario("rosenbrock").formula, _rosenbrock_grad_at(1e-6), 0),
-    ("tiny-gradient region (1e-6)", lambda x: 1e-6 * dnp.sum(dnp.sin(x)), (x3,),
-     lambda x: 1e-6 * np.cos(x), _off_in_one_entry(lambda x: 1e-6 * np.cos(x), 0), 0),
-    ("huge values (1e6)", lambda x: dnp.sum(x ** 4.0), (np.array([60.0, -75.0, 90.0]),),
-     lambda x: 4.0 * x ** 3, _off_in_one_entry(lambda x: 4.0 * x ** 3, 1), 0),
-    ("a pytree argument, one leaf wrong", get_scenario("tanh-mlp").function, get_scenario("tanh-mlp").args,
-     get_scenario("tanh-mlp").formula,
-     lambda p, X, Y: {**get_scenario("tanh-mlp").formula(p, X, Y), "b1": -get_scenario("tanh-mlp").formula(p, X, Y)["b1"]}, 0),
-    ("two arguments", get_scenario("diamond").function, get_scenario("diamond").args,
-     get_scenario("diamond").formula, lambda x, y, z: (96.0, 288.0, 287.0), (0, 1, 2)),
+    (
+        "one entry off by 0.1%",
+        get_scenario("rosenbrock").function,
+        get_scenario("rosenbrock").args,
+        get_scenario("rosenbrock").formula,
+        _off_in_one_entry(get_scenario("rosenbrock").formula, 2),
+        0,
+    ),
+    (
+        "transposed matrix gradient",
+        get_scenario("least-squares").function,
+        get_scenario("least-squares").args,
+        get_scenario("least-squares").formula,
+        lambda W, X, Y: ((W @ X - Y) @ X.T).T,
+        0,
+    ),
+    (
+        "unaveraged batch loss",
+        _batch_mse,
+        (np.array([0.2, -0.4, 0.7]),),
+        lambda w: 2.0 * X.T @ (X @ w - y) / len(y),
+        lambda w: 2.0 * X.T @ (X @ w - y),
+        0,
+    ),
+    (
+        "sigmoid derivative s instead of s(1-s)",
+        get_scenario("sigmoid-neuron").function,
+        get_scenario("sigmoid-neuron").args,
+        get_scenario("sigmoid-neuron").formula,
+        _neuron_sigmoid_slip,
+        0,
+    ),
+    (
+        "tanh derivative 1-t instead of 1-t²",
+        _tanh_layer,
+        (np.array([0.2, -0.4, 0.7]),),
+        lambda w: A.T @ (1.0 - np.tanh(A @ w) ** 2),
+        lambda w: A.T @ (1.0 - np.tanh(A @ w)),
+        0,
+    ),
+    (
+        "gradient of a neighbouring point",
+        get_scenario("rosenbrock").function,
+        get_scenario("rosenbrock").args,
+        get_scenario("rosenbrock").formula,
+        _rosenbrock_grad_at(1e-6),
+        0,
+    ),
+    (
+        "tiny-gradient region (1e-6)",
+        lambda x: 1e-6 * dnp.sum(dnp.sin(x)),
+        (x3,),
+        lambda x: 1e-6 * np.cos(x),
+        _off_in_one_entry(lambda x: 1e-6 * np.cos(x), 0),
+        0,
+    ),
+    (
+        "huge values (1e6)",
+        lambda x: dnp.sum(x**4.0),
+        (np.array([60.0, -75.0, 90.0]),),
+        lambda x: 4.0 * x**3,
+        _off_in_one_entry(lambda x: 4.0 * x**3, 1),
+        0,
+    ),
+    (
+        "a pytree argument, one leaf wrong",
+        get_scenario("tanh-mlp").function,
+        get_scenario("tanh-mlp").args,
+        get_scenario("tanh-mlp").formula,
+        lambda p, X, Y: {
+            **get_scenario("tanh-mlp").formula(p, X, Y),
+            "b1": -get_scenario("tanh-mlp").formula(p, X, Y)["b1"],
+        },
+        0,
+    ),
+    (
+        "two arguments",
+        get_scenario("diamond").function,
+        get_scenario("diamond").args,
+        get_scenario("diamond").formula,
+        lambda x, y, z: (96.0, 288.0, 287.0),
+        (0, 1, 2),
+    ),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -122,24 +199,32 @@ def test_slips_are_caught_at_every_drawn_point(s):
 
 # -- black boxes difflab cannot trace, and points just beside a kink ------------------------------
 
+
 def test_black_boxes_with_numpy_features_difflab_cannot_trace():
     # QR, multi_dot and polyval are not difflab primitives (yet): the oracle falls back to Richardson
     norm = lambda x: abs(np.linalg.qr(x[:, None])[1][0, 0])  # noqa: E731  |R00| of x's QR is its norm
     assert "Richardson" in check_grad(norm, lambda x: x / np.linalg.norm(x), x3).reference
     quad = lambda x: np.linalg.multi_dot([x, A, x])  # noqa: E731
     assert check_grad(quad, lambda x: (A + A.T) @ x, x3)
-    assert check_jacobian(lambda x: np.polyval(x, A[0]) ** 2,
-                          lambda x: 2 * np.polyval(x, A[0])[:, None] * A[0][:, None] ** np.arange(2, -1, -1), x3)
+    assert check_jacobian(
+        lambda x: np.polyval(x, A[0]) ** 2,
+        lambda x: 2 * np.polyval(x, A[0])[:, None] * A[0][:, None] ** np.arange(2, -1, -1),
+        x3,
+    )
     with pytest.raises(GradientMismatch, match="Richardson"):
         check_grad(quad, lambda x: A @ x, x3)
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("f, grad_f, x", [
-    (lambda x: dnp.sum(dnp.abs(x)), np.sign, np.array([3e-8, -1.0, 2.0])),
-    (lambda x: dnp.sum(dnp.relu(x)), lambda x: (x > 0) * 1.0, np.array([1e-9, -1.0, 2.0])),
-    (lambda x: dnp.sum(dnp.abs(x) * 3.0 + 1.0), lambda x: 3.0 * np.sign(x), np.array([-2e-8, 0.5])),
-], ids=["abs at 3e-8", "relu at 1e-9", "abs + 1 at -2e-8"])
+@pytest.mark.parametrize(
+    "f, grad_f, x",
+    [
+        (lambda x: dnp.sum(dnp.abs(x)), np.sign, np.array([3e-8, -1.0, 2.0])),
+        (lambda x: dnp.sum(dnp.relu(x)), lambda x: (x > 0) * 1.0, np.array([1e-9, -1.0, 2.0])),
+        (lambda x: dnp.sum(dnp.abs(x) * 3.0 + 1.0), lambda x: 3.0 * np.sign(x), np.array([-2e-8, 0.5])),
+    ],
+    ids=["abs at 3e-8", "relu at 1e-9", "abs + 1 at -2e-8"],
+)
 def test_no_false_alarm_beside_a_kink(f, grad_f, x, mode):
     assert check_grad(MODES[mode](f), grad_f, x)
 
@@ -195,6 +280,7 @@ def test_the_result_reports_errors_margins_and_reference():
 
 
 # -- the siblings ------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("mode", MODES)
 def test_check_jacobian_and_hessian(mode):
@@ -263,6 +349,7 @@ def test_kink_conventions_where_f_is_smooth():
 
 # -- issue 15: the oracle's misses --------------------------------------------------------------
 
+
 def test_a_small_entry_of_a_badly_scaled_gradient_is_judged_on_its_own_size():
     f = lambda x: 500.0 * x[0] ** 2 + 0.05 * x[1] ** 2  # noqa: E731  gradient (1e3, 1e-1) at (1, 1)
     right = lambda x: np.array([1000.0 * x[0], 0.1 * x[1]])  # noqa: E731
@@ -296,7 +383,7 @@ def test_a_failing_check_inside_pytest_shows_its_diagnosis_first(pytester):
     lines = result.outlines
     start = next(i for i, line in enumerate(lines) if "test_wrong" in line and "_" in line)
     diagnosis = next(i for i, line in enumerate(lines) if "does not match the reference" in line)
-    assert diagnosis - start < 15, "\n".join(lines[start:diagnosis + 1])
+    assert diagnosis - start < 15, "\n".join(lines[start : diagnosis + 1])
     assert not any("difflab/testing/oracle.py" in line for line in lines[start:diagnosis])
 
 

@@ -1,5 +1,6 @@
 """The pytest plugin: the gradient_oracle fixture, its seed option, the Hypothesis profiles, and the
 README's ten-line example, run as a user's own test files would be."""
+
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import numpy as np
 
 from difflab.testing.plugin import gradient_oracle  # noqa: F401  (the fixture, without the entry point)
 
-README_EXAMPLE = '''
+README_EXAMPLE = """
 import numpy as np
 from difflab.testing import check_grad
 
@@ -18,15 +19,15 @@ def loss(w):  # plain NumPy: difflab traces what it supports, else treats it as 
 
 def test_logistic_gradient():  # raises GradientMismatch naming the worst entry when wrong
     check_grad(loss, lambda w: -X.T @ (y / (1 + np.exp(y * (X @ w)))) / len(y), np.array([0.1, -0.2, 0.3]))
-'''
+"""
 
-FIXTURE_EXAMPLE = '''
+FIXTURE_EXAMPLE = """
 import numpy as np
 
 def test_with_the_fixture(gradient_oracle):
     assert gradient_oracle.seed == 5
     gradient_oracle.check_grad(lambda x: np.linalg.norm(x) ** 2, lambda x: 2 * x, np.array([1.0, 2.0]))
-'''
+"""
 
 
 def test_the_fixture(gradient_oracle):  # noqa: F811  (the fixture imported above)
@@ -37,8 +38,21 @@ def test_the_fixture(gradient_oracle):  # noqa: F811  (the fixture imported abov
 def test_a_users_test_files(tmp_path):
     (tmp_path / "test_readme.py").write_text(README_EXAMPLE)
     (tmp_path / "test_fixture.py").write_text(FIXTURE_EXAMPLE)
-    run = subprocess.run([sys.executable, "-m", "pytest", "--difflab-seed=5",  # the pytest11 entry point loads the plugin
-                          "--hypothesis-profile=difflab-ci", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-                         capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--difflab-seed=5",  # the pytest11 entry point loads the plugin
+            "--hypothesis-profile=difflab-ci",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout

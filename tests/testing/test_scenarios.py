@@ -1,4 +1,5 @@
 """Known-answer scenarios: the seeds' published numbers, and every formula agrees with difflab."""
+
 import numpy as np
 import pytest
 from hypothesis import given, settings

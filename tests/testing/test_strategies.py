@@ -1,4 +1,5 @@
 """difflab.testing.strategies: house style, domain guards by construction, legible small failures."""
+
 import subprocess
 import sys
 import warnings
@@ -18,12 +19,21 @@ from difflab.testing.strategies import SHAPE_OPS, RandomFunction, build, functio
 FAST = settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
-@pytest.mark.parametrize("make", [
-    lambda: functions(max_leaves=0), lambda: functions(max_eqns=-1), lambda: functions(max_eqns=2.5),
-    lambda: functions(ops=["no_such_op"]), lambda: functions(ops=[]),
-    lambda: functions(shapes=[(2,)]), lambda: graphs(max_leaves=True), lambda: points(lambda x: x),
-    lambda: points(build([()], []), min_value=1.0, max_value=0.0), lambda: scenarios(names=["nope"]),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: functions(max_leaves=0),
+        lambda: functions(max_eqns=-1),
+        lambda: functions(max_eqns=2.5),
+        lambda: functions(ops=["no_such_op"]),
+        lambda: functions(ops=[]),
+        lambda: functions(shapes=[(2,)]),
+        lambda: graphs(max_leaves=True),
+        lambda: points(lambda x: x),
+        lambda: points(build([()], []), min_value=1.0, max_value=0.0),
+        lambda: scenarios(names=["nope"]),
+    ],
+)
 def test_bad_arguments_are_invalid_argument(make):
     with pytest.raises(InvalidArgument):
         make()
@@ -57,16 +67,19 @@ def test_graphs_and_points(graph):
 
 def test_repr_is_source():
     f = build([(3,), ()], [("log", (0, 0, 0), (0,)), ("mul", (0, 1, 0), (1, 0, 0)), ("getitem", (0, 0, 0), (1, 0, 1))])
-    assert repr(f) == "\n".join([
-        "def f(x0: [3], x1: []):",
-        "    v2 = mul(x1, x1)",
-        "    v3 = add(v2, 0.5)",
-        "    v4 = log(v3)",
-        "    v5 = mul(v4, v3)",
-        "    v6 = reshape(v5, shape=(1,))",
-        "    v7 = getitem(v6, idx=(slice(0, 1, None),))",
-        "    v8 = sum(v7, axis=None, keepdims=False)",
-        "    return v8"])
+    assert repr(f) == "\n".join(
+        [
+            "def f(x0: [3], x1: []):",
+            "    v2 = mul(x1, x1)",
+            "    v3 = add(v2, 0.5)",
+            "    v4 = log(v3)",
+            "    v5 = mul(v4, v3)",
+            "    v6 = reshape(v5, shape=(1,))",
+            "    v7 = getitem(v6, idx=(slice(0, 1, None),))",
+            "    v8 = sum(v7, axis=None, keepdims=False)",
+            "    return v8",
+        ]
+    )
     assert float(f(np.ones(3), 2.0)) == pytest.approx(np.log(4.5) * 4.5)
 
 
@@ -83,8 +96,10 @@ def test_shrinking_gives_small_graphs(op):
 
 
 def test_importing_difflab_testing_does_not_import_hypothesis():
-    code = ("import sys, difflab, difflab.testing, difflab.testing.plugin; "
-            "print(sorted(m for m in ('hypothesis', 'sympy', 'matplotlib') if m in sys.modules))")
+    code = (
+        "import sys, difflab, difflab.testing, difflab.testing.plugin; "
+        "print(sorted(m for m in ('hypothesis', 'sympy', 'matplotlib') if m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
