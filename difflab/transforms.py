@@ -15,10 +15,10 @@ from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
 from .api.boundary import _nan_rows, _nonfinite
-from .errors import collecting
+from .errors import Collector, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
-from .graph import Traced, split as split_graph
+from .graph import Traced, evaluate, split as split_graph
 from .trace import outputs_of, trace_flat
 
 __all__ = [
@@ -383,8 +383,9 @@ class Linearized:
     primal values it reads) or `matrix` (the stored Jacobian, "reverse"/"symbolic"), `calls`.
     """
 
-    def __init__(self, st, method, graph=None, residuals=None, matrix=None):
+    def __init__(self, st, method, graph=None, residuals=None, matrix=None, said=None):
         self._st, self.method, self.graph, self.residuals, self.matrix = st, method, graph, residuals, matrix
+        self._said = Collector() if said is None else said  # what the linearisation already warned of
         self._name = "f"
         self._fn = lower(graph) if graph is not None else None
         self._outs = None
@@ -404,10 +405,17 @@ class Linearized:
         self.calls += 1
         if self._fn is not None:
             parts = split_vec(v, self._st.wrt_shapes())
-            jv = self._fn(*self.residuals, *parts)
+            jv = self._said.run(self._tangent_part, parts)
         else:
             jv = _split_out(self._outs, self.matrix @ v)
         return self._st.outputs(list(jv))
+
+    def _tangent_part(self, parts):
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                return self._fn(*self.residuals, *parts)
+            except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
+                return evaluate(self.graph, *self.residuals, *parts)
 
     def transpose(self):
         return linear_transpose(self)
@@ -429,10 +437,11 @@ def linearize(f, *primals, method="forward"):
     >>> y, f_jvp(1.0), f_jvp(0.5)
     (8.0, 12.0, 6.0)
     """
-    return collecting(_linearize, f, primals, method)
+    said = Collector()  # its calls do not repeat the warnings of the linearisation
+    return said.run(_linearize, f, primals, method, said)
 
 
-def _linearize(f, primals, method):
+def _linearize(f, primals, method, said):
     m = get_method(method)
     if not m.traceable_tangent:
         raise ValueError(
@@ -444,7 +453,7 @@ def _linearize(f, primals, method):
     x = st.inputs(primals)
     if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
-        lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J))
+        lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J), said=said)
         lin._outs, lin._name = outs, _name(f)
         return st.outputs(outs), lin
     from .differentiators.forward import push
@@ -465,9 +474,13 @@ def _linearize(f, primals, method):
     if any(isinstance(a, Traced) for a in x):
         raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
     early, late = split_graph(joint, joint.inputs[len(x) :], len(graph.outputs))
-    res = lower(early)(*x)
+    with np.errstate(invalid="raise", divide="raise"):
+        try:
+            res = lower(early)(*x)
+        except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
+            res = evaluate(early, *x)
     outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
-    lin = Linearized(st, "forward", graph=late, residuals=residuals)
+    lin = Linearized(st, "forward", graph=late, residuals=residuals, said=said)
     lin._outs, lin._name = outs, _name(f)
     return st.outputs(outs), lin
 

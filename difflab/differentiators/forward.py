@@ -146,9 +146,8 @@ class Forward(Differentiator):
 
         def _jvp(self, args, V):
             charge(evals=1)
-            if self.graph.closes_over_tracers or any(isinstance(a, Traced) for a in [*args, V]):
-                return self._rows(args, V)  # the enclosing trace records each direction's sweep
-            res = self._batched(args, V)
+            traced = self.graph.closes_over_tracers or any(isinstance(a, Traced) for a in [*args, V])
+            res = None if traced else self._batched(args, V)  # traced: the enclosing trace records each sweep
             if res is not None:
                 return res
             with np.errstate(invalid="raise", divide="raise"):  # DomainWarnings name the equation
