@@ -587,3 +587,70 @@ def test_check_grad_outside_the_domain_follows_difflabs_answer():
         _run(lambda: check_grad(f, dl.grad(f), x, y))
         with pytest.raises(GradientMismatch, match="does not match the reference"):
             _run(lambda: check_grad(f, lambda x, y: y / x, x, y))
+
+
+# -- decompositions' rules contract (co)tangents strongly (issue 15) -----------------------------
+# Each case fails with plain products: a zero (co)tangent entry meets an infinite factor of the rule
+# (a gap 1/(σj² - σi²) at a repeated singular value, an infinite tangent in the upper triangle that
+# eigh and cholesky never read, an infinite cotangent on cholesky's structural zeros, an infinite
+# tangent pinv's used block does not depend on). Compared with numeric, which has no rule to get wrong.
+
+_LOWER = np.tri(3) > 0
+_SPD = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+
+
+def _upper_sqrt(z):  # z's lower triangle, and sqrt(z) above it: sqrt's tangent is infinite at z[0, 2] = 0
+    return dnp.where(_LOWER, z, 0.0) + dnp.where(_LOWER, 0.0, dnp.sqrt(z))
+
+
+def _svd_u0(a):
+    u, s, vt = dnp.linalg.svd(a, full_matrices=False)
+    return dnp.sum(u[:, 0] * np.array([0.3, -1.2, 0.7, 2.0]))
+
+
+def _svd_vt0(a):
+    u, s, vt = dnp.linalg.svd(a, full_matrices=False)
+    return dnp.sum(vt[0, :] * np.array([0.3, -1.2, 0.7]))
+
+
+def _eigh_upper(z):
+    w, v = dnp.linalg.eigh(_upper_sqrt(z))
+    return dnp.sum(w * np.arange(3.0)) + dnp.sum(v[:, 0] * np.arange(3.0))
+
+
+def _pinv_block(z):  # a = diag(2, 2 + sqrt(z11)) with a zero row: p[0, 0] and p[0, 2] do not depend on z11
+    row = dnp.stack([z[1, 0] * 0.0, 2.0 + dnp.sqrt(z[1, 1])])
+    p = dnp.linalg.pinv(z + dnp.stack([np.zeros(2), row, np.zeros(2)]))
+    return p[0, 0] + p[0, 2] * 3.0
+
+
+_SIGMA_REPEATED = np.array([[3.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
+_UPPER_ZERO = np.where(np.arange(9).reshape(3, 3) == 2, 0.0, _SPD)
+DECOMPOSITION_STRONG = {
+    "svd u, sigma repeated in the unused columns": (_svd_u0, _SIGMA_REPEATED),
+    "svd vt, sigma repeated in the unused rows": (_svd_vt0, _SIGMA_REPEATED),
+    "cholesky, infinite tangent above the diagonal": (
+        lambda z: dnp.sum(dnp.linalg.cholesky(_upper_sqrt(z)) * np.arange(9.0).reshape(3, 3)),
+        _UPPER_ZERO,
+    ),
+    "eigh, infinite tangent above the diagonal": (_eigh_upper, _UPPER_ZERO),
+    "cholesky, infinite cotangent on L's zeros": (lambda a: dnp.sum(dnp.sqrt(dnp.linalg.cholesky(a))), _SPD),
+    "pinv, infinite tangent outside the used block": (
+        _pinv_block,
+        np.array([[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]]),
+    ),
+}
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("case", list(DECOMPOSITION_STRONG))
+def test_decomposition_rules_contract_strongly(method, case):
+    f, x = DECOMPOSITION_STRONG[case]
+    got, _ = _run(lambda: dl.grad(f, method=method)(x))
+    assert np.isfinite(got).all(), got
+    if "pinv" in case:  # numeric's stencil would leave sqrt's domain: the used outputs' gradient at z11 = 1
+        want = dl.grad(f, method="numeric")(x + np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+        want[1, 1] = 0.0  # (they do not depend on z11)
+    else:
+        want = dl.grad(f, method=dl.Numeric(scheme="forward"))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)

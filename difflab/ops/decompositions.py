@@ -42,14 +42,14 @@ def _size(x) -> int:
 
 def _lower_sym(t):
     """The symmetric matrix NumPy sees when it reads only the lower triangle of t."""
-    n = _size(t)
-    return t * np.tri(n) + _swap_last(t * np.tri(n, k=-1))
+    n = _size(t)  # strong: an infinite tangent in the upper triangle NumPy never reads gives 0, not NaN
+    return strong_mul(t, np.tri(n)) + _swap_last(strong_mul(t, np.tri(n, k=-1)))
 
 
 def _lower_sym_adjoint(s):
     """The adjoint of `_lower_sym`: a cotangent of the symmetric matrix, as one of A."""
     n = _size(s)
-    return s * np.tri(n) + _swap_last(s) * np.tri(n, k=-1)
+    return strong_mul(s, np.tri(n)) + strong_mul(_swap_last(s), np.tri(n, k=-1))
 
 
 def _row(v):
@@ -297,30 +297,32 @@ def _svd_parts(a):
 
 def _p(t, u, vt):
     """Uᵀ dA V, the tangent in the singular bases."""
-    return matmul(_swap_last(u), matmul(t, _swap_last(vt)))
+    return strong_matmul(_swap_last(u), strong_matmul(t, _swap_last(vt)))
 
 
 def _svd_s_jvp(t, out, a):
     u, vt = svd_u(a), svd_vt(a)
-    return _einsum_front("...ji,...jk,...ik->...i", u, t, vt)
+    return strong_einsum_front("...ji,...jk,...ik->...i", u, t, vt)
 
 
 def _svd_s_vjp(ct, out, a):
-    return _einsum_front("...ij,...j,...jk->...ik", svd_u(a), ct, svd_vt(a))
+    return strong_einsum_front("...ij,...j,...jk->...ik", svd_u(a), ct, svd_vt(a))
 
 
 def _svd_u_jvp(t, out, a):
     u, s, vt = _svd_parts(a)
     p = _p(t, u, vt)
     f = _gap_inverse(s * s)
-    return matmul(u, f * (p * _row(s) + _col(s) * _swap_last(p))) + (matmul(t, _swap_last(vt)) - matmul(u, p)) / _row(s)
+    return strong_matmul(u, strong_mul(f, p * _row(s) + _col(s) * _swap_last(p))) + (
+        strong_matmul(t, _swap_last(vt)) - strong_matmul(u, p)
+    ) / _row(s)
 
 
 def _svd_u_vjp(ct, out, a):
     u, s, vt = _svd_parts(a)
-    j = _gap_inverse(s * s) * matmul(_swap_last(u), ct)
-    rest = (ct - matmul(u, matmul(_swap_last(u), ct))) / _row(s)  # (I - U Uᵀ) Ū S⁻¹
-    return matmul(matmul(u, (j + _swap_last(j)) * _row(s)) + rest, vt)
+    j = strong_mul(_gap_inverse(s * s), strong_matmul(_swap_last(u), ct))
+    rest = (ct - strong_matmul(u, strong_matmul(_swap_last(u), ct))) / _row(s)  # (I - U Uᵀ) Ū S⁻¹
+    return strong_matmul(strong_matmul(u, (j + _swap_last(j)) * _row(s)) + rest, vt)
 
 
 def _svd_vt_jvp(t, out, a):
@@ -328,8 +330,8 @@ def _svd_vt_jvp(t, out, a):
     v = _swap_last(vt)
     p = _p(t, u, vt)
     f = _gap_inverse(s * s)
-    dv = matmul(v, f * (_col(s) * p + _swap_last(p) * _row(s))) + (
-        matmul(_swap_last(t), u) - matmul(v, _swap_last(p))
+    dv = strong_matmul(v, strong_mul(f, _col(s) * p + _swap_last(p) * _row(s))) + (
+        strong_matmul(_swap_last(t), u) - strong_matmul(v, _swap_last(p))
     ) / _row(s)
     return _swap_last(dv)
 
@@ -337,9 +339,9 @@ def _svd_vt_jvp(t, out, a):
 def _svd_vt_vjp(ct, out, a):
     u, s, vt = _svd_parts(a)
     v = _swap_last(vt)
-    k = _gap_inverse(s * s) * matmul(vt, _swap_last(ct))  # F ∘ (Vᵀ V̄), V̄ = ctᵀ
-    first = matmul(u, matmul(_col(s) * (k + _swap_last(k)), vt))
-    return first + matmul(u / _row(s), ct - matmul(matmul(ct, v), vt))  # U S⁻¹ V̄ᵀ (I - V Vᵀ)
+    k = strong_mul(_gap_inverse(s * s), strong_matmul(vt, _swap_last(ct)))  # F ∘ (Vᵀ V̄), V̄ = ctᵀ
+    first = strong_matmul(u, strong_matmul(_col(s) * (k + _swap_last(k)), vt))
+    return first + strong_matmul(u / _row(s), ct - strong_matmul(strong_matmul(ct, v), vt))  # U S⁻¹ V̄ᵀ (I - V Vᵀ)
 
 
 def _svd_samples(rng):
@@ -433,18 +435,18 @@ def svdvals(x):
 def _phi(x):
     """The lower triangle of x with its diagonal halved."""
     n = _size(x)
-    return x * (np.tri(n, k=-1) + 0.5 * np.eye(n))
+    return strong_mul(x, np.tri(n, k=-1) + 0.5 * np.eye(n))  # strong: an upper entry's inf is dropped, not NaN
 
 
 def _cholesky_jvp(t, out, a):
     linv = inv(out)
-    return matmul(out, _phi(matmul(linv, matmul(_lower_sym(t), _swap_last(linv)))))
+    return strong_matmul(out, _phi(strong_matmul(linv, strong_matmul(_lower_sym(t), _swap_last(linv)))))
 
 
 def _cholesky_vjp(ct, out, a):
     linv = inv(out)
-    inner = _phi(matmul(_swap_last(out), ct))
-    sbar = matmul(_swap_last(linv), matmul(inner, linv))
+    inner = _phi(strong_matmul(_swap_last(out), ct))
+    sbar = strong_matmul(_swap_last(linv), strong_matmul(inner, linv))
     return _lower_sym_adjoint(sbar)
 
 
@@ -491,17 +493,17 @@ def _eye_like(m, axis):
 
 def _pinv_jvp(t, out, a, rcond):
     p, tt = out, _swap_last(t)
-    first = -matmul(p, matmul(t, p))
-    second = matmul(matmul(p, _swap_last(p)), matmul(tt, _eye_like(a, -2) - matmul(a, p)))
-    third = matmul(_eye_like(a, -1) - matmul(p, a), matmul(tt, matmul(_swap_last(p), p)))
+    first = -strong_matmul(p, strong_matmul(t, p))
+    second = strong_matmul(matmul(p, _swap_last(p)), strong_matmul(tt, _eye_like(a, -2) - matmul(a, p)))
+    third = strong_matmul(_eye_like(a, -1) - matmul(p, a), strong_matmul(tt, matmul(_swap_last(p), p)))
     return first + second + third
 
 
 def _pinv_vjp(ct, out, a, rcond):
     p, pt, ctt = out, _swap_last(out), _swap_last(ct)
-    first = -matmul(pt, matmul(ct, pt))
-    second = matmul(_eye_like(a, -2) - matmul(a, p), matmul(ctt, matmul(p, pt)))
-    third = matmul(matmul(pt, p), matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
+    first = -strong_matmul(pt, strong_matmul(ct, pt))
+    second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, pt)))
+    third = strong_matmul(matmul(pt, p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
     return first + second + third
 
 
