@@ -326,7 +326,8 @@ class PreparedHvp:
             if cols is not None:
                 g[cols], H = np.nan, _nan_rows(_nan_rows(H, cols), None, cols)
             g_parts, hv_parts = st.split_flat(g), st.split_flat(H @ v)
-            return st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
+            gx, hv = st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
+            return (gx if many else gx[0]), (hv if many else hv[0])  # one primal: unwrapped, as the others
         if self._outer.native == "vjp":
             (_, gx), hv = self._rr(*primals, *tangents)
             return (gx if many else gx[0]), (hv if many else hv[0])

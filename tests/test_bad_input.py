@@ -654,3 +654,101 @@ def test_decomposition_rules_contract_strongly(method, case):
     else:
         want = dl.grad(f, method=dl.Numeric(scheme="forward"))(x)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+# -- strong zeros and another output's NaN under nesting (issue 15) ------------------------------
+# On traced values (an inner derivative inside vmap or an outer derivative) whether a tangent or
+# cotangent is 0 where a partial is NaN is known only when the recorded product runs: the rules
+# record strong_mul there (plain products of finite constants stay plain)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("case", list(ELEMENTWISE_NAN))
+def test_a_nan_in_one_element_leaves_the_other_rows_finite_under_nesting(method, case):
+    f = ELEMENTWISE_NAN[case]
+    want, _ = _run(lambda: dl.jacobian(f, method="reverse")(np.array([2.0, 0.3])))
+    x = np.array([-1.0, 0.3])
+    rows, _ = _run(lambda: dl.vmap(dl.jacobian(f, method=method))(np.stack([x, x])))
+    np.testing.assert_allclose(rows[1][1], want[1], rtol=1e-12, atol=0)
+    inner = lambda y: dnp.sum(dl.jacobian(f, method=method)(y)[1])  # noqa: E731
+    (value, _), _ = _run(lambda: dl.value_and_grad(inner, method=method)(x))
+    np.testing.assert_allclose(value, np.sum(want[1]), rtol=1e-12, atol=0)
+
+
+NESTED_STRONG_FIRST = {
+    "x**2 at 0": (lambda x: x**2.0, 0.0),
+    "0**y": (lambda y: 0.0**y, 2.0),
+    "std of a constant vector": (lambda x: dnp.std(x), np.ones(3)),
+    "sqrt(x*x) at 0": (lambda x: dnp.sqrt(x * x), 0.0),
+    "sqrt(x)*0 at 0": (lambda x: dnp.sqrt(x) * 0.0, 0.0),
+}
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize("case", list(NESTED_STRONG_FIRST))
+def test_strong_zero_gradients_computed_on_traced_values(method, case):
+    """The gradient 0 of the convention, computed inside vmap, inside an outer derivative and as
+    jvp(grad)'s primal; jvp(grad) of std at a constant vector was a bare FloatingPointError."""
+    f, x = NESTED_STRONG_FIRST[case]
+    ones = np.ones_like(x) if np.ndim(x) else 1.0
+    calls = [
+        lambda: dl.vmap(dl.grad(f, method=method))(np.stack([x, x]))[0],
+        lambda: dl.value_and_grad(lambda y: dnp.sum(dl.grad(f, method=method)(y)), method=method)(x)[0],
+        lambda: dl.jvp(dl.grad(f, method=method), (x,), (ones,), method=method)[0],
+    ]
+    for call in calls:
+        got, _ = _run(call)
+        assert np.shape(got) in (np.shape(x), ()) and np.all(np.asarray(got) == 0.0), got
+
+
+NESTED_STRONG_SECOND = {  # (f, x, Hessian)
+    "x**2 at 0": (lambda x: x**2.0, 0.0, 2.0),
+    "x*x at 0": (lambda x: x * x, 0.0, 2.0),
+    "x**3 at 0": (lambda x: x**3.0, 0.0, 0.0),
+    "0**y": (lambda y: 0.0**y, 2.0, 0.0),
+    "x**y at (0, 2)": (lambda v: v[0] ** v[1], np.array([0.0, 2.0]), np.array([[2.0, 0.0], [0.0, 0.0]])),
+}
+
+
+@pytest.mark.parametrize("case", list(NESTED_STRONG_SECOND))
+def test_strong_zero_second_derivatives_under_every_nesting(case):
+    f, x, want = NESTED_STRONG_SECOND[case]
+    v = 1.0 if np.ndim(x) == 0 else np.array([1.0, 0.0])
+    for m in EXACT_METHODS:
+        got = [dl.hessian(f, method=m)(x), dl.hvp(f, (x,), (v,), method=m)[1]]
+        if m != "symbolic":  # symbolic refuses traced values (its own test)
+            got += [
+                dl.jacobian(dl.grad(f, method=m), method=m)(x),
+                dl.jvp(dl.grad(f, method=m), (x,), (v,), method=m)[1],
+            ]
+        for g, w in zip(got, [want, np.dot(want, v), want, np.dot(want, v)]):
+            np.testing.assert_array_equal(g, w, err_msg=m)
+    for pair in [("forward", "reverse"), ("reverse", "forward"), ("reverse", "reverse"), ("forward", "forward")]:
+        np.testing.assert_array_equal(dl.hessian(f, method=pair)(x), want, err_msg=str(pair))
+
+
+@pytest.mark.parametrize(
+    "f, primals, tangents",
+    [
+        (lambda v: v[0] * v[1] ** 2.0, (np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),)),
+        (lambda x: x**3.0, (2.0,), (1.0,)),
+        (lambda x, y: x * y**2.0, (1.0, 2.0), (1.0, 0.0)),
+        (lambda d: d["a"] ** 3.0, ({"a": 2.0},), ({"a": 1.0},)),
+    ],
+    ids=["vector", "float", "two floats", "dict"],
+)
+def test_hvp_returns_the_same_structure_for_every_method(f, primals, tangents):
+    """Symbolic's hvp wrapped one primal's results in a 1-tuple (an array of shape (1, n))."""
+    want = dl.hvp(f, primals, tangents, method="reverse")
+    for method in ["symbolic", "forward", "numeric"]:
+        got = dl.hvp(f, primals, tangents, method=method)
+        assert type(got) is type(want) and len(got) == 2
+        for g, w in zip(got, want):
+            assert type(g) is type(w) and np.shape(g) == np.shape(w), (method, g, w)
+            np.testing.assert_allclose(tree_leaves(g), tree_leaves(w), rtol=1e-6, err_msg=method)
+
+
+def tree_leaves(x):
+    from difflab import tree
+
+    return [np.asarray(leaf, dtype=float) for leaf in tree.flatten(x)[0]]

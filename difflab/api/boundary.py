@@ -78,6 +78,15 @@ def _poison_traced(d, out):
     return d * dnp.where(dnp.abs(out) < math.inf, 1.0, math.nan)
 
 
+def _poison_traced_rows(jac, outs):
+    """The traced Jacobian (m, n), its rows NaN where a traced output is NaN or inf, as `_nan_rows`
+    does for concrete ones (a product with 1 or NaN, as in `_poison_traced`)."""
+    if not isinstance(jac, Traced) or not any(isinstance(o, Traced) for o in outs):
+        return jac
+    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
+    return jac * dnp.reshape(dnp.where(dnp.abs(flat) < math.inf, 1.0, math.nan), (-1, 1))
+
+
 def _nan_rows(jac, bad, cols=None):
     """The Jacobian (m, n) with NaN rows where the output is not finite and NaN columns where the
     input is not (DESIGN.md §6: a value outside an op's domain, or a NaN/inf input, has no

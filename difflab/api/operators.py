@@ -45,6 +45,7 @@ from .boundary import (
     _nonfinite,
     _own,
     _poison_traced,
+    _poison_traced_rows,
     _public_call,
     _refuse_kwargs,
     _reshape,
@@ -213,7 +214,7 @@ class _Jacobian(_Transform):
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
-            return _jacobian_tree(st, outs, jac)
+            return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs))
 
 
 def _jacobian_tree(st: Staged, outs, jac):

@@ -64,7 +64,8 @@ def _pull(eqn, ct, env, active, cts):
         except ArithmeticError:  # again, with NumPy's floats, to name the equation in a DomainWarning
             c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
         if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
-            c = unbroadcast(c, a.shape)
+            with np.errstate(invalid="ignore"):  # inf - inf: infinite partials, reported where they arose
+                c = unbroadcast(c, a.shape)
         cts[a] = c if a not in cts else _sum(cts[a], c)
 
 

@@ -273,6 +273,9 @@ def _scaled(partial):
 
     def rule(t, out, *args, **params):
         p = partial(out, *args, **params)
+        if isinstance(p, Traced) or (isinstance(t, Traced) and not _finite_constant(p)):
+            # nested use: whether t is 0 where ∂ is NaN is known only when the recorded product runs
+            return REGISTRY["strong_mul"](t, p)
         c = t * p
         if _zero_times_nan(t, c):
             # the rule is linear in t: where t is 0 the contribution is 0, even where the partial
@@ -282,6 +285,14 @@ def _scaled(partial):
 
     rule.partial, rule.strong = partial, False  # read by reverse's sweep over Python floats
     return rule
+
+
+def _finite_constant(p) -> bool:
+    """Whether a partial computed at trace time is a finite number (1.0, -1.0, a finite array):
+    a traced tangent times it is recorded as the plain product, which cannot form 0·NaN."""
+    if type(p) is float:
+        return math.isfinite(p)
+    return isinstance(p, (int, np.ndarray, np.floating)) and bool(np.isfinite(p).all())
 
 
 def _zero_times_nan(t, c) -> bool:
