@@ -42,6 +42,7 @@ __all__ = [
     "NotDifferentiableError",
     "NumericStopGradientWarning",
     "warn_domain",
+    "warn_domain_if_nonfinite",
     "Collector",
     "collecting",
     "warn_user",
@@ -105,6 +106,34 @@ def warn_domain(equation: str, message: str) -> None:
         pending[equation] = message
 
 
+def warn_domain_if_nonfinite(equation: str, message: str) -> None:
+    """Like `warn_domain`, for an infinite derivative at a point the convention table covers (sqrt's
+    at 0): the enclosing public call issues it only if its result holds NaN or inf. Where a strong
+    zero made the result finite (the gradient of sqrt(x·x) or of the std of a constant vector is 0,
+    DESIGN.md §3) nothing left a domain and nothing is said; outside a public call it is issued now."""
+    pending = getattr(_state, "pending_if", None)
+    if pending is None:
+        warn_user(DomainWarning(message), DomainWarning)
+    elif equation not in pending:
+        pending[equation] = message
+
+
+def _holds_nonfinite(result) -> bool:
+    """Whether a public call's result (floats, arrays, tuples/lists/dicts of them) holds NaN or inf."""
+    if isinstance(result, (tuple, list)):
+        return any(_holds_nonfinite(r) for r in result)
+    if isinstance(result, dict):
+        return any(_holds_nonfinite(r) for r in result.values())
+    if isinstance(result, float):
+        return result != result or result in (float("inf"), float("-inf"))
+    kind = getattr(getattr(result, "dtype", None), "kind", "")
+    if kind in "fc" and kind:
+        import numpy as np  # (numpy is loaded by then: a result holds arrays)
+
+        return not bool(np.isfinite(result).all())
+    return False
+
+
 class Collector:
     """Runs public calls whose DomainWarnings are issued at the end, one per equation that left
     its op's domain (two log equations out of domain give two, each naming its own), pointing at
@@ -117,11 +146,16 @@ class Collector:
     def run(self, fn, *args):
         if getattr(_state, "pending", None) is not None:
             return fn(*args)
-        _state.pending = {}
+        _state.pending, _state.pending_if = {}, {}
+        result = None
         try:
-            return fn(*args)
+            result = fn(*args)
+            return result
         finally:
             pending, _state.pending = _state.pending, None
+            pending_if, _state.pending_if = _state.pending_if, None
+            if pending_if and _holds_nonfinite(result):  # (a raising call says nothing of these)
+                pending = {**pending_if, **pending}
             for equation, message in pending.items():
                 if equation not in self.said:
                     self.said.add(equation)

@@ -752,3 +752,41 @@ def tree_leaves(x):
     from difflab import tree
 
     return [np.asarray(leaf, dtype=float) for leaf in tree.flatten(x)[0]]
+
+
+# -- an infinite derivative a strong zero cancels left no domain: no DomainWarning (issue 15) -------
+
+QUIET_STRONG_ZEROS = {  # (f, x, gradient by the convention)
+    "std of a constant vector": (lambda x: dnp.std(x), np.ones(3), np.zeros(3)),
+    "sqrt(x*x) at 0": (lambda x: dnp.sqrt(x * x), 0.0, 0.0),
+    "norm at 0": (lambda x: dnp.linalg.norm(x), np.zeros(2), np.zeros(2)),
+    "sqrt(x)*0 at 0": (lambda x: dnp.sqrt(x) * 0.0, 0.0, 0.0),
+    "x**0.5 under a zero weight": (lambda x: dnp.sum(x**0.5 * np.array([0.0, 1.0])), np.array([0.0, 1.0]), [0.0, 0.5]),
+}
+
+
+@pytest.mark.parametrize("method", EXACT_METHODS)
+@pytest.mark.parametrize("case", list(QUIET_STRONG_ZEROS))
+def test_a_cancelled_infinite_derivative_is_not_a_domain_warning(method, case):
+    """The result follows the convention table, so nothing was outside a domain: DESIGN.md §6's
+    DomainWarning is for a result holding NaN or inf. Reverse (std, sqrt(x*x), norm) and forward
+    (sqrt(x)*0, x**0.5) issued one for sqrt/pow before; the compiled tier (later calls) neither."""
+    f, x, want = QUIET_STRONG_ZEROS[case]
+    g = dl.grad(f, method=method)
+    for _call in range(3):
+        got, caught = _run(lambda: g(x))
+        np.testing.assert_array_equal(got, want)
+        assert not caught, [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_an_infinite_derivative_in_the_result_still_warns_once_naming_the_equation(method):
+    g, caught = _run(lambda: dl.grad(lambda x: dnp.sqrt(x) * 2.0 + x, method=method)(0.0))
+    assert g == np.inf
+    assert [str(w.message).split(":")[0] for w in caught] == ["v1 = sqrt(v0)"]
+    assert caught[0].filename == __file__
+    # and in one entry of a gradient whose other entries a strong zero made finite
+    g, caught = _run(
+        lambda: dl.grad(lambda x: dnp.sum(dnp.sqrt(x * np.array([1.0, 0.0]) + x * x)), method=method)(np.zeros(2))
+    )
+    assert [str(w.message).split(":")[0] for w in caught] == ["v4 = sqrt(v3)"] and not np.isfinite(g).all()

@@ -331,10 +331,32 @@ def _strong_scaled(partial):
         if partial.singular is not None:
             at = where(equal(t, 0.0), partial.singular(*values), False)
             values = [where(at, 1.0, v) for v in values]
-        return REGISTRY["strong_mul"](t, partial(*values, **params))
+        try:
+            p = partial(*values, **params)
+        except ArithmeticError:  # an infinite partial at a singular point (a nonzero t meets it there)
+            with np.errstate(divide="ignore"):
+                p = partial(*[np.float64(v) if type(v) is float else v for v in values], **params)
+            _singular_met(partial)
+        return REGISTRY["strong_mul"](t, p)
 
     rule.partial, rule.strong = partial, True
     return rule
+
+
+def _singular_met(partial):
+    """An infinite partial at a singular point of the op whose rule is running (sqrt's at 0) is no
+    value outside a domain: the DomainWarning naming the equation is issued only if the public
+    call's result holds NaN or inf (a strong zero further on may well make it 0, DESIGN.md §3)."""
+    from ..errors import warn_domain_if_nonfinite
+    from ..graph import deriving_from
+
+    origin = deriving_from()
+    if origin is None or origin.op is None:
+        return
+    where = str(origin).split(" :")[0]
+    warn_domain_if_nonfinite(
+        where, f"{where}: an infinite derivative at a singular point of {origin.op.name}; the result holds NaN or inf"
+    )
 
 
 def strong_contract(fn, *xs, **params):
