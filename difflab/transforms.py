@@ -19,6 +19,7 @@ from .errors import Collector, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
 from .graph import Traced, evaluate, split as split_graph
+from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
 
 __all__ = [
@@ -308,7 +309,14 @@ class PreparedHvp:
         return collecting(self._call, primals, tangents)
 
     def _call(self, primals, tangents):
-        primals, tangents = tuple(primals), tuple(tangents)
+        g, hv = self._products(tuple(primals), tuple(tangents))
+        gs = tree.flatten(g)[0]
+        if gs and not any(isinstance(x, Traced) for x in gs) and all(np.isnan(x).all() for x in gs):
+            # the gradient is NaN everywhere (f(x) is not finite: no derivative): so is H v, as H is
+            return g, tree.tree_map(lambda h: h * np.nan, hv)
+        return g, _nan_along_nonfinite(primals, tangents, hv)
+
+    def _products(self, primals, tangents):
         _check_tangents(self.f, primals, tangents)
         many = len(primals) > 1
         if self._sym is not None:  # symbolic's native product is the Hessian: it forms H
@@ -335,6 +343,20 @@ class PreparedHvp:
         v = api._flat_like(st, tangents, "tangents")
         outs, jv = prep.jvp(st.inputs(primals), v)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
+
+
+def _nan_along_nonfinite(primals, tangents, hv):
+    """H v as dl.hessian has H at a NaN/inf input (its row and column NaN): NaN in that entry, and
+    everywhere when v moves it. (The outer sweeps alone gave 0 there: x·0 has H = 0 in exact math.)"""
+    xs, vs = tree.flatten(tuple(primals))[0], tree.flatten(tuple(tangents))[0]
+    bad = [~np.isfinite(np.asarray(x, dtype=float)) if not isinstance(x, Traced) else False for x in xs]
+    if not any(np.any(b) for b in bad):
+        return hv
+    leaves, td = tree.flatten(hv)
+    moved = any(np.any(np.asarray(v)[b] != 0) for v, b in zip(vs, bad) if np.any(b) and not isinstance(v, Traced))
+    out = [np.full(np.shape(h), np.nan) if moved else np.where(b, np.nan, h) for h, b in zip(leaves, bad)]
+    out = [float(o) if type(h) is float else o for o, h in zip(out, leaves)]
+    return tree.unflatten(td, out)
 
 
 def prepare_hvp(f, *example_primals, method="reverse") -> PreparedHvp:
@@ -389,7 +411,7 @@ class Linearized:
         self._said = Collector() if said is None else said  # what the linearisation already warned of
         self._name = "f"
         self._fn = lower(graph) if graph is not None else None
-        self._outs = None
+        self._outs, self._x = None, ()
         self.calls = 0
 
     def _flat_tangent(self, tangents):
@@ -408,8 +430,21 @@ class Linearized:
             parts = split_vec(v, self._st.wrt_shapes())
             jv = self._said.run(self._tangent_part, parts)
         else:
-            jv = _split_out(self._outs, self.matrix @ v)
-        return self._st.outputs(list(jv))
+            jv = _split_out(self._outs, strong_matmul(self.matrix, v))
+        return self._st.outputs(self._nan_where_undefined(list(jv), v))
+
+    def _nan_where_undefined(self, jv, v):
+        """As dl.jvp: NaN for outputs that are not finite (outside an op's domain: no derivative),
+        and everywhere along a direction that moves a NaN/inf input."""
+        if isinstance(v, Traced) or any(isinstance(j, Traced) for j in jv):
+            return jv
+        bad = _nonfinite(self._outs)
+        cols = _nonfinite([self._x[i] for i in self._st.wrt])
+        if bad is None and (cols is None or not (v[cols] != 0).any()):
+            return jv
+        flat = np.concatenate([np.ravel(np.asarray(j, dtype=float)) for j in jv])
+        flat = np.where(bad, np.nan, flat) if cols is None or not (v[cols] != 0).any() else np.full(flat.shape, np.nan)
+        return list(_split_out(self._outs, flat))
 
     def _tangent_part(self, parts):
         with np.errstate(invalid="raise", divide="raise"):
@@ -455,7 +490,7 @@ def _linearize(f, primals, method, said):
     if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
         lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J), said=said)
-        lin._outs, lin._name = outs, _name(f)
+        lin._outs, lin._name, lin._x = outs, _name(f), x
         return st.outputs(outs), lin
     from .differentiators.forward import push
 
@@ -482,7 +517,7 @@ def _linearize(f, primals, method, said):
             res = evaluate(early, *x)
     outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
     lin = Linearized(st, "forward", graph=late, residuals=residuals, said=said)
-    lin._outs, lin._name = outs, _name(f)
+    lin._outs, lin._name, lin._x = outs, _name(f), x
     return st.outputs(outs), lin
 
 
@@ -512,7 +547,7 @@ def linear_transpose(lin: Linearized):
         matrix = lin.matrix
 
         def pullback(u):
-            return u @ matrix
+            return strong_matmul(u, matrix)
 
     def transposed(u):
         leaves, td = tree.flatten(u)
@@ -522,7 +557,13 @@ def linear_transpose(lin: Linearized):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
         flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
-        g = np.asarray(pullback(flat_u))
+        g = np.array(pullback(flat_u), dtype=float)
+        # as dl.vjp's pullback: a cotangent on an output with no derivative, or a NaN/inf input
+        bad, cols = _nonfinite(lin._outs), _nonfinite([lin._x[i] for i in st.wrt])
+        if bad is not None and (flat_u[bad] != 0).any():
+            g[:] = np.nan
+        if cols is not None:
+            g[cols] = np.nan
         return st.unflatten_wrt(st.split_flat(g))
 
     return transposed

@@ -790,3 +790,64 @@ def test_an_infinite_derivative_in_the_result_still_warns_once_naming_the_equati
         lambda: dl.grad(lambda x: dnp.sum(dnp.sqrt(x * np.array([1.0, 0.0]) + x * x)), method=method)(np.zeros(2))
     )
     assert [str(w.message).split(":")[0] for w in caught] == ["v4 = sqrt(v3)"] and not np.isfinite(g).all()
+
+
+# -- found by bench/bad_input_walk.py (issue 15) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("method", EXACT_METHODS)
+@pytest.mark.parametrize("case", ["log(-1)", "sqrt(-1)", "1/0", "0**-1"])
+def test_linearize_outside_the_domain_is_nan_like_jvp(method, case):
+    """linearize's J v gave the formula's finite number (1/x = -1 at log(-1)) where jvp gives NaN;
+    its transpose too, where vjp's pullback gives NaN."""
+    f, x, op = DOMAIN[case]
+    (y, lin), caught = _run(lambda: dl.linearize(f, x, method=method))
+    said = [str(w.message) for w in caught]
+    assert not np.isfinite(y) and len(said) == 1 and said[0].startswith(f"v1 = {op}("), said
+    (jv, back), caught = _run(lambda: (lin(1.0), dl.linear_transpose(lin)(1.0)))
+    assert np.isnan(jv) and np.isnan(back).all() and not caught  # said once, by linearize
+    # a vector: the NaN output's entry only; a cotangent 0 there keeps the other entries
+    y, lin = _run(lambda: dl.linearize(lambda v: f(v) * 2.0, np.array([x, 0.5]), method=method))[0]
+    jv = lin(np.ones(2))
+    assert np.isnan(jv[0]) and np.isfinite(jv[1])
+    back = dl.linear_transpose(lin)(np.array([0.0, 1.0]))[0]
+    assert np.isfinite(back).all()
+
+
+@pytest.mark.parametrize("method", EXACT_METHODS)
+def test_linearize_along_a_nan_input_is_nan_like_jvp(method):
+    x = np.array([np.nan, 2.0])
+    y, lin = dl.linearize(lambda v: v * 0.0, x, method=method)
+    assert np.isnan(y[0]) and y[1] == 0.0
+    assert np.isnan(lin(np.ones(2))).all()
+    assert np.array_equal(lin(np.array([0.0, 1.0])), [np.nan, 0.0], equal_nan=True)
+    assert np.isnan(dl.linear_transpose(lin)(np.array([0.0, 1.0]))[0][0])
+
+
+def test_symbolic_values_at_a_nan_input_are_nan_not_sympys_simplification():
+    """SymPy simplifies x·0 to 0: at x = NaN the symbolic method returned f(x) = 0.0 for every
+    operator (NumPy, and the other methods, give NaN)."""
+    f, x = (lambda v: dnp.sum(v * 0.0)), np.array([np.nan, 2.0])
+    for method in METHODS:
+        value, g = dl.value_and_grad(f, method=method)(x)
+        assert np.isnan(value) and np.isnan(g[0]), method
+        assert np.isnan(dl.jvp(f, (x,), (np.ones(2),), method=method)[0]), method
+        assert np.isnan(dl.vjp(f, x, method=method)[0]), method
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vmap_of_grad_over_empty_examples_names_the_shape(method):
+    """Forward and reverse returned an empty gradient, numeric said "range() arg 3 must not be zero"."""
+    with pytest.raises(ValueError, match=r"shape \(0,\): an empty array"):
+        dl.vmap(dl.grad(lambda x: dnp.sum(x * x), method=method))(np.zeros((2, 0)))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hvp_at_a_nan_input_is_not_finite(method):
+    """Forward and reverse hvp gave H v = [0, 0] at x = [NaN, 1] for Σ x·0 (dl.hessian gives NaN)."""
+    for f in (lambda v: dnp.sum(v * 0.0), lambda v: dnp.sum(dnp.relu(v)), lambda v: dnp.max(v)):
+        for v in (np.array([1.0, 1.0]), np.array([0.0, 1.0])):
+            g, hv = _run(lambda: dl.hvp(f, (np.array([np.nan, 1.0]),), (v,), method=method))[0]
+            assert np.isnan(hv[0]) and np.isnan(g[0])
+            h = _run(lambda: dl.hessian(f, method=method)(np.array([np.nan, 1.0])))[0]
+            np.testing.assert_array_equal(np.isnan(hv), np.isnan(h @ v))

@@ -53,7 +53,7 @@ def _refuse_kwargs(name, kwargs):
 
 
 def _check_not_empty(x, i, j):
-    shape = np.shape(x)
+    shape = tuple(x.shape) if isinstance(x, Traced) else np.shape(x)  # (vmap's per-example slices too)
     if 0 in shape:
         raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to differentiate")
 
@@ -304,7 +304,7 @@ def _static_keys(statics) -> tuple:
 
 def _check_differentiable(x, kind, i, j):
     """Leaf j of differentiated argument i: a non-empty float value."""
-    if kind == "input" and not isinstance(x, Traced):
+    if kind == "input":
         _check_not_empty(x, i, j)
     # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
     if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):

@@ -24,6 +24,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..ops.linalg import strong_matmul
 from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "MAX_JACOBIAN_ENTRIES", "check_size"]
@@ -211,14 +212,14 @@ class Prepared:
             outs, jv = self._jvp(args, dnp.reshape(v, (1, self.n)))
             return outs, dnp.reshape(jv, (self.m,))
         outs, jac = self.jacobian(args)
-        return outs, dnp.matmul(jac, v)
+        return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
 
     def vjp(self, args):
         """(outs, pullback) where pullback(u) = uᵀ J for u of shape (m,)."""
         if self.method.native == "vjp":
             return self._vjp(args)
         outs, jac = self.jacobian(args)
-        return outs, lambda u: dnp.matmul(u, jac)
+        return outs, lambda u: strong_matmul(u, jac)  # strong: a zero entry of u never meets a NaN row
 
     def jacobian(self, args):
         """(outs, J) with J of shape (m, n)."""

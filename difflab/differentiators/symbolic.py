@@ -114,14 +114,21 @@ class Symbolic(Differentiator):
 
         def value(self, args):
             charge(evals=1)
-            if not self._expand(strict=False):  # too large to expand: its Hessian is matrix level
+            if not self._expand(strict=False) or self._nonfinite(args):  # see _jacobian
                 return list(evaluate(self.graph, *self._floats(args)))
             return split(self._run("value", args), self.out_shapes)
+
+        def _nonfinite(self, args) -> bool:  # (over a batch of examples the graph is one example's)
+            return not self.batch_inputs and not all(np.isfinite(a).all() for a in args)
 
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
+            # SymPy simplified x·0 to 0, which is NaN at x = NaN: the tape's own values then
+            outs = (
+                list(evaluate(self.graph, *args)) if self._nonfinite(args) else split(both[: self.m], self.out_shapes)
+            )
+            return outs, both[self.m :].reshape(self.m, self.n)
 
         def hessian(self, args):
             if self.tensor is not None:  # matrix level: products stay matmuls
