@@ -122,7 +122,13 @@ def boundary_section():
             ]:
                 if name == "linearize" and method == "numeric":
                     continue
-                _, _, exc = _run(lambda: call(f, x))
+                if name == "prepare":  # prepared at the bad input itself (the others prepare at 2.0)
+                    call = lambda f, x: dl.prepare(f, x, method=method).grad(x)  # noqa: E731
+                result, _, exc = _run(lambda: call(f, x))
+                if name == "compare" and exc is None and f"failed: {kind.__name__}" in result and words in result:
+                    continue  # compare reports a method's failure in its row, one line
+                if method == "symbolic" and "traced values" in str(exc):
+                    continue  # symbolic refuses to run inside vmap (by design, its own test)
                 if not isinstance(exc, kind) or words not in str(exc) or not _refusal(exc):
                     got = "no error" if exc is None else f"{type(exc).__name__}: {str(exc)[:80]}"
                     _report("boundary", f"{label} {method} {name}: {got}")
@@ -143,6 +149,8 @@ def nonfinite_section():
                 for bad in (np.nan, np.inf):
                     x = np.array([bad, 1.0])
                     result, _, exc = _run(lambda: call(f, x))
+                    if method == "symbolic" and "traced values" in str(exc):
+                        continue  # symbolic refuses to run inside vmap (by design, its own test)
                     if exc is not None:
                         _report("nonfinite", f"{fname}({bad}) {method} {name}: {type(exc).__name__}: {exc}")
                         continue

@@ -366,6 +366,11 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         err = "a complex value from real arguments"
     except ArithmeticError as exc:  # NumPy's FloatingPointError; ZeroDivisionError etc. on Python floats
         err = exc
+    except np.linalg.LinAlgError:  # LAPACK refuses a NaN/inf entry (svd, eigh): NaN, as NumPy's ufuncs give
+        if not any(_non_finite(a) for a in args):
+            raise
+        finite = [np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0) if _non_finite(a) else a for a in args]
+        return np.full_like(np.asarray(on_behalf(eqn, fn, *finite, **kw), dtype=float), np.nan)
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
         out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
     # a NaN passed on was born elsewhere, and reported there; so was an inf reaching a derived

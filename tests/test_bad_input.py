@@ -851,3 +851,13 @@ def test_hvp_at_a_nan_input_is_not_finite(method):
             assert np.isnan(hv[0]) and np.isnan(g[0])
             h = _run(lambda: dl.hessian(f, method=method)(np.array([np.nan, 1.0])))[0]
             np.testing.assert_array_equal(np.isnan(hv), np.isnan(h @ v))
+
+
+def test_numeric_stepping_out_of_the_domain_into_a_decomposition_is_nan_with_the_warning():
+    """Numeric's stencil at sqrt's edge fed pinv a NaN matrix: a bare LinAlgError ("SVD did not
+    converge") before; now NaN, with the DomainWarning naming sqrt (where the NaN was born)."""
+    g = dl.grad(_pinv_block, method="numeric")
+    for _call in range(2):
+        got, caught = _run(lambda: g(np.array([[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]])))
+        assert np.isnan(got).any()
+        assert [str(w.message).split(" = ")[1][:4] for w in caught] == ["sqrt"]
