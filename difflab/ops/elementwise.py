@@ -139,6 +139,7 @@ strong_mul = defop(
     partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
     domain=("real", "real"),
+    identity=(1.0, 1.0),  # 1·x is x, ∞ and NaN included: the trace folds it as it folds mul's
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
