@@ -22,10 +22,13 @@ joins SymPy assignments (program.py), with arrays for scalars:
 The adjoints are joined from the output back, as the scalar path joins its assignments' derivatives
 (program.py), which is what makes one gradient cost a few evaluations of f. How it differs from
 reverse mode's generated code: reverse traces its interpreter's sweep at its second call, each
-equation through its VJP rule on cotangent arrays (a mean's seed is an array of ones, its broadcast
-is materialised, a matmul's adjoint is whatever the rule computes); here the expression is built
-at preparation, from the ops' index and partials, with its constants folded, and the per-example
-structure of a declared batched loss is rewritten to the whole batch (`batch_graph`).
+equation through its VJP rule on cotangent arrays (its seed is an array, a sum's cotangent a
+broadcast array, a matmul's adjoint whatever the rule computes); here the expression is written once
+per input signature (at the first gradient call, before evaluating anything), from the ops' index
+and partials, with its constants folded, and a declared batched loss's one-example graph is
+rewritten to the whole batch (`batch_graph`). Products with a partial are plain products even where
+the registry's rule is strong (0 · ∞ = 0, DESIGN.md §3): 0 · ∞ raises under the compiled tier's
+error state, and the symbolic method then answers by its scalar path, which applies the convention.
 
 For f(W) = sum(tanh(X W)) the closed form is, in three lines:
 
@@ -49,6 +52,7 @@ from .examples import _placeholder, per_example
 __all__ = ["closed_form", "batch_graph", "MatrixGradient"]
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+SIZES_KEPT = 8  # closed forms kept per prepared object, one per batch size
 
 
 class MatrixGradient:
@@ -87,7 +91,10 @@ class MatrixGradient:
             derivative = self.derivative(size)
             if derivative is None:
                 return None
-            fn = self.fns[size] = lower(derivative)
+            if len(self.fns) >= SIZES_KEPT:  # a declared loss called at ever new batch sizes: bounded memory
+                oldest = next(iter(self.fns))
+                del self.fns[oldest], self.derivatives[oldest]
+            fn = self.fns[size] = lower(derivative, charged=False)  # like lambdified code: no tape
         res = Tier.run(fn, args)
         if res is None:  # a value left an op's domain: the scalar path names the equation
             return None

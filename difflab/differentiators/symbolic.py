@@ -37,7 +37,8 @@ __all__ = ["Symbolic", "to_sympy", "Program"]
 
 class Symbolic(Differentiator):
     """Symbolic differentiation with SymPy; native products: the Jacobian and the Hessian.
-    `cse=False` lambdifies the derivative written out in full (the naive, swollen form)."""
+    `cse=False` lambdifies the derivative written out in full (the naive, swollen form);
+    `matrix=False` keeps gradients of array functions on the per-scalar path too (matrix.py)."""
 
     name = "symbolic"
     native = "jacobian"
@@ -45,8 +46,8 @@ class Symbolic(Differentiator):
     traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
-    def __init__(self, cse: bool = True):
-        self.cse = bool(cse)
+    def __init__(self, cse: bool = True, matrix: bool = True):
+        self.cse, self.matrix = bool(cse), bool(matrix)
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
@@ -57,14 +58,14 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            # matrix-level terms (tensor.py) of the whole graph: Hessians of functions of an array
             arrays = any(graph.inputs[i].shape for i in wrt)
-            self.tensor = tensor_form(graph, wrt) if arrays else None
-            self.matrix = MatrixGradient(graph, wrt, batch_inputs) if arrays else None  # gradients
+            self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
+            shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
+            self.matrix = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
-            if not arrays:  # else the scalar program is built when a product first needs it
+            if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
         def _expand(self, strict=True) -> bool:
@@ -126,7 +127,7 @@ class Symbolic(Differentiator):
             return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
 
         def grad_leaves(self, args, values=None):
-            found = self.matrix.run(self._floats(args)) if self.matrix is not None and self.m == 1 else None
+            found = self.matrix.run(self._floats(args)) if self.matrix is not None else None
             if found is None:  # the scalar path
                 outs, jac = self.jacobian(args)
                 return outs, split(jac.reshape(self.n), self.in_shapes)
