@@ -135,9 +135,9 @@ def main():
     md = "### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
         [
             "net",
-            "prepare (trace+SymPy)",
-            "first call (diff+codegen)",
-            "size: tape / cse ops / naive ops",
+            "prepare (trace)",
+            "first call (closed form + codegen)",
+            "scalar path's size: tape / cse ops / naive ops",
             "symbolic per call",
             "hand per call",
             "symbolic ÷ hand (IQR)",
