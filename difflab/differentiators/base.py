@@ -225,7 +225,9 @@ class Prepared:
         """(outs, J) with J of shape (m, n)."""
         check_size("Jacobian", self.m, self.n)
         if self.method.native == "jacobian":
-            return self._jacobian(args)
+            outs, jac = self._jacobian(args)
+            # values from rewritten expressions (SymPy's NaN·0 → 0) at a NaN/inf input: `value`'s instead
+            return (self.value(args) if not all(np.isfinite(a).all() for a in args) else outs), jac
         if self.method.native == "jvp":
             outs, cols = self._jvp_columns(args)
             return outs, dnp.transpose(cols)

@@ -117,21 +117,14 @@ class Symbolic(Differentiator):
 
         def value(self, args):
             charge(evals=1)
-            if not self._expand(strict=False) or self._nonfinite(args):  # see _jacobian
-                return list(evaluate(self.graph, *self._floats(args)))
+            if not self._expand(strict=False) or not (self.batch_inputs or all(np.isfinite(a).all() for a in args)):
+                return list(evaluate(self.graph, *self._floats(args)))  # too large; or NaN in (SymPy: NaN·0 = 0)
             return split(self._run("value", args), self.out_shapes)
-
-        def _nonfinite(self, args) -> bool:  # (over a batch of examples the graph is one example's)
-            return not self.batch_inputs and not all(np.isfinite(a).all() for a in args)
 
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            # SymPy simplified x·0 to 0, which is NaN at x = NaN: the tape's own values then
-            outs = (
-                list(evaluate(self.graph, *args)) if self._nonfinite(args) else split(both[: self.m], self.out_shapes)
-            )
-            return outs, both[self.m :].reshape(self.m, self.n)
+            return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
 
         def grad_leaves(self, args, values=None):
             found = self.matrix.run(self._floats(args)) if self.matrix is not None else None
