@@ -12,6 +12,8 @@ A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; 
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
 on the batch's columns at once, then averaged. Hessians of functions of an array are built at
 matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
+On an outer trace's values (symbolic as the inner method of a nested derivative) the same
+expressions run as difflab ops (compile.traced), recording the derivative for the outer method.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 import numpy as np
 
 from ..compile import SymbolicCode
-from ..errors import NotDifferentiableError
+from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
@@ -42,7 +44,6 @@ class Symbolic(Differentiator):
     name = "symbolic"
     native = "jacobian"
     hessian_pair = None
-    traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True):
@@ -62,6 +63,7 @@ class Symbolic(Differentiator):
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
+            self.traced = TracedCode(self)  # the same expressions as difflab ops, on traced values
             if self.tensor is None:  # else the scalar program is built when a product first needs it
                 self._expand()
 
@@ -100,37 +102,31 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
-        def _floats(self, args):
-            if _traced(args):
-                raise NotDifferentiableError(
-                    "the symbolic method's lambdified code cannot take traced values; "
-                    "use it as the outer method, or use 'forward'/'reverse' inside"
-                )
-            return [np.asarray(a, dtype=float) for a in args]
-
         def _run(self, kind, args):
             self._expand()  # first: it may find the per-example structure, which the code reads
-            return self.code.run(kind, self._floats(args))
+            if _traced(args):  # inside an outer derivative: the expressions record difflab ops
+                return self.traced.run(kind, args)
+            return self.code.run(kind, [np.asarray(a, dtype=float) for a in args])
 
         def value(self, args):
             charge(evals=1)
             if not self._expand(strict=False):  # too large to expand: its Hessian is matrix level
-                return list(evaluate(self.graph, *self._floats(args)))
+                return list(evaluate(self.graph, *args))
             return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
+            return split(both[: self.m], self.out_shapes), split(both[self.m :], [(self.m, self.n)])[0]
 
         def hessian(self, args):
-            if self.tensor is not None:  # matrix level: products stay matmuls
+            if self.tensor is not None and not _traced(args):  # matrix level: products stay matmuls
                 charge(evals=1)
-                outs, H = self.tensor.hessian(self._floats(args))
+                outs, H = self.tensor.hessian([np.asarray(a, dtype=float) for a in args])
                 # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
                 if np.isfinite(H).all() or not self._expand(strict=False):
                     return outs, H
-            return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
+            return self.value(args), split(self._run("hessian", args), [(self.n, self.n)])[0]
 
         def expression_size(self, kind="jacobian") -> dict:
             """Operation counts: the tape's equations, the derivative written out in full
