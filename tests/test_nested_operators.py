@@ -139,9 +139,7 @@ def test_grad_of_vmap_equals_the_closed_form(outer):
 
 @pytest.mark.parametrize("outer, inner", [(o, i) for o in OUTER for i in INNER])
 def test_a_hessian_pair_is_the_closed_form(outer, inner):
-    np.testing.assert_allclose(
-        dl.hessian(f, method=(outer, inner))(X), np.diag(f2(X)), **_tolerance(outer, inner, 2)
-    )
+    np.testing.assert_allclose(dl.hessian(f, method=(outer, inner))(X), np.diag(f2(X)), **_tolerance(outer, inner, 2))
 
 
 @pytest.mark.parametrize("outer, method", [(o, m) for o in OUTER for m in INNER])

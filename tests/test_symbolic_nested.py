@@ -33,7 +33,10 @@ GRAPHS = {
         lambda x: dnp.sum(dnp.exp(x) / dnp.sum(dnp.exp(x)) * np.array([1.0, -2.0, 0.5])),
         np.array([0.2, -0.1, 0.5]),
     ),
-    "tanh(A x) · x": (lambda x: dnp.sum(dnp.tanh(A @ x) ** 2) + dnp.tanh(A @ x) @ np.array([1.0, -1.0]), np.array([0.3, -0.2, 0.8])),
+    "tanh(A x) · x": (
+        lambda x: dnp.sum(dnp.tanh(A @ x) ** 2) + dnp.tanh(A @ x) @ np.array([1.0, -1.0]),
+        np.array([0.3, -0.2, 0.8]),
+    ),
     "matrix: Σ sigmoid(W B)": (
         lambda W: dnp.sum(dnp.sigmoid(W @ B)) + dnp.sum(W * W),
         np.array([[0.2, -0.1, 0.4], [0.3, 0.5, -0.6]]),
@@ -68,9 +71,7 @@ NESTINGS = {
         lambda y: dnp.sum(dnp.sin(dl.grad(f, method=i)(y))), method=o
     )(x),
     "jvp of grad": lambda f, x, i, o: dl.jvp(dl.grad(f, method=i), (x,), (np.ones_like(x) * 0.7,), method=o)[1],
-    "grad of the inner hessian": lambda f, x, i, o: dl.grad(lambda y: dnp.sum(dl.hessian(f, method=i)(y)), method=o)(
-        x
-    ),
+    "grad of the inner hessian": lambda f, x, i, o: dl.grad(lambda y: dnp.sum(dl.hessian(f, method=i)(y)), method=o)(x),
     "grad of the inner jacobian": lambda f, x, i, o: dl.grad(
         lambda y: dnp.sum(dnp.cos(dl.jacobian(f, method=i)(y))), method=o
     )(x),

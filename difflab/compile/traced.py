@@ -14,10 +14,10 @@ interpreters run equations on traced values: a value outside an op's domain give
 naming the user's equation, and what it records remembers that equation as its source. For
 f = sin(x)·x (user equations v1 = sin(v0), v2 = mul(v1, v0)) the gradient x·cos(x) + sin(x) is
 
-    t0 = _g(E[1], F[3], x0)              # cos, derived from v2 = mul(v1, v0)
-    t1 = _g(E[1], F[1], x0, t0)          # *
-    t2 = _g(E[1], F[4], x0)              # sin
-    t3 = _g(E[1], F[0], t1, t2)          # +
+    t0 = _g(E[1], F[3], x0)              # sin, on behalf of v2 = mul(v1, v0) (the last: x0 only read)
+    t1 = _g(E[1], F[4], x0)              # cos
+    t2 = _g(E[1], F[1], x0, t1)          # * (F[0], F[1], F[2]: +, *, **)
+    t3 = _g(E[1], F[0], t0, t2)          # +
 """
 
 from __future__ import annotations
@@ -43,7 +43,18 @@ _DERIVED = re.compile(r"v(\d+)_\d+$")
 class TracedCode:
     """A symbolic prepared object's expressions as code over difflab's ops: `run(kind, args)` gives
     the flat vector `prepared.exprs(kind)` at `args`, some of them traced (averaged over the rows
-    of its batch inputs, each symbol of a batch input being a column), recording equations."""
+    of its batch inputs, each symbol of a batch input being a column), recording equations.
+
+    Shape contract: `args` as the prepared graph's inputs (arrays or traced values); the result has
+    shape (len(prepared.exprs(kind)),), traced.
+
+    >>> import difflab as dl, difflab.numpy as dnp
+    >>> from difflab.differentiators import Symbolic
+    >>> p = Symbolic().prepare(dl.trace(lambda x: dnp.sin(x) * x, 1.3), (0,))
+    >>> g = dl.trace(lambda x: TracedCode(p).run("jacobian", [x]), 1.3)
+    >>> sorted({e.op.name for e in g.eqns} & {"sin", "cos"})   # d/dx = sin(x) + x cos(x), recorded
+    ['cos', 'sin']
+    """
 
     def __init__(self, prepared):
         self.prepared = prepared
@@ -151,9 +162,9 @@ class _Writer:
             op, args = hit
             return self._call(op, [self._emit(a) for a in args])
         if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):  # the traced values' +, * and **
-            return self._call((_sum, _product, operator.pow)[[sp.Add, sp.Mul, sp.Pow].index(e.func)], [
-                self._emit(a) for a in e.args
-            ])
+            return self._call(
+                (_sum, _product, operator.pow)[[sp.Add, sp.Mul, sp.Pow].index(e.func)], [self._emit(a) for a in e.args]
+            )
         if isinstance(e, (sp.Piecewise, sp.And, sp.Or, sp.Not)):
             return self._selection(sp, e)
         raise NotDifferentiableError(
