@@ -125,3 +125,18 @@ def test_a_domain_point_inside_is_nan_with_one_warning_naming_the_users_equation
     domain = [str(w.message) for w in caught if issubclass(w.category, DomainWarning)]
     assert len(domain) == 1 and domain[0].startswith("v1 = log(v0)"), domain
     assert all(issubclass(w.category, DomainWarning) for w in caught), [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("outer", OUTER)
+def test_an_inner_symbolic_function_may_close_over_the_outer_traced_values(outer):
+    """The inner function reads x, which the outer derivative differentiates: x is a symbol of the
+    inner program too, read from the outer trace when the code runs (README's nesting example)."""
+    assert float(dl.grad(lambda x: x * dl.grad(lambda y: x + y, method="symbolic")(1.0), method=outer)(2.0)) == (
+        pytest.approx(1.0, rel=1e-6)
+    )
+    x = np.array([0.3, -0.2, 0.7])
+
+    def loss(inner):
+        return lambda x: dnp.sum(dl.grad(lambda y: dnp.sum(dnp.sin(x * y) * y), method=inner)(2.0 * x) ** 2)
+
+    np.testing.assert_allclose(dl.grad(loss("symbolic"), method=outer)(x), dl.grad(loss("reverse"))(x), **_tol(outer))

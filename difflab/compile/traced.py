@@ -79,6 +79,9 @@ class TracedCode:
             else:
                 flat = _reshape(a, (k,))
                 values += [flat[j] if isinstance(flat, Traced) else float(flat[j]) for j in range(k)]
+        for value, symbols in p.program.closed:  # values of an enclosing trace the function closes over
+            flat = _reshape(value, (symbols.size,))
+            values += [flat[j] for j in range(symbols.size)]
         with np.errstate(invalid="raise", divide="raise"):  # each op is guarded: see the module docstring
             outs = fn(*values)
         if batch > 1 or rows:  # the mean over the examples; a value none of them moves is itself

@@ -81,7 +81,8 @@ class Symbolic(Differentiator):
                 if too_large:
                     raise ValueError(too_large)
                 self.program = to_sympy(self.graph)
-                self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
+                closed = [arr for _, arr in self.program.closed]  # an enclosing trace's values: last
+                self.symbols = [s for arr in self.program.inputs + closed for s in arr.ravel()]
                 self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
             return True
 
@@ -104,7 +105,7 @@ class Symbolic(Differentiator):
 
         def _run(self, kind, args):
             self._expand()  # first: it may find the per-example structure, which the code reads
-            if _traced(args):  # inside an outer derivative: the expressions record difflab ops
+            if _traced(args) or self.program.closed:  # inside an outer derivative: they record difflab ops
                 return self.traced.run(kind, args)
             return self.code.run(kind, [np.asarray(a, dtype=float) for a in args])
 
