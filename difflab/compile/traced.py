@@ -117,7 +117,7 @@ class _Writer:
         outs = []
         for e in exprs:
             self._at(self._latest(e))
-            outs.append(self._emit(self.sp.sympify(e)))
+            outs.append(self._emit(e))
         args = ", ".join(f"x{k}" for k in range(len(p.symbols)))
         body = "\n".join(f"    {line}" for line in self.lines)
         source = f"def _traced({args}):\n{body}\n    return [{', '.join(outs)}]\n"
@@ -145,6 +145,8 @@ class _Writer:
     def _emit(self, e) -> str:
         """The name or literal holding `e`, writing the lines that compute it."""
         sp = self.sp
+        if not isinstance(e, sp.Basic):  # a Python number among the expressions
+            return _literal(float(e))
         if e in self.names:
             return self.names[e]
         if isinstance(e, sp.Symbol):

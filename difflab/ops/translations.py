@@ -55,10 +55,11 @@ class SympyOps:
             domain = tuple(op.domain) + ("real",) * op.nargs
             symbols = [sp.Symbol(f"p{i}", real=domain[i] != "bool") for i in range(op.nargs)]
             try:
-                e = sp.sympify(op.sympy(*[np.array(s, dtype=object) for s in symbols])[()])
+                e = op.sympy(*[np.array(s, dtype=object) for s in symbols])[()]
             except Exception:  # a translation that only takes numbers: no template
                 continue
-            self._learn(sp, op, e, symbols)
+            if isinstance(e, sp.Basic):  # (a plain number: the op is a constant, nothing to map)
+                self._learn(sp, op, e, symbols)
         from sympy.printing.numpy import NumPyPrinter
         from sympy.printing.pycode import _known_functions
 
