@@ -10,9 +10,10 @@ subexpressions) the derivative's size can grow exponentially with depth: that sw
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
-on the batch's columns at once, then averaged. Hessians of functions of an array are built at
-matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
-On an outer trace's values (symbolic as the inner method of a nested derivative) the same
+on the batch's columns at once, then averaged. Gradients of functions of arrays are written at
+matrix level instead (matrix.py: the closed form over the graph's arrays, lowered to NumPy), and
+Hessians of functions of an array (tensor.py: einsum terms), also for graphs too large to expand.
+On an outer trace's values (symbolic as the inner method of a nested derivative) the scalar
 expressions run as difflab ops (compile.traced), recording the derivative for the outer method.
 """
 
@@ -27,6 +28,7 @@ from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
+from .matrix import MatrixGradient
 from .tensor import tensor_form
 from .program import Program, _as_object, exact, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
@@ -37,17 +39,16 @@ __all__ = ["Symbolic", "to_sympy", "Program"]
 
 class Symbolic(Differentiator):
     """Symbolic differentiation with SymPy; native products: the Jacobian and the Hessian.
-
-    `cse=False` lambdifies the derivative written out in full (the naive, swollen form).
-    """
+    `cse=False` lambdifies the derivative written out in full (the naive, swollen form);
+    `matrix=False` keeps gradients of array functions on the per-scalar path too (matrix.py)."""
 
     name = "symbolic"
     native = "jacobian"
     hessian_pair = None
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
-    def __init__(self, cse: bool = True):
-        self.cse = bool(cse)
+    def __init__(self, cse: bool = True, matrix: bool = True):
+        self.cse, self.matrix = bool(cse), bool(matrix)
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
@@ -58,13 +59,15 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            # matrix-level terms (tensor.py) of the whole graph: Hessians of functions of an array
-            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
+            arrays = any(graph.inputs[i].shape for i in wrt)
+            self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
+            shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
+            self.matrix = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
             self.traced = TracedCode(self)  # the same expressions as difflab ops, on traced values
-            if self.tensor is None:  # else the scalar program is built when a product first needs it
+            if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
         def _expand(self, strict=True) -> bool:
@@ -76,7 +79,7 @@ class Symbolic(Differentiator):
                     if self.per_example is not None:  # one example's graph, evaluated over the rows
                         self.graph, self.batch_inputs = self.per_example.graph, self.per_example.rows
                 too_large = over_limit(self.graph, MAX_ELEMENTS)
-                if too_large and self.tensor is not None and not strict:
+                if too_large and (self.tensor or self.matrix) is not None and not strict:
                     return False
                 if too_large:
                     raise ValueError(too_large)
@@ -103,11 +106,14 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
+        def _floats(self, args):
+            return [np.asarray(a, dtype=float) for a in args]
+
         def _run(self, kind, args):
             self._expand()  # first: it may find the per-example structure, which the code reads
             if _traced(args) or self.program.closed:  # inside an outer derivative: they record difflab ops
                 return self.traced.run(kind, args)
-            return self.code.run(kind, [np.asarray(a, dtype=float) for a in args])
+            return self.code.run(kind, self._floats(args))
 
         def value(self, args):
             charge(evals=1)
@@ -120,10 +126,18 @@ class Symbolic(Differentiator):
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
             return split(both[: self.m], self.out_shapes), split(both[self.m :], [(self.m, self.n)])[0]
 
+        def grad_leaves(self, args, values=None):
+            found = self.matrix.run(self._floats(args)) if self.matrix is not None and not _traced(args) else None
+            if found is None:  # the scalar path (also on traced values)
+                outs, jac = self.jacobian(args)
+                return outs, split(split(jac, [(self.n,)])[0], self.in_shapes)
+            charge(evals=1)
+            return found
+
         def hessian(self, args):
             if self.tensor is not None and not _traced(args):  # matrix level: products stay matmuls
                 charge(evals=1)
-                outs, H = self.tensor.hessian([np.asarray(a, dtype=float) for a in args])
+                outs, H = self.tensor.hessian(self._floats(args))
                 # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
                 if np.isfinite(H).all() or not self._expand(strict=False):
                     return outs, H
