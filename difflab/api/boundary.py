@@ -24,6 +24,7 @@ from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
+from ..ops.core import surely_finite
 from ..graph import Const, Graph, Traced, Var
 from ..trace import outputs_of, trace_flat, traced_values
 
@@ -61,7 +62,7 @@ def _check_not_empty(x, i, j):
 def _nonfinite(outs):
     """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
     cheaply: this runs on every call) or some are traced (then see `_poison`)."""
-    if all([type(o) is float and math.isfinite(o) for o in outs]):
+    if all([surely_finite(o) for o in outs]):
         return None
     if any([isinstance(o, Traced) for o in outs]):
         return None
@@ -99,7 +100,7 @@ def _nan_inputs(st, xs, parts):
         if type(x) is float:
             if not math.isfinite(x):
                 parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
-        elif isinstance(x, np.ndarray) and not np.isfinite(x.sum()) and not np.isfinite(x).all():
+        elif isinstance(x, np.ndarray) and not surely_finite(x) and not np.isfinite(x).all():
             parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
     return parts
 

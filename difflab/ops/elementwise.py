@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from ..graph import Traced
-from .core import Op, _sp, strong_zero, _sympy_fn, defop, elementwise_sympy, sympy_function
+from .core import Op, _sp, _sympy_fn, defop, elementwise_sympy, strong_zero, surely_finite, sympy_function
 
 
 def _piecewise_max(a, b):
@@ -71,7 +71,7 @@ mul = defop(
 def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
-    if _surely_finite(a) and _surely_finite(b):  # no 0·∞ can be formed: the plain product
+    if surely_finite(a) and surely_finite(b):  # no 0·∞ can be formed: the plain product
         return np.multiply(a, b)
     with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
@@ -83,18 +83,6 @@ def _strong_mul_impl(a, b):
             return out
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
     return np.where(zero, 0.0, out) if np.any(zero) else out
-
-
-def _surely_finite(x) -> bool:
-    """True when the float x (or float64 array) holds no NaN or infinity, by one BLAS pass (Σx² is
-    NaN or inf when x holds one); False may also mean "too large to tell" or another type (the
-    exact masking then decides). Why: strong products are frequent in second derivatives (an hvp at
-    n = 10⁴ has 8), and masking each one cost ~7 passes over the data where a product is one."""
-    if type(x) is np.ndarray and x.dtype == np.float64:
-        return math.isfinite(np.vdot(x, x)) if x.size else True
-    if type(x) is float:
-        return math.isfinite(x)
-    return False
 
 
 def _py_strong_mul(a, b):
