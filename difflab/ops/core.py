@@ -105,6 +105,13 @@ class Op:
     #: einsum of its arguments times `scale` ("ij,jk->ik" for matmul); None otherwise. Matrix-level
     #: symbolic derivatives (differentiators/tensor.py) read it
     index: Callable | None = None
+    #: a strong op's plain form (strong_mul: mul): the same values wherever no factor is NaN or
+    #: ±inf. The compiled tier runs it first and checks the outputs (compile/graphs.py)
+    plain: "Op | None" = None
+    #: an output entry may be a number where an argument entry it depends on is NaN (fmax,
+    #: nan_to_num, an iterative decomposition whose convergence test compares): the compiled tier
+    #: does not speculate with plain forms through it (compile/graphs.py)
+    drops_nan: bool = False
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""

@@ -124,6 +124,7 @@ strong_mul = defop(
     partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
     domain=("real", "real"),
+    plain=mul,
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
@@ -716,6 +717,7 @@ copysign = defop(
     kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))),
     analytic=False,
     numpy=("copysign",),
+    drops_nan=True,  # the sign of a NaN b is a number's
     doc="|a| with the sign of b (derivative 0 in b)",
 )
 fmax = defop(
@@ -727,6 +729,7 @@ fmax = defop(
     kink=maximum.kink,
     analytic=False,
     numpy=("fmax",),
+    drops_nan=True,  # NaN ignored
     doc="elementwise max ignoring NaN; ties split evenly",
 )
 fmin = defop(
@@ -738,6 +741,7 @@ fmin = defop(
     kink=minimum.kink,
     analytic=False,
     numpy=("fmin",),
+    drops_nan=True,  # NaN ignored
     doc="elementwise min ignoring NaN; ties split evenly",
 )
 real = defop(
@@ -758,6 +762,7 @@ imag = defop(
     differentiable=False,
     analytic=False,
     numpy=("imag",),
+    drops_nan=True,  # zero, NaN or not
     doc="imaginary part: zero on real input",
 )
 nan_to_num = defop(
@@ -767,6 +772,7 @@ nan_to_num = defop(
     sympy=_sympy_expr(lambda sp, x: x),
     analytic=False,
     numpy=("nan_to_num",),
+    drops_nan=True,  # NaN -> 0
     doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite",
 )
 
