@@ -24,7 +24,7 @@ from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
-from ..ops.core import surely_finite
+from ..ops.core import all_surely_finite, surely_finite
 from ..graph import Const, Graph, Traced, Var
 from ..trace import outputs_of, trace_flat, traced_values
 
@@ -62,7 +62,7 @@ def _check_not_empty(x, i, j):
 def _nonfinite(outs):
     """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
     cheaply: this runs on every call) or some are traced (then see `_poison`)."""
-    if all([surely_finite(o) for o in outs]):
+    if all_surely_finite(outs):
         return None
     if any([isinstance(o, Traced) for o in outs]):
         return None
@@ -95,6 +95,8 @@ def _nan_rows(jac, bad, cols=None):
 
 def _nan_inputs(st, xs, parts):
     """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+    if all_surely_finite([xs[i] for i in st.wrt]):  # the common case, in one loop
+        return parts
     for k, i in enumerate(st.wrt):
         x = xs[i]
         if type(x) is float:
@@ -410,6 +412,8 @@ def _as_float(x):
 
 
 def _result(x):
+    if type(x) is float or type(x) is np.float64:  # a scalar loss, the common case
+        return float(x)
     if isinstance(x, np.ndarray) and x.ndim:
         return x if x.dtype.kind in "fb" else x.astype(np.float64)
     if isinstance(x, Traced):

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Const, Graph, Var, charge, elements, prune
-from ..ops.core import surely_finite
+from ..ops.core import all_surely_finite
 
 __all__ = ["lower"]
 
@@ -108,15 +108,6 @@ def _plain(graph: Graph) -> tuple | None:
         return None
     checked = [k for k, v in enumerate(graph.outputs) if type(v) is Var and v in after]
     return graph._replace(eqns=tuple(eqns)), checked
-
-
-def _all_finite(*xs) -> bool:
-    """Whether every x is a float64 array or a float without NaN or ±inf (one BLAS pass each; a
-    complex value or a sum of squares too large to tell counts as not finite: the exact run decides)."""
-    for x in xs:
-        if not surely_finite(x):
-            return False
-    return True
 
 
 class _Source:
@@ -218,11 +209,13 @@ class _Source:
         if self.fallback is not None:
             inputs = ", ".join(self.names[v] for v in graph.inputs)
             checked = ", ".join(self.names[graph.outputs[k]] for k in self.checked)
-            self.env.update(_exact=self.fallback, _all_finite=_all_finite, _Fallback=(ArithmeticError, ValueError))
+            # finite: a float64 array or a float without NaN or ±inf (one BLAS pass each; a complex value
+            # or a sum of squares too large to tell counts as not finite: the exact run decides)
+            self.env.update(_exact=self.fallback, _finite=all_surely_finite, _Fallback=(ArithmeticError, ValueError))
             self.lines += [
                 "    except _Fallback:",
                 f"        return _exact({inputs})",
-                f"    if not _all_finite({checked}):",
+                f"    if not _finite(({checked},)):",
                 f"        return _exact({inputs})",
             ]
         self.lines.append(
