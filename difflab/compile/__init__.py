@@ -4,7 +4,7 @@ The differentiators are interpreters of the graph (the specification). This pack
 they interpret into plain Python code that computes the same values, faster:
 
     lower(graph, batched=None, reuse=True,              graphs.py: straight-line NumPy for a graph
-          speculate=False) -> fn                        (speculate: strong ops run in their plain
+          charged=True, speculate=False) -> fn          (speculate: strong ops run in their plain
                                                         form, the outputs checked finite once, else
                                                         the exact code runs: "How speculation works")
         fn(*inputs) == graph.evaluate(graph, *inputs)   (batched flags: == graph.evaluate_batched)

@@ -43,14 +43,17 @@ def _fresh(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
-def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, speculate: bool = False):
+def lower(
+    graph: Graph, batched: tuple | None = None, reuse: bool = True, charged: bool = True, speculate: bool = False
+):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
     The generated source binds each op's implementation and each constant as a global, deletes
     every intermediate after its last use (so peak memory matches hand-written code), lets an
     elementwise op write into a dead intermediate of its shape and dtype (`reuse`; the code then
     expects the traced dtypes) and charges the equations it executes (and their elements) to the
-    costs being charged (`graph.charge`). `fn.source` holds the code, `fn.eqns` and `fn.elements`
+    costs being charged (`graph.charge`; not with `charged=False`: the symbolic method's closed-form
+    derivative is no tape). `fn.source` holds the code, `fn.eqns` and `fn.elements`
     the work of one call. With `batched` (one flag per input) the function computes what
     `evaluate_batched` does: the ops that see a batched value run by their batching rule, with
     the flags fixed in the code; a ufunc called as it is (every batched argument of the output's
@@ -65,11 +68,11 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, specul
     [11.0]
     """
     graph = prune(graph)
-    exact = _generate(_Source(graph, batched, reuse))
+    exact = _generate(_Source(graph, batched, reuse, charged))
     plain = _plain(graph) if speculate else None
     if plain is None:
         return exact
-    fn = _generate(_Source(plain[0], batched, reuse, fallback=exact, checked=plain[1]))
+    fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
     fn.exact = exact
     return fn
 
@@ -113,8 +116,8 @@ def _plain(graph: Graph) -> tuple | None:
 class _Source:
     """The lines of `lower`'s function and the globals they name, built one equation at a time."""
 
-    def __init__(self, graph: Graph, batched: tuple | None, reuse: bool, fallback=None, checked=()):
-        self.graph, self.batched, self.reuse = graph, batched, reuse
+    def __init__(self, graph: Graph, batched: tuple | None, reuse: bool, charged=True, fallback=None, checked=()):
+        self.graph, self.batched, self.reuse, self.charged = graph, batched, reuse, charged
         # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
         self.fallback, self.checked = fallback, checked
         self.pad = "        " if fallback is not None else "    "
@@ -204,13 +207,14 @@ class _Source:
         return None
 
     def finish(self, n_eqns: int, n_elements: int):
-        """The cost charged per call and the return line (speculative: after the fallback's checks)."""
+        """The cost charged per call (unless not `charged`) and the return line (speculative: after
+        the fallback's checks)."""
         hot, graph = self.hot, self.graph
         if self.fallback is not None:
             inputs = ", ".join(self.names[v] for v in graph.inputs)
             checked = ", ".join(self.names[graph.outputs[k]] for k in self.checked)
-            # finite: a float64 array or a float without NaN or ±inf (one BLAS pass each; a complex value
-            # or a sum of squares too large to tell counts as not finite: the exact run decides)
+            # finite: a float64 array or a float without NaN or ±inf (one pass each; a complex value
+            # or a sum too large to tell counts as not finite: the exact run decides)
             self.env.update(_exact=self.fallback, _finite=all_surely_finite, _Fallback=(ArithmeticError, ValueError))
             self.lines += [
                 "    except _Fallback:",
@@ -218,11 +222,12 @@ class _Source:
                 f"    if not _finite(({checked},)):",
                 f"        return _exact({inputs})",
             ]
-        self.lines.append(
-            f"    _charge({n_eqns}, {n_elements})"
-            if not hot
-            else f"    _charge({n_eqns} * _size, {n_elements} * _size)"
-        )
+        if self.charged:
+            self.lines.append(
+                f"    _charge({n_eqns}, {n_elements})"
+                if not hot
+                else f"    _charge({n_eqns} * _size, {n_elements} * _size)"
+            )
         # a constant array or an input handed out as a result would let the caller change the graph
         # (or their own input) through it: those results are copies
         inputs = set(graph.inputs)
