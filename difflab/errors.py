@@ -115,19 +115,27 @@ class Collector:
         self.said: set = set()
 
     def run(self, fn, *args):
-        if getattr(_state, "pending", None) is not None:
-            return fn(*args)
-        _state.pending = {}
-        try:
-            return fn(*args)
-        finally:
-            pending, _state.pending = _state.pending, None
+        return _collect(fn, args, self.said)
+
+
+def _collect(fn, args, said):
+    """fn(*args) as one public call: its DomainWarnings issued at the end, each equation once and
+    none of those in `said` (a set, updated; None: a fresh one, made only if there is one to say)."""
+    if getattr(_state, "pending", None) is not None:
+        return fn(*args)
+    _state.pending = {}
+    try:
+        return fn(*args)
+    finally:
+        pending, _state.pending = _state.pending, None
+        if pending:
+            said = set() if said is None else said
             for equation, message in pending.items():
-                if equation not in self.said:
-                    self.said.add(equation)
+                if equation not in said:
+                    said.add(equation)
                     warn_user(DomainWarning(message), DomainWarning)
 
 
 def collecting(fn, *args):
-    """`fn(*args)` as one public call (see `Collector`)."""
-    return Collector().run(fn, *args)
+    """`fn(*args)` as one public call (see `Collector`; no Collector is made: this runs on every call)."""
+    return _collect(fn, args, None)

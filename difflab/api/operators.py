@@ -148,11 +148,12 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
         parts = [_poison_traced(p, outs[0]) for p in parts]
     else:
         parts = _nan_inputs(st, xs, list(parts))
-    # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
-    parts = [
-        p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]])) else p
-        for k, p in enumerate(parts)
-    ]
+    # a broadcast view (the cotangent of a sum) is read-only, and one array may be the part of two
+    # leaves: the caller gets arrays of their own
+    shared = len(set(map(id, parts))) < len(parts)
+    for k, p in enumerate(parts):
+        if type(p) is np.ndarray and (not p.flags.writeable or shared and any([p is q for q in parts[:k]])):
+            parts[k] = p.copy()
     sig = st.signature
     return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
