@@ -204,7 +204,7 @@ class _Writer:
             name = f"t{len(self.lines)}"
             self.lines.append(f"{name} = {code}")
             code = name
-        return code
+        return code if code is not None else "_nan"  # a Piecewise with no pieces is nowhere defined
 
     def _call(self, fn, args) -> str:
         """`fn(*args)` guarded on behalf of the current user's equation (graph.guarded)."""
