@@ -144,24 +144,34 @@ class Collector:
         self.said: set = set()
 
     def run(self, fn, *args):
-        if getattr(_state, "pending", None) is not None:
-            return fn(*args)
-        _state.pending, _state.pending_if = {}, {}
-        result = None
-        try:
-            result = fn(*args)
-            return result
-        finally:
-            pending, _state.pending = _state.pending, None
-            pending_if, _state.pending_if = _state.pending_if, None
-            if pending_if and _holds_nonfinite(result):  # (a raising call says nothing of these)
-                pending = {**pending_if, **pending}
+        return _collect(fn, args, self.said)
+
+
+def _collect(fn, args, said):
+    """fn(*args) as one public call: its DomainWarnings issued at the end, each equation once and
+    none of those in `said` (a set, updated; None: a fresh one, made only if there is one to say).
+    A warning registered as conditional (an infinite partial at a singular point, which a strong
+    zero may cancel) is issued only if the call's result holds NaN or inf."""
+    if getattr(_state, "pending", None) is not None:
+        return fn(*args)
+    _state.pending, _state.pending_if = {}, {}
+    result = None
+    try:
+        result = fn(*args)
+        return result
+    finally:
+        pending, _state.pending = _state.pending, None
+        pending_if, _state.pending_if = _state.pending_if, None
+        if pending_if and _holds_nonfinite(result):  # (a raising call says nothing of these)
+            pending = {**pending_if, **pending}
+        if pending:
+            said = set() if said is None else said
             for equation, message in pending.items():
-                if equation not in self.said:
-                    self.said.add(equation)
+                if equation not in said:
+                    said.add(equation)
                     warn_user(DomainWarning(message), DomainWarning)
 
 
 def collecting(fn, *args):
-    """`fn(*args)` as one public call (see `Collector`)."""
-    return Collector().run(fn, *args)
+    """`fn(*args)` as one public call (see `Collector`; no Collector is made: this runs on every call)."""
+    return _collect(fn, args, None)

@@ -43,6 +43,7 @@ class UserOp(Op):
     differentiates the primal)."""
 
     sparsity: Callable | None = None
+    drops_nan: bool = True  # the user's function may do anything with a NaN (compile/graphs.py)
 
 
 def _name(f):

@@ -326,6 +326,10 @@ class PreparedHvp:
             x = st.inputs(primals)
             outs, g = prep.grad(x)
             _, H = prep.hessian(x)
+            one = (lambda parts: parts) if many else (lambda parts: parts[0])  # as the pairs: per primal
+            if any(isinstance(a, Traced) for a in (*x, v)):  # inside an outer derivative: H v is recorded
+                hv = dnp.matmul(H, v)
+                return one(st.unflatten_wrt(st.split_flat(g))), one(st.unflatten_wrt(st.split_flat(hv)))
             g, H = np.array(g, dtype=float), np.array(H, dtype=float)
             # as dl.hessian: outside the domain no derivative (NaN), and NaN at a non-finite input
             if _nonfinite(outs) is not None:
@@ -334,8 +338,7 @@ class PreparedHvp:
             if cols is not None:
                 g[cols], H = np.nan, _nan_rows(_nan_rows(H, cols), None, cols)
             g_parts, hv_parts = st.split_flat(g), st.split_flat(H @ v)
-            gx, hv = st.unflatten_wrt(g_parts), st.unflatten_wrt(hv_parts)
-            return (gx if many else gx[0]), (hv if many else hv[0])  # one primal: unwrapped, as the others
+            return one(st.unflatten_wrt(g_parts)), one(st.unflatten_wrt(hv_parts))
         if self._outer.native == "vjp":
             (_, gx), hv = self._rr(*primals, *tangents)
             return (gx if many else gx[0]), (hv if many else hv[0])

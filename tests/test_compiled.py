@@ -11,6 +11,8 @@ from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 import difflab as dl
+from difflab.compile.graphs import _plain, lower
+from difflab.graph import counting
 from difflab.ops import REGISTRY, examples
 from difflab.testing.strategies import functions, points
 
@@ -111,3 +113,105 @@ def test_interpreters_only_is_a_setting_of_every_method():
         for _ in range(3):
             p.grad([x])
         assert not p.lowered.fns and not getattr(getattr(p, "sweeps", None), "fns", None), name
+
+
+# -- speculation: strong ops run in their plain form, the outputs checked once (compile/graphs.py) --
+
+
+def test_each_strong_op_names_a_plain_form_with_the_same_values_on_finite_samples():
+    strong = [op for op in REGISTRY.values() if op.plain is not None]
+    assert {op.name for op in strong} >= {"strong_mul", "strong_matmul", "strong_einsum"}
+    for op in strong:
+        assert op.plain.plain is None and op.plain.nargs == op.nargs, op.name
+        for args, params in examples(op, np.random.default_rng(0)):
+            np.testing.assert_array_equal(op.plain.impl(*args, **params), op.impl(*args, **params), err_msg=op.name)
+
+
+def _strong(name):
+    return REGISTRY[name]
+
+
+U, M_NAN = np.array([1.0, 0.0]), np.array([[2.0, 3.0], [np.nan, np.inf]])  # strong u @ M = [2, 3]
+
+
+def test_a_plain_run_that_meets_a_strong_zero_falls_back_to_the_exact_program():
+    graph = dl.trace(
+        lambda u, m: dl.numpy.sum(_strong("strong_matmul")(u, m)) + _strong("strong_mul")(u, 2.0), U, M_NAN
+    )
+    fn = lower(graph, speculate=True)
+    plain_only = lower(_plain(graph)[0])  # what speculation runs first
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(plain_only(U, M_NAN)[0]).all()
+    for errors in ("raise", "ignore"):
+        with np.errstate(invalid=errors, divide=errors):
+            with counting() as cost:
+                got = fn(U, M_NAN)
+        np.testing.assert_array_equal(got[0], [7.0, 5.0])
+        assert (cost.eqns, cost.elements) == (fn.exact.eqns, fn.exact.elements)  # charged once
+    np.testing.assert_array_equal(fn(U, np.ones((2, 2)))[0], [4.0, 2.0])  # finite: the plain answer
+
+
+@pytest.mark.parametrize(
+    "drop",
+    [
+        lambda y: dl.numpy.where(y > 0.0, 1.0, 2.0),
+        lambda y: dl.numpy.fmax(y, 0.0),
+        lambda y: dl.numpy.nan_to_num(y),
+        lambda y: dl.numpy.floor(y),
+    ],
+    ids=["comparison", "fmax", "nan_to_num", "floor"],
+)
+def test_no_speculation_through_an_op_that_may_turn_a_nan_into_a_number(drop):
+    graph = dl.trace(lambda u, m: drop(_strong("strong_matmul")(u, m)), U, M_NAN)
+    assert _plain(graph) is None and not hasattr(lower(graph, speculate=True), "exact")
+    kept = dl.trace(
+        lambda u, m: drop(u @ m) + _strong("strong_matmul")(u, m), U, M_NAN
+    )  # a plain product's NaN is NaN in both
+    assert hasattr(lower(kept, speculate=True), "exact")
+
+
+# (f, args): points where a strong zero meets an infinity or a NaN, and non-finite inputs
+SINGULAR = {
+    "sqrt(x*x) at 0": (lambda x: dl.numpy.sum(dl.numpy.sqrt(x * x)), [np.array([0.0, 2.0])]),
+    "x**2 at 0 under sqrt": (lambda x: dl.numpy.sum(dl.numpy.sqrt(x**2.0) * x), [np.array([0.0, -1.5])]),
+    "v @ M, NaN column unused": (
+        lambda v, w: dl.numpy.sum(dl.numpy.where([True, True, False], (v * v) @ dl.numpy.log(w), 0.0)),
+        [np.array([0.5, -1.0, 2.0]), np.array([[1.0, 2.0, -1.0], [3.0, 1.0, 2.0], [2.0, 1.0, 1.5]])],
+    ),
+    "NaN input": (lambda x: dl.numpy.sum(dl.numpy.tanh(x) * x), [np.array([np.nan, 1.0])]),
+    "inf input": (lambda x: dl.numpy.sum(dl.numpy.tanh(x) @ np.ones((2, 2))), [np.array([np.inf, 1.0])]),
+    "log at 0": (lambda x: dl.numpy.sum(dl.numpy.log(x) * x), [np.array([0.0, 1.0])]),
+    "MLP, NaN weight": (
+        lambda w, x: dl.numpy.sum(dl.numpy.tanh(x @ w) ** 2.0),
+        [np.array([[np.nan, 1.0], [0.5, -1.0]]), np.array([[0.0, 1.0], [2.0, 0.0], [1.0, 1.0]])],
+    ),
+}
+
+
+SPECULATED = {"v @ M, NaN column unused", "MLP, NaN weight", "sqrt(x*x) at 0"}
+
+
+@pytest.mark.parametrize("case", list(SINGULAR))
+def test_speculative_sweeps_equal_the_interpreters_at_singular_points(case):
+    f, args = SINGULAR[case]
+    graph = dl.trace(f, *args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # both tiers give the same NaN, with the same warning
+        _check_tape_methods(graph, args, tuple(range(len(args))))
+        p = _prepared("reverse", True, graph, tuple(range(len(args))))
+        for _ in range(3):
+            p.grad(args)
+        fn = p.sweeps.fns["grad"]
+        # a contraction of a cotangent is speculative; a rule comparing a cotangent with 0 (sqrt's
+        # and pow's singular partials) is not, and a constant cotangent folds strong products away
+        assert hasattr(fn, "exact") or case not in SPECULATED, case
+        if not hasattr(fn, "exact"):
+            return
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                exact = fn.exact(*args)
+            except FloatingPointError:  # a domain error: the interpreter reruns it (checked above)
+                return
+            got = fn(*args)
+    for a, b in zip(got, exact):
+        np.testing.assert_array_equal(a, b)

@@ -3,8 +3,8 @@ on traced values inside another transformation, checked against analytic derivat
 
 f(x) = Σ sin(x)·x² (scalar) and h(y) = sin(y)·y (elementwise) have closed-form derivatives of every
 order, so each nested result is compared with numbers computed from those formulas, never with
-another difflab result. The symbolic method cannot be the INNER method (its lambdified code is
-NumPy, not traceable): that raises the clear NotDifferentiableError.
+another difflab result. Every method is an inner method too: symbolic's derivative expressions run
+as difflab ops on traced values (tests/test_symbolic_nested.py compares those with reverse-over-reverse).
 """
 
 import numpy as np
@@ -12,12 +12,11 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.errors import NotDifferentiableError
 
 X = np.array([0.3, -0.5, 0.9])
 V = np.array([1.0, 2.0, -1.0])
 OUTER = ["forward", "reverse", "numeric", "symbolic"]
-INNER = ["forward", "reverse", "numeric"]
+INNER = ["forward", "reverse", "numeric", "symbolic"]
 
 
 def f(x):
@@ -94,14 +93,10 @@ def _tolerance(o, i, order):
     return dict(rtol=1e-4, atol=1e-5 * order)  # finite differences of finite differences
 
 
-#: only the direction is traced (the primal is a number): symbolic works as the inner method too
-DIRECTION_ONLY = {"grad of jvp's tangent", "grad of the pullback's cotangent"}
-
-
 def _params():
     for case in CASES:
         for outer in OUTER:
-            for inner in INNER + (["symbolic"] if case in DIRECTION_ONLY else []):
+            for inner in INNER:
                 yield pytest.param(case, outer, inner, id=f"{case}-{outer}-{inner}")
 
 
@@ -113,25 +108,14 @@ def test_nested_operator_matches_the_closed_form(case, outer, inner):
     np.testing.assert_allclose(got, exact, **_tolerance(outer, inner, order))
 
 
-@pytest.mark.parametrize("case", sorted(set(CASES) - DIRECTION_ONLY))
-def test_symbolic_inside_a_trace_is_a_clear_error(case):
-    run, _, _ = CASES[case]
-    with pytest.raises(NotDifferentiableError, match="cannot take traced values"):
-        run("reverse", "symbolic")
-
-
-@pytest.mark.parametrize("method", INNER + ["symbolic"])
+@pytest.mark.parametrize("method", INNER)
 def test_hessian_by_jacobian_of_jacobian_equals_hessian(method):
     exact = dl.hessian(f, method=method)(X)
-    nested = (
-        dl.jacobian(dl.jacobian(f, method=method), method=method)(X)
-        if method != "symbolic"
-        else dl.jacobian(dl.jacobian(f, method="reverse"), method=method)(X)
-    )
+    nested = dl.jacobian(dl.jacobian(f, method=method), method=method)(X)
     np.testing.assert_allclose(nested, exact, **_tolerance(method, method, 2))
 
 
-@pytest.mark.parametrize("method", INNER + ["symbolic"])
+@pytest.mark.parametrize("method", INNER)
 def test_vmap_of_each_operator_equals_a_loop(method):
     """vmap traces its function once: grad, jacobian, jvp and hessian then run on traced values."""
     xs = np.stack([X, 2 * X, -X])
@@ -143,10 +127,6 @@ def test_vmap_of_each_operator_equals_a_loop(method):
         "hessian": dl.hessian(f, method=method),
     }
     for name, op in operators.items():
-        if method == "symbolic":  # not traceable: vmap's trace meets it
-            with pytest.raises(NotDifferentiableError):
-                dl.vmap(op)(xs)
-            continue
         loop = np.stack([np.asarray(op(x)) for x in xs])
         np.testing.assert_allclose(dl.vmap(op)(xs), loop, **tol, err_msg=name)
 
@@ -157,16 +137,12 @@ def test_grad_of_vmap_equals_the_closed_form(outer):
     np.testing.assert_allclose(dl.grad(rows, method=outer)(X), h1(X), **_tolerance(outer, outer, 1))
 
 
-@pytest.mark.parametrize("outer", OUTER)
-def test_a_hessian_pair_with_an_untraceable_inner_method_is_refused_up_front(outer):
-    with pytest.raises(ValueError, match="symbolic cannot be the inner method of a Hessian pair"):
-        dl.hessian(f, method=(outer, "symbolic"))
-    np.testing.assert_allclose(
-        dl.hessian(f, method=(outer, "reverse"))(X), np.diag(f2(X)), **_tolerance(outer, "reverse", 2)
-    )
+@pytest.mark.parametrize("outer, inner", [(o, i) for o in OUTER for i in INNER])
+def test_a_hessian_pair_is_the_closed_form(outer, inner):
+    np.testing.assert_allclose(dl.hessian(f, method=(outer, inner))(X), np.diag(f2(X)), **_tolerance(outer, inner, 2))
 
 
-@pytest.mark.parametrize("outer, method", [(o, m) for o in OUTER for m in ["reverse", "forward", "numeric"]])
+@pytest.mark.parametrize("outer, method", [(o, m) for o in OUTER for m in INNER])
 def test_hvp_nests_inside_grad(outer, method):
     """d/dx Σ (H(x) v) = f'''(x) v for f = Σ sin(x)·x² (H is diagonal)."""
     got = dl.grad(lambda x: dnp.sum(dl.hvp(f, (x,), (V,), method=method)[1]), method=outer)(X)
@@ -183,7 +159,6 @@ def test_linearize_by_reverse_nests_and_forward_says_it_takes_concrete_primals(o
         dl.grad(lin_sum("forward"), method=outer)(X)
 
 
-def test_hvp_pair_with_symbolic_inside_is_refused_up_front():
-    for outer in OUTER:
-        with pytest.raises(ValueError, match="symbolic cannot be hvp's inner method"):
-            dl.hvp(f, (X,), (V,), method=(outer, "symbolic"))
+@pytest.mark.parametrize("outer", ["forward", "reverse"])
+def test_an_hvp_pair_with_symbolic_inside_is_the_closed_form(outer):
+    np.testing.assert_allclose(dl.hvp(f, (X,), (V,), method=(outer, "symbolic"))[1], f2(X) * V, rtol=1e-12)

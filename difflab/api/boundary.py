@@ -24,6 +24,7 @@ from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
+from ..ops.core import all_surely_finite, surely_finite
 from ..graph import Const, Graph, Traced, Var
 from ..trace import outputs_of, trace_flat, traced_values
 
@@ -61,7 +62,7 @@ def _check_not_empty(x, i, j):
 def _nonfinite(outs):
     """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
     cheaply: this runs on every call) or some are traced (then see `_poison`)."""
-    if all([type(o) is float and math.isfinite(o) for o in outs]):
+    if all_surely_finite(outs):
         return None
     if any([isinstance(o, Traced) for o in outs]):
         return None
@@ -103,25 +104,16 @@ def _nan_rows(jac, bad, cols=None):
 
 def _nan_inputs(st, xs, parts):
     """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+    if all_surely_finite([xs[i] for i in st.wrt]):  # the common case, in one loop
+        return parts
     for k, i in enumerate(st.wrt):
         x = xs[i]
         if type(x) is float:
             if not math.isfinite(x):
                 parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
-        elif isinstance(x, np.ndarray) and not _surely_finite(x) and not np.isfinite(x).all():
+        elif isinstance(x, np.ndarray) and not surely_finite(x) and not np.isfinite(x).all():
             parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
     return parts
-
-
-def _surely_finite(x) -> bool:
-    """No NaN or inf in x, told by one pass (Σx is NaN or inf when x holds one); False may also
-    mean "too large to tell" (an overflowing sum): the exact check then decides. It runs on every
-    gradient call, once per differentiated array: the reduction itself and `math.isfinite` skip
-    x.sum()'s Python layers and a ufunc call on a scalar (no BLAS dot: a threaded one is slow on a
-    busy machine, see ops.elementwise._surely_finite)."""
-    if x.dtype == np.float64:
-        return math.isfinite(np.add.reduce(x, axis=None))
-    return bool(np.isfinite(x.sum()))
 
 
 def _own(values, graph: Graph, inputs=()):
@@ -429,6 +421,8 @@ def _as_float(x):
 
 
 def _result(x):
+    if type(x) is float or type(x) is np.float64:  # a scalar loss, the common case
+        return float(x)
     if isinstance(x, np.ndarray) and x.ndim:
         return x if x.dtype.kind in "fb" else x.astype(np.float64)
     if isinstance(x, Traced):

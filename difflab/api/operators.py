@@ -9,14 +9,12 @@ configured differentiator object such as `Numeric(scheme="richardson")`.
 Nesting: every operator here may be called on traced values, i.e. inside grad, value_and_grad,
 jacobian, hessian, jvp or vmap of an outer function, and inside each other: a Hessian-vector
 product as jvp of grad, the gradient of a loss built from jvp/vjp/jacobian/hessian, jacobian of
-jacobian, vmap of grad and grad of vmap. That works with "forward", "reverse" and "numeric" as the
-inner method under every outer method (numeric inside numeric is accurate to about 1e-5 relative
-for a second derivative). "symbolic" works as the outer method; as the inner one only where the
-point it differentiates at is a number and just a direction is traced (jvp's tangent, a
-pullback's cotangent): its lambdified derivative is NumPy code, so on a traced primal it raises
-NotDifferentiableError (and a Hessian pair with it inside is refused up front). Methods declare
-this as traits (`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads
-those, never a method's name.
+jacobian, vmap of grad and grad of vmap. That works with every method as the inner method under
+every outer method (numeric inside numeric is accurate to about 1e-5 relative for a second
+derivative; symbolic's derivative expressions run as difflab ops on traced values,
+compile/traced.py). Methods declare what they can do inside a trace as traits
+(`traceable_output`, `traceable_tangent`, `traceable_hessian`); the API reads those, never a
+method's name.
 """
 
 from __future__ import annotations
@@ -151,11 +149,12 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
         parts = [_poison_traced(p, outs[0]) for p in parts]
     else:
         parts = _nan_inputs(st, xs, list(parts))
-    # a broadcast view (the cotangent of a sum) is read-only: the caller gets an array of its own
-    parts = [
-        p.copy() if type(p) is np.ndarray and (not p.flags.writeable or any([p is q for q in parts[:k]])) else p
-        for k, p in enumerate(parts)
-    ]
+    # a broadcast view (the cotangent of a sum) is read-only, and one array may be the part of two
+    # leaves: the caller gets arrays of their own
+    shared = len(set(map(id, parts))) < len(parts)
+    for k, p in enumerate(parts):
+        if type(p) is np.ndarray and (not p.flags.writeable or shared and any([p is q for q in parts[:k]])):
+            parts[k] = p.copy()
     sig = st.signature
     return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
@@ -259,7 +258,7 @@ def hessian(f, argnums=0, method="reverse"):
     A single method uses its natural Hessian: forward-over-reverse for "reverse",
     forward-over-forward for "forward", and the native ones of "symbolic" and "numeric" (inside
     an outer derivative "numeric" composes its Jacobian of its gradient: its stencil needs numbers).
-    The inner method of a pair must run on traced values, so it cannot be "symbolic".
+    Any method may be the inner one of a pair (it runs on the outer method's traced values).
     Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl
@@ -299,6 +298,8 @@ class _Hessian(_Transform):
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
             h = np.full(np.shape(h), np.nan)
+        elif isinstance(outs[0], Traced):  # NaN where the traced value is not finite, as grad's
+            h = _poison_traced(h, outs[0])
         cols = _nonfinite([xs[i] for i in st.wrt])
         if cols is not None:
             h = _nan_rows(_nan_rows(h, cols), None, cols)

@@ -3,7 +3,10 @@
 The differentiators are interpreters of the graph (the specification). This package turns what
 they interpret into plain Python code that computes the same values, faster:
 
-    lower(graph, batched=None, reuse=True) -> fn       graphs.py: straight-line NumPy for a graph
+    lower(graph, batched=None, reuse=True,              graphs.py: straight-line NumPy for a graph
+          charged=True, speculate=False) -> fn          (speculate: strong ops run in their plain
+                                                        form, the outputs checked finite once, else
+                                                        the exact code runs: "How speculation works")
         fn(*inputs) == graph.evaluate(graph, *inputs)   (batched flags: == graph.evaluate_batched)
         fn.eqns, fn.elements: the work one call charges to the costs being charged (graph.Cost)
         fn.source: the generated code

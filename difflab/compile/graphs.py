@@ -2,6 +2,28 @@
 
 `lower(graph)` is the compiled twin of `graph.evaluate` (and, with `batched` flags, of
 `graph.evaluate_batched`): the same values, the same cost charged, no interpretation per call.
+
+How speculation works (`lower(..., speculate=True)`). The rules contract and multiply tangents and
+cotangents strongly (strong_mul, strong_matmul, strong_einsum: 0 times NaN or ±inf is 0, DESIGN.md
+§3), and checking each operand for non-finite entries costs a pass and ~2 µs per product. The
+speculative function runs the graph with every strong op replaced by its plain form (the entry's
+`plain`: mul, matmul, einsum) and checks, once at the end, that the outputs downstream of a
+replaced op are finite (one BLAS pass each); otherwise, or when the plain run raised (a
+FloatingPointError under np.errstate(raise), a LinAlgError), it runs the exact program, whose
+answer (or error) stands. Why a finite answer is the exact one: entry by entry, a plain value
+either equals the exact one or is NaN. A plain product differs from a strong one only where a
+zero meets a NaN or ±inf, and there it is NaN (a contraction entry that sums such a product
+too); every other op maps equal arguments to equal results and a NaN argument to a NaN result,
+or to a result that does not depend on that argument (x**0, where's other branch): for example
+
+    u = [1, 0], M = [[2, 3], [nan, inf]]      strong u @ M = [2, 3]      plain u @ M = [nan, nan]
+    g = sum(u @ M)                            exact 5                    plain nan: run exact
+
+So a NaN that the strong ops would have made a number reaches every output that depends on it,
+and a finite output is the exact one. The ops that may turn a NaN into a number are excluded:
+an op marked `drops_nan` (fmax, nan_to_num, copysign, the iterative decompositions, a user's
+function), a piecewise-constant one and any with a non-float output (comparisons, isnan). When a
+value downstream of a strong op reaches one of them, the graph is lowered exactly, unspeculated.
 """
 
 from __future__ import annotations
@@ -12,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Const, Graph, Var, charge, elements, prune
+from ..ops.core import all_surely_finite
 
 __all__ = ["lower"]
 
@@ -20,7 +43,9 @@ def _fresh(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
-def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, charged: bool = True):
+def lower(
+    graph: Graph, batched: tuple | None = None, reuse: bool = True, charged: bool = True, speculate: bool = False
+):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
     The generated source binds each op's implementation and each constant as a global, deletes
@@ -32,7 +57,10 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, charge
     the work of one call. With `batched` (one flag per input) the function computes what
     `evaluate_batched` does: the ops that see a batched value run by their batching rule, with
     the flags fixed in the code; a ufunc called as it is (every batched argument of the output's
-    rank) may write into a dead value of its own batchedness, shape and dtype.
+    rank) may write into a dead value of its own batchedness, shape and dtype. With `speculate`
+    the strong ops run in their plain form first (see "How speculation works" above; the caller
+    runs the function under np.errstate(invalid="raise", divide="raise")); `fn.exact` is then
+    the exact function it falls back on.
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -40,11 +68,22 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, charge
     [11.0]
     """
     graph = prune(graph)
-    code = _Source(graph, batched, reuse)
+    exact = _generate(_Source(graph, batched, reuse, charged))
+    plain = _plain(graph) if speculate else None
+    if plain is None:
+        return exact
+    fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
+    fn.exact = exact
+    return fn
+
+
+def _generate(code: "_Source"):
+    """The function of `code`'s graph: its source generated and executed."""
+    graph = code.graph
     for i, eqn in enumerate(graph.eqns):
         code.equation(i, eqn)
     n_eqns, n_elements = len(graph.eqns), elements(graph)
-    code.finish(n_eqns, n_elements, charged)
+    code.finish(n_eqns, n_elements)
     source = "\n".join(code.lines)
     exec(builtins.compile(source, "<difflab compiled graph>", "exec"), code.env)
     fn = code.env["compiled"]
@@ -52,11 +91,36 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, charge
     return fn
 
 
+def _plain(graph: Graph) -> tuple | None:
+    """(the graph with every strong op in its plain form, the positions of the outputs that
+    depend on one), or None when it has none, or when a value that depends on one reaches an op
+    that may turn a NaN into a number (see "How speculation works")."""
+    after: set = set()  # the values that depend on a strong op's result
+    eqns = []
+    for e in graph.eqns:
+        reached = any([type(a) is Var and a in after for a in e.args])
+        if reached and (e.op.drops_nan or not e.op.differentiable or e.out.dtype.kind != "f"):
+            return None
+        if e.op.plain is not None:
+            e = e._replace(op=e.op.plain)
+            after.add(e.out)
+        elif reached:
+            after.add(e.out)
+        eqns.append(e)
+    if not after:
+        return None
+    checked = [k for k, v in enumerate(graph.outputs) if type(v) is Var and v in after]
+    return graph._replace(eqns=tuple(eqns)), checked
+
+
 class _Source:
     """The lines of `lower`'s function and the globals they name, built one equation at a time."""
 
-    def __init__(self, graph: Graph, batched: tuple | None, reuse: bool):
-        self.graph, self.batched, self.reuse = graph, batched, reuse
+    def __init__(self, graph: Graph, batched: tuple | None, reuse: bool, charged=True, fallback=None, checked=()):
+        self.graph, self.batched, self.reuse, self.charged = graph, batched, reuse, charged
+        # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
+        self.fallback, self.checked = fallback, checked
+        self.pad = "        " if fallback is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
         self.env: dict[str, Any] = {"_charge": charge, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
         self.hot = {v for v, b in zip(graph.inputs, batched or ()) if b}  # the values that carry the batch axis
@@ -74,6 +138,8 @@ class _Source:
         self.lines = [f"def compiled({', '.join(self.names[v] for v in graph.inputs)}):"]
         if self.hot:
             self.lines.append(f"    _size = len({self.names[next(v for v in graph.inputs if v in self.hot)]})")
+        if fallback is not None:
+            self.lines.append("    try:")
 
     def atom(self, a) -> str:
         """A variable's name, or the global holding a constant (one per distinct value object)."""
@@ -106,12 +172,13 @@ class _Source:
         if spare is not None:
             args.append(f"out={self.names[spare]}")
         self.names[eqn.out] = f"v{eqn.out.id}"
-        self.lines.append(f"    {self.names[eqn.out]} = {fn}({', '.join(args)})")
+        self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
+        keep = self.outputs if self.fallback is None else self.outputs | set(self.graph.inputs)
         dead = sorted(
-            {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in self.outputs}
+            {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )
         if dead:
-            self.lines.append(f"    del {', '.join(dead)}")
+            self.lines.append(f"{self.pad}del {', '.join(dead)}")
 
     def spare(self, i: int, eqn, fn: str) -> Var | None:
         """A dead ufunc result that equation i (a ufunc called as it is, not matmul) may write into.
@@ -139,10 +206,23 @@ class _Source:
                 return a
         return None
 
-    def finish(self, n_eqns: int, n_elements: int, charged: bool = True):
-        """The cost charged per call and the return line."""
+    def finish(self, n_eqns: int, n_elements: int):
+        """The cost charged per call (unless not `charged`) and the return line (speculative: after
+        the fallback's checks)."""
         hot, graph = self.hot, self.graph
-        if charged:
+        if self.fallback is not None:
+            inputs = ", ".join(self.names[v] for v in graph.inputs)
+            checked = ", ".join(self.names[graph.outputs[k]] for k in self.checked)
+            # finite: a float64 array or a float without NaN or ±inf (one pass each; a complex value
+            # or a sum too large to tell counts as not finite: the exact run decides)
+            self.env.update(_exact=self.fallback, _finite=all_surely_finite, _Fallback=(ArithmeticError, ValueError))
+            self.lines += [
+                "    except _Fallback:",
+                f"        return _exact({inputs})",
+                f"    if not _finite(({checked},)):",
+                f"        return _exact({inputs})",
+            ]
+        if self.charged:
             self.lines.append(
                 f"    _charge({n_eqns}, {n_elements})"
                 if not hot

@@ -25,19 +25,21 @@ def _example(args) -> list:
 
 def lower_traced(fn, args, reuse: bool = True):
     """`fn(*args)` (a list of arrays out) traced at `args` and lowered: a function of the same
-    arguments returning the same list, as one straight-line NumPy function."""
+    arguments returning the same list, as one straight-line NumPy function (speculative: run it
+    by `Tier.run`)."""
     t, tracers, outs = trace_flat(fn, _example(args))
-    return lower(outputs_of(t, tracers, outs), reuse=reuse)
+    return lower(outputs_of(t, tracers, outs), reuse=reuse, speculate=True)
 
 
 def lower_split(fn, args, n_early: int) -> tuple:
     """`fn(*args)` traced and cut before its last argument: (early, late). `early(*args[:-1])`
     returns the first `n_early` outputs then the residuals; `late(*residuals, args[-1])` the rest.
-    The first `n_early` outputs must not depend on the last argument."""
+    The first `n_early` outputs must not depend on the last argument. `early` is speculative (run
+    it by `Tier.run`); `late` is exact, for callers outside np.errstate(raise)."""
     t, tracers, outs = trace_flat(fn, _example(args))
     joint = outputs_of(t, tracers, outs)
     early, late = split(joint, [joint.inputs[-1]], n_early)
-    return lower(early), lower(late)
+    return lower(early, speculate=True), lower(late)
 
 
 class Tier:

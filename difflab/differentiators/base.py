@@ -191,7 +191,7 @@ class Prepared:
         """
         key = None if batched is None else tuple(batched)
         charge(evals=1 if key is None else len(args[key.index(True)]))
-        fn = self.lowered.get(key, args, lambda: lower(self.graph, batched=key, reuse=self.real))
+        fn = self.lowered.get(key, args, lambda: lower(self.graph, batched=key, reuse=self.real, speculate=True))
         res = None if fn is None else Tier.run(fn, args)
         if res is not None:
             return res

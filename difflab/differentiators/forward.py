@@ -120,7 +120,7 @@ class Forward(Differentiator):
             if k == 1 and not self.sweeps.enabled:
                 return None  # one direction, interpreted: the interpreter's own sweep
             graph = self._sweep_graph(args)
-            build = lambda: lower(graph, batched=None if k == 1 else flags)  # noqa: E731
+            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
             fn = (
                 build()

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NotDifferentiableError
-from ..graph import Var
+from ..graph import Traced, Var
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit"]
 
@@ -25,9 +24,12 @@ __all__ = ["Program", "to_sympy", "exact", "over_limit"]
 class Program:
     """Named SymPy assignments in execution order, and the output expressions they feed."""
 
-    def __init__(self, inputs: list, assignments: list, outputs: list):
+    def __init__(self, inputs: list, assignments: list, outputs: list, closed: list = ()):
         self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
         self.defs = dict(assignments)
+        #: (value of an enclosing trace, its symbols): constants the function closes over that an
+        #: outer derivative differentiates; symbols here, their traced values at run time
+        self.closed = list(closed)
 
     def gradient(self, y, wrt: list, tag: str) -> list:
         """Reverse accumulation of dy/d(wrt); each finished adjoint becomes a new assignment."""
@@ -128,17 +130,22 @@ def to_sympy(graph) -> Program:
     """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
     import sympy as sp
 
-    if graph.closes_over_tracers:
-        raise NotDifferentiableError(
-            "the symbolic method cannot differentiate a function that closes over "
-            "values being differentiated by an enclosing transformation"
-        )
-    env, inputs, assignments = {}, [], []
+    env, inputs, assignments, closed = {}, [], [], {}
     for i, v in enumerate(graph.inputs):
         flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
+
+    def constant(value):  # a value of an enclosing trace is a symbol too: the code reads it at run time
+        if not isinstance(value, Traced):
+            return _as_object(value)
+        if id(value) not in closed:
+            k, shape = len(closed), np.shape(value.concrete)
+            flat = [sp.Symbol(f"k{k}_{j}", real=True) for j in range(int(np.prod(shape)))]
+            closed[id(value)] = (value, np.array(flat, dtype=object).reshape(shape))
+        return closed[id(value)][1]
+
     for eqn in graph.eqns:
-        args = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in eqn.args]
+        args = [env[a] if isinstance(a, Var) else constant(a.value) for a in eqn.args]
         if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
             domain = eqn.op.domain
             args = [
@@ -157,8 +164,8 @@ def to_sympy(graph) -> Program:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
                 assignments.append((out.flat[j], e))
         env[eqn.out] = out
-    outs = [env[o] if isinstance(o, Var) else _as_object(o.value) for o in graph.outputs]
-    return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()])
+    outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
+    return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()], list(closed.values()))
 
 
 def _as_number(conditions, sp):

@@ -13,6 +13,8 @@ searched for that structure, examples.py) is differentiated for ONE symbolic exa
 on the batch's columns at once, then averaged. Gradients of functions of arrays are written at
 matrix level instead (matrix.py: the closed form over the graph's arrays, lowered to NumPy), and
 Hessians of functions of an array (tensor.py: einsum terms), also for graphs too large to expand.
+On an outer trace's values (symbolic as the inner method of a nested derivative) the scalar
+expressions run as difflab ops (compile.traced), recording the derivative for the outer method.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 import numpy as np
 
 from ..compile import SymbolicCode
-from ..errors import NotDifferentiableError
+from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
@@ -43,7 +45,6 @@ class Symbolic(Differentiator):
     name = "symbolic"
     native = "jacobian"
     hessian_pair = None
-    traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True, matrix: bool = True):
@@ -65,6 +66,7 @@ class Symbolic(Differentiator):
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
+            self.traced = TracedCode(self)  # the same expressions as difflab ops, on traced values
             if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
@@ -82,7 +84,8 @@ class Symbolic(Differentiator):
                 if too_large:
                     raise ValueError(too_large)
                 self.program = to_sympy(self.graph)
-                self.symbols = [s for arr in self.program.inputs for s in arr.ravel()]
+                closed = [arr for _, arr in self.program.closed]  # an enclosing trace's values: last
+                self.symbols = [s for arr in self.program.inputs + closed for s in arr.ravel()]
                 self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
             return True
 
@@ -104,44 +107,42 @@ class Symbolic(Differentiator):
             return self._exprs[kind]
 
         def _floats(self, args):
-            if _traced(args):
-                raise NotDifferentiableError(
-                    "the symbolic method's lambdified code cannot take traced values; "
-                    "use it as the outer method, or use 'forward'/'reverse' inside"
-                )
             return [np.asarray(a, dtype=float) for a in args]
 
         def _run(self, kind, args):
             self._expand()  # first: it may find the per-example structure, which the code reads
+            if _traced(args) or self.program.closed:  # inside an outer derivative: they record difflab ops
+                return self.traced.run(kind, args)
             return self.code.run(kind, self._floats(args))
 
         def value(self, args):
             charge(evals=1)
-            if not self._expand(strict=False) or not (self.batch_inputs or all(np.isfinite(a).all() for a in args)):
-                return list(evaluate(self.graph, *self._floats(args)))  # too large; or NaN in (SymPy: NaN·0 = 0)
+            finite = self.batch_inputs or _traced(args) or all(np.isfinite(a).all() for a in args)
+            if not self._expand(strict=False) or not finite:  # too large; or NaN in (SymPy: NaN·0 = 0)
+                return list(evaluate(self.graph, *args))
             return split(self._run("value", args), self.out_shapes)
 
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
+            return split(both[: self.m], self.out_shapes), split(both[self.m :], [(self.m, self.n)])[0]
 
         def grad_leaves(self, args, values=None):
-            found = self.matrix.run(self._floats(args)) if self.matrix is not None else None
-            if found is None:  # the scalar path
+            found = self.matrix.run(self._floats(args)) if self.matrix is not None and not _traced(args) else None
+            if found is None:  # the scalar path (also on traced values)
                 outs, jac = self.jacobian(args)
-                return outs, split(jac.reshape(self.n), self.in_shapes)
+                return outs, split(split(jac, [(self.n,)])[0], self.in_shapes)
             charge(evals=1)
             return found
 
         def hessian(self, args):
-            if self.tensor is not None:  # matrix level: products stay matmuls
+            if self.tensor is not None and not _traced(args):  # matrix level: products stay matmuls
                 charge(evals=1)
                 outs, H = self.tensor.hessian(self._floats(args))
                 # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
                 if np.isfinite(H).all() or not self._expand(strict=False):
                     return outs, H
-            return self.value(args), self._run("hessian", args).reshape(self.n, self.n)
+            return self.value(args), split(self._run("hessian", args), [(self.n, self.n)])[0]
 
         def expression_size(self, kind="jacobian") -> dict:
             """Operation counts: the tape's equations, the derivative written out in full

@@ -38,3 +38,4 @@ from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .translations import SympyOps, sympy_ops  # noqa: F401

@@ -236,6 +236,7 @@ eigh_values = defop(
     strategy=_decomposition_strategy,
     numpy=("linalg.eigvalsh",),
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi",
 )
 eigh_vectors = defop(
@@ -246,6 +247,7 @@ eigh_vectors = defop(
     sympy=_per_matrix(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
 )
 
@@ -370,6 +372,7 @@ svd_u = defop(
     sympy=_svd_sympy(0),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
 )
 svd_s = defop(
@@ -382,6 +385,7 @@ svd_s = defop(
     strategy=_decomposition_strategy,
     numpy=("linalg.svdvals",),
     front=lambda x: svdvals(x),
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="singular values (descending); dσi = uiᵀ dA vi",
 )
 svd_vt = defop(
@@ -392,6 +396,7 @@ svd_vt = defop(
     sympy=_svd_sympy(2),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
 )
 
@@ -559,6 +564,7 @@ pinv = defop(
     strategy=_pinv_strategy,
     numpy=("linalg.pinv",),
     front=_pinv_front,
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
 )
 

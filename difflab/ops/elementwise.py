@@ -14,7 +14,7 @@ import operator
 import numpy as np
 
 from ..graph import Traced
-from .core import Op, _sp, strong_zero, _sympy_fn, defop, elementwise_sympy, sympy_function
+from .core import Op, _sp, _sympy_fn, defop, elementwise_sympy, strong_zero, surely_finite, sympy_function
 
 
 def _piecewise_max(a, b):
@@ -71,7 +71,7 @@ mul = defop(
 def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
-    if _surely_finite(a) and _surely_finite(b):  # no 0·∞ can be formed: the plain product
+    if surely_finite(a) and surely_finite(b):  # no 0·∞ can be formed: the plain product
         return np.multiply(a, b)
     with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
@@ -83,21 +83,6 @@ def _strong_mul_impl(a, b):
             return out
     zero = (np.equal(a, 0.0) | np.equal(b, 0.0)) & np.isnan(out)
     return np.where(zero, 0.0, out) if np.any(zero) else out
-
-
-def _surely_finite(x) -> bool:
-    """True when the float x (or float64 array) holds no NaN or infinity, by one pass (Σx is NaN
-    or inf when x holds one); False may also mean "too large to tell" (an overflowing sum) or
-    another type (the exact masking then decides). Why: strong products are frequent in second
-    derivatives (an hvp at n = 10⁴ has 8), and masking each one cost ~7 passes over the data where
-    a product is one. Not BLAS (a dot product): a threaded OpenBLAS dot of 65536 entries took 18 ms
-    on a busy 2-core machine against 0.04 ms for this sum, and made a reverse gradient quadratic
-    in n (the cost_scaling report, seed 7)."""
-    if type(x) is np.ndarray and x.dtype == np.float64:
-        return math.isfinite(np.add.reduce(x, axis=None)) if x.size else True
-    if type(x) is float:
-        return math.isfinite(x)
-    return False
 
 
 def _py_strong_mul(a, b):
@@ -140,6 +125,7 @@ strong_mul = defop(
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
     domain=("real", "real"),
     identity=(1.0, 1.0),  # 1·x is x, ∞ and NaN included: the trace folds it as it folds mul's
+    plain=mul,
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
@@ -732,6 +718,7 @@ copysign = defop(
     kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))),
     analytic=False,
     numpy=("copysign",),
+    drops_nan=True,  # the sign of a NaN b is a number's
     doc="|a| with the sign of b (derivative 0 in b)",
 )
 fmax = defop(
@@ -743,6 +730,7 @@ fmax = defop(
     kink=maximum.kink,
     analytic=False,
     numpy=("fmax",),
+    drops_nan=True,  # NaN ignored
     doc="elementwise max ignoring NaN; ties split evenly",
 )
 fmin = defop(
@@ -754,6 +742,7 @@ fmin = defop(
     kink=minimum.kink,
     analytic=False,
     numpy=("fmin",),
+    drops_nan=True,  # NaN ignored
     doc="elementwise min ignoring NaN; ties split evenly",
 )
 real = defop(
@@ -774,6 +763,7 @@ imag = defop(
     differentiable=False,
     analytic=False,
     numpy=("imag",),
+    drops_nan=True,  # zero, NaN or not
     doc="imaginary part: zero on real input",
 )
 nan_to_num = defop(
@@ -783,6 +773,7 @@ nan_to_num = defop(
     sympy=_sympy_expr(lambda sp, x: x),
     analytic=False,
     numpy=("nan_to_num",),
+    drops_nan=True,  # NaN -> 0
     doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite",
 )
 

@@ -116,6 +116,7 @@ strong_matmul = defop(
     domain=("real", "real"),
     samples=matmul.samples,
     strategy=_matmul_strategy,
+    plain=matmul,
     doc="matrix product with strong zeros (0 times NaN or inf is 0): the contraction in matmul's and other rules",
 )
 
@@ -418,6 +419,7 @@ strong_einsum = defop(
     ),
     samples=_einsum_samples,
     strategy=_einsum_strategy,
+    plain=einsum,
     doc="einsum with strong zeros (0 times NaN or inf is 0): the contraction in einsum's rules",
 )
 

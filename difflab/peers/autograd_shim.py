@@ -38,9 +38,8 @@ from difflab.graph import Traced
 
 METHODS = ("symbolic", "numeric", "forward", "reverse")
 ENV = "DIFFLAB_PEER_METHOD"
-#: caps check_grads' order (unset: the order the caller asks for). The symbolic method cannot yet be
-#: the inner method of a nested derivative, so its second-order checks fail; with a cap of 1 the
-#: suite measures its first derivatives alone
+#: caps check_grads' order (unset: the order the caller asks for); with a cap of 1 the suite
+#: measures a method's first derivatives alone
 ENV_MAX_ORDER = "DIFFLAB_PEER_MAX_ORDER"
 _selected: str | None = None
 
