@@ -66,6 +66,13 @@ def _traced(args) -> bool:
     return any(isinstance(a, Traced) for a in args)
 
 
+def nonfinite_concrete(args, skip=False) -> bool:
+    """Concrete arguments holding NaN or inf (the symbolic method then evaluates the graph itself:
+    SymPy simplifies NaN·0 to 0); False for traced values or when `skip` (batch columns, a closure
+    over an enclosing trace's values)."""
+    return not (skip or _traced(args) or all(np.isfinite(a).all() for a in args))
+
+
 class Differentiator:
     """Base of the four methods. Subclasses set `name`, `native` and a `Prepared` subclass."""
 
@@ -227,7 +234,7 @@ class Prepared:
         if self.method.native == "jacobian":
             outs, jac = self._jacobian(args)
             # values from rewritten expressions (SymPy's NaN·0 → 0) at a NaN/inf input: `value`'s instead
-            return (self.value(args) if not all(np.isfinite(a).all() for a in args) else outs), jac
+            return (self.value(args) if nonfinite_concrete(args) else outs), jac
         if self.method.native == "jvp":
             outs, cols = self._jvp_columns(args)
             return outs, dnp.transpose(cols)

@@ -26,7 +26,7 @@ import numpy as np
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, split
+from .base import Differentiator, Prepared, _traced, nonfinite_concrete, split
 from .examples import per_example
 from .matrix import MatrixGradient
 from .tensor import tensor_form
@@ -117,8 +117,7 @@ class Symbolic(Differentiator):
 
         def value(self, args):
             charge(evals=1)
-            finite = self.batch_inputs or _traced(args) or all(np.isfinite(a).all() for a in args)
-            if not self._expand(strict=False) or not finite:  # too large; or NaN in (SymPy: NaN·0 = 0)
+            if not self._expand(strict=False) or nonfinite_concrete(args, self.batch_inputs or self.program.closed):
                 return list(evaluate(self.graph, *args))
             return split(self._run("value", args), self.out_shapes)
 
