@@ -11,6 +11,7 @@ each function computes with NumPy; on traced values it records.
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import math
 
@@ -176,6 +177,33 @@ def _contains_traced(x) -> bool:
     return isinstance(x, _Traced)
 
 
+#: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
+_SEQUENCE_TAKING = frozenset(
+    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array"}
+)
+
+
+def _stacking(fn, name=""):
+    """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
+    (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
+    if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
+        return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for a in args:
+            if type(a) in (list, tuple) and _contains_traced(a):
+                args = tuple(asarray(v) if type(v) in (list, tuple) and _contains_traced(v) else v for v in args)
+                break
+        for k, v in kwargs.items():
+            if type(v) in (list, tuple) and _contains_traced(v):
+                kwargs[k] = asarray(v)
+        return fn(*args, **kwargs)
+
+    call.stacks_lists = True
+    return call
+
+
 # -- reductions and statistics --------------------------------------------------------------------
 
 
@@ -192,6 +220,25 @@ def clip(a, a_min=None, a_max=None, **kw):
     if a_min is not None:
         a = maximum(a, a_min)
     return a if a_max is None else minimum(a, a_max)
+
+
+def round(a, decimals=0):
+    """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
+
+    >>> round(_np.array([0.5, 1.5, 2.345]), 2)
+    array([0.5 , 1.5 , 2.34])
+    """
+    decimals = int(decimals)
+    if decimals == 0:
+        return _ops.rint(a)
+    if decimals > 0:  # NumPy's own order of operations, so the values agree to the last bit
+        scale = 10.0**decimals
+        return _ops.rint(a * scale) / scale
+    scale = 10.0**-decimals
+    return _ops.rint(a / scale) * scale
+
+
+around = round
 
 
 def _count(x, axis):
@@ -721,12 +768,15 @@ def sort(a, axis=-1):
 
 
 def partition(a, kth, axis=-1):
-    """Partitioned copy (here: fully sorted, which is one valid partition).
+    """Partitioned copy, like `numpy.partition` (the same arrangement: values gathered by NumPy's
+    argpartition of the values; the derivative flows through that permutation).
 
     >>> float(partition(_np.array([3.0, 1.0, 2.0]), 1)[1])
     2.0
     """
-    return sort(a, axis=axis)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argpartition(a, kth, axis=axis), axis)
 
 
 def _split_points(n, indices_or_sections, exact):
@@ -1046,6 +1096,7 @@ def _on_values(name):
     argmax,
     argmin,
     argsort,
+    argpartition,
     searchsorted,
     count_nonzero,
     nonzero,
@@ -1063,6 +1114,7 @@ def _on_values(name):
         "argmax",
         "argmin",
         "argsort",
+        "argpartition",
         "searchsorted",
         "count_nonzero",
         "nonzero",
@@ -1088,19 +1140,21 @@ _DERIVED = {
     for name, fn in list(globals().items())
     if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
 }
+_DERIVED = {name: _stacking(fn, name) for name, fn in _DERIVED.items()}
+globals().update(_DERIVED)  # the public names stack lists of traced values (`_stacking`)
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
 _DERIVED.update(
     {
-        "linalg.solve": _solve,
-        "linalg.slogdet": _slogdet,
-        "linalg.norm": _norm,
-        "linalg.lstsq": _lstsq,
-        "linalg.eigh": _decompositions.eigh,
-        "linalg.svd": _decompositions.svd,
+        "linalg.solve": _stacking(_solve),
+        "linalg.slogdet": _stacking(_slogdet),
+        "linalg.norm": _stacking(_norm),
+        "linalg.lstsq": _stacking(_lstsq),
+        "linalg.eigh": _stacking(_decompositions.eigh),
+        "linalg.svd": _stacking(_decompositions.svd),
     }
 )
-linalg_norm = _norm
+linalg_norm = _DERIVED["linalg.norm"]
 
 __all__: list = []
 #: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch)
@@ -1138,7 +1192,7 @@ def _publish() -> None:
     for name, fn in names.items():
         _bind(name, fn)
     __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | {"linalg"})
-    table = {**_DERIVED, **names}
+    table = {**_DERIVED, **{name: _published[name] for name in names}}
     UFUNCS.clear()
     FUNCTIONS.clear()
     for name, fn in table.items():
@@ -1157,7 +1211,7 @@ def _publish() -> None:
             if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))
         }
     )
-    METHODS.update(_ops.spellings().methods)
+    METHODS.update({name: _stacking(fn, name) for name, fn in _ops.spellings().methods.items()})
     METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
 
 
@@ -1176,6 +1230,7 @@ def _numpy_object(name):
 def _bind(name, fn):
     *sub, short = name.split(".")
     globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    fn = _stacking(fn, name)
     globals_[short] = fn
     _published[name] = fn
 
