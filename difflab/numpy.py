@@ -103,23 +103,32 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
 
 
-def hstack(arrays):
-    """Stack along the second axis (the first for 1-D arrays).
+def _float_dtype(fn, dtype):
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"{fn}(dtype={dtype}): difflab computes in float64 only")
+
+
+def hstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack along the second axis (the first for 1-D arrays), like `numpy.hstack` (an array given
+    alone is the sequence of its rows; numbers become 1-D).
 
     >>> hstack([_np.ones(2), _np.ones(2)]).shape
     (4,)
     """
-    arrays = tuple(arrays)
+    _float_dtype("hstack", dtype)
+    arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
 
 
-def vstack(arrays):
-    """Stack rows (1-D arrays become rows).
+def vstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack rows, like `numpy.vstack` (1-D arrays and numbers become rows; an array given alone is the
+    sequence of its rows).
 
     >>> vstack([_np.ones(2), _np.ones(2)]).shape
     (2, 2)
     """
-    return concatenate([reshape(a, (1, -1)) if ndim(a) == 1 else a for a in arrays], axis=0)
+    _float_dtype("vstack", dtype)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0)
 
 
 # -- derived functions: plain Python over primitives ------------------------------------------

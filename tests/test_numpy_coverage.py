@@ -159,11 +159,13 @@ def test_svd_vectors_are_numpys_for_every_method(method):
     for _ in range(1 if method == "symbolic" else 6):
         a = rng.normal(size=shape)
         w = np.cos(np.arange(6.0))[: shape[0] * 2].reshape(shape)
-        f = lambda a: dnp.sum(np.linalg.svd(a, full_matrices=False)[0] * w) + dnp.sum(
-            np.linalg.svd(a, full_matrices=False)[2] * w[:2]
+        f = lambda a: (
+            dnp.sum(np.linalg.svd(a, full_matrices=False)[0] * w)
+            + dnp.sum(np.linalg.svd(a, full_matrices=False)[2] * w[:2])
         )
-        plain = lambda a: np.sum(np.linalg.svd(a, full_matrices=False)[0] * w) + np.sum(
-            np.linalg.svd(a, full_matrices=False)[2] * w[:2]
+        plain = lambda a: (
+            np.sum(np.linalg.svd(a, full_matrices=False)[0] * w)
+            + np.sum(np.linalg.svd(a, full_matrices=False)[2] * w[:2])
         )
         value, g = dl.value_and_grad(f, method=method)(a)
         np.testing.assert_allclose(value, plain(a), rtol=1e-12)
@@ -209,7 +211,14 @@ def _checklist():
 def test_checklist_slice(method):
     """A slice of bench/coverage_checklist.py (one case per family, both spellings): every cell passes."""
     checklist = _checklist()
-    only = ["arcsin", "var axis=0 ddof=1", "linalg.norm matrix ord=nuc", "einsum ii->i", "linalg.eigh 3×3", "pad reflect"]
+    only = [
+        "arcsin",
+        "var axis=0 ddof=1",
+        "linalg.norm matrix ord=nuc",
+        "einsum ii->i",
+        "linalg.eigh 3×3",
+        "pad reflect",
+    ]
     rows, failures, total = checklist.run([method], only, 120, ["np", "dnp"])
     assert total >= 2 * 3 * len(only)
     assert failures == []

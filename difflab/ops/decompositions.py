@@ -258,7 +258,6 @@ eigh_vectors = defop(
 )
 
 
-
 # -- LAPACK's signs: ±1 per vector, piecewise constant ----------------------------------------------
 
 
@@ -284,8 +283,8 @@ def _lapack_sign_fn(kind):
         m = _reshape(stack(*parts, axis=len(shape)), shape + (rows, len(entries) // rows))
         return impl(m)[(..., 0, int(j))]
 
-    def on_float(*args):
-        return float(numeric(*args))
+    def on_float(*args):  # Python floats (math back end) or mpmath numbers (evalf)
+        return float(numeric(*[float(a) for a in args]))
 
     return sympy_function(f"difflab_{kind}_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
 

@@ -773,6 +773,8 @@ imag = defop(
     numpy=("imag",),
     doc="imaginary part: zero on real input",
 )
+
+
 def _finite01(x):
     return np.isfinite(x) * 1.0
 
