@@ -95,6 +95,34 @@ def test_hstack_vstack_of_1d_traced_values(method, stack):
     _close(dl.grad(f, method=method)(x), w[:3] + 2 * x * w[3:], method)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_stacks_of_one_array_and_numbers_like_numpy(method):
+    """np.vstack(x) of a 1-d x is the column of its entries, np.hstack((a, 1.0)) takes a number: NumPy's
+    shapes (autograd's test_vstack_1d/test_hstack_1d), for every method."""
+    x = np.array([0.5, -1.5])
+    for fn in (lambda x: np.vstack(x), lambda x: np.hstack((x, 1.0)), lambda x: np.hstack((x[0], x))):
+        want = fn(x)
+        value = fn(dnp.asarray(x))
+        assert value.shape == want.shape and np.array_equal(value, want)
+        w = np.cos(np.arange(want.size)).reshape(want.shape)
+        g = dl.grad(lambda x: dnp.sum(fn(x) ** 2 * w), method=method)(x)
+        h = 1e-6
+        num = [(np.sum(fn(x + h * e) ** 2 * w) - np.sum(fn(x - h * e) ** 2 * w)) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(g, num, rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_boolean_constant_masks(method):
+    """x * (a boolean NumPy array): symbolic read the mask as NumPy bools, which SymPy cannot multiply
+    (np.convolve builds one)."""
+    x = np.array([1.0, 2.0, 3.0])
+    _close(dl.grad(lambda x: dnp.sum(x * x * (np.arange(3) > 0)), method=method)(x), [0.0, 4.0, 6.0], method)
+    g = dl.grad(lambda x: dnp.sum(np.convolve(x, x[:2]) * np.arange(4.0)), method=method)(x)
+    plain = lambda x: np.sum(np.convolve(x, x[:2]) * np.arange(4.0))
+    num = [(plain(x + 1e-6 * e) - plain(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(g, num, rtol=1e-6)
+
+
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])  # numeric cannot step through NaN
 def test_nan_to_num_of_nan_agrees_with_reverse(method):
     """NaN -> 0 in symbolic's generated code too (it printed x itself: NaN), derivative 1 where the

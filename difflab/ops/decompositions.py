@@ -261,9 +261,9 @@ eigh_vectors = defop(
 # -- LAPACK's signs: ±1 per vector, piecewise constant ----------------------------------------------
 
 
-def _eigh_signs_impl(a):
-    """(..., 1, n): LAPACK's eigenvectors are eigh_vectors(a) times these (the fixed signs are ±1)."""
-    return _fix_signs(np.linalg.eigh(a)[1])
+def _eigh_signs_impl(a, UPLO="L"):
+    """(..., 1, n): LAPACK's eigenvectors (of the triangle UPLO names) are eigh_vectors' times these."""
+    return _fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1])
 
 
 def _svd_signs_impl(a):
@@ -274,7 +274,11 @@ def _svd_signs_impl(a):
 def _lapack_sign_fn(kind):
     """SymPy: the sign of vector j as LAPACK returns it, a named function of (j, rows, *entries) with
     derivative 0 that the generated code evaluates with LAPACK (on traced entries: the registry entry)."""
-    impl = {"eigh": lambda a: eigh_signs(a), "svd": lambda a: svd_signs(a)}[kind]
+    impl = {
+        "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
+        "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
+        "svd": lambda a: svd_signs(a),
+    }[kind]
 
     def numeric(j, rows, *entries):
         shape = np.broadcast_shapes(*[_shape(e) for e in entries])
@@ -290,12 +294,15 @@ def _lapack_sign_fn(kind):
 
 
 def _signs_sympy(kind):
-    def translate(m):
-        fn = _lapack_sign_fn(kind)
-        k = min(m.shape)
-        return np.array([[fn(j, m.shape[0], *list(m)) for j in range(k)]], dtype=object)
+    def translate(x, UPLO=None):
+        fn = _lapack_sign_fn(kind if UPLO is None else f"{kind}_{UPLO}")
 
-    return _per_matrix(translate)
+        def one(m):
+            return np.array([[fn(j, m.shape[0], *list(m)) for j in range(min(m.shape))]], dtype=object)
+
+        return _per_matrix(one)(x)
+
+    return translate
 
 
 eigh_signs = defop(
@@ -306,8 +313,8 @@ eigh_signs = defop(
     sympy=_signs_sympy("eigh"),
     differentiable=False,
     analytic=False,
-    samples=_symmetric_samples,
-    doc="±1 per eigenvector: LAPACK's signs relative to eigh_vectors' (piecewise constant)",
+    samples=lambda rng: [(args, {"UPLO": uplo}) for args, _ in _symmetric_samples(rng) for uplo in "LU"],
+    doc="±1 per eigenvector: LAPACK's signs (of the UPLO triangle) relative to eigh_vectors' (piecewise constant)",
 )
 
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
@@ -330,8 +337,8 @@ def eigh(a, UPLO="L"):
     >>> w.round(12).tolist(), bool(np.all(v == np.linalg.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))[1]))
     ([1.0, 3.0], True)
     """
-    a = _uplo(a, UPLO)
-    return EighResult(eigh_values(a), eigh_vectors(a) * eigh_signs(a))
+    original, a = a, _uplo(a, UPLO)
+    return EighResult(eigh_values(a), eigh_vectors(a) * eigh_signs(original, UPLO=UPLO))
 
 
 def eigvalsh(a, UPLO="L"):
