@@ -15,7 +15,8 @@ function of A wherever that entry is unique (finite differences can follow them,
 The NumPy front ends multiply by `eigh_signs`/`svd_signs`, the ±1 per vector that turns those into
 LAPACK's own vectors: a piecewise-constant entry (zero derivative; the numeric method holds it at its
 value at x while the stencil moves, as it holds every non-differentiable equation), so traced
-`np.linalg.eigh(A)[1]` and `svd` give exactly NumPy's values at every point, and the derivative rules,
+`np.linalg.eigh(A)[1]` and `svd` give NumPy's values at every point (to the last bit, but for
+UPLO='U', whose vectors come from the transposed lower triangle: to rounding), and the derivative rules,
 valid for any locally constant sign choice, are unchanged. The vector rules divide by gaps between
 eigenvalues (1/(λj − λi)) or squared singular values (1/(σj² − σi²)): at a repeated eigenvalue or
 singular value the vectors are not differentiable (any rotation within the eigenspace is as good)

@@ -4,7 +4,8 @@ The operators (grad, elementwise_grad, value_and_grad, jacobian, hessian, make_v
 call difflab's with the selected method (`install(method)`, else the DIFFLAB_PEER_METHOD environment
 variable, else "reverse"). `autograd.numpy` is NumPy itself, because plain `np.<name>` on a traced
 value dispatches to difflab's registry, with the constructors NumPy cannot dispatch (`array`,
-`asarray`, `r_`, `c_`) taken from difflab.numpy. `autograd.test_util.check_grads` checks the
+`asarray`, `r_`, `c_`) taken from difflab.numpy, and a list holding traced values given to a
+function (`np.mean([x, y])`, which NumPy would convert itself) handed to difflab.numpy's. `autograd.test_util.check_grads` checks the
 method's jvp and vjp against central differences to second order, with autograd's tolerances.
 Autograd's internals (Box, VSpace, primitive/defvjp, the tracer, its NumPy wrappers) are not
 presented: importing them raises ImportError naming the module.
