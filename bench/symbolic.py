@@ -1,19 +1,23 @@
-"""Symbolic method: preparation time and per-call time of the lambdified gradient of a 1-hidden-layer
+"""Symbolic method: preparation time and per-call time of the prepared gradient of a 1-hidden-layer
 tanh net (width 16, softmax cross-entropy), against hand-written NumPy per call.
 
     python bench/symbolic.py [--quick]
 
-Preparation = `dl.prepare(..., method="symbolic")` (trace + graph → SymPy) plus the first gradient
-call (SymPy diff + lambdify(cse) happen lazily there). The loss is a mean over examples, so difflab
-differentiates it for one symbolic example; a batch ("bN (NumPy columns)") runs the derivative as
-generated NumPy code on (units, batch) blocks, structurally identical assignments (the hidden units)
-as one line, then averages; one example ("b1 (math, floats)") runs it lambdified with the `math`
-module on Python floats. Also shown: difflab reverse (prepared) per call on the same problem.
+Preparation = `dl.prepare(..., method="symbolic")` (trace) plus the first gradient call (the closed
+form written and lowered there). Gradients of functions of arrays are written at matrix level
+(differentiators/matrix.py): the closed form over the graph's arrays, matmuls and elementwise
+partials, lowered to straight-line NumPy; a declared mean-over-examples loss (difflab.nn's) is
+rewritten from its one-example graph to the whole batch, so its products are X W over all rows.
+"generated code ÷ hand" times that lowered function alone (the rest of "symbolic ÷ hand" is the
+API's call: argument reader, error state, NaN checks, result pytree, shared with reverse). The
+size column is the scalar path's (expression_size: the per-scalar SymPy derivative, still the
+method's fallback and its `exact()` reference). Also shown: difflab reverse (prepared) per call.
 
 "undeclared" rows: the same maths written by hand as a new user would (`user_loss`: -Σ Y log
-softmax / N over the whole batch, no `batch_argnums`); the symbolic method finds the per-example
-structure from the graph (differentiators/examples.py). Before that (commit 19d278d) the batch was
-expanded element by element: 2-16-2 b64 took 98 s to prepare and ran at 35× hand NumPy.
+softmax / N over the whole batch, no `batch_argnums`), differentiated at matrix level as written.
+Before the per-example search (commit 19d278d) the batch was expanded element by element: 2-16-2 b64
+took 98 s to prepare and ran at 35× hand NumPy; with it (vectorised columns of one example's
+derivative) 2–5× hand NumPy.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def user_loss(params, X, Y):
     return -dnp.sum(Y * logp) / X.shape[0]
 
 
+def generated_code(prepared, args):
+    """(the symbolic gradient's lowered function, its arguments): the code without the API's call."""
+    xs = prepared.staged.fast(args)
+    (fn,) = prepared.prepared.matrix.fns.values()
+    return fn, xs
+
+
 def main():
     opts = C.args(__doc__.splitlines()[0])
     rounds, target = (3, 0.005) if opts.quick else (31, 0.03)
@@ -58,7 +69,7 @@ def main():
     cases = [(s, b, False) for s, b in (QUICK if opts.quick else SIZES)]
     cases += [(s, b, True) for s, b in (QUICK[:1] if opts.quick else UNDECLARED)]
     for sizes, batch, undeclared in cases:
-        label = f"{'-'.join(map(str, sizes))} b{batch}" + (" (math, floats)" if batch == 1 else " (NumPy columns)")
+        label = f"{'-'.join(map(str, sizes))} b{batch} (matrix level)"
         label += ", undeclared" if undeclared else ""
         params, X, Y = hand.problem(sizes, batch)
         f = user_loss if undeclared else MLP(list(sizes), activation="tanh").loss("cross_entropy")
@@ -71,15 +82,18 @@ def main():
         err = max(np.abs(g[k] - g_h[k]).max() for k in g_h) / max(np.abs(a).max() for a in g_h.values())
         size = sym.prepared.expression_size()
         rev = dl.prepare(f, params, X, Y, method="reverse")
+        code, xs = generated_code(sym, (params, X, Y))
         res = C.measure(
             {
                 "hand NumPy": lambda: hand.loss_and_grad(params, X, Y),
                 "symbolic, prepared": lambda: sym.value_and_grad(params, X, Y),
                 "reverse, prepared": lambda: rev.value_and_grad(params, X, Y),
+                "symbolic, generated code only": lambda: code(*xs),
             },
             rounds=rounds,
             target=target,
         )
+        r_code = res["symbolic, generated code only"].ratio(res["hand NumPy"])
         r = res["symbolic, prepared"].ratio(res["hand NumPy"])
         lo, hi = res["symbolic, prepared"].ratio_spread(res["hand NumPy"])
         r_rev = res["reverse, prepared"].ratio(res["hand NumPy"])
@@ -97,6 +111,7 @@ def main():
                 "seconds": res["symbolic, prepared"].median,
                 "hand_seconds": res["hand NumPy"].median,
                 "reverse_ratio": r_rev,
+                "code_ratio": r_code,
                 "rel_error": err,
                 "expression_size": size,
             }
@@ -110,6 +125,7 @@ def main():
                 C.fmt_time(res["symbolic, prepared"].median),
                 C.fmt_time(res["hand NumPy"].median),
                 f"{r:.2f}× ({lo:.2f}–{hi:.2f})",
+                f"{r_code:.2f}×",
                 f"{r_rev:.2f}×",
                 f"{err:.0e}",
                 f"≤ {TARGET}×",
@@ -119,12 +135,13 @@ def main():
     md = "### symbolic gradient of a 1-hidden-layer net: preparation and per-call cost\n\n" + C.table(
         [
             "net",
-            "prepare (trace+SymPy)",
-            "first call (diff+codegen)",
-            "size: tape / cse ops / naive ops",
+            "prepare (trace)",
+            "first call (closed form + codegen)",
+            "scalar path's size: tape / cse ops / naive ops",
             "symbolic per call",
             "hand per call",
             "symbolic ÷ hand (IQR)",
+            "generated code ÷ hand",
             "reverse ÷ hand",
             "rel. err",
             "target",

@@ -326,10 +326,15 @@ def test_a_million_element_jacobian_is_refused_up_front(method):
         dl.jacobian(lambda v: dnp.tanh(v), method=method)(np.ones(10**6))
 
 
-@pytest.mark.parametrize("method", ["symbolic", "numeric"])
+@pytest.mark.parametrize("method", [dl.Symbolic(matrix=False), "numeric"], ids=["symbolic per scalar", "numeric"])
 def test_a_million_element_gradient_is_refused_by_the_expanding_methods(method):
     with pytest.raises(ValueError, match=r"1e\+06|2e\+06|1000000"):
         dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method=method)(np.ones(10**6))
+
+
+def test_the_symbolic_gradient_of_a_million_elements_is_written_at_matrix_level():
+    g = dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method="symbolic")(np.full(10**6, 0.5))
+    assert g.shape == (10**6,) and np.all(g == 1.0 - np.tanh(0.5) ** 2)
 
 
 # -- strong zeros (issue 18's rule): kept in the battery ---------------------------------------

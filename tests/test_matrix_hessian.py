@@ -83,9 +83,7 @@ def test_a_graph_too_large_to_expand_still_has_a_symbolic_hessian():
     x, B = RNG.normal(size=big_n), RNG.normal(size=(big_n, big_n))
     f = lambda x, B: x @ B @ x  # noqa: E731
     H = dl.hessian(f, method="symbolic")(x, B)
-    np.testing.assert_array_equal(H, B + B.T)
-    with pytest.raises(ValueError, match="over its limit"):  # the gradient keeps the scalar path's limit
-        dl.grad(f, method="symbolic")(x, B)
+    np.testing.assert_array_equal(H, B + B.T)  # (its gradient too: tests/test_matrix_gradient.py)
 
 
 def test_traced_arguments_get_the_clear_error():

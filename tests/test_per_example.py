@@ -139,8 +139,8 @@ def test_the_fast_path_is_taken_and_does_not_grow_with_the_batch():
     for n in (8, 64):
         X, Y = _data(n)
         prep = dl.prepare(cross_entropy_sum_over_n, p, X, Y, method="symbolic")
+        sizes.append(prep.expression_size())  # the scalar path's expansion: one example's
         assert prep.prepared.per_example is not None and prep.prepared.batch_inputs == (4, 5)
-        sizes.append(prep.expression_size())
         v, g = prep.value_and_grad(p, X, Y)
         v_rev, g_rev = dl.value_and_grad(cross_entropy_sum_over_n)(p, X, Y)
         assert v == pytest.approx(v_rev, rel=1e-13)
@@ -159,10 +159,10 @@ def test_symbolic_hessian_of_a_batched_loss_equals_reverse():
 
     prep = dl.prepare(logistic, w, X, y, method="symbolic")
     g, g_rev = prep.grad(w, X, y), dl.grad(logistic)(w, X, y)
-    assert prep.prepared.per_example is not None  # found when the gradient first needed it
-    np.testing.assert_allclose(g, g_rev, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(g, g_rev, rtol=1e-12, atol=1e-15)  # the gradient at matrix level
     # the scalar path's Hessian (one example's, averaged over the rows) and the matrix-level one
     H_scalar = prep.prepared._run("hessian", [w, X, y]).reshape(3, 3)
+    assert prep.prepared.per_example is not None  # found when the scalar path first needed it
     H_sym = dl.hessian(logistic, method="symbolic")(w, X, y)
     H_rev = dl.hessian(logistic, method=("forward", "reverse"))(w, X, y)
     np.testing.assert_allclose(H_scalar, H_rev, rtol=1e-12, atol=1e-14)
@@ -176,6 +176,6 @@ def test_exact_reference_of_a_batched_loss_averages_the_examples():
     g = dl.trace(mse_mean, p, X, Y)
     args = [p[k] for k in sorted(p)] + [X, Y]
     prepared = Symbolic().prepare(g, (0, 1, 2, 3))
-    assert prepared.per_example is not None
     _, jac = dl.differentiators.Reverse().prepare(g, (0, 1, 2, 3)).jacobian(args)
     np.testing.assert_allclose(prepared.exact(args), np.ravel(jac), rtol=1e-13, atol=1e-15)
+    assert prepared.per_example is not None  # the exact reference is the scalar path's

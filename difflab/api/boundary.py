@@ -99,9 +99,20 @@ def _nan_inputs(st, xs, parts):
         if type(x) is float:
             if not math.isfinite(x):
                 parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
-        elif isinstance(x, np.ndarray) and not np.isfinite(x.sum()) and not np.isfinite(x).all():
+        elif isinstance(x, np.ndarray) and not _surely_finite(x) and not np.isfinite(x).all():
             parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
     return parts
+
+
+def _surely_finite(x) -> bool:
+    """No NaN or inf in x, told by one pass (Σx is NaN or inf when x holds one); False may also
+    mean "too large to tell" (an overflowing sum): the exact check then decides. It runs on every
+    gradient call, once per differentiated array: the reduction itself and `math.isfinite` skip
+    x.sum()'s Python layers and a ufunc call on a scalar (no BLAS dot: a threaded one is slow on a
+    busy machine, see ops.elementwise._surely_finite)."""
+    if x.dtype == np.float64:
+        return math.isfinite(np.add.reduce(x, axis=None))
+    return bool(np.isfinite(x.sum()))
 
 
 def _own(values, graph: Graph, inputs=()):

@@ -20,14 +20,15 @@ def _fresh(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
 
-def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True):
+def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True, charged: bool = True):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
     The generated source binds each op's implementation and each constant as a global, deletes
     every intermediate after its last use (so peak memory matches hand-written code), lets an
     elementwise op write into a dead intermediate of its shape and dtype (`reuse`; the code then
     expects the traced dtypes) and charges the equations it executes (and their elements) to the
-    costs being charged (`graph.charge`). `fn.source` holds the code, `fn.eqns` and `fn.elements`
+    costs being charged (`graph.charge`; not with `charged=False`: the symbolic method's closed-form
+    derivative is no tape). `fn.source` holds the code, `fn.eqns` and `fn.elements`
     the work of one call. With `batched` (one flag per input) the function computes what
     `evaluate_batched` does: the ops that see a batched value run by their batching rule, with
     the flags fixed in the code; a ufunc called as it is (every batched argument of the output's
@@ -43,7 +44,7 @@ def lower(graph: Graph, batched: tuple | None = None, reuse: bool = True):
     for i, eqn in enumerate(graph.eqns):
         code.equation(i, eqn)
     n_eqns, n_elements = len(graph.eqns), elements(graph)
-    code.finish(n_eqns, n_elements)
+    code.finish(n_eqns, n_elements, charged)
     source = "\n".join(code.lines)
     exec(builtins.compile(source, "<difflab compiled graph>", "exec"), code.env)
     fn = code.env["compiled"]
@@ -138,14 +139,15 @@ class _Source:
                 return a
         return None
 
-    def finish(self, n_eqns: int, n_elements: int):
+    def finish(self, n_eqns: int, n_elements: int, charged: bool = True):
         """The cost charged per call and the return line."""
         hot, graph = self.hot, self.graph
-        self.lines.append(
-            f"    _charge({n_eqns}, {n_elements})"
-            if not hot
-            else f"    _charge({n_eqns} * _size, {n_elements} * _size)"
-        )
+        if charged:
+            self.lines.append(
+                f"    _charge({n_eqns}, {n_elements})"
+                if not hot
+                else f"    _charge({n_eqns} * _size, {n_elements} * _size)"
+            )
         # a constant array or an input handed out as a result would let the caller change the graph
         # (or their own input) through it: those results are copies
         inputs = set(graph.inputs)

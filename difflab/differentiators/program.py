@@ -180,9 +180,9 @@ def exact(prepared, args, kind="jacobian", dps=40):
     rounded to float64; over a batch (its `batch_inputs`), the mean of the examples' values."""
     import sympy as sp
 
+    exprs = prepared.exprs(kind)  # first: expanding may find the per-example structure (the rows)
     rows = prepared.batch_inputs
     size = max([len(args[i]) for i in rows], default=1)
-    exprs = prepared.exprs(kind)
     total = [sp.Integer(0)] * len(exprs)
     for k in range(size):
         one = [a[k : k + 1] if i in rows else a for i, a in enumerate(args)]

@@ -10,8 +10,9 @@ subexpressions) the derivative's size can grow exponentially with depth: that sw
 Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
-on the batch's columns at once, then averaged. Hessians of functions of an array are built at
-matrix level instead (tensor.py: einsum terms, no scalars), also for graphs too large to expand.
+on the batch's columns at once, then averaged. Gradients of functions of arrays are written at
+matrix level instead (matrix.py: the closed form over the graph's arrays, lowered to NumPy), and
+Hessians of functions of an array (tensor.py: einsum terms), also for graphs too large to expand.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, split
 from .examples import per_example
+from .matrix import MatrixGradient
 from .tensor import tensor_form
 from .program import Program, _as_object, exact, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
@@ -35,9 +37,8 @@ __all__ = ["Symbolic", "to_sympy", "Program"]
 
 class Symbolic(Differentiator):
     """Symbolic differentiation with SymPy; native products: the Jacobian and the Hessian.
-
-    `cse=False` lambdifies the derivative written out in full (the naive, swollen form).
-    """
+    `cse=False` lambdifies the derivative written out in full (the naive, swollen form);
+    `matrix=False` keeps gradients of array functions on the per-scalar path too (matrix.py)."""
 
     name = "symbolic"
     native = "jacobian"
@@ -45,8 +46,8 @@ class Symbolic(Differentiator):
     traceable_output = False  # lambdified NumPy code: it cannot take an outer trace's values
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
-    def __init__(self, cse: bool = True):
-        self.cse = bool(cse)
+    def __init__(self, cse: bool = True, matrix: bool = True):
+        self.cse, self.matrix = bool(cse), bool(matrix)
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
@@ -57,12 +58,14 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            # matrix-level terms (tensor.py) of the whole graph: Hessians of functions of an array
-            self.tensor = tensor_form(graph, wrt) if any(graph.inputs[i].shape for i in wrt) else None
+            arrays = any(graph.inputs[i].shape for i in wrt)
+            self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
+            shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
+            self.matrix = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code
-            if self.tensor is None:  # else the scalar program is built when a product first needs it
+            if self.matrix is self.tensor is None:  # else the scalar program is built when first needed
                 self._expand()
 
         def _expand(self, strict=True) -> bool:
@@ -74,7 +77,7 @@ class Symbolic(Differentiator):
                     if self.per_example is not None:  # one example's graph, evaluated over the rows
                         self.graph, self.batch_inputs = self.per_example.graph, self.per_example.rows
                 too_large = over_limit(self.graph, MAX_ELEMENTS)
-                if too_large and self.tensor is not None and not strict:
+                if too_large and (self.tensor or self.matrix) is not None and not strict:
                     return False
                 if too_large:
                     raise ValueError(too_large)
@@ -122,6 +125,14 @@ class Symbolic(Differentiator):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
             return split(both[: self.m], self.out_shapes), both[self.m :].reshape(self.m, self.n)
+
+        def grad_leaves(self, args, values=None):
+            found = self.matrix.run(self._floats(args)) if self.matrix is not None else None
+            if found is None:  # the scalar path
+                outs, jac = self.jacobian(args)
+                return outs, split(jac.reshape(self.n), self.in_shapes)
+            charge(evals=1)
+            return found
 
         def hessian(self, args):
             if self.tensor is not None:  # matrix level: products stay matmuls

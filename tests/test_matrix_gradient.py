@@ -1,0 +1,134 @@
+"""Matrix-level symbolic gradients (issue 17 §2, differentiators/matrix.py): the closed form over the
+graph's arrays equals reverse mode's gradient to 1e-12 on the MLP workloads (declared and
+undeclared batched losses, one example) and on the matrix-Hessian graphs; what has no closed form
+here keeps the scalar path; the closed form is built from the ops' index and partials, with its
+constants folded."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.differentiators import Symbolic
+from difflab.differentiators.matrix import MatrixGradient, batch_graph, closed_form
+from difflab.nn import MLP
+
+from test_matrix_hessian import CASES
+
+RNG = np.random.default_rng(17)
+
+
+def user_loss(params, X, Y):  # bench/symbolic.py's undeclared softmax cross-entropy
+    h = dnp.tanh(X @ params["W0"] + params["b0"])
+    z = h @ params["W1"] + params["b1"]
+    z = z - dnp.max(z, axis=1, keepdims=True)
+    logp = z - dnp.log(dnp.sum(dnp.exp(z), axis=1, keepdims=True))
+    return -dnp.sum(Y * logp) / X.shape[0]
+
+
+def _problem(sizes, batch):
+    params = MLP(list(sizes), activation="tanh").init(seed=3)
+    X = RNG.normal(size=(batch, sizes[0]))
+    Y = np.eye(sizes[-1])[RNG.integers(0, sizes[-1], batch)]
+    return params, X, Y
+
+
+def _close(g, g_ref):
+    scale = max(1.0, max(np.abs(v).max() for v in g_ref.values()))
+    for k in g_ref:
+        np.testing.assert_allclose(g[k], g_ref[k], rtol=0, atol=1e-12 * scale)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "undeclared"])
+@pytest.mark.parametrize("sizes, batch", [((2, 16, 2), 64), ((4, 16, 3), 128), ((3, 5, 4), 1), ((3, 5, 4), 2)])
+def test_mlp_gradient_equals_reverse(sizes, batch, declared):
+    params, X, Y = _problem(sizes, batch)
+    f = MLP(list(sizes), activation="tanh").loss("cross_entropy") if declared else user_loss
+    sym = dl.prepare(f, params, X, Y, method="symbolic")
+    v_ref, g_ref = dl.prepare(f, params, X, Y, method="reverse").value_and_grad(params, X, Y)
+    for _ in range(2):  # the first call builds the closed form, the second runs it
+        v, g = sym.value_and_grad(params, X, Y)
+        assert v == pytest.approx(v_ref, rel=1e-13)
+        _close(g, g_ref)
+    assert sym.prepared.program is None  # no SymPy expansion was needed for the gradient
+
+
+def test_declared_loss_over_other_batch_sizes():
+    """One prepared object, several batch sizes: each gets its own whole-batch closed form."""
+    f = MLP([3, 4, 2], activation="tanh").loss("cross_entropy")
+    grad = dl.grad(f, method="symbolic")
+    for batch in (5, 9, 1):
+        params, X, Y = _problem((3, 4, 2), batch)
+        _close(grad(params, X, Y), dl.grad(f)(params, X, Y))
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_matrix_hessian_graphs_gradient_equals_reverse(name):
+    f, args = CASES[name]
+    graph = dl.trace(f, *args)
+    outs, (g,) = MatrixGradient(graph, (0,)).run(list(args))
+    g_ref = dl.grad(f)(*args)
+    np.testing.assert_allclose(g, g_ref, rtol=0, atol=1e-12 * max(1.0, np.abs(g_ref).max()))
+    assert outs[0] == pytest.approx(float(f(*args)), rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: dnp.sum(x[1:] * x[:-1]),
+        lambda x: dnp.max(x) * dnp.sum(x),
+        lambda x: dnp.sum(dnp.sqrt(x * x + 1.0) * dnp.concatenate([x, x])[::2]),
+        lambda x: dnp.sum(dnp.outer(x, x) @ x),
+    ],
+    ids=["getitem", "max", "concatenate", "outer"],
+)
+def test_ops_without_index_or_partials_use_their_registry_adjoint(f):
+    x = RNG.normal(size=6)
+    g = dl.grad(f, method="symbolic")(x)
+    np.testing.assert_allclose(g, dl.grad(f)(x), rtol=0, atol=1e-12)
+
+
+def test_the_closed_form_is_matmuls_and_partials():
+    """∇_W sum(tanh(X W)) = Xᵀ (1 − tanh²): the seed and the sum's broadcast stay numbers."""
+    X, W = RNG.normal(size=(8, 3)), RNG.normal(size=(3, 2))
+    graph = closed_form(dl.trace(lambda W, X: dnp.sum(dnp.tanh(X @ W)), W, X), (0,))
+    ops = [e.op.name for e in graph.eqns]
+    assert ops.count("matmul") == 2 and "broadcast_to" not in ops and "einsum" not in ops
+    assert len(ops) <= 7, str(graph)
+
+
+def test_a_mean_over_examples_folds_its_scale_into_one_product():
+    """∂ sum(Y ⊙ logp)·(−1/N) / ∂ logp is one product Y·(−1/N): no array of ones is built."""
+    params, X, Y = _problem((2, 3, 2), 16)
+    graph = closed_form(dl.trace(user_loss, params, X, Y), tuple(range(4)))
+    assert not any(
+        isinstance(a.value, np.ndarray) and a.value.ndim for e in graph.eqns for a in e.args if not hasattr(a, "id")
+    )
+
+
+def test_batch_graph_refuses_a_graph_that_names_its_batch_size():
+    one = dl.trace(lambda w, X: dnp.sum(dnp.reshape(X @ w, (1, 1)) ** 2), np.ones(3), np.ones((1, 3)))
+    assert batch_graph(one, (0,), (1,), 4) is None
+
+
+def test_a_graph_too_large_to_expand_has_a_symbolic_gradient():
+    n = 500  # B has 250 000 elements: over the scalar expansion limit
+    x, B = RNG.normal(size=n), RNG.normal(size=(n, n))
+    g = dl.grad(lambda x, B: x @ B @ x, method="symbolic")(x, B)
+    np.testing.assert_allclose(g, (B + B.T) @ x, rtol=1e-12, atol=1e-10)
+    with pytest.raises(ValueError, match="over its limit"):  # the Jacobian of a vector keeps the limit
+        dl.jacobian(lambda x, B: B @ x, method="symbolic")(x, B)
+
+
+def test_a_point_outside_the_domain_takes_the_scalar_path_and_warns():  # which names the equation
+    f = lambda x: dnp.sum(dnp.log(x))  # noqa: E731
+    with pytest.warns(dl.DomainWarning):
+        g = dl.grad(f, method="symbolic")(np.array([1.0, -1.0]))
+    with pytest.warns(dl.DomainWarning):
+        g_ref = dl.grad(f)(np.array([1.0, -1.0]))
+    assert np.isnan(g).all() and np.isnan(g_ref).all()  # a NaN loss has no gradient (DESIGN.md §6)
+
+
+def test_scalar_graphs_keep_the_scalar_path():
+    prep = Symbolic().prepare(dl.trace(lambda a, b: a * dnp.exp(b), 1.0, 2.0), (0, 1))
+    assert prep.matrix is None and prep.program is not None
