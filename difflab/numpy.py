@@ -140,7 +140,7 @@ def softplus(x):
 
     At 0 the two kinks cancel by the convention table (max' = 1/2 at a tie, |x|' = 0): softplus'(0) = 1/2.
 
-    >>> round(float(softplus(0.0)), 12) == round(float(_np.log(2.0)), 12)
+    >>> builtins.round(float(softplus(0.0)), 12) == builtins.round(float(_np.log(2.0)), 12)
     True
     """
     return maximum(x, 0.0) + log1p(exp(-abs(x)))
@@ -234,8 +234,8 @@ def clip(a, a_min=None, a_max=None, **kw):
 def round(a, decimals=0):
     """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
 
-    >>> round(_np.array([0.5, 1.5, 2.345]), 2)
-    array([0.5 , 1.5 , 2.34])
+    >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
+    [0.5, 1.5, 2.35]
     """
     decimals = int(decimals)
     if decimals == 0:

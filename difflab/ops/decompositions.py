@@ -216,7 +216,7 @@ def _decomposition_strategy(b, name, x, picks, c):
     x = b.rank1(x)
     s = b.shape(x)
     size = int(np.prod(s))
-    if name in ("eigh_values", "eigh_vectors", "cholesky"):
+    if name in ("eigh_values", "eigh_vectors", "eigh_signs", "cholesky"):
         n = 2 if size % 2 == 0 and c.take(2) else 1
         k = size // n
         # x xᵀ as a broadcast product summed over k (not matmul/transpose: the shrinker would then find
@@ -315,6 +315,7 @@ eigh_signs = defop(
     differentiable=False,
     analytic=False,
     samples=lambda rng: [(args, {"UPLO": uplo}) for args, _ in _symmetric_samples(rng) for uplo in "LU"],
+    strategy=_decomposition_strategy,
     doc="±1 per eigenvector: LAPACK's signs (of the UPLO triangle) relative to eigh_vectors' (piecewise constant)",
 )
 
@@ -471,6 +472,7 @@ svd_signs = defop(
     differentiable=False,
     analytic=False,
     samples=_svd_samples,
+    strategy=_decomposition_strategy,
     doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
 )
 
