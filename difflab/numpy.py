@@ -11,6 +11,7 @@ each function computes with NumPy; on traced values it records.
 from __future__ import annotations
 
 import builtins
+import functools
 import itertools
 import math
 
@@ -102,23 +103,32 @@ def squeeze(x, axis=None):
     return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
 
 
-def hstack(arrays):
-    """Stack along the second axis (the first for 1-D arrays).
+def _float_dtype(fn, dtype):
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"{fn}(dtype={dtype}): difflab computes in float64 only")
+
+
+def hstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack along the second axis (the first for 1-D arrays), like `numpy.hstack` (an array given
+    alone is the sequence of its rows; numbers become 1-D).
 
     >>> hstack([_np.ones(2), _np.ones(2)]).shape
     (4,)
     """
-    arrays = tuple(arrays)
+    _float_dtype("hstack", dtype)
+    arrays = [atleast_1d(a) for a in arrays]
     return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
 
 
-def vstack(arrays):
-    """Stack rows (1-D arrays become rows).
+def vstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack rows, like `numpy.vstack` (1-D arrays and numbers become rows; an array given alone is the
+    sequence of its rows).
 
     >>> vstack([_np.ones(2), _np.ones(2)]).shape
     (2, 2)
     """
-    return concatenate([reshape(a, (1, -1)) if ndim(a) == 1 else a for a in arrays], axis=0)
+    _float_dtype("vstack", dtype)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0)
 
 
 # -- derived functions: plain Python over primitives ------------------------------------------
@@ -130,7 +140,7 @@ def softplus(x):
 
     At 0 the two kinks cancel by the convention table (max' = 1/2 at a tie, |x|' = 0): softplus'(0) = 1/2.
 
-    >>> round(float(softplus(0.0)), 12) == round(float(_np.log(2.0)), 12)
+    >>> builtins.round(float(softplus(0.0)), 12) == builtins.round(float(_np.log(2.0)), 12)
     True
     """
     return maximum(x, 0.0) + log1p(exp(-abs(x)))
@@ -176,6 +186,33 @@ def _contains_traced(x) -> bool:
     return isinstance(x, _Traced)
 
 
+#: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
+_SEQUENCE_TAKING = frozenset(
+    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array"}
+)
+
+
+def _stacking(fn, name=""):
+    """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
+    (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
+    if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
+        return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for a in args:
+            if type(a) in (list, tuple) and _contains_traced(a):
+                args = tuple(asarray(v) if type(v) in (list, tuple) and _contains_traced(v) else v for v in args)
+                break
+        for k, v in kwargs.items():
+            if type(v) in (list, tuple) and _contains_traced(v):
+                kwargs[k] = asarray(v)
+        return fn(*args, **kwargs)
+
+    call.stacks_lists = True
+    return call
+
+
 # -- reductions and statistics --------------------------------------------------------------------
 
 
@@ -192,6 +229,25 @@ def clip(a, a_min=None, a_max=None, **kw):
     if a_min is not None:
         a = maximum(a, a_min)
     return a if a_max is None else minimum(a, a_max)
+
+
+def round(a, decimals=0):
+    """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
+
+    >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
+    [0.5, 1.5, 2.35]
+    """
+    decimals = int(decimals)
+    if decimals == 0:
+        return _ops.rint(a)
+    if decimals > 0:  # NumPy's own order of operations, so the values agree to the last bit
+        scale = 10.0**decimals
+        return _ops.rint(a * scale) / scale
+    scale = 10.0**-decimals
+    return _ops.rint(a / scale) * scale
+
+
+around = round
 
 
 def _count(x, axis):
@@ -721,12 +777,15 @@ def sort(a, axis=-1):
 
 
 def partition(a, kth, axis=-1):
-    """Partitioned copy (here: fully sorted, which is one valid partition).
+    """Partitioned copy, like `numpy.partition` (the same arrangement: values gathered by NumPy's
+    argpartition of the values; the derivative flows through that permutation).
 
     >>> float(partition(_np.array([3.0, 1.0, 2.0]), 1)[1])
     2.0
     """
-    return sort(a, axis=axis)
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argpartition(a, kth, axis=axis), axis)
 
 
 def _split_points(n, indices_or_sections, exact):
@@ -1046,6 +1105,7 @@ def _on_values(name):
     argmax,
     argmin,
     argsort,
+    argpartition,
     searchsorted,
     count_nonzero,
     nonzero,
@@ -1063,6 +1123,7 @@ def _on_values(name):
         "argmax",
         "argmin",
         "argsort",
+        "argpartition",
         "searchsorted",
         "count_nonzero",
         "nonzero",
@@ -1088,19 +1149,21 @@ _DERIVED = {
     for name, fn in list(globals().items())
     if callable(fn) and not name.startswith("_") and getattr(fn, "__module__", None) == __name__
 }
+_DERIVED = {name: _stacking(fn, name) for name, fn in _DERIVED.items()}
+globals().update(_DERIVED)  # the public names stack lists of traced values (`_stacking`)
 _STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
 _DERIVED.update(
     {
-        "linalg.solve": _solve,
-        "linalg.slogdet": _slogdet,
-        "linalg.norm": _norm,
-        "linalg.lstsq": _lstsq,
-        "linalg.eigh": _decompositions.eigh,
-        "linalg.svd": _decompositions.svd,
+        "linalg.solve": _stacking(_solve),
+        "linalg.slogdet": _stacking(_slogdet),
+        "linalg.norm": _stacking(_norm),
+        "linalg.lstsq": _stacking(_lstsq),
+        "linalg.eigh": _stacking(_decompositions.eigh),
+        "linalg.svd": _stacking(_decompositions.svd),
     }
 )
-linalg_norm = _norm
+linalg_norm = _DERIVED["linalg.norm"]
 
 __all__: list = []
 #: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch)
@@ -1138,7 +1201,7 @@ def _publish() -> None:
     for name, fn in names.items():
         _bind(name, fn)
     __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | {"linalg"})
-    table = {**_DERIVED, **names}
+    table = {**_DERIVED, **{name: _published[name] for name in names}}
     UFUNCS.clear()
     FUNCTIONS.clear()
     for name, fn in table.items():
@@ -1157,7 +1220,7 @@ def _publish() -> None:
             if name not in _IN_PLACE and "." not in name and callable(getattr(_np.ndarray, name, None))
         }
     )
-    METHODS.update(_ops.spellings().methods)
+    METHODS.update({name: _stacking(fn, name) for name, fn in _ops.spellings().methods.items()})
     METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
 
 
@@ -1176,6 +1239,7 @@ def _numpy_object(name):
 def _bind(name, fn):
     *sub, short = name.split(".")
     globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    fn = _stacking(fn, name)
     globals_[short] = fn
     _published[name] = fn
 

@@ -302,10 +302,22 @@ class Tracer(Traced):
                 f"numpy.{trick}[...] cannot take traced values: NumPy converts each item with numpy.array, "
                 f"which would drop its derivative; use difflab.numpy.{trick}[...] (the same syntax)"
             )
+        caller = _numpy_caller(sys._getframe(1))
+        if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
+            raise UnsupportedOperationError(
+                f"numpy.{caller} converted a list or tuple holding a traced value ({self.var!r}: {self.var.aval}) "
+                "to a NumPy array itself, which would drop its derivative (no dispatch reaches difflab); "
+                + (
+                    f"use difflab.numpy.{caller}, which stacks such a list"
+                    if _dnp_function(caller) is not None
+                    else "stack the list first with difflab.numpy.stack or difflab.numpy.array"
+                )
+            )
         raise UnsupportedOperationError(
             f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
-            "would drop its derivative; use difflab.numpy functions (or NumPy functions that "
-            f"difflab supports: {', '.join(sorted(dnp.FUNCTIONS))})"
+            "would drop its derivative; a list of traced values given to a NumPy function is converted "
+            "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
+            f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -411,6 +423,29 @@ def _index_trick(frame) -> str | None:
     if frame is None or frame.f_code is not getitem:
         return None
     return "c_" if isinstance(frame.f_locals.get("self"), type(np.c_)) else "r_"
+
+
+def _numpy_caller(frame) -> str | None:
+    """The public NumPy function ("mean", "linalg.norm") whose own Python code is converting a value
+    (the outermost NumPy frame below the caller), or None when NumPy's C code converts it directly."""
+    name = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module != "numpy" and not module.startswith("numpy."):
+            break
+        sub = "linalg." if module.startswith("numpy.linalg") else ""
+        code = frame.f_code.co_name
+        name = sub + code if code.isidentifier() and not code.startswith("_") else name
+        frame = frame.f_back
+    return name
+
+
+def _dnp_function(name: str):
+    """difflab.numpy's function of that NumPy name, or None."""
+    obj = dnp
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj if callable(obj) else None
 
 
 def _difflab_spelling(name: str) -> str:

@@ -91,7 +91,8 @@ def test_installed_presents_autograd_and_takes_it_back():
         from autograd.test_util import check_grads
 
         assert autograd.grad(anp.tanh)(0.5) == pytest.approx(1 - np.tanh(0.5) ** 2)
-        assert anp.sum is np.sum and npr.randn is np.random.randn  # plain NumPy, dispatching on traced values
+        # plain NumPy, dispatching on traced values (a list holding traced values goes to difflab.numpy's sum)
+        assert anp.tanh is np.tanh and anp.sum.__wrapped__ is np.sum and npr.randn is np.random.randn
         check_grads(anp.sin)(npr.randn(3))
         with pytest.raises(ImportError):
             import autograd.numpy.numpy_boxes  # noqa: F401  (autograd's internals are not presented)
@@ -139,7 +140,7 @@ def test_peer_runner_sorts_failures_by_cause():
     )
     assert runner.cause_of(
         "AssertionError: Derivative (VJP) check of fun failed", "test_linalg.py::test_svd_tall_2d"
-    ).startswith("sign convention")
+    ).startswith("wrong value")  # eigh/svd give NumPy's signs now: a failed check is a wrong value
     assert runner.cause_of("Derivative (VJP) check of f failed (relative difference 2.0e-05)").startswith("near miss")
 
 

@@ -149,9 +149,7 @@ def to_sympy(graph) -> Program:
         if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
             domain = eqn.op.domain
             args = [
-                _as_number(x, sp)
-                if isinstance(a, Var) and a.dtype.kind == "b" and (domain[i] if i < len(domain) else "real") != "bool"
-                else x
+                _as_number(x, sp) if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool" else x
                 for i, (a, x) in enumerate(zip(eqn.args, args))
             ]
         raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
@@ -166,6 +164,11 @@ def to_sympy(graph) -> Program:
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()], list(closed.values()))
+
+
+def _is_bool(a, x) -> bool:
+    """Whether an argument is a condition: a boolean equation, or a boolean constant (a mask)."""
+    return a.dtype.kind == "b" if isinstance(a, Var) else np.asarray(x).dtype.kind == "b"
 
 
 def _as_number(conditions, sp):

@@ -9,9 +9,15 @@ map, tril(S̄) + tril(S̄ᵀ, -1). Finite differences of A's upper triangle ther
 for NumPy. Rules for stacks of matrices are the same formulas: they are written with matmul and
 einsum over '...'.
 
-Eigenvector and singular-vector signs are arbitrary; difflab fixes them so that each vector's
-largest-magnitude entry is positive, which makes the vectors a smooth function of A wherever that
-entry is unique (finite differences can follow them). The vector rules divide by gaps between
+Eigenvector and singular-vector signs are arbitrary. The entries `eigh_vectors`, `svd_u` and `svd_vt`
+fix them so that each vector's largest-magnitude entry is positive, which makes the vectors a smooth
+function of A wherever that entry is unique (finite differences can follow them, SymPy can write it).
+The NumPy front ends multiply by `eigh_signs`/`svd_signs`, the ±1 per vector that turns those into
+LAPACK's own vectors: a piecewise-constant entry (zero derivative; the numeric method holds it at its
+value at x while the stencil moves, as it holds every non-differentiable equation), so traced
+`np.linalg.eigh(A)[1]` and `svd` give NumPy's values at every point (to the last bit, but for
+UPLO='U', whose vectors come from the transposed lower triangle: to rounding), and the derivative rules,
+valid for any locally constant sign choice, are unchanged. The vector rules divide by gaps between
 eigenvalues (1/(λj − λi)) or squared singular values (1/(σj² − σi²)): at a repeated eigenvalue or
 singular value the vectors are not differentiable (any rotation within the eigenspace is as good)
 and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no such condition
@@ -19,7 +25,9 @@ and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no su
 
 Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices with at most 2 rows
 or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
-has a SymPy form at every size.
+has a SymPy form at every size. LAPACK's signs have no closed form: symbolic writes them as named
+functions of the matrix entries with derivative 0, which its generated code evaluates with LAPACK
+at each point (so symbolic's values agree with NumPy's too).
 """
 
 from __future__ import annotations
@@ -29,7 +37,8 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import Op, _reshape, _shape, _sp, defop, draw
+from .core import Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .shape import stack
 from .elementwise import _abs_fn, _sign_fn, strong_mul
 from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul, strong_einsum_front, strong_matmul
 
@@ -207,7 +216,7 @@ def _decomposition_strategy(b, name, x, picks, c):
     x = b.rank1(x)
     s = b.shape(x)
     size = int(np.prod(s))
-    if name in ("eigh_values", "eigh_vectors", "cholesky"):
+    if name in ("eigh_values", "eigh_vectors", "eigh_signs", "cholesky"):
         n = 2 if size % 2 == 0 and c.take(2) else 1
         k = size // n
         # x xᵀ as a broadcast product summed over k (not matmul/transpose: the shrinker would then find
@@ -251,6 +260,67 @@ eigh_vectors = defop(
     doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
 )
 
+
+# -- LAPACK's signs: ±1 per vector, piecewise constant ----------------------------------------------
+
+
+def _eigh_signs_impl(a, UPLO="L"):
+    """(..., 1, n): LAPACK's eigenvectors (of the triangle UPLO names) are eigh_vectors' times these."""
+    return _fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1])
+
+
+def _svd_signs_impl(a):
+    """(..., 1, k): LAPACK's U columns and Vᵀ rows are svd_u's and svd_vt's times these."""
+    return _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=False)[2], -1, -2))
+
+
+def _lapack_sign_fn(kind):
+    """SymPy: the sign of vector j as LAPACK returns it, a named function of (j, rows, *entries) with
+    derivative 0 that the generated code evaluates with LAPACK (on traced entries: the registry entry)."""
+    impl = {
+        "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
+        "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
+        "svd": lambda a: svd_signs(a),
+    }[kind]
+
+    def numeric(j, rows, *entries):
+        shape = np.broadcast_shapes(*[_shape(e) for e in entries])
+        parts = [e if _shape(e) == shape else _broadcast_to(e, shape) for e in entries]
+        rows = int(rows)
+        m = _reshape(stack(*parts, axis=len(shape)), shape + (rows, len(entries) // rows))
+        return impl(m)[(..., 0, int(j))]
+
+    def on_float(*args):  # Python floats (math back end) or mpmath numbers (evalf)
+        return float(numeric(*[float(a) for a in args]))
+
+    return sympy_function(f"difflab_{kind}_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+
+
+def _signs_sympy(kind):
+    def translate(x, UPLO=None):
+        fn = _lapack_sign_fn(kind if UPLO is None else f"{kind}_{UPLO}")
+
+        def one(m):
+            return np.array([[fn(j, m.shape[0], *list(m)) for j in range(min(m.shape))]], dtype=object)
+
+        return _per_matrix(one)(x)
+
+    return translate
+
+
+eigh_signs = defop(
+    "eigh_signs",
+    _eigh_signs_impl,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_signs_sympy("eigh"),
+    differentiable=False,
+    analytic=False,
+    samples=lambda rng: [(args, {"UPLO": uplo}) for args, _ in _symmetric_samples(rng) for uplo in "LU"],
+    strategy=_decomposition_strategy,
+    doc="±1 per eigenvector: LAPACK's signs (of the UPLO triangle) relative to eigh_vectors' (piecewise constant)",
+)
+
 EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 
 
@@ -262,17 +332,17 @@ def _uplo(a, UPLO):
 
 def eigh(a, UPLO="L"):
     """Eigenvalues (ascending) and eigenvectors of a symmetric matrix (or a stack), like
-    `numpy.linalg.eigh`; signs fixed so each eigenvector's largest entry is positive.
+    `numpy.linalg.eigh`, with LAPACK's eigenvector signs (NumPy's values at every point).
 
     Shapes: a (..., n, n) -> eigenvalues (..., n), eigenvectors (..., n, n). The eigenvector
     derivative needs distinct eigenvalues (it divides by λj − λi).
 
     >>> w, v = eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))
-    >>> w.round(12).tolist(), v[:, 1].round(6).tolist()
-    ([1.0, 3.0], [0.707107, 0.707107])
+    >>> w.round(12).tolist(), bool(np.all(v == np.linalg.eigh(np.array([[2.0, 1.0], [1.0, 2.0]]))[1]))
+    ([1.0, 3.0], True)
     """
-    a = _uplo(a, UPLO)
-    return EighResult(eigh_values(a), eigh_vectors(a))
+    original, a = a, _uplo(a, UPLO)
+    return EighResult(eigh_values(a), eigh_vectors(a) * eigh_signs(original, UPLO=UPLO))
 
 
 def eigvalsh(a, UPLO="L"):
@@ -400,6 +470,19 @@ svd_vt = defop(
     doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
 )
 
+svd_signs = defop(
+    "svd_signs",
+    _svd_signs_impl,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_signs_sympy("svd"),
+    differentiable=False,
+    analytic=False,
+    samples=_svd_samples,
+    strategy=_decomposition_strategy,
+    doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
+)
+
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
@@ -407,12 +490,12 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """Singular value decomposition, like `numpy.linalg.svd` with `full_matrices=False` (the thin
     one; the full one's extra columns are not determined by A, so difflab refuses it).
 
-    Shapes: a (..., m, n), k = min(m, n) -> U (..., m, k), S (..., k), Vh (..., k, n). Signs are
-    fixed so that each row of Vh has a positive largest entry. U and Vh need distinct nonzero
+    Shapes: a (..., m, n), k = min(m, n) -> U (..., m, k), S (..., k), Vh (..., k, n). The signs of
+    the singular vectors are LAPACK's (NumPy's values at every point). U and Vh need distinct nonzero
     singular values to be differentiable; S is differentiable wherever its values are distinct.
 
     >>> u, s, vh = svd(np.array([[3.0, 0.0], [0.0, 4.0]]), full_matrices=False)
-    >>> s.tolist(), vh.tolist()
+    >>> s.tolist(), np.abs(vh).tolist()
     ([4.0, 3.0], [[0.0, 1.0], [1.0, 0.0]])
     """
     if not compute_uv:
@@ -422,7 +505,8 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             "difflab's svd needs full_matrices=False for non-square matrices: the extra "
             "columns of the full U or V are arbitrary, so they have no derivative"
         )
-    return SVDResult(svd_u(a), svd_s(a), svd_vt(a))
+    signs = svd_signs(a)  # (..., 1, k): LAPACK's sign of each singular pair
+    return SVDResult(svd_u(a) * signs, svd_s(a), svd_vt(a) * _swap_last(signs))
 
 
 def svdvals(x):

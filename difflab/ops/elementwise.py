@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 import math
 import operator
+import sys
 
 import numpy as np
 
@@ -766,11 +767,37 @@ imag = defop(
     drops_nan=True,  # zero, NaN or not
     doc="imaginary part: zero on real input",
 )
+
+
+def _finite01(x):
+    return np.isfinite(x) * 1.0
+
+
+def _math_nan_to_num(x):
+    return x if math.isfinite(x) else 0.0 if x != x else math.copysign(sys.float_info.max, x)
+
+
+def _nan_to_num_fn():
+    # named functions, not x itself: the input is only known to be NaN when the generated code runs
+    # (NaN -> 0 there, and the derivative 0 where x is not finite, as forward and reverse give)
+    finite = sympy_function(
+        "difflab_finite01",
+        _finite01,
+        lambda args, i: _sp().Integer(0),
+        lambda x: 1.0 if math.isfinite(x) else 0.0,
+        lambda x: 1.0 if math.isfinite(x) else 0.0,
+    )
+    return sympy_function(
+        "difflab_nan_to_num", np.nan_to_num, lambda args, i: finite(*args), _math_nan_to_num, _math_nan_to_num
+    )
+
+
 nan_to_num = defop(
     "nan_to_num",
     lambda x: np.nan_to_num(x),
-    partials=(lambda out, x: isfinite(x) * 1.0,),
-    sympy=_sympy_expr(lambda sp, x: x),
+    # strong: a NaN tangent (made by a NaN constant upstream) times the zero partial there is 0, as in reverse
+    partials=(strong_zero(lambda out, x: isfinite(x) * 1.0),),
+    sympy=elementwise_sympy(lambda x: _nan_to_num_fn()(x)),
     analytic=False,
     numpy=("nan_to_num",),
     drops_nan=True,  # NaN -> 0

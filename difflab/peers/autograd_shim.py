@@ -4,7 +4,8 @@ The operators (grad, elementwise_grad, value_and_grad, jacobian, hessian, make_v
 call difflab's with the selected method (`install(method)`, else the DIFFLAB_PEER_METHOD environment
 variable, else "reverse"). `autograd.numpy` is NumPy itself, because plain `np.<name>` on a traced
 value dispatches to difflab's registry, with the constructors NumPy cannot dispatch (`array`,
-`asarray`, `r_`, `c_`) taken from difflab.numpy. `autograd.test_util.check_grads` checks the
+`asarray`, `r_`, `c_`) taken from difflab.numpy, and a list holding traced values given to a
+function (`np.mean([x, y])`, which NumPy would convert itself) handed to difflab.numpy's. `autograd.test_util.check_grads` checks the
 method's jvp and vjp against central differences to second order, with autograd's tolerances.
 Autograd's internals (Box, VSpace, primitive/defvjp, the tracer, its NumPy wrappers) are not
 presented: importing them raises ImportError naming the module.
@@ -462,6 +463,29 @@ def combo_check(fun, *args, **kwargs):
 NUMPY_OVERLAY = ("array", "asarray", "r_", "c_")
 
 
+def _list_taking(name: str, source, mine):
+    """NumPy's `name`, except that a call with a list or tuple holding traced values goes to difflab.numpy's
+    function, which stacks it (NumPy would convert the list itself before any dispatch)."""
+    own = getattr(source, name)
+
+    @functools.wraps(own)
+    def call(*args, **kwargs):
+        if any(isinstance(a, (list, tuple)) and dnp._contains_traced(a) for a in (*args, *kwargs.values())):
+            return mine(*args, **kwargs)
+        return own(*args, **kwargs)
+
+    return call
+
+
+def _list_overlay(source, namespace) -> dict:
+    """{name: _list_taking(...)} for every difflab.numpy function that stacks lists and NumPy also has."""
+    return {
+        name: _list_taking(name, source, fn)
+        for name, fn in vars(namespace).items()
+        if getattr(fn, "stacks_lists", False) and callable(getattr(source, name, None))
+    }
+
+
 def _copy_module(name: str, source, doc: str, **extra):
     mod = types.ModuleType(name, doc)
     for key in dir(source):
@@ -566,7 +590,12 @@ def _submodules(ops: dict, built: dict) -> dict:
 
 def modules() -> dict:
     """The module objects `install` puts in sys.modules, by name."""
-    linalg = _copy_module("autograd.numpy.linalg", np.linalg, "numpy.linalg (through the difflab shim)")
+    linalg = _copy_module(
+        "autograd.numpy.linalg",
+        np.linalg,
+        "numpy.linalg (through the difflab shim)",
+        **_list_overlay(np.linalg, dnp.linalg),
+    )
     random = _copy_module("autograd.numpy.random", np.random, "numpy.random")
     fft = _copy_module("autograd.numpy.fft", np.fft, "numpy.fft (through the difflab shim)")
     anp = _copy_module(
@@ -577,7 +606,7 @@ def modules() -> dict:
         random=random,
         fft=fft,
         __version__=np.__version__,
-        **{k: getattr(dnp, k) for k in NUMPY_OVERLAY},
+        **{**_list_overlay(np, dnp), **{k: getattr(dnp, k) for k in NUMPY_OVERLAY}},
     )
     ops = _operators()
     built = dict(isinstance=_isinstance, type=_type, tuple=builtins.tuple, list=builtins.list, dict=builtins.dict)

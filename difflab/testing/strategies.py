@@ -252,7 +252,8 @@ def _drawable():
 @functools.lru_cache(maxsize=4)
 def _op_classes(version):
     """(conditions, boolean conditions, explosive ops) of the registry at this version."""
-    conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable)
+    # elementwise ones only: a piecewise-constant matrix op (eigh_signs) takes no arbitrary operand
+    conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable and op.elementwise)
     boolean = tuple(
         name
         for name in conditions

@@ -1,0 +1,254 @@
+"""Issue 11 §3, the rest of the checklist: lists of traced values given to difflab.numpy functions are
+stacked (plain NumPy's conversion names the difflab spelling), symbolic's hstack/vstack of 1-d values
+and nan_to_num of NaN, eigh/svd vectors with NumPy's own signs for every method, partition's
+arrangement, and a slice of bench/coverage_checklist.py run as a test."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.peers import autograd_shim
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+RTOL = {"symbolic": 1e-10, "numeric": 1e-6, "forward": 1e-10, "reverse": 1e-10}
+
+
+def _close(got, want, method):
+    np.testing.assert_allclose(got, want, rtol=RTOL[method], atol=RTOL[method], err_msg=method)
+
+
+# -- lists and tuples of traced values -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_mean_and_sum_of_a_list_of_traced_values(method):
+    """dnp.mean([a, b]) and dnp.sum((a, b)) stack their list first, as autograd.numpy does."""
+    a, b = 0.7, -1.3
+    g = dl.grad(lambda a, b: dnp.mean([a, b * b]) + dnp.sum((a * b, 2.0 * a)), argnums=(0, 1), method=method)(a, b)
+    _close(g[0], 0.5 + b + 2.0, method)
+    _close(g[1], b + a, method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_array_and_asarray_of_nested_lists(method):
+    """dnp.asarray([[a, 1.0], [b, 2.0]]): numbers and traced values in one nested list."""
+    x = np.array([0.4, -0.9])
+
+    def f(x):
+        m = dnp.asarray([[x[0], 1.0], [x[1], 2.0]])
+        return dnp.sum(dnp.array([x[0] * x[1], x[1]]) ** 2) + dnp.linalg.det(m)
+
+    want = np.array([2 * x[0] * x[1] ** 2 + 2.0, 2 * x[0] ** 2 * x[1] + 2 * x[1] - 1.0])
+    _close(dl.grad(f, method=method)(x), want, method)
+
+
+def test_lists_reach_keyword_arguments_and_linalg():
+    """A traced list as a keyword argument (average's weights) and in dnp.linalg (norm of [x, y])."""
+    x = np.array([3.0, 4.0])
+    g = dl.grad(lambda x: dnp.linalg.norm([x[0], x[1]]) + dnp.average(x, weights=[x[0], 1.0]))(x)
+    # d/dx0 of (x0^2 + x1) / (x0 + 1) at (3, 4) is (x0^2 + 2 x0 - x1) / (x0 + 1)^2 = 11/16
+    np.testing.assert_allclose(g, [0.6 + 11 / 16, 0.8 + 1 / 4], rtol=1e-12)
+
+
+def test_sequence_functions_keep_their_lists():
+    """concatenate/stack/hstack take a list of arrays as it is: a list is not stacked into one array."""
+    x = np.array([1.0, 2.0])
+    f = lambda x: dnp.sum(dnp.concatenate([x, x * 3.0]) * np.arange(4.0))
+    np.testing.assert_allclose(dl.grad(f)(x), [0.0 + 6.0, 1.0 + 9.0])
+
+
+def test_plain_numpy_with_a_list_names_the_difflab_spelling():
+    """np.mean([a, b]) cannot be intercepted (NumPy converts the list itself): the error says to use
+    difflab.numpy.mean; a NumPy function difflab.numpy lacks gets the stacking advice."""
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.mean .*use difflab\.numpy\.mean"):
+        dl.grad(lambda x: np.mean([x, x * 2.0]))(1.0)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.linalg\.norm .*difflab\.numpy\.linalg\.norm"):
+        dl.grad(lambda x: np.linalg.norm([x, x * 2.0]))(1.0)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"difflab\.numpy\.array\(\[a, b\]\) stacks"):
+        dl.grad(lambda x: np.sum(np.array([x, x])))(1.0)
+
+
+def test_the_shim_sends_traced_lists_to_difflab_numpy():
+    """autograd.numpy.mean([a, b]) (autograd's own tests write it) stacks; on plain values it is NumPy's."""
+    with autograd_shim.installed("reverse"):
+        import autograd.numpy as anp
+        from autograd import grad
+
+        assert grad(lambda x: anp.mean([x, x * 3.0]))(1.5) == 2.0
+        assert grad(lambda x: anp.linalg.norm([x, 4.0]))(3.0) == pytest.approx(0.6, rel=1e-15)
+        assert anp.mean([1.0, 2.0]) == np.mean([1.0, 2.0])
+
+
+# -- symbolic: hstack/vstack of 1-d values, nan_to_num of NaN ----------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("stack", ["hstack", "vstack"])
+def test_hstack_vstack_of_1d_traced_values(method, stack):
+    x = np.array([0.5, -1.5, 2.0])
+    f = lambda x: dnp.sum(getattr(np, stack)([x, x * x]) * np.arange(6.0).reshape(getattr(np, stack)([x, x]).shape))
+    w = np.arange(6.0)
+    _close(dl.grad(f, method=method)(x), w[:3] + 2 * x * w[3:], method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_stacks_of_one_array_and_numbers_like_numpy(method):
+    """np.vstack(x) of a 1-d x is the column of its entries, np.hstack((a, 1.0)) takes a number: NumPy's
+    shapes (autograd's test_vstack_1d/test_hstack_1d), for every method."""
+    x = np.array([0.5, -1.5])
+    for fn in (lambda x: np.vstack(x), lambda x: np.hstack((x, 1.0)), lambda x: np.hstack((x[0], x))):
+        want = fn(x)
+        value = fn(dnp.asarray(x))
+        assert value.shape == want.shape and np.array_equal(value, want)
+        w = np.cos(np.arange(want.size)).reshape(want.shape)
+        g = dl.grad(lambda x: dnp.sum(fn(x) ** 2 * w), method=method)(x)
+        h = 1e-6
+        num = [(np.sum(fn(x + h * e) ** 2 * w) - np.sum(fn(x - h * e) ** 2 * w)) / (2 * h) for e in np.eye(2)]
+        np.testing.assert_allclose(g, num, rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_boolean_constant_masks(method):
+    """x * (a boolean NumPy array): symbolic read the mask as NumPy bools, which SymPy cannot multiply
+    (np.convolve builds one)."""
+    x = np.array([1.0, 2.0, 3.0])
+    _close(dl.grad(lambda x: dnp.sum(x * x * (np.arange(3) > 0)), method=method)(x), [0.0, 4.0, 6.0], method)
+    g = dl.grad(lambda x: dnp.sum(np.convolve(x, x[:2]) * np.arange(4.0)), method=method)(x)
+    plain = lambda x: np.sum(np.convolve(x, x[:2]) * np.arange(4.0))
+    num = [(plain(x + 1e-6 * e) - plain(x - 1e-6 * e)) / 2e-6 for e in np.eye(3)]
+    np.testing.assert_allclose(g, num, rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])  # numeric cannot step through NaN
+def test_nan_to_num_of_nan_agrees_with_reverse(method):
+    """NaN -> 0 in symbolic's generated code too (it printed x itself: NaN), derivative 1 where the
+    argument is finite and 0 where it is NaN; a NaN input has no derivative (NaN, DESIGN.md §6)."""
+    x = np.array([np.nan, 0.5, -2.0])
+    f = lambda x: dnp.sum(np.nan_to_num(x) * np.array([1.0, 2.0, 3.0]) + np.nan_to_num(x) ** 2)
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == 2 * 0.5 + 3 * -2.0 + 0.25 + 4.0
+    np.testing.assert_array_equal(g, [np.nan, 2.0 + 1.0, 3.0 - 4.0])
+    if method == "symbolic":  # after main's matrix-level symbolic path: NaN there (left open, see the report)
+        return
+    y = np.array([0.7, 0.5, -2.0])  # a NaN made inside: a finite input, derivative 0 through the NaN
+    inside = lambda y: dnp.sum(np.nan_to_num(y * np.array([np.nan, 1.0, 1.0])) * y)
+    value, g = dl.value_and_grad(inside, method=method)(y)
+    assert value == 0.25 + 4.0
+    np.testing.assert_array_equal(g, [0.0, 1.0, -4.0])
+
+
+# -- eigh/svd: NumPy's own signs, for every method ----------------------------------------------------------
+
+
+def _random_spd(rng, n):
+    q, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    return q @ np.diag(1.0 + 2.0 * np.arange(n)) @ q.T
+
+
+def _sign_flipping_matrices(rng, n, count):
+    """Symmetric matrices on which LAPACK's eigenvector signs differ from 'largest entry positive'."""
+    out = []
+    while len(out) < count:
+        a = _random_spd(rng, n)
+        v = np.linalg.eigh(a)[1]
+        if np.any(v[np.abs(v).argmax(0), range(n)] < 0):
+            out.append(a)
+    return out
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_eigh_vectors_are_numpys_for_every_method(method):
+    """Traced np.linalg.eigh(A)[1] equals NumPy's untraced result exactly (value) and its derivative
+    is right (numeric holds LAPACK's signs at x while it steps)."""
+    rng = np.random.default_rng(3)
+    n = 2 if method == "symbolic" else 3
+    for a in _sign_flipping_matrices(rng, n, 2):
+        w = np.cos(np.arange(n * n)).reshape(n, n)
+        f = lambda a: dnp.sum(np.linalg.eigh(a)[1] * w)
+        value, g = dl.value_and_grad(f, method=method)(a)
+        np.testing.assert_allclose(value, np.sum(np.linalg.eigh(a)[1] * w), rtol=1e-12)
+        reference = dl.grad(f, method="reverse")(a)
+        np.testing.assert_allclose(g, reference, rtol=1e-6 if method == "numeric" else 1e-9, atol=1e-8)
+        # reverse against central differences of the plain function
+        h, num = 1e-6, np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            e = np.zeros_like(a)
+            e[i] = h
+            num[i] = (np.sum(np.linalg.eigh(a + e)[1] * w) - np.sum(np.linalg.eigh(a - e)[1] * w)) / (2 * h)
+        np.testing.assert_allclose(reference, num, atol=1e-6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_svd_vectors_are_numpys_for_every_method(method):
+    rng = np.random.default_rng(5)
+    shape = (2, 2) if method == "symbolic" else (3, 2)  # SymPy's 3×2 svd takes seconds per matrix
+    for _ in range(1 if method == "symbolic" else 6):
+        a = rng.normal(size=shape)
+        w = np.cos(np.arange(6.0))[: shape[0] * 2].reshape(shape)
+        f = lambda a: (
+            dnp.sum(np.linalg.svd(a, full_matrices=False)[0] * w)
+            + dnp.sum(np.linalg.svd(a, full_matrices=False)[2] * w[:2])
+        )
+        plain = lambda a: (
+            np.sum(np.linalg.svd(a, full_matrices=False)[0] * w)
+            + np.sum(np.linalg.svd(a, full_matrices=False)[2] * w[:2])
+        )
+        value, g = dl.value_and_grad(f, method=method)(a)
+        np.testing.assert_allclose(value, plain(a), rtol=1e-12)
+        h, num = 1e-6, np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            e = np.zeros_like(a)
+            e[i] = h
+            num[i] = (plain(a + e) - plain(a - e)) / (2 * h)
+        np.testing.assert_allclose(g, num, atol=1e-6 if method == "numeric" else 1e-7)
+
+
+def test_prepared_and_vmapped_eigh_keep_numpys_signs():
+    """A prepared function reused at another point, and vmap over a stack: LAPACK's signs at each point."""
+    rng = np.random.default_rng(8)
+    mats = _sign_flipping_matrices(rng, 3, 3) + [_random_spd(rng, 3) for _ in range(3)]
+    f = lambda a: np.linalg.eigh(a)[1]
+    prepared = dl.prepare(lambda a: dnp.sum(f(a) * np.arange(9.0).reshape(3, 3)), mats[0])
+    for a in mats:
+        np.testing.assert_allclose(prepared(a), np.sum(np.linalg.eigh(a)[1] * np.arange(9.0).reshape(3, 3)), rtol=1e-12)
+    np.testing.assert_allclose(dl.vmap(f)(np.stack(mats)), np.linalg.eigh(np.stack(mats))[1], rtol=1e-12, atol=1e-15)
+
+
+# -- partition, and the checklist as a test ------------------------------------------------------------------
+
+
+def test_partition_arranges_like_numpy():
+    x = np.array([0.3, -1.2, 2.5, 0.9, -0.4, 1.7])
+    for kth in (1, 3, (1, 4)):
+        np.testing.assert_array_equal(dnp.partition(x, kth), np.partition(x, kth))
+        g = dl.grad(lambda x: dnp.sum(np.partition(x, kth) * np.arange(6.0)))(x)
+        np.testing.assert_array_equal(g[np.argpartition(x, kth)], np.arange(6.0))
+
+
+def _checklist():
+    path = Path(__file__).resolve().parents[1] / "bench" / "coverage_checklist.py"
+    spec = importlib.util.spec_from_file_location("coverage_checklist", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_checklist_slice(method):
+    """A slice of bench/coverage_checklist.py (one case per family, both spellings): every cell passes."""
+    checklist = _checklist()
+    only = [
+        "arcsin",
+        "var axis=0 ddof=1",
+        "linalg.norm matrix ord=nuc",
+        "einsum ii->i",
+        "linalg.eigh 3×3",
+        "pad reflect",
+    ]
+    rows, failures, total = checklist.run([method], only, 120, ["np", "dnp"])
+    assert total >= 2 * 3 * len(only)
+    assert failures == []
