@@ -298,7 +298,7 @@ def _lapack_sign_fn(kind):
 
 def _signs_sympy(kind):
     def translate(x, UPLO=None):
-        fn = _lapack_sign_fn(kind if UPLO is None else f"{kind}_{UPLO}")
+        fn = _lapack_sign_fn(kind if kind == "svd" else f"{kind}_{UPLO or 'L'}")  # eigh's default triangle: L
 
         def one(m):
             return np.array([[fn(j, m.shape[0], *list(m)) for j in range(min(m.shape))]], dtype=object)
