@@ -244,6 +244,19 @@ def charge(eqns: int = 0, elements: int = 0, evals: int = 0):
         c.evals += evals
 
 
+def charge_to(cost: Cost, eqns: int, elements: int, evals: int):
+    """`with charging(cost): charge(eqns, elements, evals)` in one call: `cost` and every other
+    cost being charged on this thread, each once (a prepared call's whole cost, counted ahead)."""
+    cost.eqns += eqns
+    cost.elements += elements
+    cost.evals += evals
+    for c in getattr(_charging, "costs", ()):
+        if c is not cost:
+            c.eqns += eqns
+            c.elements += elements
+            c.evals += evals
+
+
 def elements(graph: Graph) -> int:
     """Array elements the graph's equations produce in one evaluation."""
     return sum(math.prod(e.out.shape) for e in graph.eqns)

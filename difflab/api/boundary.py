@@ -129,6 +129,18 @@ def _own(values, graph: Graph, inputs=()):
     return out
 
 
+def _own_parts(parts, inputs):
+    """Gradient parts of their own: never an input or a view of anything (a part that is a view of
+    an intermediate is copied too: cheaper than finding out whose), never read-only, never another
+    part. The general path's check; the common case's guarded code knows it from the program."""
+    seen = [x for x in inputs if type(x) is np.ndarray]
+    for k, p in enumerate(parts):
+        if type(p) is np.ndarray and (p.base is not None or not p.flags.writeable or any([p is q for q in seen])):
+            parts[k] = p = p.copy()
+        seen.append(p)
+    return parts
+
+
 # -- the signature: argument pytrees <-> a graph's flat inputs, flattened once --------------------
 
 
@@ -290,6 +302,14 @@ class Signature:
         """`rebuild(floats(parts))` by the generated builder: only after `fast` read the call."""
         return self._build(parts)
 
+    def reader(self):
+        """The generated reader itself (`fast` without the method call), or None before `learn`."""
+        return self._read
+
+    def builder(self):
+        """The generated builder itself (`build` without the method call), or None before `learn`."""
+        return self._build
+
 
 def _static_keys(statics) -> tuple:
     """(keys, functions, opaque) of the static leaves ((arg, leaf), value): each one's `_static_key`
@@ -340,6 +360,7 @@ class Staged:
     prepared: dict = field(default_factory=dict)
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
+    hot: object = None  # the common case's call (api.operators._Hot), armed once the general path has run
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
