@@ -133,11 +133,12 @@ def _own_parts(parts, inputs):
     """Gradient parts of their own: never an input or a view of anything (a part that is a view of
     an intermediate is copied too: cheaper than finding out whose), never read-only, never another
     part. The general path's check; the common case's guarded code knows it from the program."""
-    seen = [x for x in inputs if type(x) is np.ndarray]
+    seen = {id(x) for x in inputs if type(x) is np.ndarray}  # (all alive here: ids are unique)
     for k, p in enumerate(parts):
-        if type(p) is np.ndarray and (p.base is not None or not p.flags.writeable or any([p is q for q in seen])):
-            parts[k] = p = p.copy()
-        seen.append(p)
+        if type(p) is np.ndarray:
+            if p.base is not None or not p.flags.writeable or id(p) in seen:
+                parts[k] = p = p.copy()
+            seen.add(id(p))
     return parts
 
 

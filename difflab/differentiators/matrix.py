@@ -94,7 +94,8 @@ class MatrixGradient:
             if len(self.fns) >= SIZES_KEPT:  # a declared loss called at ever new batch sizes: bounded memory
                 oldest = next(iter(self.fns))
                 del self.fns[oldest], self.derivatives[oldest]
-            fn = self.fns[size] = lower(derivative, charged=False, guard=self.wrt)  # like lambdified code: no tape
+            # like lambdified code: no tape; speculative (compile.graphs) where it holds strong products
+            fn = self.fns[size] = lower(derivative, charged=False, speculate=True, guard=self.wrt)
         res = Tier.run(fn, args)
         if res is None:  # a value left an op's domain: the scalar path names the equation
             return None
