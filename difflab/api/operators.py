@@ -164,7 +164,12 @@ class _Hot:
     "How guarded functions work") and the gradient pytree's generated builder, its cost charged
     once. What the general path checks per call (finite inputs and outputs, results that alias
     nothing, DomainWarnings) the guarded code decides by returning None; then `__call__` does too,
-    and the caller takes the general path, which answers the uncommon case in full."""
+    and the caller takes the general path, which answers the uncommon case in full.
+
+    Threads: callers hold their transform's lock around it. The guarded code alone would not need
+    it (it keeps its values in locals and never writes its constants), but charging the shared
+    `Cost` is a read-modify-write that two threads calling one prepared function must not
+    interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
 
     __slots__ = ("fn", "cost", "build", "scalar")
 
