@@ -30,16 +30,17 @@ every call used to pay per-call layers around the code: an error state, its cost
 places, a finiteness pass per output and per differentiated input, copies of results that might
 alias an input. `fn.guarded` is the same program (speculative where `fn` is) for the common case
 only: it runs under its own error state, and returns the outputs only when nothing raised and one
-fused sum, Σ x·x over every output and every guarded input (a BLAS dot per array, a sum above
-`_DOT_MAX` entries, as `ops.core.all_surely_finite`), is finite; else None, and the caller takes
-its general path (the exact program, the API's masks and warnings), so None is never an answer.
-It charges nothing (`guarded.eqns`, `guarded.elements`: what one call would have charged, for the
-caller to charge once). Its results are owned, decided when generating, not per call: an output
-made by a ufunc is a fresh buffer; an input, a constant, a value that may share memory with one
-(through views: reshape, transpose, a slice) or with another output is returned as a copy; any
-other value is copied only if NumPy made it read-only (a broadcast). For `y = sum(x * c)` with
-gradient `broadcast_to(c)`: `return (v3, _fresh(c0) ...)` becomes `(v3, (v4 if v4.flags.writeable
-else v4.copy()))` where v4 is a view of nothing the caller holds.
+fused sum is finite: Σ x·x over the guarded inputs, the function's values (`values`) and the
+derivatives computed in a plain form (a BLAS dot per array, a sum above `_DOT_MAX` entries, as
+`ops.core.all_surely_finite`). Else it returns None, and the caller takes its general path (the
+exact program, the API's masks and warnings): None is never an answer. A derivative computed
+exactly needs no check: a non-finite one is what the general path answers too. It charges nothing
+(`guarded.eqns`, `guarded.elements`: what one call would have charged, for the caller to charge
+once). Its results are owned, decided when generating, not per call: an output made by a ufunc is
+a fresh buffer; an input, a constant, or a value that may share memory with one (through views:
+reshape, transpose, a slice) or with another output is returned as a copy; any other value (a
+view of intermediates only) is copied only if NumPy made it read-only. For the gradient of
+`sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`: `return (v4, _fresh(v2))`.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def lower(
     charged: bool = True,
     speculate: bool = False,
     guard: tuple | None = None,
+    values: int | None = None,
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
@@ -86,7 +88,9 @@ def lower(
     unbatched only) `fn.guarded` is the same function for the common case: its outputs only when
     they and the guarded inputs are finite and nothing raised, else None; it sets its own error
     state, charges nothing and returns results of their own (see "How guarded functions work";
-    None when the graph has a non-float output).
+    None when the graph has a non-float output). `values`: the outputs are the function's first
+    `values` values, then derivatives; a derivative is checked only where it comes from a plain form
+    (elsewhere a non-finite derivative is what the exact program answers too).
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -100,11 +104,12 @@ def lower(
         fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
         fn.exact = exact
     if guard is not None and batched is None:
-        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), reuse, charged)
+        checked = None if values is None else sorted({*range(values), *(() if plain is None else plain[1])})
+        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), checked, reuse, charged)
     return fn
 
 
-def _guarded(graph: Graph, guard: tuple, reuse: bool, charged: bool):
+def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
     output or a guarded input is not a float64 value or a constant output is not finite."""
     f64 = np.dtype(np.float64)
@@ -114,6 +119,7 @@ def _guarded(graph: Graph, guard: tuple, reuse: bool, charged: bool):
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
     code = _Source(graph, None, reuse, charged=False, guard=guard)
+    code.checked = range(len(graph.outputs)) if checked is None else checked
     fn = _generate(code)
     guarded = np.errstate(invalid="raise", divide="raise")(fn)
     guarded.source, guarded.graph = fn.source, graph
@@ -299,7 +305,8 @@ class _Source:
         """The guarded function's end: one fused finiteness check of every output and guarded input,
         inside the `try` (inf - inf raises there too), then the owned outputs."""
         graph = self.graph
-        values = [v for v in graph.outputs if isinstance(v, Var)] + [graph.inputs[i] for i in self.guard]
+        values = [graph.outputs[k] for k in self.checked if isinstance(graph.outputs[k], Var)]
+        values += [graph.inputs[i] for i in self.guard]
         terms = [self.square(v) for v in dict.fromkeys(values)] or ["0.0"]
         self.env.update(_vdot=_vdot, _sum=_add_reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)

@@ -95,7 +95,7 @@ class MatrixGradient:
                 oldest = next(iter(self.fns))
                 del self.fns[oldest], self.derivatives[oldest]
             # like lambdified code: no tape; speculative (compile.graphs) where it holds strong products
-            fn = self.fns[size] = lower(derivative, charged=False, speculate=True, guard=self.wrt)
+            fn = self.fns[size] = lower(derivative, charged=False, speculate=True, guard=self.wrt, values=1)
         res = Tier.run(fn, args)
         if res is None:  # a value left an op's domain: the scalar path names the equation
             return None

@@ -121,7 +121,7 @@ class Reverse(Differentiator):
                 args,
                 lambda: (
                     lower_floats(self.graph, self.wrt, args)  # scalar: floats
-                    or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args, guard=self.wrt)
+                    or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args, guard=self.wrt, values=k)
                 ),
             )
             res = None if fn is None else Tier.run(fn, args)
