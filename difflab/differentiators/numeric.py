@@ -131,7 +131,8 @@ class Numeric(base.Differentiator):
 
             def run(X):
                 outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
-                return np.concatenate([np.reshape(y, (len(X), -1)) for y in outs], axis=1)
+                ys = [np.reshape(y, (len(X), -1)) for y in outs]
+                return ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)
 
             def fun(x, D):
                 X = x + D

@@ -77,19 +77,20 @@ def _steps(x, V, base_steps, relative, exact=True):
     base step (base_steps, (T,)): base·max(1, |x_i| over v's support)/max|v| if relative, made exactly
     representable along v's largest component ((x + h) - x == h)."""
     x = np.asarray(getattr(x, "concrete", x))  # a traced x (nested use) takes the step of its value
-    if V is None:  # a gradient's or Jacobian's directions: the same steps in fewer array operations
-        xi, vi = x.reshape(-1, 1), np.ones((x.size, 1))
-        scale = np.maximum(1.0, np.abs(xi)) if relative else 1.0
+    if V is None:  # a gradient's or Jacobian's directions (v = e_i): the same steps in fewer array operations
+        xi = x.reshape(-1, 1)
+        h = (np.maximum(1.0, np.abs(xi)) if relative else np.ones_like(xi)) * base_steps
+        representable = (xi + h) - xi
     else:
         V = np.atleast_2d(V)
         i = np.abs(V).argmax(axis=1)
         xi, vi = x[i][:, None], V[np.arange(len(V)), i][:, None]
         vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
         scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
-    h = np.abs(scale / vi) * base_steps
+        h = np.abs(scale / vi) * base_steps
+        representable = ((xi + h * vi) - xi) / vi
     if not exact:
         return h
-    representable = ((xi + h * vi) - xi) / vi
     if not representable.all():
         r, c = np.argwhere(representable == 0)[0]
         raise ValueError(
