@@ -108,6 +108,11 @@ RULES = {
 }  # fmt: skip
 
 
+def cell(text: str) -> str:
+    """A Markdown table cell: its pipes (|x|, |f(x)|) escaped."""
+    return text.replace("|", "\\|")
+
+
 def study(quick):
     rows = {r: [] for r in RULES}
     lucky = {r: [] for r in RULES}
@@ -157,11 +162,13 @@ def main():
         out.append(rec)
         trows.append(
             [
-                r,
+                cell(r),
                 f"{rec['expected_median']:.2f}×",
                 f"{rec['expected_p90']:.1f}×",
-                f"{smooth.max():.0f}× ({max(rows[r], key=lambda t: (not t[1].startswith('quadratic'), t[0]))[1]})",
-                f"{a.max():.0f}× ({worst[1]})",
+                cell(
+                    f"{smooth.max():.0f}× ({max(rows[r], key=lambda t: (not t[1].startswith('quadratic'), t[0]))[1]})"
+                ),
+                cell(f"{a.max():.0f}× ({worst[1]})"),
                 f"{rec['share_over_2']:.0%}",
                 f"{bench:.2f}×",
                 f"{rec['better_than_default_by_10pct']} / {rec['worse_than_default_by_10pct']}",

@@ -20,9 +20,9 @@ from .stencils import (
     RICHARDSON_STEP,
     SCHEMES,
     _check_analytic,
+    _hessian_stencil,
     _products,
     check_settings,
-    hessian_stencil,
     nesting,
     numeric_gradient,
     numeric_jacobian,
@@ -172,6 +172,6 @@ class Numeric(base.Differentiator):
             return outs, np.transpose(jv), err.T
 
         def hessian(self, args):
-            """(outs, H) for a scalar output, H (n, n): `stencils.hessian_stencil`, 1 + n + n² evaluations."""
+            """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
             (outs, held), x = self._at(args), flat([args[i] for i in self.wrt])
-            return outs, hessian_stencil(self._fun(args, held), x, flat(outs)[0], self.method.step)
+            return outs, _hessian_stencil(self._fun(args, held), x, flat(outs)[0], self.method.step)

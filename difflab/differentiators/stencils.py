@@ -46,7 +46,6 @@ __all__ = [
     "nesting",
     "numeric_jacobian",
     "numeric_gradient",
-    "hessian_stencil",
     "EPS",
     "SCHEMES",
 ]
@@ -182,7 +181,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
 
 
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")
-def hessian_stencil(fun, x, f0, step=None):
+def _hessian_stencil(fun, x, f0, step=None):
     """H (n, n) of a scalar f at x (n,): a second-order central stencil per entry, step
     eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
     would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
