@@ -162,6 +162,7 @@ class Numeric(base.Differentiator):
         def jacobian(self, args):
             """(outs, J (m, n)): one stencil per component, all in one batched run (no tangent blocks)."""
             check_size("Jacobian", self.m, self.n)
+            check_size("block of tangent directions", self.n, self.n)  # the stencils' directions: the identity
             outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
