@@ -30,7 +30,8 @@ import numpy as np
 from . import numpy as dnp
 from . import ops, tree
 from .errors import UnsupportedOperationError
-from .graph import Const, Eqn, Graph, Traced, Var, deriving_from
+from .graph import Const, Eqn, Graph, Traced, Var
+from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -133,7 +134,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, deriving_from())))
+        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -153,7 +154,7 @@ class Trace:
         if type(value) is not float or value - value != 0.0:
             return None
         out = Var.make(next(self.ids), (), _F64)
-        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), (), deriving_from())))
+        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -392,7 +393,7 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
         _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
-        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), deriving_from())))
+        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
         t.seen[key] = out
         t.values[out] = value
         return Tracer(t, out, value)
