@@ -54,6 +54,8 @@ def _refuse_kwargs(name, kwargs):
 
 
 def _check_not_empty(x, i, j):
+    if type(x) is float:  # (np.shape of a Python float builds an array: the scalar graphs' many leaves)
+        return
     shape = tuple(x.shape) if isinstance(x, Traced) else np.shape(x)  # (vmap's per-example slices too)
     if 0 in shape:
         raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to differentiate")
@@ -407,6 +409,8 @@ def _static_key(x):
 
 
 def _shape(x):
+    if type(x) is float:  # (np.shape builds an array from it)
+        return ()
     return x.shape if isinstance(x, np.ndarray) else np.shape(x)
 
 
