@@ -147,6 +147,8 @@ def _check_argnums(argnums, nargs):
 
 def _leaf_kind(x, name):
     """'input' for float values (traced), 'static' for everything else (baked into the graph)."""
+    if type(x) is float:  # the scalar graphs' many leaves, first
+        return "input"
     if isinstance(x, Traced):
         return "input"
     if isinstance(x, (bool, np.bool_)):
@@ -160,6 +162,8 @@ def _signature_key(x):
     """What of an argument leaf a graph depends on: shape and dtype for the traced ones, the whole
     value (and type: 1, True and 1.0 differ) for the static ones, which are baked into the graph.
     Raises Opaque for a static leaf that cannot be compared (then nothing is cached)."""
+    if type(x) is float:
+        return ("float",)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
         return (x.shape, x.dtype)
     if isinstance(x, Traced):
@@ -415,6 +419,8 @@ def _shape(x):
 
 
 def _as_float(x):
+    if type(x) is float:
+        return x
     if type(x) is np.ndarray and x.dtype == np.float64:  # the common case, first
         return x
     if isinstance(x, Traced):
@@ -515,7 +521,7 @@ def _scalar_check(st: Staged, what: str):
     if st.scalar:
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
-    if len(shapes) != 1 or int(np.prod(shapes[0])) != 1:
+    if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
         shown = shapes[0] if len(shapes) == 1 else shapes
         raise TypeError(
             f"{what} needs a function with a scalar output, but it returned shape {shown}; "
