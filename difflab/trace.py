@@ -72,10 +72,10 @@ class Trace:
         return copy
 
     def new_var(self, value) -> Var:
-        if type(value) is np.ndarray or type(value) is np.float64:
-            return Var.make(next(self.ids), value.shape, value.dtype)
         if type(value) is float:
             return Var.make(next(self.ids), (), _F64)
+        if type(value) is np.ndarray or type(value) is np.float64:
+            return Var.make(next(self.ids), value.shape, value.dtype)
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
         if isinstance(value, float):
@@ -392,7 +392,9 @@ def _float_operator(op, reflected: bool):
         if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
             return general(self, o)
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
-        _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
+        _set_id(out, next(t.ids))
+        _set_shape(out, ())
+        _set_dtype(out, _F64)
         t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
         t.seen[key] = out
         t.values[out] = value
@@ -465,8 +467,12 @@ def trace_flat(f, leaves, *, wrap=None):
     """
     t = Trace()
     inputs = []
+    values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:
-        inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
+        value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
+        tracer = Tracer(t, t.new_var(x), value)
+        values[tracer.var] = value
+        inputs.append(tracer)
     # domain problems are reported, by equation, when interpreted; here they are only noted
     with t.watch(), gc_paused():
         raw = f(*inputs) if wrap is None else wrap(inputs)
@@ -508,9 +514,7 @@ def traced_values(t: Trace, inputs) -> dict | None:
     enclosing trace were recorded as plain numbers."""
     if t.fp_error:
         return None
-    env = {i.var: i.value for i in inputs}
-    env.update(t.values)
-    return env
+    return t.values  # (trace_flat put the inputs' values in: no copy of a whole tape's values)
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
