@@ -349,24 +349,33 @@ def _zero_times_nan(t, c) -> bool:
 # -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----
 
 
-def constant_partial(c: float):
-    """An elementwise partial that is the number `c` wherever the op is defined (add's 1, sub's
-    -1): the sweep over Python floats multiplies by it without calling it (`Op.float_rules`)."""
+def constant_partial(c: float, nargs: int = 2):
+    """An elementwise partial that is the number `c` wherever the op (of `nargs` arguments, 1 or 2,
+    and no parameters) is defined, add's 1 and sub's -1: the sweep over Python floats multiplies
+    by it without calling it (`Op.float_rules`)."""
 
-    def partial(out, *args, **params):
+    def unary(out, x):
         return c
 
+    def binary(out, x, y):
+        return c
+
+    partial = {1: unary, 2: binary}[nargs]  # (a fixed arity: compiled float code calls it per equation)
     partial.constant = float(c)
     return partial
 
 
 def argument_partial(k: int):
-    """An elementwise partial that is the op's argument `k` itself (mul's ∂/∂a is b): the sweep
-    over Python floats reads that value without calling it (`Op.float_rules`)."""
+    """A partial of a binary elementwise op (no parameters) that is its argument `k` itself, mul's
+    ∂/∂a is b: the sweep over Python floats reads that value without calling it (`Op.float_rules`)."""
 
-    def partial(out, *args, **params):
-        return args[k]
+    def first(out, x, y):
+        return x
 
+    def second(out, x, y):
+        return y
+
+    partial = (first, second)[k]
     partial.argument = k
     return partial
 
