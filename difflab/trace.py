@@ -134,7 +134,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
+        self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -154,13 +154,13 @@ class Trace:
         if type(value) is not float or value - value != 0.0:
             return None
         out = Var.make(next(self.ids), (), _F64)
-        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), (), _deriving.origin)))
+        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
 
 
-_new_eqn = tuple.__new__  # Eqn(...) without its Python-level __new__: one frame less per equation
+_new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
 
 
 def _fold_identity(trace, op, args):
@@ -378,7 +378,7 @@ def _float_operator(op, reflected: bool):
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            ax, ay = self.var, Const(o)
+            ax, ay = self.var, _new_tuple(Const, (o,))
             key = (op, id(o), ax) if reflected else (op, ax, id(o))
         else:
             return general(self, o)
@@ -395,7 +395,7 @@ def _float_operator(op, reflected: bool):
         _set_id(out, next(t.ids))
         _set_shape(out, ())
         _set_dtype(out, _F64)
-        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
+        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
         t.seen[key] = out
         t.values[out] = value
         return Tracer(t, out, value)
