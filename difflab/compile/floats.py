@@ -189,7 +189,8 @@ def lower_floats(graph, wrt: tuple, args):
     cotangent of each input in `wrt` (1 seeded per output), each a Python float. Every value gets
     a register; the forward program is one `(py, out, a, b)` per equation, the backward one
     `(partial, ū's register, argument's register, out, a, b)` per active argument, in the order
-    the interpreter's sweep adds them. Why a program and not generated source: Python compiles
+    the interpreter's sweep adds them; `partial` is the registry's `Op.float_rules` form (a constant,
+    or the register of the argument it equals, applied without a call) or the partial itself. Why a program and not generated source: Python compiles
     source at ~50 µs a line, ten times a fresh trace and sweep of the equation; the program is
     built in one pass, cheaper than a fresh trace, and runs about as fast as straight-line code. Where Python's arithmetic
     raises, or a result is not a finite float (a domain edge, 0·∞ at a strong zero), or an argument
@@ -249,9 +250,13 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
                 V[o] = fn(V[a]) if b is None else fn(V[a], V[b]) if type(b) is int else fn(*[V[i] for i in b])
             for s in seeds:
                 G[s] += 1.0
-            for d, go, gi, o, a, b in backward:
+            for d, go, gi, o, a, b in backward:  # d: a constant partial, a register holding it, or the partial
                 G[gi] += G[go] * (
-                    d(V[o], V[a])
+                    d
+                    if type(d) is float
+                    else V[d]
+                    if type(d) is int
+                    else d(V[o], V[a])
                     if b is None
                     else d(V[o], V[a], V[b])
                     if type(b) is int
@@ -303,14 +308,16 @@ def _backward_program(graph, wrt, regs, operands) -> list | None:
         e = eqns[k]
         if e.out not in reached or e.out not in live:
             continue
-        partials = e.op.float_partials
-        if not partials:
+        rules = e.op.float_rules
+        if not rules:
             return None
         a, b = operands[k]
         o = regs[e.out]
-        for x, (partial, _) in zip(e.args, partials):
-            if partial is not None and type(x) is Var and x in live:
-                program.append((partial, o, regs[x], o, a, b))
+        for x, (how, _) in zip(e.args, rules):
+            if how is not None and type(x) is Var and x in live:
+                if type(how) is int:  # the partial is that argument's value: its register
+                    how = b if how else a
+                program.append((how, o, regs[x], o, a, b))
                 reached.add(x)
     return program
 
