@@ -4,12 +4,12 @@ machine shared with other work (where times wander by ±20% between minutes).
     python bench/scalar_ab.py --against PATH [--batches 1,8,32] [--pairs 5]
 
 PATH is a directory holding another checkout's `difflab/` (e.g. `git archive main difflab | tar -x
--C /tmp/base`); this checkout is "after". Both sides run this script and this bench/scalar.py. Each process times, interleaved,
-the trace alone (`api.stage`), a fresh `dl.grad(loss)(params, X, Y)`, a cached one and micrograd's
-forward + backward on the same net (process CPU time, the collector on, 5 samples, medians); the
-processes run A, B, B, A, ... The table gives medians and IQR over the processes: µs per equation,
-fresh per equation ÷ micrograd per node (timed in the same process), and the paired after ÷ before
-ratios of the processes run next to each other.
+-C /tmp/base`); this checkout is "after". Both sides run this script and this bench/scalar.py.
+Each process times, interleaved, the trace alone (`api.stage`), a fresh `dl.grad(loss)(params,
+X, Y)`, a cached one and micrograd's forward + backward on the same net (process CPU time, the
+collector on, 5 samples, medians); the processes run A, B, B, A, ... The table gives medians and
+IQR over the processes: µs per equation, fresh per equation ÷ micrograd per node (timed in the
+same process), and the paired after ÷ before ratios of the processes run next to each other.
 """
 
 from __future__ import annotations
@@ -83,12 +83,10 @@ def main():
                 assert pathlib.Path(got.pop("difflab")).is_relative_to(root), f"{side}: not {root}'s difflab"
                 res.setdefault((batch, side), []).append(got)
             loads.append(os.getloadavg()[0])
-    print(
-        "| B | side | fresh µs/eqn | fresh per eqn ÷ micrograd per node (IQR) | cached µs/eqn | after ÷ before, paired: fresh · cached |"
-    )
-    print(
-        "| - | ---- | ------------ | ----------------------------------------- | ------------- | ---------------------------------------- |"
-    )
+    head = ["B", "side", "fresh µs/eqn", "fresh per eqn ÷ micrograd per node (IQR)", "cached µs/eqn"]
+    head.append("after ÷ before, paired: fresh · cached")
+    print("| " + " | ".join(head) + " |")
+    print("| " + " | ".join("-" * len(h) for h in head) + " |")
     for batch in sorted({b for b, _ in res}):
         for side in ("before", "after"):
             rs = res[(batch, side)]

@@ -189,13 +189,14 @@ def lower_floats(graph, wrt: tuple, args):
     cotangent of each input in `wrt` (1 seeded per output), each a Python float. Every value gets
     a register; the forward program is one `(py, out, a, b)` per equation, the backward one
     `(partial, ū's register, argument's register, out, a, b)` per active argument, in the order
-    the interpreter's sweep adds them; `partial` is the registry's `Op.float_rules` form (a constant,
-    or the register of the argument it equals, applied without a call) or the partial itself. Why a program and not generated source: Python compiles
-    source at ~50 µs a line, ten times a fresh trace and sweep of the equation; the program is
-    built in one pass, cheaper than a fresh trace, and runs about as fast as straight-line code. Where Python's arithmetic
-    raises, or a result is not a finite float (a domain edge, 0·∞ at a strong zero), or an argument
-    is not a Python float, it raises FloatingPointError and the caller reruns the interpreter, which
-    decides and names the equation (the compile package's contract).
+    the interpreter's sweep adds them; `partial` is the registry's `Op.float_rules` form (a
+    constant, or the register of the argument it equals, applied without a call) or the partial
+    itself. Why a program and not generated source: Python compiles source at ~50 µs a line, ten
+    times a fresh trace and sweep of the equation; the program is built in one pass, cheaper than a
+    fresh trace, and runs about as fast as straight-line code. Where Python's arithmetic raises, or
+    a result is not a finite float (a domain edge, 0·∞ at a strong zero), or an argument is not a
+    Python float, it raises FloatingPointError and the caller reruns the interpreter, which decides
+    and names the equation (the compile package's contract).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + x, 2.0, 3.0)
@@ -250,7 +251,7 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
                 V[o] = fn(V[a]) if b is None else fn(V[a], V[b]) if type(b) is int else fn(*[V[i] for i in b])
             for s in seeds:
                 G[s] += 1.0
-            for d, go, gi, o, a, b in backward:  # d: a constant partial, a register holding it, or the partial
+            for d, go, gi, o, a, b in backward:  # d: a constant, the register holding the partial, or it
                 G[gi] += G[go] * (
                     d
                     if type(d) is float

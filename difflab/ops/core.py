@@ -352,7 +352,12 @@ def _zero_times_nan(t, c) -> bool:
 def constant_partial(c: float, nargs: int = 2):
     """An elementwise partial that is the number `c` wherever the op (of `nargs` arguments, 1 or 2,
     and no parameters) is defined, add's 1 and sub's -1: the sweep over Python floats multiplies
-    by it without calling it (`Op.float_rules`)."""
+    by it without calling it (`Op.float_rules`). Shape contract: a number, broadcast by the rules.
+
+    >>> d = constant_partial(-1.0)
+    >>> d(5.0, 2.0, 3.0), d.constant
+    (-1.0, -1.0)
+    """
 
     def unary(out, x):
         return c
@@ -367,7 +372,13 @@ def constant_partial(c: float, nargs: int = 2):
 
 def argument_partial(k: int):
     """A partial of a binary elementwise op (no parameters) that is its argument `k` itself, mul's
-    ∂/∂a is b: the sweep over Python floats reads that value without calling it (`Op.float_rules`)."""
+    ∂/∂a is b: the sweep over Python floats reads that value without calling it (`Op.float_rules`).
+    Shape contract: that argument as it is (the reverse interpreter undoes broadcasting).
+
+    >>> d = argument_partial(1)
+    >>> d(6.0, 2.0, 3.0), d.argument
+    (3.0, 1)
+    """
 
     def first(out, x, y):
         return x
