@@ -495,3 +495,40 @@ def test_symbolic_logaddexp_partial_at_large_arguments():
     assert dl.grad(lambda x: dnp.logaddexp(x, 0.5), method="symbolic")(1444.0) == 1.0
     p = dl.Symbolic().prepare(dl.trace(lambda x: dnp.logaddexp(x, 0.5), 1444.0), (0,))
     assert float(np.ravel(p.exact([1444.0], "jacobian"))[0]) == 1.0
+
+
+# -- the second derivative of std at a constant vector ------------------------------------------------
+# std(x) = |x − mean(x)|/√n is a cone at a constant vector: along u with Σu = 0, std(x + s·u) = |s|·std(u),
+# whose derivative jumps, so the Hessian has no value there (the convention table's first derivative
+# is 0, a strong zero; the second meets sqrt's infinite partial at 0 with a moving tangent): non-finite,
+# with the DomainWarning naming sqrt. Along the ones direction std is constant: H·1 = 0 (a strong zero).
+# (Forward-over-forward gave the finite 2/9 on the diagonal, from sqrt's partial taken at 1 in place of 0.)
+
+HESSIAN_METHODS = [
+    "symbolic",
+    "forward",
+    "reverse",
+    ("forward", "reverse"),
+    ("reverse", "forward"),
+    ("forward", "forward"),
+]
+
+
+@pytest.mark.parametrize("method", HESSIAN_METHODS, ids=str)
+def test_std_hessian_at_a_constant_vector_has_no_value(method):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        H = dl.hessian(lambda x: dnp.std(x), method=method)(np.ones(3))
+    assert not np.isfinite(H).any(), H
+    assert "v6 = sqrt(v5)" in [str(w.message).split(":")[0] for w in caught]
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_std_hvp_at_a_constant_vector(method):
+    f, x = (lambda x: dnp.std(x)), np.ones(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        along_ones = dl.hvp(f, (x,), (np.ones(3),), method=method)[1]
+        across = dl.hvp(f, (x,), (np.array([1.0, -1.0, 0.0]),), method=method)[1]
+    np.testing.assert_array_equal(along_ones, np.zeros(3))  # std is constant along ones
+    assert not np.isfinite(across[:2]).any(), across
