@@ -246,9 +246,12 @@ def floats(args) -> list:
 
 
 def _finite(values) -> bool:
-    """Whether every number in `values` (an array, a float, a list of them) is finite."""
+    """Whether every number in `values` (an array, a float, a list of them) is finite; True for a
+    value of an enclosing trace (a closure over it: its derivative runs on traced values)."""
     if isinstance(values, (list, tuple)):
         return all(_finite(v) for v in values)
+    if isinstance(values, Traced):
+        return True
     return bool(np.isfinite(np.asarray(values, dtype=float)).all())
 
 
