@@ -142,16 +142,20 @@ class Collector:
 
     def __init__(self):
         self.said: set = set()
+        #: conditional warnings of an earlier call whose result was finite: a vjp's Jacobian may hold
+        #: the inf its pullback returns (the pullback's result then decides)
+        self.deferred: dict = {}
 
     def run(self, fn, *args):
-        return _collect(fn, args, self.said)
+        return _collect(fn, args, self.said, self.deferred)
 
 
-def _collect(fn, args, said):
+def _collect(fn, args, said, deferred=None):
     """fn(*args) as one public call: its DomainWarnings issued at the end, each equation once and
     none of those in `said` (a set, updated; None: a fresh one, made only if there is one to say).
     A warning registered as conditional (an infinite partial at a singular point, which a strong
-    zero may cancel) is issued only if the call's result holds NaN or inf."""
+    zero may cancel) is issued only if the call's result holds NaN or inf; else it is kept in
+    `deferred` (a dict, updated) for a later call of the same Collector, whose result decides."""
     if getattr(_state, "pending", None) is not None:
         return fn(*args)
     _state.pending, _state.pending_if = {}, {}
@@ -162,8 +166,12 @@ def _collect(fn, args, said):
     finally:
         pending, _state.pending = _state.pending, None
         pending_if, _state.pending_if = _state.pending_if, None
+        if deferred:
+            pending_if = {**deferred, **pending_if}
         if pending_if and _holds_nonfinite(result):  # (a raising call says nothing of these)
             pending = {**pending_if, **pending}
+        elif pending_if and deferred is not None:
+            deferred.update(pending_if)
         if pending:
             said = set() if said is None else said
             for equation, message in pending.items():

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Traced, Var
+from ..graph import Traced, Var, evaluate
+from ..trace import outputs_of, trace_flat
+from .reverse import backward
 
-__all__ = ["Program", "to_sympy", "exact", "over_limit"]
+__all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "floats"]
 
 
 class Program:
@@ -211,3 +213,47 @@ def over_limit(graph, limit: int) -> str | None:
         f"(~{elements * 2e-5:.3g} s before differentiating), over its limit of {limit:.3g}; "
         f"use 'reverse' or 'forward' for inputs this large"
     )
+
+
+def name_singular(prepared, args, outs, result, order=1):
+    """Name the equation behind an infinite derivative as forward and reverse mode do (sqrt's at 0,
+    DESIGN.md §6): generated code computes inf there silently, so the tape's VJP rules are swept
+    once more (every output seeded with ones; for `order` 2 over the gradient's own traced sweep)
+    to issue the same DomainWarning. Only for concrete, finite inputs whose values are finite and
+    whose derivative (`result`) is not: a NaN or inf in the inputs or the values is reported where
+    it arises. Returns (outs, result)."""
+    if _traced(args) or prepared.batch_inputs or _finite(result) or not (_finite(outs) and _finite(args)):
+        return outs, result
+    graph, wrt = prepared.graph, prepared.wrt
+    if order == 2:  # the gradient as a graph: its derived equations name the user's (Eqn.source)
+        t, xs, grads = trace_flat(lambda *xs: _sweep(prepared.graph, xs, wrt), list(args))
+        graph = outputs_of(t, xs, grads)
+    with np.errstate(invalid="raise", divide="raise"):  # as reverse's sweep: the rules name the equation
+        _sweep(graph, args, wrt)
+    return outs, result
+
+
+def _sweep(graph, args, wrt) -> list:
+    """The tape's VJP rules at `args`, every output seeded with ones."""
+    env: dict = {}
+    evaluate(graph, *args, env=env)
+    return backward(graph, env, wrt, {o: np.ones(o.shape) for o in graph.outputs if isinstance(o, Var)})
+
+
+def floats(args) -> list:
+    """Concrete arguments as float64 arrays, as generated code takes them."""
+    return [np.asarray(a, dtype=float) for a in args]
+
+
+def _finite(values) -> bool:
+    """Whether every number in `values` (an array, a float, a list of them) is finite; True for a
+    value of an enclosing trace (a closure over it: its derivative runs on traced values)."""
+    if isinstance(values, (list, tuple)):
+        return all(_finite(v) for v in values)
+    if isinstance(values, Traced):
+        return True
+    return bool(np.isfinite(np.asarray(values, dtype=float)).all())
+
+
+def _traced(args) -> bool:
+    return any(isinstance(a, Traced) for a in args)

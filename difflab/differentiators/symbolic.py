@@ -1,13 +1,13 @@
 """The symbolic method: graph → SymPy expressions → `diff` → generated code with shared subexpressions.
 
 The translation and the derivative over named assignments (the tape in closed form) are in
-`program.py` (its "How it works"). At the first call the assignments (their repeated
-subexpressions shared, compile.share) become code in the compiled tier (compile.SymbolicCode):
-for one example, `lambdify` with the `math` module on Python floats; for a batch, grouped
-NumPy lines on (units, batch) blocks (compile.vectorize). Written out in full (no shared
-subexpressions) the derivative's size can grow exponentially with depth: that swell is what
-`expression_size()` reports next to the shared form and the tape length. Native products: the
-Jacobian and the Hessian; `exact()` evaluates them in 40-digit arithmetic, the lab's reference.
+`program.py` (its "How it works"). At the first call the assignments (their repeated subexpressions
+shared, compile.share) become code in the compiled tier (compile.SymbolicCode): for one example,
+`lambdify` with the `math` module on Python floats; for a batch, grouped NumPy lines on (units, batch)
+blocks (compile.vectorize). Written out in full (no shared subexpressions) the derivative's size can
+grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
+and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a
+DomainWarning, program.name_singular); `exact()` evaluates them in 40 digits, the lab's reference.
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
 searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
 on the batch's columns at once, then averaged. Gradients of functions of arrays are written at
@@ -30,7 +30,7 @@ from .base import Differentiator, Prepared, _traced, nonfinite_concrete, split
 from .examples import per_example
 from .matrix import MatrixGradient
 from .tensor import tensor_form
-from .program import Program, _as_object, exact, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .program import Program, _as_object, exact, floats, name_singular, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
@@ -106,14 +106,11 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
             return self._exprs[kind]
 
-        def _floats(self, args):
-            return [np.asarray(a, dtype=float) for a in args]
-
         def _run(self, kind, args):
             self._expand()  # first: it may find the per-example structure, which the code reads
             if _traced(args) or self.program.closed:  # inside an outer derivative: they record difflab ops
                 return self.traced.run(kind, args)
-            return self.code.run(kind, self._floats(args))
+            return self.code.run(kind, floats(args))
 
         def value(self, args):
             charge(evals=1)
@@ -124,24 +121,26 @@ class Symbolic(Differentiator):
         def _jacobian(self, args):
             charge(evals=1)
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
-            return split(both[: self.m], self.out_shapes), split(both[self.m :], [(self.m, self.n)])[0]
+            jac = split(both[self.m :], [(self.m, self.n)])[0]
+            return name_singular(self, args, split(both[: self.m], self.out_shapes), jac)
 
         def grad_leaves(self, args, values=None):
-            found = self.matrix.run(self._floats(args)) if self.matrix is not None and not _traced(args) else None
+            found = self.matrix.run(floats(args)) if self.matrix is not None and not _traced(args) else None
             if found is None:  # the scalar path (also on traced values)
                 outs, jac = self.jacobian(args)
                 return outs, split(split(jac, [(self.n,)])[0], self.in_shapes)
             charge(evals=1)
-            return found
+            return name_singular(self, args, *found)
 
         def hessian(self, args):
             if self.tensor is not None and not _traced(args):  # matrix level: products stay matmuls
                 charge(evals=1)
-                outs, H = self.tensor.hessian(self._floats(args))
+                outs, H = self.tensor.hessian(floats(args))
                 # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
                 if np.isfinite(H).all() or not self._expand(strict=False):
-                    return outs, H
-            return self.value(args), split(self._run("hessian", args), [(self.n, self.n)])[0]
+                    return name_singular(self, args, outs, H, order=2)
+            H = split(self._run("hessian", args), [(self.n, self.n)])[0]
+            return name_singular(self, args, self.value(args), H, order=2)
 
         def expression_size(self, kind="jacobian") -> dict:
             """Operation counts: the tape's equations, the derivative written out in full

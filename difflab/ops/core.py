@@ -418,7 +418,10 @@ def _strong_scaled(partial):
     def rule(t, out, *args, **params):
         where, equal = REGISTRY["where"], REGISTRY["equal"]  # elementwise entries, found at call time
         values = (out, *args)
-        if partial.singular is not None:
+        # nested use (t traced: an outer derivative differentiates t·∂): t may be 0 here but move
+        # (its own tangent dt ≠ 0), and dt·∂ must meet the true, infinite ∂; strong_mul's rules
+        # keep the value 0 and make the outer product 0 only where dt is 0 as well
+        if partial.singular is not None and not isinstance(t, Traced):
             at = where(equal(t, 0.0), partial.singular(*values), False)
             values = [where(at, 1.0, v) for v in values]
         try:

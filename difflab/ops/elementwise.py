@@ -561,11 +561,63 @@ log10 = defop(
     numpy=("log10",),
     doc="base-10 logarithm",
 )
+
+
+def _math_logaddexp(a, b):
+    if a == b:  # also both inf or both -inf, where a - b is NaN
+        return a + _LN2
+    return builtins.max(a, b) + math.log1p(math.exp(-builtins.abs(a - b)))
+
+
+def _mp_logaddexp(a, b):
+    import mpmath
+
+    return mpmath.log(mpmath.exp(a) + mpmath.exp(b))
+
+
+def _logaddexp_sympy(a, b):
+    # a named function: lambdified code calls NumPy's stable logaddexp, and its partials are the
+    # logistic σ(a - b), σ(b - a) (named too), where exp(a)/(exp(a) + exp(b)) is inf/inf for a ≳ 710
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return _sp().log(_sp().exp(a) + _sp().exp(b))
+    fn = sympy_function(
+        "logaddexp",
+        np.logaddexp,
+        lambda args, i: _sigmoid_sympy(args[i] - args[1 - i]),
+        _mp_logaddexp,
+        _math_logaddexp,
+    )
+    return fn(a, b)
+
+
+def _logaddexp2_sympy(a, b):
+    # as logaddexp, in base 2: log2(2^a + 2^b), its partials σ((a - b)·ln 2), σ((b - a)·ln 2)
+    sp = _sp()
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return sp.log(2**a + 2**b, 2)
+    fn = sympy_function(
+        "logaddexp2",
+        np.logaddexp2,
+        lambda args, i: _sigmoid_sympy((args[i] - args[1 - i]) * sp.log(2)),
+        lambda a, b: _mp_logaddexp(a * _mp_ln2(), b * _mp_ln2()) / _mp_ln2(),
+        lambda a, b: _math_logaddexp(a * _LN2, b * _LN2) / _LN2,
+    )
+    return fn(a, b)
+
+
+def _mp_ln2():
+    import mpmath
+
+    return mpmath.log(2)
+
+
+# the partials are the logistic of the difference (σ(a - b) = e^a / (e^a + e^b)): never an overflow,
+# and the difference is exact where a and b are close, where exp(a - out) loses |out|·eps
 logaddexp = defop(
     "logaddexp",
     np.logaddexp,
-    partials=(lambda out, a, b: exp(a - out), lambda out, a, b: exp(b - out)),
-    sympy=_sympy_expr(lambda sp, a, b: sp.log(sp.exp(a) + sp.exp(b))),
+    partials=(lambda out, a, b: sigmoid(a - b), lambda out, a, b: sigmoid(b - a)),
+    sympy=elementwise_sympy(_logaddexp_sympy),
     domain=("real", "real"),
     numpy=("logaddexp",),
     doc="log(e^a + e^b), computed stably (NumPy's logaddexp)",
@@ -573,17 +625,35 @@ logaddexp = defop(
 logaddexp2 = defop(
     "logaddexp2",
     np.logaddexp2,
-    partials=(lambda out, a, b: exp2(a - out), lambda out, a, b: exp2(b - out)),
-    sympy=_sympy_expr(lambda sp, a, b: sp.log(2**a + 2**b, 2)),
+    partials=(lambda out, a, b: sigmoid((a - b) * _LN2), lambda out, a, b: sigmoid((b - a) * _LN2)),
+    sympy=elementwise_sympy(_logaddexp2_sympy),
     domain=("real", "real"),
     numpy=("logaddexp2",),
     doc="log2(2^a + 2^b), computed stably",
 )
+
+
+def _hypot_sympy(a, b):
+    # a named function: lambdified code calls NumPy's hypot, and its partials are a/hypot, b/hypot,
+    # where sqrt(a² + b²) overflows for |a| ≳ 1e154 (its gradient was NaN there)
+    sp = _sp()
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return sp.sqrt(a * a + b * b)
+    fn = sympy_function(
+        "hypot",
+        np.hypot,
+        lambda args, i: args[i] / fn(*args),
+        lambda a, b: __import__("mpmath").hypot(a, b),
+        math.hypot,
+    )
+    return fn(a, b)
+
+
 hypot = defop(
     "hypot",
     np.hypot,
     partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
-    sympy=_sympy_expr(lambda sp, a, b: sp.sqrt(a * a + b * b)),
+    sympy=elementwise_sympy(_hypot_sympy),
     domain=("nonzero", "nonzero"),
     kink=lambda a, b: np.hypot(a, b),
     analytic=False,

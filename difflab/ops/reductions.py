@@ -10,8 +10,9 @@ import operator
 
 import numpy as np
 
-from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
+from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul
 
+from .shape import _inverse_perm, concatenate, getitem
 from .core import (
     Op,
     reduction_index,
@@ -25,6 +26,7 @@ from .core import (
     _samples,
     _shape,
     _sp,
+    _transpose,
     defop,
     sympy_function,
 )
@@ -199,15 +201,39 @@ def _prod_impl(x, axis=None, keepdims=False):
     return np.multiply.reduce(x, axis=axis, keepdims=keepdims)
 
 
+def _exclusive_scan(rows):
+    """Per entry k along the last axis of `rows` (length n ≥ 2), the product of the entries before
+    it (1 at k = 0). Why a scan and not a loop over k: log₂ n rounds of y·(y shifted by d, ones
+    shifted in) over the inputs shifted by one (Hillis–Steele), a few ops per round on whole arrays."""
+    *lead, n = _shape(rows)
+    last = len(lead)
+
+    def shifted(y, d):  # y moved d places along the last axis, ones in front
+        head = getitem(y, idx=(slice(None),) * last + (slice(0, n - d),))
+        return concatenate(np.ones(tuple(lead) + (d,)), head, axis=last)
+
+    y, d = shifted(rows, 1), 1
+    while d < n - 1:
+        y, d = y * shifted(y, d), 2 * d
+    return y
+
+
 def _prod_partial(out, x, axis, keepdims):
-    """d prod / d x_i = the product of the others: out/x_i where x_i != 0; at the single zero of
-    a group the product of the nonzero entries; 0 where a group has two zeros or more."""
-    zero = equal(x, 0.0)
-    safe = where(zero, 1.0, x)
-    nonzero_prod = _expand_reduced(prod(safe, axis=axis, keepdims=keepdims), x, axis, keepdims)
-    zeros = _expand_reduced(sum(zero * 1.0, axis=axis, keepdims=keepdims), x, axis, keepdims)
-    at_zero = where(equal(zeros, 1.0), nonzero_prod, 0.0)
-    return where(zero, at_zero, _expand_reduced(out, x, axis, keepdims) / safe)
+    """d prod / d x_i = the product of the other entries of x_i's group (an exclusive product: the
+    product of those before it times the product of those after it, each a scan of plain products).
+    No division: right at any number of zeros and where the product underflows, and its own
+    derivative is again exact, so prod's derivatives nest to any order."""
+    shape = _shape(x)
+    axes = tuple(range(len(shape))) if axis is None else tuple(axis)
+    n = math.prod(shape[a] for a in axes)
+    if n <= 1:  # the product of no other entries
+        return np.ones(shape)
+    perm = [a for a in range(len(shape)) if a not in axes] + list(axes)
+    grouped = [shape[a] for a in perm]
+    rows = _reshape(_transpose(x, perm), grouped[: len(grouped) - len(axes)] + [n])  # one group a row
+    before = _exclusive_scan(rows)
+    after = _reverse(_exclusive_scan(_reverse(rows, len(_shape(rows)) - 1)), len(_shape(rows)) - 1)
+    return _transpose(_reshape(before * after, grouped), _inverse_perm(perm))
 
 
 def _prod_front(a, axis=None, keepdims=False):
@@ -244,8 +270,6 @@ prod = defop(
 
 def _reverse(x, axis):
     """x reversed along one axis (a getitem with a reversed slice)."""
-    from .shape import getitem
-
     return getitem(x, idx=(slice(None),) * axis + (slice(None, None, -1),))
 
 
