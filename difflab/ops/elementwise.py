@@ -805,6 +805,48 @@ nan_to_num = defop(
 )
 
 
+def _finite_or_nan(x):
+    return np.where(np.isfinite(x), 1.0, np.nan)
+
+
+def _math_finite_or_nan(x):
+    return 1.0 if math.isfinite(x) else math.nan
+
+
+def _finite_or_nan_fn():
+    # a named function, not `Piecewise((1, |x| < oo), ...)`: the symbolic method's named values are
+    # real, hence finite, SymPy symbols, and that condition would fold to True before the code runs
+    fn = sympy_function(
+        "difflab_finite_or_nan",
+        _finite_or_nan,
+        lambda args, i: _sp().Integer(0),
+        lambda x: 1 if __import__("mpmath").isfinite(x) else __import__("mpmath").nan,
+        _math_finite_or_nan,
+    )
+    if "eval" not in fn.__dict__:
+
+        def _numbers(cls, x):  # SymPy calls it `eval`: evaluation on a number argument only
+            if not x.is_Number:
+                return None
+            return _sp().Integer(1) if x.is_finite else _sp().nan
+
+        fn.eval = classmethod(_numbers)
+    return fn
+
+
+finite_or_nan = defop(
+    "finite_or_nan",
+    _finite_or_nan,
+    py=_math_finite_or_nan,
+    partials=(None,),
+    sympy=elementwise_sympy(lambda x: _finite_or_nan_fn()(x)),
+    differentiable=False,
+    analytic=False,
+    doc="1 where x is finite, NaN where it is NaN or ±inf (no derivative): a derivative times it is "
+    "NaN wherever the value it belongs to is not finite (the API's guard on traced derivatives)",
+)
+
+
 def _predicate(name, fn, sym):
     return defop(
         name,
