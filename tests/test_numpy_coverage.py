@@ -134,14 +134,7 @@ def test_nan_to_num_of_nan_agrees_with_reverse(method):
     np.testing.assert_array_equal(g, [np.nan, 2.0 + 1.0, 3.0 - 4.0])
 
 
-_MATRIX_NAN = pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 11): the matrix-level symbolic gradient multiplies nan_to_num's partial plainly, "
-    "so a NaN made inside the function meets its zero partial as NaN",
-)
-
-
-@pytest.mark.parametrize("method", [pytest.param("symbolic", marks=_MATRIX_NAN), "forward", "reverse"])
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_nan_to_num_of_a_nan_made_inside_has_derivative_zero_there(method):
     y = np.array([0.7, 0.5, -2.0])  # a NaN made inside: a finite input, derivative 0 through the NaN
     inside = lambda y: dnp.sum(np.nan_to_num(y * np.array([np.nan, 1.0, 1.0])) * y)
