@@ -860,9 +860,16 @@ def _predicate(name, fn, sym):
     )
 
 
-isfinite = _predicate("isfinite", np.isfinite, lambda sp, x: sp.true)
-isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.false)
-isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.false)
+# Not True/False: a named value is a real SymPy symbol, but it is NaN or ±inf when the code runs
+# outside a domain (where(isfinite(log(x)), ...) at x = -1). Written with finite_or_nan (1, or NaN
+# where its argument is not finite), left unevaluated on symbols; tanh tells ±inf (→ ±1) from NaN.
+def _finite_sym(sp, x):
+    return sp.Eq(_finite_or_nan_fn()(x), 1)
+
+
+isfinite = _predicate("isfinite", np.isfinite, _finite_sym)
+isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.Not(_finite_sym(sp, sp.tanh(x))))
+isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.And(sp.Not(_finite_sym(sp, x)), _finite_sym(sp, sp.tanh(x))))
 
 
 def _stop_gradient_fn():
