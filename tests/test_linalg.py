@@ -199,6 +199,14 @@ def test_cholesky_perturbation_identity(method, rng):
     np.testing.assert_allclose(dnp.linalg.cholesky(a, upper=True), low.T)
 
 
+def test_symbolic_gradient_of_a_3x3_cholesky():
+    # the matrix-level closed form is written at placeholder values, which are not SPD: cholesky
+    # refuses them, and the symbolic method answers by its scalar path (it raised that refusal)
+    a = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.1]])
+    f = lambda a: dnp.sum(dnp.linalg.cholesky(a) ** 3)
+    np.testing.assert_allclose(dl.grad(f, method="symbolic")(a), dl.grad(f, method="reverse")(a), rtol=1e-10)
+
+
 # -- einsum: gradients with known closed forms ---------------------------------------------------
 
 

@@ -106,7 +106,7 @@ class MatrixGradient:
 def closed_form(graph, wrt: tuple, scale: float = 1.0):
     """The graph of [scale · f, ∂(scale · f)/∂x for x in `wrt`] for `graph` of one float scalar
     output, or None when it has no such closed form here (value-dependent control flow in a rule,
-    a value of an enclosing trace)."""
+    a value of an enclosing trace, an op that refuses the placeholder values it is written at)."""
     y = graph.outputs[0] if len(graph.outputs) == 1 else None
     if not isinstance(y, Var) or y.shape != () or y.dtype.kind != "f":
         return None
@@ -114,7 +114,10 @@ def closed_form(graph, wrt: tuple, scale: float = 1.0):
         return None
     rng = np.random.default_rng(0)
     leaves = [_placeholder(v, rng) for v in graph.inputs]
-    t, inputs, outs = trace_flat(lambda *xs: _written(graph, wrt, xs, scale), leaves)
+    try:
+        t, inputs, outs = trace_flat(lambda *xs: _written(graph, wrt, xs, scale), leaves)
+    except ValueError:  # an op refused the placeholder values (cholesky of a matrix that is not SPD)
+        return None
     derivative = outputs_of(t, inputs, outs)
     return None if derivative.specialised else derivative
 
