@@ -342,13 +342,13 @@ def test_symbolic_names_the_parts_of_a_large_closed_form():
     is large, so `diff` of each (twice for a Hessian) stays cheap."""
     import sympy as sp
 
-    from difflab.differentiators.program import SHARED_OPS, to_sympy
+    from difflab.differentiators.program import to_sympy
 
     a = np.array([[1.2, 0.3], [0.2, 0.9], [-0.3, 0.6]])
     w = np.cos(np.arange(6.0)).reshape(2, 3)
     program = to_sympy(dl.trace(lambda a: dnp.sum(w * dnp.linalg.pinv(a)), a))
     sizes = [sp.count_ops(e) for _, e in program.assignments]
-    assert max(sizes) <= SHARED_OPS, max(sizes)
+    assert max(sizes) <= 30, max(sizes)  # 92 when pinv's entries were assignments of their own
     # the assignments, evaluated in order, give the function's value
     vals = {s: sp.Float(float(v), 30) for s, v in zip(program.inputs[0].ravel(), a.ravel())}
     for s, e in program.needed(program.outputs):
