@@ -694,7 +694,8 @@ mod = defop(
     partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
     sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]),
     domain=("real", "nonzero"),
-    kink=lambda a, b: np.abs(np.mod(a, b)),
+    # a jump where a/b crosses an integer: mod(a, b) near 0 or near b (a = -1e-130, b = 0.75 gives 0.75)
+    kink=lambda a, b: np.minimum(np.abs(np.mod(a, b)), np.abs(b) - np.abs(np.mod(a, b))),
     analytic=False,
     numpy=("mod", "remainder"),
     doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps",
