@@ -91,13 +91,8 @@ NESTED_CASES = {
 @pytest.mark.parametrize("case", list(NESTED_CASES))
 @pytest.mark.parametrize("operator", list(NESTED))
 @pytest.mark.parametrize("method", METHODS)
-def test_nested_operators_warn_once_per_user_equation(method, operator, case, request):
+def test_nested_operators_warn_once_per_user_equation(method, operator, case):
     f, x, equations = NESTED_CASES[case]
-    if method == "symbolic" and operator in ("grad(grad)", "jvp(grad)") and case == "two logs at -1":
-        # Open: symbolic as the OUTER method drops the NaN guard of a traced gradient (api.boundary
-        # `_poison_traced`: d · where(|y| < inf, 1, nan)): its named values are real, hence finite,
-        # SymPy symbols, so |y| < oo folds to True and d = 1/x + 1/(x-2) stays finite (any inner method)
-        request.applymarker(pytest.mark.xfail(strict=True, reason="symbolic outside folds the traced NaN guard"))
     run = NESTED[operator]
     d, caught = _run(lambda: run(f, x, method))
     assert not np.isfinite(d).all(), f"{method} {operator} {case} gave {d!r}"
@@ -107,6 +102,29 @@ def test_nested_operators_warn_once_per_user_equation(method, operator, case, re
     # no anonymous NumPy RuntimeWarning besides (forward's traced sweep and linearize's compiled
     # primal part once evaluated outside the guard)
     assert not [w for w in caught if not issubclass(w.category, dl.DomainWarning)], [str(w.message) for w in caught]
+
+
+@pytest.mark.parametrize("inner", METHODS)
+def test_symbolic_outside_keeps_the_guard_of_any_inner_gradient(inner):
+    # the API's guard on a traced gradient (finite_or_nan of the value) survives the outer symbolic
+    # translation: a named SymPy value is a real, finite symbol, so |y| < oo would fold to True
+    def f(x):
+        return dnp.log(x) + dnp.log(x - 2.0)
+
+    for operator in (
+        lambda: dl.grad(dl.grad(f, method=inner), method="symbolic")(-1.0),
+        lambda: dl.jvp(dl.grad(f, method=inner), (-1.0,), (1.0,), method="symbolic")[1],
+        lambda: dl.hessian(f, method=("symbolic", inner))(-1.0),
+    ):
+        d, caught = _run(operator)
+        assert np.isnan(d), f"symbolic over {inner} gave {d!r}"
+        said = sorted(str(w.message).split(":")[0] for w in caught if issubclass(w.category, dl.DomainWarning))
+        assert said == ["v1 = log(v0)", "v3 = log(v2)"], said
+    # inside the domain the guard is 1: the second derivative itself, -1/x² - 1/(x-2)²
+    x = 3.0
+    d2 = dl.grad(dl.grad(f, method=inner), method="symbolic")(x)
+    tol = 1e-5 if inner == "numeric" else 1e-12
+    assert d2 == pytest.approx(-1.0 / x**2 - 1.0 / (x - 2.0) ** 2, rel=tol)
 
 
 def test_compare_warns_once_for_all_methods():

@@ -199,6 +199,14 @@ def test_cholesky_perturbation_identity(method, rng):
     np.testing.assert_allclose(dnp.linalg.cholesky(a, upper=True), low.T)
 
 
+def test_symbolic_gradient_of_a_3x3_cholesky():
+    # the matrix-level closed form is written at placeholder values, which are not SPD: cholesky
+    # refuses them, and the symbolic method answers by its scalar path (it raised that refusal)
+    a = np.array([[2.0, 0.3, 0.1], [0.3, 1.5, -0.2], [0.1, -0.2, 1.1]])
+    f = lambda a: dnp.sum(dnp.linalg.cholesky(a) ** 3)
+    np.testing.assert_allclose(dl.grad(f, method="symbolic")(a), dl.grad(f, method="reverse")(a), rtol=1e-10)
+
+
 # -- einsum: gradients with known closed forms ---------------------------------------------------
 
 
@@ -318,3 +326,38 @@ def test_derived_functions_four_methods_and_second_order(name, f, args):
     h_num = dl.jacobian(dl.grad(loss, argnums=0, method="reverse"), method="numeric")(*args)
     np.testing.assert_allclose(h, h_sym, rtol=1e-9, atol=1e-9, err_msg=name)
     np.testing.assert_allclose(h, h_num, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+# -- symbolic second derivatives of large closed forms (issue 11: svd 3×2 took minutes) -------------
+
+
+def _svd_scalar(a):
+    u, s, vt = dnp.linalg.svd(a, full_matrices=False)
+    return dnp.sum(np.cos(np.arange(6.0)).reshape(3, 2) * u) + dnp.sum(s**3) + 0.1 * dnp.sum(vt * vt)
+
+
+def test_symbolic_names_the_parts_of_a_large_closed_form():
+    """pinv's closed form (AᵀA)⁻¹Aᵀ has entries of ~90 SymPy operations (svd's, ~400: a 2×2 eigh of
+    AᵀA, signs, U = A V / s); named by their shared subexpressions, no assignment of the program
+    is large, so `diff` of each (twice for a Hessian) stays cheap."""
+    import sympy as sp
+
+    from difflab.differentiators.program import to_sympy
+
+    a = np.array([[1.2, 0.3], [0.2, 0.9], [-0.3, 0.6]])
+    w = np.cos(np.arange(6.0)).reshape(2, 3)
+    program = to_sympy(dl.trace(lambda a: dnp.sum(w * dnp.linalg.pinv(a)), a))
+    sizes = [sp.count_ops(e) for _, e in program.assignments]
+    assert max(sizes) <= 30, max(sizes)  # 92 when pinv's entries were assignments of their own
+    # the assignments, evaluated in order, give the function's value
+    vals = {s: sp.Float(float(v), 30) for s, v in zip(program.inputs[0].ravel(), a.ravel())}
+    for s, e in program.needed(program.outputs):
+        vals[s] = sp.N(e.xreplace(vals), 30)
+    assert float(program.outputs[0].xreplace(vals)) == pytest.approx(float(np.sum(w * np.linalg.pinv(a))), rel=1e-12)
+
+
+@pytest.mark.slow
+def test_symbolic_hessian_of_a_3x2_svd_equals_reverse_over_reverse():
+    a = np.array([[1.2, 0.3], [0.2, 0.9], [-0.3, 0.6]])
+    h = dl.hessian(_svd_scalar, method="symbolic")(a)
+    np.testing.assert_allclose(h, dl.hessian(_svd_scalar, method=("reverse", "reverse"))(a), rtol=1e-9, atol=1e-10)

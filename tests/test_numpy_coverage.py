@@ -4,6 +4,7 @@ and nan_to_num of NaN, eigh/svd vectors with NumPy's own signs for every method,
 arrangement, and a slice of bench/coverage_checklist.py run as a test."""
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -134,20 +135,30 @@ def test_nan_to_num_of_nan_agrees_with_reverse(method):
     np.testing.assert_array_equal(g, [np.nan, 2.0 + 1.0, 3.0 - 4.0])
 
 
-_MATRIX_NAN = pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 11): the matrix-level symbolic gradient multiplies nan_to_num's partial plainly, "
-    "so a NaN made inside the function meets its zero partial as NaN",
-)
-
-
-@pytest.mark.parametrize("method", [pytest.param("symbolic", marks=_MATRIX_NAN), "forward", "reverse"])
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_nan_to_num_of_a_nan_made_inside_has_derivative_zero_there(method):
     y = np.array([0.7, 0.5, -2.0])  # a NaN made inside: a finite input, derivative 0 through the NaN
     inside = lambda y: dnp.sum(np.nan_to_num(y * np.array([np.nan, 1.0, 1.0])) * y)
     value, g = dl.value_and_grad(inside, method=method)(y)
     assert value == 0.25 + 4.0
     np.testing.assert_array_equal(g, [0.0, 1.0, -4.0])
+
+
+@pytest.mark.parametrize("predicate", ["isfinite", "isnan", "isinf"])
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_predicates_of_a_value_made_nonfinite_inside(method, predicate):
+    # log(-1) is NaN and log(0) is -inf only when the code runs: symbolic's translation must not fold
+    # isfinite to True (its named values are real, hence finite, SymPy symbols)
+    x = np.array([-1.0, 0.0, 2.0])
+    with np.errstate(all="ignore"):
+        hit = getattr(np, predicate)(np.log(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dl.DomainWarning)
+        value, g = dl.value_and_grad(
+            lambda x: dnp.sum(dnp.where(getattr(dnp, predicate)(dnp.log(x)), 0.0, x)), method=method
+        )(x)
+    assert value == np.sum(np.where(hit, 0.0, x))
+    np.testing.assert_array_equal(g, np.where(hit, 0.0, 1.0))
 
 
 # -- eigh/svd: NumPy's own signs, for every method ----------------------------------------------------------

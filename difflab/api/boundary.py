@@ -25,6 +25,7 @@ from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
+from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
 from ..trace import outputs_of, trace_flat, traced_values
 
@@ -73,12 +74,14 @@ def _nonfinite(outs):
 
 
 def _poison_traced(d, out):
-    """d, NaN where the traced scalar `out` is NaN or inf (a comparison: it raises no flag). A
-    product with 1 or NaN, not a `where`: an outer derivative of d is then NaN there too (where's
-    would be 0: a Hessian-vector product of 0 outside the domain)."""
+    """d, NaN where the traced scalar `out` is NaN or inf (it raises no flag). A product with 1 or
+    NaN (the registry's `finite_or_nan`), not a `where`: an outer derivative of d is then NaN there
+    too (where's would be 0: a Hessian-vector product of 0 outside the domain). Its own op, not
+    `|out| < inf`: under an outer symbolic method `out` is a real SymPy symbol, and that comparison
+    would fold to True before any number is known."""
     if not isinstance(out, Traced):
         return d
-    return d * dnp.where(dnp.abs(out) < math.inf, 1.0, math.nan)
+    return d * finite_or_nan(out)
 
 
 def _poison_traced_rows(jac, outs):
@@ -87,7 +90,7 @@ def _poison_traced_rows(jac, outs):
     if not isinstance(jac, Traced) or not any(isinstance(o, Traced) for o in outs):
         return jac
     flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
-    return jac * dnp.reshape(dnp.where(dnp.abs(flat) < math.inf, 1.0, math.nan), (-1, 1))
+    return jac * dnp.reshape(finite_or_nan(flat), (-1, 1))
 
 
 def _nan_rows(jac, bad, cols=None):

@@ -26,9 +26,10 @@ equation through its VJP rule on cotangent arrays (its seed is an array, a sum's
 broadcast array, a matmul's adjoint whatever the rule computes); here the expression is written once
 per input signature (at the first gradient call, before evaluating anything), from the ops' index
 and partials, with its constants folded, and a declared batched loss's one-example graph is
-rewritten to the whole batch (`batch_graph`). Products with a partial are plain products even where
-the registry's rule is strong (0 · ∞ = 0, DESIGN.md §3): 0 · ∞ raises under the compiled tier's
-error state, and the symbolic method then answers by its scalar path, which applies the convention.
+rewritten to the whole batch (`batch_graph`). Where the registry's rule is strong (0 · ∞ = 0 and
+0 · NaN = 0, DESIGN.md §3) a product with a partial is the strong product unless one factor is a
+finite nonzero number (then the plain one is the same): a NaN made inside the function meets its
+zero adjoint as 0 (nan_to_num of y times a NaN constant), as reverse computes it.
 
 For f(W) = sum(tanh(X W)) the closed form is, in three lines:
 
@@ -45,7 +46,7 @@ from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..graph import Var
 from ..graph import active as active_values
-from ..ops import unbroadcast
+from ..ops import strong_mul, unbroadcast
 from ..trace import Tracer, outputs_of, trace_flat
 from .examples import _placeholder, per_example
 
@@ -110,7 +111,7 @@ class MatrixGradient:
 def closed_form(graph, wrt: tuple, scale: float = 1.0):
     """The graph of [scale · f, ∂(scale · f)/∂x for x in `wrt`] for `graph` of one float scalar
     output, or None when it has no such closed form here (value-dependent control flow in a rule,
-    a value of an enclosing trace)."""
+    a value of an enclosing trace, an op that refuses the placeholder values it is written at)."""
     y = graph.outputs[0] if len(graph.outputs) == 1 else None
     if not isinstance(y, Var) or y.shape != () or y.dtype.kind != "f":
         return None
@@ -118,7 +119,10 @@ def closed_form(graph, wrt: tuple, scale: float = 1.0):
         return None
     rng = np.random.default_rng(0)
     leaves = [_placeholder(v, rng) for v in graph.inputs]
-    t, inputs, outs = trace_flat(lambda *xs: _written(graph, wrt, xs, scale), leaves)
+    try:
+        t, inputs, outs = trace_flat(lambda *xs: _written(graph, wrt, xs, scale), leaves)
+    except ValueError:  # an op refused the placeholder values (cholesky of a matrix that is not SPD)
+        return None
     derivative = outputs_of(t, inputs, outs)
     return None if derivative.specialised else derivative
 
@@ -171,12 +175,10 @@ def _adjoint(eqn, k, ct, env):
             return found
     partials = op.float_partials if op.elementwise else ()
     if partials:
-        partial = partials[k][0]
+        partial, strong = partials[k]
         if partial is None or (isinstance(ct, float) and ct == 0.0):
             return None
-        # a plain product even where the rule is strong (0 · ∞ = 0): 0 · ∞ raises under the
-        # compiled tier's errstate, and the symbolic method then takes its scalar path, which applies it
-        return _fit(_times(ct, partial(env[eqn.out], *vals, **kw)), shapes[k], eqn.out.shape)
+        return _fit(_times(ct, partial(env[eqn.out], *vals, **kw), strong), shapes[k], eqn.out.shape)
     rule = op.vjp_rule(k)
     if rule is None:
         return None
@@ -184,10 +186,21 @@ def _adjoint(eqn, k, ct, env):
     return c if np.shape(c) == tuple(shapes[k]) else unbroadcast(c, shapes[k])
 
 
-def _times(ct, phi):
+def _times(ct, phi, strong=False):
+    """ū ⊙ φ; the strong product (0 · ∞ and 0 · NaN are 0, DESIGN.md §3) where the registry's rule is
+    strong and both factors may hold a zero or a non-finite entry (a finite nonzero number times
+    anything is the plain product): a NaN made inside the function (a NaN constant times y, then
+    nan_to_num) meets its zero adjoint as 0, as in reverse."""
     if isinstance(ct, float) and ct == 1.0:
         return phi
+    if strong and not (_plain_factor(ct) or _plain_factor(phi)):
+        return strong_mul(ct, phi)
     return phi * ct if isinstance(ct, float) else ct * phi
+
+
+def _plain_factor(x) -> bool:
+    """A number that is finite and nonzero: its product with anything is the strong one."""
+    return isinstance(x, (float, int, np.floating)) and x != 0.0 and np.isfinite(x)
 
 
 def _fit(c, shape, out_shape):

@@ -155,9 +155,11 @@ def to_sympy(graph) -> Program:
                 for i, (a, x) in enumerate(zip(eqn.args, args))
             ]
         raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
+        exprs = [sp.sympify(e) for e in raw.flat]
+        if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
+            exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
         out = np.empty(raw.shape, dtype=object)
-        for j, e in enumerate(raw.flat):
-            e = sp.sympify(e)
+        for j, e in enumerate(exprs):
             if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
@@ -166,6 +168,39 @@ def to_sympy(graph) -> Program:
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()], list(closed.values()))
+
+
+SHARED_OPS = 16  # operations in an output entry of a closed form (an inverse, a decomposition) worth naming its parts
+
+
+def _closed_form(eqn, exprs) -> bool:
+    """Whether an equation's translation is a large closed form (a decomposition, an inverse: no
+    elementwise or multilinear op) whose entries share subexpressions: named, each assignment
+    stays small, and `diff` of the assignments (twice, for a Hessian) costs in proportion to the
+    tape instead of to the entries written out (the Hessian through svd of a 3×2 matrix: over
+    400 s otherwise; through inv of a 3×3, whose entries share the determinant: 50 s, now 10 s)."""
+    if eqn.op.elementwise or eqn.op.index is not None or eqn.op.sympy is None or eqn.out.dtype.kind == "b":
+        return False
+    return bool(exprs) and exprs[0].count_ops() > SHARED_OPS
+
+
+def _share(exprs, prefix, assignments) -> list:
+    """`exprs` with their common subexpressions (SymPy's cse) named by new assignments (real symbols,
+    as every named value); a condition stays inline in its Piecewise."""
+    import itertools
+
+    import sympy as sp
+
+    names = (sp.Symbol(f"{prefix}{k}", real=True) for k in itertools.count())
+    pairs, reduced = sp.cse(exprs, symbols=names, order="none")
+    inline = {}
+    for s, e in pairs:
+        e = e.xreplace(inline)
+        if isinstance(e, sp.logic.boolalg.Boolean) or e.is_Atom:
+            inline[s] = e
+        else:
+            assignments.append((s, e))
+    return [e.xreplace(inline) for e in reduced]
 
 
 def _is_bool(a, x) -> bool:

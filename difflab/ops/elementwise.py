@@ -774,7 +774,8 @@ mod = defop(
     partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
     sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]),
     domain=("real", "nonzero"),
-    kink=lambda a, b: np.abs(np.mod(a, b)),
+    # a jump where a/b crosses an integer: mod(a, b) near 0 or near b (a = -1e-130, b = 0.75 gives 0.75)
+    kink=lambda a, b: np.minimum(np.abs(np.mod(a, b)), np.abs(b) - np.abs(np.mod(a, b))),
     analytic=False,
     numpy=("mod", "remainder"),
     doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps",
@@ -885,6 +886,48 @@ nan_to_num = defop(
 )
 
 
+def _finite_or_nan(x):
+    return np.where(np.isfinite(x), 1.0, np.nan)
+
+
+def _math_finite_or_nan(x):
+    return 1.0 if math.isfinite(x) else math.nan
+
+
+def _finite_or_nan_fn():
+    # a named function, not `Piecewise((1, |x| < oo), ...)`: the symbolic method's named values are
+    # real, hence finite, SymPy symbols, and that condition would fold to True before the code runs
+    fn = sympy_function(
+        "difflab_finite_or_nan",
+        _finite_or_nan,
+        lambda args, i: _sp().Integer(0),
+        lambda x: 1 if __import__("mpmath").isfinite(x) else __import__("mpmath").nan,
+        _math_finite_or_nan,
+    )
+    if "eval" not in fn.__dict__:
+
+        def _numbers(cls, x):  # SymPy calls it `eval`: evaluation on a number argument only
+            if not x.is_Number:
+                return None
+            return _sp().Integer(1) if x.is_finite else _sp().nan
+
+        fn.eval = classmethod(_numbers)
+    return fn
+
+
+finite_or_nan = defop(
+    "finite_or_nan",
+    _finite_or_nan,
+    py=_math_finite_or_nan,
+    partials=(None,),
+    sympy=elementwise_sympy(lambda x: _finite_or_nan_fn()(x)),
+    differentiable=False,
+    analytic=False,
+    doc="1 where x is finite, NaN where it is NaN or ±inf (no derivative): a derivative times it is "
+    "NaN wherever the value it belongs to is not finite (the API's guard on traced derivatives)",
+)
+
+
 def _predicate(name, fn, sym):
     return defop(
         name,
@@ -898,9 +941,16 @@ def _predicate(name, fn, sym):
     )
 
 
-isfinite = _predicate("isfinite", np.isfinite, lambda sp, x: sp.true)
-isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.false)
-isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.false)
+# Not True/False: a named value is a real SymPy symbol, but it is NaN or ±inf when the code runs
+# outside a domain (where(isfinite(log(x)), ...) at x = -1). Written with finite_or_nan (1, or NaN
+# where its argument is not finite), left unevaluated on symbols; tanh tells ±inf (→ ±1) from NaN.
+def _finite_sym(sp, x):
+    return sp.Eq(_finite_or_nan_fn()(x), 1)
+
+
+isfinite = _predicate("isfinite", np.isfinite, _finite_sym)
+isnan = _predicate("isnan", np.isnan, lambda sp, x: sp.Not(_finite_sym(sp, sp.tanh(x))))
+isinf = _predicate("isinf", np.isinf, lambda sp, x: sp.And(sp.Not(_finite_sym(sp, x)), _finite_sym(sp, sp.tanh(x))))
 
 
 def _stop_gradient_fn():
