@@ -153,3 +153,16 @@ def test_common_case_charges_what_the_general_path_charges():
     costs = [cost((p, X)) for _ in range(CALLS)]  # interpreted, lowered (traced: more), common case
     assert [c.evals for c in costs] == [1] * CALLS
     assert costs[2] == costs[3] == cost((general, X)) and costs[2].eqns > 0
+
+
+@pytest.mark.parametrize("x", [1e155, -1e200, np.full(3, 1e200), np.full(5000, 1e306)])
+def test_finiteness_check_of_large_finite_values_warns_nothing(x):
+    # the fused check squared scalars (1e155² overflows: a RuntimeWarning the user never caused, from
+    # the third call on) and summed large arrays with overflow warning; the answer stays exact
+    f = lambda x: dnp.sum(x * 1e-4)  # finite: the check's sum of x is what overflows
+    p = dl.prepare(f, x, method="reverse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grads = [p.grad(x) for _ in range(CALLS)]
+    for g in grads:
+        np.testing.assert_array_equal(g, np.full(np.shape(x), 1e-4))

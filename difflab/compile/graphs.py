@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Const, Graph, Var, charge, elements, prune
-from ..ops.core import _DOT_MAX, _add_reduce, _vdot, all_surely_finite
+from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
 
 __all__ = ["lower"]
 
@@ -308,7 +308,7 @@ class _Source:
         values = [graph.outputs[k] for k in self.checked if isinstance(graph.outputs[k], Var)]
         values += [graph.inputs[i] for i in self.guard]
         terms = [self.square(v) for v in dict.fromkeys(values)] or ["0.0"]
-        self.env.update(_vdot=_vdot, _sum=_add_reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
+        self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
         self.lines += [
             f"        if not _isfinite({' + '.join(terms)}):",
@@ -319,13 +319,15 @@ class _Source:
         ]
 
     def square(self, v: Var) -> str:
-        """A term of the fused check: finite iff v is (or too large to tell, then not finite)."""
+        """A term of the fused check: finite iff v is (or too large to tell, then not finite). A scalar
+        by v - v (0 when finite, never an overflow: v * v warned at |v| > 1e154), a large array by a
+        sum with overflow quiet."""
         name = self.names[v]
         if not v.shape:
-            return f"{name} * {name}"
+            return f"({name} - {name})"
         if math.prod(v.shape) <= _DOT_MAX:
             return f"_vdot({name}, {name})"
-        return f"_sum({name}, axis=None)"
+        return f"_sum({name})"
 
     def owned(self) -> list:
         """The return expressions of the guarded function: each output a value of its own, decided

@@ -70,10 +70,22 @@ _add_reduce = np.add.reduce
 _DOT_MAX = 4096
 
 
+def quiet_sum(x):
+    """Σx over a large float64 array with overflow quiet: a sum of finite entries that overflows is
+    inf, read by the finiteness checks as "too large to tell" (the exact path then decides), and is
+    no reason for a RuntimeWarning the user never caused.
+
+    >>> float(quiet_sum(np.full(3, 1e308)))
+    inf
+    """
+    with np.errstate(over="ignore"):
+        return _add_reduce(x, axis=None)
+
+
 def _finite_array(x) -> bool:
     """A float64 array holds no NaN or ±inf: Σx² (small) or Σx (large) is then finite; False may
     also mean "too large to tell" (an overflowing sum)."""
-    return math.isfinite(_vdot(x, x) if x.size <= _DOT_MAX else _add_reduce(x, axis=None))
+    return math.isfinite(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
 
 
 @dataclass(frozen=True, eq=False)
@@ -479,7 +491,7 @@ def all_surely_finite(xs) -> bool:
     total = 0.0
     for x in xs:
         if type(x) is np.ndarray and x.dtype == _F64:
-            total += float(_vdot(x, x) if x.size <= _DOT_MAX else _add_reduce(x, axis=None))
+            total += float(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
         elif type(x) is float or type(x) is np.float64:
             total += float(x) * float(x)
         else:
