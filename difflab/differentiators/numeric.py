@@ -77,7 +77,7 @@ class Numeric(base.Differentiator):
             super().__init__(method, graph, wrt)
             self.error = None
             self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
-            width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
+            width = max((math.prod(a.shape) for a in (*graph.inputs, *(e.out for e in graph.eqns))), default=0)
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
