@@ -243,6 +243,26 @@ def test_batched_stencils_equal_per_point_evaluation(scheme, name):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=0)
 
 
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_jacobian_path_equals_the_jvp_along_each_basis_vector(scheme):
+    """The Jacobian's stencils (directions: the identity, steps computed without a tangent matrix) are the
+    JVP's along each basis vector, error estimates and step errors too (to rounding: Richardson's table is
+    one matrix product over all columns, which BLAS may sum in another order)."""
+    f, x = FUNCTIONS["rosen"]
+    p = prepared(f, x, Numeric(scheme=scheme))
+    _, J = p.jacobian([x])
+    columns = [p.jvp([x], e)[1] for e in np.eye(x.size)]
+    np.testing.assert_allclose(J, np.stack(columns, axis=1), rtol=4 * EPS, atol=0)
+    if scheme in ("central", "richardson"):
+        _, J2, E = p.jacobian_with_error([x])
+        p.method.error_estimate = True
+        errors = [p.jvp([x], e)[1] is not None and p.error for e in np.eye(x.size)]
+        np.testing.assert_array_equal(J2, J)
+        np.testing.assert_allclose(E, np.concatenate(errors).T, rtol=0.1, atol=0)  # changes of ~1e-12: rounding
+    with pytest.raises(ValueError, match="below the spacing of floats"):
+        prepared(f, x, Numeric(scheme="central", step=1e-300)).jacobian([x + 1.0])
+
+
 def test_large_batches_run_in_chunks(monkeypatch):
     """A batch whose intermediates would pass BATCH_ELEMENTS numbers runs in pieces: same values, same count."""
     f, x = FUNCTIONS["mlp"]

@@ -20,8 +20,8 @@ from .stencils import (
     RICHARDSON_STEP,
     SCHEMES,
     _check_analytic,
+    _hessian_stencil,
     _products,
-    _steps,
     check_settings,
     nesting,
     numeric_gradient,
@@ -131,7 +131,8 @@ class Numeric(base.Differentiator):
 
             def run(X):
                 outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
-                return np.concatenate([np.reshape(y, (len(X), -1)) for y in outs], axis=1)
+                ys = [np.reshape(y, (len(X), -1)) for y in outs]
+                return ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)
 
             def fun(x, D):
                 X = x + D
@@ -142,15 +143,12 @@ class Numeric(base.Differentiator):
             return fun
 
         def _run(self, args, V, want_err):
-            points = len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
+            """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
+            k = self.n if V is None else len(V)
+            points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
             # one run of f per stencil point and direction: refuse what could not finish
-            check_size(
-                "set of finite-difference evaluations",
-                len(V) * points,
-                self._width,
-                limit=10**10,
-                cost=f" ({len(V) * points} evaluations of f, each computing {self._width} elements)",
-            )
+            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
+            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             outs, held = self._at(args)
             x = flat([args[i] for i in self.wrt])
             jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err, self.levels)
@@ -161,22 +159,20 @@ class Numeric(base.Differentiator):
             self.error = err if err is not None else self.error
             return outs, jv
 
+        def jacobian(self, args):
+            """(outs, J (m, n)): one stencil per component, all in one batched run (no tangent blocks)."""
+            check_size("Jacobian", self.m, self.n)
+            check_size("block of tangent directions", self.n, self.n)  # the stencils' directions: the identity
+            outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
+            self.error = err if err is not None else self.error
+            return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
+
         def jacobian_with_error(self, args):
             """(outs, J, E): J (m, n) and an elementwise error estimate E of the same shape."""
-            outs, jv, err = self._run(args, np.eye(self.n), True)
+            outs, jv, err = self._run(args, None, True)
             return outs, np.transpose(jv), err.T
 
-        @np.errstate(invalid="ignore", divide="ignore", over="ignore")
         def hessian(self, args):
-            """(outs, H) for a scalar output, H (n, n): a second-order central stencil per entry,
-            step eps^(1/4)·max(1, |x_i|) (or `step`); 1 + n + n² evaluations."""
-            (outs, held), x, n = self._at(args), flat([args[i] for i in self.wrt]), self.n
-            h = _steps(x, np.eye(n), self.method.step or EPS**0.25, self.method.step is None)[:, 0]
-            hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
-            D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
-            f = self._fun(args, held)(x, D)[:, 0] - flat(outs)[0]  # differences from f(x): equal values cancel exactly
-            fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
-            w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
-            H = np.diag((w[0] * fm + w[2] * fp) / h**2)
-            H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
-            return outs, H
+            """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
+            (outs, held), x = self._at(args), flat([args[i] for i in self.wrt])
+            return outs, _hessian_stencil(self._fun(args, held), x, flat(outs)[0], self.method.step)

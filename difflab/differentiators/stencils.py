@@ -72,20 +72,24 @@ def stencil_weights(offsets, d: int = 1) -> np.ndarray:
 
 
 def _steps(x, V, base_steps, relative, exact=True):
-    """Steps (k, T), one per direction (row of V, (k, n)) and base step (base_steps, (T,)):
-    base·max(1, |x_i| over v's support)/max|v| if relative, made exactly representable along v's
-    largest component ((x + h) - x == h)."""
+    """Steps (k, T), one per direction (row of V, (k, n); None: the identity, one per component) and
+    base step (base_steps, (T,)): base·max(1, |x_i| over v's support)/max|v| if relative, made exactly
+    representable along v's largest component ((x + h) - x == h)."""
     x = np.asarray(getattr(x, "concrete", x))  # a traced x (nested use) takes the step of its value
-    V = np.atleast_2d(V)
-    i = np.abs(V).argmax(axis=1)
-    vi = V[np.arange(len(V)), i][:, None]
-    vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
-    scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
-    h = np.abs(scale / vi) * base_steps
+    if V is None:  # a gradient's or Jacobian's directions (v = e_i): the same steps in fewer array operations
+        xi = x.reshape(-1, 1)
+        h = (np.maximum(1.0, np.abs(xi)) if relative else np.ones_like(xi)) * base_steps
+        representable = (xi + h) - xi
+    else:
+        V = np.atleast_2d(V)
+        i = np.abs(V).argmax(axis=1)
+        xi, vi = x[i][:, None], V[np.arange(len(V)), i][:, None]
+        vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
+        scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
+        h = np.abs(scale / vi) * base_steps
+        representable = ((xi + h * vi) - xi) / vi
     if not exact:
         return h
-    xi = x[i][:, None]
-    representable = ((xi + h * vi) - xi) / vi
     if not representable.all():
         r, c = np.argwhere(representable == 0)[0]
         raise ValueError(
@@ -117,27 +121,31 @@ def _richardson(S, H, f0):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
-    difference, carried through the extrapolation), so entries built from noise are not chosen."""
-    M, absC, uses = _neville(S.shape[1])
+    difference, carried through the extrapolation), so entries built from noise are not chosen.
+    The table is one 2-D product: a column per (direction, output) pair."""
+    k, T, m = S.shape
+    M, absC, uses = _neville(T)
     E = len(absC)
+    S = S.transpose(1, 0, 2).reshape(T, k * m)
     finite = np.isfinite(S).all()
-    # (k, 3E, m): the entries, then their changes from either parent
-    table = np.matmul(M, S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0))
-    change = np.abs(table[:, E:])
-    err = np.maximum(change[:, :E], change[:, E:]) + np.matmul(absC, EPS / H[:, :, None]) * np.abs(f0)
+    # (3E, k·m): the entries, then their changes from either parent
+    table = M @ (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0))
+    change = np.abs(table[E:])
+    roundoff = ((absC @ (EPS / H.T))[:, :, None] * np.abs(f0)).reshape(E, k * m)
+    err = np.maximum(change[:E], change[E:]) + roundoff
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        spoilt = np.matmul(uses, (~np.isfinite(S)).astype(float)) > 0
-        err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
-    best = err.argmin(axis=1)
-    k, m = np.arange(len(S))[:, None], np.arange(S.shape[2])
-    d, e = table[k, best, m], err[k, best, m]
+        spoilt = (uses @ (~np.isfinite(S)).astype(float)) > 0
+        err[spoilt[:E] | spoilt[E : 2 * E] | spoilt[2 * E :] | np.isnan(err)] = np.inf
+    best, cols = err.argmin(axis=0), np.arange(k * m)
+    d, e = table[best, cols].reshape(k, m), err[best, cols].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
 def _products(fun, x, V, f0, method, want_err=False, levels=1):
-    """J v by method's scheme for each row v of V (k, n): (JV (k, m), error estimate (k, m) or None).
+    """J v by method's scheme for each row v of V (k, n; None: the identity, k = n, giving Jᵀ): (JV (k, m),
+    error estimate (k, m) or None).
 
     `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
     every direction and step is evaluated in one call. f0 = f(x) (flat, (m,)) is reused, never
@@ -150,11 +158,14 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
         # an order-`levels` derivative wants h ~ eps^(1/(p + levels)) at each (eps^(1/4) for a
         # Hessian by central differences of central differences), not the first derivative's
         steps = np.array([EPS ** (1 / (p + levels))])
-    V, m = np.asarray(V, dtype=float).reshape(-1, np.size(getattr(x, "concrete", x))), np.size(f0)
+    n, m, eye = np.size(getattr(x, "concrete", x)), np.size(f0), V is None
+    V = np.eye(n) if eye else np.asarray(V, dtype=float).reshape(-1, n)
     if not len(V):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
     rich = method.scheme == "richardson"
-    H = _steps(x, V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real)  # (k, T)
+    H = _steps(
+        x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
+    )  # (k, T)
     D = (o * H[:, :, None])[..., None] * V[:, None, None, :]  # (k, T, offsets, n)
     F = fun(x, D.reshape(-1, V.shape[1])) - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
     S = (F.reshape(D.shape[:3] + (m,)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
@@ -167,6 +178,23 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
         return d, None
     trunc = np.abs(d - S[:, 1]) / (2.0**p - 1)  # the estimate at 2h has a 2^p times larger error
     return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
+
+
+@np.errstate(invalid="ignore", divide="ignore", over="ignore")
+def _hessian_stencil(fun, x, f0, step=None):
+    """H (n, n) of a scalar f at x (n,): a second-order central stencil per entry, step
+    eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
+    would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
+    n = np.size(x)
+    h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
+    hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
+    D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
+    f = fun(x, D)[:, 0] - f0  # differences from f(x): equal values cancel exactly
+    fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
+    w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
+    H = np.diag((w[0] * fm + w[2] * fp) / h**2)
+    H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
+    return H
 
 
 def _check_analytic(graph, wrt):

@@ -1,0 +1,211 @@
+"""Step rules for the central difference at 2 evaluations per component (issue 17 §3): how close each
+rule's error comes to the best step's, on bench/numeric.py's four functions and 14 more families.
+
+    python bench/numeric_steps.py [--quick]
+
+Two measures. (1) bench/numeric.py's: the error at the rule's step ÷ the least error over a grid of
+steps at that one point ("lucky best": round-off is noise, and the grid's minimum catches a step
+where noise and truncation happen to cancel). (2) Expected error: each case at K = 8 points jittered
+by 1e-3·max(1,|x|), the rule's mean error ÷ the mean error of the best fixed multiplier c (steps
+c·max(1,|x_i|), c on a grid), so luck averages out. The stencil is replicated in NumPy with difflab's
+arithmetic (exactly representable steps, differences from f(x), weights ±½; the replica of the default
+equals `dl.grad(method="numeric")` to the function's own rounding, checked below).
+Rules see only what is free before the stencil runs: x, n and f(x).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+try:
+    from . import _common as C
+    from .numeric import functions
+except ImportError:
+    import _common as C
+    from numeric import functions
+
+import difflab as dl
+import difflab.numpy as dnp
+
+EPS = np.finfo(float).eps
+GRID = np.logspace(-9, -3, 97)  # multipliers c of max(1, |x_i|): bench/numeric.py's grid
+K = 8
+
+
+def families():
+    """name -> (f(xp, x) vectorised along axis 0, exact gradient): the bench's four, 10 more, and
+    the bench's four scaled by 1e3 and 1e-3 (a rule must not depend on f's units)."""
+    fam = dict(functions())
+    fam.update(
+        {
+            "quadratic (f‴ = 0)": (
+                lambda xp, x: 0.5 * xp.sum(x * x, axis=0) + 0.3 * xp.sum(x, axis=0),
+                lambda x: x + 0.3,
+            ),
+            "Styblinski–Tang": (
+                lambda xp, x: 0.5 * xp.sum(x**4 - 16 * x**2 + 5 * x, axis=0),
+                lambda x: 0.5 * (4 * x**3 - 32 * x + 5),
+            ),
+            "Σ cos 3x": (lambda xp, x: xp.sum(xp.cos(3 * x), axis=0), lambda x: -3 * np.sin(3 * x)),
+            "Π (1 + ½ sin x)": (
+                lambda xp, x: xp.prod(1 + 0.5 * xp.sin(x), axis=0),
+                lambda x: np.prod(1 + 0.5 * np.sin(x)) / (1 + 0.5 * np.sin(x)) * 0.5 * np.cos(x),
+            ),
+            "1/(1 + |x|²)": (
+                lambda xp, x: 1 / (1 + xp.sum(x * x, axis=0)),
+                lambda x: -2 * x / (1 + np.sum(x * x)) ** 2,
+            ),
+            "Σ log cosh 2x": (lambda xp, x: xp.sum(xp.log(xp.cosh(2 * x)), axis=0), lambda x: 2 * np.tanh(2 * x)),
+            "exp(½ Σx)": (
+                lambda xp, x: xp.exp(0.5 * xp.sum(x, axis=0)),
+                lambda x: 0.5 * np.exp(0.5 * np.sum(x)) * np.ones_like(x),
+            ),
+            "Rastrigin": (
+                lambda xp, x: 10 * x.shape[0] + xp.sum(x**2 - 10 * xp.cos(2 * np.pi * x), axis=0),
+                lambda x: 2 * x + 20 * np.pi * np.sin(2 * np.pi * x),
+            ),
+            "Σ sigmoid 2x": (
+                lambda xp, x: xp.sum(1 / (1 + xp.exp(-2 * x)), axis=0),
+                lambda x: 2 * np.exp(-2 * x) / (1 + np.exp(-2 * x)) ** 2,
+            ),
+        }
+    )
+    for name, (f, g) in functions().items():
+        for c in (1e3, 1e-3):
+            fam[f"{c:g}·{name}"] = (lambda xp, x, f=f, c=c: c * f(xp, x), lambda x, g=g, c=c: c * g(x))
+    return fam
+
+
+def cases(quick):
+    out = [(f"bench {name} n={n}", f, g, np.random.default_rng(3).uniform(-1.0, 1.0, n)) for n in (4, 16)
+           for name, (f, g) in functions().items()]  # fmt: skip
+    for seed, spread in [(11, 1.0), (12, 3.0)][: 1 if quick else 2]:
+        for n in (2, 4, 8, 16, 32):
+            rng = np.random.default_rng(seed * 100 + n)
+            for name, (f, g) in families().items():
+                out.append((f"{name} n={n} |x|≤{spread:g}", f, g, rng.uniform(-spread, spread, n)))
+    return out
+
+
+def central(f, x, h):
+    """difflab's central difference, replicated: exact steps, differences from f(x), weights ±½."""
+    n, h = len(x), (x + h) - x
+    X = np.concatenate([x[:, None] + np.diag(h), x[:, None] - np.diag(h)], axis=1)
+    F = f(np, X) - f(np, x[:, None])[0]
+    return (0.5 * F[:n] - 0.5 * F[n:]) / h
+
+
+def rel(g, g_true):
+    return float(np.abs(g - g_true).max() / np.abs(g_true).max())
+
+
+RULES = {
+    "default eps^(1/3)·max(1,|x|)": lambda x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
+    "0.7 × default": lambda x, f0: 0.7 * EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
+    "(3 eps)^(1/3) (1.44 × default)": lambda x, f0: (3 * EPS) ** (1 / 3) * np.maximum(1, np.abs(x)),
+    "default × (n/4)^(1/6) (round-off √n)": lambda x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)) * (len(x) / 4) ** (1 / 6),
+    "(3 eps |f(x)|)^(1/3)·max(1,|x|)": lambda x, f0: (3 * EPS * abs(f0)) ** (1 / 3) * np.maximum(1, np.abs(x)),
+}  # fmt: skip
+
+
+def cell(text: str) -> str:
+    """A Markdown table cell: its pipes (|x|, |f(x)|) escaped."""
+    return text.replace("|", "\\|")
+
+
+def study(quick):
+    rows = {r: [] for r in RULES}
+    lucky = {r: [] for r in RULES}
+    floor = []  # the expected-best step's error ÷ the lucky best, at the case's own point
+    for name, f, g, x in cases(quick):
+        rng = np.random.default_rng(len(name) * 7919 + len(x))
+        xs = [x] + [x + rng.uniform(-1e-3, 1e-3, len(x)) * np.maximum(1, np.abs(x)) for _ in range(K - 1)]
+        gs = [g(z) for z in xs]
+        errs = np.array([[rel(central(f, z, c * np.maximum(1, np.abs(z))), t) for c in GRID] for z, t in zip(xs, gs)])
+        mean, best_at = errs.mean(axis=0), errs.mean(axis=0).argmin()
+        floor.append(errs[0, best_at] / errs[0].min())
+        for r, rule in RULES.items():
+            e = [rel(central(f, z, rule(z, float(f(np, z[:, None])[0]))), t) for z, t in zip(xs, gs)]
+            rows[r].append((float(np.mean(e)) / mean.min(), name))
+            lucky[r].append((e[0] / errs[0].min(), name))
+    return rows, lucky, np.array(floor)
+
+
+def main():
+    opts = C.args(__doc__.splitlines()[0])
+    # the replica is difflab's stencil: equal to its default gradient up to f's own rounding
+    for name, f, g, x in cases(True)[:8]:
+        a = dl.grad(lambda z, f=f: f(dnp, z), method="numeric")(x)
+        b = central(f, x, EPS ** (1 / 3) * np.maximum(1, np.abs(x)))
+        assert rel(a, b) < 1e-8 * max(1.0, np.abs(g(x)).max()), name
+    rows, lucky, floor = study(opts.quick)
+    base = {name: v for v, name in rows[next(iter(RULES))]}
+    trows, out = [], []
+    for r in RULES:
+        a = np.array([v for v, _ in rows[r]])
+        smooth = np.array([v for v, name in rows[r] if not name.startswith("quadratic")])
+        worst = max(rows[r])
+        vs = np.array([v / base[name] for v, name in rows[r]])
+        bench = max(v for v, name in lucky[r] if name.startswith("bench"))
+        rec = {
+            "workload": "numeric-steps",
+            "rule": r,
+            "cases": len(a),
+            "expected_median": float(np.median(a)),
+            "expected_p90": float(np.percentile(a, 90)),
+            "expected_worst_without_quadratic": float(smooth.max()),
+            "share_over_2": float(np.mean(a > 2)),
+            "bench_lucky_worst": float(bench),
+            "worse_than_default_by_10pct": int(np.sum(vs > 1.1)),
+            "better_than_default_by_10pct": int(np.sum(vs < 1 / 1.1)),
+        }
+        out.append(rec)
+        trows.append(
+            [
+                cell(r),
+                f"{rec['expected_median']:.2f}×",
+                f"{rec['expected_p90']:.1f}×",
+                cell(
+                    f"{smooth.max():.0f}× ({max(rows[r], key=lambda t: (not t[1].startswith('quadratic'), t[0]))[1]})"
+                ),
+                cell(f"{a.max():.0f}× ({worst[1]})"),
+                f"{rec['share_over_2']:.0%}",
+                f"{bench:.2f}×",
+                f"{rec['better_than_default_by_10pct']} / {rec['worse_than_default_by_10pct']}",
+            ]
+        )
+    md = (
+        f"### central difference, step rules: expected error ÷ the best fixed step's ({len(floor)} cases, {K} jittered "
+        "points each)\n\n"
+        + C.table(
+            [
+                "rule",
+                "median",
+                "p90",
+                "worst (f‴ ≢ 0)",
+                "worst",
+                "cases > 2×",
+                "bench cells, lucky-best measure (worst)",
+                "cases better / worse than default by >10%",
+            ],
+            trows,
+        )
+    )
+    notes = [
+        "Floor of the lucky-best measure: the step with the least EXPECTED error, at the case's own point, has "
+        f"an error ÷ the grid's least error of median {np.median(floor):.2f}×, p90 {np.percentile(floor, 90):.1f}×, "
+        f"> 2× in {np.mean(floor > 2):.0%} of the cases (bench Rosenbrock n=4: {floor[1]:.2f}×): no rule, not even "
+        "one told each function's best step, meets ≤ 2× against it everywhere."
+    ]
+    out.append(
+        {
+            "workload": "numeric-steps-floor",
+            "median": float(np.median(floor)),
+            "share_over_2": float(np.mean(floor > 2)),
+        }
+    )
+    C.emit(opts, "numeric_steps", md, out, notes)
+
+
+if __name__ == "__main__":
+    main()
