@@ -198,7 +198,11 @@ class Cost:
 # The costs being charged by the work this thread is doing now, outermost first. Not a counter:
 # each Cost belongs to whoever opened it (a prepared object while one of its products runs, a
 # caller's `counting()`), and work nested inside several is charged to each of them.
-_charging = threading.local()
+class _Charging(threading.local):
+    costs: tuple = ()  # a class default: reading it in a fresh thread raises nothing (see _Deriving)
+
+
+_charging = _Charging()
 
 
 class charging:
@@ -211,7 +215,7 @@ class charging:
         self.cost = cost
 
     def __enter__(self) -> Cost:
-        self.outer = outer = getattr(_charging, "costs", ())
+        self.outer = outer = _charging.costs
         cost = self.cost
         for c in outer:
             if c is cost:
@@ -238,10 +242,23 @@ def counting() -> charging:
 
 def charge(eqns: int = 0, elements: int = 0, evals: int = 0):
     """Add work to every cost being charged on this thread (nothing, if none is)."""
-    for c in getattr(_charging, "costs", ()):
+    for c in _charging.costs:
         c.eqns += eqns
         c.elements += elements
         c.evals += evals
+
+
+def charge_to(cost: Cost, eqns: int, elements: int, evals: int):
+    """`with charging(cost): charge(eqns, elements, evals)` in one call: `cost` and every other
+    cost being charged on this thread, each once (a prepared call's whole cost, counted ahead)."""
+    cost.eqns += eqns
+    cost.elements += elements
+    cost.evals += evals
+    for c in getattr(_charging, "costs", ()):
+        if c is not cost:
+            c.eqns += eqns
+            c.elements += elements
+            c.evals += evals
 
 
 def elements(graph: Graph) -> int:
@@ -316,19 +333,25 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
     )
 
 
-_deriving = threading.local()  # .origin: the user's equation whose evaluation or rule is running
+class _Deriving(threading.local):
+    # a class default, not getattr(..., None): a thread-local miss raises and catches an
+    # AttributeError, which was a fifth of recording a scalar equation (the tracer reads it per record)
+    origin = None  # the user's equation whose evaluation or rule is running in this thread
+
+
+_deriving = _Deriving()
 
 
 def deriving_from():
     """The user's equation (an Eqn) whose evaluation or derivative rule is running in this thread,
     or None: the `source` of any equation recorded now (`trace.Trace.record` asks)."""
-    return getattr(_deriving, "origin", None)
+    return _deriving.origin
 
 
 def on_behalf(eqn: Eqn, fn, *args, **kw):
     """fn(*args, **kw) for `eqn` (its op, or one of its rules): what it records into a trace
     remembers `eqn`'s origin as its source."""
-    before = getattr(_deriving, "origin", None)
+    before = _deriving.origin
     _deriving.origin = eqn.origin
     try:
         return fn(*args, **kw)

@@ -30,7 +30,8 @@ import numpy as np
 from . import numpy as dnp
 from . import ops, tree
 from .errors import UnsupportedOperationError
-from .graph import Const, Eqn, Graph, Traced, Var, deriving_from
+from .graph import Const, Eqn, Graph, Traced, Var
+from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -71,10 +72,10 @@ class Trace:
         return copy
 
     def new_var(self, value) -> Var:
-        if type(value) is np.ndarray or type(value) is np.float64:
-            return Var.make(next(self.ids), value.shape, value.dtype)
         if type(value) is float:
             return Var.make(next(self.ids), (), _F64)
+        if type(value) is np.ndarray or type(value) is np.float64:
+            return Var.make(next(self.ids), value.shape, value.dtype)
         if isinstance(value, (np.ndarray, np.generic, Tracer)):
             return Var(next(self.ids), value.shape, value.dtype)
         if isinstance(value, float):
@@ -133,7 +134,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_eqn(Eqn, (out, op, tuple(atoms), eqn_params, deriving_from())))
+        self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -153,13 +154,13 @@ class Trace:
         if type(value) is not float or value - value != 0.0:
             return None
         out = Var.make(next(self.ids), (), _F64)
-        self.eqns.append(_new_eqn(Eqn, (out, op, (var,), (), deriving_from())))
+        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
 
 
-_new_eqn = tuple.__new__  # Eqn(...) without its Python-level __new__: one frame less per equation
+_new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
 
 
 def _fold_identity(trace, op, args):
@@ -377,7 +378,7 @@ def _float_operator(op, reflected: bool):
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            ax, ay = self.var, Const(o)
+            ax, ay = self.var, _new_tuple(Const, (o,))
             key = (op, id(o), ax) if reflected else (op, ax, id(o))
         else:
             return general(self, o)
@@ -391,8 +392,10 @@ def _float_operator(op, reflected: bool):
         if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
             return general(self, o)
         out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
-        _set_id(out, next(t.ids)), _set_shape(out, ()), _set_dtype(out, _F64)
-        t.eqns.append(_new_eqn(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), deriving_from())))
+        _set_id(out, next(t.ids))
+        _set_shape(out, ())
+        _set_dtype(out, _F64)
+        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
         t.seen[key] = out
         t.values[out] = value
         return Tracer(t, out, value)
@@ -477,8 +480,12 @@ def trace_flat(f, leaves, *, wrap=None):
     """
     t = Trace()
     inputs = []
+    values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:
-        inputs.append(Tracer(t, t.new_var(x), x.concrete if isinstance(x, Tracer) else x))
+        value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
+        tracer = Tracer(t, t.new_var(x), value)
+        values[tracer.var] = value
+        inputs.append(tracer)
     # domain problems are reported, by equation, when interpreted; here they are only noted
     with t.watch(), gc_paused():
         raw = f(*inputs) if wrap is None else wrap(inputs)
@@ -520,9 +527,7 @@ def traced_values(t: Trace, inputs) -> dict | None:
     enclosing trace were recorded as plain numbers."""
     if t.fp_error:
         return None
-    env = {i.var: i.value for i in inputs}
-    env.update(t.values)
-    return env
+    return t.values  # (trace_flat put the inputs' values in: no copy of a whole tape's values)
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:

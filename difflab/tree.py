@@ -70,6 +70,9 @@ _LEAF_DEF = TreeDef(LEAF)
 
 
 def _flatten(tree, leaves) -> TreeDef:
+    if type(tree) is float:  # the leaves of scalar graphs, first
+        leaves.append(tree)
+        return _LEAF_DEF
     if isinstance(tree, dict):
         keys = tuple(sorted(tree))
         return TreeDef("dict", keys, tuple([_flatten(tree[k], leaves) for k in keys]))

@@ -68,9 +68,25 @@ def _check_tape_methods(graph, args, wrt):
             for _ in range(2):
                 g = fast.grad(args)[1]
             _close(g, spec.grad(args)[1], f"{name} grad", *tol)
+            _check_guarded(fast, spec, args, f"{name} guarded")
         lowered = fast.lowered.fns or getattr(fast, "sweeps", None) and fast.sweeps.fns
         assert lowered, f"{name}: the compiled tier never ran"
         assert not spec.lowered.fns and not getattr(getattr(spec, "sweeps", None), "fns", None)
+
+
+def _check_guarded(fast, spec, args, what):
+    """The common case's guarded code (compile.graphs), where the method has one: None, or the
+    interpreter's value and gradient, in arrays that share no memory with an input."""
+    hot = fast.hot_grad(args)
+    res = hot(*args) if hot is not None else None
+    if res is None:
+        return
+    k = len(spec.graph.outputs)
+    outs, g = spec.grad(args)
+    _close(np.concatenate([np.ravel(y) for y in res[:k]]), np.concatenate([np.ravel(y) for y in outs]), what)
+    _close(np.concatenate([np.ravel(p) for p in res[k:]]), g, what)
+    for r in res:
+        assert not any(np.shares_memory(r, a) for a in args), f"{what}: a result aliases an input"
 
 
 def _check_symbolic(graph, args, wrt):

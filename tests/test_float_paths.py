@@ -297,3 +297,38 @@ def test_float_program_domain_edges_go_to_the_interpreter():
     # 0-d arrays are not Python floats: the interpreter answers, in NumPy's types
     arr = dl.grad(lambda x: dnp.tanh(x) * x)
     assert all(type(arr(np.array(0.5))) is np.float64 for _ in range(3))
+
+
+# -- the registry's float forms (Op.float_rules): partials the float sweep applies without a call ----
+
+
+def test_float_rule_forms_equal_their_partials():
+    # a constant form is the partial's value, an argument form the value of that argument, wherever
+    # the op is defined; add, sub and mul (most of micrograd-style code) take those forms
+    forms = 0
+    for op in ops.REGISTRY.values():
+        for (how, strong), (partial, strong_too) in zip(op.float_rules, op.float_partials):
+            assert strong == strong_too
+            if callable(how) or how is None:
+                assert how is partial
+                continue
+            forms += 1
+            for xs in [(0.7, -1.3), (-2.5, 4.0), (3.0, 0.5)][: 3 if op.nargs == 2 else 1]:
+                xs = xs[: op.nargs]
+                y = op.py(*xs)
+                want = partial(y, *xs)
+                assert (how if type(how) is float else xs[how]) == want, (op.name, xs)
+    assert forms >= 6
+    assert [type(h) for h, _ in ops.add.float_rules] == [float, float]
+    assert [h for h, _ in ops.sub.float_rules] == [1.0, -1.0]
+    assert [h for h, _ in ops.mul.float_rules] == [1, 0]
+
+
+def test_an_unreached_float_input_gets_a_float_zero():
+    # (the sweep never reaches y: its cotangent is the Python float 0.0, as the API returns for it)
+    got = dl.grad(lambda x, y: x * 3.0 + 1.0, argnums=(0, 1), method=dl.Reverse(compiled=False))(2.0, 5.0)
+    assert got == (3.0, 0.0) and [type(p) for p in got] == [float, float]
+    g, env = _trace(lambda x, y: x * 3.0, [2.0, 5.0])
+    fast = backward(g, env, (0, 1), {g.outputs[0]: 1.0}, floats=True)
+    slow = backward(g, env, (0, 1), {g.outputs[0]: np.ones(())})
+    assert fast == [3.0, 0.0] and all(_same(p, q) for p, q in zip(fast, slow))

@@ -32,7 +32,7 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
-from ..graph import Traced, evaluate_batched
+from ..graph import Traced, charge_to, evaluate_batched
 from ..trace import outputs_of, trace_flat
 from .boundary import (
     Staged,
@@ -42,6 +42,7 @@ from .boundary import (
     _nan_rows,
     _nonfinite,
     _own,
+    _own_parts,
     _poison_traced,
     _poison_traced_rows,
     _public_call,
@@ -149,24 +150,73 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
         parts = [_poison_traced(p, outs[0]) for p in parts]
     else:
         parts = _nan_inputs(st, xs, list(parts))
-    # a broadcast view (the cotangent of a sum) is read-only, and one array may be the part of two
-    # leaves: the caller gets arrays of their own
-    shared = len(set(map(id, parts))) < len(parts)
-    for k, p in enumerate(parts):
-        if type(p) is np.ndarray and (not p.flags.writeable or shared and any([p is q for q in parts[:k]])):
-            parts[k] = p.copy()
+    # a broadcast view (the cotangent of a sum) is read-only, one array may be the part of two
+    # leaves, a part may be an input or a view of one (the gradient of x · reshape(y) is y's view):
+    # the caller gets arrays of their own
+    parts = _own_parts(parts, xs)
     sig = st.signature
     return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
 
 
+class _Hot:
+    """The common case of a prepared value and gradient, armed after the general path has run
+    once on a call its generated reader read: the prepared object's guarded code (compile.graphs,
+    "How guarded functions work") and the gradient pytree's generated builder, its cost charged
+    once. What the general path checks per call (finite inputs and outputs, results that alias
+    nothing, DomainWarnings) the guarded code decides by returning None; then `__call__` does too,
+    and the caller takes the general path, which answers the uncommon case in full.
+
+    Threads: callers hold their transform's lock around it. The guarded code alone would not need
+    it (it keeps its values in locals and never writes its constants), but charging the shared
+    `Cost` is a read-modify-write that two threads calling one prepared function must not
+    interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
+
+    __slots__ = ("fn", "cost", "build", "scalar")
+
+    def __init__(self, fn, st: Staged, prep, value):
+        self.fn, self.cost, self.build = fn, prep.cost, st.signature.builder()
+        self.scalar = type(value) is float  # the value is a Python float (else the general path's conversion)
+
+    @staticmethod
+    def arm(st: Staged, prep, xs, value):
+        """A `_Hot` for the staged graph's calls shaped like `xs`, or None when the method has no
+        guarded code (yet) for them or the signature no generated builder."""
+        fn = prep.hot_grad(xs)
+        if fn is None or st.signature.builder() is None or not (type(value) is float or isinstance(value, np.ndarray)):
+            return None
+        return _Hot(fn, st, prep, value)
+
+    def __call__(self, xs):
+        res = self.fn(*xs)
+        if res is None:
+            return None
+        fn = self.fn
+        charge_to(self.cost, fn.eqns, fn.elements, 1)
+        return float(res[0]) if self.scalar else res[0], self.build(res[1:])
+
+
 class _ValueAndGrad(_Transform):
+    def __call__(self, *args, **kwargs):
+        if not kwargs:  # the common case first (see `_Hot`): a call like the last, all finite
+            with self._lock:
+                hit = self._calls.fast(args)
+                if hit is not None and hit[0].hot is not None:
+                    res = hit[0].hot(hit[1])
+                    if res is not None:
+                        return res
+        return self._general(*args, **kwargs)
+
     @_public_call
-    def __call__(self, *args):
+    def _general(self, *args):
         with self._lock:
             hit = self._calls.fast(args)
             if hit is not None:
                 last, xs = hit
-                return _value_and_grad(last, last.prepared[self.method], xs, True)
+                prep = last.prepared[self.method]
+                res = _value_and_grad(last, prep, xs, True)
+                if last.hot is None:
+                    last.hot = _Hot.arm(last, prep, xs, res[0])
+                return res
             st, prep = self.staged(args, keep_values=True)
             values = st.take_values()  # just traced: its inputs are already flat and converted
             xs = [values[v] for v in st.graph.inputs] if values is not None else st.signature.inputs(args)
@@ -174,9 +224,8 @@ class _ValueAndGrad(_Transform):
 
 
 class _Grad(_ValueAndGrad):
-    @_public_call
-    def __call__(self, *args):
-        return super().__call__(*args)[1]
+    def __call__(self, *args, **kwargs):
+        return _ValueAndGrad.__call__(self, *args, **kwargs)[1]
 
 
 def value_and_grad(f, argnums=0, method="reverse"):

@@ -12,7 +12,7 @@ import time
 
 from ..errors import collecting
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call
-from .operators import _jacobian_tree, _Transform, _value_and_grad
+from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad
 
 
 class PreparedFunction:
@@ -59,17 +59,33 @@ class PreparedFunction:
             xs = self._check(args)
             return self.staged.outputs(self.prepared.value(xs), xs)
 
-    @_public_call
-    def value_and_grad(self, *args):
-        with self._lock:
-            xs = self.staged.fast(args)
-            return _value_and_grad(
-                self.staged, self.prepared, xs if xs is not None else self._check(args), xs is not None
-            )
+    def value_and_grad(self, *args, **kwargs):
+        """(f, its gradient) from the compiled tape: the common case (a call the generated reader
+        reads, everything finite) by the guarded code alone (api.operators._Hot), else in full."""
+        hot = self.staged.hot
+        if hot is not None and not kwargs:
+            with self._lock:
+                xs = self._read(args)
+                if xs is not None:
+                    res = hot(xs)
+                    if res is not None:
+                        return res
+        return self._value_and_grad(*args, **kwargs)
 
     @_public_call
-    def grad(self, *args):
-        return self.value_and_grad(*args)[1]
+    def _value_and_grad(self, *args):
+        with self._lock:
+            xs = self.staged.fast(args)
+            if xs is None:
+                return _value_and_grad(self.staged, self.prepared, self._check(args), False)
+            res = _value_and_grad(self.staged, self.prepared, xs, True)
+            if self.staged.hot is None:
+                self._read = self.staged.signature.reader()
+                self.staged.hot = _Hot.arm(self.staged, self.prepared, xs, res[0])
+            return res
+
+    def grad(self, *args, **kwargs):
+        return self.value_and_grad(*args, **kwargs)[1]
 
     @_public_call
     def jacobian(self, *args):

@@ -4,12 +4,14 @@ The differentiators are interpreters of the graph (the specification). This pack
 they interpret into plain Python code that computes the same values, faster:
 
     lower(graph, batched=None, reuse=True,              graphs.py: straight-line NumPy for a graph
-          charged=True, speculate=False) -> fn          (speculate: strong ops run in their plain
-                                                        form, the outputs checked finite once, else
+          charged=True, speculate=False,                (speculate: strong ops run in their plain
+          guard=None) -> fn                             form, the outputs checked finite once, else
                                                         the exact code runs: "How speculation works")
         fn(*inputs) == graph.evaluate(graph, *inputs)   (batched flags: == graph.evaluate_batched)
         fn.eqns, fn.elements: the work one call charges to the costs being charged (graph.Cost)
         fn.source: the generated code
+        fn.guarded (with guard=input positions): the common   (a prepared gradient's: outputs only when
+        case alone, None otherwise                            all finite, owned, uncharged; graphs.py)
     lower_traced(sweep, args) -> fn                     sweeps.py: an interpreter's sweep, traced
     lower_split(sweep, args, n_early) -> (early, late)   once at `args` and lowered (and cut in two)
     Tier(enabled, after)                                sweeps.py: a prepared object's lowered

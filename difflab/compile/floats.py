@@ -22,15 +22,16 @@ __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
 def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
     """`reverse.backward` on floats: cotangents `cts` of outputs → cotangents of inputs `wrt`.
     `pull(eqn, ct, env, active, cts)` is the interpreter's generic step for an equation this path
-    does not take. Unary and binary equations (all of micrograd-style code) are written out: no
-    list, tuple or call but the partials. No pass computes the active values first: every value a
-    differentiable equation reaches gets its cotangent (the inputs held fixed too, unread), which
-    changes no input's in `wrt`: an inactive value's cotangent only flows into inactive ones."""
-    eqns, steps = graph.eqns, _Generic(graph, env, wrt, cts, pull)
+    does not take. Binary equations (most of micrograd-style code) are written out over the
+    registry's `Op.float_rules`: a constant partial (add's, sub's) or one that is an argument's
+    value (mul's) costs no call, no list or tuple is built. No pass computes the active values
+    first: every value a differentiable equation reaches gets its cotangent (the inputs held fixed
+    too, unread), which changes no input's in `wrt`: an inactive value's cotangent only flows into
+    inactive ones."""
+    steps = _Generic(graph, env, wrt, cts, pull)
     pop, get = cts.pop, cts.get
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
-        for k in range(len(eqns) - 1, -1, -1):
-            eqn = eqns[k]
+        for eqn in reversed(graph.eqns):
             out, op, args, params, _source = eqn
             ct = pop(out, None)
             if ct is None or not op.differentiable:
@@ -41,24 +42,34 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
-            partials = op.float_partials
-            y = env[out]
-            if not partials or params or type(y) is not float or len(args) > 2:
-                found = None if not partials or params or type(y) is not float else _apply(partials, args, env, ct, y)
-                if found is None:
-                    steps(eqn, ct)
-                for a, c in found or ():
-                    prev = get(a)
-                    cts[a] = c if prev is None else prev + c
+            rules, y = op.float_rules, env[out]
+            if len(args) != 2 or not rules or params or type(y) is not float:
+                _other(eqn, rules, env, ct, y, cts, steps)
                 continue
-            a, b = args if len(args) == 2 else (args[0], None)
+            a, b = args
             x0 = env[a] if type(a) is Var else a.value
-            x1 = None if b is None else env[b] if type(b) is Var else b.value
-            if type(x0) is float and (b is None or type(x1) is float):
-                (p0, s0), (p1, s1) = partials if b is not None else (partials[0], (None, False))
-                try:  # (a constant gets no cotangent)
-                    d0 = None if p0 is None or type(a) is not Var else p0(y, x0) if b is None else p0(y, x0, x1)
-                    d1 = p1(y, x0, x1) if p1 is not None and type(b) is Var else None
+            x1 = env[b] if type(b) is Var else b.value
+            if type(x0) is float and type(x1) is float:
+                (h0, s0), (h1, s1) = rules  # how: a constant, an argument's index or the partial
+                try:  # (a constant gets no cotangent; no call but a partial that is a function)
+                    d0 = (
+                        None
+                        if h0 is None or type(a) is not Var
+                        else h0
+                        if type(h0) is float
+                        else (x1 if h0 else x0)
+                        if type(h0) is int
+                        else h0(y, x0, x1)
+                    )
+                    d1 = (
+                        None
+                        if h1 is None or type(b) is not Var
+                        else h1
+                        if type(h1) is float
+                        else (x1 if h1 else x0)
+                        if type(h1) is int
+                        else h1(y, x0, x1)
+                    )
                 except ArithmeticError:  # the generic rules decide (and name the equation)
                     d0 = d1 = _UNSET
                 if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
@@ -72,7 +83,42 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                         cts[b] = c if prev is None else prev + c
                     continue
             steps(eqn, ct)
-    return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
+    return [cts[v] if v in cts else _zero(v, env) for v in (graph.inputs[i] for i in wrt)]
+
+
+def _other(eqn, rules, env, ct, y, cts, steps):
+    """The float sweep's step for an equation that is not binary (unary: relu, tanh, ...), or not
+    on floats: ū·∂ by the registry partials where they give floats, else the generic step."""
+    args = eqn.args
+    if len(args) == 1 and rules and not eqn.params and type(y) is float:  # unary: no list built
+        a = args[0]
+        x = env[a] if type(a) is Var else a.value
+        ((how, strong),) = rules
+        if type(x) is float:
+            if how is None or type(a) is not Var:
+                return  # a zero derivative, or a constant: no cotangent
+            try:
+                d = how if type(how) is float else x if type(how) is int else how(y, x)
+            except ArithmeticError:
+                d = None
+            if type(d) is float:
+                c = 0.0 if strong and d == 0.0 else ct * d
+                prev = cts.get(a)
+                cts[a] = c if prev is None else prev + c
+                return
+    found = None if not rules or eqn.params or type(y) is not float else _apply(rules, args, env, ct, y)
+    if found is None:
+        steps(eqn, ct)
+        return
+    for a, c in found:
+        prev = cts.get(a)
+        cts[a] = c if prev is None else prev + c
+
+
+def _zero(v, env):
+    """The cotangent of an input the sweep never reached: 0.0 for a Python float (what the API
+    returns for it anyway), else zeros of its shape."""
+    return 0.0 if type(env.get(v)) is float else np.zeros(v.shape)
 
 
 class _Generic:
@@ -100,20 +146,20 @@ def float_seeds(outputs, env: dict, u, cts: dict):
     return None
 
 
-def _apply(partials, args, env, ct, y):
+def _apply(rules, args, env, ct, y):
     """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it."""
     vals = [env[a] if type(a) is Var else a.value for a in args]
     found = []
     try:
-        for a, v, (partial, strong) in zip(args, vals, partials):
+        for a, v, (how, strong) in zip(args, vals, rules):
             if type(v) is not float:
                 return None
-            if partial is None or type(a) is not Var:  # (a constant gets no cotangent)
+            if how is None or type(a) is not Var:  # (a constant gets no cotangent)
                 continue
             if strong and ct == 0.0:  # a strong zero: 0 whatever the partial (∞ included)
                 found.append((a, 0.0))
                 continue
-            d = partial(y, *vals)
+            d = how if type(how) is float else vals[how] if type(how) is int else how(y, *vals)
             if type(d) is not float:
                 return None
             found.append((a, 0.0 if strong and d == 0.0 else ct * d))
@@ -143,12 +189,14 @@ def lower_floats(graph, wrt: tuple, args):
     cotangent of each input in `wrt` (1 seeded per output), each a Python float. Every value gets
     a register; the forward program is one `(py, out, a, b)` per equation, the backward one
     `(partial, ū's register, argument's register, out, a, b)` per active argument, in the order
-    the interpreter's sweep adds them. Why a program and not generated source: Python compiles
-    source at ~50 µs a line, ten times a fresh trace and sweep of the equation; the program is
-    built in one pass, cheaper than a fresh trace, and runs about as fast as straight-line code. Where Python's arithmetic
-    raises, or a result is not a finite float (a domain edge, 0·∞ at a strong zero), or an argument
-    is not a Python float, it raises FloatingPointError and the caller reruns the interpreter, which
-    decides and names the equation (the compile package's contract).
+    the interpreter's sweep adds them; `partial` is the registry's `Op.float_rules` form (a
+    constant, or the register of the argument it equals, applied without a call) or the partial
+    itself. Why a program and not generated source: Python compiles source at ~50 µs a line, ten
+    times a fresh trace and sweep of the equation; the program is built in one pass, cheaper than a
+    fresh trace, and runs about as fast as straight-line code. Where Python's arithmetic raises, or
+    a result is not a finite float (a domain edge, 0·∞ at a strong zero), or an argument is not a
+    Python float, it raises FloatingPointError and the caller reruns the interpreter, which decides
+    and names the equation (the compile package's contract).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + x, 2.0, 3.0)
@@ -203,9 +251,13 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
                 V[o] = fn(V[a]) if b is None else fn(V[a], V[b]) if type(b) is int else fn(*[V[i] for i in b])
             for s in seeds:
                 G[s] += 1.0
-            for d, go, gi, o, a, b in backward:
+            for d, go, gi, o, a, b in backward:  # d: a constant, the register holding the partial, or it
                 G[gi] += G[go] * (
-                    d(V[o], V[a])
+                    d
+                    if type(d) is float
+                    else V[d]
+                    if type(d) is int
+                    else d(V[o], V[a])
                     if b is None
                     else d(V[o], V[a], V[b])
                     if type(b) is int
@@ -257,14 +309,16 @@ def _backward_program(graph, wrt, regs, operands) -> list | None:
         e = eqns[k]
         if e.out not in reached or e.out not in live:
             continue
-        partials = e.op.float_partials
-        if not partials:
+        rules = e.op.float_rules
+        if not rules:
             return None
         a, b = operands[k]
         o = regs[e.out]
-        for x, (partial, _) in zip(e.args, partials):
-            if partial is not None and type(x) is Var and x in live:
-                program.append((partial, o, regs[x], o, a, b))
+        for x, (how, _) in zip(e.args, rules):
+            if how is not None and type(x) is Var and x in live:
+                if type(how) is int:  # the partial is that argument's value: its register
+                    how = b if how else a
+                program.append((how, o, regs[x], o, a, b))
                 reached.add(x)
     return program
 

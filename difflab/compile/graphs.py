@@ -24,17 +24,35 @@ and a finite output is the exact one. The ops that may turn a NaN into a number 
 an op marked `drops_nan` (fmax, nan_to_num, copysign, the iterative decompositions, a user's
 function), a piecewise-constant one and any with a non-float output (comparisons, isnan). When a
 value downstream of a strong op reaches one of them, the graph is lowered exactly, unspeculated.
+
+How guarded functions work (`lower(..., guard=positions)` sets `fn.guarded`). A prepared gradient's
+every call used to pay per-call layers around the code: an error state, its cost charged in three
+places, a finiteness pass per output and per differentiated input, copies of results that might
+alias an input. `fn.guarded` is the same program (speculative where `fn` is) for the common case
+only: it runs under its own error state, and returns the outputs only when nothing raised and one
+fused sum is finite: Σ x·x over the guarded inputs, the function's values (`values`) and the
+derivatives computed in a plain form (a BLAS dot per array, a sum above `_DOT_MAX` entries, as
+`ops.core.all_surely_finite`). Else it returns None, and the caller takes its general path (the
+exact program, the API's masks and warnings): None is never an answer. A derivative computed
+exactly needs no check: a non-finite one is what the general path answers too. It charges nothing
+(`guarded.eqns`, `guarded.elements`: what one call would have charged, for the caller to charge
+once). Its results are owned, decided when generating, not per call: an output made by a ufunc is
+a fresh buffer; an input, a constant, or a value that may share memory with one (through views:
+reshape, transpose, a slice) or with another output is returned as a copy; any other value (a
+view of intermediates only) is copied only if NumPy made it read-only. For the gradient of
+`sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`: `return (v4, _fresh(v2))`.
 """
 
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
+import math
 from typing import Any
 
 import numpy as np
 
 from ..graph import Const, Graph, Var, charge, elements, prune
-from ..ops.core import all_surely_finite
+from ..ops.core import _DOT_MAX, _add_reduce, _vdot, all_surely_finite
 
 __all__ = ["lower"]
 
@@ -44,7 +62,13 @@ def _fresh(x):
 
 
 def lower(
-    graph: Graph, batched: tuple | None = None, reuse: bool = True, charged: bool = True, speculate: bool = False
+    graph: Graph,
+    batched: tuple | None = None,
+    reuse: bool = True,
+    charged: bool = True,
+    speculate: bool = False,
+    guard: tuple | None = None,
+    values: int | None = None,
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
@@ -60,7 +84,13 @@ def lower(
     rank) may write into a dead value of its own batchedness, shape and dtype. With `speculate`
     the strong ops run in their plain form first (see "How speculation works" above; the caller
     runs the function under np.errstate(invalid="raise", divide="raise")); `fn.exact` is then
-    the exact function it falls back on.
+    the exact function it falls back on. With `guard` (positions of inputs that must be finite;
+    unbatched only) `fn.guarded` is the same function for the common case: its outputs only when
+    they and the guarded inputs are finite and nothing raised, else None; it sets its own error
+    state, charges nothing and returns results of their own (see "How guarded functions work";
+    None when the graph has a non-float output). `values`: the outputs are the function's first
+    `values` values, then derivatives; a derivative is checked only where it comes from a plain form
+    (elsewhere a non-finite derivative is what the exact program answers too).
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -68,13 +98,33 @@ def lower(
     [11.0]
     """
     graph = prune(graph)
-    exact = _generate(_Source(graph, batched, reuse, charged))
+    exact = fn = _generate(_Source(graph, batched, reuse, charged))
     plain = _plain(graph) if speculate else None
-    if plain is None:
-        return exact
-    fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
-    fn.exact = exact
+    if plain is not None:
+        fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
+        fn.exact = exact
+    if guard is not None and batched is None:
+        checked = None if values is None else sorted({*range(values), *(() if plain is None else plain[1])})
+        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), checked, reuse, charged)
     return fn
+
+
+def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool):
+    """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
+    output or a guarded input is not a float64 value or a constant output is not finite."""
+    f64 = np.dtype(np.float64)
+    for v in [*graph.outputs, *[graph.inputs[i] for i in guard]]:
+        if isinstance(v, Var) and v.dtype != f64:
+            return None
+        if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
+            return None
+    code = _Source(graph, None, reuse, charged=False, guard=guard)
+    code.checked = range(len(graph.outputs)) if checked is None else checked
+    fn = _generate(code)
+    guarded = np.errstate(invalid="raise", divide="raise")(fn)
+    guarded.source, guarded.graph = fn.source, graph
+    guarded.eqns, guarded.elements = (fn.eqns, fn.elements) if charged else (0, 0)
+    return guarded
 
 
 def _generate(code: "_Source"):
@@ -116,11 +166,14 @@ def _plain(graph: Graph) -> tuple | None:
 class _Source:
     """The lines of `lower`'s function and the globals they name, built one equation at a time."""
 
-    def __init__(self, graph: Graph, batched: tuple | None, reuse: bool, charged=True, fallback=None, checked=()):
+    def __init__(
+        self, graph: Graph, batched: tuple | None, reuse: bool, charged=True, fallback=None, checked=(), guard=None
+    ):
         self.graph, self.batched, self.reuse, self.charged = graph, batched, reuse, charged
         # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
-        self.fallback, self.checked = fallback, checked
-        self.pad = "        " if fallback is not None else "    "
+        # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
+        self.fallback, self.checked, self.guard = fallback, checked, guard
+        self.pad = "        " if fallback is not None or guard is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
         self.env: dict[str, Any] = {"_charge": charge, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
         self.hot = {v for v, b in zip(graph.inputs, batched or ()) if b}  # the values that carry the batch axis
@@ -138,7 +191,7 @@ class _Source:
         self.lines = [f"def compiled({', '.join(self.names[v] for v in graph.inputs)}):"]
         if self.hot:
             self.lines.append(f"    _size = len({self.names[next(v for v in graph.inputs if v in self.hot)]})")
-        if fallback is not None:
+        if fallback is not None or guard is not None:
             self.lines.append("    try:")
 
     def atom(self, a) -> str:
@@ -173,7 +226,7 @@ class _Source:
             args.append(f"out={self.names[spare]}")
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
-        keep = self.outputs if self.fallback is None else self.outputs | set(self.graph.inputs)
+        keep = self.outputs if self.fallback is None and self.guard is None else self.outputs | set(self.graph.inputs)
         dead = sorted(
             {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )
@@ -208,8 +261,11 @@ class _Source:
 
     def finish(self, n_eqns: int, n_elements: int):
         """The cost charged per call (unless not `charged`) and the return line (speculative: after
-        the fallback's checks)."""
+        the fallback's checks; guarded: after its one finiteness check, results of their own)."""
         hot, graph = self.hot, self.graph
+        if self.guard is not None:
+            self.finish_guarded()
+            return
         if self.fallback is not None:
             inputs = ", ".join(self.names[v] for v in graph.inputs)
             checked = ", ".join(self.names[graph.outputs[k]] for k in self.checked)
@@ -244,3 +300,75 @@ class _Source:
                 for o, v in zip(outs, graph.outputs)
             ]
         self.lines.append(f"    return ({''.join(o + ', ' for o in outs)})")
+
+    def finish_guarded(self):
+        """The guarded function's end: one fused finiteness check of every output and guarded input,
+        inside the `try` (inf - inf raises there too), then the owned outputs."""
+        graph = self.graph
+        values = [graph.outputs[k] for k in self.checked if isinstance(graph.outputs[k], Var)]
+        values += [graph.inputs[i] for i in self.guard]
+        terms = [self.square(v) for v in dict.fromkeys(values)] or ["0.0"]
+        self.env.update(_vdot=_vdot, _sum=_add_reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
+        self.env["_Fallback"] = (ArithmeticError, ValueError)
+        self.lines += [
+            f"        if not _isfinite({' + '.join(terms)}):",
+            "            return None",
+            "    except _Fallback:",
+            "        return None",
+            f"    return ({''.join(o + ', ' for o in self.owned())})",
+        ]
+
+    def square(self, v: Var) -> str:
+        """A term of the fused check: finite iff v is (or too large to tell, then not finite)."""
+        name = self.names[v]
+        if not v.shape:
+            return f"{name} * {name}"
+        if math.prod(v.shape) <= _DOT_MAX:
+            return f"_vdot({name}, {name})"
+        return f"_sum({name}, axis=None)"
+
+    def owned(self) -> list:
+        """The return expressions of the guarded function: each output a value of its own, decided
+        from the program (see "How guarded functions work")."""
+        roots = _roots(self.graph)
+        held = set(self.graph.inputs)  # what a returned value must not share memory with (and constants)
+        out = []
+        for v in self.graph.outputs:
+            if isinstance(v, Const):
+                out.append(f"_fresh({self.atom(v)})")
+                continue
+            mine = roots[v]
+            name = self.names[v]
+            if mine is None or mine & held or any([not isinstance(r, Var) for r in mine]):
+                out.append(f"_fresh({name})")
+                continue
+            held |= mine
+            if mine == {v}:  # a fresh buffer (or a number)
+                out.append(name)
+            else:  # a view of values nobody else holds: copied only if NumPy made it read-only
+                out.append(f"({name} if type({name}) is not _ndarray or {name}.flags.writeable else {name}.copy())")
+        return out
+
+
+#: roots followed through views before a value counts as possibly sharing with anything
+_ROOTS_MAX = 64
+
+
+def _roots(graph: Graph) -> dict:
+    """Per value of `graph`, the values whose memory it may share: itself when a ufunc made it
+    (a fresh buffer; `lower` writes into a dead buffer only when no view of it exists), else
+    itself and the roots of its arguments (a view, a reshape, an argument returned as it is),
+    constants by identity; None past `_ROOTS_MAX` roots (then it may share anything)."""
+    roots: dict = {v: {v} for v in graph.inputs}
+    for e in graph.eqns:
+        if isinstance(e.op.impl, np.ufunc):
+            roots[e.out] = {e.out}
+            continue
+        mine: set | None = {e.out}
+        for a in e.args:
+            if isinstance(a, Var):
+                mine = None if mine is None or roots[a] is None else mine | roots[a]
+            elif isinstance(a.value, np.ndarray) and mine is not None:
+                mine.add(("const", id(a.value)))
+        roots[e.out] = None if mine is None or len(mine) > _ROOTS_MAX else mine
+    return roots

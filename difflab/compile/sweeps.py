@@ -23,12 +23,12 @@ def _example(args) -> list:
     return [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args]
 
 
-def lower_traced(fn, args, reuse: bool = True):
+def lower_traced(fn, args, reuse: bool = True, guard: tuple | None = None, values: int | None = None):
     """`fn(*args)` (a list of arrays out) traced at `args` and lowered: a function of the same
     arguments returning the same list, as one straight-line NumPy function (speculative: run it
-    by `Tier.run`)."""
+    by `Tier.run`; `guard`, `values`: with its `guarded` twin, see compile.graphs)."""
     t, tracers, outs = trace_flat(fn, _example(args))
-    return lower(outputs_of(t, tracers, outs), reuse=reuse, speculate=True)
+    return lower(outputs_of(t, tracers, outs), reuse=reuse, speculate=True, guard=guard, values=values)
 
 
 def lower_split(fn, args, n_early: int) -> tuple:

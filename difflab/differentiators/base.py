@@ -181,6 +181,16 @@ class Prepared:
     def evals(self, value: int):  # bench/numeric.py still resets it by hand; read `cost` differences instead
         self.cost.evals = value
 
+    #: what lowered this object's value-and-gradient code, if not `hot_grad` itself: an object with
+    #: the same `hot_grad(args)` (the symbolic method's matrix-level gradient)
+    grad_code = None
+
+    def hot_grad(self, args):
+        """The guarded twin (compile.graphs, "How guarded functions work") of the lowered code that
+        computes value and gradient leaves at inputs shaped like `args`, once there is one, else
+        None. The API's common-case path calls it: outputs, then gradient leaves, or None."""
+        return None if self.grad_code is None else self.grad_code.hot_grad(args)
+
     def _charging(self, fn):
         def charged(*args, **kw):
             with charging(self.cost):

@@ -121,7 +121,7 @@ class Reverse(Differentiator):
                 args,
                 lambda: (
                     lower_floats(self.graph, self.wrt, args)  # scalar: floats
-                    or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args)
+                    or lower_traced(lambda *xs: self._sweep(*xs, seeded=True), args, guard=self.wrt, values=k)
                 ),
             )
             res = None if fn is None else Tier.run(fn, args)
@@ -133,6 +133,9 @@ class Reverse(Differentiator):
             else:
                 outs, env = self._forward(args)
             return outs, self._backward(env, np.ones(self.m))
+
+        def hot_grad(self, args):
+            return getattr(self.sweeps.fns.get("grad"), "guarded", None)
 
         def _vjp(self, args):
             """The forward part runs now; the backward part once per cotangent."""

@@ -62,7 +62,7 @@ class Symbolic(Differentiator):
             arrays = any(graph.inputs[i].shape for i in wrt)
             self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
             shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
-            self.matrix = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
+            self.matrix = self.grad_code = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
             self.batch_inputs, self.per_example, self.program, self._exprs = batch_inputs, None, None, {}
             self._searched = bool(batch_inputs)  # declared: no need to look for the per-example structure
             self.code = SymbolicCode(self)  # the compiled tier: lambdified and vectorised code

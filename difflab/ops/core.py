@@ -41,6 +41,8 @@ __all__ = [
     "REGISTRY",
     "defop",
     "strong_zero",
+    "constant_partial",
+    "argument_partial",
     "strong_contract",
     "surely_finite",
     "all_surely_finite",
@@ -193,6 +195,14 @@ class Op:
             return rules
         return ()
 
+    @functools.cached_property
+    def float_rules(self) -> tuple:
+        """`float_partials` in the form reverse's sweep over Python floats applies without a call:
+        per argument `(how, strong)`, `how` being the partial's constant (a float: add's 1.0) where
+        `constant_partial` made it, the index of the argument it equals (an int: mul's ∂/∂a is b)
+        where `argument_partial` made it, else the partial itself (None: a zero derivative)."""
+        return tuple((_float_form(p), strong) for p, strong in self.float_partials)
+
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
 
@@ -339,6 +349,57 @@ def _zero_times_nan(t, c) -> bool:
 # -- strong zeros (DESIGN.md §3): a zero tangent or cotangent times an infinite partial is 0 ----
 
 
+def constant_partial(c: float, nargs: int = 2):
+    """An elementwise partial that is the number `c` wherever the op (of `nargs` arguments, 1 or 2,
+    and no parameters) is defined, add's 1 and sub's -1: the sweep over Python floats multiplies
+    by it without calling it (`Op.float_rules`). Shape contract: a number, broadcast by the rules.
+
+    >>> d = constant_partial(-1.0)
+    >>> d(5.0, 2.0, 3.0), d.constant
+    (-1.0, -1.0)
+    """
+
+    def unary(out, x):
+        return c
+
+    def binary(out, x, y):
+        return c
+
+    partial = {1: unary, 2: binary}[nargs]  # (a fixed arity: compiled float code calls it per equation)
+    partial.constant = float(c)
+    return partial
+
+
+def argument_partial(k: int):
+    """A partial of a binary elementwise op (no parameters) that is its argument `k` itself, mul's
+    ∂/∂a is b: the sweep over Python floats reads that value without calling it (`Op.float_rules`).
+    Shape contract: that argument as it is (the reverse interpreter undoes broadcasting).
+
+    >>> d = argument_partial(1)
+    >>> d(6.0, 2.0, 3.0), d.argument
+    (3.0, 1)
+    """
+
+    def first(out, x, y):
+        return x
+
+    def second(out, x, y):
+        return y
+
+    partial = (first, second)[k]
+    partial.argument = k
+    return partial
+
+
+def _float_form(partial):
+    """How reverse's float sweep applies `partial`: its constant, its argument index, or itself."""
+    c = getattr(partial, "constant", None)
+    if type(c) is float:
+        return c
+    k = getattr(partial, "argument", None)
+    return k if type(k) is int else partial
+
+
 def strong_zero(partial, singular=None):
     """Mark an elementwise partial for the strong-zero convention: `singular(out, *args)` (a
     bool mask, if the partial can be infinite) says where it is (sqrt at 0); a zero tangent or
@@ -410,11 +471,17 @@ def all_surely_finite(xs) -> bool:
     >>> all_surely_finite([np.ones(2), 3.0]), all_surely_finite([np.ones(2), np.array([np.nan])])
     (True, False)
     """
+    # one fused sum: Σ x·x (a dot per small array, a sum per large one) is finite iff every x is
+    # (or too large to tell: then False), in Python floats (no NumPy error state, inf - inf is NaN)
+    total = 0.0
     for x in xs:
         if type(x) is np.ndarray and x.dtype == _F64:
-            if not _finite_array(x):
-                return False
-        elif not surely_finite(x):
+            total += float(_vdot(x, x) if x.size <= _DOT_MAX else _add_reduce(x, axis=None))
+        elif type(x) is float or type(x) is np.float64:
+            total += float(x) * float(x)
+        else:
+            return False
+        if not total < math.inf:  # NaN or inf: answered (no later array is read, as before)
             return False
     return True
 
@@ -438,7 +505,7 @@ def strong_contract(fn, *xs, **params):
     >>> strong_contract(np.matmul, np.array([1.0, 1.0]), m).tolist()
     [nan, inf]
     """
-    if builtins.all([surely_finite(x) for x in xs]):  # no 0·∞ can be formed: the plain contraction
+    if all_surely_finite(xs):  # no 0·∞ can be formed: the plain contraction
         return fn(*xs, **params)
     with np.errstate(invalid="ignore"):  # 0·∞ is formed here only to be replaced where it meets a 0
         out = fn(*xs, **params)

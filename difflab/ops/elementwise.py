@@ -15,7 +15,18 @@ import sys
 import numpy as np
 
 from ..graph import Traced
-from .core import Op, _sp, _sympy_fn, defop, elementwise_sympy, strong_zero, surely_finite, sympy_function
+from .core import (
+    Op,
+    _sp,
+    _sympy_fn,
+    argument_partial,
+    constant_partial,
+    defop,
+    elementwise_sympy,
+    strong_zero,
+    surely_finite,
+    sympy_function,
+)
 
 
 def _piecewise_max(a, b):
@@ -28,8 +39,7 @@ def _piecewise_min(a, b):
     return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
 
 
-def _ones_like_partial(out, *args):
-    return 1.0
+_ones_like_partial = constant_partial(1.0)
 
 
 # -- elementwise arithmetic -------------------------------------------------------------------
@@ -49,7 +59,7 @@ sub = defop(
     "sub",
     np.subtract,
     py=operator.sub,
-    partials=(_ones_like_partial, lambda out, a, b: -1.0),
+    partials=(_ones_like_partial, constant_partial(-1.0)),
     sympy=elementwise_sympy(operator.sub),
     domain=("real", "real"),
     identity=(None, 0.0),
@@ -60,7 +70,7 @@ mul = defop(
     "mul",
     np.multiply,
     py=operator.mul,
-    partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+    partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
     sympy=elementwise_sympy(operator.mul),
     domain=("real", "real"),
     identity=(1.0, 1.0),
@@ -122,7 +132,7 @@ strong_mul = defop(
     "strong_mul",
     _strong_mul_impl,
     py=_py_strong_mul,
-    partials=(strong_zero(lambda out, a, b: b), strong_zero(lambda out, a, b: a)),
+    partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
     domain=("real", "real"),
     identity=(1.0, 1.0),  # 1·x is x, ∞ and NaN included: the trace folds it as it folds mul's

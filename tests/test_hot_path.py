@@ -1,0 +1,155 @@
+"""The common case of a prepared gradient (api.operators._Hot) and the guarded code it runs
+(compile.graphs, "How guarded functions work"): the same answers, warnings and costs as the
+general path, results that alias nothing, and every uncommon call handed to the general path."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.compile import lower
+from difflab.graph import counting
+
+CALLS = 4  # call 1 interprets, call 2 lowers (and arms the common case), calls 3+ take it
+
+
+def mlp_loss(p, X):
+    h = dnp.tanh(X @ p["W"] + p["b"])
+    return dnp.mean(dnp.log(1.0 + h * h)) + dnp.sum(p["c"] * p["c"])
+
+
+def problem():
+    rng = np.random.default_rng(3)
+    p = {"W": rng.normal(size=(3, 4)), "b": rng.normal(size=4), "c": 0.5}
+    return p, rng.normal(size=(6, 3))
+
+
+# -- the guarded function itself -------------------------------------------------------------------
+
+
+def test_guarded_code_answers_the_common_case_only():
+    g = dl.trace(lambda x, y: (dnp.sum(dnp.log(x) * y), x * 2.0), np.ones(3), np.ones(3))
+    fn = lower(g, guard=(0,))
+    x, y = np.array([1.0, 2.0, 3.0]), np.array([0.5, -1.0, 2.0])
+    value, twice = fn.guarded(x, y)
+    assert value == pytest.approx(float(np.sum(np.log(x) * y)))
+    assert twice.tolist() == [2.0, 4.0, 6.0]
+    assert fn.guarded(np.array([1.0, -1.0, 3.0]), y) is None  # log(-1) raised under its error state
+    assert fn.guarded(np.array([1.0, np.inf, 3.0]), y) is None  # a guarded input
+    assert fn.guarded(x, np.array([np.nan, 0.0, 0.0])) is None  # an output
+    assert fn.guarded(np.array([1.0, 1e200, 3.0]), y) is None  # too large to tell: not the common case
+    assert (fn.guarded.eqns, fn.guarded.elements) == (fn.eqns, fn.elements)
+    assert np.geterr()["invalid"] != "raise"  # the error state is the guarded call's own
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, y: (x, x),
+        lambda x, y: (dnp.reshape(y, (4,)), x[:2]),
+        lambda x, y: (dnp.broadcast_to(dnp.sum(x * x), (3,)), dnp.transpose(y)),
+        lambda x, y: (np.ones(2), x * 1.0, dnp.sum(y, axis=0)),
+    ],
+)
+def test_guarded_results_are_arrays_of_their_own(f):
+    x, y = np.arange(4.0), np.arange(4.0).reshape(2, 2)
+    fn = lower(dl.trace(f, x, y), guard=(0, 1))
+    outs = fn.guarded(x, y)
+    want = f(x, y)
+    for k, o in enumerate(outs):
+        np.testing.assert_array_equal(o, want[k])
+        assert o.flags.writeable
+        assert not any(np.shares_memory(o, a) for a in (x, y)), f"output {k} aliases an input"
+        assert not any(np.shares_memory(o, p) for p in outs[:k]), f"output {k} aliases another"
+    assert not np.shares_memory(fn.guarded(x, y)[0], outs[0])  # nor the last call's
+
+
+# -- the API's common case -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["reverse", "symbolic"])
+@pytest.mark.parametrize("kind", ["prepare", "value_and_grad"])
+def test_common_case_equals_a_fresh_gradient_and_arms(method, kind):
+    p, X = problem()
+    f = (
+        dl.prepare(mlp_loss, p, X, method=method).value_and_grad
+        if kind == "prepare"
+        else dl.value_and_grad(mlp_loss, method=method)
+    )
+    rng = np.random.default_rng(0)
+    for k in range(CALLS):
+        q = {"W": p["W"] + rng.normal(size=(3, 4)), "b": p["b"] * k, "c": 0.5 - k}
+        value, grads = f(q, X)
+        want_value, want = dl.value_and_grad(mlp_loss, method="forward")(q, X)
+        assert type(value) is float and value == pytest.approx(want_value, rel=1e-12)
+        assert type(grads["c"]) is float
+        for key in want:
+            np.testing.assert_allclose(grads[key], want[key], rtol=1e-10, atol=1e-12)
+    owner = f.__self__ if kind == "prepare" else f
+    staged = owner.staged if kind == "prepare" else owner._last
+    assert staged.hot is not None  # the common case is armed (the other calls above took it)
+
+
+@pytest.mark.parametrize("method", ["reverse", "symbolic"])
+def test_uncommon_calls_take_the_general_path(method):
+    """Once armed, a non-finite input, a point outside a domain and a differently shaped or typed
+    argument each get exactly what the general path gives them."""
+    f = lambda x: dnp.sum(dnp.log(x) * x)  # noqa: E731
+    x = np.array([1.0, 2.0, 3.0])
+    prepared = dl.prepare(f, x, method=method)
+    for _ in range(CALLS):
+        prepared.grad(x)
+    assert prepared.staged.hot is not None
+    for bad in ([1.0, np.nan, 3.0], [np.inf, 2.0, 3.0]):  # non-finite inputs: as a fresh call
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dl.DomainWarning)  # (inf · 0 inside: whichever says so)
+            want = dl.value_and_grad(f, method=method)(np.array(bad))
+            got = prepared.value_and_grad(np.array(bad))
+        np.testing.assert_array_equal(got[1], want[1])
+        assert got[0] == want[0] or math.isnan(got[0]) and math.isnan(want[0])
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        v, g = prepared.value_and_grad(np.array([1.0, -2.0, 3.0]))  # log(-2): NaN, one DomainWarning
+    assert math.isnan(v) and np.isnan(g).all()
+    assert [w.category for w in said] == [dl.DomainWarning]
+    assert said[0].filename == __file__  # pointing at this line, not at difflab
+    with pytest.raises(ValueError, match="prepare again"):
+        prepared.grad(np.ones(4))
+    with pytest.raises(TypeError, match="keyword"):
+        prepared.grad(x=x)
+    assert prepared.grad(x) == pytest.approx(np.log(x) + 1.0)  # and the common case again
+
+
+@pytest.mark.parametrize("method", ["reverse", "symbolic", "forward"])
+@pytest.mark.parametrize("kind", ["prepare", "grad"])
+def test_gradients_never_alias_an_input_through_a_view(method, kind):
+    """The gradient of x · reshape(y) with respect to x is a view of y: the caller gets a copy."""
+    f = lambda x, y: dnp.sum(x * dnp.reshape(y, (4,)))  # noqa: E731
+    x, y = np.ones(4), np.arange(4.0).reshape(2, 2)
+    grad = dl.prepare(f, x, y, method=method).grad if kind == "prepare" else dl.grad(f, method=method)
+    for _ in range(CALLS):
+        g = grad(x, y)
+        assert g.tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert not np.shares_memory(g, y) and not np.shares_memory(g, x)
+        g[...] = 99.0
+    assert y.ravel().tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_common_case_charges_what_the_general_path_charges():
+    p, X = problem()
+    prepared = dl.prepare(mlp_loss, p, X)
+    general = dict(p, c=np.float64(p["c"]))  # not read by the generated reader: the general path
+
+    def cost(args):
+        with counting() as outer:
+            before = prepared.cost.copy()
+            prepared.grad(*args)
+        assert outer == prepared.cost - before  # an enclosing count sees the same work
+        return outer
+
+    costs = [cost((p, X)) for _ in range(CALLS)]  # interpreted, lowered (traced: more), common case
+    assert [c.evals for c in costs] == [1] * CALLS
+    assert costs[2] == costs[3] == cost((general, X)) and costs[2].eqns > 0
