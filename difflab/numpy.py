@@ -21,7 +21,7 @@ from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
-from .ops import abs, exp, log1p, matmul, maximum, minimum, not_equal, sqrt
+from .ops import abs, exp, log1p, matmul, maximum, minimum, not_equal, sqrt, where
 from .ops.core import normalize_axes as _axes
 
 # the front ends the derived functions below call (the same objects `_publish` binds)
@@ -188,7 +188,7 @@ def _contains_traced(x) -> bool:
 
 #: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
 _SEQUENCE_TAKING = frozenset(
-    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array"}
+    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array", "select"}
 )
 
 
@@ -883,10 +883,9 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
     >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
     """
-    widths = _np.broadcast_to(
-        _np.asarray(pad_width, dtype=int).reshape(-1, 2) if _np.ndim(pad_width) else _np.full((1, 2), pad_width),
-        (ndim(array), 2),
-    )
+    # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
+    # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
+    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
         if mode == "constant":
@@ -908,6 +907,46 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
             raise ValueError(f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect)")
         array = _take_along(array, ax, idx)
     return array
+
+
+def select(condlist, choicelist, default=0.0):
+    """choicelist[k] where condlist[k] is the first true condition, else `default`, like
+    `numpy.select` (a chain of `where`: the derivative flows to the choice taken).
+
+    >>> select([_np.array([True, False]), _np.array([True, True])], [_np.ones(2), 2.0 * _np.ones(2)], -1.0)
+    array([1., 2.])
+    """
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: {len(condlist)} conditions but {len(choicelist)} choices (one choice per condition)")
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):  # the first true condition wins
+        out = where(cond, choice, out)  # (where broadcasts the conditions, choices and default together)
+    return out
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors (or 2-vectors, as NumPy: a 2-vector has a zero third
+    component, and two 2-vectors give the scalar z component) along the given axes, like `numpy.cross`.
+
+    >>> cross(_np.array([1.0, 0.0, 0.0]), _np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    na, nb = shape(a)[-1], shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(
+            f"cross: incompatible dimensions for cross product (dimension must be 2 or 3), got {na} and {nb}"
+        )
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    a2 = a[..., 2] if na == 3 else 0.0
+    b2 = b[..., 2] if nb == 3 else 0.0
+    x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
 
 
 def broadcast_arrays(*args):

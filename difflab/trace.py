@@ -330,7 +330,7 @@ class Tracer(Traced):
             )
         kwargs.pop("out", None)
         if method != "__call__" or fn is None or kwargs:
-            name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+            name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
                 f"{name} is not a difflab primitive"
                 + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
@@ -417,6 +417,19 @@ def _numpy_name(func) -> str:
     module = getattr(func, "__module__", None) or "numpy"
     sub = module[len("numpy") :].lstrip(".") if module.startswith("numpy") else ""
     return f"{sub}.{func.__name__}" if sub else func.__name__
+
+
+def _ufunc_name(ufunc) -> str:
+    """A ufunc's full name: "numpy.sin", or "scipy.special.erf" for SciPy's ufuncs (which reach
+    `__array_ufunc__` too but are not NumPy's: naming them numpy.erf would send the user looking in
+    the wrong library)."""
+    name = ufunc.__name__
+    if getattr(np, name, None) is ufunc:
+        return f"numpy.{name}"
+    special = sys.modules.get("scipy.special")
+    if special is not None and getattr(special, name, None) is ufunc:
+        return f"scipy.special.{name}"
+    return f"the ufunc {name} (not NumPy's)"
 
 
 def _index_trick(frame) -> str | None:

@@ -329,3 +329,12 @@ def test_transform_preparations_and_prepared_expression_size_are_public():
     assert size["tape"] == len(sym.graph.eqns) and size["naive"] >= size["cse"] > 0
     with pytest.raises(TypeError, match="expression_size needs method='symbolic'"):
         dl.prepare(lambda x: x * x, 1.0, method="reverse").expression_size()
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_gradient_with_respect_to_an_empty_pytree(method):
+    """An empty list or tuple has an empty gradient (autograd's test_isinstance differentiates
+    a function of []): numeric raised "max() arg is an empty sequence", then a zero chunk step."""
+    assert dl.grad(lambda x: 1.0, method=method)([]) == []
+    g = dl.grad(lambda x, y: 2.0 * y * y, argnums=(0, 1), method=method)((), 1.5)
+    assert g[0] == () and abs(g[1] - 6.0) < 1e-6

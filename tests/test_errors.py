@@ -19,6 +19,16 @@ def test_unsupported_numpy_function_is_named():
         dl.grad(lambda x: np.linalg.eig(x)[0].sum())(np.eye(2))
 
 
+def test_unsupported_scipy_ufunc_is_named_as_scipys():
+    """SciPy's special functions are ufuncs that reach difflab's NumPy dispatch; the error names them
+    scipy.special.<name> (autograd's test_scipy.py saw "numpy.erf is not a difflab primitive")."""
+    special = pytest.importorskip("scipy.special")
+    with pytest.raises(dl.UnsupportedOperationError, match=r"^scipy\.special\.erf is not a difflab primitive"):
+        dl.grad(lambda x: special.erf(x))(0.5)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"^numpy\.spacing is not"):
+        dl.grad(lambda x: np.spacing(x))(1.0)
+
+
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
 def test_numpy_index_tricks_on_traced_values_point_to_difflabs(method):
     """NumPy's r_/c_ convert each item with numpy.array (no dispatch protocol reaches them): the

@@ -235,6 +235,29 @@ def test_einsum_second_derivative(method, rng):
     )
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_einsum_interleaved_sublist_form(method, rng):
+    """np.einsum(a, [0, 1], b, [1, 2], [0, 2]), NumPy's second spelling (autograd's test_systematic
+    einsum2_* checks): the same value as NumPy's and the gradients of the string form."""
+    a, b, c = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=(2, 3, 4))
+    tol = dict(rtol=RTOL[method], atol=1e-8)
+    for interleaved, string, args in [
+        ((0, [0, 1], 1, [1, 2], [0, 2]), "ij,jk->ik", (a, b)),
+        ((0, [0, 1], 1, [1, 2]), "ij,jk", (a, b)),
+        ((0, [Ellipsis, 0, 1], 1, [1, 2], [Ellipsis, 0, 2]), "...ij,jk->...ik", (c, b)),
+        ((0, [0, 1], 1, [0, 1], [1]), "ij,ij->j", (a, a)),
+    ]:
+        spell = lambda x, y: [x if k == 0 else y if k == 1 else k for k in interleaved]
+        w = np.cos(np.arange(np.einsum(string, *args).size)).reshape(np.einsum(string, *args).shape)
+        np.testing.assert_allclose(dnp.einsum(*spell(*args)), np.einsum(*spell(*args)), rtol=1e-14)
+        want = dl.grad(lambda x, y: np.sum(np.einsum(string, x, y) * w), argnums=(0, 1), method="reverse")(*args)
+        got = dl.grad(lambda x, y: np.sum(np.einsum(*spell(x, y)) * w), argnums=(0, 1), method=method)(*args)
+        for g, e in zip(got, want):
+            np.testing.assert_allclose(g, e, **tol)
+    with pytest.raises(ValueError, match=r"einsum: sublist label 'i'"):
+        dl.grad(lambda x: np.sum(np.einsum(x, ["i", "j"])))(a)
+
+
 def test_einsum_matches_numpy_and_rejects_bad_subscripts(rng):
     a, b = rng.normal(size=(2, 3, 4)), rng.normal(size=(4, 5))
     for sub, args in [

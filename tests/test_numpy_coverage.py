@@ -238,6 +238,68 @@ def test_prepared_and_vmapped_eigh_keep_numpys_signs():
     np.testing.assert_allclose(dl.vmap(f)(np.stack(mats)), np.linalg.eigh(np.stack(mats))[1], rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_pad_takes_every_pad_width_form(method):
+    """pad_width broadcasts to a (before, after) pair per axis as in NumPy: (3,) pads every side by 3
+    (autograd's test_pad saw "cannot reshape array of size 1 into shape (2)")."""
+    x = np.arange(6.0).reshape(2, 3) / 7.0
+    for mode in ("constant", "edge", "reflect"):
+        for width in (0, 2, (2,), (2, 1), ((2, 1),), ((1, 2), (0, 1)), [[1], [2]]):
+            padded = np.pad(x, width, mode)
+            np.testing.assert_array_equal(dnp.pad(x, width, mode), padded)
+            w = np.cos(np.arange(padded.size)).reshape(padded.shape)
+            # the gradient of sum(pad(x) * w): each input entry collects the weights of its copies
+            plain = lambda x: np.sum(np.pad(x, width, mode) * w)
+            want = np.array([plain(x + e) - plain(x) for e in np.eye(6).reshape(6, 2, 3)]).reshape(2, 3)
+            _close(dl.grad(lambda x: dnp.sum(np.pad(x, width, mode) * w), method=method)(x), want, method)
+
+
+def _central(plain, x, h=1e-6):
+    """Central differences of a scalar function of one array (the reference of the tests below)."""
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        out[i] = (plain(x + e) - plain(x - e)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cross_like_numpy(method):
+    """np.cross with axisa/axisb/axisc/axis and 2-vectors (autograd's test_cross): NumPy's value, and
+    the gradient in each argument against central differences."""
+    rng = np.random.default_rng(11)
+    a, b = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    for kw in ({}, {"axisa": 0}, {"axisb": 1, "axisc": 0}, {"axis": 0}, {"axisa": 0, "axisb": -1, "axisc": 1}):
+        want = np.cross(a, b, **kw)
+        np.testing.assert_allclose(dnp.cross(a, b, **kw), want, rtol=1e-14)
+        w = np.cos(np.arange(want.size)).reshape(want.shape)
+        ga, gb = dl.grad(lambda a, b: dnp.sum(np.cross(a, b, **kw) * w), argnums=(0, 1), method=method)(a, b)
+        np.testing.assert_allclose(ga, _central(lambda a: np.sum(np.cross(a, b, **kw) * w), a), atol=1e-7)
+        np.testing.assert_allclose(gb, _central(lambda b: np.sum(np.cross(a, b, **kw) * w), b), atol=1e-7)
+    v2, v3 = rng.normal(size=2), rng.normal(size=3)
+    np.testing.assert_allclose(dnp.cross(v2, v3), np.cross(np.append(v2, 0.0), v3), rtol=1e-14)
+    g = dl.grad(lambda u: dnp.cross(u, v2[::-1]), method=method)(v2)  # the z component u0 w1 - u1 w0
+    _close(g, [v2[0], -v2[1]], method)
+    with pytest.raises(ValueError, match=r"cross: incompatible dimensions"):
+        dl.grad(lambda u: dnp.sum(dnp.cross(u, u)))(np.ones(4))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_select_like_numpy(method):
+    """np.select (autograd's test_select): the first true condition's choice, else the default; the
+    derivative goes to the choice taken."""
+    rng = np.random.default_rng(12)
+    conds = [rng.normal(size=(3, 4)) > 0, rng.normal(size=(3, 4)) > 0]
+    x = rng.normal(size=(3, 4))
+    f = lambda x: [x, x * x]
+    np.testing.assert_allclose(dnp.select(conds, f(x), 1.1), np.select(conds, f(x), 1.1), rtol=1e-14)
+    g = dl.grad(lambda x: dnp.sum(np.select(conds, f(x), 1.1)), method=method)(x)
+    _close(g, np.select(conds, [np.ones_like(x), 2.0 * x], 0.0), method)
+    with pytest.raises(ValueError, match=r"select: 2 conditions but 1 choices"):
+        dnp.select(conds, [x])
+
+
 # -- partition, and the checklist as a test ------------------------------------------------------------------
 
 

@@ -255,7 +255,7 @@ class Prepared:
 
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode)."""
-        chunk = getattr(self.method, "chunk", None) or self.n
+        chunk = getattr(self.method, "chunk", None) or max(self.n, 1)  # (no inputs: no blocks)
         outs, blocks = None, []
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)

@@ -77,7 +77,7 @@ class Numeric(base.Differentiator):
             super().__init__(method, graph, wrt)
             self.error = None
             self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
-            width = max([math.prod(v.shape) for v in graph.inputs] + [math.prod(e.out.shape) for e in graph.eqns])
+            width = max((math.prod(a.shape) for a in (*graph.inputs, *(e.out for e in graph.eqns))), default=0)
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
                 _check_analytic(graph, wrt)
@@ -163,6 +163,8 @@ class Numeric(base.Differentiator):
             """(outs, J (m, n)): one stencil per component, all in one batched run (no tangent blocks)."""
             check_size("Jacobian", self.m, self.n)
             check_size("block of tangent directions", self.n, self.n)  # the stencils' directions: the identity
+            if not self.n:  # nothing to differentiate (a gradient with respect to [] or ())
+                return self.value(args), np.zeros((self.m, 0))
             outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)

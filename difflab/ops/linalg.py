@@ -298,7 +298,37 @@ def _einsum_front(subscripts, *operands, out=None, optimize=False, dtype=None, o
     """
     if out is not None:
         raise TypeError("einsum: out= is not supported by difflab (results are never written into arrays)")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _from_sublists((subscripts,) + operands)
     return einsum(*operands, subscripts=normalize_subscripts(subscripts, [_shape(x) for x in operands]))
+
+
+def _from_sublists(args):
+    """NumPy's interleaved einsum form `einsum(a, [0, 1], b, [1, 2], [0, 2])` as (subscripts, operands).
+    Axis labels 0-25 become 'A'-'Z' and 26-51 'a'-'z' (NumPy's own mapping, so the implicit
+    output's alphabetical order is the order of the integers), Ellipsis becomes '...'.
+
+    >>> _from_sublists((np.eye(2), [0, 1], np.ones(2), [1], [0]))[0]
+    'AB,B->A'
+    """
+    labels = string.ascii_uppercase + string.ascii_lowercase
+
+    def letters(sublist):
+        out = ""
+        for label in sublist:
+            if label is Ellipsis:
+                out += "..."
+            elif isinstance(label, (int, np.integer)) and not isinstance(label, bool) and 0 <= label < len(labels):
+                out += labels[label]
+            else:
+                raise ValueError(f"einsum: sublist label {label!r} is neither Ellipsis nor an integer in [0, 52)")
+        return out
+
+    operands, subs = list(args[0::2]), list(args[1::2])
+    if len(operands) > len(subs):  # an odd count: the last item is the output sublist
+        output = operands.pop()
+        return ",".join(map(letters, subs)) + "->" + letters(output), tuple(operands)
+    return ",".join(map(letters, subs)), tuple(operands)
 
 
 def strong_einsum_front(subscripts, *operands):

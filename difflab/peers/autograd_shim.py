@@ -211,6 +211,11 @@ def checkpoint(fun):
     return dl.checkpoint(fun)
 
 
+class MissingRuleError(dl.NotDifferentiableError, NotImplementedError):
+    """A `primitive` differentiated in an argument its defvjp/defjvp gave no rule for (autograd raises
+    NotImplementedError there; difflab's NotDifferentiableError is kept for difflab's own handlers)."""
+
+
 class primitive:
     """autograd's `@primitive`: a function whose derivatives are the rules given by `defvjp`/`defjvp`,
     run as a difflab custom_vjp (custom_jvp under the forward method). Arguments holding no traced
@@ -247,7 +252,7 @@ class primitive:
 
     def _maker(self, makers, i, kind):
         if i not in makers:
-            raise dl.NotDifferentiableError(
+            raise MissingRuleError(
                 f"{kind} of primitive {getattr(self.fun, '__name__', self.fun)} with respect to "
                 f"argument {i} is not defined (def{kind.lower()} gives it)"
             )
@@ -459,6 +464,31 @@ def combo_check(fun, *args, **kwargs):
 
 # -- the modules ---------------------------------------------------------------------------------
 
+
+def make_diagonal(D, offset=0, axis1=0, axis2=1):
+    """autograd.numpy's make_diagonal: arrays whose last two axes are the diagonal matrices of D's last
+    axis (autograd supports offset=0, axis1=-1, axis2=-2 only, and so does this).
+
+    >>> make_diagonal(np.array([1.0, 2.0]), axis1=-1, axis2=-2)
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    if not (offset == 0 and axis1 == -1 and axis2 == -2):
+        raise NotImplementedError("make_diagonal supports offset=0, axis1=-1, axis2=-2 only (as autograd's)")
+    n = np.shape(D)[-1]
+    return dnp.expand_dims(D, -1) * np.eye(n)
+
+
+def _dot(a, b):
+    """autograd.numpy.linalg's private batched matrix product `_dot` (its test_pinv calls it)."""
+    return dnp.matmul(a, b)
+
+
+def _transpose(x):
+    """autograd.numpy.linalg's private `T`: the last two axes swapped (test_pinv calls it)."""
+    return dnp.swapaxes(x, -1, -2)
+
+
 #: constructors NumPy cannot dispatch on traced values (they convert their items with np.array)
 NUMPY_OVERLAY = ("array", "asarray", "r_", "c_")
 
@@ -595,6 +625,8 @@ def modules() -> dict:
         np.linalg,
         "numpy.linalg (through the difflab shim)",
         **_list_overlay(np.linalg, dnp.linalg),
+        _dot=_dot,
+        T=_transpose,
     )
     random = _copy_module("autograd.numpy.random", np.random, "numpy.random")
     fft = _copy_module("autograd.numpy.fft", np.fft, "numpy.fft (through the difflab shim)")
@@ -606,6 +638,7 @@ def modules() -> dict:
         random=random,
         fft=fft,
         __version__=np.__version__,
+        make_diagonal=make_diagonal,
         **{**_list_overlay(np, dnp), **{k: getattr(dnp, k) for k in NUMPY_OVERLAY}},
     )
     ops = _operators()
