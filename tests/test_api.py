@@ -338,3 +338,9 @@ def test_gradient_with_respect_to_an_empty_pytree(method):
     assert dl.grad(lambda x: 1.0, method=method)([]) == []
     g = dl.grad(lambda x, y: 2.0 * y * y, argnums=(0, 1), method=method)((), 1.5)
     assert g[0] == () and abs(g[1] - 6.0) < 1e-6
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_jacobian_with_respect_to_an_empty_pytree(method):
+    """One empty row per output (reverse raised a bare IndexError concatenating no cotangents)."""
+    assert dl.jacobian(lambda x: [1.0, 2.0], method=method)({}) == [{}, {}]

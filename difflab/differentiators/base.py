@@ -44,7 +44,10 @@ def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIE
 
 
 def flat(values) -> object:
-    """Ravel and concatenate arrays (or traced values) into one vector."""
+    """Ravel and concatenate arrays (or traced values) into one vector (empty for no values: a
+    function of an empty pytree)."""
+    if not values:
+        return np.zeros(0)
     parts = [v.reshape(-1) if isinstance(v, (np.ndarray, np.generic)) else dnp.reshape(v, (-1,)) for v in values]
     return parts[0] if len(parts) == 1 else dnp.concatenate(parts)
 
