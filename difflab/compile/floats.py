@@ -51,6 +51,8 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
             x1 = env[b] if type(b) is Var else b.value
             if type(x0) is float and type(x1) is float:
                 (h0, s0), (h1, s1) = rules  # how: a constant, an argument's index or the partial
+                # d0 and d1 are written out, not a helper called twice: a call per argument per
+                # equation is what this loop exists to avoid (bench/scalar_ab.py)
                 try:  # (a constant gets no cotangent; no call but a partial that is a function)
                     d0 = (
                         None
