@@ -31,6 +31,8 @@ __all__ = [
     "charging",
     "charge",
     "active",
+    "lift_closure",
+    "numbers",
     "deriving_from",
     "on_behalf",
 ]
@@ -294,13 +296,16 @@ def evaluate(graph: Graph, *args, env: dict | None = None):
 
 
 def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
-    """Run `graph` on a batch of concrete inputs at once; returns the tuple of output values.
+    """Run `graph` on a batch of inputs at once; returns the tuple of output values.
 
     args[i] carries a leading batch axis (the same size B for all) iff batched[i]; the others are
     shared by every batch element. Each output carries the batch axis: output k of element b is
     what `evaluate` gives for the inputs of element b. Ops on unbatched values only run once.
+    Args may be values of an enclosing trace (vmap or chunked forward mode inside a derivative):
+    each equation then records once, batched by its op's batching rule, not once per element.
     A value leaving an op's domain gives NaN/inf and a `DomainWarning` naming the equation, or,
-    with `domain="raise"`, the FloatingPointError (a caller that re-runs with its own interpreter).
+    with `domain="raise"`, the FloatingPointError (a caller that re-runs with its own interpreter;
+    on traced values, found by a dry run on their numbers before anything is recorded).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
@@ -312,7 +317,15 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
             f"graph takes {len(graph.inputs)} inputs with at least one batched; got {len(args)} "
             f"inputs, batched={tuple(batched)}"
         )
-    size = next(np.shape(x)[0] for x, b in zip(args, batched) if b)
+    size = next(_shape(x)[0] for x, b in zip(args, batched) if b)
+    if domain == "raise" and any(isinstance(x, Traced) for x in args) and not graph.closes_over_tracers:
+        # a dry run on the numbers raises where recording would (and leaves no dead equations)
+        evaluate_batched(graph, *numbers(args), batched=batched, domain="raise")
+        domain = "warn"  # recorded: each equation remembers its origin (`guarded`)
+    if graph.specialised:  # its branches hold for these values only: so do an enclosing trace's
+        for x in args:
+            if isinstance(x, Traced):
+                x._trace.specialised = True
     env = dict(zip(graph.inputs, args))
     hot = {var for var, b in zip(graph.inputs, batched) if b}  # the values that carry the batch axis
     call = guarded if domain == "warn" else lambda eqn, fn, *values, **kw: fn(*values, **kw)
@@ -323,14 +336,24 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
             if any(flags):
                 env[eqn.out] = call(eqn, eqn.op.batched, flags, *values, **eqn.kw)
                 hot.add(eqn.out)
-            else:
-                env[eqn.out] = call(eqn, eqn.op.impl, *values, **eqn.kw)
+            else:  # (bind: on values of an enclosing trace it records, as the batching rules do)
+                env[eqn.out] = call(eqn, eqn.op.bind, *values, **eqn.kw)
     charge(size * len(graph.eqns), size * elements(graph))
     outs = [read(env, v) for v in graph.outputs]
+    # (np.broadcast_to reaches a traced value's own broadcast_to through NumPy's dispatch)
     return tuple(
-        y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + np.shape(y))
+        y if isinstance(v, Var) and v in hot else np.broadcast_to(y, (size,) + _shape(y))
         for y, v in zip(outs, graph.outputs)
     )
+
+
+def _shape(x) -> tuple:
+    return x.shape if isinstance(x, (np.ndarray, Traced)) else np.shape(x)
+
+
+def numbers(values) -> list:
+    """The numbers behind values of enclosing traces (a dry run's arguments); others as they are."""
+    return [x.concrete if isinstance(x, Traced) else x for x in values]
 
 
 class _Deriving(threading.local):
@@ -496,6 +519,27 @@ def prune(graph: Graph) -> Graph:
             kept.append(eqn)
             live.update(a for a in eqn.args if isinstance(a, Var))
     return graph._replace(eqns=tuple(reversed(kept)))
+
+
+def lift_closure(graph: Graph):
+    """Constants that are values of an enclosing trace become inputs: (graph, their values), the
+    new inputs last. The lifted graph runs on numbers as well as on the enclosing trace's values."""
+    lifted: dict = {}
+    next_id = max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1) + 1
+
+    def lift(a):
+        if isinstance(a, Const) and isinstance(a.value, Traced):
+            key = id(a.value)
+            if key not in lifted:
+                lifted[key] = (Var(next_id + len(lifted), a.value.shape, a.value.dtype), a.value)
+            return lifted[key][0]
+        return a
+
+    eqns = [e._replace(args=tuple([lift(a) for a in e.args])) for e in graph.eqns]
+    outputs = tuple([lift(o) for o in graph.outputs])
+    extra = [v for v, _ in lifted.values()]
+    g = Graph(tuple(graph.inputs) + tuple(extra), tuple(eqns), outputs, graph.specialised)
+    return g, [value for _, value in lifted.values()]
 
 
 def split(graph: Graph, late_inputs, n_early: int) -> tuple[Graph, Graph]:

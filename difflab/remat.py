@@ -21,7 +21,7 @@ import numpy as np
 from . import numpy as dnp
 from . import tree
 from .compile import lower
-from .graph import Const, Eqn, Graph, Traced, Var, evaluate, evaluate_batched
+from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
 from .rules import UserOp
 from .trace import outputs_of, trace_flat
 
@@ -117,26 +117,6 @@ CHECKPOINT = UserOp(
 )
 
 
-def _lift_closure(graph: Graph):
-    """Constants that are values of an enclosing trace become inputs: (graph, their values)."""
-    lifted: dict = {}
-    next_id = max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1) + 1
-    eqns = []
-    for e in graph.eqns:
-        args = []
-        for a in e.args:
-            if isinstance(a, Const) and isinstance(a.value, Traced):
-                key = id(a.value)
-                if key not in lifted:
-                    lifted[key] = (Var(next_id + len(lifted), a.value.shape, a.value.dtype), a.value)
-                a = lifted[key][0]
-            args.append(a)
-        eqns.append(e._replace(args=tuple(args)) if isinstance(e, Eqn) else e)
-    extra = [v for v, _ in lifted.values()]
-    g = Graph(tuple(graph.inputs) + tuple(extra), tuple(eqns), graph.outputs, graph.specialised)
-    return g, [value for _, value in lifted.values()]
-
-
 def checkpoint(f):
     """`f` whose interior reverse mode recomputes instead of storing (rematerialisation).
 
@@ -173,7 +153,7 @@ def checkpoint(f):
 
         inputs = [x if isinstance(x, Traced) or isinstance(x, float) else np.asarray(x, dtype=float) for x in leaves]
         t, tracers, outs = trace_flat(flat_f, inputs)
-        sub, closed = _lift_closure(outputs_of(t, tracers, outs))
+        sub, closed = lift_closure(outputs_of(t, tracers, outs))
         y = CHECKPOINT.bind(*inputs, *closed, sub=_Sub(sub))
         shapes = out_def["shapes"]
         if len(shapes) == 1:

@@ -10,6 +10,7 @@ import sympy as sp
 import difflab as dl
 from difflab.differentiators.symbolic import to_sympy
 from difflab.ops import REGISTRY, draw, examples
+from difflab.ops.core import _advanced_apart
 
 CASES = [
     (name, k, args, params)
@@ -115,6 +116,34 @@ def test_batch_rule_equals_a_loop_over_the_batch(name, k, args, params, flags):
     for got in (op.batched(flags, *batch, **params), op.batched_for(flags, ranks)(*batch, **params)):
         assert got.shape == expected.shape and got.dtype == expected.dtype
         np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+
+
+def _loops(op, params) -> bool:
+    """The op's batching is a loop over the batch: no rule, or indices NumPy would move apart."""
+    return (op.batch is None and not op.elementwise) or ("idx" in params and _advanced_apart(params["idx"]))
+
+
+@pytest.mark.parametrize(
+    "name,k,args,params,flags",
+    BATCH_CASES,
+    ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES],
+)
+def test_batch_rule_records_batched_equations_on_traced_values(name, k, args, params, flags):
+    """On values of an enclosing trace (chunked forward mode or vmap inside a derivative) every rule
+    records difflab ops that compute the loop's values; a rule (not the loop fallback) records the
+    same equations whatever the batch size."""
+    op = REGISTRY[name]
+    counts = []
+    for size in (2, 3):
+        batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k), size=size)
+        expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(size)])
+        graph = dl.trace(lambda *xs: op.batched(flags, *xs, **params), *batch)
+        (got,) = dl.evaluate(graph, *batch)
+        np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+        assert np.shape(got) == expected.shape
+        counts.append(len(graph.eqns))
+    if not _loops(op, params):
+        assert counts[0] == counts[1], f"{name}: {counts[0]} equations for a batch of 2, {counts[1]} for 3"
 
 
 @pytest.mark.parametrize(

@@ -32,7 +32,7 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..errors import Collector, collecting
-from ..graph import Traced, charge_to, evaluate_batched
+from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import outputs_of, trace_flat
 from .boundary import (
     Staged,
@@ -450,7 +450,7 @@ def vmap(f, in_axes=0):
     argument's every leaf). Every output leaf gets the leading batch axis. f is traced once, at
     the first batch element, and its graph runs once on the whole batch, each op by its registry
     batching rule; a function whose control flow depends on values cannot be batched so.
-    Called on traced values (inside grad), it loops over the batch instead. f may itself call
+    On traced values (inside grad) each equation is recorded once, batched. f may itself call
     grad, jacobian, hessian or jvp: they run on the traced first element (any method but
     "symbolic", whose derivative code is not traceable).
 
@@ -491,17 +491,18 @@ def vmap(f, in_axes=0):
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
             return out_def["tree"].unflatten([dnp.stack(list(outs)) for outs in zip(*per)])
 
-        if any(isinstance(x, Traced) for x in leaves):
-            return loop()
-        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), [x[0] if b else x for x, b in zip(leaves, flags)])
+        # traced at the first element's numbers; on traced values (inside a derivative) the graph's
+        # equations are then recorded once each, batched by their ops' rules, as on arrays
+        first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
+        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first)
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
+            if any(isinstance(x, Traced) for x in leaves):
+                return loop()  # each element's own branch (the enclosing trace is specialised by it)
             raise ValueError(
                 "vmap cannot batch a function whose control flow depends on its argument values "
                 "(the traced branch holds for one batch element only)"
             )
-        if graph.closes_over_tracers:
-            return loop()
         outs = evaluate_batched(graph, *leaves, batched=flags)
         # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
         # (and not another output: a function returning one value twice)

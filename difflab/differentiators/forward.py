@@ -10,9 +10,9 @@ Every JVP rule sees ONE tangent shaped like its argument. Chunked forward mode (
 once) traces that one-tangent sweep once, as a graph of (args, v) -> (outputs, J v), and runs it
 with v batched (k rows) through the registry's batching rules: `graph.evaluate_batched`, or the
 compiled tier's `lower(..., batched=...)`; the same mechanism as numeric's stencils and `vmap`.
-Nesting is safe: each derivative level is its own trace, and values of an enclosing level enter
-as constants; on traced values the k directions are pushed one by one (the outer trace records
-them), as `vmap` loops on traced values.
+Nesting is safe: each derivative level is its own trace; values of an enclosing one are inputs
+of the sweep. On such traced values the enclosing trace records each sweep equation once, batched
+(not once per direction), unless a dry run on the numbers leaves an op's domain.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
-from ..graph import Traced, Var, charge, evaluate_batched, guarded, read
+from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, flat, split
 
@@ -89,66 +89,71 @@ class Forward(Differentiator):
             super().__init__(method, graph, wrt)
             self.sweeps = Tier(method.compiled)  # the sweep lowered: "one" tangent, or "batched"
             self._tangent_graph = None  # the one-tangent sweep, traced once (see the module docstring)
+            self.lifted, self.held = lift_closure(graph) if graph.closes_over_tracers else (graph, [])
 
-        def _one(self, args, v):
+        def _one(self, ins, v):
             """(outs, J v) for one tangent v of shape (n,): the interpreter's sweep."""
             parts = split(v, self.in_shapes)
-            duals = push(self.graph, args, {self.graph.inputs[i]: p for i, p in zip(self.wrt, parts)})
+            duals = push(self.lifted, ins, {self.lifted.inputs[i]: p for i, p in zip(self.wrt, parts)})
             tans = [d.tangent if d.tangent is not None else np.zeros(np.shape(d.primal)) for d in duals]
             return [d.primal for d in duals], flat(tans)
 
-        def _rows(self, args, V):  # one sweep per direction (traced values, or a domain left)
-            rows = [self._one(args, V[j]) for j in range(np.shape(V)[0])]
+        def _rows(self, ins, V):  # one sweep per direction (a domain left; one traced direction)
+            rows = [self._one(ins, V[j]) for j in range(V.shape[0])]
             return rows[0][0], dnp.stack([jv for _, jv in rows])
 
-        def _sweep_graph(self, args):
-            """(args, v) -> (outs..., J v) as a graph, traced at these args; kept for later calls
+        def _sweep_graph(self, ins):
+            """(ins, v) -> (outs..., J v) as a graph, traced at these numbers; kept for later calls
             unless a rule's value-dependent branch specialised it to them."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
-            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in args] + [np.zeros(self.n)]
+            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
             if not graph.specialised:
                 self._tangent_graph = graph
             return graph
 
-        def _batched(self, args, V):
+        def _batched(self, ins, V):
             """The one-tangent sweep run on every row of V at once (lowered, or interpreted by the
-            batching rules); None when a value left an op's domain or there is nothing to batch."""
-            k, flags = np.shape(V)[0], (False,) * len(args) + (True,)
-            if k == 1 and not self.sweeps.enabled:
+            batching rules: on traced values the enclosing trace records each equation once, V
+            batched); None when a value left an op's domain or there is nothing to batch."""
+            k, flags = V.shape[0], (False,) * len(ins) + (True,)
+            traced = any(isinstance(a, Traced) for a in [*ins, V])
+            if k == 1 and (traced or not self.sweeps.enabled):
                 return None  # one direction, interpreted: the interpreter's own sweep
-            graph = self._sweep_graph(args)
+            graph = self._sweep_graph(numbers(ins))
             build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
             fn = (
                 build()
-                if graph.specialised and self.sweeps.enabled
-                else self.sweeps.get("one" if k == 1 else "batched", [*args, V], build)
+                if graph.specialised and self.sweeps.enabled and not traced
+                else self.sweeps.get("one" if k == 1 else "batched", [*ins, V], build)
             )
-            if fn is None and k == 1:
-                return None
             with np.errstate(invalid="raise", divide="raise"):
                 try:
                     if k == 1:
-                        res = fn(*args, V[0])
+                        res = fn(*ins, V[0])
                         return list(res[:-1]), res[-1].reshape(1, self.m)
                     res = (
-                        fn(*args, V)
+                        fn(*ins, V)
                         if fn is not None
-                        else evaluate_batched(graph, *args, V, batched=flags, domain="raise")
+                        else evaluate_batched(graph, *ins, V, batched=flags, domain="raise")
                     )
                 except ArithmeticError:
                     return None
-            # the primal outputs do not depend on v: the first row, as values of their own
-            return [y[0].copy() if np.ndim(y) > 1 else y[0] for y in res[:-1]], res[-1]
+            return _first(res[:-1]), res[-1]
 
         def _jvp(self, args, V):
             charge(evals=1)
-            traced = self.graph.closes_over_tracers or any(isinstance(a, Traced) for a in [*args, V])
-            res = None if traced else self._batched(args, V)  # traced: the enclosing trace records each sweep
+            ins = [*args, *self.held]
+            res = self._batched(ins, V)
             if res is not None:
                 return res
             with np.errstate(invalid="raise", divide="raise"):  # DomainWarnings name the equation
-                return self._rows(args, V)
+                return self._rows(ins, V)
+
+
+def _first(ys) -> list:
+    """Primal outputs of a batched sweep (they do not depend on v): the first row, of their own."""
+    return [y[0].copy() if type(y) is np.ndarray and y.ndim > 1 else y[0] for y in ys]

@@ -17,7 +17,8 @@ below; no JVP rule sees a batch axis). Elementwise ops give one local partial de
 argument and both rules follow from it. Rules are written with difflab's own ops, so a traced gradient can be
 differentiated again. `batch(batched, *args, **params)` applies the op when the arguments flagged
 in `batched` carry an extra leading batch axis (batched evaluation, `graph.evaluate_batched`);
-elementwise ops share one rule, an op without one loops over the batch.
+elementwise ops share one rule, an op without one loops over the batch. Batching rules bind
+difflab's ops too, so a batched evaluation on traced values records batched equations.
 
 Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
 relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
@@ -178,11 +179,15 @@ class Op:
         return self.impl(*args, **params)
 
     def batched(self, batched, *args, **params):
-        """Apply the op to NumPy values where args[i] carries a leading batch axis iff batched[i];
-        the output carries it too. Without a `batch` rule: one `impl` call per batch element."""
+        """Apply the op where args[i] carries a leading batch axis iff batched[i]; the output carries
+        it too. The rules bind difflab's ops, so on traced values (a batched sweep inside an
+        enclosing trace) they record batched equations of their own. Elementwise ops share one rule;
+        an op without a `batch` rule is bound once per batch element and the results stacked."""
         if self.batch is not None:
             return self.batch(batched, *args, **params)
-        return _loop_batch(self.impl, batched, *args, **params)
+        if self.elementwise:
+            return self.bind(*_unit_axes(batched, args), **params)
+        return _loop_batch(self, batched, *args, **params)
 
     def batched_for(self, batched, ranks) -> Callable:
         """`batched` specialised to arguments of these unbatched ranks (known when compiling): an
@@ -279,7 +284,6 @@ def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
         jvp = tuple(None if d is None else _scaled(d) for d in partials)
         vjp = jvp
         kw.setdefault("elementwise", True)
-        kw.setdefault("batch", _elementwise_batch(impl))
     kw.setdefault("nargs", len(jvp))
     op = Op(name, impl, tuple(jvp), tuple(vjp), **kw)
     REGISTRY[name] = op
@@ -544,31 +548,28 @@ def strong_contract(fn, *xs, **params):
 
 
 def _batch_size(batched, args) -> int:
-    return next(np.shape(a)[0] for a, b in zip(args, batched) if b)
+    return next(_shape(a)[0] for a, b in zip(args, batched) if b)
 
 
-def _loop_batch(impl, batched, *args, **params):
-    """The fallback rule: `impl` on each batch element, results stacked."""
-    return np.stack(
-        [impl(*[a[k] if b else a for a, b in zip(args, batched)], **params) for k in range(_batch_size(batched, args))]
-    )
+def _loop_batch(fn, batched, *args, **params):
+    """The fallback rule: `fn` (an op: recorded on traced values) on each batch element, stacked."""
+    rows = [fn(*[a[k] if b else a for a, b in zip(args, batched)], **params) for k in range(_batch_size(batched, args))]
+    if builtins.any(isinstance(r, Traced) for r in rows):
+        return REGISTRY["stack"](*rows, axis=0)
+    return np.stack(rows)
 
 
-def _elementwise_batch(impl):
-    """One rule for every elementwise op: a batched argument of lower rank than the output gets
-    unit axes after its batch axis, so it broadcasts like its unbatched self; the others already do."""
-
-    def rule(batched, *args, **params):
-        ranks = [getattr(a, "ndim", 0) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
-        rank = builtins.max(ranks)
-        if builtins.min(r for r, b in zip(ranks, batched) if b) < rank:
-            args = [
-                a.reshape(a.shape[:1] + (1,) * (rank - r) + a.shape[1:]) if b else a
-                for a, b, r in zip(args, batched, ranks)
-            ]
-        return impl(*args, **params)
-
-    return rule
+def _unit_axes(batched, args) -> list:
+    """The arguments of an elementwise op, a batched one of lower rank than the output given unit
+    axes after its batch axis, so that it broadcasts like its unbatched self (the others already do)."""
+    ranks = [_ndim(a) - b for a, b in zip(args, batched)]  # Python numbers are 0-d
+    rank = builtins.max(ranks)
+    if builtins.min(r for r, b in zip(ranks, batched) if b) == rank:
+        return list(args)
+    return [
+        _reshape(a, _shape(a)[:1] + (1,) * (rank - r) + _shape(a)[1:]) if b else a
+        for a, b, r in zip(args, batched, ranks)
+    ]
 
 
 def _batch_axis(axis):
@@ -578,9 +579,13 @@ def _batch_axis(axis):
     return axis + 1 if axis >= 0 else axis
 
 
-def _batch_reduce(impl):
+def _batch_reduce(name):
+    """The rule of the reduction `name` over `axis` (None: all axes): the same op over the axes
+    shifted past the batch axis."""
+
     def rule(batched, x, axis=None, keepdims=False):
-        return impl(x, axis=tuple(range(1, x.ndim)) if axis is None else _batch_axis(axis), keepdims=keepdims)
+        axes = tuple(range(1, _ndim(x))) if axis is None else _batch_axis(axis)
+        return REGISTRY[name](x, axis=axes, keepdims=keepdims)
 
     return rule
 
@@ -588,7 +593,7 @@ def _batch_reduce(impl):
 def _broadcast_batch(batched, xs):
     """Every argument batched: the unbatched ones broadcast along the batch axis."""
     size = _batch_size(batched, xs)
-    return [x if b else np.broadcast_to(x, (size,) + np.shape(x)) for x, b in zip(xs, batched)]
+    return [x if b else _broadcast_to(x, (size,) + _shape(x)) for x, b in zip(xs, batched)]
 
 
 def _advanced_apart(idx) -> bool:

@@ -50,21 +50,26 @@ def _matmul_index(shapes):
     return {(2, 2): "ij,jk->ik", (1, 2): "j,jk->k", (2, 1): "ij,j->i", (1, 1): "j,j->"}[a, b], 1.0
 
 
-def _matmul_batch(batched, a, b):
+def _matmul_batch(batched, a, b, op=None):
     """Vectors become matrices (a row, b a column; the unit axis is dropped again) and a batched
-    operand gets unit stack axes after its batch axis, so the batch axis leads the product."""
-    nd_a, nd_b = np.ndim(a) - batched[0], np.ndim(b) - batched[1]
-    a2 = a if nd_a > 1 else np.expand_dims(a, -2)
-    b2 = b if nd_b > 1 else np.expand_dims(b, -1)
+    operand gets unit stack axes after its batch axis, so the batch axis leads the product of `op`
+    (matmul, or strong_matmul for its own rule)."""
+    op = matmul if op is None else op
+    nd_a, nd_b = _ndim(a) - batched[0], _ndim(b) - batched[1]
+    a2 = a if nd_a > 1 else _reshape(a, _shape(a)[:-1] + (1,) + _shape(a)[-1:])
+    b2 = b if nd_b > 1 else _reshape(b, _shape(b) + (1,))
     stack = builtins.max(nd_a, nd_b, 2) - 2
     if batched[0]:
-        a2 = a2.reshape(a2.shape[:1] + (1,) * (stack + 2 - a2.ndim + 1) + a2.shape[1:])
+        a2 = _reshape(a2, _shape(a2)[:1] + (1,) * (stack + 2 - _ndim(a2) + 1) + _shape(a2)[1:])
     if batched[1]:
-        b2 = b2.reshape(b2.shape[:1] + (1,) * (stack + 2 - b2.ndim + 1) + b2.shape[1:])
-    out = np.matmul(a2, b2)
-    if nd_b == 1:
-        out = out[..., 0]
-    return out[..., 0, :] if nd_a == 1 and nd_b > 1 else out[..., 0] if nd_a == 1 else out
+        b2 = _reshape(b2, _shape(b2)[:1] + (1,) * (stack + 2 - _ndim(b2) + 1) + _shape(b2)[1:])
+    out = op(a2, b2)
+    shape = _shape(out)
+    if nd_b == 1:  # b's column axis, then a's row axis
+        shape = shape[:-1]
+    if nd_a == 1:
+        shape = shape[:-1] if nd_b == 1 else shape[:-2] + shape[-1:]
+    return _reshape(out, shape)
 
 
 def _matmul_strategy(b, name, x, picks, c):
@@ -112,7 +117,7 @@ strong_matmul = defop(
     _strong_matmul_impl,
     jvp=matmul.jvp,
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
-    batch=lambda batched, a, b: strong_contract(functools.partial(_matmul_batch, batched), a, b),
+    batch=lambda batched, a, b: _matmul_batch(batched, a, b, strong_matmul),
     domain=("real", "real"),
     samples=matmul.samples,
     strategy=_matmul_strategy,
@@ -376,11 +381,13 @@ def _einsum_vjp(i):
     return rule
 
 
-def _einsum_batch(batched, *xs, subscripts):
+def _einsum_batch(batched, *xs, subscripts, op=None):
+    """The same contraction (by `op`: einsum, or strong_einsum for its own rule) with a batch
+    letter leading the batched operands and the output."""
     ins, o = _split_subscripts(subscripts)
     b = _fresh_letters(set(subscripts), 1)
     ins = [b + sub if flag else sub for sub, flag in zip(ins, batched)]
-    return np.einsum(",".join(ins) + "->" + b + o, *xs)
+    return (einsum if op is None else op)(*xs, subscripts=",".join(ins) + "->" + b + o)
 
 
 def _einsum_strategy(b, name, x, picks, c):
@@ -444,9 +451,7 @@ strong_einsum = defop(
     jvp=(_einsum_jvp,),
     vjp=(_einsum_vjp,),
     nargs=None,
-    batch=lambda batched, *xs, subscripts: strong_contract(
-        functools.partial(_einsum_batch, batched, subscripts=subscripts), *xs
-    ),
+    batch=lambda batched, *xs, subscripts: _einsum_batch(batched, *xs, subscripts=subscripts, op=strong_einsum),
     samples=_einsum_samples,
     strategy=_einsum_strategy,
     plain=einsum,

@@ -158,7 +158,7 @@ transpose = defop(
     jvp=(lambda t, out, x, axes: _transpose(t, axes),),
     vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
     samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
-    batch=lambda batched, x, axes: x.transpose((0,) + _batch_axis(tuple(axes))),
+    batch=lambda batched, x, axes: _transpose(x, (0,) + _batch_axis(tuple(axes))),
     index=lambda shapes, axes: (f"{_LETTERS[: len(axes)]}->{''.join(_LETTERS[a] for a in axes)}", 1.0),
     doc="permute axes",
     numpy=("transpose",),
@@ -185,7 +185,7 @@ reshape = defop(
     jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
     vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
     samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
-    batch=lambda batched, x, shape: x.reshape(x.shape[:1] + tuple(shape)),
+    batch=lambda batched, x, shape: _reshape(x, _shape(x)[:1] + tuple(shape)),
     index=_reshape_index,
     doc="reshape",
     numpy=("reshape",),
@@ -201,8 +201,8 @@ broadcast_to = defop(
     jvp=(lambda t, out, x, shape: _broadcast_to(t, shape),),
     vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
     samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
-    batch=lambda batched, x, shape: np.broadcast_to(
-        x.reshape(x.shape[:1] + (1,) * (len(shape) + 1 - x.ndim) + x.shape[1:]), x.shape[:1] + tuple(shape)
+    batch=lambda batched, x, shape: _broadcast_to(
+        _reshape(x, _shape(x)[:1] + (1,) * (len(shape) + 1 - _ndim(x)) + _shape(x)[1:]), _shape(x)[:1] + tuple(shape)
     ),
     doc="broadcast to a shape",
     numpy=("broadcast_to",),
@@ -229,14 +229,14 @@ def _scatter_add_impl(ct, idx, shape):
 
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
-        return _loop_batch(_getitem_impl, batched, x, idx=idx)
-    return x[(slice(None),) + tuple(idx)]
+        return _loop_batch(getitem, batched, x, idx=idx)
+    return getitem(x, idx=(slice(None),) + tuple(idx))
 
 
 def _scatter_add_batch(batched, ct, idx, shape):
     if _advanced_apart(idx):
-        return _loop_batch(_scatter_add_impl, batched, ct, idx=idx, shape=shape)
-    return _scatter_add_impl(ct, (slice(None),) + tuple(idx), ct.shape[:1] + tuple(shape))
+        return _loop_batch(scatter_add, batched, ct, idx=idx, shape=shape)
+    return scatter_add(ct, idx=(slice(None),) + tuple(idx), shape=_shape(ct)[:1] + tuple(shape))
 
 
 getitem = defop(
@@ -316,7 +316,7 @@ concatenate = defop(
     jvp=(_concat_jvp,),
     vjp=(_concat_vjp,),
     nargs=None,
-    batch=lambda batched, *xs, axis: np.concatenate(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+    batch=lambda batched, *xs, axis: concatenate(*_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
     samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
     doc="join arrays along an existing axis",
     numpy=("concatenate",),
@@ -329,7 +329,7 @@ stack = defop(
     jvp=(_stack_jvp,),
     vjp=(_stack_vjp,),
     nargs=None,
-    batch=lambda batched, *xs, axis: np.stack(_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
+    batch=lambda batched, *xs, axis: stack(*_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
     samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),
     doc="join arrays along a new axis",
     numpy=("stack",),

@@ -1,0 +1,176 @@
+"""Forward mode inside a trace (issue 17 §3, issue 11 §2): on traced values a chunked forward sweep is
+recorded once, each equation batched over the k tangent directions by the registry's batching
+rules, instead of once per direction. It must give what one sweep per direction gives
+(`Forward(chunk=1)`: the interpreter's push, one direction at a time), for every op's samples and
+every nesting with forward inside, and record a number of equations that does not grow with k.
+vmap on traced values runs through the same batched evaluation."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.ops import REGISTRY, examples
+
+BATCHED = dl.Forward(chunk=None)  # all directions in one batched sweep
+CHUNKED = dl.Forward(chunk=2)  # several batched sweeps
+ONE_BY_ONE = dl.Forward(chunk=1)  # one interpreted sweep per direction
+
+
+def _float_positions(args):
+    return [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+
+
+def _scalar_of(op, args, params):
+    """g(z): a weighted sum of op's output, z the float arguments raveled and concatenated."""
+    pos = _float_positions(args)
+    shapes = [np.shape(args[i]) for i in pos]
+    sizes = [int(np.prod(s)) for s in shapes]
+    out = op.impl(*args, **params)
+    w = np.random.default_rng(3).uniform(0.5, 1.5, np.shape(out))
+
+    def g(z):
+        xs, start = list(args), 0
+        for i, s, k in zip(pos, shapes, sizes):
+            xs[i] = dnp.reshape(z[start : start + k], s)
+            start += k
+        return dnp.sum(op(*xs, **params) * w)
+
+    z = np.concatenate([np.ravel(args[i]) for i in pos]).astype(float)
+    return g, z
+
+
+CASES = [
+    (name, k, args, params)
+    for name, op in REGISTRY.items()
+    if op.differentiable
+    for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
+    if _float_positions(args) and np.asarray(op.impl(*args, **params)).dtype.kind == "f"
+]
+
+
+@pytest.mark.parametrize("name,k,args,params", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
+def test_second_derivatives_with_forward_inside_equal_one_sweep_per_direction(name, k, args, params):
+    """Hessians with forward as the inner method (its sweep on the outer method's traced values),
+    batched and chunked, equal the same nesting with one interpreted sweep per direction, and the
+    forward-over-reverse Hessian (forward never traced there)."""
+    g, z = _scalar_of(REGISTRY[name], args, params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dl.DifflabWarning)  # a kink or singular sample: all methods alike
+        reference = dl.hessian(g, method=("forward", "reverse"))(z)
+        scale = max(1.0, np.max(np.abs(reference)))
+        for outer in ("reverse", "forward", CHUNKED):
+            one = dl.hessian(g, method=(outer, ONE_BY_ONE))(z)
+            for inner in (BATCHED, CHUNKED):
+                got = dl.hessian(g, method=(outer, inner))(z)
+                np.testing.assert_allclose(got, one, rtol=1e-12, atol=1e-13 * scale, err_msg=f"{outer} over {inner}")
+            np.testing.assert_allclose(one, reference, rtol=1e-9, atol=1e-10 * scale, err_msg=f"{outer} over forward")
+
+
+def _mlp_loss(n):
+    rng = np.random.default_rng(0)
+    A, y = rng.normal(size=(6, n)) / np.sqrt(n), rng.normal(size=6)
+
+    def loss(x):
+        return dnp.mean((dnp.tanh(A @ x) - y) ** 2.0) + 0.1 * dnp.sum(x * x)
+
+    return loss, rng.normal(size=n)
+
+
+def _eqns_recorded(fn, x):
+    return len(dl.trace(fn, x).eqns)
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        lambda f: dl.grad(f, method=BATCHED),  # forward inside the trace
+        lambda f: dl.jacobian(dl.grad(f, method="reverse"), method=BATCHED),  # forward over reverse, inside
+        lambda f: dl.hessian(f, method=BATCHED),  # forward over forward, inside
+    ],
+    ids=["grad", "jacobian of grad", "hessian"],
+)
+def test_forward_inside_a_trace_records_a_number_of_equations_independent_of_n(nested):
+    """One batched sweep: the recorded tape does not grow with the number of directions n (one
+    sweep per direction grows in proportion), and its values are right."""
+    counts = {}
+    for n in (4, 16):
+        loss, x = _mlp_loss(n)
+        counts[n] = _eqns_recorded(lambda x: nested(loss)(x), x)
+    assert counts[16] == counts[4]
+    loss, x = _mlp_loss(16)
+    one_by_one = _eqns_recorded(lambda x: dl.grad(loss, method=ONE_BY_ONE)(x), x)
+    assert _eqns_recorded(lambda x: dl.grad(loss, method=BATCHED)(x), x) * 4 < one_by_one
+
+
+def test_hessian_of_an_mlp_loss_by_every_nesting_with_forward_inside():
+    loss, x = _mlp_loss(12)
+    reference = dl.hessian(loss, method="symbolic")(x)
+    for pair in (("reverse", BATCHED), (BATCHED, BATCHED), ("reverse", dl.Forward()), (CHUNKED, CHUNKED)):
+        np.testing.assert_allclose(dl.hessian(loss, method=pair)(x), reference, rtol=1e-10, atol=1e-12)
+    # hvp as jvp of a forward gradient, and a third derivative (forward inside forward inside reverse)
+    v = np.linspace(-1.0, 1.0, 12)
+    _, hv = dl.jvp(dl.grad(loss, method=BATCHED), (x,), (v,), method=BATCHED)
+    np.testing.assert_allclose(hv, reference @ v, rtol=1e-10, atol=1e-12)
+    third = dl.grad(lambda x: dnp.sum(dl.hessian(loss, method=BATCHED)(x)), method="reverse")(x)
+    one = dl.grad(lambda x: dnp.sum(dl.hessian(loss, method=ONE_BY_ONE)(x)), method="reverse")(x)
+    np.testing.assert_allclose(third, one, rtol=1e-10, atol=1e-12)
+
+
+def test_closure_over_an_outer_traced_value():
+    """The inner function closes over the outer variable: its values are lifted into the sweep."""
+    X = np.array([0.4, -0.7, 1.1])
+
+    def outer(x):
+        inner = dl.grad(lambda y: dnp.sum(dnp.sin(x * y) * y), method=BATCHED)
+        return dnp.sum(inner(x + 1.0) * x)
+
+    def outer_one(x):
+        inner = dl.grad(lambda y: dnp.sum(dnp.sin(x * y) * y), method=ONE_BY_ONE)
+        return dnp.sum(inner(x + 1.0) * x)
+
+    for method in ("reverse", "forward"):
+        np.testing.assert_allclose(dl.grad(outer, method=method)(X), dl.grad(outer_one, method=method)(X), rtol=1e-12)
+    # and against a finite difference of the (untraced) inner gradient
+    numeric = dl.grad(outer, method="numeric")(X)
+    np.testing.assert_allclose(dl.grad(outer, method="reverse")(X), numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_a_value_outside_its_domain_inside_the_trace_warns_once_as_one_sweep_per_direction_does():
+    """The dry run on the numbers meets sqrt(-1): the directions are pushed one by one, so the NaN
+    and the DomainWarning naming the user's equation are the interpreter's."""
+
+    def f(y):
+        return dnp.sum(dnp.sqrt(y) * y)
+
+    x = np.array([-1.0, 2.0, 3.0])
+    results = {}
+    for name, inner in (("batched", BATCHED), ("one", ONE_BY_ONE)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results[name] = dl.hessian(f, method=("reverse", inner))(x)
+        said = [str(w.message) for w in caught if issubclass(w.category, dl.DomainWarning)]
+        assert len(said) == 1 and "sqrt" in said[0], said
+    np.testing.assert_array_equal(np.isnan(results["batched"]), np.isnan(results["one"]))
+    finite = ~np.isnan(results["one"])
+    np.testing.assert_allclose(results["batched"][finite], results["one"][finite], rtol=1e-12)
+
+
+def test_vmap_on_traced_values_records_each_equation_once():
+    rows = np.array([[0.3, -1.0, 2.0], [1.5, 0.2, -0.4], [0.0, 0.8, 1.1], [-0.6, 0.9, 0.5]])
+    w = np.array([1.0, -2.0, 0.5])
+
+    def f(xs):
+        return dnp.sum(dl.vmap(lambda r, w: dnp.tanh(dnp.sum(r * w)) * r, in_axes=(0, None))(xs, w) ** 2.0)
+
+    def f_loop(xs):
+        return dnp.sum(dnp.stack([dnp.tanh(dnp.sum(xs[i] * w)) * xs[i] for i in range(4)]) ** 2.0)
+
+    for method in ("reverse", "forward"):
+        np.testing.assert_allclose(dl.grad(f, method=method)(rows), dl.grad(f_loop, method=method)(rows), rtol=1e-13)
+    np.testing.assert_allclose(dl.hessian(f)(rows), dl.hessian(f_loop)(rows), rtol=1e-12, atol=1e-14)
+    # the vmapped function's tape, recorded once: the same length for 4 rows and for 40
+    big = np.tile(rows, (10, 1))
+    assert len(dl.trace(f, big).eqns) == len(dl.trace(f, rows).eqns)
