@@ -18,7 +18,7 @@ from .api.boundary import _nan_rows, _nonfinite
 from .errors import Collector, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
-from .graph import Traced, evaluate, split as split_graph
+from .graph import Traced, charge_to, evaluate, split as split_graph
 from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
 
@@ -263,13 +263,55 @@ class _OnceAux(_Once, _ValueAndGradAux):
     pass
 
 
+class _HotHvp:
+    """The common case of a prepared hvp by a forward outer method, armed after the general path has
+    run once: primals and tangents of the arming call's structure and shapes, float64 arrays, run by
+    the lowered sweep's guarded twin (`Prepared.hot_jvp`: outputs only when every input and output
+    is finite and nothing raised; results of their own), its cost charged once. Anything else, and
+    a None from the guarded code, goes to the general path, which answers and warns in full."""
+
+    __slots__ = ("fn", "prep", "trees", "shapes", "out_tree", "cuts")
+
+    def __init__(self, fn, st, prep, primals):
+        self.fn, self.prep, self.out_tree = fn, prep, st.out_tree
+        flat = [tree.flatten(p) for p in primals]
+        self.trees = [td for _, td in flat]
+        self.shapes = [np.shape(x) for lv, _ in flat for x in lv]
+        self.cuts = np.cumsum([0] + [int(np.prod(s)) for s in prep.out_shapes])
+
+    def __call__(self, primals, tangents):
+        if len(primals) != len(self.trees) or len(tangents) != len(self.trees):
+            return None
+        xs, vs = [], []
+        for p, t, td in zip(primals, tangents, self.trees):
+            (pl, pd), (tl, tdd) = tree.flatten(p), tree.flatten(t)
+            if pd != td or tdd != td:
+                return None
+            xs += pl
+            vs += tl
+        for x, v, s in zip(xs, vs, self.shapes):
+            if type(x) is not np.ndarray or type(v) is not np.ndarray or x.shape != s or v.shape != s:
+                return None
+            if x.dtype != np.float64 or v.dtype != np.float64:
+                return None
+        res = self.fn(*xs, np.concatenate([v.ravel() for v in vs]) if len(vs) > 1 else vs[0].ravel())
+        if res is None:
+            return None
+        charge_to(self.prep.cost, self.fn.eqns, self.fn.elements, 1)
+        outs, jv, cuts = res[:-1], res[-1], self.cuts
+        hv = [jv[cuts[i] : cuts[i + 1]].reshape(np.shape(o)) for i, o in enumerate(outs)]
+        return self.out_tree.unflatten(list(outs)), self.out_tree.unflatten(hv)
+
+
 class PreparedHvp:
     """`f`'s Hessian-vector product by one method pair, staged once per input signature and
-    reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`."""
+    reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`.
+    After a first call, a call like it with finite arrays takes `_HotHvp` (forward outer methods)."""
 
     def __init__(self, f, n_args, method="reverse"):
         pair = HVP_METHODS.get(method, method) if isinstance(method, str) else method
         self.f, self.method = f, method
+        self._hot = None
         argnums = 0 if n_args == 1 else tuple(range(n_args))
         if isinstance(pair, str) and pair == "symbolic":
             self._sym = _OnceTransform(f, tuple(range(n_args)), "symbolic")
@@ -305,6 +347,10 @@ class PreparedHvp:
             self._t = _OnceTransform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
 
     def __call__(self, primals, tangents):
+        if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:
+            res = self._hot(primals, tangents)
+            if res is not None:
+                return res
         # one public call: a DomainWarning once per user equation, however many sweeps met it
         return collecting(self._call, primals, tangents)
 
@@ -344,7 +390,11 @@ class PreparedHvp:
             return (gx if many else gx[0]), (hv if many else hv[0])
         st, prep = self._t.staged(primals)
         v = api._flat_like(st, tangents, "tangents")
-        outs, jv = prep.jvp(st.inputs(primals), v)
+        xs = st.inputs(primals)
+        outs, jv = prep.jvp(xs, v)
+        # (0-d outputs are Python floats on the general path: they keep it)
+        fn = prep.hot_jvp(xs) if st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
+        self._hot = None if fn is None else _HotHvp(fn, st, prep, primals)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
 
 

@@ -174,3 +174,48 @@ def test_vmap_on_traced_values_records_each_equation_once():
     # the vmapped function's tape, recorded once: the same length for 4 rows and for 40
     big = np.tile(rows, (10, 1))
     assert len(dl.trace(f, big).eqns) == len(dl.trace(f, rows).eqns)
+
+
+def test_prepared_hvp_common_case_equals_the_general_path():
+    """From its second call a prepared forward-over-reverse hvp runs the lowered sweep's guarded twin
+    directly (`transforms._HotHvp`): the same numbers as the general path, results that alias no
+    input and no other result, its cost charged; a call outside the common case (a NaN primal, a
+    value leaving a domain, other shapes) still gets the general path's answer and warning."""
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(5, 4))
+
+    def loss(p):
+        return dnp.sum(dnp.log(A @ p["w"] + 10.0)) + dnp.sum(dnp.tanh(p["b"]) ** 2.0) * dnp.sum(p["w"] ** 2.0)
+
+    p = {"w": rng.normal(size=4), "b": rng.normal(size=3)}
+    v = {"w": rng.normal(size=4), "b": rng.normal(size=3)}
+    H = dl.hessian(lambda w, b: loss({"w": w, "b": b}), argnums=(0, 1))(p["w"], p["b"])
+    expected_w = H[0][0] @ v["w"] + H[0][1] @ v["b"]
+    expected_b = H[1][0] @ v["w"] + H[1][1] @ v["b"]
+    hvp = dl.prepare_hvp(loss, p)
+    general = [hvp((p,), (v,))]
+    assert hvp._hot is not None  # armed by the first (general) call
+    cost = hvp._hot.prep.cost.copy()
+    for _ in range(2):
+        g, hv = hvp((p,), (v,))
+        np.testing.assert_allclose(hv["w"], expected_w, rtol=1e-12)
+        np.testing.assert_allclose(hv["b"], expected_b, rtol=1e-12)
+        np.testing.assert_allclose(g["w"], general[0][0]["w"], rtol=1e-15)
+        for a in [*g.values(), *hv.values()]:
+            assert not any(np.shares_memory(a, x) for x in [*p.values(), *v.values()])
+        assert not np.shares_memory(hv["w"], hv["b"]) and not np.shares_memory(g["w"], hv["w"])
+    assert (hvp._hot.prep.cost - cost).evals == 2
+    # outside the common case: NaN where the general path puts it, and a domain warning once
+    bad = {"w": p["w"].copy(), "b": p["b"].copy()}
+    bad["b"][0] = np.nan
+    g, hv = hvp((bad,), (v,))
+    assert np.isnan(hv["b"]).all() and np.isnan(g["b"][0])
+    far = {"w": np.full(4, -50.0), "b": p["b"]}
+    with pytest.warns(dl.DomainWarning, match="log"):
+        g, hv = hvp((far,), (v,))
+    assert np.isnan(hv["w"]).all()
+    # another shape: staged anew, right again
+    p3 = {"w": p["w"], "b": p["b"][:2]}
+    v3 = {"w": v["w"], "b": v["b"][:2]}
+    ref = dl.hvp(loss, (p3,), (v3,))[1]
+    np.testing.assert_allclose(hvp((p3,), (v3,))[1]["b"], ref["b"], rtol=1e-12)

@@ -27,7 +27,7 @@ from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
 from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evaluate_batched
 
-__all__ = ["Differentiator", "Prepared", "flat", "split", "MAX_JACOBIAN_ENTRIES", "check_size"]
+__all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
 #: a full Jacobian (or Hessian) beyond this many entries (800 MB of float64) is refused up front
 MAX_JACOBIAN_ENTRIES = 10**8
@@ -63,6 +63,12 @@ def split(vec, shapes, batch=()) -> list:
         out.append(part.reshape(batch + tuple(s)) if plain else dnp.reshape(part, batch + tuple(s)))
         start += size
     return out
+
+
+def first_rows(ys) -> list:
+    """Outputs of a batched run that do not depend on the batched input (a batched sweep's primal
+    values): the first row of each, as values of their own."""
+    return [y[0].copy() if type(y) is np.ndarray and y.ndim > 1 else y[0] for y in ys]
 
 
 def _traced(args) -> bool:
@@ -193,6 +199,11 @@ class Prepared:
         computes value and gradient leaves at inputs shaped like `args`, once there is one, else
         None. The API's common-case path calls it: outputs, then gradient leaves, or None."""
         return None if self.grad_code is None else self.grad_code.hot_grad(args)
+
+    def hot_jvp(self, args):
+        """The guarded twin (as `hot_grad`'s) of the lowered code computing (outs..., J v) from
+        (args..., v) for one tangent v of shape (n,), once there is one, else None."""
+        return None
 
     def _charging(self, fn):
         def charged(*args, **kw):

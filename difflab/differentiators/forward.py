@@ -25,7 +25,7 @@ from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
-from .base import Differentiator, Prepared, flat, split
+from .base import Differentiator, Prepared, first_rows, flat, split
 
 __all__ = ["Forward", "Dual", "push"]
 
@@ -123,7 +123,9 @@ class Forward(Differentiator):
             if k == 1 and (traced or not self.sweeps.enabled):
                 return None  # one direction, interpreted: the interpreter's own sweep
             graph = self._sweep_graph(numbers(ins))
-            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True)  # noqa: E731
+            # one tangent: with the guarded twin of the common case (`hot_jvp`), every input checked finite
+            guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
+            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, **guard)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
             fn = (
                 build()
@@ -142,7 +144,10 @@ class Forward(Differentiator):
                     )
                 except ArithmeticError:
                     return None
-            return _first(res[:-1]), res[-1]
+            return first_rows(res[:-1]), res[-1]
+
+        def hot_jvp(self, args):
+            return getattr(self.sweeps.fns.get("one"), "guarded", None)
 
         def _jvp(self, args, V):
             charge(evals=1)
@@ -152,8 +157,3 @@ class Forward(Differentiator):
                 return res
             with np.errstate(invalid="raise", divide="raise"):  # DomainWarnings name the equation
                 return self._rows(ins, V)
-
-
-def _first(ys) -> list:
-    """Primal outputs of a batched sweep (they do not depend on v): the first row, of their own."""
-    return [y[0].copy() if type(y) is np.ndarray and y.ndim > 1 else y[0] for y in ys]
