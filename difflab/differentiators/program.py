@@ -75,7 +75,7 @@ class Program:
         for u in sorted(e.free_symbols & active, key=lambda s: s.name):
             d = e.diff(u)
             if out is not None and not e.is_Atom:
-                d = d.xreplace({e: out})  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
+                d = _scaled(e, u, out, d.xreplace({e: out}))  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
                 # strong zeros (DESIGN.md §3): where a factor may be infinite the chain rule's product
                 # is strong_mul's (0·∞ = 0), as forward and reverse compute it
@@ -120,6 +120,15 @@ def _maybe_infinite(e, singular) -> bool:
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _scaled(e, u, out, d):
+    """d(e)/du as k·out/u where e = c·u**k with k a negative number (a/b, x**-2): SymPy's own form, -c·k·u**(k-1),
+    overflows in u**(1-k) (1e300/b at b = 1e155 gave 0 for -1e-10); the registry's partials scale the same way."""
+    hit = [f for f in e.as_ordered_factors() if f.has(u)]
+    if len(hit) == 1 and hit[0].is_Pow and hit[0].base == u and hit[0].exp.is_Number and hit[0].exp.is_negative:
+        return hit[0].exp * out / u
+    return d
 
 
 def _strong(a, d):
