@@ -68,6 +68,12 @@ CASES = {
         lambda x: 2.0 * np.sign(x - C),
         C,
     ),
+    "arctan2": (  # its jump of 2π across the negative x axis (y = x - C crosses 0 at x = -1.3)
+        lambda x: dnp.arctan2(x - C, -1.3),
+        lambda x: -1.3 / (1.69 + (x - C) ** 2),
+        lambda x: 2.6 * (x - C) / (1.69 + (x - C) ** 2) ** 2,
+        C,
+    ),
 }
 OFFSETS = {"below": -1e-4, "at": 0.0, "above": 1e-4}
 

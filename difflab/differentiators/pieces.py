@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_domain
-from ..graph import Const, Graph, Var, active, evaluate, read
+from ..graph import Const, Graph, Var, active, read
 from ..trace import Tracer, trace_flat
 
 __all__ = ["held_graphs", "infinite_partial", "no_value"]
@@ -89,14 +89,18 @@ def infinite_partial(graph: Graph, args, wrt):
     registered partial at `args` (sqrt at 0), or None. There a derivative of order 2 has no value (std at a
     constant vector is a cone's apex) and finite differences of order 2 would measure 1/h: the exact methods
     give NaN or inf with a DomainWarning naming the equation, and so does the numeric method."""
-    env, live = {}, active(graph, [graph.inputs[i] for i in wrt])
+    live = active(graph, [graph.inputs[i] for i in wrt])
+    env = {v: _number(a) for v, a in zip(graph.inputs, args)}
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        evaluate(graph, *[getattr(a, "concrete", a) for a in args], env=env)
-        for e in graph.eqns:
+        for e in graph.eqns:  # NumPy on the numbers (an outer trace's values too): nothing recorded, nothing said
+            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
             if e.out not in live or not e.op.float_partials:
                 continue
-            vals, out = [np.asarray(read(env, a), dtype=float) for a in e.args], np.asarray(env[e.out], dtype=float)
+            vals, out = (
+                [np.asarray(_number(read(env, a)), dtype=float) for a in e.args],
+                np.asarray(env[e.out], dtype=float),
+            )
             for (partial, _), a in zip(e.op.float_partials, e.args):
                 if partial is None or not isinstance(a, Var) or a not in live:
                     continue
@@ -104,6 +108,10 @@ def infinite_partial(graph: Graph, args, wrt):
                 if (np.isfinite(out) & ~np.isfinite(d)).any():
                     return e.origin
     return None
+
+
+def _number(v):
+    return v.concrete if isinstance(v, Tracer) else v
 
 
 def no_value(graph: Graph, args, wrt, order: int) -> bool:

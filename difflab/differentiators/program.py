@@ -73,7 +73,7 @@ class Program:
     @staticmethod
     def _push(e, a, adj, active, singular, out=None):
         for u in sorted(e.free_symbols & active, key=lambda s: s.name):
-            d = e.diff(u)
+            d = _hypot_form(e.diff(u))
             if out is not None and not e.is_Atom:
                 d = _scaled(e, u, out, d.xreplace({e: out}))  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
@@ -120,6 +120,29 @@ def _maybe_infinite(e, singular) -> bool:
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _hypot_form(d):
+    """d with every (a² + b²)^p, p not a positive integer, written hypot(a, b)^(2p) (b² may be a positive number):
+    SymPy's own derivatives of asinh, atan and atan2, 1/sqrt(x² + 1), 1/(x² + 1), x/(x² + y²), overflowed in x²
+    from |x| = 1.4e154 (0 for 1e-155); the registry's partials are written the same way. (A denominator
+    hypot² still overflows where a large factor multiplies it: SymPy prints c·h⁻² as c/h**2.)"""
+    import sympy as sp
+
+    from ..ops.elementwise import _hypot_sympy
+
+    def root(t):  # t = r² (r a square's base, or the root of a positive number), or None
+        if t.is_Pow and t.exp == 2:
+            return t.base
+        return sp.sqrt(t) if t.is_Number and t.is_positive else None
+
+    def fits(e):
+        if not (e.is_Pow and e.base.is_Add and len(e.base.args) == 2) or (e.exp.is_Integer and e.exp > 0):
+            return False
+        roots = [root(t) for t in e.base.args]
+        return all(r is not None for r in roots) and not all(t.is_Number for t in e.base.args)
+
+    return d.replace(fits, lambda e: _hypot_sympy(*[root(t) for t in e.base.args]) ** (2 * e.exp))
 
 
 def _scaled(e, u, out, d):

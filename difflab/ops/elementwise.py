@@ -483,6 +483,18 @@ def _arctan_partial(out, x):
     return r * r / (r * r + m * m)
 
 
+def _angle_held(out, y, x):
+    r = hypot(y, x)
+    return -out, -(y / r), -(x / r)
+
+
+def _angle_piece(held, y, x):
+    """arctan2 on the branch of the held angle θ₀ = -held[0] at the direction (c, s) = -(held[2], held[1]):
+    θ₀ + the angle from (c, s) to (x, y), atan2(c·y - s·x, c·x + s·y) (0 at (x₀, y₀))."""
+    theta, s, c = -held[0], -held[1], -held[2]
+    return theta + arctan2(c * y - s * x, c * x + s * y)
+
+
 arctan = defop(
     "arctan",
     np.arctan,
@@ -499,6 +511,9 @@ arctan2 = defop(
     sympy=_sympy_fn("atan2"),
     domain=("real", "nonzero"),
     analytic=False,
+    # its jump: 2π across the negative x axis. The piece at (y₀, x₀) is θ₀ plus the angle turned from there,
+    # smooth through the cut: held (negated, as copies) θ₀ and the unit direction (x₀, y₀)/r
+    piecewise=(lambda out, y, x: _angle_held(out, y, x), lambda h, y, x: _angle_piece(h, y, x)),
     numpy=("arctan2", "atan2"),
     doc="angle of the point (x, y): arctan2(y, x)",
 )
@@ -516,7 +531,7 @@ cosh = defop(
 arcsinh = defop(
     "arcsinh",
     np.arcsinh,
-    partials=(lambda out, x: 1.0 / sqrt(x * x + 1.0),),
+    partials=(lambda out, x: 1.0 / hypot(x, 1.0),),  # not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
     sympy=_sympy_fn("asinh"),
     numpy=("arcsinh", "asinh"),
     doc="inverse hyperbolic sine",
@@ -524,7 +539,7 @@ arcsinh = defop(
 arccosh = defop(
     "arccosh",
     np.arccosh,
-    partials=(lambda out, x: 1.0 / sqrt(x * x - 1.0),),
+    partials=(lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),),  # x² - 1 overflowed from 1.4e154
     sympy=_sympy_fn("acosh"),
     domain=("above_one",),
     numpy=("arccosh", "acosh"),
