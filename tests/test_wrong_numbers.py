@@ -648,3 +648,37 @@ def test_inverse_hyperbolic_partials_at_large_arguments(name, x, method):
     # the battery's find: 1/sqrt(x² ± 1) overflowed in x² (0 where 1/x is right; 1/x is exact to 1e-310 relative)
     got = dl.grad(getattr(dnp, name), method=method)(x)
     np.testing.assert_allclose(got, 1.0 / x, rtol=1e-6 if method == "numeric" else 1e-13)
+
+
+def _sinc_slope(x):
+    """sinc'(x) in 50 digits: its Taylor series near 0 (no cancellation), the closed form elsewhere."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        t = mpmath.mpf(x)
+        if abs(t) < 0.5:
+            return float(
+                sum(
+                    (-1) ** k * 2 * k * mpmath.pi ** (2 * k) * t ** (2 * k - 1) / mpmath.factorial(2 * k + 1)
+                    for k in range(1, 30)
+                )
+            )
+        return float((mpmath.cos(mpmath.pi * t) - mpmath.sin(mpmath.pi * t) / (mpmath.pi * t)) / t)
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])  # symbolic: SymPy's own derivative (README)
+@pytest.mark.parametrize("x", [1e-300, 1e-155, 1e-8, -1e-8, 1e-3, 0.0199, 0.0201, 0.3, 2.5])
+def test_sinc_slope_near_zero(x, method):
+    # the battery's find: (cos(πx) - sinc x)/x kept eps/x² of the slope (-2.2e-8 for -3.3e-8 at 1e-8, 0 below)
+    got = dl.grad(dnp.sinc, method=method)(x)
+    np.testing.assert_allclose(
+        got, _sinc_slope(x), **({"rtol": 1e-5, "atol": 1e-8} if method == "numeric" else {"rtol": 1e-13, "atol": 0})
+    )
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])  # symbolic: -floor(a/b) (README)
+def test_mod_slope_in_b_where_the_quotient_underflows(method):
+    # the battery's find: mod(1e-155, -1e300) = 1e-155 - 1e300 (k = -1), but a/b = -1e-455 is -0.0 and floor(-0.0)
+    # is 0: the partial in b, -k, was 0 for 1
+    assert dl.grad(lambda b: dnp.mod(1e-155, b), method=method)(-1e300) == pytest.approx(1.0)
+    assert dl.grad(lambda b: dnp.fmod(1e-155, b), method=method)(-1e300) == pytest.approx(0.0, abs=1e-12)
