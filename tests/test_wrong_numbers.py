@@ -682,3 +682,12 @@ def test_mod_slope_in_b_where_the_quotient_underflows(method):
     # is 0: the partial in b, -k, was 0 for 1
     assert dl.grad(lambda b: dnp.mod(1e-155, b), method=method)(-1e300) == pytest.approx(1.0)
     assert dl.grad(lambda b: dnp.fmod(1e-155, b), method=method)(-1e300) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_symbolic_code_with_a_constant_beyond_a_double():
+    # the battery's find: SymPy folded 1/1e-155² into a Float of 1e310, printed as `inf`: a bare NameError from
+    # symbolic's generated Hessian code. Now it runs; no finite wrong number (the exact value is -2.5e-156)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        H = dl.hessian(lambda x: dnp.arctan2(x, 1e-155), method="symbolic")(2.0)
+    assert np.shape(H) == () and (not np.isfinite(H) or abs(H + 2.5e-156) <= 1e-168)
