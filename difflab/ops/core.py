@@ -745,12 +745,14 @@ def fits(fn, *shapes) -> bool:
 def unbroadcast(ct, shape):
     """Sum a cotangent back down to `shape` (the shape of the argument that was broadcast)."""
     shape = tuple(shape)
-    if _shape(ct) == shape:
+    have = _shape(ct)
+    if have == shape:
         return ct
-    extra = _ndim(ct) - len(shape)
+    extra = len(have) - len(shape)
     if extra:  # leading axes the argument never had
         ct = REGISTRY["sum"](ct, axis=tuple(range(extra)), keepdims=False)
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and _shape(ct)[i] != 1)
+        have = have[extra:]
+    axes = tuple([i for i, n in enumerate(shape) if n == 1 and have[i] != 1])
     return REGISTRY["sum"](ct, axis=axes, keepdims=True) if axes else ct
 
 
