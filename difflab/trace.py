@@ -156,7 +156,10 @@ class Trace:
             return None
         if type(value) is not float or value - value != 0.0:
             return None
-        out = Var.make(next(self.ids), (), _F64)
+        out = _new_object(Var)  # Var.make, inlined
+        _set_id(out, next(self.ids))
+        _set_shape(out, ())
+        _set_dtype(out, _F64)
         self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
@@ -487,9 +490,11 @@ def trace_flat(f, leaves, *, wrap=None):
     inputs = []
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:
-        if type(x) is np.ndarray:  # (Trace.new_var's common case, inlined)
+        if type(x) is np.ndarray or type(x) is float:  # (Trace.new_var's common cases, inlined)
             value, var = x, _new_object(Var)
-            _set_id(var, next(t.ids)), _set_shape(var, x.shape), _set_dtype(var, x.dtype)
+            _set_id(var, next(t.ids))
+            _set_shape(var, () if type(x) is float else x.shape)
+            _set_dtype(var, _F64 if type(x) is float else x.dtype)
         else:
             value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
             var = t.new_var(x)

@@ -43,7 +43,9 @@ class TreeDef(NamedTuple):
     def _build(self, it):
         if self.kind == LEAF:
             return next(it)
-        kids = [next(it) if c.kind == LEAF else c._build(it) for c in self.children]  # (a leaf: no call)
+        kids = []
+        for c in self.children:  # (a loop, not a comprehension, and a leaf read here: no call per node)
+            kids.append(next(it) if c.kind == LEAF else c._build(it))
         if self.kind == "dict":
             return dict(zip(self.keys, kids))
         return tuple(kids) if self.kind == "tuple" else list(kids)

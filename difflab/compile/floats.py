@@ -90,8 +90,11 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                         cts[b] = c if prev is None else prev + c
                     continue
             steps(eqn, ct)
-    inputs = graph.inputs
-    return [cts[inputs[i]] if inputs[i] in cts else _zero(inputs[i], env) for i in wrt]
+    grads = []
+    for v in [graph.inputs[i] for i in wrt]:  # (`_zero` written out: unreached floats are many)
+        g = cts.get(v)
+        grads.append(g if g is not None else 0.0 if type(env.get(v)) is float else _zero(v, env))
+    return grads
 
 
 def _other(eqn, rules, env, ct, y, cts, steps):
