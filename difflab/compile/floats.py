@@ -39,11 +39,8 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
             ct = pop(out, None)
             if ct is None or not op.differentiable:
                 continue  # (a piecewise-constant op passes no cotangent on)
-            if type(ct) is not float:  # (is_zero's first test, written out)
-                small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
-                nonzero = small and _vdot(ct, ct) > 0.0 or not is_zero(ct)
-                if nonzero and not _array_step(eqn, ct, env, cts, steps):
-                    steps(eqn, ct)
+            if type(ct) is not float:
+                _array_equation(eqn, ct, env, cts, steps)
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
@@ -90,6 +87,11 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                         cts[b] = c if prev is None else prev + c
                     continue
             steps(eqn, ct)
+    return _gradient(graph, wrt, cts, env)
+
+
+def _gradient(graph, wrt, cts, env) -> list:
+    """The cotangents of the inputs `wrt`; zeros where the sweep never reached one."""
     grads = []
     for v in [graph.inputs[i] for i in wrt]:  # (`_zero` written out: unreached floats are many)
         g = cts.get(v)
@@ -151,6 +153,15 @@ class _Generic:
             self.pull(eqn, ct, self.env, active, self.cts)
 
 
+def _array_equation(eqn, ct, env, cts, steps):
+    """The float sweep's step for a cotangent that is not a Python float: nothing for a zero one
+    (as the interpreter), the array step where it applies, else the generic step."""
+    small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
+    nonzero = small and _vdot(ct, ct) > 0.0 or not is_zero(ct)  # (is_zero's first test, written out)
+    if nonzero and not _array_step(eqn, ct, env, cts, steps):
+        steps(eqn, ct)
+
+
 def _array_step(eqn, ct, env, cts, steps) -> bool:
     """ū·∂ of an elementwise equation over float64 arrays by its registry partials, added into
     `cts`: what the generic VJP rules (ops.core `_scaled`, `_strong_scaled`) compute when every
@@ -203,6 +214,12 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
                 if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
                     return False
         found.append((a, c))
+    _add_arrays(found, cts)
+    return True
+
+
+def _add_arrays(found, cts):
+    """Each (argument, ū·∂) of `_array_step` summed back to the argument's shape and added into `cts`."""
     for a, c in found:
         if c.shape != a.shape:
             try:
@@ -219,7 +236,6 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
             except FloatingPointError:  # inf - inf: NaN, reported where the infinities arose
                 with np.errstate(all="ignore"):
                     cts[a] = prev + c
-    return True
 
 
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
