@@ -85,7 +85,11 @@ def quiet_sum(x):
 def _finite_array(x) -> bool:
     """A float64 array holds no NaN or ±inf: Σx² (small) or Σx (large) is then finite; False may
     also mean "too large to tell" (an overflowing sum)."""
-    return math.isfinite(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
+    if x.size > _DOT_MAX:
+        return math.isfinite(quiet_sum(x))
+    if x.ndim == 2 and x.strides[0] == 8:  # a transposed matrix (a rule's xᵀ): its transpose, which vdot need not copy
+        x = x.T
+    return math.isfinite(_vdot(x, x))
 
 
 @dataclass(frozen=True, eq=False)
@@ -491,6 +495,8 @@ def all_surely_finite(xs) -> bool:
     total = 0.0
     for x in xs:
         if type(x) is np.ndarray and x.dtype == _F64:
+            if x.ndim == 2 and x.strides[0] == 8:  # (as in _finite_array: no copy of a transposed matrix)
+                x = x.T
             total += float(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
         elif type(x) is float or type(x) is np.float64:
             total += float(x) * float(x)
