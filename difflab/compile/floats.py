@@ -157,7 +157,7 @@ def _array_equation(eqn, ct, env, cts, steps):
     """The float sweep's step for a cotangent that is not a Python float: the array step where it
     applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
     zero ū (as the interpreter: not even through NaN values) or the generic step."""
-    if _array_step(eqn, ct, env, cts, steps):
+    if eqn.op.float_partials and _array_step(eqn, ct, env, cts, steps):
         return
     small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
     if small and _vdot(ct, ct) > 0.0 or not is_zero(ct):  # (is_zero's first test, written out)
