@@ -2,10 +2,12 @@
 
 An elementwise equation whose values are all Python floats applies its registry partials directly,
 ū·∂ (and, for partials marked strong, 0 where ū or ∂ is 0, as strong_mul does) — what its generic
-VJP rule computes through Op.bind, without building NumPy scalars or binding ops. Every other
-equation (not elementwise, a non-float value or cotangent, a partial that raises or is not a
-float) goes through the interpreter's own step, passed in as `pull`: the same numbers either way
-(tests/test_float_paths.py compares them bit for bit).
+VJP rule computes through Op.bind, without building NumPy scalars or binding ops. The sweep runs for
+every scalar output (an MLP's loss too): an elementwise equation over float64 arrays takes the same
+partials with NumPy (`_array_step`) while every factor is finite. Every other equation (not
+elementwise, another kind of value, a partial that raises or is not finite) goes through the
+interpreter's own step, passed in as `pull`: the same numbers either way (tests/test_float_paths.py
+compares them bit for bit).
 """
 
 from __future__ import annotations
