@@ -375,7 +375,7 @@ def on_behalf(eqn: Eqn, fn, *args, **kw):
     """fn(*args, **kw) for `eqn` (its op, or one of its rules): what it records into a trace
     remembers `eqn`'s origin as its source."""
     before = _deriving.origin
-    _deriving.origin = eqn.origin
+    _deriving.origin = eqn if eqn.source is None else eqn.source  # (eqn.origin, without its call)
     try:
         return fn(*args, **kw)
     finally:

@@ -128,8 +128,11 @@ class Trace:
                 f"{op.name}: cannot apply to arguments of shapes {shapes} "
                 f"in equation `{str(where).split(' :')[0]}`: {err}"
             ) from None
-        if type(value) is float:
-            out = Var.make(next(self.ids), (), _F64)
+        if type(value) is float or type(value) is np.ndarray:  # Var.make, inlined: one frame less each
+            out = _new_object(Var)
+            _set_id(out, next(self.ids))
+            _set_shape(out, () if type(value) is float else value.shape)
+            _set_dtype(out, _F64 if type(value) is float else value.dtype)
         else:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
@@ -153,7 +156,10 @@ class Trace:
             return None
         if type(value) is not float or value - value != 0.0:
             return None
-        out = Var.make(next(self.ids), (), _F64)
+        out = _new_object(Var)  # Var.make, inlined
+        _set_id(out, next(self.ids))
+        _set_shape(out, ())
+        _set_dtype(out, _F64)
         self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
@@ -359,14 +365,16 @@ def _float_operator(op, reflected: bool):
     py, identity = op.py, op.identity
     ident = identity[0 if reflected else 1] if identity else None  # the constant's own position
 
+    bind = op.bind
+
     def general(self, o):
-        return op.bind(o, self) if reflected else op.bind(self, o)
+        return bind(o, self) if reflected else bind(self, o)
 
     def operator(self, o):
         t = self._trace
         x = self.value
-        if type(x) is not float:
-            return general(self, o)
+        if type(x) is not float:  # (arrays: Op.bind, without a call to `general` in between)
+            return bind(o, self) if reflected else bind(self, o)
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
                 return general(self, o)
@@ -482,8 +490,15 @@ def trace_flat(f, leaves, *, wrap=None):
     inputs = []
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:
-        value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
-        tracer = Tracer(t, t.new_var(x), value)
+        if type(x) is np.ndarray or type(x) is float:  # (Trace.new_var's common cases, inlined)
+            value, var = x, _new_object(Var)
+            _set_id(var, next(t.ids))
+            _set_shape(var, () if type(x) is float else x.shape)
+            _set_dtype(var, _F64 if type(x) is float else x.dtype)
+        else:
+            value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
+            var = t.new_var(x)
+        tracer = Tracer(t, var, value)
         values[tracer.var] = value
         inputs.append(tracer)
     # domain problems are reported, by equation, when interpreted; here they are only noted

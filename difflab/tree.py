@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+import numpy as np
+
 __all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "LEAF"]
 
 LEAF = "*"
@@ -41,7 +43,9 @@ class TreeDef(NamedTuple):
     def _build(self, it):
         if self.kind == LEAF:
             return next(it)
-        kids = [c._build(it) for c in self.children]
+        kids = []
+        for c in self.children:  # (a loop, not a comprehension, and a leaf read here: no call per node)
+            kids.append(next(it) if c.kind == LEAF else c._build(it))
         if self.kind == "dict":
             return dict(zip(self.keys, kids))
         return tuple(kids) if self.kind == "tuple" else list(kids)
@@ -75,10 +79,25 @@ def _flatten(tree, leaves) -> TreeDef:
         return _LEAF_DEF
     if isinstance(tree, dict):
         keys = tuple(sorted(tree))
-        return TreeDef("dict", keys, tuple([_flatten(tree[k], leaves) for k in keys]))
+        kids = []
+        for k in keys:  # (an array or float value, the common leaves: no call)
+            v = tree[k]
+            if type(v) is np.ndarray or type(v) is float:
+                leaves.append(v)
+                kids.append(_LEAF_DEF)
+            else:
+                kids.append(_flatten(v, leaves))
+        return TreeDef("dict", keys, tuple(kids))
     if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
         kind = "tuple" if isinstance(tree, tuple) else "list"
-        return TreeDef(kind, (), tuple([_flatten(t, leaves) for t in tree]))
+        kids = []
+        for v in tree:  # (as for a dict's values)
+            if type(v) is float or type(v) is np.ndarray:
+                leaves.append(v)
+                kids.append(_LEAF_DEF)
+            else:
+                kids.append(_flatten(v, leaves))
+        return TreeDef(kind, (), tuple(kids))
     leaves.append(tree)
     return _LEAF_DEF
 

@@ -26,6 +26,7 @@ from difflab.compile import floats
 from difflab.compile.floats import lower_floats
 from difflab.differentiators import reverse
 from difflab.differentiators.reverse import backward
+from difflab.graph import evaluate
 from difflab.trace import Trace, Tracer, outputs_of, trace_flat, traced_values
 
 GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
@@ -211,6 +212,56 @@ def test_array_and_int_equations_in_a_float_sweep():
     assert all(_same(p, q) for p, q in zip(fast, slow))
     got = dl.grad(f, argnums=(0, 1))(1.5, -0.5)
     np.testing.assert_allclose(got, (X.sum() * -0.5 + 2 * 1.5, X.sum() * 1.5 + 2), rtol=1e-14)
+
+
+ARRAY_LOSSES = {  # scalar losses over arrays: the float sweep's array steps (elementwise, broadcast)
+    "mlp": lambda W, b, X: dnp.sum(dnp.tanh(X @ W + b) * X[:, :1]) * (1.0 / 3.0),
+    "sub-exp": lambda W, b, X: dnp.sum(dnp.exp(W) - b * W - 2.0),
+    "sqrt": lambda W, b, X: dnp.sum(dnp.sqrt(W * W) * b + W * 0.0),  # strong, with singular points
+    "div": lambda W, b, X: dnp.sum(W / (b * b + 1.0)),
+    "relu-where": lambda W, b, X: dnp.sum(dnp.where(W > 0.0, W * b, -W) + dnp.relu(W - b)),
+    "log-softmax": lambda W, b, X: dnp.sum(X[:, :3] * dnp.log_softmax(X @ W + b, axis=1)) * -0.5,
+    "tanh-inf": lambda W, b, X: dnp.sum(dnp.tanh(W) * (b * W)),  # an infinite ū meets tanh's 0 partial
+}
+SPECIAL = {"plain": None, "zero": 0.0, "nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+
+@pytest.mark.parametrize("special", SPECIAL)
+@pytest.mark.parametrize("name", ARRAY_LOSSES)
+def test_array_equations_in_a_float_sweep(name, special):
+    # the float sweep's array steps (compile.floats `_array_step`) equal the generic rules bit for bit,
+    # with zeros (strong zeros), NaN and ±inf in a weight (then the generic rules decide, warnings too)
+    rng = np.random.default_rng(len(name))
+    W, b, X = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=(4, 3))
+    if SPECIAL[special] is not None:
+        W[1, 2] = SPECIAL[special]
+        b[0] = 0.0
+    g, _ = _trace(lambda W, b: ARRAY_LOSSES[name](W, b, X), [W, b])
+    with warnings.catch_warnings():  # (a DomainWarning each, where the generic rules take over)
+        warnings.simplefilter("ignore")
+        env: dict = {}
+        evaluate(g, W, b, env=env)
+        with np.errstate(invalid="raise", divide="raise"):  # as reverse's sweep runs
+            fast = backward(g, env, (0, 1), {g.outputs[0]: 1.0}, floats=True)
+            slow = backward(g, env, (0, 1), {g.outputs[0]: np.ones(())})
+    assert all(_same(p, q) for p, q in zip(fast, slow)), (fast, slow)
+    for p, x in zip(fast, (W, b)):
+        assert np.shape(p) == x.shape and p is not x
+
+
+def test_array_steps_are_taken():
+    # the MLP's elementwise equations are swept by the array steps, not the generic rules
+    W, b, X = np.ones((3, 3)), np.zeros(3), np.ones((4, 3))
+    g, env = _trace(lambda W, b: ARRAY_LOSSES["mlp"](W, b, X), [W, b])
+    pulled = []
+
+    def pull(eqn, *rest):
+        pulled.append(eqn.op.name)
+        reverse._pull(eqn, *rest)
+
+    with np.errstate(invalid="raise", divide="raise"):
+        floats.backward_floats(g, env, (0, 1), {g.outputs[0]: 1.0}, pull)
+    assert "tanh" not in pulled and "add" not in pulled and "matmul" in pulled
 
 
 def test_nested_traces_take_the_general_path():

@@ -19,8 +19,8 @@ method's name.
 
 from __future__ import annotations
 
+import _thread
 import functools
-import threading
 from collections import OrderedDict
 
 import numpy as np
@@ -75,7 +75,7 @@ class _Transform:
         self.f, self.argnums, self.method = f, argnums, get_method(method)
         self.cache: OrderedDict = OrderedDict()
         self._calls = LastCall()  # the Staged of the latest call, tried first by its generated reader
-        self._lock = threading.RLock()
+        self._lock = _thread.RLock()  # (threading.RLock, without its Python wrapper)
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
 
@@ -111,14 +111,17 @@ class _Transform:
         else:
             self.cache.move_to_end(key)
         self._calls.saw(st, args, st.cacheable and not batch)
-        if self.method not in st.prepared:
+        method = self.method
+        prep = st.prepared.get(method)
+        if prep is None:
             if batch:
                 rows = tuple(k for k, (i, _) in enumerate(st.signature.input_pos) if i in batch)
-                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt, batch_inputs=rows)
+                prep = method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
-                st.prepared[self.method] = self.method.prepare(st.graph, st.wrt)
-            st.prepared[self.method].levels = getattr(st, "levels", 1)
-        return st, st.prepared[self.method]
+                prep = method.prepare(st.graph, st.wrt)
+            prep.levels = getattr(st, "levels", 1)
+            st.prepared[method] = prep
+        return st, prep
 
     def preparations(self) -> list:
         """This method's prepared differentiators, one per cached input signature (least recently
@@ -197,7 +200,7 @@ class _Hot:
 
 class _ValueAndGrad(_Transform):
     def __call__(self, *args, **kwargs):
-        if not kwargs:  # the common case first (see `_Hot`): a call like the last, all finite
+        if not kwargs and self._calls.staged is not None:  # the common case first (see `_Hot`): a call like the last
             with self._lock:
                 hit = self._calls.fast(args)
                 if hit is not None and hit[0].hot is not None:
@@ -209,7 +212,7 @@ class _ValueAndGrad(_Transform):
     @_public_call
     def _general(self, *args):
         with self._lock:
-            hit = self._calls.fast(args)
+            hit = self._calls.fast(args) if self._calls.staged is not None else None
             if hit is not None:
                 last, xs = hit
                 prep = last.prepared[self.method]

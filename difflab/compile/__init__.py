@@ -16,10 +16,12 @@ they interpret into plain Python code that computes the same values, faster:
     lower_split(sweep, args, n_early) -> (early, late)   once at `args` and lowered (and cut in two)
     Tier(enabled, after)                                sweeps.py: a prepared object's lowered
                                                         functions, keyed, and when to use them
-    backward_floats(...), lower_floats(graph, wrt, args) floats.py: reverse's sweep over Python floats,
-                                                        and a scalar graph's value + gradient as a
-                                                        flat float program (reverse's "grad" from its
-                                                        second call, when the graph is all floats)
+    backward_floats(...), lower_floats(graph, wrt, args) floats.py: reverse's sweep of a scalar output
+                                                        (floats, and float64 arrays' elementwise
+                                                        equations), and a scalar graph's value +
+                                                        gradient as a flat float program (reverse's
+                                                        "grad" from its second call, when the graph is
+                                                        all floats)
     reader.generate(signature, args), LastCall          reader.py: the API's argument reader, generated
                                                         straight-line code from a call's arguments
                                                         to a graph's inputs (its own "How it works")

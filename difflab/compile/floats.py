@@ -2,18 +2,23 @@
 
 An elementwise equation whose values are all Python floats applies its registry partials directly,
 ū·∂ (and, for partials marked strong, 0 where ū or ∂ is 0, as strong_mul does) — what its generic
-VJP rule computes through Op.bind, without building NumPy scalars or binding ops. Every other
-equation (not elementwise, a non-float value or cotangent, a partial that raises or is not a
-float) goes through the interpreter's own step, passed in as `pull`: the same numbers either way
-(tests/test_float_paths.py compares them bit for bit).
+VJP rule computes through Op.bind, without building NumPy scalars or binding ops. The sweep runs for
+every scalar output (an MLP's loss too): an elementwise equation over float64 arrays takes the same
+partials with NumPy (`_array_step`) while every factor is finite. Every other equation (not
+elementwise, another kind of value, a partial that raises or is not finite) goes through the
+interpreter's own step, passed in as `pull`: the same numbers either way (tests/test_float_paths.py
+compares them bit for bit).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..graph import Const, Var, charge
 from ..graph import active as active_values
+from ..ops.core import _DOT_MAX, surely_finite, unbroadcast
 from ..trace import gc_paused
 
 __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
@@ -37,8 +42,7 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
             if ct is None or not op.differentiable:
                 continue  # (a piecewise-constant op passes no cotangent on)
             if type(ct) is not float:
-                if not is_zero(ct):
-                    steps(eqn, ct)
+                _array_equation(eqn, ct, env, cts, steps)
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
@@ -85,7 +89,16 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                         cts[b] = c if prev is None else prev + c
                     continue
             steps(eqn, ct)
-    return [cts[v] if v in cts else _zero(v, env) for v in (graph.inputs[i] for i in wrt)]
+    return _gradient(graph, wrt, cts, env)
+
+
+def _gradient(graph, wrt, cts, env) -> list:
+    """The cotangents of the inputs `wrt`; zeros where the sweep never reached one."""
+    grads = []
+    for v in [graph.inputs[i] for i in wrt]:  # (`_zero` written out: unreached floats are many)
+        g = cts.get(v)
+        grads.append(g if g is not None else 0.0 if type(env.get(v)) is float else _zero(v, env))
+    return grads
 
 
 def _other(eqn, rules, env, ct, y, cts, steps):
@@ -130,14 +143,108 @@ class _Generic:
     def __init__(self, graph, env, wrt, cts, pull):
         self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
 
-    def __call__(self, eqn, ct):
+    def live(self) -> set:
+        """The active values (graph.active), computed once."""
         if self.active is None:
             self.active = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
-        if eqn.out in self.active:
-            self.pull(eqn, ct, self.env, self.active, self.cts)
+        return self.active
+
+    def __call__(self, eqn, ct):
+        active = self.active if self.active is not None else self.live()
+        if eqn.out in active:
+            self.pull(eqn, ct, self.env, active, self.cts)
+
+
+def _array_equation(eqn, ct, env, cts, steps):
+    """The float sweep's step for a cotangent that is not a Python float: the array step where it
+    applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
+    zero ū (as the interpreter: not even through NaN values) or the generic step."""
+    if eqn.op.float_partials and _array_step(eqn, ct, env, cts, steps):
+        return
+    small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
+    if small and _vdot(ct, ct) > 0.0 or not is_zero(ct):  # (is_zero's first test, written out)
+        steps(eqn, ct)
+
+
+def _array_step(eqn, ct, env, cts, steps) -> bool:
+    """ū·∂ of an elementwise equation over float64 arrays by its registry partials, added into
+    `cts`: what the generic VJP rules (ops.core `_scaled`, `_strong_scaled`) compute when every
+    factor is finite, without binding ops or the interpreter's per-rule bookkeeping. False, with
+    nothing added, when the generic step must decide: another kind of equation or value, a partial
+    that raises, a strong partial with singular points, or a non-finite factor or product (where
+    the strong-zero convention and the DomainWarnings apply)."""
+    out, op, args, params, _source = eqn
+    partials = op.float_partials
+    if not partials or params or type(ct) is not np.ndarray or ct.dtype is not _F64:
+        return False
+    live = steps.active if steps.active is not None else steps.live()
+    if out not in live:
+        return True  # (the generic step would pass nothing on either)
+    y, vals = env[out], []
+    for a in args:  # (a loop, not a comprehension: no call per equation)
+        v = env[a] if type(a) is Var else a.value
+        if not (type(v) is float or type(v) is np.float64 or type(v) is np.ndarray and v.dtype is _F64):
+            return False
+        vals.append(v)
+    found, finite_ct = [], None
+    for a, (partial, strong), (how, _) in zip(args, partials, op.float_rules):
+        if partial is None or type(a) is not Var or a not in live:
+            continue
+        if type(how) is float:  # a constant partial (add's 1, sub's -1): ct · c needs no check
+            if how == 0.0 or not math.isfinite(how):
+                return False
+            c = ct if how == 1.0 else ct * how
+        else:
+            if strong and getattr(partial, "singular", None) is not None:
+                return False
+            try:
+                d = vals[how] if type(how) is int else how(y, *vals)
+            except ArithmeticError:
+                return False
+            # (surely_finite, its common case written out: one BLAS dot, no call)
+            if strong:  # strong_mul(ū, ∂) is the plain product where both are finite
+                if finite_ct is None:
+                    finite_ct = _isfinite(_vdot(ct, ct)) if ct.size <= _DOT_MAX else surely_finite(ct)
+                small = type(d) is np.ndarray and d.dtype is _F64 and d.size <= _DOT_MAX
+                if not (finite_ct and (_isfinite(_vdot(d, d)) if small else surely_finite(d))):
+                    return False
+                c = ct * d
+            else:  # ū·∂ stands unless it holds a NaN (where ū may be 0)
+                try:
+                    c = ct * d
+                except FloatingPointError:  # 0·∞ (the generic rule decides, and warns)
+                    return False
+                small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
+                if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
+                    return False
+        found.append((a, c))
+    _add_arrays(found, cts)
+    return True
+
+
+def _add_arrays(found, cts):
+    """Each (argument, ū·∂) of `_array_step` summed back to the argument's shape and added into `cts`."""
+    for a, c in found:
+        if c.shape != a.shape:
+            try:
+                c = unbroadcast(c, a.shape)
+            except FloatingPointError:  # (as the interpreter: inf - inf of an overflowed sum)
+                with np.errstate(invalid="ignore"):
+                    c = unbroadcast(c, a.shape)
+        prev = cts.get(a)
+        if prev is None:
+            cts[a] = c
+        else:
+            try:
+                cts[a] = prev + c
+            except FloatingPointError:  # inf - inf: NaN, reported where the infinities arose
+                with np.errstate(all="ignore"):
+                    cts[a] = prev + c
 
 
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
+_vdot = getattr(np.vdot, "_implementation", np.vdot)  # (NumPy's C function, without the dispatch)
+_isfinite = math.isfinite
 
 
 def float_seeds(outputs, env: dict, u, cts: dict):
@@ -173,7 +280,11 @@ def _apply(rules, args, env, ct, y):
 def is_zero(ct) -> bool:
     """Whether a computed (untraced) cotangent is exactly zero everywhere: it contributes zero, even
     through an equation whose values are NaN (every VJP rule is linear in its cotangent)."""
-    return ct == 0.0 if type(ct) is float else isinstance(ct, np.ndarray) and not ct.any()
+    if type(ct) is float:
+        return ct == 0.0
+    if type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX and _vdot(ct, ct) > 0.0:
+        return False  # some entry is nonzero: Σ ū² by one BLAS dot, cheaper than `any`'s cast to bool
+    return isinstance(ct, np.ndarray) and not ct.any()  # (0: all zero or tiny, NaN: not all zero)
 
 
 # -- scalar graphs lowered to a float program (the compiled tier's replay of a float gradient) --

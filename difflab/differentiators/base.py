@@ -175,9 +175,9 @@ class Prepared:
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
         self.in_shapes = [graph.inputs[i].shape for i in wrt]
-        self.n = sum(math.prod(s) for s in self.in_shapes)
+        self.n = sum([math.prod(s) for s in self.in_shapes])
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
-        self.m = sum(math.prod(s) for s in self.out_shapes)
+        self.m = sum([math.prod(s) for s in self.out_shapes])
         self.cost = Cost()
         self.lowered = Tier(method.compiled)  # f itself, lowered per batching flags (None: unbatched)
 

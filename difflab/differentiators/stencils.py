@@ -335,17 +335,41 @@ def numeric_gradient(fun, x, **settings):
 _nesting = threading.local()  # numeric levels enclosing the trace under way, and the deepest reached
 
 
-@contextlib.contextmanager
+class _OneLevel:
+    """`nesting` of a method that is not numeric: a box holding 1, nothing to count (a fresh
+    `dl.grad` enters one per call: no generator, no import)."""
+
+    __slots__ = ()
+
+    def __enter__(self):
+        return [1]
+
+    def __exit__(self, *exc):
+        return None
+
+
+_ONE_LEVEL = _OneLevel()
+
+
 def nesting(method):
     """Around the tracing of a function the numeric `method` will differentiate: yields a list
     that ends up holding how many numeric levels the composition has (1: no numeric inside),
     so that every level picks its step for the total order (see `_products`)."""
-    box = [1]
-    from .numeric import Numeric
+    if not _NUMERIC:  # (numeric imports this module: its class is looked up at first use)
+        from .numeric import Numeric
 
-    if not isinstance(method, Numeric):
-        yield box
-        return
+        _NUMERIC.append(Numeric)
+    if not isinstance(method, _NUMERIC[0]):
+        return _ONE_LEVEL
+    return _numeric_nesting(method)
+
+
+_NUMERIC: list = []
+
+
+@contextlib.contextmanager
+def _numeric_nesting(method):
+    box = [1]
     outer = getattr(_nesting, "depth", 0)
     deepest = getattr(_nesting, "deepest", 0)
     _nesting.depth, _nesting.deepest = outer + 1, outer + 1

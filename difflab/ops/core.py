@@ -86,7 +86,11 @@ def quiet_sum(x):
 def _finite_array(x) -> bool:
     """A float64 array holds no NaN or ±inf: Σx² (small) or Σx (large) is then finite; False may
     also mean "too large to tell" (an overflowing sum)."""
-    return math.isfinite(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
+    if x.size > _DOT_MAX:
+        return math.isfinite(quiet_sum(x))
+    if x.ndim == 2 and x.strides[0] == 8:  # a transposed matrix (a rule's xᵀ): its transpose, which vdot need not copy
+        x = x.T
+    return math.isfinite(_vdot(x, x))
 
 
 @dataclass(frozen=True, eq=False)
@@ -502,6 +506,8 @@ def all_surely_finite(xs) -> bool:
     total = 0.0
     for x in xs:
         if type(x) is np.ndarray and x.dtype == _F64:
+            if x.ndim == 2 and x.strides[0] == 8:  # (as in _finite_array: no copy of a transposed matrix)
+                x = x.T
             total += float(_vdot(x, x) if x.size <= _DOT_MAX else quiet_sum(x))
         elif type(x) is float or type(x) is np.float64:
             total += float(x) * float(x)
@@ -757,12 +763,14 @@ def fits(fn, *shapes) -> bool:
 def unbroadcast(ct, shape):
     """Sum a cotangent back down to `shape` (the shape of the argument that was broadcast)."""
     shape = tuple(shape)
-    if _shape(ct) == shape:
+    have = _shape(ct)
+    if have == shape:
         return ct
-    extra = _ndim(ct) - len(shape)
+    extra = len(have) - len(shape)
     if extra:  # leading axes the argument never had
         ct = REGISTRY["sum"](ct, axis=tuple(range(extra)), keepdims=False)
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and _shape(ct)[i] != 1)
+        have = have[extra:]
+    axes = tuple([i for i, n in enumerate(shape) if n == 1 and have[i] != 1])
     return REGISTRY["sum"](ct, axis=axes, keepdims=True) if axes else ct
 
 

@@ -24,6 +24,8 @@ def _swap_last(x):
 
 
 def _matmul_vjp_a(ct, out, a, b):
+    if type(ct) is np.ndarray and type(b) is np.ndarray and b.ndim > 1 and type(a) is np.ndarray and a.ndim > 1:
+        return strong_contract(np.matmul, ct, b.swapaxes(-1, -2))  # concrete matrices: strong_matmul's impl
     if _ndim(b) == 1:
         return strong_mul(_reshape(ct, _shape(ct) + (1,)), b) if _ndim(a) > 1 else strong_mul(ct, b)
     if _ndim(a) == 1:
@@ -32,6 +34,8 @@ def _matmul_vjp_a(ct, out, a, b):
 
 
 def _matmul_vjp_b(ct, out, a, b):
+    if type(ct) is np.ndarray and type(a) is np.ndarray and a.ndim > 1 and type(b) is np.ndarray and b.ndim > 1:
+        return strong_contract(np.matmul, a.swapaxes(-1, -2), ct)  # concrete matrices: strong_matmul's impl
     if _ndim(a) == 1:
         if _ndim(b) == 1:
             return strong_mul(ct, a)

@@ -1,0 +1,105 @@
+"""Counts that a loaded machine does not move: Python function calls (sys.setprofile) and, under
+valgrind, instructions per fresh call, for bench/mlp.py's unprepared row and bench/scalar.py's net.
+
+    python bench/fresh_counts.py calls
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null --collect-atstart=no \\
+        --toggle-collect=functools_reduce python bench/fresh_counts.py WHAT 20
+
+`calls` prints Python calls per fresh call (5 calls after 2 warm-ups): the whole call, the trace
+alone (`api.stage`) and prepare + the interpreted sweep on the traced values, for the 2-16-16-2 b64
+MLP, and per equation for the scalar net at B = 1 and 8. WHAT N runs one contender N + 1 times inside
+one `functools.reduce` with the collector off (so valgrind counts only those calls, and a collection's
+timing cannot move the count): mlp (a fresh `dl.value_and_grad`), mlpi (the same with
+`Reverse(compiled=False)`), ag (autograd's value_and_grad, bench/mlp.py's peer loss), s1 and s8 (a
+fresh `dl.grad` of the scalar net at B = 1, 8), mg1 and mg8 (micrograd's forward + backward there).
+Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import pathlib
+import sys
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402  (single-threaded BLAS before NumPy)
+import hand_numpy as hand  # noqa: E402
+import scalar as S  # noqa: E402
+
+import difflab as dl  # noqa: E402
+
+try:
+    from difflab.api.boundary import stage
+except ImportError:  # (a checkout from before the API package, 89ac63d)
+    from difflab.api import stage
+from difflab.nn import MLP  # noqa: E402
+
+
+def contenders() -> dict:
+    params, X, Y = hand.problem((2, 16, 16, 2), 64)
+    f = MLP([2, 16, 16, 2], activation="tanh").loss("cross_entropy")
+    interp = dl.Reverse(compiled=False)
+    st = stage(f, (params, X, Y))
+    values = dict(st.values)
+    xs = [values[v] for v in st.graph.inputs]
+
+    def sweep():
+        return dl.Reverse().prepare(st.graph, st.wrt).grad_leaves(xs, values)
+
+    fns = {
+        "mlp": lambda: dl.value_and_grad(f)(params, X, Y),
+        "mlpi": lambda: dl.value_and_grad(f, method=interp)(params, X, Y),
+        "mlp stage": lambda: stage(f, (params, X, Y)),
+        "mlp sweep": sweep,
+    }
+    for B in (1, 8):
+        p, (Xs, Ys) = S.init(), S.data(B)
+        fns[f"s{B}"] = functools.partial(lambda p, Xs, Ys: dl.grad(S.loss)(p, Xs, Ys), p, Xs, Ys)
+        fns[f"s{B} stage"] = functools.partial(lambda p, Xs, Ys: stage(S.loss, (p, Xs, Ys)), p, Xs, Ys)
+        setup = S.micrograd_setup(p, Xs, Ys)
+        if setup is not None:
+            fns[f"mg{B}"] = setup[1]
+    ag = C.peer("autograd")
+    if ag is not None:
+        import mlp as M
+
+        vg = ag.value_and_grad(M.peer_loss(ag.numpy, ag.tracer.getval, len(params) // 2))
+        fns["ag"] = lambda: vg(params, X, Y)
+    return fns
+
+
+def calls(fn, reps=5) -> float:
+    fn(), fn()
+    n = [0]
+
+    def count(frame, event, arg):
+        if event == "call":
+            n[0] += 1
+
+    sys.setprofile(count)
+    for _ in range(reps):
+        fn()
+    sys.setprofile(None)
+    return n[0] / reps
+
+
+def main():
+    fns = contenders()
+    if sys.argv[1:] == ["calls"]:
+        eqns = {B: len(dl.prepare(S.loss, S.init(), *S.data(B)).graph.eqns) for B in (1, 8)}
+        for name in ("mlp", "mlp stage", "mlp sweep", "s1", "s1 stage", "s8", "s8 stage"):
+            per = calls(fns[name])
+            B = int(name[1]) if name.startswith("s") else None
+            print(f"{name:10s} {per:8.1f}" + (f"   per equation {per / eqns[B]:.2f}" if B else ""))
+        return
+    fn, n = fns[sys.argv[1]], int(sys.argv[2])
+    fn(), fn()
+    gc.collect()
+    gc.disable()
+    functools.reduce(lambda acc, _: fn(), range(n + 1), None)
+
+
+if __name__ == "__main__":
+    main()
