@@ -1,0 +1,159 @@
+"""Triage of the numeric method's near misses in the peer suite (bench/peer_suite.py): for each
+failing `check_jvp`/`check_vjp` of autograd's `check_grads` under `numeric`, who is off, numeric's
+product or the check's reference?
+
+The check compares the method's product N with a reference R, central differences of the checked
+function at autograd's step 1e-6. At second order the checked function is itself a numeric
+derivative (`jvp_f`, `vjp_f`), so R differentiates numeric's own result again. This script
+re-draws the directions and computes, for the failing check:
+
+- T, the truth: the same product with every level by `reverse` (exact to round-off);
+- |N - T| / |T|, numeric's error, and |N - T| against numeric's own error estimate E of that
+  product (`Numeric(error_estimate=True)`'s, elementwise, bounded through the directions);
+- |R - T| / |T|, the reference's error, and the reference's error when the function it
+  differentiates is exact (every level by reverse): the 1e-6 step on an exact function.
+
+    python bench/peer_near_misses.py test_binary_ops.py::test_mul test_graphs.py::test_third_derivative
+    python bench/peer_near_misses.py --from-report   # every near miss of the last numeric run
+
+It runs pytest in this process on autograd's tests (the cache bench/peer_suite.py filled).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import peer_suite  # noqa: E402
+
+os.environ["DIFFLAB_PEER_METHOD"] = "numeric"
+
+from difflab.differentiators.numeric import Numeric  # noqa: E402
+from difflab.peers import autograd_shim as shim  # noqa: E402
+
+ROWS: list = []
+_last_error: list = []  # numeric's error estimate of the last product computed on concrete values
+
+
+def _recording_run(run):
+    def wrapped(self, args, V, want_err):
+        outs, jv, err = run(self, args, V, True)  # the same steps: the estimate needs f at 2h as well
+        if isinstance(jv, np.ndarray):
+            _last_error[:] = [err]
+        return outs, jv, (err if want_err else None)
+
+    return wrapped
+
+
+def _rel(a, b) -> float:
+    return abs(a - b) / max(abs(b), 1e-300)
+
+
+def _with(method, fn, *args):
+    before, shim._selected = shim._selected, method
+    try:
+        return fn(*args)
+    finally:
+        shim._selected = before
+
+
+def _flat(t):
+    return np.concatenate([np.ravel(a) for a in shim.tree.flatten(t)[0]] or [np.zeros(0)])
+
+
+def _diagnose(kind, f, x):
+    rng = np.random.default_rng(0)
+    v = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), x)
+    if kind == "jvp":
+        r = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), shim._jvp(f, x)(v)[1])
+        product = lambda: _flat(shim._jvp(f, x)(v)[1])  # noqa: E731
+        n_vec, err = _with("numeric", product), _last_error[0][0]
+        t_vec = _with("reverse", product)
+        weights, bound = _flat(r), np.abs(_flat(r)) @ np.ravel(err)
+        N, T = weights @ n_vec, weights @ t_vec
+        reference = lambda: shim._inner(r, shim._numerical_jvp(f, x, v))  # noqa: E731
+    else:
+        pullback, y = _with("numeric", shim._vjp, f, x)
+        u = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), y)
+        N, err = shim._inner(pullback(u), v), _last_error[0]  # err (n, m): Jᵀ's
+        T = _with("reverse", lambda: shim._inner(shim._vjp(f, x)[0](u), v))
+        bound = np.abs(_flat(v)) @ err @ np.abs(_flat(u))
+        reference = lambda: shim._inner(u, shim._numerical_jvp(f, x, v))  # noqa: E731
+    R, R_exact = _with("numeric", reference), _with("reverse", reference)
+    return {
+        "numeric error": _rel(N, T),
+        "numeric |N-T| / its estimate": abs(N - T) / max(bound, 1e-300),
+        "reference error": _rel(R, T),
+        "reference error on exact f": _rel(R_exact, T),
+    }
+
+
+def _checking(kind, check):
+    def wrapped(f, x, method=None):
+        try:
+            return check(f, x, method)
+        except AssertionError:
+            row = {"check": f"{kind} of {getattr(f, '__name__', f)}", **_diagnose(kind, f, x)}
+            ROWS.append(row)
+            raise
+
+    return wrapped
+
+
+class Plugin:
+    """Installs the shim (numeric) and wraps its checks; records the test each row belongs to."""
+
+    def pytest_configure(self, config):
+        shim.install("numeric")
+        shim.check_jvp = _checking("jvp", shim.check_jvp)
+        shim.check_vjp = _checking("vjp", shim.check_vjp)
+        Numeric.Prepared._run = _recording_run(Numeric.Prepared._run)
+
+    def pytest_runtest_logreport(self, report):
+        if report.when == "call":
+            for row in ROWS:
+                row.setdefault("test", report.nodeid)
+
+
+def near_misses_from_report(tests_dir) -> list:
+    """The numeric near misses of the last run, read from its per-file reports."""
+    out, ids = peer_suite.CACHE / "reports", []
+    for name in sorted(p.name for p in tests_dir.glob("test_*.py")):
+        for t, (o, msg) in peer_suite._last_report(out, "numeric", name).items():
+            if o == "failed" and peer_suite.cause_of(msg, t).startswith("near miss"):
+                ids.append(t)
+    return ids
+
+
+def main(argv=None) -> int:
+    import pytest
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("tests", nargs="*", help="file::test ids of autograd's tests")
+    parser.add_argument("--from-report", action="store_true", help="every near miss of the last numeric run")
+    args = parser.parse_args(argv)
+    tests_dir = peer_suite.fetch()
+    ids = args.tests + (near_misses_from_report(tests_dir) if args.from_report else [])
+    os.chdir(tests_dir)
+    pytest.main(
+        [*ids, "-c", str(tests_dir.parent / "pytest.ini"), "--rootdir", str(tests_dir), "-q", "--tb=no"]
+        + ["-p", "no:cacheprovider", "-p", "no:randomly", "-W", "ignore"],
+        plugins=[Plugin()],
+    )
+    keys = ["numeric error", "numeric |N-T| / its estimate", "reference error", "reference error on exact f"]
+    print("\n| test | failing check | " + " | ".join(keys) + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in keys) + " |")
+    for row in ROWS:
+        cells = " | ".join(f"{row[k]:.1e}" for k in keys)
+        print(f"| {row.get('test', '?').split('/')[-1]} | {row['check']} | {cells} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
