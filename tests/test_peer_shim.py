@@ -212,6 +212,22 @@ def test_gaps_the_peer_suite_found(method):
     np.testing.assert_allclose(traced[1], np.gradient(a)[1])
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_tensor_jacobian_product_contracts_the_leading_axes(method):
+    """autograd's tensor_jacobian_product(fun)(a, V): V contracted with the Jacobian over fun's leading
+    V.ndim axes; a V smaller than the output (autograd's test_tensor_jacobian_product) leaves the rest."""
+    fun = lambda a: np.roll(np.sin(a), 1)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 2, 2))
+    J = np.zeros((3, 2, 2) * 2)  # J[i, j] = d fun(a)[i] / d a[j]: roll moves the flat entry k to k + 1
+    flat = J.reshape(12, 12)
+    flat[(np.arange(12) + 1) % 12, np.arange(12)] = np.cos(a).ravel()
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for V in (rng.normal(size=(3, 2, 2)), rng.normal(size=(3, 2)), rng.normal(size=3)):
+        got = ag.tensor_jacobian_product(fun, method=method)(a, V)
+        np.testing.assert_allclose(got, np.tensordot(V, J, axes=V.ndim), atol=tol, err_msg=str(V.shape))
+
+
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
 def test_python_modulo_on_traced_values(method):
     """autograd's suite writes `x % y`: Tracer had no __mod__ (found by the peer suite)."""
