@@ -148,6 +148,14 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of(
         "ValueError: argument 0 (leaf 1) has shape (0,): an empty array has no entries to differentiate"
     ).startswith("an empty array")
+    # a user rule the method does not run: not a missing op, not symbolic's closed form
+    assert runner.cause_of(
+        "MissingRuleError: JVP of primitive foo with respect to argument 0 is not defined (defjvp gives it)"
+    ).startswith("a primitive's own rules")
+    assert runner.cause_of(
+        "Failed: DID NOT RAISE AssertionError", "test_tests.py::test_check_vjp_2nd_order_fail"
+    ).startswith("a primitive's own rules")
+    assert runner.cause_of("Failed: DID NOT RAISE TypeError", "test_logic.py::test_nograd").startswith("a boolean")
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
