@@ -68,19 +68,21 @@ def _flat(t):
 
 
 def _diagnose(kind, f, x):
-    rng = np.random.default_rng(0)
-    v = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), x)
+    """The failing check again, with its own directions (NumPy's global random state as the check found
+    it, drawn in the check's order), each product also with every level by reverse."""
     if kind == "jvp":
-        r = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), shim._jvp(f, x)(v)[1])
+        v = shim._randn_like(x)
         product = lambda: _flat(shim._jvp(f, x)(v)[1])  # noqa: E731
+        jv = shim._jvp(f, x)(v)[1]
         n_vec, err = _with("numeric", product), _last_error[0][0]
+        r = shim._randn_like(jv)  # check_equivalent's direction
         t_vec = _with("reverse", product)
-        weights, bound = _flat(r), np.abs(_flat(r)) @ np.ravel(err)
-        N, T = weights @ n_vec, weights @ t_vec
+        weights = _flat(r)
+        N, T, bound = weights @ n_vec, weights @ t_vec, np.abs(weights) @ np.ravel(err)
         reference = lambda: shim._inner(r, shim._numerical_jvp(f, x, v))  # noqa: E731
     else:
         pullback, y = _with("numeric", shim._vjp, f, x)
-        u = shim.tree.tree_map(lambda a: rng.normal(size=np.shape(a)), y)
+        v, u = shim._randn_like(x), shim._randn_like(y)
         N, err = shim._inner(pullback(u), v), _last_error[0]  # err (n, m): Jᵀ's
         T = _with("reverse", lambda: shim._inner(shim._vjp(f, x)[0](u), v))
         bound = np.abs(_flat(v)) @ err @ np.abs(_flat(u))
@@ -96,9 +98,11 @@ def _diagnose(kind, f, x):
 
 def _checking(kind, check):
     def wrapped(f, x, method=None):
+        state = np.random.get_state()
         try:
             return check(f, x, method)
         except AssertionError:
+            np.random.set_state(state)  # the check's own directions
             row = {"check": f"{kind} of {getattr(f, '__name__', f)}", **_diagnose(kind, f, x)}
             ROWS.append(row)
             raise
