@@ -156,6 +156,9 @@ def test_peer_runner_sorts_failures_by_cause():
         "Failed: DID NOT RAISE AssertionError", "test_tests.py::test_check_vjp_2nd_order_fail"
     ).startswith("a primitive's own rules")
     assert runner.cause_of("Failed: DID NOT RAISE TypeError", "test_logic.py::test_nograd").startswith("a boolean")
+    assert runner.cause_of("AssertionError: assert False", "test_wrappers.py::test_wrapped_name_and_docs").startswith(
+        "autograd's own wrappers"
+    )
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
