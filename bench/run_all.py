@@ -629,6 +629,11 @@ def main():
     p.add_argument("--only", nargs="*", default=SCRIPTS, help="subset of: " + " ".join(SCRIPTS))
     p.add_argument("--from-json", metavar="PATH", help="rewrite the Markdown from a saved RESULTS.json (no run)")
     p.add_argument(
+        "--readme",
+        metavar="PATH",
+        help="also rewrite the speed table between README's speed-table markers from these results",
+    )
+    p.add_argument(
         "--no-snapshot",
         action="store_true",
         help="import the live difflab/ (default: a copy taken at the start, so that every run "
@@ -692,7 +697,7 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
     lines = [
         "# difflab benchmarks (issue 7)",
         "",
-        f"Produced by `{command}` (from the repository root, with /work/venv), "
+        f"Produced by `{command}` (from the repository root, Python {os.path.relpath(sys.prefix)}), "
         f"{started:%Y-%m-%d %H:%M} – {finished:%H:%M}.",
         "",
         f"Machine: {mach['nproc']} cores, {mach['cpu']}, Python {mach['python']}, {mach['platform']}. "
@@ -775,6 +780,34 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
             )
     print("\n".join(lines[: lines.index("## Detailed tables (last run)")]))
     print(f"\nwrote {opts.out}")
+    if opts.readme:
+        write_readme(opts.readme, targets, started, vers, mach)
+        print(f"rewrote the speed table in {opts.readme}")
+
+
+README_MARKS = ("<!-- speed-table:start (written by bench/run_all.py --readme) -->", "<!-- speed-table:end -->")
+
+
+def write_readme(path, targets, started, vers, mach):
+    """Replace the block between README_MARKS in `path` by the targets table of these runs, so the
+    README's speed claims are the last run's numbers, never typed in."""
+    with open(path) as fh:
+        text = fh.read()
+    start, end = (text.index(m) for m in README_MARKS)
+    block = [
+        README_MARKS[0],
+        "",
+        f"The last `python bench/run_all.py` ({started:%Y-%m-%d}, difflab git {vers.get('difflab git', '?')}, "
+        f"{mach['cpu']}, {mach['nproc']} cores; two consecutive runs, value per run):",
+        "",
+        C.table(
+            ["workload", "target", "run 1 / run 2", "verdict"],
+            [[t["label"].strip(), t["target"], " / ".join(t["values"]), t["verdict"]] for t in targets],
+        ),
+        "",
+    ]
+    with open(path, "w") as fh:
+        fh.write(text[:start] + "\n".join(block) + text[end:])
 
 
 if __name__ == "__main__":
