@@ -123,10 +123,11 @@ class Plugin:
                 row.setdefault("test", report.nodeid)
 
 
-def near_misses_from_report(tests_dir) -> list:
-    """The numeric near misses and wrong values of the last run, read from its per-file reports."""
+def near_misses_from_report(tests_dir, files=None) -> list:
+    """The numeric near misses and wrong values of the last run (in `files`, default all), read from its
+    per-file reports."""
     out, ids = peer_suite.CACHE / "reports", []
-    for name in sorted(p.name for p in tests_dir.glob("test_*.py")):
+    for name in files or sorted(p.name for p in tests_dir.glob("test_*.py")):
         for t, (o, msg) in peer_suite._last_report(out, "numeric", name).items():
             if o == "failed" and peer_suite.cause_of(msg, t).startswith(("near miss", "wrong value")):
                 ids.append(t)
@@ -171,11 +172,12 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--from-report", action="store_true", help="every near miss and wrong value of the last numeric run"
     )
+    parser.add_argument("--files", nargs="+", help="with --from-report: only these test files")
     parser.add_argument("--output", type=Path, default=None, help="write the table there (markdown)")
     args = parser.parse_args(argv)
     tests_dir = peer_suite.fetch()
     os.environ["DIFFLAB_PEER_METHOD"] = "numeric"  # (the plugin installs the shim with numeric too)
-    ids = args.tests + (near_misses_from_report(tests_dir) if args.from_report else [])
+    ids = args.tests + (near_misses_from_report(tests_dir, args.files) if args.from_report else [])
     os.chdir(tests_dir)
     pytest.main(
         [*ids, "-c", str(tests_dir.parent / "pytest.ini"), "--rootdir", str(tests_dir), "-q", "--tb=no"]
