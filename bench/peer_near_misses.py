@@ -175,6 +175,7 @@ def main(argv=None) -> int:
     parser.add_argument("--files", nargs="+", help="with --from-report: only these test files")
     parser.add_argument("--output", type=Path, default=None, help="write the table there (markdown)")
     args = parser.parse_args(argv)
+    output = args.output.resolve() if args.output else None  # before the chdir below
     tests_dir = peer_suite.fetch()
     os.environ["DIFFLAB_PEER_METHOD"] = "numeric"  # (the plugin installs the shim with numeric too)
     ids = args.tests + (near_misses_from_report(tests_dir, args.files) if args.from_report else [])
@@ -187,8 +188,8 @@ def main(argv=None) -> int:
     command = "python bench/peer_near_misses.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = table(ROWS, command.strip())
     print(text)
-    if args.output:
-        args.output.write_text(text)
+    if output:
+        output.write_text(text)
     return 0
 
 
