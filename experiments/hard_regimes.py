@@ -1,8 +1,9 @@
 """Hard regimes: kinks, ill-conditioning and a function computed by an iterative solver.
 
 Kinks: at relu/abs/max/min's non-differentiable points symbolic, forward and reverse apply one
-convention table (each op's registry entry documents it); numeric cannot, and returns whatever its
-stencil averages to, also a little way off the kink, wherever the stencil straddles it.
+convention table (each op's registry entry documents it); numeric holds each registered kink on the
+piece it is on at x (the registry's `piecewise`), so it returns the table's value at the kink and the
+one-sided derivative beside it: its stencil never straddles a kink the graph can see.
 Ill-conditioning: (1 − cos x)/x² near 0 loses digits to cancellation; every method differentiates
 the same float64 program, so each inherits the round-off (against the 40-digit derivative).
 Iterative solver: y(a) solves y = a·cos(y) by k fixed-point steps; differentiating the unrolled

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
 import importlib
+import math
 
 import numpy as np
 
@@ -41,7 +42,10 @@ def exact_floats(printer_class):
 
     class ExactFloats(printer_class):
         def _print_Float(self, expr):
-            return repr(float(expr)) if expr._prec <= 53 else super()._print_Float(expr)
+            if expr._prec > 53:
+                return super()._print_Float(expr)
+            value = float(expr)  # a SymPy Float beyond a double's range (1/1e-155² folded) is ±inf in float64
+            return repr(value) if math.isfinite(value) else f"float('{value}')"
 
     ExactFloats.__name__ = f"Exact{printer_class.__name__}"
     return ExactFloats

@@ -11,9 +11,9 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import NumericStopGradientWarning, warn_user
-from ..graph import Graph
 from . import base
 from .base import _traced, check_size, flat, split
+from .pieces import held_graphs, no_value
 from .stencils import (
     EPS,
     RATIO,
@@ -83,6 +83,8 @@ class Numeric(base.Differentiator):
                 _check_analytic(graph, wrt)
                 self.real = False
             self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
+            # f is itself a derivative: it holds equations recorded by rules (not copies of the user's values)
+            self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
             if self.ignored:
                 warn_user(
@@ -92,17 +94,11 @@ class Numeric(base.Differentiator):
                     ),
                     NumericStopGradientWarning,
                 )
-            # Piecewise-constant equations (comparisons, sign: not `differentiable`) are held at their values
-            # at x while the stencil moves: a difference never spans a jump the graph can see, and the derivative
-            # through them is 0, as the convention table has it for the other methods. `_probe` gives f(x) and
-            # those values; `_held` is f with them as extra (unbatched) inputs instead of equations.
-            held = tuple(e.out for e in graph.eqns if not e.op.differentiable)
-            self._probe = self._held = None
-            if held:
-                probe = Graph(graph.inputs, graph.eqns, graph.outputs + held, graph.specialised)
-                kept = tuple(e for e in graph.eqns if e.op.differentiable)
-                frozen = Graph(graph.inputs + held, kept, graph.outputs, graph.specialised)
-                self._probe, self._held = base.Prepared(method, probe, wrt), base.Prepared(method, frozen, wrt)
+            # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
+            # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump
+            pieces = held_graphs(graph, kinks=self.real)
+            self._probe, self._held = [base.Prepared(method, g, wrt) for g in pieces] if pieces else (None, None)
+            if pieces:
                 self._probe.real = self._held.real = self.real
 
         def _at(self, args):
@@ -150,6 +146,11 @@ class Numeric(base.Differentiator):
             cost = f" ({points} evaluations of f, each computing {self._width} elements)"
             check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             outs, held = self._at(args)
+            if no_value(
+                self.graph, args, self.wrt, self.levels + self._derived
+            ):  # numeric of numeric, numeric of a derivative
+                nan = np.full((k, self.m), np.nan)
+                return outs, nan, (nan if want_err else None)
             x = flat([args[i] for i in self.wrt])
             jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err, self.levels)
             return outs, jv, err
@@ -177,4 +178,6 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
             (outs, held), x = self._at(args), flat([args[i] for i in self.wrt])
+            if no_value(self.graph, args, self.wrt, 2):
+                return outs, np.full((self.n, self.n), np.nan)
             return outs, _hessian_stencil(self._fun(args, held), x, flat(outs)[0], self.method.step)

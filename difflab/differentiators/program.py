@@ -73,9 +73,9 @@ class Program:
     @staticmethod
     def _push(e, a, adj, active, singular, out=None):
         for u in sorted(e.free_symbols & active, key=lambda s: s.name):
-            d = e.diff(u)
+            d = _hypot_form(e.diff(u))
             if out is not None and not e.is_Atom:
-                d = d.xreplace({e: out})  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
+                d = _scaled(e, u, out, d.xreplace({e: out}))  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
                 # strong zeros (DESIGN.md §3): where a factor may be infinite the chain rule's product
                 # is strong_mul's (0·∞ = 0), as forward and reverse compute it
@@ -120,6 +120,38 @@ def _maybe_infinite(e, singular) -> bool:
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _hypot_form(d):
+    """d with every (a² + b²)^p, p not a positive integer, written hypot(a, b)^(2p) (b² may be a positive number):
+    SymPy's own derivatives of asinh, atan and atan2, 1/sqrt(x² + 1), 1/(x² + 1), x/(x² + y²), overflowed in x²
+    from |x| = 1.4e154 (0 for 1e-155); the registry's partials are written the same way. (A denominator
+    hypot² still overflows where a large factor multiplies it: SymPy prints c·h⁻² as c/h**2.)"""
+    import sympy as sp
+
+    from ..ops.elementwise import _hypot_sympy
+
+    def root(t):  # t = r² (r a square's base, or the root of a positive number), or None
+        if t.is_Pow and t.exp == 2:
+            return t.base
+        return sp.sqrt(t) if t.is_Number and t.is_positive else None
+
+    def fits(e):
+        if not (e.is_Pow and e.base.is_Add and len(e.base.args) == 2) or (e.exp.is_Integer and e.exp > 0):
+            return False
+        roots = [root(t) for t in e.base.args]
+        return all(r is not None for r in roots) and not all(t.is_Number for t in e.base.args)
+
+    return d.replace(fits, lambda e: _hypot_sympy(*[root(t) for t in e.base.args]) ** (2 * e.exp))
+
+
+def _scaled(e, u, out, d):
+    """d(e)/du as k·out/u where e = c·u**k with k a negative number (a/b, x**-2): SymPy's own form, -c·k·u**(k-1),
+    overflows in u**(1-k) (1e300/b at b = 1e155 gave 0 for -1e-10); the registry's partials scale the same way."""
+    hit = [f for f in e.as_ordered_factors() if f.has(u)]
+    if len(hit) == 1 and hit[0].is_Pow and hit[0].base == u and hit[0].exp.is_Number and hit[0].exp.is_negative:
+        return hit[0].exp * out / u
+    return d
 
 
 def _strong(a, d):

@@ -65,8 +65,8 @@ def _pull(eqn, ct, env, active, cts):
             c = guarded(eqn, rule, *numpy_floats([ct, env[eqn.out], *vals]), **kw)
         if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
             with np.errstate(invalid="ignore"):  # inf - inf: infinite partials, reported where they arose
-                c = unbroadcast(c, a.shape)
-        cts[a] = c if a not in cts else _sum(cts[a], c)
+                c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
+        cts[a] = c if a not in cts else on_behalf(eqn, _sum, cts[a], c)
 
 
 class Reverse(Differentiator):

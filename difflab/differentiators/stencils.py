@@ -36,6 +36,7 @@ import threading
 
 import numpy as np
 
+from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Var, combining_values
 
@@ -100,6 +101,34 @@ def _steps(x, V, base_steps, relative, exact=True):
     return representable
 
 
+#: components whose scales max(1, |x_i|) differ by more than this factor take separate steps in a JVP
+SCALE_GROUP = 100.0
+
+
+def _by_scale(x, V):
+    """(parts, G) with V = G @ parts: each direction v (row of V, (k, n)) whose support mixes scales
+    (max(1, |x_i|) differing by more than SCALE_GROUP) split into one part per component, v_i·e_i, which steps
+    by its own |x_i| as the gradient's stencils do; None when no direction mixes scales. Why: one step from
+    the largest |x_i| of v's support moved a component of 1e-190 by 1e145 (x = [7.7e-190, 2e-150, 4e150, -0.5]:
+    NaN), and a shared step lets the cross terms of tiny components cancel their first-order change."""
+    x = np.asarray(getattr(x, "concrete", x), dtype=float).ravel()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        group = np.floor(np.log(np.maximum(1.0, np.abs(x))) / np.log(SCALE_GROUP))
+    group = np.where(np.isfinite(group), group, -1.0)  # NaN/inf components: a group of their own
+    rows, parts = [], []
+    for r, v in enumerate(V):
+        support = np.flatnonzero(v)
+        mixed = len(np.unique(group[support])) > 1
+        for i in support if mixed else [None]:
+            rows.append(r)
+            parts.append(v if i is None else np.where(np.arange(len(v)) == i, v, 0.0))
+    if len(parts) == len(V):
+        return None
+    G = np.zeros((len(V), len(parts)))
+    G[rows, np.arange(len(parts))] = 1.0
+    return np.array(parts), G
+
+
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
@@ -162,6 +191,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
     V = np.eye(n) if eye else np.asarray(V, dtype=float).reshape(-1, n)
     if not len(V):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
+    split = None if eye or not relative else _by_scale(x, V)
+    if split is not None:  # J v = Σ_g J v_g, each part v_g stepping by its own components' scale
+        parts, G = split
+        d, err = _products(fun, x, parts, f0, method, want_err, levels)
+        return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
     rich = method.scheme == "richardson"
     H = _steps(
         x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real

@@ -146,6 +146,13 @@ class Op:
     #: nan_to_num, an iterative decomposition whose convergence test compares): the compiled tier
     #: does not speculate with plain forms through it (compile/graphs.py)
     drops_nan: bool = False
+    #: (branch, piece) for an op whose derivative jumps (a kink) or whose value jumps (mod): `branch(out,
+    #: *args, **params)` gives, with difflab ops, a tuple of piecewise-constant values naming the smooth
+    #: piece the op is on; `piece(branch, *args, **params)` is the op on that piece, smooth in the args and
+    #: equal to the op (up to round-off) where `branch` is the args' own. The numeric method holds the
+    #: branch at x (differentiators/pieces.py): its stencils never span a kink or jump, and at the kink
+    #: itself they follow the convention table (abs'(0) = 0: the piece of sign 0 is 0)
+    piecewise: tuple | None = None
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""

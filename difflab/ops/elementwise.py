@@ -339,6 +339,7 @@ abs = defop(
     kink=lambda x: np.abs(x),
     analytic=False,
     numpy=("abs", "absolute", "fabs"),
+    piecewise=(lambda out, x: (sign(x),), lambda s, x: s[0] * x),
     doc="|x|; abs'(0) = 0",
 )
 relu = defop(
@@ -350,6 +351,7 @@ relu = defop(
     kink=lambda x: np.abs(x),
     analytic=False,
     numpy=("relu",),
+    piecewise=(lambda out, x: (greater(x, 0.0),), lambda s, x: where(s[0], x, 0.0)),
     doc="max(x, 0); relu'(0) = 0",
 )
 
@@ -361,6 +363,12 @@ def _tie_partial(first_wins):
     return partial
 
 
+def _tie_piece(held, a, b):
+    """max/min on the piece its held (first wins, tie) name: a, b, or their mean at a tie (the even split)."""
+    wins, tie = held
+    return where(tie, 0.5 * a + 0.5 * b, where(wins, a, b))
+
+
 maximum = defop(
     "maximum",
     np.maximum,
@@ -370,6 +378,7 @@ maximum = defop(
     kink=lambda a, b: np.abs(a - b),
     analytic=False,
     numpy=("maximum",),
+    piecewise=(lambda out, a, b: (greater(a, b), equal(a, b)), lambda s, a, b: _tie_piece(s, a, b)),
     doc="elementwise max; ties split evenly",
 )
 minimum = defop(
@@ -381,6 +390,7 @@ minimum = defop(
     kink=lambda a, b: np.abs(a - b),
     analytic=False,
     numpy=("minimum",),
+    piecewise=(lambda out, a, b: (less(a, b), equal(a, b)), lambda s, a, b: _tie_piece(s, a, b)),
     doc="elementwise min; ties split evenly",
 )
 
@@ -463,10 +473,32 @@ arccos = defop(
     numpy=("arccos", "acos"),
     doc="inverse cosine on [-1, 1]",
 )
+
+
+def _arctan_partial(out, x):
+    """1/(1 + x²) as r²/(r² + m²), r = 1/max(|x|, 1), m = min(|x|, 1) (the same number, since |x| = m/r), where
+    x² never overflows (it did from |x| = 1.4e154: 0 for 1e-310, so 1e300·arctan(x) had slope 0 for 1e-10).
+    Its own derivative is 1/(1 + x²)'s also where max and min tie (at |x| = 1: it depends on x only via m/r)."""
+    r, m = 1.0 / maximum(abs(x), 1.0), minimum(abs(x), 1.0)
+    return r * r / (r * r + m * m)
+
+
+def _angle_held(out, y, x):
+    r = hypot(y, x)
+    return -out, -(y / r), -(x / r)
+
+
+def _angle_piece(held, y, x):
+    """arctan2 on the branch of the held angle θ₀ = -held[0] at the direction (c, s) = -(held[2], held[1]):
+    θ₀ + the angle from (c, s) to (x, y), atan2(c·y - s·x, c·x + s·y) (0 at (x₀, y₀))."""
+    theta, s, c = -held[0], -held[1], -held[2]
+    return theta + arctan2(c * y - s * x, c * x + s * y)
+
+
 arctan = defop(
     "arctan",
     np.arctan,
-    partials=(lambda out, x: 1.0 / (1.0 + x * x),),
+    partials=(_arctan_partial,),
     sympy=_sympy_fn("atan"),
     numpy=("arctan", "atan"),
     doc="inverse tangent",
@@ -474,10 +506,14 @@ arctan = defop(
 arctan2 = defop(
     "arctan2",
     np.arctan2,
-    partials=(lambda out, y, x: x / (x * x + y * y), lambda out, y, x: -y / (x * x + y * y)),
+    # x/(x² + y²) as x/h/h, h = hypot(y, x): x² overflowed from 1e154 (0 for 1e-155 at x = 1e155)
+    partials=(lambda out, y, x: x / hypot(y, x) / hypot(y, x), lambda out, y, x: -y / hypot(y, x) / hypot(y, x)),
     sympy=_sympy_fn("atan2"),
     domain=("real", "nonzero"),
     analytic=False,
+    # its jump: 2π across the negative x axis. The piece at (y₀, x₀) is θ₀ plus the angle turned from there,
+    # smooth through the cut: held (negated, as copies) θ₀ and the unit direction (x₀, y₀)/r
+    piecewise=(lambda out, y, x: _angle_held(out, y, x), lambda h, y, x: _angle_piece(h, y, x)),
     numpy=("arctan2", "atan2"),
     doc="angle of the point (x, y): arctan2(y, x)",
 )
@@ -495,7 +531,7 @@ cosh = defop(
 arcsinh = defop(
     "arcsinh",
     np.arcsinh,
-    partials=(lambda out, x: 1.0 / sqrt(x * x + 1.0),),
+    partials=(lambda out, x: 1.0 / hypot(x, 1.0),),  # not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
     sympy=_sympy_fn("asinh"),
     numpy=("arcsinh", "asinh"),
     doc="inverse hyperbolic sine",
@@ -503,7 +539,7 @@ arcsinh = defop(
 arccosh = defop(
     "arccosh",
     np.arccosh,
-    partials=(lambda out, x: 1.0 / sqrt(x * x - 1.0),),
+    partials=(lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),),  # x² - 1 overflowed from 1.4e154
     sympy=_sympy_fn("acosh"),
     domain=("above_one",),
     numpy=("arccosh", "acosh"),
@@ -690,8 +726,15 @@ cbrt = defop(
 
 
 def _sinc_partial(out, x):
-    px = np.pi * x
-    return (cos(px) - out) / x
+    """(cos(πx) - sinc(x))/x, and below |x| = 0.02 its Taylor series -π²x/3 + π⁴x³/30 - π⁶x⁵/840 + π⁸x⁷/45360
+    (next term < 1e-16 relative there): the difference of two numbers near 1 kept eps/x² of it (at x = 1e-8
+    it gave -2.2e-8 for -3.3e-8, and 0 below 1e-8)."""
+    small = less(abs(x), 0.02)
+    xs = where(small, 1.0, x)  # the quotient where it is accurate; 1 elsewhere keeps it from dividing by 0
+    quotient = (cos(np.pi * xs) - where(small, 1.0, out)) / xs
+    u = np.pi * np.pi * x * x
+    series = -np.pi * np.pi * x / 3.0 * (1.0 - u / 10.0 * (1.0 - u / 28.0 * (1.0 - u / 54.0)))
+    return where(small, series, quotient)
 
 
 sinc = defop(
@@ -771,23 +814,26 @@ heaviside = defop(
 mod = defop(
     "mod",
     np.mod,
-    partials=(lambda out, a, b: 1.0, lambda out, a, b: -floor(a / b)),
+    # the quotient k of a = k·b + out, not floor(a/b): a/b underflows (1e-155 / -1e300 is -0.0, floor 0 where k = -1)
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: -rint((a - out) / b)),
     sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]),
     domain=("real", "nonzero"),
     # a jump where a/b crosses an integer: mod(a, b) near 0 or near b (a = -1e-130, b = 0.75 gives 0.75)
     kink=lambda a, b: np.minimum(np.abs(np.mod(a, b)), np.abs(b) - np.abs(np.mod(a, b))),
     analytic=False,
+    piecewise=(lambda out, a, b: (rint((a - out) / b),), lambda k, a, b: a - k[0] * b),
     numpy=("mod", "remainder"),
     doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps",
 )
 fmod = defop(
     "fmod",
     np.fmod,
-    partials=(lambda out, a, b: 1.0, lambda out, a, b: -trunc(a / b)),
+    partials=(lambda out, a, b: 1.0, lambda out, a, b: -rint((a - out) / b)),  # k of a = k·b + out, as mod's
     sympy=_sympy_expr(lambda sp, a, b: a - b * trunc.sympy(np.asarray(a / b))[()]),
     domain=("real", "nonzero"),
     kink=lambda a, b: np.abs(np.fmod(a, b)),
     analytic=False,
+    piecewise=(lambda out, a, b: (rint((a - out) / b),), lambda k, a, b: a - k[0] * b),
     numpy=("fmod",),
     doc="a - b·trunc(a/b) (the sign of a, C's fmod)",
 )
@@ -799,6 +845,7 @@ copysign = defop(
     domain=("nonzero", "nonzero"),
     kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))),
     analytic=False,
+    piecewise=(lambda out, a, b: (sign(a) * sign(out),), lambda s, a, b: s[0] * a),
     numpy=("copysign",),
     drops_nan=True,  # the sign of a NaN b is a number's
     doc="|a| with the sign of b (derivative 0 in b)",
@@ -811,6 +858,7 @@ fmax = defop(
     domain=("real", "real"),
     kink=maximum.kink,
     analytic=False,
+    piecewise=maximum.piecewise,
     numpy=("fmax",),
     drops_nan=True,  # NaN ignored
     doc="elementwise max ignoring NaN; ties split evenly",
@@ -823,6 +871,7 @@ fmin = defop(
     domain=("real", "real"),
     kink=minimum.kink,
     analytic=False,
+    piecewise=minimum.piecewise,
     numpy=("fmin",),
     drops_nan=True,  # NaN ignored
     doc="elementwise min ignoring NaN; ties split evenly",

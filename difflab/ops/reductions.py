@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul
+from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
 
 from .shape import _inverse_perm, concatenate, getitem
 from .core import (
@@ -177,6 +177,14 @@ def _max_weights(out, x, axis, keepdims):
 
 
 _max_jvp, _max_vjp = _weighted_rules(_max_weights)
+
+
+def _max_held(out, x, axis, keepdims):
+    """max's piece (see Op.piecewise): where x attains the max, and 1/(ties) there (the even split)."""
+    hit = equal(x, _expand_reduced(out, x, axis, keepdims))
+    return hit, _max_weights(out, x, axis, keepdims)
+
+
 max = defop(
     "max",
     _max_impl,
@@ -184,6 +192,10 @@ max = defop(
     vjp=_max_vjp,
     kink=lambda x, axis=None, keepdims=False: _top2_gap(x, axis, keepdims),
     analytic=False,
+    piecewise=(
+        lambda out, x, axis=None, keepdims=False: _max_held(out, x, axis, keepdims),
+        lambda held, x, axis=None, keepdims=False: sum(held[1] * where(held[0], x, 0.0), axis=axis, keepdims=keepdims),
+    ),
     samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
     batch=_batch_reduce(_max_impl),
     doc="max over axes; ties split evenly",
