@@ -21,7 +21,7 @@ from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
-from .ops import abs, exp, log1p, matmul, maximum, minimum, not_equal, sqrt, where
+from .ops import abs, copysign, exp, isnan, less, log1p, matmul, maximum, minimum, not_equal, real, sqrt, where
 from .ops.core import normalize_axes as _axes
 
 # the front ends the derived functions below call (the same objects `_publish` binds)
@@ -949,6 +949,84 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
 
 
+# -- complex-number functions on the real values difflab differentiates ----------------------------
+
+
+def angle(z, deg=False):
+    """The argument of z, like `numpy.angle`: on real input 0 where z >= +0.0 and pi (180 with `deg`)
+    where z < 0 or z is -0.0, NaN where z is NaN; piecewise constant, so its derivative is 0 (also
+    at 0, where NumPy's value jumps). Same shape as z. A complex z (never traced) goes to NumPy.
+
+    >>> angle(_np.array([2.0, -0.5, 0.0])).tolist(), float(angle(-1.0, deg=True))
+    ([0.0, 3.141592653589793, 0.0], 180.0)
+    """
+    if not isinstance(z, _Traced):
+        return _np.angle(z, deg=deg)
+    half_turn = 180.0 if deg else pi
+    # arctan2(0, z) is NumPy's value; written with comparisons (no derivative), the numeric method holds
+    # them at z's value and so never differences across the jump at 0
+    turned = where(less(copysign(1.0, z), 0.0), half_turn, 0.0)
+    return where(isnan(z), z, turned)
+
+
+def real_if_close(a, tol=100):
+    """a with a negligible imaginary part dropped, like `numpy.real_if_close`: traced values are
+    real, so it is `real(a)`, the identity (same shape as a).
+
+    >>> real_if_close(_np.array([1.0, 2.0 + 1e-20j])).tolist()
+    [1.0, 2.0]
+    """
+    return real(a) if isinstance(a, _Traced) else _np.real_if_close(a, tol=tol)
+
+
+def _real_valued(name, traced_answer):
+    fn = getattr(_np, name)
+
+    def predicate(x):
+        # a traced value is real: NumPy's answer for a real array of its shape (no derivative)
+        return traced_answer(shape(x)) if isinstance(x, _Traced) else fn(x)
+
+    predicate.__name__ = predicate.__qualname__ = name
+    predicate.__doc__ = (
+        f"`numpy.{name}`; a traced value is real, so it gives NumPy's answer for a real array of its "
+        f"shape (a boolean: no derivative).\n\n    >>> bool({name}(1.0))\n    {bool(fn(1.0))}\n    "
+    )
+    predicate.__module__ = __name__
+    return predicate
+
+
+iscomplex = _real_valued("iscomplex", lambda s: _np.iscomplex(_np.zeros(s)))
+isreal = _real_valued("isreal", lambda s: _np.isreal(_np.zeros(s)))
+iscomplexobj = _real_valued("iscomplexobj", lambda s: False)
+isrealobj = _real_valued("isrealobj", lambda s: True)
+
+
+def _fftshift(x, axes=None, sign=1):
+    axes = tuple(range(ndim(x))) if axes is None else _axes(x, axes)
+    if not axes:
+        return x
+    return roll(x, tuple(sign * (shape(x)[ax] // 2) for ax in axes), axes)
+
+
+def _fft_fftshift(x, axes=None):
+    """The zero-frequency term moved to the centre, like `numpy.fft.fftshift`: a roll by n // 2 along
+    each axis in `axes` (all by default); same shape as x. (An FFT itself is complex: not differentiated.)
+
+    >>> fft.fftshift(_np.arange(5.0)).tolist()
+    [3.0, 4.0, 0.0, 1.0, 2.0]
+    """
+    return _fftshift(x, axes, 1)
+
+
+def _fft_ifftshift(x, axes=None):
+    """The inverse of `fft.fftshift`, like `numpy.fft.ifftshift`: a roll by -(n // 2) along each axis.
+
+    >>> fft.ifftshift(_np.arange(5.0)).tolist()
+    [2.0, 3.0, 4.0, 0.0, 1.0]
+    """
+    return _fftshift(x, axes, -1)
+
+
 def broadcast_arrays(*args):
     """The arguments broadcast against each other.
 
@@ -1200,6 +1278,8 @@ _DERIVED.update(
         "linalg.lstsq": _stacking(_lstsq),
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
+        "fft.fftshift": _stacking(_fft_fftshift),
+        "fft.ifftshift": _stacking(_fft_ifftshift),
     }
 )
 linalg_norm = _DERIVED["linalg.norm"]
@@ -1225,6 +1305,9 @@ class _Namespace:
 
 
 linalg = _Namespace("linalg")
+fft = _Namespace("fft")
+#: NumPy's submodules with traceable counterparts here
+_NAMESPACES = {"linalg": linalg, "fft": fft}
 
 
 def _publish() -> None:
@@ -1236,10 +1319,11 @@ def _publish() -> None:
             _unbind(name)
     for name, fn in _DERIVED.items():
         if "." in name and name not in names:
-            vars(linalg)[name.split(".")[1]] = fn
+            sub, short = name.split(".")
+            vars(_NAMESPACES[sub])[short] = fn
     for name, fn in names.items():
         _bind(name, fn)
-    __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | {"linalg"})
+    __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | set(_NAMESPACES))
     table = {**_DERIVED, **{name: _published[name] for name in names}}
     UFUNCS.clear()
     FUNCTIONS.clear()
@@ -1277,7 +1361,7 @@ def _numpy_object(name):
 
 def _bind(name, fn):
     *sub, short = name.split(".")
-    globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    globals_ = vars(_NAMESPACES[sub[0]]) if sub else globals()
     fn = _stacking(fn, name)
     globals_[short] = fn
     _published[name] = fn
@@ -1285,7 +1369,7 @@ def _bind(name, fn):
 
 def _unbind(name):
     *sub, short = name.split(".")
-    globals_ = vars(linalg) if sub == ["linalg"] else globals()
+    globals_ = vars(_NAMESPACES[sub[0]]) if sub else globals()
     if name in _DERIVED:
         globals_[short] = _DERIVED[name]
     else:

@@ -300,6 +300,44 @@ def test_select_like_numpy(method):
         dnp.select(conds, [x])
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_angle_and_the_complex_predicates_on_real_values(method):
+    """np.angle, np.real_if_close, np.iscomplex/isreal/iscomplexobj/isrealobj on traced (real) values
+    (autograd's test_angle_real, test_real_ic, test_falseyness were "not a difflab primitive"):
+    NumPy's values, angle's derivative 0 (also at 0, its jump), real_if_close the identity."""
+    x = np.array([1.3, -0.7, 0.0, -0.0, 2.0])
+    w = np.arange(1.0, 6.0)
+    for deg in (False, True):
+        np.testing.assert_array_equal(dnp.angle(x, deg=deg), np.angle(x, deg=deg))
+        value, g = dl.value_and_grad(lambda x: dnp.sum(np.angle(x, deg=deg) * w + x), method=method)(x)
+        _close(value, np.sum(np.angle(x, deg=deg) * w + x), method)
+        _close(g, np.ones(5), method)  # angle is piecewise constant on the reals
+    np.testing.assert_array_equal(dnp.angle(np.array([1j, -1.0 + 0j])), [np.pi / 2, np.pi])  # complex: NumPy's
+    _close(dl.grad(lambda x: dnp.sum(np.real_if_close(x) ** 2), method=method)(x), 2 * x, method)
+
+    def f(x):
+        assert np.iscomplex(x).tolist() == [False] * 5 and np.isreal(x).tolist() == [True] * 5
+        assert not np.iscomplexobj(x) and np.isrealobj(x)
+        return x[0] ** 2 if np.iscomplexobj(x) else dnp.sum(x * w)
+
+    _close(dl.grad(f, method=method)(x), w, method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_fftshift_and_ifftshift(method):
+    """np.fft.fftshift/ifftshift (autograd's test_fftshift*, test_ifftshift*): NumPy's values for every
+    `axes` form, and the gradient of sum(w * shift(x)) is the inverse shift of w (a permutation's adjoint)."""
+    rng = np.random.default_rng(13)
+    for shape, axes in (((5,), None), ((4, 4), None), ((5, 5), 1), ((3, 4, 5), (0, 2)), ((3, 4), -1), ((2, 3), ())):
+        x = rng.normal(size=shape)
+        w = rng.normal(size=shape)
+        for shift, inverse in ((np.fft.fftshift, np.fft.ifftshift), (np.fft.ifftshift, np.fft.fftshift)):
+            ours = getattr(dnp.fft, shift.__name__)
+            np.testing.assert_array_equal(ours(x, axes=axes), shift(x, axes=axes))
+            g = dl.grad(lambda x: dnp.sum(shift(x, axes=axes) * w), method=method)(x)
+            _close(g, inverse(w, axes=axes), method)
+
+
 # -- partition, and the checklist as a test ------------------------------------------------------------------
 
 

@@ -148,6 +148,17 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of(
         "ValueError: argument 0 (leaf 1) has shape (0,): an empty array has no entries to differentiate"
     ).startswith("an empty array")
+    # a user rule the method does not run: not a missing op, not symbolic's closed form
+    assert runner.cause_of(
+        "MissingRuleError: JVP of primitive foo with respect to argument 0 is not defined (defjvp gives it)"
+    ).startswith("a primitive's own rules")
+    assert runner.cause_of(
+        "Failed: DID NOT RAISE AssertionError", "test_tests.py::test_check_vjp_2nd_order_fail"
+    ).startswith("a primitive's own rules")
+    assert runner.cause_of("Failed: DID NOT RAISE TypeError", "test_logic.py::test_nograd").startswith("a boolean")
+    assert runner.cause_of("AssertionError: assert False", "test_wrappers.py::test_wrapped_name_and_docs").startswith(
+        "autograd's own wrappers"
+    )
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
@@ -210,6 +221,22 @@ def test_gaps_the_peer_suite_found(method):
     traced = dl.vjp(lambda x: np.gradient(x), a, method=method)[0]
     assert isinstance(traced, tuple) and len(traced) == 2
     np.testing.assert_allclose(traced[1], np.gradient(a)[1])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_tensor_jacobian_product_contracts_the_leading_axes(method):
+    """autograd's tensor_jacobian_product(fun)(a, V): V contracted with the Jacobian over fun's leading
+    V.ndim axes; a V smaller than the output (autograd's test_tensor_jacobian_product) leaves the rest."""
+    fun = lambda a: np.roll(np.sin(a), 1)
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(3, 2, 2))
+    J = np.zeros((3, 2, 2) * 2)  # J[i, j] = d fun(a)[i] / d a[j]: roll moves the flat entry k to k + 1
+    flat = J.reshape(12, 12)
+    flat[(np.arange(12) + 1) % 12, np.arange(12)] = np.cos(a).ravel()
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for V in (rng.normal(size=(3, 2, 2)), rng.normal(size=(3, 2)), rng.normal(size=3)):
+        got = ag.tensor_jacobian_product(fun, method=method)(a, V)
+        np.testing.assert_allclose(got, np.tensordot(V, J, axes=V.ndim), atol=tol, err_msg=str(V.shape))
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])

@@ -314,6 +314,12 @@ def test_condition_returned_as_the_output(method):
     value, grads = dl.value_and_grad(lambda x, y: x <= y, argnums=(0, 1), method=method)(0.7, 1.8)
     assert value == 1.0 and grads == (0.0, 0.0)
     np.testing.assert_array_equal(dl.jacobian(lambda x: x > 0.5, method=method)(X), np.zeros((2, 2)))
+    # a condition computed on the values (np.allclose gives a plain bool; autograd's test_nograd): numeric
+    # subtracted those booleans ("numpy boolean subtract ... is not supported")
+    value, g = dl.value_and_grad(lambda x: np.allclose(x, (x * 3.0) / 3.0), method=method)(X)
+    assert value == 1.0
+    np.testing.assert_array_equal(g, np.zeros(2))
+    np.testing.assert_array_equal(dl.jacobian(lambda x: np.isclose(x, 0.5), method=method)(X), np.zeros((2, 2)))
 
 
 # -- prod's derivatives at zeros and where products underflow ---------------------------------------

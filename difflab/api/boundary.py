@@ -571,12 +571,18 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             leaves[i][j] = x
         rebuilt = [td.unflatten(lv) for lv, td in zip(leaves, sig.arg_trees)]
         out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
-        # a traced condition returned as the output (x == y) is its 0/1 value with a zero derivative,
-        # for every method (symbolic would differentiate a relational, numeric subtract booleans)
-        return [x + 0.0 if isinstance(x, Traced) and x.dtype.kind == "b" else x for x in out_leaves]
+        # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
+        # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
+        # numeric subtract booleans)
+        return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
     t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
     return t, tracers, out_leaves, out_holder["tree"]
+
+
+def _is_condition(x) -> bool:
+    """A boolean output leaf: a traced comparison, a bool array or NumPy bool, or a Python bool."""
+    return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
 def _scalar_check(st: Staged, what: str):

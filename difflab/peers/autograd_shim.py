@@ -168,10 +168,15 @@ def make_hvp(fun, x, method=None):
 
 
 def tensor_jacobian_product(fun, argnum=0, method=None):
-    """(*args, v) -> vᵀJ, for v shaped like fun(*args) (the vector comes last, as in autograd)."""
-    return lambda *args, **kwargs: _nary(lambda g, x: _vjp(g, x, method)[0](args[-1]))(fun, argnum)(
-        *args[:-1], **kwargs
-    )
+    """(*args, v) -> v contracted with fun's Jacobian over fun's leading v.ndim axes (the vector comes
+    last): vᵀJ, shaped like the argument, for v shaped like fun(*args); a v of fewer axes leaves fun's
+    other axes in front. autograd's definition: the Jacobian of tensordot(v, fun(*args), v.ndim)."""
+
+    def vector_dot_fun(*args, **kwargs):
+        args, vector = args[:-1], args[-1]
+        return np.tensordot(vector, fun(*args, **kwargs), axes=np.ndim(vector))
+
+    return jacobian(vector_dot_fun, argnum, method=method)
 
 
 def hessian_tensor_product(fun, argnum=0, method=None):
