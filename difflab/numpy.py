@@ -1322,9 +1322,10 @@ def _publish() -> None:
             sub, short = name.split(".")
             vars(_NAMESPACES[sub])[short] = fn
     for name, fn in names.items():
-        _bind(name, fn)
+        if not name.startswith("scipy."):  # SciPy's names are published by difflab.scipy
+            _bind(name, fn)
     __all__[:] = sorted(set(_STATIC) | {n for n in _published if "." not in n} | set(_NAMESPACES))
-    table = {**_DERIVED, **{name: _published[name] for name in names}}
+    table = {**_DERIVED, **{name: _published[name] for name in names if name in _published}}
     UFUNCS.clear()
     FUNCTIONS.clear()
     for name, fn in table.items():
@@ -1334,6 +1335,9 @@ def _publish() -> None:
         elif target is not None:
             FUNCTIONS[name] = fn
     UFUNCS["positive"] = _positive
+    for name, fn in names.items():  # scipy.special's ufuncs reach __array_ufunc__ by their short name
+        if name.startswith("scipy.special."):
+            UFUNCS.setdefault(name[len("scipy.special.") :], _stacking(fn, name))
     FUNCTIONS.update({"size": prod_shape})
     METHODS.clear()
     METHODS.update(

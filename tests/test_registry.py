@@ -39,11 +39,7 @@ def test_sympy_translation_matches_numpy(name, k, args, params):
     op = REGISTRY[name]
     graph = dl.trace(lambda *xs: op(*xs, **params), *args)
     program = to_sympy(graph)
-    subs = {
-        s: sp.Float(float(v), 30) if np.asarray(v).dtype.kind == "f" else bool(v)
-        for arr, a in zip(program.inputs, args)
-        for s, v in zip(arr.ravel(), np.ravel(a))
-    }
+    subs = {s: _sympy_number(v) for arr, a in zip(program.inputs, args) for s, v in zip(arr.ravel(), np.ravel(a))}
     got = [sp.sympify(e).xreplace(subs) for e in program.inline(program.outputs)]
     expected = np.ravel(op.impl(*args, **params))
     if expected.dtype.kind == "b":
@@ -51,6 +47,12 @@ def test_sympy_translation_matches_numpy(name, k, args, params):
     else:
         got = np.array([float(g.evalf(30)) for g in got])
         np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+
+
+def _sympy_number(v):
+    """An input value as SymPy's: a 30-digit Float, an Integer (an order n), or a boolean."""
+    kind = np.asarray(v).dtype.kind
+    return sp.Float(float(v), 30) if kind == "f" else sp.Integer(int(v)) if kind in "iu" else bool(v)
 
 
 DIFF_CASES = [c for c in CASES if REGISTRY[c[0]].differentiable and _float_args(REGISTRY[c[0]], c[2])]

@@ -233,7 +233,14 @@ class _Blocks:
     def __init__(self, sp, inputs: list, assignments: list, groups: dict, functions: dict):
         from sympy.printing.numpy import NumPyPrinter
 
-        self.sp, self.printer = sp, exact_floats(NumPyPrinter)({"allow_unknown_functions": True})
+        self.sp, self.printer = (
+            sp,
+            exact_floats(NumPyPrinter)(
+                # the registry's SymPy functions by their own names (SciPy's special functions: loggamma is
+                # SciPy's gammaln on arrays, where NumPyPrinter would write math.lgamma)
+                {"allow_unknown_functions": True, "user_functions": {k: k for k in functions}}
+            ),
+        )
         self.namespace, self.lines = {"numpy": np, **functions}, []
         # a group that only outputs read is never stored: its batch mean goes straight to M (last)
         used = set().union(*[e.free_symbols for _, e in assignments])

@@ -15,7 +15,7 @@ differentiated again. `batch(batched, *args, **params)` applies the op when the 
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
-(with `decompositions`: eigh, svd, cholesky).
+(with `decompositions`: eigh, svd, cholesky) · `special` (SciPy's special functions).
 """
 
 from .core import (
@@ -38,4 +38,5 @@ from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
+from .special import *  # noqa: F401,F403
 from .translations import SympyOps, sympy_ops  # noqa: F401

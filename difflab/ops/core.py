@@ -98,7 +98,8 @@ class Op:
     """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
 
     `domain` has one entry per array argument: "real", "positive", "nonzero", "unit", "above_one",
-    "spd" (symmetric positive definite matrices) or "bool".
+    "probability" (0 < x < 1), "integer" (an order or shape parameter, not differentiated), "spd"
+    (symmetric positive definite matrices) or "bool".
     `kink(*args)` (optional) returns each output element's distance to the nearest kink.
     `sympy(*args, **params)` maps object arrays of SymPy expressions to one (None: the NumPy
     implementation already works on object arrays).
@@ -632,6 +633,10 @@ def draw(domain: str, shape, rng):
         return rng.uniform(-0.9, 0.9, shape)
     if domain == "above_one":  # inside (1, inf) (arccosh)
         return rng.uniform(1.2, 3.0, shape)
+    if domain == "integer":  # small positive integers (an order n, a shape a), integer dtype: never differentiated
+        return rng.integers(1, 4, shape)
+    if domain == "probability":  # inside (0, 1), away from the ends (logit, betainc's x)
+        return rng.uniform(0.05, 0.95, shape)
     if domain == "spd":  # symmetric positive definite matrices B Bᵀ + I (cholesky)
         return x @ np.swapaxes(x, -1, -2) + np.eye(shape[-1])
     return x

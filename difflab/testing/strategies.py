@@ -246,7 +246,16 @@ SHAPE_OPS = _ShapeOps()
 
 def _drawable():
     """The ops the strategies can draw, read from the registry now."""
-    return tuple(name for name, op in REGISTRY.items() if op.elementwise or op.strategy is not None)
+    return tuple(
+        name
+        for name, op in REGISTRY.items()
+        if (op.elementwise and _GUARDED.issuperset(op.domain)) or op.strategy is not None
+    )
+
+
+#: the argument domains `_Builder.operands` guards an operand into (an op with another domain, an
+#: order or a probability, is not drawn)
+_GUARDED = frozenset({"real", "positive", "nonzero", "unit", "above_one", "bool"})
 
 
 @functools.lru_cache(maxsize=4)
