@@ -295,7 +295,7 @@ sigmoid = defop(
     py=_math_sigmoid,
     partials=(lambda out, x: out * (1.0 - out),),
     sympy=elementwise_sympy(_sigmoid_sympy),
-    numpy=("sigmoid",),
+    numpy=("sigmoid", "scipy.special.expit"),
     doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule",
 )
 

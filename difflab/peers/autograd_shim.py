@@ -532,22 +532,25 @@ def _copy_module(name: str, source, doc: str, **extra):
 
 
 def _scipy_modules() -> dict:
-    """autograd.scipy.* as SciPy's own modules (their functions refuse traced values by name)."""
+    """autograd.scipy.* as difflab.scipy (special, stats, signal, linalg: differentiable by every
+    method); autograd.scipy.integrate is SciPy's own (odeint refuses traced values by name)."""
     try:
         import scipy.integrate
-        import scipy.linalg
-        import scipy.signal
-        import scipy.special
-        import scipy.stats
     except ImportError:  # SciPy is optional: without it autograd.scipy is absent, as without the extra
         return {}
-    mods = {"autograd.scipy": types.ModuleType("autograd.scipy", "SciPy (through the difflab shim)")}
+    from .. import scipy as dscipy
+
+    mods = {"autograd.scipy": types.ModuleType("autograd.scipy", "difflab.scipy (through the difflab shim)")}
+    for sub in ("special", "linalg", "signal", "stats"):
+        mods[f"autograd.scipy.{sub}"] = _copy_module(
+            f"autograd.scipy.{sub}", getattr(dscipy, sub), f"difflab.scipy.{sub}"
+        )
+    mods["autograd.scipy.integrate"] = _copy_module("autograd.scipy.integrate", scipy.integrate, "scipy.integrate")
     for sub in ("special", "linalg", "signal", "integrate", "stats"):
-        mods[f"autograd.scipy.{sub}"] = _copy_module(f"autograd.scipy.{sub}", getattr(scipy, sub), f"scipy.{sub}")
         setattr(mods["autograd.scipy"], sub, mods[f"autograd.scipy.{sub}"])
-    for dist in ("norm", "t", "gamma", "beta", "chi2", "poisson", "dirichlet", "multivariate_normal"):
+    for dist in dscipy.stats.__all__:
         mods[f"autograd.scipy.stats.{dist}"] = _copy_module(
-            f"autograd.scipy.stats.{dist}", getattr(scipy.stats, dist), f"scipy.stats.{dist}"
+            f"autograd.scipy.stats.{dist}", getattr(dscipy.stats, dist), f"difflab.scipy.stats.{dist}"
         )
         setattr(mods["autograd.scipy.stats"], dist, mods[f"autograd.scipy.stats.{dist}"])
     return mods

@@ -1,0 +1,100 @@
+"""`scipy.signal.convolve` on traced values: N-dimensional convolution as a composition of difflab
+ops (pad, take, einsum), with autograd's generalisation `axes` (which axes are convolved) and
+`dot_axes` (axes summed over, as in a tensordot).
+
+How it works (autograd's algorithm, with a gather in place of its strided view): for every
+convolved axis pair, B (padded for 'full'/'same') is gathered into windows `B[i + k]` with a
+constant index matrix (A's length × the output's length); A is flipped along its convolved axes;
+one einsum contracts the window axes and the dot axes.
+"""
+
+from __future__ import annotations
+
+import string
+
+import numpy as _np
+
+from .. import numpy as _dnp
+
+_MODES = ("full", "valid", "same")
+
+
+def _size(a_len, b_len, mode):
+    return {"full": a_len + b_len - 1, "same": a_len, "valid": abs(a_len - b_len) + 1}[mode]
+
+
+def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), ())):
+    """The convolution of `in1` and `in2` along `axes` ([A's axes], [B's axes]; every axis when None)
+    summed over `dot_axes`, in mode 'full', 'valid' or 'same' (SciPy's signature; `method` is
+    accepted for it and ignored). Shape contract (autograd's): A's other axes, then B's other axes,
+    then the convolved axes (full: n + m - 1, same: A's length, valid: |n - m| + 1).
+
+    >>> convolve(_np.array([1.0, 2.0]), _np.array([1.0, 1.0])).tolist()
+    [1.0, 3.0, 2.0]
+    """
+    if mode not in _MODES:
+        raise ValueError(f"convolve: mode must be one of {', '.join(_MODES)}, not {mode!r}")
+    A, B = in1, in2
+    if axes is None:
+        axes = (list(range(_np.ndim(A))), list(range(_np.ndim(A))))
+    axes = [list(axes[0]), list(axes[1])]
+    dot_axes = [list(dot_axes[0]), list(dot_axes[1])]
+    sa, sb = _np.shape(A), _np.shape(B)
+    if any(sb[j] < sa[i] for i, j in zip(*axes)) and mode != "same":
+        if mode == "valid" and not all(sb[j] <= sa[i] for i, j in zip(*axes)):
+            raise ValueError(
+                "convolve: in 'valid' mode one array must be at least as large as the other along every axis"
+            )
+        if mode == "valid" or _np.prod(sb) <= _np.prod(sa):  # the larger one slides (autograd's tie break)
+            i1 = len(sb) - len(dot_axes[1]) - len(axes[1])
+            i2 = i1 + len(sa) - len(dot_axes[0]) - len(axes[0])
+            order = list(range(i1, i2)) + list(range(i1)) + list(range(i2, i2 + len(axes[0])))
+            out = convolve(B, A, mode, axes=axes[::-1], dot_axes=dot_axes[::-1])
+            return _dnp.transpose(out, order)
+    same = mode == "same"
+    if same:  # 'same' keeps in1's length: in1 is the one padded and slid over
+        A, B, axes, dot_axes = B, A, axes[::-1], dot_axes[::-1]
+        sa, sb = sb, sa
+    if mode != "valid":
+        widths = [(0, 0)] * len(sb)
+        for i, j in zip(*axes):
+            n = sa[i] - 1
+            widths[j] = (n, n) if mode == "full" else (n - n // 2, n // 2)
+        B = _dnp.pad(B, widths)
+    view = _windows(B, sa, axes)
+    flip = tuple(slice(None, None, -1) if k in axes[0] else slice(None) for k in range(len(sa)))
+    A_view = A[flip]
+    pairs = [axes[0] + dot_axes[0], axes[1] + dot_axes[1]]
+    if same:
+        nb = len(sb) - len(dot_axes[1]) - len(axes[1])
+        out = _contract(view, A_view, pairs[::-1])
+        i2 = nb + len(axes[0])
+        order = list(range(nb)) + list(range(i2, _np.ndim(out))) + list(range(nb, i2))
+        return _dnp.transpose(out, order)
+    return _contract(A_view, view, pairs)
+
+
+def _windows(B, sa, axes):
+    """B with each convolved axis j (paired with A's axis i) of length A's, windows B[.., i + k, ..]
+    for every output position k on a new last axis (autograd's strided view, as a gather)."""
+    for i, j in zip(*axes):
+        out_len = _np.shape(B)[j] - sa[i] + 1
+        idx = _np.arange(sa[i])[:, None] + _np.arange(out_len)[None, :]
+        B = _dnp.take(B, idx, axis=j)  # axis j becomes (A's length, out_len)
+        B = _dnp.moveaxis(B, j + 1, -1)
+    return B
+
+
+def _contract(A, B, pairs):
+    """The einsum of A and B summing A's axes pairs[0] against B's pairs[1]; the free axes of A,
+    then of B, in order."""
+    letters = iter(string.ascii_letters)
+    a = [next(letters) for _ in range(_np.ndim(A))]
+    b = [next(letters) for _ in range(_np.ndim(B))]
+    for i, j in zip(*pairs):
+        b[j] = a[i]
+    free = [c for k, c in enumerate(a) if k not in pairs[0]] + [c for k, c in enumerate(b) if k not in pairs[1]]
+    return _dnp.einsum(f"{''.join(a)},{''.join(b)}->{''.join(free)}", A, B)
+
+
+__all__ = ["convolve"]
