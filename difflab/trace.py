@@ -309,6 +309,9 @@ class Tracer(Traced):
                 f"numpy.{trick}[...] cannot take traced values: NumPy converts each item with numpy.array, "
                 f"which would drop its derivative; use difflab.numpy.{trick}[...] (the same syntax)"
             )
+        scipy_fn = _scipy_caller(sys._getframe(1))
+        if scipy_fn is not None:  # SciPy's Python code (polygamma, logsumexp, stats): no dispatch reaches it
+            raise UnsupportedOperationError(scipy_fn)
         caller = _numpy_caller(sys._getframe(1))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
@@ -348,6 +351,9 @@ class Tracer(Traced):
         name = _numpy_name(func)
         fn = dnp.FUNCTIONS.get(name)
         if fn is None:
+            scipy_fn = _scipy_caller(sys._getframe(1))
+            if scipy_fn is not None:  # NumPy's function called by SciPy's Python code: name SciPy's
+                raise UnsupportedOperationError(scipy_fn)
             raise UnsupportedOperationError(
                 f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
                 f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
@@ -462,6 +468,38 @@ def _numpy_caller(frame) -> str | None:
         name = sub + code if code.isidentifier() and not code.startswith("_") else name
         frame = frame.f_back
     return name
+
+
+def _scipy_caller(frame) -> str | None:
+    """The message for SciPy's own Python code (scipy.special.polygamma, scipy.stats.norm.logpdf)
+    converting a traced value, naming difflab.scipy's function where it has one; None when the
+    conversion is not SciPy's."""
+    name = sub = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith("scipy.") and module.count(".") >= 1:
+            sub, code = module.split(".")[1], frame.f_code.co_name
+            if code.isidentifier() and not code.startswith("_"):
+                this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf
+                kind = type(this).__name__
+                owner = getattr(this, "name", kind[: -len("_gen")] if kind.endswith("_gen") else None)
+                name = f"{owner}.{code}" if isinstance(owner, str) else code
+        elif module != "numpy" and not module.startswith("numpy."):
+            break
+        frame = frame.f_back
+    if sub is None:
+        return None
+    from . import scipy as dscipy
+
+    found = getattr(dscipy, sub, None)
+    for part in (name or "<function>").split("."):
+        found = getattr(found, part, None)
+    known = found is not None
+    return (
+        f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
+        "NumPy array, which would drop its derivative; "
+        + (f"use difflab.scipy.{sub}.{name}" if known else "difflab.scipy has no differentiable version of it")
+    )
 
 
 def _dnp_function(name: str):

@@ -400,6 +400,9 @@ def _elementwise_cases():
             continue
         if op.nargs == 1:
             cases[name] = lambda x, op=op: op(dnp.exp(dnp.log(x))) * x
+        elif "integer" in op.domain:  # an order or shape parameter (jv's v, gammainc's a): never differentiated
+            k = op.domain.index("integer")
+            cases[f"{name}(n, x)"] = lambda x, op=op, k=k: op(*((2, dnp.exp(dnp.log(x)) * x))[:: 1 - 2 * k])
         else:
             cases[f"{name}(a, x)"] = lambda x, op=op: op(dnp.exp(dnp.log(x)), x)
             cases[f"{name}(x, a)"] = lambda x, op=op: op(x, dnp.exp(dnp.log(x)))

@@ -101,6 +101,7 @@ LAYERS = {
     "ops": 2,
     "numpy": 2,
     "expr": 2,  # the expression language reads the registry's names
+    "scipy": 2,  # difflab.scipy: SciPy's names over difflab.numpy and the registry, as difflab.numpy
     "trace": 3,
     "compile": 4,
     "differentiators": 5,

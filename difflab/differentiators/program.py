@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import NotDifferentiableError
+
 from ..graph import Traced, Var, evaluate
 from ..trace import outputs_of, trace_flat
 from .reverse import backward
@@ -74,6 +76,11 @@ class Program:
     def _push(e, a, adj, active, singular, out=None):
         for u in sorted(e.free_symbols & active, key=lambda s: s.name):
             d = _hypot_form(e.diff(u))
+            if d.has(_sympy_derivative()):  # SymPy has no closed form (besseli in its order): refuse, naming it
+                raise NotDifferentiableError(
+                    f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
+                    "hold that argument constant"
+                )
             if out is not None and not e.is_Atom:
                 d = _scaled(e, u, out, d.xreplace({e: out}))  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
@@ -324,3 +331,9 @@ def _finite(values) -> bool:
 
 def _traced(args) -> bool:
     return any(isinstance(a, Traced) for a in args)
+
+
+def _sympy_derivative():
+    from sympy import Derivative  # (SymPy is imported lazily: `import difflab` does not load it)
+
+    return Derivative

@@ -50,7 +50,7 @@ def _scipy(name):
 def _refuse(op_name, arg):
     """The rule of an argument the op is not differentiated in (an order, a shape parameter)."""
 
-    def partial(out, *args):
+    def partial(*args):  # (out, *args) as a rule's partial; () from a SymPy derivative
         raise NotDifferentiableError(
             f"scipy.special.{op_name} is not differentiable in its argument {arg} (only in x); "
             f"hold {arg} constant (a plain array or number), as autograd does"

@@ -1,0 +1,216 @@
+"""difflab.scipy and SciPy's special functions on traced values: known answers for the rules (d gammaln =
+digamma, d erf = 2/√π e^(-x²), d iv = (iv(v-1) + iv(v+1))/2), tails (norm.logcdf at x = -40), the
+distributions and convolve against SciPy's values, refusals, and SciPy as an optional dependency.
+The registry-driven tests (tests/test_registry.py) cover every entry of difflab.ops.special as well."""
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.scipy import linalg as dla
+from difflab.scipy import signal as dsignal
+from difflab.scipy import special as dsp
+from difflab.scipy import stats as dstats
+
+pytest.importorskip("scipy")
+import scipy.signal  # noqa: E402
+import scipy.special as sc  # noqa: E402
+import scipy.stats  # noqa: E402
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+X = np.array([0.4, 1.3, 2.7])
+
+
+def _tol(method):
+    return dict(rtol=1e-6, atol=1e-7) if method == "numeric" else dict(rtol=1e-11, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_scipy_ufuncs_on_traced_values_known_derivatives(method):
+    """scipy.special's own ufuncs reach the registry: first and second derivatives by each method."""
+    grad = dl.grad(lambda x: sc.gammaln(x).sum(), method=method)(X)
+    np.testing.assert_allclose(grad, sc.digamma(X), **_tol(method))
+    hess = dl.hessian(lambda x: sc.gammaln(x).sum(), method=method)(X)
+    np.testing.assert_allclose(np.diag(hess), sc.polygamma(1, X), rtol=1e-5 if method == "numeric" else 1e-10)
+    d_erf = dl.grad(lambda x: sc.erf(x).sum(), method=method)(X)
+    np.testing.assert_allclose(d_erf, 2 / math.sqrt(math.pi) * np.exp(-X * X), **_tol(method))
+    d_iv = dl.grad(lambda x: sc.iv(2.5, x).sum(), method=method)(X)
+    np.testing.assert_allclose(d_iv, (sc.iv(1.5, X) + sc.iv(3.5, X)) / 2, **_tol(method))
+
+
+@pytest.mark.parametrize(
+    "fn,deriv",
+    [
+        (lambda x: sc.gamma(x), lambda x: sc.gamma(x) * sc.digamma(x)),
+        (lambda x: sc.rgamma(x), lambda x: -sc.rgamma(x) * sc.digamma(x)),
+        (lambda x: dsp.polygamma(2, x), lambda x: sc.polygamma(3, x)),
+        (lambda x: sc.erfinv(x / 3), lambda x: math.sqrt(math.pi) / 6 * np.exp(sc.erfinv(x / 3) ** 2)),
+        (lambda x: sc.erfcinv(x / 3), lambda x: -math.sqrt(math.pi) / 6 * np.exp(sc.erfcinv(x / 3) ** 2)),
+        (lambda x: sc.logit(x / 3), lambda x: 1 / x + 1 / (3 - x)),
+        (lambda x: sc.expit(x), lambda x: sc.expit(x) * (1 - sc.expit(x))),
+        (lambda x: sc.j0(x), lambda x: -sc.j1(x)),
+        (lambda x: sc.jn(2, x), lambda x: (sc.jv(1, x) - sc.jv(3, x)) / 2),
+        (lambda x: sc.yn(1, x), lambda x: (sc.yn(0, x) - sc.yn(2, x)) / 2),
+        (lambda x: sc.y1(x), lambda x: (sc.y0(x) - sc.yv(2, x)) / 2),
+        (lambda x: sc.i1(x), lambda x: (sc.i0(x) + sc.iv(2, x)) / 2),
+        (lambda x: sc.ive(1.0, x), lambda x: (sc.ive(0, x) + sc.ive(2, x)) / 2 - sc.ive(1, x)),
+        (lambda x: sc.gammainc(2.0, x), lambda x: x * np.exp(-x)),
+        (lambda x: sc.gammaincc(2.0, x), lambda x: -x * np.exp(-x)),
+        (lambda x: sc.betainc(2.0, 3.0, x / 3), lambda x: (x / 3) * (1 - x / 3) ** 2 / sc.beta(2, 3) / 3),
+        (lambda x: sc.betaln(x, 2.0), lambda x: sc.digamma(x) - sc.digamma(x + 2)),
+        (lambda x: sc.gammasgn(x - 1.0), lambda x: 0 * x),
+    ],
+)
+def test_rules_against_known_closed_forms(fn, deriv):
+    for method in ("reverse", "forward", "symbolic"):
+        got = dl.grad(lambda x: fn(x).sum(), method=method)(X)
+        np.testing.assert_allclose(got, deriv(X), rtol=1e-10, atol=1e-12, err_msg=method)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_norm_logcdf_deep_in_the_tail(method):
+    """log Φ(-40) = -804.608...; its slope φ/Φ ≈ 40.02: finite and right, not -inf and NaN."""
+    import mpmath
+
+    value = dstats.norm.logcdf(-40.0)
+    assert value == pytest.approx(float(mpmath.log(mpmath.ncdf(-40))), rel=1e-14)
+    slope = dl.grad(dstats.norm.logcdf, method=method)(-40.0)
+    exact = float(mpmath.npdf(-40) / mpmath.ncdf(-40))
+    assert slope == pytest.approx(exact, rel=1e-5 if method == "numeric" else 1e-12)
+
+
+def _stats_cases():
+    r = np.random.default_rng(0)
+    x, pos, p = r.normal(size=4), r.uniform(1.1, 3.0, 4), r.uniform(0.1, 0.9, 4)
+    return [
+        ("norm.logpdf", (x, x[::-1], pos), {}),
+        ("norm.pdf", (x, 0.3, pos), {}),
+        ("norm.cdf", (x, 0.3, pos), {}),
+        ("norm.sf", (x, 0.3, pos), {}),
+        ("norm.logsf", (x, 0.3, pos), {}),
+        ("t.logpdf", (x, pos + 1, 0.2, pos), {}),
+        ("t.cdf", (x, pos + 1, 0.2, pos), {}),
+        ("t.sf", (x, pos + 1, 0.2, pos), {}),
+        ("gamma.logpdf", (pos, pos), {}),
+        ("gamma.cdf", (pos, pos), {}),
+        ("chi2.logpdf", (pos, np.array([1.0, 2.0, 3.0, 4.0])), {}),
+        ("chi2.cdf", (pos, np.array([1.0, 2.0, 3.0, 4.0])), {}),
+        ("beta.logpdf", (p, pos, pos[::-1]), {}),
+        ("beta.cdf", (p, pos, pos[::-1]), {}),
+        ("poisson.logpmf", (np.array([0.0, 1.0, 3.0, 2.5]), pos), {}),
+        ("poisson.cdf", (np.array([0.0, 1.0, 3.0, -1.0]), pos), {}),
+        ("dirichlet.logpdf", (p / p.sum(), pos), {}),
+        ("multivariate_normal.logpdf", (r.normal(size=(5, 3)), r.normal(size=3), np.eye(3) + 0.3), {}),
+        ("multivariate_normal.entropy", (r.normal(size=3), np.eye(3) + 0.3), {}),
+    ]
+
+
+@pytest.mark.parametrize("name,args,kw", _stats_cases(), ids=[c[0] for c in _stats_cases()])
+def test_distributions_equal_scipy_and_differentiate(name, args, kw):
+    dist, fn = name.split(".")
+    ours, theirs = getattr(getattr(dstats, dist), fn), getattr(getattr(scipy.stats, dist), fn)
+    np.testing.assert_allclose(ours(*args, **kw), theirs(*args, **kw), rtol=1e-12, atol=1e-300)
+    wrt = 1 if dist in ("poisson", "multivariate_normal") and fn != "logpdf" else 0
+    if dist in ("gamma", "chi2", "beta", "poisson") and fn in ("cdf", "sf"):
+        wrt = 1 if dist == "poisson" else 0  # the shape parameters are not differentiated
+    f = lambda a: ours(*args[:wrt], a, *args[wrt + 1 :], **kw).sum()  # noqa: E731
+    grads = [dl.grad(f, method=m)(args[wrt]) for m in METHODS]
+    for m, g in zip(METHODS, grads):
+        np.testing.assert_allclose(g, grads[-1], rtol=1e-5 if m == "numeric" else 1e-9, atol=1e-8, err_msg=m)
+
+
+def test_shape_parameters_are_refused_by_name():
+    for method in ("forward", "reverse", "symbolic"):
+        with pytest.raises(dl.NotDifferentiableError, match="gammainc is not differentiable in its argument a"):
+            dl.grad(lambda a: sc.gammainc(a, 2.0), method=method)(1.5)
+        with pytest.raises(dl.NotDifferentiableError, match="argument b"):
+            dl.grad(lambda b: dsp.betainc(2.0, b, 0.5), method=method)(1.5)
+        with pytest.raises(dl.NotDifferentiableError, match="argument v|no derivative of besseli"):
+            dl.grad(lambda v: sc.iv(v, 2.0), method=method)(1.5)
+
+
+@pytest.mark.parametrize("b", [None, "positive", "signed"])
+def test_logsumexp_axis_keepdims_b(b):
+    r = np.random.default_rng(1)
+    x = r.normal(size=(3, 4))
+    weights = {None: None, "positive": np.exp(r.normal(size=(3, 4))), "signed": r.normal(size=(3, 4)) + 2.0}[b]
+    for axis in (None, 0, 1):
+        for keepdims in (True, False):
+            got = dsp.logsumexp(x, axis=axis, b=weights, keepdims=keepdims)
+            np.testing.assert_allclose(got, sc.logsumexp(x, axis=axis, b=weights, keepdims=keepdims), rtol=1e-13)
+    f = lambda x: dsp.logsumexp(x, axis=1, b=weights).sum()  # noqa: E731
+    grads = [dl.grad(f, method=m)(x) for m in ("reverse", "forward", "symbolic")]
+    w = np.ones_like(x) if weights is None else weights
+    soft = w * np.exp(x) / (w * np.exp(x)).sum(axis=1, keepdims=True)
+    for g in grads:
+        np.testing.assert_allclose(g, soft, rtol=1e-10)
+
+
+@pytest.mark.parametrize("mode", ["full", "valid", "same"])
+def test_convolve_equals_scipy_and_its_gradient_is_the_correlation(mode):
+    r = np.random.default_rng(2)
+    a, v = r.normal(size=(5, 4)), r.normal(size=(3, 2))
+    np.testing.assert_allclose(dsignal.convolve(a, v, mode=mode), scipy.signal.convolve(a, v, mode=mode), atol=1e-12)
+    u = r.normal(size=scipy.signal.convolve(a, v, mode=mode).shape)
+    for method in ("reverse", "forward"):
+        g = dl.grad(lambda a: (dsignal.convolve(a, v, mode=mode) * u).sum(), method=method)(a)
+        numeric = dl.grad(lambda a: (dsignal.convolve(a, v, mode=mode) * u).sum(), method="numeric")(a)
+        np.testing.assert_allclose(g, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_linalg_compositions_equal_scipy():
+    import scipy.linalg as sl
+
+    r = np.random.default_rng(3)
+    a, b, q = r.normal(size=(3, 3)) + 3 * np.eye(3), r.normal(size=(3, 3)) + 3 * np.eye(3), r.normal(size=(3, 3))
+    np.testing.assert_allclose(dla.solve_sylvester(a, b, q), sl.solve_sylvester(a, b, q), rtol=1e-10)
+    for lower in (True, False):
+        for trans in (0, 1):
+            got = dla.solve_triangular(a, q, lower=lower, trans=trans)
+            np.testing.assert_allclose(got, sl.solve_triangular(a, q, lower=lower, trans=trans), rtol=1e-10)
+    ab = r.normal(size=(3, 5)) + np.array([[0.0], [4.0], [0.0]])
+    np.testing.assert_allclose(
+        dla.solve_banded((1, 1), ab, q[0].repeat(2)[:5]), sl.solve_banded((1, 1), ab, q[0].repeat(2)[:5])
+    )
+    g = dl.grad(lambda a: dla.solve_sylvester(a, b, q).sum(), method="reverse")(a)
+    np.testing.assert_allclose(g, dl.grad(lambda a: dla.solve_sylvester(a, b, q).sum(), method="numeric")(a), rtol=1e-6)
+
+
+def test_symbolic_inside_an_outer_derivative():
+    """The symbolic method's code for special functions nests (traced: loggamma is the gammaln op)."""
+    hess = dl.hessian(lambda x: sc.gammaln(x).sum() + sc.erf(x).sum(), method=("forward", "symbolic"))(X)
+    np.testing.assert_allclose(np.diag(hess), sc.polygamma(1, X) - 4 / math.sqrt(math.pi) * X * np.exp(-X * X))
+
+
+def test_without_scipy_a_one_line_error_names_the_extra():
+    code = (
+        "import sys; sys.modules['scipy'] = None; sys.modules['scipy.special'] = None\n"
+        "import difflab.scipy.special as s, numpy as np\n"
+        "try:\n    s.gammaln(np.ones(2))\nexcept ImportError as e:\n    print(e)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'difflab[scipy]'" in out and out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "fn,name",
+    [
+        (lambda x: sc.polygamma(1, x), "difflab.scipy.special.polygamma"),
+        (lambda x: sc.logsumexp(x), "difflab.scipy.special.logsumexp"),
+        (lambda x: scipy.stats.norm.logpdf(x), "difflab.scipy.stats.norm.logpdf"),
+        (
+            lambda x: scipy.stats.multivariate_normal.logpdf(x, np.zeros(2)),
+            "difflab.scipy.stats.multivariate_normal.logpdf",
+        ),
+        (lambda x: scipy.signal.convolve(x, np.ones(2)).sum(), "difflab.scipy.signal.convolve"),
+    ],
+)
+def test_scipy_python_functions_on_traced_values_name_difflabs(fn, name):
+    """SciPy's Python code (no dispatch reaches it) converts the traced value: the error names it and
+    the difflab.scipy function that does the same."""
+    with pytest.raises(dl.UnsupportedOperationError, match=f"SciPy's Python code.*use {name}$"):
+        dl.grad(lambda x: fn(x).sum())(np.ones(2))
