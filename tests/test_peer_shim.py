@@ -144,6 +144,9 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of("Derivative (VJP) check of f failed (relative difference 2.0e-05)").startswith("near miss")
     # not wrong values: autograd's graph-cache call counting, float32, an empty array refused by design
     assert runner.cause_of("assert 4 == 3", "test_misc.py::test_const_graph").startswith("autograd internals")
+    assert runner.cause_of(
+        "module 'autograd.scipy.linalg' has no attribute 'sqrtm'", "test_scipy.py::test_sqrtm"
+    ).startswith("a SciPy function difflab.scipy does not have")
     assert runner.cause_of("AssertionError: assert dtype('float64') == dtype('float32')").startswith("float32")
     assert runner.cause_of(
         "ValueError: argument 0 (leaf 1) has shape (0,): an empty array has no entries to differentiate"
@@ -245,3 +248,23 @@ def test_python_modulo_on_traced_values(method):
     gx, gy = dl.grad(lambda x, y: x % y, argnums=(0, 1), method=method)(7.5, 2.0)
     assert abs(gx - 1.0) < 1e-6 and abs(gy - (-np.floor(7.5 / 2.0))) < 1e-6
     assert abs(dl.grad(lambda y: 7.5 % y, method=method)(2.0) + 3.0) < 1e-6
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_autograd_scipy_is_difflab_scipy(method):
+    """autograd.scipy.special/stats/signal are difflab.scipy's: differentiable by the selected method."""
+    pytest.importorskip("scipy")
+    import scipy.special as sc
+
+    with ag.installed(method) as autograd:
+        import autograd.scipy.signal as signal
+        import autograd.scipy.special as special
+        import autograd.scipy.stats.norm as norm
+
+        d_gammaln = autograd.grad(lambda x: special.gammaln(x))(2.5)
+        d_logpdf = autograd.grad(norm.logpdf, 1)(0.3, 1.1, 2.0)  # in loc: (x - loc)/scale²
+        d_conv = autograd.grad(lambda a: signal.convolve(a, np.array([1.0, 2.0])).sum())(np.ones(3))
+    tol = 1e-6 if method == "numeric" else 1e-12
+    assert d_gammaln == pytest.approx(sc.digamma(2.5), rel=tol)
+    assert d_logpdf == pytest.approx((0.3 - 1.1) / 4.0, rel=tol)
+    np.testing.assert_allclose(d_conv, [3.0, 3.0, 3.0], rtol=tol)
