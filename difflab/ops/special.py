@@ -21,7 +21,7 @@ import math
 
 from ..errors import NotDifferentiableError
 from .core import SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
-from .elementwise import exp, log, log1p, sign
+from .elementwise import _abs_fn, exp, log, log1p, sign
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
 
@@ -387,7 +387,8 @@ ive = _special(
         _bessel_order_rule("ive"),
         lambda out, v, x: 0.5 * (ive(v - 1.0, x) + ive(v + 1.0, x)) - sign(x) * out,
     ),
-    _sympy_call(lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-sp.Abs(x))),
+    # the registry's abs (its derivative is sign, whose own is 0: SymPy's Abs'' is a DiracDelta)
+    _sympy_call(lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-_abs_fn()(x))),
     domain=("integer", "positive"),
     doc="exponentially scaled I_v(x)·e^(-|x|)",
 )

@@ -193,6 +193,9 @@ class _Builder:
             if domain == "bool":
                 args.append(self.condition(picks[1:], c, condition))
                 continue
+            if domain == "integer":  # an order or shape parameter (jv's v, gammainc's a): a constant, never traced
+                args.append(float(1 + c.take(3)))
+                continue
             has_input = any(isinstance(a, Ref) and a.k not in self.conditions for a in args)
             u = CONSTANTS[c.take(len(CONSTANTS))] if has_input and c.take(4) == 0 else self.pick(picks[i % len(picks)])
             if domain in ("positive", "nonzero"):
@@ -201,6 +204,8 @@ class _Builder:
                 u = self.emit("mul", self.emit("tanh", u), 0.9)
             elif domain == "above_one":
                 u = self.emit("add", self.positive(u, c), 1.1)
+            elif domain == "probability":  # 0.05 + 0.9·sigmoid(u) stays inside (0, 1)
+                u = self.emit("add", self.emit("mul", self.emit("sigmoid", u), 0.9), 0.05)
             args.append(u)
         shape = ()
         for i, a in enumerate(args):
@@ -246,16 +251,7 @@ SHAPE_OPS = _ShapeOps()
 
 def _drawable():
     """The ops the strategies can draw, read from the registry now."""
-    return tuple(
-        name
-        for name, op in REGISTRY.items()
-        if (op.elementwise and _GUARDED.issuperset(op.domain)) or op.strategy is not None
-    )
-
-
-#: the argument domains `_Builder.operands` guards an operand into (an op with another domain, an
-#: order or a probability, is not drawn)
-_GUARDED = frozenset({"real", "positive", "nonzero", "unit", "above_one", "bool"})
+    return tuple(name for name, op in REGISTRY.items() if op.elementwise or op.strategy is not None)
 
 
 @functools.lru_cache(maxsize=4)
