@@ -227,8 +227,9 @@ def test_scipy_python_functions_on_traced_values_name_difflabs(fn, name):
         lambda x: sc.erfcinv(x),
         lambda x: sc.yn(2, x),
         lambda x: dsp.polygamma(1, x),
+        lambda x: dsp.logsumexp(x[None, :] * x[:, None], axis=1),
     ],
-    ids=["iv", "ive", "gammainc", "betainc", "log_ndtr", "erfcinv", "yn", "polygamma"],
+    ids=["iv", "ive", "gammainc", "betainc", "log_ndtr", "erfcinv", "yn", "polygamma", "logsumexp"],
 )
 def test_every_method_nests_through_special_functions(fn):
     """Second derivatives with symbolic inside or outside equal reverse-over-reverse: the symbolic

@@ -52,6 +52,7 @@ __all__ = [
     "unbroadcast",
     "SYMPY_NUMPY",
     "SYMPY_MATH",
+    "SYMPY_TRACED",
     "sympy_function",
     "elementwise_sympy",
     "examples",
@@ -678,6 +679,9 @@ def _sympy_fn(name):
 SYMPY_NUMPY: dict[str, Callable] = {}
 #: the same functions on Python floats, for code lambdified with the `math` module (one example)
 SYMPY_MATH: dict[str, Callable] = {}
+#: custom SymPy functions that no elementwise entry's translation names, computed with difflab's ops
+#: on traced values (the symbolic method's code inside another derivative): name -> function
+SYMPY_TRACED: dict[str, Callable] = {}
 
 
 _SYMPY_CLASSES: dict[str, Any] = {}

@@ -14,6 +14,8 @@ from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
 
 from .shape import _inverse_perm, concatenate, getitem
 from .core import (
+    REGISTRY,
+    SYMPY_TRACED,
     Op,
     reduction_index,
     draw,
@@ -342,6 +344,14 @@ def _max_fn():
         lambda *xs: builtins.max(xs),
         lambda *xs: builtins.max(xs),
     )
+
+
+def _max_of(*xs):
+    """max_n(x0, x1, ...) with difflab's ops: the max over a stacked axis (ties split evenly, as max_n's)."""
+    return REGISTRY["max"](REGISTRY["stack"](*xs, axis=0), axis=(0,), keepdims=False)
+
+
+SYMPY_TRACED["max_n"] = _max_of
 
 
 def _reduced_last(x, axis, keepdims):

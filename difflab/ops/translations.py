@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .core import REGISTRY, spellings
+from .core import REGISTRY, SYMPY_TRACED, spellings
 
 __all__ = ["sympy_ops", "SympyOps"]
 
@@ -68,6 +68,7 @@ class SympyOps:
             fn = spellings().numpy.get(name)
             if getattr(fn, "elementwise", False):  # SymPy's binary Max is not NumPy's reduction max
                 self.named.setdefault(cls, fn)
+        self.named.update(SYMPY_TRACED)  # named functions of non-elementwise entries (max_n)
 
     def _learn(self, sp, op, e, symbols):
         if isinstance(e, sp.Piecewise):
