@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NotDifferentiableError
-
 from ..graph import Traced, Var, evaluate
 from ..trace import outputs_of, trace_flat
 from .reverse import backward
