@@ -769,3 +769,62 @@ def test_a_negative_base_to_a_variable_power_has_no_derivative(method):
         assert np.isnan(value), value
         assert named == ["v1 = pow(-1.3, v0)"] and not others, (named, others)
     assert _domain_warnings(lambda: dl.value_and_grad(f, method=method)(3.0))[0][0] == pytest.approx((-1.3) ** 3)
+
+
+# -- symbolic against reverse at the edges of every elementwise entry (issue 15: the hostile battery) -------
+# Each differentiable elementwise op of the registry, one argument moving over zeros, domain edges and
+# magnitudes 1e±8…1e±300 (the others at 0.7), in one vector: the symbolic method's per-scalar path (its
+# translation and the registry's partials in SymPy) must give reverse's values and slopes, NaN where reverse's
+# is NaN. It found: the values of mod(1e-155, -1e300) (1e-155 for -1e300), copysign(0.7, 0.0) (0 for 0.7),
+# fmod(0.5, 1e-8) (0 for 1e-8) and fmod(1e300, 1e-300) (-inf), sinc(0) (NaN for 1) and log1p(1e-155) (0), all
+# from translations written as formulas; now named SymPy functions computed by NumPy's and C's own.
+EDGE = np.array(sorted({s * m for m in (0.0, 1e-300, 1e-155, 1e-8, 0.5, 1.0, 1.5, 1e8, 1e155, 1e300) for s in (1, -1)}))
+BATTERY_OPS = [
+    (op.name, k)
+    for op in dl.ops.REGISTRY.values()
+    if op.elementwise and op.differentiable and op.nargs in (1, 2) and op.float_partials and "bool" not in op.domain
+    for k in range(op.nargs)
+]
+
+
+def _same(a, b):
+    """Equal to 1e-10 relative, or both NaN, or the same infinity."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(invalid="ignore"):  # (inf - inf: judged by a == b)
+        close = np.abs(a - b) <= 1e-10 * np.maximum(np.abs(a), np.abs(b)) + 1e-300
+    return (np.isnan(a) & np.isnan(b)) | (a == b) | (np.isfinite(a) & np.isfinite(b) & close)
+
+
+@pytest.mark.parametrize("name, k", BATTERY_OPS, ids=[f"{n}-{k}" for n, k in BATTERY_OPS])
+def test_symbolic_agrees_with_reverse_at_the_edges(name, k):
+    op = dl.ops.REGISTRY[name]
+    with np.errstate(all="ignore"):
+        args = [EDGE if i == k else np.full(EDGE.shape, 0.7) for i in range(op.nargs)]
+        xs = EDGE[np.isfinite(op.impl(*args))]  # where the op itself is finite
+
+    def f(x):
+        return 1.0 * op(*[x if i == k else np.full(x.shape, 0.7) for i in range(op.nargs)])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = dl.jvp(f, (xs,), (np.ones_like(xs),), method="reverse")
+        got = dl.jvp(f, (xs,), (np.ones_like(xs),), method=dl.Symbolic(matrix=False))
+    for what, g, w in zip(("value", "slope"), got, want):
+        same = _same(g, w)
+        assert same.all(), (what, xs[~same], np.asarray(g)[~same], np.asarray(w)[~same])
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_second_derivatives_at_the_battery_finds(method):
+    """sinc'' at 1e155 (symbolic: NaN, the unused Taylor branch's x² overflowing under where's zero derivative)
+    and cbrt'' at 0 (symbolic: a finite 0, mul's strong zero in cbrt's partial 1/(3·out·out) under reverse over
+    reverse; it has no value there: NaN, as forward and reverse give)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sinc = dl.hessian(lambda x: 1.0 * dnp.sinc(x), method=method)(1e155)
+        cbrt = dl.hessian(lambda x: 1.0 * dnp.cbrt(x), method=method)(0.0)
+        # the slope's derivative at 1e155: -π²·sinc(x) - 2·sinc'(x)/x, in floats (sin(π·1e155) is NumPy's)
+        x = 1e155
+        want = -(np.pi**2) * np.sinc(x) - 2 * (np.cos(np.pi * x) - np.sinc(x)) / x / x
+    assert np.isfinite(sinc) and sinc == pytest.approx(want, rel=1e-9)
+    assert np.isnan(cbrt)

@@ -259,16 +259,16 @@ def registry_partials(program, op, out, args, params) -> list | None:
     expression would let SymPy recombine them (x/h/h into x·h⁻², which overflows in h² where the
     registry's order did not). Its `out` is the equation's named value (exp' = out)."""
     numbers = tuple(float(x) if x.is_Number else None for x in args)
-    key = (op.name, repr(sorted(params.items())), numbers)
-    if key not in _TEMPLATES:
+    key = (id(op), repr(sorted(params.items())), numbers)  # (the entry itself: a test's throwaway op reuses names)
+    if key not in _TEMPLATES or _TEMPLATES[key][0] is not op:
         try:
             with np.errstate(all="ignore"):  # (translating a NaN constant is no domain error)
-                _TEMPLATES[key] = _template(op, params, numbers)
+                _TEMPLATES[key] = (op, _template(op, params, numbers))
         except Exception:  # a partial that does not trace on scalars: SymPy's diff stands in
-            _TEMPLATES[key] = None
-    if _TEMPLATES[key] is None:
+            _TEMPLATES[key] = (op, None)
+    if _TEMPLATES[key][1] is None:
         return None
-    template, zero = _TEMPLATES[key]
+    template, zero = _TEMPLATES[key][1]
     names = dict(zip([arr[()] for arr in template.inputs], [out, *[x for x, n in zip(args, numbers) if n is None]]))
     for k, (s, e) in enumerate(template.assignments):  # fresh names: one copy per equation
         import sympy as sp
