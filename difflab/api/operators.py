@@ -366,6 +366,33 @@ class _Hessian(_Transform):
         return st.signature.rebuild(blocks)
 
 
+#: the transforms of the last functions given to jvp and vjp (least recently used first out):
+#: calling jvp or vjp again with the same function reuses its traced graph and prepared
+#: differentiator, as a `grad(f)` object does (a nested check calls jvp(f, ...) at many points, and
+#: the symbolic method prepares a graph in seconds). Keyed by id, with f kept in the entry (so the
+#: id cannot be reused meanwhile); bounded, since each entry keeps its function alive.
+_CALLED: OrderedDict = OrderedDict()
+_CALLED_SIZE = 16
+_called_lock = _thread.allocate_lock()
+
+
+def _transform_of(f, n, method) -> _Transform:
+    """f's _Transform for n primals and `method` (a name): the one of the last call with this very
+    function object when there is one; a fresh one for a configured method object."""
+    if not isinstance(method, str):
+        return _Transform(f, tuple(range(n)), method)
+    key = (id(f), n, method)
+    with _called_lock:
+        t = _CALLED.get(key)
+        if t is None or t.f is not f:
+            t = _CALLED[key] = _Transform(f, tuple(range(n)), method)
+            if len(_CALLED) > _CALLED_SIZE:
+                _CALLED.popitem(last=False)
+        else:
+            _CALLED.move_to_end(key)
+    return t
+
+
 def jvp(f, primals, tangents, method="forward"):
     """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
 
@@ -385,7 +412,12 @@ def jvp(f, primals, tangents, method="forward"):
 
 
 def _jvp(f, primals, tangents, method):
-    t = _Transform(f, tuple(range(len(primals))), method)
+    t = _transform_of(f, len(primals), method)
+    with t._lock:  # the transform is shared by the calls with this function (_CALLED)
+        return _jvp_by(t, primals, tangents)
+
+
+def _jvp_by(t, primals, tangents):
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
     xs = st.signature.inputs(primals)
@@ -419,10 +451,11 @@ def vjp(f, *primals, method="reverse"):
 
 
 def _vjp(f, primals, method, said):
-    t = _Transform(f, tuple(range(len(primals))), method)
-    st, prep = t.staged(primals)
-    xs = st.signature.inputs(primals)
-    outs, pb = prep.vjp(xs)
+    t = _transform_of(f, len(primals), method)
+    with t._lock:  # the transform is shared by the calls with this function (_CALLED)
+        st, prep = t.staged(primals)
+        xs = st.signature.inputs(primals)
+        outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):
