@@ -217,6 +217,20 @@ def test_jvp_and_vjp_reuse_the_trace_of_the_same_function(monkeypatch, method):
     np.testing.assert_allclose(dl.jvp(f, (x1,), (u,), method=method)[1], J(x1) @ u, rtol=tol, atol=tol)
 
 
+def test_a_reused_transform_does_not_carry_an_outer_derivative_s_context():
+    """A jvp inside an outer derivative gets its own transform: its graph depends on that context
+    (numeric's levels). Reusing the one traced under an outer numeric turned reverse's 0 into NaN."""
+    import warnings
+
+    def inner(x):
+        return dl.jvp(np.std, (x,), (0.7,), method="numeric")[1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numeric over numeric: sqrt at 0, a DomainWarning and NaN
+        dl.jvp(inner, (3.5,), (1.3,), method="numeric")
+    assert dl.jvp(inner, (3.5,), (1.3,), method="reverse") == (0.0, 0.0)  # as with a fresh transform
+
+
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
 def test_a_warm_pullback_takes_a_traced_cotangent(method):
     """vjp's pullback of a function vjp has seen before (its sweeps compiled for floats) still takes
