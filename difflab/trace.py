@@ -323,6 +323,13 @@ class Tracer(Traced):
                     else "stack the list first with difflab.numpy.stack or difflab.numpy.array"
                 )
             )
+        if dtype is not None and np.dtype(dtype).kind in "biu":  # np.int64(x), np.asarray(x, dtype=int)
+            raise UnsupportedOperationError(
+                f"a traced value ({self.var!r}: {self.var.aval}) was converted to {np.dtype(dtype)} "
+                f"(numpy.{np.dtype(dtype)}(x) or numpy.asarray(x, dtype=...)), whose result would be fixed at this "
+                "trace's values; compute integer indices or masks outside the function being differentiated, or "
+                "use numpy.floor, numpy.round or a comparison, which trace (with zero derivative)"
+            )
         raise UnsupportedOperationError(
             f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
             "would drop its derivative; a list of traced values given to a NumPy function is converted "

@@ -187,6 +187,66 @@ def test_unprepared_grad_caches_per_signature(monkeypatch):
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_jvp_and_vjp_reuse_the_trace_of_the_same_function(monkeypatch, method):
+    import difflab.api.operators as operators
+
+    calls = []
+    real_stage = operators.stage
+    monkeypatch.setattr(operators, "stage", lambda *a, **k: calls.append(1) or real_stage(*a, **k))
+    W = np.random.default_rng(0).normal(size=(4, 4))
+
+    def f(x):
+        return dnp.tanh(W @ x) * x
+
+    x1, x2, u = np.linspace(-1.0, 1.0, 4), np.linspace(0.5, 2.0, 4), np.arange(1.0, 5.0)
+    J = lambda x: np.diag(np.tanh(W @ x)) + (1 - np.tanh(W @ x) ** 2)[:, None] * W * x[:, None]  # noqa: E731
+    y1, pullback1 = dl.vjp(f, x1, method=method)
+    y2, pullback2 = dl.vjp(f, x2, method=method)
+    _, jv = dl.jvp(f, (x1,), (u,), method=method)
+    _, jv2 = dl.jvp(f, (x2,), (u,), method=method)
+    assert len(calls) == 1  # one trace for the four calls (was one per call)
+    # a pullback keeps its own point after later calls with the same function
+    tol = 1e-6 if method == "numeric" else 1e-12
+    np.testing.assert_allclose(pullback1(u)[0], u @ J(x1), rtol=tol, atol=tol)
+    np.testing.assert_allclose(pullback2(u)[0], u @ J(x2), rtol=tol, atol=tol)
+    np.testing.assert_allclose(y1, f(x1), rtol=1e-15)
+    np.testing.assert_allclose(jv, J(x1) @ u, rtol=tol, atol=tol)
+    np.testing.assert_allclose(jv2, J(x2) @ u, rtol=tol, atol=tol)
+    W[0, 0] += 1.0  # f reads W: the next call traces afresh and sees the change
+    np.testing.assert_allclose(dl.jvp(f, (x1,), (u,), method=method)[1], J(x1) @ u, rtol=tol, atol=tol)
+
+
+def test_a_reused_transform_does_not_carry_an_outer_derivative_s_context():
+    """A jvp inside an outer derivative gets its own transform: its graph depends on that context
+    (numeric's levels). Reusing the one traced under an outer numeric turned reverse's 0 into NaN."""
+    import warnings
+
+    def inner(x):
+        return dl.jvp(np.std, (x,), (0.7,), method="numeric")[1]
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numeric over numeric: sqrt at 0, a DomainWarning and NaN
+        dl.jvp(inner, (3.5,), (1.3,), method="numeric")
+    assert dl.jvp(inner, (3.5,), (1.3,), method="reverse") == (0.0, 0.0)  # as with a fresh transform
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_a_warm_pullback_takes_a_traced_cotangent(method):
+    """vjp's pullback of a function vjp has seen before (its sweeps compiled for floats) still takes
+    a traced cotangent: the gradient with respect to the cotangent is the Jacobian's action."""
+
+    def h(x):
+        return dnp.sin(x) * x
+
+    X, V = np.array([0.3, 1.2, -0.7]), np.array([1.0, -2.0, 0.5])
+    for _ in range(4):  # warm: the same function and signature, concrete cotangents
+        dl.vjp(h, X, method=method)[1](np.ones(3))
+    g = dl.grad(lambda u: dnp.sum(dl.vjp(h, X, method=method)[1](u)[0] * V))(np.ones(3))
+    tol = 1e-6 if method == "numeric" else 1e-12
+    np.testing.assert_allclose(g, (np.cos(X) * X + np.sin(X)) * V, rtol=tol, atol=tol)
+
+
 def test_a_function_that_changes_what_it_reads_is_traced_every_call():
     calls = []  # read (and changed) by f: its trace cannot be trusted for the next call
 

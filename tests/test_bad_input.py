@@ -921,3 +921,13 @@ def test_numeric_stepping_out_of_the_domain_into_a_decomposition_is_nan_with_the
         got, caught = _run(lambda: g(np.array([[2.0, 0.0], [0.0, 0.0], [0.0, 0.0]])))
         assert np.isnan(got).any()
         assert [str(w.message).split(" = ")[1][:4] for w in caught] == ["sqrt"]
+
+
+def test_an_integer_conversion_of_a_traced_value_is_named():
+    """np.int64(x) (autograd's test_cast_to_int) names the conversion, not a list given to NumPy."""
+    from difflab.errors import UnsupportedOperationError
+
+    with pytest.raises(UnsupportedOperationError, match=r"converted to int64 \(numpy\.int64\(x\)"):
+        dl.grad(lambda W: np.sum(W[:, :-1][np.int64(W[:, -1])]))(np.ones((5, 3)))
+    with pytest.raises(UnsupportedOperationError, match=r"converted to bool"):
+        dl.grad(lambda x: np.sum(np.asarray(x, dtype=bool) * x))(np.ones(3))

@@ -31,6 +31,7 @@ from ..compile.reader import LastCall
 from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
+from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, collecting
 from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import outputs_of, trace_flat
@@ -366,6 +367,40 @@ class _Hessian(_Transform):
         return st.signature.rebuild(blocks)
 
 
+#: the transforms of the last functions given to jvp and vjp at top level (least recently used first
+#: out): calling jvp or vjp again with the same function on plain values reuses its traced graph and
+#: prepared differentiator, as a `grad(f)` object does (a nested check calls jvp(f, ...) at many
+#: points, and the symbolic method prepares a graph in seconds). Keyed by id, with f kept in the entry
+#: (so the id cannot be reused meanwhile); bounded, since each entry keeps its function alive.
+_CALLED: OrderedDict = OrderedDict()
+_CALLED_SIZE = 16
+_called_lock = _thread.allocate_lock()
+
+
+def _transform_of(f, method, primals, tangents=()) -> _Transform:
+    """f's _Transform for these primals and `method` (a name): the one of the last call with this very
+    function object when there is one. A fresh one inside an outer derivative (a traced primal or
+    tangent, or a numeric differentiation tracing: the graph depends on that context, e.g. numeric's
+    levels) and for a configured method object."""
+    n = len(primals)
+    if not isinstance(method, str) or numeric_depth() or _holds_traced((primals, tangents)):
+        return _Transform(f, tuple(range(n)), method)
+    key = (id(f), n, method)
+    with _called_lock:
+        t = _CALLED.get(key)
+        if t is None or t.f is not f:
+            t = _CALLED[key] = _Transform(f, tuple(range(n)), method)
+            if len(_CALLED) > _CALLED_SIZE:
+                _CALLED.popitem(last=False)
+        else:
+            _CALLED.move_to_end(key)
+    return t
+
+
+def _holds_traced(values) -> bool:
+    return any(isinstance(leaf, Traced) for leaf in tree.flatten(values)[0])
+
+
 def jvp(f, primals, tangents, method="forward"):
     """Evaluate `f(*primals)` and its directional derivative `J v` (JAX's signature).
 
@@ -385,7 +420,12 @@ def jvp(f, primals, tangents, method="forward"):
 
 
 def _jvp(f, primals, tangents, method):
-    t = _Transform(f, tuple(range(len(primals))), method)
+    t = _transform_of(f, method, primals, tangents)
+    with t._lock:  # the transform may be shared by the calls with this function (_CALLED)
+        return _jvp_by(t, primals, tangents)
+
+
+def _jvp_by(t, primals, tangents):
     st, prep = t.staged(primals)
     v = _flat_like(st, tangents, "tangents")
     xs = st.signature.inputs(primals)
@@ -419,10 +459,11 @@ def vjp(f, *primals, method="reverse"):
 
 
 def _vjp(f, primals, method, said):
-    t = _Transform(f, tuple(range(len(primals))), method)
-    st, prep = t.staged(primals)
-    xs = st.signature.inputs(primals)
-    outs, pb = prep.vjp(xs)
+    t = _transform_of(f, method, primals)
+    with t._lock:  # the transform may be shared by the calls with this function (_CALLED)
+        st, prep = t.staged(primals)
+        xs = st.signature.inputs(primals)
+        outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):

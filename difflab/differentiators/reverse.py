@@ -24,7 +24,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
-from ..graph import Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
+from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
 from ..graph import active as active_values
 from ..ops import unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
@@ -148,6 +148,12 @@ class Reverse(Differentiator):
             charge(evals=1)
             if res is not None:
                 residuals, late = res[k:], fns[1]
-                return list(res[:k]), lambda u: late(*residuals, np.asarray(u, dtype=float))[0]
+
+                def pullback(u):  # a traced cotangent (an outer derivative's) takes the traced sweep
+                    if isinstance(u, Traced):
+                        return flat(self._backward(self._forward(args)[1], u))
+                    return late(*residuals, np.asarray(u, dtype=float))[0]
+
+                return list(res[:k]), pullback
             outs, env = self._forward(args)
             return outs, lambda u: flat(self._backward(env, u))

@@ -335,6 +335,11 @@ def numeric_gradient(fun, x, **settings):
 _nesting = threading.local()  # numeric levels enclosing the trace under way, and the deepest reached
 
 
+def numeric_depth() -> int:
+    """How many numeric differentiations are tracing the function under way (0: none)."""
+    return getattr(_nesting, "depth", 0)
+
+
 class _OneLevel:
     """`nesting` of a method that is not numeric: a box holding 1, nothing to count (a fresh
     `dl.grad` enters one per call: no generator, no import)."""
