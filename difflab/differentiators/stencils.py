@@ -39,6 +39,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Var, combining_values
+from .scales import hessian_within_reach, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -200,18 +201,27 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
     H = _steps(
         x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
     )  # (k, T)
-    D = (o * H[:, :, None])[..., None] * V[:, None, None, :]  # (k, T, offsets, n)
-    F = fun(x, D.reshape(-1, V.shape[1])) - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
-    S = (F.reshape(D.shape[:3] + (m,)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
+    # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
+    # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
+    F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
+    F = F - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
+    S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
     if rich:
         d, trunc = _richardson(S, H, f0)
-        return d, (trunc + EPS * np.abs(d) if want_err else None)
-    d = S[:, 0]
+        return _unresolved(d, out), (trunc + EPS * np.abs(d) if want_err else None)
+    d = _unresolved(S[:, 0], out)
     if not want_err:
         return d, None
     trunc = np.abs(d - S[:, 1]) / (2.0**p - 1)  # the estimate at 2h has a 2^p times larger error
     return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
+
+
+def _unresolved(d, out):
+    """d (k, m) with NaN in the rows of the directions `out` marks."""
+    if not out.any():
+        return d
+    return dnp.where(out[:, None], np.nan, d) if not isinstance(d, np.ndarray) else np.where(out[:, None], np.nan, d)
 
 
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")
@@ -219,15 +229,21 @@ def _hessian_stencil(fun, x, f0, step=None):
     """H (n, n) of a scalar f at x (n,): a second-order central stencil per entry, step
     eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
     would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
-    n = np.size(x)
+    n, (i, j) = np.size(x), np.tril_indices(np.size(x), -1)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
-    hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
-    D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
-    f = fun(x, D)[:, 0] - f0  # differences from f(x): equal values cancel exactly
+
+    def points(h):
+        hv = np.diag(h)
+        return np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
+
+    # steps shrunk where an op's argument moved too far for its length scale (scales.py)
+    f, h, out = hessian_within_reach(fun, x, h, points, None if step is not None else EPS**0.25)
+    f = f[:, 0] - f0  # differences from f(x): equal values cancel exactly
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
     w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
     H = np.diag((w[0] * fm + w[2] * fp) / h**2)
     H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
+    H[out], H[:, out] = np.nan, np.nan
     return H
 
 
