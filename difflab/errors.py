@@ -30,6 +30,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -44,6 +45,7 @@ __all__ = [
     "NumericStopGradientWarning",
     "warn_domain",
     "warn_domain_if_nonfinite",
+    "holding_domain_warnings",
     "Collector",
     "collecting",
     "warn_user",
@@ -105,6 +107,19 @@ def warn_domain(equation: str, message: str) -> None:
         warn_user(DomainWarning(message), DomainWarning)
     elif equation not in pending:
         pending[equation] = message
+
+
+@contextlib.contextmanager
+def holding_domain_warnings():
+    """Inside, `warn_domain` collects into the dict this yields (equation -> message) instead of issuing:
+    the caller decides whether to say them (`warn_domain` each) — the numeric method's stencil points that
+    left a domain and were replaced by points nearer x say nothing."""
+    outer, held = getattr(_state, "pending", None), {}
+    _state.pending = held
+    try:
+        yield held
+    finally:
+        _state.pending = outer
 
 
 def warn_domain_if_nonfinite(equation: str, message: str) -> None:

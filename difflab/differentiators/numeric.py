@@ -14,7 +14,7 @@ from ..errors import NumericStopGradientWarning, warn_user
 from . import base
 from .base import _traced, check_size, flat, split
 from .pieces import _number, no_value
-from .scales import chunked, evaluated_graphs
+from .scales import chunked, evaluated_graphs, on_numbers
 from .stencils import (
     EPS,
     RATIO,
@@ -121,23 +121,25 @@ class Numeric(base.Differentiator):
 
         def _fun(self, args, held=(), centre=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of at most
-            `_chunk` points), or one evaluation per point when values are traced (nested use). `held`: the
-            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
+            `_chunk` points), or one evaluation per point when values are traced (nested use: a list of rows, so
+            that a row evaluated again replaces it in the recording). `held`: the piecewise-constant values at
+            x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
             k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
             batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
 
             def run(x, D):  # (f at the points (len(D), m), the watched values there, each with a leading axis)
                 if traced:
                     res = [self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held) for d in D]
-                    return dnp.stack([flat(r[:k]) for r in res]), [
-                        [_number(r[p]) for r in res] for p in range(k, len(res[0]))
-                    ]
+                    return [flat(r[:k]) for r in res], [[_number(r[p]) for r in res] for p in range(k, len(res[0]))]
                 X = x + D
                 outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
                 ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
-            return chunked(run, None if traced else self._chunk, self._watch, centre)
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre)
+            if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
+                fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
+            return fun
 
         def _run(self, args, V, want_err):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""

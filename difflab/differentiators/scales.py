@@ -23,10 +23,10 @@ import warnings
 
 import numpy as np
 
-from .. import numpy as dnp
-from ..errors import warn_domain
-from ..graph import Graph, Var, active
+from ..errors import holding_domain_warnings, warn_domain
+from ..graph import Graph, Var, active, read
 from ..trace import Tracer
+from .base import split
 from .pieces import held_graphs
 
 __all__ = [
@@ -129,7 +129,7 @@ def chunked(run, chunk, watch, centre):
     def fun(x, D):
         step = max(1, len(D) if chunk is None else chunk)
         parts = [run(x, D[i : i + step]) for i in range(0, len(D), step)] or [run(x, D)]
-        F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])
+        F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])  # (traced: one list)
         if not watch:
             return F
         cols = [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
@@ -137,6 +137,28 @@ def chunked(run, chunk, watch, centre):
 
     fun.watch = watch
     return fun
+
+
+def on_numbers(prepared, args, held, k, watch, centre):
+    """The twin (`fun.numbers`, see `within_reach`) of a stencil function on traced values: f's outputs and
+    the watched values at the points by each op's NumPy implementation on the numbers (an enclosing trace's
+    values read as theirs), so that nothing is recorded and nothing said."""
+    graph, numbers = prepared.graph, [_number(a) for a in args] + [_number(h) for h in held]
+
+    def one(x):
+        env = {v: a for v, a in zip(graph.inputs, prepared.with_x(numbers, split(x, prepared.in_shapes)))}
+        for e in graph.eqns:
+            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
+        return [read(env, o) for o in graph.outputs]
+
+    def run(x, D):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = [one(np.asarray(_number(x)) + d) for d in D]
+        F = np.array([np.concatenate([np.ravel(y) for y in r[:k]]) for r in res]).reshape(len(D), -1)
+        return F, [[r[p] for r in res] for p in range(k, len(graph.outputs))]
+
+    return chunked(run, None, watch, centre)
 
 
 def _unbounded(e, i) -> bool:
@@ -177,15 +199,17 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
     steps H (k, T) along the rows v of V (k, n), with the steps of each direction whose reach exceeds
     `limit_of(base)` shrunk and its points evaluated again; `out` (k,) marks the directions still out of
     reach (NaN: the step is at the spacing of floats). `fun.watch` (a Watch, or absent): `fun` then returns
-    (F, reach per point and entry)."""
+    (F, reach per point and entry). `fun.numbers` (for traced values): its twin on numbers, which nothing
+    records, makes the decisions, and `fun` runs once at the final points (no dead equations recorded)."""
     points = lambda H, V: ((offsets * H[:, :, None])[..., None] * V[:, None, None, :]).reshape(-1, V.shape[1])  # noqa: E731
-    watch, first = getattr(fun, "watch", None), fun(x, points(H, V))
-    if not watch:
-        return first, H, np.zeros(len(H), bool)
-    F, R = first
-    if base is None:  # a step the user chose
-        return F, H, np.zeros(len(H), bool)
+    watch = getattr(fun, "watch", None)
+    if not watch or base is None:  # nothing watched, or a step the user chose
+        out = fun(x, points(H, V))
+        return (out[0] if watch else out), H, np.zeros(len(H), bool)
+    decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
+    (F, R), said = _held(decide, x, points(H, V))
     per, limit, H = H.shape[1] * len(offsets), limit_of(base), H.copy()
+    came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     for round in range(ROUNDS + 1):
         worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, entries)
         far = worst.max(axis=1)
@@ -197,39 +221,53 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         if not len(moved):
             break
         bad, Hb = bad[moved], Hb[moved]
-        Fb, Rb = fun(x, points(Hb, V[bad]))
+        (Fb, Rb), now = _held(decide, x, points(Hb, V[bad]))
         rows = (bad[:, None] * per + np.arange(per)).ravel()
-        if isinstance(F, np.ndarray) and isinstance(Fb, np.ndarray):
-            F[rows] = Fb
-        else:  # traced values: the new rows picked in place of the old ones
-            pick = np.arange(len(F))
-            pick[rows] = len(F) + np.arange(len(rows))
-            F = dnp.concatenate([F, Fb])[pick]
+        said.append(now)
+        came[rows] = len(said) - 1
+        F[rows] = Fb
         R[rows], H[bad] = Rb, Hb
+    if decide is fun:
+        _say_kept(said, came, F)
+    else:
+        F = fun(x, points(H, V))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k].argmax()), float(far[k]))
     return F, H, out
 
 
+def _held(fun, x, D):
+    """(fun(x, D), [its DomainWarnings, held]): said only if a point that left a domain is kept (`_say_kept`)."""
+    with holding_domain_warnings() as said:
+        out = fun(x, D)
+    return out, [said]
+
+
+def _say_kept(said, came, F):
+    """Say the held DomainWarnings of each evaluation (said[r]) some non-finite value of which is kept in F."""
+    bad = ~np.isfinite(F).all(axis=tuple(range(1, F.ndim)))
+    for r, held in enumerate(said):
+        if held and bad[came == r].any():
+            for equation, message in held.items():
+                warn_domain(equation, message)
+
+
 def hessian_within_reach(fun, x, h, points, base):
     """(F, h, out) for the Hessian's stencil (stencils._hessian_stencil): f at `points(h)` for steps h (n,) per
     component, with the steps of the components whose points reach too far (see `within_reach`) shrunk and
     every point evaluated again; `out` (n,) marks the components still out of reach."""
-    watch, first = getattr(fun, "watch", None), fun(x, points(h))
-    if not watch:
-        return first, h, np.zeros(len(h), bool)
-    F, R = first
-    if base is None:
-        return F, h, np.zeros(len(h), bool)
+    watch = getattr(fun, "watch", None)
+    if not watch or base is None:
+        out = fun(x, points(h))
+        return (out[0] if watch else out), h, np.zeros(len(h), bool)
+    (F, R), said = _held(fun, x, points(h))
     n, limit = len(h), limit_of(base)
-    rows, cols = np.tril_indices(n, -1)
-    # the component(s) each point moves: x ± h_i e_i, then x ± (h_i e_i + h_j e_j) counted for i and for j
-    touched = np.concatenate([np.arange(n), np.arange(n), rows, rows, cols, cols])
+    # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
+    touched = np.concatenate([np.arange(n), np.arange(n)])
     for round in range(ROUNDS + 1):
         worst = np.zeros((n, R.shape[1]))
-        r = np.concatenate([R, R[2 * n :]])
-        np.maximum.at(worst, touched, r)
+        np.maximum.at(worst, touched, R[: 2 * n])
         far = worst.max(axis=1, initial=0.0)
         bad = np.flatnonzero(far > limit)
         if not len(bad) or round == ROUNDS:
@@ -239,7 +277,8 @@ def hessian_within_reach(fun, x, h, points, base):
         if not (new < h).any():
             break
         h = new
-        F, R = fun(x, points(h))
+        (F, R), said = _held(fun, x, points(h))  # every point again: the last evaluation's warnings count
+    _say_kept(said, np.zeros(len(R), int), F)
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k].argmax()), float(far[k]))

@@ -204,7 +204,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
-    F = F - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
+    F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
     if rich:
