@@ -83,7 +83,7 @@ class Watch:
             for e, i in self.entries:
                 args = [env[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in e.args]
                 s = np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float))
-                out.append((self.vars.index(e.args[i]), args[i], np.broadcast_to(s, np.shape(args[i]))))
+                out.append((self.vars.index(e.args[i]), args[i], _least_to(s, np.shape(args[i]))))
         return out
 
     @staticmethod
@@ -178,6 +178,16 @@ def _unbounded(e, i) -> bool:
 TRIES = (-2.5, 0.3, 1.7)  # argument values at which `_unbounded` tries a scale
 
 
+def _least_to(s, shape):
+    """A scale s given per element of the op's output, per element of an argument of `shape` broadcast to it:
+    the least over the output elements each argument element reaches."""
+    s = np.broadcast_to(s, np.broadcast_shapes(np.shape(s), shape))
+    if s.ndim > len(shape):
+        s = s.min(axis=tuple(range(s.ndim - len(shape))), initial=np.inf)
+    axes = tuple(k for k, (a, b) in enumerate(zip(s.shape, shape)) if b == 1 and a != 1)
+    return np.broadcast_to(s.min(axis=axes, keepdims=True, initial=np.inf) if axes else s, shape)
+
+
 def limit_of(base: float) -> float:
     """The reach allowed at the relative step `base`: SLACK·base, at least √eps (complex step), at most 1."""
     return min(max(SLACK * base, math.sqrt(EPS)), 1.0)
@@ -223,7 +233,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         bad, Hb = bad[moved], Hb[moved]
         (Fb, Rb), now = _held(decide, x, points(Hb, V[bad]))
         rows = (bad[:, None] * per + np.arange(per)).ravel()
-        said.append(now)
+        said += now
         came[rows] = len(said) - 1
         F[rows] = Fb
         R[rows], H[bad] = Rb, Hb
