@@ -73,6 +73,7 @@ class Numeric(base.Differentiator):
 
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
+        inner_error = (0.0, 0.0)  # the error estimate the numeric levels inside f reported (set by `nesting`)
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
@@ -120,10 +121,9 @@ class Numeric(base.Differentiator):
             return self._held.value(list(args) + list(held), batched)
 
         def _fun(self, args, held=(), centre=None):
-            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of at most
-            `_chunk` points), or one evaluation per point when values are traced (nested use: a list of rows, so
-            that a row evaluated again replaces it in the recording). `held`: the piecewise-constant values at
-            x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
+            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
+            points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
+            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
             k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
             batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
 
@@ -153,8 +153,8 @@ class Numeric(base.Differentiator):
             if no_value(self.graph, args, self.wrt, max(self.levels + self._derived, 1 + _traced(args))):
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
-            x = flat([args[i] for i in self.wrt])
-            jv, err = _products(self._fun(args, held, centre), x, V, flat(outs), self.method, want_err, self.levels)
+            fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
+            jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
             return outs, jv, err
 
         def _jvp(self, args, V):
