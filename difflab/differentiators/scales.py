@@ -41,8 +41,10 @@ __all__ = [
 ]
 
 #: a direction is evaluated again when an argument moved by more than SLACK times the relative step (in
-#: units of its op's scale): a central difference's truncation error then exceeds its best by SLACK²
-SLACK = 4.0
+#: units of its op's scale; its truncation error is then up to SLACK² times its best, ~6e-9 relative for
+#: central differences). Not less: smooth functions whose arguments move a few scales (cos 2πx at |x| ≤ 3:
+#: 19; bench/numeric_scales.py) keep their 2 evaluations per component and their numbers
+SLACK = 32.0
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
