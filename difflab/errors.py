@@ -30,7 +30,6 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import threading
@@ -109,17 +108,20 @@ def warn_domain(equation: str, message: str) -> None:
         pending[equation] = message
 
 
-@contextlib.contextmanager
-def holding_domain_warnings():
+class holding_domain_warnings:
     """Inside, `warn_domain` collects into the dict this yields (equation -> message) instead of issuing:
     the caller decides whether to say them (`warn_domain` each) — the numeric method's stencil points that
-    left a domain and were replaced by points nearer x say nothing."""
-    outer, held = getattr(_state, "pending", None), {}
-    _state.pending = held
-    try:
-        yield held
-    finally:
-        _state.pending = outer
+    left a domain and were replaced by points nearer x say nothing. (A class: it runs on every stencil.)"""
+
+    __slots__ = ("outer", "held")
+
+    def __enter__(self):
+        self.outer, self.held = getattr(_state, "pending", None), {}
+        _state.pending = self.held
+        return self.held
+
+    def __exit__(self, *exc):
+        _state.pending = self.outer
 
 
 def warn_domain_if_nonfinite(equation: str, message: str) -> None:

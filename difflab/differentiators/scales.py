@@ -69,6 +69,7 @@ class Watch:
                 if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
                     self.entries.append((e, i))
         self.vars = tuple(dict.fromkeys(a for e, _ in self.entries for a in e.args if isinstance(a, Var)))
+        self.positions = {v: k for k, v in enumerate(self.vars)}
         self.probe = probe._replace(outputs=probe.outputs + self.vars)
         self.shifted = shifted._replace(outputs=shifted.outputs + self.vars)
 
@@ -76,29 +77,30 @@ class Watch:
         return bool(self.entries)
 
     def centre(self, values) -> list:
-        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there), from the
-        watched values at x (`values`, in the order of `.vars`; traced values are read as numbers)."""
+        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there: infinite
+        where the scale or a₀ is not a finite positive number, so that no move counts), from the watched
+        values at x (`values`, in the order of `.vars`; traced values are read as numbers)."""
         env = {v: np.asarray(_number(x)) for v, x in zip(self.vars, values)}
         out = []
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
             for e, i in self.entries:
                 args = [env[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in e.args]
-                s = np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float))
-                out.append((self.vars.index(e.args[i]), args[i], _least_to(s, np.shape(args[i]))))
+                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), np.shape(args[i]))
+                ok = (s > 0) & (s < np.inf) & np.isfinite(args[i])
+                s = s if ok.all() else np.where(ok, s, np.inf)
+                out.append((self.positions[e.args[i]], args[i], s))
         return out
 
     @staticmethod
     def reach(centre, columns, B: int) -> np.ndarray:
         """(B, entries): how far each entry's argument moved at each of B points in units of its scale, from
-        `columns` (the watched values at the points, each with a leading axis of B); 0 where the scale or
-        a₀ is not a finite positive number, or the moved value is NaN (another equation left its domain)."""
+        `columns` (the watched values at the points, each with a leading axis of B); NaN (a value another
+        equation's step out of its domain made) counts as no move."""
         R = np.zeros((B, len(centre)))
         with np.errstate(all="ignore"):
             for j, (pos, a0, s) in enumerate(centre):
                 r = np.abs(np.asarray(columns[pos]) - a0) / s
-                r = np.where(np.isfinite(a0) & np.isfinite(s) & (s > 0) & ~np.isnan(r), r, 0.0)
-                R[:, j] = r.reshape(B, -1).max(axis=1, initial=0.0)
+                R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
         return R
 
     def say(self, entry: int, reach: float):
@@ -134,6 +136,8 @@ def chunked(run, chunk, watch, centre):
         F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])  # (traced: one list)
         if not watch:
             return F
+        if len(parts) == 1:
+            return F, watch.reach(centre, parts[0][1], len(D))
         cols = [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
         return F, watch.reach(centre, cols, len(D))
 
@@ -183,6 +187,8 @@ TRIES = (-2.5, 0.3, 1.7)  # argument values at which `_unbounded` tries a scale
 def _least_to(s, shape):
     """A scale s given per element of the op's output, per element of an argument of `shape` broadcast to it:
     the least over the output elements each argument element reaches."""
+    if s.ndim == 0 or s.shape == tuple(shape):  # (the common case: a scalar, or the argument's own shape)
+        return s
     s = np.broadcast_to(s, np.broadcast_shapes(np.shape(s), shape))
     if s.ndim > len(shape):
         s = s.min(axis=tuple(range(s.ndim - len(shape))), initial=np.inf)
@@ -220,7 +226,13 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         return (out[0] if watch else out), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
     (F, R), said = _held(decide, x, points(H, V))
-    per, limit, H = H.shape[1] * len(offsets), limit_of(base), H.copy()
+    per, limit = H.shape[1] * len(offsets), limit_of(base)
+    if not R.size or R.max() <= limit:  # the common case: no argument moved far, nothing evaluated again
+        if decide is fun:
+            _say_kept(said, None, F)
+            return F, H, np.zeros(len(H), bool)
+        return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
+    H = H.copy()
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     for round in range(ROUNDS + 1):
         worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, entries)
@@ -257,7 +269,12 @@ def _held(fun, x, D):
 
 
 def _say_kept(said, came, F):
-    """Say the held DomainWarnings of each evaluation (said[r]) some non-finite value of which is kept in F."""
+    """Say the held DomainWarnings of each evaluation (said[r]) some non-finite value of which is kept in F
+    (came: the evaluation each row of F came from; None: all from the one evaluation, kept whole)."""
+    if came is None:
+        for equation, message in said[0].items():
+            warn_domain(equation, message)
+        return
     bad = ~np.isfinite(F).all(axis=tuple(range(1, F.ndim)))
     for r, held in enumerate(said):
         if held and bad[came == r].any():
