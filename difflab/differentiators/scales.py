@@ -96,11 +96,10 @@ class Watch:
         """(B, entries): how far each entry's argument moved at each of B points in units of its scale, from
         `columns` (the watched values at the points, each with a leading axis of B); NaN (a value another
         equation's step out of its domain made) counts as no move."""
-        R = np.zeros((B, len(centre)))
-        with np.errstate(all="ignore"):
-            for j, (pos, a0, s) in enumerate(centre):
-                r = np.abs(np.asarray(columns[pos]) - a0) / s
-                R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
+        R = np.empty((B, len(centre)))
+        for j, (pos, a0, s) in enumerate(centre):  # (run under the stencils' np.errstate: inf - inf is NaN)
+            r = np.abs(np.asarray(columns[pos]) - a0) / s
+            R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
         return R
 
     def say(self, entry: int, reach: float):
