@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import sys
+import timeit
 import warnings
 from pathlib import Path
 
@@ -98,6 +99,31 @@ def edges():
     return rows
 
 
+def overhead(quick):
+    """The guard's cost on bench/numeric.py's functions: a prepared numeric gradient with its watched
+        arguments, ÷ the same with the watch removed from the prepared object (the median over alternating rounds
+    of the ratio of their best-of-3 times)."""
+    from numeric import functions
+
+    rows = []
+    for n in [4] if quick else [4, 16]:
+        x = np.random.default_rng(3).uniform(-1.0, 1.0, n)
+        for fname, (fx, _) in functions().items():
+            f = lambda z, fx=fx: fx(dnp, z)  # noqa: E731
+            on, off = dl.prepare(f, x, method="numeric"), dl.prepare(f, x, method=dl.Numeric(order=2))
+            watched = on.prepared._watch is not None
+            off.prepared._watch = None  # (order=2: the same stencil, a prepared object of its own)
+            if off.prepared._nheld == 0:
+                off.prepared._probe = off.prepared._held = None
+            t_on, t_off = [], []
+            for _ in range(5 if quick else 15):  # rounds alternate: the machine's load hits both alike
+                t_off.append(min(timeit.repeat(lambda: off.grad(x), number=20, repeat=3)) / 20)
+                t_on.append(min(timeit.repeat(lambda: on.grad(x), number=20, repeat=3)) / 20)
+            ratio = float(np.median(np.array(t_on) / np.array(t_off)))
+            rows.append([fname, n, "yes" if watched else "no", C.fmt_time(float(np.median(t_on))), f"{ratio:.2f}×"])
+    return rows
+
+
 def main():
     opts = C.args(__doc__.splitlines()[0])
     rows, summary = smooth(opts.quick)
@@ -118,6 +144,8 @@ def main():
         ],
         edges(),
     )
+    md += "\n\n### the guard's cost per prepared gradient (bench/numeric.py's functions; paired ratio, watch ÷ no watch)\n\n"
+    md += C.table(["function", "n", "ops watched", "time (watched)", "÷ no watch"], overhead(opts.quick))
     C.emit(opts, "numeric_scales", md, [{"summary": summary}])
 
 

@@ -212,7 +212,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
-    noise = inner[0] * np.max(np.abs(_number(f0)), initial=0.0)  # the inner levels' round-off, as noise on f
+    noise = 2.0 * inner[0] * np.max(np.abs(_number(f0)), initial=0.0)  # the inner round-off, noise on f (a margin 2)
     if rich:
         d, err = _richardson(S, H, f0)
         if not want_err:
