@@ -10,7 +10,11 @@ piecewise values held, pieces.py), so each stencil point also tells how far each
 units of its op's scale at x: the point's *reach*. A direction whose reach exceeds SLACK·c is evaluated
 again at the step that brings its reach to c (at most ROUNDS times); nothing more is evaluated where no
 argument moved far. A direction still out of reach at the smallest step representable at x has no
-finite-difference derivative there: NaN, with a DomainWarning naming the equation.
+finite-difference derivative there: NaN, with a DomainWarning naming the equation. The DomainWarnings of
+points evaluated again are held (a first stencil may step out of log's domain) and said only if a value
+they concern is kept. On traced values (a numeric derivative inside another derivative) the decisions are
+made on numbers (`on_numbers`) and the final stencil alone is recorded, so no discarded point is left in
+the enclosing graph to be evaluated (and warn) there. The Hessian's own stencil has `hessian_within_reach`.
 
     1e-300 / b at b = 1e-155: the step 6e-6 moves b by 6e149 of its scales (|b|): shrunk to 6e-161 (slope -1e10)
     sin(x) at x = 1e8: the step 600 moves x by 600 radians (95 periods): shrunk to 6e-6 (slope cos(1e8))
@@ -109,7 +113,7 @@ class Watch:
         warn_domain(
             where,
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
-            f"moves its argument {i} by {reach:.3g} of its length scale): NaN",
+            f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
 
 
