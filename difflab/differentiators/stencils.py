@@ -10,7 +10,9 @@ Central difference of x² at 3 with step h:
     ((3+h)² - (3-h)²) / 2h = 12h / 2h = 6        exact up to round-off (x² has no 3rd derivative)
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
-shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)). A stencil of order
+shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)); a direction whose stencil
+moves an op's argument too far for the op's length scale (a pole, cusp, domain edge or period nearer than
+the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
 h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
 estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
