@@ -163,7 +163,7 @@ def table(rows, command: str) -> str:
         f"(largest {max((r['reference error'] for r in rows), default=0):.1e}); on an exact function the same "
         f"reference is off by at most {max((r['reference error on exact f'] for r in rows), default=0):.1e}",
         f"- {count(lambda r: r['numeric error / its estimate'] > 1)} of {n}: numeric's error above its own error "
-        "estimate (the outer level's estimate: it does not count the error of the numeric levels inside)",
+        "estimate (the outer level's, which adds the error the numeric levels inside reported)",
         "",
         "| test | failing check | " + " | ".join(KEYS) + " |",
         "| --- | --- | " + " | ".join("---" for _ in KEYS) + " |",

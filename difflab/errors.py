@@ -44,6 +44,7 @@ __all__ = [
     "NumericStopGradientWarning",
     "warn_domain",
     "warn_domain_if_nonfinite",
+    "holding_domain_warnings",
     "Collector",
     "collecting",
     "warn_user",
@@ -105,6 +106,22 @@ def warn_domain(equation: str, message: str) -> None:
         warn_user(DomainWarning(message), DomainWarning)
     elif equation not in pending:
         pending[equation] = message
+
+
+class holding_domain_warnings:
+    """Inside, `warn_domain` collects into the dict this yields (equation -> message) instead of issuing:
+    the caller decides whether to say them (`warn_domain` each) — the numeric method's stencil points that
+    left a domain and were replaced by points nearer x say nothing. (A class: it runs on every stencil.)"""
+
+    __slots__ = ("outer", "held")
+
+    def __enter__(self):
+        self.outer, self.held = getattr(_state, "pending", None), {}
+        _state.pending = self.held
+        return self.held
+
+    def __exit__(self, *exc):
+        _state.pending = self.outer
 
 
 def warn_domain_if_nonfinite(equation: str, message: str) -> None:

@@ -102,7 +102,7 @@ class _Transform:
         if st is None:
             with nesting(self.method) as levels:  # finite differences of finite differences
                 st = stage(self.f, example, self.argnums, flat)
-            st.levels = levels[0]
+            st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
             if st.cacheable and key is not None:
@@ -120,7 +120,7 @@ class _Transform:
                 prep = method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
                 prep = method.prepare(st.graph, st.wrt)
-            prep.levels = getattr(st, "levels", 1)
+            prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
         return st, prep
 

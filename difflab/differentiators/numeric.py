@@ -13,7 +13,8 @@ from .. import numpy as dnp
 from ..errors import NumericStopGradientWarning, warn_user
 from . import base
 from .base import _traced, check_size, flat, split
-from .pieces import held_graphs, no_value
+from .pieces import _number, no_value
+from .scales import chunked, evaluated_graphs, on_numbers
 from .stencils import (
     EPS,
     RATIO,
@@ -72,6 +73,7 @@ class Numeric(base.Differentiator):
 
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
+        inner_error = (0.0, 0.0)  # the error estimate the numeric levels inside f reported (set by `nesting`)
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
@@ -95,19 +97,21 @@ class Numeric(base.Differentiator):
                     NumericStopGradientWarning,
                 )
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
-            # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump
-            pieces = held_graphs(graph, kinks=self.real)
-            self._probe, self._held = [base.Prepared(method, g, wrt) for g in pieces] if pieces else (None, None)
-            if pieces:
+            # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
+            # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
+            graphs, self._nheld, self._watch = evaluated_graphs(graph, wrt, kinks=self.real)
+            self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
+            if graphs:
                 self._probe.real = self._held.real = self.real
 
         def _at(self, args):
-            """(f(x) as a list of outputs, the held values of the piecewise-constant equations)."""
+            """(f(x) as a list of outputs, the held values of the piecewise-constant equations, the watched
+            arguments' values and scales at x (`scales.Watch.centre`) or None)."""
             if self._probe is None:
-                return list(self.value(args)), []
+                return list(self.value(args)), [], None
             res = self._probe.value(args)  # its evaluations are charged to this object's cost too
-            k = len(self.graph.outputs)
-            return list(res[:k]), list(res[k:])
+            k, h = len(self.graph.outputs), len(self.graph.outputs) + self._nheld
+            return list(res[:k]), list(res[k:h]), (self._watch.centre(res[h:]) if self._watch else None)
 
         def _shifted(self, args, held, batched=None):
             """f at shifted `args` with the piecewise-constant values held (see __init__)."""
@@ -116,26 +120,25 @@ class Numeric(base.Differentiator):
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
             return self._held.value(list(args) + list(held), batched)
 
-        def _fun(self, args, held=()):
-            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph, or one evaluation
-            per point when values are traced (nested use). `held`: the piecewise-constant values at x."""
-            if _traced(args) or not self._batchable:
-                return lambda x, D: dnp.stack(
-                    [flat(self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held)) for d in D]
-                )
-            batched = tuple(i in self.wrt for i in range(len(args)))
+        def _fun(self, args, held=(), centre=None):
+            """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
+            points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
+            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
+            k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
+            batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
 
-            def run(X):
-                outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
-                ys = [np.reshape(y, (len(X), -1)) for y in outs]
-                return ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)
-
-            def fun(x, D):
+            def run(x, D):  # (f at the points (len(D), m), the watched values there, each with a leading axis)
+                if traced:
+                    res = [self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held) for d in D]
+                    return [flat(r[:k]) for r in res], [[_number(r[p]) for r in res] for p in range(k, len(res[0]))]
                 X = x + D
-                if len(X) <= self._chunk:
-                    return run(X)
-                return np.concatenate([run(X[lo : lo + self._chunk]) for lo in range(0, len(X), self._chunk)])
+                outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
+                ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
+                return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre)
+            if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
+                fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
 
         def _run(self, args, V, want_err):
@@ -145,14 +148,13 @@ class Numeric(base.Differentiator):
             # one run of f per stencil point and direction: refuse what could not finish
             cost = f" ({points} evaluations of f, each computing {self._width} elements)"
             check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
-            outs, held = self._at(args)
-            if no_value(
-                self.graph, args, self.wrt, self.levels + self._derived
-            ):  # numeric of numeric, numeric of a derivative
+            outs, held, centre = self._at(args)
+            # numeric of numeric or of a derivative, or inside another method's derivative (traced args): order ≥ 2
+            if no_value(self.graph, args, self.wrt, max(self.levels + self._derived, 1 + _traced(args))):
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
-            x = flat([args[i] for i in self.wrt])
-            jv, err = _products(self._fun(args, held), x, V, flat(outs), self.method, want_err, self.levels)
+            fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
+            jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
             return outs, jv, err
 
         def _jvp(self, args, V):
@@ -177,7 +179,7 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
-            (outs, held), x = self._at(args), flat([args[i] for i in self.wrt])
+            (outs, held, centre), x = self._at(args), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
-            return outs, _hessian_stencil(self._fun(args, held), x, flat(outs)[0], self.method.step)
+            return outs, _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method.step)

@@ -10,7 +10,9 @@ Central difference of x² at 3 with step h:
     ((3+h)² - (3-h)²) / 2h = 12h / 2h = 6        exact up to round-off (x² has no 3rd derivative)
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
-shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)). A stencil of order
+shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)); a direction whose stencil
+moves an op's argument too far for the op's length scale (a pole, cusp, domain edge or period nearer than
+the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
 h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
 estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
@@ -38,7 +40,8 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
-from ..graph import Var, combining_values
+from ..graph import Traced, Var, combining_values
+from .scales import hessian_within_reach, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -172,14 +175,19 @@ def _richardson(S, H, f0):
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
-def _products(fun, x, V, f0, method, want_err=False, levels=1):
+def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0)):
     """J v by method's scheme for each row v of V (k, n; None: the identity, k = n, giving Jᵀ): (JV (k, m),
     error estimate (k, m) or None).
 
     `fun(x, D)` gives f(x + d) for each row d of D as a (len(D), m) array: every shifted point of
     every direction and step is evaluated in one call. f0 = f(x) (flat, (m,)) is reused, never
     recomputed. The error estimate is a truncation part (the estimate at 2h against the one at h,
-    or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h.
+    or the Richardson table's) plus a round-off part eps·Σ|w_j|·|f(x)|/h, plus, where f holds numeric
+    derivatives of its own (nested use), their error (`inner`: its round-off and truncation parts, each
+    relative to their largest entry, `report_inner_error`): the round-off part is noise on f, divided by
+    the step as f's own round-off is (r·max|f(x)|·Σ|w_j|/h); the truncation part is smooth in x and carries
+    over relatively (t·max|J v|). A level running on traced values (inside an enclosing numeric level)
+    reports its own estimate so.
     """
     o, w, wsum, p, steps, relative, real = method._plan
     if levels > 1 and method.step is None and method.scheme not in ("richardson", "complex"):
@@ -194,24 +202,68 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1):
     split = None if eye or not relative else _by_scale(x, V)
     if split is not None:  # J v = Σ_g J v_g, each part v_g stepping by its own components' scale
         parts, G = split
-        d, err = _products(fun, x, parts, f0, method, want_err, levels)
+        d, err = _products(fun, x, parts, f0, method, want_err, levels, inner)
         return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
     rich = method.scheme == "richardson"
     H = _steps(
         x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
     )  # (k, T)
-    D = (o * H[:, :, None])[..., None] * V[:, None, None, :]  # (k, T, offsets, n)
-    F = fun(x, D.reshape(-1, V.shape[1])) - (f0 if real else 0.0)  # a weighted sum of differences from f(x)
-    S = (F.reshape(D.shape[:3] + (m,)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
+    # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
+    # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
+    F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
+    F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
+    S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
+    noise = 2.0 * inner[0] * np.max(np.abs(_number(f0)), initial=0.0)  # the inner round-off, noise on f (a margin 2)
     if rich:
-        d, trunc = _richardson(S, H, f0)
-        return d, (trunc + EPS * np.abs(d) if want_err else None)
-    d = S[:, 0]
+        d, err = _richardson(S, H, f0)
+        if not want_err:
+            return _unresolved(d, out), None
+        # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
+        err = err + EPS * np.abs(d) + noise / H[:, -1:] + inner[1] * _largest(d)
+        return _reported(x, _unresolved(d, out), 0.0, err)
+    d = _unresolved(S[:, 0], out)
     if not want_err:
         return d, None
-    trunc = np.abs(d - S[:, 1]) / (2.0**p - 1)  # the estimate at 2h has a 2^p times larger error
-    return d, trunc + EPS * (np.abs(d) + (wsum * np.abs(f0) / H[:, :1] if real else 0.0))
+    trunc = np.abs(d - S[:, 1]) / (2.0**p - 1) + 2.0 * inner[1] * _largest(d)  # the estimate at 2h: 2^p times the error
+    roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
+    return _reported(x, d, trunc, roundoff)
+
+
+def _number(v):
+    return getattr(v, "concrete", v)
+
+
+def _largest(d):
+    return np.max(np.abs(_number(d)), initial=0.0)
+
+
+def _number(v):
+    return getattr(v, "concrete", v)
+
+
+def _reported(x, d, trunc, roundoff):
+    """(d, trunc + roundoff), reporting both parts relative to d's largest entry to the enclosing numeric level
+    when x is traced (this is a numeric derivative inside a function another numeric level differentiates)."""
+    if isinstance(x, Traced) and getattr(_nesting, "depth", 0) > 0:
+        with np.errstate(all="ignore"):
+            rel = [np.max(np.abs(_number(e)), initial=0.0) / max(_largest(d), 1e-300) for e in (roundoff, trunc)]
+        report_inner_error(*[float(r) if np.isfinite(r) else np.inf for r in rel])
+    return d, trunc + roundoff
+
+
+def report_inner_error(roundoff: float, trunc: float):
+    """A numeric level inside the one being traced (`nesting`) says its error estimate's round-off and
+    truncation parts, each relative to its largest entry."""
+    was = getattr(_nesting, "inner", (0.0, 0.0))
+    _nesting.inner = (max(was[0], roundoff), max(was[1], trunc))
+
+
+def _unresolved(d, out):
+    """d (k, m) with NaN in the rows of the directions `out` marks."""
+    if not out.any():
+        return d
+    return dnp.where(out[:, None], np.nan, d) if not isinstance(d, np.ndarray) else np.where(out[:, None], np.nan, d)
 
 
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")
@@ -219,15 +271,21 @@ def _hessian_stencil(fun, x, f0, step=None):
     """H (n, n) of a scalar f at x (n,): a second-order central stencil per entry, step
     eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
     would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
-    n = np.size(x)
+    n, (i, j) = np.size(x), np.tril_indices(np.size(x), -1)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
-    hv, (i, j) = np.diag(h), np.tril_indices(n, -1)
-    D = np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
-    f = fun(x, D)[:, 0] - f0  # differences from f(x): equal values cancel exactly
+
+    def points(h):
+        hv = np.diag(h)
+        return np.concatenate([hv, -hv, hv[i] + hv[j], -hv[i] - hv[j]])
+
+    # steps shrunk where an op's argument moved too far for its length scale (scales.py)
+    f, h, out = hessian_within_reach(fun, x, h, points, None if step is not None else EPS**0.25)
+    f = f[:, 0] - f0  # differences from f(x): equal values cancel exactly
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
     w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
     H = np.diag((w[0] * fm + w[2] * fp) / h**2)
     H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
+    H[out], H[:, out] = np.nan, np.nan
     return H
 
 
@@ -359,7 +417,8 @@ _ONE_LEVEL = _OneLevel()
 def nesting(method):
     """Around the tracing of a function the numeric `method` will differentiate: yields a list
     that ends up holding how many numeric levels the composition has (1: no numeric inside),
-    so that every level picks its step for the total order (see `_products`)."""
+    so that every level picks its step for the total order (see `_products`), and then the
+    error estimate the numeric levels inside reported while it was traced (`report_inner_error`)."""
     if not _NUMERIC:  # (numeric imports this module: its class is looked up at first use)
         from .numeric import Numeric
 
@@ -376,10 +435,13 @@ _NUMERIC: list = []
 def _numeric_nesting(method):
     box = [1]
     outer = getattr(_nesting, "depth", 0)
-    deepest = getattr(_nesting, "deepest", 0)
-    _nesting.depth, _nesting.deepest = outer + 1, outer + 1
+    deepest, reported = getattr(_nesting, "deepest", 0), getattr(_nesting, "inner", (0.0, 0.0))
+    _nesting.depth, _nesting.deepest, _nesting.inner = outer + 1, outer + 1, (0.0, 0.0)
     try:
         yield box
     finally:
         box[0] = _nesting.deepest  # levels enclosing this one, itself, and the deepest inside it
+        # and the relative errors the numeric levels directly inside reported (`report_inner_error`)
+        box.append(_nesting.inner)
         _nesting.depth, _nesting.deepest = outer, max(deepest, _nesting.deepest)
+        _nesting.inner = reported

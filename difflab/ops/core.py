@@ -160,6 +160,13 @@ class Op:
     #: branch at x (differentiators/pieces.py): its stencils never span a kink or jump, and at the kink
     #: itself they follow the convention table (abs'(0) = 0: the piece of sign 0 is 0)
     piecewise: tuple | None = None
+    #: per argument, `scale(*args, **params)` (NumPy values) -> the op's length scale in that argument at
+    #: those values: how far the argument may move before the op stops looking like its Taylor polynomial
+    #: (the distance to its nearest pole, cusp or domain edge: |b| for a / b, |x| for log and cbrt; the
+    #: radian for a periodic op), or None where the op has none (add, exp, polynomials). The numeric
+    #: method shrinks a step that moves an argument by more than its relative step times this
+    #: (differentiators/scales.py). () : no scale for any argument
+    scale: tuple = ()
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""

@@ -157,6 +157,31 @@ strong_mul = defop(
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
+
+
+# length scales (Op.scale): how far an argument may move before the op stops looking like its Taylor
+# polynomial, read by the numeric method to keep its stencils off poles, cusps, domain edges and periods
+def _distance(x):
+    """|x|: a pole, cusp or domain edge at 0 (1/x, log, sqrt, cbrt)."""
+    return np.abs(x)
+
+
+def _radian(*xs):
+    """A periodic op's scale: one radian (its Taylor polynomial is good over a fraction of it)."""
+    return 1.0
+
+
+def _to_unit_edge(x):
+    """1 - |x|: the domain edges ±1 of arcsin, arccos, arctanh."""
+    return 1.0 - np.abs(x)
+
+
+def _pow_scale(a, b):
+    """x**b: a polynomial for a whole b ≥ 0 (no scale); otherwise a pole, cusp or branch point at x = 0."""
+    b = np.asarray(b, dtype=float)
+    return np.where((b >= 0) & (np.mod(b, 1.0) == 0), np.inf, np.abs(a))
+
+
 div = defop(
     "div",
     np.true_divide,
@@ -167,6 +192,7 @@ div = defop(
     identity=(None, 1.0),
     numpy=("divide", "true_divide"),
     doc="x / y",
+    scale=(None, lambda a, b: np.abs(b)),
 )
 neg = defop(
     "neg",
@@ -228,6 +254,7 @@ pow = defop(
     identity=(None, 1.0),
     numpy=("power",),
     doc="x ** y",
+    scale=(_pow_scale, None),
 )
 
 # -- elementwise transcendental ---------------------------------------------------------------
@@ -244,6 +271,7 @@ log = defop(
     domain=("positive",),
     numpy=("log",),
     doc="natural logarithm",
+    scale=(_distance,),
 )
 
 
@@ -268,12 +296,27 @@ log1p = defop(
     domain=("positive",),
     numpy=("log1p",),
     doc="log(1 + x)",
+    scale=(lambda x: np.abs(1.0 + x),),
 )
 sin = defop(
-    "sin", np.sin, py=math.sin, partials=(lambda out, x: cos(x),), sympy=_sympy_fn("sin"), numpy=("sin",), doc="sine"
+    "sin",
+    np.sin,
+    py=math.sin,
+    partials=(lambda out, x: cos(x),),
+    sympy=_sympy_fn("sin"),
+    numpy=("sin",),
+    scale=(_radian,),
+    doc="sine",
 )
 cos = defop(
-    "cos", np.cos, py=math.cos, partials=(lambda out, x: -sin(x),), sympy=_sympy_fn("cos"), numpy=("cos",), doc="cosine"
+    "cos",
+    np.cos,
+    py=math.cos,
+    partials=(lambda out, x: -sin(x),),
+    sympy=_sympy_fn("cos"),
+    numpy=("cos",),
+    scale=(_radian,),
+    doc="cosine",
 )
 tanh = defop(
     "tanh",
@@ -293,6 +336,7 @@ sqrt = defop(
     domain=("positive",),
     numpy=("sqrt",),
     doc="square root; its rule reuses the output",
+    scale=(_distance,),
 )
 
 
@@ -485,6 +529,7 @@ tan = defop(
     sympy=_sympy_fn("tan"),
     numpy=("tan",),
     doc="tangent; its rule reuses the output",
+    scale=(lambda x: np.abs(np.cos(x)),),  # its poles, where cos x = 0; a radian elsewhere
 )
 arcsin = defop(
     "arcsin",
@@ -494,6 +539,7 @@ arcsin = defop(
     domain=("unit",),
     numpy=("arcsin", "asin"),
     doc="inverse sine on [-1, 1]",
+    scale=(_to_unit_edge,),
 )
 arccos = defop(
     "arccos",
@@ -503,6 +549,7 @@ arccos = defop(
     domain=("unit",),
     numpy=("arccos", "acos"),
     doc="inverse cosine on [-1, 1]",
+    scale=(_to_unit_edge,),
 )
 
 
@@ -547,6 +594,7 @@ arctan2 = defop(
     piecewise=(lambda out, y, x: _angle_held(out, y, x), lambda h, y, x: _angle_piece(h, y, x)),
     numpy=("arctan2", "atan2"),
     doc="angle of the point (x, y): arctan2(y, x)",
+    scale=(np.hypot, np.hypot),
 )
 sinh = defop(
     "sinh", np.sinh, partials=(lambda out, x: cosh(x),), sympy=_sympy_fn("sinh"), numpy=("sinh",), doc="hyperbolic sine"
@@ -575,6 +623,7 @@ arccosh = defop(
     domain=("above_one",),
     numpy=("arccosh", "acosh"),
     doc="inverse hyperbolic cosine on [1, inf)",
+    scale=(lambda x: x - 1.0,),
 )
 arctanh = defop(
     "arctanh",
@@ -584,6 +633,7 @@ arctanh = defop(
     domain=("unit",),
     numpy=("arctanh", "atanh"),
     doc="inverse hyperbolic tangent on (-1, 1)",
+    scale=(_to_unit_edge,),
 )
 
 
@@ -618,6 +668,7 @@ log2 = defop(
     domain=("positive",),
     numpy=("log2",),
     doc="base-2 logarithm",
+    scale=(_distance,),
 )
 log10 = defop(
     "log10",
@@ -627,6 +678,7 @@ log10 = defop(
     domain=("positive",),
     numpy=("log10",),
     doc="base-10 logarithm",
+    scale=(_distance,),
 )
 
 
@@ -726,6 +778,7 @@ hypot = defop(
     analytic=False,
     numpy=("hypot",),
     doc="sqrt(a² + b²) without overflow (NumPy's hypot)",
+    scale=(np.hypot, np.hypot),  # its cusp at the origin
 )
 square = defop(
     "square",
@@ -743,6 +796,7 @@ reciprocal = defop(
     domain=("nonzero",),
     numpy=("reciprocal",),
     doc="1 / x",
+    scale=(_distance,),
 )
 cbrt = defop(
     "cbrt",
@@ -754,6 +808,7 @@ cbrt = defop(
     analytic=False,
     numpy=("cbrt",),
     doc="real cube root; infinite slope at 0",
+    scale=(_distance,),
 )
 
 
@@ -797,6 +852,7 @@ sinc = defop(
     domain=("nonzero",),
     numpy=("sinc",),
     doc="sin(πx)/(πx) (NumPy's normalised sinc); the rule needs x ≠ 0",
+    scale=(lambda x: 1.0 / np.pi,),
 )
 deg2rad = defop(
     "deg2rad",

@@ -1,0 +1,317 @@
+"""Length scales for the numeric method: stencils that stay off poles, cusps, domain edges and periods.
+
+How it works. A registry entry may give, per argument, the op's length scale at the argument's value
+(`Op.scale`: |b| for a / b; |x| for log, sqrt, cbrt; 1 - |x| for arctanh; a radian for sin and cos). The
+numeric method's default step is relative, c·max(1, |x|) (c = eps^(1/3) for central differences): right
+for an op whose scale is about max(1, |x|), as log's is, and wrong where an op's argument sits nearer to
+its pole than the step reaches, or where a periodic op's argument is large. `Watch` adds the arguments of
+the scaled equations on a path from x to the outputs of the graphs the method evaluates (f with its
+piecewise values held, pieces.py), so each stencil point also tells how far each such argument moved, in
+units of its op's scale at x: the point's *reach*. A direction whose reach exceeds SLACK·c is evaluated
+again at the step that brings its reach to c (at most ROUNDS times); nothing more is evaluated where no
+argument moved far. A direction still out of reach at the smallest step representable at x has no
+finite-difference derivative there: NaN, with a DomainWarning naming the equation. The DomainWarnings of
+points evaluated again are held (a first stencil may step out of log's domain) and said only if a value
+they concern is kept. On traced values (a numeric derivative inside another derivative) the decisions are
+made on numbers (`on_numbers`) and the final stencil alone is recorded, so no discarded point is left in
+the enclosing graph to be evaluated (and warn) there. The Hessian's own stencil has `hessian_within_reach`.
+
+    1e-300 / b at b = 1e-155: the step 6e-6 moves b by 6e149 of its scales (|b|): shrunk to 6e-161 (slope -1e10)
+    sin(x) at x = 1e8: the step 600 moves x by 600 radians (95 periods): shrunk to 6e-6 (slope cos(1e8))
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from ..errors import holding_domain_warnings, warn_domain
+from ..graph import Graph, Var, active, read
+from ..trace import Tracer
+from .base import split
+from .pieces import held_graphs
+
+__all__ = [
+    "Watch",
+    "evaluated_graphs",
+    "chunked",
+    "within_reach",
+    "hessian_within_reach",
+    "limit_of",
+    "SLACK",
+    "ROUNDS",
+]
+
+#: a direction is evaluated again when an argument moved by more than SLACK times the relative step (in
+#: units of its op's scale; its truncation error is then up to SLACK² times its best, ~6e-9 relative for
+#: central differences). Not less: smooth functions whose arguments move a few scales (cos 2πx at |x| ≤ 3:
+#: 19; bench/numeric_scales.py) keep their 2 evaluations per component and their numbers
+SLACK = 32.0
+ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
+EPS = np.finfo(float).eps
+
+
+def _number(v):
+    return v.concrete if isinstance(v, Tracer) else v
+
+
+class Watch:
+    """The scaled equations of the graph pair a numeric method evaluates: `probe` (f at x, and the held
+    values) and `shifted` (f at the stencil points); `.probe`, `.shifted` are those graphs with the scaled
+    equations' arguments appended to their outputs (`.vars`). Empty (`not watch`) when there is none."""
+
+    def __init__(self, probe: Graph, shifted: Graph, wrt_vars):
+        known = set(probe.inputs) | {e.out for e in probe.eqns}  # an equation of a held piece is not in probe
+        live = active(shifted, wrt_vars)
+        self.entries = []  # (equation, argument index) per watched argument
+        for e in shifted.eqns:
+            if not e.op.scale or not all(a in known for a in e.args if isinstance(a, Var)):
+                continue
+            for i, (a, s) in enumerate(zip(e.args, e.op.scale)):
+                if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
+                    self.entries.append((e, i))
+        self.vars = tuple(dict.fromkeys(a for e, _ in self.entries for a in e.args if isinstance(a, Var)))
+        self.positions = {v: k for k, v in enumerate(self.vars)}
+        self.probe = probe._replace(outputs=probe.outputs + self.vars)
+        self.shifted = shifted._replace(outputs=shifted.outputs + self.vars)
+
+    def __bool__(self):
+        return bool(self.entries)
+
+    def centre(self, values) -> list:
+        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there: infinite
+        where the scale or a₀ is not a finite positive number, so that no move counts), from the watched
+        values at x (`values`, in the order of `.vars`; traced values are read as numbers)."""
+        env = {v: np.asarray(_number(x)) for v, x in zip(self.vars, values)}
+        out = []
+        with np.errstate(all="ignore"):
+            for e, i in self.entries:
+                args = [env[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in e.args]
+                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), np.shape(args[i]))
+                ok = (s > 0) & (s < np.inf) & np.isfinite(args[i])
+                s = s if ok.all() else np.where(ok, s, np.inf)
+                out.append((self.positions[e.args[i]], args[i], s))
+        return out
+
+    @staticmethod
+    def reach(centre, columns, B: int) -> np.ndarray:
+        """(B, entries): how far each entry's argument moved at each of B points in units of its scale, from
+        `columns` (the watched values at the points, each with a leading axis of B); NaN (a value another
+        equation's step out of its domain made) counts as no move."""
+        R = np.empty((B, len(centre)))
+        for j, (pos, a0, s) in enumerate(centre):  # (run under the stencils' np.errstate: inf - inf is NaN)
+            r = np.abs(np.asarray(columns[pos]) - a0) / s
+            R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
+        return R
+
+    def say(self, entry: int, reach: float):
+        """The DomainWarning for an entry out of reach at the smallest representable step."""
+        e, i = self.entries[entry]
+        where = str(e.origin).split(" :")[0]
+        warn_domain(
+            where,
+            f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
+            f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
+        )
+
+
+def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
+    """((probe, shifted) or None, how many held values probe gives, Watch or None): the graphs the numeric
+    method evaluates. `probe` gives f at x, then the held values (pieces.py), then the watched arguments;
+    `shifted` takes the held values as extra inputs and gives f, then the watched arguments. None: f will do."""
+    pieces = held_graphs(graph, kinks=kinks)
+    watch = Watch(*(pieces or (graph, graph)), [graph.inputs[i] for i in wrt])
+    if not (pieces or watch):
+        return None, 0, None
+    return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None
+
+
+def chunked(run, chunk, watch, centre):
+    """`fun(x, D)` as `_products` calls it, from `run(x, D)` -> (f at the points x + D (len(D), m), the watched
+    values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
+    at once). With a Watch (`fun.watch`), fun gives (F, reach per point and entry: `Watch.reach`)."""
+
+    def fun(x, D):
+        step = max(1, len(D) if chunk is None else chunk)
+        parts = [run(x, D[i : i + step]) for i in range(0, len(D), step)] or [run(x, D)]
+        F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])  # (traced: one list)
+        if not watch:
+            return F
+        if len(parts) == 1:
+            return F, watch.reach(centre, parts[0][1], len(D))
+        cols = [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
+        return F, watch.reach(centre, cols, len(D))
+
+    fun.watch = watch
+    return fun
+
+
+def on_numbers(prepared, args, held, k, watch, centre):
+    """The twin (`fun.numbers`, see `within_reach`) of a stencil function on traced values: f's outputs and
+    the watched values at the points by each op's NumPy implementation on the numbers (an enclosing trace's
+    values read as theirs), so that nothing is recorded and nothing said."""
+    graph, numbers = prepared.graph, [_number(a) for a in args] + [_number(h) for h in held]
+
+    def one(x):
+        env = {v: a for v, a in zip(graph.inputs, prepared.with_x(numbers, split(x, prepared.in_shapes)))}
+        for e in graph.eqns:
+            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
+        return [read(env, o) for o in graph.outputs]
+
+    def run(x, D):
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = [one(np.asarray(_number(x)) + d) for d in D]
+        F = np.array([np.concatenate([np.ravel(y) for y in r[:k]]) for r in res]).reshape(len(D), -1)
+        return F, [[r[p] for r in res] for p in range(k, len(graph.outputs))]
+
+    return chunked(run, None, watch, centre)
+
+
+def _unbounded(e, i) -> bool:
+    """Whether argument i of e has no scale whatever its value (x ** 2.0: a polynomial), tried at a few values
+    when e's other arguments are constants; such an argument is not watched."""
+    if any(isinstance(a, Var) for k, a in enumerate(e.args) if k != i):
+        return False
+    others = [None if k == i else np.asarray(_number(a.value)) for k, a in enumerate(e.args)]
+    try:
+        with np.errstate(all="ignore"):
+            tried = [e.op.scale[i](*others[:i], np.full(e.args[i].shape, t), *others[i + 1 :], **e.kw) for t in TRIES]
+        return all(np.isinf(s).all() for s in tried)
+    except (TypeError, ValueError, ArithmeticError):  # a traced constant, a scale that needs real values
+        return False
+
+
+TRIES = (-2.5, 0.3, 1.7)  # argument values at which `_unbounded` tries a scale
+
+
+def _least_to(s, shape):
+    """A scale s given per element of the op's output, per element of an argument of `shape` broadcast to it:
+    the least over the output elements each argument element reaches."""
+    if s.ndim == 0 or s.shape == tuple(shape):  # (the common case: a scalar, or the argument's own shape)
+        return s
+    s = np.broadcast_to(s, np.broadcast_shapes(np.shape(s), shape))
+    if s.ndim > len(shape):
+        s = s.min(axis=tuple(range(s.ndim - len(shape))), initial=np.inf)
+    axes = tuple(k for k, (a, b) in enumerate(zip(s.shape, shape)) if b == 1 and a != 1)
+    return np.broadcast_to(s.min(axis=axes, keepdims=True, initial=np.inf) if axes else s, shape)
+
+
+def limit_of(base: float) -> float:
+    """The reach allowed at the relative step `base`: SLACK·base, at least √eps (complex step), at most 1."""
+    return min(max(SLACK * base, math.sqrt(EPS)), 1.0)
+
+
+def _representable(x, V, H, exact):
+    """Steps H (k, T) along the rows of V at least the spacing of floats at x, exactly representable there."""
+    if not exact:
+        return H
+    x = np.asarray(_number(x), dtype=float).ravel()
+    i = np.abs(V).argmax(axis=1)
+    xi, vi = x[i][:, None], np.abs(V[np.arange(len(V)), i])[:, None]
+    H = np.maximum(H, 2.0 * np.spacing(np.abs(xi)) / vi)
+    return ((xi + H * vi) - xi) / vi
+
+
+def within_reach(fun, x, V, H, offsets, base, exact=True):
+    """(F, H, out): f at the stencil points x + o_j h v (F (k·T·len(offsets), m), as `fun(x, D)` gives it) for
+    steps H (k, T) along the rows v of V (k, n), with the steps of each direction whose reach exceeds
+    `limit_of(base)` shrunk and its points evaluated again; `out` (k,) marks the directions still out of
+    reach (NaN: the step is at the spacing of floats). `fun.watch` (a Watch, or absent): `fun` then returns
+    (F, reach per point and entry). `fun.numbers` (for traced values): its twin on numbers, which nothing
+    records, makes the decisions, and `fun` runs once at the final points (no dead equations recorded)."""
+    points = lambda H, V: ((offsets * H[:, :, None])[..., None] * V[:, None, None, :]).reshape(-1, V.shape[1])  # noqa: E731
+    watch = getattr(fun, "watch", None)
+    if not watch or base is None:  # nothing watched, or a step the user chose
+        out = fun(x, points(H, V))
+        return (out[0] if watch else out), H, np.zeros(len(H), bool)
+    decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
+    (F, R), said = _held(decide, x, points(H, V))
+    per, limit = H.shape[1] * len(offsets), limit_of(base)
+    if not R.size or R.max() <= limit:  # the common case: no argument moved far, nothing evaluated again
+        if decide is fun:
+            _say_kept(said, None, F)
+            return F, H, np.zeros(len(H), bool)
+        return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
+    H = H.copy()
+    came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
+    for round in range(ROUNDS + 1):
+        worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, entries)
+        far = worst.max(axis=1)
+        bad = np.flatnonzero(far > limit)
+        if not len(bad) or round == ROUNDS:
+            break
+        Hb = _representable(x, V[bad], H[bad] * (limit / SLACK / far[bad])[:, None], exact)
+        moved = np.flatnonzero((Hb < H[bad]).any(axis=1))  # the others cannot shrink: out of reach
+        if not len(moved):
+            break
+        bad, Hb = bad[moved], Hb[moved]
+        (Fb, Rb), now = _held(decide, x, points(Hb, V[bad]))
+        rows = (bad[:, None] * per + np.arange(per)).ravel()
+        said += now
+        came[rows] = len(said) - 1
+        F[rows] = Fb
+        R[rows], H[bad] = Rb, Hb
+    if decide is fun:
+        _say_kept(said, came, F)
+    else:
+        F = fun(x, points(H, V))[0]
+    out = far > limit
+    for k in np.flatnonzero(out)[:1]:
+        watch.say(int(worst[k].argmax()), float(far[k]))
+    return F, H, out
+
+
+def _held(fun, x, D):
+    """(fun(x, D), [its DomainWarnings, held]): said only if a point that left a domain is kept (`_say_kept`)."""
+    with holding_domain_warnings() as said:
+        out = fun(x, D)
+    return out, [said]
+
+
+def _say_kept(said, came, F):
+    """Say the held DomainWarnings of each evaluation (said[r]) some non-finite value of which is kept in F
+    (came: the evaluation each row of F came from; None: all from the one evaluation, kept whole)."""
+    if came is None:
+        for equation, message in said[0].items():
+            warn_domain(equation, message)
+        return
+    bad = ~np.isfinite(F).all(axis=tuple(range(1, F.ndim)))
+    for r, held in enumerate(said):
+        if held and bad[came == r].any():
+            for equation, message in held.items():
+                warn_domain(equation, message)
+
+
+def hessian_within_reach(fun, x, h, points, base):
+    """(F, h, out) for the Hessian's stencil (stencils._hessian_stencil): f at `points(h)` for steps h (n,) per
+    component, with the steps of the components whose points reach too far (see `within_reach`) shrunk and
+    every point evaluated again; `out` (n,) marks the components still out of reach."""
+    watch = getattr(fun, "watch", None)
+    if not watch or base is None:
+        out = fun(x, points(h))
+        return (out[0] if watch else out), h, np.zeros(len(h), bool)
+    (F, R), said = _held(fun, x, points(h))
+    n, limit = len(h), limit_of(base)
+    # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
+    touched = np.concatenate([np.arange(n), np.arange(n)])
+    for round in range(ROUNDS + 1):
+        worst = np.zeros((n, R.shape[1]))
+        np.maximum.at(worst, touched, R[: 2 * n])
+        far = worst.max(axis=1, initial=0.0)
+        bad = np.flatnonzero(far > limit)
+        if not len(bad) or round == ROUNDS:
+            break
+        new = h.copy()
+        new[bad] = _representable(x, np.eye(n)[bad], (h[bad] * limit / SLACK / far[bad])[:, None], True)[:, 0]
+        if not (new < h).any():
+            break
+        h = new
+        (F, R), said = _held(fun, x, points(h))  # every point again: the last evaluation's warnings count
+    _say_kept(said, np.zeros(len(R), int), F)
+    out = far > limit
+    for k in np.flatnonzero(out)[:1]:
+        watch.say(int(worst[k].argmax()), float(far[k]))
+    return F, h, out

@@ -1,0 +1,133 @@
+"""The numeric method near poles, cusps, domain edges and periods (README, "Not yet" of the last round).
+
+Its default step is relative, eps^(1/3)·max(1, |x|): at b = 1e-155 it spans the pole of 1e-300/b (0 for
+-1e10), at x = 1e8 it spans 95 periods of sin (-4e-4 for cos(1e8) = -0.36). Each op's registry entry gives its
+length scale (`Op.scale`); the numeric method shrinks the step of a direction whose stencil moved an
+argument too far for it (differentiators/scales.py). Every derivative here is compared with forward mode's,
+first and second order, by every way of composing numeric."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.differentiators import scales
+from difflab.ops import defop, unregister
+
+#: name -> (f, x): each was wrong (or NaN) by numeric before, at a point nearer its singularity than its step
+EDGES = {
+    "1e-300 / b at 1e-155": (lambda b: 1e-300 / b, 1e-155),
+    "1 / b at 1e-4": (lambda b: 1.0 / b, 1e-4),
+    "cbrt at 1e-8": (dnp.cbrt, 1e-8),
+    "sin at 1e8": (dnp.sin, 1e8),
+    "cos(3x) at 1e7": (lambda x: dnp.cos(3.0 * x), 1e7),
+    "log at 1e-8": (dnp.log, 1e-8),
+    "log(x - 1e6) at 1e6 + 1": (lambda x: dnp.log(x - 1e6), 1e6 + 1),
+    "sqrt at 1e-12": (dnp.sqrt, 1e-12),
+    "tan at π/2 - 1e-7": (dnp.tan, np.pi / 2 - 1e-7),
+    "arctanh at 1 - 1e-9": (dnp.arctanh, 1 - 1e-9),
+    "arccos at 1 - 1e-9": (dnp.arccos, 1 - 1e-9),
+    "arccosh at 1 + 1e-9": (dnp.arccosh, 1 + 1e-9),
+    "log1p at -1 + 1e-9": (dnp.log1p, -1 + 1e-9),
+    "x ** -1.5 at 1e-7": (lambda x: x**-1.5, 1e-7),
+    "reciprocal at -1e-10": (dnp.reciprocal, -1e-10),
+    "hypot(x, 1e-9) at 1e-9": (lambda x: dnp.hypot(x, 1e-9), 1e-9),
+}
+
+
+def _quiet(fn, *args):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dl.DomainWarning)  # none of these points is outside a domain
+        return fn(*args)
+
+
+@pytest.mark.parametrize("case", sorted(EDGES))
+def test_first_derivative_near_a_singularity_or_at_a_large_phase(case):
+    f, x = EDGES[case]
+    want = dl.grad(f, method="forward")(x)
+    prepared = dl.prepare(f, x, method="numeric")
+    got = _quiet(prepared.grad, x)
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    assert prepared.prepared.evals <= 1 + 2 + 2 * scales.ROUNDS  # f(x), one stencil, its re-evaluations
+
+
+SECOND_ORDER = {
+    "hessian": lambda f: dl.hessian(f, method="numeric"),
+    "grad(grad)": lambda f: dl.grad(dl.grad(f, method="numeric"), method="numeric"),
+    "jvp(grad)": lambda f: lambda x: dl.jvp(dl.grad(f, method="numeric"), (x,), (1.0,), method="numeric")[1],
+    "hessian (reverse, numeric)": lambda f: dl.hessian(f, method=("reverse", "numeric")),
+}
+
+
+@pytest.mark.parametrize("how", sorted(SECOND_ORDER))
+@pytest.mark.parametrize("case", sorted(EDGES))
+def test_second_derivative_near_a_singularity_or_at_a_large_phase(case, how):
+    f, x = EDGES[case]
+    want = dl.hessian(f, method="forward")(x)
+    # cos(3x) at 1e7: 3x is rounded (eps·3e7 = 7e-9 radians), noise that second differences amplify
+    rtol = 1e-4 if case.startswith("cos(3x)") else 1e-5
+    np.testing.assert_allclose(_quiet(SECOND_ORDER[how](f), x), want, rtol=rtol)
+
+
+def test_only_the_components_out_of_reach_are_evaluated_again():
+    """sin at [0.5, 1e8, -0.3]: one stencil for the three components, then one more for the second only."""
+    f, x = (lambda x: dnp.sum(dnp.sin(x))), np.array([0.5, 1e8, -0.3])
+    prepared = dl.prepare(f, x, method="numeric")
+    np.testing.assert_allclose(prepared.grad(x), np.cos(x), rtol=1e-9)
+    assert prepared.prepared.evals == 1 + 2 * 3 + 2
+    smooth = dl.prepare(f, x / 1e8, method="numeric")
+    smooth.grad(x / 1e8)
+    assert smooth.prepared.evals == 1 + 2 * 3  # nothing moved far: no evaluation more than before
+    H = dl.hessian(f, method="numeric")(x)
+    np.testing.assert_allclose(H, -np.diag(np.sin(x)), atol=1e-6)  # a cross point does not shrink the others
+
+
+@pytest.mark.parametrize(
+    "scheme, rtol", [("richardson", 1e-10), ("complex", 1e-14), ("forward", 1e-6), ("central4", 1e-10)]
+)
+def test_every_default_step_stays_within_reach(scheme, rtol):
+    method = dl.Numeric(scheme=scheme)
+    for f, x, want in [(lambda b: 1e-300 / b, 1e-155, -1e10), (dnp.sin, 1e8, np.cos(1e8))]:
+        np.testing.assert_allclose(dl.grad(f, method=method)(x), want, rtol=rtol)
+
+
+def test_a_step_the_user_chose_is_kept():
+    f = lambda b: 1.0 / b  # noqa: E731
+    prepared = dl.prepare(f, 1e-4, method=dl.Numeric(step=1e-5))
+    got = prepared.grad(1e-4)
+    assert prepared.prepared.evals == 3
+    np.testing.assert_allclose(got, (f(1e-4 + 1e-5) - f(1e-4 - 1e-5)) / 2e-5, rtol=1e-9)
+
+
+def test_no_step_resolves_it_then_nan_and_a_warning_naming_the_equation():
+    """sin at 1e20: floats there are 16384 apart, so every step spans thousands of periods."""
+    for operator in (dl.grad, dl.hessian):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = operator(dnp.sin, method="numeric")(1e20)
+        assert np.isnan(got)
+        said = [str(w.message) for w in caught if issubclass(w.category, dl.DomainWarning)]
+        assert said and said[0].startswith("v1 = sin(v0): the numeric method cannot resolve sin"), said
+
+
+def test_an_op_with_a_scale_in_the_registry_is_watched():
+    """A throwaway op x ↦ 1/(x - 2) with and without its scale |x - 2|: only the entry's fact differs."""
+    for scale, ok in [((lambda x: np.abs(x - 2.0),), True), ((), False)]:
+        defop("pole_at_two", lambda x: 1.0 / (x - 2.0), partials=(lambda out, x: -out * out,), scale=scale)
+        try:
+            from difflab.ops import REGISTRY
+
+            op = REGISTRY["pole_at_two"]
+            got = dl.grad(lambda x: op(x), method="numeric")(2.0 + 1e-7)
+        finally:
+            unregister("pole_at_two")
+        assert np.isclose(got, -1e14, rtol=1e-6) == ok, got
+
+
+def test_polynomial_powers_are_not_watched():
+    """x ** 2.0 has no scale whatever x is: its arguments are not added to the graphs numeric evaluates."""
+    g = dl.trace(lambda x: x**2.0 + x**-1.0, 1.0)
+    watch = scales.Watch(g, g, g.inputs)
+    assert [e.op.name for e, _ in watch.entries] == ["pow"] and watch.entries[0][0].args[1].value == -1.0
