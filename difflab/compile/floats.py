@@ -121,9 +121,12 @@ def _other(eqn, rules, env, ct, y, cts, steps):
                 prev = cts.get(a)
                 cts[a] = c if prev is None else prev + c
                 return
-    found = None if not rules or eqn.params or type(y) is not float else _apply(rules, args, env, ct, y)
+    found = None
+    if rules and not eqn.params and (type(y) is float or type(y) is np.float64):
+        found = _apply(rules, args, env, ct, y)
     if found is None:
-        steps(eqn, ct)
+        if not (eqn.op.array_vjp and _isfinite(ct) and _concrete_step(eqn, ct, env, cts, steps)):
+            steps(eqn, ct)
         return
     for a, c in found:
         prev = cts.get(a)
@@ -142,6 +145,20 @@ class _Generic:
 
     def __init__(self, graph, env, wrt, cts, pull):
         self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
+        self.known: dict = {}  # Var -> whether its value is finite (values never change during a sweep)
+
+    def finite(self, a, v) -> bool:
+        """Whether the value v of argument a (a Var or a Const) is a finite float64 value, checked
+        once per Var (a matmul's operand is read by two rules, a weight by every call's sweep)."""
+        ok = self.known.get(a) if type(a) is Var else None
+        if ok is None:
+            if type(v) is np.ndarray:
+                ok = v.dtype is _F64 and surely_finite(v)
+            else:
+                ok = (type(v) is float or type(v) is np.float64) and math.isfinite(v)
+            if type(a) is Var:
+                self.known[a] = ok
+        return ok
 
     def live(self) -> set:
         """The active values (graph.active), computed once."""
@@ -158,12 +175,50 @@ class _Generic:
 def _array_equation(eqn, ct, env, cts, steps):
     """The float sweep's step for a cotangent that is not a Python float: the array step where it
     applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
-    zero ū (as the interpreter: not even through NaN values) or the generic step."""
-    if eqn.op.float_partials and _array_step(eqn, ct, env, cts, steps):
+    zero ū (as the interpreter: not even through NaN values), the op's `array_vjp` where ū (by the
+    same Σū² as the zero test) and the arguments are finite, or the generic step."""
+    op = eqn.op
+    if op.float_partials and _array_step(eqn, ct, env, cts, steps):
         return
     small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
-    if small and _vdot(ct, ct) > 0.0 or not is_zero(ct):  # (is_zero's first test, written out)
+    norm = _vdot(ct, ct) if small else 0.0
+    if norm > 0.0:  # (is_zero's first test, written out: some entry is nonzero)
+        if norm < math.inf and op.array_vjp and _concrete_step(eqn, ct, env, cts, steps):
+            return
         steps(eqn, ct)
+    elif not is_zero(ct):
+        if small or not (op.array_vjp and surely_finite(ct) and _concrete_step(eqn, ct, env, cts, steps)):
+            steps(eqn, ct)
+
+
+def _concrete_step(eqn, ct, env, cts, steps) -> bool:
+    """The contributions of an equation by its op's `array_vjp` (ū finite, known by the caller),
+    added into `cts`; False, with nothing added, when an argument is not a finite float64 value or
+    the plain form declines or raises (the generic rules then decide, and name the equation)."""
+    out, op, args, params, _source = eqn
+    live = steps.active if steps.active is not None else steps.live()
+    if out not in live:
+        return True  # (the generic step would pass nothing on either)
+    vals = []
+    for a in args:
+        v = env[a] if type(a) is Var else a.value
+        if not steps.finite(a, v):
+            return False
+        vals.append(v)
+    kw = dict(params) if params else _NO_PARAMS
+    found = []
+    try:
+        for a, rule, generic in zip(args, op.array_vjp, op.vjp):
+            if generic is None or type(a) is not Var or a not in live:
+                continue
+            c = None if rule is None else rule(ct, env[out], *vals, **kw)
+            if c is None:
+                return False
+            found.append((a, c))
+    except FloatingPointError:
+        return False
+    _add_arrays(found, cts)
+    return True
 
 
 def _array_step(eqn, ct, env, cts, steps) -> bool:
@@ -242,6 +297,7 @@ def _add_arrays(found, cts):
                     cts[a] = prev + c
 
 
+_NO_PARAMS: dict = {}
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
 _vdot = getattr(np.vdot, "_implementation", np.vdot)  # (NumPy's C function, without the dispatch)
 _isfinite = math.isfinite
@@ -256,13 +312,24 @@ def float_seeds(outputs, env: dict, u, cts: dict):
 
 
 def _apply(rules, args, env, ct, y):
-    """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it."""
-    vals = [env[a] if type(a) is Var else a.value for a in args]
+    """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it. NumPy
+    floats (a sum's value) are taken as Python floats where the partials are constants or
+    arguments: no function is then evaluated in another arithmetic than the generic rule's."""
+    vals, numpy_floats = [], type(y) is np.float64
+    for a in args:
+        v = env[a] if type(a) is Var else a.value
+        if type(v) is np.float64:
+            v, numpy_floats = float(v), True
+        elif type(v) is not float:
+            return None
+        vals.append(v)
+    if numpy_floats:
+        if not all([type(how) is float or type(how) is int or how is None for how, _ in rules]):
+            return None
+        y = float(y)
     found = []
     try:
         for a, v, (how, strong) in zip(args, vals, rules):
-            if type(v) is not float:
-                return None
             if how is None or type(a) is not Var:  # (a constant gets no cotangent)
                 continue
             if strong and ct == 0.0:  # a strong zero: 0 whatever the partial (∞ included)
