@@ -241,7 +241,7 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
         if not (type(v) is float or type(v) is np.float64 or type(v) is np.ndarray and v.dtype is _F64):
             return False
         vals.append(v)
-    found, finite_ct = [], None
+    found = []
     for a, (partial, strong), (how, _) in zip(args, partials, op.float_rules):
         if partial is None or type(a) is not Var or a not in live:
             continue
@@ -254,24 +254,15 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
                 return False
             try:
                 d = vals[how] if type(how) is int else how(y, *vals)
+                c = ct * d  # (0·∞ raises under the sweep's error state)
             except ArithmeticError:
                 return False
-            # (surely_finite, its common case written out: one BLAS dot, no call)
-            if strong:  # strong_mul(ū, ∂) is the plain product where both are finite
-                if finite_ct is None:
-                    finite_ct = _isfinite(_vdot(ct, ct)) if ct.size <= _DOT_MAX else surely_finite(ct)
-                small = type(d) is np.ndarray and d.dtype is _F64 and d.size <= _DOT_MAX
-                if not (finite_ct and (_isfinite(_vdot(d, d)) if small else surely_finite(d))):
-                    return False
-                c = ct * d
-            else:  # ū·∂ stands unless it holds a NaN (where ū may be 0)
-                try:
-                    c = ct * d
-                except FloatingPointError:  # 0·∞ (the generic rule decides, and warns)
-                    return False
-                small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
-                if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
-                    return False
+            # ū·∂ stands when it is finite: every factor is finite then (∞·x is ∞ or NaN), so a
+            # strong partial's strong_mul(ū, ∂) is this plain product too; surely_finite's common
+            # case written out: one BLAS dot, no call
+            small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
+            if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
+                return False
         found.append((a, c))
     _add_arrays(found, cts)
     return True
@@ -280,9 +271,14 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
 def _add_arrays(found, cts):
     """Each (argument, ū·∂) of `_array_step` summed back to the argument's shape and added into `cts`."""
     for a, c in found:
-        if c.shape != a.shape:
+        shape = c.shape if type(c) is np.ndarray else np.shape(c)  # (a concrete rule may give a number)
+        if shape != a.shape:
             try:
-                c = unbroadcast(c, a.shape)
+                extra = len(shape) - len(a.shape)
+                if extra > 0 and shape[extra:] == a.shape:  # leading axes only: unbroadcast's one sum
+                    c = _add_reduce(c, axis=tuple(range(extra)))
+                else:
+                    c = unbroadcast(c, a.shape)
             except FloatingPointError:  # (as the interpreter: inf - inf of an overflowed sum)
                 with np.errstate(invalid="ignore"):
                     c = unbroadcast(c, a.shape)
@@ -298,6 +294,7 @@ def _add_arrays(found, cts):
 
 
 _NO_PARAMS: dict = {}
+_add_reduce = np.add.reduce
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
 _vdot = getattr(np.vdot, "_implementation", np.vdot)  # (NumPy's C function, without the dispatch)
 _isfinite = math.isfinite
