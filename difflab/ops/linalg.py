@@ -48,13 +48,13 @@ def _matmul_vjp_b(ct, out, a, b):
 
 def _matmul_array_vjp_a(ct, out, a, b):
     """`_matmul_vjp_a` on finite concrete matrices (stacks too): ū bᵀ, a view for bᵀ; None for vectors."""
-    if a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
         return np.matmul(ct, b.swapaxes(-1, -2))
     return None
 
 
 def _matmul_array_vjp_b(ct, out, a, b):
-    if a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
         return np.matmul(a.swapaxes(-1, -2), ct)
     return None
 

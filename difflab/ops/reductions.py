@@ -103,12 +103,13 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 def _sum_array_vjp(ct, out, x, axis=None, keepdims=False):
     """The sum's rule on concrete values: ū reshaped to keep the summed axes, broadcast to x's shape."""
+    xs = np.shape(x)
     if not keepdims and axis is not None:
-        shape = list(x.shape)
+        shape = list(xs)
         for a in axis:
             shape[a] = 1
         ct = np.reshape(ct, shape)
-    return ct if np.shape(ct) == x.shape else np.broadcast_to(ct, x.shape)
+    return ct if np.shape(ct) == xs else np.broadcast_to(ct, xs)
 
 
 sum = defop(
