@@ -18,7 +18,7 @@ import numpy as np
 
 from ..graph import Const, Var, charge
 from ..graph import active as active_values
-from ..ops.core import _DOT_MAX, surely_finite, unbroadcast
+from ..ops.core import _DOT_MAX, _finite_array, surely_finite, unbroadcast
 from ..trace import gc_paused
 
 __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
@@ -150,13 +150,14 @@ class _Generic:
     def finite(self, a, v) -> bool:
         """Whether the value v of argument a (a Var or a Const) is a finite float64 value, checked
         once per Var (a matmul's operand is read by two rules, a weight by every call's sweep)."""
-        ok = self.known.get(a) if type(a) is Var else None
+        var = type(a) is Var
+        ok = self.known.get(a) if var else None
         if ok is None:
             if type(v) is np.ndarray:
-                ok = v.dtype is _F64 and surely_finite(v)
+                ok = v.dtype is _F64 and _finite_array(v)  # (surely_finite's array case, one frame less)
             else:
-                ok = (type(v) is float or type(v) is np.float64) and math.isfinite(v)
-            if type(a) is Var:
+                ok = (type(v) is float or type(v) is np.float64) and _isfinite(v)
+            if var:
                 self.known[a] = ok
         return ok
 
@@ -238,7 +239,7 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
     y, vals = env[out], []
     for a in args:  # (a loop, not a comprehension: no call per equation)
         v = env[a] if type(a) is Var else a.value
-        if not (type(v) is float or type(v) is np.float64 or type(v) is np.ndarray and v.dtype is _F64):
+        if not (type(v) is np.ndarray and v.dtype is _F64 or type(v) is float or type(v) is np.float64):
             return False
         vals.append(v)
     found = []

@@ -46,10 +46,9 @@ class Tier:
     """A prepared object's lowered functions, keyed, and when to use them.
 
     `get(key, args, build)` returns the lowered function for `key` (built by `build()` the first
-    time it is wanted), or None when this call should be interpreted: when the key is None (the
-    caller interprets), lowering is off, the values are traced (an enclosing transformation records
-    them), or fewer than `after` calls have been made (a one-off product is cheaper interpreted
-    than traced and lowered).
+    time it is wanted), or None when this call should be interpreted: when lowering is off, the
+    values are traced (an enclosing transformation records them), or fewer than `after` calls have
+    been made (a one-off product is cheaper interpreted than traced and lowered).
     """
 
     def __init__(self, enabled: bool = True, after: int = 1):
@@ -59,7 +58,7 @@ class Tier:
 
     def get(self, key, args, build):
         self.calls += 1
-        if key is None or not self.enabled or self.calls < self.after:
+        if not self.enabled or self.calls < self.after:
             return None
         for a in args:
             if isinstance(a, Traced):

@@ -104,7 +104,7 @@ class Reverse(Differentiator):
                     self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None, pulled
                 )
 
-        def _sweep(self, *xs, seeded: bool):
+        def _sweep(self, *xs, seeded: bool = False):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
             gradient parts (`seeded`: u = 1) or the flat uᵀJ for u = xs[-1]."""
             outs, env = self._forward(xs if seeded else xs[:-1])
@@ -146,11 +146,7 @@ class Reverse(Differentiator):
             counting the equations pulled)."""
             k = len(self.graph.outputs)
             example = list(args) + [np.ones(self.m)]
-            fns = self.sweeps.get(
-                "vjp" if pulled is None else None,
-                args,
-                lambda: lower_split(lambda *xs: self._sweep(*xs, seeded=False), example, k),
-            )
+            fns = self.sweeps.get("vjp", args, lambda: lower_split(self._sweep, example, k)) if pulled is None else None
             res = None if fns is None else Tier.run(fns[0], args)
             charge(evals=1)
             if res is not None:
