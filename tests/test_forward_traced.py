@@ -145,6 +145,10 @@ def test_reverse_over_chunked_forward_repeats_no_more_work_than_its_first_call()
         _, jac = dense.prepared.jacobian([x])
     np.testing.assert_allclose(jac, np.diag(1.0 - np.tanh(x) ** 2) * x[:, None] + np.diag(np.tanh(x)), atol=1e-15)
     assert dense.prepared.sparse_rows is False and "vjp" in dense.prepared.sweeps.fns
+    scalar = dl.prepare(lambda x: dnp.sum(dnp.tanh(x) * x), x)  # one row, swept on floats (nothing counted)
+    for _ in range(3):
+        scalar.prepared.jacobian([x])
+    assert scalar.prepared.sparse_rows is False and "vjp" in scalar.prepared.sweeps.fns
 
 
 def test_closure_over_an_outer_traced_value():

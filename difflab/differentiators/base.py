@@ -283,7 +283,7 @@ class Prepared:
         if pulled is not None and self.sparse_rows is None:
             live = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
             reached = sum([e.out in live for e in self.graph.eqns])
-            self.sparse_rows = 2 * pulled[0] <= self.m * reached
+            self.sparse_rows = 0 < 2 * pulled[0] <= self.m * reached  # (0: none counted, the float sweep's)
         return outs, dnp.stack(rows) if rows else np.zeros((0, self.n))
 
     def _jvp_columns(self, args):
