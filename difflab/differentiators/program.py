@@ -26,9 +26,12 @@ __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "float
 class Program:
     """Named SymPy assignments in execution order, and the output expressions they feed."""
 
-    def __init__(self, inputs: list, assignments: list, outputs: list, closed: list = ()):
+    def __init__(self, inputs: list, assignments: list, outputs: list, closed: list = (), rules: dict | None = None):
         self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
         self.defs = dict(assignments)
+        #: named value -> (op, its argument elements, params): an elementwise equation whose derivative
+        #: is the registry's partials (`registry_partials`), not SymPy's `diff` of its translation
+        self.rules = dict(rules or {})
         #: (value of an enclosing trace, its symbols): constants the function closes over that an
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
@@ -70,17 +73,43 @@ class Program:
                 singular.add(s)
         return singular
 
-    @staticmethod
-    def _push(e, a, adj, active, singular, out=None):
-        for u in sorted(e.free_symbols & active, key=lambda s: s.name):
-            d = _hypot_form(e.diff(u))
-            if out is not None and not e.is_Atom:
-                d = _scaled(e, u, out, d.xreplace({e: out}))  # reuse the forward value: exp' = exp, tanh' = 1 - tanh²
+    def _push(self, e, a, adj, active, singular, out=None):
+        before = len(self.assignments)
+        partials = self._partials(out)
+        for s, d in self.assignments[before:]:  # the partials' own named values
+            if _maybe_infinite(d, singular):
+                singular.add(s)
+        symbols = set().union(e.free_symbols, *[x.free_symbols for _, x, _ in partials or ()])
+        for u in sorted(symbols & active, key=lambda s: s.name):
+            if partials is not None:  # the registry's partials (chain rule through the argument elements)
+                d = sum((p if x == u else p * x.diff(u) for p, x, _ in partials if x.has(u)), 0)
+                strong = any(flag for _, x, flag in partials if x.has(u))
+            else:
+                strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
+                d = _hypot_form(e.diff(u))
+                if out is not None and not e.is_Atom:
+                    d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
                 # strong zeros (DESIGN.md §3): where a factor may be infinite the chain rule's product
-                # is strong_mul's (0·∞ = 0), as forward and reverse compute it
-                term = _strong(a, d) if _maybe_infinite(a, singular) or _maybe_infinite(d, singular) else a * d
+                # is strong_mul's (0·∞ = 0), as forward and reverse compute it: a registry partial not marked
+                # strong_zero is 0·∞ = NaN where it is 0 and the adjoint infinite, as there (cbrt's Hessian at 0)
+                maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
+                term = _strong(a, d) if maybe else a * d
                 adj[u] = adj.get(u, 0) + term
+
+    def _partials(self, out) -> list | None:
+        """[(∂out/∂arg, arg element, whether the partial is strong_zero)] of the equation that named `out`, from the registry (None: SymPy's `diff`)."""
+        rule = self.rules.get(out)
+        if rule is None or isinstance(rule, list):
+            return rule
+        op, args, params = rule  # written on first use, kept for the Hessian's second pass
+        rule = self.rules[out] = registry_partials(self, op, out, args, params)
+        return rule
+
+    def add(self, name, e):
+        """Append the assignment name = e."""
+        self.assignments.append((name, e))
+        self.defs[name] = e
 
     def needed(self, exprs) -> list:
         """The assignments the expressions depend on, in order (dead code dropped)."""
@@ -164,7 +193,7 @@ def to_sympy(graph) -> Program:
     """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
     import sympy as sp
 
-    env, inputs, assignments, closed = {}, [], [], {}
+    env, inputs, assignments, closed, rules = {}, [], [], {}, {}
     for i, v in enumerate(graph.inputs):
         flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
@@ -191,15 +220,83 @@ def to_sympy(graph) -> Program:
         if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
             exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
         out = np.empty(raw.shape, dtype=object)
+        ruled = _ruled(eqn) and np.broadcast_arrays(*[np.asarray(x, dtype=object) for x in args])
         for j, e in enumerate(exprs):
             if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
                 assignments.append((out.flat[j], e))
+                if ruled:
+                    rules[out.flat[j]] = (eqn.op, [sp.sympify(x.flat[j]) for x in ruled], eqn.kw)
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
-    return Program(inputs, assignments, [sp.sympify(e) for arr in outs for e in arr.ravel()], list(closed.values()))
+    outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
+    return Program(inputs, assignments, outs, list(closed.values()), rules)
+
+
+def _ruled(eqn) -> bool:
+    """Whether the symbolic method differentiates the equation with its op's registry partials: an
+    elementwise op given by partials on numbers (no condition among its arguments)."""
+    return bool(eqn.op.float_partials) and eqn.out.dtype.kind == "f" and "bool" not in eqn.op.domain
+
+
+_TEMPLATES: dict = {}  # (op, params, the arguments that are numbers) -> its partials' translated graph
+
+
+def registry_partials(program, op, out, args, params) -> list | None:
+    """[(∂out/∂args[i], args[i], strong)] for an elementwise equation out = op(*args) (SymPy elements), the
+    registry's partials written in SymPy, or None where one cannot be (SymPy's `diff` then).
+
+    Why not SymPy's own derivative of the op's translation: SymPy writes atan' as 1/(x² + 1),
+    overflowing in x² (1e300·arctan(x) had slope 0 for 1e-10 at 1e155), sinc' as
+    cos(πx)/x - sin(πx)/(πx²), which cancels near 0, and mod's in b as -floor(a/b), 0 where a/b
+    underflows; the registry's partials were made right there, and forward, reverse and the
+    matrix-level form already use them. A partial (written with difflab ops) is traced once per op,
+    parameters and numeric arguments (those fold into it: x**2's partial is 2·x, not 2·x**1.0), and
+    its graph translated like any other. Its equations become named assignments of `program`, each
+    differentiated by its own registry partials in turn (a Hessian's second pass): one SymPy
+    expression would let SymPy recombine them (x/h/h into x·h⁻², which overflows in h² where the
+    registry's order did not). Its `out` is the equation's named value (exp' = out)."""
+    numbers = tuple(float(x) if x.is_Number else None for x in args)
+    key = (id(op), repr(sorted(params.items())), numbers)  # (the entry itself: a test's throwaway op reuses names)
+    if key not in _TEMPLATES or _TEMPLATES[key][0] is not op:
+        try:
+            with np.errstate(all="ignore"):  # (translating a NaN constant is no domain error)
+                _TEMPLATES[key] = (op, _template(op, params, numbers))
+        except Exception:  # a partial that does not trace on scalars: SymPy's diff stands in
+            _TEMPLATES[key] = (op, None)
+    if _TEMPLATES[key][1] is None:
+        return None
+    template, zero = _TEMPLATES[key][1]
+    names = dict(zip([arr[()] for arr in template.inputs], [out, *[x for x, n in zip(args, numbers) if n is None]]))
+    for k, (s, e) in enumerate(template.assignments):  # fresh names: one copy per equation
+        import sympy as sp
+
+        names[s] = sp.Symbol(f"d{out.name}_{k}", real=True)
+        program.add(names[s], e.xreplace(names))
+        if s in template.rules:
+            t_op, t_args, t_params = template.rules[s]
+            program.rules[names[s]] = (t_op, [a.xreplace(names) for a in t_args], t_params)
+    partials = [p.xreplace(names) for p in template.outputs]
+    flags = [strong for _, strong in op.float_partials]
+    return [(p, x, f) for p, x, z, f in zip(partials, args, zero, flags) if not z and p != 0 and not x.is_Number]
+
+
+def _template(op, params, numbers):
+    """(the partials' graph as a Program over placeholders out, then the non-number arguments; per
+    argument, whether its partial is zero: None in the registry)."""
+
+    def partials(out, *xs):
+        it = iter(xs)
+        vals = [next(it) if n is None else n for n in numbers]
+        return [0.0 if p is None else p(out, *vals, **params) for p, _ in op.float_partials]
+
+    t, xs, outs = trace_flat(partials, [0.5] * (1 + numbers.count(None)))
+    graph = outputs_of(t, xs, outs)
+    if graph.specialised or any(np.shape(o.concrete if isinstance(o, Traced) else o) for o in outs):
+        return None
+    return to_sympy(graph), [p is None for p, _ in op.float_partials]
 
 
 SHARED_OPS = 16  # operations in an output entry of a closed form (an inverse, a decomposition) worth naming its parts

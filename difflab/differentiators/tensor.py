@@ -129,6 +129,7 @@ class TensorForm:
 
     def _second_partial(self, key, env):
         """φₖₗ: forward mode through φₖ = rule(1, op(args), args) along argument l (ones)."""
+        from ..graph import on_behalf
         from ..trace import trace
         from .forward import Forward
 
@@ -137,7 +138,9 @@ class TensorForm:
         vals = [np.asarray(env[a] if isinstance(a, Var) else a.value, dtype=float) for a in eqn.args]
         if key not in self._second:
             rule, op, kw = eqn.op.jvp_rule(k), eqn.op, eqn.kw
-            graph = trace(lambda *xs: rule(1.0, op.bind(*xs, **kw), *xs, **kw), *vals)
+            # recorded on behalf of the user's equation: a DomainWarning from the rule's own equations (sqrt's
+            # 0.5/out at 0) names it, as forward over reverse does, not an equation the user never wrote
+            graph = on_behalf(eqn, trace, lambda *xs: rule(1.0, op.bind(*xs, **kw), *xs, **kw), *vals)
             y = graph.outputs[0]
             self._second[key] = (Forward().prepare(graph, (l,)), y.shape if isinstance(y, Var) else np.shape(y.value))
         prepared, shape = self._second[key]

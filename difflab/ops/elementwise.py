@@ -128,11 +128,28 @@ def strong_mul_sympy():
     return fn
 
 
+def _strong_mul_partial(k):
+    """∂ strong_mul(a, b) in argument k: the other factor, except NaN where this one is 0 and the other
+    infinite. There 0·∞ is 0 by convention (strong zeros, DESIGN.md §3), but any move of this factor off 0
+    makes the product ±∞: it jumps, and has no derivative. (The Hessian of std at a constant vector, a cone's
+    apex: forward over forward gave ±∞ there where forward over reverse's inf - inf gave NaN; NaN for both.)"""
+
+    def partial(out, a, b):
+        this, other = (a, b) if k == 0 else (b, a)
+        if not (isinstance(this, Traced) or isinstance(other, Traced)) and (
+            surely_finite(other) or not np.any(np.equal(this, 0.0))
+        ):
+            return other  # (a value, not a recorded graph: no other point will be asked of it)
+        return where(equal(this, 0.0), where(isinf(other), np.nan, other), other)
+
+    return partial
+
+
 strong_mul = defop(
     "strong_mul",
     _strong_mul_impl,
     py=_py_strong_mul,
-    partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
+    partials=(strong_zero(_strong_mul_partial(0)), strong_zero(_strong_mul_partial(1))),
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
     domain=("real", "real"),
     identity=(1.0, 1.0),  # 1·x is x, ∞ and NaN included: the trace folds it as it folds mul's
@@ -228,12 +245,26 @@ log = defop(
     numpy=("log",),
     doc="natural logarithm",
 )
+
+
+def _log1p_fn():
+    """log1p as a named SymPy function computed by NumPy's and C's accurate log1p: log(1 + x) rounded 1 + x (0 for
+    1e-155 at x = 1e-155; 1e-8 kept 8 digits): the battery against reverse found it."""
+    return sympy_function(
+        "difflab_log1p",
+        np.log1p,
+        lambda args, i: 1 / (1 + args[0]),
+        lambda x: __import__("mpmath").log1p(x),
+        math.log1p,
+    )
+
+
 log1p = defop(
     "log1p",
     np.log1p,
     py=math.log1p,
     partials=(lambda out, x: 1.0 / (1.0 + x),),
-    sympy=elementwise_sympy(lambda x: _sp().log(1 + x)),
+    sympy=elementwise_sympy(lambda x: _log1p_fn()(x)),
     domain=("positive",),
     numpy=("log1p",),
     doc="log(1 + x)",
@@ -716,7 +747,8 @@ reciprocal = defop(
 cbrt = defop(
     "cbrt",
     np.cbrt,
-    partials=(lambda out, x: 1.0 / (3.0 * out * out),),
+    # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse
+    partials=(lambda out, x: 1.0 / (3.0 * square(out)),),
     sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)),
     domain=("nonzero",),
     analytic=False,
@@ -732,16 +764,36 @@ def _sinc_partial(out, x):
     small = less(abs(x), 0.02)
     xs = where(small, 1.0, x)  # the quotient where it is accurate; 1 elsewhere keeps it from dividing by 0
     quotient = (cos(np.pi * xs) - where(small, 1.0, out)) / xs
-    u = np.pi * np.pi * x * x
-    series = -np.pi * np.pi * x / 3.0 * (1.0 - u / 10.0 * (1.0 - u / 28.0 * (1.0 - u / 54.0)))
+    # the series of x where it is used, of 0 elsewhere: x² overflowed at |x| = 1e155 in the unused branch, and the
+    # derivative of where (0 there) times inf was NaN in symbolic's Hessian (the battery against reverse found it)
+    xt = where(small, x, 0.0)
+    u = np.pi * np.pi * xt * xt
+    series = -np.pi * np.pi * xt / 3.0 * (1.0 - u / 10.0 * (1.0 - u / 28.0 * (1.0 - u / 54.0)))
     return where(small, series, quotient)
+
+
+def _math_sinc(x):
+    return math.sin(math.pi * x) / (math.pi * x) if x != 0.0 else 1.0
+
+
+def _sinc_fn():
+    """sinc as a named SymPy function computed by NumPy's (and on floats the same quotient): the translation
+    sin(πx)/(πx) was 0/0 = NaN at x = 0 where sinc is 1 (the battery against reverse found it)."""
+    sp = _sp()
+
+    def derivative(args, i):  # (the symbolic method differentiates with the registry's partial)
+        (x,) = args
+        return (sp.cos(sp.pi * x) - fn(x)) / x
+
+    fn = sympy_function("difflab_sinc", np.sinc, derivative, lambda x: __import__("mpmath").sincpi(x), _math_sinc)
+    return fn
 
 
 sinc = defop(
     "sinc",
     np.sinc,
     partials=(_sinc_partial,),
-    sympy=_sympy_expr(lambda sp, x: sp.sin(sp.pi * x) / (sp.pi * x)),
+    sympy=elementwise_sympy(lambda x: _sinc_fn()(x)),
     domain=("nonzero",),
     numpy=("sinc",),
     doc="sin(πx)/(πx) (NumPy's normalised sinc); the rule needs x ≠ 0",
@@ -811,12 +863,31 @@ heaviside = defop(
     doc="step function: 0 below 0, h at 0, 1 above (zero derivative)",
 )
 
+
+def _mp_mod(a, b):
+    import mpmath
+
+    return a - b * mpmath.floor(a / b)
+
+
+def _mod_fn():
+    """mod as a named SymPy function, computed by NumPy's and Python's own modulo: the translation
+    a - b·floor(a/b) was wrong where a/b underflows (mod(1e-155, -1e300) gave 1e-155 for -1e300)."""
+
+    def derivative(args, i):  # the registry's partials (the symbolic method differentiates with those)
+        a, b = args
+        return _sp().Integer(1) if i == 0 else -rint.sympy(np.asarray((a - fn(a, b)) / b))[()]
+
+    fn = sympy_function("difflab_mod", np.mod, derivative, _mp_mod, operator.mod)
+    return fn
+
+
 mod = defop(
     "mod",
     np.mod,
     # the quotient k of a = k·b + out, not floor(a/b): a/b underflows (1e-155 / -1e300 is -0.0, floor 0 where k = -1)
     partials=(lambda out, a, b: 1.0, lambda out, a, b: -rint((a - out) / b)),
-    sympy=_sympy_expr(lambda sp, a, b: a - b * floor.sympy(np.asarray(a / b))[()]),
+    sympy=elementwise_sympy(lambda a, b: _mod_fn()(a, b)),
     domain=("real", "nonzero"),
     # a jump where a/b crosses an integer: mod(a, b) near 0 or near b (a = -1e-130, b = 0.75 gives 0.75)
     kink=lambda a, b: np.minimum(np.abs(np.mod(a, b)), np.abs(b) - np.abs(np.mod(a, b))),
@@ -825,11 +896,33 @@ mod = defop(
     numpy=("mod", "remainder"),
     doc="a - b·floor(a/b) (the sign of b); derivative 1 and -floor(a/b) between jumps",
 )
+
+
+def _mp_fmod(a, b):
+    import mpmath
+
+    q = a / b
+    return a - b * (mpmath.floor(q) if q >= 0 else mpmath.ceil(q))
+
+
+def _fmod_fn():
+    """fmod as a named SymPy function computed by NumPy's and C's fmod: the translation a - b·trunc(a/b) rounds
+    a/b (fmod(0.5, 1e-8) gave 0 for 1e-8, its slope in b -5e7 for -49999999) or overflows in it (fmod(1e300,
+    1e-300) gave -inf): the battery against reverse found both."""
+
+    def derivative(args, i):  # the registry's partials (the symbolic method differentiates with those)
+        a, b = args
+        return _sp().Integer(1) if i == 0 else -rint.sympy(np.asarray((a - fn(a, b)) / b))[()]
+
+    fn = sympy_function("difflab_fmod", np.fmod, derivative, _mp_fmod, math.fmod)
+    return fn
+
+
 fmod = defop(
     "fmod",
     np.fmod,
     partials=(lambda out, a, b: 1.0, lambda out, a, b: -rint((a - out) / b)),  # k of a = k·b + out, as mod's
-    sympy=_sympy_expr(lambda sp, a, b: a - b * trunc.sympy(np.asarray(a / b))[()]),
+    sympy=elementwise_sympy(lambda a, b: _fmod_fn()(a, b)),
     domain=("real", "nonzero"),
     kink=lambda a, b: np.abs(np.fmod(a, b)),
     analytic=False,
@@ -837,11 +930,28 @@ fmod = defop(
     numpy=("fmod",),
     doc="a - b·trunc(a/b) (the sign of a, C's fmod)",
 )
+
+
+def _copysign_fn():
+    """copysign as a named SymPy function computed by NumPy's and C's: the translation |a|·sign(b) was 0 at b = 0,
+    where copysign(0.7, 0.0) is 0.7 (its slope in a 0 for 1: the battery against reverse found it)."""
+    sp = _sp()
+
+    def derivative(args, i):  # the registry's partials (the symbolic method differentiates with those)
+        a, b = args
+        return _sign_fn()(a) * _sign_fn()(fn(a, b)) if i == 0 else sp.Integer(0)
+
+    fn = sympy_function(
+        "difflab_copysign", np.copysign, derivative, lambda a, b: abs(a) if b >= 0 else -abs(a), math.copysign
+    )
+    return fn
+
+
 copysign = defop(
     "copysign",
     np.copysign,
     partials=(lambda out, a, b: sign(a) * sign(out), None),
-    sympy=elementwise_sympy(lambda a, b: _abs_fn()(a) * _sign_fn()(b)),
+    sympy=elementwise_sympy(lambda a, b: _copysign_fn()(a, b)),
     domain=("nonzero", "nonzero"),
     kink=lambda a, b: np.broadcast_to(np.abs(a), np.broadcast_shapes(np.shape(a), np.shape(b))),
     analytic=False,
