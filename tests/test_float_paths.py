@@ -261,7 +261,13 @@ def test_array_steps_are_taken():
 
     with np.errstate(invalid="raise", divide="raise"):
         floats.backward_floats(g, env, (0, 1), {g.outputs[0]: 1.0}, pull)
-    assert "tanh" not in pulled and "add" not in pulled and "matmul" in pulled
+    assert pulled == []  # (matmul and sum by their `array_vjp`, every value being finite)
+    W[0, 0] = np.inf  # a non-finite argument: the generic rules decide (strong zeros, warnings)
+    g, env = _trace(lambda W, b: ARRAY_LOSSES["mlp"](W, b, X), [W, b])
+    with np.errstate(invalid="raise", divide="raise"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        floats.backward_floats(g, env, (0, 1), {g.outputs[0]: 1.0}, pull)
+    assert "matmul" in pulled
 
 
 def test_nested_traces_take_the_general_path():
@@ -383,3 +389,32 @@ def test_an_unreached_float_input_gets_a_float_zero():
     fast = backward(g, env, (0, 1), {g.outputs[0]: 1.0}, floats=True)
     slow = backward(g, env, (0, 1), {g.outputs[0]: np.ones(())})
     assert fast == [3.0, 0.0] and all(_same(p, q) for p, q in zip(fast, slow))
+
+
+# -- the registry's plain VJP forms on concrete values (Op.array_vjp) -----------------------------
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in ops.REGISTRY.items() if op.array_vjp))
+def test_array_vjp_equals_the_rule(name):
+    # on finite values an op's `array_vjp` gives its VJP rule's numbers bit for bit (or declines)
+    op, rng = ops.REGISTRY[name], np.random.default_rng(3)
+    assert len(op.array_vjp) == len(op.vjp)
+    taken = 0
+    for args, params in ops.examples(op, rng):
+        args = [np.asarray(a, dtype=float) for a in args]
+        out = np.asarray(op.impl(*args, **params), dtype=float)
+        for ct in (rng.normal(size=out.shape), 1.5 if out.shape == () else np.full(out.shape, 0.0)):
+            for i, (fast, rule) in enumerate(zip(op.array_vjp, op.vjp)):
+                if rule is None or fast is None:
+                    continue
+                with np.errstate(invalid="raise", divide="raise"):
+                    got = fast(ct, out, *args, **params)
+                    if got is None:
+                        continue
+                    want = rule(ct, out, *args, **params)
+                assert _same(np.broadcast_to(got, np.shape(want)), want) and np.shape(got) == np.shape(want), (
+                    i,
+                    params,
+                )
+                taken += 1
+    assert taken  # each op's plain form answers some of its samples

@@ -12,6 +12,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.graph import counting
 from difflab.ops import REGISTRY, examples
 
 BATCHED = dl.Forward(chunk=None)  # all directions in one batched sweep
@@ -117,6 +118,37 @@ def test_hessian_of_an_mlp_loss_by_every_nesting_with_forward_inside():
     third = dl.grad(lambda x: dnp.sum(dl.hessian(loss, method=BATCHED)(x)), method="reverse")(x)
     one = dl.grad(lambda x: dnp.sum(dl.hessian(loss, method=ONE_BY_ONE)(x)), method="reverse")(x)
     np.testing.assert_allclose(third, one, rtol=1e-10, atol=1e-12)
+
+
+def test_reverse_over_chunked_forward_repeats_no_more_work_than_its_first_call():
+    """Issue 17 §3: reverse's Jacobian of a chunked forward gradient is one pullback per row; a
+    row's cotangent is zero outside its chunk, and the interpreted pullback skips the other chunks'
+    sweeps. The repeated call keeps that skip (the rows stay interpreted) instead of running the
+    lowered pullback, which computes every chunk for every row: no more equations or elements than
+    the first call, the same Hessian. A dense Jacobian's rows are lowered from the second call."""
+    loss, x = _mlp_loss(12)
+    H = dl.hessian(loss, method=("reverse", CHUNKED))
+    costs, values = [], []
+    for _ in range(3):
+        with counting() as cost:
+            values.append(H(x))
+        costs.append(cost)
+    repeated = [(c.eqns, c.elements) for c in costs[1:]]
+    assert all(e <= costs[0].eqns and n <= costs[0].elements for e, n in repeated), costs
+    assert all(np.array_equal(v, values[0]) for v in values)
+    (outer,) = H.preparations()
+    assert outer.sparse_rows is True  # the first call's rows pulled at most half the equations
+    # (before, the repeated calls ran the lowered pullback: 1634 and 1561 equations against the
+    # first call's 601, 15 964 and 15 362 elements against 3 122; now 73 and 602 each)
+    dense = dl.prepare(lambda x: dnp.tanh(x) * x, x)
+    for _ in range(3):
+        _, jac = dense.prepared.jacobian([x])
+    np.testing.assert_allclose(jac, np.diag(1.0 - np.tanh(x) ** 2) * x[:, None] + np.diag(np.tanh(x)), atol=1e-15)
+    assert dense.prepared.sparse_rows is False and "vjp" in dense.prepared.sweeps.fns
+    scalar = dl.prepare(lambda x: dnp.sum(dnp.tanh(x) * x), x)  # one row, swept on floats (nothing counted)
+    for _ in range(3):
+        scalar.prepared.jacobian([x])
+    assert scalar.prepared.sparse_rows is False and "vjp" in scalar.prepared.sweeps.fns
 
 
 def test_closure_over_an_outer_traced_value():

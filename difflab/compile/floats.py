@@ -18,7 +18,7 @@ import numpy as np
 
 from ..graph import Const, Var, charge
 from ..graph import active as active_values
-from ..ops.core import _DOT_MAX, surely_finite, unbroadcast
+from ..ops.core import _DOT_MAX, _finite_array, surely_finite, unbroadcast
 from ..trace import gc_paused
 
 __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
@@ -121,9 +121,12 @@ def _other(eqn, rules, env, ct, y, cts, steps):
                 prev = cts.get(a)
                 cts[a] = c if prev is None else prev + c
                 return
-    found = None if not rules or eqn.params or type(y) is not float else _apply(rules, args, env, ct, y)
+    found = None
+    if rules and not eqn.params and (type(y) is float or type(y) is np.float64):
+        found = _apply(rules, args, env, ct, y)
     if found is None:
-        steps(eqn, ct)
+        if not (eqn.op.array_vjp and _isfinite(ct) and _concrete_step(eqn, ct, env, cts, steps)):
+            steps(eqn, ct)
         return
     for a, c in found:
         prev = cts.get(a)
@@ -142,6 +145,21 @@ class _Generic:
 
     def __init__(self, graph, env, wrt, cts, pull):
         self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
+        self.known: dict = {}  # Var -> whether its value is finite (values never change during a sweep)
+
+    def finite(self, a, v) -> bool:
+        """Whether the value v of argument a (a Var or a Const) is a finite float64 value, checked
+        once per Var (a matmul's operand is read by two rules, a weight by every call's sweep)."""
+        var = type(a) is Var
+        ok = self.known.get(a) if var else None
+        if ok is None:
+            if type(v) is np.ndarray:
+                ok = v.dtype is _F64 and _finite_array(v)  # (surely_finite's array case, one frame less)
+            else:
+                ok = (type(v) is float or type(v) is np.float64) and _isfinite(v)
+            if var:
+                self.known[a] = ok
+        return ok
 
     def live(self) -> set:
         """The active values (graph.active), computed once."""
@@ -158,12 +176,50 @@ class _Generic:
 def _array_equation(eqn, ct, env, cts, steps):
     """The float sweep's step for a cotangent that is not a Python float: the array step where it
     applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
-    zero ū (as the interpreter: not even through NaN values) or the generic step."""
-    if eqn.op.float_partials and _array_step(eqn, ct, env, cts, steps):
+    zero ū (as the interpreter: not even through NaN values), the op's `array_vjp` where ū (by the
+    same Σū² as the zero test) and the arguments are finite, or the generic step."""
+    op = eqn.op
+    if op.float_partials and _array_step(eqn, ct, env, cts, steps):
         return
     small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
-    if small and _vdot(ct, ct) > 0.0 or not is_zero(ct):  # (is_zero's first test, written out)
+    norm = _vdot(ct, ct) if small else 0.0
+    if norm > 0.0:  # (is_zero's first test, written out: some entry is nonzero)
+        if norm < math.inf and op.array_vjp and _concrete_step(eqn, ct, env, cts, steps):
+            return
         steps(eqn, ct)
+    elif not is_zero(ct):
+        if small or not (op.array_vjp and surely_finite(ct) and _concrete_step(eqn, ct, env, cts, steps)):
+            steps(eqn, ct)
+
+
+def _concrete_step(eqn, ct, env, cts, steps) -> bool:
+    """The contributions of an equation by its op's `array_vjp` (ū finite, known by the caller),
+    added into `cts`; False, with nothing added, when an argument is not a finite float64 value or
+    the plain form declines or raises (the generic rules then decide, and name the equation)."""
+    out, op, args, params, _source = eqn
+    live = steps.active if steps.active is not None else steps.live()
+    if out not in live:
+        return True  # (the generic step would pass nothing on either)
+    vals = []
+    for a in args:
+        v = env[a] if type(a) is Var else a.value
+        if not steps.finite(a, v):
+            return False
+        vals.append(v)
+    kw = dict(params) if params else _NO_PARAMS
+    found = []
+    try:
+        for a, rule, generic in zip(args, op.array_vjp, op.vjp):
+            if generic is None or type(a) is not Var or a not in live:
+                continue
+            c = None if rule is None else rule(ct, env[out], *vals, **kw)
+            if c is None:
+                return False
+            found.append((a, c))
+    except FloatingPointError:
+        return False
+    _add_arrays(found, cts)
+    return True
 
 
 def _array_step(eqn, ct, env, cts, steps) -> bool:
@@ -183,10 +239,10 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
     y, vals = env[out], []
     for a in args:  # (a loop, not a comprehension: no call per equation)
         v = env[a] if type(a) is Var else a.value
-        if not (type(v) is float or type(v) is np.float64 or type(v) is np.ndarray and v.dtype is _F64):
+        if not (type(v) is np.ndarray and v.dtype is _F64 or type(v) is float or type(v) is np.float64):
             return False
         vals.append(v)
-    found, finite_ct = [], None
+    found = []
     for a, (partial, strong), (how, _) in zip(args, partials, op.float_rules):
         if partial is None or type(a) is not Var or a not in live:
             continue
@@ -199,24 +255,15 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
                 return False
             try:
                 d = vals[how] if type(how) is int else how(y, *vals)
+                c = ct * d  # (0·∞ raises under the sweep's error state)
             except ArithmeticError:
                 return False
-            # (surely_finite, its common case written out: one BLAS dot, no call)
-            if strong:  # strong_mul(ū, ∂) is the plain product where both are finite
-                if finite_ct is None:
-                    finite_ct = _isfinite(_vdot(ct, ct)) if ct.size <= _DOT_MAX else surely_finite(ct)
-                small = type(d) is np.ndarray and d.dtype is _F64 and d.size <= _DOT_MAX
-                if not (finite_ct and (_isfinite(_vdot(d, d)) if small else surely_finite(d))):
-                    return False
-                c = ct * d
-            else:  # ū·∂ stands unless it holds a NaN (where ū may be 0)
-                try:
-                    c = ct * d
-                except FloatingPointError:  # 0·∞ (the generic rule decides, and warns)
-                    return False
-                small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
-                if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
-                    return False
+            # ū·∂ stands when it is finite: every factor is finite then (∞·x is ∞ or NaN), so a
+            # strong partial's strong_mul(ū, ∂) is this plain product too; surely_finite's common
+            # case written out: one BLAS dot, no call
+            small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
+            if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
+                return False
         found.append((a, c))
     _add_arrays(found, cts)
     return True
@@ -225,9 +272,14 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
 def _add_arrays(found, cts):
     """Each (argument, ū·∂) of `_array_step` summed back to the argument's shape and added into `cts`."""
     for a, c in found:
-        if c.shape != a.shape:
+        shape = c.shape if type(c) is np.ndarray else np.shape(c)  # (a concrete rule may give a number)
+        if shape != a.shape:
             try:
-                c = unbroadcast(c, a.shape)
+                extra = len(shape) - len(a.shape)
+                if extra > 0 and shape[extra:] == a.shape:  # leading axes only: unbroadcast's one sum
+                    c = _add_reduce(c, axis=tuple(range(extra)))
+                else:
+                    c = unbroadcast(c, a.shape)
             except FloatingPointError:  # (as the interpreter: inf - inf of an overflowed sum)
                 with np.errstate(invalid="ignore"):
                     c = unbroadcast(c, a.shape)
@@ -242,6 +294,8 @@ def _add_arrays(found, cts):
                     cts[a] = prev + c
 
 
+_NO_PARAMS: dict = {}
+_add_reduce = np.add.reduce
 _UNSET = object()  # a partial that raised: not a float, so the equation goes to the generic rules
 _vdot = getattr(np.vdot, "_implementation", np.vdot)  # (NumPy's C function, without the dispatch)
 _isfinite = math.isfinite
@@ -256,13 +310,24 @@ def float_seeds(outputs, env: dict, u, cts: dict):
 
 
 def _apply(rules, args, env, ct, y):
-    """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it."""
-    vals = [env[a] if type(a) is Var else a.value for a in args]
+    """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it. NumPy
+    floats (a sum's value) are taken as Python floats where the partials are constants or
+    arguments: no function is then evaluated in another arithmetic than the generic rule's."""
+    vals, numpy_floats = [], type(y) is np.float64
+    for a in args:
+        v = env[a] if type(a) is Var else a.value
+        if type(v) is np.float64:
+            v, numpy_floats = float(v), True
+        elif type(v) is not float:
+            return None
+        vals.append(v)
+    if numpy_floats:
+        if not all([type(how) is float or type(how) is int or how is None for how, _ in rules]):
+            return None
+        y = float(y)
     found = []
     try:
         for a, v, (how, strong) in zip(args, vals, rules):
-            if type(v) is not float:
-                return None
             if how is None or type(a) is not Var:  # (a constant gets no cotangent)
                 continue
             if strong and ct == 0.0:  # a strong zero: 0 whatever the partial (∞ included)

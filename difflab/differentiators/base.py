@@ -25,6 +25,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
+from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
@@ -262,9 +263,27 @@ class Prepared:
         if self.method.native == "jvp":
             outs, cols = self._jvp_columns(args)
             return outs, dnp.transpose(cols)
-        outs, pullback = self._vjp(args)
+        return self._rows(args)
+
+    #: `_vjp(args, pulled=[0])` interprets, counting in pulled[0] the equations its pullbacks pulled
+    counts_pulls = False
+    #: whether the first Jacobian's rows skipped most equations (None: not known yet)
+    sparse_rows = None
+
+    def _rows(self, args):
+        """J by one pullback per row (the unit cotangents). An interpreted pullback skips what a
+        row's zero cotangent reaches (every other block of a concatenated output, the chunks of a
+        forward gradient); a lowered one, straight-line code, runs every equation for every row.
+        So the rows stay interpreted while the first call's pulled at most half of the equations
+        the outputs reach: a repeated call does no more work than the first (issue 17 §3)."""
+        pulled = [0] if self.counts_pulls and self.sparse_rows is not False else None
+        outs, pullback = self._vjp(args) if pulled is None else self._vjp(args, pulled=pulled)
         eye = np.eye(self.m)
         rows = [pullback(eye[i]) for i in range(self.m)]
+        if pulled is not None and self.sparse_rows is None:
+            live = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
+            reached = sum([e.out in live for e in self.graph.eqns])
+            self.sparse_rows = 0 < 2 * pulled[0] <= self.m * reached  # (0: none counted, the float sweep's)
         return outs, dnp.stack(rows) if rows else np.zeros((0, self.n))
 
     def _jvp_columns(self, args):

@@ -33,9 +33,9 @@ from .forward import _sum
 __all__ = ["Reverse", "backward"]
 
 
-def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False) -> list:
+def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
-    `floats`: a scalar output over Python floats, swept by the compiled tier's float path."""
+    `floats`: a scalar output over Python floats (the compiled tier's float path); pulled[0] counts rules run."""
     if floats:
         return backward_floats(graph, env, wrt, cts, _pull)
     active = active_values(graph, [graph.inputs[i] for i in wrt])
@@ -46,6 +46,8 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False) -> l
             # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
         _pull(eqn, ct, env, active, cts)
+        if pulled is not None:
+            pulled[0] += 1
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
@@ -90,7 +92,7 @@ class Reverse(Differentiator):
             env: dict = {}
             return list(evaluate(self.graph, *args, env=env)), env
 
-        def _backward(self, env, u) -> list:
+        def _backward(self, env, u, pulled=None) -> list:
             seeds = split_vec(u, self.out_shapes)
             cts: dict = {}
             for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
@@ -99,10 +101,10 @@ class Reverse(Differentiator):
             on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with np.errstate(invalid="raise", divide="raise"):
                 return backward(
-                    self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None
+                    self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None, pulled
                 )
 
-        def _sweep(self, *xs, seeded: bool):
+        def _sweep(self, *xs, seeded: bool = False):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
             gradient parts (`seeded`: u = 1) or the flat uᵀJ for u = xs[-1]."""
             outs, env = self._forward(xs if seeded else xs[:-1])
@@ -137,13 +139,14 @@ class Reverse(Differentiator):
         def hot_grad(self, args):
             return getattr(self.sweeps.fns.get("grad"), "guarded", None)
 
-        def _vjp(self, args):
-            """The forward part runs now; the backward part once per cotangent."""
+        counts_pulls = True
+
+        def _vjp(self, args, pulled=None):
+            """The forward part runs now; the backward part once per cotangent (`pulled`: interpreted,
+            counting the equations pulled)."""
             k = len(self.graph.outputs)
             example = list(args) + [np.ones(self.m)]
-            fns = self.sweeps.get(
-                "vjp", args, lambda: lower_split(lambda *xs: self._sweep(*xs, seeded=False), example, k)
-            )
+            fns = self.sweeps.get("vjp", args, lambda: lower_split(self._sweep, example, k)) if pulled is None else None
             res = None if fns is None else Tier.run(fns[0], args)
             charge(evals=1)
             if res is not None:
@@ -156,4 +159,4 @@ class Reverse(Differentiator):
 
                 return list(res[:k]), pullback
             outs, env = self._forward(args)
-            return outs, lambda u: flat(self._backward(env, u))
+            return outs, lambda u: flat(self._backward(env, u, pulled))

@@ -153,6 +153,14 @@ class Op:
     #: nan_to_num, an iterative decomposition whose convergence test compares): the compiled tier
     #: does not speculate with plain forms through it (compile/graphs.py)
     drops_nan: bool = False
+    #: per argument, the VJP rule's plain form on concrete values (None: the rule declines, or a zero
+    #: derivative): `(ct, out, *args, **params)` with ū and every argument finite float64 values
+    #: (arrays, NumPy or Python floats), written with NumPy, no op bound. Where nothing is infinite
+    #: the strong contractions are plain, so it gives the `vjp` rule's numbers bit for bit; it may
+    #: return None (not its case: the rule decides) or raise FloatingPointError under the sweep's
+    #: error state (0·∞: the rule decides).
+    #: Reverse's sweep on concrete values takes it (compile/floats.py; tests/test_float_paths.py)
+    array_vjp: tuple = ()
     #: (branch, piece) for an op whose derivative jumps (a kink) or whose value jumps (mod): `branch(out,
     #: *args, **params)` gives, with difflab ops, a tuple of piecewise-constant values naming the smooth
     #: piece the op is on; `piece(branch, *args, **params)` is the op on that piece, smooth in the args and

@@ -46,6 +46,19 @@ def _matmul_vjp_b(ct, out, a, b):
     return strong_matmul(_swap_last(a), ct)
 
 
+def _matmul_array_vjp_a(ct, out, a, b):
+    """`_matmul_vjp_a` on finite concrete matrices (stacks too): ū bᵀ, a view for bᵀ; None for vectors."""
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
+        return np.matmul(ct, b.swapaxes(-1, -2))
+    return None
+
+
+def _matmul_array_vjp_b(ct, out, a, b):
+    if type(a) is np.ndarray and type(b) is np.ndarray and a.ndim > 1 and b.ndim > 1 and type(ct) is np.ndarray:
+        return np.matmul(a.swapaxes(-1, -2), ct)
+    return None
+
+
 def _matmul_index(shapes):
     """matmul as an einsum, for vectors and matrices (stacks: None)."""
     a, b = (len(s) for s in shapes)
@@ -91,6 +104,7 @@ matmul = defop(
     np.matmul,
     jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
+    array_vjp=(_matmul_array_vjp_a, _matmul_array_vjp_b),
     batch=_matmul_batch,
     index=_matmul_index,
     domain=("real", "real"),

@@ -103,6 +103,17 @@ def _sum_impl(x, axis=None, keepdims=False):
     return np.add.reduce(x, axis=axis, keepdims=keepdims)  # np.sum minus its dispatch layers
 
 
+def _sum_array_vjp(ct, out, x, axis=None, keepdims=False):
+    """The sum's rule on concrete values: ū reshaped to keep the summed axes, broadcast to x's shape."""
+    xs = np.shape(x)
+    if not keepdims and axis is not None:
+        shape = list(xs)
+        for a in axis:
+            shape[a] = 1
+        ct = np.reshape(ct, shape)
+    return ct if np.shape(ct) == xs else np.broadcast_to(ct, xs)
+
+
 sum = defop(
     "sum",
     _sum_impl,
@@ -110,6 +121,7 @@ sum = defop(
     vjp=(
         lambda ct, out, x, axis=None, keepdims=False: _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),
     ),
+    array_vjp=(_sum_array_vjp,),
     samples=_samples(
         (((3, 4),), {"axis": (1,), "keepdims": False}),
         (((3, 4),), {"axis": None, "keepdims": False}),
@@ -394,11 +406,17 @@ def _log_softmax_sympy(x, axis):
     return z - np.frompyfunc(sp.log, 1, 1)(total)
 
 
+def _log_softmax_array_vjp(ct, out, x, axis):
+    # (exp(out) ≤ 1: finite; Σū may overflow, and 0·∞ then raises: the rule decides)
+    return ct - np.exp(out) * np.add.reduce(ct, axis=(axis,), keepdims=True)
+
+
 log_softmax = defop(
     "log_softmax",
     _log_softmax_impl,
     jvp=(lambda t, out, x, axis: t - sum(strong_mul(exp(out), t), axis=(axis,), keepdims=True),),
     vjp=(lambda ct, out, x, axis: ct - strong_mul(exp(out), sum(ct, axis=(axis,), keepdims=True)),),
+    array_vjp=(_log_softmax_array_vjp,),
     sympy=_log_softmax_sympy,
     batch=lambda batched, x, axis: log_softmax(x, axis=_batch_axis(axis)),
     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
