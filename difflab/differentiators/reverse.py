@@ -130,10 +130,8 @@ class Reverse(Differentiator):
             charge(evals=1)
             if res is not None:
                 return list(res[:k]), list(res[k:])
-            if values is not None and self.sweeps.calls <= 1:
-                outs, env = [read(values, o) for o in self.graph.outputs], values
-            else:
-                outs, env = self._forward(args)
+            first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
+            outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args)
             return outs, self._backward(env, np.ones(self.m))
 
         def hot_grad(self, args):

@@ -122,7 +122,8 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
     method evaluates. `probe` gives f at x, then the held values (pieces.py), then the watched arguments;
     `shifted` takes the held values as extra inputs and gives f, then the watched arguments. None: f will do."""
     pieces = held_graphs(graph, kinks=kinks)
-    watch = Watch(*(pieces or (graph, graph)), [graph.inputs[i] for i in wrt])
+    probe, shifted = pieces or (graph, graph)
+    watch = Watch(probe, shifted, [graph.inputs[i] for i in wrt])
     if not (pieces or watch):
         return None, 0, None
     return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None

@@ -238,10 +238,6 @@ def _largest(d):
     return np.max(np.abs(_number(d)), initial=0.0)
 
 
-def _number(v):
-    return getattr(v, "concrete", v)
-
-
 def _reported(x, d, trunc, roundoff):
     """(d, trunc + roundoff), reporting both parts relative to d's largest entry to the enclosing numeric level
     when x is traced (this is a numeric derivative inside a function another numeric level differentiates)."""
