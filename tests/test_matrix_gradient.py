@@ -132,3 +132,50 @@ def test_a_point_outside_the_domain_takes_the_scalar_path_and_warns():  # which 
 def test_scalar_graphs_keep_the_scalar_path():
     prep = Symbolic().prepare(dl.trace(lambda a, b: a * dnp.exp(b), 1.0, 2.0), (0, 1))
     assert prep.matrix is None and prep.program is not None
+
+
+def _shift_free_ops(f, *args):
+    from difflab.differentiators.shifts import shift_free
+    from difflab.graph import active
+
+    g = dl.trace(f, *args)
+    return [e.op.name for e in g.eqns if e.out in shift_free(g, active(g, [g.inputs[0]]))]
+
+
+def test_the_max_shift_of_log_sum_exp_has_no_adjoint():
+    """z − max(z) before log-sum-exp: f does not change when the max shifts, so the closed form
+    computes no adjoint for it (max's rule compares x with the max: no `equal` in the code)."""
+    params, X, Y = _problem((2, 3, 2), 16)
+    assert _shift_free_ops(user_loss, params, X, Y) == ["max"]
+    graph = closed_form(dl.trace(user_loss, params, X, Y), tuple(range(4)))
+    assert "equal" not in [e.op.name for e in graph.eqns]
+    _close(dl.grad(user_loss, method="symbolic")(params, X, Y), dl.grad(user_loss)(params, X, Y))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda z: dnp.sum((z - dnp.max(z, axis=1, keepdims=True)) ** 2),  # not shift invariant
+        lambda z: dnp.sum(dnp.log_softmax(z - dnp.max(z, axis=0, keepdims=True), axis=1)),  # another axis
+        lambda z: dnp.sum(dnp.exp(z - dnp.max(z, axis=1, keepdims=True))),  # Σ e^(z−m) moves with m
+    ],
+    ids=["square", "other-axis", "no-log"],
+)
+def test_a_shift_that_changes_f_keeps_its_adjoint(f):
+    z = RNG.normal(size=(4, 3))
+    assert _shift_free_ops(f, z) == []
+    np.testing.assert_allclose(dl.grad(f, method="symbolic")(z), dl.grad(f)(z), rtol=0, atol=1e-12)
+
+
+def test_shift_rules_come_from_the_registry():
+    """log_softmax (invariant) and logsumexp (equivariant) after the shift: both by their entries."""
+    z = RNG.normal(size=(4, 3))
+    inv = lambda z: dnp.sum(dnp.log_softmax(z - dnp.max(z, axis=1, keepdims=True), axis=1))  # noqa: E731
+    eqv = lambda z: dnp.sum(  # noqa: E731
+        z
+        - dnp.max(z, axis=1, keepdims=True)
+        - dnp.logsumexp(z - dnp.max(z, axis=1, keepdims=True), axis=1, keepdims=True)
+    )
+    for f in (inv, eqv):
+        assert "max" in _shift_free_ops(f, z)
+        np.testing.assert_allclose(dl.grad(f, method="symbolic")(z), dl.grad(f)(z), rtol=0, atol=1e-12)

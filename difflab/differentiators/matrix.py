@@ -49,6 +49,7 @@ from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
 from ..trace import Tracer, outputs_of, trace_flat
 from .examples import _placeholder, per_example
+from .shifts import shift_free
 
 __all__ = ["closed_form", "batch_graph", "MatrixGradient"]
 
@@ -133,6 +134,7 @@ def _written(graph, wrt, xs, scale) -> list:
     for eqn in graph.eqns:
         env[eqn.out] = eqn.op.bind(*[_read(env, a) for a in eqn.args], **eqn.kw)
     active = active_values(graph, [graph.inputs[i] for i in wrt])
+    active -= shift_free(graph, active)  # f does not change when they shift: their adjoint is zero
     y = graph.outputs[0]
     adj: dict = {y: float(scale)}
     for eqn in reversed(graph.eqns):

@@ -175,6 +175,11 @@ class Op:
     #: method shrinks a step that moves an argument by more than its relative step times this
     #: (differentiators/scales.py). () : no scale for any argument
     scale: tuple = ()
+    #: (kind, axes) for an op that commutes with a shift c constant along the axes it reduces over,
+    #: `axes(x_shape, **params)`: kind "equivariant" when f(x + c) = f(x) + c (max, logsumexp), "invariant"
+    #: when f(x + c) = f(x) (log_softmax). The matrix-level gradient finds shifts that cannot change f
+    #: with it (log-sum-exp's max-shift: its adjoint is zero by structure; differentiators/shifts.py)
+    shift: tuple | None = None
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""

@@ -163,6 +163,11 @@ mean = defop(
 )
 
 
+def _reduced_axes(shape, axis=None, keepdims=False):
+    """The axes a reduction over `axis` reduces (Op.shift)."""
+    return tuple(range(len(shape))) if axis is None else tuple(axis)
+
+
 def _max_impl(x, axis=None, keepdims=False):
     if isinstance(x, np.ndarray) and x.dtype == object:
         return _object_reduce(x, axis, keepdims, lambda xs: _max_fn()(*xs) if len(xs) > 1 else xs[0])
@@ -213,6 +218,7 @@ max = defop(
     samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
     batch=_batch_reduce("max"),
     doc="max over axes; ties split evenly",
+    shift=("equivariant", _reduced_axes),
     numpy=("max", "amax"),
     methods=("max",),
     front=_max_front,
@@ -422,6 +428,7 @@ log_softmax = defop(
     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
     doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
     "forward step and the rule ct - softmax·Σct",
+    shift=("invariant", lambda shape, axis: (axis,)),
     numpy=("log_softmax",),
     front=_log_softmax_front,
     strategy=_along_axis_strategy,
@@ -479,6 +486,7 @@ logsumexp = defop(
     ),
     batch=_batch_reduce("logsumexp"),
     doc="log(sum(exp(x))) over axes, stable; earns an entry: the max-shift stays inside it",
+    shift=("equivariant", _reduced_axes),
     numpy=("logsumexp",),
     front=_logsumexp_front,
     strategy=_reduction_strategy,
