@@ -45,6 +45,24 @@ def test_guarded_code_answers_the_common_case_only():
     assert np.geterr()["invalid"] != "raise"  # the error state is the guarded call's own
 
 
+def test_guarded_code_checks_a_value_instead_of_multiplying_by_its_finite_or_nan():
+    """A traced gradient carries `· finite_or_nan(loss)` (no derivative of a NaN value); where the
+    guarded code answers, the loss is finite and the factor 1: it checks the loss instead of
+    multiplying every entry by 1."""
+    from difflab.ops import REGISTRY
+
+    fon = REGISTRY["finite_or_nan"]
+    g = dl.trace(lambda x, y: (x * 2.0) * fon(dnp.sum(y * y)), np.ones(3), np.ones(2))
+    fn = lower(g, guard=(0,))
+    assert [e.op.name for e in fn.guarded.graph.eqns] == ["mul", "mul", "sum"]  # x·2, y·y, Σ
+    x = np.array([1.0, 2.0, 3.0])
+    (out,) = fn.guarded(x, np.array([1.0, 2.0]))
+    assert out.tolist() == [2.0, 4.0, 6.0] and not np.shares_memory(out, x)
+    for y in ([np.nan, 1.0], [np.inf, 1.0]):  # the loss not finite: the general path answers, with NaN
+        assert fn.guarded(x, np.array(y)) is None
+        assert np.isnan(fn(x, np.array(y))[0]).all()
+
+
 @pytest.mark.parametrize(
     "f",
     [

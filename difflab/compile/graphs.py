@@ -118,13 +118,61 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
             return None
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
+    graph, checked_too = _common_case(graph)
     code = _Source(graph, None, reuse, charged=False, guard=guard)
     code.checked = range(len(graph.outputs)) if checked is None else checked
+    code.checked_too = checked_too
     fn = _generate(code)
     guarded = np.errstate(invalid="raise", divide="raise")(fn)
     guarded.source, guarded.graph = fn.source, graph
     guarded.eqns, guarded.elements = (fn.eqns, fn.elements) if charged else (0, 0)
     return guarded
+
+
+def _common_case(graph: Graph) -> tuple:
+    """(the guarded function's graph, the values it also checks finite). An op that is a constant
+    wherever its argument is finite (`Op.finite_value`: finite_or_nan, the API's "no derivative of
+    a NaN value" factor) is that constant there: the guarded code checks the argument instead (not
+    finite: None, and the general path answers); then x·1, x + 0 and their kin are x (`Op.identity`),
+    so a gradient is not multiplied through by 1 (a pass over every entry, per call)."""
+    subst: dict = {}
+    checked: list = []
+    eqns = []
+    for e in graph.eqns:
+        args = tuple(subst.get(a, a) if type(a) is Var else a for a in e.args)
+        (x, *rest) = args
+        if e.op.finite_value is not None and not rest and type(x) is Var and x.shape == () == e.out.shape:
+            subst[e.out] = Const(np.float64(e.op.finite_value))
+            checked.append(x)
+            continue
+        kept = _identity_argument(e, args)
+        if kept is not None:
+            subst[e.out] = kept
+            continue
+        eqns.append(e._replace(args=args) if args != e.args else e)
+    if not subst:
+        return graph, []
+    outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
+    return graph._replace(eqns=tuple(eqns), outputs=outputs), checked
+
+
+def _identity_argument(e, args):
+    """The argument a binary equation returns as it is (x·1 with x of the output's shape and dtype), or None."""
+    if not e.op.identity or len(args) != 2:
+        return None
+    for k, ident in enumerate(e.op.identity):
+        other = args[1 - k]
+        c = args[k]
+        if (
+            ident is not None
+            and type(c) is Const
+            and np.ndim(c.value) == 0
+            and type(other) is Var
+            and (other.shape, other.dtype) == (e.out.shape, e.out.dtype)
+            and c.value == ident
+        ):
+            return other
+    return None
 
 
 def _generate(code: "_Source"):
@@ -173,6 +221,7 @@ class _Source:
         # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
         # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
         self.fallback, self.checked, self.guard = fallback, checked, guard
+        self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
         self.pad = "        " if fallback is not None or guard is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
         self.env: dict[str, Any] = {"_charge": charge, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
@@ -226,7 +275,11 @@ class _Source:
             args.append(f"out={self.names[spare]}")
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
-        keep = self.outputs if self.fallback is None and self.guard is None else self.outputs | set(self.graph.inputs)
+        keep = (
+            self.outputs
+            if self.fallback is None and self.guard is None
+            else self.outputs | set(self.graph.inputs) | set(self.checked_too)
+        )
         dead = sorted(
             {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )
@@ -306,7 +359,7 @@ class _Source:
         inside the `try` (inf - inf raises there too), then the owned outputs."""
         graph = self.graph
         values = [graph.outputs[k] for k in self.checked if isinstance(graph.outputs[k], Var)]
-        values += [graph.inputs[i] for i in self.guard]
+        values += [graph.inputs[i] for i in self.guard] + list(self.checked_too)
         terms = [self.square(v) for v in dict.fromkeys(values)] or ["0.0"]
         self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
@@ -363,7 +416,8 @@ def _roots(graph: Graph) -> dict:
     constants by identity; None past `_ROOTS_MAX` roots (then it may share anything)."""
     roots: dict = {v: {v} for v in graph.inputs}
     for e in graph.eqns:
-        if isinstance(e.op.impl, np.ufunc):
+        # a strong op computes with its plain ufunc (or np.where): a fresh buffer as well
+        if isinstance(e.op.impl, np.ufunc) or (e.op.plain is not None and isinstance(e.op.plain.impl, np.ufunc)):
             roots[e.out] = {e.out}
             continue
         mine: set | None = {e.out}

@@ -180,6 +180,10 @@ class Op:
     #: when f(x + c) = f(x) (log_softmax). The matrix-level gradient finds shifts that cannot change f
     #: with it (log-sum-exp's max-shift: its adjoint is zero by structure; differentiators/shifts.py)
     shift: tuple | None = None
+    #: the op's value wherever its (one, scalar) argument is finite, if a constant (finite_or_nan: 1). The
+    #: compiled tier's guarded code, which answers only when that argument is finite, takes the constant
+    #: (compile/graphs.py `_common_case`)
+    finite_value: float | None = None
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""

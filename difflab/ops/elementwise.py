@@ -1138,6 +1138,7 @@ finite_or_nan = defop(
     sympy=elementwise_sympy(lambda x: _finite_or_nan_fn()(x)),
     differentiable=False,
     analytic=False,
+    finite_value=1.0,
     doc="1 where x is finite, NaN where it is NaN or ±inf (no derivative): a derivative times it is "
     "NaN wherever the value it belongs to is not finite (the API's guard on traced derivatives)",
 )
