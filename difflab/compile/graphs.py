@@ -56,6 +56,13 @@ from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
 
 __all__ = ["lower"]
 
+try:  # NumPy's error state is a context variable (NumPy ≥ 2): guarded code sets and resets it itself
+    from numpy._core.umath import _extobj_contextvar, _make_extobj
+
+    _ERRSTATE: tuple | None = (_extobj_contextvar, _make_extobj)
+except ImportError:  # pragma: no cover - another NumPy: np.errstate's decorator
+    _ERRSTATE = None
+
 
 def _fresh(x):
     return x.copy() if isinstance(x, np.ndarray) else x
@@ -122,9 +129,11 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
     code = _Source(graph, None, reuse, charged=False, guard=guard)
     code.checked = range(len(graph.outputs)) if checked is None else checked
     code.checked_too = checked_too
-    fn = _generate(code)
-    guarded = np.errstate(invalid="raise", divide="raise")(fn)
-    guarded.source, guarded.graph = fn.source, graph
+    guarded = fn = _generate(code)
+    if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)
+        guarded = np.errstate(invalid="raise", divide="raise")(fn)
+        guarded.source = fn.source
+    guarded.graph = graph
     guarded.eqns, guarded.elements = (fn.eqns, fn.elements) if charged else (0, 0)
     return guarded
 
@@ -240,6 +249,12 @@ class _Source:
         self.lines = [f"def compiled({', '.join(self.names[v] for v in graph.inputs)}):"]
         if self.hot:
             self.lines.append(f"    _size = len({self.names[next(v for v in graph.inputs if v in self.hot)]})")
+        # guarded: its own error state, np.errstate(invalid="raise", divide="raise") set and reset in the code
+        # itself (as the context manager does it, without its Python frames)
+        self.own_errstate = guard is not None and _ERRSTATE is not None
+        if self.own_errstate:
+            self.env.update(_errstate=_ERRSTATE[0], _extobj=_ERRSTATE[1])
+            self.lines.append('    _token = _errstate.set(_extobj(invalid="raise", divide="raise"))')
         if fallback is not None or guard is not None:
             self.lines.append("    try:")
 
@@ -368,6 +383,7 @@ class _Source:
             "            return None",
             "    except _Fallback:",
             "        return None",
+            *(["    finally:", "        _errstate.reset(_token)"] if self.own_errstate else []),
             f"    return ({''.join(o + ', ' for o in self.owned())})",
         ]
 
