@@ -63,6 +63,25 @@ def test_guarded_code_checks_a_value_instead_of_multiplying_by_its_finite_or_nan
         assert np.isnan(fn(x, np.array(y))[0]).all()
 
 
+def test_guarded_code_runs_a_refused_strong_op_plainly_after_checking_its_operands():
+    """Speculation refuses a strong product that a comparison reads (a NaN there would pick the other
+    branch); the guarded code still runs it plainly, after one check of the operands it has not
+    checked yet: not the guarded input x (checked at the end), not the finite constant C, y once."""
+    from difflab.ops import REGISTRY
+
+    smul, C = REGISTRY["strong_mul"], np.array([2.0, 0.0, 1.0])
+    f = lambda x, y: dnp.sum(dnp.where(dnp.equal(smul(x, y), 0.0), 1.0, smul(C, y)))  # noqa: E731
+    fn = lower(dl.trace(f, np.ones(3), np.ones(3)), speculate=True, guard=(0,))
+    assert not hasattr(fn, "exact")  # not speculated
+    ops = [e.op.name for e in fn.guarded.graph.eqns]
+    assert "strong_mul" not in ops and ops.count("mul") == 2
+    assert fn.guarded.source.count("_isfinite(") == 2  # y before the first product, everything at the end
+    x, y = np.array([1.0, 0.0, 2.0]), np.array([3.0, 5.0, 0.0])
+    assert fn.guarded(x, y)[0] == fn(x, y)[0] == 6.0 + 1.0 + 1.0
+    y_inf = np.array([0.0, np.inf, 1.0])  # 0·∞ is 0 in both strong products: the exact program answers 3
+    assert fn.guarded(x, y_inf) is None and fn(x, y_inf)[0] == 1.0 + 1.0 + 1.0
+
+
 @pytest.mark.parametrize(
     "f",
     [

@@ -125,10 +125,10 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
             return None
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
-    graph, checked_too = _common_case(graph)
+    graph, checked_too, prechecks = _common_case(graph, guard)
     code = _Source(graph, None, reuse, charged=False, guard=guard)
     code.checked = range(len(graph.outputs)) if checked is None else checked
-    code.checked_too = checked_too
+    code.checked_too, code.prechecks = checked_too, prechecks
     guarded = fn = _generate(code)
     if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)
         guarded = np.errstate(invalid="raise", divide="raise")(fn)
@@ -138,31 +138,59 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
     return guarded
 
 
-def _common_case(graph: Graph) -> tuple:
-    """(the guarded function's graph, the values it also checks finite). An op that is a constant
-    wherever its argument is finite (`Op.finite_value`: finite_or_nan, the API's "no derivative of
-    a NaN value" factor) is that constant there: the guarded code checks the argument instead (not
-    finite: None, and the general path answers); then x·1, x + 0 and their kin are x (`Op.identity`),
-    so a gradient is not multiplied through by 1 (a pass over every entry, per call)."""
+def _common_case(graph: Graph, guard: tuple) -> tuple:
+    """(the guarded function's graph, the values it also checks finite at the end, {equation index:
+    values it checks finite before that equation}): the guarded code computes only the common case,
+    everything finite, so
+
+    - an op that is a constant wherever its argument is finite (`Op.finite_value`: finite_or_nan, the
+      API's "no derivative of a NaN value" factor) is that constant: the argument is checked instead
+      (not finite: None, and the general path answers); then x·1, x + 0 and their kin are x
+      (`Op.identity`): a gradient is not multiplied through by 1, a pass over every entry per call;
+    - a strong op left in the graph (speculation refused it, "How speculation works") is its plain form
+      (the same values where every factor is finite) after a check of its operands, the fused kind,
+      once per value, none for finite constants and guarded inputs (checked at the end): not the
+      strong op's own checks of every operand, constants included, and its Python calls."""
+    known = {graph.inputs[i] for i in guard}  # checked at the end, or already: none of its own
     subst: dict = {}
     checked: list = []
-    eqns = []
+    prechecks: dict = {}
+    eqns: list = []
     for e in graph.eqns:
         args = tuple(subst.get(a, a) if type(a) is Var else a for a in e.args)
-        (x, *rest) = args
-        if e.op.finite_value is not None and not rest and type(x) is Var and x.shape == () == e.out.shape:
+        if e.op.finite_value is not None and len(args) == 1 and type(args[0]) is Var and args[0].shape == ():
             subst[e.out] = Const(np.float64(e.op.finite_value))
-            checked.append(x)
+            checked.append(args[0])
             continue
         kept = _identity_argument(e, args)
         if kept is not None:
             subst[e.out] = kept
             continue
-        eqns.append(e._replace(args=args) if args != e.args else e)
-    if not subst:
-        return graph, []
+        op = e.op
+        if op.plain is not None and _plain_operands(args):
+            todo = list(dict.fromkeys(a for a in args if type(a) is Var and a not in known))
+            if todo:
+                prechecks[len(eqns)] = todo
+                known.update(todo)
+            op = op.plain
+        eqns.append(e._replace(op=op, args=args) if (op, args) != (e.op, e.args) else e)
+    if not subst and not prechecks:
+        return graph, [], {}
     outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
-    return graph._replace(eqns=tuple(eqns), outputs=outputs), checked
+    return graph._replace(eqns=tuple(eqns), outputs=outputs), checked, prechecks
+
+
+def _plain_operands(args) -> bool:
+    """The strong op's operands may be checked as the guarded code checks values: float64 values,
+    and constants that are finite."""
+    f64 = np.dtype(np.float64)
+    for a in args:
+        if type(a) is Var:
+            if a.dtype != f64:
+                return False
+        elif not (isinstance(a.value, (float, np.ndarray, np.floating)) and np.all(np.isfinite(a.value))):
+            return False
+    return True
 
 
 def _identity_argument(e, args):
@@ -231,6 +259,7 @@ class _Source:
         # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
         self.fallback, self.checked, self.guard = fallback, checked, guard
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
+        self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
         self.pad = "        " if fallback is not None or guard is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
         self.env: dict[str, Any] = {"_charge": charge, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
@@ -285,6 +314,9 @@ class _Source:
             pname = f"p{len(self.env)}"
             self.env[pname] = value
             args.append(f"{k}={pname}")
+        if i in self.prechecks:  # guarded: a strong op's operands, before its plain form (_common_case)
+            self.lines.append(f"{self.pad}if not _isfinite({' + '.join(map(self.square, self.prechecks[i]))}):")
+            self.lines.append(f"{self.pad}    return None")
         spare = self.spare(i, eqn, fn)
         if spare is not None:
             args.append(f"out={self.names[spare]}")
