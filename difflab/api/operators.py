@@ -175,10 +175,11 @@ class _Hot:
     `Cost` is a read-modify-write that two threads calling one prepared function must not
     interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
 
-    __slots__ = ("fn", "cost", "build", "scalar")
+    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements")
 
     def __init__(self, fn, st: Staged, prep, value):
         self.fn, self.cost, self.build = fn, prep.cost, st.signature.builder()
+        self.eqns, self.elements = fn.eqns, fn.elements  # what one call charges
         self.scalar = type(value) is float  # the value is a Python float (else the general path's conversion)
 
     @staticmethod
@@ -194,8 +195,7 @@ class _Hot:
         res = self.fn(*xs)
         if res is None:
             return None
-        fn = self.fn
-        charge_to(self.cost, fn.eqns, fn.elements, 1)
+        charge_to(self.cost, self.eqns, self.elements, 1)
         return float(res[0]) if self.scalar else res[0], self.build(res[1:])
 
 
