@@ -41,6 +41,9 @@ a fresh buffer; an input, a constant, or a value that may share memory with one 
 reshape, transpose, a slice) or with another output is returned as a copy; any other value (a
 view of intermediates only) is copied only if NumPy made it read-only. For the gradient of
 `sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`: `return (v4, _fresh(v2))`.
+Because it answers only the common case, its program is that case's (`_common_case`): a factor that
+is 1 wherever the value it guards is finite (finite_or_nan) is 1, that value checked instead, and
+x·1 folds; a strong op that speculation refused is its plain form after a check of its operands.
 """
 
 from __future__ import annotations

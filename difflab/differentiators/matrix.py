@@ -17,7 +17,9 @@ joins SymPy assignments (program.py), with arrays for scalars:
 - constant adjoints stay numbers until a product needs an array (the seed 1, the −1/N of a mean's
   sum and its broadcast never become arrays: ∂ sum(Y ⊙ logp) / ∂ logp is −Y/N, one product),
   zero adjoints vanish, x·1 and x+0 fold, and equal subexpressions are one value (the trace's CSE
-  over the whole value + gradient program: the forward values are the gradient's).
+  over the whole value + gradient program: the forward values are the gradient's);
+- a value that f does not depend on by its structure has no adjoint: log-sum-exp's max-shift
+  (z − max z, then exp, a sum and log), shown shift-invariant from the registry's rules (shifts.py).
 
 The adjoints are joined from the output back, as the scalar path joins its assignments' derivatives
 (program.py), which is what makes one gradient cost a few evaluations of f. How it differs from
