@@ -79,7 +79,7 @@ def _unchanged(graph, start: int, m: Var, y: Var) -> bool:
     return y not in tangents
 
 
-def _constant_axes(shape: tuple, m_shape: tuple) -> set:
+def _constant_axes(shape: tuple, m_shape: tuple) -> set | None:
     """The axes of a value of `shape` along which δ (of m's shape, broadcast) is constant; None
     when δ does not broadcast onto it (a lower rank, or a size that differs)."""
     off = len(shape) - len(m_shape)
