@@ -30,6 +30,10 @@ from ..graph import Const, Var
 
 __all__ = ["shift_free"]
 
+#: values a shift may move before the search gives up on it (a shift cancels within a few equations:
+#: log-sum-exp's within five); keeps the first call's work linear in the graph for long chains
+MOVED_MAX = 32
+
 
 def shift_free(graph, active: set) -> set:
     """The values in `active` (neither an input nor the output) on which `graph`'s one output does
@@ -74,6 +78,8 @@ def _unchanged(graph, start: int, m: Var, y: Var) -> bool:
         t = sp.sympify(t)
         if t != 0:
             if _constant_axes(eqn.out.shape, m.shape) is None:  # δ must broadcast onto it as onto m
+                return False
+            if eqn.out is y or len(tangents) >= MOVED_MAX:  # it reaches f; or it spreads: no claim (bounded work)
                 return False
             tangents[eqn.out] = t
     return y not in tangents
