@@ -75,8 +75,8 @@ def _unchanged(graph, start: int, m: Var, y: Var) -> bool:
         t = _through(eqn, ts, m, symbols)
         if t is None:
             return False
-        t = sp.sympify(t)
-        if t != 0:
+        t = t if isinstance(t, sp.Basic) else sp.Integer(t) if isinstance(t, int) else sp.Float(t)
+        if not t.is_zero:  # (None: not known to be zero)
             if _constant_axes(eqn.out.shape, m.shape) is None:  # δ must broadcast onto it as onto m
                 return False
             if eqn.out is y or len(tangents) >= MOVED_MAX:  # it reaches f; or it spreads: no claim (bounded work)
