@@ -48,9 +48,10 @@ class LastCall:
 
 def generate(sig, args):
     """Generate straight-line code that reads the graph inputs out of `args` shaped as at tracing
-    (and the code that builds the gradient pytree back), for an api.boundary.Signature `sig`: per
-    call, the general path's flatten, conversions and signature comparison cost more than a small
-    network's whole gradient."""
+    (and the code that builds the gradient pytree back, and, when every leaf is an input, the code
+    that nests graph inputs into arguments shaped so: a fresh trace's arguments), for an
+    api.boundary.Signature `sig`: per call, the general path's flatten, conversions and signature
+    comparison cost more than a small network's whole gradient. Returns (read, build, nest or None)."""
     lines, env, leaves, k = [f"  if len(args) != {len(args)}: return None"], {}, [], [0]
 
     def visit(td, expr, ex):
