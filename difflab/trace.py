@@ -415,7 +415,8 @@ def _method(name, fn):
         return fn(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
-    method.__doc__ = getattr(fn, "__doc__", None)
+    # (not fn's docstring: its examples are difflab.numpy's doctests, not this class's)
+    method.__doc__ = f"`difflab.numpy`'s {name} of this traced value (NumPy's ndarray.{name})."
     return method
 
 
