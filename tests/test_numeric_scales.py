@@ -158,3 +158,51 @@ def test_polynomial_powers_are_not_watched():
     g = dl.trace(lambda x: x**2.0 + x**-1.0, 1.0)
     watch = scales.Watch(g, g, g.inputs)
     assert [e.op.name for e, _ in watch.entries] == ["pow"] and watch.entries[0][0].args[1].value == -1.0
+
+
+_A = np.array([[1.0, 1.0], [1.0, 1.0 + 1e-7]])  # 5e-8 from singular
+_S = np.array([[2.0, 1e-7], [1e-7, 2.0 + 1e-8]])  # eigenvalues 1.1e-7 apart
+_W = np.array([[0.3, -0.7], [1.1, 0.5]])
+
+#: name -> (f, x, rtol of the gradient): matrix ops near their singularities (each op's `Op.scale`: the least
+#: singular value for inv and log|det|, half the least gap of the eigen- or singular values); the errors were
+#: 1.0, 1.0, 0.64, 0.32 (the first step, 6e-6·2, spanned the singularity). Near a crossing the eigenvalues are
+#: ~1e7 times more curved than they are large, so the round-off of a step within reach leaves 3e-4
+MATRICES = {
+    "inv(A)·W near singular": (lambda a: dnp.sum(dnp.linalg.inv(a) * _W), _A, 1e-6),
+    "log|det A| near singular": (lambda a: dnp.linalg.slogdet(a)[1], _A, 1e-6),
+    "eigvalsh near a crossing": (lambda a: dnp.sum(dnp.linalg.eigvalsh(a) * np.array([1.0, 2.0])), _S, 1e-3),
+    "svdvals near a crossing": (
+        lambda a: dnp.sum(dnp.linalg.svd(a, compute_uv=False) * np.array([1.0, 2.0])),
+        _S,
+        1e-3,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MATRICES))
+def test_matrix_ops_near_their_singularities(case):
+    f, a, rtol = MATRICES[case]
+    want = dl.grad(f, method="forward")(a)
+    np.testing.assert_allclose(_quiet(dl.grad(f, method="numeric"), a), want, rtol=rtol, atol=rtol * np.abs(want).max())
+
+
+def test_matrix_ops_declare_their_scale():
+    """One declarative entry per op (no op named in the numeric method): the matrix ops with a pole, a domain
+    edge or crossing values have a scale; the multilinear ones and det (a polynomial) have none."""
+    from difflab.ops import REGISTRY
+
+    scaled = {"inv", "logabsdet", "eigh_values", "eigh_vectors", "svd_u", "svd_s", "svd_vt", "cholesky", "pinv"}
+    assert {name for name in scaled if REGISTRY[name].scale} == scaled
+    assert not any(REGISTRY[name].scale for name in ("matmul", "einsum", "det", "sum", "max"))
+
+
+def test_a_norms_hessian_near_zero():
+    """sqrt(Σx²) at |x| = 3.7e-8: its argument moves as h² where the first step spans x, so the linear guess
+    shrank the step 1e7 times too far, to round-off (5 %); the step is grown back to the reach goal^k (k from the
+    last two steps: scales._exponent)."""
+    x = np.array([1e-8, -2e-8, 3e-8])
+    want = dl.hessian(dnp.linalg.norm, method="forward")(x)
+    np.testing.assert_allclose(
+        _quiet(dl.hessian(dnp.linalg.norm, method="numeric"), x), want, rtol=1e-6, atol=1e-6 * np.abs(want).max()
+    )
