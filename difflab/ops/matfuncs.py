@@ -13,7 +13,8 @@ axis (−∞, 0]. An eigenvalue below 0 leaves no real principal root (SciPy ret
 difflab, which differentiates real functions, gives NaN with a DomainWarning naming the equation).
 A singular A (an eigenvalue 0) may have a root, but no derivative there (X ⊕ X is singular: the
 Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it the derivative is large.
-`sylvester` needs A and −B to share no eigenvalue.
+`sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
+zeros, DESIGN.md §3: a zero tangent or cotangent of sqrtm gives 0 even where A is singular or NaN).
 
 Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 matrices, (A + √det A · I) / √(tr A + 2√det A);
 bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. sylvester's SymPy form is
@@ -84,6 +85,9 @@ def _sylvester_impl(a, b, q):
     triples = zip(_stacked(a, lead, (n, n)), _stacked(b, lead, (m, m)), _stacked(q, lead, (n, m)))
     out = np.empty((int(np.prod(lead, dtype=int)), n, m))
     for k, (ak, bk, qk) in enumerate(triples):
+        if not qk.any():  # X = 0 (strong zeros: the rules' zero tangent or cotangent gives 0, whatever A and B)
+            out[k] = 0.0
+            continue
         if not (np.isfinite(ak).all() and np.isfinite(bk).all() and np.isfinite(qk).all()):
             out[k] = np.nan  # passed on: reported where it arose
             continue

@@ -30,8 +30,10 @@ from .. import tree
 from ..api import jvp as _jvp
 from ..api import vjp as _vjp
 from ..errors import NotDifferentiableError
-from ..graph import Traced, evaluate
+from ..compile import lower
+from ..graph import Traced
 from ..ops import Op
+from ..ops.core import _loop_batch
 from ..trace import trace
 
 __all__ = ["odeint"]
@@ -74,6 +76,12 @@ class _System:
         if "_sensitivity" not in self.__dict__:
             self._sensitivity = _Sensitivity(self)
         return self._sensitivity
+
+    def stacked(self, count: int) -> "_Stacked":
+        stacks = self.__dict__.setdefault("_stacks", {})
+        if count not in stacks:
+            stacks[count] = _Stacked(self, count)
+        return stacks[count]
 
 
 class Dynamics(_System):
@@ -138,17 +146,41 @@ class _Sensitivity(_System):
         return f"sensitivity({self.dyn!r})"
 
 
+class _Stacked(_System):
+    """`count` independent copies of `dyn` as one system (state count·n, parameters count·m; copy i
+    reads rows i of both): a batch of solves integrated together, one SciPy call for chunked forward
+    mode's tangents instead of one per direction."""
+
+    def __init__(self, dyn, count):
+        self.dyn, self.count, self.n, self.m = dyn, count, count * dyn.n, count * dyn.m
+
+    def __call__(self, state, t, p):
+        n, m = self.dyn.n, self.dyn.m
+        rows = [self.dyn(state[i * n : (i + 1) * n], t, p[i * m : (i + 1) * m]) for i in range(self.count)]
+        return dnp.concatenate(rows)
+
+    def __repr__(self):
+        return f"stacked({self.dyn!r}, {self.count})"
+
+
+#: a batch of solves whose joint state is at most this long is integrated as one system (LSODA's
+#: stiff steps form the Jacobian of the whole state, quadratic in its length)
+STACK_LIMIT = 256
+
+
 # -- the op --------------------------------------------------------------------------------------------
 
 
 def _replayed(dyn, y0, s0, p):
-    """dyn(·, ·, p) for SciPy's steps: traced once at (y0, s0) and its graph replayed at each step (the
-    augmented systems' dl.vjp and dl.jvp are then staged once per integration, not once per step), or
-    dyn itself where the graph holds only for the traced values (value-dependent control flow)."""
+    """dyn(·, ·, p) for SciPy's steps: traced once at (y0, s0) and its graph lowered to straight-line
+    NumPy (the compiled tier) for every step (the augmented systems' dl.vjp and dl.jvp are then staged
+    once per integration, not once per step), or dyn itself where the graph holds only for the
+    traced values (value-dependent control flow)."""
     graph = trace(lambda y, s: dyn(y, s, p), y0, s0)
     if graph.specialised or graph.closes_over_tracers:
         return lambda y, s: dyn(y, s, p)
-    return lambda y, s: evaluate(graph, y, s)[0]
+    fn = lower(graph, reuse=False, charged=False)
+    return lambda y, s: fn(y, s)[0]
 
 
 def _impl(y0, t, p, *, dyn, options):
@@ -165,6 +197,18 @@ def _impl(y0, t, p, *, dyn, options):
         return out
 
     return scipy_integrate().odeint(rhs, y0, t, **dict(options))
+
+
+def _batch(batched, y0, t, p, *, dyn, options):
+    """The batching rule: solves sharing their times are one stacked system (`_Stacked`); others loop."""
+    count = next(_shape(x)[0] for x, b in zip((y0, t, p), batched) if b)
+    if batched[1] or count * dyn.n > STACK_LIMIT:
+        return _loop_batch(ODEINT, batched, y0, t, p, dyn=dyn, options=options)
+    ys = y0 if batched[0] else dnp.broadcast_to(y0, (count, dyn.n))
+    ps = p if batched[2] else dnp.broadcast_to(p, (count, dyn.m))
+    flat = dnp.reshape(ys, (count * dyn.n,)), dnp.reshape(ps, (count * dyn.m,))
+    out = ODEINT(*flat[:1], t, *flat[1:], dyn=dyn.stacked(count), options=options)
+    return dnp.transpose(dnp.reshape(out, (_shape(t)[0], count, dyn.n)), (1, 0, 2))
 
 
 _LAST: list = [(), None]  # the last adjoint sweep: (its arguments, its result)
@@ -234,6 +278,7 @@ ODEINT = Op(
     analytic=False,  # SciPy integrates in real arithmetic: complex step cannot pass through it
     drops_nan=True,  # the integrator may stop early on a NaN
     nargs=3,
+    batch=lambda batched, *args, **params: _batch(batched, *args, **params),
     doc="y(t) of dy/dt = dyn(y, t, p) from y(t0) = y0 by SciPy's odeint; VJP: adjoint method; JVP: sensitivities",
 )
 
