@@ -174,6 +174,20 @@ def test_odeint_second_derivatives(method):
     np.testing.assert_allclose(hess, [[y0 * t[-1] ** 2 * e, -t[-1] * e], [-t[-1] * e, 0.0]], rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize("method", EXACT)
+def test_odeint_without_args_and_with_scipys_other_forms(method):
+    """No args (an empty parameter vector), rates returned as a list, a scalar y0, tfirst=True."""
+    t = np.array([0.0, 1.0])
+    rotate = lambda y, t: [y[1], -y[0]]  # noqa: E731  y0(t) = y0 cos t + y1 sin t
+    g = dl.grad(lambda y0: dint.odeint(rotate, y0, t, **TIGHT)[-1, 0], method=method)(np.array([1.0, 0.0]))
+    np.testing.assert_allclose(g, [np.cos(1.0), np.sin(1.0)], rtol=1e-8)
+    g = dl.grad(lambda y0: dint.odeint(lambda y, t: -y, y0, t, **TIGHT)[-1, 0], method=method)(2.0)
+    assert g == pytest.approx(np.exp(-1.0), rel=1e-8)
+    first = lambda t, y, k: -k * y  # noqa: E731
+    g = dl.grad(lambda k: dint.odeint(first, np.ones(1), t, (k,), tfirst=True, **TIGHT)[-1, 0], method=method)
+    assert g(1.0) == pytest.approx(-np.exp(-1.0), rel=1e-8)
+
+
 def test_odeint_refusals_name_the_problem():
     t = np.array([0.0, 1.0])
     with pytest.raises(dl.NotDifferentiableError, match="symbolic method cannot differentiate odeint"):

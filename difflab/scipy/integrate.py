@@ -77,6 +77,11 @@ class _System:
             self._sensitivity = _Sensitivity(self)
         return self._sensitivity
 
+    def in_y_and_t(self, y, t):
+        """The system of no parameters (m = 0) as a function of y and t alone (dl.vjp and dl.jvp
+        refuse an empty argument)."""
+        return self(y, t, np.zeros(0))
+
     def stacked(self, count: int) -> "_Stacked":
         stacks = self.__dict__.setdefault("_stacks", {})
         if count not in stacks:
@@ -122,8 +127,12 @@ class _Adjoint(_System):
 
     def __call__(self, state, t, p):
         n = self.dyn.n
-        dy, pullback = _vjp(self.dyn, state[:n], t, p)
-        gy, gt, gp = pullback(-state[n : 2 * n])
+        if self.dyn.m:
+            dy, pullback = _vjp(self.dyn, state[:n], t, p)
+            gy, gt, gp = pullback(-state[n : 2 * n])
+        else:
+            dy, pullback = _vjp(self.dyn.in_y_and_t, state[:n], t)
+            (gy, gt), gp = pullback(-state[n : 2 * n]), np.zeros(0)
         return dnp.concatenate([dy, gy, dnp.reshape(gt, (1,)), gp])
 
     def __repr__(self):
@@ -139,7 +148,10 @@ class _Sensitivity(_System):
 
     def __call__(self, state, t, q):
         n, m = self.dyn.n, self.dyn.m
-        dy, ds = _jvp(self.dyn, (state[:n], t, q[:m]), (state[n:], 0.0, q[m:]))
+        if m:
+            dy, ds = _jvp(self.dyn, (state[:n], t, q[:m]), (state[n:], 0.0, q[m:]))
+        else:
+            dy, ds = _jvp(self.dyn.in_y_and_t, (state[:n], t), (state[n:], 0.0))
         return dnp.concatenate([dy, ds])
 
     def __repr__(self):
