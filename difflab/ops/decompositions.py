@@ -1,6 +1,6 @@
 """Matrix decompositions as primitives: eigh (eigenvalues, eigenvectors), svd (singular values, U,
 Vᵀ) and cholesky, one entry per output, and their NumPy front ends (`numpy.linalg.eigh`, `eigvalsh`,
-`svd`, `svdvals`, `cholesky`).
+`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`).
 
 How it works. NumPy's eigh and cholesky read only the lower triangle of their input, so each entry
 is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
@@ -122,12 +122,13 @@ def _sym_eigh(m):
     a, b, c = m[0, 0], m[1, 0], m[1, 1]
     r = sp.sqrt((a - c) ** 2 / 4 + b**2)
     w = [(a + c) / 2 - r, (a + c) / 2 + r]
+    # the eigenvectors by the rotation angle θ (tan 2θ = 2b / (a − c)): unit length by construction, so
+    # no sum of tiny squares underflows (b = 1e-256 made the normalised (b, λ − a) of the lower one 0/0)
+    theta = sp.atan2(2 * b, a - c) / 2
     cols = []
-    for lam in w:
-        p = [b, lam - a]  # (A - λI) p = 0 from the first row
-        norm = sp.sqrt(p[0] ** 2 + p[1] ** 2)
+    for p in ([-sp.sin(theta), sp.cos(theta)], [sp.cos(theta), sp.sin(theta)]):
         s = _sign_of_largest(p)
-        cols.append([s * p[0] / norm, s * p[1] / norm])
+        cols.append([s * p[0], s * p[1]])
     return w, sp.Matrix([[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]])
 
 

@@ -135,6 +135,31 @@ def _sylvester_samples(rng):
     return out
 
 
+def _gram(b, x, c):
+    """x xᵀ (1×1 or 2×2: SymPy's closed forms) of the values x, and x xᵀ + diag(2, 3.5): symmetric
+    positive definite, its eigenvalues at least 2."""
+    x = b.rank1(x)
+    size = int(np.prod(b.shape(x)))
+    n = 2 if size % 2 == 0 and c.take(2) else 1
+    k = size // n
+    # x xᵀ as a broadcast product summed over k (as the decompositions' builder, for the same reason)
+    col = b.emit("reshape", x, shape=(n, 1, k))
+    row = b.emit("reshape", x, shape=(1, n, k))
+    gram = b.emit("sum", b.emit("mul", col, row), axis=(2,), keepdims=False)
+    return gram, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n])
+
+
+def _sqrtm_strategy(b, name, x, picks, c):
+    """sqrtm of a symmetric positive definite matrix built from x (`_gram`)."""
+    return b.emit(name, _gram(b, x, c)[1])
+
+
+def _sylvester_strategy(b, name, x, picks, c):
+    """A X + X A = x xᵀ with A = x xᵀ + diag(2, 3.5) (`_gram`): A and −A share no eigenvalue."""
+    gram, a = _gram(b, x, c)
+    return b.emit(name, a, a, gram)
+
+
 sylvester = defop(
     "sylvester",
     _sylvester_impl,
@@ -151,6 +176,7 @@ sylvester = defop(
     sympy=_sylvester_sympy,
     domain=("real", "real", "real"),
     samples=_sylvester_samples,
+    strategy=_sylvester_strategy,
     analytic=False,  # evaluated in real arithmetic: complex step cannot pass through it
     drops_nan=True,  # per matrix of a stack: a NaN reaches only its own system
     doc="X with A X + X B = Q (Bartels-Stewart); needs A and -B to share no eigenvalue",
@@ -207,20 +233,6 @@ def _sqrtm_samples(rng):
         ((draw("real", (2, 2), rng) + 5.0 * np.eye(2),), {}),
         ((np.stack([draw("spd", (2, 2), rng), draw("real", (2, 2), rng) + 5.0 * np.eye(2)]),), {}),
     ]
-
-
-def _sqrtm_strategy(b, name, x, picks, c):
-    """sqrtm of a symmetric positive definite matrix built from x: x xᵀ + diag(2, 3.5) (1×1 or 2×2,
-    SymPy's closed forms), its eigenvalues at least 2."""
-    x = b.rank1(x)
-    size = int(np.prod(b.shape(x)))
-    n = 2 if size % 2 == 0 and c.take(2) else 1
-    k = size // n
-    # x xᵀ as a broadcast product summed over k (as the decompositions' builder, for the same reason)
-    col = b.emit("reshape", x, shape=(n, 1, k))
-    row = b.emit("reshape", x, shape=(1, n, k))
-    gram = b.emit("sum", b.emit("mul", col, row), axis=(2,), keepdims=False)
-    return b.emit(name, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n]))
 
 
 sqrtm = defop(

@@ -14,11 +14,14 @@ passed, and ḡ_i · f(y_i, t_i) giving t̄_i. Its JVP integrates the sensitivit
 s' = ∂f/∂y s + ∂f/∂p dp forward from s(t0) = dy0 − f(y0, t0) dt0, plus f(y_i, t_i) dt_i at each
 output. Both are this same op on an augmented right-hand side that differentiates func with difflab,
 so the rules can be traced and differentiated again (each order doubles the system once more).
+Each solve traces its right-hand side once and runs it lowered by the compiled tier at every step;
+chunked forward mode's tangents are stacked into one system (the batching rule).
 
-Accuracy: the derivatives are exact for the integrator's own error: they agree with the true ones
-to about the tolerances given (SciPy's default rtol = atol = 1.49e-8). Finite differences of the
-solution (numeric) see the integrator's step choices as noise: expect about rtol / step (1e-3 at the
-defaults; tighten rtol and atol for more). Symbolic refuses (an ODE's solution has no closed form).
+Accuracy: the derivatives are computed by integrating their own ODEs to the same tolerances as the
+solution (SciPy's default rtol = atol = 1.49e-8): they agree with the true ones to about those.
+Finite differences of the solution (numeric) see the integrator's step choices as noise: expect
+about rtol / step (1e-3 at the defaults; tighten rtol and atol for more). Symbolic refuses (an ODE's
+solution has no closed form).
 """
 
 from __future__ import annotations
