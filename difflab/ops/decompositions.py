@@ -41,7 +41,16 @@ from ..graph import Traced, deriving_from
 from .core import REGISTRY, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, strong_mul
-from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul, strong_einsum_front, strong_matmul
+from .linalg import (
+    _einsum_front,
+    _per_matrix,
+    _swap_last,
+    inv,
+    matmul,
+    matrix_scale,
+    strong_einsum_front,
+    strong_matmul,
+)
 
 # -- helpers shared by the rules ---------------------------------------------------------------
 
@@ -237,6 +246,34 @@ def _decomposition_strategy(b, name, x, picks, c):
     return b.emit(name, b.emit("add", b.emit("tanh", x), shift))
 
 
+def _least_gap(values):
+    """Half the least gap between neighbouring values (k, n) sorted along the last axis (inf for n = 1): where two
+    eigen- or singular values cross, the ordered values have a kink and their vectors turn."""
+    return np.min(np.abs(np.diff(values, axis=-1)), axis=-1, initial=np.inf) / 2.0
+
+
+def _eigen_scale(x):
+    return _least_gap(np.linalg.eigvalsh(x))
+
+
+def _singular_scale(x):
+    """The singular values' gaps and the least of them: |σ| has a cusp where σ reaches 0."""
+    s = np.linalg.svd(x, compute_uv=False)
+    return np.minimum(_least_gap(s[..., ::-1]), s[..., -1])
+
+
+def _cholesky_scale(x):
+    """The least eigenvalue: the distance to the edge of the positive definite cone, cholesky's domain."""
+    return np.linalg.eigvalsh(x)[..., 0]
+
+
+def _pinv_scale(x, rcond=None):
+    """The least singular value counted nonzero: the distance to a drop of the rank, where A⁺ jumps."""
+    s = np.linalg.svd(x, compute_uv=False)
+    cutoff = (max(x.shape[-2:]) * np.finfo(float).eps if rcond is None else rcond) * s[..., :1]
+    return np.min(np.where(s > cutoff, s, np.inf), axis=-1)
+
+
 eigh_values = defop(
     "eigh_values",
     lambda a: _eigh_impl(a)[0],
@@ -249,6 +286,7 @@ eigh_values = defop(
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi",
+    scale=(matrix_scale(_eigen_scale),),
 )
 eigh_vectors = defop(
     "eigh_vectors",
@@ -260,6 +298,7 @@ eigh_vectors = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
+    scale=(matrix_scale(_eigen_scale),),
 )
 
 
@@ -454,6 +493,7 @@ svd_u = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
+    scale=(matrix_scale(_singular_scale),),
 )
 svd_s = defop(
     "svd_s",
@@ -467,6 +507,7 @@ svd_s = defop(
     front=lambda x: svdvals(x),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="singular values (descending); dσi = uiᵀ dA vi",
+    scale=(matrix_scale(_singular_scale),),
 )
 svd_vt = defop(
     "svd_vt",
@@ -478,6 +519,7 @@ svd_vt = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
+    scale=(matrix_scale(_singular_scale),),
 )
 
 svd_signs = defop(
@@ -649,6 +691,7 @@ cholesky = defop(
     numpy=("linalg.cholesky",),
     front=_cholesky_front,
     doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal",
+    scale=(matrix_scale(_cholesky_scale),),
 )
 
 
@@ -732,6 +775,7 @@ pinv = defop(
     front=_pinv_front,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
+    scale=(matrix_scale(_pinv_scale),),
 )
 
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and value.name in REGISTRY]
