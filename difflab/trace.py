@@ -558,7 +558,7 @@ def _scipy_caller(frame) -> str | None:
     found = getattr(dscipy, sub, None)
     for part in (name or "<function>").split("."):
         found = getattr(found, part, None)
-    known = found is not None
+    known = found is not None or name in dscipy.BY_NAME.get(sub, ())  # (a submodule imported by name)
     return (
         f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
         "NumPy array, which would drop its derivative; "

@@ -136,13 +136,55 @@ def _strong_mul_partial(k):
 
     def partial(out, a, b):
         this, other = (a, b) if k == 0 else (b, a)
-        if not (isinstance(this, Traced) or isinstance(other, Traced)) and (
-            surely_finite(other) or not np.any(np.equal(this, 0.0))
-        ):
-            return other  # (a value, not a recorded graph: no other point will be asked of it)
-        return where(equal(this, 0.0), where(isinf(other), np.nan, other), other)
+        if isinstance(this, Traced) or isinstance(other, Traced):
+            return strong_factor(this, other)
+        return _strong_factor_impl(this, other)  # (a value, not a recorded graph: no other point is asked of it)
 
     return partial
+
+
+def _strong_factor_impl(this, other):
+    if isinstance(this, Traced) or isinstance(other, Traced):  # values of an enclosing trace: recorded there
+        return strong_factor(this, other)
+    if surely_finite(other) and np.broadcast_shapes(np.shape(this), np.shape(other)) == np.shape(other):
+        return other  # one BLAS pass: the common case
+    with np.errstate(invalid="ignore"):
+        jump = np.isinf(other) & ~(np.abs(this) > 0)  # (a NaN `this` too: NaN in, NaN out)
+    return np.where(jump, np.nan, other)
+
+
+def _py_strong_factor(this, other):
+    return math.nan if math.isinf(other) and not abs(this) > 0 else other
+
+
+def _mp_strong_factor(this, other):
+    mpmath = __import__("mpmath")
+    return mpmath.nan if mpmath.isinf(other) and not abs(this) > 0 else other
+
+
+# One float-valued equation, not where(equal(this, 0), where(isinf(other), nan, other), other): comparisons
+# downstream of a strong product stop the compiled tier's speculation (compile/graphs.py), and the hvp of an
+# MLP then ran every strong product exactly (1.3x its time at n = 10^5). Its value is `other` or NaN, and a
+# NaN argument gives NaN wherever the result depends on it, so speculation's argument holds through it.
+strong_factor = defop(
+    "strong_factor",
+    _strong_factor_impl,
+    py=_py_strong_factor,
+    partials=(None, _ones_like_partial),
+    sympy=elementwise_sympy(
+        lambda this, other: sympy_function(
+            "difflab_strong_factor",
+            _strong_factor_impl,
+            lambda args, i: _sp().Integer(i),
+            _mp_strong_factor,
+            _py_strong_factor,
+        )(this, other)
+    ),
+    domain=("real", "real"),
+    analytic=False,
+    doc="strong_mul's partial in one factor: the other factor, except NaN where this one is 0 and the other "
+    "±inf (there the product jumps from 0 to ±inf)",
+)
 
 
 strong_mul = defop(
