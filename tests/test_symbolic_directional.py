@@ -83,3 +83,16 @@ def test_jvp_of_a_symbolic_jvp_or_vjp_equals_reverse_over_reverse(product, outer
     want = dl.jvp(INNER[product]("reverse"), args, tangents, method="reverse")
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("x", [np.array([0.3, 1.2, -0.5, 0.9]), np.array([1.2, 0.3, 1.2, -0.5])])  # one top; a tie
+def test_a_max_reduction_s_symbolic_derivative_runs_on_traced_values(x):
+    # its partial is SymPy's max_weight(i, x0, x1, ...) (1/k at one of k equal maxima), written with difflab's ops
+    def inner(method):
+        return lambda x, v: dl.jvp(lambda x: dnp.max(x) * dnp.sum(x), (x,), (v,), method=method)[1]
+
+    v, t = np.array([0.5, -1.0, 0.25, 2.0]), (np.array([1.0, 0.5, -0.5, 0.25]), np.array([0.3, 0.1, -0.2, 1.0]))
+    got = dl.jvp(inner("symbolic"), (x, v), t, method="reverse")
+    want = dl.jvp(inner("reverse"), (x, v), t, method="reverse")
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
