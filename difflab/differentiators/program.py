@@ -155,14 +155,17 @@ class Program:
         rule = self.rules[out] = registry_partials(self, op, out, args, params)
         return rule
 
-    def extended(self, size: int) -> "Program":
-        """A copy with one more input, a vector of `size` symbols (a JVP's tangent, a VJP's cotangent),
+    def extended(self, *sizes: int) -> "Program":
+        """A copy with more inputs, one vector of symbols per size (a JVP's tangent, a VJP's cotangent),
         whose derivatives are then written into the copy, not into this program."""
         import sympy as sp
 
         k = len(self.inputs)
-        vec = np.array([sp.Symbol(f"x{k}_{j}", real=True) for j in range(size)], dtype=object)
-        return Program([*self.inputs, vec], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        vecs = [
+            np.array([sp.Symbol(f"x{k + i}_{j}", real=True) for j in range(n)], dtype=object)
+            for i, n in enumerate(sizes)
+        ]
+        return Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
 
     def add(self, name, e):
         """Append the assignment name = e."""
