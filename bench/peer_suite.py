@@ -107,9 +107,9 @@ def run_file(
     start = time.perf_counter()
     try:
         subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n")
-        return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
+    except subprocess.TimeoutExpired as stopped:  # how far it got: pytest's progress characters so far
+        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n{_progress(stopped.stdout)}\n")
+        return _last_report(out, method, name)
     finally:
         xml.with_suffix(".seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
     if not xml.exists():
@@ -117,15 +117,21 @@ def run_file(
     return read_report(xml, name)
 
 
+def _progress(stdout) -> str:
+    """What a killed `pytest -q` had done: its progress characters (one per test, in order) counted."""
+    text = stdout.decode(errors="replace") if isinstance(stdout, bytes) else (stdout or "")
+    marks = "".join(m.group(1) for m in re.finditer(r"^([.FEsxX]+) *(\[ *\d+%\])?$", text, flags=re.MULTILINE))
+    names = {".": "passed", "F": "failed", "E": "errors", "s": "skipped", "x": "xfailed", "X": "xpassed"}
+    counts = ", ".join(f"{marks.count(k)} {v}" for k, v in names.items() if k in marks)
+    return f"{len(marks)} tests finished before it" + (f": {counts}" if counts else "")
+
+
 def _last_report(out: Path, method: str, name: str) -> dict:
     xml = out / f"{method}-{name}.xml"
     if xml.with_suffix(".timeout").exists():
-        return {
-            f"{name}::*": (
-                "error",
-                f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s",
-            )
-        }
+        seconds, _, progress = xml.with_suffix(".timeout").read_text().strip().partition("\n")
+        said = f" ({progress})" if progress else ""
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {seconds} s{said}")}
     return read_report(xml, name) if xml.exists() else {f"{name}::*": ("not run", "")}
 
 
