@@ -78,7 +78,15 @@ def _vector(prepared) -> Vector:
 
 def jvp(self, args, v):
     """(outs, J v) for one tangent v of shape (n,): the outputs and their m directional derivatives
-    (a symbolic `Prepared`'s `jvp`)."""
+    (a symbolic `Prepared`'s `jvp`).
+
+    >>> import numpy as np, difflab as dl, difflab.numpy as dnp
+    >>> from difflab.differentiators import Symbolic
+    >>> x = np.array([0.5, 1.0])
+    >>> p = Symbolic().prepare(dl.trace(lambda x: x * dnp.sum(x), x), (0,))
+    >>> p.jvp([x], np.array([1.0, 0.0]))[1]          # v·Σx + x·Σv
+    array([2., 1.])
+    """
     if min(self.m, self.n) <= 1:
         return Prepared.jvp(self, args, v)
     charge(evals=1)
@@ -94,7 +102,15 @@ def jvp(self, args, v):
 
 def vjp(self, args):
     """(outs, pullback) where pullback(u) = uᵀJ (shape (n,)) for u of shape (m,): the gradient of uᵀf,
-    one reverse sweep (a symbolic `Prepared`'s `vjp`)."""
+    one reverse sweep (a symbolic `Prepared`'s `vjp`).
+
+    >>> import numpy as np, difflab as dl, difflab.numpy as dnp
+    >>> from difflab.differentiators import Symbolic
+    >>> x = np.array([0.5, 1.0])
+    >>> outs, pullback = Symbolic().prepare(dl.trace(lambda x: x * dnp.sum(x), x), (0,)).vjp([x])
+    >>> pullback(np.array([1.0, 0.0]))                  # u·Σx + (u·x) 1
+    array([2. , 0.5])
+    """
     if min(self.m, self.n) <= 1:
         return Prepared.vjp(self, args)
     code = _vector(self)
