@@ -20,9 +20,9 @@ nested derivatives from confusing their perturbations.
 
 from __future__ import annotations
 
-import functools
 import gc as _gc
 import itertools
+import operator
 import sys
 
 import numpy as np
@@ -83,10 +83,13 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
-        if len(args) == 1 and not params:  # a unary op on a Python float (tanh, relu): no lists built
-            a = args[0]
-            if type(a) is Tracer and a._trace is self and type(a.value) is float and op.py is not None:
-                found = self._unary_float(op, a)
+        if not params and 0 < len(args) <= 2:
+            a, b = args[0], args[-1]  # (b is a for a unary op)
+            if type(a) is Tracer and type(b) is Tracer and a._trace is self and b._trace is self:
+                if len(args) == 1 and type(a.value) is float:  # a unary op on a Python float (tanh, relu)
+                    found = self._unary_float(op, a) if op.py is not None else None
+                else:
+                    found = self._arrays(op, a, b, len(args) == 2)
                 if found is not None:
                     return found
         atoms, values, key, floats, consts = [], [], [op], True, False
@@ -122,12 +125,7 @@ class Trace:
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except (ValueError, TypeError, IndexError) as err:
-            shapes = ", ".join(str(np.shape(v)) for v in values)
-            where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
-            raise ValueError(
-                f"{op.name}: cannot apply to arguments of shapes {shapes} "
-                f"in equation `{str(where).split(' :')[0]}`: {err}"
-            ) from None
+            raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         if type(value) is float or type(value) is np.ndarray:  # Var.make, inlined: one frame less each
             out = _new_object(Var)
             _set_id(out, next(self.ids))
@@ -138,6 +136,43 @@ class Trace:
                 value = np.asarray(value)
             out = self.new_var(value)
         self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
+        self.seen[key] = out
+        self.values[out] = value
+        return Tracer(self, out, value)
+
+    def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
+        """The error for an op NumPy refused at these values, naming the equation."""
+        shapes = ", ".join(str(np.shape(v)) for v in values)
+        where = Eqn(Var(next(self.ids), (), np.float64), op, tuple(atoms), eqn_params)
+        return ValueError(
+            f"{op.name}: cannot apply to arguments of shapes {shapes} in equation `{str(where).split(' :')[0]}`: {err}"
+        )
+
+    def _arrays(self, op, a, b, binary: bool):
+        """`record` of `op(a)` or `op(a, b)` (no params) for tracers of this trace that are not two
+        Python floats (an MLP's matmul, add, tanh): the same CSE key, value (`op.impl`) and equation,
+        without record's per-argument lists; None when record must explain an error."""
+        x, y = a.value, b.value
+        if binary and type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
+            return None
+        key = (op, a.var, b.var) if binary else (op, a.var)
+        hit = self.seen.get(key)
+        if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
+            return Tracer(self, hit, self.values[hit])
+        try:
+            value = op.impl(x, y) if binary else op.impl(x)
+        except (ValueError, TypeError, IndexError):
+            return None  # (record computes it again and names the equation in its error)
+        if type(value) is np.ndarray or type(value) is np.float64:  # Var.make, inlined
+            out = _new_object(Var)
+            _set_id(out, next(self.ids))
+            _set_shape(out, value.shape)
+            _set_dtype(out, value.dtype)
+        else:
+            if not isinstance(value, (np.ndarray, np.generic, bool)):
+                value = np.asarray(value)
+            out = self.new_var(value)
+        self.eqns.append(_new_tuple(Eqn, (out, op, (a.var, b.var) if binary else (a.var,), (), _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -278,20 +313,8 @@ class Tracer(Traced):
     __float__ = __int__ = __index__ = __complex__ = _no_conversion
 
     # NumPy-style methods: generated from the registry (Op.methods) and difflab.numpy's derived
-    # functions that are ndarray methods (dnp.METHODS); transpose takes NumPy's *axes form
-    def __getattr__(self, name):
-        fn = dnp.METHODS.get(name)
-        if fn is None:
-            raise AttributeError(
-                f"traced values have no attribute {name!r}"
-                + (
-                    ""
-                    if name.startswith("_")
-                    else f"; array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
-                )
-            )
-        return functools.partial(fn, self)
-
+    # functions that are ndarray methods (dnp.METHODS), installed on the class by _sync_methods;
+    # transpose takes NumPy's *axes form
     def transpose(self, *axes):
         if len(axes) == 1 and (axes[0] is None or isinstance(axes[0], (tuple, list))):
             axes = axes[0]
@@ -368,6 +391,39 @@ class Tracer(Traced):
         return fn(*args, **kwargs)
 
 
+_INSTALLED: set = set()  # the names _sync_methods installed on Tracer
+
+
+def _sync_methods() -> None:
+    """Tracer's NumPy-style methods (`x.sum()`, `x.reshape(2, 3)`): difflab.numpy's METHODS, each
+    installed on the class (again whenever the registry changes), the class's own kept (transpose,
+    astype). Not found by a `__getattr__`: a class with one has no attribute read specialised by
+    the interpreter, and recording reads a tracer's fields several times per equation (bench:
+    8 % of a scalar net's fresh gradient)."""
+    for name in list(_INSTALLED):
+        if name not in dnp.METHODS:
+            delattr(Tracer, name)
+            _INSTALLED.discard(name)
+    for name, fn in dnp.METHODS.items():
+        if name not in vars(Tracer) or name in _INSTALLED:
+            setattr(Tracer, name, _method(name, fn))
+            _INSTALLED.add(name)
+
+
+def _method(name, fn):
+    def method(self, *args, **kwargs):
+        return fn(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    # (not fn's docstring: its examples are difflab.numpy's doctests, not this class's)
+    method.__doc__ = f"`difflab.numpy`'s {name} of this traced value (NumPy's ndarray.{name})."
+    return method
+
+
+_sync_methods()
+ops.REGISTRY.listeners.append(_sync_methods)  # (after difflab.numpy's, which regenerates METHODS)
+
+
 def _float_operator(op, reflected: bool):
     """`Tracer.__add__` and friends specialised to the scalar graphs of micrograd-style code: when
     both operands are Python floats of the recording trace (or one is a Python float constant),
@@ -425,6 +481,7 @@ def _float_operator(op, reflected: bool):
 
 
 _new_object = object.__new__
+_VAR = operator.attrgetter("var")
 _set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
@@ -501,7 +558,7 @@ def _scipy_caller(frame) -> str | None:
     found = getattr(dscipy, sub, None)
     for part in (name or "<function>").split("."):
         found = getattr(found, part, None)
-    known = found is not None
+    known = found is not None or name in dscipy.BY_NAME.get(sub, ())  # (a submodule imported by name)
     return (
         f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
         "NumPy array, which would drop its derivative; "
@@ -532,20 +589,24 @@ def trace_flat(f, leaves, *, wrap=None):
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     """
     t = Trace()
-    inputs = []
+    inputs, ids = [], t.ids
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
-    for x in leaves:
-        if type(x) is np.ndarray or type(x) is float:  # (Trace.new_var's common cases, inlined)
-            value, var = x, _new_object(Var)
-            _set_id(var, next(t.ids))
-            _set_shape(var, () if type(x) is float else x.shape)
-            _set_dtype(var, _F64 if type(x) is float else x.dtype)
+    for x in leaves:  # (Trace.new_var's common cases, inlined: a scalar net has one leaf per weight)
+        if type(x) is float:
+            var = _new_object(Var)
+            _set_id(var, next(ids))
+            _set_shape(var, ())
+            _set_dtype(var, _F64)
+        elif type(x) is np.ndarray:
+            var = _new_object(Var)
+            _set_id(var, next(ids))
+            _set_shape(var, x.shape)
+            _set_dtype(var, x.dtype)
         else:
-            value = x if type(x) is float else x.concrete if isinstance(x, Tracer) else x
             var = t.new_var(x)
-        tracer = Tracer(t, var, value)
-        values[tracer.var] = value
-        inputs.append(tracer)
+            x = x.concrete if isinstance(x, Tracer) else x
+        values[var] = x
+        inputs.append(Tracer(t, var, x))
     # domain problems are reported, by equation, when interpreted; here they are only noted
     with t.watch(), gc_paused():
         raw = f(*inputs) if wrap is None else wrap(inputs)
@@ -593,7 +654,7 @@ def traced_values(t: Trace, inputs) -> dict | None:
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
     outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
-    return Graph(tuple([i.var for i in inputs]), tuple(t.eqns), outs, t.specialised)
+    return Graph(tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised)
 
 
 def trace(f, *args) -> Graph:

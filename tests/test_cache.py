@@ -250,3 +250,30 @@ def test_fresh_functions_many_times_do_not_grow_memory():
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert after - before < 1_000_000  # bytes: nothing per call is kept
+
+
+def test_fresh_transforms_of_one_structure_share_its_signature_and_read_each_call():
+    """A new dl.grad per call reuses the layout of an earlier call shaped alike (api.boundary
+    `signature`, then the generated reader of `known_signature`): values, gradient structure and the
+    Python-float leaves come out as from the first, checks that depend on values still run."""
+
+    def f(p, x):
+        return dnp.sum(dnp.tanh(x @ p["W"]) * p["b"]) + p["c"] * p["c"]
+
+    p = {"W": np.ones((3, 2)), "b": np.array([1.0, 2.0]), "c": 3.0}
+    x = np.arange(6.0).reshape(2, 3) / 10
+    first = dl.value_and_grad(f)(p, x)
+    for k in range(3):  # the second call learns the signature's reader, the third reads with it
+        q = {"W": p["W"] * (k + 1), "b": p["b"], "c": 3.0 + k}
+        v, g = dl.value_and_grad(f)(q, x)
+        assert v == pytest.approx(float(f(q, x)), rel=1e-14)
+        assert type(g["c"]) is float and g["c"] == 2 * (3.0 + k)
+        g["W"][...] = 7.0  # the gradient's arrays are its own
+        assert (q["W"] == k + 1).all()
+    sig, xs = api.boundary.known_signature([p, x], 0)  # read by the generated reader, no flattening
+    assert sig.plain and len(xs) == 4 and xs[-1] is x
+    gx, gp = dl.grad(f, argnums=(1, 0))(p, x)  # other argnums: another signature, in that order
+    assert gx.shape == x.shape and set(gp) == {"W", "b", "c"}
+    assert first[1]["c"] == 6.0 and np.isnan(dl.grad(f)({**p, "c": np.nan}, x)["W"]).all()
+    with pytest.raises(TypeError, match="leaf 2"):  # an int where the float was: its own signature, refused
+        dl.grad(f)({**p, "c": 3}, x)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import given, note, seed, settings
 from hypothesis import strategies as st
 
 import difflab as dl
@@ -120,7 +120,11 @@ def test_compiled_equals_interpreted_on_registry_samples(name, k, args, params):
     _check_symbolic(graph, list(args), wrt)
 
 
-def test_compiled_equals_interpreted_on_random_graphs():
+@pytest.mark.parametrize("part", range(6))
+def test_compiled_equals_interpreted_on_random_graphs(part):
+    """42 random graphs in 6 parts of 7, each part its own seed: one test of 60 held one of CI's two
+    workers for about half the suite's time."""
+
     def same(data):
         f = data.draw(functions(), label="f")
         xs = data.draw(points(f), label="x")
@@ -132,7 +136,7 @@ def test_compiled_equals_interpreted_on_random_graphs():
             _check_tape_methods(graph, args, wrt)
             _check_symbolic(graph, args, wrt)
 
-    settings(settings.get_profile("difflab-ci"), max_examples=60)(given(st.data())(same))()
+    seed(part)(settings(settings.get_profile("difflab-ci"), max_examples=7)(given(st.data())(same)))()
 
 
 def test_interpreters_only_is_a_setting_of_every_method():
@@ -245,3 +249,26 @@ def test_speculative_sweeps_equal_the_interpreters_at_singular_points(case):
             got = fn(*args)
     for a, b in zip(got, exact):
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_mlp_hvp_runs_its_strong_products_speculatively():
+    """strong_mul's partial at 0·∞ is NaN (DESIGN.md §3): written as comparisons of the factors, it stopped
+    speculation in every second-order program that contains it, and the MLP's hvp ran each of its strong
+    products exactly (1.3x its time at n = 10^5). It is one float-valued entry, strong_factor, instead."""
+    rng = np.random.default_rng(3)
+    W1, W2, X = rng.normal(size=(4, 5)), rng.normal(size=(5, 3)), rng.normal(size=(6, 4))
+
+    def loss(p):
+        z = dl.numpy.tanh(X @ p["W1"]) @ p["W2"]
+        return dl.numpy.mean(dl.numpy.log(dl.numpy.sum(dl.numpy.exp(z), axis=1)) - z[:, 0])
+
+    p, v = {"W1": W1, "W2": W2}, {"W1": rng.normal(size=W1.shape), "W2": rng.normal(size=W2.shape)}
+    hv = dl.prepare_hvp(loss, p)
+    first = hv((p,), (v,))
+    again = hv((p,), (v,))
+    exact = [line for line in hv._hot.fn.source.splitlines() if "op_strong_m" in line or "op_strong_e" in line]
+    assert hv._hot is not None and exact == []  # speculative: every product in its plain form
+    H = dl.hessian(lambda w1, w2: loss({"W1": w1, "W2": w2}), argnums=(0, 1))(W1, W2)
+    want = H[0][0].reshape(20, 20) @ v["W1"].ravel() + H[0][1].reshape(20, 15) @ v["W2"].ravel()
+    for got in (first, again):
+        np.testing.assert_allclose(got[1]["W1"].ravel(), want, rtol=1e-10, atol=1e-12)

@@ -102,6 +102,7 @@ LAYERS = {
     "numpy": 2,
     "expr": 2,  # the expression language reads the registry's names
     "scipy": 2,  # difflab.scipy: SciPy's names over difflab.numpy and the registry, as difflab.numpy
+    "scipy.integrate": 6,  # odeint's rules differentiate the user's func (dl.vjp, dl.jvp): imported by name
     "trace": 3,
     "compile": 4,
     "differentiators": 5,
@@ -152,7 +153,11 @@ def _imports(source: str, name: str, is_package: bool = False):
 
 
 def _layer(module: str) -> int:
-    part = module.split(".")[1] if "." in module else ""
+    parts = module.split(".")[1:]
+    for k in range(len(parts), 1, -1):  # a submodule listed itself (scipy.integrate) sits on its own layer
+        if ".".join(parts[:k]) in LAYERS:
+            return LAYERS[".".join(parts[:k])]
+    part = parts[0] if parts else ""
     assert part in LAYERS, (
         f"{module} has no layer: give its top-level name a layer in LAYERS "
         "(tests/test_design.py) following DESIGN.md §7"

@@ -48,7 +48,11 @@ CASES = [
     for name, op in REGISTRY.items()
     if op.differentiable
     for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
-    if _float_positions(args) and np.asarray(op.impl(*args, **params)).dtype.kind == "f"
+    if _float_positions(args)
+    and np.asarray(op.impl(*args, **params)).dtype.kind == "f"
+    # a unary elementwise entry's JVP is its partial times the tangent, one form for all of them: its array
+    # sample is enough here (its scalar one runs the same sweep; test_registry checks every sample's rules)
+    and not (op.elementwise and op.nargs == 1 and k > 0)
 ]
 
 

@@ -140,7 +140,7 @@ def test_svd_factors_reproduce_the_perturbation(method, shape, rng):
     np.testing.assert_allclose(vt @ dvt.T + dvt @ vt.T, 0 * np.eye(len(s)), atol=tol)
 
 
-def test_svd_values_match_numpy_and_full_matrices_is_refused(rng):
+def test_svd_values_match_numpy(rng):
     a = rng.normal(size=(2, 4, 3))
     u, s, vt = dnp.linalg.svd(a, full_matrices=False)
     np.testing.assert_allclose(s, np.linalg.svd(a, compute_uv=False), rtol=1e-14)
@@ -151,8 +151,48 @@ def test_svd_values_match_numpy_and_full_matrices_is_refused(rng):
     canonical = dl.ops.svd_vt(a)  # the entry's own convention: the largest entry of each row is positive
     assert np.all(np.abs(canonical).argmax(-1) == np.argmax(canonical, axis=-1))
     np.testing.assert_allclose(dnp.linalg.svd(a, compute_uv=False), s)
-    with pytest.raises(ValueError, match="full_matrices=False"):
-        dl.grad(lambda a: dnp.sum(np.linalg.svd(a)[0]))(a[0])
+
+
+def _thin_parts(a, full):
+    """U's first k columns and Vh's first k rows of the full (or thin) svd of a, k = min(m, n)."""
+    k = min(a.shape[-2:])
+    u, s, vt = np.linalg.svd(a, full_matrices=full)
+    return u[..., :k], s, vt[..., :k, :]
+
+
+@pytest.mark.parametrize("shape", [(4, 2), (2, 4), (2, 3, 4)])
+def test_full_svd_of_a_non_square_matrix(shape, rng):
+    """svd(full_matrices=True): NumPy's values; its first k columns differentiate as the thin svd's
+    (forward, reverse, numeric), and a derivative that depends on the extra columns (any orthonormal
+    basis of the complement: not unique; JAX refuses it) is NaN with a DomainWarning."""
+    a = rng.normal(size=shape)
+    for ours, numpys in zip(dnp.linalg.svd(a), np.linalg.svd(a)):
+        np.testing.assert_allclose(ours, numpys, rtol=1e-12, atol=1e-12)
+    weights = [rng.normal(size=p.shape) for p in _thin_parts(a, False)]
+
+    def loss(a, full):
+        return sum((p * w).sum() for p, w in zip(_thin_parts(a, full), weights))
+
+    thin = dl.grad(lambda a: loss(a, False))(a)
+    for method in ("forward", "reverse", "numeric"):
+        got = dl.grad(lambda a: loss(a, True), method=method)(a)
+        np.testing.assert_allclose(got, thin, rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)
+    extra = 0 if shape[-2] > shape[-1] else 2  # U's extra columns (tall) or Vh's extra rows (wide)
+    with pytest.warns(dl.DomainWarning, match="not unique"):
+        g = dl.grad(lambda a: np.linalg.svd(a)[extra].sum())(a)
+    assert np.isnan(g).all()
+
+
+def test_full_svd_extra_columns_under_symbolic():
+    """Per scalar, SymPy refuses the extra columns' derivative by name; at matrix level symbolic reads
+    the registry's rules (NaN with a DomainWarning, as forward and reverse) and U[:, :k] differentiates."""
+    a = np.array([[1.0], [2.0]])
+    with pytest.raises(dl.NotDifferentiableError, match="symbolic method cannot differentiate svd_complement"):
+        dl.grad(lambda a: np.linalg.svd(a)[0].sum(), method=dl.Symbolic(matrix=False))(a)
+    with pytest.warns(dl.DomainWarning, match="not unique"):
+        assert np.isnan(dl.grad(lambda a: np.linalg.svd(a)[0].sum(), method="symbolic")(a)).all()
+    g = dl.grad(lambda a: np.linalg.svd(a)[0][:, 0].sum(), method="symbolic")(a)
+    np.testing.assert_allclose(g, dl.grad(lambda a: np.linalg.svd(a)[0][:, 0].sum())(a), atol=1e-12)
 
 
 @pytest.mark.parametrize("ord", ["nuc", 2, -2])

@@ -52,6 +52,7 @@ from .boundary import (
     _rows,
     _scalar_check,
     _split_out,
+    known_signature,
     signature_key,
     stage,
 )
@@ -90,18 +91,22 @@ class _Transform:
         # a mean-over-examples loss is traced for one example when the method can exploit it
         batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
-        flat = [tree.flatten(a) for a in example]
-        try:
-            key = signature_key(flat)
-        except Opaque:  # a static argument that cannot be compared: traced afresh
-            key = None
+        known = known_signature(example, self.argnums)  # shaped as a call seen before (by any transform)
+        if known is not None:
+            flat, key = None, known[0].cache_key[0]
+        else:
+            flat = [tree.flatten(a) for a in example]
+            try:
+                key = signature_key(flat)
+            except Opaque:  # a static argument that cannot be compared: traced afresh
+                key = None
         st = self.cache.get(key) if key is not None else None
         if st is not None and not st.unchanged():  # f read something that has changed since
             del self.cache[key]
             st = None
         if st is None:
             with nesting(self.method) as levels:  # finite differences of finite differences
-                st = stage(self.f, example, self.argnums, flat)
+                st = stage(self.f, example, self.argnums, flat, key, known)
             st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
@@ -157,9 +162,13 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     # a broadcast view (the cotangent of a sum) is read-only, one array may be the part of two
     # leaves, a part may be an input or a view of one (the gradient of x · reshape(y) is y's view):
     # the caller gets arrays of their own
-    parts = _own_parts(parts, xs)
     sig = st.signature
-    return st.outputs(outs), sig.build(parts) if fast else sig.rebuild(sig.floats(parts))
+    if not sig.wrt_floats:  # (a Python float leaf gets float(part) back, which aliases nothing)
+        parts = _own_parts(parts, xs)
+    # the generated builder (once the signature was seen twice, by this transform or another) takes
+    # concrete parts: a call reading traced values (values None) may have traced ones
+    build = sig.builder() if fast or values is not None else None
+    return st.outputs(outs), build(parts) if build is not None else sig.rebuild(sig.floats(parts))
 
 
 class _Hot:
@@ -223,7 +232,7 @@ class _ValueAndGrad(_Transform):
                 return res
             st, prep = self.staged(args, keep_values=True)
             values = st.take_values()  # just traced: its inputs are already flat and converted
-            xs = [values[v] for v in st.graph.inputs] if values is not None else st.signature.inputs(args)
+            xs = list(map(values.__getitem__, st.graph.inputs)) if values is not None else st.signature.inputs(args)
             return _value_and_grad(st, prep, xs, False, values)
 
 

@@ -12,7 +12,9 @@ compares them bit for bit).
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -94,10 +96,12 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
 
 def _gradient(graph, wrt, cts, env) -> list:
     """The cotangents of the inputs `wrt`; zeros where the sweep never reached one."""
-    grads = []
-    for v in [graph.inputs[i] for i in wrt]:  # (`_zero` written out: unreached floats are many)
-        g = cts.get(v)
-        grads.append(g if g is not None else 0.0 if type(env.get(v)) is float else _zero(v, env))
+    # (C loops over the inputs, no Python step per input: a scalar net has one per weight)
+    vs = list(map(graph.inputs.__getitem__, wrt))
+    grads = list(map(cts.get, vs))
+    if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
+        get = env.get  # (`_zero` written out: in a relu net most weights may be unreached)
+        grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads
 
 

@@ -48,9 +48,10 @@ class LastCall:
 
 def generate(sig, args):
     """Generate straight-line code that reads the graph inputs out of `args` shaped as at tracing
-    (and the code that builds the gradient pytree back), for an api.boundary.Signature `sig`: per
-    call, the general path's flatten, conversions and signature comparison cost more than a small
-    network's whole gradient."""
+    (and the code that builds the gradient pytree back, and, when every leaf is an input, the code
+    that nests graph inputs into arguments shaped so: a fresh trace's arguments), for an
+    api.boundary.Signature `sig`: per call, the general path's flatten, conversions and signature
+    comparison cost more than a small network's whole gradient. Returns (read, build, nest or None)."""
     lines, env, leaves, k = [f"  if len(args) != {len(args)}: return None"], {}, [], [0]
 
     def visit(td, expr, ex):
@@ -96,16 +97,20 @@ def generate(sig, args):
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
     # the gradient pytree: one nested literal, Python floats where the argument had floats
     parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(sig.wrt_float)])
-
-    def literal(td):
-        if td.kind == tree.LEAF:
-            return next(parts)
-        kids = [literal(c) for c in td.children]
-        if td.kind == "dict":
-            return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
-        return ("(" + "".join(c + ", " for c in kids) + ")") if td.kind == "tuple" else "[" + ", ".join(kids) + "]"
-
-    trees = [literal(sig.arg_trees[a]) for a in sig.argnums]
+    trees = [_literal(sig.arg_trees[a], parts) for a in sig.argnums]
     lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
+    if sig.plain:  # the arguments from the graph inputs (every leaf one), for a trace at this signature
+        parts = iter([f"p[{m}]" for m in range(len(sig.input_pos))])
+        lines.append(f"def nest(p): return [{', '.join(_literal(td, parts) for td in sig.arg_trees)}]")
     exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
-    return env["read"], env["build"]
+    return env["read"], env["build"], env.get("nest")
+
+
+def _literal(td, parts) -> str:
+    """Python source of the pytree `td` with its leaves taken in order from the iterator `parts`."""
+    if td.kind == tree.LEAF:
+        return next(parts)
+    kids = [_literal(c, parts) for c in td.children]
+    if td.kind == "dict":
+        return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
+    return ("(" + "".join(c + ", " for c in kids) + ")") if td.kind == "tuple" else "[" + ", ".join(kids) + "]"

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import time
 
 import numpy as np
@@ -81,6 +82,9 @@ def nonfinite_concrete(args, skip=False) -> bool:
     SymPy simplifies NaN·0 to 0); False for traced values or when `skip` (batch columns, a closure
     over an enclosing trace's values)."""
     return not (skip or _traced(args) or all(np.isfinite(a).all() for a in args))
+
+
+_SHAPE = operator.attrgetter("shape")
 
 
 class Differentiator:
@@ -175,10 +179,11 @@ class Prepared:
 
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
-        self.in_shapes = [graph.inputs[i].shape for i in wrt]
-        self.n = sum([math.prod(s) for s in self.in_shapes])
+        # (map over C functions: no Python step per input, and a scalar net has one input per weight)
+        self.in_shapes = list(map(_SHAPE, map(graph.inputs.__getitem__, wrt)))
+        self.n = sum(map(math.prod, self.in_shapes))
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
-        self.m = sum([math.prod(s) for s in self.out_shapes])
+        self.m = sum(map(math.prod, self.out_shapes))
         self.cost = Cost()
         self.lowered = Tier(method.compiled)  # f itself, lowered per batching flags (None: unbatched)
 

@@ -13,7 +13,7 @@ from .. import numpy as dnp
 from ..errors import NumericStopGradientWarning, warn_user
 from . import base
 from .base import _traced, check_size, flat, split
-from .pieces import _number, no_value
+from .pieces import _number, first_order_only, no_value
 from .scales import chunked, evaluated_graphs, on_numbers
 from .stencils import (
     EPS,
@@ -29,6 +29,7 @@ from .stencils import (
     numeric_jacobian,
     plan,
     stencil_weights,
+    step_exponent,
 )
 
 __all__ = [
@@ -104,14 +105,14 @@ class Numeric(base.Differentiator):
             if graphs:
                 self._probe.real = self._held.real = self.real
 
-        def _at(self, args):
-            """(f(x) as a list of outputs, the held values of the piecewise-constant equations, the watched
-            arguments' values and scales at x (`scales.Watch.centre`) or None)."""
+        def _at(self, args, order=1):
+            """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
             if self._probe is None:
                 return list(self.value(args)), [], None
             res = self._probe.value(args)  # its evaluations are charged to this object's cost too
             k, h = len(self.graph.outputs), len(self.graph.outputs) + self._nheld
-            return list(res[:k]), list(res[k:h]), (self._watch.centre(res[h:]) if self._watch else None)
+            q = step_exponent(self.method, self.levels, order)  # its default step: eps^(1/q)
+            return list(res[:k]), list(res[k:h]), (self._watch.centre(res[h:], q) if self._watch else None)
 
         def _shifted(self, args, held, batched=None):
             """f at shifted `args` with the piecewise-constant values held (see __init__)."""
@@ -149,12 +150,12 @@ class Numeric(base.Differentiator):
             cost = f" ({points} evaluations of f, each computing {self._width} elements)"
             check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             outs, held, centre = self._at(args)
-            # numeric of numeric or of a derivative, or inside another method's derivative (traced args): order ≥ 2
-            if no_value(self.graph, args, self.wrt, max(self.levels + self._derived, 1 + _traced(args))):
+            if no_value(self.graph, args, self.wrt, order := self.levels + self._derived):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
             fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
+            jv = first_order_only(self, args, V, jv, self.method._plan[4][0]) if order == 1 and _traced(args) else jv
             return outs, jv, err
 
         def _jvp(self, args, V):
@@ -179,7 +180,7 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
-            (outs, held, centre), x = self._at(args), flat([args[i] for i in self.wrt])
+            (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
             return outs, _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method.step)

@@ -20,11 +20,13 @@ import warnings
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import warn_domain
-from ..graph import Const, Graph, Var, active, read
+from ..errors import warn_domain, warn_domain_if_nonfinite
+from ..graph import Const, Graph, Var, active, evaluate, read
 from ..trace import Tracer, trace_flat
+from ..ops.elementwise import strong_mul
+from .base import split as _split
 
-__all__ = ["held_graphs", "infinite_partial", "no_value"]
+__all__ = ["held_graphs", "infinite_partial", "no_value", "first_order_only"]
 
 
 def _inline(fn, atoms, ids, source, out=None):
@@ -86,9 +88,16 @@ def held_graphs(graph: Graph, kinks: bool = True):
 
 def infinite_partial(graph: Graph, args, wrt):
     """The first equation on a path from the `wrt` inputs with a finite value and an infinite (or NaN)
-    registered partial at `args` (sqrt at 0), or None. There a derivative of order 2 has no value (std at a
-    constant vector is a cone's apex) and finite differences of order 2 would measure 1/h: the exact methods
-    give NaN or inf with a DomainWarning naming the equation, and so does the numeric method."""
+    registered partial at `args` (sqrt at 0), or None: its user's equation (`Eqn.origin`). There a derivative
+    of order 2 has no value (std at a constant vector is a cone's apex) and finite differences of order 2 would
+    measure 1/h: the exact methods give NaN or inf with a DomainWarning naming the equation, and so does the
+    numeric method."""
+    found = _singular(graph, args, wrt)
+    return None if found is None else found[0].origin
+
+
+def _singular(graph: Graph, args, wrt):
+    """(equation, its argument) of `infinite_partial` (the equation of `graph` itself), or None."""
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: _number(a) for v, a in zip(graph.inputs, args)}
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -106,7 +115,7 @@ def infinite_partial(graph: Graph, args, wrt):
                     continue
                 d = np.broadcast_to(np.asarray(partial(out, *vals, **e.kw), dtype=float), out.shape)
                 if (np.isfinite(out) & ~np.isfinite(d)).any():
-                    return e.origin
+                    return e, a
     return None
 
 
@@ -119,6 +128,7 @@ def no_value(graph: Graph, args, wrt, order: int) -> bool:
     at args because an equation's partial is infinite there (`infinite_partial`): the numeric method's NaN."""
     bad = None if order < 2 else infinite_partial(graph, args, wrt)
     if bad is not None:
+        _specialise(args)
         where = str(bad).split(" :")[0]
         warn_domain(
             where,
@@ -126,3 +136,48 @@ def no_value(graph: Graph, args, wrt, order: int) -> bool:
             "has no value (finite differences would measure 1/step): NaN",
         )
     return bad is not None
+
+
+def first_order_only(prepared, args, V, d, step):
+    """d, a first-order numeric derivative of `prepared`'s graph at args (traced: recorded in another method's
+    trace) along the rows of V (None: each component), as it is, unless an equation's partial is infinite at
+    args (`infinite_partial`: sqrt at 0). There d's value stands (what numeric gives alone), but the enclosing
+    derivative of it is of order 2 and has no value where that equation's argument moves with x near x: the
+    stencil differences values on both sides of the singularity (std at a constant vector, a cone's apex: its
+    gradient at x ± h·eᵢ jumps, and the enclosing derivative of their difference is 1/h). So d gets, for points
+    p = x ± step·v, Σ strong_mul(a(p) - a(p)₀, ∞) (a: the argument at p, traced; a(p)₀: its number): 0 in value
+    (0·∞ is 0, DESIGN.md §3), with strong_mul's NaN derivative along every direction in which a(p) moves, and 0
+    along the others (std of a scalar is constant: its argument never moves), as the exact methods have it. The
+    DomainWarning naming the equation is said if the enclosing call's result holds NaN."""
+    graph, wrt = prepared.graph, prepared.wrt
+    found = _singular(graph, args, wrt)
+    if found is None:
+        return d
+    e, a = found
+    _specialise(args)
+    where = str(e.origin).split(" :")[0]
+    warn_domain_if_nonfinite(
+        where,
+        f"{where}: the derivative of {e.op.name} is infinite here, so the derivative of a numeric derivative "
+        "(order 2) has no value (its finite differences would measure 1/step): NaN",
+    )
+    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=(a,))
+    x = np.concatenate([np.ravel(_number(args[i])) for i in wrt])
+    V = np.eye(len(x)) if V is None else np.asarray(V, dtype=float).reshape(-1, len(x))
+    h = step * np.maximum(1.0, np.abs(x)).max()
+    xt = dnp.concatenate([dnp.ravel(args[i]) for i in wrt])
+    for D in (h * V, -h * V):
+        for dv in D:
+            (ap,) = evaluate(upto, *prepared.with_x(args, _split(xt + dv, prepared.in_shapes)))
+            if np.isfinite(_number(ap)).all():
+                d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
+    return d
+
+
+def _specialise(args):
+    """Mark the enclosing traces of traced `args` as valid for their values only (as value-dependent control flow
+    does, trace.py): numeric's NaN or `first_order_only`'s term where a partial is infinite is decided on them.
+    (A transform reused at other values gave std's NaN at the apex for [1, 2, 3.5], or inf with the term.)"""
+    for a in args:
+        if isinstance(a, Tracer):
+            a._trace.specialised = True

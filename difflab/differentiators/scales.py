@@ -72,7 +72,13 @@ class Watch:
             for i, (a, s) in enumerate(zip(e.args, e.op.scale)):
                 if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
                     self.entries.append((e, i))
-        self.vars = tuple(dict.fromkeys(a for e, _ in self.entries for a in e.args if isinstance(a, Var)))
+        # the elementwise equation computing each watched argument, if any (x itself: the stencil's points are
+        # exact), whose arguments both graphs give too: how much it rounds at each point (`_rounding`)
+        made = {e.out: e for e in shifted.eqns if e.op.elementwise}
+        self.made = [made.get(e.args[i]) if e.args[i] in known else None for e, i in self.entries]
+        vars_ = [a for e, _ in self.entries for a in e.args if isinstance(a, Var)]
+        vars_ += [a for m in self.made if m for a in m.args if isinstance(a, Var)]
+        self.vars = tuple(dict.fromkeys(vars_))
         self.positions = {v: k for k, v in enumerate(self.vars)}
         self.probe = probe._replace(outputs=probe.outputs + self.vars)
         self.shifted = shifted._replace(outputs=shifted.outputs + self.vars)
@@ -80,29 +86,50 @@ class Watch:
     def __bool__(self):
         return bool(self.entries)
 
-    def centre(self, values) -> list:
+    def centre(self, values, q=None) -> list:
         """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there: infinite
-        where the scale or a₀ is not a finite positive number, so that no move counts), from the watched
-        values at x (`values`, in the order of `.vars`; traced values are read as numbers)."""
+        where the scale or a₀ is not a finite positive number, so that no move counts, and None or what
+        `_rounding` needs), from the watched values at x (`values`, in the order of `.vars`; traced values are
+        read as numbers). `q`: the stencil's relative step is eps^(1/q) (None: not a real stencil at its default
+        step, and no rounding counted)."""
         env = {v: np.asarray(_number(x)) for v, x in zip(self.vars, values)}
         out = []
         with np.errstate(all="ignore"):
-            for e, i in self.entries:
+            for (e, i), made in zip(self.entries, self.made):
                 args = [env[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in e.args]
                 s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), np.shape(args[i]))
                 ok = (s > 0) & (s < np.inf) & np.isfinite(args[i])
                 s = s if ok.all() else np.where(ok, s, np.inf)
-                out.append((self.positions[e.args[i]], args[i], s))
+                made_at = None
+                if q and made is not None:
+                    where = [
+                        self.positions[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in made.args
+                    ]
+                    at_x = _rounding(made, [env[a] if isinstance(a, Var) else a.value for a in made.args], args[i])
+                    made_at = (made, where, [at_x, at_x], q)  # its rounding at x, the largest move error seen
+                out.append((self.positions[e.args[i]], args[i], s, made_at))
         return out
 
     @staticmethod
     def reach(centre, columns, B: int) -> np.ndarray:
-        """(B, entries): how far each entry's argument moved at each of B points in units of its scale, from
+        """(B, 2·entries): how far each entry's argument moved at each of B points in units of its scale, from
         `columns` (the watched values at the points, each with a leading axis of B); NaN (a value another
-        equation's step out of its domain made) counts as no move."""
-        R = np.empty((B, len(centre)))
-        for j, (pos, a0, s) in enumerate(centre):  # (run under the stencils' np.errstate: inf - inf is NaN)
-            r = np.abs(np.asarray(columns[pos]) - a0) / s
+        equation's step out of its domain made) counts as no move. A computed argument's scale is the one its
+        rounding at x and at the points leaves (`_with_rounding`); the second half: in its op's scale alone."""
+        R = np.empty((B, 2 * len(centre)))
+        for j, (pos, a0, s, made_at) in enumerate(centre):  # (under the stencils' np.errstate: inf - inf is NaN)
+            a = np.asarray(columns[pos])
+            r = np.abs(a - a0) / s
+            R[:, len(centre) + j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)
+            if made_at is not None:
+                made, where, seen, q = made_at
+                args = [np.asarray(columns[w]) if isinstance(w, int) else w for w in where]
+                with np.errstate(all="ignore"):
+                    rp = np.max(_rounding(made, args, a).reshape((B,) + np.shape(a0)), axis=0, initial=0.0)
+                    # once seen, a rounding counts for every later step (grown points may happen to be exact)
+                    seen[1] = np.maximum(seen[1], rp + seen[0])
+                    s = _with_rounding(s, a0, seen[1], q)
+            r = np.abs(a - a0) / s
             R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
         return R
 
@@ -115,6 +142,32 @@ class Watch:
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
             f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
+
+
+def _rounding(made, args, value):
+    """|value - made's op on args in extended precision (NumPy's longdouble)|: how much the elementwise equation
+    `made` rounded its value (0 where the op does not take longdouble). 3·x at x = 1e7 and 2x + 1 are exact at
+    most points, π·x and 3·x at 3.3e6 + 0.1 are not."""
+    try:
+        with np.errstate(all="ignore"):
+            wide = np.asarray(made.op.impl(*[np.asarray(a, dtype=np.longdouble) for a in args], **made.kw))
+            if wide.dtype != np.longdouble:
+                return np.zeros(np.shape(value))
+            r = np.abs(np.asarray(value, dtype=np.longdouble) - wide).astype(float)
+        return np.where(np.isfinite(r), r, 0.0)
+    except (TypeError, ValueError, ArithmeticError):
+        return np.zeros(np.shape(value))
+
+
+def _with_rounding(s, a0, sigma, q):
+    """The scale s of a computed argument a, as a stencil of relative step c = eps^(1/q) sees it, where the moves
+    of a at its points are off by up to sigma (its rounding at x and at the point, `_rounding`; a constant error
+    that does not shrink with the step). The error of a difference in which a moved by r of its scales is then
+    about r^(q-1) (truncation) + sigma/(s·r) (that rounding over the move): least at r = (sigma/s)^(1/q), not at c.
+    Measured in s·(sigma/(s·eps))^(1/q) where that is larger than s, a move of c is that r: cos(3x) at x = 1e7
+    then moves 3x by ~2e-3 radians (its rounding, 3.7e-9, is 2e-6 of that), not 1e-4 (its Hessian: 3e-5 for 1e-6)."""
+    grown = s * (sigma / (s * EPS)) ** (1.0 / q)
+    return np.where(np.isfinite(grown) & (grown > s), grown, s)
 
 
 def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
@@ -231,24 +284,30 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
     (F, R), said = _held(decide, x, points(H, V))
     per, limit = H.shape[1] * len(offsets), limit_of(base)
-    if not R.size or R.max() <= limit:  # the common case: no argument moved far, nothing evaluated again
+    if (
+        not R.size or R[:, : R.shape[1] // 2].max() <= limit
+    ):  # the common case: no argument moved far, nothing evaluated again
         if decide is fun:
             _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     H = H.copy()
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
+    last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change
     for round in range(ROUNDS + 1):
-        worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, entries)
-        far = worst.max(axis=1)
-        bad = np.flatnonzero(far > limit)
+        worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, 2·entries)
+        far, raw = _far(worst)
+        k, goal = _exponent(H[:, 0], raw, last), limit / SLACK
+        bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
         if not len(bad) or round == ROUNDS:
             break
-        Hb = _representable(x, V[bad], H[bad] * (limit / SLACK / far[bad])[:, None], exact)
-        moved = np.flatnonzero((Hb < H[bad]).any(axis=1))  # the others cannot shrink: out of reach
+        factor = (goal ** k[bad] / far[bad]) ** (1.0 / k[bad])
+        Hb = _representable(x, V[bad], H[bad] * factor[:, None], exact)
+        moved = np.flatnonzero((Hb != H[bad]).any(axis=1))  # the others cannot shrink: out of reach
         if not len(moved):
             break
         bad, Hb = bad[moved], Hb[moved]
+        last[:, bad] = H[bad, 0], raw[bad]
         (Fb, Rb), now = _held(decide, x, points(Hb, V[bad]))
         rows = (bad[:, None] * per + np.arange(per)).ravel()
         said += now
@@ -261,8 +320,24 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         F = fun(x, points(H, V))[0]
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
-        watch.say(int(worst[k].argmax()), float(far[k]))
+        watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, H, out
+
+
+def _far(worst):
+    """(reach, reach in the ops' scales alone) per row of `worst` (rows, 2·entries: `Watch.reach`'s halves)."""
+    E = worst.shape[1] // 2
+    return worst[:, :E].max(axis=1, initial=0.0), worst[:, E:].max(axis=1, initial=0.0)
+
+
+def _exponent(h, far, last):
+    """Per direction, k with reach ∝ step^k, from its last two (step, reach) pairs (`last`: the previous ones, NaN
+    before any change), else 1. A direction is shrunk (or grown back) to the reach goal^k: the truncation error of
+    a stencil whose argument moves as h^k is that of a reach goal in h (|x|² at x near 0, where the first step
+    spanned x: the linear guess shrank it past its goal, to mostly round-off, norm's Hessian at 1e-8: 5 %)."""
+    with np.errstate(all="ignore"):
+        k = np.log(last[1] / far) / np.log(last[0] / h)
+    return np.where(np.isfinite(k) & (k > 0), np.clip(k, 1.0, 4.0), 1.0)
 
 
 def _held(fun, x, D):
@@ -298,21 +373,25 @@ def hessian_within_reach(fun, x, h, points, base):
     n, limit = len(h), limit_of(base)
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
+    last = np.full((2, n), np.nan)  # each component's step and reach before its last change
     for round in range(ROUNDS + 1):
         worst = np.zeros((n, R.shape[1]))
         np.maximum.at(worst, touched, R[: 2 * n])
-        far = worst.max(axis=1, initial=0.0)
-        bad = np.flatnonzero(far > limit)
+        far, raw = _far(worst)
+        k, goal = _exponent(h, raw, last), limit / SLACK
+        bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
         if not len(bad) or round == ROUNDS:
             break
         new = h.copy()
-        new[bad] = _representable(x, np.eye(n)[bad], (h[bad] * limit / SLACK / far[bad])[:, None], True)[:, 0]
-        if not (new < h).any():
+        factor = (goal ** k[bad] / far[bad]) ** (1.0 / k[bad])
+        new[bad] = _representable(x, np.eye(n)[bad], (h[bad] * factor)[:, None], True)[:, 0]
+        if not (new != h).any():
             break
+        last[:, new != h] = h[new != h], raw[new != h]
         h = new
         (F, R), said = _held(fun, x, points(h))  # every point again: the last evaluation's warnings count
     _say_kept(said, np.zeros(len(R), int), F)
     out = far > limit
     for k in np.flatnonzero(out)[:1]:
-        watch.say(int(worst[k].argmax()), float(far[k]))
+        watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, h, out

@@ -215,17 +215,20 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
     noise = 2.0 * inner[0] * np.max(np.abs(_number(f0)), initial=0.0)  # the inner round-off, noise on f (a margin 2)
+    carried = 2.0 * inner[1]  # the inner truncation, smooth in x, carried over relatively (a margin 2)
     if rich:
         d, err = _richardson(S, H, f0)
         if not want_err:
             return _unresolved(d, out), None
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
-        err = err + EPS * np.abs(d) + noise / H[:, -1:] + inner[1] * _largest(d)
+        err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     if not want_err:
         return d, None
-    trunc = np.abs(d - S[:, 1]) / (2.0**p - 1) + 2.0 * inner[1] * _largest(d)  # the estimate at 2h: 2^p times the error
+    # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
+    # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
+    trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
     return _reported(x, d, trunc, roundoff)
 
@@ -240,8 +243,9 @@ def _largest(d):
 
 def _reported(x, d, trunc, roundoff):
     """(d, trunc + roundoff), reporting both parts relative to d's largest entry to the enclosing numeric level
-    when x is traced (this is a numeric derivative inside a function another numeric level differentiates)."""
-    if isinstance(x, Traced) and getattr(_nesting, "depth", 0) > 0:
+    when d is recorded in its trace (this is a numeric derivative inside a function another numeric level
+    differentiates: x is traced, or f closes over traced values, x = 2 in `grad(lambda y: x * y)(2.0)`)."""
+    if (isinstance(x, Traced) or isinstance(d, Traced)) and getattr(_nesting, "depth", 0) > 0:
         with np.errstate(all="ignore"):
             rel = [np.max(np.abs(_number(e)), initial=0.0) / max(_largest(d), 1e-300) for e in (roundoff, trunc)]
         report_inner_error(*[float(r) if np.isfinite(r) else np.inf for r in rel])
@@ -347,6 +351,15 @@ def plan(scheme, step, order, richardson_terms):
     w = stencil_weights(o)
     shifted = o != 0  # f(x) itself is never re-evaluated: its term is f(x) - f(x) = 0
     return (o[shifted], w[shifted], np.abs(w).sum(), p, np.array([step or EPS ** (1 / (p + 1))]), step is None, True)
+
+
+def step_exponent(method, levels: int = 1, order: int = 1):
+    """q such that `method`'s default relative step is eps^(1/q) for a derivative of `order` (1, or 2: the Hessian's
+    own stencil, eps^(1/4)) with `levels` numeric levels (`_products`); None for a step the user chose, for
+    Richardson's sequence of steps and for complex step (no difference, no round-off to balance)."""
+    if method.step is not None or method.scheme in ("richardson", "complex"):
+        return None
+    return 4 if order == 2 else method._plan[3] + levels
 
 
 def numeric_jacobian(fun, x, *, scheme="central", step=None, error_estimate=False, **settings):

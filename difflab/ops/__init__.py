@@ -15,7 +15,7 @@ differentiated again. `batch(batched, *args, **params)` applies the op when the 
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
-(with `decompositions`: eigh, svd, cholesky) · `special` (SciPy's special functions).
+(with `decompositions`: eigh, svd, cholesky; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions).
 """
 
 from .core import (
@@ -36,6 +36,7 @@ from .core import _ndim, _reshape, _shape, _sp, _transpose  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
+from .matfuncs import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403

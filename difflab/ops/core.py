@@ -94,6 +94,16 @@ def _finite_array(x) -> bool:
     return math.isfinite(_vdot(x, x))
 
 
+@functools.lru_cache(maxsize=None)
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # (a module set to None in sys.modules: refused, as an import would be)
+        return False
+
+
 @dataclass(frozen=True, eq=False)
 class Op:
     """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
@@ -175,6 +185,18 @@ class Op:
     #: method shrinks a step that moves an argument by more than its relative step times this
     #: (differentiators/scales.py). () : no scale for any argument
     scale: tuple = ()
+    #: the optional packages its implementation imports ("scipy" for scipy.special's functions): tables
+    #: that call every op (the test strategies' random graphs) skip it where one is not installed
+    requires: tuple = ()
+
+    @property
+    def available(self) -> bool:
+        """Whether the packages in `requires` are installed (difflab's core installs none of them).
+
+        >>> REGISTRY["sin"].available
+        True
+        """
+        return all(_installed(m) for m in self.requires)
 
     def on_floats(self, *args, **params):
         """The op on Python floats by `py`, NumPy's result where Python's math refuses."""
@@ -803,4 +825,6 @@ def examples(op: Op, rng) -> list:
     if op.samples is not None:
         return op.samples(rng)
     shapes = [[(3, 4)] * op.nargs, [(3, 4)] + [(4,)] * (op.nargs - 1), [()] * op.nargs]
+    if op.nargs == 1:  # nothing to broadcast: the second shape is the first's (every registry test ran it twice)
+        del shapes[1]
     return [(tuple(draw(d, s, rng) for d, s in zip(op.domain, ss)), {}) for ss in shapes]

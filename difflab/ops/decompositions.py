@@ -1,6 +1,6 @@
 """Matrix decompositions as primitives: eigh (eigenvalues, eigenvectors), svd (singular values, U,
 Vᵀ) and cholesky, one entry per output, and their NumPy front ends (`numpy.linalg.eigh`, `eigvalsh`,
-`svd`, `svdvals`, `cholesky`).
+`svd` (thin, and full: its extra columns by `SVD_COMPLEMENT`, with no derivative), `svdvals`, `cholesky`).
 
 How it works. NumPy's eigh and cholesky read only the lower triangle of their input, so each entry
 is the function of that triangle: its rules first map a tangent dA onto the symmetric matrix NumPy
@@ -36,11 +36,21 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import NotDifferentiableError
-from .core import Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
-from .shape import stack
+from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
+from ..graph import Traced, deriving_from
+from .core import REGISTRY, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, strong_mul
-from .linalg import _einsum_front, _per_matrix, _swap_last, inv, matmul, strong_einsum_front, strong_matmul
+from .linalg import (
+    _einsum_front,
+    _per_matrix,
+    _swap_last,
+    inv,
+    matmul,
+    matrix_scale,
+    strong_einsum_front,
+    strong_matmul,
+)
 
 # -- helpers shared by the rules ---------------------------------------------------------------
 
@@ -121,12 +131,13 @@ def _sym_eigh(m):
     a, b, c = m[0, 0], m[1, 0], m[1, 1]
     r = sp.sqrt((a - c) ** 2 / 4 + b**2)
     w = [(a + c) / 2 - r, (a + c) / 2 + r]
+    # the eigenvectors by the rotation angle θ (tan 2θ = 2b / (a − c)): unit length by construction, so
+    # no sum of tiny squares underflows (b = 1e-256 made the normalised (b, λ − a) of the lower one 0/0)
+    theta = sp.atan2(2 * b, a - c) / 2
     cols = []
-    for lam in w:
-        p = [b, lam - a]  # (A - λI) p = 0 from the first row
-        norm = sp.sqrt(p[0] ** 2 + p[1] ** 2)
+    for p in ([-sp.sin(theta), sp.cos(theta)], [sp.cos(theta), sp.sin(theta)]):
         s = _sign_of_largest(p)
-        cols.append([s * p[0] / norm, s * p[1] / norm])
+        cols.append([s * p[0], s * p[1]])
     return w, sp.Matrix([[cols[0][0], cols[1][0]], [cols[0][1], cols[1][1]]])
 
 
@@ -235,6 +246,34 @@ def _decomposition_strategy(b, name, x, picks, c):
     return b.emit(name, b.emit("add", b.emit("tanh", x), shift))
 
 
+def _least_gap(values):
+    """Half the least gap between neighbouring values (k, n) sorted along the last axis (inf for n = 1): where two
+    eigen- or singular values cross, the ordered values have a kink and their vectors turn."""
+    return np.min(np.abs(np.diff(values, axis=-1)), axis=-1, initial=np.inf) / 2.0
+
+
+def _eigen_scale(x):
+    return _least_gap(np.linalg.eigvalsh(x))
+
+
+def _singular_scale(x):
+    """The singular values' gaps and the least of them: |σ| has a cusp where σ reaches 0."""
+    s = np.linalg.svd(x, compute_uv=False)
+    return np.minimum(_least_gap(s[..., ::-1]), s[..., -1])
+
+
+def _cholesky_scale(x):
+    """The least eigenvalue: the distance to the edge of the positive definite cone, cholesky's domain."""
+    return np.linalg.eigvalsh(x)[..., 0]
+
+
+def _pinv_scale(x, rcond=None):
+    """The least singular value counted nonzero: the distance to a drop of the rank, where A⁺ jumps."""
+    s = np.linalg.svd(x, compute_uv=False)
+    cutoff = (max(x.shape[-2:]) * np.finfo(float).eps if rcond is None else rcond) * s[..., :1]
+    return np.min(np.where(s > cutoff, s, np.inf), axis=-1)
+
+
 eigh_values = defop(
     "eigh_values",
     lambda a: _eigh_impl(a)[0],
@@ -247,6 +286,7 @@ eigh_values = defop(
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi",
+    scale=(matrix_scale(_eigen_scale),),
 )
 eigh_vectors = defop(
     "eigh_vectors",
@@ -258,6 +298,7 @@ eigh_vectors = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
+    scale=(matrix_scale(_eigen_scale),),
 )
 
 
@@ -269,9 +310,19 @@ def _eigh_signs_impl(a, UPLO="L"):
     return _fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1])
 
 
-def _svd_signs_impl(a):
-    """(..., 1, k): LAPACK's U columns and Vᵀ rows are svd_u's and svd_vt's times these."""
-    return _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=False)[2], -1, -2))
+def _svd_signs_impl(a, full=False):
+    """(..., 1, k): LAPACK's U columns and Vᵀ rows are svd_u's and svd_vt's times these (`full`: the
+    first k of those of the full SVD, which LAPACK computes by another path)."""
+    k = min(np.shape(a)[-2:])
+    return _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2))
+
+
+def _from_entries(rows, entries):
+    """The matrix (a stack, for array entries) of `rows` rows whose entries, row-major, are `entries`."""
+    shape = np.broadcast_shapes(*[_shape(e) for e in entries])
+    parts = [e if _shape(e) == shape else _broadcast_to(e, shape) for e in entries]
+    rows = int(rows)
+    return _reshape(stack(*parts, axis=len(shape)), shape + (rows, len(entries) // rows))
 
 
 def _lapack_sign_fn(kind):
@@ -281,14 +332,11 @@ def _lapack_sign_fn(kind):
         "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
         "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
         "svd": lambda a: svd_signs(a),
+        "svd_full": lambda a: svd_signs(a, full=True),
     }[kind]
 
     def numeric(j, rows, *entries):
-        shape = np.broadcast_shapes(*[_shape(e) for e in entries])
-        parts = [e if _shape(e) == shape else _broadcast_to(e, shape) for e in entries]
-        rows = int(rows)
-        m = _reshape(stack(*parts, axis=len(shape)), shape + (rows, len(entries) // rows))
-        return impl(m)[(..., 0, int(j))]
+        return impl(_from_entries(rows, entries))[(..., 0, int(j))]
 
     def on_float(*args):  # Python floats (math back end) or mpmath numbers (evalf)
         return float(numeric(*[float(a) for a in args]))
@@ -297,8 +345,9 @@ def _lapack_sign_fn(kind):
 
 
 def _signs_sympy(kind):
-    def translate(x, UPLO=None):
-        fn = _lapack_sign_fn(kind if kind == "svd" else f"{kind}_{UPLO or 'L'}")  # eigh's default triangle: L
+    def translate(x, UPLO=None, full=False):
+        # eigh's default triangle: L
+        fn = _lapack_sign_fn(("svd_full" if full else "svd") if kind == "svd" else f"{kind}_{UPLO or 'L'}")
 
         def one(m):
             return np.array([[fn(j, m.shape[0], *list(m)) for j in range(min(m.shape))]], dtype=object)
@@ -444,6 +493,7 @@ svd_u = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
+    scale=(matrix_scale(_singular_scale),),
 )
 svd_s = defop(
     "svd_s",
@@ -457,6 +507,7 @@ svd_s = defop(
     front=lambda x: svdvals(x),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="singular values (descending); dσi = uiᵀ dA vi",
+    scale=(matrix_scale(_singular_scale),),
 )
 svd_vt = defop(
     "svd_vt",
@@ -468,6 +519,7 @@ svd_vt = defop(
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
+    scale=(matrix_scale(_singular_scale),),
 )
 
 svd_signs = defop(
@@ -483,16 +535,86 @@ svd_signs = defop(
     doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
 )
 
+# -- svd(full_matrices=True) of a non-square matrix: the extra columns -------------------------------
+# The full U of a tall A (m > n) adds m − n columns, an orthonormal basis of the complement of A's
+# column space (the full Vh of a wide A adds rows for its row space's). Any rotation of that basis is
+# as good: LAPACK's is one choice, and no formula in A gives its derivative. JAX refuses the JVP of
+# such an svd (NotImplementedError: "not implemented for full matrices"); PyTorch ignores those
+# columns' gradient. difflab gives NumPy's values and differentiates everything else: a tangent or
+# cotangent that reaches the extra columns is NaN, with a DomainWarning naming the equation when it
+# reaches the result; a structurally zero one gives 0, so U[:, :k] of the full svd differentiates as
+# the thin one. Symbolic refuses them. The entry is kept out of REGISTRY, whose tests compare every
+# entry's rules with each other: this one has none to compare.
+
+
+def _complement_impl(a):
+    m, n = np.shape(a)[-2:]
+    u, _, vt = np.linalg.svd(a, full_matrices=True)
+    return u[..., :, n:] if m > n else vt[..., m:, :]
+
+
+_UNDEFINED = (
+    "the derivative of svd's extra columns (full_matrices=True on a non-square matrix) is not unique: "
+    "they are any orthonormal basis of the complement; use full_matrices=False or only U[..., :k]"
+)
+
+
+def _undefined(t, shape):
+    """What reaches svd's extra columns (a tangent) or comes from them (a cotangent): NaN where t is
+    nonzero, 0 where it is 0 (strong zeros)."""
+    size = REGISTRY["sum"](strong_mul(t, t), axis=None, keepdims=False)
+    origin = deriving_from()
+    if not isinstance(size, Traced) and size != 0 and origin is not None:
+        where = str(origin).split(" :")[0]
+        warn_domain_if_nonfinite(where, f"{where}: {_UNDEFINED}; the result holds NaN")
+    return strong_mul(size, np.full(shape, np.nan))
+
+
+def _complement_sympy(x):
+    def refuse(args, i):
+        raise NotDifferentiableError(f"the symbolic method cannot differentiate svd_complement: {_UNDEFINED}")
+
+    def numeric(i, j, rows, *entries):
+        return SVD_COMPLEMENT(_from_entries(rows, entries))[(..., int(i), int(j))]
+
+    def on_float(*args):
+        return float(numeric(*[float(a) for a in args]))
+
+    fn = sympy_function("difflab_svd_complement", numeric, refuse, on_float, on_float)
+
+    def one(m):
+        rows, cols = m.shape
+        shape = (rows, rows - cols) if rows > cols else (cols - rows, cols)
+        return np.array([[fn(i, j, rows, *list(m)) for j in range(shape[1])] for i in range(shape[0])], dtype=object)
+
+    return _per_matrix(one)(x)
+
+
+SVD_COMPLEMENT = Op(
+    "svd_complement",
+    _complement_impl,
+    (lambda t, out, a: _undefined(t, _shape(out)),),
+    (lambda ct, out, a: _undefined(ct, _shape(a)),),
+    sympy=_complement_sympy,
+    analytic=False,
+    drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
+    nargs=1,
+    doc="LAPACK's extra columns of the full U (tall) or rows of the full Vh (wide); no derivative",
+)
+
 SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
 
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
-    """Singular value decomposition, like `numpy.linalg.svd` with `full_matrices=False` (the thin
-    one; the full one's extra columns are not determined by A, so difflab refuses it).
+    """Singular value decomposition, like `numpy.linalg.svd`.
 
-    Shapes: a (..., m, n), k = min(m, n) -> U (..., m, k), S (..., k), Vh (..., k, n). The signs of
-    the singular vectors are LAPACK's (NumPy's values at every point). U and Vh need distinct nonzero
-    singular values to be differentiable; S is differentiable wherever its values are distinct.
+    Shapes: a (..., m, n), k = min(m, n) -> U (..., m, k), S (..., k), Vh (..., k, n), or with
+    full_matrices=True U (..., m, m) and Vh (..., n, n). The signs of the singular vectors are
+    LAPACK's (NumPy's values at every point). U and Vh need distinct nonzero singular values to be
+    differentiable; S is differentiable wherever its values are distinct. The full SVD's extra
+    columns of U (m > n) or rows of Vh (m < n) are any orthonormal basis of a complement: their
+    derivative is not unique, and a derivative that depends on them is NaN with a DomainWarning
+    (JAX refuses any derivative of such an svd); the first k columns differentiate as the thin ones.
 
     >>> u, s, vh = svd(np.array([[3.0, 0.0], [0.0, 4.0]]), full_matrices=False)
     >>> s.tolist(), np.abs(vh).tolist()
@@ -500,13 +622,15 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """
     if not compute_uv:
         return svd_s(a)
-    if full_matrices and _shape(a)[-1] != _shape(a)[-2]:
-        raise ValueError(
-            "difflab's svd needs full_matrices=False for non-square matrices: the extra "
-            "columns of the full U or V are arbitrary, so they have no derivative"
-        )
-    signs = svd_signs(a)  # (..., 1, k): LAPACK's sign of each singular pair
-    return SVDResult(svd_u(a) * signs, svd_s(a), svd_vt(a) * _swap_last(signs))
+    nd, (m, n) = len(_shape(a)), _shape(a)[-2:]
+    full = bool(full_matrices) and m != n
+    signs = svd_signs(a, full=True) if full else svd_signs(a)  # (..., 1, k): LAPACK's sign of each pair
+    u, vt = svd_u(a) * signs, svd_vt(a) * _swap_last(signs)
+    if full and m > n:
+        u = concatenate(u, SVD_COMPLEMENT(a), axis=nd - 1)
+    elif full:
+        vt = concatenate(vt, SVD_COMPLEMENT(a), axis=nd - 2)
+    return SVDResult(u, svd_s(a), vt)
 
 
 def svdvals(x):
@@ -567,6 +691,7 @@ cholesky = defop(
     numpy=("linalg.cholesky",),
     front=_cholesky_front,
     doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal",
+    scale=(matrix_scale(_cholesky_scale),),
 )
 
 
@@ -650,6 +775,7 @@ pinv = defop(
     front=_pinv_front,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
+    scale=(matrix_scale(_pinv_scale),),
 )
 
-__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and value.name in REGISTRY]

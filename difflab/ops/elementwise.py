@@ -136,13 +136,55 @@ def _strong_mul_partial(k):
 
     def partial(out, a, b):
         this, other = (a, b) if k == 0 else (b, a)
-        if not (isinstance(this, Traced) or isinstance(other, Traced)) and (
-            surely_finite(other) or not np.any(np.equal(this, 0.0))
-        ):
-            return other  # (a value, not a recorded graph: no other point will be asked of it)
-        return where(equal(this, 0.0), where(isinf(other), np.nan, other), other)
+        if isinstance(this, Traced) or isinstance(other, Traced):
+            return strong_factor(this, other)
+        return _strong_factor_impl(this, other)  # (a value, not a recorded graph: no other point is asked of it)
 
     return partial
+
+
+def _strong_factor_impl(this, other):
+    if isinstance(this, Traced) or isinstance(other, Traced):  # values of an enclosing trace: recorded there
+        return strong_factor(this, other)
+    if surely_finite(other) and np.broadcast_shapes(np.shape(this), np.shape(other)) == np.shape(other):
+        return other  # one BLAS pass: the common case
+    with np.errstate(invalid="ignore"):
+        jump = np.isinf(other) & ~(np.abs(this) > 0)  # (a NaN `this` too: NaN in, NaN out)
+    return np.where(jump, np.nan, other)
+
+
+def _py_strong_factor(this, other):
+    return math.nan if math.isinf(other) and not abs(this) > 0 else other
+
+
+def _mp_strong_factor(this, other):
+    mpmath = __import__("mpmath")
+    return mpmath.nan if mpmath.isinf(other) and not abs(this) > 0 else other
+
+
+# One float-valued equation, not where(equal(this, 0), where(isinf(other), nan, other), other): comparisons
+# downstream of a strong product stop the compiled tier's speculation (compile/graphs.py), and the hvp of an
+# MLP then ran every strong product exactly (1.3x its time at n = 10^5). Its value is `other` or NaN, and a
+# NaN argument gives NaN wherever the result depends on it, so speculation's argument holds through it.
+strong_factor = defop(
+    "strong_factor",
+    _strong_factor_impl,
+    py=_py_strong_factor,
+    partials=(None, _ones_like_partial),
+    sympy=elementwise_sympy(
+        lambda this, other: sympy_function(
+            "difflab_strong_factor",
+            _strong_factor_impl,
+            lambda args, i: _sp().Integer(i),
+            _mp_strong_factor,
+            _py_strong_factor,
+        )(this, other)
+    ),
+    domain=("real", "real"),
+    analytic=False,
+    doc="strong_mul's partial in one factor: the other factor, except NaN where this one is 0 and the other "
+    "±inf (there the product jumps from 0 to ±inf)",
+)
 
 
 strong_mul = defop(
@@ -818,7 +860,8 @@ def _sinc_partial(out, x):
     it gave -2.2e-8 for -3.3e-8, and 0 below 1e-8)."""
     small = less(abs(x), 0.02)
     xs = where(small, 1.0, x)  # the quotient where it is accurate; 1 elsewhere keeps it from dividing by 0
-    quotient = (cos(np.pi * xs) - where(small, 1.0, out)) / xs
+    # cos(πx) as cos(π·(x - 2·rint(x/2))): exact reduction, as in `_sinc` (πx rounded put eps·π|x| radians into it)
+    quotient = (cos(np.pi * (xs - 2.0 * rint(xs / 2.0))) - where(small, 1.0, out)) / xs
     # the series of x where it is used, of 0 elsewhere: x² overflowed at |x| = 1e155 in the unused branch, and the
     # derivative of where (0 there) times inf was NaN in symbolic's Hessian (the battery against reverse found it)
     xt = where(small, x, 0.0)
@@ -827,8 +870,23 @@ def _sinc_partial(out, x):
     return where(small, series, quotient)
 
 
+def _sinc(x):
+    """sin(πx)/(πx) with sin(πx) taken as sin(πr), r = x - 2·round(x/2) (exact in floats, |r| ≤ 1): NumPy's sinc
+    rounds πx first (an error of eps·π|x| radians: 1.3e-5 of numeric's sinc′ at 1e6 + 0.25, and sinc(1e8)
+    -1.6e-17 for 0). The same number elsewhere; NumPy's own for complex (complex step) and object arrays."""
+    x = np.asarray(x) if not isinstance(x, np.ndarray) else x
+    if x.dtype.kind != "f":
+        return np.sinc(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = x - 2.0 * np.round(x / 2.0)
+        y = np.sin(np.pi * r) / (np.pi * x)
+    return np.where(x == 0.0, 1.0, y)[()]
+
+
 def _math_sinc(x):
-    return math.sin(math.pi * x) / (math.pi * x) if x != 0.0 else 1.0
+    if x == 0.0:
+        return 1.0
+    return math.sin(math.pi * (x - 2.0 * round(x / 2.0))) / (math.pi * x)
 
 
 def _sinc_fn():
@@ -840,13 +898,13 @@ def _sinc_fn():
         (x,) = args
         return (sp.cos(sp.pi * x) - fn(x)) / x
 
-    fn = sympy_function("difflab_sinc", np.sinc, derivative, lambda x: __import__("mpmath").sincpi(x), _math_sinc)
+    fn = sympy_function("difflab_sinc", _sinc, derivative, lambda x: __import__("mpmath").sincpi(x), _math_sinc)
     return fn
 
 
 sinc = defop(
     "sinc",
-    np.sinc,
+    _sinc,
     partials=(_sinc_partial,),
     sympy=elementwise_sympy(lambda x: _sinc_fn()(x)),
     domain=("nonzero",),

@@ -191,6 +191,31 @@ def _last_two(t):
     return (_ndim(t) - 2, _ndim(t) - 1)
 
 
+# -- length scales of matrix arguments (`Op.scale`; the numeric method's guard, differentiators/scales.py) ------
+# One number per matrix, shaped (..., 1, 1) so that it broadcasts over the matrix's entries: how far (in
+# any entry) the matrix may move before the op stops looking like its Taylor polynomial. Infinite where the
+# matrix is not finite (LAPACK refuses it) or the op has no such distance there.
+
+
+def matrix_scale(fn):
+    """The `Op.scale` of a matrix argument from `fn(finite matrices (k, m, n), **params) -> (k,)`."""
+
+    def scale(x, *rest, **params):
+        x = np.asarray(x, dtype=float)
+        out = np.full(x.shape[:-2] + (1, 1), np.inf)
+        ok = np.isfinite(x).all(axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
+        if ok.any():
+            out[ok] = np.reshape(fn(x[ok], **params), (-1, 1, 1))
+        return out
+
+    return scale
+
+
+def least_singular(x):
+    """The least singular value: the distance (2-norm) to the nearest singular matrix, inv's and log|det|'s pole."""
+    return np.linalg.svd(x, compute_uv=False)[..., -1]
+
+
 # The rules contract the (co)tangent strongly (strong_matmul, strong_mul): in a stack of matrices,
 # a cotangent that is 0 for a matrix holding a NaN gives that matrix 0, not 0·NaN
 inv = defop(
@@ -203,6 +228,7 @@ inv = defop(
     numpy=("linalg.inv",),
     strategy=_square_strategy,
     doc="matrix inverse (stacks of matrices too)",
+    scale=(matrix_scale(least_singular),),
 )
 det = defop(
     "det",
@@ -234,6 +260,7 @@ logabsdet = defop(
     samples=_square_samples,
     strategy=_square_strategy,
     doc="log |det A| (slogdet's second output), computed without overflow",
+    scale=(matrix_scale(least_singular),),
 )
 
 

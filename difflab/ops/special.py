@@ -166,6 +166,7 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
         domain=domain,
         analytic=analytic,
         numpy=spellings,
+        requires=("scipy",),
         **kw,
     )
 

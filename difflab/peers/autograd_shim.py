@@ -535,19 +535,20 @@ def _copy_module(name: str, source, doc: str, **extra):
 
 def _scipy_modules() -> dict:
     """autograd.scipy.* as difflab.scipy (special, stats, signal, linalg: differentiable by every
-    method); autograd.scipy.integrate is SciPy's own (odeint refuses traced values by name)."""
+    method; integrate's odeint: by forward, reverse and numeric)."""
     try:
-        import scipy.integrate
+        import scipy.integrate  # noqa: F401
     except ImportError:  # SciPy is optional: without it autograd.scipy is absent, as without the extra
         return {}
     from .. import scipy as dscipy
+    from ..scipy import integrate
 
     mods = {"autograd.scipy": types.ModuleType("autograd.scipy", "difflab.scipy (through the difflab shim)")}
     for sub in ("special", "linalg", "signal", "stats"):
         mods[f"autograd.scipy.{sub}"] = _copy_module(
             f"autograd.scipy.{sub}", getattr(dscipy, sub), f"difflab.scipy.{sub}"
         )
-    mods["autograd.scipy.integrate"] = _copy_module("autograd.scipy.integrate", scipy.integrate, "scipy.integrate")
+    mods["autograd.scipy.integrate"] = _copy_module("autograd.scipy.integrate", integrate, "difflab.scipy.integrate")
     for sub in ("special", "linalg", "signal", "integrate", "stats"):
         setattr(mods["autograd.scipy"], sub, mods[f"autograd.scipy.{sub}"])
     for dist in dscipy.stats.__all__:

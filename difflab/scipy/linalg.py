@@ -1,6 +1,8 @@
-"""`scipy.linalg` functions on traced values, as compositions of difflab's linear algebra:
-solve_triangular (a solve with the triangle), solve_sylvester (a Kronecker-product solve), and
-SciPy's names that NumPy shares (inv, det, solve, cholesky, eigh, svd, pinv, norm).
+"""`scipy.linalg` functions on traced values: sqrtm and solve_sylvester (registry entries,
+difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve with the triangle or
+the band gathered dense), and SciPy's names that NumPy shares (inv, det, solve, cholesky, eigh, svd,
+pinv, norm). SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+difflab): its error names the function here.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..ops import matfuncs as _matfuncs
 
 inv, det, solve, cholesky, eigh, svd, pinv, norm = (
     _dnp.linalg.inv,
@@ -57,22 +60,40 @@ def solve_banded(l_and_u, ab, b):
 
 
 def solve_sylvester(a, b, q):
-    """X with A X + X B = Q, through the Kronecker form (A ⊗ I + I ⊗ Bᵀ) vec(X) = vec(Q) (row-major
-    vec): exact, and cheap for the small matrices of a model. Shape contract: a (n, n), b (m, m),
-    q (n, m) -> (n, m).
+    """X with A X + X B = Q, by SciPy's Bartels-Stewart solve (the registry's `sylvester` entry,
+    whose rules are Sylvester solves too). Needs A and −B to share no eigenvalue. Shape contract:
+    a (..., n, n), b (..., m, m), q (..., n, m) -> (..., n, m).
 
     >>> solve_sylvester(_np.eye(2), _np.eye(2), 2.0 * _np.eye(2)).tolist()
     [[1.0, 0.0], [0.0, 1.0]]
     """
-    n, m = _np.shape(a)[0], _np.shape(b)[0]
-    system = _dnp.kron(a, _np.eye(m)) + _dnp.kron(_np.eye(n), _dnp.transpose(b))
-    return _dnp.reshape(_dnp.linalg.solve(system, _dnp.reshape(q, (n * m,))), (n, m))
+    return _matfuncs.sylvester(a, b, q)
+
+
+def sqrtm(A, disp=True, blocksize=None):
+    """The principal square root X of A (X X = A), like `scipy.linalg.sqrtm`, for all four methods
+    (symbolic: 1×1 and 2×2). Its derivative solves X dX + dX X = dA. Real and differentiable where
+    A has no eigenvalue on the closed negative real axis: an eigenvalue below 0 (SciPy's answer is
+    then complex) gives NaN, and a singular A an infinite derivative (NaN), each with a DomainWarning.
+    `blocksize` is ignored (as SciPy now does); `disp=False`, SciPy's deprecated error estimate, is
+    not offered. Shape contract: A (..., n, n) -> (..., n, n).
+
+    >>> sqrtm(_np.array([[4.0, 0.0], [0.0, 9.0]])).tolist()
+    [[2.0, 0.0], [0.0, 3.0]]
+    """
+    if disp is not True:
+        raise ValueError(
+            "difflab.scipy.linalg.sqrtm has no disp=False (SciPy's deprecated error estimate); "
+            "compute norm(X @ X - A, 'fro') / norm(A, 'fro') from its result instead"
+        )
+    return _matfuncs.sqrtm(A)
 
 
 __all__ = [
     "solve_triangular",
     "solve_banded",
     "solve_sylvester",
+    "sqrtm",
     "inv",
     "det",
     "solve",

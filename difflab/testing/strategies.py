@@ -251,7 +251,7 @@ SHAPE_OPS = _ShapeOps()
 
 def _drawable():
     """The ops the strategies can draw, read from the registry now."""
-    return tuple(name for name, op in REGISTRY.items() if op.elementwise or op.strategy is not None)
+    return tuple(name for name, op in REGISTRY.items() if (op.elementwise or op.strategy is not None) and op.available)
 
 
 @functools.lru_cache(maxsize=4)
@@ -271,6 +271,7 @@ def _op_classes(version):
             name
             for name, op in REGISTRY.items()
             if op.elementwise
+            and op.available
             and op.differentiable
             and "bool" not in op.domain
             and not np.all(np.abs(op.impl(*[50.0] * len(op.domain))) <= 1e6)

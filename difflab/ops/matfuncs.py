@@ -1,0 +1,252 @@
+"""Matrix functions from SciPy as primitives: `sqrtm` (the principal matrix square root, SciPy's
+`scipy.linalg.sqrtm`) and `sylvester` (X with A X + X B = Q, SciPy's `solve_sylvester`), the solve
+that sqrtm's rules are written with. SciPy is imported when a value is computed (the `scipy` extra).
+
+How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
+X dX + dX X = dA: a Sylvester equation with A = B = X (for A = diag(4, 9), X = diag(2, 3) and
+dX[i, j] = dA[i, j] / (X[i, i] + X[j, j])). The cotangent is the adjoint solve Xᵀ Ā + Ā Xᵀ = X̄.
+The Sylvester solve's own rules are Sylvester solves (A dX + dX B = dQ − dA X − X dB; Q̄ solves
+Aᵀ Q̄ + Q̄ Bᵀ = X̄, Ā = −Q̄ Xᵀ, B̄ = −Xᵀ Q̄), so derivatives of any order nest.
+
+Condition. sqrtm is real and differentiable where A has no eigenvalue on the closed negative real
+axis (−∞, 0]. An eigenvalue below 0 leaves no real principal root (SciPy returns a complex matrix;
+difflab, which differentiates real functions, gives NaN with a DomainWarning naming the equation).
+A singular A (an eigenvalue 0) may have a root, but no derivative there (X ⊕ X is singular: the
+Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it the derivative is large.
+`sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
+zeros, DESIGN.md §3: a zero tangent or cotangent of sqrtm gives 0 even where A is singular or NaN).
+
+Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 matrices, (A + √det A · I) / √(tr A + 2√det A);
+bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. sylvester's SymPy form is
+the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU (any size; it grows fast).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from .core import _shape, _sp, defop, draw
+from .decompositions import _too_big
+from .linalg import _per_matrix, _swap_last, strong_matmul
+
+
+def scipy_linalg():
+    """`scipy.linalg`, or a one-line ImportError naming the extra that installs it."""
+    try:
+        import scipy.linalg
+    except ImportError:
+        raise ImportError(
+            "this function needs SciPy, an optional dependency of difflab: pip install 'difflab[scipy]'"
+        ) from None
+    return scipy.linalg
+
+
+def _no_value(why: str):
+    """NumPy's answer outside a domain: under errstate(invalid='raise') (the interpreters') a
+    FloatingPointError, which they turn into NaN with a DomainWarning naming the equation; else NaN,
+    flagged to NumPy's error handling as an invalid operation is (a trace notes it)."""
+    if np.geterr()["invalid"] == "raise":
+        raise FloatingPointError(why)
+    return np.sqrt(np.float64(-1.0))
+
+
+def _stacked(x, lead, core):
+    """x broadcast to lead + core and flattened to (count,) + core."""
+    return np.broadcast_to(np.asarray(x, dtype=float), lead + core).reshape((-1,) + core)
+
+
+# -- sylvester: X with A X + X B = Q -----------------------------------------------------------------
+
+
+def _sylvester_shapes(a, b, q):
+    sa, sb, sq = _shape(a), _shape(b), _shape(q)
+    if len(sa) < 2 or len(sb) < 2 or len(sq) < 2 or sa[-1] != sa[-2] or sb[-1] != sb[-2] or sq[-2:] != (sa[-1], sb[-1]):
+        raise ValueError(f"solve_sylvester needs A (..., n, n), B (..., m, m) and Q (..., n, m), got {sa}, {sb}, {sq}")
+    return np.broadcast_shapes(sa[:-2], sb[:-2], sq[:-2]), sa[-1], sb[-1]
+
+
+def _sylvester_one(sl, a, b, q):
+    """SciPy's Bartels-Stewart solve (Schur forms, LAPACK's trsyl) for one real system; None where
+    trsyl had to perturb it (A and −B share an eigenvalue, to working precision)."""
+    r, u = sl.schur(a, output="real")
+    s, v = sl.schur(b.T, output="real")
+    (trsyl,) = sl.get_lapack_funcs(("trsyl",), (r, s, q))
+    y, scale, info = trsyl(r, s, u.T @ q @ v, tranb="T")
+    if info != 0:
+        return None
+    return u @ (scale * y) @ v.T
+
+
+def _sylvester_impl(a, b, q):
+    sl = scipy_linalg()
+    lead, n, m = _sylvester_shapes(a, b, q)
+    triples = zip(_stacked(a, lead, (n, n)), _stacked(b, lead, (m, m)), _stacked(q, lead, (n, m)))
+    out = np.empty((int(np.prod(lead, dtype=int)), n, m))
+    for k, (ak, bk, qk) in enumerate(triples):
+        if not qk.any():  # X = 0 (strong zeros: the rules' zero tangent or cotangent gives 0, whatever A and B)
+            out[k] = 0.0
+            continue
+        if not (np.isfinite(ak).all() and np.isfinite(bk).all() and np.isfinite(qk).all()):
+            out[k] = np.nan  # passed on: reported where it arose
+            continue
+        x = _sylvester_one(sl, ak, bk, qk)
+        out[k] = (
+            x
+            if x is not None
+            else _no_value("a singular Sylvester equation A X + X B = Q: A and -B share an eigenvalue")
+        )
+    return out.reshape(lead + (n, m))
+
+
+def _adjoint_solve(ct, a, b):
+    """Q̄ with Aᵀ Q̄ + Q̄ Bᵀ = X̄: the cotangent of Q, from which those of A and B follow."""
+    return sylvester(_swap_last(a), _swap_last(b), ct)
+
+
+def _sylvester_sympy(a, b, q):
+    sp = _sp()
+    a, b, q = (np.asarray(x, dtype=object) for x in (a, b, q))
+    lead, n, m = _sylvester_shapes(a, b, q)
+    out = np.empty((int(np.prod(lead, dtype=int)), n, m), dtype=object)
+    flat = [np.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:]) for x in (a, b, q)]
+    for k, (ak, bk, qk) in enumerate(zip(*flat)):
+        # row-major vec: (A X)[i, j] = Σ A[i, k] X[k, j], (X B)[i, j] = Σ X[i, l] B[l, j]
+        system = sp.Matrix(
+            n * m,
+            n * m,
+            lambda r, c: ak[r // m, c // m] * int(r % m == c % m) + bk[c % m, r % m] * int(r // m == c // m),
+        )
+        x = system.LUsolve(sp.Matrix(qk).reshape(n * m, 1))
+        out[k] = np.array(x.reshape(n, m).tolist(), dtype=object)
+    return out.reshape(lead + (n, m))
+
+
+def _sylvester_samples(rng):
+    """Systems whose A and −B are far apart (A, B = random + 5·I): a 1×2 one and a stack (SymPy's
+    Kronecker solve of a 2×2 A as well costs 1 s a registry test; tests/test_sqrtm_odeint.py solves 3×2)."""
+    calls = [((1, 1), (2, 2), (1, 2)), ((2, 1, 1), (1, 1), (2, 1, 1))]
+    out = []
+    for sa, sb, sq in calls:
+        a = draw("real", sa, rng) + 5.0 * np.eye(sa[-1])
+        b = draw("real", sb, rng) + 5.0 * np.eye(sb[-1])
+        out.append(((a, b, draw("real", sq, rng)), {}))
+    return out
+
+
+def _gram(b, x, c):
+    """x xᵀ (1×1 or 2×2: SymPy's closed forms) of the values x, and x xᵀ + diag(2, 3.5): symmetric
+    positive definite, its eigenvalues at least 2."""
+    x = b.rank1(x)
+    size = int(np.prod(b.shape(x)))
+    n = 2 if size % 2 == 0 and c.take(2) else 1
+    k = size // n
+    # x xᵀ as a broadcast product summed over k (as the decompositions' builder, for the same reason)
+    col = b.emit("reshape", x, shape=(n, 1, k))
+    row = b.emit("reshape", x, shape=(1, n, k))
+    gram = b.emit("sum", b.emit("mul", col, row), axis=(2,), keepdims=False)
+    return gram, b.emit("add", gram, np.diag([2.0, 3.5])[:n, :n])
+
+
+def _sqrtm_strategy(b, name, x, picks, c):
+    """sqrtm of a symmetric positive definite matrix built from x (`_gram`)."""
+    return b.emit(name, _gram(b, x, c)[1])
+
+
+def _sylvester_strategy(b, name, x, picks, c):
+    """A X + X A = x xᵀ with A = x xᵀ + diag(2, 3.5) (`_gram`): A and −A share no eigenvalue."""
+    gram, a = _gram(b, x, c)
+    return b.emit(name, a, a, gram)
+
+
+sylvester = defop(
+    "sylvester",
+    _sylvester_impl,
+    jvp=(
+        lambda t, out, a, b, q: -sylvester(a, b, strong_matmul(t, out)),
+        lambda t, out, a, b, q: -sylvester(a, b, strong_matmul(out, t)),
+        lambda t, out, a, b, q: sylvester(a, b, t),
+    ),
+    vjp=(
+        lambda ct, out, a, b, q: -strong_matmul(_adjoint_solve(ct, a, b), _swap_last(out)),
+        lambda ct, out, a, b, q: -strong_matmul(_swap_last(out), _adjoint_solve(ct, a, b)),
+        lambda ct, out, a, b, q: _adjoint_solve(ct, a, b),
+    ),
+    sympy=_sylvester_sympy,
+    domain=("real", "real", "real"),
+    samples=_sylvester_samples,
+    strategy=_sylvester_strategy,
+    analytic=False,  # evaluated in real arithmetic: complex step cannot pass through it
+    drops_nan=True,  # per matrix of a stack: a NaN reaches only its own system
+    doc="X with A X + X B = Q (Bartels-Stewart); needs A and -B to share no eigenvalue",
+)
+
+
+# -- sqrtm: the principal square root ------------------------------------------------------------------
+
+
+def _sqrtm_one(sl, a):
+    if not np.isfinite(a).all():
+        return np.nan  # passed on: reported where it arose
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sl.LinAlgWarning)  # singular: its derivative says so, as NaN
+        x = sl.sqrtm(a)
+    if np.iscomplexobj(x):
+        # SciPy's answer for an eigenvalue on the negative real axis; older SciPy may return a real
+        # root with rounding-level imaginary parts
+        if np.abs(x.imag).max() > 1e-12 * max(1.0, np.abs(x.real).max()):
+            return _no_value("an eigenvalue on the negative real axis: no real principal square root")
+        x = x.real
+    return x
+
+
+def _sqrtm_impl(a):
+    sl = scipy_linalg()
+    a = np.asarray(a, dtype=float)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"sqrtm needs square matrices (..., n, n), got shape {a.shape}")
+    flat = a.reshape((-1,) + a.shape[-2:])
+    out = np.empty(flat.shape)
+    for k, m in enumerate(flat):
+        out[k] = _sqrtm_one(sl, m)
+    return out.reshape(a.shape)
+
+
+def _sym_sqrtm(m):
+    """The principal square root of a 1×1 or 2×2 SymPy matrix (Cayley-Hamilton: X² = A with
+    tr X = √(tr A + 2√det A) and det X = √det A)."""
+    sp = _sp()
+    if m.shape == (1, 1):
+        return np.array([[sp.sqrt(m[0, 0])]], dtype=object)
+    if m.shape != (2, 2):
+        _too_big("sqrtm", m.shape, "2×2")
+    s = sp.sqrt(m.det())
+    x = (m + s * sp.eye(2)) / sp.sqrt(m.trace() + 2 * s)
+    return np.array(x.tolist(), dtype=object)
+
+
+def _sqrtm_samples(rng):
+    """A non-symmetric 2×2 (random + 5·I: every eigenvalue has real part above 1) and a stack of a
+    symmetric positive definite one and such a one."""
+    return [
+        ((draw("real", (2, 2), rng) + 5.0 * np.eye(2),), {}),
+        ((np.stack([draw("spd", (2, 2), rng), draw("real", (2, 2), rng) + 5.0 * np.eye(2)]),), {}),
+    ]
+
+
+sqrtm = defop(
+    "sqrtm",
+    _sqrtm_impl,
+    jvp=(lambda t, out, a: sylvester(out, out, t),),
+    vjp=(lambda ct, out, a: sylvester(_swap_last(out), _swap_last(out), ct),),
+    sympy=_per_matrix(_sym_sqrtm),
+    domain=("spd",),
+    samples=_sqrtm_samples,
+    strategy=_sqrtm_strategy,
+    analytic=False,  # evaluated in real arithmetic: complex step cannot pass through it
+    drops_nan=True,  # per matrix of a stack: a NaN reaches only its own root
+    doc="principal matrix square root (X X = A); X dX + dX X = dA; no eigenvalue of A in (-inf, 0]",
+)
+
+__all__ = ["sqrtm", "sylvester"]

@@ -1,0 +1,200 @@
+"""difflab.scipy.linalg.sqrtm (with the sylvester entry its rules use) and difflab.scipy.integrate.odeint:
+values against SciPy's, first and second derivatives against the perturbation formulas (X dX + dX X = dA;
+the closed-form solution of y' = -k y) and against finite differences, the domain conditions and the
+refusals. The registry-driven tests (tests/test_registry.py) cover the sqrtm and sylvester entries too."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.scipy import linalg as dla
+
+pytest.importorskip("scipy")
+import scipy.integrate  # noqa: E402
+import scipy.linalg as sl  # noqa: E402
+
+from difflab.scipy import integrate as dint  # noqa: E402
+
+EXACT = ["forward", "reverse"]
+
+
+def _jvp(f, x, dx, method):
+    return dl.jvp(f, (x,), (dx,), method=method)[1]
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(11)
+
+
+def _nonsymmetric(rng, n):
+    """A non-symmetric matrix whose eigenvalues have real parts near 3 (well inside sqrtm's domain)."""
+    return rng.normal(size=(n, n)) * 0.5 + 3.0 * np.eye(n)
+
+
+# -- sqrtm -----------------------------------------------------------------------------------------
+
+
+def test_sqrtm_values_equal_scipy_and_plain_scipy_names_difflabs(rng):
+    b = rng.normal(size=(3, 3))
+    for a in (b @ b.T + np.eye(3), _nonsymmetric(rng, 3), np.stack([_nonsymmetric(rng, 3) for _ in range(2)])):
+        expected = np.stack([sl.sqrtm(m) for m in a.reshape(-1, 3, 3)]).reshape(a.shape)
+        np.testing.assert_allclose(dla.sqrtm(a), expected, rtol=1e-13, atol=1e-14)
+    with pytest.raises(dl.UnsupportedOperationError, match="use difflab.scipy.linalg.sqrtm$"):
+        dl.grad(lambda a: sl.sqrtm(a).sum())(b @ b.T)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_sqrtm_first_derivative_solves_the_sylvester_equation(method, rng):
+    """X dX + dX X = dA; for a diagonal A = diag(a), dX[i, j] = dA[i, j] / (√a_i + √a_j). (Symbolic's
+    closed form for 2×2 equals reverse in tests/test_registry.py; at 3×3, below.)"""
+    n = 3
+    a, da = _nonsymmetric(rng, n), rng.normal(size=(n, n))
+    x, dx = dla.sqrtm(a), _jvp(dla.sqrtm, a, da, method)
+    tol = 1e-6 if method == "numeric" else 1e-11
+    np.testing.assert_allclose(x @ dx + dx @ x, da, atol=tol)
+    root = np.array([2.0, 3.0, 4.0])
+    got = _jvp(dla.sqrtm, np.diag(root**2), da, method)
+    np.testing.assert_allclose(got, da / (root[:, None] + root[None, :]), atol=tol)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_sqrtm_gradient_and_second_derivative(method, rng):
+    """The reverse/forward gradient of <W, sqrtm(A)> equals finite differences; the second directional
+    derivative d²X solves X d²X + d²X X = -2 dX dX (X X = A differentiated twice)."""
+    a, da, w = _nonsymmetric(rng, 3), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    f = lambda a: (dla.sqrtm(a) * w).sum()  # noqa: E731
+    np.testing.assert_allclose(dl.grad(f, method=method)(a), dl.grad(f, method="numeric")(a), rtol=1e-6, atol=1e-8)
+    x, dx = dla.sqrtm(a), _jvp(dla.sqrtm, a, da, method)
+    d2x = _jvp(lambda a: _jvp(dla.sqrtm, a, da, method), a, da, method)
+    np.testing.assert_allclose(x @ d2x + d2x @ x, -2.0 * dx @ dx, atol=1e-10)
+    hess = dl.hessian(f, method=method)(a).reshape(9, 9)
+    np.testing.assert_allclose(hess, hess.T, atol=1e-10)
+    np.testing.assert_allclose(da.ravel() @ hess @ da.ravel(), (w * d2x).sum(), rtol=1e-9)
+
+
+def test_sqrtm_outside_its_domain_and_symbolic_beyond_2x2():
+    """An eigenvalue below 0: no real principal root (NaN with a DomainWarning, SciPy's is complex);
+    singular A: a root, but no derivative (NaN with a DomainWarning)."""
+    with pytest.warns(dl.DomainWarning, match="sqrtm"):
+        value = dl.value_and_grad(lambda a: dla.sqrtm(a).sum())(np.diag([-1.0, 4.0]))[0]
+    assert np.isnan(value)
+    singular = np.array([[1.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(dla.sqrtm(singular), singular / np.sqrt(2.0))
+    with pytest.warns(dl.DomainWarning, match="singular Sylvester equation"):
+        g = dl.grad(lambda a: dla.sqrtm(a).sum())(singular)
+    assert np.isnan(g).all()
+    with pytest.raises(dl.NotDifferentiableError, match="sqrtm of a 3×3 matrix"):  # per scalar: no closed form
+        dl.grad(lambda a: dla.sqrtm(a).sum(), method=dl.Symbolic(matrix=False))(np.eye(3) * 4.0)
+    # at matrix level the closed form holds sqrtm's registry adjoint (as for eigh)
+    a = _nonsymmetric(np.random.default_rng(0), 3)
+    sym = dl.grad(lambda a: dla.sqrtm(a).sum(), method="symbolic")(a)
+    np.testing.assert_allclose(sym, dl.grad(lambda a: dla.sqrtm(a).sum())(a), rtol=1e-12)
+
+
+def test_solve_sylvester_gradients_in_every_argument(rng):
+    a, b, q = _nonsymmetric(rng, 3), _nonsymmetric(rng, 2), rng.normal(size=(3, 2))
+    np.testing.assert_allclose(dla.solve_sylvester(a, b, q), sl.solve_sylvester(a, b, q), rtol=1e-12)
+    w = rng.normal(size=(3, 2))
+    for k in range(3):
+
+        def f(x, k=k):
+            args = [a, b, q]
+            args[k] = x
+            return (dla.solve_sylvester(*args) * w).sum()
+
+        x = (a, b, q)[k]
+        np.testing.assert_allclose(dl.grad(f)(x), dl.grad(f, method="numeric")(x), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(dl.grad(f, method="forward")(x), dl.grad(f)(x), rtol=1e-12, atol=1e-14)
+
+
+# -- odeint ----------------------------------------------------------------------------------------
+
+TIGHT = dict(rtol=1e-11, atol=1e-11)
+
+
+def _decay(y, t, k):
+    return -k * y
+
+
+def test_odeint_values_equal_scipy():
+    def func(y, t, a, b):
+        return -np.sqrt(t) - y + a - np.mean((y + b) ** 2)
+
+    y0, t, a, b = np.array([0.3, -0.2, 0.5]), np.linspace(0.1, 0.2, 4), np.array([0.1, 0.2, 0.3]), np.ones(3)
+    np.testing.assert_array_equal(dint.odeint(func, y0, t, (a, b)), scipy.integrate.odeint(func, y0, t, (a, b)))
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_odeint_first_derivatives_against_the_closed_form(method):
+    """y(t) = y0 exp(-k (t - t0)): derivatives in k, y0, every output time and t0."""
+    y0, t, k = np.array([1.5, -0.5]), np.array([0.0, 0.4, 1.0]), 0.7
+    sol = lambda y0, t, k: dint.odeint(_decay, y0, t, (k,), **TIGHT)  # noqa: E731
+    grads = dl.grad(lambda y0, t, k: sol(y0, t, k).sum(), argnums=(0, 1, 2), method=method)(y0, t, k)
+    e = np.exp(-k * (t - t[0]))
+    np.testing.assert_allclose(grads[0], [e.sum()] * 2, rtol=1e-8)
+    d_times = -k * y0.sum() * e
+    np.testing.assert_allclose(grads[1], np.r_[-d_times[1:].sum(), d_times[1:]], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(grads[2], -y0.sum() * ((t - t[0]) * e).sum(), rtol=1e-8)
+
+
+def test_odeint_nonlinear_against_finite_differences():
+    """autograd's test function, derivatives in y0, t and both arguments: exact to the integrator's
+    tolerance (1e-11 here), so central differences (numeric) agree to about 1e-6; forward (one
+    sensitivity solve per input direction: only a's three here) equals reverse."""
+
+    def func(y, t, a, b):
+        return -np.sqrt(t) - y + a - np.mean((y + b) ** 2)
+
+    r = np.random.default_rng(5)
+    y0, t, a, b = r.normal(size=3) * 0.3, np.linspace(0.1, 0.2, 4), r.normal(size=3), r.normal(size=3)
+    w = r.normal(size=(4, 3))
+    f = lambda y0, t, a, b: (dint.odeint(func, y0, t, (a, b), **TIGHT) * w).sum()  # noqa: E731
+    got = dl.grad(f, argnums=(0, 1, 2, 3))(y0, t, a, b)
+    ref = dl.grad(f, argnums=(0, 1, 2, 3), method="numeric")(y0, t, a, b)
+    for g, n in zip(got, ref):
+        np.testing.assert_allclose(g, n, rtol=1e-6, atol=1e-7)
+    forward = dl.grad(lambda a: f(y0, t, a, b), method="forward")(a)
+    np.testing.assert_allclose(forward, got[2], rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "method",
+    [("forward", "reverse"), ("reverse", "reverse"), pytest.param(("forward", "forward"), marks=pytest.mark.slow)],
+)
+def test_odeint_second_derivatives(method):
+    """d²y(T)/dk² = y0 T² e^(-kT) and d²y(T)/dk dy0 = -T e^(-kT): the rules' augmented solves, nested."""
+    t, k, y0 = np.array([0.0, 0.8]), 0.6, 1.3
+
+    def final(x):  # x = (k, y0)
+        return dint.odeint(_decay, x[1:], t, (x[0],), **TIGHT)[-1, 0]
+
+    hess = dl.hessian(final, method=method)(np.array([k, y0]))
+    e = np.exp(-k * t[-1])
+    np.testing.assert_allclose(hess, [[y0 * t[-1] ** 2 * e, -t[-1] * e], [-t[-1] * e, 0.0]], rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_odeint_without_args_and_with_scipys_other_forms(method):
+    """No args (an empty parameter vector), rates returned as a list, a scalar y0, tfirst=True."""
+    t = np.array([0.0, 1.0])
+    rotate = lambda y, t: [y[1], -y[0]]  # noqa: E731  y0(t) = y0 cos t + y1 sin t
+    g = dl.grad(lambda y0: dint.odeint(rotate, y0, t, **TIGHT)[-1, 0], method=method)(np.array([1.0, 0.0]))
+    np.testing.assert_allclose(g, [np.cos(1.0), np.sin(1.0)], rtol=1e-8)
+    g = dl.grad(lambda y0: dint.odeint(lambda y, t: -y, y0, t, **TIGHT)[-1, 0], method=method)(2.0)
+    assert g == pytest.approx(np.exp(-1.0), rel=1e-8)
+    first = lambda t, y, k: -k * y  # noqa: E731
+    g = dl.grad(lambda k: dint.odeint(first, np.ones(1), t, (k,), tfirst=True, **TIGHT)[-1, 0], method=method)
+    assert g(1.0) == pytest.approx(-np.exp(-1.0), rel=1e-8)
+
+
+def test_odeint_refusals_name_the_problem():
+    t = np.array([0.0, 1.0])
+    with pytest.raises(dl.NotDifferentiableError, match="symbolic method cannot differentiate odeint"):
+        dl.grad(lambda k: dint.odeint(_decay, np.ones(1), t, (k,))[-1, 0], method="symbolic")(0.5)
+    with pytest.raises(TypeError, match="pass it in args"):
+        dl.grad(lambda k: dint.odeint(lambda y, t: -k * y, np.ones(1), t)[-1, 0])(0.5)
+    with pytest.raises(dl.UnsupportedOperationError, match="use difflab.scipy.integrate.odeint$"):
+        dl.grad(lambda y0: scipy.integrate.odeint(_decay, y0, t, (0.5,)).sum())(np.ones(1))
+    with pytest.raises(ValueError, match="does not take Dfun"):
+        dint.odeint(_decay, np.ones(1), t, (0.5,), Dfun=None)
