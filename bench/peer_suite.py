@@ -71,14 +71,17 @@ def fetch(version: str = VERSION) -> Path:
     return tests
 
 
-def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reuse: bool = False) -> dict:
+def run_file(
+    tests: Path, name: str, method: str, out: Path, timeout: float, reuse: bool = False, test_cpu: float = 0
+) -> dict:
     """Run one test file under one method (or, with `reuse`, read its last report); returns
-    {test id: (outcome, message)}."""
+    {test id: (outcome, message)}. `test_cpu` > 0: a test that uses more CPU seconds fails (the shim's
+    $DIFFLAB_PEER_TEST_CPU) and the file goes on."""
     xml = out / f"{method}-{name}.xml"
     if reuse and (xml.exists() or xml.with_suffix(".timeout").exists()):
         return _last_report(out, method, name)
     xml.with_suffix(".timeout").unlink(missing_ok=True)
-    env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore")
+    env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore", DIFFLAB_PEER_TEST_CPU=str(test_cpu))
     env.update(ENVIRONMENTS.get(method, {}))
     cmd = [
         sys.executable,
@@ -104,9 +107,9 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
     start = time.perf_counter()
     try:
         subprocess.run(cmd, env=env, cwd=tests, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n")
-        return {f"{name}::*": ("error", f"timeout: the file ran longer than {timeout:.0f} s")}
+    except subprocess.TimeoutExpired as stopped:  # how far it got: pytest's progress characters so far
+        xml.with_suffix(".timeout").write_text(f"{timeout:.0f}\n{_progress(stopped.stdout)}\n")
+        return _last_report(out, method, name)
     finally:
         xml.with_suffix(".seconds").write_text(f"{time.perf_counter() - start:.1f}\n")
     if not xml.exists():
@@ -114,15 +117,21 @@ def run_file(tests: Path, name: str, method: str, out: Path, timeout: float, reu
     return read_report(xml, name)
 
 
+def _progress(stdout) -> str:
+    """What a killed `pytest -q` had done: its progress characters (one per test, in order) counted."""
+    text = stdout.decode(errors="replace") if isinstance(stdout, bytes) else (stdout or "")
+    marks = "".join(m.group(1) for m in re.finditer(r"^([.FEsxX]+) *(\[ *\d+%\])?$", text, flags=re.MULTILINE))
+    names = {".": "passed", "F": "failed", "E": "errors", "s": "skipped", "x": "xfailed", "X": "xpassed"}
+    counts = ", ".join(f"{marks.count(k)} {v}" for k, v in names.items() if k in marks)
+    return f"{len(marks)} tests finished before it" + (f": {counts}" if counts else "")
+
+
 def _last_report(out: Path, method: str, name: str) -> dict:
     xml = out / f"{method}-{name}.xml"
     if xml.with_suffix(".timeout").exists():
-        return {
-            f"{name}::*": (
-                "error",
-                f"timeout: the file ran longer than {xml.with_suffix('.timeout').read_text().strip()} s",
-            )
-        }
+        seconds, _, progress = xml.with_suffix(".timeout").read_text().strip().partition("\n")
+        said = f" ({progress})" if progress else ""
+        return {f"{name}::*": ("error", f"timeout: the file ran longer than {seconds} s{said}")}
     return read_report(xml, name) if xml.exists() else {f"{name}::*": ("not run", "")}
 
 
@@ -145,6 +154,8 @@ def read_report(xml: Path, name: str) -> dict:
 
 #: (cause, pattern on the failure text), first match wins
 CAUSES = (
+    # bench/peer_suite.py --test-cpu (first: a test's name may hold another cause's word, "complex")
+    ("a test over the per-test CPU limit (--test-cpu)", r"used more than [\d.]+ s of CPU time"),
     # autograd.scipy is difflab.scipy: what it lacks (a matrix square root, an ODE solver) fails by name
     (
         "a SciPy function difflab.scipy does not have (linalg.sqrtm, integrate.odeint)",
@@ -266,6 +277,12 @@ def main(argv=None) -> int:
     parser.add_argument("--files", nargs="+", help="test files (default: every tests/test_*.py)")
     parser.add_argument("--jobs", type=int, default=2, help="test files run at the same time")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per file and method")
+    parser.add_argument(
+        "--test-cpu",
+        type=float,
+        default=0,
+        help="CPU seconds allowed per test (0: no limit); a test over it fails and the file goes on",
+    )
     parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
     parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
     parser.add_argument(
@@ -296,7 +313,7 @@ def main(argv=None) -> int:
             if args.report_only:
                 reports = [_last_report(out, m, f) for f in files]
             else:
-                reports = pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f)), files)
+                reports = pool.map(lambda f: run_file(tests, f, m, out, args.timeout, reuse(f), args.test_cpu), files)
             for res in reports:
                 results[m].update(res)
         # test-file seconds summed (a file's own time, whether run now or reused)

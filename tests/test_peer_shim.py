@@ -268,3 +268,18 @@ def test_autograd_scipy_is_difflab_scipy(method):
     assert d_gammaln == pytest.approx(sc.digamma(2.5), rel=tol)
     assert d_logpdf == pytest.approx((0.3 - 1.1) / 4.0, rel=tol)
     np.testing.assert_allclose(d_conv, [3.0, 3.0, 3.0], rtol=tol)
+
+
+def test_a_test_over_the_cpu_limit_fails_naming_the_limit(monkeypatch):
+    import signal
+
+    monkeypatch.setenv(ag.ENV_TEST_CPU, "0.2")
+    call = ag.pytest_runtest_call(None)  # the hook wrapper: armed up to its yield (the test runs there)
+    next(call)
+    try:
+        with pytest.raises(SystemExit, match=r"more than 0\.2 s of CPU time"):
+            while True:  # a test that never ends on its own
+                pass
+    finally:
+        call.close()  # disarmed after the test
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)

@@ -37,20 +37,26 @@ class Program:
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
 
-    def gradient(self, y, wrt: list, tag: str) -> list:
-        """Reverse accumulation of dy/d(wrt); each finished adjoint becomes a new assignment."""
+    def gradient(self, y, wrt: list, tag: str, u=None) -> list:
+        """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
+        cotangents: d(uᵀy)/d(wrt), a VJP in one sweep. Each finished adjoint becomes a new assignment."""
         import sympy as sp
 
         active = set(wrt)
         for s, e in self.assignments:
             if e.free_symbols & active:
                 active.add(s)
-        if not (getattr(y, "free_symbols", set()) & active):
+        seeds = [(y, sp.Integer(1))] if u is None else list(zip(y, u))
+        seeds = [(y, a) for y, a in seeds if getattr(y, "free_symbols", set()) & active]
+        if not seeds:
             return [sp.Integer(0)] * len(wrt)
         singular = self._singular()
-        adj = {y: sp.Integer(1)} if y.is_Symbol else {}
-        if not y.is_Symbol:  # an output that is an expression over named values
-            self._push(y, sp.Integer(1), adj, active, singular)
+        adj: dict = {}
+        for y, a in seeds:
+            if y.is_Symbol:
+                adj[y] = adj.get(y, 0) + a
+            else:  # an output that is an expression over named values
+                self._push(y, a, adj, active, singular)
         for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
             a = adj.pop(s, None)
             if a is None:
@@ -74,14 +80,55 @@ class Program:
                 singular.add(s)
         return singular
 
+    def tangents(self, ys, wrt: list, dirs: list, tag: str) -> list:
+        """Forward accumulation of d/dt y(wrt + t·dirs) at t = 0 for each y of `ys` (`dirs`: one tangent
+        per symbol of `wrt`): one pass over the assignments the outputs read, each tangent a new
+        assignment. A JVP is len(ys) expressions this way, where J v from the Jacobian is len(ys)·len(wrt)."""
+        import sympy as sp
+
+        tan = dict(zip(wrt, dirs))
+        singular = self._singular()
+        for s, e in self.needed(ys):
+            if not (tan.keys() & e.free_symbols):
+                continue
+            t = self._tangent(e, tan, singular, out=s)
+            if t == 0:
+                continue
+            if not t.is_Atom:
+                name = sp.Symbol(f"{tag}{s.name}", real=True)
+                self.add(name, t)
+                if _maybe_infinite(t, singular):
+                    singular.add(name)
+                t = name
+            tan[s] = t
+        return [self._tangent(y, tan, singular) for y in ys]
+
+    def _tangent(self, e, tan, singular, out=None):
+        """The tangent of e (the value named `out`, or an output expression) from its arguments' `tan`."""
+        import sympy as sp
+
+        if not isinstance(e, sp.Basic) or not (tan.keys() & e.free_symbols):
+            return sp.Integer(0)
+        if e.is_Symbol:
+            return tan[e]
+        terms = [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
+        return sp.Add(*terms)
+
     def _push(self, e, a, adj, active, singular, out=None):
+        for u, d, strong in self._local(e, active, singular, out):
+            adj[u] = adj.get(u, 0) + _times(a, d, strong, singular)
+
+    def _local(self, e, active, singular, out=None) -> list:
+        """[(u, ∂e/∂u, strong)]: the nonzero local partials of e (the value named `out`, or an output
+        expression) in the `active` symbols it reads, and whether each is a strong product's factor."""
         before = len(self.assignments)
         partials = self._partials(out)
         for s, d in self.assignments[before:]:  # the partials' own named values
             if _maybe_infinite(d, singular):
                 singular.add(s)
         symbols = set().union(e.free_symbols, *[x.free_symbols for _, x, _ in partials or ()])
-        for u in sorted(symbols & active, key=lambda s: s.name):
+        found = []
+        for u in sorted(active & symbols, key=lambda s: s.name):
             if partials is not None:  # the registry's partials (chain rule through the argument elements)
                 d = sum((p if x == u else p * x.diff(u) for p, x, _ in partials if x.has(u)), 0)
                 strong = any(flag for _, x, flag in partials if x.has(u))
@@ -96,12 +143,8 @@ class Program:
                 if out is not None and not e.is_Atom:
                     d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
             if d != 0:
-                # strong zeros (DESIGN.md §3): where a factor may be infinite the chain rule's product
-                # is strong_mul's (0·∞ = 0), as forward and reverse compute it: a registry partial not marked
-                # strong_zero is 0·∞ = NaN where it is 0 and the adjoint infinite, as there (cbrt's Hessian at 0)
-                maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
-                term = _strong(a, d) if maybe else a * d
-                adj[u] = adj.get(u, 0) + term
+                found.append((u, d, strong))
+        return found
 
     def _partials(self, out) -> list | None:
         """[(∂out/∂arg, arg element, whether the partial is strong_zero)] of the equation that named `out`, from the registry (None: SymPy's `diff`)."""
@@ -111,6 +154,18 @@ class Program:
         op, args, params = rule  # written on first use, kept for the Hessian's second pass
         rule = self.rules[out] = registry_partials(self, op, out, args, params)
         return rule
+
+    def extended(self, *sizes: int) -> "Program":
+        """A copy with more inputs, one vector of symbols per size (a JVP's tangent, a VJP's cotangent),
+        whose derivatives are then written into the copy, not into this program."""
+        import sympy as sp
+
+        k = len(self.inputs)
+        vecs = [
+            np.array([sp.Symbol(f"x{k + i}_{j}", real=True) for j in range(n)], dtype=object)
+            for i, n in enumerate(sizes)
+        ]
+        return Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
 
     def add(self, name, e):
         """Append the assignment name = e."""
@@ -193,6 +248,15 @@ def _strong(a, d):
     from ..ops.elementwise import strong_mul_sympy
 
     return strong_mul_sympy()(a, d)
+
+
+def _times(a, d, strong, singular):
+    """The chain rule's product of an adjoint or tangent `a` and a local partial `d`. Strong zeros
+    (DESIGN.md §3): where a factor may be infinite it is strong_mul's (0·∞ = 0), as forward and reverse
+    compute it: a registry partial not marked strong_zero is 0·∞ = NaN where it is 0 and `a` infinite,
+    as there (cbrt's Hessian at 0)."""
+    maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
+    return _strong(a, d) if maybe else a * d
 
 
 def to_sympy(graph) -> Program:

@@ -6,14 +6,13 @@ shared, compile.share) become code in the compiled tier (compile.SymbolicCode): 
 `lambdify` with the `math` module on Python floats; for a batch, grouped NumPy lines on (units, batch)
 blocks (compile.vectorize). Written out in full (no shared subexpressions) the derivative's size can
 grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
-and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a
-DomainWarning, program.name_singular); `exact()` evaluates them in 40 digits, the lab's reference.
-A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is
-searched for that structure, examples.py) is differentiated for ONE symbolic example and evaluated
-on the batch's columns at once, then averaged. Gradients of functions of arrays are written at
-matrix level instead (matrix.py: the closed form over the graph's arrays, lowered to NumPy), and
-Hessians of functions of an array (tensor.py: einsum terms), also for graphs too large to expand.
-On an outer trace's values (symbolic as the inner method of a nested derivative) the scalar
+and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
+program.name_singular; `exact()` gives them in 40 digits), JVP and VJP as one derivative each (directional.py).
+A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is searched for that
+structure, examples.py) is differentiated for ONE symbolic example and evaluated on the batch's columns at once, then
+averaged. Gradients of functions of arrays are written at matrix level instead (matrix.py: the closed form over the
+graph's arrays, lowered to NumPy), and Hessians of functions of an array (tensor.py: einsum terms), also for graphs
+too large to expand. On an outer trace's values (symbolic as the inner method of a nested derivative) the scalar
 expressions run as difflab ops (compile.traced), recording the derivative for the outer method.
 """
 
@@ -27,6 +26,7 @@ from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, nonfinite_concrete, split
+from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
 from .tensor import tensor_form
@@ -123,6 +123,8 @@ class Symbolic(Differentiator):
             both = self._run("value+jacobian", args)  # one lambdified call shares the forward values
             jac = split(both[self.m :], [(self.m, self.n)])[0]
             return name_singular(self, args, split(both[: self.m], self.out_shapes), jac)
+
+        jvp, vjp = _jvp_along, _vjp_along  # one derivative each (directional.py), not the Jacobian's m·n entries
 
         def grad_leaves(self, args, values=None):
             found = self.matrix.run(floats(args)) if self.matrix is not None and not _traced(args) else None

@@ -369,7 +369,17 @@ def _max_of(*xs):
     return REGISTRY["max"](REGISTRY["stack"](*xs, axis=0), axis=(0,), keepdims=False)
 
 
+def _max_weight_of(i, *xs):
+    """max_weight(i, x0, x1, ...) with difflab's ops: 1/k where x_i is one of k equal maxima, else 0 (max_n's
+    partial in x_i, as the symbolic method's derivative of a max reduction holds it; a derivative of a
+    derivative runs it on traced values)."""
+    top = _max_of(*xs)
+    hits = [REGISTRY["where"](REGISTRY["equal"](x, top), 1.0, 0.0) for x in xs]
+    return hits[int(i)] / functools.reduce(operator.add, hits)
+
+
 SYMPY_TRACED["max_n"] = _max_of
+SYMPY_TRACED["max_weight"] = _max_weight_of
 
 
 def _reduced_last(x, axis, keepdims):

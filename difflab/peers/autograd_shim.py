@@ -27,10 +27,12 @@ import contextlib
 import functools
 import itertools
 import os
+import signal
 import sys
 import types
 
 import numpy as np
+import pytest
 
 import difflab as dl
 from difflab import numpy as dnp
@@ -705,6 +707,33 @@ def installed(method: str | None = None):
             del sys.modules[name]
         sys.modules.update({k: v for k, v in previous.items() if v is not None})
         _selected = before
+
+
+ENV_TEST_CPU = "DIFFLAB_PEER_TEST_CPU"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """With $DIFFLAB_PEER_TEST_CPU set to s seconds, a test that uses more than s seconds of CPU time fails
+    (bench/peer_suite.py's --test-cpu), and the file goes on with the next: one slow test no longer costs a
+    whole file its report. CPU time, not wall-clock time, so that the limit means the same on a loaded machine.
+    SystemExit, not an Exception: difflab's fallbacks (`except Exception`) must not catch it; it repeats each
+    CPU second after the first, in case something does."""
+    limit = float(os.environ.get(ENV_TEST_CPU) or 0)
+    if limit <= 0:
+        yield
+        return
+
+    def expired(signum, frame):
+        raise SystemExit(f"timeout: the test used more than {limit:g} s of CPU time (${ENV_TEST_CPU})")
+
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, limit, 1.0)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def pytest_configure(config):
