@@ -795,25 +795,11 @@ BATTERY_OPS = [
     for k in range(op.nargs)
     if op.domain[min(k, len(op.domain) - 1)] != "integer"  # orders and shape parameters: refused by design
 ]
-# A known gap, not a pass: SciPy's special functions (difflab.ops.special) translate to SymPy's own forms
-# (betaln as loggamma sums, beta as Γ·Γ/Γ, besseli(1, x), ive as besseli·e^-|x|), whose values at these edges
-# (1e-155, 1e8, 1e300) are not SciPy's (beta's overflow gives NaN, betaln at 1e300 is -12.6 for -249.6,
-# i1(1e-155) is 0). The cure is a named SymPy function per entry valued by its SciPy implementation
-# (as log_ndtr's). These cells fail today: strict, so a fix shows as an unexpected pass; the others run.
-SPECIAL_OPEN = {
-    ("rgamma", 0), ("polygamma", 1), ("beta", 0), ("beta", 1), ("betaln", 0), ("betaln", 1), ("yn", 1),
-    ("ive", 1), ("j0", 0), ("j1", 0), ("y0", 0), ("y1", 0), ("i0", 0), ("i1", 0),
-}  # fmt: skip
-_SPECIAL_GAP = pytest.mark.xfail(
-    reason="symbolic values of SciPy's special functions at extreme arguments: SymPy's forms, not SciPy's",
-    strict=True,
-)
-BATTERY_CASES = [
-    pytest.param(n, k, id=f"{n}-{k}", marks=_SPECIAL_GAP)
-    if (n, k) in SPECIAL_OPEN
-    else pytest.param(n, k, id=f"{n}-{k}")
-    for n, k in BATTERY_OPS
-]
+# SciPy's special functions (difflab.ops.special) were a known gap here: their SymPy forms (betaln as loggamma
+# sums, beta as Γ·Γ/Γ, besseli(1, x), ive as besseli·e^-|x|) are not SciPy's values at these edges (beta's overflow
+# gave NaN at 1e155, betaln at 1e300 was -12.6 for -249.6, i1(1e-155) was 0, j0/y0/i0 were SciPy's jv/yv/iv at
+# order 0). Each such entry is now a named SymPy function computed by its SciPy function (special._scipy_named).
+BATTERY_CASES = [pytest.param(n, k, id=f"{n}-{k}") for n, k in BATTERY_OPS]
 
 
 def _same(a, b):
@@ -824,15 +810,22 @@ def _same(a, b):
     return (np.isnan(a) & np.isnan(b)) | (a == b) | (np.isfinite(a) & np.isfinite(b) & close)
 
 
+def _held(op, i):
+    """The value an argument that does not move holds: 0.7, or the whole order 2 for an order (polygamma(0.7, x)
+    is nowhere finite; yn truncates 0.7)."""
+    return 2.0 if op.domain[min(i, len(op.domain) - 1)] == "integer" else 0.7
+
+
 @pytest.mark.parametrize("name, k", BATTERY_CASES)
 def test_symbolic_agrees_with_reverse_at_the_edges(name, k):
     op = dl.ops.REGISTRY[name]
     with np.errstate(all="ignore"):
-        args = [EDGE if i == k else np.full(EDGE.shape, 0.7) for i in range(op.nargs)]
+        args = [EDGE if i == k else np.full(EDGE.shape, _held(op, i)) for i in range(op.nargs)]
         xs = EDGE[np.isfinite(op.impl(*args))]  # where the op itself is finite
+    assert xs.size > 1, xs
 
     def f(x):
-        return 1.0 * op(*[x if i == k else np.full(x.shape, 0.7) for i in range(op.nargs)])
+        return 1.0 * op(*[x if i == k else np.full(x.shape, _held(op, i)) for i in range(op.nargs)])
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -296,7 +296,11 @@ def _template(op, params, numbers):
     def partials(out, *xs):
         it = iter(xs)
         vals = [next(it) if n is None else n for n in numbers]
-        return [0.0 if p is None else p(out, *vals, **params) for p, _ in op.float_partials]
+        # (a number's partial is never needed: an order's, which refuses, would leave the op to SymPy's diff)
+        return [
+            0.0 if p is None or n is not None else p(out, *vals, **params)
+            for (p, _), n in zip(op.float_partials, numbers)
+        ]
 
     t, xs, outs = trace_flat(partials, [0.5] * (1 + numbers.count(None)))
     graph = outputs_of(t, xs, outs)
