@@ -762,6 +762,18 @@ def test_std_second_derivatives_at_a_constant_vector_are_nan_for_every_exact_met
         np.testing.assert_array_equal(along_ones[1], np.zeros(3))
 
 
+@pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
+def test_sqrt_of_a_square_has_no_second_derivative_at_0(method):
+    """|x| as sqrt(x*x): its slope jumps at 0, so the second derivative is NaN with one DomainWarning naming the
+    sqrt, for every exact method and nesting. (Was, symbolic: +inf. Its own strong products, the adjoints of the
+    Hessian's first pass, were differentiated by the product rule; they now carry strong_mul's partial, NaN where
+    its factor is 0 and the other infinite, as forward and reverse do.)"""
+    f = lambda x: dnp.sqrt(x * x)  # noqa: E731
+    value, named, others = _domain_warnings(lambda: dl.hessian(f, method=method)(0.0))
+    assert np.isnan(value) and named == ["v2 = sqrt(v1)"] and not others, (value, named, others)
+    assert _domain_warnings(lambda: dl.hessian(f, method=method)(-0.5))[0] == 0.0
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_negative_base_to_a_variable_power_has_no_derivative(method):
     """d/dx (−1.3)**x = (−1.3)**x · log(−1.3): NaN with the DomainWarning naming the pow equation, also where

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph import Traced
 from .core import (
+    SYMPY_TRACED,
     Op,
     _sp,
     _sympy_fn,
@@ -119,13 +120,46 @@ def strong_mul_sympy():
                 return a * b
             return None
 
-        def _eval_derivative(self, s):  # the product rule, each product strong too
+        def _eval_derivative(self, s):  # the chain rule with the entry's partials, each product strong too
             a, b = self.args
-            return fn(a.diff(s), b) + fn(a, b.diff(s))
+            return fn(a.diff(s), _strong_mul_partial_sympy(a, b)) + fn(b.diff(s), _strong_mul_partial_sympy(b, a))
 
         fn.eval = classmethod(_numbers)
         fn._eval_derivative = _eval_derivative
     return fn
+
+
+def _np_strong_partial(this, other):
+    with np.errstate(invalid="ignore"):
+        return np.where(np.equal(this, 0.0) & np.isinf(other), np.nan, other)
+
+
+def _py_strong_partial(this, other):
+    return math.nan if this == 0.0 and math.isinf(other) else other
+
+
+def _mp_strong_partial(this, other):
+    import mpmath
+
+    return mpmath.nan if this == 0 and mpmath.isinf(other) else other
+
+
+def _strong_mul_partial_sympy(this, other):
+    """`_strong_mul_partial` in SymPy (∂ strong_mul/∂this): `other`, NaN where this is 0 and other infinite. A
+    named function (`difflab_strong_partial`: one node, its values NumPy's; on traced values the entry's own
+    partial), not a Piecewise of where, equal and isinf's translations, which doubled a Hessian's code. (The
+    symbolic method's derivative of its own strong products, the adjoints of a Hessian's first pass:
+    `sqrt(x*x)''` at 0 was +inf where reverse's, through this partial, is NaN.)"""
+    if (other.is_Number and other.is_finite) or this.is_zero is False:  # no 0·∞ can be formed
+        return other
+    fn = sympy_function(
+        "difflab_strong_partial",
+        _np_strong_partial,
+        lambda args, i: _sp().Integer(i),  # (1 in other; the NaN point has no derivative either way)
+        _mp_strong_partial,
+        _py_strong_partial,
+    )
+    return fn(this, other)
 
 
 def _strong_mul_partial(k):
@@ -157,6 +191,7 @@ strong_mul = defop(
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
+SYMPY_TRACED["difflab_strong_partial"] = lambda this, other: _strong_mul_partial(0)(None, this, other)
 
 
 # length scales (Op.scale): how far an argument may move before the op stops looking like its Taylor
