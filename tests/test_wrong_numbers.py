@@ -762,6 +762,28 @@ def test_std_second_derivatives_at_a_constant_vector_are_nan_for_every_exact_met
         np.testing.assert_array_equal(along_ones[1], np.zeros(3))
 
 
+@pytest.mark.parametrize("inner", ["forward", "reverse", "symbolic"])
+def test_a_jvp_at_a_cone_apex_is_directional_for_forward_and_the_jacobian_times_v_for_the_others(inner):
+    """The convention where a directional derivative exists but the Jacobian does not (README): forward's JVP
+    is the derivative along v (its tangents, with strong zeros), reverse's and symbolic's is J·v from the
+    Jacobian (their native products). At a constant vector grad std is constant along the ones (off the apex
+    too), so forward's JVP there is 0; J, std's Hessian, is NaN, so J·v is NaN; each warns once, naming sqrt.
+    (The gradient itself is 0 there for every method: strong zeros.) Where J is finite they agree (the last line)."""
+    x, ones = np.ones(3), np.ones(3)
+    grad = dl.grad(dnp.std, method=inner)
+    for outer in ("forward", "reverse", "symbolic"):
+        (value, tangent), named, others = _domain_warnings(lambda: dl.jvp(grad, (x,), (ones,), method=outer))
+        assert named == ["v6 = sqrt(v5)"] and not others, (outer, named, others)
+        np.testing.assert_array_equal(value, np.zeros(3))  # the gradient at the apex: strong zeros' 0
+        if outer == "forward":
+            np.testing.assert_array_equal(tangent, np.zeros(3))
+        else:
+            assert np.isnan(tangent).all(), (outer, tangent)
+    y, v = np.array([1.0, 2.0, 4.0]), np.array([0.5, -1.0, 2.0])
+    tangents = [dl.jvp(grad, (y,), (v,), method=outer)[1] for outer in ("forward", "reverse", "symbolic")]
+    np.testing.assert_allclose(tangents[1:], [tangents[0]] * 2, rtol=1e-12)
+
+
 @pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
 def test_sqrt_of_a_square_has_no_second_derivative_at_0(method):
     """|x| as sqrt(x*x): its slope jumps at 0, so the second derivative is NaN with one DomainWarning naming the
