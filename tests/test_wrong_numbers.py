@@ -887,6 +887,35 @@ def test_symbolic_agrees_with_reverse_at_the_edges(name, k):
 
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_special_function_partials_at_the_special_battery_finds(method):
+    """Symbolic against reverse over SciPy's special functions at zeros, poles and 1e±8…1e±300 found two wrong
+    partials, wrong for every method: betaln's and beta's ψ(a) - ψ(a + b) cancelled (0 for -7e-156 at a = 1e155,
+    b = 0.7; 0 for -3.9e-301 at b = 1e-300; 3e-8 relative at a = 1e7), and the densities of gammainc, gammaincc
+    and betainc at a = b = 1 were NaN at x = 0 (and 1) where they are ±1: (a - 1)·log(x) was 0·(-inf)."""
+    import mpmath
+    import scipy.special as sc
+
+    import difflab.scipy.special as dsp
+
+    method = dl.Symbolic(matrix=False) if method == "symbolic" else method  # (its translation, per entry)
+    mpmath.mp.dps = 400
+    a, b = np.array([1e155, 3.0, 1e7, 0.5, 2e8]), np.array([0.7, 1e-300, 0.7, 30.0, 1e9])
+    psi = np.vectorize(lambda u, w=0.0: float(mpmath.digamma(u) - mpmath.digamma(mpmath.mpf(u) + mpmath.mpf(w))))
+    want_a, want_b = psi(a, b), psi(b, a)  # ψ(a) - ψ(a + b) in 400 digits, rounded once
+    tol = {"rtol": 1e-10, "atol": 0}
+    np.testing.assert_allclose(dl.grad(lambda a: dnp.sum(dsp.betaln(a, b)), method=method)(a), want_a, **tol)
+    np.testing.assert_allclose(dl.grad(lambda b: dnp.sum(dsp.betaln(a, b)), method=method)(b), want_b, **tol)
+    np.testing.assert_allclose(
+        dl.grad(lambda a: dnp.sum(dsp.beta(a, b)), method=method)(a), sc.beta(a, b) * want_a, **tol
+    )
+    x = np.array([0.0, 0.5])
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.gammainc(1.0, x)), method=method)(x), np.exp(-x))
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.gammaincc(1.0, x)), method=method)(x), -np.exp(-x))
+    x = np.array([0.0, 0.5, 1.0])
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.betainc(1.0, 1.0, x)), method=method)(x), np.ones(3))
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
 def test_second_derivatives_at_the_battery_finds(method):
     """sinc'' at 1e155 (symbolic: NaN, the unused Taylor branch's x² overflowing under where's zero derivative)
     and cbrt'' at 0 (symbolic: a finite 0, mul's strong zero in cbrt's partial 1/(3·out·out) under reverse over
