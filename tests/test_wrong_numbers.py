@@ -762,6 +762,57 @@ def test_std_second_derivatives_at_a_constant_vector_are_nan_for_every_exact_met
         np.testing.assert_array_equal(along_ones[1], np.zeros(3))
 
 
+@pytest.mark.parametrize("inner", ["forward", "reverse", "symbolic"])
+def test_a_jvp_at_a_cone_apex_is_directional_for_forward_and_symbolic_and_the_jacobian_times_v_for_reverse(inner):
+    """The convention where a directional derivative exists but the Jacobian does not (README): forward's and
+    symbolic's JVP is the derivative along v (forward's tangents, with strong zeros; symbolic's one directional
+    derivative d/dt f(x + t v), differentiators/directional.py), reverse's is J·v from the Jacobian's rows (its
+    native product). At a constant vector grad std is constant along the ones (off the apex too), so the
+    directional JVP there is 0; J, std's Hessian, is NaN, so J·v is NaN; each warns once, naming sqrt.
+    (The gradient itself is 0 there for every method: strong zeros.) Where J is finite they agree (the last line)."""
+    x, ones = np.ones(3), np.ones(3)
+    grad = dl.grad(dnp.std, method=inner)
+    for outer in ("forward", "reverse", "symbolic"):
+        (value, tangent), named, others = _domain_warnings(lambda: dl.jvp(grad, (x,), (ones,), method=outer))
+        assert named == ["v6 = sqrt(v5)"] and not others, (outer, named, others)
+        np.testing.assert_array_equal(value, np.zeros(3))  # the gradient at the apex: strong zeros' 0
+        if outer != "reverse":
+            np.testing.assert_array_equal(tangent, np.zeros(3))
+        else:
+            assert np.isnan(tangent).all(), (outer, tangent)
+    y, v = np.array([1.0, 2.0, 4.0]), np.array([0.5, -1.0, 2.0])
+    tangents = [dl.jvp(grad, (y,), (v,), method=outer)[1] for outer in ("forward", "reverse", "symbolic")]
+    np.testing.assert_allclose(tangents[1:], [tangents[0]] * 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
+def test_sqrt_of_a_square_has_no_second_derivative_at_0(method):
+    """|x| as sqrt(x*x): its slope jumps at 0, so the second derivative is NaN with one DomainWarning naming the
+    sqrt, for every exact method and nesting. (Was, symbolic: +inf. Its own strong products, the adjoints of the
+    Hessian's first pass, were differentiated by the product rule; they now carry strong_mul's partial, NaN where
+    its factor is 0 and the other infinite, as forward and reverse do.)"""
+    f = lambda x: dnp.sqrt(x * x)  # noqa: E731
+    value, named, others = _domain_warnings(lambda: dl.hessian(f, method=method)(0.0))
+    assert np.isnan(value) and named == ["v2 = sqrt(v1)"] and not others, (value, named, others)
+    assert _domain_warnings(lambda: dl.hessian(f, method=method)(-0.5))[0] == 0.0
+
+
+@pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
+def test_a_second_derivative_whose_gradient_overflows_is_nan(method):
+    """d²/db² 0.5/b at ±1e-300: the gradient -0.5/b² = -5e599 overflows, and a derivative of a value that is not
+    finite is NaN (the operators' guard): NaN for every exact method and nesting, each with NumPy's overflow
+    warning. (Was, symbolic's native Hessian: ±inf, 1/b³ rounded, where the others gave NaN; README states the
+    convention.) The row of a finite gradient entry keeps its value."""
+    f = lambda b: dnp.sum(0.5 / b)  # noqa: E731
+    for b in (1e-300, -1e-300):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            value = dl.hessian(f, method=method)(np.array([b, 2.0]))
+        assert np.isnan(value[0]).all() and value[1].tolist() == [0.0, 0.125], value
+        assert any("overflow" in str(w.message) for w in caught), [str(w.message) for w in caught]
+    assert dl.hessian(f, method=method)(1e-100) == pytest.approx(1e300, rel=1e-14)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_a_negative_base_to_a_variable_power_has_no_derivative(method):
     """d/dx (−1.3)**x = (−1.3)**x · log(−1.3): NaN with the DomainWarning naming the pow equation, also where
@@ -795,25 +846,11 @@ BATTERY_OPS = [
     for k in range(op.nargs)
     if op.domain[min(k, len(op.domain) - 1)] != "integer"  # orders and shape parameters: refused by design
 ]
-# A known gap, not a pass: SciPy's special functions (difflab.ops.special) translate to SymPy's own forms
-# (betaln as loggamma sums, beta as Γ·Γ/Γ, besseli(1, x), ive as besseli·e^-|x|), whose values at these edges
-# (1e-155, 1e8, 1e300) are not SciPy's (beta's overflow gives NaN, betaln at 1e300 is -12.6 for -249.6,
-# i1(1e-155) is 0). The cure is a named SymPy function per entry valued by its SciPy implementation
-# (as log_ndtr's). These cells fail today: strict, so a fix shows as an unexpected pass; the others run.
-SPECIAL_OPEN = {
-    ("rgamma", 0), ("polygamma", 1), ("beta", 0), ("beta", 1), ("betaln", 0), ("betaln", 1), ("yn", 1),
-    ("ive", 1), ("j0", 0), ("j1", 0), ("y0", 0), ("y1", 0), ("i0", 0), ("i1", 0),
-}  # fmt: skip
-_SPECIAL_GAP = pytest.mark.xfail(
-    reason="symbolic values of SciPy's special functions at extreme arguments: SymPy's forms, not SciPy's",
-    strict=True,
-)
-BATTERY_CASES = [
-    pytest.param(n, k, id=f"{n}-{k}", marks=_SPECIAL_GAP)
-    if (n, k) in SPECIAL_OPEN
-    else pytest.param(n, k, id=f"{n}-{k}")
-    for n, k in BATTERY_OPS
-]
+# SciPy's special functions (difflab.ops.special) were a known gap here: their SymPy forms (betaln as loggamma
+# sums, beta as Γ·Γ/Γ, besseli(1, x), ive as besseli·e^-|x|) are not SciPy's values at these edges (beta's overflow
+# gave NaN at 1e155, betaln at 1e300 was -12.6 for -249.6, i1(1e-155) was 0, j0/y0/i0 were SciPy's jv/yv/iv at
+# order 0). Each such entry is now a named SymPy function computed by its SciPy function (special._scipy_named).
+BATTERY_CASES = [pytest.param(n, k, id=f"{n}-{k}") for n, k in BATTERY_OPS]
 
 
 def _same(a, b):
@@ -824,15 +861,22 @@ def _same(a, b):
     return (np.isnan(a) & np.isnan(b)) | (a == b) | (np.isfinite(a) & np.isfinite(b) & close)
 
 
+def _held(op, i):
+    """The value an argument that does not move holds: 0.7, or the whole order 2 for an order (polygamma(0.7, x)
+    is nowhere finite; yn truncates 0.7)."""
+    return 2.0 if op.domain[min(i, len(op.domain) - 1)] == "integer" else 0.7
+
+
 @pytest.mark.parametrize("name, k", BATTERY_CASES)
 def test_symbolic_agrees_with_reverse_at_the_edges(name, k):
     op = dl.ops.REGISTRY[name]
     with np.errstate(all="ignore"):
-        args = [EDGE if i == k else np.full(EDGE.shape, 0.7) for i in range(op.nargs)]
+        args = [EDGE if i == k else np.full(EDGE.shape, _held(op, i)) for i in range(op.nargs)]
         xs = EDGE[np.isfinite(op.impl(*args))]  # where the op itself is finite
+    assert xs.size > 1, xs
 
     def f(x):
-        return 1.0 * op(*[x if i == k else np.full(x.shape, 0.7) for i in range(op.nargs)])
+        return 1.0 * op(*[x if i == k else np.full(x.shape, _held(op, i)) for i in range(op.nargs)])
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -841,6 +885,35 @@ def test_symbolic_agrees_with_reverse_at_the_edges(name, k):
     for what, g, w in zip(("value", "slope"), got, want):
         same = _same(g, w)
         assert same.all(), (what, xs[~same], np.asarray(g)[~same], np.asarray(w)[~same])
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_special_function_partials_at_the_special_battery_finds(method):
+    """Symbolic against reverse over SciPy's special functions at zeros, poles and 1e±8…1e±300 found two wrong
+    partials, wrong for every method: betaln's and beta's ψ(a) - ψ(a + b) cancelled (0 for -7e-156 at a = 1e155,
+    b = 0.7; 0 for -3.9e-301 at b = 1e-300; 3e-8 relative at a = 1e7), and the densities of gammainc, gammaincc
+    and betainc at a = b = 1 were NaN at x = 0 (and 1) where they are ±1: (a - 1)·log(x) was 0·(-inf)."""
+    import mpmath
+    import scipy.special as sc
+
+    import difflab.scipy.special as dsp
+
+    method = dl.Symbolic(matrix=False) if method == "symbolic" else method  # (its translation, per entry)
+    mpmath.mp.dps = 400
+    a, b = np.array([1e155, 3.0, 1e7, 0.5, 2e8]), np.array([0.7, 1e-300, 0.7, 30.0, 1e9])
+    psi = np.vectorize(lambda u, w=0.0: float(mpmath.digamma(u) - mpmath.digamma(mpmath.mpf(u) + mpmath.mpf(w))))
+    want_a, want_b = psi(a, b), psi(b, a)  # ψ(a) - ψ(a + b) in 400 digits, rounded once
+    tol = {"rtol": 1e-10, "atol": 0}
+    np.testing.assert_allclose(dl.grad(lambda a: dnp.sum(dsp.betaln(a, b)), method=method)(a), want_a, **tol)
+    np.testing.assert_allclose(dl.grad(lambda b: dnp.sum(dsp.betaln(a, b)), method=method)(b), want_b, **tol)
+    np.testing.assert_allclose(
+        dl.grad(lambda a: dnp.sum(dsp.beta(a, b)), method=method)(a), sc.beta(a, b) * want_a, **tol
+    )
+    x = np.array([0.0, 0.5])
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.gammainc(1.0, x)), method=method)(x), np.exp(-x))
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.gammaincc(1.0, x)), method=method)(x), -np.exp(-x))
+    x = np.array([0.0, 0.5, 1.0])
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(dsp.betainc(1.0, 1.0, x)), method=method)(x), np.ones(3))
 
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])

@@ -21,7 +21,7 @@ from ..graph import Traced, Var, evaluate
 from ..trace import outputs_of, trace_flat
 from .reverse import backward
 
-__all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "floats"]
+__all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
 
 
 class Program:
@@ -360,7 +360,11 @@ def _template(op, params, numbers):
     def partials(out, *xs):
         it = iter(xs)
         vals = [next(it) if n is None else n for n in numbers]
-        return [0.0 if p is None else p(out, *vals, **params) for p, _ in op.float_partials]
+        # (a number's partial is never needed: an order's, which refuses, would leave the op to SymPy's diff)
+        return [
+            0.0 if p is None or n is not None else p(out, *vals, **params)
+            for (p, _), n in zip(op.float_partials, numbers)
+        ]
 
     t, xs, outs = trace_flat(partials, [0.5] * (1 + numbers.count(None)))
     graph = outputs_of(t, xs, outs)
@@ -465,6 +469,19 @@ def name_singular(prepared, args, outs, result, order=1):
     with np.errstate(invalid="raise", divide="raise"):  # as reverse's sweep: the rules name the equation
         _sweep(graph, args, wrt)
     return outs, result
+
+
+def nonfinite_rows(H, g):
+    """The Hessian H (n, n) with NaN rows where the gradient entry g[i] they differentiate is not finite: a
+    derivative of a value that is not finite is NaN, the guard every operator applies to a derivative it
+    differentiates (finite_or_nan), so the native Hessian gives what forward or reverse over any method gives.
+    d²/db² 0.5/b at 1e-300: the gradient -5e599 overflows; NaN, not the +inf that 1/b³ would round to (which a
+    method differentiating the overflowed gradient cannot tell from inf - inf). Traced values: H unchanged."""
+    if _traced([H, g]) or np.isfinite(g).all():
+        return H
+    H = np.array(H, dtype=float)
+    H[~np.isfinite(np.asarray(g, dtype=float))] = np.nan
+    return H
 
 
 def _sweep(graph, args, wrt) -> list:

@@ -30,7 +30,7 @@ from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
 from .tensor import tensor_form
-from .program import Program, _as_object, exact, floats, name_singular, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .program import Program, _as_object, exact, floats, name_singular, nonfinite_rows, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
@@ -100,10 +100,10 @@ class Symbolic(Differentiator):
                     self._exprs[kind] = [d for i, y in enumerate(ys) for d in p.gradient(y, self.x, f"d{i}_")]
                 elif kind == "value+jacobian":
                     self._exprs[kind] = self.exprs("value") + self.exprs("jacobian")
-                else:
-                    (y,) = ys
-                    grads = p.gradient(y, self.x, "g_")
-                    self._exprs[kind] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
+                else:  # "hessian", and after it the gradient its rows differentiate ("hessian+gradient")
+                    grads = p.gradient(ys[0], self.x, "g_")
+                    self._exprs["hessian"] = [d for j, g in enumerate(grads) for d in p.gradient(g, self.x, f"h{j}_")]
+                    self._exprs["hessian+gradient"] = self._exprs["hessian"] + grads
             return self._exprs[kind]
 
         def _run(self, kind, args):
@@ -141,7 +141,8 @@ class Symbolic(Differentiator):
                 # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
                 if np.isfinite(H).all() or not self._expand(strict=False):
                     return name_singular(self, args, outs, H, order=2)
-            H = split(self._run("hessian", args), [(self.n, self.n)])[0]
+            both, k = self._run("hessian+gradient", args), self.n * self.n  # rows of a gradient entry not finite: NaN
+            H = nonfinite_rows(split(both[:k], [(self.n, self.n)])[0], both[k:])
             return name_singular(self, args, self.value(args), H, order=2)
 
         def expression_size(self, kind="jacobian") -> dict:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph import Traced
 from .core import (
+    SYMPY_TRACED,
     Op,
     _sp,
     _sympy_fn,
@@ -119,13 +120,24 @@ def strong_mul_sympy():
                 return a * b
             return None
 
-        def _eval_derivative(self, s):  # the product rule, each product strong too
+        def _eval_derivative(self, s):  # the chain rule with the entry's partials, each product strong too
             a, b = self.args
-            return fn(a.diff(s), b) + fn(a, b.diff(s))
+            return fn(a.diff(s), _strong_mul_partial_sympy(a, b)) + fn(b.diff(s), _strong_mul_partial_sympy(b, a))
 
         fn.eval = classmethod(_numbers)
         fn._eval_derivative = _eval_derivative
     return fn
+
+
+def _strong_mul_partial_sympy(this, other):
+    """`_strong_mul_partial` in SymPy (∂ strong_mul/∂this): `other`, NaN where this is 0 and other infinite. A
+    named function (strong_factor's, `difflab_strong_factor`: one node, its values NumPy's; on traced values the entry's own
+    partial), not a Piecewise of where, equal and isinf's translations, which doubled a Hessian's code. (The
+    symbolic method's derivative of its own strong products, the adjoints of a Hessian's first pass:
+    `sqrt(x*x)''` at 0 was +inf where reverse's, through this partial, is NaN.)"""
+    if (other.is_Number and other.is_finite) or this.is_zero is False:  # no 0·∞ can be formed
+        return other
+    return _strong_factor_sympy()(this, other)
 
 
 def _strong_mul_partial(k):
@@ -162,6 +174,16 @@ def _mp_strong_factor(this, other):
     return mpmath.nan if mpmath.isinf(other) and not abs(this) > 0 else other
 
 
+def _strong_factor_sympy():
+    return sympy_function(
+        "difflab_strong_factor",
+        _strong_factor_impl,
+        lambda args, i: _sp().Integer(i),  # (1 in other; the NaN point has no derivative either way)
+        _mp_strong_factor,
+        _py_strong_factor,
+    )
+
+
 # One float-valued equation, not where(equal(this, 0), where(isinf(other), nan, other), other): comparisons
 # downstream of a strong product stop the compiled tier's speculation (compile/graphs.py), and the hvp of an
 # MLP then ran every strong product exactly (1.3x its time at n = 10^5). Its value is `other` or NaN, and a
@@ -171,15 +193,7 @@ strong_factor = defop(
     _strong_factor_impl,
     py=_py_strong_factor,
     partials=(None, _ones_like_partial),
-    sympy=elementwise_sympy(
-        lambda this, other: sympy_function(
-            "difflab_strong_factor",
-            _strong_factor_impl,
-            lambda args, i: _sp().Integer(i),
-            _mp_strong_factor,
-            _py_strong_factor,
-        )(this, other)
-    ),
+    sympy=elementwise_sympy(lambda this, other: _strong_factor_sympy()(this, other)),
     domain=("real", "real"),
     analytic=False,
     doc="strong_mul's partial in one factor: the other factor, except NaN where this one is 0 and the other "
@@ -199,6 +213,7 @@ strong_mul = defop(
     doc="a * b with strong zeros: 0 times anything (∞ included) is 0; the chain rule's "
     "product in the rules marked strong_zero (one equation, as a plain product)",
 )
+SYMPY_TRACED["difflab_strong_partial"] = lambda this, other: _strong_mul_partial(0)(None, this, other)
 
 
 # length scales (Op.scale): how far an argument may move before the op stops looking like its Taylor

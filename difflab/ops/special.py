@@ -9,9 +9,11 @@ when a value is computed, and without it a one-line ImportError names the extra 
 Rules are compositions of registry ops (d gammaln = digamma, d iv(v, x) = (iv(v-1, x) + iv(v+1, x))/2),
 so every derivative nests. Orders (v, n) and the shape arguments of the incomplete functions (a, b)
 are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
-argument (as autograd does). SymPy translations use SymPy's own functions (loggamma, polygamma,
-erfinv, besselj, ...) whose lambdified code calls SciPy (`SYMPY_NUMPY`, `SYMPY_MATH`); the
-incomplete functions and log_ndtr are named SymPy functions with the entry's derivative.
+argument (as autograd does). SymPy translations: where SymPy has the very function SciPy computes
+(gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv) it is SymPy's own, whose
+lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
+function computed by its SciPy function and meaning SymPy's form (`_scipy_named`: beta is not
+Γ·Γ/Γ in floats, j0 is not SciPy's jv(0, x)), so the symbolic method's values are SciPy's.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import math
 
 
 from ..errors import NotDifferentiableError
-from .core import SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
-from .elementwise import _abs_fn, exp, log, log1p, sign
+from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
+from .elementwise import _abs_fn, exp, greater_equal, log, log1p, sign, strong_mul, where
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
 
@@ -56,6 +58,7 @@ def _refuse(op_name, arg):
             f"hold {arg} constant (a plain array or number), as autograd does"
         )
 
+    partial.refuses = True  # (a named SymPy function's derivative refuses by it too)
     return partial
 
 
@@ -91,72 +94,91 @@ for _name, _impl in {
 SYMPY_MATH.update(loggamma=math.lgamma, gamma=math.gamma, erf=math.erf, erfc=math.erfc)
 
 
-def _named(name, derivative, mp_name):
-    """A named SymPy function whose values are SciPy's `name` and derivative `derivative(args, i)`."""
+#: name -> (SymPy's form, derivative or None) of the entries translated by `_scipy_named`
+_FORMS: dict = {}
+
+
+def _scipy_named(name, form, derivative=None):
+    """The SymPy translation of an entry whose SymPy form is not SciPy's value: a named SymPy function
+    `scipy_<name>`, computed by SciPy's `name` in generated code (arrays and floats), whose meaning is
+    SymPy's `form(sp, *args)`. SymPy's forms are right as mathematics, not as floats: beta as Γ·Γ/Γ is
+    inf/inf = NaN at 1e155, betaln as loggamma sums keeps no digit at 1e300 (-12.6 for -249.6),
+    besseli(1, x) is SciPy's iv(1, x), not its i1 (0 at 1e-155), ive as besseli·e^-|x| overflows. What
+    the form still gives: the value in any precision (evalf: `exact`'s 40 digits) and the derivative
+    where the symbolic method takes SymPy's (`diff`) rather than the registry's partials, reading the
+    named value where the form's derivative holds the form (beta' = beta·(ψ(a) - ψ(a + b))); or
+    `derivative(sp, out, i, *args)` where the form's is unstable (log_ndtr's in the left tail). An
+    argument the entry refuses (an order, a shape parameter) is refused by its registry partial."""
+    _FORMS[name] = (form, derivative)
+    return elementwise_sympy(lambda *xs: _scipy_function(name)(*xs))
+
+
+def _scipy_function(name):
+    """The named SymPy function of a `_scipy_named` entry."""
+    sp = _sp()
+    form, derivative = _FORMS[name]
+
+    def partial(args, i):
+        rules = REGISTRY[name].float_partials
+        rule = rules[i][0] if rules else None
+        if rule is None:  # a zero derivative (gammasgn: piecewise constant)
+            return sp.Integer(0)
+        if getattr(rule, "refuses", False):
+            rule()  # raises NotDifferentiableError naming the argument
+        if derivative is not None:
+            return derivative(sp, fn(*args), i, *args)
+        xs = [sp.Dummy(f"a{k}", real=True) for k in range(len(args))]
+        whole = form(sp, *xs)
+        return sp.diff(whole, xs[i]).subs(whole, fn(*xs)).xreplace(dict(zip(xs, args)))
 
     def mp_impl(*args):
         import mpmath
 
-        return {
-            "gammainc": lambda a, x: mpmath.gammainc(a, 0, x, regularized=True),
-            "gammaincc": lambda a, x: mpmath.gammainc(a, x, mpmath.inf, regularized=True),
-            "betainc": lambda a, b, x: mpmath.betainc(a, b, 0, x, regularized=True),
-            "log_ndtr": lambda x: mpmath.log(mpmath.ncdf(x)),
-            "gammasgn": lambda x: mpmath.sign(mpmath.gamma(x)),
-            "erfcinv": lambda x: mpmath.erfinv(1 - x),
-            "ndtri": lambda x: mpmath.sqrt(2) * mpmath.erfinv(2 * x - 1),
-        }[mp_name](*args)
+        value = form(sp, *[sp.Float(a, mpmath.mp.dps) for a in args]).evalf(mpmath.mp.dps)
+        return mpmath.mpf(value) if value.is_real and value.is_finite else mpmath.nan
 
-    return sympy_function(name, _scipy(name), derivative, mp_impl, _scipy(name))
+    fn = sympy_function(f"scipy_{name}", _scipy(name), partial, mp_impl, _scipy(name))
+    return fn
 
 
-def _refusing_derivative(name, names):
-    """derivative(args, i) of a named function differentiable only in its last argument."""
-
-    def derivative(args, i):
-        if i < len(args) - 1:
-            _refuse(name, names[i])()
-        sp = _sp()
-        if name == "gammainc":
-            a, x = args
-            return sp.exp(-x) * x ** (a - 1) / sp.gamma(a)
-        if name == "gammaincc":
-            a, x = args
-            return -sp.exp(-x) * x ** (a - 1) / sp.gamma(a)
-        a, b, x = args
-        return x ** (a - 1) * (1 - x) ** (b - 1) / sp.beta(a, b)
-
-    return derivative
+def _betainc_density(sp, out, i, a, b, x):
+    """d I_x(a, b)/dx, the beta density (SymPy's derivative of betainc_regularized is its integral form)."""
+    return x ** (a - 1) * (1 - x) ** (b - 1) / _scipy_function("beta")(a, b)
 
 
-def _named_sympy(name, *names):
-    derivative = _refusing_derivative(name, names) if names else None
-    return elementwise_sympy(lambda *xs: _NAMED[name](derivative)(*xs))
+def _xlog(c, x):
+    """c·log(x) with strong zeros: 0 where c is 0, also at x = 0 (the densities x^(a-1) of gammainc and betainc at
+    a = 1 are 1 at x = 0, where (a - 1)·log(x) was 0·(-inf) = NaN; the edge battery found it)."""
+    return strong_mul(c, log(x))
 
 
-_NAMED = {
-    "gammainc": lambda d: _named("gammainc", d, "gammainc"),
-    "gammaincc": lambda d: _named("gammaincc", d, "gammaincc"),
-    "betainc": lambda d: _named("betainc", d, "betainc"),
-    "log_ndtr": lambda d: _named("log_ndtr", lambda args, i: _log_ndtr_sympy_partial(*args), "log_ndtr"),
-    "gammasgn": lambda d: _named("gammasgn", lambda args, i: _sp().Integer(0), "gammasgn"),
-    # named: SymPy's erfcinv has no numeric evaluation (evalf) of its own
-    "erfcinv": lambda d: _named(
-        "erfcinv", lambda args, i: -_sp().sqrt(_sp().pi) / 2 * _sp().exp(_NAMED["erfcinv"](None)(*args) ** 2), "erfcinv"
-    ),
-    "ndtri": lambda d: _named(
-        "ndtri", lambda args, i: _sp().sqrt(2 * _sp().pi) * _sp().exp(_NAMED["ndtri"](None)(*args) ** 2 / 2), "ndtri"
-    ),
-}
+_LARGE = 1e8  # from here ψ's asymptotic series, to its 1/a term, gives ψ(a) - ψ(a + b) to a double's precision
+_SMALL = 1e-4  # b/a below which its Taylor series in b, to b⁴, does
 
 
-def _log_ndtr_sympy_partial(x):
-    sp = _sp()
-    return sp.exp(-(x**2) / 2 - _NAMED["log_ndtr"](None)(x)) / sp.sqrt(2 * sp.pi)
+def _psi_difference(a, b):
+    """ψ(a) - ψ(a + b) (a, b > 0), the partial of betaln in a (beta's over its value), without the cancellation
+    of two nearly equal ψ: where b < 1e-4·a its Taylor series -Σ bⁿ ψ⁽ⁿ⁾(a)/n!, n ≤ 4; where a ≥ 1e8
+    -log1p(b/a) - b/(2a(a + b)) (the next term, b/(6a³), is below a double's reach); elsewhere the difference,
+    to ~2e-11 relative at worst (ψ(a) ≤ 18.4 against a difference ≥ 1e-4). ψ(1e155) - ψ(1e155 + 0.7) was 0 for
+    -7e-156, ψ(3) - ψ(3 + 1e-300) 0 for -3.9e-301 (the special-function battery found them). Each series runs at
+    held arguments where it is not used, so it forms no inf or NaN there."""
+    small, large = (b < _SMALL * a), greater_equal(a, _LARGE)
+    a_t, b_t = where(small, a, 1.0), where(small, b, 0.0)
+    taylor = polygamma(4.0, a_t) * (b_t / 4.0)
+    for n in (3.0, 2.0, 1.0):
+        taylor = (polygamma(n, a_t) + taylor) * (b_t / n)
+    a_s = where(large, a, _LARGE)
+    series = -log1p(b / a_s) - 0.5 * (b / a_s) / (a_s + b)
+    return where(small, -taylor, where(large, series, psi(a) - psi(a + b)))
+
+
+_DEFINED: set = set()
 
 
 def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analytic=False, **kw) -> Op:
     """An entry for scipy.special.<name>, spelled `scipy.special.<name>` (and `numpy`'s names)."""
+    _DEFINED.add(name)
     spellings = tuple(f"scipy.special.{n}" for n in (name, *kw.pop("aliases", ()))) + tuple(numpy)
     return defop(
         name,
@@ -177,7 +199,8 @@ gammaln = _special(
     "gammaln",
     _scipy("gammaln"),
     (lambda out, x: psi(x),),
-    _sympy_call(lambda sp, x: sp.loggamma(x)),
+    # log|Γ| (SymPy's loggamma is complex where Γ < 0); its derivative ψ
+    _scipy_named("gammaln", lambda sp, x: sp.log(sp.Abs(sp.gamma(x))), lambda sp, out, i, x: sp.polygamma(0, x)),
     doc="log|Γ(x)|; d gammaln = digamma",
 )
 gamma = _special(
@@ -192,7 +215,7 @@ rgamma = _special(
     "rgamma",
     _scipy("rgamma"),
     (lambda out, x: -out * psi(x),),
-    _sympy_call(lambda sp, x: 1 / sp.gamma(x)),
+    _scipy_named("rgamma", lambda sp, x: 1 / sp.gamma(x)),
     analytic=True,
     doc="1/Γ(x), finite at the poles of Γ",
 )
@@ -200,7 +223,7 @@ gammasgn = _special(
     "gammasgn",
     _scipy("gammasgn"),
     (None,),
-    _named_sympy("gammasgn"),
+    _scipy_named("gammasgn", lambda sp, x: sp.sign(sp.gamma(x))),
     domain=("real",),
     differentiable=False,
     doc="the sign of Γ(x): piecewise constant, zero derivative",
@@ -218,39 +241,39 @@ polygamma = _special(
     "polygamma",
     _scipy("polygamma"),
     (_refuse("polygamma", "n"), lambda out, n, x: polygamma(n + 1.0, x)),
-    _sympy_call(lambda sp, n, x: sp.polygamma(_order(n), x)),
+    _scipy_named("polygamma", lambda sp, n, x: sp.polygamma(_order(n), x)),
     domain=("integer", "positive"),
     doc="polygamma ψ⁽ⁿ⁾(x) (n a non-negative integer, not differentiated)",
 )
 beta = _special(
     "beta",
     _scipy("beta"),
-    (lambda out, a, b: out * (psi(a) - psi(a + b)), lambda out, a, b: out * (psi(b) - psi(a + b))),
-    _sympy_call(lambda sp, a, b: sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b)),
+    (lambda out, a, b: out * _psi_difference(a, b), lambda out, a, b: out * _psi_difference(b, a)),
+    _scipy_named("beta", lambda sp, a, b: sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b)),
     domain=("positive", "positive"),
     doc="B(a, b) = Γ(a)Γ(b)/Γ(a+b)",
 )
 betaln = _special(
     "betaln",
     _scipy("betaln"),
-    (lambda out, a, b: psi(a) - psi(a + b), lambda out, a, b: psi(b) - psi(a + b)),
-    _sympy_call(lambda sp, a, b: sp.loggamma(a) + sp.loggamma(b) - sp.loggamma(a + b)),
+    (lambda out, a, b: _psi_difference(a, b), lambda out, a, b: _psi_difference(b, a)),
+    _scipy_named("betaln", lambda sp, a, b: sp.log(sp.Abs(sp.gamma(a) * sp.gamma(b) / sp.gamma(a + b)))),
     domain=("positive", "positive"),
     doc="log|B(a, b)|",
 )
 gammainc = _special(
     "gammainc",
     _scipy("gammainc"),
-    (_refuse("gammainc", "a"), lambda out, a, x: exp((a - 1.0) * log(x) - x - gammaln(a))),
-    _named_sympy("gammainc", "a"),
+    (_refuse("gammainc", "a"), lambda out, a, x: exp(_xlog(a - 1.0, x) - x - gammaln(a))),
+    _scipy_named("gammainc", lambda sp, a, x: sp.lowergamma(a, x) / sp.gamma(a)),
     domain=("integer", "positive"),
     doc="regularized lower incomplete gamma P(a, x); differentiable in x only (its density)",
 )
 gammaincc = _special(
     "gammaincc",
     _scipy("gammaincc"),
-    (_refuse("gammaincc", "a"), lambda out, a, x: -exp((a - 1.0) * log(x) - x - gammaln(a))),
-    _named_sympy("gammaincc", "a"),
+    (_refuse("gammaincc", "a"), lambda out, a, x: -exp(_xlog(a - 1.0, x) - x - gammaln(a))),
+    _scipy_named("gammaincc", lambda sp, a, x: sp.uppergamma(a, x) / sp.gamma(a)),
     domain=("integer", "positive"),
     doc="regularized upper incomplete gamma Q(a, x) = 1 - P(a, x); differentiable in x only",
 )
@@ -260,9 +283,9 @@ betainc = _special(
     (
         _refuse("betainc", "a"),
         _refuse("betainc", "b"),
-        lambda out, a, b, x: exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - betaln(a, b)),
+        lambda out, a, b, x: exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)),
     ),
-    _named_sympy("betainc", "a", "b"),
+    _scipy_named("betainc", lambda sp, a, b, x: sp.betainc_regularized(a, b, 0, x), _betainc_density),
     domain=("integer", "integer", "probability"),
     doc="regularized incomplete beta I_x(a, b); differentiable in x only (its density)",
 )
@@ -299,7 +322,7 @@ erfcinv = _special(
     "erfcinv",
     _scipy("erfcinv"),
     (lambda out, x: (-0.5 * _SQRT_PI) * exp(out * out),),
-    _named_sympy("erfcinv"),
+    _scipy_named("erfcinv", lambda sp, x: sp.erfinv(1 - x), lambda sp, out, i, x: -sp.sqrt(sp.pi) / 2 * sp.exp(out**2)),
     domain=("probability",),
     doc="inverse of erfc on (0, 2); its rule reuses the output",
 )
@@ -307,7 +330,7 @@ ndtr = _special(
     "ndtr",
     _scipy("ndtr"),
     (lambda out, x: exp(-0.5 * x * x) / _SQRT_2PI,),
-    _sympy_call(lambda sp, x: sp.erfc(-x / sp.sqrt(2)) / 2),
+    _scipy_named("ndtr", lambda sp, x: sp.erfc(-x / sp.sqrt(2)) / 2),
     domain=("real",),
     analytic=True,
     doc="the standard normal CDF Φ(x)",
@@ -317,7 +340,12 @@ log_ndtr = _special(
     _scipy("log_ndtr"),
     # φ(x)/Φ(x) as exp(-x²/2 - log Φ(x))/√(2π): finite deep in the left tail (x = -40: ≈ 40)
     (lambda out, x: exp(-0.5 * x * x - out) / _SQRT_2PI,),
-    _named_sympy("log_ndtr"),
+    # φ(x)/Φ(x) as exp(-x²/2 - log Φ(x))/√(2π), as the registry's partial
+    _scipy_named(
+        "log_ndtr",
+        lambda sp, x: sp.log(sp.erfc(-x / sp.sqrt(2)) / 2),
+        lambda sp, out, i, x: sp.exp(-(x**2) / 2 - out) / sp.sqrt(2 * sp.pi),
+    ),
     domain=("real",),
     doc="log Φ(x), accurate in both tails",
 )
@@ -325,7 +353,11 @@ ndtri = _special(
     "ndtri",
     _scipy("ndtri"),
     (lambda out, x: _SQRT_2PI * exp(0.5 * out * out),),
-    _named_sympy("ndtri"),
+    _scipy_named(
+        "ndtri",
+        lambda sp, x: sp.sqrt(2) * sp.erfinv(2 * x - 1),
+        lambda sp, out, i, x: sp.sqrt(2 * sp.pi) * sp.exp(out**2 / 2),
+    ),
     domain=("probability",),
     doc="the inverse of Φ on (0, 1)",
 )
@@ -333,7 +365,7 @@ logit = _special(
     "logit",
     _scipy("logit"),
     (lambda out, x: 1.0 / x + 1.0 / (1.0 - x),),
-    _sympy_call(lambda sp, x: sp.log(x / (1 - x))),
+    _scipy_named("logit", lambda sp, x: sp.log(x / (1 - x))),
     domain=("probability",),
     doc="log(p/(1-p)), the inverse of expit (difflab's sigmoid)",
 )
@@ -368,7 +400,7 @@ yn = _special(
     "yn",
     _scipy("yn"),
     (_refuse("yn", "n"), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
-    _sympy_call(lambda sp, n, x: sp.bessely(_order(n), x)),
+    _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
     doc="Y_n(x) for integer n (SciPy's yn)",
 )
@@ -388,8 +420,8 @@ ive = _special(
         _bessel_order_rule("ive"),
         lambda out, v, x: 0.5 * (ive(v - 1.0, x) + ive(v + 1.0, x)) - sign(x) * out,
     ),
-    # the registry's abs (its derivative is sign, whose own is 0: SymPy's Abs'' is a DiracDelta)
-    _sympy_call(lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-_abs_fn()(x))),
+    # the registry's abs in the form (its derivative is sign, whose own is 0: SymPy's Abs'' is a DiracDelta)
+    _scipy_named("ive", lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-_abs_fn()(x))),
     domain=("integer", "positive"),
     doc="exponentially scaled I_v(x)·e^(-|x|)",
 )
@@ -397,7 +429,7 @@ j0 = _special(
     "j0",
     _scipy("j0"),
     (lambda out, x: -j1(x),),
-    _sympy_call(lambda sp, x: sp.besselj(0, x)),
+    _scipy_named("j0", lambda sp, x: sp.besselj(0, x)),
     domain=("real",),
     doc="J_0(x); d J_0 = -J_1",
 )
@@ -405,7 +437,7 @@ j1 = _special(
     "j1",
     _scipy("j1"),
     (lambda out, x: 0.5 * (j0(x) - jv(2.0, x)),),
-    _sympy_call(lambda sp, x: sp.besselj(1, x)),
+    _scipy_named("j1", lambda sp, x: sp.besselj(1, x)),
     domain=("real",),
     doc="J_1(x)",
 )
@@ -413,21 +445,21 @@ y0 = _special(
     "y0",
     _scipy("y0"),
     (lambda out, x: -y1(x),),
-    _sympy_call(lambda sp, x: sp.bessely(0, x)),
+    _scipy_named("y0", lambda sp, x: sp.bessely(0, x)),
     doc="Y_0(x) on x > 0; d Y_0 = -Y_1",
 )
 y1 = _special(
     "y1",
     _scipy("y1"),
     (lambda out, x: 0.5 * (y0(x) - yv(2.0, x)),),
-    _sympy_call(lambda sp, x: sp.bessely(1, x)),
+    _scipy_named("y1", lambda sp, x: sp.bessely(1, x)),
     doc="Y_1(x) on x > 0",
 )
 i0 = _special(
     "i0",
     _scipy("i0"),
     (lambda out, x: i1(x),),
-    _sympy_call(lambda sp, x: sp.besseli(0, x)),
+    _scipy_named("i0", lambda sp, x: sp.besseli(0, x)),
     domain=("real",),
     numpy=("i0",),
     doc="I_0(x) (also numpy.i0); d I_0 = I_1",
@@ -436,9 +468,10 @@ i1 = _special(
     "i1",
     _scipy("i1"),
     (lambda out, x: 0.5 * (i0(x) + iv(2.0, x)),),
-    _sympy_call(lambda sp, x: sp.besseli(1, x)),
+    _scipy_named("i1", lambda sp, x: sp.besseli(1, x)),
     domain=("real",),
     doc="I_1(x)",
 )
 
-__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
+# the entries defined here (not the elementwise ops the rules import)
+__all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
