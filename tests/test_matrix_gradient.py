@@ -179,3 +179,16 @@ def test_shift_rules_come_from_the_registry():
     for f in (inv, eqv):
         assert "max" in _shift_free_ops(f, z)
         np.testing.assert_allclose(dl.grad(f, method="symbolic")(z), dl.grad(f)(z), rtol=0, atol=1e-12)
+
+
+def test_a_shift_through_a_where_is_not_claimed_free():
+    """shifts.py read where's partial on SymPy symbols (its condition a symbol, taken as true): the adjoint of
+    sum(x0) broadcast into where(isnan(x1), x1, ·) was dropped and symbolic's gradient was 0 for [3, 3]."""
+    import difflab as dl
+    import difflab.numpy as dnp
+
+    def f(x0, x1):
+        return dnp.sum(dnp.where(dnp.isnan(x1), x1, dnp.sum(x0)))
+
+    got = dl.grad(f, argnums=(0, 1), method="symbolic")(np.zeros(2), np.zeros(3))
+    np.testing.assert_array_equal(np.concatenate(got), [3.0, 3.0, 0.0, 0.0, 0.0])

@@ -117,6 +117,8 @@ def _through(eqn, ts: list, m: Var, symbols: dict):
     when they make no claim."""
     op, kw = eqn.op, eqn.kw
     if op.elementwise and op.float_partials:
+        if not op.analytic:  # a partial that branches on values (where, maximum) cannot be read on symbols
+            return None
         out, args = _symbol(eqn.out, symbols), [_symbol(a, symbols) for a in eqn.args]
         total = 0
         for (partial, _), t in zip(op.float_partials, ts):

@@ -138,8 +138,7 @@ class Symbolic(Differentiator):
             if self.tensor is not None and not _traced(args):  # matrix level: products stay matmuls
                 charge(evals=1)
                 outs, H = self.tensor.hessian(floats(args))
-                # an infinite partial met a zero (strong zeros, DESIGN.md §3): the scalar path's rule
-                if np.isfinite(H).all() or not self._expand(strict=False):
+                if np.isfinite(H).all() or not self._expand(strict=False):  # else ∞ met 0: the scalar path
                     return name_singular(self, args, outs, H, order=2)
             both, k = self._run("hessian+gradient", args), self.n * self.n  # rows of a gradient entry not finite: NaN
             H = nonfinite_rows(split(both[:k], [(self.n, self.n)])[0], both[k:])

@@ -23,6 +23,7 @@ import math
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
+from .elementwise import abs as absolute
 from .elementwise import _abs_fn, exp, greater_equal, log, log1p, sign, strong_mul, where
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
@@ -464,11 +465,25 @@ i0 = _special(
     numpy=("i0",),
     doc="I_0(x) (also numpy.i0); d I_0 = I_1",
 )
+
+
+def _i1_sympy_partial(sp, out, i, x):
+    i0 = _scipy_function("i0")(x)  # (as `_iv2`: below 1e-150 the I_2 term, and its derivatives, are not taken)
+    return sp.Piecewise((i0 / 2, sp.Abs(x) <= 1e-150), ((i0 + sp.besseli(2, x)) / 2, True))
+
+
+def _iv2(x):
+    """I_2(x), 0 below |x| = 1e-150 (where it is x²/8: below the least float), because SciPy's iv(2, x) is NaN at
+    the least normal float 2.2e-308 (found by the random graphs: i1'(tanh(2.2e-308)) was NaN)."""
+    return where(greater_equal(1e-150, absolute(x)), 0.0, iv(2.0, x))
+
+
 i1 = _special(
     "i1",
     _scipy("i1"),
-    (lambda out, x: 0.5 * (i0(x) + iv(2.0, x)),),
-    _scipy_named("i1", lambda sp, x: sp.besseli(1, x)),
+    (lambda out, x: 0.5 * (i0(x) + _iv2(x)),),
+    # (SymPy's I_0 - I_1/x is 0/0 at 0, where the derivative is 1/2: the recurrence's mean instead)
+    _scipy_named("i1", lambda sp, x: sp.besseli(1, x), _i1_sympy_partial),
     domain=("real",),
     doc="I_1(x)",
 )
