@@ -609,7 +609,16 @@ def trace_flat(f, leaves, *, wrap=None):
         inputs.append(Tracer(t, var, x))
     # domain problems are reported, by equation, when interpreted; here they are only noted
     with t.watch(), gc_paused():
-        raw = f(*inputs) if wrap is None else wrap(inputs)
+        try:
+            raw = f(*inputs) if wrap is None else wrap(inputs)
+        except AttributeError as err:
+            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
+                raise
+            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+            raise AttributeError(
+                f"traced values have no attribute {err.name!r}; "
+                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+            ) from None
     return t, inputs, raw
 
 

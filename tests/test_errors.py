@@ -206,3 +206,11 @@ def test_symbolic_without_cse_too_deep_to_compile_is_a_clear_error():
     with pytest.raises(dl.NotDifferentiableError, match="nested too deep.*cse=True"):
         dl.grad(f, method=dl.Symbolic(cse=False))(0.3)
     assert abs(dl.grad(f, method="symbolic")(0.3) - dl.grad(f)(0.3)) < 1e-14
+
+
+def test_an_unsupported_array_method_names_the_supported_ones():
+    """Tracer's methods are installed on the class (no __getattr__, for speed): the trace says what it lacks."""
+    with pytest.raises(AttributeError, match=r"traced values have no attribute 'tolist'; array methods .*sum"):
+        dl.grad(lambda x: sum(x.tolist()))(np.ones(3))
+    with pytest.raises(AttributeError, match="no attribute 'tolist'"):  # nested: said once, as it is
+        dl.grad(lambda y: dl.grad(lambda x: sum(x.tolist()) * y)(np.ones(3)).sum())(2.0)
