@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
@@ -77,6 +79,21 @@ def _sympy_call(fn):
     return elementwise_sympy(lambda *xs: fn(_sp(), *xs))
 
 
+def _iv(v, x):
+    """SciPy's iv(v, x), except below |x| = 1e-300 (v >= 0), where SciPy's is NaN or 0 (iv(2, 2.2e-308) is NaN,
+    iv(1, 1e-300) is 0): there the series' leading term (x/2)^v / Γ(v + 1), exact to rounding."""
+    sc = scipy_special()
+    out = sc.iv(v, x)
+    vv, xx = np.broadcast_arrays(np.asarray(v, dtype=float), np.asarray(x, dtype=float))
+    tiny = (np.abs(xx) < 1e-300) & (vv >= 0)
+    if not np.any(tiny):
+        return out
+    with np.errstate(all="ignore"):
+        lead = np.where(vv == 0, 1.0, np.power(xx / 2, vv) / sc.gamma(vv + 1))
+    fixed = np.where(tiny, lead, out)
+    return fixed[()] if fixed.ndim == 0 else fixed
+
+
 # lambdified SymPy code names SymPy's functions; these are their values (SciPy on arrays, Python's
 # math where it has them on floats)
 for _name, _impl in {
@@ -90,8 +107,8 @@ for _name, _impl in {
     "bessely": "yv",
     "besseli": "iv",
 }.items():
-    SYMPY_NUMPY.setdefault(_name, _scipy(_impl))
-    SYMPY_MATH.setdefault(_name, _scipy(_impl))
+    SYMPY_NUMPY.setdefault(_name, _iv if _impl == "iv" else _scipy(_impl))
+    SYMPY_MATH.setdefault(_name, _iv if _impl == "iv" else _scipy(_impl))
 SYMPY_MATH.update(loggamma=math.lgamma, gamma=math.gamma, erf=math.erf, erfc=math.erfc)
 
 
@@ -407,7 +424,7 @@ yn = _special(
 )
 iv = _special(
     "iv",
-    _scipy("iv"),
+    _iv,
     (_bessel_order_rule("iv"), lambda out, v, x: 0.5 * (iv(v - 1.0, x) + iv(v + 1.0, x))),
     _sympy_call(lambda sp, v, x: sp.besseli(_order(v), x)),
     domain=("integer", "positive"),
