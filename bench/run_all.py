@@ -702,7 +702,8 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
         "",
         f"Machine: {mach['nproc']} cores, {mach['cpu']}, Python {mach['python']}, {mach['platform']}. "
         "Single-threaded BLAS/OpenMP/XLA (bench/_common.py sets OMP/OPENBLAS/MKL_NUM_THREADS=1, "
-        "torch.set_num_threads(1), XLA_FLAGS intra_op_parallelism_threads=1). "
+        "torch.set_num_threads(1), XLA_FLAGS intra_op_parallelism_threads=1) and each bench process pinned to "
+        "one CPU (os.sched_setaffinity: XLA's CPU runtime ignores the flags and used the second core when idle). "
         f"Load average (1/5/15 min) before: {' / '.join(f'{x:.1f}' for x in load_before)}, after: "
         f"{' / '.join(f'{x:.1f}' for x in load_after)} — the machine is shared, so absolute times wander; "
         "ratios are medians of per-round paired ratios of contenders timed interleaved in one process.",
