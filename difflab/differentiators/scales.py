@@ -92,9 +92,9 @@ class Watch:
         return bool(self.entries)
 
     def centre(self, values, q=None) -> list:
-        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there: infinite
-        where the scale or a₀ is not a finite positive number, so that no move counts, and None or what
-        `_rounding` needs), from the watched values at x (`values`, in the order of `.vars`; traced values are
+        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there as the op gives
+        it (`reach` makes it infinite where it or a₀ is not a finite positive number, so that no move counts;
+        `near` needs no such care: see there), and None or what `_rounding` needs), from the watched values at x (`values`, in the order of `.vars`; traced values are
         read as numbers). `q`: the stencil's relative step is eps^(1/q) (None: not a real stencil at its default
         step, and no rounding counted)."""
         values = [np.asarray(_number(x)) for x in values]
@@ -104,8 +104,6 @@ class Watch:
             for (e, i), made, sources in zip(self.entries, self.made, self.sources):
                 args = [values[k] if k is not None else c for k, c in sources]
                 s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
-                ok = (s > 0) & (s < np.inf) & np.isfinite(args[i])
-                s = s if ok.all() else np.where(ok, s, np.inf)
                 made_at = None
                 if q and made is not None:
                     where = [
@@ -124,6 +122,7 @@ class Watch:
         rounding at x and at the points leaves (`_with_rounding`); the second half: in its op's scale alone."""
         R = np.empty((B, 2 * len(centre)))
         for j, (pos, a0, s, made_at) in enumerate(centre):  # (under the stencils' np.errstate: inf - inf is NaN)
+            s = _usable(s, a0)
             a = np.asarray(columns[pos])
             r = np.abs(a - a0) / s
             R[:, len(centre) + j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)
@@ -144,7 +143,10 @@ class Watch:
         """Whether no entry's argument moved by more than `limit` of its op's scale at any point (`columns` as
         for `reach`): the common case, decided per entry by one comparison over all points, without the reach
         table. Conservative: a rounding's wider scale (`_with_rounding`) is not used, a NaN counts as a move, and
-        the bound is a hair under `limit`, so where it says False `reach` decides as it always did."""
+        the bound is a hair under `limit`, so where it says False `reach` decides as it always did. The scale is
+        the op's own (`centre`): where `reach` takes it as infinite (0, NaN, inf, or a₀ not finite), a move
+        passes here only where it would there too (no move within a scale 0; any finite move within an
+        infinite one), and a NaN fails here, for `reach` to decide."""
         bound = limit * (1.0 - 1e-9)
         for pos, a0, s, _ in centre:
             d = np.abs(np.asarray(columns[pos]) - a0)
@@ -161,6 +163,12 @@ class Watch:
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
             f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
+
+
+def _usable(s, a0):
+    """The scale s where it is a finite positive number and a₀ is finite; infinite elsewhere (no move counts)."""
+    ok = (s > 0) & (s < np.inf) & np.isfinite(a0)
+    return s if ok.all() else np.where(ok, s, np.inf)
 
 
 def _rounding(made, args, value):
@@ -208,8 +216,10 @@ def chunked(run, chunk, watch, centre):
     limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre)."""
 
     def fun(x, D):
-        step = max(1, len(D) if chunk is None else chunk)
-        parts = [run(x, D[i : i + step]) for i in range(0, len(D), step)] or [run(x, D)]
+        if chunk is None or len(D) <= chunk:
+            parts = [run(x, D)]
+        else:
+            parts = [run(x, D[i : i + chunk]) for i in range(0, len(D), chunk)]
         F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])  # (traced: one list)
         if not watch:
             return F
