@@ -123,8 +123,13 @@ WHY = {
     "richardson-speed": (
         "All shifted points (every component, every step) go through ONE batched call of the compiled "
         "tape (each op by its registry batching rule) and the Neville table is one matmul; the rest is "
-        "fixed Python overhead per gradient (~150–250 µs at n=4).",
-        "Trim the per-gradient Python (step computation, table selection) for the smallest n.",
+        "fixed Python overhead per gradient (~150–250 µs at n=4). The worst cells are the functions with a "
+        "watched op (sin's period, log's pole: scales.py), which evaluate f at x with the watched arguments "
+        "and compare each argument's moves with its op's scale: numfwd made that one comparison per entry "
+        "(Watch.near), 902k → 807k instructions per call for log Σ exp at n = 4 (f573297, before the watch: "
+        "682k); the rest is the API's per-call layers (the same on Rosenbrock: 796k → 825k since f573297).",
+        "Trim the per-gradient Python (the five nested charged products, the step computation, table "
+        "selection) for the smallest n.",
     ),
     "symbolic": (
         "The gradient is written at matrix level (differentiators/matrix.py: the closed form over the graph's "
@@ -191,7 +196,10 @@ WHY = {
         "JVP rule: every op is a full pass over k × n doubles (chunk=None: 8 MB per value, out of cache). "
         "jax.jacfwd under jit is the same vmapped JVP, but XLA fuses the elementwise chain (mul, add, "
         "tanh's 1 − y², the sums) into a few loops, so it makes far fewer passes over the tangent "
-        "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×.",
+        "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×. Before numfwd "
+        "pinned each bench process to one CPU, XLA's CPU runtime ignored the single-thread flags and took "
+        "the second core when it was idle (1.65 CPU-s per s): jacfwd's time wandered 4.3–9.9 ms between "
+        "idle runs while chunk=64's stayed 8.8–10.4 ms, which was the 'regression' of b3b1cc3 and a7c13ff.",
         "Fusing elementwise JVP chains in the compiled tier (one loop per chain, e.g. numexpr-style), or "
         "a chunk size picked from the cache size. For a scalar f, reverse mode is the right method "
         "(one sweep for the whole gradient).",
