@@ -95,8 +95,8 @@ class Watch:
         """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there as the op gives
         it (`reach` makes it infinite where it or a₀ is not a finite positive number, so that no move counts;
         `near` needs no such care: see there), and None or what `_rounding` needs), from the watched values at x
-        (`values`, in the order of `.vars`; traced values are read as numbers). `q`: the stencil's relative step is eps^(1/q) (None: not a real stencil at its default
-        step, and no rounding counted)."""
+        (`values`, in the order of `.vars`; traced values are read as numbers). `q`: the stencil's relative step is
+        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted)."""
         values = [np.asarray(_number(x)) for x in values]
         env = dict(zip(self.vars, values))
         out = []
