@@ -2,9 +2,10 @@
 
 Import this module FIRST in every bench script: it pins every BLAS/OpenMP/XLA pool to one thread
 and the process to one CPU (`_one_cpu`) before NumPy (or a peer) is imported. `measure` times several
-callables side by side in one process: each is calibrated to a batch of calls lasting about `target` seconds, then the batches run
-round-robin (order rotated each round) so that machine noise hits every contender alike; the result
-per callable is the median over rounds, and ratios are medians of the per-round paired ratios.
+callables side by side in one process: each is calibrated to a batch of calls lasting about `target`
+seconds, then the batches run round-robin (order rotated each round) so that machine noise hits every
+contender alike; the result per callable is the median over rounds, and ratios are medians of the
+per-round paired ratios.
 """
 
 from __future__ import annotations
