@@ -11,6 +11,7 @@ per-round paired ratios.
 from __future__ import annotations
 
 import os
+import sys
 
 for _var in (
     "OMP_NUM_THREADS",
@@ -30,14 +31,14 @@ def _one_cpu():
     to one thread (jax.jacfwd at n = 1024 ran at 1.65 CPU-seconds per second on 2 idle cores), so a JAX row
     measured 'one core' used the second core whenever the machine was idle and not when it was busy: its time
     wandered 4.3-9.9 ms between idle runs, and the forward ÷ jax.jacfwd ratio with it (issue 17 §3). The
-    highest-numbered allowed CPU, or $DIFFLAB_BENCH_CPU; DIFFLAB_BENCH_CPU=all keeps the process unpinned."""
+    highest-numbered allowed CPU, or $DIFFLAB_BENCH_CPU; DIFFLAB_BENCH_CPU=all keeps the process unpinned. Not
+    under pytest: tests/test_bench.py imports bench scripts, and a pinned test worker would stay pinned."""
     want = os.environ.get("DIFFLAB_BENCH_CPU", "")
-    if want == "all" or not hasattr(os, "sched_setaffinity"):
+    if want == "all" or "pytest" in sys.modules or not hasattr(os, "sched_setaffinity"):
         return
-    allowed = os.sched_getaffinity(0)
-    cpu = int(want) if want else max(allowed)
-    if len(allowed) > 1 or allowed != {cpu}:
-        os.sched_setaffinity(0, {cpu})
+    cpu = int(want) if want else max(os.sched_getaffinity(0))
+    for task in os.listdir("/proc/self/task"):  # every thread started so far (Linux: affinity is per thread)
+        os.sched_setaffinity(int(task), {cpu})
 
 
 _one_cpu()
@@ -50,7 +51,6 @@ import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
