@@ -108,7 +108,8 @@ ROWS = {"chunk64": (_chunk64, 9), "richardson": (_richardson, 15), "hvp": (_hvp,
 
 def _fmt(row, got):
     if row == "richardson":
-        return f"worst {got['worst']:.2f} median {got['median']:.2f}"
+        cell, (r, us) = min(got["cells"].items(), key=lambda kv: kv[1][0])
+        return f"worst {got['worst']:.2f} ({cell}, difflab {us:.0f} µs) median {got['median']:.2f}"
     extra = f", ÷ gradient {got['vs_grad']:.2f}" if "vs_grad" in got else ""
     lo, hi = got["iqr"]
     return f"{got['ratio']:.2f} ({lo:.2f}–{hi:.2f}; difflab {got['dl_us']:.0f} µs, peer {got['peer_us']:.0f} µs{extra})"
