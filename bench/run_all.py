@@ -199,7 +199,8 @@ WHY = {
         "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×. Before numfwd "
         "pinned each bench process to one CPU, XLA's CPU runtime ignored the single-thread flags and took "
         "the second core when it was idle (1.65 CPU-s per s): jacfwd's time wandered 4.3–9.9 ms between "
-        "idle runs while chunk=64's stayed 8.8–10.4 ms, which was the 'regression' of b3b1cc3 and a7c13ff.",
+        "idle runs (unpinned it is bimodal: 3.3 or 6.2 ms back to back) while chunk=64's stayed 8.8–10.4 ms: "
+        "the 'regression' of b3b1cc3 and a7c13ff, and f573297's 1.0, were JAX's modes. Pinned: 1.45–1.6.",
         "Fusing elementwise JVP chains in the compiled tier (one loop per chain, e.g. numexpr-style), or "
         "a chunk size picked from the cache size. For a scalar f, reverse mode is the right method "
         "(one sweep for the whole gradient).",
