@@ -124,6 +124,8 @@ class Trace:
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
+        except np.linalg.LinAlgError:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
+            value, self.fp_error = _refused(op, values, params), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         if type(value) is float or type(value) is np.ndarray:  # Var.make, inlined: one frame less each
@@ -202,6 +204,18 @@ class Trace:
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+
+
+def _refused(op, values, params):
+    """NaN shaped like op's result, for finite matrices NumPy refuses (cholesky of one that is not positive definite,
+    inv of a singular one): the shape is the one the op gives identity matrices in their place."""
+    safe = [
+        np.broadcast_to(np.eye(np.shape(v)[-1]), np.shape(v))
+        if np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2] and np.asarray(v).dtype.kind == "f"
+        else v
+        for v in values
+    ]
+    return np.full(np.shape(op.impl(*safe, **params)), np.nan)
 
 
 def _fold_identity(trace, op, args):

@@ -206,3 +206,37 @@ def test_a_norms_hessian_near_zero():
     np.testing.assert_allclose(
         _quiet(dl.hessian(dnp.linalg.norm, method="numeric"), x), want, rtol=1e-6, atol=1e-6 * np.abs(want).max()
     )
+
+
+_EDGE = np.array([[1.0, 1.0 - 1e-9], [1.0 - 1e-9, 1.0]])  # least eigenvalue 1e-9: positive definite, barely
+
+
+def test_a_stencil_out_of_cholesky_s_cone_is_shrunk_back_not_a_lin_alg_error():
+    """NumPy's cholesky refuses a matrix outside the positive definite cone (LinAlgError): numeric's first step
+    (6e-6) steps out of it here, and its batched run raised. Now a refused point is NaN (graph.py, `_refused`,
+    for every op whose NumPy function raises so), its direction is shrunk back inside by cholesky's scale (its
+    least eigenvalue), and no warning is said for the discarded points."""
+    f = lambda a: dnp.sum(dnp.linalg.cholesky(a))  # noqa: E731
+    want = dl.grad(f, method="forward")(_EDGE)
+    got = _quiet(dl.grad(f, method="numeric"), _EDGE)  # was numpy.linalg.LinAlgError
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        (lambda a: dnp.sum(dnp.linalg.cholesky(a)), np.array([[1.0, 2.0], [2.0, 1.0]])),  # not positive definite
+        (lambda a: dnp.sum(dnp.linalg.inv(a)), np.array([[1.0, 2.0], [2.0, 4.0]])),  # singular
+    ],
+    ids=["cholesky", "inv"],
+)
+def test_a_matrix_numpy_refuses_is_nan_with_the_domain_warning(f, a):
+    """Outside the domain itself: NaN with one DomainWarning naming the equation, for numeric (its value and its
+    batched stencil) as for the exact methods (the trace's value too: trace.py), never a bare LinAlgError or the
+    trace's "cannot apply" (DESIGN.md §6)."""
+    for method in ("numeric", "forward", "reverse", "symbolic"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            g = dl.grad(f, method=method)(a)
+        said = [str(w.message).split(":")[0] for w in caught if issubclass(w.category, dl.DomainWarning)]
+        assert np.isnan(g).all() and len(said) == 1 and said[0].startswith("v1 = "), (method, g, said)

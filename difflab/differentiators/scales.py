@@ -28,7 +28,7 @@ import warnings
 import numpy as np
 
 from ..errors import holding_domain_warnings, warn_domain
-from ..graph import Graph, Var, active, read
+from ..graph import Graph, Var, active, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -211,7 +211,7 @@ def on_numbers(prepared, args, held, k, watch, centre):
     def one(x):
         env = {v: a for v, a in zip(graph.inputs, prepared.with_x(numbers, split(x, prepared.in_shapes)))}
         for e in graph.eqns:
-            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
+            env[e.out] = impl_or_nan(e, [_number(read(env, a)) for a in e.args], e.kw)
         return [read(env, o) for o in graph.outputs]
 
     def run(x, D):
