@@ -240,3 +240,29 @@ def test_a_matrix_numpy_refuses_is_nan_with_the_domain_warning(f, a):
             g = dl.grad(f, method=method)(a)
         said = [str(w.message).split(":")[0] for w in caught if issubclass(w.category, dl.DomainWarning)]
         assert np.isnan(g).all() and len(said) == 1 and said[0].startswith("v1 = "), (method, g, said)
+
+
+def test_near_a_crossing_numeric_reports_its_error_and_warns_where_it_exceeds_the_derivative():
+    """eigvalsh 1.1e-7 from a crossing: the step within reach of the gap leaves round-off eps·|λ|/h. A derivative
+    there is ill-conditioned for finite differences, so numeric says so: its error estimate bounds the actual
+    error (the gradient's 2e-3 by 5e-3, the nested Hessian's 6e6 by 7e7), and where the estimate exceeds the
+    derivative's largest entry (the Hessian: its round-off alone for the native stencil) a NumericAccuracyWarning
+    names eigh's equation; the gradient (estimate 5e-3 of entries ~1.5) says nothing."""
+    from difflab.differentiators.numeric import Numeric
+    from difflab.errors import NumericAccuracyWarning
+
+    f, n = MATRICES["eigvalsh near a crossing"][0], Numeric(error_estimate=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = dl.grad(f, method=n)
+        got = g(_S)
+    np.testing.assert_array_less(
+        np.abs(got - dl.grad(f, method="forward")(_S)).ravel(), g.preparations()[0].error[:, 0]
+    )
+    want = dl.hessian(f, method="forward")(_S).reshape(4, 4)
+    J = dl.jacobian(dl.grad(f, method=n), method=n)
+    with pytest.warns(NumericAccuracyWarning, match=r"v1 = eigh_values\(v0\): the numeric method cannot resolve"):
+        H = J(_S).reshape(4, 4)
+    assert (J.preparations()[0].error.T >= np.abs(H - want)).all() and np.abs(H - want).max() > 1e6
+    with pytest.warns(NumericAccuracyWarning, match=r"v1 = eigh_values\(v0\)"):
+        dl.hessian(f, method="numeric")(_S)
