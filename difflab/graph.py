@@ -440,15 +440,17 @@ def _refused(eqn: Eqn, fn, args, kw, exc):
     equation (DESIGN.md §6), for every op whose function raises so (no op named). In a batched run (`fn` the op's
     batching rule: numeric's stencil points) point by point, so the points inside the domain keep their values:
     numeric's first step out of cholesky's cone is NaN there, and is shrunk back inside (scales.py)."""
+    op = eqn.op
     if any(isinstance(a, Traced) for a in args):  # recorded: the trace needs a traced value, not a NaN
         raise exc
-    op = eqn.op
     if fn == op.batched and args and isinstance(args[0], tuple):  # (flags, *values): one point at a time
         flags, values = args[0], args[1:]
         size = next(np.shape(v)[0] for v, b in zip(values, flags) if b)
         out = np.stack([impl_or_nan(eqn, [v[k] if b else v for v, b in zip(values, flags)], kw) for k in range(size)])
-    else:
+    elif fn == op.bind or fn is op.impl:
         out = impl_or_nan(eqn, args, kw)
+    else:  # a derivative rule (its arguments are not the op's): it decides
+        raise exc
     origin = eqn.origin
     if origin is not FROM_VALUES and np.isnan(out).any():
         where = str(origin).split(" :")[0]
