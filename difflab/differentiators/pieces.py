@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_domain, warn_domain_if_nonfinite
-from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, read
+from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, prune, read
 from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
@@ -190,15 +190,24 @@ def _singular_guard(prepared, args, d, fun):
     entries = [(e, i) for e, i in watch.entries if getattr(_partial(e, i), "singular", None) is not None]
     if not entries:
         return d
-    x = dnp.concatenate([dnp.ravel(args[i]) for i in prepared.wrt])
-    fun(x, np.zeros((1, np.size(_number(x)))))  # f at x itself: the watched values there (`fun.points`)
-    k, at = len(prepared.graph.outputs), fun.points[0]
+    k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
     for e, i in entries:
         moved = [r[k + watch.positions[e.args[i]]] for r in points]
-        d = d + on_behalf(
-            e, _guard_term, e, i, [at[k + watch.positions[a]] if isinstance(a, Var) else a.value for a in e.args], moved
-        )
+        d = d + on_behalf(e, _guard_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved)
     return d
+
+
+def _at_x(prepared, args, fun, vars_) -> dict:
+    """The watched values `vars_` at x, traced: by f's own equations on args, which the trace already recorded (the
+    probe's evaluation: common subexpressions, nothing new), or where a held piece computes one, by the stencil's
+    function at x itself."""
+    graph = prepared.graph
+    if set(vars_) <= set(graph.inputs) | {e.out for e in graph.eqns}:
+        return dict(zip(vars_, evaluate(prune(graph._replace(outputs=tuple(vars_))), *args)))
+    x = dnp.concatenate([dnp.ravel(args[i]) for i in prepared.wrt])
+    fun(x, np.zeros((1, np.size(_number(x)))))  # (`fun.points`: f and the watched values at x)
+    k = len(graph.outputs)
+    return {v: fun.points[0][k + j] for j, v in enumerate(vars_)}
 
 
 def _partial(e, i):
