@@ -83,15 +83,20 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
-        if not params and 0 < len(args) <= 2:
+        if 0 < len(args) <= 2:  # the common equations, without the per-argument lists below
             a, b = args[0], args[-1]  # (b is a for a unary op)
+            found = None
             if type(a) is Tracer and type(b) is Tracer and a._trace is self and b._trace is self:
-                if len(args) == 1 and type(a.value) is float:  # a unary op on a Python float (tanh, relu)
+                if len(args) == 1 and not params and type(a.value) is float:  # a unary op on a Python float (relu)
                     found = self._unary_float(op, a) if op.py is not None else None
-                else:
-                    found = self._arrays(op, a, b, len(args) == 2)
-                if found is not None:
-                    return found
+                else:  # an MLP's matmul, add, tanh; log_softmax and sum with their params
+                    found = self._arrays(op, a, b, len(args) == 2, params)
+            elif not params and len(args) == 2 and (type(b) is float or type(a) is float):
+                k = 1 if type(b) is float else 0  # a traced array or NumPy scalar and a Python float (a loss's 1/n)
+                if type(args[1 - k]) is Tracer and args[1 - k]._trace is self:
+                    found = self._with_float(op, args, k)
+            if found is not None:
+                return found
         atoms, values, key, floats, consts = [], [], [op], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
@@ -126,19 +131,7 @@ class Trace:
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
-        if type(value) is float or type(value) is np.ndarray:  # Var.make, inlined: one frame less each
-            out = _new_object(Var)
-            _set_id(out, next(self.ids))
-            _set_shape(out, () if type(value) is float else value.shape)
-            _set_dtype(out, _F64 if type(value) is float else value.dtype)
-        else:
-            if not isinstance(value, (np.ndarray, np.generic, bool)):
-                value = np.asarray(value)
-            out = self.new_var(value)
-        self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
-        self.seen[key] = out
-        self.values[out] = value
-        return Tracer(self, out, value)
+        return self._new(op, tuple(atoms), eqn_params, key, value)
 
     def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
         """The error for an op NumPy refused at these values, naming the equation."""
@@ -148,31 +141,64 @@ class Trace:
             f"{op.name}: cannot apply to arguments of shapes {shapes} in equation `{str(where).split(' :')[0]}`: {err}"
         )
 
-    def _arrays(self, op, a, b, binary: bool):
-        """`record` of `op(a)` or `op(a, b)` (no params) for tracers of this trace that are not two
-        Python floats (an MLP's matmul, add, tanh): the same CSE key, value (`op.impl`) and equation,
-        without record's per-argument lists; None when record must explain an error."""
+    def _arrays(self, op, a, b, binary: bool, params):
+        """`record` of `op(a)` or `op(a, b)` for tracers of this trace that are not all Python floats
+        (an MLP's matmul, add, tanh; log_softmax and sum with their params): the same CSE key, value
+        (`op.impl`) and equation, without record's per-argument lists; None when record must decide
+        (Python floats: `op.on_floats`) or explain an error."""
         x, y = a.value, b.value
-        if binary and type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
+        if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
         key = (op, a.var, b.var) if binary else (op, a.var)
+        eqn_params = ()
+        if params:
+            eqn_params = tuple(sorted(params.items()))
+            key = (*key, repr(eqn_params))
         hit = self.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:
-            value = op.impl(x, y) if binary else op.impl(x)
+            value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):
             return None  # (record computes it again and names the equation in its error)
-        if type(value) is np.ndarray or type(value) is np.float64:  # Var.make, inlined
+        return self._new(op, (a.var, b.var) if binary else (a.var,), eqn_params, key, value)
+
+    def _with_float(self, op, args, k):
+        """`record` of `op(x, c)` (k = 1) or `op(c, x)` (k = 0) for a Python float c = args[k] and a
+        tracer x of this trace holding an array or a NumPy scalar: the same identity folding, CSE key,
+        value and equation as record's general path; None when record must decide."""
+        c, a = args[k], args[1 - k]
+        x = a.value
+        if type(x) is float:  # (two Python floats: record decides, by `op.on_floats`)
+            return None
+        ident = op.identity[k] if op.identity else None
+        if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
+            return a
+        self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
+        key = (op, a.var, id(c)) if k else (op, id(c), a.var)
+        hit = self.seen.get(key)
+        if hit is not None:
+            return Tracer(self, hit, self.values[hit])
+        try:
+            value = op.impl(x, c) if k else op.impl(c, x)
+        except (ValueError, TypeError, IndexError):
+            return None
+        const = _new_tuple(Const, (c,))
+        return self._new(op, (a.var, const) if k else (const, a.var), (), key, value)
+
+    def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
+        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
+        kind = type(value)
+        if kind is np.ndarray or kind is np.float64 or kind is float:  # Var.make, inlined
             out = _new_object(Var)
             _set_id(out, next(self.ids))
-            _set_shape(out, value.shape)
-            _set_dtype(out, value.dtype)
+            _set_shape(out, () if kind is float else value.shape)
+            _set_dtype(out, _F64 if kind is float else value.dtype)
         else:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_tuple(Eqn, (out, op, (a.var, b.var) if binary else (a.var,), (), _deriving.origin)))
+        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
