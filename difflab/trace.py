@@ -20,6 +20,7 @@ nested derivatives from confusing their perturbations.
 
 from __future__ import annotations
 
+import collections
 import gc as _gc
 import itertools
 import operator
@@ -507,6 +508,7 @@ def _float_operator(op, reflected: bool):
 
 
 _new_object = object.__new__
+_consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
 _VAR = operator.attrgetter("var")
 _set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
@@ -615,9 +617,45 @@ def trace_flat(f, leaves, *, wrap=None):
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     """
     t = Trace()
+    if leaves and set(map(type, leaves)) == _FLOAT_TYPE:  # a scalar net: one Python float leaf per weight
+        inputs = _float_inputs(t, leaves)
+    else:
+        inputs = _inputs(t, leaves)
+    # domain problems are reported, by equation, when interpreted; here they are only noted
+    with t.watch(), gc_paused():
+        try:
+            raw = f(*inputs) if wrap is None else wrap(inputs)
+        except AttributeError as err:
+            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
+                raise
+            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+            raise AttributeError(
+                f"traced values have no attribute {err.name!r}; "
+                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+            ) from None
+    return t, inputs, raw
+
+
+_FLOAT_TYPE = {float}
+
+
+def _float_inputs(t: Trace, leaves) -> list:
+    """The input tracers of Python float leaves, each with a fresh scalar Var, made by C loops (`map`
+    over the Var setters): what `_inputs` makes, without a Python step per leaf."""
+    n = len(leaves)
+    var = list(map(_new_object, itertools.repeat(Var, n)))
+    _consume(map(_set_id, var, t.ids))  # (map stops at the last Var: no id is drawn beyond it)
+    _consume(map(_set_shape, var, itertools.repeat((), n)))
+    _consume(map(_set_dtype, var, itertools.repeat(_F64, n)))
+    t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
+    return list(map(Tracer, itertools.repeat(t, n), var, leaves))
+
+
+def _inputs(t: Trace, leaves) -> list:
+    """The input tracers of the leaves (floats, arrays, or an enclosing trace's tracers), each with a fresh Var."""
     inputs, ids = [], t.ids
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
-    for x in leaves:  # (Trace.new_var's common cases, inlined: a scalar net has one leaf per weight)
+    for x in leaves:  # (Trace.new_var's common cases, inlined)
         if type(x) is float:
             var = _new_object(Var)
             _set_id(var, next(ids))
@@ -633,19 +671,7 @@ def trace_flat(f, leaves, *, wrap=None):
             x = x.concrete if isinstance(x, Tracer) else x
         values[var] = x
         inputs.append(Tracer(t, var, x))
-    # domain problems are reported, by equation, when interpreted; here they are only noted
-    with t.watch(), gc_paused():
-        try:
-            raw = f(*inputs) if wrap is None else wrap(inputs)
-        except AttributeError as err:
-            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
-                raise
-            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
-            raise AttributeError(
-                f"traced values have no attribute {err.name!r}; "
-                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
-            ) from None
-    return t, inputs, raw
+    return inputs
 
 
 class gc_paused:

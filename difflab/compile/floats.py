@@ -110,7 +110,9 @@ def _gradient(graph, wrt, cts, env) -> list:
     vs = list(map(graph.inputs.__getitem__, wrt))
     grads = list(map(cts.get, vs))
     if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
-        get = env.get  # (`_zero` written out: in a relu net most weights may be unreached)
+        if set(map(type, map(env.get, vs))) == _FLOAT_TYPE:  # Python floats (a relu net's unreached weights): 0.0
+            return list(map(cts.get, vs, itertools.repeat(0.0)))
+        get = env.get  # (`_zero` written out)
         grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads
 
@@ -369,6 +371,7 @@ def is_zero(ct) -> bool:
 # -- scalar graphs lowered to a float program (the compiled tier's replay of a float gradient) --
 
 _SCALAR_CONSTS = (float, int, bool)
+_FLOAT_TYPE = {float}
 _F64 = np.dtype(np.float64)
 
 
