@@ -510,6 +510,7 @@ def _float_operator(op, reflected: bool):
 _new_object = object.__new__
 _consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
 _VAR = operator.attrgetter("var")
+_SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 _set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
@@ -617,8 +618,9 @@ def trace_flat(f, leaves, *, wrap=None):
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     """
     t = Trace()
-    if leaves and set(map(type, leaves)) == _FLOAT_TYPE:  # a scalar net: one Python float leaf per weight
-        inputs = _float_inputs(t, leaves)
+    kinds = set(map(type, leaves))
+    if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; an MLP's arrays
+        inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
     else:
         inputs = _inputs(t, leaves)
     # domain problems are reported, by equation, when interpreted; here they are only noted
@@ -636,17 +638,18 @@ def trace_flat(f, leaves, *, wrap=None):
     return t, inputs, raw
 
 
-_FLOAT_TYPE = {float}
+_FLOAT_TYPE, _ARRAY_TYPE = {float}, {np.ndarray}
 
 
-def _float_inputs(t: Trace, leaves) -> list:
-    """The input tracers of Python float leaves, each with a fresh scalar Var, made by C loops (`map`
-    over the Var setters): what `_inputs` makes, without a Python step per leaf."""
+def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
+    """The input tracers of leaves that are all Python floats (`floats`) or all arrays, each with a
+    fresh Var, made by C loops (`map` over the Var setters): what `_inputs` makes, without a Python
+    step per leaf (a scalar net has one leaf per weight)."""
     n = len(leaves)
     var = list(map(_new_object, itertools.repeat(Var, n)))
     _consume(map(_set_id, var, t.ids))  # (map stops at the last Var: no id is drawn beyond it)
-    _consume(map(_set_shape, var, itertools.repeat((), n)))
-    _consume(map(_set_dtype, var, itertools.repeat(_F64, n)))
+    _consume(map(_set_shape, var, itertools.repeat((), n) if floats else map(_SHAPE, leaves)))
+    _consume(map(_set_dtype, var, itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)))
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
     return list(map(Tracer, itertools.repeat(t, n), var, leaves))
 
