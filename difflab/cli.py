@@ -321,7 +321,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
         metavar="KEY=VALUE",
         help="override one config key (JSON values: --set n=[4,8]); repeatable",
     )
-    parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="root seed of the run (default 0)")
     parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
     parser.add_argument(
         "--executor", choices=runner.EXECUTORS, default=None, help="serial, process (default when --jobs > 1) or dask"
@@ -349,6 +349,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _overrides(pairs) -> dict:
     out = {}
     for pair in pairs:
@@ -361,6 +371,9 @@ def _overrides(pairs) -> dict:
 
 def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
+
+    if args.scheduler and args.executor != "dask":  # else it would be ignored and the run go serial
+        raise runner.ConfigError(f"--scheduler {args.scheduler} needs --executor dask")
 
     def done(run_dir):  # the run directory, when no progress line has named it already
         if not args.quiet and not runner.Progress(args.quiet).on:

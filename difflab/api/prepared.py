@@ -74,6 +74,8 @@ class PreparedFunction:
 
     @_public_call
     def _value_and_grad(self, *args):
+        if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
+            self.prepared.warn_ignored()
         with self._lock:
             xs = self.staged.fast(args)
             if xs is None:
@@ -89,6 +91,8 @@ class PreparedFunction:
 
     @_public_call
     def jacobian(self, *args):
+        if getattr(self.prepared, "ignored", None):
+            self.prepared.warn_ignored()
         with self._lock:
             xs = self._check(args)
             outs, jac = self.prepared.jacobian(xs)

@@ -89,6 +89,18 @@ class Numeric(base.Differentiator):
             # f is itself a derivative: it holds equations recorded by rules (not copies of the user's values)
             self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
+            self.warn_ignored()
+            # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
+            # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
+            # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
+            graphs, self._nheld, self._watch = evaluated_graphs(graph, wrt, kinks=self.real)
+            self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
+            if graphs:
+                self._probe.real = self._held.real = self.real
+
+        def warn_ignored(self):
+            """Say (at every call that uses this preparation, api.operators) that finite differences
+            cannot honour stop_gradient or a custom rule in the graph."""
             if self.ignored:
                 warn_user(
                     NumericStopGradientWarning(
@@ -97,13 +109,6 @@ class Numeric(base.Differentiator):
                     ),
                     NumericStopGradientWarning,
                 )
-            # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
-            # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
-            # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
-            graphs, self._nheld, self._watch = evaluated_graphs(graph, wrt, kinks=self.real)
-            self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
-            if graphs:
-                self._probe.real = self._held.real = self.real
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
