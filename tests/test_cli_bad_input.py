@@ -44,6 +44,12 @@ CASES = {
     "set per_decade=1.5": (["run", "fd_accuracy", "--set", "per_decade=1.5"], 2, "per_decade must be a whole number"),
     "set n=[1e9]": (["run", "cost_scaling", "--set", "n=[1e9]"], 2, "1000000000 is above max_n of every method"),
     "seed -1": (["run", "cost_scaling", "--seed", "-1"], 2, "--seed: must be 0 or more"),
+    "report into a file": (["run", "cost_scaling", "--report", "{tmp}/file.txt"], 2, "is a file"),
+    "at twice": (["compare", "x", "--at", "x=1,x=2"], 2, "--at gives x twice"),
+    "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
+    "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
+    "port out of range": (["explore", "x", "--port", "99999"], 2, "--port must be 0"),
+    "html unwritable": (["explore", "x", "--html", "{tmp}/file.txt/e.html"], 2, "cannot write"),
     "scheduler without dask": (
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],
         2,

@@ -32,7 +32,7 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, collecting
+from ..errors import Collector, collecting, warn_numeric_ignores
 from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import check_returned, outputs_of, trace_flat
 from .boundary import (
@@ -128,7 +128,7 @@ class _Transform:
             prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
-            prep.warn_ignored()
+            warn_numeric_ignores(prep.ignored)
         return st, prep
 
     def preparations(self) -> list:
@@ -229,7 +229,7 @@ class _ValueAndGrad(_Transform):
                 last, xs = hit
                 prep = last.prepared[self.method]
                 if getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule
-                    prep.warn_ignored()
+                    warn_numeric_ignores(prep.ignored)
                 res = _value_and_grad(last, prep, xs, True)
                 if last.hot is None:
                     last.hot = _Hot.arm(last, prep, xs, res[0])

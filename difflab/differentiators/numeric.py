@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NumericStopGradientWarning, warn_user
+from ..errors import warn_numeric_ignores
 from . import base
 from .base import _traced, check_size, flat, split
 from .pieces import _number, first_order_only, no_value
@@ -89,7 +89,7 @@ class Numeric(base.Differentiator):
             # f is itself a derivative: it holds equations recorded by rules (not copies of the user's values)
             self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
-            self.warn_ignored()
+            warn_numeric_ignores(self.ignored)  # (and again at every call that uses it: api.operators)
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
             # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
             # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
@@ -97,18 +97,6 @@ class Numeric(base.Differentiator):
             self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
             if graphs:
                 self._probe.real = self._held.real = self.real
-
-        def warn_ignored(self):
-            """Say (at every call that uses this preparation, api.operators) that finite differences
-            cannot honour stop_gradient or a custom rule in the graph."""
-            if self.ignored:
-                warn_user(
-                    NumericStopGradientWarning(
-                        f"the numeric method differentiates the function itself: it cannot honour {', '.join(self.ignored)} "
-                        "(finite differences see no rule), so its derivative differs from the other methods' here"
-                    ),
-                    NumericStopGradientWarning,
-                )
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
