@@ -118,3 +118,21 @@ def test_an_oracle_refusal_shows_no_difflab_frame(case):
     assert not [p for p in frames if "/difflab/" in p.replace("\\", "/") and "/tests/" not in p], frames
     if case == "None":
         assert "returned a NoneType for args[0]" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [(lambda x: x / x, 0.0), (lambda x: dnp.exp(x) - dnp.exp(x), 1000.0), (lambda x: 0.0 / x, 0.0)],
+    ids=["x/x at 0", "exp(x)-exp(x) at 1000", "0/x at 0"],
+)
+@pytest.mark.parametrize("method", METHODS)
+def test_an_equation_sympy_folds_is_nan_where_numpy_is(method, f, x):
+    # SymPy folds x/x to 1 and x − x to 0: the symbolic method gave (1, 0) for x/x at 0, where
+    # the other methods give NaN with the DomainWarning naming div
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value, g = dl.value_and_grad(f, method=method)(x)
+        h = dl.hessian(f, method=method)(x)
+    assert np.isnan(value) and np.isnan(g) and np.isnan(h)
+    assert [w for w in caught if issubclass(w.category, dl.DomainWarning)]
+    assert dl.value_and_grad(f, method=method)(2.0) == pytest.approx((f(2.0), 0.0), abs=1e-9)
