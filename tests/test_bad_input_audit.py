@@ -136,3 +136,16 @@ def test_an_equation_sympy_folds_is_nan_where_numpy_is(method, f, x):
     assert np.isnan(value) and np.isnan(g) and np.isnan(h)
     assert [w for w in caught if issubclass(w.category, dl.DomainWarning)]
     assert dl.value_and_grad(f, method=method)(2.0) == pytest.approx((f(2.0), 0.0), abs=1e-9)
+
+
+def test_a_forward_gradient_of_a_huge_input_is_refused_up_front():
+    # chunked forward mode passed the per-block size check and ran 1e5 sweeps of 2e5 elements (minutes;
+    # hours at 1e6) where numeric refuses at once
+    with pytest.raises(ValueError, match=r"100000 tangent directions"):
+        dl.grad(lambda v: dnp.sum(dnp.tanh(v)), method="forward")(np.ones(10**5))
+
+
+def test_a_numeric_hessian_of_a_large_input_is_refused_up_front():
+    # NumPy's MemoryError ("Unable to allocate 3.64 TiB") at n = 1e4, after tracing
+    with pytest.raises(ValueError, match=r"evaluations of f"):
+        dl.hessian(lambda v: dnp.sum(dnp.tanh(v)), method="numeric")(np.ones(3000))

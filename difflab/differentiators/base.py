@@ -294,6 +294,10 @@ class Prepared:
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode)."""
         chunk = getattr(self.method, "chunk", None) or max(self.n, 1)  # (no inputs: no blocks)
+        # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
+        width = sum([math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))])
+        cost = f" ({self.n} tangent directions, each through {width} elements)"
+        check_size("set of tangent sweeps", self.n, width, limit=10**10, cost=cost)
         outs, blocks = None, []
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)

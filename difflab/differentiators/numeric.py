@@ -173,6 +173,9 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
+            points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
+            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
+            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
