@@ -78,7 +78,7 @@ def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="aut
 
     Shape contract: grad_f returns the structure of `args[argnums]` (a tuple of them when argnums is
     a tuple), as `difflab.grad` does. Entry (a, i) passes when |user − reference| ≤ atol + rtol ×
-    (the reference's largest magnitude over argument a) + SAFETY × the reference's error estimate.
+    |that entry of the reference| + SAFETY × its error estimate + a round-off floor (verdict.py).
     rtol defaults to sqrt(eps) of the least precise dtype involved (1.5e-8 in float64). reference:
     "auto" (exact if f is traceable, else numeric), "symbolic", "reverse" or "numeric".
     Raises GradientMismatch with an explanation; returns a truthy CheckResult.
