@@ -149,3 +149,17 @@ def test_a_numeric_hessian_of_a_large_input_is_refused_up_front():
     # NumPy's MemoryError ("Unable to allocate 3.64 TiB") at n = 1e4, after tracing
     with pytest.raises(ValueError, match=r"evaluations of f"):
         dl.hessian(lambda v: dnp.sum(dnp.tanh(v)), method="numeric")(np.ones(3000))
+
+
+@pytest.mark.parametrize(
+    "f", [lambda v: dnp.sum(dnp.relu(v)), lambda v: dnp.sum(v * 0.0)], ids=["relu", "x*0 (SymPy folds it)"]
+)
+def test_symbolic_inside_vmap_gives_a_nan_input_no_finite_gradient(f):
+    # on traced values symbolic's value came from its SymPy code, where relu(NaN) is 0 (a Piecewise)
+    # and x·0 is 0: the guard saw a finite output and the gradient at [NaN, 1] was [0, 1]
+    x = np.array([[np.nan, 1.0], [0.5, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got = dl.vmap(dl.grad(f, method="symbolic"))(x)
+        want = dl.vmap(dl.grad(f, method="reverse"))(x)
+    assert np.isnan(got[0]).all() and np.array_equal(got[1], want[1])

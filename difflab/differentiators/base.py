@@ -263,7 +263,10 @@ class Prepared:
         check_size("Jacobian", self.m, self.n)
         if self.method.native == "jacobian":
             outs, jac = self._jacobian(args)
-            # values from rewritten expressions (SymPy's NaN·0 → 0) at a NaN/inf input: `value`'s instead
+            # values from rewritten expressions (SymPy's NaN·0 → 0, relu(NaN) → 0) at a NaN/inf input: `value`'s
+            # instead; on traced values (a later call may bring NaN) the graph's own, recorded with the registry's ops
+            if _traced(args):
+                return list(evaluate(self.graph, *args)), jac
             return (self.value(args) if nonfinite_concrete(args) else outs), jac
         if self.method.native == "jvp":
             outs, cols = self._jvp_columns(args)
