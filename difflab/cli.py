@@ -107,6 +107,9 @@ def _args_for(names, point, what: str, default=None) -> list:
             f"no value for {', '.join(map(repr, missing))} in {what}; give it with --at "
             + ",".join(f"{n}=..." for n in names)
         )
+    unused = [n for n in point if n not in names]
+    if unused:  # a misspelt name would otherwise be dropped silently (and the default used)
+        raise UsageError(f"--at gives {', '.join(map(repr, unused))}, which is not among {what}'s variables {names}")
     return [point.get(n, default) for n in names]
 
 

@@ -46,6 +46,7 @@ CASES = {
     "seed -1": (["run", "cost_scaling", "--seed", "-1"], 2, "--seed: must be 0 or more"),
     "report into a file": (["run", "cost_scaling", "--report", "{tmp}/file.txt"], 2, "is a file"),
     "at twice": (["compare", "x", "--at", "x=1,x=2"], 2, "--at gives x twice"),
+    "at unknown": (["check", "{tmp}/product.py:f", "--at", "x=[1],y=[2],z=3"], 2, "--at gives 'z'"),
     "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
     "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
     "port out of range": (["explore", "x", "--port", "99999"], 2, "--port must be 0"),
