@@ -239,12 +239,16 @@ def _cofactor(x):
     x = np.asarray(x, dtype=float)
     if x.shape[-1] == 0:
         return np.zeros_like(x)
+    bad = ~np.isfinite(x).all(axis=(-2, -1))  # LAPACK refuses them: a NaN matrix, as NumPy's det gives NaN
+    if bad.any():
+        x = np.where(bad[..., None, None], 0.0, x)
     u, s, vt = np.linalg.svd(x)
     ones = np.ones(s.shape[:-1] + (1,))
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # ∏_{j<i} s_j
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # ∏_{j>i} s_j
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+    cof = sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+    return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
 
 
 def _tr_inv_times(x, t):
