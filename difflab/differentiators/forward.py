@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, first_rows, flat, split
@@ -53,6 +54,8 @@ def push(graph, args, tangents: dict) -> list:
             total = c if total is None else _sum(total, c)
         if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
             total = dnp.broadcast_to(total, np.shape(out))
+        if getattr(getattr(total, "dtype", None), "kind", "") == "c" and eqn.out.dtype.kind != "c":
+            total = real_tangent(total)  # a real value's tangent is real (difflab/complex.py)
         env[eqn.out] = Dual(out, total)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
 

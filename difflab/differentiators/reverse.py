@@ -26,11 +26,13 @@ from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
 from ..graph import active as active_values
-from ..ops import unbroadcast
+from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
 from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
+
+_F64 = np.dtype(np.float64)
 
 
 def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None) -> list:
@@ -68,6 +70,8 @@ def _pull(eqn, ct, env, active, cts):
         if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
             with np.errstate(invalid="ignore"):  # inf - inf: infinite partials, reported where they arose
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
+        if type(c) is not float and a.dtype.kind != "c" and getattr(c, "dtype", _F64).kind == "c":
+            c = on_behalf(eqn, real_part, c)  # a real value's cotangent is real (difflab/complex.py)
         cts[a] = c if a not in cts else on_behalf(eqn, _sum, cts[a], c)
 
 
