@@ -78,6 +78,7 @@ class Forward(Differentiator):
     """
 
     name = "forward"
+    complex_leaves = True
     native = "jvp"
     hessian_pair = ("forward", "forward")
 

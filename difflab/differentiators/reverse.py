@@ -79,6 +79,7 @@ class Reverse(Differentiator):
     """Reverse-mode AD on the tape; native product: the VJP (one sweep per output)."""
 
     name = "reverse"
+    complex_leaves = True
     native = "vjp"
     hessian_pair = ("forward", "reverse")
 
@@ -155,7 +156,8 @@ class Reverse(Differentiator):
                 residuals, late = res[k:], fns[1]
 
                 def pullback(u):  # a traced cotangent (an outer derivative's) takes the traced sweep
-                    if isinstance(u, Traced):
+                    # (so does a complex one: the lowered sweep was traced with a real ū, and takes no real parts)
+                    if isinstance(u, Traced) or np.iscomplexobj(u):
                         return flat(self._backward(self._forward(args)[1], u))
                     return late(*residuals, np.asarray(u, dtype=float))[0]
 

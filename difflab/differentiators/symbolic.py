@@ -25,7 +25,7 @@ import numpy as np
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, nonfinite_concrete, split
+from .base import Differentiator, Prepared, _traced, nonfinite_concrete, refuse_complex, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -59,6 +59,7 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
+            refuse_complex(graph)
             arrays = any(graph.inputs[i].shape for i in wrt)
             self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
             shared = arrays and method.cse and method.matrix  # the matrix form is a shared form

@@ -21,12 +21,11 @@ inputs and real outputs only, complex values live inside the graph. The IR types
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from ..graph import Traced
-from .core import _reshape, _shape, defop, draw
+from .core import defop, draw
 
 __all__ = ["conj", "imag_part", "cabs", "angle", "real_tangent", "real_part", "is_complex"]
 
