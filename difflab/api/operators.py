@@ -499,6 +499,7 @@ def _vjp(f, primals, method, said):
         r = realify(f, primals, range(len(primals)))
         value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
+    with t._lock:
         xs = st.signature.inputs(primals)
         outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
