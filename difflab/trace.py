@@ -312,7 +312,7 @@ class Tracer(Traced):
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
     __pos__ = lambda self: self
-    __abs__ = lambda self: ops.abs(self)
+    __abs__ = lambda self: ops.cabs(self) if self.var.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
     __gt__ = lambda self, o: ops.greater(self, o)
     __lt__ = lambda self, o: ops.less(self, o)
     __ge__ = lambda self, o: ops.greater_equal(self, o)

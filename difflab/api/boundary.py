@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import numpy as dnp
+from ..errors import DifflabError
 from .. import tree
 from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
@@ -102,7 +103,7 @@ def _nan_rows(jac, bad, cols=None):
     derivative: every method answers NaN, as finite differences do, never a finite number)."""
     if (bad is None and cols is None) or isinstance(jac, Traced):
         return jac
-    jac = np.array(jac, dtype=float)
+    jac = np.array(jac, dtype=np.result_type(jac, float))  # (complex outputs: complex rows)
     if bad is not None:
         jac[bad] = np.nan
     if cols is not None:
@@ -378,7 +379,7 @@ def _static_keys(statics) -> tuple:
     return keys, functions, opaque
 
 
-class ComplexLeaf(TypeError):
+class ComplexLeaf(DifflabError, TypeError):
     """A differentiated leaf is complex: the operators differentiate it as its real and imaginary
     parts (api/complexes.py) with a method that takes complex leaves, and say this otherwise."""
 

@@ -286,7 +286,12 @@ class _Jacobian(_Transform):
     @_public_call
     def __call__(self, *args):
         with self._lock:
-            st, prep = self.staged(args)
+            try:
+                st, prep = self.staged(args)
+            except ComplexLeaf as err:
+                raise TypeError(
+                    f"{str(err).split(';')[0]}: jacobian and hessian take no complex leaves (grad, jvp and vjp do)"
+                ) from None
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))

@@ -270,6 +270,8 @@ class Prepared:
         if self.method.native == "vjp":
             return self._vjp(args)
         outs, jac = self.jacobian(args)
+        if np.iscomplexobj(jac):  # complex outputs of real inputs: uᵀJ's real part (ops/complexes.py)
+            return outs, lambda u: dnp.real(strong_matmul(u, jac))
         return outs, lambda u: strong_matmul(u, jac)  # strong: a zero entry of u never meets a NaN row
 
     def jacobian(self, args):

@@ -1,10 +1,9 @@
 """The symbolic method: graph → SymPy expressions → `diff` → generated code with shared subexpressions.
 
-The translation and the derivative over named assignments (the tape in closed form) are in
-`program.py` (its "How it works"). At the first call the assignments (their repeated subexpressions
-shared, compile.share) become code in the compiled tier (compile.SymbolicCode): for one example,
-`lambdify` with the `math` module on Python floats; for a batch, grouped NumPy lines on (units, batch)
-blocks (compile.vectorize). Written out in full (no shared subexpressions) the derivative's size can
+The translation and the derivative over named assignments (the tape in closed form) are in `program.py` (its "How
+it works"). At the first call the assignments (their repeated subexpressions shared, compile.share) become code in
+the compiled tier (compile.SymbolicCode): for one example, `lambdify` with the `math` module on Python floats; for
+a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). Complex values are refused by name. Written out in full (no shared subexpressions) the derivative's size can
 grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
 and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
 program.name_singular; `exact()` gives them in 40 digits), JVP and VJP as one derivative each (directional.py).
