@@ -110,6 +110,8 @@ class Trace:
                 key.append(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
+                if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
+                    self.complex_seen = True
             values.append(v)
             floats = floats and type(v) is float
         if consts and op.identity:
@@ -136,7 +138,7 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        if consts or self.complex_seen or out.dtype.kind == "c":
+        if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, values, out)
         self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
         self.seen[key] = out

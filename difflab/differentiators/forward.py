@@ -108,9 +108,7 @@ class Forward(Differentiator):
             unless a rule's value-dependent branch specialised it to them."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
-            example = [np.asarray(a, dtype=np.result_type(a, float)) if np.isscalar(a) else a for a in ins] + [
-                np.zeros(self.n)
-            ]
+            example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
             if not graph.specialised:
