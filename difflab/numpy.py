@@ -263,7 +263,8 @@ def var(a, axis=None, ddof=0, keepdims=False):
     1.0
     """
     d = a - mean(a, axis=axis, keepdims=True)
-    return sum(d * d, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+    square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
+    return sum(square, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
 
 
 def std(a, axis=None, ddof=0, keepdims=False):

@@ -705,6 +705,7 @@ arcsinh = defop(
 arccosh = defop(
     "arccosh",
     np.arccosh,
+    complex=True,
     partials=(lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),),  # x² - 1 overflowed from 1.4e154
     sympy=_sympy_fn("acosh"),
     domain=("above_one",),
@@ -715,6 +716,7 @@ arccosh = defop(
 arctanh = defop(
     "arctanh",
     np.arctanh,
+    complex=True,
     partials=(lambda out, x: 1.0 / (1.0 - x * x),),
     sympy=_sympy_fn("atanh"),
     domain=("unit",),
