@@ -361,11 +361,12 @@ def dot(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened arrays.
+    """Dot product of the flattened arrays, a conjugated first, like `numpy.vdot`.
 
     >>> float(vdot(_np.ones((2, 2)), _np.ones((2, 2))))
     4.0
     """
+    a = _ops.conj(a) if _ops.is_complex(a) else a
     return sum(ravel(a) * ravel(b))
 
 
@@ -520,6 +521,9 @@ def _lstsq(a, b, rcond=None):
 def _norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
     inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
+    if isinstance(x, _Traced) and x.dtype.kind == "c":  # every norm but the singular values' is the moduli's
+        if not (ord in (2, -2, "nuc") and (ndim(x) if axis is None else len(_axes(x, axis))) == 2):
+            x = _ops.cabs(x)  # (x·x would be complex: NumPy's norms of complex values are of |x|)
     if axis is None:
         if ord is None or (ord == "fro" and ndim(x) == 2):
             out = sqrt(sum(x * x))
