@@ -40,7 +40,12 @@ def is_complex(x) -> bool:
 
 
 def real_tangent(t):
-    """The real part of a complex tangent or cotangent that reached a real value (the convention)."""
+    """The real part of a complex tangent or cotangent that reached a real value (the convention);
+    same shape as t.
+
+    >>> real_tangent(np.array([1.0 + 2.0j])).tolist()
+    [1.0]
+    """
     from .elementwise import real
 
     return real(t)
