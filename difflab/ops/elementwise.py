@@ -697,7 +697,9 @@ cosh = defop(
 arcsinh = defop(
     "arcsinh",
     np.arcsinh,
-    partials=(lambda out, x: 1.0 / hypot(x, 1.0),),  # not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
+    complex=True,  # hypot takes no complex values: 1/sqrt(1 + z²) for them (holomorphic)
+    # on reals not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
+    partials=(lambda out, x: 1.0 / (sqrt(1.0 + x * x) if np.iscomplexobj(x) else hypot(x, 1.0)),),
     sympy=_sympy_fn("asinh"),
     numpy=("arcsinh", "asinh"),
     doc="inverse hyperbolic sine",
