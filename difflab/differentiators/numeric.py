@@ -124,7 +124,7 @@ class Numeric(base.Differentiator):
         def _fun(self, args, held=(), centre=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
-            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
+            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
             k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
             batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
 
