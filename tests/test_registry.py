@@ -18,6 +18,8 @@ CASES = [
     for k, (args, params) in enumerate(examples(op, np.random.default_rng(len(name))))
 ]
 IDS = [f"{name}-{k}" for name, k, _, _ in CASES]
+#: complex-valued ops (fft, conj, cabs...) have no SymPy translation and complex Jacobians: tests/test_complex.py
+REAL_CASES = [c for c in CASES if "complex" not in REGISTRY[c[0]].domain]
 
 
 def _float_args(op, args):
@@ -34,7 +36,7 @@ def test_evaluate_reproduces_numpy(name, k, args, params):
     assert np.shape(got) == np.shape(expected)
 
 
-@pytest.mark.parametrize("name,k,args,params", CASES, ids=IDS)
+@pytest.mark.parametrize("name,k,args,params", REAL_CASES, ids=[f"{c[0]}-{c[1]}" for c in REAL_CASES])
 def test_sympy_translation_matches_numpy(name, k, args, params):
     op = REGISTRY[name]
     graph = dl.trace(lambda *xs: op(*xs, **params), *args)
@@ -55,7 +57,7 @@ def _sympy_number(v):
     return sp.Float(float(v), 30) if kind == "f" else sp.Integer(int(v)) if kind in "iu" else bool(v)
 
 
-DIFF_CASES = [c for c in CASES if REGISTRY[c[0]].differentiable and _float_args(REGISTRY[c[0]], c[2])]
+DIFF_CASES = [c for c in REAL_CASES if REGISTRY[c[0]].differentiable and _float_args(REGISTRY[c[0]], c[2])]
 
 
 @pytest.mark.parametrize("name,k,args,params", DIFF_CASES, ids=[f"{c[0]}-{c[1]}" for c in DIFF_CASES])

@@ -102,6 +102,7 @@ def _matmul_strategy(b, name, x, picks, c):
 matmul = defop(
     "matmul",
     np.matmul,
+    complex=True,
     jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     array_vjp=(_matmul_array_vjp_a, _matmul_array_vjp_b),
@@ -133,6 +134,7 @@ def _strong_matmul_impl(a, b):
 strong_matmul = defop(
     "strong_matmul",
     _strong_matmul_impl,
+    complex=True,
     jvp=matmul.jvp,
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     batch=lambda batched, a, b: _matmul_batch(batched, a, b, strong_matmul),
@@ -516,6 +518,7 @@ def _einsum_samples(rng):
 einsum = defop(
     "einsum",
     _einsum_impl,
+    complex=True,
     jvp=(_einsum_jvp,),
     vjp=(_einsum_vjp,),
     nargs=None,
@@ -539,6 +542,7 @@ def _strong_einsum_impl(*xs, subscripts):
 strong_einsum = defop(
     "strong_einsum",
     _strong_einsum_impl,
+    complex=True,
     jvp=(_einsum_jvp,),
     vjp=(_einsum_vjp,),
     nargs=None,
