@@ -461,3 +461,11 @@ def test_log_abs_det_and_det_second_derivative_at_a_singular_matrix_are_nan_with
     with pytest.warns(dl.DomainWarning, match="det"):
         h = dl.hessian(lambda x: dnp.linalg.det(x), method=method)(a[0])
     assert np.isnan(h).any()
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_log_abs_det_at_a_singular_matrix_warns_for_every_method(method):
+    """log|det A| = -inf at a singular A is log(0): the same DomainWarning for every method (symbolic said nothing)."""
+    with pytest.warns(dl.DomainWarning, match="logabsdet"):
+        v, g = dl.value_and_grad(lambda x: dnp.linalg.slogdet(x)[1], method=method)(np.array([[1.0, 2], [2, 4]]))
+    assert v == -np.inf and np.isnan(g).all()

@@ -321,7 +321,10 @@ det = defop(
 
 
 def _logabsdet(x):
-    return np.linalg.slogdet(x)[1]
+    # + log|sign| (0 where A is invertible): at a singular A, log(0) says so as NumPy's log does (a
+    # divide-by-zero the methods report as the DomainWarning naming the equation), not a silent -inf
+    sign, logdet = np.linalg.slogdet(x)
+    return logdet + np.log(np.abs(sign))
 
 
 logabsdet = defop(
