@@ -111,3 +111,26 @@ def test_a_lock_left_empty_by_a_kill_is_taken_over(tmp_path):
     with runner._locked(d):
         assert (d / runner.LOCK).read_text().strip() == str(os.getpid())
     assert not (d / runner.LOCK).exists()
+
+
+@pytest.mark.skipif(runner.rundir.fcntl is None, reason="no advisory file locks on this system (Windows)")
+def test_the_lock_is_the_kernels_not_the_pid_in_the_file(tmp_path):
+    """A lock file naming a live process that does not hold it (a reused pid) is taken over; a held
+    lock is refused while its holder lives, however its file reads (the pid in the file raced: two
+    runs that both read a dead run's pid could both take over)."""
+    d = tmp_path / "run"
+    d.mkdir()
+    (d / runner.LOCK).write_text(f"{os.getppid()}\n")  # alive, but holds nothing
+    with runner._locked(d):
+        holder = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from difflab import runner; from pathlib import Path; runner._locked(Path({str(d)!r})).__enter__()",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert holder.returncode != 0 and "in use by another difflab run" in holder.stderr
+        assert f"pid {os.getpid()}" in holder.stderr
+    assert not (d / runner.LOCK).exists()

@@ -16,6 +16,11 @@ import numpy as np
 
 from ..errors import DifflabError
 
+try:  # advisory file locks (Linux, macOS)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = ["Results", "RunError", "write_json", "write_text", "LOCK"]
 
 
@@ -138,9 +143,53 @@ LOCK = ".lock"
 @contextlib.contextmanager
 def _locked(run_dir: Path):
     """Hold `run_dir/.lock` (holding this process's pid) while running into it. Another live
-    run holding it is refused with a clear message; a lock left by a killed run is taken over."""
+    run holding it is refused with a clear message; a lock left by a killed run is taken over.
+    Where the system has advisory file locks (fcntl: Linux, macOS) the kernel holds the lock and
+    drops it with its process, so no two runs can both take over a dead run's lock; elsewhere the
+    pid in the file decides (a stale one is removed, which two runs stalled together could race)."""
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / LOCK
+    if fcntl is None:  # pragma: no cover - Windows
+        with _locked_by_pid(run_dir, path):
+            yield
+        return
+    fd = _flocked(run_dir, path)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)  # (while locked: a run waiting on this file then finds it gone)
+    finally:
+        os.close(fd)
+
+
+def _flocked(run_dir: Path, path: Path) -> int:
+    """An open descriptor of `path` holding its exclusive lock. A lock taken on a file that the run
+    holding it had already unlinked is not the lock of `path`: open it again."""
+    for _ in range(100):
+        fd = os.open(path, os.O_CREAT | os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pid = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise RunError(
+                f"{run_dir} is in use by another difflab run (pid {pid}); wait for it to finish or stop it"
+            ) from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+    raise RunError(f"cannot take the lock {path}")
+
+
+@contextlib.contextmanager
+def _locked_by_pid(run_dir: Path, path: Path):
     for _ in range(100):
         try:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
