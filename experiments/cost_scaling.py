@@ -72,6 +72,13 @@ def cells(config):
         if not any(n <= config["max_n"][m] for m in METHODS):  # no method would run it: the fits would have no point
             raise ConfigError(f"--set n: {n} is above max_n of every method ({config['max_n']})")
         out += [{"part": "gradient", "method": m, "n": n} for m in METHODS if n <= config["max_n"][m]]
+    sizes = {m: sum(n <= config["max_n"][m] for n in config["n"]) for m in METHODS}
+    if min(sizes.values()) < 2:  # the report fits and compares a slope per method
+        raise ConfigError(
+            f"--set n: each method's slope needs two sizes at or below its max_n; {config['n']} gives "
+            + ", ".join(f"{m} {k}" for m, k in sizes.items())
+            + f" (max_n: {config['max_n']})"
+        )
     out += [{"part": "loop", "method": "reverse", "n": n} for n in config["loop_n"]]
     for m_out in config["m"]:
         out += [
