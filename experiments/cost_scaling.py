@@ -73,9 +73,9 @@ def cells(config):
             raise ConfigError(f"--set n: {n} is above max_n of every method ({config['max_n']})")
         out += [{"part": "gradient", "method": m, "n": n} for m in METHODS if n <= config["max_n"][m]]
     sizes = {m: sum(n <= config["max_n"][m] for n in config["n"]) for m in METHODS}
-    if min(sizes.values()) < 2:  # the report fits and compares a slope per method
+    if len(set(config["n"])) < 2 or min(sizes.values()) < 1:  # the report fits slopes and compares every method
         raise ConfigError(
-            f"--set n: each method's slope needs two sizes at or below its max_n; {config['n']} gives "
+            f"--set n: the slopes need two sizes and each method one at or below its max_n; {config['n']} gives "
             + ", ".join(f"{m} {k}" for m, k in sizes.items())
             + f" (max_n: {config['max_n']})"
         )
