@@ -277,3 +277,24 @@ def test_fresh_transforms_of_one_structure_share_its_signature_and_read_each_cal
     assert first[1]["c"] == 6.0 and np.isnan(dl.grad(f)({**p, "c": np.nan}, x)["W"]).all()
     with pytest.raises(TypeError, match="leaf 2"):  # an int where the float was: its own signature, refused
         dl.grad(f)({**p, "c": 3}, x)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+def test_losses_traced_on_one_example_keep_their_own_fast_reader(method):
+    """A per-example loss prepared at batch 64 and then at batch 1 traces the same one-example graph;
+    each prepared function's generated reader must read its own call (sharing the signature made
+    the batch-1 function take the general path on every call: bench/symbolic.py's b1 rows)."""
+    from difflab.nn import MLP
+
+    rng = np.random.default_rng(0)
+    loss = MLP([2, 4, 2], activation="tanh").loss("cross_entropy")
+    params = {k: rng.normal(size=s) for k, s in (("W0", (2, 4)), ("b0", (4,)), ("W1", (4, 2)), ("b1", (2,)))}
+    for batch in (64, 1, 64):
+        X, Y = rng.normal(size=(batch, 2)), np.eye(2)[rng.integers(0, 2, batch)]
+        p = dl.prepare(loss, params, X, Y, method=method)
+        v, g = p.value_and_grad(params, X, Y)
+        assert p.staged.fast((params, X, Y)) is not None
+        v_ref, g_ref = dl.value_and_grad(loss, method="reverse")(params, X, Y)
+        assert v == pytest.approx(v_ref, rel=1e-12)
+        for k in params:
+            np.testing.assert_allclose(g[k], g_ref[k], rtol=1e-10, atol=1e-14)

@@ -91,7 +91,10 @@ class _Transform:
         # a mean-over-examples loss is traced for one example when the method can exploit it
         batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
         example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
-        known = known_signature(example, self.argnums)  # shaped as a call seen before (by any transform)
+        # shaped as a call seen before (by any transform). A signature traced on one example is not
+        # shared: its generated reader reads the whole batch's call, which another transform's
+        # call at the example's shape must not find learnt for a different batch size
+        known = None if batch else known_signature(example, self.argnums)
         if known is not None:
             flat, key = None, known[0].cache_key[0]
         else:
@@ -106,7 +109,7 @@ class _Transform:
             st = None
         if st is None:
             with nesting(self.method) as levels:  # finite differences of finite differences
-                st = stage(self.f, example, self.argnums, flat, key, known)
+                st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
             st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
