@@ -24,6 +24,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `ComputeTimeout`, `_BadInput` | Exception      | explore.server          | (internal) worker over budget / refused |
 | `DomainWarning`             | RuntimeWarning   | errors                  | an equation outside its op's domain     |
 | `NumericStopGradientWarning`| UserWarning      | errors                  | numeric cannot honour stop_gradient     |
+| `NumericAccuracyWarning`    | UserWarning      | errors                  | numeric's error estimate exceeds its value |
 
 `tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
 """
@@ -42,6 +43,7 @@ __all__ = [
     "DomainWarning",
     "NotDifferentiableError",
     "NumericStopGradientWarning",
+    "NumericAccuracyWarning",
     "warn_domain",
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
@@ -75,6 +77,11 @@ class DomainWarning(DifflabWarning, RuntimeWarning):
 class NumericStopGradientWarning(DifflabWarning, UserWarning):
     """The numeric method differentiated a graph whose ops it cannot honour (stop_gradient, a
     custom rule): finite differences see the mathematical function, not the rule."""
+
+
+class NumericAccuracyWarning(DifflabWarning, UserWarning):
+    """The numeric method's error estimate exceeds the derivative it estimates, where an op's length scale limited
+    its step (eigh near a crossing): finite differences are ill-conditioned there."""
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep

@@ -412,9 +412,9 @@ def guarded(eqn: Eqn, fn, *args, **kw):
         err = "a complex value from real arguments"
     except ArithmeticError as exc:  # NumPy's FloatingPointError; ZeroDivisionError etc. on Python floats
         err = exc
-    except np.linalg.LinAlgError:  # LAPACK refuses a NaN/inf entry (svd, eigh): NaN, as NumPy's ufuncs give
+    except np.linalg.LinAlgError as exc:  # LAPACK refuses a NaN/inf entry (svd, eigh): NaN, as NumPy's ufuncs give
         if not any(_non_finite(a) for a in args):
-            raise
+            return _refused(eqn, fn, args, kw, exc)
         finite = [np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0) if _non_finite(a) else a for a in args]
         return np.full_like(np.asarray(on_behalf(eqn, fn, *finite, **kw), dtype=float), np.nan)
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
@@ -432,6 +432,39 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     where = str(origin).split(" :")[0]
     warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
+
+
+def _refused(eqn: Eqn, fn, args, kw, exc):
+    """NaN where an op's NumPy function refuses finite arguments outside its domain (cholesky of a matrix that is
+    not positive definite, inv or solve of a singular one: a LinAlgError), with a DomainWarning naming the user's
+    equation (DESIGN.md §6), for every op whose function raises so (no op named). In a batched run (`fn` the op's
+    batching rule: numeric's stencil points) point by point, so the points inside the domain keep their values:
+    numeric's first step out of cholesky's cone is NaN there, and is shrunk back inside (scales.py)."""
+    op = eqn.op
+    if any(isinstance(a, Traced) for a in args):  # recorded: the trace needs a traced value, not a NaN
+        raise exc
+    if fn == op.batched and args and isinstance(args[0], tuple):  # (flags, *values): one point at a time
+        flags, values = args[0], args[1:]
+        size = next(np.shape(v)[0] for v, b in zip(values, flags) if b)
+        out = np.stack([impl_or_nan(eqn, [v[k] if b else v for v, b in zip(values, flags)], kw) for k in range(size)])
+    elif fn == op.bind or fn is op.impl:
+        out = impl_or_nan(eqn, args, kw)
+    else:  # a derivative rule (its arguments are not the op's): it decides
+        raise exc
+    origin = eqn.origin
+    if origin is not FROM_VALUES and np.isnan(out).any():
+        where = str(origin).split(" :")[0]
+        warn_domain(where, f"{where}: {exc} (outside the domain of {origin.op.name}); the result holds NaN")
+    return out
+
+
+def impl_or_nan(eqn: Eqn, values, kw):
+    """eqn's op on NumPy values (one point's), or NaN shaped like its output where NumPy refuses them (`_refused`)."""
+    try:
+        with np.errstate(all="ignore"):
+            return eqn.op.impl(*values, **kw)
+    except np.linalg.LinAlgError:
+        return np.full(eqn.out.shape, np.nan)
 
 
 def _has_nan(x) -> bool:

@@ -20,6 +20,7 @@ nested derivatives from confusing their perturbations.
 
 from __future__ import annotations
 
+import collections
 import gc as _gc
 import itertools
 import operator
@@ -83,15 +84,20 @@ class Trace:
         return Var(next(self.ids), np.shape(value), np.result_type(value))
 
     def record(self, op, args, params) -> "Tracer":
-        if not params and 0 < len(args) <= 2:
+        if 0 < len(args) <= 2:  # the common equations, without the per-argument lists below
             a, b = args[0], args[-1]  # (b is a for a unary op)
+            found = None
             if type(a) is Tracer and type(b) is Tracer and a._trace is self and b._trace is self:
-                if len(args) == 1 and type(a.value) is float:  # a unary op on a Python float (tanh, relu)
+                if len(args) == 1 and not params and type(a.value) is float:  # a unary op on a Python float (relu)
                     found = self._unary_float(op, a) if op.py is not None else None
-                else:
-                    found = self._arrays(op, a, b, len(args) == 2)
-                if found is not None:
-                    return found
+                else:  # an MLP's matmul, add, tanh; log_softmax and sum with their params
+                    found = self._arrays(op, a, b, len(args) == 2, params)
+            elif not params and len(args) == 2 and (type(b) is float or type(a) is float):
+                k = 1 if type(b) is float else 0  # a traced array or NumPy scalar and a Python float (a loss's 1/n)
+                if type(args[1 - k]) is Tracer and args[1 - k]._trace is self:
+                    found = self._with_float(op, args, k)
+            if found is not None:
+                return found
         atoms, values, key, floats, consts = [], [], [op], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
@@ -124,21 +130,11 @@ class Trace:
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
+        except np.linalg.LinAlgError:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
+            value, self.fp_error = _refused(op, values, params), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
-        if type(value) is float or type(value) is np.ndarray:  # Var.make, inlined: one frame less each
-            out = _new_object(Var)
-            _set_id(out, next(self.ids))
-            _set_shape(out, () if type(value) is float else value.shape)
-            _set_dtype(out, _F64 if type(value) is float else value.dtype)
-        else:
-            if not isinstance(value, (np.ndarray, np.generic, bool)):
-                value = np.asarray(value)
-            out = self.new_var(value)
-        self.eqns.append(_new_tuple(Eqn, (out, op, tuple(atoms), eqn_params, _deriving.origin)))
-        self.seen[key] = out
-        self.values[out] = value
-        return Tracer(self, out, value)
+        return self._new(op, tuple(atoms), eqn_params, key, value)
 
     def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
         """The error for an op NumPy refused at these values, naming the equation."""
@@ -148,31 +144,64 @@ class Trace:
             f"{op.name}: cannot apply to arguments of shapes {shapes} in equation `{str(where).split(' :')[0]}`: {err}"
         )
 
-    def _arrays(self, op, a, b, binary: bool):
-        """`record` of `op(a)` or `op(a, b)` (no params) for tracers of this trace that are not two
-        Python floats (an MLP's matmul, add, tanh): the same CSE key, value (`op.impl`) and equation,
-        without record's per-argument lists; None when record must explain an error."""
+    def _arrays(self, op, a, b, binary: bool, params):
+        """`record` of `op(a)` or `op(a, b)` for tracers of this trace that are not all Python floats
+        (an MLP's matmul, add, tanh; log_softmax and sum with their params): the same CSE key, value
+        (`op.impl`) and equation, without record's per-argument lists; None when record must decide
+        (Python floats: `op.on_floats`) or explain an error."""
         x, y = a.value, b.value
-        if binary and type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
+        if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
         key = (op, a.var, b.var) if binary else (op, a.var)
+        eqn_params = ()
+        if params:
+            eqn_params = tuple(sorted(params.items()))
+            key = (*key, repr(eqn_params))
         hit = self.seen.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:
-            value = op.impl(x, y) if binary else op.impl(x)
+            value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):
             return None  # (record computes it again and names the equation in its error)
-        if type(value) is np.ndarray or type(value) is np.float64:  # Var.make, inlined
+        return self._new(op, (a.var, b.var) if binary else (a.var,), eqn_params, key, value)
+
+    def _with_float(self, op, args, k):
+        """`record` of `op(x, c)` (k = 1) or `op(c, x)` (k = 0) for a Python float c = args[k] and a
+        tracer x of this trace holding an array or a NumPy scalar: the same identity folding, CSE key,
+        value and equation as record's general path; None when record must decide."""
+        c, a = args[k], args[1 - k]
+        x = a.value
+        if type(x) is float:  # (two Python floats: record decides, by `op.on_floats`)
+            return None
+        ident = op.identity[k] if op.identity else None
+        if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
+            return a
+        self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
+        key = (op, a.var, id(c)) if k else (op, id(c), a.var)
+        hit = self.seen.get(key)
+        if hit is not None:
+            return Tracer(self, hit, self.values[hit])
+        try:
+            value = op.impl(x, c) if k else op.impl(c, x)
+        except (ValueError, TypeError, IndexError):
+            return None
+        const = _new_tuple(Const, (c,))
+        return self._new(op, (a.var, const) if k else (const, a.var), (), key, value)
+
+    def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
+        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
+        kind = type(value)
+        if kind is np.ndarray or kind is np.float64 or kind is float:  # Var.make, inlined
             out = _new_object(Var)
             _set_id(out, next(self.ids))
-            _set_shape(out, value.shape)
-            _set_dtype(out, value.dtype)
+            _set_shape(out, () if kind is float else value.shape)
+            _set_dtype(out, _F64 if kind is float else value.dtype)
         else:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
-        self.eqns.append(_new_tuple(Eqn, (out, op, (a.var, b.var) if binary else (a.var,), (), _deriving.origin)))
+        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
         return Tracer(self, out, value)
@@ -202,6 +231,18 @@ class Trace:
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+
+
+def _refused(op, values, params):
+    """NaN shaped like op's result, for finite matrices NumPy refuses (cholesky of one that is not positive definite,
+    inv of a singular one): the shape is the one the op gives identity matrices in their place."""
+    safe = [
+        np.broadcast_to(np.eye(np.shape(v)[-1]), np.shape(v))
+        if np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2] and np.asarray(v).dtype.kind == "f"
+        else v
+        for v in values
+    ]
+    return np.full(np.shape(op.impl(*safe, **params)), np.nan)
 
 
 def _fold_identity(trace, op, args):
@@ -481,7 +522,9 @@ def _float_operator(op, reflected: bool):
 
 
 _new_object = object.__new__
+_consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
 _VAR = operator.attrgetter("var")
+_SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 _set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
@@ -589,9 +632,47 @@ def trace_flat(f, leaves, *, wrap=None):
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     """
     t = Trace()
+    kinds = set(map(type, leaves))
+    if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; an MLP's arrays
+        inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
+    else:
+        inputs = _inputs(t, leaves)
+    # domain problems are reported, by equation, when interpreted; here they are only noted
+    with t.watch(), gc_paused():
+        try:
+            raw = f(*inputs) if wrap is None else wrap(inputs)
+        except AttributeError as err:
+            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
+                raise
+            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+            raise AttributeError(
+                f"traced values have no attribute {err.name!r}; "
+                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+            ) from None
+    return t, inputs, raw
+
+
+_FLOAT_TYPE, _ARRAY_TYPE = {float}, {np.ndarray}
+
+
+def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
+    """The input tracers of leaves that are all Python floats (`floats`) or all arrays, each with a
+    fresh Var, made by C loops (`map` over the Var setters): what `_inputs` makes, without a Python
+    step per leaf (a scalar net has one leaf per weight)."""
+    n = len(leaves)
+    var = list(map(_new_object, itertools.repeat(Var, n)))
+    _consume(map(_set_id, var, t.ids))  # (map stops at the last Var: no id is drawn beyond it)
+    _consume(map(_set_shape, var, itertools.repeat((), n) if floats else map(_SHAPE, leaves)))
+    _consume(map(_set_dtype, var, itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)))
+    t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
+    return list(map(Tracer, itertools.repeat(t, n), var, leaves))
+
+
+def _inputs(t: Trace, leaves) -> list:
+    """The input tracers of the leaves (floats, arrays, or an enclosing trace's tracers), each with a fresh Var."""
     inputs, ids = [], t.ids
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
-    for x in leaves:  # (Trace.new_var's common cases, inlined: a scalar net has one leaf per weight)
+    for x in leaves:  # (Trace.new_var's common cases, inlined)
         if type(x) is float:
             var = _new_object(Var)
             _set_id(var, next(ids))
@@ -607,19 +688,7 @@ def trace_flat(f, leaves, *, wrap=None):
             x = x.concrete if isinstance(x, Tracer) else x
         values[var] = x
         inputs.append(Tracer(t, var, x))
-    # domain problems are reported, by equation, when interpreted; here they are only noted
-    with t.watch(), gc_paused():
-        try:
-            raw = f(*inputs) if wrap is None else wrap(inputs)
-        except AttributeError as err:
-            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
-                raise
-            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
-            raise AttributeError(
-                f"traced values have no attribute {err.name!r}; "
-                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
-            ) from None
-    return t, inputs, raw
+    return inputs
 
 
 class gc_paused:

@@ -12,6 +12,7 @@ domain edges and non-float arguments to it. No timing here: speed lives in bench
 
 from __future__ import annotations
 
+import importlib
 import math
 import random
 import warnings
@@ -28,6 +29,8 @@ from difflab.differentiators import reverse
 from difflab.differentiators.reverse import backward
 from difflab.graph import evaluate
 from difflab.trace import Trace, Tracer, outputs_of, trace_flat, traced_values
+
+trace_module = importlib.import_module("difflab.trace")  # (difflab.trace is also the function)
 
 GENERAL = {  # Tracer's operators as they were before the float path: Op.bind for everything
     "__add__": lambda s, o: ops.add(s, o),
@@ -418,3 +421,48 @@ def test_array_vjp_equals_the_rule(name):
                 )
                 taken += 1
     assert taken  # each op's plain form answers some of its samples
+
+
+def _array_program(W, b, X, Y):
+    """An MLP-like loss over arrays: what `Trace._arrays` (ops with and without params) and
+    `Trace._with_float` (a traced array or NumPy scalar with a Python float) record."""
+    h = dnp.tanh(X @ W + b)
+    h2 = dnp.tanh(X @ W + b)  # the same equations again (CSE)
+    lp = dnp.log_softmax(h * 1.0 + h2, axis=1)  # x * 1.0 folds to x
+    s = dnp.sum(Y * lp, axis=0) + dnp.sum(Y * lp, axis=0)
+    total = dnp.sum(s) * (-1.0 / 3) + 0.0
+    return 2.0 - total / 4.0 + 0.5 * dnp.sum(2.0 * (1.0 - h)) + dnp.mean(dnp.exp(0.5 + lp))
+
+
+def test_array_fast_paths_record_the_general_tape(monkeypatch):
+    rng = np.random.default_rng(0)
+    xs = [rng.normal(size=(2, 2)), rng.normal(size=2), rng.normal(size=(3, 2)), np.eye(3)[:, :2]]
+    g_fast, env_fast = _trace(_array_program, xs)
+    with monkeypatch.context() as m:  # record's general path for every equation, and the inputs' loop
+        m.setattr(Trace, "_arrays", lambda self, *a: None)
+        m.setattr(Trace, "_with_float", lambda self, *a: None)
+        m.setattr(trace_module, "_plain_inputs", lambda t, leaves, floats: trace_module._inputs(t, leaves))
+        g_slow, env_slow = _trace(_array_program, xs)
+    assert str(g_fast) == str(g_slow)  # the same tape: ops, operands, params, constants, CSE and folding
+    names = [e.op.name for e in g_fast.eqns]
+    assert names.count("matmul") == 1 and names.count("tanh") == 1  # h2 is h (CSE)
+    assert "1.0)" not in str(g_fast)  # h * 1.0 folded, not recorded
+    assert all(_same(env_fast[v], env_slow[w]) for v, w in zip(g_fast.outputs, g_slow.outputs))
+    assert [type(env_fast[e.out]) for e in g_fast.eqns] == [type(env_slow[e.out]) for e in g_slow.eqns]
+
+
+def test_a_fresh_gradient_leaves_the_collector_as_it_was():
+    # value_and_grad's general call runs with the collector paused (trace.gc_paused): on again after
+    # it, also when f raises; off if the user had turned it off
+    import gc
+
+    assert gc.isenabled()
+    assert dl.grad(lambda x: x * x)(3.0) == 6.0 and gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        dl.grad(lambda x: x * (1 / 0))(3.0)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assert dl.grad(lambda x: x * x)(2.0) == 4.0 and not gc.isenabled()
+    finally:
+        gc.enable()

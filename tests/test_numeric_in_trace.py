@@ -81,3 +81,30 @@ def test_a_transform_reused_at_other_values_is_traced_again(outer):
     want = dl.jvp(dl.grad(dnp.std, method="forward"), (y,), (u,), method="forward")
     np.testing.assert_allclose(got[0], want[0], rtol=1e-9)
     np.testing.assert_allclose(got[1], want[1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("outer", ["forward", "reverse"])
+def test_a_transform_traced_at_a_regular_point_and_reused_at_the_apex_answers_as_a_fresh_one(outer):
+    """The other way round: traced at [1, 2, 3.5] (nothing singular, so nothing specialised) and reused at the apex,
+    the recorded stencil gave its 1/step (1.2e5) across the ones direction. Now the graph decides at each
+    evaluation what a fresh trace decides at x (pieces.py, `_singular_guard`): NaN with the DomainWarning naming
+    the user's sqrt, its values numeric's own, and 0 along the ones direction and at regular points."""
+    g, across = dl.grad(dnp.std, method="numeric"), np.array([1.0, -1.0, 0.0])
+    y = np.array([1.0, 2.0, 3.5])
+    regular, said = _said(lambda: dl.jvp(g, (y,), (across,), method=outer))
+    want = dl.jvp(dl.grad(dnp.std, method="forward"), (y,), (across,), method="forward")
+    np.testing.assert_allclose(regular[1], want[1], rtol=1e-6)
+    assert not said
+    reused, said = _said(lambda: dl.jvp(g, (np.ones(3),), (across,), method=outer))  # was 1.2e5 (1/step)
+    fresh, said_fresh = _said(
+        lambda: dl.jvp(dl.grad(dnp.std, method="numeric"), (np.ones(3),), (across,), method=outer)
+    )
+    np.testing.assert_array_equal(reused[0], fresh[0])
+    assert np.isnan(reused[1]).all() and np.isnan(fresh[1]).all(), (reused, fresh)
+    assert said == said_fresh == ["v6 = sqrt(v5)"], (said, said_fresh)
+    if outer == "forward":  # grad std is constant along the ones: 0, as fresh and as the exact methods
+        along, said = _said(lambda: dl.jvp(g, (np.ones(3),), (np.ones(3),), method=outer))
+        np.testing.assert_array_equal(along[1], 0.0)
+        assert not said
+    again, _ = _said(lambda: dl.jvp(g, (y,), (across,), method=outer))  # and back at the regular point
+    np.testing.assert_array_equal(again[1], regular[1])

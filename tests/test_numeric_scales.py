@@ -206,3 +206,63 @@ def test_a_norms_hessian_near_zero():
     np.testing.assert_allclose(
         _quiet(dl.hessian(dnp.linalg.norm, method="numeric"), x), want, rtol=1e-6, atol=1e-6 * np.abs(want).max()
     )
+
+
+_EDGE = np.array([[1.0, 1.0 - 1e-9], [1.0 - 1e-9, 1.0]])  # least eigenvalue 1e-9: positive definite, barely
+
+
+def test_a_stencil_out_of_cholesky_s_cone_is_shrunk_back_not_a_lin_alg_error():
+    """NumPy's cholesky refuses a matrix outside the positive definite cone (LinAlgError): numeric's first step
+    (6e-6) steps out of it here, and its batched run raised. Now a refused point is NaN (graph.py, `_refused`,
+    for every op whose NumPy function raises so), its direction is shrunk back inside by cholesky's scale (its
+    least eigenvalue), and no warning is said for the discarded points."""
+    f = lambda a: dnp.sum(dnp.linalg.cholesky(a))  # noqa: E731
+    want = dl.grad(f, method="forward")(_EDGE)
+    got = _quiet(dl.grad(f, method="numeric"), _EDGE)  # was numpy.linalg.LinAlgError
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.abs(want).max())
+
+
+@pytest.mark.parametrize(
+    "f, a",
+    [
+        (lambda a: dnp.sum(dnp.linalg.cholesky(a)), np.array([[1.0, 2.0], [2.0, 1.0]])),  # not positive definite
+        (lambda a: dnp.sum(dnp.linalg.inv(a)), np.array([[1.0, 2.0], [2.0, 4.0]])),  # singular
+    ],
+    ids=["cholesky", "inv"],
+)
+def test_a_matrix_numpy_refuses_is_nan_with_the_domain_warning(f, a):
+    """Outside the domain itself: NaN with one DomainWarning naming the equation, for numeric (its value and its
+    batched stencil) as for the exact methods (the trace's value too: trace.py), never a bare LinAlgError or the
+    trace's "cannot apply" (DESIGN.md §6)."""
+    for method in ("numeric", "forward", "reverse", "symbolic"):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            g = dl.grad(f, method=method)(a)
+        said = [str(w.message).split(":")[0] for w in caught if issubclass(w.category, dl.DomainWarning)]
+        assert np.isnan(g).all() and len(said) == 1 and said[0].startswith("v1 = "), (method, g, said)
+
+
+def test_near_a_crossing_numeric_reports_its_error_and_warns_where_it_exceeds_the_derivative():
+    """eigvalsh 1.1e-7 from a crossing: the step within reach of the gap leaves round-off eps·|λ|/h. A derivative
+    there is ill-conditioned for finite differences, so numeric says so: its error estimate bounds the actual
+    error (the gradient's 2e-3 by 5e-3, the nested Hessian's 6e6 by 7e7), and where the estimate exceeds the
+    derivative's largest entry (the Hessian: its round-off alone for the native stencil) a NumericAccuracyWarning
+    names eigh's equation; the gradient (estimate 5e-3 of entries ~1.5) says nothing."""
+    from difflab.differentiators.numeric import Numeric
+    from difflab.errors import NumericAccuracyWarning
+
+    f, n = MATRICES["eigvalsh near a crossing"][0], Numeric(error_estimate=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = dl.grad(f, method=n)
+        got = g(_S)
+    np.testing.assert_array_less(
+        np.abs(got - dl.grad(f, method="forward")(_S)).ravel(), g.preparations()[0].error[:, 0]
+    )
+    want = dl.hessian(f, method="forward")(_S).reshape(4, 4)
+    J = dl.jacobian(dl.grad(f, method=n), method=n)
+    with pytest.warns(NumericAccuracyWarning, match=r"v1 = eigh_values\(v0\): the numeric method cannot resolve"):
+        H = J(_S).reshape(4, 4)
+    assert (J.preparations()[0].error.T >= np.abs(H - want)).all() and np.abs(H - want).max() > 1e6
+    with pytest.warns(NumericAccuracyWarning, match=r"v1 = eigh_values\(v0\)"):
+        dl.hessian(f, method="numeric")(_S)

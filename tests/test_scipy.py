@@ -71,6 +71,19 @@ def test_rules_against_known_closed_forms(fn, deriv):
         np.testing.assert_allclose(got, deriv(X), rtol=1e-10, atol=1e-12, err_msg=method)
 
 
+def test_i1_at_the_least_floats_is_its_series():
+    """i1' = (I_0 + I_2)/2 and i1'' = (I_1 + (I_1 + I_3)/2)/2, for |x| from the least normal float to 1e-155: 1/2 and
+    3x/8 (the series). SciPy's iv(2, 2.2e-308) is NaN and its iv(1, x) is 0 from 1e-300 to 1e-151, so i1'' was NaN
+    there (symbolic) and then x/4 (every exact method: I_1's part of I_2' lost); iv below 1e-20 is its series'
+    leading term (special._iv), and i1's rule needs no guard of its own."""
+    x = np.array([2.2250738585072014e-308, 1e-300, -1e-300, 1e-155, -1e-200])
+    for method in ("symbolic", "forward", "reverse"):
+        g = dl.grad(lambda x: dsp.i1(x).sum(), method=method)
+        h = dl.jacobian(g, method=method)(x)
+        np.testing.assert_array_equal(g(x), 0.5, err_msg=method)
+        np.testing.assert_allclose(np.diag(h), 3 * x / 8, rtol=1e-14, atol=0, err_msg=method)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_norm_logcdf_deep_in_the_tail(method):
     """log Φ(-40) = -804.608...; its slope φ/Φ ≈ 40.02: finite and right, not -inf and NaN."""

@@ -144,7 +144,7 @@ def _own_parts(parts, inputs):
     """Gradient parts of their own: never an input or a view of anything (a part that is a view of
     an intermediate is copied too: cheaper than finding out whose), never read-only, never another
     part. The general path's check; the common case's guarded code knows it from the program."""
-    seen = {id(x) for x in inputs if type(x) is np.ndarray}  # (all alive here: ids are unique)
+    seen = set(map(id, inputs))  # (all alive here: ids are unique, and no part is a non-array input)
     for k, p in enumerate(parts):
         if type(p) is np.ndarray:
             if p.base is not None or not p.flags.writeable or id(p) in seen:

@@ -34,7 +34,7 @@ from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, collecting
 from ..graph import Traced, charge_to, evaluate_batched, numbers
-from ..trace import outputs_of, trace_flat
+from ..trace import gc_paused, outputs_of, trace_flat
 from .boundary import (
     Staged,
     _concat_flat,
@@ -220,7 +220,11 @@ class _ValueAndGrad(_Transform):
                     res = hit[0].hot(hit[1])
                     if res is not None:
                         return res
-        return self._general(*args, **kwargs)
+        # The collector stays off for the whole call, not only while tracing and sweeping (trace.gc_paused):
+        # between them the tape is alive and young, and any allocation would start a collection that walks
+        # all of it; a fresh transform's tape is freed by reference counting as the call returns, unwalked
+        with gc_paused():
+            return self._general(*args, **kwargs)
 
     @_public_call
     def _general(self, *args):

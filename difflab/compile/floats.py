@@ -29,12 +29,12 @@ __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
 def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
     """`reverse.backward` on floats: cotangents `cts` of outputs → cotangents of inputs `wrt`.
     `pull(eqn, ct, env, active, cts)` is the interpreter's generic step for an equation this path
-    does not take. Binary equations (most of micrograd-style code) are written out over the
-    registry's `Op.float_rules`: a constant partial (add's, sub's) or one that is an argument's
-    value (mul's) costs no call, no list or tuple is built. No pass computes the active values
-    first: every value a differentiable equation reaches gets its cotangent (the inputs held fixed
-    too, unread), which changes no input's in `wrt`: an inactive value's cotangent only flows into
-    inactive ones."""
+    does not take. Binary equations whose partials are constants or arguments (add, sub, mul: most of
+    micrograd-style code, `Op.float_binary`) are written out here: no call, no list or tuple built;
+    other equations on floats apply the registry's `Op.float_rules` (`_binary`, `_other`). No pass
+    computes the active values first: every value a differentiable equation reaches gets its
+    cotangent (the inputs held fixed too, unread), which changes no input's in `wrt`: an inactive
+    value's cotangent only flows into inactive ones."""
     steps = _Generic(graph, env, wrt, cts, pull)
     pop, get = cts.pop, cts.get
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
@@ -48,50 +48,60 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
-            rules, y = op.float_rules, env[out]
-            if len(args) != 2 or not rules or params or type(y) is not float:
-                _other(eqn, rules, env, ct, y, cts, steps)
-                continue
-            a, b = args
-            x0 = env[a] if type(a) is Var else a.value
-            x1 = env[b] if type(b) is Var else b.value
-            if type(x0) is float and type(x1) is float:
-                (h0, s0), (h1, s1) = rules  # how: a constant, an argument's index or the partial
-                # d0 and d1 are written out, not a helper called twice: a call per argument per
-                # equation is what this loop exists to avoid (bench/scalar_ab.py)
-                try:  # (a constant gets no cotangent; no call but a partial that is a function)
-                    d0 = (
-                        None
-                        if h0 is None or type(a) is not Var
-                        else h0
-                        if type(h0) is float
-                        else (x1 if h0 else x0)
-                        if type(h0) is int
-                        else h0(y, x0, x1)
-                    )
-                    d1 = (
-                        None
-                        if h1 is None or type(b) is not Var
-                        else h1
-                        if type(h1) is float
-                        else (x1 if h1 else x0)
-                        if type(h1) is int
-                        else h1(y, x0, x1)
-                    )
-                except ArithmeticError:  # the generic rules decide (and name the equation)
-                    d0 = d1 = _UNSET
-                if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
-                    if d0 is not None:  # strong: 0 where the partial is 0, an infinite ū too
-                        c = 0.0 if s0 and d0 == 0.0 else ct * d0
+            y, form = env[out], op.float_binary
+            if form is not None and not params and type(y) is float:
+                a, b = args
+                x0 = env[a] if type(a) is Var else a.value
+                x1 = env[b] if type(b) is Var else b.value
+                if type(x0) is float and type(x1) is float:
+                    # each partial a constant (add's 1.0) or an argument's index (mul's ∂/∂a = b); strong:
+                    # 0 where the partial is 0, an infinite ū too. Written out for both arguments, not a
+                    # helper called twice: a call per argument per equation is what this loop avoids
+                    h0, s0, h1, s1 = form
+                    if type(a) is Var:  # (a constant gets no cotangent)
+                        d = h0 if type(h0) is float else x1 if h0 else x0
+                        c = 0.0 if s0 and d == 0.0 else ct * d
                         prev = get(a)
                         cts[a] = c if prev is None else prev + c
-                    if d1 is not None:
-                        c = 0.0 if s1 and d1 == 0.0 else ct * d1
+                    if type(b) is Var:
+                        d = h1 if type(h1) is float else x1 if h1 else x0
+                        c = 0.0 if s1 and d == 0.0 else ct * d
                         prev = get(b)
                         cts[b] = c if prev is None else prev + c
                     continue
-            steps(eqn, ct)
+            if len(args) == 2 and op.float_rules and not params and type(y) is float:
+                _binary(eqn, env, ct, y, cts, steps)
+            else:
+                _other(eqn, op.float_rules, env, ct, y, cts, steps)
     return _gradient(graph, wrt, cts, env)
+
+
+def _binary(eqn, env, ct, y, cts, steps):
+    """The float sweep's step for a binary equation on floats whose partials are not all constants or
+    arguments (div, pow): ū·∂ by the registry partials where they give floats, else the generic step."""
+    a, b = eqn.args
+    x0 = env[a] if type(a) is Var else a.value
+    x1 = env[b] if type(b) is Var else b.value
+    if type(x0) is float and type(x1) is float:
+        (h0, s0), (h1, s1) = eqn.op.float_rules  # how: a constant, an argument's index or the partial
+        try:  # (a constant gets no cotangent; no call but a partial that is a function)
+            d0 = None if h0 is None or type(a) is not Var else _partial(h0, y, x0, x1)
+            d1 = None if h1 is None or type(b) is not Var else _partial(h1, y, x0, x1)
+        except ArithmeticError:  # the generic rules decide (and name the equation)
+            d0 = d1 = _UNSET
+        if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
+            for arg, d, strong in ((a, d0, s0), (b, d1, s1)):
+                if d is not None:  # strong: 0 where the partial is 0, an infinite ū too
+                    c = 0.0 if strong and d == 0.0 else ct * d
+                    prev = cts.get(arg)
+                    cts[arg] = c if prev is None else prev + c
+            return
+    steps(eqn, ct)
+
+
+def _partial(how, y, x0, x1):
+    """A binary partial's value by its `Op.float_rules` form: a constant, an argument's index or the function."""
+    return how if type(how) is float else (x1 if how else x0) if type(how) is int else how(y, x0, x1)
 
 
 def _gradient(graph, wrt, cts, env) -> list:
@@ -100,7 +110,9 @@ def _gradient(graph, wrt, cts, env) -> list:
     vs = list(map(graph.inputs.__getitem__, wrt))
     grads = list(map(cts.get, vs))
     if any(map(operator.is_, grads, itertools.repeat(None))):  # (`None in grads` would compare arrays)
-        get = env.get  # (`_zero` written out: in a relu net most weights may be unreached)
+        if set(map(type, map(env.get, vs))) == _FLOAT_TYPE:  # Python floats (a relu net's unreached weights): 0.0
+            return list(map(cts.get, vs, itertools.repeat(0.0)))
+        get = env.get  # (`_zero` written out)
         grads = [g if g is not None else 0.0 if type(get(v)) is float else _zero(v, env) for g, v in zip(grads, vs)]
     return grads
 
@@ -359,6 +371,7 @@ def is_zero(ct) -> bool:
 # -- scalar graphs lowered to a float program (the compiled tier's replay of a float gradient) --
 
 _SCALAR_CONSTS = (float, int, bool)
+_FLOAT_TYPE = {float}
 _F64 = np.dtype(np.float64)
 
 

@@ -70,10 +70,10 @@ class Tier:
 
     @staticmethod
     def run(fn, args):
-        """fn(*args), or None when a value left an op's domain: the interpreter then reruns the
-        call and names the equation in its warning."""
+        """fn(*args), or None when a value left an op's domain (a NumPy function refusing its argument
+        too: cholesky's LinAlgError): the interpreter then reruns the call and names the equation in its warning."""
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 return fn(*args)
-            except FloatingPointError:
+            except (FloatingPointError, np.linalg.LinAlgError):
                 return None

@@ -142,7 +142,7 @@ class Forward(Differentiator):
                         if fn is not None
                         else evaluate_batched(graph, *ins, V, batched=flags, domain="raise")
                     )
-                except ArithmeticError:
+                except (ArithmeticError, np.linalg.LinAlgError):  # the interpreter names the equation
                     return None
             return first_rows(res[:-1]), res[-1]
 

@@ -130,7 +130,7 @@ class Numeric(base.Differentiator):
 
             def run(x, D):  # (f at the points (len(D), m), the watched values there, each with a leading axis)
                 if traced:
-                    res = [self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held) for d in D]
+                    fun.points = res = [self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held) for d in D]
                     return [flat(r[:k]) for r in res], [[_number(r[p]) for r in res] for p in range(k, len(res[0]))]
                 X = x + D
                 outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
@@ -155,7 +155,7 @@ class Numeric(base.Differentiator):
                 return outs, nan, (nan if want_err else None)
             fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
-            jv = first_order_only(self, args, V, jv, self.method._plan[4][0]) if order == 1 and _traced(args) else jv
+            jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
             return outs, jv, err
 
         def _jvp(self, args, V):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_domain, warn_domain_if_nonfinite
-from ..graph import Const, Graph, Var, active, evaluate, read
+from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, prune, read
 from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
@@ -103,7 +103,7 @@ def _singular(graph: Graph, args, wrt):
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for e in graph.eqns:  # NumPy on the numbers (an outer trace's values too): nothing recorded, nothing said
-            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
+            env[e.out] = impl_or_nan(e, [_number(read(env, a)) for a in e.args], e.kw)
             if e.out not in live or not e.op.float_partials:
                 continue
             vals, out = (
@@ -138,7 +138,7 @@ def no_value(graph: Graph, args, wrt, order: int) -> bool:
     return bad is not None
 
 
-def first_order_only(prepared, args, V, d, step):
+def first_order_only(prepared, args, V, d, fun):
     """d, a first-order numeric derivative of `prepared`'s graph at args (traced: recorded in another method's
     trace) along the rows of V (None: each component), as it is, unless an equation's partial is infinite at
     args (`infinite_partial`: sqrt at 0). There d's value stands (what numeric gives alone), but the enclosing
@@ -148,11 +148,13 @@ def first_order_only(prepared, args, V, d, step):
     p = x ± step·v, Σ strong_mul(a(p) - a(p)₀, ∞) (a: the argument at p, traced; a(p)₀: its number): 0 in value
     (0·∞ is 0, DESIGN.md §3), with strong_mul's NaN derivative along every direction in which a(p) moves, and 0
     along the others (std of a scalar is constant: its argument never moves), as the exact methods have it. The
-    DomainWarning naming the equation is said if the enclosing call's result holds NaN."""
+    DomainWarning naming the equation is said if the enclosing call's result holds NaN. Where no partial is
+    infinite at args, d gets the same term decided when the enclosing graph is evaluated (`_singular_guard`), so
+    that graph, reused at other values, answers as a fresh trace would. `fun`: the stencil's (`chunked`)."""
     graph, wrt = prepared.graph, prepared.wrt
     found = _singular(graph, args, wrt)
     if found is None:
-        return d
+        return _singular_guard(prepared, args, d, fun)
     e, a = found
     _specialise(args)
     where = str(e.origin).split(" :")[0]
@@ -164,7 +166,7 @@ def first_order_only(prepared, args, V, d, step):
     upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=(a,))
     x = np.concatenate([np.ravel(_number(args[i])) for i in wrt])
     V = np.eye(len(x)) if V is None else np.asarray(V, dtype=float).reshape(-1, len(x))
-    h = step * np.maximum(1.0, np.abs(x)).max()
+    h = prepared.method._plan[4][0] * np.maximum(1.0, np.abs(x)).max()
     xt = dnp.concatenate([dnp.ravel(args[i]) for i in wrt])
     for D in (h * V, -h * V):
         for dv in D:
@@ -172,6 +174,62 @@ def first_order_only(prepared, args, V, d, step):
             if np.isfinite(_number(ap)).all():
                 d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
     return d
+
+
+def _singular_guard(prepared, args, d, fun):
+    """d plus, for each watched argument (scales.py) of an op that declares where its partial is infinite
+    (`strong_zero`'s `singular`: sqrt at 0), a term recorded so that the enclosing graph decides at each of its
+    evaluations what `first_order_only` decides at x: strong_mul(Y, s), Y = Σ_p [e(a(x)₀ + δ(p)) - its value],
+    δ(p) = a(p) - a(p)₀ (a(p): the argument at the stencil's points, a(p)₀ its value held by stop_gradient), and
+    s = ∞ where e's partial is infinite at x, else 0. Its value is 0; its derivatives are 0 where s is 0, and
+    where s is ∞ NaN along every direction in which a(p) moves, with e's own rule saying its DomainWarning. (A
+    transform traced at [1, 2, 3.5] and reused at std's apex gave the stencil's 1/step.)"""
+    watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
+    if not watch or not points:
+        return d
+    entries = [(e, i) for e, i in watch.entries if getattr(_partial(e, i), "singular", None) is not None]
+    if not entries:
+        return d
+    k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
+    for e, i in entries:
+        moved = [r[k + watch.positions[e.args[i]]] for r in points]
+        d = d + on_behalf(e, _guard_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved)
+    return d
+
+
+def _at_x(prepared, args, fun, vars_) -> dict:
+    """The watched values `vars_` at x, traced: by f's own equations on args, which the trace already recorded (the
+    probe's evaluation: common subexpressions, nothing new), or where a held piece computes one, by the stencil's
+    function at x itself."""
+    graph = prepared.graph
+    if set(vars_) <= set(graph.inputs) | {e.out for e in graph.eqns}:
+        return dict(zip(vars_, evaluate(prune(graph._replace(outputs=tuple(vars_))), *args)))
+    x = dnp.concatenate([dnp.ravel(args[i]) for i in prepared.wrt])
+    fun(x, np.zeros((1, np.size(_number(x)))))  # (`fun.points`: f and the watched values at x)
+    k = len(graph.outputs)
+    return {v: fun.points[0][k + j] for j, v in enumerate(vars_)}
+
+
+def _partial(e, i):
+    partials = e.op.float_partials
+    return partials[i][0] if partials else None
+
+
+def _guard_term(e, i, values, moved):
+    """`_singular_guard`'s term for the watched argument i of e: `values`, e's arguments at x; `moved`, argument
+    i at the stencil's points (traced)."""
+    out = e.op.bind(*values, **e.kw)
+    singular = dnp.where(_partial(e, i).singular(out, *values), dnp.where(dnp.isfinite(out), 1.0, 0.0), 0.0)
+    s = dnp.where(dnp.sum(singular) > 0.0, np.inf, 0.0)
+    a = dnp.stack(moved)
+    shape = np.shape(_number(values[i]))  # (e elementwise: a broadcast against e's other arguments as at x)
+    a = dnp.reshape(a, (len(moved),) + (1,) * (np.ndim(_number(out)) - len(shape)) + shape)
+    a = dnp.where(dnp.isfinite(a), a, 0.0)
+    held = [dnp.stop_gradient(v) for v in values]
+    held[i] = held[i] + (a - dnp.stop_gradient(a))
+    y = e.op.bind(*held, **e.kw)
+    Y = dnp.sum(y - dnp.stop_gradient(y))
+    return strong_mul(dnp.where(dnp.isfinite(Y), Y, 0.0), s)
 
 
 def _specialise(args):

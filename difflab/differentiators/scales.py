@@ -27,8 +27,8 @@ import warnings
 
 import numpy as np
 
-from ..errors import holding_domain_warnings, warn_domain
-from ..graph import Graph, Var, active, read
+from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
+from ..graph import Graph, Var, active, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -40,6 +40,7 @@ __all__ = [
     "within_reach",
     "hessian_within_reach",
     "limit_of",
+    "say_unresolved",
     "SLACK",
     "ROUNDS",
 ]
@@ -211,7 +212,7 @@ def on_numbers(prepared, args, held, k, watch, centre):
     def one(x):
         env = {v: a for v, a in zip(graph.inputs, prepared.with_x(numbers, split(x, prepared.in_shapes)))}
         for e in graph.eqns:
-            env[e.out] = e.op.impl(*[_number(read(env, a)) for a in e.args], **e.kw)
+            env[e.out] = impl_or_nan(e, [_number(read(env, a)) for a in e.args], e.kw)
         return [read(env, o) for o in graph.outputs]
 
     def run(x, D):
@@ -301,6 +302,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
         if not len(bad) or round == ROUNDS:
             break
+        _limited(fun, worst[far > limit])
         factor = (goal ** k[bad] / far[bad]) ** (1.0 / k[bad])
         Hb = _representable(x, V[bad], H[bad] * factor[:, None], exact)
         moved = np.flatnonzero((Hb != H[bad]).any(axis=1))  # the others cannot shrink: out of reach
@@ -322,6 +324,36 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, H, out
+
+
+def _limited(fun, worst):
+    """Note on `fun` the watched entries whose reach shrank a step (rows of `worst`: `Watch.reach`'s), for
+    `say_unresolved`."""
+    if len(worst):
+        fun.limited = getattr(fun, "limited", set()) | set(worst[:, : worst.shape[1] // 2].argmax(axis=1).tolist())
+
+
+def say_unresolved(fun, d, err):
+    """A NumericAccuracyWarning when the error estimate `err` exceeds the derivative's largest entry (d), where a
+    watched op's length scale shrank the step (`_limited`): there the step the scale allows leaves round-off
+    eps·|f|/h larger than the derivative (eigh near a crossing: its Hessian; finite differences are ill-conditioned
+    there), and the warning names that op's equation."""
+    limited = sorted(getattr(fun, "limited", ()))
+    with np.errstate(all="ignore"):
+        d, err = np.abs(np.asarray(_number(d), dtype=float)), np.asarray(_number(err), dtype=float)
+        big, worst = np.max(d, where=np.isfinite(d), initial=0.0), np.max(err, where=np.isfinite(err), initial=0.0)
+    if not limited or not worst > big:
+        return
+    e, _ = fun.watch.entries[limited[0]]
+    where = str(e.origin).split(" :")[0]
+    warn_user(
+        NumericAccuracyWarning(
+            f"{where}: the numeric method cannot resolve this derivative: its error estimate {worst:.3g} exceeds its "
+            f"largest entry {big:.3g} (the step {e.op.name}'s length scale allows here leaves round-off eps·|f|/h; "
+            "finite differences are ill-conditioned); use an exact method"
+        ),
+        NumericAccuracyWarning,
+    )
 
 
 def _far(worst):
@@ -382,6 +414,7 @@ def hessian_within_reach(fun, x, h, points, base):
         bad = np.flatnonzero((far > limit) | (np.isfinite(last[1]) & (far > 0) & (far < goal**k / SLACK)))
         if not len(bad) or round == ROUNDS:
             break
+        _limited(fun, worst[far > limit])
         new = h.copy()
         factor = (goal ** k[bad] / far[bad]) ** (1.0 / k[bad])
         new[bad] = _representable(x, np.eye(n)[bad], (h[bad] * factor)[:, None], True)[:, 0]

@@ -41,7 +41,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
-from .scales import hessian_within_reach, within_reach
+from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -222,6 +222,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
             return _unresolved(d, out), None
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
+        say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     if not want_err:
@@ -230,6 +231,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
+    say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
 
 
@@ -286,6 +288,8 @@ def _hessian_stencil(fun, x, f0, step=None):
     H = np.diag((w[0] * fm + w[2] * fp) / h**2)
     H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
     H[out], H[:, out] = np.nan, np.nan
+    # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
+    say_unresolved(fun, H, 4.0 * EPS * np.abs(f0) / np.outer(h, h))
     return H
 
 

@@ -279,6 +279,17 @@ class Op:
         where `argument_partial` made it, else the partial itself (None: a zero derivative)."""
         return tuple((_float_form(p), strong) for p, strong in self.float_partials)
 
+    @functools.cached_property
+    def float_binary(self) -> tuple | None:
+        """`float_rules` of a binary op whose two partials are constants or argument indices (add,
+        sub, mul: micrograd-style code is mostly these), flattened to (how₀, strong₀, how₁, strong₁)
+        for reverse's float sweep to apply with no call and no test of the partials' forms; else None."""
+        rules = self.float_rules
+        if len(rules) != 2 or not all([type(how) is float or type(how) is int for how, _ in rules]):
+            return None
+        (h0, s0), (h1, s1) = rules
+        return h0, s0, h1, s1
+
     def jvp_rule(self, i):
         return self.jvp[i] if self.nargs is not None else self.jvp[0](i)
 

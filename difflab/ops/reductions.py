@@ -105,13 +105,22 @@ def _sum_impl(x, axis=None, keepdims=False):
 
 def _sum_array_vjp(ct, out, x, axis=None, keepdims=False):
     """The sum's rule on concrete values: ū reshaped to keep the summed axes, broadcast to x's shape."""
-    xs = np.shape(x)
+    xs = x.shape if type(x) is np.ndarray else np.shape(x)
     if not keepdims and axis is not None:
         shape = list(xs)
         for a in axis:
             shape[a] = 1
         ct = np.reshape(ct, shape)
+    elif (type(ct) is float or type(ct) is np.float64) and xs and math.prod(xs) <= _FILL_MAX:
+        # a small array filled with ū: numpy.broadcast_to is a Python wrapper around an nditer, ~10 µs, several
+        # times the whole rule (a loss's sum: every fresh gradient pays it); large ones stay a broadcast view
+        full = np.empty(xs)
+        full.fill(ct)
+        return full
     return ct if np.shape(ct) == xs else np.broadcast_to(ct, xs)
+
+
+_FILL_MAX = 4096  # (entries: 32 kB of float64)
 
 
 sum = defop(

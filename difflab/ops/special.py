@@ -25,7 +25,6 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
-from .elementwise import abs as absolute
 from .elementwise import _abs_fn, exp, greater_equal, log, log1p, sign, strong_mul, where
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
@@ -80,12 +79,13 @@ def _sympy_call(fn):
 
 
 def _iv(v, x):
-    """SciPy's iv(v, x), except below |x| = 1e-300 (v >= 0), where SciPy's is NaN or 0 (iv(2, 2.2e-308) is NaN,
-    iv(1, 1e-300) is 0): there the series' leading term (x/2)^v / Γ(v + 1), exact to rounding."""
+    """SciPy's iv(v, x), except below |x| = 1e-20 (v >= 0), where SciPy's is NaN or 0 (iv(2, 2.2e-308) is NaN,
+    iv(1, x) is 0 from 1e-300 to 1e-151, iv(2, 1e-155) is 0 for 1.25e-311): there the series' leading term
+    (x/2)^v / Γ(v + 1), exact to rounding (the next term is (x/2)²/(v + 1) < 1e-40 of it)."""
     sc = scipy_special()
     out = sc.iv(v, x)
     vv, xx = np.broadcast_arrays(np.asarray(v, dtype=float), np.asarray(x, dtype=float))
-    tiny = (np.abs(xx) < 1e-300) & (vv >= 0)
+    tiny = (np.abs(xx) < 1e-20) & (vv >= 0)
     if not np.any(tiny):
         return out
     with np.errstate(all="ignore"):
@@ -485,21 +485,15 @@ i0 = _special(
 
 
 def _i1_sympy_partial(sp, out, i, x):
-    i0 = _scipy_function("i0")(x)  # (as `_iv2`: below 1e-150 the I_2 term, and its derivatives, are not taken)
-    return sp.Piecewise((i0 / 2, sp.Abs(x) <= 1e-150), ((i0 + sp.besseli(2, x)) / 2, True))
-
-
-def _iv2(x):
-    """I_2(x), 0 below |x| = 1e-150 (where it is x²/8: below the least float), because SciPy's iv(2, x) is NaN at
-    the least normal float 2.2e-308 (found by the random graphs: i1'(tanh(2.2e-308)) was NaN)."""
-    return where(greater_equal(1e-150, absolute(x)), 0.0, iv(2.0, x))
+    # the recurrence's mean (I_0 + I_2)/2: SymPy's I_0 - I_1/x is 0/0 at 0, where the derivative is 1/2; below
+    # |x| = 1e-20 besseli is its series' leading term (`_iv`), so I_2 there is x²/8, not SciPy's NaN or 0
+    return (_scipy_function("i0")(x) + sp.besseli(2, x)) / 2
 
 
 i1 = _special(
     "i1",
     _scipy("i1"),
-    (lambda out, x: 0.5 * (i0(x) + _iv2(x)),),
-    # (SymPy's I_0 - I_1/x is 0/0 at 0, where the derivative is 1/2: the recurrence's mean instead)
+    (lambda out, x: 0.5 * (i0(x) + iv(2.0, x)),),  # iv: below 1e-20 its series' leading term
     _scipy_named("i1", lambda sp, x: sp.besseli(1, x), _i1_sympy_partial),
     domain=("real",),
     doc="I_1(x)",
