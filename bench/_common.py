@@ -1,15 +1,17 @@
 """Shared benchmark plumbing: single-threaded BLAS, interleaved timing, Markdown tables.
 
 Import this module FIRST in every bench script: it pins every BLAS/OpenMP/XLA pool to one thread
-before NumPy (or a peer) is imported. `measure` times several callables side by side in one
-process: each is calibrated to a batch of calls lasting about `target` seconds, then the batches run
-round-robin (order rotated each round) so that machine noise hits every contender alike; the result
-per callable is the median over rounds, and ratios are medians of the per-round paired ratios.
+and the process to one CPU (`_one_cpu`) before NumPy (or a peer) is imported. `measure` times several
+callables side by side in one process: each is calibrated to a batch of calls lasting about `target`
+seconds, then the batches run round-robin (order rotated each round) so that machine noise hits every
+contender alike; the result per callable is the median over rounds, and ratios are medians of the
+per-round paired ratios.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 
 for _var in (
     "OMP_NUM_THREADS",
@@ -23,6 +25,24 @@ os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_paralleli
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+
+def _one_cpu():
+    """Pin this process (and every thread it starts) to one CPU: the flags above do not hold XLA's CPU runtime
+    to one thread (jax.jacfwd at n = 1024 ran at 1.65 CPU-seconds per second on 2 idle cores), so a JAX row
+    measured 'one core' used the second core whenever the machine was idle and not when it was busy: its time
+    wandered 4.3-9.9 ms between idle runs, and the forward ÷ jax.jacfwd ratio with it (issue 17 §3). The
+    highest-numbered allowed CPU, or $DIFFLAB_BENCH_CPU; DIFFLAB_BENCH_CPU=all keeps the process unpinned. Not
+    under pytest: tests/test_bench.py imports bench scripts, and a pinned test worker would stay pinned."""
+    want = os.environ.get("DIFFLAB_BENCH_CPU", "")
+    if want == "all" or "pytest" in sys.modules or not hasattr(os, "sched_setaffinity"):
+        return
+    cpu = int(want) if want else max(os.sched_getaffinity(0))
+    for task in os.listdir("/proc/self/task"):  # every thread started so far (Linux: affinity is per thread)
+        os.sched_setaffinity(int(task), {cpu})
+
+
+_one_cpu()
+
 import argparse  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
@@ -31,7 +51,6 @@ import importlib.metadata  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402

@@ -1,4 +1,5 @@
-"""A hostile user's walk through issue 15's doors (run: `nice -n 10 python bench/bad_input_walk.py`).
+"""A hostile user's walk through issue 15's doors (run: `nice -n 10 python bench/bad_input_walk.py [SECTION ...]`,
+sections domain, boundary, nonfinite, aliasing, audit, cli; about 10 minutes on 2 idle cores).
 
 Every op that has a domain, at a point outside it, through every method and public operator; int,
 bool, keyword, None/str/generator and empty inputs through the operators the suite's battery does
@@ -203,6 +204,60 @@ def aliasing_section():
                             _report("aliasing", f"{fname} {method} {name}: results {j} and {i} share memory")
 
 
+def audit_section():
+    """The holes the issue-15 audit found beyond the sections above (tests/test_bad_input_audit.py)."""
+    f2 = lambda x, y: dnp.sum(x * x) + 3.0 * dnp.sum(y)  # noqa: E731
+    for method in METHODS:
+        for argnums in [(0, 0), ()]:  # (0, 0) gave (0, 2) by forward and numeric
+            _, _, exc = _run(lambda: dl.grad(f2, argnums=argnums, method=method)(1.0, 2.0))
+            if not isinstance(exc, ValueError) or "argnums" not in str(exc):
+                _report("audit", f"argnums {argnums} {method}: {exc!r}")
+        for name, f, x in [("x/x", lambda x: x / x, 0.0), ("exp-exp", lambda x: dnp.exp(x) - dnp.exp(x), 1000.0)]:
+            result, caught, exc = _run(lambda: dl.value_and_grad(f, method=method)(x))  # symbolic folded x/x to 1
+            if exc is not None or _finite(result) or not any(issubclass(w.category, dl.DomainWarning) for w in caught):
+                _report("audit", f"{name} {method}: {result!r} {exc!r}")
+    _run(lambda: dl.grad(f2, argnums=[0, 1])(1.0, 2.0))
+    result, _, exc = _run(lambda: dl.grad(f2, argnums=np.int64(1))(1.0, 2.0))
+    if exc is not None or result != 3.0:
+        _report("audit", f"argnums np.int64(1) after [0, 1]: {result!r} {exc!r}")
+    sg = lambda x: dnp.sum(x * dl.stop_gradient(x))  # noqa: E731
+    g, x = dl.grad(sg, method="numeric"), np.array([0.5, 1.5])
+    said = [sum(issubclass(w.category, dl.DifflabWarning) for w in _run(lambda: g(x))[1]) for _ in range(3)]
+    said.append(
+        sum(issubclass(w.category, dl.DifflabWarning) for w in _run(lambda: dl.vjp(sg, x, method="numeric"))[1])
+    )
+    if said != [1, 1, 1, 1]:
+        _report("audit", f"numeric on stop_gradient: warnings per call {said}")
+    for label, call in [
+        ("vmap None", lambda: dl.vmap(lambda x: None)(np.ones(2))),
+        ("trace str", lambda: dl.trace(lambda x: "a", 1.0)),
+        (
+            "checkpoint None",
+            lambda: dl.grad(lambda x: dnp.sum(dl.checkpoint(lambda z: None)(x)), method="symbolic")(1.0),
+        ),
+        ("compare repeat 0", lambda: dl.compare(lambda x: x * x, 1.0, repeat=0)),
+    ]:
+        _, _, exc = _run(call)
+        if not _refusal(exc):
+            _report("audit", f"{label}: {exc!r}")
+    from _pytest._code import ExceptionInfo  # what pytest shows of a failing oracle check
+
+    from difflab.testing import check_grad
+
+    for label, call in [
+        ("wrong shape", lambda: check_grad(lambda w: np.sum(w * w), lambda w: np.ones(3), np.ones(5))),
+        ("None", lambda: check_grad(lambda w: np.sum(w * w), lambda w: None, np.ones(5))),
+        ("int x", lambda: check_grad(lambda w: np.sum(w * w), lambda w: w, np.arange(3))),
+    ]:
+        try:
+            call()
+        except Exception:  # noqa: BLE001
+            info = ExceptionInfo.from_current()
+            shown = [str(e.path) for e in info.traceback if not e.ishidden(info) and "/difflab/" in str(e.path)]
+            if shown:
+                _report("audit", f"check_grad {label}: pytest shows difflab frames {shown}")
+
+
 def cli_section(tmp):
     import pathlib
 
@@ -233,6 +288,17 @@ def cli_section(tmp):
         ["compare", "x*y", "--at", "x=abc,y=2"],
         ["graph", "x*y", "-o", f"{tmp}/file.txt/sub/g.svg"],
         ["bogus-command"],
+        # added by the issue-15 audit (each ran, or failed late, before)
+        ["run", "cost_scaling", "--set", "n=[4.5]", "--out", runs],
+        ["run", "cost_scaling", "--set", "n=[1e9]", "--out", runs],
+        ["run", "cost_scaling", "--seed", "-1", "--out", runs],
+        ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1", "--out", runs],
+        ["run", "cost_scaling", "--report", f"{tmp}/file.txt", "--out", runs],
+        ["compare", "x", "--at", "x=1,x=2"],
+        ["compare", "x", "--at", "x=[]"],
+        ["compare", "x", "--at", "x=1", "--methods", ""],
+        ["explore", "x", "--port", "99999"],
+        ["explore", "x", "--html", f"{tmp}/file.txt/e.html"],
     ]
     for argv in cases:
         proc = subprocess.run([sys.executable, "-m", "difflab", *argv], capture_output=True, text=True, timeout=120)
@@ -258,6 +324,7 @@ if __name__ == "__main__":
         ("boundary", boundary_section),
         ("nonfinite", nonfinite_section),
         ("aliasing", aliasing_section),
+        ("audit", audit_section),
     ]:
         if not only or name in only:
             fn()

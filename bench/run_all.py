@@ -123,8 +123,13 @@ WHY = {
     "richardson-speed": (
         "All shifted points (every component, every step) go through ONE batched call of the compiled "
         "tape (each op by its registry batching rule) and the Neville table is one matmul; the rest is "
-        "fixed Python overhead per gradient (~150–250 µs at n=4).",
-        "Trim the per-gradient Python (step computation, table selection) for the smallest n.",
+        "fixed Python overhead per gradient (~150–250 µs at n=4). The worst cells are the functions with a "
+        "watched op (sin's period, log's pole: scales.py), which evaluate f at x with the watched arguments "
+        "and compare each argument's moves with its op's scale: numfwd made that one comparison per entry "
+        "(Watch.near), 902k → 807k instructions per call for log Σ exp at n = 4 (f573297, before the watch: "
+        "682k); the rest is the API's per-call layers (the same on Rosenbrock: 796k → 825k since f573297).",
+        "Trim the per-gradient Python (the five nested charged products, the step computation, table "
+        "selection) for the smallest n.",
     ),
     "symbolic": (
         "The gradient is written at matrix level (differentiators/matrix.py: the closed form over the graph's "
@@ -191,7 +196,11 @@ WHY = {
         "JVP rule: every op is a full pass over k × n doubles (chunk=None: 8 MB per value, out of cache). "
         "jax.jacfwd under jit is the same vmapped JVP, but XLA fuses the elementwise chain (mul, add, "
         "tanh's 1 − y², the sums) into a few loops, so it makes far fewer passes over the tangent "
-        "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×.",
+        "block. chunk=64 keeps the blocks in cache and comes within ~1.9×; chunk=None ~2.9×. Before numfwd "
+        "pinned each bench process to one CPU, XLA's CPU runtime ignored the single-thread flags and took "
+        "the second core when it was idle (1.65 CPU-s per s): jacfwd's time wandered 4.3–9.9 ms between "
+        "idle runs (unpinned it is bimodal: 3.3 or 6.2 ms back to back) while chunk=64's stayed 8.8–10.4 ms: "
+        "the 'regression' of b3b1cc3 and a7c13ff, and f573297's 1.0, were JAX's modes. Pinned: 1.45–1.6.",
         "Fusing elementwise JVP chains in the compiled tier (one loop per chain, e.g. numexpr-style), or "
         "a chunk size picked from the cache size. For a scalar f, reverse mode is the right method "
         "(one sweep for the whole gradient).",
@@ -702,7 +711,8 @@ def write(opts, runs, command, started, finished, load_before, load_after, mach,
         "",
         f"Machine: {mach['nproc']} cores, {mach['cpu']}, Python {mach['python']}, {mach['platform']}. "
         "Single-threaded BLAS/OpenMP/XLA (bench/_common.py sets OMP/OPENBLAS/MKL_NUM_THREADS=1, "
-        "torch.set_num_threads(1), XLA_FLAGS intra_op_parallelism_threads=1). "
+        "torch.set_num_threads(1), XLA_FLAGS intra_op_parallelism_threads=1) and each bench process pinned to "
+        "one CPU (os.sched_setaffinity: XLA's CPU runtime ignores the flags and used the second core when idle). "
         f"Load average (1/5/15 min) before: {' / '.join(f'{x:.1f}' for x in load_before)}, after: "
         f"{' / '.join(f'{x:.1f}' for x in load_after)} — the machine is shared, so absolute times wander; "
         "ratios are medians of per-round paired ratios of contenders timed interleaved in one process.",

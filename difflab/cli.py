@@ -92,6 +92,10 @@ def parse_point(text: str | None) -> dict:
             arr = np.asarray(parsed, dtype=float)
         except (json.JSONDecodeError, TypeError, ValueError):
             raise UsageError(f"--at {name.strip()}: {value!r} is not a number or a list of numbers") from None
+        if name.strip() in point:
+            raise UsageError(f"--at gives {name.strip()} twice")
+        if arr.size == 0:
+            raise UsageError(f"--at {name.strip()}: {value!r} is empty: an empty array has no entries to differentiate")
         point[name.strip()] = float(arr) if arr.ndim == 0 else arr
     return point
 
@@ -103,6 +107,9 @@ def _args_for(names, point, what: str, default=None) -> list:
             f"no value for {', '.join(map(repr, missing))} in {what}; give it with --at "
             + ",".join(f"{n}=..." for n in names)
         )
+    unused = [n for n in point if n not in names]
+    if unused:  # a misspelt name would otherwise be dropped silently (and the default used)
+        raise UsageError(f"--at gives {', '.join(map(repr, unused))}, which is not among {what}'s variables {names}")
     return [point.get(n, default) for n in names]
 
 
@@ -155,7 +162,7 @@ def _methods(text):
     """--methods a,b: every name checked before anything runs."""
     from .differentiators import METHODS
 
-    if not text:
+    if text is None:
         return "all"
     names = [m.strip() for m in text.split(",")]
     unknown = [m for m in names if m not in METHODS]
@@ -257,7 +264,8 @@ def _cmd_graph(args) -> int:
             out.write_bytes(figure_bytes(draw_graph(record, f"{f.expression}   at {at}"), fmt))
     except OSError as err:
         raise UsageError(f"cannot write {out}: {err.strerror or err}") from None
-        for method, err in record["errors"].items():
+    if fmt != "dot":  # (these lines sat after the raise above, never reached)
+        for method, err in record.get("errors", {}).items():
             print(f"note: {method} could not differentiate this graph: {err}", file=sys.stderr)
     print(out)
     return 0
@@ -277,7 +285,10 @@ def _cmd_explore(args) -> int:
 
             if args.expression is None:
                 raise UsageError('--html needs an expression: difflab explore --html out.html "x*y" --at x=1,y=2')
-            print(write_html(args.html, args.expression, point))
+            try:
+                print(write_html(args.html, args.expression, point))
+            except OSError as err:
+                raise UsageError(f"cannot write {args.html}: {err.strerror or err}") from None
             return 0
     except (ExpressionError, ExploreError) as err:
         raise UsageError(str(err)) from None
@@ -285,6 +296,8 @@ def _cmd_explore(args) -> int:
 
     if args.budget <= 0:
         raise UsageError(f"--budget must be > 0 seconds, got {args.budget:g}")
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port must be 0 (any free port) to 65535, got {args.port}")
     try:
         serve(args.expression, args.at or None, port=args.port, open_browser=not args.no_browser, budget=args.budget)
     except OSError as err:  # the port is taken, or not ours to bind
@@ -321,7 +334,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
         metavar="KEY=VALUE",
         help="override one config key (JSON values: --set n=[4,8]); repeatable",
     )
-    parser.add_argument("--seed", type=int, default=0, help="root seed of the run (default 0)")
+    parser.add_argument("--seed", type=_seed, default=0, help="root seed of the run (default 0)")
     parser.add_argument("--jobs", "-j", type=_positive_int, default=1, help="worker processes (default 1: serial)")
     parser.add_argument(
         "--executor", choices=runner.EXECUTORS, default=None, help="serial, process (default when --jobs > 1) or dask"
@@ -349,6 +362,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
 def _overrides(pairs) -> dict:
     out = {}
     for pair in pairs:
@@ -359,8 +382,25 @@ def _overrides(pairs) -> dict:
     return out
 
 
+def _blocking_file(folder):
+    """The existing file that stops `folder` from being made (it, or its nearest existing ancestor), or None."""
+    if folder is None:
+        return None
+    p = Path(folder)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return None if p.is_dir() else p
+
+
 def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
+
+    for flag, folder in (("--out", args.out), ("--report", args.report)):  # before a long run, not after it
+        blocked = _blocking_file(folder)
+        if blocked is not None:
+            raise runner.ConfigError(f"{flag} {folder}: cannot make a folder there, {blocked} is a file")
+    if args.scheduler and args.executor != "dask":  # else it would be ignored and the run go serial
+        raise runner.ConfigError(f"--scheduler {args.scheduler} needs --executor dask")
 
     def done(run_dir):  # the run directory, when no progress line has named it already
         if not args.quiet and not runner.Progress(args.quiet).on:

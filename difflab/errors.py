@@ -50,6 +50,7 @@ __all__ = [
     "Collector",
     "collecting",
     "warn_user",
+    "warn_numeric_ignores",
 ]
 
 
@@ -102,6 +103,19 @@ def _user_stacklevel() -> int:
 def warn_user(message, category=UserWarning):
     """`warnings.warn` pointing at the caller's own code (the first frame outside difflab)."""
     warnings.warn(message, category, stacklevel=_user_stacklevel())
+
+
+def warn_numeric_ignores(names) -> None:
+    """Say that the numeric method cannot honour the ops `names` (stop_gradient, a custom rule) in the
+    graph it differentiates: at every call that differentiates such a graph numerically."""
+    if names:
+        warn_user(
+            NumericStopGradientWarning(
+                f"the numeric method differentiates the function itself: it cannot honour {', '.join(names)} "
+                "(finite differences see no rule), so its derivative differs from the other methods' here"
+            ),
+            NumericStopGradientWarning,
+        )
 
 
 def warn_domain(equation: str, message: str) -> None:

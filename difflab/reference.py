@@ -116,7 +116,10 @@ def reference(f, *args, argnums=0, how: str = "auto") -> Reference:
     >>> r.how, r.value.round(6).tolist()
     ('symbolic, 40 digits', [[1.755165, 0.479426]])
     """
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    nums = tuple(
+        int(a) if isinstance(a, np.integer) else a
+        for a in (argnums if isinstance(argnums, (tuple, list)) else (argnums,))
+    )
     counts = [len(tree.flatten(a)[0]) for a in args]
     if any(not isinstance(a, int) or not -len(args) <= a < len(args) for a in nums):
         raise ValueError(f"argnums {argnums!r} out of range for {len(args)} arguments")

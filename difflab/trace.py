@@ -729,6 +729,17 @@ def traced_values(t: Trace, inputs) -> dict | None:
     return t.values  # (trace_flat put the inputs' values in: no copy of a whole tape's values)
 
 
+def check_returned(out_leaves, doing="differentiates") -> None:
+    """A TypeError naming the type when a leaf of f's result is not a number, an array or a traced
+    value (f returned None, a string, a generator...): every operator says so in one line."""
+    for o in out_leaves:
+        if not isinstance(o, (Traced, float, int, np.ndarray, np.number)):
+            raise TypeError(
+                f"the function returned a {type(o).__name__}; difflab {doing} functions "
+                "returning numbers, arrays, or pytrees of them"
+            )
+
+
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
     outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
@@ -757,7 +768,9 @@ def trace(f, *args) -> Graph:
         return f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat])
 
     t, inputs, raw = trace_flat(call, leaves)
-    return outputs_of(t, inputs, tree.flatten(raw)[0])
+    out_leaves = tree.flatten(raw)[0]
+    check_returned(out_leaves, "traces")
+    return outputs_of(t, inputs, out_leaves)
 
 
 def _as_input(x, i):

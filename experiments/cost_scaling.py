@@ -15,6 +15,7 @@ import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.runner import ConfigError
 from difflab.report.figures import FigureSpec, data_ticks, guide_line, method_style, new_figure, plot_method
 from difflab.report.stats import loglog_slope, noisy_slope_words, num, sentence, slope_range, slope_words, tail_slope
 
@@ -68,6 +69,8 @@ def _method(name):
 def cells(config):
     out = []
     for n in config["n"]:
+        if not any(n <= config["max_n"][m] for m in METHODS):  # no method would run it: the fits would have no point
+            raise ConfigError(f"--set n: {n} is above max_n of every method ({config['max_n']})")
         out += [{"part": "gradient", "method": m, "n": n} for m in METHODS if n <= config["max_n"][m]]
     out += [{"part": "loop", "method": "reverse", "n": n} for n in config["loop_n"]]
     for m_out in config["m"]:

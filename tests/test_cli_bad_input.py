@@ -38,6 +38,24 @@ CASES = {
     "check mismatched shapes": (["check", "{tmp}/product.py:f", "--at", "x=[1,2],y=[1,2,3]"], 2, "shapes (2,), (3,)"),
     "methods bogus": (["compare", "x*y", "--at", "x=1,y=2", "--methods", "reverse,bogus"], 2, "'bogus'"),
     "graph unwritable": (["graph", "x*y", "-o", "{tmp}/file.txt/sub/g.svg"], 2, "cannot write"),
+    # found by issue 15's audit: each ran (and failed in every cell, or crashed in the summary, or
+    # ignored the scheduler and ran serially) before it was refused up front
+    "set n=[4.5]": (["run", "cost_scaling", "--set", "n=[4.5]"], 2, "n must be a whole number"),
+    "set per_decade=1.5": (["run", "fd_accuracy", "--set", "per_decade=1.5"], 2, "per_decade must be a whole number"),
+    "set n=[1e9]": (["run", "cost_scaling", "--set", "n=[1e9]"], 2, "1000000000 is above max_n of every method"),
+    "seed -1": (["run", "cost_scaling", "--seed", "-1"], 2, "--seed: must be 0 or more"),
+    "report into a file": (["run", "cost_scaling", "--report", "{tmp}/file.txt"], 2, "is a file"),
+    "at twice": (["compare", "x", "--at", "x=1,x=2"], 2, "--at gives x twice"),
+    "at unknown": (["check", "{tmp}/product.py:f", "--at", "x=[1],y=[2],z=3"], 2, "--at gives 'z'"),
+    "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
+    "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
+    "port out of range": (["explore", "x", "--port", "99999"], 2, "--port must be 0"),
+    "html unwritable": (["explore", "x", "--html", "{tmp}/file.txt/e.html"], 2, "cannot write"),
+    "scheduler without dask": (
+        ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],
+        2,
+        "--scheduler tcp://127.0.0.1:1 needs --executor dask",
+    ),
 }
 
 
@@ -48,7 +66,7 @@ def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
     argv = [a.replace("{tmp}", str(files)) for a in argv]
     if argv[0] == "run":
         argv += ["--out", str(files / "runs"), "-q"]
-    with pytest.raises(SystemExit) if "jobs" in case else _nothing() as raised:
+    with pytest.raises(SystemExit) if "jobs" in case or "seed" in case else _nothing() as raised:
         code = main(argv)
     code = raised.value.code if raised is not None else code
     err = capsys.readouterr().err

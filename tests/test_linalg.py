@@ -424,3 +424,24 @@ def test_symbolic_hessian_of_a_3x2_svd_equals_reverse_over_reverse():
     a = np.array([[1.2, 0.3], [0.2, 0.9], [-0.3, 0.6]])
     h = dl.hessian(_svd_scalar, method="symbolic")(a)
     np.testing.assert_allclose(h, dl.hessian(_svd_scalar, method=("reverse", "reverse"))(a), rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_det_gradient_at_a_singular_matrix_is_the_cofactor_matrix(method):
+    """d det/dA = adj(A)ᵀ, finite where A is singular (forward and reverse wrote det · A⁻ᵀ and raised
+    NumPy's LinAlgError there); a rank-2 3×3 and a rank-1 2×2 matrix."""
+    for a, cof in (
+        (np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]), [[4.0, 4, -4], [-2, -2, 2], [0, 0, 0]]),
+        (np.array([[1.0, 2], [2, 4]]), [[4.0, -2], [-2, 1]]),
+    ):
+        g = dl.grad(lambda x: dnp.linalg.det(x), method=method)(a)
+        np.testing.assert_allclose(g, cof, rtol=1e-6, atol=1e-6)
+
+
+def test_det_hessian_matches_numeric_on_a_stack():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(2, 3, 3))
+    f = lambda x: dnp.sum(dnp.linalg.det(x) ** 2)  # noqa: E731
+    h = dl.hessian(f, method="reverse")(a)
+    np.testing.assert_allclose(h, dl.hessian(f, method="forward")(a), rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(h, dl.hessian(f, method="numeric")(a), rtol=1e-5, atol=1e-5)

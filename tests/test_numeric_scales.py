@@ -111,6 +111,43 @@ def test_only_the_components_out_of_reach_are_evaluated_again():
     np.testing.assert_allclose(H, -np.diag(np.sin(x)), atol=1e-6)  # a cross point does not shrink the others
 
 
+def test_the_common_case_is_decided_without_the_reach_table(monkeypatch):
+    """Nothing moved far (Σ sin·exp, log Σ exp at |x| ≤ 1): one comparison per entry (Watch.near) decides, no
+    reach table is computed; sin at 1e8 still computes it and evaluates that component again."""
+    tables = []
+    reach = scales.Watch.reach
+    monkeypatch.setattr(scales.Watch, "reach", staticmethod(lambda *a: tables.append(1) or reach(*a)))
+    x = np.array([0.3, -0.8, 0.5])
+    for scheme in ("central", "richardson"):
+        for f, g in [
+            (lambda z: dnp.sum(dnp.sin(z) * dnp.exp(z / 3.0)), np.exp(x / 3.0) * (np.cos(x) + np.sin(x) / 3.0)),
+            (lambda z: dnp.log(dnp.sum(dnp.exp(z))), np.exp(x) / np.exp(x).sum()),
+        ]:
+            np.testing.assert_allclose(dl.grad(f, method=dl.Numeric(scheme=scheme))(x), g, rtol=1e-8)
+    assert not tables
+    np.testing.assert_allclose(dl.grad(dnp.sin, method="numeric")(1e8), np.cos(1e8), rtol=1e-6)
+    assert tables
+
+
+def test_near_passes_only_what_the_reach_table_passes():
+    """Watch.near takes the op's scale as it is; the reach table takes a scale that is 0, NaN or inf, or an
+    argument that is not finite at x, as infinite (no move counts). Every pair of (a₀, scale, move) that near
+    passes, the table passes too; the plain ones (finite, within the limit) near passes itself."""
+    limit, inf, nan = 0.5, np.inf, np.nan
+    for a0 in (0.0, -3.0, inf, nan):
+        for s in (0.0, 1e-3, 1.0, inf, nan):
+            for move in (0.0, 0.25, 0.999, 1.001, 4.0, inf, nan):
+                step = move * limit * (s if 0 < s < inf else 1.0)
+                cols = [np.array([a0 + step, a0 - step])]
+                centre = [(0, np.asarray(a0), np.asarray(s), None)]
+                with np.errstate(all="ignore"):
+                    passes = scales.Watch.reach(centre, cols, 2)[:, :1].max() <= limit
+                    near = scales.Watch.near(centre, cols, limit)
+                assert passes or not near, (a0, s, move)
+                if np.isfinite(a0) and 0 < s < inf and move < 1:
+                    assert near, (a0, s, move)
+
+
 @pytest.mark.parametrize(
     "scheme, rtol", [("richardson", 1e-10), ("complex", 1e-14), ("forward", 1e-6), ("central4", 1e-10)]
 )

@@ -61,8 +61,10 @@ def _compare(f, args, methods, argnums, repeat):
     names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
     for name in names:  # a misspelt method is the caller's error, not a row of the table
         get_method(name)
-    argnums = tuple(range(len(args))) if argnums == "all" else argnums
+    argnums = tuple(range(len(args))) if isinstance(argnums, str) and argnums == "all" else argnums
     _check_argnums(argnums, len(args))
+    if isinstance(repeat, bool) or not isinstance(repeat, (int, np.integer)) or repeat < 1:
+        raise ValueError(f"repeat must be a whole number >= 1 (timed calls per method), got {repeat!r}")
     rows = []
     for name in names:
         row = {"method": name if isinstance(name, str) else get_method(name).name, "error": ""}

@@ -32,9 +32,9 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, collecting
+from ..errors import Collector, collecting, warn_numeric_ignores
 from ..graph import Traced, charge_to, evaluate_batched, numbers
-from ..trace import gc_paused, outputs_of, trace_flat
+from ..trace import check_returned, gc_paused, outputs_of, trace_flat
 from .boundary import (
     Staged,
     _concat_flat,
@@ -130,6 +130,8 @@ class _Transform:
                 prep = method.prepare(st.graph, st.wrt)
             prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
+        elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call
+            warn_numeric_ignores(prep.ignored)
         return st, prep
 
     def preparations(self) -> list:
@@ -198,7 +200,7 @@ class _Hot:
     def arm(st: Staged, prep, xs, value):
         """A `_Hot` for the staged graph's calls shaped like `xs`, or None when the method has no
         guarded code (yet) for them or the signature no generated builder."""
-        fn = prep.hot_grad(xs)
+        fn = prep.hot_grad(xs) if not getattr(prep, "ignored", None) else None  # (numeric's warning: every call)
         if fn is None or st.signature.builder() is None or not (type(value) is float or isinstance(value, np.ndarray)):
             return None
         return _Hot(fn, st, prep, value)
@@ -233,6 +235,8 @@ class _ValueAndGrad(_Transform):
             if hit is not None:
                 last, xs = hit
                 prep = last.prepared[self.method]
+                if getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule
+                    warn_numeric_ignores(prep.ignored)
                 res = _value_and_grad(last, prep, xs, True)
                 if last.hot is None:
                     last.hot = _Hot.arm(last, prep, xs, res[0])
@@ -555,6 +559,7 @@ def vmap(f, in_axes=0):
         # equations are then recorded once each, batched by their ops' rules, as on arrays
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
         t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first)
+        check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
             if any(isinstance(x, Traced) for x in leaves):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 
-from ..errors import collecting
+from ..errors import collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad
 
@@ -74,6 +74,8 @@ class PreparedFunction:
 
     @_public_call
     def _value_and_grad(self, *args):
+        if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
+            warn_numeric_ignores(self.prepared.ignored)
         with self._lock:
             xs = self.staged.fast(args)
             if xs is None:
@@ -89,6 +91,8 @@ class PreparedFunction:
 
     @_public_call
     def jacobian(self, *args):
+        if getattr(self.prepared, "ignored", None):
+            warn_numeric_ignores(self.prepared.ignored)
         with self._lock:
             xs = self._check(args)
             outs, jac = self.prepared.jacobian(xs)

@@ -263,7 +263,10 @@ class Prepared:
         check_size("Jacobian", self.m, self.n)
         if self.method.native == "jacobian":
             outs, jac = self._jacobian(args)
-            # values from rewritten expressions (SymPy's NaN·0 → 0) at a NaN/inf input: `value`'s instead
+            # values from rewritten expressions (SymPy's NaN·0 → 0, relu(NaN) → 0) at a NaN/inf input: `value`'s
+            # instead; on traced values (a later call may bring NaN) the graph's own, recorded with the registry's ops
+            if _traced(args):
+                return list(evaluate(self.graph, *args)), jac
             return (self.value(args) if nonfinite_concrete(args) else outs), jac
         if self.method.native == "jvp":
             outs, cols = self._jvp_columns(args)
@@ -294,6 +297,10 @@ class Prepared:
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode)."""
         chunk = getattr(self.method, "chunk", None) or max(self.n, 1)  # (no inputs: no blocks)
+        # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
+        width = sum([math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))])
+        cost = f" ({self.n} tangent directions, each through {width} elements)"
+        check_size("set of tangent sweeps", self.n, width, limit=10**10, cost=cost)
         outs, blocks = None, []
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)

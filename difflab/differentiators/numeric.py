@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import NumericStopGradientWarning, warn_user
+from ..errors import warn_numeric_ignores
 from . import base
 from .base import _traced, check_size, flat, split
 from .pieces import _number, first_order_only, no_value
@@ -89,14 +89,7 @@ class Numeric(base.Differentiator):
             # f is itself a derivative: it holds equations recorded by rules (not copies of the user's values)
             self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
-            if self.ignored:
-                warn_user(
-                    NumericStopGradientWarning(
-                        f"the numeric method differentiates the function itself: it cannot honour {', '.join(self.ignored)} "
-                        "(finite differences see no rule), so its derivative differs from the other methods' here"
-                    ),
-                    NumericStopGradientWarning,
-                )
+            warn_numeric_ignores(self.ignored)  # (and again at every call that uses it: api.operators)
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
             # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
             # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
@@ -124,7 +117,7 @@ class Numeric(base.Differentiator):
         def _fun(self, args, held=(), centre=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
-            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, reach per point)."""
+            piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
             k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
             batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
 
@@ -180,6 +173,9 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
+            points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
+            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
+            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)

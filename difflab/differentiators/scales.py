@@ -81,6 +81,11 @@ class Watch:
         vars_ += [a for m in self.made if m for a in m.args if isinstance(a, Var)]
         self.vars = tuple(dict.fromkeys(vars_))
         self.positions = {v: k for k, v in enumerate(self.vars)}
+        # per entry, each argument of its equation: (position in `.vars`, None), or (None, the constant's number)
+        self.sources = [
+            [(self.positions[a], None) if isinstance(a, Var) else (None, np.asarray(_number(a.value))) for a in e.args]
+            for e, _ in self.entries
+        ]
         self.probe = probe._replace(outputs=probe.outputs + self.vars)
         self.shifted = shifted._replace(outputs=shifted.outputs + self.vars)
 
@@ -88,19 +93,18 @@ class Watch:
         return bool(self.entries)
 
     def centre(self, values, q=None) -> list:
-        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there: infinite
-        where the scale or a₀ is not a finite positive number, so that no move counts, and None or what
-        `_rounding` needs), from the watched values at x (`values`, in the order of `.vars`; traced values are
-        read as numbers). `q`: the stencil's relative step is eps^(1/q) (None: not a real stencil at its default
-        step, and no rounding counted)."""
-        env = {v: np.asarray(_number(x)) for v, x in zip(self.vars, values)}
+        """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there as the op gives
+        it (`reach` makes it infinite where it or a₀ is not a finite positive number, so that no move counts;
+        `near` needs no such care: see there), and None or what `_rounding` needs), from the watched values at x
+        (`values`, in the order of `.vars`; traced values are read as numbers). `q`: the stencil's relative step is
+        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted)."""
+        values = [np.asarray(_number(x)) for x in values]
+        env = dict(zip(self.vars, values))
         out = []
         with np.errstate(all="ignore"):
-            for (e, i), made in zip(self.entries, self.made):
-                args = [env[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in e.args]
-                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), np.shape(args[i]))
-                ok = (s > 0) & (s < np.inf) & np.isfinite(args[i])
-                s = s if ok.all() else np.where(ok, s, np.inf)
+            for (e, i), made, sources in zip(self.entries, self.made, self.sources):
+                args = [values[k] if k is not None else c for k, c in sources]
+                s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
                 made_at = None
                 if q and made is not None:
                     where = [
@@ -119,6 +123,7 @@ class Watch:
         rounding at x and at the points leaves (`_with_rounding`); the second half: in its op's scale alone."""
         R = np.empty((B, 2 * len(centre)))
         for j, (pos, a0, s, made_at) in enumerate(centre):  # (under the stencils' np.errstate: inf - inf is NaN)
+            s = _usable(s, a0)
             a = np.asarray(columns[pos])
             r = np.abs(a - a0) / s
             R[:, len(centre) + j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)
@@ -134,6 +139,22 @@ class Watch:
             R[:, j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)  # (fmax: NaN ignored)
         return R
 
+    @staticmethod
+    def near(centre, columns, limit: float) -> bool:
+        """Whether no entry's argument moved by more than `limit` of its op's scale at any point (`columns` as
+        for `reach`): the common case, decided per entry by one comparison over all points, without the reach
+        table. Conservative: a rounding's wider scale (`_with_rounding`) is not used, a NaN counts as a move, and
+        the bound is a hair under `limit`, so where it says False `reach` decides as it always did. The scale is
+        the op's own (`centre`): where `reach` takes it as infinite (0, NaN, inf, or a₀ not finite), a move
+        passes here only where it would there too (no move within a scale 0; any finite move within an
+        infinite one), and a NaN fails here, for `reach` to decide."""
+        bound = limit * (1.0 - 1e-9)
+        for pos, a0, s, _ in centre:
+            d = np.abs(np.asarray(columns[pos]) - a0)
+            if not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
+                return False
+        return True
+
     def say(self, entry: int, reach: float):
         """The DomainWarning for an entry out of reach at the smallest representable step."""
         e, i = self.entries[entry]
@@ -143,6 +164,12 @@ class Watch:
             f"{where}: the numeric method cannot resolve {e.op.name} here (the smallest step representable at x "
             f"moves its argument {e.args[i]!r} by {reach:.3g} times its length scale there): NaN",
         )
+
+
+def _usable(s, a0):
+    """The scale s where it is a finite positive number and a₀ is finite; infinite elsewhere (no move counts)."""
+    ok = (s > 0) & (s < np.inf) & np.isfinite(a0)
+    return s if ok.all() else np.where(ok, s, np.inf)
 
 
 def _rounding(made, args, value):
@@ -186,20 +213,25 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
 def chunked(run, chunk, watch, centre):
     """`fun(x, D)` as `_products` calls it, from `run(x, D)` -> (f at the points x + D (len(D), m), the watched
     values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
-    at once). With a Watch (`fun.watch`), fun gives (F, reach per point and entry: `Watch.reach`)."""
+    at once). With a Watch (`fun.watch`), fun gives (F, the watched values at the points), and `fun.near(cols,
+    limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre)."""
 
     def fun(x, D):
-        step = max(1, len(D) if chunk is None else chunk)
-        parts = [run(x, D[i : i + step]) for i in range(0, len(D), step)] or [run(x, D)]
+        if chunk is None or len(D) <= chunk:
+            parts = [run(x, D)]
+        else:
+            parts = [run(x, D[i : i + chunk]) for i in range(0, len(D), chunk)]
         F = parts[0][0] if len(parts) == 1 else np.concatenate([p[0] for p in parts])  # (traced: one list)
         if not watch:
             return F
         if len(parts) == 1:
-            return F, watch.reach(centre, parts[0][1], len(D))
-        cols = [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
-        return F, watch.reach(centre, cols, len(D))
+            return F, parts[0][1]
+        return F, [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
 
     fun.watch = watch
+    if watch:
+        fun.near = lambda cols, limit: watch.near(centre, cols, limit)
+        fun.reach = lambda cols, B: watch.reach(centre, cols, B)
     return fun
 
 
@@ -283,15 +315,16 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         out = fun(x, points(H, V))
         return (out[0] if watch else out), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
-    (F, R), said = _held(decide, x, points(H, V))
+    D = points(H, V)
+    (F, cols), said = _held(decide, x, D)
     per, limit = H.shape[1] * len(offsets), limit_of(base)
-    if (
-        not R.size or R[:, : R.shape[1] // 2].max() <= limit
-    ):  # the common case: no argument moved far, nothing evaluated again
+    R = None if decide.near(cols, limit) else decide.reach(cols, len(D))
+    if R is None or R[:, : R.shape[1] // 2].max() <= limit:  # the common case: no argument moved far
         if decide is fun:
-            _say_kept(said, None, F)
+            if said[0]:
+                _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
-        return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
+        return fun(x, D)[0], H, np.zeros(len(H), bool)
     H = H.copy()
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change
@@ -310,7 +343,9 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
             break
         bad, Hb = bad[moved], Hb[moved]
         last[:, bad] = H[bad, 0], raw[bad]
-        (Fb, Rb), now = _held(decide, x, points(Hb, V[bad]))
+        Db = points(Hb, V[bad])
+        (Fb, colsb), now = _held(decide, x, Db)
+        Rb = decide.reach(colsb, len(Db))
         rows = (bad[:, None] * per + np.arange(per)).ravel()
         said += now
         came[rows] = len(said) - 1
@@ -401,7 +436,9 @@ def hessian_within_reach(fun, x, h, points, base):
     if not watch or base is None:
         out = fun(x, points(h))
         return (out[0] if watch else out), h, np.zeros(len(h), bool)
-    (F, R), said = _held(fun, x, points(h))
+    D = points(h)
+    (F, cols), said = _held(fun, x, D)
+    R = fun.reach(cols, len(D))
     n, limit = len(h), limit_of(base)
     # each component's reach from its own points x ± h_i e_i (a cross point moves about their sum)
     touched = np.concatenate([np.arange(n), np.arange(n)])
@@ -422,7 +459,9 @@ def hessian_within_reach(fun, x, h, points, base):
             break
         last[:, new != h] = h[new != h], raw[new != h]
         h = new
-        (F, R), said = _held(fun, x, points(h))  # every point again: the last evaluation's warnings count
+        D = points(h)
+        (F, cols), said = _held(fun, x, D)  # every point again: the last evaluation's warnings count
+        R = fun.reach(cols, len(D))
     _say_kept(said, np.zeros(len(R), int), F)
     out = far > limit
     for k in np.flatnonzero(out)[:1]:

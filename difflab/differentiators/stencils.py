@@ -214,12 +214,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
     S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
-    noise = 2.0 * inner[0] * np.max(np.abs(_number(f0)), initial=0.0)  # the inner round-off, noise on f (a margin 2)
-    carried = 2.0 * inner[1]  # the inner truncation, smooth in x, carried over relatively (a margin 2)
     if rich:
         d, err = _richardson(S, H, f0)
         if not want_err:
             return _unresolved(d, out), None
+        noise, carried = _inner_parts(f0, inner)
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
         say_unresolved(fun, d, err)
@@ -227,6 +226,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     d = _unresolved(S[:, 0], out)
     if not want_err:
         return d, None
+    noise, carried = _inner_parts(f0, inner)
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
@@ -237,6 +237,12 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
 
 def _number(v):
     return getattr(v, "concrete", v)
+
+
+def _inner_parts(f0, inner):
+    """The error estimate of the numeric levels inside f (`inner`: relative round-off and truncation), as `_products`
+    adds it: the round-off as noise on f, the truncation carried over relatively (each with a margin 2)."""
+    return 2.0 * inner[0] * np.max(np.abs(_number(f0)), initial=0.0), 2.0 * inner[1]
 
 
 def _largest(d):

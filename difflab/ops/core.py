@@ -54,6 +54,7 @@ __all__ = [
     "SYMPY_MATH",
     "SYMPY_TRACED",
     "sympy_function",
+    "held_value",
     "elementwise_sympy",
     "examples",
     "draw",
@@ -771,6 +772,27 @@ def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_imp
     SYMPY_MATH[name] = math_impl
     _SYMPY_CLASSES[name] = type(name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf})
     return _SYMPY_CLASSES[name]
+
+
+def held_value(op):
+    """A SymPy function computing elementwise `op` by its NumPy implementation, left unevaluated on
+    symbols: the symbolic method's value of an equation whose SymPy translation folded to a number
+    although its arguments are not numbers (x/x → 1, x − x → 0, 0·x → 0), which NumPy computes as
+    NaN where an argument is 0 or infinite. Its derivative is the registry's (the equation's rule)."""
+    name = f"difflab_held_{op.name}"
+    if name not in _SYMPY_CLASSES:
+        SYMPY_TRACED[name] = op  # on traced values: the op itself
+    math_impl = op.py or (lambda *xs: float(op.impl(*xs)))
+
+    def mp_impl(*xs):
+        import mpmath
+
+        return mpmath.mpf(math_impl(*[float(x) for x in xs]))
+
+    def derivative(args, i):  # (the symbolic method takes the rule's partials; SymPy's diff of the fold is 0)
+        return _sp().Integer(0)
+
+    return sympy_function(name, op.impl, derivative, mp_impl, math_impl)
 
 
 # -- shape helpers shared by the rules --------------------------------------------------------

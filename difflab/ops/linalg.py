@@ -230,20 +230,62 @@ inv = defop(
     doc="matrix inverse (stacks of matrices too)",
     scale=(matrix_scale(least_singular),),
 )
+
+
+def _cofactor(x):
+    """adj(A)ᵀ, the gradient of det A, by the SVD: A = U diag(s) Vᵀ gives adj(A)ᵀ = det(U) det(V) ·
+    U diag(∏_{j≠i} s_j) Vᵀ, the products taken without a division, so it is exact where A is singular
+    (det · A⁻ᵀ is 0 · ∞ there: adj of a rank n − 1 matrix is not 0)."""
+    x = np.asarray(x, dtype=float)
+    if x.shape[-1] == 0:
+        return np.zeros_like(x)
+    u, s, vt = np.linalg.svd(x)
+    ones = np.ones(s.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # ∏_{j<i} s_j
+    after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # ∏_{j>i} s_j
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+
+
+def _tr_inv_times(x, t):
+    """tr(A⁻¹ T) per matrix, shaped (..., 1, 1)."""
+    return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False))
+
+
+# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ): its own derivative needs A⁻¹, so a second
+# derivative of det at an exactly singular matrix is not yet computed by forward and reverse
+cofactor = defop(
+    "cofactor",
+    _cofactor,
+    jvp=(
+        lambda t, out, x: (
+            strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(out, strong_matmul(_swap_last(t), _swap_last(inv(x))))
+        ),
+    ),
+    vjp=(
+        lambda ct, out, x: (
+            strong_mul(
+                _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False)),
+                _swap_last(inv(x)),
+            )
+            - strong_matmul(_swap_last(inv(x)), strong_matmul(_swap_last(ct), out))
+        ),
+    ),
+    sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object)),
+    samples=_square_samples,
+    strategy=_square_strategy,
+    doc="adj(A)ᵀ, the cofactor matrix: det's gradient (finite and exact where A is singular)",
+)
 det = defop(
     "det",
     np.linalg.det,
-    jvp=(
-        lambda t, out, x: strong_mul(
-            out, REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False)
-        ),
-    ),
-    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(strong_mul(ct, out)), _swap_last(inv(x))),),
+    jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(cofactor(x), t), axis=_last_two(t), keepdims=False),),
+    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), cofactor(x)),),
     sympy=_per_matrix(lambda m: m.det()),
     samples=_square_samples,
     numpy=("linalg.det",),
     strategy=_square_strategy,
-    doc="determinant; d det = det · tr(A⁻¹ dA)",
+    doc="determinant; d det = tr(adj(A) dA) (= det · tr(A⁻¹ dA) where A is invertible)",
 )
 
 

@@ -99,6 +99,8 @@ class SympyOps:
                 return op, args
         if type(e).__name__ in self.named:
             return self.named[type(e).__name__], list(e.args)
+        if type(e).__name__ in SYMPY_TRACED:  # one named since these tables were made (core.held_value)
+            return SYMPY_TRACED[type(e).__name__], list(e.args)
         return None
 
 

@@ -321,6 +321,9 @@ def run_many(names, preset: str = "quick", overrides=None, *, on_done=None, **se
             resolve_config(e, preset, {k: v for k, v in overrides.items() if k in e.presets.get(preset, {})})
             for e in exps
         ]
+    for exp, config in zip(exps, configs):  # a config that makes no cells (or that cells() refuses): before any runs
+        if not exp.cells(config):
+            raise ConfigError(f"{exp.name}: this config makes no cells to run")
     run_dirs = []
     for exp, config in zip(exps, configs):
         run_dirs.append(run(exp, preset, config=config, **settings))

@@ -162,7 +162,7 @@ def resolve_config(exp: Experiment, preset: str = "quick", overrides=None) -> di
             raise ConfigError(f"unknown config key {key!r} for {exp.name}; valid keys: {', '.join(config)}")
         value = _parse_value(value) if isinstance(value, str) else value
         _check_like(exp, key, value, config[key])
-        config[key] = value
+        config[key] = _as_ints(value, config[key])
     return config
 
 
@@ -195,11 +195,22 @@ def _check_like(exp: Experiment, key: str, value, preset_value):
             raise bad(f"each entry of {key} must be {' or '.join(sorted(kinds))}, not {_kind(v)} ({v!r})")
         if _kind(v) == "a number" and presets and all(_kind(p) == "a number" and p > 0 for p in presets) and not v > 0:
             raise bad(f"{key} must be positive")
+        whole = presets and all(type(p) is int for p in presets)  # a count: 4.5 would fail in every cell
+        if _kind(v) == "a number" and whole and not float(v).is_integer():
+            raise bad(f"{key} must be a whole number, not {v!r}")
     choices = getattr(exp.module, "CHOICES", {}).get(key)
     if choices is not None:
         unknown = [v for v in values if v not in choices]
         if unknown:
             raise bad(f"unknown {key} {', '.join(map(repr, unknown))}; valid: {', '.join(map(str, choices))}")
+
+
+def _as_ints(value, preset_value):
+    """A whole float (JSON's 1e3) as an int where the preset's numbers are ints (counts, sizes)."""
+    if isinstance(value, list) and isinstance(preset_value, list):
+        ints = preset_value and all(type(p) is int for p in preset_value)
+        return [int(v) if ints and type(v) is float else v for v in value]
+    return int(value) if type(value) is float and type(preset_value) is int else value
 
 
 def _parse_value(text: str):

@@ -78,7 +78,7 @@ def check_grad(f, grad_f, *args, argnums=0, rtol=None, atol=None, reference="aut
 
     Shape contract: grad_f returns the structure of `args[argnums]` (a tuple of them when argnums is
     a tuple), as `difflab.grad` does. Entry (a, i) passes when |user − reference| ≤ atol + rtol ×
-    (the reference's largest magnitude over argument a) + SAFETY × the reference's error estimate.
+    |that entry of the reference| + SAFETY × its error estimate + a round-off floor (verdict.py).
     rtol defaults to sqrt(eps) of the least precise dtype involved (1.5e-8 in float64). reference:
     "auto" (exact if f is traceable, else numeric), "symbolic", "reverse" or "numeric".
     Raises GradientMismatch with an explanation; returns a truthy CheckResult.
@@ -120,12 +120,14 @@ def check_hessian(f, hess_f, *args, argnums=0, rtol=None, atol=None, reference="
 
 
 def _primals_target(f, args, check):
+    __tracebackhide__ = True
     if not args:
         raise TypeError(f"{check} needs at least one primal argument")
     return _Target(f, args, tuple(range(len(args))))
 
 
 def _check_primal(check, name, out, t: _Target, rtol):
+    __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
     y = np.concatenate([np.ravel(np.asarray(o, dtype=float)) for o in _leaves_like(out, t.out_axis.td, name)])
     tol = (math.sqrt(np.finfo(float).eps) if rtol is None else rtol) * max(np.max(np.abs(t.y), initial=0.0), 1.0)
     if y.shape != t.y.shape or not np.all(np.abs(y - t.y) <= tol):

@@ -75,6 +75,7 @@ def _graft(outer, inner):
 
 
 def _leaves_like(value, td, path):
+    __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
     if td.kind == tree.LEAF:
         return [value]
     keys = td.keys if td.kind == "dict" else range(len(td.children))
@@ -91,6 +92,7 @@ def _leaves_like(value, td, path):
 def _matrix(value, rows: _Axis, cols: _Axis, what: str):
     """A derivative pytree (leaf (r, c) of shape rows.shapes[r] + cols.shapes[c]) as an (m, n)
     float64 matrix, and the dtypes it came in."""
+    __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
     leaves = _leaves_like(value, _graft(rows.td, cols.td), what)
     out, dtypes, k = np.zeros((rows.size, cols.size)), set(), 0
     r0 = 0
@@ -98,6 +100,12 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
         c0 = 0
         for cl, cs, cn in zip(cols.labels, cols.shapes, cols.sizes):
             leaf = np.asarray(leaves[k])
+            if leaf.dtype.kind in "OSUV":  # None, a string, an object: name what came back
+                where = cl if rows is SCALAR else f"{rl} / {cl}"
+                raise GradientMismatch(
+                    f"{what} returned a {type(leaves[k]).__name__} for {where}, which needs a float array of shape "
+                    f"{tuple(rs) + tuple(cs)}"
+                )
             if leaf.shape != tuple(rs) + tuple(cs):
                 hint = " (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else ""
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
@@ -118,6 +126,7 @@ class _Target:
     """f at args as a function of one flat float64 vector x (the differentiated leaves, raveled)."""
 
     def __init__(self, f, args, argnums):
+        __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
         self.f, self.args = f, tuple(args)
         self.nums, self.many = api._check_argnums(argnums, len(self.args))
         self.flat = [tree.flatten(a) for a in self.args]
@@ -143,6 +152,7 @@ class _Target:
         self.magnitude = float(np.nanmax(np.abs(self.y), initial=0.0))
 
     def _f(self, *args):
+        __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return self.f(*args)

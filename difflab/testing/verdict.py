@@ -43,6 +43,7 @@ FLOAT32_ROUNDINGS = 128  # float32 derivatives: rtol = this × eps32 (1.5e-5), s
 
 
 def _tolerances(rtol, atol, dtypes):
+    __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if tol is not None and not (isinstance(tol, (int, float)) and tol >= 0 and math.isfinite(tol)):
             raise ValueError(f"{name} must be a finite number >= 0 or None (the default), got {tol!r}")

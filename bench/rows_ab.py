@@ -1,0 +1,154 @@
+"""Before/after for three run_all rows on a shared machine: processes of two or more checkouts alternated,
+each row's ratio paired per round inside one process.
+
+    python bench/rows_ab.py ROW --against PATH [--against PATH2 ...] [--rounds 3]
+
+ROW is one of
+  chunk64     forward chunk=64 full gradient (1 × n Jacobian), n = 1024 ÷ jax.jacfwd (jit): bench/scaling.py's f
+  richardson  numdifftools' default Gradient ÷ difflab's prepared Richardson gradient, worst and median cell
+              over bench/numeric.py's functions at n = 4 and 16 (as bench/richardson_ab.py)
+  hvp         prepared hvp ÷ JAX jvp-of-grad (jit) and ÷ difflab's prepared gradient, MLP 64-128-10 b128
+              (bench/second_order.py's first size)
+Each PATH is a directory holding another checkout's `difflab/` (a worktree, or `git archive C difflab | tar -x
+-C DIR`); this checkout is the last tree. The problems and peers come from this file's bench/ scripts, so
+every tree is timed on the same workload; only `difflab` differs (PYTHONPATH). Per process: the median
+(IQR) of the per-round paired ratios (bench/_common.measure) and difflab's median per-call time. The trees'
+processes run A, B, B, A, ...
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def _chunk64(rounds):
+    import _common as C
+    import numpy as np
+    from scaling import jax_jacfwd, make_f
+
+    import difflab as dl
+
+    n = 1024
+    f, exact = make_f(n)
+    x = np.random.default_rng(1).normal(size=n)
+    p = dl.prepare(f, x, method=dl.Forward(chunk=64))
+    g = p.grad(x)
+    assert np.abs(g - exact(x)).max() <= 1e-12 * np.abs(exact(x)).max()
+    jfwd = jax_jacfwd(n, x, exact(x))
+    res = C.measure({"dl": lambda: p.grad(x), "jax": jfwd}, rounds=rounds, target=0.03, warmup=2)
+    return {
+        "ratio": res["dl"].ratio(res["jax"]),
+        "iqr": res["dl"].ratio_spread(res["jax"]),
+        "dl_us": res["dl"].median * 1e6,
+        "peer_us": res["jax"].median * 1e6,
+    }
+
+
+def _richardson(rounds):
+    import _common as C
+    import numpy as np
+    from numeric import functions
+
+    import difflab as dl
+    import difflab.numpy as dnp
+
+    nd = C.peer("numdifftools")
+    cells = {}
+    for n in (4, 16):
+        x = np.random.default_rng(3).uniform(-1.0, 1.0, n)
+        for name, (fx, _) in functions().items():
+            p = dl.prepare(lambda z, fx=fx: fx(dnp, z), x, method=dl.Numeric(scheme="richardson"))
+            ndg = nd.Gradient(lambda z, fx=fx: fx(np, z))
+            res = C.measure({"dl": lambda: p.grad(x), "nd": lambda: ndg(x)}, rounds=rounds, target=0.02)
+            cells[f"{name[:12]} n={n}"] = (res["nd"].ratio(res["dl"]), res["dl"].median * 1e6)
+    ratios = [r for r, _ in cells.values()]
+    return {"worst": min(ratios), "median": float(np.median(ratios)), "cells": cells}
+
+
+def _hvp(rounds):
+    import _common as C
+    import hand_numpy as hand
+    import numpy as np
+    from second_order import jax_contenders
+
+    import difflab as dl
+    from difflab.nn import MLP
+
+    sizes, batch = (64, 128, 10), 128
+    params, X, Y = hand.problem(sizes, batch)
+    v = {k: np.random.default_rng(7).normal(size=a.shape) for k, a in params.items()}
+    model_loss = MLP(list(sizes), activation="tanh").loss("cross_entropy")
+
+    def loss(p):
+        return model_loss(p, X, Y)
+
+    prep = dl.prepare(loss, params)
+    hv = dl.prepare_hvp(loss, params)
+    _, jhvp, _ = jax_contenders(sizes, params, X, Y, v)
+    fns = {"grad": lambda: prep.value_and_grad(params), "hvp": lambda: hv((params,), (v,)), "jax": jhvp}
+    res = C.measure(fns, rounds=rounds, target=0.05, warmup=2)
+    return {
+        "ratio": res["hvp"].ratio(res["jax"]),
+        "iqr": res["hvp"].ratio_spread(res["jax"]),
+        "vs_grad": res["hvp"].ratio(res["grad"]),
+        "dl_us": res["hvp"].median * 1e6,
+        "peer_us": res["jax"].median * 1e6,
+    }
+
+
+ROWS = {"chunk64": (_chunk64, 9), "richardson": (_richardson, 15), "hvp": (_hvp, 15)}
+
+
+def _fmt(row, got):
+    if row == "richardson":
+        cell, (r, us) = min(got["cells"].items(), key=lambda kv: kv[1][0])
+        return f"worst {got['worst']:.2f} ({cell}, difflab {us:.0f} µs) median {got['median']:.2f}"
+    extra = f", ÷ gradient {got['vs_grad']:.2f}" if "vs_grad" in got else ""
+    lo, hi = got["iqr"]
+    return f"{got['ratio']:.2f} ({lo:.2f}–{hi:.2f}; difflab {got['dl_us']:.0f} µs, peer {got['peer_us']:.0f} µs{extra})"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("row", choices=sorted(ROWS))
+    p.add_argument("--against", action="append", default=[], metavar="PATH", help="a directory holding difflab/")
+    p.add_argument("--rounds", type=int, default=3, help="processes per tree")
+    p.add_argument("--inner", type=int, default=None, help="timing rounds inside each process")
+    p.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # (a child process)
+    opts = p.parse_args()
+    fn, inner = ROWS[opts.row]
+    if opts.one:
+        sys.path.insert(0, str(HERE))
+        import _common  # noqa: F401  (first: single-threaded BLAS and XLA before NumPy)
+
+        import difflab
+
+        print(json.dumps({"difflab": difflab.__file__, **fn(opts.inner or inner)}))
+        return
+    trees = [pathlib.Path(a).resolve() for a in opts.against] + [HERE.parent]
+    res, loads = {t: [] for t in trees}, []
+    for r in range(opts.rounds):
+        for root in trees if r % 2 == 0 else trees[::-1]:
+            cmd = [sys.executable, str(HERE / "rows_ab.py"), opts.row, "--one"]
+            cmd += ["--inner", str(opts.inner)] if opts.inner else []
+            env = dict(os.environ, PYTHONPATH=str(root))
+            got = json.loads(subprocess.check_output(cmd, env=env, cwd="/").splitlines()[-1])
+            assert pathlib.Path(got.pop("difflab")).is_relative_to(root), f"not {root}'s difflab"
+            res[root].append(got)
+            loads.append(os.getloadavg()[0])
+            print(f"{root}: {_fmt(opts.row, got)}", flush=True)
+    print(f"\n| tree | {opts.row}, per process |\n| --- | --- |")
+    for t in trees:
+        print(f"| {t} | {'; '.join(_fmt(opts.row, g) for g in res[t])} |")
+    print(f"\nload average (1 min) {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()
