@@ -21,6 +21,7 @@ from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
+from .ops import fourier as _fourier
 from .ops import abs, copysign, exp, isnan, less, log1p, matmul, maximum, minimum, not_equal, real, sqrt, where
 from .ops.core import normalize_axes as _axes
 
@@ -262,7 +263,8 @@ def var(a, axis=None, ddof=0, keepdims=False):
     1.0
     """
     d = a - mean(a, axis=axis, keepdims=True)
-    return sum(d * d, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+    square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
+    return sum(square, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
 
 
 def std(a, axis=None, ddof=0, keepdims=False):
@@ -359,11 +361,12 @@ def dot(a, b):
 
 
 def vdot(a, b):
-    """Dot product of the flattened arrays.
+    """Dot product of the flattened arrays, a conjugated first, like `numpy.vdot`.
 
     >>> float(vdot(_np.ones((2, 2)), _np.ones((2, 2))))
     4.0
     """
+    a = _ops.conj(a) if _ops.is_complex(a) else a
     return sum(ravel(a) * ravel(b))
 
 
@@ -518,6 +521,9 @@ def _lstsq(a, b, rcond=None):
 def _norm(x, ord=None, axis=None, keepdims=False):
     """Vector norms (ord None/2, 1, inf, -inf, 0, p) and matrix norms ('fro', 'nuc', 1, -1, 2, -2,
     inf, -inf; 'nuc' and ±2 through the singular values), like `numpy.linalg.norm`."""
+    if isinstance(x, _Traced) and x.dtype.kind == "c":  # every norm but the singular values' is the moduli's
+        if not (ord in (2, -2, "nuc") and (ndim(x) if axis is None else len(_axes(x, axis))) == 2):
+            x = _ops.cabs(x)  # (x·x would be complex: NumPy's norms of complex values are of |x|)
     if axis is None:
         if ord is None or (ord == "fro" and ndim(x) == 2):
             out = sqrt(sum(x * x))
@@ -962,6 +968,8 @@ def angle(z, deg=False):
     """
     if not isinstance(z, _Traced):
         return _np.angle(z, deg=deg)
+    if z.dtype.kind == "c":  # a complex z: the registry's angle (differentiable)
+        return _ops.angle(z) * (180.0 / pi) if deg else _ops.angle(z)
     half_turn = 180.0 if deg else pi
     # arctan2(0, z) is NumPy's value; written with comparisons (no derivative), the numeric method holds
     # them at z's value and so never differences across the jump at 0
@@ -976,15 +984,31 @@ def real_if_close(a, tol=100):
     >>> real_if_close(_np.array([1.0, 2.0 + 1e-20j])).tolist()
     [1.0, 2.0]
     """
-    return real(a) if isinstance(a, _Traced) else _np.real_if_close(a, tol=tol)
+    if not isinstance(a, _Traced):
+        return _np.real_if_close(a, tol=tol)
+    if a.dtype.kind != "c":
+        return a
+    # NumPy's test, on the traced value (the graph is specialised to it: `bool` of a traced value)
+    small = bool(less(max(abs(_ops.imag_part(a))), tol * _np.finfo(float).eps))
+    return real(a) if small else a
+
+
+def _complex_predicate(name, x):
+    imaginary = _ops.imag_part(x)
+    return not_equal(imaginary, 0.0) if name == "iscomplex" else _ops.equal(imaginary, 0.0)
 
 
 def _real_valued(name, traced_answer):
     fn = getattr(_np, name)
 
     def predicate(x):
-        # a traced value is real: NumPy's answer for a real array of its shape (no derivative)
-        return traced_answer(shape(x)) if isinstance(x, _Traced) else fn(x)
+        # a real traced value: NumPy's answer for a real array of its shape (no derivative); a complex
+        # one: NumPy's answer on its value (iscomplex, isreal: a boolean, piecewise constant)
+        if not isinstance(x, _Traced):
+            return fn(x)
+        if x.dtype.kind == "c":
+            return fn(x.concrete) if name.endswith("obj") else _complex_predicate(name, x)
+        return traced_answer(shape(x))
 
     predicate.__name__ = predicate.__qualname__ = name
     predicate.__doc__ = (
@@ -1278,6 +1302,11 @@ _DERIVED.update(
         "linalg.lstsq": _stacking(_lstsq),
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
+        **{
+            f"fft.{kind}{suffix}": _stacking(_fourier.fft_front(kind, suffix))
+            for kind in ("fft", "ifft", "rfft", "irfft")
+            for suffix in ("", "2", "n")
+        },
         "fft.fftshift": _stacking(_fft_fftshift),
         "fft.ifftshift": _stacking(_fft_ifftshift),
     }

@@ -54,6 +54,7 @@ class Trace:
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
         self.closes_over_tracers = False  # a value of an enclosing trace entered as a constant
+        self.complex_seen = False  # a complex value was met: from then on every op's arguments are checked
 
     def watch(self):
         """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
@@ -115,6 +116,8 @@ class Trace:
                 key.append(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
+                if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
+                    self.complex_seen = True
             values.append(v)
             floats = floats and type(v) is float
         if consts and op.identity:
@@ -201,6 +204,8 @@ class Trace:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
+        if self.complex_seen or out.dtype.kind == "c":
+            _check_complex(self, op, atoms, out)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, _deriving.origin)))
         self.seen[key] = out
         self.values[out] = value
@@ -231,6 +236,35 @@ class Trace:
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+
+
+def _is_complex(v) -> bool:
+    if type(v) is Const:  # (an equation's constant argument)
+        v = v.value
+    if type(v) is float:
+        return False
+    if type(v) is complex:
+        return True
+    dtype = getattr(v, "dtype", None)
+    return dtype is not None and dtype.kind == "c"
+
+
+def _check_complex(trace, op, values, out):
+    """Refuse, by name, a differentiable op that does not declare complex support (`Op.complex`) when a
+    complex value reaches it (an argument or its output): its rules were written for real values, and
+    would give a wrong number (maximum of complex values, norm without the conjugate). Non-differentiable
+    ops with a real output (comparisons, isnan) are constants and pass."""
+    found = out.dtype.kind == "c" or any(_is_complex(v) for v in values)  # (values: Vars, constants or numbers)
+    if not found:
+        return
+    trace.complex_seen = True
+    if op.complex or (not op.differentiable and out.dtype.kind != "c"):
+        return
+    raise UnsupportedOperationError(
+        f"{op.name} does not support complex values (difflab differentiates complex numbers through the "
+        "ops whose rules are written for them: arithmetic, exp, log, trigonometric, matmul/einsum, sums, "
+        "shapes, real/imag/conj/abs/angle and numpy.fft); take the real and imaginary parts first"
+    )
 
 
 def _refused(op, values, params):
@@ -321,7 +355,7 @@ class Tracer(Traced):
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
     __pos__ = lambda self: self
-    __abs__ = lambda self: ops.abs(self)
+    __abs__ = lambda self: ops.cabs(self) if self.var.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
     __gt__ = lambda self, o: ops.greater(self, o)
     __lt__ = lambda self, o: ops.less(self, o)
     __ge__ = lambda self, o: ops.greater_equal(self, o)
@@ -686,6 +720,8 @@ def _inputs(t: Trace, leaves) -> list:
         else:
             var = t.new_var(x)
             x = x.concrete if isinstance(x, Tracer) else x
+        if var.dtype.kind == "c":
+            t.complex_seen = True
         values[var] = x
         inputs.append(Tracer(t, var, x))
     return inputs

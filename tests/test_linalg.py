@@ -445,3 +445,19 @@ def test_det_hessian_matches_numeric_on_a_stack():
     h = dl.hessian(f, method="reverse")(a)
     np.testing.assert_allclose(h, dl.hessian(f, method="forward")(a), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(h, dl.hessian(f, method="numeric")(a), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_log_abs_det_and_det_second_derivative_at_a_singular_matrix_are_nan_with_a_warning(method):
+    """log|det| is -inf at a singular matrix and its derivative infinite; det's second derivative there is
+    not computed by the cofactor's rule (it needs A⁻¹): NaN with a DomainWarning naming the user's
+    equation, not NumPy's LinAlgError."""
+    a = np.stack([np.array([[1.0, 2], [2, 4]]), np.array([[2.0, 1], [1, 3]])])
+    with pytest.warns(dl.DomainWarning, match="logabsdet"):
+        g = dl.grad(lambda x: dnp.sum(dnp.linalg.slogdet(x)[1]), method=method)(a)
+    assert np.isnan(g[0]).all()
+    jac = dl.jacobian(lambda x: dnp.linalg.slogdet(x)[1], method=method)(a)  # per matrix: the regular one's is A⁻ᵀ
+    np.testing.assert_allclose(jac[1, 1], np.linalg.inv(a[1]).T, rtol=1e-12)
+    with pytest.warns(dl.DomainWarning, match="det"):
+        h = dl.hessian(lambda x: dnp.linalg.det(x), method=method)(a[0])
+    assert np.isnan(h).any()

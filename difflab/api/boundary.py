@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import numpy as dnp
+from ..errors import DifflabError
 from .. import tree
 from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
@@ -102,7 +103,7 @@ def _nan_rows(jac, bad, cols=None):
     derivative: every method answers NaN, as finite differences do, never a finite number)."""
     if (bad is None and cols is None) or isinstance(jac, Traced):
         return jac
-    jac = np.array(jac, dtype=float)
+    jac = np.array(jac, dtype=np.result_type(jac, float))  # (complex outputs: complex rows)
     if bad is not None:
         jac[bad] = np.nan
     if cols is not None:
@@ -387,6 +388,11 @@ def _static_keys(statics) -> tuple:
     return keys, functions, opaque
 
 
+class ComplexLeaf(DifflabError, TypeError):
+    """A differentiated leaf is complex: the operators differentiate it as its real and imaginary
+    parts (api/complexes.py) with a method that takes complex leaves, and say this otherwise."""
+
+
 def _check_differentiable(x, kind, i, j):
     """Leaf j of differentiated argument i: a non-empty float value."""
     if kind == "input":
@@ -400,10 +406,13 @@ def _check_differentiable(x, kind, i, j):
             if not isinstance(x, (list, tuple, dict, type(None)))
             else type(x).__name__
         )
-        raise TypeError(
+        message = (
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
             "differentiated (use 2.0 rather than 2, or x.astype(float))"
         )
+        if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
+            raise ComplexLeaf(message + "; complex leaves: method='forward' or 'reverse'")
+        raise TypeError(message)
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -511,12 +520,14 @@ def _result(x):
     if type(x) is float or type(x) is np.float64:  # a scalar loss, the common case
         return float(x)
     if isinstance(x, np.ndarray) and x.ndim:
-        return x if x.dtype.kind in "fb" else x.astype(np.float64)
+        return x if x.dtype.kind in "fbc" else x.astype(np.float64)
     if isinstance(x, Traced):
         return x
     a = np.asarray(x)
     if a.dtype.kind == "b":
         return a
+    if a.dtype.kind == "c":  # a complex output (fft's) keeps its imaginary part
+        return complex(a) if a.ndim == 0 else a
     return float(a) if a.ndim == 0 else a.astype(np.float64)
 
 
@@ -680,6 +691,13 @@ def _scalar_check(st: Staged, what: str):
             "use difflab.jacobian for the full derivative or difflab.vjp for a "
             "vector-Jacobian product"
         )
+    out = st.graph.outputs[0]
+    if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
+        raise TypeError(
+            f"{what} needs a real scalar output, but it is complex (as autograd and JAX, difflab does not "
+            "pick a part); differentiate its real part, abs or abs**2, or use difflab.vjp with the cotangent 1 "
+            "(autograd's holomorphic_grad) for the complex derivative of a holomorphic function"
+        )
     st.scalar = True
 
 
@@ -699,10 +717,12 @@ def _flat_like(st: Staged, tangents, what):
 def _concat_flat(leaves):
     """Leaves raveled and concatenated into one float vector; traced when a leaf is traced (a
     tangent or cotangent computed inside an outer derivative), so the outer trace records it."""
+    # a complex cotangent of a complex output stays complex (difflab/ops/complexes.py)
+    dtype = complex if any([np.iscomplexobj(x) for x in leaves]) else float
     if not any([isinstance(x, Traced) for x in leaves]):
-        return np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in leaves]) if leaves else np.zeros(0)
+        return np.concatenate([np.ravel(np.asarray(x, dtype=dtype)) for x in leaves]) if leaves else np.zeros(0)
     return dnp.concatenate(
-        [dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=float), (-1,)) for x in leaves]
+        [dnp.reshape(x if isinstance(x, Traced) else np.asarray(x, dtype=dtype), (-1,)) for x in leaves]
     )
 
 

@@ -35,7 +35,9 @@ from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, collecting, warn_numeric_ignores
 from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import check_returned, gc_paused, outputs_of, trace_flat
+from .complexes import realify
 from .boundary import (
+    ComplexLeaf,
     Staged,
     _concat_flat,
     _flat_like,
@@ -241,10 +243,23 @@ class _ValueAndGrad(_Transform):
                 if last.hot is None:
                     last.hot = _Hot.arm(last, prep, xs, res[0])
                 return res
-            st, prep = self.staged(args, keep_values=True)
+            try:
+                st, prep = self.staged(args, keep_values=True)
+            except ComplexLeaf:
+                return _complex_call(self, args, lambda r: _ValueAndGrad(r.f, self.argnums, self.method))
             values = st.take_values()  # just traced: its inputs are already flat and converted
             xs = list(map(values.__getitem__, st.graph.inputs)) if values is not None else st.signature.inputs(args)
             return _value_and_grad(st, prep, xs, False, values)
+
+
+def _complex_call(t: _Transform, args, transform):
+    """value and gradient at complex leaves (api/complexes.py), by `transform(realified)` when the method
+    takes them (else the ComplexLeaf TypeError stands)."""
+    if not t.method.complex_leaves:
+        raise
+    r = realify(t.f, args, t.argnums if isinstance(t.argnums, tuple) else (t.argnums,))
+    value, g = transform(r)(*r.args)
+    return value, r.gradients(g, isinstance(t.argnums, tuple))
 
 
 class _Grad(_ValueAndGrad):
@@ -282,7 +297,12 @@ class _Jacobian(_Transform):
     @_public_call
     def __call__(self, *args):
         with self._lock:
-            st, prep = self.staged(args)
+            try:
+                st, prep = self.staged(args)
+            except ComplexLeaf as err:
+                raise TypeError(
+                    f"{str(err).split(';')[0]}: jacobian and hessian take no complex leaves (grad, jvp and vjp do)"
+                ) from None
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
@@ -446,7 +466,13 @@ def _jvp(f, primals, tangents, method):
 
 
 def _jvp_by(t, primals, tangents):
-    st, prep = t.staged(primals)
+    try:
+        st, prep = t.staged(primals)
+    except ComplexLeaf:
+        if not t.method.complex_leaves:
+            raise
+        r = realify(t.f, primals, range(len(primals)))
+        return _jvp_by(_Transform(r.f, t.argnums, t.method), tuple(r.args), r.tangents(tangents))
     v = _flat_like(st, tangents, "tangents")
     xs = st.signature.inputs(primals)
     if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
@@ -480,8 +506,16 @@ def vjp(f, *primals, method="reverse"):
 
 def _vjp(f, primals, method, said):
     t = _transform_of(f, method, primals)
-    with t._lock:  # the transform may be shared by the calls with this function (_CALLED)
-        st, prep = t.staged(primals)
+    try:
+        with t._lock:  # the transform may be shared by the calls with this function (_CALLED)
+            st, prep = t.staged(primals)
+    except ComplexLeaf:
+        if not t.method.complex_leaves:
+            raise
+        r = realify(f, primals, range(len(primals)))
+        value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
+        return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
+    with t._lock:
         xs = st.signature.inputs(primals)
         outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])

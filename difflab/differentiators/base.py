@@ -77,6 +77,18 @@ def _traced(args) -> bool:
     return any(isinstance(a, Traced) for a in args)
 
 
+def refuse_complex(graph: Graph):
+    """The symbolic method's refusal of complex values, naming the first equation that holds one."""
+    from ..errors import NotDifferentiableError
+
+    for eqn in graph.eqns:
+        if eqn.out.dtype.kind == "c":
+            raise NotDifferentiableError(
+                f"the symbolic method does not differentiate complex values (`{str(eqn).split(' :')[0]}` is "
+                f"complex: {eqn.out.aval}); use method='forward' or 'reverse'"
+            )
+
+
 def nonfinite_concrete(args, skip=False) -> bool:
     """Concrete arguments holding NaN or inf (the symbolic method then evaluates the graph itself:
     SymPy simplifies NaN·0 to 0); False for traced values or when `skip` (batch columns, a closure
@@ -104,6 +116,8 @@ class Differentiator:
     traceable_tangent = True
     #: its native `Prepared.hessian` runs on traced values (else a nested hessian composes the method with itself)
     traceable_hessian = True
+    #: takes complex leaves, as their real and imaginary parts (api/complexes.py)
+    complex_leaves = False
     #: differentiates a mean-over-examples loss (`batch_argnums`) for ONE example, evaluated over the batch
     batches_examples = False
     Prepared: type
@@ -256,6 +270,8 @@ class Prepared:
         if self.method.native == "vjp":
             return self._vjp(args)
         outs, jac = self.jacobian(args)
+        if np.iscomplexobj(jac):  # complex outputs of real inputs: uᵀJ's real part (ops/complexes.py)
+            return outs, lambda u: dnp.real(strong_matmul(u, jac))
         return outs, lambda u: strong_matmul(u, jac)  # strong: a zero entry of u never meets a NaN row
 
     def jacobian(self, args):
@@ -288,6 +304,9 @@ class Prepared:
         outs, pullback = self._vjp(args) if pulled is None else self._vjp(args, pulled=pulled)
         eye = np.eye(self.m)
         rows = [pullback(eye[i]) for i in range(self.m)]
+        if any([getattr(o, "dtype", None) is not None and o.dtype.kind == "c" for o in self.graph.outputs]):
+            # a complex output's row: ū = e_i pulls back Re(J_i), ū = i·e_i gives -Im(J_i) (ops/complexes.py)
+            rows = [r - 1j * pullback(1j * eye[i]) for i, r in enumerate(rows)]
         if pulled is not None and self.sparse_rows is None:
             live = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
             reached = sum([e.out in live for e in self.graph.eqns])

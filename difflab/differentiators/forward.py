@@ -5,14 +5,11 @@ How it works. For `(x*x)*(x*x)` at x = 3 with tangent 1:
     v1 = mul(x, x)    Dual(9, 3*1 + 3*1 = 6)      JVP rule of mul: t_a*b + a*t_b
     v2 = mul(v1, v1)  Dual(81, 9*6 + 9*6 = 108)
 
-One sweep gives one directional derivative J v; a full gradient of n inputs takes n of them.
-Every JVP rule sees ONE tangent shaped like its argument. Chunked forward mode (k directions at
-once) traces that one-tangent sweep once, as a graph of (args, v) -> (outputs, J v), and runs it
-with v batched (k rows) through the registry's batching rules: `graph.evaluate_batched`, or the
-compiled tier's `lower(..., batched=...)`; the same mechanism as numeric's stencils and `vmap`.
-Nesting is safe: each derivative level is its own trace; values of an enclosing one are inputs
-of the sweep. On such traced values the enclosing trace records each sweep equation once, batched
-(not once per direction), unless a dry run on the numbers leaves an op's domain.
+One sweep gives one directional derivative J v (n of them for a gradient of n inputs). Every JVP rule sees ONE
+tangent shaped like its argument (a real value's complex tangent is made real here). Chunked forward mode (k
+directions) traces the one-tangent sweep once, as a graph (args, v) -> (outputs, J v), run with v batched (k rows)
+by the batching rules (`graph.evaluate_batched`, or compiled: `lower(..., batched=...)`), as numeric's stencils and
+`vmap`. Nesting is safe: each level is its own trace; an enclosing one records each sweep equation once, batched.
 """
 
 from __future__ import annotations
@@ -23,6 +20,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
 from .base import Differentiator, Prepared, first_rows, flat, split
@@ -53,6 +51,8 @@ def push(graph, args, tangents: dict) -> list:
             total = c if total is None else _sum(total, c)
         if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
             total = dnp.broadcast_to(total, np.shape(out))
+        if getattr(getattr(total, "dtype", None), "kind", "") == "c" != eqn.out.dtype.kind:
+            total = real_tangent(total)
         env[eqn.out] = Dual(out, total)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
 
@@ -75,6 +75,7 @@ class Forward(Differentiator):
     """
 
     name = "forward"
+    complex_leaves = True
     native = "jvp"
     hessian_pair = ("forward", "forward")
 
@@ -107,7 +108,7 @@ class Forward(Differentiator):
             unless a rule's value-dependent branch specialised it to them."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
-            example = [np.asarray(a, dtype=float) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
+            example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
             if not graph.specialised:

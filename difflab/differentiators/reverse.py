@@ -8,14 +8,11 @@ How it works. For the tape of `5*(a*b)` at a=2, b=3:
     ū2 = ū3 * 5      = 5          mul's VJP rule for its second argument
     ā  = ū2 * b      = 15,  b̄ = ū2 * a = 10
 
-Each equation's VJP rule (from the registry) maps the output's cotangent to each argument's;
-broadcasting is undone here, once, and contributions to a value used twice are added. One
-backward sweep gives the whole gradient, whatever the number of inputs: the cheap-gradient
-principle. From the second call on, the compiled tier (difflab.compile) traces that sweep itself
-into a graph, splits it into a forward part and a backward part and lowers both to straight-line
-NumPy code, so a prepared gradient runs no interpreter and stores only the values the backward
-part reads. A scalar output over Python floats is swept by the tier's float path
-(`compile.floats`), this module's rules for every equation it does not take.
+Each equation's VJP rule (from the registry) maps the output's cotangent to each argument's; broadcasting is
+undone here, once (a real value's complex cotangent made real), and contributions to one value are added. One
+sweep gives the whole gradient. From the second call on, the compiled tier (difflab.compile) traces the sweep into
+a graph, splits it into forward and backward parts and lowers both to straight-line NumPy code keeping only the
+values the backward part reads. A scalar output over Python floats: the tier's float path (`compile.floats`).
 """
 
 from __future__ import annotations
@@ -26,7 +23,7 @@ from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
 from ..graph import active as active_values
-from ..ops import unbroadcast
+from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
 from .forward import _sum
 
@@ -68,6 +65,8 @@ def _pull(eqn, ct, env, active, cts):
         if (() if type(c) is float else getattr(c, "shape", None)) != a.shape:
             with np.errstate(invalid="ignore"):  # inf - inf: infinite partials, reported where they arose
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
+        if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
+            c = on_behalf(eqn, real_part, c)
         cts[a] = c if a not in cts else on_behalf(eqn, _sum, cts[a], c)
 
 
@@ -75,6 +74,7 @@ class Reverse(Differentiator):
     """Reverse-mode AD on the tape; native product: the VJP (one sweep per output)."""
 
     name = "reverse"
+    complex_leaves = True
     native = "vjp"
     hessian_pair = ("forward", "reverse")
 
@@ -150,8 +150,8 @@ class Reverse(Differentiator):
             if res is not None:
                 residuals, late = res[k:], fns[1]
 
-                def pullback(u):  # a traced cotangent (an outer derivative's) takes the traced sweep
-                    if isinstance(u, Traced):
+                def pullback(u):  # a traced ū (an outer derivative's) or a complex one takes the traced sweep
+                    if isinstance(u, Traced) or np.iscomplexobj(u):
                         return flat(self._backward(self._forward(args)[1], u))
                     return late(*residuals, np.asarray(u, dtype=float))[0]
 

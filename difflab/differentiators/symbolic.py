@@ -1,10 +1,9 @@
 """The symbolic method: graph → SymPy expressions → `diff` → generated code with shared subexpressions.
 
-The translation and the derivative over named assignments (the tape in closed form) are in
-`program.py` (its "How it works"). At the first call the assignments (their repeated subexpressions
-shared, compile.share) become code in the compiled tier (compile.SymbolicCode): for one example,
-`lambdify` with the `math` module on Python floats; for a batch, grouped NumPy lines on (units, batch)
-blocks (compile.vectorize). Written out in full (no shared subexpressions) the derivative's size can
+The translation and the derivative over named assignments (the tape in closed form) are in `program.py` (its "How
+it works"). At the first call the assignments (their repeated subexpressions shared, compile.share) become code in
+the compiled tier (compile.SymbolicCode): for one example, `lambdify` with the `math` module on Python floats; for
+a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). Complex values are refused by name. Written out in full (no shared subexpressions) the derivative's size can
 grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
 and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
 program.name_singular; `exact()` gives them in 40 digits), JVP and VJP as one derivative each (directional.py).
@@ -25,7 +24,7 @@ import numpy as np
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, nonfinite_concrete, split
+from .base import Differentiator, Prepared, _traced, nonfinite_concrete, refuse_complex, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -59,6 +58,7 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
+            refuse_complex(graph)
             arrays = any(graph.inputs[i].shape for i in wrt)
             self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
             shared = arrays and method.cse and method.matrix  # the matrix form is a shared form

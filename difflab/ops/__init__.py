@@ -40,4 +40,6 @@ from .matfuncs import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
+from .complexes import *  # noqa: F401,F403
+from .fourier import *  # noqa: F401,F403
 from .translations import SympyOps, sympy_ops  # noqa: F401

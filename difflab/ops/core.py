@@ -20,6 +20,9 @@ in `batched` carry an extra leading batch axis (batched evaluation, `graph.evalu
 elementwise ops share one rule, an op without one loops over the batch. Batching rules bind
 difflab's ops too, so a batched evaluation on traced values records batched equations.
 
+Complex values: an entry with `complex=True` accepts them (see difflab/complex.py for the
+convention, autograd's and JAX's); the trace refuses any other differentiable op on them, by name.
+
 Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
 relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
 """
@@ -198,6 +201,10 @@ class Op:
     #: the optional packages its implementation imports ("scipy" for scipy.special's functions): tables
     #: that call every op (the test strategies' random graphs) skip it where one is not installed
     requires: tuple = ()
+    #: its rules are right for complex values (difflab/complex.py says the convention): holomorphic as
+    #: written (t·f'(z), ū·f'(z): add, exp, matmul, sum, reshape...) or its own real-linear rules (conj,
+    #: cabs). A differentiable op without it refuses a complex argument or output by name when traced
+    complex: bool = False
 
     @property
     def available(self) -> bool:
@@ -696,6 +703,8 @@ def draw(domain: str, shape, rng):
         return rng.integers(1, 4, shape)
     if domain == "probability":  # inside (0, 1), away from the ends (logit, betainc's x)
         return rng.uniform(0.05, 0.95, shape)
+    if domain == "complex":  # complex values, away from 0 (|z|, angle)
+        return x + 1j * np.where(rng.random(shape) > 0.5, 1.0, -1.0) * rng.uniform(0.3, 2.0, shape)
     if domain == "spd":  # symmetric positive definite matrices B Bᵀ + I (cholesky)
         return x @ np.swapaxes(x, -1, -2) + np.eye(shape[-1])
     return x

@@ -48,6 +48,7 @@ _ones_like_partial = constant_partial(1.0)
 add = defop(
     "add",
     np.add,
+    complex=True,
     py=operator.add,
     partials=(_ones_like_partial, _ones_like_partial),
     sympy=elementwise_sympy(operator.add),
@@ -59,6 +60,7 @@ add = defop(
 sub = defop(
     "sub",
     np.subtract,
+    complex=True,
     py=operator.sub,
     partials=(_ones_like_partial, constant_partial(-1.0)),
     sympy=elementwise_sympy(operator.sub),
@@ -70,6 +72,7 @@ sub = defop(
 mul = defop(
     "mul",
     np.multiply,
+    complex=True,
     py=operator.mul,
     partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
     sympy=elementwise_sympy(operator.mul),
@@ -191,6 +194,7 @@ def _strong_factor_sympy():
 strong_factor = defop(
     "strong_factor",
     _strong_factor_impl,
+    complex=True,
     py=_py_strong_factor,
     partials=(None, _ones_like_partial),
     sympy=elementwise_sympy(lambda this, other: _strong_factor_sympy()(this, other)),
@@ -204,6 +208,7 @@ strong_factor = defop(
 strong_mul = defop(
     "strong_mul",
     _strong_mul_impl,
+    complex=True,
     py=_py_strong_mul,
     partials=(strong_zero(_strong_mul_partial(0)), strong_zero(_strong_mul_partial(1))),
     sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, b)),
@@ -242,6 +247,7 @@ def _pow_scale(a, b):
 div = defop(
     "div",
     np.true_divide,
+    complex=True,
     py=operator.truediv,
     partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
     sympy=elementwise_sympy(operator.truediv),
@@ -254,6 +260,7 @@ div = defop(
 neg = defop(
     "neg",
     np.negative,
+    complex=True,
     py=operator.neg,
     partials=(lambda out, a: -1.0,),
     sympy=elementwise_sympy(operator.neg),
@@ -301,6 +308,7 @@ def _pow_fn():
 pow = defop(
     "pow",
     np.power,
+    complex=True,
     py=operator.pow,
     partials=(
         strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
@@ -317,11 +325,19 @@ pow = defop(
 # -- elementwise transcendental ---------------------------------------------------------------
 
 exp = defop(
-    "exp", np.exp, py=math.exp, partials=(lambda out, x: out,), sympy=_sympy_fn("exp"), numpy=("exp",), doc="e^x"
+    "exp",
+    np.exp,
+    py=math.exp,
+    partials=(lambda out, x: out,),
+    sympy=_sympy_fn("exp"),
+    numpy=("exp",),
+    complex=True,
+    doc="e^x",
 )
 log = defop(
     "log",
     np.log,
+    complex=True,
     py=math.log,
     partials=(lambda out, x: 1.0 / x,),
     sympy=_sympy_fn("log"),
@@ -347,6 +363,7 @@ def _log1p_fn():
 log1p = defop(
     "log1p",
     np.log1p,
+    complex=True,
     py=math.log1p,
     partials=(lambda out, x: 1.0 / (1.0 + x),),
     sympy=elementwise_sympy(lambda x: _log1p_fn()(x)),
@@ -358,6 +375,7 @@ log1p = defop(
 sin = defop(
     "sin",
     np.sin,
+    complex=True,
     py=math.sin,
     partials=(lambda out, x: cos(x),),
     sympy=_sympy_fn("sin"),
@@ -368,6 +386,7 @@ sin = defop(
 cos = defop(
     "cos",
     np.cos,
+    complex=True,
     py=math.cos,
     partials=(lambda out, x: -sin(x),),
     sympy=_sympy_fn("cos"),
@@ -378,6 +397,7 @@ cos = defop(
 tanh = defop(
     "tanh",
     np.tanh,
+    complex=True,
     py=math.tanh,
     partials=(lambda out, x: 1.0 - out * out,),
     sympy=_sympy_fn("tanh"),
@@ -387,6 +407,7 @@ tanh = defop(
 sqrt = defop(
     "sqrt",
     np.sqrt,
+    complex=True,
     py=math.sqrt,
     partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),),
     sympy=_sympy_fn("sqrt"),
@@ -470,7 +491,7 @@ abs = defop(
     sympy=elementwise_sympy(lambda x: _abs_fn()(x)),
     kink=lambda x: np.abs(x),
     analytic=False,
-    numpy=("abs", "absolute", "fabs"),
+    numpy=("fabs",),  # abs, absolute: complexes.cabs's front (|z| of a complex z, this op on reals)
     piecewise=(lambda out, x: (sign(x),), lambda s, x: s[0] * x),
     doc="|x|; abs'(0) = 0",
 )
@@ -537,6 +558,7 @@ def _where_partial(pick_first):
 where = defop(
     "where",
     np.where,
+    complex=True,
     partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
     sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
     domain=("bool", "real", "real"),
@@ -582,6 +604,7 @@ _LN2, _LN10 = math.log(2.0), math.log(10.0)
 tan = defop(
     "tan",
     np.tan,
+    complex=True,
     partials=(lambda out, x: 1.0 + out * out,),
     sympy=_sympy_fn("tan"),
     numpy=("tan",),
@@ -654,11 +677,18 @@ arctan2 = defop(
     scale=(np.hypot, np.hypot),
 )
 sinh = defop(
-    "sinh", np.sinh, partials=(lambda out, x: cosh(x),), sympy=_sympy_fn("sinh"), numpy=("sinh",), doc="hyperbolic sine"
+    "sinh",
+    np.sinh,
+    partials=(lambda out, x: cosh(x),),
+    sympy=_sympy_fn("sinh"),
+    numpy=("sinh",),
+    complex=True,
+    doc="hyperbolic sine",
 )
 cosh = defop(
     "cosh",
     np.cosh,
+    complex=True,
     partials=(lambda out, x: sinh(x),),
     sympy=_sympy_fn("cosh"),
     numpy=("cosh",),
@@ -667,7 +697,9 @@ cosh = defop(
 arcsinh = defop(
     "arcsinh",
     np.arcsinh,
-    partials=(lambda out, x: 1.0 / hypot(x, 1.0),),  # not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
+    complex=True,  # hypot takes no complex values: 1/sqrt(1 + z²) for them (holomorphic)
+    # on reals not sqrt(x² + 1): x² overflowed from 1.4e154 (0 for 1e-155)
+    partials=(lambda out, x: 1.0 / (sqrt(1.0 + x * x) if np.iscomplexobj(x) else hypot(x, 1.0)),),
     sympy=_sympy_fn("asinh"),
     numpy=("arcsinh", "asinh"),
     doc="inverse hyperbolic sine",
@@ -675,6 +707,7 @@ arcsinh = defop(
 arccosh = defop(
     "arccosh",
     np.arccosh,
+    complex=True,
     partials=(lambda out, x: 1.0 / (sqrt(x - 1.0) * sqrt(x + 1.0)),),  # x² - 1 overflowed from 1.4e154
     sympy=_sympy_fn("acosh"),
     domain=("above_one",),
@@ -685,6 +718,7 @@ arccosh = defop(
 arctanh = defop(
     "arctanh",
     np.arctanh,
+    complex=True,
     partials=(lambda out, x: 1.0 / (1.0 - x * x),),
     sympy=_sympy_fn("atanh"),
     domain=("unit",),
@@ -704,6 +738,7 @@ def _expm1_fn():
 expm1 = defop(
     "expm1",
     np.expm1,
+    complex=True,
     partials=(lambda out, x: out + 1.0,),
     sympy=elementwise_sympy(lambda x: _expm1_fn()(x)),
     numpy=("expm1",),
@@ -712,6 +747,7 @@ expm1 = defop(
 exp2 = defop(
     "exp2",
     np.exp2,
+    complex=True,
     partials=(lambda out, x: out * _LN2,),
     sympy=_sympy_expr(lambda sp, x: 2**x),
     numpy=("exp2",),
@@ -720,6 +756,7 @@ exp2 = defop(
 log2 = defop(
     "log2",
     np.log2,
+    complex=True,
     partials=(lambda out, x: 1.0 / (x * _LN2),),
     sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
     domain=("positive",),
@@ -730,6 +767,7 @@ log2 = defop(
 log10 = defop(
     "log10",
     np.log10,
+    complex=True,
     partials=(lambda out, x: 1.0 / (x * _LN10),),
     sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)),
     domain=("positive",),
@@ -840,6 +878,7 @@ hypot = defop(
 square = defop(
     "square",
     np.square,
+    complex=True,
     partials=(lambda out, x: 2.0 * x,),
     sympy=_sympy_expr(lambda sp, x: x * x),
     numpy=("square",),
@@ -848,6 +887,7 @@ square = defop(
 reciprocal = defop(
     "reciprocal",
     np.reciprocal,
+    complex=True,
     partials=(lambda out, x: -(out * out),),
     sympy=_sympy_expr(lambda sp, x: 1 / x),
     domain=("nonzero",),
@@ -1121,9 +1161,9 @@ real = defop(
     partials=(lambda out, x: 1.0,),
     sympy=_sympy_expr(lambda sp, x: x),
     analytic=False,
-    numpy=("real", "conj", "conjugate"),
-    methods=("conj", "conjugate"),
-    doc="real part (on the real input difflab differentiates: the identity; conj too)",
+    numpy=("real",),
+    complex=True,  # dy = Re(t): the interpreters take a real value's tangent's real part; the VJP ū
+    doc="real part: the identity on reals; of a complex z, Re(z) (its VJP ū, of a real ū)",
 )
 imag = defop(
     "imag",
@@ -1132,9 +1172,8 @@ imag = defop(
     sympy=_sympy_expr(lambda sp, x: sp.Integer(0) * x),
     differentiable=False,
     analytic=False,
-    numpy=("imag",),
     drops_nan=True,  # zero, NaN or not
-    doc="imaginary part: zero on real input",
+    doc="imaginary part of a real value: zero (complexes.imag_part's front binds it for real input)",
 )
 
 
@@ -1253,6 +1292,7 @@ def _stop_gradient_sympy(x):
 stop_gradient = defop(
     "stop_gradient",
     lambda x: x,
+    complex=True,
     partials=(None,),
     sympy=_stop_gradient_sympy,
     numeric_ignores=True,

@@ -11,7 +11,8 @@ from collections import Counter
 import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
-from ..graph import Traced
+from ..errors import warn_domain
+from ..graph import Traced, deriving_from
 from .elementwise import _abs_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
 
@@ -102,6 +103,7 @@ def _matmul_strategy(b, name, x, picks, c):
 matmul = defop(
     "matmul",
     np.matmul,
+    complex=True,
     jvp=(lambda t, out, a, b: strong_matmul(t, b), lambda t, out, a, b: strong_matmul(a, t)),
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     array_vjp=(_matmul_array_vjp_a, _matmul_array_vjp_b),
@@ -133,6 +135,7 @@ def _strong_matmul_impl(a, b):
 strong_matmul = defop(
     "strong_matmul",
     _strong_matmul_impl,
+    complex=True,
     jvp=matmul.jvp,
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     batch=lambda batched, a, b: _matmul_batch(batched, a, b, strong_matmul),
@@ -239,17 +242,44 @@ def _cofactor(x):
     x = np.asarray(x, dtype=float)
     if x.shape[-1] == 0:
         return np.zeros_like(x)
+    bad = ~np.isfinite(x).all(axis=(-2, -1))  # LAPACK refuses them: a NaN matrix, as NumPy's det gives NaN
+    if bad.any():
+        x = np.where(bad[..., None, None], 0.0, x)
     u, s, vt = np.linalg.svd(x)
     ones = np.ones(s.shape[:-1] + (1,))
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # ∏_{j<i} s_j
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # ∏_{j>i} s_j
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    return sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+    cof = sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+    return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
+
+
+def _rule_inv(x):
+    """A⁻¹ inside a derivative rule (log|det|'s, the cofactor's). Where a concrete A is singular the
+    derivative is infinite (log|det|, whose value is -inf) or not computed by these rules (the
+    cofactor's): NaN for that matrix of a stack, with a DomainWarning naming the user's equation,
+    rather than NumPy's LinAlgError (DESIGN.md §6). A traced A records `inv` (its trace gives NaN so)."""
+    try:
+        return inv(x)
+    except np.linalg.LinAlgError:
+        if not isinstance(x, np.ndarray):
+            raise
+    flat = x.reshape((-1,) + x.shape[-2:])
+    out = np.full(flat.shape, np.nan)
+    for k, m in enumerate(flat):
+        try:
+            out[k] = np.linalg.inv(m)
+        except np.linalg.LinAlgError:
+            pass
+    origin = deriving_from()
+    where = str(origin).split(" :")[0] if origin is not None else "inv"
+    warn_domain(where, f"{where}: its derivative needs A⁻¹ and A is singular here; the derivative holds NaN")
+    return out.reshape(x.shape)
 
 
 def _tr_inv_times(x, t):
     """tr(A⁻¹ T) per matrix, shaped (..., 1, 1)."""
-    return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False))
+    return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False))
 
 
 # d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ): its own derivative needs A⁻¹, so a second
@@ -259,16 +289,17 @@ cofactor = defop(
     _cofactor,
     jvp=(
         lambda t, out, x: (
-            strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(out, strong_matmul(_swap_last(t), _swap_last(inv(x))))
+            strong_mul(out, _tr_inv_times(x, t))
+            - strong_matmul(out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x))))
         ),
     ),
     vjp=(
         lambda ct, out, x: (
             strong_mul(
                 _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False)),
-                _swap_last(inv(x)),
+                _swap_last(_rule_inv(x)),
             )
-            - strong_matmul(_swap_last(inv(x)), strong_matmul(_swap_last(ct), out))
+            - strong_matmul(_swap_last(_rule_inv(x)), strong_matmul(_swap_last(ct), out))
         ),
     ),
     sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object)),
@@ -296,8 +327,10 @@ def _logabsdet(x):
 logabsdet = defop(
     "logabsdet",
     _logabsdet,
-    jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(inv(x)), t), axis=_last_two(t), keepdims=False),),
-    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(inv(x))),),
+    jvp=(
+        lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False),
+    ),
+    vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
     sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))),
     samples=_square_samples,
     strategy=_square_strategy,
@@ -512,6 +545,7 @@ def _einsum_samples(rng):
 einsum = defop(
     "einsum",
     _einsum_impl,
+    complex=True,
     jvp=(_einsum_jvp,),
     vjp=(_einsum_vjp,),
     nargs=None,
@@ -535,6 +569,7 @@ def _strong_einsum_impl(*xs, subscripts):
 strong_einsum = defop(
     "strong_einsum",
     _strong_einsum_impl,
+    complex=True,
     jvp=(_einsum_jvp,),
     vjp=(_einsum_vjp,),
     nargs=None,

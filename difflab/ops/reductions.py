@@ -126,6 +126,7 @@ _FILL_MAX = 4096  # (entries: 32 kB of float64)
 sum = defop(
     "sum",
     _sum_impl,
+    complex=True,
     jvp=(lambda t, out, x, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims),),
     vjp=(
         lambda ct, out, x, axis=None, keepdims=False: _broadcast_to(_expand_reduced(ct, x, axis, keepdims), _shape(x)),
@@ -155,6 +156,7 @@ def _mean_impl(x, axis=None, keepdims=False):
 mean = defop(
     "mean",
     _mean_impl,
+    complex=True,
     jvp=(lambda t, out, x, axis=None, keepdims=False: mean(t, axis=axis, keepdims=keepdims),),
     vjp=(
         lambda ct, out, x, axis=None, keepdims=False: (
@@ -333,6 +335,7 @@ def _cumsum_front(a, axis=None):
 cumsum = defop(
     "cumsum",
     _cumsum_impl,
+    complex=True,
     jvp=(lambda t, out, x, axis: cumsum(t, axis=axis),),
     vjp=(lambda ct, out, x, axis: _reverse(cumsum(_reverse(ct, axis), axis=axis), axis),),
     samples=_samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})),

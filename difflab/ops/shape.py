@@ -155,6 +155,7 @@ def _inverse_perm(axes):
 transpose = defop(
     "transpose",
     lambda x, axes: x.transpose(axes) if isinstance(x, np.ndarray) else np.transpose(x, axes),
+    complex=True,
     jvp=(lambda t, out, x, axes: _transpose(t, axes),),
     vjp=(lambda ct, out, x, axes: _transpose(ct, _inverse_perm(axes)),),
     samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
@@ -182,6 +183,7 @@ def _reshape_index(shapes, shape):
 reshape = defop(
     "reshape",
     lambda x, shape: x.reshape(shape) if isinstance(x, np.ndarray) else np.reshape(x, shape),
+    complex=True,
     jvp=(lambda t, out, x, shape: _reshape(t, _shape(out)),),
     vjp=(lambda ct, out, x, shape: _reshape(ct, _shape(x)),),
     samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
@@ -198,6 +200,7 @@ reshape = defop(
 broadcast_to = defop(
     "broadcast_to",
     lambda x, shape: np.broadcast_to(x, shape),
+    complex=True,
     jvp=(lambda t, out, x, shape: _broadcast_to(t, shape),),
     vjp=(lambda ct, out, x, shape: unbroadcast(ct, _shape(x)),),
     samples=_samples((((4,),), {"shape": (3, 4)}), (((3, 1),), {"shape": (3, 4)})),
@@ -242,6 +245,7 @@ def _scatter_add_batch(batched, ct, idx, shape):
 getitem = defop(
     "getitem",
     _getitem_impl,
+    complex=True,
     jvp=(lambda t, out, x, idx: getitem(t, idx=idx),),
     vjp=(lambda ct, out, x, idx: scatter_add(ct, idx=idx, shape=_shape(x)),),
     samples=_samples(
@@ -258,6 +262,7 @@ getitem = defop(
 scatter_add = defop(
     "scatter_add",
     _scatter_add_impl,
+    complex=True,
     jvp=(lambda t, out, ct, idx, shape: scatter_add(t, idx=idx, shape=shape),),
     vjp=(lambda u, out, ct, idx, shape: getitem(u, idx=idx),),
     samples=_samples(
@@ -313,6 +318,7 @@ def _stack_vjp(i):
 concatenate = defop(
     "concatenate",
     lambda *xs, axis: np.concatenate(xs, axis=axis),
+    complex=True,
     jvp=(_concat_jvp,),
     vjp=(_concat_vjp,),
     nargs=None,
@@ -326,6 +332,7 @@ concatenate = defop(
 stack = defop(
     "stack",
     lambda *xs, axis: np.stack(xs, axis=axis),
+    complex=True,
     jvp=(_stack_jvp,),
     vjp=(_stack_vjp,),
     nargs=None,

@@ -205,12 +205,16 @@ def make_ggnvp(f, g=lambda y: 0.5 * np.sum(y**2, axis=-1), f_argnum=0, method=No
     return _nary(lambda f_, x: functools.partial(at, x))(f, f_argnum)
 
 
-def holomorphic_grad(fun, argnum=0):
-    """Refused: difflab differentiates real functions only."""
-    raise dl.UnsupportedOperationError(
-        "holomorphic_grad: difflab differentiates real-valued functions of real "
-        "inputs; complex (holomorphic) derivatives are not supported"
-    )
+def holomorphic_grad(fun, argnum=0, method=None):
+    """f'(z) of a holomorphic f: the VJP of the cotangent 1 (difflab/ops/complexes.py's convention)."""
+
+    def at(*args):
+        out, pullback = dl.vjp(
+            lambda x: fun(*args[:argnum], x, *args[argnum + 1 :]), args[argnum], method=current_method(method)
+        )
+        return pullback(np.ones_like(out) + 0j if np.ndim(out) else 1.0 + 0j)[0]
+
+    return at
 
 
 def checkpoint(fun):
@@ -419,7 +423,9 @@ def check_vjp(f, x, method=None):
     """The method's uᵀJ against central differences: <uᵀJ, v> = <u, J v> for random u and v."""
     pullback, y = _vjp(f, x, method)
     v, u = _randn_like(x), _randn_like(y)
-    uj = pullback(u)
+    # autograd pulls back the covector conj(u) and reads the result as a covector (conj again): with
+    # difflab's bilinear pairing (ops/complexes.py) <uᵀJ, v> = Re Σ conj(uj)·v holds for uj = conj(J^T conj(u))
+    uj = tree.tree_map(np.conj, pullback(tree.tree_map(np.conj, u)))
     assert _space(uj) == _space(x), f"the vjp's structure {_space(uj)} differs from its input's {_space(x)}"
     exact, numeric = _inner(uj, v), _inner(u, _numerical_jvp(f, x, v))
     assert scalar_close(numeric, exact), (

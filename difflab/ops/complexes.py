@@ -1,0 +1,171 @@
+"""Complex values: the convention, the non-holomorphic parts (conj, real and imaginary parts, |z|,
+angle) and NumPy's FFT family as registry entries.
+
+The convention is HIPS autograd's, which JAX shares (autograd's docs/tutorial.md "Complex numbers",
+JAX's FAQ on complex differentiation): a complex value z = x + iy is the pair (x, y) of reals, and
+
+- the gradient of a real-valued f of z is ∂f/∂x − i ∂f/∂y (grad(abs)(3+4j) = 0.6 − 0.8j); for a
+  holomorphic f, the cotangent 1 pulls back to f'(z) (holomorphic_grad);
+- a cotangent ū pairs with a tangent t by Re(ū·t), bilinear, with no conjugate, so a VJP rule is the
+  transpose of the JVP rule: ū·f'(z) for holomorphic f, the same rule as on the reals. That is why
+  every entry marked `complex=True` whose rules are holomorphic as written (add, mul, exp, matmul,
+  sum, reshape...) needs no change, and a non-holomorphic op, dy = a·t + b·conj(t), has the rule
+  ū ↦ a·ū + conj(b·ū) (conj: conj(ū); |z|: ū·conj(z)/|z|);
+- a real value's tangent and cotangent are real: the interpreters take the real part where a
+  complex one reaches a real value (a real x times a complex c: the cotangent of x is Re(ū·c)).
+
+Complex leaves are realified at the API boundary (api/complexes.py): the differentiators see real
+inputs and real outputs only, complex values live inside the graph. The IR types them by dtype:
+`c128[3]` beside `f64[3]`. An op without `complex=True` refuses complex values by name when traced.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+
+from ..graph import Traced
+from .core import defop, draw
+
+__all__ = ["conj", "imag_part", "cabs", "angle", "real_tangent", "real_part", "is_complex"]
+
+
+def is_complex(x) -> bool:
+    """Whether x (an array, a number or a traced value) holds complex values.
+
+    >>> is_complex(np.array([1j])), is_complex(1.0)
+    (True, False)
+    """
+    return np.iscomplexobj(x) if not isinstance(x, Traced) else x.dtype.kind == "c"
+
+
+def real_tangent(t):
+    """The real part of a complex tangent or cotangent that reached a real value (the convention);
+    same shape as t.
+
+    >>> real_tangent(np.array([1.0 + 2.0j])).tolist()
+    [1.0]
+    """
+    from .elementwise import real
+
+    return real(t)
+
+
+real_part = real_tangent
+
+
+def _complex_samples(rng):
+    return [((draw("complex", (3, 4), rng),), {}), ((draw("complex", (), rng),), {})]
+
+
+def _unary_batch(name):
+    def rule(batched, x):
+        from .core import REGISTRY
+
+        return REGISTRY[name](x)
+
+    return rule
+
+
+def _safe_unit(x, out):
+    """conj(z)/|z|, 0 where z = 0 (abs'(0) = 0, as on the reals)."""
+    from .elementwise import div, equal, where
+
+    zero = equal(out, 0.0)
+    return where(zero, 0.0, div(conj(x), where(zero, 1.0, out)))
+
+
+def _conj_front(x):
+    from .elementwise import real
+
+    return conj(x) if is_complex(x) else real(x)  # (conj of a real value: the identity, as before)
+
+
+conj = defop(
+    "conj",
+    np.conj,
+    jvp=(lambda t, out, x: conj(t),),
+    vjp=(lambda ct, out, x: conj(ct),),
+    domain=("complex",),
+    analytic=False,
+    complex=True,
+    samples=_complex_samples,
+    batch=_unary_batch("conj"),
+    numpy=("conj", "conjugate"),
+    methods=("conj", "conjugate"),
+    front=_conj_front,
+    doc="complex conjugate: dy = conj(t); its VJP conj(ū) (on real values the identity)",
+)
+
+
+def _imag_front(x):
+    from .elementwise import imag
+
+    return imag_part(x) if is_complex(x) else imag(x)
+
+
+imag_part = defop(
+    "imag_part",
+    np.imag,
+    jvp=(lambda t, out, x: imag_part(t),),
+    vjp=(lambda ct, out, x: ct * -1j,),
+    domain=("complex",),
+    analytic=False,
+    complex=True,
+    samples=_complex_samples,
+    batch=_unary_batch("imag_part"),
+    numpy=("imag",),
+    front=_imag_front,
+    doc="imaginary part of a complex value: dy = Im(t); its VJP −iū (of a real value: imag, zero)",
+)
+
+
+def _abs_front(x):
+    from .elementwise import abs
+
+    return cabs(x) if is_complex(x) else abs(x)
+
+
+def _cabs_jvp(t, out, x):
+    from .elementwise import real
+
+    return real(_safe_unit(x, out) * t)
+
+
+cabs = defop(
+    "cabs",
+    np.abs,
+    jvp=(_cabs_jvp,),
+    vjp=(lambda ct, out, x: ct * _safe_unit(x, out),),
+    domain=("complex",),
+    analytic=False,
+    complex=True,
+    samples=_complex_samples,
+    batch=_unary_batch("cabs"),
+    numpy=("abs", "absolute"),
+    front=_abs_front,
+    doc="|z| of a complex z: dy = Re(conj(z)·t)/|z|, its VJP ū·conj(z)/|z|; 0 at z = 0 (as abs'(0))",
+)
+
+
+def _angle_partial(x, out):
+    """−i·conj(z)/|z|²: dy = Re(this · t); 0 at z = 0."""
+    from .elementwise import div, equal, mul, where
+
+    m = mul(cabs(x), cabs(x))
+    zero = equal(m, 0.0)
+    return where(zero, 0.0, div(mul(conj(x), -1j), where(zero, 1.0, m)))
+
+
+angle = defop(
+    "angle",
+    np.angle,
+    jvp=(lambda t, out, x: real_part(_angle_partial(x, out) * t),),
+    vjp=(lambda ct, out, x: ct * _angle_partial(x, out),),
+    domain=("complex",),
+    analytic=False,
+    complex=True,
+    samples=_complex_samples,
+    batch=_unary_batch("angle"),
+    doc="argument of a complex z: dy = Im(t/z), its VJP ū·(−i·conj(z))/|z|² (difflab.numpy.angle binds it for complex z)",
+)

@@ -1,0 +1,131 @@
+"""NumPy's FFT family as ONE registry entry, `fft(x, kind, axes, s, norm)`: kind "fft", "ifft",
+"rfft" or "irfft" over `axes`, with the transform sizes `s` resolved (NumPy's `n`/`s`: pad or
+truncate) and `norm` ("backward", "ortho", "forward"); numpy.fft's fft, ifft, fft2, ifft2, fftn,
+ifftn, rfft, irfft, rfft2, irfft2, rfftn, irfftn are front ends binding it.
+
+Rules (the convention: difflab/ops/complexes.py; a VJP is the transpose, not the adjoint). Each
+transform is linear, so its JVP is the transform of the tangent. fft's matrix is symmetric, so
+its VJP is the fft of ū (not the ifft), sized back to x (the transpose of padding is truncating).
+rfft = the first n//2+1 rows of fft on real x: its VJP is Re(fft(ū padded to n)). irfft(c) =
+Re(ifft(w·c padded to n)) with w = 1 at the zero and (even n) Nyquist frequencies, 2 elsewhere
+(the imaginary parts there are ignored): its VJP is w·ifft(ū) truncated to n//2+1.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core import _shape, defop, draw, normalize_axes
+from .complexes import is_complex
+
+__all__ = ["fft", "fft_front"]
+
+_NORMS = ("backward", "ortho", "forward")
+
+
+def _impl(x, kind, axes, s, norm):
+    return getattr(np.fft, kind + "n")(x, s=s, axes=axes, norm=norm)
+
+
+def _resize(x, axes, sizes):
+    """x zero-padded or truncated at the end of each axis in `axes` to `sizes` (difflab ops)."""
+    from .shape import getitem, scatter_add
+
+    for a, n in zip(axes, sizes):
+        have = _shape(x)[a]
+        if have == n:
+            continue
+        idx = (slice(None),) * a + (slice(0, min(have, n)),)
+        if have > n:
+            x = getitem(x, idx=idx)
+        else:
+            shape = _shape(x)[:a] + (n,) + _shape(x)[a + 1 :]
+            x = scatter_add(x, idx=idx, shape=shape)
+    return x
+
+
+def _half_weights(shape, axis, n):
+    """w of irfft along `axis` (length n//2+1): 1 at frequency 0 and (n even) n/2, 2 elsewhere."""
+    w = np.full(n // 2 + 1, 2.0)
+    w[0] = 1.0
+    if n % 2 == 0:
+        w[-1] = 1.0
+    return w.reshape((-1,) + (1,) * (len(shape) - axis - 1))
+
+
+def _vjp(ct, out, x, kind, axes, s, norm):
+    sizes = [_shape(x)[a] for a in axes]
+    if kind in ("fft", "ifft"):
+        return _resize(fft(ct, kind=kind, axes=axes, s=s, norm=norm), axes, sizes)
+    from .elementwise import mul, real
+
+    last = axes[-1]
+    if kind == "rfft":  # x real: the full transform of ū padded to n, its real part
+        padded = _resize(ct, (last,), (s[-1],))
+        return real(_resize(fft(padded, kind="fft", axes=axes, s=s, norm=norm), axes, sizes))
+    full = fft(ct, kind="ifft", axes=axes, s=s, norm=norm)  # irfft: ū is real, of the output's shape s
+    half = mul(_resize(full, (last,), (s[-1] // 2 + 1,)), _half_weights(_shape(out), last, s[-1]))
+    return _resize(half, axes, sizes)
+
+
+def _batch(batched, x, kind, axes, s, norm):
+    return fft(x, kind=kind, axes=tuple(a + 1 for a in axes), s=s, norm=norm)
+
+
+def _samples(rng):
+    z = draw("complex", (3, 4), rng)
+    return [
+        ((z,), {"kind": "fft", "axes": (1,), "s": (4,), "norm": "backward"}),
+        ((z,), {"kind": "ifft", "axes": (0, 1), "s": (2, 5), "norm": "ortho"}),
+        ((z,), {"kind": "irfft", "axes": (1,), "s": (6,), "norm": "backward"}),
+    ]
+
+
+fft = defop(
+    "fft",
+    _impl,
+    jvp=(lambda t, out, x, kind, axes, s, norm: fft(t, kind=kind, axes=axes, s=s, norm=norm),),
+    vjp=(_vjp,),
+    domain=("complex",),
+    analytic=False,
+    complex=True,
+    samples=_samples,
+    batch=_batch,
+    doc="numpy.fft's transforms: kind fft/ifft/rfft/irfft over axes, sizes s, norm; linear, VJP its transpose",
+)
+
+
+def fft_front(kind, suffix=""):
+    """NumPy's signature for one transform, resolved to the entry's parameters (every axis
+    non-negative, every size given): fft(a, n, axis, norm) for suffix "", fft2(a, s, axes=(-2, -1),
+    norm) for "2", fftn(a, s, axes=None, norm) for "n".
+
+    >>> float(fft_front("rfft")(np.ones(4)).real[0])
+    4.0
+    """
+
+    def front(a, n=None, axis=-1, norm=None, s=None, axes=None):
+        if suffix:  # fft2/fftn(a, s=None, axes=..., norm=None): the second positional is s, the third axes
+            s = n if s is None else s
+            axes = axis if axes is None and axis != -1 else axes
+            if axes is None:
+                axes = (-2, -1) if suffix == "2" else tuple(range(-len(s), 0)) if s is not None else range(np.ndim(a))
+        else:
+            axes, s = (axis,), None if n is None else (n,)
+        axes = tuple(int(ax) % max(np.ndim(a), 1) for ax in axes)
+        normalize_axes(a, axes)  # (out-of-range axes: NumPy's message)
+        norm = "backward" if norm is None else norm
+        if norm not in _NORMS:
+            raise ValueError(f"numpy.fft.{kind}{suffix}: norm must be one of {_NORMS}, got {norm!r}")
+        shape = _shape(a)
+        if s is None:
+            s = [shape[ax] for ax in axes]
+            if kind == "irfft":
+                s[-1] = 2 * (shape[axes[-1]] - 1)
+        s = tuple(int(k) for k in s)
+        if kind == "rfft" and is_complex(a):
+            raise TypeError(f"numpy.fft.{kind}{suffix} takes real input; got complex values")
+        return fft(a, kind=kind, axes=axes, s=s, norm=norm)
+
+    front.__name__ = kind + suffix
+    return front

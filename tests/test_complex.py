@@ -1,0 +1,163 @@
+"""Complex values (difflab/ops/complexes.py, api/complexes.py): autograd's and JAX's convention,
+complex leaves and intermediates under forward and reverse, numpy.fft's entry, the refusals."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import NotDifferentiableError, UnsupportedOperationError
+
+EXACT = ("forward", "reverse")
+
+
+def _parts_gradient(f, z, h=1e-6):
+    """∂f/∂x − i ∂f/∂y by central differences (the convention's gradient of a real f)."""
+    z = np.asarray(z, dtype=complex)
+    g = np.zeros_like(z)
+    for k in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[k] = 1.0
+        dx = (f(z + h * e) - f(z - h * e)) / (2 * h)
+        dy = (f(z + 1j * h * e) - f(z - 1j * h * e)) / (2 * h)
+        g[k] = dx - 1j * dy
+    return g
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_the_gradient_of_abs_is_autograd_s_and_jax_s(method):
+    # jax.grad(jnp.abs)(3+4j) and autograd.grad(np.abs)(3+4j) are both 0.6-0.8j
+    assert dl.grad(lambda z: np.abs(z), method=method)(3.0 + 4.0j) == pytest.approx(0.6 - 0.8j)
+
+
+FUNCTIONS = {
+    "abs2_of_exp": lambda z: np.sum(np.abs(np.exp(z) * z) ** 2),
+    "real_of_conj_product": lambda z: np.real(np.sum(np.sin(z) * np.conj(z))),
+    "imag_and_angle": lambda z: np.sum(np.imag(z * z) + np.angle(z)),
+    "matmul_abs": lambda z: np.sum(np.abs(np.array([[1.0, 2.0], [0.5, -1.0]]) @ z)),
+    "fft_power": lambda z: np.sum(np.abs(np.fft.fft(z)) ** 2 * np.arange(2.0)),
+    # NumPy's norms, var and vdot of complex values use |z|² and conj (x·x would be a wrong, complex number)
+    "norm_2": lambda z: np.linalg.norm(z),
+    "norm_3": lambda z: np.linalg.norm(z, ord=3),
+    "var": lambda z: np.var(z * np.array([1.0, 2.0])),
+    "vdot": lambda z: np.real(np.vdot(z, np.array([0.5j, 2.0]))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+@pytest.mark.parametrize("method", EXACT)
+def test_gradients_at_complex_leaves_match_differences_of_the_parts(name, method):
+    f = FUNCTIONS[name]
+    z = np.array([0.7 - 0.4j, -1.1 + 0.9j])
+    got = dl.grad(f, method=method)(z)
+    assert got.dtype == complex and got.shape == z.shape
+    np.testing.assert_allclose(got, _parts_gradient(f, z), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("method", EXACT + ("numeric",))
+def test_real_inputs_through_complex_intermediates(method):
+    x = np.array([0.3, -1.2, 0.8, 2.0, -0.1])
+    # Parseval: Σ|fft(x)|² = n Σx², so the gradient is 2 n x
+    got = dl.grad(lambda x: np.sum(np.abs(np.fft.fft(x)) ** 2), method=method)(x)
+    np.testing.assert_allclose(got, 2 * len(x) * x, rtol=1e-7, atol=1e-8)
+
+
+FFTS = {
+    "fft_n_smaller": lambda x: np.fft.fft(x, n=3),
+    "ifft_ortho_axis0": lambda x: np.fft.ifft(x, axis=0, norm="ortho"),
+    "fft2_s": lambda x: np.fft.fft2(x, s=(3, 6)),
+    "rfft_n_bigger": lambda x: np.fft.rfft(x, n=6),
+    "rfftn": lambda x: np.fft.rfftn(x),
+    "irfft_of_rfft": lambda x: np.fft.irfft(np.fft.rfft(x) * (1.0 + 0.5j), n=5),
+    "irfftn_odd": lambda x: np.fft.irfftn(np.fft.fftn(x)[:, :3], s=(4, 5), axes=(0, 1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FFTS))
+def test_fft_vjps_and_jvps_match_central_differences(name):
+    f = FFTS[name]
+    rng = np.random.default_rng(len(name))
+    x = rng.normal(size=(4, 5))
+    y = f(x)
+    u = rng.normal(size=y.shape) + (1j * rng.normal(size=y.shape) if np.iscomplexobj(y) else 0)
+    v = rng.normal(size=x.shape)
+    numeric = (f(x + 1e-6 * v) - f(x - 1e-6 * v)) / 2e-6
+    _, pullback = dl.vjp(f, x)
+    # the bilinear pairing Re Σ ū·dy (ops/complexes.py): <vjp(ū), v> = Re Σ ū·(J v)
+    assert np.sum(pullback(u)[0] * v) == pytest.approx(np.real(np.sum(u * numeric)), rel=1e-6)
+    _, jv = dl.jvp(f, (x,), (v,))
+    np.testing.assert_allclose(jv, numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_jvp_and_vjp_at_complex_leaves_follow_the_convention():
+    z = np.array([0.5 + 1.0j, -0.3 - 0.2j])
+    out, jv = dl.jvp(np.exp, (z,), (np.array([1.0j, 2.0]),))
+    np.testing.assert_allclose(jv, np.exp(z) * [1.0j, 2.0])
+    _, pullback = dl.vjp(np.exp, z)  # holomorphic: ū ↦ ū·f'(z), no conjugate (autograd, JAX)
+    np.testing.assert_allclose(pullback(np.array([1.0, 1.0j]))[0], np.exp(z) * [1.0, 1.0j])
+
+
+def test_a_complex_jacobian_of_real_inputs():
+    x = np.array([0.2, -0.7, 1.5])
+    want = np.fft.fft(np.eye(3), axis=0)
+    for method in EXACT:
+        np.testing.assert_allclose(dl.jacobian(np.fft.fft, method=method)(x), want, atol=1e-12)
+
+
+def test_second_derivatives_through_complex_intermediates():
+    f = lambda x: np.sum(np.abs(np.exp(1j * x) + 2.0 * x) ** 2)  # noqa: E731
+    x = np.array([0.4, -0.9])
+    h = dl.hessian(f)(x)
+    eps = 1e-5
+    num = np.array([(dl.grad(f)(x + eps * e) - dl.grad(f)(x - eps * e)) / (2 * eps) for e in np.eye(2)])
+    np.testing.assert_allclose(h, num, rtol=1e-6, atol=1e-7)
+
+
+def test_ops_without_complex_rules_refuse_complex_values_by_name():
+    with pytest.raises(UnsupportedOperationError, match="maximum does not support complex"):
+        dl.grad(lambda x: np.sum(np.abs(np.maximum(np.fft.fft(x), 0.0))))(np.ones(3))
+
+
+def test_refusals_name_complex():
+    with pytest.raises(TypeError, match="complex"):
+        dl.grad(lambda x: np.sum(np.fft.fft(x)))(np.ones(3))  # a complex output: grad picks no part
+    with pytest.raises(NotDifferentiableError, match="complex"):
+        dl.grad(lambda x: np.sum(np.abs(np.fft.fft(x))), method="symbolic")(np.ones(3))
+    for method in ("numeric", "symbolic"):
+        with pytest.raises(TypeError, match="complex128"):
+            dl.grad(lambda z: np.abs(z), method=method)(1.0 + 1.0j)
+
+
+PAIRS = [  # (difflab's function, the same written for the peer's numpy module `xp`)
+    (lambda z: np.sum(np.abs(np.sin(z)) ** 2), lambda xp, z: xp.sum(xp.abs(xp.sin(z)) ** 2)),
+    (lambda z: np.real(np.sum(np.fft.fft(z) * z)), lambda xp, z: xp.real(xp.sum(xp.fft.fft(z) * z))),
+    (lambda z: np.sum(np.angle(z) * np.imag(z)), lambda xp, z: xp.sum(xp.angle(z) * xp.imag(z))),
+]
+POINT = np.array([0.7 - 0.4j, -1.1 + 0.9j])
+
+
+def test_known_answers_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    for ours, theirs in PAIRS:
+        want = autograd.grad(lambda z, t=theirs: t(autograd.numpy, z))(POINT)
+        for method in EXACT:
+            np.testing.assert_allclose(dl.grad(ours, method=method)(POINT), want, rtol=1e-10)
+
+
+@pytest.mark.slow  # importing and compiling JAX: 3 s idle, 20 s under load
+def test_known_answers_against_jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    for ours, theirs in PAIRS:
+        want = np.asarray(jax.grad(lambda z, t=theirs: t(jax.numpy, z))(jax.numpy.asarray(POINT)))
+        for method in EXACT:
+            np.testing.assert_allclose(dl.grad(ours, method=method)(POINT), want, rtol=1e-10)
+
+
+def test_complex_predicates_and_real_if_close_on_traced_values():
+    def f(x):
+        z = x * (1.0 + 1e-20j)
+        assert np.iscomplexobj(z) and not np.iscomplexobj(x)
+        assert list(np.iscomplex(x * np.array([1.0, 1j]))) == [False, True]
+        return np.sum(np.real_if_close(z) ** 2)  # the imaginary part is negligible: real, as NumPy's
+
+    np.testing.assert_allclose(dl.grad(f)(np.array([1.0, 2.0])), [2.0, 4.0])
