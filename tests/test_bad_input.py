@@ -3,6 +3,7 @@ kind of answer — an error of the right type whose message names the problem, o
 DomainWarning naming the equation and pointing at this file — never a wrong number or a bare
 traceback. Keep it fast: every case is a scalar or a 2-vector."""
 
+import functools
 import warnings
 
 import numpy as np
@@ -48,22 +49,23 @@ def _run(fn):
     return result, caught
 
 
-@pytest.mark.parametrize("case", list(DOMAIN))
 @pytest.mark.parametrize("operator", OPERATORS)
 @pytest.mark.parametrize("method", METHODS)
-def test_outside_the_domain_is_nan_with_one_warning_at_the_callers_line(method, operator, case):
-    f, x, op = DOMAIN[case]
-    d, caught = _run(lambda: _operators(method)[operator](f, x))
-    assert np.isnan(d).all(), f"{method} {operator} {case} gave {d!r}"
-    domain = [w for w in caught if issubclass(w.category, dl.DomainWarning)]
-    assert domain, "no DomainWarning"
-    assert op in str(domain[0].message) and "=" in str(domain[0].message)  # names the equation
-    # one per user equation that left its domain, however many methods, stencil points, derivative
-    # rules or derived equations (a Hessian's, numeric's under vmap) met it: v1, the user's
-    assert len(domain) == 1, [str(w.message) for w in domain]
-    assert str(domain[0].message).startswith(f"v1 = {op}(")
-    assert all(w.filename == __file__ for w in domain), [w.filename for w in domain]
-    assert not [w for w in caught if not issubclass(w.category, dl.DomainWarning)], "a stray NumPy warning"
+def test_outside_the_domain_is_nan_with_one_warning_at_the_callers_line(method, operator):
+    for case, (f, x, op) in DOMAIN.items():  # one test per method and operator: its cases in turn
+        what = f"{method} {operator} {case}"
+        d, caught = _run(lambda: _operators(method)[operator](f, x))
+        assert np.isnan(d).all(), f"{what} gave {d!r}"
+        domain = [w for w in caught if issubclass(w.category, dl.DomainWarning)]
+        assert domain, f"{what}: no DomainWarning"
+        assert op in str(domain[0].message) and "=" in str(domain[0].message), what  # names the equation
+        # one per user equation that left its domain, however many methods, stencil points, derivative
+        # rules or derived equations (a Hessian's, numeric's under vmap) met it: v1, the user's
+        assert len(domain) == 1, (what, [str(w.message) for w in domain])
+        assert str(domain[0].message).startswith(f"v1 = {op}("), what
+        assert all(w.filename == __file__ for w in domain), (what, [w.filename for w in domain])
+        stray = [w for w in caught if not issubclass(w.category, dl.DomainWarning)]
+        assert not stray, f"{what}: a stray NumPy warning"
 
 
 # nested operators: each derived equation remembers the user's equation it came from (Eqn.source),
@@ -88,20 +90,22 @@ NESTED_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", list(NESTED_CASES))
 @pytest.mark.parametrize("operator", list(NESTED))
 @pytest.mark.parametrize("method", METHODS)
-def test_nested_operators_warn_once_per_user_equation(method, operator, case):
-    f, x, equations = NESTED_CASES[case]
+def test_nested_operators_warn_once_per_user_equation(method, operator):
     run = NESTED[operator]
-    d, caught = _run(lambda: run(f, x, method))
-    assert not np.isfinite(d).all(), f"{method} {operator} {case} gave {d!r}"
-    domain = [w for w in caught if issubclass(w.category, dl.DomainWarning)]
-    assert sorted(str(w.message).split(":")[0] for w in domain) == equations, [str(w.message) for w in domain]
-    assert all(w.filename == __file__ for w in domain), [w.filename for w in domain]
-    # no anonymous NumPy RuntimeWarning besides (forward's traced sweep and linearize's compiled
-    # primal part once evaluated outside the guard)
-    assert not [w for w in caught if not issubclass(w.category, dl.DomainWarning)], [str(w.message) for w in caught]
+    for case, (f, x, equations) in NESTED_CASES.items():  # one test per method and operator
+        what = f"{method} {operator} {case}"
+        d, caught = _run(lambda: run(f, x, method))
+        assert not np.isfinite(d).all(), f"{what} gave {d!r}"
+        domain = [w for w in caught if issubclass(w.category, dl.DomainWarning)]
+        named = sorted(str(w.message).split(":")[0] for w in domain)
+        assert named == equations, (what, [str(w.message) for w in domain])
+        assert all(w.filename == __file__ for w in domain), (what, [w.filename for w in domain])
+        # no anonymous NumPy RuntimeWarning besides (forward's traced sweep and linearize's compiled
+        # primal part once evaluated outside the guard)
+        stray = [str(w.message) for w in caught if not issubclass(w.category, dl.DomainWarning)]
+        assert not stray, (what, stray)
 
 
 @pytest.mark.parametrize("inner", METHODS)
@@ -187,13 +191,16 @@ def _calls(method, argnums):
     }
 
 
-@pytest.mark.parametrize("argnums", [2, -3, (0, 5), 1.0, "0"])
 @pytest.mark.parametrize("operator", list(_calls("reverse", 0)))
 @pytest.mark.parametrize("method", METHODS)
-def test_bad_argnums_are_refused_alike_by_every_operator(method, operator, argnums):
-    kind, words = (ValueError, "out of range") if isinstance(argnums, (int, tuple)) else (TypeError, "argnums")
-    with pytest.raises(kind, match=words):
-        _calls(method, argnums)[operator]()
+def test_bad_argnums_are_refused_alike_by_every_operator(method, operator):
+    for argnums in [2, -3, (0, 5), 1.0, "0"]:
+        kind, words = (ValueError, "out of range") if isinstance(argnums, (int, tuple)) else (TypeError, "argnums")
+        try:
+            with pytest.raises(kind, match=words):
+                _calls(method, argnums)[operator]()
+        except BaseException as err:  # (pytest.raises' own failure, or another exception): say which cell
+            raise AssertionError(f"{method} {operator} argnums={argnums!r}: {type(err).__name__}: {err}") from err
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -412,15 +419,21 @@ def _elementwise_cases():
 ELEMENTWISE_NAN = _elementwise_cases()
 
 
-@pytest.mark.parametrize("method", ["forward", "reverse"])
+@functools.lru_cache(maxsize=None)
+def _nan_free_jacobian(case):
+    """The reference of an ELEMENTWISE_NAN case: reverse's Jacobian at a point without NaN, computed once
+    for both methods and both tests (read only)."""
+    return _run(lambda: dl.jacobian(ELEMENTWISE_NAN[case], method="reverse")(np.array([2.0, 0.3])))[0]
+
+
 @pytest.mark.parametrize("case", list(ELEMENTWISE_NAN))
-def test_a_nan_in_one_element_leaves_the_other_rows_finite(method, case):
-    f = ELEMENTWISE_NAN[case]
-    want, _ = _run(lambda: dl.jacobian(f, method="reverse")(np.array([2.0, 0.3])))
-    jac = dl.jacobian(f, method=method)
-    for _call in range(2):  # the second call runs compiled code
-        got, _ = _run(lambda: jac(np.array([-1.0, 0.3])))
-        np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=0)
+def test_a_nan_in_one_element_leaves_the_other_rows_finite(case):
+    f, want = ELEMENTWISE_NAN[case], _nan_free_jacobian(case)
+    for method in ("forward", "reverse"):
+        jac = dl.jacobian(f, method=method)
+        for call in range(2):  # the second call runs compiled code
+            got, _ = _run(lambda: jac(np.array([-1.0, 0.3])))
+            np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=0, err_msg=f"{case} {method}, call {call}")
 
 
 # (f, row 1 of its Jacobian at (-1, 3)): output 0 is NaN, output 1 does not depend on it
@@ -548,10 +561,11 @@ NAN_ENTRY = {c[0]: c[1:] for c in _nan_entry_cases()}
 NAN_ENTRY_CASES = [(m, c) for c in NAN_ENTRY for m in EXACT_METHODS if m != "symbolic" or "-0-" in c]
 
 
-@pytest.mark.parametrize("method,case", NAN_ENTRY_CASES, ids=[f"{c}-{m}" for m, c in NAN_ENTRY_CASES])
-def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(method, case):
+@pytest.mark.parametrize("case", NAN_ENTRY)
+def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(case):
     """f(zs) = Σ w·op(args) over the outputs that stay finite, argument k = log(z_k) with z_k[0] = -1:
-    the gradient equals its value at z_k[0] = e^0.4 (the used outputs do not depend on that entry)."""
+    the gradient equals its value at z_k[0] = e^0.4 (the used outputs do not depend on that entry).
+    One test per case, over its methods (NAN_ENTRY_CASES), sharing the reference."""
     op, args, params, k, used = NAN_ENTRY[case]
     floats = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
     weights = np.random.default_rng(7).uniform(0.5, 1.5, np.shape(used))
@@ -567,12 +581,13 @@ def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(method, case
     z_bad[k] = z_ok[k].copy()
     z_bad[k].flat[0] = -1.0
     z_ok[k].flat[0] = np.exp(0.4)
-    g = dl.grad(f, argnums=tuple(floats), method=method)
     want = dl.grad(f, argnums=tuple(floats), method="reverse")(*z_ok)
-    for _call in range(2 if method == "reverse" else 1):  # the second call runs compiled code
-        got, _ = _run(lambda: g(*z_bad))
-        for gi, wi in zip(got, want):
-            np.testing.assert_allclose(gi, wi, rtol=1e-10, atol=1e-12)
+    for method in [m for m, c in NAN_ENTRY_CASES if c == case]:
+        g = dl.grad(f, argnums=tuple(floats), method=method)
+        for call in range(2 if method == "reverse" else 1):  # the second call runs compiled code
+            got, _ = _run(lambda: g(*z_bad))
+            for gi, wi in zip(got, want):
+                np.testing.assert_allclose(gi, wi, rtol=1e-10, atol=1e-12, err_msg=f"{case} {method}, call {call}")
 
 
 # -- found by this battery's own sweep (issue 15, last holes) ------------------------------------
@@ -679,17 +694,16 @@ def test_decomposition_rules_contract_strongly(method, case):
 # record strong_mul there (plain products of finite constants stay plain)
 
 
-@pytest.mark.parametrize("method", ["forward", "reverse"])
 @pytest.mark.parametrize("case", list(ELEMENTWISE_NAN))
-def test_a_nan_in_one_element_leaves_the_other_rows_finite_under_nesting(method, case):
-    f = ELEMENTWISE_NAN[case]
-    want, _ = _run(lambda: dl.jacobian(f, method="reverse")(np.array([2.0, 0.3])))
+def test_a_nan_in_one_element_leaves_the_other_rows_finite_under_nesting(case):
+    f, want = ELEMENTWISE_NAN[case], _nan_free_jacobian(case)
     x = np.array([-1.0, 0.3])
-    rows, _ = _run(lambda: dl.vmap(dl.jacobian(f, method=method))(np.stack([x, x])))
-    np.testing.assert_allclose(rows[1][1], want[1], rtol=1e-12, atol=0)
-    inner = lambda y: dnp.sum(dl.jacobian(f, method=method)(y)[1])  # noqa: E731
-    (value, _), _ = _run(lambda: dl.value_and_grad(inner, method=method)(x))
-    np.testing.assert_allclose(value, np.sum(want[1]), rtol=1e-12, atol=0)
+    for method in ("forward", "reverse"):
+        rows, _ = _run(lambda: dl.vmap(dl.jacobian(f, method=method))(np.stack([x, x])))
+        np.testing.assert_allclose(rows[1][1], want[1], rtol=1e-12, atol=0, err_msg=f"{case} {method}, vmap")
+        inner = lambda y: dnp.sum(dl.jacobian(f, method=method)(y)[1])  # noqa: E731
+        (value, _), _ = _run(lambda: dl.value_and_grad(inner, method=method)(x))
+        np.testing.assert_allclose(value, np.sum(want[1]), rtol=1e-12, atol=0, err_msg=f"{case} {method}, nested")
 
 
 NESTED_STRONG_FIRST = {
@@ -836,20 +850,21 @@ def _third_call(fn, x):
     return fn(x)
 
 
-@pytest.mark.parametrize("operator", list(SINGULAR_OPERATORS))
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("case", list(SINGULAR))
-def test_an_infinite_derivative_is_the_same_answer_and_warning_for_every_method(case, method, operator):
+def test_an_infinite_derivative_is_the_same_answer_and_warning_for_every_method(case, method):
     """Where f is finite and its derivative infinite, the exact methods answer inf (numeric NaN: its
     stencil leaves the domain) with one DomainWarning naming the equation at the caller's line
-    (symbolic gave inf silently)."""
+    (symbolic gave inf silently). One test per case and method, over the operators."""
     f, x, equation = SINGULAR[case]
-    d, caught = _run(lambda: SINGULAR_OPERATORS[operator](f, x, method))
-    first = np.ravel(d)[0]
-    assert np.isnan(first) if method == "numeric" else first == np.inf, d
-    assert np.isfinite(np.ravel(d)[1:]).all()
-    assert [str(w.message).split(":")[0] for w in caught] == [equation]
-    assert caught[0].filename == __file__ and issubclass(caught[0].category, dl.DomainWarning)
+    for operator, call in SINGULAR_OPERATORS.items():
+        what = f"{case}, {method} {operator}"
+        d, caught = _run(lambda: call(f, x, method))
+        first = np.ravel(d)[0]
+        assert np.isnan(first) if method == "numeric" else first == np.inf, (what, d)
+        assert np.isfinite(np.ravel(d)[1:]).all(), (what, d)
+        assert [str(w.message).split(":")[0] for w in caught] == [equation], (what, [str(w.message) for w in caught])
+        assert caught[0].filename == __file__ and issubclass(caught[0].category, dl.DomainWarning), what
 
 
 # -- found by bench/bad_input_walk.py (issue 15) ---------------------------------------------------

@@ -92,7 +92,12 @@ def _check_guarded(fast, spec, args, what):
 def _check_symbolic(graph, args, wrt):
     if any(np.asarray(a).dtype.kind != "f" for a in args):
         return  # `exact` substitutes numbers for symbols: conditions (where's) are inputs it cannot take
-    p = dl.Symbolic().prepare(graph, wrt)
+    check_symbolic_code(dl.Symbolic().prepare(graph, wrt), args)
+
+
+def check_symbolic_code(p, args):
+    """A prepared symbolic function's lambdified Jacobian at args equals its expressions' in 40 digits.
+    (test_registry runs it on the registry's samples, on the function its rules test prepared.)"""
     _, jac = p.jacobian(args)
     exact = p.exact(args, "jacobian")
     # Float code can come no closer to the 40-digit Jacobian than that Jacobian moves when the inputs
@@ -117,7 +122,8 @@ def test_compiled_equals_interpreted_on_registry_samples(name, k, args, params):
     graph = dl.trace(lambda *xs: op(*xs, **params) * 1.5, *args)
     wrt = tuple(i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f")
     _check_tape_methods(graph, list(args), wrt)
-    _check_symbolic(graph, list(args), wrt)
+    # the symbolic tier on these samples: test_registry's test_rules_agree_across_methods, which prepares
+    # the same function (one SymPy compile for both checks)
 
 
 @pytest.mark.parametrize("part", range(6))

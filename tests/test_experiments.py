@@ -22,6 +22,24 @@ def experiments():
     return {name: runner.load_experiment(name).module for name in runner.find_experiments()}
 
 
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    """name -> (experiment, run dir, results, summary as read back from summary.json): each experiment
+    runs once per module (and xdist worker) on its TINY grid, and every test that reads a run shares it."""
+    runs = {}
+
+    def get(name):
+        if name not in runs:
+            exp = runner.load_experiment(name)
+            out = tmp_path_factory.mktemp(name)
+            d = runner.run(exp, overrides=TINY[name], out=out, quiet=True, render_report=False)
+            results = runner._read_cells(d)
+            runs[name] = (exp, d, results, json.loads(json.dumps(exp.summarize(results))))
+        return runs[name]
+
+    return get
+
+
 def test_central_differences_have_slope_two_and_their_best_step_near_eps_cube_root(experiments):
     fd = experiments["fd_accuracy"]
     cell = {"function": "squire_trapp", "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15, "band_points": 5}
@@ -188,12 +206,10 @@ def test_expression_swell_is_measured_against_sympy_diff_of_the_written_out_func
     assert over["sympy_tree"] is None and over["f_tree"] > 100  # sympy.diff skipped on f's measured size
 
 
-def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tmp_path):
+def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(experiments, tiny_run):
     """Issue 12 (3): one seed and a typed-in 'symbolic budget of depth 2'."""
     gf = experiments["gradient_flow"]
-    d = runner.run("gradient_flow", overrides=TINY["gradient_flow"], out=tmp_path, quiet=True, render_report=False)
-    results = runner._read_cells(d)
-    s = json.loads(json.dumps(gf.summarize(results)))
+    _, _, results, s = tiny_run("gradient_flow")
     for act in ("sigmoid", "relu"):
         b = s[act]["first_over_last"]
         assert b["seeds"] == 10 and b["p10"] <= b["median"] <= b["p90"]
@@ -210,14 +226,10 @@ def test_gradient_flow_uses_many_seeds_and_never_skips_a_method_by_a_typed_cap(e
     assert "10–90 %" in specs["norms_over_seeds"].conclusion
 
 
-def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experiments, tmp_path):
+def test_training_comparison_reports_time_to_loss_and_drift_on_log_axes(experiments, tiny_run):
     """Issue 12 (6, 7): drift vs step on log axes, time to a given loss, titles that say what is drawn."""
     tc = experiments["training_comparison"]
-    d = runner.run(
-        "training_comparison", overrides=TINY["training_comparison"], out=tmp_path, quiet=True, render_report=False
-    )
-    results = runner._read_cells(d)
-    s = json.loads(json.dumps(tc.summarize(results)))
+    _, _, results, s = tiny_run("training_comparison")
     target = s["iris"]["target_loss"]
     assert target is not None and all(p["time_to_target"] > 0 for p in s["iris"]["methods"].values())
     specs = {spec.name: spec for spec in tc.figures(results, s)}
@@ -309,9 +321,10 @@ def test_experiments_type_no_literal_that_duplicates_a_library_default():
                 raise AssertionError(f"{path.name}:{node.lineno} keeps its own table of Numeric's defaults")
 
 
-def test_summary_json_is_strict_json(tmp_path):
+def test_summary_json_is_strict_json(tiny_run):
     """Issue 12 (8): summary.json held bare NaN."""
-    d = runner.run("fd_accuracy", overrides=TINY["fd_accuracy"], out=tmp_path, quiet=True)
+    exp, d, _, _ = tiny_run("fd_accuracy")
+    runner.render(d, exp)  # the shared run's report, rendered from its cells as run(render_report=True) does
 
     def refuse(name):
         raise ValueError(f"not JSON: {name}")
@@ -387,16 +400,13 @@ def test_every_experiment_has_a_tiny_smoke_configuration():
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
-def test_experiment_end_to_end(name, tmp_path):
-    exp = runner.load_experiment(name)
+def test_experiment_end_to_end(name, tiny_run):
+    exp, d, results, summary = tiny_run(name)  # summary: as read back from summary.json
     assert exp.question.endswith("?") and set(exp.presets) == {"quick", "full"}
     assert exp.presets["quick"].keys() == exp.presets["full"].keys()
     # rendering every figure twice (PNG and SVG) is tested on the runner's tiny experiment; here each
     # figure is drawn once, as PNG, to keep the suite fast
-    d = runner.run(exp, overrides=TINY[name], out=tmp_path, quiet=True, render_report=False)
-    results = runner._read_cells(d)
     assert len(results) == json.loads((d / "config.json").read_text())["cells"]
-    summary = json.loads(json.dumps(exp.summarize(results)))  # as read back from summary.json
     specs = exp.figures(results, summary)
     assert specs and len({s.name for s in specs}) == len(specs)
     for spec in specs:

@@ -11,6 +11,7 @@ import difflab as dl
 from difflab.differentiators.symbolic import to_sympy
 from difflab.ops import REGISTRY, draw, examples
 from difflab.ops.core import _advanced_apart
+from test_compiled import check_symbolic_code
 
 CASES = [
     (name, k, args, params)
@@ -20,35 +21,42 @@ CASES = [
 IDS = [f"{name}-{k}" for name, k, _, _ in CASES]
 #: complex-valued ops (fft, conj, cabs...) have no SymPy translation and complex Jacobians: tests/test_complex.py
 REAL_CASES = [c for c in CASES if "complex" not in REGISTRY[c[0]].domain]
+# the cheap checks run one test per op over its samples (per-test overhead was most of their time);
+# each failure message names the op and the sample (name-k), and the batched arguments
+BY_OP = {name: [(k, args, params) for n, k, args, params in CASES if n == name] for name in REGISTRY}
+REAL_BY_OP = {name: [(k, args, params) for n, k, args, params in REAL_CASES if n == name] for name in REGISTRY}
+REAL_BY_OP = {name: samples for name, samples in REAL_BY_OP.items() if samples}
 
 
 def _float_args(op, args):
     return [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
 
 
-@pytest.mark.parametrize("name,k,args,params", CASES, ids=IDS)
-def test_evaluate_reproduces_numpy(name, k, args, params):
+@pytest.mark.parametrize("name", BY_OP)
+def test_evaluate_reproduces_numpy(name):
     op = REGISTRY[name]
-    expected = op.impl(*args, **params)
-    graph = dl.trace(lambda *xs: op(*xs, **params), *[a for a in args])
-    (got,) = dl.evaluate(graph, *args)
-    np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0)
-    assert np.shape(got) == np.shape(expected)
+    for k, args, params in BY_OP[name]:
+        expected = op.impl(*args, **params)
+        graph = dl.trace(lambda *xs: op(*xs, **params), *[a for a in args])
+        (got,) = dl.evaluate(graph, *args)
+        np.testing.assert_allclose(got, expected, rtol=1e-15, atol=0, err_msg=f"{name}-{k}")
+        assert np.shape(got) == np.shape(expected), f"{name}-{k}"
 
 
-@pytest.mark.parametrize("name,k,args,params", REAL_CASES, ids=[f"{c[0]}-{c[1]}" for c in REAL_CASES])
-def test_sympy_translation_matches_numpy(name, k, args, params):
+@pytest.mark.parametrize("name", REAL_BY_OP)
+def test_sympy_translation_matches_numpy(name):
     op = REGISTRY[name]
-    graph = dl.trace(lambda *xs: op(*xs, **params), *args)
-    program = to_sympy(graph)
-    subs = {s: _sympy_number(v) for arr, a in zip(program.inputs, args) for s, v in zip(arr.ravel(), np.ravel(a))}
-    got = [sp.sympify(e).xreplace(subs) for e in program.inline(program.outputs)]
-    expected = np.ravel(op.impl(*args, **params))
-    if expected.dtype.kind == "b":
-        assert [bool(g) for g in got] == list(expected)
-    else:
-        got = np.array([float(g.evalf(30)) for g in got])
-        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+    for k, args, params in REAL_BY_OP[name]:
+        graph = dl.trace(lambda *xs: op(*xs, **params), *args)
+        program = to_sympy(graph)
+        subs = {s: _sympy_number(v) for arr, a in zip(program.inputs, args) for s, v in zip(arr.ravel(), np.ravel(a))}
+        got = [sp.sympify(e).xreplace(subs) for e in program.inline(program.outputs)]
+        expected = np.ravel(op.impl(*args, **params))
+        if expected.dtype.kind == "b":
+            assert [bool(g) for g in got] == list(expected), f"{name}-{k}"
+        else:
+            got = np.array([float(g.evalf(30)) for g in got])
+            np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15, err_msg=f"{name}-{k}")
 
 
 def _sympy_number(v):
@@ -62,17 +70,23 @@ DIFF_CASES = [c for c in REAL_CASES if REGISTRY[c[0]].differentiable and _float_
 
 @pytest.mark.parametrize("name,k,args,params", DIFF_CASES, ids=[f"{c[0]}-{c[1]}" for c in DIFF_CASES])
 def test_rules_agree_across_methods(name, k, args, params):
-    """Forward (JVP rules), reverse (VJP rules) and symbolic (SymPy diff) give the same Jacobian."""
+    """Forward (JVP rules), reverse (VJP rules) and symbolic (SymPy diff) give the same Jacobian; and the
+    compiled tier's symbolic code (lambdified) gives its own expressions' 40-digit Jacobian, checked on the
+    same prepared function (test_compiled's check: SymPy's compile is the cost of both, paid once)."""
     op = REGISTRY[name]
     wrt = tuple(_float_args(op, args))
 
     def f(*xs):
         return op(*xs, **params) * 1.5  # a scale keeps identity folding out of the way
 
-    jacs = {m: dl.jacobian(f, argnums=wrt, method=m)(*args) for m in ("forward", "reverse", "symbolic")}
+    jacs = {m: dl.jacobian(f, argnums=wrt, method=m)(*args) for m in ("forward", "reverse")}
+    symbolic = dl.prepare(f, *args, argnums=wrt, method="symbolic")
+    jacs["symbolic"] = symbolic.jacobian(*args)
     for m in ("forward", "symbolic"):
         for a, b in zip(jacs[m], jacs["reverse"]):
-            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"{m} vs reverse")
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14, err_msg=f"{name}-{k}: {m} vs reverse")
+    if len(wrt) == len(args):  # `exact` substitutes numbers for symbols: no integer or boolean inputs
+        check_symbolic_code(symbolic.prepared, symbolic.staged.inputs(args))
 
 
 def test_every_op_has_examples_and_docs():
@@ -103,23 +117,25 @@ BATCH_CASES = [
     for flags in itertools.product([False, True], repeat=len(args))
     if any(flags)
 ]
+BATCH_BY_OP = {name: [c[1:] for c in BATCH_CASES if c[0] == name] for name in REGISTRY}
 
 
-@pytest.mark.parametrize(
-    "name,k,args,params,flags",
-    BATCH_CASES,
-    ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES],
-)
-def test_batch_rule_equals_a_loop_over_the_batch(name, k, args, params, flags):
+def _case_id(name, k, flags):
+    return f"{name}-{k}-{''.join('b' if f else '_' for f in flags)}"
+
+
+@pytest.mark.parametrize("name", BATCH_BY_OP)
+def test_batch_rule_equals_a_loop_over_the_batch(name):
     """Every op's batching rule, with any subset of its arguments batched, is impl applied to
     each batch element in turn."""
     op = REGISTRY[name]
-    batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k))
-    expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(3)])
-    ranks = [np.ndim(a) - f for a, f in zip(batch, flags)]
-    for got in (op.batched(flags, *batch, **params), op.batched_for(flags, ranks)(*batch, **params)):
-        assert got.shape == expected.shape and got.dtype == expected.dtype
-        np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+    for k, args, params, flags in BATCH_BY_OP[name]:
+        batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k))
+        expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(3)])
+        ranks = [np.ndim(a) - f for a, f in zip(batch, flags)]
+        for got in (op.batched(flags, *batch, **params), op.batched_for(flags, ranks)(*batch, **params)):
+            assert got.shape == expected.shape and got.dtype == expected.dtype, _case_id(name, k, flags)
+            np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, err_msg=_case_id(name, k, flags))
 
 
 def _loops(op, params) -> bool:
@@ -127,27 +143,25 @@ def _loops(op, params) -> bool:
     return (op.batch is None and not op.elementwise) or ("idx" in params and _advanced_apart(params["idx"]))
 
 
-@pytest.mark.parametrize(
-    "name,k,args,params,flags",
-    BATCH_CASES,
-    ids=[f"{c[0]}-{c[1]}-{''.join('b' if f else '_' for f in c[4])}" for c in BATCH_CASES],
-)
-def test_batch_rule_records_batched_equations_on_traced_values(name, k, args, params, flags):
+@pytest.mark.parametrize("name", BATCH_BY_OP)
+def test_batch_rule_records_batched_equations_on_traced_values(name):
     """On values of an enclosing trace (chunked forward mode or vmap inside a derivative) every rule
     records difflab ops that compute the loop's values; a rule (not the loop fallback) records the
     same equations whatever the batch size."""
     op = REGISTRY[name]
-    counts = []
-    for size in (2, 3):
-        batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k), size=size)
-        expected = np.stack([op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(size)])
-        graph = dl.trace(lambda *xs: op.batched(flags, *xs, **params), *batch)
-        (got,) = dl.evaluate(graph, *batch)
-        np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
-        assert np.shape(got) == expected.shape
-        counts.append(len(graph.eqns))
-    if not _loops(op, params):
-        assert counts[0] == counts[1], f"{name}: {counts[0]} equations for a batch of 2, {counts[1]} for 3"
+    for k, args, params, flags in BATCH_BY_OP[name]:
+        what, counts = _case_id(name, k, flags), []
+        for size in (2, 3):
+            batch = _batched_case(op, args, flags, np.random.default_rng(len(name) + k), size=size)
+            loop = [op.impl(*[a[b] if f else a for a, f in zip(batch, flags)], **params) for b in range(size)]
+            expected = np.stack(loop)
+            graph = dl.trace(lambda *xs: op.batched(flags, *xs, **params), *batch)
+            (got,) = dl.evaluate(graph, *batch)
+            np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0, err_msg=f"{what}, batch of {size}")
+            assert np.shape(got) == expected.shape, f"{what}, batch of {size}"
+            counts.append(len(graph.eqns))
+        if not _loops(op, params):
+            assert counts[0] == counts[1], f"{what}: {counts[0]} equations for a batch of 2, {counts[1]} for 3"
 
 
 @pytest.mark.parametrize(

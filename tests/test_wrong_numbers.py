@@ -54,9 +54,16 @@ def _close(got, want, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("pattern", sorted(PATTERNS))
 @pytest.mark.parametrize("operator", ["jvp", "vjp", "jacobian", "prepare.jacobian", "prepare.call", "vjp twice"])
-def test_aliasing_matrix(operator, pattern, method):
+def test_aliasing_matrix(operator, method):
+    for pattern in sorted(PATTERNS):  # one test per operator and method, over the patterns
+        try:
+            _aliasing_cell(operator, pattern, method)
+        except AssertionError as err:
+            raise AssertionError(f"{operator}, {pattern!r}, {method}: {err}") from err
+
+
+def _aliasing_cell(operator, pattern, method):
     f, blocks = PATTERNS[pattern]
     want = blocks(X)
     x = X.copy()
@@ -382,21 +389,29 @@ def _prod_close(got, want, method):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("point", sorted(PROD_POINTS))
 @pytest.mark.parametrize("case", sorted(PROD_CASES))
-def test_prod_derivatives_at_zeros_and_underflow(case, point, method):
+def test_prod_derivatives_at_zeros_and_underflow(case, point):
     """grad, hessian, jvp of grad and hvp of Σ c·prod(x, axis) (was: the Hessian 0 where two entries
-    of a group are 0, e.g. ∂²(x0 x1 x2)/∂x1∂x2 = x0 at (1, 0, 0), and 0 for products that underflow)."""
+    of a group are 0, e.g. ∂²(x0 x1 x2)/∂x1∂x2 = x0 at (1, 0, 0), and 0 for products that underflow).
+    One test per case and point, over the methods, the exact derivatives computed once."""
     f, x, groups, c = _prod_problem(case, point)
     g1, g2 = (_prod_derivative(x, groups, c, k) for k in (1, 2))
     v = np.linspace(-1.0, 1.5, x.size).reshape(x.shape)
     hv = np.tensordot(g2, v, axes=x.ndim)
-    _prod_close(dl.grad(f, method=method)(x), g1, method)
-    _prod_close(dl.hessian(f, method=method)(x), g2, method)
-    _prod_close(dl.jvp(dl.grad(f, method=method), (x,), (v,), method=method)[1], hv, method)
-    _prod_close(dl.hvp(f, (x,), (v,), method=method)[1], hv, method)
-    np.testing.assert_array_equal(x, _prod_problem(case, point)[1])  # never mutated
+    for method in METHODS:
+        calls = {
+            "grad": (lambda: dl.grad(f, method=method)(x), g1),
+            "hessian": (lambda: dl.hessian(f, method=method)(x), g2),
+            "jvp of grad": (lambda: dl.jvp(dl.grad(f, method=method), (x,), (v,), method=method)[1], hv),
+            "hvp": (lambda: dl.hvp(f, (x,), (v,), method=method)[1], hv),
+        }
+        for what, (call, want) in calls.items():
+            try:
+                _prod_close(call(), want, method)
+            except AssertionError as err:
+                raise AssertionError(f"{case}, {point}, {method} {what}: {err}") from err
+        np.testing.assert_array_equal(x, _prod_problem(case, point)[1], err_msg=method)  # never mutated
 
 
 @pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
@@ -475,25 +490,25 @@ def _large_want(case, x):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("x", LARGE_AT)
 @pytest.mark.parametrize("case", sorted(LARGE))
-def test_partials_at_large_arguments(case, x, method):
+def test_partials_at_large_arguments(case, method):
     """Derivatives of ops whose value is finite at large arguments are finite and right there, for
     every method, the compiled tier and the 40-digit reference (was: symbolic's float code for
-    logaddexp's partial exp(a)/(exp(a) + exp(b)) NaN from 710 on, hypot's NaN from 1e154 on)."""
+    logaddexp's partial exp(a)/(exp(a) + exp(b)) NaN from 710 on, hypot's NaN from 1e154 on).
+    One test per case and method, over the points (each a fresh transform, as a test of its own was)."""
     f, _ = LARGE[case]
-    want = _large_want(case, x)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no overflow warning, no DomainWarning: nothing left a domain
-        got = dl.grad(f, method=method)(x)
-        p = dl.prepare(f, x, method=method)
-        compiled = [p.grad(x) for _ in range(3)][-1]
-    for value in (got, compiled):
-        assert np.isfinite(value)
-        # numeric: relative to the derivative's scale 1 (a tail of 1e-164 is 0 to finite differences)
-        np.testing.assert_allclose(
-            value, want, **({"rtol": 1e-5, "atol": 1e-8} if method == "numeric" else {"rtol": 1e-12, "atol": 1e-300})
-        )
+    for x in LARGE_AT:
+        want = _large_want(case, x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no overflow warning, no DomainWarning: nothing left a domain
+            got = dl.grad(f, method=method)(x)
+            p = dl.prepare(f, x, method=method)
+            compiled = [p.grad(x) for _ in range(3)][-1]
+        for what, value in (("grad", got), ("prepared grad", compiled)):
+            assert np.isfinite(value), f"{case} at {x:g}, {method} {what}: {value}"
+            # numeric: relative to the derivative's scale 1 (a tail of 1e-164 is 0 to finite differences)
+            tol = {"rtol": 1e-5, "atol": 1e-8} if method == "numeric" else {"rtol": 1e-12, "atol": 1e-300}
+            np.testing.assert_allclose(value, want, **tol, err_msg=f"{case} at {x:g}, {method} {what}")
 
 
 def test_symbolic_logaddexp_partial_at_large_arguments():
