@@ -147,7 +147,9 @@ def _common_case(graph: Graph, guard: tuple) -> tuple:
     everything finite, so
 
     - an op that is a constant wherever its argument is finite (`Op.finite_value`: finite_or_nan, the
-      API's "no derivative of a NaN value" factor) is that constant: the argument is checked instead
+      API's "no derivative of a NaN value" factor) is that constant, and one that returns an argument
+      as it is wherever that argument is finite (`Op.finite_returns`: strong_factor, a strong product's
+      partial in a second derivative) is that argument: the argument is checked instead
       (not finite: None, and the general path answers); then x·1, x + 0 and their kin are x
       (`Op.identity`): a gradient is not multiplied through by 1, a pass over every entry per call;
     - a strong op left in the graph (speculation refused it, "How speculation works") is its plain form
@@ -165,6 +167,12 @@ def _common_case(graph: Graph, guard: tuple) -> tuple:
             subst[e.out] = Const(np.float64(e.op.finite_value))
             checked.append(args[0])
             continue
+        passed = _finite_passes(e, args)
+        if passed is not None:
+            subst[e.out] = passed
+            if passed not in known:
+                checked.append(passed)
+            continue
         kept = _identity_argument(e, args)
         if kept is not None:
             subst[e.out] = kept
@@ -181,6 +189,16 @@ def _common_case(graph: Graph, guard: tuple) -> tuple:
         return graph, [], {}
     outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
     return graph._replace(eqns=tuple(eqns), outputs=outputs), checked, prechecks
+
+
+def _finite_passes(e, args) -> Var | None:
+    """The argument equation `e` returns as it is wherever that argument is finite (`Op.finite_returns`:
+    strong_factor's other factor), when it is a value of the output's shape and dtype; else None."""
+    k = e.op.finite_returns
+    if k is None or len(args) <= k:
+        return None
+    a = args[k]
+    return a if type(a) is Var and (a.shape, a.dtype) == (e.out.shape, e.out.dtype) else None
 
 
 def _plain_operands(args) -> bool:

@@ -198,6 +198,10 @@ class Op:
     #: compiled tier's guarded code, which answers only when that argument is finite, takes the constant
     #: (compile/graphs.py `_common_case`)
     finite_value: float | None = None
+    #: the argument the op returns as it is wherever that argument is finite and has the output's shape
+    #: (strong_factor: its other factor, 1). The guarded code takes that argument and checks it finite
+    #: instead (compile/graphs.py `_common_case`): no call of the op
+    finite_returns: int | None = None
     #: the optional packages its implementation imports ("scipy" for scipy.special's functions): tables
     #: that call every op (the test strategies' random graphs) skip it where one is not installed
     requires: tuple = ()

@@ -151,8 +151,15 @@ def _strong_mul_partial(k):
 
     def partial(out, a, b):
         this, other = (a, b) if k == 0 else (b, a)
-        if isinstance(this, Traced) or isinstance(other, Traced):
+        if isinstance(other, Traced):
             return strong_factor(this, other)
+        if isinstance(this, Traced):
+            # a finite constant factor (the data, a mean's 1/N: an hvp differentiates a gradient's products
+            # with them) is the partial, whatever `this` is: no strong_factor recorded (one call per use)
+            if not surely_finite(other):
+                return strong_factor(this, other)
+            shape = np.broadcast_shapes(np.shape(this), np.shape(other))
+            return other if np.shape(other) == shape else np.broadcast_to(other, shape)
         return _strong_factor_impl(this, other)  # (a value, not a recorded graph: no other point is asked of it)
 
     return partial
@@ -200,6 +207,7 @@ strong_factor = defop(
     sympy=elementwise_sympy(lambda this, other: _strong_factor_sympy()(this, other)),
     domain=("real", "real"),
     analytic=False,
+    finite_returns=1,
     doc="strong_mul's partial in one factor: the other factor, except NaN where this one is 0 and the other "
     "±inf (there the product jumps from 0 to ±inf)",
 )
