@@ -367,7 +367,7 @@ def summary(runs):
             lambda v: f"{v:.2f}",
             lambda v: v <= 2.5,
         )
-    for chunk in ("forward chunk=None", "forward chunk=64"):
+    for chunk in ("forward chunk=None", "forward chunk=64", "forward chunk=auto"):
         vals = [
             (pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × dl.jvp") or {}).get("speedup")
             for run in runs

@@ -69,6 +69,7 @@ def methods(quick):
         "reverse": dl.Reverse(),
         "forward chunk=None": dl.Forward(chunk=None),
         "forward chunk=64": dl.Forward(chunk=64),
+        "forward chunk=auto": dl.Forward(),  # the default: cache-sized blocks (64 directions at n = 1024)
         "numeric central": dl.Numeric(),
         "symbolic": dl.Symbolic(),
     }
@@ -124,7 +125,7 @@ def main():
                 }
             )
         if n == max(ns):
-            for chunked in ("forward chunk=None", "forward chunk=64"):
+            for chunked in ("forward chunk=None", "forward chunk=64", "forward chunk=auto"):
                 for sep in ("n × dl.jvp", "n × prepared jvp"):
                     if sep in res:
                         r = res[sep].ratio(res[chunked])

@@ -83,3 +83,38 @@ def test_batched_sweep_equals_one_sweep_per_direction_with_a_domain_left():
     assert np.isnan(J[0]).all()
     with pytest.warns(dl.DomainWarning, match="sqrt"):
         np.testing.assert_array_equal(J, dl.jacobian(f, method="reverse")(x))
+
+
+def test_auto_chunk_keeps_each_values_block_of_tangents_cache_sized():
+    """Forward()'s default, chunk="auto": directions per sweep = base.TANGENT_BLOCK // the largest value's size
+    (here 2**16 // 512 = 128: 4 sweeps for n = 512), the same gradient as all at once (None) and as a
+    fixed chunk; a small graph takes all its directions in one sweep. Anything else is refused by name."""
+    from difflab.differentiators.base import TANGENT_BLOCK
+    from difflab.graph import counting
+
+    c = np.random.default_rng(2).normal(size=511)
+
+    def f(x):
+        return dl.numpy.sum(dl.numpy.tanh(x[:-1] * x[1:] + c)) + 0.5 * dl.numpy.sum(x * x)
+
+    x = np.random.default_rng(3).normal(size=512)
+    assert dl.Forward().chunk == "auto" and TANGENT_BLOCK // 512 == 128
+    grads, sweeps = {}, {}
+    for chunk in ("auto", None, 64):
+        p = dl.prepare(f, x, method=dl.Forward(chunk=chunk))
+        p.grad(x)
+        with counting() as cost:
+            grads[chunk] = p.grad(x)
+        sweeps[chunk] = cost.evals
+    assert sweeps == {"auto": 4, None: 1, 64: 8}
+    np.testing.assert_array_equal(grads["auto"], grads[64])
+    np.testing.assert_allclose(grads["auto"], grads[None], rtol=1e-14, atol=1e-15)
+    g = lambda y: dl.numpy.sum(dl.numpy.sin(y) * y)  # noqa: E731
+    p = dl.prepare(g, np.ones(40), method=dl.Forward())
+    p.grad(np.ones(40))
+    with counting() as cost:
+        p.grad(np.ones(40))
+    assert cost.evals == 1  # 40 directions of 40 entries: one sweep
+    for bad in ("big", 0, 2.5):
+        with pytest.raises(ValueError, match="positive int, 'auto' or None"):
+            dl.Forward(chunk=bad)

@@ -33,6 +33,10 @@ __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JAC
 
 #: a full Jacobian (or Hessian) beyond this many entries (800 MB of float64) is refused up front
 MAX_JACOBIAN_ENTRIES = 10**8
+#: Forward(chunk="auto"): directions per sweep such that the largest value's block of tangents has at most this
+#: many entries (512 KiB of float64, within a core's L2). A block per op is one full pass over it; out of cache
+#: that pass is memory-bound (bench/scaling.py, n = 1024: all 1024 directions at once ~3× slower than 64)
+TANGENT_BLOCK = 2**16
 
 
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
@@ -314,10 +318,15 @@ class Prepared:
         return outs, dnp.stack(rows) if rows else np.zeros((0, self.n))
 
     def _jvp_columns(self, args):
-        """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode)."""
-        chunk = getattr(self.method, "chunk", None) or max(self.n, 1)  # (no inputs: no blocks)
+        """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode; "auto":
+        `TANGENT_BLOCK` // the largest value's size, so that each value's block of tangents stays in cache)."""
+        sizes = [math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))]
+        chunk = getattr(self.method, "chunk", None)
+        if isinstance(chunk, str):  # "auto"
+            chunk = max(1, TANGENT_BLOCK // max([1, *sizes]))
+        chunk = chunk or max(self.n, 1)  # (None: all at once; no inputs: no blocks)
         # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
-        width = sum([math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))])
+        width = sum(sizes)
         cost = f" ({self.n} tangent directions, each through {width} elements)"
         check_size("set of tangent sweeps", self.n, width, limit=10**10, cost=cost)
         outs, blocks = None, []

@@ -70,8 +70,8 @@ def _sum(a, b):
 class Forward(Differentiator):
     """Forward-mode AD on dual numbers; native product: the JVP, `chunk` directions per sweep.
 
-    The default of 64 directions keeps each sweep's tangents cache-sized (measured in
-    bench/scaling.py: about 3× faster than all 1024 at once); `chunk=None` pushes all at once.
+    `chunk="auto"` (the default): k with k × the largest value's size ≤ base.TANGENT_BLOCK, cache-sized blocks (64 at
+    n = 1024, ~3× faster than all 1024 at once in bench/scaling.py); an int: that many; `None`: all at once.
     """
 
     name = "forward"
@@ -79,9 +79,9 @@ class Forward(Differentiator):
     native = "jvp"
     hessian_pair = ("forward", "forward")
 
-    def __init__(self, chunk: int | None = 64, compiled: bool = True):
-        if chunk is not None and (not isinstance(chunk, int) or chunk < 1):
-            raise ValueError(f"chunk must be a positive int or None (all directions at once), got {chunk!r}")
+    def __init__(self, chunk: int | str | None = "auto", compiled: bool = True):
+        if not (chunk is None or (isinstance(chunk, str) and chunk == "auto") or isinstance(chunk, int) and chunk > 0):
+            raise ValueError(f"chunk must be a positive int, 'auto' or None (all directions at once), got {chunk!r}")
         self.chunk = chunk
         self.compiled = compiled
 
