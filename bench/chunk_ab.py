@@ -41,8 +41,10 @@ def main():
         print(f"n = {n} (auto: {max(1, TANGENT_BLOCK // width)} directions per sweep)")
         for k, t in res.items():
             lo, hi = t.ratio_spread(base)
-            print(f"  {k:18s} {C.fmt_time(t.median):>10s}  ÷ {'jacfwd' if jfwd else 'auto'} {t.ratio(base):.2f} "
-                  f"(IQR {lo:.2f}–{hi:.2f})")
+            print(
+                f"  {k:18s} {C.fmt_time(t.median):>10s}  ÷ {'jacfwd' if jfwd else 'auto'} {t.ratio(base):.2f} "
+                f"(IQR {lo:.2f}–{hi:.2f})"
+            )
 
 
 if __name__ == "__main__":

@@ -107,8 +107,10 @@ def timed(label, hv, params, v, graph, jax_hvp):
     res = C.measure(fns, rounds=9, target=0.05, warmup=2)
     base = res["JAX jvp-of-grad (jit)"] if jax is not None else res["difflab hvp"]
     for k, t in res.items():
-        print(f"{label}: {k:28s} {C.fmt_time(t.median):>10s}  ÷ JAX hvp {t.ratio(base):.2f} "
-              f"(IQR {t.ratio_spread(base)[0]:.2f}–{t.ratio_spread(base)[1]:.2f})")
+        print(
+            f"{label}: {k:28s} {C.fmt_time(t.median):>10s}  ÷ JAX hvp {t.ratio(base):.2f} "
+            f"(IQR {t.ratio_spread(base)[0]:.2f}–{t.ratio_spread(base)[1]:.2f})"
+        )
 
 
 def main():
@@ -141,8 +143,10 @@ def main():
         minimum = g["matmul_flops"] + 2 * (g["matmul_flops"] - data) + data
         label = f"{'-'.join(map(str, sizes))} b{batch}"
         print(f"{label}: difflab gradient {g}")
-        print(f"{label}: difflab hvp      {h}  (minimum matmul FLOPs {minimum}, hvp ÷ minimum "
-              f"{h['matmul_flops'] / minimum:.3f}; hvp ÷ gradient {h['matmul_flops'] / g['matmul_flops']:.2f})")
+        print(
+            f"{label}: difflab hvp      {h}  (minimum matmul FLOPs {minimum}, hvp ÷ minimum "
+            f"{h['matmul_flops'] / minimum:.3f}; hvp ÷ gradient {h['matmul_flops'] / g['matmul_flops']:.2f})"
+        )
         jx = jax_flops(sizes, params, X, Y, v)
         if jx is not None:
             print(f"{label}: JAX (XLA cost analysis) {jx}")

@@ -298,9 +298,7 @@ def test_an_mlp_hvp_calls_no_strong_factor_and_equals_the_interpreters():
     exact = hv._hot.prep.sweeps.fns["one"].exact.graph  # the exact program: a strong_factor of two values only
     factors = [e for e in exact.eqns if e.op.name == "strong_factor"]
     assert factors and all(type(a) is dl.graph.Var for e in factors for a in e.args)
-    slow = dl.hvp(
-        lambda q: loss(q, X, Y), (p,), (v,), method=(dl.Forward(compiled=False), dl.Reverse(compiled=False))
-    )
+    slow = dl.hvp(lambda q: loss(q, X, Y), (p,), (v,), method=(dl.Forward(compiled=False), dl.Reverse(compiled=False)))
     for got in (hot, general):
         for k in p:
             np.testing.assert_array_equal(got[0][k], general[0][k])
