@@ -87,7 +87,7 @@ def test_batched_sweep_equals_one_sweep_per_direction_with_a_domain_left():
 
 def test_auto_chunk_keeps_each_values_block_of_tangents_cache_sized():
     """Forward()'s default, chunk="auto": directions per sweep = base.TANGENT_BLOCK // the largest value's size
-    (here 2**16 // 512 = 128: 4 sweeps for n = 512), the same gradient as all at once (None) and as a
+    (here 2**16 // 512 = 128: 4 sweeps for n = 512; at least 8), the same gradient as all at once (None) and as a
     fixed chunk; a small graph takes all its directions in one sweep. Anything else is refused by name."""
     from difflab.differentiators.base import TANGENT_BLOCK
     from difflab.graph import counting
@@ -115,6 +115,13 @@ def test_auto_chunk_keeps_each_values_block_of_tangents_cache_sized():
     with counting() as cost:
         p.grad(np.ones(40))
     assert cost.evals == 1  # 40 directions of 40 entries: one sweep
+    # a 16k-entry value would allow 4 directions per sweep: at least AUTO_MIN_CHUNK = 8 (16 sweeps for n = 128)
+    A = np.random.default_rng(5).normal(size=(2048, 16))
+    p = dl.prepare(lambda w: dl.numpy.sum(dl.numpy.tanh(A @ w)), np.ones((16, 8)) * 0.1, method=dl.Forward())
+    p.grad(np.ones((16, 8)) * 0.1)
+    with counting() as cost:
+        p.grad(np.ones((16, 8)) * 0.1)
+    assert cost.evals == 16
     for bad in ("big", 0, 2.5):
         with pytest.raises(ValueError, match="positive int, 'auto' or None"):
             dl.Forward(chunk=bad)

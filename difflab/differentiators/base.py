@@ -37,6 +37,9 @@ MAX_JACOBIAN_ENTRIES = 10**8
 #: many entries (512 KiB of float64, within a core's L2). A block per op is one full pass over it; out of cache
 #: that pass is memory-bound (bench/scaling.py, n = 1024: all 1024 directions at once ~3× slower than 64)
 TANGENT_BLOCK = 2**16
+#: ... but never fewer directions than this: below it each sweep's fixed cost (a NumPy call per equation) outweighs
+#: the cache (a matmul MLP layer with 32k-entry values: 2 directions per sweep took 1.5-2× the time of 8 or 64)
+AUTO_MIN_CHUNK = 8
 
 
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
@@ -319,11 +322,12 @@ class Prepared:
 
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode; "auto":
-        `TANGENT_BLOCK` // the largest value's size, so that each value's block of tangents stays in cache)."""
+        `TANGENT_BLOCK` // the largest value's size, at least `AUTO_MIN_CHUNK`: each value's block of tangents
+        stays in cache)."""
         sizes = [math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))]
         chunk = getattr(self.method, "chunk", None)
         if isinstance(chunk, str):  # "auto"
-            chunk = max(1, TANGENT_BLOCK // max([1, *sizes]))
+            chunk = max(AUTO_MIN_CHUNK, TANGENT_BLOCK // max([1, *sizes]))
         chunk = chunk or max(self.n, 1)  # (None: all at once; no inputs: no blocks)
         # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
         width = sum(sizes)

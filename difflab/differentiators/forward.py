@@ -71,7 +71,7 @@ class Forward(Differentiator):
     """Forward-mode AD on dual numbers; native product: the JVP, `chunk` directions per sweep.
 
     `chunk="auto"` (the default): k with k × the largest value's size ≤ base.TANGENT_BLOCK, cache-sized blocks (64 at
-    n = 1024, ~3× faster than all 1024 at once in bench/scaling.py); an int: that many; `None`: all at once.
+    n = 1024, ~3× faster than all 1024 at once in bench/scaling.py; at least 8); an int: that many; `None`: all at once.
     """
 
     name = "forward"
