@@ -295,6 +295,9 @@ def test_an_mlp_hvp_calls_no_strong_factor_and_equals_the_interpreters():
     general = hv((p,), (v,))
     hot = hv((p,), (v,))
     assert hv._hot is not None and "strong_factor" not in hv._hot.fn.source
+    # forward-over-reverse's minimum matmul work: the gradient's 5 products and their tangents, 2 each where both
+    # factors move and 1 where one is the data X (X @ W0, X.T @ G): 13, as XLA's jvp-of-grad (bench/hvp_flops.py)
+    assert sum(e.op.name == "matmul" for e in hv._hot.fn.graph.eqns) == 13
     exact = hv._hot.prep.sweeps.fns["one"].exact.graph  # the exact program: a strong_factor of two values only
     factors = [e for e in exact.eqns if e.op.name == "strong_factor"]
     assert factors and all(type(a) is dl.graph.Var for e in factors for a in e.args)
