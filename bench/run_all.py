@@ -376,6 +376,9 @@ def summary(runs):
             lambda v: v <= 2.5,
         )
     for chunk in ("forward chunk=None", "forward chunk=64", "forward chunk=auto"):
+        # chunk=None is the explicit all-at-once choice (jax.jacfwd's): measured only, since the default became
+        # chunk='auto' (cache-sized blocks); the targets are the default's and chunk=64's
+        targeted = chunk != "forward chunk=None"
         vals = [
             (pick(run, "scaling", workload="forward-chunked", contender=f"{chunk} vs n × dl.jvp") or {}).get("speedup")
             for run in runs
@@ -383,10 +386,10 @@ def summary(runs):
         add(
             "forward",
             f"{chunk}, full gradient n=1024, vs n × dl.jvp",
-            "≥ 20× faster",
+            "≥ 20× faster" if targeted else "—",
             vals,
             lambda v: f"{v:.0f}×",
-            lambda v: v >= 20,
+            (lambda v: v >= 20) if targeted else None,
         )
         # issue 17 retired the ≥ 20× target against n prepared JVPs (memory-bound): measured only
         vals = [
@@ -412,10 +415,10 @@ def summary(runs):
         add(
             "forward-jax",
             f"{chunk}, full gradient (1 × n Jacobian) n=1024 ÷ jax.jacfwd (jit)",
-            "≤ 1.5×",
+            "≤ 1.5×" if targeted else "—",
             vals,
             lambda v: f"{v:.2f}×",
-            lambda v: v <= 1.5,
+            (lambda v: v <= 1.5) if targeted else None,
         )
 
     # numeric: worst case over the test functions (n = 4 and 16)
