@@ -139,6 +139,15 @@ class Trace:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         return self._new(op, tuple(atoms), eqn_params, key, value)
 
+    def record_one(self, op, a, params) -> "Tracer":
+        """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,
+        tanh): on a Python float straight to `_unary_float`, without record's tests of the argument list."""
+        if type(a.value) is float and not params and op.py is not None:
+            found = self._unary_float(op, a)
+            if found is not None:
+                return found
+        return self.record(op, (a,), params)
+
     def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
         """The error for an op NumPy refused at these values, naming the equation."""
         shapes = ", ".join(str(np.shape(v)) for v in values)
