@@ -141,9 +141,13 @@ class Trace:
 
     def record_one(self, op, a, params) -> "Tracer":
         """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,
-        tanh): on a Python float straight to `_unary_float`, without record's tests of the argument list."""
-        if type(a.value) is float and not params and op.py is not None:
-            found = self._unary_float(op, a)
+        tanh): straight to record's fast paths (`_unary_float` for a Python float, else `_arrays`), without
+        its tests of the argument list; record itself when they decline (it decides, or names the error)."""
+        if type(a) is Tracer:
+            if type(a.value) is float and not params:
+                found = self._unary_float(op, a) if op.py is not None else None
+            else:
+                found = self._arrays(op, a, a, False, params)
             if found is not None:
                 return found
         return self.record(op, (a,), params)
