@@ -306,6 +306,9 @@ def test_generated_reader_reads_only_calls_shaped_as_learnt():
         (p, q, 1.0),  # one more
     ):
         assert read(bad) is None, bad
+    empty = api.boundary.Signature(([], 2.0), 1, [tree.flatten(a) for a in ([], 2.0)])
+    empty.learn(([], 2.0))  # an empty container stays empty
+    assert empty.reader()(([], 2.0)) == [2.0] and empty.reader()(([1.0], 2.0)) is None
     parts = [np.float64(7.0), 8.0, 9.0, np.arange(2.0)]
     g = sig.build(parts)
     assert g[0] == ([7.0, 8.0], 9.0) and type(g[0][0][0]) is float and g[1]["a"] is parts[3] and set(g[1]) == {"a"}

@@ -52,6 +52,13 @@ def generate(sig, args):
     that nests graph inputs into arguments shaped so: a fresh trace's arguments), for an
     api.boundary.Signature `sig`: per call, the general path's flatten, conversions and signature
     comparison cost more than a small network's whole gradient. Returns (read, build, nest or None)."""
+    lines, env = _reader(sig, args)
+    exec(compile("\n".join(lines + _builders(sig)), "<difflab argument reader>", "exec"), env)
+    return env["read"], env["build"], env.get("nest")
+
+
+def _reader(sig, args) -> tuple:
+    """The source lines of `read(args)` for arguments shaped as `args`, and the values they name."""
     # Containers are read by unpacking (`t1, t2 = t0`: one opcode, a length mismatch raises the
     # ValueError caught below) rather than an index and a length check per item, and the Python-float
     # leaves' types by one C loop over all of them: a scalar net has one leaf per weight
@@ -61,9 +68,8 @@ def generate(sig, args):
         k[0] += n
         return [f"t{i}" for i in range(k[0] - n, k[0])]
 
-    def unpack(kids, var):
-        if kids:
-            lines.append(f"  {''.join(c + ', ' for c in kids)}= {var}")
+    def unpack(kids, var):  # (no names: the container must be empty)
+        lines.append(f"  {''.join(c + ', ' for c in kids)}= {var}" if kids else f"  if {var}: return None")
 
     def visit(td, var, ex):
         if td.kind == tree.LEAF:
@@ -74,14 +80,13 @@ def generate(sig, args):
             lines.append(f"  if type({var}) is not dict or len({var}) != {len(td.children)}: return None")
             lines.extend(f"  {c} = {var}[{key!r}]" for c, key in zip(kids, td.keys))
         else:
-            empty = "" if td.children else f" or {var}"
-            lines.append(f"  if type({var}) is not {td.kind}{empty}: return None")
+            lines.append(f"  if type({var}) is not {td.kind}: return None")
             unpack(kids, var)
         for c, child, key in zip(kids, td.children, td.keys if td.kind == "dict" else range(len(td.children))):
             visit(child, c, ex[key])
 
     tops = names(len(args))
-    unpack(tops, "args") if tops else lines.append("  if args: return None")
+    unpack(tops, "args")
     for var, a, td in zip(tops, args, sig.arg_trees):
         visit(td, var, a)
     flat_pos = {}
@@ -113,13 +118,19 @@ def generate(sig, args):
         "    return None",
     ]
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
+    return lines, env
+
+
+def _builders(sig) -> list:
+    """The source lines of `build(p)`, the gradient pytree from its parts, and (when every leaf is an
+    input) `nest(p)`, the arguments from the graph inputs."""
     # the gradient pytree: one nested literal, Python floats where the argument had floats; the
     # parts unpacked into names first (no index per leaf), converted by one C loop when all are floats
     n = len(sig.wrt_float)
     every = all(sig.wrt_float)
     parts = iter([f"float(p{m})" if was and not every else f"p{m}" for m, was in enumerate(sig.wrt_float)])
     trees = [_literal(sig.arg_trees[a], parts) for a in sig.argnums]
-    lines.append("def build(p):")
+    lines = ["def build(p):"]
     if n:
         lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= {'map(float, p)' if every else 'p'}")
     lines.append(f"  return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
@@ -130,8 +141,7 @@ def generate(sig, args):
         if n:
             lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= p")
         lines.append(f"  return [{', '.join(_literal(td, parts) for td in sig.arg_trees)}]")
-    exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
-    return env["read"], env["build"], env.get("nest")
+    return lines
 
 
 _FLOATS = frozenset([float])
