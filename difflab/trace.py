@@ -139,6 +139,19 @@ class Trace:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         return self._new(op, tuple(atoms), eqn_params, key, value)
 
+    def record_one(self, op, a, params) -> "Tracer":
+        """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,
+        tanh): straight to record's fast paths (`_unary_float` for a Python float, else `_arrays`), without
+        its tests of the argument list; record itself when they decline (it decides, or names the error)."""
+        if type(a) is Tracer:
+            if type(a.value) is float and not params:
+                found = self._unary_float(op, a) if op.py is not None else None
+            else:
+                found = self._arrays(op, a, a, False, params)
+            if found is not None:
+                return found
+        return self.record(op, (a,), params)
+
     def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
         """The error for an op NumPy refused at these values, naming the equation."""
         shapes = ", ".join(str(np.shape(v)) for v in values)

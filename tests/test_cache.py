@@ -13,7 +13,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab import api
+from difflab import api, tree
 from difflab.graph import counting
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
@@ -277,6 +277,41 @@ def test_fresh_transforms_of_one_structure_share_its_signature_and_read_each_cal
     assert first[1]["c"] == 6.0 and np.isnan(dl.grad(f)({**p, "c": np.nan}, x)["W"]).all()
     with pytest.raises(TypeError, match="leaf 2"):  # an int where the float was: its own signature, refused
         dl.grad(f)({**p, "c": 3}, x)
+
+
+def test_generated_reader_reads_only_calls_shaped_as_learnt():
+    """The generated reader (compile.reader) unpacks containers and checks the float leaves' types in
+    one loop: a call shaped as the learnt one gives its graph inputs in order; a longer or shorter
+    list, a tuple for a list, an int or NumPy float for a Python float, a dict with other keys, another
+    static value, a missing or extra argument gives None (the general path). Its builder rebuilds the
+    gradient pytree (Python floats where they were)."""
+    p, q = [([1.0, 2.0], 3.0), {"a": np.ones(2)}], [5.0, 4]
+    sig = api.boundary.Signature((p, q), 0, [tree.flatten(a) for a in (p, q)])
+    sig.learn((p, q))
+    read = sig.reader()
+    xs = read((p, q))
+    assert xs[:3] == [1.0, 2.0, 3.0] and xs[3] is p[1]["a"] and xs[4] == 5.0 and len(xs) == 5
+    a = p[1]
+    for bad in (
+        ([([1.0, 2.0, 9.0], 3.0), a], q),  # a longer list
+        ([([1.0], 3.0), a], q),  # a shorter one
+        ([((1.0, 2.0), 3.0), a], q),  # a tuple where the list was
+        ([([1.0, 2], 3.0), a], q),  # an int where a float was
+        ([([1.0, 2.0], np.float64(3.0)), a], q),  # a NumPy float
+        ([([1.0, 2.0], 3.0), {"b": np.ones(2)}], q),  # other keys
+        ([([1.0, 2.0], 3.0), {"a": np.ones(3)}], q),  # another shape
+        (p, [5.0, 5]),  # another static value
+        (p, []),  # an empty list
+        (p,),  # an argument missing
+        (p, q, 1.0),  # one more
+    ):
+        assert read(bad) is None, bad
+    empty = api.boundary.Signature(([], 2.0), 1, [tree.flatten(a) for a in ([], 2.0)])
+    empty.learn(([], 2.0))  # an empty container stays empty
+    assert empty.reader()(([], 2.0)) == [2.0] and empty.reader()(([1.0], 2.0)) is None
+    parts = [np.float64(7.0), 8.0, 9.0, np.arange(2.0)]
+    g = sig.build(parts)
+    assert g[0] == ([7.0, 8.0], 9.0) and type(g[0][0][0]) is float and g[1]["a"] is parts[3] and set(g[1]) == {"a"}
 
 
 @pytest.mark.parametrize("method", ["symbolic", "reverse"])

@@ -466,3 +466,37 @@ def test_a_fresh_gradient_leaves_the_collector_as_it_was():
         assert dl.grad(lambda x: x * x)(2.0) == 4.0 and not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _unary_program(a, b):
+    """Unary ops on Python floats (Op.bind's one-argument case, `Trace.record_one`): relu, tanh, exp,
+    the same op on the same value again (CSE)."""
+    h = dnp.relu(a * b) + dnp.relu(a * b) + dnp.relu(-a)
+    return dnp.tanh(h) * dnp.exp(b) + dnp.abs(a - b)
+
+
+def test_one_argument_ops_record_the_general_tape(monkeypatch):
+    over = lambda a, b: dnp.exp(dnp.exp(b * 200.0)) + a  # noqa: E731  (exp of 1e113 is not finite: NumPy decides)
+    g_fast, env_fast = _trace(_unary_program, [0.7, 1.3])
+    with monkeypatch.context() as m:  # record's general path for every one-argument op
+        m.setattr(Trace, "record_one", lambda self, op, a, params: self.record(op, (a,), params))
+        m.setattr(Trace, "_unary_float", lambda self, op, a: None)
+        g_slow, env_slow = _trace(_unary_program, [0.7, 1.3])
+        over_slow = str(dl.trace(over, 0.7, 1.3))
+    assert str(g_fast) == str(g_slow)
+    assert [e.op.name for e in g_fast.eqns].count("relu") == 2  # relu(a * b) once (CSE)
+    assert [type(env_fast[e.out]) for e in g_fast.eqns] == [type(env_slow[e.out]) for e in g_slow.eqns]
+    assert all(_same(env_fast[e.out], env_slow[w.out]) for e, w in zip(g_fast.eqns, g_slow.eqns))
+    assert str(dl.trace(over, 0.7, 1.3)) == over_slow and "exp(v3)" in over_slow
+
+
+def test_relu_partial_on_floats_arrays_and_traced_values():
+    # relu's partial is (x > 0) * 1: a Python float on floats (the float sweep binds no op), the same
+    # numbers as greater(x, 0.0) * 1.0 on arrays, an equation on traced values (zero second derivative)
+    ((partial, _),) = ops.relu.float_partials
+    for x in (2.0, -1.0, 0.0, math.inf, -math.inf, math.nan):
+        assert type(partial(ops.relu.py(x), x)) is float and partial(0.0, x) == (1.0 if x > 0.0 else 0.0)
+    xs = np.array([2.0, -1.0, 0.0, np.inf, np.nan])
+    assert _same(partial(None, xs), ops.greater(xs, 0.0) * 1.0)
+    assert dl.grad(lambda x: dnp.relu(x) * x)(3.0) == 6.0 and dl.grad(lambda x: dnp.relu(x) * x)(-3.0) == 0.0
+    assert dl.hessian(lambda x: dnp.sum(dnp.relu(x) * 2.0))(np.array([1.0, -1.0])).tolist() == [[0.0, 0.0], [0.0, 0.0]]

@@ -52,58 +52,99 @@ def generate(sig, args):
     that nests graph inputs into arguments shaped so: a fresh trace's arguments), for an
     api.boundary.Signature `sig`: per call, the general path's flatten, conversions and signature
     comparison cost more than a small network's whole gradient. Returns (read, build, nest or None)."""
-    lines, env, leaves, k = [f"  if len(args) != {len(args)}: return None"], {}, [], [0]
+    lines, env = _reader(sig, args)
+    exec(compile("\n".join(lines + _builders(sig)), "<difflab argument reader>", "exec"), env)
+    return env["read"], env["build"], env.get("nest")
 
-    def visit(td, expr, ex):
-        var = f"t{k[0]}"
-        k[0] += 1
-        lines.append(f"  {var} = {expr}")
+
+def _reader(sig, args) -> tuple:
+    """The source lines of `read(args)` for arguments shaped as `args`, and the values they name."""
+    # Containers are read by unpacking (`t1, t2 = t0`: one opcode, a length mismatch raises the
+    # ValueError caught below) rather than an index and a length check per item, and the Python-float
+    # leaves' types by one C loop over all of them: a scalar net has one leaf per weight
+    lines, env, leaves, k = [], {}, [], [0]
+
+    def names(n):
+        k[0] += n
+        return [f"t{i}" for i in range(k[0] - n, k[0])]
+
+    def unpack(kids, var):  # (no names: the container must be empty)
+        lines.append(f"  {''.join(c + ', ' for c in kids)}= {var}" if kids else f"  if {var}: return None")
+
+    def visit(td, var, ex):
         if td.kind == tree.LEAF:
             leaves.append((var, ex))
             return
-        kind = {"dict": "dict", "tuple": "tuple", "list": "list"}[td.kind]
-        lines.append(f"  if type({var}) is not {kind} or len({var}) != {len(td.children)}: return None")
-        for i, child in enumerate(td.children):
-            key = td.keys[i] if td.kind == "dict" else i
-            visit(child, f"{var}[{key!r}]", ex[key])
+        kids = names(len(td.children))
+        if td.kind == "dict":
+            lines.append(f"  if type({var}) is not dict or len({var}) != {len(td.children)}: return None")
+            lines.extend(f"  {c} = {var}[{key!r}]" for c, key in zip(kids, td.keys))
+        else:
+            lines.append(f"  if type({var}) is not {td.kind}: return None")
+            unpack(kids, var)
+        for c, child, key in zip(kids, td.children, td.keys if td.kind == "dict" else range(len(td.children))):
+            visit(child, c, ex[key])
 
-    for i, (a, td) in enumerate(zip(args, sig.arg_trees)):
-        visit(td, f"args[{i}]", a)
+    tops = names(len(args))
+    unpack(tops, "args")
+    for var, a, td in zip(tops, args, sig.arg_trees):
+        visit(td, var, a)
     flat_pos = {}
     for i, td in enumerate(sig.arg_trees):
         for j in range(td.num_leaves):
             flat_pos[(i, j)] = len(flat_pos)
     inputs = {flat_pos[p] for p in sig.input_pos}
+    floats = [var for n, (var, ex) in enumerate(leaves) if n in inputs and type(ex) is float]
     for n, (var, ex) in enumerate(leaves):
         if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
             env[f"s{n}"] = fingerprint(ex)
             lines.append(f"  if _fp({var}) != s{n}: return None")
-        elif type(ex) is float:
-            lines.append(f"  if type({var}) is not float: return None")
-        else:
+        elif type(ex) is not float:
             env[f"shape{n}"] = np.shape(ex)
             lines.append(
                 f"  if type({var}) is not ndarray or {var}.dtype is not f64 or {var}.shape != shape{n}: return None"
             )
+    if len(floats) == 1:
+        lines.append(f"  if type({floats[0]}) is not float: return None")
+    elif floats:
+        lines.append(f"  if set(map(type, ({', '.join(floats)}))) != _floats: return None")
     lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in sig.input_pos)}]")
-    # other dict keys or a shorter list: not this signature
+    # other dict keys, a shorter or longer list: not this signature
     lines = [
         "def read(args):",
         "  try:",
         *("  " + ln for ln in lines),
-        "  except (KeyError, IndexError, Opaque):",
+        "  except (KeyError, IndexError, ValueError, Opaque):",
         "    return None",
     ]
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque)
-    # the gradient pytree: one nested literal, Python floats where the argument had floats
-    parts = iter([f"float(p[{m}])" if was else f"p[{m}]" for m, was in enumerate(sig.wrt_float)])
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
+    return lines, env
+
+
+def _builders(sig) -> list:
+    """The source lines of `build(p)`, the gradient pytree from its parts, and (when every leaf is an
+    input) `nest(p)`, the arguments from the graph inputs."""
+    # the gradient pytree: one nested literal, Python floats where the argument had floats; the
+    # parts unpacked into names first (no index per leaf), converted by one C loop when all are floats
+    n = len(sig.wrt_float)
+    every = all(sig.wrt_float)
+    parts = iter([f"float(p{m})" if was and not every else f"p{m}" for m, was in enumerate(sig.wrt_float)])
     trees = [_literal(sig.arg_trees[a], parts) for a in sig.argnums]
-    lines.append(f"def build(p): return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
+    lines = ["def build(p):"]
+    if n:
+        lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= {'map(float, p)' if every else 'p'}")
+    lines.append(f"  return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
     if sig.plain:  # the arguments from the graph inputs (every leaf one), for a trace at this signature
-        parts = iter([f"p[{m}]" for m in range(len(sig.input_pos))])
-        lines.append(f"def nest(p): return [{', '.join(_literal(td, parts) for td in sig.arg_trees)}]")
-    exec(compile("\n".join(lines), "<difflab argument reader>", "exec"), env)
-    return env["read"], env["build"], env.get("nest")
+        n = len(sig.input_pos)
+        parts = iter([f"p{m}" for m in range(n)])
+        lines.append("def nest(p):")
+        if n:
+            lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= p")
+        lines.append(f"  return [{', '.join(_literal(td, parts) for td in sig.arg_trees)}]")
+    return lines
+
+
+_FLOATS = frozenset([float])
 
 
 def _literal(td, parts) -> str:

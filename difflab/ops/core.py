@@ -233,6 +233,8 @@ class Op:
     def bind(self, *args, **params):
         """Apply the op: record an equation if any argument is traced, else compute (on Python
         floats by `py`, otherwise with NumPy)."""
+        if len(args) == 1 and isinstance(args[0], Traced):  # one traced argument (relu, tanh): its trace records
+            return args[0]._trace.record_one(self, args[0], params)
         trace = None
         for a in args:
             if isinstance(a, Traced):

@@ -507,7 +507,7 @@ relu = defop(
     "relu",
     lambda x: np.maximum(x, 0.0),
     py=lambda x: x if x > 0.0 or x != x else 0.0,
-    partials=(lambda out, x: greater(x, 0.0) * 1.0,),
+    partials=(lambda out, x: (x > 0.0) * 1.0,),  # (`>`, not greater(x, 0.0): on Python floats no op is bound)
     sympy=elementwise_sympy(lambda x: _sp().Piecewise((x, x > 0), (0, True))),
     kink=lambda x: np.abs(x),
     analytic=False,
