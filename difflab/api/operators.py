@@ -527,6 +527,8 @@ def _vjp(f, primals, method, said):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+            if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (a Traced one: its dtype)
+                raise TypeError("a complex cotangent for a real output: a real output's cotangent is real (take its real part)")
         u = _concat_flat(leaves)
         g = said.run(pb, u)
         if bad is not None and (
