@@ -204,3 +204,48 @@ def test_every_complex_entry_s_rules_match_differences_at_complex_values(name):
         cts = dl.vjp(at, *[args[i] for i in wrt])[1](u)
         pulled = np.sum([np.real(np.sum(c * d)) for c, d in zip(cts, dirs)])
         assert pulled == pytest.approx(np.real(np.sum(u * want)), rel=1e-5, abs=1e-6), f"{name}-{k}"
+
+
+Z = np.array([0.7 - 0.4j, -1.1 + 0.9j])
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_jacobian_at_complex_leaves_has_gradient_rows(method):
+    # a real output's rows are gradients in the convention (JAX's jacrev, dl.grad): each row matches
+    f = lambda z: np.abs(z * np.array([1.0, 2.0j])) ** 2  # noqa: E731
+    want = np.array([_parts_gradient(lambda z, i=i: f(z)[i], Z) for i in range(2)])
+    np.testing.assert_allclose(dl.jacobian(f, method=method)(Z), want, rtol=1e-6, atol=1e-8)
+    # pytrees, two arguments, one of them real; a Python complex leaf gives 0-d blocks
+    got = dl.jacobian(lambda a, b: {"q": np.real(a) * b}, argnums=(0, 1), method=method)(1.0 + 2.0j, 3.0)
+    assert got["q"][0] == pytest.approx(3.0) and got["q"][1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_holomorphic_jacobian_and_hessian_give_complex_derivatives(method):
+    cube = lambda z: z * z * z  # noqa: E731
+    np.testing.assert_allclose(dl.jacobian(cube, method=method, holomorphic=True)(Z), np.diag(3 * Z * Z))
+    h = dl.hessian(lambda z: np.sum(np.exp(z) * z), method=method, holomorphic=True)(Z)
+    np.testing.assert_allclose(h, np.diag(np.exp(Z) * (Z + 2.0)), rtol=1e-12)
+    assert dl.jacobian(np.sin, method=method, holomorphic=True)(1.0 + 2.0j) == pytest.approx(np.cos(1.0 + 2.0j))
+
+
+def test_holomorphic_derivatives_against_jax_s_and_autograd_s():
+    autograd = pytest.importorskip("autograd")
+    z0 = 0.3 + 0.8j  # autograd's holomorphic_grad; JAX's jacfwd/jacrev(holomorphic=True) give the same f'(z)
+    want = autograd.holomorphic_grad(lambda z: autograd.numpy.tan(z) * z)(z0)
+    for method in EXACT:
+        assert dl.jacobian(lambda z: np.tan(z) * z, method=method, holomorphic=True)(z0) == pytest.approx(want)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_complex_jacobian_refusals_name_the_problem(method):
+    with pytest.raises(TypeError, match="complex output at a complex leaf.*holomorphic=True"):
+        dl.jacobian(lambda z: z * z, method=method)(Z)  # JAX's jacfwd and jacrev refuse it too
+    with pytest.raises(ValueError, match="not holomorphic here"):
+        dl.jacobian(lambda z: np.conj(z) * z + 0j, method=method, holomorphic=True)(Z)
+    with pytest.raises(TypeError, match="holomorphic=True needs complex outputs"):
+        dl.jacobian(np.abs, method=method, holomorphic=True)(Z)
+    with pytest.raises(TypeError, match="holomorphic=True needs complex inputs"):
+        dl.jacobian(lambda x: x * x, method=method, holomorphic=True)(np.ones(2))
+    with pytest.raises(TypeError, match="hessian takes complex leaves with holomorphic=True"):
+        dl.hessian(lambda z: np.sum(np.abs(z)), method=method)(Z)
