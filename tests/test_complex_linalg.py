@@ -63,3 +63,58 @@ def test_known_answers_against_autograd():
         want = autograd.grad(theirs)(A)
         for method in EXACT:
             np.testing.assert_allclose(dl.grad(ours, method=method)(A), want, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_eig_of_a_2x2_known_answer(method):
+    # [[2, 1], [0, 3]]: λ = 2, 3; V = [(1, 0), (1, 1)/√2]; dλ₂ = (V⁻¹ dA V)₂₂ = dA₁₀ + dA₁₁
+    a = np.array([[2.0, 1.0], [0.0, 3.0]])
+    w, v = np.linalg.eig(a)  # (traced: dl.numpy's eig, complex as JAX's; here NumPy's own, real)
+    got = dl.grad(lambda a: np.real(np.linalg.eig(a)[0][1]), method=method)(a)
+    np.testing.assert_allclose(got, [[0.0, 0.0], [1.0, 1.0]], atol=1e-12)
+    values, vectors = dl.numpy.linalg.eig(a)
+    assert values.dtype == complex and np.allclose(values, w) and np.allclose(vectors, v)
+
+
+EIG = {
+    # LAPACK's geev gives unit vectors whose largest entry is real: difflab's gauge up to ±1, so even
+    # phase-dependent functions of NumPy's vectors (their real parts) have these derivatives
+    "values": lambda x: np.sum(np.abs(np.linalg.eig(x)[0]) * W[0]),
+    "values_holomorphic_part": lambda x: np.real(np.sum(np.linalg.eig(x)[0] ** 2 * (1.0 + 2.0j))),
+    "abs_vectors": lambda x: np.sum(np.abs(np.linalg.eig(x)[1]) * W),
+    "real_vectors": lambda x: np.sum(np.real(np.linalg.eig(x)[1]) * W),
+    "eigvals": lambda x: np.sum(np.imag(np.linalg.eigvals(x)) * W[1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EIG))
+@pytest.mark.parametrize("method", EXACT)
+def test_eig_gradients_match_differences_of_the_parts(name, method):
+    f = EIG[name]
+    np.testing.assert_allclose(dl.grad(f, method=method)(A), _parts_gradient(f, A), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", EXACT + ("numeric",))
+def test_eig_of_a_real_matrix_has_complex_values(method):
+    x = RNG.normal(size=(4, 4))  # (two complex-conjugate pairs here)
+    assert np.iscomplexobj(np.linalg.eigvals(x)) and np.abs(np.linalg.eigvals(x).imag).max() > 0.1
+    f = EIG["real_vectors"]
+    h = 1e-6
+    want = np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(16).reshape(16, 4, 4)]).reshape(4, 4)
+    np.testing.assert_allclose(dl.grad(f, method=method)(x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_eig_against_autograd():
+    autograd = pytest.importorskip("autograd")
+    anp = autograd.numpy
+    want = autograd.grad(lambda x: anp.sum(anp.abs(anp.linalg.eig(x)[1]) * W) + anp.real(anp.sum(anp.linalg.eig(x)[0])))(A)
+    f = lambda x: np.sum(np.abs(np.linalg.eig(x)[1]) * W) + np.real(np.sum(np.linalg.eig(x)[0]))  # noqa: E731
+    for method in EXACT:
+        np.testing.assert_allclose(dl.grad(f, method=method)(A), want, rtol=1e-9, atol=1e-11)
+
+
+def test_eig_refusals_name_the_method():
+    with pytest.raises(dl.errors.NotDifferentiableError, match="complex"):
+        dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))), method="symbolic")(np.eye(2) + 0.1)
+    with pytest.raises(ValueError, match="square"):
+        dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))))(np.ones((2, 3)))

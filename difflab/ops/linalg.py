@@ -230,6 +230,7 @@ inv = defop(
     samples=_square_samples,
     numpy=("linalg.inv",),
     strategy=_square_strategy,
+    complex=True,  # holomorphic as written: −X dA X, its VJP −Xᵀ ū Xᵀ
     doc="matrix inverse (stacks of matrices too)",
     scale=(matrix_scale(least_singular),),
 )
