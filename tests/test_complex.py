@@ -186,7 +186,10 @@ def test_every_complex_entry_s_rules_match_differences_at_complex_values(name):
     for k, (args, params) in enumerate(examples(op, rng)):
         args = _complexified(args, rng)
         wrt = [i for i, a in enumerate(args) if a.dtype.kind in "fc"]
-        dirs = [rng.normal(size=args[i].shape) + 1j * rng.normal(size=args[i].shape) * (args[i].dtype.kind == "c") for i in wrt]
+        dirs = [
+            rng.normal(size=args[i].shape) + 1j * rng.normal(size=args[i].shape) * (args[i].dtype.kind == "c")
+            for i in wrt
+        ]
 
         def at(*xs, impl=op):
             full = list(args)

@@ -56,7 +56,10 @@ def test_known_answers_against_autograd():
     anp = autograd.numpy
     pairs = [
         (FUNCTIONS["eigh_abs_vectors"], lambda x: anp.sum(anp.abs(anp.linalg.eigh(x)[1]) * W)),
-        (FUNCTIONS["svd_abs_u_tall"], lambda x: anp.sum(anp.abs(anp.linalg.svd(x[:, :3], full_matrices=False)[0]) * W[:, :3])),
+        (
+            FUNCTIONS["svd_abs_u_tall"],
+            lambda x: anp.sum(anp.abs(anp.linalg.svd(x[:, :3], full_matrices=False)[0]) * W[:, :3]),
+        ),
         (FUNCTIONS["nuclear_norm"], lambda x: anp.linalg.norm(x, "nuc")),
     ]
     for ours, theirs in pairs:
@@ -107,7 +110,9 @@ def test_eig_of_a_real_matrix_has_complex_values(method):
 def test_eig_against_autograd():
     autograd = pytest.importorskip("autograd")
     anp = autograd.numpy
-    want = autograd.grad(lambda x: anp.sum(anp.abs(anp.linalg.eig(x)[1]) * W) + anp.real(anp.sum(anp.linalg.eig(x)[0])))(A)
+    want = autograd.grad(
+        lambda x: anp.sum(anp.abs(anp.linalg.eig(x)[1]) * W) + anp.real(anp.sum(anp.linalg.eig(x)[0]))
+    )(A)
     f = lambda x: np.sum(np.abs(np.linalg.eig(x)[1]) * W) + np.real(np.sum(np.linalg.eig(x)[0]))  # noqa: E731
     for method in EXACT:
         np.testing.assert_allclose(dl.grad(f, method=method)(A), want, rtol=1e-9, atol=1e-11)

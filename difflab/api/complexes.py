@@ -156,7 +156,9 @@ def complex_jacobian(jacobian, f, args, argnums, holomorphic):
         converted = []
         for a, g in zip(r.argnums, blocks):
             td, flags, _ = r.flags[a]
-            converted.append(td.unflatten([_jacobian_leaf(x, c, holomorphic) for x, c in zip(tree.flatten(g)[0], flags)]))
+            converted.append(
+                td.unflatten([_jacobian_leaf(x, c, holomorphic) for x, c in zip(tree.flatten(g)[0], flags)])
+            )
         per_out.append(tuple(converted) if many else converted[0])
     return out_tree[-1].unflatten(per_out)
 

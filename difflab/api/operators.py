@@ -314,7 +314,11 @@ class _Jacobian(_Transform):
                 if not self.method.complex_leaves:
                     raise
                 return complex_jacobian(
-                    lambda g, xs: _Jacobian(g, self.argnums, self.method)(*xs), self.f, args, self.argnums, self.holomorphic
+                    lambda g, xs: _Jacobian(g, self.argnums, self.method)(*xs),
+                    self.f,
+                    args,
+                    self.argnums,
+                    self.holomorphic,
                 )
             if self.holomorphic:
                 raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
@@ -559,7 +563,9 @@ def _vjp(f, primals, method, said):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
             if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (a Traced one: its dtype)
-                raise TypeError("a complex cotangent for a real output: a real output's cotangent is real (take its real part)")
+                raise TypeError(
+                    "a complex cotangent for a real output: a real output's cotangent is real (take its real part)"
+                )
         u = _concat_flat(leaves)
         g = said.run(pb, u)
         if bad is not None and (
