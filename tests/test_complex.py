@@ -134,6 +134,13 @@ PAIRS = [  # (difflab's function, the same written for the peer's numpy module `
     (lambda z: np.sum(np.abs(np.sin(z)) ** 2), lambda xp, z: xp.sum(xp.abs(xp.sin(z)) ** 2)),
     (lambda z: np.real(np.sum(np.fft.fft(z) * z)), lambda xp, z: xp.real(xp.sum(xp.fft.fft(z) * z))),
     (lambda z: np.sum(np.angle(z) * np.imag(z)), lambda xp, z: xp.sum(xp.angle(z) * xp.imag(z))),
+    # NumPy's lexicographic order picks; the derivative follows the pick (autograd's and JAX's alike)
+    (lambda z: np.abs(np.max(z)) + np.abs(np.min(z * 1j)), lambda xp, z: xp.abs(xp.max(z)) + xp.abs(xp.min(z * 1j))),
+    (
+        lambda z: np.sum(np.abs(np.maximum(z, z[::-1] * 0.5))),
+        lambda xp, z: xp.sum(xp.abs(xp.maximum(z, z[::-1] * 0.5))),
+    ),
+    (lambda z: np.real(np.prod(z) * (1.0 + 1.0j)), lambda xp, z: xp.real(xp.prod(z) * (1.0 + 1.0j))),
 ]
 POINT = np.array([0.7 - 0.4j, -1.1 + 0.9j])
 
