@@ -123,3 +123,19 @@ def test_eig_refusals_name_the_method():
         dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))), method="symbolic")(np.eye(2) + 0.1)
     with pytest.raises(ValueError, match="square"):
         dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))))(np.ones((2, 3)))
+
+
+def test_numeric_through_complex_decompositions_of_real_inputs():
+    """Numeric differentiates real inputs through complex intermediates: eigh, svd and eig of complex
+    matrices (their scales, the least gaps, read complex matrices), as reverse does."""
+    x = RNG.normal(size=(3, 3))
+
+    def f(x):
+        z = x * (1.0 + 0.5j)
+        return (
+            np.sum(np.abs(np.linalg.svd(z)[0]))
+            + np.sum(np.linalg.eigh(z)[0] ** 2)
+            + np.sum(np.abs(np.linalg.eigvals(z)))
+        )
+
+    np.testing.assert_allclose(dl.grad(f, method="numeric")(x), dl.grad(f)(x), rtol=1e-6, atol=1e-7)

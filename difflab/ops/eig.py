@@ -24,7 +24,7 @@ import numpy as np
 
 from .core import _shape, defop, draw
 from .decompositions import _fix_signs, _gap_inverse, gauge_fixed, gauge_fixed_adjoint
-from .linalg import _swap_last, inv, strong_einsum_front, strong_matmul
+from .linalg import _swap_last, inv, matrix_scale, strong_einsum_front, strong_matmul
 from .elementwise import strong_mul
 
 __all__ = ["eig_values", "eig_vectors", "eig_signs", "eig", "eigvals", "EigResult"]
@@ -56,6 +56,14 @@ def _eigvecs_vjp(ct, out, a):
     return strong_matmul(_swap_last(inv(out)), strong_matmul(g, _swap_last(out)))
 
 
+def _eig_scale(x):
+    """Half the least distance between two eigenvalues (inf for 1×1): where two cross, the vectors turn
+    and LAPACK's order may swap (the numeric method's steps stay within it)."""
+    w = np.linalg.eigvals(x)
+    gaps = np.abs(w[..., :, None] - w[..., None, :]) + np.where(np.eye(w.shape[-1], dtype=bool), np.inf, 0.0)
+    return np.min(gaps, axis=(-2, -1), initial=np.inf) / 2.0
+
+
 def _samples(rng):
     return [((draw("complex", (3, 3), rng),), {}), ((draw("complex", (2, 2, 2), rng),), {})]
 
@@ -79,6 +87,7 @@ eig_values = defop(
     complex=True,
     samples=_samples,
     batch=_batch("eig_values"),
+    scale=(matrix_scale(_eig_scale),),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     numpy=("linalg.eigvals",),
     front=lambda a: eigvals(a),
@@ -94,6 +103,7 @@ eig_vectors = defop(
     complex=True,
     samples=_samples,
     batch=_batch("eig_vectors"),
+    scale=(matrix_scale(_eig_scale),),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="unit eigenvectors (columns), each one's largest entry real and positive; needs distinct eigenvalues",
 )

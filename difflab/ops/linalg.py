@@ -204,7 +204,7 @@ def matrix_scale(fn):
     """The `Op.scale` of a matrix argument from `fn(finite matrices (k, m, n), **params) -> (k,)`."""
 
     def scale(x, *rest, **params):
-        x = np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=complex if np.iscomplexobj(x) else float)  # (a complex intermediate: eigh, svd, eig)
         out = np.full(x.shape[:-2] + (1, 1), np.inf)
         ok = np.isfinite(x).all(axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
         if ok.any():
