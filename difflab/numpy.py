@@ -21,6 +21,7 @@ from . import ops as _ops
 from .errors import DifflabError as _DifflabError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
+from .ops.eig import eig as _eig_front
 from .ops import fourier as _fourier
 from .ops import abs, copysign, exp, isnan, less, log1p, matmul, maximum, minimum, not_equal, real, sqrt, where
 from .ops.core import normalize_axes as _axes
@@ -1302,6 +1303,7 @@ _DERIVED.update(
         "linalg.lstsq": _stacking(_lstsq),
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
+        "linalg.eig": _stacking(_eig_front),
         **{
             f"fft.{kind}{suffix}": _stacking(_fourier.fft_front(kind, suffix))
             for kind in ("fft", "ifft", "rfft", "irfft")

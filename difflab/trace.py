@@ -276,7 +276,8 @@ def _check_complex(trace, op, values, out):
     raise UnsupportedOperationError(
         f"{op.name} does not support complex values (difflab differentiates complex numbers through the "
         "ops whose rules are written for them: arithmetic, exp, log, trigonometric, matmul/einsum, sums, "
-        "shapes, real/imag/conj/abs/angle and numpy.fft); take the real and imaginary parts first"
+        "shapes, max/min/prod, inv, eigh/svd/eig, real/imag/conj/abs/angle and numpy.fft); take the real and "
+        "imaginary parts first"
     )
 
 

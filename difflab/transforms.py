@@ -152,10 +152,11 @@ def grad(f, argnums=0, method="reverse", has_aux=False):
     return _GradAux(_WithAux(f, "grad"), argnums, method)
 
 
-def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False):
-    """`dl.jacobian`, with JAX's `has_aux` (the result is (J, aux)) and `sparse=True` (the
+def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomorphic=False):
+    """`dl.jacobian`, with JAX's `has_aux` (the result is (J, aux)), `sparse=True` (the
     Jacobian of the flat output by the flat input, from as many sweeps as the sparsity pattern
-    needs colours: see `difflab.sparse.jacobian`).
+    needs colours: see `difflab.sparse.jacobian`) and `holomorphic=True` (complex leaves: the complex
+    derivative f'(z), see `difflab.api.jacobian`).
 
     Shape contract: dense, `out.shape + in.shape` per pair of leaves (pytrees nest output
     structure, then input structure); sparse, a (m, n) SciPy CSR matrix (or a COO triple).
@@ -165,6 +166,8 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False):
     >>> J.tolist(), aux
     ([[2.0, 0.0], [0.0, 4.0]], 3.0)
     """
+    if holomorphic and (sparse or has_aux):
+        raise ValueError("jacobian(holomorphic=True) does not take sparse=True or has_aux=True")
     if sparse:
         from . import sparse as sparse_mod
 
@@ -172,7 +175,7 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False):
             raise ValueError("jacobian(sparse=True) does not take has_aux=True; call f for its aux")
         return sparse_mod.jacobian(f, argnums, method)
     if not has_aux:
-        return api.jacobian(f, argnums, method)
+        return api.jacobian(f, argnums, method, holomorphic=holomorphic)
     return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
 
 

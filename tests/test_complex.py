@@ -6,6 +6,7 @@ import pytest
 
 import difflab as dl
 from difflab.errors import NotDifferentiableError, UnsupportedOperationError
+from difflab.ops import REGISTRY, examples
 
 EXACT = ("forward", "reverse")
 
@@ -113,8 +114,8 @@ def test_second_derivatives_through_complex_intermediates():
 
 
 def test_ops_without_complex_rules_refuse_complex_values_by_name():
-    with pytest.raises(UnsupportedOperationError, match="maximum does not support complex"):
-        dl.grad(lambda x: np.sum(np.abs(np.maximum(np.fft.fft(x), 0.0))))(np.ones(3))
+    with pytest.raises(UnsupportedOperationError, match="sinc does not support complex"):
+        dl.grad(lambda x: np.sum(np.abs(np.sinc(np.fft.fft(x)))))(np.ones(3))
 
 
 def test_refusals_name_complex():
@@ -125,12 +126,21 @@ def test_refusals_name_complex():
     for method in ("numeric", "symbolic"):
         with pytest.raises(TypeError, match="complex128"):
             dl.grad(lambda z: np.abs(z), method=method)(1.0 + 1.0j)
+    with pytest.raises(TypeError, match="complex cotangent for a real output"):  # was float()'s TypeError
+        dl.vjp(np.abs, np.array(1.0 + 1.0j))[1](np.array(1.0 + 0.5j))
 
 
 PAIRS = [  # (difflab's function, the same written for the peer's numpy module `xp`)
     (lambda z: np.sum(np.abs(np.sin(z)) ** 2), lambda xp, z: xp.sum(xp.abs(xp.sin(z)) ** 2)),
     (lambda z: np.real(np.sum(np.fft.fft(z) * z)), lambda xp, z: xp.real(xp.sum(xp.fft.fft(z) * z))),
     (lambda z: np.sum(np.angle(z) * np.imag(z)), lambda xp, z: xp.sum(xp.angle(z) * xp.imag(z))),
+    # NumPy's lexicographic order picks; the derivative follows the pick (autograd's and JAX's alike)
+    (lambda z: np.abs(np.max(z)) + np.abs(np.min(z * 1j)), lambda xp, z: xp.abs(xp.max(z)) + xp.abs(xp.min(z * 1j))),
+    (
+        lambda z: np.sum(np.abs(np.maximum(z, z[::-1] * 0.5))),
+        lambda xp, z: xp.sum(xp.abs(xp.maximum(z, z[::-1] * 0.5))),
+    ),
+    (lambda z: np.real(np.prod(z) * (1.0 + 1.0j)), lambda xp, z: xp.real(xp.prod(z) * (1.0 + 1.0j))),
 ]
 POINT = np.array([0.7 - 0.4j, -1.1 + 0.9j])
 
@@ -161,3 +171,91 @@ def test_complex_predicates_and_real_if_close_on_traced_values():
         return np.sum(np.real_if_close(z) ** 2)  # the imaginary part is negligible: real, as NumPy's
 
     np.testing.assert_allclose(dl.grad(f)(np.array([1.0, 2.0])), [2.0, 4.0])
+
+
+def _complexified(args, rng):
+    """An entry's sample with each real floating argument moved off the real line (±0.2..0.6 i):
+    the complex values every `complex=True` entry declares it takes (complex-domain samples stay)."""
+    off = [rng.uniform(0.2, 0.6, np.shape(a)) * rng.choice([-1.0, 1.0], np.shape(a)) for a in args]
+    return [np.asarray(a) + 1j * o if np.asarray(a).dtype.kind == "f" else np.asarray(a) for a, o in zip(args, off)]
+
+
+COMPLEX_ENTRIES = [n for n, op in REGISTRY.items() if op.complex and op.differentiable and n != "stop_gradient"]
+
+
+@pytest.mark.parametrize("name", COMPLEX_ENTRIES)
+def test_every_complex_entry_s_rules_match_differences_at_complex_values(name):
+    """Registry-driven: each entry that declares `complex=True`, at its samples made complex, has a
+    JVP (forward and reverse) equal to central differences of its NumPy implementation along a complex
+    direction, and a VJP that is its transpose under the pairing Re Σ ū·t (ops/complexes.py)."""
+    op = REGISTRY[name]
+    rng = np.random.default_rng(len(name))
+    for k, (args, params) in enumerate(examples(op, rng)):
+        args = _complexified(args, rng)
+        wrt = [i for i, a in enumerate(args) if a.dtype.kind in "fc"]
+        dirs = [
+            rng.normal(size=args[i].shape) + 1j * rng.normal(size=args[i].shape) * (args[i].dtype.kind == "c")
+            for i in wrt
+        ]
+
+        def at(*xs, impl=op):
+            full = list(args)
+            for i, x in zip(wrt, xs):
+                full[i] = x
+            return impl(*full, **params)
+
+        moved = [at(*[args[i] + h * d for i, d in zip(wrt, dirs)], impl=op.impl) for h in (1e-6, -1e-6)]
+        want = (moved[0] - moved[1]) / 2e-6
+        for method in EXACT:
+            _, got = dl.jvp(at, tuple(args[i] for i in wrt), tuple(dirs), method=method)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=f"{name}-{k} {method}")
+        u = rng.normal(size=np.shape(want))
+        u = u + 1j * rng.normal(size=u.shape) if np.iscomplexobj(want) else u
+        cts = dl.vjp(at, *[args[i] for i in wrt])[1](u)
+        pulled = np.sum([np.real(np.sum(c * d)) for c, d in zip(cts, dirs)])
+        assert pulled == pytest.approx(np.real(np.sum(u * want)), rel=1e-5, abs=1e-6), f"{name}-{k}"
+
+
+Z = np.array([0.7 - 0.4j, -1.1 + 0.9j])
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_jacobian_at_complex_leaves_has_gradient_rows(method):
+    # a real output's rows are gradients in the convention (JAX's jacrev, dl.grad): each row matches
+    f = lambda z: np.abs(z * np.array([1.0, 2.0j])) ** 2  # noqa: E731
+    want = np.array([_parts_gradient(lambda z, i=i: f(z)[i], Z) for i in range(2)])
+    np.testing.assert_allclose(dl.jacobian(f, method=method)(Z), want, rtol=1e-6, atol=1e-8)
+    # pytrees, two arguments, one of them real; a Python complex leaf gives 0-d blocks
+    got = dl.jacobian(lambda a, b: {"q": np.real(a) * b}, argnums=(0, 1), method=method)(1.0 + 2.0j, 3.0)
+    assert got["q"][0] == pytest.approx(3.0) and got["q"][1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_holomorphic_jacobian_and_hessian_give_complex_derivatives(method):
+    cube = lambda z: z * z * z  # noqa: E731
+    np.testing.assert_allclose(dl.jacobian(cube, method=method, holomorphic=True)(Z), np.diag(3 * Z * Z))
+    h = dl.hessian(lambda z: np.sum(np.exp(z) * z), method=method, holomorphic=True)(Z)
+    np.testing.assert_allclose(h, np.diag(np.exp(Z) * (Z + 2.0)), rtol=1e-12)
+    assert dl.jacobian(np.sin, method=method, holomorphic=True)(1.0 + 2.0j) == pytest.approx(np.cos(1.0 + 2.0j))
+
+
+def test_holomorphic_derivatives_against_jax_s_and_autograd_s():
+    autograd = pytest.importorskip("autograd")
+    z0 = 0.3 + 0.8j  # autograd's holomorphic_grad; JAX's jacfwd/jacrev(holomorphic=True) give the same f'(z)
+    want = autograd.holomorphic_grad(lambda z: autograd.numpy.tan(z) * z)(z0)
+    for method in EXACT:
+        assert dl.jacobian(lambda z: np.tan(z) * z, method=method, holomorphic=True)(z0) == pytest.approx(want)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_complex_jacobian_refusals_name_the_problem(method):
+    with pytest.raises(TypeError, match="complex output at a complex leaf.*holomorphic=True"):
+        dl.jacobian(lambda z: z * z, method=method)(Z)  # JAX's jacfwd and jacrev refuse it too
+    with pytest.raises(ValueError, match="not holomorphic here"):
+        dl.jacobian(lambda z: np.conj(z) * z + 0j, method=method, holomorphic=True)(Z)
+    with pytest.raises(TypeError, match="holomorphic=True needs complex outputs"):
+        dl.jacobian(np.abs, method=method, holomorphic=True)(Z)
+    with pytest.raises(TypeError, match="holomorphic=True needs complex inputs"):
+        dl.jacobian(lambda x: x * x, method=method, holomorphic=True)(np.ones(2))
+    with pytest.raises(TypeError, match="hessian takes complex leaves with holomorphic=True"):
+        dl.hessian(lambda z: np.sum(np.abs(z)), method=method)(Z)

@@ -2,6 +2,8 @@
 einsum, for every method (symbolic where the op has a SymPy form at that size), and second
 derivatives by composition checked against finite differences of the first."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -448,19 +450,35 @@ def test_det_hessian_matches_numeric_on_a_stack():
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
-def test_log_abs_det_and_det_second_derivative_at_a_singular_matrix_are_nan_with_a_warning(method):
-    """log|det| is -inf at a singular matrix and its derivative infinite; det's second derivative there is
-    not computed by the cofactor's rule (it needs A⁻¹): NaN with a DomainWarning naming the user's
-    equation, not NumPy's LinAlgError."""
+def test_log_abs_det_at_a_singular_matrix_is_nan_with_a_warning(method):
+    """log|det| is -inf at a singular matrix and its derivative infinite: NaN with a DomainWarning naming
+    the user's equation, not NumPy's LinAlgError."""
     a = np.stack([np.array([[1.0, 2], [2, 4]]), np.array([[2.0, 1], [1, 3]])])
     with pytest.warns(dl.DomainWarning, match="logabsdet"):
         g = dl.grad(lambda x: dnp.sum(dnp.linalg.slogdet(x)[1]), method=method)(a)
     assert np.isnan(g[0]).all()
     jac = dl.jacobian(lambda x: dnp.linalg.slogdet(x)[1], method=method)(a)  # per matrix: the regular one's is A⁻ᵀ
     np.testing.assert_allclose(jac[1, 1], np.linalg.inv(a[1]).T, rtol=1e-12)
-    with pytest.warns(dl.DomainWarning, match="det"):
-        h = dl.hessian(lambda x: dnp.linalg.det(x), method=method)(a[0])
-    assert np.isnan(h).any()
+
+
+SINGULAR = [
+    np.array([[1.0, 2], [2, 4]]),  # rank 1
+    np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]]),  # rank 2
+    np.diag([2.0, 0.0, 0.0]),  # rank 1 of 3: the cofactor is 0, its derivative is not
+    np.stack([np.array([[1.0, 2], [2, 4]]), np.array([[2.0, 1], [1, 3]])]),  # a stack: one singular, one regular
+]
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", ("reverse", "reverse"), ("forward", "reverse")])
+def test_det_second_derivative_at_a_singular_matrix_is_exact(method):
+    """det″ at an exactly singular A is the cofactor's derivative, finite (a polynomial): the cofactor's
+    rules take the SVD's exact form there (A⁻¹ does not exist; they gave NaN with a DomainWarning)."""
+    f = lambda x: dnp.sum(dnp.linalg.det(x) * np.array([1.0, 2.0])[: x.shape[0] if x.ndim == 3 else 1])  # noqa: E731
+    for a in SINGULAR:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no DomainWarning: nothing is NaN
+            h = dl.hessian(f, method=method)(a)
+        np.testing.assert_allclose(h, dl.hessian(f, method="symbolic")(a), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])

@@ -35,7 +35,7 @@ from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, collecting, warn_numeric_ignores
 from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import check_returned, gc_paused, outputs_of, trace_flat
-from .complexes import realify
+from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
     Staged,
@@ -293,16 +293,35 @@ def grad(f, argnums=0, method="reverse"):
     return _Grad(f, argnums, method)
 
 
+_HESSIAN_COMPLEX = (
+    ": hessian takes complex leaves with holomorphic=True (f''(z) of a holomorphic f, as JAX's hessian); "
+    "for a real function of z = x + iy, differentiate it in its real and imaginary parts"
+)
+
+
 class _Jacobian(_Transform):
+    holomorphic = False
+    of_gradient = False  # hessian's (outer, inner) pair: its refusal of complex leaves names hessian
+
     @_public_call
     def __call__(self, *args):
         with self._lock:
             try:
                 st, prep = self.staged(args)
             except ComplexLeaf as err:
-                raise TypeError(
-                    f"{str(err).split(';')[0]}: jacobian and hessian take no complex leaves (grad, jvp and vjp do)"
-                ) from None
+                if self.of_gradient:
+                    raise TypeError(str(err).split(";")[0] + _HESSIAN_COMPLEX) from None
+                if not self.method.complex_leaves:
+                    raise
+                return complex_jacobian(
+                    lambda g, xs: _Jacobian(g, self.argnums, self.method)(*xs),
+                    self.f,
+                    args,
+                    self.argnums,
+                    self.holomorphic,
+                )
+            if self.holomorphic:
+                raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
@@ -330,10 +349,13 @@ def _tree_map_arrays(fn, t):
     return td.unflatten([fn(x if isinstance(x, Traced) else np.asarray(x)) for x in leaves])
 
 
-def jacobian(f, argnums=0, method="reverse"):
+def jacobian(f, argnums=0, method="reverse", holomorphic=False):
     """Return a function computing the Jacobian of `f`; shape `out.shape + in.shape`.
 
     For pytrees, the result has the output's structure with the input's structure at each leaf.
+    Complex leaves (forward, reverse; difflab/ops/complexes.py's convention, as JAX's): a real output's
+    rows are gradients, ∂f/∂x − i ∂f/∂y; a complex output at a complex leaf needs `holomorphic=True`,
+    which gives the complex derivative f'(z) (refused where f is not holomorphic: Cauchy–Riemann).
     Nests inside other derivatives and vmap (see the module docstring for the methods).
 
     >>> import difflab as dl, numpy as np
@@ -341,11 +363,16 @@ def jacobian(f, argnums=0, method="reverse"):
     array([[2., 0.],
            [0., 4.]])
     """
-    return _Jacobian(f, argnums, method)
+    t = _Jacobian(f, argnums, method)
+    t.holomorphic = bool(holomorphic)
+    return t
 
 
-def hessian(f, argnums=0, method="reverse"):
+def hessian(f, argnums=0, method="reverse", holomorphic=False):
     """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+
+    Complex leaves need `holomorphic=True` (as JAX's hessian, its jacfwd of jacrev): f''(z) of a
+    holomorphic f, the Jacobian of its Jacobian, both holomorphic (forward, reverse).
 
     `method` may be a pair (outer, inner): the Jacobian (by outer) of the gradient (by inner).
     A single method uses its natural Hessian: forward-over-reverse for "reverse",
@@ -358,6 +385,9 @@ def hessian(f, argnums=0, method="reverse"):
     >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
     12.0
     """
+    if holomorphic:
+        outer, inner = method if isinstance(method, (tuple, list)) else (method, method)
+        return jacobian(jacobian(f, argnums, inner, holomorphic=True), argnums, outer, holomorphic=True)
     if isinstance(method, (tuple, list)):
         if len(method) != 2:
             raise ValueError(f"a Hessian method pair is (outer, inner), got {method!r}")
@@ -368,7 +398,9 @@ def hessian(f, argnums=0, method="reverse"):
                 f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
                 "or a traceable inner method ('forward', 'reverse', 'numeric')"
             )
-        return _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+        t = _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+        t.of_gradient = True
+        return t
     m = get_method(method)
     if m.hessian_pair is not None:
         return hessian(f, argnums, m.hessian_pair)
@@ -382,7 +414,10 @@ class _Hessian(_Transform):
             return self._call(args)
 
     def _call(self, args):
-        st, prep = self.staged(args)
+        try:
+            st, prep = self.staged(args)
+        except ComplexLeaf as err:
+            raise TypeError(str(err).split(";")[0] + _HESSIAN_COMPLEX) from None
         _scalar_check(st, "hessian")
         xs = st.signature.inputs(args)
         if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
@@ -527,6 +562,10 @@ def _vjp(f, primals, method, said):
         for leaf, o in zip(leaves, outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+            if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (a Traced one: its dtype)
+                raise TypeError(
+                    "a complex cotangent for a real output: a real output's cotangent is real (take its real part)"
+                )
         u = _concat_flat(leaves)
         g = said.run(pb, u)
         if bad is not None and (

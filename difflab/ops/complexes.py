@@ -13,6 +13,11 @@ JAX's FAQ on complex differentiation): a complex value z = x + iy is the pair (x
   ū ↦ a·ū + conj(b·ū) (conj: conj(ū); |z|: ū·conj(z)/|z|);
 - a real value's tangent and cotangent are real: the interpreters take the real part where a
   complex one reaches a real value (a real x times a complex c: the cotangent of x is Re(ū·c)).
+- order: NumPy orders complex values lexicographically (real part, then imaginary part), and so do
+  JAX's max/maximum (lax.max on complex) and autograd's; max, min, maximum and minimum pick by it and
+  the derivative follows the picked element (ties split evenly), as both of theirs do;
+- Jacobians (api/complexes.py, as JAX's jacfwd/jacrev): at a complex leaf a real output's rows are
+  gradients; a complex output needs `holomorphic=True` (f'(z) = ∂f/∂x, checked against ∂f/∂y = i·f'(z)).
 
 Complex leaves are realified at the API boundary (api/complexes.py): the differentiators see real
 inputs and real outputs only, complex values live inside the graph. The IR types them by dtype:

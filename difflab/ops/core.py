@@ -20,11 +20,12 @@ in `batched` carry an extra leading batch axis (batched evaluation, `graph.evalu
 elementwise ops share one rule, an op without one loops over the batch. Batching rules bind
 difflab's ops too, so a batched evaluation on traced values records batched equations.
 
-Complex values: an entry with `complex=True` accepts them (see difflab/complex.py for the
+Complex values: an entry with `complex=True` accepts them (see difflab/ops/complexes.py for the
 convention, autograd's and JAX's); the trace refuses any other differentiable op on them, by name.
 
 Conventions at non-differentiable points (one table, used by symbolic, forward and reverse):
-relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly.
+relu'(0) = 0, abs'(0) = sign(0) = 0, and ties of maximum/minimum/max split the derivative evenly
+(of complex values, ordered lexicographically as NumPy, autograd and JAX do).
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ class Op:
     #: the optional packages its implementation imports ("scipy" for scipy.special's functions): tables
     #: that call every op (the test strategies' random graphs) skip it where one is not installed
     requires: tuple = ()
-    #: its rules are right for complex values (difflab/complex.py says the convention): holomorphic as
+    #: its rules are right for complex values (difflab/ops/complexes.py says the convention): holomorphic as
     #: written (t·f'(z), ū·f'(z): add, exp, matmul, sum, reshape...) or its own real-linear rules (conj,
     #: cabs). A differentiable op without it refuses a complex argument or output by name when traced
     complex: bool = False

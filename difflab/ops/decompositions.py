@@ -40,7 +40,8 @@ from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
 from .core import REGISTRY, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
 from .shape import concatenate, stack
-from .elementwise import _abs_fn, _sign_fn, strong_mul
+from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
+from .complexes import cabs, conj, imag_part, is_complex
 from .linalg import (
     _einsum_front,
     _per_matrix,
@@ -60,15 +61,68 @@ def _size(x) -> int:
 
 
 def _lower_sym(t):
-    """The symmetric matrix NumPy sees when it reads only the lower triangle of t."""
+    """The symmetric matrix NumPy sees when it reads only the lower triangle of t; of a complex t, the
+    Hermitian one (LAPACK's zheevd ignores the imaginary parts of the diagonal)."""
     n = _size(t)  # strong: an infinite tangent in the upper triangle NumPy never reads gives 0, not NaN
+    if is_complex(t):
+        low = strong_mul(t, np.tri(n, k=-1))
+        return low + conj(_swap_last(low)) + strong_mul(real(t), np.eye(n))
     return strong_mul(t, np.tri(n)) + _swap_last(strong_mul(t, np.tri(n, k=-1)))
 
 
 def _lower_sym_adjoint(s):
-    """The adjoint of `_lower_sym`: a cotangent of the symmetric matrix, as one of A."""
+    """The adjoint of `_lower_sym` (under Re Σ ū·t, ops/complexes.py): a cotangent of the symmetric
+    (Hermitian) matrix, as one of A."""
     n = _size(s)
+    if is_complex(s):
+        return strong_mul(s + conj(_swap_last(s)), np.tri(n, k=-1)) + strong_mul(real(s), np.eye(n))
     return strong_mul(s, np.tri(n)) + strong_mul(_swap_last(s), np.tri(n, k=-1))
+
+
+def _conj(x):
+    """conj(x) of a complex x; x itself otherwise (no equation on real graphs)."""
+    return conj(x) if is_complex(x) else x
+
+
+def _real(x):
+    """Re x of a complex x (a real output's tangent); x itself otherwise."""
+    return real(x) if is_complex(x) else x
+
+
+def _largest_entries(v):
+    """(P, v_p): per column of v, the one-hot P of its largest-magnitude entry (the gauge's anchor,
+    piecewise constant) and that entry, (..., 1, n)."""
+    from .reductions import max, sum
+
+    mag = cabs(v) if is_complex(v) else abs(v)
+    axis = (len(_shape(v)) - 2,)
+    p = equal(mag, max(mag, axis=axis, keepdims=True)) * 1.0
+    return p, sum(p * v, axis=axis, keepdims=True)
+
+
+def gauge_fixed(w, v, unit):
+    """The derivative of the gauge-fixed eigen- or singular vectors (each column's largest-magnitude
+    entry real and positive, and of unit norm): w, a derivative of the columns of v in any gauge, with
+    each column's multiple of itself chosen so: dv = w − v·(i Im(w_p / v_p) + [unit] Re(v^H w))."""
+    from .reductions import sum
+
+    p, top = _largest_entries(v)
+    axis = (len(_shape(v)) - 2,)
+    kappa = imag_part(sum(p * w, axis=axis, keepdims=True) / top) * 1j
+    if unit:
+        kappa = kappa + real(sum(conj(v) * w, axis=axis, keepdims=True))
+    return w - v * kappa
+
+
+def gauge_fixed_adjoint(ct, v, unit):
+    """The adjoint of `gauge_fixed` in w (ops/complexes.py's pairing): with c = Σ_rows ct·v,
+    ct − i P·Im(c)/v_p − [unit] conj(v)·Re(c)."""
+    from .reductions import sum
+
+    p, top = _largest_entries(v)
+    c = sum(ct * v, axis=(len(_shape(v)) - 2,), keepdims=True)
+    out = ct - p * (imag_part(c) / top) * 1j
+    return out - conj(v) * real(c) if unit else out
 
 
 def _row(v):
@@ -95,9 +149,14 @@ def _diag_part(m):
 
 
 def _fix_signs(v):
-    """Signs of v's columns chosen so that each column's largest-magnitude entry is positive."""
+    """Signs of v's columns chosen so that each column's largest-magnitude entry is positive; of
+    complex columns, the phases conj(v_p)/|v_p| that make it real and positive."""
     idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
-    s = np.sign(np.take_along_axis(v, idx, axis=-2))
+    top = np.take_along_axis(v, idx, axis=-2)
+    if np.iscomplexobj(v):
+        mag = np.abs(top)
+        return np.where(mag == 0, 1.0, np.conj(top) / np.where(mag == 0, 1.0, mag))
+    s = np.sign(top)
     return np.where(s == 0, 1.0, s)
 
 
@@ -196,23 +255,25 @@ def _eigh_impl(a):
 
 
 def _eigvals_jvp(t, out, a):
-    v = eigh_vectors(a)
-    return strong_einsum_front("...ji,...jk,...ki->...i", v, _lower_sym(t), v)
+    v = eigh_vectors(a)  # dλi = vi^H dA vi (real for a Hermitian dA)
+    return _real(strong_einsum_front("...ji,...jk,...ki->...i", _conj(v), _lower_sym(t), v))
 
 
 def _eigvals_vjp(ct, out, a):
     v = eigh_vectors(a)
-    return _lower_sym_adjoint(strong_einsum_front("...ij,...j,...kj->...ik", v, ct, v))
+    return _lower_sym_adjoint(strong_einsum_front("...ij,...j,...kj->...ik", _conj(v), ct, v))
 
 
 def _eigvecs_jvp(t, out, a):
-    m = strong_matmul(_swap_last(out), strong_matmul(_lower_sym(t), out))
-    return strong_matmul(out, strong_mul(_gap_inverse(eigh_values(a)), m))
+    m = strong_matmul(_swap_last(_conj(out)), strong_matmul(_lower_sym(t), out))
+    w = strong_matmul(out, strong_mul(_gap_inverse(eigh_values(a)), m))
+    return gauge_fixed(w, out, unit=False) if is_complex(out) else w  # (V^H dV has a zero real diagonal)
 
 
 def _eigvecs_vjp(ct, out, a):
+    ct = gauge_fixed_adjoint(ct, out, unit=False) if is_complex(out) else ct
     inner = strong_mul(_gap_inverse(eigh_values(a)), strong_matmul(_swap_last(out), ct))
-    return _lower_sym_adjoint(strong_matmul(out, strong_matmul(inner, _swap_last(out))))
+    return _lower_sym_adjoint(strong_matmul(_conj(out), strong_matmul(inner, _swap_last(out))))
 
 
 def _symmetric_samples(rng):
@@ -285,7 +346,8 @@ eigh_values = defop(
     numpy=("linalg.eigvalsh",),
     front=lambda a, UPLO="L": eigvalsh(a, UPLO),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
-    doc="eigenvalues (ascending) of the symmetric matrix in the lower triangle; dλi = viᵀ dA vi",
+    complex=True,  # Hermitian: the matrix of the lower triangle, its diagonal's real part (LAPACK's)
+    doc="eigenvalues (ascending) of the symmetric (Hermitian) matrix in the lower triangle; dλi = vi^H dA vi",
     scale=(matrix_scale(_eigen_scale),),
 )
 eigh_vectors = defop(
@@ -297,7 +359,8 @@ eigh_vectors = defop(
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
-    doc="eigenvectors (columns) of the symmetric matrix in the lower triangle; needs distinct eigenvalues",
+    complex=True,  # Hermitian: each column's largest entry real and positive (the gauge), LAPACK's phase held
+    doc="eigenvectors (columns) of the symmetric (Hermitian) matrix in the lower triangle; needs distinct eigenvalues",
     scale=(matrix_scale(_eigen_scale),),
 )
 
@@ -306,13 +369,15 @@ eigh_vectors = defop(
 
 
 def _eigh_signs_impl(a, UPLO="L"):
-    """(..., 1, n): LAPACK's eigenvectors (of the triangle UPLO names) are eigh_vectors' times these."""
-    return _fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1])
+    """(..., 1, n): LAPACK's eigenvectors (of the triangle UPLO names) are eigh_vectors' times these
+    (±1; of a complex matrix, phases)."""
+    return np.conj(_fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1]))
 
 
 def _svd_signs_impl(a, full=False):
     """(..., 1, k): LAPACK's U columns and Vᵀ rows are svd_u's and svd_vt's times these (`full`: the
-    first k of those of the full SVD, which LAPACK computes by another path)."""
+    first k of those of the full SVD, which LAPACK computes by another path); of a complex matrix,
+    phases c: LAPACK's U is svd_u's times c, its Vh svd_vt's times conj(c)."""
     k = min(np.shape(a)[-2:])
     return _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2))
 
@@ -367,6 +432,7 @@ eigh_signs = defop(
     analytic=False,
     samples=lambda rng: [(args, {"UPLO": uplo}) for args, _ in _symmetric_samples(rng) for uplo in "LU"],
     strategy=_decomposition_strategy,
+    complex=True,  # of a complex matrix, phases: held, as the signs (derivative 0)
     doc="±1 per eigenvector: LAPACK's signs (of the UPLO triangle) relative to eigh_vectors' (piecewise constant)",
 )
 
@@ -408,8 +474,8 @@ def eigvalsh(a, UPLO="L"):
 
 def _svd_impl(a):
     u, s, vt = np.linalg.svd(a, full_matrices=False)
-    signs = _fix_signs(np.swapaxes(vt, -1, -2))  # (..., 1, k): the sign of each row of vt
-    return u * signs, s, vt * np.swapaxes(signs, -1, -2)
+    signs = _fix_signs(np.swapaxes(vt, -1, -2))  # (..., 1, k): the sign (phase) of each row of vt
+    return u * np.conj(signs), s, vt * np.swapaxes(signs, -1, -2)
 
 
 def _svd_parts(a):
@@ -417,17 +483,17 @@ def _svd_parts(a):
 
 
 def _p(t, u, vt):
-    """Uᵀ dA V, the tangent in the singular bases."""
-    return strong_matmul(_swap_last(u), strong_matmul(t, _swap_last(vt)))
+    """Uᵀ dA V (U^H dA V), the tangent in the singular bases."""
+    return strong_matmul(_swap_last(_conj(u)), strong_matmul(t, _swap_last(_conj(vt))))
 
 
 def _svd_s_jvp(t, out, a):
-    u, vt = svd_u(a), svd_vt(a)
-    return strong_einsum_front("...ji,...jk,...ik->...i", u, t, vt)
+    u, vt = svd_u(a), svd_vt(a)  # dσi = Re(ui^H dA vi), vi = conj(row i of Vh)
+    return _real(strong_einsum_front("...ji,...jk,...ik->...i", _conj(u), t, _conj(vt)))
 
 
 def _svd_s_vjp(ct, out, a):
-    return strong_einsum_front("...ij,...j,...jk->...ik", svd_u(a), ct, svd_vt(a))
+    return _conj(strong_einsum_front("...ij,...j,...jk->...ik", svd_u(a), ct, svd_vt(a)))
 
 
 def _svd_u_jvp(t, out, a):
@@ -465,6 +531,80 @@ def _svd_vt_vjp(ct, out, a):
     return first + strong_matmul(u / _row(s), ct - strong_matmul(strong_matmul(ct, v), vt))  # U S⁻¹ V̄ᵀ (I - V Vᵀ)
 
 
+# -- svd's vectors of a complex matrix ---------------------------------------------------------------
+# A = U S V^H, dP = U^H dA V. JAX's derivative (its svd JVP) keeps V^H dV's diagonal zero and puts
+# i·Im(dP_ii)/s_i on U^H dU's; difflab's vectors are gauge-fixed (each row of Vh has its largest entry
+# real and positive, U's column turned with it), so both get −i·θ_j more, θ_j = Im(dV0[p, j] / V[p, j]).
+# The VJPs are these maps' adjoints under Re Σ ū·t (ops/complexes.py), built step by step.
+
+
+def _dv0(t, u, s, vt, p):
+    """dV in the gauge V^H dV diagonal-free: V (F∘(S dP + dP^H S)) + (dA^H U − V dP^H) S⁻¹."""
+    v, ph = conj(_swap_last(vt)), conj(_swap_last(p))
+    inner = strong_mul(_gap_inverse(s * s), _col(s) * p + ph * _row(s))
+    return strong_matmul(v, inner) + (strong_matmul(conj(_swap_last(t)), u) - strong_matmul(v, ph)) / _row(s)
+
+
+def _dv0_adjoint(g, u, s, vt):
+    """(dP̄, Ā's direct part) from the cotangent g of `_dv0`."""
+    v = conj(_swap_last(vt))
+    x = strong_mul(_gap_inverse(s * s), strong_matmul(_swap_last(v), g))
+    gh = conj(_swap_last(g))
+    dp = _col(s) * (x + conj(_swap_last(x))) - strong_matmul(gh / _col(s), conj(v))
+    return dp, strong_matmul(conj(u), gh / _col(s))
+
+
+def _phase_turn(dv0, v):
+    """θ (..., 1, k): the turn of each pair that keeps V's anchor entry real."""
+    from .reductions import sum
+
+    p, top = _largest_entries(v)
+    return imag_part(sum(p * dv0, axis=(len(_shape(v)) - 2,), keepdims=True) / top)
+
+
+def _svd_u_jvp_complex(t, u, s, vt):
+    p = _p(t, u, vt)
+    d = strong_mul(_gap_inverse(s * s), p * _row(s) + _col(s) * conj(_swap_last(p)))
+    d = d + strong_mul(imag_part(p), np.eye(_size(s))) * 1j / _row(s)
+    du = strong_matmul(u, d) + (strong_matmul(t, conj(_swap_last(vt))) - strong_matmul(u, p)) / _row(s)
+    return du - u * (_phase_turn(_dv0(t, u, s, vt, p), conj(_swap_last(vt))) * 1j)
+
+
+def _svd_u_vjp_complex(ct, u, s, vt):
+    from .reductions import sum
+
+    v = conj(_swap_last(vt))
+    ut_ct = strong_matmul(_swap_last(u), ct)
+    x = strong_mul(_gap_inverse(s * s), ut_ct)
+    dp = (x + conj(_swap_last(x))) * _row(s) + strong_mul(imag_part(ut_ct), np.eye(_size(s))) * 1j / _row(s)
+    dp = dp - ut_ct / _row(s)
+    direct = strong_matmul(ct / _row(s), _swap_last(v))
+    c = sum(ct * u, axis=(len(_shape(u)) - 2,), keepdims=True)
+    pick, top = _largest_entries(v)
+    more_dp, more = _dv0_adjoint(-pick * (imag_part(c) / top) * 1j, u, s, vt)
+    return strong_matmul(conj(u), strong_matmul(dp + more_dp, _swap_last(v))) + direct + more
+
+
+def _svd_vt_jvp_complex(t, u, s, vt):
+    v = conj(_swap_last(vt))
+    return conj(_swap_last(gauge_fixed(_dv0(t, u, s, vt, _p(t, u, vt)), v, unit=False)))
+
+
+def _svd_vt_vjp_complex(ct, u, s, vt):
+    v = conj(_swap_last(vt))
+    dp, direct = _dv0_adjoint(gauge_fixed_adjoint(conj(_swap_last(ct)), v, unit=False), u, s, vt)
+    return strong_matmul(conj(u), strong_matmul(dp, _swap_last(v))) + direct
+
+
+def _complex_or_real(complex_rule, real_rule):
+    """A rule of svd's vectors: complex_rule(tangent, U, S, Vh) for a complex matrix, the real one else."""
+
+    def rule(t, out, a):
+        return complex_rule(t, *_svd_parts(a)) if is_complex(a) else real_rule(t, out, a)
+
+    return rule
+
+
 def _svd_samples(rng):
     # wide matrices as (1, 3): a (2, 3) sample costs SymPy 20–40 s per registry test (the sign
     # convention's Piecewise); tests/test_linalg.py checks (2, 3) under `pytest -m slow`
@@ -486,12 +626,13 @@ def _svd_sympy(part):
 svd_u = defop(
     "svd_u",
     lambda a: _svd_impl(a)[0],
-    jvp=(_svd_u_jvp,),
-    vjp=(_svd_u_vjp,),
+    jvp=(_complex_or_real(_svd_u_jvp_complex, _svd_u_jvp),),
+    vjp=(_complex_or_real(_svd_u_vjp_complex, _svd_u_vjp),),
     sympy=_svd_sympy(0),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
+    complex=True,  # each row of Vh's largest entry real and positive (the gauge), LAPACK's phase held
     doc="U of the thin SVD (m×k, k = min(m, n)); needs distinct, nonzero singular values",
     scale=(matrix_scale(_singular_scale),),
 )
@@ -506,19 +647,21 @@ svd_s = defop(
     numpy=("linalg.svdvals",),
     front=lambda x: svdvals(x),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
-    doc="singular values (descending); dσi = uiᵀ dA vi",
+    complex=True,
+    doc="singular values (descending); dσi = Re(ui^H dA vi)",
     scale=(matrix_scale(_singular_scale),),
 )
 svd_vt = defop(
     "svd_vt",
     lambda a: _svd_impl(a)[2],
-    jvp=(_svd_vt_jvp,),
-    vjp=(_svd_vt_vjp,),
+    jvp=(_complex_or_real(_svd_vt_jvp_complex, _svd_vt_jvp),),
+    vjp=(_complex_or_real(_svd_vt_vjp_complex, _svd_vt_vjp),),
     sympy=_svd_sympy(2),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
-    doc="Vᵀ of the thin SVD (k×n); needs distinct, nonzero singular values",
+    complex=True,
+    doc="Vᵀ (V^H) of the thin SVD (k×n); needs distinct, nonzero singular values",
     scale=(matrix_scale(_singular_scale),),
 )
 
@@ -532,6 +675,7 @@ svd_signs = defop(
     analytic=False,
     samples=_svd_samples,
     strategy=_decomposition_strategy,
+    complex=True,  # of a complex matrix, phases: held, as the signs (derivative 0)
     doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
 )
 
@@ -599,6 +743,7 @@ SVD_COMPLEMENT = Op(
     analytic=False,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     nargs=1,
+    complex=True,  # (no derivative of any matrix)
     doc="LAPACK's extra columns of the full U (tall) or rows of the full Vh (wide); no derivative",
 )
 
@@ -625,7 +770,7 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     nd, (m, n) = len(_shape(a)), _shape(a)[-2:]
     full = bool(full_matrices) and m != n
     signs = svd_signs(a, full=True) if full else svd_signs(a)  # (..., 1, k): LAPACK's sign of each pair
-    u, vt = svd_u(a) * signs, svd_vt(a) * _swap_last(signs)
+    u, vt = svd_u(a) * signs, svd_vt(a) * _swap_last(_conj(signs))
     if full and m > n:
         u = concatenate(u, SVD_COMPLEMENT(a), axis=nd - 1)
     elif full:

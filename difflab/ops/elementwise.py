@@ -524,6 +524,12 @@ def _tie_partial(first_wins):
     return partial
 
 
+def _tie_distance(a, b):
+    """How far a and b are from a tie: |a − b| on reals; on complex values, ordered lexicographically
+    (NumPy's, autograd's and JAX's order), the winner changes where the real parts cross: |Re(a − b)|."""
+    return np.abs(np.real(np.subtract(a, b)))
+
+
 def _tie_piece(held, a, b):
     """max/min on the piece its held (first wins, tie) name: a, b, or their mean at a tie (the even split)."""
     wins, tie = held
@@ -536,8 +542,9 @@ maximum = defop(
     partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
     sympy=elementwise_sympy(_piecewise_max),
     domain=("real", "real"),
-    kink=lambda a, b: np.abs(a - b),
+    kink=_tie_distance,
     analytic=False,
+    complex=True,  # NumPy orders complex values lexicographically; the derivative follows the pick
     numpy=("maximum",),
     piecewise=(lambda out, a, b: (greater(a, b), equal(a, b)), lambda s, a, b: _tie_piece(s, a, b)),
     doc="elementwise max; ties split evenly",
@@ -548,8 +555,9 @@ minimum = defop(
     partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
     sympy=elementwise_sympy(_piecewise_min),
     domain=("real", "real"),
-    kink=lambda a, b: np.abs(a - b),
+    kink=_tie_distance,
     analytic=False,
+    complex=True,  # NumPy orders complex values lexicographically; the derivative follows the pick
     numpy=("minimum",),
     piecewise=(lambda out, a, b: (less(a, b), equal(a, b)), lambda s, a, b: _tie_piece(s, a, b)),
     doc="elementwise min; ties split evenly",
@@ -1146,6 +1154,7 @@ fmax = defop(
     kink=maximum.kink,
     analytic=False,
     piecewise=maximum.piecewise,
+    complex=True,
     numpy=("fmax",),
     drops_nan=True,  # NaN ignored
     doc="elementwise max ignoring NaN; ties split evenly",
@@ -1159,6 +1168,7 @@ fmin = defop(
     kink=minimum.kink,
     analytic=False,
     piecewise=minimum.piecewise,
+    complex=True,
     numpy=("fmin",),
     drops_nan=True,  # NaN ignored
     doc="elementwise min ignoring NaN; ties split evenly",

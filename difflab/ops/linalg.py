@@ -204,7 +204,7 @@ def matrix_scale(fn):
     """The `Op.scale` of a matrix argument from `fn(finite matrices (k, m, n), **params) -> (k,)`."""
 
     def scale(x, *rest, **params):
-        x = np.asarray(x, dtype=float)
+        x = np.asarray(x, dtype=complex if np.iscomplexobj(x) else float)  # (a complex intermediate: eigh, svd, eig)
         out = np.full(x.shape[:-2] + (1, 1), np.inf)
         ok = np.isfinite(x).all(axis=(-2, -1)) if x.size else np.zeros(x.shape[:-2], bool)
         if ok.any():
@@ -230,6 +230,7 @@ inv = defop(
     samples=_square_samples,
     numpy=("linalg.inv",),
     strategy=_square_strategy,
+    complex=True,  # holomorphic as written: −X dA X, its VJP −Xᵀ ū Xᵀ
     doc="matrix inverse (stacks of matrices too)",
     scale=(matrix_scale(least_singular),),
 )
@@ -282,26 +283,72 @@ def _tr_inv_times(x, t):
     return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False))
 
 
-# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ): its own derivative needs A⁻¹, so a second
-# derivative of det at an exactly singular matrix is not yet computed by forward and reverse
+def _singular(x) -> bool:
+    """Whether a concrete stack of matrices holds an exactly singular one (LAPACK's LU finds a zero pivot)."""
+    if isinstance(x, Traced) or not np.isfinite(x).all():
+        return False
+    try:
+        np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        return True
+    return False
+
+
+def _cofactor_frame(x):
+    """(det U det V, U, V, Q) of A = U S Vᵀ: Q_ik = ∏_{j ∉ {i, k}} s_j off the diagonal, 0 on it (no division)."""
+    u, s, vt = np.linalg.svd(x)
+    n = s.shape[-1]
+    rows = np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :])  # row i: s with s_i replaced by 1
+    ones = np.ones(rows.shape[:-1] + (1,))
+    before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
+    after = np.cumprod(np.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    sign = (np.linalg.det(u) * np.linalg.det(vt))[..., None, None]
+    return sign, u, np.swapaxes(vt, -1, -2), np.where(np.eye(n, dtype=bool), 0.0, before * after)
+
+
+def _cofactor_jvp_svd(t, x):
+    """d cof(A)[T] by the SVD, exact at a singular A: cof(U S Vᵀ) = det U det V · U cof(S) Vᵀ and, with
+    E = Uᵀ T V, d cof(S)[E] = diag(Q diag E) − Q∘Eᵀ (a minor of a diagonal matrix moves only with E's
+    diagonal, or with the one entry that fills the removed row and column)."""
+    sign, u, v, q = _cofactor_frame(x)
+    e = np.swapaxes(u, -1, -2) @ t @ v
+    d = np.einsum("...ik,...kk->...i", q, e)
+    return sign * (u @ (d[..., :, None] * np.eye(q.shape[-1]) - q * np.swapaxes(e, -1, -2)) @ np.swapaxes(v, -1, -2))
+
+
+def _cofactor_vjp_svd(ct, x):
+    """The adjoint of `_cofactor_jvp_svd`: with G = det U det V · Uᵀ C̄ V, Ā = U (diag(Q diag G) − (Q∘G)ᵀ) Vᵀ."""
+    sign, u, v, q = _cofactor_frame(x)
+    g = sign * (np.swapaxes(u, -1, -2) @ ct @ v)
+    d = np.einsum("...ik,...kk->...i", q, g)
+    return u @ (d[..., :, None] * np.eye(q.shape[-1]) - np.swapaxes(q * g, -1, -2)) @ np.swapaxes(v, -1, -2)
+
+
+def _cofactor_jvp(t, out, x):
+    if _singular(x) and not isinstance(t, Traced):
+        return _cofactor_jvp_svd(t, x)
+    return strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(
+        out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x)))
+    )
+
+
+def _cofactor_vjp(ct, out, x):
+    if _singular(x) and not isinstance(ct, Traced):
+        return _cofactor_vjp_svd(ct, x)
+    total = _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False))
+    return strong_mul(total, _swap_last(_rule_inv(x))) - strong_matmul(
+        _swap_last(_rule_inv(x)), strong_matmul(_swap_last(ct), out)
+    )
+
+
+# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ) where A is invertible; at an exactly singular
+# concrete A (A⁻¹ does not exist) the SVD's exact form (_cofactor_jvp_svd): det″ there is finite. A traced
+# singular A (a third derivative, or a rule traced by the compiled tier) still takes A⁻¹: NaN, with a warning
 cofactor = defop(
     "cofactor",
     _cofactor,
-    jvp=(
-        lambda t, out, x: (
-            strong_mul(out, _tr_inv_times(x, t))
-            - strong_matmul(out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x))))
-        ),
-    ),
-    vjp=(
-        lambda ct, out, x: (
-            strong_mul(
-                _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False)),
-                _swap_last(_rule_inv(x)),
-            )
-            - strong_matmul(_swap_last(_rule_inv(x)), strong_matmul(_swap_last(ct), out))
-        ),
-    ),
+    jvp=(_cofactor_jvp,),
+    vjp=(_cofactor_vjp,),
     sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object)),
     samples=_square_samples,
     strategy=_square_strategy,

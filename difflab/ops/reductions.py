@@ -228,7 +228,8 @@ max = defop(
     ),
     samples=_samples((((3, 4),), {"axis": (1,), "keepdims": False}), (((5,),), {"axis": None, "keepdims": False})),
     batch=_batch_reduce("max"),
-    doc="max over axes; ties split evenly",
+    complex=True,  # NumPy's lexicographic order on complex values (JAX's and autograd's): the pick's derivative
+    doc="max over axes; ties split evenly (of complex values: NumPy's lexicographic order)",
     shift=("equivariant", _reduced_axes),
     numpy=("max", "amax"),
     methods=("max",),
@@ -300,6 +301,7 @@ prod = defop(
         ((np.array([1.5, 0.0, -2.0]),), {"axis": None, "keepdims": False}),
     ],
     batch=_batch_reduce("prod"),
+    complex=True,  # holomorphic: the product of the others, as written
     doc="product over axes; right with zeros in the input",
     numpy=("prod", "product"),
     methods=("prod",),
@@ -406,7 +408,8 @@ def _reduced_last(x, axis, keepdims):
 def _top2_gap(x, axis, keepdims):
     rows, shape = _reduced_last(np.asarray(x), axis, keepdims)
     s = np.sort(rows, axis=-1)
-    gap = s[..., -1] - s[..., -2] if s.shape[-1] > 1 else np.full(s.shape[:-1], np.inf)
+    # complex values: NumPy sorts them lexicographically and the pick changes where real parts cross
+    gap = np.real(s[..., -1] - s[..., -2]) if s.shape[-1] > 1 else np.full(s.shape[:-1], np.inf)
     return gap.reshape(shape)
 
 
