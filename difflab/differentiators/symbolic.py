@@ -23,6 +23,7 @@ import numpy as np
 
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
+from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, nonfinite_concrete, refuse_complex, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
@@ -83,7 +84,12 @@ class Symbolic(Differentiator):
                     return False
                 if too_large:
                     raise ValueError(too_large)
-                self.program = to_sympy(self.graph)
+                try:
+                    self.program = to_sympy(self.graph)
+                except NotDifferentiableError:  # an op with no SymPy form at this size (an 8×8 inv)
+                    if (self.tensor or self.matrix) is None or strict:
+                        raise
+                    return False
                 closed = [arr for _, arr in self.program.closed]  # an enclosing trace's values: last
                 self.symbols = [s for arr in self.program.inputs + closed for s in arr.ravel()]
                 self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]
