@@ -163,6 +163,15 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of("AssertionError: assert False", "test_wrappers.py::test_wrapped_name_and_docs").startswith(
         "autograd's own wrappers"
     )
+    # symbolic's refusal of an 8×8 inverse at translation: its own cause, not the generic NotDifferentiableError's
+    assert runner.cause_of(
+        "NotDifferentiableError: the symbolic method has no closed form for inv of a 8×8 matrix (SymPy's is used up "
+        "to 4×4); use 'forward' or 'reverse'",
+        "test_linalg.py::test_inv",
+    ).startswith("symbolic: a matrix too large")
+    assert runner.cause_of("NotDifferentiableError: no registry op translates to a SymPy Piecewise").startswith(
+        "symbolic as an inner method"
+    )
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
