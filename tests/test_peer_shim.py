@@ -175,6 +175,7 @@ def test_peer_runner_sorts_failures_by_cause():
     )
     assert runner.cause_of("assert 1.8334264312505144e-11 == 0.0\n").startswith("an exact ==")
     assert runner.cause_of("assert 1.001 == 1.0\n").startswith("wrong value")
+    assert runner.cause_of("AssertionError: value mismatch (relative difference nan):").startswith("NaN at a domain")
     assert runner.cause_of("NotDifferentiableError: no registry op translates to a SymPy Piecewise").startswith(
         "symbolic as an inner method"
     )
