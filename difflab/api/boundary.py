@@ -411,7 +411,7 @@ def _check_differentiable(x, kind, i, j):
             "differentiated (use 2.0 rather than 2, or x.astype(float))"
         )
         if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
-            raise ComplexLeaf(message + "; complex leaves: method='forward' or 'reverse'")
+            raise ComplexLeaf(message + "; complex leaves: method='forward', 'reverse' or 'numeric'")
         raise TypeError(message)
 
 
