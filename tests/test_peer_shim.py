@@ -176,6 +176,9 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of("assert 1.8334264312505144e-11 == 0.0\n").startswith("an exact ==")
     assert runner.cause_of("assert 1.001 == 1.0\n").startswith("wrong value")
     assert runner.cause_of("AssertionError: value mismatch (relative difference nan):").startswith("NaN at a domain")
+    near = "Derivative (VJP) check of vjp_fun failed with method numeric (relative difference 2.7e-05)"
+    assert runner.cause_of(near, "test_linalg.py::test_norm_axis_complex[shape0-0]").startswith("near miss")
+    assert runner.cause_of("ComplexLeaf: argument 0 has dtype complex128", "test_x.py::test_y").startswith("complex")
     assert runner.cause_of("NotDifferentiableError: no registry op translates to a SymPy Piecewise").startswith(
         "symbolic as an inner method"
     )
