@@ -220,7 +220,8 @@ CAUSES = (
 def _equal_to_roundoff(message: str) -> bool:
     """An `assert a == b` of two numbers that differ by round-off only (1e-9 relative): a numeric derivative
     checked for exact equality."""
-    found = re.search(r"assert (-?[\d.]+(?:e-?\d+)?) == (-?[\d.]+(?:e-?\d+)?)\s", message + "\n")
+    number = r"(?:np\.float64\()?(-?[\d.]+(?:e-?\d+)?)\)?"  # 6.0 or np.float64(6.0)
+    found = re.search(rf"assert {number} == {number}\s", message + "\n")
     if not found:
         return False
     a, b = float(found.group(1)), float(found.group(2))

@@ -174,6 +174,7 @@ def test_peer_runner_sorts_failures_by_cause():
         "an exact == of a finite-difference derivative"
     )
     assert runner.cause_of("assert 1.8334264312505144e-11 == 0.0\n").startswith("an exact ==")
+    assert runner.cause_of("assert 5.999999999926663 == np.float64(6.0)\n").startswith("an exact ==")
     assert runner.cause_of("assert 1.001 == 1.0\n").startswith("wrong value")
     assert runner.cause_of("AssertionError: value mismatch (relative difference nan):").startswith("NaN at a domain")
     near = "Derivative (VJP) check of vjp_fun failed with method numeric (relative difference 2.7e-05)"
