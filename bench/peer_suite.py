@@ -205,7 +205,7 @@ CAUSES = (
     ("symbolic as an inner method / no closed form", r"NotDifferentiableError"),
     ("timeout", r":: timeout:"),
     # numeric's second derivative through sqrt at 0 (std of one element): NaN with a DomainWarning naming sqrt, where
-    # the exact methods' strong zeros give 0 (docs/peer_suite.md, 2026-12-02 13:00)
+    # the exact methods' strong zeros give 0 (docs/peer_suite.md, "symbolic and numeric re-run")
     ("NaN at a domain edge, named by a DomainWarning (numeric: sqrt at 0)", r"relative difference nan"),
     ("near miss: within 1e-3 relative, outside autograd's 1e-6", r"relative difference \d\.\de-0[4-7]"),
     # `assert 0.9999999999868848 == 1.0` (test_mean_list_of_boxes): exact equality asked of an approximation
