@@ -94,6 +94,26 @@ def test_eigh_symbolic_refuses_beyond_2x2_naming_the_op(rng):
     np.testing.assert_allclose(dl.grad(f, method="symbolic")(a), dl.grad(f)(a), rtol=1e-12, atol=1e-13)
 
 
+@pytest.mark.parametrize(
+    ("name", "f", "shape"),
+    [
+        ("inv", lambda a: dnp.sum(dnp.sin(dnp.linalg.inv(a))), (8, 8)),  # autograd's test_inv
+        ("det", np.linalg.det, (6, 6)),
+        ("logabsdet", lambda a: np.sum(np.linalg.slogdet(a)[1]), (3, 5, 5)),
+        ("cholesky", lambda a: dnp.sum(dnp.linalg.cholesky(a @ a.T)), (6, 6)),
+        ("pinv", lambda a: dnp.sum(dnp.linalg.pinv(a) ** 2), (7, 5)),
+    ],
+)
+def test_symbolic_refuses_an_inverse_or_determinant_beyond_4x4_naming_the_op(name, f, shape, rng):
+    """SymPy's inverse and determinant grow factorially (autograd's 8×8 test_inv ran for hours in the peer
+    suite): refused at translation, before any SymPy work, where the scalar program is needed (a JVP);
+    the gradient still comes from the matrix-level form, equal to reverse's."""
+    a = rng.normal(size=shape) + shape[-1] * np.eye(*shape[-2:])
+    with pytest.raises(dl.NotDifferentiableError, match=rf"{name} of a \d×\d matrix \(SymPy's is used up to 4×4\)"):
+        dl.jvp(f, (a,), (np.ones_like(a),), method="symbolic")
+    np.testing.assert_allclose(dl.grad(f, method="symbolic")(a), dl.grad(f)(a), rtol=1e-9, atol=1e-12)
+
+
 def test_eigh_repeated_eigenvalue(rng):
     """Documented: at a repeated eigenvalue the eigenvectors have no derivative (the rule divides by
     λj − λi = 0 and says so with inf/NaN); the eigenvalues' sum, the trace, still has gradient I."""

@@ -163,6 +163,26 @@ def test_peer_runner_sorts_failures_by_cause():
     assert runner.cause_of("AssertionError: assert False", "test_wrappers.py::test_wrapped_name_and_docs").startswith(
         "autograd's own wrappers"
     )
+    # symbolic's refusal of an 8×8 inverse at translation: its own cause, not the generic NotDifferentiableError's
+    assert runner.cause_of(
+        "NotDifferentiableError: the symbolic method has no closed form for inv of a 8×8 matrix (SymPy's is used up "
+        "to 4×4); use 'forward' or 'reverse'",
+        "test_linalg.py::test_inv",
+    ).startswith("symbolic: a matrix too large")
+    # numeric's 1.000000000005219 asked to be exactly 1.0 is round-off; 1.001 == 1.0 stays a wrong value
+    assert runner.cause_of("assert 1.000000000005219 == 1.0\n", "test_numpy.py::test_mean_list_of_boxes").startswith(
+        "an exact == of a finite-difference derivative"
+    )
+    assert runner.cause_of("assert 1.8334264312505144e-11 == 0.0\n").startswith("an exact ==")
+    assert runner.cause_of("assert 5.999999999926663 == np.float64(6.0)\n").startswith("an exact ==")
+    assert runner.cause_of("assert 1.001 == 1.0\n").startswith("wrong value")
+    assert runner.cause_of("AssertionError: value mismatch (relative difference nan):").startswith("NaN at a domain")
+    near = "Derivative (VJP) check of vjp_fun failed with method numeric (relative difference 2.7e-05)"
+    assert runner.cause_of(near, "test_linalg.py::test_norm_axis_complex[shape0-0]").startswith("near miss")
+    assert runner.cause_of("ComplexLeaf: argument 0 has dtype complex128", "test_x.py::test_y").startswith("complex")
+    assert runner.cause_of("NotDifferentiableError: no registry op translates to a SymPy Piecewise").startswith(
+        "symbolic as an inner method"
+    )
 
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])

@@ -406,13 +406,16 @@ def _check_differentiable(x, kind, i, j):
             if not isinstance(x, (list, tuple, dict, type(None)))
             else type(x).__name__
         )
-        message = (
+        if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
+            raise ComplexLeaf(
+                f"argument {i} (leaf {j}) has dtype {dtype}; complex leaves are differentiated as their real and "
+                "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
+                "method='forward', 'reverse' or 'numeric'"
+            )
+        raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
             "differentiated (use 2.0 rather than 2, or x.astype(float))"
         )
-        if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
-            raise ComplexLeaf(message + "; complex leaves: method='forward' or 'reverse'")
-        raise TypeError(message)
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------

@@ -4,7 +4,7 @@ function, so the differentiators see real inputs only (complex values live insid
 
 Results follow autograd's and JAX's convention (difflab/ops/complexes.py): a gradient or a VJP
 (g_re, g_im) becomes g_re − i·g_im (grad(abs)(3+4j) = 0.6−0.8j), a complex tangent v enters as
-(Re v, Im v). The methods whose `complex_leaves` trait is set (forward, reverse) take them.
+(Re v, Im v). The methods whose `complex_leaves` trait is set (forward, reverse, numeric) take them.
 """
 
 from __future__ import annotations

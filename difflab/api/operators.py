@@ -75,6 +75,10 @@ class _Transform:
     are serialised by a lock: the compiled tapes reuse their buffers, and the cache is shared.
     """
 
+    #: "grad"/"hessian": the output must be a real scalar, checked before the method prepares (symbolic's
+    #: refusal of complex values would otherwise hide grad's TypeError for a complex output)
+    scalar_output: str | None = None
+
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
         self.cache: OrderedDict = OrderedDict()
@@ -124,6 +128,8 @@ class _Transform:
         self._calls.saw(st, args, st.cacheable and not batch)
         method = self.method
         prep = st.prepared.get(method)
+        if prep is None and self.scalar_output:
+            _scalar_check(st, self.scalar_output)
         if prep is None:
             if batch:
                 rows = tuple(k for k, (i, _) in enumerate(st.signature.input_pos) if i in batch)
@@ -216,6 +222,8 @@ class _Hot:
 
 
 class _ValueAndGrad(_Transform):
+    scalar_output = "grad"
+
     def __call__(self, *args, **kwargs):
         if not kwargs and self._calls.staged is not None:  # the common case first (see `_Hot`): a call like the last
             with self._lock:
@@ -408,6 +416,8 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False):
 
 
 class _Hessian(_Transform):
+    scalar_output = "hessian"
+
     @_public_call
     def __call__(self, *args):
         with self._lock:

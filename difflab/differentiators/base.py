@@ -84,15 +84,16 @@ def _traced(args) -> bool:
     return any(isinstance(a, Traced) for a in args)
 
 
-def refuse_complex(graph: Graph):
-    """The symbolic method's refusal of complex values, naming the first equation that holds one."""
+def refuse_complex(graph: Graph, who: str = "the symbolic method", instead: str = "method='forward' or 'reverse'"):
+    """`who`'s refusal of complex values (the symbolic method's; complex step's), naming the first equation
+    that holds one."""
     from ..errors import NotDifferentiableError
 
     for eqn in graph.eqns:
         if eqn.out.dtype.kind == "c":
             raise NotDifferentiableError(
-                f"the symbolic method does not differentiate complex values (`{str(eqn).split(' :')[0]}` is "
-                f"complex: {eqn.out.aval}); use method='forward' or 'reverse'"
+                f"{who} does not differentiate complex values (`{str(eqn).split(' :')[0]}` is "
+                f"complex: {eqn.out.aval}); use {instead}"
             )
 
 

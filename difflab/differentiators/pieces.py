@@ -106,14 +106,11 @@ def _singular(graph: Graph, args, wrt):
             env[e.out] = impl_or_nan(e, [_number(read(env, a)) for a in e.args], e.kw)
             if e.out not in live or not e.op.float_partials:
                 continue
-            vals, out = (
-                [np.asarray(_number(read(env, a)), dtype=float) for a in e.args],
-                np.asarray(env[e.out], dtype=float),
-            )
+            vals, out = [_inexact(_number(read(env, a))) for a in e.args], _inexact(env[e.out])
             for (partial, _), a in zip(e.op.float_partials, e.args):
                 if partial is None or not isinstance(a, Var) or a not in live:
                     continue
-                d = np.broadcast_to(np.asarray(partial(out, *vals, **e.kw), dtype=float), out.shape)
+                d = np.broadcast_to(_inexact(partial(out, *vals, **e.kw)), out.shape)
                 if (np.isfinite(out) & ~np.isfinite(d)).any():
                     return e, a
     return None
@@ -121,6 +118,12 @@ def _singular(graph: Graph, args, wrt):
 
 def _number(v):
     return v.concrete if isinstance(v, Tracer) else v
+
+
+def _inexact(v):
+    """v as a float array, or a complex one when it is complex (fft's values: a float cast would fail)."""
+    v = np.asarray(v)
+    return v if v.dtype.kind in "fc" else v.astype(float)
 
 
 def no_value(graph: Graph, args, wrt, order: int) -> bool:

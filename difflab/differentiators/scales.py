@@ -375,7 +375,7 @@ def say_unresolved(fun, d, err):
     there), and the warning names that op's equation."""
     limited = sorted(getattr(fun, "limited", ()))
     with np.errstate(all="ignore"):
-        d, err = np.abs(np.asarray(_number(d), dtype=float)), np.asarray(_number(err), dtype=float)
+        d, err = np.abs(np.asarray(_number(d))).astype(float), np.asarray(_number(err), dtype=float)  # d may be complex
         big, worst = np.max(d, where=np.isfinite(d), initial=0.0), np.max(err, where=np.isfinite(err), initial=0.0)
     if not limited or not worst > big:
         return

@@ -41,6 +41,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
+from .base import refuse_complex
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -213,7 +214,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
-    S = S.real if S.dtype.kind == "c" else S  # (k, T, m)
+    # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
+    # complex output (fft of a real x) are J v itself, imaginary part and all
+    S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
     if rich:
         d, err = _richardson(S, H, f0)
         if not want_err:
@@ -300,7 +303,10 @@ def _hessian_stencil(fun, x, f0, step=None):
 
 
 def _check_analytic(graph, wrt):
-    """Refuse a non-analytic op lying on a differentiable path from the `wrt` inputs to an output."""
+    """Refuse a non-analytic op lying on a differentiable path from the `wrt` inputs to an output, and any
+    complex value: complex step reads the derivative off Im f(x + ihv), which a complex f already fills."""
+    # exp(1j·x)·x gave 5e19 for J v, silently
+    refuse_complex(graph, "complex step", "another scheme, or method='forward' or 'reverse'")
 
     def links(e):  # (argument, does the op pass its derivative on)
         return [

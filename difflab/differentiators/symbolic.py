@@ -23,6 +23,7 @@ import numpy as np
 
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
+from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, nonfinite_concrete, refuse_complex, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
@@ -41,9 +42,7 @@ class Symbolic(Differentiator):
     `cse=False` lambdifies the derivative written out in full (the naive, swollen form);
     `matrix=False` keeps gradients of array functions on the per-scalar path too (matrix.py)."""
 
-    name = "symbolic"
-    native = "jacobian"
-    hessian_pair = None
+    name, native, hessian_pair = "symbolic", "jacobian", None
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True, matrix: bool = True):
@@ -78,12 +77,14 @@ class Symbolic(Differentiator):
                     self._searched, self.per_example = True, per_example(self.graph, self.wrt)
                     if self.per_example is not None:  # one example's graph, evaluated over the rows
                         self.graph, self.batch_inputs = self.per_example.graph, self.per_example.rows
-                too_large = over_limit(self.graph, MAX_ELEMENTS)
-                if too_large and (self.tensor or self.matrix) is not None and not strict:
+                try:  # over the expansion limit, or an op with no SymPy form at this size (an 8×8 inv)
+                    if too_large := over_limit(self.graph, MAX_ELEMENTS):
+                        raise NotDifferentiableError(too_large)
+                    self.program = to_sympy(self.graph)
+                except NotDifferentiableError:
+                    if strict or (self.tensor or self.matrix) is None:  # else the matrix-level form stands in
+                        raise
                     return False
-                if too_large:
-                    raise ValueError(too_large)
-                self.program = to_sympy(self.graph)
                 closed = [arr for _, arr in self.program.closed]  # an enclosing trace's values: last
                 self.symbols = [s for arr in self.program.inputs + closed for s in arr.ravel()]
                 self.x = [s for i in self.wrt for s in self.program.inputs[i].ravel()]

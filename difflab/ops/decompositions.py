@@ -25,7 +25,8 @@ and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no su
 
 Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices with at most 2 rows
 or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
-has a SymPy form at every size. LAPACK's signs have no closed form: symbolic writes them as named
+and pinv (through the inverse of AᵀA or AAᵀ) have SymPy forms up to 4×4, as inv and det (linalg.py's
+SYMPY_MATRIX_LIMIT: their entries grow factorially with the size). LAPACK's signs have no closed form: symbolic writes them as named
 functions of the matrix entries with derivative 0, which its generated code evaluates with LAPACK
 at each point (so symbolic's values agree with NumPy's too).
 """
@@ -44,7 +45,9 @@ from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
 from .linalg import (
     _einsum_front,
+    SYMPY_MATRIX_LIMIT,
     _per_matrix,
+    _too_big,
     _swap_last,
     inv,
     matmul,
@@ -169,14 +172,6 @@ def _sign_of_largest(vec):
         pieces.append((sp.Piecewise((1, x >= 0), (-1, True)), cond))
     pieces[-1] = (pieces[-1][0], True)
     return sp.Piecewise(*pieces)
-
-
-def _too_big(name, shape, limit):
-    raise NotDifferentiableError(
-        f"the symbolic method has no closed form for {name} of a "
-        f"{shape[0]}×{shape[1]} matrix (SymPy's is used up to {limit}); "
-        "use 'forward' or 'reverse'"
-    )
 
 
 def _sym_eigh(m):
@@ -829,7 +824,7 @@ cholesky = defop(
     np.linalg.cholesky,
     jvp=(_cholesky_jvp,),
     vjp=(_cholesky_vjp,),
-    sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))),
+    sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False)), "cholesky", SYMPY_MATRIX_LIMIT),
     samples=_spd_samples,
     domain=("spd",),
     strategy=_decomposition_strategy,
@@ -870,7 +865,7 @@ def _pinv_sympy(a, rcond):
     def full_rank(m):  # the full-rank pseudo-inverse: SymPy's general one decides the rank symbolically
         return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
 
-    return _per_matrix(lambda m: _to_object(full_rank(m)))(a)
+    return _per_matrix(lambda m: _to_object(full_rank(m)), "pinv", SYMPY_MATRIX_LIMIT)(a)
 
 
 def _pinv_samples(rng):

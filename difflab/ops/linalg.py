@@ -11,7 +11,7 @@ from collections import Counter
 import numpy as np
 
 from .core import REGISTRY, _sp, draw, fits
-from ..errors import warn_domain
+from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
 from .elementwise import _abs_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
@@ -158,11 +158,28 @@ def _square_samples(rng):
     ]
 
 
-def _per_matrix(fn):
-    """A SymPy translation applied to each matrix of a stack of object arrays."""
+#: the largest matrix side (n×n) whose inverse, determinant or Cholesky factor the symbolic method writes out:
+#: SymPy's entries grow factorially with n (the Jacobian of a 4×4 inverse takes ~1 s, of a 5×5 over 100 s, of
+#: autograd's 8×8 test matrices hours), so bigger ones are refused by name at translation, before any of it
+SYMPY_MATRIX_LIMIT = 4
+
+
+def _too_big(name, shape, limit):
+    raise NotDifferentiableError(
+        f"the symbolic method has no closed form for {name} of a "
+        f"{shape[0]}×{shape[1]} matrix (SymPy's is used up to {limit}); "
+        "use 'forward' or 'reverse'"
+    )
+
+
+def _per_matrix(fn, name=None, limit=None):
+    """A SymPy translation applied to each matrix of a stack of object arrays. With `limit`, a matrix
+    with more than `limit` rows and columns raises NotDifferentiableError naming `name` (the op) first."""
 
     def translate(x):
         x = np.asarray(x, dtype=object)
+        if limit is not None and min(x.shape[-2:]) > limit:
+            _too_big(name, x.shape[-2:], f"{limit}×{limit}")
         flat = x.reshape((-1,) + x.shape[-2:])
         outs = [np.asarray(fn(_sp().Matrix(m)), dtype=object) for m in flat]
         res = np.empty(len(outs), dtype=object) if outs[0].ndim == 0 else None
@@ -226,7 +243,7 @@ inv = defop(
     np.linalg.inv,
     jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
     vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
-    sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object)),
+    sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object), "inv", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     numpy=("linalg.inv",),
     strategy=_square_strategy,
@@ -349,7 +366,7 @@ cofactor = defop(
     _cofactor,
     jvp=(_cofactor_jvp,),
     vjp=(_cofactor_vjp,),
-    sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object)),
+    sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object), "cofactor", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     strategy=_square_strategy,
     doc="adj(A)ᵀ, the cofactor matrix: det's gradient (finite and exact where A is singular)",
@@ -359,7 +376,7 @@ det = defop(
     np.linalg.det,
     jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(cofactor(x), t), axis=_last_two(t), keepdims=False),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), cofactor(x)),),
-    sympy=_per_matrix(lambda m: m.det()),
+    sympy=_per_matrix(lambda m: m.det(), "det", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     numpy=("linalg.det",),
     strategy=_square_strategy,
@@ -381,7 +398,7 @@ logabsdet = defop(
         lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False),
     ),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
-    sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det()))),
+    sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det())), "logabsdet", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     strategy=_square_strategy,
     doc="log |det A| (slogdet's second output), computed without overflow",
