@@ -30,10 +30,14 @@ every call used to pay per-call layers around the code: an error state, its cost
 places, a finiteness pass per output and per differentiated input, copies of results that might
 alias an input. `fn.guarded` is the same program (speculative where `fn` is) for the common case
 only: it runs under its own error state, and returns the outputs only when nothing raised and one
-fused sum is finite: Σ x·x over the guarded inputs, the function's values (`values`) and the
-derivatives computed in a plain form (a BLAS dot per array, a sum above `_DOT_MAX` entries, as
-`ops.core.all_surely_finite`). Else it returns None, and the caller takes its general path (the
-exact program, the API's masks and warnings): None is never an answer. A derivative computed
+fused sum is finite, whose terms (Σ v·v: a BLAS dot per array, a sum above `_DOT_MAX` entries, as
+`ops.core.all_surely_finite`; v - v for a number) imply that the guarded inputs, the function's
+values (`values`) and the operands of the plain forms (every operand finite: plain = strong) are
+finite. A value needs no term of its own when one it reaches through the registry's `strict`
+arguments has one (`_check_terms`): for an MLP's loss, W1 and b1 reach the loss, W0 and b0 reach
+x W0 + b0 (not tanh(x W0 + b0): tanh(∞) = 1), so two terms check four weights. Else it returns
+None, and the caller takes its general path (the exact program, the API's masks and warnings): None
+is never an answer. A derivative computed
 exactly needs no check: a non-finite one is what the general path answers too. It charges nothing
 (`guarded.eqns`, `guarded.elements`: what one call would have charged, for the caller to charge
 once). Its results are owned, decided when generating, not per call: an output made by a ufunc is
