@@ -9,6 +9,9 @@ ROW is one of
               over bench/numeric.py's functions at n = 4 and 16 (as bench/richardson_ab.py)
   hvp         prepared hvp ÷ JAX jvp-of-grad (jit) and ÷ difflab's prepared gradient, MLP 64-128-10 b128
               (bench/second_order.py's first size)
+  symbolic    prepared symbolic value_and_grad ÷ hand NumPy, every bench/symbolic.py row (declared and
+              undeclared losses)
+  mlpprep     prepared reverse value_and_grad ÷ hand NumPy, bench/mlp.py's first two sizes (its prepared row)
 Each PATH is a directory holding another checkout's `difflab/` (a worktree, or `git archive C difflab | tar -x
 -C DIR`); this checkout is the last tree. The problems and peers come from this file's bench/ scripts, so
 every tree is timed on the same workload; only `difflab` differs (PYTHONPATH). Per process: the median
@@ -103,10 +106,66 @@ def _hvp(rounds):
     }
 
 
-ROWS = {"chunk64": (_chunk64, 9), "richardson": (_richardson, 15), "hvp": (_hvp, 15)}
+def _vs_hand(cases, method, rounds):
+    """{"cells": {label: (prepared ÷ hand, IQR low, high, µs)}} for (sizes, batch, loss) cases."""
+    import _common as C
+    import hand_numpy as hand
+    import numpy as np
+
+    import difflab as dl
+
+    cells = {}
+    for label, sizes, batch, f in cases:
+        params, X, Y = hand.problem(sizes, batch)
+        p = dl.prepare(f, params, X, Y, method=method)
+        _, g = p.value_and_grad(params, X, Y)
+        _, g_h = hand.loss_and_grad(params, X, Y)
+        assert max(np.abs(g[k] - g_h[k]).max() for k in g_h) <= 1e-12 * max(np.abs(a).max() for a in g_h.values())
+        res = C.measure(
+            {"dl": lambda: p.value_and_grad(params, X, Y), "hand": lambda: hand.loss_and_grad(params, X, Y)},
+            rounds=rounds,
+            target=0.02,
+        )
+        cells[label] = (res["dl"].ratio(res["hand"]), *res["dl"].ratio_spread(res["hand"]), res["dl"].median * 1e6)
+    return {"cells": cells}
+
+
+def _symbolic(rounds):
+    from symbolic import SIZES, UNDECLARED, user_loss
+
+    from difflab.nn import MLP
+
+    cases = [
+        (f"{'-'.join(map(str, s))} b{b}", s, b, MLP(list(s), activation="tanh").loss("cross_entropy")) for s, b in SIZES
+    ]
+    cases += [(f"{'-'.join(map(str, s))} b{b} undeclared", s, b, user_loss) for s, b in UNDECLARED]
+    return _vs_hand(cases, "symbolic", rounds)
+
+
+def _mlpprep(rounds):
+    from mlp import SIZES
+
+    from difflab.nn import MLP
+
+    cases = [
+        (f"{'-'.join(map(str, s))} b{b}", s, b, MLP(list(s), activation="tanh").loss("cross_entropy"))
+        for s, b in SIZES[:2]
+    ]
+    return _vs_hand(cases, "reverse", rounds)
+
+
+ROWS = {
+    "chunk64": (_chunk64, 9),
+    "richardson": (_richardson, 15),
+    "hvp": (_hvp, 15),
+    "symbolic": (_symbolic, 15),
+    "mlpprep": (_mlpprep, 15),
+}
 
 
 def _fmt(row, got):
+    if row in ("symbolic", "mlpprep"):
+        return "; ".join(f"{k} {r:.2f} ({lo:.2f}–{hi:.2f}, {us:.0f} µs)" for k, (r, lo, hi, us) in got["cells"].items())
     if row == "richardson":
         cell, (r, us) = min(got["cells"].items(), key=lambda kv: kv[1][0])
         return f"worst {got['worst']:.2f} ({cell}, difflab {us:.0f} µs) median {got['median']:.2f}"

@@ -12,6 +12,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.compile import lower
 from difflab.graph import counting
+from difflab.ops.core import REGISTRY, examples
 
 CALLS = 4  # call 1 interprets, call 2 lowers (and arms the common case), calls 3+ take it
 
@@ -203,3 +204,88 @@ def test_finiteness_check_of_large_finite_values_warns_nothing(x):
         grads = [p.grad(x) for _ in range(CALLS)]
     for g in grads:
         np.testing.assert_array_equal(g, np.full(np.shape(x), 1e-4))
+
+
+# -- the fused check's terms (compile.graphs._check_terms) -------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if op.strict))
+def test_a_strict_argument_s_nan_or_inf_reaches_the_output(name):
+    """`Op.strict` is a fact about the op: a NaN or ±inf entry of that argument, anywhere, leaves
+    one in the output (or raises under the guarded code's error state), in every registry sample."""
+    op = REGISTRY[name]
+    rng = np.random.default_rng(0)
+    for args, params in examples(op, rng):
+        for i, strict in enumerate(op.strict):
+            if not strict or np.size(args[i]) == 0:
+                continue
+            for bad in (np.nan, np.inf, -np.inf):
+                for at in {0, np.size(args[i]) - 1}:
+                    a = np.array(args[i], dtype=float)
+                    a.reshape(-1)[at] = bad
+                    moved = (*args[:i], a if a.shape else float(a), *args[i + 1 :])
+                    with np.errstate(invalid="raise", divide="raise"):
+                        try:
+                            out = op.impl(*moved, **params)
+                        except FloatingPointError:
+                            continue
+                    assert not np.isfinite(out).all(), (name, i, bad, at)
+
+
+def _mlp_prepared(method):
+    rng = np.random.default_rng(5)
+    p = {"W0": rng.normal(size=(2, 4)), "b0": rng.normal(size=4), "W1": rng.normal(size=(4, 3)), "b1": np.zeros(3)}
+    X, Y = rng.normal(size=(5, 2)), np.eye(3)[[0, 1, 2, 0, 1]]
+    f = dl.nn.MLP([2, 4, 3], activation="tanh").loss("cross_entropy")
+    prepared = dl.prepare(f, p, X, Y, method=method)
+    for _ in range(CALLS):
+        prepared.value_and_grad(p, X, Y)
+    assert prepared.staged.hot is not None
+    return prepared, f, p, X, Y
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse"])
+def test_the_fused_check_covers_each_weight_by_a_value_it_reaches(method):
+    """The declared MLP loss: W1 and b1 reach the loss through strict arguments (matmul, add,
+    log_softmax, mul, sum), so the loss's check covers them; W0 and b0 stop at tanh (tanh(∞) = 1),
+    so one pass over x W0 + b0 covers both. Fewer passes than one per weight, and each non-finite
+    weight still gets what a fresh call gives: a gradient that is not finite for it (an infinite W0
+    saturates tanh: the loss is finite, yet W0's gradient must not be)."""
+    prepared, f, p, X, Y = _mlp_prepared(method)
+    src = prepared.staged.hot.fn.source
+    assert src.count("_vdot(") < 4 + 4  # (before: each weight and each gradient a pass of its own)
+    for key in p:
+        for bad in (np.nan, np.inf):
+            q = {k: v.copy() for k, v in p.items()}
+            q[key].reshape(-1)[0] = bad
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", dl.DomainWarning)
+                got = prepared.value_and_grad(q, X, Y)
+                want = dl.value_and_grad(f, method=method)(q, X, Y)
+            assert got[0] == want[0] or math.isnan(got[0]) and math.isnan(want[0]), (key, bad)
+            assert not np.isfinite(got[1][key]).all(), (key, bad)
+            for k in want[1]:
+                np.testing.assert_array_equal(got[1][k], want[1][k])
+    v, g = prepared.value_and_grad(p, X, Y)  # and the common case again
+    assert math.isfinite(v) and all(np.isfinite(a).all() for a in g.values())
+
+
+def test_a_value_reached_only_through_a_non_strict_argument_keeps_its_own_check():
+    """x reaches the output only through exp (exp(-∞) = 0, not strict) and the divisor of 1 / x (1/∞ = 0):
+    neither output check covers it, so the guarded code checks x itself and answers nothing for x = -∞."""
+    g = dl.trace(lambda x, y: dnp.sum(dnp.exp(x) + 1.0 / x) * y, np.ones(3), 2.0)
+    fn = lower(g, guard=(0,), values=1)
+    assert "_vdot(v0, v0)" in fn.guarded.source
+    assert fn.guarded(np.array([1.0, -np.inf, 2.0]), 2.0) is None
+    assert fn.guarded(np.array([1.0, 4.0, 2.0]), 2.0)[0] == pytest.approx(
+        2.0 * np.sum(np.exp([1, 4, 2]) + 1 / np.array([1, 4, 2]))
+    )
+
+
+def test_an_argument_reached_through_strict_ops_is_covered_by_the_output():
+    g = dl.trace(lambda x, b: dnp.sum(dnp.log(dnp.sum(x * x, axis=1) + b)), np.ones((2, 3)), np.ones(2))
+    fn = lower(g, guard=(0, 1), values=1)
+    assert "_vdot" not in fn.guarded.source  # x and b reach the (scalar) loss: its check is theirs
+    assert fn.guarded(np.ones((2, 3)), np.array([np.nan, 1.0])) is None
+    assert fn.guarded(np.ones((2, 3)), np.array([np.inf, 1.0])) is None
+    assert fn.guarded(np.ones((2, 3)), np.ones(2))[0] == pytest.approx(2 * np.log(4.0))

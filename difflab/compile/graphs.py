@@ -30,10 +30,14 @@ every call used to pay per-call layers around the code: an error state, its cost
 places, a finiteness pass per output and per differentiated input, copies of results that might
 alias an input. `fn.guarded` is the same program (speculative where `fn` is) for the common case
 only: it runs under its own error state, and returns the outputs only when nothing raised and one
-fused sum is finite: Σ x·x over the guarded inputs, the function's values (`values`) and the
-derivatives computed in a plain form (a BLAS dot per array, a sum above `_DOT_MAX` entries, as
-`ops.core.all_surely_finite`). Else it returns None, and the caller takes its general path (the
-exact program, the API's masks and warnings): None is never an answer. A derivative computed
+fused sum is finite, whose terms (Σ v·v: a BLAS dot per array, a sum above `_DOT_MAX` entries, as
+`ops.core.all_surely_finite`; v - v for a number) imply that the guarded inputs, the function's
+values (`values`) and the operands of the plain forms (every operand finite: plain = strong) are
+finite. A value needs no term of its own when one it reaches through the registry's `strict`
+arguments has one (`_check_terms`): for an MLP's loss, W1 and b1 reach the loss, W0 and b0 reach
+x W0 + b0 (not tanh(x W0 + b0): tanh(∞) = 1), so two terms check four weights. Else it returns
+None, and the caller takes its general path (the exact program, the API's masks and warnings): None
+is never an answer. A derivative computed
 exactly needs no check: a non-finite one is what the general path answers too. It charges nothing
 (`guarded.eqns`, `guarded.elements`: what one call would have charged, for the caller to charge
 once). Its results are owned, decided when generating, not per call: an output made by a ufunc is
@@ -114,24 +118,33 @@ def lower(
         fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
         fn.exact = exact
     if guard is not None and batched is None:
-        checked = None if values is None else sorted({*range(values), *(() if plain is None else plain[1])})
-        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), checked, reuse, charged)
+        # the guarded code checks what its plain forms read (every operand finite: plain = strong), else
+        # (an operand not a float64 value) the outputs downstream of one, as the speculative code does
+        operands = () if plain is None else plain[2]
+        if any([v.dtype != np.float64 for v in operands]):
+            operands, checked = (), None if values is None else sorted({*range(values), *plain[1]})
+        else:
+            checked = None if values is None else list(range(values))
+        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands)
     return fn
 
 
-def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool):
+def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=()):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
-    output or a guarded input is not a float64 value or a constant output is not finite."""
+    output or a guarded input is not a float64 value or a constant output is not finite. `checked`:
+    the outputs it checks finite (None: all), `operands`: other values it checks finite."""
     f64 = np.dtype(np.float64)
     for v in [*graph.outputs, *[graph.inputs[i] for i in guard]]:
         if isinstance(v, Var) and v.dtype != f64:
             return None
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
-    graph, checked_too, prechecks = _common_case(graph, guard)
+    graph, checked_too, prechecks, operands = _common_case(graph, guard, operands)
     code = _Source(graph, None, reuse, charged=False, guard=guard)
-    code.checked = range(len(graph.outputs)) if checked is None else checked
+    checked = range(len(graph.outputs)) if checked is None else checked
     code.checked_too, code.prechecks = checked_too, prechecks
+    required = [graph.outputs[k] for k in checked] + [graph.inputs[i] for i in guard] + checked_too + operands
+    code.ends, code.early = _check_terms(graph, list(dict.fromkeys([v for v in required if type(v) is Var])))
     guarded = fn = _generate(code)
     if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)
         guarded = np.errstate(invalid="raise", divide="raise")(fn)
@@ -141,10 +154,10 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
     return guarded
 
 
-def _common_case(graph: Graph, guard: tuple) -> tuple:
-    """(the guarded function's graph, the values it also checks finite at the end, {equation index:
-    values it checks finite before that equation}): the guarded code computes only the common case,
-    everything finite, so
+def _common_case(graph: Graph, guard: tuple, operands=()) -> tuple:
+    """(the guarded function's graph, the values it also checks finite, {equation index: values it
+    checks finite before that equation}, `operands` as values of that graph): the guarded code
+    computes only the common case, everything finite, so
 
     - an op that is a constant wherever its argument is finite (`Op.finite_value`: finite_or_nan, the
       API's "no derivative of a NaN value" factor) is that constant, and one that returns an argument
@@ -186,9 +199,41 @@ def _common_case(graph: Graph, guard: tuple) -> tuple:
             op = op.plain
         eqns.append(e._replace(op=op, args=args) if (op, args) != (e.op, e.args) else e)
     if not subst and not prechecks:
-        return graph, [], {}
+        return graph, [], {}, list(operands)
     outputs = tuple(subst.get(o, o) if type(o) is Var else o for o in graph.outputs)
-    return graph._replace(eqns=tuple(eqns), outputs=outputs), checked, prechecks
+    operands = [subst.get(v, v) for v in operands]  # (a constant it became is finite: _guarded checked)
+    return graph._replace(eqns=tuple(eqns), outputs=outputs), checked, prechecks, operands
+
+
+def _check_terms(graph: Graph, required: list) -> tuple:
+    """(values the guarded code checks finite at its end, values it checks as soon as they are made):
+    few, cheap terms whose finiteness implies every `required` value's. A NaN or ±inf entry of an op's
+    `strict` argument leaves one in its (non-empty) output, or raises: so a value is finite if one it
+    reaches through strict arguments is (x and b through x @ W + b, a weight through the loss). Chosen
+    greedily, by cost per value newly covered: a scalar's term (v - v) is nearly free, an array's is a
+    BLAS pass; one made here and not alive at the end (an input or output) is checked when made."""
+    f64 = np.dtype(np.float64)
+    bit = {v: 1 << k for k, v in enumerate(required)}
+    reach = {v: bit.get(v, 0) for v in graph.inputs}  # value -> the required values it reaches (bits)
+    for e in graph.eqns:
+        m = bit.get(e.out, 0)
+        if e.op.strict and e.out.dtype == f64 and 0 not in e.out.shape:
+            for a, strict in zip(e.args, e.op.strict):
+                if strict and type(a) is Var and a.dtype == f64:
+                    m |= reach.get(a, 0)
+        reach[e.out] = m
+    alive = {*graph.inputs, *[v for v in graph.outputs if type(v) is Var]}
+    cost = {
+        v: (0.05 if not v.shape else 1.0 + math.prod(v.shape) / 16384) + (0.0 if v in alive else 0.1)
+        for v, m in reach.items()
+        if m and v.dtype == f64
+    }
+    left, ends, early = (1 << len(required)) - 1, [], []
+    while left:
+        best = min((v for v in cost if reach[v] & left), key=lambda v: cost[v] / (reach[v] & left).bit_count())
+        left &= ~reach[best]
+        (ends if best in alive else early).append(best)
+    return ends, set(early)
 
 
 def _finite_passes(e, args) -> Var | None:
@@ -249,10 +294,11 @@ def _generate(code: "_Source"):
 
 def _plain(graph: Graph) -> tuple | None:
     """(the graph with every strong op in its plain form, the positions of the outputs that
-    depend on one), or None when it has none, or when a value that depends on one reaches an op
-    that may turn a NaN into a number (see "How speculation works")."""
+    depend on one, the values those plain forms read), or None when it has none, or when a value
+    that depends on one reaches an op that may turn a NaN into a number (see "How speculation works")."""
     after: set = set()  # the values that depend on a strong op's result
     eqns = []
+    operands: dict = {}
     for e in graph.eqns:
         reached = any([type(a) is Var and a in after for a in e.args])
         if reached and (e.op.drops_nan or not e.op.differentiable or e.out.dtype.kind != "f"):
@@ -260,13 +306,14 @@ def _plain(graph: Graph) -> tuple | None:
         if e.op.plain is not None:
             e = e._replace(op=e.op.plain)
             after.add(e.out)
+            operands.update(dict.fromkeys(a for a in e.args if type(a) is Var))
         elif reached:
             after.add(e.out)
         eqns.append(e)
     if not after:
         return None
     checked = [k for k, v in enumerate(graph.outputs) if type(v) is Var and v in after]
-    return graph._replace(eqns=tuple(eqns)), checked
+    return graph._replace(eqns=tuple(eqns)), checked, list(operands)
 
 
 class _Source:
@@ -280,6 +327,8 @@ class _Source:
         # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
         self.fallback, self.checked, self.guard = fallback, checked, guard
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
+        self.ends: list = []  # guarded: the values checked at the end, and as they are made (_check_terms)
+        self.early: set = set()
         self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
         self.pad = "        " if fallback is not None or guard is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
@@ -343,6 +392,8 @@ class _Source:
             args.append(f"out={self.names[spare]}")
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
+        if eqn.out in self.early:  # guarded: a term of the fused check, before anything writes into it
+            self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
         keep = (
             self.outputs
             if self.fallback is None and self.guard is None
@@ -425,10 +476,7 @@ class _Source:
     def finish_guarded(self):
         """The guarded function's end: one fused finiteness check of every output and guarded input,
         inside the `try` (inf - inf raises there too), then the owned outputs."""
-        graph = self.graph
-        values = [graph.outputs[k] for k in self.checked if isinstance(graph.outputs[k], Var)]
-        values += [graph.inputs[i] for i in self.guard] + list(self.checked_too)
-        terms = [self.square(v) for v in dict.fromkeys(values)] or ["0.0"]
+        terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in self.early] or ["0.0"]
         self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
         self.lines += [

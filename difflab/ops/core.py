@@ -195,6 +195,12 @@ class Op:
     #: when f(x + c) = f(x) (log_softmax). The matrix-level gradient finds shifts that cannot change f
     #: with it (log-sum-exp's max-shift: its adjoint is zero by structure; differentiators/shifts.py)
     shift: tuple | None = None
+    #: per argument, whether a NaN or ±inf entry in it always leaves a NaN or ±inf entry in the output
+    #: (unless the output is empty), or raises under the error state invalid="raise": IEEE arithmetic
+    #: carries it through add, mul, matmul, sum; not through exp or tanh (which map -inf or ±inf to
+    #: numbers), max (-inf) or the divisor of x / y. The compiled tier's guarded code checks such an
+    #: argument finite by checking a value it reaches this way (compile/graphs.py `_check_terms`)
+    strict: tuple = ()
     #: the op's value wherever its (one, scalar) argument is finite, if a constant (finite_or_nan: 1). The
     #: compiled tier's guarded code, which answers only when that argument is finite, takes the constant
     #: (compile/graphs.py `_common_case`)

@@ -55,6 +55,7 @@ add = defop(
     domain=("real", "real"),
     identity=(0.0, 0.0),
     numpy=("add",),
+    strict=(True, True),
     doc="x + y",
 )
 sub = defop(
@@ -67,6 +68,7 @@ sub = defop(
     domain=("real", "real"),
     identity=(None, 0.0),
     numpy=("subtract",),
+    strict=(True, True),
     doc="x - y",
 )
 mul = defop(
@@ -79,6 +81,7 @@ mul = defop(
     domain=("real", "real"),
     identity=(1.0, 1.0),
     numpy=("multiply",),
+    strict=(True, True),
     doc="x * y",
 )
 
@@ -262,6 +265,7 @@ div = defop(
     domain=("real", "nonzero"),
     identity=(None, 1.0),
     numpy=("divide", "true_divide"),
+    strict=(True, False),
     doc="x / y",
     scale=(None, lambda a, b: np.abs(b)),
 )
@@ -273,6 +277,7 @@ neg = defop(
     partials=(lambda out, a: -1.0,),
     sympy=elementwise_sympy(operator.neg),
     numpy=("negative",),
+    strict=(True,),
     doc="-x",
 )
 
@@ -351,6 +356,7 @@ log = defop(
     sympy=_sympy_fn("log"),
     domain=("positive",),
     numpy=("log",),
+    strict=(True,),
     doc="natural logarithm",
     scale=(_distance,),
 )

@@ -117,6 +117,7 @@ matmul = defop(
         (((4,), (4,)), {}),
         (((2, 3, 4), (4, 5)), {}),
     ),
+    strict=(True, True),
     doc="matrix product (NumPy's matmul semantics)",
     numpy=("matmul",),
     strategy=_matmul_strategy,

@@ -138,6 +138,7 @@ sum = defop(
         (((2, 3, 4),), {"axis": (0, 2), "keepdims": True}),
     ),
     batch=_batch_reduce("sum"),
+    strict=(True,),
     doc="sum over axes",
     index=reduction_index,
     numpy=("sum",),
@@ -451,6 +452,7 @@ log_softmax = defop(
     sympy=_log_softmax_sympy,
     batch=lambda batched, x, axis: log_softmax(x, axis=_batch_axis(axis)),
     samples=_samples((((3, 4),), {"axis": 1}), (((5,),), {"axis": 0}), (((2, 3),), {"axis": 0})),
+    strict=(True,),
     doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
     "forward step and the rule ct - softmax·Σct",
     shift=("invariant", lambda shape, axis: (axis,)),

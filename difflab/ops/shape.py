@@ -161,6 +161,7 @@ transpose = defop(
     samples=_samples((((3, 4),), {"axes": (1, 0)}), (((2, 3, 4),), {"axes": (2, 0, 1)})),
     batch=lambda batched, x, axes: _transpose(x, (0,) + _batch_axis(tuple(axes))),
     index=lambda shapes, axes: (f"{_LETTERS[: len(axes)]}->{''.join(_LETTERS[a] for a in axes)}", 1.0),
+    strict=(True,),
     doc="permute axes",
     numpy=("transpose",),
     front=_transpose_front,
@@ -189,6 +190,7 @@ reshape = defop(
     samples=_samples((((3, 4),), {"shape": (2, 6)}), (((6,),), {"shape": (3, 2)})),
     batch=lambda batched, x, shape: _reshape(x, _shape(x)[:1] + tuple(shape)),
     index=_reshape_index,
+    strict=(True,),
     doc="reshape",
     numpy=("reshape",),
     methods=("reshape",),
@@ -207,6 +209,7 @@ broadcast_to = defop(
     batch=lambda batched, x, shape: _broadcast_to(
         _reshape(x, _shape(x)[:1] + (1,) * (len(shape) + 1 - _ndim(x)) + _shape(x)[1:]), _shape(x)[:1] + tuple(shape)
     ),
+    strict=(True,),
     doc="broadcast to a shape",
     numpy=("broadcast_to",),
     front=_broadcast_to_front,
