@@ -15,17 +15,14 @@ from __future__ import annotations
 
 try:
     from . import _common as C
-    from . import hand_numpy as hand
-    from .second_order import SIZES, jax_contenders
+    from .second_order import SIZES, jax_contenders, problem
 except ImportError:
     import _common as C
-    import hand_numpy as hand
-    from second_order import SIZES, jax_contenders
+    from second_order import SIZES, jax_contenders, problem
 
 import numpy as np
 
 import difflab as dl
-from difflab.nn import MLP
 
 MATMULS = {"matmul", "strong_matmul"}
 
@@ -120,14 +117,7 @@ def main():
     ap.add_argument("--time", action="store_true", help="also time the hvp, its matmuls and JAX's, paired")
     opts = ap.parse_args()
     for sizes, batch in SIZES:
-        params, X, Y = hand.problem(sizes, batch)
-        rng = np.random.default_rng(7)
-        v = {k: rng.normal(size=a.shape) for k, a in params.items()}
-        model_loss = MLP(list(sizes), activation="tanh").loss("cross_entropy")
-
-        def loss(p):
-            return model_loss(p, X, Y)
-
+        params, X, Y, v, loss = problem(sizes, batch)
         prep = dl.prepare(loss, params)
         for _ in range(2):
             prep.value_and_grad(params)

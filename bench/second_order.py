@@ -30,6 +30,19 @@ SIZES = [((64, 128, 10), 128), ((784, 128, 10), 128)]  # n = 9 610 and 101 770 p
 HVP_VS_GRAD, HVP_VS_JAX = 4.0, 1.5
 
 
+def problem(sizes, batch):
+    """bench/mlp.py's problem at these sizes, a fixed direction v (seed 7) and the loss of the parameters alone."""
+    params, X, Y = hand.problem(sizes, batch)
+    rng = np.random.default_rng(7)
+    v = {k: rng.normal(size=a.shape) for k, a in params.items()}
+    model_loss = MLP(list(sizes), activation="tanh").loss("cross_entropy")
+
+    def loss(p):
+        return model_loss(p, X, Y)
+
+    return params, X, Y, v, loss
+
+
 def jax_contenders(sizes, params, X, Y, v):
     jax = C.peer("jax")
     if jax is None:
@@ -59,15 +72,8 @@ def main():
     rounds, target = (3, 0.01) if opts.quick else (15, 0.05)
     rows, trows = [], []
     for sizes, batch in SIZES[:1] if opts.quick else SIZES:
-        params, X, Y = hand.problem(sizes, batch)
+        params, X, Y, v, loss = problem(sizes, batch)
         n = sum(a.size for a in params.values())
-        rng = np.random.default_rng(7)
-        v = {k: rng.normal(size=a.shape) for k, a in params.items()}
-        model_loss = MLP(list(sizes), activation="tanh").loss("cross_entropy")
-
-        def loss(p):
-            return model_loss(p, X, Y)
-
         prep = dl.prepare(loss, params)
         hv = dl.prepare_hvp(loss, params)
         g_dl = prep.value_and_grad(params)[1]
