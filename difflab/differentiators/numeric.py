@@ -139,7 +139,8 @@ class Numeric(base.Differentiator):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
             k = self.n if V is None else len(V)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
-            if points * self._width > 10**10:  # one run of f per stencil point and direction: refuse what could not finish
+            # one run of f per stencil point and direction: refuse what could not finish (its message built only then)
+            if points * self._width > 10**10:
                 cost = f" ({points} evaluations of f, each computing {self._width} elements)"
                 check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
             outs, held, centre = self._at(args)
