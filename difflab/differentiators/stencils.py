@@ -223,7 +223,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
-    if len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½ (central, Richardson): the same numbers, no sum
+    if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         S = (F[:, :, 0] - F[:, :, 1]) * w[0] / H[:, :, None]
     else:
         S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
