@@ -112,7 +112,13 @@ WHY = {
         "which only evaluations reveal: a |f(x)| rule is not scale-invariant (up to 10⁵× worse on 1000·f); "
         "a constant multiplier or an n^(1/6) law (round-off growing as √n terms) each wins on some families "
         "and loses up to 2× on others (oscillatory ones); a 3-evaluation pilot along one component (within "
-        "2.25 per component from n = 16) is fooled where that component's f‴ is not representative.",
+        "2.25 per component from n = 16) is fooled where that component's f‴ is not representative. "
+        "No spare evaluation can close the worst cell: at n = 4 the budget is 2.25 × 4 = 9 evaluations, "
+        "f(x) and the 8 stencil points, so a rule there sees only x, n and f(x) (a pilot needs n ≥ 8 for 1 "
+        "spare evaluation, n ≥ 16 for the 3 of a third difference along one direction); and on Rosenbrock "
+        "n = 4 even the step with the least expected error is 2.3× the measure's lucky best. Against the "
+        "expected best (bench/numeric_steps.py's measure) the default's cells are 1.0–2.2× but log Σ exp "
+        "n = 16 (3.4×), where f's size, not f‴, sets the round-off.",
         "Either restate the target against the expected best step (the default: median 1.7×, p90 7.4×, "
         "driven by f‴ ≈ 0 and high-frequency functions), or pay for a truncation estimate (4 evaluations "
         "per component: the error-estimate path; or Richardson, ≤ 1e-13 here for 28 per component).",
@@ -132,9 +138,18 @@ WHY = {
         "watched op (sin's period, log's pole: scales.py), which evaluate f at x with the watched arguments "
         "and compare each argument's moves with its op's scale: numfwd made that one comparison per entry "
         "(Watch.near), 902k → 807k instructions per call for log Σ exp at n = 4 (f573297, before the watch: "
-        "682k); the rest is the API's per-call layers (the same on Rosenbrock: 796k → 825k since f573297).",
-        "Trim the per-gradient Python (the five nested charged products, the step computation, table "
-        "selection) for the smallest n.",
+        "682k). numeric17 trimmed the per-gradient layers (grad_leaves runs the Jacobian unwrapped: one "
+        "charged layer, not three; the Neville table as S @ Mᵀ, long axis last, with its round-off from the "
+        "geometric steps; ±½ stencils without a sum; no vanishing-step check for default steps): 803k → 755k "
+        "(log Σ exp), 870k → 820k (Σ sin·exp), 818k → 768k (Rosenbrock), about −6 %, where ~−28 % is needed. "
+        "What a gradient at n = 4 costs now (log Σ exp, instructions): the batched run of f at 113 points "
+        "164k; the Neville table 143k (its one BLAS product 35k); f and the watched arguments at x with their "
+        "scales 91k; the watch's reach test and building the points 92k; the steps 45k; the rest of the "
+        "stencil code 77k; the API around it ~90k. Small NumPy calls cost ~5k each, ~10–15k where they "
+        "broadcast over an inner axis of 2 or 4.",
+        "Fold f(x) into the batched run (row 0: no probe call), and decide the watch on the batch's own "
+        "columns; fewer small NumPy calls per gradient (each ~1 %); the API's per-call path for prepared "
+        "functions.",
     ),
     "symbolic": (
         "The gradient is written at matrix level (differentiators/matrix.py: the closed form over the graph's "

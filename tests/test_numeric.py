@@ -458,3 +458,70 @@ def test_richardson_is_robust_where_large_steps_fail(f, df, x):
     x = np.array(x)
     g = dl.grad(f, method=Numeric(scheme="richardson"))(x)
     assert np.max(np.abs(g - df(x))) / np.max(np.abs(df(x))) <= 1e-9
+
+
+# ------------------------------------------------------------------ the Richardson table (issue 17: its one product)
+
+
+def ridders_by_hand(S, H, f0):
+    """Ridders' Neville table written out, per direction and output: every entry with its error estimate (the larger
+    change from its two parents plus eps·|f(x)|/h of each difference, times |its weight in the entry|), the least
+    one kept."""
+    k, T, m = S.shape
+    d, e = np.empty((k, m)), np.empty((k, m))
+    for r in range(k):
+        for c in range(m):
+            noise = EPS * abs(f0[c]) / H[r]  # each difference's round-off
+            col = [(S[r, j, c], np.eye(T)[j]) for j in range(T)]  # entries, as combinations of the differences
+            best = (np.inf, np.nan)
+            for order in range(1, T):
+                q = numeric.RATIO ** (2 * order) - 1.0
+                nxt = []
+                for j in range(1, len(col)):
+                    (a, ca), (b, cb) = col[j], col[j - 1]
+                    nxt.append((a + (a - b) / q, ca + (ca - cb) / q))
+                    v = nxt[-1][0]
+                    best = min(best, (max(abs(v - a), abs(v - b)) + np.abs(nxt[-1][1]) @ noise, v))
+                col = nxt
+            e[r, c], d[r, c] = best
+    return d, e
+
+
+@pytest.mark.parametrize("m", [1, 3])
+def test_richardson_table_equals_ridders_written_out(m):
+    from difflab.differentiators.stencils import _richardson
+
+    rng = np.random.default_rng(7)
+    k, T = 3, 8
+    H = np.array([[0.5], [2.0], [0.01]]) / numeric.RATIO ** np.arange(T)
+    # central differences of sin(a·x)·b at steps H: a smooth sequence in h² with a little noise
+    a, b = rng.uniform(0.5, 2.0, (k, 1, 1)), rng.uniform(-2.0, 2.0, (1, 1, m))
+    S = b * np.sin(a * H[:, :, None]) / H[:, :, None] * (1 + 1e-15 * rng.normal(size=(k, T, m)))
+    # the estimates' round-off part, eps·|f(x)|/h, large against the rounding of their changes
+    f0 = rng.uniform(100.0, 1000.0, m)
+    d, e = _richardson(S, H, f0)
+    d0, e0 = ridders_by_hand(S, H, f0)
+    np.testing.assert_allclose(d, d0, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(e, e0, rtol=1e-3, atol=1e-15)  # (changes: a product here, differences there)
+    np.testing.assert_allclose(d, a[:, :, 0] * b[0], rtol=1e-12)  # and it is the derivative at 0: a·b
+    # a difference that left f's domain (NaN) spoils only the entries built from it: the others still answer
+    S[1, -1, 0] = np.nan
+    d1, e1 = _richardson(S, H, f0)
+    assert np.isfinite(d1).all() and abs(d1[1, 0] - a[1, 0, 0] * b[0, 0, 0]) < 1e-10
+    S[1, :, 0] = np.nan  # every step: no derivative
+    assert np.isnan(_richardson(S, H, f0)[0][1, 0]) and np.isfinite(_richardson(S, H, f0)[0][0]).all()
+
+
+@pytest.mark.parametrize("scheme", ["central", "richardson"])
+def test_prepared_gradient_equals_the_jacobian_and_keeps_its_estimate(scheme):
+    f, x = FUNCTIONS["sin"]
+    p = prepared(f, x, Numeric(scheme=scheme, error_estimate=True))
+    outs, g = p.grad([x])
+    err = p.error.copy()
+    outs_j, J = p.jacobian([x])
+    np.testing.assert_array_equal(g, J[0])
+    np.testing.assert_array_equal(err, p.error)  # the same estimate, (k directions, m outputs)
+    assert err.shape == (3, 1) and float(outs[0]) == float(outs_j[0])
+    exact = np.sin(x) + x * np.cos(x)
+    assert np.all(np.abs(g - exact) <= err[:, 0])
+    assert np.max(np.abs(g - exact)) < (1e-13 if scheme == "richardson" else 1e-9)

@@ -1,7 +1,6 @@
-"""The numeric method: derivatives from function values alone, by finite-difference stencils
-(their weights, steps and error model: `stencils.py`, "How it works"). f(x) is computed once and
-every shifted point evaluated in ONE batched run of the graph; traced values (nested use) point by
-point. Cost unit: `prepared.cost.evals`, evaluations of f (a batched run of B points counts B)."""
+"""The numeric method: derivatives from function values alone, by finite-difference stencils (weights, steps,
+error model: `stencils.py`, "How it works"). f(x) is computed once, every shifted point in ONE batched run of the
+graph (traced values: point by point). Cost: `prepared.cost.evals`, evaluations of f (B batched points count B)."""
 
 from __future__ import annotations
 
@@ -166,6 +165,10 @@ class Numeric(base.Differentiator):
             outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
+
+        def grad_leaves(self, args, values=None):  # one charged layer, not three (grad_leaves, grad, jacobian)
+            outs, J = type(self).jacobian.__wrapped__(self, args)  # (1, n), uncharged: this call charges
+            return outs, split(J[0], self.in_shapes)  # (J[0]: the gradient, a view (n,); split copies nothing either)
 
         def jacobian_with_error(self, args):
             """(outs, J, E): J (m, n) and an elementwise error estimate E of the same shape."""

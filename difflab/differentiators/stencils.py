@@ -95,6 +95,11 @@ def _steps(x, V, base_steps, relative, exact=True):
         representable = ((xi + h * vi) - xi) / vi
     if not exact:
         return h
+    # a relative step over 2 eps cannot vanish ((x + h) - x ≥ h/2 > 0, or NaN at a non-finite x): no check
+    # (base_steps: a number, or monotonic, so its least is at one end)
+    least = min(base_steps[0], base_steps[-1]) if isinstance(base_steps, np.ndarray) else base_steps
+    if relative and least > 2 * EPS:
+        return representable
     if not representable.all():
         r, c = np.argwhere(representable == 0)[0]
         raise ValueError(
@@ -136,8 +141,10 @@ def _by_scale(x, V):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (M, |C|): M (3E, terms) stacks C, which gives the E extrapolated entries, and each entry's
-    changes from its two parents (same step, previous order; larger step, previous order)."""
+    (Mᵀ, r, uses): Mᵀ (terms, 3E) stacks, as columns, C, which gives the E extrapolated entries, and each
+    entry's changes from its two parents (same step, previous order; larger step, previous order), transposed
+    (and contiguous) for `_richardson`'s product, whose long axis is then the last: half the time of M @ S;
+    r (E,) each entry's round-off in units of eps·|f(x)|/h; uses (terms, 3E): which differences each one uses."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -147,7 +154,9 @@ def _neville(terms):
         changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
         rows = nxt
     M = np.array(entries + [d[0] for d in changes] + [d[1] for d in changes])
-    return M, np.abs(np.array(entries)), (M != 0).astype(float)
+    # each entry's round-off per eps·|f(x)|/h at the first step: Σ_j |C_ej|·RATIO^j (the steps are h/RATIO^j)
+    roundoff = np.abs(np.array(entries)) @ RATIO ** np.arange(terms)
+    return np.ascontiguousarray(M.T), roundoff, (M.T != 0).astype(float)
 
 
 def _richardson(S, H, f0):
@@ -155,22 +164,23 @@ def _richardson(S, H, f0):
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen.
-    The table is one 2-D product: a column per (direction, output) pair."""
+    The table is one 2-D product: a row per (direction, output) pair."""
     k, T, m = S.shape
-    M, absC, uses = _neville(T)
-    E = len(absC)
-    S = S.transpose(1, 0, 2).reshape(T, k * m)
-    finite = np.isfinite(S).all()
-    # (3E, k·m): the entries, then their changes from either parent
-    table = M @ (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0))
-    change = np.abs(table[E:])
-    roundoff = ((absC @ (EPS / H.T))[:, :, None] * np.abs(f0)).reshape(E, k * m)
-    err = np.maximum(change[:E], change[E:]) + roundoff
+    Mt, r, uses = _neville(T)
+    E = len(r)
+    S = S.transpose(0, 2, 1).reshape(k * m, T)
+    # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
+    finite = math.isfinite(S.sum()) if type(S) is np.ndarray else np.isfinite(S).all()
+    # (k·m, 3E): the entries, then their changes from either parent
+    table = (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0)) @ Mt
+    change = np.abs(table[:, E:])
+    scale = (EPS / H[:, :1]) * np.abs(f0) if m > 1 else EPS * np.abs(f0[0]) / H[:, :1]  # (k, m): eps·|f(x)|/h
+    err = np.maximum(change[:, :E], change[:, E:]) + scale.reshape(k * m, 1) * r
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        spoilt = (uses @ (~np.isfinite(S)).astype(float)) > 0
-        err[spoilt[:E] | spoilt[E : 2 * E] | spoilt[2 * E :] | np.isnan(err)] = np.inf
-    best, cols = err.argmin(axis=0), np.arange(k * m)
-    d, e = table[best, cols].reshape(k, m), err[best, cols].reshape(k, m)
+        spoilt = ((~np.isfinite(S)).astype(float) @ uses) > 0
+        err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
+    at = np.arange(0, k * m * E, E) + err.argmin(axis=1)  # each row's least estimate, as a flat index
+    d, e = table[:, :E].reshape(-1)[at].reshape(k, m), err.reshape(-1)[at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
@@ -213,7 +223,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
-    S = (F.reshape(H.shape + (len(o), m)) * w[:, None]).sum(axis=2) / H[:, :, None]  # F may be a Tracer
+    F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
+    if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
+        S = (F[:, :, 0] - F[:, :, 1]) * w[0] / H[:, :, None]
+    else:
+        S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
