@@ -321,3 +321,30 @@ def test_guarded_code_takes_strong_factors_other_factor_and_checks_it():
     np.testing.assert_array_equal(fn.guarded(a, b)[0], [3.0, 15.0, -6.0])
     assert fn.guarded(a, np.array([np.inf, 5.0, 1.0])) is None
     assert np.isnan(fn(a, np.array([np.inf, 5.0, 1.0]))[0][0])  # the exact op: 0 meets inf, NaN
+
+
+def test_sum_and_a_matrix_transpose_lower_to_their_direct_numpy_calls():
+    """`Op.direct`: sum runs as np.add.reduce and a matrix's transpose as `.T` (no Python wrapper), equal to
+    the ops' implementations bit for bit; a 3-D transpose keeps the op's implementation."""
+    import difflab.numpy as dnp
+
+    x, y, z = np.arange(12.0).reshape(3, 4) / 7.0, np.linspace(-1.0, 2.0, 12).reshape(4, 3), np.ones((2, 3, 4))
+
+    def f(x, y, z):
+        m = dnp.sum(x.T * y, axis=0, keepdims=True) + dnp.sum(y, axis=1)[:, None]
+        return dnp.sum(m) + dnp.sum(dnp.transpose(z, (2, 0, 1)) * 0.5)
+
+    graph = dl.trace(f, x, y, z)
+    fn = lower(graph)
+    called = {line.split("= ")[1].split("(")[0] for line in fn.source.splitlines() if "= op_" in line}
+    sums = [fn.__globals__[c] for c in called if c.startswith("op_sum")]
+    transposes = [fn.__globals__[c] for c in called if c.startswith("op_transpose")]
+    assert len(sums) == 4 and all(s == np.add.reduce for s in sums)
+    assert sorted(t is REGISTRY["transpose"].impl for t in transposes) == [False, True]
+    assert [t(x) is not x and t(x).base is x for t in transposes if t is not REGISTRY["transpose"].impl] == [True]
+    (got,) = fn(x, y, z)
+    want = REGISTRY["sum"].impl(
+        REGISTRY["sum"].impl(x.T * y, axis=(0,), keepdims=True) + REGISTRY["sum"].impl(y, axis=(1,))[:, None]
+    ) + REGISTRY["sum"].impl(np.transpose(z, (2, 0, 1)) * 0.5)
+    assert got == want
+    _check_tape_methods(graph, [x, y, z], (0, 1, 2))

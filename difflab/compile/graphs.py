@@ -370,6 +370,7 @@ class _Source:
     def equation(self, i: int, eqn):
         """`v = op(args, params)` for equation i, then `del` of the values it read for the last time."""
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
+        params = eqn.params
         if any(flags):  # the rule, specialised to this equation's flags and ranks
             fn = f"op_{eqn.op.name}_{i}"
             self.env[fn] = eqn.op.batched_for(
@@ -377,10 +378,9 @@ class _Source:
             )
             self.hot.add(eqn.out)
         else:
-            fn = f"op_{eqn.op.name}"
-            self.env[fn] = eqn.op.impl
+            fn, params = self.callee(i, eqn)
         args = [self.atom(a) for a in eqn.args]
-        for k, value in eqn.params:
+        for k, value in params:
             pname = f"p{len(self.env)}"
             self.env[pname] = value
             args.append(f"{k}={pname}")
@@ -404,6 +404,17 @@ class _Source:
         )
         if dead:
             self.lines.append(f"{self.pad}del {', '.join(dead)}")
+
+    def callee(self, i: int, eqn) -> tuple:
+        """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C
+        callable where the registry gives one for these ranks and params (no Python frame), else `impl`."""
+        ranks = tuple(a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args)
+        direct = eqn.op.direct(ranks, **dict(eqn.params)) if eqn.op.direct is not None else None
+        if direct is None:
+            self.env[f"op_{eqn.op.name}"] = eqn.op.impl
+            return f"op_{eqn.op.name}", eqn.params
+        self.env[f"op_{eqn.op.name}_{i}"] = direct[0]
+        return f"op_{eqn.op.name}_{i}", tuple(direct[1].items())
 
     def spare(self, i: int, eqn, fn: str) -> Var | None:
         """A dead ufunc result that equation i (a ufunc called as it is, not matmul) may write into.

@@ -216,6 +216,11 @@ class Op:
     #: written (t·f'(z), ū·f'(z): add, exp, matmul, sum, reshape...) or its own real-linear rules (conj,
     #: cabs). A differentiable op without it refuses a complex argument or output by name when traced
     complex: bool = False
+    #: `(ranks of the arguments, **params) -> (fn, params) | None`: a C callable that gives `impl`'s value bit
+    #: for bit when called with the same arguments and the keyword params it returns (sum: `np.add.reduce`, the
+    #: call `impl` makes; a matrix's transpose: `.T`, the view `impl` returns), without `impl`'s Python frame
+    #: (a few thousand instructions a call). The compiled tier calls it in an unbatched equation (compile/graphs.py)
+    direct: Callable | None = None
 
     @property
     def available(self) -> bool:

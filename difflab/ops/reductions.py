@@ -121,6 +121,7 @@ def _sum_array_vjp(ct, out, x, axis=None, keepdims=False):
 
 
 _FILL_MAX = 4096  # (entries: 32 kB of float64)
+_ADD_REDUCE = np.add.reduce  # (bound once: each attribute access makes a new method object)
 
 
 sum = defop(
@@ -145,6 +146,7 @@ sum = defop(
     methods=("sum",),
     front=_sum_front,
     strategy=_reduction_strategy,
+    direct=lambda ranks, axis=None, keepdims=False: (_ADD_REDUCE, {"axis": axis, "keepdims": keepdims}),
 )
 
 

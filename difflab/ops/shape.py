@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 
 import numpy as np
 
@@ -166,7 +167,10 @@ transpose = defop(
     numpy=("transpose",),
     front=_transpose_front,
     strategy=_transpose_strategy,
+    # a matrix's transpose by `.T`: the same view (an ndarray's; a traced value's `.T` binds this op)
+    direct=lambda ranks, axes: (_MATRIX_T, {}) if ranks == (2,) and tuple(axes) == (1, 0) else None,
 )
+_MATRIX_T = operator.attrgetter("T")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
