@@ -348,3 +348,20 @@ def test_sum_and_a_matrix_transpose_lower_to_their_direct_numpy_calls():
     ) + REGISTRY["sum"].impl(np.transpose(z, (2, 0, 1)) * 0.5)
     assert got == want
     _check_tape_methods(graph, [x, y, z], (0, 1, 2))
+
+
+@pytest.mark.parametrize("name", [n for n, op in REGISTRY.items() if op.direct is not None])
+def test_each_direct_callable_gives_its_ops_implementation_bit_for_bit(name):
+    """`Op.direct` on the op's samples (and their matrices' transposes): where it answers, the same values,
+    dtype and shape as `impl`, a result of its own where `impl`'s is (a view where `impl`'s is)."""
+    op, taken = REGISTRY[name], 0
+    for args, params in examples(op, np.random.default_rng(3)):
+        direct = op.direct(tuple(np.ndim(a) for a in args), **params)
+        if direct is None:
+            continue
+        want, got = op.impl(*args, **params), direct[0](*args, **direct[1])
+        assert type(got) is type(want) and np.shape(got) == np.shape(want)
+        np.testing.assert_array_equal(got, want)
+        assert np.shares_memory(got, args[0]) == np.shares_memory(want, args[0])
+        taken += 1
+    assert taken, f"{name}: no sample takes its direct call"
