@@ -86,7 +86,8 @@ def lower(
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
-    The generated source binds each op's implementation and each constant as a global, deletes
+    The generated source binds each op's implementation (or the C callable the registry's `direct`
+    gives for the equation's ranks and params) and each constant as a global, deletes
     every intermediate after its last use (so peak memory matches hand-written code), lets an
     elementwise op write into a dead intermediate of its shape and dtype (`reuse`; the code then
     expects the traced dtypes) and charges the equations it executes (and their elements) to the
