@@ -383,7 +383,10 @@ def reads_of(f) -> Reads | None:
     except Opaque:
         return None
     try:
-        ref = weakref.ref(f, lambda r, key=key: _READS.pop(key, None) if _READS.get(key, (None,))[0] is r else None)
+        # the table is bound as a default: at interpreter shutdown the module's globals may already be None
+        ref = weakref.ref(
+            f, lambda r, key=key, table=_READS: table.pop(key, None) if table.get(key, (None,))[0] is r else None
+        )
     except TypeError:
         return reads
     _READS[key] = (ref, reads)
