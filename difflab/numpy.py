@@ -489,9 +489,9 @@ def _solve(a, b):
 
 
 def _slogdet(a):
-    """(sign, log|det a|): the sign is piecewise constant, the log-determinant an entry."""
-    value = a.concrete if isinstance(a, _Traced) else a
-    return _np.sign(_np.linalg.det(value)), _ops.logabsdet(a)
+    """(sign, log|det a|): the sign (±1, piecewise constant; of a complex a, det/|det|, a phase) and the
+    log-determinant are entries."""
+    return _ops.detphase(a), _ops.logabsdet(a)
 
 
 def _lstsq(a, b, rcond=None):
