@@ -512,7 +512,8 @@ def _lstsq(a, b, rcond=None):
     rank = _np.linalg.matrix_rank(_np.asarray(value), tol=None if rcond is None else float(rcond) * _np.max(_value(s)))
     if rank == n and m > n:
         r = b - matmul(a, x)
-        residuals = sum(r * r, axis=0)
+        r = _ops.cabs(r) if isinstance(r, _Traced) and r.dtype.kind == "c" or _np.iscomplexobj(r) else r
+        residuals = sum(r * r, axis=0)  # Σ |r|² (NumPy's: real for a complex system)
         residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
     else:
         residuals = _np.empty((0,))
