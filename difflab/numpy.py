@@ -491,7 +491,8 @@ def _solve(a, b):
 def _slogdet(a):
     """(sign, log|det a|): the sign (±1, piecewise constant; of a complex a, det/|det|, a phase) and the
     log-determinant are entries."""
-    return _ops.detphase(a), _ops.logabsdet(a)
+    logdet = _ops.logabsdet(a)  # first: symbolic's size refusal names it (log|det| is what slogdet is for)
+    return _ops.detphase(a), logdet
 
 
 def _lstsq(a, b, rcond=None):

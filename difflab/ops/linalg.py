@@ -14,7 +14,7 @@ from .core import REGISTRY, _sp, draw, fits
 from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
 from .complexes import is_complex
-from .elementwise import _abs_fn, strong_mul
+from .elementwise import _abs_fn, _sign_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
 
 
@@ -422,15 +422,22 @@ logabsdet = defop(
 )
 
 
+def _detphase(x):
+    # NaN for a matrix holding a NaN or inf, as det's (LAPACK's slogdet answers a sign of 1 there)
+    sign = np.linalg.slogdet(x)[0]
+    finite = np.isfinite(x).all(axis=(-2, -1))
+    return sign if finite.all() else np.where(finite, sign, np.nan)
+
+
 def _phase_jvp(t, out, x):
-    if not is_complex(out):  # ±1 of a real matrix: piecewise constant
-        return strong_mul(out, 0.0 * _real(_tr_inv(t, x)))
+    if not is_complex(out):  # ±1 of a real matrix: piecewise constant (0, also where a NaN matrix's sign is NaN)
+        return np.zeros(_shape(out))
     return out * (1j * REGISTRY["imag_part"](_tr_inv(t, x)))
 
 
 def _phase_vjp(ct, out, x):
     if not is_complex(out):
-        return strong_mul(_trailing_scalar(0.0 * ct), _swap_last(_rule_inv(x)))
+        return np.zeros(_shape(x))
     return strong_mul(_trailing_scalar(1j * REGISTRY["imag_part"](ct * out)), _swap_last(_rule_inv(x)))
 
 
@@ -438,10 +445,10 @@ def _phase_vjp(ct, out, x):
 # phase s, ds = s · i Im tr(A⁻¹ dA) (not holomorphic); its VJP i Im(ū s) · A⁻ᵀ (the adjoint under Re Σ ū·t)
 detphase = defop(
     "detphase",
-    lambda x: np.linalg.slogdet(x)[0],
+    _detphase,
     jvp=(_phase_jvp,),
     vjp=(_phase_vjp,),
-    sympy=_per_matrix(lambda m: _sp().sign(m.det()), "detphase", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,
