@@ -489,9 +489,10 @@ def _solve(a, b):
 
 
 def _slogdet(a):
-    """(sign, log|det a|): the sign is piecewise constant, the log-determinant an entry."""
-    value = a.concrete if isinstance(a, _Traced) else a
-    return _np.sign(_np.linalg.det(value)), _ops.logabsdet(a)
+    """(sign, log|det a|): the sign (±1, piecewise constant; of a complex a, det/|det|, a phase) and the
+    log-determinant are entries."""
+    logdet = _ops.logabsdet(a)  # first: symbolic's size refusal names it (log|det| is what slogdet is for)
+    return _ops.detphase(a), logdet
 
 
 def _lstsq(a, b, rcond=None):
@@ -512,7 +513,8 @@ def _lstsq(a, b, rcond=None):
     rank = _np.linalg.matrix_rank(_np.asarray(value), tol=None if rcond is None else float(rcond) * _np.max(_value(s)))
     if rank == n and m > n:
         r = b - matmul(a, x)
-        residuals = sum(r * r, axis=0)
+        r = _ops.cabs(r) if isinstance(r, _Traced) and r.dtype.kind == "c" or _np.iscomplexobj(r) else r
+        residuals = sum(r * r, axis=0)  # Σ |r|² (NumPy's: real for a complex system)
         residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
     else:
         residuals = _np.empty((0,))

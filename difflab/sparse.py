@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import api
+from . import api, tree
+from .api.boundary import ComplexLeaf
+from .api.complexes import realify
 from .errors import NotDifferentiableError
 from .graph import Var, read
 
@@ -277,7 +279,12 @@ class SparseJacobian(api._Transform):
         self._patterns: dict = {}
 
     def __call__(self, *args):
-        st, prep = self.staged(args)
+        try:
+            st, prep = self.staged(args)
+        except ComplexLeaf:
+            if not self.method.complex_leaves:
+                raise
+            return self._at_complex_leaves(args)
         x = st.inputs(args)
         p = self._patterns.get(id(st))
         if p is None:
@@ -301,11 +308,56 @@ class SparseJacobian(api._Transform):
         else:
             colours = colour(p.rows, p.cols, p.shape, "rows")
             k = int(colours.max()) + 1 if len(colours) else 0
-            _, pullback = prep.vjp(x)
-            products = [np.asarray(pullback((colours == c).astype(float))) for c in range(k)]
+            outs, pullback = prep.vjp(x)
+            products = [_pulled_row(pullback, colours == c, outs) for c in range(k)]
             self.sweeps = k
             values = np.array([products[colours[i]][j] for i, j in zip(p.rows, p.cols)]) if k else np.zeros(0)
-        return _as_sparse(p.rows, p.cols, values.astype(float), p.shape)
+        return _as_sparse(p.rows, p.cols, values if np.iscomplexobj(values) else values.astype(float), p.shape)
+
+    def _at_complex_leaves(self, args):
+        """The compressed Jacobian of f realified (api/complexes.py): each complex input element's
+        (Re, Im) column pair joined as ∂f/∂x − i ∂f/∂y, a real output's rows gradients as the dense
+        jacobian's. `index` is None here (the realified layout is not the caller's)."""
+        many = isinstance(self.argnums, tuple)
+        r = realify(self.f, args, self.argnums if many else (self.argnums,))
+        inner = SparseJacobian(r.f, self.argnums, self.method)
+        rows, cols, values, (m, _) = _triple(inner(*r.args))
+        self.sweeps, self.index = inner.sweeps, None
+        if np.iscomplexobj(values):
+            raise TypeError(
+                "jacobian(sparse=True) of a complex output at a complex leaf: as the dense jacobian without "
+                "holomorphic=True, difflab does not pick a convention; differentiate np.real(f) and np.imag(f)"
+            )
+        to_col, factor = [], []  # per realified column: the caller's column and its factor (1, or −i for Im)
+        for a in r.argnums:
+            for leaf, c in zip(tree.flatten(args[a])[0], r.flags[a][1]):
+                start, size = len(to_col) if not to_col else to_col[-1] + 1, int(np.size(leaf))
+                for k in range(start, start + size):
+                    to_col.extend([k, k] if c else [k])
+                    factor.extend([1.0, -1j] if c else [1.0])
+        to_col, factor = np.asarray(to_col, dtype=np.int64), np.asarray(factor)
+        n = int(to_col[-1]) + 1 if len(to_col) else 0
+        keys, where = np.unique(rows * max(n, 1) + to_col[cols], return_inverse=True)
+        joined = np.zeros(len(keys), dtype=complex)
+        np.add.at(joined, where, values * factor[cols])
+        return _as_sparse(keys // max(n, 1), keys % max(n, 1), joined, (m, n))
+
+
+def _pulled_row(pullback, seed, outs):
+    """Σ of the Jacobian's rows where `seed` is True: pullback(seed), and of a complex output, whose
+    cotangent pairs by Re(ū·t), pullback(seed) − i·pullback(i·seed) (the real inputs' rows are complex)."""
+    seed = seed.astype(float)
+    if not any(np.iscomplexobj(o) for o in outs):
+        return np.asarray(pullback(seed))
+    return np.asarray(pullback(seed)) - 1j * np.asarray(pullback(1j * seed))
+
+
+def _triple(J):
+    """(rows, cols, values, shape) of a sparse Jacobian (CSR or the COO triple)."""
+    if isinstance(J, tuple):
+        return J
+    c = J.tocoo()
+    return np.asarray(c.row, np.int64), np.asarray(c.col, np.int64), c.data, c.shape
 
 
 def jacobian(f, argnums=0, method="forward"):

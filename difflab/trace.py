@@ -276,8 +276,8 @@ def _check_complex(trace, op, values, out):
     raise UnsupportedOperationError(
         f"{op.name} does not support complex values (difflab differentiates complex numbers through the "
         "ops whose rules are written for them: arithmetic, exp, log, trigonometric, matmul/einsum, sums, "
-        "shapes, max/min/prod, inv, eigh/svd/eig, real/imag/conj/abs/angle and numpy.fft); take the real and "
-        "imaginary parts first"
+        "shapes, max/min/prod, inv/det/slogdet/solve, cholesky/pinv/lstsq, eigh/svd/eig, real/imag/conj/abs/angle "
+        "and numpy.fft); take the real and imaginary parts first"
     )
 
 
@@ -286,11 +286,12 @@ def _refused(op, values, params):
     inv of a singular one): the shape is the one the op gives identity matrices in their place."""
     safe = [
         np.broadcast_to(np.eye(np.shape(v)[-1]), np.shape(v))
-        if np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2] and np.asarray(v).dtype.kind == "f"
+        if np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2] and np.asarray(v).dtype.kind in "fc"
         else v
         for v in values
     ]
-    return np.full(np.shape(op.impl(*safe, **params)), np.nan)
+    like = np.asarray(op.impl(*safe, **params))
+    return np.full(like.shape, np.nan, dtype=like.dtype if like.dtype.kind == "c" else float)
 
 
 def _fold_identity(trace, op, args):

@@ -14,7 +14,7 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import _nan_rows, _nonfinite
+from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite
 from .errors import Collector, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
@@ -114,7 +114,14 @@ class _GradAux(_ValueAndGradAux):
 
 class _JacobianAux(_AuxTransform):
     def __call__(self, *args):
-        st, prep = self.staged(args)
+        try:
+            st, prep = self.staged(args)
+        except ComplexLeaf:
+            if not self.method.complex_leaves:
+                raise
+            # the plain jacobian realifies the leaves (api/complexes.py) of out alone; aux is f's own
+            out = api.jacobian(lambda *xs: self.f(*xs)[0], self.argnums, self.method)(*args)
+            return out, self.f(*args)[1]
         outs, jac = prep.jacobian(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)

@@ -172,16 +172,21 @@ def _usable(s, a0):
     return s if ok.all() else np.where(ok, s, np.inf)
 
 
+def _wide(a):
+    """a in extended precision, complex values as complex (a cast to longdouble would drop Im)."""
+    return np.asarray(a, dtype=np.clongdouble if np.iscomplexobj(a) else np.longdouble)
+
+
 def _rounding(made, args, value):
     """|value - made's op on args in extended precision (NumPy's longdouble)|: how much the elementwise equation
     `made` rounded its value (0 where the op does not take longdouble). 3·x at x = 1e7 and 2x + 1 are exact at
     most points, π·x and 3·x at 3.3e6 + 0.1 are not."""
     try:
         with np.errstate(all="ignore"):
-            wide = np.asarray(made.op.impl(*[np.asarray(a, dtype=np.longdouble) for a in args], **made.kw))
-            if wide.dtype != np.longdouble:
+            wide = np.asarray(made.op.impl(*[_wide(a) for a in args], **made.kw))
+            if wide.dtype not in (np.longdouble, np.clongdouble):
                 return np.zeros(np.shape(value))
-            r = np.abs(np.asarray(value, dtype=np.longdouble) - wide).astype(float)
+            r = np.abs(_wide(value) - wide).astype(float)
         return np.where(np.isfinite(r), r, 0.0)
     except (TypeError, ValueError, ArithmeticError):
         return np.zeros(np.shape(value))

@@ -170,7 +170,7 @@ def _richardson(S, H, f0):
     E = len(r)
     S = S.transpose(0, 2, 1).reshape(k * m, T)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
-    finite = math.isfinite(S.sum()) if type(S) is np.ndarray else np.isfinite(S).all()
+    finite = math.isfinite(S.sum()) if type(S) is np.ndarray and S.dtype.kind == "f" else np.isfinite(S).all()
     # (k·m, 3E): the entries, then their changes from either parent
     table = (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0)) @ Mt
     change = np.abs(table[:, E:])

@@ -792,14 +792,14 @@ def _phi(x):
 
 
 def _cholesky_jvp(t, out, a):
-    linv = inv(out)
-    return strong_matmul(out, _phi(strong_matmul(linv, strong_matmul(_lower_sym(t), _swap_last(linv)))))
+    linv = inv(out)  # of a complex A = L Lᴴ: dL = L Φ(L⁻¹ dA L⁻ᴴ), dA Hermitian (JAX's cholesky_jvp_rule)
+    return strong_matmul(out, _phi(strong_matmul(linv, strong_matmul(_lower_sym(t), _conj(_swap_last(linv))))))
 
 
 def _cholesky_vjp(ct, out, a):
-    linv = inv(out)
+    linv = inv(out)  # the JVP's transpose (no conjugate, ops/complexes.py): S̄ = L⁻ᵀ Φ(Lᵀ L̄) conj(L⁻¹)
     inner = _phi(strong_matmul(_swap_last(out), ct))
-    sbar = strong_matmul(_swap_last(linv), strong_matmul(inner, linv))
+    sbar = strong_matmul(_swap_last(linv), strong_matmul(inner, _conj(linv)))
     return _lower_sym_adjoint(sbar)
 
 
@@ -829,6 +829,7 @@ cholesky = defop(
     domain=("spd",),
     strategy=_decomposition_strategy,
     numpy=("linalg.cholesky",),
+    complex=True,  # Hermitian positive definite: A = L Lᴴ (the lower triangle read, the diagonal's real part)
     front=_cholesky_front,
     doc="lower Cholesky factor; dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ: lower triangle, halved diagonal",
     scale=(matrix_scale(_cholesky_scale),),
@@ -845,20 +846,27 @@ def _eye_like(m, axis):
     return np.eye(_shape(m)[axis])
 
 
+def _h(m):
+    """mᴴ: the conjugate transpose (the transpose of a real m)."""
+    return _conj(_swap_last(m))
+
+
+# of a complex A, Golub & Pereyra's rule with conjugate transposes (dAᴴ: not holomorphic); the VJP is
+# its adjoint under Re Σ ū·t, the dAᴴ terms conjugated: tr(ūᵀ X Tᴴ Y) = Re Σ conj(Y ūᵀ X) ∘ T
 def _pinv_jvp(t, out, a, rcond):
-    p, tt = out, _swap_last(t)
+    p, th = out, _h(t)
     first = -strong_matmul(p, strong_matmul(t, p))
-    second = strong_matmul(matmul(p, _swap_last(p)), strong_matmul(tt, _eye_like(a, -2) - matmul(a, p)))
-    third = strong_matmul(_eye_like(a, -1) - matmul(p, a), strong_matmul(tt, matmul(_swap_last(p), p)))
+    second = strong_matmul(matmul(p, _h(p)), strong_matmul(th, _eye_like(a, -2) - matmul(a, p)))
+    third = strong_matmul(_eye_like(a, -1) - matmul(p, a), strong_matmul(th, matmul(_h(p), p)))
     return first + second + third
 
 
 def _pinv_vjp(ct, out, a, rcond):
     p, pt, ctt = out, _swap_last(out), _swap_last(ct)
     first = -strong_matmul(pt, strong_matmul(ct, pt))
-    second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, pt)))
-    third = strong_matmul(matmul(pt, p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
-    return first + second + third
+    second = strong_matmul(_eye_like(a, -2) - matmul(a, p), strong_matmul(ctt, matmul(p, _h(p))))
+    third = strong_matmul(matmul(_h(p), p), strong_matmul(ctt, _eye_like(a, -1) - matmul(p, a)))
+    return first + _conj(second + third)
 
 
 def _pinv_sympy(a, rcond):
@@ -914,6 +922,7 @@ pinv = defop(
     numpy=("linalg.pinv",),
     front=_pinv_front,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
+    complex=True,  # with conjugate transposes (the rules above)
     doc="Moore-Penrose pseudo-inverse; d(A⁺) by Golub & Pereyra (constant rank)",
     scale=(matrix_scale(_pinv_scale),),
 )

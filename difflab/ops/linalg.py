@@ -13,7 +13,8 @@ import numpy as np
 from .core import REGISTRY, _sp, draw, fits
 from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
-from .elementwise import _abs_fn, strong_mul
+from .complexes import is_complex
+from .elementwise import _abs_fn, _sign_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
 
 
@@ -258,7 +259,7 @@ def _cofactor(x):
     """adj(A)ᵀ, the gradient of det A, by the SVD: A = U diag(s) Vᵀ gives adj(A)ᵀ = det(U) det(V) ·
     U diag(∏_{j≠i} s_j) Vᵀ, the products taken without a division, so it is exact where A is singular
     (det · A⁻ᵀ is 0 · ∞ there: adj of a rank n − 1 matrix is not 0)."""
-    x = np.asarray(x, dtype=float)
+    x = np.asarray(x, dtype=complex if np.iscomplexobj(x) else float)
     if x.shape[-1] == 0:
         return np.zeros_like(x)
     bad = ~np.isfinite(x).all(axis=(-2, -1))  # LAPACK refuses them: a NaN matrix, as NumPy's det gives NaN
@@ -269,7 +270,8 @@ def _cofactor(x):
     before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)  # ∏_{j<i} s_j
     after = np.cumprod(np.concatenate([ones, s[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]  # ∏_{j>i} s_j
     sign = np.linalg.det(u) * np.linalg.det(vt)
-    cof = sign[..., None, None] * ((u * (before * after)[..., None, :]) @ vt)
+    # complex A = U S Vᴴ: adj(A)ᵀ = det U det Vᴴ · conj(U) cof(S) conj(Vᴴ) (U⁻ᵀ = conj(U) for a unitary U)
+    cof = sign[..., None, None] * ((u.conj() * (before * after)[..., None, :]) @ vt.conj())
     return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
 
 
@@ -284,7 +286,7 @@ def _rule_inv(x):
         if not isinstance(x, np.ndarray):
             raise
     flat = x.reshape((-1,) + x.shape[-2:])
-    out = np.full(flat.shape, np.nan)
+    out = np.full(flat.shape, np.nan, dtype=flat.dtype)
     for k, m in enumerate(flat):
         try:
             out[k] = np.linalg.inv(m)
@@ -321,7 +323,8 @@ def _cofactor_frame(x):
     before = np.cumprod(np.concatenate([ones, rows[..., :-1]], axis=-1), axis=-1)
     after = np.cumprod(np.concatenate([ones, rows[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
     sign = (np.linalg.det(u) * np.linalg.det(vt))[..., None, None]
-    return sign, u, np.swapaxes(vt, -1, -2), np.where(np.eye(n, dtype=bool), 0.0, before * after)
+    # of a complex A: conj(U) and V = (Vᴴ)ᴴ in U's and V's places (see _cofactor), the rules unchanged
+    return sign, u.conj(), np.swapaxes(vt, -1, -2).conj(), np.where(np.eye(n, dtype=bool), 0.0, before * after)
 
 
 def _cofactor_jvp_svd(t, x):
@@ -370,6 +373,7 @@ cofactor = defop(
     sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object), "cofactor", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     strategy=_square_strategy,
+    complex=True,  # a polynomial in A, its rules holomorphic as written (the SVD's with conj(U), V: _cofactor_frame)
     doc="adj(A)ᵀ, the cofactor matrix: det's gradient (finite and exact where A is singular)",
 )
 det = defop(
@@ -381,6 +385,7 @@ det = defop(
     samples=_square_samples,
     numpy=("linalg.det",),
     strategy=_square_strategy,
+    complex=True,  # holomorphic: d det = tr(adj(A) dA), its VJP ū · cof(A)
     doc="determinant; d det = tr(adj(A) dA) (= det · tr(A⁻¹ dA) where A is invertible)",
 )
 
@@ -392,18 +397,62 @@ def _logabsdet(x):
     return logdet + np.log(np.abs(sign))
 
 
+def _real(x):
+    """Re x of a complex x (a real output's tangent); x itself otherwise."""
+    return REGISTRY["real"](x) if is_complex(x) else x
+
+
+def _tr_inv(t, x):
+    """tr(A⁻¹ T) per matrix."""
+    return REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False)
+
+
+# of a complex A: d log|det A| = Re tr(A⁻¹ dA); its VJP ū · A⁻ᵀ unchanged (ū is real: Re(ū · tr(A⁻¹ T)))
 logabsdet = defop(
     "logabsdet",
     _logabsdet,
-    jvp=(
-        lambda t, out, x: REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False),
-    ),
+    jvp=(lambda t, out, x: _real(_tr_inv(t, x)),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
     sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det())), "logabsdet", SYMPY_MATRIX_LIMIT),
     samples=_square_samples,
     strategy=_square_strategy,
+    complex=True,
     doc="log |det A| (slogdet's second output), computed without overflow",
     scale=(matrix_scale(least_singular),),
+)
+
+
+def _detphase(x):
+    # NaN for a matrix holding a NaN or inf, as det's (LAPACK's slogdet answers a sign of 1 there)
+    sign = np.linalg.slogdet(x)[0]
+    finite = np.isfinite(x).all(axis=(-2, -1))
+    return sign if finite.all() else np.where(finite, sign, np.nan)
+
+
+def _phase_jvp(t, out, x):
+    if not is_complex(out):  # ±1 of a real matrix: piecewise constant (0, also where a NaN matrix's sign is NaN)
+        return np.zeros(_shape(out))
+    return out * (1j * REGISTRY["imag_part"](_tr_inv(t, x)))
+
+
+def _phase_vjp(ct, out, x):
+    if not is_complex(out):
+        return np.zeros(_shape(x))
+    return strong_mul(_trailing_scalar(1j * REGISTRY["imag_part"](ct * out)), _swap_last(_rule_inv(x)))
+
+
+# slogdet's first output, det/|det| without overflow: ±1 of a real A (derivative 0), of a complex A the
+# phase s, ds = s · i Im tr(A⁻¹ dA) (not holomorphic); its VJP i Im(ū s) · A⁻ᵀ (the adjoint under Re Σ ū·t)
+detphase = defop(
+    "detphase",
+    _detphase,
+    jvp=(_phase_jvp,),
+    vjp=(_phase_vjp,),
+    sympy=_per_matrix(lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT),
+    samples=_square_samples,
+    strategy=_square_strategy,
+    complex=True,
+    doc="slogdet's sign: det A / |det A| (a phase of a complex A), computed without overflow",
 )
 
 
