@@ -80,6 +80,8 @@ class Numeric(base.Differentiator):
             super().__init__(method, graph, wrt)
             self.error = None
             self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
+            # a Jacobian of one output, no piecewise values held: f(x) is row 0 of the batched run (`_run`)
+            self._fold = self._batchable and len(graph.outputs) == 1 and method.scheme != "complex"
             width = max((math.prod(a.shape) for a in (*graph.inputs, *(e.out for e in graph.eqns))), default=0)
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
@@ -97,6 +99,7 @@ class Numeric(base.Differentiator):
             self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
             if graphs:
                 self._probe.real = self._held.real = self.real
+            self._fold = self._fold and not self._nheld
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
@@ -114,7 +117,7 @@ class Numeric(base.Differentiator):
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
             return self._held.value(list(args) + list(held), batched)
 
-        def _fun(self, args, held=(), centre=None):
+        def _fun(self, args, held=(), centre=None, fold=False):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
             piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
@@ -130,7 +133,8 @@ class Numeric(base.Differentiator):
                 ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
-            fun = chunked(run, None if traced else self._chunk, self._watch, centre)
+            q = step_exponent(self.method, self.levels) if fold else None  # fold: f(x) too (`chunked`)
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, q)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
@@ -142,12 +146,16 @@ class Numeric(base.Differentiator):
             # one run of f per stencil point and direction: refuse what could not finish
             cost = f" ({points} evaluations of f, each computing {self._width} elements)"
             check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
-            outs, held, centre = self._at(args)
-            if no_value(self.graph, args, self.wrt, order := self.levels + self._derived):  # of numeric: order ≥ 2
+            fold = (order := self.levels + self._derived) == 1 and V is None and self._fold and not _traced(args)
+            outs, held, centre = ([], [], None) if fold else self._at(args)  # fold: f(x) in the batched run
+            if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
-            fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
-            jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
+            fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
+            jv, err = _products(
+                fun, x, V, None if fold else flat(outs), self.method, want_err, self.levels, self.inner_error
+            )
+            outs = [fun.f0.reshape(self.graph.outputs[0].shape)[()]] if fold else outs
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
             return outs, jv, err
 
