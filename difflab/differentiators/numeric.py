@@ -20,6 +20,7 @@ from .stencils import (
     RICHARDSON_STEP,
     SCHEMES,
     _check_analytic,
+    check_points,
     _hessian_stencil,
     _products,
     check_settings,
@@ -78,10 +79,7 @@ class Numeric(base.Differentiator):
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self.error = None
-            self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
-            # a Jacobian of one output, no piecewise values held: f(x) is row 0 of the batched run (`_run`)
-            self._fold = self._batchable and len(graph.outputs) == 1 and method.scheme != "complex"
+            self.error, self._batchable = None, not graph.closes_over_tracers  # an outer trace's: not batchable
             width = max((math.prod(a.shape) for a in (*graph.inputs, *(e.out for e in graph.eqns))), default=0)
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
@@ -99,7 +97,8 @@ class Numeric(base.Differentiator):
             self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
             if graphs:
                 self._probe.real = self._held.real = self.real
-            self._fold = self._fold and not self._nheld
+            one = self._batchable and self.real and not self._nheld and len(graph.outputs) == 1  # f(x): row 0 of runs
+            self._fold = (step_exponent(method),) if one else None  # (`_run`; q of its watch's centre, `chunked`)
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
@@ -117,7 +116,7 @@ class Numeric(base.Differentiator):
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
             return self._held.value(list(args) + list(held), batched)
 
-        def _fun(self, args, held=(), centre=None, fold=False):
+        def _fun(self, args, held=(), centre=None, fold=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
             piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
@@ -133,8 +132,7 @@ class Numeric(base.Differentiator):
                 ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
-            q = step_exponent(self.method, self.levels) if fold else None  # fold: f(x) too (`chunked`)
-            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, q)
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
@@ -143,21 +141,17 @@ class Numeric(base.Differentiator):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
             k = self.n if V is None else len(V)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
-            # one run of f per stencil point and direction: refuse what could not finish
-            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
-            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
-            fold = (order := self.levels + self._derived) == 1 and V is None and self._fold and not _traced(args)
-            outs, held, centre = ([], [], None) if fold else self._at(args)  # fold: f(x) in the batched run
+            check_points(points, self._width)  # one run of f per stencil point and direction
+            order = self.levels + self._derived
+            fold = self._fold if order == 1 and V is None and not _traced(args) else None  # f(x): row 0 of the run
+            outs, held, centre = (None, [], None) if fold else self._at(args)
             if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
-            jv, err = _products(
-                fun, x, V, None if fold else flat(outs), self.method, want_err, self.levels, self.inner_error
-            )
-            outs = [fun.f0.reshape(self.graph.outputs[0].shape)[()]] if fold else outs
+            jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
-            return outs, jv, err
+            return ([fun.f0.reshape(self.graph.outputs[0].shape)[()]] if fold else outs), jv, err
 
         def _jvp(self, args, V):
             outs, jv, err = self._run(args, V, self.method.error_estimate)
@@ -186,8 +180,7 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
             points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
-            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
-            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
+            check_points(points, self._width)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)

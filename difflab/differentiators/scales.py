@@ -210,17 +210,17 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
     return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None
 
 
-def chunked(run, chunk, watch, centre, fold=False, q=None):
+def chunked(run, chunk, watch, centre, fold=None):
     """`fun(x, D)` as `_products` calls it, from `run(x, D)` -> (f at the points x + D (len(D), m), the watched
     values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
     at once). With a Watch (`fun.watch`), fun gives (F, the watched values at the points), and `fun.near(cols,
-    limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre). `fold`: the
+    limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre). `fold` = (q,): the
     first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): `fun.f0`
-    (flat, (m,)), and the centre is `Watch.centre(·, q)` of the watched values there."""
+    (flat, (m,)), and the centre is `Watch.centre(·, q)` of the watched values there (None: not folded)."""
 
     def fun(x, D):
         if fold and fun.f0 is None:
-            return _folded(fun, watch, q, inner(x, np.concatenate([np.zeros((1, D.shape[1])), D])))
+            return _folded(fun, watch, fold[0], inner(x, np.concatenate([np.zeros((1, D.shape[1])), D])))
         return inner(x, D)
 
     def inner(x, D):

@@ -41,7 +41,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
-from .base import refuse_complex
+from .base import check_size, refuse_complex
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -368,6 +368,12 @@ def check_settings(scheme, step, order, richardson_terms):
         )
     if not isinstance(richardson_terms, int) or richardson_terms < 2:
         raise ValueError(f"richardson_terms must be an int >= 2, got {richardson_terms!r}")
+
+
+def check_points(points: int, width: int):
+    """Refuse a set of `points` evaluations of f, each computing `width` elements, that could not finish."""
+    cost = f" ({points} evaluations of f, each computing {width} elements)"
+    check_size("set of finite-difference evaluations", points, width, limit=10**10, cost=cost)
 
 
 def plan(scheme, step, order, richardson_terms):
