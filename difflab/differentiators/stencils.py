@@ -168,7 +168,7 @@ def _richardson(S, H, f0):
     k, T, m = S.shape
     Mt, r, uses = _neville(T)
     E = len(r)
-    S = S.transpose(0, 2, 1).reshape(k * m, T)
+    S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
     finite = math.isfinite(S.sum()) if type(S) is np.ndarray else np.isfinite(S).all()
     # (k·m, 3E): the entries, then their changes from either parent
@@ -179,8 +179,8 @@ def _richardson(S, H, f0):
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
         spoilt = ((~np.isfinite(S)).astype(float) @ uses) > 0
         err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
-    at = np.arange(0, k * m * E, E) + err.argmin(axis=1)  # each row's least estimate, as a flat index
-    d, e = table[:, :E].reshape(-1)[at].reshape(k, m), err.reshape(-1)[at].reshape(k, m)
+    rows, at = np.arange(k * m), err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries)
+    d, e = table[rows, at].reshape(k, m), err[rows, at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
