@@ -1,6 +1,6 @@
 """The numeric method: derivatives from function values alone, by finite-difference stencils (weights, steps,
-error model: `stencils.py`, "How it works"). f(x) is computed once, every shifted point in ONE batched run of the
-graph (traced values: point by point). Cost: `prepared.cost.evals`, evaluations of f (B batched points count B)."""
+error model: `stencils.py`). f(x) once, every shifted point in ONE batched run of the graph (a Jacobian of one
+output: f(x) as its row 0; traced values: point by point). Cost: `prepared.cost.evals` (B batched points count B)."""
 
 from __future__ import annotations
 

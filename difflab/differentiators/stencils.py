@@ -20,7 +20,8 @@ smooth functions for 28 evaluations per component, bench/numeric.py; steps that 
 spoil only the entries built from them). "complex" takes
 Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
 but only through complex-analytic ops (checked on the graph when prepared).
-A full Jacobian costs one stencil per input component; the value f(x) is computed once. Every
+A full Jacobian costs one stencil per input component; the value f(x) is computed once (a Jacobian
+of one output with nothing held: as row 0 of the batched run, `scales.chunked`). Every
 shifted point of every component and step is evaluated in ONE batched run of the graph (each op
 by its registry batching rule), and the stencils and the table work on whole arrays; traced
 values (nested differentiation) and black-box callables are evaluated point by point. The
