@@ -142,16 +142,16 @@ class Numeric(base.Differentiator):
             k = self.n if V is None else len(V)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
             check_points(points, self._width)  # one run of f per stencil point and direction
-            order = self.levels + self._derived
-            fold = self._fold if order == 1 and V is None and not _traced(args) else None  # f(x): row 0 of the run
-            outs, held, centre = (None, [], None) if fold else self._at(args)
+            fold = (order := self.levels + self._derived) == 1 and V is None and not _traced(args) and self._fold
+            outs, held, centre = (None, [], None) if fold else self._at(args)  # fold: f(x) is row 0 of the run
             if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
-            return ([fun.f0.reshape(self.graph.outputs[0].shape)[()]] if fold else outs), jv, err
+            at_x = fold and np.isfinite(fun.f0).all()  # (else f(x) on its own as before: its DomainWarnings said at x)
+            return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 
         def _jvp(self, args, V):
             outs, jv, err = self._run(args, V, self.method.error_estimate)
