@@ -4,6 +4,7 @@ output: f(x) as its row 0; traced values: point by point). Cost: `prepared.cost.
 
 from __future__ import annotations
 
+import cmath
 import math
 
 import numpy as np
@@ -150,7 +151,7 @@ class Numeric(base.Differentiator):
             fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
-            at_x = fold and np.isfinite(fun.f0).all()  # (else f(x) on its own as before: its DomainWarnings said at x)
+            at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 
         def _jvp(self, args, V):
