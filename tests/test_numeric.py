@@ -525,3 +525,28 @@ def test_prepared_gradient_equals_the_jacobian_and_keeps_its_estimate(scheme):
     exact = np.sin(x) + x * np.cos(x)
     assert np.all(np.abs(g - exact) <= err[:, 0])
     assert np.max(np.abs(g - exact)) < (1e-13 if scheme == "richardson" else 1e-9)
+
+
+def test_a_gradient_takes_f_x_from_its_own_batched_run(monkeypatch):
+    # f(x) is row 0 of the gradient's one batched run (rich2): the value is f's at x, the derivative the same as
+    # when f(x) ran on its own (the Jacobian of the two-output f, which keeps that run), the cost unchanged
+    from difflab.differentiators import base
+
+    runs = []
+    value = base.Prepared.value
+    monkeypatch.setattr(
+        base.Prepared, "value", lambda self, args, batched=None: runs.append(batched) or value(self, args, batched)
+    )
+    f = lambda x: dnp.log(dnp.sum(dnp.exp(x), axis=0))  # noqa: E731 (log: a watched op, its centre from row 0)
+    x = np.array([0.3, -0.7, 1.1])
+    p = dl.prepare(f, x, method=Numeric(scheme="richardson"))
+    v, g = p.value_and_grad(x)
+    assert len(runs) == 1 and runs[0] is not None  # batched, and no run of f at x alone
+    assert v == np.log(np.sum(np.exp(x))) and np.ndim(v) == 0
+    assert p.prepared.cost.evals == 28 * x.size + 1
+    two = dl.prepare(lambda x: (f(x), x[0] * 1.0), x, method=Numeric(scheme="richardson"))
+    runs.clear()
+    J = two.jacobian(x)  # (one row per output)
+    assert len(runs) == 2 and runs[0] is None  # f(x) on its own first (two outputs: not folded)
+    assert np.array_equal(g, J[0])
+    np.testing.assert_allclose(g, np.exp(x) / np.exp(x).sum(), rtol=1e-13)

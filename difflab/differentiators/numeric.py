@@ -1,9 +1,10 @@
 """The numeric method: derivatives from function values alone, by finite-difference stencils (weights, steps,
-error model: `stencils.py`, "How it works"). f(x) is computed once, every shifted point in ONE batched run of the
-graph (traced values: point by point). Cost: `prepared.cost.evals`, evaluations of f (B batched points count B)."""
+error model: `stencils.py`). f(x) once, every shifted point in ONE batched run of the graph (a Jacobian of one
+output: f(x) as its row 0; traced values: point by point). Cost: `prepared.cost.evals` (B batched points count B)."""
 
 from __future__ import annotations
 
+import cmath
 import math
 
 import numpy as np
@@ -20,6 +21,7 @@ from .stencils import (
     RICHARDSON_STEP,
     SCHEMES,
     _check_analytic,
+    check_points,
     _hessian_stencil,
     _products,
     check_settings,
@@ -78,8 +80,7 @@ class Numeric(base.Differentiator):
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
-            self.error = None
-            self._batchable = not graph.closes_over_tracers  # an outer trace's values cannot be batched
+            self.error, self._batchable = None, not graph.closes_over_tracers  # an outer trace's: not batchable
             width = max((math.prod(a.shape) for a in (*graph.inputs, *(e.out for e in graph.eqns))), default=0)
             self._chunk = max(1, BATCH_ELEMENTS // max(1, width))  # points per run: largest value ~BATCH_ELEMENTS
             if method.scheme == "complex":
@@ -97,6 +98,8 @@ class Numeric(base.Differentiator):
             self._probe, self._held = [base.Prepared(method, g, wrt) for g in graphs] if graphs else (None, None)
             if graphs:
                 self._probe.real = self._held.real = self.real
+            one = self._batchable and self.real and not self._nheld and len(graph.outputs) == 1  # f(x): row 0 of runs
+            self._fold = (step_exponent(method),) if one else None  # (`_run`; q of its watch's centre, `chunked`)
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
@@ -114,7 +117,7 @@ class Numeric(base.Differentiator):
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
             return self._held.value(list(args) + list(held), batched)
 
-        def _fun(self, args, held=(), centre=None):
+        def _fun(self, args, held=(), centre=None, fold=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
             piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
@@ -130,7 +133,7 @@ class Numeric(base.Differentiator):
                 ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
-            fun = chunked(run, None if traced else self._chunk, self._watch, centre)
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
@@ -139,17 +142,17 @@ class Numeric(base.Differentiator):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
             k = self.n if V is None else len(V)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
-            # one run of f per stencil point and direction: refuse what could not finish
-            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
-            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
-            outs, held, centre = self._at(args)
-            if no_value(self.graph, args, self.wrt, order := self.levels + self._derived):  # of numeric: order ≥ 2
+            check_points(points, self._width)  # one run of f per stencil point and direction
+            fold = (order := self.levels + self._derived) == 1 and V is None and not _traced(args) and self._fold
+            outs, held, centre = (None, [], None) if fold else self._at(args)  # fold: f(x) is row 0 of the run
+            if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
-            fun, x = self._fun(args, held, centre), flat([args[i] for i in self.wrt])
-            jv, err = _products(fun, x, V, flat(outs), self.method, want_err, self.levels, self.inner_error)
+            fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
+            jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
-            return outs, jv, err
+            at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
+            return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 
         def _jvp(self, args, V):
             outs, jv, err = self._run(args, V, self.method.error_estimate)
@@ -178,8 +181,7 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
             points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
-            cost = f" ({points} evaluations of f, each computing {self._width} elements)"
-            check_size("set of finite-difference evaluations", points, self._width, limit=10**10, cost=cost)
+            check_points(points, self._width)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)

@@ -215,13 +215,20 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
     return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None
 
 
-def chunked(run, chunk, watch, centre):
+def chunked(run, chunk, watch, centre, fold=None):
     """`fun(x, D)` as `_products` calls it, from `run(x, D)` -> (f at the points x + D (len(D), m), the watched
     values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
     at once). With a Watch (`fun.watch`), fun gives (F, the watched values at the points), and `fun.near(cols,
-    limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre)."""
+    limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre). `fold` = (q,): the
+    first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): `fun.f0`
+    (flat, (m,)), and the centre is `Watch.centre(·, q)` of the watched values there (None: not folded)."""
 
     def fun(x, D):
+        if fold and fun.f0 is None:
+            return _folded(fun, watch, fold[0], inner(x, np.concatenate([np.zeros((1, D.shape[1])), D])))
+        return inner(x, D)
+
+    def inner(x, D):
         if chunk is None or len(D) <= chunk:
             parts = [run(x, D)]
         else:
@@ -233,11 +240,21 @@ def chunked(run, chunk, watch, centre):
             return F, parts[0][1]
         return F, [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
 
-    fun.watch = watch
+    fun.watch, fun.f0, fun.centre = watch, None, centre
     if watch:
-        fun.near = lambda cols, limit: watch.near(centre, cols, limit)
-        fun.reach = lambda cols, B: watch.reach(centre, cols, B)
+        fun.near = lambda cols, limit: watch.near(fun.centre, cols, limit)
+        fun.reach = lambda cols, B: watch.reach(fun.centre, cols, B)
     return fun
+
+
+def _folded(fun, watch, q, out):
+    """`chunked`'s first run with f at x as row 0 (`out`): f(x) and the centre kept on `fun`, the other rows given."""
+    F, cols = out if watch else (out, None)
+    fun.f0 = F[0].copy()
+    if not watch:
+        return F[1:]
+    fun.centre = watch.centre([np.asarray(c)[0] for c in cols], q)
+    return F[1:], [c[1:] for c in cols]
 
 
 def on_numbers(prepared, args, held, k, watch, centre):

@@ -20,7 +20,8 @@ smooth functions for 28 evaluations per component, bench/numeric.py; steps that 
 spoil only the entries built from them). "complex" takes
 Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
 but only through complex-analytic ops (checked on the graph when prepared).
-A full Jacobian costs one stencil per input component; the value f(x) is computed once. Every
+A full Jacobian costs one stencil per input component; the value f(x) is computed once (a Jacobian
+of one output with nothing held: as row 0 of the batched run, `scales.chunked`). Every
 shifted point of every component and step is evaluated in ONE batched run of the graph (each op
 by its registry batching rule), and the stencils and the table work on whole arrays; traced
 values (nested differentiation) and black-box callables are evaluated point by point. The
@@ -41,7 +42,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
-from .base import refuse_complex
+from .base import check_size, refuse_complex
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -168,7 +169,7 @@ def _richardson(S, H, f0):
     k, T, m = S.shape
     Mt, r, uses = _neville(T)
     E = len(r)
-    S = S.transpose(0, 2, 1).reshape(k * m, T)
+    S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
     finite = math.isfinite(S.sum()) if type(S) is np.ndarray and S.dtype.kind == "f" else np.isfinite(S).all()
     # (k·m, 3E): the entries, then their changes from either parent
@@ -179,8 +180,8 @@ def _richardson(S, H, f0):
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
         spoilt = ((~np.isfinite(S)).astype(float) @ uses) > 0
         err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
-    at = np.arange(0, k * m * E, E) + err.argmin(axis=1)  # each row's least estimate, as a flat index
-    d, e = table[:, :E].reshape(-1)[at].reshape(k, m), err.reshape(-1)[at].reshape(k, m)
+    rows, at = np.arange(k * m), err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries)
+    d, e = table[rows, at].reshape(k, m), err[rows, at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
@@ -222,6 +223,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
+    f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
+    m = np.size(f0)
     F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
     F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
@@ -366,6 +369,12 @@ def check_settings(scheme, step, order, richardson_terms):
         )
     if not isinstance(richardson_terms, int) or richardson_terms < 2:
         raise ValueError(f"richardson_terms must be an int >= 2, got {richardson_terms!r}")
+
+
+def check_points(points: int, width: int):
+    """Refuse a set of `points` evaluations of f, each computing `width` elements, that could not finish."""
+    cost = f" ({points} evaluations of f, each computing {width} elements)"
+    check_size("set of finite-difference evaluations", points, width, limit=10**10, cost=cost)
 
 
 def plan(scheme, step, order, richardson_terms):
