@@ -15,10 +15,10 @@ from __future__ import annotations
 
 try:
     from . import _common as C
-    from .second_order import SIZES, jax_contenders, problem
+    from .second_order import SIZES, jax_contenders, jax_loss, problem
 except ImportError:
     import _common as C
-    from second_order import SIZES, jax_contenders, problem
+    from second_order import SIZES, jax_contenders, jax_loss, problem
 
 import numpy as np
 
@@ -63,18 +63,7 @@ def jax_flops(sizes, params, X, Y, v):
     jax = C.peer("jax")
     if jax is None:
         return None
-    import jax.numpy as jnp
-
-    L = len(sizes) - 1
-
-    def loss(p):
-        h = X
-        for l in range(L - 1):
-            h = jnp.tanh(h @ p[f"W{l}"] + p[f"b{l}"])
-        z = h @ p[f"W{L - 1}"] + p[f"b{L - 1}"]
-        z = z - jax.lax.stop_gradient(z.max(axis=1, keepdims=True))
-        return -jnp.vdot(Y, z - jnp.log(jnp.exp(z).sum(axis=1, keepdims=True))) / X.shape[0]
-
+    loss = jax_loss(sizes, X, Y)
     out = {}
     for name, f, args in [
         ("gradient", jax.value_and_grad(loss), (params,)),
