@@ -5,6 +5,8 @@ each row's ratio paired per round inside one process.
 
 ROW is one of
   chunk64     forward chunk=64 full gradient (1 × n Jacobian), n = 1024 ÷ jax.jacfwd (jit): bench/scaling.py's f
+  forward     bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto vs n × dl.jvp and ÷ jax.jacfwd
+              (jit), the four interleaved, and each one's µs per direction
   richardson  numdifftools' default Gradient ÷ difflab's prepared Richardson gradient, worst and median cell
               over bench/numeric.py's functions at n = 4 and 16 (as bench/richardson_ab.py)
   hvp         prepared hvp ÷ JAX jvp-of-grad (jit) and ÷ difflab's prepared gradient, MLP 64-128-10 b128
@@ -52,6 +54,34 @@ def _chunk64(rounds):
         "dl_us": res["dl"].median * 1e6,
         "peer_us": res["jax"].median * 1e6,
     }
+
+
+def _forward(rounds):
+    """bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto against n public dl.jvp calls and
+    jax.jacfwd (jit), all four interleaved in one process; per-direction times (a call ÷ n)."""
+    import _common as C
+    import numpy as np
+    from scaling import jax_jacfwd, make_f
+
+    import difflab as dl
+
+    n = 1024
+    f, exact = make_f(n)
+    x = np.random.default_rng(1).normal(size=n)
+    eye = np.eye(n)
+    fns = {}
+    for chunk in (64, "auto"):
+        p = dl.prepare(f, x, method=dl.Forward(chunk=chunk))
+        assert np.abs(p.grad(x) - exact(x)).max() <= 1e-12 * np.abs(exact(x)).max()
+        fns[f"chunk={chunk}"] = lambda p=p: p.grad(x)
+    fns["n × dl.jvp"] = lambda: [dl.jvp(f, (x,), (eye[i],)) for i in range(n)]
+    fns["jax"] = jax_jacfwd(n, x, exact(x))
+    res = C.measure(fns, rounds=rounds, target=0.03, warmup=1)
+    out = {"us_per_direction": {k: t.median * 1e6 / n for k, t in res.items()}}
+    for k in ("chunk=64", "chunk=auto"):
+        out[f"n × dl.jvp ÷ {k}"] = (res["n × dl.jvp"].ratio(res[k]), *res["n × dl.jvp"].ratio_spread(res[k]))
+        out[f"{k} ÷ jax"] = (res[k].ratio(res["jax"]), *res[k].ratio_spread(res["jax"]))
+    return out
 
 
 def _richardson(rounds):
@@ -156,6 +186,7 @@ def _mlpprep(rounds):
 
 ROWS = {
     "chunk64": (_chunk64, 9),
+    "forward": (_forward, 5),
     "richardson": (_richardson, 15),
     "hvp": (_hvp, 15),
     "symbolic": (_symbolic, 15),
@@ -166,6 +197,10 @@ ROWS = {
 def _fmt(row, got):
     if row in ("symbolic", "mlpprep"):
         return "; ".join(f"{k} {r:.2f} ({lo:.2f}–{hi:.2f}, {us:.0f} µs)" for k, (r, lo, hi, us) in got["cells"].items())
+    if row == "forward":
+        per = ", ".join(f"{k} {us:.2f}" for k, us in got["us_per_direction"].items())
+        ratios = "; ".join(f"{k} {r:.2f} ({lo:.2f}–{hi:.2f})" for k, (r, lo, hi) in got.items() if "÷" in k)
+        return f"µs per direction: {per}; {ratios}"
     if row == "richardson":
         cell, (r, us) = min(got["cells"].items(), key=lambda kv: kv[1][0])
         return f"worst {got['worst']:.2f} ({cell}, difflab {us:.0f} µs) median {got['median']:.2f}"

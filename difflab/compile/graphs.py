@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
 import math
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -342,6 +343,11 @@ class _Source:
                 if isinstance(a, Var):
                     self.last_use[a] = i
         self.outputs = {v for v in graph.outputs if isinstance(v, Var)}
+        # batched: the buffers of the function's pool ((shape, dtype) per slot), the slot each value in one
+        # lives in, the slots whose value died (see `scratch`)
+        self.slots: list = []
+        self.home: dict = {}
+        self.free: list = []
         # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
         # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
         self.ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
@@ -391,6 +397,10 @@ class _Source:
         spare = self.spare(i, eqn, fn)
         if spare is not None:
             args.append(f"out={self.names[spare]}")
+            if spare in self.home:  # the value lives on in its buffer
+                self.home[eqn.out] = self.home[spare]
+        else:
+            args += self.scratch(eqn, fn)
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
         if eqn.out in self.early:  # guarded: a term of the fused check, before anything writes into it
@@ -405,6 +415,9 @@ class _Source:
         )
         if dead:
             self.lines.append(f"{self.pad}del {', '.join(dead)}")
+        for a in eqn.args:  # a buffer of the pool whose value died here (and not passed on) is free again
+            if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
+                self.free.append(self.home.pop(a))
 
     def callee(self, i: int, eqn) -> tuple:
         """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C
@@ -443,10 +456,37 @@ class _Source:
                 return a
         return None
 
+    def scratch(self, eqn, fn: str) -> list:
+        """`[out=<a buffer of the function's pool>]` for a batched ufunc result of at least `_POOLED` entries
+        a row that is no output (else []): a block of tangents written into a buffer kept from the last call,
+        not a fresh one (see `_Pool`); buffers are shared by values whose lives do not overlap."""
+        out = eqn.out
+        if not (
+            self.reuse
+            and out in self.hot
+            and out not in self.outputs
+            and self.ufunc[out]
+            and math.prod(out.shape) >= _POOLED
+            and eqn.op.impl.signature is None
+            and self.env[fn] is eqn.op.impl
+        ):
+            return []
+        kind = (out.shape, out.dtype)
+        slot = next((s for s in self.free if self.slots[s] == kind), None)
+        if slot is None:
+            slot = len(self.slots)
+            self.slots.append(kind)
+        else:
+            self.free.remove(slot)
+        self.home[out] = slot
+        return [f"out=_scratch({slot}, (_size, {''.join(f'{d}, ' for d in out.shape)}))"]
+
     def finish(self, n_eqns: int, n_elements: int):
         """The cost charged per call (unless not `charged`) and the return line (speculative: after
         the fallback's checks; guarded: after its one finiteness check, results of their own)."""
         hot, graph = self.hot, self.graph
+        if self.slots:
+            self.env["_scratch"] = _Pool([dtype for _, dtype in self.slots]).take
         if self.guard is not None:
             self.finish_guarded()
             return
@@ -532,6 +572,43 @@ class _Source:
             else:  # a view of values nobody else holds: copied only if NumPy made it read-only
                 out.append(f"({name} if type({name}) is not _ndarray or {name}.flags.writeable else {name}.copy())")
         return out
+
+
+#: the entries a row from which a batched ufunc result is written into a buffer of the function's pool
+_POOLED = 256
+
+
+def _references(buffers: list, slot: int) -> int:
+    """The references to buffers[slot], counted the same way for `_FREE` and in `_Pool.take`."""
+    return getrefcount(buffers[slot])
+
+
+#: `_references` of a buffer only its pool holds (the interpreter's own temporary references included)
+_FREE = _references([np.empty(0)], 0)
+
+
+class _Pool:
+    """The buffers a lowered batched function writes its blocks into, kept from call to call.
+
+    A fresh (k × n) array of a few hundred kB is a fresh mapping of memory for the C allocator (above
+    its mmap threshold, or trimmed off the heap when freed), so each one page-faults every page it
+    writes, every call: at n = 1024, chunk 64, most of a forward sweep's time (bench/scaling.py). A
+    slot's buffer is reused only when nothing but the pool references it (`getrefcount`): a value
+    still alive in this call, a view of it (its `.base`), a result the caller kept, another thread
+    running the same function all hold a reference, and then `take` allocates a new one. So no
+    result ever shares memory with a later call's buffers, whatever the program does with views."""
+
+    def __init__(self, dtypes: list):
+        self.dtypes = dtypes
+        self.buffers: list = [None] * len(dtypes)
+
+    def take(self, slot: int, shape: tuple):
+        if _references(self.buffers, slot) == _FREE:  # (None: never; its count is far above)
+            buffer = self.buffers[slot]
+            if buffer.shape == shape:
+                return buffer
+        buffer = self.buffers[slot] = np.empty(shape, self.dtypes[slot])
+        return buffer
 
 
 #: roots followed through views before a value counts as possibly sharing with anything
