@@ -199,7 +199,7 @@ def _fmt(row, got):
         return "; ".join(f"{k} {r:.2f} ({lo:.2f}–{hi:.2f}, {us:.0f} µs)" for k, (r, lo, hi, us) in got["cells"].items())
     if row == "forward":
         per = ", ".join(f"{k} {us:.2f}" for k, us in got["us_per_direction"].items())
-        ratios = "; ".join(f"{k} {r:.2f} ({lo:.2f}–{hi:.2f})" for k, (r, lo, hi) in got.items() if "÷" in k)
+        ratios = "; ".join(f"{k} {v[0]:.2f} ({v[1]:.2f}–{v[2]:.2f})" for k, v in got.items() if "÷" in k)
         return f"µs per direction: {per}; {ratios}"
     if row == "richardson":
         cell, (r, us) = min(got["cells"].items(), key=lambda kv: kv[1][0])

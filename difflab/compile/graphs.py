@@ -61,6 +61,7 @@ import numpy as np
 
 from ..graph import Const, Graph, Var, charge, elements, prune
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
+from .linear import fuse_linear
 
 __all__ = ["lower"]
 
@@ -116,8 +117,12 @@ def lower(
     graph = prune(graph)
     exact = fn = _generate(_Source(graph, batched, reuse, charged))
     plain = _plain(graph) if speculate else None
+    fused = fuse_linear(plain[0], batched) if plain is not None and batched is not None else None
+    if fused is not None:  # (its rounding differs: every batched output is checked, see compile.linear)
+        plain = (fused[0], sorted({*plain[1], *fused[1]}), plain[2])
     if plain is not None:
-        fn = _generate(_Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1]))
+        code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1])
+        fn = _generate(code, counted=graph)
         fn.exact = exact
     if guard is not None and batched is None:
         # the guarded code checks what its plain forms read (every operand finite: plain = strong), else
@@ -280,12 +285,14 @@ def _identity_argument(e, args):
     return None
 
 
-def _generate(code: "_Source"):
-    """The function of `code`'s graph: its source generated and executed."""
+def _generate(code: "_Source", counted: Graph | None = None):
+    """The function of `code`'s graph: its source generated and executed. It charges the work of
+    `counted` (default: that graph) per call: a rewritten program, the program it stands for."""
     graph = code.graph
     for i, eqn in enumerate(graph.eqns):
         code.equation(i, eqn)
-    n_eqns, n_elements = len(graph.eqns), elements(graph)
+    counted = graph if counted is None else counted
+    n_eqns, n_elements = len(counted.eqns), elements(counted)
     code.finish(n_eqns, n_elements)
     source = "\n".join(code.lines)
     exec(builtins.compile(source, "<difflab compiled graph>", "exec"), code.env)
