@@ -40,6 +40,8 @@ TANGENT_BLOCK = 2**16
 #: ... but never fewer directions than this: below it each sweep's fixed cost (a NumPy call per equation) outweighs
 #: the cache (a matmul MLP layer with 32k-entry values: 2 directions per sweep took 1.5-2× the time of 8 or 64)
 AUTO_MIN_CHUNK = 8
+#: entries of the unit directions a prepared function keeps for chunked forward mode (`Prepared._seeds`)
+SEEDS_KEPT = 2**19
 
 
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
@@ -335,16 +337,34 @@ class Prepared:
         cost = f" ({self.n} tangent directions, each through {width} elements)"
         check_size("set of tangent sweeps", self.n, width, limit=10**10, cost=cost)
         outs, blocks = None, []
+        seeds = self._seeds(chunk) if chunk < self.n else None
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)
             check_size("block of tangent directions", k, self.n)
-            V = np.zeros((k, self.n))
-            V[np.arange(k), lo + np.arange(k)] = 1.0
+            if seeds is None:
+                V = np.zeros((k, self.n))
+                V[np.arange(k), lo + np.arange(k)] = 1.0
+            else:  # rows lo..lo+k of the identity: a window of the kept seeds
+                V = seeds[:k, self.n - lo : 2 * self.n - lo]
             outs, jv = self._jvp(args, V)
-            blocks.append(jv)
+            blocks.append(jv.copy() if seeds is not None and np.may_share_memory(jv, seeds) else jv)
         if not blocks:
             return self.value(args), np.zeros((0, self.m))
         return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
+
+    def _seeds(self, chunk: int):
+        """The blocks of unit directions for chunks of `chunk` (k × 2n, read-only: rows j of the identity
+        from column lo are the window [:, n - lo : 2n - lo]), kept from call to call while at most
+        `SEEDS_KEPT` entries: a fresh (k × n) array of zeros a block is fresh memory to map, every call."""
+        if chunk * 2 * self.n > SEEDS_KEPT:
+            return None
+        seeds = getattr(self, "_kept_seeds", None)
+        if seeds is None or seeds.shape[0] != chunk:
+            seeds = np.zeros((chunk, 2 * self.n))
+            seeds[np.arange(chunk), self.n + np.arange(chunk)] = 1.0
+            seeds.flags.writeable = False
+            self._kept_seeds = seeds
+        return seeds
 
     def grad_leaves(self, args, values=None):
         """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input.

@@ -140,6 +140,9 @@ class Op:
     samples: Callable | None = None
     #: (batched, *args, **params) -> output with a leading batch axis; see `batched`
     batch: Callable | None = None
+    #: (batched flags, unbatched ranks) -> whether `impl` called as it is on those arguments computes `batch`'s
+    #: value (matmul with only its first argument batched: NumPy's stacking); compiled code then calls it directly
+    batch_as_is: Callable | None = None
     #: the op on Python floats (math/operator): scalar graphs skip NumPy's per-call cost. Where it
     #: raises (ValueError, ArithmeticError) or gives no finite float, NumPy's answer stands
     py: Callable | None = None
@@ -276,8 +279,11 @@ class Op:
 
     def batched_for(self, batched, ranks) -> Callable:
         """`batched` specialised to arguments of these unbatched ranks (known when compiling): an
-        elementwise op whose batched arguments all have the output's rank broadcasts as it is."""
+        elementwise op whose batched arguments all have the output's rank broadcasts as it is, and an op
+        whose `batch_as_is` says so is called as it is."""
         if self.elementwise and builtins.all(r == builtins.max(ranks) for r, b in zip(ranks, batched) if b):
+            return self.impl
+        if self.batch_as_is is not None and self.batch_as_is(tuple(batched), tuple(ranks)):
             return self.impl
         return functools.partial(self.batched, batched)
 

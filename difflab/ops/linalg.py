@@ -109,6 +109,9 @@ matmul = defop(
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
     array_vjp=(_matmul_array_vjp_a, _matmul_array_vjp_b),
     batch=_matmul_batch,
+    # a batched a (k, ..., m) against an unbatched b without more stack axes than a: NumPy's matmul stacks
+    # over a's leading axes itself (b (s, m, c) against a (k, p, m) would pair s with k: the rule's unit axes)
+    batch_as_is=lambda batched, ranks: batched == (True, False) and (ranks[1] <= 2 or ranks[0] >= ranks[1]),
     index=_matmul_index,
     domain=("real", "real"),
     samples=_samples(
