@@ -337,7 +337,8 @@ class Prepared:
         cost = f" ({self.n} tangent directions, each through {width} elements)"
         check_size("set of tangent sweeps", self.n, width, limit=10**10, cost=cost)
         outs, blocks = None, []
-        seeds = self._seeds(chunk) if chunk < self.n else None
+        # (traced values: an enclosing trace would record the kept seeds as its constants: fresh ones)
+        seeds = self._seeds(chunk) if chunk < self.n and not any([isinstance(a, Traced) for a in args]) else None
         for lo in range(0, self.n, chunk):
             k = min(chunk, self.n - lo)
             check_size("block of tangent directions", k, self.n)
