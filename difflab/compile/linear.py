@@ -40,12 +40,15 @@ _F64 = np.dtype(np.float64)
 
 def fuse_linear(graph: Graph, batched: tuple) -> tuple | None:
     """(`graph` with its batched linear steps deferred, the positions of its batched outputs), or None
-    when there is no step to defer. `batched`: a flag per input, as `lower`'s."""
-    rewrite = _Rewrite(graph, batched)
+    when no deferred step would reach a reduction. `batched`: a flag per input, as `lower`'s."""
+    first = _Rewrite(graph, batched)  # which deferred values reach a reduction: only those pay
+    for e in graph.eqns:
+        first.equation(e)
+    if not first.useful:
+        return None
+    rewrite = _Rewrite(graph, batched, first.useful)
     for e in graph.eqns:
         rewrite.equation(e)
-    if not rewrite.deferred:
-        return None
     outputs = tuple(rewrite.whole(o) if isinstance(o, Var) else o for o in graph.outputs)
     hot = [k for k, o in enumerate(graph.outputs) if isinstance(o, Var) and o in rewrite.hot]
     return prune(graph._replace(eqns=tuple(rewrite.eqns), outputs=outputs)), hot
@@ -65,12 +68,15 @@ class _Rewrite:
     """`fuse_linear`'s walk: the equations of the new program, and per deferred value its terms
     [(block, coefficient or None for 1)]; `subst` maps an old value to the new program's."""
 
-    def __init__(self, graph: Graph, batched: tuple):
+    def __init__(self, graph: Graph, batched: tuple, only: set | None = None):
         self.hot = {v for v, b in zip(graph.inputs, batched) if b}
+        # the values it may defer (None: every linear step), the deferred values a reduction reached (and
+        # their deferred arguments): a value only ever written out would cost more passes deferred than not
+        # ((a + b)·u written out is a·u + b·u)
+        self.only, self.useful, self.parents = only, set(), {}
         self.terms: dict = {}
         self.subst: dict = {}
         self.eqns: list = []
-        self.deferred = False
         self.next_id = max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1) + 1
         self.source = None
 
@@ -79,10 +85,10 @@ class _Rewrite:
         self.source = e.origin
         if any(flags):
             self.hot.add(e.out)
-            terms = self.linear(e, flags)
+            terms = self.linear(e, flags) if self.only is None or e.out in self.only else None
             if terms is not None:
                 self.terms[e.out] = terms
-                self.deferred = True
+                self.parents[e.out] = [a for a in e.args if type(a) is Var and a in self.terms]
                 return
             dot = self.contraction(e, flags)
             if dot is not None:
@@ -115,11 +121,17 @@ class _Rewrite:
     def contraction(self, e: Eqn, flags: list) -> Var | None:
         """A full reduction (`Op.index` "a->", a scale) of a deferred vector: Σ_j B_j @ c_j, else None."""
         (a,) = e.args if len(e.args) == 1 else (None,)
-        if a not in self.terms or e.op.index is None or len(a.shape) != 1 or e.out.shape != ():
+        if type(a) is not Var or a not in self.terms or e.op.index is None or len(a.shape) != 1 or e.out.shape != ():
             return None
         subscripts, scale = e.op.index([a.shape], **e.kw)
         if not subscripts.endswith("->"):
             return None
+        todo = [a]
+        while todo:
+            v = todo.pop()
+            if v not in self.useful:
+                self.useful.add(v)
+                todo += self.parents[v]
         total = None
         for b, c in self.terms[a]:
             c = Const(np.ones(a.shape)) if c is None else c
