@@ -85,6 +85,7 @@ def lower(
     speculate: bool = False,
     guard: tuple | None = None,
     values: int | None = None,
+    linear: bool = False,
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
@@ -107,7 +108,9 @@ def lower(
     state, charges nothing and returns results of their own (see "How guarded functions work";
     None when the graph has a non-float output). `values`: the outputs are the function's first
     `values` values, then derivatives; a derivative is checked only where it comes from a plain form
-    (elsewhere a non-finite derivative is what the exact program answers too).
+    (elsewhere a non-finite derivative is what the exact program answers too). `linear` (batched and
+    speculative: forward mode's blocks of tangents, linear in the batched input) defers the batched linear
+    steps of the speculative program (compile.linear): equal to rounding, not bit for bit.
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -117,7 +120,7 @@ def lower(
     graph = prune(graph)
     exact = fn = _generate(_Source(graph, batched, reuse, charged))
     plain = _plain(graph) if speculate else None
-    fused = fuse_linear(plain[0], batched) if plain is not None and batched is not None else None
+    fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
     if fused is not None:  # (its rounding differs: every batched output is checked, see compile.linear)
         plain = (fused[0], sorted({*plain[1], *fused[1]}), plain[2])
     if plain is not None:

@@ -124,9 +124,14 @@ class Forward(Differentiator):
             if k == 1 and (traced or not self.sweeps.enabled):
                 return None  # one direction, interpreted: the interpreter's own sweep
             graph = self._sweep_graph(numbers(ins))
-            # one tangent: with the guarded twin of the common case (`hot_jvp`), every input checked finite
-            guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
-            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, **guard)  # noqa: E731
+            # one tangent: with the guarded twin of the common case (`hot_jvp`), every input checked finite;
+            # k: the tangents' linear steps deferred, their reductions matrix-vector products (compile.linear)
+            opts = (
+                {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)}
+                if k == 1
+                else {"linear": True}
+            )
+            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, **opts)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
             fn = (
                 build()
