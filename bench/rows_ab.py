@@ -5,8 +5,8 @@ each row's ratio paired per round inside one process.
 
 ROW is one of
   chunk64     forward chunk=64 full gradient (1 × n Jacobian), n = 1024 ÷ jax.jacfwd (jit): bench/scaling.py's f
-  forward     bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto vs n × dl.jvp and ÷ jax.jacfwd
-              (jit), the four interleaved, and each one's µs per direction
+  forward     bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto vs n × dl.jvp, vs n × prepared
+              jvp and ÷ jax.jacfwd (jit), the five interleaved, and each one's µs per direction
   richardson  numdifftools' default Gradient ÷ difflab's prepared Richardson gradient, worst and median cell
               over bench/numeric.py's functions at n = 4 and 16 (as bench/richardson_ab.py)
   hvp         prepared hvp ÷ JAX jvp-of-grad (jit) and ÷ difflab's prepared gradient, MLP 64-128-10 b128
@@ -57,8 +57,8 @@ def _chunk64(rounds):
 
 
 def _forward(rounds):
-    """bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto against n public dl.jvp calls and
-    jax.jacfwd (jit), all four interleaved in one process; per-direction times (a call ÷ n)."""
+    """bench/scaling.py's forward rows at n = 1024: chunk=64 and chunk=auto against n public dl.jvp calls, n
+    prepared JVPs and jax.jacfwd (jit), all interleaved in one process; per-direction times (a call ÷ n)."""
     import _common as C
     import numpy as np
     from scaling import jax_jacfwd, make_f
@@ -75,11 +75,15 @@ def _forward(rounds):
         assert np.abs(p.grad(x) - exact(x)).max() <= 1e-12 * np.abs(exact(x)).max()
         fns[f"chunk={chunk}"] = lambda p=p: p.grad(x)
     fns["n × dl.jvp"] = lambda: [dl.jvp(f, (x,), (eye[i],)) for i in range(n)]
+    pf = dl.prepare(f, x, method="forward")  # (as bench/scaling.py's row)
+    args = pf.staged.inputs((x,))
+    fns["n × prepared jvp"] = lambda: [pf.prepared.jvp(args, eye[i]) for i in range(n)]
     fns["jax"] = jax_jacfwd(n, x, exact(x))
     res = C.measure(fns, rounds=rounds, target=0.03, warmup=1)
     out = {"us_per_direction": {k: t.median * 1e6 / n for k, t in res.items()}}
     for k in ("chunk=64", "chunk=auto"):
-        out[f"n × dl.jvp ÷ {k}"] = (res["n × dl.jvp"].ratio(res[k]), *res["n × dl.jvp"].ratio_spread(res[k]))
+        for sep in ("n × dl.jvp", "n × prepared jvp"):
+            out[f"{sep} ÷ {k}"] = (res[sep].ratio(res[k]), *res[sep].ratio_spread(res[k]))
         out[f"{k} ÷ jax"] = (res[k].ratio(res["jax"]), *res[k].ratio_spread(res["jax"]))
     return out
 

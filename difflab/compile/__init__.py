@@ -5,8 +5,14 @@ they interpret into plain Python code that computes the same values, faster:
 
     lower(graph, batched=None, reuse=True,              graphs.py: straight-line NumPy for a graph
           charged=True, speculate=False,                (speculate: strong ops run in their plain
-          guard=None) -> fn                             form, the outputs checked finite once, else
-                                                        the exact code runs: "How speculation works")
+          guard=None, linear=False) -> fn               form, the outputs checked finite once, else
+                                                        the exact code runs: "How speculation works";
+                                                        batched: blocks written into buffers the
+                                                        function keeps, `_Pool`)
+    fuse_linear(graph, batched)                         linear.py: (linear=True, forward's k tangents)
+                                                        the speculative program's linear elementwise
+                                                        steps deferred as sums of scaled blocks, full
+                                                        reductions as matrix-vector products
         fn(*inputs) == graph.evaluate(graph, *inputs)   (batched flags: == graph.evaluate_batched)
         fn.eqns, fn.elements: the work one call charges to the costs being charged (graph.Cost)
         fn.source: the generated code
