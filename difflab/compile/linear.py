@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from ..graph import Const, Eqn, Graph, Var, prune
-from ..ops import REGISTRY
+from ..ops import LINEAR_STEPS as STEPS
 
 __all__ = ["fuse_linear"]
 
@@ -136,10 +136,10 @@ class _Rewrite:
         for b, c in self.terms[a]:
             c = Const(np.ones(a.shape)) if c is None else c
             if (c.value.shape if isinstance(c, Const) else c.shape) != a.shape:
-                c = self.emit("broadcast_to", [c], a.shape, (("shape", a.shape),))
-            part = self.emit("matmul", [b, c], ())
-            total = part if total is None else self.emit("add", [total, part], ())
-        return total if scale == 1.0 else self.emit("mul", [total, Const(np.float64(scale))], ())
+                c = self.emit(STEPS.broadcast, [c], a.shape, (("shape", a.shape),))
+            part = self.emit(STEPS.contraction, [b, c], ())
+            total = part if total is None else self.emit(STEPS.addition, [total, part], ())
+        return total if scale == 1.0 else self.emit(STEPS.product, [total, Const(np.float64(scale))], ())
 
     def terms_of(self, a) -> list:
         return self.terms[a] if a in self.terms else [(self.subst.get(a, a), None)]
@@ -151,7 +151,7 @@ class _Rewrite:
             if b in by_block:
                 c0, c1 = [Const(np.float64(1.0)) if x is None else x for x in (by_block[b], c)]
                 both = isinstance(c0, Const) and isinstance(c1, Const)
-                by_block[b] = Const(np.add(c0.value, c1.value)) if both else self.emit("add", [c0, c1])
+                by_block[b] = Const(np.add(c0.value, c1.value)) if both else self.emit(STEPS.addition, [c0, c1])
             else:
                 by_block[b] = c
         return list(by_block.items()) if len(by_block) <= _MAX_TERMS else None
@@ -164,7 +164,7 @@ class _Rewrite:
             return u if c is None else c
         if isinstance(c, Const) and isinstance(u, Const):
             return Const(np.multiply(c.value, u.value))
-        return self.emit("mul", [c, u])
+        return self.emit(STEPS.product, [c, u])
 
     def whole(self, a):
         """The new program's value for old value `a`: a deferred one written out (once) as Σ_j B_j·c_j."""
@@ -172,18 +172,18 @@ class _Rewrite:
             return self.subst.get(a, a)
         total = None
         for b, c in self.terms[a]:
-            part = b if c is None else self.emit("mul", [b, c], a.shape)
-            total = part if total is None else self.emit("add", [total, part], a.shape)
+            part = b if c is None else self.emit(STEPS.product, [b, c], a.shape)
+            total = part if total is None else self.emit(STEPS.addition, [total, part], a.shape)
         self.subst[a] = total
         return total
 
-    def emit(self, name: str, args: list, shape: tuple | None = None, params: tuple = ()) -> Var:
-        """A new float64 equation of the registry's op `name`; its shape broadcast from its arguments' unless given."""
+    def emit(self, op, args: list, shape: tuple | None = None, params: tuple = ()) -> Var:
+        """A new float64 equation of `op` (one of `ops.LINEAR_STEPS`); its shape broadcast from its arguments' unless given."""
         if shape is None:
             shape = np.broadcast_shapes(*[np.shape(a.value) if isinstance(a, Const) else a.shape for a in args])
         out = Var(self.next_id, shape, _F64)
         self.next_id += 1
         if any([type(a) is Var and a in self.hot for a in args]):
             self.hot.add(out)
-        self.eqns.append(Eqn(out, REGISTRY[name], tuple(args), params, self.source))
+        self.eqns.append(Eqn(out, op, tuple(args), params, self.source))
         return out

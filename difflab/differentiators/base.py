@@ -35,7 +35,8 @@ __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JAC
 MAX_JACOBIAN_ENTRIES = 10**8
 #: Forward(chunk="auto"): directions per sweep such that the largest value's block of tangents has at most this
 #: many entries (512 KiB of float64, within a core's L2). A block per op is one full pass over it; out of cache
-#: that pass is memory-bound (bench/scaling.py, n = 1024: all 1024 directions at once ~3× slower than 64)
+#: that pass is memory-bound (bench/scaling.py, n = 1024: all 1024 directions at once ~3× slower than 64 while
+#: each step wrote its block; ~1.7× since compile.linear makes its tangents three products with the seed block)
 TANGENT_BLOCK = 2**16
 #: ... but never fewer directions than this: below it each sweep's fixed cost (a NumPy call per equation) outweighs
 #: the cache (a matmul MLP layer with 32k-entry values: 2 directions per sweep took 1.5-2× the time of 8 or 64)

@@ -71,7 +71,7 @@ class Forward(Differentiator):
     """Forward-mode AD on dual numbers; native product: the JVP, `chunk` directions per sweep.
 
     `chunk="auto"` (the default): k with k × the largest value's size ≤ base.TANGENT_BLOCK, cache-sized blocks (64 at
-    n = 1024, ~3× faster than all 1024 at once in bench/scaling.py; at least 8); an int: that many; `None`: all at once.
+    n = 1024, ~1.7× faster than all 1024 at once in bench/chunk_ab.py; at least 8); an int: that many; `None`: all at once.
     """
 
     name = "forward"
@@ -124,14 +124,9 @@ class Forward(Differentiator):
             if k == 1 and (traced or not self.sweeps.enabled):
                 return None  # one direction, interpreted: the interpreter's own sweep
             graph = self._sweep_graph(numbers(ins))
-            # one tangent: with the guarded twin of the common case (`hot_jvp`), every input checked finite;
-            # k: the tangents' linear steps deferred, their reductions matrix-vector products (compile.linear)
-            opts = (
-                {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)}
-                if k == 1
-                else {"linear": True}
-            )
-            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, **opts)  # noqa: E731
+            # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
+            guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
+            build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731
             # a sweep specialised to these values is lowered for this call only
             fn = (
                 build()

@@ -18,6 +18,8 @@ Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions`
 (with `decompositions`: eigh, svd, cholesky; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions).
 """
 
+from typing import NamedTuple
+
 from .core import (
     REGISTRY,
     SYMPY_MATH,
@@ -44,3 +46,16 @@ from .special import *  # noqa: F401,F403
 from .complexes import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
 from .translations import SympyOps, sympy_ops  # noqa: F401
+
+
+class LinearSteps(NamedTuple):
+    """The entries the compiled tier builds a deferred linear step with (compile/linear.py, which names no
+    op): a·b, a + b, a @ b (a batched vector against a vector: a matrix-vector product) and broadcast_to."""
+
+    product: Op
+    addition: Op
+    contraction: Op
+    broadcast: Op
+
+
+LINEAR_STEPS = LinearSteps(REGISTRY["mul"], REGISTRY["add"], REGISTRY["matmul"], REGISTRY["broadcast_to"])
