@@ -86,17 +86,23 @@ WHY = {
         "Nothing beyond hand NumPy: it is the cost of the products themselves on one core.",
     ),
     "forward": (
-        "The honest baseline is n JVPs through the SAME prepared, compiled k=1 sweep (`prepared.jvp` per "
-        "basis vector): ~80 µs per direction, against ~11.5 µs per direction for chunk=64 and ~34 µs for "
-        "chunk=None (n=1024). A chunked sweep pushes dense (k × n) tangents through every op, so for this "
-        "O(n) function a full gradient is O(n²) work and memory-bound; chunk=None's (1024 × 1024) tangents "
-        "(8 MB per value, ~20 ops) fall out of cache and run ~3× slower than chunk=64. Against the public "
-        "`dl.jvp` called n times (re-traced every call) chunk=64 read 25–27× on stop 18's AMD EPYC and reads "
-        "16–18× on this stop's Intel Xeon, where stop 18's tree (a4f75cd) reads the same 16.9–17.6× "
-        "(bench/RESULTS.md, 'old and new trees on this machine'): the machine's, not a regression.",
-        "Against prepared JVPs, ~10× is about the memory-bandwidth limit for dense tangents on an O(n) "
-        "function; sparse tangents (seeding only what each op touches) would be a different method. Against "
-        "n re-traced dl.jvp calls: a cheaper dense sweep (fused elementwise JVP chains) on this CPU.",
+        "A chunked sweep pushes a (k × n) block of tangents through each JVP step. Until fwd18 every step was a "
+        "NumPy pass over the block into a fresh array (eight for this f, each block a fresh 512 kB mapping that "
+        "page-faulted); the compiled sweep now defers the linear elementwise steps (compile/linear.py: a block "
+        "times a partial, sums of blocks) as sums of scaled seed blocks whose coefficients, the partials' "
+        "products, are O(n) and made once per block, and a full sum of such a value is a matrix-vector product: "
+        "this f's block tangent is t[:, :-1] @ (x[1:]·s) + t[:, 1:] @ (x[:-1]·s) + t @ x, s = 1 − tanh², three "
+        "reads of the seed block and nothing written. The unit directions are windows of one kept read-only "
+        "block (no fresh zeros per chunk), matmul with a batched first argument calls np.matmul directly, and "
+        "what is still written goes into buffers the lowered sweep keeps (graphs._Pool). Values equal the "
+        "interpreter's to rounding (reassociated products, dots for sums), not bit for bit. Paired on this "
+        "Intel Xeon under load (bench/rows_ab.py forward, 6 processes per tree, main 6bb980c against fwd18): "
+        "chunk=64 vs n × dl.jvp 16.9–20.3× → 79–138×, chunk=auto 14.9–21.7× → 82–104×; vs n × prepared jvp "
+        "7.3–8.2× → 41–52× (64) and 7.3–7.8× → 40–41× (auto); ÷ jax.jacfwd (jit) 0.35–0.55 → 0.09–0.12 (64), "
+        "0.49–0.58 → 0.08–0.15 (auto).",
+        "Met. What a block still costs: reading its seed block once per product, the primal (O(n)) recomputed "
+        "per chunk, the per-chunk Python layers. A function whose tangents meet a nonlinear op or a matmul still "
+        "writes them out, one pass per step (compile/linear.py defers only what reaches a full sum).",
     ),
     "central": (
         "No single relative step fits all four: the default eps^(1/3)·max(1,|x|) (6e-6 here) balances "
