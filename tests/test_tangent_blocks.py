@@ -120,6 +120,15 @@ def test_deferred_steps_are_written_out_for_a_nonlinear_consumer_and_charged_as_
     assert "op_matmul" in fn.source and "op_matmul" not in lower(graph, batched=(False, True), speculate=True).source
 
 
+def test_a_reduction_of_a_block_times_a_number_is_a_product_with_the_number_broadcast():
+    sm = REGISTRY["strong_mul"]
+    graph = dl.trace(lambda x, t: dnp.sum(sm(t, 0.5)) + dnp.sum(sm(t, x)), C, C)
+    fn = lower(graph, batched=(False, True), speculate=True, linear=True)
+    assert fn.source.count("op_matmul") == 2
+    V = _blocks(6)
+    np.testing.assert_allclose(fn(C, V)[0], V @ (0.5 + C), rtol=1e-13)
+
+
 def test_an_affine_step_is_not_deferred():
     """t + 1 has constant partials but is not linear in t: it is computed as it is, then deferred times x."""
     graph = dl.trace(lambda x, t: dnp.sum((t + 1.0) * x), C, C)

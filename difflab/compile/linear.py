@@ -135,7 +135,7 @@ class _Rewrite:
         total = None
         for b, c in self.terms[a]:
             c = Const(np.ones(a.shape)) if c is None else c
-            if (c.value.shape if isinstance(c, Const) else c.shape) != a.shape:
+            if (np.shape(c.value) if isinstance(c, Const) else c.shape) != a.shape:
                 c = self.emit(STEPS.broadcast, [c], a.shape, (("shape", a.shape),))
             part = self.emit(STEPS.contraction, [b, c], ())
             total = part if total is None else self.emit(STEPS.addition, [total, part], ())
