@@ -112,7 +112,8 @@ class _Rewrite:
         elif len(rules) == 2 and flags.count(True) == 1 and rules == [1, 0]:  # mul: the other argument's multiple
             i = flags.index(True)
             other = e.args[1 - i]
-            other = self.subst.get(other, other) if type(other) is Var else other
+            if (other.dtype if type(other) is Var else np.asarray(other.value).dtype) != _F64:
+                return None  # (coefficients are float64 values: the lowered code expects the traced dtypes)
             terms = [(b, self.times(c, other)) for b, c in self.terms_of(e.args[i])]
         else:
             return None
