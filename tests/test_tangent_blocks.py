@@ -202,3 +202,35 @@ def test_pooled_compiled_tier_equals_the_interpreters_on_random_graphs(pool_ever
         "no random graph's batched sweep wrote into a pooled buffer"
     )
     assert True in pool_everything, "no random graph's batched sweep deferred a linear step"
+
+
+def test_threads_sharing_one_lowered_batched_function_never_share_a_block():
+    # The pool binds a buffer before it counts its references: a thread that binds the same buffer
+    # after another counts one more and allocates its own (counted first, then bound, two threads
+    # could both see it free). Four threads, each its own input, against the serial results.
+    import sys
+    import threading
+
+    graph = dl.trace(lambda x, t: dnp.sum((t * C + t * x) * dnp.tanh(x)) + dnp.sum(t * x), C, C)
+    fn = lower(graph, batched=(False, True))
+    xs = [np.cos(C * (i + 1)) for i in range(4)]
+    V = _blocks(7, k=16)
+    want = [fn(x, V)[0].copy() for x in xs]
+    got: dict = {}
+
+    def run(i):
+        got[i] = [fn(xs[i], V)[0].copy() for _ in range(200)]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    for i in range(4):
+        for g in got[i]:
+            np.testing.assert_array_equal(g, want[i])

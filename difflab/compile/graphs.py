@@ -589,8 +589,10 @@ _POOLED = 256
 
 
 def _references(buffers: list, slot: int) -> int:
-    """The references to buffers[slot], counted the same way for `_FREE` and in `_Pool.take`."""
-    return getrefcount(buffers[slot])
+    """The references to buffers[slot] once bound to a local, counted the same way for `_FREE`
+    and in `_Pool.take`."""
+    buffer = buffers[slot]
+    return getrefcount(buffer)
 
 
 #: `_references` of a buffer only its pool holds (the interpreter's own temporary references included)
@@ -613,10 +615,12 @@ class _Pool:
         self.buffers: list = [None] * len(dtypes)
 
     def take(self, slot: int, shape: tuple):
-        if _references(self.buffers, slot) == _FREE:  # (None: never; its count is far above)
-            buffer = self.buffers[slot]
-            if buffer.shape == shape:
-                return buffer
+        # bound first, then counted: a thread that binds the same buffer after this one counts one
+        # reference more than free and allocates its own (counted, then bound, two threads could
+        # both see it free between the count and the binding)
+        buffer = self.buffers[slot]
+        if buffer is not None and getrefcount(buffer) == _FREE and buffer.shape == shape:
+            return buffer
         buffer = self.buffers[slot] = np.empty(shape, self.dtypes[slot])
         return buffer
 
