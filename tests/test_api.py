@@ -318,6 +318,27 @@ def test_import_is_light():
     assert out.stdout.strip() == ""
 
 
+def test_the_facade_loads_each_name_on_first_use_and_names_what_static_checkers_see():
+    """`import difflab` alone loads no NumPy; every public name (and `dl.trace`, also a submodule's name) works."""
+    import ast
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, difflab as dl; light = 'numpy' not in sys.modules; "
+        "import difflab.trace, difflab.sparse; "
+        "print(light, dl.trace.__module__, sorted(n for n in dl.__all__ if getattr(dl, n) is None))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "difflab.trace", "[]"]
+    # the lazy table and the imports under TYPE_CHECKING (what mypy and IDEs read) name the same things
+    tree = ast.parse(open(dl.__file__).read())
+    guarded = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    imported = {alias.name: node.module for node in guarded.body for alias in node.names}
+    assert imported == dl._HOME
+    assert set(dl.__all__) == set(dl._HOME) | {"__version__"}
+
+
 def test_compiled_code_reuses_dead_buffers_but_never_inputs_or_outputs():
     """Elementwise ops write into dead intermediates; inputs, views and kept values stay intact."""
     from difflab.compile import lower
