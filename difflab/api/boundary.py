@@ -749,3 +749,14 @@ def _split_out(outs, vec):
         parts.append(_reshape(_rows(vec, start, size), np.shape(o)))
         start += size
     return parts
+
+
+def check_sequences(doing: str, primals, tangents) -> None:
+    """primals and tangents as JAX takes them: a tuple or list, one entry per argument of f (an array
+    would be unpacked into its rows, each taken for an argument)."""
+    for role, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(
+                f"{doing} takes {role} as a tuple or list with one entry per argument of f (as JAX's), "
+                f"got {type(value).__name__}: write ({role[:-1]},) for a function of one argument"
+            )

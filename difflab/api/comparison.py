@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..differentiators import METHODS, get_method
-from ..errors import collecting
+from ..errors import check_function, collecting
 from ..reference import reference
 from .boundary import _check_argnums, _nan_rows, _nonfinite
 from .operators import _Transform
@@ -54,6 +54,7 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     >>> c["reverse"]["max_abs_err"]
     0.0
     """
+    check_function(f, "compare")
     return collecting(_compare, f, args, methods, argnums, repeat)
 
 

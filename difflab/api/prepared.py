@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 
-from ..errors import collecting, warn_numeric_ignores
+from ..errors import check_function, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad
 
@@ -156,4 +156,5 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     >>> p.grad(np.array([1.0, 2.0, 3.0]))
     array([2., 4., 6.])
     """
+    check_function(f, "prepare")
     return collecting(PreparedFunction, f, example_args, argnums, method)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
-from .oracle import CheckResult, GradientMismatch, check_jvp, check_vjp
+from .oracle import CheckResult, GradientMismatch, _functions, check_jvp, check_vjp
 
 __all__ = ["check_hvp", "check_rule", "check_sparsity"]
 
@@ -54,6 +54,7 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     True
     """
     __tracebackhide__ = True
+    _functions("check_hvp", f=f, hvp_f=hvp_f)
     nums = tuple(range(len(args)))
     many = len(args) > 1
     try:
