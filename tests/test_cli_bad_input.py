@@ -47,6 +47,13 @@ CASES = {
     "seed -1": (["run", "cost_scaling", "--seed", "-1"], 2, "--seed: must be 0 or more"),
     "report into a file": (["run", "cost_scaling", "--report", "{tmp}/file.txt"], 2, "is a file"),
     "at twice": (["compare", "x", "--at", "x=1,x=2"], 2, "--at gives x twice"),
+    # found by a new user's first hour: the explorer took the last of two values
+    "explore at twice": (["explore", "x", "--at", "x=1,x=2", "--html", "{tmp}/e.html"], 2, "the point gives x twice"),
+    "at unknown, no arguments": (
+        ["check", "os:getcwd", "--at", "x=1"],
+        2,
+        "'x', which is not among the names of os:getcwd's arguments: none",
+    ),
     "at unknown": (["check", "{tmp}/product.py:f", "--at", "x=[1],y=[2],z=3"], 2, "--at gives 'z'"),
     "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
     "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
