@@ -1002,3 +1002,13 @@ def test_primals_and_tangents_must_be_tuples_as_in_jax(door):
     with pytest.raises(TypeError, match=f"{door} takes tangents as a tuple or list .* got float"):
         call(lambda x: x * x, (2.0,), 1.0)
     assert call(lambda x: x * x, [2.0], [1.0])[1] == pytest.approx(4.0 if door == "jvp" else 2.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_prepared_function_refuses_an_integer_argument_as_preparing_does(method):
+    # prepare(f, 3) refused the int, but p.grad(array([1, 2, 3])) of one prepared at floats computed with it
+    p = dl.prepare(lambda x: dnp.sum(x * x), np.ones(3), method=method)
+    for bad, dtype in ((np.array([1, 2, 3]), "int64"), (np.array([True, False, True]), "bool")):
+        with pytest.raises(TypeError, match=rf"argument 0 \(leaf 0\) has dtype {dtype}"):
+            p.grad(bad)
+    assert np.allclose(p.grad(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0])

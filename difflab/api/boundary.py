@@ -327,6 +327,9 @@ class Signature:
                     f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
                     "prepared; it is not a float, so it is baked into the graph: prepare again"
                 )
+        for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
+            if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":
+                _check_differentiable(flat[i][0][j], "static", i, j)
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
     def rebuild(self, parts):
