@@ -10,7 +10,8 @@ SymPy, matplotlib and Hypothesis when first needed.
 
 import sys
 import types
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: most of this light import)
 
 # Every public name loads with its module on first use (PEP 562's module __getattr__, below), so
 # `import difflab` costs next to nothing and the `difflab` command's entry point (difflab.console)
