@@ -2,12 +2,11 @@
 
 Importing the command loads NumPy and most of difflab (a quarter of a second on an idle machine); a
 Ctrl-C in that time is an interrupted command like any other (one line, exit status 130), not a
-KeyboardInterrupt traceback. This module imports nothing else, and `import difflab` is light.
+KeyboardInterrupt traceback. This module imports sys alone, and `import difflab` is light: what is
+left before the guard is Python's own start and the `import re` of pip's generated script.
 """
 
-from __future__ import annotations
-
-import sys
+import sys  # (and nothing else: not even __future__, a module to import)
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
