@@ -71,7 +71,13 @@ class _WithAux:
     def __call__(self, *args):
         res = self.f(*args)
         if not (isinstance(res, tuple) and len(res) == 2):
-            kind = f"a tuple of length {len(res)}" if isinstance(res, tuple) else f"a {type(res).__name__}"
+            kind = (
+                f"a tuple of length {len(res)}"
+                if isinstance(res, tuple)
+                else f"an array of shape {np.shape(res)}"  # (a traced value: its class is difflab's business)
+                if isinstance(res, (Traced, np.ndarray))
+                else f"a {type(res).__name__}"
+            )
             raise TypeError(
                 f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), but returned {kind}"
             )

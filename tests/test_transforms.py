@@ -82,8 +82,11 @@ def test_has_aux_bad_return_names_the_function():
     def lossy(x):
         return x * x
 
-    with pytest.raises(TypeError, match="lossy must return a pair"):
+    # it said "but returned a Tracer", difflab's class for a traced value, not what the user returned
+    with pytest.raises(TypeError, match=r"lossy must return a pair \(out, aux\), but returned an array of shape \(\)$"):
         dl.grad(lossy, has_aux=True)(2.0)
+    with pytest.raises(TypeError, match=r"but returned an array of shape \(2,\)$"):
+        dl.jacobian(lambda x: x * x, has_aux=True)(np.ones(2))
     with pytest.raises(TypeError, match="value_and_grad.*<lambda> must return a pair.*length 3"):
         dl.value_and_grad(lambda x: (x, x, x), has_aux=True)(2.0)
 
