@@ -380,8 +380,14 @@ def test_vmap_equals_a_loop_and_composes_with_grad():
 
 
 def test_vmap_refusals():
-    with pytest.raises(ValueError, match="one leading axis size"):
+    with pytest.raises(ValueError, match="one leading axis of one size, at least 1; got size 3, size 4$"):
         dl.vmap(lambda x, y: x + y)(np.ones(3), np.ones(4))
+    # found by a new user's first hour: an empty batch was a bare IndexError (f is traced at the first
+    # element), and a scalar read "got sizes ['None']"
+    with pytest.raises(ValueError, match="at least 1; got size 0$"):
+        dl.vmap(lambda x: dnp.sum(x))(np.ones((0, 3)))
+    with pytest.raises(ValueError, match=r"got a scalar \(no axis 0\)$"):
+        dl.vmap(lambda x: x * 2.0)(1.5)
     with pytest.raises(ValueError, match="in_axes must be 0, None"):
         dl.vmap(lambda x: x, in_axes=1)(np.ones(3))
     with pytest.raises(ValueError, match="control flow depends on its argument values"):

@@ -1012,3 +1012,16 @@ def test_a_prepared_function_refuses_an_integer_argument_as_preparing_does(metho
         with pytest.raises(TypeError, match=rf"argument 0 \(leaf 0\) has dtype {dtype}"):
             p.grad(bad)
     assert np.allclose(p.grad(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0])
+
+
+def test_forward_chunk_true_is_refused_by_name():
+    # True is an int: Forward(chunk=True) was taken, and the gradient raised "an integer is required"
+    for chunk in (True, False, 2.5, "big", np.array([1, 2])):
+        with pytest.raises(ValueError, match="chunk must be a positive int, 'auto' or None"):
+            dl.Forward(chunk=chunk)
+    assert dl.grad(lambda x: dnp.sum(x * x), method=dl.Forward(chunk=2))(np.ones(3)).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_compare_names_a_methods_value_it_cannot_use():
+    with pytest.raises(TypeError, match="methods must be 'all', a method or a list of them, got int 3"):
+        dl.compare(lambda x: x * x, 1.0, methods=3)

@@ -631,10 +631,10 @@ def vmap(f, in_axes=0):
         leaves = [x if isinstance(x, Traced) else np.asarray(x) for lv, _ in flat for x in lv]
         flags = [ax == 0 for (lv, _), ax in zip(flat, axes) for _ in lv]
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
-        if not sizes or None in sizes or len(sizes) > 1:
+        if not sizes or None in sizes or len(sizes) > 1 or 0 in sizes:  # (f is traced at the first element)
             raise ValueError(
-                f"vmap needs batched arguments (in_axes 0) with one leading axis size; got sizes "
-                f"{sorted(map(str, sizes))}"
+                "vmap needs batched arguments (in_axes 0) with one leading axis of one size, at least 1; got "
+                + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
             )
         out_def, (size,) = {}, sizes
 
