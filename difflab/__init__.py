@@ -111,8 +111,9 @@ def __getattr__(name):
         value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
         globals()[name] = value  # found directly from now on
         return value
-    if importlib.util.find_spec(f"{__name__}.{name}") is not None:
-        # a submodule as an attribute (`dl.nn.MLP`, `dl.numpy.sum`), loaded on first use
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        # a submodule as an attribute (`dl.nn.MLP`, `dl.numpy.sum`), loaded on first use (dunders, which
+        # tools probe with hasattr, are never submodules: no file system search for them)
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'difflab' has no attribute {name!r}")
 
