@@ -1025,3 +1025,21 @@ def test_forward_chunk_true_is_refused_by_name():
 def test_compare_names_a_methods_value_it_cannot_use():
     with pytest.raises(TypeError, match="methods must be 'all', a method or a list of them, got int 3"):
         dl.compare(lambda x: x * x, 1.0, methods=3)
+
+
+def test_a_prepared_function_names_a_wrong_argument_count_and_itself():
+    # found by a new user's first hour: p.grad() read "prepared for arguments shaped ((3,)), called with ();
+    # prepare again for new shapes", p.grad(x=x) "passed to the differentiated function the function", and
+    # prepare(f) with no example "argnums 0 is out of range for a function called with 0 arguments"
+    def loss(x):
+        return dnp.sum(x * x)
+
+    p = dl.prepare(loss, np.ones(3))
+    with pytest.raises(TypeError, match=r"^prepared for 1 argument\(s\), called with 0$"):
+        p.grad()
+    with pytest.raises(TypeError, match=r"^prepared for 1 argument\(s\), called with 2$"):
+        p(np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match="keyword argument.*'x' passed to the differentiated function loss:"):
+        p.grad(x=np.ones(3))
+    with pytest.raises(TypeError, match="prepare traces f at example arguments"):
+        dl.prepare(loss)

@@ -310,6 +310,8 @@ class Signature:
     def check(self, args) -> list:
         """`inputs(args)`, after checking that `args` have this signature's structure and shapes
         and the same type and value for every static leaf (what `prepare` promises to check)."""
+        if len(args) != len(self._shapes):  # (not new shapes: "prepare again" was the wrong advice)
+            raise TypeError(f"prepared for {len(self._shapes)} argument(s), called with {len(args)}")
         flat = [tree.flatten(a) for a in args]
         if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._shapes:
 

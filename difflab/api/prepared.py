@@ -42,6 +42,7 @@ class PreparedFunction:
         self.signature = Signature(args, argnums)
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
+        self.__name__ = self._t.__name__  # (errors name f: "the function" said nothing)
         self.staged.learn(args)
         if not self.staged.reusable:
             raise ValueError(
@@ -157,4 +158,6 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     array([2., 4., 6.])
     """
     check_function(f, "prepare")
+    if not example_args:  # (it read "argnums 0 is out of range for a function called with 0 arguments")
+        raise TypeError("prepare traces f at example arguments: prepare(f, *example_args), got none")
     return collecting(PreparedFunction, f, example_args, argnums, method)
