@@ -693,9 +693,12 @@ def _scalar_check(st: Staged, what: str):
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
     if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
-        shown = shapes[0] if len(shapes) == 1 else shapes
+        # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
+        shown = (
+            f"shape {shapes[0]}" if len(shapes) == 1 else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+        )
         raise TypeError(
-            f"{what} needs a function with a scalar output, but it returned shape {shown}; "
+            f"{what} needs a function with a scalar output, but it returned {shown}; "
             "use difflab.jacobian for the full derivative or difflab.vjp for a "
             "vector-Jacobian product"
         )
