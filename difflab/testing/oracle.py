@@ -158,15 +158,22 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     _functions("check_jvp", f=f, jvp_f=jvp_f)
-    t = _primals_target(f, args, "check_jvp")
+    return _jvp_check("check_jvp", "jvp_f", f, jvp_f, args, rtol, atol, reference, seed)
+
+
+def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> CheckResult:
+    """check_jvp, its messages naming the check and the function the user gave (check_hvp's hvp_f:
+    H v is the JVP of the gradient; check_rule's rule)."""
+    __tracebackhide__ = True
+    t = _primals_target(f, args, check)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     out, tangent = jvp_f(tuple(args), t.in_axis.split(v))
-    name = _who("jvp_f", jvp_f)
-    _check_primal("check_jvp", name, out, t, rtol)
+    name = _who(role, jvp_f)
+    _check_primal(check, name, out, t, rtol)
     user, dtypes = _matrix(tangent, t.out_axis, DIRECTION, name)
     ref = _reference(t, "jvp", reference, v)
     case = _Case(
-        "check_jvp",
+        check,
         name,
         t.out_axis,
         DIRECTION,
@@ -194,10 +201,16 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     _functions("check_vjp", f=f, vjp_f=vjp_f)
-    t = _primals_target(f, args, "check_vjp")
-    name = _who("vjp_f", vjp_f)
+    return _vjp_check("check_vjp", "vjp_f", f, vjp_f, args, rtol, atol, reference, seed, probes)
+
+
+def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes) -> CheckResult:
+    """check_vjp, its messages naming the check and the function the user gave (check_rule's rule)."""
+    __tracebackhide__ = True
+    t = _primals_target(f, args, check)
+    name = _who(role, vjp_f)
     out, pullback = vjp_f(*args)
-    _check_primal("check_vjp", name, out, t, rtol)
+    _check_primal(check, name, out, t, rtol)
     rng = np.random.default_rng(_seed(seed))
     vs = rng.standard_normal((probes, t.in_axis.size))
     us = rng.standard_normal((probes, t.out_axis.size))
@@ -218,7 +231,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints, blind=ref.blind
     )
     case = _Case(
-        "check_vjp",
+        check,
         f"⟨v, pullback(u)⟩ with the pullback of {name}",
         SCALAR,
         probe_axis,
