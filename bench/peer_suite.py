@@ -324,10 +324,14 @@ def main(argv=None) -> int:
         "--rerun", nargs="+", default=None, help="run only these files again; every other file's last report is reused"
     )
     args = parser.parse_args(argv)
+    out = CACHE / ("reports" if args.reference == "numpy" else "reports-traced")
+    if args.report_only and not any(out.glob("*.xml")) and not any(out.glob("*.timeout")):
+        # (it wrote a table of "not run" over the committed one: docs/peer_suite.md's command on a fresh clone)
+        print(f"peer_suite: no reports in {out} to tabulate: run the suite first ($DIFFLAB_CACHE moves it)")
+        return 2
     tests = fetch()
     os.environ["DIFFLAB_PEER_REFERENCE"] = args.reference
     files = args.files or sorted(p.name for p in tests.glob("test_*.py"))
-    out = CACHE / ("reports" if args.reference == "numpy" else "reports-traced")
     out.mkdir(exist_ok=True)
     results, seconds = {m: {} for m in args.methods}, {}
     for m in args.methods:

@@ -4,29 +4,57 @@
     dl.grad(f, method="reverse")      # or "symbolic", "numeric", "forward"
     print(dl.trace(f, x))             # the tape
 
-Importing difflab loads NumPy only; SymPy, matplotlib and Hypothesis load when first needed.
+Importing difflab loads nothing heavy: NumPy and each module load with the first name used from it,
+SymPy, matplotlib and Hypothesis when first needed.
 """
 
-from .api import compare, hessian, jvp, prepare, vmap
-from .differentiators import METHODS, Differentiator, get_method
-from .errors import DifflabError, DifflabWarning, DomainWarning, NotDifferentiableError, UnsupportedOperationError
-from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
-from .ops import REGISTRY
-from .remat import checkpoint, checkpoint_sequential
-from .rules import custom_jvp, custom_vjp
-from .sparse import sparsity
-from .trace import trace
-from .transforms import (
-    grad,
-    hvp,
-    jacobian,
-    linear_transpose,
-    linearize,
-    prepare_hvp,
-    stop_gradient,
-    value_and_grad,
-    vjp,
-)
+import sys
+import types
+
+TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: most of this light import)
+
+# Every public name loads with its module on first use (PEP 562's module __getattr__, below), so
+# `import difflab` costs next to nothing and the `difflab` command's entry point (difflab.console)
+# imports the heavy modules inside its Ctrl-C guard. _HOME says where each name lives; static
+# checkers read the same names from the imports under TYPE_CHECKING (tests/test_api.py keeps them equal).
+_HOME = {
+    name: module
+    for module, names in [
+        ("api", "compare hessian jvp prepare vmap"),
+        ("differentiators", "METHODS Differentiator get_method Symbolic Numeric Forward Reverse"),
+        ("errors", "DifflabError DifflabWarning DomainWarning NotDifferentiableError UnsupportedOperationError"),
+        ("graph", "Const Eqn Graph Var evaluate to_dot"),
+        ("ops", "REGISTRY"),
+        ("remat", "checkpoint checkpoint_sequential"),
+        ("rules", "custom_jvp custom_vjp"),
+        ("sparse", "sparsity"),
+        ("trace", "trace"),
+        ("transforms", "grad hvp jacobian linear_transpose linearize prepare_hvp stop_gradient value_and_grad vjp"),
+    ]
+    for name in names.split()
+}
+
+if TYPE_CHECKING:
+    from .api import compare, hessian, jvp, prepare, vmap
+    from .differentiators import METHODS, Differentiator, Forward, Numeric, Reverse, Symbolic, get_method
+    from .errors import DifflabError, DifflabWarning, DomainWarning, NotDifferentiableError, UnsupportedOperationError
+    from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
+    from .ops import REGISTRY
+    from .remat import checkpoint, checkpoint_sequential
+    from .rules import custom_jvp, custom_vjp
+    from .sparse import sparsity
+    from .trace import trace
+    from .transforms import (
+        grad,
+        hvp,
+        jacobian,
+        linear_transpose,
+        linearize,
+        prepare_hvp,
+        stop_gradient,
+        value_and_grad,
+        vjp,
+    )
 
 __version__ = "0.1.0"
 
@@ -75,14 +103,32 @@ __all__ = [
 
 
 def __getattr__(name):
-    # the differentiator classes load with their modules (Symbolic must not import SymPy early)
-    if name in ("Symbolic", "Numeric", "Forward", "Reverse"):
-        from . import differentiators
+    import importlib
+    import importlib.util
 
-        return getattr(differentiators, name)
-    if name in ("nn", "testing", "report", "explore", "runner", "cli"):
-        # subpackages as attributes (`dl.nn.MLP`), loaded on first use so `import difflab` stays light
-        import importlib
-
+    home = _HOME.get(name)
+    if home is not None:  # a public name: its module loads now (the differentiator classes with theirs)
+        value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
+        # a submodule as an attribute (`dl.nn.MLP`, `dl.numpy.sum`), loaded on first use (dunders, which
+        # tools probe with hasattr, are never submodules: no file system search for them)
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'difflab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Facade(types.ModuleType):
+    def __setattr__(self, name, value):
+        # importing the submodule difflab.trace sets the package's attribute `trace` to it; the
+        # public name is the function (as when __init__ imported it eagerly), so keep that one
+        if name in _HOME and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Facade

@@ -1,5 +1,5 @@
-"""`python -m difflab ...`: the same command as the `difflab` console script (see difflab.cli)."""
+"""`python -m difflab ...`: the same command as the `difflab` console script (see difflab.console)."""
 
-from .cli import main
+from .console import main
 
 raise SystemExit(main())

@@ -109,7 +109,10 @@ def _args_for(names, point, what: str, default=None) -> list:
         )
     unused = [n for n in point if n not in names]
     if unused:  # a misspelt name would otherwise be dropped silently (and the default used)
-        raise UsageError(f"--at gives {', '.join(map(repr, unused))}, which is not among {what}'s variables {names}")
+        raise UsageError(
+            f"--at gives {', '.join(map(repr, unused))}, {'which is' if len(unused) == 1 else 'which are'} not "
+            f"among the names of {what}: {', '.join(names) or 'none'}"
+        )
     return [point.get(n, default) for n in names]
 
 

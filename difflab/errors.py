@@ -101,6 +101,16 @@ def _user_stacklevel() -> int:
     return level
 
 
+def check_function(f, doing: str, role: str = "a function") -> None:
+    """Refuse a non-callable `f` at once, naming what `doing` got (as JAX's transforms do), rather than
+    Python's "'float' object is not callable" at the first call, or never (an unused transform)."""
+    if not callable(f):
+        text = repr(f)
+        raise TypeError(
+            f"{doing} takes {role}, got {type(f).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+        )
+
+
 def warn_user(message, category=UserWarning):
     """`warnings.warn` pointing at the caller's own code (the first frame outside difflab)."""
     warnings.warn(message, category, stacklevel=_user_stacklevel())

@@ -83,6 +83,16 @@ def ravel(x):
     return reshape(x, (-1,))
 
 
+def copy(x):
+    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value is immutable, so it is its own copy
+    (the API copies a result that is an input); a NumPy value is copied by NumPy.
+
+    >>> copy(_np.ones(2))
+    array([1., 1.])
+    """
+    return x if isinstance(x, _Traced) else _np.copy(x)
+
+
 def expand_dims(x, axis):
     """Insert a length-1 axis at `axis`.
 

@@ -34,7 +34,7 @@ import numpy as np
 from . import api, tree
 from .api.boundary import ComplexLeaf
 from .api.complexes import realify
-from .errors import NotDifferentiableError
+from .errors import NotDifferentiableError, check_function
 from .graph import Var, read
 
 __all__ = ["sparsity", "jacobian", "colour", "Dep", "IndexMap"]
@@ -238,6 +238,7 @@ def sparsity(f, *args, argnums=None, index=False):
     >>> P.toarray().astype(int).tolist()
     [[1, 1, 0, 0], [0, 1, 1, 0], [0, 0, 1, 1]]
     """
+    check_function(f, "sparsity")
     if argnums is None:  # every argument; a single one is not wrapped in a tuple (as jacobian's argnums=0)
         argnums = 0 if len(args) == 1 else tuple(range(len(args)))
     st = api.stage(f, args, argnums)
@@ -376,4 +377,5 @@ def jacobian(f, argnums=0, method="forward"):
     >>> jac(np.array([1.0, 2.0, 3.0])).toarray().tolist(), jac.sweeps
     ([[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]], 2)
     """
+    check_function(f, "jacobian")
     return SparseJacobian(f, argnums, method)

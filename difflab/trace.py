@@ -30,7 +30,7 @@ import numpy as np
 
 from . import numpy as dnp
 from . import ops, tree
-from .errors import UnsupportedOperationError
+from .errors import UnsupportedOperationError, check_function
 from .graph import Const, Eqn, Graph, Traced, Var
 from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
 
@@ -811,6 +811,7 @@ def trace(f, *args) -> Graph:
         v2 = sum(v1, axis=None, keepdims=False) : f64[]
       in (v2) }
     """
+    check_function(f, "trace")
     flat = [tree.flatten(a) for a in args]
     leaves = [_as_input(x, i) for i, (lv, _) in enumerate(flat) for x in lv]
 

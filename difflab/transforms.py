@@ -15,7 +15,7 @@ from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
 from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite
-from .errors import Collector, collecting
+from .errors import Collector, check_function, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
 from .graph import Traced, charge_to, evaluate, split as split_graph
@@ -64,13 +64,20 @@ class _WithAux:
     """f as seen by the staging: its output must be a pair (out, aux); both become graph outputs."""
 
     def __init__(self, f, what):
+        check_function(f, what)
         self.f, self.what = f, what
         self.__name__ = _name(f)
 
     def __call__(self, *args):
         res = self.f(*args)
         if not (isinstance(res, tuple) and len(res) == 2):
-            kind = f"a tuple of length {len(res)}" if isinstance(res, tuple) else f"a {type(res).__name__}"
+            kind = (
+                f"a tuple of length {len(res)}"
+                if isinstance(res, tuple)
+                else f"an array of shape {np.shape(res)}"  # (a traced value: its class is difflab's business)
+                if isinstance(res, (Traced, np.ndarray))
+                else f"a {type(res).__name__}"
+            )
             raise TypeError(
                 f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), but returned {kind}"
             )
@@ -432,6 +439,7 @@ def prepare_hvp(f, *example_primals, method="reverse") -> PreparedHvp:
     >>> [h.tolist() for h in p((np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))]
     [[3.0, 12.0], [6.0, 0.0]]
     """
+    check_function(f, "prepare_hvp")
     p = PreparedHvp(f, len(example_primals), method)
     if example_primals:
         p(example_primals, tuple(tree.tree_map(np.zeros_like, x) for x in example_primals))
@@ -455,6 +463,8 @@ def hvp(f, primals, tangents, method="reverse"):
     >>> g.tolist(), hv.tolist()
     ([3.0, 12.0], [6.0, 12.0])
     """
+    check_function(f, "hvp")
+    api.check_sequences("hvp", primals, tangents)
     return PreparedHvp(f, len(tuple(primals)), method)(primals, tangents)
 
 
@@ -536,6 +546,7 @@ def linearize(f, *primals, method="forward"):
     >>> y, f_jvp(1.0), f_jvp(0.5)
     (8.0, 12.0, 6.0)
     """
+    check_function(f, "linearize")
     said = Collector()  # its calls do not repeat the warnings of the linearisation
     return said.run(_linearize, f, primals, method, said)
 

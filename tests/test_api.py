@@ -318,6 +318,27 @@ def test_import_is_light():
     assert out.stdout.strip() == ""
 
 
+def test_the_facade_loads_each_name_on_first_use_and_names_what_static_checkers_see():
+    """`import difflab` alone loads no NumPy; every public name (and `dl.trace`, also a submodule's name) works."""
+    import ast
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, difflab as dl; light = 'numpy' not in sys.modules; "
+        "import difflab.trace, difflab.sparse; "
+        "print(light, dl.trace.__module__, sorted(n for n in dl.__all__ if getattr(dl, n) is None))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "difflab.trace", "[]"]
+    # the lazy table and the imports under TYPE_CHECKING (what mypy and IDEs read) name the same things
+    tree = ast.parse(open(dl.__file__).read())
+    guarded = next(n for n in tree.body if isinstance(n, ast.If) and getattr(n.test, "id", "") == "TYPE_CHECKING")
+    imported = {alias.name: node.module for node in guarded.body for alias in node.names}
+    assert imported == dl._HOME
+    assert set(dl.__all__) == set(dl._HOME) | {"__version__"}
+
+
 def test_compiled_code_reuses_dead_buffers_but_never_inputs_or_outputs():
     """Elementwise ops write into dead intermediates; inputs, views and kept values stay intact."""
     from difflab.compile import lower
@@ -359,8 +380,14 @@ def test_vmap_equals_a_loop_and_composes_with_grad():
 
 
 def test_vmap_refusals():
-    with pytest.raises(ValueError, match="one leading axis size"):
+    with pytest.raises(ValueError, match="one leading axis of one size, at least 1; got size 3, size 4$"):
         dl.vmap(lambda x, y: x + y)(np.ones(3), np.ones(4))
+    # found by a new user's first hour: an empty batch was a bare IndexError (f is traced at the first
+    # element), and a scalar read "got sizes ['None']"
+    with pytest.raises(ValueError, match="at least 1; got size 0$"):
+        dl.vmap(lambda x: dnp.sum(x))(np.ones((0, 3)))
+    with pytest.raises(ValueError, match=r"got a scalar \(no axis 0\)$"):
+        dl.vmap(lambda x: x * 2.0)(1.5)
     with pytest.raises(ValueError, match="in_axes must be 0, None"):
         dl.vmap(lambda x: x, in_axes=1)(np.ones(3))
     with pytest.raises(ValueError, match="control flow depends on its argument values"):

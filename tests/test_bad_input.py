@@ -946,3 +946,100 @@ def test_an_integer_conversion_of_a_traced_value_is_named():
         dl.grad(lambda W: np.sum(W[:, :-1][np.int64(W[:, -1])]))(np.ones((5, 3)))
     with pytest.raises(UnsupportedOperationError, match=r"converted to bool"):
         dl.grad(lambda x: np.sum(np.asarray(x, dtype=bool) * x))(np.ones(3))
+
+
+def _given(f):
+    """name -> a call of each public door that takes a function, given `f` (found by a new user's first hour)."""
+    from difflab import testing
+
+    x, sq = np.ones(2), lambda x: dnp.sum(x * x)
+    return {
+        "grad": lambda: dl.grad(f),
+        "grad has_aux": lambda: dl.grad(f, has_aux=True),
+        "value_and_grad": lambda: dl.value_and_grad(f),
+        "jacobian": lambda: dl.jacobian(f),
+        "jacobian sparse": lambda: dl.jacobian(f, sparse=True),
+        "hessian": lambda: dl.hessian(f, method=("forward", "reverse")),
+        "jvp": lambda: dl.jvp(f, (x,), (x,)),
+        "vjp": lambda: dl.vjp(f, x),
+        "vmap": lambda: dl.vmap(f),
+        "hvp": lambda: dl.hvp(f, (x,), (x,)),
+        "prepare_hvp": lambda: dl.prepare_hvp(f, x),
+        "linearize": lambda: dl.linearize(f, x),
+        "prepare": lambda: dl.prepare(f, x),
+        "compare": lambda: dl.compare(f, x),
+        "trace": lambda: dl.trace(f, x),
+        "sparsity": lambda: dl.sparsity(f, x),
+        "check_grad f": lambda: testing.check_grad(f, lambda x: 2 * x, x),
+        "check_grad grad_f": lambda: testing.check_grad(sq, f, x),
+        "check_jacobian jac_f": lambda: testing.check_jacobian(sq, f, x),
+        "check_jvp jvp_f": lambda: testing.check_jvp(sq, f, x),
+        "check_vjp vjp_f": lambda: testing.check_vjp(sq, f, x),
+        "check_hvp hvp_f": lambda: testing.check_hvp(sq, f, x),
+        "taylor_test grad_f": lambda: testing.taylor_test(sq, f, x),
+    }
+
+
+@pytest.mark.parametrize("door", list(_given(None)))
+def test_a_non_callable_is_refused_at_once_naming_the_operator_and_the_value(door):
+    # was Python's "'float' object is not callable" at the first call (grad, trace, check_grad ...), an
+    # unused transform that never complained (grad(3.0)), or a black-box reference of a float (check_hvp)
+    name, _, role = door.partition(" ")
+    role = "f" if role in ("", "has_aux", "sparse", "f") or not role.endswith("_f") else role
+    words = f"{name} takes {role + ' as ' if name.startswith(('check', 'taylor')) else ''}a function, got float 2.5"
+    with pytest.raises(TypeError, match=words):
+        _given(2.5)[door]()
+
+
+@pytest.mark.parametrize("door", ["jvp", "hvp"])
+def test_primals_and_tangents_must_be_tuples_as_in_jax(door):
+    # an array was unpacked into its entries, one per argument of f: f(x, y, z) at a 3-vector ran
+    # as f(x[0], x[1], x[2]), a number for a question not asked; a float raised "not iterable"
+    f3 = lambda x, y, z: x * y * z
+    call = getattr(dl, door)
+    with pytest.raises(TypeError, match=f"{door} takes primals as a tuple or list .* got ndarray"):
+        call(f3, np.array([1.0, 2.0, 3.0]), np.array([1.0, 0.0, 0.0]))
+    with pytest.raises(TypeError, match=f"{door} takes tangents as a tuple or list .* got float"):
+        call(lambda x: x * x, (2.0,), 1.0)
+    assert call(lambda x: x * x, [2.0], [1.0])[1] == pytest.approx(4.0 if door == "jvp" else 2.0)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_prepared_function_refuses_an_integer_argument_as_preparing_does(method):
+    # prepare(f, 3) refused the int, but p.grad(array([1, 2, 3])) of one prepared at floats computed with it
+    p = dl.prepare(lambda x: dnp.sum(x * x), np.ones(3), method=method)
+    for bad, dtype in ((np.array([1, 2, 3]), "int64"), (np.array([True, False, True]), "bool")):
+        with pytest.raises(TypeError, match=rf"argument 0 \(leaf 0\) has dtype {dtype}"):
+            p.grad(bad)
+    assert np.allclose(p.grad(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0])
+
+
+def test_forward_chunk_true_is_refused_by_name():
+    # True is an int: Forward(chunk=True) was taken, and the gradient raised "an integer is required"
+    for chunk in (True, False, 2.5, "big", np.array([1, 2])):
+        with pytest.raises(ValueError, match="chunk must be a positive int, 'auto' or None"):
+            dl.Forward(chunk=chunk)
+    assert dl.grad(lambda x: dnp.sum(x * x), method=dl.Forward(chunk=2))(np.ones(3)).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_compare_names_a_methods_value_it_cannot_use():
+    with pytest.raises(TypeError, match="methods must be 'all', a method or a list of them, got int 3"):
+        dl.compare(lambda x: x * x, 1.0, methods=3)
+
+
+def test_a_prepared_function_names_a_wrong_argument_count_and_itself():
+    # found by a new user's first hour: p.grad() read "prepared for arguments shaped ((3,)), called with ();
+    # prepare again for new shapes", p.grad(x=x) "passed to the differentiated function the function", and
+    # prepare(f) with no example "argnums 0 is out of range for a function called with 0 arguments"
+    def loss(x):
+        return dnp.sum(x * x)
+
+    p = dl.prepare(loss, np.ones(3))
+    with pytest.raises(TypeError, match=r"^prepared for 1 argument\(s\), called with 0$"):
+        p.grad()
+    with pytest.raises(TypeError, match=r"^prepared for 1 argument\(s\), called with 2$"):
+        p(np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match="keyword argument.*'x' passed to the differentiated function loss:"):
+        p.grad(x=np.ones(3))
+    with pytest.raises(TypeError, match="prepare traces f at example arguments"):
+        dl.prepare(loss)

@@ -47,6 +47,13 @@ CASES = {
     "seed -1": (["run", "cost_scaling", "--seed", "-1"], 2, "--seed: must be 0 or more"),
     "report into a file": (["run", "cost_scaling", "--report", "{tmp}/file.txt"], 2, "is a file"),
     "at twice": (["compare", "x", "--at", "x=1,x=2"], 2, "--at gives x twice"),
+    # found by a new user's first hour: the explorer took the last of two values
+    "explore at twice": (["explore", "x", "--at", "x=1,x=2", "--html", "{tmp}/e.html"], 2, "the point gives x twice"),
+    "at unknown, no arguments": (
+        ["check", "os:getcwd", "--at", "x=1"],
+        2,
+        "'x', which is not among the names of os:getcwd's arguments: none",
+    ),
     "at unknown": (["check", "{tmp}/product.py:f", "--at", "x=[1],y=[2],z=3"], 2, "--at gives 'z'"),
     "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
     "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
@@ -162,3 +169,45 @@ def test_a_port_that_accepts_but_never_answers_is_refused_by_the_probe(tmp_path,
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1, err
     assert "cannot reach the Dask scheduler" in err[0] and "accepts connections but sent nothing" in err[0]
+
+
+# A Ctrl-C while the command is still importing (a quarter of a second, idle): a real SIGINT, sent
+# by the process to itself as the import reaches NumPy, so the moment is the same on every run
+CTRL_C_DURING_IMPORT = """
+import os, signal, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy":
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+"""
+
+
+def _console_script_entry():
+    """pyproject's entry point of the `difflab` script, as (module, function)."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    return re.search(r'^difflab = "([\w.]+):(\w+)"', scripts, re.M).groups()
+
+
+@pytest.mark.parametrize("door", ["console script", "python -m difflab"])
+def test_ctrl_c_while_the_command_imports_is_one_line_and_status_130(door):
+    module, function = _console_script_entry()
+    if door == "console script":  # what pip's generated `difflab` script runs
+        run = f"import sys\nfrom {module} import {function}\nsys.exit({function}(['list']))\n"
+    else:
+        run = "import runpy, sys\nsys.argv = ['difflab', 'list']\nrunpy.run_module('difflab', run_name='__main__')\n"
+    out = subprocess.run([sys.executable, "-c", CTRL_C_DURING_IMPORT + run], capture_output=True, text=True)
+    assert out.stderr.strip().splitlines() == ["difflab: interrupted"], out.stderr
+    assert out.returncode == 130 and out.stdout == ""
+    # the entry point's own import is light, so the guard covers the rest
+    loaded = subprocess.run(
+        [sys.executable, "-c", f"import sys, {module}; print(sorted(sys.modules))"], capture_output=True, text=True
+    )
+    assert "'numpy'" not in loaded.stdout and "'difflab.cli'" not in loaded.stdout

@@ -120,7 +120,8 @@ LAYERS = {
     "runner": 7,
     "peers": 7,
     "cli": 8,
-    "__main__": 8,
+    "__main__": 9,
+    "console": 9,  # the console script: imports the command (cli) inside its Ctrl-C guard
 }
 PACKAGE = Path(difflab.__file__).resolve().parent
 

@@ -56,6 +56,9 @@ def test_numpy_index_tricks_on_traced_values_point_to_difflabs(method):
 def test_non_scalar_grad_points_to_jacobian():
     with pytest.raises(TypeError, match=r"scalar output.*shape \(3,\).*jacobian.*vjp"):
         dl.grad(lambda x: x * 2.0)(np.ones(3))
+    # a tuple of outputs: how many, and their shapes (it read "returned shape [(), ()]")
+    with pytest.raises(TypeError, match=r"but it returned 2 outputs, shapes \(\), \(3,\);"):
+        dl.grad(lambda x: (dnp.sum(x), x))(np.ones(3))
 
 
 @pytest.mark.parametrize("bad", [2, np.array([1, 2]), np.array([True, False])])

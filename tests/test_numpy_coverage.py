@@ -372,3 +372,22 @@ def test_checklist_slice(method):
     rows, failures, total = checklist.run([method], only, 120, ["np", "dnp"])
     assert total >= 2 * 3 * len(only)
     assert failures == []
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_copy_of_a_traced_value_as_numpy_and_methods_spell_it(method):
+    """`x = x.copy()` and `np.copy(x)`, a common first line of NumPy code, trace (found by a new
+    user's first hour: both raised, "traced values have no attribute 'copy'" and "numpy.copy is not a
+    difflab primitive"); the result never aliases the input."""
+    x = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        x = x.copy()
+        return dnp.sum(x * np.copy(x) * dnp.copy(x))
+
+    _close(dl.grad(f, method=method)(x), 3 * x**2, method)
+    y, pullback = dl.vjp(lambda x: x.copy(), x, method=method)
+    assert not np.shares_memory(y, x) and np.array_equal(y, x)
+    _close(pullback(np.ones(3))[0], np.ones(3), method)
+    z = dnp.copy(x)
+    assert not np.shares_memory(z, x) and np.array_equal(z, x)

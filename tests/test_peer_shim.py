@@ -304,3 +304,17 @@ def test_a_test_over_the_cpu_limit_fails_naming_the_limit(monkeypatch):
     finally:
         call.close()  # disarmed after the test
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+def test_report_only_without_reports_leaves_the_table_alone(tmp_path, monkeypatch):
+    # docs/peer_suite.md's `python bench/peer_suite.py --report-only` on a fresh clone (no cache) wrote a
+    # table of "not run" over bench/PEER_SUITE.md, the committed results
+    monkeypatch.setenv("DIFFLAB_CACHE", str(tmp_path / "cache"))
+    path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "peer_suite.py"
+    spec = importlib.util.spec_from_file_location("bench_peer_suite_fresh", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    table = tmp_path / "PEER_SUITE.md"
+    table.write_text("the committed table\n")
+    assert runner.main(["--report-only", "--output", str(table)]) == 2
+    assert table.read_text() == "the committed table\n"

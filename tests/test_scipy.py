@@ -84,6 +84,21 @@ def test_i1_at_the_least_floats_is_its_series():
         np.testing.assert_allclose(np.diag(h), 3 * x / 8, rtol=1e-14, atol=0, err_msg=method)
 
 
+def test_iv_of_a_negative_whole_order_at_the_least_floats_is_its_series():
+    """I_{-n} = I_n, and SciPy's iv(-1, x) has iv(1, x)'s zeros (0 from 1e-300 to 1e-151), so iv's own rule,
+    (I_{v-1} + I_{v+1})/2, made d²/dx² iv(1, x) there x/4 for forward and reverse (symbolic: 3x/8); found by a
+    new user trying README's claim on iv itself rather than i1."""
+    from difflab.ops.special import _iv
+
+    x = np.array([1e-300, 1e-200, -1e-155, 1e-30])
+    np.testing.assert_allclose(_iv(-1.0, x), x / 2, rtol=1e-14, atol=0)
+    np.testing.assert_allclose(_iv(-2.0, x[1:]), x[1:] ** 2 / 8, rtol=1e-14, atol=1e-320)  # (a subnormal)
+    np.testing.assert_allclose(_iv(-0.5, 1e-200), sc.iv(-0.5, 1e-200), rtol=1e-14)  # SciPy's, right there
+    for method in ("symbolic", "forward", "reverse"):
+        h = dl.hessian(lambda x: sc.iv(1.0, x), method=method)
+        np.testing.assert_allclose([h(t) for t in x], 3 * x / 8, rtol=1e-14, atol=0, err_msg=method)
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_norm_logcdf_deep_in_the_tail(method):
     """log Φ(-40) = -804.608...; its slope φ/Φ ≈ 40.02: finite and right, not -inf and NaN."""

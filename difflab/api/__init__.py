@@ -26,7 +26,15 @@ The generated argument reader and the last-call cache are in difflab/compile/rea
 from __future__ import annotations
 
 # the private names below are used by transforms.py, sparse.py, testing/ and bench/ (kept importable)
-from .boundary import Signature, Staged, _check_argnums, _flat_like, _scalar_check, stage  # noqa: F401
+from .boundary import (  # noqa: F401
+    Signature,
+    Staged,
+    _check_argnums,
+    _flat_like,
+    _scalar_check,
+    check_sequences,
+    stage,
+)
 from .comparison import Comparison, compare
 from .operators import (
     CACHE_SIZE,

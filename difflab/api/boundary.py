@@ -310,6 +310,8 @@ class Signature:
     def check(self, args) -> list:
         """`inputs(args)`, after checking that `args` have this signature's structure and shapes
         and the same type and value for every static leaf (what `prepare` promises to check)."""
+        if len(args) != len(self._shapes):  # (not new shapes: "prepare again" was the wrong advice)
+            raise TypeError(f"prepared for {len(self._shapes)} argument(s), called with {len(args)}")
         flat = [tree.flatten(a) for a in args]
         if [(td, [_shape(x) for x in lv]) for lv, td in flat] != self._shapes:
 
@@ -327,6 +329,9 @@ class Signature:
                     f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
                     "prepared; it is not a float, so it is baked into the graph: prepare again"
                 )
+        for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
+            if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":
+                _check_differentiable(flat[i][0][j], "static", i, j)
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
     def rebuild(self, parts):
@@ -688,9 +693,12 @@ def _scalar_check(st: Staged, what: str):
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
     if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
-        shown = shapes[0] if len(shapes) == 1 else shapes
+        # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
+        shown = (
+            f"shape {shapes[0]}" if len(shapes) == 1 else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+        )
         raise TypeError(
-            f"{what} needs a function with a scalar output, but it returned shape {shown}; "
+            f"{what} needs a function with a scalar output, but it returned {shown}; "
             "use difflab.jacobian for the full derivative or difflab.vjp for a "
             "vector-Jacobian product"
         )
@@ -749,3 +757,14 @@ def _split_out(outs, vec):
         parts.append(_reshape(_rows(vec, start, size), np.shape(o)))
         start += size
     return parts
+
+
+def check_sequences(doing: str, primals, tangents) -> None:
+    """primals and tangents as JAX takes them: a tuple or list, one entry per argument of f (an array
+    would be unpacked into its rows, each taken for an argument)."""
+    for role, value in (("primals", primals), ("tangents", tangents)):
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(
+                f"{doing} takes {role} as a tuple or list with one entry per argument of f (as JAX's), "
+                f"got {type(value).__name__}: write ({role[:-1]},) for a function of one argument"
+            )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..differentiators import METHODS, get_method
-from ..errors import collecting
+from ..differentiators import METHODS, Differentiator, get_method
+from ..errors import check_function, collecting
 from ..reference import reference
 from .boundary import _check_argnums, _nan_rows, _nonfinite
 from .operators import _Transform
@@ -54,11 +54,15 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
     >>> c["reverse"]["max_abs_err"]
     0.0
     """
+    check_function(f, "compare")
     return collecting(_compare, f, args, methods, argnums, repeat)
 
 
 def _compare(f, args, methods, argnums, repeat):
-    names = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
+    if not isinstance(methods, (str, list, tuple, Differentiator)):  # (3 raised "'int' object is not iterable")
+        raise TypeError(f"methods must be 'all', a method or a list of them, got {type(methods).__name__} {methods!r}")
+    one = isinstance(methods, (str, Differentiator))
+    names = list(METHODS) if methods == "all" else [methods] if one else list(methods)
     for name in names:  # a misspelt method is the caller's error, not a row of the table
         get_method(name)
     argnums = tuple(range(len(args))) if isinstance(argnums, str) and argnums == "all" else argnums

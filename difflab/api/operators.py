@@ -32,7 +32,7 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, collecting, warn_numeric_ignores
+from ..errors import Collector, check_function, collecting, warn_numeric_ignores
 from ..graph import Traced, charge_to, evaluate_batched, numbers
 from ..trace import check_returned, gc_paused, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
@@ -54,6 +54,7 @@ from .boundary import (
     _rows,
     _scalar_check,
     _split_out,
+    check_sequences,
     known_signature,
     signature_key,
     stage,
@@ -285,6 +286,7 @@ def value_and_grad(f, argnums=0, method="reverse"):
     >>> dl.value_and_grad(lambda x, y: x * y)(2.0, 3.0)
     (6.0, 3.0)
     """
+    check_function(f, "value_and_grad")
     return _ValueAndGrad(f, argnums, method)
 
 
@@ -298,6 +300,7 @@ def grad(f, argnums=0, method="reverse"):
     >>> dl.grad(lambda x: (x * x) * (x * x), method="forward")(3.0)
     108.0
     """
+    check_function(f, "grad")
     return _Grad(f, argnums, method)
 
 
@@ -371,6 +374,7 @@ def jacobian(f, argnums=0, method="reverse", holomorphic=False):
     array([[2., 0.],
            [0., 4.]])
     """
+    check_function(f, "jacobian")
     t = _Jacobian(f, argnums, method)
     t.holomorphic = bool(holomorphic)
     return t
@@ -393,6 +397,7 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False):
     >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
     12.0
     """
+    check_function(f, "hessian")
     if holomorphic:
         outer, inner = method if isinstance(method, (tuple, list)) else (method, method)
         return jacobian(jacobian(f, argnums, inner, holomorphic=True), argnums, outer, holomorphic=True)
@@ -498,6 +503,8 @@ def jvp(f, primals, tangents, method="forward"):
     >>> dl.jvp(lambda x: x * x, (3.0,), (1.0,))
     (9.0, 6.0)
     """
+    check_function(f, "jvp")
+    check_sequences("jvp", primals, tangents)
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
@@ -545,6 +552,7 @@ def vjp(f, *primals, method="reverse"):
     >>> pullback(1.0)
     (6.0,)
     """
+    check_function(f, "vjp")
     said = Collector()  # the pullback does not repeat the warnings of the forward pass
     return said.run(_vjp, f, primals, method, said)
 
@@ -605,6 +613,7 @@ def vmap(f, in_axes=0):
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
     array([10., 32., 54.])
     """
+    check_function(f, "vmap")
 
     @functools.wraps(f)
     def batched(*args, **kwargs):
@@ -622,10 +631,10 @@ def vmap(f, in_axes=0):
         leaves = [x if isinstance(x, Traced) else np.asarray(x) for lv, _ in flat for x in lv]
         flags = [ax == 0 for (lv, _), ax in zip(flat, axes) for _ in lv]
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
-        if not sizes or None in sizes or len(sizes) > 1:
+        if not sizes or None in sizes or len(sizes) > 1 or 0 in sizes:  # (f is traced at the first element)
             raise ValueError(
-                f"vmap needs batched arguments (in_axes 0) with one leading axis size; got sizes "
-                f"{sorted(map(str, sizes))}"
+                "vmap needs batched arguments (in_axes 0) with one leading axis of one size, at least 1; got "
+                + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
             )
         out_def, (size,) = {}, sizes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 
-from ..errors import collecting, warn_numeric_ignores
+from ..errors import check_function, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad
 
@@ -42,6 +42,7 @@ class PreparedFunction:
         self.signature = Signature(args, argnums)
         self.prepare_seconds = time.perf_counter() - t0
         self.graph, self.method = self.staged.graph, self._t.method
+        self.__name__ = self._t.__name__  # (errors name f: "the function" said nothing)
         self.staged.learn(args)
         if not self.staged.reusable:
             raise ValueError(
@@ -156,4 +157,7 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     >>> p.grad(np.array([1.0, 2.0, 3.0]))
     array([2., 4., 6.])
     """
+    check_function(f, "prepare")
+    if not example_args:  # (it read "argnums 0 is out of range for a function called with 0 arguments")
+        raise TypeError("prepare traces f at example arguments: prepare(f, *example_args), got none")
     return collecting(PreparedFunction, f, example_args, argnums, method)

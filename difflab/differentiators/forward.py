@@ -80,7 +80,7 @@ class Forward(Differentiator):
     hessian_pair = ("forward", "forward")
 
     def __init__(self, chunk: int | str | None = "auto", compiled: bool = True):
-        if not (chunk is None or (isinstance(chunk, str) and chunk == "auto") or isinstance(chunk, int) and chunk > 0):
+        if chunk is True or not (chunk is None or str(chunk) == "auto" or isinstance(chunk, int) and chunk > 0):
             raise ValueError(f"chunk must be a positive int, 'auto' or None (all directions at once), got {chunk!r}")
         self.chunk = chunk
         self.compiled = compiled

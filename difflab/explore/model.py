@@ -74,6 +74,8 @@ def parse_at(text: str | dict | None) -> dict:
             raise ExploreError(f"{name} = {value!r} is not a number (the explorer's variables are scalars)") from None
         if not math.isfinite(v):
             raise ExploreError(f"{name} = {value!r} is not a finite number")
+        if name in point:  # (the last value silently won)
+            raise ExploreError(f"the point gives {name} twice")
         point[name] = v
     return point
 

@@ -43,9 +43,14 @@ class MLP:
     """
 
     def __init__(self, sizes, activation: str = "tanh", output: str = "identity"):
-        sizes = [int(s) for s in sizes]
-        if len(sizes) < 2 or min(sizes) < 1:
-            raise ValueError(f"sizes must list at least two positive layer widths, got {sizes}")
+        given = list(sizes)
+        # whole numbers only (int(1.5) made a width of 1 without a word; int("a") raised int's own error);
+        # 16.0 is 16 (a JSON config's number)
+        number = (int, float, np.integer, np.floating)
+        whole = all(isinstance(s, number) and not isinstance(s, bool) and np.isfinite(s) and s == int(s) for s in given)
+        if not whole or len(given) < 2 or min(given) < 1:
+            raise ValueError(f"sizes must list at least two positive whole layer widths, got {given}")
+        sizes = [int(s) for s in given]
         self.sizes = sizes
         self.activation = _activation(activation, "activation")
         self.output = _activation(output, "output activation")

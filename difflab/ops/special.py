@@ -79,12 +79,15 @@ def _sympy_call(fn):
 
 
 def _iv(v, x):
-    """SciPy's iv(v, x), except below |x| = 1e-20 (v >= 0), where SciPy's is NaN or 0 (iv(2, 2.2e-308) is NaN,
-    iv(1, x) is 0 from 1e-300 to 1e-151, iv(2, 1e-155) is 0 for 1.25e-311): there the series' leading term
-    (x/2)^v / Γ(v + 1), exact to rounding (the next term is (x/2)²/(v + 1) < 1e-40 of it)."""
+    """SciPy's iv(v, x), except below |x| = 1e-20 (v >= 0 or a whole v < 0), where SciPy's is NaN or 0
+    (iv(2, 2.2e-308) is NaN, iv(1, x) is 0 from 1e-300 to 1e-151, iv(2, 1e-155) is 0 for 1.25e-311): there the
+    series' leading term (x/2)^v / Γ(v + 1), exact to rounding (the next term is (x/2)²/(v + 1) < 1e-40 of it).
+    A whole order below 0 is I_{-n} = I_n, and SciPy's has the same zeros (iv(-1, 1e-200) is 0: iv's own
+    derivative rule reads it at v = 0, so i1″ there was x/4, not 3x/8); other orders below 0 SciPy gets right."""
     sc = scipy_special()
     out = sc.iv(v, x)
     vv, xx = np.broadcast_arrays(np.asarray(v, dtype=float), np.asarray(x, dtype=float))
+    vv = np.where((vv < 0) & (vv == np.floor(vv)), -vv, vv)
     tiny = (np.abs(xx) < 1e-20) & (vv >= 0)
     if not np.any(tiny):
         return out

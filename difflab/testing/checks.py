@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
-from .oracle import CheckResult, GradientMismatch, check_jvp, check_vjp
+from .oracle import CheckResult, GradientMismatch, _functions, _jvp_check, _vjp_check
 
 __all__ = ["check_hvp", "check_rule", "check_sparsity"]
 
@@ -54,6 +54,7 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     True
     """
     __tracebackhide__ = True
+    _functions("check_hvp", f=f, hvp_f=hvp_f)
     nums = tuple(range(len(args)))
     many = len(args) > 1
     try:
@@ -88,7 +89,7 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         return gradient(*primals), hv
 
     jvp_f.__name__ = _name(hvp_f)
-    return check_jvp(gradient, jvp_f, *args, rtol=rtol, atol=atol, reference=reference, seed=seed)
+    return _jvp_check("check_hvp", "hvp_f", gradient, jvp_f, args, rtol, atol, reference, seed)
 
 
 def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=None) -> CheckResult:
@@ -129,21 +130,21 @@ def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=
                 return dl.jvp(f, primals, tangents, method="forward")
 
             rule_jvp.__name__ = f"the custom_jvp rule of {_name(f)} (point {k})"
-            check_jvp(primal, rule_jvp, *p, rtol=rtol, atol=atol, reference=reference, seed=point_seed)
+            _jvp_check("check_rule", "rule", primal, rule_jvp, p, rtol, atol, reference, point_seed)
 
             def transposed(*primals):
                 return dl.vjp(f, *primals, method="reverse")
 
             transposed.__name__ = f"reverse mode's transpose of the custom_jvp rule of {_name(f)} (point {k})"
             # reference "reverse": J v from the traced f, i.e. forward mode through the rule itself
-            result = check_vjp(f, transposed, *p, rtol=rtol, atol=atol, reference="reverse", seed=point_seed)
+            result = _vjp_check("check_rule", "rule", f, transposed, p, rtol, atol, "reverse", point_seed, 3)
         else:
 
             def rule_vjp(*primals):
                 return dl.vjp(f, *primals, method="reverse")
 
             rule_vjp.__name__ = f"the custom_vjp rule (bwd) of {_name(f)} (point {k})"
-            result = check_vjp(primal, rule_vjp, *p, rtol=rtol, atol=atol, reference=reference, seed=point_seed)
+            result = _vjp_check("check_rule", "rule", primal, rule_vjp, p, rtol, atol, reference, point_seed, 3)
     return result
 
 

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import tree
+from ..errors import check_function
 from .evidence import one_sided
 from .messages import CheckResult, GradientMismatch, Inconclusive, TaylorResult, _short, _where
 from .references import DIRECTION, REFERENCES, SCALAR, _Axis, _leaves_like, _matrix, _Reference, _reference, _Target
@@ -41,19 +42,27 @@ def _seed(seed):
     return 0 if seed is None else int(seed)
 
 
+def _functions(check, **functions):
+    __tracebackhide__ = True
+    for role, fn in functions.items():  # refused by name, not as "'float' object is not callable"
+        check_function(fn, check, f"{role} as a function")
+
+
 def _who(role, fn):
     return f"{role} ({getattr(fn, '__name__', type(fn).__name__)})"
 
 
 def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed):
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
+    role = {"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind]
+    _functions(check, f=f, **{role: fn})
     t = _Target(f, args, argnums)
     if kind == "gradient" and t.out_axis.size != 1:
         raise TypeError(
             f"{check} needs f with a scalar output, but f returned shape {t.out_axis.shapes}; use check_jacobian"
         )
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
-    who = _who({"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind], fn)
+    who = _who(role, fn)
     user, dtypes = _matrix(fn(*args), rows, t.in_axis, who)
     ref = _reference(t, "hessian" if kind == "hessian" else "jacobian", reference)
     eye = np.eye(t.in_axis.size)
@@ -148,15 +157,23 @@ def check_jvp(f, jvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     True
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
-    t = _primals_target(f, args, "check_jvp")
+    _functions("check_jvp", f=f, jvp_f=jvp_f)
+    return _jvp_check("check_jvp", "jvp_f", f, jvp_f, args, rtol, atol, reference, seed)
+
+
+def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> CheckResult:
+    """check_jvp, its messages naming the check and the function the user gave (check_hvp's hvp_f:
+    H v is the JVP of the gradient; check_rule's rule)."""
+    __tracebackhide__ = True
+    t = _primals_target(f, args, check)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     out, tangent = jvp_f(tuple(args), t.in_axis.split(v))
-    name = _who("jvp_f", jvp_f)
-    _check_primal("check_jvp", name, out, t, rtol)
+    name = _who(role, jvp_f)
+    _check_primal(check, name, out, t, rtol)
     user, dtypes = _matrix(tangent, t.out_axis, DIRECTION, name)
     ref = _reference(t, "jvp", reference, v)
     case = _Case(
-        "check_jvp",
+        check,
         name,
         t.out_axis,
         DIRECTION,
@@ -183,10 +200,17 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     True
     """
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
-    t = _primals_target(f, args, "check_vjp")
-    name = _who("vjp_f", vjp_f)
+    _functions("check_vjp", f=f, vjp_f=vjp_f)
+    return _vjp_check("check_vjp", "vjp_f", f, vjp_f, args, rtol, atol, reference, seed, probes)
+
+
+def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes) -> CheckResult:
+    """check_vjp, its messages naming the check and the function the user gave (check_rule's rule)."""
+    __tracebackhide__ = True
+    t = _primals_target(f, args, check)
+    name = _who(role, vjp_f)
     out, pullback = vjp_f(*args)
-    _check_primal("check_vjp", name, out, t, rtol)
+    _check_primal(check, name, out, t, rtol)
     rng = np.random.default_rng(_seed(seed))
     vs = rng.standard_normal((probes, t.in_axis.size))
     us = rng.standard_normal((probes, t.out_axis.size))
@@ -207,7 +231,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         np.array([refs]), np.array([errs]), "⟨J v, u⟩ with J v from " + ref.how, ref.exact, ref.hints, blind=ref.blind
     )
     case = _Case(
-        "check_vjp",
+        check,
         f"⟨v, pullback(u)⟩ with the pullback of {name}",
         SCALAR,
         probe_axis,
@@ -239,6 +263,7 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     3
     """
     __tracebackhide__ = True
+    _functions("taylor_test", f=f, grad_f=grad_f)
     t = _Target(f, args, argnums)
     if t.out_axis.size != 1:
         raise TypeError(f"taylor_test needs f with a scalar output, got shape {t.out_axis.shapes}")

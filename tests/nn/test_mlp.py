@@ -191,3 +191,11 @@ def test_importing_nn_loads_neither_sympy_nor_matplotlib():
     code = "import sys, difflab.nn; print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'matplotlib'}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_layer_widths_must_be_whole_numbers():
+    # found by a new user's first hour: MLP([2, 1.5, 2]) built a width-1 layer without a word
+    for sizes in ([2, 1.5, 2], [2, "16", 2], [2, True, 2], [2, float("nan"), 2], [2, 0, 2], [2]):
+        with pytest.raises(ValueError, match="sizes must list at least two positive whole layer widths"):
+            nn.MLP(sizes)
+    assert nn.MLP([2, 16.0, np.int64(3)]).sizes == [2, 16, 3]  # a JSON config's 16.0 is 16
