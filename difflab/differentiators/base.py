@@ -346,9 +346,10 @@ class Prepared:
             return self.value(args), np.zeros((0, self.m))
         return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
 
-    def grad_leaves(self, args, values=None):
+    def grad_leaves(self, args, values=None, finite=None):
         """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input.
-        `values` ({Var: value} of this very call, from tracing) may spare a method its forward pass."""
+        `values` ({Var: value} of this very call, from tracing) may spare a method its forward pass;
+        `finite` (a dict) may receive {Var: whether its value is finite} for values it checked."""
         outs, g = self.grad(args)
         return outs, split(g, self.in_shapes)
 
