@@ -146,10 +146,10 @@ class Differentiator:
     def __eq__(self, other):
         return type(self) is type(other) and self.settings() == other.settings()
 
-    def __hash__(self):  # a dict key on every call (the per-signature caches): computed once
-        if "_hash" not in vars(self):
-            self._hash = hash((type(self).__name__, *sorted(self.settings().items())))
-        return self._hash
+    def __hash__(self):  # a dict key on every call (the per-signature caches): its class, no settings read
+        # (equal objects are of one class; two configurations of a class in one dict meet __eq__). A fresh
+        # transform of a method name makes a fresh object: its hash must cost no pass over its settings
+        return hash(type(self))
 
 
 #: the products a prepared object computes; each runs charging the object's `cost`
