@@ -575,3 +575,51 @@ def test_an_empty_output_covers_nothing(monkeypatch):
     v0, (gW0, gb0) = _interpreter_gradient(f, (W, b), monkeypatch, argnums=(0, 1))
     assert v == v0 == 1.25 and _same(gb, gb0) and _same(gW, gW0)
     assert np.isnan(gW[0, 1]) and (gW[[0, 1, 1], [0, 0, 1]] == 0.0).all()
+
+
+# -- the error states set without np.errstate's Python layers (graph.raising, trace._Watch) ----------
+
+
+def test_the_sweep_s_and_the_trace_s_error_states_are_numpy_s():
+    from difflab.graph import raising
+
+    before = np.geterr()
+    with np.errstate(over="raise"), raising():
+        assert np.geterr() == {**before, "over": "raise", "invalid": "raise", "divide": "raise"}
+    assert np.geterr() == before and np.geterrcall() is None
+    seen = []
+
+    def mine(kind, flag):  # a user's own handler: the trace does not call it, and it is back after
+        seen.append(kind)
+
+    with np.errstate(all="call", call=mine):
+        t = Trace()
+        with t.watch():
+            assert np.geterr()["under"] == "ignore" and np.geterr()["invalid"] == "call"
+            np.log(np.array([-1.0]))
+            assert t.fp_error
+            inner, t.fp_error = Trace(), False
+            with np.errstate(over="call"), inner.watch():  # the state changed under t: chained by NumPy's answer
+                np.exp(np.array([1000.0]))
+            assert t.fp_error and inner.fp_error
+            inner, t.fp_error = Trace(), False
+            with inner.watch():  # t's own state: chained without asking NumPy
+                np.sqrt(np.array([-1.0]))
+            assert t.fp_error and inner.fp_error
+        assert seen == [] and np.geterrcall() is mine
+        np.log(np.array([-1.0]))
+    assert seen == ["invalid value"] and np.geterrcall() is None
+
+
+def test_an_inner_trace_s_nan_marks_the_enclosing_trace_s_values(monkeypatch):
+    # the inner trace's callback tells the enclosing one (its values then are not reused): both watch
+    outer_flags = []
+    real = Trace.watch
+
+    def watch(self):
+        outer_flags.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Trace, "watch", watch)
+    g = dl.grad(lambda y: dl.grad(lambda x: dnp.sqrt(x - 5.0) * y)(2.0))(3.0)
+    assert math.isnan(g) and len(outer_flags) >= 2 and all(t.fp_error for t in outer_flags)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
-from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
+from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
@@ -100,7 +100,7 @@ class Reverse(Differentiator):
                 if isinstance(o, Var):
                     cts[o] = s if o not in cts else cts[o] + s
             on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
-            with np.errstate(invalid="raise", divide="raise"):
+            with raising():
                 seeds = cts if on_floats is None else on_floats
                 return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
