@@ -163,7 +163,8 @@ class _Generic:
     reach through strict arguments, see `cover`) and cotangents (`fine`: a checked ū·∂, by identity)."""
 
     def __init__(self, graph, env, wrt, cts, pull, known: dict):
-        self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
+        self.graph, self.env, self.wrt, self.cts, self.pull = graph, env, wrt, cts, pull
+        self.active: set | None = None
         self.known = known  # Var -> whether its value is finite (values never change during a sweep)
         self.fine: dict = {}  # Var -> its cotangent in `cts`, when that array is known finite
         self.covered = False
