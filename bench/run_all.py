@@ -71,14 +71,20 @@ WHY = {
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass): "
-        "~680 Python calls per call against autograd's ~2200, and 0.446 of its instructions (callgrind, "
-        "bench/fresh_counts.py). Time follows the slower parts of the machine, not the instruction count: "
-        "callgrind's cache and branch simulation puts difflab's instruction-cache misses at 0.60 of "
-        "autograd's, data-cache misses at 0.59 and mispredicted branches at 0.53 — NumPy's per-call "
-        "machinery on small arrays (reduction iterators, the matmul gufunc) and 21 finiteness dot products "
-        "per call (5% of the instructions), which keep strong zeros and the domain warnings exact.",
-        "Fewer NumPy calls per traced equation (the finiteness checks folded as the prepared path's are, "
-        "Op.strict), and fewer objects per equation in the trace.",
+        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.438 of its instructions "
+        "(callgrind, bench/fresh_counts.py: 1.78M against 4.06M per call; 1.82M before stop 20). Stop 20 "
+        "folded the sweep's finiteness checks as the prepared path's are (compile.floats `_Generic.cover`: "
+        "the loss covers what reaches it through Op.strict arguments, one pass over x W + b covers each "
+        "hidden layer's weights and input, the API's input check skips what the sweep found finite, a "
+        "checked ū·∂ is not tested again): 6 dot products per call, not 21; set the two NumPy error states "
+        "through NumPy's context variable (np.errstate's enter and exit ~11k instructions, np.geterrcall "
+        "~9k) and hashed the method object by its class (it read its settings every call). Time follows the "
+        "slower parts of the machine, not the instruction count: NumPy's per-call machinery on small arrays "
+        "— a reduction over (64, 16) costs ~21k instructions (7 per call: 3 bias gradients, log_softmax's "
+        "max and two sums, the loss's sum; ~8% of the call), a matmul there ~24k, tanh ~54k.",
+        "Fewer NumPy calls per traced equation: the reductions are the largest left, and none has a cheaper "
+        "form with the same numbers (BLAS sums in another order: the float sweep would leave the "
+        "interpreter's bit-for-bit results); and fewer objects per equation in the trace.",
     ),
     "cheap": (
         "The first layer's matmuls dominate at 784-256-256-10: the gradient needs X.T·dZ (as costly as the "
@@ -183,7 +189,11 @@ WHY = {
         "cProfile, B=8: ~20 Python calls per equation for trace + reverse (25 before, 55 at first), ~13.5 "
         "for the trace, of which the loss's own generator and sum calls are part. What remains is the "
         "reusable IR's bookkeeping per equation and, per call, the API's pytree flattening, signature and "
-        "read checks over every leaf (most of B=1's time).",
+        "read checks over every leaf (most of B=1's time). callgrind (bench/fresh_counts.py): B=1 1.81M "
+        "instructions per fresh call (1.83M before stop 20: the error states now set through NumPy's "
+        "context variable, the method hashed by class), 1.9× micrograd's 0.95M; B=8 10.7M, 1.6× its 6.6M. "
+        "Objects built by C setter calls (map over a slot's __set__) cost more than a Python __init__: the "
+        "inputs' Tracers made that way added 35k instructions at B=1, so Var's setters are a lead too.",
         "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var), and the API's "
         "per-leaf checks done once per pytree structure.",
     ),

@@ -21,6 +21,7 @@ nested derivatives from confusing their perturbations.
 from __future__ import annotations
 
 import collections
+import contextvars
 import gc as _gc
 import itertools
 import operator
@@ -31,7 +32,7 @@ import numpy as np
 from . import numpy as dnp
 from . import ops, tree
 from .errors import UnsupportedOperationError, check_function
-from .graph import Const, Eqn, Graph, Traced, Var
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
 from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -58,15 +59,9 @@ class Trace:
 
     def watch(self):
         """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
-        outer = np.geterrcall()
-
-        def note(kind, flag):
-            self.fp_error = True
-            if getattr(outer, "difflab_trace", False):  # a user's own handler was not asked for
-                outer(kind, flag)
-
-        note.difflab_trace = True
-        return np.errstate(all="call", under="ignore", call=note)
+        if ERRSTATE is None:  # pragma: no cover - another NumPy
+            return np.errstate(all="call", under="ignore", call=_note(self, np.geterrcall()))
+        return _Watch(self)
 
     def _copy(self, a):
         self.consts.append(a)  # keeps id(a) from being reused during this trace
@@ -249,6 +244,48 @@ class Trace:
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+
+
+def _note(t: Trace, outer):
+    """The NumPy error callback of trace t: marks its values not reusable, and tells an enclosing trace's
+    (`outer`, when it is one: a user's own handler was not asked for)."""
+
+    def note(kind, flag):
+        t.fp_error = True
+        if getattr(outer, "difflab_trace", False):
+            outer(kind, flag)
+
+    note.difflab_trace = True
+    return note
+
+
+#: (the error state a `_Watch` set, its callback) of the innermost trace watching in this context
+_WATCHING: contextvars.ContextVar = contextvars.ContextVar("difflab_watching", default=None)
+
+
+class _Watch:
+    """`Trace.watch()`'s context: `np.errstate(all="call", under="ignore", call=note)` set through NumPy's
+    context variable (graph.ERRSTATE), with the enclosing callback known without np.geterrcall (which
+    builds a dict of the whole state): the innermost trace's, while the state is still the one its
+    watch set; when none watches, no callback of a trace is set (a user's own is not chained); else
+    (the state changed under an enclosing trace) NumPy's answer."""
+
+    __slots__ = ("trace", "tokens")
+
+    def __init__(self, trace: Trace):
+        self.trace = trace
+
+    def __enter__(self):
+        var, make = ERRSTATE
+        current, watching = var.get(), _WATCHING.get()
+        outer = None if watching is None else watching[1] if watching[0] is current else np.geterrcall()
+        note = _note(self.trace, outer)
+        state = make(call=note, all="call", under="ignore")
+        self.tokens = var.set(state), _WATCHING.set((state, note))
+
+    def __exit__(self, *exc):
+        ERRSTATE[0].reset(self.tokens[0])
+        _WATCHING.reset(self.tokens[1])
 
 
 def _is_complex(v) -> bool:

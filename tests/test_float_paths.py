@@ -500,3 +500,126 @@ def test_relu_partial_on_floats_arrays_and_traced_values():
     assert _same(partial(None, xs), ops.greater(xs, 0.0) * 1.0)
     assert dl.grad(lambda x: dnp.relu(x) * x)(3.0) == 6.0 and dl.grad(lambda x: dnp.relu(x) * x)(-3.0) == 0.0
     assert dl.hessian(lambda x: dnp.sum(dnp.relu(x) * 2.0))(np.array([1.0, -1.0])).tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+# -- what the float sweep knows finite (compile.floats `_Generic.cover`, `fine`) --------------------
+
+
+def _mlp_call():
+    rng = np.random.default_rng(3)
+    p = {
+        "W0": rng.normal(size=(2, 4)),
+        "b0": rng.normal(size=4),
+        "W1": rng.normal(size=(4, 3)),
+        "b1": rng.normal(size=3),
+    }
+    X, Y = rng.normal(size=(5, 2)), np.eye(3)[[0, 1, 2, 0, 1]]
+    return dl.nn.MLP([2, 4, 3], activation="tanh").loss("cross_entropy"), p, X, Y
+
+
+def _interpreter_gradient(f, args, monkeypatch, argnums=0):
+    """A fresh value_and_grad with reverse's float sweep off: the interpreter's generic sweep (the spec)."""
+    with monkeypatch.context() as m:
+        m.setattr(reverse, "float_seeds", lambda *a: None)
+        return dl.value_and_grad(f, argnums=argnums)(*args)
+
+
+def test_the_float_sweep_covers_the_weights_by_few_checks(monkeypatch):
+    """The MLP's fresh sweep checks the loss (a float: no array pass), which covers h W1 + b1 and all
+    that reaches it through strict arguments (W1, b1, h), and x W0 + b0 (tanh is not strict), which
+    covers x, W0 and b0: one array check, not 6 operand checks and the API's 4 weight checks. A
+    cotangent that is a checked ū·∂ (tanh's, the product's) is not tested again before matmul."""
+    f, p, X, Y = _mlp_call()
+    g, env = _trace(lambda *xs: f(dict(zip(p, xs[:4])), xs[4], xs[5]), [*p.values(), X, Y])
+    checks, dots = [], []
+    monkeypatch.setattr(floats, "_finite_array", lambda x: checks.append(x.shape) or bool(np.isfinite(x).all()))
+    monkeypatch.setattr(floats, "_vdot", lambda a, b: dots.append(a.shape) or np.vdot(a, b))
+    known: dict = {}
+    with np.errstate(invalid="raise", divide="raise"):
+        fast = floats.backward_floats(g, env, (0, 1, 2, 3), {g.outputs[0]: 1.0}, reverse._pull, known)
+    assert checks == [(5, 4)]  # x W0 + b0
+    assert all(known.get(g.inputs[i]) for i in range(5))  # every weight and X: no check of their own
+    assert len(dots) == 3  # the products ū·∂ of mul and tanh, and the ū log_softmax gives h W1 (not a product)
+    slow = backward(g, env, (0, 1, 2, 3), {g.outputs[0]: np.ones(())})
+    assert all(_same(a, b) for a, b in zip(fast, slow))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("key", ["W0", "b0", "W1", "b1", "X"])
+def test_a_fresh_gradient_with_a_non_finite_entry_is_the_interpreter_s(key, bad, monkeypatch):
+    # where a weight or input is not finite, no cover stands in for its check: the fresh call's
+    # gradient (NaN where the API says so, the generic rules' strong zeros) is the interpreter's
+    f, p, X, Y = _mlp_call()
+    if key == "X":
+        X[1, 0] = bad
+    else:
+        p[key].reshape(-1)[-1] = bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dl.DomainWarning)
+        v, g = dl.value_and_grad(f)(p, X, Y)
+        v0, g0 = _interpreter_gradient(f, (p, X, Y), monkeypatch)
+    assert _same(v, v0) and all(_same(g[k], g0[k]) for k in p), (g, g0)
+    if key != "X":
+        assert not np.isfinite(g[key]).all()
+
+
+def test_an_empty_output_covers_nothing(monkeypatch):
+    # X0 @ W is empty (0 rows): finite, yet it says nothing about W, whose ∞ must still give NaN there
+    X0 = np.ones((0, 2))
+
+    def f(W, b):
+        return dnp.sum(X0 @ W + b) + dnp.sum(b * b)
+
+    W, b = np.array([[1.0, np.inf], [2.0, 3.0]]), np.array([0.5, -1.0])
+    v, (gW, gb) = dl.value_and_grad(f, argnums=(0, 1))(W, b)
+    v0, (gW0, gb0) = _interpreter_gradient(f, (W, b), monkeypatch, argnums=(0, 1))
+    assert v == v0 == 1.25 and _same(gb, gb0) and _same(gW, gW0)
+    assert np.isnan(gW[0, 1]) and (gW[[0, 1, 1], [0, 0, 1]] == 0.0).all()
+
+
+# -- the error states set without np.errstate's Python layers (graph.raising, trace._Watch) ----------
+
+
+def test_the_sweep_s_and_the_trace_s_error_states_are_numpy_s():
+    from difflab.graph import raising
+
+    before = np.geterr()
+    with np.errstate(over="raise"), raising():
+        assert np.geterr() == {**before, "over": "raise", "invalid": "raise", "divide": "raise"}
+    assert np.geterr() == before and np.geterrcall() is None
+    seen = []
+
+    def mine(kind, flag):  # a user's own handler: the trace does not call it, and it is back after
+        seen.append(kind)
+
+    with np.errstate(all="call", call=mine):
+        t = Trace()
+        with t.watch():
+            assert np.geterr()["under"] == "ignore" and np.geterr()["invalid"] == "call"
+            np.log(np.array([-1.0]))
+            assert t.fp_error
+            inner, t.fp_error = Trace(), False
+            with np.errstate(over="call"), inner.watch():  # the state changed under t: chained by NumPy's answer
+                np.exp(np.array([1000.0]))
+            assert t.fp_error and inner.fp_error
+            inner, t.fp_error = Trace(), False
+            with inner.watch():  # t's own state: chained without asking NumPy
+                np.sqrt(np.array([-1.0]))
+            assert t.fp_error and inner.fp_error
+        assert seen == [] and np.geterrcall() is mine
+        np.log(np.array([-1.0]))
+    assert seen == ["invalid value"] and np.geterrcall() is None
+
+
+def test_an_inner_trace_s_nan_marks_the_enclosing_trace_s_values(monkeypatch):
+    # the inner trace's callback tells the enclosing one (its values then are not reused): both watch
+    outer_flags = []
+    real = Trace.watch
+
+    def watch(self):
+        outer_flags.append(self)
+        return real(self)
+
+    monkeypatch.setattr(Trace, "watch", watch)
+    g = dl.grad(lambda y: dl.grad(lambda x: dnp.sqrt(x - 5.0) * y)(2.0))(3.0)
+    assert math.isnan(g) and len(outer_flags) >= 2 and all(t.fp_error for t in outer_flags)

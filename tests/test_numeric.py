@@ -74,6 +74,16 @@ def test_get_method_and_settings():
     )
 
 
+def test_a_differentiator_hashes_by_its_class_without_reading_its_settings(monkeypatch):
+    # a fresh transform of a method name makes a fresh object, hashed on every call: by its class (equal
+    # objects share one), two configurations of a class are still two keys (their __eq__ tells them apart)
+    keys = {Numeric(): 1, Numeric(scheme="richardson"): 2, dl.Reverse(): 3, dl.Reverse(compiled=False): 4}
+    assert len(keys) == 4 and keys[Numeric(scheme="richardson")] == 2 and keys[dl.Reverse(compiled=False)] == 4
+    assert hash(Numeric(step=1e-3)) == hash(Numeric(step=1e-4)) and Numeric(step=1e-3) != Numeric(step=1e-4)
+    monkeypatch.setattr(dl.Reverse, "settings", lambda self: pytest.fail("hash read the settings"))
+    assert hash(dl.Reverse()) == hash(dl.Reverse(compiled=False))
+
+
 def test_jacobian_jvp_vjp_through_the_api():
     f = lambda x: dnp.sin(x) * x[::-1]
     x, v = np.array([0.5, -1.0, 2.0]), np.array([1.0, -2.0, 0.5])

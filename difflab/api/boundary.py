@@ -111,12 +111,18 @@ def _nan_rows(jac, bad, cols=None):
     return jac
 
 
-def _nan_inputs(st, xs, parts):
-    """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf."""
+def _nan_inputs(st, xs, parts, finite=None):
+    """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf.
+    `finite`: {Var: whether its value is finite} for inputs the method found out (not checked again)."""
     if st.signature.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
         if math.isfinite(sum(map(xs.__getitem__, st.wrt))):
             return parts
-    elif all_surely_finite([xs[i] for i in st.wrt]):  # the common case, in one loop
+    elif finite:  # the common case, in one loop, of the inputs the method did not find finite
+        inputs = st.graph.inputs
+        rest = [xs[i] for i in st.wrt if not finite.get(inputs[i])]
+        if not rest or all_surely_finite(rest):
+            return parts
+    elif all_surely_finite([xs[i] for i in st.wrt]):
         return parts
     for k, i in enumerate(st.wrt):
         x = xs[i]

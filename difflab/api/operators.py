@@ -166,13 +166,14 @@ class _Transform:
 
 def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     _scalar_check(st, "grad")
-    outs, parts = prep.grad_leaves(xs, values)
+    finite: dict = {}  # {Var: whether its value is finite}, as the method found (reverse's fresh sweep)
+    outs, parts = prep.grad_leaves(xs, values, finite)
     if _nonfinite(outs) is not None:
         parts = [np.full(np.shape(p), np.nan) for p in parts]
     elif isinstance(outs[0], Traced):
         parts = [_poison_traced(p, outs[0]) for p in parts]
     else:
-        parts = _nan_inputs(st, xs, list(parts))
+        parts = _nan_inputs(st, xs, list(parts), finite)
     # a broadcast view (the cotangent of a sum) is read-only, one array may be the part of two
     # leaves, a part may be an input or a view of one (the gradient of x · reshape(y) is y's view):
     # the caller gets arrays of their own

@@ -26,7 +26,7 @@ from ..trace import gc_paused
 __all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
 
 
-def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
+def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict | None = None) -> list:
     """`reverse.backward` on floats: cotangents `cts` of outputs → cotangents of inputs `wrt`.
     `pull(eqn, ct, env, active, cts)` is the interpreter's generic step for an equation this path
     does not take. Binary equations whose partials are constants or arguments (add, sub, mul: most of
@@ -34,8 +34,9 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull) -> list:
     other equations on floats apply the registry's `Op.float_rules` (`_binary`, `_other`). No pass
     computes the active values first: every value a differentiable equation reaches gets its
     cotangent (the inputs held fixed too, unread), which changes no input's in `wrt`: an inactive
-    value's cotangent only flows into inactive ones."""
-    steps = _Generic(graph, env, wrt, cts, pull)
+    value's cotangent only flows into inactive ones. `known` ({Var: whether its value is finite}, filled
+    here) tells the caller which values the sweep found finite (the API's input check skips them)."""
+    steps = _Generic(graph, env, wrt, cts, pull, {} if known is None else known)
     pop, get = cts.pop, cts.get
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
         for eqn in reversed(graph.eqns):
@@ -157,25 +158,67 @@ def _zero(v, env):
 
 class _Generic:
     """The interpreter's step for the equations the float path leaves to it, on the active values
-    (computed the first time one is needed: the generic rules apply only where the interpreter's do)."""
+    (computed the first time one is needed: the generic rules apply only where the interpreter's do),
+    and what the sweep knows finite: values (`known`: one check each, most covered by a value they
+    reach through strict arguments, see `cover`) and cotangents (`fine`: a checked ū·∂, by identity)."""
 
-    def __init__(self, graph, env, wrt, cts, pull):
-        self.graph, self.env, self.wrt, self.cts, self.pull, self.active = graph, env, wrt, cts, pull, None
-        self.known: dict = {}  # Var -> whether its value is finite (values never change during a sweep)
+    def __init__(self, graph, env, wrt, cts, pull, known: dict):
+        self.graph, self.env, self.wrt, self.cts, self.pull = graph, env, wrt, cts, pull
+        self.active: set | None = None
+        self.known = known  # Var -> whether its value is finite (values never change during a sweep)
+        self.fine: dict = {}  # Var -> its cotangent in `cts`, when that array is known finite
+        self.covered = False
 
     def finite(self, a, v) -> bool:
         """Whether the value v of argument a (a Var or a Const) is a finite float64 value, checked
-        once per Var (a matmul's operand is read by two rules, a weight by every call's sweep)."""
+        once per Var (a matmul's operand is read by two rules, a weight by every call's sweep); the
+        first array asked about runs `cover`, which settles most of them by a few checks."""
         var = type(a) is Var
         ok = self.known.get(a) if var else None
         if ok is None:
             if type(v) is np.ndarray:
+                if var and not self.covered:
+                    self.cover()
+                    ok = self.known.get(a)
+                    if ok is not None:
+                        return ok
                 ok = v.dtype is _F64 and _finite_array(v)  # (surely_finite's array case, one frame less)
             else:
                 ok = (type(v) is float or type(v) is np.float64) and _isfinite(v)
             if var:
                 self.known[a] = ok
         return ok
+
+    def cover(self) -> None:
+        """`known` for what a few checks cover, in one pass back over the tape: a strict argument
+        (`Op.strict`) of a finite non-empty output is finite (a NaN or ±inf entry in it would leave one
+        there), and the scalar outputs (the loss, a float: no array pass) are checked. An output not
+        covered is checked (one BLAS pass for its arguments' checks) where an argument it covers is a
+        differentiated input, which the API checks anyway, or the op's `array_vjp` step reads it
+        (x @ W + b's output covers b, x @ W, x and W). An output's cover is final when its equation is
+        reached: every value that reads it comes later in the tape."""
+        self.covered = True
+        known, env, inputs = self.known, self.env, set(map(self.graph.inputs.__getitem__, self.wrt))
+        for o in self.graph.outputs:
+            v = env.get(o) if type(o) is Var else None
+            if (type(v) is float or type(v) is np.float64) and _isfinite(v):
+                known[o] = True
+        for eqn in reversed(self.graph.eqns):
+            out, op, args = eqn.out, eqn.op, eqn.args
+            strict = op.strict
+            if not strict or out.dtype is not _F64 or 0 in out.shape:
+                continue
+            ok = known.get(out)
+            if ok is None:
+                v = env[out]
+                if type(v) is not np.ndarray or v.size > _DOT_MAX:  # (one BLAS call, not a pass over much)
+                    continue
+                if (op.array_vjp and all(strict)) or any([type(a) is Var and a in inputs for a in args]):
+                    ok = known[out] = _finite_array(v)
+            if ok:
+                for a, s in zip(args, strict):
+                    if s and type(a) is Var and a.dtype is _F64:
+                        known[a] = True
 
     def live(self) -> set:
         """The active values (graph.active), computed once."""
@@ -193,9 +236,12 @@ def _array_equation(eqn, ct, env, cts, steps):
     """The float sweep's step for a cotangent that is not a Python float: the array step where it
     applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
     zero ū (as the interpreter: not even through NaN values), the op's `array_vjp` where ū (by the
-    same Σū² as the zero test) and the arguments are finite, or the generic step."""
+    same Σū² as the zero test) and the arguments are finite, or the generic step. A ū known finite
+    (`fine`: a checked ū·∂) needs no test: with finite arguments a zero ū's contributions are zeros."""
     op = eqn.op
     if op.float_partials and _array_step(eqn, ct, env, cts, steps):
+        return
+    if steps.fine.get(eqn.out) is ct and op.array_vjp and _concrete_step(eqn, ct, env, cts, steps):
         return
     small = type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX
     norm = _vdot(ct, ct) if small else 0.0
@@ -258,14 +304,19 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
         if not (type(v) is np.ndarray and v.dtype is _F64 or type(v) is float or type(v) is np.float64):
             return False
         vals.append(v)
-    found = []
+    found, checked = [], []  # checked: the contributions known finite (see `_Generic.fine`)
     for a, (partial, strong), (how, _) in zip(args, partials, op.float_rules):
         if partial is None or type(a) is not Var or a not in live:
             continue
         if type(how) is float:  # a constant partial (add's 1, sub's -1): ct · c needs no check
             if how == 0.0 or not math.isfinite(how):
                 return False
-            c = ct if how == 1.0 else ct * how
+            if how == 1.0:
+                c = ct
+                if steps.fine.get(out) is ct:
+                    checked.append((a, c))
+            else:
+                c = ct * how
         else:
             if strong and getattr(partial, "singular", None) is not None:
                 return False
@@ -280,8 +331,12 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
             small = type(c) is np.ndarray and c.dtype is _F64 and c.size <= _DOT_MAX
             if not (_isfinite(_vdot(c, c)) if small else surely_finite(c)):
                 return False
+            checked.append((a, c))
         found.append((a, c))
     _add_arrays(found, cts)
+    for a, c in checked:  # (an argument's first contribution, unchanged: its ū is this finite array)
+        if cts.get(a) is c:
+            steps.fine[a] = c
     return True
 
 

@@ -59,18 +59,12 @@ from typing import Any
 
 import numpy as np
 
+from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Var, charge, elements, prune
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
 from .linear import fuse_linear
 
 __all__ = ["lower"]
-
-try:  # NumPy's error state is a context variable (NumPy ≥ 2): guarded code sets and resets it itself
-    from numpy._core.umath import _extobj_contextvar, _make_extobj
-
-    _ERRSTATE: tuple | None = (_extobj_contextvar, _make_extobj)
-except ImportError:  # pragma: no cover - another NumPy: np.errstate's decorator
-    _ERRSTATE = None
 
 
 def _fresh(x):

@@ -149,10 +149,10 @@ class Differentiator:
     def __eq__(self, other):
         return type(self) is type(other) and self.settings() == other.settings()
 
-    def __hash__(self):  # a dict key on every call (the per-signature caches): computed once
-        if "_hash" not in vars(self):
-            self._hash = hash((type(self).__name__, *sorted(self.settings().items())))
-        return self._hash
+    def __hash__(self):  # a dict key on every call (the per-signature caches): its class, no settings read
+        # (equal objects are of one class; two configurations of a class in one dict meet __eq__). A fresh
+        # transform of a method name makes a fresh object: its hash must cost no pass over its settings
+        return hash(type(self))
 
 
 #: the products a prepared object computes; each runs charging the object's `cost`
@@ -368,9 +368,10 @@ class Prepared:
             self._kept_seeds = seeds
         return seeds
 
-    def grad_leaves(self, args, values=None):
+    def grad_leaves(self, args, values=None, finite=None):
         """(outs, [∂f/∂x_i]) for a scalar-output function: one array per differentiated input.
-        `values` ({Var: value} of this very call, from tracing) may spare a method its forward pass."""
+        `values` ({Var: value} of this very call, from tracing) may spare a method its forward pass;
+        `finite` (a dict) may receive {Var: whether its value is finite} for values it checked."""
         outs, g = self.grad(args)
         return outs, split(g, self.in_shapes)
 

@@ -169,7 +169,7 @@ class Numeric(base.Differentiator):
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
 
-        def grad_leaves(self, args, values=None):  # one charged layer, not three (grad_leaves, grad, jacobian)
+        def grad_leaves(self, args, values=None, finite=None):  # one charged layer, not three (with grad, jacobian)
             outs, J = type(self).jacobian.__wrapped__(self, args)  # (1, n), uncharged: this call charges
             return outs, split(J[0], self.in_shapes)  # (J[0]: the gradient, a view (n,); split copies nothing either)
 

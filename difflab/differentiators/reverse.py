@@ -21,7 +21,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
-from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, read
+from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flat, split as split_vec
@@ -30,11 +30,12 @@ from .forward import _sum
 __all__ = ["Reverse", "backward"]
 
 
-def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None) -> list:
+def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None, finite=None) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
-    `floats`: a scalar output over Python floats (the compiled tier's float path); pulled[0] counts rules run."""
+    `floats`: a scalar output over Python floats (the compiled tier's float path, which fills `finite`
+    with {Var: whether its value is finite} as it checks); pulled[0] counts rules run."""
     if floats:
-        return backward_floats(graph, env, wrt, cts, _pull)
+        return backward_floats(graph, env, wrt, cts, _pull, finite)
     active = active_values(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
@@ -92,17 +93,16 @@ class Reverse(Differentiator):
             env: dict = {}
             return list(evaluate(self.graph, *args, env=env)), env
 
-        def _backward(self, env, u, pulled=None) -> list:
+        def _backward(self, env, u, pulled=None, finite=None) -> list:
             seeds = split_vec(u, self.out_shapes)
             cts: dict = {}
             for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
                 if isinstance(o, Var):
                     cts[o] = s if o not in cts else cts[o] + s
             on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
-            with np.errstate(invalid="raise", divide="raise"):
-                return backward(
-                    self.graph, env, self.wrt, cts if on_floats is None else on_floats, on_floats is not None, pulled
-                )
+            with raising():
+                seeds = cts if on_floats is None else on_floats
+                return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
         def _sweep(self, *xs, seeded: bool = False):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
@@ -114,7 +114,7 @@ class Reverse(Differentiator):
 
         # -- native product and the gradient ------------------------------------------------
 
-        def grad_leaves(self, args, values=None):
+        def grad_leaves(self, args, values=None, finite=None):
             """Value and gradient in one sweep, no flat vector assembled. The first call interprets,
             on the values recorded while tracing when it has them; later ones run it lowered."""
             k = len(self.graph.outputs)
@@ -132,7 +132,7 @@ class Reverse(Differentiator):
                 return list(res[:k]), list(res[k:])
             first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
             outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args)
-            return outs, self._backward(env, np.ones(self.m))
+            return outs, self._backward(env, np.ones(self.m), finite=finite)
 
         def hot_grad(self, args):
             return getattr(self.sweeps.fns.get("grad"), "guarded", None)

@@ -127,7 +127,7 @@ class Symbolic(Differentiator):
 
         jvp, vjp = _jvp_along, _vjp_along  # one derivative each (directional.py), not the Jacobian's m·n entries
 
-        def grad_leaves(self, args, values=None):
+        def grad_leaves(self, args, values=None, finite=None):
             found = self.matrix.run(floats(args)) if self.matrix is not None and not _traced(args) else None
             if found is None:  # the scalar path (also on traced values)
                 outs, jac = self.jacobian(args)
