@@ -1,5 +1,6 @@
 """difflab.testing.strategies: house style, domain guards by construction, legible small failures."""
 
+import random
 import subprocess
 import sys
 import warnings
@@ -87,8 +88,10 @@ def test_repr_is_source():
 def test_shrinking_gives_small_graphs(op):
     """The smallest function using each shape op is one or two instructions, whatever was drawn first."""
     # no explain phase: it only annotates a failing example (and find has no failure), yet took half the time
-    quick = settings(database=None, derandomize=True, max_examples=1000, phases=[Phase.generate, Phase.shrink])
-    f = find(functions(), lambda f: op in f.ops, settings=quick)
+    # an explicit seed, not derandomize: derandomize's path depended on what other test modules had
+    # imported (the transpose case shrank to 7 steps alone, to 2 in the whole suite)
+    quick = settings(database=None, max_examples=1000, phases=[Phase.generate, Phase.shrink])
+    f = find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(0))
     # the linear-algebra ops get a matrix built for them: det's family v vᵀ + 2·I (two reshapes, mul,
     # add); the decompositions x xᵀ + D summed over a broadcast axis (three reshapes, mul, sum, add) or
     # tanh(x) + shift (sqrtm's and sylvester's x xᵀ + D likewise), pinv x + 2.5·I; each plus the op and the final sum
