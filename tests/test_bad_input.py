@@ -1022,6 +1022,20 @@ def test_forward_chunk_true_is_refused_by_name():
     assert dl.grad(lambda x: dnp.sum(x * x), method=dl.Forward(chunk=2))(np.ones(3)).tolist() == [2.0, 2.0, 2.0]
 
 
+def test_a_methods_on_off_settings_take_only_booleans():
+    # a string was taken as True: Reverse(compiled="no") compiled, Symbolic(cse="no") shared subexpressions
+    for make, name in (
+        (dl.Reverse, "compiled"),
+        (dl.Forward, "compiled"),
+        (dl.Symbolic, "cse"),
+        (dl.Symbolic, "matrix"),
+    ):
+        for bad in ("no", None, 2, np.array([True])):
+            with pytest.raises(TypeError, match=rf"{make.__name__}\({name}=\.\.\.\) must be True or False, got"):
+                make(**{name: bad})
+        assert getattr(make(**{name: np.False_}), name) is False
+
+
 def test_compare_names_a_methods_value_it_cannot_use():
     with pytest.raises(TypeError, match="methods must be 'all', a method or a list of them, got int 3"):
         dl.compare(lambda x: x * x, 1.0, methods=3)

@@ -45,6 +45,14 @@ AUTO_MIN_CHUNK = 8
 SEEDS_KEPT = 2**19
 
 
+def flag(owner: str, name: str, value) -> bool:
+    """A method's on/off setting: True or False (NumPy's bools too), else a TypeError naming it (a
+    string such as "no" would otherwise be taken as True)."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{owner}({name}=...) must be True or False, got {value!r}")
+
+
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
     """Refuse, before any work, a product too large to finish: say its size and what it costs."""
     if rows * cols > limit:

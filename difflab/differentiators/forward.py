@@ -23,7 +23,7 @@ from ..compile import Tier, lower
 from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
-from .base import Differentiator, Prepared, first_rows, flat, split
+from .base import Differentiator, Prepared, first_rows, flag, flat, split
 
 __all__ = ["Forward", "Dual", "push"]
 
@@ -83,7 +83,7 @@ class Forward(Differentiator):
         if chunk is True or not (chunk is None or str(chunk) == "auto" or isinstance(chunk, int) and chunk > 0):
             raise ValueError(f"chunk must be a positive int, 'auto' or None (all directions at once), got {chunk!r}")
         self.chunk = chunk
-        self.compiled = compiled
+        self.compiled = flag("Forward", "compiled", compiled)
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):

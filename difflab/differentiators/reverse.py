@@ -24,7 +24,7 @@ from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
-from .base import Differentiator, Prepared, flat, split as split_vec
+from .base import Differentiator, Prepared, flag, flat, split as split_vec
 from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
@@ -80,7 +80,7 @@ class Reverse(Differentiator):
     hessian_pair = ("forward", "reverse")
 
     def __init__(self, compiled: bool = True):
-        self.compiled = compiled
+        self.compiled = flag("Reverse", "compiled", compiled)
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):

@@ -25,7 +25,7 @@ from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, nonfinite_concrete, refuse_complex, split
+from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, refuse_complex, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -46,7 +46,7 @@ class Symbolic(Differentiator):
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
 
     def __init__(self, cse: bool = True, matrix: bool = True):
-        self.cse, self.matrix = bool(cse), bool(matrix)
+        self.cse, self.matrix = flag("Symbolic", "cse", cse), flag("Symbolic", "matrix", matrix)
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
