@@ -22,7 +22,10 @@ _HOME = {
     for module, names in [
         ("api", "compare hessian jvp prepare vmap"),
         ("differentiators", "METHODS Differentiator get_method Symbolic Numeric Forward Reverse"),
-        ("errors", "DifflabError DifflabWarning DomainWarning NotDifferentiableError UnsupportedOperationError"),
+        (
+            "errors",
+            "DifflabError DifflabWarning DomainWarning NotDifferentiableError TracerConversionError UnsupportedOperationError",
+        ),
         ("graph", "Const Eqn Graph Var evaluate to_dot"),
         ("ops", "REGISTRY"),
         ("remat", "checkpoint checkpoint_sequential"),
@@ -37,7 +40,14 @@ _HOME = {
 if TYPE_CHECKING:
     from .api import compare, hessian, jvp, prepare, vmap
     from .differentiators import METHODS, Differentiator, Forward, Numeric, Reverse, Symbolic, get_method
-    from .errors import DifflabError, DifflabWarning, DomainWarning, NotDifferentiableError, UnsupportedOperationError
+    from .errors import (
+        DifflabError,
+        DifflabWarning,
+        DomainWarning,
+        NotDifferentiableError,
+        TracerConversionError,
+        UnsupportedOperationError,
+    )
     from .graph import Const, Eqn, Graph, Var, evaluate, to_dot
     from .ops import REGISTRY
     from .remat import checkpoint, checkpoint_sequential
@@ -94,6 +104,7 @@ __all__ = [
     "Forward",
     "Reverse",
     "UnsupportedOperationError",
+    "TracerConversionError",
     "DomainWarning",
     "NotDifferentiableError",
     "DifflabError",

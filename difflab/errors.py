@@ -41,6 +41,7 @@ __all__ = [
     "DifflabError",
     "DifflabWarning",
     "UnsupportedOperationError",
+    "TracerConversionError",
     "DomainWarning",
     "NotDifferentiableError",
     "NumericStopGradientWarning",
@@ -66,6 +67,11 @@ class DifflabWarning(Warning):
 
 class UnsupportedOperationError(DifflabError, TypeError):
     """A NumPy function with no difflab primitive was applied to a traced value."""
+
+
+class TracerConversionError(DifflabError, TypeError):
+    """A traced value was converted to a Python number or stored into a NumPy array of the user's
+    (`float(x)`, `y[0] = x`), which would drop its derivative (JAX's TracerArrayConversionError)."""
 
 
 class NotDifferentiableError(DifflabError, ValueError):

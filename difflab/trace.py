@@ -31,7 +31,7 @@ import numpy as np
 
 from . import numpy as dnp
 from . import ops, tree
-from .errors import UnsupportedOperationError, check_function
+from .errors import TracerConversionError, UnsupportedOperationError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
 from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
 
@@ -431,7 +431,7 @@ class Tracer(Traced):
         return bool(self.concrete)
 
     def _no_conversion(self, *_):
-        raise TypeError(
+        raise TracerConversionError(
             f"{self!r} is being differentiated; converting it to a Python number would "
             "silently drop its derivative. Keep it as an array, or use "
             "difflab.numpy.stop_gradient if a constant is intended."

@@ -1057,3 +1057,18 @@ def test_a_prepared_function_names_a_wrong_argument_count_and_itself():
         p.grad(x=np.ones(3))
     with pytest.raises(TypeError, match="prepare traces f at example arguments"):
         dl.prepare(loss)
+
+
+def test_a_traced_value_stored_into_the_functions_own_array_is_named():
+    # NumPy's "setting an array element with a sequence" was the last line, difflab's reason only its cause
+    def f(x):
+        y = np.zeros(3)
+        y[0] = x[0]
+        return dnp.sum(y * x)
+
+    for method in ("reverse", "forward", "symbolic", "numeric"):
+        with pytest.raises(dl.TracerConversionError, match=r"no in-place updates.*np\.where") as info:
+            dl.grad(f, method=method)(np.ones(3))
+        assert isinstance(info.value, TypeError) and info.value.__cause__ is None
+    with pytest.raises(dl.TracerConversionError, match="converting it to a Python number"):
+        dl.grad(lambda x: float(x) * x)(1.0)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import DifflabError
+from ..errors import DifflabError, TracerConversionError
 from .. import tree
 from ..compile import reader
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
@@ -553,6 +553,13 @@ def _result(x):
 _SIGNATURES: dict = {}
 _SIGNATURES_SIZE = 64
 
+#: what a traced value stored into the user's own NumPy array (NumPy converts it to a number) is told
+STORED = (
+    "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it): "
+    "difflab's arrays have no in-place updates, so build the array from traced values with difflab.numpy "
+    "(np.where(mask, x, y), np.stack, np.concatenate, np.pad) instead."
+)
+
 
 _LATEST: list = [None]  # the latest of them whose reader was generated (every leaf an input)
 
@@ -679,7 +686,13 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             for (i, j), x in zip(sig.input_pos, xs):
                 leaves[i][j] = x
             rebuilt = [td.unflatten(lv) for lv, td in zip(leaves, sig.arg_trees)]
-        out_leaves, out_holder["tree"] = tree.flatten(f(*rebuilt))
+        try:
+            out = f(*rebuilt)
+        except ValueError as e:  # NumPy's "setting an array element with a sequence" over the real cause
+            if isinstance(e.__cause__, TracerConversionError):
+                raise TracerConversionError(f"{e.__cause__} {STORED}") from None
+            raise
+        out_leaves, out_holder["tree"] = tree.flatten(out)
         # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
         # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
         # numeric subtract booleans)
