@@ -10,6 +10,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | --------------------------- | ---------------- | ----------------------- | --------------------------------------- |
 | `UnsupportedOperationError` | TypeError        | errors                  | a NumPy function with no primitive      |
 | `NotDifferentiableError`    | ValueError       | errors                  | a method that cannot handle this graph  |
+| `TracerConversionError`     | TypeError        | errors                  | a traced value made a number or stored  |
 | `MissingRuleError`          | NotDifferentiableError, NotImplementedError | peers.autograd_shim | a shim primitive with no defvjp/defjvp rule |
 | `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
