@@ -427,7 +427,7 @@ class _Source:
         callable where the registry gives one for these ranks and params (no Python frame), else `impl`."""
         ranks = tuple(a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args)
         direct = eqn.op.direct(ranks, **dict(eqn.params)) if eqn.op.direct is not None else None
-        if direct is not None and not any(ranks) and not any(a in self.made for a in eqn.args):
+        if direct is not None and not any(ranks) and not any(type(a) is Var and a in self.made for a in eqn.args):
             direct = None  # numbers, none of them a NumPy scalar made here: may all be Python floats (Op.direct)
         if direct is None:
             self.env[f"op_{eqn.op.name}"] = eqn.op.impl
