@@ -162,8 +162,8 @@ WHY = {
         "the argument reader's checks, the guarded code, the cost charge and the gradient builder), and the "
         "generated code does arithmetic on numbers by Python's operators (NumPy scalar arithmetic, not a ufunc "
         "call of ~5k instructions). Callgrind, 2-16-2, per call, main → symprep3: b1 declared 218k → 207k "
-        "(hand NumPy 195k; the generated code alone 193k, below hand), b64 declared 421k → 405k, b64 "
-        "undeclared 448k → 435k. What is left at b1 is the API's ~14k: the reader's type, dtype and shape "
+        "(hand NumPy 195k; the generated code alone 193k, below hand), b64 declared 421k → 405k and "
+        "undeclared 448k → 435k (hand 390k; undeclared code alone 420k). What is left at b1 is the API's ~14k: the reader's type, dtype and shape "
         "checks of six arrays ~9k (a shape is a new tuple per call), the charge, the lock and the method's "
         "frame. Undeclared, the log-sum-exp's adjoint is ~8 more NumPy calls than hand's softmax − Y "
         "(a constant multiply of the batch's Y not folded, reshape-reshape-broadcast of the row sums).",
