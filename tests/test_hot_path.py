@@ -289,3 +289,64 @@ def test_an_argument_reached_through_strict_ops_is_covered_by_the_output():
     assert fn.guarded(np.ones((2, 3)), np.array([np.nan, 1.0])) is None
     assert fn.guarded(np.ones((2, 3)), np.array([np.inf, 1.0])) is None
     assert fn.guarded(np.ones((2, 3)), np.ones(2))[0] == pytest.approx(2 * np.log(4.0))
+
+
+# -- one generated function per prepared call (compile.reader.fuse) ---------------------------------
+
+
+def test_prepared_call_is_one_generated_function_that_hands_mismatches_back():
+    """The reader's checks, the guarded code, the charge and the builder in one function: None (the
+    general path) for another structure, dtype, shape or a non-finite input; else the general path's
+    answer, its cost charged once (no enclosing count: charged inline)."""
+    p, X = problem()
+    prepared = dl.prepare(mlp_loss, p, X, method="symbolic")
+    for _ in range(CALLS):
+        want = prepared.value_and_grad(p, X)
+    call = prepared._call
+    assert "_fn(" in call.source and "shape" in call.source  # one function: the checks and the call
+    before = prepared.cost.copy()
+    value, grads = call((p, X))
+    assert prepared.cost - before == dl.graph.Cost(evals=1)  # the closed form charges one evaluation
+    assert value == want[0] and type(value) is float and type(grads["c"]) is float
+    for key in grads:
+        np.testing.assert_array_equal(grads[key], want[1][key])
+    bad = [
+        (dict(p, W=p["W"].astype(np.float32)), X),  # dtype
+        (dict(p, W=p["W"][:2]), X),  # shape
+        ({k: v for k, v in p.items() if k != "b"}, X),  # structure
+        (p, X, X),  # one argument too many
+        (dict(p, W=np.full((3, 4), np.nan)), X),  # not finite: the guarded code says None
+    ]
+    before = prepared.cost.copy()
+    for args in bad:
+        assert call(args) is None
+    assert prepared.cost == before  # nothing charged for a call it handed back
+
+
+def test_numbers_made_inside_use_python_operators_and_give_numpy_values():
+    """add/sub/mul/div/neg on numbers by Python's operators (Op.direct) where one is a NumPy scalar an
+    equation made; two graph inputs (maybe Python floats: 1.0 / 0.0 raises) keep the ufunc."""
+    import operator
+
+    g = dl.trace(lambda x, y: (-(dnp.sum(x) * 0.5) / y, y / y), np.ones(3), 2.0)
+    fn = lower(g)
+    assert fn.__globals__["op_mul_1"] is operator.mul and fn.__globals__["op_div_3"] is operator.truediv
+    assert "op_div(" in fn.source  # y / y: both inputs
+    a, b = fn(np.array([1.0, 2.0, 4.0]), 0.5)
+    assert type(a) is np.float64 and a == -7.0 and b == 1.0
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        a, b = fn(np.ones(3), 0.0)  # NumPy's division by zero, not ZeroDivisionError
+    assert a == -math.inf and math.isnan(b) and {w.category for w in said} == {RuntimeWarning}
+
+
+def test_guarded_code_runs_under_the_error_state_in_force():
+    """The raising error state is remembered per state in force (compile.graphs._RAISING): a caller's
+    np.errstate(under="raise") still raises inside (None: the general path), and not after it."""
+    g = dl.trace(lambda x: dnp.sum(x * 1e-300 * 1e-300), np.ones(2))
+    fn = lower(g, guard=(0,))
+    x = np.ones(2)
+    assert fn.guarded(x) == (0.0,)
+    with np.errstate(under="raise"):
+        assert fn.guarded(x) is None
+    assert fn.guarded(x) == (0.0,) and np.geterr()["under"] != "raise"

@@ -27,7 +27,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from .. import tree
-from ..compile.reader import LastCall
+from ..compile.reader import LastCall, fuse
 from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
@@ -221,6 +221,11 @@ class _Hot:
             return None
         charge_to(self.cost, self.eqns, self.elements, 1)
         return float(res[0]) if self.scalar else res[0], self.build(res[1:])
+
+    def fused(self, st: Staged, args):
+        """`args -> (value, gradient) or None`: the generated reader, this call and the builder as one
+        generated function (compile.reader.fuse) for calls shaped like `args` (a prepared function's)."""
+        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar)
 
 
 class _ValueAndGrad(_Transform):

@@ -44,6 +44,7 @@ class PreparedFunction:
         self.graph, self.method = self.staged.graph, self._t.method
         self.__name__ = self._t.__name__  # (errors name f: "the function" said nothing)
         self.staged.learn(args)
+        self._call = None  # the common case's generated call (_Hot.fused), made by the first call it reads
         if not self.staged.reusable:
             raise ValueError(
                 "this function's graph is specialised to its input values (value-dependent "
@@ -62,15 +63,14 @@ class PreparedFunction:
 
     def value_and_grad(self, *args, **kwargs):
         """(f, its gradient) from the compiled tape: the common case (a call the generated reader
-        reads, everything finite) by the guarded code alone (api.operators._Hot), else in full."""
-        hot = self.staged.hot
-        if hot is not None and not kwargs:
+        reads, everything finite) by one generated function (the reader, the guarded code and the
+        builder: api.operators._Hot.fused), else in full."""
+        call = self._call
+        if call is not None and not kwargs:
             with self._lock:
-                xs = self._read(args)
-                if xs is not None:
-                    res = hot(xs)
-                    if res is not None:
-                        return res
+                res = call(args)
+            if res is not None:
+                return res
         return self._value_and_grad(*args, **kwargs)
 
     @_public_call
@@ -83,8 +83,9 @@ class PreparedFunction:
                 return _value_and_grad(self.staged, self.prepared, self._check(args), False)
             res = _value_and_grad(self.staged, self.prepared, xs, True)
             if self.staged.hot is None:
-                self._read = self.staged.signature.reader()
                 self.staged.hot = _Hot.arm(self.staged, self.prepared, xs, res[0])
+            if self._call is None and self.staged.hot is not None:
+                self._call = self.staged.hot.fused(self.staged, args)
             return res
 
     def grad(self, *args, **kwargs):

@@ -67,6 +67,19 @@ from .linear import fuse_linear
 __all__ = ["lower"]
 
 
+#: (the error state last seen, it with invalid and divide raising): making the second costs a few
+#: thousand instructions a call, and the state a program runs in rarely changes between its calls
+_RAISING: list = [(None, None)]
+
+
+def _raising(current):
+    """The error state `current` (the one in force) with invalid and divide raising, remembered."""
+    assert _ERRSTATE is not None
+    made = _ERRSTATE[1](invalid="raise", divide="raise")  # (made from the state in force: `current`)
+    _RAISING[0] = (current, made)  # one assignment: a thread reads the pair whole
+    return made
+
+
 def _fresh(x):
     return x.copy() if isinstance(x, np.ndarray) else x
 
@@ -338,6 +351,7 @@ class _Source:
         self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
         self.pad = "        " if fallback is not None or guard is not None else "    "
         self.names = {v: f"v{v.id}" for v in graph.inputs}
+        self.made = {e.out for e in graph.eqns}  # values an equation makes (a number: a NumPy scalar)
         self.env: dict[str, Any] = {"_charge": charge, "_broadcast_to": np.broadcast_to, "_shape": np.shape}
         self.hot = {v for v, b in zip(graph.inputs, batched or ()) if b}  # the values that carry the batch axis
         self.consts: dict[int, str] = {}
@@ -363,8 +377,10 @@ class _Source:
         # itself (as the context manager does it, without its Python frames)
         self.own_errstate = guard is not None and _ERRSTATE is not None
         if self.own_errstate:
-            self.env.update(_errstate=_ERRSTATE[0], _extobj=_ERRSTATE[1])
-            self.lines.append('    _token = _errstate.set(_extobj(invalid="raise", divide="raise"))')
+            self.env.update(_errstate=_ERRSTATE[0], _memo=_RAISING, _raising=_raising)
+            self.lines.append("    _cur = _errstate.get()")
+            self.lines.append("    _m = _memo[0]")
+            self.lines.append("    _token = _errstate.set(_m[1] if _m[0] is _cur else _raising(_cur))")
         if fallback is not None or guard is not None:
             self.lines.append("    try:")
 
@@ -428,6 +444,8 @@ class _Source:
         callable where the registry gives one for these ranks and params (no Python frame), else `impl`."""
         ranks = tuple(a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args)
         direct = eqn.op.direct(ranks, **dict(eqn.params)) if eqn.op.direct is not None else None
+        if direct is not None and not any(ranks) and not any(type(a) is Var and a in self.made for a in eqn.args):
+            direct = None  # numbers, none of them a NumPy scalar made here: may all be Python floats (Op.direct)
         if direct is None:
             self.env[f"op_{eqn.op.name}"] = eqn.op.impl
             return f"op_{eqn.op.name}", eqn.params

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
+from ..graph import _charging, charge_to
 from .reads import Opaque, fingerprint
 
 
@@ -52,13 +53,53 @@ def generate(sig, args):
     that nests graph inputs into arguments shaped so: a fresh trace's arguments), for an
     api.boundary.Signature `sig`: per call, the general path's flatten, conversions and signature
     comparison cost more than a small network's whole gradient. Returns (read, build, nest or None)."""
-    lines, env = _reader(sig, args)
+    checks, env, names = _reader(sig, args)
+    lines = ["def read(args):", "  try:", *checks, f"    return [{', '.join(names)}]", *_EXCEPT]
     exec(compile("\n".join(lines + _builders(sig)), "<difflab argument reader>", "exec"), env)
     return env["read"], env["build"], env.get("nest")
 
 
+def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool):
+    """One generated function `call(args)` for a prepared gradient's common case: the reader's checks
+    (as `generate`'s `read`), the guarded code `fn` on the graph inputs (compile.graphs: (value,
+    gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to) and the
+    gradient pytree built (as `build`; the value a Python float when `scalar`). None where the reader
+    or `fn` answers None: the caller's general path decides. Per call it saves the frames, the list of
+    inputs, the slice of the results and the calls between the three pieces (api.operators._Hot).
+
+    For `f({"w": w}, X)`: `t0, t1, = args; ...checks...; r = _fn(t2, t1); if r is None: return None;
+    _charge(...); v, p0, = r; return _float(v), {'w': p0}`."""
+    checks, env, names = _reader(sig, args)
+    parts = [f"p{m}" for m in range(len(sig.wrt_float))]
+    value = "_float(r0)" if scalar else "r0"
+    lines = [
+        "def call(args):",
+        "  try:",
+        *checks,
+        *_EXCEPT,
+        f"  r = _fn({', '.join(names)})",
+        "  if r is None:",
+        "    return None",
+        "  if _charging.costs:",  # (other costs being charged: graph.charge_to's loop)
+        f"    _charge(_cost, {eqns}, {elements}, 1)",
+        "  else:",
+        *[f"    _cost.{k} += {n}" for k, n in (("evals", 1), ("eqns", eqns), ("elements", elements)) if n],
+        f"  r0, {''.join(q + ', ' for q in parts)}= r",
+        f"  return {value}, {_pytree(sig, parts)}",
+    ]
+    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float)
+    exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)
+    call = env["call"]
+    call.source = "\n".join(lines)
+    return call
+
+
+_EXCEPT = ["  except (KeyError, IndexError, ValueError, Opaque):", "    return None"]
+
+
 def _reader(sig, args) -> tuple:
-    """The source lines of `read(args)` for arguments shaped as `args`, and the values they name."""
+    """The source lines of the checks `read(args)` makes on arguments shaped as `args` (inside its
+    `try`; each returns None on a mismatch), the values they name and the graph inputs' names."""
     # Containers are read by unpacking (`t1, t2 = t0`: one opcode, a length mismatch raises the
     # ValueError caught below) rather than an index and a length check per item, and the Python-float
     # leaves' types by one C loop over all of them: a scalar net has one leaf per weight
@@ -108,17 +149,9 @@ def _reader(sig, args) -> tuple:
         lines.append(f"  if type({floats[0]}) is not float: return None")
     elif floats:
         lines.append(f"  if set(map(type, ({', '.join(floats)}))) != _floats: return None")
-    lines.append(f"  return [{', '.join(leaves[flat_pos[p]][0] for p in sig.input_pos)}]")
-    # other dict keys, a shorter or longer list: not this signature
-    lines = [
-        "def read(args):",
-        "  try:",
-        *("  " + ln for ln in lines),
-        "  except (KeyError, IndexError, ValueError, Opaque):",
-        "    return None",
-    ]
+    # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
-    return lines, env
+    return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
 
 
 def _builders(sig) -> list:
@@ -128,12 +161,10 @@ def _builders(sig) -> list:
     # parts unpacked into names first (no index per leaf), converted by one C loop when all are floats
     n = len(sig.wrt_float)
     every = all(sig.wrt_float)
-    parts = iter([f"float(p{m})" if was and not every else f"p{m}" for m, was in enumerate(sig.wrt_float)])
-    trees = [_literal(sig.arg_trees[a], parts) for a in sig.argnums]
     lines = ["def build(p):"]
     if n:
         lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= {'map(float, p)' if every else 'p'}")
-    lines.append(f"  return {'(' + ''.join(t + ', ' for t in trees) + ')' if sig.many else trees[0]}")
+    lines.append(f"  return {_pytree(sig, [f'p{m}' for m in range(n)], not every)}")
     if sig.plain:  # the arguments from the graph inputs (every leaf one), for a trace at this signature
         n = len(sig.input_pos)
         parts = iter([f"p{m}" for m in range(n)])
@@ -145,6 +176,14 @@ def _builders(sig) -> list:
 
 
 _FLOATS = frozenset([float])
+
+
+def _pytree(sig, parts: list, convert: bool = True) -> str:
+    """Python source of the gradient pytree (a tuple of them for many argnums) from the names `parts`,
+    `float(p)` where the argument's leaf was a Python float (when `convert`)."""
+    named = iter([f"float({q})" if was and convert else q for q, was in zip(parts, sig.wrt_float)])
+    trees = [_literal(sig.arg_trees[a], named) for a in sig.argnums]
+    return "(" + "".join(t + ", " for t in trees) + ")" if sig.many else trees[0]
 
 
 def _literal(td, parts) -> str:

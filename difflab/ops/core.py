@@ -222,7 +222,9 @@ class Op:
     #: `(ranks of the arguments, **params) -> (fn, params) | None`: a C callable that gives `impl`'s value bit
     #: for bit when called with the same arguments and the keyword params it returns (sum: `np.add.reduce`, the
     #: call `impl` makes; a matrix's transpose: `.T`, the view `impl` returns), without `impl`'s Python frame
-    #: (a few thousand instructions a call). The compiled tier calls it in an unbatched equation (compile/graphs.py)
+    #: (a few thousand instructions a call). The compiled tier calls it in an unbatched equation (compile/graphs.py);
+    #: on numbers only (every rank 0) where one of them is an earlier equation's value, a NumPy scalar, so
+    #: that Python's operators compute NumPy's scalar arithmetic (two Python floats would not: 1.0 / 0.0)
     direct: Callable | None = None
 
     @property

@@ -43,6 +43,13 @@ def _piecewise_min(a, b):
 _ones_like_partial = constant_partial(1.0)
 
 
+def _on_scalars(fn):
+    """An arithmetic op's `direct` (Op.direct): Python's operator on numbers (rank 0), where NumPy's
+    scalar arithmetic gives the ufunc's value and type without the ufunc call's array machinery
+    (a few thousand instructions: a closed-form gradient's scalar factors)."""
+    return lambda ranks: (fn, {}) if not builtins.any(ranks) else None
+
+
 # -- elementwise arithmetic -------------------------------------------------------------------
 
 add = defop(
@@ -50,6 +57,7 @@ add = defop(
     np.add,
     complex=True,
     py=operator.add,
+    direct=_on_scalars(operator.add),
     partials=(_ones_like_partial, _ones_like_partial),
     sympy=elementwise_sympy(operator.add),
     domain=("real", "real"),
@@ -63,6 +71,7 @@ sub = defop(
     np.subtract,
     complex=True,
     py=operator.sub,
+    direct=_on_scalars(operator.sub),
     partials=(_ones_like_partial, constant_partial(-1.0)),
     sympy=elementwise_sympy(operator.sub),
     domain=("real", "real"),
@@ -76,6 +85,7 @@ mul = defop(
     np.multiply,
     complex=True,
     py=operator.mul,
+    direct=_on_scalars(operator.mul),
     partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
     sympy=elementwise_sympy(operator.mul),
     domain=("real", "real"),
@@ -260,6 +270,7 @@ div = defop(
     np.true_divide,
     complex=True,
     py=operator.truediv,
+    direct=_on_scalars(operator.truediv),
     partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
     sympy=elementwise_sympy(operator.truediv),
     domain=("real", "nonzero"),
@@ -274,6 +285,7 @@ neg = defop(
     np.negative,
     complex=True,
     py=operator.neg,
+    direct=_on_scalars(operator.neg),
     partials=(lambda out, a: -1.0,),
     sympy=elementwise_sympy(operator.neg),
     numpy=("negative",),
