@@ -208,8 +208,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         # Hessian by central differences of central differences), not the first derivative's
         steps = np.array([EPS ** (1 / (p + levels))])
     n, m, eye = np.size(getattr(x, "concrete", x)), np.size(f0), V is None
-    V = np.eye(n) if eye else np.asarray(V, dtype=float).reshape(-1, n)
-    if not len(V):
+    V = None if eye else np.asarray(V, dtype=float).reshape(-1, n)  # (None: the identity, never built)
+    if not (n if eye else len(V)):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
     split = None if eye or not relative else _by_scale(x, V)
     if split is not None:  # J v = Σ_g J v_g, each part v_g stepping by its own components' scale
