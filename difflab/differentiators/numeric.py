@@ -130,7 +130,7 @@ class Numeric(base.Differentiator):
                     return [flat(r[:k]) for r in res], [[_number(r[p]) for r in res] for p in range(k, len(res[0]))]
                 X = x + D
                 outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
-                ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
+                ys = [y.reshape(len(X), -1) if type(y) is np.ndarray else np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
             fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold)

@@ -22,6 +22,7 @@ the enclosing graph to be evaluated (and warn) there. The Hessian's own stencil 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import warnings
@@ -94,16 +95,17 @@ class Watch:
     def __bool__(self):
         return bool(self.entries)
 
-    def centre(self, values, q=None) -> list:
+    def centre(self, values, q=None, quiet=False) -> list:
         """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there as the op gives
         it (`reach` makes it infinite where it or a₀ is not a finite positive number, so that no move counts;
         `near` needs no such care: see there), and None or what `_rounding` needs), from the watched values at x
         (`values`, in the order of `.vars`; traced values are read as numbers). `q`: the stencil's relative step is
-        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted)."""
+        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted). `quiet`: NumPy's errors
+        are ignored already (the stencils' np.errstate)."""
         values = [np.asarray(_number(x)) for x in values]
         env = dict(zip(self.vars, values))
         out = []
-        with np.errstate(all="ignore"):
+        with contextlib.nullcontext() if quiet else np.errstate(all="ignore"):
             for (e, i), made, sources in zip(self.entries, self.made, self.sources):
                 args = [values[k] if k is not None else c for k, c in sources]
                 s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
@@ -256,7 +258,7 @@ def _folded(fun, watch, q, out):
     fun.f0, fun.lead = F[0].copy(), 0
     if not watch:
         return F[1:]
-    fun.centre = watch.centre([np.asarray(c)[0] for c in cols], q)
+    fun.centre = watch.centre([np.asarray(c)[0] for c in cols], q, quiet=True)  # (called in `_products`)
     return F[1:], [c[1:] for c in cols]
 
 

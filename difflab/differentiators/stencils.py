@@ -196,7 +196,7 @@ def _richardson(S, H, f0, want_err=True):
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
-@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
+@np.errstate(all="ignore")  # f's NaN/inf: reported by f's DomainWarning (and `Watch.centre` counts on it, `chunked`)
 def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0)):
     """J v by method's scheme for each row v of V (k, n; None: the identity, k = n, giving Jᵀ): (JV (k, m),
     error estimate (k, m) or None).
@@ -235,11 +235,12 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
-    F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
-    F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
-        S = (F[:, :, 0] - F[:, :, 1]) * w[0] / H[:, :, None]
+        F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
+        S = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None]
     else:
+        F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
+        F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
         S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
