@@ -384,6 +384,8 @@ def check_settings(scheme, step, order, richardson_terms):
 
 def check_points(points: int, width: int):
     """Refuse a set of `points` evaluations of f, each computing `width` elements, that could not finish."""
+    if points * width <= 10**10:  # (the common case: no message formatted)
+        return
     cost = f" ({points} evaluations of f, each computing {width} elements)"
     check_size("set of finite-difference evaluations", points, width, limit=10**10, cost=cost)
 
