@@ -510,6 +510,11 @@ def test_richardson_table_equals_ridders_written_out(m):
     assert np.isfinite(d1).all() and abs(d1[1, 0] - a[1, 0, 0] * b[0, 0, 0]) < 1e-10
     S[1, :, 0] = np.nan  # every step: no derivative
     assert np.isnan(_richardson(S, H, f0)[0][1, 0]) and np.isfinite(_richardson(S, H, f0)[0][0]).all()
+    # without its estimates wanted (a gradient's table), the same derivative; spoilt rows still give theirs
+    np.testing.assert_array_equal(_richardson(S, H, f0, want_err=False)[0], _richardson(S, H, f0)[0])
+    S[1] = 1.0  # all finite: the estimates are not picked at all
+    assert _richardson(S, H, f0, want_err=False)[1] is None
+    np.testing.assert_array_equal(_richardson(S, H, f0, want_err=False)[0], _richardson(S, H, f0)[0])
 
 
 @pytest.mark.parametrize("scheme", ["central", "richardson"])

@@ -155,7 +155,10 @@ class Watch:
         bound = limit * (1.0 - 1e-9)
         for pos, a0, s, _ in centre:
             d = np.abs(np.asarray(columns[pos]) - a0)
-            if not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
+            if s.ndim == 0:  # one scale: the largest move against it (NaN: the largest, and compares False)
+                if not d.max(initial=0.0) <= bound * float(s):
+                    return False
+            elif not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
                 return False
         return True
 
