@@ -26,7 +26,12 @@ from numeric import functions  # noqa: E402
 import difflab as dl  # noqa: E402
 import difflab.numpy as dnp  # noqa: E402
 
-NAMES = {"sinexp": "Σ sin·exp(x/3)", "rosen": "Rosenbrock", "chain": "Σ tanh(x_i x_(i+1) + ½) + ½|x|²", "lse": "log Σ exp"}
+NAMES = {
+    "sinexp": "Σ sin·exp(x/3)",
+    "rosen": "Rosenbrock",
+    "chain": "Σ tanh(x_i x_(i+1) + ½) + ½|x|²",
+    "lse": "log Σ exp",
+}
 
 
 def main():
