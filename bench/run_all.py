@@ -149,22 +149,23 @@ WHY = {
     "richardson-speed": (
         "All shifted points (every component, every step) go through ONE batched call of the compiled "
         "tape (each op by its registry batching rule) and the Neville table is one matmul; the rest is "
-        "fixed Python overhead per gradient (~150–250 µs at n=4). The worst cells are the functions with a "
-        "watched op (sin's period, log's pole: scales.py), which evaluate f at x with the watched arguments "
-        "and compare each argument's moves with its op's scale: numfwd made that one comparison per entry "
-        "(Watch.near), 902k → 807k instructions per call for log Σ exp at n = 4 (f573297, before the watch: "
-        "682k). numeric17 trimmed the per-gradient layers (grad_leaves runs the Jacobian unwrapped: one "
-        "charged layer, not three; the Neville table as S @ Mᵀ, long axis last, with its round-off from the "
-        "geometric steps; ±½ stencils without a sum; no vanishing-step check for default steps): 803k → 755k "
-        "(log Σ exp), 870k → 820k (Σ sin·exp), 818k → 768k (Rosenbrock), about −6 %, where ~−28 % is needed. "
-        "What a gradient at n = 4 costs now (log Σ exp, instructions): the batched run of f at 113 points "
-        "164k; the Neville table 143k (its one BLAS product 35k); f and the watched arguments at x with their "
-        "scales 91k; the watch's reach test and building the points 92k; the steps 45k; the rest of the "
-        "stencil code 77k; the API around it ~90k. Small NumPy calls cost ~5k each, ~10–15k where they "
-        "broadcast over an inner axis of 2 or 4.",
-        "Fold f(x) into the batched run (row 0: no probe call), and decide the watch on the batch's own "
-        "columns; fewer small NumPy calls per gradient (each ~1 %); the API's per-call path for prepared "
-        "functions.",
+        "fixed Python overhead per gradient. The worst cells are the functions with a watched op (sin's "
+        "period, log's pole: scales.py), whose moves are compared with the op's scale at x. Instructions "
+        "per prepared gradient (callgrind, bench/richardson_counts.py; main of stop 19 → rich3): the points "
+        "put each move into a zero row with f(x)'s row leading (rich2's fold had copied all the points to "
+        "add that row: 70k at n = 16, its Σ sin·exp slowdown), the Neville table keeps each entry's change "
+        "from its larger-step parent only (always Ridders' larger change), ±½ differences without f(x) "
+        "subtracted first, fewer repeated checks: log Σ exp 749k → 632k (n = 4) and 1525k → 1322k (n = 16), "
+        "Σ sin·exp 802k → 686k and 2200k → 1992k, Rosenbrock 729k → 623k and 1331k → 1134k, Σ tanh 758k → "
+        "650k and 1554k → 1357k: −14 to −16 % at n = 4, where ~−25 % is needed; accuracy unchanged "
+        "(the same errors in every cell). What a gradient at n = 4 costs now (log Σ exp): the batched run "
+        "of f 118k (its generated code 88k, the np.errstate around it 12k); the Neville table 100k (its "
+        "BLAS product 28k); the steps 45k; the points 35k; the watch's centre 34k and its reach test 20k; "
+        "the API around it 64k (the output pytree, which grad discards, 15k; the inputs' finiteness 13k). "
+        "A small NumPy call costs 4–7k instructions, 10–13k where it broadcasts; an np.errstate 12k.",
+        "The API's per-call path for a prepared numeric gradient (a guarded common case, as the compiled "
+        "methods have: `api.operators._Hot`), fewer np.errstate switches (three per gradient), the watch's "
+        "centre and steps in fewer NumPy calls on 0-d and (n, 1) values.",
     ),
     "symbolic": (
         "The gradient is written at matrix level (differentiators/matrix.py: the closed form over the graph's "

@@ -520,6 +520,11 @@ def test_richardson_table_equals_ridders_written_out(m):
     assert np.isfinite(d1).all() and abs(d1[1, 0] - a[1, 0, 0] * b[0, 0, 0]) < 1e-10
     S[1, :, 0] = np.nan  # every step: no derivative
     assert np.isnan(_richardson(S, H, f0)[0][1, 0]) and np.isfinite(_richardson(S, H, f0)[0][0]).all()
+    # without its estimates wanted (a gradient's table), the same derivative; spoilt rows still give theirs
+    np.testing.assert_array_equal(_richardson(S, H, f0, want_err=False)[0], _richardson(S, H, f0)[0])
+    S[1] = 1.0  # all finite: the estimates are not picked at all
+    assert _richardson(S, H, f0, want_err=False)[1] is None
+    np.testing.assert_array_equal(_richardson(S, H, f0, want_err=False)[0], _richardson(S, H, f0)[0])
 
 
 @pytest.mark.parametrize("scheme", ["central", "richardson"])
@@ -560,3 +565,19 @@ def test_a_gradient_takes_f_x_from_its_own_batched_run(monkeypatch):
     assert len(runs) == 2 and runs[0] is None  # f(x) on its own first (two outputs: not folded)
     assert np.array_equal(g, J[0])
     np.testing.assert_allclose(g, np.exp(x) / np.exp(x).sum(), rtol=1e-13)
+
+
+@pytest.mark.parametrize("offsets", [np.array([1.0, -1.0]), np.array([1.0, 2.0, -1.0]), np.array([1j])])
+def test_stencil_points_along_the_identity_equal_the_general_product(offsets):
+    # a gradient's points put each move o_j·h into a zero row (rich3), and f(x)'s row leads the batch when it is
+    # folded in: the same numbers as the product along V = I, with that zero row in front
+    from difflab.differentiators.scales import stencil_points
+
+    H = np.array([[0.5, 0.25, 0.125], [1e-3, 5e-4, 2.5e-4]])
+    general = stencil_points(offsets, H, np.eye(2))
+    assert general.shape == (2 * 3 * len(offsets), 2) and general[len(offsets), 0] == offsets[0] * 0.25
+    np.testing.assert_array_equal(stencil_points(offsets, H, None), general)
+    lead = stencil_points(offsets, H, None, lead=1)
+    assert lead.dtype == general.dtype and not lead[0].any()
+    np.testing.assert_array_equal(lead[1:], general)
+    np.testing.assert_array_equal(stencil_points(offsets, H, np.eye(2), lead=1), lead)

@@ -68,6 +68,8 @@ def flat(values) -> object:
     function of an empty pytree)."""
     if not values:
         return np.zeros(0)
+    if len(values) == 1 and type(values[0]) is np.ndarray:  # (the common case: one array, a view)
+        return values[0].reshape(-1)
     parts = [v.reshape(-1) if isinstance(v, (np.ndarray, np.generic)) else dnp.reshape(v, (-1,)) for v in values]
     return parts[0] if len(parts) == 1 else dnp.concatenate(parts)
 
@@ -92,7 +94,10 @@ def first_rows(ys) -> list:
 
 
 def _traced(args) -> bool:
-    return any(isinstance(a, Traced) for a in args)
+    for a in args:  # (an array first, without the isinstance check against the protocol)
+        if type(a) is not np.ndarray and isinstance(a, Traced):
+            return True
+    return False
 
 
 def refuse_complex(graph: Graph, who: str = "the symbolic method", instead: str = "method='forward' or 'reverse'"):

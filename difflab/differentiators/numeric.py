@@ -100,6 +100,7 @@ class Numeric(base.Differentiator):
                 self._probe.real = self._held.real = self.real
             one = self._batchable and self.real and not self._nheld and len(graph.outputs) == 1  # f(x): row 0 of runs
             self._fold = (step_exponent(method),) if one else None  # (`_run`; q of its watch's centre, `chunked`)
+            self._flags = tuple(i in wrt for i in range(len(graph.inputs)))  # a batched run's: the wrt inputs batched
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
@@ -117,20 +118,19 @@ class Numeric(base.Differentiator):
             batched = None if batched is None else tuple(batched) + (False,) * len(held)
             return self._held.value(list(args) + list(held), batched)
 
-        def _fun(self, args, held=(), centre=None, fold=None):
+        def _fun(self, args, held=(), centre=None, fold=None, traced=None):
             """(x, D) -> f at x + each row of D, (len(D), m): one batched run of the graph (in chunks of `_chunk`
             points), or one evaluation per point when values are traced (nested use: a list of rows). `held`: the
             piecewise-constant values at x. With watched ops (`fun.watch`, scales.py): (F, the watched values there)."""
-            k, traced = len(self.graph.outputs), _traced(args) or not self._batchable
-            batched = None if traced else tuple(i in self.wrt for i in range(len(args)))
+            k, traced = len(self.graph.outputs), (_traced(args) if traced is None else traced) or not self._batchable
 
             def run(x, D):  # (f at the points (len(D), m), the watched values there, each with a leading axis)
                 if traced:
                     fun.points = res = [self._shifted(self.with_x(args, split(x + d, self.in_shapes)), held) for d in D]
                     return [flat(r[:k]) for r in res], [[_number(r[p]) for r in res] for p in range(k, len(res[0]))]
                 X = x + D
-                outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, batched)
-                ys = [np.reshape(y, (len(X), -1)) for y in outs[:k]]
+                outs = self._shifted(self.with_x(args, split(X, self.in_shapes, batch=X.shape[:1])), held, self._flags)
+                ys = [y.reshape(len(X), -1) if type(y) is np.ndarray else np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
             fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold)
@@ -140,17 +140,17 @@ class Numeric(base.Differentiator):
 
         def _run(self, args, V, want_err):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
-            k = self.n if V is None else len(V)
+            k, traced = (self.n if V is None else len(V)), _traced(args)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
             check_points(points, self._width)  # one run of f per stencil point and direction
-            fold = (order := self.levels + self._derived) == 1 and V is None and not _traced(args) and self._fold
+            fold = (order := self.levels + self._derived) == 1 and V is None and not traced and self._fold
             outs, held, centre = (None, [], None) if fold else self._at(args)  # fold: f(x) is row 0 of the run
             if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
                 nan = np.full((k, self.m), np.nan)
                 return outs, nan, (nan if want_err else None)
-            fun, x = self._fun(args, held, centre, fold), flat([args[i] for i in self.wrt])
+            fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
-            jv = first_order_only(self, args, V, jv, fun) if order == 1 and _traced(args) else jv
+            jv = first_order_only(self, args, V, jv, fun) if order == 1 and traced else jv
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 

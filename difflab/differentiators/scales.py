@@ -22,6 +22,8 @@ the enclosing graph to be evaluated (and warn) there. The Hessian's own stencil 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import warnings
 
@@ -38,6 +40,7 @@ __all__ = [
     "evaluated_graphs",
     "chunked",
     "within_reach",
+    "stencil_points",
     "hessian_within_reach",
     "limit_of",
     "say_unresolved",
@@ -92,16 +95,17 @@ class Watch:
     def __bool__(self):
         return bool(self.entries)
 
-    def centre(self, values, q=None) -> list:
+    def centre(self, values, q=None, quiet=False) -> list:
         """Per entry (position of its argument in `.vars`, its value a₀ at x, its op's scale there as the op gives
         it (`reach` makes it infinite where it or a₀ is not a finite positive number, so that no move counts;
         `near` needs no such care: see there), and None or what `_rounding` needs), from the watched values at x
         (`values`, in the order of `.vars`; traced values are read as numbers). `q`: the stencil's relative step is
-        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted)."""
+        eps^(1/q) (None: not a real stencil at its default step, and no rounding counted). `quiet`: NumPy's errors
+        are ignored already (the stencils' np.errstate)."""
         values = [np.asarray(_number(x)) for x in values]
         env = dict(zip(self.vars, values))
         out = []
-        with np.errstate(all="ignore"):
+        with contextlib.nullcontext() if quiet else np.errstate(all="ignore"):
             for (e, i), made, sources in zip(self.entries, self.made, self.sources):
                 args = [values[k] if k is not None else c for k, c in sources]
                 s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
@@ -151,7 +155,10 @@ class Watch:
         bound = limit * (1.0 - 1e-9)
         for pos, a0, s, _ in centre:
             d = np.abs(np.asarray(columns[pos]) - a0)
-            if not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
+            if s.ndim == 0:  # one scale: the largest move against it (NaN: the largest, and compares False)
+                if not d.max(initial=0.0) <= bound * float(s):
+                    return False
+            elif not (d <= bound * s).all():  # (NaN compares False; inf <= inf where the scale is infinite)
                 return False
         return True
 
@@ -220,12 +227,13 @@ def chunked(run, chunk, watch, centre, fold=None):
     values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
     at once). With a Watch (`fun.watch`), fun gives (F, the watched values at the points), and `fun.near(cols,
     limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre). `fold` = (q,): the
-    first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): `fun.f0`
-    (flat, (m,)), and the centre is `Watch.centre(·, q)` of the watched values there (None: not folded)."""
+    first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): while `fun.lead`
+    is 1, the caller gives D with a zero first row (`stencil_points`), and fun keeps f there as `fun.f0` (flat,
+    (m,)) and the centre as `Watch.centre(·, q)` of the watched values there (None: not folded)."""
 
-    def fun(x, D):
-        if fold and fun.f0 is None:
-            return _folded(fun, watch, fold[0], inner(x, np.concatenate([np.zeros((1, D.shape[1])), D])))
+    def fun(x, D):  # (fun.lead: D's first row is x itself, f(x), while it is yet to be folded in)
+        if fun.lead:
+            return _folded(fun, watch, fold[0], inner(x, D))
         return inner(x, D)
 
     def inner(x, D):
@@ -240,7 +248,7 @@ def chunked(run, chunk, watch, centre, fold=None):
             return F, parts[0][1]
         return F, [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
 
-    fun.watch, fun.f0, fun.centre = watch, None, centre
+    fun.watch, fun.f0, fun.centre, fun.lead = watch, None, centre, 1 if fold else 0
     if watch:
         fun.near = lambda cols, limit: watch.near(fun.centre, cols, limit)
         fun.reach = lambda cols, B: watch.reach(fun.centre, cols, B)
@@ -250,10 +258,10 @@ def chunked(run, chunk, watch, centre, fold=None):
 def _folded(fun, watch, q, out):
     """`chunked`'s first run with f at x as row 0 (`out`): f(x) and the centre kept on `fun`, the other rows given."""
     F, cols = out if watch else (out, None)
-    fun.f0 = F[0].copy()
+    fun.f0, fun.lead = F[0].copy(), 0
     if not watch:
         return F[1:]
-    fun.centre = watch.centre([np.asarray(c)[0] for c in cols], q)
+    fun.centre = watch.centre([np.asarray(c)[0] for c in cols], q, quiet=True)  # (called in `_products`)
     return F[1:], [c[1:] for c in cols]
 
 
@@ -324,29 +332,47 @@ def _representable(x, V, H, exact):
     return ((xi + H * vi) - xi) / vi
 
 
+def stencil_points(offsets, H, V, lead=0):
+    """The moves D (lead + k·T·len(offsets), n) of the stencil points from x: `lead` zero rows (x itself), then
+    o_j·h·v for each direction v (row of V (k, n); None: the identity, k = n), step h (H (k, T)) and offset o_j."""
+    if V is None:  # o_j·h along e_i: one move per row, put into zeros (no (k, T, len(o), n) product)
+        moves = H[:, :, None] * offsets
+        D = np.zeros((lead + moves.size, len(H)), moves.dtype)
+        D.put(_one_per_row(lead, *moves.shape), moves)
+        return D
+    D = ((offsets * H[:, :, None])[..., None] * V[:, None, None, :]).reshape(-1, V.shape[1])
+    return np.concatenate([np.zeros((lead, V.shape[1]), D.dtype), D]) if lead else D
+
+
+@functools.lru_cache(maxsize=64)
+def _one_per_row(lead, k, T, o):
+    """Flat indices into D (lead + k·T·o, k) of `stencil_points`' moves along e_i: row lead + (i·T + j)·o + s, column i."""
+    return (np.arange(lead, lead + k * T * o) * k + np.repeat(np.arange(k), T * o)).astype(np.intp)
+
+
 def within_reach(fun, x, V, H, offsets, base, exact=True):
     """(F, H, out): f at the stencil points x + o_j h v (F (k·T·len(offsets), m), as `fun(x, D)` gives it) for
-    steps H (k, T) along the rows v of V (k, n), with the steps of each direction whose reach exceeds
+    steps H (k, T) along the rows v of V (k, n; None: the identity), with the steps of each direction whose reach exceeds
     `limit_of(base)` shrunk and its points evaluated again; `out` (k,) marks the directions still out of
     reach (NaN: the step is at the spacing of floats). `fun.watch` (a Watch, or absent): `fun` then returns
     (F, reach per point and entry). `fun.numbers` (for traced values): its twin on numbers, which nothing
     records, makes the decisions, and `fun` runs once at the final points (no dead equations recorded)."""
-    points = lambda H, V: ((offsets * H[:, :, None])[..., None] * V[:, None, None, :]).reshape(-1, V.shape[1])  # noqa: E731
+    points = lambda H, V: stencil_points(offsets, H, V)  # noqa: E731
     watch = getattr(fun, "watch", None)
     if not watch or base is None:  # nothing watched, or a step the user chose
-        out = fun(x, points(H, V))
+        out = fun(x, stencil_points(offsets, H, V, getattr(fun, "lead", 0)))
         return (out[0] if watch else out), H, np.zeros(len(H), bool)
     decide = getattr(fun, "numbers", None) or fun  # traced values: decided on numbers, recorded once at the end
-    D = points(H, V)
-    (F, cols), said = _held(decide, x, D)
-    per, limit = H.shape[1] * len(offsets), limit_of(base)
-    R = None if decide.near(cols, limit) else decide.reach(cols, len(D))
+    (F, cols), said = _held(decide, x, stencil_points(offsets, H, V, getattr(decide, "lead", 0)))
+    per, limit, B = H.shape[1] * len(offsets), limit_of(base), len(H) * H.shape[1] * len(offsets)
+    R = None if decide.near(cols, limit) else decide.reach(cols, B)
     if R is None or R[:, : R.shape[1] // 2].max() <= limit:  # the common case: no argument moved far
         if decide is fun:
             if said[0]:
                 _say_kept(said, None, F)
             return F, H, np.zeros(len(H), bool)
-        return fun(x, D)[0], H, np.zeros(len(H), bool)
+        return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
+    V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
     H = H.copy()
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change

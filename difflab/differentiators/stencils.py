@@ -142,51 +142,61 @@ def _by_scale(x, V):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (Mᵀ, r, uses): Mᵀ (terms, 3E) stacks, as columns, C, which gives the E extrapolated entries, and each
-    entry's changes from its two parents (same step, previous order; larger step, previous order), transposed
-    (and contiguous) for `_richardson`'s product, whose long axis is then the last: half the time of M @ S;
-    r (E,) each entry's round-off in units of eps·|f(x)|/h; uses (terms, 3E): which differences each one uses."""
+    (Mᵀ, r, uses, rows): Mᵀ (terms, 2E) stacks, as columns, C, which gives the E extrapolated entries, and each
+    entry's change from its larger-step parent (previous order), transposed (and contiguous) for `_richardson`'s
+    product, whose long axis is then the last: half the time of M @ S. An entry e = a + (a - b)/q made from its
+    parents a (same step) and b (larger step), q = RATIO^(2c) - 1, changes from them by (a - b)/q and (a - b)(1 + q)/q:
+    the change from b is always Ridders' larger one. r (E,) each entry's round-off in units of eps·|f(x)|/h; uses
+    (terms, E): which differences each entry uses (its changes use no others); rows: `_rows`."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
         q = RATIO ** (2 * c) - 1.0
         nxt = [rows[j] + (rows[j] - rows[j - 1]) / q for j in range(1, len(rows))]
         entries += nxt
-        changes += [(e - a, e - b) for e, a, b in zip(nxt, rows[1:], rows[:-1])]
+        changes += [e - b for e, b in zip(nxt, rows[:-1])]
         rows = nxt
-    M = np.array(entries + [d[0] for d in changes] + [d[1] for d in changes])
+    M = np.array(entries + changes)
     # each entry's round-off per eps·|f(x)|/h at the first step: Σ_j |C_ej|·RATIO^j (the steps are h/RATIO^j)
     roundoff = np.abs(np.array(entries)) @ RATIO ** np.arange(terms)
-    return np.ascontiguousarray(M.T), roundoff, (M.T != 0).astype(float)
+    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float)
 
 
-def _richardson(S, H, f0):
+@functools.lru_cache(maxsize=64)
+def _rows(k):
+    return np.arange(k)
+
+
+def _richardson(S, H, f0, want_err=True):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen.
-    The table is one 2-D product: a row per (direction, output) pair."""
+    The table is one 2-D product: a row per (direction, output) pair. (d (k, m), the estimates (k, m) or,
+    if not `want_err` and every difference is finite, None.)"""
     k, T, m = S.shape
     Mt, r, uses = _neville(T)
     E = len(r)
     S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
     finite = math.isfinite(S.sum()) if type(S) is np.ndarray and S.dtype.kind == "f" else np.isfinite(S).all()
-    # (k·m, 3E): the entries, then their changes from either parent
+    # (k·m, 2E): the entries, then their changes from their larger-step parents
     table = (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0)) @ Mt
-    change = np.abs(table[:, E:])
-    scale = (EPS / H[:, :1]) * np.abs(f0) if m > 1 else EPS * np.abs(f0[0]) / H[:, :1]  # (k, m): eps·|f(x)|/h
-    err = np.maximum(change[:, :E], change[:, E:]) + scale.reshape(k * m, 1) * r
+    # eps·|f(x)|/h (k·m, 1): one output's as one number over the first steps (a column)
+    scale = EPS * np.abs(f0[0]) / H[:, :1] if m == 1 else ((EPS / H[:, :1]) * np.abs(f0)).reshape(k * m, 1)
+    err = np.abs(table[:, E:]) + scale * r
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        spoilt = ((~np.isfinite(S)).astype(float) @ uses) > 0
-        err[spoilt[:, :E] | spoilt[:, E : 2 * E] | spoilt[:, 2 * E :] | np.isnan(err)] = np.inf
-    rows, at = np.arange(k * m), err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries)
-    d, e = table[rows, at].reshape(k, m), err[rows, at].reshape(k, m)
+        err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
+    rows, at = _rows(k * m), err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries)
+    d = table[rows, at].reshape(k, m)
+    if finite and not want_err:
+        return d, None
+    e = err[rows, at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
-@np.errstate(invalid="ignore", divide="ignore", over="ignore")  # f's NaN/inf: reported by f's DomainWarning
+@np.errstate(all="ignore")  # f's NaN/inf: reported by f's DomainWarning (and `Watch.centre` counts on it, `chunked`)
 def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0)):
     """J v by method's scheme for each row v of V (k, n; None: the identity, k = n, giving Jᵀ): (JV (k, m),
     error estimate (k, m) or None).
@@ -208,8 +218,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         # Hessian by central differences of central differences), not the first derivative's
         steps = np.array([EPS ** (1 / (p + levels))])
     n, m, eye = np.size(getattr(x, "concrete", x)), np.size(f0), V is None
-    V = np.eye(n) if eye else np.asarray(V, dtype=float).reshape(-1, n)
-    if not len(V):
+    V = None if eye else np.asarray(V, dtype=float).reshape(-1, n)  # (None: the identity, never built)
+    if not (n if eye else len(V)):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
     split = None if eye or not relative else _by_scale(x, V)
     if split is not None:  # J v = Σ_g J v_g, each part v_g stepping by its own components' scale
@@ -225,17 +235,18 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
-    F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
-    F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
-        S = (F[:, :, 0] - F[:, :, 1]) * w[0] / H[:, :, None]
+        F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
+        S = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None]
     else:
+        F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
+        F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
         S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
     if rich:
-        d, err = _richardson(S, H, f0)
+        d, err = _richardson(S, H, f0, want_err)
         if not want_err:
             return _unresolved(d, out), None
         noise, carried = _inner_parts(f0, inner)
@@ -373,6 +384,8 @@ def check_settings(scheme, step, order, richardson_terms):
 
 def check_points(points: int, width: int):
     """Refuse a set of `points` evaluations of f, each computing `width` elements, that could not finish."""
+    if points * width <= 10**10:  # (the common case: no message formatted)
+        return
     cost = f" ({points} evaluations of f, each computing {width} elements)"
     check_size("set of finite-difference evaluations", points, width, limit=10**10, cost=cost)
 
