@@ -170,12 +170,20 @@ class IndexMap:
     [[1, 0, 0], [1, 0, 0]]
     """
 
-    def __init__(self, st, out_shapes):
-        self._out_tree, self._unflatten_wrt = st.out_tree, st.unflatten_wrt
+    def __init__(self, out_tree, unflatten_wrt, out_shapes, wrt_shapes):
+        self._out_tree, self._unflatten_wrt = out_tree, unflatten_wrt
         self._row_parts = _ranges(out_shapes)
-        self._col_parts = _ranges(st.wrt_shapes())
-        self.rows = st.out_tree.unflatten(self._row_parts)
-        self.cols = st.unflatten_wrt(self._col_parts)
+        self._col_parts = _ranges(wrt_shapes)
+        self.rows = out_tree.unflatten(self._row_parts)
+        self.cols = unflatten_wrt(self._col_parts)
+
+    def complex_columns(self, is_complex: list) -> "IndexMap":
+        """This map of a realified function (api/complexes.py: each complex leaf a (Re, Im) pair on a last
+        axis) as the caller's: a complex leaf's elements one column each, as the joined matrix has them."""
+        if len(is_complex) != len(self._col_parts):  # (every leaf of a differentiated argument is a column leaf)
+            raise AssertionError("complex_columns needs one flag per input leaf")
+        shapes = [p.shape[:-1] if c else p.shape for p, c in zip(self._col_parts, is_complex)]
+        return IndexMap(self._out_tree, self._unflatten_wrt, [p.shape for p in self._row_parts], shapes)
 
     def blocks(self, J):
         per_out = [
@@ -220,7 +228,7 @@ def _pattern(st, x) -> _Pattern:
     shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in st.graph.outputs]
     rows, cols, m = _coo(deps, shapes)
     n = sum(int(np.prod(s)) for s in st.wrt_shapes())
-    return _Pattern(rows, cols, (m, n), IndexMap(st, shapes))
+    return _Pattern(rows, cols, (m, n), IndexMap(st.out_tree, st.unflatten_wrt, shapes, st.wrt_shapes()))
 
 
 def sparsity(f, *args, argnums=None, index=False):
@@ -278,6 +286,7 @@ class SparseJacobian(api._Transform):
     def __init__(self, f, argnums, method):
         super().__init__(f, argnums, method)
         self._patterns: dict = {}
+        self._realified: dict = {}  # complex leaves' layout -> (the realified f's SparseJacobian, its Realified)
 
     def __call__(self, *args):
         try:
@@ -318,12 +327,17 @@ class SparseJacobian(api._Transform):
     def _at_complex_leaves(self, args):
         """The compressed Jacobian of f realified (api/complexes.py): each complex input element's
         (Re, Im) column pair joined as ∂f/∂x − i ∂f/∂y, a real output's rows gradients as the dense
-        jacobian's. `index` is None here (the realified layout is not the caller's)."""
+        jacobian's. The realified function is kept per layout of complex leaves, so its pattern and
+        trace are found again on the next call; `index` is the caller's layout (one column per element)."""
         many = isinstance(self.argnums, tuple)
         r = realify(self.f, args, self.argnums if many else (self.argnums,))
-        inner = SparseJacobian(r.f, self.argnums, self.method)
+        key = tuple((str(r.flags[a][0]), tuple(r.flags[a][1]), tuple(r.flags[a][2])) for a in r.argnums)
+        if key not in self._realified:
+            self._realified[key] = (SparseJacobian(r.f, self.argnums, self.method), r)
+        inner = self._realified[key][0]
         rows, cols, values, (m, _) = _triple(inner(*r.args))
-        self.sweeps, self.index = inner.sweeps, None
+        self.sweeps = inner.sweeps
+        self.index = inner.index.complex_columns([c for a in r.argnums for c in r.flags[a][1]])
         if np.iscomplexobj(values):
             raise TypeError(
                 "jacobian(sparse=True) of a complex output at a complex leaf: as the dense jacobian without "

@@ -148,6 +148,34 @@ def test_jacobian_has_aux_and_sparse_at_complex_leaves(method):
         dl.jacobian(lambda z: z * z, method=method, sparse=True)(Z)
 
 
+@pytest.mark.parametrize("method", ("forward", "reverse", "numeric"))
+def test_sparse_jacobian_at_complex_leaves_keeps_its_pattern_and_gives_the_caller_s_index(method, monkeypatch):
+    """The sparsity pattern is read once per layout of complex leaves, as for real leaves (it was read again on
+    every call: a new realified function each time), and `index` is the caller's layout, one column per complex
+    element (it was None)."""
+    import difflab.sparse as sparse
+
+    reads = []
+    read = sparse._pattern
+    monkeypatch.setattr(sparse, "_pattern", lambda *a: reads.append(1) or read(*a))
+    jac = dl.jacobian(lambda z: np.abs(z[1:] * z[:-1]) ** 2, method=method, sparse=True)
+    first, second = jac(Z), jac(2.0 * Z)
+    assert len(reads) == 1
+    # |z_k z_{k+1}|²: ∂/∂x − i∂/∂y in z_k is 2 |z_{k+1}|² conj(z_k); at 2Z every entry is 8 times Z's
+    np.testing.assert_allclose(first.toarray()[0, :2], 2 * np.abs(Z[1::-1]) ** 2 * np.conj(Z[:2]), rtol=1e-7)
+    np.testing.assert_allclose(second.toarray(), 8.0 * first.toarray(), rtol=1e-7, atol=1e-9)
+    assert jac.index.rows.tolist() == [0, 1] and jac.index.cols.tolist() == [0, 1, 2]
+    g = lambda a, r: {"o": np.abs(a * r[0]) ** 2 + r[1:]}  # noqa: E731
+    pair = dl.jacobian(g, argnums=(0, 1), method=method, sparse=True)
+    joined = pair(Z[:2], np.array([2.0, 3.0]))
+    blocks = pair.index.blocks(joined)["o"]
+    assert [c.tolist() for c in pair.index.cols] == [[0, 1], [2, 3]]
+    np.testing.assert_allclose(blocks[0].toarray(), np.diag(8.0 * np.conj(Z[:2])), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        blocks[1].toarray(), [[4.0 * abs(Z[0]) ** 2, 1.0], [4.0 * abs(Z[1]) ** 2, 1.0]], rtol=1e-7
+    )
+
+
 @pytest.mark.parametrize("method", EXACT)
 def test_sparse_jacobian_keeps_a_complex_output_s_imaginary_part(method):
     # real inputs, a complex output: the rows are complex (they were cast to float, Im dropped)

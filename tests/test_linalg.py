@@ -4,6 +4,8 @@ derivatives by composition checked against finite differences of the first."""
 
 import warnings
 
+import math
+
 import numpy as np
 import pytest
 
@@ -499,6 +501,37 @@ def test_det_second_derivative_at_a_singular_matrix_is_exact(method):
             warnings.simplefilter("error")  # no DomainWarning: nothing is NaN
             h = dl.hessian(f, method=method)(a)
         np.testing.assert_allclose(h, dl.hessian(f, method="symbolic")(a), rtol=1e-12, atol=1e-12)
+
+
+def _det_derivative_exact(a, e, k):
+    """d^k/dε^k det(A + εE) at 0, from det(A + εE) = det E · det(εI + E⁻¹A), a polynomial in ε (np.poly)."""
+    return np.linalg.det(e) * np.poly(-np.linalg.solve(e, a))[::-1][k] * math.factorial(k)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_det_third_derivative_at_a_singular_matrix_is_exact(method):
+    """det‴ at an exactly singular A (a traced A reaches the cofactor's rules): the `cofactor_d` and
+    `cofactor_d2` entries, the SVD's division-free forms (they gave NaN with a DomainWarning: A⁻¹); right in
+    whatever order the transform meets singular and invertible matrices; det⁗ at a singular A is refused by name."""
+    rng = np.random.default_rng(5)
+    e = rng.normal(size=(4, 4))
+    rank2 = np.array([[1.0, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [3, 0, 3, 0]])
+    rank3 = np.array([[1.0, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [0.5, -1, 2, 3]])
+    d = lambda f: lambda a: dl.jvp(f, (a,), (e,), method=method)[1]  # noqa: E731
+    third = d(d(d(np.linalg.det)))
+    for a in (rng.normal(size=(4, 4)), rank2, rank3):  # an invertible A first: the transform is reused
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_allclose(third(a), _det_derivative_exact(a, e, 3), rtol=1e-11)
+    three = np.array([[1.0, 2, 3], [2, 4, 6], [1, 0, 1]])  # a cubic: det‴ = 6 det E along E, everywhere
+    e3 = e[:3, :3]
+    h = dl.hessian(np.linalg.det, method=method)
+    got = dl.jvp(h, (three,), (e3,), method=method)[1]
+    assert np.einsum("ijkl,ij,kl", got, e3, e3) == pytest.approx(6.0 * np.linalg.det(e3), rel=1e-12)
+    b = rng.normal(size=(4, 4))  # det⁗ where A is invertible (cofactor_d2's rule in A: adj(I + Y)'s cubic term)
+    np.testing.assert_allclose(d(third)(b), _det_derivative_exact(b, e, 4), rtol=1e-10)
+    with pytest.raises(dl.errors.NotDifferentiableError, match="fourth derivative of det"):
+        d(third)(rank2)
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])

@@ -108,6 +108,70 @@ def test_solve_sylvester_gradients_in_every_argument(rng):
         np.testing.assert_allclose(dl.grad(f, method="forward")(x), dl.grad(f)(x), rtol=1e-12, atol=1e-14)
 
 
+def _parts_gradient(f, z, h=1e-6):
+    """∂f/∂x − i ∂f/∂y of a real f by central differences (the convention's gradient, ops/complexes.py)."""
+    g = np.zeros_like(z)
+    for k in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[k] = 1.0
+        g[k] = (f(z + h * e) - f(z - h * e)) / (2 * h) - 1j * (f(z + 1j * h * e) - f(z - 1j * h * e)) / (2 * h)
+    return g
+
+
+def _complex_system(rng):
+    a = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3)) + 4.0 * np.eye(3)
+    b = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2)) + 3.0 * np.eye(2)
+    return a, b, rng.normal(size=(3, 2)) + 1j * rng.normal(size=(3, 2)), rng.normal(size=(3, 3))
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_sqrtm_and_solve_sylvester_of_complex_matrices(method, rng):
+    """Complex A (B, Q): SciPy's values, gradients of real functions equal to central differences of the
+    parts (SciPy on plain arrays), J v along a complex direction and its derivative (X dX + dX X = dA)."""
+    a, b, q, w = _complex_system(rng)
+    np.testing.assert_allclose(dla.sqrtm(a), sl.sqrtm(a), rtol=1e-12)
+    np.testing.assert_allclose(dla.solve_sylvester(a, b, q), sl.solve_sylvester(a, b, q), rtol=1e-12)
+    root = lambda m, f=dla.sqrtm: np.sum(np.abs(f(m)) ** 2 * w)  # noqa: E731
+    solve = lambda m, f=dla.solve_sylvester: np.real(np.sum(f(m, b, q) * w[:, :2]))  # noqa: E731
+    for f, plain in ((root, sl.sqrtm), (solve, sl.solve_sylvester)):
+        want = _parts_gradient(lambda m, f=f, plain=plain: f(m, plain), a)
+        np.testing.assert_allclose(dl.grad(f, method=method)(a), want, rtol=1e-6, atol=1e-7)
+    # in B and Q too: the gradient of Re Σ w∘X in Q is the adjoint solve Aᵀ Q̄ + Q̄ Bᵀ = w (no conjugate)
+    g = dl.grad(lambda m: np.real(np.sum(dla.solve_sylvester(a, b, m) * w[:, :2])), method=method)(q)
+    np.testing.assert_allclose(g, sl.solve_sylvester(a.T, b.T, w[:, :2] + 0j), rtol=1e-10)
+    gb = dl.grad(lambda m: np.real(np.sum(dla.solve_sylvester(a, m, q) * w[:, :2])), method=method)(b)
+    np.testing.assert_allclose(
+        gb, _parts_gradient(lambda m: solve(a, lambda x, _, y: sl.solve_sylvester(x, m, y)), b), rtol=1e-6, atol=1e-7
+    )
+    e = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    x = sl.sqrtm(a)
+    _, dx = dl.jvp(dla.sqrtm, (a,), (e,), method=method)
+    np.testing.assert_allclose(x @ dx + dx @ x, e, rtol=1e-10, atol=1e-12)
+    _, d2x = dl.jvp(lambda m: dl.jvp(dla.sqrtm, (m,), (e,), method=method)[1], (a,), (e,), method=method)
+    np.testing.assert_allclose(x @ d2x + d2x @ x, -2.0 * dx @ dx, rtol=1e-9, atol=1e-11)  # X X = A, twice
+
+
+def test_complex_solve_sylvester_gradient_is_autograd_s_and_sqrtm_s_keeps_its_imaginary_part(rng):
+    """autograd's solve_sylvester VJP agrees; its sqrtm VJP takes the real part of the Sylvester solve
+    (autograd/scipy/linalg.py), so its gradient at a complex A is the real part of the central differences'
+    (JAX's sqrtm and solve_sylvester have no derivative: no rule for `schur`)."""
+    autograd = pytest.importorskip("autograd")
+    from autograd.scipy import linalg as asl
+
+    a, b, q, w = _complex_system(rng)
+    theirs = autograd.grad(lambda m: autograd.numpy.real(autograd.numpy.sum(asl.solve_sylvester(m, b, q) * w[:, :2])))(
+        a
+    )
+    ours = dl.grad(lambda m: np.real(np.sum(dla.solve_sylvester(m, b, q) * w[:, :2])), method="reverse")(a)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    f = lambda m: np.sum(np.abs(dla.sqrtm(m)) ** 2 * w)  # noqa: E731
+    want = _parts_gradient(lambda m: np.sum(np.abs(sl.sqrtm(m)) ** 2 * w), a)
+    theirs = autograd.grad(lambda m: autograd.numpy.sum(autograd.numpy.abs(asl.sqrtm(m)) ** 2 * w))(a)
+    np.testing.assert_allclose(theirs, want.real, rtol=1e-6, atol=1e-7)  # the imaginary part dropped
+    assert np.abs(want.imag).max() > 0.05
+    np.testing.assert_allclose(dl.grad(f, method="reverse")(a), want, rtol=1e-6, atol=1e-7)
+
+
 # -- odeint ----------------------------------------------------------------------------------------
 
 TIGHT = dict(rtol=1e-11, atol=1e-11)

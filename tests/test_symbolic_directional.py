@@ -109,3 +109,33 @@ def test_a_traced_tangent_at_plain_primals():
     jac = dl.jacobian(jv, method="reverse")(V[0])
     np.testing.assert_allclose(jac, dl.jacobian(_g, method="reverse")(X), rtol=1e-13)
     assert type(seen[-1]) is np.ndarray  # the outputs stay plain values
+
+
+def test_one_example_code_shares_repeated_subtrees_without_cse_s_common_factor_search(monkeypatch):
+    """The code for one example (compile.SymbolicCode on Python floats) is compiled for a few calls (each
+    of autograd's combo_check shapes, to second order): it names repeated subtrees (SymPy's tree_cse) and
+    skips `cse`'s search for common factors among products and sums (opt_cse, half of cse's time), and
+    prints sums in SymPy's own term order (no sort). The numbers stay the exact derivative's."""
+    import sympy as sp
+    import importlib
+
+    cse_main = importlib.import_module("sympy.simplify.cse_main")
+
+    from difflab.compile.symbolic import share
+
+    def refused(*args, **kwargs):
+        raise AssertionError("opt_cse ran for the one-example code")
+
+    monkeypatch.setattr(cse_main, "opt_cse", refused)
+    x = np.array([0.3, -1.2, 2.0])
+    v = np.array([1.0, 0.5, -2.0])
+    f = lambda x: dnp.sin(x * x[::-1]) * dnp.exp(x)  # noqa: E731
+    _, jv = dl.jvp(f, (x,), (v,), method="symbolic")
+    y = x * x[::-1]
+    want = np.cos(y) * (v * x[::-1] + x * v[::-1]) * np.exp(x) + np.sin(y) * np.exp(x) * v
+    np.testing.assert_allclose(jv, want, rtol=1e-14)
+    g = dl.grad(lambda x: dnp.sum(f(x) * v), method="symbolic")(x)
+    np.testing.assert_allclose(g, dl.grad(lambda x: dnp.sum(f(x) * v), method="reverse")(x), rtol=1e-14)
+    a, b = sp.symbols("a b", real=True)
+    lines, outs = share([], [sp.sin(a * b) + a * b, sp.cos(a * b)], light=True)
+    assert [e for _, e in lines] == [a * b] and outs == [sp.sin(lines[0][0]) + lines[0][0], sp.cos(lines[0][0])]

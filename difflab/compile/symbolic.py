@@ -61,6 +61,9 @@ def _scalar_printer():
             "inline": True,
             "allow_unknown_functions": True,
             "user_functions": {k: k for k in SYMPY_MATH},
+            # terms printed in SymPy's own order: sorting every sum's terms to print them (the str printer's
+            # default) was a third of compiling a nested second-order check
+            "order": "none",
         }
     )
 
@@ -104,7 +107,7 @@ class SymbolicCode:
                 p.symbols,
                 body,
                 modules=[SYMPY_MATH, "math"],
-                cse=p.method.cse and self._shared,
+                cse=p.method.cse and self._light,
                 printer=_scalar_printer(),
             )
         lines, outs = self._shared(exprs) if p.method.cse else ([], p.program.inline(exprs))
@@ -113,6 +116,9 @@ class SymbolicCode:
 
     def _shared(self, exprs):
         return share(self.prepared.program.needed(exprs), exprs)
+
+    def _light(self, exprs):
+        return share(self.prepared.program.needed(exprs), exprs, light=True)
 
     def run(self, kind, args):
         batch_inputs = self.prepared.batch_inputs
@@ -146,14 +152,20 @@ class SymbolicCode:
         return res
 
 
-def share(assignments: list, exprs: list) -> tuple:
+def share(assignments: list, exprs: list, light: bool = False) -> tuple:
     """(assignments, outputs) with the subexpressions repeated inside them named too (`sympy.cse`),
-    each placed just before its first use; conditions stay inline in their Piecewise."""
+    each placed just before its first use; conditions stay inline in their Piecewise. `light`: only
+    repeated subtrees (SymPy's tree_cse), without `cse`'s search for common factors and terms among
+    sums and products (`opt_cse`, half its time): the one-example code, compiled for a few calls."""
     import sympy as sp
 
-    reps, reduced = sp.cse(
-        [e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True), order="none"
-    )
+    everything, names = [e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True)
+    if light:
+        from sympy.simplify.cse_main import tree_cse
+
+        reps, reduced = tree_cse(everything, names, {}, "none")
+    else:
+        reps, reduced = sp.cse(everything, names, order="none")
     inline = {r: e for r, e in reps if isinstance(e, sp.logic.boolalg.Boolean)}
     while any(e.free_symbols & inline.keys() for e in inline.values()):
         inline = {r: e.xreplace(inline) for r, e in inline.items()}

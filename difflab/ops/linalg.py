@@ -348,9 +348,16 @@ def _cofactor_vjp_svd(ct, x):
     return u @ (d[..., :, None] * np.eye(q.shape[-1]) - np.swapaxes(q * g, -1, -2)) @ np.swapaxes(v, -1, -2)
 
 
+def _singular_at(x) -> bool:
+    """Whether x, or a traced x's value where it is traced, holds an exactly singular matrix."""
+    return _singular(x.concrete if isinstance(x, Traced) and x.concrete is not None else x)
+
+
 def _cofactor_jvp(t, out, x):
     if _singular(x) and not isinstance(t, Traced):
         return _cofactor_jvp_svd(t, x)
+    if isinstance(x, Traced) or _singular(x):  # as an entry (the SVD's form, right at any A), differentiable
+        return cofactor_d(x, t)  # again: det‴ at a singular A, and a trace reused at one
     return strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(
         out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x)))
     )
@@ -359,15 +366,17 @@ def _cofactor_jvp(t, out, x):
 def _cofactor_vjp(ct, out, x):
     if _singular(x) and not isinstance(ct, Traced):
         return _cofactor_vjp_svd(ct, x)
+    if isinstance(x, Traced) or _singular(x):  # d cof is self-adjoint (⟨C, d cof[T]⟩ = d²det[C, T]): the same entry
+        return cofactor_d(x, ct)
     total = _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False))
     return strong_mul(total, _swap_last(_rule_inv(x))) - strong_matmul(
         _swap_last(_rule_inv(x)), strong_matmul(_swap_last(ct), out)
     )
 
 
-# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ) where A is invertible; at an exactly singular
-# concrete A (A⁻¹ does not exist) the SVD's exact form (_cofactor_jvp_svd): det″ there is finite. A traced
-# singular A (a third derivative, or a rule traced by the compiled tier) still takes A⁻¹: NaN, with a warning
+# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ) at a concrete invertible A; at an exactly singular
+# one (A⁻¹ does not exist) the SVD's exact form (_cofactor_jvp_svd): det″ there is finite. A traced A (a third
+# derivative, or a rule traced by the compiled tier) records the `cofactor_d` entry, the SVD's form at any A
 cofactor = defop(
     "cofactor",
     _cofactor,
@@ -379,6 +388,153 @@ cofactor = defop(
     complex=True,  # a polynomial in A, its rules holomorphic as written (the SVD's with conj(U), V: _cofactor_frame)
     doc="adj(A)ᵀ, the cofactor matrix: det's gradient (finite and exact where A is singular)",
 )
+
+
+def _triples(s):
+    """P[..., i, j, c] = ∏_{l ∉ {i, j, c}} s_l for distinct i, j, c, else 0 (no division: exact where s has zeros)."""
+    n = s.shape[-1]
+    idx = np.arange(n)
+    hit = (idx[:, None, None, None] == idx) | (idx[None, :, None, None] == idx) | (idx[None, None, :, None] == idx)
+    p = np.prod(np.where(hit, 1.0, s[..., None, None, None, :]), axis=-1)
+    distinct = (idx[:, None, None] != idx[None, :, None]) & (idx[:, None, None] != idx) & (idx[None, :, None] != idx)
+    return np.where(distinct, p, 0.0)
+
+
+def _cofactor_d2_svd(x, t, r):
+    """d² cof(A)[T, R] by the SVD (A = U S Vᵀ, E = Uᵀ T V, F = Uᵀ R V), exact at a singular A: the third
+    derivative of det at a diagonal S, d³det[e_ij, E, F] = Σ over the 3×3 principal minors through i and j
+    of their mixed determinant times the other singular values' product (det(S + X) = Σ_R det X_RR ∏_{l∉R} s_l):
+    diagonal Σ_ab P_iab (E_aa F_bb − E_ab F_ba), off it Σ_c P_ijc (E_jc F_ci + F_jc E_ci − E_ji F_cc − F_ji E_cc)."""
+    x = np.asarray(x)
+    sign, u, v, _ = _cofactor_frame(x)
+    p = _triples(np.linalg.svd(x, compute_uv=False))
+    e, f = (np.swapaxes(u, -1, -2) @ np.asarray(m) @ v for m in (t, r))
+    de, df = (np.diagonal(m, axis1=-2, axis2=-1) for m in (e, f))
+    diag = np.einsum("...iab,...a,...b->...i", p, de, df) - np.einsum("...iab,...ab,...ba->...i", p, e, f)
+    off = np.einsum("...ijc,...jc,...ci->...ij", p, e, f) + np.einsum("...ijc,...jc,...ci->...ij", p, f, e)
+    off = off - np.swapaxes(e, -1, -2) * np.einsum("...ijc,...c->...ij", p, df)
+    off = off - np.swapaxes(f, -1, -2) * np.einsum("...ijc,...c->...ij", p, de)
+    d2 = off + diag[..., :, None] * np.eye(x.shape[-1])
+    return sign * (u @ d2 @ np.swapaxes(v, -1, -2))
+
+
+def _sympy_cofactor_derivative(order):
+    """SymPy's d^k cof(M)[T1, ..., Tk] (k = `order`), per matrix of a stack, up to SYMPY_MATRIX_LIMIT."""
+
+    def translate(m, *ts):
+        sp = _sp()
+        m, *ts = (np.asarray(a, dtype=object) for a in (m, *ts))
+        if min(m.shape[-2:]) > SYMPY_MATRIX_LIMIT:
+            _too_big(
+                f"the derivative of cofactor (order {order})",
+                m.shape[-2:],
+                f"{SYMPY_MATRIX_LIMIT}×{SYMPY_MATRIX_LIMIT}",
+            )
+        eps = sp.symbols(f"eps0:{order}", real=True)
+        lead = np.broadcast_shapes(*[a.shape[:-2] for a in (m, *ts)])
+        flat = [np.broadcast_to(a, lead + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in (m, *ts)]
+        out = []
+        for mats in zip(*flat):
+            moved = sp.Matrix(mats[0]) + sum((e * sp.Matrix(t) for e, t in zip(eps, mats[1:])), sp.zeros(*m.shape[-2:]))
+            cof = moved.adjugate().T
+            for e in eps:
+                cof = cof.diff(e)
+            out.append(np.array(cof.subs({e: 0 for e in eps}).tolist(), dtype=object))
+        return np.stack(out).reshape(lead + m.shape[-2:])
+
+    return translate
+
+
+def _square_pairs(k):
+    """Samples: well-conditioned square matrices with k directions (single and stacked)."""
+
+    def samples(rng):
+        return [
+            ((draw("real", (3, 3), rng) + 3.0 * np.eye(3), *[draw("real", (3, 3), rng) for _ in range(k)]), {}),
+            ((draw("real", (2, 2, 2), rng) + 3.0 * np.eye(2), *[draw("real", (2, 2), rng) for _ in range(k)]), {}),
+        ]
+
+    return samples
+
+
+def _directions_strategy(k):
+    def strategy(b, name, x, picks, c):
+        n = int(np.prod(b.shape(x)))
+        if n > 2:
+            x, n = b.emit("sum", x, axis=None, keepdims=False), 1
+        col = b.emit("reshape", x, shape=(n, 1))
+        m = b.emit("add", b.emit("mul", col, col if n == 1 else b.emit("reshape", x, shape=(1, n))), 2.0 * np.eye(n))
+        return b.emit(name, m, *[m] * k)
+
+    return strategy
+
+
+def _trace_of(m):
+    """tr M per matrix, shaped (..., 1, 1)."""
+    eye = np.eye(_shape(m)[-1])
+    return _trailing_scalar(REGISTRY["sum"](m * eye, axis=_last_two(m), keepdims=False))
+
+
+def _cofactor_d3_inv(x, directions):
+    """d³ cof(A)[X1, X2, X3] where A is invertible, as registry ops (differentiable again): with B = A⁻¹ and
+    Yk = B Xk, cof(A + X) = det A · (adj(I + Y) B)ᵀ, and adj(I + Y)'s cubic term e3 I − e2 Y + e1 Y² − Y³
+    (e_k: Y's elementary symmetric functions) polarized over the orders of the three directions."""
+    b = _rule_inv(x)
+    ys = [b @ m for m in directions]
+    tr = [_trace_of(y) for y in ys]
+    eye, total = np.eye(_shape(x)[-1]), 0.0
+    for i, j, k in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
+        yjk = ys[j] @ ys[k]
+        e3 = (tr[i] * tr[j] * tr[k] - 3.0 * tr[i] * _trace_of(yjk) + 2.0 * _trace_of(ys[i] @ yjk)) / 6.0
+        e2 = 0.5 * (tr[i] * tr[j] - _trace_of(ys[i] @ ys[j]))
+        total = total + e3 * eye - e2 * ys[k] + tr[i] * yjk - ys[i] @ yjk
+    return _trailing_scalar(det(x)) * _swap_last(total @ b)
+
+
+def _cofactor_d2_in_x(x, *directions):
+    """cofactor_d2's derivative in A (det's fourth): `_cofactor_d3_inv` where A is invertible; at a singular A
+    refused by name (A⁻¹ does not exist and no SVD form of it is written)."""
+    if _singular_at(x):
+        raise NotDifferentiableError(
+            "difflab has no fourth derivative of det (a third derivative of cofactor) at a singular matrix: it is "
+            "exact to the third there; use an invertible A"
+        )
+    return _cofactor_d3_inv(x, directions)
+
+
+# The derivatives of cof at a singular A, as entries so they differentiate again (det‴ there): each is
+# symmetric multilinear in its directions, so a VJP is the same entry with the cotangent as a direction
+cofactor_d = defop(
+    "cofactor_d",
+    lambda x, t: _cofactor_jvp_svd(np.asarray(t), np.asarray(x)),
+    jvp=(lambda dx, out, x, t: cofactor_d2(x, t, dx), lambda dt, out, x, t: cofactor_d(x, dt)),
+    vjp=(lambda ct, out, x, t: cofactor_d2(x, ct, t), lambda ct, out, x, t: cofactor_d(x, ct)),
+    sympy=_sympy_cofactor_derivative(1),
+    samples=_square_pairs(1),
+    strategy=_directions_strategy(1),
+    complex=True,
+    doc="d cof(A)[T] by the SVD (det″[·, T], exact where A is singular)",
+)
+cofactor_d2 = defop(
+    "cofactor_d2",
+    lambda x, t, r: _cofactor_d2_svd(x, t, r),
+    jvp=(
+        lambda dx, out, x, t, r: _cofactor_d2_in_x(x, t, r, dx),
+        lambda dt, out, x, t, r: cofactor_d2(x, dt, r),
+        lambda dr, out, x, t, r: cofactor_d2(x, t, dr),
+    ),
+    vjp=(
+        lambda ct, out, x, t, r: _cofactor_d2_in_x(x, ct, t, r),
+        lambda ct, out, x, t, r: cofactor_d2(x, ct, r),
+        lambda ct, out, x, t, r: cofactor_d2(x, t, ct),
+    ),
+    sympy=_sympy_cofactor_derivative(2),
+    samples=_square_pairs(2),
+    strategy=_directions_strategy(2),
+    complex=True,
+    doc="d² cof(A)[T, R] by the SVD (det‴[·, T, R], exact where A is singular)",
+)
+
 det = defop(
     "det",
     np.linalg.det,

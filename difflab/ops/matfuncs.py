@@ -8,9 +8,13 @@ dX[i, j] = dA[i, j] / (X[i, i] + X[j, j])). The cotangent is the adjoint solve X
 The Sylvester solve's own rules are Sylvester solves (A dX + dX B = dQ − dA X − X dB; Q̄ solves
 Aᵀ Q̄ + Q̄ Bᵀ = X̄, Ā = −Q̄ Xᵀ, B̄ = −Xᵀ Q̄), so derivatives of any order nest.
 
-Condition. sqrtm is real and differentiable where A has no eigenvalue on the closed negative real
-axis (−∞, 0]. An eigenvalue below 0 leaves no real principal root (SciPy returns a complex matrix;
-difflab, which differentiates real functions, gives NaN with a DomainWarning naming the equation).
+Complex matrices (forward, reverse and numeric; ops/complexes.py): both entries are holomorphic, their
+rules hold as written (transposes, not conjugate transposes: the convention's VJP is the JVP's transpose);
+a complex A, B or Q is solved in complex arithmetic (SciPy's complex Schur forms and trsyl).
+
+Condition. sqrtm is differentiable where A has no eigenvalue on the closed negative real axis (−∞, 0].
+For a real A, an eigenvalue below 0 leaves no real principal root (SciPy returns a complex matrix;
+difflab keeps a real A's root real: NaN with a DomainWarning naming the equation).
 A singular A (an eigenvalue 0) may have a root, but no derivative there (X ⊕ X is singular: the
 Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it the derivative is large.
 `sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
@@ -52,9 +56,14 @@ def _no_value(why: str):
     return np.sqrt(np.float64(-1.0))
 
 
-def _stacked(x, lead, core):
+def _stacked(x, lead, core, dtype=float):
     """x broadcast to lead + core and flattened to (count,) + core."""
-    return np.broadcast_to(np.asarray(x, dtype=float), lead + core).reshape((-1,) + core)
+    return np.broadcast_to(np.asarray(x, dtype=dtype), lead + core).reshape((-1,) + core)
+
+
+def _dtype(*xs):
+    """complex if any of xs is (a complex system has a complex solution), else float."""
+    return complex if any(np.iscomplexobj(x) for x in xs) else float
 
 
 # -- sylvester: X with A X + X B = Q -----------------------------------------------------------------
@@ -68,22 +77,25 @@ def _sylvester_shapes(a, b, q):
 
 
 def _sylvester_one(sl, a, b, q):
-    """SciPy's Bartels-Stewart solve (Schur forms, LAPACK's trsyl) for one real system; None where
+    """SciPy's Bartels-Stewart solve (Schur forms, LAPACK's trsyl) for one system, real or complex (as
+    `scipy.linalg.solve_sylvester`: B's Schur form of Bᴴ, trsyl's conjugate-transposed B); None where
     trsyl had to perturb it (A and −B share an eigenvalue, to working precision)."""
-    r, u = sl.schur(a, output="real")
-    s, v = sl.schur(b.T, output="real")
+    output = "complex" if np.iscomplexobj(a) or np.iscomplexobj(b) else "real"
+    r, u = sl.schur(a, output=output)
+    s, v = sl.schur(b.conj().T, output=output)
     (trsyl,) = sl.get_lapack_funcs(("trsyl",), (r, s, q))
-    y, scale, info = trsyl(r, s, u.T @ q @ v, tranb="T")
+    y, scale, info = trsyl(r, s, u.conj().T @ q @ v, tranb="C")
     if info != 0:
         return None
-    return u @ (scale * y) @ v.T
+    return u @ (scale * y) @ v.conj().T
 
 
 def _sylvester_impl(a, b, q):
     sl = scipy_linalg()
     lead, n, m = _sylvester_shapes(a, b, q)
-    triples = zip(_stacked(a, lead, (n, n)), _stacked(b, lead, (m, m)), _stacked(q, lead, (n, m)))
-    out = np.empty((int(np.prod(lead, dtype=int)), n, m))
+    dtype = _dtype(a, b, q)
+    triples = zip(*[_stacked(x, lead, shape, dtype) for x, shape in ((a, (n, n)), (b, (m, m)), (q, (n, m)))])
+    out = np.empty((int(np.prod(lead, dtype=int)), n, m), dtype=dtype)
     for k, (ak, bk, qk) in enumerate(triples):
         if not qk.any():  # X = 0 (strong zeros: the rules' zero tangent or cotangent gives 0, whatever A and B)
             out[k] = 0.0
@@ -177,7 +189,9 @@ sylvester = defop(
     domain=("real", "real", "real"),
     samples=_sylvester_samples,
     strategy=_sylvester_strategy,
-    analytic=False,  # evaluated in real arithmetic: complex step cannot pass through it
+    # holomorphic in (A, B, Q): the rules as written (with transposes, not conjugates: ops/complexes.py)
+    complex=True,
+    analytic=False,  # complex step cannot pass through it: its complex values are a complex system's
     drops_nan=True,  # per matrix of a stack: a NaN reaches only its own system
     doc="X with A X + X B = Q (Bartels-Stewart); needs A and -B to share no eigenvalue",
 )
@@ -192,6 +206,8 @@ def _sqrtm_one(sl, a):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sl.LinAlgWarning)  # singular: its derivative says so, as NaN
         x = sl.sqrtm(a)
+    if np.iscomplexobj(a):  # the principal root of a complex A (its eigenvalues' roots in the right half-plane)
+        return x
     if np.iscomplexobj(x):
         # SciPy's answer for an eigenvalue on the negative real axis; older SciPy may return a real
         # root with rounding-level imaginary parts
@@ -203,11 +219,11 @@ def _sqrtm_one(sl, a):
 
 def _sqrtm_impl(a):
     sl = scipy_linalg()
-    a = np.asarray(a, dtype=float)
+    a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"sqrtm needs square matrices (..., n, n), got shape {a.shape}")
     flat = a.reshape((-1,) + a.shape[-2:])
-    out = np.empty(flat.shape)
+    out = np.empty(flat.shape, dtype=a.dtype)
     for k, m in enumerate(flat):
         out[k] = _sqrtm_one(sl, m)
     return out.reshape(a.shape)
@@ -244,7 +260,8 @@ sqrtm = defop(
     domain=("spd",),
     samples=_sqrtm_samples,
     strategy=_sqrtm_strategy,
-    analytic=False,  # evaluated in real arithmetic: complex step cannot pass through it
+    complex=True,  # holomorphic where A has no eigenvalue on (−∞, 0]: X dX + dX X = dA as written
+    analytic=False,  # complex step cannot pass through it: a real A's root is taken real
     drops_nan=True,  # per matrix of a stack: a NaN reaches only its own root
     doc="principal matrix square root (X X = A); X dX + dX X = dA; no eigenvalue of A in (-inf, 0]",
 )
