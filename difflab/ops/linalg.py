@@ -353,10 +353,18 @@ def _singular_at(x) -> bool:
     return _singular(x.concrete if isinstance(x, Traced) and x.concrete is not None else x)
 
 
+def _svd_form(x) -> bool:
+    """Whether the cofactor's rules take the SVD's form at a concrete x: at every finite, non-empty one.
+    The A⁻¹ form (det · A⁻ᵀ terms) loses cond(A)·eps of |cof|: every digit at a nearly singular A
+    (cond 3e16: det″ −0.873 for 0.860), and A⁻¹ does not exist at a singular one. A non-finite A keeps
+    the A⁻¹ form, whose NaN comes with the DomainWarning naming the equation."""
+    return isinstance(x, np.ndarray) and x.size > 0 and bool(np.isfinite(x).all())
+
+
 def _cofactor_jvp(t, out, x):
-    if _singular(x) and not isinstance(t, Traced):
+    if _svd_form(x) and not isinstance(t, Traced):
         return _cofactor_jvp_svd(t, x)
-    if isinstance(x, Traced) or _singular(x):  # as an entry (the SVD's form, right at any A), differentiable
+    if isinstance(x, Traced) or _svd_form(x):  # as an entry (the SVD's form, right at any A), differentiable
         return cofactor_d(x, t)  # again: det‴ at a singular A, and a trace reused at one
     return strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(
         out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x)))
@@ -364,9 +372,9 @@ def _cofactor_jvp(t, out, x):
 
 
 def _cofactor_vjp(ct, out, x):
-    if _singular(x) and not isinstance(ct, Traced):
+    if _svd_form(x) and not isinstance(ct, Traced):
         return _cofactor_vjp_svd(ct, x)
-    if isinstance(x, Traced) or _singular(x):  # d cof is self-adjoint (⟨C, d cof[T]⟩ = d²det[C, T]): the same entry
+    if isinstance(x, Traced) or _svd_form(x):  # d cof is self-adjoint (⟨C, d cof[T]⟩ = d²det[C, T]): the same entry
         return cofactor_d(x, ct)
     total = _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False))
     return strong_mul(total, _swap_last(_rule_inv(x))) - strong_matmul(
@@ -374,9 +382,10 @@ def _cofactor_vjp(ct, out, x):
     )
 
 
-# d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ (cof = det · A⁻ᵀ) at a concrete invertible A; at an exactly singular
-# one (A⁻¹ does not exist) the SVD's exact form (_cofactor_jvp_svd): det″ there is finite. A traced A (a third
-# derivative, or a rule traced by the compiled tier) records the `cofactor_d` entry, the SVD's form at any A
+# d cof by the SVD's exact form (_cofactor_jvp_svd) at every finite concrete A: right at a singular and a nearly
+# singular one, where d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ loses every digit or does not exist (that form stays
+# for a non-finite A, its NaN with the DomainWarning). A traced A (a third derivative, or a rule traced by the
+# compiled tier) records the `cofactor_d` entry, the SVD's form at any A
 cofactor = defop(
     "cofactor",
     _cofactor,
