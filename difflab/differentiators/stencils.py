@@ -43,6 +43,7 @@ from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
+from .pilot import PILOT_FROM, pilot_factor
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -227,6 +228,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         d, err = _products(fun, x, parts, f0, method, want_err, levels, inner)
         return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
     rich = method.scheme == "richardson"
+    if eye and n >= PILOT_FROM and method.scheme == "central" and p == 2 and relative and levels == 1:
+        if getattr(fun, "pilot", np.size(f0) == 1):  # one output, on numbers: a pilot sizes f‴ (pilot.py)
+            steps = steps * pilot_factor(fun, x, f0, float(steps[0]))
     H = _steps(
         x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
     )  # (k, T)
