@@ -84,3 +84,8 @@ def test_near_a_pole_the_pilot_stands_aside_and_says_nothing():
         warnings.simplefilter("error", dl.DomainWarning)
         g = dl.grad(lambda x: dnp.sum(dnp.log(x)), method="numeric")(x)
     np.testing.assert_allclose(g, 1.0 / x, rtol=1e-7)
+
+
+def test_a_complex_output_keeps_the_default_step():
+    f = lambda x, D: np.sum(np.exp(1j * (x + D)), axis=1)[:, None]  # noqa: E731
+    assert pilot_factor(f, X16, np.sum(np.exp(1j * X16)), BASE) == 1.0

@@ -36,26 +36,25 @@ PILOT_RANGE = 4.0
 
 
 @functools.lru_cache(maxsize=64)
-def _signs(n: int) -> np.ndarray:
-    """A fixed random ±1 direction per size (the same gradient at every call)."""
+def _moves(n: int, lead: int) -> np.ndarray:
+    """The pilot's moves per unit of max(1, |x_i|), (lead + 3, n): `lead` zero rows (f(x) folded in, `chunked`), then
+    a·s, −a·s, 2a·s for a fixed random ±1 direction s per size (the same gradient at every call)."""
     signs = np.random.default_rng(n).choice([-1.0, 1.0], n)
-    signs.flags.writeable = False
-    return signs
+    moves = np.concatenate([np.zeros((lead, n)), np.outer([PILOT_STEP, -PILOT_STEP, 2.0 * PILOT_STEP], signs)])
+    moves.flags.writeable = False
+    return moves
 
 
 def pilot_factor(fun, x, f0, base: float) -> float:
     """The factor (1/PILOT_RANGE … PILOT_RANGE) on the central difference's default relative step `base` from
-    f at x + a·u, x − a·u, x + 2a·u (u: `_signs` scaled by max(1, |x_i|)), through `fun(x, D)` as `_products`
+    f at x + a·u, x − a·u, x + 2a·u (u: `_moves`' signs scaled by max(1, |x_i|)), through `fun(x, D)` as `_products`
     calls it (its first run folds f(x) in while `fun.lead` is 1; with a Watch, its moves must stay within the
     reach allowed at a). 1.0 where the pilot says nothing usable: a value not finite, an op's argument moved too
     far for its length scale, f(x) = 0 with no third derivative. Its DomainWarnings are not said: no value of
     the pilot's is kept."""
     n, a = len(x), PILOT_STEP
-    u = _signs(n) * np.maximum(1.0, np.abs(x))
-    lead = getattr(fun, "lead", 0)
-    D = np.concatenate([np.zeros((lead, n)), np.outer([a, -a, 2.0 * a], u)])
     with holding_domain_warnings():
-        out = fun(x, D)
+        out = fun(x, _moves(n, getattr(fun, "lead", 0)) * np.maximum(1.0, np.abs(x)))
     watch = getattr(fun, "watch", None)
     F, cols = out if watch else (out, None)
     limit = scales.limit_of(a)  # (looked up at the call: bench/numeric_scales.py turns the guard off through it)
@@ -63,9 +62,11 @@ def pilot_factor(fun, x, f0, base: float) -> float:
         R = fun.reach(cols, len(F))
         if not R[:, : R.shape[1] // 2].max() <= limit:
             return 1.0
-    f0 = fun.f0 if f0 is None else f0
-    d = np.asarray(F, dtype=float)[:, 0] - float(np.ravel(f0)[0])  # differences from f(x): equal values cancel
-    third, noise = abs(d[2] - 3.0 * d[0] - d[1]) / a**3 / math.sqrt(n), 3.0 * EPS * abs(float(np.ravel(f0)[0]))
+    f0 = np.ravel(fun.f0 if f0 is None else f0)
+    if F.dtype.kind != "f" or f0.dtype.kind != "f":  # (a complex output: its step stays the default)
+        return 1.0
+    up, down, up2 = (F[:, 0] - f0[0]).tolist()  # differences from f(x): equal values cancel
+    third, noise = abs(up2 - 3.0 * up - down) / a**3 / math.sqrt(n), 3.0 * EPS * abs(float(f0[0]))
     if not (math.isfinite(third) and math.isfinite(noise) and noise > 0.0):
         return 1.0
     if third == 0.0:  # no third derivative along u: the largest step allowed
