@@ -1,5 +1,5 @@
 """Step rules for the central difference at 2 evaluations per component (issue 17 §3): how close each
-rule's error comes to the best step's, on bench/numeric.py's four functions and 14 more families.
+rule's error comes to the best step's, on bench/numeric.py's four functions and 18 more families.
 
     python bench/numeric_steps.py [--quick]
 
@@ -36,8 +36,8 @@ K = 8
 
 
 def families():
-    """name -> (f(xp, x) vectorised along axis 0, exact gradient): the bench's four, 10 more, and
-    the bench's four scaled by 1e3 and 1e-3 (a rule must not depend on f's units)."""
+    """name -> (f(xp, x) vectorised along axis 0, exact gradient): the bench's four, 9 more, the bench's four
+    scaled by 1e3 and 1e-3 (a rule must not depend on f's units), and Σ x³."""
     fam = dict(functions())
     fam.update(
         {
@@ -76,6 +76,8 @@ def families():
     for name, (f, g) in functions().items():
         for c in (1e3, 1e-3):
             fam[f"{c:g}·{name}"] = (lambda xp, x, f=f, c=c: c * f(xp, x), lambda x, g=g, c=c: c * g(x))
+    # (last, so the other cases keep their points) every component's f‴ equal: a pilot direction must not cancel it
+    fam["Σ x³ (equal f‴)"] = (lambda xp, x: xp.sum(x**3, axis=0), lambda x: 3 * x**2)
     return fam
 
 
