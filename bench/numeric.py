@@ -5,9 +5,13 @@ against numdifftools' default `Gradient` and `scipy.differentiate.jacobian` (bot
 
 Smooth test functions with known gradients, written once for NumPy and difflab.numpy (vectorised
 along axis 0, as scipy.differentiate requires). Relative error = max|g − g*| / max|g*|.
-The default central difference is judged against the best single step of the same stencil
-(searched over 97 steps): its error must be within 2× of that best error (issue 17; the former
-1e-10 target sits below the 2-evaluation stencil's round-off floor at n = 16, and is still shown).
+The default central difference is judged against the best fixed step of the same stencil (97 steps
+1e-9…1e-3) by EXPECTED error (issue 17 §3; bench/numeric_steps.py's measure): its mean error over 16
+points (x and 15 points jittered by 1e-3·max(1,|x|)) within 2× of the least mean error of a fixed step.
+Round-off makes one point's error a noisy draw: the least of 97 errors at x alone (the "lucky best",
+the former measure, still reported) is where noise happened to cancel truncation, which no rule can
+aim at. The former 1e-10 target sits below the 2-evaluation stencil's round-off floor at n = 16, and
+is still shown.
 "Evals / component" counts calls of f (difflab: `prepared.evals`; numdifftools: calls of f;
 scipy: points evaluated, since it calls f on batches). difflab is timed through `dl.prepare`.
 """
@@ -25,7 +29,9 @@ import difflab as dl
 import difflab.numpy as dnp
 
 CENTRAL_TARGET, RICH_ERR_TARGET, RICH_SPEED_TARGET = 1e-10, 1e-13, 10.0
-BEST_STEP_TARGET = 2.0  # default central step's error ÷ the best step's error (issue 17 §3)
+BEST_STEP_TARGET = 2.0  # default central step's expected error ÷ the best fixed step's (issue 17 §3)
+STEPS = np.logspace(-9, -3, 97)  # the fixed steps searched
+POINTS = 16  # x and 15 jittered points: the expected error's sample
 
 
 def functions():
@@ -72,14 +78,30 @@ def functions():
     }
 
 
-def best_step(f_dl, x, g_true):
-    """(error, step) of the central difference at the best of 97 steps 1e-9…1e-3 (one step for
-    every component; |x| ≤ 1 here, so the default's relative step max(1,|x|)·eps^(1/3) is absolute too)."""
-    errs = []
-    for h in np.logspace(-9, -3, 97):
-        p = dl.prepare(f_dl, x, method=dl.Numeric(step=float(h)))
-        errs.append((rel(p.grad(x), g_true), float(h)))
-    return min(errs)
+def jittered(x):
+    """x and POINTS − 1 points within 1e-3·max(1,|x_i|) of it (the same for every function)."""
+    rng = np.random.default_rng(17)
+    return [x] + [x + rng.uniform(-1e-3, 1e-3, len(x)) * np.maximum(1, np.abs(x)) for _ in range(POINTS - 1)]
+
+
+def against_best_steps(f_dl, xs, g_true):
+    """The default central difference against fixed steps, at the points xs (xs[0] = x): {expected: (its mean
+    error ÷ the least mean error of a fixed step, that step, its mean error), lucky: (its error at x ÷ the least
+    error of a fixed step at x, that step, that error)}. |x| ≤ 1 + 1e-3 here, so the default's relative step
+    max(1,|x|)·eps^(1/3) is an absolute one up to 1e-3."""
+    E = np.empty((len(STEPS), len(xs)))
+    for i, h in enumerate(STEPS):
+        p = dl.prepare(f_dl, xs[0], method=dl.Numeric(step=float(h)))
+        E[i] = [rel(p.grad(z), g) for z, g in zip(xs, g_true)]
+    p = dl.prepare(f_dl, xs[0], method=dl.Numeric())
+    mine = np.array([rel(p.grad(z), g) for z, g in zip(xs, g_true)])
+    mean = E.mean(axis=1)
+    b, c = int(mean.argmin()), int(E[:, 0].argmin())
+    ratio = lambda a, best: a / best if best > 0 else float("inf")  # noqa: E731
+    return {
+        "expected": (ratio(mine.mean(), mean[b]), float(STEPS[b]), float(mean[b]), float(mine.mean())),
+        "lucky": (ratio(mine[0], E[c, 0]), float(STEPS[c]), float(E[c, 0])),
+    }
 
 
 def rel(g, g_true):
@@ -103,7 +125,8 @@ def main():
             f_np = lambda z, fx=fx: fx(np, z)  # noqa: E731
             res_row = {}
             fns = {}
-            best_err, best_h = best_step(f_dl, x, g_true)
+            xs = jittered(x)
+            vs = against_best_steps(f_dl, xs, [fg(z) for z in xs])
             for label, m in [
                 ("difflab central (default)", dl.Numeric()),
                 ("difflab Richardson", dl.Numeric(scheme="richardson")),
@@ -153,15 +176,17 @@ def main():
                 }
                 verdict = ""
                 if label == "difflab central (default)":
-                    # issue 17: the default step against the best single step of the same stencil
-                    row["best_step"], row["best_step_error"] = best_h, best_err
-                    row["vs_best"] = info["rel_error"] / best_err if best_err > 0 else float("inf")
+                    # issue 17 §3: the default step against the best fixed step of the same stencil, by expected
+                    # error (mean over POINTS points); the lucky best (one point, least of 97 errors) still measured
+                    (ratio, h, best, mean), (lucky, lucky_h, lucky_err) = vs["expected"], vs["lucky"]
+                    row.update(vs_expected_best=ratio, expected_best_step=h, expected_best_error=best)
+                    row.update(expected_error=mean, vs_best=lucky, best_step=lucky_h, best_step_error=lucky_err)
                     row["target"] = BEST_STEP_TARGET
-                    row["met"] = row["vs_best"] <= BEST_STEP_TARGET and info["evals"] / n <= 2.5
+                    row["met"] = ratio <= BEST_STEP_TARGET and info["evals"] / n <= 2.25
                     row["met_1e-10"] = info["rel_error"] <= CENTRAL_TARGET  # the retired target, still measured
                     verdict = (
-                        f"err ≤ {BEST_STEP_TARGET:.0f}× best step's ({best_err:.1e} at h = {best_h:.1e}): "
-                        f"{'met' if row['met'] else 'MISSED'} ({row['vs_best']:.2f}×)"
+                        f"mean err ≤ {BEST_STEP_TARGET:.0f}× best fixed step's ({best:.1e} at h = {h:.1e}): "
+                        f"{'met' if row['met'] else 'MISSED'} ({ratio:.2f}×); lucky best {lucky_err:.1e}: {lucky:.2f}×"
                     )
                 if label == "difflab Richardson":
                     row["target"], row["met"] = RICH_ERR_TARGET, info["rel_error"] <= RICH_ERR_TARGET

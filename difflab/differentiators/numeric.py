@@ -133,7 +133,7 @@ class Numeric(base.Differentiator):
                 ys = [y.reshape(len(X), -1) if type(y) is np.ndarray else np.reshape(y, (len(X), -1)) for y in outs[:k]]
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
-            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold)
+            fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, not traced and self.m == 1)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun

@@ -222,14 +222,15 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
     return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None
 
 
-def chunked(run, chunk, watch, centre, fold=None):
+def chunked(run, chunk, watch, centre, fold=None, pilot=False):
     """`fun(x, D)` as `_products` calls it, from `run(x, D)` -> (f at the points x + D (len(D), m), the watched
     values there, each with a leading axis of len(D)), run on at most `chunk` rows of D at a time (None: all
     at once). With a Watch (`fun.watch`), fun gives (F, the watched values at the points), and `fun.near(cols,
     limit)` and `fun.reach(cols, B)` judge them (`Watch.near`, `Watch.reach`, at this centre). `fold` = (q,): the
     first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): while `fun.lead`
     is 1, the caller gives D with a zero first row (`stencil_points`), and fun keeps f there as `fun.f0` (flat,
-    (m,)) and the centre as `Watch.centre(·, q)` of the watched values there (None: not folded)."""
+    (m,)) and the centre as `Watch.centre(·, q)` of the watched values there (None: not folded). `pilot`: f has
+    one output and runs on numbers, so the default central step may be sized by a pilot (`pilot.pilot_factor`)."""
 
     def fun(x, D):  # (fun.lead: D's first row is x itself, f(x), while it is yet to be folded in)
         if fun.lead:
@@ -248,7 +249,7 @@ def chunked(run, chunk, watch, centre, fold=None):
             return F, parts[0][1]
         return F, [np.concatenate([np.asarray(p[1][j]) for p in parts]) for j in range(len(parts[0][1]))]
 
-    fun.watch, fun.f0, fun.centre, fun.lead = watch, None, centre, 1 if fold else 0
+    fun.watch, fun.f0, fun.centre, fun.lead, fun.pilot = watch, None, centre, 1 if fold else 0, pilot
     if watch:
         fun.near = lambda cols, limit: watch.near(fun.centre, cols, limit)
         fun.reach = lambda cols, B: watch.reach(fun.centre, cols, B)
