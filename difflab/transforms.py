@@ -520,6 +520,8 @@ class Linearized:
         return list(_split_out(self._outs, flat))
 
     def _tangent_part(self, parts):
+        if any(isinstance(a, Traced) for a in [*self.residuals, *parts]):  # inside an outer derivative: recorded
+            return evaluate(self.graph, *self.residuals, *parts)
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 return self._fn(*self.residuals, *parts)
@@ -581,14 +583,15 @@ def _linearize(f, primals, method, said):
 
     tr, tracers, out_leaves = trace_flat(sweep, example + tangents0)
     joint = outputs_of(tr, tracers, out_leaves)
-    if any(isinstance(a, Traced) for a in x):
-        raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
     early, late = split_graph(joint, joint.inputs[len(x) :], len(graph.outputs))
-    with np.errstate(invalid="raise", divide="raise"):
-        try:
-            res = lower(early)(*x)
-        except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
-            res = evaluate(early, *x)
+    if any(isinstance(a, Traced) for a in x):  # inside an outer derivative: its residuals are traced
+        res = evaluate(early, *x)
+    else:
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                res = lower(early)(*x)
+            except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
+                res = evaluate(early, *x)
     outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
     lin = Linearized(st, "forward", graph=late, residuals=residuals, said=said)
     lin._outs, lin._name, lin._x = outs, _name(f), x
@@ -630,6 +633,10 @@ def linear_transpose(lin: Linearized):
         for leaf, o in zip(leaves, lin._outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        if any(isinstance(a, Traced) for a in [*leaves, lin.matrix, *(lin.residuals or ())]):
+            # inside an outer derivative (a traced linearisation or cotangent): recorded, no NaN marking
+            flat = dnp.concatenate([dnp.ravel(a) for a in leaves]) if len(leaves) > 1 else dnp.ravel(leaves[0])
+            return st.unflatten_wrt(st.split_flat(pullback(flat)))
         flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
         g = np.array(pullback(flat_u), dtype=float)
         # as dl.vjp's pullback: a cotangent on an output with no derivative, or a NaN/inf input
