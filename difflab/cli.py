@@ -21,6 +21,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -456,7 +457,13 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a bad option answered in one line (not the usage block) and status 2."""
 
     def error(self, message):
+        if _DASHED.search(message) or message.endswith("required: expression"):
+            # argparse reads an expression such as -x^2 as an option (and then misses the expression)
+            message += "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_DASHED = re.compile(r"^unrecognized arguments:.* -[^-\s]")
 
 
 def _add_expression_commands(sub) -> None:
