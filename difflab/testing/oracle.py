@@ -58,7 +58,10 @@ def _user_call(name, fn, args, *rest, pair=None):
     changes them in place is named, not judged at the moved point its caller would see. `pair` names
     the two results a JAX-style jvp_f or vjp_f returns, which are checked to be a pair."""
     __tracebackhide__ = True
-    copies = copy.deepcopy(list(args))
+    try:
+        copies = copy.deepcopy(list(args))
+    except Exception:  # an argument that cannot be copied (a lock, a generator): called as it is
+        copies = list(args)
     out = fn(tuple(copies), *rest) if pair == "(f(*primals), J v)" else fn(*copies, *rest)
     for i, (a, b) in enumerate(zip(args, copies)):
         (la, ta), (lb, tb) = tree.flatten(a), tree.flatten(b)
