@@ -14,7 +14,7 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite
+from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite, _real_tangent
 from .errors import Collector, check_function, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
@@ -256,6 +256,8 @@ def _check_tangents(f, primals, tangents):
                     f"hvp of {_name(f)}: a tangent of shape {np.shape(b)} for a primal of shape "
                     f"{np.shape(a)} (argument {k})"
                 )
+            if np.iscomplexobj(b) and not np.iscomplexobj(a):
+                _real_tangent(b)
 
 
 class _Once:

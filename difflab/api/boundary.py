@@ -741,7 +741,15 @@ def _flat_like(st: Staged, tangents, what):
     for x, s in zip(leaves, st.wrt_shapes()):
         if np.shape(x) != tuple(s):
             raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
+        _real_tangent(x)
     return _concat_flat(leaves)
+
+
+def _real_tangent(x):
+    """A real primal's tangent is real: a complex one was J v for forward and reverse, its real part for
+    symbolic and numeric, NumPy's casting error for nested ones (JAX refuses it too)."""
+    if np.iscomplexobj(x):  # (a Traced one: its dtype)
+        raise TypeError("a complex tangent for a real primal: a real primal's tangent is real (take its real part)")
 
 
 def _concat_flat(leaves):
