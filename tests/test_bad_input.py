@@ -230,6 +230,20 @@ def test_integer_and_boolean_arguments_name_the_argument_and_dtype(method, case)
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_namedtuple_or_none_leaf_is_named_as_such(method):
+    """JAX reads a namedtuple (and None) as a pytree node; difflab's message said 'has dtype P: only
+    floating-point values can be differentiated (use 2.0 rather than 2 ...)'."""
+    import collections
+
+    P = collections.namedtuple("P", "a b")
+    with pytest.raises(TypeError, match=r"argument 0 \(leaf 0\) is a namedtuple P: .* x._asdict\(\) or tuple\(x\)"):
+        dl.grad(lambda p: p[0] * p[1], method=method)(P(1.0, 2.0))
+    with pytest.raises(TypeError, match=r"argument 0 \(leaf 1\) is None: difflab's pytrees are dicts"):
+        dl.grad(lambda d: d["a"] * 2.0, method=method)({"a": 1.0, "b": None})
+    assert dl.grad(lambda w, p: w * p.a, method=method)(2.0, P(3.0, 1.0)) == pytest.approx(3.0)  # not differentiated
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("op", ["grad", "jacobian", "hessian", "value_and_grad", "vmap"])
 def test_keyword_arguments_are_named(method, op):
     f = lambda x, scale=1.0: x * scale

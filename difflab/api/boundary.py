@@ -423,6 +423,12 @@ def _check_differentiable(x, kind, i, j):
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse' or 'numeric'"
             )
+        if hasattr(x, "_fields") or x is None:  # JAX reads both as pytree nodes; difflab's are dict/list/tuple
+            raise TypeError(
+                f"argument {i} (leaf {j}) is {'None' if x is None else f'a namedtuple {type(x).__name__}'}: "
+                "difflab's pytrees are dicts, lists and tuples of float values (pass "
+                f"{'it without the None' if x is None else 'x._asdict() or tuple(x)'}, or leave that argument out of argnums)"
+            )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
             "differentiated (use 2.0 rather than 2, or x.astype(float))"
