@@ -575,7 +575,8 @@ def _vjp(f, primals, method, said):
         value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
     with t._lock:
-        xs = st.signature.inputs(primals)
+        # the pullback keeps its own copy of the point: the caller may write into x before calling it
+        xs = [x.copy() if type(x) is np.ndarray else x for x in st.signature.inputs(primals)]
         outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
