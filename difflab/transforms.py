@@ -564,7 +564,8 @@ def _linearize(f, primals, method, said):
         )
     t = api._Transform(f, tuple(range(len(primals))), m)
     st, prep = t.staged(primals)
-    x = st.inputs(primals)
+    # its own copy of the point: the stored values (x[::-1] is a view) must not move when the caller writes into x
+    x = [a.copy() if type(a) is np.ndarray else a for a in st.inputs(primals)]
     if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
         lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J), said=said)
