@@ -459,7 +459,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         if _DASHED.search(message) or message.endswith("required: expression"):
             # argparse reads an expression such as -x^2 as an option (and then misses the expression)
-            message += "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
+            message += (
+                "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
+            )
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 

@@ -131,9 +131,10 @@ def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
     """
     if not isinstance(prefix, (dict, list, tuple)) or hasattr(prefix, "_fields"):
         return [prefix] * td.num_leaves
-    kind = "dict" if isinstance(prefix, dict) else type(prefix).__name__
-    keys = tuple(sorted(prefix)) if isinstance(prefix, dict) else ()
-    if kind != td.kind or (keys if kind == "dict" else len(prefix)) != (td.keys if kind == "dict" else len(td.children)):
+    if isinstance(prefix, dict):
+        kind, keys, items = "dict", tuple(sorted(prefix)), [prefix[k] for k in sorted(prefix)]
+    else:
+        kind, keys, items = type(prefix).__name__, (), list(prefix)
+    if kind != td.kind or keys != td.keys or len(items) != len(td.children):
         raise ValueError(f"the axes {prefix!r} do not match the structure {td} of {where}")
-    items = [prefix[k] for k in keys] if kind == "dict" else list(prefix)
     return [ax for p, c in zip(items, td.children) for ax in prefix_leaves(p, c, where)]

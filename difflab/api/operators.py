@@ -696,6 +696,8 @@ def _batch_axis_to(outs, out_tree, out_axes):
         if ax is None or isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
             raise ValueError(f"out_axes entries must be ints (every output is batched); got {ax!r}")
         if not -np.ndim(o) <= ax < np.ndim(o):
-            raise ValueError(f"out_axes {ax} is out of range for an output of shape {np.shape(o)[1:]} (batched: {np.shape(o)})")
+            raise ValueError(
+                f"out_axes {ax} is out of range for an output of shape {np.shape(o)[1:]} (batched: {np.shape(o)})"
+            )
         moved.append(o if ax in (0, -np.ndim(o)) else dnp.moveaxis(o, 0, int(ax)))
     return moved

@@ -438,9 +438,13 @@ def test_a_jax_style_function_that_does_not_return_a_pair_is_named():
     """check_jvp unpacked jvp_f's result itself: a user who returned J v alone got Python's 'not
     enough values to unpack (expected 2, got 3)' from difflab's frame."""
     x = np.array([0.5, 1.0, 2.0])
-    with pytest.raises(GradientMismatch, match=r"jvp_f \(<lambda>\) must return the pair \(f\(\*primals\), J v\) .* got ndarray"):
+    with pytest.raises(
+        GradientMismatch, match=r"jvp_f \(<lambda>\) must return the pair \(f\(\*primals\), J v\) .* got ndarray"
+    ):
         check_jvp(np.sin, lambda p, t: np.cos(p[0]) * t[0], x)
-    with pytest.raises(GradientMismatch, match=r"must return the pair \(f\(\*primals\), pullback\) .* got a tuple of 3"):
+    with pytest.raises(
+        GradientMismatch, match=r"must return the pair \(f\(\*primals\), pullback\) .* got a tuple of 3"
+    ):
         check_vjp(np.sin, lambda x: (np.sin(x), None, None), x)
     # a 1-tuple where one array is due reads as shape (1, n): the message says what it is
     with pytest.raises(GradientMismatch, match=r"returned shape \(1, 3\) .* \(a tuple of 1 where one array is due"):
