@@ -945,3 +945,14 @@ def test_second_derivatives_at_the_battery_finds(method):
         want = -(np.pi**2) * np.sinc(x) - 2 * (np.cos(np.pi * x) - np.sinc(x)) / x / x
     assert np.isfinite(sinc) and sinc == pytest.approx(want, rel=1e-9)
     assert np.isnan(cbrt)
+
+
+def test_floor_division_of_a_traced_value_is_numpys():
+    """`x // 0.1` on a traced value was a TypeError (no __floordiv__); its value is NumPy's floor division
+    (1.0 // 0.1 is 9, where floor(1.0 / 0.1) is 10), its derivative 0, for every method."""
+    x = np.array([1.0, -0.7, 2.5])
+    for method in ("symbolic", "numeric", "forward", "reverse"):
+        g = dl.grad(lambda w: dnp.sum((w // 0.1) * w + 3.0 // w), method=method)(x)
+        np.testing.assert_allclose(g, x // 0.1, rtol=1e-9, atol=1e-9)
+    assert dl.trace(lambda w: w // 0.1, 1.0).eqns[0].op.name == "floor_divide"
+    assert dl.value_and_grad(lambda w: w // 0.1 * w, method="symbolic")(1.0) == (9.0, 9.0)
