@@ -310,9 +310,17 @@ def _cmd_explore(args) -> int:
     from .expr import ExpressionError
 
     try:
+        names: list = []
         if args.expression is not None:
-            parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
+            _, names = parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
         point = parse_at(args.at)
+        unused = [n for n in point if args.expression is not None and n not in names]
+        if unused:  # a typo (X for x) would leave x at its default 1 without a word
+            print(
+                f"difflab explore: warning: --at gives {', '.join(unused)}, which {args.expression!r} does not use "
+                f"(its variables: {', '.join(names) or 'none'}; one the point omits starts at 1)",
+                file=sys.stderr,
+            )
         if args.html:
             from .explore.page import write_html
 

@@ -161,3 +161,11 @@ def test_check_with_wrt_holds_a_label_argument(capsys, tmp_path, monkeypatch):
     assert code == 2 and "--wrt 'lbl' names no argument of ce:f: its arguments are logits, label" in err
     cmp = dl.compare(lambda w, i: dnp.sum(w[i] ** 2.0), np.array([1.0, 2.0, 3.0]), np.array([0, 2]), argnums=0)
     np.testing.assert_allclose(cmp.rows[-1]["derivative"], [[2.0, 0.0, 6.0]], rtol=1e-15)
+
+
+def test_explore_warns_of_a_point_name_the_expression_does_not_use(capsys, tmp_path):
+    """`--at X=1,y=2` for x*y: the explorer started x at its default 1 without a word."""
+    code, out, err = run(capsys, "explore", "x*y", "--at", "X=3,y=2", "--html", str(tmp_path / "e.html"))
+    assert code == 0 and "--at gives X, which 'x*y' does not use (its variables: x, y" in err
+    code, out, err = run(capsys, "explore", "x*y", "--at", "x=3,y=2", "--html", str(tmp_path / "e.html"))
+    assert code == 0 and err == ""
