@@ -21,6 +21,7 @@ import importlib.util
 import inspect
 import json
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -226,14 +227,22 @@ def _cmd_check(args) -> int:
     ]
     point = parse_point(args.at)
     values = _args_for(names, point, f"{args.function}'s arguments")
-    argnums = tuple(range(len(names))) if len(names) > 1 else 0
+    wrt = _wrt(args.wrt, names, args.function)
+    values = [v if k in wrt else _held(v) for k, v in enumerate(values)]
+    argnums = tuple(wrt) if len(wrt) > 1 else wrt[0]
     if args.grad:
         grad_f, label = _import_callable(args.grad), args.grad
     else:
         # trace once first: a function difflab cannot trace fails here, in one line
-        _traceable(args.function, lambda: dl.trace(f, *values))
+        def of_wrt(*xs):  # f of the differentiated arguments, the held ones baked in (as grad traces it)
+            full = list(values)
+            for k, x in zip(wrt, xs):
+                full[k] = x
+            return f(*full)
+
+        _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]))
         cmp = dl.compare(f, *values, argnums=argnums)
-        _print_comparison(cmp, names, values)
+        _print_comparison(cmp, [names[k] for k in wrt], values)
         print()
         grad_f, label = dl.grad(f, argnums=argnums, method="reverse"), "difflab reverse mode"
     try:
@@ -243,6 +252,27 @@ def _cmd_check(args) -> int:
         return 1
     print(f"OK: the gradient from {label} matches the reference\n{result}")
     return 0
+
+
+def _wrt(text, names, function) -> list:
+    """The positions of the arguments --wrt names (all of them without it)."""
+    if text is None:
+        return list(range(len(names)))
+    wanted = [w.strip() for w in text.split(",") if w.strip()]
+    unknown = [w for w in wanted if w not in names]
+    if unknown or not wanted:
+        raise UsageError(
+            f"--wrt {text!r} names no argument of {function}: its arguments are {', '.join(names) or 'none'}"
+        )
+    return sorted({names.index(w) for w in wanted})
+
+
+def _held(value):
+    """A held (not differentiated) argument: a whole-number value as an int (a class label, an index array)."""
+    a = np.asarray(value)
+    if a.size and np.all(np.isfinite(a)) and np.all(a == np.round(a)):
+        return int(a) if a.ndim == 0 else a.astype(np.int64)
+    return value
 
 
 def _cmd_graph(args) -> int:
@@ -280,9 +310,17 @@ def _cmd_explore(args) -> int:
     from .expr import ExpressionError
 
     try:
+        names: list = []
         if args.expression is not None:
-            parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
+            _, names = parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
         point = parse_at(args.at)
+        unused = [n for n in point if args.expression is not None and n not in names]
+        if unused:  # a typo (X for x) would leave x at its default 1 without a word
+            print(
+                f"difflab explore: warning: --at gives {', '.join(unused)}, which {args.expression!r} does not use "
+                f"(its variables: {', '.join(names) or 'none'}; one the point omits starts at 1)",
+                file=sys.stderr,
+            )
         if args.html:
             from .explore.page import write_html
 
@@ -456,7 +494,15 @@ class _Parser(argparse.ArgumentParser):
     """argparse, with a bad option answered in one line (not the usage block) and status 2."""
 
     def error(self, message):
+        if _DASHED.search(message) or message.endswith("required: expression"):
+            # argparse reads an expression such as -x^2 as an option (and then misses the expression)
+            message += (
+                "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
+            )
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+_DASHED = re.compile(r"^unrecognized arguments:.* -[^-\s]")
 
 
 def _add_expression_commands(sub) -> None:
@@ -479,6 +525,12 @@ def _add_expression_commands(sub) -> None:
         help="module:function computing the gradient to check, returning one "
         "entry per argument (default: compare difflab's four methods on "
         "the function and check its reverse mode)",
+    )
+    s.add_argument(
+        "--wrt",
+        default=None,
+        help="the arguments to differentiate, comma-separated (default: all); the others are held, "
+        "a whole-number value as an int (a label, an index array): --wrt logits",
     )
     s.set_defaults(fn=_cmd_check)
     s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')

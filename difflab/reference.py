@@ -120,11 +120,26 @@ def reference(f, *args, argnums=0, how: str = "auto") -> Reference:
         int(a) if isinstance(a, np.integer) else a
         for a in (argnums if isinstance(argnums, (tuple, list)) else (argnums,))
     )
-    counts = [len(tree.flatten(a)[0]) for a in args]
     if any(not isinstance(a, int) or not -len(args) <= a < len(args) for a in nums):
         raise ValueError(f"argnums {argnums!r} out of range for {len(args)} arguments")
-    starts = np.cumsum([0, *counts])
-    wrt = tuple(k for a in nums for k in range(starts[a % len(args)], starts[a % len(args) + 1]))
-    graph = trace(f, *args)
-    inputs = [np.asarray(x, dtype=float) for a in args for x in tree.flatten(a)[0]]
+    # an argument not differentiated and not all floats (a class label, an index array) is baked in, as
+    # grad does: traced, `logits[label]` was an error
+    wrt_args = {a % len(args) for a in nums}
+    traced = [k for k, a in enumerate(args) if k in wrt_args or all(map(_is_float, tree.flatten(a)[0]))]
+    counts = {k: len(tree.flatten(args[k])[0]) for k in traced}
+    starts = dict(zip(traced, np.cumsum([0, *[counts[k] for k in traced]])))
+    wrt = tuple(j for a in nums for j in range(starts[a % len(args)], starts[a % len(args)] + counts[a % len(args)]))
+
+    def of_traced(*xs):
+        full = list(args)
+        for k, x in zip(traced, xs):
+            full[k] = x
+        return f(*full)
+
+    graph = trace(of_traced, *[args[k] for k in traced])
+    inputs = [np.asarray(x, dtype=float) for k in traced for x in tree.flatten(args[k])[0]]
     return graph_reference(graph, wrt, inputs, how=how)
+
+
+def _is_float(x) -> bool:
+    return isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f")

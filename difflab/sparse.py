@@ -35,7 +35,7 @@ from . import api, tree
 from .api.boundary import ComplexLeaf
 from .api.complexes import realify
 from .errors import NotDifferentiableError, check_function
-from .graph import Var, read
+from .graph import Traced, Var, read
 
 __all__ = ["sparsity", "jacobian", "colour", "Dep", "IndexMap"]
 
@@ -296,6 +296,11 @@ class SparseJacobian(api._Transform):
                 raise
             return self._at_complex_leaves(args)
         x = st.inputs(args)
+        if any(isinstance(a, Traced) for a in x):  # its SciPy matrix or triple holds numbers, not traced values
+            raise TypeError(
+                "jacobian(sparse=True) cannot run inside another derivative or vmap (its arguments are traced): "
+                "use the dense dl.jacobian there"
+            )
         p = self._patterns.get(id(st))
         if p is None:
             p = self._patterns[id(st)] = (st, _pattern(st, x))  # st kept: its id stays its own

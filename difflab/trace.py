@@ -403,6 +403,8 @@ class Tracer(Traced):
     __rpow__ = lambda self, o: ops.pow(o, self)
     __mod__ = lambda self, o: ops.mod(self, o)
     __rmod__ = lambda self, o: ops.mod(o, self)
+    __floordiv__ = lambda self, o: ops.floor_divide(self, o)
+    __rfloordiv__ = lambda self, o: ops.floor_divide(o, self)
     __matmul__ = lambda self, o: ops.matmul(self, o)
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)

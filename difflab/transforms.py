@@ -14,7 +14,7 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite
+from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite, _real_tangent
 from .errors import Collector, check_function, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
@@ -256,6 +256,8 @@ def _check_tangents(f, primals, tangents):
                     f"hvp of {_name(f)}: a tangent of shape {np.shape(b)} for a primal of shape "
                     f"{np.shape(a)} (argument {k})"
                 )
+            if np.iscomplexobj(b) and not np.iscomplexobj(a):
+                _real_tangent(b)
 
 
 class _Once:
@@ -520,6 +522,8 @@ class Linearized:
         return list(_split_out(self._outs, flat))
 
     def _tangent_part(self, parts):
+        if any(isinstance(a, Traced) for a in [*self.residuals, *parts]):  # inside an outer derivative: recorded
+            return evaluate(self.graph, *self.residuals, *parts)
         with np.errstate(invalid="raise", divide="raise"):
             try:
                 return self._fn(*self.residuals, *parts)
@@ -560,7 +564,8 @@ def _linearize(f, primals, method, said):
         )
     t = api._Transform(f, tuple(range(len(primals))), m)
     st, prep = t.staged(primals)
-    x = st.inputs(primals)
+    # its own copy of the point: the stored values (x[::-1] is a view) must not move when the caller writes into x
+    x = [a.copy() if type(a) is np.ndarray else a for a in st.inputs(primals)]
     if m.native != "jvp":  # store the Jacobian (traced inside an outer derivative: the map stays differentiable)
         outs, J = prep.jacobian(x)
         lin = Linearized(st, m.name, matrix=J if isinstance(J, Traced) else np.asarray(J), said=said)
@@ -581,14 +586,15 @@ def _linearize(f, primals, method, said):
 
     tr, tracers, out_leaves = trace_flat(sweep, example + tangents0)
     joint = outputs_of(tr, tracers, out_leaves)
-    if any(isinstance(a, Traced) for a in x):
-        raise ValueError("linearize takes concrete primals (nest dl.jvp inside a traced function instead)")
     early, late = split_graph(joint, joint.inputs[len(x) :], len(graph.outputs))
-    with np.errstate(invalid="raise", divide="raise"):
-        try:
-            res = lower(early)(*x)
-        except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
-            res = evaluate(early, *x)
+    if any(isinstance(a, Traced) for a in x):  # inside an outer derivative: its residuals are traced
+        res = evaluate(early, *x)
+    else:
+        with np.errstate(invalid="raise", divide="raise"):
+            try:
+                res = lower(early)(*x)
+            except FloatingPointError:  # a value left an op's domain: the interpreter names the equation
+                res = evaluate(early, *x)
     outs, residuals = list(res[: len(graph.outputs)]), list(res[len(graph.outputs) :])
     lin = Linearized(st, "forward", graph=late, residuals=residuals, said=said)
     lin._outs, lin._name, lin._x = outs, _name(f), x
@@ -630,6 +636,10 @@ def linear_transpose(lin: Linearized):
         for leaf, o in zip(leaves, lin._outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+        if any(isinstance(a, Traced) for a in [*leaves, lin.matrix, *(lin.residuals or ())]):
+            # inside an outer derivative (a traced linearisation or cotangent): recorded, no NaN marking
+            flat = dnp.concatenate([dnp.ravel(a) for a in leaves]) if len(leaves) > 1 else dnp.ravel(leaves[0])
+            return st.unflatten_wrt(st.split_flat(pullback(flat)))
         flat_u = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in leaves])
         g = np.array(pullback(flat_u), dtype=float)
         # as dl.vjp's pullback: a cotangent on an output with no derivative, or a NaN/inf input

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "LEAF"]
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF"]
 
 LEAF = "*"
 
@@ -120,3 +120,21 @@ def tree_map(fn, tree, *rest):
     leaves, td = flatten(tree)
     others = [flatten(r)[0] for r in rest]
     return td.unflatten([fn(x, *ys) for x, *ys in zip(leaves, *others)])
+
+
+def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
+    """One value per leaf of the tree `td` from a prefix of it (JAX's in_axes/out_axes): a value that
+    is not a dict/list/tuple holds for every leaf below it; a container must match the tree's there.
+
+    >>> prefix_leaves({"a": 0, "b": None}, flatten({"a": [1.0, 2.0], "b": 3.0})[1])
+    [0, 0, None]
+    """
+    if not isinstance(prefix, (dict, list, tuple)) or hasattr(prefix, "_fields"):
+        return [prefix] * td.num_leaves
+    if isinstance(prefix, dict):
+        kind, keys, items = "dict", tuple(sorted(prefix)), [prefix[k] for k in sorted(prefix)]
+    else:
+        kind, keys, items = type(prefix).__name__, (), list(prefix)
+    if kind != td.kind or keys != td.keys or len(items) != len(td.children):
+        raise ValueError(f"the axes {prefix!r} do not match the structure {td} of {where}")
+    return [ax for p, c in zip(items, td.children) for ax in prefix_leaves(p, c, where)]

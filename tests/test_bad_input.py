@@ -230,6 +230,20 @@ def test_integer_and_boolean_arguments_name_the_argument_and_dtype(method, case)
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_a_namedtuple_or_none_leaf_is_named_as_such(method):
+    """JAX reads a namedtuple (and None) as a pytree node; difflab's message said 'has dtype P: only
+    floating-point values can be differentiated (use 2.0 rather than 2 ...)'."""
+    import collections
+
+    P = collections.namedtuple("P", "a b")
+    with pytest.raises(TypeError, match=r"argument 0 \(leaf 0\) is a namedtuple P: .* x._asdict\(\) or tuple\(x\)"):
+        dl.grad(lambda p: p[0] * p[1], method=method)(P(1.0, 2.0))
+    with pytest.raises(TypeError, match=r"argument 0 \(leaf 1\) is None: difflab's pytrees are dicts"):
+        dl.grad(lambda d: d["a"] * 2.0, method=method)({"a": 1.0, "b": None})
+    assert dl.grad(lambda w, p: w * p.a, method=method)(2.0, P(3.0, 1.0)) == pytest.approx(3.0)  # not differentiated
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("op", ["grad", "jacobian", "hessian", "value_and_grad", "vmap"])
 def test_keyword_arguments_are_named(method, op):
     f = lambda x, scale=1.0: x * scale
@@ -291,6 +305,28 @@ def test_results_never_alias_the_input(method, f):
         assert x.tolist() == [0.0, 1.0, 2.0, 3.0]
         if isinstance(results, tuple):  # two results of their own
             assert not np.shares_memory(results[0], results[1])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_pullback_is_the_derivative_at_the_point_of_the_call(method):
+    """symbolic's and reverse's pullbacks read the caller's array: writing into x after dl.vjp moved
+    the derivative they gave (cos(5)·5 + sin(5) for cos(0.2)·0.2 + sin(0.2)). linearize and its
+    transpose keep their own values, as do forward's and numeric's pullbacks."""
+    x = np.array([0.2, -0.7, 1.1])
+    want = np.cos(x) * x + np.sin(x)
+    _, pullback = dl.vjp(lambda w: dnp.sin(w) * w, x, method=method)
+    _, tree_pullback = dl.vjp(lambda d: dnp.sum(dnp.sin(d["w"]) * d["w"]), {"w": x}, method=method)
+    x[:] = 5.0
+    tol = dict(rtol=1e-8) if method == "numeric" else dict(rtol=1e-15)
+    np.testing.assert_allclose(pullback(np.ones(3))[0], want, **tol)
+    np.testing.assert_allclose(tree_pullback(1.0)[0]["w"], want, **tol)
+    if method != "numeric":  # forward's linearisation kept x[::-1], a view of the caller's x, as a stored value
+        x = np.array([0.2, -0.7, 1.1])
+        _, lin = dl.linearize(lambda w: w[::-1] * w[0], x, method=method)
+        back = dl.linear_transpose(lin)
+        x[:] = 5.0
+        np.testing.assert_allclose(lin(np.ones(3)), [1.3, -0.5, 0.4], rtol=1e-15)
+        np.testing.assert_allclose(back(np.ones(3))[0], [0.8, 0.2, 0.2], rtol=1e-15)
 
 
 @pytest.mark.parametrize("f", list(ALIASING))

@@ -5,8 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
+import difflab as dl
+import difflab.numpy as dnp
 from difflab.cli import main
 
 EXPERIMENTS = (
@@ -129,3 +132,40 @@ def test_dask_executor_without_dask_exits_2_with_the_install_command(capsys, mon
     path.write_text(SQUARES)
     code, _, err = run(capsys, "run", str(path), "--executor", "dask", "--out", str(tmp_path))
     assert code == 2 and "pip install" in err
+
+
+def test_check_with_wrt_holds_a_label_argument(capsys, tmp_path, monkeypatch):
+    """A new user's cross-entropy f(logits, label): every --at value was a differentiated float, so
+    `logits[label]` could not be traced and a hand-written gradient got label = 1.0 (NumPy's IndexError);
+    dl.compare(f, logits, 1, argnums=0) traced the label too."""
+    (tmp_path / "ce.py").write_text(
+        "import numpy as np\n"
+        "def f(logits, label):\n"
+        "    m = np.max(logits)\n"
+        "    return m + np.log(np.sum(np.exp(logits - m))) - logits[label]\n"
+        "def good(logits, label):\n"
+        "    p = np.exp(logits - logits.max()); p /= p.sum(); p[label] -= 1.0\n"
+        "    return p\n"
+        "def bad(logits, label):\n"
+        "    p = np.exp(logits - logits.max()); p /= p.sum(); p[label] += 1.0\n"
+        "    return p\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    at = ["--at", "logits=[0.1,2.0,-1.0],label=1", "--wrt", "logits"]
+    code, out, _ = run(capsys, "check", "ce:f", *at)
+    assert code == 0 and "OK" in out and "flattened over logits)" in out
+    assert run(capsys, "check", "ce:f", *at, "--grad", "ce:good")[0] == 0
+    code, out, _ = run(capsys, "check", "ce:f", *at, "--grad", "ce:bad")
+    assert code == 1 and "args[0][1]" in out
+    code, _, err = run(capsys, "check", "ce:f", "--at", "logits=[0.1,2.0],label=1", "--wrt", "lbl")
+    assert code == 2 and "--wrt 'lbl' names no argument of ce:f: its arguments are logits, label" in err
+    cmp = dl.compare(lambda w, i: dnp.sum(w[i] ** 2.0), np.array([1.0, 2.0, 3.0]), np.array([0, 2]), argnums=0)
+    np.testing.assert_allclose(cmp.rows[-1]["derivative"], [[2.0, 0.0, 6.0]], rtol=1e-15)
+
+
+def test_explore_warns_of_a_point_name_the_expression_does_not_use(capsys, tmp_path):
+    """`--at X=1,y=2` for x*y: the explorer started x at its default 1 without a word."""
+    code, out, err = run(capsys, "explore", "x*y", "--at", "X=3,y=2", "--html", str(tmp_path / "e.html"))
+    assert code == 0 and "--at gives X, which 'x*y' does not use (its variables: x, y" in err
+    code, out, err = run(capsys, "explore", "x*y", "--at", "x=3,y=2", "--html", str(tmp_path / "e.html"))
+    assert code == 0 and err == ""

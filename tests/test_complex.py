@@ -150,6 +150,26 @@ def test_refusals_name_complex():
         dl.vjp(np.abs, np.array(1.0 + 1.0j))[1](np.array(1.0 + 0.5j))
 
 
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_a_complex_tangent_for_a_real_primal_is_refused_by_every_method(method):
+    """As a complex cotangent for a real output: forward and reverse gave J v = [0.4+2j, ...],
+    symbolic and numeric its real part [0.4, ...] with NumPy's ComplexWarning, nested ones NumPy's
+    casting error (JAX refuses the pair)."""
+    x = np.array([0.2, -0.7, 1.1])
+    cube = lambda w: np.sum(w**3)  # noqa: E731
+    calls = [
+        lambda: dl.jvp(lambda w: w * 2, (x,), (x + 1j,), method=method),
+        lambda: dl.hvp(cube, (x,), (x + 1j,), method=method),
+        lambda: dl.jvp(dl.grad(cube, method=method), (x,), (x + 1j,)),
+    ]
+    if method != "numeric":
+        calls.append(lambda: dl.linearize(lambda w: w * 2, x, method=method)[1](x + 1j))
+    for call in calls:
+        with pytest.raises(TypeError, match="a complex tangent for a real primal: a real primal's tangent is real"):
+            call()
+    assert dl.jvp(lambda z: z * z, (1.0,), (2.0,), method=method)[1] == pytest.approx(4.0)
+
+
 PAIRS = [  # (difflab's function, the same written for the peer's numpy module `xp`)
     (lambda z: np.sum(np.abs(np.sin(z)) ** 2), lambda xp, z: xp.sum(xp.abs(xp.sin(z)) ** 2)),
     (lambda z: np.real(np.sum(np.fft.fft(z) * z)), lambda xp, z: xp.real(xp.sum(xp.fft.fft(z) * z))),

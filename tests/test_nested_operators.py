@@ -150,13 +150,20 @@ def test_hvp_nests_inside_grad(outer, method):
 
 
 @pytest.mark.parametrize("outer", OUTER)
-def test_linearize_by_reverse_nests_and_forward_says_it_takes_concrete_primals(outer):
-    lin_sum = lambda m: lambda x: dnp.sum(dl.linearize(dl.grad(f), x, method=m)[1](V))
-    np.testing.assert_allclose(
-        dl.grad(lin_sum("reverse"), method=outer)(X), f3(X) * V, **_tolerance(outer, "reverse", 3)
-    )
-    with pytest.raises(ValueError, match="linearize takes concrete primals"):
-        dl.grad(lin_sum("forward"), method=outer)(X)
+@pytest.mark.parametrize("inner", ["forward", "reverse", "symbolic"])
+def test_linearize_and_its_transpose_nest(outer, inner):
+    """d/dx of Σ J(x) v and of Σ J(x)ᵀ v for J = f's Hessian: f‴(x) v. Forward's linearize refused traced
+    primals (a JAX user's hessian of a function calling linearize), and its transpose, or a concrete
+    linearisation applied to a traced tangent, converted the traced values to arrays (an error)."""
+    lin = lambda x: dl.linearize(dl.grad(f), x, method=inner)[1]
+    tol = _tolerance(outer, inner, 3)
+    np.testing.assert_allclose(dl.grad(lambda x: dnp.sum(lin(x)(V)), method=outer)(X), f3(X) * V, **tol)
+    back = lambda x: dnp.sum(dl.linear_transpose(lin(x))(V)[0])
+    np.testing.assert_allclose(dl.grad(back, method=outer)(X), f3(X) * V, **tol)
+    concrete = lin(X)  # a linearisation at X, differentiated in its tangent: J(X) = diag f''(X)
+    np.testing.assert_allclose(dl.grad(lambda v: dnp.sum(concrete(v) * V), method=outer)(V), f2(X) * V, **tol)
+    u = dl.grad(lambda v: dnp.sum(dl.linear_transpose(concrete)(v)[0] * V), method=outer)(V)
+    np.testing.assert_allclose(u, f2(X) * V, **tol)
 
 
 @pytest.mark.parametrize("outer", ["forward", "reverse"])

@@ -908,3 +908,14 @@ def test_index_map_blocks_of_a_coo_triple(monkeypatch):
     rows, cols, values, shape = index.blocks(P)[0]["pairs"][0]["w"]
     assert shape == (3, 4) and values is None
     assert sorted(zip(rows.tolist(), cols.tolist())) == [(0, 0), (0, 1), (1, 1), (1, 2), (2, 2), (2, 3)]
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_a_sparse_jacobian_on_traced_values_says_so(method):
+    """It converted the traced values to arrays: 'a traced value (v0: f64[4]) was converted to a NumPy
+    array' and the list of NumPy functions, with no word of sparse=True."""
+    tri = lambda x: x[1:] * x[:-1]  # noqa: E731
+    with pytest.raises(TypeError, match=r"jacobian\(sparse=True\) cannot run inside another derivative or vmap"):
+        dl.grad(lambda z: np.sum(dl.jacobian(tri, sparse=True, method=method)(z).data))(np.ones(4))
+    with pytest.raises(TypeError, match=r"jacobian\(sparse=True\) cannot run inside another derivative or vmap"):
+        dl.vmap(dl.jacobian(tri, sparse=True, method=method))(np.ones((2, 4)))

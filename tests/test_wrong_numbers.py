@@ -945,3 +945,31 @@ def test_second_derivatives_at_the_battery_finds(method):
         want = -(np.pi**2) * np.sinc(x) - 2 * (np.cos(np.pi * x) - np.sinc(x)) / x / x
     assert np.isfinite(sinc) and sinc == pytest.approx(want, rel=1e-9)
     assert np.isnan(cbrt)
+
+
+def test_floor_division_of_a_traced_value_is_numpys():
+    """`x // 0.1` on a traced value was a TypeError (no __floordiv__); its value is NumPy's floor division
+    (1.0 // 0.1 is 9, where floor(1.0 / 0.1) is 10), its derivative 0, for every method."""
+    x = np.array([1.0, -0.7, 2.5])
+    for method in ("symbolic", "numeric", "forward", "reverse"):
+        g = dl.grad(lambda w: dnp.sum((w // 0.1) * w + 3.0 // w), method=method)(x)
+        np.testing.assert_allclose(g, x // 0.1, rtol=1e-9, atol=1e-9)
+    assert dl.trace(lambda w: w // 0.1, 1.0).eqns[0].op.name == "floor_divide"
+    assert dl.value_and_grad(lambda w: w // 0.1 * w, method="symbolic")(1.0) == (9.0, 9.0)
+
+
+def test_a_max_tie_through_a_2x2_cofactor_splits_for_every_method():
+    """The random-graph test's draw: max over cofactor(A) + … with a tie on the diagonal. The cofactor by
+    the SVD gave 2.2500000000000004 and 2.25 there, so forward, reverse and numeric took one branch at
+    second order (Hessian diag [2, 0]) where symbolic's exact entries tie and split it ([1, 1])."""
+    A = np.array([[2.25, 0.25], [0.25, 2.25]])
+    np.testing.assert_array_equal(dl.REGISTRY["cofactor"](A), [[2.25, -0.25], [-0.25, 2.25]])
+    np.testing.assert_array_equal(dl.REGISTRY["cofactor"](np.array([[-3.0]])), [[1.0]])
+
+    def f(x):
+        v = dnp.reshape(x + 0.5, (2, 1))
+        return dnp.max(dl.REGISTRY["cofactor"](v * dnp.reshape(x + 0.5, (1, 2)) + 2.0 * np.eye(2)) + 1.0 + v)
+
+    for method in ("symbolic", "numeric", "forward", "reverse", ("forward", "reverse")):
+        tol = 1e-6 if method == "numeric" else 1e-12
+        np.testing.assert_allclose(dl.hessian(f, method=method)(np.zeros(2)), np.eye(2), atol=tol)

@@ -423,6 +423,12 @@ def _check_differentiable(x, kind, i, j):
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse' or 'numeric'"
             )
+        if hasattr(x, "_fields") or x is None:  # JAX reads both as pytree nodes; difflab's are dict/list/tuple
+            raise TypeError(
+                f"argument {i} (leaf {j}) is {'None' if x is None else f'a namedtuple {type(x).__name__}'}: "
+                "difflab's pytrees are dicts, lists and tuples of float values (pass "
+                f"{'it without the None' if x is None else 'x._asdict() or tuple(x)'}, or leave that argument out of argnums)"
+            )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
             "differentiated (use 2.0 rather than 2, or x.astype(float))"
@@ -741,7 +747,15 @@ def _flat_like(st: Staged, tangents, what):
     for x, s in zip(leaves, st.wrt_shapes()):
         if np.shape(x) != tuple(s):
             raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
+        _real_tangent(x)
     return _concat_flat(leaves)
+
+
+def _real_tangent(x):
+    """A real primal's tangent is real: a complex one was J v for forward and reverse, its real part for
+    symbolic and numeric, NumPy's casting error for nested ones (JAX refuses it too)."""
+    if np.iscomplexobj(x):  # (a Traced one: its dtype)
+        raise TypeError("a complex tangent for a real primal: a real primal's tangent is real (take its real part)")
 
 
 def _concat_flat(leaves):

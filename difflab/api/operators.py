@@ -575,7 +575,8 @@ def _vjp(f, primals, method, said):
         value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
     with t._lock:
-        xs = st.signature.inputs(primals)
+        # the pullback keeps its own copy of the point: the caller may write into x before calling it
+        xs = [x.copy() if type(x) is np.ndarray else x for x in st.signature.inputs(primals)]
         outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
@@ -603,17 +604,17 @@ def _vjp(f, primals, method, said):
     return st.outputs(outs, xs), pullback
 
 
-def vmap(f, in_axes=0):
-    """Vectorise `f` over a leading batch axis, like `jax.vmap`: vmap(f)(xs) stacks f(x) over x in xs.
+def vmap(f, in_axes=0, out_axes=0):
+    """Vectorise `f` over a batch axis, like `jax.vmap`: vmap(f)(xs) stacks f(x) over x in xs.
 
-    `in_axes` is 0 (the argument is batched along its first axis) or None (shared by every batch
-    element), one for all arguments or a tuple with one per argument (applying to a pytree
-    argument's every leaf). Every output leaf gets the leading batch axis. f is traced once, at
-    the first batch element, and its graph runs once on the whole batch, each op by its registry
-    batching rule; a function whose control flow depends on values cannot be batched so.
-    On traced values (inside grad) each equation is recorded once, batched. f may itself call
-    grad, jacobian, hessian or jvp: they run on the traced first element (any method but
-    "symbolic", whose derivative code is not traceable).
+    `in_axes` gives each argument's batch axis: an int (any axis of it, negative counting from the
+    end) or None (shared by every batch element), one for all arguments or a tuple with one per
+    argument, each a prefix of its pytree (`({"w": 0, "b": None}, 0)`), as JAX's. `out_axes` (0 by
+    default) places the batch axis in each output leaf the same way (an int or a prefix of the
+    output's pytree). f is traced once, at the first batch element, and its graph runs once on the
+    whole batch, each op by its registry batching rule; a function whose control flow depends on
+    values cannot be batched so. On traced values (inside grad) each equation is recorded once,
+    batched. f may itself call grad, jacobian, hessian, jvp or linearize.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
@@ -628,18 +629,12 @@ def vmap(f, in_axes=0):
         return collecting(run, *args)
 
     def run(*args):
-        axes = (in_axes,) * len(args) if in_axes is None or isinstance(in_axes, int) else tuple(in_axes)
-        if len(axes) != len(args) or any(a not in (0, None) for a in axes):
-            raise ValueError(
-                f"in_axes must be 0, None or a tuple of them with one per argument ({len(args)}); got {in_axes!r}"
-            )
         flat = [tree.flatten(a) for a in args]
-        leaves = [x if isinstance(x, Traced) else np.asarray(x) for lv, _ in flat for x in lv]
-        flags = [ax == 0 for (lv, _), ax in zip(flat, axes) for _ in lv]
+        leaves, flags = _batch_axis_first(flat, in_axes)
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
         if not sizes or None in sizes or len(sizes) > 1 or 0 in sizes:  # (f is traced at the first element)
             raise ValueError(
-                "vmap needs batched arguments (in_axes 0) with one leading axis of one size, at least 1; got "
+                "vmap needs batched arguments (in_axes not None) with one batch axis of one size, at least 1; got "
                 + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
             )
         out_def, (size,) = {}, sizes
@@ -651,7 +646,7 @@ def vmap(f, in_axes=0):
 
         def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
-            return out_def["tree"].unflatten([dnp.stack(list(outs)) for outs in zip(*per)])
+            return [dnp.stack(list(outs)) for outs in zip(*per)]
 
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
         # equations are then recorded once each, batched by their ops' rules, as on arrays
@@ -660,15 +655,49 @@ def vmap(f, in_axes=0):
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
-            if any(isinstance(x, Traced) for x in leaves):
-                return loop()  # each element's own branch (the enclosing trace is specialised by it)
-            raise ValueError(
-                "vmap cannot batch a function whose control flow depends on its argument values "
-                "(the traced branch holds for one batch element only)"
-            )
-        outs = evaluate_batched(graph, *leaves, batched=flags)
-        # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
-        # (and not another output: a function returning one value twice)
-        return out_def["tree"].unflatten(_own(outs, graph, leaves))
+            if not any(isinstance(x, Traced) for x in leaves):
+                raise ValueError(
+                    "vmap cannot batch a function whose control flow depends on its argument values "
+                    "(the traced branch holds for one batch element only)"
+                )
+            outs = loop()  # each element's own branch (the enclosing trace is specialised by it)
+        else:
+            # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
+            # (and not another output: a function returning one value twice)
+            outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+        return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes))
 
     return batched
+
+
+def _batch_axis_first(flat, in_axes):
+    """The arguments' leaves, each batched one's batch axis moved first, and which are batched."""
+    if isinstance(in_axes, (tuple, list)) and len(in_axes) != len(flat):
+        raise ValueError(f"in_axes has {len(in_axes)} entries for {len(flat)} arguments: {in_axes!r}")
+    per_arg = tuple(in_axes) if isinstance(in_axes, (tuple, list)) else (in_axes,) * len(flat)
+    leaves, flags = [], []
+    for k, ((lv, td), spec) in enumerate(zip(flat, per_arg)):
+        for x, ax in zip(lv, tree.prefix_leaves(spec, td, f"argument {k}")):
+            x = x if isinstance(x, Traced) else np.asarray(x)
+            if ax is not None and (not isinstance(ax, (int, np.integer)) or isinstance(ax, bool)):
+                raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")
+            if ax is not None and not -np.ndim(x) <= ax < max(np.ndim(x), 1):
+                raise ValueError(f"in_axes {ax} is out of range for argument {k}'s leaf of shape {np.shape(x)}")
+            leaves.append(dnp.moveaxis(x, int(ax), 0) if ax not in (None, 0, -np.ndim(x)) else x)
+            flags.append(ax is not None)
+    return leaves, flags
+
+
+def _batch_axis_to(outs, out_tree, out_axes):
+    """The outputs' leaves with the batch axis (first) moved to out_axes' place for each."""
+    axes = tree.prefix_leaves(out_axes, out_tree, "the output")
+    moved = []
+    for o, ax in zip(outs, axes):
+        if ax is None or isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
+            raise ValueError(f"out_axes entries must be ints (every output is batched); got {ax!r}")
+        if not -np.ndim(o) <= ax < np.ndim(o):
+            raise ValueError(
+                f"out_axes {ax} is out of range for an output of shape {np.shape(o)[1:]} (batched: {np.shape(o)})"
+            )
+        moved.append(o if ax in (0, -np.ndim(o)) else dnp.moveaxis(o, 0, int(ax)))
+    return moved

@@ -245,6 +245,28 @@ def _numeric_details(graph, values, names, reference):
     return out
 
 
+def _not_on_scalars(expression, err) -> ExploreError:
+    """The error for an expression whose functions refuse the explorer's scalar values (det, inv,
+    matmul and the other matrix entries of the language need arrays), naming those functions."""
+    refusing = []
+    for ins in expression.program:
+        if ins[0] == "call" and ins[3] not in refusing:
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ins[1](*[0.5] * ins[2])
+            except Exception:
+                refusing.append(ins[3])
+    if refusing:
+        return ExploreError(
+            f"{', '.join(refusing)} cannot take numbers: the explorer's variables are scalars, and "
+            f"{'this function needs' if len(refusing) == 1 else 'these functions need'} arrays (difflab compare "
+            "takes them: --at A=[[1,2],[3,4]])",
+            field="f",
+        )
+    return ExploreError(f"the expression cannot be computed at this point: {type(err).__name__}: {err}", field="f")
+
+
 def explore(text: str, at=None) -> dict:
     """Everything the explorer shows for expression `text` at the point `at` (str or dict), as JSON-able data.
 
@@ -271,9 +293,12 @@ def explore(text: str, at=None) -> dict:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        graph = dl.trace(f, *values)
-        env: dict = {}
-        evaluate(graph, *values, env=env)
+        try:
+            graph = dl.trace(f, *values)
+            env: dict = {}
+            evaluate(graph, *values, env=env)
+        except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
+            raise _not_on_scalars(expression, err) from None
     record["warnings"] = _warning_texts(caught)
 
     nodes, edges, output = _tape(graph, env, names, record["warnings"])

@@ -1101,6 +1101,32 @@ mod = defop(
 )
 
 
+def _floor_divide_fn():
+    """a // b as a named SymPy function computed by NumPy's and Python's own floor division (floor(a/b)
+    of the rounded quotient is not it: 1.0 // 0.1 is 9, floor(1.0/0.1) is 10); the exact value is the
+    floor of the exact quotient."""
+    return sympy_function(
+        "difflab_floor_divide",
+        np.floor_divide,
+        lambda args, i: _sp().Integer(0),
+        lambda a, b: __import__("mpmath").floor(a / b),
+        operator.floordiv,
+    )
+
+
+floor_divide = defop(
+    "floor_divide",
+    np.floor_divide,
+    partials=(None, None),
+    sympy=elementwise_sympy(lambda a, b: _floor_divide_fn()(a, b)),
+    domain=("real", "nonzero"),
+    differentiable=False,
+    analytic=False,
+    numpy=("floor_divide",),
+    doc="a // b: the floor of a/b (piecewise constant: zero derivative)",
+)
+
+
 def _mp_fmod(a, b):
     import mpmath
 

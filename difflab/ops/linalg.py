@@ -265,6 +265,9 @@ def _cofactor(x):
     x = np.asarray(x, dtype=complex if np.iscomplexobj(x) else float)
     if x.shape[-1] == 0:
         return np.zeros_like(x)
+    if x.shape[-1] <= 2:  # its entries themselves: exact (by the SVD [[2.25, .25], [.25, 2.25]] gave 2.2500000000000004
+        # and 2.25 on the diagonal, a tie that max then broke by rounding, unlike symbolic's exact value)
+        return _cofactor_small(x)
     bad = ~np.isfinite(x).all(axis=(-2, -1))  # LAPACK refuses them: a NaN matrix, as NumPy's det gives NaN
     if bad.any():
         x = np.where(bad[..., None, None], 0.0, x)
@@ -275,6 +278,16 @@ def _cofactor(x):
     sign = np.linalg.det(u) * np.linalg.det(vt)
     # complex A = U S Vᴴ: adj(A)ᵀ = det U det Vᴴ · conj(U) cof(S) conj(Vᴴ) (U⁻ᵀ = conj(U) for a unitary U)
     cof = sign[..., None, None] * ((u.conj() * (before * after)[..., None, :]) @ vt.conj())
+    return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
+
+
+def _cofactor_small(x):
+    """adj(A)ᵀ of 1×1 and 2×2 matrices: [[1]] and [[d, −c], [−b, a]] (holomorphic: no conjugates)."""
+    if x.shape[-1] == 1:
+        return np.where(np.isfinite(x), np.ones_like(x), np.nan)
+    a, b, c, d = x[..., 0, 0], x[..., 0, 1], x[..., 1, 0], x[..., 1, 1]
+    cof = np.stack([np.stack([d, -c], axis=-1), np.stack([-b, a], axis=-1)], axis=-2)
+    bad = ~np.isfinite(x).all(axis=(-2, -1))  # a NaN matrix, as NumPy's det gives NaN
     return np.where(bad[..., None, None], np.nan, cof) if bad.any() else cof
 
 

@@ -9,6 +9,7 @@ out in its "How it works"), `messages` (what a failure or a pass says).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -52,6 +53,33 @@ def _who(role, fn):
     return f"{role} ({getattr(fn, '__name__', type(fn).__name__)})"
 
 
+def _user_call(name, fn, args, *rest, pair=None):
+    """fn(*args, *rest) (fn(tuple(args), *rest) for a jvp_f) on copies of the arguments: one that
+    changes them in place is named, not judged at the moved point its caller would see. `pair` names
+    the two results a JAX-style jvp_f or vjp_f returns, which are checked to be a pair."""
+    __tracebackhide__ = True
+    try:
+        copies = copy.deepcopy(list(args))
+    except Exception:  # an argument that cannot be copied (a lock, a generator): called as it is
+        copies = list(args)
+    out = fn(tuple(copies), *rest) if pair == "(f(*primals), J v)" else fn(*copies, *rest)
+    for i, (a, b) in enumerate(zip(args, copies)):
+        (la, ta), (lb, tb) = tree.flatten(a), tree.flatten(b)
+        if ta != tb or any(
+            isinstance(x, np.ndarray) and not (np.shape(x) == np.shape(y) and np.array_equal(x, y, equal_nan=True))
+            for x, y in zip(la, lb)
+        ):
+            raise GradientMismatch(
+                f"{name} changed its argument args[{i}] in place (a caller's values would move under it); "
+                "compute into a new array (e.g. p = p.copy() before writing into it)",
+                hints=(),
+            )
+    if pair is not None and not (isinstance(out, (tuple, list)) and len(out) == 2):
+        got = f"a {type(out).__name__} of {len(out)}" if isinstance(out, (tuple, list)) else type(out).__name__
+        raise GradientMismatch(f"{name} must return the pair {pair} (JAX's signature); got {got}", hints=())
+    return out
+
+
 def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed):
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
     role = {"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind]
@@ -63,7 +91,7 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
         )
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
     who = _who(role, fn)
-    user, dtypes = _matrix(fn(*args), rows, t.in_axis, who)
+    user, dtypes = _matrix(_user_call(who, fn, args), rows, t.in_axis, who)
     ref = _reference(t, "hessian" if kind == "hessian" else "jacobian", reference)
     eye = np.eye(t.in_axis.size)
     second = (lambda c: one_sided(t, eye[c])) if kind != "hessian" else None
@@ -167,8 +195,8 @@ def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> Chec
     __tracebackhide__ = True
     t = _primals_target(f, args, check)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
-    out, tangent = jvp_f(tuple(args), t.in_axis.split(v))
     name = _who(role, jvp_f)
+    out, tangent = _user_call(name, jvp_f, args, t.in_axis.split(v), pair="(f(*primals), J v)")
     _check_primal(check, name, out, t, rtol)
     user, dtypes = _matrix(tangent, t.out_axis, DIRECTION, name)
     ref = _reference(t, "jvp", reference, v)
@@ -209,7 +237,7 @@ def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes)
     __tracebackhide__ = True
     t = _primals_target(f, args, check)
     name = _who(role, vjp_f)
-    out, pullback = vjp_f(*args)
+    out, pullback = _user_call(name, vjp_f, args, pair="(f(*primals), pullback)")
     _check_primal(check, name, out, t, rtol)
     rng = np.random.default_rng(_seed(seed))
     vs = rng.standard_normal((probes, t.in_axis.size))
@@ -268,7 +296,7 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     if t.out_axis.size != 1:
         raise TypeError(f"taylor_test needs f with a scalar output, got shape {t.out_axis.shapes}")
     name = _who("grad_f", grad_f)
-    g, _ = _matrix(grad_f(*args), SCALAR, t.in_axis, name)
+    g, _ = _matrix(_user_call(name, grad_f, args), SCALAR, t.in_axis, name)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     steps = 10.0 ** (-np.arange(2, 19) / 2) * max(1.0, float(np.max(np.abs(t.x), initial=0.0)))
     slope_g = float(g[0] @ v)

@@ -108,6 +108,8 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
                 )
             if leaf.shape != tuple(rs) + tuple(cs):
                 hint = " (transposed?)" if leaf.shape == (tuple(rs) + tuple(cs))[::-1] else ""
+                if isinstance(leaves[k], (tuple, list)):  # NumPy would read a 1-tuple (g,) as shape (1, ...)
+                    hint = f" (a {type(leaves[k]).__name__} of {len(leaves[k])} where one array is due: an int argnums takes one gradient, not a tuple)"
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
                 raise GradientMismatch(
                     f"{what} returned shape {leaf.shape} for {where}, which needs shape {tuple(rs) + tuple(cs)}{hint}"

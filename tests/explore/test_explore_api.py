@@ -189,6 +189,16 @@ def test_bad_point_is_a_400_naming_it(server):
     assert status == 400 and body["error"]["field"] == "at" and "'abc' is not a number" in body["error"]["message"]
 
 
+def test_a_matrix_function_of_the_scalar_variables_is_a_400_naming_it(server):
+    """det(x), matmul, cofactor, ... are in the language (difflab compare takes arrays) but the
+    explorer's variables are numbers: the endpoint answered 500 with NumPy's LinAlgError."""
+    status, body = api(server, "sin(x) + det(x) * matmul(x, y)", "x=1,y=2")
+    assert status == 400 and body["error"]["field"] == "f"
+    assert body["error"]["message"].startswith("det, matmul cannot take numbers: the explorer's variables are scalars")
+    with pytest.raises(ValueError, match="^cofactor cannot take numbers"):
+        explore("cofactor(x)", "x=1")
+
+
 def test_domain_warning_through_the_endpoint(server):
     status, r = api(server, "log(x)", "x=-1")
     assert status == 200 and r["nodes"][-1]["value"] == "NaN"

@@ -408,3 +408,44 @@ def test_a_reference_whose_steps_are_below_the_float_spacing_of_x_refuses():
     assert not isinstance(info.value, Inconclusive)
     # at an ordinary magnitude the numeric reference still judges
     assert check_jvp(square, right, np.array([1e3, 1.0]), reference="numeric")
+
+
+def _doubling_cos(w):
+    w *= 2.0  # a user's gradient that writes into its argument (its values are right: cos of the original w)
+    return np.cos(w / 2.0)
+
+
+def test_a_user_function_that_changes_its_argument_in_place_is_named():
+    """The reference was taken at the point the user's grad_f had moved the array to, so a right
+    formula failed as a 'mismatch' at every entry; now it is named, and the caller's array is kept."""
+    w = np.array([0.1, 0.2])
+    with pytest.raises(GradientMismatch, match=r"grad_f \(_doubling_cos\) changed its argument args\[0\] in place"):
+        check_grad(lambda w: np.sum(np.sin(w)), _doubling_cos, w)
+    np.testing.assert_array_equal(w, [0.1, 0.2])
+    with pytest.raises(GradientMismatch, match=r"grad_f \(_doubling_cos\) changed its argument args\[0\] in place"):
+        taylor_test(lambda w: np.sum(np.sin(w)), _doubling_cos, w)
+
+    def vjp_f(w):
+        w[0] = 5.0
+        return np.sin(w), lambda u: (np.cos(w) * u,)
+
+    with pytest.raises(GradientMismatch, match=r"vjp_f \(vjp_f\) changed its argument args\[0\] in place"):
+        check_vjp(np.sin, vjp_f, w)
+    np.testing.assert_array_equal(w, [0.1, 0.2])
+
+
+def test_a_jax_style_function_that_does_not_return_a_pair_is_named():
+    """check_jvp unpacked jvp_f's result itself: a user who returned J v alone got Python's 'not
+    enough values to unpack (expected 2, got 3)' from difflab's frame."""
+    x = np.array([0.5, 1.0, 2.0])
+    with pytest.raises(
+        GradientMismatch, match=r"jvp_f \(<lambda>\) must return the pair \(f\(\*primals\), J v\) .* got ndarray"
+    ):
+        check_jvp(np.sin, lambda p, t: np.cos(p[0]) * t[0], x)
+    with pytest.raises(
+        GradientMismatch, match=r"must return the pair \(f\(\*primals\), pullback\) .* got a tuple of 3"
+    ):
+        check_vjp(np.sin, lambda x: (np.sin(x), None, None), x)
+    # a 1-tuple where one array is due reads as shape (1, n): the message says what it is
+    with pytest.raises(GradientMismatch, match=r"returned shape \(1, 3\) .* \(a tuple of 1 where one array is due"):
+        check_grad(lambda w: np.sum(np.sin(w)), lambda w: (np.cos(w),), x)
