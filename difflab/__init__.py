@@ -32,7 +32,10 @@ _HOME = {
         ("rules", "custom_jvp custom_vjp"),
         ("sparse", "sparsity"),
         ("trace", "trace"),
-        ("transforms", "grad hvp jacobian linear_transpose linearize prepare_hvp stop_gradient value_and_grad vjp"),
+        (
+            "transforms",
+            "grad hvp jacfwd jacobian jacrev linear_transpose linearize prepare_hvp stop_gradient value_and_grad vjp",
+        ),
     ]
     for name in names.split()
 }
@@ -57,7 +60,9 @@ if TYPE_CHECKING:
     from .transforms import (
         grad,
         hvp,
+        jacfwd,
         jacobian,
+        jacrev,
         linear_transpose,
         linearize,
         prepare_hvp,
@@ -72,6 +77,8 @@ __all__ = [
     "grad",
     "value_and_grad",
     "jacobian",
+    "jacfwd",
+    "jacrev",
     "hessian",
     "jvp",
     "vjp",

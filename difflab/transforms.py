@@ -27,6 +27,8 @@ __all__ = [
     "grad",
     "value_and_grad",
     "jacobian",
+    "jacfwd",
+    "jacrev",
     "vjp",
     "hvp",
     "prepare_hvp",
@@ -193,6 +195,28 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
 
 
+def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):
+    """JAX's `jacfwd`: `dl.jacobian(f, argnums, method="forward", ...)`, one forward sweep per chunk of
+    input directions. Shape contract as `jacobian`: `out.shape + in.shape`.
+
+    >>> import difflab as dl, numpy as np
+    >>> dl.jacfwd(lambda x: x * x)(np.array([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 4.0]]
+    """
+    return jacobian(f, argnums, "forward", has_aux=has_aux, holomorphic=holomorphic)
+
+
+def jacrev(f, argnums=0, has_aux=False, holomorphic=False):
+    """JAX's `jacrev`: `dl.jacobian(f, argnums, method="reverse", ...)`, one reverse sweep per output
+    row. Shape contract as `jacobian`: `out.shape + in.shape`.
+
+    >>> import difflab as dl, numpy as np
+    >>> dl.jacrev(lambda x: x * x)(np.array([1.0, 2.0])).tolist()
+    [[2.0, 0.0], [0.0, 4.0]]
+    """
+    return jacobian(f, argnums, "reverse", has_aux=has_aux, holomorphic=holomorphic)
+
+
 def vjp(f, *primals, method="reverse", has_aux=False):
     """`dl.vjp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, pullback, aux).
 
@@ -208,7 +232,8 @@ def vjp(f, *primals, method="reverse", has_aux=False):
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
     st, prep = t.staged(primals)
-    outs, pb = prep.vjp(st.inputs(primals))
+    # the pullback keeps its own copy of the point: the caller may write into x before calling it
+    outs, pb = prep.vjp([x.copy() if type(x) is np.ndarray else x for x in st.inputs(primals)])
     n_out, out, _ = t.split_outs(st, outs)
     out_tree = st.out_tree.children[0]
     value, aux = st.outputs(outs)

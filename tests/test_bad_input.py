@@ -316,10 +316,12 @@ def test_a_pullback_is_the_derivative_at_the_point_of_the_call(method):
     want = np.cos(x) * x + np.sin(x)
     _, pullback = dl.vjp(lambda w: dnp.sin(w) * w, x, method=method)
     _, tree_pullback = dl.vjp(lambda d: dnp.sum(dnp.sin(d["w"]) * d["w"]), {"w": x}, method=method)
+    _, aux_pullback, _ = dl.vjp(lambda w: (dnp.sin(w) * w, w[0]), x, method=method, has_aux=True)
     x[:] = 5.0
     tol = dict(rtol=1e-8) if method == "numeric" else dict(rtol=1e-15)
     np.testing.assert_allclose(pullback(np.ones(3))[0], want, **tol)
     np.testing.assert_allclose(tree_pullback(1.0)[0]["w"], want, **tol)
+    np.testing.assert_allclose(aux_pullback(np.ones(3))[0], want, **tol)  # has_aux's own path, the same copy
     if method != "numeric":  # forward's linearisation kept x[::-1], a view of the caller's x, as a stored value
         x = np.array([0.2, -0.7, 1.1])
         _, lin = dl.linearize(lambda w: w[::-1] * w[0], x, method=method)

@@ -78,6 +78,21 @@ def test_jacobian_and_vjp_has_aux(method):
     assert np.allclose(c, np.cos(x))
 
 
+def test_jacfwd_and_jacrev_are_jax_names_for_jacobian():
+    """JAX's jacfwd/jacrev: argnums tuples, has_aux and holomorphic as jacobian's, nesting under grad."""
+    x, y = np.array([0.3, -1.2]), 2.5
+    f = lambda x, y: (dnp.sin(x) * y, dnp.sum(x**2))  # noqa: E731
+    for jac in (dl.jacfwd, dl.jacrev):
+        (jx, jy), aux = jac(f, argnums=(0, 1), has_aux=True)(x, y)
+        np.testing.assert_allclose(jx, np.diag(np.cos(x) * y), rtol=1e-15)
+        np.testing.assert_allclose(jy, np.sin(x), rtol=1e-15)
+        assert aux == pytest.approx(np.sum(x**2), rel=1e-15)
+        assert jac(lambda z: z * z, holomorphic=True)(np.array([1 + 2j]))[0, 0] == 2 + 4j
+        # d/dx Σ_i 2 x_i² = 4x: the inner Jacobian diag(2 w x) at w = x, traced by the outer grad
+        g = dl.grad(lambda x: jac(lambda w: w * w * x)(x).sum())(x)
+        np.testing.assert_allclose(g, 4 * x, rtol=1e-15)
+
+
 def test_has_aux_bad_return_names_the_function():
     def lossy(x):
         return x * x
