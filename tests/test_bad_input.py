@@ -11,6 +11,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.ops.complexes import is_complex
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 
@@ -611,7 +612,9 @@ def test_a_nan_entry_of_a_non_elementwise_op_reaches_no_used_output(case):
     def f(*zs):
         xs = list(zs)
         xs[k] = dnp.log(zs[k])
-        return dnp.sum(dnp.where(used, op(*xs, **params) * weights, 0.0))
+        out = op(*xs, **params)
+        out = dnp.real(out) if is_complex(out) else out  # sqrtm's root of a stack with a negative eigenvalue
+        return dnp.sum(dnp.where(used, out * weights, 0.0))
 
     z_ok = list(args)
     z_ok[k] = np.exp(args[k])

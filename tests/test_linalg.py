@@ -510,9 +510,9 @@ def _det_derivative_exact(a, e, k):
 
 @pytest.mark.parametrize("method", ["forward", "reverse"])
 def test_det_third_derivative_at_a_singular_matrix_is_exact(method):
-    """det‴ at an exactly singular A (a traced A reaches the cofactor's rules): the `cofactor_d` and
-    `cofactor_d2` entries, the SVD's division-free forms (they gave NaN with a DomainWarning: A⁻¹); right in
-    whatever order the transform meets singular and invertible matrices; det⁗ at a singular A is refused by name."""
+    """det‴ at an exactly singular A (a traced A reaches the cofactor's rules): the `cofactor_dk` entry with
+    one and two directions, the SVD's division-free forms (they gave NaN with a DomainWarning: A⁻¹); right in
+    whatever order the transform meets singular and invertible matrices."""
     rng = np.random.default_rng(5)
     e = rng.normal(size=(4, 4))
     rank2 = np.array([[1.0, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [3, 0, 3, 0]])
@@ -528,10 +528,30 @@ def test_det_third_derivative_at_a_singular_matrix_is_exact(method):
     h = dl.hessian(np.linalg.det, method=method)
     got = dl.jvp(h, (three,), (e3,), method=method)[1]
     assert np.einsum("ijkl,ij,kl", got, e3, e3) == pytest.approx(6.0 * np.linalg.det(e3), rel=1e-12)
-    b = rng.normal(size=(4, 4))  # det⁗ where A is invertible (cofactor_d2's rule in A: adj(I + Y)'s cubic term)
-    np.testing.assert_allclose(d(third)(b), _det_derivative_exact(b, e, 4), rtol=1e-10)
-    with pytest.raises(dl.errors.NotDifferentiableError, match="fourth derivative of det"):
-        d(third)(rank2)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_det_derivatives_of_every_order_at_singular_matrices_are_exact(method):
+    """d^k/dε^k det(A + εE) for k = 1..5 at an invertible 4×4, rank-1, 2 and 3 ones and a rank-4 5×5 equal
+    np.poly's coefficients (0 beyond the degree): the one `cofactor_dk` entry, whose derivative is the next
+    order's (det⁗ at a singular A was refused by name; where A was invertible it took A⁻¹)."""
+    rng = np.random.default_rng(5)
+    rank1 = np.outer([1.0, 2, 0, -1], [3.0, 1, 1, 2])
+    rank2 = np.array([[1.0, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [3, 0, 3, 0]])
+    rank3 = np.array([[1.0, 2, 3, 4], [2, 4, 6, 8], [1, 0, 1, 0], [0.5, -1, 2, 3]])
+    five = np.array([[1.0, 2, 3, 4, 0], [2, 4, 6, 8, 0], [1, 0, 1, 0, 2], [3, 0, 3, 0, 4], [0, 1, 0, 1, 1]])
+    for a in (rng.normal(size=(4, 4)), rank1, rank2, rank3, five):
+        e = rng.normal(size=a.shape)
+        c = np.poly(-np.linalg.solve(e, a))[::-1] * np.linalg.det(e)  # det(A + εE) = Σ c_k ε^k
+        scale = np.abs(c).max() * 1e-12  # rank 1: det′ and det″ are 0, np.poly's round-off 1e-13
+        f = np.linalg.det
+        for k in range(1, 6):
+            f = (lambda g: lambda x: dl.jvp(g, (x,), (e,), method=method)[1])(f)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # no DomainWarning, no NotDifferentiableError
+                got = f(a)
+            want = c[k] * math.factorial(k) if k < len(c) else 0.0
+            assert got == pytest.approx(want, rel=1e-11, abs=scale), (a.shape, np.linalg.matrix_rank(a), k)
 
 
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])

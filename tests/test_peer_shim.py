@@ -318,3 +318,34 @@ def test_report_only_without_reports_leaves_the_table_alone(tmp_path, monkeypatc
     table.write_text("the committed table\n")
     assert runner.main(["--report-only", "--output", str(table)]) == 2
     assert table.read_text() == "the committed table\n"
+
+
+def test_update_replaces_one_cell_and_keeps_the_others(tmp_path):
+    """`--update`: the report's other cells, failures and causes are read back from the markdown (`parse` inverts
+    `render`), only the fresh file × method is replaced, its seconds beside the old sum and a note naming it."""
+    path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "peer_suite.py"
+    spec = importlib.util.spec_from_file_location("bench_peer_suite_update", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    over = "SystemExit: timeout: the test used more than 10 s of CPU time"
+    old = {
+        "symbolic": {"a.py::t1": ("passed", ""), "a.py::t2": ("failed", over), "b.py::t3": ("error", over)},
+        "reverse": {"a.py::t1": ("passed", ""), "a.py::t2": ("passed", ""), "b.py::t3": ("failed", "assert 1 == 2")},
+    }
+    table = tmp_path / "PEER_SUITE.md"
+    text = runner.report(old, ["symbolic", "reverse"], ["a.py", "b.py"], {"symbolic": 30.0, "reverse": 4.0})
+    table.write_text(text)
+    assert runner.render(*[runner.parse(text)[k] for k in (2, 3, 4, 0, 1)]) == text  # the round trip
+    fresh = {
+        "symbolic": {
+            "b.py::t3": ("passed", ""),
+            "b.py::t4": ("failed", "ValueError: an empty array has no entries to differentiate"),
+        }
+    }
+    new = runner.update(table, fresh, ["symbolic"], ["b.py"], {"symbolic": 7.0}, "today")
+    assert "| a.py | 1 / 1 / 0 | 2 / 0 / 0 |" in new and "| b.py | 1 / 1 / 0 | 0 / 1 / 0 |" in new
+    assert "| seconds (sum over files) | 30 (updated: 7) | 4 |" in new
+    assert "- updated: symbolic × b.py (today, 7 s)" in new
+    assert "`b.py::t3`" not in new.split("### symbolic")[1].split("### reverse")[0]  # its old failure gone
+    assert "- `b.py::t4` — an empty array to differentiate (difflab refuses it by design): ValueError" in new
+    assert "| a test over the per-test CPU limit (--test-cpu) | 1 | 0 |" in new  # a.py's kept, b.py's replaced

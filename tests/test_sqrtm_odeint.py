@@ -73,12 +73,47 @@ def test_sqrtm_gradient_and_second_derivative(method, rng):
     np.testing.assert_allclose(da.ravel() @ hess @ da.ravel(), (w * d2x).sum(), rtol=1e-9)
 
 
+def _central(f, a, h=1e-6):
+    """The gradient of a real f at a real a by central differences."""
+    g = np.zeros_like(a)
+    for k in np.ndindex(a.shape):
+        e = np.zeros_like(a)
+        e[k] = h
+        g[k] = (f(a + e) - f(a - e)) / (2 * h)
+    return g
+
+
+def test_sqrtm_of_a_real_matrix_with_a_negative_eigenvalue_is_scipy_s_complex_root():
+    """SciPy's value and dtype (complex; a stack's roots all complex when one is: its dtype rule), and
+    the derivatives of its real and imaginary parts for forward, reverse and numeric equal central
+    differences of SciPy's (it was NaN with a DomainWarning); symbolic refuses the complex value by name."""
+    assert dla.sqrtm(np.diag([-4.0, 9.0])).tolist() == [[2j, 0j], [0j, 3 + 0j]]
+    b = np.random.default_rng(3).normal(size=(3, 3))
+    a = b + b.T  # eigenvalues -3.28, -1.07, 5.80 (autograd's test_sqrtm: a symmetrized random matrix)
+    stack = np.stack([4.0 * np.eye(3), a])
+    assert sl.sqrtm(stack).dtype == dla.sqrtm(stack).dtype == complex
+    np.testing.assert_allclose(dla.sqrtm(stack), sl.sqrtm(stack), rtol=1e-13, atol=1e-14)
+    assert dla.sqrtm(4.0 * np.eye(3)).dtype == float  # real where SciPy's is
+    w = np.random.default_rng(4).normal(size=(3, 3))
+    for part in (np.real, np.imag):
+        f = lambda m, root=dla.sqrtm, part=part: part(np.sum(root(m) * w))  # noqa: E731
+        want = _central(lambda m, f=f: f(m, sl.sqrtm), a)
+        for method in ("forward", "reverse", "numeric"):
+            np.testing.assert_allclose(dl.grad(f, method=method)(a), want, rtol=1e-7, atol=1e-8)
+    # second order: X d²X + d²X X = −2 dX dX, and d²/da² Im √a = −(−a)^(−3/2)/4 at a = −1
+    e = np.random.default_rng(5).normal(size=(3, 3))
+    x, dx = sl.sqrtm(a), _jvp(dla.sqrtm, a, e, "reverse")
+    for method in EXACT:
+        d2x = _jvp(lambda m, method=method: _jvp(dla.sqrtm, m, e, method), a, e, method)
+        np.testing.assert_allclose(x @ d2x + d2x @ x, -2.0 * dx @ dx, atol=1e-10)
+    hess = dl.hessian(lambda m: np.imag(np.sum(dla.sqrtm(m))))(np.diag([-1.0, 4.0]))
+    assert hess[0, 0, 0, 0] == pytest.approx(-0.25, rel=1e-12)
+    with pytest.raises(dl.NotDifferentiableError, match="does not differentiate complex values"):
+        dl.grad(lambda m: np.real(np.sum(dla.sqrtm(m))), method="symbolic")(np.diag([-1.0, 4.0]))
+
+
 def test_sqrtm_outside_its_domain_and_symbolic_beyond_2x2():
-    """An eigenvalue below 0: no real principal root (NaN with a DomainWarning, SciPy's is complex);
-    singular A: a root, but no derivative (NaN with a DomainWarning)."""
-    with pytest.warns(dl.DomainWarning, match="sqrtm"):
-        value = dl.value_and_grad(lambda a: dla.sqrtm(a).sum())(np.diag([-1.0, 4.0]))[0]
-    assert np.isnan(value)
+    """Singular A: a root, but no derivative (NaN with a DomainWarning)."""
     singular = np.array([[1.0, 1.0], [1.0, 1.0]])
     np.testing.assert_allclose(dla.sqrtm(singular), singular / np.sqrt(2.0))
     with pytest.warns(dl.DomainWarning, match="singular Sylvester equation"):

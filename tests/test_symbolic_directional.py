@@ -111,22 +111,24 @@ def test_a_traced_tangent_at_plain_primals():
     assert type(seen[-1]) is np.ndarray  # the outputs stay plain values
 
 
-def test_one_example_code_shares_repeated_subtrees_without_cse_s_common_factor_search(monkeypatch):
+def test_one_example_code_shares_repeated_subtrees_without_rebuilding_them(monkeypatch):
     """The code for one example (compile.SymbolicCode on Python floats) is compiled for a few calls (each
-    of autograd's combo_check shapes, to second order): it names repeated subtrees (SymPy's tree_cse) and
-    skips `cse`'s search for common factors among products and sums (opt_cse, half of cse's time), and
-    prints sums in SymPy's own term order (no sort). The numbers stay the exact derivative's."""
+    of autograd's combo_check shapes, to second order): `scalar_code` prints each assignment and each repeated
+    subtree once, its parts by name, without SymPy's cse (whose common-factor search, opt_cse, was half its
+    time) or tree_cse (which rebuilt every shared tree before lambdify printed it), and prints sums in SymPy's
+    own term order (no sort). The numbers stay the exact derivative's."""
     import sympy as sp
     import importlib
 
     cse_main = importlib.import_module("sympy.simplify.cse_main")
 
-    from difflab.compile.symbolic import share
+    from difflab.compile.symbolic import scalar_code
 
     def refused(*args, **kwargs):
-        raise AssertionError("opt_cse ran for the one-example code")
+        raise AssertionError("SymPy's cse ran for the one-example code")
 
     monkeypatch.setattr(cse_main, "opt_cse", refused)
+    monkeypatch.setattr(cse_main, "tree_cse", refused)
     x = np.array([0.3, -1.2, 2.0])
     v = np.array([1.0, 0.5, -2.0])
     f = lambda x: dnp.sin(x * x[::-1]) * dnp.exp(x)  # noqa: E731
@@ -136,6 +138,7 @@ def test_one_example_code_shares_repeated_subtrees_without_cse_s_common_factor_s
     np.testing.assert_allclose(jv, want, rtol=1e-14)
     g = dl.grad(lambda x: dnp.sum(f(x) * v), method="symbolic")(x)
     np.testing.assert_allclose(g, dl.grad(lambda x: dnp.sum(f(x) * v), method="reverse")(x), rtol=1e-14)
-    a, b = sp.symbols("a b", real=True)
-    lines, outs = share([], [sp.sin(a * b) + a * b, sp.cos(a * b)], light=True)
-    assert [e for _, e in lines] == [a * b] and outs == [sp.sin(lines[0][0]) + lines[0][0], sp.cos(lines[0][0])]
+    a, b, c = sp.symbols("a b c", real=True)
+    fn = scalar_code([a, b], [(c, sp.exp(a))], [sp.sin(a * b) + a * b, sp.cos(a * b) * c])
+    assert fn.source.count("_a0*_a1") == 1 and fn.source.count("math.exp") + fn.source.count("exp(") == 1
+    assert fn(0.5, 2.0) == pytest.approx((np.sin(1.0) + 1.0, np.cos(1.0) * np.exp(0.5)), rel=1e-15)

@@ -1,5 +1,5 @@
 """Straight-line SymPy code made fast: repeated subexpressions shared, one example run on Python
-floats (`lambdify` with `math`), a batch run as grouped NumPy lines (the symbolic method's back
+floats (`scalar_code`: printed for `math`, each shared subtree once), a batch run as grouped NumPy lines (the symbolic method's back
 end, `SymbolicCode`; it names no op).
 
 How it works. `share` names the subexpressions that repeat inside the assignments (`sympy.cse`).
@@ -31,7 +31,7 @@ from ..errors import NotDifferentiableError
 from ..graph import evaluate
 from ..ops import SYMPY_MATH, SYMPY_NUMPY
 
-__all__ = ["share", "vectorize", "SymbolicCode"]
+__all__ = ["share", "scalar_code", "vectorize", "SymbolicCode"]
 
 
 def exact_floats(printer_class):
@@ -101,14 +101,11 @@ class SymbolicCode:
 
     def _compile(self, sp, exprs, scalar):
         p = self.prepared
+        if scalar and p.method.cse:
+            return scalar_code(p.symbols, p.program.needed(exprs), exprs)
         if scalar:
-            body = exprs if p.method.cse else p.program.inline(exprs)
             return sp.lambdify(
-                p.symbols,
-                body,
-                modules=[SYMPY_MATH, "math"],
-                cse=p.method.cse and self._light,
-                printer=_scalar_printer(),
+                p.symbols, p.program.inline(exprs), modules=[SYMPY_MATH, "math"], printer=_scalar_printer()
             )
         lines, outs = self._shared(exprs) if p.method.cse else ([], p.program.inline(exprs))
         per_example = [s for i in p.batch_inputs for s in p.program.inputs[i].ravel()]
@@ -116,9 +113,6 @@ class SymbolicCode:
 
     def _shared(self, exprs):
         return share(self.prepared.program.needed(exprs), exprs)
-
-    def _light(self, exprs):
-        return share(self.prepared.program.needed(exprs), exprs, light=True)
 
     def run(self, kind, args):
         batch_inputs = self.prepared.batch_inputs
@@ -152,11 +146,103 @@ class SymbolicCode:
         return res
 
 
+def _repeated(sp, roots: list) -> set:
+    """The expressions (not atoms, not conditions) met more than once in `roots`, each counted once per parent
+    occurrence of a subtree met for the first time: SymPy's `tree_cse` choice, without rebuilding a tree."""
+    seen, repeated, stack = set(), set(), list(roots)
+    while stack:
+        e = stack.pop()
+        if not isinstance(e, sp.Basic) or e.is_Atom:
+            continue
+        if e in seen:
+            if isinstance(e, sp.Expr):  # conditions (and a Piecewise's pairs) stay inline in their Piecewise
+                repeated.add(e)
+            continue
+        seen.add(e)
+        stack.extend(e.args)
+    return repeated
+
+
+def scalar_code(symbols: list, assignments: list, exprs: list):
+    """f(*values) -> the expressions' values on Python floats (`math`), for one example: each assignment and
+    each repeated subtree a line of its own, printed once with its parts by name (the printer's `_print`
+    answers a named subtree with its name), so no SymPy expression is rebuilt: `share(light=True)` and
+    `lambdify` built the shared trees anew (tree_cse) and printed them: 2.5 times the CPU (bench/scalar_code_ab.py)."""
+    import sympy as sp
+
+    names = {s: f"_a{k}" for k, s in enumerate(symbols)}
+    names.update({s: f"_v{k}" for k, (s, _) in enumerate(assignments)})
+    shared = _repeated(sp, [e for _, e in assignments] + list(exprs))
+    printer = _named_printer(names)
+    lines, done = [], set()
+
+    def define(e):  # the repeated subtrees e holds, each once, before e (depth first, as tree_cse places them)
+        if not isinstance(e, sp.Basic) or e.is_Atom or e in done:
+            return
+        done.add(e)
+        for a in e.args:
+            define(a)
+        if e in shared:
+            lines.append(f"    {printer.define(e, f'_c{len(lines)}')}")
+
+    for s, e in assignments:
+        define(e)
+        lines.append(f"    {names[s]} = {printer.code(e)}")
+    for e in exprs:
+        define(e)
+    outs = ", ".join(printer.code(sp.sympify(e)) for e in exprs)
+    source = f"def _scalar({', '.join(names[s] for s in symbols)}):\n" + "\n".join(lines) + f"\n    return ({outs},)\n"
+    namespace = dict(_scalar_namespace())
+    for module, keys in printer.module_imports.items():  # what the printed code names, as lambdify imports it
+        for k in keys:
+            namespace.setdefault(k, getattr(importlib.import_module(module), k))
+    exec(builtins.compile(source, "<difflab scalar>", "exec"), namespace)
+    namespace["_scalar"].source = source  # (for inspection)
+    return namespace["_scalar"]
+
+
+def _scalar_namespace() -> dict:
+    """lambdify's namespace for the modules [SYMPY_MATH, "math"] (math's names, its translations, ours)."""
+    import sympy as sp
+
+    return sp.lambdify([], sp.Integer(0), modules=[SYMPY_MATH, "math"]).__globals__
+
+
+def _named_printer(names: dict):
+    """`_scalar_printer` answering the subtrees in `names` with their names: `define(e, name)` adds e's line
+    (printed with its parts by name) and names it; `code(e)` prints e so."""
+    base = type(_scalar_printer())
+    # a symbol by its name too: one named value may be met with other assumptions (as lambdify's code named it)
+    by_name = {getattr(s, "name", None): name for s, name in names.items()}
+
+    class Named(base):
+        def _print(self, expr, **kwargs):
+            if expr is not self._root and not isinstance(expr, (list, tuple, dict, str)):
+                name = names.get(expr) or (by_name.get(expr.name) if getattr(expr, "is_Symbol", False) else None)
+                if name is not None:
+                    return name
+            return super()._print(expr, **kwargs)
+
+        def code(self, e, root=None):
+            self._root = root  # (the subtree being defined is printed, not answered with its name)
+            return self.doprint(e)
+
+        def define(self, e, name):
+            line = f"{name} = {self.code(e, root=e)}"
+            names[e] = name
+            return line
+
+    printer = Named(_scalar_printer()._settings)
+    printer._root = None
+    return printer
+
+
 def share(assignments: list, exprs: list, light: bool = False) -> tuple:
     """(assignments, outputs) with the subexpressions repeated inside them named too (`sympy.cse`),
     each placed just before its first use; conditions stay inline in their Piecewise. `light`: only
     repeated subtrees (SymPy's tree_cse), without `cse`'s search for common factors and terms among
-    sums and products (`opt_cse`, half its time): the one-example code, compiled for a few calls."""
+    sums and products (`opt_cse`, half its time), as the one-example code was compiled before `scalar_code`
+    (bench/scalar_code_ab.py's other contender)."""
     import sympy as sp
 
     everything, names = [e for _, e in assignments] + list(exprs), sp.numbered_symbols("c_", real=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import string
 from collections import Counter
 
@@ -319,17 +320,6 @@ def _tr_inv_times(x, t):
     return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False))
 
 
-def _singular(x) -> bool:
-    """Whether a concrete stack of matrices holds an exactly singular one (LAPACK's LU finds a zero pivot)."""
-    if isinstance(x, Traced) or not np.isfinite(x).all():
-        return False
-    try:
-        np.linalg.inv(x)
-    except np.linalg.LinAlgError:
-        return True
-    return False
-
-
 def _cofactor_frame(x):
     """(det U det V, U, V, Q) of A = U S Vᵀ: Q_ik = ∏_{j ∉ {i, k}} s_j off the diagonal, 0 on it (no division)."""
     u, s, vt = np.linalg.svd(x)
@@ -361,11 +351,6 @@ def _cofactor_vjp_svd(ct, x):
     return u @ (d[..., :, None] * np.eye(q.shape[-1]) - np.swapaxes(q * g, -1, -2)) @ np.swapaxes(v, -1, -2)
 
 
-def _singular_at(x) -> bool:
-    """Whether x, or a traced x's value where it is traced, holds an exactly singular matrix."""
-    return _singular(x.concrete if isinstance(x, Traced) and x.concrete is not None else x)
-
-
 def _svd_form(x) -> bool:
     """Whether the cofactor's rules take the SVD's form at a concrete x: at every finite, non-empty one.
     The A⁻¹ form (det · A⁻ᵀ terms) loses cond(A)·eps of |cof|: every digit at a nearly singular A
@@ -378,7 +363,7 @@ def _cofactor_jvp(t, out, x):
     if _svd_form(x) and not isinstance(t, Traced):
         return _cofactor_jvp_svd(t, x)
     if isinstance(x, Traced) or _svd_form(x):  # as an entry (the SVD's form, right at any A), differentiable
-        return cofactor_d(x, t)  # again: det‴ at a singular A, and a trace reused at one
+        return cofactor_dk(x, t)  # again: det‴ at a singular A, and a trace reused at one
     return strong_mul(out, _tr_inv_times(x, t)) - strong_matmul(
         out, strong_matmul(_swap_last(t), _swap_last(_rule_inv(x)))
     )
@@ -388,7 +373,7 @@ def _cofactor_vjp(ct, out, x):
     if _svd_form(x) and not isinstance(ct, Traced):
         return _cofactor_vjp_svd(ct, x)
     if isinstance(x, Traced) or _svd_form(x):  # d cof is self-adjoint (⟨C, d cof[T]⟩ = d²det[C, T]): the same entry
-        return cofactor_d(x, ct)
+        return cofactor_dk(x, ct)
     total = _trailing_scalar(REGISTRY["sum"](strong_mul(ct, out), axis=_last_two(ct), keepdims=False))
     return strong_mul(total, _swap_last(_rule_inv(x))) - strong_matmul(
         _swap_last(_rule_inv(x)), strong_matmul(_swap_last(ct), out)
@@ -398,7 +383,7 @@ def _cofactor_vjp(ct, out, x):
 # d cof by the SVD's exact form (_cofactor_jvp_svd) at every finite concrete A: right at a singular and a nearly
 # singular one, where d cof = cof · tr(A⁻¹ dA) − cof dAᵀ A⁻ᵀ loses every digit or does not exist (that form stays
 # for a non-finite A, its NaN with the DomainWarning). A traced A (a third derivative, or a rule traced by the
-# compiled tier) records the `cofactor_d` entry, the SVD's form at any A
+# compiled tier) records the `cofactor_dk` entry, the SVD's form at any A
 cofactor = defop(
     "cofactor",
     _cofactor,
@@ -440,121 +425,105 @@ def _cofactor_d2_svd(x, t, r):
     return sign * (u @ d2 @ np.swapaxes(v, -1, -2))
 
 
-def _sympy_cofactor_derivative(order):
-    """SymPy's d^k cof(M)[T1, ..., Tk] (k = `order`), per matrix of a stack, up to SYMPY_MATRIX_LIMIT."""
-
-    def translate(m, *ts):
-        sp = _sp()
-        m, *ts = (np.asarray(a, dtype=object) for a in (m, *ts))
-        if min(m.shape[-2:]) > SYMPY_MATRIX_LIMIT:
-            _too_big(
-                f"the derivative of cofactor (order {order})",
-                m.shape[-2:],
-                f"{SYMPY_MATRIX_LIMIT}×{SYMPY_MATRIX_LIMIT}",
-            )
-        eps = sp.symbols(f"eps0:{order}", real=True)
-        lead = np.broadcast_shapes(*[a.shape[:-2] for a in (m, *ts)])
-        flat = [np.broadcast_to(a, lead + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in (m, *ts)]
-        out = []
-        for mats in zip(*flat):
-            moved = sp.Matrix(mats[0]) + sum((e * sp.Matrix(t) for e, t in zip(eps, mats[1:])), sp.zeros(*m.shape[-2:]))
-            cof = moved.adjugate().T
-            for e in eps:
-                cof = cof.diff(e)
-            out.append(np.array(cof.subs({e: 0 for e in eps}).tolist(), dtype=object))
-        return np.stack(out).reshape(lead + m.shape[-2:])
-
-    return translate
+def _cofactor_dk_svd(x, ts):
+    """d^k cof(A)[T1, ..., Tk] by the SVD for any k (A = U S Vᵀ, Ei = Uᵀ Ti V), exact at a singular A. det is
+    multilinear in rows: the coefficient of z·t1⋯tk in det(S + zZ + Σ ti Ei) takes Z's row a and Ei's row ρ(i)
+    (distinct rows) and S's other rows, whose single entries leave ∏_{l∉R} s_l times the determinant of the
+    taken rows on the columns R = {a} ∪ ρ (no division). Its gradient in Z's row a is that matrix's cofactor
+    row, summed over the injections ρ of the directions into the rows other than a (0 where k ≥ n)."""
+    x = np.asarray(x)
+    sign, u, v, _ = _cofactor_frame(x)
+    s = np.linalg.svd(x, compute_uv=False)
+    es = [np.swapaxes(u, -1, -2) @ np.asarray(t) @ v for t in ts]
+    n = x.shape[-1]
+    lead = np.broadcast_shapes(x.shape[:-2], *(e.shape[:-2] for e in es))
+    g = np.zeros(lead + (n, n), dtype=np.result_type(*es, s))
+    for rows in itertools.permutations(range(n), len(es)):
+        for a in sorted(set(range(n)) - set(rows)):
+            cols = sorted(rows + (a,))
+            weight = np.prod(s[..., [col for col in range(n) if col not in cols]], axis=-1)
+            taken = np.stack([es[rows.index(r)][..., r, cols] for r in cols if r != a], axis=-2)  # (..., k, k+1)
+            minors = np.stack([np.delete(taken, q, axis=-1) for q in range(len(cols))], axis=-3)
+            at = cols.index(a)
+            signs = np.array([(-1.0) ** (at + q) for q in range(len(cols))])
+            g[..., a, cols] += (weight[..., None] * signs) * np.linalg.det(minors)
+    return sign * (u @ g @ np.swapaxes(v, -1, -2))
 
 
-def _square_pairs(k):
-    """Samples: well-conditioned square matrices with k directions (single and stacked)."""
-
-    def samples(rng):
-        return [
-            ((draw("real", (3, 3), rng) + 3.0 * np.eye(3), *[draw("real", (3, 3), rng) for _ in range(k)]), {}),
-            ((draw("real", (2, 2, 2), rng) + 3.0 * np.eye(2), *[draw("real", (2, 2), rng) for _ in range(k)]), {}),
-        ]
-
-    return samples
+def _cofactor_dk_impl(x, *ts):
+    """d^k cof(A)[T1, ..., Tk] (k = len(ts)): the vectorised closed forms for k = 1, 2, the general sum beyond."""
+    x, ts = np.asarray(x), [np.asarray(t) for t in ts]
+    if len(ts) == 1:
+        return _cofactor_jvp_svd(ts[0], x)
+    if len(ts) == 2:
+        return _cofactor_d2_svd(x, *ts)
+    return _cofactor_dk_svd(x, ts)
 
 
-def _directions_strategy(k):
-    def strategy(b, name, x, picks, c):
-        n = int(np.prod(b.shape(x)))
-        if n > 2:
-            x, n = b.emit("sum", x, axis=None, keepdims=False), 1
-        col = b.emit("reshape", x, shape=(n, 1))
-        m = b.emit("add", b.emit("mul", col, col if n == 1 else b.emit("reshape", x, shape=(1, n))), 2.0 * np.eye(n))
-        return b.emit(name, m, *[m] * k)
-
-    return strategy
-
-
-def _trace_of(m):
-    """tr M per matrix, shaped (..., 1, 1)."""
-    eye = np.eye(_shape(m)[-1])
-    return _trailing_scalar(REGISTRY["sum"](m * eye, axis=_last_two(m), keepdims=False))
-
-
-def _cofactor_d3_inv(x, directions):
-    """d³ cof(A)[X1, X2, X3] where A is invertible, as registry ops (differentiable again): with B = A⁻¹ and
-    Yk = B Xk, cof(A + X) = det A · (adj(I + Y) B)ᵀ, and adj(I + Y)'s cubic term e3 I − e2 Y + e1 Y² − Y³
-    (e_k: Y's elementary symmetric functions) polarized over the orders of the three directions."""
-    b = _rule_inv(x)
-    ys = [b @ m for m in directions]
-    tr = [_trace_of(y) for y in ys]
-    eye, total = np.eye(_shape(x)[-1]), 0.0
-    for i, j, k in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)):
-        yjk = ys[j] @ ys[k]
-        e3 = (tr[i] * tr[j] * tr[k] - 3.0 * tr[i] * _trace_of(yjk) + 2.0 * _trace_of(ys[i] @ yjk)) / 6.0
-        e2 = 0.5 * (tr[i] * tr[j] - _trace_of(ys[i] @ ys[j]))
-        total = total + e3 * eye - e2 * ys[k] + tr[i] * yjk - ys[i] @ yjk
-    return _trailing_scalar(det(x)) * _swap_last(total @ b)
-
-
-def _cofactor_d2_in_x(x, *directions):
-    """cofactor_d2's derivative in A (det's fourth): `_cofactor_d3_inv` where A is invertible; at a singular A
-    refused by name (A⁻¹ does not exist and no SVD form of it is written)."""
-    if _singular_at(x):
-        raise NotDifferentiableError(
-            "difflab has no fourth derivative of det (a third derivative of cofactor) at a singular matrix: it is "
-            "exact to the third there; use an invertible A"
+def _sympy_cofactor_derivative(m, *ts):
+    """SymPy's d^k cof(M)[T1, ..., Tk] (k = len(ts)), per matrix of a stack, up to SYMPY_MATRIX_LIMIT."""
+    sp = _sp()
+    order = len(ts)
+    m, *ts = (np.asarray(a, dtype=object) for a in (m, *ts))
+    if min(m.shape[-2:]) > SYMPY_MATRIX_LIMIT:
+        _too_big(
+            f"the derivative of cofactor (order {order})", m.shape[-2:], f"{SYMPY_MATRIX_LIMIT}×{SYMPY_MATRIX_LIMIT}"
         )
-    return _cofactor_d3_inv(x, directions)
+    eps = sp.symbols(f"eps0:{order}", real=True)
+    lead = np.broadcast_shapes(*[a.shape[:-2] for a in (m, *ts)])
+    flat = [np.broadcast_to(a, lead + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in (m, *ts)]
+    out = []
+    for mats in zip(*flat):
+        moved = sp.Matrix(mats[0]) + sum((e * sp.Matrix(t) for e, t in zip(eps, mats[1:])), sp.zeros(*m.shape[-2:]))
+        cof = moved.adjugate().T
+        for e in eps:
+            cof = cof.diff(e)
+        out.append(np.array(cof.subs({e: 0 for e in eps}).tolist(), dtype=object))
+    return np.stack(out).reshape(lead + m.shape[-2:])
 
 
-# The derivatives of cof at a singular A, as entries so they differentiate again (det‴ there): each is
-# symmetric multilinear in its directions, so a VJP is the same entry with the cotangent as a direction
-cofactor_d = defop(
-    "cofactor_d",
-    lambda x, t: _cofactor_jvp_svd(np.asarray(t), np.asarray(x)),
-    jvp=(lambda dx, out, x, t: cofactor_d2(x, t, dx), lambda dt, out, x, t: cofactor_d(x, dt)),
-    vjp=(lambda ct, out, x, t: cofactor_d2(x, ct, t), lambda ct, out, x, t: cofactor_d(x, ct)),
-    sympy=_sympy_cofactor_derivative(1),
-    samples=_square_pairs(1),
-    strategy=_directions_strategy(1),
+def _cofactor_dk_samples(rng):
+    """Well-conditioned square matrices with 1, 2 and 3 directions (single and stacked)."""
+    return [
+        ((draw("real", (3, 3), rng) + 3.0 * np.eye(3), *[draw("real", (3, 3), rng) for _ in range(k)]), {})
+        for k in (1, 2, 3)
+    ] + [((draw("real", (2, 3, 3), rng) + 3.0 * np.eye(3), *[draw("real", (3, 3), rng) for _ in range(2)]), {})]
+
+
+def _cofactor_dk_strategy(b, name, x, picks, c):
+    """det's matrix v vᵀ + 2·I of x, repeated as one or two directions."""
+    n = int(np.prod(b.shape(x)))
+    if n > 2:
+        x, n = b.emit("sum", x, axis=None, keepdims=False), 1
+    col = b.emit("reshape", x, shape=(n, 1))
+    m = b.emit("add", b.emit("mul", col, col if n == 1 else b.emit("reshape", x, shape=(1, n))), 2.0 * np.eye(n))
+    return b.emit(name, m, *[m] * (1 + c.take(2)))
+
+
+def _cofactor_dk_rule(i):
+    """d cof_k in argument i (A: i = 0, else the direction Ti), as a JVP and as a VJP: cof_k[T1..Tk] is det's
+    (k+1)-th derivative with one slot open, symmetric in all k + 2 slots, so a tangent of A is one more
+    direction, a tangent of Ti takes Ti's place, and a cotangent (paired without conjugation) does the same."""
+
+    def rule(t, out, x, *ts):
+        return cofactor_dk(x, *ts, t) if i == 0 else cofactor_dk(x, *ts[: i - 1], t, *ts[i:])
+
+    return rule
+
+
+# The derivatives of cof, as one entry so every order differentiates again (det‴, det⁗, ... at a singular A):
+# cofactor_dk(A, T1, ..., Tk) = d^k cof(A)[T1, ..., Tk], by the SVD's division-free forms at any A
+cofactor_dk = defop(
+    "cofactor_dk",
+    _cofactor_dk_impl,
+    jvp=(_cofactor_dk_rule,),
+    vjp=(_cofactor_dk_rule,),
+    nargs=None,
+    sympy=_sympy_cofactor_derivative,
+    samples=_cofactor_dk_samples,
+    strategy=_cofactor_dk_strategy,
     complex=True,
-    doc="d cof(A)[T] by the SVD (det″[·, T], exact where A is singular)",
-)
-cofactor_d2 = defop(
-    "cofactor_d2",
-    lambda x, t, r: _cofactor_d2_svd(x, t, r),
-    jvp=(
-        lambda dx, out, x, t, r: _cofactor_d2_in_x(x, t, r, dx),
-        lambda dt, out, x, t, r: cofactor_d2(x, dt, r),
-        lambda dr, out, x, t, r: cofactor_d2(x, t, dr),
-    ),
-    vjp=(
-        lambda ct, out, x, t, r: _cofactor_d2_in_x(x, ct, t, r),
-        lambda ct, out, x, t, r: cofactor_d2(x, ct, r),
-        lambda ct, out, x, t, r: cofactor_d2(x, t, ct),
-    ),
-    sympy=_sympy_cofactor_derivative(2),
-    samples=_square_pairs(2),
-    strategy=_directions_strategy(2),
-    complex=True,
-    doc="d² cof(A)[T, R] by the SVD (det‴[·, T, R], exact where A is singular)",
+    doc="d^k cof(A)[T1, ..., Tk] by the SVD (det's (k+1)-th derivative with one slot open; exact where A is singular)",
 )
 
 det = defop(

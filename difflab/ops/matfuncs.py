@@ -12,9 +12,15 @@ Complex matrices (forward, reverse and numeric; ops/complexes.py): both entries 
 rules hold as written (transposes, not conjugate transposes: the convention's VJP is the JVP's transpose);
 a complex A, B or Q is solved in complex arithmetic (SciPy's complex Schur forms and trsyl).
 
-Condition. sqrtm is differentiable where A has no eigenvalue on the closed negative real axis (−∞, 0].
-For a real A, an eigenvalue below 0 leaves no real principal root (SciPy returns a complex matrix;
-difflab keeps a real A's root real: NaN with a DomainWarning naming the equation).
+Values and dtype are SciPy's: a real A with an eigenvalue on the negative real axis has no real
+principal root, and its root is complex (the principal square roots of its eigenvalues: √−4 = 2i), a
+stack's roots all complex when one is. Its derivative is the same Sylvester solve, complex; a real A's
+tangent is real, and its cotangent the real part of the adjoint solve (the convention, ops/complexes.py).
+
+Condition. sqrtm is differentiable where the Sylvester operator dX ↦ X dX + dX X is invertible: no two
+eigenvalues of X sum to 0. That holds where A has no eigenvalue on the closed negative real axis
+(−∞, 0], and for a real A along real directions at simple negative eigenvalues (√λ stays i√|λ|); two
+complex conjugate eigenvalues of a real A that meet on the negative axis are the branch cut (roots ±i√|λ|).
 A singular A (an eigenvalue 0) may have a root, but no derivative there (X ⊕ X is singular: the
 Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it the derivative is large.
 `sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
@@ -201,20 +207,13 @@ sylvester = defop(
 
 
 def _sqrtm_one(sl, a):
+    """SciPy's principal root of one matrix, as SciPy gives it: real for a real A without an eigenvalue
+    on the negative real axis, else complex (its eigenvalues' roots in the right half-plane)."""
     if not np.isfinite(a).all():
         return np.nan  # passed on: reported where it arose
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", sl.LinAlgWarning)  # singular: its derivative says so, as NaN
-        x = sl.sqrtm(a)
-    if np.iscomplexobj(a):  # the principal root of a complex A (its eigenvalues' roots in the right half-plane)
-        return x
-    if np.iscomplexobj(x):
-        # SciPy's answer for an eigenvalue on the negative real axis; older SciPy may return a real
-        # root with rounding-level imaginary parts
-        if np.abs(x.imag).max() > 1e-12 * max(1.0, np.abs(x.real).max()):
-            return _no_value("an eigenvalue on the negative real axis: no real principal square root")
-        x = x.real
-    return x
+        return sl.sqrtm(a)
 
 
 def _sqrtm_impl(a):
@@ -222,10 +221,11 @@ def _sqrtm_impl(a):
     a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"sqrtm needs square matrices (..., n, n), got shape {a.shape}")
-    flat = a.reshape((-1,) + a.shape[-2:])
-    out = np.empty(flat.shape, dtype=a.dtype)
-    for k, m in enumerate(flat):
-        out[k] = _sqrtm_one(sl, m)
+    roots = [_sqrtm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
+    # SciPy's dtype rule for a stack: complex if any matrix's root is (the real ones' roots cast)
+    out = np.empty((len(roots),) + a.shape[-2:], dtype=_dtype(a, *roots))
+    for k, x in enumerate(roots):
+        out[k] = x
     return out.reshape(a.shape)
 
 
@@ -260,10 +260,11 @@ sqrtm = defop(
     domain=("spd",),
     samples=_sqrtm_samples,
     strategy=_sqrtm_strategy,
-    complex=True,  # holomorphic where A has no eigenvalue on (−∞, 0]: X dX + dX X = dA as written
-    analytic=False,  # complex step cannot pass through it: a real A's root is taken real
+    complex=True,  # holomorphic off the branch cut (and a real A's complex root): X dX + dX X = dA as written
+    analytic=False,  # complex step cannot pass through it: a real A's root may be complex already
     drops_nan=True,  # per matrix of a stack: a NaN reaches only its own root
-    doc="principal matrix square root (X X = A); X dX + dX X = dA; no eigenvalue of A in (-inf, 0]",
+    doc="principal matrix square root (X X = A, SciPy's: complex where a real A has an eigenvalue below 0); "
+    "X dX + dX X = dA",
 )
 
 __all__ = ["sqrtm", "sylvester"]

@@ -72,14 +72,17 @@ def solve_sylvester(a, b, q):
 
 def sqrtm(A, disp=True, blocksize=None):
     """The principal square root X of A (X X = A), like `scipy.linalg.sqrtm`, for all four methods
-    (symbolic: 1×1 and 2×2). Its derivative solves X dX + dX X = dA. Real and differentiable where
-    A has no eigenvalue on the closed negative real axis: an eigenvalue below 0 (SciPy's answer is
-    then complex) gives NaN, and a singular A an infinite derivative (NaN), each with a DomainWarning.
+    (symbolic: 1×1 and 2×2 real roots). Its derivative solves X dX + dX X = dA. Values and dtype are
+    SciPy's: a real A with an eigenvalue below 0 has a complex root (a stack's roots are all complex when
+    one is), differentiable by forward, reverse and numeric as any complex intermediate; a singular A
+    has an infinite derivative (NaN, with a DomainWarning).
     `blocksize` is ignored (as SciPy now does); `disp=False`, SciPy's deprecated error estimate, is
     not offered. Shape contract: A (..., n, n) -> (..., n, n).
 
     >>> sqrtm(_np.array([[4.0, 0.0], [0.0, 9.0]])).tolist()
     [[2.0, 0.0], [0.0, 3.0]]
+    >>> sqrtm(_np.array([[-4.0, 0.0], [0.0, 9.0]])).tolist()
+    [[2j, 0j], [0j, (3+0j)]]
     """
     if disp is not True:
         raise ValueError(

@@ -99,8 +99,8 @@ def test_shrinking_gives_small_graphs(op):
     strategy = REGISTRY[op].strategy
     budget = {REGISTRY["det"].strategy: 6, REGISTRY["eigh_values"].strategy: 8, REGISTRY["pinv"].strategy: 5}
     budget.update({REGISTRY["sqrtm"].strategy: 8, REGISTRY["sylvester"].strategy: 8})
-    # det's derivatives (cofactor_d, cofactor_d2) take det's matrix, repeated as their directions
-    budget.update({REGISTRY["cofactor_d"].strategy: 6, REGISTRY["cofactor_d2"].strategy: 6})
+    # det's derivatives (cofactor_dk) take det's matrix, repeated as their directions
+    budget.update({REGISTRY["cofactor_dk"].strategy: 6})
     assert isinstance(f, RandomFunction) and len(f.steps) <= budget.get(strategy, 4), repr(f)
 
 
