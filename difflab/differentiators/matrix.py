@@ -143,13 +143,15 @@ def _written(graph, wrt, xs, scale) -> list:
         ct = adj.pop(eqn.out, None)
         if ct is None or eqn.out not in active:
             continue
-        for k, a in enumerate(eqn.args):
-            if type(a) is Var and a in active:
-                c = _adjoint(eqn, k, ct, env)
-                if c is not None:
-                    adj[a] = c if a not in adj else adj[a] + c
+        uses = [(k, a) for k, a in enumerate(eqn.args) if type(a) is Var and a in active]
+        if len(uses) > 1:  # its number multiplied in once here, not once down each use
+            ct = _settled(ct)
+        for k, a in uses:
+            c = _adjoint(eqn, k, ct, env)
+            if c is not None:
+                adj[a] = c if a not in adj else _sum(adj[a], c)
     value = env[y] if scale == 1.0 else env[y] * scale
-    return [value] + [_array(adj.get(graph.inputs[i], 0.0), graph.inputs[i].shape) for i in wrt]
+    return [value] + [_array(_settled(adj.get(graph.inputs[i], 0.0)), graph.inputs[i].shape) for i in wrt]
 
 
 def _read(env, a):
@@ -161,10 +163,46 @@ def _shape_of(a) -> tuple:
 
 
 def _array(c, shape):
-    """An adjoint as an array: a number stands for that number everywhere in `shape`."""
+    """An adjoint as an array of `shape`: a number stands for that number everywhere in it, an array
+    broadcasts to it."""
     if isinstance(c, Tracer):
-        return c
+        return c if tuple(c.shape) == tuple(shape) else dnp.broadcast_to(c, tuple(shape))
     return np.full(shape, c) if shape else float(c)
+
+
+class _Scaled:
+    """The adjoint s · x with its number s (finite, nonzero) not yet multiplied into the array x.
+    The numbers of a chain of linear steps (a mean's −1/N, a subtraction's −1, a contraction's
+    scale) multiply each other and reach the array once: where the adjoint has two uses (each would
+    multiply it again), meets a registry adjoint rule, or is an input's gradient. Two adjoints of one
+    value with the same number, or opposite ones, add as s · (x ± y)."""
+
+    __slots__ = ("x", "s")
+
+    def __init__(self, x, s: float):
+        self.x, self.s = x, s
+
+
+def _scaled(c, s: float):
+    """s · c as an adjoint: the number kept apart from an array (joining its own number)."""
+    if s == 1.0:
+        return c
+    if type(c) is _Scaled:
+        return _scaled(c.x, c.s * s)
+    return _Scaled(c, s) if isinstance(c, Tracer) else c * s
+
+
+def _settled(c):
+    """The adjoint `c` with its number multiplied in."""
+    return c.x * c.s if type(c) is _Scaled else c
+
+
+def _sum(a, b):
+    """a + b, two shares of one value's adjoint: s · x + s · y = s · (x + y), s · x − s · y = s · (x − y)."""
+    (x, s), (y, t) = ((c.x, c.s) if type(c) is _Scaled else (c, 1.0) for c in (a, b))
+    if isinstance(x, Tracer) and isinstance(y, Tracer) and s in (t, -t):
+        return _scaled(x + y if s == t else x - y, s)
+    return _settled(a) + _settled(b)
 
 
 def _adjoint(eqn, k, ct, env):
@@ -186,7 +224,7 @@ def _adjoint(eqn, k, ct, env):
     rule = op.vjp_rule(k)
     if rule is None:
         return None
-    c = rule(_array(ct, eqn.out.shape), env[eqn.out], *vals, **kw)
+    c = rule(_array(_settled(ct), eqn.out.shape), env[eqn.out], *vals, **kw)
     return c if np.shape(c) == tuple(shapes[k]) else unbroadcast(c, shapes[k])
 
 
@@ -195,8 +233,12 @@ def _times(ct, phi, strong=False):
     strong and both factors may hold a zero or a non-finite entry (a finite nonzero number times
     anything is the plain product): a NaN made inside the function (a NaN constant times y, then
     nan_to_num) meets its zero adjoint as 0, as in reverse."""
-    if isinstance(ct, float) and ct == 1.0:
-        return phi
+    if type(ct) is _Scaled:  # s · (x ⊙ φ): s is finite and nonzero, so the strong product too
+        return _scaled(_times(ct.x, phi, strong), ct.s)
+    if _plain_factor(ct) and isinstance(phi, Tracer):  # a number times an array: kept apart
+        return _scaled(phi, float(ct))
+    if _plain_factor(phi) and isinstance(ct, Tracer):
+        return _scaled(ct, float(phi))
     if strong and not (_plain_factor(ct) or _plain_factor(phi)):
         return strong_mul(ct, phi)
     return phi * ct if isinstance(ct, float) else ct * phi
@@ -212,8 +254,12 @@ def _fit(c, shape, out_shape):
     summed over the axes the argument was broadcast along; a number stays a number (each
     argument element feeding size(out) / size(arg) output elements)."""
     shape, out_shape = tuple(shape), tuple(out_shape)
+    if type(c) is _Scaled:  # summing is linear: the number stays apart
+        return _scaled(_fit(c.x, shape, out_shape), c.s)
     if not isinstance(c, Tracer) and np.ndim(c) == 0:
         return float(c) * (int(np.prod(out_shape)) // int(np.prod(shape)))
+    if shape == out_shape:  # (an adjoint smaller than its value stands for its broadcast: not written out)
+        return c
     if c.shape != out_shape:
         c = dnp.broadcast_to(c, out_shape)
     return unbroadcast(c, shape)
@@ -240,17 +286,27 @@ def _multilinear(spec, vals, shapes, k, ct, out_shape):
     if isinstance(ct, float) and not others:  # sum, mean, transpose: each element feeds one output
         return ct * scale
     factor = scale
+    if type(ct) is _Scaled:  # the number goes to the smaller of the output's adjoint and the result
+        if others and np.prod(out_shape) <= np.prod(shapes[k]):
+            ct = _settled(ct)
+        else:
+            ct, factor = ct.x, factor * ct.s
     if isinstance(ct, float) and out:
         ct = np.full([sizes[lab] for lab in out], ct)
     if isinstance(ct, float):
         factor *= ct
-    else:  # a reduction with keepdims has unit axes its subscripts do not name
+    else:
+        ct = _array(ct, out_shape)
+        if not others and [lab for lab in target if lab in out] == list(out):  # a reduction's adjoint:
+            # the output's adjoint with unit axes where the reduction summed, standing for its broadcast
+            unit = tuple(sizes[lab] if lab in out else 1 for lab in target)
+            return _scaled(ct if tuple(ct.shape) == unit else dnp.reshape(ct, unit), factor)
+        # a reduction with keepdims has unit axes its subscripts do not name
         ct = ct if np.ndim(ct) == len(out) else dnp.reshape(ct, tuple(sizes[lab] for lab in out))
         others = [(ct, out)] + others
     if not others:
         return factor
-    c = _contract(others, target, sizes)
-    return c if factor == 1.0 else c * factor
+    return _scaled(_contract(others, target, sizes), factor)
 
 
 def _contract(operands, target, sizes):
