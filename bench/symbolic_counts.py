@@ -8,7 +8,8 @@ WHAT is sym (the prepared symbolic value_and_grad of difflab.nn's declared loss)
 bench/symbolic.py's undeclared `user_loss`), hand (bench/hand_numpy.loss_and_grad), code and ucode
 (the lowered closed form alone, declared and undeclared: bench/symbolic.generated_code, which runs
 it in its own error state), guarded and uguarded (its guarded twin alone, what a prepared call
-runs); SIZES as 2-16-2. It runs the contender N + 1 times inside one `functools.reduce` with the collector off;
+runs), fused and ufused (the prepared call's one generated function: reader, guarded code, charge,
+builder); SIZES as 2-16-2. It runs the contender N + 1 times inside one `functools.reduce` with the collector off;
 divide valgrind's "Collected" by N + 1. `python bench/symbolic_counts.py source SIZES BATCH [u]`
 prints the generated code (the guarded function and the fused prepared call). Run it from any
 checkout with PYTHONPATH=that checkout.
@@ -42,6 +43,9 @@ def contender(what: str, sizes: tuple, batch: int):
     if what.endswith("code"):
         code, xs = S.generated_code(sym, (params, X, Y))
         return lambda: code(*xs)
+    if what.endswith("fused"):  # the prepared call's generated function, without the method around it
+        call, args = sym._call, (params, X, Y)
+        return lambda: call(args)
     if what.endswith("guarded"):
         code, xs = S.generated_code(sym, (params, X, Y))
         return lambda: code.guarded(*xs)

@@ -260,6 +260,8 @@ def _fit(c, shape, out_shape):
         return float(c) * (int(np.prod(out_shape)) // int(np.prod(shape)))
     if shape == out_shape:  # (an adjoint smaller than its value stands for its broadcast: not written out)
         return c
+    if np.size(c) == int(np.prod(shape)) == int(np.prod(out_shape)):  # broadcast along unit axes only (one
+        return dnp.reshape(c, shape)  # example's b in x W + b): the same numbers, no sum
     if c.shape != out_shape:
         c = dnp.broadcast_to(c, out_shape)
     return unbroadcast(c, shape)
