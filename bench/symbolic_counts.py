@@ -9,7 +9,7 @@ bench/symbolic.py's undeclared `user_loss`), hand (bench/hand_numpy.loss_and_gra
 (the lowered closed form alone, declared and undeclared: bench/symbolic.generated_code, which runs
 it in its own error state), guarded and uguarded (its guarded twin alone, what a prepared call
 runs), fused and ufused (the prepared call's one generated function: reader, guarded code, charge,
-builder); SIZES as 2-16-2. It runs the contender N + 1 times inside one `functools.reduce` with the collector off;
+builder); SIZES as 2-16-2. It runs the contender 20 times, then N + 1 times inside one `functools.reduce` with the collector off;
 divide valgrind's "Collected" by N + 1. `python bench/symbolic_counts.py source SIZES BATCH [u]`
 prints the generated code (the guarded function and the fused prepared call). Run it from any
 checkout with PYTHONPATH=that checkout.
@@ -66,7 +66,8 @@ def main():
         print(sym._call.source)
         return
     fn, n = contender(what, sizes, batch), int(sys.argv[4])
-    fn(), fn()
+    for _ in range(20):  # (Python specialises a function's bytecode after some calls: counted warm)
+        fn()
     gc.collect()
     gc.disable()
     functools.reduce(lambda acc, _: fn(), range(n + 1), None)

@@ -18,6 +18,12 @@ joins SymPy assignments (program.py), with arrays for scalars:
   sum and its broadcast never become arrays: ∂ sum(Y ⊙ logp) / ∂ logp is −Y/N, one product),
   zero adjoints vanish, x·1 and x+0 fold, and equal subexpressions are one value (the trace's CSE
   over the whole value + gradient program: the forward values are the gradient's);
+- an array adjoint keeps its number apart (`_Scaled`: s · x) through the linear steps (partials,
+  sums back over broadcast axes, contractions), so a chain of constants (−1/N, a subtraction's −1)
+  is one product, made where the adjoint has a second use; a reduction's adjoint keeps its unit axes
+  and broadcasts where it is used (no reshape, reshape, broadcast_to), a broadcast over unit axes is
+  undone by a reshape, and a small matrix's row or column sums are products with a vector of ones.
+  For −Σ Y ⊙ log softmax(z) / N the logits' adjoint is (Y − softmax(z) · rowsum(Y)) · (−1/N), as by hand;
 - a value that f does not depend on by its structure has no adjoint: log-sum-exp's max-shift
   (z − max z, then exp, a sum and log), shown shift-invariant from the registry's rules (shifts.py).
 
@@ -49,6 +55,7 @@ from ..compile import Tier, lower
 from ..graph import Var
 from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
+from ..ops.core import _DOT_MAX
 from ..trace import Tracer, outputs_of, trace_flat
 from .examples import _placeholder, per_example
 from .shifts import shift_free
@@ -272,8 +279,8 @@ def _by_ones(c, shape, out_shape):
     """A float64 matrix adjoint summed over its rows or its columns as its product with a vector of ones
     (1ᵀ ū for x W + b's b), or None: one BLAS pass, where NumPy's reduction along an axis of a small
     matrix costs two to three times more (equal to rounding: BLAS adds in another order)."""
-    if len(out_shape) != 2 or c.dtype != np.float64:
-        return None
+    if len(out_shape) != 2 or c.dtype != np.float64 or int(np.prod(out_shape)) > _DOT_MAX:
+        return None  # (larger: a threaded BLAS call on a busy machine can cost more than the sum, ops.core)
     n, k = out_shape
     if shape in ((k,), (1, k)):
         return dnp.matmul(np.ones(shape[:-1] + (n,)), c)
