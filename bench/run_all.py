@@ -182,7 +182,7 @@ WHY = {
         "Instructions per call (callgrind, bench/symbolic_counts.py), main → symprep4, hand NumPy in "
         "brackets: declared 2-16-2 b1 207k → 195k (198k), 16-16-4 b1 215k → 204k (207k), 2-16-2 b64 404k → "
         "383k (390k); undeclared 2-16-2 b64 434k → 368k (390k), 4-16-3 b128 649k → 554k (606k), 16-16-4 "
-        "b256 1112k → 963k (HANDB256). What is left per call: the API's ~11k (the reader's type, dtype and "
+        "b256 1112k → 963k (1075k). What is left per call: the API's ~11k (the reader's type, dtype and "
         "shape checks of six arrays ~6.8k: type() 175, .dtype 290, .shape 680 instructions an array, and no "
         "cheaper equivalent: attrgetter or map forms cost more, and an array's shape and dtype can be set in "
         "place, so no check can be skipped for an array seen before), two finiteness dots, and the loss value "
