@@ -172,16 +172,24 @@ WHY = {
         "arrays, multilinear ops by their einsum index as matmuls, elementwise ops by their partials, constant "
         "adjoints kept as numbers; a declared per-example loss rewritten to the whole batch) and lowered to "
         "straight-line NumPy. A prepared call's common case is one generated function (compile.reader.fuse: "
-        "the argument reader's checks, the guarded code, the cost charge and the gradient builder), and the "
-        "generated code does arithmetic on numbers by Python's operators (NumPy scalar arithmetic, not a ufunc "
-        "call of ~5k instructions). Callgrind, 2-16-2, per call, main → symprep3: b1 declared 218k → 207k "
-        "(hand NumPy 195k; the generated code alone 193k, below hand), b64 declared 421k → 405k and "
-        "undeclared 448k → 435k (hand 390k; undeclared code alone 420k). What is left at b1 is the API's ~14k: the reader's type, dtype and shape "
-        "checks of six arrays ~9k (a shape is a new tuple per call), the charge, the lock and the method's "
-        "frame. Undeclared, the log-sum-exp's adjoint is ~8 more NumPy calls than hand's softmax − Y "
-        "(a constant multiply of the batch's Y not folded, reshape-reshape-broadcast of the row sums).",
-        "Fold the undeclared loss's constant multiplies and reshape chains in the closed form (a scaled "
-        "adjoint carried through linear ops); cheaper array checks in the reader (fewer attribute reads).",
+        "the argument reader's checks, the guarded code, the cost charge and the gradient builder), with "
+        "arithmetic on numbers by Python's operators. symprep4: an array adjoint keeps its number apart "
+        "through the linear steps (s·x, multiplied in once, where the adjoint has a second use), a reduction's "
+        "adjoint broadcasts where it is used (no reshape-reshape-broadcast_to), one example's bias adjoint is a "
+        "reshape (not a sum over a unit axis) and a small matrix's row or column sums are its product with a "
+        "vector of ones (NumPy's axis reduction of a 64 × 16 matrix costs 21k instructions, the BLAS product "
+        "10k): the undeclared loss's logits adjoint is (Y − softmax·rowsum(Y))·(−1/N), as by hand. "
+        "Instructions per call (callgrind, bench/symbolic_counts.py), main → symprep4, hand NumPy in "
+        "brackets: declared 2-16-2 b1 207k → 195k (198k), 4-16-3 b1 211k → 197k (199k), 16-16-4 b1 215k → "
+        "204k (207k), 2-16-2 b64 404k → 383k (390k), 4-16-3 b128 633k → 594k (606k), 16-16-4 b256 1134k → "
+        "1059k (1075k); undeclared 2-16-2 b64 434k → 368k (390k), 4-16-3 b128 649k → 554k (606k), 16-16-4 "
+        "b256 1112k → 963k (1075k). What is left per call: the API's ~11k (the reader's type, dtype and "
+        "shape checks of six arrays ~6.8k: type() 175, .dtype 290, .shape 680 instructions an array, and no "
+        "cheaper equivalent: attrgetter or map forms cost more, and an array's shape and dtype can be set in "
+        "place, so no check can be skipped for an array seen before), two finiteness dots, and the loss value "
+        "Σ Y ⊙ logp as a product and a full sum (11.5k) where hand's np.vdot is 4.4k.",
+        "A dot-product primitive (Σ a ⊙ b of one shape as one np.vdot) for the loss value, written by the "
+        "closed form where a full sum takes an elementwise product.",
     ),
     "scalar": (
         "Per equation a fresh dl.grad records one Var, one Eqn, one Tracer and two dict entries (CSE key, "

@@ -17,7 +17,11 @@ method's fallback and its `exact()` reference). Also shown: difflab reverse (pre
 softmax / N over the whole batch, no `batch_argnums`), differentiated at matrix level as written.
 Before the per-example search (commit 19d278d) the batch was expanded element by element: 2-16-2 b64
 took 98 s to prepare and ran at 35× hand NumPy; with it (vectorised columns of one example's
-derivative) 2–5× hand NumPy.
+derivative) 2–5× hand NumPy. Its logits' adjoint is now the one written by hand, (Y − softmax·rowsum(Y))
+times one number (−1/N): the closed form keeps an adjoint's number apart through linear steps and lets a
+reduction's adjoint broadcast where it is used. Instructions per call, which a loaded machine does not
+move: bench/symbolic_counts.py (under valgrind); it also prints the generated code to compare with
+hand_numpy.loss_and_grad line by line.
 """
 
 from __future__ import annotations

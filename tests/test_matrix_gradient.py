@@ -98,12 +98,12 @@ def test_the_closed_form_is_matmuls_and_partials():
 
 
 def test_a_mean_over_examples_folds_its_scale_into_one_product():
-    """∂ sum(Y ⊙ logp)·(−1/N) / ∂ logp is one product Y·(−1/N): no array of ones is built."""
+    """∂ sum(Y ⊙ logp)·(−1/N) / ∂ logp is one product Y·(−1/N): no array of −1/N is built (the only
+    array constants are the vectors of ones that sum a matrix's rows or columns by a matmul)."""
     params, X, Y = _problem((2, 3, 2), 16)
     graph = closed_form(dl.trace(user_loss, params, X, Y), tuple(range(4)))
-    assert not any(
-        isinstance(a.value, np.ndarray) and a.value.ndim for e in graph.eqns for a in e.args if not hasattr(a, "id")
-    )
+    consts = [a.value for e in graph.eqns for a in e.args if not hasattr(a, "id")]
+    assert not any(isinstance(c, np.ndarray) and c.ndim and not (c == 1.0).all() for c in consts)
 
 
 def test_batch_graph_refuses_a_graph_that_names_its_batch_size():
@@ -192,3 +192,47 @@ def test_a_shift_through_a_where_is_not_claimed_free():
 
     got = dl.grad(f, argnums=(0, 1), method="symbolic")(np.zeros(2), np.zeros(3))
     np.testing.assert_array_equal(np.concatenate(got), [3.0, 3.0, 0.0, 0.0, 0.0])
+
+
+def test_the_undeclared_loss_multiplies_its_adjoints_number_in_once():
+    """−Σ Y ⊙ logp / N: the −1/N and log-sum-exp's −1 reach the logits' adjoint as one number (a
+    scaled adjoint carried through the linear steps), and the row sums' adjoint broadcasts as it is:
+    one product by a number, no reshape or broadcast_to (softmax·rowsum(Y) − Y, as written by hand)."""
+    params, X, Y = _problem((2, 3, 2), 16)
+    graph = closed_form(dl.trace(user_loss, params, X, Y), tuple(range(4)))
+    ops = [e.op.name for e in graph.eqns]
+    assert "reshape" not in ops and "broadcast_to" not in ops, str(graph)
+    by_number = [e for e in graph.eqns if e.op.name == "mul" and any(not hasattr(a, "id") for a in e.args)]
+    assert len(by_number) == 1, str(graph)
+
+
+W3 = RNG.normal(size=(3, 2))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x, y: dnp.sum(y * x) / 3.0 - dnp.sum(y * dnp.sin(x)) / 3.0,  # shares s·a, −s·b: s·(a − b)
+        lambda x, y: dnp.sum(y * x) / 3.0 + dnp.sum(y * dnp.sin(x)) / 3.0,  # s·(a + b)
+        lambda x, y: dnp.sum(y * x) * 2.0 - dnp.sum(y * dnp.sin(x)) / 5.0,  # two numbers: multiplied in
+        lambda x, y: dnp.sum(dnp.log(dnp.sum(dnp.exp(x * y), axis=1, keepdims=True)) * -0.5),  # row sums broadcast
+        lambda x, y: dnp.sum(dnp.log(dnp.sum(dnp.cumsum(x, axis=1), axis=1, keepdims=True) ** 2) / 7.0),  # into a rule
+        lambda x, y: dnp.sum(dnp.sin(dnp.sum((x * y) @ W3, axis=1, keepdims=True)) * 0.25),  # into a matmul
+        lambda x, y: dnp.sum(dnp.log(dnp.sum(x * x, axis=0, keepdims=True) + y[:1])) * 3.0,  # to the input
+        lambda x, y: dnp.sum(dnp.tanh(x[:1] @ W3 + y[0, :2]) * -2.0),  # one row: unit axes reshaped, not summed
+    ],
+    ids=["opposite", "equal", "different", "row-sums", "rule", "matmul", "input", "unit-axes"],
+)
+def test_scaled_and_broadcast_adjoints_equal_reverse(f):
+    x, y = RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))
+    got = dl.prepare(f, x, y, method="symbolic")
+    want = dl.grad(f, argnums=(0, 1))(x, y)
+    for _ in range(3):  # the general path, then the prepared call's generated one
+        v, g = got.value_and_grad(x, y)
+        assert v == pytest.approx(float(f(x, y)), rel=1e-13)
+        np.testing.assert_allclose(g, want[0], rtol=0, atol=1e-12 * max(1.0, np.abs(want[0]).max()))
+        assert got.prepared.program is None  # the closed form, not the scalar path
+    g = dl.grad(f, argnums=(0, 1), method="symbolic")(x, y)
+    for a, b in zip(g, want):
+        assert a.shape == b.shape and a.flags.writeable
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12 * max(1.0, np.abs(b).max()))

@@ -18,6 +18,12 @@ joins SymPy assignments (program.py), with arrays for scalars:
   sum and its broadcast never become arrays: ∂ sum(Y ⊙ logp) / ∂ logp is −Y/N, one product),
   zero adjoints vanish, x·1 and x+0 fold, and equal subexpressions are one value (the trace's CSE
   over the whole value + gradient program: the forward values are the gradient's);
+- an array adjoint keeps its number apart (`_Scaled`: s · x) through the linear steps (partials,
+  sums back over broadcast axes, contractions), so a chain of constants (−1/N, a subtraction's −1)
+  is one product, made where the adjoint has a second use; a reduction's adjoint keeps its unit axes
+  and broadcasts where it is used (no reshape, reshape, broadcast_to), a broadcast over unit axes is
+  undone by a reshape, and a small matrix's row or column sums are products with a vector of ones.
+  For −Σ Y ⊙ log softmax(z) / N the logits' adjoint is (Y − softmax(z) · rowsum(Y)) · (−1/N), as by hand;
 - a value that f does not depend on by its structure has no adjoint: log-sum-exp's max-shift
   (z − max z, then exp, a sum and log), shown shift-invariant from the registry's rules (shifts.py).
 
@@ -49,6 +55,7 @@ from ..compile import Tier, lower
 from ..graph import Var
 from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
+from ..ops.core import _DOT_MAX
 from ..trace import Tracer, outputs_of, trace_flat
 from .examples import _placeholder, per_example
 from .shifts import shift_free
@@ -143,13 +150,15 @@ def _written(graph, wrt, xs, scale) -> list:
         ct = adj.pop(eqn.out, None)
         if ct is None or eqn.out not in active:
             continue
-        for k, a in enumerate(eqn.args):
-            if type(a) is Var and a in active:
-                c = _adjoint(eqn, k, ct, env)
-                if c is not None:
-                    adj[a] = c if a not in adj else adj[a] + c
+        uses = [(k, a) for k, a in enumerate(eqn.args) if type(a) is Var and a in active]
+        if len(uses) > 1:  # its number multiplied in once here, not once down each use
+            ct = _settled(ct)
+        for k, a in uses:
+            c = _adjoint(eqn, k, ct, env)
+            if c is not None:
+                adj[a] = c if a not in adj else _sum(adj[a], c)
     value = env[y] if scale == 1.0 else env[y] * scale
-    return [value] + [_array(adj.get(graph.inputs[i], 0.0), graph.inputs[i].shape) for i in wrt]
+    return [value] + [_array(_settled(adj.get(graph.inputs[i], 0.0)), graph.inputs[i].shape) for i in wrt]
 
 
 def _read(env, a):
@@ -161,10 +170,46 @@ def _shape_of(a) -> tuple:
 
 
 def _array(c, shape):
-    """An adjoint as an array: a number stands for that number everywhere in `shape`."""
+    """An adjoint as an array of `shape`: a number stands for that number everywhere in it, an array
+    broadcasts to it."""
     if isinstance(c, Tracer):
-        return c
+        return c if tuple(c.shape) == tuple(shape) else dnp.broadcast_to(c, tuple(shape))
     return np.full(shape, c) if shape else float(c)
+
+
+class _Scaled:
+    """The adjoint s · x with its number s (finite, nonzero) not yet multiplied into the array x.
+    The numbers of a chain of linear steps (a mean's −1/N, a subtraction's −1, a contraction's
+    scale) multiply each other and reach the array once: where the adjoint has two uses (each would
+    multiply it again), meets a registry adjoint rule, or is an input's gradient. Two adjoints of one
+    value with the same number, or opposite ones, add as s · (x ± y)."""
+
+    __slots__ = ("x", "s")
+
+    def __init__(self, x, s: float):
+        self.x, self.s = x, s
+
+
+def _scaled(c, s: float):
+    """s · c as an adjoint: the number kept apart from an array (joining its own number)."""
+    if s == 1.0:
+        return c
+    if type(c) is _Scaled:
+        return _scaled(c.x, c.s * s)
+    return _Scaled(c, s) if isinstance(c, Tracer) else c * s
+
+
+def _settled(c):
+    """The adjoint `c` with its number multiplied in."""
+    return c.x * c.s if type(c) is _Scaled else c
+
+
+def _sum(a, b):
+    """a + b, two shares of one value's adjoint: s · x + s · y = s · (x + y), s · x − s · y = s · (x − y)."""
+    (x, s), (y, t) = ((c.x, c.s) if type(c) is _Scaled else (c, 1.0) for c in (a, b))
+    if isinstance(x, Tracer) and isinstance(y, Tracer) and s in (t, -t):
+        return _scaled(x + y if s == t else x - y, s)
+    return _settled(a) + _settled(b)
 
 
 def _adjoint(eqn, k, ct, env):
@@ -186,7 +231,7 @@ def _adjoint(eqn, k, ct, env):
     rule = op.vjp_rule(k)
     if rule is None:
         return None
-    c = rule(_array(ct, eqn.out.shape), env[eqn.out], *vals, **kw)
+    c = rule(_array(_settled(ct), eqn.out.shape), env[eqn.out], *vals, **kw)
     return c if np.shape(c) == tuple(shapes[k]) else unbroadcast(c, shapes[k])
 
 
@@ -195,8 +240,12 @@ def _times(ct, phi, strong=False):
     strong and both factors may hold a zero or a non-finite entry (a finite nonzero number times
     anything is the plain product): a NaN made inside the function (a NaN constant times y, then
     nan_to_num) meets its zero adjoint as 0, as in reverse."""
-    if isinstance(ct, float) and ct == 1.0:
-        return phi
+    if type(ct) is _Scaled:  # s · (x ⊙ φ): s is finite and nonzero, so the strong product too
+        return _scaled(_times(ct.x, phi, strong), ct.s)
+    if _plain_factor(ct) and isinstance(phi, Tracer):  # a number times an array: kept apart
+        return _scaled(phi, float(ct))
+    if _plain_factor(phi) and isinstance(ct, Tracer):
+        return _scaled(ct, float(phi))
     if strong and not (_plain_factor(ct) or _plain_factor(phi)):
         return strong_mul(ct, phi)
     return phi * ct if isinstance(ct, float) else ct * phi
@@ -212,11 +261,30 @@ def _fit(c, shape, out_shape):
     summed over the axes the argument was broadcast along; a number stays a number (each
     argument element feeding size(out) / size(arg) output elements)."""
     shape, out_shape = tuple(shape), tuple(out_shape)
+    if type(c) is _Scaled:  # summing is linear: the number stays apart
+        return _scaled(_fit(c.x, shape, out_shape), c.s)
     if not isinstance(c, Tracer) and np.ndim(c) == 0:
         return float(c) * (int(np.prod(out_shape)) // int(np.prod(shape)))
+    if shape == out_shape:  # (an adjoint smaller than its value stands for its broadcast: not written out)
+        return c
+    if np.size(c) == int(np.prod(shape)) == int(np.prod(out_shape)):  # broadcast along unit axes only (one
+        return dnp.reshape(c, shape)  # example's b in x W + b): the same numbers, no sum
     if c.shape != out_shape:
         c = dnp.broadcast_to(c, out_shape)
-    return unbroadcast(c, shape)
+    summed = _by_ones(c, shape, out_shape)
+    return summed if summed is not None else unbroadcast(c, shape)
+
+
+def _by_ones(c, shape, out_shape):
+    """A float64 matrix adjoint summed over its rows or its columns as its product with a vector of ones
+    (1ᵀ ū for x W + b's b), or None: one BLAS pass, where NumPy's reduction along an axis of a small
+    matrix costs two to three times more (equal to rounding: BLAS adds in another order)."""
+    if len(out_shape) != 2 or c.dtype != np.float64 or int(np.prod(out_shape)) > _DOT_MAX:
+        return None  # (larger: a threaded BLAS call on a busy machine can cost more than the sum, ops.core)
+    n, k = out_shape
+    if shape in ((k,), (1, k)):
+        return dnp.matmul(np.ones(shape[:-1] + (n,)), c)
+    return dnp.matmul(c, np.ones((k, 1))) if shape == (n, 1) else None
 
 
 def _multilinear(spec, vals, shapes, k, ct, out_shape):
@@ -240,17 +308,27 @@ def _multilinear(spec, vals, shapes, k, ct, out_shape):
     if isinstance(ct, float) and not others:  # sum, mean, transpose: each element feeds one output
         return ct * scale
     factor = scale
+    if type(ct) is _Scaled:  # the number goes to the smaller of the output's adjoint and the result
+        if others and np.prod(out_shape) <= np.prod(shapes[k]):
+            ct = _settled(ct)
+        else:
+            ct, factor = ct.x, factor * ct.s
     if isinstance(ct, float) and out:
         ct = np.full([sizes[lab] for lab in out], ct)
     if isinstance(ct, float):
         factor *= ct
-    else:  # a reduction with keepdims has unit axes its subscripts do not name
+    else:
+        ct = _array(ct, out_shape)
+        if not others and [lab for lab in target if lab in out] == list(out):  # a reduction's adjoint:
+            # the output's adjoint with unit axes where the reduction summed, standing for its broadcast
+            unit = tuple(sizes[lab] if lab in out else 1 for lab in target)
+            return _scaled(ct if tuple(ct.shape) == unit else dnp.reshape(ct, unit), factor)
+        # a reduction with keepdims has unit axes its subscripts do not name
         ct = ct if np.ndim(ct) == len(out) else dnp.reshape(ct, tuple(sizes[lab] for lab in out))
         others = [(ct, out)] + others
     if not others:
         return factor
-    c = _contract(others, target, sizes)
-    return c if factor == 1.0 else c * factor
+    return _scaled(_contract(others, target, sizes), factor)
 
 
 def _contract(operands, target, sizes):

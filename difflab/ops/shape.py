@@ -200,6 +200,8 @@ reshape = defop(
     methods=("reshape",),
     front=_reshape_front,
     strategy=_reshape_strategy,
+    # an array's reshape by its method, bound to the shape (a C call: the impl's view, without its frame)
+    direct=lambda ranks, shape: (operator.methodcaller("reshape", tuple(shape)), {}) if ranks[0] else None,
 )
 
 
