@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_numeric_ignores
-from . import base
+from . import base, numeric_call
 from .base import _traced, check_size, flat, split
 from .pieces import _number, first_order_only, no_value
 from .scales import chunked, evaluated_graphs, on_numbers
@@ -169,6 +169,8 @@ class Numeric(base.Differentiator):
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
 
+        hot_grad = numeric_call.hot_grad  # the API's common case: one function (numeric_call.py)
+
         def grad_leaves(self, args, values=None, finite=None):  # one charged layer, not three (with grad, jacobian)
             outs, J = type(self).jacobian.__wrapped__(self, args)  # (1, n), uncharged: this call charges
             return outs, split(J[0], self.in_shapes)  # (J[0]: the gradient, a view (n,); split copies nothing either)
@@ -180,8 +182,7 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
-            points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
-            check_points(points, self._width)
+            check_points(self.n * (self.n + 1), self._width)  # 2n + n(n - 1) points (a 1e4 input: 3.6 TiB)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
