@@ -53,6 +53,7 @@ __all__ = [
 #: central differences). Not less: smooth functions whose arguments move a few scales (cos 2πx at |x| ≤ 3:
 #: 19; bench/numeric_scales.py) keep their 2 evaluations per component and their numbers
 SLACK = 32.0
+_MAX, _MIN = np.maximum.reduce, np.minimum.reduce  # (bound once: each attribute access makes a new method object)
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -103,7 +104,7 @@ class Watch:
         eps^(1/q) (None: not a real stencil at its default step, and no rounding counted). `quiet`: NumPy's errors
         are ignored already (the stencils' np.errstate)."""
         values = [np.asarray(_number(x)) for x in values]
-        env = dict(zip(self.vars, values))
+        env = dict(zip(self.vars, values)) if q else None  # (a rounding's arguments: counted only with q)
         out = []
         with contextlib.nullcontext() if quiet else np.errstate(all="ignore"):
             for (e, i), made, sources in zip(self.entries, self.made, self.sources):
@@ -154,7 +155,14 @@ class Watch:
         infinite one), and a NaN fails here, for `reach` to decide."""
         bound = limit * (1.0 - 1e-9)
         for pos, a0, s, _ in centre:
-            d = np.abs(np.asarray(columns[pos]) - a0)
+            c = np.asarray(columns[pos])
+            if a0.ndim == 0 == s.ndim and c.dtype.kind == "f" == a0.dtype.kind:  # one real number: its largest moves
+                # up and down are the largest |c - a0| bit for bit (rounding keeps order); NaN compares False
+                a, at_most = float(a0), bound * float(s)
+                if not (float(_MAX(c, None)) - a <= at_most and a - float(_MIN(c, None)) <= at_most):
+                    return False
+                continue
+            d = np.abs(c - a0)
             if s.ndim == 0:  # one scale: the largest move against it (NaN: the largest, and compares False)
                 if not d.max(initial=0.0) <= bound * float(s):
                     return False
