@@ -161,19 +161,3 @@ def test_a_nan_or_inf_nothing_raised_for_is_answered_by_the_general_path(x):
     np.testing.assert_array_equal(g, g0)
     assert (v == v0 or (np.isnan(v) and np.isnan(v0))) and said == said0
     assert np.isfinite(g).all() == (x[0] == 709.0)  # (there: the steps that overflow spoil only their entries)
-
-
-def test_near_of_one_real_number_is_the_largest_move_bit_for_bit():
-    # Watch.near takes one real watched number's largest move as max(c) - a0 and a0 - min(c) (rich4): the same
-    # decision as max |c - a0| at a limit exactly at that move and one float below it
-    from difflab.differentiators.scales import Watch
-
-    rng = np.random.default_rng(5)
-    for _ in range(200):
-        c, a0, s = rng.normal(size=9) * 10.0 ** rng.integers(-8, 8), rng.normal(), np.array(abs(rng.normal()) + 1e-3)
-        move = float(np.abs(c - a0).max())
-        centre = [(0, np.array(a0), s, None)]
-        exact = move / float(s) / (1.0 - 1e-9)  # (near's bound is a hair under its limit)
-        for limit in (exact, np.nextafter(exact, 0.0), np.nextafter(exact, np.inf)):
-            assert Watch.near(centre, [c], limit) == (move <= limit * (1.0 - 1e-9) * float(s))
-    assert not Watch.near([(0, np.array(0.0), np.array(1.0), None)], [np.array([0.1, np.nan])], 1.0)

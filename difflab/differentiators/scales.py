@@ -53,7 +53,6 @@ __all__ = [
 #: central differences). Not less: smooth functions whose arguments move a few scales (cos 2πx at |x| ≤ 3:
 #: 19; bench/numeric_scales.py) keep their 2 evaluations per component and their numbers
 SLACK = 32.0
-_MAX, _MIN = np.maximum.reduce, np.minimum.reduce  # (bound once: each attribute access makes a new method object)
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -155,14 +154,7 @@ class Watch:
         infinite one), and a NaN fails here, for `reach` to decide."""
         bound = limit * (1.0 - 1e-9)
         for pos, a0, s, _ in centre:
-            c = np.asarray(columns[pos])
-            if a0.ndim == 0 == s.ndim and c.dtype.kind == "f" == a0.dtype.kind:  # one real number: its largest moves
-                # up and down are the largest |c - a0| bit for bit (rounding keeps order); NaN compares False
-                a, at_most = float(a0), bound * float(s)
-                if not (float(_MAX(c, None)) - a <= at_most and a - float(_MIN(c, None)) <= at_most):
-                    return False
-                continue
-            d = np.abs(c - a0)
+            d = np.abs(np.asarray(columns[pos]) - a0)
             if s.ndim == 0:  # one scale: the largest move against it (NaN: the largest, and compares False)
                 if not d.max(initial=0.0) <= bound * float(s):
                     return False
