@@ -77,6 +77,7 @@ class Numeric(base.Differentiator):
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
         inner_error = (0.0, 0.0)  # the error estimate the numeric levels inside f reported (set by `nesting`)
+        hot_grad = numeric_call.hot_grad  # the API's common case: one function (numeric_call.py)
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
@@ -168,8 +169,6 @@ class Numeric(base.Differentiator):
             outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
             self.error = err if err is not None else self.error
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
-
-        hot_grad = numeric_call.hot_grad  # the API's common case: one function (numeric_call.py)
 
         def grad_leaves(self, args, values=None, finite=None):  # one charged layer, not three (with grad, jacobian)
             outs, J = type(self).jacobian.__wrapped__(self, args)  # (1, n), uncharged: this call charges
