@@ -161,3 +161,17 @@ def test_a_nan_or_inf_nothing_raised_for_is_answered_by_the_general_path(x):
     np.testing.assert_array_equal(g, g0)
     assert (v == v0 or (np.isnan(v) and np.isnan(v0))) and said == said0
     assert np.isfinite(g).all() == (x[0] == 709.0)  # (there: the steps that overflow spoil only their entries)
+
+
+def test_after_a_decline_the_next_calls_go_straight_to_the_general_path(monkeypatch):
+    # cos at 40 with Richardson's first step (20): out of the watched op's reach at every call. The common case's
+    # run is wasted there, so after a decline it is tried again only after BACKOFF calls
+    p, (x,) = _prepared("a large phase")
+    p.grad(x), p.grad(x)
+    tried = []
+    steps = numeric_call._steps
+    monkeypatch.setattr(numeric_call, "_steps", lambda *a: tried.append(1) or steps(*a))
+    for _ in range(2 * (numeric_call.BACKOFF + 1)):
+        g = p.grad(x)
+    assert len(tried) == 2
+    np.testing.assert_allclose(g, -np.sin(x), rtol=1e-12)

@@ -9,7 +9,8 @@ reach judged at the centre the run's row 0 gives, the ±½ differences and the N
 the common case it leaves to the general path by returning None before anything is said or charged: a value
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
 a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), an outer cost
-being charged (the generated batched code would charge it a second time). The caller charges one call's
+being charged (the generated batched code would charge it a second time); after a decline it leaves the next
+BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
 cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
 """
 
@@ -50,9 +51,7 @@ def common_case(prepared):
     limit, w0, lead = limit_of(steps[0]), w[0], (B,)
     alone = len(prepared.graph.inputs) == 1 and shapes == [(n,)]  # x is the one input, a vector
 
-    def call(*xs):
-        if _charging.costs:  # an outer cost: the batched code charges it as it runs (the general path's way)
-            return None
+    def attempt(xs):
         token = ERRSTATE[0].set(ERRSTATE[1](all="ignore")) if ERRSTATE is not None else None
         try:
             x = xs[0] if alone else flat([xs[i] for i in wrt])
@@ -79,6 +78,31 @@ def common_case(prepared):
             if token is not None:
                 ERRSTATE[0].reset(token)
         return (f0, d.reshape(shapes[0])) if alone else (f0, *split(d.reshape(-1), shapes))
+
+    return _backing_off(attempt, B, fn)
+
+
+#: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a
+#: watched op's reach (log near 0, sin at a large x) then pays the common case's wasted run once in BACKOFF + 1 calls
+BACKOFF = 8
+
+
+def _backing_off(attempt, B, fn):
+    """`call(*inputs)`: `attempt(inputs)` but for BACKOFF calls after it declined (None), and none while an outer
+    cost is being charged (the batched code would charge it as it runs: the general path's way); with what one
+    call charges (`call.evals`, `.eqns`, `.elements`)."""
+    skip = [0]
+
+    def call(*xs):
+        if _charging.costs:
+            return None
+        if skip[0]:
+            skip[0] -= 1
+            return None
+        res = attempt(xs)
+        if res is None:
+            skip[0] = BACKOFF
+        return res
 
     call.evals, call.eqns, call.elements = B, fn.eqns * B, fn.elements * B
     return call
