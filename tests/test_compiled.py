@@ -365,3 +365,24 @@ def test_each_direct_callable_gives_its_ops_implementation_bit_for_bit(name):
         assert np.shares_memory(got, args[0]) == np.shares_memory(want, args[0])
         taken += 1
     assert taken, f"{name}: no sample takes its direct call"
+
+
+@pytest.mark.parametrize("name", [n for n, op in REGISTRY.items() if getattr(op.batch, "params", None) is not None])
+def test_a_batched_reduction_lowers_to_the_op_itself_bit_for_bit(name):
+    """`Op.batched_params` (rich4): a batched reduction in compiled code is the op itself over the axes past the
+    batch axis (a sum: np.add.reduce, no rule's frames), the batching rule's values bit for bit, for every axis
+    form (None, a tuple) and keepdims."""
+    from difflab.graph import evaluate_batched
+
+    op, X = REGISTRY[name], np.random.default_rng(4).uniform(0.5, 2.0, (5, 3, 4))
+    for params in ({"axis": None}, {"axis": (1,)}, {"axis": (0, 1), "keepdims": True}, {"axis": (0,)}):
+        graph = dl.trace(lambda x: op(x, **params), X[0])
+        fn = lower(graph, batched=(True,))
+        (calls,) = [fn.__globals__[c] for c in fn.__globals__ if c.startswith(f"op_{name}")]
+        assert calls is not op.impl or op.direct is None  # (the op's direct form where it has one)
+        assert "partial" not in type(calls).__name__  # not the batching rule
+        want = evaluate_batched(graph, X, batched=(True,))[0]
+        np.testing.assert_array_equal(fn(X)[0], want)
+        assert fn(X)[0].shape == want.shape
+    if name == "sum":
+        assert calls == np.add.reduce

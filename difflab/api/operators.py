@@ -199,11 +199,12 @@ class _Hot:
     `Cost` is a read-modify-write that two threads calling one prepared function must not
     interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
 
-    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements")
+    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements", "evals")
 
     def __init__(self, fn, st: Staged, prep, value):
         self.fn, self.cost, self.build = fn, prep.cost, st.signature.builder()
         self.eqns, self.elements = fn.eqns, fn.elements  # what one call charges
+        self.evals = getattr(fn, "evals", 1)  # (evaluations of f: numeric's batched run counts its points)
         self.scalar = type(value) is float  # the value is a Python float (else the general path's conversion)
 
     @staticmethod
@@ -219,13 +220,13 @@ class _Hot:
         res = self.fn(*xs)
         if res is None:
             return None
-        charge_to(self.cost, self.eqns, self.elements, 1)
+        charge_to(self.cost, self.eqns, self.elements, self.evals)
         return float(res[0]) if self.scalar else res[0], self.build(res[1:])
 
     def fused(self, st: Staged, args):
         """`args -> (value, gradient) or None`: the generated reader, this call and the builder as one
         generated function (compile.reader.fuse) for calls shaped like `args` (a prepared function's)."""
-        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar)
+        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals)
 
 
 class _ValueAndGrad(_Transform):

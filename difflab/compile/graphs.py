@@ -398,11 +398,14 @@ class _Source:
         """`v = op(args, params)` for equation i, then `del` of the values it read for the last time."""
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
         params = eqn.params
-        if any(flags):  # the rule, specialised to this equation's flags and ranks
-            fn = f"op_{eqn.op.name}_{i}"
-            self.env[fn] = eqn.op.batched_for(
-                flags, [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args]
-            )
+        if any(flags):  # the rule, specialised to this equation's flags and ranks (or the op, where it says how)
+            ranks = [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args]
+            shifted = eqn.op.batched_params(flags, ranks, params)
+            if shifted is None:
+                fn = f"op_{eqn.op.name}_{i}"
+                self.env[fn] = eqn.op.batched_for(flags, ranks)
+            else:  # (a reduction over the axes past the batch axis: np.add.reduce itself for a sum)
+                fn, params = self.callee(i, eqn, tuple(r + b for r, b in zip(ranks, flags)), shifted)
             self.hot.add(eqn.out)
         else:
             fn, params = self.callee(i, eqn)
@@ -439,16 +442,18 @@ class _Source:
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
 
-    def callee(self, i: int, eqn) -> tuple:
+    def callee(self, i: int, eqn, ranks=None, params=None) -> tuple:
         """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C
-        callable where the registry gives one for these ranks and params (no Python frame), else `impl`."""
-        ranks = tuple(a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args)
-        direct = eqn.op.direct(ranks, **dict(eqn.params)) if eqn.op.direct is not None else None
+        callable where the registry gives one for these ranks and params (no Python frame), else `impl`.
+        (`ranks`, `params`: of a batched equation's op called on its batched arguments, `Op.batched_params`.)"""
+        ranks = tuple(a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args) if ranks is None else ranks
+        params = tuple(eqn.params if params is None else params.items())
+        direct = eqn.op.direct(ranks, **dict(params)) if eqn.op.direct is not None else None
         if direct is not None and not any(ranks) and not any(type(a) is Var and a in self.made for a in eqn.args):
             direct = None  # numbers, none of them a NumPy scalar made here: may all be Python floats (Op.direct)
         if direct is None:
             self.env[f"op_{eqn.op.name}"] = eqn.op.impl
-            return f"op_{eqn.op.name}", eqn.params
+            return f"op_{eqn.op.name}", params
         self.env[f"op_{eqn.op.name}_{i}"] = direct[0]
         return f"op_{eqn.op.name}_{i}", tuple(direct[1].items())
 

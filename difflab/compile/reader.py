@@ -59,10 +59,10 @@ def generate(sig, args):
     return env["read"], env["build"], env.get("nest")
 
 
-def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool):
+def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1):
     """One generated function `call(args)` for a prepared gradient's common case: the reader's checks
     (as `generate`'s `read`), the guarded code `fn` on the graph inputs (compile.graphs: (value,
-    gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to) and the
+    gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to; `evals` evaluations of f) and the
     gradient pytree built (as `build`; the value a Python float when `scalar`). None where the reader
     or `fn` answers None: the caller's general path decides. Per call it saves the frames, the list of
     inputs, the slice of the results and the calls between the three pieces (api.operators._Hot).
@@ -81,9 +81,9 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool):
         "  if r is None:",
         "    return None",
         "  if _charging.costs:",  # (other costs being charged: graph.charge_to's loop)
-        f"    _charge(_cost, {eqns}, {elements}, 1)",
+        f"    _charge(_cost, {eqns}, {elements}, {evals})",
         "  else:",
-        *[f"    _cost.{k} += {n}" for k, n in (("evals", 1), ("eqns", eqns), ("elements", elements)) if n],
+        *[f"    _cost.{k} += {n}" for k, n in (("evals", evals), ("eqns", eqns), ("elements", elements)) if n],
         f"  r0, {''.join(q + ', ' for q in parts)}= r",
         f"  return {value}, {_pytree(sig, parts)}",
     ]

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_numeric_ignores
-from . import base
+from . import base, numeric_call
 from .base import _traced, check_size, flat, split
 from .pieces import _number, first_order_only, no_value
 from .scales import chunked, evaluated_graphs, on_numbers
@@ -77,6 +77,7 @@ class Numeric(base.Differentiator):
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
         inner_error = (0.0, 0.0)  # the error estimate the numeric levels inside f reported (set by `nesting`)
+        hot_grad = numeric_call.hot_grad  # the API's common case: one function (numeric_call.py)
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
@@ -180,8 +181,7 @@ class Numeric(base.Differentiator):
 
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
-            points = self.n * (self.n + 1)  # 2n + n(n - 1): refuse what could not finish (a 1e4 input: 3.6 TiB)
-            check_points(points, self._width)
+            check_points(self.n * (self.n + 1), self._width)  # 2n + n(n - 1) points (a 1e4 input: 3.6 TiB)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)

@@ -103,7 +103,7 @@ class Watch:
         eps^(1/q) (None: not a real stencil at its default step, and no rounding counted). `quiet`: NumPy's errors
         are ignored already (the stencils' np.errstate)."""
         values = [np.asarray(_number(x)) for x in values]
-        env = dict(zip(self.vars, values))
+        env = dict(zip(self.vars, values)) if q else None  # (a rounding's arguments: counted only with q)
         out = []
         with contextlib.nullcontext() if quiet else np.errstate(all="ignore"):
             for (e, i), made, sources in zip(self.entries, self.made, self.sources):

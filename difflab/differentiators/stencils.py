@@ -64,6 +64,7 @@ EPS = np.finfo(float).eps
 # (eps·|f|/h) low, many gentle ones let the table cancel their truncation error; the smallest
 # (~5e-4·max(1, |x|)) still resolve fast oscillations and a kink or domain edge nearby.
 RATIO, RICHARDSON_STEP = 1.7, 0.5
+_SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -170,6 +171,12 @@ def _rows(k):
     return np.arange(k)
 
 
+@functools.lru_cache(maxsize=64)
+def _starts(k, width):
+    """The flat index of each row's first entry in a (k, width) array."""
+    return np.arange(0, k * width, width)
+
+
 def _richardson(S, H, f0, want_err=True):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
@@ -182,19 +189,21 @@ def _richardson(S, H, f0, want_err=True):
     E = len(r)
     S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
-    finite = math.isfinite(S.sum()) if type(S) is np.ndarray and S.dtype.kind == "f" else np.isfinite(S).all()
+    # (np.add.reduce: S.sum() without its Python layer)
+    finite = math.isfinite(_SUM(S, None)) if type(S) is np.ndarray and S.dtype.kind == "f" else np.isfinite(S).all()
     # (k·m, 2E): the entries, then their changes from their larger-step parents
     table = (S if finite else np.nan_to_num(S, nan=0.0, posinf=0.0, neginf=0.0)) @ Mt
     # eps·|f(x)|/h (k·m, 1): one output's as one number over the first steps (a column)
     scale = EPS * np.abs(f0[0]) / H[:, :1] if m == 1 else ((EPS / H[:, :1]) * np.abs(f0)).reshape(k * m, 1)
-    err = np.abs(table[:, E:]) + scale * r
+    err = np.abs(table[:, E:])
+    err += scale * r  # (in place: one array less)
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
         err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
-    rows, at = _rows(k * m), err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries)
-    d = table[rows, at].reshape(k, m)
+    at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
+    d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
     if finite and not want_err:
         return d, None
-    e = err[rows, at].reshape(k, m)
+    e = err[_rows(k * m), at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
 
 

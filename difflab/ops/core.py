@@ -289,6 +289,13 @@ class Op:
             return self.impl
         return functools.partial(self.batched, batched)
 
+    def batched_params(self, batched, ranks, params) -> dict | None:
+        """The params with which the op itself, called on the batched arguments (unbatched `ranks`), gives what
+        its batching rule gives (a reduction: its axes shifted past the batch axis), when the rule says so (its
+        `params`), else None: compiled code then calls the op (its `direct` form) without the rule's frames."""
+        how = getattr(self.batch, "params", None)
+        return None if how is None else how(tuple(batched), tuple(ranks), **dict(params))
+
     @functools.cached_property
     def float_partials(self) -> tuple:
         """Per argument `(partial, strong)`, read off the VJP rules `defop` builds from `partials`
@@ -690,9 +697,13 @@ def _batch_reduce(name):
     shifted past the batch axis."""
 
     def rule(batched, x, axis=None, keepdims=False):
-        axes = tuple(range(1, _ndim(x))) if axis is None else _batch_axis(axis)
-        return REGISTRY[name](x, axis=axes, keepdims=keepdims)
+        return REGISTRY[name](x, **params(batched, (_ndim(x) - 1,), axis, keepdims))
 
+    def params(batched, ranks, axis=None, keepdims=False):
+        axes = tuple(range(1, ranks[0] + 1)) if axis is None else _batch_axis(axis)
+        return {"axis": axes, "keepdims": keepdims}
+
+    rule.params = params  # (compiled code calls the op itself with them: `Op.batched_params`)
     return rule
 
 

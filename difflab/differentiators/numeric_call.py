@@ -1,0 +1,124 @@
+"""The numeric method's prepared Richardson gradient in its common case, as one function of the graph inputs
+(`Numeric.Prepared.hot_grad`, which the API's common-case path calls: api.operators._Hot, compile.reader.fuse).
+
+What the general path (`Numeric.Prepared._run`: `_products`, `within_reach`, `_richardson`) does per call for a
+scalar f of real inputs, with f(x) folded into the batched run as its row 0, at the default steps and with no
+numeric level inside, this does in one frame, with the same functions on the same numbers (so the same
+gradient, bit for bit): the steps, the stencil points, ONE batched run of the lowered graph, the watched ops'
+reach judged at the centre the run's row 0 gives, the ±½ differences and the Neville table. Whatever is not
+the common case it leaves to the general path by returning None before anything is said or charged: a value
+that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
+a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), an outer cost
+being charged (the generated batched code would charge it a second time); after a decline it leaves the next
+BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
+cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..compile.sweeps import Tier
+from ..graph import ERRSTATE, _charging
+from .base import flat, split
+from .scales import limit_of, stencil_points
+from .stencils import _richardson, _steps
+
+__all__ = ["common_case"]
+
+
+def common_case(prepared):
+    """`call(*inputs) -> (f(x), gradient leaves...) or None` for `prepared` (a Numeric.Prepared) when its
+    gradients can take the common case (see the module docstring), else None."""
+    method = prepared.method
+    o, w, _, _, steps, relative, _ = method._plan
+    B = 1 + prepared.n * len(steps) * len(o)  # f(x), then every component's steps and offsets
+    fn = _lowered(prepared)
+    if (
+        fn is None
+        or method.scheme != "richardson"
+        or method.step is not None
+        or method.error_estimate
+        or prepared._fold is None  # (a batchable, real f of one output with nothing held)
+        or prepared.levels + prepared._derived != 1
+        or prepared.m != 1
+        or not prepared.n
+        or B > prepared._chunk
+        or (B - 1) * prepared._width > 10**10  # (`check_points` refuses it: the general path says so)
+    ):
+        return None
+    watch, wrt, shapes, n = prepared._watch, prepared.wrt, prepared.in_shapes, prepared.n
+    limit, w0, lead = limit_of(steps[0]), w[0], (B,)
+    alone = len(prepared.graph.inputs) == 1 and shapes == [(n,)]  # x is the one input, a vector
+
+    def attempt(xs):
+        token = ERRSTATE[0].set(ERRSTATE[1](all="ignore")) if ERRSTATE is not None else None
+        try:
+            x = xs[0] if alone else flat([xs[i] for i in wrt])
+            H = _steps(x, None, steps, relative)  # (n, T)
+            X = x + stencil_points(o, H, None, 1)  # (B, n): x itself, then the stencil's points
+            res = Tier.run(fn, [X] if alone else prepared.with_x(xs, split(X, shapes, lead)))
+            if res is None:
+                return None
+            F = res[0]  # (B,)
+            f0 = F[0]
+            if not math.isfinite(f0):
+                return None
+            if watch:
+                cols = res[1:]
+                centre = watch.centre([c[0] for c in cols], None, quiet=True)
+                if not watch.near(centre, [c[1:] for c in cols], limit):
+                    return None
+            P = F[1:].reshape(n, len(steps), 2)
+            S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
+            d, err = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False)
+            if err is not None:  # a difference is not finite (x or a point out of f's domain)
+                return None
+        finally:
+            if token is not None:
+                ERRSTATE[0].reset(token)
+        return (f0, d.reshape(shapes[0])) if alone else (f0, *split(d.reshape(-1), shapes))
+
+    return _backing_off(attempt, B, fn)
+
+
+#: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a
+#: watched op's reach (log near 0, sin at a large x) then pays the common case's wasted run once in BACKOFF + 1 calls
+BACKOFF = 8
+
+
+def _backing_off(attempt, B, fn):
+    """`call(*inputs)`: `attempt(inputs)` but for BACKOFF calls after it declined (None), and none while an outer
+    cost is being charged (the batched code would charge it as it runs: the general path's way); with what one
+    call charges (`call.evals`, `.eqns`, `.elements`)."""
+    skip = [0]
+
+    def call(*xs):
+        if _charging.costs:
+            return None
+        if skip[0]:
+            skip[0] -= 1
+            return None
+        res = attempt(xs)
+        if res is None:
+            skip[0] = BACKOFF
+        return res
+
+    call.evals, call.eqns, call.elements = B, fn.eqns * B, fn.elements * B
+    return call
+
+
+def hot_grad(prepared, args):
+    """`Numeric.Prepared.hot_grad`: the common case's function (`common_case`), made once per prepared object."""
+    if prepared.method.scheme != "richardson":
+        return None
+    call = getattr(prepared, "_common_case", None)
+    if call is None and _lowered(prepared) is not None:  # (before the general path's first call: not yet)
+        call = prepared._common_case = common_case(prepared) or False
+    return call or None
+
+
+def _lowered(prepared):
+    """The lowered batched f the general path runs (f with the watched arguments as outputs, if any), or None."""
+    runner = prepared if prepared._held is None else prepared._held
+    return runner.lowered.fns.get(prepared._flags)
