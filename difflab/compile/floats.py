@@ -375,9 +375,17 @@ _isfinite = math.isfinite
 def float_seeds(outputs, env: dict, u, cts: dict):
     """The seeds `cts` as Python floats when every output is a scalar float (of a graph of Python
     floats, maybe) and `u` is computed, not traced; else None (the float path does not apply)."""
-    if isinstance(u, np.ndarray) and all([type(o) is Var and type(env.get(o)) in (float, np.float64) for o in outputs]):
+    if not isinstance(u, np.ndarray):
+        return None
+    if len(outputs) == 1:  # a loss (no list, no comprehension: a fresh gradient seeds one every call)
+        o = outputs[0]
+        return {o: float(cts[o])} if type(o) is Var and type(env.get(o)) in _SCALARS else None
+    if all([type(o) is Var and type(env.get(o)) in _SCALARS for o in outputs]):
         return {o: float(s) for o, s in cts.items()}
     return None
+
+
+_SCALARS = (float, np.float64)
 
 
 def _apply(rules, args, env, ct, y):

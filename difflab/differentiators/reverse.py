@@ -29,6 +29,9 @@ from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
 
+_U = np.ones(1)  # (float_seeds reads only that ū is an array, not traced: a scalar loss's ū = 1)
+_U.flags.writeable = False
+
 
 def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None, finite=None) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
@@ -133,9 +136,11 @@ class Reverse(Differentiator):
             first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
             outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args)
             out = self.graph.outputs[0]
-            if k == 1 and type(out) is Var and type(env[out]) in (float, np.float64):  # a scalar loss: ū = 1.0
-                with raising():  # (what _backward's seeds give it: no ones vector, split or float_seeds)
-                    return outs, backward(self.graph, env, self.wrt, {out: 1.0}, True, None, finite)
+            # a scalar loss on the float path: seeded ū = 1.0 as _backward seeds it, without its ones vector and split
+            seeds = float_seeds(self.graph.outputs, env, _U, {out: 1.0}) if k == 1 and type(out) is Var else None
+            if seeds is not None:
+                with raising():
+                    return outs, backward(self.graph, env, self.wrt, seeds, True, None, finite)
             return outs, self._backward(env, np.ones(self.m), finite=finite)
 
         def hot_grad(self, args):
