@@ -653,9 +653,10 @@ def test_a_fresh_scalar_loss_takes_the_float_seed(monkeypatch):
     # the seed is float_seeds' answer (its single-output case): patched away, the generic sweep runs
     seen = []
     real = reverse.float_seeds
-    monkeypatch.setattr(reverse, "float_seeds", lambda *a: seen.append(a[3]) or real(*a))
+    monkeypatch.setattr(reverse, "float_seeds", lambda *a: (lambda r: seen.append((a[3], dict(r))) or r)(real(*a)))
     assert dl.grad(lambda x: x * x * x)(2.0) == 12.0
-    assert len(seen) == 1 and [type(s) for s in seen[0].values()] == [float]  # 1.0, not the ones vector split
+    assert len(seen) == 1 and seen[0][0] is None  # no seeds split from a ones vector: ū = 1.0 itself
+    assert [type(s) for s in seen[0][1].values()] == [float] and list(seen[0][1].values()) == [1.0]
     assert floats.float_seeds((), {}, np.ones(1), {}) is not None  # (no outputs: as before, an empty seed)
     assert floats.float_seeds(("not a Var",), {}, np.ones(1), {}) is None
 
