@@ -71,8 +71,12 @@ WHY = {
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass): "
-        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.438 of its instructions "
-        "(callgrind, bench/fresh_counts.py: 1.78M against 4.06M per call; 1.82M before stop 20). Stop 20 "
+        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.419 of its instructions "
+        "(callgrind, bench/fresh_counts.py: 1.71M against 4.07M per call; 1.74M before stop 21, 1.82M before "
+        "stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
+        "ones vector, split or seed comprehension), its value returned as a Python float without the output "
+        "pytree's unflatten and alias checks, and up to 8 leaves made inputs by one loop rather than "
+        "_plain_inputs' iterators (a one-float fresh gradient: 303k → 259k instructions). Stop 20 "
         "folded the sweep's finiteness checks as the prepared path's are (compile.floats `_Generic.cover`: "
         "the loss covers what reaches it through Op.strict arguments, one pass over x W + b covers each "
         "hidden layer's weights and input, the API's input check skips what the sweep found finite, a "
@@ -203,10 +207,11 @@ WHY = {
         "and swept (trace.gc_paused), and the tape holds no cycle, so it is freed by reference counting. "
         "cProfile, B=8: ~20 Python calls per equation for trace + reverse (25 before, 55 at first), ~13.5 "
         "for the trace, of which the loss's own generator and sum calls are part. What remains is the "
-        "reusable IR's bookkeeping per equation and, per call, the API's pytree flattening, signature and "
-        "read checks over every leaf (most of B=1's time). callgrind (bench/fresh_counts.py): B=1 1.81M "
-        "instructions per fresh call (1.83M before stop 20: the error states now set through NumPy's "
-        "context variable, the method hashed by class), 1.9× micrograd's 0.95M; B=8 10.7M, 1.6× its 6.6M. "
+        "reusable IR's bookkeeping per equation and per leaf (~13k instructions per traced equation, ~11k "
+        "per leaf: see the ÷ micrograd row) and ~259k of per-call work. callgrind (bench/fresh_counts.py): "
+        "B=1 1.74M instructions per fresh call (1.77M before stop 21: a scalar loss seeded and returned "
+        "without the ones vector, split and output pytree; 1.83M before stop 20), 1.8× micrograd's 0.96M; "
+        "B=8 10.7M, 1.6× its 6.6M. "
         "Objects built by C setter calls (map over a slot's __set__) cost more than a Python __init__: the "
         "inputs' Tracers made that way added 35k instructions at B=1, so Var's setters are a lead too.",
         "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var), and the API's "
@@ -217,11 +222,18 @@ WHY = {
         "micrograd pays one Value, one set and one closure per node, and its graph is cyclic (each "
         "closure holds its output), so the collector walks it (timed here with the collector on for both). "
         "difflab records per equation one Var, one Eqn, one Tracer and two dict entries (CSE key, value), "
-        "then sweeps back on Python floats; at B=1 the API's per-call layers (pytree flattening, signature "
-        "and read checks over every leaf) are most of the time. callgrind (bench/fresh_counts.py): B=1 "
-        "1.81M instructions per fresh call, 1.9× micrograd's 0.95M.",
-        "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var) and the API's "
-        "per-leaf checks done once per pytree structure; a second IR (a tape of closures) is excluded by the issue.",
+        "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.74M instructions per "
+        "fresh call (1.77M before stop 21), 1.8× micrograd's 0.96M. Where they go (stop 21, callgrind of "
+        "pieces): the per-call work that depends on neither leaves nor equations is ~259k (a one-float "
+        "fresh gradient; the pytree is no longer flattened or its signature rebuilt: the generated reader "
+        "reads a call shaped as an earlier one), each of the 40 leaves costs ~11k (~4.7k its Var and Tracer "
+        "as a graph input, ~1.2k prepare's shapes, ~1.7k the sweep's gradient gathering, ~0.8k the reader, "
+        "~0.9k the NaN check and the gradient pytree), and each of the 66 equations ~13k traced (Var by "
+        "object.__new__ and three slot setters, Eqn, CSE key, two dict entries, Tracer, all freed at the "
+        "end) plus ~4k swept. So at B=1 the leaves and equations, not the API's layers, are ~85% of the "
+        "call; meeting 1.2× needs the call at ~0.68× micrograd's time, about half of today's.",
+        "Fewer objects per equation and per leaf (a Var made by one call, not object.__new__ and three "
+        "slot setters; an Eqn built once at the end); a second IR (a tape of closures) is excluded by the issue.",
     ),
     "tape": (
         "The time slopes include the shared machine's drift between sizes (each size is timed in its own "

@@ -720,10 +720,10 @@ def trace_flat(f, leaves, *, wrap=None):
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
     """
     t = Trace()
-    kinds = set(map(type, leaves))
-    if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; an MLP's arrays
+    kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
+    if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
-    else:
+    else:  # (a few leaves, an MLP's six: one Python step each costs less than _plain_inputs' iterators)
         inputs = _inputs(t, leaves)
     # domain problems are reported, by equation, when interpreted; here they are only noted
     with t.watch(), gc_paused():
@@ -741,6 +741,7 @@ def trace_flat(f, leaves, *, wrap=None):
 
 
 _FLOAT_TYPE, _ARRAY_TYPE = {float}, {np.ndarray}
+_FEW = 8  # leaves up to which `_inputs` costs less than `_plain_inputs` (callgrind: 51k against 55k at 6 arrays)
 
 
 def _plain_inputs(t: Trace, leaves, floats: bool) -> list:

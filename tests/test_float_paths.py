@@ -623,3 +623,54 @@ def test_an_inner_trace_s_nan_marks_the_enclosing_trace_s_values(monkeypatch):
     monkeypatch.setattr(Trace, "watch", watch)
     g = dl.grad(lambda y: dl.grad(lambda x: dnp.sqrt(x - 5.0) * y)(2.0))(3.0)
     assert math.isnan(g) and len(outer_flags) >= 2 and all(t.fp_error for t in outer_flags)
+
+
+# -- a fresh gradient's fixed per-call work (fresh19): its seed, its value, its few inputs -------------
+
+
+@pytest.mark.parametrize(
+    "f, x, value, grad",
+    [
+        (lambda x: x * x, 3.0, 9.0, 6.0),  # a Python float loss
+        (lambda x: dnp.sum(x * x), np.array([1.0, 2.0]), 5.0, np.array([2.0, 4.0])),  # a NumPy float64 loss
+        (lambda x: x, 2.5, 2.5, 1.0),  # the loss is the input itself
+        (lambda x: 7.0, 2.5, 7.0, 0.0),  # a constant loss: no equation seeded
+        (lambda x: dnp.reshape(x, ()), np.array([1.5]), 1.5, np.array([1.0])),  # a 0-d array loss
+    ],
+)
+def test_a_fresh_scalar_loss_is_seeded_and_returned_as_before(f, x, value, grad, monkeypatch):
+    # the fresh call seeds the float sweep with ū = 1.0 and returns the loss as a Python float itself;
+    # the interpreter's generic sweep (seeded by its ones vector) and the general output path agree
+    v, g = dl.value_and_grad(f)(x)
+    v0, g0 = _interpreter_gradient(f, (x,), monkeypatch)
+    assert type(v) is float and v == v0 == value
+    assert type(g) is type(g0) and _same(g, g0) and _same(g, grad)
+    if isinstance(x, np.ndarray):
+        assert not np.shares_memory(g, x)
+
+
+def test_a_fresh_scalar_loss_takes_the_float_seed(monkeypatch):
+    # the seed is float_seeds' answer (its single-output case): patched away, the generic sweep runs
+    seen = []
+    real = reverse.float_seeds
+    monkeypatch.setattr(reverse, "float_seeds", lambda *a: (lambda r: seen.append((a[3], dict(r))) or r)(real(*a)))
+    assert dl.grad(lambda x: x * x * x)(2.0) == 12.0
+    assert len(seen) == 1 and seen[0][0] is None  # no seeds split from a ones vector: ū = 1.0 itself
+    assert [type(s) for s in seen[0][1].values()] == [float] and list(seen[0][1].values()) == [1.0]
+    assert floats.float_seeds((), {}, np.ones(1), {}) is not None  # (no outputs: as before, an empty seed)
+    assert floats.float_seeds(("not a Var",), {}, np.ones(1), {}) is None
+
+
+@pytest.mark.parametrize("n", [1, 8, 9, 40])
+@pytest.mark.parametrize("kind", ["float", "array"])
+def test_few_and_many_leaves_become_the_same_inputs(n, kind):
+    # up to 8 leaves take _inputs' loop, more _plain_inputs' C loops: the same Vars, values and gradient
+    leaves = [float(i + 1) if kind == "float" else np.full((2,), i + 1.0) for i in range(n)]
+    t, inputs, raw = trace_flat(lambda *xs: sum(xs[1:], xs[0] * xs[0]), leaves)
+    g = outputs_of(t, inputs, [raw])
+    assert [v.id for v in g.inputs] == list(range(n))
+    assert all(v.dtype == np.float64 and v.shape == np.shape(x) for v, x in zip(g.inputs, leaves))
+    assert all(traced_values(t, inputs)[v] is x for v, x in zip(g.inputs, leaves))
+    grads = dl.grad(lambda *xs: dnp.sum(sum(xs[1:], xs[0] * xs[0])), argnums=tuple(range(n)))(*leaves)
+    assert _same(grads[0], 2.0 * np.asarray(leaves[0]) if kind == "array" else 2.0)
+    assert all(_same(gk, np.ones_like(leaves[0])) for gk in grads[1:])

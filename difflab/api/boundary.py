@@ -489,6 +489,10 @@ class Staged:
     def outputs(self, outs, inputs=()):
         """The output pytree. A leaf never aliases an input, a constant, a view of either or another
         leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        if len(outs) == 1 and self.out_tree is tree._LEAF_DEF:  # a scalar loss: a Python float (no array to own)
+            o = outs[0]
+            if type(o) is float or type(o) is np.float64:
+                return float(o)
         return self.out_tree.unflatten([_result(o) for o in _own(outs, self.graph, inputs)])
 
     def wrt_shapes(self):

@@ -23,7 +23,7 @@ from ..graph import active as active_values
 from ..ops.core import _DOT_MAX, _finite_array, surely_finite, unbroadcast
 from ..trace import gc_paused
 
-__all__ = ["backward_floats", "float_seeds", "is_zero", "lower_floats"]
+__all__ = ["ONE", "backward_floats", "float_seeds", "is_zero", "lower_floats"]
 
 
 def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict | None = None) -> list:
@@ -375,9 +375,19 @@ _isfinite = math.isfinite
 def float_seeds(outputs, env: dict, u, cts: dict):
     """The seeds `cts` as Python floats when every output is a scalar float (of a graph of Python
     floats, maybe) and `u` is computed, not traced; else None (the float path does not apply)."""
-    if isinstance(u, np.ndarray) and all([type(o) is Var and type(env.get(o)) in (float, np.float64) for o in outputs]):
+    if not isinstance(u, np.ndarray):
+        return None
+    if len(outputs) == 1:  # a loss (no list, no comprehension: a fresh gradient seeds one every call)
+        o = outputs[0]  # (cts None: ū = 1.0, the caller made no seeds: reverse's grad_leaves)
+        return {o: 1.0 if cts is None else float(cts[o])} if type(o) is Var and type(env.get(o)) in _SCALARS else None
+    if all([type(o) is Var and type(env.get(o)) in _SCALARS for o in outputs]):
         return {o: float(s) for o, s in cts.items()}
     return None
+
+
+_SCALARS = (float, np.float64)
+ONE = np.ones(1)  # a scalar loss's ū (float_seeds reads only that it is an array, not traced)
+ONE.flags.writeable = False
 
 
 def _apply(rules, args, env, ct, y):

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
-from ..compile.floats import backward_floats, float_seeds, is_zero, lower_floats
+from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
@@ -93,13 +93,12 @@ class Reverse(Differentiator):
             env: dict = {}
             return list(evaluate(self.graph, *args, env=env)), env
 
-        def _backward(self, env, u, pulled=None, finite=None) -> list:
-            seeds = split_vec(u, self.out_shapes)
-            cts: dict = {}
-            for o, s in zip(self.graph.outputs, seeds):  # a value returned twice gets both seeds
-                if isinstance(o, Var):
+        def _backward(self, env, u, pulled=None, finite=None, on_floats=None) -> list:
+            cts: dict = {}  # (on_floats: the float path's seeds, when the caller has them: no split of u)
+            for o, s in zip(self.graph.outputs, split_vec(u, self.out_shapes) if on_floats is None else ()):
+                if isinstance(o, Var):  # (a value returned twice gets both seeds)
                     cts[o] = s if o not in cts else cts[o] + s
-            on_floats = float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
+            on_floats = on_floats or float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with raising():
                 seeds = cts if on_floats is None else on_floats
                 return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
@@ -115,8 +114,7 @@ class Reverse(Differentiator):
         # -- native product and the gradient ------------------------------------------------
 
         def grad_leaves(self, args, values=None, finite=None):
-            """Value and gradient in one sweep, no flat vector assembled. The first call interprets,
-            on the values recorded while tracing when it has them; later ones run it lowered."""
+            """Value and gradient in one sweep: interpreted first (on the values traced, if given), later lowered."""
             k = len(self.graph.outputs)
             fn = self.sweeps.get(
                 "grad",
@@ -132,7 +130,8 @@ class Reverse(Differentiator):
                 return list(res[:k]), list(res[k:])
             first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
             outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args)
-            return outs, self._backward(env, np.ones(self.m), finite=finite)
+            seeds = float_seeds(self.graph.outputs, env, ONE, None) if k == 1 else None  # a loss: ū = 1.0, no split
+            return outs, self._backward(env, np.ones(self.m) if seeds is None else None, finite=finite, on_floats=seeds)
 
         def hot_grad(self, args):
             return getattr(self.sweeps.fns.get("grad"), "guarded", None)
