@@ -20,7 +20,7 @@ TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: most of
 _HOME = {
     name: module
     for module, names in [
-        ("api", "compare hessian jvp prepare vmap"),
+        ("api", "compare hessian prepare vmap"),
         ("differentiators", "METHODS Differentiator get_method Symbolic Numeric Forward Reverse"),
         (
             "errors",
@@ -34,14 +34,14 @@ _HOME = {
         ("trace", "trace"),
         (
             "transforms",
-            "grad hvp jacfwd jacobian jacrev linear_transpose linearize prepare_hvp stop_gradient value_and_grad vjp",
+            "grad hvp jacfwd jacobian jacrev jvp linear_transpose linearize prepare_hvp stop_gradient value_and_grad vjp",
         ),
     ]
     for name in names.split()
 }
 
 if TYPE_CHECKING:
-    from .api import compare, hessian, jvp, prepare, vmap
+    from .api import compare, hessian, prepare, vmap
     from .differentiators import METHODS, Differentiator, Forward, Numeric, Reverse, Symbolic, get_method
     from .errors import (
         DifflabError,
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         jacfwd,
         jacobian,
         jacrev,
+        jvp,
         linear_transpose,
         linearize,
         prepare_hvp,

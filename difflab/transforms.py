@@ -29,6 +29,7 @@ __all__ = [
     "jacobian",
     "jacfwd",
     "jacrev",
+    "jvp",
     "vjp",
     "hvp",
     "prepare_hvp",
@@ -193,6 +194,22 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     if not has_aux:
         return api.jacobian(f, argnums, method, holomorphic=holomorphic)
     return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
+
+
+def jvp(f, primals, tangents, method="forward", has_aux=False):
+    """`dl.jvp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, J v, aux), J v
+    of out alone (aux is f's value, not differentiated; as for grad's, its leaves are numbers).
+
+    Shape contract: J v shaped like out; primals and tangents tuples of the same structure.
+
+    >>> import difflab as dl
+    >>> dl.jvp(lambda x: (x * x, x + 1.0), (3.0,), (1.0,), has_aux=True)
+    (9.0, 6.0, 4.0)
+    """
+    if not has_aux:
+        return api.jvp(f, primals, tangents, method=method)
+    (out, aux), (jv, _) = api.jvp(_WithAux(f, "jvp"), primals, tangents, method=method)
+    return out, jv, aux
 
 
 def jacfwd(f, argnums=0, has_aux=False, holomorphic=False):

@@ -78,6 +78,22 @@ def test_jacobian_and_vjp_has_aux(method):
     assert np.allclose(c, np.cos(x))
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_jvp_has_aux_as_jax(method):
+    """jvp(..., has_aux=True) gives (out, J v of out, aux), aux a pytree passed through; it nests under grad."""
+    x = np.array([0.3, -1.2])
+    f = lambda x, y: (dnp.sin(x) * y, {"s": dnp.sum(x), "k": 2.0})  # noqa: E731
+    out, jv, aux = dl.jvp(f, (x, 2.5), (np.ones(2), 1.0), method=method, has_aux=True)
+    tol = 1e-8 if method == "numeric" else 1e-15
+    np.testing.assert_allclose(out, np.sin(x) * 2.5, rtol=1e-15)
+    np.testing.assert_allclose(jv, np.cos(x) * 2.5 + np.sin(x), rtol=tol)
+    assert aux["s"] == pytest.approx(x.sum(), rel=1e-15) and aux["k"] == 2.0
+    g = dl.grad(lambda x: dl.jvp(lambda w: (dnp.sum(w**3), w[0]), (x,), (np.ones(2),), has_aux=True)[1])(x)
+    np.testing.assert_allclose(g, 6 * x, rtol=1e-15)  # d/dx Σ 3 x_i² = 6x
+    with pytest.raises(TypeError, match=r"must return a pair \(out, aux\)"):
+        dl.jvp(lambda x: x * 2.0, (1.0,), (1.0,), method=method, has_aux=True)
+
+
 def test_jacfwd_and_jacrev_are_jax_names_for_jacobian():
     """JAX's jacfwd/jacrev: argnums tuples, has_aux and holomorphic as jacobian's, nesting under grad."""
     x, y = np.array([0.3, -1.2]), 2.5
