@@ -236,9 +236,14 @@ WHY = {
         "slot setters; an Eqn built once at the end); a second IR (a tape of closures) is excluded by the issue.",
     ),
     "tape": (
-        "The time slopes include the shared machine's drift between sizes (each size is timed in its own "
-        "rounds); memory, measured exactly by tracemalloc, grows linearly (~530 bytes per equation).",
-        "Nothing structural: trace and sweep are single passes; interleave the sizes for a cleaner slope.",
+        "Trace and sweep are single passes doing the same work per equation, and memory (tracemalloc, "
+        "exact) grows linearly, but the time per equation is flat from 10³ to 10⁴ equations and rises at "
+        "10⁵ (see the table: ~1.7 → ~2.5 µs), on an idle machine in both runs of stop 21: at 10⁵ equations "
+        "the tape's objects and the trace's dicts (tens of MiB) no longer fit the CPU's caches, so each "
+        "equation's lookups miss. Earlier notes put it down to drift between sizes; two idle runs agreeing "
+        "say it is the memory hierarchy.",
+        "Fewer and smaller objects per equation and a smaller CSE key table (more of the tape in cache); "
+        "the algorithm itself is linear.",
     ),
     "tape-speed": (
         "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows. Before the "
