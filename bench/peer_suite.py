@@ -366,9 +366,13 @@ def update(path: Path, fresh: dict, methods, files, seconds: dict, when: str) ->
             cells[m][name] = new_cells[m][name]
             keep = [f for f in failures[m] if not f[0].startswith(name + "::")]
             failures[m] = sorted(keep + [f for f in new_failures[m] if f[0].startswith(name + "::")])
-        old_seconds[m] = f"{old_seconds[m]} (updated: {seconds[m]:.0f})"
         notes = notes or [UPDATED]
-        notes.append(f"- updated: {m} × {', '.join(files)} ({when}, {seconds[m]:.0f} s)")
+        cell = f"- updated: {m} × {', '.join(files)} ("
+        notes = [n for n in notes if not n.startswith(cell)]  # a cell updated again: its newest run only
+        notes.append(f"{cell}{when}, {seconds[m]:.0f} s)")
+        # the column's old sum, then the seconds of each of its updated cells (from the notes)
+        secs = [n.rsplit(", ", 1)[1].removesuffix(" s)") for n in notes if n.startswith(f"- updated: {m} × ")]
+        old_seconds[m] = f"{str(old_seconds[m]).split(' (updated')[0]} (updated: {' + '.join(secs)})"
     return render(cells, failures, old_seconds, all_methods, all_files, notes)
 
 

@@ -349,3 +349,11 @@ def test_update_replaces_one_cell_and_keeps_the_others(tmp_path):
     assert "`b.py::t3`" not in new.split("### symbolic")[1].split("### reverse")[0]  # its old failure gone
     assert "- `b.py::t4` — an empty array to differentiate (difflab refuses it by design): ValueError" in new
     assert "| a test over the per-test CPU limit (--test-cpu) | 1 | 0 |" in new  # a.py's kept, b.py's replaced
+    (tmp_path / "again.md").write_text(new)  # b.py updated again, then a.py: one note per cell, seconds per note
+    again = runner.update(tmp_path / "again.md", fresh, ["symbolic"], ["b.py"], {"symbolic": 5.0}, "later")
+    assert "(today, 7 s)" not in again and "- updated: symbolic × b.py (later, 5 s)" in again
+    assert "| seconds (sum over files) | 30 (updated: 5) | 4 |" in again
+    (tmp_path / "third.md").write_text(again)
+    fresh_a = {"symbolic": {"a.py::t1": ("passed", ""), "a.py::t2": ("passed", "")}}
+    third = runner.update(tmp_path / "third.md", fresh_a, ["symbolic"], ["a.py"], {"symbolic": 3.0}, "last")
+    assert "| seconds (sum over files) | 30 (updated: 5 + 3) | 4 |" in third

@@ -321,6 +321,7 @@ erf = _special(
     domain=("real",),
     analytic=True,
     doc="the error function; d erf = 2/√π e^(-x²)",
+    complex=True,  # SciPy's erf/erfc are entire: the partial is holomorphic as written
 )
 erfc = _special(
     "erfc",
@@ -330,6 +331,7 @@ erfc = _special(
     domain=("real",),
     analytic=True,
     doc="1 - erf(x), accurate where erf is near 1",
+    complex=True,  # SciPy's erf/erfc are entire: the partial is holomorphic as written
 )
 erfinv = _special(
     "erfinv",
