@@ -529,6 +529,7 @@ class Linearized:
         self._name = "f"
         self._fn = lower(graph) if graph is not None else None
         self._outs, self._x = None, ()
+        self._aux = False  # linearize(has_aux=True): f's output is the pair (out, aux), the map is out's
         self.calls = 0
 
     def _flat_tangent(self, tangents):
@@ -548,7 +549,8 @@ class Linearized:
             jv = self._said.run(self._tangent_part, parts)
         else:
             jv = _split_out(self._outs, strong_matmul(self.matrix, v))
-        return self._st.outputs(self._nan_where_undefined(list(jv), v))
+        result = self._st.outputs(self._nan_where_undefined(list(jv), v))
+        return result[0] if self._aux else result
 
     def _nan_where_undefined(self, jv, v):
         """As dl.jvp: NaN for outputs that are not finite (outside an op's domain: no derivative),
@@ -576,8 +578,9 @@ class Linearized:
         return linear_transpose(self)
 
 
-def linearize(f, *primals, method="forward"):
-    """(f(primals), jvp_fn): f's value and its linearisation at `primals`, evaluated once.
+def linearize(f, *primals, method="forward", has_aux=False):
+    """(f(primals), jvp_fn): f's value and its linearisation at `primals`, evaluated once; with
+    `has_aux=True` (JAX's) f returns (out, aux) and the result is (out, jvp_fn, aux), jvp_fn of out alone.
 
     `jvp_fn(*tangents)` gives J v from what was stored, without tracing or evaluating f again.
     "forward" (default) traces the dual-number sweep once, splits it into the primal part (run
@@ -594,7 +597,11 @@ def linearize(f, *primals, method="forward"):
     """
     check_function(f, "linearize")
     said = Collector()  # its calls do not repeat the warnings of the linearisation
-    return said.run(_linearize, f, primals, method, said)
+    if not has_aux:
+        return said.run(_linearize, f, primals, method, said)
+    (out, aux), lin = said.run(_linearize, _WithAux(f, "linearize"), primals, method, said)
+    lin._aux = True  # the pair's linearisation, seen as out's alone (aux's tangent dropped, its cotangent 0)
+    return out, lin, aux
 
 
 def _linearize(f, primals, method, said):
@@ -671,10 +678,13 @@ def linear_transpose(lin: Linearized):
         def pullback(u):
             return strong_matmul(u, matrix)
 
+    out_tree = st.out_tree.children[0] if lin._aux else st.out_tree
+
     def transposed(u):
         leaves, td = tree.flatten(u)
-        if td != st.out_tree:
-            raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
+        if td != out_tree:
+            raise ValueError(f"the cotangent's structure {td} does not match the output's {out_tree}")
+        leaves += [np.zeros(np.shape(o)) for o in lin._outs[len(leaves) :]]  # has_aux: aux's cotangent is 0
         for leaf, o in zip(leaves, lin._outs):
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")

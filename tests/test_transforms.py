@@ -94,6 +94,23 @@ def test_jvp_has_aux_as_jax(method):
         dl.jvp(lambda x: x * 2.0, (1.0,), (1.0,), method=method, has_aux=True)
 
 
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_linearize_has_aux_as_jax(method):
+    """linearize(..., has_aux=True): (out, J v of out, aux); its transpose takes out's cotangent alone; nests."""
+    x = np.array([0.3, -1.2])
+    y, lin, aux = dl.linearize(lambda x: (dnp.sin(x) * x[0], {"s": dnp.sum(x)}), x, method=method, has_aux=True)
+    J = np.diag(np.cos(x) * x[0])
+    J[:, 0] += np.sin(x)
+    np.testing.assert_allclose(y, np.sin(x) * x[0], rtol=1e-15)
+    assert aux["s"] == pytest.approx(x.sum(), rel=1e-15)
+    np.testing.assert_allclose(lin(np.array([1.0, 2.0])), J @ [1.0, 2.0], rtol=1e-14)
+    np.testing.assert_allclose(dl.linear_transpose(lin)(np.ones(2))[0], np.ones(2) @ J, rtol=1e-14)
+    with pytest.raises(ValueError, match="does not match the output's"):
+        dl.linear_transpose(lin)((np.ones(2), 1.0))  # the pair's cotangent: aux has none
+    g = dl.grad(lambda x: dl.linearize(lambda w: (dnp.sum(w**3), w[0]), x, method=method, has_aux=True)[1](np.ones(2)))
+    np.testing.assert_allclose(g(x), 6 * x, rtol=1e-14)  # d/dx Σ 3 x_i² = 6x
+
+
 def test_jacfwd_and_jacrev_are_jax_names_for_jacobian():
     """JAX's jacfwd/jacrev: argnums tuples, has_aux and holomorphic as jacobian's, nesting under grad."""
     x, y = np.array([0.3, -1.2]), 2.5
