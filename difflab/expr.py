@@ -155,14 +155,16 @@ def _callable_on_arrays(op) -> bool:
 def expression_functions() -> dict[str, _Fn]:
     """The callable names of the expression language, generated now from the op registry.
 
-    Every registry op that takes only array arguments (by its name and by every difflab.numpy
-    name bound to it), difflab.numpy's derived scalar functions, and the SymPy spellings the CLI
-    always accepted (`Abs`, `Max`, `Min`, `max`, `min`: binary or more, folded pairwise). Returns
-    {name: (fn, min_args, max_args)}.
+    Every registry op that takes only array arguments (by its name, unless the entry is `internal`,
+    and by its NumPy and SciPy spellings, a dotted one by its last part: linalg.eigvals is eigvals),
+    difflab.numpy's derived scalar functions, and the SymPy spellings the CLI always accepted (`Abs`,
+    `Max`, `Min`, `max`, `min`: binary or more, folded pairwise). Returns {name: (fn, min_args, max_args)}.
 
     >>> table = expression_functions()
     >>> table["exp"].min_args, table["Max"].max_args, "sigmoid" in table, "eval" in table
     (1, None, True, False)
+    >>> "svdvals" in table, "svd_s" in table  # a rule's building block is called by NumPy's name only
+    (True, False)
     """
     from . import numpy as dnp
     from .ops import REGISTRY, Op
@@ -170,12 +172,13 @@ def expression_functions() -> dict[str, _Fn]:
     table: dict[str, _Fn] = {}
     ops = {name: op for name, op in REGISTRY.items() if _callable_on_arrays(op)}
     for name, op in ops.items():
-        table[name] = _Fn(op, op.nargs, op.nargs)
+        if not getattr(op, "internal", False):
+            table[name] = _Fn(op, op.nargs, op.nargs)
     for op in ops.values():  # the entry's own NumPy spellings, where the registry records them
         spelled = getattr(op, "numpy", ())
         for name in spelled if isinstance(spelled, (tuple, list)) else ():
-            if isinstance(name, str) and name.isidentifier():
-                table.setdefault(name, _Fn(op, op.nargs, op.nargs))
+            if isinstance(name, str) and name.rpartition(".")[2].isidentifier():
+                table.setdefault(name.rpartition(".")[2], _Fn(op, op.nargs, op.nargs))
     included = {id(op) for op in ops.values()}
     for name in getattr(dnp, "__all__", ()):
         obj = getattr(dnp, name, None)

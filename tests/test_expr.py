@@ -235,6 +235,32 @@ def test_names_that_are_not_functions_or_need_parameters_are_refused():
         parse("2x")
 
 
+_INTERNAL = (
+    "strong_mul strong_factor strong_matmul finite_or_nan cofactor_dk eig_signs eig_values eig_vectors eigh_signs "
+    "eigh_values eigh_vectors svd_s svd_signs svd_u svd_vt imag_part cabs detphase logabsdet"
+).split()
+
+
+def test_the_unknown_function_error_lists_only_what_a_user_can_call():
+    with pytest.raises(ExpressionError, match="unknown function") as err:
+        parse("foo(x)")
+    known = set(re.search(r"known: ([^)]*)\)", str(err.value)).group(1).split(", "))
+    assert not known & set(_INTERNAL)
+    assert {"exp", "det", "Max", "inv", "sylvester", "imag", "absolute", "eigvals", "svdvals"} <= known
+    assert {name for name, op in ops.REGISTRY.items() if op.internal} == set(_INTERNAL)  # exactly these
+    with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function"):
+        parse("strong_mul(x, x)")
+
+
+def test_a_building_block_is_called_by_its_public_name():
+    # svd_s is hidden, linalg.svdvals is NumPy's: the same op under the name a user knows
+    a = np.array([[3.0, 1.0], [0.0, 2.0]])
+    f = parse("sum(svdvals(A))").function()
+    assert f(a) == pytest.approx(np.linalg.svd(a, compute_uv=False).sum())
+    assert np.allclose(dl.grad(f, method="reverse")(a), np.linalg.svd(a)[0] @ np.linalg.svd(a)[2])
+    assert parse("imag(x) + absolute(x)").function()(-2.0) == 2.0
+
+
 def test_limits_accept_what_a_person_types():
     deep = "(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
     assert parse(deep).variables == ("x",)

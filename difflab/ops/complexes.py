@@ -112,6 +112,7 @@ def _imag_front(x):
 imag_part = defop(
     "imag_part",
     np.imag,
+    internal=True,
     jvp=(lambda t, out, x: imag_part(t),),
     vjp=(lambda ct, out, x: ct * -1j,),
     domain=("complex",),
@@ -140,6 +141,7 @@ def _cabs_jvp(t, out, x):
 cabs = defop(
     "cabs",
     np.abs,
+    internal=True,
     jvp=(_cabs_jvp,),
     vjp=(lambda ct, out, x: ct * _safe_unit(x, out),),
     domain=("complex",),

@@ -149,6 +149,11 @@ class Op:
     #: the derivative is a rule, not the function's (stop_gradient, custom rules): finite
     #: differences cannot honour it, so the numeric method warns on graphs holding the op
     numeric_ignores: bool = False
+    #: its registry name is no user's: a building block of other ops' rules (strong_mul, eig_signs), or an
+    #: entry users call by its NumPy spellings (`numpy`: imag_part is imag). The lists a user reads are
+    #: generated without the name (the expression language, difflab/expr.py); tracing, differentiation
+    #: and the registry-driven tests take the entry as any other
+    internal: bool = False
     #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
     #: exports `front` under each and NumPy's dispatch on traced values calls it
     numpy: tuple = ()

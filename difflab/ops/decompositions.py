@@ -333,6 +333,7 @@ def _pinv_scale(x, rcond=None):
 eigh_values = defop(
     "eigh_values",
     lambda a: _eigh_impl(a)[0],
+    internal=True,
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
     sympy=_per_matrix(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
@@ -348,6 +349,7 @@ eigh_values = defop(
 eigh_vectors = defop(
     "eigh_vectors",
     lambda a: _eigh_impl(a)[1],
+    internal=True,
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
     sympy=_per_matrix(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
@@ -420,6 +422,7 @@ def _signs_sympy(kind):
 eigh_signs = defop(
     "eigh_signs",
     _eigh_signs_impl,
+    internal=True,
     jvp=(None,),
     vjp=(None,),
     sympy=_signs_sympy("eigh"),
@@ -621,6 +624,7 @@ def _svd_sympy(part):
 svd_u = defop(
     "svd_u",
     lambda a: _svd_impl(a)[0],
+    internal=True,
     jvp=(_complex_or_real(_svd_u_jvp_complex, _svd_u_jvp),),
     vjp=(_complex_or_real(_svd_u_vjp_complex, _svd_u_vjp),),
     sympy=_svd_sympy(0),
@@ -634,6 +638,7 @@ svd_u = defop(
 svd_s = defop(
     "svd_s",
     lambda a: _svd_impl(a)[1],
+    internal=True,
     jvp=(_svd_s_jvp,),
     vjp=(_svd_s_vjp,),
     sympy=_svd_sympy(1),
@@ -649,6 +654,7 @@ svd_s = defop(
 svd_vt = defop(
     "svd_vt",
     lambda a: _svd_impl(a)[2],
+    internal=True,
     jvp=(_complex_or_real(_svd_vt_jvp_complex, _svd_vt_jvp),),
     vjp=(_complex_or_real(_svd_vt_vjp_complex, _svd_vt_vjp),),
     sympy=_svd_sympy(2),
@@ -663,6 +669,7 @@ svd_vt = defop(
 svd_signs = defop(
     "svd_signs",
     _svd_signs_impl,
+    internal=True,
     jvp=(None,),
     vjp=(None,),
     sympy=_signs_sympy("svd"),

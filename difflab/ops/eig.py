@@ -80,6 +80,7 @@ def _batch(name):
 eig_values = defop(
     "eig_values",
     lambda a: _eig_impl(a)[0],
+    internal=True,
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
     domain=("complex",),
@@ -96,6 +97,7 @@ eig_values = defop(
 eig_vectors = defop(
     "eig_vectors",
     lambda a: _eig_impl(a)[1],
+    internal=True,
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
     domain=("complex",),
@@ -110,6 +112,7 @@ eig_vectors = defop(
 eig_signs = defop(
     "eig_signs",
     lambda a: np.conj(_fix_signs(np.linalg.eig(a)[1].astype(complex))),
+    internal=True,
     jvp=(None,),
     vjp=(None,),
     differentiable=False,

@@ -214,6 +214,7 @@ def _strong_factor_sympy():
 strong_factor = defop(
     "strong_factor",
     _strong_factor_impl,
+    internal=True,
     complex=True,
     py=_py_strong_factor,
     partials=(None, _ones_like_partial),
@@ -229,6 +230,7 @@ strong_factor = defop(
 strong_mul = defop(
     "strong_mul",
     _strong_mul_impl,
+    internal=True,
     complex=True,
     py=_py_strong_mul,
     partials=(strong_zero(_strong_mul_partial(0)), strong_zero(_strong_mul_partial(1))),
@@ -1307,6 +1309,7 @@ def _finite_or_nan_fn():
 finite_or_nan = defop(
     "finite_or_nan",
     _finite_or_nan,
+    internal=True,
     py=_math_finite_or_nan,
     partials=(None,),
     sympy=elementwise_sympy(lambda x: _finite_or_nan_fn()(x)),

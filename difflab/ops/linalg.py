@@ -141,6 +141,7 @@ def _strong_matmul_impl(a, b):
 strong_matmul = defop(
     "strong_matmul",
     _strong_matmul_impl,
+    internal=True,
     complex=True,
     jvp=matmul.jvp,
     vjp=(_matmul_vjp_a, _matmul_vjp_b),
@@ -516,6 +517,7 @@ def _cofactor_dk_rule(i):
 cofactor_dk = defop(
     "cofactor_dk",
     _cofactor_dk_impl,
+    internal=True,
     jvp=(_cofactor_dk_rule,),
     vjp=(_cofactor_dk_rule,),
     nargs=None,
@@ -561,6 +563,7 @@ def _tr_inv(t, x):
 logabsdet = defop(
     "logabsdet",
     _logabsdet,
+    internal=True,
     jvp=(lambda t, out, x: _real(_tr_inv(t, x)),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
     sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det())), "logabsdet", SYMPY_MATRIX_LIMIT),
@@ -596,6 +599,7 @@ def _phase_vjp(ct, out, x):
 detphase = defop(
     "detphase",
     _detphase,
+    internal=True,
     jvp=(_phase_jvp,),
     vjp=(_phase_vjp,),
     sympy=_per_matrix(lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT),
