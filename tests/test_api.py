@@ -472,3 +472,21 @@ def test_gradient_with_respect_to_an_empty_pytree(method):
 def test_jacobian_with_respect_to_an_empty_pytree(method):
     """One empty row per output (reverse raised a bare IndexError concatenating no cotangents)."""
     assert dl.jacobian(lambda x: [1.0, 2.0], method=method)({}) == [{}, {}]
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_a_zero_d_array_leaf_gets_a_zero_d_array_gradient(method):
+    """As its argument was, for every method (reverse's sweep ended in np.float64 or a Python float), fresh,
+    cached and prepared, beside a Python float leaf (which gets a float), and never the input itself."""
+    x = np.array(2.0)
+    f = dl.value_and_grad(lambda x, y: x * y * x, argnums=(0, 1), method=method)
+    for _ in range(2):  # the general path, then the generated builder
+        _, (gx, gy) = f(x, 3.0)
+        assert type(gx) is np.ndarray and gx.shape == () and type(gy) is float
+        assert gx == pytest.approx(12.0, rel=1e-8) and gy == pytest.approx(4.0, rel=1e-8)
+    g = dl.grad(lambda d: d["a"] ** 2 + dnp.sum(d["b"]), method=method)({"a": x, "b": np.ones(2)})
+    assert type(g["a"]) is np.ndarray and g["a"].shape == () and g["a"] == pytest.approx(4.0, rel=1e-8)
+    p = dl.prepare(lambda x: x * x, x, method=method)
+    for _ in range(3):
+        gp = p.grad(x)
+        assert type(gp) is np.ndarray and gp.shape == () and not np.shares_memory(gp, x)

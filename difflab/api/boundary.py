@@ -288,7 +288,7 @@ class Signature:
                 else:
                     statics.append(((i, j), x))
         # the differentiated leaves come in argnums order; `wrt` indexes the graph inputs
-        wrt, self.wrt_float = [], []
+        wrt, self.wrt_float, self.wrt_zerod = [], [], []
         for a in self.argnums:
             for k, (i, j) in enumerate(self.input_pos):
                 if i == a:
@@ -297,6 +297,7 @@ class Signature:
                     self.wrt_float.append(
                         type(x) is float or isinstance(x, (float, np.floating)) and not isinstance(x, np.ndarray)
                     )
+                    self.wrt_zerod.append(type(x) is np.ndarray and x.ndim == 0)  # its gradient a 0-d array too
         self.wrt = tuple(wrt)
         #: every differentiated leaf a Python float or NumPy float scalar (the inputs then hold Python floats)
         self.wrt_floats = bool(wrt) and all(self.wrt_float)
@@ -352,11 +353,12 @@ class Signature:
         return tuple(grads)
 
     def floats(self, parts):
-        """Python floats back for the leaves that were Python floats."""
-        if not any(self.wrt_float):
+        """Python floats back for the leaves that were Python floats, 0-d arrays for 0-d arrays."""
+        if not any(self.wrt_float) and not any(self.wrt_zerod):
             return parts
         return [
-            float(p) if was_float and not isinstance(p, Traced) else p for p, was_float in zip(parts, self.wrt_float)
+            float(p) if was_float and not isinstance(p, Traced) else reader.array0(p) if zerod else p
+            for p, was_float, zerod in zip(parts, self.wrt_float, self.wrt_zerod)
         ]
 
     def learn(self, args):

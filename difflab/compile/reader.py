@@ -87,7 +87,7 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
         f"  r0, {''.join(q + ', ' for q in parts)}= r",
         f"  return {value}, {_pytree(sig, parts)}",
     ]
-    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float)
+    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0)
     exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)
     call = env["call"]
     call.source = "\n".join(lines)
@@ -103,7 +103,7 @@ def _reader(sig, args) -> tuple:
     # Containers are read by unpacking (`t1, t2 = t0`: one opcode, a length mismatch raises the
     # ValueError caught below) rather than an index and a length check per item, and the Python-float
     # leaves' types by one C loop over all of them: a scalar net has one leaf per weight
-    lines, env, leaves, k = [], {}, [], [0]
+    lines, env, leaves, k = [], {"_array0": array0}, [], [0]
 
     def names(n):
         k[0] += n
@@ -178,10 +178,22 @@ def _builders(sig) -> list:
 _FLOATS = frozenset([float])
 
 
+def array0(p):
+    """A 0-d array leaf's gradient as a 0-d array, as the argument was (a sweep on 0-d arrays ends in NumPy
+    scalars, NumPy's arithmetic on them returning np.float64, or in Python floats where the scalar sweep ran
+    on floats), a new one; arrays and traced values as they are."""
+    return np.array(p) if isinstance(p, (float, np.generic)) else p
+
+
 def _pytree(sig, parts: list, convert: bool = True) -> str:
     """Python source of the gradient pytree (a tuple of them for many argnums) from the names `parts`,
     `float(p)` where the argument's leaf was a Python float (when `convert`)."""
-    named = iter([f"float({q})" if was and convert else q for q, was in zip(parts, sig.wrt_float)])
+    named = iter(
+        [
+            f"float({q})" if was and convert else f"_array0({q})" if zerod else q
+            for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
+        ]
+    )
     trees = [_literal(sig.arg_trees[a], named) for a in sig.argnums]
     return "(" + "".join(t + ", " for t in trees) + ")" if sig.many else trees[0]
 
