@@ -414,8 +414,27 @@ def test_vmap_axes_refusals_name_the_problem():
         dl.vmap(lambda x: x, in_axes=0.5)(np.ones(3))
     with pytest.raises(ValueError, match=r"out_axes 2 is out of range for an output of shape \(4,\)"):
         dl.vmap(lambda x: x, out_axes=2)(np.ones((3, 4)))
-    with pytest.raises(ValueError, match="out_axes entries must be ints"):
+    with pytest.raises(ValueError, match="out_axes None for output leaf 0, which depends on the batched arguments"):
         dl.vmap(lambda x: x, out_axes=None)(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="out_axes entries must be ints or None; got 'a'"):
+        dl.vmap(lambda x: x, out_axes="a")(np.ones((3, 4)))
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_vmap_out_axes_none_takes_an_unbatched_output_once(method):
+    """JAX's out_axes=None: an output that depends on no batched argument comes back once, unbatched, a copy
+    of its own; differentiated through under every method."""
+    X, w = np.arange(6.0).reshape(3, 2), np.array([1.0, 2.0])
+    f = lambda x, w: (x * w, w * 2.0, w)  # noqa: E731
+    y, z, same = dl.vmap(f, in_axes=(0, None), out_axes=(1, None, None))(X, w)
+    np.testing.assert_array_equal(y, (X * w).T)
+    np.testing.assert_array_equal(z, [2.0, 4.0])
+    assert same.shape == (2,) and not np.shares_memory(same, w)
+    g = dl.grad(
+        lambda w: dnp.sum(dl.vmap(lambda x, w: (x * w, w * w), in_axes=(0, None), out_axes=(0, None))(X, w)[1]),
+        method=method,
+    )
+    np.testing.assert_allclose(g(w), 2 * w, rtol=1e-8)
 
 
 def test_vmap_refusals():

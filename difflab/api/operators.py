@@ -33,7 +33,7 @@ from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, check_function, collecting, warn_numeric_ignores
-from ..graph import Traced, charge_to, evaluate_batched, numbers
+from ..graph import Traced, Var, charge_to, evaluate_batched, numbers
 from ..trace import check_returned, gc_paused, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -612,7 +612,7 @@ def vmap(f, in_axes=0, out_axes=0):
     end) or None (shared by every batch element), one for all arguments or a tuple with one per
     argument, each a prefix of its pytree (`({"w": 0, "b": None}, 0)`), as JAX's. `out_axes` (0 by
     default) places the batch axis in each output leaf the same way (an int or a prefix of the
-    output's pytree). f is traced once, at the first batch element, and its graph runs once on the
+    output's pytree; None for an output that depends on no batched argument: one copy, unbatched). f is traced once, at the first batch element, and its graph runs once on the
     whole batch, each op by its registry batching rule; a function whose control flow depends on
     values cannot be batched so. On traced values (inside grad) each equation is recorded once,
     batched. f may itself call grad, jacobian, hessian, jvp or linearize.
@@ -666,9 +666,19 @@ def vmap(f, in_axes=0, out_axes=0):
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
             outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
-        return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes))
+        free = _unbatched_outputs(graph, flags)
+        return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _unbatched_outputs(graph, flags) -> list:
+    """Per output of the traced graph: whether it depends on no batched input (out_axes None may take it)."""
+    batched = {v for v, b in zip(graph.inputs, flags) if b}
+    for e in graph.eqns:
+        if any(a in batched for a in e.args if isinstance(a, Var)):
+            batched.add(e.out)
+    return [not (isinstance(o, Var) and o in batched) for o in graph.outputs]
 
 
 def _batch_axis_first(flat, in_axes):
@@ -689,13 +699,22 @@ def _batch_axis_first(flat, in_axes):
     return leaves, flags
 
 
-def _batch_axis_to(outs, out_tree, out_axes):
-    """The outputs' leaves with the batch axis (first) moved to out_axes' place for each."""
+def _batch_axis_to(outs, out_tree, out_axes, free):
+    """The outputs' leaves with the batch axis (first) moved to out_axes' place for each; None (JAX's) takes
+    one copy of an output that depends on no batched argument (`free`), and refuses one that does."""
     axes = tree.prefix_leaves(out_axes, out_tree, "the output")
     moved = []
-    for o, ax in zip(outs, axes):
-        if ax is None or isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
-            raise ValueError(f"out_axes entries must be ints (every output is batched); got {ax!r}")
+    for k, (o, ax) in enumerate(zip(outs, axes)):
+        if ax is None:
+            if not free[k]:
+                raise ValueError(
+                    f"out_axes None for output leaf {k}, which depends on the batched arguments: "
+                    "give it an int (where its batch axis goes)"
+                )
+            moved.append(o[0] if isinstance(o, Traced) else np.array(o[0]))  # every row is this one
+            continue
+        if isinstance(ax, bool) or not isinstance(ax, (int, np.integer)):
+            raise ValueError(f"out_axes entries must be ints or None; got {ax!r}")
         if not -np.ndim(o) <= ax < np.ndim(o):
             raise ValueError(
                 f"out_axes {ax} is out of range for an output of shape {np.shape(o)[1:]} (batched: {np.shape(o)})"
