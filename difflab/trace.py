@@ -259,16 +259,51 @@ def _note(t: Trace, outer):
     return note
 
 
-#: (the error state a `_Watch` set, its callback) of the innermost trace watching in this context
+#: (trace, the enclosing watch's entry or None, the error state it set) of the innermost trace watching in
+#: this context: what `_noted` marks
 _WATCHING: contextvars.ContextVar = contextvars.ContextVar("difflab_watching", default=None)
 
 
+def _noted(kind, flag):
+    """Every trace's NumPy error callback (one function, so that the error state it is part of can be
+    made once): marks the innermost watching trace's values not reusable, and those of the enclosing
+    traces it was entered under (an inner NaN taints the outer values too)."""
+    w = _WATCHING.get()
+    while w is not None:
+        w[0].fp_error = True
+        w = w[1]
+
+
+_noted.difflab_trace = True
+#: {the error state in force when a trace began watching: the one it sets} (`_watch`; a few entries:
+#: NumPy's default, and each state a trace set, under which a nested trace sets an equal one)
+_STATES: dict = {}
+
+
+def _watch(t: Trace) -> tuple:
+    """Start `t`'s watch: `np.errstate(all="call", under="ignore", call=_noted)` set through NumPy's context
+    variable (graph.ERRSTATE), the state made once per state in force (it copies that one's buffer size);
+    returns the tokens `_unwatch` takes. An enclosing trace is chained when the state is still the one its
+    watch set, or NumPy's callback is still `_noted` (the state changed under it: `np.errstate(over=...)`);
+    when none watches, no callback of a trace is chained (a user's own is never called)."""
+    var = ERRSTATE[0]
+    current, watching = var.get(), _WATCHING.get()
+    state = _STATES.get(current)
+    if state is None:
+        if len(_STATES) > 16:  # (states a user made in turn: kept few)
+            _STATES.clear()
+        state = _STATES[current] = ERRSTATE[1](call=_noted, all="call", under="ignore")
+    outer = None if watching is None else watching if watching[2] is current or np.geterrcall() is _noted else None
+    return var.set(state), _WATCHING.set((t, outer, state))
+
+
+def _unwatch(tokens) -> None:
+    ERRSTATE[0].reset(tokens[0])
+    _WATCHING.reset(tokens[1])
+
+
 class _Watch:
-    """`Trace.watch()`'s context: `np.errstate(all="call", under="ignore", call=note)` set through NumPy's
-    context variable (graph.ERRSTATE), with the enclosing callback known without np.geterrcall (which
-    builds a dict of the whole state): the innermost trace's, while the state is still the one its
-    watch set; when none watches, no callback of a trace is set (a user's own is not chained); else
-    (the state changed under an enclosing trace) NumPy's answer."""
+    """`Trace.watch()`'s context: `_watch` and `_unwatch` (trace_flat calls them itself)."""
 
     __slots__ = ("trace", "tokens")
 
@@ -276,16 +311,10 @@ class _Watch:
         self.trace = trace
 
     def __enter__(self):
-        var, make = ERRSTATE
-        current, watching = var.get(), _WATCHING.get()
-        outer = None if watching is None else watching[1] if watching[0] is current else np.geterrcall()
-        note = _note(self.trace, outer)
-        state = make(call=note, all="call", under="ignore")
-        self.tokens = var.set(state), _WATCHING.set((state, note))
+        self.tokens = _watch(self.trace)
 
     def __exit__(self, *exc):
-        ERRSTATE[0].reset(self.tokens[0])
-        _WATCHING.reset(self.tokens[1])
+        _unwatch(self.tokens)
 
 
 def _is_complex(v) -> bool:
@@ -725,18 +754,31 @@ def trace_flat(f, leaves, *, wrap=None):
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
     else:  # (a few leaves, an MLP's six: one Python step each costs less than _plain_inputs' iterators)
         inputs = _inputs(t, leaves)
-    # domain problems are reported, by equation, when interpreted; here they are only noted
-    with t.watch(), gc_paused():
-        try:
+    # domain problems are reported, by equation, when interpreted; here they are only noted (t.watch() and
+    # gc_paused written out: a fresh gradient per call pays their frames every time)
+    watched = _watch(t) if ERRSTATE is not None else None
+    on = _gc.isenabled()
+    if on:
+        _gc.disable()
+    try:
+        if watched is None:  # pragma: no cover - another NumPy
+            with t.watch():
+                raw = f(*inputs) if wrap is None else wrap(inputs)
+        else:
             raw = f(*inputs) if wrap is None else wrap(inputs)
-        except AttributeError as err:
-            if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
-                raise
-            # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
-            raise AttributeError(
-                f"traced values have no attribute {err.name!r}; "
-                f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
-            ) from None
+    except AttributeError as err:
+        if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
+            raise
+        # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
+        raise AttributeError(
+            f"traced values have no attribute {err.name!r}; "
+            f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+        ) from None
+    finally:
+        if on:
+            _gc.enable()
+        if watched is not None:
+            _unwatch(watched)
     return t, inputs, raw
 
 

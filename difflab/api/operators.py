@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import _thread
 import functools
+import gc as _gc
 from collections import OrderedDict
 
 import numpy as np
@@ -32,9 +33,9 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, check_function, collecting, warn_numeric_ignores
+from ..errors import Collector, _collect, check_function, collecting, warn_numeric_ignores
 from ..graph import Traced, Var, charge_to, evaluate_batched, numbers
-from ..trace import check_returned, gc_paused, outputs_of, trace_flat
+from ..trace import check_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
@@ -97,7 +98,9 @@ class _Transform:
         when the caller will use them for this very call (`keep_values`), else they are let go."""
         # a mean-over-examples loss is traced for one example when the method can exploit it
         batch = getattr(self.f, "batch_argnums", ()) if self.method.batches_examples else ()
-        example = [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)]
+        example = (
+            [tree.tree_map(lambda x: x[:1], a) if i in batch else a for i, a in enumerate(args)] if batch else args
+        )
         # shaped as a call seen before (by any transform). A signature traced on one example is not
         # shared: its generated reader reads the whole batch's call, which another transform's
         # call at the example's shape must not find learnt for a different batch size
@@ -114,10 +117,15 @@ class _Transform:
         if st is not None and not st.unchanged():  # f read something that has changed since
             del self.cache[key]
             st = None
-        if st is None:
-            with nesting(self.method) as levels:  # finite differences of finite differences
+        fresh = st is None
+        if fresh:
+            if self.method.nests:  # finite differences of finite differences
+                with nesting(self.method) as levels:
+                    st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
+                st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
+            else:  # (what `nesting` of any other method gives: one level, no inner error)
                 st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
-            st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
+                st.levels, st.inner_error = 1, (0.0, 0.0)
             if batch or not keep_values:  # traced on one example, or nobody will read them
                 st.values = None
             if st.cacheable and key is not None:
@@ -128,8 +136,8 @@ class _Transform:
             self.cache.move_to_end(key)
         self._calls.saw(st, args, st.cacheable and not batch)
         method = self.method
-        prep = st.prepared.get(method)
-        if prep is None and self.scalar_output:
+        prep = None if fresh else st.prepared.get(method)  # (a graph just traced has no preparation yet)
+        if prep is None and self.scalar_output and not st.scalar:
             _scalar_check(st, self.scalar_output)
         if prep is None:
             if batch:
@@ -165,7 +173,8 @@ class _Transform:
 
 
 def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
-    _scalar_check(st, "grad")
+    if not st.scalar:
+        _scalar_check(st, "grad")
     finite: dict = {}  # {Var: whether its value is finite}, as the method found (reverse's fresh sweep)
     outs, parts = prep.grad_leaves(xs, values, finite)
     if _nonfinite(outs) is not None:
@@ -233,7 +242,9 @@ class _ValueAndGrad(_Transform):
     scalar_output = "grad"
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and self._calls.staged is not None:  # the common case first (see `_Hot`): a call like the last
+        if kwargs:  # (what `_public_call` says, before the common case as before the general path)
+            _refuse_kwargs(self.__name__, kwargs)
+        if self._calls.staged is not None:  # the common case first (see `_Hot`): a call like the last
             with self._lock:
                 hit = self._calls.fast(args)
                 if hit is not None and hit[0].hot is not None:
@@ -242,12 +253,20 @@ class _ValueAndGrad(_Transform):
                         return res
         # The collector stays off for the whole call, not only while tracing and sweeping (trace.gc_paused):
         # between them the tape is alive and young, and any allocation would start a collection that walks
-        # all of it; a fresh transform's tape is freed by reference counting as the call returns, unwalked
-        with gc_paused():
-            return self._general(*args, **kwargs)
+        # all of it; a fresh transform's tape is freed by reference counting as the call returns, unwalked.
+        # gc_paused's and `_public_call`'s work written out (errors.collecting's `_collect` called itself):
+        # a fresh transform per call pays their four Python frames and an object every time
+        on = _gc.isenabled()
+        if on:
+            _gc.disable()
+        try:
+            return _collect(self._general, args, None)
+        finally:
+            if on:
+                _gc.enable()
 
-    @_public_call
     def _general(self, *args):
+        """The general path of a call (`__call__` refused keyword arguments and collects DomainWarnings)."""
         with self._lock:
             hit = self._calls.fast(args) if self._calls.staged is not None else None
             if hit is not None:

@@ -144,6 +144,8 @@ class Differentiator:
     complex_leaves = False
     #: differentiates a mean-over-examples loss (`batch_argnums`) for ONE example, evaluated over the batch
     batches_examples = False
+    #: its levels are counted while f is traced (stencils.nesting: numeric inside numeric); else one level
+    nests = False
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
@@ -223,7 +225,13 @@ class Prepared:
         self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
         self.m = sum(map(math.prod, self.out_shapes))
         self.cost = Cost()
-        self.lowered = Tier(method.compiled)  # f itself, lowered per batching flags (None: unbatched)
+        self._compiled = method.compiled  # (as it is now: `lowered` is made later)
+
+    @functools.cached_property
+    def lowered(self) -> Tier:
+        """f itself, lowered per batching flags (None: unbatched); made when first wanted (a fresh
+        gradient never lowers f)."""
+        return Tier(self._compiled)
 
     @property
     def evals(self) -> int:

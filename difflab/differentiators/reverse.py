@@ -80,7 +80,8 @@ class Reverse(Differentiator):
     hessian_pair = ("forward", "reverse")
 
     def __init__(self, compiled: bool = True):
-        self.compiled = flag("Reverse", "compiled", compiled)
+        # (the default first: a fresh dl.grad per call makes one of these every call)
+        self.compiled = True if compiled is True else flag("Reverse", "compiled", compiled)
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt):
