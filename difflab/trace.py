@@ -875,8 +875,12 @@ def check_returned(out_leaves, doing="differentiates") -> None:
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
-    outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
-    return Graph(tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised)
+    if len(out_leaves) == 1 and type(out_leaves[0]) is Tracer and out_leaves[0]._trace is t:  # a loss: no list
+        outs: tuple = (out_leaves[0].var,)
+    else:
+        outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
+    # (Graph's fields in order, without its Python-level __new__)
+    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised))
 
 
 def trace(f, *args) -> Graph:

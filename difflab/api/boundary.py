@@ -28,7 +28,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import check_returned, outputs_of, trace_flat, traced_values
+from ..trace import Tracer, check_returned, outputs_of, trace_flat, traced_values
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -672,8 +672,8 @@ def _reads(f, sig: Signature) -> tuple | None:
     static arguments; None when something cannot be compared, and then nothing is reused."""
     if sig.opaque:
         return None
-    try:
-        reads = tuple([reads_of(g) for g in [f, *sig.functions]])
+    try:  # (f alone, the common case: no list)
+        reads = (reads_of(f),) if not sig.functions else tuple([reads_of(g) for g in [f, *sig.functions]])
     except Opaque:
         return None
     return None if None in reads else reads
@@ -708,10 +708,18 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
         # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
         # numeric subtract booleans)
+        if len(out_leaves) == 1 and _is_number(out_leaves[0]):  # a loss (no list, no call of _is_condition)
+            return out_leaves
         return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
     t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
     return t, tracers, out_leaves, out_holder["tree"]
+
+
+def _is_number(x) -> bool:
+    """A Python float, or a traced value or NumPy float64 value of a floating dtype: surely no condition."""
+    t = type(x)
+    return t is float or (t is Tracer and x.var.dtype.kind == "f") or t is np.float64
 
 
 def _is_condition(x) -> bool:
@@ -721,6 +729,10 @@ def _is_condition(x) -> bool:
 
 def _scalar_check(st: Staged, what: str):
     if st.scalar:
+        return
+    outputs = st.graph.outputs
+    if len(outputs) == 1 and type(outputs[0]) is Var and outputs[0].shape == () and outputs[0].dtype.kind == "f":
+        st.scalar = True  # a real scalar loss, the common case (no list of shapes)
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
     if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)

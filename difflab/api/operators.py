@@ -22,6 +22,7 @@ from __future__ import annotations
 import _thread
 import functools
 import gc as _gc
+import math
 from collections import OrderedDict
 
 import numpy as np
@@ -177,7 +178,10 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
         _scalar_check(st, "grad")
     finite: dict = {}  # {Var: whether its value is finite}, as the method found (reverse's fresh sweep)
     outs, parts = prep.grad_leaves(xs, values, finite)
-    if _nonfinite(outs) is not None:
+    loss = outs[0] if len(outs) == 1 else None
+    if (type(loss) is float or type(loss) is np.float64) and math.isfinite(loss):  # a finite loss: `_nonfinite`'s
+        parts = _nan_inputs(st, xs, list(parts), finite)  # and the Traced test's answers, without their calls
+    elif _nonfinite(outs) is not None:
         parts = [np.full(np.shape(p), np.nan) for p in parts]
     elif isinstance(outs[0], Traced):
         parts = [_poison_traced(p, outs[0]) for p in parts]
