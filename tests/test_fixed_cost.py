@@ -1,0 +1,102 @@
+"""A fresh gradient's fixed per-call work written out (fixed22): each shortcut answers what the layers it
+skips answered — the trace's error state (made once per state in force: a cache), keyword arguments refused
+on every path, a lazily made lowering tier, the numeric method's nesting count, the loss's quick checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.trace import Trace, trace_flat
+
+
+def test_the_trace_s_error_state_keeps_the_buffer_size_in_force_and_is_not_stale():
+    # the state a trace sets is made once per state in force (trace._STATES): under another buffer size
+    # the trace's state has that one, and back under NumPy's default the default again
+    seen = []
+
+    def f(x):
+        seen.append((np.getbufsize(), np.geterr()["invalid"], np.geterr()["under"]))
+        return x * x
+
+    default = np.getbufsize()
+    trace_flat(f, [2.0])
+    with np.errstate(divide="ignore"):  # another state in force, same buffer size
+        old = np.setbufsize(16384)
+        try:
+            trace_flat(f, [2.0])
+        finally:
+            np.setbufsize(old)
+    trace_flat(f, [2.0])
+    assert seen == [(default, "call", "ignore"), (16384, "call", "ignore"), (default, "call", "ignore")]
+    assert np.getbufsize() == default and np.geterrcall() is None
+
+
+def test_a_nan_while_tracing_marks_only_its_trace_and_those_it_is_nested_in():
+    t = Trace()
+    t_flags = []
+    with t.watch():
+        np.log(np.array([-1.0]))
+        t_flags.append(t.fp_error)
+    later = Trace()
+    with later.watch():  # a trace after it starts clean: nothing of the earlier trace is chained
+        np.exp(np.array([1.0]))
+    assert t_flags == [True] and not later.fp_error
+    # a fresh gradient at a point where the function is NaN: its traced values are not reused, the answer NaN
+    with pytest.warns(dl.DomainWarning):
+        g = dl.grad(lambda x: dnp.sqrt(x) * 2.0)(-1.0)
+    assert math.isnan(g)
+
+
+def test_keyword_arguments_are_refused_on_the_common_case_path_too():
+    g = dl.value_and_grad(lambda x: dnp.sum(x * x))
+    x = np.array([1.0, 2.0])
+    for _ in range(4):  # armed: the common case answers from the third call on
+        assert g(x)[0] == 5.0
+    assert g._last.hot is not None
+    with pytest.raises(TypeError, match="keyword argument.*'y' passed to the differentiated function <lambda>"):
+        g(x, y=1.0)
+
+
+def test_prepared_lowering_tier_keeps_the_setting_it_was_prepared_with():
+    method = dl.Reverse(compiled=False)
+    prep = method.prepare(dl.trace(lambda x: x * x, 2.0), (0,))
+    method.compiled = True  # changed after preparing: the prepared object's tier is as prepared
+    assert prep.lowered.enabled is False and prep.lowered is prep.lowered
+    assert dl.Reverse().compiled is True and dl.Reverse(np.bool_(False)).compiled is False
+
+
+def test_numeric_inside_numeric_still_counts_its_levels():
+    # Differentiator.nests: only the numeric method counts levels while tracing; its step then fits the order
+    num = dl.Numeric()
+    assert num.nests and not dl.Reverse().nests and not dl.Forward().nests
+    d2 = dl.grad(dl.grad(lambda x: x**3.0, method=num), method=num)(2.0)
+    assert abs(d2 - 12.0) < 1e-5
+
+
+@pytest.mark.parametrize(
+    "f, x, value, grad",
+    [
+        (lambda x: x * x, 3.0, 9.0, 6.0),  # a Python float loss
+        (lambda x: dnp.sum(x * x), np.array([1.0, 2.0]), 5.0, [2.0, 4.0]),  # a NumPy float64 loss
+        (lambda x: (x > 1.0) * 1.0 + x, 2.0, 3.0, 1.0),  # a condition inside, a float loss out
+        (lambda x: dnp.sum(x) * np.inf, np.array([1.0]), np.inf, [np.nan]),  # an infinite loss: NaN gradient
+    ],
+)
+def test_the_loss_s_quick_checks_give_the_general_checks_answers(f, x, value, grad):
+    v, g = dl.value_and_grad(f)(x)
+    assert type(v) is float and v == value
+    np.testing.assert_array_equal(g, grad)
+
+
+def test_a_condition_returned_as_the_loss_is_still_its_0_1_value():
+    v, g = dl.value_and_grad(lambda x: x > 1.0)(2.0)
+    assert v == 1.0 and g == 0.0
+    with pytest.raises(TypeError, match="real scalar output, but it is complex"):
+        dl.grad(lambda x: x * 1j)(2.0)
+    with pytest.raises(TypeError, match="scalar output, but it returned shape"):
+        dl.grad(lambda x: dnp.stack([x, x]))(2.0)
