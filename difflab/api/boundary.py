@@ -28,7 +28,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Tracer, check_returned, outputs_of, trace_flat, traced_values
+from ..trace import Tracer, check_returned, outputs_of, trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -114,17 +114,19 @@ def _nan_rows(jac, bad, cols=None):
 def _nan_inputs(st, xs, parts, finite=None):
     """Gradient parts (one per differentiated leaf), NaN where that leaf's input is NaN or inf.
     `finite`: {Var: whether its value is finite} for inputs the method found out (not checked again)."""
-    if st.signature.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
-        if math.isfinite(sum(map(xs.__getitem__, st.wrt))):
+    sig = st.signature
+    wrt = sig.wrt  # (not Staged.wrt: a property's frame per read)
+    if sig.wrt_floats:  # Python floats: their sum is finite when each one is (else, or an overflow: a loop)
+        if math.isfinite(sum(map(xs.__getitem__, wrt))):
             return parts
     elif finite:  # the common case, in one loop, of the inputs the method did not find finite
         inputs = st.graph.inputs
-        rest = [xs[i] for i in st.wrt if not finite.get(inputs[i])]
+        rest = [xs[i] for i in wrt if not finite.get(inputs[i])]
         if not rest or all_surely_finite(rest):
             return parts
-    elif all_surely_finite([xs[i] for i in st.wrt]):
+    elif all_surely_finite([xs[i] for i in wrt]):
         return parts
-    for k, i in enumerate(st.wrt):
+    for k, i in enumerate(wrt):
         x = xs[i]
         if type(x) is float:
             if not math.isfinite(x):
@@ -609,10 +611,11 @@ def known_signature(args, argnums):
     None: then the caller flattens `args` itself. A fresh transform per call of one loss skips
     flattening and the signature key so."""
     sig = _LATEST[0]
-    # (argnums checked as ints first: a NumPy integer compared with a tuple is an array)
-    if sig is None or not _int_argnums(argnums) or sig.cache_key[1] != argnums:
+    # (argnums checked as ints first: a NumPy integer compared with a tuple is an array; an int, the
+    # default, without `_int_argnums`' call)
+    if sig is None or not (type(argnums) is int or _int_argnums(argnums)) or sig.cache_key[1] != argnums:
         return None
-    xs = sig.fast(args)
+    xs = sig._read(args)  # (`fast` without its call: a signature in _LATEST has its reader)
     return None if xs is None else (sig, xs)
 
 
@@ -642,7 +645,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
-    values = None if nested else traced_values(t, tracers)
+    values = None if nested or t.fp_error else t.values  # (traced_values' answer, without its call)
     reusable = not graph.specialised and not closes
     return Staged(
         graph,
@@ -704,7 +707,10 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             if isinstance(e.__cause__, TracerConversionError):
                 raise TracerConversionError(f"{e.__cause__} {STORED}") from None
             raise
-        out_leaves, out_holder["tree"] = tree.flatten(out)
+        if type(out) is Tracer or type(out) is float:  # a loss: one leaf (tree.flatten's answer, without its calls)
+            out_leaves, out_holder["tree"] = [out], tree._LEAF_DEF
+        else:
+            out_leaves, out_holder["tree"] = tree.flatten(out)
         # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
         # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
         # numeric subtract booleans)

@@ -145,7 +145,7 @@ class _Transform:
                 rows = tuple(k for k, (i, _) in enumerate(st.signature.input_pos) if i in batch)
                 prep = method.prepare(st.graph, st.wrt, batch_inputs=rows)
             else:
-                prep = method.prepare(st.graph, st.wrt)
+                prep = method.prepare(st.graph, st.signature.wrt)
             prep.levels, prep.inner_error = getattr(st, "levels", 1), getattr(st, "inner_error", (0.0, 0.0))
             st.prepared[method] = prep
         elif getattr(prep, "ignored", None):  # numeric on stop_gradient or a custom rule: said at every call

@@ -22,8 +22,7 @@ from .reads import Opaque, fingerprint
 class LastCall:
     """The staged graph of a transform's latest call, tried first by its generated reader."""
 
-    def __init__(self):
-        self.staged = None
+    staged = None  # (a class default, no __init__: a fresh transform per call makes one of these each time)
 
     def saw(self, st, args, eligible: bool):
         """Record the call's staged graph; the second call in a row on the same one generates its
