@@ -100,3 +100,17 @@ def test_a_condition_returned_as_the_loss_is_still_its_0_1_value():
         dl.grad(lambda x: x * 1j)(2.0)
     with pytest.raises(TypeError, match="scalar output, but it returned shape"):
         dl.grad(lambda x: dnp.stack([x, x]))(2.0)
+
+
+def test_a_product_charges_its_own_cost_beside_an_equal_one_being_charged():
+    # Prepared's product wrapper adds its cost to those being charged by identity: a caller's counting()
+    # cost equal in value (both zero) is another cost, and both are charged once
+    from difflab.graph import counting
+
+    p = dl.Reverse().prepare(dl.trace(lambda x: x * x, 2.0), (0,))
+    with counting() as c:
+        outs, parts = p.grad_leaves([3.0])
+        with counting() as inner:
+            p.grad_leaves([3.0])
+    assert outs == [9.0] and parts == [6.0]
+    assert (p.cost.evals, c.evals, inner.evals) == (2, 2, 1)

@@ -27,7 +27,7 @@ from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
 from ..graph import active as active_values
-from ..graph import Cost, Graph, Traced, Var, charge, charging, evaluate, evaluate_batched
+from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -193,8 +193,22 @@ def _charged(fn):
 
     @functools.wraps(fn)
     def product(self, *args, **kw):
-        with charging(self.cost):
+        # `with charging(self.cost):` written out (graph.charging's enter and exit: its object and two
+        # frames cost about a tenth of a fresh one-float gradient): the cost added to this thread's
+        # costs being charged unless it is one of them already, and the outer ones back after
+        outer, cost, charged = _charging.costs, self.cost, False
+        for c in outer:  # (by identity: two objects' equal costs are two costs, and `in` would use Cost.__eq__)
+            if c is cost:
+                charged = True
+                break
+        if charged:
             out = fn(self, *args, **kw)
+        else:
+            _charging.costs = outer + (cost,)
+            try:
+                out = fn(self, *args, **kw)
+            finally:
+                _charging.costs = outer
         if returns_pullback:
             outs, pullback = out
             return outs, self._charging(pullback)
@@ -222,7 +236,11 @@ class Prepared:
         # (map over C functions: no Python step per input, and a scalar net has one input per weight)
         self.in_shapes = list(map(_SHAPE, map(graph.inputs.__getitem__, wrt)))
         self.n = sum(map(math.prod, self.in_shapes))
-        self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in graph.outputs]
+        outputs = graph.outputs
+        if len(outputs) == 1 and type(outputs[0]) is Var:  # a loss (no list comprehension's frame)
+            self.out_shapes = [outputs[0].shape]
+        else:
+            self.out_shapes = [o.shape if isinstance(o, Var) else np.shape(o.value) for o in outputs]
         self.m = sum(map(math.prod, self.out_shapes))
         self.cost = Cost()
         self._compiled = method.compiled  # (as it is now: `lowered` is made later)
