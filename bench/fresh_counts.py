@@ -11,9 +11,9 @@ MLP, and per equation for the scalar net at B = 1 and 8. WHAT N runs one contend
 one `functools.reduce` with the collector off (so valgrind counts only those calls, and a collection's
 timing cannot move the count): mlp (a fresh `dl.value_and_grad`), mlpi (the same with
 `Reverse(compiled=False)`), ag (autograd's value_and_grad, bench/mlp.py's peer loss), s1 and s8 (a
-fresh `dl.grad` of the scalar net at B = 1, 8), mg1 and mg8 (micrograd's forward + backward there), f1 (a fresh `dl.grad` of x * x at one
-float: the call's fixed cost).
+fresh `dl.grad` of the scalar net at B = 1, 8), mg1 and mg8 (micrograd's forward + backward there).
 Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
+WHAT f1: a fresh `dl.grad` of x * x at one float, the call's fixed cost (what depends on no leaf or equation).
 """
 
 from __future__ import annotations
@@ -38,10 +38,6 @@ except ImportError:  # (a checkout from before the API package, 89ac63d)
 from difflab.nn import MLP  # noqa: E402
 
 
-def _square(x):
-    return x * x
-
-
 def contenders() -> dict:
     params, X, Y = hand.problem((2, 16, 16, 2), 64)
     f = MLP([2, 16, 16, 2], activation="tanh").loss("cross_entropy")
@@ -58,7 +54,6 @@ def contenders() -> dict:
         "mlpi": lambda: dl.value_and_grad(f, method=interp)(params, X, Y),
         "mlp stage": lambda: stage(f, (params, X, Y)),
         "mlp sweep": sweep,
-        "f1": lambda: dl.grad(_square)(3.0),
     }
     for B in (1, 8):
         p, (Xs, Ys) = S.init(), S.data(B)
@@ -73,7 +68,12 @@ def contenders() -> dict:
 
         vg = ag.value_and_grad(M.peer_loss(ag.numpy, ag.tracer.getval, len(params) // 2))
         fns["ag"] = lambda: vg(params, X, Y)
+    fns["f1"] = lambda: dl.grad(_square)(3.0)
     return fns
+
+
+def _square(x):
+    return x * x
 
 
 def calls(fn, reps=5) -> float:
