@@ -38,6 +38,10 @@ except ImportError:  # (a checkout from before the API package, 89ac63d)
 from difflab.nn import MLP  # noqa: E402
 
 
+def _square(x):  # (f1's function)
+    return x * x
+
+
 def contenders() -> dict:
     params, X, Y = hand.problem((2, 16, 16, 2), 64)
     f = MLP([2, 16, 16, 2], activation="tanh").loss("cross_entropy")
@@ -70,10 +74,6 @@ def contenders() -> dict:
         fns["ag"] = lambda: vg(params, X, Y)
     fns["f1"] = lambda: dl.grad(_square)(3.0)
     return fns
-
-
-def _square(x):
-    return x * x
 
 
 def calls(fn, reps=5) -> float:
