@@ -723,9 +723,11 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
 
 
 def _is_number(x) -> bool:
-    """A Python float, or a traced value or NumPy float64 value of a floating dtype: surely no condition."""
+    """A Python or NumPy float, or a traced value holding one: surely no condition (a loss, the common case)."""
     t = type(x)
-    return t is float or (t is Tracer and x.var.dtype.kind == "f") or t is np.float64
+    if t is Tracer:
+        t = type(x.value)  # (its concrete value; an enclosing trace's tracer is left to `_is_condition`)
+    return t is float or t is np.float64
 
 
 def _is_condition(x) -> bool:
