@@ -62,8 +62,7 @@ class Numeric(base.Differentiator):
     """
 
     name = "numeric"
-    native = "jvp"
-    hessian_pair = None
+    native, hessian_pair = "jvp", None
     traceable_hessian = False  # its second-order stencil fills an array in place
     traceable_tangent = False  # a stencil's step along v needs v's numbers
     nests = True  # its levels of finite differences of finite differences are counted while tracing
