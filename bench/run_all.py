@@ -79,7 +79,7 @@ WHY = {
         "_plain_inputs' iterators (a one-float fresh gradient: 303k → 259k instructions). Stop 22 (fixed22) "
         "cut that fixed work again, measured on stop 21's tree: bench/fresh_counts.py f1 (dl.grad of x·x at "
         "one float) 273k → 220k instructions, this row's call 1.71M → 1.65M (0.406 of autograd's), the "
-        "scalar net's B=1 1.74M → 1.69M (paired, bench/fresh_ab.py under load: 0.53 → 0.50). The call pauses the collector "
+        "scalar net's B=1 1.74M → 1.69M (paired, bench/fresh_ab.py under load: ÷ autograd 0.52 / 0.51 → 0.49 / 0.48). The call pauses the collector "
         "and collects DomainWarnings without gc_paused's and _public_call's objects and frames; the trace's "
         "error state is made once per state in force (every trace's callback one function, trace._noted) and "
         "set without a context object; a prepared product charges its cost without graph.charging's object; "
