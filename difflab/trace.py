@@ -20,7 +20,6 @@ nested derivatives from confusing their perturbations.
 
 from __future__ import annotations
 
-import collections
 import contextvars
 import gc as _gc
 import itertools
@@ -33,7 +32,7 @@ from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
-from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
+from .graph import _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -203,21 +202,23 @@ class Trace:
     def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
         """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
         kind = type(value)
-        if kind is np.ndarray or kind is np.float64 or kind is float:  # Var.make, inlined
-            out = _new_object(Var)
-            _set_id(out, next(self.ids))
-            _set_shape(out, () if kind is float else value.shape)
-            _set_dtype(out, _F64 if kind is float else value.dtype)
+        if kind is float:  # Var.make, inlined
+            out = _new_var(Var, (next(self.ids), (), _F64))
+        elif kind is np.ndarray or kind is np.float64:
+            out = _new_var(Var, (next(self.ids), value.shape, value.dtype))
         else:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
         if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, atoms, out)
-        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, _deriving.origin)))
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         self.seen[key] = out
         self.values[out] = value
-        return Tracer(self, out, value)
+        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = self, out, value
+        return tracer
 
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
@@ -233,17 +234,18 @@ class Trace:
             return None
         if type(value) is not float or value - value != 0.0:
             return None
-        out = _new_object(Var)  # Var.make, inlined
-        _set_id(out, next(self.ids))
-        _set_shape(out, ())
-        _set_dtype(out, _F64)
-        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
+        out = _new_var(Var, (next(self.ids), (), _F64))  # Var.make, inlined
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), origin)))
         self.seen[key] = out
         self.values[out] = value
-        return Tracer(self, out, value)
+        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = self, out, value
+        return tracer
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+_new_var = tuple.__new__  # Var.make without its call: `_new_var(Var, (id, shape, dtype))` (graph.Var)
 
 
 def _note(t: Trace, outer):
@@ -597,23 +599,21 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
             return general(self, o)
-        out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
-        _set_id(out, next(t.ids))
-        _set_shape(out, ())
-        _set_dtype(out, _F64)
-        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
+        out = _new_var(Var, (next(t.ids), (), _F64))  # Var.make, inlined: one Python frame less per equation
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), origin)))
         t.seen[key] = out
         t.values[out] = value
-        return Tracer(t, out, value)
+        tracer = _new_object(Tracer)  # Tracer(t, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = t, out, value
+        return tracer
 
     return operator
 
 
 _new_object = object.__new__
-_consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
 _VAR = operator.attrgetter("var")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
-_set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
         setattr(Tracer, f"__{_name}__", _float_operator(_op, False))
@@ -749,12 +749,15 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     fresh Var, made by C loops (`map` over the Var setters): what `_inputs` makes, without a Python
     step per leaf (a scalar net has one leaf per weight)."""
     n = len(leaves)
-    var = list(map(_new_object, itertools.repeat(Var, n)))
-    _consume(map(_set_id, var, t.ids))  # (map stops at the last Var: no id is drawn beyond it)
-    _consume(map(_set_shape, var, itertools.repeat((), n) if floats else map(_SHAPE, leaves)))
-    _consume(map(_set_dtype, var, itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)))
+    shapes = itertools.repeat((), n) if floats else map(_SHAPE, leaves)
+    dtypes = itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)
+    # (islice: no id is drawn beyond the last leaf's)
+    var = list(map(_new_var, itertools.repeat(Var, n), zip(itertools.islice(t.ids, n), shapes, dtypes)))
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
-    return list(map(Tracer, itertools.repeat(t, n), var, leaves))
+    inputs = list(map(_new_object, itertools.repeat(Tracer, n)))
+    for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: cheaper than a call of Tracer's __init__ each)
+        tracer._trace, tracer.var, tracer.value = t, v, x
+    return inputs
 
 
 def _inputs(t: Trace, leaves) -> list:
@@ -763,22 +766,19 @@ def _inputs(t: Trace, leaves) -> list:
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:  # (Trace.new_var's common cases, inlined)
         if type(x) is float:
-            var = _new_object(Var)
-            _set_id(var, next(ids))
-            _set_shape(var, ())
-            _set_dtype(var, _F64)
-        elif type(x) is np.ndarray:
-            var = _new_object(Var)
-            _set_id(var, next(ids))
-            _set_shape(var, x.shape)
-            _set_dtype(var, x.dtype)
+            var = _new_var(Var, (next(ids), (), _F64))
         else:
-            var = t.new_var(x)
-            x = x.concrete if isinstance(x, Tracer) else x
-        if var.dtype.kind == "c":
-            t.complex_seen = True
+            if type(x) is np.ndarray:
+                var = _new_var(Var, (next(ids), x.shape, x.dtype))
+            else:
+                var = t.new_var(x)
+                x = x.concrete if isinstance(x, Tracer) else x
+            if var.dtype.kind == "c":
+                t.complex_seen = True
         values[var] = x
-        inputs.append(Tracer(t, var, x))
+        tracer = _new_object(Tracer)  # Tracer(t, var, x) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = t, var, x
+        inputs.append(tracer)
     return inputs
 
 
