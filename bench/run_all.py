@@ -207,33 +207,40 @@ WHY = {
         "and swept (trace.gc_paused), and the tape holds no cycle, so it is freed by reference counting. "
         "cProfile, B=8: ~20 Python calls per equation for trace + reverse (25 before, 55 at first), ~13.5 "
         "for the trace, of which the loss's own generator and sum calls are part. What remains is the "
-        "reusable IR's bookkeeping per equation and per leaf (~13k instructions per traced equation, ~11k "
+        "reusable IR's bookkeeping per equation and per leaf (~10k instructions per traced equation, ~9k "
         "per leaf: see the ÷ micrograd row) and ~259k of per-call work. callgrind (bench/fresh_counts.py): "
-        "B=1 1.74M instructions per fresh call (1.77M before stop 21: a scalar loss seeded and returned "
-        "without the ones vector, split and output pytree; 1.83M before stop 20), 1.8× micrograd's 0.96M; "
-        "B=8 10.7M, 1.6× its 6.6M. "
-        "Objects built by C setter calls (map over a slot's __set__) cost more than a Python __init__: the "
-        "inputs' Tracers made that way added 35k instructions at B=1, so Var's setters are a lead too.",
-        "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var), and the API's "
-        "per-leaf checks done once per pytree structure.",
+        "B=1 1.51M instructions per fresh call (1.74M before stop 22: Var a tuple made by one C call, "
+        "tracers by object.__new__ and slot stores, no thread-local read per equation; 1.77M before stop "
+        "21, 1.83M before stop 20), 1.6× micrograd's 0.95M; B=8 9.2M (10.6M before), 1.4× its 6.6M. "
+        "Objects built by C setter calls (a slot's __set__, through map or not) cost more than a Python "
+        "__init__, which costs more than object.__new__ and stores to its slots (STORE_ATTR_SLOT): a Var "
+        "was ~3.4k instructions that way, is ~1.9k as a tuple; a Tracer ~1.8k by its __init__, ~1.3k so.",
+        "Fewer objects per equation (an Eqn built once at the end), fewer bytecodes in the float operator "
+        "and the sweep's loop, and the API's per-leaf checks done once per pytree structure.",
     ),
     "scalar-cached": ("", ""),
     "scalar-micrograd": (
         "micrograd pays one Value, one set and one closure per node, and its graph is cyclic (each "
         "closure holds its output), so the collector walks it (timed here with the collector on for both). "
         "difflab records per equation one Var, one Eqn, one Tracer and two dict entries (CSE key, value), "
-        "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.74M instructions per "
-        "fresh call (1.77M before stop 21), 1.8× micrograd's 0.96M. Where they go (stop 21, callgrind of "
-        "pieces): the per-call work that depends on neither leaves nor equations is ~259k (a one-float "
-        "fresh gradient; the pytree is no longer flattened or its signature rebuilt: the generated reader "
-        "reads a call shaped as an earlier one), each of the 40 leaves costs ~11k (~4.7k its Var and Tracer "
-        "as a graph input, ~1.2k prepare's shapes, ~1.7k the sweep's gradient gathering, ~0.8k the reader, "
-        "~0.9k the NaN check and the gradient pytree), and each of the 66 equations ~13k traced (Var by "
-        "object.__new__ and three slot setters, Eqn, CSE key, two dict entries, Tracer, all freed at the "
-        "end) plus ~4k swept. So at B=1 the leaves and equations, not the API's layers, are ~85% of the "
-        "call; meeting 1.2× needs the call at ~0.68× micrograd's time, about half of today's.",
-        "Fewer objects per equation and per leaf (a Var made by one call, not object.__new__ and three "
-        "slot setters; an Eqn built once at the end); a second IR (a tape of closures) is excluded by the issue.",
+        "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.51M instructions per "
+        "fresh call (1.74M before stop 22, 1.77M before stop 21), 1.6× micrograd's 0.95M. Stop 22 (scalar22) "
+        "made the per-equation and per-leaf objects cheaper: a Var is a tuple subclass (id, shape, dtype) "
+        "made by one C call (tuple.__new__), still equal, hashed and unordered by identity and immutable "
+        "(~1.9k instructions, not ~3.4k by object.__new__ and three slot setters); a Tracer is object.__new__ "
+        "and three slot stores (~1.3k, not ~1.8k through its __init__); the recording thread's origin is "
+        "read from a dict that is empty while no derivative rule runs (a thread-local's attribute read was "
+        "~600 per equation). A chain of float products now traces at ~10.2k instructions per equation "
+        "(12.6k before; the multiplication itself 0.3k), a float leaf costs ~8.9k per fresh gradient "
+        "(10.5k), and the sweep with prepare is ~350k of the B=1 call (bench/fresh_counts.py 's1 sweep'). "
+        "Paired, B=1 (bench/scalar_ab.py, under load): after ÷ before 0.89 (0.88–0.90), difflab ÷ micrograd "
+        "2.26 → 2.06. What is left per equation is ~3.8k instructions of bytecode in the float operator "
+        "(type tests, the CSE key, the three records) and the allocation and freeing of four objects (Var, "
+        "Eqn, its argument tuple, Tracer) and a key tuple; per leaf, a Var and a Tracer (~3.4k) and the "
+        "API's reader, NaN check and pytree. Meeting 1.2× needs the call at ~0.68× micrograd's time.",
+        "Fewer objects per equation (an Eqn built once at the end; values kept in a list by id, not a dict; "
+        "CSE keys only where a hit is possible) and fewer per leaf (the API's per-leaf checks once per "
+        "pytree structure); a second IR (a tape of closures) is excluded by the issue.",
     ),
     "tape": (
         "Trace and sweep are single passes doing the same work per equation, and memory (tracemalloc, "
@@ -241,9 +248,15 @@ WHY = {
         "10⁵ (see the table: ~1.7 → ~2.5 µs), on an idle machine in both runs of stop 21: at 10⁵ equations "
         "the tape's objects and the trace's dicts (tens of MiB) no longer fit the CPU's caches, so each "
         "equation's lookups miss. Earlier notes put it down to drift between sizes; two idle runs agreeing "
-        "say it is the memory hierarchy.",
-        "Fewer and smaller objects per equation and a smaller CSE key table (more of the tape in cache); "
-        "the algorithm itself is linear.",
+        "say it is the memory hierarchy. Stop 22 (scalar22: a Var made by one C call, tracers without "
+        "their __init__, no thread-local read per equation) made every size ~12% faster (paired, pinned, "
+        "under load: trace after ÷ before 0.86 at 10³ and 10⁴, 0.88 at 10⁵), so the slope did not move "
+        "(1.13 → 1.14 there): the cost is the same share at each size. Memory per equation (tracemalloc) "
+        "is ~440–490 B: a Var 64 (a 3-tuple; 56 as a slotted object, the same 64-byte pymalloc block), the "
+        "Eqn 80, its argument tuple 56, the CSE key 64, the value's float 24, and the two dict entries.",
+        "Fewer and smaller objects per equation: the CSE key could be the Eqn's own argument tuple in a "
+        "table per op (−64 B and one allocation per equation), the values kept in a list by id; the "
+        "algorithm itself is linear.",
     ),
     "tape-speed": (
         "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows. Before the "
