@@ -71,9 +71,10 @@ WHY = {
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass): "
-        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.419 of its instructions "
-        "(callgrind, bench/fresh_counts.py: 1.71M against 4.07M per call; 1.74M before stop 21, 1.82M before "
-        "stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
+        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.413 of its instructions "
+        "(callgrind, bench/fresh_counts.py: 1.68M against 4.07M per call; 1.71M before stop 22, whose cheaper "
+        "Var and Tracer moved paired time within noise, 0.51 → 0.51 by bench/fresh_ab.py; 1.74M before stop "
+        "21, 1.82M before stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
         "ones vector, split or seed comprehension), its value returned as a Python float without the output "
         "pytree's unflatten and alias checks, and up to 8 leaves made inputs by one loop rather than "
         "_plain_inputs' iterators (a one-float fresh gradient: 303k → 259k instructions). Stop 20 "
