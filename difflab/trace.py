@@ -48,7 +48,10 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
         self.specialised = False
-        self.seen: dict = {}  # CSE key -> the Var recorded for it
+        # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
+        # argument tuple where its arguments are Vars (no second tuple per equation: a 10⁵-equation tape
+        # kept 64 bytes and an allocation per equation for it), a constant entering by its id, params by repr
+        self.seen: dict = {}
         self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
@@ -93,7 +96,7 @@ class Trace:
                     found = self._with_float(op, args, k)
             if found is not None:
                 return found
-        atoms, values, key, floats, consts = [], [], [op], True, False
+        atoms, values, key, floats, consts = [], [], [], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
                 v = a.value  # always concrete: inputs are unwrapped in trace_flat
@@ -122,7 +125,8 @@ class Trace:
         if params:
             key.append(repr(eqn_params))
         key = tuple(key)
-        hit = self.seen.get(key)
+        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
@@ -131,7 +135,7 @@ class Trace:
             value, self.fp_error = _refused(op, values, params), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
-        return self._new(op, tuple(atoms), eqn_params, key, value)
+        return self._new(op, tuple(atoms), eqn_params, table, key, value)
 
     def record_one(self, op, a, params) -> "Tracer":
         """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,
@@ -162,19 +166,20 @@ class Trace:
         x, y = a.value, b.value
         if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
-        key = (op, a.var, b.var) if binary else (op, a.var)
+        atoms = key = (a.var, b.var) if binary else (a.var,)
         eqn_params = ()
         if params:
             eqn_params = tuple(sorted(params.items()))
             key = (*key, repr(eqn_params))
-        hit = self.seen.get(key)
+        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:
             value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):
             return None  # (record computes it again and names the equation in its error)
-        return self._new(op, (a.var, b.var) if binary else (a.var,), eqn_params, key, value)
+        return self._new(op, atoms, eqn_params, table, key, value)
 
     def _with_float(self, op, args, k):
         """`record` of `op(x, c)` (k = 1) or `op(c, x)` (k = 0) for a Python float c = args[k] and a
@@ -188,8 +193,9 @@ class Trace:
         if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
             return a
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
-        key = (op, a.var, id(c)) if k else (op, id(c), a.var)
-        hit = self.seen.get(key)
+        key = (a.var, id(c)) if k else (id(c), a.var)
+        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
         try:
@@ -197,10 +203,11 @@ class Trace:
         except (ValueError, TypeError, IndexError):
             return None
         const = _new_tuple(Const, (c,))
-        return self._new(op, (a.var, const) if k else (const, a.var), (), key, value)
+        return self._new(op, (a.var, const) if k else (const, a.var), (), table, key, value)
 
-    def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
-        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
+    def _new(self, op, atoms, eqn_params, table, key, value) -> "Tracer":
+        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry (`table[key]`,
+        `table` being `seen[op]`) and tracer."""
         kind = type(value)
         if kind is float:  # Var.make, inlined
             out = _new_var(Var, (next(self.ids), (), _F64))
@@ -214,7 +221,7 @@ class Trace:
             _check_complex(self, op, atoms, out)
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
-        self.seen[key] = out
+        table[key] = out
         self.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
         tracer._trace, tracer.var, tracer.value = self, out, value
@@ -224,8 +231,9 @@ class Trace:
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
         value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
         var = a.var
-        key = (op, var)
-        hit = self.seen.get(key)
+        key = (var,)  # (also the equation's arguments)
+        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
         try:
@@ -236,8 +244,8 @@ class Trace:
             return None
         out = _new_var(Var, (next(self.ids), (), _F64))  # Var.make, inlined
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
-        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), origin)))
-        self.seen[key] = out
+        self.eqns.append(_new_tuple(Eqn, (out, op, key, (), origin)))
+        table[key] = out
         self.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
         tracer._trace, tracer.var, tracer.value = self, out, value
@@ -579,18 +587,18 @@ def _float_operator(op, reflected: bool):
             if o._trace is not t or type(o.value) is not float:
                 return general(self, o)
             y = o.value
-            ax, ay = self.var, o.var
-            key = (op, ay, ax) if reflected else (op, ax, ay)
+            atoms = key = (o.var, self.var) if reflected else (self.var, o.var)  # (the arguments are the key)
         elif type(o) is float:
             if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            ax, ay = self.var, _new_tuple(Const, (o,))
-            key = (op, id(o), ax) if reflected else (op, ax, id(o))
+            const = _new_tuple(Const, (o,))
+            atoms, key = ((const, self.var), (id(o), self.var)) if reflected else ((self.var, const), (self.var, id(o)))
         else:
             return general(self, o)
-        hit = t.seen.get(key)
+        table = t.seen.get(op) or t.seen.setdefault(op, {})
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(t, hit, t.values[hit])
         try:
@@ -601,8 +609,8 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         out = _new_var(Var, (next(t.ids), (), _F64))  # Var.make, inlined: one Python frame less per equation
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
-        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), origin)))
-        t.seen[key] = out
+        t.eqns.append(_new_tuple(Eqn, (out, op, atoms, (), origin)))
+        table[key] = out
         t.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(t, out, value) without the frame of its __init__
         tracer._trace, tracer.var, tracer.value = t, out, value

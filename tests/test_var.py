@@ -87,3 +87,25 @@ def test_an_equation_recorded_on_behalf_of_another_carries_its_source():
     inner = dl.trace(lambda x, y: on_behalf(src, lambda: x * y), 1.0, 2.0)
     assert inner.eqns[0].source is src  # the float operator's fast path read the origin
     assert dl.trace(lambda x, y: x * y, 1.0, 2.0).eqns[0].source is None
+
+
+def test_common_subexpressions_are_shared_across_record_paths_and_kept_apart_across_ops():
+    import difflab.numpy as dnp
+
+    c = 2.5  # one float object: its id is the constant's CSE key
+
+    def f(x, y):
+        a = x * y  # the float operator
+        b = dnp.multiply(x, y)  # Op.bind -> Trace.record: the same equation
+        s = x + y  # another op on the same arguments: its own equation
+        r1, r2 = dnp.relu(a), dnp.relu(b)  # _unary_float: one equation
+        k1, k2 = x * c, x * c  # a constant argument
+        return r1 + r2 + s + k1 + k2
+
+    g = dl.trace(f, 3.0, 2.0)
+    assert [e.op.name for e in g.eqns] == ["mul", "add", "relu", "mul", "add", "add", "add", "add"]
+    assert g.eqns[0].args == (g.inputs[0], g.inputs[1]) and g.eqns[2].args == (g.eqns[0].out,)
+    assert g.eqns[4].args == (g.eqns[2].out, g.eqns[2].out)  # r1 + r2: one relu's value twice
+    assert dl.grad(f, argnums=(0, 1))(3.0, 2.0) == (2 * 2.0 + 1.0 + 2 * c, 2 * 3.0 + 1.0)
+    m = dl.trace(lambda x: dnp.sum(x * x) + dnp.sum(x * x), np.ones(3))  # arrays: record's _arrays path
+    assert [e.op.name for e in m.eqns] == ["mul", "sum", "add"]
