@@ -20,6 +20,7 @@ nested derivatives from confusing their perturbations.
 
 from __future__ import annotations
 
+import collections
 import contextvars
 import gc as _gc
 import itertools
@@ -51,7 +52,7 @@ class Trace:
         # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
         # argument tuple where its arguments are Vars (no second tuple per equation: a 10⁵-equation tape
         # kept 64 bytes and an allocation per equation for it), a constant entering by its id, params by repr
-        self.seen: dict = {}
+        self.seen: collections.defaultdict = collections.defaultdict(dict)
         self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
@@ -125,7 +126,7 @@ class Trace:
         if params:
             key.append(repr(eqn_params))
         key = tuple(key)
-        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        table = self.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
@@ -171,7 +172,7 @@ class Trace:
         if params:
             eqn_params = tuple(sorted(params.items()))
             key = (*key, repr(eqn_params))
-        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        table = self.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
@@ -194,7 +195,7 @@ class Trace:
             return a
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
         key = (a.var, id(c)) if k else (id(c), a.var)
-        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        table = self.seen[op]
         hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
@@ -232,7 +233,7 @@ class Trace:
         value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
         var = a.var
         key = (var,)  # (also the equation's arguments)
-        table = self.seen.get(op) or self.seen.setdefault(op, {})
+        table = self.seen[op]
         hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
@@ -597,7 +598,7 @@ def _float_operator(op, reflected: bool):
             atoms, key = ((const, self.var), (id(o), self.var)) if reflected else ((self.var, const), (self.var, id(o)))
         else:
             return general(self, o)
-        table = t.seen.get(op) or t.seen.setdefault(op, {})
+        table = t.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(t, hit, t.values[hit])
