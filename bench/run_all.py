@@ -71,10 +71,11 @@ WHY = {
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass): "
-        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.413 of its instructions "
-        "(callgrind, bench/fresh_counts.py: 1.68M against 4.07M per call; 1.71M before stop 22, whose cheaper "
-        "Var and Tracer moved paired time within noise, 0.51 → 0.51 by bench/fresh_ab.py; 1.74M before stop "
-        "21, 1.82M before stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
+        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.415 of its instructions "
+        "(callgrind, bench/fresh_counts.py: 1.69M against 4.07M per call; 1.71M before stop 22, whose cheaper "
+        "Var and Tracer moved paired time within noise, 0.51 → 0.51 by bench/fresh_ab.py, its per-op CSE "
+        "tables costing the MLP's ~8 distinct ops ~8k of the ~25k saved; 1.74M before stop 21, 1.82M before "
+        "stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
         "ones vector, split or seed comprehension), its value returned as a Python float without the output "
         "pytree's unflatten and alias checks, and up to 8 leaves made inputs by one loop rather than "
         "_plain_inputs' iterators (a one-float fresh gradient: 303k → 259k instructions). Stop 20 "
@@ -211,8 +212,9 @@ WHY = {
         "reusable IR's bookkeeping per equation and per leaf (~10k instructions per traced equation, ~9k "
         "per leaf: see the ÷ micrograd row) and ~259k of per-call work. callgrind (bench/fresh_counts.py): "
         "B=1 1.51M instructions per fresh call (1.74M before stop 22: Var a tuple made by one C call, "
-        "tracers by object.__new__ and slot stores, no thread-local read per equation; 1.77M before stop "
-        "21, 1.83M before stop 20), 1.6× micrograd's 0.95M; B=8 9.2M (10.6M before), 1.4× its 6.6M. "
+        "tracers by object.__new__ and slot stores, no thread-local read per equation, CSE keyed by the "
+        "equation's own argument tuple; 1.77M before stop 21, 1.83M before stop 20), 1.6× micrograd's "
+        "0.95M; B=8 9.2M (10.6M before), 1.4× its 6.6M. "
         "Objects built by C setter calls (a slot's __set__, through map or not) cost more than a Python "
         "__init__, which costs more than object.__new__ and stores to its slots (STORE_ATTR_SLOT): a Var "
         "was ~3.4k instructions that way, is ~1.9k as a tuple; a Tracer ~1.8k by its __init__, ~1.3k so.",
@@ -225,23 +227,25 @@ WHY = {
         "closure holds its output), so the collector walks it (timed here with the collector on for both). "
         "difflab records per equation one Var, one Eqn, one Tracer and two dict entries (CSE key, value), "
         "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.51M instructions per "
-        "fresh call (1.74M before stop 22, 1.77M before stop 21), 1.6× micrograd's 0.95M. Stop 22 (scalar22) "
+        "fresh call (1.74M before stop 22, 1.77M before stop 21), 1.58× micrograd's 0.95M. Stop 22 (scalar22) "
         "made the per-equation and per-leaf objects cheaper: a Var is a tuple subclass (id, shape, dtype) "
         "made by one C call (tuple.__new__), still equal, hashed and unordered by identity and immutable "
         "(~1.9k instructions, not ~3.4k by object.__new__ and three slot setters); a Tracer is object.__new__ "
         "and three slot stores (~1.3k, not ~1.8k through its __init__); the recording thread's origin is "
         "read from a dict that is empty while no derivative rule runs (a thread-local's attribute read was "
-        "~600 per equation). A chain of float products now traces at ~10.2k instructions per equation "
+        "~600 per equation); the CSE table is one dict per op keyed by the equation's own argument tuple (no "
+        "second key tuple). A chain of float products now traces at ~10.1k instructions per equation "
         "(12.6k before; the multiplication itself 0.3k), a float leaf costs ~8.9k per fresh gradient "
-        "(10.5k), and the sweep with prepare is ~350k of the B=1 call (bench/fresh_counts.py 's1 sweep'). "
-        "Paired, B=1 (bench/scalar_ab.py, under load): after ÷ before 0.89 (0.88–0.90), difflab ÷ micrograd "
-        "2.26 → 2.06. What is left per equation is ~3.8k instructions of bytecode in the float operator "
-        "(type tests, the CSE key, the three records) and the allocation and freeing of four objects (Var, "
-        "Eqn, its argument tuple, Tracer) and a key tuple; per leaf, a Var and a Tracer (~3.4k) and the "
-        "API's reader, NaN check and pytree. Meeting 1.2× needs the call at ~0.68× micrograd's time.",
-        "Fewer objects per equation (an Eqn built once at the end; values kept in a list by id, not a dict; "
-        "CSE keys only where a hit is possible) and fewer per leaf (the API's per-leaf checks once per "
-        "pytree structure); a second IR (a tape of closures) is excluded by the issue.",
+        "(10.5k), and the sweep with prepare is ~348k of the B=1 call (351k before; bench/fresh_counts.py "
+        "'s1 sweep'). Paired (bench/scalar_ab.py, 5 pairs, under load): B=1 after ÷ before 0.92 "
+        "(0.88–0.95), difflab ÷ micrograd 2.16 → 1.99 in the same processes; B=8 0.86 (0.85–0.90). What is "
+        "left per equation is ~3.8k instructions of bytecode in the float operator (type tests, the CSE "
+        "lookup, the three records) and the allocation and freeing of the Var, the Eqn, its argument tuple "
+        "and the Tracer; per leaf, a Var and a Tracer (~3.4k) and the API's reader, NaN check and pytree. "
+        "Meeting 1.2× needs the call at ~0.68× micrograd's time.",
+        "Fewer objects per equation (an Eqn built once at the end; values kept in a list by id, not a dict) "
+        "and fewer per leaf (the API's per-leaf checks once per pytree structure); a second IR (a tape of "
+        "closures) is excluded by the issue.",
     ),
     "tape": (
         "Trace and sweep are single passes doing the same work per equation, and memory (tracemalloc, "
@@ -250,14 +254,16 @@ WHY = {
         "the tape's objects and the trace's dicts (tens of MiB) no longer fit the CPU's caches, so each "
         "equation's lookups miss. Earlier notes put it down to drift between sizes; two idle runs agreeing "
         "say it is the memory hierarchy. Stop 22 (scalar22: a Var made by one C call, tracers without "
-        "their __init__, no thread-local read per equation) made every size ~12% faster (paired, pinned, "
-        "under load: trace after ÷ before 0.86 at 10³ and 10⁴, 0.88 at 10⁵), so the slope did not move "
-        "(1.13 → 1.14 there): the cost is the same share at each size. Memory per equation (tracemalloc) "
-        "is ~440–490 B: a Var 64 (a 3-tuple; 56 as a slotted object, the same 64-byte pymalloc block), the "
-        "Eqn 80, its argument tuple 56, the CSE key 64, the value's float 24, and the two dict entries.",
-        "Fewer and smaller objects per equation: the CSE key could be the Eqn's own argument tuple in a "
-        "table per op (−64 B and one allocation per equation), the values kept in a list by id; the "
-        "algorithm itself is linear.",
+        "their __init__, no thread-local read per equation, the CSE key the equation's own argument tuple) "
+        "made every size faster by about the same share (paired processes, pinned, under load: trace after "
+        "÷ before 0.86 / 0.89 / 0.85 at 10³ / 10⁴ / 10⁵ equations, gradient 0.90 / 0.92 / 0.85), so the "
+        "slope did not move (trace 1.14 → 1.14, gradient 1.12 → 1.10 in those loaded runs). Memory per "
+        "equation (tracemalloc, fresh gradient's peak) 467 / 422 / 472 B → 441 / 416 / 437 B: a Var 64 "
+        "(a 3-tuple; 56 requested as a slotted object, the same 64-byte pymalloc block), the Eqn 80, its "
+        "argument tuple 56 (now also its CSE key where the arguments are Vars), the value's float 24, a "
+        "constant's key tuple, and the two dict entries.",
+        "Fewer and smaller objects per equation (values kept in a list by id, not a dict; an Eqn without "
+        "its argument tuple for unary and binary equations); the algorithm itself is linear.",
     ),
     "tape-speed": (
         "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows. Before the "
