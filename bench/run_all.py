@@ -214,7 +214,7 @@ WHY = {
         "B=1 1.51M instructions per fresh call (1.74M before stop 22: Var a tuple made by one C call, "
         "tracers by object.__new__ and slot stores, no thread-local read per equation, CSE keyed by the "
         "equation's own argument tuple; 1.77M before stop 21, 1.83M before stop 20), 1.6× micrograd's "
-        "0.95M; B=8 9.2M (10.6M before), 1.4× its 6.6M. "
+        "0.95M; B=8 9.1M (10.6M before), 1.4× its 6.6M. "
         "Objects built by C setter calls (a slot's __set__, through map or not) cost more than a Python "
         "__init__, which costs more than object.__new__ and stores to its slots (STORE_ATTR_SLOT): a Var "
         "was ~3.4k instructions that way, is ~1.9k as a tuple; a Tracer ~1.8k by its __init__, ~1.3k so.",
@@ -234,7 +234,7 @@ WHY = {
         "and three slot stores (~1.3k, not ~1.8k through its __init__); the recording thread's origin is "
         "read from a dict that is empty while no derivative rule runs (a thread-local's attribute read was "
         "~600 per equation); the CSE table is one dict per op keyed by the equation's own argument tuple (no "
-        "second key tuple). A chain of float products now traces at ~10.1k instructions per equation "
+        "second key tuple). A chain of float products now traces at ~10.0k instructions per equation "
         "(12.6k before; the multiplication itself 0.3k), a float leaf costs ~8.9k per fresh gradient "
         "(10.5k), and the sweep with prepare is ~348k of the B=1 call (351k before; bench/fresh_counts.py "
         "'s1 sweep'). Paired (bench/scalar_ab.py, 5 pairs, under load): B=1 after ÷ before 0.92 "
