@@ -11,7 +11,9 @@ MLP, and per equation for the scalar net at B = 1 and 8. WHAT N runs one contend
 one `functools.reduce` with the collector off (so valgrind counts only those calls, and a collection's
 timing cannot move the count): mlp (a fresh `dl.value_and_grad`), mlpi (the same with
 `Reverse(compiled=False)`), ag (autograd's value_and_grad, bench/mlp.py's peer loss), s1 and s8 (a
-fresh `dl.grad` of the scalar net at B = 1, 8), mg1 and mg8 (micrograd's forward + backward there).
+fresh `dl.grad` of the scalar net at B = 1, 8), "s1 stage"/"s1 sweep" (its trace by `api.stage`, which
+flattens the pytree itself; prepare + the sweep on the traced values; also s8, and "mlp stage"/"mlp sweep"),
+mg1 and mg8 (micrograd's forward + backward there).
 Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
 WHAT f1: a fresh `dl.grad` of x * x at one float, the call's fixed cost (what depends on no leaf or equation).
 """
@@ -47,22 +49,18 @@ def contenders() -> dict:
     f = MLP([2, 16, 16, 2], activation="tanh").loss("cross_entropy")
     interp = dl.Reverse(compiled=False)
     st = stage(f, (params, X, Y))
-    values = dict(st.values)
-    xs = [values[v] for v in st.graph.inputs]
-
-    def sweep():
-        return dl.Reverse().prepare(st.graph, st.wrt).grad_leaves(xs, values)
 
     fns = {
         "mlp": lambda: dl.value_and_grad(f)(params, X, Y),
         "mlpi": lambda: dl.value_and_grad(f, method=interp)(params, X, Y),
         "mlp stage": lambda: stage(f, (params, X, Y)),
-        "mlp sweep": sweep,
+        "mlp sweep": _sweep(st),
     }
     for B in (1, 8):
         p, (Xs, Ys) = S.init(), S.data(B)
         fns[f"s{B}"] = functools.partial(lambda p, Xs, Ys: dl.grad(S.loss)(p, Xs, Ys), p, Xs, Ys)
         fns[f"s{B} stage"] = functools.partial(lambda p, Xs, Ys: stage(S.loss, (p, Xs, Ys)), p, Xs, Ys)
+        fns[f"s{B} sweep"] = _sweep(stage(S.loss, (p, Xs, Ys)))
         setup = S.micrograd_setup(p, Xs, Ys)
         if setup is not None:
             fns[f"mg{B}"] = setup[1]
@@ -74,6 +72,13 @@ def contenders() -> dict:
         fns["ag"] = lambda: vg(params, X, Y)
     fns["f1"] = lambda: dl.grad(_square)(3.0)
     return fns
+
+
+def _sweep(st):
+    """prepare + the interpreted sweep on a staged call's traced values (a fresh call's part after its trace)."""
+    values = dict(st.values)
+    xs = [values[v] for v in st.graph.inputs]
+    return lambda: dl.Reverse().prepare(st.graph, st.wrt).grad_leaves(xs, values)
 
 
 def calls(fn, reps=5) -> float:
@@ -95,7 +100,7 @@ def main():
     fns = contenders()
     if sys.argv[1:] == ["calls"]:
         eqns = {B: len(dl.prepare(S.loss, S.init(), *S.data(B)).graph.eqns) for B in (1, 8)}
-        for name in ("mlp", "mlp stage", "mlp sweep", "s1", "s1 stage", "s8", "s8 stage"):
+        for name in ("mlp", "mlp stage", "mlp sweep", "s1", "s1 stage", "s1 sweep", "s8", "s8 stage", "s8 sweep"):
             per = calls(fns[name])
             B = int(name[1]) if name.startswith("s") else None
             print(f"{name:10s} {per:8.1f}" + (f"   per equation {per / eqns[B]:.2f}" if B else ""))

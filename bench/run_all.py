@@ -71,8 +71,10 @@ WHY = {
     "unprepared": (
         "A fresh dl.value_and_grad traces (Trace.record: Var, Eqn, Tracer and a CSE key per equation) and "
         "then interprets the reverse sweep on the values recorded while tracing (no second forward pass): "
-        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.419 of its instructions "
-        "(callgrind, bench/fresh_counts.py: 1.71M against 4.07M per call; 1.74M before stop 21, 1.82M before "
+        "~700 Python and C calls per call (cProfile) against autograd's ~2200, and 0.415 of its instructions "
+        "(callgrind, bench/fresh_counts.py: 1.69M against 4.07M per call; 1.71M before stop 22, whose cheaper "
+        "Var and Tracer moved paired time within noise, 0.51 → 0.51 by bench/fresh_ab.py, its per-op CSE "
+        "tables costing the MLP's ~8 distinct ops ~8k of the ~25k saved; 1.74M before stop 21, 1.82M before "
         "stop 20). Stop 21 trimmed the call's fixed work: a scalar loss's sweep seeded ū = 1.0 directly (no "
         "ones vector, split or seed comprehension), its value returned as a Python float without the output "
         "pytree's unflatten and alias checks, and up to 8 leaves made inputs by one loop rather than "
@@ -219,33 +221,43 @@ WHY = {
         "and swept (trace.gc_paused), and the tape holds no cycle, so it is freed by reference counting. "
         "cProfile, B=8: ~20 Python calls per equation for trace + reverse (25 before, 55 at first), ~13.5 "
         "for the trace, of which the loss's own generator and sum calls are part. What remains is the "
-        "reusable IR's bookkeeping per equation and per leaf (~13k instructions per traced equation, ~11k "
+        "reusable IR's bookkeeping per equation and per leaf (~10k instructions per traced equation, ~9k "
         "per leaf: see the ÷ micrograd row) and ~259k of per-call work. callgrind (bench/fresh_counts.py): "
-        "B=1 1.74M instructions per fresh call (1.77M before stop 21: a scalar loss seeded and returned "
-        "without the ones vector, split and output pytree; 1.83M before stop 20), 1.8× micrograd's 0.96M; "
-        "B=8 10.7M, 1.6× its 6.6M. "
-        "Objects built by C setter calls (map over a slot's __set__) cost more than a Python __init__: the "
-        "inputs' Tracers made that way added 35k instructions at B=1, so Var's setters are a lead too.",
-        "Fewer objects per equation (an Eqn built once at the end; a cheaper immutable Var), and the API's "
-        "per-leaf checks done once per pytree structure.",
+        "B=1 1.51M instructions per fresh call (1.74M before stop 22: Var a tuple made by one C call, "
+        "tracers by object.__new__ and slot stores, no thread-local read per equation, CSE keyed by the "
+        "equation's own argument tuple; 1.77M before stop 21, 1.83M before stop 20), 1.6× micrograd's "
+        "0.95M; B=8 9.1M (10.6M before), 1.4× its 6.6M. "
+        "Objects built by C setter calls (a slot's __set__, through map or not) cost more than a Python "
+        "__init__, which costs more than object.__new__ and stores to its slots (STORE_ATTR_SLOT): a Var "
+        "was ~3.4k instructions that way, is ~1.9k as a tuple; a Tracer ~1.8k by its __init__, ~1.3k so.",
+        "Fewer objects per equation (an Eqn built once at the end), fewer bytecodes in the float operator "
+        "and the sweep's loop, and the API's per-leaf checks done once per pytree structure.",
     ),
     "scalar-cached": ("", ""),
     "scalar-micrograd": (
         "micrograd pays one Value, one set and one closure per node, and its graph is cyclic (each "
         "closure holds its output), so the collector walks it (timed here with the collector on for both). "
         "difflab records per equation one Var, one Eqn, one Tracer and two dict entries (CSE key, value), "
-        "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.74M instructions per "
-        "fresh call (1.77M before stop 21), 1.8× micrograd's 0.96M. Where they go (stop 21, callgrind of "
-        "pieces): the per-call work that depends on neither leaves nor equations is ~259k (a one-float "
-        "fresh gradient; the pytree is no longer flattened or its signature rebuilt: the generated reader "
-        "reads a call shaped as an earlier one), each of the 40 leaves costs ~11k (~4.7k its Var and Tracer "
-        "as a graph input, ~1.2k prepare's shapes, ~1.7k the sweep's gradient gathering, ~0.8k the reader, "
-        "~0.9k the NaN check and the gradient pytree), and each of the 66 equations ~13k traced (Var by "
-        "object.__new__ and three slot setters, Eqn, CSE key, two dict entries, Tracer, all freed at the "
-        "end) plus ~4k swept. So at B=1 the leaves and equations, not the API's layers, are ~85% of the "
-        "call; meeting 1.2× needs the call at ~0.68× micrograd's time, about half of today's.",
-        "Fewer objects per equation and per leaf (a Var made by one call, not object.__new__ and three "
-        "slot setters; an Eqn built once at the end); a second IR (a tape of closures) is excluded by the issue.",
+        "then sweeps back on Python floats. callgrind (bench/fresh_counts.py): B=1 1.51M instructions per "
+        "fresh call (1.74M before stop 22, 1.77M before stop 21), 1.58× micrograd's 0.95M. Stop 22 (scalar22) "
+        "made the per-equation and per-leaf objects cheaper: a Var is a tuple subclass (id, shape, dtype) "
+        "made by one C call (tuple.__new__), still equal, hashed and unordered by identity and immutable "
+        "(~1.9k instructions, not ~3.4k by object.__new__ and three slot setters); a Tracer is object.__new__ "
+        "and three slot stores (~1.3k, not ~1.8k through its __init__); the recording thread's origin is "
+        "read from a dict that is empty while no derivative rule runs (a thread-local's attribute read was "
+        "~600 per equation); the CSE table is one dict per op keyed by the equation's own argument tuple (no "
+        "second key tuple). A chain of float products now traces at ~10.0k instructions per equation "
+        "(12.6k before; the multiplication itself 0.3k), a float leaf costs ~8.9k per fresh gradient "
+        "(10.5k), and the sweep with prepare is ~348k of the B=1 call (351k before; bench/fresh_counts.py "
+        "'s1 sweep'). Paired (bench/scalar_ab.py, 5 pairs, under load): B=1 after ÷ before 0.92 "
+        "(0.88–0.95), difflab ÷ micrograd 2.16 → 1.99 in the same processes; B=8 0.86 (0.85–0.90). What is "
+        "left per equation is ~3.8k instructions of bytecode in the float operator (type tests, the CSE "
+        "lookup, the three records) and the allocation and freeing of the Var, the Eqn, its argument tuple "
+        "and the Tracer; per leaf, a Var and a Tracer (~3.4k) and the API's reader, NaN check and pytree. "
+        "Meeting 1.2× needs the call at ~0.68× micrograd's time.",
+        "Fewer objects per equation (an Eqn built once at the end; values kept in a list by id, not a dict) "
+        "and fewer per leaf (the API's per-leaf checks once per pytree structure); a second IR (a tape of "
+        "closures) is excluded by the issue.",
     ),
     "tape": (
         "Trace and sweep are single passes doing the same work per equation, and memory (tracemalloc, "
@@ -253,9 +265,17 @@ WHY = {
         "10⁵ (see the table: ~1.7 → ~2.5 µs), on an idle machine in both runs of stop 21: at 10⁵ equations "
         "the tape's objects and the trace's dicts (tens of MiB) no longer fit the CPU's caches, so each "
         "equation's lookups miss. Earlier notes put it down to drift between sizes; two idle runs agreeing "
-        "say it is the memory hierarchy.",
-        "Fewer and smaller objects per equation and a smaller CSE key table (more of the tape in cache); "
-        "the algorithm itself is linear.",
+        "say it is the memory hierarchy. Stop 22 (scalar22: a Var made by one C call, tracers without "
+        "their __init__, no thread-local read per equation, the CSE key the equation's own argument tuple) "
+        "made every size faster by about the same share (paired processes, pinned, under load: trace after "
+        "÷ before 0.86 / 0.89 / 0.85 at 10³ / 10⁴ / 10⁵ equations, gradient 0.90 / 0.92 / 0.85), so the "
+        "slope did not move (trace 1.14 → 1.14, gradient 1.12 → 1.10 in those loaded runs). Memory per "
+        "equation (tracemalloc, fresh gradient's peak) 467 / 422 / 472 B → 441 / 416 / 437 B: a Var 64 "
+        "(a 3-tuple; 56 requested as a slotted object, the same 64-byte pymalloc block), the Eqn 80, its "
+        "argument tuple 56 (now also its CSE key where the arguments are Vars), the value's float 24, a "
+        "constant's key tuple, and the two dict entries.",
+        "Fewer and smaller objects per equation (values kept in a list by id, not a dict; an Eqn without "
+        "its argument tuple for unary and binary equations); the algorithm itself is linear.",
     ),
     "tape-speed": (
         "Trace + reverse of a 10⁵-equation tape: the per-equation costs of the scalar rows. Before the "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import threading
 from typing import Any, NamedTuple
 
@@ -79,25 +80,37 @@ class Traced:
     __slots__ = ()
 
 
-class Var:
-    """A value in the graph: an id, a shape and a dtype (immutable)."""
+class Var(tuple):
+    """A value in the graph: an id, a shape and a dtype (immutable).
 
-    __slots__ = ("id", "shape", "dtype")
+    Equal and hashed by identity, as an object is: two Vars of the same id, shape and dtype are two
+    values (a plain tuple of its fields compared with one gets the tuple's answer; nothing does). Stored as a tuple (id, shape, dtype) so that the tracer makes one by a single C call,
+    `make(id, shape, dtype)` (the tuple (id, shape, dtype) built, then `tuple.__new__`): an object with
+    three slots and no setter (immutable) took `object.__new__` and three descriptor calls, about
+    1.4k machine instructions more per equation and per input of a fresh trace (callgrind). A Var is not
+    a pytree node nor a sequence to anyone: nothing in difflab iterates, indexes or measures one.
+    """
 
-    def __init__(self, id: int, shape: tuple, dtype: Any):
-        object.__setattr__(self, "id", id)
-        object.__setattr__(self, "shape", tuple(shape))
-        object.__setattr__(self, "dtype", dtype if isinstance(dtype, np.dtype) else np.dtype(dtype))
+    __slots__ = ()
+
+    def __new__(cls, id: int, shape: tuple, dtype: Any):
+        return _tuple_new(cls, (id, tuple(shape), dtype if isinstance(dtype, np.dtype) else np.dtype(dtype)))
+
+    # identity, not the tuple's contents (object's slots: hashing and comparing stay C calls)
+    __hash__, __eq__, __ne__ = object.__hash__, object.__eq__, object.__ne__
+    __lt__, __le__, __gt__, __ge__ = object.__lt__, object.__le__, object.__gt__, object.__ge__
+
+    id = property(operator.itemgetter(0), doc="The Var's number (`v{id}` when printed).")
+    shape = property(operator.itemgetter(1), doc="The value's shape (a tuple).")
+    dtype = property(operator.itemgetter(2), doc="The value's NumPy dtype.")
 
     @classmethod
     def make(cls, id: int, shape: tuple, dtype: np.dtype) -> "Var":
         """The constructor's fast path for a tracer: shape already a tuple, dtype already a dtype."""
-        v = object.__new__(cls)
-        _SET_ID(v, id), _SET_SHAPE(v, shape), _SET_DTYPE(v, dtype)
-        return v
+        return _tuple_new(cls, (id, shape, dtype))
 
-    def __setattr__(self, name, value):
-        raise AttributeError("Var is immutable")
+    def __getnewargs__(self):  # (copy and pickle: the constructor's arguments)
+        return tuple(self)
 
     def __repr__(self):
         return f"v{self.id}"
@@ -111,7 +124,7 @@ class Var:
         return f"{_dtype_name(self.dtype)}[{','.join(map(str, self.shape))}]"
 
 
-_SET_ID, _SET_SHAPE, _SET_DTYPE = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
+_tuple_new = tuple.__new__
 
 
 class Const(NamedTuple):
@@ -391,30 +404,33 @@ def numbers(values) -> list:
     return [x.concrete if isinstance(x, Traced) else x for x in values]
 
 
-class _Deriving(threading.local):
-    # a class default, not getattr(..., None): a thread-local miss raises and catches an
-    # AttributeError, which was a fifth of recording a scalar equation (the tracer reads it per record)
-    origin = None  # the user's equation whose evaluation or rule is running in this thread
-
-
-_deriving = _Deriving()
+#: thread id -> the user's equation whose evaluation or rule is running in that thread (`on_behalf`);
+#: a thread running none has no entry, so while none does the dict is empty and a trace recording
+#: an equation reads `deriving_from()`'s answer as `_ORIGINS.get(_get_ident()) if _ORIGINS else None`
+#: without a call (a thread-local's attribute read was ~600 instructions per recorded equation)
+_ORIGINS: dict = {}
+_get_ident = threading.get_ident
 
 
 def deriving_from():
     """The user's equation (an Eqn) whose evaluation or derivative rule is running in this thread,
     or None: the `source` of any equation recorded now (`trace.Trace.record` asks)."""
-    return _deriving.origin
+    return _ORIGINS.get(_get_ident()) if _ORIGINS else None
 
 
 def on_behalf(eqn: Eqn, fn, *args, **kw):
     """fn(*args, **kw) for `eqn` (its op, or one of its rules): what it records into a trace
     remembers `eqn`'s origin as its source."""
-    before = _deriving.origin
-    _deriving.origin = eqn if eqn.source is None else eqn.source  # (eqn.origin, without its call)
+    me = _get_ident()
+    before = _ORIGINS.get(me)
+    _ORIGINS[me] = eqn if eqn.source is None else eqn.source  # (eqn.origin, without its call)
     try:
         return fn(*args, **kw)
     finally:
-        _deriving.origin = before
+        if before is None:
+            del _ORIGINS[me]
+        else:
+            _ORIGINS[me] = before
 
 
 #: the origin of equations that only combine a function's values (numeric's stencils recorded on

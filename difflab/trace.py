@@ -33,7 +33,7 @@ from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
-from .graph import _deriving  # .origin: graph.deriving_from() without its call, read per equation
+from .graph import _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -49,7 +49,10 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
         self.specialised = False
-        self.seen: dict = {}  # CSE key -> the Var recorded for it
+        # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
+        # argument tuple where its arguments are Vars (no second tuple per equation: a 10⁵-equation tape
+        # kept 64 bytes and an allocation per equation for it), a constant entering by its id, params by repr
+        self.seen: collections.defaultdict = collections.defaultdict(dict)
         self.values: dict = {}  # Var -> its value at the example input (no Tracer: see gc_paused)
         self.consts: list = []
         self.copies: dict = {}  # id of a closed-over array -> its copy, the graph's constant
@@ -94,7 +97,7 @@ class Trace:
                     found = self._with_float(op, args, k)
             if found is not None:
                 return found
-        atoms, values, key, floats, consts = [], [], [op], True, False
+        atoms, values, key, floats, consts = [], [], [], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
                 v = a.value  # always concrete: inputs are unwrapped in trace_flat
@@ -123,7 +126,8 @@ class Trace:
         if params:
             key.append(repr(eqn_params))
         key = tuple(key)
-        hit = self.seen.get(key)
+        table = self.seen[op]
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
@@ -132,7 +136,7 @@ class Trace:
             value, self.fp_error = _refused(op, values, params), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
-        return self._new(op, tuple(atoms), eqn_params, key, value)
+        return self._new(op, tuple(atoms), eqn_params, table, key, value)
 
     def record_one(self, op, a, params) -> "Tracer":
         """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,
@@ -163,19 +167,20 @@ class Trace:
         x, y = a.value, b.value
         if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
-        key = (op, a.var, b.var) if binary else (op, a.var)
+        atoms = key = (a.var, b.var) if binary else (a.var,)
         eqn_params = ()
         if params:
             eqn_params = tuple(sorted(params.items()))
             key = (*key, repr(eqn_params))
-        hit = self.seen.get(key)
+        table = self.seen[op]
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
         try:
             value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):
             return None  # (record computes it again and names the equation in its error)
-        return self._new(op, (a.var, b.var) if binary else (a.var,), eqn_params, key, value)
+        return self._new(op, atoms, eqn_params, table, key, value)
 
     def _with_float(self, op, args, k):
         """`record` of `op(x, c)` (k = 1) or `op(c, x)` (k = 0) for a Python float c = args[k] and a
@@ -189,8 +194,9 @@ class Trace:
         if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
             return a
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
-        key = (op, a.var, id(c)) if k else (op, id(c), a.var)
-        hit = self.seen.get(key)
+        key = (a.var, id(c)) if k else (id(c), a.var)
+        table = self.seen[op]
+        hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
         try:
@@ -198,33 +204,37 @@ class Trace:
         except (ValueError, TypeError, IndexError):
             return None
         const = _new_tuple(Const, (c,))
-        return self._new(op, (a.var, const) if k else (const, a.var), (), key, value)
+        return self._new(op, (a.var, const) if k else (const, a.var), (), table, key, value)
 
-    def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
-        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
+    def _new(self, op, atoms, eqn_params, table, key, value) -> "Tracer":
+        """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry (`table[key]`,
+        `table` being `seen[op]`) and tracer."""
         kind = type(value)
-        if kind is np.ndarray or kind is np.float64 or kind is float:  # Var.make, inlined
-            out = _new_object(Var)
-            _set_id(out, next(self.ids))
-            _set_shape(out, () if kind is float else value.shape)
-            _set_dtype(out, _F64 if kind is float else value.dtype)
+        if kind is float:  # Var.make, inlined
+            out = _new_var(Var, (next(self.ids), (), _F64))
+        elif kind is np.ndarray or kind is np.float64:
+            out = _new_var(Var, (next(self.ids), value.shape, value.dtype))
         else:
             if not isinstance(value, (np.ndarray, np.generic, bool)):
                 value = np.asarray(value)
             out = self.new_var(value)
         if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, atoms, out)
-        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, _deriving.origin)))
-        self.seen[key] = out
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
+        table[key] = out
         self.values[out] = value
-        return Tracer(self, out, value)
+        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = self, out, value
+        return tracer
 
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
         value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
         var = a.var
-        key = (op, var)
-        hit = self.seen.get(key)
+        key = (var,)  # (also the equation's arguments)
+        table = self.seen[op]
+        hit = table.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
         try:
@@ -233,17 +243,18 @@ class Trace:
             return None
         if type(value) is not float or value - value != 0.0:
             return None
-        out = _new_object(Var)  # Var.make, inlined
-        _set_id(out, next(self.ids))
-        _set_shape(out, ())
-        _set_dtype(out, _F64)
-        self.eqns.append(_new_tuple(Eqn, (out, op, (var,), (), _deriving.origin)))
-        self.seen[key] = out
+        out = _new_var(Var, (next(self.ids), (), _F64))  # Var.make, inlined
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        self.eqns.append(_new_tuple(Eqn, (out, op, key, (), origin)))
+        table[key] = out
         self.values[out] = value
-        return Tracer(self, out, value)
+        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = self, out, value
+        return tracer
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
+_new_var = tuple.__new__  # Var.make without its call: `_new_var(Var, (id, shape, dtype))` (graph.Var)
 
 
 def _note(t: Trace, outer):
@@ -606,18 +617,18 @@ def _float_operator(op, reflected: bool):
             if o._trace is not t or type(o.value) is not float:
                 return general(self, o)
             y = o.value
-            ax, ay = self.var, o.var
-            key = (op, ay, ax) if reflected else (op, ax, ay)
+            atoms = key = (o.var, self.var) if reflected else (self.var, o.var)  # (the arguments are the key)
         elif type(o) is float:
             if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            ax, ay = self.var, _new_tuple(Const, (o,))
-            key = (op, id(o), ax) if reflected else (op, ax, id(o))
+            const = _new_tuple(Const, (o,))
+            atoms, key = ((const, self.var), (id(o), self.var)) if reflected else ((self.var, const), (self.var, id(o)))
         else:
             return general(self, o)
-        hit = t.seen.get(key)
+        table = t.seen[op]
+        hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(t, hit, t.values[hit])
         try:
@@ -626,23 +637,21 @@ def _float_operator(op, reflected: bool):
             return general(self, o)
         if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
             return general(self, o)
-        out = _new_object(Var)  # Var.make, inlined: one Python frame less per equation
-        _set_id(out, next(t.ids))
-        _set_shape(out, ())
-        _set_dtype(out, _F64)
-        t.eqns.append(_new_tuple(Eqn, (out, op, (ay, ax) if reflected else (ax, ay), (), _deriving.origin)))
-        t.seen[key] = out
+        out = _new_var(Var, (next(t.ids), (), _F64))  # Var.make, inlined: one Python frame less per equation
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
+        t.eqns.append(_new_tuple(Eqn, (out, op, atoms, (), origin)))
+        table[key] = out
         t.values[out] = value
-        return Tracer(t, out, value)
+        tracer = _new_object(Tracer)  # Tracer(t, out, value) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = t, out, value
+        return tracer
 
     return operator
 
 
 _new_object = object.__new__
-_consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
 _VAR = operator.attrgetter("var")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
-_set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
         setattr(Tracer, f"__{_name}__", _float_operator(_op, False))
@@ -791,12 +800,15 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     fresh Var, made by C loops (`map` over the Var setters): what `_inputs` makes, without a Python
     step per leaf (a scalar net has one leaf per weight)."""
     n = len(leaves)
-    var = list(map(_new_object, itertools.repeat(Var, n)))
-    _consume(map(_set_id, var, t.ids))  # (map stops at the last Var: no id is drawn beyond it)
-    _consume(map(_set_shape, var, itertools.repeat((), n) if floats else map(_SHAPE, leaves)))
-    _consume(map(_set_dtype, var, itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)))
+    shapes = itertools.repeat((), n) if floats else map(_SHAPE, leaves)
+    dtypes = itertools.repeat(_F64, n) if floats else map(_DTYPE, leaves)
+    # (islice: no id is drawn beyond the last leaf's)
+    var = list(map(_new_var, itertools.repeat(Var, n), zip(itertools.islice(t.ids, n), shapes, dtypes)))
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
-    return list(map(Tracer, itertools.repeat(t, n), var, leaves))
+    inputs = list(map(_new_object, itertools.repeat(Tracer, n)))
+    for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: cheaper than a call of Tracer's __init__ each)
+        tracer._trace, tracer.var, tracer.value = t, v, x
+    return inputs
 
 
 def _inputs(t: Trace, leaves) -> list:
@@ -805,22 +817,19 @@ def _inputs(t: Trace, leaves) -> list:
     values = t.values  # the inputs' values too: traced_values hands this dict over as it is
     for x in leaves:  # (Trace.new_var's common cases, inlined)
         if type(x) is float:
-            var = _new_object(Var)
-            _set_id(var, next(ids))
-            _set_shape(var, ())
-            _set_dtype(var, _F64)
-        elif type(x) is np.ndarray:
-            var = _new_object(Var)
-            _set_id(var, next(ids))
-            _set_shape(var, x.shape)
-            _set_dtype(var, x.dtype)
+            var = _new_var(Var, (next(ids), (), _F64))
         else:
-            var = t.new_var(x)
-            x = x.concrete if isinstance(x, Tracer) else x
-        if var.dtype.kind == "c":
-            t.complex_seen = True
+            if type(x) is np.ndarray:
+                var = _new_var(Var, (next(ids), x.shape, x.dtype))
+            else:
+                var = t.new_var(x)
+                x = x.concrete if isinstance(x, Tracer) else x
+            if var.dtype.kind == "c":
+                t.complex_seen = True
         values[var] = x
-        inputs.append(Tracer(t, var, x))
+        tracer = _new_object(Tracer)  # Tracer(t, var, x) without the frame of its __init__
+        tracer._trace, tracer.var, tracer.value = t, var, x
+        inputs.append(tracer)
     return inputs
 
 
