@@ -20,6 +20,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
+from .canonical import product, total
 from .reverse import backward
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
@@ -55,13 +56,14 @@ class Program:
         adj: dict = {}
         for y, a in seeds:
             if y.is_Symbol:
-                adj[y] = adj.get(y, 0) + a
+                adj.setdefault(y, []).append(a)
             else:  # an output that is an expression over named values
                 self._push(y, a, adj, active, singular)
         for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
-            a = adj.pop(s, None)
-            if a is None:
+            terms = adj.pop(s, None)
+            if terms is None:
                 continue
+            a = total(terms)  # (each adjoint summed once: adding term by term re-flattened the sum each time)
             if not a.is_Atom:
                 name = sp.Symbol(f"{tag}{s.name}", real=True)
                 self.assignments.append((name, a))
@@ -70,7 +72,7 @@ class Program:
                     singular.add(name)
                 a = name
             self._push(e, a, adj, active, singular, out=s)
-        return [sp.sympify(adj.get(x, 0)) for x in wrt]
+        return [total(adj.get(x, ())) for x in wrt]
 
     def _singular(self) -> set:
         """Named values (and adjoints) that may be infinite at some point: a negative power or a
@@ -112,12 +114,11 @@ class Program:
             return sp.Integer(0)
         if e.is_Symbol:
             return tan[e]
-        terms = [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
-        return sp.Add(*terms)
+        return total([_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)])
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
-            adj[u] = adj.get(u, 0) + _times(a, d, strong, singular)
+            adj.setdefault(u, []).append(_times(a, d, strong, singular))
 
     def _local(self, e, active, singular, out=None) -> list:
         """[(u, ∂e/∂u, strong)]: the nonzero local partials of e (the value named `out`, or an output
@@ -208,6 +209,8 @@ class Program:
 def _maybe_infinite(e, singular) -> bool:
     import sympy as sp
 
+    if getattr(e, "is_Symbol", False):  # (the common case, answered without SymPy's tree walks)
+        return e in singular
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
@@ -257,7 +260,7 @@ def _times(a, d, strong, singular):
     compute it: a registry partial not marked strong_zero is 0·∞ = NaN where it is 0 and `a` infinite,
     as there (cbrt's Hessian at 0)."""
     maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
-    return _strong(a, d) if maybe else a * d
+    return _strong(a, d) if maybe else product(a, d)
 
 
 def to_sympy(graph) -> Program:
