@@ -38,6 +38,7 @@ class Program:
         #: (value of an enclosing trace, its symbols): constants the function closes over that an
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
+        self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -76,12 +77,15 @@ class Program:
 
     def _singular(self) -> set:
         """Named values (and adjoints) that may be infinite at some point: a negative power or a
-        log in their expression, or such a value in it."""
-        singular = set()
-        for s, e in self.assignments:
-            if _maybe_infinite(e, singular):
-                singular.add(s)
-        return singular
+        log in their expression, or such a value in it. Assignments are only ever appended: each is scanned
+        once, by the first call after it (a nested check asks for every JVP and VJP of a growing program);
+        a copy is returned, which the caller extends with what it adds."""
+        found, upto = self._scanned
+        for s, e in self.assignments[upto:]:
+            if _maybe_infinite(e, found):
+                found.add(s)
+        self._scanned = (found, len(self.assignments))
+        return set(found)
 
     def tangents(self, ys, wrt: list, dirs: list, tag: str) -> list:
         """Forward accumulation of d/dt y(wrt + t·dirs) at t = 0 for each y of `ys` (`dirs`: one tangent
@@ -167,7 +171,9 @@ class Program:
             np.array([sp.Symbol(f"x{k + i}_{j}", real=True) for j in range(n)], dtype=object)
             for i, n in enumerate(sizes)
         ]
-        return Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy._scanned = (set(self._scanned[0]), self._scanned[1])
+        return copy
 
     def add(self, name, e):
         """Append the assignment name = e."""
@@ -209,11 +215,27 @@ class Program:
 def _maybe_infinite(e, singular) -> bool:
     import sympy as sp
 
-    if getattr(e, "is_Symbol", False):  # (the common case, answered without SymPy's tree walks)
+    if getattr(e, "is_Symbol", False):  # (the common cases, answered without SymPy's tree walks)
         return e in singular
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
+    if (plain := _product_symbols(e)) is not None:  # no log or power in it: only its symbols decide
+        return any(u in singular for u in plain)
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _product_symbols(e) -> list | None:
+    """The symbols of e when e is a product, or a sum of products, of symbols and numbers alone; else None."""
+    if not (e.is_Add or e.is_Mul):
+        return None
+    found = []
+    for a in e.args:
+        for b in a.args if a.is_Mul and e.is_Add else (a,):
+            if b.is_Symbol:
+                found.append(b)
+            elif not b.is_Number:
+                return None
+    return found
 
 
 def _hypot_form(d):
