@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from functools import cmp_to_key
 
-__all__ = ["product", "total"]
+__all__ = ["product", "total", "derivative"]
 
 
 def _sympy():
@@ -79,3 +79,27 @@ def total(terms):
             return sp.Add(*terms)
         keys.add(k)
     return sp.Add._from_args(sorted(terms, key=_order()))
+
+
+def _term_derivative(t, u):
+    """∂t/∂u for a symbol, a number or a product of distinct symbols and a number (None: another term)."""
+    sp = _sympy()
+    if t.is_Symbol:
+        return sp.S.One if t == u else sp.S.Zero
+    if t.is_Number:
+        return sp.S.Zero
+    if not (t.is_Mul and all(a.is_Symbol for a in t.args[1 if t.args[0].is_Number else 0 :])):
+        return None
+    if u not in t.args:
+        return sp.S.Zero
+    rest = tuple(a for a in t.args if a != u)  # (still in SymPy's order; u appears once: else a power)
+    return rest[0] if len(rest) == 1 else sp.Mul._from_args(rest)
+
+
+def derivative(e, u):
+    """∂e/∂u, equal to SymPy's `e.diff(u)`, for e a product of symbols and a number or a sum of such
+    terms (a contraction's entry, Σ x·y); None for any other e."""
+    if e.is_Add:
+        parts = [_term_derivative(t, u) for t in e.args]
+        return None if any(p is None for p in parts) else total(parts)
+    return _term_derivative(e, u) if e.is_Mul else None

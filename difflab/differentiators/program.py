@@ -20,7 +20,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
-from .canonical import product, total
+from .canonical import derivative, product, total
 from .reverse import backward
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
@@ -136,18 +136,11 @@ class Program:
         found = []
         for u in sorted(active & symbols, key=lambda s: s.name):
             if partials is not None:  # the registry's partials (chain rule through the argument elements)
-                d = sum((p if x == u else p * x.diff(u) for p, x, _ in partials if x.has(u)), 0)
+                d = total([p if x == u else product(p, x.diff(u)) for p, x, _ in partials if x.has(u)])
                 strong = any(flag for _, x, flag in partials if x.has(u))
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
-                d = _hypot_form(e.diff(u))
-                if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
-                    raise NotDifferentiableError(
-                        f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
-                        "hold that argument constant"
-                    )
-                if out is not None and not e.is_Atom:
-                    d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
+                d = _sympy_partial(e, u, out)
             if d != 0:
                 found.append((u, d, strong))
         return found
@@ -236,6 +229,23 @@ def _product_symbols(e) -> list | None:
             elif not b.is_Number:
                 return None
     return found
+
+
+def _sympy_partial(e, u, out):
+    """∂e/∂u by SymPy's `diff` (a sum of products of symbols and numbers: canonical.derivative, equal to it),
+    written as the registry's partials are (`_hypot_form`, `_scaled`)."""
+    d = derivative(e, u)
+    if d is not None:  # (no power, log or function in e: neither rewriting applies)
+        return d
+    d = _hypot_form(e.diff(u))
+    if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
+        raise NotDifferentiableError(
+            f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
+            "hold that argument constant"
+        )
+    if out is not None and not e.is_Atom:
+        d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
+    return d
 
 
 def _hypot_form(d):
