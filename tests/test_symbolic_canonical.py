@@ -1,4 +1,4 @@
-"""The symbolic method's shortcuts around SymPy's general constructors (differentiators/canonical.py, the
+"""The symbolic method's shortcuts around SymPy's general constructors (ops/canonical.py, the
 one-example printer's `_plain_code`, `Program._singular`'s scan): each gives exactly what SymPy's own
 `a * b`, `Add`, `diff` and code printer give (the same arguments in the same order, the same text), so the
 generated code and every value it computes are unchanged; and a nested symbolic derivative built with
@@ -12,7 +12,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.compile.symbolic import _named_printer, _plain_code, scalar_code
 from difflab.differentiators import Symbolic
-from difflab.differentiators.canonical import derivative, product, total
+from difflab.ops.canonical import derivative, product, total
 
 x, y, z = sp.symbols("x0_1 v3_0 t_v3_2", real=True)
 ALL = [

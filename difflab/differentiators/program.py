@@ -20,7 +20,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
-from .canonical import derivative, product, total
+from ..ops.canonical import derivative, product, total
 from .reverse import backward
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]

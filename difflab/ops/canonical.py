@@ -9,14 +9,16 @@ a symbol and a finite number other than 0 and 1; a sum of symbols and products w
 parts all differ — SymPy's result is its arguments in SymPy's own order (`Basic.compare`, a number
 first), and that object is built directly (`_from_args`). Anything else goes to SymPy. The results
 are equal to SymPy's, arguments and their order included (tests/test_symbolic_canonical.py), so
-the printed code, and every value it computes, is the same.
+the printed code, and every value it computes, is the same. `mul` and `add` translate with them
+(a contraction's entries, Σ x·y, are most of what a nested check translates), and the symbolic
+method's chain rule (differentiators/program.py) multiplies, sums and differentiates with them.
 """
 
 from __future__ import annotations
 
 from functools import cmp_to_key
 
-__all__ = ["product", "total", "derivative"]
+__all__ = ["product", "plus", "total", "derivative"]
 
 
 def _sympy():
@@ -52,6 +54,13 @@ def product(a, b):
     elif b.is_Symbol and a.is_Number and _plain(a):
         return _sympy().Mul._from_args((a, b))
     return a * b
+
+
+def plus(a, b):
+    """a + b, equal to `a + b` (Python numbers are added as Python adds them)."""
+    if isinstance(a, _sympy().Basic) and isinstance(b, _sympy().Basic):
+        return total([a, b])
+    return a + b
 
 
 def _key(t):
