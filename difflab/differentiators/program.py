@@ -136,8 +136,9 @@ class Program:
         found = []
         for u in sorted(active & symbols, key=lambda s: s.name):
             if partials is not None:  # the registry's partials (chain rule through the argument elements)
-                d = total([p if x == u else product(p, x.diff(u)) for p, x, _ in partials if x.has(u)])
-                strong = any(flag for _, x, flag in partials if x.has(u))
+                hit = [(p, x, flag) for p, x, flag in partials if x == u or (not x.is_Atom and x.has(u))]
+                d = total([p if x == u else product(p, x.diff(u)) for p, x, _ in hit])
+                strong = any(flag for _, _, flag in hit)
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
                 d = _sympy_partial(e, u, out)
