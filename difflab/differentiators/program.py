@@ -118,7 +118,9 @@ class Program:
             return sp.Integer(0)
         if e.is_Symbol:
             return tan[e]
-        return total([_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)])
+        return total(
+            [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
+        )
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
