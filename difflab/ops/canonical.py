@@ -80,7 +80,7 @@ def total(terms):
     sp = _sympy()
     terms = [t for t in terms if not (t == 0 and (isinstance(t, int) or t is sp.S.Zero))]
     if len(terms) < 2:
-        return sp.sympify(terms[0]) if terms else sp.S.Zero
+        return sp.Add(*terms)  # (one term: itself, as SymPy makes it; none: 0)
     keys = set()
     for t in terms:
         k = _key(t) if isinstance(t, sp.Basic) else None
