@@ -221,11 +221,13 @@ def _named_printer(names: dict):
                 name = names.get(expr) or (by_name.get(expr.name) if getattr(expr, "is_Symbol", False) else None)
                 if name is not None:
                     return name
-            return super()._print(expr, **kwargs)
+            plain = None if kwargs else _plain_code(self, expr)
+            return plain if plain is not None else super()._print(expr, **kwargs)
 
         def code(self, e, root=None):
             self._root = root  # (the subtree being defined is printed, not answered with its name)
-            return self.doprint(e)
+            plain = _plain_code(self, e)  # (doprint adds nothing to a sum or a product of symbols)
+            return plain if plain is not None else self.doprint(e)
 
         def define(self, e, name):
             line = f"{name} = {self.code(e, root=e)}"
@@ -235,6 +237,38 @@ def _named_printer(names: dict):
     printer = Named(_scalar_printer()._settings)
     printer._root = None
     return printer
+
+
+def _plain_code(printer, e) -> str | None:
+    """e as `printer` prints it (SymPy's code printer's `_print_Mul` and `_print_Add`, with terms in SymPy's
+    order), for the bulk of a derivative's lines: a product of symbols and at most a finite integer or
+    float, and a sum of symbols, numbers and products (each printed by `printer`); None for anything else.
+    The general printer asks each factor's precedence and rebuilds the product to take its sign out:
+    most of the time of compiling a nested check's code (tests/test_symbolic_canonical.py compares the two)."""
+    if getattr(e, "is_Mul", False):
+        return _plain_product(printer, e)
+    if getattr(e, "is_Add", False) and all(t.is_Symbol or t.is_Mul or t.is_Number for t in e.args):
+        parts = []
+        for term in e.args:
+            t = printer._print(term)
+            parts.extend(("-", t[1:]) if t.startswith("-") else ("+", t))  # (no term of these binds looser than +)
+        return ("" if parts[0] == "+" else "-") + " ".join(parts[1:])
+    return None
+
+
+def _plain_product(printer, e) -> str | None:
+    coeff, factors = (e.args[0], e.args[1:]) if e.args[0].is_Number else (None, e.args)
+    if not all(f.is_Symbol for f in factors):
+        return None
+    names = "*".join(printer._print(f) for f in factors)
+    if coeff is None:
+        return names
+    if not ((coeff.is_Integer or coeff.is_Float) and coeff.is_finite):
+        return None
+    if coeff == -1 and coeff.is_Integer:
+        return f"-{names}"
+    sign, coeff = ("-", -coeff) if coeff < 0 else ("", coeff)
+    return f"{sign}{printer._print(coeff)}*{names}"
 
 
 def share(assignments: list, exprs: list, light: bool = False) -> tuple:

@@ -20,6 +20,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
+from ..ops.canonical import derivative, product, total
 from .reverse import backward
 
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
@@ -37,6 +38,7 @@ class Program:
         #: (value of an enclosing trace, its symbols): constants the function closes over that an
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
+        self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -55,13 +57,14 @@ class Program:
         adj: dict = {}
         for y, a in seeds:
             if y.is_Symbol:
-                adj[y] = adj.get(y, 0) + a
+                adj.setdefault(y, []).append(a)
             else:  # an output that is an expression over named values
                 self._push(y, a, adj, active, singular)
         for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
-            a = adj.pop(s, None)
-            if a is None:
+            terms = adj.pop(s, None)
+            if terms is None:
                 continue
+            a = total(terms)  # (each adjoint summed once: adding term by term re-flattened the sum each time)
             if not a.is_Atom:
                 name = sp.Symbol(f"{tag}{s.name}", real=True)
                 self.assignments.append((name, a))
@@ -70,16 +73,19 @@ class Program:
                     singular.add(name)
                 a = name
             self._push(e, a, adj, active, singular, out=s)
-        return [sp.sympify(adj.get(x, 0)) for x in wrt]
+        return [total(adj.get(x, ())) for x in wrt]
 
     def _singular(self) -> set:
         """Named values (and adjoints) that may be infinite at some point: a negative power or a
-        log in their expression, or such a value in it."""
-        singular = set()
-        for s, e in self.assignments:
-            if _maybe_infinite(e, singular):
-                singular.add(s)
-        return singular
+        log in their expression, or such a value in it. Assignments are only ever appended: each is scanned
+        once, by the first call after it (a nested check asks for every JVP and VJP of a growing program);
+        a copy is returned, which the caller extends with what it adds."""
+        found, upto = self._scanned
+        for s, e in self.assignments[upto:]:
+            if _maybe_infinite(e, found):
+                found.add(s)
+        self._scanned = (found, len(self.assignments))
+        return set(found)
 
     def tangents(self, ys, wrt: list, dirs: list, tag: str) -> list:
         """Forward accumulation of d/dt y(wrt + t·dirs) at t = 0 for each y of `ys` (`dirs`: one tangent
@@ -112,12 +118,13 @@ class Program:
             return sp.Integer(0)
         if e.is_Symbol:
             return tan[e]
-        terms = [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
-        return sp.Add(*terms)
+        return total(
+            [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
+        )
 
     def _push(self, e, a, adj, active, singular, out=None):
         for u, d, strong in self._local(e, active, singular, out):
-            adj[u] = adj.get(u, 0) + _times(a, d, strong, singular)
+            adj.setdefault(u, []).append(_times(a, d, strong, singular))
 
     def _local(self, e, active, singular, out=None) -> list:
         """[(u, ∂e/∂u, strong)]: the nonzero local partials of e (the value named `out`, or an output
@@ -131,18 +138,12 @@ class Program:
         found = []
         for u in sorted(active & symbols, key=lambda s: s.name):
             if partials is not None:  # the registry's partials (chain rule through the argument elements)
-                d = sum((p if x == u else p * x.diff(u) for p, x, _ in partials if x.has(u)), 0)
-                strong = any(flag for _, x, flag in partials if x.has(u))
+                hit = [(p, x, flag) for p, x, flag in partials if x == u or (not x.is_Atom and x.has(u))]
+                d = total([p if x == u else product(p, x.diff(u)) for p, x, _ in hit])
+                strong = any(flag for _, _, flag in hit)
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
-                d = _hypot_form(e.diff(u))
-                if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
-                    raise NotDifferentiableError(
-                        f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
-                        "hold that argument constant"
-                    )
-                if out is not None and not e.is_Atom:
-                    d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
+                d = _sympy_partial(e, u, out)
             if d != 0:
                 found.append((u, d, strong))
         return found
@@ -166,7 +167,9 @@ class Program:
             np.array([sp.Symbol(f"x{k + i}_{j}", real=True) for j in range(n)], dtype=object)
             for i, n in enumerate(sizes)
         ]
-        return Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy._scanned = (set(self._scanned[0]), self._scanned[1])
+        return copy
 
     def add(self, name, e):
         """Append the assignment name = e."""
@@ -208,9 +211,44 @@ class Program:
 def _maybe_infinite(e, singular) -> bool:
     import sympy as sp
 
+    if getattr(e, "is_Symbol", False):  # (the common cases, answered without SymPy's tree walks)
+        return e in singular
     if not isinstance(e, sp.Basic) or e.is_Number:
         return isinstance(e, sp.Basic) and e.is_finite is False
+    if (plain := _product_symbols(e)) is not None:  # no log or power in it: only its symbols decide
+        return any(u in singular for u in plain)
     return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+
+
+def _product_symbols(e) -> list | None:
+    """The symbols of e when e is a product, or a sum of products, of symbols and numbers alone; else None."""
+    if not (e.is_Add or e.is_Mul):
+        return None
+    found = []
+    for a in e.args:
+        for b in a.args if a.is_Mul and e.is_Add else (a,):
+            if b.is_Symbol:
+                found.append(b)
+            elif not b.is_Number:
+                return None
+    return found
+
+
+def _sympy_partial(e, u, out):
+    """∂e/∂u by SymPy's `diff` (a sum of products of symbols and numbers: canonical.derivative, equal to it),
+    written as the registry's partials are (`_hypot_form`, `_scaled`)."""
+    d = derivative(e, u)
+    if d is not None:  # (no power, log or function in e: neither rewriting applies)
+        return d
+    d = _hypot_form(e.diff(u))
+    if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
+        raise NotDifferentiableError(
+            f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
+            "hold that argument constant"
+        )
+    if out is not None and not e.is_Atom:
+        d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
+    return d
 
 
 def _hypot_form(d):
@@ -257,7 +295,7 @@ def _times(a, d, strong, singular):
     compute it: a registry partial not marked strong_zero is 0·∞ = NaN where it is 0 and `a` infinite,
     as there (cbrt's Hessian at 0)."""
     maybe = (strong and _maybe_infinite(a, singular)) or _maybe_infinite(d, singular)
-    return _strong(a, d) if maybe else a * d
+    return _strong(a, d) if maybe else product(a, d)
 
 
 def to_sympy(graph) -> Program:

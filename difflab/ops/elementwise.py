@@ -15,6 +15,7 @@ import sys
 import numpy as np
 
 from ..graph import Traced
+from . import canonical
 from .core import (
     SYMPY_TRACED,
     Op,
@@ -59,7 +60,7 @@ add = defop(
     py=operator.add,
     direct=_on_scalars(operator.add),
     partials=(_ones_like_partial, _ones_like_partial),
-    sympy=elementwise_sympy(operator.add),
+    sympy=elementwise_sympy(canonical.plus),  # (SymPy's x + y, built directly where nothing combines)
     domain=("real", "real"),
     identity=(0.0, 0.0),
     numpy=("add",),
@@ -87,7 +88,7 @@ mul = defop(
     py=operator.mul,
     direct=_on_scalars(operator.mul),
     partials=(strong_zero(argument_partial(1)), strong_zero(argument_partial(0))),
-    sympy=elementwise_sympy(operator.mul),
+    sympy=elementwise_sympy(canonical.product),  # (SymPy's x * y, likewise)
     domain=("real", "real"),
     identity=(1.0, 1.0),
     numpy=("multiply",),

@@ -1,0 +1,162 @@
+"""The symbolic method's shortcuts around SymPy's general constructors (ops/canonical.py, the
+one-example printer's `_plain_code`, `Program._singular`'s scan): each gives exactly what SymPy's own
+`a * b`, `Add`, `diff` and code printer give (the same arguments in the same order, the same text), so the
+generated code and every value it computes are unchanged; and a nested symbolic derivative built with
+them equals reverse's."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.compile.symbolic import _named_printer, _plain_code, scalar_code
+from difflab.differentiators import Symbolic
+from difflab.ops.canonical import derivative, product, total
+
+x, y, z = sp.symbols("x0_1 v3_0 t_v3_2", real=True)
+ALL = [
+    x,
+    y,
+    z,
+    sp.Integer(2),
+    sp.Integer(-1),
+    sp.Integer(0),
+    sp.Integer(1),
+    sp.Rational(1, 2),
+    sp.Float(0.37),
+    sp.Float(-1.5),
+    sp.Float(1.0),
+    sp.Float(-1.0),
+    sp.Float(0.0),
+    sp.oo,
+    sp.nan,
+    x * y,
+    -x,
+    2.5 * y * z,
+    x + y,
+    x**2,
+    sp.sin(z),
+]
+
+
+def same(a, b) -> bool:
+    """Equal as SymPy objects, with the same arguments in the same order (what the printer walks)."""
+    return a == b and type(a) is type(b) and getattr(a, "args", ()) == getattr(b, "args", ())
+
+
+@pytest.mark.parametrize("a", ALL, ids=str)
+def test_product_is_sympy_s_product(a):
+    for b in ALL:
+        assert same(product(a, b), a * b), (a, b)
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        [],
+        [x],
+        [0, x],
+        [x, y, z],
+        [z, y, x],  # SymPy's order, not the given one
+        [x * y, 2.5 * z, -y],
+        [x, 2 * x],  # like terms: SymPy collects them
+        [x * y, -x * y],  # cancel to 0
+        [sp.Float(0.5), x, sp.Integer(3)],
+        [x + y, z],  # a sum inside: flattened
+        [sp.oo * x, y],
+        [x**2, x * y, sp.sin(z)],
+        [sp.Float(0.0), x],
+    ],
+    ids=str,
+)
+def test_total_is_sympy_s_sum(terms):
+    assert same(total(terms), sp.Add(*terms) if terms else sp.S.Zero)
+    assert same(total(terms), sum(terms, sp.S.Zero))  # (adjoints were summed term by term before)
+
+
+@pytest.mark.parametrize("e", [x * y + 2.5 * y * z - x, x * y * z, -x, 3 * x, x + y + z + 1, -(x * y) + y], ids=str)
+def test_derivative_of_a_sum_of_products_is_sympy_s_diff(e):
+    for u in (x, y, z):
+        assert same(derivative(e, u), e.diff(u)), (e, u)
+
+
+@pytest.mark.parametrize("e", [x**2 + y, sp.sin(x) * y, x / y, x, sp.Integer(3)], ids=str)
+def test_derivative_leaves_powers_and_functions_to_sympy(e):
+    assert derivative(e, x) is None
+
+
+@pytest.mark.parametrize(
+    "e",
+    [
+        x * y,
+        -x,
+        -x * y * z,
+        2 * x * y,
+        -3 * x,
+        sp.Float(0.1) * x * y,
+        sp.Float(-0.1) * x,
+        sp.Float(1.0) * x,
+        sp.Float(-1.0) * x * z,
+        x * y - 2.5 * z + sp.Float(-0.25),
+        -x - y,
+        x + sp.Integer(1),
+        -x * y + sp.Float(1.5) * z,
+        sp.Rational(1, 3) * x * y + z,  # a rational coefficient: the general printer
+        x**2 * y - z,
+        sp.sin(x) * y + z,
+    ],
+    ids=str,
+)
+def test_plain_code_prints_what_sympy_s_code_printer_prints(e):
+    named = _named_printer({y: "_a1"})
+    general = _named_printer({y: "_a1"})
+    general_text = type(general).__mro__[1]._print(general, e)  # the base printer (names still answered)
+    plain = _plain_code(named, e)
+    assert plain is None or plain == general_text
+    assert named.code(e) == general.doprint(e) == general_text
+    if e.is_Mul and all(f.is_Symbol for f in e.args):
+        assert plain == "*".join(named._print(f) for f in e.args)  # the shortcut was taken
+
+
+def test_scalar_code_evaluates_what_lambdify_evaluates():
+    a, b, c = sp.symbols("a b c", real=True)
+    s = sp.Symbol("s", real=True)
+    exprs = [-s * c + sp.Float(0.3) * a - b, sp.Float(-1.7) * a * b * c]
+    fn = scalar_code([a, b, c], [(s, a * b + sp.Float(2.5) * c)], exprs)
+    ref = sp.lambdify([a, b, c], [e.subs(s, a * b + sp.Float(2.5) * c) for e in exprs], "math")
+    point = (0.7, -1.3, 2.2)
+    assert list(fn(*point)) == ref(*point)  # bitwise: the same operations in the same order
+
+
+def test_singular_scans_appended_assignments_once_and_matches_a_rescan():
+    graph = dl.trace(lambda x: dnp.log(x) * dnp.sum(x) / dnp.sum(x**2), np.array([0.5, 1.5, 2.0]))
+    prepared = Symbolic().prepare(graph, (0,))
+    prepared._expand()
+    program = prepared.program.extended(3, 3)
+    first = program._singular()
+    program.gradient(program.outputs, list(program.inputs[0]), "u_", u=list(program.inputs[-1]))
+    grown = program._singular()
+    from difflab.differentiators.program import _maybe_infinite
+
+    rescan = set()
+    for s, e in program.assignments:
+        if _maybe_infinite(e, rescan):
+            rescan.add(s)
+    assert first <= grown == rescan and len(grown) > len(first)
+
+
+def test_a_third_order_tensordot_check_under_symbolic_equals_reverse():
+    """The shape of autograd's test_tensordot_3 (the products these shortcuts speed up), once: a JVP of a VJP
+    of tensordot, symbolic over symbolic against reverse over reverse."""
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((2, 3, 4))
+    u, v = rng.standard_normal(4), rng.standard_normal((2, 3))
+
+    def vjp_f(a, m):
+        def pulled(a):
+            return dl.vjp(lambda a: dnp.tensordot(a, b, axes=[(0, 1), (0, 1)]), a, method=m)[1](u)
+
+        return dl.jvp(pulled, (a,), (v,), method=m)[1]
+
+    np.testing.assert_allclose(vjp_f(a, "symbolic"), vjp_f(a, "reverse"), rtol=1e-13, atol=1e-14)
