@@ -1,7 +1,9 @@
-"""Pytrees: nested dict/list/tuple of floats and arrays, flattened once at the API boundary.
+"""Pytrees: nested dict/list/tuple/namedtuple of floats and arrays, flattened once at the API boundary.
 
 `flatten(tree)` gives the leaves and a `TreeDef`; `treedef.unflatten(leaves)` rebuilds the same
 structure. Dict keys are visited in sorted order, so the flat order does not depend on insertion.
+A namedtuple is a node as in JAX and autograd: its fields in order, rebuilt as the same class (its
+TreeDef's `keys` hold the class, so two namedtuple classes are two structures).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ LEAF = "*"
 
 
 class TreeDef(NamedTuple):
-    """The structure of a pytree: a kind ("*", "tuple", "list", "dict"), keys and children."""
+    """The structure of a pytree: a kind ("*", "tuple", "list", "dict", "namedtuple"), keys (a dict's
+    sorted keys; a namedtuple's class) and children."""
 
     kind: str
     keys: tuple = ()
@@ -48,6 +51,8 @@ class TreeDef(NamedTuple):
             kids.append(next(it) if c.kind == LEAF else c._build(it))
         if self.kind == "dict":
             return dict(zip(self.keys, kids))
+        if self.kind == "namedtuple":
+            return self.keys[0](*kids)
         return tuple(kids) if self.kind == "tuple" else list(kids)
 
     def __str__(self):
@@ -55,8 +60,10 @@ class TreeDef(NamedTuple):
             return "*"
         inner = ", ".join(
             f"{k!r}: {c}" if self.kind == "dict" else str(c)
-            for k, c in zip(self.keys or [None] * len(self.children), self.children)
+            for k, c in zip(self.keys if self.kind == "dict" else [None] * len(self.children), self.children)
         )
+        if self.kind == "namedtuple":
+            return f"{self.keys[0].__name__}({inner})"
         return {"dict": "{%s}", "tuple": "(%s)", "list": "[%s]"}[self.kind] % inner
 
 
@@ -88,8 +95,10 @@ def _flatten(tree, leaves) -> TreeDef:
             else:
                 kids.append(_flatten(v, leaves))
         return TreeDef("dict", keys, tuple(kids))
-    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
-        kind = "tuple" if isinstance(tree, tuple) else "list"
+    if isinstance(tree, (tuple, list)):
+        kind, keys = "tuple" if isinstance(tree, tuple) else "list", ()
+        if hasattr(tree, "_fields"):  # a namedtuple: rebuilt as its own class
+            kind, keys = "namedtuple", (type(tree),)
         kids = []
         for v in tree:  # (as for a dict's values)
             if type(v) is float or type(v) is np.ndarray:
@@ -97,7 +106,7 @@ def _flatten(tree, leaves) -> TreeDef:
                 kids.append(_LEAF_DEF)
             else:
                 kids.append(_flatten(v, leaves))
-        return TreeDef(kind, (), tuple(kids))
+        return TreeDef(kind, keys, tuple(kids))
     leaves.append(tree)
     return _LEAF_DEF
 
@@ -129,10 +138,12 @@ def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
     >>> prefix_leaves({"a": 0, "b": None}, flatten({"a": [1.0, 2.0], "b": 3.0})[1])
     [0, 0, None]
     """
-    if not isinstance(prefix, (dict, list, tuple)) or hasattr(prefix, "_fields"):
+    if not isinstance(prefix, (dict, list, tuple)):
         return [prefix] * td.num_leaves
     if isinstance(prefix, dict):
         kind, keys, items = "dict", tuple(sorted(prefix)), [prefix[k] for k in sorted(prefix)]
+    elif hasattr(prefix, "_fields"):
+        kind, keys, items = "namedtuple", (type(prefix),), list(prefix)
     else:
         kind, keys, items = type(prefix).__name__, (), list(prefix)
     if kind != td.kind or keys != td.keys or len(items) != len(td.children):
