@@ -12,9 +12,33 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF"]
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF", "Held"]
 
 LEAF = "*"
+
+
+class Held:
+    """A value an output pytree holds as it is rather than as a leaf (has_aux's aux: a str, an int, None,
+    a constant array, which are no graph outputs): `flatten` gives it a "held" node without leaves, whose
+    `unflatten` returns the value (an array as a copy of its own). With a `dtype`, the value is one leaf
+    (a traced int or bool, which the graph carries as floats) that unflattens as an array of that dtype.
+
+    >>> leaves, td = flatten({"n": Held(3), "k": Held(1.0, dtype=int)})
+    >>> leaves, td.unflatten([2.0])
+    ([1.0], {'k': array(2), 'n': 3})
+    """
+
+    __slots__ = ("value", "dtype")
+
+    def __init__(self, value, dtype=None):
+        self.value, self.dtype = value, dtype
+
+    def build(self, it):
+        if self.dtype is None:
+            v = self.value
+            return v.copy() if isinstance(v, np.ndarray) else v
+        v = next(it)
+        return np.array(v, dtype=self.dtype) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
 
 
 class TreeDef(NamedTuple):
@@ -46,6 +70,8 @@ class TreeDef(NamedTuple):
     def _build(self, it):
         if self.kind == LEAF:
             return next(it)
+        if self.kind == "held":
+            return self.keys[0].build(it)
         kids = []
         for c in self.children:  # (a loop, not a comprehension, and a leaf read here: no call per node)
             kids.append(next(it) if c.kind == LEAF else c._build(it))
@@ -58,6 +84,8 @@ class TreeDef(NamedTuple):
     def __str__(self):
         if self.kind == LEAF:
             return "*"
+        if self.kind == "held":
+            return "*" if self.keys[0].dtype is not None else f"<{type(self.keys[0].value).__name__}>"
         inner = ", ".join(
             f"{k!r}: {c}" if self.kind == "dict" else str(c)
             for k, c in zip(self.keys if self.kind == "dict" else [None] * len(self.children), self.children)
@@ -107,6 +135,11 @@ def _flatten(tree, leaves) -> TreeDef:
             else:
                 kids.append(_flatten(v, leaves))
         return TreeDef(kind, keys, tuple(kids))
+    if type(tree) is Held:
+        if tree.dtype is None:
+            return TreeDef("held", (tree,))
+        leaves.append(tree.value)
+        return TreeDef("held", (tree,), (_LEAF_DEF,))
     leaves.append(tree)
     return _LEAF_DEF
 

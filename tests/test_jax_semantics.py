@@ -70,3 +70,93 @@ def test_namedtuple_outputs_cotangents_and_vmap_axes(method):
     jeig = dl.jacobian(lambda a: np.linalg.eigh(a), method=method)(np.diag([1.0, 2.0]))
     assert type(jeig).__name__ == "EighResult"
     np.testing.assert_allclose(jeig.eigenvalues[1], np.diag([0.0, 1.0]), atol=1e-12)
+
+
+def test_a_namedtuple_aux():
+    g, aux = dl.grad(lambda x: (x * x, P(x + 1.0, "tag")), has_aux=True)(2.0)
+    assert g == 4.0 and type(aux) is P and aux == (3.0, "tag")
+
+
+# -- has_aux: aux comes back as f returned it -----------------------------------------------------
+
+
+def _with_aux(x):
+    # JAX (x64) at x = (1, 3): aux {'a': [2, 6], 'c': [0, 1], 'i': 3, 'k': 1 (int64), 'n': None,
+    # 'pos': [False, True], 's': 'hi'}; an int or bool computed from x keeps its dtype
+    return np.sum(x**2), {"s": "hi", "i": 3, "n": None, "a": x * 2.0, "k": np.sum(x > 1.5), "pos": x > 1.5, "c": _C}
+
+
+_C = np.arange(2)
+
+
+def _check_aux(aux, x):
+    assert (aux["s"], aux["i"], aux["n"]) == ("hi", 3, None) and type(aux["i"]) is int
+    np.testing.assert_array_equal(aux["a"], 2.0 * x)
+    assert aux["k"].dtype.kind == "i" and aux["k"] == np.sum(x > 1.5)
+    assert aux["pos"].dtype == bool and (aux["pos"] == (x > 1.5)).all()
+    assert aux["c"].dtype == _C.dtype and (aux["c"] == _C).all() and aux["c"] is not _C  # a copy of its own
+
+
+def _every_operator(method):
+    """(name, call(x) -> (the derivative's value, aux)) for each operator taking has_aux."""
+    ops = {
+        "grad": lambda x: dl.grad(_with_aux, method=method, has_aux=True)(x),
+        "value_and_grad": lambda x: (lambda r: (r[1], r[0][1]))(
+            dl.value_and_grad(_with_aux, method=method, has_aux=True)(x)
+        ),
+        "jvp": lambda x: (lambda r: (r[1], r[2]))(dl.jvp(_with_aux, (x,), (np.ones(2),), method=method, has_aux=True)),
+        "vjp": lambda x: (lambda r: (r[1](1.0)[0], r[2]))(dl.vjp(_with_aux, x, method=method, has_aux=True)),
+        "jacobian": lambda x: dl.jacobian(_with_aux, method=method, has_aux=True)(x),
+    }
+    if method != "numeric":
+        ops["linearize"] = lambda x: (lambda r: (r[1](np.ones(2)), r[2]))(
+            dl.linearize(_with_aux, x, method=method, has_aux=True)
+        )
+    return ops
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_aux_passes_through_untouched_fresh_and_cached(method):
+    """aux was a graph output: a str was refused with a TypeError, an int came back as a float."""
+    ops = _every_operator(method)
+    grads = {}
+    for x in (np.array([1.0, 3.0]), np.array([2.0, 1.0]), np.array([0.5, 4.0]), np.array([3.0, 3.0])):
+        for name, call in ops.items():  # the 2nd call reuses the graph, the 3rd on run the generated reader
+            value, aux = call(x)
+            _check_aux(aux, x)  # this call's aux, never the first call's
+            grads[name] = value
+            want = np.sum(2.0 * x) if name in ("jvp", "linearize") else 2.0 * x  # J·1 of sum(x²), or ∇
+            np.testing.assert_allclose(value, want, rtol=1e-6)
+
+
+def test_a_cached_graph_gives_this_call_s_aux():
+    """A stale cache would give the first call's aux: the held str follows what f read (a closure cell),
+    the traced array this call's argument, a static int argument its own value."""
+    label = "first"
+
+    def f(x, n):
+        return np.sum(x * x) * n, (label, x * 3.0, n)
+
+    g = dl.grad(f, has_aux=True)
+    for k, x in enumerate([np.array([1.0, 2.0]), np.array([2.0, 5.0]), np.array([-1.0, 0.0])]):
+        grad, (tag, tripled, n) = g(x, 2)
+        assert tag == "first" and n == 2 and type(n) is int
+        np.testing.assert_array_equal(tripled, 3.0 * x)
+        np.testing.assert_array_equal(grad, 4.0 * x)
+    label = "second"
+    grad, (tag, tripled, n) = g(np.array([7.0, 1.0]), 3)
+    assert (tag, n) == ("second", 3)
+    np.testing.assert_array_equal(tripled, [21.0, 3.0])
+    grad, (tag, _, n) = g(np.array([7.0, 1.0]), 2)
+    assert (tag, n) == ("second", 2)
+
+
+def test_aux_never_aliases_an_input_and_nests():
+    x = np.array([1.0, 2.0])
+    _, aux = dl.grad(lambda x: (np.sum(x), x), has_aux=True)(x)
+    assert aux is not x and not np.shares_memory(aux, x)
+    aux[0] = 9.0
+    assert x[0] == 1.0
+    # aux depending on an outer traced value is that trace's value: inner aux 2y, outer d(2y²)/dy = 4y
+    inner = lambda y: dl.grad(lambda x: (x * x * y, (y * 2.0, "s")), has_aux=True)(1.0)  # noqa: E731
+    assert dl.grad(lambda y: (inner(y)[0] * y, inner(y)[1]), has_aux=True)(3.0) == (12.0, (6.0, "s"))
