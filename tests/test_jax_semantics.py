@@ -6,6 +6,7 @@ gives empty outputs of the right shapes. Known values, checked against JAX (x64)
 from __future__ import annotations
 
 import collections
+import warnings
 
 import numpy as np
 import pytest
@@ -160,3 +161,44 @@ def test_aux_never_aliases_an_input_and_nests():
     # aux depending on an outer traced value is that trace's value: inner aux 2y, outer d(2y²)/dy = 4y
     inner = lambda y: dl.grad(lambda x: (x * x * y, (y * 2.0, "s")), has_aux=True)(1.0)  # noqa: E731
     assert dl.grad(lambda y: (inner(y)[0] * y, inner(y)[1]), has_aux=True)(3.0) == (12.0, (6.0, "s"))
+
+
+# -- vmap over an empty batch ---------------------------------------------------------------------
+
+
+def test_vmap_over_an_empty_batch_gives_empty_outputs_of_an_element_s_shapes():
+    """Refused by name before (f was traced at the first element). JAX (x64): vmap(lambda x: (log(x),
+    x.sum()))(zeros((0, 3))) is ((0, 3), (0,)) float64; an int sum stays int64, a comparison bool."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DomainWarning, no NumPy warning for the made-up point (log(1 - 2))
+        logs, sums = dl.vmap(lambda x: (np.log(x - 2.0), x.sum()))(np.zeros((0, 3)))
+        assert (logs.shape, sums.shape, logs.dtype) == ((0, 3), (0,), np.float64)
+        assert dl.vmap(lambda x: np.sum(x))(np.zeros((0, 2), dtype=int)).dtype == np.int64
+        assert dl.vmap(lambda x: x > 1.0)(np.zeros((0, 2))).dtype == bool
+        moved = dl.vmap(lambda x, y: {"a": x * y, "b": (x[0],)}, in_axes=(1, None), out_axes={"a": 1, "b": 0})(
+            np.ones((3, 0)), 2.0
+        )
+        assert moved["a"].shape == (3, 0) and moved["b"][0].shape == (0,)
+        # out_axes None: an output that depends on no batched argument comes back once, with its value
+        rows, total = dl.vmap(lambda x, w: (x @ w, w.sum()), in_axes=(0, None), out_axes=(0, None))(
+            np.zeros((0, 3)), np.array([1.0, 2.0, 3.0])
+        )
+        assert rows.shape == (0,) and total == 6.0
+        # derivatives of it, and derivatives inside it: empty rows of an element's derivative's shape
+        assert dl.vmap(dl.jacobian(lambda x: np.log(x)))(np.zeros((0, 3))).shape == (0, 3, 3)
+        # (the inner grad runs at the made-up point: its DomainWarning for log(1 - 2) is not this call's)
+        assert dl.vmap(dl.grad(lambda x: np.sum(np.log(x - 2.0))))(np.zeros((0, 3))).shape == (0, 3)
+        assert dl.vmap(dl.vmap(lambda x: x * 2.0))(np.zeros((2, 0, 3))).shape == (2, 0, 3)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_derivatives_through_an_empty_vmap(method):
+    X = np.zeros((0, 3))  # JAX: d/dw [Σ log(X w) + Σ w²] = 2w; the Jacobian of X·w by w is (0, 3, 3)
+    per_row = lambda x, w: np.log(x @ w)  # noqa: E731
+    f = lambda w: np.sum(dl.vmap(per_row, in_axes=(0, None))(X, w)) + np.sum(w * w)  # noqa: E731
+    np.testing.assert_allclose(dl.grad(f, method=method)(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0], rtol=1e-7)
+    jac = dl.jacobian(lambda w: dl.vmap(lambda x, w: x * w, in_axes=(0, None))(X, w), method=method)(np.ones(3))
+    assert jac.shape == (0, 3, 3)
+    # a batched argument that is an outer trace's value (X · w inside grad): traced at ones of its dtype
+    g = dl.grad(lambda w: np.sum(dl.vmap(lambda r: r * r)(X * w)) + np.sum(w), method=method)(np.ones(3))
+    np.testing.assert_allclose(g, np.ones(3))
