@@ -33,11 +33,12 @@ class Held:
     def __init__(self, value, dtype=None):
         self.value, self.dtype = value, dtype
 
-    def build(self, it):
+    def build(self, kids):
+        """The value back (`kids`: its one leaf's value when it has a dtype)."""
         if self.dtype is None:
             v = self.value
             return v.copy() if isinstance(v, np.ndarray) else v
-        v = next(it)
+        v = kids[0]
         return np.array(v, dtype=self.dtype) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
 
 
@@ -70,16 +71,17 @@ class TreeDef(NamedTuple):
     def _build(self, it):
         if self.kind == LEAF:
             return next(it)
-        if self.kind == "held":
-            return self.keys[0].build(it)
         kids = []
         for c in self.children:  # (a loop, not a comprehension, and a leaf read here: no call per node)
             kids.append(next(it) if c.kind == LEAF else c._build(it))
-        if self.kind == "dict":
+        kind = self.kind  # (the common kinds first: a namedtuple's or a held value's test costs the others nothing)
+        if kind == "dict":
             return dict(zip(self.keys, kids))
-        if self.kind == "namedtuple":
-            return self.keys[0](*kids)
-        return tuple(kids) if self.kind == "tuple" else list(kids)
+        if kind == "tuple":
+            return tuple(kids)
+        if kind == "list":
+            return kids
+        return self.keys[0](*kids) if kind == "namedtuple" else self.keys[0].build(kids)
 
     def __str__(self):
         if self.kind == LEAF:
