@@ -113,9 +113,21 @@ def _seed(outs, n_out):
     return np.concatenate([np.ones(1)] + [np.zeros(int(np.size(o))) for o in outs[n_out:]])
 
 
+def _aux_at(f, args):
+    """f's aux at concrete arguments, its arrays copies: the complex-leaf paths differentiate out alone (the
+    plain operators realify the leaves, api/complexes.py) and call f once more for its aux."""
+    return tree.tree_map(lambda a: a.copy() if isinstance(a, np.ndarray) else a, f.f(*args)[1])
+
+
 class _ValueAndGradAux(_AuxTransform):
     def __call__(self, *args):
-        st, prep = self.staged(args)
+        try:
+            st, prep = self.staged(args)
+        except ComplexLeaf:
+            if not self.method.complex_leaves:
+                raise
+            value, g = api.value_and_grad(lambda *xs: self.f(*xs)[0], self.argnums, self.method)(*args)
+            return (value, _aux_at(self.f, args)), g
         outs, pullback = prep.vjp(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
@@ -142,9 +154,8 @@ class _JacobianAux(_AuxTransform):
         except ComplexLeaf:
             if not self.method.complex_leaves:
                 raise
-            # the plain jacobian realifies the leaves (api/complexes.py) of out alone; aux is f's own
             out = api.jacobian(lambda *xs: self.f(*xs)[0], self.argnums, self.method)(*args)
-            return out, tree.tree_map(lambda a: a.copy() if isinstance(a, np.ndarray) else a, self.f.f(*args)[1])
+            return out, _aux_at(self.f, args)
         outs, jac = prep.jacobian(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
@@ -264,7 +275,13 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     if not has_aux:
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
-    st, prep = t.staged(primals)
+    try:
+        st, prep = t.staged(primals)
+    except ComplexLeaf:
+        if not t.method.complex_leaves:
+            raise
+        value, pullback = api.vjp(lambda *xs: t.f(*xs)[0], *primals, method=t.method)
+        return value, pullback, _aux_at(t.f, primals)
     # the pullback keeps its own copy of the point: the caller may write into x before calling it
     outs, pb = prep.vjp([x.copy() if type(x) is np.ndarray else x for x in st.inputs(primals)])
     n_out, out, _ = t.split_outs(st, outs)

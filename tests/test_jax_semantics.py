@@ -202,3 +202,22 @@ def test_derivatives_through_an_empty_vmap(method):
     # a batched argument that is an outer trace's value (X · w inside grad): traced at ones of its dtype
     g = dl.grad(lambda w: np.sum(dl.vmap(lambda r: r * r)(X * w)) + np.sum(w), method=method)(np.ones(3))
     np.testing.assert_allclose(g, np.ones(3))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_aux_beside_complex_leaves(method):
+    """grad, value_and_grad and vjp with has_aux refused complex leaves (the plain operators and jacobian
+    took them). JAX (x64): grad of (Σ|z|², 's') at z = (1+1j, 2) is ([2-2j, 4], 's')."""
+    z = np.array([1 + 1j, 2.0])
+    f = lambda z: (np.sum(np.abs(z) ** 2), ("s", 3, z))  # noqa: E731
+    g, aux = dl.grad(f, method=method, has_aux=True)(z)
+    np.testing.assert_allclose(g, [2 - 2j, 4], rtol=1e-7)
+    assert aux[:2] == ("s", 3) and (aux[2] == z).all() and aux[2] is not z
+    (value, aux), _ = dl.value_and_grad(f, method=method, has_aux=True)(z)
+    assert value == pytest.approx(6.0) and aux[:2] == ("s", 3)
+    out, pullback, aux = dl.vjp(lambda z: (z * z, "s"), z, method=method, has_aux=True)
+    np.testing.assert_allclose(out, z * z)
+    np.testing.assert_allclose(
+        pullback(np.ones(2, complex))[0], dl.vjp(lambda z: z * z, z, method=method)[1](np.ones(2, complex))[0]
+    )
+    assert aux == "s"
