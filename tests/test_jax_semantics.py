@@ -41,6 +41,15 @@ def test_the_gradient_of_a_namedtuple_is_the_same_namedtuple(method):
     assert type(g((np.array([1.0, 2.0]), 3.0))) is tuple  # a plain tuple stays one
 
 
+def test_a_fresh_transform_per_call_rebuilds_the_namedtuple():
+    # a fresh transform per call takes the signature's generated reader and nests the graph inputs back
+    # into arguments (compile.reader's `nest`): f reads fields by name, so they must be P's again
+    for _ in range(4):
+        got = dl.grad(lambda p: np.sum(p.w**2) * p.b)(P(np.array([1.0, 2.0]), 3.0))
+        assert type(got) is P and got.b == 5.0
+        np.testing.assert_array_equal(got.w, [6.0, 12.0])
+
+
 def test_a_namedtuple_in_a_prepared_call_and_a_dict_of_them():
     prepared = dl.prepare(lambda d: _loss(d["p"]) + d["x"], {"p": P(np.ones(2), 2.0), "x": 1.0})
     for _ in range(3):  # the fused common case from the third call on
