@@ -163,6 +163,20 @@ class holding_domain_warnings:
         _state.pending = self.outer
 
 
+class dropping_domain_warnings:
+    """Inside, DomainWarnings (and the conditional ones) are collected and dropped: for values at a made-up
+    point (vmap traces an empty batch at ones of an element's shape), whose domain says nothing of the call."""
+
+    __slots__ = ("outer",)
+
+    def __enter__(self):
+        self.outer = getattr(_state, "pending", None), getattr(_state, "pending_if", None)
+        _state.pending, _state.pending_if = {}, {}
+
+    def __exit__(self, *exc):
+        _state.pending, _state.pending_if = self.outer
+
+
 def warn_domain_if_nonfinite(equation: str, message: str) -> None:
     """Like `warn_domain`, for an infinite derivative at a point the convention table covers (sqrt's
     at 0): the enclosing public call issues it only if its result holds NaN or inf. Where a strong

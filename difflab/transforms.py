@@ -64,7 +64,11 @@ def stop_gradient(x):
 
 
 class _WithAux:
-    """f as seen by the staging: its output must be a pair (out, aux); both become graph outputs."""
+    """f as seen by the staging: its output must be a pair (out, aux). aux's traced leaves become graph
+    outputs (this call's values, evaluated; an int or bool one comes back with its dtype); every other leaf
+    (a str, an int, None, a constant array) is held in the output's structure as f returned it
+    (`tree.Held`): a trace at a signature gives the same ones as long as what it read is unchanged, which
+    is when the staged graph is reused."""
 
     def __init__(self, f, what):
         check_function(f, what)
@@ -84,7 +88,16 @@ class _WithAux:
             raise TypeError(
                 f"{self.what}(..., has_aux=True): {self.__name__} must return a pair (out, aux), but returned {kind}"
             )
-        return res
+        leaves, td = tree.flatten(res[1])
+        return res[0], td.unflatten([_held(x) for x in leaves])
+
+
+def _held(x):
+    """An aux leaf as the staging sees it: a traced float itself, anything else held (tree.Held)."""
+    if not isinstance(x, Traced):
+        return tree.Held(x)
+    kind = np.dtype(x.dtype).kind
+    return x if kind in "fc" else tree.Held(x, dtype=np.dtype(x.dtype))
 
 
 class _AuxTransform(api._Transform):
@@ -100,9 +113,21 @@ def _seed(outs, n_out):
     return np.concatenate([np.ones(1)] + [np.zeros(int(np.size(o))) for o in outs[n_out:]])
 
 
+def _aux_at(f, args):
+    """f's aux at concrete arguments, its arrays copies: the complex-leaf paths differentiate out alone (the
+    plain operators realify the leaves, api/complexes.py) and call f once more for its aux."""
+    return tree.tree_map(lambda a: a.copy() if isinstance(a, np.ndarray) else a, f.f(*args)[1])
+
+
 class _ValueAndGradAux(_AuxTransform):
     def __call__(self, *args):
-        st, prep = self.staged(args)
+        try:
+            st, prep = self.staged(args)
+        except ComplexLeaf:
+            if not self.method.complex_leaves:
+                raise
+            value, g = api.value_and_grad(lambda *xs: self.f(*xs)[0], self.argnums, self.method)(*args)
+            return (value, _aux_at(self.f, args)), g
         outs, pullback = prep.vjp(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
@@ -129,9 +154,8 @@ class _JacobianAux(_AuxTransform):
         except ComplexLeaf:
             if not self.method.complex_leaves:
                 raise
-            # the plain jacobian realifies the leaves (api/complexes.py) of out alone; aux is f's own
             out = api.jacobian(lambda *xs: self.f(*xs)[0], self.argnums, self.method)(*args)
-            return out, self.f(*args)[1]
+            return out, _aux_at(self.f, args)
         outs, jac = prep.jacobian(st.inputs(args))
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
@@ -155,7 +179,8 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
 
 
 def grad(f, argnums=0, method="reverse", has_aux=False):
-    """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux).
+    """`dl.grad`, with JAX's `has_aux`: f returns (out, aux), the result is (∇out, aux); aux comes back as
+    f returned it (a str, an int or None as it is, an array computed from x as this call's value).
 
     Shape contract: the gradient has the structure and shapes of the differentiated argument(s)
     (a tuple of them for a tuple of argnums); aux has the structure f gave it.
@@ -163,6 +188,8 @@ def grad(f, argnums=0, method="reverse", has_aux=False):
     >>> import difflab as dl
     >>> dl.grad(lambda x: (x ** 3.0, x + 1.0), has_aux=True)(2.0)
     (12.0, 3.0)
+    >>> dl.grad(lambda x: (x ** 3.0, {"step": 3, "tag": "cube"}), has_aux=True)(2.0)
+    (12.0, {'step': 3, 'tag': 'cube'})
     """
     if not has_aux:
         return api.grad(f, argnums, method)
@@ -198,7 +225,7 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
 
 def jvp(f, primals, tangents, method="forward", has_aux=False):
     """`dl.jvp`, with JAX's `has_aux`: f returns (out, aux) and the result is (out, J v, aux), J v
-    of out alone (aux is f's value, not differentiated; as for grad's, its leaves are numbers).
+    of out alone (aux is f's value, not differentiated, passed through as for grad's).
 
     Shape contract: J v shaped like out; primals and tangents tuples of the same structure.
 
@@ -248,7 +275,13 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     if not has_aux:
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
-    st, prep = t.staged(primals)
+    try:
+        st, prep = t.staged(primals)
+    except ComplexLeaf:
+        if not t.method.complex_leaves:
+            raise
+        value, pullback = api.vjp(lambda *xs: t.f(*xs)[0], *primals, method=t.method)
+        return value, pullback, _aux_at(t.f, primals)
     # the pullback keeps its own copy of the point: the caller may write into x before calling it
     outs, pb = prep.vjp([x.copy() if type(x) is np.ndarray else x for x in st.inputs(primals)])
     n_out, out, _ = t.split_outs(st, outs)

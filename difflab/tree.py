@@ -1,7 +1,9 @@
-"""Pytrees: nested dict/list/tuple of floats and arrays, flattened once at the API boundary.
+"""Pytrees: nested dict/list/tuple/namedtuple of floats and arrays, flattened once at the API boundary.
 
 `flatten(tree)` gives the leaves and a `TreeDef`; `treedef.unflatten(leaves)` rebuilds the same
 structure. Dict keys are visited in sorted order, so the flat order does not depend on insertion.
+A namedtuple is a node as in JAX and autograd: its fields in order, rebuilt as the same class (its
+TreeDef's `keys` hold the class, so two namedtuple classes are two structures).
 """
 
 from __future__ import annotations
@@ -10,13 +12,39 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF"]
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF", "Held"]
 
 LEAF = "*"
 
 
+class Held:
+    """A value an output pytree holds as it is rather than as a leaf (has_aux's aux: a str, an int, None,
+    a constant array, which are no graph outputs): `flatten` gives it a "held" node without leaves, whose
+    `unflatten` returns the value (an array as a copy of its own). With a `dtype`, the value is one leaf
+    (a traced int or bool, which the graph carries as floats) that unflattens as an array of that dtype.
+
+    >>> leaves, td = flatten({"n": Held(3), "k": Held(1.0, dtype=int)})
+    >>> leaves, td.unflatten([2.0])
+    ([1.0], {'k': array(2), 'n': 3})
+    """
+
+    __slots__ = ("value", "dtype")
+
+    def __init__(self, value, dtype=None):
+        self.value, self.dtype = value, dtype
+
+    def build(self, kids):
+        """The value back (`kids`: its one leaf's value when it has a dtype)."""
+        if self.dtype is None:
+            v = self.value
+            return v.copy() if isinstance(v, np.ndarray) else v
+        v = kids[0]
+        return np.array(v, dtype=self.dtype) if isinstance(v, (np.ndarray, np.generic, float, int)) else v
+
+
 class TreeDef(NamedTuple):
-    """The structure of a pytree: a kind ("*", "tuple", "list", "dict"), keys and children."""
+    """The structure of a pytree: a kind ("*", "tuple", "list", "dict", "namedtuple"), keys (a dict's
+    sorted keys; a namedtuple's class) and children."""
 
     kind: str
     keys: tuple = ()
@@ -46,17 +74,26 @@ class TreeDef(NamedTuple):
         kids = []
         for c in self.children:  # (a loop, not a comprehension, and a leaf read here: no call per node)
             kids.append(next(it) if c.kind == LEAF else c._build(it))
-        if self.kind == "dict":
+        kind = self.kind  # (the common kinds first: a namedtuple's or a held value's test costs the others nothing)
+        if kind == "dict":
             return dict(zip(self.keys, kids))
-        return tuple(kids) if self.kind == "tuple" else list(kids)
+        if kind == "tuple":
+            return tuple(kids)
+        if kind == "list":
+            return kids
+        return self.keys[0](*kids) if kind == "namedtuple" else self.keys[0].build(kids)
 
     def __str__(self):
         if self.kind == LEAF:
             return "*"
+        if self.kind == "held":
+            return "*" if self.keys[0].dtype is not None else f"<{type(self.keys[0].value).__name__}>"
         inner = ", ".join(
             f"{k!r}: {c}" if self.kind == "dict" else str(c)
-            for k, c in zip(self.keys or [None] * len(self.children), self.children)
+            for k, c in zip(self.keys if self.kind == "dict" else [None] * len(self.children), self.children)
         )
+        if self.kind == "namedtuple":
+            return f"{self.keys[0].__name__}({inner})"
         return {"dict": "{%s}", "tuple": "(%s)", "list": "[%s]"}[self.kind] % inner
 
 
@@ -88,8 +125,10 @@ def _flatten(tree, leaves) -> TreeDef:
             else:
                 kids.append(_flatten(v, leaves))
         return TreeDef("dict", keys, tuple(kids))
-    if isinstance(tree, (tuple, list)) and not hasattr(tree, "_fields"):
-        kind = "tuple" if isinstance(tree, tuple) else "list"
+    if isinstance(tree, (tuple, list)):
+        kind, keys = "tuple" if isinstance(tree, tuple) else "list", ()
+        if hasattr(tree, "_fields"):  # a namedtuple: rebuilt as its own class
+            kind, keys = "namedtuple", (type(tree),)
         kids = []
         for v in tree:  # (as for a dict's values)
             if type(v) is float or type(v) is np.ndarray:
@@ -97,7 +136,12 @@ def _flatten(tree, leaves) -> TreeDef:
                 kids.append(_LEAF_DEF)
             else:
                 kids.append(_flatten(v, leaves))
-        return TreeDef(kind, (), tuple(kids))
+        return TreeDef(kind, keys, tuple(kids))
+    if type(tree) is Held:
+        if tree.dtype is None:
+            return TreeDef("held", (tree,))
+        leaves.append(tree.value)
+        return TreeDef("held", (tree,), (_LEAF_DEF,))
     leaves.append(tree)
     return _LEAF_DEF
 
@@ -129,10 +173,12 @@ def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
     >>> prefix_leaves({"a": 0, "b": None}, flatten({"a": [1.0, 2.0], "b": 3.0})[1])
     [0, 0, None]
     """
-    if not isinstance(prefix, (dict, list, tuple)) or hasattr(prefix, "_fields"):
+    if not isinstance(prefix, (dict, list, tuple)):
         return [prefix] * td.num_leaves
     if isinstance(prefix, dict):
         kind, keys, items = "dict", tuple(sorted(prefix)), [prefix[k] for k in sorted(prefix)]
+    elif hasattr(prefix, "_fields"):
+        kind, keys, items = "namedtuple", (type(prefix),), list(prefix)
     else:
         kind, keys, items = type(prefix).__name__, (), list(prefix)
     if kind != td.kind or keys != td.keys or len(items) != len(td.children):

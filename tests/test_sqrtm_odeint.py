@@ -8,6 +8,7 @@ import pytest
 
 import difflab as dl
 from difflab.scipy import linalg as dla
+from central import central
 
 pytest.importorskip("scipy")
 import scipy.integrate  # noqa: E402
@@ -73,16 +74,6 @@ def test_sqrtm_gradient_and_second_derivative(method, rng):
     np.testing.assert_allclose(da.ravel() @ hess @ da.ravel(), (w * d2x).sum(), rtol=1e-9)
 
 
-def _central(f, a, h=1e-6):
-    """The gradient of a real f at a real a by central differences."""
-    g = np.zeros_like(a)
-    for k in np.ndindex(a.shape):
-        e = np.zeros_like(a)
-        e[k] = h
-        g[k] = (f(a + e) - f(a - e)) / (2 * h)
-    return g
-
-
 def test_sqrtm_of_a_real_matrix_with_a_negative_eigenvalue_is_scipy_s_complex_root():
     """SciPy's value and dtype (complex; a stack's roots all complex when one is: its dtype rule), and
     the derivatives of its real and imaginary parts for forward, reverse and numeric equal central
@@ -97,7 +88,7 @@ def test_sqrtm_of_a_real_matrix_with_a_negative_eigenvalue_is_scipy_s_complex_ro
     w = np.random.default_rng(4).normal(size=(3, 3))
     for part in (np.real, np.imag):
         f = lambda m, root=dla.sqrtm, part=part: part(np.sum(root(m) * w))  # noqa: E731
-        want = _central(lambda m, f=f: f(m, sl.sqrtm), a)
+        want = central(lambda m, f=f: f(m, sl.sqrtm), a)
         for method in ("forward", "reverse", "numeric"):
             np.testing.assert_allclose(dl.grad(f, method=method)(a), want, rtol=1e-7, atol=1e-8)
     # second order: X d²X + d²X X = −2 dX dX, and d²/da² Im √a = −(−a)^(−3/2)/4 at a = −1

@@ -427,11 +427,10 @@ def _check_differentiable(x, kind, i, j):
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse' or 'numeric'"
             )
-        if hasattr(x, "_fields") or x is None:  # JAX reads both as pytree nodes; difflab's are dict/list/tuple
+        if x is None:  # JAX reads None as a node without leaves; difflab's pytrees hold values
             raise TypeError(
-                f"argument {i} (leaf {j}) is {'None' if x is None else f'a namedtuple {type(x).__name__}'}: "
-                "difflab's pytrees are dicts, lists and tuples of float values (pass "
-                f"{'it without the None' if x is None else 'x._asdict() or tuple(x)'}, or leave that argument out of argnums)"
+                f"argument {i} (leaf {j}) is None: difflab's pytrees are dicts, lists, tuples and namedtuples of "
+                "float values (pass it without the None, or leave that argument out of argnums)"
             )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "

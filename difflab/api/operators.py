@@ -34,8 +34,8 @@ from ..compile.reads import Opaque
 from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
-from ..errors import Collector, _collect, check_function, collecting, warn_numeric_ignores
-from ..graph import Traced, Var, charge_to, evaluate_batched, numbers
+from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
+from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
 from ..trace import check_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -635,7 +635,8 @@ def vmap(f, in_axes=0, out_axes=0):
     end) or None (shared by every batch element), one for all arguments or a tuple with one per
     argument, each a prefix of its pytree (`({"w": 0, "b": None}, 0)`), as JAX's. `out_axes` (0 by
     default) places the batch axis in each output leaf the same way (an int or a prefix of the
-    output's pytree; None for an output that depends on no batched argument: one copy, unbatched). f is traced once, at the first batch element, and its graph runs once on the
+    output's pytree; None for an output that depends on no batched argument: one copy, unbatched). f is traced once, at the
+    first batch element (an empty batch at ones of an element's shape: outputs with a batch axis of length 0), and its graph runs once on the
     whole batch, each op by its registry batching rule; a function whose control flow depends on
     values cannot be batched so. On traced values (inside grad) each equation is recorded once,
     batched. f may itself call grad, jacobian, hessian, jvp or linearize.
@@ -656,9 +657,9 @@ def vmap(f, in_axes=0, out_axes=0):
         flat = [tree.flatten(a) for a in args]
         leaves, flags = _batch_axis_first(flat, in_axes)
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
-        if not sizes or None in sizes or len(sizes) > 1 or 0 in sizes:  # (f is traced at the first element)
+        if not sizes or None in sizes or len(sizes) > 1:
             raise ValueError(
-                "vmap needs batched arguments (in_axes not None) with one batch axis of one size, at least 1; got "
+                "vmap needs batched arguments (in_axes not None) with one batch axis of one size; got "
                 + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
             )
         out_def, (size,) = {}, sizes
@@ -674,6 +675,8 @@ def vmap(f, in_axes=0, out_axes=0):
 
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
         # equations are then recorded once each, batched by their ops' rules, as on arrays
+        if size == 0:
+            return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
         t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first)
         check_returned(out_leaves, "batches")
@@ -693,6 +696,28 @@ def vmap(f, in_axes=0, out_axes=0):
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
+    """vmap over a batch of size 0, as JAX's: outputs with the batch axis of length 0 and an element's shapes
+    and dtypes. There is no element to trace at, so f is traced at ones of an element's shape and dtype, a
+    made-up point: its values are never returned (a batched output is evaluated on the empty batch, an
+    unbatched one, by out_axes None, depends on no batched argument), and what it says is dropped (its
+    DomainWarnings, NumPy's floating-point warnings: log(x - 2) at 1 is no domain error of this call)."""
+    point = [np.ones(tuple(x.shape)[1:], dtype=x.dtype) if b else x for x, b in zip(leaves, flags)]
+    with dropping_domain_warnings(), np.errstate(all="ignore"):
+        t, inputs, out_leaves = trace_flat(flat_f, point)
+        check_returned(out_leaves, "batches")
+        graph = outputs_of(t, inputs, out_leaves)  # (specialised or not: no element has a branch of its own)
+        outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+        free = _unbatched_outputs(graph, flags)
+        if tree.prefix_leaves(out_axes, out_def["tree"], "the output").count(None):
+            at_point = evaluate(graph, *point)  # (one row of an unbatched output: any element's, this one's)
+            outs = [
+                dnp.stack([a]) if f and isinstance(a, Traced) else np.array([a]) if f else o
+                for o, a, f in zip(outs, at_point, free)
+            ]
+    return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
 
 def _unbatched_outputs(graph, flags) -> list:

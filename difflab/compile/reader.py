@@ -103,6 +103,8 @@ def _reader(sig, args) -> tuple:
     # ValueError caught below) rather than an index and a length check per item, and the Python-float
     # leaves' types by one C loop over all of them: a scalar net has one leaf per weight
     lines, env, leaves, k = [], {"_array0": array0}, [], [0]
+    classes = _classes(sig)
+    env.update({name: cls for cls, name in classes.items()})
 
     def names(n):
         k[0] += n
@@ -119,8 +121,9 @@ def _reader(sig, args) -> tuple:
         if td.kind == "dict":
             lines.append(f"  if type({var}) is not dict or len({var}) != {len(td.children)}: return None")
             lines.extend(f"  {c} = {var}[{key!r}]" for c, key in zip(kids, td.keys))
-        else:
-            lines.append(f"  if type({var}) is not {td.kind}: return None")
+        else:  # (a namedtuple: its very class, by the name `_classes` gave it; another class is another signature)
+            kind = classes[td.keys[0]] if td.kind == "namedtuple" else td.kind
+            lines.append(f"  if type({var}) is not {kind}: return None")
             unpack(kids, var)
         for c, child, key in zip(kids, td.children, td.keys if td.kind == "dict" else range(len(td.children))):
             visit(child, c, ex[key])
@@ -170,7 +173,8 @@ def _builders(sig) -> list:
         lines.append("def nest(p):")
         if n:
             lines.append(f"  {''.join(f'p{m}, ' for m in range(n))}= p")
-        lines.append(f"  return [{', '.join(_literal(td, parts) for td in sig.arg_trees)}]")
+        classes = _classes(sig)
+        lines.append(f"  return [{', '.join(_literal(td, parts, classes) for td in sig.arg_trees)}]")
     return lines
 
 
@@ -193,15 +197,34 @@ def _pytree(sig, parts: list, convert: bool = True) -> str:
             for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
         ]
     )
-    trees = [_literal(sig.arg_trees[a], named) for a in sig.argnums]
+    classes = _classes(sig)
+    trees = [_literal(sig.arg_trees[a], named, classes) for a in sig.argnums]
     return "(" + "".join(t + ", " for t in trees) + ")" if sig.many else trees[0]
 
 
-def _literal(td, parts) -> str:
-    """Python source of the pytree `td` with its leaves taken in order from the iterator `parts`."""
+def _classes(sig) -> dict:
+    """{namedtuple class: the name the generated code calls it by} for the classes in `sig`'s arguments."""
+    found: dict = {}
+
+    def visit(td):
+        if td.kind == "namedtuple" and td.keys[0] not in found:
+            found[td.keys[0]] = f"_N{len(found)}"
+        for c in td.children:
+            visit(c)
+
+    for td in sig.arg_trees:
+        visit(td)
+    return found
+
+
+def _literal(td, parts, classes) -> str:
+    """Python source of the pytree `td` with its leaves taken in order from the iterator `parts`
+    (a namedtuple built by its class's name in `classes`)."""
     if td.kind == tree.LEAF:
         return next(parts)
-    kids = [_literal(c, parts) for c in td.children]
+    kids = [_literal(c, parts, classes) for c in td.children]
     if td.kind == "dict":
         return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
+    if td.kind == "namedtuple":
+        return f"{classes[td.keys[0]]}({', '.join(kids)})"
     return ("(" + "".join(c + ", " for c in kids) + ")") if td.kind == "tuple" else "[" + ", ".join(kids) + "]"

@@ -1,0 +1,232 @@
+"""JAX's pytree and has_aux behaviour (issue 11's last items): namedtuples are pytree nodes (arguments,
+outputs, gradients, the generated argument reader), has_aux's aux comes back as f returned it (strings,
+ints, None, dicts of arrays; this call's values when the graph is cached), and vmap over an empty batch
+gives empty outputs of the right shapes. Known values, checked against JAX (x64) when written."""
+
+from __future__ import annotations
+
+import collections
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+METHODS = ["forward", "reverse", "symbolic", "numeric"]
+P = collections.namedtuple("P", "w b")
+Q = collections.namedtuple("Q", "w b")  # the same fields, another class: another structure
+
+
+def _loss(p):
+    return np.sum(p[0] ** 2) * p[1]  # (by index: a plain tuple too)
+
+
+# -- namedtuples are pytree nodes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_gradient_of_a_namedtuple_is_the_same_namedtuple(method):
+    # d/dw sum(w²) b = 2 w b, d/db = sum(w²): at w = (1, 2), b = 3, (6, 12) and 5 (JAX's P(w=[6, 12], b=5))
+    g = dl.grad(_loss, method=method)
+    for w, b in (([1.0, 2.0], 3.0), ([1.0, 2.0], 3.0), ([2.0, -1.0], 0.5), ([1.0, 2.0], 3.0)):  # reader from the 3rd
+        got = g(P(np.array(w), b))
+        assert type(got) is P and type(got.b) is float
+        np.testing.assert_allclose(got.w, 2.0 * np.array(w) * b, rtol=1e-7)
+        assert got.b == pytest.approx(sum(v * v for v in w), rel=1e-7)
+    assert g._last.signature.reader() is not None  # the generated reader read these calls
+    other = g(Q(np.array([1.0, 2.0]), 3.0))  # another class with the same fields: not the stale reader's P
+    assert type(other) is Q
+    np.testing.assert_allclose(other.w, [6.0, 12.0], rtol=1e-7)
+    assert type(g((np.array([1.0, 2.0]), 3.0))) is tuple  # a plain tuple stays one
+
+
+def test_a_fresh_transform_per_call_rebuilds_the_namedtuple():
+    # a fresh transform per call takes the signature's generated reader and nests the graph inputs back
+    # into arguments (compile.reader's `nest`): f reads fields by name, so they must be P's again
+    for _ in range(4):
+        got = dl.grad(lambda p: np.sum(p.w**2) * p.b)(P(np.array([1.0, 2.0]), 3.0))
+        assert type(got) is P and got.b == 5.0
+        np.testing.assert_array_equal(got.w, [6.0, 12.0])
+
+
+def test_a_namedtuple_in_a_prepared_call_and_a_dict_of_them():
+    prepared = dl.prepare(lambda d: _loss(d["p"]) + d["x"], {"p": P(np.ones(2), 2.0), "x": 1.0})
+    for _ in range(3):  # the fused common case from the third call on
+        value, grad = prepared.value_and_grad({"p": P(np.array([1.0, 3.0]), 2.0), "x": 1.0})
+        assert value == pytest.approx(21.0)
+        assert type(grad["p"]) is P and grad["x"] == 1.0
+        np.testing.assert_allclose(grad["p"].w, [4.0, 12.0])
+        assert grad["p"].b == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="prepared for arguments shaped"):
+        prepared.value_and_grad({"p": Q(np.ones(2), 2.0), "x": 1.0})
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_namedtuple_outputs_cotangents_and_vmap_axes(method):
+    x = np.array([1.0, 2.0])
+    jac = dl.jacobian(lambda x: P(x * 2.0, np.sum(x**2)), method=method)(x)
+    assert type(jac) is P
+    np.testing.assert_allclose(jac.w, 2.0 * np.eye(2))
+    np.testing.assert_allclose(jac.b, [2.0, 4.0])
+    out, pullback = dl.vjp(lambda x: P(x * 2.0, np.sum(x**2)), x, method=method)
+    assert type(out) is P
+    np.testing.assert_allclose(pullback(P(np.ones(2), 1.0))[0], [4.0, 6.0])  # 2 + 2x
+    with pytest.raises(ValueError, match="structure"):
+        pullback(Q(np.ones(2), 1.0))
+    batched = dl.vmap(lambda p: p.w * p.b, in_axes=(P(0, None),))(P(np.arange(6.0).reshape(3, 2), 2.0))
+    np.testing.assert_allclose(batched, 2.0 * np.arange(6.0).reshape(3, 2))
+    # np.linalg.eigh's EighResult is a namedtuple: its Jacobian is one too (d λ/d a for a = diag(1, 2): e_i e_iᵀ)
+    jeig = dl.jacobian(lambda a: np.linalg.eigh(a), method=method)(np.diag([1.0, 2.0]))
+    assert type(jeig).__name__ == "EighResult"
+    np.testing.assert_allclose(jeig.eigenvalues[1], np.diag([0.0, 1.0]), atol=1e-12)
+
+
+def test_a_namedtuple_aux():
+    g, aux = dl.grad(lambda x: (x * x, P(x + 1.0, "tag")), has_aux=True)(2.0)
+    assert g == 4.0 and type(aux) is P and aux == (3.0, "tag")
+
+
+# -- has_aux: aux comes back as f returned it -----------------------------------------------------
+
+
+def _with_aux(x):
+    # JAX (x64) at x = (1, 3): aux {'a': [2, 6], 'c': [0, 1], 'i': 3, 'k': 1 (int64), 'n': None,
+    # 'pos': [False, True], 's': 'hi'}; an int or bool computed from x keeps its dtype
+    return np.sum(x**2), {"s": "hi", "i": 3, "n": None, "a": x * 2.0, "k": np.sum(x > 1.5), "pos": x > 1.5, "c": _C}
+
+
+_C = np.arange(2)
+
+
+def _check_aux(aux, x):
+    assert (aux["s"], aux["i"], aux["n"]) == ("hi", 3, None) and type(aux["i"]) is int
+    np.testing.assert_array_equal(aux["a"], 2.0 * x)
+    assert aux["k"].dtype.kind == "i" and aux["k"] == np.sum(x > 1.5)
+    assert aux["pos"].dtype == bool and (aux["pos"] == (x > 1.5)).all()
+    assert aux["c"].dtype == _C.dtype and (aux["c"] == _C).all() and aux["c"] is not _C  # a copy of its own
+
+
+def _every_operator(method):
+    """(name, call(x) -> (the derivative's value, aux)) for each operator taking has_aux."""
+    ops = {
+        "grad": lambda x: dl.grad(_with_aux, method=method, has_aux=True)(x),
+        "value_and_grad": lambda x: (lambda r: (r[1], r[0][1]))(
+            dl.value_and_grad(_with_aux, method=method, has_aux=True)(x)
+        ),
+        "jvp": lambda x: (lambda r: (r[1], r[2]))(dl.jvp(_with_aux, (x,), (np.ones(2),), method=method, has_aux=True)),
+        "vjp": lambda x: (lambda r: (r[1](1.0)[0], r[2]))(dl.vjp(_with_aux, x, method=method, has_aux=True)),
+        "jacobian": lambda x: dl.jacobian(_with_aux, method=method, has_aux=True)(x),
+    }
+    if method != "numeric":
+        ops["linearize"] = lambda x: (lambda r: (r[1](np.ones(2)), r[2]))(
+            dl.linearize(_with_aux, x, method=method, has_aux=True)
+        )
+    return ops
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_aux_passes_through_untouched_fresh_and_cached(method):
+    """aux was a graph output: a str was refused with a TypeError, an int came back as a float."""
+    ops = _every_operator(method)
+    grads = {}
+    for x in (np.array([1.0, 3.0]), np.array([2.0, 1.0]), np.array([0.5, 4.0]), np.array([3.0, 3.0])):
+        for name, call in ops.items():  # the 2nd call reuses the graph, the 3rd on run the generated reader
+            value, aux = call(x)
+            _check_aux(aux, x)  # this call's aux, never the first call's
+            grads[name] = value
+            want = np.sum(2.0 * x) if name in ("jvp", "linearize") else 2.0 * x  # J·1 of sum(x²), or ∇
+            np.testing.assert_allclose(value, want, rtol=1e-6)
+
+
+def test_a_cached_graph_gives_this_call_s_aux():
+    """A stale cache would give the first call's aux: the held str follows what f read (a closure cell),
+    the traced array this call's argument, a static int argument its own value."""
+    label = "first"
+
+    def f(x, n):
+        return np.sum(x * x) * n, (label, x * 3.0, n)
+
+    g = dl.grad(f, has_aux=True)
+    for k, x in enumerate([np.array([1.0, 2.0]), np.array([2.0, 5.0]), np.array([-1.0, 0.0])]):
+        grad, (tag, tripled, n) = g(x, 2)
+        assert tag == "first" and n == 2 and type(n) is int
+        np.testing.assert_array_equal(tripled, 3.0 * x)
+        np.testing.assert_array_equal(grad, 4.0 * x)
+    label = "second"
+    grad, (tag, tripled, n) = g(np.array([7.0, 1.0]), 3)
+    assert (tag, n) == ("second", 3)
+    np.testing.assert_array_equal(tripled, [21.0, 3.0])
+    grad, (tag, _, n) = g(np.array([7.0, 1.0]), 2)
+    assert (tag, n) == ("second", 2)
+
+
+def test_aux_never_aliases_an_input_and_nests():
+    x = np.array([1.0, 2.0])
+    _, aux = dl.grad(lambda x: (np.sum(x), x), has_aux=True)(x)
+    assert aux is not x and not np.shares_memory(aux, x)
+    aux[0] = 9.0
+    assert x[0] == 1.0
+    # aux depending on an outer traced value is that trace's value: inner aux 2y, outer d(2y²)/dy = 4y
+    inner = lambda y: dl.grad(lambda x: (x * x * y, (y * 2.0, "s")), has_aux=True)(1.0)  # noqa: E731
+    assert dl.grad(lambda y: (inner(y)[0] * y, inner(y)[1]), has_aux=True)(3.0) == (12.0, (6.0, "s"))
+
+
+# -- vmap over an empty batch ---------------------------------------------------------------------
+
+
+def test_vmap_over_an_empty_batch_gives_empty_outputs_of_an_element_s_shapes():
+    """Refused by name before (f was traced at the first element). JAX (x64): vmap(lambda x: (log(x),
+    x.sum()))(zeros((0, 3))) is ((0, 3), (0,)) float64; an int sum stays int64, a comparison bool."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DomainWarning, no NumPy warning for the made-up point (log(1 - 2))
+        logs, sums = dl.vmap(lambda x: (np.log(x - 2.0), x.sum()))(np.zeros((0, 3)))
+        assert (logs.shape, sums.shape, logs.dtype) == ((0, 3), (0,), np.float64)
+        assert dl.vmap(lambda x: np.sum(x))(np.zeros((0, 2), dtype=int)).dtype == np.int64
+        assert dl.vmap(lambda x: x > 1.0)(np.zeros((0, 2))).dtype == bool
+        moved = dl.vmap(lambda x, y: {"a": x * y, "b": (x[0],)}, in_axes=(1, None), out_axes={"a": 1, "b": 0})(
+            np.ones((3, 0)), 2.0
+        )
+        assert moved["a"].shape == (3, 0) and moved["b"][0].shape == (0,)
+        # out_axes None: an output that depends on no batched argument comes back once, with its value
+        rows, total = dl.vmap(lambda x, w: (x @ w, w.sum()), in_axes=(0, None), out_axes=(0, None))(
+            np.zeros((0, 3)), np.array([1.0, 2.0, 3.0])
+        )
+        assert rows.shape == (0,) and total == 6.0
+        # derivatives of it, and derivatives inside it: empty rows of an element's derivative's shape
+        assert dl.vmap(dl.jacobian(lambda x: np.log(x)))(np.zeros((0, 3))).shape == (0, 3, 3)
+        # (the inner grad runs at the made-up point: its DomainWarning for log(1 - 2) is not this call's)
+        assert dl.vmap(dl.grad(lambda x: np.sum(np.log(x - 2.0))))(np.zeros((0, 3))).shape == (0, 3)
+        assert dl.vmap(dl.vmap(lambda x: x * 2.0))(np.zeros((2, 0, 3))).shape == (2, 0, 3)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_derivatives_through_an_empty_vmap(method):
+    X = np.zeros((0, 3))  # JAX: d/dw [Σ log(X w) + Σ w²] = 2w; the Jacobian of X·w by w is (0, 3, 3)
+    per_row = lambda x, w: np.log(x @ w)  # noqa: E731
+    f = lambda w: np.sum(dl.vmap(per_row, in_axes=(0, None))(X, w)) + np.sum(w * w)  # noqa: E731
+    np.testing.assert_allclose(dl.grad(f, method=method)(np.array([1.0, 2.0, 3.0])), [2.0, 4.0, 6.0], rtol=1e-7)
+    jac = dl.jacobian(lambda w: dl.vmap(lambda x, w: x * w, in_axes=(0, None))(X, w), method=method)(np.ones(3))
+    assert jac.shape == (0, 3, 3)
+    # a batched argument that is an outer trace's value (X · w inside grad): traced at ones of its dtype
+    g = dl.grad(lambda w: np.sum(dl.vmap(lambda r: r * r)(X * w)) + np.sum(w), method=method)(np.ones(3))
+    np.testing.assert_allclose(g, np.ones(3))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_aux_beside_complex_leaves(method):
+    """grad, value_and_grad and vjp with has_aux refused complex leaves (the plain operators and jacobian
+    took them). JAX (x64): grad of (Σ|z|², 's') at z = (1+1j, 2) is ([2-2j, 4], 's')."""
+    z = np.array([1 + 1j, 2.0])
+    f = lambda z: (np.sum(np.abs(z) ** 2), ("s", 3, z))  # noqa: E731
+    g, aux = dl.grad(f, method=method, has_aux=True)(z)
+    np.testing.assert_allclose(g, [2 - 2j, 4], rtol=1e-7)
+    assert aux[:2] == ("s", 3) and (aux[2] == z).all() and aux[2] is not z
+    (value, aux), _ = dl.value_and_grad(f, method=method, has_aux=True)(z)
+    assert value == pytest.approx(6.0) and aux[:2] == ("s", 3)
+    out, pullback, aux = dl.vjp(lambda z: (z * z, "s"), z, method=method, has_aux=True)
+    np.testing.assert_allclose(out, z * z)
+    np.testing.assert_allclose(
+        pullback(np.ones(2, complex))[0], dl.vjp(lambda z: z * z, z, method=method)[1](np.ones(2, complex))[0]
+    )
+    assert aux == "s"
