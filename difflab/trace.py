@@ -98,8 +98,8 @@ class Trace:
         for a in args:
             if type(a) is Tracer and a._trace is self:
                 v = a.value  # always concrete: inputs are unwrapped in trace_flat
-                atoms.append(a.var)
-                key.append(a.var)
+                atoms.append(a.node)
+                key.append(a.node)
             else:  # a constant here (a value of an enclosing trace too)
                 consts = True
                 if isinstance(a, Tracer):
@@ -163,7 +163,7 @@ class Trace:
         x, y = a.value, b.value
         if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
-        key = (op, a.var, b.var) if binary else (op, a.var)
+        key = (op, a.node, b.node) if binary else (op, a.node)
         eqn_params = ()
         if params:
             eqn_params = tuple(sorted(params.items()))
@@ -175,7 +175,7 @@ class Trace:
             value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):
             return None  # (record computes it again and names the equation in its error)
-        return self._new(op, (a.var, b.var) if binary else (a.var,), eqn_params, key, value)
+        return self._new(op, (a.node, b.node) if binary else (a.node,), eqn_params, key, value)
 
     def _with_float(self, op, args, k):
         """`record` of `op(x, c)` (k = 1) or `op(c, x)` (k = 0) for a Python float c = args[k] and a
@@ -186,10 +186,10 @@ class Trace:
         if type(x) is float:  # (two Python floats: record decides, by `op.on_floats`)
             return None
         ident = op.identity[k] if op.identity else None
-        if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
+        if ident is not None and c == ident and a.node.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
             return a
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
-        key = (op, a.var, id(c)) if k else (op, id(c), a.var)
+        key = (op, a.node, id(c)) if k else (op, id(c), a.node)
         hit = self.seen.get(key)
         if hit is not None:
             return Tracer(self, hit, self.values[hit])
@@ -198,7 +198,7 @@ class Trace:
         except (ValueError, TypeError, IndexError):
             return None
         const = _new_tuple(Const, (c,))
-        return self._new(op, (a.var, const) if k else (const, a.var), (), key, value)
+        return self._new(op, (a.node, const) if k else (const, a.node), (), key, value)
 
     def _new(self, op, atoms, eqn_params, key, value) -> "Tracer":
         """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry and tracer."""
@@ -222,7 +222,7 @@ class Trace:
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
         value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
-        var = a.var
+        var = a.node
         key = (op, var)
         hit = self.seen.get(key)
         if hit is not None:
@@ -340,7 +340,7 @@ def _fold_identity(trace, op, args):
         c, other = args[k], args[1 - k]
         if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
             continue
-        if other.var.dtype.kind != "f":
+        if other.node.dtype.kind != "f":
             continue
         if type(c) is float or type(c) is int:
             if c == ident:
@@ -351,7 +351,7 @@ def _fold_identity(trace, op, args):
         elif (
             np.ndim(c) <= other.ndim
             and np.shape(c) == other.shape[other.ndim - np.ndim(c) :]
-            and np.result_type(c, other.var.dtype) == other.var.dtype
+            and np.result_type(c, other.node.dtype) == other.node.dtype
             and np.all(np.asarray(c) == ident)
         ):
             return other
@@ -361,25 +361,25 @@ def _fold_identity(trace, op, args):
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
-    __slots__ = ("_trace", "var", "value")
+    __slots__ = ("_trace", "node", "value")
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, var: Var, value):
-        self._trace, self.var, self.value = trace, var, value
+        self._trace, self.node, self.value = trace, var, value
 
     @property
     def concrete(self):
         v = self.value
         return v.concrete if isinstance(v, Tracer) else v
 
-    shape = property(lambda self: self.var.shape)
-    dtype = property(lambda self: self.var.dtype)
-    ndim = property(lambda self: len(self.var.shape))
-    size = property(lambda self: int(np.prod(self.var.shape)))
+    shape = property(lambda self: self.node.shape)
+    dtype = property(lambda self: self.node.dtype)
+    ndim = property(lambda self: len(self.node.shape))
+    size = property(lambda self: int(np.prod(self.node.shape)))
     T = property(lambda self: dnp.transpose(self))
 
     def __repr__(self):
-        return f"Tracer({self.var!r}: {self.var.aval}, value={self.concrete!r})"
+        return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"
 
     def __len__(self):
         if not self.shape:
@@ -409,7 +409,7 @@ class Tracer(Traced):
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
     __pos__ = lambda self: self
-    __abs__ = lambda self: ops.cabs(self) if self.var.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
+    __abs__ = lambda self: ops.cabs(self) if self.node.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
     __gt__ = lambda self, o: ops.greater(self, o)
     __lt__ = lambda self, o: ops.less(self, o)
     __ge__ = lambda self, o: ops.greater_equal(self, o)
@@ -467,7 +467,7 @@ class Tracer(Traced):
         caller = _numpy_caller(sys._getframe(1))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
-                f"numpy.{caller} converted a list or tuple holding a traced value ({self.var!r}: {self.var.aval}) "
+                f"numpy.{caller} converted a list or tuple holding a traced value ({self.node!r}: {self.node.aval}) "
                 "to a NumPy array itself, which would drop its derivative (no dispatch reaches difflab); "
                 + (
                     f"use difflab.numpy.{caller}, which stacks such a list"
@@ -477,13 +477,13 @@ class Tracer(Traced):
             )
         if dtype is not None and np.dtype(dtype).kind in "biu":  # np.int64(x), np.asarray(x, dtype=int)
             raise UnsupportedOperationError(
-                f"a traced value ({self.var!r}: {self.var.aval}) was converted to {np.dtype(dtype)} "
+                f"a traced value ({self.node!r}: {self.node.aval}) was converted to {np.dtype(dtype)} "
                 f"(numpy.{np.dtype(dtype)}(x) or numpy.asarray(x, dtype=...)), whose result would be fixed at this "
                 "trace's values; compute integer indices or masks outside the function being differentiated, or "
                 "use numpy.floor, numpy.round or a comparison, which trace (with zero derivative)"
             )
         raise UnsupportedOperationError(
-            f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
+            f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
             "would drop its derivative; a list of traced values given to a NumPy function is converted "
             "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
             f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
@@ -577,14 +577,14 @@ def _float_operator(op, reflected: bool):
             if o._trace is not t or type(o.value) is not float:
                 return general(self, o)
             y = o.value
-            ax, ay = self.var, o.var
+            ax, ay = self.node, o.node
             key = (op, ay, ax) if reflected else (op, ax, ay)
         elif type(o) is float:
             if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            ax, ay = self.var, _new_tuple(Const, (o,))
+            ax, ay = self.node, _new_tuple(Const, (o,))
             key = (op, id(o), ax) if reflected else (op, ax, id(o))
         else:
             return general(self, o)
@@ -611,7 +611,7 @@ def _float_operator(op, reflected: bool):
 
 _new_object = object.__new__
 _consume = collections.deque(maxlen=0).extend  # runs an iterator of C calls to its end, keeping nothing
-_VAR = operator.attrgetter("var")
+_VAR = operator.attrgetter("node")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 _set_id, _set_shape, _set_dtype = Var.id.__set__, Var.shape.__set__, Var.dtype.__set__
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
@@ -833,7 +833,7 @@ def check_returned(out_leaves, doing="differentiates") -> None:
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
-    outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
+    outs = tuple([o.node if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
     return Graph(tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised)
 
 
