@@ -358,6 +358,22 @@ def _fold_identity(trace, op, args):
     return None
 
 
+def _concrete_index(i):
+    """A traced boolean mask or integer index (x[x > 0], x[np.argsort(x)]) as its value at this trace's
+    inputs: value-dependent, as `if x > 0:` is, so each trace it reads is specialised to its inputs (the
+    derivative follows the elements picked there, as autograd's and JAX's eager ones do)."""
+    if not isinstance(i, Tracer) or i.dtype.kind not in "biu":
+        raise UnsupportedOperationError(
+            "indexing with a traced value is not supported unless it is a boolean mask or integer index; "
+            "index with Python ints, slices, NumPy integer arrays or a comparison's mask"
+        )
+    t = i
+    while isinstance(t, Tracer):
+        t._trace.specialised = True
+        t = t.value
+    return np.asarray(t)
+
+
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
@@ -421,9 +437,7 @@ class Tracer(Traced):
     def __getitem__(self, idx):
         idx = idx if isinstance(idx, tuple) else (idx,)
         if any(isinstance(i, Traced) for i in idx):
-            raise UnsupportedOperationError(
-                "indexing with a traced value is not supported; index with Python ints, slices or NumPy integer arrays"
-            )
+            idx = tuple(_concrete_index(i) if isinstance(i, Traced) else i for i in idx)
         idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
         return ops.getitem(self, idx=idx)
 
