@@ -1173,6 +1173,82 @@ def convolve(a, v, mode="full"):
     raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
 
 
+def polyval(p, x):
+    """The polynomial with coefficients `p` (highest power first) at `x`, by Horner's rule as
+    `numpy.polyval` computes it (p, x or both may be traced).
+
+    >>> polyval(_np.array([1.0, 0.0, -2.0]), _np.array([0.0, 2.0]))
+    array([-2.,  2.])
+    """
+    y = zeros_like(x)
+    for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
+        y = y * x + p[k]
+    return y
+
+
+def bincount(x, weights=None, minlength=0):
+    """Occurrences of each non-negative integer in `x`, or with `weights` the sum of the weights at
+    each (a segment sum), like `numpy.bincount`; the weights may be traced, `x` is read as values.
+
+    >>> bincount(_np.array([0, 2, 2]), weights=_np.array([1.0, 2.0, 3.0]))
+    array([1., 0., 5.])
+    """
+    x = _np.asarray(_value(x))
+    if weights is None:
+        return _np.bincount(x, minlength=minlength)
+    if x.ndim != 1 or shape(weights) != x.shape or (x.size and (x.dtype.kind not in "iu" or x.min() < 0)):
+        raise ValueError(
+            f"bincount takes 1-D non-negative integers x and weights of x's shape, not x {x.dtype}{list(x.shape)} "
+            f"and weights of shape {shape(weights)}"
+        )
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, minlength)
+    return _ops.scatter_add(weights, idx=(x,), shape=(n,))
+
+
+def _add_reduceat(a, indices, axis=0):
+    """`numpy.add.reduceat`: the sums of a[indices[i]:indices[i+1]] along `axis` (a[indices[i]] where
+    indices[i] >= indices[i+1]; the last to the end), as a gather and a scatter-add."""
+    indices = _np.asarray(_value(indices))
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    if indices.ndim != 1 or indices.dtype.kind not in "iu" or (indices.size and not (0 <= indices.min() <= indices.max() < n)):
+        raise IndexError(f"add.reduceat's indices must be 1-D integers in [0, {n}), not {indices!r}")
+    ends = _np.append(indices[1:], n)
+    rows = [_np.arange(lo, hi) if lo < hi else _np.array([lo]) for lo, hi in zip(indices, ends)]
+    segments = _np.concatenate([_np.full(len(r), i) for i, r in enumerate(rows)])
+    a0 = moveaxis(a, axis, 0)
+    out = _ops.scatter_add(a0[(_np.concatenate(rows),)], idx=(segments,), shape=(len(indices),) + shape(a0)[1:])
+    return moveaxis(out, 0, axis)
+
+
+def _outer(fn):
+    def outer(a, b):
+        return fn(reshape(a, shape(a) + (1,) * ndim(b)), b)
+
+    return outer
+
+
+#: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
+#: (ufunc, method); `outer` of any binary ufunc by broadcasting (`ufunc_method`)
+_UFUNC_METHODS = {
+    ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
+    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: prod(a, axis=axis, keepdims=keepdims),
+    ("maximum", "reduce"): lambda a, axis=0, keepdims=False: max(a, axis=axis, keepdims=keepdims),
+    ("minimum", "reduce"): lambda a, axis=0, keepdims=False: min(a, axis=axis, keepdims=keepdims),
+    ("add", "accumulate"): lambda a, axis=0: cumsum(a, axis=axis),
+    ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
+    ("add", "reduceat"): _add_reduceat,
+}
+
+
+def ufunc_method(ufunc: str, method: str):
+    """The function computing NumPy's `ufunc.method` on traced values, or None."""
+    fn = _UFUNC_METHODS.get((ufunc, method))
+    if fn is None and method == "outer" and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
+        return _outer(UFUNCS[ufunc])
+    return fn
+
+
 # -- index tricks: np.r_ and np.c_ over traced values ------------------------------------------------
 
 

@@ -367,11 +367,7 @@ def _concrete_index(i):
             "indexing with a traced value is not supported unless it is a boolean mask or integer index; "
             "index with Python ints, slices, NumPy integer arrays or a comparison's mask"
         )
-    t = i
-    while isinstance(t, Tracer):
-        t._trace.specialised = True
-        t = t.value
-    return np.asarray(t)
+    return np.asarray(dnp._value(i))
 
 
 class Tracer(Traced):
@@ -511,6 +507,10 @@ class Tracer(Traced):
                 "which traced values do not support; use the returned value"
             )
         kwargs.pop("out", None)
+        if method != "__call__":
+            fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
+            if fn is not None:
+                return fn(*inputs, **kwargs)
         if method != "__call__" or fn is None or kwargs:
             name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
