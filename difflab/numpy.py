@@ -31,6 +31,7 @@ from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
 from .ops.reductions import _sum_front as sum
 from .ops.reductions import _max_front as max
+from .ops.reductions import _cumsum_front as _cumsum, _prod_front as _prod
 from .ops.reductions import _logsumexp_front as logsumexp  # noqa: F401 (also bound from the registry)
 from .ops.shape import _broadcast_to_front as broadcast_to
 from .ops.shape import _concatenate_front as concatenate
@@ -1211,7 +1212,11 @@ def _add_reduceat(a, indices, axis=0):
     indices = _np.asarray(_value(indices))
     axis = axis % ndim(a)
     n = shape(a)[axis]
-    if indices.ndim != 1 or indices.dtype.kind not in "iu" or (indices.size and not (0 <= indices.min() <= indices.max() < n)):
+    if (
+        indices.ndim != 1
+        or indices.dtype.kind not in "iu"
+        or (indices.size and not (0 <= indices.min() <= indices.max() < n))
+    ):
         raise IndexError(f"add.reduceat's indices must be 1-D integers in [0, {n}), not {indices!r}")
     ends = _np.append(indices[1:], n)
     rows = [_np.arange(lo, hi) if lo < hi else _np.array([lo]) for lo, hi in zip(indices, ends)]
@@ -1232,10 +1237,10 @@ def _outer(fn):
 #: (ufunc, method); `outer` of any binary ufunc by broadcasting (`ufunc_method`)
 _UFUNC_METHODS = {
     ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
-    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: prod(a, axis=axis, keepdims=keepdims),
+    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
     ("maximum", "reduce"): lambda a, axis=0, keepdims=False: max(a, axis=axis, keepdims=keepdims),
     ("minimum", "reduce"): lambda a, axis=0, keepdims=False: min(a, axis=axis, keepdims=keepdims),
-    ("add", "accumulate"): lambda a, axis=0: cumsum(a, axis=axis),
+    ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
     ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
     ("add", "reduceat"): _add_reduceat,
 }
