@@ -52,13 +52,13 @@ def ndim(x) -> int:
     return len(shape(x))
 
 
-def min(x, axis=None, keepdims=False):
-    """Minimum over `axis`, as `-max(-x)`.
+def min(x, axis=None, keepdims=False, initial=None):
+    """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
-    return -max(-x, axis=axis, keepdims=keepdims)
+    return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial)
 
 
 amin = min

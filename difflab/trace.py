@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import contextvars
 import gc as _gc
+import inspect
 import itertools
 import operator
 import sys
@@ -437,6 +438,16 @@ class Tracer(Traced):
         idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
         return ops.getitem(self, idx=idx)
 
+    def __setitem__(self, idx, value):
+        raise UnsupportedOperationError(
+            f"x[...] = ... on a traced value ({self.node!r}: {self.node.aval}): traced values are immutable, "
+            "as JAX's are; build the new array instead (numpy.where(mask, new, x), numpy.concatenate of "
+            "slices, or x + numpy.bincount/scatter of the change)"
+        )
+
+    def __round__(self, ndigits=None):
+        return dnp.round(self, 0 if ndigits is None else ndigits)
+
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values
         self._trace.specialised = True
@@ -494,7 +505,8 @@ class Tracer(Traced):
             )
         raise UnsupportedOperationError(
             f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
-            "would drop its derivative; a list of traced values given to a NumPy function is converted "
+            "would drop its derivative: numpy.array([a, b]) or numpy.float64(a) of traced values, or an "
+            "assignment y[i] = a into a NumPy array, cannot be intercepted; a list of traced values given to a NumPy function is converted "
             "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
             f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
         )
@@ -531,7 +543,26 @@ class Tracer(Traced):
                 f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
                 f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
             )
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as e:
+            _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
+            raise
+
+
+def _unsupported_arguments(name, fn, args, kwargs, error):
+    """Raise UnsupportedOperationError naming NumPy's function and the parameters difflab's takes when
+    `fn(*args, **kwargs)` raised `error` because it does not take those arguments (a TypeError inside
+    fn is left as it is)."""
+    try:
+        sig = inspect.signature(fn)
+        sig.bind(*args, **kwargs)
+    except TypeError:
+        raise UnsupportedOperationError(
+            f"{name}: difflab's version does not take these arguments ({error}); it takes {sig}"
+        ) from None
+    except ValueError:  # no signature to read
+        return
 
 
 _INSTALLED: set = set()  # the names _sync_methods installed on Tracer
