@@ -1206,6 +1206,226 @@ def bincount(x, weights=None, minlength=0):
     return _ops.scatter_add(weights, idx=(x,), shape=(n,))
 
 
+def nansum(a, axis=None, keepdims=False):
+    """Sum with NaN elements counted as 0 (their derivative is 0), like `numpy.nansum`.
+
+    >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
+    3.0
+    """
+    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    """Mean of the elements that are not NaN, like `numpy.nanmean` (which elements are NaN is read
+    from the values: the trace is specialised to them).
+
+    >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
+    1.5
+    """
+    count = _np.sum(~_np.isnan(_value(a)), axis=axis, keepdims=keepdims)
+    return nansum(a, axis=axis, keepdims=keepdims) / count
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th quantiles along `axis` by NumPy's default 'linear' method: the sorted values at
+    q·(n − 1), interpolated between the two around it (the derivative flows through the sort's
+    permutation, so the trace is specialised to the values); q's axes come first, as NumPy's.
+
+    >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25])
+    array([2.5 , 1.75])
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"quantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    pos = q * (n - 1)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, n - 1), pos - lo
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    below, above = s[(lo,)], s[(hi,)]
+    t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+    if keepdims:
+        res = reshape(
+            res,
+            q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
+        )
+    return res
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th percentiles (q in [0, 100]), as `quantile` of q / 100, like `numpy.percentile`.
+
+    >>> float(percentile(_np.array([1.0, 2.0, 3.0]), 50))
+    2.0
+    """
+    return quantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median along `axis` (the mean of the two middle values for an even count), like
+    `numpy.median`.
+
+    >>> float(median(_np.array([3.0, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    if out is not None:
+        raise ValueError("median takes no out=")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    res = s[(n - 1) // 2] if n % 2 else mean(s[(n // 2 - 1) : (n // 2 + 1)], axis=0)
+    if keepdims:
+        res = reshape(res, (1,) * nd) if nd != ndim(a) else expand_dims(res, axis)
+    return res
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
+    """Covariance matrix of the variables in m's rows (columns with rowvar=False), like `numpy.cov`
+    (unweighted; NumPy squeezes the result: one variable gives a 0-d array).
+
+    >>> cov(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    if fweights is not None or aweights is not None:
+        raise ValueError("cov's fweights and aweights are not supported by difflab")
+    X = atleast_2d(m)
+    if not rowvar and shape(X)[0] != 1:
+        X = transpose(X)
+    if y is not None:
+        Y = atleast_2d(y)
+        X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    Xc = X - mean(X, axis=1, keepdims=True)
+    c = matmul(Xc, transpose(_ops.conj(Xc))) / float(shape(X)[1] - ddof)
+    return squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Pearson correlation coefficients, cov / (σᵢσⱼ) clipped to [−1, 1], like `numpy.corrcoef`.
+
+    >>> corrcoef(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    c = cov(x, y, rowvar)
+    if ndim(c) == 0:
+        return c / c
+    sd = sqrt(real(diagonal(c)))
+    c = c / sd[:, None] / sd[None, :]
+    return clip(c, -1.0, 1.0)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
+    fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
+    is read from the values (the trace is specialised to them).
+
+    >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
+    array([1., 6.])
+    """
+    xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
+        raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
+    j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)
+    x0, f0, f1 = take(xp, j), take(fp, j), take(fp, j + 1)
+    y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
+    y = where(xv < xpv[0], fp[0] if left is None else left, y)
+    return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D sequences, sum_n a[n + k] conj(v[n]), like `numpy.correlate`:
+    a convolution with v reversed (and a swap, reversed, when v is the longer one, as NumPy does).
+
+    >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0]))
+    array([2., 3.])
+    """
+    if shape(v)[0] > shape(a)[0]:
+        return flip(_ops.conj(correlate(v, a, mode)))
+    return convolve(a, flip(_ops.conj(v)), mode)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of y by the trapezoidal rule along `axis` (samples at x, or dx apart), like
+    `numpy.trapezoid`.
+
+    >>> float(trapezoid(_np.array([0.0, 1.0, 4.0])))
+    3.0
+    """
+    axis = axis % ndim(y)
+    d = dx if x is None else diff(x, axis=axis if ndim(x) > 1 else -1)
+    if x is not None and ndim(x) == 1 and ndim(y) > 1:
+        d = reshape(d, (-1,) + (1,) * (ndim(y) - 1 - axis))
+    upper = tuple(slice(1, None) if k == axis else slice(None) for k in range(ndim(y)))
+    lower = tuple(slice(None, -1) if k == axis else slice(None) for k in range(ndim(y)))
+    return sum(d * (y[upper] + y[lower]) / 2.0, axis=axis)
+
+
+def triu_indices_from(arr, k=0):
+    """The indices of arr's upper triangle (from its shape: constants), like `numpy.triu_indices_from`.
+
+    >>> triu_indices_from(_np.ones((2, 2)))
+    (array([0, 0, 1]), array([0, 1, 1]))
+    """
+    return _np.triu_indices(shape(arr)[-2], k, shape(arr)[-1])
+
+
+def tril_indices_from(arr, k=0):
+    """The indices of arr's lower triangle (from its shape: constants), like `numpy.tril_indices_from`.
+
+    >>> tril_indices_from(_np.ones((2, 2)))
+    (array([0, 1, 1]), array([0, 0, 1]))
+    """
+    return _np.tril_indices(shape(arr)[-2], k, shape(arr)[-1])
+
+
+def float_power(x1, x2):
+    """x1 ** x2 in float64 (difflab's values are float64 already), like `numpy.float_power`.
+
+    >>> float(float_power(2.0, 3.0))
+    8.0
+    """
+    return _ops.pow(x1, x2)
+
+
+def _multi_dot(arrays, *, out=None):
+    """`numpy.linalg.multi_dot`: the matrix product of the list, left to right (NumPy picks the
+    cheapest order: the same value to rounding)."""
+    res = arrays[0]
+    for b in arrays[1:]:
+        res = matmul(res, b)
+    return res
+
+
+def _matrix_power(a, n):
+    """`numpy.linalg.matrix_power`: a to the integer power n by NumPy's own binary decomposition (so the
+    values agree to the bit), inv(a) first for a negative n."""
+    if not isinstance(n, (int, _np.integer)):
+        raise TypeError("matrix_power's exponent must be an integer")
+    if n == 0:
+        return broadcast_to(_np.eye(shape(a)[-1]), shape(a)) + 0.0
+    if n < 0:
+        a, n = _ops.inv(a), -n
+    if n <= 3:
+        return a if n == 1 else matmul(a, a) if n == 2 else matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        z = a if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
 def _add_reduceat(a, indices, axis=0):
     """`numpy.add.reduceat`: the sums of a[indices[i]:indices[i+1]] along `axis` (a[indices[i]] where
     indices[i] >= indices[i+1]; the last to the end), as a gather and a scatter-add."""
@@ -1243,6 +1463,7 @@ _UFUNC_METHODS = {
     ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
     ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
     ("add", "reduceat"): _add_reduceat,
+    ("logaddexp", "reduce"): lambda a, axis=0, keepdims=False: logsumexp(a, axis=axis, keepdims=keepdims),
 }
 
 
@@ -1352,6 +1573,10 @@ def _on_values(name):
     isclose,
     any,
     all,
+    logical_and,
+    logical_or,
+    logical_xor,
+    logical_not,
 ) = [
     _on_values(n)
     for n in (
@@ -1370,6 +1595,10 @@ def _on_values(name):
         "isclose",
         "any",
         "all",
+        "logical_and",
+        "logical_or",
+        "logical_xor",
+        "logical_not",
     )
 ]
 
@@ -1394,6 +1623,8 @@ _DERIVED.update(
         "linalg.slogdet": _stacking(_slogdet),
         "linalg.norm": _stacking(_norm),
         "linalg.lstsq": _stacking(_lstsq),
+        "linalg.multi_dot": _multi_dot,
+        "linalg.matrix_power": _stacking(_matrix_power),
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
         "linalg.eig": _stacking(_eig_front),
