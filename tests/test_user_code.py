@@ -492,3 +492,129 @@ def test_bincount_and_reduceat_bad_input():
         dl.grad(lambda w: np.sum(np.bincount(np.array([0, -1]), weights=w)))(np.ones(2))
     with pytest.raises(IndexError, match=r"indices must be 1-D integers in \[0, 2\)"):
         dl.grad(lambda w: np.sum(np.add.reduceat(w, np.array([0, 5]))))(np.ones(2))
+
+
+# -- NumPy names added by compositions: values as NumPy's, gradients as jax.grad's ------------------------------
+X6 = np.array([0.8, -0.4, 1.3, -1.1, 0.2, 0.6])
+S3 = np.array([[4.0, 0.5, -0.2], [0.5, 3.0, 0.1], [-0.2, 0.1, 2.5]])
+CASES = {
+    "nansum": lambda x: np.nansum(np.where(np.arange(6) == 2, np.nan, x) ** 2),
+    "nanmean": lambda x: (
+        np.nanmean(np.where(np.arange(6) == 2, np.nan, x).reshape(2, 3), axis=1) @ np.array([1.0, 2.0])
+    ),
+    "median": lambda x: np.median(x) + np.median(x[:5]),
+    "median_axis": lambda x: np.median(x.reshape(3, 2), axis=0) @ np.array([1.0, 3.0]),
+    "percentile": lambda x: np.percentile(x, 30.0),
+    "quantile_axis": lambda x: np.quantile(x.reshape(2, 3), np.array([0.3, 0.9]), axis=1).ravel() @ np.arange(1.0, 5.0),
+    "cov": lambda x: np.cov(x.reshape(2, 3)).ravel() @ np.arange(1.0, 5.0) + np.cov(x[:3], x[3:], bias=True)[0, 1],
+    "corrcoef": lambda x: np.corrcoef(x.reshape(3, 2), rowvar=False)[0, 1],
+    "interp": lambda x: (
+        np.interp(np.array([-1.0, 0.5, 1.7, 3.2, 7.0]), np.arange(6.0), x) @ np.arange(1.0, 6.0)
+        + np.interp(x, np.arange(-3.0, 4.0), np.arange(7.0) ** 2) @ np.arange(1.0, 7.0)
+    ),
+    "multi_dot": lambda x: np.linalg.multi_dot([x.reshape(2, 3), S3, x.reshape(3, 2)]).sum(),
+    "matrix_power": lambda x: (
+        np.linalg.matrix_power(x[:4].reshape(2, 2), 5).sum() + np.linalg.matrix_power(S3 + np.diag(x[:3]), -2).sum()
+    ),
+    "logaddexp_reduce": lambda x: np.logaddexp.reduce(x.reshape(2, 3), axis=1) @ np.array([1.0, 2.0]),
+    "logical_and": lambda x: np.sum(np.where(np.logical_and(x > -1, x < 1), x, 0.0) ** 2),
+    "correlate": lambda x: np.correlate(x, np.array([1.0, 2.0, 0.5]), mode="full") @ np.arange(1.0, 9.0),
+    "trapezoid": lambda x: (
+        np.trapezoid(x.reshape(3, 2) ** 2, x=np.array([0.0, 1.0, 3.0]), axis=0) @ np.array([1.0, 2.0])
+    ),
+    "triu_indices_from": lambda x: np.outer(x, x)[np.triu_indices_from(np.outer(x, x), 1)].sum(),
+    "float_power": lambda x: np.sum(np.float_power(np.abs(x), 1.5)),
+}
+
+#: jax.grad of each case at X6 (x64; the same source with jax.numpy for numpy)
+CASE_GRAD = {
+    "nansum": [1.6, -0.8, 0.0, -2.2, 0.4, 1.2],
+    "nanmean": [0.5, 0.5, 0.0, 0.6666666666666666, 0.6666666666666666, 0.6666666666666666],
+    "median": [0.0, 0.0, 0.0, 0.0, 1.5, 0.5],
+    "median_axis": [1.0, 3.0, 0.0, 0.0, 0.0, 0.0],
+    "percentile": [0.0, 0.5, 0.0, 0.0, 0.5, 0.0],
+    "quantile_axis": [1.1999999999999997, 0.4, 2.4000000000000004, 0.8, 1.9999999999999998, 3.2],
+    "cov": [-2.6, -0.11666666666666657, 2.716666666666667, -3.338888888888889, -1.5388888888888888, 4.877777777777778],
+    "corrcoef": [
+        -0.051375941018943466,
+        -0.03299235398767355,
+        0.028023240555787046,
+        0.019407267051572818,
+        0.02335270046315642,
+        0.01358508693610073,
+    ],
+    "interp": [9.0, 11.9, 29.1, 15.2, 35.8, 47.0],
+    "multi_dot": [-0.1400000000000008, -0.8000000000000013, 1.3800000000000001, 0.9800000000000002, 5.67, 6.73],
+    "matrix_power": [0.12724350746916727, -0.26926955338611136, 0.32875036952959985, 0.7533000000000003, 0.0, 0.0],
+    "logaddexp_reduce": [
+        0.33899276297720876,
+        0.1021026580888603,
+        0.558904578933931,
+        0.19717557699472976,
+        0.7234956876026637,
+        1.0793287354026067,
+    ],
+    "logical_and": [1.6, -0.8, 0.0, 0.0, 0.4, 1.2],
+    "correlate": [7.5, 11.0, 14.5, 18.0, 21.5, 25.0],
+    "trapezoid": [0.8, -0.8, 3.9000000000000004, -6.6000000000000005, 0.4, 2.4],
+    "triu_indices_from": [0.5999999999999999, 1.8, 0.09999999999999987, 2.5, 1.2000000000000002, 0.8],
+    "float_power": [
+        1.3416407864998738,
+        -0.9486832980505138,
+        1.710263137648707,
+        -1.5732132722552274,
+        0.6708203932499369,
+        1.161895003862225,
+    ],
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_composed_numpy_names(name, method):
+    """Each name's value is NumPy's (to rounding: multi_dot and logaddexp.reduce sum in another order),
+    its gradient jax.grad's."""
+    f = CASES[name]
+    with np.errstate(invalid="ignore"):
+        value, g = dl.value_and_grad(f, method=method)(X6)
+        assert value == pytest.approx(f(X6), rel=1e-13, abs=1e-14)
+    np.testing.assert_allclose(g, CASE_GRAD[name], rtol=1e-6 if method == "numeric" else 1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_reduction_keywords(method):
+    """np.sum/np.mean's where= and a float dtype=, np.max/np.min's initial=, Python's round()."""
+    x = np.array([0.5, -0.3, 1.2, -2.0, 0.7, 1.1])
+
+    def f(x):
+        return (
+            np.sum(x**2, where=x > 0)
+            + np.mean(x.reshape(2, 3), axis=1, where=np.array([True, False, True])) @ np.array([1.0, 2.0])
+            + np.mean(x, dtype=np.float64)
+            + np.max(x[:2], initial=0.6) * np.min(x, initial=-1.0)
+            + round(x[0] * 3.0, 1) * x[1]
+        )
+
+    v, g = dl.value_and_grad(f, method=method)(x)
+    assert v == pytest.approx(f(x), rel=1e-14)
+    want = np.where(x > 0, 2 * x, 0.0) + np.array([0.5, 0.0, 0.5, 1.0, 0.0, 1.0]) + 1 / 6
+    want[3] += 0.6  # min is x[3] = -2.0 (below initial), max is initial 0.6 (no derivative)
+    want[1] += 1.5  # round(1.5, 1)
+    np.testing.assert_allclose(g, want, rtol=1e-6, atol=1e-9)
+
+
+def test_refusals_name_the_problem():
+    """x[i] = v, a keyword difflab's version lacks, and an integer dtype get errors naming them (were
+    AttributeError: no __setitem__, TypeError: _cumsum_front() got an unexpected keyword)."""
+    x = np.array([1.0, 2.0])
+
+    def setitem(x):
+        x[0] = 1.0
+        return x.sum()
+
+    with pytest.raises(dl.UnsupportedOperationError, match=r"immutable.*numpy\.where"):
+        dl.grad(setitem)(x)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.cumsum: .*'dtype'.*\(a, axis=None\)"):
+        dl.grad(lambda x: np.cumsum(x, dtype=np.float64).sum())(x)
+    with pytest.raises(ValueError, match=r"dtype=int64\) would drop the derivative"):
+        dl.grad(lambda x: np.sum(x, dtype=np.int64))(x)
