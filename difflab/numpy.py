@@ -897,6 +897,73 @@ def append(arr, values, axis=None):
     return concatenate([arr, values], axis=axis)
 
 
+def delete(arr, obj, axis=None):
+    """arr without the entries `obj` (an index, a slice or indices) along `axis` (of the flattened
+    array when None), like `numpy.delete`: a gather of the rest.
+
+    >>> delete(_np.array([1.0, 2.0, 3.0]), 1)
+    array([1., 3.])
+    """
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    keep = _np.delete(_np.arange(shape(arr)[axis]), obj)
+    return arr[(slice(None),) * axis + (keep,)]
+
+
+def insert(arr, obj, values, axis=None):
+    """arr with `values` inserted before the index `obj` (one int) along `axis` (of the flattened
+    array when None), like `numpy.insert`: a concatenation.
+
+    >>> insert(_np.array([1.0, 2.0]), 1, 5.0)
+    array([1., 5., 2.])
+    """
+    if not isinstance(obj, (int, _np.integer)):
+        raise ValueError("difflab's insert takes one integer index obj (use concatenate for several)")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    n = shape(arr)[axis]
+    k = int(obj) + n if obj < 0 else int(obj)
+    if ndim(values) == 0 or ndim(values) < ndim(arr):
+        values = broadcast_to(
+            expand_dims(values, axis) if ndim(values) else values, shape(arr)[:axis] + (1,) + shape(arr)[axis + 1 :]
+        )
+    cut = [(slice(None),) * axis + (slice(None, k),), (slice(None),) * axis + (slice(k, None),)]
+    return concatenate([arr[cut[0]], values + 0.0, arr[cut[1]]], axis=axis)
+
+
+def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
+    """Coordinate arrays from 1-D coordinate vectors, like `numpy.meshgrid` ('xy' or 'ij' indexing;
+    sparse gives the broadcastable views' shapes).
+
+    >>> [m.shape for m in meshgrid(_np.ones(2), _np.ones(3))]
+    [(3, 2), (3, 2)]
+    """
+    nd = len(xi)
+    outs = [reshape(x, (1,) * k + (-1,) + (1,) * (nd - k - 1)) for k, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        outs = [swapaxes(o, 0, 1) for o in outs]
+    if sparse:
+        return tuple(outs)
+    full = tuple(builtins.max(shape(o)[k] for o in outs) for k in range(nd))
+    return tuple(broadcast_to(o, full) for o in outs)
+
+
+def _running(reduce):
+    def accumulate(a, axis=0):
+        """The running maximum (minimum) along `axis` as a gather of the values where it was attained
+        (read from the values: the trace is specialised to them)."""
+        v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
+        grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
+        at = _np.maximum.accumulate(_np.where(v == reduce.accumulate(v, axis=0), grid, 0), axis=0)
+        rest = _np.indices(v.shape[1:]) if v.ndim > 1 else ()
+        picked = moveaxis(a, axis, 0)[(at,) + tuple(_np.broadcast_to(r, v.shape) for r in rest)]
+        return moveaxis(picked, 0, axis)
+
+    return accumulate
+
+
 def pad(array, pad_width, mode="constant", constant_values=0.0):
     """Pad with a constant, the edge values or the reflection, like `numpy.pad`.
 
@@ -1463,6 +1530,8 @@ _UFUNC_METHODS = {
     ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
     ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
     ("add", "reduceat"): _add_reduceat,
+    ("maximum", "accumulate"): _running(_np.maximum),
+    ("minimum", "accumulate"): _running(_np.minimum),
     ("logaddexp", "reduce"): lambda a, axis=0, keepdims=False: logsumexp(a, axis=axis, keepdims=keepdims),
 }
 

@@ -524,6 +524,18 @@ CASES = {
     ),
     "triu_indices_from": lambda x: np.outer(x, x)[np.triu_indices_from(np.outer(x, x), 1)].sum(),
     "float_power": lambda x: np.sum(np.float_power(np.abs(x), 1.5)),
+    "delete": lambda x: (
+        (np.delete(x, np.array([1, 3])) * np.arange(4.0)).sum() + (np.delete(x.reshape(2, 3), 1, axis=1) ** 2).sum()
+    ),
+    "insert": lambda x: (
+        (np.insert(x[:3], 1, x[4] ** 2) * np.arange(4.0)).sum()
+        + (np.insert(x.reshape(2, 3), 1, x[:2], axis=1) ** 2 * np.arange(8.0).reshape(2, 4)).sum()
+    ),
+    "meshgrid": lambda x: np.sum(np.meshgrid(x[:2], x[2:5])[0] * np.meshgrid(x[:2], x[2:5], indexing="ij")[1].T ** 2),
+    "maximum_accumulate": lambda x: (
+        (np.maximum.accumulate(x) * np.arange(1.0, 7.0)).sum()
+        + (np.minimum.accumulate(x.reshape(3, 2), axis=0) * np.arange(1.0, 7.0).reshape(3, 2)).sum()
+    ),
 }
 
 #: jax.grad of each case at X6 (x64; the same source with jax.numpy for numpy)
@@ -566,6 +578,10 @@ CASE_GRAD = {
         0.6708203932499369,
         1.161895003862225,
     ],
+    "delete": [1.6, 0.0, 3.6, -2.2, 2.0, 4.2],
+    "insert": [1.6, -3.5999999999999996, 10.8, -8.8, 2.8000000000000003, 8.4],
+    "meshgrid": [2.9400000000000004, 2.9400000000000004, 1.04, -0.8800000000000001, 0.16000000000000003, 0.0],
+    "maximum_accumulate": [7.0, 2.0, 18.0, 10.0, 5.0, 0.0],
 }
 
 
