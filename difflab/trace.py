@@ -359,6 +359,17 @@ def _fold_identity(trace, op, args):
     return None
 
 
+def specialise_enclosing(values) -> None:
+    """Mark the trace of each traced value among `values`, and of every value it stands for in an
+    enclosing trace, specialised to its inputs: a nested trace traced on those values' numbers took a
+    value-dependent branch, so the enclosing graphs hold for these numbers only (a reused
+    jacobian(grad(f)) would otherwise answer a new point with the first one's branch)."""
+    for x in values:
+        while isinstance(x, Tracer):
+            x._trace.specialised = True
+            x = x.value
+
+
 def _concrete_index(i):
     """A traced boolean mask or integer index (x[x > 0], x[np.argsort(x)]) as its value at this trace's
     inputs: value-dependent, as `if x > 0:` is, so each trace it reads is specialised to its inputs (the
