@@ -965,7 +965,8 @@ def _running(reduce):
 
 
 def pad(array, pad_width, mode="constant", constant_values=0.0):
-    """Pad with a constant, the edge values or the reflection, like `numpy.pad`.
+    """Pad with a constant, the edge values, the reflection (without or with the edge: 'reflect',
+    'symmetric') or the other end ('wrap'), like `numpy.pad`.
 
     >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
@@ -990,10 +991,35 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
             period = 2 * (n - 1)
             k = _np.arange(-lo, n + hi) % period
             idx = _np.where(k < n, k, period - k)
+        elif mode == "symmetric":  # the edge repeated: ... x1 x0 | x0 x1 ...
+            k = _np.arange(-lo, n + hi) % (2 * n)
+            idx = _np.where(k < n, k, 2 * n - 1 - k)
+        elif mode == "wrap":
+            idx = _np.arange(-lo, n + hi) % n
         else:
-            raise ValueError(f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect)")
+            raise ValueError(
+                f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect, symmetric, wrap)"
+            )
         array = _take_along(array, ax, idx)
     return array
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """func1d applied to each 1-D slice of arr along `axis` (one call per slice, traced), its results
+    stacked where the axis was, like `numpy.apply_along_axis`.
+
+    >>> apply_along_axis(lambda v: v[::-1], 1, _np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 1.],
+           [4., 3.]])
+    """
+    axis = axis % ndim(arr)
+    m = moveaxis(arr, axis, -1)
+    outer = shape(m)[:-1]
+    results = [func1d(m[i], *args, **kwargs) for i in _np.ndindex(outer)]
+    inner = shape(results[0])
+    out = reshape(stack(results), outer + inner)
+    k = len(inner)
+    return moveaxis(out, list(range(len(outer), len(outer) + k)), list(range(axis, axis + k))) if k else out
 
 
 def select(condlist, choicelist, default=0.0):

@@ -536,6 +536,14 @@ CASES = {
         (np.maximum.accumulate(x) * np.arange(1.0, 7.0)).sum()
         + (np.minimum.accumulate(x.reshape(3, 2), axis=0) * np.arange(1.0, 7.0).reshape(3, 2)).sum()
     ),
+    "pad_wrap_symmetric": lambda x: (
+        (np.pad(x, (2, 3), mode="wrap") * np.arange(11.0)).sum()
+        + (np.pad(x.reshape(2, 3), 1, mode="symmetric") ** 2 * np.arange(20.0).reshape(4, 5)).sum()
+    ),
+    "apply_along_axis": lambda x: (
+        np.apply_along_axis(lambda v: np.sum(v**2) * v[0], 1, x.reshape(2, 3)) @ np.array([1.0, 2.0])
+        + (np.apply_along_axis(lambda v: np.cumsum(v) ** 2, 0, x.reshape(2, 3)) * np.arange(6.0).reshape(2, 3)).sum()
+    ),
 }
 
 #: jax.grad of each case at X6 (x64; the same source with jax.numpy for numpy)
@@ -582,6 +590,8 @@ CASE_GRAD = {
     "insert": [1.6, -3.5999999999999996, 10.8, -8.8, 2.8000000000000003, 8.4],
     "meshgrid": [2.9400000000000004, 2.9400000000000004, 1.04, -0.8800000000000001, 0.16000000000000003, 0.0],
     "maximum_accumulate": [7.0, 2.0, 18.0, 10.0, 5.0, 0.0],
+    "pad_wrap_symmetric": [29.200000000000003, 4.799999999999999, 76.4, -109.4, 17.6, 84.8],
+    "apply_along_axis": [1.9700000000000002, -3.0400000000000005, 26.28, 6.260000000000002, -2.4800000000000004, 16.36],
 }
 
 
