@@ -42,7 +42,7 @@ _where = where  # (the fronts' `where=` keyword is NumPy's mask)
 def _float_dtype(name, dtype):
     """NumPy's `dtype=` of a reduction: a float or complex one is the computation's own (float64), any
     other would make the result integer (its derivative lost), so it is refused by name."""
-    if dtype is not None and np.dtype(dtype).kind not in "fc":
+    if np.dtype(dtype).kind not in "fc":
         raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
 
 
@@ -53,7 +53,8 @@ def _sum_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
     >>> float(_sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), where=np.array([True, False])))
     4.0
     """
-    _float_dtype("sum", dtype)
+    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
+        _float_dtype("sum", dtype)
     if where is not True:
         x = _where(where, x, 0.0)
     return sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
@@ -66,7 +67,8 @@ def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
     >>> _mean_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     array([2., 3.])
     """
-    _float_dtype("mean", dtype)
+    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
+        _float_dtype("mean", dtype)
     if where is True:
         return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
     count = np.sum(np.broadcast_to(_value(where), np.shape(x)), axis=axis, keepdims=bool(keepdims))
