@@ -1022,6 +1022,27 @@ def apply_along_axis(func1d, axis, arr, *args, **kwargs):
     return moveaxis(out, list(range(len(outer), len(outer) + k)), list(range(axis, axis + k))) if k else out
 
 
+def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
+    """`numpy.lib.stride_tricks.sliding_window_view`: every window of `window_shape` along `axis` (all
+    axes when None; distinct axes), the window's axes last, as a gather (a copy, not a view)."""
+    shape_ = (window_shape,) if isinstance(window_shape, (int, _np.integer)) else tuple(window_shape)
+    axes = tuple(range(ndim(x))) if axis is None else ((axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis))
+    axes = tuple(a % ndim(x) for a in axes)
+    if len(axes) != len(shape_) or len(set(axes)) != len(axes) or writeable:
+        raise ValueError(
+            f"sliding_window_view takes one window size per axis, distinct axes and writeable=False; got window_shape "
+            f"{window_shape!r} for axis {axis!r}"
+        )
+    nd = ndim(x)
+    for k, (ax, w) in enumerate(zip(axes, shape_)):
+        n = shape(x)[ax]
+        if not 0 <= w <= n:
+            raise ValueError(f"sliding_window_view's window {w} does not fit axis {ax} of length {n}")
+        idx = _np.arange(n - w + 1)[:, None] + _np.arange(w)[None, :]
+        x = moveaxis(x[(slice(None),) * ax + (idx,)], ax + 1, nd + k)
+    return x
+
+
 def select(condlist, choicelist, default=0.0):
     """choicelist[k] where condlist[k] is the first true condition, else `default`, like
     `numpy.select` (a chain of `where`: the derivative flows to the choice taken).
@@ -1788,7 +1809,7 @@ def _publish() -> None:
     for name, fn in names.items():  # scipy.special's ufuncs reach __array_ufunc__ by their short name
         if name.startswith("scipy.special."):
             UFUNCS.setdefault(name[len("scipy.special.") :], _stacking(fn, name))
-    FUNCTIONS.update({"size": prod_shape})
+    FUNCTIONS.update({"size": prod_shape, "lib.stride_tricks.sliding_window_view": _stacking(_sliding_window_view)})
     METHODS.clear()
     METHODS.update(
         {

@@ -673,3 +673,25 @@ def test_reused_nested_derivative_of_value_dependent_code(outer, inner):
     if outer == inner == "reverse":
         with pytest.raises(ValueError, match="control flow depends on its argument values"):
             dl.vmap(dl.grad(_branchy))(np.stack([x1, x2]))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sliding_window_view_convolution(method):
+    """A 1-D convolution layer written with numpy.lib.stride_tricks.sliding_window_view (values as NumPy's
+    view, gathered): f = Σ_k y_k², y_k = Σ_j x[k + j] w_j, so ∂f/∂x_i = Σ_k 2 y_k w_(i−k)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    w = np.array([1.0, -2.0, 0.5])
+
+    def f(x):
+        return np.sum((sliding_window_view(x, 3) @ w) ** 2)
+
+    value, g = dl.value_and_grad(f, method=method)(X6)
+    y = np.array([X6[k : k + 3] @ w for k in range(4)])
+    want = np.zeros(6)
+    for k in range(4):
+        want[k : k + 3] += 2 * y[k] * w
+    assert value == pytest.approx(np.sum(y**2), rel=1e-14)
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12)
+    windows = dl.trace(lambda x: sliding_window_view(x, (2, 2), axis=(1, 0)), X6.reshape(2, 3)).outputs[0]
+    assert windows.shape == sliding_window_view(X6.reshape(2, 3), (2, 2), axis=(1, 0)).shape
