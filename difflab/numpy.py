@@ -31,6 +31,7 @@ from .ops.reductions import _log_softmax_front as log_softmax
 from .ops.reductions import _mean_front as mean
 from .ops.reductions import _sum_front as sum
 from .ops.reductions import _max_front as max
+from .ops.reductions import _cumsum_front as _cumsum, _prod_front as _prod
 from .ops.reductions import _logsumexp_front as logsumexp  # noqa: F401 (also bound from the registry)
 from .ops.shape import _broadcast_to_front as broadcast_to
 from .ops.shape import _concatenate_front as concatenate
@@ -51,13 +52,13 @@ def ndim(x) -> int:
     return len(shape(x))
 
 
-def min(x, axis=None, keepdims=False):
-    """Minimum over `axis`, as `-max(-x)`.
+def min(x, axis=None, keepdims=False, initial=None):
+    """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
-    return -max(-x, axis=axis, keepdims=keepdims)
+    return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial)
 
 
 amin = min
@@ -896,8 +897,76 @@ def append(arr, values, axis=None):
     return concatenate([arr, values], axis=axis)
 
 
+def delete(arr, obj, axis=None):
+    """arr without the entries `obj` (an index, a slice or indices) along `axis` (of the flattened
+    array when None), like `numpy.delete`: a gather of the rest.
+
+    >>> delete(_np.array([1.0, 2.0, 3.0]), 1)
+    array([1., 3.])
+    """
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    keep = _np.delete(_np.arange(shape(arr)[axis]), obj)
+    return arr[(slice(None),) * axis + (keep,)]
+
+
+def insert(arr, obj, values, axis=None):
+    """arr with `values` inserted before the index `obj` (one int) along `axis` (of the flattened
+    array when None), like `numpy.insert`: a concatenation.
+
+    >>> insert(_np.array([1.0, 2.0]), 1, 5.0)
+    array([1., 5., 2.])
+    """
+    if not isinstance(obj, (int, _np.integer)):
+        raise ValueError("difflab's insert takes one integer index obj (use concatenate for several)")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    n = shape(arr)[axis]
+    k = int(obj) + n if obj < 0 else int(obj)
+    if ndim(values) == 0 or ndim(values) < ndim(arr):
+        values = broadcast_to(
+            expand_dims(values, axis) if ndim(values) else values, shape(arr)[:axis] + (1,) + shape(arr)[axis + 1 :]
+        )
+    cut = [(slice(None),) * axis + (slice(None, k),), (slice(None),) * axis + (slice(k, None),)]
+    return concatenate([arr[cut[0]], values + 0.0, arr[cut[1]]], axis=axis)
+
+
+def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
+    """Coordinate arrays from 1-D coordinate vectors, like `numpy.meshgrid` ('xy' or 'ij' indexing;
+    sparse gives the broadcastable views' shapes).
+
+    >>> [m.shape for m in meshgrid(_np.ones(2), _np.ones(3))]
+    [(3, 2), (3, 2)]
+    """
+    nd = len(xi)
+    outs = [reshape(x, (1,) * k + (-1,) + (1,) * (nd - k - 1)) for k, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        outs = [swapaxes(o, 0, 1) for o in outs]
+    if sparse:
+        return tuple(outs)
+    full = tuple(builtins.max(shape(o)[k] for o in outs) for k in range(nd))
+    return tuple(broadcast_to(o, full) for o in outs)
+
+
+def _running(reduce):
+    def accumulate(a, axis=0):
+        """The running maximum (minimum) along `axis` as a gather of the values where it was attained
+        (read from the values: the trace is specialised to them)."""
+        v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
+        grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
+        at = _np.maximum.accumulate(_np.where(v == reduce.accumulate(v, axis=0), grid, 0), axis=0)
+        rest = _np.indices(v.shape[1:]) if v.ndim > 1 else ()
+        picked = moveaxis(a, axis, 0)[(at,) + tuple(_np.broadcast_to(r, v.shape) for r in rest)]
+        return moveaxis(picked, 0, axis)
+
+    return accumulate
+
+
 def pad(array, pad_width, mode="constant", constant_values=0.0):
-    """Pad with a constant, the edge values or the reflection, like `numpy.pad`.
+    """Pad with a constant, the edge values, the reflection (without or with the edge: 'reflect',
+    'symmetric') or the other end ('wrap'), like `numpy.pad`.
 
     >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
@@ -922,10 +991,56 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
             period = 2 * (n - 1)
             k = _np.arange(-lo, n + hi) % period
             idx = _np.where(k < n, k, period - k)
+        elif mode == "symmetric":  # the edge repeated: ... x1 x0 | x0 x1 ...
+            k = _np.arange(-lo, n + hi) % (2 * n)
+            idx = _np.where(k < n, k, 2 * n - 1 - k)
+        elif mode == "wrap":
+            idx = _np.arange(-lo, n + hi) % n
         else:
-            raise ValueError(f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect)")
+            raise ValueError(
+                f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect, symmetric, wrap)"
+            )
         array = _take_along(array, ax, idx)
     return array
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """func1d applied to each 1-D slice of arr along `axis` (one call per slice, traced), its results
+    stacked where the axis was, like `numpy.apply_along_axis`.
+
+    >>> apply_along_axis(lambda v: v[::-1], 1, _np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 1.],
+           [4., 3.]])
+    """
+    axis = axis % ndim(arr)
+    m = moveaxis(arr, axis, -1)
+    outer = shape(m)[:-1]
+    results = [func1d(m[i], *args, **kwargs) for i in _np.ndindex(outer)]
+    inner = shape(results[0])
+    out = reshape(stack(results), outer + inner)
+    k = len(inner)
+    return moveaxis(out, list(range(len(outer), len(outer) + k)), list(range(axis, axis + k))) if k else out
+
+
+def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
+    """`numpy.lib.stride_tricks.sliding_window_view`: every window of `window_shape` along `axis` (all
+    axes when None; distinct axes), the window's axes last, as a gather (a copy, not a view)."""
+    shape_ = (window_shape,) if isinstance(window_shape, (int, _np.integer)) else tuple(window_shape)
+    axes = tuple(range(ndim(x))) if axis is None else ((axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis))
+    axes = tuple(a % ndim(x) for a in axes)
+    if len(axes) != len(shape_) or len(set(axes)) != len(axes) or writeable:
+        raise ValueError(
+            f"sliding_window_view takes one window size per axis, distinct axes and writeable=False; got window_shape "
+            f"{window_shape!r} for axis {axis!r}"
+        )
+    nd = ndim(x)
+    for k, (ax, w) in enumerate(zip(axes, shape_)):
+        n = shape(x)[ax]
+        if not 0 <= w <= n:
+            raise ValueError(f"sliding_window_view's window {w} does not fit axis {ax} of length {n}")
+        idx = _np.arange(n - w + 1)[:, None] + _np.arange(w)[None, :]
+        x = moveaxis(x[(slice(None),) * ax + (idx,)], ax + 1, nd + k)
+    return x
 
 
 def select(condlist, choicelist, default=0.0):
@@ -1173,6 +1288,309 @@ def convolve(a, v, mode="full"):
     raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
 
 
+def polyval(p, x):
+    """The polynomial with coefficients `p` (highest power first) at `x`, by Horner's rule as
+    `numpy.polyval` computes it (p, x or both may be traced).
+
+    >>> polyval(_np.array([1.0, 0.0, -2.0]), _np.array([0.0, 2.0]))
+    array([-2.,  2.])
+    """
+    y = zeros_like(x)
+    for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
+        y = y * x + p[k]
+    return y
+
+
+def bincount(x, weights=None, minlength=0):
+    """Occurrences of each non-negative integer in `x`, or with `weights` the sum of the weights at
+    each (a segment sum), like `numpy.bincount`; the weights may be traced, `x` is read as values.
+
+    >>> bincount(_np.array([0, 2, 2]), weights=_np.array([1.0, 2.0, 3.0]))
+    array([1., 0., 5.])
+    """
+    x = _np.asarray(_value(x))
+    if weights is None:
+        return _np.bincount(x, minlength=minlength)
+    if x.ndim != 1 or shape(weights) != x.shape or (x.size and (x.dtype.kind not in "iu" or x.min() < 0)):
+        raise ValueError(
+            f"bincount takes 1-D non-negative integers x and weights of x's shape, not x {x.dtype}{list(x.shape)} "
+            f"and weights of shape {shape(weights)}"
+        )
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, minlength)
+    return _ops.scatter_add(weights, idx=(x,), shape=(n,))
+
+
+def nansum(a, axis=None, keepdims=False):
+    """Sum with NaN elements counted as 0 (their derivative is 0), like `numpy.nansum`.
+
+    >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
+    3.0
+    """
+    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    """Mean of the elements that are not NaN, like `numpy.nanmean` (which elements are NaN is read
+    from the values: the trace is specialised to them).
+
+    >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
+    1.5
+    """
+    count = _np.sum(~_np.isnan(_value(a)), axis=axis, keepdims=keepdims)
+    return nansum(a, axis=axis, keepdims=keepdims) / count
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th quantiles along `axis` by NumPy's default 'linear' method: the sorted values at
+    q·(n − 1), interpolated between the two around it (the derivative flows through the sort's
+    permutation, so the trace is specialised to the values); q's axes come first, as NumPy's.
+
+    >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25])
+    array([2.5 , 1.75])
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"quantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    pos = q * (n - 1)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, n - 1), pos - lo
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    below, above = s[(lo,)], s[(hi,)]
+    t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+    if keepdims:
+        res = reshape(
+            res,
+            q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
+        )
+    return res
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th percentiles (q in [0, 100]), as `quantile` of q / 100, like `numpy.percentile`.
+
+    >>> float(percentile(_np.array([1.0, 2.0, 3.0]), 50))
+    2.0
+    """
+    return quantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median along `axis` (the mean of the two middle values for an even count), like
+    `numpy.median`.
+
+    >>> float(median(_np.array([3.0, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    if out is not None:
+        raise ValueError("median takes no out=")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    res = s[(n - 1) // 2] if n % 2 else mean(s[(n // 2 - 1) : (n // 2 + 1)], axis=0)
+    if keepdims:
+        res = reshape(res, (1,) * nd) if nd != ndim(a) else expand_dims(res, axis)
+    return res
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
+    """Covariance matrix of the variables in m's rows (columns with rowvar=False), like `numpy.cov`
+    (unweighted; NumPy squeezes the result: one variable gives a 0-d array).
+
+    >>> cov(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    if fweights is not None or aweights is not None:
+        raise ValueError("cov's fweights and aweights are not supported by difflab")
+    X = atleast_2d(m)
+    if not rowvar and shape(X)[0] != 1:
+        X = transpose(X)
+    if y is not None:
+        Y = atleast_2d(y)
+        X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    Xc = X - mean(X, axis=1, keepdims=True)
+    c = matmul(Xc, transpose(_ops.conj(Xc))) / float(shape(X)[1] - ddof)
+    return squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Pearson correlation coefficients, cov / (σᵢσⱼ) clipped to [−1, 1], like `numpy.corrcoef`.
+
+    >>> corrcoef(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    c = cov(x, y, rowvar)
+    if ndim(c) == 0:
+        return c / c
+    sd = sqrt(real(diagonal(c)))
+    c = c / sd[:, None] / sd[None, :]
+    return clip(c, -1.0, 1.0)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
+    fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
+    is read from the values (the trace is specialised to them).
+
+    >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
+    array([1., 6.])
+    """
+    xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
+        raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
+    j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)
+    x0, f0, f1 = take(xp, j), take(fp, j), take(fp, j + 1)
+    y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
+    y = where(xv < xpv[0], fp[0] if left is None else left, y)
+    return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D sequences, sum_n a[n + k] conj(v[n]), like `numpy.correlate`:
+    a convolution with v reversed (and a swap, reversed, when v is the longer one, as NumPy does).
+
+    >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0]))
+    array([2., 3.])
+    """
+    if shape(v)[0] > shape(a)[0]:
+        return flip(_ops.conj(correlate(v, a, mode)))
+    return convolve(a, flip(_ops.conj(v)), mode)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of y by the trapezoidal rule along `axis` (samples at x, or dx apart), like
+    `numpy.trapezoid`.
+
+    >>> float(trapezoid(_np.array([0.0, 1.0, 4.0])))
+    3.0
+    """
+    axis = axis % ndim(y)
+    d = dx if x is None else diff(x, axis=axis if ndim(x) > 1 else -1)
+    if x is not None and ndim(x) == 1 and ndim(y) > 1:
+        d = reshape(d, (-1,) + (1,) * (ndim(y) - 1 - axis))
+    upper = tuple(slice(1, None) if k == axis else slice(None) for k in range(ndim(y)))
+    lower = tuple(slice(None, -1) if k == axis else slice(None) for k in range(ndim(y)))
+    return sum(d * (y[upper] + y[lower]) / 2.0, axis=axis)
+
+
+def triu_indices_from(arr, k=0):
+    """The indices of arr's upper triangle (from its shape: constants), like `numpy.triu_indices_from`.
+
+    >>> triu_indices_from(_np.ones((2, 2)))
+    (array([0, 0, 1]), array([0, 1, 1]))
+    """
+    return _np.triu_indices(shape(arr)[-2], k, shape(arr)[-1])
+
+
+def tril_indices_from(arr, k=0):
+    """The indices of arr's lower triangle (from its shape: constants), like `numpy.tril_indices_from`.
+
+    >>> tril_indices_from(_np.ones((2, 2)))
+    (array([0, 1, 1]), array([0, 0, 1]))
+    """
+    return _np.tril_indices(shape(arr)[-2], k, shape(arr)[-1])
+
+
+def float_power(x1, x2):
+    """x1 ** x2 in float64 (difflab's values are float64 already), like `numpy.float_power`.
+
+    >>> float(float_power(2.0, 3.0))
+    8.0
+    """
+    return _ops.pow(x1, x2)
+
+
+def _multi_dot(arrays, *, out=None):
+    """`numpy.linalg.multi_dot`: the matrix product of the list, left to right (NumPy picks the
+    cheapest order: the same value to rounding)."""
+    res = arrays[0]
+    for b in arrays[1:]:
+        res = matmul(res, b)
+    return res
+
+
+def _matrix_power(a, n):
+    """`numpy.linalg.matrix_power`: a to the integer power n by NumPy's own binary decomposition (so the
+    values agree to the bit), inv(a) first for a negative n."""
+    if not isinstance(n, (int, _np.integer)):
+        raise TypeError("matrix_power's exponent must be an integer")
+    if n == 0:
+        return broadcast_to(_np.eye(shape(a)[-1]), shape(a)) + 0.0
+    if n < 0:
+        a, n = _ops.inv(a), -n
+    if n <= 3:
+        return a if n == 1 else matmul(a, a) if n == 2 else matmul(matmul(a, a), a)
+    z = result = None
+    while n > 0:
+        z = a if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+def _add_reduceat(a, indices, axis=0):
+    """`numpy.add.reduceat`: the sums of a[indices[i]:indices[i+1]] along `axis` (a[indices[i]] where
+    indices[i] >= indices[i+1]; the last to the end), as a gather and a scatter-add."""
+    indices = _np.asarray(_value(indices))
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    if (
+        indices.ndim != 1
+        or indices.dtype.kind not in "iu"
+        or (indices.size and not (0 <= indices.min() <= indices.max() < n))
+    ):
+        raise IndexError(f"add.reduceat's indices must be 1-D integers in [0, {n}), not {indices!r}")
+    ends = _np.append(indices[1:], n)
+    rows = [_np.arange(lo, hi) if lo < hi else _np.array([lo]) for lo, hi in zip(indices, ends)]
+    segments = _np.concatenate([_np.full(len(r), i) for i, r in enumerate(rows)])
+    a0 = moveaxis(a, axis, 0)
+    out = _ops.scatter_add(a0[(_np.concatenate(rows),)], idx=(segments,), shape=(len(indices),) + shape(a0)[1:])
+    return moveaxis(out, 0, axis)
+
+
+def _outer(fn):
+    def outer(a, b):
+        return fn(reshape(a, shape(a) + (1,) * ndim(b)), b)
+
+    return outer
+
+
+#: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
+#: (ufunc, method); `outer` of any binary ufunc by broadcasting (`ufunc_method`)
+_UFUNC_METHODS = {
+    ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
+    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
+    ("maximum", "reduce"): lambda a, axis=0, keepdims=False: max(a, axis=axis, keepdims=keepdims),
+    ("minimum", "reduce"): lambda a, axis=0, keepdims=False: min(a, axis=axis, keepdims=keepdims),
+    ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
+    ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
+    ("add", "reduceat"): _add_reduceat,
+    ("maximum", "accumulate"): _running(_np.maximum),
+    ("minimum", "accumulate"): _running(_np.minimum),
+    ("logaddexp", "reduce"): lambda a, axis=0, keepdims=False: logsumexp(a, axis=axis, keepdims=keepdims),
+}
+
+
+def ufunc_method(ufunc: str, method: str):
+    """The function computing NumPy's `ufunc.method` on traced values, or None."""
+    fn = _UFUNC_METHODS.get((ufunc, method))
+    if fn is None and method == "outer" and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
+        return _outer(UFUNCS[ufunc])
+    return fn
+
+
 # -- index tricks: np.r_ and np.c_ over traced values ------------------------------------------------
 
 
@@ -1271,6 +1689,10 @@ def _on_values(name):
     isclose,
     any,
     all,
+    logical_and,
+    logical_or,
+    logical_xor,
+    logical_not,
 ) = [
     _on_values(n)
     for n in (
@@ -1289,6 +1711,10 @@ def _on_values(name):
         "isclose",
         "any",
         "all",
+        "logical_and",
+        "logical_or",
+        "logical_xor",
+        "logical_not",
     )
 ]
 
@@ -1313,6 +1739,8 @@ _DERIVED.update(
         "linalg.slogdet": _stacking(_slogdet),
         "linalg.norm": _stacking(_norm),
         "linalg.lstsq": _stacking(_lstsq),
+        "linalg.multi_dot": _multi_dot,
+        "linalg.matrix_power": _stacking(_matrix_power),
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
         "linalg.eig": _stacking(_eig_front),
@@ -1381,7 +1809,7 @@ def _publish() -> None:
     for name, fn in names.items():  # scipy.special's ufuncs reach __array_ufunc__ by their short name
         if name.startswith("scipy.special."):
             UFUNCS.setdefault(name[len("scipy.special.") :], _stacking(fn, name))
-    FUNCTIONS.update({"size": prod_shape})
+    FUNCTIONS.update({"size": prod_shape, "lib.stride_tricks.sliding_window_view": _stacking(_sliding_window_view)})
     METHODS.clear()
     METHODS.update(
         {

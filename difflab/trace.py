@@ -23,6 +23,7 @@ from __future__ import annotations
 import collections
 import contextvars
 import gc as _gc
+import inspect
 import itertools
 import operator
 import sys
@@ -101,8 +102,8 @@ class Trace:
         for a in args:
             if type(a) is Tracer and a._trace is self:
                 v = a.value  # always concrete: inputs are unwrapped in trace_flat
-                atoms.append(a.var)
-                key.append(a.var)
+                atoms.append(a.node)
+                key.append(a.node)
             else:  # a constant here (a value of an enclosing trace too)
                 consts = True
                 if isinstance(a, Tracer):
@@ -167,7 +168,7 @@ class Trace:
         x, y = a.value, b.value
         if type(x) is float and type(y) is float:  # (Python's arithmetic: record decides)
             return None
-        atoms = key = (a.var, b.var) if binary else (a.var,)
+        atoms = key = (a.node, b.node) if binary else (a.node,)
         eqn_params = ()
         if params:
             eqn_params = tuple(sorted(params.items()))
@@ -191,10 +192,10 @@ class Trace:
         if type(x) is float:  # (two Python floats: record decides, by `op.on_floats`)
             return None
         ident = op.identity[k] if op.identity else None
-        if ident is not None and c == ident and a.var.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
+        if ident is not None and c == ident and a.node.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
             return a
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
-        key = (a.var, id(c)) if k else (id(c), a.var)
+        key = (a.node, id(c)) if k else (id(c), a.node)
         table = self.seen[op]
         hit = table.get(key)
         if hit is not None:
@@ -204,7 +205,7 @@ class Trace:
         except (ValueError, TypeError, IndexError):
             return None
         const = _new_tuple(Const, (c,))
-        return self._new(op, (a.var, const) if k else (const, a.var), (), table, key, value)
+        return self._new(op, (a.node, const) if k else (const, a.node), (), table, key, value)
 
     def _new(self, op, atoms, eqn_params, table, key, value) -> "Tracer":
         """The equation `out = op(*atoms)` of a computed value: its Var, equation, CSE entry (`table[key]`,
@@ -225,13 +226,13 @@ class Trace:
         table[key] = out
         self.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
-        tracer._trace, tracer.var, tracer.value = self, out, value
+        tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
 
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
         value (`op.py`) and equation, or None when `py` gives no finite float (the general path decides)."""
-        var = a.var
+        var = a.node
         key = (var,)  # (also the equation's arguments)
         table = self.seen[op]
         hit = table.get(key)
@@ -249,7 +250,7 @@ class Trace:
         table[key] = out
         self.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
-        tracer._trace, tracer.var, tracer.value = self, out, value
+        tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
 
 
@@ -380,7 +381,7 @@ def _fold_identity(trace, op, args):
         c, other = args[k], args[1 - k]
         if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
             continue
-        if other.var.dtype.kind != "f":
+        if other.node.dtype.kind != "f":
             continue
         if type(c) is float or type(c) is int:
             if c == ident:
@@ -391,35 +392,58 @@ def _fold_identity(trace, op, args):
         elif (
             np.ndim(c) <= other.ndim
             and np.shape(c) == other.shape[other.ndim - np.ndim(c) :]
-            and np.result_type(c, other.var.dtype) == other.var.dtype
+            and np.result_type(c, other.node.dtype) == other.node.dtype
             and np.all(np.asarray(c) == ident)
         ):
             return other
     return None
 
 
+def specialise_enclosing(values) -> None:
+    """Mark the trace of each traced value among `values`, and of every value it stands for in an
+    enclosing trace, specialised to its inputs: a nested trace traced on those values' numbers took a
+    value-dependent branch, so the enclosing graphs hold for these numbers only (a reused
+    jacobian(grad(f)) would otherwise answer a new point with the first one's branch)."""
+    for x in values:
+        while isinstance(x, Tracer):
+            x._trace.specialised = True
+            x = x.value
+
+
+def _concrete_index(i):
+    """A traced boolean mask or integer index (x[x > 0], x[np.argsort(x)]) as its value at this trace's
+    inputs: value-dependent, as `if x > 0:` is, so each trace it reads is specialised to its inputs (the
+    derivative follows the elements picked there, as autograd's and JAX's eager ones do)."""
+    if not isinstance(i, Tracer) or i.dtype.kind not in "biu":
+        raise UnsupportedOperationError(
+            "indexing with a traced value is not supported unless it is a boolean mask or integer index; "
+            "index with Python ints, slices, NumPy integer arrays or a comparison's mask"
+        )
+    return np.asarray(dnp._value(i))
+
+
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
-    __slots__ = ("_trace", "var", "value")
+    __slots__ = ("_trace", "node", "value")
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, var: Var, value):
-        self._trace, self.var, self.value = trace, var, value
+        self._trace, self.node, self.value = trace, var, value
 
     @property
     def concrete(self):
         v = self.value
         return v.concrete if isinstance(v, Tracer) else v
 
-    shape = property(lambda self: self.var.shape)
-    dtype = property(lambda self: self.var.dtype)
-    ndim = property(lambda self: len(self.var.shape))
-    size = property(lambda self: int(np.prod(self.var.shape)))
+    shape = property(lambda self: self.node.shape)
+    dtype = property(lambda self: self.node.dtype)
+    ndim = property(lambda self: len(self.node.shape))
+    size = property(lambda self: int(np.prod(self.node.shape)))
     T = property(lambda self: dnp.transpose(self))
 
     def __repr__(self):
-        return f"Tracer({self.var!r}: {self.var.aval}, value={self.concrete!r})"
+        return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"
 
     def __len__(self):
         if not self.shape:
@@ -449,7 +473,7 @@ class Tracer(Traced):
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
     __pos__ = lambda self: self
-    __abs__ = lambda self: ops.cabs(self) if self.var.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
+    __abs__ = lambda self: ops.cabs(self) if self.node.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
     __gt__ = lambda self, o: ops.greater(self, o)
     __lt__ = lambda self, o: ops.less(self, o)
     __ge__ = lambda self, o: ops.greater_equal(self, o)
@@ -461,11 +485,19 @@ class Tracer(Traced):
     def __getitem__(self, idx):
         idx = idx if isinstance(idx, tuple) else (idx,)
         if any(isinstance(i, Traced) for i in idx):
-            raise UnsupportedOperationError(
-                "indexing with a traced value is not supported; index with Python ints, slices or NumPy integer arrays"
-            )
+            idx = tuple(_concrete_index(i) if isinstance(i, Traced) else i for i in idx)
         idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
         return ops.getitem(self, idx=idx)
+
+    def __setitem__(self, idx, value):
+        raise UnsupportedOperationError(
+            f"x[...] = ... on a traced value ({self.node!r}: {self.node.aval}): traced values are immutable, "
+            "as JAX's are; build the new array instead (numpy.where(mask, new, x), numpy.concatenate of "
+            "slices, or x + numpy.bincount/scatter of the change)"
+        )
+
+    def __round__(self, ndigits=None):
+        return dnp.round(self, 0 if ndigits is None else ndigits)
 
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values
@@ -507,7 +539,7 @@ class Tracer(Traced):
         caller = _numpy_caller(sys._getframe(1))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
-                f"numpy.{caller} converted a list or tuple holding a traced value ({self.var!r}: {self.var.aval}) "
+                f"numpy.{caller} converted a list or tuple holding a traced value ({self.node!r}: {self.node.aval}) "
                 "to a NumPy array itself, which would drop its derivative (no dispatch reaches difflab); "
                 + (
                     f"use difflab.numpy.{caller}, which stacks such a list"
@@ -517,14 +549,15 @@ class Tracer(Traced):
             )
         if dtype is not None and np.dtype(dtype).kind in "biu":  # np.int64(x), np.asarray(x, dtype=int)
             raise UnsupportedOperationError(
-                f"a traced value ({self.var!r}: {self.var.aval}) was converted to {np.dtype(dtype)} "
+                f"a traced value ({self.node!r}: {self.node.aval}) was converted to {np.dtype(dtype)} "
                 f"(numpy.{np.dtype(dtype)}(x) or numpy.asarray(x, dtype=...)), whose result would be fixed at this "
                 "trace's values; compute integer indices or masks outside the function being differentiated, or "
                 "use numpy.floor, numpy.round or a comparison, which trace (with zero derivative)"
             )
         raise UnsupportedOperationError(
-            f"a traced value ({self.var!r}: {self.var.aval}) was converted to a NumPy array, which "
-            "would drop its derivative; a list of traced values given to a NumPy function is converted "
+            f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
+            "would drop its derivative: numpy.array([a, b]) or numpy.float64(a) of traced values, or an "
+            "assignment y[i] = a into a NumPy array, cannot be intercepted; a list of traced values given to a NumPy function is converted "
             "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
             f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
         )
@@ -537,6 +570,10 @@ class Tracer(Traced):
                 "which traced values do not support; use the returned value"
             )
         kwargs.pop("out", None)
+        if method != "__call__":
+            fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
+            if fn is not None:
+                return fn(*inputs, **kwargs)
         if method != "__call__" or fn is None or kwargs:
             name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
@@ -557,7 +594,26 @@ class Tracer(Traced):
                 f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
                 f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
             )
-        return fn(*args, **kwargs)
+        try:
+            return fn(*args, **kwargs)
+        except TypeError as e:
+            _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
+            raise
+
+
+def _unsupported_arguments(name, fn, args, kwargs, error):
+    """Raise UnsupportedOperationError naming NumPy's function and the parameters difflab's takes when
+    `fn(*args, **kwargs)` raised `error` because it does not take those arguments (a TypeError inside
+    fn is left as it is)."""
+    try:
+        sig = inspect.signature(fn)
+        sig.bind(*args, **kwargs)
+    except TypeError:
+        raise UnsupportedOperationError(
+            f"{name}: difflab's version does not take these arguments ({error}); it takes {sig}"
+        ) from None
+    except ValueError:  # no signature to read
+        return
 
 
 _INSTALLED: set = set()  # the names _sync_methods installed on Tracer
@@ -617,14 +673,14 @@ def _float_operator(op, reflected: bool):
             if o._trace is not t or type(o.value) is not float:
                 return general(self, o)
             y = o.value
-            atoms = key = (o.var, self.var) if reflected else (self.var, o.var)  # (the arguments are the key)
+            atoms = key = (o.node, self.node) if reflected else (self.node, o.node)  # (the arguments are the key)
         elif type(o) is float:
             if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
             const = _new_tuple(Const, (o,))
-            atoms, key = ((const, self.var), (id(o), self.var)) if reflected else ((self.var, const), (self.var, id(o)))
+            atoms, key = ((const, self.node), (id(o), self.node)) if reflected else ((self.node, const), (self.node, id(o)))
         else:
             return general(self, o)
         table = t.seen[op]
@@ -643,14 +699,14 @@ def _float_operator(op, reflected: bool):
         table[key] = out
         t.values[out] = value
         tracer = _new_object(Tracer)  # Tracer(t, out, value) without the frame of its __init__
-        tracer._trace, tracer.var, tracer.value = t, out, value
+        tracer._trace, tracer.node, tracer.value = t, out, value
         return tracer
 
     return operator
 
 
 _new_object = object.__new__
-_VAR = operator.attrgetter("var")
+_VAR = operator.attrgetter("node")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
     if _op.py is not None and _op.elementwise:
@@ -807,7 +863,7 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
     inputs = list(map(_new_object, itertools.repeat(Tracer, n)))
     for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: cheaper than a call of Tracer's __init__ each)
-        tracer._trace, tracer.var, tracer.value = t, v, x
+        tracer._trace, tracer.node, tracer.value = t, v, x
     return inputs
 
 
@@ -828,7 +884,7 @@ def _inputs(t: Trace, leaves) -> list:
                 t.complex_seen = True
         values[var] = x
         tracer = _new_object(Tracer)  # Tracer(t, var, x) without the frame of its __init__
-        tracer._trace, tracer.var, tracer.value = t, var, x
+        tracer._trace, tracer.node, tracer.value = t, var, x
         inputs.append(tracer)
     return inputs
 
@@ -885,9 +941,9 @@ def check_returned(out_leaves, doing="differentiates") -> None:
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
     """Close a trace into a Graph whose outputs are `out_leaves` (tracers or constants)."""
     if len(out_leaves) == 1 and type(out_leaves[0]) is Tracer and out_leaves[0]._trace is t:  # a loss: no list
-        outs: tuple = (out_leaves[0].var,)
+        outs: tuple = (out_leaves[0].node,)
     else:
-        outs = tuple([o.var if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
+        outs = tuple([o.node if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
     # (Graph's fields in order, without its Python-level __new__)
     return _new_tuple(Graph, (tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised))
 

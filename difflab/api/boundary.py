@@ -28,7 +28,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Tracer, check_returned, outputs_of, trace_flat
+from ..trace import Tracer, check_returned, outputs_of, specialise_enclosing, trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -646,6 +646,8 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
     values = None if nested or t.fp_error else t.values  # (traced_values' answer, without its call)
     reusable = not graph.specialised and not closes
+    if graph.specialised:  # its branch was picked by the numbers of enclosing traces' values too
+        specialise_enclosing([*call_leaves, *t.consts])
     return Staged(
         graph,
         sig,

@@ -35,15 +35,15 @@ def _inline(fn, atoms, ids, source, out=None):
     leaves = [np.ones(a.shape, a.dtype) if isinstance(a, Var) else a.value for a in atoms]
     t, inputs, raw = trace_flat(fn, leaves)
     results = raw if isinstance(raw, tuple) else (raw,)
-    rename = {i.var: a for i, a in zip(inputs, atoms)}
-    last = results[0].var if out is not None and isinstance(results[0], Tracer) and results[0]._trace is t else None
+    rename = {i.node: a for i, a in zip(inputs, atoms)}
+    last = results[0].node if out is not None and isinstance(results[0], Tracer) and results[0]._trace is t else None
     eqns = []
     for e in t.eqns:
         new = out if e.out is last else Var(next(ids), e.out.shape, e.out.dtype)
         rename[e.out] = new
         args = tuple(rename.get(a, a) if isinstance(a, Var) else a for a in e.args)
         eqns.append(e._replace(out=new, args=args, source=source))
-    outs = [rename[r.var] if isinstance(r, Tracer) and r._trace is t else Const(r) for r in results]
+    outs = [rename[r.node] if isinstance(r, Tracer) and r._trace is t else Const(r) for r in results]
     return eqns, outs
 
 

@@ -78,7 +78,10 @@ class Watch:
                     self.entries.append((e, i))
         # the elementwise equation computing each watched argument, if any (x itself: the stencil's points are
         # exact), whose arguments both graphs give too: how much it rounds at each point (`_rounding`)
-        made = {e.out: e for e in shifted.eqns if e.op.elementwise}
+        # (a held piece's last equation may read the piece's own intermediates, which probe does not compute)
+        made = {
+            e.out: e for e in shifted.eqns if e.op.elementwise and all(a in known for a in e.args if isinstance(a, Var))
+        }
         self.made = [made.get(e.args[i]) if e.args[i] in known else None for e, i in self.entries]
         vars_ = [a for e, _ in self.entries for a in e.args if isinstance(a, Var)]
         vars_ += [a for m in self.made if m for a in m.args if isinstance(a, Var)]

@@ -10,8 +10,8 @@ import operator
 
 import numpy as np
 
-from .elementwise import _stop_gradient_sympy, equal, exp, strong_mul, where
-
+from ..graph import Traced
+from .elementwise import _stop_gradient_sympy, equal, exp, maximum, strong_mul, where
 from .shape import _inverse_perm, concatenate, getitem
 from .core import (
     REGISTRY,
@@ -36,31 +36,63 @@ from .core import (
 # -- NumPy front ends and the strategies' builder -----------------------------------------------
 
 
-def _sum_front(x, axis=None, keepdims=False):
-    """Sum over `axis` (int, tuple or None for all), like `numpy.sum`.
+_where = where  # (the fronts' `where=` keyword is NumPy's mask)
 
-    >>> float(_sum_front(np.array([[1.0, 2.0], [3.0, 4.0]])))
-    10.0
+
+def _float_dtype(name, dtype):
+    """NumPy's `dtype=` of a reduction: a float or complex one is the computation's own (float64), any
+    other would make the result integer (its derivative lost), so it is refused by name."""
+    if np.dtype(dtype).kind not in "fc":
+        raise ValueError(f"numpy.{name}(..., dtype={np.dtype(dtype)}) would drop the derivative; give a float dtype")
+
+
+def _sum_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
+    """Sum over `axis` (int, tuple or None for all), like `numpy.sum` (`where`: a mask of the
+    elements summed).
+
+    >>> float(_sum_front(np.array([[1.0, 2.0], [3.0, 4.0]]), where=np.array([True, False])))
+    4.0
     """
+    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
+        _float_dtype("sum", dtype)
+    if where is not True:
+        x = _where(where, x, 0.0)
     return sum(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
 
 
-def _mean_front(x, axis=None, keepdims=False):
-    """Mean over `axis` (int, tuple or None for all), like `numpy.mean`.
+def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
+    """Mean over `axis` (int, tuple or None for all), like `numpy.mean` (`where`: a mask of the
+    elements averaged).
 
     >>> _mean_front(np.array([[1.0, 2.0], [3.0, 4.0]]), axis=0)
     array([2., 3.])
     """
-    return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    if dtype is not None:  # (no call in the common case: a fresh gradient traces every sum)
+        _float_dtype("mean", dtype)
+    if where is True:
+        return mean(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    count = np.sum(np.broadcast_to(_value(where), np.shape(x)), axis=axis, keepdims=bool(keepdims))
+    return _sum_front(x, axis, keepdims=keepdims, where=where) / count
 
 
-def _max_front(x, axis=None, keepdims=False):
-    """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly.
+def _max_front(x, axis=None, keepdims=False, initial=None):
+    """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly (`initial`: a
+    number the maximum is at least).
 
-    >>> float(_max_front(np.array([1.0, 5.0, 2.0])))
-    5.0
+    >>> float(_max_front(np.array([1.0, 5.0, 2.0]), initial=7.0))
+    7.0
     """
-    return max(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    m = max(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
+    return m if initial is None else maximum(m, initial)
+
+
+def _value(x):
+    """x's value, as NumPy reads it (a traced mask: its value at this trace's inputs, which
+    specialises that trace to them, as difflab.numpy's _value does)."""
+    while isinstance(x, Traced):
+        x._trace.specialised = True
+        x = x.value
+    return x
 
 
 def _log_softmax_front(x, axis=-1):
