@@ -680,7 +680,9 @@ def _float_operator(op, reflected: bool):
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
             const = _new_tuple(Const, (o,))
-            atoms, key = ((const, self.node), (id(o), self.node)) if reflected else ((self.node, const), (self.node, id(o)))
+            atoms, key = (
+                ((const, self.node), (id(o), self.node)) if reflected else ((self.node, const), (self.node, id(o)))
+            )
         else:
             return general(self, o)
         table = t.seen[op]
