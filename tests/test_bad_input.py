@@ -1109,3 +1109,13 @@ def test_a_traced_value_stored_into_the_functions_own_array_is_named():
         assert isinstance(info.value, TypeError) and info.value.__cause__ is None
     with pytest.raises(dl.TracerConversionError, match="converting it to a Python number"):
         dl.grad(lambda x: float(x) * x)(1.0)
+
+
+def test_a_constant_division_by_zero_is_nan_for_every_method_not_an_internal_error():
+    # found by a new user's `difflab compare "x/0"`: SymPy folds x/0.0 to zoo·x, which NumPy's code printer
+    # did not know (KeyError: 'ComplexInfinity'), and the matrix-level gradient divided Python floats
+    # (ZeroDivisionError); the derivative of a value that is not finite is NaN, as for the other methods
+    for f, x in ((lambda x: x / 0.0, 3.0), (lambda x: dnp.sum(x**2 / 0.0), np.array([3.0, 1.0]))):
+        for method in METHODS:
+            d, _ = _run(lambda: dl.grad(f, method=method)(x))
+            assert np.isnan(d).all(), (method, x, d)
