@@ -268,8 +268,10 @@ def test_bad_arguments():
         check_grad(opaque(dnp.sin), np.cos, 1.0, reference="symbolic")
     with pytest.raises(ValueError, match="rtol"):
         check_grad(dnp.sin, np.cos, 1.0, rtol=-1.0)
-    with pytest.raises(TypeError, match="scalar output"):
-        check_grad(dnp.sin, np.cos, x3)
+    with pytest.raises(TypeError, match=r"scalar output, but f returned shape \(3,\); use check_jacobian"):
+        check_grad(dnp.sin, np.cos, x3)  # (it said "shape ((3,),)", a tuple of the leaves' shapes)
+    with pytest.raises(TypeError, match=r"returned leaves of shapes \(3,\), \(\); use"):
+        check_grad(lambda x: (dnp.sin(x), x[0]), np.cos, x3)
     with pytest.raises(TypeError, match="dtype int"):
         check_grad(lambda n: n * 2.0, lambda n: 2.0, np.arange(3))
 
