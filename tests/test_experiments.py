@@ -53,6 +53,9 @@ def test_central_differences_have_slope_two_and_their_best_step_near_eps_cube_ro
     assert fd.best_step(forward["steps"], forward["errors"])[1] > 10 * best_error  # lower order, worse optimum
     complex_step = fd.run_cell(dict(cell, scheme="complex"), 0)
     assert complex_step["default_error"] < 10 * EPS  # no subtraction, no round-off side
+    # the evaluations one derivative costs, f(x) included, as dl.grad(method=...) pays them: the figure
+    # said "central 5 evals" (its error estimate's evaluations counted in)
+    assert (forward["evals"], central["evals"], complex_step["evals"]) == (2, 3, 2)
 
 
 def test_fd_defaults_come_from_the_library_and_refused_steps_are_ignored(experiments):
