@@ -248,8 +248,13 @@ def test_the_unknown_function_error_lists_only_what_a_user_can_call():
     assert not known & set(_INTERNAL)
     assert {"exp", "det", "Max", "inv", "sylvester", "imag", "absolute", "eigvals", "svdvals"} <= known
     assert {name for name, op in ops.REGISTRY.items() if op.internal} == set(_INTERNAL)  # exactly these
-    with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function"):
+    with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function \(known"):
         parse("strong_mul(x, x)")
+    # a typo names its nearest functions before the list of 160 (newuser23 typed sinn)
+    with pytest.raises(ExpressionError, match=r"^'sinn' at position 0: unknown function; did you mean 'sin'"):
+        parse("sinn(x)")
+    with pytest.raises(ExpressionError, match=r"unknown function; did you mean .*'sigmoid'.*\(known: "):
+        parse("sigmoud(x)")
 
 
 def test_a_building_block_is_called_by_its_public_name():
