@@ -161,6 +161,21 @@ def test_a_jacobian_pays_work_per_output_element_even_in_forward_mode(experiment
     assert tail_slope(ms, [c["work"] for c in runs["reverse"]]) > 1.5
 
 
+def test_symbolic_preparation_is_quoted_cold_not_from_a_cache_hit(tiny_run):
+    """newuser23: the report quoted the largest n's preparation (2.6 ms, "272 gradient calls' worth"), after a
+    smaller n's cell had paid SymPy's work in the same process (0.58 s fresh): the cold one is quoted first."""
+    from difflab.runner import Results
+
+    exp, _, results, summary = tiny_run("cost_scaling")
+    sym = next(iter(results.where(part="gradient", method="symbolic")))
+    warm = {**sym, "cell": {**sym["cell"], "n": 1024}, "metrics": {**sym["metrics"], "prepare_seconds": 0.00256}}
+    cold = {**sym, "metrics": {**sym["metrics"], "prepare_seconds": 0.58}}
+    rest = [r for r in results if r is not sym]
+    spec = {s.name: s for s in exp.figures(Results([*rest, cold, warm]), summary)}["gradient_time"]
+    assert f"Preparing symbolic took up to 0.58 s (n = {sym['cell']['n']}," in spec.conclusion, spec.conclusion
+    assert "reuses SymPy's work: 2.56e-03 s at n = 1024." in spec.conclusion, spec.conclusion
+
+
 def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
     cs = experiments["cost_scaling"]
     peak = {
