@@ -1127,3 +1127,11 @@ def test_a_constant_division_by_zero_is_nan_for_every_method_not_an_internal_err
             assert [str(w.message).split(":")[0] for w in caught if w.category is dl.DomainWarning] == [
                 f"v{1 if np.ndim(x) == 0 else 2} = div(v{0 if np.ndim(x) == 0 else 1}, 0.0)"
             ], (method, x)
+
+
+def test_a_string_argument_is_named_as_not_a_number():
+    # newuser23: dl.grad(f)("a") answered "(use 2.0 rather than 2, or x.astype(float))", a hint for integers
+    with pytest.raises(TypeError, match=r"has dtype <U1: only floating-point values can be differentiated \(a str is"):
+        dl.grad(lambda x: x)("a")
+    with pytest.raises(TypeError, match=r"has dtype int64: .*\(use 2.0 rather than 2"):
+        dl.grad(lambda x: x)(2)
