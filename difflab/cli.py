@@ -156,7 +156,7 @@ def _print_comparison(cmp, names, args_):
     if rows and rows[0]["derivative"].size <= 8:
         print("\nderivative by method (flattened over " + ", ".join(names) + "):")
         for r in rows:
-            print(f"  {r['method']:<10} " + "  ".join(f"{v:.16g}" for v in np.ravel(r["derivative"])))
+            print(f"  {r['method']:<10} " + "  ".join(f"{v + 0.0:.16g}" for v in np.ravel(r["derivative"])))  # -0 is 0
 
 
 def _cmd_compare(args) -> int:
