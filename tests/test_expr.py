@@ -5,6 +5,7 @@ sentinel file proving nothing ran -- and a grep proving SymPy's eval-based parse
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -100,7 +101,13 @@ def test_the_reported_exploit_is_refused_by_the_installed_command(command, tmp_p
     text = f"x.__class__.__new__.__globals__['__builtins__']['__import__']('os').system('touch {sentinel}')"
     proc = subprocess.run(
         [sys.executable, "-m", "difflab", command, text, "--at", "x=1"],
-        cwd=tmp_path,
+        cwd=tmp_path,  # (a relative PYTHONPATH=. would name tmp_path here: the difflab under test goes first)
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(dl.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+            ),
+        },
         capture_output=True,
         text=True,
         timeout=120,
