@@ -376,6 +376,21 @@ def update(path: Path, fresh: dict, methods, files, seconds: dict, when: str) ->
     return render(cells, failures, old_seconds, all_methods, all_files, notes)
 
 
+def output_path(args) -> Path:
+    """Where the table goes: --output, else the committed bench/PEER_SUITE.md for a run of every file and method
+    (or --update, which splices cells into it), else the cache. docs/peer_suite.md's one-file example
+    (`--methods reverse --files test_numpy.py`) wrote its one cell over the committed table."""
+    if args.output is not None:
+        return args.output
+    if args.update or (not args.files and sorted(args.methods) == sorted(METHODS)):
+        return HERE / "PEER_SUITE.md"
+    print(
+        f"peer_suite: a run of some files or methods: its table goes to {CACHE / 'PEER_SUITE.partial.md'}",
+        file=sys.stderr,
+    )
+    return CACHE / "PEER_SUITE.partial.md"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
@@ -388,7 +403,13 @@ def main(argv=None) -> int:
         default=0,
         help="CPU seconds allowed per test (0: no limit); a test over it fails and the file goes on",
     )
-    parser.add_argument("--output", type=Path, default=HERE / "PEER_SUITE.md")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="the table (default: bench/PEER_SUITE.md for every file × method or --update; a run of some files or "
+        "methods writes $DIFFLAB_CACHE/peer_suite/PEER_SUITE.partial.md and leaves the committed table as it is)",
+    )
     parser.add_argument("--show", type=int, default=0, help="print this many failure messages per method")
     parser.add_argument(
         "--reference",
@@ -413,6 +434,7 @@ def main(argv=None) -> int:
     )
     args = parser.parse_args(argv)
     out = CACHE / ("reports" if args.reference == "numpy" else "reports-traced")
+    args.output = output_path(args)
     if args.report_only and not any(out.glob("*.xml")) and not any(out.glob("*.timeout")):
         # (it wrote a table of "not run" over the committed one: docs/peer_suite.md's command on a fresh clone)
         print(f"peer_suite: no reports in {out} to tabulate: run the suite first ($DIFFLAB_CACHE moves it)")

@@ -20,6 +20,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import math
 import os
 import re
 import sys
@@ -41,12 +42,13 @@ class UsageError(DifflabError, ValueError):
 # -- expressions: difflab's restricted language (difflab.expr), never Python eval -------------
 
 
-def parse_expression(text: str, names=None):
+def parse_expression(text: str, names=None, *, constant=False):
     """Parse an expression (difflab.expr's language) into (traceable function, variable names).
 
     `names` fixes the argument order; variables not in `names` come after them, sorted. The
     function calls difflab.numpy ops in the order and grouping typed (its trace is the graph as
-    typed); `f.expression` is the text. Bad input raises UsageError naming the token and position.
+    typed); `f.expression` is the text. Bad input raises UsageError naming the token and position, and
+    so does a constant (no variable to differentiate) unless `constant`.
 
     >>> f, names = parse_expression("x*y**2 + sin(x)")
     >>> names, round(float(f(3.0, 2.0)), 6)
@@ -60,6 +62,12 @@ def parse_expression(text: str, names=None):
         raise UsageError(f"cannot parse expression: {err}") from None
     f = parsed.function(names)
     f.expression = " ".join(text.split())
+    if (
+        not f.variables and not constant
+    ):  # nothing to differentiate (compare raised argnums' ValueError, graph a KeyError)
+        raise UsageError(
+            f"the expression {f.expression!r} has no variables: nothing to differentiate (e.g. write 'x*2')"
+        )
     return f, list(f.variables)
 
 
@@ -93,6 +101,8 @@ def parse_point(text: str | None) -> dict:
             arr = np.asarray(parsed, dtype=float)
         except (json.JSONDecodeError, TypeError, ValueError):
             raise UsageError(f"--at {name.strip()}: {value!r} is not a number or a list of numbers") from None
+        if not np.isfinite(arr).all():  # 1e400 overflows (json reads NaN and Infinity too): every derivative NaN
+            raise UsageError(f"--at {name.strip()}: {value!r} is not a finite number (a float64 ends at 1.8e308)")
         if name.strip() in point:
             raise UsageError(f"--at gives {name.strip()} twice")
         if arr.size == 0:
@@ -146,7 +156,7 @@ def _print_comparison(cmp, names, args_):
     if rows and rows[0]["derivative"].size <= 8:
         print("\nderivative by method (flattened over " + ", ".join(names) + "):")
         for r in rows:
-            print(f"  {r['method']:<10} " + "  ".join(f"{v:.16g}" for v in np.ravel(r["derivative"])))
+            print(f"  {r['method']:<10} " + "  ".join(f"{v + 0.0:.16g}" for v in np.ravel(r["derivative"])))  # -0 is 0
 
 
 def _cmd_compare(args) -> int:
@@ -219,6 +229,8 @@ def _cmd_check(args) -> int:
     import difflab as dl
     from difflab.testing import check_grad
 
+    from .graph import Const
+
     f = _import_callable(args.function)
     names = [
         p.name
@@ -240,7 +252,13 @@ def _cmd_check(args) -> int:
                 full[k] = x
             return f(*full)
 
-        _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]))
+        graph = _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]))
+        shapes = [np.shape(o.value) if type(o) is Const else o.shape for o in graph.outputs]
+        if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # refused before the table, not after it
+            raise UsageError(
+                f"{args.function} returns shape {' and '.join(map(str, shapes))}, not one number: difflab check checks a "
+                "scalar function's gradient (difflab compare and difflab.testing.check_jacobian take vector ones)"
+            )
         cmp = dl.compare(f, *values, argnums=argnums)
         _print_comparison(cmp, [names[k] for k in wrt], values)
         print()
@@ -312,7 +330,9 @@ def _cmd_explore(args) -> int:
     try:
         names: list = []
         if args.expression is not None:
-            _, names = parse_expression(args.expression)  # a bad expression is one line, exit 2, before anything starts
+            _, names = parse_expression(
+                args.expression, constant=True
+            )  # a bad expression is one line, exit 2, before anything starts
         point = parse_at(args.at)
         unused = [n for n in point if args.expression is not None and n not in names]
         if unused:  # a typo (X for x) would leave x at its default 1 without a word

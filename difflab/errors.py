@@ -130,7 +130,8 @@ def warn_numeric_ignores(names) -> None:
         warn_user(
             NumericStopGradientWarning(
                 f"the numeric method differentiates the function itself: it cannot honour {', '.join(names)} "
-                "(finite differences see no rule), so its derivative differs from the other methods' here"
+                "(finite differences see no rule): its derivative is the function's own, which differs from the other "
+                "methods' wherever the rule changes it"
             ),
             NumericStopGradientWarning,
         )

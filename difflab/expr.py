@@ -23,6 +23,7 @@ How it works: the parser emits a postfix program, e.g. `(4*x+1)^2` becomes
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import keyword
 import math
@@ -406,7 +407,9 @@ class _Parser:
         entry = self.functions.get(tok.text)
         if entry is None:
             known = ", ".join(sorted(self.functions, key=str.lower))
-            self.fail(f"unknown function (known: {known})", tok)
+            close = difflib.get_close_matches(tok.text, self.functions, n=3)  # a typo's answer first, not the list
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            self.fail(f"unknown function{hint} (known: {known})", tok)
         self.enter(self.tok)
         self.i += 1
         nargs = 0

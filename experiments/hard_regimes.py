@@ -180,9 +180,18 @@ def figures(results, summary):
     table.set_fontsize(7)
     ax.set_title("Derivative returned at the kink")
     ax = axes[0, 1]
-    for r in results.where(part="kink"):
+    # relu, abs and max(x, 1) lie on one line at 1: each case its own dash and marker, so all stay visible
+    for i, r in enumerate(results.where(part="kink")):
         m = r["metrics"]
-        ax.plot(m["offsets"], [g["numeric"] for g in m["right"]], marker="o", ms=3, label=f"{r['cell']['case']}, right")
+        ax.plot(
+            m["offsets"],
+            [g["numeric"] for g in m["right"]],
+            marker="osD^v"[i % 5],
+            ms=7 - i % 5,
+            ls=("-", "--", ":", "-.")[i % 4],
+            fillstyle="none",
+            label=f"{r['cell']['case']}, right",
+        )
     ax.set(
         xscale="log",
         xlabel="distance d from the kink (f′ evaluated at kink + d)",

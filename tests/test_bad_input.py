@@ -1109,3 +1109,29 @@ def test_a_traced_value_stored_into_the_functions_own_array_is_named():
         assert isinstance(info.value, TypeError) and info.value.__cause__ is None
     with pytest.raises(dl.TracerConversionError, match="converting it to a Python number"):
         dl.grad(lambda x: float(x) * x)(1.0)
+
+
+def test_a_constant_division_by_zero_is_nan_for_every_method_not_an_internal_error():
+    # found by a new user's `difflab compare "x/0"`: SymPy folds x/0.0 to zoo·x, which NumPy's code printer
+    # did not know (KeyError: 'ComplexInfinity'), and the matrix-level gradient divided Python floats
+    # (ZeroDivisionError); the derivative of a value that is not finite is NaN, as for the other methods, and
+    # the value is NumPy's ±inf with the DomainWarning naming the division (SymPy's zoo printed as NaN)
+    for f, x, value in (
+        (lambda x: x / 0.0, 3.0, np.inf),
+        (lambda x: x / 0.0, -3.0, -np.inf),
+        (lambda x: dnp.sum(x**2 / 0.0), np.array([3.0, 1.0]), np.inf),
+    ):
+        for method in METHODS:
+            (v, d), caught = _run(lambda: dl.value_and_grad(f, method=method)(x))
+            assert v == value and np.isnan(d).all(), (method, x, v, d)
+            assert [str(w.message).split(":")[0] for w in caught if w.category is dl.DomainWarning] == [
+                f"v{1 if np.ndim(x) == 0 else 2} = div(v{0 if np.ndim(x) == 0 else 1}, 0.0)"
+            ], (method, x)
+
+
+def test_a_string_argument_is_named_as_not_a_number():
+    # newuser23: dl.grad(f)("a") answered "(use 2.0 rather than 2, or x.astype(float))", a hint for integers
+    with pytest.raises(TypeError, match=r"has dtype <U1: only floating-point values can be differentiated \(a str is"):
+        dl.grad(lambda x: x)("a")
+    with pytest.raises(TypeError, match=r"has dtype int64: .*\(use 2.0 rather than 2"):
+        dl.grad(lambda x: x)(2)

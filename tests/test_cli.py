@@ -62,6 +62,14 @@ def test_compare_prints_every_method(capsys):
     assert "failed" not in out
 
 
+def test_compare_prints_a_zero_derivative_as_0_for_every_method(capsys):
+    # numeric's central difference of a variable f does not use is -0.0: printed "-0" beside the others' "0"
+    code, out, _ = run(capsys, "compare", "x", "--at", "x=1,y=2")
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in out.split("derivative by method")[1].splitlines()[1:]}
+    assert all(rows[m] == ["1", "0"] for m in ("symbolic", "numeric", "forward", "reverse")), rows
+
+
 def test_compare_understands_functions_and_carets(capsys):
     code, out, _ = run(capsys, "compare", "exp(x)*sin(y) + sqrt(x^2 + 1) + Max(x, y)", "--at", "x=0.5,y=1")
     assert code == 0 and "reverse" in out and "failed" not in out

@@ -9,12 +9,14 @@ from difflab.cli import main
 
 PLAIN_NUMPY = "import numpy as np\ndef f(x):\n    return np.sum(np.spacing(x) ** 2)\n"
 PRODUCT = "def f(x, y):\n    return (x * y).sum()\n"
+VECTOR = "def f(x):\n    return x * 2\n"
 
 
 @pytest.fixture
 def files(tmp_path):
     (tmp_path / "plain.py").write_text(PLAIN_NUMPY)
     (tmp_path / "product.py").write_text(PRODUCT)
+    (tmp_path / "vector.py").write_text(VECTOR)
     return tmp_path
 
 
@@ -62,6 +64,14 @@ CASES = {
     # found by a new user's afternoon: argparse reads an expression that starts with '-' as an option
     "expression -x^2": (["compare", "-x^2", "--at", "x=1"], 2, "needs a space or parentheses before it: ' -x^2'"),
     "explore -x^2": (["explore", "-x^2", "--html", "{tmp}/e.html"], 2, "unrecognized arguments: -x^2; an expression"),
+    # found by newuser23: a constant was argnums' ValueError (compare) or a KeyError (graph), and a value
+    # past float64 (1e400, or JSON's NaN and Infinity) ran every method to NaN without a word
+    "compare a constant": (["compare", "2"], 2, "the expression '2' has no variables: nothing to differentiate"),
+    "graph a constant": (["graph", "2*3", "-o", "{tmp}/g.svg"], 2, "has no variables"),
+    "at overflows": (["compare", "x", "--at", "x=1e400"], 2, "--at x: '1e400' is not a finite number"),
+    # and check printed the four methods' table of a vector function, then refused it as "shape ((2,),)"
+    "check a vector function": (["check", "{tmp}/vector.py:f", "--at", "x=[1,2]"], 2, "returns shape (2,), not one"),
+    "at NaN": (["compare", "x", "--at", "x=[1,NaN]"], 2, "is not a finite number"),
     "scheduler without dask": (
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],
         2,
@@ -80,10 +90,11 @@ def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
     with pytest.raises(SystemExit) if any(w in case for w in ("jobs", "seed", "-x^2")) else _nothing() as raised:
         code = main(argv)
     code = raised.value.code if raised is not None else code
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert code == status
     lines = err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], err
+    assert "derivative by method" not in out  # refused before any method ran
     assert not (files / "runs").exists()  # refused before anything ran
 
 

@@ -53,6 +53,9 @@ def test_central_differences_have_slope_two_and_their_best_step_near_eps_cube_ro
     assert fd.best_step(forward["steps"], forward["errors"])[1] > 10 * best_error  # lower order, worse optimum
     complex_step = fd.run_cell(dict(cell, scheme="complex"), 0)
     assert complex_step["default_error"] < 10 * EPS  # no subtraction, no round-off side
+    # the evaluations one derivative costs, f(x) included, as dl.grad(method=...) pays them: the figure
+    # said "central 5 evals" (its error estimate's evaluations counted in)
+    assert (forward["evals"], central["evals"], complex_step["evals"]) == (2, 3, 2)
 
 
 def test_fd_defaults_come_from_the_library_and_refused_steps_are_ignored(experiments):
@@ -156,6 +159,21 @@ def test_a_jacobian_pays_work_per_output_element_even_in_forward_mode(experiment
     assert loglog_slope(ms, [c["eqns"] for c in runs["forward"]]) == pytest.approx(0.0, abs=0.01)  # the artefact
     assert loglog_slope(ms, [c["work"] for c in runs["forward"]]) == pytest.approx(1.0, abs=0.1)  # the truth
     assert tail_slope(ms, [c["work"] for c in runs["reverse"]]) > 1.5
+
+
+def test_symbolic_preparation_is_quoted_cold_not_from_a_cache_hit(tiny_run):
+    """newuser23: the report quoted the largest n's preparation (2.6 ms, "272 gradient calls' worth"), after a
+    smaller n's cell had paid SymPy's work in the same process (0.58 s fresh): the cold one is quoted first."""
+    from difflab.runner import Results
+
+    exp, _, results, summary = tiny_run("cost_scaling")
+    sym = next(iter(results.where(part="gradient", method="symbolic")))
+    warm = {**sym, "cell": {**sym["cell"], "n": 1024}, "metrics": {**sym["metrics"], "prepare_seconds": 0.00256}}
+    cold = {**sym, "metrics": {**sym["metrics"], "prepare_seconds": 0.58}}
+    rest = [r for r in results if r is not sym]
+    spec = {s.name: s for s in exp.figures(Results([*rest, cold, warm]), summary)}["gradient_time"]
+    assert f"Preparing symbolic took up to 0.58 s (n = {sym['cell']['n']}," in spec.conclusion, spec.conclusion
+    assert "reuses SymPy's work: 2.56e-03 s at n = 1024." in spec.conclusion, spec.conclusion
 
 
 def test_reverse_mode_memory_grows_with_depth_and_forward_does_not(experiments):
@@ -415,7 +433,22 @@ def test_experiment_end_to_end(name, tiny_run):
         for ax in spec.figure.axes:
             if ax.get_visible() and ax.axison and ax.get_label() != "<colorbar>":
                 assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel(), (spec.name, ax.get_title())
+            _coinciding_lines_stay_visible(spec.name, ax)
     assert " nan" not in " ".join(s.conclusion for s in specs).lower()
+
+
+def _coinciding_lines_stay_visible(name, ax):
+    """Two legend entries drawn on exactly the same points differ in dash or marker: hard_regimes' kinks
+    panel drew relu, abs and max(x, 1) as one solid line at 1, so its legend named three curves the reader
+    could not find (newuser23)."""
+    seen: dict = {}
+    for line in ax.get_lines():
+        if line.get_label().startswith("_"):
+            continue
+        key = (tuple(map(float, line.get_xdata())), tuple(map(float, line.get_ydata())))
+        style = (line.get_linestyle(), line.get_marker())
+        assert style not in seen.get(key, {}).values(), (name, ax.get_title(), line.get_label(), seen[key])
+        seen.setdefault(key, {})[line.get_label()] = style
 
 
 @pytest.mark.slow

@@ -5,6 +5,7 @@ sentinel file proving nothing ran -- and a grep proving SymPy's eval-based parse
 from __future__ import annotations
 
 import math
+import os
 import re
 import subprocess
 import sys
@@ -100,7 +101,13 @@ def test_the_reported_exploit_is_refused_by_the_installed_command(command, tmp_p
     text = f"x.__class__.__new__.__globals__['__builtins__']['__import__']('os').system('touch {sentinel}')"
     proc = subprocess.run(
         [sys.executable, "-m", "difflab", command, text, "--at", "x=1"],
-        cwd=tmp_path,
+        cwd=tmp_path,  # (a relative PYTHONPATH=. would name tmp_path here: the difflab under test goes first)
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(Path(dl.__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")]
+            ),
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -248,8 +255,13 @@ def test_the_unknown_function_error_lists_only_what_a_user_can_call():
     assert not known & set(_INTERNAL)
     assert {"exp", "det", "Max", "inv", "sylvester", "imag", "absolute", "eigvals", "svdvals"} <= known
     assert {name for name, op in ops.REGISTRY.items() if op.internal} == set(_INTERNAL)  # exactly these
-    with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function"):
+    with pytest.raises(ExpressionError, match=r"^'strong_mul' at position 0: unknown function \(known"):
         parse("strong_mul(x, x)")
+    # a typo names its nearest functions before the list of 160 (newuser23 typed sinn)
+    with pytest.raises(ExpressionError, match=r"^'sinn' at position 0: unknown function; did you mean 'sin'"):
+        parse("sinn(x)")
+    with pytest.raises(ExpressionError, match=r"unknown function; did you mean .*'sigmoid'.*\(known: "):
+        parse("sigmoud(x)")
 
 
 def test_a_building_block_is_called_by_its_public_name():

@@ -357,3 +357,28 @@ def test_update_replaces_one_cell_and_keeps_the_others(tmp_path):
     fresh_a = {"symbolic": {"a.py::t1": ("passed", ""), "a.py::t2": ("passed", "")}}
     third = runner.update(tmp_path / "third.md", fresh_a, ["symbolic"], ["a.py"], {"symbolic": 3.0}, "last")
     assert "| seconds (sum over files) | 30 (updated: 5 + 3) | 4 |" in third
+
+
+def test_a_run_of_some_files_or_methods_leaves_the_committed_table_alone(tmp_path, monkeypatch):
+    # docs/peer_suite.md's `python bench/peer_suite.py --methods reverse --files test_numpy.py` wrote its one
+    # cell over bench/PEER_SUITE.md (newuser23); a full run and --update still write it, --output wins
+    monkeypatch.setenv("DIFFLAB_CACHE", str(tmp_path / "cache"))
+    path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "peer_suite.py"
+    spec = importlib.util.spec_from_file_location("bench_peer_suite_output", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    committed, partial = runner.HERE / "PEER_SUITE.md", tmp_path / "cache" / "peer_suite" / "PEER_SUITE.partial.md"
+
+    def where(*argv):
+        import argparse
+
+        ns = argparse.Namespace(output=None, files=None, methods=list(runner.METHODS), update=False)
+        for key, value in argv:
+            setattr(ns, key, value)
+        return runner.output_path(ns)
+
+    assert where() == committed
+    assert where(("methods", ["reverse"]), ("files", ["test_numpy.py"])) == partial
+    assert where(("files", ["test_numpy.py"])) == partial and where(("methods", ["reverse"])) == partial
+    assert where(("files", ["test_numpy.py"]), ("update", True)) == committed
+    assert where(("files", ["a.py"]), ("output", tmp_path / "mine.md")) == tmp_path / "mine.md"

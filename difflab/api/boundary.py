@@ -434,7 +434,7 @@ def _check_differentiable(x, kind, i, j):
             )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
-            "differentiated (use 2.0 rather than 2, or x.astype(float))"
+            f"differentiated {'(use 2.0 rather than 2, or x.astype(float))' if getattr(dtype, 'kind', '') in 'iub' else f'(a {type(x).__name__} is not a number)'}"
         )
 
 

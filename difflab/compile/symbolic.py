@@ -47,6 +47,11 @@ def exact_floats(printer_class):
             value = float(expr)  # a SymPy Float beyond a double's range (1/1e-155² folded) is ±inf in float64
             return repr(value) if math.isfinite(value) else f"float('{value}')"
 
+        def _print_ComplexInfinity(self, expr):  # x/0 folds to zoo·x: NumPy's printer knows no zoo (a KeyError)
+            from sympy import S
+
+            return self._print(S.NaN)  # an unsigned infinity has no real value: NaN, as the other methods'
+
     ExactFloats.__name__ = f"Exact{printer_class.__name__}"
     return ExactFloats
 

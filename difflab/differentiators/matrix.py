@@ -227,6 +227,8 @@ def _adjoint(eqn, k, ct, env):
         partial, strong = partials[k]
         if partial is None or (isinstance(ct, float) and ct == 0.0):
             return None
+        if any(type(v) is float and v == 0.0 for v in vals):  # x / 0.0: Python's floats raise, NumPy's give inf
+            vals = [np.float64(v) if type(v) is float else v for v in vals]
         return _fit(_times(ct, partial(env[eqn.out], *vals, **kw), strong), shapes[k], eqn.out.shape)
     rule = op.vjp_rule(k)
     if rule is None:

@@ -331,8 +331,13 @@ def to_sympy(graph) -> Program:
         out = np.empty(raw.shape, dtype=object)
         ruled = _ruled(eqn) and np.broadcast_arrays(*[np.asarray(x, dtype=object) for x in args])
         for j, e in enumerate(exprs):
-            if ruled and e.is_Number and not eqn.kw and not all(sp.sympify(x.flat[j]).is_Number for x in ruled):
-                # SymPy folded x/x to 1 (x − x to 0): NumPy's value instead, NaN at 0 or inf as for the other methods
+            if (
+                ruled
+                and (e.is_Number or e.has(sp.zoo))
+                and not eqn.kw
+                and not all(sp.sympify(x.flat[j]).is_Number for x in ruled)
+            ):
+                # SymPy folded x/x to 1 (x − x to 0, x/0.0 to zoo·x): NumPy's value instead, as the other methods'
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
             if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e

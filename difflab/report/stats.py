@@ -82,12 +82,12 @@ def slope_words(slope: float, var: str = "n") -> str:
 def num(x, digits: int = 3) -> str:
     """A number for prose: `digits` significant digits, scientific notation when very large or small.
 
-    >>> num(0.000123456), num(1234.5), num(2.0)
-    ('1.23e-04', '1.23e+03', '2')
+    >>> num(0.000123456), num(1234.5), num(2.0), num(-0.0)
+    ('1.23e-04', '1.23e+03', '2', '0')
     """
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
         return str(x)
-    x = float(x)
+    x = float(x) + 0.0  # -0.0 is 0: "numeric returns -0" beside "0" read as a disagreement
     if x != 0 and not 1e-2 <= abs(x) < 1e3:
         return f"{x:.{digits - 1}e}"
     return f"{x:.{digits}g}"

@@ -86,9 +86,9 @@ def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed
     _functions(check, f=f, **{role: fn})
     t = _Target(f, args, argnums)
     if kind == "gradient" and t.out_axis.size != 1:
-        raise TypeError(
-            f"{check} needs f with a scalar output, but f returned shape {t.out_axis.shapes}; use check_jacobian"
-        )
+        shapes = t.out_axis.shapes  # one per output leaf: "shape ((2,),)" read as a typo
+        got = f"shape {shapes[0]}" if len(shapes) == 1 else f"leaves of shapes {', '.join(map(str, shapes))}"
+        raise TypeError(f"{check} needs f with a scalar output, but f returned {got}; use check_jacobian")
     rows = {"gradient": SCALAR, "jacobian": t.out_axis, "hessian": t.in_axis}[kind]
     who = _who(role, fn)
     user, dtypes = _matrix(_user_call(who, fn, args), rows, t.in_axis, who)

@@ -45,7 +45,7 @@ class GradientOracle:
         return f"<GradientOracle seed={self.seed}: {', '.join(CHECKS)}>"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # stateless, so a @given test may take it (Hypothesis refuses function scope)
 def gradient_oracle(request) -> GradientOracle:
     """The gradient oracle (difflab.testing's checks), seeded by --difflab-seed.
 

@@ -84,8 +84,12 @@ def _leaves_like(value, td, path):
         if td.kind == "dict"
         else isinstance(value, (tuple, list)) and len(value) == len(keys)
     )
-    if not fits:
-        raise GradientMismatch(f"{path} should have the structure {td}, got {type(value).__name__} {_short(value)}")
+    if not fits:  # "(*, *)" alone read as jargon: say it in words too
+        words = f"a dict with keys {', '.join(map(repr, keys))}" if td.kind == "dict" else f"a {td.kind} of {len(keys)}"
+        raise GradientMismatch(
+            f"{path} should have the structure {td} ({words}: one entry per leaf of the differentiated arguments), "
+            f"got {type(value).__name__} {_short(value)}"
+        )
     return [x for k, c in zip(keys, td.children) for x in _leaves_like(value[k], c, f"{path}[{k!r}]")]
 
 

@@ -259,6 +259,9 @@ def test_shape_and_structure_mistakes_are_named():
         check_grad(f, lambda W: np.ones((2, 3)), np.ones((3, 2)))
     with pytest.raises(GradientMismatch, match="should have the structure"):
         check_grad(get_scenario("tanh-mlp").function, lambda p, X, Y: [1.0], *get_scenario("tanh-mlp").args)
+    # in words too: `difflab check f --grad g` with g returning one array for f(x, w) read "(*, *)" alone
+    with pytest.raises(GradientMismatch, match=r"structure \(\*, \*\) \(a tuple of 2: one entry per leaf"):
+        check_grad(lambda x, w: x * dnp.sum(w), lambda x, w: w, 2.0, np.ones(2), argnums=(0, 1))
 
 
 def test_bad_arguments():
@@ -268,8 +271,10 @@ def test_bad_arguments():
         check_grad(opaque(dnp.sin), np.cos, 1.0, reference="symbolic")
     with pytest.raises(ValueError, match="rtol"):
         check_grad(dnp.sin, np.cos, 1.0, rtol=-1.0)
-    with pytest.raises(TypeError, match="scalar output"):
-        check_grad(dnp.sin, np.cos, x3)
+    with pytest.raises(TypeError, match=r"scalar output, but f returned shape \(3,\); use check_jacobian"):
+        check_grad(dnp.sin, np.cos, x3)  # (it said "shape ((3,),)", a tuple of the leaves' shapes)
+    with pytest.raises(TypeError, match=r"returned leaves of shapes \(3,\), \(\); use"):
+        check_grad(lambda x: (dnp.sin(x), x[0]), np.cos, x3)
     with pytest.raises(TypeError, match="dtype int"):
         check_grad(lambda n: n * 2.0, lambda n: 2.0, np.arange(3))
 

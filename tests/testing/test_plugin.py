@@ -1,10 +1,14 @@
 """The pytest plugin: the gradient_oracle fixture, its seed option, the Hypothesis profiles, and the
 README's ten-line example, run as a user's own test files would be."""
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+
+import difflab
 
 from difflab.testing.plugin import gradient_oracle  # noqa: F401  (the fixture, without the entry point)
 
@@ -29,6 +33,20 @@ def test_with_the_fixture(gradient_oracle):
     gradient_oracle.check_grad(lambda x: np.linalg.norm(x) ** 2, lambda x: 2 * x, np.array([1.0, 2.0]))
 """
 
+# the fixture under Hypothesis: a function-scoped one fails Hypothesis's health check
+# (FailedHealthCheck: uses a function-scoped fixture), so the stateless oracle is session-scoped
+HYPOTHESIS_EXAMPLE = """
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
+
+@settings(max_examples=5)
+@given(x=hnp.arrays(np.float64, 3, elements=st.floats(-2, 2)))
+def test_given_with_the_fixture(gradient_oracle, x):
+    assert gradient_oracle.seed == 5
+    gradient_oracle.check_grad(lambda x: np.sum(np.sin(x)), np.cos, x)
+"""
+
 
 def test_the_fixture(gradient_oracle):  # noqa: F811  (the fixture imported above)
     assert gradient_oracle.check_vjp(np.sin, lambda x: (np.sin(x), lambda u: (np.cos(x) * u,)), np.ones(2))
@@ -38,6 +56,7 @@ def test_the_fixture(gradient_oracle):  # noqa: F811  (the fixture imported abov
 def test_a_users_test_files(tmp_path):
     (tmp_path / "test_readme.py").write_text(README_EXAMPLE)
     (tmp_path / "test_fixture.py").write_text(FIXTURE_EXAMPLE)
+    (tmp_path / "test_given.py").write_text(HYPOTHESIS_EXAMPLE)
     run = subprocess.run(
         [
             sys.executable,
@@ -53,6 +72,14 @@ def test_a_users_test_files(tmp_path):
         capture_output=True,
         text=True,
         cwd=tmp_path,
+        env=_this_difflab_first(),
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "2 passed" in run.stdout
+    assert "3 passed" in run.stdout
+
+
+def _this_difflab_first() -> dict:
+    """The environment with the difflab under test first on the path: a relative PYTHONPATH=. would
+    name tmp_path in the child, which then loaded whichever difflab the interpreter has installed."""
+    root = str(Path(difflab.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
