@@ -973,3 +973,18 @@ def test_a_max_tie_through_a_2x2_cofactor_splits_for_every_method():
     for method in ("symbolic", "numeric", "forward", "reverse", ("forward", "reverse")):
         tol = 1e-6 if method == "numeric" else 1e-12
         np.testing.assert_allclose(dl.hessian(f, method=method)(np.zeros(2)), np.eye(2), atol=tol)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_sigmoid_slope_where_the_output_rounds_to_one(method):
+    """sigmoid'(40) is e^-40 / (1 + e^-40)^2 = 4.25e-18; the rule s(1 - s) gave 0 there (1 - s rounds to 0
+    beyond x ~ 37) for every exact method: a relative error of 1. s(x) s(-x) keeps it, and its second
+    derivative -4.25e-18 too."""
+    import difflab.scipy.special as dsp
+
+    x = np.array([40.0, -40.0, 3.0])
+    s = 1.0 / (1.0 + np.exp(-np.abs(x)))
+    want = np.exp(-np.abs(x)) * s * s  # e^-|x| / (1 + e^-|x|)^2, no cancellation
+    np.testing.assert_allclose(dl.grad(lambda v: dnp.sum(dsp.expit(v)), method=method)(x), want, rtol=1e-13)
+    h = dl.hessian(lambda v: dnp.sum(dnp.sigmoid(v)), method=method)(np.array([40.0]))
+    np.testing.assert_allclose(h, [[-np.exp(-40.0) * (1 - np.exp(-40.0)) / (1 + np.exp(-40.0)) ** 3]], rtol=1e-13)

@@ -466,8 +466,8 @@ def _math_sigmoid(x):
 
 
 def _sigmoid_sympy(x):
-    # a named function: its derivative is s(1 - s) and its values stay stable for |x| large
-    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * (1 - fn(*args)), _mp_sigmoid, _math_sigmoid)
+    # s(x) s(-x), not s(1 - s): 1 - s(x) rounds to 0 beyond x ~ 37, where s'(x) is still e^-x
+    fn = sympy_function("sigmoid", _sigmoid, lambda args, i: fn(*args) * fn(-args[0]), _mp_sigmoid, _math_sigmoid)
     return fn(x) if not isinstance(x, (int, float)) else 1 / (1 + _sp().exp(-x))
 
 
@@ -475,10 +475,10 @@ sigmoid = defop(
     "sigmoid",
     _sigmoid,
     py=_math_sigmoid,
-    partials=(lambda out, x: out * (1.0 - out),),
+    partials=(lambda out, x: out * sigmoid(-x),),  # s(x) s(-x): accurate where 1 - s(x) would round to 0
     sympy=elementwise_sympy(_sigmoid_sympy),
     numpy=("sigmoid", "scipy.special.expit"),
-    doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(1-s) rule",
+    doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(x) s(-x) rule",
 )
 
 # -- kinks: conventions relu'(0)=0, abs'(0)=0, ties split evenly ------------------------------
