@@ -383,6 +383,7 @@ def summary(runs):
         "symbolic": "symbolic",
         "scalar": "scalar",
         "scalar-micrograd": "scalar",
+        "scalar-micrograd-node": "scalar",
         "scalar-cached": "scalar",
         "tape": "scalar_tape",
         "tape-speed": "scalar_tape",
@@ -640,15 +641,27 @@ def summary(runs):
                 lambda v: v <= 3.0,
             )
         paired = [pick(run, "scalar", workload="scalar-paired", B=B) or {} for run in runs]
-        rel = [p.get("fresh_per_eqn_over_micrograd_per_node") for p in paired]
+        rel = [p.get("fresh_over_micrograd_per_call") for p in paired]
         if any(r is not None for r in rel):
             add(
                 "scalar-micrograd",
-                f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node (paired)",
+                f"scalar net 2-4-4-1, B={B}: fresh dl.grad (trace + reverse) ÷ micrograd (forward + backward), "
+                "per call on the same net (paired)",
                 "≤ 1.2×",
                 rel,
                 lambda v: f"{v:.2f}×",
                 lambda v: v <= 1.2,
+            )
+        rel = [p.get("fresh_per_eqn_over_micrograd_per_node") for p in paired]
+        if any(r is not None for r in rel):  # (the measure before stop 23, kept: see scalar-micrograd's why)
+            add(
+                "scalar-micrograd-node",
+                f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node (paired; "
+                "micrograd's nodes count its leaves, difflab's equations do not)",
+                "(was ≤ 1.2×)",
+                rel,
+                lambda v: f"{v:.2f}×",
+                None,
             )
         cached = [p.get("cached_over_fresh") for p in paired]
         if any(c is not None for c in cached):
