@@ -259,9 +259,9 @@ WHY = {
     "scalar-micrograd-node": (
         "What changed (stop 23): the target row above is now fresh ÷ micrograd per call on the same net; this "
         "row, the former measure, is kept. It divides difflab's time per equation by micrograd's per node, and "
-        "the two count different things: micrograd's nodes include its leaves (41 weights, the inputs, "
+        "the two count different things: micrograd's nodes include its leaves (37 weights and biases, the inputs, "
         "constants: 116 nodes at B=1, 68 of them with arguments), difflab's equations do not (66), though "
-        "difflab pays for its 44 leaves too (~8.8k instructions each). The unit counts alone make this ratio "
+        "difflab pays for its 40 leaves too (~8.8k instructions each). The unit counts alone make this ratio "
         "116/66 = 1.76× the per-call one at B=1 (1.21× at B=8, 1.15× at B=32), so the same net, the same "
         "gradient and the same times read 1.94× here and 1.11× per call (bench/scalar_ab.py, 6 pairs under "
         "load; per equation ÷ per node with arguments: 1.14×). Why time and instructions disagreed (1.99× "

@@ -242,7 +242,7 @@ def paired(res, B, n_eqns, nodes):
     if mg is not None:
         # the same net, inputs and gradient (asserted equal), both with the collector on: per call. Per
         # equation ÷ per node (the first wording) also divides by what each side counts: micrograd's
-        # nodes include its leaves (41 weights, the inputs, constants: 116 nodes at B=1, 68 with
+        # nodes include its leaves (37 weights and biases, the inputs, constants: 116 nodes at B=1, 68 with
         # arguments), difflab's equations do not (66), which alone makes that ratio 1.76× the per-call one
         lo, hi = fresh.ratio_spread(mg)
         row["fresh_over_micrograd_per_call"] = fresh.ratio(mg)
