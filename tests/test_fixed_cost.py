@@ -139,3 +139,19 @@ def test_a_transform_s_own_cache_still_reuses_its_trace_after_the_empty_cache_sk
     first = g._last
     assert g([4.0, 5.0]) == [5.0, 5.0] and g._last is first and len(g.preparations()) == 1
     assert g([1.0, 2.0, 7.0]) == [2.0, 2.0, 0.0] and g._last is not first and len(g.preparations()) == 2
+
+
+def test_a_preparation_s_input_shapes_are_made_when_read_and_a_fresh_gradient_reads_none():
+    # scalar23: in_shapes and n are cached properties; a fresh scalar gradient never reads them (a step
+    # per input), and when read they are the differentiated inputs' shapes and sizes, argnums order
+    g = dl.grad(lambda a, b, c: (a * a).sum() * c + (b**3.0).sum(), argnums=(1, 0))
+    a, b = np.ones((2, 3)), np.arange(4.0)
+    grads = g(a, b, 2.0)
+    assert np.array_equal(grads[0], 3.0 * b**2) and np.array_equal(grads[1], 4.0 * a)
+    (prep,) = g.preparations()
+    assert "in_shapes" not in vars(prep) and "n" not in vars(prep)
+    assert prep.in_shapes == [(4,), (2, 3)] and prep.n == 10
+    net = dl.grad(lambda p: p[0] * p[1] + p[2])
+    assert net([2.0, 3.0, 1.0]) == [3.0, 2.0, 1.0]
+    (prep,) = net.preparations()
+    assert "in_shapes" not in vars(prep) and prep.n == 3
