@@ -8,8 +8,9 @@ PATH is a directory holding another checkout's `difflab/` (e.g. `git archive mai
 Each process times, interleaved, the trace alone (`api.stage`), a fresh `dl.grad(loss)(params,
 X, Y)`, a cached one and micrograd's forward + backward on the same net (process CPU time, the
 collector on, 5 samples, medians); the processes run A, B, B, A, ... The table gives medians and
-IQR over the processes: µs per equation, fresh per equation ÷ micrograd per node (timed in the
-same process), and the paired after ÷ before ratios of the processes run next to each other.
+IQR over the processes: µs per equation, fresh ÷ micrograd per call on the same net and fresh per
+equation ÷ micrograd per node (timed in the same process; bench/scalar.py says why per call), and the
+paired after ÷ before ratios of the processes run next to each other.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def main():
                 assert pathlib.Path(got.pop("difflab")).is_relative_to(root), f"{side}: not {root}'s difflab"
                 res.setdefault((batch, side), []).append(got)
             loads.append(os.getloadavg()[0])
-    head = ["B", "side", "fresh µs/eqn", "fresh per eqn ÷ micrograd per node (IQR)", "cached µs/eqn"]
+    head = ["B", "side", "fresh µs/eqn", "fresh ÷ micrograd per call (IQR)", "per eqn ÷ per node", "cached µs/eqn"]
     head.append("after ÷ before, paired: fresh · cached")
     print("| " + " | ".join(head) + " |")
     print("| " + " | ".join("-" * len(h) for h in head) + " |")
@@ -91,6 +92,7 @@ def main():
         for side in ("before", "after"):
             rs = res[(batch, side)]
             fresh = _quartiles([x["fresh"] / x["n"] * 1e6 for x in rs])
+            call = _quartiles([x["fresh"] / x["micrograd"] for x in rs])
             ratio = _quartiles([(x["fresh"] / x["n"]) / (x["micrograd"] / x["nodes"]) for x in rs])
             cached = _quartiles([x["cached"] / x["n"] * 1e6 for x in rs])
             paired = ""
@@ -100,7 +102,8 @@ def main():
                 pc = _quartiles([b["cached"] / a["cached"] for a, b in pairs])
                 paired = f"{pf[0]:.2f} ({pf[1]:.2f}–{pf[2]:.2f}) · {pc[0]:.2f} ({pc[1]:.2f}–{pc[2]:.2f})"
             print(
-                f"| {batch} | {side} | {fresh[0]:.2f} | {ratio[0]:.2f} ({ratio[1]:.2f}–{ratio[2]:.2f}) "
+                f"| {batch} | {side} | {fresh[0]:.2f} | {call[0]:.2f} ({call[1]:.2f}–{call[2]:.2f}) "
+                f"| {ratio[0]:.2f} ({ratio[1]:.2f}–{ratio[2]:.2f}) "
                 f"| {cached[0]:.2f} | {paired} |"
             )
     print(f"\nload average (1 min) {min(loads):.1f}–{max(loads):.1f} on {os.cpu_count()} cores")

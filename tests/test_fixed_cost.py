@@ -114,3 +114,44 @@ def test_a_product_charges_its_own_cost_beside_an_equal_one_being_charged():
             p.grad_leaves([3.0])
     assert outs == [9.0] and parts == [6.0]
     assert (p.cost.evals, c.evals, inner.evals) == (2, 2, 1)
+
+
+def test_a_signature_key_hashes_once_and_equals_the_plain_tuple_of_its_items():
+    # scalar23: the key is a tuple subclass keeping its hash; a plain tuple of the same items (what an
+    # older caller or a test builds) is the same dictionary key, and a different structure is another
+    from difflab.api.boundary import signature_key
+    from difflab.tree import flatten
+
+    p = [([0.5, -0.25], 0.1), ([1.5, 2.0], 0.0)]
+    key = signature_key([flatten(p), flatten(3.0)])
+    plain = tuple(key)
+    assert type(plain) is tuple and plain == key and hash(plain) == hash(key) == key._hash  # kept, not recomputed
+    assert {plain: "found"}[key] == "found" and {key: "found"}[plain] == "found"
+    other = signature_key([flatten(p[:1]), flatten(3.0)])
+    assert other != key and {key: 1}.get(other) is None
+
+
+def test_a_transform_s_own_cache_still_reuses_its_trace_after_the_empty_cache_skip():
+    # a fresh transform skips the lookup of its empty cache (scalar23), but stores its trace: its
+    # second call reuses that very trace, and a new structure is traced anew beside it
+    g = dl.grad(lambda p: p[0] * p[1] + p[1])
+    assert g([2.0, 3.0]) == [3.0, 3.0]
+    first = g._last
+    assert g([4.0, 5.0]) == [5.0, 5.0] and g._last is first and len(g.preparations()) == 1
+    assert g([1.0, 2.0, 7.0]) == [2.0, 2.0, 0.0] and g._last is not first and len(g.preparations()) == 2
+
+
+def test_a_preparation_s_input_shapes_are_made_when_read_and_a_fresh_gradient_reads_none():
+    # scalar23: in_shapes and n are cached properties; a fresh scalar gradient never reads them (a step
+    # per input), and when read they are the differentiated inputs' shapes and sizes, argnums order
+    g = dl.grad(lambda a, b, c: (a * a).sum() * c + (b**3.0).sum(), argnums=(1, 0))
+    a, b = np.ones((2, 3)), np.arange(4.0)
+    grads = g(a, b, 2.0)
+    assert np.array_equal(grads[0], 3.0 * b**2) and np.array_equal(grads[1], 4.0 * a)
+    (prep,) = g.preparations()
+    assert "in_shapes" not in vars(prep) and "n" not in vars(prep)
+    assert prep.in_shapes == [(4,), (2, 3)] and prep.n == 10
+    net = dl.grad(lambda p: p[0] * p[1] + p[2])
+    assert net([2.0, 3.0, 1.0]) == [3.0, 2.0, 1.0]
+    (prep,) = net.preparations()
+    assert "in_shapes" not in vars(prep) and prep.n == 3

@@ -114,7 +114,8 @@ class _Transform:
                 key = signature_key(flat)
             except Opaque:  # a static argument that cannot be compared: traced afresh
                 key = None
-        st = self.cache.get(key) if key is not None else None
+        # (an empty cache, a fresh transform's, not asked: the lookup would hash the whole structure key)
+        st = self.cache.get(key) if key is not None and self.cache else None
         if st is not None and not st.unchanged():  # f read something that has changed since
             del self.cache[key]
             st = None

@@ -232,9 +232,6 @@ class Prepared:
 
     def __init__(self, method: Differentiator, graph: Graph, wrt: tuple):
         self.method, self.graph, self.wrt = method, graph, wrt
-        # (map over C functions: no Python step per input, and a scalar net has one input per weight)
-        self.in_shapes = list(map(_SHAPE, map(graph.inputs.__getitem__, wrt)))
-        self.n = sum(map(math.prod, self.in_shapes))
         outputs = graph.outputs
         if len(outputs) == 1 and type(outputs[0]) is Var:  # a loss (no list comprehension's frame)
             self.out_shapes = [outputs[0].shape]
@@ -243,6 +240,18 @@ class Prepared:
         self.m = sum(map(math.prod, self.out_shapes))
         self.cost = Cost()
         self._compiled = method.compiled  # (as it is now: `lowered` is made later)
+
+    @functools.cached_property
+    def in_shapes(self) -> list:
+        """The differentiated inputs' shapes; made when first read (a fresh gradient's sweep reads
+        none: a step per input, and a scalar net has one input per weight)."""
+        # (map over C functions: no Python step per input)
+        return list(map(_SHAPE, map(self.graph.inputs.__getitem__, self.wrt)))
+
+    @functools.cached_property
+    def n(self) -> int:
+        """How many numbers the differentiated inputs hold (made when first read, as `in_shapes`)."""
+        return sum(map(math.prod, self.in_shapes))
 
     @functools.cached_property
     def lowered(self) -> Tier:
