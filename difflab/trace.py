@@ -50,6 +50,7 @@ class Trace:
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
         self.specialised = False
+        self.value_dtypes = False  # an op recorded whose result's dtype depends on the values (Op.value_dtype)
         # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
         # argument tuple where its arguments are Vars (no second tuple per equation: a 10⁵-equation tape
         # kept 64 bytes and an allocation per equation for it), a constant entering by its id, params by repr
@@ -221,6 +222,8 @@ class Trace:
             out = self.new_var(value)
         if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, atoms, out)
+        if op.value_dtype:  # (sqrtm: real or complex by the values) the graph holds for these values' dtypes only
+            self.value_dtypes = True
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out

@@ -288,3 +288,33 @@ def test_odeint_refusals_name_the_problem():
         dl.grad(lambda y0: scipy.integrate.odeint(_decay, y0, t, (0.5,)).sum())(np.ones(1))
     with pytest.raises(ValueError, match="does not take Dfun"):
         dint.odeint(_decay, np.ones(1), t, (0.5,), Dfun=None)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_a_reused_sqrtm_trace_does_not_keep_the_first_points_dtype(method):
+    """sqrtm's dtype depends on the values (complex where a real A has an eigenvalue below 0). A jvp of
+    the same function first at a positive definite A, then at one with negative eigenvalues, answered the
+    second with the first trace's real dtype under reverse (the imaginary part dropped: a wrong number,
+    found as an order-dependent failure of the test above). `Op.value_dtype` specialises the trace."""
+    b = np.random.default_rng(3).normal(size=(3, 3))
+    a, e = b + b.T, np.random.default_rng(5).normal(size=(3, 3))
+    f = lambda m: dla.sqrtm(m)  # noqa: E731  (one function object: one cache)
+    dl.jvp(f, (4.0 * np.eye(3),), (e,), method=method)
+    fresh = _jvp(lambda m: dla.sqrtm(m), a, e, method)
+    assert fresh.dtype == complex
+    np.testing.assert_array_equal(_jvp(f, a, e, method), fresh)
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_a_reused_trace_of_imag_sqrtm_is_not_the_real_points_zero(method):
+    """imag of sqrtm's root is 0 at a positive definite A (the root is real, so imag traces as a constant
+    0); the same function's gradient at an A with negative eigenvalues then answered 0 from the reused
+    trace (for every method: a wrong number). Such a graph is not reused, nor prepared."""
+    b = np.random.default_rng(3).normal(size=(3, 3))
+    a, w = b + b.T, np.random.default_rng(5).normal(size=(3, 3))
+    f = lambda m: np.imag(np.sum(dla.sqrtm(m) * w))  # noqa: E731
+    assert not dl.grad(f, method=method)(4.0 * np.eye(3)).any()
+    want = central(lambda m: np.imag(np.sum(sl.sqrtm(m) * w)), a)
+    np.testing.assert_allclose(dl.grad(f, method=method)(a), want, rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="dtype the values pick: sqrtm"):
+        dl.prepare(f, 4.0 * np.eye(3), method=method)

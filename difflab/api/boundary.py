@@ -661,7 +661,8 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     closes = t.closes_over_tracers
     nested = closes or (not sig.plain and any([isinstance(x, Traced) for x in call_leaves]))
     values = None if nested or t.fp_error else t.values  # (traced_values' answer, without its call)
-    reusable = not graph.specialised and not closes
+    # (a dtype picked by the values, sqrtm's: imag of its real root folded to 0 would stay 0 at a complex one)
+    reusable = not graph.specialised and not closes and not t.value_dtypes
     if graph.specialised:  # its branch was picked by the numbers of enclosing traces' values too
         specialise_enclosing([*call_leaves, *t.consts])
     return Staged(

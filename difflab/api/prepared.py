@@ -48,7 +48,8 @@ class PreparedFunction:
         if not self.staged.reusable:
             raise ValueError(
                 "this function's graph is specialised to its input values (value-dependent "
-                "control flow), so it cannot be prepared for reuse; call dl.grad(f) instead"
+                "control flow, or an op whose result's dtype the values pick: sqrtm is complex where "
+                "an eigenvalue is negative), so it cannot be prepared for reuse; call dl.grad(f) instead"
             )
 
     def _check(self, args):

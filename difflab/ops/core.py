@@ -154,6 +154,10 @@ class Op:
     #: generated without the name (the expression language, difflab/expr.py); tracing, differentiation
     #: and the registry-driven tests take the entry as any other
     internal: bool = False
+    #: its result's dtype depends on the values, not only on the arguments' dtypes (a real A's sqrtm is
+    #: complex where A has an eigenvalue below 0, as SciPy's): a trace recording it holds for these values
+    #: only, as one that branched on them (a reused trace would give the first point's dtype)
+    value_dtype: bool = False
     #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
     #: exports `front` under each and NumPy's dispatch on traced values calls it
     numpy: tuple = ()

@@ -262,6 +262,7 @@ sqrtm = defop(
     strategy=_sqrtm_strategy,
     complex=True,  # holomorphic off the branch cut (and a real A's complex root): X dX + dX X = dA as written
     analytic=False,  # complex step cannot pass through it: a real A's root may be complex already
+    value_dtype=True,  # complex where a real A has an eigenvalue below 0: a trace holds for its values only
     drops_nan=True,  # per matrix of a stack: a NaN reaches only its own root
     doc="principal matrix square root (X X = A, SciPy's: complex where a real A has an eigenvalue below 0); "
     "X dX + dX X = dA",
