@@ -230,3 +230,37 @@ def test_aux_beside_complex_leaves(method):
         pullback(np.ones(2, complex))[0], dl.vjp(lambda z: z * z, z, method=method)[1](np.ones(2, complex))[0]
     )
     assert aux == "s"
+
+
+# -- hessian(has_aux=True), argnums tuples (JAX's jacfwd(jacrev(f, has_aux=True), has_aux=True)) --------
+
+
+@pytest.mark.parametrize("method", METHODS + [("reverse", "numeric")])
+def test_hessian_has_aux_gives_the_hessian_of_out_and_aux_as_returned(method):
+    # sum(x³): H = diag(6x); aux {'s': sum(x), 'tag': str, 'n': int} as f returned it (JAX: H, {'s': 3.0, ...})
+    h = dl.hessian(lambda x: (np.sum(x**3), {"s": np.sum(x), "tag": "cube", "n": 3}), has_aux=True, method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in ([1.0, 2.0], [1.0, 2.0], [3.0, -1.0], [1.0, 2.0]):  # fresh, cached, new values, cached again
+            H, aux = h(np.array(x))
+            np.testing.assert_allclose(H, np.diag(6.0 * np.array(x)), rtol=1e-6, atol=1e-6)
+            assert aux == {"s": sum(x), "tag": "cube", "n": 3} and type(aux["s"]) is float
+    # argnums (0, 1): JAX's nested blocks ((H_aa, H_ab), (H_ba, H_bb)) of sum(a² b): (2b I, 2a), (2a, 0)
+    (haa, hab), (hba, hbb) = dl.hessian(lambda a, b: (np.sum(a**2 * b), b), argnums=(0, 1), has_aux=True)(
+        np.array([1.0, 2.0]), 3.0
+    )[0]
+    np.testing.assert_allclose(haa, 6.0 * np.eye(2))
+    np.testing.assert_allclose(hab, [2.0, 4.0])
+    np.testing.assert_allclose(hba, [2.0, 4.0])
+    assert np.shape(hbb) == () and float(hbb) == 0.0
+
+
+def test_hessian_has_aux_in_vmap_and_its_errors():
+    batched = dl.vmap(dl.hessian(lambda x: (np.sum(x**3), {"s": np.sum(x)}), has_aux=True))
+    H, aux = batched(np.array([[1.0, 2.0], [3.0, 4.0]]))  # JAX: [diag(6, 12), diag(18, 24)], {'s': [3, 7]}
+    np.testing.assert_allclose(H, [np.diag([6.0, 12.0]), np.diag([18.0, 24.0])])
+    np.testing.assert_allclose(aux["s"], [3.0, 7.0])
+    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\) of <lambda>: out must be a scalar"):
+        dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))
+    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\): <lambda> must return a pair"):
+        dl.hessian(lambda x: np.sum(x), has_aux=True, method="symbolic")(np.ones(2))

@@ -410,8 +410,12 @@ def jacobian(f, argnums=0, method="reverse", holomorphic=False):
     return t
 
 
-def hessian(f, argnums=0, method="reverse", holomorphic=False):
+def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
     """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+
+    `has_aux=True` (JAX's): f returns (out, aux) and the result is (H, aux), H of out alone, aux passed
+    through as `dl.grad(..., has_aux=True)` passes it (difflab.transforms.hessian_aux). A tuple of argnums
+    gives JAX's nested blocks: H[i][j] the second derivative by argument i, then argument j.
 
     Complex leaves need `holomorphic=True` (as JAX's hessian, its jacfwd of jacrev): f''(z) of a
     holomorphic f, the Jacobian of its Jacobian, both holomorphic (forward, reverse).
@@ -428,6 +432,10 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False):
     12.0
     """
     check_function(f, "hessian")
+    if has_aux:
+        from ..transforms import hessian_aux  # (transforms builds on this module)
+
+        return hessian_aux(f, argnums, method, holomorphic)
     if holomorphic:
         outer, inner = method if isinstance(method, (tuple, list)) else (method, method)
         return jacobian(jacobian(f, argnums, inner, holomorphic=True), argnums, outer, holomorphic=True)
