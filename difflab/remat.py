@@ -23,7 +23,7 @@ from . import tree
 from .compile import lower
 from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
 from .rules import UserOp
-from .trace import check_returned, outputs_of, trace_flat
+from .trace import check_returned, flatten_returned, outputs_of, trace_flat
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -146,7 +146,9 @@ def checkpoint(f):
 
         def flat_f(*xs):
             it = iter(xs)
-            out, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            out, out_def["tree"] = flatten_returned(
+                f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]), "checkpoints"
+            )
             check_returned(out, "checkpoints")
             out_def["shapes"] = [np.shape(o) for o in out]
             # one output: the leaves raveled into one vector when there are several

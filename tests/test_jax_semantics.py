@@ -264,3 +264,50 @@ def test_hessian_has_aux_in_vmap_and_its_errors():
         dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))
     with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\): <lambda> must return a pair"):
         dl.hessian(lambda x: np.sum(x), has_aux=True, method="symbolic")(np.ones(2))
+
+
+# -- None is a pytree node without leaves (JAX's): no input, None again in the gradient -------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_none_in_arguments_is_an_empty_node_and_none_in_the_gradient(method):
+    # d/dw sum(w²) c0 = 2 w c0, d/dc0 = sum(w²): at w = (1, 2), c0 = 2, (4, 8) and 5 (JAX: {'b': None, ...})
+    g = dl.grad(lambda p: np.sum(p["w"] ** 2) * p["c"][0], method=method)
+    for w in ([1.0, 2.0], [1.0, 2.0], [3.0, 1.0], [1.0, 2.0]):  # fresh, cached, new values, the generated reader
+        got = g({"w": np.array(w), "b": None, "c": (2.0, None)})
+        assert got["b"] is None and got["c"][1] is None and type(got["c"]) is tuple
+        np.testing.assert_allclose(got["w"], 4.0 * np.array(w), rtol=1e-7)
+        assert got["c"][0] == pytest.approx(sum(v * v for v in w), rel=1e-7)
+    assert g._last.signature.reader() is not None  # the generated reader read these calls
+    assert g({"w": np.ones(2), "b": 1.0, "c": (2.0, None)})["b"] == 0.0  # a float there now: another signature
+    got = dl.value_and_grad(lambda a, b: np.sum(a[0] ** 2), argnums=(0, 1), method=method)((np.ones(2), None), None)
+    assert got[0] == 2.0 and got[1][0][1] is None and got[1][1] is None
+    jac, none = dl.jacobian(lambda x: (x * 2.0, None), method=method)(np.ones(2))  # None output: None block
+    np.testing.assert_allclose(jac, 2.0 * np.eye(2))
+    assert none is None
+    h = dl.hessian(lambda p: np.sum(p["w"] ** 3), method=method)({"w": np.array([1.0, 2.0]), "b": None})
+    assert h["b"] is None and h["w"]["b"] is None  # JAX: {'b': None, 'w': {'b': None, 'w': diag(6, 12)}}
+    np.testing.assert_allclose(h["w"]["w"], np.diag([6.0, 12.0]), rtol=1e-6)
+
+
+def test_none_in_jvp_vjp_vmap_prepare_and_fresh_transforms():
+    x, p = np.array([1.0, 2.0]), {"w": np.array([1.0, 2.0]), "b": None}
+    out, tangent = dl.jvp(lambda p: p["w"] * 2.0, (p,), ({"w": np.ones(2), "b": None},))
+    np.testing.assert_allclose(tangent, [2.0, 2.0])
+    (ct,) = dl.vjp(lambda p: (p["w"] * 2.0, None), p)[1]((x, None))
+    assert ct["b"] is None
+    np.testing.assert_allclose(ct["w"], [2.0, 4.0])
+    batched = dl.vmap(lambda q: (q["w"] * 2.0, None))({"w": np.ones((3, 2)), "b": None})
+    assert batched[1] is None and batched[0].shape == (3, 2)
+    prepared = dl.prepare(lambda q: np.sum(q["w"] ** 2), p)
+    for _ in range(3):  # the fused common case from the third call on
+        value, grad = prepared.value_and_grad(p)
+        assert value == 5.0 and grad["b"] is None
+        np.testing.assert_allclose(grad["w"], [2.0, 4.0])
+    with pytest.raises(ValueError, match=r"prepared for arguments shaped \(\{'b': None, 'w': \*\}"):
+        prepared.value_and_grad({"w": x, "b": 1.0})
+    for _ in range(4):  # a fresh transform per call: the signature's generated reader and nest
+        assert dl.grad(lambda q: np.sum(q["w"] ** 2) if q["b"] is None else 0.0)(p)["b"] is None
+    # a function returning a bare None still names it (JAX's grad refuses it too): most likely a missing return
+    with pytest.raises(TypeError, match="returned a NoneType.*return statement missing"):
+        dl.grad(lambda x: None)(1.0)

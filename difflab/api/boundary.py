@@ -28,7 +28,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Tracer, check_returned, outputs_of, specialise_enclosing, trace_flat
+from ..trace import Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -418,7 +418,7 @@ def _check_differentiable(x, kind, i, j):
             x.dtype
             if isinstance(x, Traced)
             else np.asarray(x).dtype
-            if not isinstance(x, (list, tuple, dict, type(None)))
+            if not isinstance(x, (list, tuple, dict))
             else type(x).__name__
         )
         if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
@@ -426,11 +426,6 @@ def _check_differentiable(x, kind, i, j):
                 f"argument {i} (leaf {j}) has dtype {dtype}; complex leaves are differentiated as their real and "
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse' or 'numeric'"
-            )
-        if x is None:  # JAX reads None as a node without leaves; difflab's pytrees hold values
-            raise TypeError(
-                f"argument {i} (leaf {j}) is None: difflab's pytrees are dicts, lists, tuples and namedtuples of "
-                "float values (pass it without the None, or leave that argument out of argnums)"
             )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
@@ -711,7 +706,7 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         if type(out) is Tracer or type(out) is float:  # a loss: one leaf (tree.flatten's answer, without its calls)
             out_leaves, out_holder["tree"] = [out], tree._LEAF_DEF
         else:
-            out_leaves, out_holder["tree"] = tree.flatten(out)
+            out_leaves, out_holder["tree"] = flatten_returned(out)
         # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
         # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
         # numeric subtract booleans)
@@ -747,7 +742,11 @@ def _scalar_check(st: Staged, what: str):
     if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
         # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
         shown = (
-            f"shape {shapes[0]}" if len(shapes) == 1 else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+            f"shape {shapes[0]}"
+            if len(shapes) == 1
+            else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+            if shapes
+            else f"{st.out_tree}, a pytree without leaves"
         )
         raise TypeError(
             f"{what} needs a function with a scalar output, but it returned {shown}; "

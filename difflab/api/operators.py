@@ -36,7 +36,7 @@ from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
 from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
-from ..trace import check_returned, outputs_of, trace_flat
+from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
@@ -674,7 +674,9 @@ def vmap(f, in_axes=0, out_axes=0):
 
         def call(values):
             it = iter(values)
-            out_leaves, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            out_leaves, out_def["tree"] = flatten_returned(
+                f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]), "batches"
+            )
             return out_leaves
 
         def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
