@@ -148,6 +148,8 @@ class _GradAux(_ValueAndGradAux):
 
 
 class _JacobianAux(_AuxTransform):
+    of_gradient = False  # hessian_aux's outer Jacobian of a gradient (api._Jacobian's)
+
     def __call__(self, *args):
         try:
             st, prep = self.staged(args)
@@ -160,7 +162,8 @@ class _JacobianAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
         view = api.Staged(st.graph, st.signature, st.out_tree.children[0])
-        return api._jacobian_tree(view, out, jac[:m_out]), st.outputs(outs)[1]
+        rows = st.signature.wrt_dtype if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
+        return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 
 def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
@@ -273,7 +276,9 @@ def hessian_aux(f, argnums=0, method="reverse", holomorphic=False):
     if holomorphic or pair is None or len(pair) != 2:  # (a malformed pair: the plain hessian's error)
         return _HessianAux(f, argnums, method, holomorphic)
     outer, inner = pair
-    return jacobian(_GradAux(_WithAux(f, "hessian"), argnums, inner), argnums, outer, has_aux=True)
+    t = jacobian(_GradAux(_WithAux(f, "hessian"), argnums, inner), argnums, outer, has_aux=True)
+    t.of_gradient = True
+    return t
 
 
 def jvp(f, primals, tangents, method="forward", has_aux=False):

@@ -311,3 +311,59 @@ def test_none_in_jvp_vjp_vmap_prepare_and_fresh_transforms():
     # a function returning a bare None still names it (JAX's grad refuses it too): most likely a missing return
     with pytest.raises(TypeError, match="returned a NoneType.*return statement missing"):
         dl.grad(lambda x: None)(1.0)
+
+
+# -- float32 arguments: computed in float64, returned as float32 (JAX's and autograd's dtypes) -------------
+
+X32 = np.array([0.5, 2.0], dtype=np.float32)
+Y64 = np.array([3.0, 4.0])
+
+
+def _dtypes(t):
+    from difflab import tree
+
+    return [np.asarray(v).dtype.name for v in tree.flatten(t)[0]]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_float32_leaf_gets_a_float32_gradient_and_value_rounded_once(method):
+    # sum(sin x) at float32 x: JAX's value and gradient are float32; difflab's are float64's rounded once
+    g = dl.value_and_grad(lambda x: np.sum(np.sin(x)), method=method)
+    exact = np.cos(X32.astype(np.float64))
+    for _ in range(3):  # fresh, cached, cached again (no generated reader: it reads float64 arrays)
+        value, grad = g(X32)
+        assert type(value) is np.float32 and value == np.float32(np.sum(np.sin(X32.astype(np.float64))))
+        assert grad.dtype == np.float32
+        np.testing.assert_allclose(grad, exact.astype(np.float32), rtol=2e-7 if method != "numeric" else 1e-6)
+    # mixed: each leaf's gradient its own dtype (JAX's); the value by NumPy's promotion (x32 · y64: float64)
+    value, (gx, gy) = dl.value_and_grad(lambda x, y: np.sum(x * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert (type(value), gx.dtype, gy.dtype) == (float, np.float32, np.float64)
+    np.testing.assert_allclose(gx, Y64, rtol=1e-6)
+    # Jacobian blocks by the differentiated leaf (JAX's jacrev), Hessian blocks float32 where either leaf is
+    jac = dl.jacobian(lambda x, y: (x * 2.0, x * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert _dtypes(jac) == ["float32", "float64", "float32", "float64"]
+    np.testing.assert_allclose(jac[1][0], np.diag(Y64), rtol=1e-6)
+    hess = dl.hessian(lambda x, y: np.sum(x**2 * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert _dtypes(hess) == ["float32", "float32", "float32", "float64"]
+    np.testing.assert_allclose(hess[0][0], np.diag(2.0 * Y64), rtol=1e-5)
+    out, tangent = dl.jvp(lambda x: np.sin(x), (X32,), (np.ones(2, np.float32),), method=method)
+    assert (out.dtype, tangent.dtype) == (np.float32, np.float32)
+    np.testing.assert_allclose(tangent, exact, rtol=1e-6)
+
+
+def test_float32_in_vjp_vmap_prepare_scalars_and_outputs_by_promotion():
+    out, pullback = dl.vjp(lambda x, y: (np.sin(x), y * 2.0), X32, Y64)  # an output by the leaves it depends on
+    assert _dtypes(out) == ["float32", "float64"]
+    assert _dtypes(pullback((np.ones(2, np.float32), np.ones(2)))) == ["float32", "float64"]
+    batched = dl.vmap(dl.grad(lambda x: np.sum(np.sin(x))))(np.ones((3, 2), np.float32))  # JAX: float32
+    assert batched.dtype == np.float32
+    np.testing.assert_allclose(batched, np.cos(np.ones((3, 2))), rtol=1e-6)
+    prepared = dl.prepare(lambda x: np.sum(x**2), X32)
+    for _ in range(3):
+        value, grad = prepared.value_and_grad(X32)
+        assert (type(value), grad.dtype, value) == (np.float32, np.float32, np.float32(4.25))
+        np.testing.assert_array_equal(grad, [1.0, 4.0])
+    value, grad = dl.value_and_grad(lambda a, x: a * np.sum(x))(np.float32(2.0), X32)  # a NumPy float32 scalar
+    assert (type(value), type(grad)) == (np.float32, np.float32) and grad == np.float32(2.5)
+    g, aux = dl.grad(lambda x: (np.sum(x**2), x * 2.0), has_aux=True)(X32)
+    assert _dtypes((g, aux)) == ["float32", "float32"]

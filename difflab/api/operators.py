@@ -51,6 +51,8 @@ from .boundary import (
     _poison_traced,
     _poison_traced_rows,
     _public_call,
+    narrow,
+    out_dtypes,
     _refuse_kwargs,
     _reshape,
     _rows,
@@ -366,10 +368,14 @@ class _Jacobian(_Transform):
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
-            return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs))
+            rows = st.signature.wrt_dtype if self.of_gradient else None  # (H's block i, j: by leaf i too)
+            return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
 
-def _jacobian_tree(st: Staged, outs, jac):
+def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
+    """The Jacobian's pytree: per output leaf, the input's structure of blocks (each a float32 leaf's block
+    float32: Signature.rebuild); `rows_dtype`, per output leaf, a dtype its blocks are rounded to as well
+    (a Hessian's outer Jacobian of a gradient: the gradient's leaf's)."""
     rows, start = [], 0
     jac = np.asarray(jac) if not isinstance(jac, Traced) else jac
     for o in outs:
@@ -382,6 +388,8 @@ def _jacobian_tree(st: Staged, outs, jac):
     for o, r in zip(outs, rows):
         shape = np.shape(o)
         per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
+    if rows_dtype is not None:
+        per_out = [narrow(b, d) for b, d in zip(per_out, rows_dtype)]
     return st.out_tree.unflatten(per_out)
 
 
@@ -702,6 +710,7 @@ def vmap(f, in_axes=0, out_axes=0):
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
             outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+        outs = _narrow_batched(graph, leaves, outs)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
@@ -728,6 +737,15 @@ def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
                 for o, a, f in zip(outs, at_point, free)
             ]
     return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
+
+
+def _narrow_batched(graph, leaves, outs) -> list:
+    """vmap's outputs, float32 where NumPy's promotion of the float leaves they depend on gives float32 (as
+    the other operators' values: boundary.out_dtypes); as they are when no leaf is float32."""
+    dts = [np.dtype(x.dtype) if np.dtype(getattr(x, "dtype", object)).kind in "fc" else None for x in leaves]
+    if all([d is None or d == np.float64 for d in dts]):
+        return outs
+    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts))]
 
 
 def _unbatched_outputs(graph, flags) -> list:
