@@ -367,3 +367,48 @@ def test_float32_in_vjp_vmap_prepare_scalars_and_outputs_by_promotion():
     assert (type(value), type(grad)) == (np.float32, np.float32) and grad == np.float32(2.5)
     g, aux = dl.grad(lambda x: (np.sum(x**2), x * 2.0), has_aux=True)(X32)
     assert _dtypes((g, aux)) == ["float32", "float32"]
+
+
+# -- JAX's static_argnums / nondiff_argnums on checkpoint and the custom rules ----------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_checkpoint_passes_non_float_leaves_and_static_argnums_as_they_are(method):
+    # an int was traced as a float (a[:n] failed, a str raised NumPy's "could not convert string to float")
+    x = np.array([1.0, 2.0, 3.0])
+    sliced = dl.checkpoint(lambda a, n: a[:n] ** 2)
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(sliced(a, 2)), method=method)(x), [2.0, 4.0, 0.0])
+    tagged = dl.checkpoint(lambda a, s: a * 2.0 if s == "double" else a)
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(tagged(a, "double")), method=method)(x), [2.0, 2.0, 2.0])
+    # JAX: jax.checkpoint(f, static_argnums=(1,)): a float passed as it is, not differentiated (d/da a[:k] k)
+    fixed = dl.checkpoint(lambda a, k: a[: int(k)] * k, static_argnums=(1,))
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(fixed(a, 2.0)), method=method)(x), [2.0, 2.0, 0.0])
+
+
+def test_custom_rules_take_nondiff_argnums_as_jax():
+    import functools
+
+    # JAX: bwd(k, res, g) gets the nondiff argument first and returns the others' cotangents; the rules below
+    # are 10x the true derivative so that the result shows they were used (JAX: [30, 30] and [30, 120])
+    @functools.partial(dl.custom_vjp, nondiff_argnums=(0,))
+    def scale(k, a):
+        return a * k
+
+    scale.defvjp(lambda k, a: (a * k, None), lambda k, res, g: (g * k * 10.0,))
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(scale(3.0, a)))(x), [30.0, 30.0])
+    np.testing.assert_allclose(scale(2.0, x), [2.0, 4.0])  # called plainly: the function itself
+
+    @functools.partial(dl.custom_jvp, nondiff_argnums=(1,))
+    def powk(a, n):
+        return a**n
+
+    @powk.defjvp
+    def _powk_jvp(n, primals, tangents):
+        (a,), (t,) = primals, tangents
+        return powk(a, n), n * a ** (n - 1) * t * 10.0
+
+    for method in ("forward", "reverse"):
+        np.testing.assert_allclose(dl.grad(lambda a: np.sum(powk(a, 3)), method=method)(x), [30.0, 120.0])
+    with pytest.raises(TypeError, match="nondiff_argnums must be non-negative ints"):
+        dl.custom_vjp(lambda a: a, nondiff_argnums=("k",))
