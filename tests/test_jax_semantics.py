@@ -412,3 +412,13 @@ def test_custom_rules_take_nondiff_argnums_as_jax():
         np.testing.assert_allclose(dl.grad(lambda a: np.sum(powk(a, 3)), method=method)(x), [30.0, 120.0])
     with pytest.raises(TypeError, match="nondiff_argnums must be non-negative ints"):
         dl.custom_vjp(lambda a: a, nondiff_argnums=("k",))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hessian_of_a_vector_function_names_hessian_and_the_jacobian_of_the_jacobian(method):
+    # the pair methods' inner gradient said "grad needs a function with a scalar output"; JAX's hessian gives
+    # the (2, 2, 2) tensor, which is dl.jacobian(dl.jacobian(f)): 2 on the diagonal of each slice
+    with pytest.raises(TypeError, match=r"hessian needs a function with a scalar output.*dl.jacobian\(dl.jacobian"):
+        dl.hessian(lambda a: a * a, method=method)(np.ones(2))
+    t = dl.jacobian(dl.jacobian(lambda a: a * a))(np.ones(2))
+    np.testing.assert_allclose(t, 2.0 * np.eye(2)[:, :, None] * np.eye(2)[:, None, :])

@@ -803,11 +803,12 @@ def _scalar_check(st: Staged, what: str):
             if shapes
             else f"{st.out_tree}, a pytree without leaves"
         )
-        raise TypeError(
-            f"{what} needs a function with a scalar output, but it returned {shown}; "
-            "use difflab.jacobian for the full derivative or difflab.vjp for a "
-            "vector-Jacobian product"
+        advice = (
+            "dl.jacobian(dl.jacobian(f)) is the second derivative of a function with more outputs (JAX's hessian)"
+            if what == "hessian"
+            else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
         )
+        raise TypeError(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(

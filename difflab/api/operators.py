@@ -457,7 +457,9 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
                 f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
                 "or a traceable inner method ('forward', 'reverse', 'numeric')"
             )
-        t = _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+        g = _Grad(f, argnums, inner)
+        g.scalar_output = "hessian"  # (its refusal of a non-scalar output names the operator called)
+        t = _Jacobian(g, argnums, outer)
         t.of_gradient = True
         return t
     m = get_method(method)
