@@ -269,8 +269,8 @@ def hessian_aux(f, argnums=0, method="reverse", holomorphic=False):
     (symbolic, numeric) and complex leaves take `_HessianAux`.
 
     >>> import difflab as dl
-    >>> dl.hessian(lambda x: (x ** 3.0, {"x": x}), has_aux=True)(2.0)
-    (12.0, {'x': 2.0})
+    >>> dl.hessian(lambda x: (x ** 3.0, {"x": x}), has_aux=True)(2.0)  # (a 0-d H, as dl.hessian's)
+    (array(12.), {'x': 2.0})
     """
     pair = method if isinstance(method, (tuple, list)) else get_method(method).hessian_pair
     if holomorphic or pair is None or len(pair) != 2:  # (a malformed pair: the plain hessian's error)
