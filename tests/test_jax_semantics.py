@@ -422,3 +422,15 @@ def test_hessian_of_a_vector_function_names_hessian_and_the_jacobian_of_the_jaco
         dl.hessian(lambda a: a * a, method=method)(np.ones(2))
     t = dl.jacobian(dl.jacobian(lambda a: a * a))(np.ones(2))
     np.testing.assert_allclose(t, 2.0 * np.eye(2)[:, :, None] * np.eye(2)[:, None, :])
+
+
+def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():
+    f = lambda a, b=1.0, c=0.0: a * b + c  # noqa: E731
+    rows = np.arange(3.0)[:, None]
+    np.testing.assert_allclose(dl.vmap(f)(np.ones((3, 2)), b=rows), [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    # in_axes for the positional arguments only (JAX: [[2, 2], [3, 3], [4, 4]])
+    np.testing.assert_allclose(dl.vmap(f, in_axes=(0, None))(np.ones((3, 2)), 2.0, c=rows), [[2, 2], [3, 3], [4, 4]])
+    g = dl.grad(lambda w: np.sum(dl.vmap(lambda x, w=None: x * w)(np.ones((3, 2)), w=w)))(np.zeros((3, 2)))
+    np.testing.assert_allclose(g, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="keyword arguments along their axis 0.*'b'"):
+        dl.vmap(f)(np.ones((3, 2)), b=2.0)

@@ -657,7 +657,8 @@ def vmap(f, in_axes=0, out_axes=0):
     first batch element (an empty batch at ones of an element's shape: outputs with a batch axis of length 0), and its graph runs once on the
     whole batch, each op by its registry batching rule; a function whose control flow depends on
     values cannot be batched so. On traced values (inside grad) each equation is recorded once,
-    batched. f may itself call grad, jacobian, hessian, jvp or linearize.
+    batched. f may itself call grad, jacobian, hessian, jvp or linearize. Keyword arguments are batched
+    along their axis 0, as JAX's.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
@@ -667,8 +668,17 @@ def vmap(f, in_axes=0, out_axes=0):
 
     @functools.wraps(f)
     def batched(*args, **kwargs):
-        if kwargs:
-            _refuse_kwargs(getattr(f, "__name__", "the function"), kwargs)
+        if kwargs:  # JAX's: keyword arguments batched along their axis 0, whatever in_axes says
+            for k, v in kwargs.items():
+                if any(np.ndim(x) == 0 for x in tree.flatten(v)[0]):
+                    raise ValueError(
+                        f"vmap batches keyword arguments along their axis 0 (as JAX's), but {k!r} has a leaf "
+                        "without one; to share it by every batch element, bind it first (functools.partial)"
+                    )
+            axes = in_axes if not isinstance(in_axes, (tuple, list)) else (*in_axes, 0)
+            names = sorted(kwargs)
+            call = functools.partial(_with_kwargs, f, names)
+            return vmap(call, axes, out_axes)(*args, tuple(kwargs[k] for k in names))
         return collecting(run, *args)
 
     def run(*args):
@@ -739,6 +749,11 @@ def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
                 for o, a, f in zip(outs, at_point, free)
             ]
     return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
+
+
+def _with_kwargs(f, names, *args):
+    """f called with its keyword arguments `names` from the last positional one (vmap's keyword arguments)."""
+    return f(*args[:-1], **dict(zip(names, args[-1])))
 
 
 def _narrow_batched(graph, leaves, outs) -> list:
