@@ -669,16 +669,7 @@ def vmap(f, in_axes=0, out_axes=0):
     @functools.wraps(f)
     def batched(*args, **kwargs):
         if kwargs:  # JAX's: keyword arguments batched along their axis 0, whatever in_axes says
-            for k, v in kwargs.items():
-                if any(np.ndim(x) == 0 for x in tree.flatten(v)[0]):
-                    raise ValueError(
-                        f"vmap batches keyword arguments along their axis 0 (as JAX's), but {k!r} has a leaf "
-                        "without one; to share it by every batch element, bind it first (functools.partial)"
-                    )
-            axes = in_axes if not isinstance(in_axes, (tuple, list)) else (*in_axes, 0)
-            names = sorted(kwargs)
-            call = functools.partial(_with_kwargs, f, names)
-            return vmap(call, axes, out_axes)(*args, tuple(kwargs[k] for k in names))
+            return _vmap_kwargs(f, in_axes, out_axes, args, kwargs)
         return collecting(run, *args)
 
     def run(*args):
@@ -749,6 +740,20 @@ def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
                 for o, a, f in zip(outs, at_point, free)
             ]
     return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
+
+
+def _vmap_kwargs(f, in_axes, out_axes, args, kwargs):
+    """vmap(f, in_axes, out_axes)(*args, **kwargs) with the keyword arguments batched along their axis 0, as
+    JAX's: one more positional argument (a tuple of them, by name) at in_axes 0."""
+    for k, v in kwargs.items():
+        if any(np.ndim(x) == 0 for x in tree.flatten(v)[0]):
+            raise ValueError(
+                f"vmap batches keyword arguments along their axis 0 (as JAX's), but {k!r} has a leaf "
+                "without one; to share it by every batch element, bind it first (functools.partial)"
+            )
+    axes = in_axes if not isinstance(in_axes, (tuple, list)) else (*in_axes, 0)
+    names = sorted(kwargs)
+    return vmap(functools.partial(_with_kwargs, f, names), axes, out_axes)(*args, tuple(kwargs[k] for k in names))
 
 
 def _with_kwargs(f, names, *args):
