@@ -23,7 +23,7 @@ from . import tree
 from .compile import lower
 from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
 from .rules import UserOp
-from .trace import check_returned, outputs_of, trace_flat
+from .trace import check_returned, flatten_returned, outputs_of, trace_flat
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -117,12 +117,14 @@ CHECKPOINT = UserOp(
 )
 
 
-def checkpoint(f):
+def checkpoint(f, static_argnums=()):
     """`f` whose interior reverse mode recomputes instead of storing (rematerialisation).
 
     Calling the result on plain values just calls f. Under differentiation, f's interior is one
     equation of the tape; forward mode pushes tangents through it as usual, reverse mode stores
-    only its inputs and output and runs f's sub-graph again in the backward sweep.
+    only its inputs and output and runs f's sub-graph again in the backward sweep. As at the operators'
+    boundary, float leaves are its inputs and every other leaf (an int, a bool, a str) is passed to f as
+    it is; `static_argnums` (JAX's) passes whole arguments as they are, floats too.
 
     Shape contract: f takes arrays or pytrees of them and returns one array or a pytree of
     arrays; the result has f's output structure. Nests in every transformation.
@@ -135,18 +137,26 @@ def checkpoint(f):
     """
     if not callable(f):
         raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
+    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(f)
     def checkpointed(*args):
         flat = [tree.flatten(a) for a in args]
-        leaves = [x for lv, _ in flat for x in lv]
+        fixed = {i % len(args) for i in statics} if statics else ()
+        # (position of each input leaf; the others stay in `flat` as they are)
+        where = [(i, j) for i, (lv, _) in enumerate(flat) if i not in fixed for j, x in enumerate(lv) if _traced(x)]
+        leaves = [flat[i][0][j] for i, j in where]
         if not any(isinstance(x, Traced) for x in leaves):
             return f(*args)
         out_def = {}
 
         def flat_f(*xs):
-            it = iter(xs)
-            out, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            kept = [list(lv) for lv, _ in flat]
+            for (i, j), x in zip(where, xs):
+                kept[i][j] = x
+            out, out_def["tree"] = flatten_returned(
+                f(*[td.unflatten(lv) for lv, (_, td) in zip(kept, flat)]), "checkpoints"
+            )
             check_returned(out, "checkpoints")
             out_def["shapes"] = [np.shape(o) for o in out]
             # one output: the leaves raveled into one vector when there are several
@@ -167,6 +177,15 @@ def checkpoint(f):
         return out_def["tree"].unflatten(parts)
 
     return checkpointed
+
+
+def _traced(x) -> bool:
+    """A leaf checkpoint takes as an input: a traced value or a float (Python, NumPy scalar or array)."""
+    if isinstance(x, Traced):
+        return True
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    return isinstance(x, (float, np.floating)) or isinstance(x, np.ndarray) and x.dtype.kind == "f"
 
 
 def checkpoint_sequential(layers, segments: int):

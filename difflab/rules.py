@@ -28,6 +28,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import tree
+from .compile.reads import Opaque, fingerprint
 from .errors import NotDifferentiableError
 from .graph import Traced, Var, evaluate
 from .ops import Op
@@ -115,10 +116,15 @@ class _Custom:
 
     kind = ""
 
-    def __init__(self, fun, *, sympy=None):
+    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
+        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else tuple(nondiff_argnums)
+        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd):
+            raise TypeError(f"{self.kind}'s nondiff_argnums must be non-negative ints, got {nondiff_argnums!r}")
+        self.nondiff = tuple(sorted(set(nd)))
+        self._bound: dict = {}  # nondiff arguments' fingerprints -> the function of the others they give
         self._op = None
         self._out_trees: dict = {}  # (trees, leaf shapes) -> the output's OutTree or None
         functools.update_wrapper(self, fun)
@@ -175,6 +181,8 @@ class _Custom:
         return self._out_trees[key]
 
     def __call__(self, *args):
+        if self.nondiff:
+            return self._with_nondiff(args)
         flat = [tree.flatten(a) for a in args]
         leaves = [x for lv, _ in flat for x in lv]
         if not any(isinstance(x, Traced) for x in leaves):
@@ -184,6 +192,42 @@ class _Custom:
         if out_tree is None:
             return self.op.bind(*leaves, trees=trees)
         return out_tree.unpack(self.op.bind(*leaves, trees=trees, out_tree=out_tree))
+
+    def _with_nondiff(self, args):
+        """JAX's nondiff_argnums: the function of the other arguments, the nondiff ones fixed (never
+        differentiated, passed as they are, first, to the rule: `_fix`); one per fingerprint of them."""
+        if any(i >= len(args) for i in self.nondiff):
+            raise TypeError(
+                f"{self.kind} function {_name(self.fun)} has nondiff_argnums {self.nondiff}, called with {len(args)} "
+                "argument(s)"
+            )
+        fixed = tuple(args[i] for i in self.nondiff)
+        rest = [a for i, a in enumerate(args) if i not in self.nondiff]
+        try:
+            key = fingerprint(fixed)
+        except Opaque:  # (not comparable: a function of its own, not kept)
+            key = None
+        g = self._bound.get(key) if key is not None else None
+        if g is None:
+
+            def merged(others):
+                it = iter(others)
+                return [fixed[self.nondiff.index(i)] if i in self.nondiff else next(it) for i in range(len(args))]
+
+            @functools.wraps(self.fun)
+            def of_others(*others):
+                return self.fun(*merged(others))
+
+            g = type(self)(of_others, sympy=self.sympy)
+            self._fix(g, fixed, merged)
+            if key is not None:
+                if len(self._bound) >= 64:  # (bounded: a value that changes per call, a step size, would grow it)
+                    self._bound.pop(next(iter(self._bound)))
+                self._bound[key] = g
+        return g(*rest)
+
+    def _fix(self, g, fixed, merged):
+        raise NotImplementedError
 
     @property
     def op(self) -> UserOp:
@@ -256,13 +300,18 @@ class custom_jvp(_Custom):
 
     kind = "custom_jvp"
 
-    def __init__(self, fun, *, sympy=None):
-        super().__init__(fun, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, sympy=sympy)
         self.rule = None
 
     def defjvp(self, rule):
-        self.rule, self._op = rule, None
+        self.rule, self._op, self._bound = rule, None, {}
         return rule
+
+    def _fix(self, g, fixed, merged):
+        """JAX's rule with nondiff_argnums: `rule(*nondiff, primals, tangents)`, both of the other arguments."""
+        if self.rule is not None:
+            g.defjvp(lambda primals, tangents: self.rule(*fixed, primals, tangents))
 
     def _call_rule(self, leaves, trees, tangents, out, out_tree):
         if self.rule is None:
@@ -337,12 +386,18 @@ class custom_vjp(_Custom):
 
     kind = "custom_vjp"
 
-    def __init__(self, fun, *, sympy=None):
-        super().__init__(fun, sympy=sympy)
+    def __init__(self, fun, nondiff_argnums=(), *, sympy=None):
+        super().__init__(fun, nondiff_argnums, sympy=sympy)
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
-        self.fwd, self.bwd, self._op = fwd, bwd, None
+        self.fwd, self.bwd, self._op, self._bound = fwd, bwd, None, {}
+
+    def _fix(self, g, fixed, merged):
+        """JAX's rules with nondiff_argnums: `fwd(*all arguments)`, `bwd(*nondiff, residuals, ct)` returning the
+        other arguments' cotangents."""
+        if self.fwd is not None:
+            g.defvjp(lambda *others: self.fwd(*merged(others)), lambda res, ct: self.bwd(*fixed, res, ct))
 
     def _leaves(self, c, td):
         if c is None:

@@ -932,6 +932,18 @@ def traced_values(t: Trace, inputs) -> dict | None:
     return t.values  # (trace_flat put the inputs' values in: no copy of a whole tape's values)
 
 
+def flatten_returned(out, doing="differentiates"):
+    """`tree.flatten(out)` of f's result, a bare None refused as `check_returned` refuses a str: None inside a
+    pytree is a node without leaves (as in JAX), but a function returning only None most likely lacks its
+    `return` (JAX's grad refuses it too)."""
+    if out is None:
+        raise TypeError(
+            f"the function returned a NoneType; difflab {doing} functions returning numbers, arrays, or pytrees "
+            "of them (is its return statement missing? None inside a pytree is a node without leaves, as in JAX)"
+        )
+    return tree.flatten(out)
+
+
 def check_returned(out_leaves, doing="differentiates") -> None:
     """A TypeError naming the type when a leaf of f's result is not a number, an array or a traced
     value (f returned None, a string, a generator...): every operator says so in one line."""
@@ -976,7 +988,7 @@ def trace(f, *args) -> Graph:
         return f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat])
 
     t, inputs, raw = trace_flat(call, leaves)
-    out_leaves = tree.flatten(raw)[0]
+    out_leaves = flatten_returned(raw, "traces")[0]
     check_returned(out_leaves, "traces")
     return outputs_of(t, inputs, out_leaves)
 

@@ -133,7 +133,7 @@ class _ValueAndGradAux(_AuxTransform):
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
             shape = np.shape(out[0]) if n_out == 1 else f"a pytree of {n_out} leaves"
             raise TypeError(
-                f"grad(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
+                f"{self.f.what}(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
                 "use dl.jacobian or dl.vjp"
             )
         parts = st.split_flat(pullback(_seed(outs, n_out)))
@@ -148,6 +148,8 @@ class _GradAux(_ValueAndGradAux):
 
 
 class _JacobianAux(_AuxTransform):
+    of_gradient = False  # hessian_aux's outer Jacobian of a gradient (api._Jacobian's)
+
     def __call__(self, *args):
         try:
             st, prep = self.staged(args)
@@ -160,7 +162,8 @@ class _JacobianAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
         view = api.Staged(st.graph, st.signature, st.out_tree.children[0])
-        return api._jacobian_tree(view, out, jac[:m_out]), st.outputs(outs)[1]
+        rows = st.signature.wrt_dtype if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
+        return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 
 def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
@@ -221,6 +224,61 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     if not has_aux:
         return api.jacobian(f, argnums, method, holomorphic=holomorphic)
     return _JacobianAux(_WithAux(f, "jacobian"), argnums, method)
+
+
+class _Out:
+    """The `out` of f's pair (out, aux): what a Hessian with aux differentiates twice."""
+
+    def __init__(self, f):
+        self.f, self.__name__ = f, f.__name__
+
+    def __call__(self, *args):
+        return self.f(*args)[0]
+
+
+class _AuxOf(_AuxTransform):
+    """aux alone, from the staged graph of (out, aux) evaluated (cached as the other operators' graphs): the
+    leaves come back as `dl.grad(..., has_aux=True)` gives them (a traced scalar a Python float)."""
+
+    def __call__(self, *args):
+        try:
+            st, _ = self.staged(args)
+        except ComplexLeaf:  # (holomorphic: f called once more for its aux, as the complex paths above)
+            return _aux_at(self.f, args)
+        return st.outputs(evaluate(st.graph, *st.inputs(args)))[1]
+
+
+class _HessianAux:
+    """`dl.hessian(f, has_aux=True)` for a method with a native Hessian (symbolic, numeric) or complex leaves:
+    the Hessian of out (cached as any `dl.hessian`), and aux from the graph of (out, aux) evaluated (`_AuxOf`)."""
+
+    def __init__(self, f, argnums, method, holomorphic):
+        self.f = _WithAux(f, "hessian")
+        self.__name__ = self.f.__name__
+        self.hessian = api.hessian(_Out(self.f), argnums, method, holomorphic)
+        self.aux = _AuxOf(self.f, argnums, "forward")  # (forward: only its graph is used, never a sweep)
+
+    def __call__(self, *args, **kwargs):
+        return self.hessian(*args, **kwargs), self.aux(*args)
+
+
+def hessian_aux(f, argnums=0, method="reverse", holomorphic=False):
+    """`dl.hessian(f, has_aux=True)`, as JAX's `jacfwd(jacrev(f, has_aux=True), has_aux=True)`: (H, aux), H of
+    out alone. A method pair (outer, inner), or a single method whose Hessian is one ("reverse": forward over
+    reverse, "forward"), composes the two operators with has_aux (f traced once per call); the native Hessians
+    (symbolic, numeric) and complex leaves take `_HessianAux`.
+
+    >>> import difflab as dl
+    >>> dl.hessian(lambda x: (x ** 3.0, {"x": x}), has_aux=True)(2.0)  # (a 0-d H, as dl.hessian's)
+    (array(12.), {'x': 2.0})
+    """
+    pair = method if isinstance(method, (tuple, list)) else get_method(method).hessian_pair
+    if holomorphic or pair is None or len(pair) != 2:  # (a malformed pair: the plain hessian's error)
+        return _HessianAux(f, argnums, method, holomorphic)
+    outer, inner = pair
+    t = jacobian(_GradAux(_WithAux(f, "hessian"), argnums, inner), argnums, outer, has_aux=True)
+    t.of_gradient = True
+    return t
 
 
 def jvp(f, primals, tangents, method="forward", has_aux=False):

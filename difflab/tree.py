@@ -3,7 +3,9 @@
 `flatten(tree)` gives the leaves and a `TreeDef`; `treedef.unflatten(leaves)` rebuilds the same
 structure. Dict keys are visited in sorted order, so the flat order does not depend on insertion.
 A namedtuple is a node as in JAX and autograd: its fields in order, rebuilt as the same class (its
-TreeDef's `keys` hold the class, so two namedtuple classes are two structures).
+TreeDef's `keys` hold the class, so two namedtuple classes are two structures). None is a node
+without children, as in JAX: no leaf, and None again where the tree is rebuilt (the gradient of
+`{"w": w, "b": None}` is `{"w": g, "b": None}`).
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ class Held:
 
 
 class TreeDef(NamedTuple):
-    """The structure of a pytree: a kind ("*", "tuple", "list", "dict", "namedtuple"), keys (a dict's
-    sorted keys; a namedtuple's class) and children."""
+    """The structure of a pytree: a kind ("*", "tuple", "list", "dict", "namedtuple", "none", "held"), keys
+    (a dict's sorted keys; a namedtuple's class) and children."""
 
     kind: str
     keys: tuple = ()
@@ -81,11 +83,15 @@ class TreeDef(NamedTuple):
             return tuple(kids)
         if kind == "list":
             return kids
+        if kind == "none":
+            return None
         return self.keys[0](*kids) if kind == "namedtuple" else self.keys[0].build(kids)
 
     def __str__(self):
         if self.kind == LEAF:
             return "*"
+        if self.kind == "none":
+            return "None"
         if self.kind == "held":
             return "*" if self.keys[0].dtype is not None else f"<{type(self.keys[0].value).__name__}>"
         inner = ", ".join(
@@ -108,6 +114,7 @@ def flatten(tree: Any):
 
 
 _LEAF_DEF = TreeDef(LEAF)
+_NONE_DEF = TreeDef("none")
 
 
 def _flatten(tree, leaves) -> TreeDef:
@@ -137,6 +144,8 @@ def _flatten(tree, leaves) -> TreeDef:
             else:
                 kids.append(_flatten(v, leaves))
         return TreeDef(kind, keys, tuple(kids))
+    if tree is None:  # a node without leaves, as in JAX
+        return _NONE_DEF
     if type(tree) is Held:
         if tree.dtype is None:
             return TreeDef("held", (tree,))

@@ -231,21 +231,12 @@ def test_integer_and_boolean_arguments_name_the_argument_and_dtype(method, case)
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_a_none_leaf_is_named_as_such(method):
-    """JAX reads None as a node without leaves; difflab's message said 'has dtype NoneType: only
-    floating-point values can be differentiated (use 2.0 rather than 2 ...)'. (A namedtuple is a node:
-    tests/test_jax_semantics.py.)"""
-    with pytest.raises(TypeError, match=r"argument 0 \(leaf 1\) is None: difflab's pytrees are dicts"):
-        dl.grad(lambda d: d["a"] * 2.0, method=method)({"a": 1.0, "b": None})
-    assert dl.grad(lambda w, d: w * d["a"], method=method)(2.0, {"a": 3.0, "b": None}) == pytest.approx(3.0)
-
-
-@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("op", ["grad", "jacobian", "hessian", "value_and_grad", "vmap"])
 def test_keyword_arguments_are_named(method, op):
     f = lambda x, scale=1.0: x * scale
     transform = dl.vmap(f) if op == "vmap" else getattr(dl, op)(f, method=method)
-    with pytest.raises(TypeError, match="keyword argument.*'scale'"):
+    # (vmap batches keyword arguments along axis 0, as JAX's: a scalar one has none, said by name)
+    with pytest.raises(TypeError if op != "vmap" else ValueError, match="keyword argument.*'scale'"):
         transform(np.ones(2) if op == "vmap" else 1.0, scale=2.0)
 
 

@@ -230,3 +230,207 @@ def test_aux_beside_complex_leaves(method):
         pullback(np.ones(2, complex))[0], dl.vjp(lambda z: z * z, z, method=method)[1](np.ones(2, complex))[0]
     )
     assert aux == "s"
+
+
+# -- hessian(has_aux=True), argnums tuples (JAX's jacfwd(jacrev(f, has_aux=True), has_aux=True)) --------
+
+
+@pytest.mark.parametrize("method", METHODS + [("reverse", "numeric")])
+def test_hessian_has_aux_gives_the_hessian_of_out_and_aux_as_returned(method):
+    # sum(x³): H = diag(6x); aux {'s': sum(x), 'tag': str, 'n': int} as f returned it (JAX: H, {'s': 3.0, ...})
+    h = dl.hessian(lambda x: (np.sum(x**3), {"s": np.sum(x), "tag": "cube", "n": 3}), has_aux=True, method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for x in ([1.0, 2.0], [1.0, 2.0], [3.0, -1.0], [1.0, 2.0]):  # fresh, cached, new values, cached again
+            H, aux = h(np.array(x))
+            np.testing.assert_allclose(H, np.diag(6.0 * np.array(x)), rtol=1e-6, atol=1e-6)
+            assert aux == {"s": sum(x), "tag": "cube", "n": 3} and type(aux["s"]) is float
+    # argnums (0, 1): JAX's nested blocks ((H_aa, H_ab), (H_ba, H_bb)) of sum(a² b): (2b I, 2a), (2a, 0)
+    (haa, hab), (hba, hbb) = dl.hessian(lambda a, b: (np.sum(a**2 * b), b), argnums=(0, 1), has_aux=True)(
+        np.array([1.0, 2.0]), 3.0
+    )[0]
+    np.testing.assert_allclose(haa, 6.0 * np.eye(2))
+    np.testing.assert_allclose(hab, [2.0, 4.0])
+    np.testing.assert_allclose(hba, [2.0, 4.0])
+    assert np.shape(hbb) == () and float(hbb) == 0.0
+
+
+def test_hessian_has_aux_in_vmap_and_its_errors():
+    batched = dl.vmap(dl.hessian(lambda x: (np.sum(x**3), {"s": np.sum(x)}), has_aux=True))
+    H, aux = batched(np.array([[1.0, 2.0], [3.0, 4.0]]))  # JAX: [diag(6, 12), diag(18, 24)], {'s': [3, 7]}
+    np.testing.assert_allclose(H, [np.diag([6.0, 12.0]), np.diag([18.0, 24.0])])
+    np.testing.assert_allclose(aux["s"], [3.0, 7.0])
+    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\) of <lambda>: out must be a scalar"):
+        dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))
+    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\): <lambda> must return a pair"):
+        dl.hessian(lambda x: np.sum(x), has_aux=True, method="symbolic")(np.ones(2))
+
+
+# -- None is a pytree node without leaves (JAX's): no input, None again in the gradient -------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_none_in_arguments_is_an_empty_node_and_none_in_the_gradient(method):
+    # d/dw sum(w²) c0 = 2 w c0, d/dc0 = sum(w²): at w = (1, 2), c0 = 2, (4, 8) and 5 (JAX: {'b': None, ...})
+    g = dl.grad(lambda p: np.sum(p["w"] ** 2) * p["c"][0], method=method)
+    for w in ([1.0, 2.0], [1.0, 2.0], [3.0, 1.0], [1.0, 2.0]):  # fresh, cached, new values, the generated reader
+        got = g({"w": np.array(w), "b": None, "c": (2.0, None)})
+        assert got["b"] is None and got["c"][1] is None and type(got["c"]) is tuple
+        np.testing.assert_allclose(got["w"], 4.0 * np.array(w), rtol=1e-7)
+        assert got["c"][0] == pytest.approx(sum(v * v for v in w), rel=1e-7)
+    assert g._last.signature.reader() is not None  # the generated reader read these calls
+    assert g({"w": np.ones(2), "b": 1.0, "c": (2.0, None)})["b"] == 0.0  # a float there now: another signature
+    got = dl.value_and_grad(lambda a, b: np.sum(a[0] ** 2), argnums=(0, 1), method=method)((np.ones(2), None), None)
+    assert got[0] == 2.0 and got[1][0][1] is None and got[1][1] is None
+    jac, none = dl.jacobian(lambda x: (x * 2.0, None), method=method)(np.ones(2))  # None output: None block
+    np.testing.assert_allclose(jac, 2.0 * np.eye(2))
+    assert none is None
+    h = dl.hessian(lambda p: np.sum(p["w"] ** 3), method=method)({"w": np.array([1.0, 2.0]), "b": None})
+    assert h["b"] is None and h["w"]["b"] is None  # JAX: {'b': None, 'w': {'b': None, 'w': diag(6, 12)}}
+    np.testing.assert_allclose(h["w"]["w"], np.diag([6.0, 12.0]), rtol=1e-6)
+
+
+def test_none_in_jvp_vjp_vmap_prepare_and_fresh_transforms():
+    x, p = np.array([1.0, 2.0]), {"w": np.array([1.0, 2.0]), "b": None}
+    out, tangent = dl.jvp(lambda p: p["w"] * 2.0, (p,), ({"w": np.ones(2), "b": None},))
+    np.testing.assert_allclose(tangent, [2.0, 2.0])
+    (ct,) = dl.vjp(lambda p: (p["w"] * 2.0, None), p)[1]((x, None))
+    assert ct["b"] is None
+    np.testing.assert_allclose(ct["w"], [2.0, 4.0])
+    batched = dl.vmap(lambda q: (q["w"] * 2.0, None))({"w": np.ones((3, 2)), "b": None})
+    assert batched[1] is None and batched[0].shape == (3, 2)
+    prepared = dl.prepare(lambda q: np.sum(q["w"] ** 2), p)
+    for _ in range(3):  # the fused common case from the third call on
+        value, grad = prepared.value_and_grad(p)
+        assert value == 5.0 and grad["b"] is None
+        np.testing.assert_allclose(grad["w"], [2.0, 4.0])
+    with pytest.raises(ValueError, match=r"prepared for arguments shaped \(\{'b': None, 'w': \*\}"):
+        prepared.value_and_grad({"w": x, "b": 1.0})
+    for _ in range(4):  # a fresh transform per call: the signature's generated reader and nest
+        assert dl.grad(lambda q: np.sum(q["w"] ** 2) if q["b"] is None else 0.0)(p)["b"] is None
+    # a function returning a bare None still names it (JAX's grad refuses it too): most likely a missing return
+    with pytest.raises(TypeError, match="returned a NoneType.*return statement missing"):
+        dl.grad(lambda x: None)(1.0)
+
+
+# -- float32 arguments: computed in float64, returned as float32 (JAX's and autograd's dtypes) -------------
+
+X32 = np.array([0.5, 2.0], dtype=np.float32)
+Y64 = np.array([3.0, 4.0])
+
+
+def _dtypes(t):
+    from difflab import tree
+
+    return [np.asarray(v).dtype.name for v in tree.flatten(t)[0]]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_float32_leaf_gets_a_float32_gradient_and_value_rounded_once(method):
+    # sum(sin x) at float32 x: JAX's value and gradient are float32; difflab's are float64's rounded once
+    g = dl.value_and_grad(lambda x: np.sum(np.sin(x)), method=method)
+    exact = np.cos(X32.astype(np.float64))
+    for _ in range(3):  # fresh, cached, cached again (no generated reader: it reads float64 arrays)
+        value, grad = g(X32)
+        assert type(value) is np.float32 and value == np.float32(np.sum(np.sin(X32.astype(np.float64))))
+        assert grad.dtype == np.float32
+        np.testing.assert_allclose(grad, exact.astype(np.float32), rtol=2e-7 if method != "numeric" else 1e-6)
+    # mixed: each leaf's gradient its own dtype (JAX's); the value by NumPy's promotion (x32 · y64: float64)
+    value, (gx, gy) = dl.value_and_grad(lambda x, y: np.sum(x * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert (type(value), gx.dtype, gy.dtype) == (float, np.float32, np.float64)
+    np.testing.assert_allclose(gx, Y64, rtol=1e-6)
+    # Jacobian blocks by the differentiated leaf (JAX's jacrev), Hessian blocks float32 where either leaf is
+    jac = dl.jacobian(lambda x, y: (x * 2.0, x * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert _dtypes(jac) == ["float32", "float64", "float32", "float64"]
+    np.testing.assert_allclose(jac[1][0], np.diag(Y64), rtol=1e-6)
+    hess = dl.hessian(lambda x, y: np.sum(x**2 * y), argnums=(0, 1), method=method)(X32, Y64)
+    assert _dtypes(hess) == ["float32", "float32", "float32", "float64"]
+    np.testing.assert_allclose(hess[0][0], np.diag(2.0 * Y64), rtol=1e-5)
+    out, tangent = dl.jvp(lambda x: np.sin(x), (X32,), (np.ones(2, np.float32),), method=method)
+    assert (out.dtype, tangent.dtype) == (np.float32, np.float32)
+    np.testing.assert_allclose(tangent, exact, rtol=1e-6)
+
+
+def test_float32_in_vjp_vmap_prepare_scalars_and_outputs_by_promotion():
+    out, pullback = dl.vjp(lambda x, y: (np.sin(x), y * 2.0), X32, Y64)  # an output by the leaves it depends on
+    assert _dtypes(out) == ["float32", "float64"]
+    assert _dtypes(pullback((np.ones(2, np.float32), np.ones(2)))) == ["float32", "float64"]
+    batched = dl.vmap(dl.grad(lambda x: np.sum(np.sin(x))))(np.ones((3, 2), np.float32))  # JAX: float32
+    assert batched.dtype == np.float32
+    np.testing.assert_allclose(batched, np.cos(np.ones((3, 2))), rtol=1e-6)
+    prepared = dl.prepare(lambda x: np.sum(x**2), X32)
+    for _ in range(3):
+        value, grad = prepared.value_and_grad(X32)
+        assert (type(value), grad.dtype, value) == (np.float32, np.float32, np.float32(4.25))
+        np.testing.assert_array_equal(grad, [1.0, 4.0])
+    value, grad = dl.value_and_grad(lambda a, x: a * np.sum(x))(np.float32(2.0), X32)  # a NumPy float32 scalar
+    assert (type(value), type(grad)) == (np.float32, np.float32) and grad == np.float32(2.5)
+    g, aux = dl.grad(lambda x: (np.sum(x**2), x * 2.0), has_aux=True)(X32)
+    assert _dtypes((g, aux)) == ["float32", "float32"]
+
+
+# -- JAX's static_argnums / nondiff_argnums on checkpoint and the custom rules ----------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic"])
+def test_checkpoint_passes_non_float_leaves_and_static_argnums_as_they_are(method):
+    # an int was traced as a float (a[:n] failed, a str raised NumPy's "could not convert string to float")
+    x = np.array([1.0, 2.0, 3.0])
+    sliced = dl.checkpoint(lambda a, n: a[:n] ** 2)
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(sliced(a, 2)), method=method)(x), [2.0, 4.0, 0.0])
+    tagged = dl.checkpoint(lambda a, s: a * 2.0 if s == "double" else a)
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(tagged(a, "double")), method=method)(x), [2.0, 2.0, 2.0])
+    # JAX: jax.checkpoint(f, static_argnums=(1,)): a float passed as it is, not differentiated (d/da a[:k] k)
+    fixed = dl.checkpoint(lambda a, k: a[: int(k)] * k, static_argnums=(1,))
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(fixed(a, 2.0)), method=method)(x), [2.0, 2.0, 0.0])
+
+
+def test_custom_rules_take_nondiff_argnums_as_jax():
+    import functools
+
+    # JAX: bwd(k, res, g) gets the nondiff argument first and returns the others' cotangents; the rules below
+    # are 10x the true derivative so that the result shows they were used (JAX: [30, 30] and [30, 120])
+    @functools.partial(dl.custom_vjp, nondiff_argnums=(0,))
+    def scale(k, a):
+        return a * k
+
+    scale.defvjp(lambda k, a: (a * k, None), lambda k, res, g: (g * k * 10.0,))
+    x = np.array([1.0, 2.0])
+    np.testing.assert_allclose(dl.grad(lambda a: np.sum(scale(3.0, a)))(x), [30.0, 30.0])
+    np.testing.assert_allclose(scale(2.0, x), [2.0, 4.0])  # called plainly: the function itself
+
+    @functools.partial(dl.custom_jvp, nondiff_argnums=(1,))
+    def powk(a, n):
+        return a**n
+
+    @powk.defjvp
+    def _powk_jvp(n, primals, tangents):
+        (a,), (t,) = primals, tangents
+        return powk(a, n), n * a ** (n - 1) * t * 10.0
+
+    for method in ("forward", "reverse"):
+        np.testing.assert_allclose(dl.grad(lambda a: np.sum(powk(a, 3)), method=method)(x), [30.0, 120.0])
+    with pytest.raises(TypeError, match="nondiff_argnums must be non-negative ints"):
+        dl.custom_vjp(lambda a: a, nondiff_argnums=("k",))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_hessian_of_a_vector_function_names_hessian_and_the_jacobian_of_the_jacobian(method):
+    # the pair methods' inner gradient said "grad needs a function with a scalar output"; JAX's hessian gives
+    # the (2, 2, 2) tensor, which is dl.jacobian(dl.jacobian(f)): 2 on the diagonal of each slice
+    with pytest.raises(TypeError, match=r"hessian needs a function with a scalar output.*dl.jacobian\(dl.jacobian"):
+        dl.hessian(lambda a: a * a, method=method)(np.ones(2))
+    t = dl.jacobian(dl.jacobian(lambda a: a * a))(np.ones(2))
+    np.testing.assert_allclose(t, 2.0 * np.eye(2)[:, :, None] * np.eye(2)[:, None, :])
+
+
+def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():
+    f = lambda a, b=1.0, c=0.0: a * b + c  # noqa: E731
+    rows = np.arange(3.0)[:, None]
+    np.testing.assert_allclose(dl.vmap(f)(np.ones((3, 2)), b=rows), [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
+    # in_axes for the positional arguments only (JAX: [[2, 2], [3, 3], [4, 4]])
+    np.testing.assert_allclose(dl.vmap(f, in_axes=(0, None))(np.ones((3, 2)), 2.0, c=rows), [[2, 2], [3, 3], [4, 4]])
+    g = dl.grad(lambda w: np.sum(dl.vmap(lambda x, w=None: x * w)(np.ones((3, 2)), w=w)))(np.zeros((3, 2)))
+    np.testing.assert_allclose(g, np.ones((3, 2)))
+    with pytest.raises(ValueError, match="keyword arguments along their axis 0.*'b'"):
+        dl.vmap(f)(np.ones((3, 2)), b=2.0)

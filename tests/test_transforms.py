@@ -477,9 +477,12 @@ def test_custom_rules_with_the_wrong_output_structure_name_it():
     def nothing(x):
         return None, x
 
+    # None is a pytree node without leaves (as in JAX): the rule's t_out must have the output's structure
     nothing.defjvp(lambda p, t: (1.0, 2.0))
-    with pytest.raises(TypeError, match="custom_jvp function nothing must return an array, a number or a pytree"):
+    with pytest.raises(TypeError, match=r"t_out of nothing returned the structure \*, expected .*\(None, \*\)"):
         dl.grad(lambda x: nothing(x)[1])(1.0)
+    nothing.defjvp(lambda p, t: ((None, p[0]), (None, 3.0 * t[0])))
+    assert dl.grad(lambda x: nothing(x)[1], method="forward")(1.0) == 3.0
 
 
 def test_custom_jvp_wrong_shape_names_function_and_shapes():

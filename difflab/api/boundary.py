@@ -28,7 +28,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Tracer, check_returned, outputs_of, specialise_enclosing, trace_flat
+from ..trace import Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -317,6 +317,9 @@ class Signature:
                     )
                     self.wrt_zerod.append(type(x) is np.ndarray and x.ndim == 0)  # its gradient a 0-d array too
         self.wrt = tuple(wrt)
+        #: float32 (or float16) leaves, which difflab computes in float64: the inputs' dtypes for the outputs'
+        #: promotion (`narrowing`) and each differentiated leaf's dtype for its derivative; None when none is
+        self.in_dtypes, self.wrt_dtype = (None, None) if self.plain else _narrow_leaves(flat_args, self.input_pos, wrt)
         #: every differentiated leaf a Python float or NumPy float scalar (the inputs then hold Python floats)
         self.wrt_floats = bool(wrt) and all(self.wrt_float)
         self._shapes = [
@@ -360,7 +363,10 @@ class Signature:
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
     def rebuild(self, parts):
-        """Per-differentiated-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple)."""
+        """Per-differentiated-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple); a float32
+        leaf's derivative float32 (computed in float64, then rounded once)."""
+        if self.wrt_dtype is not None:
+            parts = [narrow(p, dt) for p, dt in zip(parts, self.wrt_dtype)]
         if not self.many:
             return self.arg_trees[self.argnums[0]].unflatten(parts)
         grads, k = [], 0
@@ -380,8 +386,9 @@ class Signature:
         ]
 
     def learn(self, args):
-        """Generate the fast reader and builder (compile.reader) from `args`, which must match."""
-        if self._read is None:
+        """Generate the fast reader and builder (compile.reader) from `args`, which must match (not for float32
+        leaves: the reader reads float64 arrays, the builder does not round to float32)."""
+        if self._read is None and self.in_dtypes is None:
             try:
                 self._read, self._build, self._args = reader.generate(self, args)
             except Opaque:  # a static leaf that cannot be compared: always the general path
@@ -403,6 +410,48 @@ class Signature:
     def builder(self):
         """The generated builder itself (`build` without the method call), or None before `learn`."""
         return self._build
+
+
+def _narrow_leaves(flat_args, input_pos, wrt) -> tuple:
+    """(in_dtypes, wrt_dtype) of `Signature`: per graph input its dtype for NumPy's promotion (None for a Python
+    float, which is weak, or a traced value), per differentiated leaf the dtype its derivative gets (None:
+    float64's); both None when every float leaf is float64 or a Python float."""
+    in_dtypes = []
+    for i, j in input_pos:
+        x = flat_args[i][0][j]
+        in_dtypes.append(None if type(x) is float or isinstance(x, Traced) else np.dtype(x.dtype))
+    if all([d is None or d == _F64 for d in in_dtypes]):
+        return None, None
+    return in_dtypes, [in_dtypes[k] if in_dtypes[k] != _F64 else None for k in wrt]
+
+
+def narrow(x, dtype):
+    """A value computed in float64 rounded to `dtype` (float32 for a float32 leaf; complex64 for a complex
+    value), any pytree of them; traced values, other dtypes and a None dtype as they are."""
+    if dtype is None or isinstance(x, Traced):
+        return x
+    if type(x) is float or isinstance(x, np.ndarray | np.generic):
+        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
+        if kind not in "fc":
+            return x
+        to = np.result_type(dtype, np.complex64) if kind == "c" else dtype
+        return to.type(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(x).astype(to)
+    if isinstance(x, (tuple, list, dict)):
+        return tree.tree_map(lambda v: narrow(v, dtype), x)
+    return x
+
+
+def out_dtypes(graph: Graph, in_dtypes) -> list:
+    """Per output of `graph`, the dtype NumPy's promotion gives it from the inputs it depends on (`in_dtypes`:
+    Signature.in_dtypes), or None (a Python float's or float64's: as computed). Constants inside f are not
+    counted (a float64 array made inside f would promote a float32 result in NumPy)."""
+    of = {v: d for v, d in zip(graph.inputs, in_dtypes) if d is not None and d.kind in "fc"}  # (an int: weak)
+    for eqn in graph.eqns:
+        ds = [of.get(a) for a in eqn.args if isinstance(a, Var)]
+        ds = [d for d in ds if d is not None and d.kind in "fc"]
+        of[eqn.out] = np.result_type(*ds) if ds else None
+    dts = [of.get(o) if isinstance(o, Var) else None for o in graph.outputs]
+    return [d if d is not None and d != _F64 else None for d in dts]
 
 
 def _static_keys(statics) -> tuple:
@@ -434,7 +483,7 @@ def _check_differentiable(x, kind, i, j):
             x.dtype
             if isinstance(x, Traced)
             else np.asarray(x).dtype
-            if not isinstance(x, (list, tuple, dict, type(None)))
+            if not isinstance(x, (list, tuple, dict))
             else type(x).__name__
         )
         if getattr(dtype, "kind", "") == "c":  # the operators realify it for a method that takes complex leaves
@@ -442,11 +491,6 @@ def _check_differentiable(x, kind, i, j):
                 f"argument {i} (leaf {j}) has dtype {dtype}; complex leaves are differentiated as their real and "
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse' or 'numeric'"
-            )
-        if x is None:  # JAX reads None as a node without leaves; difflab's pytrees hold values
-            raise TypeError(
-                f"argument {i} (leaf {j}) is None: difflab's pytrees are dicts, lists, tuples and namedtuples of "
-                "float values (pass it without the None, or leave that argument out of argnums)"
             )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
@@ -471,6 +515,7 @@ class Staged:
     scalar: bool = False  # checked once: the output is a single number
     values: dict | None = None  # every value as traced: stands in for the first evaluation
     hot: object = None  # the common case's call (api.operators._Hot), armed once the general path has run
+    narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -508,6 +553,10 @@ class Staged:
     def outputs(self, outs, inputs=()):
         """The output pytree. A leaf never aliases an input, a constant, a view of either or another
         leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        if self.narrowed is not None:  # float32 arguments: the values NumPy's promotion gives float32 rounded
+            return self.out_tree.unflatten(
+                [narrow(_result(o), d) for o, d in zip(_own(outs, self.graph, inputs), self.narrowed)]
+            )
         if len(outs) == 1 and self.out_tree is tree._LEAF_DEF:  # a scalar loss: a Python float (no array to own)
             o = outs[0]
             if type(o) is float or type(o) is np.float64:
@@ -673,6 +722,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reusable=reusable,
         reads=reads or (),
         values=values,
+        narrowed=None if sig.in_dtypes is None else out_dtypes(graph, sig.in_dtypes),
     )
 
 
@@ -728,7 +778,7 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         if type(out) is Tracer or type(out) is float:  # a loss: one leaf (tree.flatten's answer, without its calls)
             out_leaves, out_holder["tree"] = [out], tree._LEAF_DEF
         else:
-            out_leaves, out_holder["tree"] = tree.flatten(out)
+            out_leaves, out_holder["tree"] = flatten_returned(out)
         # a condition returned as the output (x == y, or np.allclose's plain bool of the values) is its
         # 0/1 value with a zero derivative, for every method (symbolic would differentiate a relational,
         # numeric subtract booleans)
@@ -764,13 +814,18 @@ def _scalar_check(st: Staged, what: str):
     if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
         # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
         shown = (
-            f"shape {shapes[0]}" if len(shapes) == 1 else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+            f"shape {shapes[0]}"
+            if len(shapes) == 1
+            else f"{len(shapes)} outputs, shapes {', '.join(map(str, shapes))}"
+            if shapes
+            else f"{st.out_tree}, a pytree without leaves"
         )
-        raise TypeError(
-            f"{what} needs a function with a scalar output, but it returned {shown}; "
-            "use difflab.jacobian for the full derivative or difflab.vjp for a "
-            "vector-Jacobian product"
+        advice = (
+            "dl.jacobian(dl.jacobian(f)) is the second derivative of a function with more outputs (JAX's hessian)"
+            if what == "hessian"
+            else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
         )
+        raise TypeError(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(

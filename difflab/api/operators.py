@@ -36,7 +36,7 @@ from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
 from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
-from ..trace import check_returned, outputs_of, trace_flat
+from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
@@ -51,6 +51,8 @@ from .boundary import (
     _poison_traced,
     _poison_traced_rows,
     _public_call,
+    narrow,
+    out_dtypes,
     _refuse_kwargs,
     _reshape,
     _rows,
@@ -367,10 +369,14 @@ class _Jacobian(_Transform):
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
-            return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs))
+            rows = st.signature.wrt_dtype if self.of_gradient else None  # (H's block i, j: by leaf i too)
+            return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
 
-def _jacobian_tree(st: Staged, outs, jac):
+def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
+    """The Jacobian's pytree: per output leaf, the input's structure of blocks (each a float32 leaf's block
+    float32: Signature.rebuild); `rows_dtype`, per output leaf, a dtype its blocks are rounded to as well
+    (a Hessian's outer Jacobian of a gradient: the gradient's leaf's)."""
     rows, start = [], 0
     jac = np.asarray(jac) if not isinstance(jac, Traced) else jac
     for o in outs:
@@ -383,6 +389,8 @@ def _jacobian_tree(st: Staged, outs, jac):
     for o, r in zip(outs, rows):
         shape = np.shape(o)
         per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
+    if rows_dtype is not None:
+        per_out = [narrow(b, d) for b, d in zip(per_out, rows_dtype)]
     return st.out_tree.unflatten(per_out)
 
 
@@ -411,8 +419,12 @@ def jacobian(f, argnums=0, method="reverse", holomorphic=False):
     return t
 
 
-def hessian(f, argnums=0, method="reverse", holomorphic=False):
+def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
     """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+
+    `has_aux=True` (JAX's): f returns (out, aux) and the result is (H, aux), H of out alone, aux passed
+    through as `dl.grad(..., has_aux=True)` passes it (difflab.transforms.hessian_aux). A tuple of argnums
+    gives JAX's nested blocks: H[i][j] the second derivative by argument i, then argument j.
 
     Complex leaves need `holomorphic=True` (as JAX's hessian, its jacfwd of jacrev): f''(z) of a
     holomorphic f, the Jacobian of its Jacobian, both holomorphic (forward, reverse).
@@ -429,6 +441,10 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False):
     12.0
     """
     check_function(f, "hessian")
+    if has_aux:
+        from ..transforms import hessian_aux  # (transforms builds on this module)
+
+        return hessian_aux(f, argnums, method, holomorphic)
     if holomorphic:
         outer, inner = method if isinstance(method, (tuple, list)) else (method, method)
         return jacobian(jacobian(f, argnums, inner, holomorphic=True), argnums, outer, holomorphic=True)
@@ -442,7 +458,9 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False):
                 f"does not run on traced values; use method={inner.name!r} (its native Hessian) "
                 "or a traceable inner method ('forward', 'reverse', 'numeric')"
             )
-        t = _Jacobian(_Grad(f, argnums, inner), argnums, outer)
+        g = _Grad(f, argnums, inner)
+        g.scalar_output = "hessian"  # (its refusal of a non-scalar output names the operator called)
+        t = _Jacobian(g, argnums, outer)
         t.of_gradient = True
         return t
     m = get_method(method)
@@ -640,7 +658,8 @@ def vmap(f, in_axes=0, out_axes=0):
     first batch element (an empty batch at ones of an element's shape: outputs with a batch axis of length 0), and its graph runs once on the
     whole batch, each op by its registry batching rule; a function whose control flow depends on
     values cannot be batched so. On traced values (inside grad) each equation is recorded once,
-    batched. f may itself call grad, jacobian, hessian, jvp or linearize.
+    batched. f may itself call grad, jacobian, hessian, jvp or linearize. Keyword arguments are batched
+    along their axis 0, as JAX's.
 
     >>> import difflab as dl, difflab.numpy as dnp
     >>> dl.vmap(lambda x, w: dnp.sum(x * w), in_axes=(0, None))(np.arange(6.0).reshape(3, 2), np.array([1.0, 10.0]))
@@ -650,8 +669,8 @@ def vmap(f, in_axes=0, out_axes=0):
 
     @functools.wraps(f)
     def batched(*args, **kwargs):
-        if kwargs:
-            _refuse_kwargs(getattr(f, "__name__", "the function"), kwargs)
+        if kwargs:  # JAX's: keyword arguments batched along their axis 0, whatever in_axes says
+            return _vmap_kwargs(f, in_axes, out_axes, args, kwargs)
         return collecting(run, *args)
 
     def run(*args):
@@ -667,7 +686,9 @@ def vmap(f, in_axes=0, out_axes=0):
 
         def call(values):
             it = iter(values)
-            out_leaves, out_def["tree"] = tree.flatten(f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]))
+            out_leaves, out_def["tree"] = flatten_returned(
+                f(*[td.unflatten([next(it) for _ in lv]) for lv, td in flat]), "batches"
+            )
             return out_leaves
 
         def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
@@ -693,6 +714,7 @@ def vmap(f, in_axes=0, out_axes=0):
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
             outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+        outs = _narrow_batched(graph, leaves, outs)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
@@ -719,6 +741,34 @@ def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
                 for o, a, f in zip(outs, at_point, free)
             ]
     return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
+
+
+def _vmap_kwargs(f, in_axes, out_axes, args, kwargs):
+    """vmap(f, in_axes, out_axes)(*args, **kwargs) with the keyword arguments batched along their axis 0, as
+    JAX's: one more positional argument (a tuple of them, by name) at in_axes 0."""
+    for k, v in kwargs.items():
+        if any(np.ndim(x) == 0 for x in tree.flatten(v)[0]):
+            raise ValueError(
+                f"vmap batches keyword arguments along their axis 0 (as JAX's), but {k!r} has a leaf "
+                "without one; to share it by every batch element, bind it first (functools.partial)"
+            )
+    axes = in_axes if not isinstance(in_axes, (tuple, list)) else (*in_axes, 0)
+    names = sorted(kwargs)
+    return vmap(functools.partial(_with_kwargs, f, names), axes, out_axes)(*args, tuple(kwargs[k] for k in names))
+
+
+def _with_kwargs(f, names, *args):
+    """f called with its keyword arguments `names` from the last positional one (vmap's keyword arguments)."""
+    return f(*args[:-1], **dict(zip(names, args[-1])))
+
+
+def _narrow_batched(graph, leaves, outs) -> list:
+    """vmap's outputs, float32 where NumPy's promotion of the float leaves they depend on gives float32 (as
+    the other operators' values: boundary.out_dtypes); as they are when no leaf is float32."""
+    dts = [np.dtype(x.dtype) if np.dtype(getattr(x, "dtype", object)).kind in "fc" else None for x in leaves]
+    if all([d is None or d == np.float64 for d in dts]):
+        return outs
+    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts))]
 
 
 def _unbatched_outputs(graph, flags) -> list:

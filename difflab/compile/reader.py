@@ -117,6 +117,9 @@ def _reader(sig, args) -> tuple:
         if td.kind == tree.LEAF:
             leaves.append((var, ex))
             return
+        if td.kind == "none":  # (None, JAX's empty node: nothing to read)
+            lines.append(f"  if {var} is not None: return None")
+            return
         kids = names(len(td.children))
         if td.kind == "dict":
             lines.append(f"  if type({var}) is not dict or len({var}) != {len(td.children)}: return None")
@@ -222,6 +225,8 @@ def _literal(td, parts, classes) -> str:
     (a namedtuple built by its class's name in `classes`)."""
     if td.kind == tree.LEAF:
         return next(parts)
+    if td.kind == "none":
+        return "None"
     kids = [_literal(c, parts, classes) for c in td.children]
     if td.kind == "dict":
         return "{" + ", ".join(f"{key!r}: {c}" for key, c in zip(td.keys, kids)) + "}"
