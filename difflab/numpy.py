@@ -355,6 +355,128 @@ def trace(a, offset=0, axis1=0, axis2=1):
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
 
 
+def _nan_filled(a, fill):
+    """a with its NaN entries replaced by `fill` (their derivative 0, as JAX's nan-reductions give)."""
+    return where(isnan(a), fill, a)
+
+
+def nanmax(a, axis=None, keepdims=False):
+    """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
+
+    >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
+    2.0
+    """
+    return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
+
+
+def nanmin(a, axis=None, keepdims=False):
+    """Minimum ignoring NaN, like `numpy.nanmin`.
+
+    >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
+    1.0
+    """
+    return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    """Product with NaN entries counted as 1, like `numpy.nanprod`.
+
+    >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
+    6.0
+    """
+    return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def nanvar(a, axis=None, ddof=0, keepdims=False):
+    """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
+    deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative.
+
+    >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    nan, values = isnan(a), _np.asarray(_value(a))
+    count = _np.sum(~_np.isnan(values), axis=axis, keepdims=keepdims)
+    filled = _nan_filled(a, 0.0)
+    dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True))
+    return sum(dev * dev, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def nanstd(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
+
+    >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def nancumsum(a, axis=None):
+    """Cumulative sum with NaN entries counted as 0, like `numpy.nancumsum`.
+
+    >>> nancumsum(_np.array([1.0, _np.nan, 2.0]))
+    array([1., 1., 3.])
+    """
+    return _cumsum(_nan_filled(a, 0.0), axis=axis)
+
+
+def nancumprod(a, axis=None):
+    """Cumulative product with NaN entries counted as 1, like `numpy.nancumprod`.
+
+    >>> nancumprod(_np.array([2.0, _np.nan, 3.0]))
+    array([2., 2., 6.])
+    """
+    return cumprod(_nan_filled(a, 1.0), axis=axis)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
+    (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
+    the entries picked; an all-NaN slice gives NaN).
+
+    >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
+    2.0
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"nanquantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd, axes = ndim(a), axis
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    s = moveaxis(sort(a, axis=axis), axis, -1)  # (NaN last)
+    count = _np.sum(~_np.isnan(_np.moveaxis(_np.asarray(_value(a)), axis, -1)), axis=-1)
+    pos = q.reshape(q.shape + (1,) * count.ndim) * _np.maximum(count - 1, 0)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, _np.maximum(count - 1, 0)), pos - lo
+    lead = q.shape + count.shape
+    grid = tuple(_np.broadcast_to(g, lead) for g in _np.indices(count.shape))
+    pick = lambda i: s[grid + (_np.broadcast_to(i, lead),)]  # noqa: E731
+    below, above = pick(lo), pick(hi)
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
+    res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
+    if keepdims:
+        res = reshape(res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape))
+    return res
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`nanquantile` of q / 100, like `numpy.nanpercentile`.
+
+    >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
+    2.0
+    """
+    return nanquantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the entries that are not NaN, like `numpy.nanmedian`.
+
+    >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+
+
 # -- linear algebra ------------------------------------------------------------------------------------
 
 
