@@ -201,7 +201,8 @@ def _contains_traced(x) -> bool:
 
 #: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
 _SEQUENCE_TAKING = frozenset(
-    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array", "select"}
+    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array", "select", "block", "choose",
+     "piecewise"}
 )
 
 
@@ -1203,6 +1204,164 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b2 = b[..., 2] if nb == 3 else 0.0
     x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
     return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
+
+
+def matrix_transpose(x):
+    """The last two axes swapped, like `numpy.matrix_transpose` (x.mT).
+
+    >>> matrix_transpose(_np.arange(6.0).reshape(2, 3)).shape
+    (3, 2)
+    """
+    if ndim(x) < 2:
+        raise ValueError(f"matrix_transpose takes an array of at least 2 dimensions, not shape {shape(x)}")
+    return swapaxes(x, -1, -2)
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of x along `axis`, as a tuple, like `numpy.unstack`.
+
+    >>> unstack(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
+    array([3., 4.])
+    """
+    return tuple(_take_along(x, axis, i) for i in range(shape(x)[axis]))
+
+
+def diagflat(v, k=0):
+    """A 2-D array with the flattened input on its k-th diagonal, like `numpy.diagflat`.
+
+    >>> diagflat(_np.array([[1.0, 2.0]]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    return diag(ravel(v), k)
+
+
+def _block_depth(arrays):
+    return 1 + _block_depth(arrays[0]) if type(arrays) is list else 0
+
+
+def _block(arrays, depth, rank):
+    if type(arrays) is not list:
+        return reshape(arrays, (1,) * (rank - ndim(arrays)) + shape(arrays))
+    return concatenate([_block(a, depth - 1, rank) for a in arrays], axis=-depth)
+
+
+def block(arrays):
+    """An array assembled from nested lists of blocks, like `numpy.block`: the innermost lists join
+    along the last axis, the next ones along the one before.
+
+    >>> block([[_np.eye(1), _np.zeros((1, 1))]]).shape
+    (1, 2)
+    """
+    depth = _block_depth(arrays)
+
+    def rank(a):
+        return builtins.max(rank(b) for b in a) if type(a) is list else ndim(a)
+
+    return _block(arrays, depth, builtins.max(depth, rank(arrays)))
+
+
+def resize(a, new_shape):
+    """An array of `new_shape` filled with a's flattened entries, repeated as needed, like
+    `numpy.resize`.
+
+    >>> resize(_np.array([1.0, 2.0]), (3,))
+    array([1., 2., 1.])
+    """
+    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    n, size = math.prod(new_shape), math.prod(shape(a))
+    if size == 0 or n == 0:
+        return _np.zeros(new_shape) if size == 0 else reshape(ravel(a)[:0], new_shape)
+    return reshape(take(ravel(a), _np.arange(n) % size), new_shape)
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """filt without its leading ('f') and trailing ('b') zeros, like `numpy.trim_zeros` of a 1-D
+    array (which entries are zero is read from the values: the trace is specialised to them).
+
+    >>> trim_zeros(_np.array([0.0, 1.0, 0.0, 2.0, 0.0]))
+    array([1., 0., 2.])
+    """
+    if ndim(filt) != 1 or axis is not None:
+        raise ValueError(f"trim_zeros takes a 1-D array and no axis, not shape {shape(filt)}")
+    nz = _np.flatnonzero(_np.asarray(_value(filt)))
+    if nz.size == 0:
+        return filt[:0]
+    lo = int(nz[0]) if "f" in trim.lower() else 0
+    hi = int(nz[-1]) + 1 if "b" in trim.lower() else shape(filt)[0]
+    return filt[lo:hi]
+
+
+def compress(condition, a, axis=None):
+    """The slices of a along `axis` where `condition` is true, like `numpy.compress` (the condition is
+    read from its values).
+
+    >>> compress([False, True], _np.array([1.0, 2.0]))
+    array([2.])
+    """
+    return take(a, _np.flatnonzero(_np.asarray(_value(condition))), axis=axis)
+
+
+def extract(condition, arr):
+    """The entries of the flattened arr where the flattened condition is true, like `numpy.extract`.
+
+    >>> extract(_np.array([True, False]), _np.array([1.0, 2.0]))
+    array([1.])
+    """
+    return take(ravel(arr), _np.flatnonzero(_np.ravel(_value(condition)))[: math.prod(shape(arr))])
+
+
+def choose(a, choices, mode="raise"):
+    """Each entry taken from the choice its index in `a` names, like `numpy.choose` (mode 'raise',
+    'wrap' or 'clip'; the indices are read from their values).
+
+    >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])])
+    array([3., 2.])
+    """
+    idx = _np.asarray(_value(a))
+    n = len(choices)
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = _np.clip(idx, 0, n - 1)
+    elif idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"choose: an index in a is outside [0, {n}) (mode='raise')")
+    res = choices[0] + 0.0 * _np.zeros(idx.shape)
+    for i in range(1, n):
+        res = where(idx == i, choices[i], res)
+    return res
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of consecutive entries of the flattened array, with `to_begin` and `to_end`
+    joined at the ends, like `numpy.ediff1d`.
+
+    >>> ediff1d(_np.array([1.0, 4.0, 9.0]), to_begin=0.0)
+    array([0., 3., 5.])
+    """
+    parts = [diff(ravel(ary))]
+    if to_begin is not None:
+        parts.insert(0, ravel(asarray(to_begin)))
+    if to_end is not None:
+        parts.append(ravel(asarray(to_end)))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True, sorted=True):
+    """The sorted distinct entries of the flattened array, like `numpy.unique`: gathered from the
+    entries NumPy picks, so the derivative flows through them (as sort's does); the indices, inverse
+    and counts are constants (read from the values: the trace is specialised to them).
+
+    >>> unique(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    if axis is not None:
+        raise ValueError("unique: difflab takes axis=None only (the distinct entries of the flattened array)")
+    values = _np.asarray(_value(ar))
+    _, index, inverse, counts = _np.unique(values, True, True, True, equal_nan=equal_nan)
+    out = take(ravel(ar), index)
+    extra = [e for e, want in ((index, return_index), (inverse.reshape(values.shape), return_inverse), (counts, return_counts)) if want]
+    return (out, *extra) if extra else out
 
 
 # -- complex-number functions on the real values difflab differentiates ----------------------------
