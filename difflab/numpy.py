@@ -19,6 +19,7 @@ import numpy as _np
 
 from . import ops as _ops
 from .errors import DifflabError as _DifflabError
+from .errors import UnsupportedOperationError as _UnsupportedOperationError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops.eig import eig as _eig_front
@@ -2134,6 +2135,10 @@ def _on_values(name):
     logical_or,
     logical_xor,
     logical_not,
+    nanargmax,
+    nanargmin,
+    spacing,
+    signbit,
 ) = [
     _on_values(n)
     for n in (
@@ -2156,8 +2161,67 @@ def _on_values(name):
         "logical_or",
         "logical_xor",
         "logical_not",
+        "nanargmax",
+        "nanargmin",
+        "spacing",
+        "signbit",
     )
 ]
+
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """Counts of a's entries in each bin and the bin edges, like `numpy.histogram`. The counts are
+    constants (read from the values); edges NumPy computes from the data (`bins` a number, no
+    `range`) are min(a) + (max(a) − min(a))·k/bins, so they differentiate through min and max; with
+    `density` the counts are divided by their sum and the bin widths.
+
+    >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2)
+    (array([1, 2]), array([0. , 0.5, 1. ]))
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError(
+            "numpy.histogram with traced weights: the weighted counts are a segment sum, which difflab "
+            "spells difflab.numpy.bincount(numpy.digitize(a, edges) - 1, weights=w)"
+        )
+    values = _np.asarray(_value(a))
+    counts, edges = _np.histogram(values, bins, range, weights=weights)
+    if isinstance(a, _Traced) and isinstance(bins, int) and range is None and values.size:
+        lo, hi = min(a), max(a)
+        if values.min() == values.max():
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace(lo, hi, bins + 1)
+    if density:
+        return counts / counts.sum() / diff(edges), edges
+    return counts, edges
+
+
+def _in_place(name, alternative):
+    fn = getattr(_np, name)
+
+    def in_place(*args, **kwargs):
+        if _contains_traced(args) or _contains_traced(tuple(kwargs.values())):
+            raise _UnsupportedOperationError(
+                f"numpy.{name} changes an array in place, which traced values do not support (as x[i] = v "
+                f"is refused); build the new array instead: {alternative}"
+            )
+        return fn(*args, **kwargs)
+
+    in_place.__name__ = in_place.__qualname__ = name
+    in_place.__doc__ = (
+        f"`numpy.{name}` on plain arrays; on traced values refused by name ({alternative}).\n\n"
+        f"    >>> {name} is not None\n    True\n    "
+    )
+    in_place.__module__ = __name__
+    return in_place
+
+
+fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
+put = _in_place("put", "numpy.where(mask, values, a) or a + numpy.bincount(indices, weights=change, minlength=a.size)")
+putmask = _in_place("putmask", "numpy.where(mask, values, a)")
+place = _in_place("place", "numpy.where(mask, values, a)")
+copyto = _in_place("copyto", "the source itself, or numpy.where(where, src, dst)")
+put_along_axis = _in_place("put_along_axis", "numpy.where of a mask built from the indices, or a scatter of the change")
 
 
 # -- the names generated from the registry ------------------------------------------------------
@@ -2260,7 +2324,12 @@ def _publish() -> None:
         }
     )
     METHODS.update({name: _stacking(fn, name) for name, fn in _ops.spellings().methods.items()})
+    METHODS["compress"] = _compress_method  # (x.compress(condition): the array is not the first argument)
     METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
+
+
+def _compress_method(a, condition, axis=None):
+    return compress(condition, a, axis)
 
 
 def _positive(x):
