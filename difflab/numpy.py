@@ -169,7 +169,6 @@ def softmax(x, axis=-1):
     return exp(log_softmax(x, axis=axis))
 
 
-
 def modf(x):
     """The fractional and integral parts (x − trunc(x), trunc(x)), like `numpy.modf`: the fractional
     part has derivative 1, the integral part 0.
@@ -220,7 +219,7 @@ def nextafter(x1, x2):
     """The next float after x1 towards x2, like `numpy.nextafter`: x1 plus a step read from the values,
     so the derivative is 1 in x1 and 0 in x2 (the step is exact, so the value is NumPy's).
 
-    >>> float(nextafter(1.0, 2.0)) == 1.0 + _np.finfo(float).eps
+    >>> bool(nextafter(1.0, 2.0) == 1.0 + _np.finfo(float).eps)
     True
     """
     v1 = _np.asarray(_value(x1), dtype=float)
@@ -298,8 +297,8 @@ def vecmat(x1, x2, /):
 def vecdot(x1, x2, /, *, axis=-1):
     """Dot products sum(conj(x1) · x2) along `axis`, broadcasting the others, like `numpy.vecdot`.
 
-    >>> vecdot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0]))
-    array(11.)
+    >>> float(vecdot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
+    11.0
     """
     return sum(_conj_if_complex(x1) * x2, axis=axis)
 
@@ -362,8 +361,21 @@ def _contains_traced(x) -> bool:
 
 #: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
 _SEQUENCE_TAKING = frozenset(
-    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array", "select", "block", "choose",
-     "piecewise"}
+    {
+        "concatenate",
+        "stack",
+        "hstack",
+        "vstack",
+        "row_stack",
+        "dstack",
+        "column_stack",
+        "asarray",
+        "array",
+        "select",
+        "block",
+        "choose",
+        "piecewise",
+    }
 )
 
 
@@ -559,7 +571,9 @@ def nanvar(a, axis=None, ddof=0, keepdims=False):
     nan, values = isnan(a), _np.asarray(_value(a))
     count = _np.sum(~_np.isnan(values), axis=axis, keepdims=keepdims)
     filled = _nan_filled(a, 0.0)
-    dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True))
+    dev = where(
+        nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True)
+    )
     return sum(dev * dev, axis=axis, keepdims=keepdims) / (count - ddof)
 
 
@@ -617,7 +631,9 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
     res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
     if keepdims:
-        res = reshape(res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape))
+        res = reshape(
+            res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape)
+        )
     return res
 
 
@@ -1508,7 +1524,9 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return concatenate(parts) if len(parts) > 1 else parts[0]
 
 
-def unique(ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True, sorted=True):
+def unique(
+    ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True, sorted=True
+):
     """The sorted distinct entries of the flattened array, like `numpy.unique`: gathered from the
     entries NumPy picks, so the derivative flows through them (as sort's does); the indices, inverse
     and counts are constants (read from the values: the trace is specialised to them).
@@ -1521,7 +1539,11 @@ def unique(ar, return_index=False, return_inverse=False, return_counts=False, ax
     values = _np.asarray(_value(ar))
     _, index, inverse, counts = _np.unique(values, True, True, True, equal_nan=equal_nan)
     out = take(ravel(ar), index)
-    extra = [e for e, want in ((index, return_index), (inverse.reshape(values.shape), return_inverse), (counts, return_counts)) if want]
+    extra = [
+        e
+        for e, want in ((index, return_index), (inverse.reshape(values.shape), return_inverse), (counts, return_counts))
+        if want
+    ]
     return (out, *extra) if extra else out
 
 
@@ -2167,7 +2189,6 @@ def _on_values(name):
         "signbit",
     )
 ]
-
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):

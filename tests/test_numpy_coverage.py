@@ -387,7 +387,9 @@ def test_copy_of_a_traced_value_as_numpy_and_methods_spell_it(method):
 def test_coverage_probe_classifies_known_names():
     """bench/numpy_coverage.py's bins: a differentiable name, constants (argmax, isnan, floor: zero
     derivative), a refusal by name, and io that is no array function."""
-    spec = importlib.util.spec_from_file_location("numpy_coverage", Path(__file__).parents[1] / "bench/numpy_coverage.py")
+    spec = importlib.util.spec_from_file_location(
+        "numpy_coverage", Path(__file__).parents[1] / "bench/numpy_coverage.py"
+    )
     probe = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(probe)
     x = np.array([[3.2, 0.4, 0.5], [0.4, 3.5, 0.3], [0.5, 0.3, 3.9]])
