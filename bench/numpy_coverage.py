@@ -13,6 +13,7 @@ that name a whole family of signatures (subscripts first, a callable first, indi
 - refuse: every form fails, at least one with a difflab error (UnsupportedOperationError, ...) —
   these names, and the failures, are the to-do list;
 - fail: every form fails with another exception, or the derivative disagrees with central differences;
+- not for float arrays: every form fails on the plain float array too (bitwise_and, gcd, isnat);
 - not array functions: neither a ufunc nor NumPy-dispatched (creation from shapes, io, printing,
   dtype and error-state utilities), plus the dispatched io/printing names; never counted as to-do.
 
@@ -28,11 +29,11 @@ import difflab as dl
 from difflab.errors import DifflabError
 from difflab.graph import Traced
 
-#: dispatched names that are io or printing, and non-dispatched names with side effects (never called)
+#: dispatched names that are io, printing or memory layout, and non-dispatched names with side effects (never called)
 NOT_ARRAY_FUNCTIONS = frozenset(
     "save savez savez_compressed savetxt array2string array_repr array_str test linalg.test info show_config "
     "show_runtime set_printoptions printoptions seterr seterrcall setbufsize load loadtxt genfromtxt fromfile "
-    "fromregex".split()
+    "fromregex may_share_memory shares_memory".split()
 )
 
 
@@ -82,10 +83,13 @@ FORMS = (
     lambda f, x: f(x, _order(x), x, 0),  # (array, indices, values, axis): put_along_axis
     lambda f, x: f(np.arange(9) % 3, x.ravel()),  # (indices, values): bincount's weights
     lambda f, x: f(np.arange(9) % 2, [x.ravel(), x.ravel()]),  # (indices, choices): choose
+    lambda f, x: f(_mask(x)),  # a boolean array: invert
     lambda f, x: f(_mask(x), x),  # (condition, array): extract
     lambda f, x: f([True, False, True], x, 0),  # (condition, array, axis): compress
     lambda f, x: f("ij,jk->ik", x, x),  # subscripts first: einsum
     lambda f, x: f(lambda v: v * v, 0, x),  # a callable first: apply_along_axis
+    lambda f, x: f(np.sum, x, 0),  # (reduction, array, axes): apply_over_axes
+    lambda f, x: f(x, np.float64),  # (array, dtype): astype
     lambda f, x: f(x, [_mask(x)], [lambda v: v * v, 1.0]),  # piecewise
 )
 
@@ -149,10 +153,26 @@ def classify(name, fn, x):
         return "constant"
     if "wrong" in results:
         return "fail"
+    if not _numpy_takes(fn, x):
+        return "not for float arrays"
     return "refuse" if any(isinstance(r, DifflabError) for r in results) else "fail"
 
 
-BINS = ("differentiate", "constant", "refuse", "fail", "not array functions")
+def _numpy_takes(fn, x) -> bool:
+    """Whether NumPy itself answers one of the call forms on the plain float array (bitwise_and,
+    gcd, isnat... refuse float64 there too)."""
+    for form in FORMS:
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                form(fn, x.copy())
+            return True
+        except Exception:  # noqa: BLE001, S112  (NumPy refused this form)
+            continue
+    return False
+
+
+BINS = ("differentiate", "constant", "refuse", "fail", "not for float arrays", "not array functions")
 
 
 def survey():
@@ -172,7 +192,8 @@ def main():
     print(
         f"of {total} public callables of numpy and numpy.linalg: {len(bins['differentiate'])} differentiate; "
         f"{len(bins['constant'])} more trace as constants; {len(bins['refuse'])} refuse by name; "
-        f"{len(bins['fail'])} fail otherwise; the rest ({len(bins['not array functions'])}) are not array "
+        f"{len(bins['fail'])} fail otherwise; {len(bins['not for float arrays'])} are refused by NumPy itself "
+        f"on float arrays (bitwise, gcd, dates); the rest ({len(bins['not array functions'])}) are not array "
         "functions (creation from shapes, io, printing, dtype utilities)"
     )
     for b in BINS:

@@ -24,7 +24,7 @@ from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops.eig import eig as _eig_front
 from .ops import fourier as _fourier
-from .ops import abs, copysign, exp, isnan, less, log1p, matmul, maximum, minimum, not_equal, real, sqrt, where
+from .ops import abs, copysign, exp, isnan, less, log1p, log10, matmul, maximum, minimum, not_equal, real, sqrt, where
 from .ops.core import normalize_axes as _axes
 
 # the front ends the derived functions below call (the same objects `_publish` binds)
@@ -1547,6 +1547,104 @@ def unique(
     return (out, *extra) if extra else out
 
 
+def _unique_result(name, x):
+    """NumPy's `name` (unique_all, unique_counts, ...) of x's values, with its `values` gathered from
+    the entries NumPy picks (so differentiable, as unique's are); the other fields constants."""
+    values = _np.asarray(_value(x))
+    picked = take(ravel(x), _np.unique_all(values).indices)
+    if name == "unique_values":
+        return picked
+    res = getattr(_np, name)(values)
+    return type(res)(picked, *res[1:])
+
+
+def unique_values(x):
+    """The distinct entries, like `numpy.unique_values` (differentiable through the entries picked).
+
+    >>> unique_values(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    return _unique_result("unique_values", x)
+
+
+def unique_counts(x):
+    """(values, counts), like `numpy.unique_counts` (the counts constants).
+
+    >>> unique_counts(_np.array([2.0, 1.0, 2.0])).counts
+    array([1, 2])
+    """
+    return _unique_result("unique_counts", x)
+
+
+def unique_inverse(x):
+    """(values, inverse_indices), like `numpy.unique_inverse`.
+
+    >>> unique_inverse(_np.array([2.0, 1.0, 2.0])).inverse_indices
+    array([1, 0, 1])
+    """
+    return _unique_result("unique_inverse", x)
+
+
+def unique_all(x):
+    """(values, indices, inverse_indices, counts), like `numpy.unique_all`.
+
+    >>> unique_all(_np.array([2.0, 1.0, 2.0])).indices
+    array([1, 0])
+    """
+    return _unique_result("unique_all", x)
+
+
+def _set_operation(name):
+    fn = getattr(_np, name)
+
+    def set_operation(ar1, ar2, *args, **kwargs):
+        both = concatenate([ravel(asarray(ar1)), ravel(asarray(ar2))])
+        values = _np.asarray(_value(both))
+        res = fn(_value(ar1), _value(ar2), *args, **kwargs)
+        if type(res) is tuple or not _contains_traced((ar1, ar2)):  # (intersect1d's return_indices: as NumPy's)
+            return res
+        distinct, first = _np.unique(values, return_index=True)
+        return take(both, first[_np.searchsorted(distinct, res)])
+
+    set_operation.__name__ = set_operation.__qualname__ = name
+    set_operation.__doc__ = (
+        f"`numpy.{name}` (sorted distinct values) gathered from the entries of ar1 and ar2 that hold them, so "
+        f"differentiable through those (the first of equal entries); which they are is read from the values.\n\n"
+        f"    >>> {name}(_np.array([1.0, 2.0]), _np.array([2.0, 3.0])).size > 0\n    True\n    "
+    )
+    set_operation.__module__ = __name__
+    return set_operation
+
+
+intersect1d = _set_operation("intersect1d")
+union1d = _set_operation("union1d")
+setdiff1d = _set_operation("setdiff1d")
+setxor1d = _set_operation("setxor1d")
+
+
+def apply_over_axes(func, a, axes):
+    """func(a, axis) applied for each axis in turn, the axis kept (length 1) when func drops it, like
+    `numpy.apply_over_axes`.
+
+    >>> apply_over_axes(sum, _np.ones((2, 3)), [0, 1])
+    array([[6.]])
+    """
+    for axis in [axes] if _np.ndim(axes) == 0 else axes:
+        res = func(a, axis)
+        a = res if ndim(res) == ndim(a) else expand_dims(res, axis)
+    return a
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """x as `dtype`, like `numpy.astype`: a float dtype keeps a traced x (difflab computes in float64);
+    an integer or boolean one would fix the result at the traced values, and is refused as x.astype is.
+
+    >>> astype(_np.array([1.5]), _np.float64)
+    array([1.5])
+    """
+    return x.astype(dtype) if isinstance(x, _Traced) else _np.astype(x, dtype, copy=copy)
+
+
 # -- complex-number functions on the real values difflab differentiates ----------------------------
 
 
@@ -1725,6 +1823,43 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     out = moveaxis(out, 0, axis) if rank else out
     step = span / div if div > 0 else _np.nan * span
     return (out, step) if retstep else out
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """base ** linspace(start, stop), like `numpy.logspace` (both ends differentiable).
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    return asarray(base) ** linspace(start, stop, num, endpoint, dtype=dtype, axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from start to stop (of one sign), like `numpy.geomspace`:
+    the ends are start and stop themselves, as NumPy's are.
+
+    >>> geomspace(1.0, 100.0, 3)
+    array([  1.,  10., 100.])
+    """
+    sign = _np.sign(_np.asarray(_value(start), dtype=float))
+    if _np.any(sign == 0) or _np.any(sign != _np.sign(_value(stop))):
+        raise ValueError("geomspace takes a start and stop of the same sign, neither 0")
+    out = sign * logspace(log10(sign * start), log10(sign * stop), num, endpoint, dtype=dtype)
+    if num > 0:
+        ends = [reshape(asarray(start) + 0.0 * out[0], (1,) + shape(out)[1:])]
+        middle = out[1:-1] if endpoint and num > 1 else out[1:]
+        tail = [reshape(asarray(stop) + 0.0 * out[-1], (1,) + shape(out)[1:])] if endpoint and num > 1 else []
+        out = concatenate(ends + [middle] + tail)
+    return moveaxis(out, 0, axis) if ndim(out) > 1 else out
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """The bin edges `histogram` would use, like `numpy.histogram_bin_edges`.
+
+    >>> histogram_bin_edges(_np.array([0.0, 1.0]), bins=2)
+    array([0. , 0.5, 1. ])
+    """
+    return histogram(a, bins, range, weights=weights)[1]
 
 
 def convolve(a, v, mode="full"):
@@ -2161,6 +2296,19 @@ def _on_values(name):
     nanargmin,
     spacing,
     signbit,
+    isneginf,
+    isposinf,
+    invert,
+    bitwise_not,
+    bitwise_invert,
+    bitwise_count,
+    lexsort,
+    diag_indices_from,
+    ix_,
+    einsum_path,
+    result_type,
+    common_type,
+    min_scalar_type,
 ) = [
     _on_values(n)
     for n in (
@@ -2187,6 +2335,19 @@ def _on_values(name):
         "nanargmin",
         "spacing",
         "signbit",
+        "isneginf",
+        "isposinf",
+        "invert",
+        "bitwise_not",
+        "bitwise_invert",
+        "bitwise_count",
+        "lexsort",
+        "diag_indices_from",
+        "ix_",
+        "einsum_path",
+        "result_type",
+        "common_type",
+        "min_scalar_type",
     )
 ]
 

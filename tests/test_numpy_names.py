@@ -198,3 +198,23 @@ def test_piecewise_branches_see_only_their_entries():
     branches = [lambda v: np.sqrt(-v), lambda v: v**2]
     g = dl.grad(lambda x: np.sum(np.piecewise(x, [x < 0], branches)), method="reverse")(x)
     np.testing.assert_allclose(g, [-0.25, 2.0, 18.0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_spaces_set_operations_and_unique_results(method):
+    """geomspace/logspace differentiate in both ends (closed forms); union1d, setdiff1d and unique_all's
+    values through the entries holding them (the first of equal ones); apply_over_axes keeps axes."""
+    s, t = 0.5, 2.0
+    g = dl.grad(lambda s, t: np.sum(np.geomspace(s, t, 3)), argnums=(0, 1), method=method)(s, t)
+    np.testing.assert_allclose(g, [1 + 0.5 * np.sqrt(t / s), 1 + 0.5 * np.sqrt(s / t)], rtol=1e-6)
+    g = dl.grad(lambda s: np.sum(np.logspace(s, 1.0, 2)), method=method)(s)
+    np.testing.assert_allclose(g, np.log(10) * 10**s, rtol=1e-6)
+    np.testing.assert_allclose(dnp.geomspace(-0.5, -8.0, 5), np.geomspace(-0.5, -8.0, 5), rtol=1e-15)
+    a, b = np.array([0.3, 1.7, 2.2, 1.7]), np.array([1.7, 0.4])
+    g = dl.grad(lambda a, b: np.sum(np.union1d(a, b) ** 2), argnums=(0, 1), method=method)(a, b)
+    np.testing.assert_allclose(np.concatenate(g), [0.6, 3.4, 4.4, 0, 0, 0.8], atol=1e-6)
+    g = dl.grad(lambda a: np.sum(np.setdiff1d(a, b) ** 2) + np.sum(np.unique_all(a).values), method=method)(a)
+    np.testing.assert_allclose(g, [0.6 + 1, 1, 4.4 + 1, 0], atol=1e-6)
+    x = np.arange(6.0).reshape(2, 3)
+    g = dl.grad(lambda x: np.sum(np.apply_over_axes(np.sum, x**2, [0]) ** 2), method=method)(x)
+    np.testing.assert_allclose(g, 4 * x * np.sum(x**2, axis=0), rtol=1e-6)
