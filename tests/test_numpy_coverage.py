@@ -386,7 +386,7 @@ def test_copy_of_a_traced_value_as_numpy_and_methods_spell_it(method):
 
 def test_coverage_probe_classifies_known_names():
     """bench/numpy_coverage.py's bins: a differentiable name, constants (argmax, isnan, floor: zero
-    derivative), a refusal by name, and io that is no array function."""
+    derivative), a refusal by name, what NumPy refuses on floats too, and io that is no array function."""
     spec = importlib.util.spec_from_file_location(
         "numpy_coverage", Path(__file__).parents[1] / "bench/numpy_coverage.py"
     )
@@ -400,7 +400,8 @@ def test_coverage_probe_classifies_known_names():
         "argmax": "constant",
         "isnan": "constant",
         "floor": "constant",
-        "bitwise_and": "refuse",
+        "bitwise_and": "not for float arrays",
+        "histogram2d": "refuse",
         "save": "not array functions",
     }
     assert {name: probe.classify(name, getattr(np, name), x) for name in want} == want

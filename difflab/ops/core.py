@@ -265,8 +265,6 @@ class Op:
                 if trace is None or a._trace.level > trace.level:
                     trace = a._trace
         if trace is not None:
-            if self.nargs is not None and len(args) > self.nargs:
-                self._too_many(args)
             return trace.record(self, args, params)
         if self.py is not None:
             for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
@@ -276,7 +274,7 @@ class Op:
                 return self.on_floats(*args, **params)
         return self.impl(*args, **params)
 
-    def _too_many(self, args):
+    def too_many(self, args):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
         # into the user's array, and a traced value cannot be written into
         raise UnsupportedOperationError(
