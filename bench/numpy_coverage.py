@@ -5,7 +5,7 @@ values in about (0.2, 4)) with generic call forms: f(x), f(x, x), f(x, 1), f([x,
 axis=0/-1, f(x, 0, 1), f(x, (9,)), f(x > c, x, x), f(x.ravel()), f(x, x.ravel()), and a few more
 that name a whole family of signatures (subscripts first, a callable first, indices first). Bins:
 
-- differentiate: a form returns a traced float value (or a tuple/list holding one) whose reverse-mode
+- differentiate: a form returns a traced float or complex value (or a tuple/list holding one) whose reverse-mode
   derivative is finite, not all zero, and agrees with central differences;
 - constant: a form traces without error to a constant-derivative result (integer or boolean output,
   a value computed from the traced argument's numbers, or a float output whose derivative is zero,
@@ -102,11 +102,13 @@ def _leaves(out):
 
 def _scalar(out):
     """A scalar function of a traced result (a weighted sum of every traced float leaf)."""
-    leaves = [v for v in _leaves(out) if isinstance(v, Traced) and v.dtype.kind == "f"]
+    leaves = [v for v in _leaves(out) if isinstance(v, Traced) and v.dtype.kind in "fc"]
     if not leaves:
         raise TypeError("no traced float result")
     total = 0.0
     for v in leaves:
+        if v.dtype.kind == "c":  # (eig's values: a real function of the real and imaginary parts)
+            v = dl.numpy.real(v) + 0.5 * dl.numpy.imag(v)
         total = total + dl.numpy.sum(v * np.linspace(0.5, 1.5, int(np.prod(v.shape))).reshape(v.shape))
     return total
 

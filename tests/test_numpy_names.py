@@ -218,3 +218,14 @@ def test_spaces_set_operations_and_unique_results(method):
     x = np.arange(6.0).reshape(2, 3)
     g = dl.grad(lambda x: np.sum(np.apply_over_axes(np.sum, x**2, [0]) ** 2), method=method)(x)
     np.testing.assert_allclose(g, 4 * x * np.sum(x**2, axis=0), rtol=1e-6)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_arccosh_on_its_domain(method):
+    """np.arccosh (and its NumPy 2 spelling acosh) above 1: d = 1/sqrt(x² − 1), d² = −x/(x² − 1)^(3/2)."""
+    x = np.array([1.5, 2.0, 7.0])
+    g = dl.grad(lambda x: np.sum(np.arccosh(x) + np.acosh(x)), method=method)(x)
+    np.testing.assert_allclose(g, 2 / np.sqrt(x * x - 1), rtol=1e-6)
+    if method != "numeric":
+        h = dl.hessian(lambda x: np.sum(np.acosh(x)), method=method)(x)
+        np.testing.assert_allclose(np.diag(h), -x / (x * x - 1) ** 1.5, rtol=1e-9)
