@@ -2354,8 +2354,9 @@ def _on_values(name):
 
 def histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts of a's entries in each bin and the bin edges, like `numpy.histogram`. The counts are
-    constants (read from the values); edges NumPy computes from the data (`bins` a number, no
-    `range`) are min(a) + (max(a) − min(a))·k/bins, so they differentiate through min and max; with
+    constants (read from the values); edges NumPy computes from the data (`bins` a number or an
+    estimator's name, no `range`) are min(a) + (max(a) − min(a))·k/n, so they differentiate through
+    min and max; edges given (traced or not) are returned as they are; with
     `density` the counts are divided by their sum and the bin widths.
 
     >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2)
@@ -2367,12 +2368,14 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
             "spells difflab.numpy.bincount(numpy.digitize(a, edges) - 1, weights=w)"
         )
     values = _np.asarray(_value(a))
-    counts, edges = _np.histogram(values, bins, range, weights=weights)
-    if isinstance(a, _Traced) and isinstance(bins, int) and range is None and values.size:
-        lo, hi = min(a), max(a)
+    counts, edges = _np.histogram(values, _value(bins), range, weights=weights)
+    if _contains_traced(bins):  # the edges given, traced: returned as they are
+        edges = asarray(bins)
+    elif isinstance(a, _Traced) and _np.ndim(bins) == 0 and range is None and values.size:
+        lo, hi = min(a), max(a)  # (a number of bins or an estimator's name: NumPy's linspace of them)
         if values.min() == values.max():
             lo, hi = lo - 0.5, hi + 0.5
-        edges = linspace(lo, hi, bins + 1)
+        edges = linspace(lo, hi, len(edges))
     if density:
         return counts / counts.sum() / diff(edges), edges
     return counts, edges

@@ -144,6 +144,9 @@ def test_trim_zeros_histogram_and_nextafter(method):
     g = dl.grad(lambda y: np.sum(np.arange(5.0) * np.histogram(y, bins=4)[1]), method=method)(y)
     k = np.arange(5.0)
     np.testing.assert_allclose(g, [0, np.sum(k * k / 4), np.sum(k * (1 - k / 4)), 0], atol=1e-6)
+    np.testing.assert_allclose(dnp.histogram(y, "auto")[1], np.histogram(y, "auto")[1], rtol=1e-15)
+    g = dl.grad(lambda e: np.sum(np.histogram(y, e)[1] ** 2), method=method)(np.array([-1.0, 0.0, 3.0]))
+    np.testing.assert_allclose(g, [-2.0, 0.0, 6.0], atol=1e-6)  # edges given: returned as they are
     g = dl.grad(lambda y: np.sum(np.nextafter(y, 5.0) ** 2), method=method)(y)
     np.testing.assert_allclose(g, 2 * y, rtol=1e-6)
 
