@@ -2381,6 +2381,45 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     return counts, edges
 
 
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):
+    """Counts of the rows of an (N, D) sample in D-dimensional bins and each dimension's edges, like
+    `numpy.histogramdd`: the counts constants, the edges computed from the data differentiable
+    through each column's min and max (as `histogram`'s), given edges returned as they are.
+
+    >>> histogramdd(_np.array([[0.0, 1.0], [1.0, 0.0]]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError("numpy.histogramdd with traced weights: difflab counts constant weights only")
+    cols = sample if type(sample) in (list, tuple) else [sample[:, d] for d in builtins.range(shape(sample)[1])]
+    values = _np.stack([_np.asarray(_value(c), dtype=float) for c in cols], axis=1)
+    dims = values.shape[1]
+    per = list(bins) if type(bins) in (list, tuple) else [bins] * dims
+    counts, edges = _np.histogramdd(values, [_value(b) for b in per], range, weights=weights)
+    edges = [
+        histogram(c, b, None if range is None else range[d])[1] if _contains_traced((c, b)) else e
+        for d, (c, b, e) in enumerate(zip(cols, per, edges))
+    ]
+    if density:
+        widths = functools.reduce(lambda t, e: expand_dims(t, -1) * diff(e), edges[1:], diff(edges[0]))
+        return counts / counts.sum() / widths, edges
+    return counts, edges
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
+    """`histogramdd` of the points (x, y): (counts, x edges, y edges), like `numpy.histogram2d`.
+
+    >>> histogram2d(_np.array([0.0, 1.0]), _np.array([1.0, 0.0]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _np.ndim(bins) == 1 and len(bins) != 2:
+        bins = [bins, bins]  # (one array of edges, for both)
+    counts, edges = histogramdd([x, y], bins, range, density, weights)
+    return counts, edges[0], edges[1]
+
+
 def _in_place(name, alternative):
     fn = getattr(_np, name)
 
