@@ -375,6 +375,7 @@ _SEQUENCE_TAKING = frozenset(
         "block",
         "choose",
         "piecewise",
+        "histogramdd",
     }
 )
 
