@@ -19,11 +19,12 @@ import numpy as _np
 
 from . import ops as _ops
 from .errors import DifflabError as _DifflabError
+from .errors import UnsupportedOperationError as _UnsupportedOperationError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops.eig import eig as _eig_front
 from .ops import fourier as _fourier
-from .ops import abs, copysign, exp, isnan, less, log1p, matmul, maximum, minimum, not_equal, real, sqrt, where
+from .ops import abs, copysign, exp, isnan, less, log1p, log10, matmul, maximum, minimum, not_equal, real, sqrt, where
 from .ops.core import normalize_axes as _axes
 
 # the front ends the derived functions below call (the same objects `_publish` binds)
@@ -168,6 +169,165 @@ def softmax(x, axis=-1):
     return exp(log_softmax(x, axis=axis))
 
 
+def modf(x):
+    """The fractional and integral parts (x − trunc(x), trunc(x)), like `numpy.modf`: the fractional
+    part has derivative 1, the integral part 0.
+
+    >>> modf(_np.array([2.5, -1.25]))
+    (array([ 0.5 , -0.25]), array([ 2., -1.]))
+    """
+    whole = _ops.trunc(x)
+    return x - whole, whole
+
+
+def divmod(x1, x2):
+    """(floor_divide(x1, x2), mod(x1, x2)), like `numpy.divmod`: the quotient is piecewise constant
+    (derivative 0), the remainder differentiates as mod.
+
+    >>> divmod(_np.array([7.0]), 2.0)
+    (array([3.]), array([1.]))
+    """
+    if type(x1) in (int, float) and type(x2) in (int, float):  # (Python numbers: the builtin this shadows here)
+        return builtins.divmod(x1, x2)
+    return _ops.floor_divide(x1, x2), _ops.mod(x1, x2)
+
+
+def frexp(x):
+    """Mantissa and exponent (x = m · 2**e, 0.5 <= |m| < 1), like `numpy.frexp`: m = x · 2**−e with
+    the integer exponent read from the values, so dm/dx = 2**−e.
+
+    >>> frexp(_np.array([8.0]))
+    (array([0.5]), array([4], dtype=int32))
+    """
+    _, e = _np.frexp(_value(x))
+    return x * _np.ldexp(1.0, -e), e
+
+
+def ldexp(x1, x2):
+    """x1 · 2**x2 for integer exponents x2, like `numpy.ldexp` (differentiable in x1).
+
+    >>> ldexp(_np.array([1.5]), 3)
+    array([12.])
+    """
+    n = _np.asarray(_value(x2))
+    if n.dtype.kind not in "iub":
+        raise TypeError(f"ldexp takes integer exponents x2, not {n.dtype}")
+    return x1 * _np.ldexp(1.0, n)
+
+
+def nextafter(x1, x2):
+    """The next float after x1 towards x2, like `numpy.nextafter`: x1 plus a step read from the values,
+    so the derivative is 1 in x1 and 0 in x2 (the step is exact, so the value is NumPy's).
+
+    >>> bool(nextafter(1.0, 2.0) == 1.0 + _np.finfo(float).eps)
+    True
+    """
+    v1 = _np.asarray(_value(x1), dtype=float)
+    return x1 + (_np.nextafter(v1, _value(x2)) - v1)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """Each function (or constant) of `funclist` where its condition holds, 0 elsewhere, like
+    `numpy.piecewise` (one more function than conditions: the otherwise case). As NumPy does, a
+    function sees only the entries its condition picks (so a branch's NaN never reaches another's
+    derivative); the conditions are read from their values.
+
+    >>> piecewise(_np.array([-1.0, 2.0]), [_np.array([True, False])], [lambda v: -v, lambda v: v * v])
+    array([1., 4.])
+    """
+    conds = [_np.asarray(_value(c), dtype=bool) for c in (condlist if type(condlist) in (list, tuple) else [condlist])]
+    if len(conds) and conds[0].ndim == 0 and ndim(x) != 0 and len(conds) == 1:
+        conds = [_np.broadcast_to(conds[0], shape(x))]
+    if len(funclist) == len(conds) + 1:
+        conds.append(~_np.any(conds, axis=0) if conds else _np.ones(shape(x), dtype=bool))
+    if len(funclist) != len(conds):
+        raise ValueError(f"piecewise takes {len(conds)} or {len(conds) + 1} functions, not {len(funclist)}")
+    flat, size = ravel(x), math.prod(shape(x))
+    res = _np.zeros(shape(x))
+    for c, f in zip(conds, funclist):
+        if not callable(f):
+            res = where(c, f, res)
+            continue
+        idx = _np.flatnonzero(_np.broadcast_to(c, shape(x)))
+        val = asarray(f(take(flat, idx), *args, **kw))
+        val = val + _np.zeros(len(idx)) if ndim(val) == 0 else val
+        res = where(c, reshape(_ops.scatter_add(val, idx=(idx,), shape=(size,)), shape(x)), res)
+    return res
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * _np.pi):
+    """p with the jumps larger than `discont` (default period/2) corrected by multiples of `period`,
+    like `numpy.unwrap`: p plus a correction read from the values (derivative 1).
+
+    >>> unwrap(_np.array([0.0, 6.0]))
+    array([ 0.        , -0.28318531])
+    """
+    v = _np.asarray(_value(p), dtype=float)
+    dd = _np.diff(v, axis=axis)
+    discont = period / 2 if discont is None else discont
+    ddmod = _np.mod(dd + period / 2, period) - period / 2  # NumPy's steps, on the values
+    ddmod = _np.where((ddmod == -period / 2) & (dd > 0), period / 2, ddmod)
+    correct = _np.where(_np.abs(dd) < discont, 0.0, ddmod - dd)
+    first = _np.zeros_like(_np.take(v, [0], axis=axis))
+    return p + _np.concatenate([first, _np.cumsum(correct, axis=axis)], axis=axis)
+
+
+def _conj_if_complex(x):
+    return _ops.conj(x) if _np.iscomplexobj(_value(x)) else x
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector products over the leading axes, like `numpy.matvec`.
+
+    >>> matvec(_np.eye(2), _np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """Vector-matrix products conj(x1) · x2 over the leading axes, like `numpy.vecmat`.
+
+    >>> vecmat(_np.array([1.0, 2.0]), _np.eye(2))
+    array([1., 2.])
+    """
+    return matmul(expand_dims(_conj_if_complex(x1), -2), x2)[..., 0, :]
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Dot products sum(conj(x1) · x2) along `axis`, broadcasting the others, like `numpy.vecdot`.
+
+    >>> float(vecdot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
+    11.0
+    """
+    return sum(_conj_if_complex(x1) * x2, axis=axis)
+
+
+def _cumulative(name, fn, identity):
+    def cumulative(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        if out is not None or (dtype is not None and not _np.issubdtype(dtype, _np.floating)):
+            raise ValueError(f"{name} takes no out= and float dtypes only")
+        if axis is None:
+            if ndim(x) > 1:
+                raise ValueError(f"{name}: an array of more than one dimension needs axis=")
+            axis = 0
+        res = fn(x, axis=axis)
+        if include_initial:
+            res = concatenate([identity + 0.0 * _take_along(x, axis, slice(0, 1)), res], axis=axis)
+        return res
+
+    cumulative.__name__ = cumulative.__qualname__ = name
+    cumulative.__doc__ = (
+        f"The cumulative {name.split('_')[1]} along `axis`, like `numpy.{name}` (include_initial: the "
+        f"identity {identity} first).\n\n    >>> {name}(_np.array([2.0, 3.0]), include_initial=True).shape\n    (3,)\n    "
+    )
+    return cumulative
+
+
+cumulative_sum = _cumulative("cumulative_sum", lambda x, axis: _cumsum(x, axis=axis), 0.0)
+cumulative_prod = _cumulative("cumulative_prod", lambda x, axis: cumprod(x, axis=axis), 1.0)
+
+
 def prod_shape(x) -> int:
     """Number of entries of x (a static int, not traced).
 
@@ -201,7 +361,22 @@ def _contains_traced(x) -> bool:
 
 #: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
 _SEQUENCE_TAKING = frozenset(
-    {"concatenate", "stack", "hstack", "vstack", "row_stack", "dstack", "column_stack", "asarray", "array", "select"}
+    {
+        "concatenate",
+        "stack",
+        "hstack",
+        "vstack",
+        "row_stack",
+        "dstack",
+        "column_stack",
+        "asarray",
+        "array",
+        "select",
+        "block",
+        "choose",
+        "piecewise",
+        "histogramdd",
+    }
 )
 
 
@@ -353,6 +528,132 @@ def trace(a, offset=0, axis1=0, axis2=1):
     3.0
     """
     return sum(diagonal(a, offset, axis1, axis2), axis=-1)
+
+
+def _nan_filled(a, fill):
+    """a with its NaN entries replaced by `fill` (their derivative 0, as JAX's nan-reductions give)."""
+    return where(isnan(a), fill, a)
+
+
+def nanmax(a, axis=None, keepdims=False):
+    """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
+
+    >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
+    2.0
+    """
+    return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
+
+
+def nanmin(a, axis=None, keepdims=False):
+    """Minimum ignoring NaN, like `numpy.nanmin`.
+
+    >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
+    1.0
+    """
+    return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    """Product with NaN entries counted as 1, like `numpy.nanprod`.
+
+    >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
+    6.0
+    """
+    return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def nanvar(a, axis=None, ddof=0, keepdims=False):
+    """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
+    deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative.
+
+    >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    nan, values = isnan(a), _np.asarray(_value(a))
+    count = _np.sum(~_np.isnan(values), axis=axis, keepdims=keepdims)
+    filled = _nan_filled(a, 0.0)
+    dev = where(
+        nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True)
+    )
+    return sum(dev * dev, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def nanstd(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
+
+    >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def nancumsum(a, axis=None):
+    """Cumulative sum with NaN entries counted as 0, like `numpy.nancumsum`.
+
+    >>> nancumsum(_np.array([1.0, _np.nan, 2.0]))
+    array([1., 1., 3.])
+    """
+    return _cumsum(_nan_filled(a, 0.0), axis=axis)
+
+
+def nancumprod(a, axis=None):
+    """Cumulative product with NaN entries counted as 1, like `numpy.nancumprod`.
+
+    >>> nancumprod(_np.array([2.0, _np.nan, 3.0]))
+    array([2., 2., 6.])
+    """
+    return cumprod(_nan_filled(a, 1.0), axis=axis)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
+    (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
+    the entries picked; an all-NaN slice gives NaN).
+
+    >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
+    2.0
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"nanquantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd, axes = ndim(a), axis
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    s = moveaxis(sort(a, axis=axis), axis, -1)  # (NaN last)
+    count = _np.sum(~_np.isnan(_np.moveaxis(_np.asarray(_value(a)), axis, -1)), axis=-1)
+    pos = q.reshape(q.shape + (1,) * count.ndim) * _np.maximum(count - 1, 0)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, _np.maximum(count - 1, 0)), pos - lo
+    lead = q.shape + count.shape
+    grid = tuple(_np.broadcast_to(g, lead) for g in _np.indices(count.shape))
+    pick = lambda i: s[grid + (_np.broadcast_to(i, lead),)]  # noqa: E731
+    below, above = pick(lo), pick(hi)
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
+    res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
+    if keepdims:
+        res = reshape(
+            res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape)
+        )
+    return res
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`nanquantile` of q / 100, like `numpy.nanpercentile`.
+
+    >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
+    2.0
+    """
+    return nanquantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the entries that are not NaN, like `numpy.nanmedian`.
+
+    >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 
 
 # -- linear algebra ------------------------------------------------------------------------------------
@@ -1083,6 +1384,268 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
 
 
+def matrix_transpose(x):
+    """The last two axes swapped, like `numpy.matrix_transpose` (x.mT).
+
+    >>> matrix_transpose(_np.arange(6.0).reshape(2, 3)).shape
+    (3, 2)
+    """
+    if ndim(x) < 2:
+        raise ValueError(f"matrix_transpose takes an array of at least 2 dimensions, not shape {shape(x)}")
+    return swapaxes(x, -1, -2)
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of x along `axis`, as a tuple, like `numpy.unstack`.
+
+    >>> unstack(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
+    array([3., 4.])
+    """
+    return tuple(_take_along(x, axis, i) for i in range(shape(x)[axis]))
+
+
+def diagflat(v, k=0):
+    """A 2-D array with the flattened input on its k-th diagonal, like `numpy.diagflat`.
+
+    >>> diagflat(_np.array([[1.0, 2.0]]))
+    array([[1., 0.],
+           [0., 2.]])
+    """
+    return diag(ravel(v), k)
+
+
+def _block_depth(arrays):
+    return 1 + _block_depth(arrays[0]) if type(arrays) is list else 0
+
+
+def _block(arrays, depth, rank):
+    if type(arrays) is not list:
+        return reshape(arrays, (1,) * (rank - ndim(arrays)) + shape(arrays))
+    return concatenate([_block(a, depth - 1, rank) for a in arrays], axis=-depth)
+
+
+def block(arrays):
+    """An array assembled from nested lists of blocks, like `numpy.block`: the innermost lists join
+    along the last axis, the next ones along the one before.
+
+    >>> block([[_np.eye(1), _np.zeros((1, 1))]]).shape
+    (1, 2)
+    """
+    depth = _block_depth(arrays)
+
+    def rank(a):
+        return builtins.max(rank(b) for b in a) if type(a) is list else ndim(a)
+
+    return _block(arrays, depth, builtins.max(depth, rank(arrays)))
+
+
+def resize(a, new_shape):
+    """An array of `new_shape` filled with a's flattened entries, repeated as needed, like
+    `numpy.resize`.
+
+    >>> resize(_np.array([1.0, 2.0]), (3,))
+    array([1., 2., 1.])
+    """
+    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    n, size = math.prod(new_shape), math.prod(shape(a))
+    if size == 0 or n == 0:
+        return _np.zeros(new_shape) if size == 0 else reshape(ravel(a)[:0], new_shape)
+    return reshape(take(ravel(a), _np.arange(n) % size), new_shape)
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """filt without its leading ('f') and trailing ('b') zeros, like `numpy.trim_zeros` of a 1-D
+    array (which entries are zero is read from the values: the trace is specialised to them).
+
+    >>> trim_zeros(_np.array([0.0, 1.0, 0.0, 2.0, 0.0]))
+    array([1., 0., 2.])
+    """
+    if ndim(filt) != 1 or axis is not None:
+        raise ValueError(f"trim_zeros takes a 1-D array and no axis, not shape {shape(filt)}")
+    nz = _np.flatnonzero(_np.asarray(_value(filt)))
+    if nz.size == 0:
+        return filt[:0]
+    lo = int(nz[0]) if "f" in trim.lower() else 0
+    hi = int(nz[-1]) + 1 if "b" in trim.lower() else shape(filt)[0]
+    return filt[lo:hi]
+
+
+def compress(condition, a, axis=None):
+    """The slices of a along `axis` where `condition` is true, like `numpy.compress` (the condition is
+    read from its values).
+
+    >>> compress([False, True], _np.array([1.0, 2.0]))
+    array([2.])
+    """
+    return take(a, _np.flatnonzero(_np.asarray(_value(condition))), axis=axis)
+
+
+def extract(condition, arr):
+    """The entries of the flattened arr where the flattened condition is true, like `numpy.extract`.
+
+    >>> extract(_np.array([True, False]), _np.array([1.0, 2.0]))
+    array([1.])
+    """
+    return take(ravel(arr), _np.flatnonzero(_np.ravel(_value(condition)))[: math.prod(shape(arr))])
+
+
+def choose(a, choices, mode="raise"):
+    """Each entry taken from the choice its index in `a` names, like `numpy.choose` (mode 'raise',
+    'wrap' or 'clip'; the indices are read from their values).
+
+    >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])])
+    array([3., 2.])
+    """
+    idx = _np.asarray(_value(a))
+    n = len(choices)
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = _np.clip(idx, 0, n - 1)
+    elif idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"choose: an index in a is outside [0, {n}) (mode='raise')")
+    res = choices[0] + 0.0 * _np.zeros(idx.shape)
+    for i in range(1, n):
+        res = where(idx == i, choices[i], res)
+    return res
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of consecutive entries of the flattened array, with `to_begin` and `to_end`
+    joined at the ends, like `numpy.ediff1d`.
+
+    >>> ediff1d(_np.array([1.0, 4.0, 9.0]), to_begin=0.0)
+    array([0., 3., 5.])
+    """
+    parts = [diff(ravel(ary))]
+    if to_begin is not None:
+        parts.insert(0, ravel(asarray(to_begin)))
+    if to_end is not None:
+        parts.append(ravel(asarray(to_end)))
+    return concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def unique(
+    ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True, sorted=True
+):
+    """The sorted distinct entries of the flattened array, like `numpy.unique`: gathered from the
+    entries NumPy picks, so the derivative flows through them (as sort's does); the indices, inverse
+    and counts are constants (read from the values: the trace is specialised to them).
+
+    >>> unique(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    if axis is not None:
+        raise ValueError("unique: difflab takes axis=None only (the distinct entries of the flattened array)")
+    values = _np.asarray(_value(ar))
+    _, index, inverse, counts = _np.unique(values, True, True, True, equal_nan=equal_nan)
+    out = take(ravel(ar), index)
+    extra = [
+        e
+        for e, want in ((index, return_index), (inverse.reshape(values.shape), return_inverse), (counts, return_counts))
+        if want
+    ]
+    return (out, *extra) if extra else out
+
+
+def _unique_result(name, x):
+    """NumPy's `name` (unique_all, unique_counts, ...) of x's values, with its `values` gathered from
+    the entries NumPy picks (so differentiable, as unique's are); the other fields constants."""
+    values = _np.asarray(_value(x))
+    picked = take(ravel(x), _np.unique_all(values).indices)
+    if name == "unique_values":
+        return picked
+    res = getattr(_np, name)(values)
+    return type(res)(picked, *res[1:])
+
+
+def unique_values(x):
+    """The distinct entries, like `numpy.unique_values` (differentiable through the entries picked).
+
+    >>> unique_values(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    return _unique_result("unique_values", x)
+
+
+def unique_counts(x):
+    """(values, counts), like `numpy.unique_counts` (the counts constants).
+
+    >>> unique_counts(_np.array([2.0, 1.0, 2.0])).counts
+    array([1, 2])
+    """
+    return _unique_result("unique_counts", x)
+
+
+def unique_inverse(x):
+    """(values, inverse_indices), like `numpy.unique_inverse`.
+
+    >>> unique_inverse(_np.array([2.0, 1.0, 2.0])).inverse_indices
+    array([1, 0, 1])
+    """
+    return _unique_result("unique_inverse", x)
+
+
+def unique_all(x):
+    """(values, indices, inverse_indices, counts), like `numpy.unique_all`.
+
+    >>> unique_all(_np.array([2.0, 1.0, 2.0])).indices
+    array([1, 0])
+    """
+    return _unique_result("unique_all", x)
+
+
+def _set_operation(name):
+    fn = getattr(_np, name)
+
+    def set_operation(ar1, ar2, *args, **kwargs):
+        both = concatenate([ravel(asarray(ar1)), ravel(asarray(ar2))])
+        values = _np.asarray(_value(both))
+        res = fn(_value(ar1), _value(ar2), *args, **kwargs)
+        if type(res) is tuple or not _contains_traced((ar1, ar2)):  # (intersect1d's return_indices: as NumPy's)
+            return res
+        distinct, first = _np.unique(values, return_index=True)
+        return take(both, first[_np.searchsorted(distinct, res)])
+
+    set_operation.__name__ = set_operation.__qualname__ = name
+    set_operation.__doc__ = (
+        f"`numpy.{name}` (sorted distinct values) gathered from the entries of ar1 and ar2 that hold them, so "
+        f"differentiable through those (the first of equal entries); which they are is read from the values.\n\n"
+        f"    >>> {name}(_np.array([1.0, 2.0]), _np.array([2.0, 3.0])).size > 0\n    True\n    "
+    )
+    set_operation.__module__ = __name__
+    return set_operation
+
+
+intersect1d = _set_operation("intersect1d")
+union1d = _set_operation("union1d")
+setdiff1d = _set_operation("setdiff1d")
+setxor1d = _set_operation("setxor1d")
+
+
+def apply_over_axes(func, a, axes):
+    """func(a, axis) applied for each axis in turn, the axis kept (length 1) when func drops it, like
+    `numpy.apply_over_axes`.
+
+    >>> apply_over_axes(sum, _np.ones((2, 3)), [0, 1])
+    array([[6.]])
+    """
+    for axis in [axes] if _np.ndim(axes) == 0 else axes:
+        res = func(a, axis)
+        a = res if ndim(res) == ndim(a) else expand_dims(res, axis)
+    return a
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """x as `dtype`, like `numpy.astype`: a float dtype keeps a traced x (difflab computes in float64);
+    an integer or boolean one would fix the result at the traced values, and is refused as x.astype is.
+
+    >>> astype(_np.array([1.5]), _np.float64)
+    array([1.5])
+    """
+    return x.astype(dtype) if isinstance(x, _Traced) else _np.astype(x, dtype, copy=copy)
+
+
 # -- complex-number functions on the real values difflab differentiates ----------------------------
 
 
@@ -1261,6 +1824,43 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     out = moveaxis(out, 0, axis) if rank else out
     step = span / div if div > 0 else _np.nan * span
     return (out, step) if retstep else out
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """base ** linspace(start, stop), like `numpy.logspace` (both ends differentiable).
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    return asarray(base) ** linspace(start, stop, num, endpoint, dtype=dtype, axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from start to stop (of one sign), like `numpy.geomspace`:
+    the ends are start and stop themselves, as NumPy's are.
+
+    >>> geomspace(1.0, 100.0, 3)
+    array([  1.,  10., 100.])
+    """
+    sign = _np.sign(_np.asarray(_value(start), dtype=float))
+    if _np.any(sign == 0) or _np.any(sign != _np.sign(_value(stop))):
+        raise ValueError("geomspace takes a start and stop of the same sign, neither 0")
+    out = sign * logspace(log10(sign * start), log10(sign * stop), num, endpoint, dtype=dtype)
+    if num > 0:
+        ends = [reshape(asarray(start) + 0.0 * out[0], (1,) + shape(out)[1:])]
+        middle = out[1:-1] if endpoint and num > 1 else out[1:]
+        tail = [reshape(asarray(stop) + 0.0 * out[-1], (1,) + shape(out)[1:])] if endpoint and num > 1 else []
+        out = concatenate(ends + [middle] + tail)
+    return moveaxis(out, 0, axis) if ndim(out) > 1 else out
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """The bin edges `histogram` would use, like `numpy.histogram_bin_edges`.
+
+    >>> histogram_bin_edges(_np.array([0.0, 1.0]), bins=2)
+    array([0. , 0.5, 1. ])
+    """
+    return histogram(a, bins, range, weights=weights)[1]
 
 
 def convolve(a, v, mode="full"):
@@ -1693,6 +2293,23 @@ def _on_values(name):
     logical_or,
     logical_xor,
     logical_not,
+    nanargmax,
+    nanargmin,
+    spacing,
+    signbit,
+    isneginf,
+    isposinf,
+    invert,
+    bitwise_not,
+    bitwise_invert,
+    bitwise_count,
+    lexsort,
+    diag_indices_from,
+    ix_,
+    einsum_path,
+    result_type,
+    common_type,
+    min_scalar_type,
 ) = [
     _on_values(n)
     for n in (
@@ -1715,8 +2332,121 @@ def _on_values(name):
         "logical_or",
         "logical_xor",
         "logical_not",
+        "nanargmax",
+        "nanargmin",
+        "spacing",
+        "signbit",
+        "isneginf",
+        "isposinf",
+        "invert",
+        "bitwise_not",
+        "bitwise_invert",
+        "bitwise_count",
+        "lexsort",
+        "diag_indices_from",
+        "ix_",
+        "einsum_path",
+        "result_type",
+        "common_type",
+        "min_scalar_type",
     )
 ]
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """Counts of a's entries in each bin and the bin edges, like `numpy.histogram`. The counts are
+    constants (read from the values); edges NumPy computes from the data (`bins` a number or an
+    estimator's name, no `range`) are min(a) + (max(a) − min(a))·k/n, so they differentiate through
+    min and max; edges given (traced or not) are returned as they are; with
+    `density` the counts are divided by their sum and the bin widths.
+
+    >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2)
+    (array([1, 2]), array([0. , 0.5, 1. ]))
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError(
+            "numpy.histogram with traced weights: the weighted counts are a segment sum, which difflab "
+            "spells difflab.numpy.bincount(numpy.digitize(a, edges) - 1, weights=w)"
+        )
+    values = _np.asarray(_value(a))
+    counts, edges = _np.histogram(values, _value(bins), range, weights=weights)
+    if _contains_traced(bins):  # the edges given, traced: returned as they are
+        edges = asarray(bins)
+    elif isinstance(a, _Traced) and _np.ndim(bins) == 0 and range is None and values.size:
+        lo, hi = min(a), max(a)  # (a number of bins or an estimator's name: NumPy's linspace of them)
+        if values.min() == values.max():
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace(lo, hi, len(edges))
+    if density:
+        return counts / counts.sum() / diff(edges), edges
+    return counts, edges
+
+
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):
+    """Counts of the rows of an (N, D) sample in D-dimensional bins and each dimension's edges, like
+    `numpy.histogramdd`: the counts constants, the edges computed from the data differentiable
+    through each column's min and max (as `histogram`'s), given edges returned as they are.
+
+    >>> histogramdd(_np.array([[0.0, 1.0], [1.0, 0.0]]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError("numpy.histogramdd with traced weights: difflab counts constant weights only")
+    cols = sample if type(sample) in (list, tuple) else [sample[:, d] for d in builtins.range(shape(sample)[1])]
+    values = _np.stack([_np.asarray(_value(c), dtype=float) for c in cols], axis=1)
+    dims = values.shape[1]
+    per = list(bins) if type(bins) in (list, tuple) else [bins] * dims
+    counts, edges = _np.histogramdd(values, [_value(b) for b in per], range, weights=weights)
+    edges = [
+        histogram(c, b, None if range is None else range[d])[1] if _contains_traced((c, b)) else e
+        for d, (c, b, e) in enumerate(zip(cols, per, edges))
+    ]
+    if density:
+        widths = functools.reduce(lambda t, e: expand_dims(t, -1) * diff(e), edges[1:], diff(edges[0]))
+        return counts / counts.sum() / widths, edges
+    return counts, edges
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
+    """`histogramdd` of the points (x, y): (counts, x edges, y edges), like `numpy.histogram2d`.
+
+    >>> histogram2d(_np.array([0.0, 1.0]), _np.array([1.0, 0.0]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _np.ndim(bins) == 1 and len(bins) != 2:
+        bins = [bins, bins]  # (one array of edges, for both)
+    counts, edges = histogramdd([x, y], bins, range, density, weights)
+    return counts, edges[0], edges[1]
+
+
+def _in_place(name, alternative):
+    fn = getattr(_np, name)
+
+    def in_place(*args, **kwargs):
+        if _contains_traced(args) or _contains_traced(tuple(kwargs.values())):
+            raise _UnsupportedOperationError(
+                f"numpy.{name} changes an array in place, which traced values do not support (as x[i] = v "
+                f"is refused); build the new array instead: {alternative}"
+            )
+        return fn(*args, **kwargs)
+
+    in_place.__name__ = in_place.__qualname__ = name
+    in_place.__doc__ = (
+        f"`numpy.{name}` on plain arrays; on traced values refused by name ({alternative}).\n\n"
+        f"    >>> {name} is not None\n    True\n    "
+    )
+    in_place.__module__ = __name__
+    return in_place
+
+
+fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
+put = _in_place("put", "numpy.where(mask, values, a) or a + numpy.bincount(indices, weights=change, minlength=a.size)")
+putmask = _in_place("putmask", "numpy.where(mask, values, a)")
+place = _in_place("place", "numpy.where(mask, values, a)")
+copyto = _in_place("copyto", "the source itself, or numpy.where(where, src, dst)")
+put_along_axis = _in_place("put_along_axis", "numpy.where of a mask built from the indices, or a scatter of the change")
 
 
 # -- the names generated from the registry ------------------------------------------------------
@@ -1819,7 +2549,12 @@ def _publish() -> None:
         }
     )
     METHODS.update({name: _stacking(fn, name) for name, fn in _ops.spellings().methods.items()})
+    METHODS["compress"] = _compress_method  # (x.compress(condition): the array is not the first argument)
     METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
+
+
+def _compress_method(a, condition, axis=None):
+    return compress(condition, a, axis)
 
 
 def _positive(x):

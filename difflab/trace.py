@@ -99,6 +99,8 @@ class Trace:
                     found = self._with_float(op, args, k)
             if found is not None:
                 return found
+        if op.nargs is not None and len(args) > op.nargs:
+            op.too_many(args)
         atoms, values, key, floats, consts = [], [], [], True, False
         for a in args:
             if type(a) is Tracer and a._trace is self:
@@ -178,6 +180,8 @@ class Trace:
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
             return Tracer(self, hit, self.values[hit])
+        if binary and op.nargs == 1:  # (a unary op given two arrays: record refuses it)
+            return None
         try:
             value = op.impl(x, y, **params) if binary else op.impl(x, **params)
         except (ValueError, TypeError, IndexError):

@@ -382,3 +382,35 @@ def test_copy_of_a_traced_value_as_numpy_and_methods_spell_it(method):
     _close(pullback(np.ones(3))[0], np.ones(3), method)
     z = dnp.copy(x)
     assert not np.shares_memory(z, x) and np.array_equal(z, x)
+
+
+def test_coverage_probe_classifies_known_names():
+    """bench/numpy_coverage.py's bins: a differentiable name, constants (argmax, isnan, floor: zero
+    derivative), a refusal by name, what NumPy refuses on floats too, and io that is no array function."""
+    spec = importlib.util.spec_from_file_location(
+        "numpy_coverage", Path(__file__).parents[1] / "bench/numpy_coverage.py"
+    )
+    probe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(probe)
+    x = np.array([[3.2, 0.4, 0.5], [0.4, 3.5, 0.3], [0.5, 0.3, 3.9]])
+    want = {
+        "einsum": "differentiate",
+        "take_along_axis": "differentiate",
+        "arcsin": "differentiate",
+        "argmax": "constant",
+        "isnan": "constant",
+        "floor": "constant",
+        "bitwise_and": "not for float arrays",
+        "sort_complex": "refuse",
+        "save": "not array functions",
+    }
+    assert {name: probe.classify(name, getattr(np, name), x) for name in want} == want
+
+
+def test_out_as_a_positional_argument_is_refused_and_never_written():
+    """np.fix(x, y) (fix is dispatched, not a ufunc) reads y as out=: refused by name, the user's array
+    unchanged (it once wrote the truncated values into x)."""
+    x = np.array([1.5, -2.5])
+    with pytest.raises(dl.UnsupportedOperationError, match="out="):
+        dl.grad(lambda x: np.sum(np.fix(x, x)))(x)
+    np.testing.assert_array_equal(x, [1.5, -2.5])

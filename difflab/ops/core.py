@@ -39,6 +39,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import UnsupportedOperationError
 from ..graph import Traced
 
 __all__ = [
@@ -276,6 +277,15 @@ class Op:
             else:
                 return self.on_floats(*args, **params)
         return self.impl(*args, **params)
+
+    def too_many(self, args):
+        # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
+        # into the user's array, and a traced value cannot be written into
+        raise UnsupportedOperationError(
+            f"{self.name} takes {self.nargs} array argument{'s' if self.nargs > 1 else ''}, not {len(args)}: "
+            "NumPy reads the next one as out=, an array written in place, which traced values do not "
+            "support; use the returned value"
+        )
 
     def batched(self, batched, *args, **params):
         """Apply the op where args[i] carries a leading batch axis iff batched[i]; the output carries
