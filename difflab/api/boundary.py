@@ -55,17 +55,6 @@ def _refuse_kwargs(name, kwargs):
     )
 
 
-def _check_not_empty(x, i, j):
-    if type(x) is float:  # (np.shape of a Python float builds an array: the scalar graphs' many leaves)
-        return
-    if type(x) is np.ndarray:  # (np.shape is a Python call through NumPy's dispatch)
-        shape = x.shape
-    else:
-        shape = tuple(x.shape) if isinstance(x, Traced) else np.shape(x)  # (vmap's per-example slices too)
-    if 0 in shape:
-        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to differentiate")
-
-
 def _nonfinite(outs):
     """Flat mask of the output entries that are NaN or ±inf; None when all are finite (checked
     cheaply: this runs on every call) or some are traced (then see `_poison`)."""
@@ -409,9 +398,8 @@ class ComplexLeaf(DifflabError, TypeError):
 
 
 def _check_differentiable(x, kind, i, j):
-    """Leaf j of differentiated argument i: a non-empty float value."""
-    if kind == "input":
-        _check_not_empty(x, i, j)
+    """Leaf j of differentiated argument i: a float value (an empty one too: its derivative is
+    empty, as in JAX)."""
     # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
     if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):
         dtype = (

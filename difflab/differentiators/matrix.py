@@ -263,8 +263,9 @@ def _fit(c, shape, out_shape):
     shape, out_shape = tuple(shape), tuple(out_shape)
     if type(c) is _Scaled:  # summing is linear: the number stays apart
         return _scaled(_fit(c.x, shape, out_shape), c.s)
-    if not isinstance(c, Tracer) and np.ndim(c) == 0:
-        return float(c) * (int(np.prod(out_shape)) // int(np.prod(shape)))
+    if not isinstance(c, Tracer) and np.ndim(c) == 0:  # (an empty argument feeds nothing: its number is 0)
+        size = int(np.prod(shape))
+        return float(c) * (int(np.prod(out_shape)) // size) if size else 0.0
     if shape == out_shape:  # (an adjoint smaller than its value stands for its broadcast: not written out)
         return c
     if np.size(c) == int(np.prod(shape)) == int(np.prod(out_shape)):  # broadcast along unit axes only (one
