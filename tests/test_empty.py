@@ -148,3 +148,14 @@ def test_the_command_line_takes_an_empty_point(capsys):
     assert main(["compare", "sum(x*x) + sum(y)", "--at", "x=[],y=[1,2]"]) == 0
     rows = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ["reverse", "1", "1"] in rows  # ∂/∂x is empty, ∂/∂y = (1, 1)
+
+
+def test_check_grad_passes_an_empty_argument():
+    """Its verdict took the argmax of no entries ("attempt to get argmax of an empty sequence")."""
+    from difflab.testing import check_grad, check_hessian
+
+    result = check_grad(lambda v: dnp.sum(v * v), lambda v: 2.0 * v, E)
+    assert result and result.margin == 1.0 and result.max_abs_error == 0.0
+    assert check_hessian(lambda v: dnp.sum(v * v), lambda v: np.zeros((0, 0)), E)
+    f = lambda v, w: dnp.sum(v) + dnp.sum(w * w)  # noqa: E731
+    assert check_grad(f, dl.grad(f, argnums=(0, 1)), E, X, argnums=(0, 1))
