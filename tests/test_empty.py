@@ -137,7 +137,9 @@ def test_autograd_s_checks_of_empty_outputs(method):
     _same(dl.jacobian(lambda a: dnp.diff(a), method=method)(np.array([2.0])), np.zeros((0, 1)))
     jac = dl.jacobian(lambda a, b: dnp.einsum("...ij,...jk->...ik", a, b), argnums=(0, 1), method=method)
     _same(jac(np.zeros((0, 2, 3)), np.zeros((0, 3, 4))), (np.zeros((0, 2, 4, 0, 2, 3)), np.zeros((0, 2, 4, 0, 3, 4))))
-    (pieces, tangents) = dl.jvp(lambda a: tuple(dnp.array_split(a, 3)), (np.array([2.0]),), (np.array([1.0]),), method=method)
+    (pieces, tangents) = dl.jvp(
+        lambda a: tuple(dnp.array_split(a, 3)), (np.array([2.0]),), (np.array([1.0]),), method=method
+    )
     _same(pieces, (np.array([2.0]), np.zeros(0), np.zeros(0)))
     _same(tangents, (np.array([1.0]), np.zeros(0), np.zeros(0)))
 

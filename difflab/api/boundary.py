@@ -5,7 +5,7 @@ the graph) in one `Signature`, built by flattening the arguments once: `inputs(a
 call's graph inputs, `check(args)` checks a call against it first, `rebuild(parts)` gives the
 derivative the structure of the differentiated arguments. `stage` traces f at a signature (a
 `Staged`: the graph, its signature, the output's structure, what the trace read). And the checks
-of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, empty arrays, what f returns,
+of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, what f returns,
 NaN rows and columns of a derivative where an output or an input is not finite, and results that
 never alias an input.
 """
