@@ -161,3 +161,20 @@ def test_check_grad_passes_an_empty_argument():
     assert check_hessian(lambda v: dnp.sum(v * v), lambda v: np.zeros((0, 0)), E)
     f = lambda v, w: dnp.sum(v) + dnp.sum(w * w)  # noqa: E731
     assert check_grad(f, dl.grad(f, argnums=(0, 1)), E, X, argnums=(0, 1))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_mean_of_no_entries_is_nan_and_its_derivatives_too(method):
+    """Symbolic divided by the count 0 ("float division by zero", in the tensor form, the SymPy program and
+    the matrix path's 1/b); the others gave NaN. JAX: value_and_grad(mean)(zeros(0)) is (nan, []); d/dy of
+    Σ var(x, axis=0)·y at an x of shape (0, 2) is [nan, nan], and so is the Hessian of Σ mean(x, axis=0)·y²."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (NaN by design: a DomainWarning naming the mean)
+        for f in (dnp.mean, dnp.var, dnp.std):
+            value, g = dl.value_and_grad(f, method=method)(E)
+            assert np.isnan(value) and g.shape == (0,)
+        Z, y = np.zeros((0, 2)), np.ones(2)
+        value, (gx, gy) = dl.value_and_grad(lambda x, y: dnp.sum(dnp.var(x, axis=0) * y), (0, 1), method)(Z, y)
+        assert np.isnan(value) and gx.shape == (0, 2) and np.isnan(gy).all()
+        h = dl.hessian(lambda x, y: dnp.sum(dnp.mean(x, axis=0) * y * y), argnums=(0, 1), method=method)(Z, y)
+        assert h[0][0].shape == (0, 2, 0, 2) and h[0][1].shape == (0, 2, 2) and np.isnan(h[1][1]).all()

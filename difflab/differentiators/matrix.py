@@ -212,6 +212,17 @@ def _sum(a, b):
     return _settled(a) + _settled(b)
 
 
+def _partial_at(partial, out, vals, kw):
+    """partial(out, *vals) in NumPy's arithmetic: a Python float divided by 0 (the count of an empty
+    array's mean or variance) is ±inf or NaN there, as the other methods have it, not an exception."""
+    try:
+        return partial(out, *vals, **kw)
+    except ZeroDivisionError:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out, *vals = (np.float64(v) if type(v) is float else v for v in (out, *vals))
+            return float(partial(out, *vals, **kw))
+
+
 def _adjoint(eqn, k, ct, env):
     """Argument k's share of the adjoint `ct` of eqn's output (a number: constant over the output)."""
     op, kw = eqn.op, eqn.kw
@@ -227,7 +238,7 @@ def _adjoint(eqn, k, ct, env):
         partial, strong = partials[k]
         if partial is None or (isinstance(ct, float) and ct == 0.0):
             return None
-        return _fit(_times(ct, partial(env[eqn.out], *vals, **kw), strong), shapes[k], eqn.out.shape)
+        return _fit(_times(ct, _partial_at(partial, env[eqn.out], vals, kw), strong), shapes[k], eqn.out.shape)
     rule = op.vjp_rule(k)
     if rule is None:
         return None
