@@ -105,8 +105,6 @@ def parse_point(text: str | None) -> dict:
             raise UsageError(f"--at {name.strip()}: {value!r} is not a finite number (a float64 ends at 1.8e308)")
         if name.strip() in point:
             raise UsageError(f"--at gives {name.strip()} twice")
-        if arr.size == 0:
-            raise UsageError(f"--at {name.strip()}: {value!r} is empty: an empty array has no entries to differentiate")
         point[name.strip()] = float(arr) if arr.ndim == 0 else arr
     return point
 

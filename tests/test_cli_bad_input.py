@@ -57,7 +57,6 @@ CASES = {
         "'x', which is not among the names of os:getcwd's arguments: none",
     ),
     "at unknown": (["check", "{tmp}/product.py:f", "--at", "x=[1],y=[2],z=3"], 2, "--at gives 'z'"),
-    "at empty": (["compare", "x", "--at", "x=[]"], 2, "is empty"),
     "methods empty": (["compare", "x", "--at", "x=1", "--methods", ""], 2, "unknown method(s) ''"),
     "port out of range": (["explore", "x", "--port", "99999"], 2, "--port must be 0"),
     "html unwritable": (["explore", "x", "--html", "{tmp}/file.txt/e.html"], 2, "cannot write"),

@@ -6,8 +6,8 @@ and rebuilds the result's structure. `method` is a name ("symbolic", "numeric", 
 "reverse") or a configured differentiator object such as `Numeric(scheme="richardson")`.
 
 Bad input is answered at this boundary, alike by every operator (DESIGN.md §6): argnums, dtypes,
-keyword arguments, empty arrays and what f returns are checked by name; a derivative row of an
-output that is NaN or ±inf (a value outside an op's domain: log(-1), 1/0) and a derivative column
+keyword arguments and what f returns are checked by name (an empty array is differentiated, as in
+JAX: its derivative is empty); a derivative row of an output that is NaN or ±inf (a value outside an op's domain: log(-1), 1/0) and a derivative column
 of an input that is NaN or ±inf are NaN, whatever the method (finite differences cannot answer
 otherwise, and the rules' arithmetic there is no derivative); the DomainWarnings of one call are
 issued once per op, pointing at the caller's line (errors.Collector); results never alias an

@@ -5,7 +5,7 @@ the graph) in one `Signature`, built by flattening the arguments once: `inputs(a
 call's graph inputs, `check(args)` checks a call against it first, `rebuild(parts)` gives the
 derivative the structure of the differentiated arguments. `stage` traces f at a signature (a
 `Staged`: the graph, its signature, the output's structure, what the trace read). And the checks
-of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, empty arrays, what f returns,
+of DESIGN.md §6 shared by every operator: keyword arguments, dtypes, what f returns,
 NaN rows and columns of a derivative where an output or an input is not finite, and results that
 never alias an input.
 """
@@ -53,17 +53,6 @@ def _refuse_kwargs(name, kwargs):
         f"keyword argument(s) {keys} passed to the differentiated function {name}: difflab passes "
         "positional arguments only; bind the others first (functools.partial or a lambda)"
     )
-
-
-def _check_not_empty(x, i, j):
-    if type(x) is float:  # (np.shape of a Python float builds an array: the scalar graphs' many leaves)
-        return
-    if type(x) is np.ndarray:  # (np.shape is a Python call through NumPy's dispatch)
-        shape = x.shape
-    else:
-        shape = tuple(x.shape) if isinstance(x, Traced) else np.shape(x)  # (vmap's per-example slices too)
-    if 0 in shape:
-        raise ValueError(f"argument {i} (leaf {j}) has shape {shape}: an empty array has no entries to differentiate")
 
 
 def _nonfinite(outs):
@@ -474,9 +463,8 @@ class ComplexLeaf(DifflabError, TypeError):
 
 
 def _check_differentiable(x, kind, i, j):
-    """Leaf j of differentiated argument i: a non-empty float value."""
-    if kind == "input":
-        _check_not_empty(x, i, j)
+    """Leaf j of differentiated argument i: a float value (an empty one too: its derivative is
+    empty, as in JAX)."""
     # a traced leaf keeps its dtype (vmap traces an int or bool argument as it is)
     if kind != "input" or (isinstance(x, Traced) and np.dtype(x.dtype).kind != "f"):
         dtype = (

@@ -212,6 +212,17 @@ def _sum(a, b):
     return _settled(a) + _settled(b)
 
 
+def _partial_at(partial, out, vals, kw):
+    """partial(out, *vals) in NumPy's arithmetic: a Python float divided by 0 (the count of an empty
+    array's mean or variance) is ±inf or NaN there, as the other methods have it, not an exception."""
+    try:
+        return partial(out, *vals, **kw)
+    except ZeroDivisionError:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out, *vals = (np.float64(v) if type(v) is float else v for v in (out, *vals))
+            return float(partial(out, *vals, **kw))
+
+
 def _adjoint(eqn, k, ct, env):
     """Argument k's share of the adjoint `ct` of eqn's output (a number: constant over the output)."""
     op, kw = eqn.op, eqn.kw
@@ -227,9 +238,7 @@ def _adjoint(eqn, k, ct, env):
         partial, strong = partials[k]
         if partial is None or (isinstance(ct, float) and ct == 0.0):
             return None
-        if any(type(v) is float and v == 0.0 for v in vals):  # x / 0.0: Python's floats raise, NumPy's give inf
-            vals = [np.float64(v) if type(v) is float else v for v in vals]
-        return _fit(_times(ct, partial(env[eqn.out], *vals, **kw), strong), shapes[k], eqn.out.shape)
+        return _fit(_times(ct, _partial_at(partial, env[eqn.out], vals, kw), strong), shapes[k], eqn.out.shape)
     rule = op.vjp_rule(k)
     if rule is None:
         return None
@@ -265,8 +274,9 @@ def _fit(c, shape, out_shape):
     shape, out_shape = tuple(shape), tuple(out_shape)
     if type(c) is _Scaled:  # summing is linear: the number stays apart
         return _scaled(_fit(c.x, shape, out_shape), c.s)
-    if not isinstance(c, Tracer) and np.ndim(c) == 0:
-        return float(c) * (int(np.prod(out_shape)) // int(np.prod(shape)))
+    if not isinstance(c, Tracer) and np.ndim(c) == 0:  # (an empty argument feeds nothing: its number is 0)
+        size = int(np.prod(shape))
+        return float(c) * (int(np.prod(out_shape)) // size) if size else 0.0
     if shape == out_shape:  # (an adjoint smaller than its value stands for its broadcast: not written out)
         return c
     if np.size(c) == int(np.prod(shape)) == int(np.prod(out_shape)):  # broadcast along unit axes only (one

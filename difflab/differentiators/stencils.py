@@ -230,6 +230,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         # Hessian by central differences of central differences), not the first derivative's
         steps = np.array([EPS ** (1 / (p + levels))])
     n, m, eye = np.size(getattr(x, "concrete", x)), np.size(f0), V is None
+    if not n and not eye:  # an empty x: nothing to step, J v = 0 for each direction (V is (k, 0))
+        zeros = np.zeros((len(V), m))
+        return zeros, (np.zeros_like(zeros) if want_err else None)
     V = None if eye else np.asarray(V, dtype=float).reshape(-1, n)  # (None: the identity, never built)
     if not (n if eye else len(V)):
         return np.zeros((0, m)), (np.zeros((0, m)) if want_err else None)
@@ -326,6 +329,8 @@ def _hessian_stencil(fun, x, f0, step=None):
     eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
     would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
     n, (i, j) = np.size(x), np.tril_indices(np.size(x), -1)
+    if not n:  # an empty x: an empty Hessian, no point to evaluate
+        return np.zeros((0, 0))
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
 
     def points(h):

@@ -399,7 +399,8 @@ def reduction_index(shapes, axis=None, keepdims=False, mean=False):
     letters = string.ascii_letters[: len(shape)]
     axes = range(len(shape)) if axis is None else [a % len(shape) for a in np.atleast_1d(axis)]
     out = "".join(c for i, c in enumerate(letters) if i not in axes)
-    return f"{letters}->{out}", 1.0 / math.prod(shape[a] for a in axes) if mean else 1.0
+    count = math.prod(shape[a] for a in axes)  # (a mean of no entries: NaN, as NumPy's and its derivatives)
+    return f"{letters}->{out}", (1.0 / count if count else math.nan) if mean else 1.0
 
 
 def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:

@@ -184,6 +184,9 @@ sum = defop(
 
 def _mean_impl(x, axis=None, keepdims=False):
     if isinstance(x, np.ndarray) and x.dtype == object:
+        if not x.size:  # (NaN where nothing is averaged, as in float64: an object array's mean divides 0 by 0)
+            with np.errstate(invalid="ignore"):
+                return np.mean(np.zeros(x.shape), axis=axis, keepdims=keepdims).astype(object)
         return np.mean(x, axis=axis, keepdims=keepdims)
     return np.add.reduce(x, axis=axis, keepdims=keepdims) / _count(x, axis)
 
