@@ -1,0 +1,196 @@
+"""numpy.linalg.qr as registry entries: `qr_q` and `qr_r` (the reduced factors, A = Q R, one entry per
+output, as eigh's and svd's), `QR_COMPLEMENT` (the extra columns of mode='complete' on a tall matrix:
+no derivative), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r').
+
+Rules (A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n)). For m ≥ n,
+with X = dA R⁻¹ and C = Qᵀ X: Qᵀ dQ = Ω is antisymmetric and dR R⁻¹ upper triangular, so Ω's strictly
+lower triangle is C's: Ω = tril(C, -1) − tril(C, -1)ᵀ, and dR = (C − Ω) R, dQ = X − Q (C − Ω) (the rule
+JAX's qr_jvp_rule and autograd's grad_qr state). The VJP is its transpose: with G = R̄ Rᵀ − Qᵀ Q̄,
+Ā = (Q̄ + Q (triu(G) + tril(Gᵀ, -1))) R⁻ᵀ. A wide A = [X Y] (m < n) is Q [R_X  QᵀY] with Q R_X = X: the
+square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
+
+LAPACK's factors (Householder: R's diagonal may be negative) are used as they are: the rule holds for
+any locally smooth choice, and LAPACK's signs are locally constant wherever R's diagonal is nonzero,
+i.e. where A's first k columns are linearly independent (R⁻¹ exists); there the factors are
+differentiable. Symbolic refuses by name (SymPy's Gram–Schmidt picks other signs than LAPACK's).
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..errors import NotDifferentiableError
+from .core import REGISTRY, Op, _shape, defop, draw
+from .decompositions import _undefined
+from .elementwise import strong_mul
+from .linalg import _swap_last, inv, strong_matmul
+from .shape import concatenate
+
+__all__ = ["qr_q", "qr_r", "qr", "QRResult", "QR_COMPLEMENT"]
+
+
+def _parts(a):
+    """(Q, R, R's leading square block, Y): Y is A's columns past the first m (None when m ≥ n)."""
+    m, n = _shape(a)[-2:]
+    q, r = qr_q(a), qr_r(a)
+    if m >= n:
+        return q, r, r, None
+    return q, r, r[..., :, :m], a[..., :, m:]
+
+
+def _square_jvp(t, q, r):
+    """(dQ, dR) of A = Q R with R square and invertible."""
+    k = _shape(r)[-1]
+    x = strong_matmul(t, inv(r))
+    c = strong_matmul(_swap_last(q), x)
+    low = strong_mul(c, np.tri(k, k=-1))
+    upper = c - (low - _swap_last(low))  # C − Ω = dR R⁻¹: upper triangular
+    return x - strong_matmul(q, upper), strong_matmul(upper, r)
+
+
+def _jvp(t, a):
+    m, n = _shape(a)[-2:]
+    q, _, rx, y = _parts(a)
+    if y is None:
+        return _square_jvp(t, q, rx)
+    dq, drx = _square_jvp(t[..., :, :m], q, rx)
+    dry = strong_matmul(_swap_last(dq), y) + strong_matmul(_swap_last(q), t[..., :, m:])
+    return dq, concatenate(drx, dry, axis=_ndim(a) - 1)
+
+
+def _ndim(x):
+    return len(_shape(x))
+
+
+def _square_vjp(qbar, rbar, q, r):
+    """Ā of A = Q R (R square, invertible) from Q̄ and R̄ (either None: zero)."""
+    k = _shape(r)[-1]
+    g = 0.0
+    if rbar is not None:
+        g = strong_matmul(rbar, _swap_last(r))
+    if qbar is not None:
+        g = g - strong_matmul(_swap_last(q), qbar)
+    sym = strong_mul(g, np.triu(np.ones((k, k)))) + strong_mul(_swap_last(g), np.tri(k, k=-1))
+    left = strong_matmul(q, sym) if qbar is None else qbar + strong_matmul(q, sym)
+    return strong_matmul(left, _swap_last(inv(r)))
+
+
+def _vjp(qbar, rbar, a):
+    m, n = _shape(a)[-2:]
+    q, _, rx, y = _parts(a)
+    if y is None:
+        return _square_vjp(qbar, rbar, q, rx)
+    rbx = None if rbar is None else rbar[..., :, :m]
+    if rbar is not None:
+        rby = rbar[..., :, m:]
+        qbar_y = strong_matmul(y, _swap_last(rby))
+        qbar = qbar_y if qbar is None else qbar + qbar_y
+    ax = _square_vjp(qbar, rbx, q, rx)
+    if rbar is None:
+        return concatenate(ax, strong_mul(0.0, y), axis=_ndim(a) - 1)
+    return concatenate(ax, strong_matmul(q, rby), axis=_ndim(a) - 1)
+
+
+def _refuse(part):
+    def translate(a):
+        raise NotDifferentiableError(
+            f"the symbolic method has no closed form for {part} (numpy.linalg.qr) with LAPACK's signs; "
+            "use 'forward' or 'reverse'"
+        )
+
+    return translate
+
+
+def _samples(rng):
+    return [
+        ((draw("real", (3, 3), rng),), {}),
+        ((draw("real", (4, 2), rng),), {}),
+        ((draw("real", (2, 3), rng),), {}),
+        ((draw("real", (2, 3, 2), rng),), {}),
+    ]
+
+
+def _batch(name):
+    def rule(batched, a):
+        return REGISTRY[name](a)  # (every rule is written over '...': a stack is a batch)
+
+    return rule
+
+
+qr_q = defop(
+    "qr_q",
+    lambda a: np.linalg.qr(a)[0],
+    internal=True,
+    jvp=(lambda t, out, a: _jvp(t, a)[0],),
+    vjp=(lambda ct, out, a: _vjp(ct, None, a),),
+    sympy=_refuse("qr_q"),
+    samples=_samples,
+    batch=_batch("qr_q"),
+    analytic=False,
+    drops_nan=True,  # LAPACK: a NaN need not reach every output
+    doc="Q of the reduced QR (LAPACK's, orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
+)
+qr_r = defop(
+    "qr_r",
+    lambda a: np.linalg.qr(a)[1],
+    internal=True,
+    jvp=(lambda t, out, a: _jvp(t, a)[1],),
+    vjp=(lambda ct, out, a: _vjp(None, ct, a),),
+    sympy=_refuse("qr_r"),
+    samples=_samples,
+    batch=_batch("qr_r"),
+    analytic=False,
+    drops_nan=True,  # LAPACK: a NaN need not reach every output
+    numpy=("linalg.qr",),
+    front=lambda a, mode="reduced": qr(a, mode),
+    doc="R of the reduced QR (upper triangular, LAPACK's signs); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
+)
+
+_UNDEFINED = (
+    "the derivative of qr's extra columns (mode='complete' on a tall matrix) is not unique: they are any "
+    "orthonormal basis of the complement; use mode='reduced' or only Q[..., :n]"
+)
+
+# kept out of REGISTRY (as svd_complement): its rules give NaN only, there is nothing to compare
+QR_COMPLEMENT = Op(
+    "qr_complement",
+    lambda a: np.linalg.qr(a, mode="complete")[0][..., :, np.shape(a)[-1] :],
+    (lambda t, out, a: _undefined(t, _shape(out), _UNDEFINED),),
+    (lambda ct, out, a: _undefined(ct, _shape(a), _UNDEFINED),),
+    sympy=_refuse("qr_complement"),
+    analytic=False,
+    drops_nan=True,
+    nargs=1,
+    doc="LAPACK's extra columns of the complete Q of a tall matrix; no derivative",
+)
+
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+def qr(a, mode="reduced"):
+    """QR decomposition, like `numpy.linalg.qr` (LAPACK's factors: R's diagonal may be negative).
+
+    Shapes: a (..., m, n), k = min(m, n) -> 'reduced': Q (..., m, k), R (..., k, n); 'complete':
+    Q (..., m, m), R (..., m, n); 'r': R only. Differentiable where A's first k columns are linearly
+    independent; the extra columns of 'complete' on a tall matrix have no derivative (NaN).
+
+    >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> bool(np.allclose(q @ r, [[3.0, 1.0], [4.0, 2.0]])), bool(np.allclose(np.tril(r, -1), 0.0))
+    (True, True)
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(f"numpy.linalg.qr: mode {mode!r} is not differentiable here (use 'reduced', 'complete' or 'r')")
+    if len(_shape(a)) < 2:
+        raise ValueError(f"numpy.linalg.qr needs a matrix (or a stack), got shape {_shape(a)}")
+    m, n = _shape(a)[-2:]
+    r = qr_r(a)
+    if mode == "complete" and m > n:  # R gains m − n zero rows; Q the complement's columns
+        nd = len(_shape(a))
+        r = concatenate(r, np.zeros(_shape(a)[:-2] + (m - n, n)), axis=nd - 2)
+        q = concatenate(qr_q(a), QR_COMPLEMENT(a), axis=nd - 1)
+        return r if mode == "r" else QRResult(q, r)
+    if mode == "r":
+        return r
+    return QRResult(qr_q(a), r)
