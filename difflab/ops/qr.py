@@ -12,7 +12,8 @@ square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
 LAPACK's factors (Householder: R's diagonal may be negative) are used as they are: the rule holds for
 any locally smooth choice, and LAPACK's signs are locally constant wherever R's diagonal is nonzero,
 i.e. where A's first k columns are linearly independent (R⁻¹ exists); there the factors are
-differentiable. Symbolic refuses by name (SymPy's Gram–Schmidt picks other signs than LAPACK's).
+differentiable. Symbolic: Gram–Schmidt in SymPy up to 2 columns, each column times LAPACK's sign (`qr_signs`,
+a named function with derivative 0 evaluated by LAPACK, as eigh's signs); beyond, NotDifferentiableError.
 """
 
 from __future__ import annotations
@@ -22,13 +23,16 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import REGISTRY, Op, _shape, defop, draw
-from .decompositions import _undefined
+from .core import REGISTRY, Op, _shape, _sp, defop, draw, sympy_function
+from .decompositions import _from_entries, _to_object, _undefined
 from .elementwise import strong_mul
-from .linalg import _swap_last, inv, strong_matmul
+from .linalg import _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
 
-__all__ = ["qr_q", "qr_r", "qr", "QRResult", "QR_COMPLEMENT"]
+__all__ = ["qr_q", "qr_r", "qr_signs", "qr", "QRResult", "QR_COMPLEMENT"]
+
+#: SymPy's Gram–Schmidt up to this many columns (k = min(m, n)): its nested square roots grow fast
+_SYMPY_LIMIT = 2
 
 
 def _parts(a):
@@ -54,10 +58,17 @@ def _jvp(t, a):
     m, n = _shape(a)[-2:]
     q, _, rx, y = _parts(a)
     if y is None:
-        return _square_jvp(t, q, rx)
-    dq, drx = _square_jvp(t[..., :, :m], q, rx)
-    dry = strong_matmul(_swap_last(dq), y) + strong_matmul(_swap_last(q), t[..., :, m:])
-    return dq, concatenate(drx, dry, axis=_ndim(a) - 1)
+        dq, dr = _square_jvp(t, q, rx)
+    else:
+        dq, drx = _square_jvp(t[..., :, :m], q, rx)
+        dry = strong_matmul(_swap_last(dq), y) + strong_matmul(_swap_last(q), t[..., :, m:])
+        dr = concatenate(drx, dry, axis=_ndim(a) - 1)
+    return dq, _upper(dr)
+
+
+def _upper(r):
+    """R's upper triangle (strong: R's structural zeros have derivative 0 even where the rule is NaN)."""
+    return strong_mul(r, np.triu(np.ones(_shape(r)[-2:])))
 
 
 def _ndim(x):
@@ -79,6 +90,7 @@ def _square_vjp(qbar, rbar, q, r):
 
 def _vjp(qbar, rbar, a):
     m, n = _shape(a)[-2:]
+    rbar = None if rbar is None else _upper(rbar)
     q, _, rx, y = _parts(a)
     if y is None:
         return _square_vjp(qbar, rbar, q, rx)
@@ -93,22 +105,52 @@ def _vjp(qbar, rbar, a):
     return concatenate(ax, strong_matmul(q, rby), axis=_ndim(a) - 1)
 
 
-def _refuse(part):
-    def translate(a):
-        raise NotDifferentiableError(
-            f"the symbolic method has no closed form for {part} (numpy.linalg.qr) with LAPACK's signs; "
-            "use 'forward' or 'reverse'"
-        )
+def _signs_impl(a):
+    """(..., k): the signs of LAPACK's R diagonal (±1; +1 where it is 0): LAPACK's Q columns and R rows
+    are Gram–Schmidt's (positive diagonal) times these."""
+    d = np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1)
+    return np.where(d < 0, -1.0, 1.0)
 
-    return translate
+
+def _sign_fn():
+    """SymPy: the sign of R's diagonal entry j, a named function of (j, rows, *entries) with derivative 0
+    that the generated code evaluates with LAPACK (on traced entries: the registry entry)."""
+
+    def numeric(j, rows, *entries):
+        return qr_signs(_from_entries(rows, entries))[(..., int(j))]
+
+    def on_float(*args):
+        return float(numeric(*[float(v) for v in args]))
+
+    return sympy_function("difflab_qr_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+
+
+def _gram_schmidt(m, part):
+    """Q or R of the SymPy matrix m by Gram–Schmidt on its first k columns, each with LAPACK's sign."""
+    sp, sign = _sp(), _sign_fn()
+    rows, cols = m.shape
+    k = min(rows, cols)
+    entries = list(m)
+    q = []
+    for j in range(k):
+        v = m[:, j] - sum((qi.dot(m[:, j]) * qi for qi in q), sp.zeros(rows, 1))
+        q.append(sign(j, rows, *entries) * v / sp.sqrt(v.dot(v)))
+    if part == "q":
+        return _to_object(sp.Matrix.hstack(*q))
+    r = [[q[i].dot(m[:, j]) if j >= i else sp.Integer(0) for j in range(cols)] for i in range(k)]
+    return _to_object(sp.Matrix(r))
+
+
+def _sympy(part):
+    return _per_matrix(lambda m: _gram_schmidt(m, part), f"qr_{part}", _SYMPY_LIMIT)
 
 
 def _samples(rng):
     return [
-        ((draw("real", (3, 3), rng),), {}),
-        ((draw("real", (4, 2), rng),), {}),
+        ((draw("real", (2, 2), rng),), {}),
+        ((draw("real", (3, 2), rng),), {}),
         ((draw("real", (2, 3), rng),), {}),
-        ((draw("real", (2, 3, 2), rng),), {}),
+        ((draw("real", (2, 2, 2), rng),), {}),
     ]
 
 
@@ -125,7 +167,7 @@ qr_q = defop(
     internal=True,
     jvp=(lambda t, out, a: _jvp(t, a)[0],),
     vjp=(lambda ct, out, a: _vjp(ct, None, a),),
-    sympy=_refuse("qr_q"),
+    sympy=_sympy("q"),
     samples=_samples,
     batch=_batch("qr_q"),
     analytic=False,
@@ -138,7 +180,7 @@ qr_r = defop(
     internal=True,
     jvp=(lambda t, out, a: _jvp(t, a)[1],),
     vjp=(lambda ct, out, a: _vjp(None, ct, a),),
-    sympy=_refuse("qr_r"),
+    sympy=_sympy("r"),
     samples=_samples,
     batch=_batch("qr_r"),
     analytic=False,
@@ -153,17 +195,35 @@ _UNDEFINED = (
     "orthonormal basis of the complement; use mode='reduced' or only Q[..., :n]"
 )
 
+def _refuse_complement(a):
+    raise NotDifferentiableError(f"the symbolic method cannot differentiate qr_complement: {_UNDEFINED}")
+
+
 # kept out of REGISTRY (as svd_complement): its rules give NaN only, there is nothing to compare
 QR_COMPLEMENT = Op(
     "qr_complement",
     lambda a: np.linalg.qr(a, mode="complete")[0][..., :, np.shape(a)[-1] :],
     (lambda t, out, a: _undefined(t, _shape(out), _UNDEFINED),),
     (lambda ct, out, a: _undefined(ct, _shape(a), _UNDEFINED),),
-    sympy=_refuse("qr_complement"),
+    sympy=_refuse_complement,
     analytic=False,
     drops_nan=True,
     nargs=1,
     doc="LAPACK's extra columns of the complete Q of a tall matrix; no derivative",
+)
+
+qr_signs = defop(
+    "qr_signs",
+    _signs_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_per_matrix(lambda m: np.array([_sign_fn()(j, m.shape[0], *list(m)) for j in range(min(m.shape))], dtype=object)),
+    differentiable=False,
+    analytic=False,
+    samples=_samples,
+    batch=_batch("qr_signs"),
+    doc="±1 per column: the signs of LAPACK's R diagonal, relative to Gram–Schmidt's (piecewise constant)",
 )
 
 QRResult = namedtuple("QRResult", ["Q", "R"])
