@@ -19,6 +19,7 @@ import numpy as _np
 
 from . import ops as _ops
 from .errors import DifflabError as _DifflabError
+from .errors import UnsupportedOperationError as _UnsupportedOperationError
 from .graph import Traced as _Traced
 from .ops import decompositions as _decompositions
 from .ops.eig import eig as _eig_front
@@ -696,7 +697,9 @@ def _tensorsolve(a, b, axes=None):
     old = shape(a)[ndim(b) :]
     size = math.prod(old)
     if math.prod(shape(a)[: ndim(b)]) != size:
-        raise ValueError(f"numpy.linalg.tensorsolve: a's shape {shape(a)} does not make a square system for b {shape(b)}")
+        raise ValueError(
+            f"numpy.linalg.tensorsolve: a's shape {shape(a)} does not make a square system for b {shape(b)}"
+        )
     return reshape(_solve(reshape(a, (-1, size)), ravel(b)), old)
 
 
@@ -847,10 +850,14 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     [2.0, 1.0]
     """
     if cov:
-        raise _UnsupportedPolyfit()
+        raise _UnsupportedOperationError(
+            "numpy.polyfit(..., cov=True) is not supported on traced values; fit with full=True and form the covariance"
+        )
     order = int(deg) + 1
     if ndim(x) != 1 or shape(x)[0] == 0 or ndim(y) not in (1, 2) or shape(x)[0] != shape(y)[0]:
-        raise ValueError(f"numpy.polyfit: x must be non-empty 1-D and y 1-D or 2-D of the same length, got {shape(x)}, {shape(y)}")
+        raise ValueError(
+            f"numpy.polyfit: x must be non-empty 1-D and y 1-D or 2-D of the same length, got {shape(x)}, {shape(y)}"
+        )
     rcond = shape(x)[0] * _np.finfo(float).eps if rcond is None else rcond
     lhs, rhs = vander(x, order), y
     if w is not None:
@@ -860,11 +867,6 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
     c, resids, rank, s = _lstsq(lhs / scale, rhs, rcond)
     c = c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1)))
     return (c, resids, rank, s, rcond) if full else c
-
-
-class _UnsupportedPolyfit(_DifflabError, NotImplementedError):
-    def __init__(self):
-        super().__init__("numpy.polyfit: cov=True is not supported on traced values; fit with full=True and form the covariance")
 
 
 # -- shapes and indexing -----------------------------------------------------------------------------

@@ -195,6 +195,7 @@ _UNDEFINED = (
     "orthonormal basis of the complement; use mode='reduced' or only Q[..., :n]"
 )
 
+
 def _refuse_complement(a):
     raise NotDifferentiableError(f"the symbolic method cannot differentiate qr_complement: {_UNDEFINED}")
 
@@ -218,7 +219,9 @@ qr_signs = defop(
     internal=True,
     jvp=(None,),
     vjp=(None,),
-    sympy=_per_matrix(lambda m: np.array([_sign_fn()(j, m.shape[0], *list(m)) for j in range(min(m.shape))], dtype=object)),
+    sympy=_per_matrix(
+        lambda m: np.array([_sign_fn()(j, m.shape[0], *list(m)) for j in range(min(m.shape))], dtype=object)
+    ),
     differentiable=False,
     analytic=False,
     samples=_samples,
@@ -241,7 +244,9 @@ def qr(a, mode="reduced"):
     (True, True)
     """
     if mode not in ("reduced", "complete", "r"):
-        raise ValueError(f"numpy.linalg.qr: mode {mode!r} is not differentiable here (use 'reduced', 'complete' or 'r')")
+        raise ValueError(
+            f"numpy.linalg.qr: mode {mode!r} is not differentiable here (use 'reduced', 'complete' or 'r')"
+        )
     if len(_shape(a)) < 2:
         raise ValueError(f"numpy.linalg.qr needs a matrix (or a stack), got shape {_shape(a)}")
     m, n = _shape(a)[-2:]
