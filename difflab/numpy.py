@@ -772,7 +772,7 @@ def polyint(p, m=1, k=None):
     p = ravel(asarray(p))
     for step in range(int(m)):
         top = p / _np.arange(shape(p)[0], 0, -1.0)
-        p = concatenate([top, reshape(asarray(ks[step]) + 0.0 * top[..., :1].sum(), (1,))])
+        p = concatenate([top, reshape(asarray(ks[step]) * 1.0, (1,))])
     return p
 
 
@@ -864,9 +864,11 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
         lhs = lhs * reshape(w, (-1, 1))
         rhs = rhs * (w if ndim(y) == 1 else reshape(w, (-1, 1)))
     scale = sqrt(sum(lhs * lhs, axis=0))  # NumPy's column scaling: the same solution, better conditioned
+    if not full:  # the solution alone: no singular values in the graph (symbolic has pinv's closed form)
+        c = matmul(_ops.pinv(lhs / scale, rcond=float(rcond)), rhs)
+        return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1)))
     c, resids, rank, s = _lstsq(lhs / scale, rhs, rcond)
-    c = c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1)))
-    return (c, resids, rank, s, rcond) if full else c
+    return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1))), resids, rank, s, rcond
 
 
 # -- shapes and indexing -----------------------------------------------------------------------------

@@ -195,7 +195,7 @@ def test_polyfit_equals_lstsq_on_the_vandermonde_matrix_with_weights():
     _close(np.polyfit(x, y, 2, w=w), via_lstsq, 1e-10)
     # polyfit is linear in y: its Jacobian is the weighted pseudo-inverse
     jac = np.linalg.pinv(np.vander(x, 3) * w[:, None]) * w
-    for method in ("forward", "reverse", "numeric"):
+    for method in ("forward", "reverse", "numeric", "symbolic"):
         _close(dl.jacobian(lambda y: np.polyfit(x, y, 2, w=w), method=method)(y), jac, 1e-7)
     c, res, rank, s, rcond = np.polyfit(x, y, 2, full=True)
     got = _traced(lambda y: np.polyfit(x, y, 2, full=True)[1], y)
