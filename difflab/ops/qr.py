@@ -12,8 +12,11 @@ square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
 LAPACK's factors (Householder: R's diagonal may be negative) are used as they are: the rule holds for
 any locally smooth choice, and LAPACK's signs are locally constant wherever R's diagonal is nonzero,
 i.e. where A's first k columns are linearly independent (R⁻¹ exists); there the factors are
-differentiable. Symbolic: Gram–Schmidt in SymPy up to 2 columns, each column times LAPACK's sign (`qr_signs`,
-a named function with derivative 0 evaluated by LAPACK, as eigh's signs); beyond, NotDifferentiableError.
+differentiable. (Where a Householder pivot crosses 0 LAPACK's sign flips: Q and R jump, as eigh's vectors do
+where their sign convention does.) Symbolic: Gram–Schmidt in SymPy up to 2 rows or columns, each column times
+LAPACK's sign (`qr_signs`, a named function with derivative 0 evaluated by LAPACK, as eigh's signs); beyond,
+the translation raises NotDifferentiableError naming the entry (symbolic's matrix-level derivatives, which
+read the rules, still take the graphs they cover).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, Op, _shape, _sp, defop, draw, sympy_function
-from .decompositions import _from_entries, _to_object, _undefined
+from .decompositions import _decomposition_strategy, _from_entries, _to_object, _undefined
 from .elementwise import strong_mul
 from .linalg import _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
@@ -170,6 +173,7 @@ qr_q = defop(
     sympy=_sympy("q"),
     samples=_samples,
     batch=_batch("qr_q"),
+    strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
     doc="Q of the reduced QR (LAPACK's, orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
@@ -183,6 +187,7 @@ qr_r = defop(
     sympy=_sympy("r"),
     samples=_samples,
     batch=_batch("qr_r"),
+    strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
     numpy=("linalg.qr",),
@@ -226,6 +231,7 @@ qr_signs = defop(
     analytic=False,
     samples=_samples,
     batch=_batch("qr_signs"),
+    strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     doc="±1 per column: the signs of LAPACK's R diagonal, relative to Gram–Schmidt's (piecewise constant)",
 )
 
