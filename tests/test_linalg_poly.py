@@ -252,3 +252,16 @@ def test_roots_move_by_minus_the_coefficient_change_over_the_derivative():
     # leading and trailing zeros are stripped; a trailing one is a root 0
     got = _traced(np.roots, np.array([0.0, 1.0, -3.0, 2.0, 0.0]))
     _close(np.sort(got.real), [0.0, 1.0, 2.0], 1e-12)
+
+
+def test_qr_of_a_triangular_matrix_where_lapacks_signs_jump():
+    """An exactly-zero column below the diagonal: LAPACK reflects nothing (R₀₀ > 0) while any nearby
+    matrix gets R₀₀ < 0. Traced values stay NumPy's, and every method differentiates the same branch."""
+    a = np.triu(RNG.normal(size=(3, 3))) + np.diag([2.0, 2.0, 2.0])
+    q, r = _traced(np.linalg.qr, a)
+    _close(q, np.linalg.qr(a)[0], 0.0)
+    _close(r, np.linalg.qr(a)[1], 0.0)
+    w = RNG.normal(size=(3, 3))
+    grads = [dl.grad(lambda x: np.sum(np.linalg.qr(x)[0] * w), method=m)(a) for m in ("reverse", "forward", "numeric")]
+    _close(grads[0], grads[1], 1e-12)
+    _close(grads[0], grads[2], 1e-6)

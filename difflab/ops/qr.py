@@ -9,14 +9,17 @@ JAX's qr_jvp_rule and autograd's grad_qr state). The VJP is its transpose: with 
 Ā = (Q̄ + Q (triu(G) + tril(Gᵀ, -1))) R⁻ᵀ. A wide A = [X Y] (m < n) is Q [R_X  QᵀY] with Q R_X = X: the
 square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
 
-LAPACK's factors (Householder: R's diagonal may be negative) are used as they are: the rule holds for
-any locally smooth choice, and LAPACK's signs are locally constant wherever R's diagonal is nonzero,
-i.e. where A's first k columns are linearly independent (R⁻¹ exists); there the factors are
-differentiable. (Where a Householder pivot crosses 0 LAPACK's sign flips: Q and R jump, as eigh's vectors do
-where their sign convention does.) Symbolic: Gram–Schmidt in SymPy up to 2 rows or columns, each column times
-LAPACK's sign (`qr_signs`, a named function with derivative 0 evaluated by LAPACK, as eigh's signs); beyond,
-the translation raises NotDifferentiableError naming the entry (symbolic's matrix-level derivatives, which
-read the rules, still take the graphs they cover).
+Signs, as eigh's and svd's (decompositions.py). LAPACK's R diagonal may be negative, and its signs jump:
+where a Householder pivot crosses 0, and at a column whose entries below the diagonal are exactly 0
+(no reflection: R_jj keeps the pivot's sign, while any perturbation flips it). So `qr_q` and `qr_r`
+are the QR with R's diagonal positive (Gram–Schmidt's), a smooth function of A wherever its first k
+columns are linearly independent (R⁻¹ exists), which the rules above differentiate; the front end
+multiplies by `qr_signs`, LAPACK's ±1 per column relative to them: a piecewise-constant entry
+(derivative 0; the numeric method holds it at its value at A), so traced `np.linalg.qr` gives NumPy's
+values at every point and the derivative of the branch NumPy is on. Symbolic: Gram–Schmidt in SymPy up
+to 2 rows or columns, the signs a named function with derivative 0 evaluated by LAPACK (as eigh's);
+beyond, the translation raises NotDifferentiableError naming the entry (symbolic's matrix-level
+derivatives, which read the rules, still take the graphs they cover).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import REGISTRY, Op, _shape, _sp, defop, draw, sympy_function
+from .core import REGISTRY, Op, _reshape, _shape, _sp, defop, draw, sympy_function
 from .decompositions import _decomposition_strategy, _from_entries, _to_object, _undefined
 from .elementwise import strong_mul
 from .linalg import _per_matrix, _swap_last, inv, strong_matmul
@@ -108,6 +111,14 @@ def _vjp(qbar, rbar, a):
     return concatenate(ax, strong_matmul(q, rby), axis=_ndim(a) - 1)
 
 
+def _positive_impl(a, part):
+    """Q or R of the QR whose R has a positive diagonal (Gram–Schmidt's): LAPACK's, each column of Q and
+    row of R times the sign of R's diagonal entry (exact: a ±1 product)."""
+    q, r = np.linalg.qr(a)
+    d = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0)
+    return q * d[..., None, :] if part == "q" else r * d[..., :, None]
+
+
 def _signs_impl(a):
     """(..., k): the signs of LAPACK's R diagonal (±1; +1 where it is 0): LAPACK's Q columns and R rows
     are Gram–Schmidt's (positive diagonal) times these."""
@@ -129,15 +140,14 @@ def _sign_fn():
 
 
 def _gram_schmidt(m, part):
-    """Q or R of the SymPy matrix m by Gram–Schmidt on its first k columns, each with LAPACK's sign."""
-    sp, sign = _sp(), _sign_fn()
+    """Q or R of the SymPy matrix m by Gram–Schmidt on its first k columns (R's diagonal positive)."""
+    sp = _sp()
     rows, cols = m.shape
     k = min(rows, cols)
-    entries = list(m)
     q = []
     for j in range(k):
         v = m[:, j] - sum((qi.dot(m[:, j]) * qi for qi in q), sp.zeros(rows, 1))
-        q.append(sign(j, rows, *entries) * v / sp.sqrt(v.dot(v)))
+        q.append(v / sp.sqrt(v.dot(v)))
     if part == "q":
         return _to_object(sp.Matrix.hstack(*q))
     r = [[q[i].dot(m[:, j]) if j >= i else sp.Integer(0) for j in range(cols)] for i in range(k)]
@@ -166,7 +176,7 @@ def _batch(name):
 
 qr_q = defop(
     "qr_q",
-    lambda a: np.linalg.qr(a)[0],
+    lambda a: _positive_impl(a, "q"),
     internal=True,
     jvp=(lambda t, out, a: _jvp(t, a)[0],),
     vjp=(lambda ct, out, a: _vjp(ct, None, a),),
@@ -176,11 +186,11 @@ qr_q = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
-    doc="Q of the reduced QR (LAPACK's, orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
+    doc="Q of the reduced QR with R's diagonal positive (orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
 )
 qr_r = defop(
     "qr_r",
-    lambda a: np.linalg.qr(a)[1],
+    lambda a: _positive_impl(a, "r"),
     internal=True,
     jvp=(lambda t, out, a: _jvp(t, a)[1],),
     vjp=(lambda ct, out, a: _vjp(None, ct, a),),
@@ -192,7 +202,7 @@ qr_r = defop(
     drops_nan=True,  # LAPACK: a NaN need not reach every output
     numpy=("linalg.qr",),
     front=lambda a, mode="reduced": qr(a, mode),
-    doc="R of the reduced QR (upper triangular, LAPACK's signs); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
+    doc="R of the reduced QR (upper triangular, positive diagonal); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
 )
 
 _UNDEFINED = (
@@ -256,12 +266,14 @@ def qr(a, mode="reduced"):
     if len(_shape(a)) < 2:
         raise ValueError(f"numpy.linalg.qr needs a matrix (or a stack), got shape {_shape(a)}")
     m, n = _shape(a)[-2:]
-    r = qr_r(a)
+    batch, k = _shape(a)[:-2], min(m, n)
+    signs = qr_signs(a)  # LAPACK's: piecewise constant (the numeric method holds it at a)
+    r = qr_r(a) * _reshape(signs, batch + (k, 1))
     if mode == "complete" and m > n:  # R gains m − n zero rows; Q the complement's columns
         nd = len(_shape(a))
         r = concatenate(r, np.zeros(_shape(a)[:-2] + (m - n, n)), axis=nd - 2)
-        q = concatenate(qr_q(a), QR_COMPLEMENT(a), axis=nd - 1)
+        q = concatenate(qr_q(a) * _reshape(signs, batch + (1, k)), QR_COMPLEMENT(a), axis=nd - 1)
         return r if mode == "r" else QRResult(q, r)
     if mode == "r":
         return r
-    return QRResult(qr_q(a), r)
+    return QRResult(qr_q(a) * _reshape(signs, batch + (1, k)), r)
