@@ -894,6 +894,283 @@ class UnsupportedNorm(_DifflabError, ValueError):
         )
 
 
+# NumPy 2's numpy.linalg spellings (array-API names): the same products on the last axes, with their
+# own signatures and stricter shape rules
+
+
+def _linalg_matmul(x1, x2, /):
+    return matmul(x1, x2)
+
+
+def _linalg_outer(x1, x2, /):
+    """`numpy.linalg.outer`: 1-D arguments only (numpy.outer flattens)."""
+    if ndim(x1) != 1 or ndim(x2) != 1:
+        raise ValueError(f"numpy.linalg.outer needs 1-D arrays, got shapes {shape(x1)} and {shape(x2)}")
+    return outer(x1, x2)
+
+
+def _linalg_tensordot(x1, x2, /, *, axes=2):
+    return tensordot(x1, x2, axes=axes)
+
+
+def _linalg_trace(x, /, *, offset=0, dtype=None):
+    """`numpy.linalg.trace`: the sum of each matrix's offset diagonal (the last two axes)."""
+    return sum(_linalg_diagonal(x, offset=offset), axis=-1)
+
+
+def _linalg_diagonal(x, /, *, offset=0):
+    return diagonal(x, offset, axis1=-2, axis2=-1)
+
+
+def _linalg_cross(x1, x2, /, *, axis=-1):
+    """`numpy.linalg.cross`: 3-vectors only (numpy.cross also takes 2-vectors)."""
+    if shape(x1)[axis] != 3 or shape(x2)[axis] != 3:
+        raise ValueError(f"numpy.linalg.cross needs 3-vectors along axis {axis}, got {shape(x1)} and {shape(x2)}")
+    return cross(x1, x2, axis=axis)
+
+
+def vecdot(x1, x2, /, *, axis=-1):
+    """Σ conj(x1)·x2 over `axis` (broadcast), like `numpy.vecdot` and `numpy.linalg.vecdot`.
+
+    >>> vecdot(_np.ones((2, 3)), _np.arange(3.0)).tolist()
+    [3.0, 3.0]
+    """
+    x1 = _ops.conj(x1) if _ops.is_complex(x1) else x1
+    return sum(x1 * x2, axis=axis)
+
+
+def matrix_transpose(x, /):
+    """Swap the last two axes, like `numpy.matrix_transpose` (`numpy.linalg.matrix_transpose`).
+
+    >>> matrix_transpose(_np.ones((2, 3, 4))).shape
+    (2, 4, 3)
+    """
+    if ndim(x) < 2:
+        raise ValueError(f"matrix_transpose needs at least 2 dimensions, got shape {shape(x)}")
+    return swapaxes(x, -1, -2)
+
+
+def _matrix_norm(x, /, *, keepdims=False, ord="fro"):
+    """`numpy.linalg.matrix_norm`: the norm of each matrix (the last two axes)."""
+    return _norm(x, ord=ord, axis=(-2, -1), keepdims=keepdims)
+
+
+def _vector_norm(x, /, *, axis=None, keepdims=False, ord=2):
+    """`numpy.linalg.vector_norm`: the vector norm over `axis` (None: all entries; a tuple: those
+    entries together), whatever x's rank."""
+    if axis is None or not isinstance(axis, (int, _np.integer)) and len(axis) > 1:
+        axes = tuple(range(ndim(x))) if axis is None else _axes(x, axis)
+        rest = [i for i in range(ndim(x)) if i not in axes]
+        flat = reshape(transpose(x, rest + list(axes)), tuple(shape(x)[i] for i in rest) + (-1,))
+        out = _norm(flat, ord=ord, axis=-1)
+        if keepdims:
+            out = reshape(out, tuple(1 if i in axes else n for i, n in enumerate(shape(x))))
+        return out
+    return _norm(x, ord=ord, axis=axis, keepdims=keepdims)
+
+
+def _cond(x, p=None):
+    """`numpy.linalg.cond`: σmax/σmin for p None or 2 (σmin/σmax for -2), else ‖x‖ₚ‖x⁻¹‖ₚ; of each matrix."""
+    if ndim(x) < 2:
+        raise ValueError(f"numpy.linalg.cond needs a matrix (or a stack), got shape {shape(x)}")
+    if p is None or p in (2, -2):
+        s = _ops.svd_s(x)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    return _norm(x, ord=p, axis=(-2, -1)) * _norm(_ops.inv(x), ord=p, axis=(-2, -1))
+
+
+def _tensorinv(a, ind=2):
+    """`numpy.linalg.tensorinv`: the inverse of a reshaped to a square matrix (its first `ind` axes
+    against the rest), reshaped to a.shape[ind:] + a.shape[:ind]."""
+    if ind <= 0:
+        raise ValueError("numpy.linalg.tensorinv: ind must be a positive integer")
+    old = shape(a)
+    size = math.prod(old[ind:])
+    return reshape(_ops.inv(reshape(a, (size, -1))), old[ind:] + old[:ind])
+
+
+def _tensorsolve(a, b, axes=None):
+    """`numpy.linalg.tensorsolve`: x with tensordot(a, x, x.ndim) = b (a's `axes` moved to the end)."""
+    if axes is not None:
+        order = [i for i in range(ndim(a)) if i not in [k % ndim(a) for k in axes]]
+        a = transpose(a, order + [k % ndim(a) for k in axes])
+    old = shape(a)[ndim(b) :]
+    size = math.prod(old)
+    if math.prod(shape(a)[: ndim(b)]) != size:
+        raise ValueError(
+            f"numpy.linalg.tensorsolve: a's shape {shape(a)} does not make a square system for b {shape(b)}"
+        )
+    return reshape(_solve(reshape(a, (-1, size)), ravel(b)), old)
+
+
+# -- polynomials (numpy.poly*: coefficient arrays, highest power first) -------------------------------
+
+
+def _poly_pad(p, n):
+    """p (1-D) with zeros in front, to length n."""
+    return p if shape(p)[0] == n else concatenate([_np.zeros(n - shape(p)[0]), p])
+
+
+def polyadd(a1, a2):
+    """Sum of two polynomials, like `numpy.polyadd`.
+
+    >>> polyadd(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    n = builtins.max(shape(a1)[0], shape(a2)[0])
+    return _poly_pad(a1, n) + _poly_pad(a2, n)
+
+
+def polysub(a1, a2):
+    """Difference of two polynomials, like `numpy.polysub`.
+
+    >>> polysub(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
+    [-1.0, 1.0, 2.0]
+    """
+    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    n = builtins.max(shape(a1)[0], shape(a2)[0])
+    return _poly_pad(a1, n) - _poly_pad(a2, n)
+
+
+def polymul(a1, a2):
+    """Product of two polynomials (the convolution of their coefficients), like `numpy.polymul`.
+
+    >>> polymul(_np.array([1.0, 1.0]), _np.array([1.0, -1.0])).tolist()
+    [1.0, 0.0, -1.0]
+    """
+    return convolve(ravel(asarray(a1)), ravel(asarray(a2)))
+
+
+def polyder(p, m=1):
+    """The m-th derivative of a polynomial, like `numpy.polyder`.
+
+    >>> polyder(_np.array([1.0, 2.0, 3.0])).tolist()
+    [2.0, 2.0]
+    """
+    if m < 0:
+        raise ValueError("numpy.polyder: the order of derivative must be positive (see polyint)")
+    p = ravel(asarray(p))
+    for _ in range(int(m)):
+        n = shape(p)[0] - 1
+        p = p[:-1] * _np.arange(n, 0, -1.0) if n > 0 else p * 0.0
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """The m-th antiderivative of a polynomial, integration constants k (a scalar or m of them; last
+    coefficient of each step), like `numpy.polyint`.
+
+    >>> polyint(_np.array([3.0, 2.0])).tolist()
+    [1.5, 2.0, 0.0]
+    """
+    if m < 0:
+        raise ValueError("numpy.polyint: the order of integral must be positive (see polyder)")
+    ks = [0.0] * int(m) if k is None else [k] * int(m) if ndim(k) == 0 else list(k)
+    if len(ks) < m:
+        raise ValueError("numpy.polyint: k must be a scalar or a sequence of length m")
+    p = ravel(asarray(p))
+    for step in range(int(m)):
+        top = p / _np.arange(shape(p)[0], 0, -1.0)
+        p = concatenate([top, reshape(asarray(ks[step]) * 1.0, (1,))])
+    return p
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns x**(N-1), ..., x, 1 (increasing=True: 1, x, ...), like `numpy.vander`,
+    built by products (no 0**0 in the derivative).
+
+    >>> vander(_np.array([2.0, 3.0]), 3).tolist()
+    [[4.0, 2.0, 1.0], [9.0, 3.0, 1.0]]
+    """
+    if ndim(x) != 1:
+        raise ValueError(f"numpy.vander: x must be one-dimensional, got shape {shape(x)}")
+    n = shape(x)[0] if N is None else int(N)
+    cols = [x * 0.0 + 1.0] if n else []
+    while len(cols) < n:
+        cols.append(cols[-1] * x)
+    if not cols:
+        return _np.zeros((shape(x)[0], 0))
+    return stack(cols if increasing else cols[::-1], axis=1)
+
+
+def poly(seq_of_zeros):
+    """Coefficients of the monic polynomial with the given roots (a 2-D square array: of its
+    characteristic polynomial, through its eigenvalues), like `numpy.poly`.
+
+    >>> poly(_np.array([1.0, 2.0])).tolist()
+    [1.0, -3.0, 2.0]
+    """
+    z = seq_of_zeros
+    if ndim(z) == 2 and shape(z)[0] == shape(z)[1] and shape(z)[0] != 0:
+        z = _ops.eigvals(z)  # complex: the real matrix's characteristic polynomial is real
+        return real(_poly_from_roots(z))
+    if ndim(z) != 1:
+        raise ValueError("numpy.poly: input must be 1-D or a square 2-D array")
+    return _poly_from_roots(z)
+
+
+def _poly_from_roots(z):
+    a = _np.ones(1)
+    for i in range(shape(z)[0]):  # a · (x − z_i)
+        a = concatenate([a, _np.zeros(1)]) - z[i] * concatenate([_np.zeros(1), a])
+    return a
+
+
+def roots(p):
+    """Roots of a polynomial (highest power first), like `numpy.roots`: the eigenvalues of its companion
+    matrix, complex (as eig's; NumPy's dtype depends on the values), in LAPACK's order. Leading and
+    trailing zero coefficients are dropped as NumPy does (by value: piecewise constant); a trailing one
+    is a root 0. Their derivatives need distinct roots.
+
+    >>> sorted(roots(_np.array([1.0, -3.0, 2.0])).real.tolist())
+    [1.0, 2.0]
+    """
+    if ndim(p) != 1:
+        raise ValueError("numpy.roots: input must be a rank-1 array")
+    nonzero = _np.flatnonzero(_np.asarray(_value(p)) != 0)
+    if len(nonzero) == 0:
+        return _np.zeros(0, dtype=complex)
+    trailing = shape(p)[0] - int(nonzero[-1]) - 1
+    p = p[int(nonzero[0]) : int(nonzero[-1]) + 1]
+    n = shape(p)[0]
+    if n < 2:
+        return _np.zeros(trailing, dtype=complex)
+    top = reshape(-p[1:] / p[0], (1, n - 1))
+    found = _ops.eigvals(concatenate([top, _np.eye(n - 2, n - 1)], axis=0))
+    return concatenate([found, _np.zeros(trailing, dtype=complex)]) if trailing else found
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit of degree `deg` (weights `w` on the residuals), like `numpy.polyfit`:
+    the lstsq solution on the (column-scaled) Vandermonde matrix; full=True also gives (residuals,
+    rank, singular values, rcond). y may be 2-D (one fit per column). cov is not supported.
+
+    >>> polyfit(_np.array([0.0, 1.0, 2.0]), _np.array([1.0, 3.0, 5.0]), 1).round(12).tolist()
+    [2.0, 1.0]
+    """
+    if cov:
+        raise _UnsupportedOperationError(
+            "numpy.polyfit(..., cov=True) is not supported on traced values; fit with full=True and form the covariance"
+        )
+    order = int(deg) + 1
+    if ndim(x) != 1 or shape(x)[0] == 0 or ndim(y) not in (1, 2) or shape(x)[0] != shape(y)[0]:
+        raise ValueError(
+            f"numpy.polyfit: x must be non-empty 1-D and y 1-D or 2-D of the same length, got {shape(x)}, {shape(y)}"
+        )
+    rcond = shape(x)[0] * _np.finfo(float).eps if rcond is None else rcond
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if ndim(y) == 1 else reshape(w, (-1, 1)))
+    scale = sqrt(sum(lhs * lhs, axis=0))  # NumPy's column scaling: the same solution, better conditioned
+    if not full:  # the solution alone: no singular values in the graph (symbolic has pinv's closed form)
+        c = matmul(_ops.pinv(lhs / scale, rcond=float(rcond)), rhs)
+        return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1)))
+    c, resids, rank, s = _lstsq(lhs / scale, rhs, rcond)
+    return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1))), resids, rank, s, rcond
+
+
 # -- shapes and indexing -----------------------------------------------------------------------------
 
 
@@ -2474,6 +2751,19 @@ _DERIVED.update(
         "linalg.eigh": _stacking(_decompositions.eigh),
         "linalg.svd": _stacking(_decompositions.svd),
         "linalg.eig": _stacking(_eig_front),
+        "linalg.matmul": _stacking(_linalg_matmul),
+        "linalg.outer": _stacking(_linalg_outer),
+        "linalg.tensordot": _stacking(_linalg_tensordot),
+        "linalg.trace": _stacking(_linalg_trace),
+        "linalg.diagonal": _stacking(_linalg_diagonal),
+        "linalg.cross": _stacking(_linalg_cross),
+        "linalg.vecdot": _DERIVED["vecdot"],
+        "linalg.matrix_transpose": _DERIVED["matrix_transpose"],
+        "linalg.matrix_norm": _stacking(_matrix_norm),
+        "linalg.vector_norm": _stacking(_vector_norm),
+        "linalg.cond": _stacking(_cond),
+        "linalg.tensorinv": _stacking(_tensorinv),
+        "linalg.tensorsolve": _stacking(_tensorsolve),
         **{
             f"fft.{kind}{suffix}": _stacking(_fourier.fft_front(kind, suffix))
             for kind in ("fft", "ifft", "rfft", "irfft")

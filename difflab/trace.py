@@ -581,6 +581,8 @@ class Tracer(Traced):
             fn, kwargs = dnp.ufunc_method(ufunc.__name__, method), {k: v for k, v in kwargs.items() if v is not None}
             if fn is not None:
                 return fn(*inputs, **kwargs)
+        if kwargs and ufunc.signature is not None and fn is not None and _accepts(fn, kwargs):
+            return fn(*inputs, **kwargs)  # a generalized ufunc's core-axis keyword (np.vecdot(x, y, axis=0))
         if method != "__call__" or fn is None or kwargs:
             name = _ufunc_name(ufunc) + ("" if method == "__call__" else f".{method}")
             raise UnsupportedOperationError(
@@ -1004,3 +1006,12 @@ def _as_input(x, i):
     if a.dtype.kind not in "biufc":
         raise TypeError(f"argument {i} has dtype {a.dtype}; traced inputs must be numbers or numeric arrays")
     return x if isinstance(x, float) else a
+
+
+def _accepts(fn, kwargs) -> bool:
+    """Whether fn's signature names every keyword in kwargs."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return all(k in params and params[k].kind != inspect.Parameter.POSITIONAL_ONLY for k in kwargs)

@@ -15,7 +15,7 @@ differentiated again. `batch(batched, *args, **params)` applies the op when the 
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
-(with `decompositions`: eigh, svd, cholesky; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions).
+(with `decompositions`: eigh, svd, cholesky; `eig`; `qr`; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions).
 """
 
 from typing import NamedTuple
@@ -39,6 +39,7 @@ from .elementwise import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from .eig import *  # noqa: F401,F403
+from .qr import *  # noqa: F401,F403
 from .matfuncs import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403

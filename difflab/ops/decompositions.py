@@ -705,14 +705,14 @@ _UNDEFINED = (
 )
 
 
-def _undefined(t, shape):
-    """What reaches svd's extra columns (a tangent) or comes from them (a cotangent): NaN where t is
+def _undefined(t, shape, why=_UNDEFINED):
+    """What reaches svd's (or qr's) extra columns (a tangent) or comes from them (a cotangent): NaN where t is
     nonzero, 0 where it is 0 (strong zeros)."""
     size = REGISTRY["sum"](strong_mul(t, t), axis=None, keepdims=False)
     origin = deriving_from()
     if not isinstance(size, Traced) and size != 0 and origin is not None:
         where = str(origin).split(" :")[0]
-        warn_domain_if_nonfinite(where, f"{where}: {_UNDEFINED}; the result holds NaN")
+        warn_domain_if_nonfinite(where, f"{where}: {why}; the result holds NaN")
     return strong_mul(size, np.full(shape, np.nan))
 
 

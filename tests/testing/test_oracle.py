@@ -201,11 +201,13 @@ def test_slips_are_caught_at_every_drawn_point(s):
 
 
 def test_black_boxes_with_numpy_features_difflab_cannot_trace():
-    # QR is not a difflab primitive (yet): the oracle falls back to Richardson
-    norm = lambda x: abs(np.linalg.qr(x[:, None])[1][0, 0])  # noqa: E731  |R00| of x's QR is its norm
-    assert "Richardson" in check_grad(norm, lambda x: x / np.linalg.norm(x), x3).reference
+    # hfft is not a difflab primitive (QR was this example: a primitive now): the oracle falls back to
+    # Richardson. hfft(x)[0] of a real x of length 3 is x0 + 2 x1 + x2 (the spectrum's Hermitian sum)
+    w = np.array([1.0, 2.0, 1.0])
+    square = lambda x: np.fft.hfft(x)[0] ** 2  # noqa: E731
+    assert "Richardson" in check_grad(square, lambda x: 2 * (w @ x) * w, x3).reference
     with pytest.raises(GradientMismatch, match="Richardson"):
-        check_grad(norm, lambda x: 2 * x / np.linalg.norm(x), x3)
+        check_grad(square, lambda x: 3 * (w @ x) * w, x3)
     # multi_dot and polyval were black boxes too; now they trace, and the reference is symbolic's
     quad = lambda x: np.linalg.multi_dot([x, A, x])  # noqa: E731
     assert check_grad(quad, lambda x: (A + A.T) @ x, x3)

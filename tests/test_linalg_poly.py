@@ -1,0 +1,267 @@
+"""numpy.linalg.qr, cond, tensorinv/tensorsolve, NumPy 2's linalg names and the polynomial functions
+(issue 11): NumPy's values, and first and second derivatives against known answers and JAX (x64)."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.errors import NotDifferentiableError
+
+RNG = np.random.default_rng(23)
+A43 = RNG.normal(size=(4, 3))
+A35 = RNG.normal(size=(3, 5))
+B = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
+
+
+@pytest.fixture(scope="module")
+def jax():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    return jax
+
+
+def _traced(f, *xs):
+    """f's value computed on traced arguments (NumPy's dispatch to difflab): one array, or a tuple."""
+    out = dl.evaluate(dl.trace(f, *xs), *xs)
+    return out[0] if len(out) == 1 else out
+
+
+def _close(a, b, tol=1e-9):
+    np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+# -- qr -----------------------------------------------------------------------------------------
+
+
+def test_qr_values_are_numpys_in_every_mode():
+    for a in (A43, A35, RNG.normal(size=(2, 3, 2))):
+        for mode in ("reduced", "complete", "r"):
+            got = _traced(lambda x: np.linalg.qr(x, mode=mode), a)
+            want = np.linalg.qr(a, mode=mode)
+            for g, w in zip(got if mode != "r" else [got], want if mode != "r" else [want], strict=True):
+                assert np.shape(g) == np.shape(w)
+                _close(g, w, 1e-13)
+
+
+@pytest.mark.parametrize("a", [A43, A35], ids=["tall", "wide"])
+def test_qr_first_order_keeps_the_structure(a):
+    """Along any direction dA: Qᵀ dQ antisymmetric (Q stays orthonormal), dR upper triangular, and
+    dQ R + Q dR = dA; forward and reverse give the same Jacobian."""
+    da = RNG.normal(size=a.shape)
+    (q, r), (dq, dr) = dl.jvp(lambda x: tuple(np.linalg.qr(x)), (a,), (da,), method="forward")
+    omega = q.T @ dq
+    _close(omega, -omega.T, 1e-12)
+    _close(np.tril(dr, -1), 0.0, 0.0)
+    _close(dq @ r + q @ dr, da, 1e-12)
+    for part in (0, 1):
+        jf = dl.jacobian(lambda x: np.linalg.qr(x)[part], method="forward")(a)
+        jr = dl.jacobian(lambda x: np.linalg.qr(x)[part], method="reverse")(a)
+        _close(jf, jr, 1e-12)
+
+
+def test_qr_gradients_and_hessians_match_jax(jax):
+    jnp = jax.numpy
+    w1, w2 = RNG.normal(size=(4, 3)), RNG.normal(size=(3, 3))
+
+    def loss(x, lib):
+        q, r = lib.linalg.qr(x)
+        return lib.sum(q * w1) + lib.sum(lib.sin(r) * w2)
+
+    want = np.asarray(jax.grad(lambda x: loss(x, jnp))(A43))
+    for method in ("forward", "reverse", "numeric"):
+        _close(dl.grad(lambda x: loss(x, np), method=method)(A43), want, 1e-6 if method == "numeric" else 1e-10)
+    hessians = [dl.hessian(lambda x: loss(x, np), method=m)(A43) for m in ("reverse", "forward", "numeric")]
+    _close(hessians[0], hessians[1], 1e-10)
+    _close(hessians[0], hessians[2], 1e-5)
+
+
+def test_qr_symbolic_closed_form_at_small_sizes_and_refusal_beyond():
+    import sympy as sp
+
+    from difflab.ops import REGISTRY
+
+    def f(x):
+        q, r = np.linalg.qr(x)
+        return np.sum(q * q[::-1]) + np.sum(r**3)
+
+    for a in (RNG.normal(size=(3, 2)), A43):  # SymPy's Gram–Schmidt; 4×3: matrix-level rules
+        _close(dl.grad(f, method="symbolic")(a), dl.grad(f, method="reverse")(a), 1e-10)
+    entries = np.array(sp.symbols("a:9"), dtype=object).reshape(3, 3)
+    with pytest.raises(NotDifferentiableError, match="qr_q of a 3×3 matrix.*'forward' or 'reverse'"):
+        REGISTRY["qr_q"].sympy(entries)
+
+
+def test_qr_complete_extra_columns_have_no_derivative_but_the_rest_does():
+    g = dl.grad(lambda x: np.sum(np.linalg.qr(x, mode="complete")[0][:, :3] ** 2 * A43), method="reverse")(A43)
+    _close(g, dl.grad(lambda x: np.sum(np.linalg.qr(x)[0] ** 2 * A43), method="reverse")(A43), 1e-12)
+    with pytest.warns(Warning, match="extra columns"):
+        bad = dl.grad(lambda x: np.sum(np.linalg.qr(x, mode="complete")[0]), method="reverse")(A43)
+    assert np.isnan(bad).all()
+    with pytest.raises(ValueError, match="mode 'raw'"):
+        dnp.linalg.qr(A43, mode="raw")
+
+
+# -- cond, norms, tensorinv, tensorsolve, NumPy 2 names -------------------------------------------
+
+
+def test_cond_2_is_the_singular_value_ratio_and_other_orders_match_jax(jax):
+    s = np.linalg.svd(B)
+    u, v = s.U, s.Vh.T
+    # d(σ1/σn) = (u1ᵀ dA v1)/σn − σ1 (unᵀ dA vn)/σn²
+    want = np.outer(u[:, 0], v[:, 0]) / s.S[-1] - s.S[0] * np.outer(u[:, -1], v[:, -1]) / s.S[-1] ** 2
+    for method in ("forward", "reverse", "numeric"):
+        _close(dl.grad(lambda x: np.linalg.cond(x), method=method)(B), want, 1e-6 if method == "numeric" else 1e-10)
+    orders = (None, -2, "fro", 1, np.inf, "nuc")
+    for p in orders:
+        assert np.isclose(float(_traced(lambda x: np.linalg.cond(x, p), B)), np.linalg.cond(B, p))
+
+    def every(x, lib):  # one function of every order: one JAX trace
+        return sum((k + 1.0) * lib.linalg.cond(x, p) for k, p in enumerate(orders))
+
+    _close(dl.grad(lambda x: every(x, np))(B), jax.grad(lambda x: every(x, jax.numpy))(B), 1e-9)
+    h = [dl.hessian(lambda x: np.linalg.cond(x), method=m)(B) for m in ("forward", "numeric")]
+    _close(h[0], h[1], 1e-4)
+
+
+def test_matrix_and_vector_norms_take_numpy2_keywords(jax):
+    x = RNG.normal(size=(2, 3, 4))
+    cases = [
+        lambda m, v: m.linalg.vector_norm(v, axis=(0, 2), keepdims=True, ord=3),
+        lambda m, v: m.linalg.vector_norm(v),
+        lambda m, v: m.linalg.vector_norm(v, axis=1, ord=1),
+        lambda m, v: m.linalg.matrix_norm(v, ord="nuc", keepdims=True),
+        lambda m, v: m.linalg.matrix_norm(v),
+    ]
+    for f in cases:
+        want = f(np, x)
+        got = _traced(lambda v: f(np, v), x)
+        assert np.shape(got) == np.shape(want)
+        _close(got, want, 1e-12)
+
+    def every(v, lib):  # one function of them all: one JAX trace
+        return sum((k + 1.0) * lib.sum(f(lib, v) ** 2) for k, f in enumerate(cases))
+
+    _close(dl.grad(lambda v: every(v, np))(x), jax.grad(lambda v: every(v, jax.numpy))(x))
+
+
+def test_tensorinv_and_tensorsolve_match_numpy_and_jax(jax):
+    a = (RNG.normal(size=(4, 4)) + 4 * np.eye(4)).reshape(2, 2, 4)  # ind=2: (2, 2) against 4
+    ainv = _traced(lambda x: np.linalg.tensorinv(x, ind=2), a)
+    _close(ainv, np.linalg.tensorinv(a, ind=2), 1e-12)
+    _close(
+        dl.grad(lambda x: np.sum(np.linalg.tensorinv(x, ind=2) ** 2))(a),
+        jax.grad(lambda x: (jax.numpy.linalg.tensorinv(x, ind=2) ** 2).sum())(a),
+    )
+    b = RNG.normal(size=(2, 2))
+    _close(_traced(np.linalg.tensorsolve, a, b), np.linalg.tensorsolve(a, b), 1e-12)
+    want = jax.grad(lambda x, y: (jax.numpy.linalg.tensorsolve(x, y) ** 3).sum(), argnums=(0, 1))(a, b)
+    got = dl.grad(lambda x, y: np.sum(np.linalg.tensorsolve(x, y) ** 3), argnums=(0, 1))(a, b)
+    for g, w in zip(got, want):
+        _close(g, w)
+
+
+def test_numpy2_linalg_names_follow_their_own_signatures():
+    x = RNG.normal(size=(2, 3, 3))
+    v, w = RNG.normal(size=3), RNG.normal(size=(2, 3))
+    checks = [
+        (lambda m, x: m.linalg.trace(x, offset=1), x),
+        (lambda m, x: m.linalg.diagonal(x, offset=-1), x),
+        (lambda m, x: m.linalg.matrix_transpose(x), x),
+        (lambda m, x: m.linalg.matmul(x, x), x),
+        (lambda m, x: m.linalg.tensordot(x, x[0], axes=1), x),
+        (lambda m, x: m.linalg.vecdot(x, v), x),
+        (lambda m, x: m.vecdot(x, v, axis=-1), x),
+        (lambda m, x: m.linalg.cross(w, x[0, :2]), x),
+        (lambda m, x: m.linalg.outer(v, x[0, 0]), x),
+    ]
+    for f, arg in checks:
+        _close(_traced(lambda y: f(np, y), arg), f(np, arg), 1e-13)
+        g = dl.grad(lambda y: np.sum(f(np, y) ** 2), method="reverse")(arg)
+        _close(g, dl.grad(lambda y: np.sum(f(np, y) ** 2), method="numeric")(arg), 1e-6)
+    with pytest.raises(ValueError, match="1-D"):
+        dnp.linalg.outer(x, x)
+    with pytest.raises(ValueError, match="3-vectors"):
+        dnp.linalg.cross(np.ones(2), np.ones(2))
+
+
+# -- polynomials --------------------------------------------------------------------------------
+
+
+def test_polyfit_equals_lstsq_on_the_vandermonde_matrix_with_weights():
+    x, y, w = np.linspace(0.0, 1.0, 7), RNG.normal(size=7), RNG.uniform(0.5, 2.0, 7)
+    _close(_traced(lambda y: np.polyfit(x, y, 2, w=w), y), np.polyfit(x, y, 2, w=w), 1e-12)
+    via_lstsq = np.linalg.lstsq(np.vander(x, 3) * w[:, None], y * w, rcond=None)[0]
+    _close(np.polyfit(x, y, 2, w=w), via_lstsq, 1e-10)
+    # polyfit is linear in y: its Jacobian is the weighted pseudo-inverse
+    jac = np.linalg.pinv(np.vander(x, 3) * w[:, None]) * w
+    for method in ("forward", "reverse", "numeric", "symbolic"):
+        _close(dl.jacobian(lambda y: np.polyfit(x, y, 2, w=w), method=method)(y), jac, 1e-7)
+    c, res, rank, s, rcond = np.polyfit(x, y, 2, full=True)
+    got = _traced(lambda y: np.polyfit(x, y, 2, full=True)[1], y)
+    _close(got, res, 1e-12)
+
+
+def test_polyfit_in_x_and_y_matches_jax(jax):
+    x, y = np.linspace(0.1, 1.3, 6), RNG.normal(size=(6, 2))
+    got = dl.grad(lambda x, y: np.sum(np.polyfit(x, y, 2) ** 2), argnums=(0, 1))(x, y)
+    want = jax.grad(lambda x, y: (jax.numpy.polyfit(x, y, 2) ** 2).sum(), argnums=(0, 1))(x, y)
+    for g, wv in zip(got, want):
+        _close(g, wv, 1e-8)
+
+
+def test_polynomial_arithmetic_vander_and_poly_match_numpy_and_jax(jax):
+    jnp = jax.numpy
+    p, q = RNG.normal(size=4), RNG.normal(size=2)
+    fns = [
+        lambda m, p: m.polyadd(p, q),
+        lambda m, p: m.polysub(q, p),
+        lambda m, p: m.polymul(p, q),
+        lambda m, p: m.polyder(p, 2),
+        lambda m, p: m.polyint(p, 2, k=np.array([1.0, 2.0])),
+        lambda m, p: m.vander(p, 5),
+        lambda m, p: m.vander(p, increasing=True),
+        lambda m, p: m.poly(p),
+    ]
+    square = RNG.normal(size=(3, 3))  # its characteristic polynomial (through eig: against numeric, JAX's is slow)
+    _close(_traced(np.poly, square), np.poly(square), 1e-12)
+    g = [dl.grad(lambda a: np.sum(np.sin(np.poly(a))), method=m)(square) for m in ("reverse", "numeric")]
+    _close(g[0], g[1], 1e-7)
+    for f in fns:
+        _close(_traced(lambda v: f(np, v), p), f(np, p), 1e-12)
+
+    def every(v, lib):  # one function of them all: one JAX trace
+        return sum((k + 1.0) * lib.sum(lib.sin(lib.real(f(lib, v)))) for k, f in enumerate(fns))
+
+    _close(dl.grad(lambda v: every(v, np))(p), jax.grad(lambda v: every(v, jnp))(p), 1e-9)
+    h = [dl.hessian(lambda v: np.sum(np.poly(v) ** 3), method=m)(p) for m in ("forward", "reverse", "numeric")]
+    _close(h[0], h[1], 1e-10)
+    _close(h[0], h[2], 1e-5)
+
+
+def test_roots_move_by_minus_the_coefficient_change_over_the_derivative():
+    """p(r) = 0 ⇒ dr = −(Σ dp_k r^(n−k)) / p'(r): for (x − 1)(x − 2)(x − 4), per root and coefficient."""
+    p = np.poly([1.0, 2.0, 4.0])
+    got = _traced(np.roots, p)
+    _close(np.sort(got.real), [1.0, 2.0, 4.0], 1e-12)
+    for method in ("forward", "reverse", "numeric"):
+        jac = dl.jacobian(lambda c: np.real(np.roots(c)), method=method)(p)
+        for i, root in enumerate(got.real):
+            want = -(root ** np.arange(3, -1, -1)) / np.polyval(np.polyder(p), root)
+            _close(jac[i], want, 1e-6 if method == "numeric" else 1e-10)
+    # leading and trailing zeros are stripped; a trailing one is a root 0
+    got = _traced(np.roots, np.array([0.0, 1.0, -3.0, 2.0, 0.0]))
+    _close(np.sort(got.real), [0.0, 1.0, 2.0], 1e-12)
+
+
+def test_qr_of_a_triangular_matrix_where_lapacks_signs_jump():
+    """An exactly-zero column below the diagonal: LAPACK reflects nothing (R₀₀ > 0) while any nearby
+    matrix gets R₀₀ < 0. Traced values stay NumPy's, and every method differentiates the same branch."""
+    a = np.triu(RNG.normal(size=(3, 3))) + np.diag([2.0, 2.0, 2.0])
+    q, r = _traced(np.linalg.qr, a)
+    _close(q, np.linalg.qr(a)[0], 0.0)
+    _close(r, np.linalg.qr(a)[1], 0.0)
+    w = RNG.normal(size=(3, 3))
+    grads = [dl.grad(lambda x: np.sum(np.linalg.qr(x)[0] * w), method=m)(a) for m in ("reverse", "forward", "numeric")]
+    _close(grads[0], grads[1], 1e-12)
+    _close(grads[0], grads[2], 1e-6)
