@@ -294,15 +294,6 @@ def vecmat(x1, x2, /):
     return matmul(expand_dims(_conj_if_complex(x1), -2), x2)[..., 0, :]
 
 
-def vecdot(x1, x2, /, *, axis=-1):
-    """Dot products sum(conj(x1) · x2) along `axis`, broadcasting the others, like `numpy.vecdot`.
-
-    >>> float(vecdot(_np.array([1.0, 2.0]), _np.array([3.0, 4.0])))
-    11.0
-    """
-    return sum(_conj_if_complex(x1) * x2, axis=axis)
-
-
 def _cumulative(name, fn, identity):
     def cumulative(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
         if out is not None or (dtype is not None and not _np.issubdtype(dtype, _np.floating)):
@@ -1659,17 +1650,6 @@ def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     b2 = b[..., 2] if nb == 3 else 0.0
     x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
     return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
-
-
-def matrix_transpose(x):
-    """The last two axes swapped, like `numpy.matrix_transpose` (x.mT).
-
-    >>> matrix_transpose(_np.arange(6.0).reshape(2, 3)).shape
-    (3, 2)
-    """
-    if ndim(x) < 2:
-        raise ValueError(f"matrix_transpose takes an array of at least 2 dimensions, not shape {shape(x)}")
-    return swapaxes(x, -1, -2)
 
 
 def unstack(x, /, *, axis=0):
