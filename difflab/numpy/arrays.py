@@ -1,0 +1,272 @@
+"""Shape queries, conversion and the stacking wrapper: what every other module of difflab.numpy
+builds on.
+
+`shape`, `ndim`, `asarray`, `ravel`, `hstack`, `min` ... are a line or two over the registry's
+primitives (reshape, transpose, concatenate, max); `_value` reads a traced value's concrete value (for
+the piecewise-constant functions and shape arguments), and `_stacking` wraps every public function so a
+list holding traced values is stacked first, as NumPy would convert it. Compositions, not registry
+entries: their derivatives are the primitives' own, so no rule is written twice.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+import functools
+import math
+from ..graph import Traced as _Traced
+from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import _max_front as max
+from ..ops.shape import (
+    _concatenate_front as concatenate,
+    _reshape_front as reshape,
+    _stack_front as stack,
+    _transpose_front as transpose,
+)
+
+
+pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
+
+
+def shape(x) -> tuple:
+    """The shape of an array, number or traced value."""
+    return x.shape if isinstance(x, (_np.ndarray, _Traced)) else _np.shape(x)
+
+
+def ndim(x) -> int:
+    """The number of axes of an array, number or traced value."""
+    return len(shape(x))
+
+
+def min(x, axis=None, keepdims=False, initial=None):
+    """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most).
+
+    >>> float(min(_np.array([1.0, 5.0, 2.0])))
+    1.0
+    """
+    return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial)
+
+
+amin = min
+
+
+def swapaxes(x, axis1, axis2):
+    """Swap two axes.
+
+    >>> swapaxes(_np.ones((2, 3, 4)), 0, 2).shape
+    (4, 3, 2)
+    """
+    axes = list(range(ndim(x)))
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+    return transpose(x, axes)
+
+
+def ravel(x):
+    """Flatten to one axis.
+
+    >>> ravel(_np.ones((2, 3))).shape
+    (6,)
+    """
+    return reshape(x, (-1,))
+
+
+def copy(x):
+    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value is immutable, so it is its own copy
+    (the API copies a result that is an input); a NumPy value is copied by NumPy.
+
+    >>> copy(_np.ones(2))
+    array([1., 1.])
+    """
+    return x if isinstance(x, _Traced) else _np.copy(x)
+
+
+def expand_dims(x, axis):
+    """Insert a length-1 axis at `axis`.
+
+    >>> expand_dims(_np.ones(3), 0).shape
+    (1, 3)
+    """
+    s = list(shape(x))
+    s.insert(axis % (len(s) + 1), 1)
+    return reshape(x, tuple(s))
+
+
+def squeeze(x, axis=None):
+    """Remove length-1 axes.
+
+    >>> squeeze(_np.ones((1, 3, 1))).shape
+    (3,)
+    """
+    s = shape(x)
+    drop = [i for i, n in enumerate(s) if n == 1] if axis is None else list(_axes(x, axis))
+    return reshape(x, tuple(n for i, n in enumerate(s) if i not in drop))
+
+
+def _float_dtype(fn, dtype):
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"{fn}(dtype={dtype}): difflab computes in float64 only")
+
+
+def hstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack along the second axis (the first for 1-D arrays), like `numpy.hstack` (an array given
+    alone is the sequence of its rows; numbers become 1-D).
+
+    >>> hstack([_np.ones(2), _np.ones(2)]).shape
+    (4,)
+    """
+    _float_dtype("hstack", dtype)
+    arrays = [atleast_1d(a) for a in arrays]
+    return concatenate(arrays, axis=0 if ndim(arrays[0]) == 1 else 1)
+
+
+def vstack(arrays, *, dtype=None, casting="same_kind"):
+    """Stack rows, like `numpy.vstack` (1-D arrays and numbers become rows; an array given alone is the
+    sequence of its rows).
+
+    >>> vstack([_np.ones(2), _np.ones(2)]).shape
+    (2, 2)
+    """
+    _float_dtype("vstack", dtype)
+    return concatenate([atleast_2d(a) for a in arrays], axis=0)
+
+
+def prod_shape(x) -> int:
+    """Number of entries of x (a static int, not traced).
+
+    >>> prod_shape(_np.ones((2, 3)))
+    6
+    """
+    return math.prod(shape(x))
+
+
+def asarray(x, dtype=None):
+    """An array from a number, array, traced value or (nested) list that may hold traced values.
+
+    >>> asarray([1.0, 2.0])
+    array([1., 2.])
+    """
+    if isinstance(x, _Traced):
+        return x
+    if isinstance(x, (list, tuple)) and _contains_traced(x):
+        return stack([asarray(v) for v in x])
+    return _np.asarray(x, dtype=dtype if dtype is not None else None)
+
+
+array = asarray
+
+
+def _contains_traced(x) -> bool:
+    if isinstance(x, (list, tuple)):
+        return builtins.any(_contains_traced(v) for v in x)
+    return isinstance(x, _Traced)
+
+
+#: functions whose arguments are sequences of arrays taken as they are (a list is not one array)
+_SEQUENCE_TAKING = frozenset(
+    {
+        "concatenate",
+        "stack",
+        "hstack",
+        "vstack",
+        "row_stack",
+        "dstack",
+        "column_stack",
+        "asarray",
+        "array",
+        "select",
+        "block",
+        "choose",
+        "piecewise",
+        "histogramdd",
+    }
+)
+
+
+def _stacking(fn, name=""):
+    """fn (published as `name`), with each list or tuple argument that holds traced values stacked into one array first
+    (`mean([a, b])` is `mean(stack([a, b]))`, as autograd.numpy does); other arguments as they are."""
+    if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
+        return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        for a in args:
+            if type(a) in (list, tuple) and _contains_traced(a):
+                args = tuple(asarray(v) if type(v) in (list, tuple) and _contains_traced(v) else v for v in args)
+                break
+        for k, v in kwargs.items():
+            if type(v) in (list, tuple) and _contains_traced(v):
+                kwargs[k] = asarray(v)
+        return fn(*args, **kwargs)
+
+    call.stacks_lists = True
+    return call
+
+
+def _take_along(a, axis, idx):
+    """a indexed along one axis by an int, slice or integer array."""
+    return a[(slice(None),) * (axis % ndim(a)) + (idx,)]
+
+
+def moveaxis(a, source, destination):
+    """Move axes to new positions, like `numpy.moveaxis`.
+
+    >>> moveaxis(_np.ones((2, 3, 4)), 0, -1).shape
+    (3, 4, 2)
+    """
+    n = ndim(a)
+    src = [s % n for s in ((source,) if isinstance(source, int) else source)]
+    dst = [d % n for d in ((destination,) if isinstance(destination, int) else destination)]
+    order = [i for i in range(n) if i not in src]
+    for d, s_ in sorted(zip(dst, src)):
+        order.insert(d, s_)
+    return transpose(a, order)
+
+
+def atleast_1d(*arys):
+    """Views with at least one axis.
+
+    >>> atleast_1d(1.0).shape
+    (1,)
+    """
+    res = [reshape(a, (1,)) if ndim(a) == 0 else a for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_2d(*arys):
+    """Views with at least two axes (a vector becomes a row).
+
+    >>> atleast_2d(_np.ones(3)).shape
+    (1, 3)
+    """
+    res = [reshape(a, (1,) * (2 - ndim(a)) + shape(a)) if ndim(a) < 2 else a for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+def atleast_3d(*arys):
+    """Views with at least three axes (a vector v becomes (1, n, 1), a matrix (m, n, 1)).
+
+    >>> atleast_3d(_np.ones(3)).shape
+    (1, 3, 1)
+    """
+
+    def one(a):
+        if ndim(a) == 0:
+            return reshape(a, (1, 1, 1))
+        if ndim(a) == 1:
+            return reshape(a, (1, shape(a)[0], 1))
+        return reshape(a, shape(a) + (1,)) if ndim(a) == 2 else a
+
+    res = [one(a) for a in arys]
+    return res[0] if len(res) == 1 else res
+
+
+# -- functions whose result is piecewise constant: computed on the values, never differentiated ----
+
+
+def _value(x):
+    """The concrete value of x; a traced x marks its trace specialised to the input values."""
+    while isinstance(x, _Traced):
+        x._trace.specialised = True
+        x = x.value
+    return x

@@ -1,0 +1,101 @@
+"""Arrays made from others: `zeros_like`, `ones_like`, `full_like` and the grids `linspace`,
+`logspace`, `geomspace` (differentiable in their end points).
+
+Compositions of the registry's elementwise primitives and broadcasting, so no rule of their own.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+from ..graph import Traced as _Traced
+from ..ops import log10
+from ..ops.shape import (
+    _broadcast_to_front as broadcast_to,
+    _concatenate_front as concatenate,
+    _reshape_front as reshape,
+)
+from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape
+
+
+def full_like(a, fill_value, dtype=None):
+    """A constant array of `fill_value` with a's shape (no derivative flows through it).
+
+    >>> full_like(_np.ones(2), 3.0)
+    array([3., 3.])
+    """
+    if isinstance(fill_value, _Traced):
+        return broadcast_to(fill_value, shape(a))
+    return _np.full(shape(a), fill_value, dtype=dtype or float)
+
+
+def zeros_like(a, dtype=None):
+    """A constant array of zeros with a's shape.
+
+    >>> zeros_like(_np.ones(2))
+    array([0., 0.])
+    """
+    return _np.zeros(shape(a), dtype=dtype or float)
+
+
+def ones_like(a, dtype=None):
+    """A constant array of ones with a's shape.
+
+    >>> ones_like(_np.ones(2))
+    array([1., 1.])
+    """
+    return _np.ones(shape(a), dtype=dtype or float)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (arrays give one column per element, along `axis`),
+    as start + (stop - start) * t for constant fractions t, so both ends are differentiable.
+
+    >>> linspace(1.0, 2.0, 3)
+    array([1. , 1.5, 2. ])
+    """
+    if dtype is not None and not _np.issubdtype(dtype, _np.floating):
+        raise TypeError(f"linspace(dtype={dtype}): difflab computes in float64 only")
+    num = int(num)
+    if num < 0:
+        raise ValueError(f"linspace: number of samples {num} must be non-negative")
+    div = (num - 1) if endpoint else num
+    fractions = _np.arange(num, dtype=float) / div if div > 0 else _np.zeros(num)
+    start, stop = asarray(start), asarray(stop)
+    span = stop - start
+    rank = builtins.max(ndim(start), ndim(span))
+    t = fractions.reshape((num,) + (1,) * rank)
+    out = start + span * t
+    if endpoint and num > 1:  # the last value is stop itself, as NumPy's is
+        out = concatenate([_take_along(out, 0, slice(0, -1)), reshape(stop + 0.0 * span, (1,) + shape(out)[1:])])
+    out = moveaxis(out, 0, axis) if rank else out
+    step = span / div if div > 0 else _np.nan * span
+    return (out, step) if retstep else out
+
+
+def logspace(start, stop, num=50, endpoint=True, base=10.0, dtype=None, axis=0):
+    """base ** linspace(start, stop), like `numpy.logspace` (both ends differentiable).
+
+    >>> logspace(0.0, 2.0, 3)
+    array([  1.,  10., 100.])
+    """
+    return asarray(base) ** linspace(start, stop, num, endpoint, dtype=dtype, axis=axis)
+
+
+def geomspace(start, stop, num=50, endpoint=True, dtype=None, axis=0):
+    """Numbers spaced evenly on a log scale from start to stop (of one sign), like `numpy.geomspace`:
+    the ends are start and stop themselves, as NumPy's are.
+
+    >>> geomspace(1.0, 100.0, 3)
+    array([  1.,  10., 100.])
+    """
+    sign = _np.sign(_np.asarray(_value(start), dtype=float))
+    if _np.any(sign == 0) or _np.any(sign != _np.sign(_value(stop))):
+        raise ValueError("geomspace takes a start and stop of the same sign, neither 0")
+    out = sign * logspace(log10(sign * start), log10(sign * stop), num, endpoint, dtype=dtype)
+    if num > 0:
+        ends = [reshape(asarray(start) + 0.0 * out[0], (1,) + shape(out)[1:])]
+        middle = out[1:-1] if endpoint and num > 1 else out[1:]
+        tail = [reshape(asarray(stop) + 0.0 * out[-1], (1,) + shape(out)[1:])] if endpoint and num > 1 else []
+        out = concatenate(ends + [middle] + tail)
+    return moveaxis(out, 0, axis) if ndim(out) > 1 else out

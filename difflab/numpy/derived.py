@@ -1,0 +1,202 @@
+"""Elementwise functions derived from primitives: `softplus`, `softmax`, `modf`, `divmod`, `frexp`,
+`ldexp`, `nextafter`, `piecewise`, `unwrap`, `float_power`, `matvec`/`vecmat` and the
+`cumulative_sum`/`cumulative_prod` of NumPy 2.
+
+Plain Python over the registry's primitives, so every method differentiates them with no rule of
+their own; a stable formula (softplus's max(x, 0) + log1p(e^-|x|)) is chosen here once.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+import math
+from .. import ops as _ops
+from ..ops import abs, exp, log1p, matmul, maximum, where
+from ..ops.reductions import _cumsum_front as _cumsum, _log_softmax_front as log_softmax
+from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape
+from .arrays import _take_along, _value, asarray, expand_dims, ndim, ravel, shape
+from .shapes import take
+from .reductions import cumprod
+
+
+def softplus(x):
+    """log(1 + e^x), stably as max(x, 0) + log1p(e^-|x|) (no stop_gradient for numeric to warn about;
+    every piece has a closed form, so symbolic's generated code does not overflow at x = 800).
+
+    At 0 the two kinks cancel by the convention table (max' = 1/2 at a tie, |x|' = 0): softplus'(0) = 1/2.
+
+    >>> builtins.round(float(softplus(0.0)), 12) == builtins.round(float(_np.log(2.0)), 12)
+    True
+    """
+    return maximum(x, 0.0) + log1p(exp(-abs(x)))
+
+
+def softmax(x, axis=-1):
+    """exp(x) normalised along `axis`, computed stably.
+
+    >>> softmax(_np.array([0.0, 0.0]))
+    array([0.5, 0.5])
+    """
+    return exp(log_softmax(x, axis=axis))
+
+
+def modf(x):
+    """The fractional and integral parts (x − trunc(x), trunc(x)), like `numpy.modf`: the fractional
+    part has derivative 1, the integral part 0.
+
+    >>> modf(_np.array([2.5, -1.25]))
+    (array([ 0.5 , -0.25]), array([ 2., -1.]))
+    """
+    whole = _ops.trunc(x)
+    return x - whole, whole
+
+
+def divmod(x1, x2):
+    """(floor_divide(x1, x2), mod(x1, x2)), like `numpy.divmod`: the quotient is piecewise constant
+    (derivative 0), the remainder differentiates as mod.
+
+    >>> divmod(_np.array([7.0]), 2.0)
+    (array([3.]), array([1.]))
+    """
+    if type(x1) in (int, float) and type(x2) in (int, float):  # (Python numbers: the builtin this shadows here)
+        return builtins.divmod(x1, x2)
+    return _ops.floor_divide(x1, x2), _ops.mod(x1, x2)
+
+
+def frexp(x):
+    """Mantissa and exponent (x = m · 2**e, 0.5 <= |m| < 1), like `numpy.frexp`: m = x · 2**−e with
+    the integer exponent read from the values, so dm/dx = 2**−e.
+
+    >>> frexp(_np.array([8.0]))
+    (array([0.5]), array([4], dtype=int32))
+    """
+    _, e = _np.frexp(_value(x))
+    return x * _np.ldexp(1.0, -e), e
+
+
+def ldexp(x1, x2):
+    """x1 · 2**x2 for integer exponents x2, like `numpy.ldexp` (differentiable in x1).
+
+    >>> ldexp(_np.array([1.5]), 3)
+    array([12.])
+    """
+    n = _np.asarray(_value(x2))
+    if n.dtype.kind not in "iub":
+        raise TypeError(f"ldexp takes integer exponents x2, not {n.dtype}")
+    return x1 * _np.ldexp(1.0, n)
+
+
+def nextafter(x1, x2):
+    """The next float after x1 towards x2, like `numpy.nextafter`: x1 plus a step read from the values,
+    so the derivative is 1 in x1 and 0 in x2 (the step is exact, so the value is NumPy's).
+
+    >>> bool(nextafter(1.0, 2.0) == 1.0 + _np.finfo(float).eps)
+    True
+    """
+    v1 = _np.asarray(_value(x1), dtype=float)
+    return x1 + (_np.nextafter(v1, _value(x2)) - v1)
+
+
+def piecewise(x, condlist, funclist, *args, **kw):
+    """Each function (or constant) of `funclist` where its condition holds, 0 elsewhere, like
+    `numpy.piecewise` (one more function than conditions: the otherwise case). As NumPy does, a
+    function sees only the entries its condition picks (so a branch's NaN never reaches another's
+    derivative); the conditions are read from their values.
+
+    >>> piecewise(_np.array([-1.0, 2.0]), [_np.array([True, False])], [lambda v: -v, lambda v: v * v])
+    array([1., 4.])
+    """
+    conds = [_np.asarray(_value(c), dtype=bool) for c in (condlist if type(condlist) in (list, tuple) else [condlist])]
+    if len(conds) and conds[0].ndim == 0 and ndim(x) != 0 and len(conds) == 1:
+        conds = [_np.broadcast_to(conds[0], shape(x))]
+    if len(funclist) == len(conds) + 1:
+        conds.append(~_np.any(conds, axis=0) if conds else _np.ones(shape(x), dtype=bool))
+    if len(funclist) != len(conds):
+        raise ValueError(f"piecewise takes {len(conds)} or {len(conds) + 1} functions, not {len(funclist)}")
+    flat, size = ravel(x), math.prod(shape(x))
+    res = _np.zeros(shape(x))
+    for c, f in zip(conds, funclist):
+        if not callable(f):
+            res = where(c, f, res)
+            continue
+        idx = _np.flatnonzero(_np.broadcast_to(c, shape(x)))
+        val = asarray(f(take(flat, idx), *args, **kw))
+        val = val + _np.zeros(len(idx)) if ndim(val) == 0 else val
+        res = where(c, reshape(_ops.scatter_add(val, idx=(idx,), shape=(size,)), shape(x)), res)
+    return res
+
+
+def unwrap(p, discont=None, axis=-1, *, period=2 * _np.pi):
+    """p with the jumps larger than `discont` (default period/2) corrected by multiples of `period`,
+    like `numpy.unwrap`: p plus a correction read from the values (derivative 1).
+
+    >>> unwrap(_np.array([0.0, 6.0]))
+    array([ 0.        , -0.28318531])
+    """
+    v = _np.asarray(_value(p), dtype=float)
+    dd = _np.diff(v, axis=axis)
+    discont = period / 2 if discont is None else discont
+    ddmod = _np.mod(dd + period / 2, period) - period / 2  # NumPy's steps, on the values
+    ddmod = _np.where((ddmod == -period / 2) & (dd > 0), period / 2, ddmod)
+    correct = _np.where(_np.abs(dd) < discont, 0.0, ddmod - dd)
+    first = _np.zeros_like(_np.take(v, [0], axis=axis))
+    return p + _np.concatenate([first, _np.cumsum(correct, axis=axis)], axis=axis)
+
+
+def _conj_if_complex(x):
+    return _ops.conj(x) if _np.iscomplexobj(_value(x)) else x
+
+
+def matvec(x1, x2, /):
+    """Matrix-vector products over the leading axes, like `numpy.matvec`.
+
+    >>> matvec(_np.eye(2), _np.array([1.0, 2.0]))
+    array([1., 2.])
+    """
+    return matmul(x1, expand_dims(x2, -1))[..., 0]
+
+
+def vecmat(x1, x2, /):
+    """Vector-matrix products conj(x1) · x2 over the leading axes, like `numpy.vecmat`.
+
+    >>> vecmat(_np.array([1.0, 2.0]), _np.eye(2))
+    array([1., 2.])
+    """
+    return matmul(expand_dims(_conj_if_complex(x1), -2), x2)[..., 0, :]
+
+
+def _cumulative(name, fn, identity):
+    def cumulative(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        if out is not None or (dtype is not None and not _np.issubdtype(dtype, _np.floating)):
+            raise ValueError(f"{name} takes no out= and float dtypes only")
+        if axis is None:
+            if ndim(x) > 1:
+                raise ValueError(f"{name}: an array of more than one dimension needs axis=")
+            axis = 0
+        res = fn(x, axis=axis)
+        if include_initial:
+            res = concatenate([identity + 0.0 * _take_along(x, axis, slice(0, 1)), res], axis=axis)
+        return res
+
+    cumulative.__name__ = cumulative.__qualname__ = name
+    cumulative.__doc__ = (
+        f"The cumulative {name.split('_')[1]} along `axis`, like `numpy.{name}` (include_initial: the "
+        f"identity {identity} first).\n\n    >>> {name}(_np.array([2.0, 3.0]), include_initial=True).shape\n    (3,)\n    "
+    )
+    return cumulative
+
+
+cumulative_sum = _cumulative("cumulative_sum", lambda x, axis: _cumsum(x, axis=axis), 0.0)
+
+
+cumulative_prod = _cumulative("cumulative_prod", lambda x, axis: cumprod(x, axis=axis), 1.0)
+
+
+def float_power(x1, x2):
+    """x1 ** x2 in float64 (difflab's values are float64 already), like `numpy.float_power`.
+
+    >>> float(float_power(2.0, 3.0))
+    8.0
+    """
+    return _ops.pow(x1, x2)

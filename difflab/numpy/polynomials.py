@@ -1,0 +1,199 @@
+"""Polynomials as NumPy's `numpy.poly*` functions see them (coefficient arrays, highest power
+first): `polyval`, `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`, `poly`, `roots`, `polyfit`,
+`vander`.
+
+Compositions of convolution, least squares and the eigenvalues of the companion matrix, so they
+differentiate through those; none needs a registry entry.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+from .. import ops as _ops
+from ..errors import UnsupportedOperationError as _UnsupportedOperationError
+from ..ops import matmul, real, sqrt
+from ..ops.reductions import _sum_front as sum
+from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape, _stack_front as stack
+from .arrays import _value, asarray, ndim, ravel, shape
+from .linear_algebra import _lstsq
+from .creation import zeros_like
+from .statistical import convolve
+
+
+def _poly_pad(p, n):
+    """p (1-D) with zeros in front, to length n."""
+    return p if shape(p)[0] == n else concatenate([_np.zeros(n - shape(p)[0]), p])
+
+
+def polyadd(a1, a2):
+    """Sum of two polynomials, like `numpy.polyadd`.
+
+    >>> polyadd(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
+    [1.0, 1.0, 2.0]
+    """
+    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    n = builtins.max(shape(a1)[0], shape(a2)[0])
+    return _poly_pad(a1, n) + _poly_pad(a2, n)
+
+
+def polysub(a1, a2):
+    """Difference of two polynomials, like `numpy.polysub`.
+
+    >>> polysub(_np.array([1.0, 2.0]), _np.array([1.0, 0.0, 0.0])).tolist()
+    [-1.0, 1.0, 2.0]
+    """
+    a1, a2 = ravel(asarray(a1)), ravel(asarray(a2))
+    n = builtins.max(shape(a1)[0], shape(a2)[0])
+    return _poly_pad(a1, n) - _poly_pad(a2, n)
+
+
+def polymul(a1, a2):
+    """Product of two polynomials (the convolution of their coefficients), like `numpy.polymul`.
+
+    >>> polymul(_np.array([1.0, 1.0]), _np.array([1.0, -1.0])).tolist()
+    [1.0, 0.0, -1.0]
+    """
+    return convolve(ravel(asarray(a1)), ravel(asarray(a2)))
+
+
+def polyder(p, m=1):
+    """The m-th derivative of a polynomial, like `numpy.polyder`.
+
+    >>> polyder(_np.array([1.0, 2.0, 3.0])).tolist()
+    [2.0, 2.0]
+    """
+    if m < 0:
+        raise ValueError("numpy.polyder: the order of derivative must be positive (see polyint)")
+    p = ravel(asarray(p))
+    for _ in range(int(m)):
+        n = shape(p)[0] - 1
+        p = p[:-1] * _np.arange(n, 0, -1.0) if n > 0 else p * 0.0
+    return p
+
+
+def polyint(p, m=1, k=None):
+    """The m-th antiderivative of a polynomial, integration constants k (a scalar or m of them; last
+    coefficient of each step), like `numpy.polyint`.
+
+    >>> polyint(_np.array([3.0, 2.0])).tolist()
+    [1.5, 2.0, 0.0]
+    """
+    if m < 0:
+        raise ValueError("numpy.polyint: the order of integral must be positive (see polyder)")
+    ks = [0.0] * int(m) if k is None else [k] * int(m) if ndim(k) == 0 else list(k)
+    if len(ks) < m:
+        raise ValueError("numpy.polyint: k must be a scalar or a sequence of length m")
+    p = ravel(asarray(p))
+    for step in range(int(m)):
+        top = p / _np.arange(shape(p)[0], 0, -1.0)
+        p = concatenate([top, reshape(asarray(ks[step]) * 1.0, (1,))])
+    return p
+
+
+def vander(x, N=None, increasing=False):
+    """Vandermonde matrix: columns x**(N-1), ..., x, 1 (increasing=True: 1, x, ...), like `numpy.vander`,
+    built by products (no 0**0 in the derivative).
+
+    >>> vander(_np.array([2.0, 3.0]), 3).tolist()
+    [[4.0, 2.0, 1.0], [9.0, 3.0, 1.0]]
+    """
+    if ndim(x) != 1:
+        raise ValueError(f"numpy.vander: x must be one-dimensional, got shape {shape(x)}")
+    n = shape(x)[0] if N is None else int(N)
+    cols = [x * 0.0 + 1.0] if n else []
+    while len(cols) < n:
+        cols.append(cols[-1] * x)
+    if not cols:
+        return _np.zeros((shape(x)[0], 0))
+    return stack(cols if increasing else cols[::-1], axis=1)
+
+
+def poly(seq_of_zeros):
+    """Coefficients of the monic polynomial with the given roots (a 2-D square array: of its
+    characteristic polynomial, through its eigenvalues), like `numpy.poly`.
+
+    >>> poly(_np.array([1.0, 2.0])).tolist()
+    [1.0, -3.0, 2.0]
+    """
+    z = seq_of_zeros
+    if ndim(z) == 2 and shape(z)[0] == shape(z)[1] and shape(z)[0] != 0:
+        z = _ops.eigvals(z)  # complex: the real matrix's characteristic polynomial is real
+        return real(_poly_from_roots(z))
+    if ndim(z) != 1:
+        raise ValueError("numpy.poly: input must be 1-D or a square 2-D array")
+    return _poly_from_roots(z)
+
+
+def _poly_from_roots(z):
+    a = _np.ones(1)
+    for i in range(shape(z)[0]):  # a · (x − z_i)
+        a = concatenate([a, _np.zeros(1)]) - z[i] * concatenate([_np.zeros(1), a])
+    return a
+
+
+def roots(p):
+    """Roots of a polynomial (highest power first), like `numpy.roots`: the eigenvalues of its companion
+    matrix, complex (as eig's; NumPy's dtype depends on the values), in LAPACK's order. Leading and
+    trailing zero coefficients are dropped as NumPy does (by value: piecewise constant); a trailing one
+    is a root 0. Their derivatives need distinct roots.
+
+    >>> sorted(roots(_np.array([1.0, -3.0, 2.0])).real.tolist())
+    [1.0, 2.0]
+    """
+    if ndim(p) != 1:
+        raise ValueError("numpy.roots: input must be a rank-1 array")
+    nonzero = _np.flatnonzero(_np.asarray(_value(p)) != 0)
+    if len(nonzero) == 0:
+        return _np.zeros(0, dtype=complex)
+    trailing = shape(p)[0] - int(nonzero[-1]) - 1
+    p = p[int(nonzero[0]) : int(nonzero[-1]) + 1]
+    n = shape(p)[0]
+    if n < 2:
+        return _np.zeros(trailing, dtype=complex)
+    top = reshape(-p[1:] / p[0], (1, n - 1))
+    found = _ops.eigvals(concatenate([top, _np.eye(n - 2, n - 1)], axis=0))
+    return concatenate([found, _np.zeros(trailing, dtype=complex)]) if trailing else found
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):
+    """Least-squares polynomial fit of degree `deg` (weights `w` on the residuals), like `numpy.polyfit`:
+    the lstsq solution on the (column-scaled) Vandermonde matrix; full=True also gives (residuals,
+    rank, singular values, rcond). y may be 2-D (one fit per column). cov is not supported.
+
+    >>> polyfit(_np.array([0.0, 1.0, 2.0]), _np.array([1.0, 3.0, 5.0]), 1).round(12).tolist()
+    [2.0, 1.0]
+    """
+    if cov:
+        raise _UnsupportedOperationError(
+            "numpy.polyfit(..., cov=True) is not supported on traced values; fit with full=True and form the covariance"
+        )
+    order = int(deg) + 1
+    if ndim(x) != 1 or shape(x)[0] == 0 or ndim(y) not in (1, 2) or shape(x)[0] != shape(y)[0]:
+        raise ValueError(
+            f"numpy.polyfit: x must be non-empty 1-D and y 1-D or 2-D of the same length, got {shape(x)}, {shape(y)}"
+        )
+    rcond = shape(x)[0] * _np.finfo(float).eps if rcond is None else rcond
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        lhs = lhs * reshape(w, (-1, 1))
+        rhs = rhs * (w if ndim(y) == 1 else reshape(w, (-1, 1)))
+    scale = sqrt(sum(lhs * lhs, axis=0))  # NumPy's column scaling: the same solution, better conditioned
+    if not full:  # the solution alone: no singular values in the graph (symbolic has pinv's closed form)
+        c = matmul(_ops.pinv(lhs / scale, rcond=float(rcond)), rhs)
+        return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1)))
+    c, resids, rank, s = _lstsq(lhs / scale, rhs, rcond)
+    return c / (scale if ndim(y) == 1 else reshape(scale, (-1, 1))), resids, rank, s, rcond
+
+
+def polyval(p, x):
+    """The polynomial with coefficients `p` (highest power first) at `x`, by Horner's rule as
+    `numpy.polyval` computes it (p, x or both may be traced).
+
+    >>> polyval(_np.array([1.0, 0.0, -2.0]), _np.array([0.0, 2.0]))
+    array([-2.,  2.])
+    """
+    y = zeros_like(x)
+    for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
+        y = y * x + p[k]
+    return y

@@ -1,0 +1,283 @@
+"""Reductions and statistics over axes built from the registry's sum, max, cumsum and prod:
+`var`, `std`, `average`, `ptp`, `clip`, `round`, `cumprod`, `diff` and the NaN-ignoring family
+(`nanmax`, `nanvar`, `nanquantile`, ...).
+
+Compositions rather than registry entries: their derivatives follow from the primitives' (a NaN is
+replaced before the reduction, so its derivative is zero, as in JAX).
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import math
+from .. import ops as _ops
+from ..ops import isnan, maximum, minimum, real, sqrt, where
+from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import (
+    _cumsum_front as _cumsum,
+    _prod_front as _prod,
+    _max_front as max,
+    _mean_front as mean,
+    _sum_front as sum,
+)
+from ..ops.shape import (
+    _broadcast_to_front as broadcast_to,
+    _concatenate_front as concatenate,
+    _reshape_front as reshape,
+    _stack_front as stack,
+)
+from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
+from .shapes import sort
+
+
+def clip(a, a_min=None, a_max=None, **kw):
+    """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
+
+    >>> clip(_np.array([-2.0, 0.5, 3.0]), 0.0, 1.0)
+    array([0. , 0.5, 1. ])
+    """
+    a_min = kw.pop("min", a_min)
+    a_max = kw.pop("max", a_max)
+    if kw:
+        raise TypeError(f"clip() got unexpected keyword arguments {sorted(kw)}")
+    if a_min is not None:
+        a = maximum(a, a_min)
+    return a if a_max is None else minimum(a, a_max)
+
+
+def round(a, decimals=0):
+    """Round to `decimals` digits, halves to even, like `numpy.round` (zero derivative: rint's).
+
+    >>> round(_np.array([0.5, 1.5, 2.345]), 2).tolist()
+    [0.5, 1.5, 2.35]
+    """
+    decimals = int(decimals)
+    if decimals == 0:
+        return _ops.rint(a)
+    if decimals > 0:  # NumPy's own order of operations, so the values agree to the last bit
+        scale = 10.0**decimals
+        return _ops.rint(a * scale) / scale
+    scale = 10.0**-decimals
+    return _ops.rint(a / scale) * scale
+
+
+around = round
+
+
+def _count(x, axis):
+    axes = range(ndim(x)) if axis is None else _axes(x, axis)
+    return math.prod(shape(x)[a] for a in axes)
+
+
+def var(a, axis=None, ddof=0, keepdims=False):
+    """Variance over `axis` with `ddof` delta degrees of freedom, like `numpy.var`.
+
+    >>> float(var(_np.array([1.0, 3.0])))
+    1.0
+    """
+    d = a - mean(a, axis=axis, keepdims=True)
+    square = real(d * _ops.conj(d)) if _ops.is_complex(d) else d * d  # |d|²: NumPy's variance of complex values is real
+    return sum(square, axis=axis, keepdims=keepdims) / float(_count(a, axis) - ddof)
+
+
+def std(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation over `axis` with `ddof`, like `numpy.std`.
+
+    >>> float(std(_np.array([1.0, 3.0])))
+    1.0
+    """
+    return sqrt(var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def average(a, axis=None, weights=None, returned=False, keepdims=False):
+    """Weighted mean over `axis`, like `numpy.average` (weights may be traced too).
+
+    >>> float(average(_np.array([1.0, 3.0]), weights=_np.array([3.0, 1.0])))
+    1.5
+    """
+    if weights is None:
+        avg, scale = mean(a, axis=axis, keepdims=keepdims), float(_count(a, axis))
+    else:
+        if ndim(weights) != ndim(a):  # 1-D weights along one axis
+            shape_ = [1] * ndim(a)
+            shape_[_axes(a, axis)[0]] = shape(weights)[0]
+            weights = reshape(weights, tuple(shape_))
+        scale = sum(broadcast_to(weights, shape(a)), axis=axis, keepdims=keepdims)
+        avg = sum(a * weights, axis=axis, keepdims=keepdims) / scale
+    return (avg, scale) if returned else avg
+
+
+def ptp(a, axis=None, keepdims=False):
+    """Peak to peak: max - min over `axis`.
+
+    >>> float(ptp(_np.array([1.0, 4.0, 2.0])))
+    3.0
+    """
+    return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
+
+
+def cumprod(a, axis=None):
+    """Cumulative product along `axis`, as a chain of products (right with zeros in the input).
+
+    >>> cumprod(_np.array([1.0, 2.0, 3.0]))
+    array([1., 2., 6.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = _axes(a, axis)[0]
+    parts = [_take_along(a, axis, 0)]
+    for k in range(1, shape(a)[axis]):
+        parts.append(parts[-1] * _take_along(a, axis, k))
+    return stack(parts, axis=axis)
+
+
+def diff(a, n=1, axis=-1):
+    """n-th differences along `axis`, like `numpy.diff`.
+
+    >>> diff(_np.array([1.0, 4.0, 9.0]))
+    array([3., 5.])
+    """
+    for _ in range(n):
+        a = _take_along(a, axis, slice(1, None)) - _take_along(a, axis, slice(None, -1))
+    return a
+
+
+def _nan_filled(a, fill):
+    """a with its NaN entries replaced by `fill` (their derivative 0, as JAX's nan-reductions give)."""
+    return where(isnan(a), fill, a)
+
+
+def nanmax(a, axis=None, keepdims=False):
+    """Maximum ignoring NaN, like `numpy.nanmax` (the derivative is 0 at NaN entries).
+
+    >>> float(nanmax(_np.array([1.0, _np.nan, 2.0])))
+    2.0
+    """
+    return max(_nan_filled(a, -_np.inf), axis=axis, keepdims=keepdims)
+
+
+def nanmin(a, axis=None, keepdims=False):
+    """Minimum ignoring NaN, like `numpy.nanmin`.
+
+    >>> float(nanmin(_np.array([1.0, _np.nan, 2.0])))
+    1.0
+    """
+    return -nanmax(-asarray(a), axis=axis, keepdims=keepdims)
+
+
+def nanprod(a, axis=None, keepdims=False):
+    """Product with NaN entries counted as 1, like `numpy.nanprod`.
+
+    >>> float(nanprod(_np.array([2.0, _np.nan, 3.0])))
+    6.0
+    """
+    return _prod(_nan_filled(a, 1.0), axis=axis, keepdims=keepdims)
+
+
+def nanvar(a, axis=None, ddof=0, keepdims=False):
+    """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
+    deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative.
+
+    >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    nan, values = isnan(a), _np.asarray(_value(a))
+    count = _np.sum(~_np.isnan(values), axis=axis, keepdims=keepdims)
+    filled = _nan_filled(a, 0.0)
+    dev = where(
+        nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True)
+    )
+    return sum(dev * dev, axis=axis, keepdims=keepdims) / (count - ddof)
+
+
+def nanstd(a, axis=None, ddof=0, keepdims=False):
+    """Standard deviation ignoring NaN, as sqrt(nanvar), like `numpy.nanstd`.
+
+    >>> float(nanstd(_np.array([1.0, _np.nan, 3.0])))
+    1.0
+    """
+    return sqrt(nanvar(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+def nancumsum(a, axis=None):
+    """Cumulative sum with NaN entries counted as 0, like `numpy.nancumsum`.
+
+    >>> nancumsum(_np.array([1.0, _np.nan, 2.0]))
+    array([1., 1., 3.])
+    """
+    return _cumsum(_nan_filled(a, 0.0), axis=axis)
+
+
+def nancumprod(a, axis=None):
+    """Cumulative product with NaN entries counted as 1, like `numpy.nancumprod`.
+
+    >>> nancumprod(_np.array([2.0, _np.nan, 3.0]))
+    array([2., 2., 6.])
+    """
+    return cumprod(_nan_filled(a, 1.0), axis=axis)
+
+
+def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
+    (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
+    the entries picked; an all-NaN slice gives NaN).
+
+    >>> float(nanquantile(_np.array([3.0, _np.nan, 1.0, 2.0]), 0.5))
+    2.0
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"nanquantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd, axes = ndim(a), axis
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    s = moveaxis(sort(a, axis=axis), axis, -1)  # (NaN last)
+    count = _np.sum(~_np.isnan(_np.moveaxis(_np.asarray(_value(a)), axis, -1)), axis=-1)
+    pos = q.reshape(q.shape + (1,) * count.ndim) * _np.maximum(count - 1, 0)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, _np.maximum(count - 1, 0)), pos - lo
+    lead = q.shape + count.shape
+    grid = tuple(_np.broadcast_to(g, lead) for g in _np.indices(count.shape))
+    pick = lambda i: s[grid + (_np.broadcast_to(i, lead),)]  # noqa: E731
+    below, above = pick(lo), pick(hi)
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)
+    res = where(_np.broadcast_to(count == 0, lead), _np.nan, res)
+    if keepdims:
+        res = reshape(
+            res, q.shape + ((1,) * nd if axes is None else _np.expand_dims(_np.empty(count.shape), axis).shape)
+        )
+    return res
+
+
+def nanpercentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """`nanquantile` of q / 100, like `numpy.nanpercentile`.
+
+    >>> float(nanpercentile(_np.array([1.0, _np.nan, 3.0]), 50))
+    2.0
+    """
+    return nanquantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median of the entries that are not NaN, like `numpy.nanmedian`.
+
+    >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+
+
+def ediff1d(ary, to_end=None, to_begin=None):
+    """Differences of consecutive entries of the flattened array, with `to_begin` and `to_end`
+    joined at the ends, like `numpy.ediff1d`.
+
+    >>> ediff1d(_np.array([1.0, 4.0, 9.0]), to_begin=0.0)
+    array([0., 3., 5.])
+    """
+    parts = [diff(ravel(ary))]
+    if to_begin is not None:
+        parts.insert(0, ravel(asarray(to_begin)))
+    if to_end is not None:
+        parts.append(ravel(asarray(to_end)))
+    return concatenate(parts) if len(parts) > 1 else parts[0]

@@ -1,0 +1,742 @@
+"""Shapes and indexing: moving, splitting, joining, repeating, sorting and selecting elements
+(`flip`, `roll`, `tile`, `take`, `split`, `pad`, `block`, `unique`, `sort`, `fftshift`, ...).
+
+Each is a composition of the registry's shape primitives (reshape, transpose, concatenate, gather
+through `_take_along`) with the index arithmetic done by NumPy on shapes and on piecewise-constant
+values (`argsort` for `sort`), so every differentiator differentiates them through those primitives.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+import itertools
+import math
+from ..graph import Traced as _Traced
+from ..ops import where
+from ..ops.core import normalize_axes as _axes
+from ..ops.shape import (
+    _broadcast_to_front as broadcast_to,
+    _concatenate_front as concatenate,
+    _reshape_front as reshape,
+    _stack_front as stack,
+    _transpose_front as transpose,
+)
+from .arrays import (
+    _contains_traced,
+    _take_along,
+    _value,
+    asarray,
+    atleast_3d,
+    expand_dims,
+    moveaxis,
+    ndim,
+    ravel,
+    shape,
+    swapaxes,
+    vstack,
+)
+from .piecewise_constant import argpartition, argsort
+from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
+
+
+def rollaxis(a, axis, start=0):
+    """Roll `axis` back until it lies at `start`, like `numpy.rollaxis`.
+
+    >>> rollaxis(_np.ones((2, 3, 4)), 2).shape
+    (4, 2, 3)
+    """
+    n = ndim(a)
+    axis, start = axis % n, start % (n + 1)
+    if axis < start:
+        start -= 1
+    return moveaxis(a, axis, start)
+
+
+def flip(m, axis=None):
+    """Reverse the order of elements along `axis` (all axes when None).
+
+    >>> flip(_np.array([1.0, 2.0]))
+    array([2., 1.])
+    """
+    axes = range(ndim(m)) if axis is None else _axes(m, axis)
+    idx = [slice(None)] * ndim(m)
+    for a in axes:
+        idx[a] = slice(None, None, -1)
+    return m[tuple(idx)]
+
+
+def fliplr(m):
+    """Reverse the columns.
+
+    >>> fliplr(_np.eye(2))[0]
+    array([0., 1.])
+    """
+    return flip(m, 1)
+
+
+def flipud(m):
+    """Reverse the rows.
+
+    >>> flipud(_np.eye(2))[0]
+    array([0., 1.])
+    """
+    return flip(m, 0)
+
+
+def rot90(m, k=1, axes=(0, 1)):
+    """Rotate by 90 degrees k times in the plane of `axes`, like `numpy.rot90`.
+
+    >>> rot90(_np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 4.],
+           [1., 3.]])
+    """
+    k %= 4
+    a0, a1 = axes
+    if k == 0:
+        return m
+    if k == 2:
+        return flip(flip(m, a0), a1)
+    perm = list(range(ndim(m)))
+    perm[a0], perm[a1] = perm[a1], perm[a0]
+    return transpose(flip(m, a1), perm) if k == 1 else flip(transpose(m, perm), a1)
+
+
+def roll(a, shift, axis=None):
+    """Shift elements cyclically along `axis` (of the flattened array when None).
+
+    >>> roll(_np.array([1.0, 2.0, 3.0]), 1)
+    array([3., 1., 2.])
+    """
+    if axis is None:
+        return reshape(roll(ravel(a), shift, 0), shape(a))
+    shifts = (shift,) if isinstance(shift, int) else tuple(shift)
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    for s_, ax in zip(shifts * (len(axes) if len(shifts) == 1 else 1), axes):
+        n = shape(a)[ax]
+        idx = (_np.arange(n) - s_) % n
+        a = _take_along(a, ax, idx)
+    return a
+
+
+def tile(A, reps):
+    """Repeat the whole array `reps` times along each axis, like `numpy.tile`.
+
+    >>> tile(_np.array([1.0, 2.0]), 2)
+    array([1., 2., 1., 2.])
+    """
+    reps = (reps,) if isinstance(reps, int) else tuple(reps)
+    n = builtins.max(ndim(A), len(reps))
+    A = reshape(A, (1,) * (n - ndim(A)) + shape(A))
+    reps = (1,) * (n - len(reps)) + reps
+    for ax, r in enumerate(reps):
+        if r != 1:
+            A = concatenate([A] * r, axis=ax)
+    return A
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element `repeats` times along `axis` (of the flattened array when None).
+
+    >>> repeat(_np.array([1.0, 2.0]), 2)
+    array([1., 1., 2., 2.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    n = shape(a)[axis]
+    idx = _np.repeat(_np.arange(n), repeats)
+    return _take_along(a, axis, idx)
+
+
+def take(a, indices, axis=None):
+    """Elements at `indices` along `axis` (of the flattened array when None).
+
+    >>> take(_np.array([1.0, 2.0, 3.0]), [2, 0])
+    array([3., 1.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    indices = _np.asarray(indices)
+    n = shape(a)[axis % ndim(a)]
+    return _take_along(a, axis, indices % n if indices.ndim else int(indices) % n)
+
+
+def take_along_axis(arr, indices, axis):
+    """Pick values by an index array that matches `arr` except along `axis`, like
+    `numpy.take_along_axis`.
+
+    >>> take_along_axis(_np.array([[1.0, 2.0]]), _np.array([[1, 0]]), 1)
+    array([[2., 1.]])
+    """
+    indices = _np.asarray(indices)
+    axis = axis % ndim(arr)
+    grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
+    idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
+    return arr[idx]
+
+
+def sort(a, axis=-1):
+    """Sorted copy along `axis`: values gathered by the permutation (which depends on the values, so
+    the trace is specialised to them); the derivative flows through the permutation.
+
+    >>> sort(_np.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argsort(a, axis=axis), axis)
+
+
+def partition(a, kth, axis=-1):
+    """Partitioned copy, like `numpy.partition` (the same arrangement: values gathered by NumPy's
+    argpartition of the values; the derivative flows through that permutation).
+
+    >>> float(partition(_np.array([3.0, 1.0, 2.0]), 1)[1])
+    2.0
+    """
+    if axis is None:
+        a, axis = ravel(a), 0
+    return take_along_axis(a, argpartition(a, kth, axis=axis), axis)
+
+
+def _split_points(n, indices_or_sections, exact):
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        if exact and n % k:
+            raise ValueError("array split does not result in an equal division")
+        sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+        return list(itertools.accumulate([0] + sizes))
+    return [0] + [int(i) for i in indices_or_sections] + [n]
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    """Split into pieces along `axis` (possibly unequal), like `numpy.array_split`.
+
+    >>> [p.shape for p in array_split(_np.ones(5), 2)]
+    [(3,), (2,)]
+    """
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=False)
+    return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal pieces (or at the given indices) along `axis`.
+
+    >>> [p.shape for p in split(_np.ones(4), 2)]
+    [(2,), (2,)]
+    """
+    pts = _split_points(shape(ary)[axis], indices_or_sections, exact=True)
+    return [_take_along(ary, axis, slice(lo, hi)) for lo, hi in zip(pts[:-1], pts[1:])]
+
+
+def hsplit(ary, indices_or_sections):
+    """Split along the second axis (the first for 1-D).
+
+    >>> len(hsplit(_np.ones((2, 4)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=1 if ndim(ary) > 1 else 0)
+
+
+def vsplit(ary, indices_or_sections):
+    """Split along the first axis.
+
+    >>> len(vsplit(_np.ones((4, 2)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=0)
+
+
+def dsplit(ary, indices_or_sections):
+    """Split along the third axis.
+
+    >>> len(dsplit(_np.ones((1, 2, 4)), 2))
+    2
+    """
+    return split(ary, indices_or_sections, axis=2)
+
+
+def dstack(tup):
+    """Stack along the third axis.
+
+    >>> dstack([_np.ones((2, 2)), _np.ones((2, 2))]).shape
+    (2, 2, 2)
+    """
+    return concatenate(atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(tup[0])], axis=2)
+
+
+def column_stack(tup):
+    """Stack 1-D arrays as columns (2-D arrays as they are).
+
+    >>> column_stack([_np.ones(2), _np.zeros(2)]).shape
+    (2, 2)
+    """
+    return concatenate([reshape(a, (-1, 1)) if ndim(a) < 2 else a for a in tup], axis=1)
+
+
+row_stack = vstack
+
+
+def append(arr, values, axis=None):
+    """Values appended at the end of `arr` (both flattened when axis is None).
+
+    >>> append(_np.ones(2), _np.zeros(1))
+    array([1., 1., 0.])
+    """
+    if axis is None:
+        return concatenate([ravel(arr), ravel(values)])
+    return concatenate([arr, values], axis=axis)
+
+
+def delete(arr, obj, axis=None):
+    """arr without the entries `obj` (an index, a slice or indices) along `axis` (of the flattened
+    array when None), like `numpy.delete`: a gather of the rest.
+
+    >>> delete(_np.array([1.0, 2.0, 3.0]), 1)
+    array([1., 3.])
+    """
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    keep = _np.delete(_np.arange(shape(arr)[axis]), obj)
+    return arr[(slice(None),) * axis + (keep,)]
+
+
+def insert(arr, obj, values, axis=None):
+    """arr with `values` inserted before the index `obj` (one int) along `axis` (of the flattened
+    array when None), like `numpy.insert`: a concatenation.
+
+    >>> insert(_np.array([1.0, 2.0]), 1, 5.0)
+    array([1., 5., 2.])
+    """
+    if not isinstance(obj, (int, _np.integer)):
+        raise ValueError("difflab's insert takes one integer index obj (use concatenate for several)")
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    axis = axis % ndim(arr)
+    n = shape(arr)[axis]
+    k = int(obj) + n if obj < 0 else int(obj)
+    if ndim(values) == 0 or ndim(values) < ndim(arr):
+        values = broadcast_to(
+            expand_dims(values, axis) if ndim(values) else values, shape(arr)[:axis] + (1,) + shape(arr)[axis + 1 :]
+        )
+    cut = [(slice(None),) * axis + (slice(None, k),), (slice(None),) * axis + (slice(k, None),)]
+    return concatenate([arr[cut[0]], values + 0.0, arr[cut[1]]], axis=axis)
+
+
+def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
+    """Coordinate arrays from 1-D coordinate vectors, like `numpy.meshgrid` ('xy' or 'ij' indexing;
+    sparse gives the broadcastable views' shapes).
+
+    >>> [m.shape for m in meshgrid(_np.ones(2), _np.ones(3))]
+    [(3, 2), (3, 2)]
+    """
+    nd = len(xi)
+    outs = [reshape(x, (1,) * k + (-1,) + (1,) * (nd - k - 1)) for k, x in enumerate(xi)]
+    if indexing == "xy" and nd > 1:
+        outs = [swapaxes(o, 0, 1) for o in outs]
+    if sparse:
+        return tuple(outs)
+    full = tuple(builtins.max(shape(o)[k] for o in outs) for k in range(nd))
+    return tuple(broadcast_to(o, full) for o in outs)
+
+
+def _running(reduce):
+    def accumulate(a, axis=0):
+        """The running maximum (minimum) along `axis` as a gather of the values where it was attained
+        (read from the values: the trace is specialised to them)."""
+        v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
+        grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
+        at = _np.maximum.accumulate(_np.where(v == reduce.accumulate(v, axis=0), grid, 0), axis=0)
+        rest = _np.indices(v.shape[1:]) if v.ndim > 1 else ()
+        picked = moveaxis(a, axis, 0)[(at,) + tuple(_np.broadcast_to(r, v.shape) for r in rest)]
+        return moveaxis(picked, 0, axis)
+
+    return accumulate
+
+
+def pad(array, pad_width, mode="constant", constant_values=0.0):
+    """Pad with a constant, the edge values, the reflection (without or with the edge: 'reflect',
+    'symmetric') or the other end ('wrap'), like `numpy.pad`.
+
+    >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
+    array([1., 1., 2., 2.])
+    """
+    # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
+    # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
+    widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
+    for ax, (lo, hi) in enumerate(widths):
+        n = shape(array)[ax]
+        if mode == "constant":
+            parts = []
+            if lo:
+                parts.append(_np.full(shape(array)[:ax] + (lo,) + shape(array)[ax + 1 :], float(constant_values)))
+            parts.append(array)
+            if hi:
+                parts.append(_np.full(shape(array)[:ax] + (hi,) + shape(array)[ax + 1 :], float(constant_values)))
+            array = concatenate(parts, axis=ax) if len(parts) > 1 else array
+            continue
+        if mode == "edge":
+            idx = _np.clip(_np.arange(-lo, n + hi), 0, n - 1)
+        elif mode == "reflect":
+            period = 2 * (n - 1)
+            k = _np.arange(-lo, n + hi) % period
+            idx = _np.where(k < n, k, period - k)
+        elif mode == "symmetric":  # the edge repeated: ... x1 x0 | x0 x1 ...
+            k = _np.arange(-lo, n + hi) % (2 * n)
+            idx = _np.where(k < n, k, 2 * n - 1 - k)
+        elif mode == "wrap":
+            idx = _np.arange(-lo, n + hi) % n
+        else:
+            raise ValueError(
+                f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect, symmetric, wrap)"
+            )
+        array = _take_along(array, ax, idx)
+    return array
+
+
+def apply_along_axis(func1d, axis, arr, *args, **kwargs):
+    """func1d applied to each 1-D slice of arr along `axis` (one call per slice, traced), its results
+    stacked where the axis was, like `numpy.apply_along_axis`.
+
+    >>> apply_along_axis(lambda v: v[::-1], 1, _np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[2., 1.],
+           [4., 3.]])
+    """
+    axis = axis % ndim(arr)
+    m = moveaxis(arr, axis, -1)
+    outer = shape(m)[:-1]
+    results = [func1d(m[i], *args, **kwargs) for i in _np.ndindex(outer)]
+    inner = shape(results[0])
+    out = reshape(stack(results), outer + inner)
+    k = len(inner)
+    return moveaxis(out, list(range(len(outer), len(outer) + k)), list(range(axis, axis + k))) if k else out
+
+
+def _sliding_window_view(x, window_shape, axis=None, *, subok=False, writeable=False):
+    """`numpy.lib.stride_tricks.sliding_window_view`: every window of `window_shape` along `axis` (all
+    axes when None; distinct axes), the window's axes last, as a gather (a copy, not a view)."""
+    shape_ = (window_shape,) if isinstance(window_shape, (int, _np.integer)) else tuple(window_shape)
+    axes = tuple(range(ndim(x))) if axis is None else ((axis,) if isinstance(axis, (int, _np.integer)) else tuple(axis))
+    axes = tuple(a % ndim(x) for a in axes)
+    if len(axes) != len(shape_) or len(set(axes)) != len(axes) or writeable:
+        raise ValueError(
+            f"sliding_window_view takes one window size per axis, distinct axes and writeable=False; got window_shape "
+            f"{window_shape!r} for axis {axis!r}"
+        )
+    nd = ndim(x)
+    for k, (ax, w) in enumerate(zip(axes, shape_)):
+        n = shape(x)[ax]
+        if not 0 <= w <= n:
+            raise ValueError(f"sliding_window_view's window {w} does not fit axis {ax} of length {n}")
+        idx = _np.arange(n - w + 1)[:, None] + _np.arange(w)[None, :]
+        x = moveaxis(x[(slice(None),) * ax + (idx,)], ax + 1, nd + k)
+    return x
+
+
+def select(condlist, choicelist, default=0.0):
+    """choicelist[k] where condlist[k] is the first true condition, else `default`, like
+    `numpy.select` (a chain of `where`: the derivative flows to the choice taken).
+
+    >>> select([_np.array([True, False]), _np.array([True, True])], [_np.ones(2), 2.0 * _np.ones(2)], -1.0)
+    array([1., 2.])
+    """
+    if len(condlist) != len(choicelist):
+        raise ValueError(f"select: {len(condlist)} conditions but {len(choicelist)} choices (one choice per condition)")
+    out = default
+    for cond, choice in reversed(list(zip(condlist, choicelist))):  # the first true condition wins
+        out = where(cond, choice, out)  # (where broadcasts the conditions, choices and default together)
+    return out
+
+
+def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+    """The cross product of 3-vectors (or 2-vectors, as NumPy: a 2-vector has a zero third
+    component, and two 2-vectors give the scalar z component) along the given axes, like `numpy.cross`.
+
+    >>> cross(_np.array([1.0, 0.0, 0.0]), _np.array([0.0, 1.0, 0.0]))
+    array([0., 0., 1.])
+    """
+    if axis is not None:
+        axisa = axisb = axisc = axis
+    a, b = moveaxis(a, axisa, -1), moveaxis(b, axisb, -1)
+    na, nb = shape(a)[-1], shape(b)[-1]
+    if na not in (2, 3) or nb not in (2, 3):
+        raise ValueError(
+            f"cross: incompatible dimensions for cross product (dimension must be 2 or 3), got {na} and {nb}"
+        )
+    a0, a1, b0, b1 = a[..., 0], a[..., 1], b[..., 0], b[..., 1]
+    z = a0 * b1 - a1 * b0
+    if na == 2 and nb == 2:
+        return z
+    a2 = a[..., 2] if na == 3 else 0.0
+    b2 = b[..., 2] if nb == 3 else 0.0
+    x, y = a1 * b2 - a2 * b1, a2 * b0 - a0 * b2
+    return moveaxis(stack(broadcast_arrays(x, y, z), axis=-1), -1, axisc)
+
+
+def unstack(x, /, *, axis=0):
+    """The slices of x along `axis`, as a tuple, like `numpy.unstack`.
+
+    >>> unstack(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1]
+    array([3., 4.])
+    """
+    return tuple(_take_along(x, axis, i) for i in range(shape(x)[axis]))
+
+
+def _block_depth(arrays):
+    return 1 + _block_depth(arrays[0]) if type(arrays) is list else 0
+
+
+def _block(arrays, depth, rank):
+    if type(arrays) is not list:
+        return reshape(arrays, (1,) * (rank - ndim(arrays)) + shape(arrays))
+    return concatenate([_block(a, depth - 1, rank) for a in arrays], axis=-depth)
+
+
+def block(arrays):
+    """An array assembled from nested lists of blocks, like `numpy.block`: the innermost lists join
+    along the last axis, the next ones along the one before.
+
+    >>> block([[_np.eye(1), _np.zeros((1, 1))]]).shape
+    (1, 2)
+    """
+    depth = _block_depth(arrays)
+
+    def rank(a):
+        return builtins.max(rank(b) for b in a) if type(a) is list else ndim(a)
+
+    return _block(arrays, depth, builtins.max(depth, rank(arrays)))
+
+
+def resize(a, new_shape):
+    """An array of `new_shape` filled with a's flattened entries, repeated as needed, like
+    `numpy.resize`.
+
+    >>> resize(_np.array([1.0, 2.0]), (3,))
+    array([1., 2., 1.])
+    """
+    new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
+    n, size = math.prod(new_shape), math.prod(shape(a))
+    if size == 0 or n == 0:
+        return _np.zeros(new_shape) if size == 0 else reshape(ravel(a)[:0], new_shape)
+    return reshape(take(ravel(a), _np.arange(n) % size), new_shape)
+
+
+def trim_zeros(filt, trim="fb", axis=None):
+    """filt without its leading ('f') and trailing ('b') zeros, like `numpy.trim_zeros` of a 1-D
+    array (which entries are zero is read from the values: the trace is specialised to them).
+
+    >>> trim_zeros(_np.array([0.0, 1.0, 0.0, 2.0, 0.0]))
+    array([1., 0., 2.])
+    """
+    if ndim(filt) != 1 or axis is not None:
+        raise ValueError(f"trim_zeros takes a 1-D array and no axis, not shape {shape(filt)}")
+    nz = _np.flatnonzero(_np.asarray(_value(filt)))
+    if nz.size == 0:
+        return filt[:0]
+    lo = int(nz[0]) if "f" in trim.lower() else 0
+    hi = int(nz[-1]) + 1 if "b" in trim.lower() else shape(filt)[0]
+    return filt[lo:hi]
+
+
+def compress(condition, a, axis=None):
+    """The slices of a along `axis` where `condition` is true, like `numpy.compress` (the condition is
+    read from its values).
+
+    >>> compress([False, True], _np.array([1.0, 2.0]))
+    array([2.])
+    """
+    return take(a, _np.flatnonzero(_np.asarray(_value(condition))), axis=axis)
+
+
+def extract(condition, arr):
+    """The entries of the flattened arr where the flattened condition is true, like `numpy.extract`.
+
+    >>> extract(_np.array([True, False]), _np.array([1.0, 2.0]))
+    array([1.])
+    """
+    return take(ravel(arr), _np.flatnonzero(_np.ravel(_value(condition)))[: math.prod(shape(arr))])
+
+
+def choose(a, choices, mode="raise"):
+    """Each entry taken from the choice its index in `a` names, like `numpy.choose` (mode 'raise',
+    'wrap' or 'clip'; the indices are read from their values).
+
+    >>> choose(_np.array([1, 0]), [_np.array([1.0, 2.0]), _np.array([3.0, 4.0])])
+    array([3., 2.])
+    """
+    idx = _np.asarray(_value(a))
+    n = len(choices)
+    if mode == "wrap":
+        idx = idx % n
+    elif mode == "clip":
+        idx = _np.clip(idx, 0, n - 1)
+    elif idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"choose: an index in a is outside [0, {n}) (mode='raise')")
+    res = choices[0] + 0.0 * _np.zeros(idx.shape)
+    for i in range(1, n):
+        res = where(idx == i, choices[i], res)
+    return res
+
+
+def unique(
+    ar, return_index=False, return_inverse=False, return_counts=False, axis=None, *, equal_nan=True, sorted=True
+):
+    """The sorted distinct entries of the flattened array, like `numpy.unique`: gathered from the
+    entries NumPy picks, so the derivative flows through them (as sort's does); the indices, inverse
+    and counts are constants (read from the values: the trace is specialised to them).
+
+    >>> unique(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    if axis is not None:
+        raise ValueError("unique: difflab takes axis=None only (the distinct entries of the flattened array)")
+    values = _np.asarray(_value(ar))
+    _, index, inverse, counts = _np.unique(values, True, True, True, equal_nan=equal_nan)
+    out = take(ravel(ar), index)
+    extra = [
+        e
+        for e, want in ((index, return_index), (inverse.reshape(values.shape), return_inverse), (counts, return_counts))
+        if want
+    ]
+    return (out, *extra) if extra else out
+
+
+def _unique_result(name, x):
+    """NumPy's `name` (unique_all, unique_counts, ...) of x's values, with its `values` gathered from
+    the entries NumPy picks (so differentiable, as unique's are); the other fields constants."""
+    values = _np.asarray(_value(x))
+    picked = take(ravel(x), _np.unique_all(values).indices)
+    if name == "unique_values":
+        return picked
+    res = getattr(_np, name)(values)
+    return type(res)(picked, *res[1:])
+
+
+def unique_values(x):
+    """The distinct entries, like `numpy.unique_values` (differentiable through the entries picked).
+
+    >>> unique_values(_np.array([2.0, 1.0, 2.0]))
+    array([1., 2.])
+    """
+    return _unique_result("unique_values", x)
+
+
+def unique_counts(x):
+    """(values, counts), like `numpy.unique_counts` (the counts constants).
+
+    >>> unique_counts(_np.array([2.0, 1.0, 2.0])).counts
+    array([1, 2])
+    """
+    return _unique_result("unique_counts", x)
+
+
+def unique_inverse(x):
+    """(values, inverse_indices), like `numpy.unique_inverse`.
+
+    >>> unique_inverse(_np.array([2.0, 1.0, 2.0])).inverse_indices
+    array([1, 0, 1])
+    """
+    return _unique_result("unique_inverse", x)
+
+
+def unique_all(x):
+    """(values, indices, inverse_indices, counts), like `numpy.unique_all`.
+
+    >>> unique_all(_np.array([2.0, 1.0, 2.0])).indices
+    array([1, 0])
+    """
+    return _unique_result("unique_all", x)
+
+
+def _set_operation(name):
+    fn = getattr(_np, name)
+
+    def set_operation(ar1, ar2, *args, **kwargs):
+        both = concatenate([ravel(asarray(ar1)), ravel(asarray(ar2))])
+        values = _np.asarray(_value(both))
+        res = fn(_value(ar1), _value(ar2), *args, **kwargs)
+        if type(res) is tuple or not _contains_traced((ar1, ar2)):  # (intersect1d's return_indices: as NumPy's)
+            return res
+        distinct, first = _np.unique(values, return_index=True)
+        return take(both, first[_np.searchsorted(distinct, res)])
+
+    set_operation.__name__ = set_operation.__qualname__ = name
+    set_operation.__doc__ = (
+        f"`numpy.{name}` (sorted distinct values) gathered from the entries of ar1 and ar2 that hold them, so "
+        f"differentiable through those (the first of equal entries); which they are is read from the values.\n\n"
+        f"    >>> {name}(_np.array([1.0, 2.0]), _np.array([2.0, 3.0])).size > 0\n    True\n    "
+    )
+    set_operation.__module__ = __name__
+    return set_operation
+
+
+intersect1d = _set_operation("intersect1d")
+
+
+union1d = _set_operation("union1d")
+
+
+setdiff1d = _set_operation("setdiff1d")
+
+
+setxor1d = _set_operation("setxor1d")
+
+
+def apply_over_axes(func, a, axes):
+    """func(a, axis) applied for each axis in turn, the axis kept (length 1) when func drops it, like
+    `numpy.apply_over_axes`.
+
+    >>> apply_over_axes(sum, _np.ones((2, 3)), [0, 1])
+    array([[6.]])
+    """
+    for axis in [axes] if _np.ndim(axes) == 0 else axes:
+        res = func(a, axis)
+        a = res if ndim(res) == ndim(a) else expand_dims(res, axis)
+    return a
+
+
+def astype(x, dtype, /, *, copy=True, device=None):
+    """x as `dtype`, like `numpy.astype`: a float dtype keeps a traced x (difflab computes in float64);
+    an integer or boolean one would fix the result at the traced values, and is refused as x.astype is.
+
+    >>> astype(_np.array([1.5]), _np.float64)
+    array([1.5])
+    """
+    return x.astype(dtype) if isinstance(x, _Traced) else _np.astype(x, dtype, copy=copy)
+
+
+def _fftshift(x, axes=None, sign=1):
+    axes = tuple(range(ndim(x))) if axes is None else _axes(x, axes)
+    if not axes:
+        return x
+    return roll(x, tuple(sign * (shape(x)[ax] // 2) for ax in axes), axes)
+
+
+def _fft_fftshift(x, axes=None):
+    """The zero-frequency term moved to the centre, like `numpy.fft.fftshift`: a roll by n // 2 along
+    each axis in `axes` (all by default); same shape as x. (An FFT itself is complex: not differentiated.)
+
+    >>> _fft_fftshift(_np.arange(5.0)).tolist()
+    [3.0, 4.0, 0.0, 1.0, 2.0]
+    """
+    return _fftshift(x, axes, 1)
+
+
+def _fft_ifftshift(x, axes=None):
+    """The inverse of `fft.fftshift`, like `numpy.fft.ifftshift`: a roll by -(n // 2) along each axis.
+
+    >>> _fft_ifftshift(_np.arange(5.0)).tolist()
+    [2.0, 3.0, 4.0, 0.0, 1.0]
+    """
+    return _fftshift(x, axes, -1)
+
+
+def broadcast_arrays(*args):
+    """The arguments broadcast against each other.
+
+    >>> [a.shape for a in broadcast_arrays(_np.ones(2), _np.ones((3, 1)))]
+    [(3, 2), (3, 2)]
+    """
+    target = _np.broadcast_shapes(*[shape(a) for a in args])
+    return [broadcast_to(a, target) for a in args]

@@ -1,0 +1,342 @@
+"""Statistics and sampled data: `quantile`, `percentile`, `median`, `cov`, `corrcoef`, `nansum`,
+`nanmean`, `histogram` (its edges), `bincount`, `interp`, `gradient`, `trapezoid`, `convolve`,
+`correlate`.
+
+Built from sorts, gathers, sums and products (the modules below), so their derivatives are those of
+the primitives; the piecewise-constant parts (bin indices, sort order) are computed on the values.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+import builtins
+import functools
+from .. import ops as _ops
+from ..errors import UnsupportedOperationError as _UnsupportedOperationError
+from ..graph import Traced as _Traced
+from ..ops import isnan, matmul, real, sqrt, where
+from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import _max_front as max, _mean_front as mean, _sum_front as sum
+from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape, _transpose_front as transpose
+from .arrays import (
+    _contains_traced,
+    _take_along,
+    _value,
+    asarray,
+    atleast_2d,
+    expand_dims,
+    min,
+    moveaxis,
+    ndim,
+    ravel,
+    shape,
+    squeeze,
+)
+from .shapes import flip, sort, take
+from .reductions import clip, diff
+from .linear_algebra import diagonal
+from .creation import linspace
+
+
+def gradient(f, *varargs, axis=None):
+    """Finite-difference gradient (second order inside, first order at the edges), like
+    `numpy.gradient` with unit or scalar spacing.
+
+    >>> gradient(_np.array([1.0, 4.0, 9.0]))
+    array([3., 4., 5.])
+    """
+    axes = list(range(ndim(f))) if axis is None else list(_axes(f, axis))
+    spacing = [float(v) for v in varargs] or [1.0]
+    spacing = spacing * len(axes) if len(spacing) == 1 else spacing
+    outs = []
+    for ax, h in zip(axes, spacing):
+        inner_ = (_take_along(f, ax, slice(2, None)) - _take_along(f, ax, slice(None, -2))) / (2.0 * h)
+        first = (_take_along(f, ax, slice(1, 2)) - _take_along(f, ax, slice(0, 1))) / h
+        last = (_take_along(f, ax, slice(-1, None)) - _take_along(f, ax, slice(-2, -1))) / h
+        outs.append(concatenate([first, inner_, last], axis=ax))
+    return outs[0] if len(outs) == 1 else tuple(outs)  # NumPy 2 gives a tuple for several axes
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):
+    """The bin edges `histogram` would use, like `numpy.histogram_bin_edges`.
+
+    >>> histogram_bin_edges(_np.array([0.0, 1.0]), bins=2)
+    array([0. , 0.5, 1. ])
+    """
+    return histogram(a, bins, range, weights=weights)[1]
+
+
+def convolve(a, v, mode="full"):
+    """Discrete linear convolution of two 1-D arrays ('full', 'same', 'valid'), as a matrix product
+    with a constant Toeplitz index pattern.
+
+    >>> convolve(_np.array([1.0, 2.0]), _np.array([1.0, 1.0]))
+    array([1., 3., 2.])
+    """
+    n, m = shape(a)[0], shape(v)[0]
+    if m > n:
+        a, v, n, m = v, a, m, n
+    full = n + m - 1
+    k = _np.arange(full)[:, None] - _np.arange(m)[None, :]  # output k takes a[k - j] v[j]
+    valid = (k >= 0) & (k < n)
+    rows = a[(_np.where(valid, k, 0),)] * valid
+    out = sum(rows * v, axis=1)
+    if mode == "full":
+        return out
+    if mode == "same":
+        lo = (m - 1) // 2
+        return out[lo : lo + n]
+    if mode == "valid":
+        return out[m - 1 : n]
+    raise ValueError(f"convolve mode must be 'full', 'same' or 'valid', not {mode!r}")
+
+
+def bincount(x, weights=None, minlength=0):
+    """Occurrences of each non-negative integer in `x`, or with `weights` the sum of the weights at
+    each (a segment sum), like `numpy.bincount`; the weights may be traced, `x` is read as values.
+
+    >>> bincount(_np.array([0, 2, 2]), weights=_np.array([1.0, 2.0, 3.0]))
+    array([1., 0., 5.])
+    """
+    x = _np.asarray(_value(x))
+    if weights is None:
+        return _np.bincount(x, minlength=minlength)
+    if x.ndim != 1 or shape(weights) != x.shape or (x.size and (x.dtype.kind not in "iu" or x.min() < 0)):
+        raise ValueError(
+            f"bincount takes 1-D non-negative integers x and weights of x's shape, not x {x.dtype}{list(x.shape)} "
+            f"and weights of shape {shape(weights)}"
+        )
+    n = builtins.max(int(x.max()) + 1 if x.size else 0, minlength)
+    return _ops.scatter_add(weights, idx=(x,), shape=(n,))
+
+
+def nansum(a, axis=None, keepdims=False):
+    """Sum with NaN elements counted as 0 (their derivative is 0), like `numpy.nansum`.
+
+    >>> float(nansum(_np.array([1.0, _np.nan, 2.0])))
+    3.0
+    """
+    return sum(where(isnan(a), 0.0, a), axis=axis, keepdims=keepdims)
+
+
+def nanmean(a, axis=None, keepdims=False):
+    """Mean of the elements that are not NaN, like `numpy.nanmean` (which elements are NaN is read
+    from the values: the trace is specialised to them).
+
+    >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
+    1.5
+    """
+    count = _np.sum(~_np.isnan(_value(a)), axis=axis, keepdims=keepdims)
+    return nansum(a, axis=axis, keepdims=keepdims) / count
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th quantiles along `axis` by NumPy's default 'linear' method: the sorted values at
+    q·(n − 1), interpolated between the two around it (the derivative flows through the sort's
+    permutation, so the trace is specialised to the values); q's axes come first, as NumPy's.
+
+    >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25])
+    array([2.5 , 1.75])
+    """
+    q = _np.asarray(_value(q), dtype=float)
+    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
+        raise ValueError(f"quantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    pos = q * (n - 1)
+    lo = _np.floor(pos).astype(int)
+    hi, t = _np.minimum(lo + 1, n - 1), pos - lo
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    below, above = s[(lo,)], s[(hi,)]
+    t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
+    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+    if keepdims:
+        res = reshape(
+            res,
+            q.shape + (1,) * nd if nd != ndim(a) else q.shape + shape(s)[1 : axis + 1] + (1,) + shape(s)[axis + 1 :],
+        )
+    return res
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
+    """The q-th percentiles (q in [0, 100]), as `quantile` of q / 100, like `numpy.percentile`.
+
+    >>> float(percentile(_np.array([1.0, 2.0, 3.0]), 50))
+    2.0
+    """
+    return quantile(a, _np.asarray(_value(q), dtype=float) / 100, axis, out, overwrite_input, method, keepdims)
+
+
+def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The median along `axis` (the mean of the two middle values for an even count), like
+    `numpy.median`.
+
+    >>> float(median(_np.array([3.0, 1.0, 2.0, 4.0])))
+    2.5
+    """
+    if out is not None:
+        raise ValueError("median takes no out=")
+    nd = ndim(a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    s = moveaxis(sort(a, axis=axis), axis, 0)
+    res = s[(n - 1) // 2] if n % 2 else mean(s[(n // 2 - 1) : (n // 2 + 1)], axis=0)
+    if keepdims:
+        res = reshape(res, (1,) * nd) if nd != ndim(a) else expand_dims(res, axis)
+    return res
+
+
+def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
+    """Covariance matrix of the variables in m's rows (columns with rowvar=False), like `numpy.cov`
+    (unweighted; NumPy squeezes the result: one variable gives a 0-d array).
+
+    >>> cov(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    if fweights is not None or aweights is not None:
+        raise ValueError("cov's fweights and aweights are not supported by difflab")
+    X = atleast_2d(m)
+    if not rowvar and shape(X)[0] != 1:
+        X = transpose(X)
+    if y is not None:
+        Y = atleast_2d(y)
+        X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
+    ddof = (0 if bias else 1) if ddof is None else ddof
+    Xc = X - mean(X, axis=1, keepdims=True)
+    c = matmul(Xc, transpose(_ops.conj(Xc))) / float(shape(X)[1] - ddof)
+    return squeeze(c)
+
+
+def corrcoef(x, y=None, rowvar=True, *, dtype=None):
+    """Pearson correlation coefficients, cov / (σᵢσⱼ) clipped to [−1, 1], like `numpy.corrcoef`.
+
+    >>> corrcoef(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
+    array([[ 1., -1.],
+           [-1.,  1.]])
+    """
+    c = cov(x, y, rowvar)
+    if ndim(c) == 0:
+        return c / c
+    sd = sqrt(real(diagonal(c)))
+    c = c / sd[:, None] / sd[None, :]
+    return clip(c, -1.0, 1.0)
+
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
+    fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
+    is read from the values (the trace is specialised to them).
+
+    >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
+    array([1., 6.])
+    """
+    xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
+        raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
+    j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)
+    x0, f0, f1 = take(xp, j), take(fp, j), take(fp, j + 1)
+    y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
+    y = where(xv < xpv[0], fp[0] if left is None else left, y)
+    return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+
+
+def correlate(a, v, mode="valid"):
+    """Cross-correlation of two 1-D sequences, sum_n a[n + k] conj(v[n]), like `numpy.correlate`:
+    a convolution with v reversed (and a swap, reversed, when v is the longer one, as NumPy does).
+
+    >>> correlate(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 1.0]))
+    array([2., 3.])
+    """
+    if shape(v)[0] > shape(a)[0]:
+        return flip(_ops.conj(correlate(v, a, mode)))
+    return convolve(a, flip(_ops.conj(v)), mode)
+
+
+def trapezoid(y, x=None, dx=1.0, axis=-1):
+    """The integral of y by the trapezoidal rule along `axis` (samples at x, or dx apart), like
+    `numpy.trapezoid`.
+
+    >>> float(trapezoid(_np.array([0.0, 1.0, 4.0])))
+    3.0
+    """
+    axis = axis % ndim(y)
+    d = dx if x is None else diff(x, axis=axis if ndim(x) > 1 else -1)
+    if x is not None and ndim(x) == 1 and ndim(y) > 1:
+        d = reshape(d, (-1,) + (1,) * (ndim(y) - 1 - axis))
+    upper = tuple(slice(1, None) if k == axis else slice(None) for k in range(ndim(y)))
+    lower = tuple(slice(None, -1) if k == axis else slice(None) for k in range(ndim(y)))
+    return sum(d * (y[upper] + y[lower]) / 2.0, axis=axis)
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):
+    """Counts of a's entries in each bin and the bin edges, like `numpy.histogram`. The counts are
+    constants (read from the values); edges NumPy computes from the data (`bins` a number or an
+    estimator's name, no `range`) are min(a) + (max(a) − min(a))·k/n, so they differentiate through
+    min and max; edges given (traced or not) are returned as they are; with
+    `density` the counts are divided by their sum and the bin widths.
+
+    >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2)
+    (array([1, 2]), array([0. , 0.5, 1. ]))
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError(
+            "numpy.histogram with traced weights: the weighted counts are a segment sum, which difflab "
+            "spells difflab.numpy.bincount(numpy.digitize(a, edges) - 1, weights=w)"
+        )
+    values = _np.asarray(_value(a))
+    counts, edges = _np.histogram(values, _value(bins), range, weights=weights)
+    if _contains_traced(bins):  # the edges given, traced: returned as they are
+        edges = asarray(bins)
+    elif isinstance(a, _Traced) and _np.ndim(bins) == 0 and range is None and values.size:
+        lo, hi = min(a), max(a)  # (a number of bins or an estimator's name: NumPy's linspace of them)
+        if values.min() == values.max():
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = linspace(lo, hi, len(edges))
+    if density:
+        return counts / counts.sum() / diff(edges), edges
+    return counts, edges
+
+
+def histogramdd(sample, bins=10, range=None, density=None, weights=None):
+    """Counts of the rows of an (N, D) sample in D-dimensional bins and each dimension's edges, like
+    `numpy.histogramdd`: the counts constants, the edges computed from the data differentiable
+    through each column's min and max (as `histogram`'s), given edges returned as they are.
+
+    >>> histogramdd(_np.array([[0.0, 1.0], [1.0, 0.0]]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _contains_traced(weights):
+        raise _UnsupportedOperationError("numpy.histogramdd with traced weights: difflab counts constant weights only")
+    cols = sample if type(sample) in (list, tuple) else [sample[:, d] for d in builtins.range(shape(sample)[1])]
+    values = _np.stack([_np.asarray(_value(c), dtype=float) for c in cols], axis=1)
+    dims = values.shape[1]
+    per = list(bins) if type(bins) in (list, tuple) else [bins] * dims
+    counts, edges = _np.histogramdd(values, [_value(b) for b in per], range, weights=weights)
+    edges = [
+        histogram(c, b, None if range is None else range[d])[1] if _contains_traced((c, b)) else e
+        for d, (c, b, e) in enumerate(zip(cols, per, edges))
+    ]
+    if density:
+        widths = functools.reduce(lambda t, e: expand_dims(t, -1) * diff(e), edges[1:], diff(edges[0]))
+        return counts / counts.sum() / widths, edges
+    return counts, edges
+
+
+def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
+    """`histogramdd` of the points (x, y): (counts, x edges, y edges), like `numpy.histogram2d`.
+
+    >>> histogram2d(_np.array([0.0, 1.0]), _np.array([1.0, 0.0]), bins=2)[0]
+    array([[0., 1.],
+           [1., 0.]])
+    """
+    if _np.ndim(bins) == 1 and len(bins) != 2:
+        bins = [bins, bins]  # (one array of edges, for both)
+    counts, edges = histogramdd([x, y], bins, range, density, weights)
+    return counts, edges[0], edges[1]

@@ -1,0 +1,79 @@
+"""The ufunc methods on traced values (`np.add.reduce`, `np.multiply.accumulate`,
+`np.add.outer`, `np.add.reduceat`, ...): what NumPy's `__array_ufunc__` calls with a method name other
+than `__call__`.
+
+Each maps to a reduction, cumulative operation or broadcast of the registry's primitives, so it is a
+lookup table over compositions, not a registry entry.
+"""
+
+from __future__ import annotations
+
+import numpy as _np
+from .. import ops as _ops
+from ..ops.reductions import (
+    _cumsum_front as _cumsum,
+    _prod_front as _prod,
+    _logsumexp_front as logsumexp,
+    _max_front as max,
+    _sum_front as sum,
+)
+from ..ops.shape import _reshape_front as reshape
+from .arrays import _value, min, moveaxis, ndim, shape
+from .shapes import _running
+from .reductions import cumprod
+
+
+def _add_reduceat(a, indices, axis=0):
+    """`numpy.add.reduceat`: the sums of a[indices[i]:indices[i+1]] along `axis` (a[indices[i]] where
+    indices[i] >= indices[i+1]; the last to the end), as a gather and a scatter-add."""
+    indices = _np.asarray(_value(indices))
+    axis = axis % ndim(a)
+    n = shape(a)[axis]
+    if (
+        indices.ndim != 1
+        or indices.dtype.kind not in "iu"
+        or (indices.size and not (0 <= indices.min() <= indices.max() < n))
+    ):
+        raise IndexError(f"add.reduceat's indices must be 1-D integers in [0, {n}), not {indices!r}")
+    ends = _np.append(indices[1:], n)
+    rows = [_np.arange(lo, hi) if lo < hi else _np.array([lo]) for lo, hi in zip(indices, ends)]
+    segments = _np.concatenate([_np.full(len(r), i) for i, r in enumerate(rows)])
+    a0 = moveaxis(a, axis, 0)
+    out = _ops.scatter_add(a0[(_np.concatenate(rows),)], idx=(segments,), shape=(len(indices),) + shape(a0)[1:])
+    return moveaxis(out, 0, axis)
+
+
+def _outer(fn):
+    def outer(a, b):
+        return fn(reshape(a, shape(a) + (1,) * ndim(b)), b)
+
+    return outer
+
+
+#: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
+#: (ufunc, method); `outer` of any binary ufunc by broadcasting (`ufunc_method`)
+_UFUNC_METHODS = {
+    ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
+    ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
+    ("maximum", "reduce"): lambda a, axis=0, keepdims=False: max(a, axis=axis, keepdims=keepdims),
+    ("minimum", "reduce"): lambda a, axis=0, keepdims=False: min(a, axis=axis, keepdims=keepdims),
+    ("add", "accumulate"): lambda a, axis=0: _cumsum(a, axis=axis),
+    ("multiply", "accumulate"): lambda a, axis=0: cumprod(a, axis=axis),
+    ("add", "reduceat"): _add_reduceat,
+    ("maximum", "accumulate"): _running(_np.maximum),
+    ("minimum", "accumulate"): _running(_np.minimum),
+    ("logaddexp", "reduce"): lambda a, axis=0, keepdims=False: logsumexp(a, axis=axis, keepdims=keepdims),
+}
+
+
+#: NumPy ufunc name -> the function to call on traced values (NumPy's __array_ufunc__ dispatch):
+#: generated from the registry by difflab.numpy (`_publish`), which re-exports it
+UFUNCS: dict = {}
+
+
+def ufunc_method(ufunc: str, method: str):
+    """The function computing NumPy's `ufunc.method` on traced values, or None."""
+    fn = _UFUNC_METHODS.get((ufunc, method))
+    if fn is None and method == "outer" and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
+        return _outer(UFUNCS[ufunc])
+    return fn
