@@ -181,6 +181,23 @@ def test_imports_run_one_way():
     assert not wrong, "imports against DESIGN.md §7's direction:\n" + "\n".join(wrong)
 
 
+def test_the_numpy_modules_import_in_data_flow_order():
+    # difflab.numpy is a package by family (arrays -> piecewise_constant -> shapes -> reductions ->
+    # derived -> linear_algebra -> ...): each module imports only the ones before it, at any depth,
+    # so the layout reads as the data flow and no function-level import hides a cycle
+    import difflab.numpy as dnp
+
+    order = [module.__name__ for module in dnp._MODULES]
+    assert len(order) >= 10
+    wrong = []
+    for module in dnp._MODULES:
+        path = Path(module.__file__)
+        for target, line in _imports(path.read_text(), module.__name__):
+            if target in order and order.index(target) >= order.index(module.__name__):
+                wrong.append(f"{path.name}:{line} imports {target}")
+    assert not wrong, "difflab.numpy's modules import against their order in _MODULES:\n" + "\n".join(wrong)
+
+
 def test_the_compiled_tier_imports_nothing_above_trace():
     # stated on its own: the line the code generators must not cross (they are lowered from, and
     # called by, the differentiators, never the other way round)

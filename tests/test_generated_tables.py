@@ -74,3 +74,37 @@ def test_removing_the_op_removes_it_everywhere(throwaway):
 def test_shape_ops_table_is_read_from_the_registry():
     assert set(SHAPE_OPS) == {name for name, op in REGISTRY.items() if op.strategy is not None}
     assert {"sum", "matmul", "getitem", "concatenate"} <= set(SHAPE_OPS)
+
+
+def _rebinding_gaps():
+    """(module, name) where a module of difflab.numpy would call something other than what
+    difflab.numpy publishes under that name (the package rebinds its modules' globals)."""
+    gaps, seen = [], 0
+    for module in dnp._MODULES:
+        for name in dnp._READS[module]:
+            if name in dnp._published or name in dnp._DERIVED:
+                seen += 1
+                if vars(module).get(name) is not getattr(dnp, name):
+                    gaps.append((module.__name__, name))
+    return gaps, seen
+
+
+def test_the_numpy_modules_call_what_the_namespace_publishes():
+    # as when difflab.numpy was one module: `sum` inside reductions is dnp.sum (the registry's entry,
+    # the registry spelling's front), and a derived function calls the other's stacking wrapper
+    gaps, seen = _rebinding_gaps()
+    assert not gaps and seen > 200
+    assert dnp.shapes.sort is dnp.sort and dnp.reductions.sum is dnp.sum
+
+
+def test_a_registry_change_reaches_the_numpy_modules(throwaway):
+    unregister(NAME)
+    try:
+        defop(NAME, np.sqrt, partials=(lambda out, x: 0.5 / out,), numpy=("sqrt",), doc="a sqrt shadow")
+        # the modules that call sqrt now call the throwaway, as difflab.numpy does
+        assert dnp.linear_algebra.sqrt is dnp.sqrt is REGISTRY[NAME]
+        assert not _rebinding_gaps()[0]
+    finally:
+        unregister(NAME)
+        defop(NAME, np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),), doc="placeholder")
+    assert dnp.linear_algebra.sqrt is dnp.sqrt is REGISTRY["sqrt"] and not _rebinding_gaps()[0]

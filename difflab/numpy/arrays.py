@@ -10,20 +10,27 @@ entries: their derivatives are the primitives' own, so no rule is written twice.
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
 import functools
 import math
+
+import numpy as _np
+
 from ..graph import Traced as _Traced
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
 from ..ops.shape import (
     _concatenate_front as concatenate,
+)
+from ..ops.shape import (
     _reshape_front as reshape,
+)
+from ..ops.shape import (
     _stack_front as stack,
+)
+from ..ops.shape import (
     _transpose_front as transpose,
 )
-
 
 pi, e, newaxis, float64 = _np.pi, _np.e, None, _np.float64
 

@@ -8,6 +8,7 @@ are compositions, not primitives; a complex NumPy value goes to NumPy.
 from __future__ import annotations
 
 import numpy as _np
+
 from .. import ops as _ops
 from ..graph import Traced as _Traced
 from ..ops import abs, copysign, isnan, less, not_equal, real, where

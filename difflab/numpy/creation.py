@@ -6,13 +6,19 @@ Compositions of the registry's elementwise primitives and broadcasting, so no ru
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
+
+import numpy as _np
+
 from ..graph import Traced as _Traced
 from ..ops import log10
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
+)
+from ..ops.shape import (
     _concatenate_front as concatenate,
+)
+from ..ops.shape import (
     _reshape_front as reshape,
 )
 from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape

@@ -8,16 +8,20 @@ their own; a stable formula (softplus's max(x, 0) + log1p(e^-|x|)) is chosen her
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
 import math
+
+import numpy as _np
+
 from .. import ops as _ops
 from ..ops import abs, exp, log1p, matmul, maximum, where
-from ..ops.reductions import _cumsum_front as _cumsum, _log_softmax_front as log_softmax
-from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape
+from ..ops.reductions import _cumsum_front as _cumsum
+from ..ops.reductions import _log_softmax_front as log_softmax
+from ..ops.shape import _concatenate_front as concatenate
+from ..ops.shape import _reshape_front as reshape
 from .arrays import _take_along, _value, asarray, expand_dims, ndim, ravel, shape
-from .shapes import take
 from .reductions import cumprod
+from .shapes import take
 
 
 def softplus(x):

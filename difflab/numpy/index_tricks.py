@@ -8,9 +8,11 @@ nothing of their own.
 from __future__ import annotations
 
 import numpy as _np
+
 from ..graph import Traced as _Traced
 from ..ops import abs
-from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape
+from ..ops.shape import _concatenate_front as concatenate
+from ..ops.shape import _reshape_front as reshape
 from .arrays import ndim, shape
 from .piecewise_constant import all
 

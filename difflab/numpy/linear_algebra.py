@@ -10,19 +10,24 @@ inv, cholesky, eigh, svd, qr ... are the primitives they differentiate through.
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
 import math
+
+import numpy as _np
+
 from .. import ops as _ops
 from ..errors import DifflabError as _DifflabError
 from ..graph import Traced as _Traced
 from ..ops import abs, matmul, not_equal, sqrt
 from ..ops.core import normalize_axes as _axes
-from ..ops.reductions import _max_front as max, _sum_front as sum
-from ..ops.shape import _broadcast_to_front as broadcast_to, _reshape_front as reshape, _transpose_front as transpose
+from ..ops.reductions import _max_front as max
+from ..ops.reductions import _sum_front as sum
+from ..ops.shape import _broadcast_to_front as broadcast_to
+from ..ops.shape import _reshape_front as reshape
+from ..ops.shape import _transpose_front as transpose
 from .arrays import _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
-from .shapes import cross
 from .derived import divmod
+from .shapes import cross
 
 
 def trace(a, offset=0, axis1=0, axis2=1):

@@ -10,6 +10,7 @@ functional spelling to use instead.
 from __future__ import annotations
 
 import numpy as _np
+
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from .arrays import _contains_traced, _value
 

@@ -8,16 +8,20 @@ differentiate through those; none needs a registry entry.
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
+
+import numpy as _np
+
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..ops import matmul, real, sqrt
 from ..ops.reductions import _sum_front as sum
-from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape, _stack_front as stack
+from ..ops.shape import _concatenate_front as concatenate
+from ..ops.shape import _reshape_front as reshape
+from ..ops.shape import _stack_front as stack
 from .arrays import _value, asarray, ndim, ravel, shape
-from .linear_algebra import _lstsq
 from .creation import zeros_like
+from .linear_algebra import _lstsq
 from .statistical import convolve
 
 

@@ -8,22 +8,38 @@ replaced before the reduction, so its derivative is zero, as in JAX).
 
 from __future__ import annotations
 
-import numpy as _np
 import math
+
+import numpy as _np
+
 from .. import ops as _ops
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
-    _prod_front as _prod,
+)
+from ..ops.reductions import (
     _max_front as max,
+)
+from ..ops.reductions import (
     _mean_front as mean,
+)
+from ..ops.reductions import (
+    _prod_front as _prod,
+)
+from ..ops.reductions import (
     _sum_front as sum,
 )
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
+)
+from ..ops.shape import (
     _concatenate_front as concatenate,
+)
+from ..ops.shape import (
     _reshape_front as reshape,
+)
+from ..ops.shape import (
     _stack_front as stack,
 )
 from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape

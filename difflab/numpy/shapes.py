@@ -8,18 +8,29 @@ values (`argsort` for `sort`), so every differentiator differentiates them throu
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
 import itertools
 import math
+
+import numpy as _np
+
 from ..graph import Traced as _Traced
 from ..ops import where
 from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
+)
+from ..ops.shape import (
     _concatenate_front as concatenate,
+)
+from ..ops.shape import (
     _reshape_front as reshape,
+)
+from ..ops.shape import (
     _stack_front as stack,
+)
+from ..ops.shape import (
     _transpose_front as transpose,
 )
 from .arrays import (
@@ -37,7 +48,6 @@ from .arrays import (
     vstack,
 )
 from .piecewise_constant import argpartition, argsort
-from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
 
 
 def rollaxis(a, axis, start=0):

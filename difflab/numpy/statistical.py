@@ -8,16 +8,22 @@ the primitives; the piecewise-constant parts (bin indices, sort order) are compu
 
 from __future__ import annotations
 
-import numpy as _np
 import builtins
 import functools
+
+import numpy as _np
+
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 from ..ops import isnan, matmul, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
-from ..ops.reductions import _max_front as max, _mean_front as mean, _sum_front as sum
-from ..ops.shape import _concatenate_front as concatenate, _reshape_front as reshape, _transpose_front as transpose
+from ..ops.reductions import _max_front as max
+from ..ops.reductions import _mean_front as mean
+from ..ops.reductions import _sum_front as sum
+from ..ops.shape import _concatenate_front as concatenate
+from ..ops.shape import _reshape_front as reshape
+from ..ops.shape import _transpose_front as transpose
 from .arrays import (
     _contains_traced,
     _take_along,
@@ -32,10 +38,10 @@ from .arrays import (
     shape,
     squeeze,
 )
-from .shapes import flip, sort, take
-from .reductions import clip, diff
-from .linear_algebra import diagonal
 from .creation import linspace
+from .linear_algebra import diagonal
+from .reductions import clip, diff
+from .shapes import flip, sort, take
 
 
 def gradient(f, *varargs, axis=None):

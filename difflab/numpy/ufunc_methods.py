@@ -9,18 +9,27 @@ lookup table over compositions, not a registry entry.
 from __future__ import annotations
 
 import numpy as _np
+
 from .. import ops as _ops
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
-    _prod_front as _prod,
+)
+from ..ops.reductions import (
     _logsumexp_front as logsumexp,
+)
+from ..ops.reductions import (
     _max_front as max,
+)
+from ..ops.reductions import (
+    _prod_front as _prod,
+)
+from ..ops.reductions import (
     _sum_front as sum,
 )
 from ..ops.shape import _reshape_front as reshape
 from .arrays import _value, min, moveaxis, ndim, shape
-from .shapes import _running
 from .reductions import cumprod
+from .shapes import _running
 
 
 def _add_reduceat(a, indices, axis=0):
