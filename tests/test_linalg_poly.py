@@ -239,6 +239,49 @@ def test_polynomial_arithmetic_vander_and_poly_match_numpy_and_jax(jax):
     _close(h[0], h[2], 1e-5)
 
 
+def test_polydiv_matches_numpy_and_its_gradients_in_both_arguments_match_jax(jax):
+    u, v = RNG.normal(size=5), np.array([1.5, -0.4, 0.7])
+    cases = [(u, v), (u[:2], v), (np.polymul(v, [2.0, -1.0]), v)]  # generic; v of higher degree; exact
+    for a, b in cases:
+        for got, want in zip(_traced(np.polydiv, a, b), np.polydiv(a, b)):
+            _close(got, want, 1e-12)  # also the lengths: q is [0.0], an exact remainder is [0.0]
+    q, r = _traced(np.polydiv, u, v)
+    _close(np.polyadd(np.polymul(q, v), r), u, 1e-12)  # u = q·v + r
+
+    def loss(u, v, lib):  # JAX keeps the remainder's leading zeros: compare its last two coefficients
+        q, r = lib.polydiv(u, v)
+        return lib.sum(lib.sin(q)) + lib.sum(lib.cos(3.0 * r[-2:]))
+
+    want = jax.grad(lambda u, v: loss(u, v, jax.numpy), argnums=(0, 1))(u, v)
+    for method in ("forward", "reverse"):
+        got = dl.grad(lambda u, v: loss(u, v, np), argnums=(0, 1), method=method)(u, v)
+        for g, w in zip(got, want):
+            _close(g, w, 1e-10)
+    # dividing by (x - c) is synthetic division, q_k = u_k + c·q_(k-1): dq/dc = [0, q_0, q_1 + c·dq_1/dc]
+    u3 = np.polymul([1.0, 2.0, 3.0], [1.0, -0.5])  # q = [1, 2, 3] at c = 0.5: dq/dc = [0, 1, 2.5]
+    for method in ("forward", "reverse", "numeric"):
+        jac = dl.jacobian(lambda c: np.polydiv(u3, np.stack([1.0, -c]))[0], method=method)(0.5)
+        _close(jac, [0.0, 1.0, 2.5], 1e-8)
+    with pytest.raises(ValueError, match="1-D coefficient arrays"):
+        dl.grad(lambda a: np.sum(dnp.polydiv(np.stack([a, a]), v)[0]))(u)
+
+
+def test_sort_complex_sorts_by_real_then_imaginary_part_and_differentiates_through_the_order(jax):
+    x = np.array([3.0, -1.0, 2.0, 0.5])
+    got = _traced(np.sort_complex, x)
+    assert got.dtype == np.complex128 and np.array_equal(got, np.sort_complex(x))
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    g = dl.grad(lambda x: np.sum(w * np.real(np.sort_complex(x))))(x)
+    _close(g, w[np.argsort(np.argsort(x))], 0.0)  # each weight lands on the element sorted to its place
+    z = np.array([1 + 2j, 3 - 3j, 1 - 1j, 3 + 5j, 2 - 1j])  # ties in the real part: the imaginary part decides
+    _close(_traced(np.sort_complex, z), np.sort_complex(z), 0.0)
+    c = np.array([0.5 + 1j, -1.0, 2.0 - 0.5j, 1j, 0.3])
+    want = jax.grad(lambda z: jax.numpy.sum(jax.numpy.real(c * jax.numpy.sort_complex(z) ** 2)))(z)
+    _close(dl.grad(lambda z: np.sum(np.real(c * np.sort_complex(z) ** 2)))(z), want, 1e-12)
+    with pytest.raises(ValueError, match="axis -1"):
+        dl.grad(lambda s: np.real(dnp.sort_complex(s)))(1.0)
+
+
 def test_roots_move_by_minus_the_coefficient_change_over_the_derivative():
     """p(r) = 0 ⇒ dr = −(Σ dp_k r^(n−k)) / p'(r): for (x − 1)(x − 2)(x − 4), per root and coefficient."""
     p = np.poly([1.0, 2.0, 4.0])

@@ -1,8 +1,9 @@
-"""Complex-number functions on the real values difflab differentiates: `angle`, `real_if_close`
-and the predicates `iscomplex`, `isreal`, `iscomplexobj`, `isrealobj`.
+"""Complex-number functions: `angle`, `real_if_close`, the predicates `iscomplex`, `isreal`,
+`iscomplexobj`, `isrealobj`, and `sort_complex`.
 
-On real (traced) input their results are known from the shape alone or piecewise constant, so they
-are compositions, not primitives; a complex NumPy value goes to NumPy.
+On real (traced) input the first ones' results are known from the shape alone or piecewise constant;
+`sort_complex` is sort's gather (NumPy orders complex values by real, then imaginary part) made
+complex. So they are compositions, not primitives; a complex NumPy value goes to NumPy.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ import numpy as _np
 from .. import ops as _ops
 from ..graph import Traced as _Traced
 from ..ops import abs, copysign, isnan, less, not_equal, real, where
+from ..ops.complexes import is_complex as _is_complex
 from ..ops.reductions import _max_front as max
-from .arrays import pi, shape
+from .arrays import ndim, pi, shape
+from .shapes import sort
 
 
 def angle(z, deg=False):
@@ -87,3 +90,19 @@ iscomplexobj = _real_valued("iscomplexobj", lambda s: False)
 
 
 isrealobj = _real_valued("isrealobj", lambda s: True)
+
+
+def sort_complex(a):
+    """Sorted along the last axis by real part, then imaginary part, like `numpy.sort_complex`; always
+    complex (a real input is sorted, then made complex). The values are gathered by the permutation, so
+    the derivative flows through it, as sort's (the trace is specialised to the order).
+
+    >>> sort_complex(_np.array([3.0, 1.0, 2.0]))
+    array([1.+0.j, 2.+0.j, 3.+0.j])
+    """
+    if not isinstance(a, _Traced):
+        return _np.sort_complex(a)
+    if ndim(a) == 0:
+        raise _np.exceptions.AxisError(-1, 0, "numpy.sort_complex")
+    out = sort(a, axis=-1)
+    return out if _is_complex(out) else out + 0j

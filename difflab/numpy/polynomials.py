@@ -1,6 +1,6 @@
 """Polynomials as NumPy's `numpy.poly*` functions see them (coefficient arrays, highest power
-first): `polyval`, `polyadd`, `polysub`, `polymul`, `polyder`, `polyint`, `poly`, `roots`, `polyfit`,
-`vander`.
+first): `polyval`, `polyadd`, `polysub`, `polymul`, `polydiv`, `polyder`, `polyint`, `poly`, `roots`,
+`polyfit`, `vander`.
 
 Compositions of convolution, least squares and the eigenvalues of the companion matrix, so they
 differentiate through those; none needs a registry entry.
@@ -14,6 +14,7 @@ import numpy as _np
 
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
+from ..graph import Traced as _Traced
 from ..ops import matmul, real, sqrt
 from ..ops.reductions import _sum_front as sum
 from ..ops.shape import _concatenate_front as concatenate
@@ -59,6 +60,36 @@ def polymul(a1, a2):
     [1.0, 0.0, -1.0]
     """
     return convolve(ravel(asarray(a1)), ravel(asarray(a2)))
+
+
+def polydiv(u, v):
+    """Quotient and remainder of two polynomials (highest power first), like `numpy.polydiv`: NumPy's
+    long division, one step per quotient coefficient (d = r[k] / v[0], r -= d·v shifted by k), so q and
+    r are differentiable in both u and v. As NumPy, the remainder's leading coefficients that are zero
+    (by value: `allclose(r[0], 0, rtol=1e-14)`, piecewise constant) are dropped, and q is [0.0] when v
+    has the higher degree.
+
+    >>> q, r = polydiv(_np.array([3.0, 5.0, 2.0]), _np.array([2.0, 1.0]))
+    >>> q.tolist(), r.tolist()
+    ([1.5, 1.75], [0.25])
+    """
+    if not isinstance(u, _Traced) and not isinstance(v, _Traced):
+        return _np.polydiv(u, v)
+    u, v = asarray(u), asarray(v)
+    if ndim(u) > 1 or ndim(v) > 1 or 0 in (_np.size(_value(u)), _np.size(_value(v))):
+        raise ValueError(f"numpy.polydiv: u and v must be non-empty 1-D coefficient arrays, got {shape(u)}, {shape(v)}")
+    u, v = reshape(u, (-1,)), reshape(v, (-1,))
+    m, n = shape(u)[0] - 1, shape(v)[0] - 1
+    scale, r, q = 1.0 / v[0], u, []
+    for k in range(m - n + 1):
+        d = scale * r[k]
+        q.append(d)
+        r = r - d * concatenate([_np.zeros(k), v, _np.zeros(m - n - k)])
+    values = _np.asarray(_value(r))
+    drop = 0
+    while drop < len(values) - 1 and _np.allclose(values[drop], 0, rtol=1e-14):
+        drop += 1
+    return (stack(q) if q else _np.zeros(1)), r[drop:]
 
 
 def polyder(p, m=1):
