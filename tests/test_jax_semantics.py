@@ -260,8 +260,9 @@ def test_hessian_has_aux_in_vmap_and_its_errors():
     H, aux = batched(np.array([[1.0, 2.0], [3.0, 4.0]]))  # JAX: [diag(6, 12), diag(18, 24)], {'s': [3, 7]}
     np.testing.assert_allclose(H, [np.diag([6.0, 12.0]), np.diag([18.0, 24.0])])
     np.testing.assert_allclose(aux["s"], [3.0, 7.0])
-    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\) of <lambda>: out must be a scalar"):
-        dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))
+    H, aux = dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))  # a vector out (it was refused): JAX's zeros
+    assert np.shape(H) == (2, 2, 2) and not np.any(H)
+    np.testing.assert_array_equal(aux, np.ones(2))
     with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\): <lambda> must return a pair"):
         dl.hessian(lambda x: np.sum(x), has_aux=True, method="symbolic")(np.ones(2))
 
@@ -414,14 +415,76 @@ def test_custom_rules_take_nondiff_argnums_as_jax():
         dl.custom_vjp(lambda a: a, nondiff_argnums=("k",))
 
 
+# -- hessian of a vector-valued f: JAX's jacfwd(jacrev(f)), shape out + in + in ----------------------------
+
+
+def _vec(x):
+    return np.stack([np.sin(x[0]) * x[1] ** 2, x[0] * x[1] * x[2], np.exp(x[2])])
+
+
+X3 = np.array([0.3, 1.2, -0.5])
+# jax.hessian(_vec)(X3) (x64): slice k is the Hessian of output k
+S0, C0 = np.sin(0.3), np.cos(0.3)
+H_VEC = np.array(
+    [
+        [[-S0 * 1.44, 2.4 * C0, 0.0], [2.4 * C0, 2.0 * S0, 0.0], [0.0, 0.0, 0.0]],
+        [[0.0, -0.5, 1.2], [-0.5, 0.0, 0.3], [1.2, 0.3, 0.0]],
+        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, np.exp(-0.5)]],
+    ]
+)
+
+
+@pytest.mark.parametrize("method", METHODS + [("reverse", "forward")])
+def test_hessian_of_a_vector_function_is_jax_s_out_in_in_tensor(method):
+    # it refused ("hessian needs a function with a scalar output"); JAX gives the (3, 3, 3) tensor
+    h = dl.hessian(_vec, method=method)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for x in (X3, X3, X3 * 2.0, X3):  # fresh, cached, new values, cached again
+        got = h(x)
+        assert np.shape(got) == (3, 3, 3)
+        want = H_VEC if x is X3 else dl.jacobian(dl.jacobian(_vec, method="forward"), method="forward")(x)
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    # has_aux: (H, aux), aux as returned
+    ha = dl.hessian(lambda x: (_vec(x), {"x0": x[0], "tag": "v"}), method=method, has_aux=True)
+    for _ in range(2):
+        H, aux = ha(X3)
+        np.testing.assert_allclose(H, H_VEC, rtol=tol, atol=tol)
+        assert aux == {"x0": 0.3, "tag": "v"}
+    # an output of shape (1,) is a vector, as JAX's: H (1, 1, 1); a scalar f keeps in + in
+    np.testing.assert_allclose(dl.hessian(lambda x: x**3.0, method=method)(np.array([2.0])), [[[12.0]]], rtol=tol)
+    assert np.shape(dl.hessian(lambda x: np.sum(x**3.0), method=method)(np.array([2.0]))) == (1, 1)
+
+
 @pytest.mark.parametrize("method", METHODS)
-def test_hessian_of_a_vector_function_names_hessian_and_the_jacobian_of_the_jacobian(method):
-    # the pair methods' inner gradient said "grad needs a function with a scalar output"; JAX's hessian gives
-    # the (2, 2, 2) tensor, which is dl.jacobian(dl.jacobian(f)): 2 on the diagonal of each slice
-    with pytest.raises(TypeError, match=r"hessian needs a function with a scalar output.*dl.jacobian\(dl.jacobian"):
-        dl.hessian(lambda a: a * a, method=method)(np.ones(2))
-    t = dl.jacobian(dl.jacobian(lambda a: a * a))(np.ones(2))
-    np.testing.assert_allclose(t, 2.0 * np.eye(2)[:, :, None] * np.eye(2)[:, None, :])
+def test_hessian_of_a_pytree_output_by_argnums_gives_jax_s_nested_blocks(method):
+    # jax.hessian(g, argnums=(0, 1)) of {"u": a b², "v": sum(sin a) b} at a = (0.5, -1), b = 1.5:
+    # u: ((0, diag 2b), (diag 2b, 2a)); v: ((-diag(sin a) b, cos a), (cos a, 0)), blocks out + in_i + in_j
+    a, b = np.array([0.5, -1.0]), 1.5
+    h = dl.hessian(lambda a, b: {"u": a * b**2, "v": np.sum(np.sin(a)) * b}, argnums=(0, 1), method=method)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for _ in range(2):
+        H = h(a, b)
+        (uaa, uab), (uba, ubb) = H["u"]
+        np.testing.assert_allclose(uaa, np.zeros((2, 2, 2)), atol=tol)
+        np.testing.assert_allclose(uab, 2 * b * np.eye(2), rtol=tol)
+        np.testing.assert_allclose(uba, 2 * b * np.eye(2), rtol=tol)
+        np.testing.assert_allclose(ubb, 2 * a, rtol=tol)
+        (vaa, vab), (vba, vbb) = H["v"]
+        np.testing.assert_allclose(vaa, -np.diag(np.sin(a)) * b, rtol=tol, atol=tol)
+        np.testing.assert_allclose(vab, np.cos(a), rtol=tol)
+        np.testing.assert_allclose(vba, np.cos(a), rtol=tol)
+        assert np.shape(vbb) == () and abs(float(vbb)) <= tol
+
+
+def test_hessian_of_a_vector_function_nests_and_keeps_float32():
+    # d/dx sum(H(x)) by reverse, of every method's H: JAX x64's grad of sum of hessian, [1.11649144, 5.11209746,
+    # 2.60653066]; float32 in, float32 H (as JAX's)
+    for method in METHODS:
+        got = dl.grad(lambda x, m=method: np.sum(dl.hessian(_vec, method=m)(x)))(X3)
+        np.testing.assert_allclose(got, [1.11649144, 5.11209746, 2.60653066], rtol=1e-5, atol=1e-6)
+        h32 = dl.hessian(_vec, method=method)(X3.astype(np.float32))
+        assert h32.dtype == np.float32
+        np.testing.assert_allclose(h32, H_VEC, rtol=1e-3, atol=1e-3)
 
 
 def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():

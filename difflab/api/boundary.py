@@ -791,6 +791,11 @@ def _is_condition(x) -> bool:
     return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
+class NonScalarOutput(TypeError):
+    """A grad or hessian of a function whose output is not one real number (a TypeError, as it was): what
+    `dl.hessian` catches to take JAX's Jacobian of the Jacobian instead (api.operators._AnyHessian)."""
+
+
 def _scalar_check(st: Staged, what: str):
     if st.scalar:
         return
@@ -799,7 +804,9 @@ def _scalar_check(st: Staged, what: str):
         st.scalar = True  # a real scalar loss, the common case (no list of shapes)
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
-    if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
+    # (np.prod of a shape tuple builds an array). A hessian's output of shape (1,) is a vector, as JAX's:
+    # its H is shaped (1,) + in + in
+    if len(shapes) != 1 or math.prod(shapes[0]) != 1 or (what == "hessian" and tuple(shapes[0]) != ()):
         # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
         shown = (
             f"shape {shapes[0]}"
@@ -813,7 +820,7 @@ def _scalar_check(st: Staged, what: str):
             if what == "hessian"
             else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
         )
-        raise TypeError(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
+        raise NonScalarOutput(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(
