@@ -497,3 +497,55 @@ def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():
     np.testing.assert_allclose(g, np.ones((3, 2)))
     with pytest.raises(ValueError, match="keyword arguments along their axis 0.*'b'"):
         dl.vmap(f)(np.ones((3, 2)), b=2.0)
+
+
+# -- prepare(f, ..., static_argnums / static_argnames): JAX's jit spelling -----------------------------------
+
+
+def _powered(w, k, mode):
+    y = w**k
+    return np.sum(y) if mode == "sum" else np.max(y)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_prepare_static_argnums_bakes_them_in_and_prepares_again_for_another_value(method):
+    # as jax.jit(jax.grad(_powered), static_argnums=(1, 2)): k w^(k-1), a new k or mode re-traced
+    w = np.array([1.0, 2.0])
+    p = dl.prepare(_powered, np.ones(2), 3.0, "sum", static_argnums=(1, 2), method=method)
+    for _ in range(2):  # fresh, then the generated reader's path
+        np.testing.assert_allclose(p.grad(w, 3.0, "sum"), [3.0, 12.0], rtol=1e-6)
+        np.testing.assert_allclose(p.grad(w, 2.0, "sum"), [2.0, 4.0], rtol=1e-6)  # it refused another k
+        np.testing.assert_allclose(p.grad(w, 2.0, mode="max"), [0.0, 4.0], rtol=1e-6, atol=1e-7)  # by keyword
+        v, g = p.value_and_grad(w, k=3.0, mode="sum")
+        assert v == pytest.approx(9.0) and np.allclose(g, [3.0, 12.0], rtol=1e-6)
+        assert p(w, 2.0, "sum") == pytest.approx(5.0)
+        np.testing.assert_allclose(p.jacobian(w, 2.0, "sum"), [2.0, 4.0], rtol=1e-6)
+    assert len(p.preparations()) == 3  # one per static value: (3, sum), (2, sum), (2, max)
+    assert p.method.name == method and p.graph is p.preparations()[-1].graph  # the last one's attributes
+    # static_argnames (names from f's signature), argnums counting every argument
+    q = dl.prepare(lambda a, k, b: np.sum(a * b) ** k, np.ones(2), 2, np.ones(2), static_argnames="k", argnums=(0, 2))
+    ga, gb = q.grad(np.ones(2), 2, np.array([1.0, 2.0]))  # 2 s b and 2 s a, s = 3
+    np.testing.assert_allclose(ga, [6.0, 12.0])
+    np.testing.assert_allclose(gb, [6.0, 6.0])
+    np.testing.assert_allclose(q.grad(np.ones(2), 3, np.array([1.0, 2.0]))[0], [27.0, 54.0])  # 3 s² b
+
+
+def test_prepare_static_argnums_errors_name_the_problem():
+    w = np.ones(2)
+    with pytest.raises(ValueError, match="argnums 1 names a static argument"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnums=1, argnums=1)
+    with pytest.raises(ValueError, match="static argument 1 of prepared _powered is a list, which is not hashable"):
+        dl.prepare(_powered, w, [3.0], "sum", static_argnums=(1,))
+    with pytest.raises(ValueError, match="static_argnames 'kk' is not a positional parameter of _powered"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnames="kk")
+    with pytest.raises(ValueError, match="static_argnums 5 is not a position of the 3 example arguments"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnums=5)
+    p = dl.prepare(_powered, w, 3.0, "sum", static_argnums=(-2, -1))  # negative: counted from the end
+    with pytest.raises(TypeError, match="keyword argument 'w' passed to prepared _powered: only static"):
+        p.grad(w, 3.0, "sum", w=w)
+    with pytest.raises(TypeError, match="prepared _powered takes 3 arguments"):
+        p.grad(w, 3.0)
+    # 1 and 1.0 are two preparations (by type and value): int k keeps an integer power's exactness
+    np.testing.assert_allclose(p.grad(w * 2.0, 1, "sum"), [1.0, 1.0])
+    np.testing.assert_allclose(p.grad(w * 2.0, 1.0, "sum"), [1.0, 1.0])
+    assert len(p.preparations()) == 3
