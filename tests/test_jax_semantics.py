@@ -549,3 +549,34 @@ def test_prepare_static_argnums_errors_name_the_problem():
     np.testing.assert_allclose(p.grad(w * 2.0, 1, "sum"), [1.0, 1.0])
     np.testing.assert_allclose(p.grad(w * 2.0, 1.0, "sum"), [1.0, 1.0])
     assert len(p.preparations()) == 3
+
+
+# -- float32 leaves take the generated argument reader (compile/reader.py), with the general path's answers ---
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cached_and_prepared_float32_calls_take_the_reader_and_equal_fresh_ones(method):
+    # jax23 sent float32 calls down the general path (correct, ~1.6x the instructions: bench/float32_counts.py);
+    # the reader reads them in float64 and rounds the value and derivatives to float32, as the general path
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 3)).astype(np.float32)
+
+    def loss(p, X, s):
+        return np.sum(np.tanh(X @ p["w"] + p["b"]) ** 2) * s + np.sum(p["c"] ** 2)
+
+    for c, value_type in ((np.arange(2.0), float), (np.arange(2.0, dtype=np.float32), np.float32)):  # NumPy's promotion
+        p = {"w": rng.normal(size=3).astype(np.float32), "b": np.ones((), np.float32), "c": c}
+        v0, g0 = dl.value_and_grad(loss, method=method)(p, X, 2.0)  # fresh: the general path
+        assert type(v0) is value_type and {k: g0[k].dtype for k in g0} == {"w": "f4", "b": "f4", "c": c.dtype}
+        g = dl.value_and_grad(loss, method=method)
+        pr = dl.prepare(loss, p, X, 2.0, method=method)
+        for v, grad in [g(p, X, 2.0) for _ in range(4)] + [pr.value_and_grad(p, X, 2.0) for _ in range(4)]:
+            assert type(v) is value_type and v == v0
+            for k in g0:
+                assert grad[k].dtype == g0[k].dtype and grad[k].shape == g0[k].shape
+                np.testing.assert_array_equal(grad[k], g0[k])
+        assert g._last.signature.reader() is not None  # (None before: float32 leaves were never read by it)
+        if method == "reverse":  # the guarded code and the prepared function's fused call ran too (_Hot, fuse)
+            assert g._last.hot is not None and pr._call is not None
+    assert g(dict(p, w=p["w"].astype(np.float64)), X, 2.0)[1]["w"].dtype == np.float64  # another dtype: retraced
+    assert g(p, X, 2.0)[1]["w"].dtype == np.float32

@@ -375,9 +375,9 @@ class Signature:
         ]
 
     def learn(self, args):
-        """Generate the fast reader and builder (compile.reader) from `args`, which must match (not for float32
-        leaves: the reader reads float64 arrays, the builder does not round to float32)."""
-        if self._read is None and self.in_dtypes is None:
+        """Generate the fast reader and builder (compile.reader) from `args`, which must match (float32 arrays
+        are read in float64 and their derivatives rounded to float32, as `inputs` and `rebuild` do)."""
+        if self._read is None:
             try:
                 self._read, self._build, self._args = reader.generate(self, args)
             except Opaque:  # a static leaf that cannot be compared: always the general path

@@ -216,20 +216,23 @@ class _Hot:
     `Cost` is a read-modify-write that two threads calling one prepared function must not
     interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
 
-    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements", "evals")
+    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements", "evals", "out")
 
     def __init__(self, fn, st: Staged, prep, value):
         self.fn, self.cost, self.build = fn, prep.cost, st.signature.builder()
         self.eqns, self.elements = fn.eqns, fn.elements  # what one call charges
         self.evals = getattr(fn, "evals", 1)  # (evaluations of f: numeric's batched run counts its points)
         self.scalar = type(value) is float  # the value is a Python float (else the general path's conversion)
+        self.out = st.narrowed[0] if st.narrowed is not None else None  # a float32 loss: rounded as outputs() does
 
     @staticmethod
     def arm(st: Staged, prep, xs, value):
         """A `_Hot` for the staged graph's calls shaped like `xs`, or None when the method has no
         guarded code (yet) for them or the signature no generated builder."""
         fn = prep.hot_grad(xs) if not getattr(prep, "ignored", None) else None  # (numeric's warning: every call)
-        if fn is None or st.signature.builder() is None or not (type(value) is float or isinstance(value, np.ndarray)):
+        if fn is None or st.signature.builder() is None:
+            return None
+        if not (type(value) is float or isinstance(value, np.ndarray) or st.narrowed is not None):
             return None
         return _Hot(fn, st, prep, value)
 
@@ -238,12 +241,13 @@ class _Hot:
         if res is None:
             return None
         charge_to(self.cost, self.eqns, self.elements, self.evals)
-        return float(res[0]) if self.scalar else res[0], self.build(res[1:])
+        value = float(res[0]) if self.scalar else res[0] if self.out is None else narrow(res[0], self.out)
+        return value, self.build(res[1:])
 
     def fused(self, st: Staged, args):
         """`args -> (value, gradient) or None`: the generated reader, this call and the builder as one
         generated function (compile.reader.fuse) for calls shaped like `args` (a prepared function's)."""
-        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals)
+        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals, self.out)
 
 
 class _ValueAndGrad(_Transform):

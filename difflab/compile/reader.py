@@ -58,7 +58,7 @@ def generate(sig, args):
     return env["read"], env["build"], env.get("nest")
 
 
-def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1):
+def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1, out_dtype=None):
     """One generated function `call(args)` for a prepared gradient's common case: the reader's checks
     (as `generate`'s `read`), the guarded code `fn` on the graph inputs (compile.graphs: (value,
     gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to; `evals` evaluations of f) and the
@@ -70,7 +70,7 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
     _charge(...); v, p0, = r; return _float(v), {'w': p0}`."""
     checks, env, names = _reader(sig, args)
     parts = [f"p{m}" for m in range(len(sig.wrt_float))]
-    value = "_float(r0)" if scalar else "r0"
+    value = "_float(r0)" if scalar else "_narrow(r0, _out)" if out_dtype is not None else "r0"  # (float32: rounded)
     lines = [
         "def call(args):",
         "  try:",
@@ -86,7 +86,11 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
         f"  r0, {''.join(q + ', ' for q in parts)}= r",
         f"  return {value}, {_pytree(sig, parts)}",
     ]
-    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0)
+    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0, _out=out_dtype)
+    if out_dtype is not None:
+        from ..api.boundary import narrow
+
+        env["_narrow"] = narrow
     exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)
     call = env["call"]
     call.source = "\n".join(lines)
@@ -145,6 +149,13 @@ def _reader(sig, args) -> tuple:
         if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
             env[f"s{n}"] = fingerprint(ex)
             lines.append(f"  if _fp({var}) != s{n}: return None")
+        elif type(ex) is np.ndarray and ex.dtype.kind == "f" and ex.dtype != np.float64:
+            # a float32 (float16) array: read as the general path reads it (boundary._as_float), in float64
+            env[f"shape{n}"], env[f"d{n}"] = ex.shape, ex.dtype
+            lines.append(
+                f"  if type({var}) is not ndarray or {var}.dtype is not d{n} or {var}.shape != shape{n}: return None"
+            )
+            lines.append(f"  {var} = {var}.astype(f64)")
         elif type(ex) is not float:
             env[f"shape{n}"] = np.shape(ex)
             lines.append(
@@ -156,6 +167,10 @@ def _reader(sig, args) -> tuple:
         lines.append(f"  if set(map(type, ({', '.join(floats)}))) != _floats: return None")
     # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
     env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
+    if sig.wrt_dtype is not None:  # float32 leaves' derivatives rounded to float32, as Signature.rebuild's
+        from ..api.boundary import narrow  # (the API builds on this module)
+
+        env.update({f"_w{m}": dt for m, dt in enumerate(sig.wrt_dtype) if dt is not None}, _narrow=narrow)
     return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
 
 
@@ -194,12 +209,13 @@ def array0(p):
 def _pytree(sig, parts: list, convert: bool = True) -> str:
     """Python source of the gradient pytree (a tuple of them for many argnums) from the names `parts`,
     `float(p)` where the argument's leaf was a Python float (when `convert`)."""
-    named = iter(
-        [
-            f"float({q})" if was and convert else f"_array0({q})" if zerod else q
-            for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
-        ]
-    )
+    named = [
+        f"float({q})" if was and convert else f"_array0({q})" if zerod else q
+        for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
+    ]
+    if sig.wrt_dtype is not None:  # (a float32 leaf's derivative: computed in float64, rounded once)
+        named = [f"_narrow({q}, _w{m})" if dt is not None else q for m, (q, dt) in enumerate(zip(named, sig.wrt_dtype))]
+    named = iter(named)
     classes = _classes(sig)
     trees = [_literal(sig.arg_trees[a], named, classes) for a in sig.argnums]
     return "(" + "".join(t + ", " for t in trees) + ")" if sig.many else trees[0]
