@@ -22,6 +22,7 @@ from .. import numpy as dnp
 from ..errors import DifflabError, TracerConversionError
 from .. import tree
 from ..compile import reader
+from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
@@ -414,22 +415,6 @@ def _narrow_leaves(flat_args, input_pos, wrt) -> tuple:
     return in_dtypes, [in_dtypes[k] if in_dtypes[k] != _F64 else None for k in wrt]
 
 
-def narrow(x, dtype):
-    """A value computed in float64 rounded to `dtype` (float32 for a float32 leaf; complex64 for a complex
-    value), any pytree of them; traced values, other dtypes and a None dtype as they are."""
-    if dtype is None or isinstance(x, Traced):
-        return x
-    if type(x) is float or isinstance(x, np.ndarray | np.generic):
-        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
-        if kind not in "fc":
-            return x
-        to = np.result_type(dtype, np.complex64) if kind == "c" else dtype
-        return to.type(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(x).astype(to)
-    if isinstance(x, (tuple, list, dict)):
-        return tree.tree_map(lambda v: narrow(v, dtype), x)
-    return x
-
-
 def out_dtypes(graph: Graph, in_dtypes) -> list:
     """Per output of `graph`, the dtype NumPy's promotion gives it from the inputs it depends on (`in_dtypes`:
     Signature.in_dtypes), or None (a Python float's or float64's: as computed). Constants inside f are not
@@ -791,7 +776,7 @@ def _is_condition(x) -> bool:
     return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
-class NonScalarOutput(TypeError):
+class NonScalarOutput(DifflabError, TypeError):
     """A grad or hessian of a function whose output is not one real number (a TypeError, as it was): what
     `dl.hessian` catches to take JAX's Jacobian of the Jacobian instead (api.operators._AnyHessian)."""
 

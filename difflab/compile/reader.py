@@ -7,7 +7,8 @@ reader (`generate`) for the arguments as they are shaped; from the third call on
 runs that reader, which checks container types, lengths, dtypes, shapes and static leaves in a
 few lines and returns the graph inputs, or None when anything differs (then the general path
 flattens, converts and explains the mismatch). For `f(x, {"w": w})` with x a float and w an
-array, the reader is `t0 = args[0]; t1 = args[1]; t2 = t1['w']; ...; return [t0, t2]`.
+array, the reader is `t0 = args[0]; t1 = args[1]; t2 = t1['w']; ...; return [t0, t2]`. A float32 (float16)
+array is read in float64, as the general path reads it, and its derivative rounded back (`narrow`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..graph import _charging, charge_to
+from ..graph import Traced, _charging, charge_to
 from .reads import Opaque, fingerprint
 
 
@@ -88,8 +89,6 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
     ]
     env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0, _out=out_dtype)
     if out_dtype is not None:
-        from ..api.boundary import narrow
-
         env["_narrow"] = narrow
     exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)
     call = env["call"]
@@ -143,7 +142,17 @@ def _reader(sig, args) -> tuple:
     for i, td in enumerate(sig.arg_trees):
         for j in range(td.num_leaves):
             flat_pos[(i, j)] = len(flat_pos)
-    inputs = {flat_pos[p] for p in sig.input_pos}
+    _leaf_checks(lines, env, leaves, {flat_pos[p] for p in sig.input_pos})
+    # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
+    if sig.wrt_dtype is not None:  # float32 leaves' derivatives rounded to float32, as Signature.rebuild's
+        env.update({f"_w{m}": dt for m, dt in enumerate(sig.wrt_dtype) if dt is not None}, _narrow=narrow)
+    return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
+
+
+def _leaf_checks(lines: list, env: dict, leaves: list, inputs: set):
+    """Append to `lines` the checks of the leaves `(name, example)` (`inputs`: the indices of graph inputs):
+    a static leaf's value, an array's type, dtype and shape, the Python floats' types by one C loop."""
     floats = [var for n, (var, ex) in enumerate(leaves) if n in inputs and type(ex) is float]
     for n, (var, ex) in enumerate(leaves):
         if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
@@ -165,13 +174,23 @@ def _reader(sig, args) -> tuple:
         lines.append(f"  if type({floats[0]}) is not float: return None")
     elif floats:
         lines.append(f"  if set(map(type, ({', '.join(floats)}))) != _floats: return None")
-    # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
-    if sig.wrt_dtype is not None:  # float32 leaves' derivatives rounded to float32, as Signature.rebuild's
-        from ..api.boundary import narrow  # (the API builds on this module)
 
-        env.update({f"_w{m}": dt for m, dt in enumerate(sig.wrt_dtype) if dt is not None}, _narrow=narrow)
-    return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
+
+def narrow(x, dtype):
+    """A value computed in float64 rounded to `dtype` (float32 for a float32 leaf; complex64 for a complex
+    value), any pytree of them; traced values, other dtypes and a None dtype as they are. (Here for the
+    generated builders; the API rounds its general path's results by it too.)"""
+    if dtype is None or isinstance(x, Traced):
+        return x
+    if type(x) is float or isinstance(x, np.ndarray | np.generic):
+        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
+        if kind not in "fc":
+            return x
+        to = np.result_type(dtype, np.complex64) if kind == "c" else dtype
+        return to.type(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(x).astype(to)
+    if isinstance(x, (tuple, list, dict)):
+        return tree.tree_map(lambda v: narrow(v, dtype), x)
+    return x
 
 
 def _builders(sig) -> list:
