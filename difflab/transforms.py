@@ -162,7 +162,7 @@ class _JacobianAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
         view = api.Staged(st.graph, st.signature, st.out_tree.children[0])
-        rows = st.signature.wrt_dtype if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
+        rows = api.gradient_rows(st, len(out)) if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
         return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 

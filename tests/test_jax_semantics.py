@@ -485,6 +485,17 @@ def test_hessian_of_a_vector_function_nests_and_keeps_float32():
         h32 = dl.hessian(_vec, method=method)(X3.astype(np.float32))
         assert h32.dtype == np.float32
         np.testing.assert_allclose(h32, H_VEC, rtol=1e-3, atol=1e-3)
+        # a float32 a and float64 b: blocks float32 where either leaf is, as a scalar f's (README); it was
+        # by the second leaf alone: H[1][0] float64
+        a32, b64 = np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0])
+        for aux in (False, True):
+            f = lambda a, b: np.stack([np.sum(a * a * b), np.sum(a) * np.sum(b * b)])  # noqa: E731
+            H = dl.hessian((lambda a, b: (f(a, b), 0)) if aux else f, argnums=(0, 1), method=method, has_aux=aux)(
+                a32, b64
+            )
+            H = H[0] if aux else H
+            assert [[H[i][j].dtype for j in range(2)] for i in range(2)] == [["f4", "f4"], ["f4", "f8"]]
+            np.testing.assert_allclose(H[1][0][1], np.ones((2, 2)) * 2 * b64[:, None], rtol=1e-6)  # ∂²(Σa Σb²)/∂b∂a
 
 
 def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():

@@ -800,12 +800,11 @@ def _scalar_check(st: Staged, what: str):
             if shapes
             else f"{st.out_tree}, a pytree without leaves"
         )
-        advice = (
-            "dl.jacobian(dl.jacobian(f)) is the second derivative of a function with more outputs (JAX's hessian)"
-            if what == "hessian"
-            else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
+        # (hessian's is caught: dl.hessian then takes the Jacobian of the Jacobian, api.operators._AnyHessian)
+        raise NonScalarOutput(
+            f"{what} needs a function with a scalar output, but it returned {shown}; use difflab.jacobian "
+            "for the full derivative or difflab.vjp for a vector-Jacobian product"
         )
-        raise NonScalarOutput(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(

@@ -374,8 +374,16 @@ class _Jacobian(_Transform):
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
-            rows = st.signature.wrt_dtype if self.of_gradient else None  # (H's block i, j: by leaf i too)
+            rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
+
+
+def gradient_rows(st: Staged, n_out: int):
+    """The dtypes a Hessian's outer Jacobian rounds its blocks to, per output leaf: the differentiated leaf's
+    that output is the derivative by (its inner gradient's leaves; for a vector f, its inner Jacobian's, per
+    output leaf of f the differentiated leaves), so that a block is float32 where either leaf is."""
+    dts = st.signature.wrt_dtype
+    return None if dts is None or not dts else dts * (n_out // len(dts))
 
 
 def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
@@ -491,8 +499,11 @@ class _AnyHessian:
         if self.has_aux:
             from ..transforms import jacobian as jacobian_aux  # (transforms builds on this module)
 
-            return jacobian_aux(jacobian_aux(self.f, self.argnums, inner, True), self.argnums, outer, True)
-        return jacobian(jacobian(self.f, self.argnums, inner), self.argnums, outer)
+            t = jacobian_aux(jacobian_aux(self.f, self.argnums, inner, True), self.argnums, outer, True)
+        else:
+            t = jacobian(jacobian(self.f, self.argnums, inner), self.argnums, outer)
+        t.of_gradient = True  # (its blocks float32 where either leaf is, as a scalar f's: gradient_rows)
+        return t
 
     def __getattr__(self, name):  # preparations(), cache, ...: the operator answering the calls
         if name in ("scalar", "vector"):
