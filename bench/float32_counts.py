@@ -8,7 +8,9 @@ WHAT is g64/g32 (a cached `dl.grad` of the 2-16-16-2 b64 MLP's cross-entropy, be
 network, called again on the same arguments; 64 and 32 the parameters' and data's dtype) or p64/p32 (its
 `dl.prepare(...).grad`). Each runs N + 1 times inside one `functools.reduce` with the collector off, so
 valgrind counts only those calls: divide its "Collected" by N + 1. `python bench/float32_counts.py check`
-prints which path the float32 calls take (the generated reader or the general path) and the dtypes.
+prints which path the float32 calls take (the generated reader or the general path) and the dtypes;
+`python bench/float32_counts.py ratio` times g32 ÷ g64 and p32 ÷ p64 paired (interleaved rounds of 200 calls,
+median of the per-round ratios and their IQR), the number a loaded machine moves least after the counts.
 Run it from any checkout with PYTHONPATH=that checkout.
 """
 
@@ -42,6 +44,30 @@ def contenders() -> dict:
     return fns
 
 
+def _paired(fa, fb, rounds=31, k=200) -> str:
+    """Median and IQR of per-round time ratios fa ÷ fb, the two interleaved (order alternating per round)."""
+    import time
+
+    import numpy as np
+
+    def run(fn):
+        t0 = time.perf_counter()
+        for _ in range(k):
+            fn()
+        return time.perf_counter() - t0
+
+    fa(), fb()
+    ratios = []
+    for r in range(rounds):
+        if r % 2:
+            tb, ta = run(fb), run(fa)
+        else:
+            ta, tb = run(fa), run(fb)
+        ratios.append(ta / tb)
+    q1, med, q3 = np.percentile(ratios, [25, 50, 75])
+    return f"{med:.3f}x (IQR {q1:.3f}-{q3:.3f}, {rounds} rounds of {k} calls)"
+
+
 def main():
     fns = contenders()
     if sys.argv[1:] == ["check"]:
@@ -59,6 +85,10 @@ def main():
                 "prepared:",
                 {w.dtype for w in fns["p" + bits]().values()},
             )
+        return
+    if sys.argv[1:] == ["ratio"]:
+        for a, b in (("g32", "g64"), ("p32", "p64")):
+            print(f"{a} / {b}: median {_paired(fns[a], fns[b])}")
         return
     fn, n = fns[sys.argv[1]], int(sys.argv[2])
     fn(), fn(), fn()
