@@ -14,7 +14,7 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import ComplexLeaf, _nan_rows, _nonfinite, _real_tangent
+from .api.boundary import ComplexLeaf, NonScalarOutput, _nan_rows, _nonfinite, _real_tangent
 from .errors import Collector, check_function, collecting
 from .differentiators.base import split as split_vec
 from .compile import lower
@@ -132,7 +132,7 @@ class _ValueAndGradAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
             shape = np.shape(out[0]) if n_out == 1 else f"a pytree of {n_out} leaves"
-            raise TypeError(
+            raise NonScalarOutput(
                 f"{self.f.what}(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
                 "use dl.jacobian or dl.vjp"
             )
@@ -162,7 +162,7 @@ class _JacobianAux(_AuxTransform):
         n_out, out, _ = self.split_outs(st, outs)
         m_out = sum(int(np.size(o)) for o in out)
         view = api.Staged(st.graph, st.signature, st.out_tree.children[0])
-        rows = st.signature.wrt_dtype if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
+        rows = api.gradient_rows(st, len(out)) if self.of_gradient else None  # (hessian_aux: as api._Jacobian's)
         return api._jacobian_tree(view, out, jac[:m_out], rows), st.outputs(outs)[1]
 
 

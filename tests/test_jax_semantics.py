@@ -260,8 +260,9 @@ def test_hessian_has_aux_in_vmap_and_its_errors():
     H, aux = batched(np.array([[1.0, 2.0], [3.0, 4.0]]))  # JAX: [diag(6, 12), diag(18, 24)], {'s': [3, 7]}
     np.testing.assert_allclose(H, [np.diag([6.0, 12.0]), np.diag([18.0, 24.0])])
     np.testing.assert_allclose(aux["s"], [3.0, 7.0])
-    with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\) of <lambda>: out must be a scalar"):
-        dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))
+    H, aux = dl.hessian(lambda x: (x, x), has_aux=True)(np.ones(2))  # a vector out (it was refused): JAX's zeros
+    assert np.shape(H) == (2, 2, 2) and not np.any(H)
+    np.testing.assert_array_equal(aux, np.ones(2))
     with pytest.raises(TypeError, match=r"hessian\(..., has_aux=True\): <lambda> must return a pair"):
         dl.hessian(lambda x: np.sum(x), has_aux=True, method="symbolic")(np.ones(2))
 
@@ -414,14 +415,87 @@ def test_custom_rules_take_nondiff_argnums_as_jax():
         dl.custom_vjp(lambda a: a, nondiff_argnums=("k",))
 
 
+# -- hessian of a vector-valued f: JAX's jacfwd(jacrev(f)), shape out + in + in ----------------------------
+
+
+def _vec(x):
+    return np.stack([np.sin(x[0]) * x[1] ** 2, x[0] * x[1] * x[2], np.exp(x[2])])
+
+
+X3 = np.array([0.3, 1.2, -0.5])
+# jax.hessian(_vec)(X3) (x64): slice k is the Hessian of output k
+S0, C0 = np.sin(0.3), np.cos(0.3)
+H_VEC = np.array(
+    [
+        [[-S0 * 1.44, 2.4 * C0, 0.0], [2.4 * C0, 2.0 * S0, 0.0], [0.0, 0.0, 0.0]],
+        [[0.0, -0.5, 1.2], [-0.5, 0.0, 0.3], [1.2, 0.3, 0.0]],
+        [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, np.exp(-0.5)]],
+    ]
+)
+
+
+@pytest.mark.parametrize("method", METHODS + [("reverse", "forward")])
+def test_hessian_of_a_vector_function_is_jax_s_out_in_in_tensor(method):
+    # it refused ("hessian needs a function with a scalar output"); JAX gives the (3, 3, 3) tensor
+    h = dl.hessian(_vec, method=method)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for x in (X3, X3, X3 * 2.0, X3):  # fresh, cached, new values, cached again
+        got = h(x)
+        assert np.shape(got) == (3, 3, 3)
+        want = H_VEC if x is X3 else dl.jacobian(dl.jacobian(_vec, method="forward"), method="forward")(x)
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+    # has_aux: (H, aux), aux as returned
+    ha = dl.hessian(lambda x: (_vec(x), {"x0": x[0], "tag": "v"}), method=method, has_aux=True)
+    for _ in range(2):
+        H, aux = ha(X3)
+        np.testing.assert_allclose(H, H_VEC, rtol=tol, atol=tol)
+        assert aux == {"x0": 0.3, "tag": "v"}
+    # an output of shape (1,) is a vector, as JAX's: H (1, 1, 1); a scalar f keeps in + in
+    np.testing.assert_allclose(dl.hessian(lambda x: x**3.0, method=method)(np.array([2.0])), [[[12.0]]], rtol=tol)
+    assert np.shape(dl.hessian(lambda x: np.sum(x**3.0), method=method)(np.array([2.0]))) == (1, 1)
+
+
 @pytest.mark.parametrize("method", METHODS)
-def test_hessian_of_a_vector_function_names_hessian_and_the_jacobian_of_the_jacobian(method):
-    # the pair methods' inner gradient said "grad needs a function with a scalar output"; JAX's hessian gives
-    # the (2, 2, 2) tensor, which is dl.jacobian(dl.jacobian(f)): 2 on the diagonal of each slice
-    with pytest.raises(TypeError, match=r"hessian needs a function with a scalar output.*dl.jacobian\(dl.jacobian"):
-        dl.hessian(lambda a: a * a, method=method)(np.ones(2))
-    t = dl.jacobian(dl.jacobian(lambda a: a * a))(np.ones(2))
-    np.testing.assert_allclose(t, 2.0 * np.eye(2)[:, :, None] * np.eye(2)[:, None, :])
+def test_hessian_of_a_pytree_output_by_argnums_gives_jax_s_nested_blocks(method):
+    # jax.hessian(g, argnums=(0, 1)) of {"u": a b², "v": sum(sin a) b} at a = (0.5, -1), b = 1.5:
+    # u: ((0, diag 2b), (diag 2b, 2a)); v: ((-diag(sin a) b, cos a), (cos a, 0)), blocks out + in_i + in_j
+    a, b = np.array([0.5, -1.0]), 1.5
+    h = dl.hessian(lambda a, b: {"u": a * b**2, "v": np.sum(np.sin(a)) * b}, argnums=(0, 1), method=method)
+    tol = 1e-6 if method == "numeric" else 1e-12
+    for _ in range(2):
+        H = h(a, b)
+        (uaa, uab), (uba, ubb) = H["u"]
+        np.testing.assert_allclose(uaa, np.zeros((2, 2, 2)), atol=tol)
+        np.testing.assert_allclose(uab, 2 * b * np.eye(2), rtol=tol)
+        np.testing.assert_allclose(uba, 2 * b * np.eye(2), rtol=tol)
+        np.testing.assert_allclose(ubb, 2 * a, rtol=tol)
+        (vaa, vab), (vba, vbb) = H["v"]
+        np.testing.assert_allclose(vaa, -np.diag(np.sin(a)) * b, rtol=tol, atol=tol)
+        np.testing.assert_allclose(vab, np.cos(a), rtol=tol)
+        np.testing.assert_allclose(vba, np.cos(a), rtol=tol)
+        assert np.shape(vbb) == () and abs(float(vbb)) <= tol
+
+
+def test_hessian_of_a_vector_function_nests_and_keeps_float32():
+    # d/dx sum(H(x)) by reverse, of every method's H: JAX x64's grad of sum of hessian, [1.11649144, 5.11209746,
+    # 2.60653066]; float32 in, float32 H (as JAX's)
+    for method in METHODS:
+        got = dl.grad(lambda x, m=method: np.sum(dl.hessian(_vec, method=m)(x)))(X3)
+        np.testing.assert_allclose(got, [1.11649144, 5.11209746, 2.60653066], rtol=1e-5, atol=1e-6)
+        h32 = dl.hessian(_vec, method=method)(X3.astype(np.float32))
+        assert h32.dtype == np.float32
+        np.testing.assert_allclose(h32, H_VEC, rtol=1e-3, atol=1e-3)
+        # a float32 a and float64 b: blocks float32 where either leaf is, as a scalar f's (README); it was
+        # by the second leaf alone: H[1][0] float64
+        a32, b64 = np.array([1.0, 2.0], np.float32), np.array([3.0, 4.0])
+        for aux in (False, True):
+            f = lambda a, b: np.stack([np.sum(a * a * b), np.sum(a) * np.sum(b * b)])  # noqa: E731
+            H = dl.hessian((lambda a, b: (f(a, b), 0)) if aux else f, argnums=(0, 1), method=method, has_aux=aux)(
+                a32, b64
+            )
+            H = H[0] if aux else H
+            assert [[H[i][j].dtype for j in range(2)] for i in range(2)] == [["f4", "f4"], ["f4", "f8"]]
+            np.testing.assert_allclose(H[1][0][1], np.ones((2, 2)) * 2 * b64[:, None], rtol=1e-6)  # ∂²(Σa Σb²)/∂b∂a
 
 
 def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():
@@ -434,3 +508,86 @@ def test_vmap_batches_keyword_arguments_along_axis_0_as_jax():
     np.testing.assert_allclose(g, np.ones((3, 2)))
     with pytest.raises(ValueError, match="keyword arguments along their axis 0.*'b'"):
         dl.vmap(f)(np.ones((3, 2)), b=2.0)
+
+
+# -- prepare(f, ..., static_argnums / static_argnames): JAX's jit spelling -----------------------------------
+
+
+def _powered(w, k, mode):
+    y = w**k
+    return np.sum(y) if mode == "sum" else np.max(y)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_prepare_static_argnums_bakes_them_in_and_prepares_again_for_another_value(method):
+    # as jax.jit(jax.grad(_powered), static_argnums=(1, 2)): k w^(k-1), a new k or mode re-traced
+    w = np.array([1.0, 2.0])
+    p = dl.prepare(_powered, np.ones(2), 3.0, "sum", static_argnums=(1, 2), method=method)
+    for _ in range(2):  # fresh, then the generated reader's path
+        np.testing.assert_allclose(p.grad(w, 3.0, "sum"), [3.0, 12.0], rtol=1e-6)
+        np.testing.assert_allclose(p.grad(w, 2.0, "sum"), [2.0, 4.0], rtol=1e-6)  # it refused another k
+        np.testing.assert_allclose(p.grad(w, 2.0, mode="max"), [0.0, 4.0], rtol=1e-6, atol=1e-7)  # by keyword
+        v, g = p.value_and_grad(w, k=3.0, mode="sum")
+        assert v == pytest.approx(9.0) and np.allclose(g, [3.0, 12.0], rtol=1e-6)
+        assert p(w, 2.0, "sum") == pytest.approx(5.0)
+        np.testing.assert_allclose(p.jacobian(w, 2.0, "sum"), [2.0, 4.0], rtol=1e-6)
+    assert len(p.preparations()) == 3  # one per static value: (3, sum), (2, sum), (2, max)
+    assert p.method.name == method and p.graph is p.preparations()[-1].graph  # the last one's attributes
+    # static_argnames (names from f's signature), argnums counting every argument
+    q = dl.prepare(lambda a, k, b: np.sum(a * b) ** k, np.ones(2), 2, np.ones(2), static_argnames="k", argnums=(0, 2))
+    ga, gb = q.grad(np.ones(2), 2, np.array([1.0, 2.0]))  # 2 s b and 2 s a, s = 3
+    np.testing.assert_allclose(ga, [6.0, 12.0])
+    np.testing.assert_allclose(gb, [6.0, 6.0])
+    np.testing.assert_allclose(q.grad(np.ones(2), 3, np.array([1.0, 2.0]))[0], [27.0, 54.0])  # 3 s² b
+
+
+def test_prepare_static_argnums_errors_name_the_problem():
+    w = np.ones(2)
+    with pytest.raises(ValueError, match="argnums 1 names a static argument"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnums=1, argnums=1)
+    with pytest.raises(ValueError, match="static argument 1 of prepared _powered is a list, which is not hashable"):
+        dl.prepare(_powered, w, [3.0], "sum", static_argnums=(1,))
+    with pytest.raises(ValueError, match="static_argnames 'kk' is not a positional parameter of _powered"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnames="kk")
+    with pytest.raises(ValueError, match="static_argnums 5 is not a position of the 3 example arguments"):
+        dl.prepare(_powered, w, 3.0, "sum", static_argnums=5)
+    p = dl.prepare(_powered, w, 3.0, "sum", static_argnums=(-2, -1))  # negative: counted from the end
+    with pytest.raises(TypeError, match="keyword argument 'w' passed to prepared _powered: only static"):
+        p.grad(w, 3.0, "sum", w=w)
+    with pytest.raises(TypeError, match="prepared _powered takes 3 arguments"):
+        p.grad(w, 3.0)
+    # 1 and 1.0 are two preparations (by type and value): int k keeps an integer power's exactness
+    np.testing.assert_allclose(p.grad(w * 2.0, 1, "sum"), [1.0, 1.0])
+    np.testing.assert_allclose(p.grad(w * 2.0, 1.0, "sum"), [1.0, 1.0])
+    assert len(p.preparations()) == 3
+
+
+# -- float32 leaves take the generated argument reader (compile/reader.py), with the general path's answers ---
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_cached_and_prepared_float32_calls_take_the_reader_and_equal_fresh_ones(method):
+    # jax23 sent float32 calls down the general path (correct, ~1.6x the instructions: bench/float32_counts.py);
+    # the reader reads them in float64 and rounds the value and derivatives to float32, as the general path
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(5, 3)).astype(np.float32)
+
+    def loss(p, X, s):
+        return np.sum(np.tanh(X @ p["w"] + p["b"]) ** 2) * s + np.sum(p["c"] ** 2)
+
+    for c, value_type in ((np.arange(2.0), float), (np.arange(2.0, dtype=np.float32), np.float32)):  # NumPy's promotion
+        p = {"w": rng.normal(size=3).astype(np.float32), "b": np.ones((), np.float32), "c": c}
+        v0, g0 = dl.value_and_grad(loss, method=method)(p, X, 2.0)  # fresh: the general path
+        assert type(v0) is value_type and {k: g0[k].dtype for k in g0} == {"w": "f4", "b": "f4", "c": c.dtype}
+        g = dl.value_and_grad(loss, method=method)
+        pr = dl.prepare(loss, p, X, 2.0, method=method)
+        for v, grad in [g(p, X, 2.0) for _ in range(4)] + [pr.value_and_grad(p, X, 2.0) for _ in range(4)]:
+            assert type(v) is value_type and v == v0
+            for k in g0:
+                assert grad[k].dtype == g0[k].dtype and grad[k].shape == g0[k].shape
+                np.testing.assert_array_equal(grad[k], g0[k])
+        assert g._last.signature.reader() is not None  # (None before: float32 leaves were never read by it)
+        if method == "reverse":  # the guarded code and the prepared function's fused call ran too (_Hot, fuse)
+            assert g._last.hot is not None and pr._call is not None
+    assert g(dict(p, w=p["w"].astype(np.float64)), X, 2.0)[1]["w"].dtype == np.float64  # another dtype: retraced
+    assert g(p, X, 2.0)[1]["w"].dtype == np.float32

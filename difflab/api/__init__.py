@@ -39,6 +39,7 @@ from .comparison import Comparison, compare
 from .operators import (
     CACHE_SIZE,
     _jacobian_tree,
+    gradient_rows,  # noqa: F401
     _Transform,  # noqa: F401
     grad,
     hessian,

@@ -22,6 +22,7 @@ from .. import numpy as dnp
 from ..errors import DifflabError, TracerConversionError
 from .. import tree
 from ..compile import reader
+from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
 from ..errors import collecting
@@ -375,9 +376,9 @@ class Signature:
         ]
 
     def learn(self, args):
-        """Generate the fast reader and builder (compile.reader) from `args`, which must match (not for float32
-        leaves: the reader reads float64 arrays, the builder does not round to float32)."""
-        if self._read is None and self.in_dtypes is None:
+        """Generate the fast reader and builder (compile.reader) from `args`, which must match (float32 arrays
+        are read in float64 and their derivatives rounded to float32, as `inputs` and `rebuild` do)."""
+        if self._read is None:
             try:
                 self._read, self._build, self._args = reader.generate(self, args)
             except Opaque:  # a static leaf that cannot be compared: always the general path
@@ -412,22 +413,6 @@ def _narrow_leaves(flat_args, input_pos, wrt) -> tuple:
     if all([d is None or d == _F64 for d in in_dtypes]):
         return None, None
     return in_dtypes, [in_dtypes[k] if in_dtypes[k] != _F64 else None for k in wrt]
-
-
-def narrow(x, dtype):
-    """A value computed in float64 rounded to `dtype` (float32 for a float32 leaf; complex64 for a complex
-    value), any pytree of them; traced values, other dtypes and a None dtype as they are."""
-    if dtype is None or isinstance(x, Traced):
-        return x
-    if type(x) is float or isinstance(x, np.ndarray | np.generic):
-        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
-        if kind not in "fc":
-            return x
-        to = np.result_type(dtype, np.complex64) if kind == "c" else dtype
-        return to.type(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(x).astype(to)
-    if isinstance(x, (tuple, list, dict)):
-        return tree.tree_map(lambda v: narrow(v, dtype), x)
-    return x
 
 
 def out_dtypes(graph: Graph, in_dtypes) -> list:
@@ -791,6 +776,11 @@ def _is_condition(x) -> bool:
     return isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", None) == "b"
 
 
+class NonScalarOutput(DifflabError, TypeError):
+    """A grad or hessian of a function whose output is not one real number (a TypeError, as it was): what
+    `dl.hessian` catches to take JAX's Jacobian of the Jacobian instead (api.operators._AnyHessian)."""
+
+
 def _scalar_check(st: Staged, what: str):
     if st.scalar:
         return
@@ -799,7 +789,9 @@ def _scalar_check(st: Staged, what: str):
         st.scalar = True  # a real scalar loss, the common case (no list of shapes)
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
-    if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # (np.prod of a shape tuple builds an array)
+    # (np.prod of a shape tuple builds an array). A hessian's output of shape (1,) is a vector, as JAX's:
+    # its H is shaped (1,) + in + in
+    if len(shapes) != 1 or math.prod(shapes[0]) != 1 or (what == "hessian" and tuple(shapes[0]) != ()):
         # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
         shown = (
             f"shape {shapes[0]}"
@@ -808,12 +800,11 @@ def _scalar_check(st: Staged, what: str):
             if shapes
             else f"{st.out_tree}, a pytree without leaves"
         )
-        advice = (
-            "dl.jacobian(dl.jacobian(f)) is the second derivative of a function with more outputs (JAX's hessian)"
-            if what == "hessian"
-            else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
+        # (hessian's is caught: dl.hessian then takes the Jacobian of the Jacobian, api.operators._AnyHessian)
+        raise NonScalarOutput(
+            f"{what} needs a function with a scalar output, but it returned {shown}; use difflab.jacobian "
+            "for the full derivative or difflab.vjp for a vector-Jacobian product"
         )
-        raise TypeError(f"{what} needs a function with a scalar output, but it returned {shown}; {advice}")
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":
         raise TypeError(

@@ -40,6 +40,7 @@ from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
     ComplexLeaf,
+    NonScalarOutput,
     Staged,
     _concat_flat,
     _flat_like,
@@ -215,20 +216,23 @@ class _Hot:
     `Cost` is a read-modify-write that two threads calling one prepared function must not
     interleave (tests/test_cost.py runs four); an uncontended RLock is one C call, no Python frame."""
 
-    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements", "evals")
+    __slots__ = ("fn", "cost", "build", "scalar", "eqns", "elements", "evals", "out")
 
     def __init__(self, fn, st: Staged, prep, value):
         self.fn, self.cost, self.build = fn, prep.cost, st.signature.builder()
         self.eqns, self.elements = fn.eqns, fn.elements  # what one call charges
         self.evals = getattr(fn, "evals", 1)  # (evaluations of f: numeric's batched run counts its points)
         self.scalar = type(value) is float  # the value is a Python float (else the general path's conversion)
+        self.out = st.narrowed[0] if st.narrowed is not None else None  # a float32 loss: rounded as outputs() does
 
     @staticmethod
     def arm(st: Staged, prep, xs, value):
         """A `_Hot` for the staged graph's calls shaped like `xs`, or None when the method has no
         guarded code (yet) for them or the signature no generated builder."""
         fn = prep.hot_grad(xs) if not getattr(prep, "ignored", None) else None  # (numeric's warning: every call)
-        if fn is None or st.signature.builder() is None or not (type(value) is float or isinstance(value, np.ndarray)):
+        if fn is None or st.signature.builder() is None:
+            return None
+        if not (type(value) is float or isinstance(value, np.ndarray) or st.narrowed is not None):
             return None
         return _Hot(fn, st, prep, value)
 
@@ -237,12 +241,13 @@ class _Hot:
         if res is None:
             return None
         charge_to(self.cost, self.eqns, self.elements, self.evals)
-        return float(res[0]) if self.scalar else res[0], self.build(res[1:])
+        value = float(res[0]) if self.scalar else res[0] if self.out is None else narrow(res[0], self.out)
+        return value, self.build(res[1:])
 
     def fused(self, st: Staged, args):
         """`args -> (value, gradient) or None`: the generated reader, this call and the builder as one
         generated function (compile.reader.fuse) for calls shaped like `args` (a prepared function's)."""
-        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals)
+        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals, self.out)
 
 
 class _ValueAndGrad(_Transform):
@@ -369,8 +374,16 @@ class _Jacobian(_Transform):
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
-            rows = st.signature.wrt_dtype if self.of_gradient else None  # (H's block i, j: by leaf i too)
+            rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
+
+
+def gradient_rows(st: Staged, n_out: int):
+    """The dtypes a Hessian's outer Jacobian rounds its blocks to, per output leaf: the differentiated leaf's
+    that output is the derivative by (its inner gradient's leaves; for a vector f, its inner Jacobian's, per
+    output leaf of f the differentiated leaves), so that a block is float32 where either leaf is."""
+    dts = st.signature.wrt_dtype
+    return None if dts is None or not dts else dts * (n_out // len(dts))
 
 
 def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
@@ -420,7 +433,7 @@ def jacobian(f, argnums=0, method="reverse", holomorphic=False):
 
 
 def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
-    """Return a function computing the Hessian of scalar `f`; shape `in.shape + in.shape`.
+    """Return a function computing the Hessian of `f`; shape `in.shape + in.shape` for a scalar f.
 
     `has_aux=True` (JAX's): f returns (out, aux) and the result is (H, aux), H of out alone, aux passed
     through as `dl.grad(..., has_aux=True)` passes it (difflab.transforms.hessian_aux). A tuple of argnums
@@ -436,11 +449,73 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
     Any method may be the inner one of a pair (it runs on the outer method's traced values).
     Nests inside other derivatives and vmap (see the module docstring for the methods).
 
+    A function with a vector (or pytree) output gets JAX's `jacfwd(jacrev(f))`: H shaped
+    `out.shape + in.shape + in.shape` (nested out, then argument i, then argument j), the Jacobian
+    (by the outer method) of the Jacobian (by the inner); a single method composes its own Jacobian
+    twice ("reverse": forward over reverse). An output of shape (1,) is a vector, as JAX's.
+
     >>> import difflab as dl
     >>> float(dl.hessian(lambda x: x ** 3.0)(2.0))
     12.0
+    >>> dl.hessian(lambda x: x ** 3.0)(np.array([2.0])).tolist()  # f: (1,) -> (1,), H: (1, 1, 1)
+    [[[12.0]]]
     """
     check_function(f, "hessian")
+    if holomorphic:  # (a Jacobian of a Jacobian already, whatever f's output)
+        return _scalar_hessian(f, argnums, method, holomorphic, has_aux)
+    return _AnyHessian(f, argnums, method, has_aux)
+
+
+class _AnyHessian:
+    """`dl.hessian(f)` whatever f returns: the Hessian of a scalar output (`_scalar_hessian`) until f
+    returns something else (NonScalarOutput); from then on JAX's Jacobian of the Jacobian, which for a
+    scalar output is the same H (the numeric one's second differences being nested first ones)."""
+
+    def __init__(self, f, argnums, method, has_aux):
+        self.f, self.argnums, self.method, self.has_aux = f, argnums, method, has_aux
+        self.scalar = _scalar_hessian(f, argnums, method, False, has_aux)
+        self.vector = None
+        self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
+        self.__doc__ = getattr(f, "__doc__", None)
+
+    def __difflab_reads__(self):
+        """What a trace through this hessian reads: its function (see compile.reads.reads_of)."""
+        return (("f", self.f),)
+
+    def __call__(self, *args, **kwargs):
+        if self.vector is None:
+            try:
+                return self.scalar(*args, **kwargs)
+            except NonScalarOutput:
+                self.vector = self._vector()
+        return self.vector(*args, **kwargs)
+
+    def _vector(self):
+        method = self.method
+        if isinstance(method, (tuple, list)):
+            outer, inner = method
+        else:
+            outer, inner = get_method(method).hessian_pair or (method, method)
+        if self.has_aux:
+            from ..transforms import jacobian as jacobian_aux  # (transforms builds on this module)
+
+            t = jacobian_aux(jacobian_aux(self.f, self.argnums, inner, True), self.argnums, outer, True)
+        else:
+            t = jacobian(jacobian(self.f, self.argnums, inner), self.argnums, outer)
+        t.of_gradient = True  # (its blocks float32 where either leaf is, as a scalar f's: gradient_rows)
+        return t
+
+    def __getattr__(self, name):  # preparations(), cache, ...: the operator answering the calls
+        if name in ("scalar", "vector"):
+            raise AttributeError(name)
+        return getattr(self.vector if self.vector is not None else self.scalar, name)
+
+    def __repr__(self):
+        return f"<hessian of {self.__name__!r} with {self.method!r}>"
+
+
+def _scalar_hessian(f, argnums, method, holomorphic, has_aux):
+    """The Hessian of a scalar f: as `hessian` describes, before its Jacobian of a Jacobian."""
     if has_aux:
         from ..transforms import hessian_aux  # (transforms builds on this module)
 
@@ -465,7 +540,7 @@ def hessian(f, argnums=0, method="reverse", holomorphic=False, has_aux=False):
         return t
     m = get_method(method)
     if m.hessian_pair is not None:
-        return hessian(f, argnums, m.hessian_pair)
+        return _scalar_hessian(f, argnums, m.hessian_pair, False, False)
     return _Hessian(f, argnums, m)
 
 

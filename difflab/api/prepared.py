@@ -7,7 +7,10 @@ only its arguments.
 
 from __future__ import annotations
 
+import _thread
+import inspect
 import time
+from collections import OrderedDict
 
 
 from ..errors import check_function, collecting, warn_numeric_ignores
@@ -144,7 +147,7 @@ class PreparedFunction:
         )
 
 
-def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
+def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), static_argnames=()):
     """Trace and compile `f` once for the example arguments' shapes; reuse it for same-shaped calls.
 
     The explicit "trace once, trust me" opt-in, like JAX's `jit`: f's Python code runs once, at
@@ -154,12 +157,188 @@ def prepare(f, *example_args, method="reverse", argnums=0) -> PreparedFunction:
     structure and shapes, and the same type and value for each leaf that is not a float.
     `dl.grad` and the other transforms cache too, but check those reads on every call.
 
+    `static_argnums` / `static_argnames` (JAX's jit spelling): those arguments, whole (floats too), are
+    baked into the tape as constants and never differentiated; they must be hashable. A call with another
+    static value prepares f again for it (as JAX's jit retraces), and keeps up to 32 such preparations
+    (by type and value: 1 and 1.0 are two). Static arguments may be passed by keyword, the others not.
+    `argnums` counts every argument, static ones too (it may not name a static one).
+
     >>> import difflab as dl, numpy as np
     >>> p = dl.prepare(lambda w: (w * w).sum(), np.ones(3), method="reverse")
     >>> p.grad(np.array([1.0, 2.0, 3.0]))
     array([2., 4., 6.])
+    >>> q = dl.prepare(lambda w, k: (w ** k).sum(), np.ones(2), 3.0, static_argnums=1)
+    >>> q.grad(np.array([1.0, 2.0]), 3.0), q.grad(np.array([1.0, 2.0]), 2.0)  # k = 2.0: prepared again
+    (array([ 3., 12.]), array([2., 4.]))
     """
     check_function(f, "prepare")
     if not example_args:  # (it read "argnums 0 is out of range for a function called with 0 arguments")
         raise TypeError("prepare traces f at example arguments: prepare(f, *example_args), got none")
-    return collecting(PreparedFunction, f, example_args, argnums, method)
+    if static_argnums == () and static_argnames == ():
+        return collecting(PreparedFunction, f, example_args, argnums, method)
+    return _StaticPrepared(f, example_args, argnums, method, static_argnums, static_argnames)
+
+
+#: preparations kept per prepared function with static arguments, one per static value (least recently used
+#: first out), as api.operators.CACHE_SIZE
+STATIC_CACHE_SIZE = 32
+
+
+class _StaticPrepared:
+    """`prepare(f, ..., static_argnums=...)`: one PreparedFunction per value of the static arguments, of f with
+    them bound (constants of its tape), made when a call first brings that value (JAX's jit retracing). It
+    answers as a PreparedFunction: calls, value_and_grad, grad and jacobian take every argument; the other
+    attributes (graph, prepared, cost, ...) are those of the preparation called last."""
+
+    def __init__(self, f, args, argnums, method, static_argnums, static_argnames):
+        self.f, self.method_arg, self.__name__ = f, method, getattr(f, "__name__", type(f).__name__)
+        self.n = len(args)
+        self.static, self.names = _static_positions(f, self.n, static_argnums, static_argnames)
+        self.argnums = _dynamic_argnums(argnums, self.static, self.n)
+        self._by_static: OrderedDict = OrderedDict()
+        self._lock = _thread.RLock()
+        self._last = None
+        self._prepared(*self._split(args, {}))
+
+    def _split(self, args, kwargs):
+        """(static key, static values, the other arguments) of a call; static ones may come by keyword."""
+        if kwargs:
+            args = list(args)
+            for name, v in kwargs.items():
+                i = self.names.get(name)
+                if i is None:
+                    raise TypeError(
+                        f"keyword argument {name!r} passed to prepared {self.__name__}: only static arguments "
+                        f"({', '.join(self.names) or 'none by name'}) may be passed by keyword"
+                    )
+                if i < len(args):
+                    raise TypeError(f"prepared {self.__name__} got argument {name!r} twice (by position and keyword)")
+                args.extend([_MISSING] * (i + 1 - len(args)))
+                args[i] = v
+        if len(args) != self.n or any(a is _MISSING for a in args):
+            raise TypeError(f"prepared {self.__name__} takes {self.n} arguments (as its example), got {len(args)}")
+        values = tuple(args[i] for i in self.static)
+        key = tuple((type(v), v) for v in values)
+        try:
+            hash(key)
+        except TypeError:
+            bad = next(i for i, v in zip(self.static, values) if not _hashable(v))
+            raise ValueError(
+                f"static argument {bad} of prepared {self.__name__} is a {type(args[bad]).__name__}, which is not "
+                "hashable: a static argument keys the preparation (as JAX's jit); pass a tuple, or make it "
+                "a non-static argument"
+            ) from None
+        return key, values, tuple(a for i, a in enumerate(args) if i not in self.static)
+
+    def _prepared(self, key, values, dyn) -> PreparedFunction:
+        with self._lock:
+            p = self._by_static.get(key)
+            if p is None:
+                p = collecting(
+                    PreparedFunction, _Bound(self.f, self.static, values, self.n), dyn, self.argnums, self.method_arg
+                )
+                self._by_static[key] = p
+                if len(self._by_static) > STATIC_CACHE_SIZE:
+                    self._by_static.popitem(last=False)
+            else:
+                self._by_static.move_to_end(key)
+            self._last = p
+            return p
+
+    def _call(self, what, args, kwargs):
+        key, values, dyn = self._split(args, kwargs)
+        return getattr(self._prepared(key, values, dyn), what)(*dyn)
+
+    def __call__(self, *args, **kwargs):
+        return self._call("__call__", args, kwargs)
+
+    def value_and_grad(self, *args, **kwargs):
+        return self._call("value_and_grad", args, kwargs)
+
+    def grad(self, *args, **kwargs):
+        return self._call("grad", args, kwargs)
+
+    def jacobian(self, *args, **kwargs):
+        return self._call("jacobian", args, kwargs)
+
+    def preparations(self) -> list:
+        """The PreparedFunctions made so far, one per static value (least recently used first)."""
+        return list(self._by_static.values())
+
+    def __difflab_reads__(self):
+        return ()  # trace once: what f read is baked in
+
+    def __getattr__(self, name):  # graph, prepared, cost, method, expression_size, ...: the last preparation's
+        if name.startswith("__") or name in ("_last", "_by_static"):
+            raise AttributeError(name)
+        return getattr(self._last, name)
+
+    def __repr__(self):
+        return f"<prepared {self.__name__} with static arguments {self.static}: {len(self._by_static)} preparation(s)>"
+
+
+_MISSING = object()
+
+
+def _hashable(v) -> bool:
+    try:
+        hash(v)
+    except TypeError:
+        return False
+    return True
+
+
+class _Bound:
+    """f with its static arguments bound: called with the others, in their order."""
+
+    def __init__(self, f, static, values, n):
+        self.f, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
+        self.fixed = dict(zip(static, values))
+        self.n = n
+
+    def __call__(self, *dyn):
+        it = iter(dyn)
+        return self.f(*[self.fixed[i] if i in self.fixed else next(it) for i in range(self.n)])
+
+
+def _static_positions(f, n, static_argnums, static_argnames):
+    """(sorted static positions, {name: position} of those f's signature names), as JAX's jit: names and
+    positions each give the other where f's signature says which is which."""
+    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    for i in nums:
+        if not isinstance(i, int) or isinstance(i, bool) or not -n <= i < n:
+            raise ValueError(f"static_argnums {i!r} is not a position of the {n} example arguments")
+    try:
+        params = [
+            p.name
+            for p in inspect.signature(f).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+    except (TypeError, ValueError):  # (a builtin without a signature)
+        params = []
+    positions = {i % n for i in nums}
+    for name in names:
+        if name not in params[:n]:
+            raise ValueError(
+                f"static_argnames {name!r} is not a positional parameter of {getattr(f, '__name__', f)} "
+                f"among its {n} example arguments ({', '.join(params[:n]) or 'no signature'})"
+            )
+        positions.add(params.index(name))
+    by_name = {params[i]: i for i in sorted(positions) if i < len(params)}
+    return tuple(sorted(positions)), by_name
+
+
+def _dynamic_argnums(argnums, static, n):
+    """argnums (of all the arguments) as positions among the non-static ones."""
+    many = isinstance(argnums, (tuple, list))
+    out = []
+    for a in argnums if many else (argnums,):
+        if isinstance(a, int) and not isinstance(a, bool) and -n <= a < n and a % n in static:
+            raise ValueError(
+                f"argnums {a} names a static argument (static_argnums/static_argnames): a static argument is a "
+                "constant of the prepared tape, never differentiated"
+            )
+        # (an out-of-range or malformed argnums is the prepared function's own error)
+        out.append(a % n - sum(1 for s in static if s < a % n) if isinstance(a, int) and -n <= a < n else a)
+    return tuple(out) if many else out[0]

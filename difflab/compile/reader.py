@@ -7,7 +7,8 @@ reader (`generate`) for the arguments as they are shaped; from the third call on
 runs that reader, which checks container types, lengths, dtypes, shapes and static leaves in a
 few lines and returns the graph inputs, or None when anything differs (then the general path
 flattens, converts and explains the mismatch). For `f(x, {"w": w})` with x a float and w an
-array, the reader is `t0 = args[0]; t1 = args[1]; t2 = t1['w']; ...; return [t0, t2]`.
+array, the reader is `t0 = args[0]; t1 = args[1]; t2 = t1['w']; ...; return [t0, t2]`. A float32 (float16)
+array is read in float64, as the general path reads it, and its derivative rounded back (`narrow`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..graph import _charging, charge_to
+from ..graph import Traced, _charging, charge_to
 from .reads import Opaque, fingerprint
 
 
@@ -58,7 +59,7 @@ def generate(sig, args):
     return env["read"], env["build"], env.get("nest")
 
 
-def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1):
+def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1, out_dtype=None):
     """One generated function `call(args)` for a prepared gradient's common case: the reader's checks
     (as `generate`'s `read`), the guarded code `fn` on the graph inputs (compile.graphs: (value,
     gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to; `evals` evaluations of f) and the
@@ -70,7 +71,7 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
     _charge(...); v, p0, = r; return _float(v), {'w': p0}`."""
     checks, env, names = _reader(sig, args)
     parts = [f"p{m}" for m in range(len(sig.wrt_float))]
-    value = "_float(r0)" if scalar else "r0"
+    value = "_float(r0)" if scalar else "_narrow(r0, _out)" if out_dtype is not None else "r0"  # (float32: rounded)
     lines = [
         "def call(args):",
         "  try:",
@@ -86,7 +87,9 @@ def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int
         f"  r0, {''.join(q + ', ' for q in parts)}= r",
         f"  return {value}, {_pytree(sig, parts)}",
     ]
-    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0)
+    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0, _out=out_dtype)
+    if out_dtype is not None:
+        env["_narrow"] = narrow
     exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)
     call = env["call"]
     call.source = "\n".join(lines)
@@ -139,12 +142,29 @@ def _reader(sig, args) -> tuple:
     for i, td in enumerate(sig.arg_trees):
         for j in range(td.num_leaves):
             flat_pos[(i, j)] = len(flat_pos)
-    inputs = {flat_pos[p] for p in sig.input_pos}
+    _leaf_checks(lines, env, leaves, {flat_pos[p] for p in sig.input_pos})
+    # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
+    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
+    if sig.wrt_dtype is not None:  # float32 leaves' derivatives rounded to float32, as Signature.rebuild's
+        env.update({f"_w{m}": dt for m, dt in enumerate(sig.wrt_dtype) if dt is not None}, _narrow=narrow)
+    return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
+
+
+def _leaf_checks(lines: list, env: dict, leaves: list, inputs: set):
+    """Append to `lines` the checks of the leaves `(name, example)` (`inputs`: the indices of graph inputs):
+    a static leaf's value, an array's type, dtype and shape, the Python floats' types by one C loop."""
     floats = [var for n, (var, ex) in enumerate(leaves) if n in inputs and type(ex) is float]
     for n, (var, ex) in enumerate(leaves):
         if n not in inputs:  # baked into the graph: the same type and value (an array's bytes)
             env[f"s{n}"] = fingerprint(ex)
             lines.append(f"  if _fp({var}) != s{n}: return None")
+        elif type(ex) is np.ndarray and ex.dtype.kind == "f" and ex.dtype != np.float64:
+            # a float32 (float16) array: read as the general path reads it (boundary._as_float), in float64
+            env[f"shape{n}"], env[f"d{n}"] = ex.shape, ex.dtype
+            lines.append(
+                f"  if type({var}) is not ndarray or {var}.dtype is not d{n} or {var}.shape != shape{n}: return None"
+            )
+            lines.append(f"  {var} = {var}.astype(f64)")
         elif type(ex) is not float:
             env[f"shape{n}"] = np.shape(ex)
             lines.append(
@@ -154,9 +174,23 @@ def _reader(sig, args) -> tuple:
         lines.append(f"  if type({floats[0]}) is not float: return None")
     elif floats:
         lines.append(f"  if set(map(type, ({', '.join(floats)}))) != _floats: return None")
-    # (other dict keys, a shorter or longer list: not this signature, by the exceptions the caller catches)
-    env.update(ndarray=np.ndarray, f64=np.dtype(np.float64), _fp=fingerprint, Opaque=Opaque, _floats=_FLOATS)
-    return ["  " + ln for ln in lines], env, [leaves[flat_pos[p]][0] for p in sig.input_pos]
+
+
+def narrow(x, dtype):
+    """A value computed in float64 rounded to `dtype` (float32 for a float32 leaf; complex64 for a complex
+    value), any pytree of them; traced values, other dtypes and a None dtype as they are. (Here for the
+    generated builders; the API rounds its general path's results by it too.)"""
+    if dtype is None or isinstance(x, Traced):
+        return x
+    if type(x) is float or isinstance(x, np.ndarray | np.generic):
+        kind = np.dtype(type(x) if type(x) is float else x.dtype).kind
+        if kind not in "fc":
+            return x
+        to = np.result_type(dtype, np.complex64) if kind == "c" else dtype
+        return to.type(x) if np.ndim(x) == 0 and not isinstance(x, np.ndarray) else np.asarray(x).astype(to)
+    if isinstance(x, (tuple, list, dict)):
+        return tree.tree_map(lambda v: narrow(v, dtype), x)
+    return x
 
 
 def _builders(sig) -> list:
@@ -194,12 +228,13 @@ def array0(p):
 def _pytree(sig, parts: list, convert: bool = True) -> str:
     """Python source of the gradient pytree (a tuple of them for many argnums) from the names `parts`,
     `float(p)` where the argument's leaf was a Python float (when `convert`)."""
-    named = iter(
-        [
-            f"float({q})" if was and convert else f"_array0({q})" if zerod else q
-            for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
-        ]
-    )
+    named = [
+        f"float({q})" if was and convert else f"_array0({q})" if zerod else q
+        for q, was, zerod in zip(parts, sig.wrt_float, sig.wrt_zerod)
+    ]
+    if sig.wrt_dtype is not None:  # (a float32 leaf's derivative: computed in float64, rounded once)
+        named = [f"_narrow({q}, _w{m})" if dt is not None else q for m, (q, dt) in enumerate(zip(named, sig.wrt_dtype))]
+    named = iter(named)
     classes = _classes(sig)
     trees = [_literal(sig.arg_trees[a], named, classes) for a in sig.argnums]
     return "(" + "".join(t + ", " for t in trees) + ")" if sig.many else trees[0]
