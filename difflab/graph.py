@@ -529,8 +529,10 @@ def _has_nan(x) -> bool:
 
 def _finite_number(x) -> bool:
     """Whether x is a float or float array with every entry finite (anything else: False)."""
-    return isinstance(x, (float, np.floating)) and math.isfinite(x) or (
-        type(x) is np.ndarray and x.dtype.kind == "f" and bool(np.isfinite(x).all())
+    return (
+        isinstance(x, (float, np.floating))
+        and math.isfinite(x)
+        or (type(x) is np.ndarray and x.dtype.kind == "f" and bool(np.isfinite(x).all()))
     )
 
 
