@@ -1,6 +1,6 @@
 """Overflow and saturation: where an intermediate overflows to inf while f stays finite, every method gives the
 same derivative, and a DomainWarning only where the result is NaN or inf (README, "Overflow and saturation").
-Expected values are closed forms computed here (mpmath checked them at 50 digits)."""
+Expected values are closed forms or mpmath's (at 40–50 digits)."""
 
 import warnings
 
@@ -98,3 +98,12 @@ def test_numeric_at_a_saturated_output_is_0_within_its_error_estimate(case):
     assert jac[0, 0] == 0.0 and abs(slope) <= err[0, 0], (jac, err)
     if "tanh" not in case:
         assert dl.grad(f, method="reverse")(x) == pytest.approx(slope, rel=1e-6)
+
+
+@pytest.mark.parametrize("method", EXACT)
+def test_rgamma_slope_at_the_poles_of_gamma(method):
+    """(1/Γ)′ at -n is (-1)ⁿ n!, its second derivative 2(-1)ⁿ⁺¹ n! ψ(n + 1) (was NaN: -ψ(x)/Γ(x) is NaN·0 there)."""
+    assert dl.grad(dss.rgamma, method=method)(-27.0) == pytest.approx(-1.0888869450418352e28, rel=1e-13)
+    assert dl.grad(dss.rgamma, method=method)(0.0) == 1.0
+    assert dl.hessian(dss.rgamma, method=method)(-3.0) == pytest.approx(15.073412021181605, rel=1e-13)
+    assert dl.grad(dss.rgamma, method=method)(-2.5) == pytest.approx(1.1669802856379654, rel=1e-14)

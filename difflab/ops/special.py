@@ -25,7 +25,22 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
-from .elementwise import _abs_fn, exp, greater_equal, less, log, log1p, sign, strong_mul, where
+from .elementwise import (
+    _abs_fn,
+    cos,
+    equal,
+    exp,
+    floor,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    sign,
+    sin,
+    strong_mul,
+    where,
+)
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
 
@@ -214,6 +229,17 @@ def _mills(out, x):
     return where(tail, _mills_tail(x_t, 1.0 / x_t), exp(-0.5 * x_e * x_e - out_e) / _SQRT_2PI)
 
 
+def _rgamma_slope(out, x):
+    """(1/Γ)′ = -ψ(x)/Γ(x), and at a pole x = -n of Γ (1/Γ 0, ψ NaN: the registry sweep found NaN at -27 for
+    -27!) the reflection 1/Γ(x) = sin(πx)Γ(1 - x)/π's derivative, Γ(1 - x)(cos πx - sin πx ψ(1 - x)/π) = (-1)ⁿ n!,
+    right in a neighbourhood too, so its own derivative is the second. Each form runs at a held argument where it
+    is not used: no NaN formed there."""
+    pole = where(less_equal(x, 0.0), equal(x, floor(x)), False)
+    x_p, x_r = where(pole, x, 0.0), where(pole, 0.5, x)
+    reflected = gamma(1.0 - x_p) * (cos(np.pi * x_p) - sin(np.pi * x_p) * psi(1.0 - x_p) / np.pi)
+    return where(pole, reflected, -where(pole, 0.0, out) * psi(x_r))
+
+
 _DEFINED: set = set()
 
 
@@ -255,8 +281,18 @@ gamma = _special(
 rgamma = _special(
     "rgamma",
     _scipy("rgamma"),
-    (lambda out, x: -out * psi(x),),
-    _scipy_named("rgamma", lambda sp, x: 1 / sp.gamma(x)),
+    (lambda out, x: _rgamma_slope(out, x),),
+    _scipy_named(
+        "rgamma",
+        lambda sp, x: 1 / sp.gamma(x),
+        lambda sp, out, i, x: sp.Piecewise(
+            (
+                sp.gamma(1 - x) * (sp.cos(sp.pi * x) - sp.sin(sp.pi * x) * sp.polygamma(0, 1 - x) / sp.pi),
+                sp.And(x <= 0, sp.Eq(x, sp.floor(x))),
+            ),
+            (-out * sp.polygamma(0, x), True),
+        ),
+    ),
     analytic=True,
     doc="1/Γ(x), finite at the poles of Γ",
 )
