@@ -478,8 +478,8 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     own = eqn.source is None or eqn.op is eqn.source.op
     passed_on = _has_nan if own else _non_finite
     origin = eqn.origin
-    if origin is FROM_VALUES or any(passed_on(a) for a in args):
-        return out
+    if origin is FROM_VALUES or any(passed_on(a) for a in args) or _finite_number(out):
+        return out  # (finite: NumPy's error was 0·∞ a strong product absorbed, exp(-750)'s zero ū times ∞)
     where = str(origin).split(" :")[0]
     warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
     return out
@@ -525,6 +525,15 @@ def _has_nan(x) -> bool:
         return bool(np.isnan(x).any())
     except TypeError:  # not numbers (an index, a shape)
         return False
+
+
+def _finite_number(x) -> bool:
+    """Whether x is a float or float array with every entry finite (anything else: False)."""
+    return (
+        isinstance(x, (float, np.floating))
+        and math.isfinite(x)
+        or (type(x) is np.ndarray and x.dtype.kind == "f" and bool(np.isfinite(x).all()))
+    )
 
 
 def _non_finite(x) -> bool:

@@ -426,7 +426,7 @@ def _apply(rules, args, env, ct, y):
 def is_zero(ct) -> bool:
     """Whether a computed (untraced) cotangent is exactly zero everywhere: it contributes zero, even
     through an equation whose values are NaN (every VJP rule is linear in its cotangent)."""
-    if type(ct) is float:
+    if type(ct) is float or type(ct) is np.float64:  # (a NumPy scalar: an overflowed value's partials)
         return ct == 0.0
     if type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX and _vdot(ct, ct) > 0.0:
         return False  # some entry is nonzero: Σ ū² by one BLAS dot, cheaper than `any`'s cast to bool

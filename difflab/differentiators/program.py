@@ -217,7 +217,13 @@ def _maybe_infinite(e, singular) -> bool:
         return isinstance(e, sp.Basic) and e.is_finite is False
     if (plain := _product_symbols(e)) is not None:  # no log or power in it: only its symbols decide
         return any(u in singular for u in plain)
-    return bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow))
+    if bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow)):
+        return True
+    # a value that overflows at a finite argument (exp(750)): times a zero adjoint it is 0, as reverse's
+    # skipped zero cotangent and forward's strong products compute it (README, "overflow")
+    if any(not p.exp.is_Number for p in e.atoms(sp.Pow)):  # b**x: exp2 and pow
+        return True
+    return bool(e.atoms(sp.exp, sp.cosh, sp.sinh))  # (expm1's partial is an exp: found so)
 
 
 def _product_symbols(e) -> list | None:

@@ -25,7 +25,22 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
-from .elementwise import _abs_fn, exp, greater_equal, log, log1p, sign, strong_mul, where
+from .elementwise import (
+    _abs_fn,
+    cos,
+    equal,
+    exp,
+    floor,
+    greater_equal,
+    less,
+    less_equal,
+    log,
+    log1p,
+    sign,
+    sin,
+    strong_mul,
+    where,
+)
 
 _SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
 
@@ -194,6 +209,37 @@ def _psi_difference(a, b):
     return where(small, -taylor, where(large, series, psi(a) - psi(a + b)))
 
 
+_TAIL = -40.0  # below it φ(x)/Φ(x) by its asymptotic series (to 1/x¹⁰: 5e-16 relative at -40)
+
+
+def _mills_tail(x, r):
+    """-x(1 + r² - 2r⁴ + 10r⁶ - 74r⁸ + 706r¹⁰), r = 1/x: φ(x)/Φ(x) for x ≤ -40."""
+    r2 = r * r
+    return -x * (1.0 + r2 * (1.0 - r2 * (2.0 - r2 * (10.0 - r2 * (74.0 - 706.0 * r2)))))
+
+
+def _mills(out, x):
+    """φ(x)/Φ(x), log_ndtr's slope: exp(-x²/2 - log Φ(x))/√(2π) from -40 up (to ~3e-14 there), its
+    asymptotic series below, where the two terms of the exponent cancel: at -1e20 the exponent's 5e39 - 5e39 was
+    0, so the slope was 1/√(2π) = 0.399 for 1e20 (the registry sweep found it). Each form runs at a held argument
+    where it is not used, so it forms no inf or NaN there."""
+    tail = less(x, _TAIL)
+    x_t = where(tail, x, _TAIL)
+    x_e, out_e = where(tail, 0.0, x), where(tail, 0.0, out)
+    return where(tail, _mills_tail(x_t, 1.0 / x_t), exp(-0.5 * x_e * x_e - out_e) / _SQRT_2PI)
+
+
+def _rgamma_slope(out, x):
+    """(1/Γ)′ = -ψ(x)/Γ(x), and at a pole x = -n of Γ (1/Γ 0, ψ NaN: the registry sweep found NaN at -27 for
+    -27!) the reflection 1/Γ(x) = sin(πx)Γ(1 - x)/π's derivative, Γ(1 - x)(cos πx - sin πx ψ(1 - x)/π) = (-1)ⁿ n!,
+    right in a neighbourhood too, so its own derivative is the second. Each form runs at a held argument where it
+    is not used: no NaN formed there."""
+    pole = where(less_equal(x, 0.0), equal(x, floor(x)), False)
+    x_p, x_r = where(pole, x, 0.0), where(pole, 0.5, x)
+    reflected = gamma(1.0 - x_p) * (cos(np.pi * x_p) - sin(np.pi * x_p) * psi(1.0 - x_p) / np.pi)
+    return where(pole, reflected, -where(pole, 0.0, out) * psi(x_r))
+
+
 _DEFINED: set = set()
 
 
@@ -235,8 +281,18 @@ gamma = _special(
 rgamma = _special(
     "rgamma",
     _scipy("rgamma"),
-    (lambda out, x: -out * psi(x),),
-    _scipy_named("rgamma", lambda sp, x: 1 / sp.gamma(x)),
+    (lambda out, x: _rgamma_slope(out, x),),
+    _scipy_named(
+        "rgamma",
+        lambda sp, x: 1 / sp.gamma(x),
+        lambda sp, out, i, x: sp.Piecewise(
+            (
+                sp.gamma(1 - x) * (sp.cos(sp.pi * x) - sp.sin(sp.pi * x) * sp.polygamma(0, 1 - x) / sp.pi),
+                sp.And(x <= 0, sp.Eq(x, sp.floor(x))),
+            ),
+            (-out * sp.polygamma(0, x), True),
+        ),
+    ),
     analytic=True,
     doc="1/Γ(x), finite at the poles of Γ",
 )
@@ -361,13 +417,14 @@ ndtr = _special(
 log_ndtr = _special(
     "log_ndtr",
     _scipy("log_ndtr"),
-    # φ(x)/Φ(x) as exp(-x²/2 - log Φ(x))/√(2π): finite deep in the left tail (x = -40: ≈ 40)
-    (lambda out, x: exp(-0.5 * x * x - out) / _SQRT_2PI,),
-    # φ(x)/Φ(x) as exp(-x²/2 - log Φ(x))/√(2π), as the registry's partial
+    (lambda out, x: _mills(out, x),),
+    # φ(x)/Φ(x), as the registry's partial
     _scipy_named(
         "log_ndtr",
         lambda sp, x: sp.log(sp.erfc(-x / sp.sqrt(2)) / 2),
-        lambda sp, out, i, x: sp.exp(-(x**2) / 2 - out) / sp.sqrt(2 * sp.pi),
+        lambda sp, out, i, x: sp.Piecewise(
+            (_mills_tail(x, 1 / x), x < _TAIL), (sp.exp(-(x**2) / 2 - out) / sp.sqrt(2 * sp.pi), True)
+        ),
     ),
     domain=("real",),
     doc="log Φ(x), accurate in both tails",
