@@ -299,3 +299,16 @@ def test_complex_jacobian_refusals_name_the_problem(method):
         dl.jacobian(lambda x: x * x, method=method, holomorphic=True)(np.ones(2))
     with pytest.raises(TypeError, match="hessian takes complex leaves with holomorphic=True"):
         dl.hessian(lambda z: np.sum(np.abs(z)), method=method)(Z)
+
+
+def test_a_jvp_of_a_jvp_at_complex_leaves_under_forward():
+    # forward's lowered tangent code once asked its finiteness guard to cover a complex operand, which
+    # no float64 term covers (ValueError: min() arg is an empty sequence; autograd's test_falseyness, test_std)
+    def f(x):
+        return np.real(x**2)
+
+    def jf(x, v):  # Re(2 x v)
+        return dl.jvp(f, (x,), (v,), method="forward")[1]
+
+    for _ in range(3):  # (the lowered code is made on a repeated call)
+        assert dl.jvp(jf, (2.0 + 1j, 0.5 + 0.25j), (1.0 + 0j, 0j), method="forward") == pytest.approx((1.5, 1.0))
