@@ -149,8 +149,8 @@ def lower(
 def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=()):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
     output, a guarded input or a value it would check is not a float64 value or a constant output is
-    not finite. `checked`:
-    the outputs it checks finite (None: all), `operands`: other values it checks finite."""
+    not finite. `checked`: the outputs it checks finite (None: all), `operands`: other values it
+    checks finite."""
     f64 = np.dtype(np.float64)
     for v in [*graph.outputs, *[graph.inputs[i] for i in guard]]:
         if isinstance(v, Var) and v.dtype != f64:
