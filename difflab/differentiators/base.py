@@ -25,6 +25,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
+from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, evaluate, evaluate_batched
 
@@ -337,19 +338,19 @@ class Prepared:
         cotangent v, two sweeps in place of J's m rows (m sweeps; inside an outer derivative, m sweeps
         recorded, each differentiated again: autograd's check of np.kron at complex 5×5 and 3×3 took
         25 s). A complex output's J is Re J + i Im J, Re J's rows pulled by u and -Im J's by i·u."""
-        from ..api.operators import vjp  # (the API's: it nests inside an outer derivative's trace)
-
         outs, pullback = self._vjp(args)
         cplx = any([getattr(o, "dtype", None) is not None and o.dtype.kind == "c" for o in self.graph.outputs])
 
         def rows(u):
-            return (pullback(u), pullback(1j * u)) if cplx else pullback(u)
+            return [pullback(u), pullback(1j * u)] if cplx else [pullback(u)]
 
-        _, back = vjp(rows, np.zeros(self.m), method=self.method)
+        u0 = np.zeros(self.m)
+        tr, tracers, out_leaves = trace_flat(rows, [u0])  # (nested in an outer derivative's trace, if any)
+        _, back = self.method.prepare(outputs_of(tr, tracers, out_leaves), (0,)).vjp([u0])
         if not cplx:
-            return outs, back(v)[0]
+            return outs, back(v)
         zero = np.zeros(self.n)
-        return outs, back((v, zero))[0] - 1j * back((zero, v))[0]
+        return outs, back(dnp.concatenate([v, zero])) - 1j * back(dnp.concatenate([zero, v]))
 
     def vjp(self, args):
         """(outs, pullback) where pullback(u) = uᵀ J for u of shape (m,)."""

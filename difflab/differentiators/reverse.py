@@ -17,8 +17,6 @@ values the backward part reads. A scalar output over Python floats: the tier's f
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
@@ -32,17 +30,13 @@ from .forward import _sum
 __all__ = ["Reverse", "backward"]
 
 
-def backward(
-    graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None, finite=None, active=None
-) -> list:
+def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pulled=None, finite=None) -> list:
     """The tape sweep: cotangents `cts` of outputs → cotangents of inputs `wrt` (zeros if unreached).
     `floats`: a scalar output over Python floats (the compiled tier's float path, which fills `finite`
-    with {Var: whether its value is finite} as it checks); pulled[0] counts rules run; `active`: the
-    values depending on `wrt` (`graph.active`), when the caller has it already."""
+    with {Var: whether its value is finite} as it checks); pulled[0] counts rules run."""
     if floats:
         return backward_floats(graph, env, wrt, cts, _pull, finite)
-    if active is None:
-        active = active_values(graph, [graph.inputs[i] for i in wrt])
+    active = active_values(graph, [graph.inputs[i] for i in wrt])
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
         if ct is None or eqn.out not in active or is_zero(ct):
@@ -108,13 +102,7 @@ class Reverse(Differentiator):
             on_floats = on_floats or float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with raising():
                 seeds = cts if on_floats is None else on_floats
-                return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite, self._active)
-
-        @functools.cached_property
-        def _active(self) -> set:
-            """The values depending on the differentiated inputs: the same for every sweep of this graph
-            (a Jacobian's rows sweep once per output number; finding them anew took a quarter of each)."""
-            return active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
+                return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
         def _sweep(self, *xs, seeded: bool = False):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
@@ -162,13 +150,9 @@ class Reverse(Differentiator):
             if res is not None:
                 residuals, late = res[k:], fns[1]
 
-                envs: list = []  # the traced sweep's forward values, made once for all its cotangents
-
                 def pullback(u):  # a traced ū (an outer derivative's) or a complex one takes the traced sweep
                     if isinstance(u, Traced) or np.iscomplexobj(u):
-                        if not envs:
-                            envs.append(self._forward(args)[1])
-                        return flat(self._backward(envs[0], u))
+                        return flat(self._backward(self._forward(args)[1], u))
                     return late(*residuals, np.asarray(u, dtype=float))[0]
 
                 return list(res[:k]), pullback
