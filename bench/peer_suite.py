@@ -182,17 +182,20 @@ CAUSES = (
         "a traced value converted by NumPy (a list of them given to np.mean, np.int64(x), ...)",
         r"a traced value \(v\d+: [^)]*\) was converted to (a NumPy array|u?int|bool)",
     ),
-    ("float32 (difflab computes in float64 by design)", r"float32"),
-    (
-        "an empty array to differentiate (difflab refuses it by design)",
-        r"an empty array has no entries to differentiate",
-    ),
+    # float32 in, float32 out, and empty arrays differentiate (stop 23): what still says float32 is a dtype
+    # that is not autograd's, named as such
+    ("a result's dtype is not autograd's (float64 where autograd keeps float32)", r"float32"),
     ("unsupported NumPy/SciPy function", r"UnsupportedOperationError|not a difflab primitive|not supported on traced"),
     (
         "a primitive's own rules (symbolic and numeric differentiate the function itself; forward cannot run "
         "a VJP-only rule)",
         r"MissingRuleError|is not defined \(def[jv]+p gives it\)"
         r"|^test_(tests|logic)\.py::test_(check_vjp_\w+_fail|no_[jv]+p_def):: .*DID NOT RAISE",
+    ),
+    # autograd's rfftn VJP needs an even last axis; difflab's passes the check there, so pytest.raises fails
+    (
+        "autograd's own limitation (rfftn of an odd last axis raises NotImplementedError; difflab's passes the check)",
+        r"^test_fft\.py::test_rfftn_odd_not_implemented:: .*DID NOT RAISE NotImplementedError",
     ),
     (
         "a boolean output: 0 with zero derivative by design (autograd raises TypeError)",

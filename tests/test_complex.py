@@ -299,3 +299,33 @@ def test_complex_jacobian_refusals_name_the_problem(method):
         dl.jacobian(lambda x: x * x, method=method, holomorphic=True)(np.ones(2))
     with pytest.raises(TypeError, match="hessian takes complex leaves with holomorphic=True"):
         dl.hessian(lambda z: np.sum(np.abs(z)), method=method)(Z)
+
+
+def test_a_jvp_of_a_jvp_at_complex_leaves_under_forward():
+    # forward's lowered tangent code once asked its finiteness guard to cover a complex operand, which
+    # no float64 term covers (ValueError: min() arg is an empty sequence; autograd's test_falseyness, test_std)
+    def f(x):
+        return np.real(x**2)
+
+    def jf(x, v):  # Re(2 x v)
+        return dl.jvp(f, (x,), (v,), method="forward")[1]
+
+    for _ in range(3):  # (the lowered code is made on a repeated call)
+        assert dl.jvp(jf, (2.0 + 1j, 0.5 + 0.25j), (1.0 + 0j, 0j), method="forward") == pytest.approx((1.5, 1.0))
+
+
+def test_reverse_jvp_of_many_outputs_is_the_pullback_s_transpose():
+    # beyond TRANSPOSE_ROWS output numbers reverse's J v is the VJP of u -> uᵀJ (two sweeps, not J's rows):
+    # the same numbers, for a complex output (Re J and Im J pulled apart) and inside an outer derivative
+    rng = np.random.default_rng(0)
+    a, b, ta, tb = [rng.normal(size=s) + 1j * rng.normal(size=s) for s in [(3, 3), (2, 2), (3, 3), (2, 2)]]
+    _, jv = dl.jvp(np.kron, (a, b), (ta, tb), method="reverse")
+    np.testing.assert_allclose(jv, np.kron(ta, b) + np.kron(a, tb), rtol=1e-13, atol=1e-14)
+    x0 = np.linspace(0.1, 1.2, 12)
+
+    def g(x):  # J v of sin(x)·x along ones: its Jacobian is diag(2 cos x - x sin x)
+        return dl.jvp(lambda z: np.sin(z) * z, (x,), (np.ones(12),), method="reverse")[1]
+
+    np.testing.assert_allclose(
+        dl.jacobian(g, method="reverse")(x0), np.diag(2 * np.cos(x0) - x0 * np.sin(x0)), rtol=1e-13, atol=1e-15
+    )

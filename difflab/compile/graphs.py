@@ -148,8 +148,9 @@ def lower(
 
 def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=()):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
-    output or a guarded input is not a float64 value or a constant output is not finite. `checked`:
-    the outputs it checks finite (None: all), `operands`: other values it checks finite."""
+    output, a guarded input or a value it would check is not a float64 value or a constant output is
+    not finite. `checked`: the outputs it checks finite (None: all), `operands`: other values it
+    checks finite."""
     f64 = np.dtype(np.float64)
     for v in [*graph.outputs, *[graph.inputs[i] for i in guard]]:
         if isinstance(v, Var) and v.dtype != f64:
@@ -161,6 +162,8 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
     checked = range(len(graph.outputs)) if checked is None else checked
     code.checked_too, code.prechecks = checked_too, prechecks
     required = [graph.outputs[k] for k in checked] + [graph.inputs[i] for i in guard] + checked_too + operands
+    if any([type(v) is Var and v.dtype != f64 for v in required]):  # (a complex operand: no finite term covers it)
+        return None
     code.ends, code.early = _check_terms(graph, list(dict.fromkeys([v for v in required if type(v) is Var])))
     guarded = fn = _generate(code)
     if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)

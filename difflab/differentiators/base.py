@@ -25,6 +25,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
+from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, evaluate, evaluate_batched
 
@@ -217,6 +218,10 @@ def _charged(fn):
     return product
 
 
+#: a vjp-native method's J v is the pullback's transpose beyond this many output numbers (J's rows below)
+TRANSPOSE_ROWS = 8
+
+
 class Prepared:
     """One graph made ready by one method; see the module docstring for the shape contract."""
 
@@ -320,8 +325,32 @@ class Prepared:
         if self.method.native == "jvp":
             outs, jv = self._jvp(args, dnp.reshape(v, (1, self.n)))
             return outs, dnp.reshape(jv, (self.m,))
+        if self.method.native == "vjp" and self.m > TRANSPOSE_ROWS:
+            outs, jv = self._transposed_jvp(args, v)
+            # (a non-finite entry: J's rows, whose strong zeros decide which entries are NaN or ±inf)
+            if isinstance(jv, Traced) or np.isfinite(jv).all():
+                return outs, jv
         outs, jac = self.jacobian(args)
         return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
+
+    def _transposed_jvp(self, args, v):
+        """(outs, J v) as the transpose of the pullback u -> uᵀJ, which is linear in u: its VJP at the
+        cotangent v, two sweeps in place of J's m rows (m sweeps; inside an outer derivative, m sweeps
+        recorded, each differentiated again: autograd's check of np.kron at complex 5×5 and 3×3 took
+        25 s). A complex output's J is Re J + i Im J, Re J's rows pulled by u and -Im J's by i·u."""
+        outs, pullback = self._vjp(args)
+        cplx = any([getattr(o, "dtype", None) is not None and o.dtype.kind == "c" for o in self.graph.outputs])
+
+        def rows(u):
+            return [pullback(u), pullback(1j * u)] if cplx else [pullback(u)]
+
+        u0 = np.zeros(self.m)
+        tr, tracers, out_leaves = trace_flat(rows, [u0])  # (nested in an outer derivative's trace, if any)
+        _, back = self.method.prepare(outputs_of(tr, tracers, out_leaves), (0,)).vjp([u0])
+        if not cplx:
+            return outs, back(v)
+        zero = np.zeros(self.n)
+        return outs, back(dnp.concatenate([v, zero])) - 1j * back(dnp.concatenate([zero, v]))
 
     def vjp(self, args):
         """(outs, pullback) where pullback(u) = uᵀ J for u of shape (m,)."""
