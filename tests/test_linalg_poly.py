@@ -14,9 +14,46 @@ A35 = RNG.normal(size=(3, 5))
 B = RNG.normal(size=(3, 3)) + 3 * np.eye(3)
 
 
+class _Differences:
+    """JAX's `grad` where JAX is not installed (CI installs the test extra only): fourth-order central
+    differences of the same function written with NumPy (`.numpy` is NumPy), Richardson-extrapolated, a
+    reference independent of difflab; for a complex argument JAX's convention ∂f/∂x − i∂f/∂y."""
+
+    numpy = np
+
+    @staticmethod
+    def _partial(f, args, i):
+        x = np.asarray(args[i])
+        out = np.zeros(x.shape, dtype=x.dtype)
+        for unit in (1.0, 1j) if np.iscomplexobj(x) else (1.0,):
+            for k in np.ndindex(x.shape):
+
+                def at(t, k=k, unit=unit):
+                    y = x.copy()
+                    y[k] = y[k] + t * unit
+                    return float(f(*args[:i], y, *args[i + 1 :]))
+
+                h = 1e-3 * max(1.0, abs(x[k]))
+                d = [(at(s) - at(-s)) / (2 * s) for s in (h, h / 2)]
+                out[k] += (4 * d[1] - d[0]) / 3 * (1.0 if unit == 1.0 else -1j)
+        return out
+
+    def grad(self, f, argnums=0):
+        def g(*args):
+            if isinstance(argnums, int):
+                return self._partial(f, args, argnums)
+            return tuple(self._partial(f, args, i) for i in argnums)
+
+        return g
+
+
 @pytest.fixture(scope="module")
 def jax():
-    jax = pytest.importorskip("jax")
+    """JAX (x64) when installed, else `_Differences`: the comparison runs either way (never a skip)."""
+    try:
+        import jax
+    except ImportError:
+        return _Differences()
     jax.config.update("jax_enable_x64", True)
     return jax
 
@@ -29,6 +66,11 @@ def _traced(f, *xs):
 
 def _close(a, b, tol=1e-9):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=tol, atol=tol)
+
+
+def _ref_close(jax, a, b, tol=1e-9):
+    """_close against the reference: JAX's to `tol`; the differences' to their own accuracy (~1e-8)."""
+    _close(a, b, tol if not isinstance(jax, _Differences) else max(tol, 2e-7))
 
 
 # -- qr -----------------------------------------------------------------------------------------
@@ -70,7 +112,9 @@ def test_qr_gradients_and_hessians_match_jax(jax):
 
     want = np.asarray(jax.grad(lambda x: loss(x, jnp))(A43))
     for method in ("forward", "reverse", "numeric"):
-        _close(dl.grad(lambda x: loss(x, np), method=method)(A43), want, 1e-6 if method == "numeric" else 1e-10)
+        _ref_close(
+            jax, dl.grad(lambda x: loss(x, np), method=method)(A43), want, 1e-6 if method == "numeric" else 1e-10
+        )
     hessians = [dl.hessian(lambda x: loss(x, np), method=m)(A43) for m in ("reverse", "forward", "numeric")]
     _close(hessians[0], hessians[1], 1e-10)
     _close(hessians[0], hessians[2], 1e-5)
@@ -119,7 +163,7 @@ def test_cond_2_is_the_singular_value_ratio_and_other_orders_match_jax(jax):
     def every(x, lib):  # one function of every order: one JAX trace
         return sum((k + 1.0) * lib.linalg.cond(x, p) for k, p in enumerate(orders))
 
-    _close(dl.grad(lambda x: every(x, np))(B), jax.grad(lambda x: every(x, jax.numpy))(B), 1e-9)
+    _ref_close(jax, dl.grad(lambda x: every(x, np))(B), jax.grad(lambda x: every(x, jax.numpy))(B), 1e-9)
     h = [dl.hessian(lambda x: np.linalg.cond(x), method=m)(B) for m in ("forward", "numeric")]
     _close(h[0], h[1], 1e-4)
 
@@ -142,14 +186,15 @@ def test_matrix_and_vector_norms_take_numpy2_keywords(jax):
     def every(v, lib):  # one function of them all: one JAX trace
         return sum((k + 1.0) * lib.sum(f(lib, v) ** 2) for k, f in enumerate(cases))
 
-    _close(dl.grad(lambda v: every(v, np))(x), jax.grad(lambda v: every(v, jax.numpy))(x))
+    _ref_close(jax, dl.grad(lambda v: every(v, np))(x), jax.grad(lambda v: every(v, jax.numpy))(x))
 
 
 def test_tensorinv_and_tensorsolve_match_numpy_and_jax(jax):
     a = (RNG.normal(size=(4, 4)) + 4 * np.eye(4)).reshape(2, 2, 4)  # ind=2: (2, 2) against 4
     ainv = _traced(lambda x: np.linalg.tensorinv(x, ind=2), a)
     _close(ainv, np.linalg.tensorinv(a, ind=2), 1e-12)
-    _close(
+    _ref_close(
+        jax,
         dl.grad(lambda x: np.sum(np.linalg.tensorinv(x, ind=2) ** 2))(a),
         jax.grad(lambda x: (jax.numpy.linalg.tensorinv(x, ind=2) ** 2).sum())(a),
     )
@@ -158,7 +203,7 @@ def test_tensorinv_and_tensorsolve_match_numpy_and_jax(jax):
     want = jax.grad(lambda x, y: (jax.numpy.linalg.tensorsolve(x, y) ** 3).sum(), argnums=(0, 1))(a, b)
     got = dl.grad(lambda x, y: np.sum(np.linalg.tensorsolve(x, y) ** 3), argnums=(0, 1))(a, b)
     for g, w in zip(got, want):
-        _close(g, w)
+        _ref_close(jax, g, w)
 
 
 def test_numpy2_linalg_names_follow_their_own_signatures():
@@ -207,7 +252,7 @@ def test_polyfit_in_x_and_y_matches_jax(jax):
     got = dl.grad(lambda x, y: np.sum(np.polyfit(x, y, 2) ** 2), argnums=(0, 1))(x, y)
     want = jax.grad(lambda x, y: (jax.numpy.polyfit(x, y, 2) ** 2).sum(), argnums=(0, 1))(x, y)
     for g, wv in zip(got, want):
-        _close(g, wv, 1e-8)
+        _ref_close(jax, g, wv, 1e-8)
 
 
 def test_polynomial_arithmetic_vander_and_poly_match_numpy_and_jax(jax):
@@ -233,7 +278,7 @@ def test_polynomial_arithmetic_vander_and_poly_match_numpy_and_jax(jax):
     def every(v, lib):  # one function of them all: one JAX trace
         return sum((k + 1.0) * lib.sum(lib.sin(lib.real(f(lib, v)))) for k, f in enumerate(fns))
 
-    _close(dl.grad(lambda v: every(v, np))(p), jax.grad(lambda v: every(v, jnp))(p), 1e-9)
+    _ref_close(jax, dl.grad(lambda v: every(v, np))(p), jax.grad(lambda v: every(v, jnp))(p), 1e-9)
     h = [dl.hessian(lambda v: np.sum(np.poly(v) ** 3), method=m)(p) for m in ("forward", "reverse", "numeric")]
     _close(h[0], h[1], 1e-10)
     _close(h[0], h[2], 1e-5)
@@ -256,7 +301,7 @@ def test_polydiv_matches_numpy_and_its_gradients_in_both_arguments_match_jax(jax
     for method in ("forward", "reverse"):
         got = dl.grad(lambda u, v: loss(u, v, np), argnums=(0, 1), method=method)(u, v)
         for g, w in zip(got, want):
-            _close(g, w, 1e-10)
+            _ref_close(jax, g, w, 1e-10)
     # dividing by (x - c) is synthetic division, q_k = u_k + c·q_(k-1): dq/dc = [0, q_0, q_1 + c·dq_1/dc]
     u3 = np.polymul([1.0, 2.0, 3.0], [1.0, -0.5])  # q = [1, 2, 3] at c = 0.5: dq/dc = [0, 1, 2.5]
     for method in ("forward", "reverse", "numeric"):
@@ -276,8 +321,9 @@ def test_sort_complex_sorts_by_real_then_imaginary_part_and_differentiates_throu
     z = np.array([1 + 2j, 3 - 3j, 1 - 1j, 3 + 5j, 2 - 1j])  # ties in the real part: the imaginary part decides
     _close(_traced(np.sort_complex, z), np.sort_complex(z), 0.0)
     c = np.array([0.5 + 1j, -1.0, 2.0 - 0.5j, 1j, 0.3])
+    z = z + np.array([0.0, 0.0, 0.01, 0.02, 0.0])  # the gradient away from ties in the real part (a kink there)
     want = jax.grad(lambda z: jax.numpy.sum(jax.numpy.real(c * jax.numpy.sort_complex(z) ** 2)))(z)
-    _close(dl.grad(lambda z: np.sum(np.real(c * np.sort_complex(z) ** 2)))(z), want, 1e-12)
+    _ref_close(jax, dl.grad(lambda z: np.sum(np.real(c * np.sort_complex(z) ** 2)))(z), want, 1e-12)
     with pytest.raises(ValueError, match="axis -1"):
         dl.grad(lambda s: np.real(dnp.sort_complex(s)))(1.0)
 
