@@ -169,3 +169,23 @@ def test_linearize_and_its_transpose_nest(outer, inner):
 @pytest.mark.parametrize("outer", ["forward", "reverse"])
 def test_an_hvp_pair_with_symbolic_inside_is_the_closed_form(outer):
     np.testing.assert_allclose(dl.hvp(f, (X,), (V,), method=(outer, "symbolic"))[1], f2(X) * V, rtol=1e-12)
+
+
+def test_a_nested_jvp_of_many_outputs_at_a_domain_edge_agrees_across_methods():
+    """Reverse computes J·v of more than 8 outputs as its pullback's transpose (peers23); traced inside an
+    outer derivative, its fallback to J's rows where J·v is not finite cannot be decided. At sqrt's edge
+    (J·v = inf at x = 0) the nested Jacobian equals forward's and symbolic's: the inf output's row NaN, the rest exact."""
+    import warnings
+
+    v = np.linspace(0.5, 1.5, 10)
+    x = np.r_[0.0, np.linspace(0.1, 1.0, 9)]
+    want = np.r_[np.nan, -v[1:] / (2.0 * x[1:] ** 1.5)]  # d/dx (v / sqrt(x)) on the diagonal
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for method in ("forward", "reverse", "symbolic"):
+            jv = lambda y, m=method: dl.jvp(lambda z: 2.0 * np.sqrt(z), (y,), (v,), method=m)[1]  # noqa: E731
+            assert np.isinf(jv(x)[0])
+            jac = dl.jacobian(jv, method="reverse" if method == "symbolic" else method)(x)
+            assert np.isnan(jac[0]).all()  # a non-finite output's row is NaN (DESIGN.md §6), for every method
+            np.testing.assert_allclose(np.diag(jac)[1:], want[1:], rtol=1e-12)
+            np.testing.assert_array_equal(jac[1:] - np.diag(np.diag(jac))[1:], np.zeros((9, 10)))
