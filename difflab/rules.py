@@ -20,6 +20,7 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
 
 from __future__ import annotations
 
+import abc
 import functools
 import re
 from dataclasses import dataclass
@@ -111,7 +112,7 @@ def _out_tree(out):
     return OutTree(td, tuple(_shape(x) for x in leaves))
 
 
-class _Custom:
+class _Custom(abc.ABC):
     """What custom_jvp and custom_vjp share: flattening, the op, the primal's SymPy form."""
 
     kind = ""
@@ -226,8 +227,10 @@ class _Custom:
                 self._bound[key] = g
         return g(*rest)
 
+    @abc.abstractmethod
     def _fix(self, g, fixed, merged):
-        raise NotImplementedError
+        """Give `g` (the rule of the arguments left differentiable) this rule with the nondiff_argnums
+        values `fixed` bound: custom_jvp binds them into its jvp, custom_vjp into its fwd and bwd."""
 
     @property
     def op(self) -> UserOp:

@@ -403,6 +403,16 @@ def reduction_index(shapes, axis=None, keepdims=False, mean=False):
     return f"{letters}->{out}", (1.0 / count if count else math.nan) if mean else 1.0
 
 
+def stacked_batch(name):
+    """A `batch` rule for an op whose impl and rules are written over leading '...' axes (a stack of
+    matrices: eig, qr): the batch axis is one more stacked axis, so the op applies as it is."""
+
+    def rule(batched, a):
+        return REGISTRY[name](a)
+
+    return rule
+
+
 def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
     """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument).
 

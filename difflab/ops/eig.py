@@ -22,7 +22,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .core import _shape, defop, draw
+from .core import _shape, defop, draw, stacked_batch
 from .decompositions import _fix_signs, _gap_inverse, gauge_fixed, gauge_fixed_adjoint
 from .linalg import _swap_last, inv, matrix_scale, strong_einsum_front, strong_matmul
 from .elementwise import strong_mul
@@ -68,15 +68,6 @@ def _samples(rng):
     return [((draw("complex", (3, 3), rng),), {}), ((draw("complex", (2, 2, 2), rng),), {})]
 
 
-def _batch(name):
-    def rule(batched, a):
-        from .core import REGISTRY
-
-        return REGISTRY[name](a)  # (every rule is written over '...': a stack is a batch)
-
-    return rule
-
-
 eig_values = defop(
     "eig_values",
     lambda a: _eig_impl(a)[0],
@@ -87,7 +78,7 @@ eig_values = defop(
     analytic=False,
     complex=True,
     samples=_samples,
-    batch=_batch("eig_values"),
+    batch=stacked_batch("eig_values"),
     scale=(matrix_scale(_eig_scale),),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     numpy=("linalg.eigvals",),
@@ -104,7 +95,7 @@ eig_vectors = defop(
     analytic=False,
     complex=True,
     samples=_samples,
-    batch=_batch("eig_vectors"),
+    batch=stacked_batch("eig_vectors"),
     scale=(matrix_scale(_eig_scale),),
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
     doc="unit eigenvectors (columns), each one's largest entry real and positive; needs distinct eigenvalues",
@@ -120,7 +111,7 @@ eig_signs = defop(
     complex=True,
     domain=("complex",),
     samples=_samples,
-    batch=_batch("eig_signs"),
+    batch=stacked_batch("eig_signs"),
     doc="±1 per eigenvector: LAPACK's (geev's) columns relative to eig_vectors' (piecewise constant)",
 )
 

@@ -29,7 +29,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..errors import NotDifferentiableError
-from .core import REGISTRY, Op, _reshape, _shape, _sp, defop, draw, sympy_function
+from .core import Op, _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
 from .decompositions import _decomposition_strategy, _from_entries, _to_object, _undefined
 from .elementwise import strong_mul
 from .linalg import _per_matrix, _swap_last, inv, strong_matmul
@@ -167,13 +167,6 @@ def _samples(rng):
     ]
 
 
-def _batch(name):
-    def rule(batched, a):
-        return REGISTRY[name](a)  # (every rule is written over '...': a stack is a batch)
-
-    return rule
-
-
 qr_q = defop(
     "qr_q",
     lambda a: _positive_impl(a, "q"),
@@ -182,7 +175,7 @@ qr_q = defop(
     vjp=(lambda ct, out, a: _vjp(ct, None, a),),
     sympy=_sympy("q"),
     samples=_samples,
-    batch=_batch("qr_q"),
+    batch=stacked_batch("qr_q"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
@@ -196,7 +189,7 @@ qr_r = defop(
     vjp=(lambda ct, out, a: _vjp(None, ct, a),),
     sympy=_sympy("r"),
     samples=_samples,
-    batch=_batch("qr_r"),
+    batch=stacked_batch("qr_r"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
@@ -240,7 +233,7 @@ qr_signs = defop(
     differentiable=False,
     analytic=False,
     samples=_samples,
-    batch=_batch("qr_signs"),
+    batch=stacked_batch("qr_signs"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     doc="±1 per column: the signs of LAPACK's R diagonal, relative to Gram–Schmidt's (piecewise constant)",
 )
