@@ -320,11 +320,12 @@ def read(env: dict, atom):
     return atom.value if isinstance(atom, Const) else env[atom]
 
 
-def evaluate(graph: Graph, *args, env: dict | None = None):
+def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False):
     """Run `graph` on concrete inputs with NumPy; returns the tuple of output values.
 
     Args may be arrays or (for nested differentiation) tracers of an enclosing trace; each
     primitive is applied through its registry entry. If `env` is given it receives every value.
+    `opened`: an op with an `opened` form records that instead (reverse's sweep on traced values).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
@@ -338,7 +339,8 @@ def evaluate(graph: Graph, *args, env: dict | None = None):
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):
         for eqn in graph.eqns:
-            env[eqn.out] = guarded(eqn, eqn.op.bind, *[read(env, a) for a in eqn.args], **eqn.kw)
+            fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
+            env[eqn.out] = guarded(eqn, fn, *[read(env, a) for a in eqn.args], **eqn.kw)
     charge(len(graph.eqns), elements(graph))
     return tuple(read(env, v) for v in graph.outputs)
 

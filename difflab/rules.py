@@ -30,7 +30,7 @@ import numpy as np
 
 from . import tree
 from .compile.reads import Opaque, fingerprint
-from .errors import NotDifferentiableError
+from .errors import NotDifferentiableError, TracerConversionError, UnsupportedOperationError
 from .graph import Traced, Var, evaluate
 from .ops import Op
 
@@ -244,6 +244,7 @@ class _Custom(abc.ABC):
                 nargs=None,
                 doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
                 numeric_ignores=True,
+                opened=getattr(self, "_opened", None),  # custom_vjp's
             )
         return self._op
 
@@ -409,6 +410,18 @@ class custom_vjp(_Custom):
         if got != td:
             raise ValueError(f"custom_vjp bwd of {_name(self.fun)}: a cotangent has structure {got}, its argument {td}")
         return lv
+
+    def _opened(self, *leaves, **params):
+        """The function's own ops on an enclosing trace's values (`Op.opened`): an outer derivative of a reverse
+        sweep differentiates them, as JAX's does; a function that cannot be traced stays the op."""
+        if not any(isinstance(x, Traced) for x in leaves):
+            return self.op.bind(*leaves, **params)
+        try:
+            out = self.fun(*self._unflatten(leaves, params["trees"]))
+        except (TracerConversionError, UnsupportedOperationError):
+            return self.op.bind(*leaves, **params)
+        out_tree = params.get("out_tree")
+        return out if out_tree is None else self._flat_out(out, out_tree, "function")
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):

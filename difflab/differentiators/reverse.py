@@ -90,9 +90,9 @@ class Reverse(Differentiator):
 
         # -- the tape sweep itself, on arrays or on traced values --------------------------
 
-        def _forward(self, args):
-            env: dict = {}
-            return list(evaluate(self.graph, *args, env=env)), env
+        def _forward(self, args, opened=False):
+            env: dict = {}  # (opened: the API's values, maybe an outer derivative's, not the compiled tier's trace)
+            return list(evaluate(self.graph, *args, env=env, opened=opened)), env
 
         def _backward(self, env, u, pulled=None, finite=None, on_floats=None) -> list:
             cts: dict = {}  # (on_floats: the float path's seeds, when the caller has them: no split of u)
@@ -130,7 +130,7 @@ class Reverse(Differentiator):
             if res is not None:
                 return list(res[:k]), list(res[k:])
             first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
-            outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args)
+            outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args, True)
             seeds = float_seeds(self.graph.outputs, env, ONE, None) if k == 1 else None  # a loss: ū = 1.0, no split
             return outs, self._backward(env, np.ones(self.m) if seeds is None else None, finite=finite, on_floats=seeds)
 
@@ -156,5 +156,5 @@ class Reverse(Differentiator):
                     return late(*residuals, np.asarray(u, dtype=float))[0]
 
                 return list(res[:k]), pullback
-            outs, env = self._forward(args)
+            outs, env = self._forward(args, True)
             return outs, lambda u: flat(self._backward(env, u, pulled))

@@ -150,6 +150,10 @@ class Op:
     #: the derivative is a rule, not the function's (stop_gradient, custom rules): finite
     #: differences cannot honour it, so the numeric method warns on graphs holding the op
     numeric_ignores: bool = False
+    #: (*args, **params) -> what a reverse sweep records for the op on an enclosing trace's values, in place of
+    #: the op (custom_vjp: its function's own ops). As in JAX, the user's rule serves the level that differentiates
+    #: the op; an outer derivative of that level (forward over reverse: a Hessian) differentiates the function
+    opened: Callable | None = None
     #: its registry name is no user's: a building block of other ops' rules (strong_mul, eig_signs), or an
     #: entry users call by its NumPy spellings (`numpy`: imag_part is imag). The lists a user reads are
     #: generated without the name (the expression language, difflab/expr.py); tracing, differentiation
