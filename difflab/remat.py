@@ -23,7 +23,7 @@ from . import tree
 from .compile import lower
 from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
 from .rules import UserOp
-from .trace import check_returned, flatten_returned, outputs_of, trace_flat
+from .trace import check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
@@ -164,6 +164,8 @@ def checkpoint(f, static_argnums=()):
 
         inputs = [x if isinstance(x, Traced) or isinstance(x, float) else np.asarray(x, dtype=float) for x in leaves]
         t, tracers, outs = trace_flat(flat_f, inputs)
+        if t.specialised:  # f branched on these values: so does every graph holding this checkpoint's sub-graph
+            specialise_enclosing([*inputs, *t.consts])
         sub, closed = lift_closure(outputs_of(t, tracers, outs))
         y = CHECKPOINT.bind(*inputs, *closed, sub=_Sub(sub))
         shapes = out_def["shapes"]

@@ -260,6 +260,11 @@ class _Custom(abc.ABC):
         from .trace import trace
 
         g = trace(lambda *xs: self.fun(*self._unflatten(xs, trees)), *[np.ones(np.shape(x)) for x in leaves])
+        if g.specialised:  # its branch at these ones, not at the values differentiated (which no expression sees)
+            raise NotDifferentiableError(
+                f"the symbolic method cannot differentiate {self.kind} function {_name(self.fun)}: it branches on "
+                "its argument values, so it has no one expression; give it sympy=..., or use another method"
+            )
         outs = graph_sympy(g, leaves)
         return outs[0] if out_tree is None else np.concatenate([np.ravel(o) for o in outs])
 
