@@ -21,10 +21,10 @@ W = np.array([0.7, -1.3, 0.4])  # weights making a vector a scalar
 V = np.array([0.5, 1.0, -2.0])  # the tangent of jvp, hvp and linearize
 M = np.array([[1.0, 0.3, -0.5], [0.2, -0.8, 0.6], [0.9, 0.1, 0.4]])
 W10 = np.linspace(-1.0, 1.2, 10)
-POINTS = {  # where each function is differentiated
-    "smooth": np.array([0.3, -0.5, 0.9]),
-    "branching": np.array([0.8, -0.2, 0.6]),  # Σx > 0: the first branch, far from the switch
-    "edge": np.array([0.0, 0.7, -0.4]),  # sqrt's branch not taken at x₀ = 0: a strong zero
+POINTS = {  # where each function is differentiated, in this order, by the same lifted function
+    "smooth": [np.array([0.3, -0.5, 0.9])],
+    "branching": [np.array([0.8, -0.2, 0.6]), np.array([-0.8, 0.2, -0.6])],  # Σx > 0, then the other branch
+    "edge": [np.array([0.0, 0.7, -0.4])],  # sqrt's branch not taken at x₀ = 0: a strong zero
 }
 REFERENCES = pathlib.Path(__file__).with_name("nesting_matrix_jax.json")
 
@@ -77,25 +77,30 @@ def lifts(b):
         return lifted
 
     def value_and_grad(g, m):
+        vg = b.value_and_grad(g, m)
+
         def lifted(x):
-            y, d = b.value_and_grad(g, m)(x)
+            y, d = vg(x)
             return y * xp.sum(d * W)
 
         return lifted
 
+    def weighted(d, w, rows=None):  # the transform made once and kept, as a user keeps dl.grad(f)
+        return lambda x: xp.sum((d(x) if rows is None else d(x)[:rows]) * w)
+
     return {
-        "grad": lambda g, m: lambda x: xp.sum(b.grad(g, m)(x) * W),
+        "grad": lambda g, m: weighted(b.grad(g, m), W),
         "value_and_grad": value_and_grad,
         "jvp": lambda g, m: lambda x: xp.sum(b.jvp(wide(b, g), (x,), (V,), m)[1] * W10),
         "vjp": vjp,
-        "jacobian": lambda g, m: lambda x: xp.sum(b.jacobian(lambda y: g(y) * y, m)(x) * M),
-        "jacfwd": lambda g, m: lambda x: xp.sum(b.jacfwd(lambda y: xp.sin(y) * g(y))(x) * M),
-        "jacrev": lambda g, m: lambda x: xp.sum(b.jacrev(wide(b, g))(x)[:3] * M),
-        "hessian": lambda g, m: lambda x: xp.sum(b.hessian(g, m)(x) * M),
+        "jacobian": lambda g, m: weighted(b.jacobian(lambda y: g(y) * y, m), M),
+        "jacfwd": lambda g, m: weighted(b.jacfwd(lambda y: xp.sin(y) * g(y)), M),
+        "jacrev": lambda g, m: weighted(b.jacrev(wide(b, g)), M, rows=3),
+        "hessian": lambda g, m: weighted(b.hessian(g, m), M),
         "hvp": lambda g, m: lambda x: xp.sum(b.hvp(g, x, m) * W),
         "linearize": linearize,
         "vmap": lambda g, m: lambda x: xp.sum(b.vmap(g)(xp.stack([x, x * x, 0.5 * x])) * W),
-        "prepare": lambda g, m: lambda x: xp.sum(b.prepared_grad(g, m)(x) * W),
+        "prepare": lambda g, m: weighted(b.prepared_grad(g, m), W),
         "checkpoint": lambda g, m: b.checkpoint(g),
         "custom_jvp": custom_jvp,
         "custom_vjp": custom_vjp,
@@ -108,11 +113,12 @@ METHODLESS = {"jacfwd", "jacrev", "vmap", "checkpoint", "stop_gradient"}  # take
 
 
 def cell(b, fname, outer, inner, mo, mi):
-    """outer(inner(f)) at f's point: a float (or the exception raised)."""
+    """outer(inner(f)) at f's points, one lifted function called at each: a list of floats (or the exception
+    raised). The branching function's second point is on the other branch: a reused transform must see it."""
     f = functions(b)[fname]
     lift = lifts(b)
     h = lift[outer](lift[inner](f, mi), mo)
-    return float(np.asarray(h(b.point(POINTS[fname]))))
+    return [float(np.asarray(h(b.point(x)))) for x in POINTS[fname]]
 
 
 class Jax:
@@ -242,7 +248,7 @@ class Difflab:
         return self.dl.vmap(g)
 
     def prepared_grad(self, g, m):
-        return self.dl.prepare(g, POINTS["smooth"], method=m).grad
+        return self.dl.prepare(g, POINTS["smooth"][0], method=m).grad
 
     def checkpoint(self, g):
         return self.dl.checkpoint(g)

@@ -327,8 +327,9 @@ class Prepared:
             return outs, dnp.reshape(jv, (self.m,))
         if self.method.native == "vjp" and self.m > TRANSPOSE_ROWS:
             outs, jv = self._transposed_jvp(args, v)
-            # (a non-finite entry: J's rows, whose strong zeros decide which entries are NaN or ±inf)
-            if isinstance(jv, Traced) or np.isfinite(jv).all():
+            # (a non-finite entry: J's rows, whose strong zeros decide which entries are NaN or ±inf; traced, at the
+            # numbers it was traced at: J's rows are right at any point, the transpose where J v is finite)
+            if np.isfinite(getattr(jv, "concrete", jv)).all():
                 return outs, jv
         outs, jac = self.jacobian(args)
         return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
