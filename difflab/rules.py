@@ -13,9 +13,12 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   the tangent and transposes that graph with the reverse sweep (JAX's approach: the VJP is derived
   from the JVP, never written twice).
 - custom_vjp: reverse mode calls fwd then bwd in the backward sweep (residuals are recomputed
-  there, not stored); forward mode refuses with an error, as JAX does.
+  there, not stored); forward mode refuses with an error, as JAX does. Under an outer derivative
+  of that sweep (a Hessian: forward over reverse) the op opens into the function's own ops
+  (`Op.opened`): the outer level differentiates them and bwd's, as JAX's does.
 - numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`);
-  symbolic differentiates the primal's expression unless `sympy=` gives one.
+  symbolic differentiates the primal's expression unless `sympy=` gives one (refused by name
+  when the function branches on its values: its expression is traced at ones).
 """
 
 from __future__ import annotations
