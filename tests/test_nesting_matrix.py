@@ -29,11 +29,13 @@ B = nm.Difflab()
 #: the operators whose lift differentiates with its method (jacfwd and jacrev: forward and reverse)
 DIFFERENTIATES = {"grad", "value_and_grad", "jvp", "vjp", "jacobian", "hessian", "hvp", "linearize", "prepare"}
 #: a few operator pairs for every method pair: each level differentiates, and they cover jvp's transposed J·v
-#: (10 outputs), the pullback, a prepared gradient, hessian pairs and a custom rule that calls the inner method
+#: (10 outputs) inside and outside, the pullback, a prepared gradient, hessian pairs, linearize's function and
+#: custom rules that call the inner method (jvp of hessian, 5.6 s of CPU with symbolic outside, is left to the pairs)
 OPERATOR_PAIRS = [
     ("grad", "jvp"),
     ("hessian", "vjp"),
-    ("jvp", "hessian"),
+    ("jvp", "vjp"),
+    ("linearize", "hessian"),
     ("prepare", "hvp"),
     ("value_and_grad", "custom_jvp"),
     ("jacobian", "custom_vjp"),
@@ -58,6 +60,8 @@ def _method_of(op, m, outer):
 def expected(fname, outer, inner, mo, mi):
     """("value", rtol) | ("refused", exception class, message) | ("warned", message) | ("skip", why)."""
     used = [_method_of(outer, mo, True), _method_of(inner, mi, False)]
+    if (outer, mo) == ("linearize", "numeric") or (inner, mi) == ("linearize", "numeric"):
+        return "refused", ValueError, "linearize cannot use the numeric method"
     hidden = inner in ("custom_jvp", "custom_vjp")  # the branch is inside a user's op, which runs f each call
     if fname == "branching" and (inner == "prepare" or outer == "prepare" and not hidden):
         return "refused", ValueError, "specialised to its input values"  # a reused graph would take this branch
@@ -65,8 +69,6 @@ def expected(fname, outer, inner, mo, mi):
         return "refused", ValueError, "vmap cannot batch a function whose control flow depends"
     if fname == "branching" and hidden and _method_of(outer, mo, True) == "symbolic":
         return "refused", dl.NotDifferentiableError, "symbolic method cannot differentiate custom_(jvp|vjp) function"
-    if (outer, mo) == ("linearize", "numeric") or (inner, mi) == ("linearize", "numeric"):
-        return "refused", ValueError, "linearize cannot use the numeric method"
     if inner == "custom_vjp" and _method_of(outer, mo, True) == "forward":  # as JAX (its jvp, jacfwd, linearize)
         return "refused", dl.NotDifferentiableError, "forward mode cannot differentiate custom_vjp"
     if fname == "edge" and "numeric" in used:
@@ -74,7 +76,7 @@ def expected(fname, outer, inner, mo, mi):
     if inner == "stop_gradient" and _method_of(outer, mo, True) == "numeric":
         return "warned", "stop_gradient"  # differences see values only: the warning says so
     numeric_levels = sum(m == "numeric" for m in used)
-    return "value", (1e-9, 2e-5, 5e-3)[numeric_levels]
+    return "value", (1e-9, 2e-5, 1e-2)[numeric_levels]  # differences of differences: 4th derivatives
 
 
 def run_cell(fname, outer, inner, mo, mi):
