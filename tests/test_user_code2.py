@@ -372,3 +372,98 @@ def test_where_over_log_at_zero_has_a_finite_hessian(method):
     x = POINTS["errstate_log"]
     H = np.asarray(dl.hessian(errstate_log, method=method)(x))
     np.testing.assert_allclose(H, np.diag([1 / 0.8, 0.0, 1 / 1.3, 0.0]), atol=1e-6 if method == "numeric" else 1e-12)
+
+
+# -- what JAX refuses too: a clear error quoting the user's code, with what to write instead -------------------
+X3 = np.array([0.3, 2.0, -0.5])
+
+
+def _refused(f, error, match):
+    for method in METHODS:
+        with pytest.raises(error, match=match):
+            dl.grad(f, method=method)(X3)
+
+
+def test_python_numbers_of_traced_values_are_refused_by_their_code():
+    """float(x), int(x), x.item(), x.tolist() and math.exp/math.sqrt of a traced value make a Python number
+    without its derivative (JAX: ConcretizationTypeError): the error quotes the call and says what to write
+    (numpy.exp for math.exp). x.item() and x.tolist() were an AttributeError listing the array methods."""
+    conversion = dl.TracerConversionError
+    _refused(lambda x: math.exp(x[0]), conversion, r"`math\.exp\(x\[0\]\)` converts .* use numpy\.exp \(it traces\)")
+    _refused(lambda x: math.sqrt(x[1]) * x[2], conversion, r"`math\.sqrt\(x\[1\]\)` converts .* use numpy\.sqrt")
+    _refused(lambda x: float(x[0]) * x[1], conversion, r"`float\(x\[0\]\)` .*\(x\[i\] rather than float\(x\[i\]\)")
+    _refused(lambda x: int(x[0]) * x[1], conversion, r"`int\(x\[0\]\)` converts .* Python number")
+    _refused(lambda x: x[2].item() * x[1], conversion, r"`x\[2\]\.item\(\)` .* rather than x\[i\]\.item\(\)")
+    _refused(lambda x: sum(x.tolist()), conversion, r"`x\.tolist\(\)` converts .* drop its derivative")
+
+
+def _store_into_numpy(x):
+    out = np.zeros(3)
+    out[0] = 2 * x[0]
+    return out @ x
+
+
+def _accumulate_into_numpy(x):
+    h = np.zeros(3)
+    for k in range(3):
+        h += x[k] * x
+    return np.sum(h)
+
+
+def _update_a_slice_of_numpy(x):
+    h = np.ones(3)
+    h[:2] *= x[1:]
+    return np.sum(h)
+
+
+def test_numpys_own_conversions_are_refused_by_their_code():
+    """np.asarray(x, dtype=float), np.array([a, b]), np.vectorize(g)(x), `h += x` and `out[0] = x` into an
+    array of the function's own: NumPy converts the traced value itself (no dispatch reaches difflab); the
+    error quotes the line and says what traces instead (`h += x` was "numpy.add(..., out=...) writes into
+    an array in place", naming no `+=`; np.vectorize and np.asarray got the generic message only)."""
+    unsupported = dl.UnsupportedOperationError
+    _refused(
+        lambda x: np.sum(np.asarray(x, dtype=float) ** 2), unsupported, r"`np\.asarray\(x, dtype=float\)`: .*drop it"
+    )
+    _refused(
+        lambda x: np.sum(np.array([x[0], x[1] ** 2])),
+        unsupported,
+        r"`np\.array\(\[x\[0\], x\[1\] \*\* 2\]\)`.*numpy\.stack",
+    )
+    _refused(
+        lambda x: np.sum(np.vectorize(lambda t: t**3 if t > 0 else np.sin(t))(x)),
+        unsupported,
+        r"numpy\.vectorize \(`np\.vectorize\(.*numpy\.where\(x > 0, a, b\)",
+    )
+    _refused(
+        _accumulate_into_numpy, unsupported, r"`h \+= x\[k\] \* x` writes a traced value into h, .* write h = h \+"
+    )
+    _refused(_update_a_slice_of_numpy, unsupported, r"`h\[:2\] \*= x\[1:\]` .* build the new array")
+    _refused(_store_into_numpy, dl.TracerConversionError, r"stored into a NumPy array \(`out\[0\] = \.\.\.`\)")
+
+
+def test_scipys_python_functions_name_difflab_scipys():
+    """scipy.special.logsumexp (Sinkhorn written with SciPy's) is SciPy's Python code: refused naming
+    difflab.scipy.special.logsumexp, which traces (the sinkhorn above writes its own)."""
+    _refused(lambda x: special.logsumexp(x), dl.UnsupportedOperationError, r"use difflab\.scipy\.special\.logsumexp")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_reshape_and_ravel_in_column_major_order(method):
+    """x.reshape(2, 3, order="F"), np.reshape(..., order="F"), x.ravel(order="F"), x.flatten(order="F"):
+    NumPy's values and their gradients (were a TypeError: unexpected keyword 'order'); 'A' and 'K' follow
+    a memory layout a traced value has not, and are refused by name."""
+    x = np.arange(1.0, 7.0)
+    W = np.arange(6.0).reshape(2, 3) * 0.1 + 0.3
+
+    def f(x):
+        A = x.reshape(2, 3, order="F")
+        B = np.reshape(x, (3, -1), order="F")
+        return np.sum(A * W) + B.ravel(order="F") @ np.arange(6.0) + A.flatten(order="F") ** 2 @ np.arange(6.0)
+
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-14)
+    want = W.ravel(order="F") + np.arange(6.0) + 2 * x * np.arange(6.0)
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12)
+    with pytest.raises(ValueError, match=r"numpy\.ravel\(\.\.\., order='K'\).*memory layout"):
+        dl.grad(lambda x: x.ravel(order="K").sum(), method=method)(x)
