@@ -494,3 +494,34 @@ def test_xlogy_where_the_weight_is_zero(method):
         np.testing.assert_allclose(dl.hessian(f, method=method)(q), np.diag(p / q**2), rtol=1e3 * tol, atol=1e3 * tol)
     g = dl.grad(lambda v: special.xlogy(v[0], v[1]) + special.xlog1py(v[0], v[1]), method=method)(np.array([0.0, 0.5]))
     np.testing.assert_allclose(g, [np.log(0.5) + np.log1p(0.5), 0.0], rtol=tol, atol=tol)
+
+
+def reparam_elbo(p):
+    mu, log_s = p["mu"], p["log_s"]
+    eps = np.random.normal(size=3)  # NumPy's global generator: a new draw on every call
+    z = mu + np.exp(log_s) * eps
+    return np.sum(z**2) - np.sum(log_s)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
+    """One dl.grad of a reparameterised loss drawing eps with np.random.normal, called at two seeds: each
+    call's gradient is its own draw's, d/dmu = 2z, d/dlog_s = 2z·s·eps − 1 (the cached graph of the first
+    call kept its eps: np.random is read through the module `np`, which the cache compares by identity;
+    a Generator in a closure was already never cached)."""
+    p = {"mu": np.array([0.3, -0.2, 0.5]), "log_s": np.array([-0.5, 0.1, 0.0])}
+    g = dl.grad(reparam_elbo, method=method)
+    state = np.random.get_state()
+    try:
+        for seed in (0, 1, 0):
+            np.random.seed(seed)
+            eps = np.random.normal(size=3)
+            np.random.seed(seed)
+            got = g(p)
+            s = np.exp(p["log_s"])
+            z = p["mu"] + s * eps
+            tol = 1e-6 if method == "numeric" else 1e-12
+            np.testing.assert_allclose(got["mu"], 2 * z, rtol=tol)
+            np.testing.assert_allclose(got["log_s"], 2 * z * s * eps - 1, rtol=tol, atol=tol)
+    finally:
+        np.random.set_state(state)

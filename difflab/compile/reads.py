@@ -33,6 +33,7 @@ the compiled tier holds every code generator, and tracing itself never needs the
 
 from __future__ import annotations
 
+import dis
 import functools
 import math
 import random as _random
@@ -221,6 +222,49 @@ def _names(code) -> list:
     return names
 
 
+_CHAINS: dict = {}  # code object -> the module attribute chains its bytecode reads (np.random.normal)
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF"})
+_ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+
+
+def _chains(code) -> list:
+    """The dotted names `g.a.b` read as a global followed by attribute loads, in `code` and the code
+    nested in it: [("np", "random", "normal"), ...]."""
+    found = _CHAINS.get(code)
+    if found is None:
+        found, chain = [], None
+        for ins in dis.get_instructions(code):
+            if ins.opname in _LOADS:
+                chain = [ins.argval]
+            elif ins.opname in _ATTRIBUTES and chain is not None:
+                chain.append(ins.argval)
+                found.append(tuple(chain))
+            else:
+                chain = None
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                found += _chains(c)
+        if len(_CHAINS) > 4096:
+            _CHAINS.clear()
+        _CHAINS[code] = found
+    return found
+
+
+def _stateful_attribute(code, globals_) -> str | None:
+    """The dotted name of a random generator (or a draw bound to one) that `code` reads through a module
+    (np.random.normal, random.gauss), or None. A module compares by identity, so a cached graph would
+    keep the draw it was traced with: what `Opaque` is for."""
+    for chain in _chains(code):
+        obj = globals_.get(chain[0])
+        for name in chain[1:]:
+            if type(obj) is not types.ModuleType:
+                break
+            obj = getattr(obj, name, None)
+            if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
+                return ".".join(chain[: chain.index(name) + 1])
+    return None
+
+
 class _Watch:
     """Builds the checks: one line per read, over objects held in `env`. The traced function itself
     (`top`) is held by a weak reference, so that a cache of checks never keeps a function alive."""
@@ -318,6 +362,9 @@ class _Watch:
                 self.same(f"{c}.cell_contents", value)
         if _library(fn):  # library globals are not rebound
             return
+        drawn = _stateful_attribute(code, fn.__globals__)
+        if drawn is not None:  # np.random.normal(...): NumPy's global generator draws anew on every call
+            raise Opaque(f"{drawn} (a random generator's state, read through a module)")
         g = self.const(fn.__globals__)
         builtins = fn.__globals__.get("__builtins__", {})
         builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
