@@ -508,7 +508,7 @@ def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
     """One dl.grad of a reparameterised loss drawing eps with np.random.normal, called at two seeds: each
     call's gradient is its own draw's, d/dmu = 2z, d/dlog_s = 2z·s·eps − 1 (the cached graph of the first
     call kept its eps: np.random is read through the module `np`, which the cache compares by identity;
-    a Generator in a closure was already never cached)."""
+    a Generator in a closure was already never cached); an unseeded np.random.default_rng() too."""
     p = {"mu": np.array([0.3, -0.2, 0.5]), "log_s": np.array([-0.5, 0.1, 0.0])}
     g = dl.grad(reparam_elbo, method=method)
     state = np.random.get_state()
@@ -525,3 +525,6 @@ def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
             np.testing.assert_allclose(got["log_s"], 2 * z * s * eps - 1, rtol=tol, atol=tol)
     finally:
         np.random.set_state(state)
+    fresh = dl.grad(lambda w: np.sum((w + np.random.default_rng().normal(size=2)) ** 2), method=method)
+    w = np.array([1.0, -2.0])
+    assert not np.allclose(fresh(w), fresh(w))  # an unseeded default_rng(): a new stream on every call

@@ -228,14 +228,15 @@ _ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
 
 
 def _chains(code) -> list:
-    """The dotted names `g.a.b` read as a global followed by attribute loads, in `code` and the code
-    nested in it: [("np", "random", "normal"), ...]."""
+    """The dotted names `g.a.b` read as a global followed by attribute loads (a bare global too), in
+    `code` and the code nested in it: [("np", "random", "normal"), ("default_rng",), ...]."""
     found = _CHAINS.get(code)
     if found is None:
         found, chain = [], None
         for ins in dis.get_instructions(code):
             if ins.opname in _LOADS:
                 chain = [ins.argval]
+                found.append((ins.argval,))
             elif ins.opname in _ATTRIBUTES and chain is not None:
                 chain.append(ins.argval)
                 found.append(tuple(chain))
@@ -250,18 +251,28 @@ def _chains(code) -> list:
     return found
 
 
+def _random(obj) -> bool:
+    """A random generator, a draw bound to one, or NumPy's or Python's random module or something of
+    theirs (np.random.normal, default_rng: unseeded, a new stream on every call)."""
+    if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
+        return True
+    name = obj.__name__ if type(obj) is types.ModuleType else getattr(obj, "__module__", None)
+    return isinstance(name, str) and (name == "random" or name.startswith("numpy.random"))
+
+
 def _stateful_attribute(code, globals_) -> str | None:
-    """The dotted name of a random generator (or a draw bound to one) that `code` reads through a module
-    (np.random.normal, random.gauss), or None. A module compares by identity, so a cached graph would
-    keep the draw it was traced with: what `Opaque` is for."""
+    """The dotted name of something random (see `_random`) that `code` reads through a global: np.random.normal,
+    random.gauss, default_rng; or None. A module or library function compares by identity, so a cached
+    graph would keep the draw it was traced with: what `Opaque` is for."""
     for chain in _chains(code):
-        obj = globals_.get(chain[0])
-        for name in chain[1:]:
-            if type(obj) is not types.ModuleType:
-                break
-            obj = getattr(obj, name, None)
-            if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
-                return ".".join(chain[: chain.index(name) + 1])
+        obj = globals_.get(chain[0], _EMPTY)
+        for k, name in enumerate(chain):
+            if k:
+                if type(obj) is not types.ModuleType:
+                    break
+                obj = getattr(obj, name, _EMPTY)
+            if obj is not _EMPTY and _random(obj):
+                return ".".join(chain[: k + 1])
     return None
 
 
