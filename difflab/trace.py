@@ -451,6 +451,8 @@ class Tracer(Traced):
     ndim = property(lambda self: len(self.node.shape))
     size = property(lambda self: int(np.prod(self.node.shape)))
     T = property(lambda self: dnp.transpose(self))
+    real = property(lambda self: dnp.real(self))  # (ndarray's attributes, as np.real(x) and np.imag(x))
+    imag = property(lambda self: dnp.imag(self))
 
     def __repr__(self):
         return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"

@@ -528,3 +528,36 @@ def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
     fresh = dl.grad(lambda w: np.sum((w + np.random.default_rng().normal(size=2)) ** 2), method=method)
     w = np.array([1.0, -2.0])
     assert not np.allclose(fresh(w), fresh(w))  # an unseeded default_rng(): a new stream on every call
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_diff_with_prepend_and_append(method):
+    """np.diff(x, prepend=0.0) and np.diff(..., axis=0, append=...) (were refused: difflab's diff took
+    (a, n, axis) only): NumPy's values, jax.grad's gradient (jax.numpy.diff takes both)."""
+    x = np.array([0.5, -1.0, 2.0, 0.3, 1.1])
+
+    def f(x):
+        a = np.diff(x, prepend=0.0) ** 2
+        b = np.diff(x.reshape(5, 1), axis=0, append=np.ones((1, 1))) ** 3
+        return np.sum(a) + np.sum(b) + np.sum(np.diff(x, n=2, prepend=x[:1], append=2.0) * np.arange(5.0))
+
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-14)
+    want = [-1.75, -29.25, 27.730000000000004, 1.7499999999999982, -1.5099999999999993]  # jax.grad, x64
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12)
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_real_and_imag_attributes(method):
+    """z.real and z.imag of a traced complex value (were "traced values have no attribute 'real'"), as
+    np.real(z) and np.imag(z): d/dx Σ Re(e^{ix})·x + Im(e^{ix}) = cos x − x sin x + cos x."""
+    x = np.array([0.5, -1.0, 2.0])
+
+    def f(x):
+        z = np.exp(1j * x)
+        return np.sum(z.real * x + z.imag) + np.sum(x.real**2) + np.sum(x.imag)
+
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-14)
+    want = 2 * np.cos(x) - x * np.sin(x) + 2 * x
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12)
