@@ -502,8 +502,10 @@ class Tracer(Traced):
         return ops.getitem(self, idx=idx)
 
     def __setitem__(self, idx, value):
+        text = _source_at(sys._getframe(1))
         raise UnsupportedOperationError(
-            f"x[...] = ... on a traced value ({self.node!r}: {self.node.aval}): traced values are immutable, "
+            f"{f'`{text} = ...`' if text else 'x[...] = ...'} on a traced value ({self.node!r}: {self.node.aval}): "
+            "traced values are immutable, "
             "as JAX's are; build the new array instead (numpy.where(mask, new, x), numpy.concatenate of "
             "slices, or x + numpy.bincount/scatter of the change)"
         )
