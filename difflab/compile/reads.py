@@ -251,7 +251,7 @@ def _chains(code) -> list:
     return found
 
 
-def _random(obj) -> bool:
+def _is_random(obj) -> bool:
     """A random generator, a draw bound to one, or NumPy's or Python's random module or something of
     theirs (np.random.normal, default_rng: unseeded, a new stream on every call)."""
     if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
@@ -261,7 +261,7 @@ def _random(obj) -> bool:
 
 
 def _stateful_attribute(code, globals_) -> str | None:
-    """The dotted name of something random (see `_random`) that `code` reads through a global: np.random.normal,
+    """The dotted name of something random (see `_is_random`) that `code` reads through a global: np.random.normal,
     random.gauss, default_rng; or None. A module or library function compares by identity, so a cached
     graph would keep the draw it was traced with: what `Opaque` is for."""
     for chain in _chains(code):
@@ -271,7 +271,7 @@ def _stateful_attribute(code, globals_) -> str | None:
                 if type(obj) is not types.ModuleType:
                     break
                 obj = getattr(obj, name, _EMPTY)
-            if obj is not _EMPTY and _random(obj):
+            if obj is not _EMPTY and _is_random(obj):
                 return ".".join(chain[: k + 1])
     return None
 
