@@ -519,7 +519,7 @@ class Tracer(Traced):
         return bool(self.concrete)
 
     def _no_conversion(self, *_):
-        raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
+        raise TracerConversionError(_conversion_message(self, _user_frame(sys._getframe(1))))
 
     __float__ = __int__ = __index__ = __complex__ = _no_conversion
 
@@ -865,9 +865,9 @@ def _numpy_caller(frame) -> str | None:
 
 
 def _user_frame(frame):
-    """The first frame outside NumPy's own Python code, from `frame` outwards (the user's line that
-    called NumPy), or None."""
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "numpy":
+    """The first frame outside NumPy's and SciPy's own Python code, from `frame` outwards (the user's line
+    that called them), or None."""
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy"):
         frame = frame.f_back
     return frame
 
@@ -881,6 +881,17 @@ def _numpy_vectorize(frame) -> bool:
     return False
 
 
+def _decorated(frame):
+    """The public SciPy function a scipy._lib decorator's `wrapper` frame wraps (its free variable f or
+    fun: scipy.linalg.solve_triangular converts its arrays there, before its own frame), or None."""
+    for key in ("f", "fun", "func"):
+        fn = frame.f_locals.get(key)
+        module = getattr(fn, "__module__", None) or ""
+        if callable(fn) and module.startswith("scipy.") and not module.startswith("scipy._"):
+            return fn
+    return None
+
+
 def _scipy_caller(frame) -> str | None:
     """The message for SciPy's own Python code (scipy.special.polygamma, scipy.stats.norm.logpdf)
     converting a traced value, naming difflab.scipy's function where it has one; None when the
@@ -888,7 +899,11 @@ def _scipy_caller(frame) -> str | None:
     name = sub = None
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.startswith("scipy.") and module.count(".") >= 1:
+        if module.startswith("scipy._"):  # SciPy's helpers: a decorator's wrapper names the function it wraps
+            wrapped = _decorated(frame)
+            if wrapped is not None:
+                sub, name = wrapped.__module__.split(".")[1], wrapped.__name__
+        elif module.startswith("scipy.") and module.count(".") >= 1:
             sub, code = module.split(".")[1], frame.f_code.co_name
             if code.isidentifier() and not code.startswith("_"):
                 this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf

@@ -462,8 +462,32 @@ def test_numpys_own_conversions_are_refused_by_their_code():
 
 def test_scipys_python_functions_name_difflab_scipys():
     """scipy.special.logsumexp (Sinkhorn written with SciPy's) is SciPy's Python code: refused naming
-    difflab.scipy.special.logsumexp, which traces (the sinkhorn above writes its own)."""
-    _refused(lambda x: special.logsumexp(x), dl.UnsupportedOperationError, r"use difflab\.scipy\.special\.logsumexp")
+    difflab.scipy.special.logsumexp, which traces (the sinkhorn above writes its own). scipy.linalg's
+    solve_triangular converts in a scipy._lib decorator: named by the function it wraps (was "scipy._lib.wrapper
+    ... difflab.scipy has no differentiable version of it"); scipy.optimize.minimize's "must return a scalar
+    value" ValueError gives way to its cause; scipy.integrate.quad's float() quotes the user's call, not
+    SciPy's internal line."""
+    import scipy.integrate
+    import scipy.linalg
+    import scipy.optimize
+
+    unsupported = dl.UnsupportedOperationError
+    _refused(lambda x: special.logsumexp(x), unsupported, r"use difflab\.scipy\.special\.logsumexp")
+    _refused(
+        lambda x: np.sum(scipy.linalg.solve_triangular(np.triu(np.outer(x, x) + np.eye(3)), x)),
+        unsupported,
+        r"scipy\.linalg\.solve_triangular is SciPy's .* use difflab\.scipy\.linalg\.solve_triangular",
+    )
+    _refused(
+        lambda x: scipy.optimize.minimize(lambda t: np.sum((t - x[:2]) ** 2), np.zeros(2)).fun,
+        unsupported,
+        r"scipy\.optimize\.minimize is SciPy's Python code",
+    )
+    _refused(
+        lambda x: scipy.integrate.quad(lambda t: x[0] * t**2, 0, 1)[0],
+        dl.TracerConversionError,
+        r"`scipy\.integrate\.quad\(lambda t: x\[0\] \* t\*\*2, 0, 1\)` converts",
+    )
 
 
 @pytest.mark.parametrize("method", METHODS)

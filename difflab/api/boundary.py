@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import DifflabError, TracerConversionError
+from ..errors import DifflabError, TracerConversionError, UnsupportedOperationError
 from .. import tree
 from ..compile import reader
 from ..compile.reader import narrow
@@ -741,6 +741,8 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             if isinstance(e.__cause__, TracerConversionError):
                 message = str(e.__cause__)  # (a scalar's store names the fix itself)
                 raise TracerConversionError(message if STORED in message else f"{message} {STORED}") from None
+            if isinstance(e.__cause__, UnsupportedOperationError):  # SciPy's "must return a scalar" over it
+                raise UnsupportedOperationError(str(e.__cause__)) from None
             raise
         if type(out) is Tracer or type(out) is float:  # a loss: one leaf (tree.flatten's answer, without its calls)
             out_leaves, out_holder["tree"] = [out], tree._LEAF_DEF
