@@ -865,9 +865,9 @@ def _numpy_caller(frame) -> str | None:
 
 
 def _user_frame(frame):
-    """The first frame outside NumPy's and SciPy's own Python code, from `frame` outwards (the user's line
-    that called them), or None."""
-    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy"):
+    """The first frame outside NumPy's, SciPy's and difflab's own Python code, from `frame` outwards (the
+    user's line that called them), or None."""
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy", "difflab"):
         frame = frame.f_back
     return frame
 
