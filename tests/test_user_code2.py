@@ -1,12 +1,13 @@
-"""What a user writes, round 2: 22 more functions in plain NumPy (no difflab inside them), in areas
+"""What a user writes, round 2: 23 more functions in plain NumPy (no difflab inside them), in areas
 tests/test_user_code.py does not cover (an RK4 integrator, a 2-D convolution by sliding_window_view
 and einsum, causal attention with -inf masking, batch norm, Sinkhorn transport, Black-Scholes with
-scipy.special, a Newton `while` loop on a traced condition, ...), each one's gradient under every method,
-fresh and prepared, against JAX x64 (the function's source run with `jax.numpy` for `numpy` and
-`jax.scipy.special` for `scipy.special`: g·cos(k + 1) and |g|² of jax.grad's gradient flattened in
-sorted-key order), and the Hessians of the small ones against jax.hessian. Then what JAX refuses too
-(float(x), x.item(), math.exp of a traced value, NumPy's own conversions): a clear error naming the
-problem and what to write instead."""
+scipy.special, a Newton `while` loop on a traced condition, a KL divergence with scipy.special.xlogy, ...),
+each one's gradient under every method, fresh and prepared, against JAX x64 (the function's source run with
+`jax.numpy` for `numpy` and `jax.scipy.special` for `scipy.special`: g·cos(k + 1) and |g|² of jax.grad's
+gradient flattened in sorted-key order), and the Hessians of the small ones against jax.hessian. Then what JAX refuses too
+(float(x), x.item(), math.exp of a traced value, NumPy's own conversions, item assignment): a clear error
+quoting the user's code and saying what to write instead; and what the functions met that was missing or
+wrong (xlogy, a draw from np.random kept by the cache, np.diff's prepend, z.real, reshape's order="F")."""
 
 import functools
 import math
