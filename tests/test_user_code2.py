@@ -540,7 +540,8 @@ def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
     """One dl.grad of a reparameterised loss drawing eps with np.random.normal, called at two seeds: each
     call's gradient is its own draw's, d/dmu = 2z, d/dlog_s = 2z·s·eps − 1 (the cached graph of the first
     call kept its eps: np.random is read through the module `np`, which the cache compares by identity;
-    a Generator in a closure was already never cached); an unseeded np.random.default_rng() too."""
+    a Generator in a closure was already never cached); an unseeded np.random.default_rng() too, while a
+    seeded default_rng(0) (the same draws on every call) keeps the cache."""
     p = {"mu": np.array([0.3, -0.2, 0.5]), "log_s": np.array([-0.5, 0.1, 0.0])}
     g = dl.grad(reparam_elbo, method=method)
     state = np.random.get_state()
@@ -560,6 +561,10 @@ def test_a_draw_from_numpys_global_generator_is_new_on_every_call(method):
     fresh = dl.grad(lambda w: np.sum((w + np.random.default_rng().normal(size=2)) ** 2), method=method)
     w = np.array([1.0, -2.0])
     assert not np.allclose(fresh(w), fresh(w))  # an unseeded default_rng(): a new stream on every call
+    from difflab.compile.reads import reads_of  # (a seeded one is the same on every call: still cached)
+
+    assert reads_of(lambda w: w * np.random.default_rng(0).normal()) is not None
+    assert reads_of(lambda w: w * np.random.default_rng().normal()) is None
 
 
 @pytest.mark.parametrize("method", METHODS)

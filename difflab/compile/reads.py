@@ -225,21 +225,25 @@ def _names(code) -> list:
 _CHAINS: dict = {}  # code object -> the module attribute chains its bytecode reads (np.random.normal)
 _LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF"})
 _ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+_CALLS = frozenset({"PRECALL", "CALL"})
 
 
 def _chains(code) -> list:
     """The dotted names `g.a.b` read as a global followed by attribute loads (a bare global too), in
-    `code` and the code nested in it: [("np", "random", "normal"), ("default_rng",), ...]."""
+    `code` and the code nested in it, each with whether it is called at once with no argument:
+    [(("np", "random", "normal"), False), (("default_rng",), True), ...]."""
     found = _CHAINS.get(code)
     if found is None:
         found, chain = [], None
         for ins in dis.get_instructions(code):
             if ins.opname in _LOADS:
                 chain = [ins.argval]
-                found.append((ins.argval,))
+                found.append(((ins.argval,), False))
             elif ins.opname in _ATTRIBUTES and chain is not None:
                 chain.append(ins.argval)
-                found.append(tuple(chain))
+                found.append((tuple(chain), False))
+            elif ins.opname in _CALLS and chain is not None and ins.arg == 0:
+                found[-1] = (found[-1][0], True)  # (3.11's PRECALL 0, CALL 0; one CALL 0 after it)
             else:
                 chain = None
         for c in code.co_consts:
@@ -251,27 +255,28 @@ def _chains(code) -> list:
     return found
 
 
-def _is_random(obj) -> bool:
-    """A random generator, a draw bound to one, or NumPy's or Python's random module or something of
-    theirs (np.random.normal, default_rng: unseeded, a new stream on every call)."""
+def _drawing(obj, called_bare: bool) -> bool:
+    """A random generator or a draw bound to one (np.random.normal, random.gauss); or, called with no
+    argument, something of numpy.random's or random's that makes one (default_rng(), Random(): seeded by
+    the operating system, a new stream on every call; default_rng(0) is the same every call)."""
     if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
         return True
-    name = obj.__name__ if type(obj) is types.ModuleType else getattr(obj, "__module__", None)
+    name = getattr(obj, "__module__", None) if called_bare and type(obj) is not types.ModuleType else None
     return isinstance(name, str) and (name == "random" or name.startswith("numpy.random"))
 
 
 def _stateful_attribute(code, globals_) -> str | None:
-    """The dotted name of something random (see `_is_random`) that `code` reads through a global: np.random.normal,
-    random.gauss, default_rng; or None. A module or library function compares by identity, so a cached
-    graph would keep the draw it was traced with: what `Opaque` is for."""
-    for chain in _chains(code):
+    """The dotted name of a random draw (see `_drawing`) that `code` reads through a global: np.random.normal,
+    random.gauss, np.random.default_rng(); or None. A module or library function compares by identity, so a
+    cached graph would keep the draw it was traced with: what `Opaque` is for."""
+    for chain, called_bare in _chains(code):
         obj = globals_.get(chain[0], _EMPTY)
         for k, name in enumerate(chain):
             if k:
                 if type(obj) is not types.ModuleType:
                     break
                 obj = getattr(obj, name, _EMPTY)
-            if obj is not _EMPTY and _is_random(obj):
+            if obj is not _EMPTY and _drawing(obj, called_bare and k == len(chain) - 1):
                 return ".".join(chain[: k + 1])
     return None
 
