@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import dis
 import gc as _gc
 import inspect
 import itertools
+import linecache
 import operator
+import re
 import sys
 
 import numpy as np
@@ -448,6 +451,8 @@ class Tracer(Traced):
     ndim = property(lambda self: len(self.node.shape))
     size = property(lambda self: int(np.prod(self.node.shape)))
     T = property(lambda self: dnp.transpose(self))
+    real = property(lambda self: dnp.real(self))  # (ndarray's attributes, as np.real(x) and np.imag(x))
+    imag = property(lambda self: dnp.imag(self))
 
     def __repr__(self):
         return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"
@@ -497,8 +502,10 @@ class Tracer(Traced):
         return ops.getitem(self, idx=idx)
 
     def __setitem__(self, idx, value):
+        text = _source_at(sys._getframe(1))
         raise UnsupportedOperationError(
-            f"x[...] = ... on a traced value ({self.node!r}: {self.node.aval}): traced values are immutable, "
+            f"{f'`{text} = ...`' if text else 'x[...] = ...'} on a traced value ({self.node!r}: {self.node.aval}): "
+            "traced values are immutable, "
             "as JAX's are; build the new array instead (numpy.where(mask, new, x), numpy.concatenate of "
             "slices, or x + numpy.bincount/scatter of the change)"
         )
@@ -512,13 +519,14 @@ class Tracer(Traced):
         return bool(self.concrete)
 
     def _no_conversion(self, *_):
-        raise TracerConversionError(
-            f"{self!r} is being differentiated; converting it to a Python number would "
-            "silently drop its derivative. Keep it as an array, or use "
-            "difflab.numpy.stop_gradient if a constant is intended."
-        )
+        raise TracerConversionError(_conversion_message(self, _user_frame(sys._getframe(1))))
 
     __float__ = __int__ = __index__ = __complex__ = _no_conversion
+
+    def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
+        raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
+
+    tolist = item
 
     # NumPy-style methods: generated from the registry (Op.methods) and difflab.numpy's derived
     # functions that are ndarray methods (dnp.METHODS), installed on the class by _sync_methods;
@@ -561,17 +569,32 @@ class Tracer(Traced):
                 "trace's values; compute integer indices or masks outside the function being differentiated, or "
                 "use numpy.floor, numpy.round or a comparison, which trace (with zero derivative)"
             )
+        user = _user_frame(sys._getframe(1))
+        text = _source_at(user) if user is not None else None
+        if _numpy_vectorize(sys._getframe(1)):
+            raise UnsupportedOperationError(
+                f"numpy.vectorize{f' (`{text}`)' if text else ''}: a traced value ({self.node!r}: {self.node.aval}) "
+                "was converted to a NumPy array, which would drop its derivative (numpy.vectorize calls the "
+                "function on NumPy numbers); write the function with array operations (numpy.where(x > 0, a, b) "
+                "for an if), or stack a loop over the elements: numpy.stack([g(t) for t in x])"
+            )
         raise UnsupportedOperationError(
-            f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
-            "would drop its derivative: numpy.array([a, b]) or numpy.float64(a) of traced values, or an "
-            "assignment y[i] = a into a NumPy array, cannot be intercepted; a list of traced values given to a NumPy function is converted "
-            "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
-            f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
+            (f"`{text}`: " if text else "")
+            + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
+            "would drop its derivative. NumPy's own conversions cannot be intercepted: numpy.asarray(x) or "
+            "numpy.array(x) of a traced value (drop it: x is an array already, and x.astype(float) traces), "
+            "numpy.array([a, b]) or numpy.float64(a) of traced values (write numpy.stack([a, b]); "
+            "difflab.numpy.array([a, b]) stacks one too), an assignment y[i] = a into a NumPy array; a list of traced "
+            "values given to a NumPy function is converted by NumPy itself: give it to the difflab.numpy "
+            f"function. NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = dnp.UFUNCS.get(ufunc.__name__)
         if kwargs.get("out", None) is not None:
+            text = _source_at(_user_frame(sys._getframe(1)))
+            if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
+                raise UnsupportedOperationError(_augmented_message(text))
             raise UnsupportedOperationError(
                 f"numpy.{ufunc.__name__}(..., out=...) writes into an array in place, "
                 "which traced values do not support; use the returned value"
@@ -608,6 +631,77 @@ class Tracer(Traced):
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
+
+
+def _source_at(frame) -> str | None:
+    """The source text of the expression `frame` is executing (`math.exp(x[0])`, `float(x)`), so that an
+    error can quote the user's own code; None where there is no source (code given to exec, the REPL)."""
+    try:
+        pos = inspect.getframeinfo(frame, context=0).positions
+    except (AttributeError, ValueError, IndexError):
+        return None
+    if pos is None or None in (pos.lineno, pos.end_lineno, pos.col_offset, pos.end_col_offset):
+        return None
+    lines = [linecache.getline(frame.f_code.co_filename, n) for n in range(pos.lineno, pos.end_lineno + 1)]
+    if not lines or not all(lines):
+        return None
+    lines[-1] = lines[-1][: pos.end_col_offset]
+    lines[0] = lines[0][pos.col_offset :]
+    return " ".join(line.strip() for line in lines) or None
+
+
+#: what a traced value stored into the user's own NumPy array (NumPy converts it to a number) is told
+STORED = (
+    "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it): "
+    "difflab's arrays have no in-place updates, so build the array from traced values with difflab.numpy "
+    "(np.where(mask, x, y), np.stack, np.concatenate, np.pad) instead."
+)
+_AUGMENTED = re.compile(r"(\S+) (\+|-|\*|/|//|@|%|\*\*)= ")  # h += x, as the source says it
+_MATH_CALL = re.compile(r"math\.(\w+)\s*\(")
+_BUILTIN_CALL = re.compile(r"(float|int|complex)\s*\(")
+
+
+def _augmented_message(text: str) -> str:
+    """The error for `h += x` (quoted in `text`) with h a NumPy array of the function's own and x traced."""
+    target, operator_ = _AUGMENTED.match(text).group(1, 2)
+    fix = (
+        "build the new array from traced values instead (numpy.where(mask, new, old), numpy.concatenate)"
+        if "[" in target
+        else f"write {target} = {target} {operator_} ... instead, a new traced array (what `{operator_}=` does "
+        "to a traced value, as to JAX's)"
+    )
+    return (
+        f"`{text}` writes a traced value into {target}, a NumPy array of the function's own (an in-place "
+        f"update), which would drop its derivative; {fix}"
+    )
+
+
+def _conversion_fix(text: str) -> str:
+    """What to write instead of the code `text` that made a traced value a Python number."""
+    m = _MATH_CALL.match(text)
+    if m and callable(getattr(np, m.group(1), None)):
+        return f"use numpy.{m.group(1)} (it traces) instead of math.{m.group(1)}"
+    m = _BUILTIN_CALL.match(text)
+    if m:
+        return f"keep the value as an array (x[i] rather than {m.group(1)}(x[i]))"
+    if text.endswith((".item()", ".tolist()")):
+        return "keep the value as an array (x[i] rather than x[i].item())"
+    return "keep it as an array"
+
+
+def _conversion_message(x, frame) -> str:
+    """TracerConversionError's message for `x` made a Python number (or stored into a NumPy array) by the
+    code `frame` is running: that code quoted, and what to write instead."""
+    text = _source_at(frame) if frame is not None else None
+    what = f"a traced value ({x.node!r}: {x.node.aval}, being differentiated)"
+    if frame is not None and frame.f_code.co_code[frame.f_lasti] == dis.opmap["STORE_SUBSCR"]:
+        where = f" (`{text} = ...`)" if text else ""
+        return f"{what} was stored into a NumPy array{where}, which would silently drop its derivative. {STORED}"
+    return (
+        f"{f'`{text}` converts ' if text else 'converting '}{what} to a Python number, which would silently "
+        f"drop its derivative (JAX refuses it too); {_conversion_fix(text or '')}, or use "
+        "difflab.numpy.stop_gradient if a constant is intended."
+    )
 
 
 def _unsupported_arguments(name, fn, args, kwargs, error):
@@ -770,6 +864,34 @@ def _numpy_caller(frame) -> str | None:
     return name
 
 
+def _user_frame(frame):
+    """The first frame outside NumPy's, SciPy's and difflab's own Python code, from `frame` outwards (the
+    user's line that called them), or None."""
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy", "difflab"):
+        frame = frame.f_back
+    return frame
+
+
+def _numpy_vectorize(frame) -> bool:
+    """Whether `frame`, or the NumPy frames around it, are numpy.vectorize calling its function."""
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] == "numpy":
+        if isinstance(frame.f_locals.get("self"), np.vectorize):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _decorated(frame):
+    """The public SciPy function a scipy._lib decorator's `wrapper` frame wraps (its free variable f or
+    fun: scipy.linalg.solve_triangular converts its arrays there, before its own frame), or None."""
+    for key in ("f", "fun", "func"):
+        fn = frame.f_locals.get(key)
+        module = getattr(fn, "__module__", None) or ""
+        if callable(fn) and module.startswith("scipy.") and not module.startswith("scipy._"):
+            return fn
+    return None
+
+
 def _scipy_caller(frame) -> str | None:
     """The message for SciPy's own Python code (scipy.special.polygamma, scipy.stats.norm.logpdf)
     converting a traced value, naming difflab.scipy's function where it has one; None when the
@@ -777,7 +899,11 @@ def _scipy_caller(frame) -> str | None:
     name = sub = None
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        if module.startswith("scipy.") and module.count(".") >= 1:
+        if module.startswith("scipy._"):  # SciPy's helpers: a decorator's wrapper names the function it wraps
+            wrapped = _decorated(frame)
+            if wrapped is not None:
+                sub, name = wrapped.__module__.split(".")[1], wrapped.__name__
+        elif module.startswith("scipy.") and module.count(".") >= 1:
             sub, code = module.split(".")[1], frame.f_code.co_name
             if code.isidentifier() and not code.startswith("_"):
                 this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf

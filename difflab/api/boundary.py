@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .. import numpy as dnp
-from ..errors import DifflabError, TracerConversionError
+from ..errors import DifflabError, TracerConversionError, UnsupportedOperationError
 from .. import tree
 from ..compile import reader
 from ..compile.reader import narrow
@@ -29,7 +29,7 @@ from ..errors import collecting
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
-from ..trace import Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
+from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
 
 # -- validation at the boundary: every operator checks its call the same way ----------------------
@@ -604,13 +604,6 @@ def _result(x):
 _SIGNATURES: dict = {}
 _SIGNATURES_SIZE = 64
 
-#: what a traced value stored into the user's own NumPy array (NumPy converts it to a number) is told
-STORED = (
-    "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it): "
-    "difflab's arrays have no in-place updates, so build the array from traced values with difflab.numpy "
-    "(np.where(mask, x, y), np.stack, np.concatenate, np.pad) instead."
-)
-
 
 _LATEST: list = [None]  # the latest of them whose reader was generated (every leaf an input)
 
@@ -746,7 +739,10 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             out = f(*rebuilt)
         except ValueError as e:  # NumPy's "setting an array element with a sequence" over the real cause
             if isinstance(e.__cause__, TracerConversionError):
-                raise TracerConversionError(f"{e.__cause__} {STORED}") from None
+                message = str(e.__cause__)  # (a scalar's store names the fix itself)
+                raise TracerConversionError(message if STORED in message else f"{message} {STORED}") from None
+            if isinstance(e.__cause__, UnsupportedOperationError):  # SciPy's "must return a scalar" over it
+                raise UnsupportedOperationError(str(e.__cause__)) from None
             raise
         if type(out) is Tracer or type(out) is float:  # a loss: one leaf (tree.flatten's answer, without its calls)
             out_leaves, out_holder["tree"] = [out], tree._LEAF_DEF

@@ -33,6 +33,7 @@ the compiled tier holds every code generator, and tracing itself never needs the
 
 from __future__ import annotations
 
+import dis
 import functools
 import math
 import random as _random
@@ -221,6 +222,65 @@ def _names(code) -> list:
     return names
 
 
+_CHAINS: dict = {}  # code object -> the module attribute chains its bytecode reads (np.random.normal)
+_LOADS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "LOAD_DEREF"})
+_ATTRIBUTES = frozenset({"LOAD_ATTR", "LOAD_METHOD"})
+_CALLS = frozenset({"PRECALL", "CALL"})
+
+
+def _chains(code) -> list:
+    """The dotted names `g.a.b` read as a global followed by attribute loads (a bare global too), in
+    `code` and the code nested in it, each with whether it is called at once with no argument:
+    [(("np", "random", "normal"), False), (("default_rng",), True), ...]."""
+    found = _CHAINS.get(code)
+    if found is None:
+        found, chain = [], None
+        for ins in dis.get_instructions(code):
+            if ins.opname in _LOADS:
+                chain = [ins.argval]
+                found.append(((ins.argval,), False))
+            elif ins.opname in _ATTRIBUTES and chain is not None:
+                chain.append(ins.argval)
+                found.append((tuple(chain), False))
+            elif ins.opname in _CALLS and chain is not None and ins.arg == 0:
+                found[-1] = (found[-1][0], True)  # (3.11's PRECALL 0, CALL 0; one CALL 0 after it)
+            else:
+                chain = None
+        for c in code.co_consts:
+            if isinstance(c, types.CodeType):
+                found += _chains(c)
+        if len(_CHAINS) > 4096:
+            _CHAINS.clear()
+        _CHAINS[code] = found
+    return found
+
+
+def _drawing(obj, called_bare: bool) -> bool:
+    """A random generator or a draw bound to one (np.random.normal, random.gauss); or, called with no
+    argument, something of numpy.random's or random's that makes one (default_rng(), Random(): seeded by
+    the operating system, a new stream on every call; default_rng(0) is the same every call)."""
+    if isinstance(obj, _STATEFUL) or isinstance(getattr(obj, "__self__", None), _STATEFUL):
+        return True
+    name = getattr(obj, "__module__", None) if called_bare and type(obj) is not types.ModuleType else None
+    return isinstance(name, str) and (name == "random" or name.startswith("numpy.random"))
+
+
+def _stateful_attribute(code, globals_) -> str | None:
+    """The dotted name of a random draw (see `_drawing`) that `code` reads through a global: np.random.normal,
+    random.gauss, np.random.default_rng(); or None. A module or library function compares by identity, so a
+    cached graph would keep the draw it was traced with: what `Opaque` is for."""
+    for chain, called_bare in _chains(code):
+        obj = globals_.get(chain[0], _EMPTY)
+        for k, name in enumerate(chain):
+            if k:
+                if type(obj) is not types.ModuleType:
+                    break
+                obj = getattr(obj, name, _EMPTY)
+            if obj is not _EMPTY and _drawing(obj, called_bare and k == len(chain) - 1):
+                return ".".join(chain[: k + 1])
+    return None
+
+
 class _Watch:
     """Builds the checks: one line per read, over objects held in `env`. The traced function itself
     (`top`) is held by a weak reference, so that a cache of checks never keeps a function alive."""
@@ -318,6 +378,9 @@ class _Watch:
                 self.same(f"{c}.cell_contents", value)
         if _library(fn):  # library globals are not rebound
             return
+        drawn = _stateful_attribute(code, fn.__globals__)
+        if drawn is not None:  # np.random.normal(...): NumPy's global generator draws anew on every call
+            raise Opaque(f"{drawn} (a random generator's state, read through a module)")
         g = self.const(fn.__globals__)
         builtins = fn.__globals__.get("__builtins__", {})
         builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins

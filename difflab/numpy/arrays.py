@@ -25,6 +25,7 @@ from ..ops.shape import (
 from ..ops.shape import (
     _reshape_front as reshape,
 )
+from ..ops.shape import memory_order as _memory_order
 from ..ops.shape import (
     _stack_front as stack,
 )
@@ -68,13 +69,15 @@ def swapaxes(x, axis1, axis2):
     return transpose(x, axes)
 
 
-def ravel(x):
-    """Flatten to one axis.
+def ravel(x, order="C"):
+    """Flatten to one axis, in row-major order (column-major with order="F").
 
     >>> ravel(_np.ones((2, 3))).shape
     (6,)
+    >>> ravel(_np.arange(6.0).reshape(2, 3), order="F")
+    array([0., 3., 1., 4., 2., 5.])
     """
-    return reshape(x, (-1,))
+    return reshape(x, (-1,), order=_memory_order(order, "ravel"))
 
 
 def copy(x):

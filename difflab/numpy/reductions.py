@@ -45,6 +45,8 @@ from ..ops.shape import (
 from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
 from .shapes import sort
 
+_NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
+
 
 def clip(a, a_min=None, a_max=None, **kw):
     """Limit values to [a_min, a_max] (derivative 1 inside, 0 outside, 1/2 at the bounds).
@@ -147,12 +149,20 @@ def cumprod(a, axis=None):
     return stack(parts, axis=axis)
 
 
-def diff(a, n=1, axis=-1):
-    """n-th differences along `axis`, like `numpy.diff`.
+def diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
+    """n-th differences along `axis`, like `numpy.diff`, of `a` with `prepend` and `append` joined to it
+    along `axis` first (a number or an array broadcast to a's other axes, traced or not).
 
     >>> diff(_np.array([1.0, 4.0, 9.0]))
     array([3., 5.])
+    >>> diff(_np.array([1.0, 4.0]), prepend=0.0, append=_np.array([5.0, 7.0]))
+    array([1., 3., 1., 2.])
     """
+    if prepend is not _NO_VALUE or append is not _NO_VALUE:
+        ax = axis % len(shape(a))
+        parts = [p for p in (prepend, a, append) if p is not _NO_VALUE]
+        edge = tuple(shape(a)[:ax]) + (1,) + tuple(shape(a)[ax + 1 :])
+        a = concatenate([broadcast_to(p, edge) if ndim(p) == 0 else p for p in parts], axis=ax)
     for _ in range(n):
         a = _take_along(a, axis, slice(1, None)) - _take_along(a, axis, slice(None, -1))
     return a

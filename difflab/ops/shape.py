@@ -40,14 +40,30 @@ def _transpose_front(x, axes=None):
     return x if axes == tuple(range(n)) else transpose(x, axes=axes)
 
 
-def _reshape_front(x, newshape, *more):
-    """Reshape (one entry may be -1), like `numpy.reshape` (and `x.reshape(2, 3)`).
+def memory_order(order: str, name: str) -> str:
+    """NumPy's `order=` of reshape and ravel, "C" or "F"; "A" and "K" follow the memory layout, which a
+    traced value does not have, so they are refused by name rather than guessed."""
+    if order in ("C", "F"):
+        return order
+    raise ValueError(
+        f"numpy.{name}(..., order={order!r}): difflab reads an array's elements in row-major ('C') or "
+        "column-major ('F') order; 'A' and 'K' follow the memory layout, which a traced value has not"
+    )
+
+
+def _reshape_front(x, newshape, *more, order="C"):
+    """Reshape (one entry may be -1), like `numpy.reshape` (and `x.reshape(2, 3)`), reading and writing
+    the elements in row-major order, or in column-major order with order="F".
 
     >>> _reshape_front(np.arange(6.0), (2, -1)).shape
     (2, 3)
+    >>> _reshape_front(np.arange(6.0), (2, 3), order="F")[1]
+    array([1., 3., 5.])
     """
     if more or isinstance(newshape, (int, np.integer)):
         newshape = (newshape, *more)
+    if memory_order(order, "reshape") == "F":  # the transposes' reshape in the reversed shape
+        return _transpose_front(_reshape_front(_transpose_front(x), tuple(reversed(tuple(newshape)))))
     size = math.prod(_shape(x))
     newshape = tuple(int(n) for n in newshape)
     if -1 in newshape:

@@ -367,6 +367,41 @@ betainc = _special(
     doc="regularized incomplete beta I_x(a, b); differentiable in x only (its density)",
 )
 
+# -- x·log(y), 0 where x is 0: cross-entropies and KL divergences written with SciPy ---------------
+
+
+def _xlog_slope(x, y):
+    """d xlogy/dy = x/y, 0 where x is 0 (there xlogy is 0 for every y: 0/0 at y = 0 is 0, not NaN; y is
+    read as 1 there, so that no derivative of this one divides by 0 either)."""
+    zero = equal(x, 0.0)
+    return where(zero, 0.0, x / where(zero, 1.0, y))
+
+
+xlogy = _special(
+    "xlogy",
+    _scipy("xlogy"),
+    (lambda out, x, y: log(y), lambda out, x, y: _xlog_slope(x, y)),
+    _scipy_named(
+        "xlogy",
+        lambda sp, x, y: x * sp.log(y),
+        lambda sp, out, i, x, y: sp.log(y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (x / y, True)),
+    ),
+    domain=("real", "positive"),
+    doc="x·log(y), 0 where x is 0 (also at y = 0); d/dx = log y, d/dy = x/y",
+)
+xlog1py = _special(
+    "xlog1py",
+    _scipy("xlog1py"),
+    (lambda out, x, y: log1p(y), lambda out, x, y: _xlog_slope(x, 1.0 + y)),
+    _scipy_named(
+        "xlog1py",
+        lambda sp, x, y: x * sp.log(1 + y),
+        lambda sp, out, i, x, y: sp.log(1 + y) if i == 0 else sp.Piecewise((0, sp.Eq(x, 0)), (x / (1 + y), True)),
+    ),
+    domain=("real", "positive"),
+    doc="x·log(1 + y), 0 where x is 0 (also at y = -1); d/dx = log1p(y), d/dy = x/(1 + y)",
+)
+
 # -- error functions and the normal distribution's ---------------------------------------------
 
 erf = _special(
