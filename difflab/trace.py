@@ -34,7 +34,7 @@ from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
-from .graph import _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
+from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -61,6 +61,10 @@ class Trace:
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
         self.closes_over_tracers = False  # a value of an enclosing trace entered as a constant
         self.complex_seen = False  # a complex value was met: from then on every op's arguments are checked
+        #: float32 (or float16) arguments, traced in float64: a NumPy float constant is kept, not folded
+        #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants)
+        self.narrow = False
+        self.weak: set = set()  # ids of the constants a difflab.numpy function made (graph.library_constants)
 
     def watch(self):
         """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
@@ -116,6 +120,8 @@ class Trace:
                     a = copy if copy is not None else self._copy(a)
                 atoms.append(Const(a))
                 key.append(id(a))
+                if _LIBRARY and self.narrow and _get_ident() in _LIBRARY:
+                    self.weak.add(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
                 if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
@@ -388,7 +394,7 @@ def _fold_identity(trace, op, args):
         c, other = args[k], args[1 - k]
         if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
             continue
-        if other.node.dtype.kind != "f":
+        if other.node.dtype.kind != "f" or trace.narrow and isinstance(c, np.ndarray | np.generic):
             continue
         if type(c) is float or type(c) is int:
             if c == ident:
@@ -818,13 +824,15 @@ def _difflab_spelling(name: str) -> str:
     return ""
 
 
-def trace_flat(f, leaves, *, wrap=None):
+def trace_flat(f, leaves, *, wrap=None, narrow=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
+    `narrow`: some leaves were float32 (Trace.narrow).
     """
     t = Trace()
+    t.narrow = narrow
     kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)

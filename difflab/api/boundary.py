@@ -415,17 +415,27 @@ def _narrow_leaves(flat_args, input_pos, wrt) -> tuple:
     return in_dtypes, [in_dtypes[k] if in_dtypes[k] != _F64 else None for k in wrt]
 
 
-def out_dtypes(graph: Graph, in_dtypes) -> list:
+def out_dtypes(graph: Graph, in_dtypes, weak=()) -> list:
     """Per output of `graph`, the dtype NumPy's promotion gives it from the inputs it depends on (`in_dtypes`:
-    Signature.in_dtypes), or None (a Python float's or float64's: as computed). Constants inside f are not
-    counted (a float64 array made inside f would promote a float32 result in NumPy)."""
+    Signature.in_dtypes) and the float constants it meets: a float64 array or NumPy float64 made inside f
+    promotes a float32 result in NumPy, a Python float does not (it is weak), nor do the constants a
+    difflab.numpy function made itself (ids in `weak`: Trace.weak). None: float64's, as computed. (An integer
+    array, which NumPy's float32 · int64 would promote too, is not counted: inside difflab.numpy it is a count
+    or an index.)"""
     of = {v: d for v, d in zip(graph.inputs, in_dtypes) if d is not None and d.kind in "fc"}  # (an int: weak)
     for eqn in graph.eqns:
-        ds = [of.get(a) for a in eqn.args if isinstance(a, Var)]
+        ds = [of.get(a) if isinstance(a, Var) else _strong_dtype(a, weak) for a in eqn.args]
         ds = [d for d in ds if d is not None and d.kind in "fc"]
         of[eqn.out] = np.result_type(*ds) if ds else None
     dts = [of.get(o) if isinstance(o, Var) else None for o in graph.outputs]
     return [d if d is not None and d != _F64 else None for d in dts]
+
+
+def _strong_dtype(a, weak):
+    """The dtype a constant operand takes part in NumPy's promotion with: a NumPy array's or scalar's; None
+    for a Python number (weak) and for a difflab.numpy function's own constant."""
+    v = a.value if isinstance(a, Const) else None
+    return v.dtype if isinstance(v, (np.ndarray, np.generic)) and id(v) not in weak else None
 
 
 def _static_keys(statics) -> tuple:
@@ -695,7 +705,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reusable=reusable,
         reads=reads or (),
         values=values,
-        narrowed=None if sig.in_dtypes is None else out_dtypes(graph, sig.in_dtypes),
+        narrowed=None if sig.in_dtypes is None else out_dtypes(graph, sig.in_dtypes, t.weak),
     )
 
 
@@ -759,7 +769,7 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
             return out_leaves
         return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
-    t, tracers, out_leaves = trace_flat(flat_f, call_leaves)
+    t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None)
     return t, tracers, out_leaves, out_holder["tree"]
 
 

@@ -16,6 +16,7 @@ import numpy as _np
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
+from ..graph import library_constants as _library_constants
 from ..ops import isnan, matmul, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
@@ -158,7 +159,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     s = moveaxis(sort(a, axis=axis), axis, 0)
     below, above = s[(lo,)], s[(hi,)]
     t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
-    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+    with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's quantile is float32)
+        res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
     if keepdims:
         res = reshape(
             res,
