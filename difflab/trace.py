@@ -120,7 +120,7 @@ class Trace:
                     a = copy if copy is not None else self._copy(a)
                 atoms.append(Const(a))
                 key.append(id(a))
-                if _LIBRARY and self.narrow and _get_ident() in _LIBRARY:
+                if self.narrow and (_LIBRARY or _ORIGINS) and _own_constant():
                     self.weak.add(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
@@ -383,6 +383,13 @@ def _refused(op, values, params):
     ]
     like = np.asarray(op.impl(*safe, **params))
     return np.full(like.shape, np.nan, dtype=like.dtype if like.dtype.kind == "c" else float)
+
+
+def _own_constant() -> bool:
+    """A constant recorded now is difflab's own, not the user's: made by a difflab.numpy function
+    (graph.library_constants) or by an interpreter evaluating an equation or its rule (graph.on_behalf)."""
+    me = _get_ident()
+    return me in _LIBRARY or me in _ORIGINS
 
 
 def _fold_identity(trace, op, args):

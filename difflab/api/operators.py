@@ -775,7 +775,8 @@ def vmap(f, in_axes=0, out_axes=0):
         if size == 0:
             return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
-        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first)
+        narrow = any([np.dtype(getattr(x, "dtype", float)) in _NARROW for x in leaves])
+        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first, narrow=narrow)
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
@@ -789,7 +790,7 @@ def vmap(f, in_axes=0, out_axes=0):
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
             outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
-        outs = _narrow_batched(graph, leaves, outs)
+        outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
@@ -837,13 +838,16 @@ def _with_kwargs(f, names, *args):
     return f(*args[:-1], **dict(zip(names, args[-1])))
 
 
-def _narrow_batched(graph, leaves, outs) -> list:
+_NARROW = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
+
+
+def _narrow_batched(graph, leaves, outs, weak=()) -> list:
     """vmap's outputs, float32 where NumPy's promotion of the float leaves they depend on gives float32 (as
     the other operators' values: boundary.out_dtypes); as they are when no leaf is float32."""
     dts = [np.dtype(x.dtype) if np.dtype(getattr(x, "dtype", object)).kind in "fc" else None for x in leaves]
     if all([d is None or d == np.float64 for d in dts]):
         return outs
-    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts))]
+    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts, weak))]
 
 
 def _unbatched_outputs(graph, flags) -> list:
