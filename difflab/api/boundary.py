@@ -200,8 +200,8 @@ def _signature_key(x):
         return (x.shape, x.dtype)
     if isinstance(x, Traced):
         return ("traced", x.shape, x.dtype)
-    if isinstance(x, (float, np.floating)):
-        return ("float",)
+    if isinstance(x, (float, np.floating)):  # (a NumPy float32 scalar's results are float32: its own key)
+        return _FLOAT_KEY if isinstance(x, float) else ("float", x.dtype)
     return ("static", fingerprint(x))
 
 
@@ -350,7 +350,25 @@ class Signature:
         for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
             if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":
                 _check_differentiable(flat[i][0][j], "static", i, j)
+        self._check_dtypes(flat)
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
+
+    def _check_dtypes(self, flat):
+        """A float leaf's dtype as prepared (float32 where it was float32, float64 or a Python float where it
+        was one of those): the results' dtypes were fixed by it (out_dtypes), so another is refused by name."""
+        was = self.in_dtypes or [None] * len(self.input_pos)
+        for (i, j), d in zip(self.input_pos, was):
+            x = flat[i][0][j]
+            if type(x) is float or isinstance(x, Traced):
+                now = None
+            else:
+                now = getattr(x, "dtype", None)
+            now, d = (None if t is None or t == _F64 else np.dtype(t) for t in (now, d))
+            if now != d and not isinstance(x, Traced):
+                raise ValueError(
+                    f"argument {i} (leaf {j}) is {now or 'float64'} now, prepared as {d or 'float64'}: the results' "
+                    "dtypes follow the arguments' (as under JAX's jit, which traces again); prepare again for it"
+                )
 
     def rebuild(self, parts):
         """Per-differentiated-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple); a float32
