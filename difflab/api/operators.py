@@ -649,9 +649,16 @@ def _jvp_by(t, primals, tangents):
             raise
         r = realify(t.f, primals, range(len(primals)))
         return _jvp_by(_Transform(r.f, t.argnums, t.method), tuple(r.args), r.tangents(tangents))
+    return jvp_at(st, prep, t.method, st.signature.inputs(primals), tangents)
+
+
+def jvp_at(st: Staged, prep, method, xs, tangents):
+    """(f's outputs, J v) at the graph inputs `xs` of a staged f, its tangents one per differentiated argument
+    (jvp's, and a PreparedFunction's)."""
+    if len(tangents) != len(st.argnums):  # (zip below would drop the extra ones, or the missing ones' columns)
+        raise ValueError(f"{len(tangents)} tangent(s) for {len(st.argnums)} differentiated argument(s)")
     v = _flat_like(st, tangents, "tangents")
-    xs = st.signature.inputs(primals)
-    if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
+    if isinstance(v, Traced) and not method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
         outs, jac = prep.jacobian(xs)
         jv = dnp.matmul(jac, v)
     else:
@@ -693,9 +700,14 @@ def _vjp(f, primals, method, said):
         value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
     with t._lock:
-        # the pullback keeps its own copy of the point: the caller may write into x before calling it
-        xs = [x.copy() if type(x) is np.ndarray else x for x in st.signature.inputs(primals)]
-        outs, pb = prep.vjp(xs)
+        return vjp_at(st, prep, st.signature.inputs(primals), said)
+
+
+def vjp_at(st: Staged, prep, xs, said):
+    """(f's outputs, pullback) at the graph inputs `xs` of a staged f, the pullback's result one pytree per
+    differentiated argument as `Signature.rebuild` gives them (vjp's, and a PreparedFunction's)."""
+    xs = [x.copy() if type(x) is np.ndarray else x for x in xs]  # (the caller may write into x before pulling)
+    outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):
