@@ -350,25 +350,21 @@ class Signature:
         for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
             if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":
                 _check_differentiable(flat[i][0][j], "static", i, j)
-        self._check_dtypes(flat)
         return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
 
-    def _check_dtypes(self, flat):
-        """A float leaf's dtype as prepared (float32 where it was float32, float64 or a Python float where it
-        was one of those): the results' dtypes were fixed by it (out_dtypes), so another is refused by name."""
+    def same_dtypes(self, args) -> bool:
+        """Whether every float leaf of `args` (shaped as this signature's) has the dtype it had here (float64
+        and Python floats alike; a traced one any): the results' dtypes follow them (out_dtypes, rebuild)."""
         was = self.in_dtypes or [None] * len(self.input_pos)
+        flat = [tree.flatten(a)[0] for a in args]
         for (i, j), d in zip(self.input_pos, was):
-            x = flat[i][0][j]
-            if type(x) is float or isinstance(x, Traced):
-                now = None
-            else:
-                now = getattr(x, "dtype", None)
-            now, d = (None if t is None or t == _F64 else np.dtype(t) for t in (now, d))
-            if now != d and not isinstance(x, Traced):
-                raise ValueError(
-                    f"argument {i} (leaf {j}) is {now or 'float64'} now, prepared as {d or 'float64'}: the results' "
-                    "dtypes follow the arguments' (as under JAX's jit, which traces again); prepare again for it"
-                )
+            x = flat[i][j]
+            if isinstance(x, Traced):
+                continue
+            now = None if type(x) is float else getattr(x, "dtype", None)
+            if (None if now is None or now == _F64 else now) != (None if d is None or d == _F64 else d):
+                return False
+        return True
 
     def rebuild(self, parts):
         """Per-differentiated-leaf arrays → one pytree per argnum (a tuple when argnums was a tuple); a float32

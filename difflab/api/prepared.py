@@ -8,14 +8,35 @@ only its arguments.
 from __future__ import annotations
 
 import _thread
+import functools
 import inspect
 import time
 from collections import OrderedDict
 
 
+from .. import tree
 from ..errors import Collector, check_function, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call, check_sequences
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad, hessian, jvp_at, vjp_at
+
+
+class _OtherDtypes(Exception):
+    """A call whose float leaves' dtypes differ from the preparation's (float64 where float32 was prepared)."""
+
+
+def _retyped(method):
+    """A PreparedFunction method that, for arguments of other float dtypes than the preparation's, answers by
+    a preparation of f for them (as JAX's jit traces again for new dtypes): their results' dtypes are theirs,
+    a float64 call never rounded to a float32 preparation's precision."""
+
+    @functools.wraps(method)
+    def call(self, *args):
+        try:
+            return method(self, *args)
+        except _OtherDtypes as other:
+            return getattr(self._for_dtypes(other.args[0]), method.__name__)(*args)
+
+    return call
 
 
 class PreparedFunction:
@@ -40,6 +61,7 @@ class PreparedFunction:
         self._t = _Transform(f, argnums, method)
         self._given = (argnums, method)  # (as given: hessian and hvp make their operators from them)
         self._hessian = self._hvp = None
+        self._by_dtypes: dict = {}  # preparations for other float dtypes (_retyped), by the leaves' dtypes
         self._lock = self._t._lock
         self.staged, self.prepared = self._t.staged(args)
         # what every call is checked against: the arguments as given (the staged graph may have been
@@ -58,9 +80,25 @@ class PreparedFunction:
             )
 
     def _check(self, args):
-        return self.signature.check(args)
+        xs = self.signature.check(args)
+        if not self.signature.same_dtypes(args):
+            raise _OtherDtypes(args)
+        return xs
+
+    def _for_dtypes(self, args) -> "PreparedFunction":
+        """The preparation of f for arguments shaped as these, with their float dtypes (made once, kept)."""
+        key = tuple(str(getattr(x, "dtype", type(x).__name__)) for a in args for x in tree.flatten(a)[0])
+        with self._lock:
+            other = self._by_dtypes.get(key)
+            if other is None:
+                other = PreparedFunction(self._t.f, args, *self._given)
+                if len(self._by_dtypes) >= 8:
+                    self._by_dtypes.pop(next(iter(self._by_dtypes)))
+                self._by_dtypes[key] = other
+        return other
 
     @_public_call
+    @_retyped
     def __call__(self, *args):
         """f itself, from the compiled tape."""
         with self._lock:
@@ -80,6 +118,7 @@ class PreparedFunction:
         return self._value_and_grad(*args, **kwargs)
 
     @_public_call
+    @_retyped
     def _value_and_grad(self, *args):
         if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
             warn_numeric_ignores(self.prepared.ignored)
@@ -98,6 +137,7 @@ class PreparedFunction:
         return self.value_and_grad(*args, **kwargs)[1]
 
     @_public_call
+    @_retyped
     def jacobian(self, *args):
         if getattr(self.prepared, "ignored", None):
             warn_numeric_ignores(self.prepared.ignored)
@@ -108,6 +148,7 @@ class PreparedFunction:
             return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
 
     @_public_call
+    @_retyped
     def jvp(self, primals, tangents):
         """(f(*primals), J v) from the compiled tape: `dl.jvp`'s contract, `tangents` one per differentiated
         argument (every argument for a function of one, or prepared with argnums covering them all).
@@ -138,6 +179,7 @@ class PreparedFunction:
         return out, lambda u: (lambda g: g if many else (g,))(pullback(u))
 
     @_public_call
+    @_retyped
     def _vjp(self, *primals):
         self._warn_ignored()
         with self._lock:
@@ -146,7 +188,8 @@ class PreparedFunction:
     def hessian(self, *args):
         """`dl.hessian(f, argnums, method)` at `args`, checked against the prepared signature: one operator,
         made at the first call, which traces f once per signature (a method's Hessian is not a product of the
-        one prepared tape: the reverse method's is forward over its reverse gradient, symbolic's native).
+        one prepared tape: the reverse method's is forward over its reverse gradient, symbolic's native). As
+        dl.hessian's, its trace checks what f reads on every call: not "trust me" as the prepared tape is.
 
         >>> import difflab as dl, numpy as np
         >>> p = dl.prepare(lambda x: (x ** 3.0).sum(), np.ones(2))
@@ -154,14 +197,16 @@ class PreparedFunction:
         array([[ 6.,  0.],
                [ 0., 12.]])
         """
-        self._check(args)
+        self.signature.check(args)  # (another float dtype: the operator's own signature for it)
         if self._hessian is None:
             self._hessian = hessian(self._t.f, *self._given)
         return self._hessian(*args)
 
+    @_retyped
     def hvp(self, primals, tangents):
         """(∇f, H v) at `primals`: `dl.hvp`'s contract (every argument differentiated: f prepared with argnums
-        covering them all, or of one argument), by one `dl.prepare_hvp` of f made at the first call.
+        covering them all, or of one argument), by one `dl.prepare_hvp` of f made at the first call (its own
+        trace of f's gradient, made once).
 
         >>> import difflab as dl, numpy as np
         >>> p = dl.prepare(lambda x: (x ** 3.0).sum(), np.ones(2))
