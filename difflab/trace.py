@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import difflib
 import gc as _gc
 import inspect
 import itertools
@@ -579,7 +580,7 @@ class Tracer(Traced):
             "would drop its derivative: numpy.array([a, b]) or numpy.float64(a) of traced values, or an "
             "assignment y[i] = a into a NumPy array, cannot be intercepted; a list of traced values given to a NumPy function is converted "
             "by NumPy itself: give it to the difflab.numpy function (difflab.numpy.array([a, b]) stacks "
-            f"one). NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
+            f"one). {_FULL_LIST}"
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -601,7 +602,8 @@ class Tracer(Traced):
             raise UnsupportedOperationError(
                 f"{name} is not a difflab primitive"
                 + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
-                + f"; supported NumPy ufuncs: {', '.join(sorted(dnp.UFUNCS))}"
+                + (_did_you_mean(name, dnp.UFUNCS) if method == "__call__" and not kwargs else "")
+                + f". {_FULL_LIST}"
             )
         return fn(*inputs)
 
@@ -613,8 +615,8 @@ class Tracer(Traced):
             if scipy_fn is not None:  # NumPy's function called by SciPy's Python code: name SciPy's
                 raise UnsupportedOperationError(scipy_fn)
             raise UnsupportedOperationError(
-                f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
-                f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
+                f"numpy.{name} is not a difflab primitive"
+                f"{_difflab_spelling(name) or _did_you_mean(name, {**dnp.FUNCTIONS, **dnp.UFUNCS})}. {_FULL_LIST}"
             )
         try:
             return fn(*args, **kwargs)
@@ -823,6 +825,21 @@ def _dnp_function(name: str):
     return obj if callable(obj) else None
 
 
+#: where an unsupported call's message sends the user for the whole list (it listed ~300 names inline)
+_FULL_LIST = (
+    "Every NumPy name difflab traces is in difflab.numpy.__all__ (README's NumPy coverage; "
+    "`python bench/numpy_coverage.py` sorts all of NumPy's)"
+)
+
+
+def _did_you_mean(name: str, table, prefix: str = "numpy.") -> str:
+    """ " (did you mean numpy.X?)" for the supported names closest to `name` (the same name in another
+    NumPy namespace first: scimath.sqrt's is numpy.sqrt), else ""."""
+    short = name.rsplit(".", 1)[-1]
+    close = [short] if short != name and short in table else difflib.get_close_matches(name, list(table), 3, 0.75)
+    return f" (did you mean {' or '.join(prefix + c for c in close)}?)" if close else ""
+
+
 def _difflab_spelling(name: str) -> str:
     """ ", which difflab.numpy spells linalg_norm" when difflab has the same thing under another name."""
     alt = name.replace(".", "_")
@@ -862,8 +879,8 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
             raise
         # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
         raise AttributeError(
-            f"traced values have no attribute {err.name!r}; "
-            f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+            f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "
+            "the array methods difflab supports are difflab.numpy.METHODS"
         ) from None
     finally:
         if on:
