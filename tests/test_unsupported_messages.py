@@ -34,3 +34,16 @@ def test_an_unsupported_function_is_named_with_a_did_you_mean():
 def test_an_unknown_array_method_gets_the_closest_ones():
     message = _message(lambda x: x.cumsun(), AttributeError)
     assert "no attribute 'cumsun' (did you mean x.cumsum?)" in message and "difflab.numpy.METHODS" in message
+
+
+def test_packbits_of_a_traced_mask_is_a_constant_and_is_busday_refuses_floats_as_numpy():
+    # jnp.packbits: integer output, no derivative; d/dx of sum(x) * (number of packed bits) is that number
+    x = np.array([0.2, 0.9, 0.7])
+    f = lambda x: np.sum(x) * np.sum(np.packbits(x > 0.5))  # noqa: E731
+    for method in ("reverse", "forward", "symbolic"):
+        value, grad = dl.value_and_grad(f, method=method)(x)
+        assert value == f(x) and grad.tolist() == [96.0] * 3  # packbits([0, 1, 1]) = [96]
+    with pytest.raises(TypeError, match="integer or boolean"):  # NumPy refuses a float array, and so does difflab
+        dl.grad(lambda x: np.sum(np.packbits(x)))(x)
+    with pytest.raises(TypeError, match="datetime|M8"):
+        dl.grad(lambda x: np.sum(np.is_busday(x)))(x)
