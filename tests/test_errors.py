@@ -10,7 +10,9 @@ import difflab.numpy as dnp
 
 
 def test_unsupported_numpy_function_is_named():
-    with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.fft\.hfft is not a difflab primitive.*difflab\.numpy\.__all__"):
+    with pytest.raises(
+        dl.UnsupportedOperationError, match=r"numpy\.fft\.hfft is not a difflab primitive.*difflab\.numpy\.__all__"
+    ):
         dl.grad(lambda x: np.fft.hfft(x).sum())(np.ones(3))
     with pytest.raises(dl.UnsupportedOperationError, match=r"numpy\.lib\.scimath\.sqrt"):  # (packbits: traced now)
         dl.grad(lambda x: np.lib.scimath.sqrt(x).sum())(np.ones(2))
@@ -215,7 +217,9 @@ def test_symbolic_without_cse_too_deep_to_compile_is_a_clear_error():
 
 def test_an_unsupported_array_method_names_the_supported_ones():
     """Tracer's methods are installed on the class (no __getattr__, for speed): the trace says what it lacks."""
-    with pytest.raises(AttributeError, match=r"traced values have no attribute 'tolist'; the array methods .*difflab\.numpy\.METHODS"):
+    with pytest.raises(
+        AttributeError, match=r"traced values have no attribute 'tolist'; the array methods .*difflab\.numpy\.METHODS"
+    ):
         dl.grad(lambda x: sum(x.tolist()))(np.ones(3))
     with pytest.raises(AttributeError, match="no attribute 'tolist'"):  # nested: said once, as it is
         dl.grad(lambda y: dl.grad(lambda x: sum(x.tolist()) * y)(np.ones(3)).sum())(2.0)

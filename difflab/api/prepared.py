@@ -15,12 +15,12 @@ from collections import OrderedDict
 
 
 from .. import tree
-from ..errors import Collector, check_function, collecting, warn_numeric_ignores
+from ..errors import Collector, DifflabError, check_function, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call, check_sequences
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad, hessian, jvp_at, vjp_at
 
 
-class _OtherDtypes(Exception):
+class _OtherDtypes(DifflabError, ValueError):
     """A call whose float leaves' dtypes differ from the preparation's (float64 where float32 was prepared)."""
 
 
