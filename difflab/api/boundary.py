@@ -328,6 +328,10 @@ class Signature:
     def check(self, args) -> list:
         """`inputs(args)`, after checking that `args` have this signature's structure and shapes
         and the same type and value for every static leaf (what `prepare` promises to check)."""
+        return self.check_dtyped(args)[0]
+
+    def check_dtyped(self, args) -> tuple:
+        """(`check(args)`, whether every float leaf has the dtype it had here: `same_dtypes`)."""
         if len(args) != len(self._shapes):  # (not new shapes: "prepare again" was the wrong advice)
             raise TypeError(f"prepared for {len(self._shapes)} argument(s), called with {len(args)}")
         flat = [tree.flatten(a) for a in args]
@@ -350,19 +354,23 @@ class Signature:
         for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
             if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":
                 _check_differentiable(flat[i][0][j], "static", i, j)
-        return [_as_float(flat[i][0][j]) for i, j in self.input_pos]
+        return [_as_float(flat[i][0][j]) for i, j in self.input_pos], self.same_dtypes([lv for lv, _ in flat])
 
-    def same_dtypes(self, args) -> bool:
-        """Whether every float leaf of `args` (shaped as this signature's) has the dtype it had here (float64
-        and Python floats alike; a traced one any): the results' dtypes follow them (out_dtypes, rebuild)."""
-        was = self.in_dtypes or [None] * len(self.input_pos)
-        flat = [tree.flatten(a)[0] for a in args]
+    def same_dtypes(self, flat) -> bool:
+        """Whether every float leaf of a call's flattened arguments (their leaves, per argument, shaped as this
+        signature's) has the dtype it had here (float64 and Python floats alike; a traced one any): the
+        results' dtypes follow them (out_dtypes, rebuild)."""
+        was = [None if d is None or d == _F64 else d for d in self.in_dtypes or [None] * len(self.input_pos)]
         for (i, j), d in zip(self.input_pos, was):
             x = flat[i][j]
-            if isinstance(x, Traced):
+            if type(x) is float or type(x) is np.ndarray and x.dtype is _F64:  # (the common leaves, first)
+                now = None
+            elif isinstance(x, Traced):
                 continue
-            now = None if type(x) is float else getattr(x, "dtype", None)
-            if (None if now is None or now == _F64 else now) != (None if d is None or d == _F64 else d):
+            else:
+                now = getattr(x, "dtype", None)
+                now = None if now is None or now == _F64 else now
+            if now != d:
                 return False
         return True
 

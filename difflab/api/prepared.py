@@ -80,8 +80,8 @@ class PreparedFunction:
             )
 
     def _check(self, args):
-        xs = self.signature.check(args)
-        if not self.signature.same_dtypes(args):
+        xs, same = self.signature.check_dtyped(args)
+        if not same:
             raise _OtherDtypes(args)
         return xs
 
