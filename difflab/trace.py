@@ -46,6 +46,12 @@ _F64 = np.dtype(np.float64)
 class Trace:
     """One recording: the equations so far, and whether control flow depended on values."""
 
+    #: float32 (or float16) arguments, traced in float64: a NumPy float constant is kept, not folded
+    #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants).
+    #: Class defaults, set on the instance only then (a fresh gradient per call makes a Trace each time)
+    narrow = False
+    weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
+
     def __init__(self):
         self.level = next(_levels)
         self.eqns: list[Eqn] = []
@@ -62,10 +68,6 @@ class Trace:
         self.fp_error = False  # a NaN/inf was born while tracing: the values are not reusable
         self.closes_over_tracers = False  # a value of an enclosing trace entered as a constant
         self.complex_seen = False  # a complex value was met: from then on every op's arguments are checked
-        #: float32 (or float16) arguments, traced in float64: a NumPy float constant is kept, not folded
-        #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants)
-        self.narrow = False
-        self.weak: set = set()  # ids of the constants a difflab.numpy function made (graph.library_constants)
 
     def watch(self):
         """NumPy error handling while tracing: note a NaN/inf, don't stop; enclosing traces too."""
@@ -122,6 +124,8 @@ class Trace:
                 atoms.append(Const(a))
                 key.append(id(a))
                 if self.narrow and (_LIBRARY or _ORIGINS) and _own_constant():
+                    if not self.weak:
+                        self.weak = set()  # (this trace's own, not the class's empty default)
                     self.weak.add(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
@@ -856,7 +860,8 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
     `narrow`: some leaves were float32 (Trace.narrow).
     """
     t = Trace()
-    t.narrow = narrow
+    if narrow:
+        t.narrow = True
     kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
