@@ -174,16 +174,15 @@ class PreparedFunction:
         (array([2., 4.]),)
         """
         said = Collector()  # (the pullback does not repeat the warnings of the forward pass, as dl.vjp's)
-        out, pullback = said.run(self._vjp, *primals)
+        out, pullback = said.run(self._vjp, said, *primals)
         many = self.staged.many
         return out, lambda u: (lambda g: g if many else (g,))(pullback(u))
 
-    @_public_call
     @_retyped
-    def _vjp(self, *primals):
+    def _vjp(self, said, *primals):
         self._warn_ignored()
         with self._lock:
-            return vjp_at(self.staged, self.prepared, self._check(primals), Collector())
+            return vjp_at(self.staged, self.prepared, self._check(primals), said)
 
     def hessian(self, *args):
         """`dl.hessian(f, argnums, method)` at `args`, checked against the prepared signature: one operator,
