@@ -21,6 +21,9 @@ def _dt(v):
         lambda x: np.sum(x * np.ones(3)),  # a float64 array made inside f (jax23 rounded the value to float32)
         lambda x: np.sum(x * np.float64(2.0)),  # a NumPy float64 scalar is not weak
         lambda x: np.linspace(0.0, 1.0, 3) @ x,
+        lambda x: np.sum(np.cov(np.stack([x, x**2]))),  # NumPy computes cov in float64 whatever m's dtype
+        lambda x: np.sum(np.corrcoef(np.stack([x, x**2]))),
+        lambda x: np.sum(np.interp(x, [0.0, 1.0, 3.0], [0.0, 2.0, 3.0])),  # (lists: they were refused)
     ],
 )
 def test_a_float64_constant_promotes_a_float32_arguments_value_as_numpy(f):

@@ -217,7 +217,9 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
     ddof = (0 if bias else 1) if ddof is None else ddof
     Xc = X - mean(X, axis=1, keepdims=True)
-    c = matmul(Xc, transpose(_ops.conj(Xc))) / float(shape(X)[1] - ddof)
+    # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
+    # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
+    c = matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof)
     return squeeze(c)
 
 
@@ -245,6 +247,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     array([1., 6.])
     """
     xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (xp, fp))  # (lists, as NumPy's)
     if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
         raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
     j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)
