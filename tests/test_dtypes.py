@@ -121,3 +121,24 @@ def test_prepared_answers_other_float_dtypes_by_a_preparation_for_them():
     scalar = dl.prepare(lambda x: x * x, np.float32(2.0))
     assert type(scalar.grad(2.0)) is float and type(scalar.grad(np.float16(2.0))) is np.float16
     assert type(scalar.jvp((3.0,), (1.0,))[1]) is float and scalar.vjp(3.0)[1](1.0) == (6.0,)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(np.unwrap(x * 4.0)),  # difflab.numpy's own constants: x's dtype, as NumPy's
+        lambda x: np.nanmedian(x),
+        lambda x: np.sum(np.piecewise(x, [x < 1.0], [lambda v: v * v, 1.0])),
+        lambda x: np.sum(np.frexp(x)[0]) + np.sum(np.ldexp(x, 2)),
+        lambda x: np.sum(np.polyval(x, x)),
+        lambda x: np.sum(np.polyval([1.0, 2.0], x)),  # a list of coefficients is a float64 array in NumPy
+        lambda x: np.sum(np.vander(x)),  # float64 in NumPy whatever x's dtype, as are the next two
+        lambda x: np.sum(np.float_power(x, 2.0)),
+        lambda x: np.sum(np.cov(x)),
+    ],
+)
+def test_values_have_the_dtype_numpys_own_evaluation_gives(f):
+    want = f(X32).dtype
+    out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+    assert (_dt(out), _dt(tangent)) == (want, want)
+    np.testing.assert_allclose(out, f(X32.astype(np.float64)), rtol=1e-12 if want == np.float64 else 1e-6)

@@ -13,6 +13,7 @@ import math
 import numpy as _np
 
 from .. import ops as _ops
+from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import (
@@ -281,7 +282,8 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
     2.5
     """
-    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+    with _library_constants():  # (NumPy's median of a float32 a is float32)
+        return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 
 
 def ediff1d(ary, to_end=None, to_begin=None):
