@@ -135,6 +135,7 @@ def test_prepared_answers_other_float_dtypes_by_a_preparation_for_them():
         lambda x: np.sum(np.vander(x)),  # float64 in NumPy whatever x's dtype, as are the next two
         lambda x: np.sum(np.float_power(x, 2.0)),
         lambda x: np.sum(np.cov(x)),
+        lambda x: np.average(x, weights=[1, 2, 3]),  # (a list of weights: refused by NumPy's structured dtypes)
     ],
 )
 def test_values_have_the_dtype_numpys_own_evaluation_gives(f):
@@ -142,3 +143,11 @@ def test_values_have_the_dtype_numpys_own_evaluation_gives(f):
     out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
     assert (_dt(out), _dt(tangent)) == (want, want)
     np.testing.assert_allclose(out, f(X32.astype(np.float64)), rtol=1e-12 if want == np.float64 else 1e-6)
+
+
+def test_list_arguments_of_average_and_interp_are_arrays_as_numpys():
+    x = np.array([0.2, 0.5, 0.7])
+    np.testing.assert_allclose(dl.grad(lambda x: np.average(x, weights=[1, 2, 3]))(x), [1 / 6, 2 / 6, 3 / 6])
+    weighted = lambda x: np.average(x, weights=[x[0], 1.0, 2.0])  # noqa: E731  (a traced weight in the list)
+    np.testing.assert_allclose(dl.grad(weighted)(x), dl.grad(weighted, method="numeric")(x), rtol=1e-7)
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])))(x), [2.0] * 3)
