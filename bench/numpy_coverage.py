@@ -162,16 +162,25 @@ def classify(name, fn, x):
 
 def _numpy_takes(fn, x) -> bool:
     """Whether NumPy itself answers one of the call forms on the plain float array (bitwise_and,
-    gcd, isnat... refuse float64 there too)."""
+    gcd, isnat... refuse float64 there too). A list of arrays is given as the float array NumPy makes of
+    it: is_busday casts a Python list of floats to dates itself, but refuses the float array."""
+
+    def as_arrays(*args, **kwargs):
+        return fn(*[np.asarray(a) if _arrays_list(a) else a for a in args], **kwargs)
+
     for form in FORMS:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                form(fn, x.copy())
+                form(as_arrays, x.copy())
             return True
         except Exception:  # noqa: BLE001, S112  (NumPy refused this form)
             continue
     return False
+
+
+def _arrays_list(a) -> bool:
+    return isinstance(a, list) and bool(a) and all(isinstance(v, np.ndarray) for v in a)
 
 
 BINS = ("differentiate", "constant", "refuse", "fail", "not for float arrays", "not array functions")

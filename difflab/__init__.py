@@ -8,8 +8,8 @@ Importing difflab loads nothing heavy: NumPy and each module load with the first
 SymPy, matplotlib and Hypothesis when first needed.
 """
 
-import sys
-import types
+import sys as _sys
+import types as _types
 
 TYPE_CHECKING = False  # (typing.TYPE_CHECKING without importing typing: most of this light import)
 
@@ -137,17 +137,24 @@ def __getattr__(name):
     raise AttributeError(f"module 'difflab' has no attribute {name!r}")
 
 
+#: the subpackages a user imports (`difflab.numpy as dnp`, the oracle, the networks, SciPy's names, the peers'
+#: shims, the explorer): listed by dir(difflab) with the public names; the others are the library's insides
+_SUBPACKAGES = {"numpy", "testing", "nn", "scipy", "peers", "explore"}
+
+
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    # the public API only: not this module's helpers (sys, TYPE_CHECKING) nor the inner modules loaded so far
+    dunders = {n for n in globals() if n.startswith("__") and n.endswith("__")}
+    return sorted(set(__all__) | _SUBPACKAGES | dunders)
 
 
-class _Facade(types.ModuleType):
+class _Facade(_types.ModuleType):
     def __setattr__(self, name, value):
         # importing the submodule difflab.trace sets the package's attribute `trace` to it; the
         # public name is the function (as when __init__ imported it eagerly), so keep that one
-        if name in _HOME and isinstance(value, types.ModuleType):
+        if name in _HOME and isinstance(value, _types.ModuleType):
             return
         super().__setattr__(name, value)
 
 
-sys.modules[__name__].__class__ = _Facade
+_sys.modules[__name__].__class__ = _Facade

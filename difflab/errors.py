@@ -17,6 +17,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `Opaque`                    | Exception        | compile.reads           | (internal) a value that cannot be cached|
 | `ComplexLeaf`               | TypeError        | api.boundary            | a complex leaf (realified, or refused)  |
 | `NonScalarOutput`           | TypeError        | api.boundary            | grad of a non-scalar (hessian: jacobian of jacobian) |
+| `_OtherDtypes`              | ValueError       | api.prepared            | (internal) a prepared call's other float dtypes: prepared again for them |
 | `NonFiniteLossError`        | ArithmeticError  | nn.train                | training loss became NaN or inf         |
 | `GradientMismatch`          | AssertionError   | testing.messages        | a gradient check failed                 |
 | `Inconclusive`              | GradientMismatch | testing.messages        | the reference cannot tell (silent pass) |

@@ -414,6 +414,26 @@ _ORIGINS: dict = {}
 _get_ident = threading.get_ident
 
 
+#: threads running a difflab.numpy function whose constants are its own (pad's zeros, quantile's weights):
+#: weak in NumPy's promotion of float32 arguments, as a Python float is (`library_constants`)
+_LIBRARY: set = set()
+
+
+class library_constants:
+    """`with library_constants():` in a difflab.numpy function: the NumPy constants it records are its own,
+    made in float64 because the arguments are traced in float64, where NumPy would make them in the
+    argument's dtype; they do not promote a float32 argument's value to float64 (boundary.out_dtypes)."""
+
+    def __enter__(self):
+        self.me = _get_ident()
+        self.outer = self.me in _LIBRARY
+        _LIBRARY.add(self.me)
+
+    def __exit__(self, *exc):
+        if not self.outer:
+            _LIBRARY.discard(self.me)
+
+
 def deriving_from():
     """The user's equation (an Eqn) whose evaluation or derivative rule is running in this thread,
     or None: the `source` of any equation recorded now (`trace.Trace.record` asks)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import contextvars
+import difflib
 import dis
 import gc as _gc
 import inspect
@@ -37,7 +38,7 @@ from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
-from .graph import _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
+from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
 
@@ -47,6 +48,12 @@ _F64 = np.dtype(np.float64)
 
 class Trace:
     """One recording: the equations so far, and whether control flow depended on values."""
+
+    #: float32 (or float16) arguments, traced in float64: a NumPy float constant is kept, not folded
+    #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants).
+    #: Class defaults, set on the instance only then (a fresh gradient per call makes a Trace each time)
+    narrow = False
+    weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
 
     def __init__(self):
         self.level = next(_levels)
@@ -119,6 +126,10 @@ class Trace:
                     a = copy if copy is not None else self._copy(a)
                 atoms.append(Const(a))
                 key.append(id(a))
+                if self.narrow and (_LIBRARY or _ORIGINS) and _own_constant():
+                    if not self.weak:
+                        self.weak = set()  # (this trace's own, not the class's empty default)
+                    self.weak.add(id(a))
                 self.consts.append(a)  # keep the ids in `seen` valid
                 v = a.concrete if isinstance(a, Tracer) else a
                 if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
@@ -382,6 +393,13 @@ def _refused(op, values, params):
     return np.full(like.shape, np.nan, dtype=like.dtype if like.dtype.kind == "c" else float)
 
 
+def _own_constant() -> bool:
+    """A constant recorded now is difflab's own, not the user's: made by a difflab.numpy function
+    (graph.library_constants) or by an interpreter evaluating an equation or its rule (graph.on_behalf)."""
+    me = _get_ident()
+    return me in _LIBRARY or me in _ORIGINS
+
+
 def _fold_identity(trace, op, args):
     """x*1, 1*x, x+0, x-0, x/1, x**1 → x, when that leaves x's shape and dtype unchanged (a bool
     mask times 1.0 is a float array: folding it would make mask + mask a logical or). Registry-driven."""
@@ -391,7 +409,7 @@ def _fold_identity(trace, op, args):
         c, other = args[k], args[1 - k]
         if ident is None or type(other) is not Tracer or other._trace is not trace or isinstance(c, Traced):
             continue
-        if other.node.dtype.kind != "f":
+        if other.node.dtype.kind != "f" or trace.narrow and isinstance(c, np.ndarray | np.generic):
             continue
         if type(c) is float or type(c) is int:
             if c == ident:
@@ -580,13 +598,11 @@ class Tracer(Traced):
             )
         raise UnsupportedOperationError(
             (f"`{text}`: " if text else "")
-            + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which "
-            "would drop its derivative. NumPy's own conversions cannot be intercepted: numpy.asarray(x) or "
-            "numpy.array(x) of a traced value (drop it: x is an array already, and x.astype(float) traces), "
-            "numpy.array([a, b]) or numpy.float64(a) of traced values (write numpy.stack([a, b]); "
-            "difflab.numpy.array([a, b]) stacks one too), an assignment y[i] = a into a NumPy array; a list of traced "
-            "values given to a NumPy function is converted by NumPy itself: give it to the difflab.numpy "
-            f"function. NumPy functions difflab supports on traced values: {', '.join(sorted(dnp.FUNCTIONS))}"
+            + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which would drop "
+            "its derivative (NumPy's own conversions cannot be intercepted). numpy.asarray(x) or numpy.array(x): "
+            "drop it (x is an array already); numpy.array([a, b]) or numpy.float64(a): "
+            "numpy.stack([a, b]) (difflab.numpy.array([a, b]) stacks one too); y[i] = a into a NumPy array, or a list "
+            f"of traced values given to a NumPy function: the difflab.numpy function. {_FULL_LIST}"
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
@@ -611,7 +627,8 @@ class Tracer(Traced):
             raise UnsupportedOperationError(
                 f"{name} is not a difflab primitive"
                 + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
-                + f"; supported NumPy ufuncs: {', '.join(sorted(dnp.UFUNCS))}"
+                + (_did_you_mean(name, dnp.UFUNCS) if method == "__call__" and not kwargs else "")
+                + f". {_FULL_LIST}"
             )
         return fn(*inputs)
 
@@ -623,8 +640,8 @@ class Tracer(Traced):
             if scipy_fn is not None:  # NumPy's function called by SciPy's Python code: name SciPy's
                 raise UnsupportedOperationError(scipy_fn)
             raise UnsupportedOperationError(
-                f"numpy.{name} is not a difflab primitive{_difflab_spelling(name)}; "
-                f"supported functions: {', '.join(sorted(dnp.FUNCTIONS))}"
+                f"numpy.{name} is not a difflab primitive"
+                f"{_difflab_spelling(name) or _did_you_mean(name, {**dnp.FUNCTIONS, **dnp.UFUNCS})}. {_FULL_LIST}"
             )
         try:
             return fn(*args, **kwargs)
@@ -936,6 +953,21 @@ def _dnp_function(name: str):
     return obj if callable(obj) else None
 
 
+#: where an unsupported call's message sends the user for the whole list (it listed ~300 names inline)
+_FULL_LIST = (
+    "Every NumPy name difflab traces is in difflab.numpy.__all__ (README's NumPy coverage; "
+    "`python bench/numpy_coverage.py` sorts all of NumPy's)"
+)
+
+
+def _did_you_mean(name: str, table, prefix: str = "numpy.") -> str:
+    """ " (did you mean numpy.X?)" for the supported names closest to `name` (the same name in another
+    NumPy namespace first: scimath.sqrt's is numpy.sqrt), else ""."""
+    short = name.rsplit(".", 1)[-1]
+    close = [short] if short != name and short in table else difflib.get_close_matches(name, list(table), 3, 0.75)
+    return f" (did you mean {' or '.join(prefix + c for c in close)}?)" if close else ""
+
+
 def _difflab_spelling(name: str) -> str:
     """ ", which difflab.numpy spells linalg_norm" when difflab has the same thing under another name."""
     alt = name.replace(".", "_")
@@ -944,13 +976,16 @@ def _difflab_spelling(name: str) -> str:
     return ""
 
 
-def trace_flat(f, leaves, *, wrap=None):
+def trace_flat(f, leaves, *, wrap=None, narrow=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
     `wrap(f_args)` builds the call from the input tracers (the API uses it to rebuild pytrees).
     Returns the graph and the raw (unflattened) output so the caller can record its structure.
+    `narrow`: some leaves were float32 (Trace.narrow).
     """
     t = Trace()
+    if narrow:
+        t.narrow = True
     kinds = set(map(type, leaves)) if len(leaves) > _FEW else None
     if kinds == _FLOAT_TYPE or kinds == _ARRAY_TYPE:  # a scalar net's Python floats; many arrays
         inputs = _plain_inputs(t, leaves, kinds == _FLOAT_TYPE)
@@ -973,8 +1008,8 @@ def trace_flat(f, leaves, *, wrap=None):
             raise
         # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
         raise AttributeError(
-            f"traced values have no attribute {err.name!r}; "
-            f"array methods difflab supports: {', '.join(sorted(dnp.METHODS))}"
+            f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "
+            "the array methods difflab supports are difflab.numpy.METHODS"
         ) from None
     finally:
         if on:

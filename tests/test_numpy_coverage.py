@@ -401,7 +401,9 @@ def test_coverage_probe_classifies_known_names():
         "isnan": "constant",
         "floor": "constant",
         "bitwise_and": "not for float arrays",
-        "packbits": "refuse",
+        "packbits": "constant",  # (of a mask: uint8, a zero derivative, as jnp.packbits)
+        "is_busday": "not for float arrays",  # (NumPy casts a Python list of floats to dates, not a float array)
+        "fill_diagonal": "refuse",
         "save": "not array functions",
     }
     assert {name: probe.classify(name, getattr(np, name), x) for name in want} == want

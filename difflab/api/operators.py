@@ -649,9 +649,16 @@ def _jvp_by(t, primals, tangents):
             raise
         r = realify(t.f, primals, range(len(primals)))
         return _jvp_by(_Transform(r.f, t.argnums, t.method), tuple(r.args), r.tangents(tangents))
+    return jvp_at(st, prep, t.method, st.signature.inputs(primals), tangents)
+
+
+def jvp_at(st: Staged, prep, method, xs, tangents):
+    """(f's outputs, J v) at the graph inputs `xs` of a staged f, its tangents one per differentiated argument
+    (jvp's, and a PreparedFunction's)."""
+    if len(tangents) != len(st.argnums):  # (zip below would drop the extra ones, or the missing ones' columns)
+        raise ValueError(f"{len(tangents)} tangent(s) for {len(st.argnums)} differentiated argument(s)")
     v = _flat_like(st, tangents, "tangents")
-    xs = st.signature.inputs(primals)
-    if isinstance(v, Traced) and not t.method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
+    if isinstance(v, Traced) and not method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
         outs, jac = prep.jacobian(xs)
         jv = dnp.matmul(jac, v)
     else:
@@ -693,9 +700,14 @@ def _vjp(f, primals, method, said):
         value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
     with t._lock:
-        # the pullback keeps its own copy of the point: the caller may write into x before calling it
-        xs = [x.copy() if type(x) is np.ndarray else x for x in st.signature.inputs(primals)]
-        outs, pb = prep.vjp(xs)
+        return vjp_at(st, prep, st.signature.inputs(primals), said)
+
+
+def vjp_at(st: Staged, prep, xs, said):
+    """(f's outputs, pullback) at the graph inputs `xs` of a staged f, the pullback's result one pytree per
+    differentiated argument as `Signature.rebuild` gives them (vjp's, and a PreparedFunction's)."""
+    xs = [x.copy() if type(x) is np.ndarray else x for x in xs]  # (the caller may write into x before pulling)
+    outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
     def pullback(u):
@@ -775,7 +787,8 @@ def vmap(f, in_axes=0, out_axes=0):
         if size == 0:
             return _empty_batch(lambda *xs: call(xs), leaves, flags, out_def, out_axes)
         first = [numbers([x])[0][0] if b else x for x, b in zip(leaves, flags)]
-        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first)
+        narrow = any([np.dtype(getattr(x, "dtype", float)) in _NARROW for x in leaves])
+        t, inputs, out_leaves = trace_flat(lambda *xs: call(xs), first, narrow=narrow)
         check_returned(out_leaves, "batches")
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
@@ -789,7 +802,7 @@ def vmap(f, in_axes=0, out_axes=0):
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
             outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
-        outs = _narrow_batched(graph, leaves, outs)
+        outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
@@ -837,13 +850,16 @@ def _with_kwargs(f, names, *args):
     return f(*args[:-1], **dict(zip(names, args[-1])))
 
 
-def _narrow_batched(graph, leaves, outs) -> list:
+_NARROW = (np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.complex64))
+
+
+def _narrow_batched(graph, leaves, outs, weak=()) -> list:
     """vmap's outputs, float32 where NumPy's promotion of the float leaves they depend on gives float32 (as
     the other operators' values: boundary.out_dtypes); as they are when no leaf is float32."""
     dts = [np.dtype(x.dtype) if np.dtype(getattr(x, "dtype", object)).kind in "fc" else None for x in leaves]
     if all([d is None or d == np.float64 for d in dts]):
         return outs
-    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts))]
+    return [narrow(o, d) for o, d in zip(outs, out_dtypes(graph, dts, weak))]
 
 
 def _unbatched_outputs(graph, flags) -> list:

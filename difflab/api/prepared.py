@@ -8,14 +8,35 @@ only its arguments.
 from __future__ import annotations
 
 import _thread
+import functools
 import inspect
 import time
 from collections import OrderedDict
 
 
-from ..errors import check_function, collecting, warn_numeric_ignores
-from .boundary import Signature, _nan_rows, _nonfinite, _public_call
-from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad
+from .. import tree
+from ..errors import Collector, DifflabError, check_function, collecting, warn_numeric_ignores
+from .boundary import Signature, _nan_rows, _nonfinite, _public_call, check_sequences
+from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad, hessian, jvp_at, vjp_at
+
+
+class _OtherDtypes(DifflabError, ValueError):
+    """A call whose float leaves' dtypes differ from the preparation's (float64 where float32 was prepared)."""
+
+
+def _retyped(method):
+    """A PreparedFunction method that, for arguments of other float dtypes than the preparation's, answers by
+    a preparation of f for them (as JAX's jit traces again for new dtypes): their results' dtypes are theirs,
+    a float64 call never rounded to a float32 preparation's precision."""
+
+    @functools.wraps(method)
+    def call(self, *args):
+        try:
+            return method(self, *args)
+        except _OtherDtypes as other:
+            return getattr(self._for_dtypes(other.args[0]), method.__name__)(*args)
+
+    return call
 
 
 class PreparedFunction:
@@ -38,6 +59,9 @@ class PreparedFunction:
     def __init__(self, f, args, argnums, method):
         t0 = time.perf_counter()
         self._t = _Transform(f, argnums, method)
+        self._given = (argnums, method)  # (as given: hessian and hvp make their operators from them)
+        self._hessian = self._hvp = None
+        self._by_dtypes: dict = {}  # preparations for other float dtypes (_retyped), by the leaves' dtypes
         self._lock = self._t._lock
         self.staged, self.prepared = self._t.staged(args)
         # what every call is checked against: the arguments as given (the staged graph may have been
@@ -56,9 +80,25 @@ class PreparedFunction:
             )
 
     def _check(self, args):
-        return self.signature.check(args)
+        xs, same = self.signature.check_dtyped(args)
+        if not same:
+            raise _OtherDtypes(args)
+        return xs
+
+    def _for_dtypes(self, args) -> "PreparedFunction":
+        """The preparation of f for arguments shaped as these, with their float dtypes (made once, kept)."""
+        key = tuple(str(getattr(x, "dtype", type(x).__name__)) for a in args for x in tree.flatten(a)[0])
+        with self._lock:
+            other = self._by_dtypes.get(key)
+            if other is None:
+                other = PreparedFunction(self._t.f, args, *self._given)
+                if len(self._by_dtypes) >= 8:
+                    self._by_dtypes.pop(next(iter(self._by_dtypes)))
+                self._by_dtypes[key] = other
+        return other
 
     @_public_call
+    @_retyped
     def __call__(self, *args):
         """f itself, from the compiled tape."""
         with self._lock:
@@ -78,6 +118,7 @@ class PreparedFunction:
         return self._value_and_grad(*args, **kwargs)
 
     @_public_call
+    @_retyped
     def _value_and_grad(self, *args):
         if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
             warn_numeric_ignores(self.prepared.ignored)
@@ -96,6 +137,7 @@ class PreparedFunction:
         return self.value_and_grad(*args, **kwargs)[1]
 
     @_public_call
+    @_retyped
     def jacobian(self, *args):
         if getattr(self.prepared, "ignored", None):
             warn_numeric_ignores(self.prepared.ignored)
@@ -104,6 +146,89 @@ class PreparedFunction:
             outs, jac = self.prepared.jacobian(xs)
             cols = _nonfinite([xs[i] for i in self.staged.wrt])
             return _jacobian_tree(self.staged, outs, _nan_rows(jac, _nonfinite(outs), cols))
+
+    @_public_call
+    @_retyped
+    def jvp(self, primals, tangents):
+        """(f(*primals), J v) from the compiled tape: `dl.jvp`'s contract, `tangents` one per differentiated
+        argument (every argument for a function of one, or prepared with argnums covering them all).
+
+        >>> import difflab as dl, numpy as np
+        >>> p = dl.prepare(lambda x: x * x, np.ones(2), method="forward")
+        >>> p.jvp((np.array([1.0, 2.0]),), (np.array([1.0, 0.0]),))
+        (array([1., 4.]), array([2., 0.]))
+        """
+        check_sequences("jvp", primals, tangents)
+        self._warn_ignored()
+        with self._lock:
+            return jvp_at(self.staged, self.prepared, self.method, self._check(tuple(primals)), tuple(tangents))
+
+    def vjp(self, *primals):
+        """(f(*primals), pullback) from the compiled tape: `dl.vjp`'s contract, `pullback(u)` a tuple with
+        uᵀ J for each differentiated argument (every argument for a function of one, or prepared so).
+
+        >>> import difflab as dl, numpy as np
+        >>> p = dl.prepare(lambda x: x * x, np.ones(2))
+        >>> out, pullback = p.vjp(np.array([1.0, 2.0]))
+        >>> pullback(np.array([1.0, 1.0]))
+        (array([2., 4.]),)
+        """
+        said = Collector()  # (the pullback does not repeat the warnings of the forward pass, as dl.vjp's)
+        out, pullback = said.run(self._vjp, said, *primals)
+        many = self.staged.many
+        return out, lambda u: (lambda g: g if many else (g,))(pullback(u))
+
+    @_retyped
+    def _vjp(self, said, *primals):
+        self._warn_ignored()
+        with self._lock:
+            return vjp_at(self.staged, self.prepared, self._check(primals), said)
+
+    def hessian(self, *args):
+        """`dl.hessian(f, argnums, method)` at `args`, checked against the prepared signature: one operator,
+        made at the first call, which traces f once per signature (a method's Hessian is not a product of the
+        one prepared tape: the reverse method's is forward over its reverse gradient, symbolic's native). As
+        dl.hessian's, its trace checks what f reads on every call: not "trust me" as the prepared tape is.
+
+        >>> import difflab as dl, numpy as np
+        >>> p = dl.prepare(lambda x: (x ** 3.0).sum(), np.ones(2))
+        >>> p.hessian(np.array([1.0, 2.0]))
+        array([[ 6.,  0.],
+               [ 0., 12.]])
+        """
+        self.signature.check(args)  # (another float dtype: the operator's own signature for it)
+        if self._hessian is None:
+            self._hessian = hessian(self._t.f, *self._given)
+        return self._hessian(*args)
+
+    @_retyped
+    def hvp(self, primals, tangents):
+        """(∇f, H v) at `primals`: `dl.hvp`'s contract (every argument differentiated: f prepared with argnums
+        covering them all, or of one argument), by one `dl.prepare_hvp` of f made at the first call (its own
+        trace of f's gradient, made once).
+
+        >>> import difflab as dl, numpy as np
+        >>> p = dl.prepare(lambda x: (x ** 3.0).sum(), np.ones(2))
+        >>> p.hvp((np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
+        (array([ 3., 12.]), array([ 6., 12.]))
+        """
+        check_sequences("hvp", primals, tangents)
+        self._check(tuple(primals))
+        if self._hvp is None:
+            from ..transforms import PreparedHvp  # (transforms builds on the api)
+
+            n = len(self.staged.arg_trees)
+            if set(self.staged.argnums) != set(range(n)):
+                raise ValueError(
+                    f"hvp differentiates every argument (as dl.hvp); this function was prepared with argnums "
+                    f"{self._given[0]!r} of {n}: prepare it with argnums={tuple(range(n))}, or use dl.hvp"
+                )
+            self._hvp = PreparedHvp(self._t.f, n, self._given[1])
+        return self._hvp(primals, tangents)
+
+    def _warn_ignored(self):
+        if getattr(self.prepared, "ignored", None):  # numeric on stop_gradient or a custom rule: every call
+            warn_numeric_ignores(self.prepared.ignored)
 
     @property
     def cost(self):
@@ -187,7 +312,8 @@ STATIC_CACHE_SIZE = 32
 class _StaticPrepared:
     """`prepare(f, ..., static_argnums=...)`: one PreparedFunction per value of the static arguments, of f with
     them bound (constants of its tape), made when a call first brings that value (JAX's jit retracing). It
-    answers as a PreparedFunction: calls, value_and_grad, grad and jacobian take every argument; the other
+    answers as a PreparedFunction: calls, value_and_grad, grad, jacobian, vjp and hessian take every argument, jvp
+    and hvp every argument as primals and the differentiated ones' tangents; the other
     attributes (graph, prepared, cost, ...) are those of the preparation called last."""
 
     def __init__(self, f, args, argnums, method, static_argnums, static_argnames):
@@ -260,6 +386,22 @@ class _StaticPrepared:
 
     def jacobian(self, *args, **kwargs):
         return self._call("jacobian", args, kwargs)
+
+    def vjp(self, *args, **kwargs):
+        return self._call("vjp", args, kwargs)
+
+    def hessian(self, *args, **kwargs):
+        return self._call("hessian", args, kwargs)
+
+    def jvp(self, primals, tangents, **kwargs):
+        """As PreparedFunction.jvp, `primals` every argument (static ones too), `tangents` the differentiated."""
+        key, values, dyn = self._split(tuple(primals), kwargs)
+        return self._prepared(key, values, dyn).jvp(dyn, tangents)
+
+    def hvp(self, primals, tangents, **kwargs):
+        """As PreparedFunction.hvp, `primals` every argument (static ones too), `tangents` the differentiated."""
+        key, values, dyn = self._split(tuple(primals), kwargs)
+        return self._prepared(key, values, dyn).hvp(dyn, tangents)
 
     def preparations(self) -> list:
         """The PreparedFunctions made so far, one per static value (least recently used first)."""

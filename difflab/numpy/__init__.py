@@ -250,3 +250,8 @@ def _unbind(name):
 
 _publish()
 _ops.REGISTRY.listeners.append(_publish)
+
+
+def __dir__():
+    # NumPy's public names difflab traces (__all__), not this package's modules and dispatch tables
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__") and n.endswith("__")})

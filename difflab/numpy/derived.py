@@ -14,6 +14,7 @@ import math
 import numpy as _np
 
 from .. import ops as _ops
+from ..graph import library_constants as _library_constants
 from ..ops import abs, exp, log1p, matmul, maximum, where
 from ..ops.reductions import _cumsum_front as _cumsum
 from ..ops.reductions import _log_softmax_front as log_softmax
@@ -76,7 +77,8 @@ def frexp(x):
     (array([0.5]), array([4], dtype=int32))
     """
     _, e = _np.frexp(_value(x))
-    return x * _np.ldexp(1.0, -e), e
+    with _library_constants():  # (the scale is x's dtype in NumPy: a float32 x's mantissa is float32)
+        return x * _np.ldexp(1.0, -e), e
 
 
 def ldexp(x1, x2):
@@ -88,7 +90,8 @@ def ldexp(x1, x2):
     n = _np.asarray(_value(x2))
     if n.dtype.kind not in "iub":
         raise TypeError(f"ldexp takes integer exponents x2, not {n.dtype}")
-    return x1 * _np.ldexp(1.0, n)
+    with _library_constants():  # (the scale is x1's dtype in NumPy)
+        return x1 * _np.ldexp(1.0, n)
 
 
 def nextafter(x1, x2):
@@ -118,6 +121,11 @@ def piecewise(x, condlist, funclist, *args, **kw):
         conds.append(~_np.any(conds, axis=0) if conds else _np.ones(shape(x), dtype=bool))
     if len(funclist) != len(conds):
         raise ValueError(f"piecewise takes {len(conds)} or {len(conds) + 1} functions, not {len(funclist)}")
+    with _library_constants():  # (NumPy's result is x's dtype whatever the functions give: a float32 x's float32)
+        return _pieces(x, conds, funclist, args, kw)
+
+
+def _pieces(x, conds, funclist, args, kw):
     flat, size = ravel(x), math.prod(shape(x))
     res = _np.zeros(shape(x))
     for c, f in zip(conds, funclist):
@@ -145,7 +153,8 @@ def unwrap(p, discont=None, axis=-1, *, period=2 * _np.pi):
     ddmod = _np.where((ddmod == -period / 2) & (dd > 0), period / 2, ddmod)
     correct = _np.where(_np.abs(dd) < discont, 0.0, ddmod - dd)
     first = _np.zeros_like(_np.take(v, [0], axis=axis))
-    return p + _np.concatenate([first, _np.cumsum(correct, axis=axis)], axis=axis)
+    with _library_constants():  # (the correction is p's dtype in NumPy)
+        return p + _np.concatenate([first, _np.cumsum(correct, axis=axis)], axis=axis)
 
 
 def _conj_if_complex(x):
@@ -203,4 +212,6 @@ def float_power(x1, x2):
     >>> float(float_power(2.0, 3.0))
     8.0
     """
-    return _ops.pow(x1, x2)
+    # (a NumPy float64 1: float_power's result is float64 whatever the arguments' dtypes, in NumPy and, through
+    # boundary.out_dtypes, here; folded away when no argument is float32)
+    return _ops.pow(x1, x2) * _np.float64(1.0)

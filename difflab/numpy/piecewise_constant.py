@@ -70,6 +70,8 @@ def _on_values(name):
     result_type,
     common_type,
     min_scalar_type,
+    packbits,
+    is_busday,
 ) = [
     _on_values(n)
     for n in (
@@ -109,6 +111,8 @@ def _on_values(name):
         "result_type",
         "common_type",
         "min_scalar_type",
+        "packbits",  # (of a mask: uint8, as jnp.packbits; NumPy refuses float arrays, and so it does here)
+        "is_busday",  # (of dates: NumPy refuses float arrays, and so it does here)
     )
 ]
 

@@ -21,7 +21,6 @@ from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _stack_front as stack
 from .arrays import _value, asarray, ndim, ravel, shape
-from .creation import zeros_like
 from .linear_algebra import _lstsq
 from .statistical import convolve
 
@@ -136,7 +135,8 @@ def vander(x, N=None, increasing=False):
     if ndim(x) != 1:
         raise ValueError(f"numpy.vander: x must be one-dimensional, got shape {shape(x)}")
     n = shape(x)[0] if N is None else int(N)
-    cols = [x * 0.0 + 1.0] if n else []
+    # (a NumPy float64 1: NumPy's vander is float64 for a float32 x, its dtype promoted with int's)
+    cols = [x * 0.0 + _np.float64(1.0)] if n else []
     while len(cols) < n:
         cols.append(cols[-1] * x)
     if not cols:
@@ -228,7 +228,9 @@ def polyval(p, x):
     >>> polyval(_np.array([1.0, 0.0, -2.0]), _np.array([0.0, 2.0]))
     array([-2.,  2.])
     """
-    y = zeros_like(x)
+    if isinstance(p, (list, tuple)) and not any(isinstance(c, _Traced) for c in p):
+        p = _np.asarray(p, dtype=float)  # (as NumPy's: float64 coefficients promote a float32 x)
+    y = x * 0.0  # (NumPy's zeros_like(x) · x: x's dtype, where a float64 array of zeros would promote a float32 x)
     for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
         y = y * x + p[k]
     return y

@@ -13,6 +13,8 @@ import math
 import numpy as _np
 
 from .. import ops as _ops
+from ..graph import Traced as _Traced
+from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import (
@@ -116,6 +118,9 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
     if weights is None:
         avg, scale = mean(a, axis=axis, keepdims=keepdims), float(_count(a, axis))
     else:
+        if isinstance(weights, (list, tuple)):  # (a list of numbers or traced values: an array, as NumPy's)
+            plain = not any(isinstance(w, _Traced) for w in weights)
+            weights = _np.asarray(weights, dtype=float) if plain else asarray(weights)
         if ndim(weights) != ndim(a):  # 1-D weights along one axis
             shape_ = [1] * ndim(a)
             shape_[_axes(a, axis)[0]] = shape(weights)[0]
@@ -291,7 +296,8 @@ def nanmedian(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     >>> float(nanmedian(_np.array([3.0, _np.nan, 1.0, 2.0, 4.0])))
     2.5
     """
-    return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
+    with _library_constants():  # (NumPy's median of a float32 a is float32)
+        return nanquantile(a, 0.5, axis=axis, out=out, keepdims=keepdims)
 
 
 def ediff1d(ary, to_end=None, to_begin=None):

@@ -15,6 +15,7 @@ import math
 import numpy as _np
 
 from ..graph import Traced as _Traced
+from ..graph import library_constants as _library_constants
 from ..ops import where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
@@ -375,6 +376,11 @@ def pad(array, pad_width, mode="constant", constant_values=0.0):
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
     # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
     widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
+    with _library_constants():  # (the padding takes the array's dtype in NumPy: a float32 array's is float32)
+        return _pad(array, widths, mode, constant_values)
+
+
+def _pad(array, widths, mode, constant_values):
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
         if mode == "constant":

@@ -16,6 +16,7 @@ import numpy as _np
 from .. import ops as _ops
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
+from ..graph import library_constants as _library_constants
 from ..ops import isnan, matmul, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
@@ -158,7 +159,8 @@ def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", 
     s = moveaxis(sort(a, axis=axis), axis, 0)
     below, above = s[(lo,)], s[(hi,)]
     t = t.reshape(t.shape + (1,) * (ndim(s) - 1))
-    res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
+    with _library_constants():  # (NumPy's weights take a's dtype: a float32 a's quantile is float32)
+        res = where(t >= 0.5, above - (above - below) * (1 - t), below + (above - below) * t)  # NumPy's _lerp
     if keepdims:
         res = reshape(
             res,
@@ -215,7 +217,9 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
     ddof = (0 if bias else 1) if ddof is None else ddof
     Xc = X - mean(X, axis=1, keepdims=True)
-    c = matmul(Xc, transpose(_ops.conj(Xc))) / float(shape(X)[1] - ddof)
+    # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
+    # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
+    c = matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof)
     return squeeze(c)
 
 
@@ -243,6 +247,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     array([1., 6.])
     """
     xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (xp, fp))  # (lists, as NumPy's)
     if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
         raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
     j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)

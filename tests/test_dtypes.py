@@ -1,0 +1,153 @@
+"""dtypes at the API's edges, as NumPy and JAX (x64) give them: a value has the dtype NumPy's own evaluation of f
+gives (a float32 argument times a float64 constant is float64), a gradient or cotangent its leaf's dtype, a
+tangent its output's; NumPy float32 and float16 scalars keep their dtype through every operator and method."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+METHODS = ["reverse", "forward", "symbolic", "numeric"]
+X32 = np.array([0.5, 1.5, 2.0], np.float32)
+
+
+def _dt(v):
+    return np.asarray(v).dtype
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(x * np.ones(3)),  # a float64 array made inside f (jax23 rounded the value to float32)
+        lambda x: np.sum(x * np.float64(2.0)),  # a NumPy float64 scalar is not weak
+        lambda x: np.linspace(0.0, 1.0, 3) @ x,
+        lambda x: np.sum(np.cov(np.stack([x, x**2]))),  # NumPy computes cov in float64 whatever m's dtype
+        lambda x: np.sum(np.corrcoef(np.stack([x, x**2]))),
+        lambda x: np.sum(np.interp(x, [0.0, 1.0, 3.0], [0.0, 2.0, 3.0])),  # (lists: they were refused)
+    ],
+)
+def test_a_float64_constant_promotes_a_float32_arguments_value_as_numpy(f):
+    assert f(X32).dtype == np.float64  # NumPy's own evaluation
+    value, grad = dl.value_and_grad(f)(X32)
+    assert (_dt(value), grad.dtype) == (np.float64, np.float32)  # JAX: value float64, gradient the leaf's
+    np.testing.assert_allclose(value, f(X32.astype(np.float64)), rtol=1e-12)
+    out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+    assert (_dt(out), _dt(tangent)) == (np.float64, np.float64)  # JAX: the tangent has the output's dtype
+    out, pullback = dl.vjp(f, X32)
+    (cot,) = pullback(1.0)
+    assert (_dt(out), cot.dtype) == (np.float64, np.float32)  # JAX: the cotangent has the primal's dtype
+    out, lin = dl.linearize(f, X32)
+    assert (_dt(out), _dt(lin(np.ones(3, np.float32)))) == (np.float64, np.float64)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(x * 2.0),  # a Python float is weak
+        lambda x: np.sum(x * np.ones(3, np.float32)),
+        lambda x: np.sum(np.pad(x, 1) ** 2),  # difflab.numpy's own constants (the padding) are weak, as NumPy's
+        lambda x: np.quantile(x, 0.3),
+        lambda x: np.mean(x) + np.std(x),
+    ],
+)
+def test_weak_and_float32_constants_keep_a_float32_value(f):
+    assert f(X32).dtype == np.float32
+    value, grad = dl.value_and_grad(f)(X32)
+    assert (_dt(value), grad.dtype) == (np.float32, np.float32)
+    out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+    assert (_dt(out), _dt(tangent)) == (np.float32, np.float32)
+
+
+def test_vector_outputs_aux_and_vmap_follow_numpy():
+    vec = lambda x: (x * np.ones(3), x * 2.0)  # noqa: E731
+    assert [_dt(o) for o in dl.jvp(vec, (X32,), (X32,))[1]] == [np.float64, np.float32]
+    grad, aux = dl.grad(lambda x: (np.sum(x**2), x * np.ones(3)), has_aux=True)(X32)
+    assert (grad.dtype, aux.dtype) == (np.float32, np.float64)
+    jac, aux = dl.jacobian(lambda x: (x * 2.0, np.sum(x * np.ones(3))), has_aux=True)(X32)
+    assert (jac.dtype, _dt(aux)) == (np.float32, np.float64)
+    batch = np.ones((2, 3), np.float32)
+    assert dl.vmap(lambda x: x * np.ones(3))(batch).dtype == np.float64
+    assert dl.vmap(lambda x: x * 2.0)(batch).dtype == np.float32
+    assert dl.vmap(dl.grad(lambda x: np.sum(np.sin(x) * np.ones(3))))(batch).dtype == np.float32  # a gradient
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("kind", [np.float32, np.float16])
+def test_numpy_float_scalars_keep_their_dtype_in_every_operator(method, kind):
+    f = lambda x: x * x * 2.0 + np.sin(x)  # noqa: E731
+    s, one = kind(0.75), kind(1.0)
+    want_grad, want_hess = 4 * 0.75 + np.cos(0.75), 4 - np.sin(0.75)
+    tol = 1e-6 if kind is np.float32 else 2e-3
+    if method == "numeric":
+        tol = max(tol, 1e-5)
+    grad = dl.grad(f, method=method)(s)
+    assert type(grad) is kind and np.isclose(grad, want_grad, rtol=tol)
+    value, grad = dl.value_and_grad(f, method=method)(s)
+    assert (type(value), type(grad)) == (kind, kind)
+    out, tangent = dl.jvp(f, (s,), (one,), method=method)
+    assert (_dt(out), _dt(tangent)) == (kind, kind) and np.isclose(tangent, want_grad, rtol=tol)
+    out, pullback = dl.vjp(f, s, method=method)
+    assert _dt(pullback(one)[0]) == kind
+    assert _dt(dl.jacobian(f, method=method)(s)) == kind
+    hess = dl.hessian(f, method=method)(s)
+    assert _dt(hess) == kind and np.isclose(hess, want_hess, rtol=max(tol, 1e-4))
+    grad2 = dl.grad(dl.grad(f, method=method), method=method)(s)
+    assert _dt(grad2) == kind and np.isclose(grad2, want_hess, rtol=max(tol, 1e-4))
+    prepared = dl.prepare(f, s, method=method)
+    assert type(prepared.grad(kind(0.5))) is kind and type(prepared.value_and_grad(s)[0]) is kind
+
+
+def test_a_float32_scalar_call_does_not_change_a_python_float_calls_dtype():
+    # the signature cache keyed NumPy float scalars as Python floats: after a float32 call, a Python float's
+    # gradient came back float32 (and a float16's float32)
+    g = dl.grad(lambda x: x * x * 2.0 + np.sin(x))
+    assert type(g(np.float32(0.75))) is np.float32
+    assert type(g(0.75)) is float and g(0.75) == 3.0 + np.cos(0.75)
+    assert type(g(np.float16(0.75))) is np.float16
+
+
+def test_prepared_answers_other_float_dtypes_by_a_preparation_for_them():
+    # as JAX's jit traces again for new dtypes: a float64 call of a float32 preparation was rounded to float32
+    f = lambda x: np.sum(np.sin(x) * x)  # noqa: E731
+    x64 = X32.astype(np.float64)
+    prepared = dl.prepare(f, X32)
+    for _ in range(2):  # (the second time by the preparation kept for float64)
+        value, grad = prepared.value_and_grad(x64)
+        assert (type(value), grad.dtype) == (float, np.float64)
+        np.testing.assert_allclose(grad, np.cos(x64) * x64 + np.sin(x64), rtol=1e-15)
+    assert type(prepared.value_and_grad(X32)[0]) is np.float32  # its own dtype still
+    assert type(prepared(x64)) is float and prepared.jacobian(x64).dtype == np.float64
+    assert dl.prepare(f, x64).grad(X32).dtype == np.float32
+    scalar = dl.prepare(lambda x: x * x, np.float32(2.0))
+    assert type(scalar.grad(2.0)) is float and type(scalar.grad(np.float16(2.0))) is np.float16
+    assert type(scalar.jvp((3.0,), (1.0,))[1]) is float and scalar.vjp(3.0)[1](1.0) == (6.0,)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.sum(np.unwrap(x * 4.0)),  # difflab.numpy's own constants: x's dtype, as NumPy's
+        lambda x: np.nanmedian(x),
+        lambda x: np.sum(np.piecewise(x, [x < 1.0], [lambda v: v * v, 1.0])),
+        lambda x: np.sum(np.frexp(x)[0]) + np.sum(np.ldexp(x, 2)),
+        lambda x: np.sum(np.polyval(x, x)),
+        lambda x: np.sum(np.polyval([1.0, 2.0], x)),  # a list of coefficients is a float64 array in NumPy
+        lambda x: np.sum(np.vander(x)),  # float64 in NumPy whatever x's dtype, as are the next two
+        lambda x: np.sum(np.float_power(x, 2.0)),
+        lambda x: np.sum(np.cov(x)),
+        lambda x: np.average(x, weights=[1, 2, 3]),  # (a list of weights: refused by NumPy's structured dtypes)
+    ],
+)
+def test_values_have_the_dtype_numpys_own_evaluation_gives(f):
+    want = f(X32).dtype
+    out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+    assert (_dt(out), _dt(tangent)) == (want, want)
+    np.testing.assert_allclose(out, f(X32.astype(np.float64)), rtol=1e-12 if want == np.float64 else 1e-6)
+
+
+def test_list_arguments_of_average_and_interp_are_arrays_as_numpys():
+    x = np.array([0.2, 0.5, 0.7])
+    np.testing.assert_allclose(dl.grad(lambda x: np.average(x, weights=[1, 2, 3]))(x), [1 / 6, 2 / 6, 3 / 6])
+    weighted = lambda x: np.average(x, weights=[x[0], 1.0, 2.0])  # noqa: E731  (a traced weight in the list)
+    np.testing.assert_allclose(dl.grad(weighted)(x), dl.grad(weighted, method="numeric")(x), rtol=1e-7)
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])))(x), [2.0] * 3)
