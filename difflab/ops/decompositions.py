@@ -440,7 +440,14 @@ EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 def _uplo(a, UPLO):
     if UPLO not in ("L", "U"):
         raise ValueError(f"UPLO must be 'L' or 'U', not {UPLO!r}")
-    return a if UPLO == "L" else _swap_last(a)  # the upper triangle is the transpose's lower one
+    return a if UPLO == "L" else _upper_as_lower(a)
+
+
+def _upper_as_lower(a):
+    """Aᴴ (Aᵀ of a real A): its lower triangle is A's upper one, so the Hermitian matrix NumPy reads
+    from it is the one UPLO='U' (and cholesky's upper=True) reads from A's (Aᵀ's would be its conjugate:
+    the same eigenvalues, conjugated eigenvectors)."""
+    return _conj(_swap_last(a))
 
 
 def eigh(a, UPLO="L"):
@@ -816,14 +823,16 @@ def _spd_samples(rng):
 
 
 def _cholesky_front(a, upper=False):
-    """The lower Cholesky factor L (A = L Lᵀ) of a symmetric positive definite matrix, like
-    `numpy.linalg.cholesky` (upper=True gives Lᵀ). Reads the lower triangle only.
+    """The lower Cholesky factor L (A = L Lᴴ) of a symmetric (Hermitian) positive definite matrix, like
+    `numpy.linalg.cholesky`: reads the lower triangle only; upper=True, as NumPy, reads the upper one and
+    gives U with A = Uᴴ U (the lower factor of Aᴴ, conjugate-transposed).
 
     >>> _cholesky_front(np.array([[4.0, 2.0], [2.0, 5.0]])).tolist()
     [[2.0, 0.0], [1.0, 2.0]]
     """
-    low = cholesky(a)
-    return _swap_last(low) if upper else low
+    if upper:
+        return _upper_as_lower(cholesky(_upper_as_lower(a)))
+    return cholesky(a)
 
 
 cholesky = defop(
