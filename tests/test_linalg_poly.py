@@ -201,6 +201,10 @@ def test_complex_qr_complete_extra_columns_refuse_by_name():
     with pytest.warns(Warning, match="extra columns"):
         bad = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0])), method="reverse")(C42)
     assert np.isnan(bad).all()
+    t = np.zeros((4, 2), complex)
+    t[0] = (1.0, 1.0j)  # Σ t² = 0: the extra columns' tangent is NaN still (Σ |t|² is not 0)
+    for f in (lambda x: np.linalg.qr(x, mode="complete")[0], lambda x: np.linalg.svd(x)[0]):
+        assert np.isnan(dl.jvp(f, (C42,), (t,), method="forward")[1][:, 2:]).all()
 
 
 def test_complex_qr_under_symbolic_is_refused_by_name():

@@ -714,8 +714,8 @@ _UNDEFINED = (
 
 def _undefined(t, shape, why=_UNDEFINED):
     """What reaches svd's (or qr's) extra columns (a tangent) or comes from them (a cotangent): NaN where t is
-    nonzero, 0 where it is 0 (strong zeros)."""
-    size = REGISTRY["sum"](strong_mul(t, t), axis=None, keepdims=False)
+    nonzero, 0 where it is 0 (strong zeros): Σ t·conj(t), as Σ t·t of a complex t can cancel (t = (1, i))."""
+    size = REGISTRY["sum"](strong_mul(t, _conj(t)), axis=None, keepdims=False)
     origin = deriving_from()
     if not isinstance(size, Traced) and size != 0 and origin is not None:
         where = str(origin).split(" :")[0]
