@@ -406,14 +406,16 @@ class Prepared:
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode; "auto":
         `TANGENT_BLOCK` // the largest value's size, at least `AUTO_MIN_CHUNK`: each value's block of tangents
-        stays in cache); of several differentiated inputs, one input's columns at a time (`_columns_by_input`)."""
-        if len(self.wrt) > 1 and self.method.per_input_columns:
-            return self._columns_by_input(args)
+        stays in cache); of several differentiated inputs each a chunk at least, one input's columns at a time
+        (`_columns_by_input`: no sweep more than before but the last partial chunk of each input)."""
         sizes = [math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))]
         chunk = getattr(self.method, "chunk", None)
         if isinstance(chunk, str):  # "auto"
             chunk = max(AUTO_MIN_CHUNK, TANGENT_BLOCK // max([1, *sizes]))
         chunk = chunk or max(self.n, 1)  # (None: all at once; no inputs: no blocks)
+        own = [math.prod(s) for s in self.in_shapes]
+        if len(own) > 1 and self.method.per_input_columns and min(own) >= chunk:
+            return self._columns_by_input(args)
         # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
         width = sum(sizes)
         cost = f" ({self.n} tangent directions, each through {width} elements)"
