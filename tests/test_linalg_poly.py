@@ -195,6 +195,22 @@ def test_complex_qr_gradients_match_jax(jax):
             _ref_close(jax, g, np.asarray(w), 1e-6 if method == "numeric" else 1e-10)
 
 
+def test_complex_qr_second_derivatives_of_a_real_input_agree():
+    """Real x through complex QR (A = x(1 + i/2) + iC): the rules nest (forward over reverse, reverse over
+    reverse, forward over forward), equal to each other and to numeric's Hessian."""
+    c = RNG.normal(size=(3, 2))
+
+    def f(x):
+        q, r = np.linalg.qr(x * (1 + 0.5j) + 1j * c)
+        return np.sum(np.abs(q * np.diagonal(r)) ** 3) + np.sum(np.real(r) ** 2 * np.imag(r))
+
+    x = RNG.normal(size=(3, 2))
+    h = [dl.hessian(f, method=m)(x) for m in (("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward"))]
+    _close(h[1], h[0], 1e-12)
+    _close(h[2], h[0], 1e-12)
+    _close(dl.hessian(f, method="numeric")(x), h[0], 1e-5)
+
+
 def test_complex_qr_complete_extra_columns_refuse_by_name():
     g = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0][:, :2])), method="reverse")(C42)
     _close(g, dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x)[0])), method="reverse")(C42), 1e-12)
