@@ -714,13 +714,15 @@ _UNDEFINED = (
 
 def _undefined(t, shape, why=_UNDEFINED):
     """What reaches svd's (or qr's) extra columns (a tangent) or comes from them (a cotangent): NaN where t is
-    nonzero, 0 where it is 0 (strong zeros): Σ t·conj(t), as Σ t·t of a complex t can cancel (t = (1, i))."""
-    size = REGISTRY["sum"](strong_mul(t, _conj(t)), axis=None, keepdims=False)
+    nonzero, 0 where it is 0 (strong zeros). Linear in t (Σ t·NaN, each 0·NaN a strong 0), so that a map built
+    from it transposes too: reverse's J v is its pullback's transpose (a test Σ t² has derivative 0 at t = 0,
+    and a complex t = (1, i) has Σ t² = 0)."""
+    size = REGISTRY["sum"](strong_mul(t, np.full(_shape(t), np.nan)), axis=None, keepdims=False)
     origin = deriving_from()
     if not isinstance(size, Traced) and size != 0 and origin is not None:
         where = str(origin).split(" :")[0]
         warn_domain_if_nonfinite(where, f"{where}: {why}; the result holds NaN")
-    return strong_mul(size, np.full(shape, np.nan))
+    return strong_mul(size, np.ones(shape))
 
 
 def _complement_sympy(x):
