@@ -82,6 +82,10 @@ def run_file(
         return _last_report(out, method, name)
     xml.with_suffix(".timeout").unlink(missing_ok=True)
     env = dict(os.environ, DIFFLAB_PEER_METHOD=method, PYTHONWARNINGS="ignore", DIFFLAB_PEER_TEST_CPU=str(test_cpu))
+    # single-threaded BLAS, as every bench script (_common.py): the per-test limit is CPU time, and OpenBLAS's
+    # threads (one per core, files run --jobs at a time) spin-wait on a busy machine, charged to the test:
+    # forward's check of np.gradient took 33 s of CPU with them, 6.5 s without
+    env.update(dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     env.update(ENVIRONMENTS.get(method, {}))
     cmd = [
         sys.executable,

@@ -375,7 +375,7 @@ def _check_complex(trace, op, values, out):
     raise UnsupportedOperationError(
         f"{op.name} does not support complex values (difflab differentiates complex numbers through the "
         "ops whose rules are written for them: arithmetic, exp, log, trigonometric, matmul/einsum, sums, "
-        "shapes, max/min/prod, inv/det/slogdet/solve, cholesky/pinv/lstsq, eigh/svd/eig, real/imag/conj/abs/angle "
+        "shapes, max/min/prod, inv/det/slogdet/solve, cholesky/pinv/lstsq, eigh/svd/eig/qr, real/imag/conj/abs/angle "
         "and numpy.fft); take the real and imaginary parts first"
     )
 

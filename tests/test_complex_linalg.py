@@ -30,12 +30,29 @@ FUNCTIONS = {
     "eigh_values": lambda x: np.sum(np.linalg.eigh(x)[0] * W[0]),
     "eigh_abs_vectors": lambda x: np.sum(np.abs(np.linalg.eigh(x)[1]) * W),
     "eigh_upper_abs_vectors": lambda x: np.sum(np.abs(np.linalg.eigh(x, "U")[1]) * W),
+    # the projector v vᴴ (phase-free): its imaginary part sees a conjugated vector, as |v| does not
+    "eigh_upper_projector": lambda x: np.sum(np.imag(_outer(np.linalg.eigh(x, "U")[1][:, 1])) * W),
+    "cholesky_upper": lambda x: np.sum(np.abs(np.linalg.cholesky(x + 10 * np.eye(4), upper=True) + W) ** 2),
     "svd_values": lambda x: np.sum(np.linalg.svd(x[:, :3], compute_uv=False) * W[0, :3]),
     "svd_abs_u_tall": lambda x: np.sum(np.abs(np.linalg.svd(x[:, :3], full_matrices=False)[0]) * W[:, :3]),
     "svd_abs_vh_wide": lambda x: np.sum(np.abs(np.linalg.svd(x[:3], full_matrices=False)[2]) * W[:3]),
     "svd_projectors": lambda x: _projectors(np.linalg.svd(x, full_matrices=False)),
     "nuclear_norm": lambda x: np.linalg.norm(x, "nuc"),
 }
+
+
+def _outer(v):
+    return v[:, None] * np.conj(v)[None, :]
+
+
+def test_upper_triangle_reads_are_numpys_on_complex_and_nonsymmetric_matrices():
+    """eigh(UPLO='U') and cholesky(upper=True) read A's upper triangle as NumPy does, of a complex A
+    the Hermitian matrix it holds (not its conjugate: NumPy's eigenvectors, and U with A = Uᴴ U)."""
+    h = A + 10 * np.eye(4)
+    for x in (h, h.real):
+        got = dl.evaluate(dl.trace(lambda y: (np.linalg.eigh(y, "U")[1], np.linalg.cholesky(y, upper=True)), x), x)
+        np.testing.assert_allclose(got[0], np.linalg.eigh(x, "U")[1], atol=1e-13)
+        np.testing.assert_allclose(got[1], np.linalg.cholesky(x, upper=True), atol=1e-13)
 
 
 def _projectors(usv):

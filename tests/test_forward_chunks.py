@@ -125,3 +125,28 @@ def test_auto_chunk_keeps_each_values_block_of_tangents_cache_sized():
     for bad in ("big", 0, 2.5):
         with pytest.raises(ValueError, match="positive int, 'auto' or None"):
             dl.Forward(chunk=bad)
+
+
+def test_forward_jacobian_of_several_inputs_sweeps_each_input_alone():
+    """J's columns input by input (each input a chunk at least): u's unit directions are a sweep of u's
+    tangent alone (x's zero tangent no longer pushed through sin and the matrix products that only x
+    reaches), equal to the joint Jacobian (reverse's) block by block; below a chunk, one sweep for all."""
+    a = np.arange(12.0).reshape(4, 3) / 7.0
+
+    def f(x, u):
+        return u @ (a @ np.sin(x * x))
+
+    x, u = np.array([0.3, -0.2, 0.5]), np.array([1.0, -2.0, 0.5, 0.25])
+    p = dl.prepare(f, x, u, method=dl.Forward(chunk=2), argnums=(0, 1))
+    jx, ju = p.jacobian(x, u)
+    want = dl.jacobian(f, argnums=(0, 1), method="reverse")(x, u)
+    np.testing.assert_allclose(jx, want[0], rtol=1e-14)
+    np.testing.assert_allclose(ju, want[1], rtol=1e-14)
+    subs = p.prepared._by_input
+    sweeps = {i: subs[i]._sweep_graph([x, u]) for i in (0, 1)}
+    ops = {i: {e.op.name for e in sweeps[i].eqns} for i in (0, 1)}
+    assert "cos" in ops[0] and "cos" not in ops[1]  # sin's tangent rule runs for x's directions only
+    assert len(sweeps[1].eqns) < len(sweeps[0].eqns)
+    whole = dl.prepare(f, x, u, method=dl.Forward(chunk=8), argnums=(0, 1))
+    np.testing.assert_allclose(whole.jacobian(x, u)[1], want[1], rtol=1e-14)
+    assert not hasattr(whole.prepared, "_by_input")  # 7 columns: one chunk of both inputs

@@ -146,6 +146,91 @@ def test_qr_complete_extra_columns_have_no_derivative_but_the_rest_does():
         dnp.linalg.qr(A43, mode="raw")
 
 
+# -- qr of complex matrices ---------------------------------------------------------------------
+
+C33 = RNG.normal(size=(3, 3)) + 1j * RNG.normal(size=(3, 3))
+C42 = RNG.normal(size=(4, 2)) + 1j * RNG.normal(size=(4, 2))
+C24 = RNG.normal(size=(2, 4)) + 1j * RNG.normal(size=(2, 4))
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "numeric"])
+def test_complex_qr_log_abs_diagonal_is_half_log_det_of_the_gram_matrix(method):
+    """Σ log|R_jj| = ½ log det(AᴴA) at any phases: its gradient (∂/∂x − i ∂/∂y) is pinv(A)ᵀ, A⁻ᵀ when square."""
+    tol = 1e-6 if method == "numeric" else 1e-11
+    for a in (C33, C42, np.stack([C33, C33.T])):
+        got = dl.grad(lambda x: np.sum(np.log(np.abs(np.diagonal(np.linalg.qr(x)[1], 0, -2, -1)))), method=method)(a)
+        _close(got, np.swapaxes(np.linalg.pinv(a), -1, -2), tol)
+
+
+@pytest.mark.parametrize("a", [C42, C24, C33], ids=["tall", "wide", "square"])
+def test_complex_qr_first_order_keeps_the_structure(a):
+    """Along a complex dA: Qᴴ dQ anti-Hermitian (Q stays unitary), dR upper triangular with a real
+    diagonal (R's stays real positive), dQ R + Q dR = dA; reverse's transposed J·v the same."""
+    da = RNG.normal(size=a.shape) + 1j * RNG.normal(size=a.shape)
+    for method in ("forward", "reverse"):
+        (q, r), (dq, dr) = dl.jvp(lambda x: tuple(np.linalg.qr(x)), (a,), (da,), method=method)
+        omega = q.conj().T @ dq
+        _close(omega, -omega.conj().T, 1e-12)
+        _close(np.tril(dr, -1), 0.0, 0.0)
+        _close(np.diagonal(dr).imag, 0.0, 1e-12)
+        _close(dq @ r + q @ dr, da, 1e-12)
+
+
+def test_complex_qr_gradients_match_jax(jax):
+    """A phase-invariant loss (each Q column times R's diagonal entry, each R row times its conjugate:
+    LAPACK's phases cancel), reduced and 'r' modes, tall, and a stack of wide ones."""
+    jnp = jax.numpy
+
+    def loss(x, lib):
+        q, r = lib.linalg.qr(x)
+        d = lib.diagonal(r, 0, -2, -1)
+        rows = lib.conj(d)[..., :, None] * lib.linalg.qr(x, mode="r")
+        return lib.sum(lib.real(q * d[..., None, :] * x[..., :, :1])) + lib.sum(lib.imag(rows * rows[..., ::-1, :]))
+
+    a, b = C42, np.stack([C24, 2 * C24[::-1]])
+    want = jax.grad(lambda x, y: loss(x, jnp) + loss(y, jnp), argnums=(0, 1))(a, b)  # one JAX trace
+    for method in ("forward", "reverse", "numeric"):
+        got = dl.grad(lambda x, y: loss(x, np) + loss(y, np), argnums=(0, 1), method=method)(a, b)
+        for g, w in zip(got, want, strict=True):
+            _ref_close(jax, g, np.asarray(w), 1e-6 if method == "numeric" else 1e-10)
+
+
+def test_complex_qr_second_derivatives_of_a_real_input_agree():
+    """Real x through complex QR (A = x(1 + i/2) + iC): the rules nest (forward over reverse, reverse over
+    reverse, forward over forward), equal to each other and to numeric's Hessian."""
+    c = RNG.normal(size=(3, 2))
+
+    def f(x):
+        q, r = np.linalg.qr(x * (1 + 0.5j) + 1j * c)
+        return np.sum(np.abs(q * np.diagonal(r)) ** 3) + np.sum(np.real(r) ** 2 * np.imag(r))
+
+    x = RNG.normal(size=(3, 2))
+    h = [dl.hessian(f, method=m)(x) for m in (("forward", "reverse"), ("reverse", "reverse"), ("forward", "forward"))]
+    _close(h[1], h[0], 1e-12)
+    _close(h[2], h[0], 1e-12)
+    _close(dl.hessian(f, method="numeric")(x), h[0], 1e-5)
+
+
+def test_complex_qr_complete_extra_columns_refuse_by_name():
+    g = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0][:, :2])), method="reverse")(C42)
+    _close(g, dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x)[0])), method="reverse")(C42), 1e-12)
+    with pytest.warns(Warning, match="extra columns"):
+        bad = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0])), method="reverse")(C42)
+    assert np.isnan(bad).all()
+    t = np.zeros((4, 2), complex)
+    t[0] = (1.0, 1.0j)  # Σ t² = 0: the extra columns' tangent is NaN still (Σ |t|² is not 0)
+    for f in (lambda x: np.linalg.qr(x, mode="complete")[0], lambda x: np.linalg.svd(x)[0]):
+        for method in ("forward", "reverse"):  # (reverse: J v as the pullback's transpose, which was 0 there)
+            for a, da in ((C42, t), (C42.real, np.ones((4, 2)))):
+                tangent = dl.jvp(f, (a,), (da,), method=method)[1]
+                assert np.isnan(tangent[:, 2:]).all() and np.isfinite(tangent[:, :2]).all()
+
+
+def test_complex_qr_under_symbolic_is_refused_by_name():
+    with pytest.raises(Exception, match="complex"):
+        dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x)[1])), method="symbolic")(C33)
+
+
 # -- cond, norms, tensorinv, tensorsolve, NumPy 2 names -------------------------------------------
 
 

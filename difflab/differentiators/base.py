@@ -146,6 +146,9 @@ class Differentiator:
     batches_examples = False
     #: its levels are counted while f is traced (stencils.nesting: numeric inside numeric); else one level
     nests = False
+    #: its JVP pushes tangents through the equations (forward mode), so J's columns are taken one input at a time
+    #: (a zero tangent costs a sweep as much as any; a stencil's shifted point costs the same either way)
+    per_input_columns = False
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
@@ -404,12 +407,16 @@ class Prepared:
     def _jvp_columns(self, args):
         """J applied to the identity, in chunks of `method.chunk` tangents (chunked forward mode; "auto":
         `TANGENT_BLOCK` // the largest value's size, at least `AUTO_MIN_CHUNK`: each value's block of tangents
-        stays in cache)."""
+        stays in cache); of several differentiated inputs each a chunk at least, one input's columns at a time
+        (`_columns_by_input`: no sweep more than before but the last partial chunk of each input)."""
         sizes = [math.prod(v.shape) for v in (*self.graph.inputs, *(e.out for e in self.graph.eqns))]
         chunk = getattr(self.method, "chunk", None)
         if isinstance(chunk, str):  # "auto"
             chunk = max(AUTO_MIN_CHUNK, TANGENT_BLOCK // max([1, *sizes]))
         chunk = chunk or max(self.n, 1)  # (None: all at once; no inputs: no blocks)
+        own = [math.prod(s) for s in self.in_shapes]
+        if len(own) > 1 and self.method.per_input_columns and min(own) >= chunk:
+            return self._columns_by_input(args)
         # n sweeps through the graph's elements, however they are chunked: refuse what could not finish
         width = sum(sizes)
         cost = f" ({self.n} tangent directions, each through {width} elements)"
@@ -430,6 +437,19 @@ class Prepared:
         if not blocks:
             return self.value(args), np.zeros((0, self.m))
         return outs, blocks[0] if len(blocks) == 1 else dnp.concatenate(blocks)
+
+    def _columns_by_input(self, args):
+        """J's columns input by input, each by a prepared sweep of that input alone (kept): a block of one
+        input's unit directions does not carry the other inputs' zero tangents through the graph (the
+        Jacobian of a VJP in (x, u): u's directions left the sweeps that x moves at 0, each still computed)."""
+        subs = self.__dict__.setdefault("_by_input", {})
+        outs, blocks = None, []
+        for i in self.wrt:
+            if i not in subs:
+                subs[i] = self.method.prepare(self.graph, (i,))
+            outs, cols = subs[i]._jvp_columns(args)
+            blocks.append(cols)
+        return outs, dnp.concatenate(blocks)
 
     def _seeds(self, chunk: int):
         """The blocks of unit directions for chunks of `chunk` (k × 2n, read-only: rows j of the identity

@@ -76,8 +76,8 @@ class Forward(Differentiator):
 
     name = "forward"
     complex_leaves = True
-    native = "jvp"
-    hessian_pair = ("forward", "forward")
+    native, hessian_pair = "jvp", ("forward", "forward")
+    per_input_columns = True
 
     def __init__(self, chunk: int | str | None = "auto", compiled: bool = True):
         if chunk is True or not (chunk is None or str(chunk) == "auto" or isinstance(chunk, int) and chunk > 0):

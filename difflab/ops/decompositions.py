@@ -440,7 +440,14 @@ EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 def _uplo(a, UPLO):
     if UPLO not in ("L", "U"):
         raise ValueError(f"UPLO must be 'L' or 'U', not {UPLO!r}")
-    return a if UPLO == "L" else _swap_last(a)  # the upper triangle is the transpose's lower one
+    return a if UPLO == "L" else _upper_as_lower(a)
+
+
+def _upper_as_lower(a):
+    """Aᴴ (Aᵀ of a real A): its lower triangle is A's upper one, so the Hermitian matrix NumPy reads
+    from it is the one UPLO='U' (and cholesky's upper=True) reads from A's (Aᵀ's would be its conjugate:
+    the same eigenvalues, conjugated eigenvectors)."""
+    return _conj(_swap_last(a))
 
 
 def eigh(a, UPLO="L"):
@@ -707,13 +714,15 @@ _UNDEFINED = (
 
 def _undefined(t, shape, why=_UNDEFINED):
     """What reaches svd's (or qr's) extra columns (a tangent) or comes from them (a cotangent): NaN where t is
-    nonzero, 0 where it is 0 (strong zeros)."""
-    size = REGISTRY["sum"](strong_mul(t, t), axis=None, keepdims=False)
+    nonzero, 0 where it is 0 (strong zeros). Linear in t (Σ t·NaN, each 0·NaN a strong 0), so that a map built
+    from it transposes too: reverse's J v is its pullback's transpose (a test Σ t² has derivative 0 at t = 0,
+    and a complex t = (1, i) has Σ t² = 0)."""
+    size = REGISTRY["sum"](strong_mul(t, np.full(_shape(t), np.nan)), axis=None, keepdims=False)
     origin = deriving_from()
     if not isinstance(size, Traced) and size != 0 and origin is not None:
         where = str(origin).split(" :")[0]
         warn_domain_if_nonfinite(where, f"{where}: {why}; the result holds NaN")
-    return strong_mul(size, np.full(shape, np.nan))
+    return strong_mul(size, np.ones(shape))
 
 
 def _complement_sympy(x):
@@ -816,14 +825,16 @@ def _spd_samples(rng):
 
 
 def _cholesky_front(a, upper=False):
-    """The lower Cholesky factor L (A = L Lᵀ) of a symmetric positive definite matrix, like
-    `numpy.linalg.cholesky` (upper=True gives Lᵀ). Reads the lower triangle only.
+    """The lower Cholesky factor L (A = L Lᴴ) of a symmetric (Hermitian) positive definite matrix, like
+    `numpy.linalg.cholesky`: reads the lower triangle only; upper=True, as NumPy, reads the upper one and
+    gives U with A = Uᴴ U (the lower factor of Aᴴ, conjugate-transposed).
 
     >>> _cholesky_front(np.array([[4.0, 2.0], [2.0, 5.0]])).tolist()
     [[2.0, 0.0], [1.0, 2.0]]
     """
-    low = cholesky(a)
-    return _swap_last(low) if upper else low
+    if upper:
+        return _upper_as_lower(cholesky(_upper_as_lower(a)))
+    return cholesky(a)
 
 
 cholesky = defop(

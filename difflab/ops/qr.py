@@ -9,6 +9,16 @@ JAX's qr_jvp_rule and autograd's grad_qr state). The VJP is its transpose: with 
 Ā = (Q̄ + Q (triu(G) + tril(Gᵀ, -1))) R⁻ᵀ. A wide A = [X Y] (m < n) is Q [R_X  QᵀY] with Q R_X = X: the
 square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
 
+Complex A (forward, reverse and numeric; the symbolic method refuses complex graphs): Q has
+orthonormal columns under Qᴴ Q = I and R's diagonal is real and positive (the phase convention: unique
+where R⁻¹ exists, and LAPACK's own complex R diagonal is real, so its factors are these times ±1, as on
+the reals). The rules take conjugate transposes: C = Qᴴ X, Ω = Qᴴ dQ anti-Hermitian with
+Ω's strict lower triangle C's and its diagonal i Im(diag C), so dR R⁻¹ = C − Ω = triu(C, 1) +
+tril(C, -1)ᴴ + Re(diag C) and d(QᴴY) = dQᴴ Y + Qᴴ dY. The VJP is their transpose under Re Σ ū·t
+(ops/complexes.py, JAX's and autograd's convention): with G = R̄ Rᵀ − Qᵀ Q̄ and
+S = triu(G, 1) + tril(Gᴴ, -1) + Re(diag G), Ā = (Q̄ + conj(Q) S) R⁻ᵀ (JAX's jax.vjp of
+jnp.linalg.qr gives the same numbers).
+
 Signs, as eigh's and svd's (decompositions.py). LAPACK's R diagonal may be negative, and its signs jump:
 where a Householder pivot crosses 0, and at a column whose entries below the diagonal are exactly 0
 (no reflection: R_jj keeps the pivot's sign, while any perturbation flips it). So `qr_q` and `qr_r`
@@ -30,8 +40,9 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import Op, _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
-from .decompositions import _decomposition_strategy, _from_entries, _to_object, _undefined
-from .elementwise import strong_mul
+from .complexes import conj, is_complex
+from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object, _undefined
+from .elementwise import real, strong_mul
 from .linalg import _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
 
@@ -52,12 +63,21 @@ def _parts(a):
 
 def _square_jvp(t, q, r):
     """(dQ, dR) of A = Q R with R square and invertible."""
-    k = _shape(r)[-1]
     x = strong_matmul(t, inv(r))
-    c = strong_matmul(_swap_last(q), x)
-    low = strong_mul(c, np.tri(k, k=-1))
-    upper = c - (low - _swap_last(low))  # C − Ω = dR R⁻¹: upper triangular
+    upper = _dr_rinv(strong_matmul(_conj(_swap_last(q)), x))
     return x - strong_matmul(q, upper), strong_matmul(upper, r)
+
+
+def _dr_rinv(c):
+    """dR R⁻¹ = C − Ω from C = Qᴴ X: upper triangular with C's strict upper triangle, its strict lower
+    one (Ω's) mirrored; of a complex C, conjugated, and the diagonal's real part (Ω = Qᴴ dQ is then
+    anti-Hermitian, its diagonal imaginary, and R's diagonal stays real)."""
+    k = _shape(c)[-1]
+    low = strong_mul(c, np.tri(k, k=-1))
+    if not is_complex(c):
+        return c - (low - _swap_last(low))
+    strict = strong_mul(c, np.triu(np.ones((k, k)), 1)) + conj(_swap_last(low))
+    return strict + strong_mul(real(c), np.eye(k))
 
 
 def _jvp(t, a):
@@ -67,7 +87,7 @@ def _jvp(t, a):
         dq, dr = _square_jvp(t, q, rx)
     else:
         dq, drx = _square_jvp(t[..., :, :m], q, rx)
-        dry = strong_matmul(_swap_last(dq), y) + strong_matmul(_swap_last(q), t[..., :, m:])
+        dry = strong_matmul(_conj(_swap_last(dq)), y) + strong_matmul(_conj(_swap_last(q)), t[..., :, m:])
         dr = concatenate(drx, dry, axis=_ndim(a) - 1)
     return dq, _upper(dr)
 
@@ -82,15 +102,21 @@ def _ndim(x):
 
 
 def _square_vjp(qbar, rbar, q, r):
-    """Ā of A = Q R (R square, invertible) from Q̄ and R̄ (either None: zero)."""
+    """Ā of A = Q R (R square, invertible) from Q̄ and R̄ (either None: zero): the transpose of
+    `_square_jvp` under Re Σ ū·t, (Q̄ + conj(Q) S) R⁻ᵀ with G = R̄ Rᵀ − Qᵀ Q̄ and S = `_dr_rinv`'s adjoint."""
     k = _shape(r)[-1]
     g = 0.0
     if rbar is not None:
         g = strong_matmul(rbar, _swap_last(r))
     if qbar is not None:
         g = g - strong_matmul(_swap_last(q), qbar)
-    sym = strong_mul(g, np.triu(np.ones((k, k)))) + strong_mul(_swap_last(g), np.tri(k, k=-1))
-    left = strong_matmul(q, sym) if qbar is None else qbar + strong_matmul(q, sym)
+    if is_complex(g):
+        strict = strong_mul(g, np.triu(np.ones((k, k)), 1)) + strong_mul(conj(_swap_last(g)), np.tri(k, k=-1))
+        sym = strict + strong_mul(real(g), np.eye(k))
+    else:
+        sym = strong_mul(g, np.triu(np.ones((k, k)))) + strong_mul(_swap_last(g), np.tri(k, k=-1))
+    back = strong_matmul(_conj(q), sym)
+    left = back if qbar is None else qbar + back
     return strong_matmul(left, _swap_last(inv(r)))
 
 
@@ -103,27 +129,35 @@ def _vjp(qbar, rbar, a):
     rbx = None if rbar is None else rbar[..., :, :m]
     if rbar is not None:
         rby = rbar[..., :, m:]
-        qbar_y = strong_matmul(y, _swap_last(rby))
+        qbar_y = _conj(strong_matmul(y, _swap_last(rby)))
         qbar = qbar_y if qbar is None else qbar + qbar_y
     ax = _square_vjp(qbar, rbx, q, rx)
     if rbar is None:
         return concatenate(ax, strong_mul(0.0, y), axis=_ndim(a) - 1)
-    return concatenate(ax, strong_matmul(q, rby), axis=_ndim(a) - 1)
+    return concatenate(ax, strong_matmul(_conj(q), rby), axis=_ndim(a) - 1)
 
 
 def _positive_impl(a, part):
-    """Q or R of the QR whose R has a positive diagonal (Gram–Schmidt's): LAPACK's, each column of Q and
-    row of R times the sign of R's diagonal entry (exact: a ±1 product)."""
+    """Q or R of the QR whose R has a real positive diagonal (Gram–Schmidt's): LAPACK's, each column of Q
+    times the phase d of R's diagonal entry and each row of R times conj(d) (exact: d = ±1, as LAPACK's
+    complex R diagonal is real too)."""
     q, r = np.linalg.qr(a)
-    d = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0)
-    return q * d[..., None, :] if part == "q" else r * d[..., :, None]
+    d = _phases(np.diagonal(r, axis1=-2, axis2=-1))
+    return q * d[..., None, :] if part == "q" else r * np.conj(d)[..., :, None]
+
+
+def _phases(d):
+    """d/|d| (1 where d is 0): of a real d, its signs (±1)."""
+    if not np.iscomplexobj(d):
+        return np.where(d < 0, -1.0, 1.0)
+    mag = np.abs(d)
+    return np.where(mag == 0, 1.0, d / np.where(mag == 0, 1.0, mag))
 
 
 def _signs_impl(a):
-    """(..., k): the signs of LAPACK's R diagonal (±1; +1 where it is 0): LAPACK's Q columns and R rows
-    are Gram–Schmidt's (positive diagonal) times these."""
-    d = np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1)
-    return np.where(d < 0, -1.0, 1.0)
+    """(..., k): the phases of LAPACK's R diagonal (±1; +1 where it is 0): LAPACK's Q columns are
+    Gram–Schmidt's (positive diagonal) times their conjugates, its R rows times these."""
+    return _phases(np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1))
 
 
 def _sign_fn():
@@ -179,6 +213,7 @@ qr_q = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive; the symbolic method refuses complex graphs
     doc="Q of the reduced QR with R's diagonal positive (orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
 )
 qr_r = defop(
@@ -193,6 +228,7 @@ qr_r = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive; the symbolic method refuses complex graphs
     numpy=("linalg.qr",),
     front=lambda a, mode="reduced": qr(a, mode),
     doc="R of the reduced QR (upper triangular, positive diagonal); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
@@ -218,6 +254,7 @@ QR_COMPLEMENT = Op(
     analytic=False,
     drops_nan=True,
     nargs=1,
+    complex=True,  # (no derivative of any matrix)
     doc="LAPACK's extra columns of the complete Q of a tall matrix; no derivative",
 )
 
@@ -235,6 +272,7 @@ qr_signs = defop(
     samples=_samples,
     batch=stacked_batch("qr_signs"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
+    complex=True,  # of a complex matrix, phases: held, as the signs (derivative 0)
     doc="±1 per column: the signs of LAPACK's R diagonal, relative to Gram–Schmidt's (piecewise constant)",
 )
 
@@ -262,11 +300,12 @@ def qr(a, mode="reduced"):
     batch, k = _shape(a)[:-2], min(m, n)
     signs = qr_signs(a)  # LAPACK's: piecewise constant (the numeric method holds it at a)
     r = qr_r(a) * _reshape(signs, batch + (k, 1))
+    q_signs = _reshape(_conj(signs), batch + (1, k))
     if mode == "complete" and m > n:  # R gains m − n zero rows; Q the complement's columns
         nd = len(_shape(a))
         r = concatenate(r, np.zeros(_shape(a)[:-2] + (m - n, n)), axis=nd - 2)
-        q = concatenate(qr_q(a) * _reshape(signs, batch + (1, k)), QR_COMPLEMENT(a), axis=nd - 1)
+        q = concatenate(qr_q(a) * q_signs, QR_COMPLEMENT(a), axis=nd - 1)
         return r if mode == "r" else QRResult(q, r)
     if mode == "r":
         return r
-    return QRResult(qr_q(a) * _reshape(signs, batch + (1, k)), r)
+    return QRResult(qr_q(a) * q_signs, r)

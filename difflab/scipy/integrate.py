@@ -34,7 +34,7 @@ from ..api import jvp as _jvp
 from ..api import vjp as _vjp
 from ..errors import NotDifferentiableError
 from ..compile import lower
-from ..graph import Traced
+from ..graph import Traced, evaluate_batched, numbers
 from ..ops import Op
 from ..ops.core import _loop_batch
 from ..trace import trace
@@ -168,11 +168,26 @@ class _Stacked(_System):
 
     def __init__(self, dyn, count):
         self.dyn, self.count, self.n, self.m = dyn, count, count * dyn.n, count * dyn.m
+        self._row = None  # dyn's graph for one copy (traced once), or False: the copies run one by one
 
     def __call__(self, state, t, p):
-        n, m = self.dyn.n, self.dyn.m
-        rows = [self.dyn(state[i * n : (i + 1) * n], t, p[i * m : (i + 1) * m]) for i in range(self.count)]
-        return dnp.concatenate(rows)
+        n, m, k = self.dyn.n, self.dyn.m, self.count
+        graph = self._row_graph(state, t, p)
+        if not graph:  # value-dependent control flow (or a closed-over tracer): copy by copy
+            rows = [self.dyn(state[i * n : (i + 1) * n], t, p[i * m : (i + 1) * m]) for i in range(k)]
+            return dnp.concatenate(rows)
+        # all copies at once, each equation batched (k rows), not k copies of every equation
+        ps, flags = (dnp.reshape(p, (k, m)), (True, False, True)) if m else (p, (True, False, False))
+        out = evaluate_batched(graph, dnp.reshape(state, (k, n)), t, ps, batched=flags)[0]
+        return dnp.reshape(out, (k * n,))
+
+    def _row_graph(self, state, t, p):
+        if self._row is None:
+            n, m = self.dyn.n, self.dyn.m
+            y0, t0, p0 = (np.asarray(x, dtype=float) for x in numbers([state, t, p]))
+            graph = trace(self.dyn, y0[:n], t0, p0[:m])
+            self._row = False if graph.specialised or graph.closes_over_tracers else graph
+        return self._row
 
     def __repr__(self):
         return f"stacked({self.dyn!r}, {self.count})"
@@ -187,15 +202,20 @@ STACK_LIMIT = 256
 
 
 def _replayed(dyn, y0, s0, p):
-    """dyn(·, ·, p) for SciPy's steps: traced once at (y0, s0) and its graph lowered to straight-line
-    NumPy (the compiled tier) for every step (the augmented systems' dl.vjp and dl.jvp are then staged
-    once per integration, not once per step), or dyn itself where the graph holds only for the
-    traced values (value-dependent control flow)."""
-    graph = trace(lambda y, s: dyn(y, s, p), y0, s0)
-    if graph.specialised or graph.closes_over_tracers:
-        return lambda y, s: dyn(y, s, p)
-    fn = lower(graph, reuse=False, charged=False)
-    return lambda y, s: fn(y, s)[0]
+    """dyn(·, ·, p) for SciPy's steps: traced once per system and shapes, p an input, and its graph
+    lowered to straight-line NumPy (the compiled tier) for every step of every solve (the augmented
+    systems' dl.vjp and dl.jvp are then staged once, not once per step, nor once per solve: chunked
+    forward mode's looped batch solves the same system for each direction), or dyn itself where the
+    graph holds only for the traced values (value-dependent control flow)."""
+    key = (np.shape(y0), np.shape(p))
+    kept = dyn.__dict__.setdefault("_replays", {})
+    fn = kept.get(key)
+    if fn is None:
+        graph = trace(lambda y, s, q: dyn(y, s, q), y0, s0, p)
+        if graph.specialised or graph.closes_over_tracers:
+            return lambda y, s: dyn(y, s, p)
+        fn = kept[key] = lower(graph, reuse=False, charged=False)
+    return lambda y, s: fn(y, s, p)[0]
 
 
 def _impl(y0, t, p, *, dyn, options):
