@@ -345,7 +345,9 @@ def to_sympy(graph) -> Program:
             ):
                 # SymPy folded x/x to 1 (x − x to 0, x/0.0 to zoo·x): NumPy's value instead, as the other methods'
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
-            if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+            if eqn.out.dtype.kind == "c":  # a complex value: its real and imaginary parts named, each real
+                out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments)
+            elif e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
@@ -360,8 +362,42 @@ def to_sympy(graph) -> Program:
 
 def _ruled(eqn) -> bool:
     """Whether the symbolic method differentiates the equation with its op's registry partials: an
-    elementwise op given by partials on numbers (no condition among its arguments)."""
-    return bool(eqn.op.float_partials) and eqn.out.dtype.kind == "f" and "bool" not in eqn.op.domain
+    elementwise op given by partials on numbers (no condition, no complex value among its arguments)."""
+    if not eqn.op.float_partials or eqn.out.dtype.kind != "f" or "bool" in eqn.op.domain:
+        return False
+    return not any(getattr(getattr(a, "dtype", None), "kind", "") == "c" for a in eqn.args)
+
+
+def _complex_value(e, name: str, eqn, assignments: list):
+    """A complex element e (over real symbols) as re + I·im, each part a real expression named by an
+    assignment (so every named value stays real: SymPy simplifies re, im, Abs and conjugate of them, and
+    the generated code runs on floats). A part SymPy cannot write without re, im or I (a function it does
+    not split on complex arguments) is refused, naming the equation: never a wrong number."""
+    import sympy as sp
+
+    value = sp.Integer(0)
+    for part, unit, tag in zip(_real_imag(sp, e), (sp.Integer(1), sp.I), ("r", "i")):
+        if part.has(sp.I) or part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative):
+            raise NotDifferentiableError(
+                f"the symbolic method cannot write `{str(eqn).split(' :')[0]}` on complex values with real "
+                f"expressions (SymPy leaves {part}); use method='forward' or 'reverse'"
+            )
+        if not part.is_Atom:
+            symbol = sp.Symbol(f"{name}{tag}", real=True)
+            assignments.append((symbol, part))
+            part = symbol
+        value += unit * part
+    return value
+
+
+def _real_imag(sp, e) -> tuple:
+    """(Re e, Im e) of a SymPy expression over real symbols, arg(z) written atan2(Im z, Re z) (NumPy's
+    branch, as np.angle and np.log's imaginary part); a Piecewise part by part."""
+    if isinstance(e, sp.Piecewise):
+        pieces = [(_real_imag(sp, x), c) for x, c in e.args]
+        return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
+    arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
+    return tuple(sp.sympify(p).replace(sp.arg, arg) for p in sp.sympify(e).as_real_imag())
 
 
 _TEMPLATES: dict = {}  # (op, params, the arguments that are numbers) -> its partials' translated graph
@@ -472,7 +508,16 @@ def _as_number(conditions, sp):
 
 
 def _as_object(value):
-    return np.asarray(value, dtype=float).astype(object) if np.asarray(value).dtype.kind != "b" else np.asarray(value)
+    kind = np.asarray(value).dtype.kind
+    if kind == "c":  # a complex constant: SymPy numbers a + b·I
+        import sympy as sp
+
+        parts = np.asarray(value, dtype=complex)
+        out = np.empty(parts.shape, dtype=object)
+        for j, z in enumerate(parts.flat):
+            out.flat[j] = sp.Float(z.real) + sp.I * sp.Float(z.imag) if z.imag else sp.Float(z.real)
+        return out
+    return np.asarray(value, dtype=float).astype(object) if kind != "b" else np.asarray(value)
 
 
 def exact(prepared, args, kind="jacobian", dps=40):

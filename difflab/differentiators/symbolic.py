@@ -25,7 +25,7 @@ from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, refuse_complex, split
+from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, complex_eqn, split
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -44,6 +44,7 @@ class Symbolic(Differentiator):
 
     name, native, hessian_pair = "symbolic", "jacobian", None
     batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
+    complex_leaves = True  # as their real and imaginary parts (api/complexes.py): complex values in the graph
 
     def __init__(self, cse: bool = True, matrix: bool = True):
         self.cse, self.matrix = flag("Symbolic", "cse", cse), flag("Symbolic", "matrix", matrix)
@@ -57,8 +58,8 @@ class Symbolic(Differentiator):
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            refuse_complex(graph)
-            arrays = any(graph.inputs[i].shape for i in wrt)
+            # complex values: per scalar only (the matrix-level forms lower to real NumPy code)
+            arrays = any(graph.inputs[i].shape for i in wrt) and complex_eqn(graph) is None
             self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
             shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
             self.matrix = self.grad_code = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients
