@@ -330,7 +330,7 @@ def to_sympy(graph) -> Program:
                 _as_number(x, sp) if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool" else x
                 for i, (a, x) in enumerate(zip(eqn.args, args))
             ]
-        raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
+        raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
         if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
             exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
@@ -358,6 +358,21 @@ def to_sympy(graph) -> Program:
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
     return Program(inputs, assignments, outs, list(closed.values()), rules)
+
+
+def _translate(eqn, args):
+    """The equation applied to SymPy elements: its op's translation, else its NumPy implementation on the
+    object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
+    refused by name."""
+    if eqn.op.sympy is not None:
+        return eqn.op.sympy(*args, **eqn.kw)
+    try:
+        return eqn.op.impl(*args, **eqn.kw)
+    except (TypeError, AttributeError) as err:
+        raise NotDifferentiableError(
+            f"the symbolic method has no SymPy form of `{str(eqn).split(' :')[0]}` ({eqn.op.name} computes on "
+            f"numbers only: {err}); use method='forward' or 'reverse'"
+        ) from err
 
 
 def _ruled(eqn) -> bool:
@@ -392,12 +407,28 @@ def _complex_value(e, name: str, eqn, assignments: list):
 
 def _real_imag(sp, e) -> tuple:
     """(Re e, Im e) of a SymPy expression over real symbols, arg(z) written atan2(Im z, Re z) (NumPy's
-    branch, as np.angle and np.log's imaginary part); a Piecewise part by part."""
+    branch, as np.angle and np.log's imaginary part); a Piecewise part by part. SymPy splits sums,
+    products, integer and rational powers, exp, log and the trigonometric and hyperbolic functions;
+    z**p for a float p is written exp(p·log z) (an integral p: an integer power), the inverse
+    trigonometric and hyperbolic functions of a complex argument by their logarithms."""
     if isinstance(e, sp.Piecewise):
         pieces = [(_real_imag(sp, x), c) for x, c in e.args]
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
-    return tuple(sp.sympify(p).replace(sp.arg, arg) for p in sp.sympify(e).as_real_imag())
+    e = sp.sympify(e).replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
+    inverse = (sp.atan, sp.asin, sp.acos, sp.asinh, sp.acosh, sp.atanh)
+    e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
+    return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+
+
+def _power(p):
+    """z**w of complex values, as NumPy computes it: an integer power, else exp(w·(log|z| + i·arg z))."""
+    import sympy as sp
+
+    if p.exp.is_Float and p.exp == int(p.exp):
+        return p.base ** int(p.exp)
+    z = p.base
+    return sp.exp(p.exp * (sp.log(sp.Abs(z)) + sp.I * sp.atan2(sp.im(z), sp.re(z))))
 
 
 _TEMPLATES: dict = {}  # (op, params, the arguments that are numbers) -> its partials' translated graph

@@ -3,7 +3,8 @@
 The translation and the derivative over named assignments (the tape in closed form) are in `program.py` (its "How
 it works"). At the first call the assignments (their repeated subexpressions shared, compile.share) become code in
 the compiled tier (compile.SymbolicCode): for one example, `lambdify` with the `math` module on Python floats; for
-a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). Complex values are refused by name. Written out in full (no shared subexpressions) the derivative's size can
+a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). A complex value is named as its real and imaginary parts, each a real expression
+(program.py); complex outputs are the real outputs of their parts' graph (complex_outputs.py). Written out in full (no shared subexpressions) the derivative's size can
 grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
 and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
 program.name_singular; `exact()` gives them in 40 digits), JVP and VJP as one derivative each (directional.py).
@@ -26,6 +27,7 @@ from ..compile.traced import TracedCode
 from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, complex_eqn, split
+from .complex_outputs import ComplexOutputs, complex_outputs
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -51,7 +53,8 @@ class Symbolic(Differentiator):
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
-        prepared = self.Prepared(self, graph, tuple(wrt), tuple(batch_inputs))
+        made = ComplexOutputs if complex_outputs(graph) else self.Prepared  # (their parts' graph, prepared)
+        prepared = made(self, graph, tuple(wrt), tuple(batch_inputs))
         prepared.prepare_seconds = time.perf_counter() - t0
         return prepared
 
