@@ -369,9 +369,10 @@ def _translate(eqn, args):
     try:
         return eqn.op.impl(*args, **eqn.kw)
     except (TypeError, AttributeError) as err:
+        kind = "complex " if any(v.dtype.kind == "c" for v in (eqn.out, *eqn.args) if isinstance(v, Var)) else ""
         raise NotDifferentiableError(
-            f"the symbolic method has no SymPy form of `{str(eqn).split(' :')[0]}` ({eqn.op.name} computes on "
-            f"numbers only: {err}); use method='forward' or 'reverse'"
+            f"the symbolic method has no SymPy form of `{str(eqn).split(' :')[0]}` on {kind}values ({eqn.op.name} "
+            f"computes on numbers only: {type(err).__name__}); use method='forward' or 'reverse'"
         ) from err
 
 
@@ -502,8 +503,8 @@ def _closed_form(eqn, exprs) -> bool:
     stays small, and `diff` of the assignments (twice, for a Hessian) costs in proportion to the
     tape instead of to the entries written out (the Hessian through svd of a 3×2 matrix: over
     400 s otherwise; through inv of a 3×3, whose entries share the determinant: 50 s, now 10 s)."""
-    if eqn.op.elementwise or eqn.op.index is not None or eqn.op.sympy is None or eqn.out.dtype.kind == "b":
-        return False
+    if eqn.op.elementwise or eqn.op.index is not None or eqn.op.sympy is None or eqn.out.dtype.kind in "bc":
+        return False  # (a complex value's shared parts would be named by real symbols: its parts are named instead)
     return bool(exprs) and exprs[0].count_ops() > SHARED_OPS
 
 
