@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
+from ..ops.complexes import is_complex
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
@@ -332,6 +333,9 @@ def to_sympy(graph) -> Program:
             ]
         raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
+        if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
+            for e in exprs:
+                real_expression(e, eqn)
         if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
             exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
         out = np.empty(raw.shape, dtype=object)
@@ -364,8 +368,19 @@ def _translate(eqn, args):
     """The equation applied to SymPy elements: its op's translation, else its NumPy implementation on the
     object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
     refused by name."""
+    op = eqn.op
+    if complex_args(eqn) and not (op.sympy_complex if op.sympy_complex is not None else op.elementwise or not op.sympy):
+        raise NotDifferentiableError(
+            f"the symbolic method has no SymPy form of `{_named(eqn)}` on complex values (its translation is "
+            "written for real ones); use method='forward' or 'reverse'"
+        )
     if eqn.op.sympy is not None:
-        return eqn.op.sympy(*args, **eqn.kw)
+        try:
+            return eqn.op.sympy(*args, **eqn.kw)
+        except TypeError as err:  # SymPy's "Invalid comparison of non-real" (an order of complex values)
+            if not complex_args(eqn):
+                raise
+            raise NotDifferentiableError(f"the symbolic method cannot translate `{_named(eqn)}`: {err}") from err
     try:
         return eqn.op.impl(*args, **eqn.kw)
     except (TypeError, AttributeError) as err:
@@ -381,7 +396,16 @@ def _ruled(eqn) -> bool:
     elementwise op given by partials on numbers (no condition, no complex value among its arguments)."""
     if not eqn.op.float_partials or eqn.out.dtype.kind != "f" or "bool" in eqn.op.domain:
         return False
-    return not any(getattr(getattr(a, "dtype", None), "kind", "") == "c" for a in eqn.args)
+    return not complex_args(eqn)
+
+
+def complex_args(eqn) -> bool:
+    """Whether an argument of the equation (a value or a constant) is complex."""
+    return any(a.dtype.kind == "c" if isinstance(a, Var) else is_complex(a.value) for a in eqn.args)
+
+
+def _named(eqn) -> str:
+    return str(eqn).split(" :")[0]
 
 
 def _complex_value(e, name: str, eqn, assignments: list):
@@ -393,17 +417,25 @@ def _complex_value(e, name: str, eqn, assignments: list):
 
     value = sp.Integer(0)
     for part, unit, tag in zip(_real_imag(sp, e), (sp.Integer(1), sp.I), ("r", "i")):
-        if part.has(sp.I) or part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative):
-            raise NotDifferentiableError(
-                f"the symbolic method cannot write `{str(eqn).split(' :')[0]}` on complex values with real "
-                f"expressions (SymPy leaves {part}); use method='forward' or 'reverse'"
-            )
+        real_expression(part, eqn)
         if not part.is_Atom:
             symbol = sp.Symbol(f"{name}{tag}", real=True)
             assignments.append((symbol, part))
             part = symbol
         value += unit * part
     return value
+
+
+def real_expression(part, eqn):
+    """Refuse, naming the equation, a part of a complex value (or a real value of complex arguments) that
+    SymPy leaves complex or writes with re, im or arg of a complex expression: never a wrong number."""
+    import sympy as sp
+
+    if isinstance(part, sp.Basic) and (part.has(sp.I) or part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative)):
+        raise NotDifferentiableError(
+            f"the symbolic method cannot write `{_named(eqn)}` on complex values with real expressions (SymPy "
+            f"leaves {str(part)[:200]}); use method='forward' or 'reverse'"
+        )
 
 
 def _real_imag(sp, e) -> tuple:

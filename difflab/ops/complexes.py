@@ -123,6 +123,7 @@ imag_part = defop(
     numpy=("imag",),
     front=_imag_front,
     sympy=elementwise_sympy(lambda z: _sp().im(z)),  # (NumPy's imag of an object array is 0)
+    sympy_complex=True,
     doc="imaginary part of a complex value: dy = Im(t); its VJP −iū (of a real value: imag, zero)",
 )
 
@@ -176,5 +177,6 @@ angle = defop(
     samples=_complex_samples,
     batch=_unary_batch("angle"),
     sympy=elementwise_sympy(lambda z: _sp().atan2(_sp().im(z), _sp().re(z))),  # NumPy's branch: (−π, π]
+    sympy_complex=True,
     doc="argument of a complex z: dy = Im(t/z), its VJP ū·(−i·conj(z))/|z|² (difflab.numpy.angle binds it for complex z)",
 )

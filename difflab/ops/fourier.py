@@ -140,6 +140,7 @@ fft = defop(
     samples=_samples,
     batch=_batch,
     sympy=_sympy,
+    sympy_complex=True,  # (sums of the entries times roots of unity)
     doc="numpy.fft's transforms: kind fft/ifft/rfft/irfft over axes, sizes s, norm; linear, VJP its transpose",
 )
 
