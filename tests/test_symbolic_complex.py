@@ -58,13 +58,13 @@ def test_complex_outputs_under_jacobian_jvp_and_vjp():
 
 
 def test_fft_translation_is_numpy_s_transform():
-    for kind, axes, s, cplx in [("fft", (1,), (4,), True), ("ifft", (0, 1), (2, 5), True), ("irfft", (1,), (6,), True)]:
-        for norm in ("backward", "ortho", "forward"):
-            x = RNG.normal(size=(3, 4)) + 1j * RNG.normal(size=(3, 4))
-            objects = np.vectorize(lambda z: sp.Float(z.real) + sp.I * sp.Float(z.imag), otypes=[object])(x)
-            got = fft_sympy(objects, kind, axes, s, norm)
-            want = getattr(np.fft, kind + "n")(x, s=s, axes=axes, norm=norm)
-            np.testing.assert_allclose(np.vectorize(lambda e: complex(sp.N(e)))(got), want, atol=1e-13)
+    cases = [("fft", (1,), (4,), "backward"), ("ifft", (0, 1), (2, 5), "ortho"), ("irfft", (1,), (5,), "forward")]
+    for kind, axes, s, norm in cases:  # (padded, truncated, both axes, each norm)
+        x = RNG.normal(size=(2, 4)) + 1j * RNG.normal(size=(2, 4))
+        objects = np.vectorize(lambda z: sp.Float(z.real) + sp.I * sp.Float(z.imag), otypes=[object])(x)
+        got = fft_sympy(objects, kind, axes, s, norm)
+        want = getattr(np.fft, kind + "n")(x, s=s, axes=axes, norm=norm)
+        np.testing.assert_allclose(np.vectorize(lambda e: complex(sp.N(e)))(got), want, atol=1e-13)
     got = fft_sympy(np.array([1.0, 2.0, 0.5, -1.0, 3.0]).astype(object), "rfft", (0,), (5,), "backward")
     np.testing.assert_allclose(np.vectorize(lambda e: complex(sp.N(e)))(got), np.fft.rfft([1, 2, 0.5, -1, 3]))
 
@@ -73,3 +73,11 @@ def test_what_has_no_sympy_form_on_complex_values_is_refused_by_name():
     a = np.array([[1.0, 2.0], [-1.0, 0.5]])  # eigenvalues complex: LAPACK's order has no closed form
     with pytest.raises(dl.NotDifferentiableError, match="eig_values.*'forward' or 'reverse'"):
         dl.grad(lambda a: np.sum(np.abs(np.linalg.eigvals(a)) ** 2), method="symbolic")(a)
+    # svd's translation is written for real matrices (AᵀA): on a complex one it gave a wrong gradient
+    c = np.array([0.3 + 0.1j, -0.2 + 0.5j, 0.1 - 0.4j, 0.6 + 0.2j])
+    with pytest.raises(dl.NotDifferentiableError, match="svd_s.* written for real ones"):
+        dl.grad(lambda x: np.sum(np.linalg.svd(np.reshape(x * c, (2, 2)), compute_uv=False)), method="symbolic")(X)
+    with pytest.raises(dl.NotDifferentiableError, match="maximum.*non-real"):  # NumPy's order of complex values
+        dl.grad(lambda x: np.sum(np.abs(np.maximum(x * c, c))), method="symbolic")(X)
+    with pytest.raises(dl.NotDifferentiableError, match="erf.*real expressions"):  # SymPy does not split erf(z)
+        dl.grad(lambda x: np.sum(np.real(dl.scipy.special.erf(x * c))), method="symbolic")(X)

@@ -70,15 +70,21 @@ def _vjp(ct, out, x, kind, axes, s, norm):
 
 def _dft_matrix(n_in, n, inverse, scale):
     """(n_in, n) object array: entry (j, k) = scale·exp(∓2πi·jk/n), the input's index j < n_in (zero-padded
-    rows dropped), as SymPy numbers; cos and sin of the exact angle, so the quarter turns are exact 0 and ±1."""
+    rows dropped), as SymPy floats (exact radicals, cos(2π/5) = (√5 − 1)/4, made the 5×5 fft2's Jacobian 6×
+    slower to write), the quarter turns exact 0 and ±1."""
     import sympy as sp
 
     sign = 1 if inverse else -1
     w = np.empty((n_in, n), dtype=object)
     for j in range(n_in):
         for k in range(n):
-            angle = sp.Rational(2 * ((j * k) % n), n) * sp.pi
-            w[j, k] = scale * (sp.cos(angle) + sign * sp.I * sp.sin(angle))
+            m = (j * k) % n
+            if (4 * m) % n == 0:  # a quarter turn: 1, ∓i, −1, ±i exactly
+                unit = [1, sign * sp.I, -1, -sign * sp.I][4 * m // n]
+            else:
+                angle = 2.0 * np.pi * m / n
+                unit = sp.Float(np.cos(angle)) + sign * sp.I * sp.Float(np.sin(angle))
+            w[j, k] = scale * unit
     return w
 
 
