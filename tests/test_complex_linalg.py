@@ -136,7 +136,7 @@ def test_eig_against_autograd():
 
 
 def test_eig_refusals_name_the_method():
-    with pytest.raises(dl.errors.NotDifferentiableError, match="complex"):
+    with pytest.raises(dl.errors.NotDifferentiableError, match="no SymPy form of .*eig_values.* complex values"):
         dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))), method="symbolic")(np.eye(2) + 0.1)
     with pytest.raises(ValueError, match="square"):
         dl.grad(lambda x: np.real(np.sum(np.linalg.eigvals(x))))(np.ones((2, 3)))

@@ -77,7 +77,7 @@ def test_sqrtm_gradient_and_second_derivative(method, rng):
 def test_sqrtm_of_a_real_matrix_with_a_negative_eigenvalue_is_scipy_s_complex_root():
     """SciPy's value and dtype (complex; a stack's roots all complex when one is: its dtype rule), and
     the derivatives of its real and imaginary parts for forward, reverse and numeric equal central
-    differences of SciPy's (it was NaN with a DomainWarning); symbolic refuses the complex value by name."""
+    differences of SciPy's (it was NaN with a DomainWarning); symbolic (2×2) equals reverse."""
     assert dla.sqrtm(np.diag([-4.0, 9.0])).tolist() == [[2j, 0j], [0j, 3 + 0j]]
     b = np.random.default_rng(3).normal(size=(3, 3))
     a = b + b.T  # eigenvalues -3.28, -1.07, 5.80 (autograd's test_sqrtm: a symmetrized random matrix)
@@ -99,8 +99,13 @@ def test_sqrtm_of_a_real_matrix_with_a_negative_eigenvalue_is_scipy_s_complex_ro
         np.testing.assert_allclose(x @ d2x + d2x @ x, -2.0 * dx @ dx, atol=1e-10)
     hess = dl.hessian(lambda m: np.imag(np.sum(dla.sqrtm(m))))(np.diag([-1.0, 4.0]))
     assert hess[0, 0, 0, 0] == pytest.approx(-0.25, rel=1e-12)
-    with pytest.raises(dl.NotDifferentiableError, match="does not differentiate complex values"):
-        dl.grad(lambda m: np.real(np.sum(dla.sqrtm(m))), method="symbolic")(np.diag([-1.0, 4.0]))
+    # symbolic: the 2×2 closed form's complex root as real and imaginary parts (its shared parts named per part:
+    # cse had named √det, imaginary here, by a real symbol, and the gradient came out NaN)
+    a2 = np.array([[-1.0, 0.3], [0.2, 4.0]])
+    for part in (np.real, np.imag):
+        f = lambda m, part=part: part(np.sum(dla.sqrtm(m) * w[:2, :2]))  # noqa: E731
+        want = dl.grad(f, method="reverse")(a2)
+        np.testing.assert_allclose(dl.grad(f, method="symbolic")(a2), want, rtol=1e-12, atol=1e-14)
 
 
 def test_sqrtm_outside_its_domain_and_symbolic_beyond_2x2():

@@ -498,7 +498,7 @@ def _check_differentiable(x, kind, i, j):
             raise ComplexLeaf(
                 f"argument {i} (leaf {j}) has dtype {dtype}; complex leaves are differentiated as their real and "
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
-                "method='forward', 'reverse' or 'numeric'"
+                "method='forward', 'reverse', 'symbolic' or 'numeric'"
             )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "

@@ -100,17 +100,20 @@ def _traced(args) -> bool:
     return False
 
 
-def refuse_complex(graph: Graph, who: str = "the symbolic method", instead: str = "method='forward' or 'reverse'"):
-    """`who`'s refusal of complex values (the symbolic method's; complex step's), naming the first equation
-    that holds one."""
+def complex_eqn(graph: Graph):
+    """The first equation of `graph` whose value is complex, or None."""
+    return next((eqn for eqn in graph.eqns if eqn.out.dtype.kind == "c"), None)
+
+
+def refuse_complex(graph: Graph, who: str = "complex step", instead: str = "method='forward' or 'reverse'"):
+    """`who`'s refusal of complex values (complex step's), naming the first equation that holds one."""
     from ..errors import NotDifferentiableError
 
-    for eqn in graph.eqns:
-        if eqn.out.dtype.kind == "c":
-            raise NotDifferentiableError(
-                f"{who} does not differentiate complex values (`{str(eqn).split(' :')[0]}` is "
-                f"complex: {eqn.out.aval}); use {instead}"
-            )
+    if (eqn := complex_eqn(graph)) is not None:
+        raise NotDifferentiableError(
+            f"{who} does not differentiate complex values (`{str(eqn).split(' :')[0]}` is "
+            f"complex: {eqn.out.aval}); use {instead}"
+        )
 
 
 def nonfinite_concrete(args, skip=False) -> bool:

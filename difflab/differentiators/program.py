@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
+from ..ops.complexes import is_complex
 from ..ops.core import held_value
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
@@ -330,8 +331,11 @@ def to_sympy(graph) -> Program:
                 _as_number(x, sp) if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool" else x
                 for i, (a, x) in enumerate(zip(eqn.args, args))
             ]
-        raw = np.asarray((eqn.op.sympy or eqn.op.impl)(*args, **eqn.kw), dtype=object)
+        raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
+        if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
+            for e in exprs:
+                real_expression(e, eqn)
         if _closed_form(eqn, exprs):  # (svd, inv, pinv): its shared subexpressions named too
             exprs = _share(exprs, f"w{eqn.out.id}_", assignments)
         out = np.empty(raw.shape, dtype=object)
@@ -345,7 +349,9 @@ def to_sympy(graph) -> Program:
             ):
                 # SymPy folded x/x to 1 (x − x to 0, x/0.0 to zoo·x): NumPy's value instead, as the other methods'
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
-            if e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+            if eqn.out.dtype.kind == "c":  # a complex value: its real and imaginary parts named, each real
+                out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments)
+            elif e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
@@ -358,10 +364,104 @@ def to_sympy(graph) -> Program:
     return Program(inputs, assignments, outs, list(closed.values()), rules)
 
 
+def _translate(eqn, args):
+    """The equation applied to SymPy elements: its op's translation, else its NumPy implementation on the
+    object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
+    refused by name."""
+    op = eqn.op
+    if complex_args(eqn) and not (op.sympy_complex if op.sympy_complex is not None else op.elementwise or not op.sympy):
+        raise NotDifferentiableError(
+            f"the symbolic method has no SymPy form of `{_named(eqn)}` on complex values (its translation is "
+            "written for real ones); use method='forward' or 'reverse'"
+        )
+    if eqn.op.sympy is not None:
+        try:
+            return eqn.op.sympy(*args, **eqn.kw)
+        except TypeError as err:  # SymPy's "Invalid comparison of non-real" (an order of complex values)
+            if not complex_args(eqn):
+                raise
+            raise NotDifferentiableError(f"the symbolic method cannot translate `{_named(eqn)}`: {err}") from err
+    try:
+        return eqn.op.impl(*args, **eqn.kw)
+    except (TypeError, AttributeError) as err:
+        kind = "complex " if any(v.dtype.kind == "c" for v in (eqn.out, *eqn.args) if isinstance(v, Var)) else ""
+        raise NotDifferentiableError(
+            f"the symbolic method has no SymPy form of `{str(eqn).split(' :')[0]}` on {kind}values ({eqn.op.name} "
+            f"computes on numbers only: {type(err).__name__}); use method='forward' or 'reverse'"
+        ) from err
+
+
 def _ruled(eqn) -> bool:
     """Whether the symbolic method differentiates the equation with its op's registry partials: an
-    elementwise op given by partials on numbers (no condition among its arguments)."""
-    return bool(eqn.op.float_partials) and eqn.out.dtype.kind == "f" and "bool" not in eqn.op.domain
+    elementwise op given by partials on numbers (no condition, no complex value among its arguments)."""
+    if not eqn.op.float_partials or eqn.out.dtype.kind != "f" or "bool" in eqn.op.domain:
+        return False
+    return not complex_args(eqn)
+
+
+def complex_args(eqn) -> bool:
+    """Whether an argument of the equation (a value or a constant) is complex."""
+    return any(a.dtype.kind == "c" if isinstance(a, Var) else is_complex(a.value) for a in eqn.args)
+
+
+def _named(eqn) -> str:
+    return str(eqn).split(" :")[0]
+
+
+def _complex_value(e, name: str, eqn, assignments: list):
+    """A complex element e (over real symbols) as re + I·im, each part a real expression named by an
+    assignment (so every named value stays real: SymPy simplifies re, im, Abs and conjugate of them, and
+    the generated code runs on floats). A part SymPy cannot write without re, im or I (a function it does
+    not split on complex arguments) is refused, naming the equation: never a wrong number."""
+    import sympy as sp
+
+    value = sp.Integer(0)
+    for part, unit, tag in zip(_real_imag(sp, e), (sp.Integer(1), sp.I), ("r", "i")):
+        real_expression(part, eqn)
+        if not part.is_Atom:
+            symbol = sp.Symbol(f"{name}{tag}", real=True)
+            assignments.append((symbol, part))
+            part = symbol
+        value += unit * part
+    return value
+
+
+def real_expression(part, eqn):
+    """Refuse, naming the equation, a part of a complex value (or a real value of complex arguments) that
+    SymPy leaves complex or writes with re, im or arg of a complex expression: never a wrong number."""
+    import sympy as sp
+
+    if isinstance(part, sp.Basic) and (part.has(sp.I) or part.atoms(sp.re, sp.im, sp.arg, sp.conjugate, sp.Derivative)):
+        raise NotDifferentiableError(
+            f"the symbolic method cannot write `{_named(eqn)}` on complex values with real expressions (SymPy "
+            f"leaves {str(part)[:200]}); use method='forward' or 'reverse'"
+        )
+
+
+def _real_imag(sp, e) -> tuple:
+    """(Re e, Im e) of a SymPy expression over real symbols, arg(z) written atan2(Im z, Re z) (NumPy's
+    branch, as np.angle and np.log's imaginary part); a Piecewise part by part. SymPy splits sums,
+    products, integer and rational powers, exp, log and the trigonometric and hyperbolic functions;
+    z**p for a float p is written exp(p·log z) (an integral p: an integer power), the inverse
+    trigonometric and hyperbolic functions of a complex argument by their logarithms."""
+    if isinstance(e, sp.Piecewise):
+        pieces = [(_real_imag(sp, x), c) for x, c in e.args]
+        return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
+    arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
+    e = sp.sympify(e).replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
+    inverse = (sp.atan, sp.asin, sp.acos, sp.asinh, sp.acosh, sp.atanh)
+    e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
+    return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+
+
+def _power(p):
+    """z**w of complex values, as NumPy computes it: an integer power, else exp(w·(log|z| + i·arg z))."""
+    import sympy as sp
+
+    if p.exp.is_Float and p.exp == int(p.exp):
+        return p.base ** int(p.exp)
+    z = p.base
+    return sp.exp(p.exp * (sp.log(sp.Abs(z)) + sp.I * sp.atan2(sp.im(z), sp.re(z))))
 
 
 _TEMPLATES: dict = {}  # (op, params, the arguments that are numbers) -> its partials' translated graph
@@ -435,8 +535,8 @@ def _closed_form(eqn, exprs) -> bool:
     stays small, and `diff` of the assignments (twice, for a Hessian) costs in proportion to the
     tape instead of to the entries written out (the Hessian through svd of a 3×2 matrix: over
     400 s otherwise; through inv of a 3×3, whose entries share the determinant: 50 s, now 10 s)."""
-    if eqn.op.elementwise or eqn.op.index is not None or eqn.op.sympy is None or eqn.out.dtype.kind == "b":
-        return False
+    if eqn.op.elementwise or eqn.op.index is not None or eqn.op.sympy is None or eqn.out.dtype.kind in "bc":
+        return False  # (a complex value's shared parts would be named by real symbols: its parts are named instead)
     return bool(exprs) and exprs[0].count_ops() > SHARED_OPS
 
 
@@ -472,7 +572,16 @@ def _as_number(conditions, sp):
 
 
 def _as_object(value):
-    return np.asarray(value, dtype=float).astype(object) if np.asarray(value).dtype.kind != "b" else np.asarray(value)
+    kind = np.asarray(value).dtype.kind
+    if kind == "c":  # a complex constant: SymPy numbers a + b·I
+        import sympy as sp
+
+        parts = np.asarray(value, dtype=complex)
+        out = np.empty(parts.shape, dtype=object)
+        for j, z in enumerate(parts.flat):
+            out.flat[j] = sp.Float(z.real) + sp.I * sp.Float(z.imag) if z.imag else sp.Float(z.real)
+        return out
+    return np.asarray(value, dtype=float).astype(object) if kind != "b" else np.asarray(value)
 
 
 def exact(prepared, args, kind="jacobian", dps=40):

@@ -3,9 +3,9 @@
 The translation and the derivative over named assignments (the tape in closed form) are in `program.py` (its "How
 it works"). At the first call the assignments (their repeated subexpressions shared, compile.share) become code in
 the compiled tier (compile.SymbolicCode): for one example, `lambdify` with the `math` module on Python floats; for
-a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). Complex values are refused by name. Written out in full (no shared subexpressions) the derivative's size can
-grow exponentially with depth: that swell is what `expression_size()` reports next to the shared form
-and the tape length. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
+a batch, grouped NumPy lines on (units, batch) blocks (compile.vectorize). A complex value is named as its real and
+imaginary parts (program.py), complex outputs as the outputs of their parts' graph (complex_outputs.py). Written out
+in full the derivative's size can grow exponentially with depth: `expression_size()` reports that swell. Native products: the Jacobian and the Hessian (an infinite entry is named in a DomainWarning,
 program.name_singular; `exact()` gives them in 40 digits), JVP and VJP as one derivative each (directional.py).
 A loss that is a mean over examples (difflab.nn's losses carry `batch_argnums`; any other graph is searched for that
 structure, examples.py) is differentiated for ONE symbolic example and evaluated on the batch's columns at once, then
@@ -25,7 +25,8 @@ from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..errors import NotDifferentiableError
 from ..graph import charge, evaluate
-from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, refuse_complex, split
+from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, complex_eqn, split
+from .complex_outputs import ComplexOutputs, complex_outputs
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
 from .matrix import MatrixGradient
@@ -43,22 +44,22 @@ class Symbolic(Differentiator):
     `matrix=False` keeps gradients of array functions on the per-scalar path too (matrix.py)."""
 
     name, native, hessian_pair = "symbolic", "jacobian", None
-    batches_examples = True  # differentiates a mean-over-examples loss for one example (see above)
+    batches_examples = complex_leaves = True  # a mean-over-examples loss for one example (above); complex leaves
 
     def __init__(self, cse: bool = True, matrix: bool = True):
         self.cse, self.matrix = flag("Symbolic", "cse", cse), flag("Symbolic", "matrix", matrix)
 
     def prepare(self, graph, wrt, batch_inputs=()):
         t0 = time.perf_counter()
-        prepared = self.Prepared(self, graph, tuple(wrt), tuple(batch_inputs))
+        made = ComplexOutputs if complex_outputs(graph) else self.Prepared  # (complex: their parts' graph)
+        prepared = made(self, graph, tuple(wrt), tuple(batch_inputs))
         prepared.prepare_seconds = time.perf_counter() - t0
         return prepared
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
             super().__init__(method, graph, wrt)
-            refuse_complex(graph)
-            arrays = any(graph.inputs[i].shape for i in wrt)
+            arrays = any(graph.inputs[i].shape for i in wrt) and complex_eqn(graph) is None  # (complex: per scalar)
             self.tensor = tensor_form(graph, wrt) if arrays else None  # matrix-level Hessian terms
             shared = arrays and method.cse and method.matrix  # the matrix form is a shared form
             self.matrix = self.grad_code = MatrixGradient(graph, wrt, batch_inputs) if shared else None  # gradients

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Traced
-from .core import defop, draw
+from .core import _sp, defop, draw, elementwise_sympy
 
 __all__ = ["conj", "imag_part", "cabs", "angle", "real_tangent", "real_part", "is_complex"]
 
@@ -122,6 +122,8 @@ imag_part = defop(
     batch=_unary_batch("imag_part"),
     numpy=("imag",),
     front=_imag_front,
+    sympy=elementwise_sympy(lambda z: _sp().im(z)),  # (NumPy's imag of an object array is 0)
+    sympy_complex=True,
     doc="imaginary part of a complex value: dy = Im(t); its VJP −iū (of a real value: imag, zero)",
 )
 
@@ -174,5 +176,7 @@ angle = defop(
     complex=True,
     samples=_complex_samples,
     batch=_unary_batch("angle"),
+    sympy=elementwise_sympy(lambda z: _sp().atan2(_sp().im(z), _sp().re(z))),  # NumPy's branch: (−π, π]
+    sympy_complex=True,
     doc="argument of a complex z: dy = Im(t/z), its VJP ū·(−i·conj(z))/|z|² (difflab.numpy.angle binds it for complex z)",
 )

@@ -130,6 +130,11 @@ class Op:
     domain: tuple = ("real",)
     kink: Callable | None = None
     analytic: bool = True  # complex step is valid through it
+    #: whether `sympy` holds on complex arguments (the symbolic method's complex values); None: an
+    #: elementwise translation (SymPy's own functions of complex values, which the method then splits
+    #: into real and imaginary parts or refuses) or the NumPy implementation on object arrays do, a
+    #: matrix-level translation (written for real matrices: svd's AᵀA) does not
+    sympy_complex: bool | None = None
     elementwise: bool = False
     differentiable: bool = True  # False: output is piecewise constant (comparisons, sign)
     doc: str = ""

@@ -1224,7 +1224,7 @@ real = defop(
     "real",
     np.real,
     partials=(lambda out, x: 1.0,),
-    sympy=_sympy_expr(lambda sp, x: x),
+    sympy=_sympy_expr(lambda sp, x: sp.re(x) if isinstance(x, sp.Basic) and x.has(sp.I) else x),  # (x + I·y: x)
     analytic=False,
     numpy=("real",),
     complex=True,  # dy = Re(t): the interpreters take a real value's tangent's real part; the VJP ū

@@ -68,6 +68,60 @@ def _vjp(ct, out, x, kind, axes, s, norm):
     return _resize(half, axes, sizes)
 
 
+def _dft_matrix(n_in, n, inverse, scale):
+    """(n_in, n) object array: entry (j, k) = scale·exp(∓2πi·jk/n), the input's index j < n_in (zero-padded
+    rows dropped), as SymPy floats (exact radicals, cos(2π/5) = (√5 − 1)/4, made the 5×5 fft2's Jacobian 6×
+    slower to write), the quarter turns exact 0 and ±1."""
+    import sympy as sp
+
+    sign = 1 if inverse else -1
+    w = np.empty((n_in, n), dtype=object)
+    for j in range(n_in):
+        for k in range(n):
+            m = (j * k) % n
+            if (4 * m) % n == 0:  # a quarter turn: 1, ∓i, −1, ±i exactly
+                unit = [1, sign * sp.I, -1, -sign * sp.I][4 * m // n]
+            else:
+                angle = 2.0 * np.pi * m / n
+                unit = sp.Float(np.cos(angle)) + sign * sp.I * sp.Float(np.sin(angle))
+            w[j, k] = scale * unit
+    return w
+
+
+def _dft(x, axis, n, inverse, norm):
+    """The DFT (or inverse) of object array x along `axis`, the input truncated or zero-padded to n."""
+    import sympy as sp
+
+    have = x.shape[axis]
+    x = np.take(x, range(min(have, n)), axis=axis)
+    scale = {"ortho": 1 / sp.sqrt(n), "backward": sp.Rational(1, n) if inverse else 1}
+    w = _dft_matrix(x.shape[axis], n, inverse, scale.get(norm, 1 if inverse else sp.Rational(1, n)))
+    return np.moveaxis(np.tensordot(x, w, axes=([axis], [0])), -1, axis)
+
+
+def _sympy(x, kind, axes, s, norm):
+    """The transforms on object arrays of SymPy expressions (the symbolic method): DFT matrices along
+    each axis. rfft: fft's first n//2+1 outputs along the last axis; irfft: the inverse transform over
+    the other axes, then along the last Re(Σ w_k c_k e^{2πijk/n})/n with irfft's weights (1 at the zero
+    and Nyquist frequencies, 2 elsewhere; c padded or truncated to n//2+1)."""
+    import sympy as sp
+
+    x = np.asarray(x, dtype=object)
+    inverse, last = kind in ("ifft", "irfft"), len(axes) - 1
+    for i, (a, n) in enumerate(zip(axes, s)):
+        if kind == "irfft" and i == last:
+            half = n // 2 + 1
+            x = np.take(x, range(min(x.shape[a], half)), axis=a)
+            w = _half_weights(x.shape, a, n)[: x.shape[a]].astype(object)
+            x = _dft(x * w, a, n, True, norm)
+            x = np.frompyfunc(lambda e: sp.re(e), 1, 1)(x)
+        else:
+            x = _dft(x, a, n, inverse, norm)
+        if kind == "rfft" and i == last:
+            x = np.take(x, range(n // 2 + 1), axis=a)
+    return np.asarray(x, dtype=object)
+
+
 def _batch(batched, x, kind, axes, s, norm):
     return fft(x, kind=kind, axes=tuple(a + 1 for a in axes), s=s, norm=norm)
 
@@ -91,6 +145,8 @@ fft = defop(
     complex=True,
     samples=_samples,
     batch=_batch,
+    sympy=_sympy,
+    sympy_complex=True,  # (sums of the entries times roots of unity)
     doc="numpy.fft's transforms: kind fft/ifft/rfft/irfft over axes, sizes s, norm; linear, VJP its transpose",
 )
 

@@ -251,6 +251,7 @@ inv = defop(
     jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
     vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
     sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object), "inv", SYMPY_MATRIX_LIMIT),
+    sympy_complex=True,  # (rational in the entries, as det and cofactor: the same on complex ones)
     samples=_square_samples,
     numpy=("linalg.inv",),
     strategy=_square_strategy,
@@ -391,6 +392,7 @@ cofactor = defop(
     jvp=(_cofactor_jvp,),
     vjp=(_cofactor_vjp,),
     sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object), "cofactor", SYMPY_MATRIX_LIMIT),
+    sympy_complex=True,
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,  # a polynomial in A, its rules holomorphic as written (the SVD's with conj(U), V: _cofactor_frame)
@@ -534,6 +536,7 @@ det = defop(
     jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(cofactor(x), t), axis=_last_two(t), keepdims=False),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), cofactor(x)),),
     sympy=_per_matrix(lambda m: m.det(), "det", SYMPY_MATRIX_LIMIT),
+    sympy_complex=True,
     samples=_square_samples,
     numpy=("linalg.det",),
     strategy=_square_strategy,

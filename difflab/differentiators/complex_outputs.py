@@ -1,0 +1,71 @@
+"""The symbolic method on a graph with complex outputs: the graph of their real and imaginary parts.
+
+The symbolic method's code runs on floats, so every value it names is real (a complex value inside the
+graph is named as its two parts, program.py). A complex output y is differentiated as the two real
+outputs Re y, Im y of a traced copy of the graph, and its Jacobian rows put back as
+∂Re y/∂x + i·∂Im y/∂x: the complex Jacobian that forward and reverse give (ops/complexes.py's
+convention). J v and uᵀJ are then the base class's products of that Jacobian: J v, and Re(uᵀJ) for a
+complex cotangent u (a real input's cotangent is real), as reverse's pullback computes it.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import numpy as dnp
+from ..graph import Var, evaluate
+from ..ops.complexes import imag_part, is_complex, real_part
+from ..trace import outputs_of, trace_flat
+from .base import Prepared, _traced
+
+__all__ = ["ComplexOutputs", "complex_outputs"]
+
+
+def complex_outputs(graph) -> bool:
+    """Whether some output of `graph` is complex."""
+    return any(isinstance(o, Var) and o.dtype.kind == "c" for o in graph.outputs)
+
+
+def _parts_graph(graph):
+    """`graph` with each complex output replaced by its real and imaginary parts (two real outputs)."""
+
+    def parts(*xs):
+        found = []
+        for y in evaluate(graph, *xs):
+            found += [real_part(y), imag_part(y)] if is_complex(y) else [y]
+        return found
+
+    t, tracers, outs = trace_flat(parts, [np.zeros(v.shape, v.dtype) for v in graph.inputs])
+    return outputs_of(t, tracers, outs)
+
+
+class ComplexOutputs(Prepared):
+    """A symbolic prepared object for a graph with complex outputs: its Jacobian (native) from the
+    prepared graph of their parts (`inner`), complex rows where the output is complex."""
+
+    def __init__(self, method, graph, wrt, batch_inputs=()):
+        super().__init__(method, graph, wrt)
+        self.inner = method.prepare(_parts_graph(graph), wrt, batch_inputs)
+        self.batch_inputs = self.inner.batch_inputs
+
+    def value(self, args):
+        return list(evaluate(self.graph, *args))
+
+    def _jacobian(self, args):
+        outs, jac = self.inner.jacobian(args)
+        values, rows, k, j = [], [], 0, 0
+        for y, shape in zip(self.graph.outputs, self.out_shapes):
+            size = math.prod(shape)
+            if isinstance(y, Var) and y.dtype.kind == "c":
+                values.append(outs[j] + 1j * outs[j + 1])
+                rows.append(jac[k : k + size] + 1j * jac[k + size : k + 2 * size])
+                k, j = k + 2 * size, j + 2
+            else:
+                values.append(outs[j])
+                rows.append(jac[k : k + size] * (1.0 + 0j))
+                k, j = k + size, j + 1
+        if not _traced([jac]):
+            return values, np.concatenate(rows) if rows else np.zeros((0, self.n), dtype=complex)
+        return values, dnp.concatenate(rows)

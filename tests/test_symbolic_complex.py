@@ -1,0 +1,83 @@
+"""The symbolic method on complex values (issue 11): complex intermediates, leaves and outputs give
+reverse's numbers (ops/complexes.py's convention), each complex value written as real and imaginary
+parts over real symbols (program.py), complex outputs as their parts' graph (complex_outputs.py)."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import difflab as dl
+from difflab.ops.fourier import _sympy as fft_sympy
+
+RNG = np.random.default_rng(11)
+X = RNG.normal(size=4)
+Z = RNG.normal(size=3) + 1j * RNG.normal(size=3)
+
+
+def close(got, want):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape and got.dtype.kind == want.dtype.kind
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14 * (1.0 + np.max(np.abs(want))))
+
+
+REAL_LOSSES = [  # complex intermediates, a real loss
+    lambda x: np.sum(np.abs(np.fft.fft(x)) ** 2),
+    lambda x: np.sum(np.real(x * np.exp(1j * x))),
+    lambda x: np.sum(np.angle(np.fft.rfft(np.sin(x)) + 0.5)) + np.imag(np.log(x[0] + 2j * x[1])),
+    lambda x: np.sum(np.fft.irfft(np.fft.rfft(x) * (1.0 - 0.5j), n=6, norm="ortho") ** 2),
+    lambda x: np.real(np.sum(np.conj(x + 1j) ** 2.5 * np.tanh(x * (0.3 + 0.2j)) / np.sqrt(x + 2j))),
+]
+
+
+@pytest.mark.parametrize("k", range(len(REAL_LOSSES)))
+def test_a_real_loss_through_complex_values_is_reverse_s_gradient(k):
+    f = REAL_LOSSES[k]
+    close(dl.grad(f, method="symbolic")(X), dl.grad(f, method="reverse")(X))
+
+
+def test_complex_leaves_follow_the_convention():
+    f = lambda z: np.sum(np.abs(np.fft.fft(z)) ** 2 + np.real(z * np.exp(1j * z)))  # noqa: E731
+    close(dl.grad(f, method="symbolic")(Z), dl.grad(f, method="reverse")(Z))
+    assert dl.grad(np.abs, method="symbolic")(3.0 + 4.0j) == pytest.approx(0.6 - 0.8j, rel=1e-15)
+    h = lambda z: z**3 + np.exp(z) * np.sin(z)  # noqa: E731
+    close(
+        dl.jacobian(h, method="symbolic", holomorphic=True)(Z),
+        dl.jacobian(h, method="reverse", holomorphic=True)(Z),
+    )
+
+
+def test_complex_outputs_under_jacobian_jvp_and_vjp():
+    f = lambda x: (np.sum(x**2), np.fft.fft(x * np.exp(0.5j * x)))  # noqa: E731
+    v = RNG.normal(size=4)
+    for got, want in zip(dl.jacobian(f, method="symbolic")(X), dl.jacobian(f, method="reverse")(X)):
+        close(got, want)
+    for got, want in zip(dl.jvp(f, (X,), (v,), method="symbolic")[1], dl.jvp(f, (X,), (v,), method="reverse")[1]):
+        close(got, want)
+    u = (0.7, RNG.normal(size=4) + 1j * RNG.normal(size=4))  # a complex cotangent: Re(ū·t)
+    close(dl.vjp(f, X, method="symbolic")[1](u)[0], dl.vjp(f, X, method="reverse")[1](u)[0])
+
+
+def test_fft_translation_is_numpy_s_transform():
+    cases = [("fft", (1,), (4,), "backward"), ("ifft", (0, 1), (2, 5), "ortho"), ("irfft", (1,), (5,), "forward")]
+    for kind, axes, s, norm in cases:  # (padded, truncated, both axes, each norm)
+        x = RNG.normal(size=(2, 4)) + 1j * RNG.normal(size=(2, 4))
+        objects = np.vectorize(lambda z: sp.Float(z.real) + sp.I * sp.Float(z.imag), otypes=[object])(x)
+        got = fft_sympy(objects, kind, axes, s, norm)
+        want = getattr(np.fft, kind + "n")(x, s=s, axes=axes, norm=norm)
+        np.testing.assert_allclose(np.vectorize(lambda e: complex(sp.N(e)))(got), want, atol=1e-13)
+    got = fft_sympy(np.array([1.0, 2.0, 0.5, -1.0, 3.0]).astype(object), "rfft", (0,), (5,), "backward")
+    np.testing.assert_allclose(np.vectorize(lambda e: complex(sp.N(e)))(got), np.fft.rfft([1, 2, 0.5, -1, 3]))
+
+
+def test_what_has_no_sympy_form_on_complex_values_is_refused_by_name():
+    a = np.array([[1.0, 2.0], [-1.0, 0.5]])  # eigenvalues complex: LAPACK's order has no closed form
+    with pytest.raises(dl.NotDifferentiableError, match="eig_values.*'forward' or 'reverse'"):
+        dl.grad(lambda a: np.sum(np.abs(np.linalg.eigvals(a)) ** 2), method="symbolic")(a)
+    # svd's translation is written for real matrices (AᵀA): on a complex one it gave a wrong gradient
+    c = np.array([0.3 + 0.1j, -0.2 + 0.5j, 0.1 - 0.4j, 0.6 + 0.2j])
+    with pytest.raises(dl.NotDifferentiableError, match="svd_s.* written for real ones"):
+        dl.grad(lambda x: np.sum(np.linalg.svd(np.reshape(x * c, (2, 2)), compute_uv=False)), method="symbolic")(X)
+    with pytest.raises(dl.NotDifferentiableError, match="maximum.*non-real"):  # NumPy's order of complex values
+        dl.grad(lambda x: np.sum(np.abs(np.maximum(x * c, c))), method="symbolic")(X)
+    with pytest.raises(dl.NotDifferentiableError, match="erf.*real expressions"):  # SymPy does not split erf(z)
+        dl.grad(lambda x: np.sum(np.real(dl.scipy.special.erf(x * c))), method="symbolic")(X)
