@@ -106,8 +106,14 @@ WHY = {
     ),
     "cheap": (
         "The first layer's matmuls dominate at 784-256-256-10: the gradient needs X.T·dZ (as costly as the "
-        "forward X·W) plus two more (256×256) products; hand NumPy shows the same ratio in the same run.",
-        "Nothing beyond hand NumPy: it is the cost of the products themselves on one core.",
+        "forward X·W) plus two more (256×256) products; hand NumPy shows the same ratio in the same run. At "
+        "64-128-128-10 b256 the denominator, the loss alone, is bimodal by process: ~400 µs in some, ~545 µs in "
+        "others (hand NumPy's loss 545–575 µs), while loss + gradient is 1.17–1.24 ms in all; stop 24's checks "
+        "(`python bench/cheap_gradient.py`, one process each, alternated): 597e832 read 3.08–3.11 in 4 processes, "
+        "18d13ce 2.24–2.26 in 5 (and 3.03 in run_all), the same code in a fresh copy 2.24; loss and loss + "
+        "gradient alternated call by call in one process: 425/936 µs and 439/959 µs for the two trees (2.2).",
+        "Nothing in the gradient (its time and its ÷ hand NumPy row are unchanged): a fast mode of the loss alone "
+        "(which process gets it is not the code's doing: cache placement of its buffers, not found yet).",
     ),
     "forward": (
         "A chunked sweep pushes a (k × n) block of tangents through each JVP step. Until fwd18 every step was a "
