@@ -213,7 +213,7 @@ qr_q = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
-    complex=True,  # Qᴴ Q = I, R's diagonal real positive; the symbolic method refuses complex graphs
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive; symbolic refuses a complex A by name (real Gram–Schmidt)
     doc="Q of the reduced QR with R's diagonal positive (orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
 )
 qr_r = defop(
@@ -228,7 +228,7 @@ qr_r = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
-    complex=True,  # Qᴴ Q = I, R's diagonal real positive; the symbolic method refuses complex graphs
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive; symbolic refuses a complex A by name (real Gram–Schmidt)
     numpy=("linalg.qr",),
     front=lambda a, mode="reduced": qr(a, mode),
     doc="R of the reduced QR (upper triangular, positive diagonal); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
