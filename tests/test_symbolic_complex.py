@@ -26,6 +26,8 @@ REAL_LOSSES = [  # complex intermediates, a real loss
     lambda x: np.sum(np.angle(np.fft.rfft(np.sin(x)) + 0.5)) + np.imag(np.log(x[0] + 2j * x[1])),
     lambda x: np.sum(np.fft.irfft(np.fft.rfft(x) * (1.0 - 0.5j), n=6, norm="ortho") ** 2),
     lambda x: np.real(np.sum(np.conj(x + 1j) ** 2.5 * np.tanh(x * (0.3 + 0.2j)) / np.sqrt(x + 2j))),
+    # expm1 and log1p are named functions (NumPy's accurate ones): on a complex argument, written exp(z) − 1, log(1 + z)
+    lambda x: np.sum(np.abs(np.expm1(x * (0.3 + 0.4j))) ** 2 + np.imag(np.log1p(x * (0.2 - 0.1j) + 0.5j))),
 ]
 
 

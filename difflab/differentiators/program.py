@@ -449,6 +449,10 @@ def _real_imag(sp, e) -> tuple:
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
     e = sp.sympify(e).replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
+    # a named function (NumPy's accurate expm1, log1p) in SymPy's own terms, which SymPy splits
+    e = e.replace(
+        lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)
+    )
     inverse = (sp.atan, sp.asin, sp.acos, sp.asinh, sp.acosh, sp.atanh)
     e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
     return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())

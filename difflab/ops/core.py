@@ -830,12 +830,21 @@ SYMPY_TRACED: dict[str, Callable] = {}
 _SYMPY_CLASSES: dict[str, Any] = {}
 
 
-def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_impl: Callable, math_impl: Callable):
+def sympy_function(
+    name: str,
+    numpy_impl: Callable,
+    derivative: Callable,
+    mp_impl: Callable,
+    math_impl: Callable,
+    plain: Callable | None = None,
+):
     """A SymPy Function class whose derivative and numeric values follow the registry's entry.
 
     `derivative(args, i)` gives d/d(args[i]) as a SymPy expression; lambdify prints the function
     by name and finds `numpy_impl` in SYMPY_NUMPY (arrays) or `math_impl` in SYMPY_MATH (Python
-    floats); `mp_impl(*mpf_args)` serves high precision.
+    floats); `mp_impl(*mpf_args)` serves high precision. `plain(*args)`, where given, is the same
+    function in SymPy's own terms (expm1: exp(x) − 1), which the symbolic method writes instead on a
+    complex argument, where SymPy must split the value into real and imaginary parts.
     """
     if name in _SYMPY_CLASSES:
         return _SYMPY_CLASSES[name]
@@ -855,7 +864,9 @@ def sympy_function(name: str, numpy_impl: Callable, derivative: Callable, mp_imp
 
     SYMPY_NUMPY[name] = numpy_impl
     SYMPY_MATH[name] = math_impl
-    _SYMPY_CLASSES[name] = type(name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf})
+    _SYMPY_CLASSES[name] = type(
+        name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf, "difflab_plain": staticmethod(plain)}
+    )
     return _SYMPY_CLASSES[name]
 
 

@@ -386,6 +386,7 @@ def _log1p_fn():
         lambda args, i: 1 / (1 + args[0]),
         lambda x: __import__("mpmath").log1p(x),
         math.log1p,
+        plain=lambda x: _sp().log(1 + x),
     )
 
 
@@ -768,7 +769,12 @@ arctanh = defop(
 def _expm1_fn():
     # named, so lambdified code calls NumPy's accurate expm1 (exp(x) - 1 cancels near 0)
     return sympy_function(
-        "expm1", np.expm1, lambda args, i: _sp().exp(args[0]), lambda x: __import__("mpmath").expm1(x), math.expm1
+        "expm1",
+        np.expm1,
+        lambda args, i: _sp().exp(args[0]),
+        lambda x: __import__("mpmath").expm1(x),
+        math.expm1,
+        plain=lambda x: _sp().exp(x) - 1,
     )
 
 
