@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
+from user_code import fresh_and_prepared
 from difflab.errors import NotDifferentiableError
 
 _np = np
@@ -382,16 +383,8 @@ def _check_grad(name, value, g, method):
 def test_gradient_of_user_code(f, method):
     """dl.value_and_grad of each function, and its prepared twin (fancy's boolean mask specialises the
     graph, so prepare refuses it by name), equal jax.grad's."""
-    x = POINTS[f.__name__]
-    value, g = dl.value_and_grad(f, method=method)(x)
-    _check_grad(f.__name__, float(value), g, method)
-    if f is fancy:
-        with pytest.raises(ValueError, match="specialised to its input values"):
-            dl.prepare(f, x, method=method)
-        return
-    p = dl.prepare(f, x, method=method)
-    for _ in range(2):  # the general path, then the armed common case
-        _check_grad(f.__name__, float(p(x)), p.grad(x), method)
+    check = lambda value, g: _check_grad(f.__name__, value, g, method)  # noqa: E731
+    fresh_and_prepared(f, POINTS[f.__name__], method, check, specialised=f is fancy)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -19,6 +19,7 @@ import scipy.special as special
 from numpy.lib.stride_tricks import sliding_window_view
 
 import difflab as dl
+from user_code import fresh_and_prepared
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 _r = np.random.default_rng(3)
@@ -334,16 +335,8 @@ def _check_grad(name, value, g, method):
 def test_gradient_of_user_code(f, method):
     """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's (fft_power's complex
     values too, symbolic's included; newton_sqrt's `while` on its values cannot be prepared)."""
-    x = POINTS[f.__name__]
-    value, g = dl.value_and_grad(f, method=method)(x)
-    _check_grad(f.__name__, float(value), g, method)
-    if f is newton_sqrt:
-        with pytest.raises(ValueError, match="specialised to its input values"):
-            dl.prepare(f, x, method=method)
-        return
-    p = dl.prepare(f, x, method=method)
-    for _ in range(2):  # the general path, then the armed common case
-        _check_grad(f.__name__, float(p(x)), p.grad(x), method)
+    check = lambda value, g: _check_grad(f.__name__, value, g, method)  # noqa: E731
+    fresh_and_prepared(f, POINTS[f.__name__], method, check, specialised=f is newton_sqrt)
 
 
 @pytest.mark.parametrize("method", METHODS)

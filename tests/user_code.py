@@ -1,0 +1,30 @@
+"""The check both user-code files (test_user_code.py, test_user_code2.py) run on each function (a helper
+module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import pytest
+
+import difflab as dl
+
+
+def fresh_and_prepared(f, x, method, check, specialised=False):
+    """`check(value, gradient)` on dl.value_and_grad(f) at x, then on its prepared twin twice (the general
+    path, then the armed common case); a `specialised` f (its graph depends on x's values: a boolean mask,
+    a `while` on a traced condition) must instead be refused by `dl.prepare`, by name.
+
+    >>> import numpy as np
+    >>> fresh_and_prepared(lambda x: (x**2).sum(), np.ones(2), "reverse", lambda v, g: print(v, g))
+    2.0 [2. 2.]
+    2.0 [2. 2.]
+    2.0 [2. 2.]
+    """
+    value, g = dl.value_and_grad(f, method=method)(x)
+    check(float(value), g)
+    if specialised:
+        with pytest.raises(ValueError, match="specialised to its input values"):
+            dl.prepare(f, x, method=method)
+        return
+    p = dl.prepare(f, x, method=method)
+    for _ in range(2):
+        check(float(p(x)), p.grad(x))
