@@ -16,6 +16,8 @@ import math
 
 import numpy as _np
 
+from ..assign import fresh as _fresh
+from ..assign import handed as _handed
 from ..graph import Traced as _Traced
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
@@ -81,13 +83,13 @@ def ravel(x, order="C"):
 
 
 def copy(x):
-    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value is immutable, so it is its own copy
-    (the API copies a result that is an input); a NumPy value is copied by NumPy.
+    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value's is another tracer of the same value
+    (assigning into one, `y[0] = v`, leaves the other); a NumPy value is copied by NumPy.
 
     >>> copy(_np.ones(2))
     array([1., 1.])
     """
-    return x if isinstance(x, _Traced) else _np.copy(x)
+    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x)
 
 
 def expand_dims(x, axis):
@@ -162,7 +164,13 @@ def asarray(x, dtype=None):
     return _np.asarray(x, dtype=dtype if dtype is not None else None)
 
 
-array = asarray
+def array(x, dtype=None):
+    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x).
+
+    >>> array([1.0, 2.0])
+    array([1., 2.])
+    """
+    return _fresh(x) if isinstance(x, _Traced) else asarray(x, dtype)
 
 
 def _contains_traced(x) -> bool:
@@ -207,7 +215,9 @@ def _stacking(fn, name=""):
         for k, v in kwargs.items():
             if type(v) in (list, tuple) and _contains_traced(v):
                 kwargs[k] = asarray(v)
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        # (a traced result that is an argument itself, or a view of one: difflab.assign's bookkeeping)
+        return out if not isinstance(out, (_Traced, list, tuple)) else _handed(name, args, out)
 
     call.stacks_lists = True
     return call
