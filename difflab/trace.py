@@ -709,7 +709,9 @@ def _augmented_message(text: str) -> str:
     """The error for `h += x` (quoted in `text`) with h a NumPy array of the function's own and x traced."""
     target, operator_ = _AUGMENTED.match(text).group(1, 2)
     fix = (
-        "build the new array from traced values instead (numpy.where(mask, new, old), numpy.concatenate)"
+        "build the new array from traced values instead (numpy.where(mask, new, old), numpy.concatenate), or "
+        f"make {target.split('[')[0]} a traced array (numpy.zeros_like(x) of a traced x is one), which item "
+        "assignment updates"
         if "[" in target
         else f"write {target} = {target} {operator_} ... instead, a new traced array (what `{operator_}=` does "
         "to a traced value, as to JAX's)"
