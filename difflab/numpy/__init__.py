@@ -40,6 +40,7 @@ from . import (
     ufunc_methods,
 )
 from .arrays import _contains_traced, _stacking, _value, e, float64, newaxis, pi, prod_shape, ravel
+from .arrays import copy as _copy
 from .index_tricks import c_, r_
 from .linear_algebra import (
     _cond,
@@ -210,11 +211,11 @@ def _compress_method(a, condition, axis=None):
 
 
 def _positive(x):
-    return copy(x)  # (a new array, as NumPy's: y[i] = v into it leaves x)
+    return _copy(x)  # (a new array, as NumPy's: y[i] = v into it leaves x)
 
 
 def _flatten(x, order="C"):
-    return copy(ravel(x, order))  # a copy in NumPy (ravel's a view)
+    return _copy(ravel(x, order))  # a copy in NumPy (ravel's a view)
 
 
 def _numpy_object(name):
