@@ -22,6 +22,7 @@ tracer of the same value instead (`handed`), so that no two names share one trac
 
 from __future__ import annotations
 
+import dis
 import math
 import weakref
 
@@ -32,7 +33,7 @@ from .errors import UnsupportedOperationError
 from .graph import Traced
 from .ops.shape import _broadcast_to_front, _reshape_front
 
-__all__ = ["assign", "handed", "view_of", "fresh", "VIEWS"]
+__all__ = ["assign", "augmented", "handed", "view_of", "fresh", "VIEWS"]
 
 #: NumPy functions and ndarray methods whose result shares its argument's elements (a view, writable
 #: or not): their results join the argument's family (conservative: a copy listed here only refuses more)
@@ -149,6 +150,32 @@ def _refuse_shared(y, where) -> None:
         f"one still in use ({other.node!r}: {other.node.aval}: a view by slicing, reshape, ravel, transpose, "
         "diagonal...): NumPy would change both, difflab's update changes only the one written; take a copy "
         "of the view (v = y[1:].copy()), or drop it (del v) before the assignment"
+    )
+
+
+def _stores_subscript(frame) -> bool:
+    """Whether the code `frame` runs stores the value being computed into a subscript next (`y[1:] += v`: the
+    view y[1:] read, added to, written back, which the write's own check covers)."""
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.offset > frame.f_lasti and ins.opname not in ("SWAP", "COPY", "CACHE"):
+            return ins.opname == "STORE_SUBSCR"
+    return False
+
+
+def augmented(t, frame, where) -> None:
+    """`t += v` (any `op=`) in the user's code `frame` runs: refused when t shares elements with another
+    tracer still in use, whom NumPy's in-place update would change too (a name rebound to t + v does not);
+    `where()` is the source text."""
+    _, others = _sharing(t)
+    if not others or frame.f_globals.get("__name__", "").startswith("difflab.") or _stores_subscript(frame):
+        return
+    text = where()
+    raise UnsupportedOperationError(
+        f"{f'`{text}`' if text else 'an augmented assignment (+=)'} updates in place a traced value ({t.node!r}: "
+        f"{t.node.aval}) that shares its elements with another one still in use ({others[0].node!r}: "
+        f"{others[0].node.aval}: a view by slicing, reshape, ravel, transpose, diagonal...): NumPy would change "
+        "both, difflab's makes a new value for this name only; copy first (v = v.copy(), then update it), or "
+        "drop the other (del it) before"
     )
 
 

@@ -533,6 +533,24 @@ class Tracer(Traced):
     __ne__ = lambda self, o: ops.not_equal(self, o)
     __hash__ = object.__hash__
 
+    def _in_place(fn):  # noqa: N805 - (x += v: a new value the name is rebound to, refused where a view differs)
+        def method(self, o):
+            if id(self) in _assign._FAMILY:  # (a view, or viewed: difflab.assign)
+                frame = sys._getframe(1)
+                _assign.augmented(self, frame, lambda: _source_at(frame))
+            return fn(self, o)
+
+        return method
+
+    __iadd__, __isub__, __imul__ = _in_place(operator.add), _in_place(operator.sub), _in_place(operator.mul)
+    __itruediv__, __ipow__, __imatmul__ = (
+        _in_place(operator.truediv),
+        _in_place(operator.pow),
+        _in_place(operator.matmul),
+    )
+    __ifloordiv__, __imod__ = _in_place(operator.floordiv), _in_place(operator.mod)
+    del _in_place
+
     def __getitem__(self, idx):
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)

@@ -285,8 +285,46 @@ def test_views_no_longer_reachable_do_not_refuse():
         b[0, 0] = 3.0
         return b.sum() + c.sum()
 
-    for f in (dropped, temporary, base_dropped):
+    def updates(x):  # `op=` on an indexed view or on the whole array: nothing else sees it
+        a = np.outer(x, x)
+        a[0] += x
+        a[:, 1] -= x
+        a[1:, 1:] *= 2
+        a /= 3
+        return a.sum()
+
+    for f in (dropped, temporary, base_dropped, updates):
         np.testing.assert_allclose(dl.grad(f)(X), _complex_step(f, X), rtol=1e-12, atol=1e-12)
+
+
+def _add_into_view(x):
+    y = x * 2
+    v = y[1:]
+    v += 1.0
+    return y.sum()
+
+
+def _add_into_viewed(x):
+    y = x * 2
+    v = y[1:]
+    y *= 3.0
+    return v.sum()
+
+
+@pytest.mark.parametrize("f, text", [(_add_into_view, r"v \+= 1\.0"), (_add_into_viewed, r"y \*= 3\.0")])
+def test_in_place_operators_numpys_views_would_see_are_refused(f, text):
+    # (a name rebound to y + v, as JAX's, would leave the view NumPy's in-place update changes)
+    with pytest.raises(dl.UnsupportedOperationError, match=rf"`{text}` updates in place .* shares its elements"):
+        dl.grad(f)(X)
+    copied = dl.grad(_copy_first)(X)  # the same with a copy: allowed
+    np.testing.assert_array_equal(copied, [2.0, 4.0, 4.0, 4.0, 4.0])
+
+
+def _copy_first(x):
+    y = x * 2
+    v = y[1:].copy()
+    v += 1.0
+    return y.sum() + v.sum()
 
 
 def test_what_numpy_would_cast_or_cannot_broadcast_is_refused():
