@@ -687,7 +687,8 @@ class Tracer(Traced):
                 f"{_difflab_spelling(name) or _did_you_mean(name, {**dnp.FUNCTIONS, **dnp.UFUNCS})}. {_FULL_LIST}"
             )
         try:
-            return _assign.handed(name, args, fn(*args, **kwargs))
+            out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
+            return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise

@@ -16,6 +16,7 @@ import math
 
 import numpy as _np
 
+from ..assign import VIEWS as _VIEWS
 from ..assign import fresh as _fresh
 from ..assign import handed as _handed
 from ..graph import Traced as _Traced
@@ -206,6 +207,8 @@ def _stacking(fn, name=""):
     if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
         return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
 
+    views = name.split(".")[-1] in _VIEWS or name in _VIEWS
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
         for a in args:
@@ -216,8 +219,14 @@ def _stacking(fn, name=""):
             if type(v) in (list, tuple) and _contains_traced(v):
                 kwargs[k] = asarray(v)
         out = fn(*args, **kwargs)
-        # (a traced result that is an argument itself, or a view of one: difflab.assign's bookkeeping)
-        return out if not isinstance(out, (_Traced, list, tuple)) else _handed(name, args, out)
+        # (a traced result that is a view of an argument, or the argument itself: difflab.assign's bookkeeping,
+        # without a call where neither: an MLP's loss calls these on every fresh trace)
+        if views:
+            return _handed(name, args, out)
+        for a in args:
+            if a is out and isinstance(out, _Traced):
+                return _handed(name, args, out)
+        return out
 
     call.stacks_lists = True
     return call
