@@ -376,6 +376,13 @@ def test_a_numpy_array_of_the_functions_own_names_zeros_like():
     assert value == pytest.approx(5 + 10 + X[0])
     np.testing.assert_array_equal(grad, [1.0, 0.0, 0.0, 0.0, 0.0])
 
+    def filled(x):  # full_like of a traced fill: a new array, sharing no element with the fill
+        h = np.full_like(x, x[0])
+        h[1] = 5.0
+        return h.sum() + x[0]
+
+    np.testing.assert_array_equal(dl.grad(filled)(X), [5.0, 0.0, 0.0, 0.0, 0.0])
+
 
 @pytest.mark.slow  # importing and compiling JAX: seconds
 def test_against_jax_at_formulations():

@@ -11,6 +11,7 @@ import math
 
 import numpy as _np
 
+from ..assign import fresh as _fresh
 from ..graph import Traced as _Traced
 from ..ops import getitem as _getitem
 from ..ops import log10
@@ -52,7 +53,7 @@ def full_like(a, fill_value, dtype=None, shape=None):
     """
     size = _shape_of(a) if shape is None else _as_shape(shape)
     if isinstance(fill_value, _Traced):
-        return broadcast_to(fill_value, size) + zeros_like(a, dtype, shape)
+        return _fresh(broadcast_to(fill_value, size))  # (a new array, sharing no elements with fill_value)
     traced = _traced_constant(a, fill_value, dtype, shape)
     return traced if traced is not None else _np.full(size, fill_value, dtype=dtype or float)
 
