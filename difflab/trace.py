@@ -34,6 +34,7 @@ import sys
 
 import numpy as np
 
+from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
@@ -54,6 +55,8 @@ class Trace:
     #: Class defaults, set on the instance only then (a fresh gradient per call makes a Trace each time)
     narrow = False
     weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
+    #: id(tracer) -> (that tracer, a tracer of the value it began with), for each rebound by item assignment
+    rebound: dict = {}
 
     def __init__(self):
         self.level = next(_levels)
@@ -82,6 +85,15 @@ class Trace:
         self.consts.append(a)  # keeps id(a) from being reused during this trace
         self.copies[id(a)] = copy = a.copy()
         return copy
+
+    def rebind(self, y: "Tracer", new: "Tracer") -> None:
+        """`y[i] = v` (difflab.assign): the tracer y stands for `new` from now on; the value it began with is
+        kept (trace_flat gives an input's back to the graph: the caller's array is not written)."""
+        if not self.rebound:
+            self.rebound = {}  # (this trace's own, not the class's empty default)
+        if id(y) not in self.rebound:
+            self.rebound[id(y)] = (y, Tracer(self, y.node, y.value))
+        y.node, y.value = new.node, new.value
 
     def new_var(self, value) -> Var:
         if type(value) is float:
@@ -138,8 +150,8 @@ class Trace:
             floats = floats and type(v) is float
         if consts and op.identity:
             folded = _fold_identity(self, op, args)
-            if folded is not None:
-                return folded
+            if folded is not None:  # (a new tracer: NumPy's x + 0 is a new array, which y[i] = v must not share)
+                return Tracer(self, folded.node, folded.value)
         eqn_params = tuple(sorted(params.items())) if params else ()
         if params:
             key.append(repr(eqn_params))
@@ -212,7 +224,7 @@ class Trace:
             return None
         ident = op.identity[k] if op.identity else None
         if ident is not None and c == ident and a.node.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
-            return a
+            return Tracer(self, a.node, a.value)
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
         key = (a.node, id(c)) if k else (id(c), a.node)
         table = self.seen[op]
@@ -438,6 +450,14 @@ def specialise_enclosing(values) -> None:
             x = x.value
 
 
+def _index(idx) -> tuple:
+    """An index as getitem's parameter: a tuple, traced masks and integer indices made concrete, lists arrays."""
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    if any(isinstance(i, Traced) for i in idx):
+        idx = tuple(_concrete_index(i) if isinstance(i, Traced) else i for i in idx)
+    return tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
+
+
 def _concrete_index(i):
     """A traced boolean mask or integer index (x[x > 0], x[np.argsort(x)]) as its value at this trace's
     inputs: value-dependent, as `if x > 0:` is, so each trace it reads is specialised to its inputs (the
@@ -453,7 +473,7 @@ def _concrete_index(i):
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
-    __slots__ = ("_trace", "node", "value")
+    __slots__ = ("_trace", "node", "value", "__weakref__")  # (weak references: difflab.assign's view families)
     __array_priority__ = 1000
 
     def __init__(self, trace: Trace, var: Var, value):
@@ -469,8 +489,9 @@ class Tracer(Traced):
     ndim = property(lambda self: len(self.node.shape))
     size = property(lambda self: int(np.prod(self.node.shape)))
     T = property(lambda self: dnp.transpose(self))
-    real = property(lambda self: dnp.real(self))  # (ndarray's attributes, as np.real(x) and np.imag(x))
-    imag = property(lambda self: dnp.imag(self))
+    # (ndarray's attributes, as np.real(x) and np.imag(x): views, as NumPy's)
+    real = property(lambda self: _assign.view_of(self, dnp.real(self)))
+    imag = property(lambda self: _assign.view_of(self, dnp.imag(self)))
 
     def __repr__(self):
         return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"
@@ -502,7 +523,7 @@ class Tracer(Traced):
     __matmul__ = lambda self, o: ops.matmul(self, o)
     __rmatmul__ = lambda self, o: ops.matmul(o, self)
     __neg__ = lambda self: ops.neg(self)
-    __pos__ = lambda self: self
+    __pos__ = lambda self: _assign.fresh(self)  # (a copy, as NumPy's +x)
     __abs__ = lambda self: ops.cabs(self) if self.node.dtype.kind == "c" else ops.abs(self)  # |z|: its own entry
     __gt__ = lambda self, o: ops.greater(self, o)
     __lt__ = lambda self, o: ops.less(self, o)
@@ -512,21 +533,38 @@ class Tracer(Traced):
     __ne__ = lambda self, o: ops.not_equal(self, o)
     __hash__ = object.__hash__
 
+    def _in_place(fn):  # noqa: N805 - (x += v: a new value the name is rebound to, refused where a view differs)
+        def method(self, o):
+            if id(self) in _assign._FAMILY:  # (a view, or viewed: difflab.assign)
+                frame = sys._getframe(1)
+                _assign.augmented(self, frame, lambda: _source_at(frame))
+            return fn(self, o)
+
+        return method
+
+    __iadd__, __isub__, __imul__ = _in_place(operator.add), _in_place(operator.sub), _in_place(operator.mul)
+    __itruediv__, __ipow__, __imatmul__ = (
+        _in_place(operator.truediv),
+        _in_place(operator.pow),
+        _in_place(operator.matmul),
+    )
+    __ifloordiv__, __imod__ = _in_place(operator.floordiv), _in_place(operator.mod)
+    del _in_place
+
     def __getitem__(self, idx):
-        idx = idx if isinstance(idx, tuple) else (idx,)
-        if any(isinstance(i, Traced) for i in idx):
-            idx = tuple(_concrete_index(i) if isinstance(i, Traced) else i for i in idx)
-        idx = tuple(np.asarray(i) if isinstance(i, (list, np.ndarray)) else i for i in idx)
-        return ops.getitem(self, idx=idx)
+        idx = _index(idx)
+        out = ops.getitem(self, idx=idx)
+        if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
+            for i in idx:
+                if isinstance(i, np.ndarray):
+                    return out
+            _assign.view_of(self, out)
+        return out
 
     def __setitem__(self, idx, value):
-        text = _source_at(sys._getframe(1))
-        raise UnsupportedOperationError(
-            f"{f'`{text} = ...`' if text else 'x[...] = ...'} on a traced value ({self.node!r}: {self.node.aval}): "
-            "traced values are immutable, "
-            "as JAX's are; build the new array instead (numpy.where(mask, new, x), numpy.concatenate of "
-            "slices, or x + numpy.bincount/scatter of the change)"
-        )
+        # a functional update this tracer is rebound to (difflab.assign), refused where NumPy's view would differ
+        frame = sys._getframe(1)
+        _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
@@ -557,7 +595,7 @@ class Tracer(Traced):
     def astype(self, dtype):
         if np.dtype(dtype).kind != "f":
             self._no_conversion()
-        return self
+        return _assign.fresh(self)  # (a copy, as NumPy's)
 
     def __array__(self, dtype=None, copy=None):
         trick = _index_trick(sys._getframe(1))
@@ -589,6 +627,11 @@ class Tracer(Traced):
             )
         user = _user_frame(sys._getframe(1))
         text = _source_at(user) if user is not None else None
+        if user is not None and user.f_code.co_code[user.f_lasti] == dis.opmap["STORE_SUBSCR"]:  # h[1:] = x
+            raise TracerConversionError(
+                f"a traced value ({self.node!r}: {self.node.aval}, being differentiated) was stored into a NumPy "
+                f"array{f' (`{text} = ...`)' if text else ''}, which would silently drop its derivative. {STORED}"
+            )
         if _numpy_vectorize(sys._getframe(1)):
             raise UnsupportedOperationError(
                 f"numpy.vectorize{f' (`{text}`)' if text else ''}: a traced value ({self.node!r}: {self.node.aval}) "
@@ -644,7 +687,8 @@ class Tracer(Traced):
                 f"{_difflab_spelling(name) or _did_you_mean(name, {**dnp.FUNCTIONS, **dnp.UFUNCS})}. {_FULL_LIST}"
             )
         try:
-            return fn(*args, **kwargs)
+            out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
+            return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
@@ -669,9 +713,11 @@ def _source_at(frame) -> str | None:
 
 #: what a traced value stored into the user's own NumPy array (NumPy converts it to a number) is told
 STORED = (
-    "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it): "
-    "difflab's arrays have no in-place updates, so build the array from traced values with difflab.numpy "
-    "(np.where(mask, x, y), np.stack, np.concatenate, np.pad) instead."
+    "NumPy was storing it into an array of the function's own (y[i] = x, or np.array of a list holding it), "
+    "which NumPy's protocols do not let difflab intercept: start from a traced array instead, "
+    "h = np.zeros_like(x) (or np.zeros_like(x, shape=(n,)), np.empty_like, np.ones_like: traced when x is) or "
+    "h = x.copy(), and assign into that (item assignment on traced arrays records an update); or build the array "
+    "with np.stack([a, b]), np.concatenate or np.where(mask, x, y)."
 )
 _AUGMENTED = re.compile(r"(\S+) (\+|-|\*|/|//|@|%|\*\*)= ")  # h += x, as the source says it
 _MATH_CALL = re.compile(r"math\.(\w+)\s*\(")
@@ -682,7 +728,9 @@ def _augmented_message(text: str) -> str:
     """The error for `h += x` (quoted in `text`) with h a NumPy array of the function's own and x traced."""
     target, operator_ = _AUGMENTED.match(text).group(1, 2)
     fix = (
-        "build the new array from traced values instead (numpy.where(mask, new, old), numpy.concatenate)"
+        "build the new array from traced values instead (numpy.where(mask, new, old), numpy.concatenate), or "
+        f"make {target.split('[')[0]} a traced array (numpy.zeros_like(x) of a traced x is one), which item "
+        "assignment updates"
         if "[" in target
         else f"write {target} = {target} {operator_} ... instead, a new traced array (what `{operator_}=` does "
         "to a traced value, as to JAX's)"
@@ -1016,6 +1064,8 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
             _gc.enable()
         if watched is not None:
             _unwatch(watched)
+    if t.rebound:  # an input assigned into (x[i] = v): the graph's input is the value it began with
+        inputs = [t.rebound[id(x)][1] if id(x) in t.rebound else x for x in inputs]
     return t, inputs, raw
 
 

@@ -100,6 +100,7 @@ LAYERS = {
     "graph": 1,
     "ops": 2,
     "numpy": 2,
+    "assign": 2,  # item assignment on traced values: registry ops, called by trace and difflab.numpy
     "expr": 2,  # the expression language reads the registry's names
     "scipy": 2,  # difflab.scipy: SciPy's names over difflab.numpy and the registry, as difflab.numpy
     "scipy.integrate": 6,  # odeint's rules differentiate the user's func (dl.vjp, dl.jvp): imported by name

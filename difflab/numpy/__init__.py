@@ -40,6 +40,7 @@ from . import (
     ufunc_methods,
 )
 from .arrays import _contains_traced, _stacking, _value, e, float64, newaxis, pi, prod_shape, ravel
+from .arrays import copy as _copy
 from .index_tricks import c_, r_
 from .linear_algebra import (
     _cond,
@@ -202,7 +203,7 @@ def _publish() -> None:
     )
     METHODS.update({name: _stacking(fn, name) for name, fn in _ops.spellings().methods.items()})
     METHODS["compress"] = _compress_method  # (x.compress(condition): the array is not the first argument)
-    METHODS.setdefault("flatten", ravel)  # x.flatten() is a copy in NumPy; traced values are immutable anyway
+    METHODS.setdefault("flatten", _flatten)
 
 
 def _compress_method(a, condition, axis=None):
@@ -210,7 +211,11 @@ def _compress_method(a, condition, axis=None):
 
 
 def _positive(x):
-    return x
+    return _copy(x)  # (a new array, as NumPy's: y[i] = v into it leaves x)
+
+
+def _flatten(x, order="C"):
+    return _copy(ravel(x, order))  # a copy in NumPy (ravel's a view)
 
 
 def _numpy_object(name):

@@ -16,6 +16,9 @@ import math
 
 import numpy as _np
 
+from ..assign import VIEWS as _VIEWS
+from ..assign import fresh as _fresh
+from ..assign import handed as _handed
 from ..graph import Traced as _Traced
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
@@ -81,13 +84,13 @@ def ravel(x, order="C"):
 
 
 def copy(x):
-    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value is immutable, so it is its own copy
-    (the API copies a result that is an input); a NumPy value is copied by NumPy.
+    """A copy of x, like `numpy.copy` and `x.copy()`: a traced value's is another tracer of the same value
+    (assigning into one, `y[0] = v`, leaves the other); a NumPy value is copied by NumPy.
 
     >>> copy(_np.ones(2))
     array([1., 1.])
     """
-    return x if isinstance(x, _Traced) else _np.copy(x)
+    return _fresh(x) if isinstance(x, _Traced) else _np.copy(x)
 
 
 def expand_dims(x, axis):
@@ -162,7 +165,13 @@ def asarray(x, dtype=None):
     return _np.asarray(x, dtype=dtype if dtype is not None else None)
 
 
-array = asarray
+def array(x, dtype=None):
+    """`asarray`, copied: numpy.array(x) of a traced x is a new array (item assignment into it leaves x).
+
+    >>> array([1.0, 2.0])
+    array([1., 2.])
+    """
+    return _fresh(x) if isinstance(x, _Traced) else asarray(x, dtype)
 
 
 def _contains_traced(x) -> bool:
@@ -198,6 +207,8 @@ def _stacking(fn, name=""):
     if not isinstance(fn, type(_stacking)) or name.split(".")[-1] in _SEQUENCE_TAKING:
         return fn  # registry ops (Op instances) and the sequence-taking functions stay themselves
 
+    views = name.split(".")[-1] in _VIEWS or name in _VIEWS
+
     @functools.wraps(fn)
     def call(*args, **kwargs):
         for a in args:
@@ -207,7 +218,15 @@ def _stacking(fn, name=""):
         for k, v in kwargs.items():
             if type(v) in (list, tuple) and _contains_traced(v):
                 kwargs[k] = asarray(v)
-        return fn(*args, **kwargs)
+        out = fn(*args, **kwargs)
+        # (a traced result that is a view of an argument, or the argument itself: difflab.assign's bookkeeping,
+        # without a call where neither: an MLP's loss calls these on every fresh trace)
+        if views:
+            return _handed(name, args, out)
+        for a in args:
+            if a is out and isinstance(out, _Traced):
+                return _handed(name, args, out)
+        return out
 
     call.stacks_lists = True
     return call

@@ -7,11 +7,15 @@ Compositions of the registry's elementwise primitives and broadcasting, so no ru
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as _np
 
+from ..assign import fresh as _fresh
 from ..graph import Traced as _Traced
+from ..ops import getitem as _getitem
 from ..ops import log10
+from ..ops import where as _where
 from ..ops.shape import (
     _broadcast_to_front as broadcast_to,
 )
@@ -24,33 +28,72 @@ from ..ops.shape import (
 from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape
 
 
-def full_like(a, fill_value, dtype=None):
-    """A constant array of `fill_value` with a's shape (no derivative flows through it).
+def _traced_constant(a, fill_value, dtype, shape_):
+    """`fill_value` everywhere, shaped like a (or `shape_`), as a traced value of a's trace when a is traced and
+    the dtype a float one (as jax.numpy's zeros_like of a tracer), so that item assignment can write traced
+    values into it (`h = np.zeros_like(x); h[0] = x[1]`, where a NumPy array would be given Python numbers).
+    It reads a through `where` with an all-false condition: no derivative flows from a. None where NumPy's serves."""
+    if not isinstance(a, _Traced):
+        return None
+    kind = _np.dtype(dtype).kind if dtype is not None else a.dtype.kind
+    target = _shape_of(a) if shape_ is None else _as_shape(shape_)
+    if kind not in "fc" or not math.prod(_shape_of(a)):  # (an empty a has no element to read)
+        return None
+    if target != _shape_of(a):
+        a = _getitem(reshape(a, (-1,)), idx=(0,))  # one element, broadcast by where
+    return _where(_np.zeros(target, dtype=bool), a, _np.asarray(fill_value, dtype=complex if kind == "c" else float))
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    """An array of `fill_value` with a's shape (or `shape`); no derivative flows from a. Traced when a is (see
+    zeros_like); a traced fill_value broadcast.
 
     >>> full_like(_np.ones(2), 3.0)
     array([3., 3.])
     """
+    size = _shape_of(a) if shape is None else _as_shape(shape)
     if isinstance(fill_value, _Traced):
-        return broadcast_to(fill_value, shape(a))
-    return _np.full(shape(a), fill_value, dtype=dtype or float)
+        return _fresh(broadcast_to(fill_value, size))  # (a new array, sharing no elements with fill_value)
+    traced = _traced_constant(a, fill_value, dtype, shape)
+    return traced if traced is not None else _np.full(size, fill_value, dtype=dtype or float)
 
 
-def zeros_like(a, dtype=None):
-    """A constant array of zeros with a's shape.
+def zeros_like(a, dtype=None, shape=None):
+    """An array of zeros with a's shape (or `shape`, as NumPy's keyword), no derivative flowing from a: a traced
+    value when a is one (as jax.numpy's), so that `h = np.zeros_like(x); h[0] = x[1]` assigns traced values.
 
     >>> zeros_like(_np.ones(2))
     array([0., 0.])
     """
-    return _np.zeros(shape(a), dtype=dtype or float)
+    traced = _traced_constant(a, 0.0, dtype, shape)
+    return traced if traced is not None else _np.zeros(_shape_of(a) if shape is None else shape, dtype=dtype or float)
 
 
-def ones_like(a, dtype=None):
-    """A constant array of ones with a's shape.
+def ones_like(a, dtype=None, shape=None):
+    """An array of ones with a's shape (or `shape`): traced when a is (see zeros_like).
 
     >>> ones_like(_np.ones(2))
     array([1., 1.])
     """
-    return _np.ones(shape(a), dtype=dtype or float)
+    traced = _traced_constant(a, 1.0, dtype, shape)
+    return traced if traced is not None else _np.ones(_shape_of(a) if shape is None else shape, dtype=dtype or float)
+
+
+def empty_like(a, dtype=None, shape=None):
+    """numpy.empty_like: zeros_like (NumPy's elements are arbitrary, zeros are some).
+
+    >>> empty_like(_np.ones(2))
+    array([0., 0.])
+    """
+    return zeros_like(a, dtype, shape)
+
+
+def _shape_of(a) -> tuple:
+    return shape(a)
+
+
+def _as_shape(s) -> tuple:
+    return (int(s),) if isinstance(s, (int, _np.integer)) else tuple(s)
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):

@@ -1,0 +1,255 @@
+"""Item assignment on traced values (`y[i] = v`, `y[mask] += v`): the functional update it records, and
+which traced values share elements the way NumPy's views do, where that update would answer otherwise.
+
+The update. `y[idx] = v` records `where(written, scatter_add(v, idx), y)` with the registry's own
+entries (scatter_add, where, broadcast_to, reshape, getitem), so every method, vmap, nested derivatives
+and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
+stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
+position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
++= v` adds once: Python reads, adds and writes back). An input's tracer rebound so is restored in the
+graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
+
+The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
+the array changes them too, and writing into one changes the array. A rebound tracer changes no other
+tracer, so assignment is refused, by name, when the tracer written shares elements with another one
+still reachable: each tracer made by a view-producing function joins its argument's family (a list of
+weak references), and `y[i] = v` refuses while any other member of y's family is alive. Temporaries
+(`y[1:] += v` reads the view `y[1:]`, which is gone before the write) are freed by then; anything
+still referenced is refused, never given a silently different value. Functions that return their
+argument itself where NumPy returns a copy (`x.copy()`, `x + 0`, `x.astype(float)`) hand out a fresh
+tracer of the same value instead (`handed`), so that no two names share one tracer NumPy would not share.
+"""
+
+from __future__ import annotations
+
+import dis
+import math
+import weakref
+
+import numpy as np
+
+from . import ops
+from .errors import UnsupportedOperationError
+from .graph import Traced
+from .ops.shape import _broadcast_to_front, _reshape_front
+
+__all__ = ["assign", "augmented", "handed", "view_of", "fresh", "VIEWS"]
+
+#: NumPy functions and ndarray methods whose result shares its argument's elements (a view, writable
+#: or not): their results join the argument's family (conservative: a copy listed here only refuses more)
+VIEWS = frozenset(
+    {
+        "reshape", "ravel", "transpose", "matrix_transpose", "permute_dims", "swapaxes", "moveaxis", "rollaxis",
+        "squeeze", "expand_dims", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "broadcast_arrays",
+        "diagonal", "diag", "linalg.diagonal", "real", "imag", "flip", "fliplr", "flipud", "rot90", "split",
+        "array_split", "hsplit", "vsplit", "dsplit", "unstack", "trim_zeros", "real_if_close",
+        "lib.stride_tricks.sliding_window_view", "sliding_window_view", "view", "asarray", "asanyarray",
+        "ascontiguousarray", "asfortranarray", "require",
+    }
+)  # fmt: skip
+
+#: id(tracer) -> (its weak reference, its family: the list of its members' weak references, whether a view)
+_FAMILY: dict = {}
+
+
+def fresh(t):
+    """Another tracer object of t's value (a copy: rebinding one by assignment leaves the other)."""
+    c = object.__new__(type(t))
+    c._trace, c.node, c.value = t._trace, t.node, t.value
+    return c
+
+
+def _enter(t, family: list, view: bool) -> None:
+    key = id(t)
+    ref = weakref.ref(t, lambda _, key=key: _FAMILY.pop(key, None))
+    if len(family) >= 64 and len(family) & (len(family) - 1) == 0:  # (a loop reading rows: drop the dead)
+        family[:] = [r for r in family if r() is not None]
+    family.append(ref)
+    _FAMILY[key] = (ref, family, view)
+
+
+def view_of(base, result):
+    """Note that `result` (a tracer, or a list or tuple of them) shares elements with `base`; returns it."""
+    if type(result) in (list, tuple):
+        for r in result:
+            view_of(base, r)
+        return result
+    if not isinstance(result, Traced) or not isinstance(base, Traced) or result is base:
+        return result
+    entry = _FAMILY.get(id(base))
+    if entry is None:
+        family: list = []
+        _enter(base, family, False)
+    else:
+        family = entry[1]
+    old = _FAMILY.get(id(result))
+    if old is None:
+        _enter(result, family, True)
+    elif old[1] is not family:  # (two families joined: broadcast_arrays of two bases)
+        for ref in old[1]:
+            member = ref()
+            if member is not None:
+                _FAMILY[id(member)] = (ref, family, _FAMILY[id(member)][2])
+                family.append(ref)
+    return result
+
+
+def handed(name: str, args, result):
+    """`result` of the NumPy function or method `name` on `args`, as the user is handed it: a fresh tracer
+    where it is one of the arguments themselves and NumPy's result is a new array, a member of the
+    first traced argument's family where NumPy's is a view (VIEWS)."""
+    if type(result) in (list, tuple):
+        if name in VIEWS:
+            for a in args:
+                view_of(a, result)
+        return result
+    if not isinstance(result, Traced):
+        return result
+    for a in args:
+        if a is result:
+            if name in ("asarray", "asanyarray", "ascontiguousarray", "asfortranarray"):
+                return result  # NumPy returns the array itself too
+            result = fresh(result)
+            break
+    if name in VIEWS:
+        for a in args:
+            view_of(a, result)
+    return result
+
+
+def _sharing(y) -> tuple:
+    """(whether y is a view, the other reachable tracers sharing its elements)."""
+    entry = _FAMILY.get(id(y))
+    if entry is None:
+        return False, []
+    others = [r() for r in entry[1]]
+    return entry[2], [o for o in others if o is not None and o is not y]
+
+
+def _said(where) -> str:
+    """The assignment as the user's source says it (`where()` reads it: only on an error, it costs a file read)."""
+    text = where()
+    return f"`{text} = ...`" if text else "item assignment"
+
+
+def _refuse_shared(y, where) -> None:
+    is_view, others = _sharing(y)
+    if not others:
+        return
+    other = others[0]
+    said = _said(where)
+    if is_view and not _FAMILY[id(other)][2]:
+        raise UnsupportedOperationError(
+            f"{said} writes into a view ({y.node!r}: {y.node.aval}) of another traced value ({other.node!r}: "
+            f"{other.node.aval}), still in use: NumPy would change that array too, which difflab's update of "
+            "this one cannot; copy the view first (v = x[1:].copy(); v[0] = ...) or write into the array "
+            "itself (x[1] = ... for v[0] = ... with v = x[1:])"
+        )
+    raise UnsupportedOperationError(
+        f"{said} writes into a traced value ({y.node!r}: {y.node.aval}) that shares its elements with another "
+        f"one still in use ({other.node!r}: {other.node.aval}: a view by slicing, reshape, ravel, transpose, "
+        "diagonal...): NumPy would change both, difflab's update changes only the one written; take a copy "
+        "of the view (v = y[1:].copy()), or drop it (del v) before the assignment"
+    )
+
+
+def _stores_subscript(frame) -> bool:
+    """Whether the code `frame` runs stores the value being computed into a subscript next (`y[1:] += v`: the
+    view y[1:] read, added to, written back, which the write's own check covers)."""
+    for ins in dis.get_instructions(frame.f_code):
+        if ins.offset > frame.f_lasti and ins.opname not in ("SWAP", "COPY", "CACHE"):
+            return ins.opname == "STORE_SUBSCR"
+    return False
+
+
+def augmented(t, frame, where) -> None:
+    """`t += v` (any `op=`) in the user's code `frame` runs: refused when t shares elements with another
+    tracer still in use, whom NumPy's in-place update would change too (a name rebound to t + v does not);
+    `where()` is the source text."""
+    _, others = _sharing(t)
+    if not others or frame.f_globals.get("__name__", "").startswith("difflab.") or _stores_subscript(frame):
+        return
+    text = where()
+    raise UnsupportedOperationError(
+        f"{f'`{text}`' if text else 'an augmented assignment (+=)'} updates in place a traced value ({t.node!r}: "
+        f"{t.node.aval}) that shares its elements with another one still in use ({others[0].node!r}: "
+        f"{others[0].node.aval}: a view by slicing, reshape, ravel, transpose, diagonal...): NumPy would change "
+        "both, difflab's makes a new value for this name only; copy first (v = v.copy(), then update it), or "
+        "drop the other (del it) before"
+    )
+
+
+def _value_of(value):
+    if type(value) in (list, tuple):
+        from . import numpy as dnp  # (difflab.numpy imports this module)
+
+        return dnp.asarray(value)
+    return value
+
+
+def _check_dtype(y, value, where) -> None:
+    vdtype = value.dtype if hasattr(value, "dtype") else np.result_type(value)
+    if np.result_type(y.dtype, vdtype) != y.dtype:
+        raise UnsupportedOperationError(
+            f"{_said(where)} stores {vdtype} values into a traced {y.dtype} "
+            f"array, which NumPy would cast ({'dropping the imaginary part' if vdtype.kind == 'c' else 'rounding'}); "
+            "make the array of the stored values' type first (y = y + 0j for complex values), or convert the values"
+        )
+
+
+def _fitted(value, target: tuple, where):
+    """value broadcast to the shape `target` of the elements it is written into, as NumPy's assignment does
+    (leading length-1 axes of the value dropped)."""
+    vshape = tuple(np.shape(value))
+    while len(vshape) > len(target) and vshape[0] == 1:
+        vshape = vshape[1:]
+    try:
+        ok = np.broadcast_shapes(vshape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(
+            f"could not broadcast input array from shape {tuple(np.shape(value))} into shape {target}"
+            + f" ({_said(where)})"
+        )
+    if vshape != tuple(np.shape(value)):
+        value = _reshape_front(value, vshape)
+    return value if vshape == target else _broadcast_to_front(value, target)
+
+
+def _updated(y, idx: tuple, value, where):
+    """The traced value y with `value` written at `idx` (NumPy's semantics), recorded with registry ops."""
+    shape = y.shape
+    size = math.prod(shape)
+    positions = np.arange(size).reshape(shape)[idx]  # (NumPy's IndexError for an index out of range)
+    value = _fitted(value, positions.shape, where)
+    if not any(isinstance(i, np.ndarray) for i in idx):  # basic indexing: each element written once
+        written = np.zeros(shape, dtype=bool)
+        written[idx] = True
+        return ops.where(written, ops.scatter_add(value, idx=idx, shape=shape), y)
+    flat = positions.ravel()
+    value = _reshape_front(value, (flat.size,))
+    unique, first_from_end = np.unique(flat[::-1], return_index=True)
+    if unique.size < flat.size:  # a position written twice keeps its last write, as NumPy's
+        value, flat = ops.getitem(value, idx=(flat.size - 1 - first_from_end,)), unique
+    written = np.zeros(size, dtype=bool)
+    written[flat] = True
+    scattered = _reshape_front(ops.scatter_add(value, idx=(flat,), shape=(size,)), shape)
+    return ops.where(written.reshape(shape), scattered, y)
+
+
+def assign(y, idx: tuple, value, where) -> None:
+    """`y[idx] = value` on the tracer y (`idx` a tuple of ints, slices, None, Ellipsis and NumPy integer or
+    boolean arrays): the update recorded and y rebound to it, or refused by name (views, casts). `where()`
+    is the assignment's source text, or None."""
+    _refuse_shared(y, where)
+    value = _value_of(value)
+    _check_dtype(y, value, where)
+    new = _updated(y, idx, value, where)
+    if new._trace is not y._trace:
+        raise UnsupportedOperationError(
+            f"{_said(where)} stores a value traced by an inner derivative "
+            f"into a traced value of an enclosing one ({y.node!r}: {y.node.aval}), which would outlive its "
+            "trace; build the new array inside the inner function (y2 = y.copy(); y2[i] = v) and return it"
+        )
+    y._trace.rebind(y, new)

@@ -1,0 +1,411 @@
+"""Item assignment on traced values (difflab.assign): `y[i] = v` and `y[i] op= v` as NumPy users write them,
+under every method, fresh and prepared, vmapped and nested; and the refusals where NumPy's views would make
+the rebound tracer's answer differ from NumPy's.
+
+The references are independent of difflab: each function is NumPy code, so its value is NumPy's own, and
+its gradient is the complex step of that same NumPy code (exact to rounding: assignment into a complex copy
+is analytic), so NumPy's semantics (last write wins, `+=` adds once) are what the methods are held to.
+JAX's `.at[]` formulations are checked too, in a slow test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.trace import Tracer
+
+METHODS = ("reverse", "forward", "numeric", "symbolic")
+X = np.array([0.3, -1.2, 0.7, 2.0, -0.4])
+MASK = np.array([True, False, True, False, False])
+
+
+def _copy_then_scale(x):
+    y = x.copy()
+    y[0] = 2 * y[0] ** 2
+    return (y * y).sum()
+
+
+def _fixed_mask(x):
+    y = x * 1.0
+    y[MASK] = 0
+    return (y**2 * x).sum()
+
+
+def _column_add(x):
+    a = np.outer(x[:2], x[2:])
+    a[:, 1] += x[:2]
+    return (a**2).sum()
+
+
+def _shifted_into_zeros_like(x):
+    out = np.zeros_like(x)
+    out[1:] = x[:-1] ** 2
+    return (out * x).sum()
+
+
+def _repeated_last_write_wins(x):
+    y = x.copy()
+    y[[0, 0, 2]] = x[2:] * x[1]  # y[0] = x[3] x[1] (the last write), y[2] = x[4] x[1]
+    return (y**3).sum()
+
+
+def _repeated_add_once(x):
+    y = x.copy()
+    y[[0, 0, 2]] += x[2:] * x[1]  # y[0] = x[0] + x[3] x[1] (read, add, write back: once)
+    return (y**3).sum()
+
+
+def _matrix_entries(x):
+    a = np.eye(3) * x[0]
+    a[0, 1] = x[1]
+    a[..., 2] = 5.0
+    a[None, 1, :2] = x[3:]
+    a[np.array([2, 0]), np.array([0, 2])] -= x[2]
+    return (a @ a).sum() + np.sin(a).sum()
+
+
+def _empty_filled(x):
+    h = np.empty_like(x, shape=(3,))
+    h[0] = x[0]
+    h[1] = x[1] * x[2]
+    h[2] = np.exp(x[3])
+    return h @ h
+
+
+def _into_the_argument(x):
+    x[1] = x[0] ** 2
+    x[-1] *= 3.0
+    x[::2] /= 2.0
+    return (x**2).sum()
+
+
+PATTERNS = [
+    _copy_then_scale,
+    _fixed_mask,
+    _column_add,
+    _shifted_into_zeros_like,
+    _repeated_last_write_wins,
+    _repeated_add_once,
+    _matrix_entries,
+    _empty_filled,
+    _into_the_argument,
+]
+
+
+def _complex_step(f, x, h=1e-30):
+    """NumPy's own gradient of f at x, by the complex step on f's NumPy code (no difflab)."""
+    return np.array([f(x + 1j * h * e).imag / h for e in np.eye(x.size)])
+
+
+@pytest.mark.parametrize("f", PATTERNS, ids=lambda f: f.__name__.strip("_"))
+def test_each_pattern_is_numpys_in_every_method_fresh_and_prepared(f):
+    want_value, want = f(X.copy()), _complex_step(f, X)
+    for method in METHODS:
+        tol = 1e-6 if method == "numeric" else 1e-12
+        x = X.copy()
+        value, g = dl.value_and_grad(f, method=method)(x)
+        np.testing.assert_array_equal(x, X)  # the caller's array is never written (unlike NumPy's)
+        assert value == pytest.approx(want_value, rel=1e-14)
+        np.testing.assert_allclose(g, want, rtol=tol, atol=tol)
+        p = dl.prepare(f, X, method=method)
+        for at in (X, X + 0.25):  # the prepared graph at another point: the update is no constant
+            np.testing.assert_allclose(p.grad(at), _complex_step(f, at), rtol=tol, atol=tol)
+            assert float(p(at)) == pytest.approx(f(at.copy()), rel=1e-14)
+
+
+def test_repeated_indices_keep_numpys_last_write_and_add_once():
+    def put(x):
+        y = x.copy()
+        y[[0, 0]] = x[1:3]
+        return y
+
+    def add(x):
+        y = x.copy()
+        y[[0, 0]] += x[1:3]
+        return y
+
+    x = np.array([1.0, 10.0, 100.0])
+    for f, row0 in ((put, [0.0, 0.0, 1.0]), (add, [1.0, 0.0, 1.0])):
+        for method in ("reverse", "forward", "symbolic"):
+            np.testing.assert_array_equal(dl.jacobian(f, method=method)(x)[0], row0)
+        np.testing.assert_array_equal(dl.vmap(f)(np.stack([x, 2 * x])), np.stack([f(x), f(2 * x)]))
+
+
+def test_hessian_and_nested_gradients_through_assignment():
+    # f = y0^3 + y1^3 + y2^3 with y = (x1 x2, x1, x2): the Hessian by hand
+    def f(x):
+        y = x.copy()
+        y[0] = x[1] * x[2]
+        return (y**3).sum()
+
+    x = np.array([0.5, 1.5, -2.0])
+    p = x[1] * x[2]
+    h = np.zeros((3, 3))
+    h[1, 1], h[2, 2] = 6 * p * x[2] ** 2 + 6 * x[1], 6 * p * x[1] ** 2 + 6 * x[2]
+    h[1, 2] = h[2, 1] = 3 * p**2 + 6 * p * x[1] * x[2]
+    for method in ("reverse", "forward", "symbolic", ("forward", "reverse")):
+        np.testing.assert_allclose(dl.hessian(f, method=method)(x), h, rtol=1e-12)
+
+    def outer(x):  # the inner function assigns into its own values
+        def inner(z):
+            w = z * 1.0
+            w[0] = z[1] * x[0]
+            return (w**2).sum()
+
+        return dl.grad(inner)(x * 2.0).sum()
+
+    # w = (z1 x0, z1, z2) at z = 2x: inner's gradient (0, 2 w0 x0 + 2 w1, 2 w2) sums to 4 x1 (x0² + 1) + 4 x2
+    want = np.array([8 * x[1] * x[0], 4 * (x[0] ** 2 + 1), 4.0])
+    for method in ("reverse", "forward", "symbolic"):
+        np.testing.assert_allclose(dl.grad(outer, method=method)(x), want, rtol=1e-12)
+
+
+def test_a_traced_mask_specialises_as_indexing_does():
+    def f(x):
+        y = x * 1.0
+        y[x > 0] = 0.0
+        return (y**2 * x).sum()
+
+    want = np.where(X > 0, 0.0, 3 * X**2)
+    for method in METHODS:
+        np.testing.assert_allclose(dl.grad(f, method=method)(X), want, rtol=1e-6)
+        with pytest.raises(ValueError, match="specialised to its input values"):
+            dl.prepare(f, X, method=method)
+
+
+def test_outputs_do_not_alias_inputs_and_copies_are_copies():
+    def f(x):
+        x[0] = 1.0
+        return x
+
+    x = X.copy()
+    out = dl.prepare(f, X)(x)
+    np.testing.assert_array_equal(x, X)
+    assert out[0] == 1.0 and not np.shares_memory(out, x)
+    np.testing.assert_array_equal(dl.jacobian(f)(x)[0], 0.0)
+
+    def copies(x):  # each of these is a new array in NumPy: writing into it leaves x
+        outs = []
+        for y in (x.copy(), np.copy(x), x + 0.0, x * 1.0, +x, np.positive(x), x.astype(float), x.flatten()):
+            y[0] = 7.0
+            outs.append(y.sum() + x[0])
+        return sum(outs)
+
+    assert dl.value_and_grad(copies)(X)[0] == pytest.approx(copies(X.copy()))
+    np.testing.assert_array_equal(dl.grad(copies)(X), [8.0, 8.0, 8.0, 8.0, 8.0])
+
+
+def _view_then_write_base(x):
+    y = x.copy()
+    v = y[1:]
+    y[1] = 5.0
+    return v.sum()
+
+
+def _write_into_view(x):
+    y = x.copy()
+    v = y[1:]
+    v[0] = 5.0
+    return y.sum()
+
+
+def _write_into_reshape_of_argument(x):
+    a = x.reshape(5, 1)
+    a[0, 0] = 1.0
+    return a.sum()
+
+
+def _row_of_matrix(x):
+    a = np.outer(x, x)
+    row = a[0]
+    row[1] = 4.0
+    return a.sum()
+
+
+def _transposed(x):
+    a = np.outer(x, x)
+    b = a.T
+    a[0, 1] = 4.0
+    return b.sum()
+
+
+def _diagonal_taken(x):
+    a = np.outer(x, x)
+    d = np.diagonal(a)
+    a[0, 0] = 9.0
+    return d.sum()
+
+
+def _ravelled(x):
+    y = x * 2.0
+    w = y.ravel()
+    y[0] = 4.0
+    return w.sum()
+
+
+@pytest.mark.parametrize(
+    "f, said",
+    [
+        (_view_then_write_base, r"`y\[1\] = \.\.\.` writes into a traced value .* shares its elements .* \(del v\)"),
+        (_write_into_view, r"`v\[0\] = \.\.\.` writes into a view \(v\d+: f64\[4\]\) of another traced value"),
+        (_write_into_reshape_of_argument, r"`a\[0, 0\] = \.\.\.` writes into a view .* copy the view first"),
+        (_row_of_matrix, r"`row\[1\] = \.\.\.` writes into a view"),
+        (_transposed, r"`a\[0, 1\] = \.\.\.` .* shares its elements with another one still in use"),
+        (_diagonal_taken, r"`a\[0, 0\] = \.\.\.` .* shares its elements"),
+        (_ravelled, r"`y\[0\] = \.\.\.` .* shares its elements"),
+    ],
+    ids=lambda p: p.__name__.strip("_") if callable(p) else "",
+)
+def test_writes_numpys_views_would_see_are_refused_by_name(f, said):
+    with pytest.raises(dl.UnsupportedOperationError, match=said):
+        dl.grad(f)(X)
+
+
+def test_views_no_longer_reachable_do_not_refuse():
+    def dropped(x):  # the view is deleted before the write: NumPy's answer and difflab's agree
+        y = x.copy()
+        v = y[1:]
+        s = v.sum()
+        del v
+        y[1] = 5.0
+        return s + y.sum()
+
+    def temporary(x):  # `y[1:] += ...` reads the view y[1:], a temporary gone before the write
+        y = x.copy()
+        y[1:] += x[:-1] ** 2
+        return y.sum()
+
+    def base_dropped(x):  # a view whose base is gone, a copy of it kept: nothing else sees the write
+        a = np.outer(x, x) * 1.0
+        b = a[:, 1:]
+        del a
+        c = b.copy()
+        b[0, 0] = 3.0
+        return b.sum() + c.sum()
+
+    def updates(x):  # `op=` on an indexed view or on the whole array: nothing else sees it
+        a = np.outer(x, x)
+        a[0] += x
+        a[:, 1] -= x
+        a[1:, 1:] *= 2
+        a /= 3
+        return a.sum()
+
+    for f in (dropped, temporary, base_dropped, updates):
+        np.testing.assert_allclose(dl.grad(f)(X), _complex_step(f, X), rtol=1e-12, atol=1e-12)
+
+
+def _add_into_view(x):
+    y = x * 2
+    v = y[1:]
+    v += 1.0
+    return y.sum()
+
+
+def _add_into_viewed(x):
+    y = x * 2
+    v = y[1:]
+    y *= 3.0
+    return v.sum()
+
+
+@pytest.mark.parametrize("f, text", [(_add_into_view, r"v \+= 1\.0"), (_add_into_viewed, r"y \*= 3\.0")])
+def test_in_place_operators_numpys_views_would_see_are_refused(f, text):
+    # (a name rebound to y + v, as JAX's, would leave the view NumPy's in-place update changes)
+    with pytest.raises(dl.UnsupportedOperationError, match=rf"`{text}` updates in place .* shares its elements"):
+        dl.grad(f)(X)
+    copied = dl.grad(_copy_first)(X)  # the same with a copy: allowed
+    np.testing.assert_array_equal(copied, [2.0, 4.0, 4.0, 4.0, 4.0])
+
+
+def _copy_first(x):
+    y = x * 2
+    v = y[1:].copy()
+    v += 1.0
+    return y.sum() + v.sum()
+
+
+def test_what_numpy_would_cast_or_cannot_broadcast_is_refused():
+    def complex_into_real(x):
+        y = x * 2
+        y[0] = 1j
+        return y.real.sum()
+
+    def wrong_shape(x):
+        y = x * 2
+        y[:2] = np.ones(3)
+        return y.sum()
+
+    def inner_into_outer(x):
+        y = x * 2
+
+        def inner(z):
+            y[0] = z
+            return z**2
+
+        dl.grad(inner)(1.0)
+        return y.sum()
+
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`y\[0\] = \.\.\.` stores complex128 values .* imaginary"):
+        dl.grad(complex_into_real)(X)
+    with pytest.raises(ValueError, match=r"could not broadcast input array from shape \(3,\) into shape \(2,\)"):
+        dl.grad(wrong_shape)(X)
+    with pytest.raises(IndexError, match="out of bounds"):
+        dl.grad(lambda x: x.__setitem__(9, 1.0) or x.sum())(X)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"value traced by an inner derivative .* enclosing one"):
+        dl.grad(inner_into_outer)(X)
+
+
+def test_a_numpy_array_of_the_functions_own_names_zeros_like():
+    def f(x):
+        h = np.zeros(3)
+        h[1:] = x[:2]
+        return h @ h
+
+    with pytest.raises(dl.TracerConversionError, match=r"`h\[1:\] = \.\.\.`.*h = np\.zeros_like\(x\)"):
+        dl.grad(f)(X)
+
+    def g(x):
+        made = [np.zeros_like(x), np.empty_like(x), np.ones_like(x), np.full_like(x, 2.0), np.zeros_like(x, shape=2)]
+        assert all(isinstance(m, Tracer) for m in made)  # traced, as jax.numpy's: assignment can fill them
+        return sum(m.sum() for m in made) + x[0]
+
+    value, grad = dl.value_and_grad(g)(X)
+    assert value == pytest.approx(5 + 10 + X[0])
+    np.testing.assert_array_equal(grad, [1.0, 0.0, 0.0, 0.0, 0.0])
+
+    def filled(x):  # full_like of a traced fill: a new array, sharing no element with the fill
+        h = np.full_like(x, x[0])
+        h[1] = 5.0
+        return h.sum() + x[0]
+
+    np.testing.assert_array_equal(dl.grad(filled)(X), [5.0, 0.0, 0.0, 0.0, 0.0])
+
+
+@pytest.mark.slow  # importing and compiling JAX: seconds
+def test_against_jax_at_formulations():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+
+    def column_add(x):
+        a = jnp.outer(x[:2], x[2:])
+        return (a.at[:, 1].add(x[:2]) ** 2).sum()
+
+    def shifted(x):
+        return (jnp.zeros_like(x).at[1:].set(x[:-1] ** 2) * x).sum()
+
+    def matrix_entries(x):
+        a = (jnp.eye(3) * x[0]).at[0, 1].set(x[1]).at[..., 2].set(5.0).at[1, :2].set(x[3:])
+        a = a.at[jnp.array([2, 0]), jnp.array([0, 2])].add(-x[2])
+        return (a @ a).sum() + jnp.sin(a).sum()
+
+    pairs = [(_column_add, column_add), (_shifted_into_zeros_like, shifted), (_matrix_entries, matrix_entries)]
+    for ours, theirs in pairs:
+        want = np.asarray(jax.grad(theirs)(jnp.asarray(X)))
+        hess = np.asarray(jax.hessian(theirs)(jnp.asarray(X)))
+        for method in ("reverse", "forward", "symbolic"):
+            np.testing.assert_allclose(dl.grad(ours, method=method)(X), want, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(dl.hessian(ours, method=method)(X), hess, rtol=1e-10, atol=1e-10)
