@@ -107,13 +107,16 @@ WHY = {
     "cheap": (
         "The first layer's matmuls dominate at 784-256-256-10: the gradient needs X.T·dZ (as costly as the "
         "forward X·W) plus two more (256×256) products; hand NumPy shows the same ratio in the same run. At "
-        "64-128-128-10 b256 the denominator, the loss alone, is bimodal by process: ~400 µs in some, ~545 µs in "
-        "others (hand NumPy's loss 545–575 µs), while loss + gradient is 1.17–1.24 ms in all; stop 24's checks "
-        "(`python bench/cheap_gradient.py`, one process each, alternated): 597e832 read 3.08–3.11 in 4 processes, "
-        "18d13ce 2.24–2.26 in 5 (and 3.03 in run_all), the same code in a fresh copy 2.24; loss and loss + "
-        "gradient alternated call by call in one process: 425/936 µs and 439/959 µs for the two trees (2.2).",
-        "Nothing in the gradient (its time and its ÷ hand NumPy row are unchanged): a fast mode of the loss alone "
-        "(which process gets it is not the code's doing: cache placement of its buffers, not found yet).",
+        "64-128-128-10 b256 the loss alone was bimodal by process (~400 or ~545 µs, loss + gradient 1.17–1.24 ms "
+        "in all): page faults. Its 256×128 blocks came off the top of glibc's heap and were handed back to the "
+        "kernel when freed, so each call faulted them in again (96 minor faults a call, ~1.5 µs each; loss + "
+        "gradient 224), unless the process had freed a mapped block of ~400 KB before (glibc's trim threshold "
+        "rises to twice the largest such block): then the loss kept its blocks and loss + gradient, whose peak "
+        "is larger, still faulted (ratio 2.93–2.98 against 2.21–2.25; bench/cheap_faults.py, CPU time per call). "
+        "Stop 25 keeps a lowered function's 64 KiB–4 MiB intermediates in its pool (compile/graphs.py `_Pool`): "
+        "0 faults a call in every allocator state, the ratio 2.26–2.32 in all.",
+        "If it misses again: bench/cheap_faults.py's fault counts per state say whether the allocator is back "
+        "in it (a new large temporary outside the pool, an op's own) or the arithmetic moved.",
     ),
     "forward": (
         "A chunked sweep pushes a (k × n) block of tangents through each JVP step. Until fwd18 every step was a "

@@ -487,17 +487,23 @@ class _Source:
         return None
 
     def scratch(self, eqn, fn: str) -> list:
-        """`[out=<a buffer of the function's pool>]` for a batched ufunc result of at least `_POOLED` entries
-        a row that is no output (else []): a block of tangents written into a buffer kept from the last call,
-        not a fresh one (see `_Pool`); buffers are shared by values whose lives do not overlap."""
+        """`[out=<a buffer of the function's pool>]` for a ufunc result that is no output (else []): batched,
+        of at least `_POOLED` entries a row; unbatched, of `_POOLED_BYTES` (in that range). Written into a buffer
+        kept from the last call, not a fresh one (see `_Pool`); buffers are shared by values whose lives do
+        not overlap. matmul too (a gufunc, which may not write into its operand, so `spare` skips it): a
+        slot is free only after its value's last use, so the buffer is never an operand (a view of it
+        still alive makes `_Pool.take` allocate)."""
         out = eqn.out
         if not (
             self.reuse
-            and out in self.hot
             and out not in self.outputs
             and self.ufunc[out]
-            and math.prod(out.shape) >= _POOLED
-            and eqn.op.impl.signature is None
+            and (
+                math.prod(out.shape) >= _POOLED
+                if out in self.hot
+                else _POOLED_BYTES[0] <= math.prod(out.shape) * out.dtype.itemsize < _POOLED_BYTES[1]
+            )
+            and (eqn.op.impl.signature is None or eqn.op.impl is np.matmul)
             and self.env[fn] is eqn.op.impl
         ):
             return []
@@ -509,7 +515,8 @@ class _Source:
         else:
             self.free.remove(slot)
         self.home[out] = slot
-        return [f"out=_scratch({slot}, (_size, {''.join(f'{d}, ' for d in out.shape)}))"]
+        size = "_size, " if out in self.hot else ""
+        return [f"out=_scratch({slot}, ({size}{''.join(f'{d}, ' for d in out.shape)}))"]
 
     def finish(self, n_eqns: int, n_elements: int):
         """The cost charged per call (unless not `charged`) and the return line (speculative: after
@@ -606,6 +613,12 @@ class _Source:
 
 #: the entries a row from which a batched ufunc result is written into a buffer of the function's pool
 _POOLED = 256
+#: the bytes within which an unbatched one is: a fresh buffer from 64 KiB is carved off the top of the C heap
+#: or mapped, and may be handed back to the kernel when freed, and then every call faults its pages in again
+#: (~1.5 µs a 4 KiB page here); smaller blocks come from the allocator's free lists. From 4 MiB NumPy asks
+#: for huge pages (a fault per 2 MiB where the kernel grants them), and a kept buffer would hold that much
+#: memory between calls per value
+_POOLED_BYTES = (64 * 1024, 4 * 1024 * 1024)
 
 
 def _references(buffers: list, slot: int) -> int:
@@ -620,11 +633,15 @@ _FREE = _references([np.empty(0)], 0)
 
 
 class _Pool:
-    """The buffers a lowered batched function writes its blocks into, kept from call to call.
+    """The buffers a lowered function writes its large intermediates into (batched: its blocks), kept from
+    call to call.
 
     A fresh (k × n) array of a few hundred kB is a fresh mapping of memory for the C allocator (above
     its mmap threshold, or trimmed off the heap when freed), so each one page-faults every page it
-    writes, every call: at n = 1024, chunk 64, most of a forward sweep's time (bench/scaling.py). A
+    writes, every call: at n = 1024, chunk 64, most of a forward sweep's time (bench/scaling.py).
+    Unbatched, whether glibc trims depends on the process's history (its thresholds rise to the largest
+    mapped block freed so far): an MLP loss's 256 × 128 blocks faulted in (96 faults, ~150 µs of ~600)
+    in some processes and not in others, and its loss + gradient in more of them (bench/cheap_faults.py). A
     slot's buffer is reused only when nothing but the pool references it (`getrefcount`): a value
     still alive in this call, a view of it (its `.base`), a result the caller kept, another thread
     running the same function all hold a reference, and then `take` allocates a new one. So no
