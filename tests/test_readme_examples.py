@@ -131,3 +131,12 @@ def test_numerics_error_estimate_as_the_readme_says_to_read_it():
     J, E = numeric_jacobian(np.sin, x, error_estimate=True)
     np.testing.assert_allclose(J, np.diag(np.cos(x)), atol=1e-9)
     assert E.shape == (2, 2) and np.all(E < 1e-8)
+
+
+def test_compares_table_says_what_its_cost_columns_count():
+    # a new user read symbolic's "eqns 0" as free: the table now says what the two counts are
+    import difflab as dl
+
+    text = str(dl.compare(lambda x, y: x * y**2, 3.0, 2.0))
+    assert text.splitlines()[-1].startswith("f evals: evaluations of f per derivative; eqns: IR equations")
+    assert "symbolic's generated code is not counted" in text
