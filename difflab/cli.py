@@ -131,7 +131,9 @@ def _args_for(names, point, what: str, default=None) -> list:
 def _cmd_list(args) -> int:
     found = runner.find_experiments()
     if not found:
-        print("no experiments found (looked in $DIFFLAB_EXPERIMENTS, ./experiments, the source tree and the installed package)")
+        print(
+            "no experiments found (looked in $DIFFLAB_EXPERIMENTS, ./experiments, the source tree and the installed package)"
+        )
     width = max((len(n) for n in found), default=0)
     for name, path in sorted(found.items()):
         exp = runner.load_experiment(path)
