@@ -134,7 +134,16 @@ def __getattr__(name):
         # a submodule as an attribute (`dl.nn.MLP`, `dl.numpy.sum`), loaded on first use (dunders, which
         # tools probe with hasattr, are never submodules: no file system search for them)
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'difflab' has no attribute {name!r}")
+    hint = _OTHER_SPELLINGS.get(name, "")
+    raise AttributeError(f"module 'difflab' has no attribute {name!r}{hint}")
+
+
+#: JAX's names a new user reaches for first, and difflab's spelling of them
+_OTHER_SPELLINGS = {
+    "jit": "; JAX's jit is dl.prepare(f, *example_args): trace and compile once for those shapes "
+    "(static_argnums/static_argnames as jit's): p(x) is f(x), p.grad, p.jacobian, p.jvp, ... its derivatives",
+    "make_jaxpr": "; JAX's make_jaxpr is dl.trace(f, *args): the tape, one equation a line",
+}
 
 
 #: the subpackages a user imports (`difflab.numpy as dnp`, the oracle, the networks, SciPy's names, the peers'

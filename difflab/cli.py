@@ -131,7 +131,9 @@ def _args_for(names, point, what: str, default=None) -> list:
 def _cmd_list(args) -> int:
     found = runner.find_experiments()
     if not found:
-        print("no experiments found (looked in $DIFFLAB_EXPERIMENTS, ./experiments and the source tree)")
+        print(
+            "no experiments found (looked in $DIFFLAB_EXPERIMENTS, ./experiments, the source tree and the installed package)"
+        )
     width = max((len(n) for n in found), default=0)
     for name, path in sorted(found.items()):
         exp = runner.load_experiment(path)
@@ -183,19 +185,34 @@ def _methods(text):
     return names
 
 
-def _traceable(spec: str, call):
+def _traceable(spec: str, call, held_hint=""):
     """Run `call()` (which traces the user's function); a function difflab cannot trace is a
-    one-line usage error that says what to do, not a traceback from inside the tracer."""
+    one-line usage error that says what to do, not a traceback from inside the tracer. An indexing
+    error adds `held_hint` (how to hold a label argument that --at read as floats)."""
     from .errors import UnsupportedOperationError
 
     try:
         return call()
     except UnsupportedOperationError as err:
         first = str(err).split(";")[0]
+        hint = held_hint if "index" in first else ""
         raise UsageError(
-            f"{spec} cannot be traced: {first}; write it with difflab.numpy (import difflab.numpy "
+            f"{spec} cannot be traced: {first}{hint}; write it with difflab.numpy (import difflab.numpy "
             "as np) or pass its gradient with --grad module:function"
         ) from None
+
+
+def _held_hint(names, values, wrt_text) -> str:
+    """Without --wrt every argument is differentiated, so a label or index array given in --at is a
+    float traced value, and indexing with it fails: name the arguments that could be held instead."""
+    if wrt_text is not None or len(names) < 2:
+        return ""
+    whole = [k for k, v in enumerate(values) if _held(v) is not v][-3:]
+    return "".join(
+        f"; if {names[k]} is a label or an index, hold it (as an int) with --wrt "
+        + ",".join(n for j, n in enumerate(names) if j != k)
+        for k in reversed(whole)
+    )
 
 
 def _import_callable(spec: str):
@@ -250,7 +267,8 @@ def _cmd_check(args) -> int:
                 full[k] = x
             return f(*full)
 
-        graph = _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]))
+        hint = _held_hint(names, values, args.wrt)
+        graph = _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]), hint)
         shapes = [np.shape(o.value) if type(o) is Const else o.shape for o in graph.outputs]
         if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # refused before the table, not after it
             raise UsageError(

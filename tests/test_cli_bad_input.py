@@ -10,6 +10,7 @@ from difflab.cli import main
 PLAIN_NUMPY = "import numpy as np\ndef f(x):\n    return np.sum(np.fft.ihfft(x).real ** 2)\n"
 PRODUCT = "def f(x, y):\n    return (x * y).sum()\n"
 VECTOR = "def f(x):\n    return x * 2\n"
+LABELS = "import numpy as np\ndef ce(logits, y):\n    return -np.sum(logits[np.arange(len(y)), y])\n"
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def files(tmp_path):
     (tmp_path / "plain.py").write_text(PLAIN_NUMPY)
     (tmp_path / "product.py").write_text(PRODUCT)
     (tmp_path / "vector.py").write_text(VECTOR)
+    (tmp_path / "labels.py").write_text(LABELS)
     return tmp_path
 
 
@@ -70,6 +72,13 @@ CASES = {
     "at overflows": (["compare", "x", "--at", "x=1e400"], 2, "--at x: '1e400' is not a finite number"),
     # and check printed the four methods' table of a vector function, then refused it as "shape ((2,),)"
     "check a vector function": (["check", "{tmp}/vector.py:f", "--at", "x=[1,2]"], 2, "returns shape (2,), not one"),
+    # found by newuser25: labels given without --wrt are differentiated floats, and the indexing error
+    # said to rewrite the function rather than to hold the labels
+    "check labels without wrt": (
+        ["check", "{tmp}/labels.py:ce", "--at", "logits=[[1,2,3],[0,1,0]],y=[2,0]"],
+        2,
+        "if y is a label or an index, hold it (as an int) with --wrt logits",
+    ),
     "at NaN": (["compare", "x", "--at", "x=[1,NaN]"], 2, "is not a finite number"),
     "scheduler without dask": (
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],

@@ -223,3 +223,12 @@ def test_an_unsupported_array_method_names_the_supported_ones():
         dl.grad(lambda x: len(x.tobytes()) * x.sum())(np.ones(3))
     with pytest.raises(AttributeError, match="no attribute 'tobytes'"):  # nested: said once, as it is
         dl.grad(lambda y: dl.grad(lambda x: len(x.tobytes()) * y * x.sum())(np.ones(3)).sum())(2.0)
+
+
+def test_jaxs_names_difflab_spells_otherwise_say_which():
+    # a JAX user's first `dl.jit(f)` said only "module 'difflab' has no attribute 'jit'"
+    with pytest.raises(AttributeError, match=r"no attribute 'jit'.*dl\.prepare\(f, \*example_args\)"):
+        dl.jit  # noqa: B018
+    with pytest.raises(AttributeError, match=r"no attribute 'make_jaxpr'.*dl\.trace\(f, \*args\)"):
+        dl.make_jaxpr  # noqa: B018
+    assert not hasattr(dl, "no_such_name")  # hasattr still answers False

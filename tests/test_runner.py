@@ -227,3 +227,28 @@ def test_publish_writes_the_index_pages(tiny, tmp_path):
     runner.publish([runner.run(other, out=tmp_path / "runs", quiet=True)], tmp_path / "reports")
     text = index.read_text()  # publishing one more run keeps the earlier one in the index
     assert "[tiny](tiny/report.md)" in text and "[other](other/report.md)" in text
+
+
+def test_an_installed_wheel_finds_the_experiments_it_carries(tmp_path, monkeypatch):
+    # newuser25: `pip install .` (not -e) gave a `difflab` whose list and run found no experiments: they
+    # live beside the package, and the wheel held only difflab/. The wheel now carries them as
+    # difflab/_experiments (pyproject's force-include), where the loader looks last.
+    import re
+    import shutil
+    from pathlib import Path
+
+    from difflab.runner import loading
+
+    pyproject = (Path(loading.__file__).resolve().parents[2] / "pyproject.toml").read_text()
+    table = pyproject.split("[tool.hatch.build.targets.wheel.force-include]", 1)[1].split("\n[", 1)[0]
+    assert re.search(r'^"experiments" = "difflab/_experiments"$', table, flags=re.M)
+    assert loading._WHEEL_EXPERIMENTS == Path(loading.__file__).resolve().parents[1] / "_experiments"
+    wheel = tmp_path / "site-packages" / "difflab" / "_experiments"  # what the wheel installs
+    shutil.copytree(loading._REPO_EXPERIMENTS, wheel)
+    monkeypatch.setattr(loading, "_REPO_EXPERIMENTS", tmp_path / "no_source_tree")
+    monkeypatch.setattr(loading, "_WHEEL_EXPERIMENTS", wheel)
+    monkeypatch.chdir(tmp_path)  # no ./experiments either
+    monkeypatch.delenv("DIFFLAB_EXPERIMENTS", raising=False)
+    found = loading.find_experiments()
+    assert "method_agreement" in found and found["method_agreement"].parent == wheel
+    assert loading.load_experiment("method_agreement").question.startswith("How closely")

@@ -34,7 +34,11 @@ class Comparison:
                 f"{r['method']:<10} {r['max_abs_err']:>12.3e} {r['max_rel_err']:>12.3e} "
                 f"{r['prepare_seconds'] * 1e3:>11.2f} {r['seconds'] * 1e3:>9.3f} {r['evals']:>8d} {r['eqns']:>7d}"
             )
-        return "\n".join(lines + notes)
+        legend = (
+            "f evals: evaluations of f per derivative; eqns: IR equations run per derivative "
+            "(symbolic's generated code is not counted in them)"
+        )
+        return "\n".join(lines + notes + [legend])
 
     def __getitem__(self, method):
         return next(r for r in self.rows if r["method"] == method)

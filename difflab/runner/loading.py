@@ -27,6 +27,8 @@ __all__ = [
 ]
 
 _REPO_EXPERIMENTS = Path(__file__).resolve().parent.parent.parent / "experiments"
+#: where a wheel carries them (pyproject's force-include): an install that is not a source checkout
+_WHEEL_EXPERIMENTS = Path(__file__).resolve().parent.parent / "_experiments"
 
 #: the smallest complete experiment; the doctests below run it in a temporary folder
 _DEMO = """QUESTION = "What are the squares of 1 and 2?"
@@ -80,7 +82,8 @@ class Experiment:
 
 
 def find_experiments(dirs=None) -> dict:
-    """Experiment name → path, from `dirs`, $DIFFLAB_EXPERIMENTS, ./experiments and the repo's folder.
+    """Experiment name → path, from `dirs`, $DIFFLAB_EXPERIMENTS, ./experiments, the repo's folder and the
+    copy an installed wheel carries (difflab/_experiments).
 
     Files starting with "_" are helpers, not experiments. Earlier folders win on a name clash.
 
@@ -92,7 +95,11 @@ def find_experiments(dirs=None) -> dict:
     """
     if dirs is None:
         env = os.environ.get("DIFFLAB_EXPERIMENTS", "")
-        dirs = [d for d in env.split(os.pathsep) if d] + [Path.cwd() / "experiments", _REPO_EXPERIMENTS]
+        dirs = [d for d in env.split(os.pathsep) if d] + [
+            Path.cwd() / "experiments",
+            _REPO_EXPERIMENTS,
+            _WHEEL_EXPERIMENTS,
+        ]
     found: dict = {}
     for d in map(Path, dirs):
         if d.is_dir():

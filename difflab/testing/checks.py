@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
-from .oracle import CheckResult, GradientMismatch, _functions, _jvp_check, _vjp_check
+from .oracle import CheckResult, GradientMismatch, _functions, _jvp_check, _seed, _vjp_check
 
 __all__ = ["check_hvp", "check_rule", "check_sparsity"]
 
@@ -22,7 +22,7 @@ def _name(f):
 
 def _points(args, points, seed):
     """The given point, then `points - 1` random ones nearby (each float leaf moved by ~10%)."""
-    rng = np.random.default_rng(0 if seed is None else seed)
+    rng = np.random.default_rng(_seed(seed))
     out = [tuple(args)]
     for _ in range(points - 1):
 

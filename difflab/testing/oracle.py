@@ -40,7 +40,12 @@ __all__ = [
 
 
 def _seed(seed):
-    return 0 if seed is None else int(seed)
+    """The seed of a check's random directions, refused by name where NumPy's generators would refuse
+    it deep inside a check (a negative one: "expected non-negative integer")."""
+    s = 0 if seed is None else int(seed)
+    if s < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed}")
+    return s
 
 
 def _functions(check, **functions):

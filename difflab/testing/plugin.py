@@ -14,11 +14,21 @@ import pytest
 CHECKS = ("check_grad", "check_jacobian", "check_hessian", "check_jvp", "check_vjp", "taylor_test")
 
 
+def _seed_option(text: str) -> int:
+    """--difflab-seed's value: a non-negative whole number (NumPy's generators refuse a negative seed,
+    which failed every test that took the fixture, deep in NumPy, rather than the command line)."""
+    import argparse
+
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"wants a non-negative whole number, got {text!r}")
+    return int(text)
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("difflab")
     group.addoption(
         "--difflab-seed",
-        type=int,
+        type=_seed_option,
         default=0,
         help="seed for the random directions of the gradient_oracle fixture's checks (default 0)",
     )

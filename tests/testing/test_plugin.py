@@ -83,3 +83,23 @@ def _this_difflab_first() -> dict:
     name tmp_path in the child, which then loaded whichever difflab the interpreter has installed."""
     root = str(Path(difflab.__file__).resolve().parents[1])
     return {**os.environ, "PYTHONPATH": os.pathsep.join([root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def test_a_negative_seed_is_refused_by_name():
+    # `--difflab-seed -3` parsed as an int and every check then failed deep in NumPy's SeedSequence
+    # ("expected non-negative integer"), once per test; now the option itself is refused, and a
+    # check called with seed=-3 names its argument
+    import argparse
+
+    import pytest
+
+    from difflab.testing import check_grad, check_jvp
+    from difflab.testing.plugin import _seed_option
+
+    assert _seed_option("5") == 5
+    for bad in ("-3", "abc", "1.5"):
+        with pytest.raises(argparse.ArgumentTypeError, match=f"non-negative whole number.*{bad}"):
+            _seed_option(bad)
+    for check, fn in ((check_jvp, lambda x, v: np.cos(x) * v), (check_grad, np.cos)):
+        with pytest.raises(ValueError, match="seed must be a non-negative int, got -3"):
+            check(lambda x: np.sum(np.sin(x)) if check is check_grad else np.sin(x), fn, np.ones(2), seed=-3)
