@@ -18,6 +18,12 @@ weak references), and `y[i] = v` refuses while any other member of y's family is
 still referenced is refused, never given a silently different value. Functions that return their
 argument itself where NumPy returns a copy (`x.copy()`, `x + 0`, `x.astype(float)`) hand out a fresh
 tracer of the same value instead (`handed`), so that no two names share one tracer NumPy would not share.
+
+JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
+.get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
+a fresh tracer, so views and families do not enter. As JAX's, .add accumulates at a position an integer
+index repeats (np.add.at); the others, whose repeated application JAX defines by a scatter this module
+does not record, refuse a repeated position by name.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from .errors import UnsupportedOperationError
 from .graph import Traced
 from .ops.shape import _broadcast_to_front, _reshape_front
 
-__all__ = ["assign", "augmented", "handed", "view_of", "fresh", "VIEWS"]
+__all__ = ["assign", "augmented", "handed", "view_of", "fresh", "At", "VIEWS"]
 
 #: NumPy functions and ndarray methods whose result shares its argument's elements (a view, writable
 #: or not): their results join the argument's family (conservative: a copy listed here only refuses more)
@@ -253,3 +259,109 @@ def assign(y, idx: tuple, value, where) -> None:
             "trace; build the new array inside the inner function (y2 = y.copy(); y2[i] = v) and return it"
         )
     y._trace.rebind(y, new)
+
+
+class At:
+    """`x.at`: JAX's out-of-place indexed updates on a traced value (`x.at[idx].set(v)` and its siblings).
+
+    >>> import numpy as np, difflab as dl
+    >>> dl.grad(lambda x: (x.at[0].set(2 * x[1]).at[[2, 2]].add(x[0]) ** 2).sum())(np.array([1.0, 2.0, 3.0]))
+    array([20., 20., 10.])
+    """
+
+    __slots__ = ("_x", "_index")
+
+    def __init__(self, x, index):
+        self._x, self._index = x, index  # (index: the tracer's own normalisation, trace._index)
+
+    def __getitem__(self, idx):
+        return _AtIndex(self._x, self._index(idx))
+
+
+_HINTS = ("indices_are_sorted", "unique_indices")
+
+
+class _AtIndex:
+    """`x.at[idx]`: its methods return x updated at idx (NumPy indexing; JAX's out-of-bounds modes refused)."""
+
+    __slots__ = ("_x", "_idx")
+
+    def __init__(self, x, idx: tuple):
+        self._x, self._idx = x, idx
+
+    def _where(self, method):
+        return lambda: f"x.at[...].{method}(...)"
+
+    def _check(self, method: str, kwargs: dict) -> None:
+        mode = kwargs.pop("mode", None)
+        for k in _HINTS:
+            kwargs.pop(k, None)
+        if kwargs or mode not in (None, "promise_in_bounds"):
+            bad = ", ".join(kwargs) or f"mode={mode!r}"
+            raise UnsupportedOperationError(
+                f"x.at[...].{method}(...): {bad} is not supported by difflab (an index out of range raises "
+                "IndexError, as NumPy's, rather than being dropped or clipped); index within the array"
+            )
+
+    def get(self, **kwargs):
+        """x[idx]."""
+        self._check("get", kwargs)
+        return self._x[self._idx]
+
+    def set(self, values, **kwargs):
+        """x with `values` written at idx (a position repeated: its last write)."""
+        self._check("set", kwargs)
+        y = fresh(self._x)
+        assign(y, self._idx, values, self._where("set"))
+        return y
+
+    def add(self, values, **kwargs):
+        """x + values at idx, accumulated where an integer index repeats a position (np.add.at)."""
+        self._check("add", kwargs)
+        x = self._x
+        values = _value_of(values)
+        _check_dtype(x, values, self._where("add"))
+        shape, size = x.shape, math.prod(x.shape)
+        positions = np.arange(size).reshape(shape)[self._idx]
+        flat = positions.ravel()
+        values = _reshape_front(_fitted(values, positions.shape, self._where("add")), (flat.size,))
+        return x + _reshape_front(ops.scatter_add(values, idx=(flat,), shape=(size,)), shape)
+
+    def subtract(self, values, **kwargs):
+        """x − values at idx (accumulated as .add)."""
+        return self.add(-_value_of(values), **kwargs)
+
+    def _elementwise(self, method, fn, values, kwargs):
+        self._check(method, kwargs)
+        positions = np.arange(math.prod(self._x.shape)).reshape(self._x.shape)[self._idx].ravel()
+        if np.unique(positions).size < positions.size:
+            raise UnsupportedOperationError(
+                f"x.at[...].{method}(...) with an index that repeats a position: JAX applies it once per "
+                "repetition; difflab records it only for distinct positions (use .add, which accumulates, "
+                "or make the index unique)"
+            )
+        return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
+
+    def multiply(self, values, **kwargs):
+        """x with x[idx] * values at idx."""
+        return self._elementwise("multiply", lambda a, b: a * b, values, kwargs)
+
+    def divide(self, values, **kwargs):
+        """x with x[idx] / values at idx."""
+        return self._elementwise("divide", lambda a, b: a / b, values, kwargs)
+
+    def power(self, values, **kwargs):
+        """x with x[idx] ** values at idx."""
+        return self._elementwise("power", lambda a, b: a**b, values, kwargs)
+
+    def min(self, values, **kwargs):
+        """x with minimum(x[idx], values) at idx."""
+        return self._elementwise("min", lambda a, b: np.minimum(a, b), values, kwargs)
+
+    def max(self, values, **kwargs):
+        """x with maximum(x[idx], values) at idx."""
+        return self._elementwise("max", lambda a, b: np.maximum(a, b), values, kwargs)
+
+    def apply(self, func, **kwargs):
+        """x with func(x[idx]) at idx (func elementwise, as JAX's)."""
+        return self._elementwise("apply", func, None, kwargs)

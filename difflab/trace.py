@@ -492,6 +492,7 @@ class Tracer(Traced):
     # (ndarray's attributes, as np.real(x) and np.imag(x): views, as NumPy's)
     real = property(lambda self: _assign.view_of(self, dnp.real(self)))
     imag = property(lambda self: _assign.view_of(self, dnp.imag(self)))
+    at = property(lambda self: _assign.At(self, _index))  # (jax.numpy's out-of-place updates: x.at[i].set(v))
 
     def __repr__(self):
         return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"

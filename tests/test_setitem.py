@@ -409,3 +409,47 @@ def test_against_jax_at_formulations():
         for method in ("reverse", "forward", "symbolic"):
             np.testing.assert_allclose(dl.grad(ours, method=method)(X), want, rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(dl.hessian(ours, method=method)(X), hess, rtol=1e-10, atol=1e-10)
+
+
+# -- JAX's spelling: x.at[idx].set(v) and its siblings (difflab.assign.At) ------------------------------------
+
+
+def _at_chain(x):
+    y = x.at[0].set(2 * x[1]).at[np.array([2, 2])].add(x[0] * x[3]).at[1:3].multiply(x[3]).at[3].max(x[0] * 3)
+    y = y.at[np.array([0, 1])].apply(np.sin)
+    y = y.at[2].subtract(x[1]).at[0].divide(x[2]).at[1].power(2.0).at[2].min(x[0])
+    return (y**2).sum() + y.at[1:].get().sum()
+
+
+def _at_chain_by_hand(x):
+    """The same updates written out (x at [1, 2, 3, 4]: every max/min branch fixed near it)."""
+    y0, y1 = np.sin(2 * x[1]), np.sin(x[1] * x[3])
+    y2 = (x[2] + 2 * x[0] * x[3]) * x[3]
+    y3 = max(x[3], 3 * x[0])
+    y0, y1, y2 = y0 / x[2], y1**2.0, min(y2 - x[1], x[0])
+    return y0**2 + y1**2 + y2**2 + y3**2 + y1 + y2 + y3
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_at_updates_are_jaxs_and_leave_x_unchanged(method):
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    value, g = dl.value_and_grad(_at_chain, method=method)(x)
+    assert value == pytest.approx(_at_chain_by_hand(x), rel=1e-14)
+    ref = _complex_step(_at_chain_by_hand, x)
+    np.testing.assert_allclose(g, ref, rtol=1e-7 if method == "numeric" else 1e-13, atol=1e-12)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0, 4.0])
+    # (the chain applied to a traced x leaves x itself as it was: .at is out of place)
+    kept = dl.grad(lambda x: (x.at[0].set(5.0) * 0 + x).sum(), method=method)(x)
+    np.testing.assert_allclose(kept, np.ones(4), rtol=1e-9)
+
+
+def test_at_add_accumulates_repeats_and_the_others_refuse_them():
+    x = np.array([1.0, 2.0, 3.0])
+    g = dl.jacobian(lambda x: x.at[np.array([0, 0, 2])].add(x[1]))(x)
+    np.testing.assert_array_equal(g, [[1, 2, 0], [0, 1, 0], [0, 1, 1]])  # position 0 gets x1 twice
+    with pytest.raises(dl.UnsupportedOperationError, match=r"multiply.*repeats a position"):
+        dl.grad(lambda x: x.at[np.array([0, 0])].multiply(x[1]).sum())(x)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"mode='drop' is not supported.*IndexError"):
+        dl.grad(lambda x: x.at[5].set(1.0, mode="drop").sum())(x)
+    with pytest.raises(IndexError):
+        dl.grad(lambda x: x.at[5].set(1.0).sum())(x)
