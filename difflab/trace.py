@@ -583,7 +583,12 @@ class Tracer(Traced):
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
 
-    tolist = item
+    def tolist(self):
+        """NumPy's nested lists of the elements, each a 0-d traced value (NumPy's are Python numbers, which
+        would drop the derivative): `sum(x.tolist())`, `for v in x.tolist()` keep it."""
+        if not self.shape:
+            return self
+        return [row.tolist() for row in self]
 
     # NumPy-style methods: generated from the registry (Op.methods) and difflab.numpy's derived
     # functions that are ndarray methods (dnp.METHODS), installed on the class by _sync_methods;
@@ -644,8 +649,9 @@ class Tracer(Traced):
             (f"`{text}`: " if text else "")
             + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which would drop "
             "its derivative (NumPy's own conversions cannot be intercepted). numpy.asarray(x) or numpy.array(x): "
-            "drop it (x is an array already); numpy.array([a, b]) or numpy.float64(a): "
-            "numpy.stack([a, b]) (difflab.numpy.array([a, b]) stacks one too); y[i] = a into a NumPy array, or a list "
+            "drop it (x is an array already); numpy.float64(a): a itself (a 0-d traced value is a float64 "
+            "already); numpy.array([a, b]): numpy.stack([a, b]) (difflab.numpy.array([a, b]) stacks one too); "
+            "y[i] = a into a NumPy array, or a list "
             f"of traced values given to a NumPy function: the difflab.numpy function. {_FULL_LIST}"
         )
 
@@ -750,7 +756,7 @@ def _conversion_fix(text: str) -> str:
     m = _BUILTIN_CALL.match(text)
     if m:
         return f"keep the value as an array (x[i] rather than {m.group(1)}(x[i]))"
-    if text.endswith((".item()", ".tolist()")):
+    if text.endswith(".item()"):
         return "keep the value as an array (x[i] rather than x[i].item())"
     return "keep it as an array"
 

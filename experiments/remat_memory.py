@@ -217,9 +217,10 @@ def figures(results, summary):
     data_ticks(ax.xaxis, depth)
     ax.legend(fontsize=7)
     i = len(depth) - 1
+    per = s["plain_bytes_per_layer"] / s["state_bytes"]
     parts = [
         f"plain reverse mode's peak is {slope_words(s['plain_slope'], 'depth')}, "
-        f"{num(s['plain_bytes_per_layer'] / s['state_bytes'])} layer states per layer; with round(√depth) "
+        f"{num(per)} layer state{'' if num(per) == '1' else 's'} per layer; with round(√depth) "
         f"checkpointed segments it is {slope_words(s['checkpointed_slope'], 'depth')} (√depth is slope 0.5)",
         f"at depth {depth[i]} ({s['segments'][i]} segments) checkpointing holds {num(s['checkpointed_states'][i])} states against plain's "
         f"{num(s['plain_states'][i])} ({num(s['plain_states'][i] / s['checkpointed_states'][i])}× less), "

@@ -32,6 +32,7 @@ CASES = {
     ),
     "set per_decade=0": (["run", "fd_accuracy", "--set", "per_decade=0"], 2, "per_decade must be positive"),
     "set one n": (["run", "cost_scaling", "--set", "n=[1000]"], 2, "the slopes need two sizes"),
+    "experiment misspelt": (["run", "methd_agreement"], 2, "(did you mean 'method_agreement'?)"),
     "jobs 0": (["run", "cost_scaling", "--jobs", "0"], 2, "--jobs"),
     "jobs -3": (["run", "cost_scaling", "--jobs", "-3"], 2, "--jobs"),
     "report missing": (["report", "{tmp}/no_such_run"], 2, "not a run directory"),

@@ -386,16 +386,21 @@ def _refused(f, error, match):
 
 
 def test_python_numbers_of_traced_values_are_refused_by_their_code():
-    """float(x), int(x), x.item(), x.tolist() and math.exp/math.sqrt of a traced value make a Python number
+    """float(x), int(x), x.item() and math.exp/math.sqrt of a traced value make a Python number
     without its derivative (JAX: ConcretizationTypeError): the error quotes the call and says what to write
-    (numpy.exp for math.exp). x.item() and x.tolist() were an AttributeError listing the array methods."""
+    (numpy.exp for math.exp). x.item() was an AttributeError listing the array methods."""
     conversion = dl.TracerConversionError
     _refused(lambda x: math.exp(x[0]), conversion, r"`math\.exp\(x\[0\]\)` converts .* use numpy\.exp \(it traces\)")
     _refused(lambda x: math.sqrt(x[1]) * x[2], conversion, r"`math\.sqrt\(x\[1\]\)` converts .* use numpy\.sqrt")
     _refused(lambda x: float(x[0]) * x[1], conversion, r"`float\(x\[0\]\)` .*\(x\[i\] rather than float\(x\[i\]\)")
     _refused(lambda x: int(x[0]) * x[1], conversion, r"`int\(x\[0\]\)` converts .* Python number")
     _refused(lambda x: x[2].item() * x[1], conversion, r"`x\[2\]\.item\(\)` .* rather than x\[i\]\.item\(\)")
-    _refused(lambda x: sum(x.tolist()), conversion, r"`x\.tolist\(\)` converts .* drop its derivative")
+    # x.tolist() gives the elements as 0-d traced values (NumPy's Python numbers would drop the derivative)
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for method in ("reverse", "forward", "numeric", "symbolic"):
+        g = dl.grad(lambda x: sum(v * v for row in x.tolist() for v in row), method=method)(x)
+        np.testing.assert_allclose(g, 2 * x, rtol=1e-8)
+    assert dl.grad(lambda x: x[0].tolist() * x[1])(np.array([2.0, 5.0])).tolist() == [5.0, 2.0]
 
 
 def _store_into_numpy(x):

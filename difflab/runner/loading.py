@@ -4,6 +4,8 @@ make a run reproducible."""
 
 from __future__ import annotations
 
+import difflib
+
 import hashlib
 import json
 import os
@@ -141,7 +143,12 @@ def load_experiment(name_or_path, dirs=None) -> Experiment:
     else:
         known = find_experiments(dirs)
         if text not in known:
-            raise ConfigError(f"unknown experiment {text!r}; valid names: {', '.join(sorted(known)) or '(none found)'}")
+            close = difflib.get_close_matches(text, known, n=1)
+            raise ConfigError(
+                f"unknown experiment {text!r}"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; valid names: {', '.join(sorted(known)) or '(none found)'}"
+            )
         path = known[text]
     source = path.read_text()
     module = _module_from_source(path.stem, source, str(path))
