@@ -27,7 +27,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `ExploreError`              | ValueError       | explore.model           | bad input to the explorer               |
 | `ComputeTimeout`, `_BadInput` | Exception      | explore.server          | (internal) worker over budget / refused |
 | `DomainWarning`             | RuntimeWarning   | errors                  | an equation outside its op's domain     |
-| `NumericStopGradientWarning`| UserWarning      | errors                  | numeric cannot honour stop_gradient     |
+| `NumericIgnoresRuleWarning` | UserWarning      | errors                  | numeric cannot honour stop_gradient or a custom rule (former name: `NumericStopGradientWarning`) |
 | `NumericAccuracyWarning`    | UserWarning      | errors                  | numeric's error estimate exceeds its value |
 
 `tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
@@ -47,6 +47,7 @@ __all__ = [
     "TracerConversionError",
     "DomainWarning",
     "NotDifferentiableError",
+    "NumericIgnoresRuleWarning",
     "NumericStopGradientWarning",
     "NumericAccuracyWarning",
     "warn_domain",
@@ -85,9 +86,13 @@ class DomainWarning(DifflabWarning, RuntimeWarning):
     """An equation was evaluated outside its op's domain (log of a negative number): NaN or inf."""
 
 
-class NumericStopGradientWarning(DifflabWarning, UserWarning):
+class NumericIgnoresRuleWarning(DifflabWarning, UserWarning):
     """The numeric method differentiated a graph whose ops it cannot honour (stop_gradient, a
     custom rule): finite differences see the mathematical function, not the rule."""
+
+
+#: the class's former name (it was first raised for stop_gradient only); filters on either catch it
+NumericStopGradientWarning = NumericIgnoresRuleWarning
 
 
 class NumericAccuracyWarning(DifflabWarning, UserWarning):
@@ -130,12 +135,12 @@ def warn_numeric_ignores(names) -> None:
     graph it differentiates: at every call that differentiates such a graph numerically."""
     if names:
         warn_user(
-            NumericStopGradientWarning(
+            NumericIgnoresRuleWarning(
                 f"the numeric method differentiates the function itself: it cannot honour {', '.join(names)} "
                 "(finite differences see no rule): its derivative is the function's own, which differs from the other "
                 "methods' wherever the rule changes it"
             ),
-            NumericStopGradientWarning,
+            NumericIgnoresRuleWarning,
         )
 
 

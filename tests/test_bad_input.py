@@ -328,15 +328,15 @@ def test_gradients_of_two_arguments_are_arrays_of_their_own(method):
 
 
 def test_numeric_warns_on_a_graph_with_stop_gradient_and_compare_notes_it():
-    from difflab.errors import NumericStopGradientWarning
+    from difflab.errors import NumericIgnoresRuleWarning
     from difflab.ops import stop_gradient
 
     f = lambda x: x * stop_gradient(x)
-    with pytest.warns(NumericStopGradientWarning, match="stop_gradient") as caught:
+    with pytest.warns(NumericIgnoresRuleWarning, match="stop_gradient") as caught:
         assert dl.grad(f, method="numeric")(3.0) == pytest.approx(6.0)  # the function's derivative
     assert caught[0].filename == __file__
     assert dl.grad(f, method="reverse")(3.0) == 3.0  # the rule's
-    with pytest.warns(NumericStopGradientWarning):
+    with pytest.warns(NumericIgnoresRuleWarning):
         table = str(dl.compare(f, 3.0))
     assert "note: numeric differentiates through stop_gradient" in table
 

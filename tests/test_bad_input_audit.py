@@ -9,7 +9,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.errors import NumericStopGradientWarning
+from difflab.errors import NumericIgnoresRuleWarning
 from difflab.testing import GradientMismatch, check_grad
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
@@ -52,7 +52,7 @@ def _numeric_warnings(call):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         call()
-    return [w for w in caught if issubclass(w.category, NumericStopGradientWarning)]
+    return [w for w in caught if issubclass(w.category, NumericIgnoresRuleWarning)]
 
 
 def test_numeric_warns_about_stop_gradient_at_every_call():
@@ -63,7 +63,7 @@ def test_numeric_warns_about_stop_gradient_at_every_call():
     # vjp after jvp of the same function reused its preparation and said nothing
     assert len(_numeric_warnings(lambda: dl.jvp(f, (x,), (np.ones(2),), method="numeric"))) == 1
     assert len(_numeric_warnings(lambda: dl.vjp(f, x, method="numeric")[1](1.0))) == 1
-    with pytest.warns(NumericStopGradientWarning):
+    with pytest.warns(NumericIgnoresRuleWarning):
         p = dl.prepare(f, x, method="numeric")
     assert len(_numeric_warnings(lambda: p.grad(x))) == 1 and len(_numeric_warnings(lambda: p.jacobian(x))) == 1
     assert _numeric_warnings(lambda: p.grad(x))[0].filename == __file__

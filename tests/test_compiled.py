@@ -29,7 +29,7 @@ RTOL, ATOL = 1e-12, 1e-14  # the same operations in the same order: equal but fo
 # evaluates the stencil's points batched, and a batched LAPACK call (svd, eigh) may round f a few
 # ulps differently, which the division turns into ~1e-11 relative (seen: svd_u, 8.7e-11)
 NUMERIC_TOL = 1e-9
-pytestmark = pytest.mark.filterwarnings("ignore::difflab.errors.NumericStopGradientWarning")
+pytestmark = pytest.mark.filterwarnings("ignore::difflab.errors.NumericIgnoresRuleWarning")
 
 
 def _method(name, compiled):
