@@ -1,4 +1,4 @@
-"""Arrays made from others: `zeros_like`, `ones_like`, `full_like` and the grids `linspace`,
+"""Arrays made from others: `full` (of a traced fill value), `zeros_like`, `ones_like`, `full_like` and the grids `linspace`,
 `logspace`, `geomspace` (differentiable in their end points).
 
 Compositions of the registry's elementwise primitives and broadcasting, so no rule of their own.
@@ -22,6 +22,19 @@ from ..ops.shape import (
     _reshape_front as reshape,
 )
 from .arrays import _take_along, _value, asarray, moveaxis, ndim, shape
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """An array of `shape` filled with `fill_value`, like `numpy.full`; a traced fill value (a learned
+    discount in np.full(n, g)) is broadcast, so its derivative is the sum over the entries (numpy.full
+    itself converts it: no dispatch reaches difflab).
+
+    >>> full(2, 3.0)
+    array([3., 3.])
+    """
+    if isinstance(fill_value, _Traced):
+        return broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
+    return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
 def full_like(a, fill_value, dtype=None):
