@@ -245,7 +245,10 @@ _CLENSHAW = {
         lambda ck, c0, c1, nd, x: (ck - c1 * ((nd - 1) / nd), c0 + c1 * x * ((2 * nd - 1) / nd)),
         lambda c0, c1, x: c0 + c1 * x,
     ),
-    "hermval": (lambda ck, c0, c1, nd, x: (ck - c1 * (2 * (nd - 1)), c0 + c1 * (x * 2)), lambda c0, c1, x: c0 + c1 * (x * 2)),
+    "hermval": (
+        lambda ck, c0, c1, nd, x: (ck - c1 * (2 * (nd - 1)), c0 + c1 * (x * 2)),
+        lambda c0, c1, x: c0 + c1 * (x * 2),
+    ),
     "hermeval": (lambda ck, c0, c1, nd, x: (ck - c1 * (nd - 1), c0 + c1 * x), lambda c0, c1, x: c0 + c1 * x),
     "lagval": (
         lambda ck, c0, c1, nd, x: (ck - (c1 * (nd - 1)) / nd, c0 + (c1 * ((2 * nd - 1) - x)) / nd),
