@@ -130,8 +130,6 @@ class Symbolic(Differentiator):
 
         def grad_leaves(self, args, values=None, finite=None):
             found = self.matrix.run(floats(args)) if self.matrix is not None and not _traced(args) else None
-            if found is not None and not all(np.isfinite(g).all() for g in found[1]) and self._expand(strict=False):
-                found = None  # NaN or ∞ (a NaN datum's, under nansum) may have met a zero adjoint: the scalar path's 0
             if found is None:  # the scalar path (also on traced values)
                 outs, jac = self.jacobian(args)
                 return outs, split(split(jac, [(self.n,)])[0], self.in_shapes)
