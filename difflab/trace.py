@@ -614,12 +614,14 @@ class Tracer(Traced):
         if scipy_fn is not None:  # SciPy's Python code (polygamma, logsumexp, stats): no dispatch reaches it
             raise UnsupportedOperationError(scipy_fn)
         caller = _numpy_caller(sys._getframe(1))
+        if caller is not None and caller.startswith("polynomial."):  # no dispatch: Python code converting
+            raise UnsupportedOperationError(_polynomial_message(caller, self, _user_frame(sys._getframe(1))))
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
-                f"numpy.{caller} converted a list or tuple holding a traced value ({self.node!r}: {self.node.aval}) "
-                "to a NumPy array itself, which would drop its derivative (no dispatch reaches difflab); "
+                f"numpy.{caller} converted a traced value ({self.node!r}: {self.node.aval}), or a list or tuple "
+                "holding one, to a NumPy array itself, which would drop its derivative (no dispatch reaches difflab); "
                 + (
-                    f"use difflab.numpy.{caller}, which stacks such a list"
+                    f"use difflab.numpy.{caller}, which traces it"
                     if _dnp_function(caller) is not None
                     else "stack the list first with difflab.numpy.stack or difflab.numpy.array"
                 )
@@ -930,10 +932,31 @@ def _numpy_caller(frame) -> str | None:
         if module != "numpy" and not module.startswith("numpy."):
             break
         sub = "linalg." if module.startswith("numpy.linalg") else ""
+        if module.startswith("numpy.polynomial."):  # (numpy.polynomial.chebyshev.chebval: its module named too)
+            sub = "polynomial." + module.split(".")[2] + "."
         code = frame.f_code.co_name
         name = sub + code if code.isidentifier() and not code.startswith("_") else name
         frame = frame.f_back
     return name
+
+
+def _polynomial_message(caller: str, value, user) -> str:
+    """numpy.polynomial's functions converting a traced value (its coefficients or x), quoting the user's
+    call: the traceable value function of that name, or the list of those there are (numpy.polyval's
+    advice, the poly1d order, would give other numbers: this series' coefficients are lowest degree first)."""
+    code = _source_at(user) if user is not None else None
+    text = (
+        (f"`{code}`: " if code else "")
+        + f"numpy.{caller} is NumPy's Python code: it converts a traced value ({value.node!r}: {value.node.aval}) "
+        "to a NumPy array, which would drop its derivative; "
+    )
+    if _dnp_function(caller) is not None:
+        return text + f"use difflab.numpy.{caller} (the same arguments)"
+    return text + (
+        "difflab.numpy.polynomial traces the value functions (polynomial.polyval, chebyshev.chebval, "
+        "legendre.legval, hermite.hermval, hermite_e.hermeval, laguerre.lagval) only, not the fits, the "
+        "arithmetic or the series classes (Polynomial, Chebyshev, ...): evaluate the coefficients with those"
+    )
 
 
 def _user_frame(frame):

@@ -52,7 +52,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
-from ..graph import Var
+from ..graph import Const, Var
 from ..graph import active as active_values
 from ..ops import strong_mul, unbroadcast
 from ..ops.core import _DOT_MAX
@@ -125,7 +125,7 @@ def closed_form(graph, wrt: tuple, scale: float = 1.0):
     y = graph.outputs[0] if len(graph.outputs) == 1 else None
     if not isinstance(y, Var) or y.shape != () or y.dtype.kind != "f":
         return None
-    if graph.specialised or graph.closes_over_tracers:
+    if graph.specialised or graph.closes_over_tracers or _nan_datum(graph):
         return None
     rng = np.random.default_rng(0)
     leaves = [_placeholder(v, rng) for v in graph.inputs]
@@ -135,6 +135,22 @@ def closed_form(graph, wrt: tuple, scale: float = 1.0):
         return None
     derivative = outputs_of(t, inputs, outs)
     return None if derivative.specialised else derivative
+
+
+def _nan_datum(graph) -> bool:
+    """Whether a constant holds a NaN (data with NaNs, under nansum or nanmean): there a partial (sin's cos of
+    NaN · w) is NaN where its adjoint, through the where that drops the entry, is 0, a product only the scalar
+    path's strong products make 0, as reverse does (a rule not marked strong is the plain product here)."""
+    for eqn in graph.eqns:
+        for a in eqn.args:
+            v = a.value if isinstance(a, Const) else None
+            if (
+                isinstance(v, (np.ndarray, float, np.floating))
+                and np.asarray(v).dtype.kind in "fc"
+                and np.isnan(v).any()
+            ):
+                return True
+    return False
 
 
 def _written(graph, wrt, xs, scale) -> list:

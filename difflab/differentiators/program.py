@@ -214,11 +214,11 @@ def _maybe_infinite(e, singular) -> bool:
 
     if getattr(e, "is_Symbol", False):  # (the common cases, answered without SymPy's tree walks)
         return e in singular
-    if not isinstance(e, sp.Basic) or e.is_Number:
-        return isinstance(e, sp.Basic) and e.is_finite is False
+    if not isinstance(e, sp.Basic) or e.is_Number:  # (NaN's is_finite is None: a NaN datum is 0·NaN = 0 too)
+        return isinstance(e, sp.Basic) and e.is_finite is not True
     if (plain := _product_symbols(e)) is not None:  # no log or power in it: only its symbols decide
         return any(u in singular for u in plain)
-    if bool(e.free_symbols & singular) or e.has(sp.log) or any(p.exp.is_negative for p in e.atoms(sp.Pow)):
+    if bool(e.free_symbols & singular) or e.has(sp.log, sp.nan) or any(p.exp.is_negative for p in e.atoms(sp.Pow)):
         return True
     # a value that overflows at a finite argument (exp(750)): times a zero adjoint it is 0, as reverse's
     # skipped zero cotangent and forward's strong products compute it (README, "overflow")

@@ -103,7 +103,7 @@ globals().update(_DERIVED)  # the public names stack lists of traced values (`_s
 for _module in _MODULES:  # ... also where the modules call each other
     vars(_module).update({name: fn for name, fn in _DERIVED.items() if name in _READS[_module]})
 del _module
-_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_"})
+_STATIC = sorted(set(_DERIVED) | {"pi", "e", "newaxis", "float64", "r_", "c_", "polynomial"})
 #: derived functions of numpy.linalg (published as dnp.linalg.<name>)
 _DERIVED.update(
     {

@@ -1,4 +1,4 @@
-"""Arrays made from others: `zeros_like`, `ones_like`, `full_like` and the grids `linspace`,
+"""Arrays made from others: `full` (of a traced fill value), `zeros_like`, `ones_like`, `full_like` and the grids `linspace`,
 `logspace`, `geomspace` (differentiable in their end points).
 
 Compositions of the registry's elementwise primitives and broadcasting, so no rule of their own.
@@ -42,6 +42,19 @@ def _traced_constant(a, fill_value, dtype, shape_):
     if target != _shape_of(a):
         a = _getitem(reshape(a, (-1,)), idx=(0,))  # one element, broadcast by where
     return _where(_np.zeros(target, dtype=bool), a, _np.asarray(fill_value, dtype=complex if kind == "c" else float))
+
+
+def full(shape, fill_value, dtype=None, order="C"):
+    """An array of `shape` filled with `fill_value`, like `numpy.full`; a traced fill value (a learned
+    discount in np.full(n, g)) is broadcast, so its derivative is the sum over the entries (numpy.full
+    itself converts it: no dispatch reaches difflab).
+
+    >>> full(2, 3.0)
+    array([3., 3.])
+    """
+    if isinstance(fill_value, _Traced):
+        return _fresh(broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape)))  # (no view of the fill)
+    return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
 def full_like(a, fill_value, dtype=None, shape=None):

@@ -234,3 +234,94 @@ def polyval(p, x):
     for k in range(len(p) if isinstance(p, (list, tuple)) else shape(p)[0]):
         y = y * x + p[k]
     return y
+
+
+# -- numpy.polynomial's series (coefficients lowest degree first, the value function's x first) ------------
+# Clenshaw's recurrences, step by step as NumPy's own code runs them (the same values): for each basis the
+# step (c_k, c0, c1, nd, x) -> (c0, c1), nd counting down from len(c) - 1 as NumPy's, and the closing c0 + c1·p1(x).
+_CLENSHAW = {
+    "chebval": (lambda ck, c0, c1, nd, x: (ck - c1, c0 + c1 * (x * 2)), lambda c0, c1, x: c0 + c1 * x),
+    "legval": (
+        lambda ck, c0, c1, nd, x: (ck - c1 * ((nd - 1) / nd), c0 + c1 * x * ((2 * nd - 1) / nd)),
+        lambda c0, c1, x: c0 + c1 * x,
+    ),
+    "hermval": (
+        lambda ck, c0, c1, nd, x: (ck - c1 * (2 * (nd - 1)), c0 + c1 * (x * 2)),
+        lambda c0, c1, x: c0 + c1 * (x * 2),
+    ),
+    "hermeval": (lambda ck, c0, c1, nd, x: (ck - c1 * (nd - 1), c0 + c1 * x), lambda c0, c1, x: c0 + c1 * x),
+    "lagval": (
+        lambda ck, c0, c1, nd, x: (ck - (c1 * (nd - 1)) / nd, c0 + (c1 * ((2 * nd - 1) - x)) / nd),
+        lambda c0, c1, x: c0 + c1 * (1 - x),
+    ),
+}
+
+
+def _series(x, c, tensor):
+    """x and c as numpy.polynomial's value functions read them: a list x an array, c at least 1-D (a list
+    of traced values stacked), and with `tensor` c's shape extended by x's axes (each coefficient array
+    evaluated at every x)."""
+    if isinstance(x, (list, tuple)):
+        x = asarray(x)
+    if isinstance(c, (list, tuple)):
+        c = stack(c) if any(isinstance(v, _Traced) for v in c) else _np.asarray(c, dtype=float)
+    elif not isinstance(c, _Traced):
+        c = _np.array(c, ndmin=1, dtype=_np.result_type(c, 1.0))
+    if ndim(c) == 0:
+        c = reshape(c, (1,))
+    if tensor and ndim(c) > 1:
+        c = reshape(c, shape(c) + (1,) * ndim(x))
+    return x, c
+
+
+def _series_value(kind):
+    step, close = _CLENSHAW.get(kind, (None, None))
+
+    def value(x, c, tensor=True):
+        x, c = _series(x, c, tensor)
+        n = shape(c)[0]
+        if kind == "polyval":  # Horner's rule, from the highest coefficient
+            y = c[n - 1] + x * 0
+            for k in range(n - 2, -1, -1):
+                y = c[k] + y * x
+            return y
+        c0, c1 = (c[0], 0) if n == 1 else (c[n - 2], c[n - 1])
+        for i in range(3, n + 1):
+            c0, c1 = step(c[n - i], c0, c1, n - i + 2, x)
+        return close(c0, c1, x)
+
+    value.__name__ = value.__qualname__ = kind
+    value.__doc__ = (
+        f"numpy.polynomial's `{kind}(x, c, tensor=True)` on traced x or c (coefficients lowest degree first), "
+        "by NumPy's own recurrence; the convenience classes (Polynomial, Chebyshev, ...) convert their "
+        "coefficients and cannot take traced ones."
+    )
+    return value
+
+
+class _Namespace:
+    """numpy.polynomial (`name` ""), or one of its submodules, holding the value functions that trace."""
+
+    def __init__(self, name, **fns):
+        self.__name__ = name
+        vars(self).update(fns)
+
+    def __repr__(self):
+        return f"<difflab.numpy.polynomial{'.' if self.__name__ else ''}{self.__name__}>"
+
+
+#: numpy.polynomial's value functions: dnp.polynomial.chebyshev.chebval(x, c) as np.polynomial.chebyshev.chebval
+polynomial = _Namespace(
+    "",
+    **{
+        sub: _Namespace(sub, **{fn: _series_value(fn)})
+        for sub, fn in (
+            ("polynomial", "polyval"),
+            ("chebyshev", "chebval"),
+            ("legendre", "legval"),
+            ("hermite", "hermval"),
+            ("hermite_e", "hermeval"),
+            ("laguerre", "lagval"),
+        )
+    },
+)

@@ -127,13 +127,14 @@ def nansum(a, axis=None, keepdims=False):
 
 
 def nanmean(a, axis=None, keepdims=False):
-    """Mean of the elements that are not NaN, like `numpy.nanmean` (which elements are NaN is read
-    from the values: the trace is specialised to them).
+    """Mean of the elements that are not NaN, like `numpy.nanmean` (the count is traced too, as a sum of
+    where(isnan(a), 0, 1) with no derivative: the graph is not specialised to where the NaNs are, so a
+    prepared function takes other values; 0/0 is NaN where a slice is all NaN, as NumPy's).
 
     >>> float(nanmean(_np.array([1.0, _np.nan, 2.0])))
     1.5
     """
-    count = _np.sum(~_np.isnan(_value(a)), axis=axis, keepdims=keepdims)
+    count = sum(where(isnan(a), 0.0, 1.0), axis=axis, keepdims=keepdims)
     return nansum(a, axis=axis, keepdims=keepdims) / count
 
 

@@ -809,7 +809,8 @@ def elementwise_sympy(scalar_fn):
 
     def translate(*args, **params):
         ufunc = np.frompyfunc(lambda *xs: scalar_fn(*xs, **params), len(args), 1)
-        return np.asarray(ufunc(*args), dtype=object)
+        with np.errstate(all="ignore"):  # (building expressions: a NaN datum, sin(nan), is no warning to the user)
+            return np.asarray(ufunc(*args), dtype=object)
 
     return translate
 

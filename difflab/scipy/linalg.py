@@ -1,7 +1,8 @@
 """`scipy.linalg` functions on traced values: sqrtm and solve_sylvester (registry entries,
 difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve with the triangle or
-the band gathered dense), and SciPy's names that NumPy shares (inv, det, solve, cholesky, eigh, svd,
-pinv, norm). SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conventions (the upper factor
+by default; compositions of NumPy's lower one), and SciPy's names that NumPy shares (inv, det, solve,
+eigh, svd, pinv, norm). SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -12,11 +13,10 @@ import numpy as _np
 from .. import numpy as _dnp
 from ..ops import matfuncs as _matfuncs
 
-inv, det, solve, cholesky, eigh, svd, pinv, norm = (
+inv, det, solve, eigh, svd, pinv, norm = (
     _dnp.linalg.inv,
     _dnp.linalg.det,
     _dnp.linalg.solve,
-    _dnp.linalg.cholesky,
     _dnp.linalg.eigh,
     _dnp.linalg.svd,
     _dnp.linalg.pinv,
@@ -39,6 +39,43 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
     if trans in (1, 2, "T", "C"):
         tri = _dnp.transpose(tri)
     return _dnp.linalg.solve(tri, b)
+
+
+def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
+    """The Cholesky factor of a symmetric positive-definite `a`, like `scipy.linalg.cholesky`: the upper
+    U with Uᵀ U = a by default (SciPy's convention; NumPy's is the lower), the lower L with `lower=True`.
+    Only a's lower triangle is read (NumPy's factorisation), so a symmetric `a` gives SciPy's values.
+    `overwrite_a` and `check_finite` are accepted and change nothing (a traced value is never written).
+
+    >>> cholesky(_np.array([[4.0, 2.0], [2.0, 3.0]])).round(4).tolist()
+    [[2.0, 1.0], [0.0, 1.4142]]
+    """
+    L = _dnp.linalg.cholesky(a)
+    return L if lower else _dnp.swapaxes(L, -1, -2)
+
+
+def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
+    """(c, lower) for `cho_solve`, like `scipy.linalg.cho_factor`: c holds the factor in its lower or
+    upper triangle (zeros in the other, where SciPy leaves arbitrary entries that cho_solve ignores).
+
+    >>> c, low = cho_factor(_np.array([[4.0, 2.0], [2.0, 3.0]]), lower=True)
+    >>> c.round(4).tolist(), low
+    ([[2.0, 0.0], [1.0, 1.4142]], True)
+    """
+    return cholesky(a, lower=lower), bool(lower)
+
+
+def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
+    """x with A x = b from cho_factor's (c, lower), like `scipy.linalg.cho_solve`: two triangular
+    solves, with c's triangle only (its other entries are ignored, and have zero derivative).
+    Shape contract: c (n, n); b (n,) or (n, k); x like b.
+
+    >>> cho_solve(cho_factor(_np.array([[4.0, 2.0], [2.0, 3.0]])), _np.array([6.0, 5.0])).tolist()
+    [1.0, 1.0]
+    """
+    c, lower = c_and_lower
+    y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
+    return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
 
 
 def solve_banded(l_and_u, ab, b):
@@ -95,6 +132,8 @@ def sqrtm(A, disp=True, blocksize=None):
 __all__ = [
     "solve_triangular",
     "solve_banded",
+    "cho_factor",
+    "cho_solve",
     "solve_sylvester",
     "sqrtm",
     "inv",

@@ -42,7 +42,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
             logb = _np.log(_np.asarray(b, dtype=float))
         out, sgn = _dnp.logsumexp(a + logb, axis=axis, keepdims=keepdims), 1.0
     else:  # a traced or signed b: the shifted sum, its sign apart
-        m = _dnp.stop_gradient(_dnp.max(a, axis=axis, keepdims=True))
+        # (no stop_gradient on the shift: its derivative cancels, and numeric warns it cannot honour one)
+        m = _dnp.max(a, axis=axis, keepdims=True)
         total = _dnp.sum(b * _dnp.exp(a - m), axis=axis, keepdims=True)
         sgn = _dnp.sign(total)
         out = _dnp.log(_dnp.abs(total)) + m
