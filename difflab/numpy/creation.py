@@ -53,7 +53,9 @@ def full(shape, fill_value, dtype=None, order="C"):
     array([3., 3.])
     """
     if isinstance(fill_value, _Traced):
-        return _fresh(broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape)))  # (no view of the fill)
+        return _fresh(
+            broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
+        )  # (no view of the fill)
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 
