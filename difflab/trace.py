@@ -53,6 +53,7 @@ class Trace:
     #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants).
     #: Class defaults, set on the instance only then (a fresh gradient per call makes a Trace each time)
     narrow = False
+    casts = False  # a traced value's astype was recorded: the outputs' dtypes are NumPy's promotion's
     weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
 
     def __init__(self):
@@ -554,10 +555,14 @@ class Tracer(Traced):
             axes = axes[0]
         return dnp.transpose(self, axes if axes else None)
 
-    def astype(self, dtype):
-        if np.dtype(dtype).kind != "f":
+    def astype(self, dtype, *_, **__):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f" and dtype.kind != self.node.dtype.kind:
             self._no_conversion()
-        return self
+        if dtype.kind != self.node.dtype.kind:  # (a complex value's real dtype: as before)
+            return self
+        self._trace.casts = True  # the outputs' dtypes are then NumPy's promotion's (boundary.out_dtypes)
+        return ops.REGISTRY["astype"](self, dtype=dtype.name)
 
     def __array__(self, dtype=None, copy=None):
         trick = _index_trick(sys._getframe(1))

@@ -1373,4 +1373,20 @@ stop_gradient = defop(
 )
 
 
+astype = defop(
+    "astype",
+    lambda x, dtype: x.copy() if isinstance(x, np.ndarray) else x,
+    complex=True,
+    jvp=(lambda t, out, x, dtype: t,),
+    vjp=(lambda ct, out, x, dtype: ct,),
+    sympy=lambda x, dtype: x,
+    samples=lambda rng: [((rng.standard_normal(3),), {"dtype": "float32"})],
+    result_dtype=lambda dtype: np.dtype(dtype),
+    strategy=lambda b, name, x, picks, c: b.emit("astype", x, dtype=("float32", "float64")[c.take(2)]),
+    internal=True,  # (bound by a traced value's astype with a float or complex dtype: trace.Tracer.astype)
+    doc="x as a float32, float16 or float64 (complex64, complex128) array: computed in float64 as every value, "
+    "the dtype NumPy gives it set at the outputs (boundary.out_dtypes)",
+)
+
+
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op)]
