@@ -43,6 +43,11 @@ def push(graph, args, tangents: dict) -> list:
         vals = [d.primal for d in duals]
         out = guarded(eqn, eqn.op.bind, *vals, **eqn.kw)
         total = None
+        if eqn.op.joint_jvp is not None and len(duals) > 1:  # every argument's tangent at once (concatenate)
+            ts = [d.tangent for d in duals]
+            if any([t is not None for t in ts]):
+                total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw)
+            duals = ()
         for i, d in enumerate(duals):
             rule = eqn.op.jvp_rule(i) if d.tangent is not None and eqn.op.differentiable else None
             if rule is None:
