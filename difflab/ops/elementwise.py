@@ -33,12 +33,22 @@ from .core import (
 
 def _piecewise_max(a, b):
     sp = _sp()  # ties split evenly, as in the convention table
-    return sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True))
+    return sp.Piecewise((a, _above(a, b)), (b, _above(b, a)), ((a + b) / 2, True))
 
 
 def _piecewise_min(a, b):
     sp = _sp()
-    return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
+    return sp.Piecewise((a, _above(b, a)), (b, _above(a, b)), ((a + b) / 2, True))
+
+
+def _above(a, b):
+    """a > b in NumPy's order: of complex values (SymPy expressions holding I), lexicographic (real parts,
+    then imaginary parts), each comparison of real expressions, which SymPy can split and print."""
+    sp = _sp()
+    if not any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
+        return a > b
+    (ra, ia), (rb, ib) = sp.sympify(a).as_real_imag(), sp.sympify(b).as_real_imag()
+    return sp.Or(ra > rb, sp.And(sp.Eq(ra, rb), ia > ib))
 
 
 _ones_like_partial = constant_partial(1.0)
@@ -329,7 +339,8 @@ def _pow_fn():
         x, y = args
         return y * fn(x, y - 1) if i == 0 else strong_mul_sympy()(fn(x, y), sp.log(x))
 
-    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x**y, builtins.pow)
+    # plain: x**y in SymPy's terms on complex arguments (exp(y log x), NumPy's principal branch: program.py)
+    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x**y, builtins.pow, plain=lambda x, y: x**y)
     return fn
 
 
