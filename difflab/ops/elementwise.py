@@ -47,8 +47,7 @@ def _above(a, b):
     sp = _sp()
     if not any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
         return a > b
-    (ra, ia), (rb, ib) = sp.sympify(a).as_real_imag(), sp.sympify(b).as_real_imag()
-    return sp.Or(ra > rb, sp.And(sp.Eq(ra, rb), ia > ib))
+    return sp.Or(sp.re(a) > sp.re(b), sp.And(sp.Eq(sp.re(a), sp.re(b)), sp.im(a) > sp.im(b)))
 
 
 _ones_like_partial = constant_partial(1.0)
