@@ -54,6 +54,7 @@ class Trace:
     #: (x * np.ones(3) is float64 in NumPy: boundary.out_dtypes finds that from the graph's constants).
     #: Class defaults, set on the instance only then (a fresh gradient per call makes a Trace each time)
     narrow = False
+    casts = False  # a traced value's astype was recorded: the outputs' dtypes are NumPy's promotion's
     weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
     #: id(tracer) -> (that tracer, a tracer of the value it began with), for each rebound by item assignment
     rebound: dict = {}
@@ -598,10 +599,15 @@ class Tracer(Traced):
             axes = axes[0]
         return dnp.transpose(self, axes if axes else None)
 
-    def astype(self, dtype):
-        if np.dtype(dtype).kind != "f":
+    def astype(self, dtype, *_, **__):
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f" and dtype.kind != self.node.dtype.kind:
             self._no_conversion()
-        return _assign.fresh(self)  # (a copy, as NumPy's)
+        if dtype.kind != self.node.dtype.kind:  # (a complex value's real dtype: as before)
+            return _assign.fresh(self)  # (a copy, as NumPy's)
+        self._trace.casts = True  # the outputs' dtypes are then NumPy's promotion's (boundary.out_dtypes)
+        out = ops.REGISTRY["astype"](self, dtype=dtype.name)
+        return _assign.fresh(out) if out is self else out  # (a copy, as NumPy's, even of the same dtype)
 
     def __array__(self, dtype=None, copy=None):
         trick = _index_trick(sys._getframe(1))

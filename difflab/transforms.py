@@ -460,13 +460,17 @@ class PreparedHvp:
     reused: `prepared(primals, tangents)` -> (∇f(x), H v). Built by `prepare_hvp` or `hvp`.
     After a first call, a call like it with finite arrays takes `_HotHvp` (forward outer methods)."""
 
-    def __init__(self, f, n_args, method="reverse"):
+    def __init__(self, f, n_args, method="reverse", argnums=None):
         pair = HVP_METHODS.get(method, method) if isinstance(method, str) else method
         self.f, self.method = f, method
         self._hot = None
-        argnums = 0 if n_args == 1 else tuple(range(n_args))
+        if argnums is None:  # (dl.hvp: every argument)
+            argnums = 0 if n_args == 1 else tuple(range(n_args))
+        # the differentiated arguments (`argnums`, as a prepared function's: the others held at their values)
+        self._wrt = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+        self._many = not isinstance(argnums, int)
         if isinstance(pair, str) and pair == "symbolic":
-            self._sym = _OnceTransform(f, tuple(range(n_args)), "symbolic")
+            self._sym = _OnceTransform(f, self._wrt, "symbolic")
             return
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
             raise ValueError(
@@ -488,15 +492,15 @@ class PreparedHvp:
             def inner_product(*xs_and_vs):
                 xs, vs = xs_and_vs[:n_args], xs_and_vs[n_args:]
                 gx = g(*xs)
-                gx = gx if n_args > 1 else (gx,)
+                gx = gx if self._many else (gx,)
                 total = 0.0
                 for a, b in zip(tree.flatten(gx)[0], tree.flatten(vs)[0]):
                     total = total + dnp.sum(a * b)
                 return total, gx
 
-            self._rr = _OnceAux(_WithAux(inner_product, "hvp"), tuple(range(n_args)), outer)
+            self._rr = _OnceAux(_WithAux(inner_product, "hvp"), self._wrt, outer)
         else:
-            self._t = _OnceTransform(api.grad(f, argnums, inner), tuple(range(n_args)), outer)
+            self._t = _OnceTransform(api.grad(f, argnums, inner), self._wrt, outer)
 
     def __call__(self, primals, tangents):
         if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:
@@ -512,11 +516,16 @@ class PreparedHvp:
         if gs and not any(isinstance(x, Traced) for x in gs) and all(np.isnan(x).all() for x in gs):
             # the gradient is NaN everywhere (f(x) is not finite: no derivative): so is H v, as H is
             return g, tree.tree_map(lambda h: h * np.nan, hv)
-        return g, _nan_along_nonfinite(primals, tangents, hv)
+        return g, _nan_along_nonfinite([primals[i] for i in self._wrt], tangents, hv)
 
     def _products(self, primals, tangents):
-        _check_tangents(self.f, primals, tangents)
-        many = len(primals) > 1
+        if max(self._wrt) >= len(primals) or len(tangents) != len(self._wrt) < len(primals):
+            raise ValueError(
+                f"hvp of {_name(self.f)}: {len(primals)} primals and {len(tangents)} tangents for the "
+                f"{len(self._wrt)} differentiated argument(s) (argnums {self._wrt}): a tangent for each of those"
+            )
+        _check_tangents(self.f, [primals[i] for i in self._wrt], tangents)
+        many = self._many
         if self._sym is not None:  # symbolic's native product is the Hessian: it forms H
             st, prep = self._sym.staged(primals)
             api._scalar_check(st, "hvp")
@@ -545,7 +554,8 @@ class PreparedHvp:
         xs = st.inputs(primals)
         outs, jv = prep.jvp(xs, v)
         # (0-d outputs are Python floats on the general path: they keep it)
-        fn = prep.hot_jvp(xs) if st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
+        every = len(self._wrt) == len(primals)  # (_HotHvp reads a tangent per primal)
+        fn = prep.hot_jvp(xs) if every and st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
         self._hot = None if fn is None else _HotHvp(fn, st, prep, primals)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
 

@@ -151,3 +151,45 @@ def test_list_arguments_of_average_and_interp_are_arrays_as_numpys():
     weighted = lambda x: np.average(x, weights=[x[0], 1.0, 2.0])  # noqa: E731  (a traced weight in the list)
     np.testing.assert_allclose(dl.grad(weighted)(x), dl.grad(weighted, method="numeric")(x), rtol=1e-7)
     np.testing.assert_allclose(dl.grad(lambda x: np.sum(np.interp(x, [0.0, 1.0], [0.0, 2.0])))(x), [2.0] * 3)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_astype_sets_the_values_dtype_and_the_gradient_keeps_the_leafs(method):
+    # x.astype(np.float32) of a traced value was the value itself: float64 where NumPy's is float32
+    x64 = np.array([0.25, 1.5, 2.0])
+    f = lambda x: np.sum(x.astype(np.float32) ** 2)  # noqa: E731
+    assert f(x64).dtype == np.float32
+    value, grad = dl.value_and_grad(f, method=method)(x64)
+    assert (_dt(value), grad.dtype) == (np.float32, np.float64)
+    np.testing.assert_allclose(grad, 2 * x64, rtol=1e-6 if method == "numeric" else 1e-15)
+    value, grad = dl.value_and_grad(lambda x: np.sum(x.astype(np.float64) * 2.0), method=method)(X32)
+    assert (_dt(value), grad.dtype) == (np.float64, np.float32)  # and float64 of a float32 leaf: float64
+    mixed = lambda x: x.astype(np.float32) * x  # noqa: E731  (float32 times the float64 leaf: float64)
+    assert _dt(dl.jvp(mixed, (x64,), (x64,), method=method)[0]) == np.float64 == mixed(x64).dtype
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: x * np.arange(3),  # an int64 array promotes a float32 array to float64 (NEP 50)
+        lambda x: x + np.int64(2),  # so does a NumPy integer scalar (not weak, unlike a Python int)
+        lambda x: np.arange(3) @ x,
+        lambda x: x * 2,  # a Python int is weak: float32
+        lambda x: x * np.arange(3, dtype=np.int16),  # float32 · int16 is float32
+        lambda x: x[np.arange(2)] * np.take(x, np.array([0, 2])),  # an index promotes nothing
+        lambda x: np.sort_complex(x),  # complex128 whatever the real dtype (NumPy's sort_complex)
+        lambda x: np.real(x * (1 + 1j)),  # complex64's real part is float32
+    ],
+)
+def test_integer_constants_and_complex_results_follow_numpys_promotion(f):
+    want = np.asarray(f(X32)).dtype
+    out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+    assert (_dt(out), _dt(tangent)) == (want, want)
+    assert dl.value_and_grad(lambda x: np.sum(np.real(f(x))))(X32)[1].dtype == np.float32
+
+
+def test_scipy_functions_with_only_a_float64_loop_are_float64():
+    special = pytest.importorskip("scipy.special")
+    for f in (lambda x: special.yn(2, x), lambda x: special.jv(np.arange(3), x)):
+        want = f(X32).dtype
+        assert want == np.float64 and _dt(dl.jvp(f, (X32,), (np.ones(3, np.float32),))[0]) == want

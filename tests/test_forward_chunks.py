@@ -150,3 +150,24 @@ def test_forward_jacobian_of_several_inputs_sweeps_each_input_alone():
     whole = dl.prepare(f, x, u, method=dl.Forward(chunk=8), argnums=(0, 1))
     np.testing.assert_allclose(whole.jacobian(x, u)[1], want[1], rtol=1e-14)
     assert not hasattr(whole.prepared, "_by_input")  # 7 columns: one chunk of both inputs
+
+
+def test_forward_joins_the_tangents_of_a_concatenate_and_writes_eig_values_rule_as_a_matrix_product():
+    # forward × autograd's test_eig_batched: a concatenate's tangent was one zero-filled output-sized scatter per
+    # argument, summed, and eigvals' rule a three-operand einsum (NumPy's own loops) on stacks of tangents
+    f = lambda x: np.sum(np.concatenate([x, np.sin(x), x[:2], np.ones(2)]) ** 2)  # noqa: E731
+    x = np.array([0.3, -1.2, 0.8])
+    lin = dl.linearize(f, x, method="forward")[1]
+    names = {e.op.name for e in lin.graph.eqns}
+    assert "concatenate" in names and not names & {"scatter_add", "add"}
+    np.testing.assert_allclose(lin(np.ones(3)), dl.jvp(f, (x,), (np.ones(3),), method="reverse")[1], rtol=1e-14)
+    stacked = lambda x: np.stack([x, x * x, np.zeros(3)], axis=1)  # noqa: E731
+    np.testing.assert_allclose(dl.jacobian(stacked, method="forward")(x), dl.jacobian(stacked)(x), rtol=1e-15)
+    a = np.random.default_rng(3).normal(size=(2, 3, 3))
+    lin = dl.linearize(np.linalg.eigvals, a, method="forward")[1]
+    assert not {e.op.name for e in lin.graph.eqns} & {"einsum", "strong_einsum"}
+    t = np.random.default_rng(4).normal(size=(2, 3, 3))
+    np.testing.assert_allclose(lin(t), dl.jvp(np.linalg.eigvals, (a,), (t,), method="reverse")[1], rtol=1e-12)
+    u = np.arange(6.0).reshape(2, 3) + 1j
+    want = dl.vjp(np.linalg.eigvals, a, method="numeric")[1](u)[0]
+    np.testing.assert_allclose(dl.vjp(np.linalg.eigvals, a, method="reverse")[1](u)[0], want, rtol=1e-6, atol=1e-6)

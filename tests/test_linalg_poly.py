@@ -139,12 +139,26 @@ def test_qr_symbolic_closed_form_at_small_sizes_and_refusal_beyond():
         REGISTRY["qr_q"].sympy(entries)
 
 
-def test_qr_complete_extra_columns_have_no_derivative_but_the_rest_does():
-    g = dl.grad(lambda x: np.sum(np.linalg.qr(x, mode="complete")[0][:, :3] ** 2 * A43), method="reverse")(A43)
-    _close(g, dl.grad(lambda x: np.sum(np.linalg.qr(x)[0] ** 2 * A43), method="reverse")(A43), 1e-12)
-    with pytest.warns(Warning, match="extra columns"):
-        bad = dl.grad(lambda x: np.sum(np.linalg.qr(x, mode="complete")[0]), method="reverse")(A43)
-    assert np.isnan(bad).all()
+@pytest.mark.parametrize("a", [A43, RNG.normal(size=(5, 2)), RNG.normal(size=(5, 2)) + 1j * RNG.normal(size=(5, 2))])
+def test_qr_complete_extra_columns_are_lapacks_householder_columns_differentiated_as_jax(jax, a):
+    # they were NaN ("not unique"); LAPACK's Householder construction is a smooth function of A (where no
+    # reflection vanishes), and JAX differentiates it: dQ_mp = dQ_mn Zᴴ − (Q_mn + Q_mp Z)(dQ_pn − Z dQ_nn)ᴴ
+    f = lambda x: np.linalg.qr(x, mode="complete")[0]  # noqa: E731
+    fj = lambda x: jax.numpy.linalg.qr(x, mode="complete")[0]  # noqa: E731
+    t, u = RNG.normal(size=a.shape).astype(a.dtype), RNG.normal(size=(len(a),) * 2).astype(a.dtype)
+    if np.iscomplexobj(a):
+        t, u = t + 1j * RNG.normal(size=a.shape), u - 1j * RNG.normal(size=u.shape)
+    want_t = np.asarray(jax.jvp(fj, (a,), (t,))[1])
+    want_u = np.asarray(jax.vjp(fj, a)[1](u)[0])
+    for method in ("forward", "reverse", "numeric"):
+        tol = 1e-8 if method == "numeric" else 1e-12
+        _close(dl.jvp(f, (a,), (t,), method=method)[1], want_t, tol)
+        _close(dl.vjp(f, a, method=method)[1](u)[0], want_u, tol)
+    if not np.iscomplexobj(a):  # symbolic: SymPy's Householder reflections (up to 2 columns)
+        w = RNG.normal(size=(len(a), len(a) - a.shape[1]))
+        g = lambda x: np.sum(f(x)[:, a.shape[1] :] * w)  # noqa: E731
+        if a.shape[1] <= 2:
+            _close(dl.grad(g, method="symbolic")(a), dl.grad(g)(a), 1e-12)
     with pytest.raises(ValueError, match="mode 'raw'"):
         dnp.linalg.qr(A43, mode="raw")
 
@@ -214,19 +228,16 @@ def test_complex_qr_second_derivatives_of_a_real_input_agree():
     _close(dl.hessian(f, method="numeric")(x), h[0], 1e-5)
 
 
-def test_complex_qr_complete_extra_columns_refuse_by_name():
-    g = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0][:, :2])), method="reverse")(C42)
-    _close(g, dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x)[0])), method="reverse")(C42), 1e-12)
-    with pytest.warns(Warning, match="extra columns"):
-        bad = dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x, mode="complete")[0])), method="reverse")(C42)
-    assert np.isnan(bad).all()
+def test_complex_svd_extra_columns_refuse_by_name():
+    g = dl.grad(lambda x: np.sum(np.abs(np.linalg.svd(x)[0][:, :2])), method="reverse")(C42)
+    _close(g, dl.grad(lambda x: np.sum(np.abs(np.linalg.svd(x, full_matrices=False)[0])), method="reverse")(C42), 1e-12)
     t = np.zeros((4, 2), complex)
     t[0] = (1.0, 1.0j)  # Σ t² = 0: the extra columns' tangent is NaN still (Σ |t|² is not 0)
-    for f in (lambda x: np.linalg.qr(x, mode="complete")[0], lambda x: np.linalg.svd(x)[0]):
-        for method in ("forward", "reverse"):  # (reverse: J v as the pullback's transpose, which was 0 there)
-            for a, da in ((C42, t), (C42.real, np.ones((4, 2)))):
-                tangent = dl.jvp(f, (a,), (da,), method=method)[1]
-                assert np.isnan(tangent[:, 2:]).all() and np.isfinite(tangent[:, :2]).all()
+    f = lambda x: np.linalg.svd(x)[0]  # noqa: E731  (qr's extra columns have a derivative: the test above)
+    for method in ("forward", "reverse"):  # (reverse: J v as the pullback's transpose, which was 0 there)
+        for a, da in ((C42, t), (C42.real, np.ones((4, 2)))):
+            tangent = dl.jvp(f, (a,), (da,), method=method)[1]
+            assert np.isnan(tangent[:, 2:]).all() and np.isfinite(tangent[:, :2]).all()
 
 
 def test_complex_qr_under_symbolic_is_refused_by_name():

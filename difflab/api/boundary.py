@@ -442,25 +442,56 @@ def _narrow_leaves(flat_args, input_pos, wrt) -> tuple:
 
 def out_dtypes(graph: Graph, in_dtypes, weak=()) -> list:
     """Per output of `graph`, the dtype NumPy's promotion gives it from the inputs it depends on (`in_dtypes`:
-    Signature.in_dtypes) and the float constants it meets: a float64 array or NumPy float64 made inside f
-    promotes a float32 result in NumPy, a Python float does not (it is weak), nor do the constants a
-    difflab.numpy function made itself (ids in `weak`: Trace.weak). None: float64's, as computed. (An integer
-    array, which NumPy's float32 · int64 would promote too, is not counted: inside difflab.numpy it is a count
-    or an index.)"""
+    Signature.in_dtypes) and the constants it meets: a float64 array or NumPy float64 made inside f promotes a
+    float32 result in NumPy, a Python float does not (it is weak), nor do the constants a difflab.numpy function
+    made itself (ids in `weak`: Trace.weak); an op with a dtype of its own (astype) sets it. An integer array or
+    NumPy integer promotes as NumPy's (float32 · int64 is float64) where an arithmetic op (elementwise or
+    multilinear) takes it as a number, not where it is an index, a count or a flag (its `domain` entry
+    "integer" or "bool", or any other op's). None: float64's, as computed."""
     of = {v: d for v, d in zip(graph.inputs, in_dtypes) if d is not None and d.kind in "fc"}  # (an int: weak)
     for eqn in graph.eqns:
-        ds = [of.get(a) if isinstance(a, Var) else _strong_dtype(a, weak) for a in eqn.args]
-        ds = [d for d in ds if d is not None and d.kind in "fc"]
-        of[eqn.out] = np.result_type(*ds) if ds else None
+        op = eqn.op
+        if op.result_dtype is not None:
+            of[eqn.out] = op.result_dtype(**eqn.kw)
+            continue
+        numbers = op.elementwise or op.index is not None
+        ds = [
+            of.get(a) if isinstance(a, Var) else _strong_dtype(a, weak, numbers and _a_number(op, k))
+            for k, a in enumerate(eqn.args)
+        ]
+        ds = [d for d in ds if d is not None and d.kind in "fciu"]
+        of[eqn.out] = _of_kind(np.result_type(*ds) if ds else None, eqn.out.dtype.kind)
     dts = [of.get(o) if isinstance(o, Var) else None for o in graph.outputs]
     return [d if d is not None and d != _F64 else None for d in dts]
 
 
-def _strong_dtype(a, weak):
-    """The dtype a constant operand takes part in NumPy's promotion with: a NumPy array's or scalar's; None
-    for a Python number (weak) and for a difflab.numpy function's own constant."""
+def _of_kind(found, kind: str):
+    """The promoted dtype `found` (None: weak) as the result's kind: a real one's complex counterpart for a
+    complex result (float32 + 0j is complex64), a complex one's real part for a real result (complex64's real
+    part is float32), float64 where only integers met weak floats (NumPy's default float, not weak); None
+    for a result that is not a number (a comparison's)."""
+    if kind not in "fc" or found is None:
+        return None
+    if found.kind not in "fc":
+        return _F64
+    if found.kind != kind:
+        return np.result_type(found, np.complex64) if kind == "c" else np.finfo(found).dtype
+    return found
+
+
+def _a_number(op, k: int) -> bool:
+    """Whether argument k of an arithmetic op is a number NumPy promotes with (not an order or a condition)."""
+    return k >= len(op.domain) or op.domain[k] != "bool"
+
+
+def _strong_dtype(a, weak, integers=False):
+    """The dtype a constant operand takes part in NumPy's promotion with: a NumPy array's or scalar's (an
+    integer one's only where `integers`); None for a Python number (weak) and for a difflab.numpy function's
+    own constant."""
     v = a.value if isinstance(a, Const) else None
-    return v.dtype if isinstance(v, (np.ndarray, np.generic)) and id(v) not in weak else None
+    if not isinstance(v, (np.ndarray, np.generic)) or id(v) in weak:
+        return None
+    return v.dtype if integers or v.dtype.kind not in "iub" else None
 
 
 def _static_keys(statics) -> tuple:
@@ -736,8 +767,18 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reusable=reusable,
         reads=reads or (),
         values=values,
-        narrowed=None if sig.in_dtypes is None else out_dtypes(graph, sig.in_dtypes, t.weak),
+        narrowed=_narrowed(graph, sig, t, call_leaves),
     )
+
+
+def _narrowed(graph, sig: Signature, t, call_leaves) -> list | None:
+    """Staged.narrowed: the outputs' dtypes by NumPy's promotion where an argument is not float64 or f cast a
+    value (x.astype(np.float32) of a float64 x; then a float64 array argument is not weak, a Python float is)."""
+    if sig.in_dtypes is not None:
+        return out_dtypes(graph, sig.in_dtypes, t.weak)
+    if not t.casts:
+        return None
+    return out_dtypes(graph, [None if type(x) is float else _F64 for x in call_leaves], t.weak)
 
 
 def _call_leaves(sig: Signature, flat_args) -> list:

@@ -203,27 +203,25 @@ class PreparedFunction:
 
     @_retyped
     def hvp(self, primals, tangents):
-        """(∇f, H v) at `primals`: `dl.hvp`'s contract (every argument differentiated: f prepared with argnums
-        covering them all, or of one argument), by one `dl.prepare_hvp` of f made at the first call (its own
-        trace of f's gradient, made once).
+        """(∇f, H v) at `primals`: `dl.hvp`'s contract for the prepared argnums, by one `dl.prepare_hvp` of f
+        made at the first call (its own trace of f's gradient, made once). `primals`: every argument;
+        `tangents`: one per differentiated argument (in argnums' order), the others held at their values; the
+        results are shaped as `grad`'s.
 
         >>> import difflab as dl, numpy as np
         >>> p = dl.prepare(lambda x: (x ** 3.0).sum(), np.ones(2))
         >>> p.hvp((np.array([1.0, 2.0]),), (np.array([1.0, 1.0]),))
         (array([ 3., 12.]), array([ 6., 12.]))
+        >>> q = dl.prepare(lambda x, y: (x ** 2 * y).sum(), np.ones(2), np.ones(2), argnums=1)
+        >>> q.hvp((np.array([1.0, 2.0]), np.array([3.0, 4.0])), (np.array([1.0, 1.0]),))  # y's: H = 0
+        (array([1., 4.]), array([0., 0.]))
         """
         check_sequences("hvp", primals, tangents)
         self._check(tuple(primals))
         if self._hvp is None:
             from ..transforms import PreparedHvp  # (transforms builds on the api)
 
-            n = len(self.staged.arg_trees)
-            if set(self.staged.argnums) != set(range(n)):
-                raise ValueError(
-                    f"hvp differentiates every argument (as dl.hvp); this function was prepared with argnums "
-                    f"{self._given[0]!r} of {n}: prepare it with argnums={tuple(range(n))}, or use dl.hvp"
-                )
-            self._hvp = PreparedHvp(self._t.f, n, self._given[1])
+            self._hvp = PreparedHvp(self._t.f, len(self.staged.arg_trees), self._given[1], self._given[0])
         return self._hvp(primals, tangents)
 
     def _warn_ignored(self):

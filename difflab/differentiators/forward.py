@@ -42,13 +42,13 @@ def push(graph, args, tangents: dict) -> list:
         duals = [env[a] if isinstance(a, Var) else Dual(read(env, a)) for a in eqn.args]
         vals = [d.primal for d in duals]
         out = guarded(eqn, eqn.op.bind, *vals, **eqn.kw)
-        total = None
-        for i, d in enumerate(duals):
-            rule = eqn.op.jvp_rule(i) if d.tangent is not None and eqn.op.differentiable else None
-            if rule is None:
-                continue
-            c = guarded(eqn, rule, d.tangent, out, *vals, **eqn.kw)
-            total = c if total is None else _sum(total, c)
+        ts = [d.tangent for d in duals]  # (an op's joint rule takes them at once: concatenate's, not k scatters)
+        joint = len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
+        total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else None
+        for i, t in enumerate(() if joint else ts):
+            rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
+            c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)
+            total = c if total is None else total if c is None else _sum(total, c)
         if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
             total = dnp.broadcast_to(total, np.shape(out))
         if getattr(getattr(total, "dtype", None), "kind", "") == "c" != eqn.out.dtype.kind:

@@ -14,6 +14,8 @@ subexpressions are shared, not copied). For `y = (x*w)**2`:
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..errors import NotDifferentiableError
@@ -448,14 +450,52 @@ def _real_imag(sp, e) -> tuple:
         pieces = [(_real_imag(sp, x), c) for x, c in e.args]
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
-    e = sp.sympify(e).replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
-    # a named function (NumPy's accurate expm1, log1p) in SymPy's own terms, which SymPy splits
-    e = e.replace(
+    # a named function (NumPy's accurate expm1, log1p; x**y of two variables) in SymPy's own terms, which SymPy splits
+    e = sp.sympify(e).replace(
         lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)
     )
-    inverse = (sp.atan, sp.asin, sp.acos, sp.asinh, sp.acosh, sp.atanh)
+    e = e.replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
+    explicit = {sp.asinh: _asinh_parts, sp.acosh: _acosh_parts}  # (SymPy's own split of their logs never ends)
+    e = e.replace(
+        lambda f: type(f) in explicit and f.has(sp.I),
+        lambda f: (lambda r, i: r + sp.I * i)(*explicit[type(f)](sp, *_real_imag(sp, f.args[0]))),
+    )
+    inverse = (sp.atan, sp.asin, sp.acos, sp.atanh)
     e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
+    if not isinstance(e, sp.Piecewise) and e.has(sp.Piecewise) and e.has(sp.I):  # (a complex max inside: outermost)
+        e = sp.piecewise_fold(e)
+        if isinstance(e, sp.Piecewise):
+            return _real_imag(sp, e)
     return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+
+
+@functools.cache
+def _atan2(sp):
+    """SymPy's atan2 declared real (of real arguments it is, but SymPy cannot tell: atan2(0, 0)), so that SymPy
+    splits an expression holding it into real and imaginary parts; printed and differentiated as atan2."""
+    return type("atan2", (sp.atan2,), {"is_extended_real": True})
+
+
+def _csqrt(sp, a, b):
+    """(Re, Im) of the principal √(a + ib), a and b real: |z|^½ (cos θ/2, sin θ/2), θ = atan2(b, a) (NumPy's)."""
+    r, t = sp.sqrt(sp.sqrt(a**2 + b**2)), _atan2(sp)(b, a) / 2
+    return r * sp.cos(t), r * sp.sin(t)
+
+
+def _clog(sp, a, b):
+    return sp.log(a**2 + b**2) / 2, _atan2(sp)(b, a)
+
+
+def _asinh_parts(sp, p, q):
+    """arcsinh(p + iq) = log(z + √(z² + 1)), every part real (NumPy's principal branch)."""
+    w = _csqrt(sp, p**2 - q**2 + 1, 2 * p * q)
+    return _clog(sp, p + w[0], q + w[1])
+
+
+def _acosh_parts(sp, p, q):
+    """arccosh(p + iq) = log(z + √(z + 1)·√(z − 1)) (Kahan's form: NumPy's branch, also where Re z < 0)."""
+    (a, b), (c, d) = _csqrt(sp, p + 1, q), _csqrt(sp, p - 1, q)
+    return _clog(sp, p + a * c - b * d, q + a * d + b * c)
 
 
 def _power(p):

@@ -105,4 +105,4 @@ def sort_complex(a):
     if ndim(a) == 0:
         raise _np.exceptions.AxisError(-1, 0, "numpy.sort_complex")
     out = sort(a, axis=-1)
-    return out if _is_complex(out) else out + 0j
+    return out if _is_complex(out) else out + _np.complex128(0)  # (complex128 whatever the real dtype, as NumPy's)

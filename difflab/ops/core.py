@@ -168,6 +168,13 @@ class Op:
     #: complex where A has an eigenvalue below 0, as SciPy's): a trace recording it holds for these values
     #: only, as one that branched on them (a reused trace would give the first point's dtype)
     value_dtype: bool = False
+    #: `(tangents, out, *args, **params)` -> the output's tangent from every argument's at once (a tangent None:
+    #: zero), for a linear op whose per-argument rules each make an output-sized array (concatenate's: a scatter
+    #: into zeros, k of them summed). Forward mode calls it instead (differentiators/forward.py push)
+    joint_jvp: Callable | None = None
+    #: `(**params) -> dtype` for an op whose result has a dtype of its own, whatever its arguments' (astype):
+    #: NumPy's promotion of the values after it starts from that dtype (boundary.out_dtypes)
+    result_dtype: Callable | None = None
     #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
     #: exports `front` under each and NumPy's dispatch on traced values calls it
     numpy: tuple = ()

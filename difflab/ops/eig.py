@@ -22,9 +22,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from .core import _shape, defop, draw, stacked_batch
+from .core import _reshape, _shape, defop, draw, stacked_batch
 from .decompositions import _fix_signs, _gap_inverse, gauge_fixed, gauge_fixed_adjoint
-from .linalg import _swap_last, inv, matrix_scale, strong_einsum_front, strong_matmul
+from .linalg import _swap_last, inv, matrix_scale, strong_matmul
+from .reductions import sum as sum_
 from .elementwise import strong_mul
 
 __all__ = ["eig_values", "eig_vectors", "eig_signs", "eig", "eigvals", "EigResult"]
@@ -37,17 +38,27 @@ def _eig_impl(a):
 
 
 def _eigvals_jvp(t, out, a):
+    # diag(V⁻¹ t V) as Σ_k (V⁻¹ t)_ik V_ki: one matrix product and a row sum, not a three-operand einsum
+    # (NumPy's einsum loops over i, j, k itself; forward-over-forward runs this on stacks of tangents)
     v = eig_vectors(a)
-    return strong_einsum_front("...ij,...jk,...ki->...i", inv(v), t, v)
+    return sum_(strong_mul(strong_matmul(inv(v), t), _swap_last(v)), axis=(_ndim(t) - 1,), keepdims=False)
 
 
 def _eigvals_vjp(ct, out, a):
+    # V⁻ᵀ diag(λ̄) Vᵀ: V⁻ᵀ's columns scaled, then one matrix product
     v = eig_vectors(a)
-    return strong_einsum_front("...ij,...i,...ki->...jk", inv(v), ct, v)
+    return strong_matmul(
+        strong_mul(_swap_last(inv(v)), _reshape(ct, _shape(ct)[:-1] + (1, _shape(ct)[-1]))), _swap_last(v)
+    )
+
+
+def _ndim(x):
+    return len(_shape(x))
 
 
 def _eigvecs_jvp(t, out, a):
-    inner = strong_mul(_gap_inverse(eig_values(a)), strong_matmul(inv(out), strong_matmul(t, out)))
+    # (V⁻¹ t) V: V⁻¹ t is eig_values' rule's too, recorded once where both run in one traced sweep
+    inner = strong_mul(_gap_inverse(eig_values(a)), strong_matmul(strong_matmul(inv(out), t), out))
     return gauge_fixed(strong_matmul(out, inner), out, unit=True)
 
 

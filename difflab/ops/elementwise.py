@@ -33,12 +33,21 @@ from .core import (
 
 def _piecewise_max(a, b):
     sp = _sp()  # ties split evenly, as in the convention table
-    return sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True))
+    return sp.Piecewise((a, _above(a, b)), (b, _above(b, a)), ((a + b) / 2, True))
 
 
 def _piecewise_min(a, b):
     sp = _sp()
-    return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
+    return sp.Piecewise((a, _above(b, a)), (b, _above(a, b)), ((a + b) / 2, True))
+
+
+def _above(a, b):
+    """a > b in NumPy's order: of complex values (SymPy expressions holding I), lexicographic (real parts,
+    then imaginary parts), each comparison of real expressions, which SymPy can split and print."""
+    sp = _sp()
+    if not any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
+        return a > b
+    return sp.Or(sp.re(a) > sp.re(b), sp.And(sp.Eq(sp.re(a), sp.re(b)), sp.im(a) > sp.im(b)))
 
 
 _ones_like_partial = constant_partial(1.0)
@@ -329,7 +338,8 @@ def _pow_fn():
         x, y = args
         return y * fn(x, y - 1) if i == 0 else strong_mul_sympy()(fn(x, y), sp.log(x))
 
-    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x**y, builtins.pow)
+    # plain: x**y in SymPy's terms on complex arguments (exp(y log x), NumPy's principal branch: program.py)
+    fn = sympy_function("difflab_pow", np.power, derivative, lambda x, y: x**y, builtins.pow, plain=lambda x, y: x**y)
     return fn
 
 
@@ -1370,6 +1380,22 @@ stop_gradient = defop(
     numeric_ignores=True,
     numpy=("stop_gradient",),
     doc="identity whose derivative is zero",
+)
+
+
+astype = defop(
+    "astype",
+    lambda x, dtype: x.copy() if isinstance(x, np.ndarray) else x,
+    complex=True,
+    jvp=(lambda t, out, x, dtype: t,),
+    vjp=(lambda ct, out, x, dtype: ct,),
+    sympy=lambda x, dtype: x,
+    samples=lambda rng: [((rng.standard_normal(3),), {"dtype": "float32"})],
+    result_dtype=lambda dtype: np.dtype(dtype),
+    strategy=lambda b, name, x, picks, c: b.emit("astype", x, dtype=("float32", "float64")[c.take(2)]),
+    internal=True,  # (bound by a traced value's astype with a float or complex dtype: trace.Tracer.astype)
+    doc="x as a float32, float16 or float64 (complex64, complex128) array: computed in float64 as every value, "
+    "the dtype NumPy gives it set at the outputs (boundary.out_dtypes)",
 )
 
 

@@ -1,6 +1,6 @@
 """numpy.linalg.qr as registry entries: `qr_q` and `qr_r` (the reduced factors, A = Q R, one entry per
-output, as eigh's and svd's), `QR_COMPLEMENT` (the extra columns of mode='complete' on a tall matrix:
-no derivative), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r').
+output, as eigh's and svd's), `QR_COMPLEMENT` (`qr_complement`: the extra columns of mode='complete' on a
+tall matrix), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r').
 
 Rules (A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n)). For m ≥ n,
 with X = dA R⁻¹ and C = Qᵀ X: Qᵀ dQ = Ω is antisymmetric and dR R⁻¹ upper triangular, so Ω's strictly
@@ -30,6 +30,19 @@ values at every point and the derivative of the branch NumPy is on. Symbolic: Gr
 to 2 rows or columns, the signs a named function with derivative 0 evaluated by LAPACK (as eigh's);
 beyond, the translation raises NotDifferentiableError naming the entry (symbolic's matrix-level
 derivatives, which read the rules, still take the graphs they cover).
+
+Complete mode's extra columns Q_mp (m > n, p = m − n). Any orthonormal basis of the complement would do for
+the decomposition, but LAPACK's (NumPy's, JAX's) are one: Q = H_1⋯H_n, its Householder reflections'
+product, which is I − Y T Yᴴ with Y unit lower trapezoidal, so that Q_mn determines it (Z = Q_pn (Q_nn − I)⁻¹
+= Y_2 Y_1⁻¹, and Q_mp = [0; I] − Y T Y_2ᴴ). That is a smooth function of A wherever R⁻¹ exists and no
+reflection vanishes (τ ≠ 0: a column with nothing below its diagonal is not reflected, a jump as the signs'),
+and its derivative is JAX's qr_jvp_rule's (arXiv:2409.13374, eqs. 32–33): dQ_mp = dQ_mn Zᴴ − (Q_mn + Q_mp Z)
+(dQ_pn − Z dQ_nn)ᴴ with dQ_mn LAPACK's (Gram–Schmidt's times the held signs). Its VJP is the transpose, and
+symbolic writes the reflections in SymPy (up to 2 columns, the sign of β = R_jj LAPACK's, held). Full svd's
+extra columns are another matter (ops/decompositions.py, SVD_COMPLEMENT, NaN): LAPACK's are the columns of
+its bidiagonalisation's reflections (U = Q_B diag(U_B, I)), smooth in A too but not determined by the SVD's
+own factors as QR's are by Q_mn (U[:, :k] = Q_B[:, :k] U_B mixes Q_B's columns): their derivative would be
+the bidiagonalisation's, which no rule of the SVD gives, and JAX refuses it (NotImplementedError).
 """
 
 from __future__ import annotations
@@ -38,10 +51,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..errors import NotDifferentiableError
-from .core import Op, _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
+from .core import _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
 from .complexes import conj, is_complex
-from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object, _undefined
+from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object
 from .elementwise import real, strong_mul
 from .linalg import _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
@@ -234,28 +246,89 @@ qr_r = defop(
     doc="R of the reduced QR (upper triangular, positive diagonal); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
 )
 
-_UNDEFINED = (
-    "the derivative of qr's extra columns (mode='complete' on a tall matrix) is not unique: they are any "
-    "orthonormal basis of the complement; use mode='reduced' or only Q[..., :n]"
-)
+
+def _complement_parts(a):
+    """(D's map, Q_mn, Z) for the extra columns of LAPACK's complete Q: Q_mn is LAPACK's reduced Q (Gram–Schmidt's
+    times the conjugated signs), Z = Q_pn (Q_nn − I)⁻¹ (p = m − n: Q_mn's rows past n) and `lapack(dq)` maps a
+    derivative of Gram–Schmidt's Q to LAPACK's (the signs are piecewise constant)."""
+    n = _shape(a)[-1]
+    signs = _reshape(_conj(qr_signs(a)), _shape(a)[:-2] + (1, n))
+    q = qr_q(a) * signs
+    z = strong_matmul(q[..., n:, :], inv(q[..., :n, :] - np.eye(n)))
+    return (lambda dq: dq * signs), q, z
 
 
-def _refuse_complement(a):
-    raise NotDifferentiableError(f"the symbolic method cannot differentiate qr_complement: {_UNDEFINED}")
+def _complement_jvp(t, out, a):
+    """dQ_mp = dQ_mn Zᴴ − (Q_mn + Q_mp Z)(dQ_pn − Z dQ_nn)ᴴ (JAX's qr_jvp_rule, arXiv:2409.13374 eqs. 32–33)."""
+    n = _shape(a)[-1]
+    lapack, q, z = _complement_parts(a)
+    dq = lapack(_jvp(t, a)[0])
+    e = dq[..., n:, :] - strong_matmul(z, dq[..., :n, :])
+    p = q + strong_matmul(out, z)
+    return strong_matmul(dq, _conj(_swap_last(z))) - strong_matmul(p, _conj(_swap_last(e)))
 
 
-# kept out of REGISTRY (as svd_complement): its rules give NaN only, there is nothing to compare
-QR_COMPLEMENT = Op(
+def _complement_vjp(ct, out, a):
+    """The transpose of `_complement_jvp` under Re Σ ū·t: D̄ = Ū conj(Z) and Ē = −Ūᴴ conj(P) (P = Q_mn + Q_mp Z),
+    Ē reaching D's last p rows as it is and its first n as −Zᵀ Ē; then qr_q's own VJP."""
+    lapack, q, z = _complement_parts(a)
+    p = q + strong_matmul(out, z)
+    e = -strong_matmul(_conj(_swap_last(ct)), _conj(p))
+    top = -strong_matmul(_swap_last(z), e)
+    dbar = strong_matmul(ct, _conj(z)) + concatenate(top, e, axis=_ndim(a) - 2)
+    return _vjp(lapack(dbar), None, a)
+
+
+def _householder_complement(m):
+    """SymPy: LAPACK's extra columns Q[:, n:] of a tall m (dgeqrf's reflections H_j = I − τ v vᵀ, v = (1,
+    x₂/(α − β), ...), τ = (β − α)/β, β = R_jj = its sign (LAPACK's, a named function) times ‖x‖; Q = H_1⋯H_n)."""
+    sp = _sp()
+    rows, cols = m.shape
+    work, q = sp.Matrix(m), sp.eye(rows)
+    for j in range(cols):
+        x = work[j:, j]
+        beta = _sign_fn()(j, rows, *list(m)) * sp.sqrt(x.dot(x))
+        v = sp.Matrix([1] + [x[i] / (x[0] - beta) for i in range(1, rows - j)])
+        h = sp.eye(rows)
+        h[j:, j:] = sp.eye(rows - j) - (beta - x[0]) / beta * v * v.T
+        work, q = h * work, q * h
+    return _to_object(q[:, cols:])
+
+
+def _complement_samples(rng):
+    return [
+        ((draw("real", (3, 2), rng),), {}),
+        ((draw("real", (4, 1), rng),), {}),
+        ((draw("real", (2, 3, 2), rng),), {}),
+    ]
+
+
+def _complement_strategy(b, name, x, picks, c):
+    """A tall matrix (size, 1) built from x, at least 2 rows: tanh(x) + 2.5 on the pivot, + 1.5 below it (no
+    entry below the diagonal is 0, where LAPACK's reflection jumps, nor the pivot)."""
+    size = int(np.prod(b.shape(x)))
+    col = b.emit("reshape", b.rank1(x), shape=(size, 1))
+    shift = np.full((max(size, 2), 1), 1.5)
+    shift[0, 0] = 2.5
+    return b.emit(name, b.emit("add", b.emit("tanh", col), shift))
+
+
+# the extra columns of 'complete' on a tall matrix: LAPACK's Householder construction, a smooth function of A
+# where R⁻¹ exists and every reflection reflects (τ ≠ 0: Q_nn − I invertible), as JAX differentiates it
+QR_COMPLEMENT = defop(
     "qr_complement",
     lambda a: np.linalg.qr(a, mode="complete")[0][..., :, np.shape(a)[-1] :],
-    (lambda t, out, a: _undefined(t, _shape(out), _UNDEFINED),),
-    (lambda ct, out, a: _undefined(ct, _shape(a), _UNDEFINED),),
-    sympy=_refuse_complement,
+    internal=True,
+    jvp=(_complement_jvp,),
+    vjp=(_complement_vjp,),
+    sympy=_per_matrix(_householder_complement, "qr_complement", _SYMPY_LIMIT),
+    samples=_complement_samples,
+    batch=stacked_batch("qr_complement"),
+    strategy=_complement_strategy,
     analytic=False,
     drops_nan=True,
-    nargs=1,
-    complex=True,  # (no derivative of any matrix)
-    doc="LAPACK's extra columns of the complete Q of a tall matrix; no derivative",
+    complex=True,
+    doc="LAPACK's extra columns of the complete Q of a tall matrix (Householder's); dQ_mp from dQ_mn, JAX's rule",
 )
 
 qr_signs = defop(
@@ -284,7 +357,8 @@ def qr(a, mode="reduced"):
 
     Shapes: a (..., m, n), k = min(m, n) -> 'reduced': Q (..., m, k), R (..., k, n); 'complete':
     Q (..., m, m), R (..., m, n); 'r': R only. Differentiable where A's first k columns are linearly
-    independent; the extra columns of 'complete' on a tall matrix have no derivative (NaN).
+    independent; the extra columns of 'complete' on a tall matrix, LAPACK's Householder ones, also where no
+    reflection vanishes (JAX's rule: the module's docstring).
 
     >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
     >>> bool(np.allclose(q @ r, [[3.0, 1.0], [4.0, 2.0]])), bool(np.allclose(np.tril(r, -1), 0.0))

@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from ..graph import Traced
-from .elementwise import _stop_gradient_sympy, equal, exp, maximum, strong_mul, where
+from .elementwise import _above, _stop_gradient_sympy, equal, exp, maximum, strong_mul, where
 from .shape import _inverse_perm, concatenate, getitem
 from .core import (
     REGISTRY,
@@ -413,7 +413,17 @@ def _max_fn():
         lambda args, i: _max_weight_fn()(sp.Integer(i), *args),
         lambda *xs: builtins.max(xs),
         lambda *xs: builtins.max(xs),
+        plain=_lexicographic_max,  # complex values: NumPy's order
     )
+
+
+def _lexicographic_max(*xs):
+    """max_n of complex values in NumPy's (lexicographic) order: x_i where it is above every other, one flat
+    Piecewise (a nested one would compare a Piecewise, whose real part SymPy leaves as re(...)); exact ties
+    (measure zero) share evenly, as max_n's weights."""
+    sp = _sp()
+    pieces = [(x, sp.And(*[_above(x, y) for j, y in enumerate(xs) if j != i])) for i, x in enumerate(xs)]
+    return sp.Piecewise(*pieces, (sp.Add(*xs) / len(xs), True))
 
 
 def _max_of(*xs):

@@ -318,6 +318,15 @@ def _concat_jvp(i):
     return rule
 
 
+def _concat_joint_jvp(ts, out, *xs, axis):
+    """The tangents joined as the values are (a zero tangent's block zeros): one output-sized array, not k."""
+    return concatenate(*[np.zeros(_shape(x)) if t is None else t for t, x in zip(ts, xs)], axis=axis)
+
+
+def _stack_joint_jvp(ts, out, *xs, axis):
+    return stack(*[np.zeros(_shape(x)) if t is None else t for t, x in zip(ts, xs)], axis=axis)
+
+
 def _concat_vjp(i):
     def rule(ct, out, *xs, axis):
         return getitem(ct, idx=_concat_idx(xs, i, axis, _ndim(out)))
@@ -346,6 +355,7 @@ concatenate = defop(
     complex=True,
     jvp=(_concat_jvp,),
     vjp=(_concat_vjp,),
+    joint_jvp=_concat_joint_jvp,
     nargs=None,
     batch=lambda batched, *xs, axis: concatenate(*_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
     samples=_samples((((2, 3), (1, 3)), {"axis": 0}), (((2,), (3,), (1,)), {"axis": 0})),
@@ -360,6 +370,7 @@ stack = defop(
     complex=True,
     jvp=(_stack_jvp,),
     vjp=(_stack_vjp,),
+    joint_jvp=_stack_joint_jvp,
     nargs=None,
     batch=lambda batched, *xs, axis: stack(*_broadcast_batch(batched, xs), axis=_batch_axis(axis)),
     samples=_samples((((3,), (3,)), {"axis": 0}), (((2, 3), (2, 3)), {"axis": 1})),

@@ -243,6 +243,9 @@ def _rgamma_slope(out, x):
 _DEFINED: set = set()
 
 
+_F64 = np.dtype(np.float64)
+
+
 def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analytic=False, **kw) -> Op:
     """An entry for scipy.special.<name>, spelled `scipy.special.<name>` (and `numpy`'s names)."""
     _DEFINED.add(name)
@@ -320,6 +323,7 @@ polygamma = _special(
     (_refuse("polygamma", "n"), lambda out, n, x: polygamma(n + 1.0, x)),
     _scipy_named("polygamma", lambda sp, n, x: sp.polygamma(_order(n), x)),
     domain=("integer", "positive"),
+    result_dtype=lambda: _F64,  # (SciPy's Python code computes it in float64 whatever x's dtype)
     doc="polygamma ψ⁽ⁿ⁾(x) (n a non-negative integer, not differentiated)",
 )
 beta = _special(
@@ -517,6 +521,7 @@ yn = _special(
     (_refuse("yn", "n"), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
     _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
+    result_dtype=lambda: _F64,  # (SciPy has only its float64 loop: yn(2, a float32 x) is float64)
     doc="Y_n(x) for integer n (SciPy's yn)",
 )
 iv = _special(
