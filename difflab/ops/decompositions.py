@@ -24,9 +24,12 @@ and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no su
 (singular values need σ > 0 for U and V).
 
 Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices with at most 2 rows
-or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
-and pinv (through the inverse of AᵀA or AAᵀ) have SymPy forms up to 4×4, as inv and det (linalg.py's
-SYMPY_MATRIX_LIMIT: their entries grow factorially with the size). LAPACK's signs have no closed form: symbolic writes them as named
+or 2 columns; cholesky and pinv (through the inverse of AᵀA or AAᵀ) up to 4×4, as inv and det (linalg.py's
+SYMPY_MATRIX_LIMIT: their entries grow factorially with the size). Bigger ones are opaque matrix functions
+(opaque.py): each entry a SymPy function of A's entries whose derivative is written with the same functions
+(eigh: w, V and the inverse gaps 1/(w_j − w_i); svd: U, s, Vᵀ, 1/(s_j² − s_i²) and 1/s; cholesky: L and L⁻¹;
+pinv: A⁺ and A), evaluated by LAPACK once per point, with the sign conventions above and the lower triangle
+read as NumPy reads it; pinv's with NumPy's default cutoff only. LAPACK's signs have no closed form: symbolic writes them as named
 functions of the matrix entries with derivative 0, which its generated code evaluates with LAPACK
 at each point (so symbolic's values agree with NumPy's too).
 """

@@ -1,5 +1,6 @@
 """Linear algebra primitives: matmul (NumPy's semantics for every rank), einsum (any subscripts),
-inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`."""
+inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`. Symbolic:
+SymPy's explicit entries up to SYMPY_MATRIX_LIMIT, opaque matrix functions above it (opaque.py)."""
 
 from __future__ import annotations
 
@@ -168,7 +169,8 @@ def _square_samples(rng):
 
 #: the largest matrix side (n×n) whose inverse, determinant or Cholesky factor the symbolic method writes out:
 #: SymPy's entries grow factorially with n (the Jacobian of a 4×4 inverse takes ~1 s, of a 5×5 over 100 s, of
-#: autograd's 8×8 test matrices hours), so bigger ones are refused by name at translation, before any of it
+#: autograd's 8×8 test matrices hours), so bigger ones are written as opaque matrix functions (opaque.py:
+#: entries whose derivatives are written with the same functions, computed by LAPACK once per point)
 SYMPY_MATRIX_LIMIT = 4
 
 

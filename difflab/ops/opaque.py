@@ -118,7 +118,9 @@ def _high_precision(kind, part):
 
         key = (kind, "mp", mpmath.mp.prec, tuple(entries))
         rows = int(rows)
-        parts = _cached(key, lambda: _KINDS[kind][1](mpmath.matrix(rows, len(entries) // rows, list(entries))))
+        cols = len(entries) // rows
+        matrix = [list(entries[r * cols : (r + 1) * cols]) for r in range(rows)]
+        parts = _cached(key, lambda: _KINDS[kind][1](mpmath.matrix(matrix)))
         return parts[part][int(i), int(j)]
 
     return on_mp
