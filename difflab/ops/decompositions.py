@@ -375,7 +375,7 @@ def _eigh_rules():
     def gaps(s):
         if s.i == s.j or s.k < s.l:
             return 0
-        return -f(s, s.i, s.j) ** 2 * (_eigh_dw(s, s.j) - _eigh_dw(s, s.i))
+        return -(f(s, s.i, s.j) ** 2) * (_eigh_dw(s, s.j) - _eigh_dw(s, s.i))
 
     return {0: lambda s: _eigh_dw(s, s.j), 1: vectors, 2: gaps}
 
@@ -455,7 +455,7 @@ def _svd_rules():
         return -(f(s.i, s.j) ** 2) * 2 * (sv(s.j) * ds(s, s.j) - sv(s.i) * ds(s, s.i))
 
     def inverse(s):
-        return -parts(s)[4](s.j) ** 2 * ds(s, s.j)
+        return -(parts(s)[4](s.j) ** 2) * ds(s, s.j)
 
     return {0: left, 1: lambda s: ds(s, s.j), 2: right, 3: gaps, 4: inverse}
 
@@ -500,7 +500,9 @@ def _cholesky_rules():
     def parts(s):
         low = lambda p, q: 0 if q > p else s.at("cholesky", 0, p, q)  # noqa: E731
         linv = lambda p, q: 0 if q > p else s.at("cholesky", 1, p, q)  # noqa: E731
-        phi = lambda p, q: 0 if q > p else _lower_pair(s, lambda x, y: linv(p, x) * linv(q, y)) * (1 if p > q else _half())  # noqa: E731
+        phi = lambda p, q: (
+            0 if q > p else _lower_pair(s, lambda x, y: linv(p, x) * linv(q, y)) * (1 if p > q else _half())
+        )  # noqa: E731
         return low, linv, phi
 
     def factor(s):
@@ -551,7 +553,6 @@ def _pinv_rule(s):
 
 
 def _mp_pinv(a):
-    mp = _mp()
     return ((a.T * a) ** -1 * a.T if a.rows >= a.cols else a.T * (a * a.T) ** -1,)
 
 
@@ -569,8 +570,10 @@ matrix_kind(
     _mp_svd,
     lambda a: (lambda sv: (svd_u(a), _row(sv), svd_vt(a), _gap_inverse(sv * sv), _row(1.0 / sv)))(svd_s(a)),
     _svd_rules(),
-    lambda rows, cols: [(rows, min(rows, cols)), (1, min(rows, cols)), (min(rows, cols), cols)]
-    + [(min(rows, cols), min(rows, cols)), (1, min(rows, cols))],
+    lambda rows, cols: (
+        [(rows, min(rows, cols)), (1, min(rows, cols)), (min(rows, cols), cols)]
+        + [(min(rows, cols), min(rows, cols)), (1, min(rows, cols))]
+    ),
 )
 matrix_kind(
     "cholesky",

@@ -293,8 +293,10 @@ matrix_kind(
     _mp_cofactor,
     lambda a: (cofactor(a),),
     {
-        0: lambda s: s.at("cofactor", 0, s.k, s.l) * s.at("inv", 0, s.j, s.i)
-        - s.at("cofactor", 0, s.i, s.l) * s.at("inv", 0, s.j, s.k)
+        0: lambda s: (
+            s.at("cofactor", 0, s.k, s.l) * s.at("inv", 0, s.j, s.i)
+            - s.at("cofactor", 0, s.i, s.l) * s.at("inv", 0, s.j, s.k)
+        )
     },
     _square_parts(1),
 )
