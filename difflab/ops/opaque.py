@@ -143,7 +143,8 @@ def opaque_entry(kind: str, part: int):
     rule = _KINDS[kind][3][part]
 
     def derivative(args, pos):
-        return _sp().Integer(0) if pos < 3 else _sp().sympify(rule(Slot(args, pos)))
+        d = 0 if pos < 3 else rule(Slot(args, pos))
+        return d if isinstance(d, _sp().Basic) else _sp().Integer(d)  # (a rule's structural 0)
 
     numeric, on_float = _numeric(kind, part)
     SYMPY_TRACED[name] = _traced(kind, part)
