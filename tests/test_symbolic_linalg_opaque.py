@@ -176,3 +176,12 @@ def test_one_decomposition_per_point(monkeypatch):
         calls.clear()
         _close(p.jacobian(x), dl.jacobian(f, method="reverse")(x), rtol=1e-10)
         assert len(calls) == 1
+
+
+def test_svd_with_lapack_signs_as_the_inner_method():
+    """NumPy's U (LAPACK's signs: a piecewise-constant named function) under reverse over symbolic."""
+    a = RNG.standard_normal((4, 3))
+    f = lambda x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * np.arange(12.0).reshape(4, 3))  # noqa: E731
+    inner = dl.grad(f, method="symbolic")
+    got = dl.jacobian(lambda x: inner(x).ravel(), method="reverse")(a)
+    _close(got.reshape(12, 12), dl.hessian(f, method="reverse")(a).reshape(12, 12), rtol=1e-9)

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
-from .core import REGISTRY, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
 from .opaque import matrix_kind, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
@@ -671,6 +671,7 @@ def _lapack_sign_fn(kind):
     def on_float(*args):  # Python floats (math back end) or mpmath numbers (evalf)
         return float(numeric(*[float(a) for a in args]))
 
+    SYMPY_TRACED[f"difflab_{kind}_sign"] = numeric  # on traced entries: the registry entry records them
     return sympy_function(f"difflab_{kind}_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
 
 
