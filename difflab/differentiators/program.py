@@ -42,6 +42,8 @@ class Program:
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
         self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
+        self._shared: dict | None = None  # shared function values -> their names (`_by_name`)
+        self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -146,10 +148,41 @@ class Program:
                 strong = any(flag for _, _, flag in hit)
             else:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
-                d = _sympy_partial(e, u, out)
+                d = self._sympy_partials.get((out, u)) if out is not None else None
+                if d is None:  # (a Hessian's sweeps ask for the same partial once per gradient entry)
+                    d = self._by_name(_sympy_partial(e, u, out), whole=getattr(type(e), "difflab_shared", False))
+                    if out is not None:
+                        self._sympy_partials[out, u] = d
             if d != 0:
                 found.append((u, d, strong))
         return found
+
+    def _by_name(self, d, whole=False):
+        """d with each shared function value (a class marked `difflab_shared`: an entry of an opaque
+        matrix function, ops/opaque.py) written by its name, named here if the program has not named it
+        yet, so a partial such as d inv(A)_ij / da_kl = −X_ik X_lj is a product of named values, which the
+        next derivative (a Hessian's) takes by the chain rule through the names, each partial once.
+        `whole`: the partial itself named too (a sum: its products with adjoints stay products of names)."""
+        import sympy as sp
+
+        if not isinstance(d, sp.Basic) or d.is_Atom:
+            return d
+        if self._shared is None:
+            self._shared = {e: s for s, e in self.assignments if getattr(type(e), "difflab_shared", False)}
+        for f in sorted(d.atoms(sp.Function), key=sp.default_sort_key):
+            if getattr(type(f), "difflab_shared", False) and f not in self._shared:
+                self._shared[f] = self._fresh(f)
+        d = d.xreplace(self._shared)
+        return self._fresh(d) if whole and not d.is_Atom and d.is_Add else d
+
+    def _fresh(self, e):
+        """A new named value for e (a name no translation or sweep uses)."""
+        import sympy as sp
+
+        self._named = getattr(self, "_named", 0) + 1
+        name = sp.Symbol(f"o{len(self.assignments)}_{self._named}", real=True)
+        self.add(name, e)
+        return name
 
     def _partials(self, out) -> list | None:
         """[(∂out/∂arg, arg element, whether the partial is strong_zero)] of the equation that named `out`, from the registry (None: SymPy's `diff`)."""
@@ -172,6 +205,7 @@ class Program:
         ]
         copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
         copy._scanned = (set(self._scanned[0]), self._scanned[1])
+        copy._sympy_partials = dict(self._sympy_partials)  # (the same assignments so far, the same partials)
         return copy
 
     def add(self, name, e):
@@ -249,6 +283,8 @@ def _sympy_partial(e, u, out):
     d = derivative(e, u)
     if d is not None:  # (no power, log or function in e: neither rewriting applies)
         return d
+    if getattr(type(e), "difflab_shared", False):  # an opaque matrix entry: its rule, without SymPy's Derivative
+        return e._eval_derivative(u)
     d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(

@@ -91,23 +91,36 @@ def total(terms):
 
 
 def _term_derivative(t, u):
-    """∂t/∂u for a symbol, a number or a product of distinct symbols and a number (None: another term)."""
+    """∂t/∂u for a symbol, a number or a product of a number and distinct symbols or their positive integer
+    powers (None: another term)."""
     sp = _sympy()
     if t.is_Symbol:
         return sp.S.One if t == u else sp.S.Zero
     if t.is_Number:
         return sp.S.Zero
-    if not (t.is_Mul and all(a.is_Symbol for a in t.args[1 if t.args[0].is_Number else 0 :])):
+    if not t.is_Mul:
         return None
-    if u not in t.args:
+    factors = t.args[1 if t.args[0].is_Number else 0 :]
+    if not all(a.is_Symbol or _integer_power(a) for a in factors):
+        return None
+    if u in t.args:
+        rest = tuple(a for a in t.args if a != u)  # (still in SymPy's order; u appears once: else a power)
+        return rest[0] if len(rest) == 1 else sp.Mul._from_args(rest)
+    hit = [a for a in factors if not a.is_Symbol and a.base == u]
+    if not hit:
         return sp.S.Zero
-    rest = tuple(a for a in t.args if a != u)  # (still in SymPy's order; u appears once: else a power)
-    return rest[0] if len(rest) == 1 else sp.Mul._from_args(rest)
+    k = hit[0].exp  # c·u^k·rest: k·c·u^(k−1)·rest (a product of named values with itself: X_ik X_ik)
+    return sp.Mul(k, *[a for a in t.args if a is not hit[0]], u ** (k - 1))
+
+
+def _integer_power(a) -> bool:
+    """Whether a is s**k, s a symbol and k an integer above 1."""
+    return a.is_Pow and a.base.is_Symbol and a.exp.is_Integer and a.exp > 1
 
 
 def derivative(e, u):
-    """∂e/∂u, equal to SymPy's `e.diff(u)`, for e a product of symbols and a number or a sum of such
-    terms (a contraction's entry, Σ x·y); None for any other e."""
+    """∂e/∂u, equal to SymPy's `e.diff(u)`, for e a product of symbols (or their integer powers) and a
+    number or a sum of such terms (a contraction's entry, Σ x·y); None for any other e."""
     if e.is_Add:
         parts = [_term_derivative(t, u) for t in e.args]
         return None if any(p is None for p in parts) else total(parts)

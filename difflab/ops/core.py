@@ -845,6 +845,7 @@ def sympy_function(
     mp_impl: Callable,
     math_impl: Callable,
     plain: Callable | None = None,
+    methods: dict | None = None,
 ):
     """A SymPy Function class whose derivative and numeric values follow the registry's entry.
 
@@ -852,7 +853,8 @@ def sympy_function(
     by name and finds `numpy_impl` in SYMPY_NUMPY (arrays) or `math_impl` in SYMPY_MATH (Python
     floats); `mp_impl(*mpf_args)` serves high precision. `plain(*args)`, where given, is the same
     function in SymPy's own terms (expm1: exp(x) − 1), which the symbolic method writes instead on a
-    complex argument, where SymPy must split the value into real and imaginary parts.
+    complex argument, where SymPy must split the value into real and imaginary parts. `methods`: more
+    attributes of the class (opaque.py's matrix functions: a faster `_eval_derivative`).
     """
     if name in _SYMPY_CLASSES:
         return _SYMPY_CLASSES[name]
@@ -873,7 +875,9 @@ def sympy_function(
     SYMPY_NUMPY[name] = numpy_impl
     SYMPY_MATH[name] = math_impl
     _SYMPY_CLASSES[name] = type(
-        name, (sp.Function,), {"fdiff": fdiff, "_eval_evalf": _eval_evalf, "difflab_plain": staticmethod(plain)}
+        name,
+        (sp.Function,),
+        {"fdiff": fdiff, "_eval_evalf": _eval_evalf, "difflab_plain": staticmethod(plain), **(methods or {})},
     )
     return _SYMPY_CLASSES[name]
 

@@ -24,9 +24,12 @@ and the rules give inf/NaN. Eigenvalues, singular values and cholesky have no su
 (singular values need σ > 0 for U and V).
 
 Symbolic: SymPy has closed forms for 1×1 and 2×2 eigh and for svd of matrices with at most 2 rows
-or 2 columns; bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. cholesky
-and pinv (through the inverse of AᵀA or AAᵀ) have SymPy forms up to 4×4, as inv and det (linalg.py's
-SYMPY_MATRIX_LIMIT: their entries grow factorially with the size). LAPACK's signs have no closed form: symbolic writes them as named
+or 2 columns; cholesky and pinv (through the inverse of AᵀA or AAᵀ) up to 4×4, as inv and det (linalg.py's
+SYMPY_MATRIX_LIMIT: their entries grow factorially with the size). Bigger ones are opaque matrix functions
+(opaque.py): each entry a SymPy function of A's entries whose derivative is written with the same functions
+(eigh: w, V and the inverse gaps 1/(w_j − w_i); svd: U, s, Vᵀ, 1/(s_j² − s_i²) and 1/s; cholesky: L and L⁻¹;
+pinv: A⁺ and A), evaluated by LAPACK once per point, with the sign conventions above and the lower triangle
+read as NumPy reads it; pinv's with NumPy's default cutoff only. LAPACK's signs have no closed form: symbolic writes them as named
 functions of the matrix entries with derivative 0, which its generated code evaluates with LAPACK
 at each point (so symbolic's values agree with NumPy's too).
 """
@@ -39,7 +42,8 @@ import numpy as np
 
 from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
-from .core import REGISTRY, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .opaque import matrix_kind, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
@@ -330,13 +334,277 @@ def _pinv_scale(x, rcond=None):
     return np.min(np.where(s > cutoff, s, np.inf), axis=-1)
 
 
+# -- above the explicit forms: opaque matrix functions (opaque.py) ------------------------------------
+# Entries of the decompositions as SymPy functions of A's entries, their derivatives in a_kl written with
+# the same functions (JAX's and the rules above, entry by entry). eigh and cholesky read the lower
+# triangle: a_kl with k < l has derivative 0, and a_kl with k > l moves S_kl and S_lk.
+
+
+def _mp():
+    import mpmath  # (high precision only)
+
+    return mpmath
+
+
+def _lower_pair(s, g):
+    """d(xᵀ S y) / da_kl of the symmetric S read from the lower triangle: g(k, l) + g(l, k) below the
+    diagonal, g(k, k) on it, 0 above it (`g(p, q)`: x_p y_q)."""
+    if s.k < s.l:
+        return None
+    return g(s.k, s.l) + g(s.l, s.k) if s.k > s.l else g(s.k, s.k)
+
+
+def _eigh_dw(s, j):
+    """dw_j / da_kl = v_jᵀ dS v_j."""
+    v = lambda p, q: s.at("eigh", 1, p, q)  # noqa: E731
+    d = _lower_pair(s, lambda p, q: v(p, j) * v(q, j))
+    return 0 if d is None else d
+
+
+def _eigh_rules():
+    """w, V and F (F_mj = 1/(w_j − w_m), 0 on the diagonal: a part of its own, so that every derivative
+    is a polynomial in named values): dV_ij = Σ_{m≠j} V_im (v_mᵀ dS v_j) F_mj; dF_mj = −F_mj² (dw_j − dw_m)."""
+    v, f = (lambda s, p, q: s.at("eigh", 1, p, q)), (lambda s, p, q: s.at("eigh", 2, p, q))  # noqa: E731
+
+    def vectors(s):
+        if s.k < s.l:
+            return 0
+        g = lambda m: _lower_pair(s, lambda p, q: v(s, p, m) * v(s, q, s.j))  # noqa: E731
+        return _sp().Add(*[v(s, s.i, m) * g(m) * f(s, m, s.j) for m in range(s.rows) if m != s.j])
+
+    def gaps(s):
+        if s.i == s.j or s.k < s.l:
+            return 0
+        return -(f(s, s.i, s.j) ** 2) * (_eigh_dw(s, s.j) - _eigh_dw(s, s.i))
+
+    return {0: lambda s: _eigh_dw(s, s.j), 1: vectors, 2: gaps}
+
+
+def _eigh_parts(a):
+    w, v = _eigh_impl(a)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a repeated eigenvalue: inf, as the rules' gaps
+        return w[..., None, :], v, _gaps(w)
+
+
+def _mp_eigh(a):
+    mp = _mp()
+    n = a.rows
+    sym = mp.matrix(n, n)
+    for i in range(n):
+        for j in range(n):
+            sym[i, j] = a[max(i, j), min(i, j)]
+    w, q = mp.eigsy(sym)
+    order = sorted(range(n), key=lambda k: w[k])
+    vec = mp.matrix(n, n)
+    for c, k in enumerate(order):
+        col = [q[r, k] for r in range(n)]
+        top = max(range(n), key=lambda r: (abs(col[r]), -r))  # the first largest, as argmax
+        sign = -1 if col[top] < 0 else 1
+        for r in range(n):
+            vec[r, c] = sign * col[r]
+    values = [w[k] for k in order]
+    gaps = mp.matrix(n, n)
+    for i in range(n):
+        for j in range(n):
+            gaps[i, j] = 0 if i == j else 1 / (values[j] - values[i])
+    return mp.matrix([values]), vec, gaps
+
+
+def _svd_rules():
+    """U, s, Vᵀ, F (F_pj = 1/(s_j² − s_p²), 0 on the diagonal) and 1/s, each derivative a polynomial in them
+    (JAX's svd JVP, entry by entry): ds_j = U_aj Vᵀ_jb; dF_pj = −F_pj² (2 s_j ds_j − 2 s_p ds_p); d(1/s_j) = −ds_j/s_j²."""
+
+    def parts(s):
+        at = s.at
+        return (
+            (lambda p, q: at("svd", 0, p, q)),
+            (lambda q: at("svd", 1, 0, q)),
+            (lambda p, q: at("svd", 2, p, q)),
+            (lambda p, q: at("svd", 3, p, q)),
+            (lambda q: at("svd", 4, 0, q)),
+        )
+
+    def ds(s, j):
+        u, _, vt, _, _ = parts(s)
+        return u(s.k, j) * vt(j, s.l)
+
+    def left(s):  # dU = U (F ∘ (dP S + S dPᵀ)) + (I − UUᵀ) dA V S⁻¹, dP = Uᵀ dA V
+        u, sv, vt, f, sinv = parts(s)
+        k, (a, b), (i, j) = min(s.rows, s.cols), (s.k, s.l), (s.i, s.j)
+        terms = [
+            u(i, p) * (u(a, p) * vt(j, b) * sv(j) + sv(p) * u(a, j) * vt(p, b)) * f(p, j) for p in range(k) if p != j
+        ]
+        if s.rows > k:
+            terms.append((int(i == a) - _sp().Add(*[u(i, p) * u(a, p) for p in range(k)])) * vt(j, b) * sinv(j))
+        return _sp().Add(*terms)
+
+    def right(s):  # dV = V (F ∘ (S dP + dPᵀ S)) + (I − VVᵀ) dAᵀ U S⁻¹, as rows of Vᵀ
+        u, sv, vt, f, sinv = parts(s)
+        k, (a, b), (j, i) = min(s.rows, s.cols), (s.k, s.l), (s.i, s.j)
+        terms = [
+            vt(p, i) * (sv(p) * u(a, p) * vt(j, b) + sv(j) * u(a, j) * vt(p, b)) * f(p, j) for p in range(k) if p != j
+        ]
+        if s.cols > k:
+            terms.append((int(i == b) - _sp().Add(*[vt(p, i) * vt(p, b) for p in range(k)])) * u(a, j) * sinv(j))
+        return _sp().Add(*terms)
+
+    def gaps(s):
+        _, sv, _, f, _ = parts(s)
+        if s.i == s.j:
+            return 0
+        return -(f(s.i, s.j) ** 2) * 2 * (sv(s.j) * ds(s, s.j) - sv(s.i) * ds(s, s.i))
+
+    def inverse(s):
+        return -(parts(s)[4](s.j) ** 2) * ds(s, s.j)
+
+    return {0: left, 1: lambda s: ds(s, s.j), 2: right, 3: gaps, 4: inverse}
+
+
+def _svd_opaque_parts(a):
+    u, sv, vt = _svd_impl(a)
+    with np.errstate(divide="ignore", invalid="ignore"):  # repeated or zero singular values: inf
+        return u, sv[..., None, :], vt, _gaps(sv * sv), 1 / sv[..., None, :]
+
+
+def _gaps(w):
+    """F[i, j] = 1 / (w[j] − w[i]) off the diagonal, 0 on it (on arrays: `_gap_inverse`'s values)."""
+    eye = np.eye(w.shape[-1])
+    return (1.0 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+
+
+def _mp_svd(a):
+    mp = _mp()
+    u, sv, vt = mp.svd_r(a, full_matrices=False)
+    k = len(sv)
+    order = sorted(range(k), key=lambda c: -sv[c])
+    uu, vv = mp.matrix(a.rows, k), mp.matrix(k, a.cols)
+    for c, o in enumerate(order):
+        row = [vt[o, r] for r in range(a.cols)]
+        top = max(range(a.cols), key=lambda r: (abs(row[r]), -r))
+        sign = -1 if row[top] < 0 else 1
+        for r in range(a.cols):
+            vv[c, r] = sign * row[r]
+        for r in range(a.rows):
+            uu[r, c] = sign * u[r, o]
+    values = [sv[o] for o in order]
+    gaps = mp.matrix(k, k)
+    for i in range(k):
+        for j in range(k):
+            gaps[i, j] = 0 if i == j else 1 / (values[j] ** 2 - values[i] ** 2)
+    return uu, mp.matrix([values]), vv, gaps, mp.matrix([[1 / x for x in values]])
+
+
+def _cholesky_rules():
+    """dL = L Φ(M) and d(L⁻¹) = −Φ(M) L⁻¹, M = L⁻¹ dS L⁻ᵀ: M_pq = L⁻¹_pk L⁻¹_ql + L⁻¹_pl L⁻¹_qk (k > l)."""
+
+    def parts(s):
+        low = lambda p, q: 0 if q > p else s.at("cholesky", 0, p, q)  # noqa: E731
+        linv = lambda p, q: 0 if q > p else s.at("cholesky", 1, p, q)  # noqa: E731
+        phi = lambda p, q: (
+            0 if q > p else _lower_pair(s, lambda x, y: linv(p, x) * linv(q, y)) * (1 if p > q else _half())
+        )  # noqa: E731
+        return low, linv, phi
+
+    def factor(s):
+        low, _, phi = parts(s)
+        if s.k < s.l or s.j > s.i:
+            return 0
+        return _sp().Add(*[low(s.i, p) * phi(p, s.j) for p in range(s.j, s.i + 1)])
+
+    def inverse(s):
+        _, linv, phi = parts(s)
+        if s.k < s.l or s.j > s.i:
+            return 0
+        return -_sp().Add(*[phi(s.i, p) * linv(p, s.j) for p in range(s.j, s.i + 1)])
+
+    return {0: factor, 1: inverse}
+
+
+def _half():
+    return _sp().Rational(1, 2)
+
+
+def _cholesky_parts(a):
+    low = np.linalg.cholesky(a)
+    return low, np.linalg.inv(low)
+
+
+def _mp_cholesky(a):
+    mp = _mp()
+    n = a.rows
+    sym = mp.matrix(n, n)
+    for i in range(n):
+        for j in range(n):
+            sym[i, j] = a[max(i, j), min(i, j)]
+    low = mp.cholesky(sym)
+    return low, mp.inverse(low)
+
+
+def _pinv_rule(s):
+    """d(A⁺)_ij / da_ab from Golub & Pereyra's rule: −P_ia P_bj + (PPᵀ)_ib (I − AP)_aj + (I − PA)_ib (PᵀP)_aj."""
+    p = lambda x, y: s.at("pinv", 0, x, y)  # noqa: E731
+    m, n, (a, b), (i, j) = s.rows, s.cols, (s.k, s.l), (s.i, s.j)
+    add = _sp().Add
+    ppt = add(*[p(i, r) * p(b, r) for r in range(m)])
+    q = int(a == j) - add(*[s.a(a, r) * p(r, j) for r in range(n)])
+    ptp = add(*[p(r, a) * p(r, j) for r in range(n)])
+    r_ = int(i == b) - add(*[p(i, r) * s.a(r, b) for r in range(m)])
+    return -p(i, a) * p(b, j) + ppt * q + r_ * ptp
+
+
+def _mp_pinv(a):
+    return ((a.T * a) ** -1 * a.T if a.rows >= a.cols else a.T * (a * a.T) ** -1,)
+
+
+matrix_kind(
+    "eigh",
+    _eigh_parts,
+    _mp_eigh,
+    lambda a: (lambda w: (_row(w), eigh_vectors(a), _gap_inverse(w)))(eigh_values(a)),
+    _eigh_rules(),
+    lambda rows, cols: [(1, rows), (rows, rows), (rows, rows)],
+)
+matrix_kind(
+    "svd",
+    _svd_opaque_parts,
+    _mp_svd,
+    lambda a: (lambda sv: (svd_u(a), _row(sv), svd_vt(a), _gap_inverse(sv * sv), _row(1.0 / sv)))(svd_s(a)),
+    _svd_rules(),
+    lambda rows, cols: (
+        [(rows, min(rows, cols)), (1, min(rows, cols)), (min(rows, cols), cols)]
+        + [(min(rows, cols), min(rows, cols)), (1, min(rows, cols))]
+    ),
+)
+matrix_kind(
+    "cholesky",
+    _cholesky_parts,
+    _mp_cholesky,
+    lambda a: (lambda low: (low, inv(low)))(cholesky(a)),
+    _cholesky_rules(),
+    lambda rows, cols: [(rows, rows), (rows, rows)],
+)
+matrix_kind(
+    "pinv",
+    lambda a: (_pinv_impl(a),),
+    _mp_pinv,
+    lambda a: (pinv(a, rcond=None),),
+    {0: _pinv_rule},
+    lambda rows, cols: [(cols, rows)],
+)
+
+
+def _beyond(limit, kind, part, **how):
+    """The explicit translation `fn` up to `limit` rows or columns, the opaque one above it."""
+    return lambda fn: _per_matrix(fn, kind, limit, opaque_translation(kind, part, **how))
+
+
 eigh_values = defop(
     "eigh_values",
     lambda a: _eigh_impl(a)[0],
     internal=True,
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
-    sympy=_per_matrix(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
+    sympy=_beyond(2, "eigh", 0, vector=True)(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
     numpy=("linalg.eigvalsh",),
@@ -352,7 +620,7 @@ eigh_vectors = defop(
     internal=True,
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
-    sympy=_per_matrix(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
+    sympy=_beyond(2, "eigh", 1)(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
@@ -403,6 +671,7 @@ def _lapack_sign_fn(kind):
     def on_float(*args):  # Python floats (math back end) or mpmath numbers (evalf)
         return float(numeric(*[float(a) for a in args]))
 
+    SYMPY_TRACED[f"difflab_{kind}_sign"] = numeric  # on traced entries: the registry entry records them
     return sympy_function(f"difflab_{kind}_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
 
 
@@ -625,7 +894,7 @@ def _svd_sympy(part):
         u, s, vt = _sym_svd(m)
         return _values(s) if part == 1 else _to_object((u, s, vt)[part])
 
-    return _per_matrix(translate)
+    return _beyond(2, "svd", part, vector=part == 1)(translate)
 
 
 svd_u = defop(
@@ -842,7 +1111,9 @@ cholesky = defop(
     np.linalg.cholesky,
     jvp=(_cholesky_jvp,),
     vjp=(_cholesky_vjp,),
-    sympy=_per_matrix(lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False)), "cholesky", SYMPY_MATRIX_LIMIT),
+    sympy=_beyond(SYMPY_MATRIX_LIMIT, "cholesky", 0, lower=True)(
+        lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))
+    ),
     samples=_spd_samples,
     domain=("spd",),
     strategy=_decomposition_strategy,
@@ -891,7 +1162,9 @@ def _pinv_sympy(a, rcond):
     def full_rank(m):  # the full-rank pseudo-inverse: SymPy's general one decides the rank symbolically
         return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
 
-    return _per_matrix(lambda m: _to_object(full_rank(m)), "pinv", SYMPY_MATRIX_LIMIT)(a)
+    if rcond is not None:  # (the opaque form computes NumPy's default cutoff)
+        return _per_matrix(lambda m: _to_object(full_rank(m)), "pinv", SYMPY_MATRIX_LIMIT)(a)
+    return _beyond(SYMPY_MATRIX_LIMIT, "pinv", 0)(lambda m: _to_object(full_rank(m)))(a)
 
 
 def _pinv_samples(rng):

@@ -1,5 +1,6 @@
 """Linear algebra primitives: matmul (NumPy's semantics for every rank), einsum (any subscripts),
-inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`."""
+inv, det and log|det|. The decompositions (eigh, svd, cholesky) live in `decompositions`. Symbolic:
+SymPy's explicit entries up to SYMPY_MATRIX_LIMIT, opaque matrix functions above it (opaque.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from ..graph import Traced, deriving_from
 from .complexes import is_complex
 from .elementwise import _abs_fn, _sign_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
+from .opaque import matrix_kind, opaque_translation
 
 
 def _swap_last(x):
@@ -167,7 +169,8 @@ def _square_samples(rng):
 
 #: the largest matrix side (n×n) whose inverse, determinant or Cholesky factor the symbolic method writes out:
 #: SymPy's entries grow factorially with n (the Jacobian of a 4×4 inverse takes ~1 s, of a 5×5 over 100 s, of
-#: autograd's 8×8 test matrices hours), so bigger ones are refused by name at translation, before any of it
+#: autograd's 8×8 test matrices hours), so bigger ones are written as opaque matrix functions (opaque.py:
+#: entries whose derivatives are written with the same functions, computed by LAPACK once per point)
 SYMPY_MATRIX_LIMIT = 4
 
 
@@ -179,16 +182,20 @@ def _too_big(name, shape, limit):
     )
 
 
-def _per_matrix(fn, name=None, limit=None):
+def _per_matrix(fn, name=None, limit=None, above=None):
     """A SymPy translation applied to each matrix of a stack of object arrays. With `limit`, a matrix
-    with more than `limit` rows and columns raises NotDifferentiableError naming `name` (the op) first."""
+    with more than `limit` rows and columns is translated by `above` (opaque.py's functions), or
+    without one raises NotDifferentiableError naming `name` (the op) first."""
 
     def translate(x):
         x = np.asarray(x, dtype=object)
+        one = fn
         if limit is not None and min(x.shape[-2:]) > limit:
-            _too_big(name, x.shape[-2:], f"{limit}×{limit}")
+            if above is None:
+                _too_big(name, x.shape[-2:], f"{limit}×{limit}")
+            one = above
         flat = x.reshape((-1,) + x.shape[-2:])
-        outs = [np.asarray(fn(_sp().Matrix(m)), dtype=object) for m in flat]
+        outs = [np.asarray(one(_sp().Matrix(m)), dtype=object) for m in flat]
         res = np.empty(len(outs), dtype=object) if outs[0].ndim == 0 else None
         if res is not None:
             res[:] = [o[()] for o in outs]
@@ -243,6 +250,82 @@ def least_singular(x):
     return np.linalg.svd(x, compute_uv=False)[..., -1]
 
 
+# -- above SYMPY_MATRIX_LIMIT: the symbolic method's opaque matrix functions (opaque.py) ---------------
+# X = A⁻¹, D = det A, C = adj(A)ᵀ (det's gradient), each entry a SymPy function of A's entries whose
+# derivative in a_kl is written with them: dX_ij = −X_ik X_lj; dD = C_kl; dC_ij = C_kl X_ji − C_il X_jk
+# (d(D X_ji)); d log|D| = X_lk; the sign of D: 0.
+
+
+def _one_by_one(x):
+    """A per-matrix scalar (...,) as a (..., 1, 1) part."""
+    return _reshape(x, _shape(x) + (1, 1))
+
+
+def _mp():
+    import mpmath  # (high precision only: `import difflab` does not load it)
+
+    return mpmath
+
+
+def _mp_scalar(value):
+    return (_mp().matrix([[value]]),)
+
+
+def _mp_cofactor(a):
+    return (_mp().det(a) * _mp().inverse(a).T,)
+
+
+def _square_parts(count):
+    return lambda rows, cols: [(rows, cols)] * count
+
+
+matrix_kind(
+    "inv",
+    lambda a: (np.linalg.inv(a),),
+    lambda a: (_mp().inverse(a),),
+    lambda a: (inv(a),),
+    {0: lambda s: -s.at("inv", 0, s.i, s.k) * s.at("inv", 0, s.l, s.j)},
+    _square_parts(1),
+)
+matrix_kind(
+    "cofactor",
+    lambda a: (_cofactor(a),),
+    _mp_cofactor,
+    lambda a: (cofactor(a),),
+    {
+        0: lambda s: (
+            s.at("cofactor", 0, s.k, s.l) * s.at("inv", 0, s.j, s.i)
+            - s.at("cofactor", 0, s.i, s.l) * s.at("inv", 0, s.j, s.k)
+        )
+    },
+    _square_parts(1),
+)
+matrix_kind(
+    "det",
+    lambda a: (np.linalg.det(a)[..., None, None],),
+    lambda a: _mp_scalar(_mp().det(a)),
+    lambda a: (_one_by_one(det(a)),),
+    {0: lambda s: s.at("cofactor", 0, s.k, s.l)},
+    lambda rows, cols: [(1, 1)],
+)
+matrix_kind(
+    "logabsdet",
+    lambda a: (_logabsdet(a)[..., None, None],),
+    lambda a: _mp_scalar(_mp().log(abs(_mp().det(a)))),
+    lambda a: (_one_by_one(logabsdet(a)),),
+    {0: lambda s: s.at("inv", 0, s.l, s.k)},
+    lambda rows, cols: [(1, 1)],
+)
+matrix_kind(
+    "detphase",
+    lambda a: (_detphase(a)[..., None, None],),
+    lambda a: _mp_scalar(_mp().sign(_mp().det(a))),
+    lambda a: (_one_by_one(detphase(a)),),
+    {0: lambda s: _sp().Integer(0)},
+    lambda rows, cols: [(1, 1)],
+)
+
+
 # The rules contract the (co)tangent strongly (strong_matmul, strong_mul): in a stack of matrices,
 # a cotangent that is 0 for a matrix holding a NaN gives that matrix 0, not 0·NaN
 inv = defop(
@@ -250,7 +333,9 @@ inv = defop(
     np.linalg.inv,
     jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
     vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
-    sympy=_per_matrix(lambda m: np.array(m.inv().tolist(), dtype=object), "inv", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(
+        lambda m: np.array(m.inv().tolist(), dtype=object), "inv", SYMPY_MATRIX_LIMIT, opaque_translation("inv", 0)
+    ),
     sympy_complex=True,  # (rational in the entries, as det and cofactor: the same on complex ones)
     samples=_square_samples,
     numpy=("linalg.inv",),
@@ -391,7 +476,12 @@ cofactor = defop(
     _cofactor,
     jvp=(_cofactor_jvp,),
     vjp=(_cofactor_vjp,),
-    sympy=_per_matrix(lambda m: np.array(m.adjugate().T.tolist(), dtype=object), "cofactor", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(
+        lambda m: np.array(m.adjugate().T.tolist(), dtype=object),
+        "cofactor",
+        SYMPY_MATRIX_LIMIT,
+        opaque_translation("cofactor", 0),
+    ),
     sympy_complex=True,
     samples=_square_samples,
     strategy=_square_strategy,
@@ -535,7 +625,7 @@ det = defop(
     np.linalg.det,
     jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(cofactor(x), t), axis=_last_two(t), keepdims=False),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), cofactor(x)),),
-    sympy=_per_matrix(lambda m: m.det(), "det", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(lambda m: m.det(), "det", SYMPY_MATRIX_LIMIT, opaque_translation("det", 0, scalar=True)),
     sympy_complex=True,
     samples=_square_samples,
     numpy=("linalg.det",),
@@ -569,7 +659,12 @@ logabsdet = defop(
     internal=True,
     jvp=(lambda t, out, x: _real(_tr_inv(t, x)),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
-    sympy=_per_matrix(lambda m: _sp().log(_abs_fn()(m.det())), "logabsdet", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(
+        lambda m: _sp().log(_abs_fn()(m.det())),
+        "logabsdet",
+        SYMPY_MATRIX_LIMIT,
+        opaque_translation("logabsdet", 0, scalar=True),
+    ),
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,
@@ -605,7 +700,9 @@ detphase = defop(
     internal=True,
     jvp=(_phase_jvp,),
     vjp=(_phase_vjp,),
-    sympy=_per_matrix(lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT),
+    sympy=_per_matrix(
+        lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT, opaque_translation("detphase", 0, scalar=True)
+    ),
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,

@@ -1,0 +1,178 @@
+"""Matrix functions as opaque SymPy functions: how the symbolic method writes inv, det, log|det|,
+cholesky, eigh, svd and pinv of matrices too large for SymPy's explicit entries (their size grows
+factorially), the way a computer-algebra system treats an implicitly defined function.
+
+How it works. A matrix function of kind K (inv, eigh, ...) computes a tuple of parts from a matrix
+A (eigh: the eigenvalues as a 1×n row and the eigenvectors; inv: A⁻¹). Entry (i, j) of part P is
+the SymPy function `difflab_K_P(i, j, rows, *A's entries row-major)`, whose derivative in the
+entry a_kl is the kind's rule written with the same functions (d inv(A)_ij / da_kl = −X_ik X_lj):
+SymPy's `diff` then works to any order without expanding anything. Numerically, each function
+evaluates K's implementation on the matrix its arguments spell and picks its entry; the parts are
+kept in a small cache keyed on the matrix's VALUES (dtype, shape and bytes, never an id: a changed
+matrix never meets a stale value), so generated code that asks for all n² entries and their
+derivatives at one point decomposes A once. High precision (`Prepared.exact`, SymPy's evalf) runs
+the kind's mpmath implementation (cached the same way, per working precision); on traced values
+(symbolic as the inner method of another derivative) the kind's registry ops compute the parts,
+recorded on the outer trace.
+
+The registry entries (linalg.py, decompositions.py) declare their kinds with `matrix_kind` and use
+`opaque_translation` as their SymPy translation above their explicit-entry limit.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+from typing import Callable
+
+import numpy as np
+
+from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
+
+__all__ = ["matrix_kind", "opaque_translation", "opaque_entry", "Slot"]
+
+#: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
+_KINDS: dict = {}
+_CACHE: collections.OrderedDict = collections.OrderedDict()
+_CACHE_SIZE = 32  # distinct matrices kept (a Hessian through several decompositions at one point)
+_LOCK = threading.Lock()
+
+
+class Slot:
+    """What a derivative rule is given: the entry (i, j) being differentiated, the matrix entry
+    (k, l) it is differentiated by, the matrix's shape, and `at(kind, part, p, q)`: entry (p, q) of
+    another part (of any kind) of the same matrix; `a(p, q)`: the matrix's own entry."""
+
+    def __init__(self, args, pos):
+        self.i, self.j, self.rows = int(args[0]), int(args[1]), int(args[2])
+        self.entries = args[3:]
+        self.cols = len(self.entries) // self.rows
+        self.k, self.l = divmod(pos - 3, self.cols)
+
+    def at(self, kind, part, p, q):
+        return opaque_entry(kind, part)(p, q, self.rows, *self.entries)
+
+    def a(self, p, q):
+        return self.entries[p * self.cols + q]
+
+
+def matrix_kind(
+    kind: str,
+    impl: Callable,
+    mp_impl: Callable,
+    traced_impl: Callable,
+    rules: dict,
+    shapes: Callable,
+):
+    """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
+    mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
+    of traced parts; `rules[part](slot)` -> d part[i, j] / d a_kl as a SymPy expression (`Slot`);
+    `shapes(rows, cols)` -> each part's (p, q)."""
+    _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes)
+
+
+def _cached(key, compute):
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit
+    value = compute()
+    with _LOCK:
+        _CACHE[key] = value
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return value
+
+
+def _parts(kind, m):
+    """The kind's parts of the float matrix (stack) m, computed once per distinct value of m."""
+
+    def compute():
+        parts = tuple(np.array(p, dtype=float) for p in _KINDS[kind][0](m))
+        for p in parts:
+            p.setflags(write=False)  # shared by every later call with this value
+        return parts
+
+    return _cached((kind, m.dtype.str, m.shape, m.tobytes()), compute)
+
+
+def _numeric(kind, part):
+    def numeric(i, j, rows, *entries):
+        """Entry (i, j) of the part, on arrays (generated NumPy code: a block of examples or stacked matrices)."""
+        flat = np.broadcast_arrays(*[np.asarray(e, dtype=float) for e in entries])
+        m = np.stack(flat, axis=-1).reshape(flat[0].shape + (int(rows), len(entries) // int(rows)))
+        return _parts(kind, m)[part][..., int(i), int(j)]
+
+    def on_float(i, j, rows, *entries):
+        """The same on Python floats (the one-example code)."""
+        m = np.array(entries, dtype=float).reshape(int(rows), -1)
+        return float(_parts(kind, m)[part][int(i), int(j)])
+
+    return numeric, on_float
+
+
+def _high_precision(kind, part):
+    def on_mp(i, j, rows, *entries):
+        import mpmath
+
+        key = (kind, "mp", mpmath.mp.prec, tuple(entries))
+        rows = int(rows)
+        cols = len(entries) // rows
+        matrix = [list(entries[r * cols : (r + 1) * cols]) for r in range(rows)]
+        parts = _cached(key, lambda: _KINDS[kind][1](mpmath.matrix(matrix)))
+        return parts[part][int(i), int(j)]
+
+    return on_mp
+
+
+def _traced(kind, part):
+    def traced(i, j, rows, *entries):
+        """Entry (i, j) of the part on traced entries: the matrix stacked and the kind's registry ops recorded."""
+        shape = np.broadcast_shapes(*[_shape(e) for e in entries])
+        flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
+        m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
+        return _KINDS[kind][2](m)[part][(..., int(i), int(j))]
+
+    return traced
+
+
+def opaque_entry(kind: str, part: int):
+    """The SymPy function class of part `part` of kind `kind` (made at first use)."""
+    name = f"difflab_{kind}_{part}"
+    rule = _KINDS[kind][3][part]
+
+    def derivative(args, pos):
+        d = 0 if pos < 3 else rule(Slot(args, pos))
+        return d if isinstance(d, _sp().Basic) else _sp().Integer(d)  # (a rule's structural 0)
+
+    numeric, on_float = _numeric(kind, part)
+    SYMPY_TRACED[name] = _traced(kind, part)
+    methods = {"_eval_derivative": _eval_derivative, "difflab_shared": True}
+    return sympy_function(name, numeric, derivative, _high_precision(kind, part), on_float, methods=methods)
+
+
+def _eval_derivative(self, s):
+    """d/ds of an entry whose arguments are symbols and numbers (the symbolic method names every matrix
+    entry): the rule at the positions holding s, without SymPy's diff of each of the n² + 3 arguments."""
+    if not all(a.is_Atom for a in self.args):
+        return _sp().Function._eval_derivative(self, s)
+    hits = [pos for pos, a in enumerate(self.args) if a == s]
+    return _sp().Add(*[self.fdiff(pos + 1) for pos in hits])
+
+
+def opaque_translation(kind: str, part: int, vector: bool = False, scalar: bool = False, lower: bool = False):
+    """The SymPy translation of part `part` of kind `kind` for one SymPy matrix m: an object array of
+    its entries as opaque functions (`vector`: the 1×n part as n values; `scalar`: the 1×1 one as one;
+    `lower`: a lower-triangular part, its upper entries 0)."""
+
+    def translate(m):
+        rows, cols = m.shape
+        p, q = _KINDS[kind][4](rows, cols)[part]
+        fn, entries, zero = opaque_entry(kind, part), list(m), _sp().Integer(0)
+        out = np.array(
+            [[zero if lower and j > i else fn(i, j, rows, *entries) for j in range(q)] for i in range(p)], dtype=object
+        )
+        return out[0, 0] if scalar else out[0] if vector else out
+
+    return translate

@@ -1,0 +1,187 @@
+"""The symbolic method's linear algebra above SymPy's explicit-entry limit (ops/opaque.py): inv, solve, det,
+slogdet, cholesky, eigh, svd and pinv as opaque matrix functions whose derivatives are written with the
+same functions. Each is checked against reverse mode: the Jacobian on the scalar path (5×5 and 8×8, single
+and stacked), the Hessian, a `prepare`d function called twice, the 40-digit `exact` path and symbolic as the
+inner method of a nested derivative. (Before: NotDifferentiableError beyond 4×4, eigh and svd beyond 2×2.)"""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.ops import opaque
+
+RNG = np.random.default_rng(11)
+
+
+def _square(n, stack=()):
+    return RNG.standard_normal(stack + (n, n)) + 3.0 * np.eye(n)
+
+
+def _spd(n, stack=()):
+    a = RNG.standard_normal(stack + (n, n))
+    return a @ np.swapaxes(a, -1, -2) + np.eye(n)
+
+
+# name -> (vector-valued f, its argument): every entry of the op's result reaches the output
+CASES = {
+    "inv": (lambda a: np.linalg.inv(a).ravel(), lambda n, s=(): _square(n, s)),
+    "solve": (lambda a: np.linalg.solve(a, np.ones(a.shape[-1])).ravel(), lambda n, s=(): _square(n, s)),
+    "det": (lambda a: np.atleast_1d(np.linalg.det(a)), lambda n, s=(): _square(n, s)),
+    "slogdet": (lambda a: np.atleast_1d(np.linalg.slogdet(a)[1]), lambda n, s=(): _square(n, s)),
+    "cholesky": (lambda a: np.linalg.cholesky(a).ravel(), lambda n, s=(): _spd(n, s)),
+    "eigh": (lambda a: np.concatenate([x.ravel() for x in np.linalg.eigh(a)]), lambda n, s=(): _spd(n, s)),
+    "svd": (
+        lambda a: np.concatenate([x.ravel() for x in np.linalg.svd(a, full_matrices=False)]),
+        lambda n, s=(): RNG.standard_normal(s + (n + 1, n)),
+    ),
+    "svd_wide": (
+        lambda a: np.concatenate([x.ravel() for x in np.linalg.svd(a, full_matrices=False)]),
+        lambda n, s=(): RNG.standard_normal(s + (n, n + 1)),
+    ),
+    "pinv": (lambda a: np.linalg.pinv(a).ravel(), lambda n, s=(): RNG.standard_normal(s + (n + 1, n))),
+}
+
+
+def _close(got, want, rtol=1e-12):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape
+    assert np.max(np.abs(got - want)) <= rtol * max(1.0, np.max(np.abs(want)))
+
+
+def _jvp(f, x, t, method):
+    return dl.jvp(lambda a: np.sum(f(a) * np.cos(np.arange(f(x).size))), (x,), (t,), method=method)[1]
+
+
+@pytest.mark.parametrize(
+    "name", ["inv", "solve", "det", "slogdet", "eigh", "cholesky", pytest.param("svd", marks=pytest.mark.slow)]
+)
+def test_jvp_above_the_limit_matches_reverse(name):
+    f, make = CASES[name]
+    x = make(5)
+    t = RNG.standard_normal(x.shape)
+    _close(_jvp(f, x, t, "symbolic"), _jvp(f, x, t, "reverse"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["svd_wide", "pinv"])
+def test_jvp_above_the_limit_matches_reverse_slow(name):
+    f, make = CASES[name]
+    x = make(5)
+    t = RNG.standard_normal(x.shape)
+    _close(_jvp(f, x, t, "symbolic"), _jvp(f, x, t, "reverse"))
+
+
+def test_svd_jacobian_4x3():
+    """svd's smallest opaque size (SymPy's closed form covers 2 rows or columns): U, s and Vᵀ."""
+    f = CASES["svd"][0]
+    for x in (RNG.standard_normal((4, 3)), RNG.standard_normal((3, 4))):
+        _close(dl.jacobian(f, method="symbolic")(x), dl.jacobian(f, method="reverse")(x))
+
+
+@pytest.mark.parametrize(
+    "f, make",
+    [
+        (CASES["inv"][0], CASES["inv"][1]),
+        (lambda a: np.linalg.eigh(a)[0], CASES["eigh"][1]),
+        (lambda a: np.linalg.svd(a, compute_uv=False).ravel(), CASES["svd"][1]),
+        (CASES["slogdet"][0], CASES["slogdet"][1]),
+    ],
+    ids=["inv", "eigvalsh", "svdvals", "slogdet"],
+)
+def test_jacobian_8x8_and_stacked(f, make):
+    for x in (make(8), make(5, (2,))):
+        _close(dl.jacobian(f, method="symbolic")(x), dl.jacobian(f, method="reverse")(x))
+
+
+@pytest.mark.parametrize(
+    "f, x",
+    [
+        (lambda a: np.linalg.slogdet(a)[1], _square(5)),
+        (lambda a: np.sum(np.linalg.eigh(a)[1] * np.arange(9.0).reshape(3, 3)), _spd(3)),
+        (lambda a: np.sum(np.linalg.svd(a, compute_uv=False) ** 3), RNG.standard_normal((4, 3))),
+    ],
+    ids=["slogdet 5x5", "eigh vectors 3x3", "singular values 4x3"],
+)
+def test_hessian_matches_reverse(f, x):
+    _close(dl.hessian(f, method="symbolic")(x), dl.hessian(f, method="reverse")(x), rtol=1e-10)
+
+
+def test_prepared_twice_gives_each_point_its_own_values():
+    """The cache is keyed on the matrix's values: a second point never meets the first one's inverse."""
+    f = CASES["inv"][0]
+    x, y = _square(5), _square(5)
+    p = dl.prepare(f, x, method="symbolic")
+    for point in (x, y, x):
+        _close(p.jacobian(point), dl.jacobian(f, method="reverse")(point))
+    g = lambda a: np.sum(np.linalg.eigh(a)[0] ** 2)  # noqa: E731
+    q = dl.prepare(g, _spd(3), method="symbolic")
+    for point in (_spd(3), _spd(3)):
+        _close(q.hessian(point), dl.hessian(g, method="reverse")(point), rtol=1e-10)
+
+
+def test_values_are_numpys_with_its_signs():
+    """eigh and svd under symbolic give NumPy's own vectors (the LAPACK signs held), cholesky its factor."""
+    a, s = _spd(5), RNG.standard_normal((6, 5))
+    for f, x in [
+        (lambda m: np.linalg.eigh(m)[1].ravel(), a),
+        (lambda m: np.linalg.svd(m, full_matrices=False)[0].ravel(), s),
+        (lambda m: np.linalg.svd(m, full_matrices=False)[2].ravel(), s),
+        (lambda m: np.linalg.cholesky(m).ravel(), a),
+    ]:
+        got = dl.Symbolic().prepare(dl.trace(f, x), (0,)).value([x])[0]
+        np.testing.assert_allclose(got, f(x), rtol=0, atol=1e-13)
+
+
+def test_exact_path_in_high_precision():
+    from difflab.differentiators import Symbolic
+
+    a = _square(5)
+    p = Symbolic().prepare(dl.trace(lambda x: np.linalg.inv(x)[0] @ np.ones(5), a), (0,))
+    _close(p.exact([a]), dl.jacobian(lambda x: np.linalg.inv(x)[0] @ np.ones(5), method="reverse")(a).ravel())
+    p = Symbolic().prepare(dl.trace(lambda x: np.linalg.eigh(x)[0][:1], _spd(4)), (0,))
+    x = _spd(4)
+    _close(p.exact([x]), dl.jacobian(lambda x: np.linalg.eigh(x)[0][:1], method="reverse")(x).ravel())
+
+
+def test_symbolic_as_the_inner_method():
+    """reverse over symbolic: the opaque functions run as difflab ops on traced values."""
+    a = _square(5)
+    f = lambda x: np.linalg.slogdet(x)[1]  # noqa: E731
+    inner = dl.grad(f, method="symbolic")
+    got = dl.jacobian(lambda x: inner(x).ravel(), method="reverse")(a)
+    _close(got.reshape(25, 25), dl.hessian(f, method="reverse")(a).reshape(25, 25), rtol=1e-10)
+
+
+def test_cache_keys_are_values():
+    """Two matrices with equal values share one decomposition; a changed entry computes anew."""
+    opaque._CACHE.clear()
+    m = _square(3)
+    first = opaque._parts("inv", m)
+    assert opaque._parts("inv", m.copy()) is first
+    m2 = m.copy()
+    m2[0, 0] += 1.0
+    assert opaque._parts("inv", m2) is not first
+    _close(opaque._parts("inv", m2)[0], np.linalg.inv(m2))
+
+
+def test_one_decomposition_per_point(monkeypatch):
+    """The generated code asks for every entry of eigh's w, V and gaps and their derivatives: LAPACK runs once
+    per point (per example of the code's batch), not once per entry."""
+    calls = []
+    impl, *rest = opaque._KINDS["eigh"]
+    monkeypatch.setitem(opaque._KINDS, "eigh", (lambda a: calls.append(a.shape) or impl(a), *rest))
+    f = lambda a: np.linalg.eigh(a)[1].ravel()  # noqa: E731
+    p = dl.prepare(f, _spd(4), method="symbolic")
+    for x in (_spd(4), _spd(4)):
+        calls.clear()
+        _close(p.jacobian(x), dl.jacobian(f, method="reverse")(x), rtol=1e-10)
+        assert len(calls) == 1
+
+
+def test_svd_with_lapack_signs_as_the_inner_method():
+    """NumPy's U (LAPACK's signs: a piecewise-constant named function) under reverse over symbolic."""
+    a = RNG.standard_normal((4, 3))
+    f = lambda x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * np.arange(12.0).reshape(4, 3))  # noqa: E731
+    inner = dl.grad(f, method="symbolic")
+    got = dl.jacobian(lambda x: inner(x).ravel(), method="reverse")(a)
+    _close(got.reshape(12, 12), dl.hessian(f, method="reverse")(a).reshape(12, 12), rtol=1e-9)
