@@ -657,10 +657,9 @@ class Tracer(Traced):
             (f"`{text}`: " if text else "")
             + f"a traced value ({self.node!r}: {self.node.aval}) was converted to a NumPy array, which would drop "
             "its derivative (NumPy's own conversions cannot be intercepted). numpy.asarray(x) or numpy.array(x): "
-            "drop it (x is an array already); numpy.float64(a): a itself (a 0-d traced value is a float64 "
-            "already); numpy.array([a, b]): numpy.stack([a, b]) (difflab.numpy.array([a, b]) stacks one too); "
-            "y[i] = a into a NumPy array, or a list "
-            f"of traced values given to a NumPy function: the difflab.numpy function. {_FULL_LIST}"
+            "drop it; numpy.float64(a): a itself; numpy.array([a, b]): numpy.stack([a, b]) or "
+            "difflab.numpy.array([a, b]); y[i] = a into a NumPy array: y = numpy.zeros_like(x) first; a list of traced "
+            f"values given to a NumPy function: the difflab.numpy function. {_FULL_LIST}"
         )
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):

@@ -493,8 +493,6 @@ HESS = {
 }
 #: what the symbolic method refuses by name (a closed form SymPy has not, at this size), as its Hessian
 SYMBOLIC_REFUSES = {
-    "gp_cho": "no closed form for cholesky of a 5×5 matrix",
-    "spectral": "no closed form for eigh of a 3×3 matrix",
     "lv_fit": "cannot differentiate odeint",
 }
 #: jax.jacobian of the vector-valued functions at arm_loss's and quat_loss's points
@@ -544,7 +542,8 @@ def test_gradient_of_user_code(f, method):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", sorted(HESS))
 def test_hessian_of_user_code(name, method):
-    """dl.hessian of the small functions equals jax.hessian's; the symbolic method refuses three by name."""
+    """dl.hessian of the small functions equals jax.hessian's; the symbolic method refuses odeint's by name
+    (gp_cho's 5×5 cholesky and spectral's 3×3 eigh it differentiates since stop 25: ops/opaque.py)."""
     f, x = globals()[name], POINTS[name]
     if method == "symbolic" and name in SYMBOLIC_REFUSES:
         with pytest.raises(dl.NotDifferentiableError, match=SYMBOLIC_REFUSES[name]):
