@@ -46,7 +46,7 @@ class _Sub:
         if any(isinstance(a, Traced) for a in args):
             return evaluate(self.graph, *args)[0]
         if self._compiled is None:
-            self._compiled = lower(self.graph)
+            self._compiled = lower(self.graph, keep=False)  # (no pool: the segment's interior is not kept)
         return self._compiled(*args)[0]
 
 

@@ -93,6 +93,7 @@ def lower(
     guard: tuple | None = None,
     values: int | None = None,
     linear: bool = False,
+    keep: bool = True,
 ):
     """A graph as a plain Python function: one NumPy call a line, no interpretation.
 
@@ -117,7 +118,9 @@ def lower(
     `values` values, then derivatives; a derivative is checked only where it comes from a plain form
     (elsewhere a non-finite derivative is what the exact program answers too). `linear` (batched and
     speculative: forward mode's blocks of tangents, linear in the batched input) defers the batched linear
-    steps of the speculative program (compile.linear): equal to rounding, not bit for bit.
+    steps of the speculative program (compile.linear): equal to rounding, not bit for bit. `keep`
+    (unbatched): intermediates of 64 KiB–4 MiB stay in the function's pool between calls (see `_Pool`);
+    False for a checkpointed segment, whose point is to hold none of its interior between its runs.
 
     >>> import difflab as dl
     >>> fn = lower(dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0))
@@ -125,13 +128,13 @@ def lower(
     [11.0]
     """
     graph = prune(graph)
-    exact = fn = _generate(_Source(graph, batched, reuse, charged))
+    exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep))
     plain = _plain(graph) if speculate else None
     fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
     if fused is not None:  # (its rounding differs: every batched output is checked, see compile.linear)
         plain = (fused[0], sorted({*plain[1], *fused[1]}), plain[2])
     if plain is not None:
-        code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1])
+        code = _Source(plain[0], batched, reuse, charged, fallback=exact, checked=plain[1], keep=keep)
         fn = _generate(code, counted=graph)
         fn.exact = exact
     if guard is not None and batched is None:
@@ -142,11 +145,15 @@ def lower(
             operands, checked = (), None if values is None else sorted({*range(values), *plain[1]})
         else:
             checked = None if values is None else list(range(values))
-        fn.guarded = _guarded(graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands)
+        fn.guarded = _guarded(
+            graph if plain is None else plain[0], tuple(guard), checked, reuse, charged, operands, keep=keep
+        )
     return fn
 
 
-def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=()):
+def _guarded(
+    graph: Graph, guard: tuple, checked: list | None, reuse: bool, charged: bool, operands=(), keep: bool = True
+):
     """`lower`'s `fn.guarded` for `graph` (see "How guarded functions work"), or None when an
     output, a guarded input or a value it would check is not a float64 value or a constant output is
     not finite. `checked`: the outputs it checks finite (None: all), `operands`: other values it
@@ -158,7 +165,7 @@ def _guarded(graph: Graph, guard: tuple, checked: list | None, reuse: bool, char
         if isinstance(v, Const) and not np.isfinite(np.asarray(v.value, dtype=complex)).all():
             return None
     graph, checked_too, prechecks, operands = _common_case(graph, guard, operands)
-    code = _Source(graph, None, reuse, charged=False, guard=guard)
+    code = _Source(graph, None, reuse, charged=False, guard=guard, keep=keep)
     checked = range(len(graph.outputs)) if checked is None else checked
     code.checked_too, code.prechecks = checked_too, prechecks
     required = [graph.outputs[k] for k in checked] + [graph.inputs[i] for i in guard] + checked_too + operands
@@ -342,9 +349,17 @@ class _Source:
     """The lines of `lower`'s function and the globals they name, built one equation at a time."""
 
     def __init__(
-        self, graph: Graph, batched: tuple | None, reuse: bool, charged=True, fallback=None, checked=(), guard=None
+        self,
+        graph: Graph,
+        batched: tuple | None,
+        reuse: bool,
+        charged=True,
+        fallback=None,
+        checked=(),
+        guard=None,
+        keep=True,
     ):
-        self.graph, self.batched, self.reuse, self.charged = graph, batched, reuse, charged
+        self.graph, self.batched, self.reuse, self.charged, self.keep = graph, batched, reuse, charged, keep
         # speculative: the body runs in a `try`, the inputs are kept for the exact function `fallback`
         # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
         self.fallback, self.checked, self.guard = fallback, checked, guard
@@ -501,7 +516,7 @@ class _Source:
             and (
                 math.prod(out.shape) >= _POOLED
                 if out in self.hot
-                else _POOLED_BYTES[0] <= math.prod(out.shape) * out.dtype.itemsize < _POOLED_BYTES[1]
+                else self.keep and _POOLED_BYTES[0] <= math.prod(out.shape) * out.dtype.itemsize < _POOLED_BYTES[1]
             )
             and (eqn.op.impl.signature is None or eqn.op.impl is np.matmul)
             and self.env[fn] is eqn.op.impl
