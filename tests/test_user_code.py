@@ -12,6 +12,7 @@ import pytest
 
 import difflab as dl
 from user_code import fresh_and_prepared
+from user_code import flat as _flat
 
 _np = np
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
@@ -351,15 +352,6 @@ HESS = {
     "survival": (0.23852097429218433, 2.888901519169537),  # jax.hessian
     "cosine": (-8.141068550309695, 306.3800495900841),  # jax.hessian
 }
-
-
-def _flat(tree) -> np.ndarray:
-    """A pytree's leaves as one vector, dict keys sorted (jax.tree_util's order)."""
-    if isinstance(tree, dict):
-        return np.concatenate([_flat(tree[k]) for k in sorted(tree)])
-    if isinstance(tree, (tuple, list)):
-        return np.concatenate([_flat(t) for t in tree])
-    return np.ravel(np.asarray(tree, dtype=float))
 
 
 def _check_grad(name, value, g, method):

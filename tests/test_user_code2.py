@@ -20,6 +20,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import difflab as dl
 from user_code import fresh_and_prepared
+from user_code import flat as _flat
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 _r = np.random.default_rng(3)
@@ -309,15 +310,6 @@ HESS = {
     "nbody_energy": (-16.754092988291834, 63220.261120059986),  # jax.hessian
     "triplet": (0.34267644247877316, 96.13135092418779),  # jax.hessian
 }
-
-
-def _flat(tree) -> np.ndarray:
-    """A pytree's leaves as one vector, dict keys sorted (jax.tree_util's order)."""
-    if isinstance(tree, dict):
-        return np.concatenate([_flat(tree[k]) for k in sorted(tree)])
-    if isinstance(tree, (tuple, list)):
-        return np.concatenate([_flat(t) for t in tree])
-    return np.ravel(np.asarray(tree, dtype=float))
 
 
 def _check_grad(name, value, g, method):

@@ -26,6 +26,7 @@ import difflab.scipy.special as dspecial
 import difflab.scipy.stats as dstats
 from difflab.scipy.integrate import odeint
 from user_code import fresh_and_prepared
+from user_code import flat as _flat
 
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 
@@ -507,15 +508,6 @@ JAC = {
         [0.34592797783933515, -1.476343490304709, 0.21451523545706366, 0.4828808864265927],
     ],
 }
-
-
-def _flat(tree) -> np.ndarray:
-    """A pytree's leaves as one vector, dict keys sorted (jax.tree_util's order)."""
-    if isinstance(tree, dict):
-        return np.concatenate([_flat(tree[k]) for k in sorted(tree)])
-    if isinstance(tree, (tuple, list)):
-        return np.concatenate([_flat(t) for t in tree])
-    return np.ravel(np.asarray(tree, dtype=float))
 
 
 def _check_grad(name, value, g, method):

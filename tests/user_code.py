@@ -1,8 +1,9 @@
-"""The check both user-code files (test_user_code.py, test_user_code2.py) run on each function (a helper
+"""The checks the user-code files (test_user_code.py, test_user_code2.py, test_user_code3.py) share (a helper
 module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import difflab as dl
@@ -28,3 +29,12 @@ def fresh_and_prepared(f, x, method, check, specialised=False):
     p = dl.prepare(f, x, method=method)
     for _ in range(2):
         check(float(p(x)), p.grad(x))
+
+
+def flat(tree) -> np.ndarray:
+    """A pytree's leaves as one vector, dict keys sorted (jax.tree_util's order)."""
+    if isinstance(tree, dict):
+        return np.concatenate([flat(tree[k]) for k in sorted(tree)])
+    if isinstance(tree, (tuple, list)):
+        return np.concatenate([flat(t) for t in tree])
+    return np.ravel(np.asarray(tree, dtype=float))
