@@ -107,3 +107,16 @@ def test_rgamma_slope_at_the_poles_of_gamma(method):
     assert dl.grad(dss.rgamma, method=method)(0.0) == 1.0
     assert dl.hessian(dss.rgamma, method=method)(-3.0) == pytest.approx(15.073412021181605, rel=1e-13)
     assert dl.grad(dss.rgamma, method=method)(-2.5) == pytest.approx(1.1669802856379654, rel=1e-14)
+
+
+@pytest.mark.parametrize("outer", ["forward", "reverse"])
+def test_symbolic_rgamma_gradient_nests_inside_another_method(outer):
+    """symbolic's rgamma slope is a Piecewise whose pole condition SymPy writes as ITE(x <= 0, Eq(x, floor(x)), False):
+    as the inner method it was refused ("holds SymPy's ITE"; autograd's test_rgamma). Its second derivative at a pole
+    and off it, through the outer method, equals the hessian's known values."""
+    inner = dl.grad(dss.rgamma, method="symbolic")
+    assert dl.grad(inner, method=outer)(-3.0) == pytest.approx(15.073412021181605, rel=1e-13)
+    x = np.array([0.5, 1.3, -2.0])
+    nested = dl.grad(lambda x: dl.grad(lambda y: dss.rgamma(y).sum(), method="symbolic")(x).sum(), method=outer)(x)
+    reference = np.array([dl.hessian(dss.rgamma, method="reverse")(v) for v in x])
+    np.testing.assert_allclose(nested, reference, rtol=1e-13)

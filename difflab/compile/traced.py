@@ -7,7 +7,7 @@ translations (ops.sympy_ops).
 How it works. `TracedCode` writes the needed assignments and the outputs as straight-line code,
 one line per distinct SymPy node: a node the registry translates to (sin(p0), Pow(p0, 1/2),
 strong_mul(p0, p1), p0 > p1) calls that op; Add, Mul and any other Pow are the traced values' `+`,
-`*` and `**`; a Piecewise is a chain of the selecting op (where), And/Or/Not selections of
+`*` and `**`; a Piecewise is a chain of the selecting op (where), And/Or/Not/ITE selections of
 conditions. Every call is `graph.guarded` on behalf of the user's equation it derives from (a
 value: its own; a derivative: the latest user equation whose value or adjoint it reads), as the
 interpreters run equations on traced values: a value outside an op's domain gives one DomainWarning
@@ -170,7 +170,7 @@ class _Writer:
             return self._call(
                 (_sum, _product, operator.pow)[[sp.Add, sp.Mul, sp.Pow].index(e.func)], [self._emit(a) for a in e.args]
             )
-        if isinstance(e, (sp.Piecewise, sp.And, sp.Or, sp.Not)):
+        if isinstance(e, (sp.Piecewise, sp.And, sp.Or, sp.Not, sp.ITE)):
             return self._selection(sp, e)
         raise NotDifferentiableError(
             f"the symbolic method's derivative holds SymPy's {type(e).__name__}, which no difflab op "
@@ -178,7 +178,7 @@ class _Writer:
         )
 
     def _selection(self, sp, e) -> str:
-        """Piecewise, And, Or and Not written with the selecting op: where(c, a, b)."""
+        """Piecewise, And, Or, Not and ITE written with the selecting op: where(c, a, b)."""
         if self.ns.select is None:
             raise NotDifferentiableError("no registry op translates to a SymPy Piecewise")
         op, order = self.ns.select
@@ -191,6 +191,8 @@ class _Writer:
 
         if isinstance(e, sp.Not):
             return select(self._emit(e.args[0]), "False", "True")
+        if isinstance(e, sp.ITE):  # SymPy's boolean if-then-else, which its logic simplification writes for And(...)
+            return select(*(self._emit(a) for a in e.args))
         if not isinstance(e, sp.Piecewise):  # And(c1, c2, ...): c1 and the rest; Or: c1 or the rest
             first, rest = e.args[0], e.func(*e.args[1:])
             pick = (self._emit(rest), "False") if isinstance(e, sp.And) else ("True", self._emit(rest))
