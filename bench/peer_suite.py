@@ -469,6 +469,8 @@ def main(argv=None) -> int:
             print(f"  {test}: {cause_of(msg, test)}\n    {msg.strip()[:600]}", file=sys.stderr)
     if args.update:
         when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        if args.test_cpu:  # the cells' limit, which decides some of their failures
+            when += f", --test-cpu {args.test_cpu:g}"
         text = update(args.output, results, args.methods, files, seconds, when)
     else:
         text = report(results, args.methods, files, seconds)
