@@ -89,12 +89,30 @@ def _parts(kind, m):
     """The kind's parts of the float matrix (stack) m, computed once per distinct value of m."""
 
     def compute():
-        parts = tuple(np.array(p, dtype=float) for p in _KINDS[kind][0](m))
+        try:
+            parts = tuple(np.array(p, dtype=float) for p in _KINDS[kind][0](m))
+        except np.linalg.LinAlgError:  # (inv of a singular matrix, cholesky of one not positive definite, svd of NaN)
+            parts = _refused_parts(kind, m)
         for p in parts:
             p.setflags(write=False)  # shared by every later call with this value
         return parts
 
     return _cached((kind, m.dtype.str, m.shape, m.tobytes()), compute)
+
+
+def _refused_parts(kind, m):
+    """The parts of a matrix (stack) NumPy refuses: NaN for each matrix it refuses, as the other methods give it
+    (trace.py's `_refused`; the DomainWarning naming the equation comes from the trace of the value)."""
+    flat = m.reshape((-1,) + m.shape[-2:])
+    shapes = _KINDS[kind][4](*m.shape[-2:])
+    out = [np.full((len(flat), *shape), np.nan) for shape in shapes]
+    for k, one in enumerate(flat):
+        try:
+            for o, p in zip(out, _KINDS[kind][0](one)):
+                o[k] = p
+        except np.linalg.LinAlgError:
+            pass
+    return tuple(o.reshape(m.shape[:-2] + o.shape[1:]) for o in out)
 
 
 def _numeric(kind, part):
