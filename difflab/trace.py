@@ -163,7 +163,9 @@ class Trace:
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
-        except np.linalg.LinAlgError as err:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
+        except (
+            np.linalg.LinAlgError
+        ) as err:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
             value, self.fp_error = self._refused(op, values, atoms, eqn_params, err), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None

@@ -678,7 +678,6 @@ def test_integer_arguments_that_are_not_differentiated(method):
     """svm_primal(w, y, C) with y an integer array and C a Python int: the gradient in w (argnums=0), fresh and
     prepared, is the stored one; asking for y's is refused naming the argument and its dtype."""
     w = POINTS["svm_hinge"]
-    tol = 1e-6 if method == "numeric" else 1e-9
     for g in (
         dl.grad(svm_primal, method=method)(w, y_svm, 2),
         dl.prepare(svm_primal, w, y_svm, 2, method=method).grad(w, y_svm, 2),

@@ -649,7 +649,9 @@ def _svd_signs_impl(a, full=False):
     first k of those of the full SVD, which LAPACK computes by another path); of a complex matrix,
     phases c: LAPACK's U is svd_u's times c, its Vh svd_vt's times conj(c)."""
     k = min(np.shape(a)[-2:])
-    return nan_where_non_finite(a, lambda a: _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2)))
+    return nan_where_non_finite(
+        a, lambda a: _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2))
+    )
 
 
 def _from_entries(rows, entries):
