@@ -163,9 +163,7 @@ class Trace:
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
-        except (
-            np.linalg.LinAlgError
-        ) as err:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
+        except np.linalg.LinAlgError as err:  # a matrix outside the op's domain: NaN, said where evaluated (graph.py)
             value, self.fp_error = self._refused(op, values, atoms, eqn_params, err), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
@@ -221,8 +219,8 @@ class Trace:
             return None
         try:
             value = op.impl(x, y, **params) if binary else op.impl(x, **params)
-        except (ValueError, TypeError, IndexError, np.linalg.LinAlgError):
-            return None  # (record computes it again: names the equation in its error, or NaN for a LinAlgError)
+        except (ValueError, TypeError, IndexError):
+            return None  # (record computes it again and names the equation in its error)
         return self._new(op, atoms, eqn_params, table, key, value)
 
     def _with_float(self, op, args, k):
