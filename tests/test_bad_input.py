@@ -1229,3 +1229,16 @@ def test_this_rounds_item_assignment_cho_solve_and_full_name_bad_input():
         assert dl.grad(lambda x: sum(x.tolist()), method=method)(x) == pytest.approx([1.0, 1.0, 1.0])
         assert dl.grad(lambda g: np.sum(dnp.full(3, g, dtype=np.float32)), method=method)(0.5) == pytest.approx(3.0)
     assert np.array_equal(dnp.full((2, 3), 1.5), np.full((2, 3), 1.5))
+
+
+@pytest.mark.xfail(strict=True, reason="known (realcode26): symbolic's closed forms up to 4×4 round det to ~1e-17")
+def test_symbolic_at_an_exactly_singular_3x3_is_nan_like_the_other_methods():
+    """inv, solve and slogdet of an exactly singular 3×3 (two equal rows): NumPy refuses it (LAPACK's pivot is 0)
+    and forward/reverse/numeric give NaN (slogdet: -inf) with a DomainWarning; symbolic's SymPy closed forms
+    evaluate a denominator that rounds to ~1e-17, not 0, and answer finite numbers silently (sum(inv(A)) = 0.0,
+    log|det| = -36.5, gradients ~1e17). Above 4×4 (opaque.py: LAPACK's own) it is NaN with the warning."""
+    S = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [0.3, -1.0, 2.0]])
+    for f in (lambda a: np.sum(np.linalg.inv(a)), lambda a: np.linalg.slogdet(a)[1]):
+        (v, g), caught = _run(lambda: dl.value_and_grad(f, method="symbolic")(S))
+        assert not np.isfinite(v) and np.isnan(g).all()
+        assert any(w.category is dl.DomainWarning for w in caught)
