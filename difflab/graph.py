@@ -488,7 +488,7 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     except np.linalg.LinAlgError as exc:  # LAPACK refuses a NaN/inf entry (svd, eigh): NaN, as NumPy's ufuncs give
         if not any(_non_finite(a) for a in args):
             return _refused(eqn, fn, args, kw, exc)
-        finite = [np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0) if _non_finite(a) else a for a in args]
+        finite = [stand_in(a) if _non_finite(a) else a for a in args]
         return np.full_like(np.asarray(on_behalf(eqn, fn, *finite, **kw), dtype=float), np.nan)
     with np.errstate(all="ignore"):  # again with NumPy's arithmetic, which answers NaN or inf
         out = on_behalf(eqn, fn, *numpy_floats(args), **kw)
@@ -556,6 +556,17 @@ def _finite_number(x) -> bool:
         and math.isfinite(x)
         or (type(x) is np.ndarray and x.dtype.kind == "f" and bool(np.isfinite(x).all()))
     )
+
+
+def stand_in(v):
+    """A finite value shaped like v that every op accepts, to learn the shape of a result NumPy refuses to compute
+    at v: the identity for each matrix of a stack (np.eye(m, n) if not square: cholesky and inv take it, where
+    zeros in place of a NaN or inf may leave a matrix that is singular or not positive definite), else v with
+    its NaN and inf entries zero."""
+    a = np.asarray(v)
+    if a.ndim >= 2 and a.dtype.kind in "fc":
+        return np.broadcast_to(np.eye(*a.shape[-2:], dtype=a.dtype), a.shape)
+    return np.nan_to_num(v, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _non_finite(x) -> bool:

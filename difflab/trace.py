@@ -38,7 +38,7 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, stand_in
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -163,8 +163,8 @@ class Trace:
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
-        except np.linalg.LinAlgError:  # a matrix outside the op's domain: NaN, said where it is evaluated (graph.py)
-            value, self.fp_error = _refused(op, values, params), True
+        except np.linalg.LinAlgError as err:  # a matrix outside the op's domain: NaN, said where evaluated (graph.py)
+            value, self.fp_error = self._refused(op, values, atoms, eqn_params, err), True
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         return self._new(op, tuple(atoms), eqn_params, table, key, value)
@@ -181,6 +181,14 @@ class Trace:
             if found is not None:
                 return found
         return self.record(op, (a,), params)
+
+    def _refused(self, op, values, atoms, eqn_params, err):
+        """NaN shaped like op's result where NumPy refused the matrices (`_refused`); where it refuses identity
+        matrices in their place too, the shapes are wrong (inv of a 5×4): the ValueError naming the equation."""
+        try:
+            return _refused(op, values, dict(eqn_params))
+        except (ValueError, TypeError, IndexError):
+            raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
 
     def _cannot_apply(self, op, values, atoms, eqn_params, err) -> ValueError:
         """The error for an op NumPy refused at these values, naming the equation."""
@@ -394,14 +402,10 @@ def _check_complex(trace, op, values, out):
 
 
 def _refused(op, values, params):
-    """NaN shaped like op's result, for finite matrices NumPy refuses (cholesky of one that is not positive definite,
-    inv of a singular one): the shape is the one the op gives identity matrices in their place."""
-    safe = [
-        np.broadcast_to(np.eye(np.shape(v)[-1]), np.shape(v))
-        if np.ndim(v) >= 2 and np.shape(v)[-1] == np.shape(v)[-2] and np.asarray(v).dtype.kind in "fc"
-        else v
-        for v in values
-    ]
+    """NaN shaped like op's result, for matrices NumPy refuses (cholesky of one that is not positive definite,
+    inv of a singular one, eigh or svd of one holding NaN): the shape is the one the op gives identity matrices
+    (np.eye(m, n)) in their place."""
+    safe = [stand_in(v) if np.ndim(v) >= 2 else v for v in values]  # (a matrix with a NaN or inf entry too: svd's)
     like = np.asarray(op.impl(*safe, **params))
     return np.full(like.shape, np.nan, dtype=like.dtype if like.dtype.kind == "c" else float)
 

@@ -53,9 +53,10 @@ def full(shape, fill_value, dtype=None, order="C"):
     array([3., 3.])
     """
     if isinstance(fill_value, _Traced):
-        return _fresh(
-            broadcast_to(fill_value, (shape,) if isinstance(shape, int) else tuple(shape))
-        )  # (no view of the fill)
+        # NumPy's own checks of shape and order (a float or negative size, order='X'), by an array of no bytes
+        size = _np.empty(shape, dtype=_np.dtype([]), order=order).shape
+        out = _fresh(broadcast_to(fill_value, size))  # (no view of the fill)
+        return out if dtype is None else out.astype(dtype)  # (an integer dtype is refused by name, as astype)
     return _np.full(shape, fill_value, dtype=dtype, order=order)
 
 

@@ -56,6 +56,7 @@ from .linalg import (
     inv,
     matmul,
     matrix_scale,
+    nan_where_non_finite,
     strong_einsum_front,
     strong_matmul,
 )
@@ -249,6 +250,10 @@ def _values(v):
 
 
 def _eigh_impl(a):
+    return nan_where_non_finite(a, _finite_eigh)
+
+
+def _finite_eigh(a):
     w, v = np.linalg.eigh(a)
     return w, v * _fix_signs(v)
 
@@ -636,7 +641,7 @@ eigh_vectors = defop(
 def _eigh_signs_impl(a, UPLO="L"):
     """(..., 1, n): LAPACK's eigenvectors (of the triangle UPLO names) are eigh_vectors' times these
     (±1; of a complex matrix, phases)."""
-    return np.conj(_fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1]))
+    return nan_where_non_finite(a, lambda a: np.conj(_fix_signs(np.linalg.eigh(a, UPLO=UPLO)[1])))
 
 
 def _svd_signs_impl(a, full=False):
@@ -644,7 +649,9 @@ def _svd_signs_impl(a, full=False):
     first k of those of the full SVD, which LAPACK computes by another path); of a complex matrix,
     phases c: LAPACK's U is svd_u's times c, its Vh svd_vt's times conj(c)."""
     k = min(np.shape(a)[-2:])
-    return _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2))
+    return nan_where_non_finite(
+        a, lambda a: _fix_signs(np.swapaxes(np.linalg.svd(a, full_matrices=full)[2][..., :k, :], -1, -2))
+    )
 
 
 def _from_entries(rows, entries):
@@ -747,6 +754,10 @@ def eigvalsh(a, UPLO="L"):
 
 
 def _svd_impl(a):
+    return nan_where_non_finite(a, _finite_svd)
+
+
+def _finite_svd(a):
     u, s, vt = np.linalg.svd(a, full_matrices=False)
     signs = _fix_signs(np.swapaxes(vt, -1, -2))  # (..., 1, k): the sign (phase) of each row of vt
     return u * np.conj(signs), s, vt * np.swapaxes(signs, -1, -2)
@@ -782,8 +793,8 @@ def _svd_u_jvp(t, out, a):
 def _svd_u_vjp(ct, out, a):
     u, s, vt = _svd_parts(a)
     j = strong_mul(_gap_inverse(s * s), strong_matmul(_swap_last(u), ct))
-    rest = (ct - strong_matmul(u, strong_matmul(_swap_last(u), ct))) / _row(s)  # (I - U Uᵀ) Ū S⁻¹
-    return strong_matmul(strong_matmul(u, (j + _swap_last(j)) * _row(s)) + rest, vt)
+    rest = strong_mul(ct - strong_matmul(u, strong_matmul(_swap_last(u), ct)), 1.0 / _row(s))  # (I - U Uᵀ) Ū S⁻¹
+    return strong_matmul(strong_matmul(u, strong_mul(j + _swap_last(j), _row(s))) + rest, vt)
 
 
 def _svd_vt_jvp(t, out, a):
@@ -801,7 +812,8 @@ def _svd_vt_vjp(ct, out, a):
     u, s, vt = _svd_parts(a)
     v = _swap_last(vt)
     k = strong_mul(_gap_inverse(s * s), strong_matmul(vt, _swap_last(ct)))  # F ∘ (Vᵀ V̄), V̄ = ctᵀ
-    first = strong_matmul(u, strong_matmul(_col(s) * (k + _swap_last(k)), vt))
+    first = strong_matmul(u, strong_matmul(strong_mul(_col(s), k + _swap_last(k)), vt))  # (strong: a NaN matrix's
+    # zero cotangent, in a stack whose other matrices are used, gives it 0)
     return first + strong_matmul(u / _row(s), ct - strong_matmul(strong_matmul(ct, v), vt))  # U S⁻¹ V̄ᵀ (I - V Vᵀ)
 
 
@@ -971,7 +983,7 @@ svd_signs = defop(
 
 def _complement_impl(a):
     m, n = np.shape(a)[-2:]
-    u, _, vt = np.linalg.svd(a, full_matrices=True)
+    u, _, vt = nan_where_non_finite(a, lambda a: np.linalg.svd(a, full_matrices=True))
     return u[..., :, n:] if m > n else vt[..., m:, :]
 
 
@@ -1187,7 +1199,7 @@ def _pinv_strategy(b, name, x, picks, c):
 
 
 def _pinv_impl(a, rcond=None):
-    return np.linalg.pinv(a) if rcond is None else np.linalg.pinv(a, rcond=rcond)
+    return nan_where_non_finite(a, lambda a: np.linalg.pinv(a) if rcond is None else np.linalg.pinv(a, rcond=rcond))
 
 
 def _pinv_front(a, rcond=None, hermitian=False, *, rtol=None):

@@ -402,6 +402,27 @@ def _rule_inv(x):
     return out.reshape(x.shape)
 
 
+def nan_where_non_finite(a, fn):
+    """fn(a) (an array or a tuple of them); where LAPACK refuses a matrix of the stack a holding a NaN ("did not
+    converge") or a holds an inf (gesdd, under np.linalg.svd with U and Vᵀ and under pinv, can loop forever on
+    one), NaN for each matrix holding a NaN or inf, computed at the identity in its place, as JAX's
+    decompositions give: the rules evaluate these on concrete values, where no interpreter catches an error.
+    (A NaN matrix LAPACK answers keeps its answer: finite entries a NaN does not reach stay finite.)"""
+    if not np.isinf(a).any():
+        try:
+            return fn(a)
+        except np.linalg.LinAlgError:
+            if np.isfinite(a).all():
+                raise  # (a finite matrix outside the domain: the interpreters' to answer, naming the equation)
+    bad = ~np.isfinite(a).all(axis=(-2, -1))
+    out = fn(np.where(bad[..., None, None], np.eye(*np.shape(a)[-2:], dtype=np.asarray(a).dtype), a))
+
+    def mark(o):
+        return np.where(bad.reshape(bad.shape + (1,) * (np.ndim(o) - bad.ndim)), np.nan, o)
+
+    return tuple(mark(o) for o in out) if isinstance(out, tuple) else mark(out)
+
+
 def _tr_inv_times(x, t):
     """tr(A⁻¹ T) per matrix, shaped (..., 1, 1)."""
     return _trailing_scalar(REGISTRY["sum"](strong_mul(_swap_last(_rule_inv(x)), t), axis=_last_two(t), keepdims=False))

@@ -27,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..errors import warn_domain
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
 __all__ = ["matrix_kind", "opaque_translation", "opaque_entry", "Slot"]
@@ -89,12 +90,35 @@ def _parts(kind, m):
     """The kind's parts of the float matrix (stack) m, computed once per distinct value of m."""
 
     def compute():
-        parts = tuple(np.array(p, dtype=float) for p in _KINDS[kind][0](m))
+        said = []
+        try:
+            parts = tuple(np.array(p, dtype=float) for p in _KINDS[kind][0](m))
+        except np.linalg.LinAlgError:  # (inv of a singular matrix, cholesky of one not positive definite, svd of NaN)
+            parts = _refused_parts(kind, m, said)
         for p in parts:
             p.setflags(write=False)  # shared by every later call with this value
-        return parts
+        return parts, said
 
-    return _cached((kind, m.dtype.str, m.shape, m.tobytes()), compute)
+    parts, said = _cached((kind, m.dtype.str, m.shape, m.tobytes()), compute)
+    for message in said:  # (on every call: each public call says it once, errors.warn_domain)
+        warn_domain(kind, message)
+    return parts
+
+
+def _refused_parts(kind, m, said):
+    """The parts of a matrix (stack) NumPy refuses: NaN for each matrix it refuses, as the other methods give it
+    (trace.py's `_refused`); `said` gets the DomainWarning naming the op (the generated code knows no equation)."""
+    flat = m.reshape((-1,) + m.shape[-2:])
+    shapes = _KINDS[kind][4](*m.shape[-2:])
+    out = [np.full((len(flat), *shape), np.nan) for shape in shapes]
+    for k, one in enumerate(flat):
+        try:
+            for o, p in zip(out, _KINDS[kind][0](one)):
+                o[k] = p
+        except np.linalg.LinAlgError as exc:
+            if np.isfinite(one).all() and not said:  # (a NaN passed on was reported where it was born)
+                said.append(f"{kind}: {exc} (outside the domain of {kind}); the result holds NaN")
+    return tuple(o.reshape(m.shape[:-2] + o.shape[1:]) for o in out)
 
 
 def _numeric(kind, part):

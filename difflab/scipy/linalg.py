@@ -73,6 +73,16 @@ def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
     >>> cho_solve(cho_factor(_np.array([[4.0, 2.0], [2.0, 3.0]])), _np.array([6.0, 5.0])).tolist()
     [1.0, 1.0]
     """
+    if not (isinstance(c_and_lower, tuple) and len(c_and_lower) == 2):
+        raise TypeError(
+            "cho_solve takes the pair (c, lower) that cho_factor returns, not "
+            + (
+                f"an array of shape {_np.shape(c_and_lower)}"
+                if hasattr(c_and_lower, "shape")
+                else repr(type(c_and_lower))
+            )
+            + ": cho_solve(cho_factor(A), b)"
+        )
     c, lower = c_and_lower
     y = solve_triangular(c, b, trans=0 if lower else 1, lower=lower)
     return solve_triangular(c, y, trans=1 if lower else 0, lower=lower)
