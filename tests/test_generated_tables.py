@@ -108,3 +108,28 @@ def test_a_registry_change_reaches_the_numpy_modules(throwaway):
         unregister(NAME)
         defop(NAME, np.cbrt, partials=(lambda out, x: 1.0 / (3.0 * out * out),), doc="placeholder")
     assert dnp.linear_algebra.sqrt is dnp.sqrt is REGISTRY["sqrt"] and not _rebinding_gaps()[0]
+
+
+def test_numpys_untraced_names_are_numpys_own():
+    """`import difflab.numpy as np` runs code written for NumPy (realcode26: dnp.zeros, dnp.inf, dnp.float32,
+    dnp.arange, dnp.tril_indices were AttributeErrors): a public name difflab does not trace is NumPy's object, a
+    traced value given to one still meets NumPy's dispatch (traced or refused by name), an unknown name stays an
+    AttributeError, and dir() and __all__ keep to what difflab traces."""
+    assert dnp.zeros is np.zeros and dnp.inf == np.inf and dnp.float32 is np.float32 and dnp.random is np.random
+    assert dnp.linalg.LinAlgError is np.linalg.LinAlgError and dnp.fft.fftfreq is np.fft.fftfreq
+    assert "zeros" not in dnp.__all__ and "zeros" not in dir(dnp) and dnp.exp is not np.exp
+
+    def f(w):
+        h = dnp.zeros_like(w)
+        h[0] = w[0] ** 2
+        return dnp.sum(h) + dnp.sum(w * dnp.arange(3.0)) + dnp.sum(w[dnp.tril_indices(2)[0]])
+
+    # tril_indices(2)[0] = [0, 1, 1]: the last sum is w0 + 2 w1
+    np.testing.assert_allclose(dl.grad(f)(np.array([1.5, 1.0, 1.0])), [3.0 + 0.0 + 1.0, 1.0 + 2.0, 2.0])
+    for missing in ("no_such_name", "_private"):
+        with pytest.raises(AttributeError, match=f"'difflab.numpy' has no attribute '{missing}'"):
+            getattr(dnp, missing)
+    with pytest.raises(AttributeError, match="'difflab.numpy.linalg' has no attribute 'no_such_name'"):
+        dnp.linalg.no_such_name
+    with pytest.raises(dl.UnsupportedOperationError, match="numpy.bartlett converted a traced value"):
+        dl.grad(lambda m: dnp.bartlett(m).sum())(3.0)

@@ -157,6 +157,9 @@ class _Namespace:
     def __repr__(self):
         return f"<difflab.numpy.{self.__name__}: {', '.join(sorted(k for k in vars(self) if not k.startswith('_')))}>"
 
+    def __getattr__(self, name):  # what difflab does not trace: NumPy's own (dnp.linalg.LinAlgError, dnp.fft.fftfreq)
+        return _numpy_fallback(getattr(_np, self.__name__), f"difflab.numpy.{self.__name__}", name)
+
 
 linalg = _Namespace("linalg")
 fft = _Namespace("fft")
@@ -255,6 +258,26 @@ def _unbind(name):
 
 _publish()
 _ops.REGISTRY.listeners.append(_publish)
+
+
+def _numpy_fallback(module, where, name):
+    if not name.startswith("_") and hasattr(module, name):
+        return getattr(module, name)
+    raise AttributeError(f"module {where!r} has no attribute {name!r}")
+
+
+def __getattr__(name):
+    """NumPy's own object for a public name difflab does not trace: constants, dtypes, constructors of
+    constant arrays, index helpers (dnp.zeros, dnp.inf, dnp.float32, dnp.arange, dnp.tril_indices,
+    dnp.random), so code written `import difflab.numpy as np` runs as it does on NumPy (autograd.numpy
+    and jax.numpy have these names too). Given a traced value, such a function still reaches difflab by
+    NumPy's dispatch: traced if difflab has it under NumPy's name, else refused naming it.
+
+    >>> import difflab.numpy as dnp
+    >>> dnp.zeros(2), dnp.inf, dnp.linalg.LinAlgError.__name__
+    (array([0., 0.]), inf, 'LinAlgError')
+    """
+    return _numpy_fallback(_np, "difflab.numpy", name)
 
 
 def __dir__():
