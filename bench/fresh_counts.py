@@ -16,6 +16,11 @@ flattens the pytree itself; prepare + the sweep on the traced values; also s8, a
 mg1 and mg8 (micrograd's forward + backward there).
 Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
 WHAT f1: a fresh `dl.grad` of x * x at one float, the call's fixed cost (what depends on no leaf or equation).
+The scalar net's fresh call by piece (issue 17's per-equation row: where its instructions go), B = 1 or 8:
+"s1 known" (the generated argument reader of the signature seen before), "s1 inputs" (a Trace and its input
+tracers, one per float leaf), "s1 record" (those inputs, nested by the generated builder, and the loss
+recorded on them), "s1 backward" (the float sweep alone, compile.floats.backward_floats, on the traced
+values), "s1 float" (the loss on Python floats, no difflab: what any contender pays for the user's code).
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ def contenders() -> dict:
         fns[f"s{B}"] = functools.partial(lambda p, Xs, Ys: dl.grad(S.loss)(p, Xs, Ys), p, Xs, Ys)
         fns[f"s{B} stage"] = functools.partial(lambda p, Xs, Ys: stage(S.loss, (p, Xs, Ys)), p, Xs, Ys)
         fns[f"s{B} sweep"] = _sweep(stage(S.loss, (p, Xs, Ys)))
+        fns.update(_pieces(B, p, Xs, Ys))
         setup = S.micrograd_setup(p, Xs, Ys)
         if setup is not None:
             fns[f"mg{B}"] = setup[1]
@@ -72,6 +78,27 @@ def contenders() -> dict:
         fns["ag"] = lambda: vg(params, X, Y)
     fns["f1"] = lambda: dl.grad(_square)(3.0)
     return fns
+
+
+def _pieces(B, p, Xs, Ys) -> dict:
+    """The scalar net's fresh call at batch size B by piece (see the module docstring)."""
+    from difflab.api.boundary import known_signature
+    from difflab.compile.floats import backward_floats
+    from difflab.differentiators.reverse import _pull
+
+    trace = sys.modules["difflab.trace"]  # (the module: difflab.trace is also the function dl.trace)
+    args = (p, Xs, Ys)
+    dl.grad(S.loss)(*args), dl.grad(S.loss)(*args)  # seen twice: the signature's reader is generated
+    sig, leaves = known_signature(args, 0)
+    st = stage(S.loss, args)
+    g, env = st.graph, st.values
+    return {
+        f"s{B} known": lambda: known_signature(args, 0),
+        f"s{B} inputs": lambda: trace._plain_inputs(trace.Trace(), leaves, True),
+        f"s{B} record": lambda: S.loss(*sig._args(trace._plain_inputs(trace.Trace(), leaves, True))),
+        f"s{B} backward": lambda: backward_floats(g, env, st.wrt, {g.outputs[0]: 1.0}, _pull, {}),
+        f"s{B} float": lambda: S.loss(*args),
+    }
 
 
 def _sweep(st):
