@@ -1231,14 +1231,33 @@ def test_this_rounds_item_assignment_cho_solve_and_full_name_bad_input():
     assert np.array_equal(dnp.full((2, 3), 1.5), np.full((2, 3), 1.5))
 
 
-@pytest.mark.xfail(strict=True, reason="known (realcode26): symbolic's closed forms up to 4×4 round det to ~1e-17")
-def test_symbolic_at_an_exactly_singular_3x3_is_nan_like_the_other_methods():
+@pytest.mark.parametrize("outer", [None, "reverse"])
+def test_symbolic_at_an_exactly_singular_3x3_is_nan_like_the_other_methods(outer):
     """inv, solve and slogdet of an exactly singular 3×3 (two equal rows): NumPy refuses it (LAPACK's pivot is 0)
-    and forward/reverse/numeric give NaN (slogdet: -inf) with a DomainWarning; symbolic's SymPy closed forms
-    evaluate a denominator that rounds to ~1e-17, not 0, and answer finite numbers silently (sum(inv(A)) = 0.0,
-    log|det| = -36.5, gradients ~1e17). Above 4×4 (opaque.py: LAPACK's own) it is NaN with the warning."""
+    and forward/reverse/numeric give NaN (slogdet: -inf) with a DomainWarning. symbolic's SymPy closed forms (up to
+    4×4) evaluated a denominator that rounds to ~1e-17, not 0, and answered finite numbers silently (realcode26:
+    sum(inv(A)) = 0.0, log|det| = -36.5, gradients ~1e17); they now carry a factor that is NaN where LAPACK cannot
+    invert A (log|det| a term that is -inf there, as NumPy's), every derivative NaN. As the inner method of reverse
+    too. Off the singular point the values and Hessians are reverse's."""
     S = np.array([[1.0, 2.0, 0.5], [0.3, -1.0, 2.0], [0.3, -1.0, 2.0]])
-    for f in (lambda a: np.sum(np.linalg.inv(a)), lambda a: np.linalg.slogdet(a)[1]):
-        (v, g), caught = _run(lambda: dl.value_and_grad(f, method="symbolic")(S))
-        assert not np.isfinite(v) and np.isnan(g).all()
+    A = np.array([[2.0, 0.5, 0.1], [0.3, 1.5, 0.2], [0.1, 0.4, 3.0]])
+    fs = (
+        lambda a: np.sum(np.linalg.inv(a)),
+        lambda a: np.linalg.slogdet(a)[1],
+        lambda a: np.sum(np.linalg.solve(a, np.arange(1.0, 4.0))),
+    )
+    for f in fs:
+        if outer is None:
+            run = dl.value_and_grad(f, method="symbolic")
+        else:  # reverse's gradient of symbolic's value: the traced form of the factor
+            run = dl.value_and_grad(lambda a: dl.value_and_grad(f, method="symbolic")(a)[0], method=outer)
+        (v, g), caught = _run(lambda: run(S))
+        assert (v == -np.inf if f is fs[1] else np.isnan(v)) and np.isnan(g).all()
         assert any(w.category is dl.DomainWarning for w in caught)
+        (v, g), caught = _run(lambda: run(A))
+        assert not caught
+        ref_v, ref_g = dl.value_and_grad(f, method="reverse")(A)
+        assert v == pytest.approx(ref_v, rel=1e-13) and np.allclose(g, ref_g, rtol=1e-12)
+    np.testing.assert_allclose(
+        dl.hessian(fs[0], method="symbolic")(A), dl.hessian(fs[0], method="reverse")(A), rtol=1e-11
+    )

@@ -279,6 +279,51 @@ def _square_parts(count):
     return lambda rows, cols: [(rows, cols)] * count
 
 
+def _regular(a):
+    """1 per matrix LAPACK inverts (0 for "logabsdet_pole"); at a singular one np.linalg.inv raises, and
+    opaque.py's refused parts make the entry the kind's `refused` value, with the DomainWarning."""
+    np.linalg.inv(a)
+    return (np.ones(a.shape[:-2] + (1, 1)),)
+
+
+def _traced_regular(a):
+    first = inv(a)[..., :1, :1]
+    return (first - first + 1.0,)  # NaN where inv is (a singular matrix), else 1; its derivative 0
+
+
+def _regular_slope(s):
+    """Both kinds' derivative: regular − 1, 0 where A is invertible and NaN where it is not, at every order."""
+    return s.at("regular", 0, 0, 0) - 1
+
+
+# The explicit (≤ 4×4) inverse and log|det| are rational in the entries, and at an exactly singular A
+# their det rounds to ~1e-17 rather than 0: finite numbers where NumPy refuses A and every other method
+# answers NaN (realcode26). inv carries the factor "regular" (1, NaN where LAPACK cannot invert A), and
+# log|det| the term "logabsdet_pole" (0, -inf there, as NumPy's log|det|); each derivative is regular − 1,
+# so every derivative order is NaN there, as the other methods'. (Opaque functions: SymPy cannot cancel them.)
+matrix_kind(
+    "regular",
+    _regular,
+    lambda a: _mp_scalar(1 if _mp().det(a) != 0 else _mp().nan),
+    _traced_regular,
+    {0: _regular_slope},
+    lambda rows, cols: [(1, 1)],
+)
+matrix_kind(
+    "logabsdet_pole",
+    lambda a: (_regular(a)[0] - 1.0,),
+    lambda a: _mp_scalar(0 if _mp().det(a) != 0 else _mp().ninf),
+    lambda a: (_traced_regular(a)[0] - 1.0,),
+    {0: _regular_slope},
+    lambda rows, cols: [(1, 1)],
+    refused=-np.inf,
+)
+
+
+def _regular_factor(m, kind="regular"):
+    return opaque_translation(kind, 0, scalar=True)(m)
+
+
 matrix_kind(
     "inv",
     lambda a: (np.linalg.inv(a),),
@@ -334,7 +379,10 @@ inv = defop(
     jvp=(lambda t, out, x: -strong_matmul(out, strong_matmul(t, out)),),
     vjp=(lambda ct, out, x: -strong_matmul(_swap_last(out), strong_matmul(ct, _swap_last(out))),),
     sympy=_per_matrix(
-        lambda m: np.array(m.inv().tolist(), dtype=object), "inv", SYMPY_MATRIX_LIMIT, opaque_translation("inv", 0)
+        lambda m: np.array((m.inv() * _regular_factor(m)).tolist(), dtype=object),
+        "inv",
+        SYMPY_MATRIX_LIMIT,
+        opaque_translation("inv", 0),
     ),
     sympy_complex=True,  # (rational in the entries, as det and cofactor: the same on complex ones)
     samples=_square_samples,
@@ -681,7 +729,7 @@ logabsdet = defop(
     jvp=(lambda t, out, x: _real(_tr_inv(t, x)),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), _swap_last(_rule_inv(x))),),
     sympy=_per_matrix(
-        lambda m: _sp().log(_abs_fn()(m.det())),
+        lambda m: _sp().log(_abs_fn()(m.det())) + _regular_factor(m, "logabsdet_pole"),
         "logabsdet",
         SYMPY_MATRIX_LIMIT,
         opaque_translation("logabsdet", 0, scalar=True),

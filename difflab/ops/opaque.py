@@ -64,12 +64,14 @@ def matrix_kind(
     traced_impl: Callable,
     rules: dict,
     shapes: Callable,
+    refused: float = np.nan,
 ):
     """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
     mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
     of traced parts; `rules[part](slot)` -> d part[i, j] / d a_kl as a SymPy expression (`Slot`);
-    `shapes(rows, cols)` -> each part's (p, q)."""
-    _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes)
+    `shapes(rows, cols)` -> each part's (p, q); `refused`: the parts' value for a matrix `impl`
+    refuses (LinAlgError), with a DomainWarning."""
+    _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
 
 
 def _cached(key, compute):
@@ -107,10 +109,10 @@ def _parts(kind, m):
 
 def _refused_parts(kind, m, said):
     """The parts of a matrix (stack) NumPy refuses: NaN for each matrix it refuses, as the other methods give it
-    (trace.py's `_refused`); `said` gets the DomainWarning naming the op (the generated code knows no equation)."""
+    (trace.py's `_refused`), or the kind's `refused` value; `said` gets the DomainWarning naming the op (the generated code knows no equation)."""
     flat = m.reshape((-1,) + m.shape[-2:])
     shapes = _KINDS[kind][4](*m.shape[-2:])
-    out = [np.full((len(flat), *shape), np.nan) for shape in shapes]
+    out = [np.full((len(flat), *shape), _KINDS[kind][5]) for shape in shapes]
     for k, one in enumerate(flat):
         try:
             for o, p in zip(out, _KINDS[kind][0](one)):
