@@ -113,6 +113,59 @@ def pilot(f, x, f0):
     return factor * EPS ** (1 / 3) * np.maximum(1, np.abs(x))
 
 
+def second_differences(f, x, f0, h):
+    """f″ along each axis from f(x) and the stencil's own points x ± h_i e_i (no new evaluation once the stencil
+    has run; before it, 2n more)."""
+    n, h = len(x), (x + h) - x
+    X = np.concatenate([x[:, None] + np.diag(h), x[:, None] - np.diag(h)], axis=1)
+    F = f(np, X) - f0
+    return (F[:n] + F[n:]) / (h * h)
+
+
+def curvature_proxy(f, x, f0):
+    """A curvature proxy for f‴ (issue 17 §3's idea): f‴ ≈ |f″|^(3/2)/|f|^(1/2), exact in kind for sin(kx) and
+    exp(kx) (each derivative a factor k) and invariant to f's units and x's; per component, with f″ from the
+    default step's stencil, so h_i = (3 eps |f| / f‴_i)^(1/3) = (3 eps)^(1/3)·(|f|/|f″_ii|)^(1/2). It needs
+    the stencil's values before its step is chosen: a second stencil, 4.25 evaluations per component (a bound on
+    what f″ could tell, not a rule within 2.25)."""
+    base = EPS ** (1 / 3) * np.maximum(1, np.abs(x))
+    with np.errstate(all="ignore"):
+        d2 = np.abs(second_differences(f, x, f0, base))
+        h = (3 * EPS) ** (1 / 3) * np.sqrt(abs(f0) / d2)
+    return np.where(np.isfinite(h) & (h > 0), h, base)
+
+
+def axis_pilot(f, x, f0, trust=0.5):
+    """A pilot that reuses stencil points (issue 17 §3's idea): the spare evaluations of 2.25 per component,
+    floor(n/4) − 1 (n ≥ 8), each turn one axis's stencil pair into x − a e_i, x + a e_i, x + 2a e_i (with f(x):
+    4 points on the axis, a = eps^(1/4)·max(1,|x_i|)), which give f‴_ii by a third difference; the largest of
+    them sizes the step, moved by `trust` (½: the geometric mean, as pilot.py) toward (3 eps|f|/f‴)^(1/3), within
+    ½×…1.5×. (The probed axes' own derivatives, third-order from those 4 points, are not replicated here: only the
+    step of the others is judged.)"""
+    n, base = len(x), EPS ** (1 / 3) * np.maximum(1, np.abs(x))
+    spare = (9 * n) // 4 - 2 * n - 1
+    if spare < 1 or f0 == 0:
+        return base
+    axes = np.random.default_rng(n).permutation(n)[:spare]
+    a = EPS**0.25 * np.maximum(1, np.abs(x[axes]))
+    E = np.zeros((n, len(axes)))
+    E[axes, np.arange(len(axes))] = a
+    with np.errstate(all="ignore"):
+        F = [f(np, x[:, None] + k * E) - f0 for k in (1.0, -1.0, 2.0)]
+        third = np.abs(F[2] - 3 * F[0] - F[1]) / a**3 / np.maximum(1, np.abs(x[axes])) ** -3
+        t = float(np.max(third))
+        factor = (3 * EPS * abs(f0) / t) ** (1 / 3) / EPS ** (1 / 3) if t > 0 else np.inf
+    if not np.isfinite(factor):
+        return 1.5 * base
+    return base * min(max(factor**trust, 0.5), 1.5)
+
+
+def rms_scale(f, x, f0):
+    """Per component from |x_i| against a common scale: eps^(1/3)·max(|x_i|, rms(x)) (1 where x = 0)."""
+    s = float(np.sqrt(np.mean(x * x))) or 1.0
+    return EPS ** (1 / 3) * np.maximum(np.abs(x), s)
+
+
 RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last column
     "fixed eps^(1/3)·max(1,|x|) (the default before step19)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "pilot from n ≥ 16 (the default now)": pilot,
@@ -120,6 +173,11 @@ RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last colum
     "(3 eps)^(1/3) (1.44 × fixed)": lambda f, x, f0: (3 * EPS) ** (1 / 3) * np.maximum(1, np.abs(x)),
     "fixed × (n/4)^(1/6) (round-off √n)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)) * (len(x) / 4) ** (1 / 6),
     "(3 eps |f(x)|)^(1/3)·max(1,|x|)": lambda f, x, f0: (3 * EPS * abs(f0)) ** (1 / 3) * np.maximum(1, np.abs(x)),
+    "common step eps^(1/3)·max(1, max|x|)": lambda f, x, f0: EPS ** (1 / 3) * max(1.0, float(np.abs(x).max())) * np.ones_like(x),
+    "eps^(1/3)·max(|x_i|, rms x)": rms_scale,
+    "f″ proxy (3eps)^(1/3)·(|f|/|f″_ii|)^(1/2) (needs 4.25/comp.)": curvature_proxy,
+    "axis pilot from n ≥ 8 (within 2.25), halfway": axis_pilot,
+    "axis pilot from n ≥ 8 (within 2.25), full trust": lambda f, x, f0: axis_pilot(f, x, f0, trust=1.0),
 }  # fmt: skip
 
 
