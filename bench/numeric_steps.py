@@ -28,7 +28,7 @@ except ImportError:
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.differentiators.pilot import PILOT_FROM, pilot_factor
+from difflab.differentiators.pilot import PILOT_FROM, probe_axes
 
 EPS = np.finfo(float).eps
 GRID = np.logspace(-9, -3, 97)  # multipliers c of max(1, |x_i|): bench/numeric.py's grid
@@ -100,17 +100,48 @@ def central(f, x, h):
     return (0.5 * F[:n] - 0.5 * F[n:]) / h
 
 
+def by_rule(f, x, rule):
+    """The gradient with `rule`'s steps (a rule may also give some components' derivatives: {i: value})."""
+    out = rule(f, x, float(f(np, x[:, None])[0]))
+    h, given = out if isinstance(out, tuple) else (out, {})
+    g = central(f, x, h)
+    g[list(given)] = list(given.values())
+    return g
+
+
 def rel(g, g_true):
     return float(np.abs(g - g_true).max() / np.abs(g_true).max())
 
 
 def pilot(f, x, f0):
-    """difflab's default step: eps^(1/3)·max(1,|x|), times the pilot's factor from n = 16 (pilot.py)."""
+    """difflab's default step: eps^(1/3)·max(1,|x|), from n = 8 times the probes' factor (pilot.py, the same
+    code on the NumPy function), with the probed axes' own derivatives: (steps, {i: derivative})."""
+    base = EPS ** (1 / 3) * np.maximum(1, np.abs(x))
     if len(x) < PILOT_FROM:
-        return EPS ** (1 / 3) * np.maximum(1, np.abs(x))
+        return base
     with np.errstate(all="ignore"):
-        factor = pilot_factor(lambda z, D: f(np, (z + D).T)[:, None], x, f0, EPS ** (1 / 3))
-    return factor * EPS ** (1 / 3) * np.maximum(1, np.abs(x))
+        probe = probe_axes(lambda z, D: f(np, (z + D).T)[:, None], x, f0, EPS ** (1 / 3))
+    if probe is None:
+        return base
+    return base * probe.factor, dict(zip(probe.axes.tolist(), probe.derivatives[:, 0].tolist()))
+
+
+def random_direction(f, x, f0):
+    """step19's pilot (replaced by the probes): from n = 16, a third difference along a fixed random ±1 direction
+    u (steps 7e-4·max(1,|x_i|)), |f‴[u,u,u]|/√n sizing the components' f‴, the step the geometric mean of the
+    default's and (3 eps|f|/f‴)^(1/3), within ½×…1.5×."""
+    n, base, a = len(x), EPS ** (1 / 3) * np.maximum(1, np.abs(x)), EPS**0.2
+    if n < 16:
+        return base
+    signs = np.random.default_rng(n).choice([-1.0, 1.0], n)
+    signs[0] = -signs[0] if signs.sum() == 0 else signs[0]
+    with np.errstate(all="ignore"):
+        up, down, up2 = f(np, x[:, None] + np.outer(signs * np.maximum(1, np.abs(x)), [a, -a, 2 * a])) - f0
+        third, noise = abs(up2 - 3 * up - down) / a**3 / np.sqrt(n), 3 * EPS * abs(f0)
+    if not (np.isfinite(third) and noise > 0):
+        return base
+    factor = 1.5 if third == 0 else np.sqrt((noise / third) ** (1 / 3) / EPS ** (1 / 3))
+    return base * min(max(factor, 0.5), 1.5)
 
 
 def second_differences(f, x, f0, h):
@@ -135,31 +166,6 @@ def curvature_proxy(f, x, f0):
     return np.where(np.isfinite(h) & (h > 0), h, base)
 
 
-def axis_pilot(f, x, f0, trust=0.5):
-    """A pilot that reuses stencil points (issue 17 §3's idea): the spare evaluations of 2.25 per component,
-    floor(n/4) − 1 (n ≥ 8), each turn one axis's stencil pair into x − a e_i, x + a e_i, x + 2a e_i (with f(x):
-    4 points on the axis, a = eps^(1/4)·max(1,|x_i|)), which give f‴_ii by a third difference; the largest of
-    them sizes the step, moved by `trust` (½: the geometric mean, as pilot.py) toward (3 eps|f|/f‴)^(1/3), within
-    ½×…1.5×. (The probed axes' own derivatives, third-order from those 4 points, are not replicated here: only the
-    step of the others is judged.)"""
-    n, base = len(x), EPS ** (1 / 3) * np.maximum(1, np.abs(x))
-    spare = (9 * n) // 4 - 2 * n - 1
-    if spare < 1 or f0 == 0:
-        return base
-    axes = np.random.default_rng(n).permutation(n)[:spare]
-    a = EPS**0.25 * np.maximum(1, np.abs(x[axes]))
-    E = np.zeros((n, len(axes)))
-    E[axes, np.arange(len(axes))] = a
-    with np.errstate(all="ignore"):
-        F = [f(np, x[:, None] + k * E) - f0 for k in (1.0, -1.0, 2.0)]
-        third = np.abs(F[2] - 3 * F[0] - F[1]) / a**3 / np.maximum(1, np.abs(x[axes])) ** -3
-        t = float(np.max(third))
-        factor = (3 * EPS * abs(f0) / t) ** (1 / 3) / EPS ** (1 / 3) if t > 0 else np.inf
-    if not np.isfinite(factor):
-        return 1.5 * base
-    return base * min(max(factor**trust, 0.5), 1.5)
-
-
 def rms_scale(f, x, f0):
     """Per component from |x_i| against a common scale: eps^(1/3)·max(|x_i|, rms(x)) (1 where x = 0)."""
     s = float(np.sqrt(np.mean(x * x))) or 1.0
@@ -168,7 +174,8 @@ def rms_scale(f, x, f0):
 
 RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last column
     "fixed eps^(1/3)·max(1,|x|) (the default before step19)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
-    "pilot from n ≥ 16 (the default now)": pilot,
+    "random-direction pilot from n ≥ 16 (step19's default)": random_direction,
+    "axes probed from n ≥ 8 (the default now: pilot.py)": pilot,
     "0.7 × fixed": lambda f, x, f0: 0.7 * EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "(3 eps)^(1/3) (1.44 × fixed)": lambda f, x, f0: (3 * EPS) ** (1 / 3) * np.maximum(1, np.abs(x)),
     "fixed × (n/4)^(1/6) (round-off √n)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)) * (len(x) / 4) ** (1 / 6),
@@ -176,8 +183,6 @@ RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last colum
     "common step eps^(1/3)·max(1, max|x|)": lambda f, x, f0: EPS ** (1 / 3) * max(1.0, float(np.abs(x).max())) * np.ones_like(x),
     "eps^(1/3)·max(|x_i|, rms x)": rms_scale,
     "f″ proxy (3eps)^(1/3)·(|f|/|f″_ii|)^(1/2) (needs 4.25/comp.)": curvature_proxy,
-    "axis pilot from n ≥ 8 (within 2.25), halfway": axis_pilot,
-    "axis pilot from n ≥ 8 (within 2.25), full trust": lambda f, x, f0: axis_pilot(f, x, f0, trust=1.0),
 }  # fmt: skip
 
 
@@ -198,10 +203,47 @@ def study(quick):
         mean, best_at = errs.mean(axis=0), errs.mean(axis=0).argmin()
         floor.append(errs[0, best_at] / errs[0].min())
         for r, rule in RULES.items():
-            e = [rel(central(f, z, rule(f, z, float(f(np, z[:, None])[0]))), t) for z, t in zip(xs, gs)]
+            e = [rel(by_rule(f, z, rule), t) for z, t in zip(xs, gs)]
             rows[r].append((float(np.mean(e)) / mean.min(), name))
             lucky[r].append((e[0] / errs[0].min(), name))
     return rows, lucky, np.array(floor)
+
+
+BIG, SETS = 256, 16  # the noise floor's points per bench cell, and its disjoint sets of 16 (x and 15 jittered)
+
+
+def noise_floor(rules):
+    """bench/numeric.py's cells with BIG jittered points: each rule's expected-error ratio over all of them (the
+    expectation the 16-point measure samples) and over SETS disjoint sets of 16 (each with x first, as the bench's),
+    the spread of the best fixed step's mean error across those sets, and each cell's steps within 2× of its best
+    over all BIG points (the multipliers c of max(1,|x_i|) on GRID): {cell: {...}}."""
+    out = {}
+    for n in (4, 16):
+        x = np.random.default_rng(3).uniform(-1.0, 1.0, n)
+        rng = np.random.default_rng(1000 + n)
+        xs = [x] + [x + rng.uniform(-1e-3, 1e-3, n) * np.maximum(1, np.abs(x)) for _ in range(BIG)]
+        sets = [[0] + list(range(1 + 15 * k, 16 + 15 * k)) for k in range(SETS)]
+        for name, (f, g) in functions().items():
+            gs = [g(z) for z in xs]
+            E = np.array([[rel(central(f, z, c * np.maximum(1, np.abs(z))), t) for z, t in zip(xs, gs)] for c in GRID])
+            whole = E[:, 1:].mean(axis=1)
+            bests = np.array([E[:, s].mean(axis=1).min() for s in sets])
+            cell = {
+                "within_2x": (float(GRID[whole <= 2 * whole.min()].min()), float(GRID[whole <= 2 * whole.min()].max()))
+            }
+            cell["best_spread"] = float(bests.max() / bests.min())
+            cell["whole"] = whole / whole.min()
+            for r in rules:
+                e = np.array([rel(by_rule(f, z, RULES[r]), t) for z, t in zip(xs, gs)])
+                sixteen = np.array([e[s].mean() for s in sets]) / bests
+                cell[r] = (
+                    float(e[1:].mean() / whole.min()),
+                    float(np.median(sixteen)),
+                    float(sixteen.min()),
+                    float(sixteen.max()),
+                )
+            out[f"{name} n={n}"] = cell
+    return out
 
 
 def main():
@@ -209,7 +251,7 @@ def main():
     # the replica is difflab's stencil: equal to its default gradient up to f's own rounding
     for name, f, g, x in cases(True)[:8]:
         a = dl.grad(lambda z, f=f: f(dnp, z), method="numeric")(x)
-        b = central(f, x, pilot(f, x, float(f(np, x[:, None])[0])))
+        b = by_rule(f, x, pilot)
         assert rel(a, b) < 1e-8 * max(1.0, np.abs(g(x)).max()), name
     rows, lucky, floor = study(opts.quick)
     base = {name: v for v, name in rows[next(iter(RULES))]}

@@ -45,7 +45,7 @@ from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
-from .pilot import PILOT_FROM, pilot_factor
+from .pilot import PILOT_FROM, probe_axes
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -241,10 +241,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         parts, G = split
         d, err = _products(fun, x, parts, f0, method, want_err, levels, inner)
         return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
-    rich = method.scheme == "richardson"
-    if eye and n >= PILOT_FROM and method.scheme == "central" and p == 2 and relative and levels == 1:
-        if getattr(fun, "pilot", np.size(f0) == 1):  # one output, on numbers: a pilot sizes f‴ (pilot.py)
-            steps = steps * pilot_factor(fun, x, f0, float(steps[0]))
+    rich, probe = method.scheme == "richardson", (_probed(fun, x, n, f0, method, want_err, levels) if eye else None)
+    if probe is not None:  # the stencil runs on the other axes alone, at the step the probes give (pilot.py)
+        steps, V, eye = steps * probe.factor, np.eye(n)[probe.rest], False
     H = _steps(
         x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
     )  # (k, T)
@@ -273,6 +272,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
+    if probe is not None:  # the probed axes' own derivatives (third order, from their 4 points) in their rows
+        d = np.insert(d, probe.axes - np.arange(len(probe.axes)), probe.derivatives, axis=0)
     if not want_err:
         return d, None
     noise, carried = _inner_parts(f0, inner)
@@ -282,6 +283,16 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _probed(fun, x, n, f0, method, want_err, levels):
+    """pilot.py's probes of a few axes for a gradient's default central step, or None (the stencil then runs on
+    every axis at the default step): from PILOT_FROM components, one output, on numbers, no error estimate (it
+    wants every component's stencil at h and 2h)."""
+    _, _, _, p, steps, relative, _ = method._plan
+    if n < PILOT_FROM or method.scheme != "central" or p != 2 or not relative or levels != 1 or want_err:
+        return None
+    return probe_axes(fun, x, f0, float(steps[0])) if getattr(fun, "pilot", np.size(f0) == 1) else None
 
 
 def _number(v):
