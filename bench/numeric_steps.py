@@ -10,9 +10,12 @@ by 1e-3·max(1,|x|), the rule's mean error ÷ the mean error of the best fixed m
 c·max(1,|x_i|), c on a grid), so luck averages out. The stencil is replicated in NumPy with difflab's
 arithmetic (exactly representable steps, differences from f(x), weights ±½; the replica of the default
 equals `dl.grad(method="numeric")` to the function's own rounding, checked below).
-Rules see what is free before the stencil runs (x, n and f(x)) and, from n = 16 on, the pilot's 3 evaluations
-along a fixed random direction that fit 2.25 evaluations per component (difflab's default since step19:
-differentiators/pilot.py, called here on the NumPy function, the same code).
+Rules see what is free before the stencil runs (x, n and f(x)) and, from n = 8 on, the floor(n/4) − 1 evaluations
+that 2.25 per component leave spare: difflab's default (numstep26) probes that many axes with them
+(differentiators/pilot.py, called here on the NumPy function, the same code), step19's spent 3 from n = 16 along
+one random direction (replicated here). Evaluated too (issue 17 §3's ideas): a common step against per-component
+|x_i|, and a curvature proxy from the stencil's own f″ (outside the budget: a bound). A third table gives the
+measure's own noise on bench/numeric.py's cells (256 jittered points: the expectation, and 16 disjoint sets of 16).
 """
 
 from __future__ import annotations
@@ -210,13 +213,15 @@ def study(quick):
 
 
 BIG, SETS = 256, 16  # the noise floor's points per bench cell, and its disjoint sets of 16 (x and 15 jittered)
+FINE = np.union1d(GRID, np.geomspace(3e-6, 1.5e-5, 41))  # the grid, finer near the default step (6.06e-6)
+ON_GRID = np.isin(FINE, GRID)
 
 
 def noise_floor(rules):
     """bench/numeric.py's cells with BIG jittered points: each rule's expected-error ratio over all of them (the
     expectation the 16-point measure samples) and over SETS disjoint sets of 16 (each with x first, as the bench's),
     the spread of the best fixed step's mean error across those sets, and each cell's steps within 2× of its best
-    over all BIG points (the multipliers c of max(1,|x_i|) on GRID): {cell: {...}}."""
+    over all BIG points (the multipliers c of max(1,|x_i|) on FINE): {cell: {...}}."""
     out = {}
     for n in (4, 16):
         x = np.random.default_rng(3).uniform(-1.0, 1.0, n)
@@ -225,12 +230,11 @@ def noise_floor(rules):
         sets = [[0] + list(range(1 + 15 * k, 16 + 15 * k)) for k in range(SETS)]
         for name, (f, g) in functions().items():
             gs = [g(z) for z in xs]
-            E = np.array([[rel(central(f, z, c * np.maximum(1, np.abs(z))), t) for z, t in zip(xs, gs)] for c in GRID])
+            E = np.array([[rel(central(f, z, c * np.maximum(1, np.abs(z))), t) for z, t in zip(xs, gs)] for c in FINE])
             whole = E[:, 1:].mean(axis=1)
-            bests = np.array([E[:, s].mean(axis=1).min() for s in sets])
-            cell = {
-                "within_2x": (float(GRID[whole <= 2 * whole.min()].min()), float(GRID[whole <= 2 * whole.min()].max()))
-            }
+            bests = np.array([E[ON_GRID][:, s].mean(axis=1).min() for s in sets])  # (the bench's 97 steps)
+            near = FINE[whole <= 2 * whole.min()]
+            cell = {"within_2x": (float(near.min()), float(near.max()))}
             cell["best_spread"] = float(bests.max() / bests.min())
             cell["whole"] = whole / whole.min()
             for r in rules:
@@ -244,6 +248,39 @@ def noise_floor(rules):
                 )
             out[f"{name} n={n}"] = cell
     return out
+
+
+def noise_table(out, notes):
+    """The noise floor's table (`noise_floor`) and its notes, its rows appended to `out`."""
+    rules = [r for r in RULES if "pilot" in r or "probed" in r or r.startswith("fixed eps")]
+    floor = noise_floor(rules)
+    trows = []
+    for name, c in floor.items():
+        lo, hi = c["within_2x"]
+        trows.append(
+            [cell(name), f"{lo:.2e} … {hi:.2e}", f"{c['best_spread']:.2f}×"]
+            + [f"{c[r][0]:.2f}× ({c[r][1]:.2f}×, {c[r][2]:.2f}–{c[r][3]:.2f}×)" for r in rules]
+        )
+        out.append(
+            {"workload": "numeric-steps-noise", "cell": name, "within_2x": [lo, hi], "best_spread": c["best_spread"]}
+            | {r: {"expected": c[r][0], "median16": c[r][1], "min16": c[r][2], "max16": c[r][3]} for r in rules}
+        )
+    four = np.array([c["whole"] for name, c in floor.items() if name.endswith("n=4")])
+    at = four.max(axis=0).argmin()
+    notes.append(
+        f"bench/numeric.py's n = 4 cells share x and n, and f(x) > 0 in all: a step rule that reads only x, n and "
+        f"f(x) and not f's units (f and 1000·f have the same best step) gives them the same step. The best such step "
+        f"(common multiplier c of max(1,|x_i|), {len(FINE)} values) has a worst expected ratio of "
+        f"{four.max(axis=0)[at]:.2f}× (c = {FINE[at]:.2e}; over {BIG} points): Rosenbrock's steps within 2× and "
+        f"log Σ exp's do not overlap. At n = 4 the 9 evaluations of 2.25 per component are f(x) and the 8 stencil "
+        "points, 3 on each axis; f‴ needs 4 on a line (a spare 9th without f(x) makes 3): no rule within the budget "
+        "can meet ≤ 2× in both cells."
+    )
+    head = ["bench cell", "steps within 2× (c)", "best fixed step's mean error, max ÷ min over the 16 sets"]
+    return (
+        f"### the measure's noise: bench/numeric.py's cells over {BIG} jittered points (expected ratio) and over "
+        f"{SETS} disjoint sets of 16 (median, min–max)\n\n" + C.table(head + [cell(r) for r in rules], trows)
+    )
 
 
 def main():
@@ -316,6 +353,7 @@ def main():
         f"> 2× in {np.mean(floor > 2):.0%} of the cases (bench Rosenbrock n=4: {floor[1]:.2f}×): no rule, not even "
         "one told each function's best step, meets ≤ 2× against it everywhere."
     ]
+    md += "\n\n" + noise_table(out, notes)
     out.append(
         {
             "workload": "numeric-steps-floor",
