@@ -21,6 +21,7 @@ evaluation: the step is unchanged.
 from __future__ import annotations
 
 import functools
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -42,13 +43,14 @@ PILOT_UP, PILOT_DOWN = 1.5, 2.0
 
 
 class Probe(NamedTuple):
-    """What the probes found: the factor on the default step, the probed axes, their derivatives (k, m), the
-    others (the stencil's components)."""
+    """What the probes found: the factor on the default step, the probed axes, their derivatives (k, m); the
+    others (the stencil's components) and their directions (rows of the identity)."""
 
     factor: float
     axes: np.ndarray
     derivatives: np.ndarray
     rest: np.ndarray
+    directions: np.ndarray
 
 
 @functools.lru_cache(maxsize=64)
@@ -59,41 +61,56 @@ def probed_axes(n: int) -> tuple:
     return tuple(sorted(np.random.default_rng(n).permutation(n)[:k].tolist()))
 
 
+@functools.lru_cache(maxsize=64)
+def _layout(n: int):
+    """(axes, rest, rest's directions, the probes' moves' (row, column) in D), read-only: made once per size."""
+    axes = np.array(probed_axes(n), dtype=np.intp)
+    rest = np.setdiff1d(np.arange(n), axes)
+    out = (axes, rest, np.eye(n)[rest], np.arange(3 * len(axes)), np.tile(axes, 3))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 def probe_axes(fun, x, f0, base: float) -> Probe | None:
     """The probes (see the module docstring) through `fun(x, D)` as `_products` calls it (its first run folds f(x)
     in while `fun.lead` is 1; with a Watch, the probes' moves must stay within the reach allowed at a); `base`:
     the central difference's default relative step. None where they say nothing usable (the stencil then runs
     on every axis at the default step): a value not finite or complex, an op's argument moved too far for its
     length scale. Their DomainWarnings are not said: no value of theirs is kept then."""
-    n, axes = len(x), np.array(probed_axes(len(x)), dtype=int)
-    scale = np.maximum(1.0, np.abs(x[axes]))
-    a = (x[axes] + PROBE_STEP * scale) - x[axes]  # (exactly representable: x + a − x == a)
-    D = np.zeros((3 * len(axes), n))
-    for j, move in enumerate((1.0, -1.0, 2.0)):
-        D[j * len(axes) + np.arange(len(axes)), axes] = move * a
+    n, lead = len(x), getattr(fun, "lead", 0)
+    axes, rest, directions, rows, cols = _layout(n)
+    k, xa = len(axes), x[axes]
+    scale = np.maximum(1.0, np.abs(xa))
+    a = (xa + PROBE_STEP * scale) - xa  # (exactly representable: x + a − x == a)
+    D = np.zeros((lead + 3 * k, n))
+    D[lead + rows, cols] = (_MOVES * a).ravel()  # x + a e_i, x − a e_i, x + 2a e_i
     with holding_domain_warnings():
-        out = fun(x, np.concatenate([np.zeros((getattr(fun, "lead", 0), n)), D]))
+        out = fun(x, D)
     watch = getattr(fun, "watch", None)
-    F, cols = out if watch else (out, None)
+    F, cols_ = out if watch else (out, None)
     # `near` alone (conservative), not `reach`, which keeps the largest rounding it has seen for the stencil's
     # own decisions (`Watch.reach`); limit_of looked up here: numeric_scales.py's guard off
-    if watch and not fun.near(cols, scales.limit_of(PROBE_STEP)):
+    if watch and not fun.near(cols_, scales.limit_of(PROBE_STEP)):
         return None
     f0 = np.ravel(fun.f0 if f0 is None else f0)
     if F.dtype.kind != "f" or f0.dtype.kind != "f" or not np.isfinite(F).all():
         return None
-    up, down, up2 = np.split(F - f0, 3)  # (k, m) each: differences from f(x), equal values cancel
+    F = F - f0  # differences from f(x): equal values cancel
+    up, down, up2 = F[:k], F[k : 2 * k], F[2 * k :]  # (k, m) each
     derivatives = (up - down / 3.0 - up2 / 6.0) / a[:, None]  # (f(x)'s weight −½: the weights sum to 0)
-    third = float(np.max(np.abs(up2 - 3.0 * up - down)[:, 0] / a**3 * scale**3))  # f‴ per unit of max(1, |x_i|)
-    rest = np.setdiff1d(np.arange(n), axes)
-    return Probe(_factor(third, 3.0 * EPS * abs(float(f0[0])), base), axes, derivatives, rest)
+    third = float((np.abs(up2 - 3.0 * up - down)[:, 0] / a**3 * scale**3).max())  # f‴ per unit of max(1, |x_i|)
+    return Probe(_factor(third, 3.0 * EPS * abs(float(f0[0])), base), axes, derivatives, rest, directions)
+
+
+_MOVES = np.array([[1.0], [-1.0], [2.0]])
 
 
 def _factor(third: float, noise: float, base: float) -> float:
     """The factor (1/PILOT_DOWN … PILOT_UP) on `base` from the largest probed f‴ and the round-off 3 eps|f(x)|:
     1.0 with no round-off scale (f(x) = 0), PILOT_UP with no third derivative."""
-    if not (np.isfinite(third) and noise > 0.0):
+    if not (math.isfinite(third) and noise > 0.0):
         return 1.0
     if third == 0.0:
         return PILOT_UP
-    return min(max(float(np.sqrt((noise / third) ** (1 / 3) / base)), 1 / PILOT_DOWN), PILOT_UP)
+    return min(max(math.sqrt((noise / third) ** (1 / 3) / base), 1 / PILOT_DOWN), PILOT_UP)

@@ -244,10 +244,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
     rich, probe = method.scheme == "richardson", (_probed(fun, x, n, f0, method, want_err, levels) if eye else None)
     if probe is not None:  # the stencil runs on the other axes alone, at the step the probes give (pilot.py)
-        steps, V, eye = steps * probe.factor, np.eye(n)[probe.rest], False
+        steps, V, eye = steps * probe.factor, probe.directions, False
     H = _steps(
-        x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
+        x, None if eye or probe else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
     )  # (k, T)
+    H = H if probe is None else H[probe.rest]  # (the identity's steps, the other axes' rows: the same numbers)
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
@@ -274,7 +275,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     if probe is not None:  # the probed axes' own derivatives (third order, from their 4 points) in their rows
-        d = np.insert(d, probe.axes - np.arange(len(probe.axes)), probe.derivatives, axis=0)
+        d, rest = np.empty((n, m)), d
+        d[probe.rest], d[probe.axes] = rest, probe.derivatives
     if not want_err:
         return d, None
     noise, carried = _inner_parts(f0, inner)
