@@ -52,6 +52,12 @@ class Probe(NamedTuple):
     rest: np.ndarray
     directions: np.ndarray
 
+    def merged(self, d: np.ndarray) -> np.ndarray:
+        """The gradient's rows (n, m): the stencil's d (n − k, m) in the others' rows, the probed axes' in theirs."""
+        out = np.empty((len(self.axes) + len(d), d.shape[1]))
+        out[self.rest], out[self.axes] = d, self.derivatives
+        return out
+
 
 @functools.lru_cache(maxsize=64)
 def probed_axes(n: int) -> tuple:

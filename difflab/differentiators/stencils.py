@@ -247,8 +247,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         steps, V, eye = steps * probe.factor, probe.directions, False
     H = _steps(
         x, None if eye or probe else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
-    )  # (k, T)
-    H = H if probe is None else H[probe.rest]  # (the identity's steps, the other axes' rows: the same numbers)
+    )[slice(None) if probe is None else probe.rest]  # (k, T); probed: the identity's steps, the others' rows
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
@@ -274,9 +273,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
-    if probe is not None:  # the probed axes' own derivatives (third order, from their 4 points) in their rows
-        d, rest = np.empty((n, m)), d
-        d[probe.rest], d[probe.axes] = rest, probe.derivatives
+    d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
     noise, carried = _inner_parts(f0, inner)
