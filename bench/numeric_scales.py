@@ -30,7 +30,7 @@ import numpy as np
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import scales
-from difflab.differentiators.pilot import PILOT_FROM
+from difflab.differentiators.pilot import probed_axes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from test_numeric_scales import EDGES  # noqa: E402
@@ -51,8 +51,9 @@ def _rel(g, want) -> float:
 
 
 def plain(n: int) -> float:
-    """Evaluations per component where nothing is shrunk: f(x), 2n stencil points, the step's pilot from n = 16."""
-    return 2 + (1 + (3 if n >= PILOT_FROM else 0)) / n
+    """Evaluations per component where nothing is shrunk: f(x), 2n stencil points, one more per axis probed for the
+    step from n = 8 (pilot.py)."""
+    return 2 + (1 + len(probed_axes(n))) / n
 
 
 def smooth(quick):

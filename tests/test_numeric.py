@@ -10,7 +10,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import get_method, numeric
 from difflab.differentiators.numeric import EPS, SCHEMES, Numeric, numeric_gradient, numeric_jacobian, stencil_weights
-from difflab.differentiators.pilot import PILOT_FROM
+from difflab.differentiators.pilot import probed_axes
 from difflab.differentiators.stencils import _steps
 
 RNG = np.random.default_rng(0)
@@ -220,7 +220,7 @@ def logsumexp_grad(x):
     "scheme, per_component, bound",
     [
         # round-off eps·|f|/h against O(1) (or 1/n) components: at the fixed default step 1.3e-10 and 3.3e-10; at
-        # the pilot's (pilot.py) 9.7e-11 and 1.65e-10
+        # the probes' step (pilot.py) 9.3e-11 and 1.65e-10
         ("central", 2, 2e-10),
         ("richardson", 28, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
     ],
@@ -230,7 +230,7 @@ def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
     p = prepared(f, x, Numeric(scheme=scheme))
     _, g = p.grad([x])
     assert np.max(np.abs(g - df(x))) / np.max(np.abs(df(x))) <= bound
-    assert p.cost.evals == per_component * 16 + 1 + (3 if scheme == "central" else 0)  # central: + the pilot's 3
+    assert p.cost.evals == per_component * 16 + 1 + (3 if scheme == "central" else 0)  # central: 3 axes probed
 
 
 @pytest.mark.parametrize("scheme", SCHEMES)
@@ -238,18 +238,13 @@ def test_sum_type_functions_at_n16(f, df, scheme, per_component, bound):
 def test_batched_stencils_equal_per_point_evaluation(scheme, name):
     """One batched call of the graph gives what evaluating f point by point gives, at the same count."""
     f, x = FUNCTIONS[name]
-    batched, per_point = prepared(f, x, Numeric(scheme=scheme)), prepared(f, x, Numeric(scheme=scheme))
+    # (central's default step from 8 components probes axes first, on numbers only, pilot.py: a fixed step here)
+    method = Numeric(scheme=scheme, step=EPS ** (1 / 3) if scheme == "central" and probed_axes(x.size) else None)
+    batched, per_point = prepared(f, x, method), prepared(f, x, method)
     per_point._batchable = False  # the path nested (traced) calls take
     (_, a), (_, b) = batched.grad([x]), per_point.grad([x])
-    assert (
-        batched.cost.evals
-        == per_point.cost.evals
-        == 1
-        + x.size
-        * {"forward": 1, "backward": 1, "central": 2, "central4": 4, "central6": 6, "richardson": 28, "complex": 1}[
-            scheme
-        ]
-    )
+    per = {"forward": 1, "backward": 1, "central": 2, "central4": 4, "central6": 6, "richardson": 28, "complex": 1}
+    assert batched.cost.evals == per_point.cost.evals == 1 + x.size * per[scheme]
     if name == "rosen":  # elementwise ops and short sums: the same floating-point operations
         np.testing.assert_array_equal(a, b)
     else:  # a batched matmul may round differently
@@ -450,7 +445,7 @@ def test_batched_stencils_count_the_work_of_every_point(n):
     before = p.prepared.cost.copy()
     p.grad(x)
     cost = p.prepared.cost - before
-    evals = 2 * n + 1 + (3 if n >= PILOT_FROM else 0)  # from 16 components, the step's pilot (pilot.py)
+    evals = 2 * n + 1 + len(probed_axes(n))  # from 8 components, axes probed for the step (pilot.py): 3 at n = 16
     assert cost.evals == evals
     assert cost.eqns == evals * len(p.graph.eqns)
     assert cost.elements == evals * sum(math.prod(e.out.shape) for e in p.graph.eqns)

@@ -233,7 +233,7 @@ def chunked(run, chunk, watch, centre, fold=None, pilot=False):
     first call also evaluates f at x itself, as row 0 of the same run (one run of the graph less): while `fun.lead`
     is 1, the caller gives D with a zero first row (`stencil_points`), and fun keeps f there as `fun.f0` (flat,
     (m,)) and the centre as `Watch.centre(·, q)` of the watched values there (None: not folded). `pilot`: f has
-    one output and runs on numbers, so the default central step may be sized by a pilot (`pilot.pilot_factor`)."""
+    one output and runs on numbers, so the default central step may be sized by probed axes (`pilot.probe_axes`)."""
 
     def fun(x, D):  # (fun.lead: D's first row is x itself, f(x), while it is yet to be folded in)
         if fun.lead:

@@ -10,9 +10,10 @@ Central difference of x² at 3 with step h:
     ((3+h)² - (3-h)²) / 2h = 12h / 2h = 6        exact up to round-off (x² has no 3rd derivative)
 
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
-shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)) when |f‴| ≈ |f|; a gradient of 16
-components or more sizes f‴ first by a pilot of 3 evaluations along a random direction and moves the step within
-½× … 1.5× (pilot.py: within 2.25 evaluations per component); a direction whose stencil
+shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)) when |f‴| ≈ |f|; a gradient of 8
+components or more sizes f‴ first on a few probed axes (one evaluation more each: 4 points on the axis give its
+f‴_ii and its own derivative) and moves the others' step within ½× … 1.5× (pilot.py: within 2.25 evaluations
+per component); a direction whose stencil
 moves an op's argument too far for the op's length scale (a pole, cusp, domain edge or period nearer than
 the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
@@ -45,7 +46,7 @@ from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
-from .pilot import PILOT_FROM, pilot_factor
+from .pilot import PILOT_FROM, probe_axes
 from .scales import hessian_within_reach, say_unresolved, within_reach
 
 __all__ = [
@@ -241,13 +242,12 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         parts, G = split
         d, err = _products(fun, x, parts, f0, method, want_err, levels, inner)
         return (G @ d if isinstance(d, np.ndarray) else dnp.matmul(G, d)), (None if err is None else G @ err)
-    rich = method.scheme == "richardson"
-    if eye and n >= PILOT_FROM and method.scheme == "central" and p == 2 and relative and levels == 1:
-        if getattr(fun, "pilot", np.size(f0) == 1):  # one output, on numbers: a pilot sizes f‴ (pilot.py)
-            steps = steps * pilot_factor(fun, x, f0, float(steps[0]))
+    rich, probe = method.scheme == "richardson", (_probed(fun, x, n, f0, method, want_err, levels) if eye else None)
+    if probe is not None:  # the stencil runs on the other axes alone, at the step the probes give (pilot.py)
+        steps, V, eye = steps * probe.factor, probe.directions, False
     H = _steps(
-        x, None if eye else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
-    )  # (k, T)
+        x, None if eye or probe else V, steps if rich or not want_err else steps * [1.0, 2.0], relative, exact=real
+    )[slice(None) if probe is None else probe.rest]  # (k, T); probed: the identity's steps, the others' rows
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
@@ -273,6 +273,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
+    d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
     noise, carried = _inner_parts(f0, inner)
@@ -282,6 +283,16 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _probed(fun, x, n, f0, method, want_err, levels):
+    """pilot.py's probes of a few axes for a gradient's default central step, or None (the stencil then runs on
+    every axis at the default step): from PILOT_FROM components, one output, on numbers, no error estimate (it
+    wants every component's stencil at h and 2h)."""
+    _, _, _, p, steps, relative, _ = method._plan
+    if n < PILOT_FROM or method.scheme != "central" or p != 2 or not relative or levels != 1 or want_err:
+        return None
+    return probe_axes(fun, x, f0, float(steps[0])) if getattr(fun, "pilot", np.size(f0) == 1) else None
 
 
 def _number(v):
