@@ -29,7 +29,7 @@ import numpy as np
 
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
-__all__ = ["matrix_kind", "opaque_translation", "opaque_entry", "Slot"]
+__all__ = ["matrix_kind", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
@@ -69,6 +69,11 @@ def matrix_kind(
     of traced parts; `rules[part](slot)` -> d part[i, j] / d a_kl as a SymPy expression (`Slot`);
     `shapes(rows, cols)` -> each part's (p, q)."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes)
+
+
+def opaque_kinds() -> frozenset:
+    """The kinds declared so far (a kind with a parameter, pinv's rcond, is declared at first use)."""
+    return frozenset(_KINDS)
 
 
 def _cached(key, compute):
