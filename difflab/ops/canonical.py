@@ -98,6 +98,8 @@ def _term_derivative(t, u):
         return sp.S.One if t == u else sp.S.Zero
     if t.is_Number:
         return sp.S.Zero
+    if _integer_power(t):  # u**k: k·u**(k−1) (a term of a sum of squares, Σ v_p²)
+        return sp.Mul(t.exp, t.base ** (t.exp - 1)) if t.base == u else sp.S.Zero
     if not t.is_Mul:
         return None
     factors = t.args[1 if t.args[0].is_Number else 0 :]
