@@ -220,9 +220,9 @@ def test_log_det_at_a_singular_matrix_is_nan_with_the_warning():
     NumPy's LinAlgError from the opaque A⁻¹)."""
     a = _singular(5, 4)
     f = lambda x: np.linalg.slogdet(x)[1]  # noqa: E731
-    with pytest.warns(dl.DomainWarning):
-        g = dl.grad(f, method="symbolic")(a)
-    assert np.isnan(g).all() and np.isnan(dl.grad(f, method="reverse")(a)).all()
+    for method in ("symbolic", "reverse"):
+        with pytest.warns(dl.DomainWarning), np.errstate(divide="ignore"):
+            assert np.isnan(dl.grad(f, method=method)(a)).all()
 
 
 @pytest.mark.parametrize("shape, rcond", [((6, 5), 1e-3), ((6, 5), 0.3), ((3, 2), 0.5)])

@@ -22,6 +22,7 @@ The registry entries (linalg.py, decompositions.py) declare their kinds with `ma
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 from typing import Callable
 
@@ -29,13 +30,14 @@ import numpy as np
 
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
-__all__ = ["matrix_kind", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
+__all__ = ["matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
 _CACHE: collections.OrderedDict = collections.OrderedDict()
 _CACHE_SIZE = 32  # distinct matrices kept (a Hessian through several decompositions at one point)
 _LOCK = threading.Lock()
+_NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
 
 
 class Slot:
@@ -50,6 +52,9 @@ class Slot:
         self.k, self.l = divmod(pos - 3, self.cols)
 
     def at(self, kind, part, p, q):
+        namer = getattr(_NAMER, "fn", None)
+        if namer is not None:  # the symbolic method's name for the entry (`naming`)
+            return namer(kind, part, p, q, self.rows, self.entries)
         return opaque_entry(kind, part)(p, q, self.rows, *self.entries)
 
     def a(self, p, q):
@@ -69,6 +74,20 @@ def matrix_kind(
     of traced parts; `rules[part](slot)` -> d part[i, j] / d a_kl as a SymPy expression (`Slot`);
     `shapes(rows, cols)` -> each part's (p, q)."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes)
+
+
+@contextlib.contextmanager
+def naming(namer: Callable):
+    """Within the block, a rule's `Slot.at(kind, part, p, q)` is `namer(kind, part, p, q, rows, entries)`: the
+    symbolic method's name (a symbol) for that entry, not a SymPy function application over all n² entries of
+    the matrix, which the method then found and replaced by its name (a nested check's 6×6 eigh: most of the
+    time of its derivative's rules)."""
+    before = getattr(_NAMER, "fn", None)
+    _NAMER.fn = namer
+    try:
+        yield
+    finally:
+        _NAMER.fn = before
 
 
 def opaque_kinds() -> frozenset:
