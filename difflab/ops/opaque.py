@@ -35,6 +35,7 @@ __all__ = ["matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaqu
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
 _CACHE: collections.OrderedDict = collections.OrderedDict()
+_TRACED: collections.OrderedDict = collections.OrderedDict()  # (kind, rows, ids of traced entries) -> parts
 _CACHE_SIZE = 32  # distinct matrices kept (a Hessian through several decompositions at one point)
 _LOCK = threading.Lock()
 _NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
@@ -152,11 +153,25 @@ def _high_precision(kind, part):
 
 def _traced(kind, part):
     def traced(i, j, rows, *entries):
-        """Entry (i, j) of the part on traced entries: the matrix stacked and the kind's registry ops recorded."""
-        shape = np.broadcast_shapes(*[_shape(e) for e in entries])
-        flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
-        m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
-        return _KINDS[kind][2](m)[part][(..., int(i), int(j))]
+        """Entry (i, j) of the part on traced entries: the matrix stacked and the kind's registry ops recorded,
+        once per kind and matrix (the same traced entries): symbolic's inner code reads every entry of V, w and
+        the gaps, and recorded each with its own stack and decomposition, which the outer method then
+        translated and differentiated again (a nested check of a 6×6 eigh: hundreds of decompositions)."""
+        key = (kind, int(rows), tuple(map(id, entries)))
+        with _LOCK:
+            hit = _TRACED.get(key)
+            if hit is not None:
+                _TRACED.move_to_end(key)
+        if hit is None:
+            shape = np.broadcast_shapes(*[_shape(e) for e in entries])
+            flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
+            m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
+            hit = (entries, _KINDS[kind][2](m))  # (the entries held: their ids stay theirs while cached)
+            with _LOCK:
+                _TRACED[key] = hit
+                while len(_TRACED) > _CACHE_SIZE:
+                    _TRACED.popitem(last=False)
+        return hit[1][part][(..., int(i), int(j))]
 
     return traced
 
