@@ -260,3 +260,14 @@ def test_hessian_partials_are_products_of_names():
     assert named
     for s, e in named:
         assert derivative(e, p.x[0]) is not None, e
+
+
+def test_inner_symbolic_eigh_vectors():
+    """Symbolic's gradient of eigh's vectors on traced values (each kind's parts recorded once per matrix,
+    opaque._traced): its reverse-mode Jacobian is reverse's Hessian."""
+    w = np.arange(16.0).reshape(4, 4)
+    f = lambda a: np.sum(np.linalg.eigh(a)[1] * w)  # noqa: E731
+    x = _spd(4)
+    inner = dl.grad(f, method="symbolic")
+    got = dl.jacobian(lambda a: inner(a).ravel(), method="reverse")(x)
+    _close(got.reshape(16, 16), dl.hessian(f, method="reverse")(x).reshape(16, 16), rtol=1e-9)
