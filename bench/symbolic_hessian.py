@@ -55,7 +55,9 @@ def _one(key: str) -> float:
 
 def _in(tree: str, key: str) -> float:
     env = dict(os.environ, PYTHONPATH=tree, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import symbolic_hessian as b; print(b._one({key!r}))"
+    code = (
+        f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import symbolic_hessian as b; print(b._one({key!r}))"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tree, capture_output=True, text=True, check=True)
     return float(out.stdout.split()[-1])
 
@@ -96,7 +98,9 @@ def main():
                 t = time.process_time()
                 dl.hessian(f, method="reverse")(x)
                 rev.append(time.process_time() - t)
-            print(f"{name:18s} symbolic {statistics.median(sym):7.2f} s  reverse {statistics.median(rev):7.3f} s (fresh)")
+            print(
+                f"{name:18s} symbolic {statistics.median(sym):7.2f} s  reverse {statistics.median(rev):7.3f} s (fresh)"
+            )
             results[key] = {"symbolic": sym, "reverse": rev}
     print(json.dumps(results))
 
