@@ -44,6 +44,7 @@ import numpy as np
 from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
 from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .canonical import product, total
 from .opaque import matrix_kind, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
@@ -367,11 +368,18 @@ def _eigh_rules():
     is a polynomial in named values): dV_ij = Σ_{m≠j} V_im (v_mᵀ dS v_j) F_mj; dF_mj = −F_mj² (dw_j − dw_m)."""
     v, f = (lambda s, p, q: s.at("eigh", 1, p, q)), (lambda s, p, q: s.at("eigh", 2, p, q))  # noqa: E731
 
-    def vectors(s):
-        if s.k < s.l:
+    def vectors(s):  # written out as a sum of products of four entries (canonical: no SymPy flattening when
+        if s.k < s.l:  # the entries are the symbolic method's names, opaque.naming), Σ_m V_im V_pm V_qj F_mj
             return 0
-        g = lambda m: _lower_pair(s, lambda p, q: v(s, p, m) * v(s, q, s.j))  # noqa: E731
-        return _sp().Add(*[v(s, s.i, m) * g(m) * f(s, m, s.j) for m in range(s.rows) if m != s.j])
+        pairs = [(s.k, s.l), (s.l, s.k)] if s.k > s.l else [(s.k, s.k)]
+        return total(
+            [
+                product(product(product(v(s, s.i, m), v(s, p, m)), v(s, q, s.j)), f(s, m, s.j))
+                for m in range(s.rows)
+                if m != s.j
+                for p, q in pairs
+            ]
+        )
 
     def gaps(s):
         if s.i == s.j or s.k < s.l:
@@ -1198,9 +1206,14 @@ def _pinv_sympy(a, rcond):
         return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
 
     # a given rcond: the opaque form at every size (the explicit one has no cutoff: with rcond=0.5 it inverted a
-    # singular value NumPy drops, its value and derivative wrong); NumPy's default: explicit up to the limit
-    limit = SYMPY_MATRIX_LIMIT if rcond is None else 0
+    # singular value NumPy drops, its value and derivative wrong); NumPy's default: explicit up to 2 rows or
+    # columns (SymPy's inverse of a 3×3 or 4×4 Gram matrix swells: autograd's second-order check of a 5×4 pinv
+    # took minutes of CPU that way, seconds opaque)
+    limit = _PINV_EXPLICIT if rcond is None else 0
     return _beyond(limit, _pinv_kind(rcond), 0)(lambda m: _to_object(full_rank(m)))(a)
+
+
+_PINV_EXPLICIT = 2  # rows or columns up to which pinv (NumPy's default cutoff) has SymPy's closed form
 
 
 def _pinv_samples(rng):
