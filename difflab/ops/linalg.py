@@ -252,8 +252,9 @@ def least_singular(x):
 
 # -- above SYMPY_MATRIX_LIMIT: the symbolic method's opaque matrix functions (opaque.py) ---------------
 # X = A⁻¹, D = det A, C = adj(A)ᵀ (det's gradient), each entry a SymPy function of A's entries whose
-# derivative in a_kl is written with them: dX_ij = −X_ik X_lj; dD = C_kl; dC_ij = C_kl X_ji − C_il X_jk
-# (d(D X_ji)); d log|D| = X_lk; the sign of D: 0.
+# derivative in a_kl is written with them: dX_ij = −X_ik X_lj; dD = C_kl; dC_ij = D2_(ij),(kl), the part
+# `cofactor_d` (det's second derivative by the SVD, exact where A is singular: C_kl X_ji − C_il X_jk is
+# d(D X_ji) only where A⁻¹ exists), whose own derivative is that A⁻¹ form's; d log|D| = X_lk; the sign of D: 0.
 
 
 def _one_by_one(x):

@@ -16,7 +16,11 @@ the kind's mpmath implementation (cached the same way, per working precision); o
 recorded on the outer trace.
 
 The registry entries (linalg.py, decompositions.py) declare their kinds with `matrix_kind` and use
-`opaque_translation` as their SymPy translation above their explicit-entry limit.
+`opaque_translation` as their SymPy translation above their explicit-entry limit (a kind with a parameter,
+pinv's rcond, is declared at its first use, one kind per value). While the symbolic method takes a partial
+(differentiators/program.py) a rule's `Slot.at` gives the method's NAME for the entry it reads (`naming`),
+so the rule is written as a polynomial in names from the start: a Hessian's second sweep then differentiates
+products of names, never SymPy functions of all n² entries.
 """
 
 from __future__ import annotations
