@@ -34,6 +34,9 @@ ALL = [
     x * y,
     -x,
     2.5 * y * z,
+    2 * x * z,
+    x * y * z,
+    -y * z,
     x + y,
     x**2,
     sp.sin(z),
@@ -75,13 +78,15 @@ def test_total_is_sympy_s_sum(terms):
     assert same(total(terms), sum(terms, sp.S.Zero))  # (adjoints were summed term by term before)
 
 
-@pytest.mark.parametrize("e", [x * y + 2.5 * y * z - x, x * y * z, -x, 3 * x, x + y + z + 1, -(x * y) + y], ids=str)
+@pytest.mark.parametrize(
+    "e", [x * y + 2.5 * y * z - x, x * y * z, -x, 3 * x, x + y + z + 1, -(x * y) + y, x**2 + y, x**2 - y**3], ids=str
+)
 def test_derivative_of_a_sum_of_products_is_sympy_s_diff(e):
     for u in (x, y, z):
         assert same(derivative(e, u), e.diff(u)), (e, u)
 
 
-@pytest.mark.parametrize("e", [x**2 + y, sp.sin(x) * y, x / y, x, sp.Integer(3)], ids=str)
+@pytest.mark.parametrize("e", [x**2.5 + y, sp.sin(x) * y, x / y, x, sp.Integer(3)], ids=str)
 def test_derivative_leaves_powers_and_functions_to_sympy(e):
     assert derivative(e, x) is None
 

@@ -185,3 +185,89 @@ def test_svd_with_lapack_signs_as_the_inner_method():
     inner = dl.grad(f, method="symbolic")
     got = dl.jacobian(lambda x: inner(x).ravel(), method="reverse")(a)
     _close(got.reshape(12, 12), dl.hessian(f, method="reverse")(a).reshape(12, 12), rtol=1e-9)
+
+
+def _singular(n, rank):
+    """An n×n matrix of the given rank exactly (its last columns zero, then mixed by a permutation of rows)."""
+    a = RNG.standard_normal((n, n))
+    a[:, rank:] = 0.0
+    return a[::-1].copy()
+
+
+@pytest.mark.parametrize("rank", [4, 3])
+def test_det_hessian_at_a_singular_matrix_above_4x4(rank):
+    """det's second derivative above 4×4 is the SVD's cofactor derivative (the opaque `cofactor_d`), exact at a
+    singular A as forward's and reverse's are (before: NumPy's LinAlgError from the opaque A⁻¹)."""
+    a = _singular(5, rank)
+    want = dl.hessian(np.linalg.det, method="reverse")(a)
+    assert np.abs(want).max() > 0.1  # (rank 3: the Hessian is the adjugate's derivative, not 0)
+    _close(dl.hessian(np.linalg.det, method="symbolic")(a), want, rtol=1e-10)
+    _close(dl.hessian(np.linalg.det, method="forward")(a), want, rtol=1e-10)
+
+
+def test_det_third_derivative_above_4x4():
+    """The cofactor derivative's own rule (det's third derivative, the A⁻¹ form) at an invertible 5×5."""
+    a = _square(5)
+    inner = dl.hessian(np.linalg.det, method="symbolic")
+    t = RNG.standard_normal(a.shape)
+    got = dl.jvp(inner, (a,), (t,), method="reverse")[1]
+    want = dl.jvp(dl.hessian(np.linalg.det, method="reverse"), (a,), (t,), method="forward")[1]
+    _close(got, want, rtol=1e-9)
+
+
+def test_log_det_at_a_singular_matrix_is_nan_with_the_warning():
+    """log|det A| at a singular 5×5: its derivative needs A⁻¹, NaN with a DomainWarning as reverse's (before:
+    NumPy's LinAlgError from the opaque A⁻¹)."""
+    a = _singular(5, 4)
+    f = lambda x: np.linalg.slogdet(x)[1]  # noqa: E731
+    for method in ("symbolic", "reverse"):
+        with pytest.warns(dl.DomainWarning), np.errstate(divide="ignore"):
+            assert np.isnan(dl.grad(f, method=method)(a)).all()
+
+
+@pytest.mark.parametrize("shape, rcond", [((6, 5), 1e-3), ((6, 5), 0.3), ((3, 2), 0.5)])
+def test_pinv_with_rcond(shape, rcond):
+    """pinv with a given rcond, at constant rank (0.3 and 0.5 drop a singular value): the opaque kind of that
+    cutoff. Before: refused above 4×4, and at 3×2 the explicit form inverted the dropped singular value."""
+    u, _, vt = np.linalg.svd(RNG.standard_normal(shape), full_matrices=False)
+    s = np.linspace(1.0, 0.1, min(shape))
+    s[-1] = 0.05
+    x = (u * s) @ vt
+    f = lambda a: np.linalg.pinv(a, rcond=rcond).ravel()  # noqa: E731
+    value = dl.Symbolic().prepare(dl.trace(f, x), (0,)).value([x])[0]
+    np.testing.assert_allclose(value, f(x), rtol=0, atol=1e-13)
+    _close(dl.jacobian(f, method="symbolic")(x), dl.jacobian(f, method="reverse")(x))
+
+
+def test_pinv_with_rcond_in_high_precision():
+    x = RNG.standard_normal((5, 4))
+    f = lambda a: np.linalg.pinv(a, rcond=1e-3)[0]  # noqa: E731
+    p = dl.Symbolic().prepare(dl.trace(f, x), (0,))
+    _close(p.exact([x]), dl.jacobian(f, method="reverse")(x).ravel())
+
+
+def test_hessian_partials_are_products_of_names():
+    """An opaque rule's inner sums are named (program._sums_named): every partial the Hessian's sweeps take is
+    a sum of products of names, which canonical.derivative differentiates, not SymPy's diff (most of a 5×5
+    eigh vectors' Hessian's time)."""
+    from difflab.ops.canonical import derivative
+
+    f = lambda a: np.sum(np.linalg.eigh(a)[1] * np.arange(9.0).reshape(3, 3))  # noqa: E731
+    x = _spd(3)
+    p = dl.Symbolic().prepare(dl.trace(f, x), (0,))
+    _close(p.hessian([x])[1], dl.hessian(f, method="reverse")(x).reshape(9, 9), rtol=1e-10)
+    named = [(s, e) for s, e in p.program.assignments if s.name.startswith("o") and e.is_Add]
+    assert named
+    for s, e in named:
+        assert derivative(e, p.x[0]) is not None, e
+
+
+def test_inner_symbolic_eigh_vectors():
+    """Symbolic's gradient of eigh's vectors on traced values (each kind's parts recorded once per matrix,
+    opaque._traced): its reverse-mode Jacobian is reverse's Hessian."""
+    w = np.arange(16.0).reshape(4, 4)
+    f = lambda a: np.sum(np.linalg.eigh(a)[1] * w)  # noqa: E731
+    x = _spd(4)
+    inner = dl.grad(f, method="symbolic")
+    got = dl.jacobian(lambda a: inner(a).ravel(), method="reverse")(x)
+    _close(got.reshape(16, 16), dl.hessian(f, method="reverse")(x).reshape(16, 16), rtol=1e-9)

@@ -22,6 +22,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.complexes import is_complex
 from ..ops.core import held_value
+from ..ops.opaque import naming, opaque_entry
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
 from .reverse import backward
@@ -44,6 +45,8 @@ class Program:
         self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
         self._shared: dict | None = None  # shared function values -> their names (`_by_name`)
         self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
+        self._free: dict = {}  # named value -> the symbols its expression reads (`symbols_of`)
+        self._entries: dict = {}  # (kind, part, p, q, rows, matrix entries) -> that opaque entry's name
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -52,7 +55,7 @@ class Program:
 
         active = set(wrt)
         for s, e in self.assignments:
-            if e.free_symbols & active:
+            if not active.isdisjoint(self.symbols_of(s, e)):
                 active.add(s)
         seeds = [(y, sp.Integer(1))] if u is None else list(zip(y, u))
         seeds = [(y, a) for y, a in seeds if getattr(y, "free_symbols", set()) & active]
@@ -101,7 +104,7 @@ class Program:
         tan = dict(zip(wrt, dirs))
         singular = self._singular()
         for s, e in self.needed(ys):
-            if not (tan.keys() & e.free_symbols):
+            if tan.keys().isdisjoint(self.symbols_of(s, e)):
                 continue
             t = self._tangent(e, tan, singular, out=s)
             if t == 0:
@@ -139,7 +142,8 @@ class Program:
         for s, d in self.assignments[before:]:  # the partials' own named values
             if _maybe_infinite(d, singular):
                 singular.add(s)
-        symbols = set().union(e.free_symbols, *[x.free_symbols for _, x, _ in partials or ()])
+        own = self.symbols_of(out, e) if out is not None else e.free_symbols
+        symbols = set().union(own, *[x.free_symbols for _, x, _ in partials or ()])
         found = []
         for u in sorted(active & symbols, key=lambda s: s.name):
             if partials is not None:  # the registry's partials (chain rule through the argument elements)
@@ -150,14 +154,37 @@ class Program:
                 strong = True  # SymPy's own derivative: strong wherever a factor may be infinite
                 d = self._sympy_partials.get((out, u)) if out is not None else None
                 if d is None:  # (a Hessian's sweeps ask for the same partial once per gradient entry)
-                    d = self._by_name(_sympy_partial(e, u, out), whole=getattr(type(e), "difflab_shared", False))
+                    d = self._opaque_partial(e, u, out)
                     if out is not None:
                         self._sympy_partials[out, u] = d
             if d != 0:
                 found.append((u, d, strong))
         return found
 
-    def _by_name(self, d, whole=False):
+    def _opaque_partial(self, e, u, out):
+        """∂e/∂u by `_sympy_partial`, with shared values written by name (`_by_name`); an opaque entry's rule
+        names the entries it reads as it writes them (opaque.naming), so only its sums are left to name."""
+        if not getattr(type(e), "difflab_shared", False):
+            return self._by_name(_sympy_partial(e, u, out))
+        with naming(self._entry_name):
+            return self._by_name(_sympy_partial(e, u, out), whole=True, functions=False)
+
+    def _entry_name(self, kind, part, p, q, rows, entries):
+        """The name of entry (p, q) of the opaque function's part over the matrix `entries` (named at first use)."""
+        key = (kind, part, p, q, rows, entries)
+        name = self._entries.get(key)
+        if name is None:
+            f = opaque_entry(kind, part)(p, q, rows, *entries)
+            shared = self._shared_names()
+            name = self._entries[key] = shared[f] if f in shared else shared.setdefault(f, self._fresh(f))
+        return name
+
+    def _shared_names(self) -> dict:
+        if self._shared is None:
+            self._shared = {e: s for s, e in self.assignments if getattr(type(e), "difflab_shared", False)}
+        return self._shared
+
+    def _by_name(self, d, whole=False, functions=True):
         """d with each shared function value (a class marked `difflab_shared`: an entry of an opaque
         matrix function, ops/opaque.py) written by its name, named here if the program has not named it
         yet, so a partial such as d inv(A)_ij / da_kl = −X_ik X_lj is a product of named values, which the
@@ -167,13 +194,40 @@ class Program:
 
         if not isinstance(d, sp.Basic) or d.is_Atom:
             return d
-        if self._shared is None:
-            self._shared = {e: s for s, e in self.assignments if getattr(type(e), "difflab_shared", False)}
-        for f in sorted(d.atoms(sp.Function), key=sp.default_sort_key):
-            if getattr(type(f), "difflab_shared", False) and f not in self._shared:
-                self._shared[f] = self._fresh(f)
-        d = d.xreplace(self._shared)
+        if functions and _product_symbols(d) is None:  # (else no function in it, or written with names already)
+            shared = self._shared_names()
+            for f in sorted(d.atoms(sp.Function), key=sp.default_sort_key):
+                if getattr(type(f), "difflab_shared", False) and f not in shared:
+                    shared[f] = self._fresh(f)
+            d = d.xreplace(shared)
+        if whole:  # its inner sums named too: every term a product of names, which canonical.derivative takes
+            d = self._sums_named(d, top=True)
         return self._fresh(d) if whole and not d.is_Atom and d.is_Add else d
+
+    def _sums_named(self, e, top=False):
+        """e (a sum of products, or a product) with each sum inside a product written by its name (named
+        once per distinct sum): an opaque rule's v_im·(v_km·v_lj + v_lm·v_kj)·F_mj. SymPy's `diff` of such
+        nested products, asked for once per entry of a Hessian's gradient, was most of its time (an
+        eigh vectors' 5×5 Hessian: 7 of its 8 s); named, each term is a product of names."""
+        import sympy as sp
+
+        if e.is_Add:
+            terms = [self._sums_named(t) for t in e.args]
+            if all(t is u for t, u in zip(terms, e.args)):
+                return e if top else self._named_sum(e)
+            return sp.Add(*terms) if top else self._named_sum(sp.Add(*terms))
+        if e.is_Mul:
+            factors = [self._sums_named(f) for f in e.args]
+            return e if all(f is g for f, g in zip(factors, e.args)) else sp.Mul(*factors)
+        if e.is_Pow and e.base.is_Add and e.exp.is_Integer:
+            return sp.Pow(self._sums_named(e.base), e.exp)
+        return e
+
+    def _named_sum(self, e):
+        """The name of the sum e (the same name for an equal sum named before)."""
+        if e not in self._shared:
+            self._shared[e] = self._fresh(e)
+        return self._shared[e]
 
     def _fresh(self, e):
         """A new named value for e (a name no translation or sweep uses)."""
@@ -206,7 +260,18 @@ class Program:
         copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
         copy._scanned = (set(self._scanned[0]), self._scanned[1])
         copy._sympy_partials = dict(self._sympy_partials)  # (the same assignments so far, the same partials)
+        copy._free = dict(self._free)
+        copy._entries = dict(self._entries)
+        copy._shared = None if self._shared is None else dict(self._shared)  # (named sums too, `_by_name`)
         return copy
+
+    def symbols_of(self, s, e) -> frozenset:
+        """The free symbols of the named value s = e, found once (a Hessian's sweeps, one per gradient entry,
+        each scan every assignment: SymPy walks the expression tree at every `free_symbols`)."""
+        found = self._free.get(s)
+        if found is None:
+            found = self._free[s] = frozenset(e.free_symbols)
+        return found
 
     def add(self, name, e):
         """Append the assignment name = e."""
@@ -220,7 +285,7 @@ class Program:
         for s, e in reversed(self.assignments):
             if s in need:
                 keep.append((s, e))
-                need |= e.free_symbols
+                need |= self.symbols_of(s, e)
         return keep[::-1]
 
     def inline(self, exprs) -> list:

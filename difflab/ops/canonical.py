@@ -51,9 +51,24 @@ def product(a, b):
             return _sympy().Mul._from_args(sorted((a, b), key=_order()))
         if b.is_Number and _plain(b):
             return _sympy().Mul._from_args((b, a))
-    elif b.is_Symbol and a.is_Number and _plain(a):
-        return _sympy().Mul._from_args((a, b))
+        if b.is_Mul:
+            return _symbol_times(a, b)
+    elif b.is_Symbol:
+        if a.is_Number and _plain(a):
+            return _sympy().Mul._from_args((a, b))
+        if a.is_Mul:
+            return _symbol_times(b, a)
     return a * b
+
+
+def _symbol_times(s, m):
+    """s·m for a symbol s and a product m: m's arguments with s among them in SymPy's order, where m is a
+    number and symbols other than s (a chain-rule partial times an adjoint: 2·v_p·v_q); else SymPy's."""
+    args = m.args
+    first = 1 if args[0].is_Number else 0
+    if (first and not _plain(args[0])) or not all(f.is_Symbol and f != s for f in args[first:]):
+        return s * m
+    return _sympy().Mul._from_args(args[:first] + tuple(sorted(args[first:] + (s,), key=_order())))
 
 
 def plus(a, b):
@@ -98,6 +113,8 @@ def _term_derivative(t, u):
         return sp.S.One if t == u else sp.S.Zero
     if t.is_Number:
         return sp.S.Zero
+    if _integer_power(t):  # u**k: k·u**(k−1) (a term of a sum of squares, Σ v_p²)
+        return sp.Mul(t.exp, t.base ** (t.exp - 1)) if t.base == u else sp.S.Zero
     if not t.is_Mul:
         return None
     factors = t.args[1 if t.args[0].is_Number else 0 :]

@@ -36,6 +36,7 @@ at each point (so symbolic's values agree with NumPy's too).
 
 from __future__ import annotations
 
+import struct
 from collections import namedtuple
 
 import numpy as np
@@ -43,7 +44,8 @@ import numpy as np
 from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
 from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
-from .opaque import matrix_kind, opaque_translation
+from .canonical import product, total
+from .opaque import matrix_kind, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
@@ -371,11 +373,18 @@ def _eigh_rules():
     is a polynomial in named values): dV_ij = Σ_{m≠j} V_im (v_mᵀ dS v_j) F_mj; dF_mj = −F_mj² (dw_j − dw_m)."""
     v, f = (lambda s, p, q: s.at("eigh", 1, p, q)), (lambda s, p, q: s.at("eigh", 2, p, q))  # noqa: E731
 
-    def vectors(s):
-        if s.k < s.l:
+    def vectors(s):  # written out as a sum of products of four entries (canonical: no SymPy flattening when
+        if s.k < s.l:  # the entries are the symbolic method's names, opaque.naming), Σ_m V_im V_pm V_qj F_mj
             return 0
-        g = lambda m: _lower_pair(s, lambda p, q: v(s, p, m) * v(s, q, s.j))  # noqa: E731
-        return _sp().Add(*[v(s, s.i, m) * g(m) * f(s, m, s.j) for m in range(s.rows) if m != s.j])
+        pairs = [(s.k, s.l), (s.l, s.k)] if s.k > s.l else [(s.k, s.k)]
+        return total(
+            [
+                product(product(product(v(s, s.i, m), v(s, p, m)), v(s, q, s.j)), f(s, m, s.j))
+                for m in range(s.rows)
+                if m != s.j
+                for p, q in pairs
+            ]
+        )
 
     def gaps(s):
         if s.i == s.j or s.k < s.l:
@@ -545,20 +554,54 @@ def _mp_cholesky(a):
     return low, mp.inverse(low)
 
 
-def _pinv_rule(s):
-    """d(A⁺)_ij / da_ab from Golub & Pereyra's rule: −P_ia P_bj + (PPᵀ)_ib (I − AP)_aj + (I − PA)_ib (PᵀP)_aj."""
-    p = lambda x, y: s.at("pinv", 0, x, y)  # noqa: E731
-    m, n, (a, b), (i, j) = s.rows, s.cols, (s.k, s.l), (s.i, s.j)
-    add = _sp().Add
-    ppt = add(*[p(i, r) * p(b, r) for r in range(m)])
-    q = int(a == j) - add(*[s.a(a, r) * p(r, j) for r in range(n)])
-    ptp = add(*[p(r, a) * p(r, j) for r in range(n)])
-    r_ = int(i == b) - add(*[p(i, r) * s.a(r, b) for r in range(m)])
-    return -p(i, a) * p(b, j) + ppt * q + r_ * ptp
+def _pinv_rule(kind):
+    """d(A⁺)_ij / da_ab from Golub & Pereyra's rule: −P_ia P_bj + (PPᵀ)_ib (I − AP)_aj + (I − PA)_ib (PᵀP)_aj
+    (P: the part of `kind`, NumPy's default cutoff or a given rcond's: the rule holds at constant rank)."""
+
+    def rule(s):
+        p = lambda x, y: s.at(kind, 0, x, y)  # noqa: E731
+        m, n, (a, b), (i, j) = s.rows, s.cols, (s.k, s.l), (s.i, s.j)
+        add = _sp().Add
+        ppt = add(*[p(i, r) * p(b, r) for r in range(m)])
+        q = int(a == j) - add(*[s.a(a, r) * p(r, j) for r in range(n)])
+        ptp = add(*[p(r, a) * p(r, j) for r in range(n)])
+        r_ = int(i == b) - add(*[p(i, r) * s.a(r, b) for r in range(m)])
+        return -p(i, a) * p(b, j) + ppt * q + r_ * ptp
+
+    return rule
 
 
 def _mp_pinv(a):
     return ((a.T * a) ** -1 * a.T if a.rows >= a.cols else a.T * (a * a.T) ** -1,)
+
+
+def _mp_pinv_cut(rcond):
+    """The pseudo-inverse in high precision with NumPy's rcond: singular values below rcond·σ_max dropped."""
+
+    def pinv_mp(a):
+        mp = _mp()
+        u, sv, v = mp.svd_r(a)
+        keep = [1 / x if x > rcond * sv[0] else mp.mpf(0) for x in sv]
+        return (v.T * mp.diag(keep) * u.T,)
+
+    return pinv_mp
+
+
+def _pinv_kind(rcond) -> str:
+    """The opaque kind of pinv with `rcond` (None: NumPy's default cutoff), declared at first use."""
+    if rcond is None:
+        return "pinv"
+    kind = "pinv_" + struct.pack(">d", float(rcond)).hex()  # (a name SymPy and generated code can spell)
+    if kind not in opaque_kinds():
+        matrix_kind(
+            kind,
+            lambda a: (_pinv_impl(a, rcond),),
+            _mp_pinv_cut(rcond),
+            lambda a: (pinv(a, rcond=rcond),),
+            {0: _pinv_rule(kind)},
+            lambda rows, cols: [(cols, rows)],
+        )
+    return kind
 
 
 matrix_kind(
@@ -593,7 +636,7 @@ matrix_kind(
     lambda a: (_pinv_impl(a),),
     _mp_pinv,
     lambda a: (pinv(a, rcond=None),),
-    {0: _pinv_rule},
+    {0: _pinv_rule("pinv")},
     lambda rows, cols: [(cols, rows)],
 )
 
@@ -1174,9 +1217,15 @@ def _pinv_sympy(a, rcond):
     def full_rank(m):  # the full-rank pseudo-inverse: SymPy's general one decides the rank symbolically
         return (m.T * m).inv() * m.T if m.shape[0] >= m.shape[1] else m.T * (m * m.T).inv()
 
-    if rcond is not None:  # (the opaque form computes NumPy's default cutoff)
-        return _per_matrix(lambda m: _to_object(full_rank(m)), "pinv", SYMPY_MATRIX_LIMIT)(a)
-    return _beyond(SYMPY_MATRIX_LIMIT, "pinv", 0)(lambda m: _to_object(full_rank(m)))(a)
+    # a given rcond: the opaque form at every size (the explicit one has no cutoff: with rcond=0.5 it inverted a
+    # singular value NumPy drops, its value and derivative wrong); NumPy's default: explicit up to 2 rows or
+    # columns (SymPy's inverse of a 3×3 or 4×4 Gram matrix swells: autograd's second-order check of a 5×4 pinv
+    # took minutes of CPU that way, seconds opaque)
+    limit = _PINV_EXPLICIT if rcond is None else 0
+    return _beyond(limit, _pinv_kind(rcond), 0)(lambda m: _to_object(full_rank(m)))(a)
+
+
+_PINV_EXPLICIT = 2  # rows or columns up to which pinv (NumPy's default cutoff) has SymPy's closed form
 
 
 def _pinv_samples(rng):

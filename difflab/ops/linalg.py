@@ -252,8 +252,9 @@ def least_singular(x):
 
 # -- above SYMPY_MATRIX_LIMIT: the symbolic method's opaque matrix functions (opaque.py) ---------------
 # X = A⁻¹, D = det A, C = adj(A)ᵀ (det's gradient), each entry a SymPy function of A's entries whose
-# derivative in a_kl is written with them: dX_ij = −X_ik X_lj; dD = C_kl; dC_ij = C_kl X_ji − C_il X_jk
-# (d(D X_ji)); d log|D| = X_lk; the sign of D: 0.
+# derivative in a_kl is written with them: dX_ij = −X_ik X_lj; dD = C_kl; dC_ij = D2_(ij),(kl), the part
+# `cofactor_d` (det's second derivative by the SVD, exact where A is singular: C_kl X_ji − C_il X_jk is
+# d(D X_ji) only where A⁻¹ exists), whose own derivative is that A⁻¹ form's; d log|D| = X_lk; the sign of D: 0.
 
 
 def _one_by_one(x):
@@ -273,6 +274,52 @@ def _mp_scalar(value):
 
 def _mp_cofactor(a):
     return (_mp().det(a) * _mp().inverse(a).T,)
+
+
+def _unit_directions(n):
+    """The n² unit n×n matrices E_kl, stacked (n², n, n) in row-major order of (k, l)."""
+    return np.eye(n * n).reshape(n * n, n, n)
+
+
+def _cofactor_d(a):
+    """D[..., n·i + j, n·k + l] = dC_ij / da_kl (C = adj(A)ᵀ, det's second derivative) by the SVD: exact where
+    A is singular, where the A⁻¹ form C_kl X_ji − C_il X_jk does not exist (a 5×5 det's Hessian there was
+    NumPy's LinAlgError under symbolic)."""
+    n = a.shape[-1]
+    d = _cofactor_jvp_svd(_unit_directions(n), a[..., None, :, :])  # (..., kl, i, j)
+    return np.swapaxes(d.reshape(a.shape[:-2] + (n * n, n * n)), -1, -2)
+
+
+def _cofactor_d_traced(a):
+    n = _shape(a)[-1]
+    d = cofactor_dk(_reshape(a, _shape(a)[:-2] + (1, n, n)), _unit_directions(n))
+    return _swap_last(_reshape(d, _shape(a)[:-2] + (n * n, n * n)))
+
+
+def _mp_cofactor_d(a):
+    mp, n = _mp(), a.rows
+    x = mp.inverse(a)
+    c = mp.det(a) * x.T
+    d = mp.matrix(n * n, n * n)
+    for i, j, k, l in itertools.product(range(n), repeat=4):
+        d[i * n + j, k * n + l] = c[k, l] * x[j, i] - c[i, l] * x[j, k]
+    return (d,)
+
+
+def _cofactor_d_rule(s):
+    """d D_(ij),(kl) / da_pq = D_(kl),(pq) X_ji − C_kl X_jp X_qi − D_(il),(pq) X_jk + C_il X_jp X_qk (the A⁻¹ form:
+    det's third derivative, which needs A⁻¹; its second is exact at a singular A)."""
+    n = s.cols
+    (i, j), (k, l), (p, q) = divmod(s.i, n), divmod(s.j, n), (s.k, s.l)
+    d = lambda r, t: s.at("cofactor_d", 0, r, t)  # noqa: E731
+    c = lambda r, t: s.at("cofactor", 0, r, t)  # noqa: E731
+    x = lambda r, t: s.at("inv", 0, r, t)  # noqa: E731
+    return (
+        d(k * n + l, p * n + q) * x(j, i)
+        - c(k, l) * x(j, p) * x(q, i)
+        - d(i * n + l, p * n + q) * x(j, k)
+        + c(i, l) * x(j, p) * x(q, k)
+    )
 
 
 def _square_parts(count):
@@ -326,7 +373,7 @@ def _regular_factor(m, kind="regular"):
 
 matrix_kind(
     "inv",
-    lambda a: (np.linalg.inv(a),),
+    lambda a: (_rule_inv(a),),  # (in a derivative: NaN where A is singular, with the DomainWarning, not LinAlgError)
     lambda a: (_mp().inverse(a),),
     lambda a: (inv(a),),
     {0: lambda s: -s.at("inv", 0, s.i, s.k) * s.at("inv", 0, s.l, s.j)},
@@ -338,10 +385,7 @@ matrix_kind(
     _mp_cofactor,
     lambda a: (cofactor(a),),
     {
-        0: lambda s: (
-            s.at("cofactor", 0, s.k, s.l) * s.at("inv", 0, s.j, s.i)
-            - s.at("cofactor", 0, s.i, s.l) * s.at("inv", 0, s.j, s.k)
-        )
+        0: lambda s: s.at("cofactor_d", 0, s.i * s.cols + s.j, s.k * s.cols + s.l)  # det's 2nd derivative, by the SVD
     },
     _square_parts(1),
 )
@@ -352,6 +396,14 @@ matrix_kind(
     lambda a: (_one_by_one(det(a)),),
     {0: lambda s: s.at("cofactor", 0, s.k, s.l)},
     lambda rows, cols: [(1, 1)],
+)
+matrix_kind(
+    "cofactor_d",
+    lambda a: (_cofactor_d(a),),
+    _mp_cofactor_d,
+    lambda a: (_cofactor_d_traced(a),),
+    {0: _cofactor_d_rule},
+    lambda rows, cols: [(rows * cols, rows * cols)],
 )
 matrix_kind(
     "logabsdet",

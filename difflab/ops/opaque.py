@@ -16,12 +16,17 @@ the kind's mpmath implementation (cached the same way, per working precision); o
 recorded on the outer trace.
 
 The registry entries (linalg.py, decompositions.py) declare their kinds with `matrix_kind` and use
-`opaque_translation` as their SymPy translation above their explicit-entry limit.
+`opaque_translation` as their SymPy translation above their explicit-entry limit (a kind with a parameter,
+pinv's rcond, is declared at its first use, one kind per value). While the symbolic method takes a partial
+(differentiators/program.py) a rule's `Slot.at` gives the method's NAME for the entry it reads (`naming`),
+so the rule is written as a polynomial in names from the start: a Hessian's second sweep then differentiates
+products of names, never SymPy functions of all n² entries.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import threading
 from typing import Callable
 
@@ -30,13 +35,15 @@ import numpy as np
 from ..errors import warn_domain
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
-__all__ = ["matrix_kind", "opaque_translation", "opaque_entry", "Slot"]
+__all__ = ["matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
 _CACHE: collections.OrderedDict = collections.OrderedDict()
+_TRACED: collections.OrderedDict = collections.OrderedDict()  # (kind, rows, ids of traced entries) -> parts
 _CACHE_SIZE = 32  # distinct matrices kept (a Hessian through several decompositions at one point)
 _LOCK = threading.Lock()
+_NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
 
 
 class Slot:
@@ -51,6 +58,9 @@ class Slot:
         self.k, self.l = divmod(pos - 3, self.cols)
 
     def at(self, kind, part, p, q):
+        namer = getattr(_NAMER, "fn", None)
+        if namer is not None:  # the symbolic method's name for the entry (`naming`)
+            return namer(kind, part, p, q, self.rows, self.entries)
         return opaque_entry(kind, part)(p, q, self.rows, *self.entries)
 
     def a(self, p, q):
@@ -72,6 +82,25 @@ def matrix_kind(
     `shapes(rows, cols)` -> each part's (p, q); `refused`: the parts' value for a matrix `impl`
     refuses (LinAlgError), with a DomainWarning."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
+
+
+@contextlib.contextmanager
+def naming(namer: Callable):
+    """Within the block, a rule's `Slot.at(kind, part, p, q)` is `namer(kind, part, p, q, rows, entries)`: the
+    symbolic method's name (a symbol) for that entry, not a SymPy function application over all n² entries of
+    the matrix, which the method then found and replaced by its name (a nested check's 6×6 eigh: most of the
+    time of its derivative's rules)."""
+    before = getattr(_NAMER, "fn", None)
+    _NAMER.fn = namer
+    try:
+        yield
+    finally:
+        _NAMER.fn = before
+
+
+def opaque_kinds() -> frozenset:
+    """The kinds declared so far (a kind with a parameter, pinv's rcond, is declared at first use)."""
+    return frozenset(_KINDS)
 
 
 def _cached(key, compute):
@@ -154,11 +183,25 @@ def _high_precision(kind, part):
 
 def _traced(kind, part):
     def traced(i, j, rows, *entries):
-        """Entry (i, j) of the part on traced entries: the matrix stacked and the kind's registry ops recorded."""
-        shape = np.broadcast_shapes(*[_shape(e) for e in entries])
-        flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
-        m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
-        return _KINDS[kind][2](m)[part][(..., int(i), int(j))]
+        """Entry (i, j) of the part on traced entries: the matrix stacked and the kind's registry ops recorded,
+        once per kind and matrix (the same traced entries): symbolic's inner code reads every entry of V, w and
+        the gaps, and recorded each with its own stack and decomposition, which the outer method then
+        translated and differentiated again (a nested check of a 6×6 eigh: hundreds of decompositions)."""
+        key = (kind, int(rows), tuple(map(id, entries)))
+        with _LOCK:
+            hit = _TRACED.get(key)
+            if hit is not None:
+                _TRACED.move_to_end(key)
+        if hit is None:
+            shape = np.broadcast_shapes(*[_shape(e) for e in entries])
+            flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
+            m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
+            hit = (entries, _KINDS[kind][2](m))  # (the entries held: their ids stay theirs while cached)
+            with _LOCK:
+                _TRACED[key] = hit
+                while len(_TRACED) > _CACHE_SIZE:
+                    _TRACED.popitem(last=False)
+        return hit[1][part][(..., int(i), int(j))]
 
     return traced
 
