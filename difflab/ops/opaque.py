@@ -137,8 +137,9 @@ def _parts(kind, m):
 
 
 def _refused_parts(kind, m, said):
-    """The parts of a matrix (stack) NumPy refuses: NaN for each matrix it refuses, as the other methods give it
-    (trace.py's `_refused`), or the kind's `refused` value; `said` gets the DomainWarning naming the op (the generated code knows no equation)."""
+    """The parts of a matrix (stack) NumPy refuses: NaN (or the kind's `refused` value) for each matrix it
+    refuses, as the other methods give it (trace.py's `_refused`); `said` gets the DomainWarning naming the
+    op (the generated code knows no equation)."""
     flat = m.reshape((-1,) + m.shape[-2:])
     shapes = _KINDS[kind][4](*m.shape[-2:])
     out = [np.full((len(flat), *shape), _KINDS[kind][5]) for shape in shapes]
