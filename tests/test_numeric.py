@@ -580,3 +580,11 @@ def test_stencil_points_along_the_identity_equal_the_general_product(offsets):
     assert lead.dtype == general.dtype and not lead[0].any()
     np.testing.assert_array_equal(lead[1:], general)
     np.testing.assert_array_equal(stencil_points(offsets, H, np.eye(2), lead=1), lead)
+
+
+def test_a_jvp_direction_that_does_not_move_a_nan_entry_keeps_its_step():
+    """numstep26: a direction's step scale was max |x_i|·(v_i ≠ 0), and NaN·0 is NaN, so one NaN anywhere in x
+    made every direction's step NaN: numeric's JVP of nansum(z²) along e_0 was NaN where reverse gives 2·z_0."""
+    x, t = np.array([0.3, np.nan, 0.9, -0.4]), np.array([1.0, 0.0, 0.0, 0.0])
+    tangent = dl.jvp(lambda z: dnp.nansum(z**2), (x,), (t,), method="numeric")[1]
+    assert tangent == pytest.approx(0.6, rel=1e-8)

@@ -96,7 +96,9 @@ def _steps(x, V, base_steps, relative, exact=True):
         i = np.abs(V).argmax(axis=1)
         xi, vi = x[i][:, None], V[np.arange(len(V)), i][:, None]
         vi[vi == 0] = 1.0  # a zero direction: any step will do, f(x + 0) - f(x) = 0
-        scale = np.maximum(1.0, (np.abs(x) * (V != 0)).max(axis=1, initial=0.0))[:, None] if relative else 1.0
+        # the largest |x_i| the direction moves (np.where, not |x|·(V ≠ 0): a NaN x_j it does not move would be NaN·0)
+        moved = np.where(V != 0, np.abs(x), 0.0)
+        scale = np.maximum(1.0, moved.max(axis=1, initial=0.0))[:, None] if relative else 1.0
         h = np.abs(scale / vi) * base_steps
         representable = ((xi + h * vi) - xi) / vi
     if not exact:
