@@ -407,6 +407,8 @@ def _translate(eqn, args):
     object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
     refused by name."""
     op = eqn.op
+    if complex_args(eqn) and callable(op.sympy_complex):  # (its own translation on complex values)
+        return op.sympy_complex(*args, **eqn.kw)
     if complex_args(eqn) and not (op.sympy_complex if op.sympy_complex is not None else op.elementwise or not op.sympy):
         raise NotDifferentiableError(
             f"the symbolic method has no SymPy form of `{_named(eqn)}` on complex values (its translation is "
