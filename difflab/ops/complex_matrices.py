@@ -71,32 +71,78 @@ def _traced_eigh(a):
     return _row(w), real(v), imag_part(v), _largest_entries(v)[0]
 
 
-def _re(x):
-    return _sp().expand(x).as_real_imag()[0]
+class _C:
+    """A complex value as its real and imaginary parts (real SymPy expressions): the rules' arithmetic,
+    without SymPy's expand and as_real_imag (slow on sums of products)."""
+
+    __slots__ = ("re", "im")
+
+    def __init__(self, re, im=0):
+        self.re, self.im = re, im
+
+    def __add__(self, o):
+        o = o if isinstance(o, _C) else _C(o)
+        return _C(self.re + o.re, self.im + o.im)
+
+    def __sub__(self, o):
+        return self + (-o if isinstance(o, _C) else _C(-o))
+
+    def __neg__(self):
+        return _C(-self.re, -self.im)
+
+    def __mul__(self, o):
+        if not isinstance(o, _C):  # a real factor
+            return _C(self.re * o, self.im * o)
+        return _C(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, x):  # (by a real x)
+        return _C(self.re / x, self.im / x)
+
+    def conj(self):
+        return _C(self.re, -self.im)
 
 
-def _im(x):
-    return _sp().expand(x).as_real_imag()[1]
+def _total(terms) -> _C:
+    add = _sp().Add
+    return _C(add(*[t.re for t in terms]), add(*[t.im for t in terms]))
+
+
+#: complex rules' values by (rule, slot): the real and imaginary parts' rules share one computation
+_MEMO: dict = {}
+
+
+def _memo(key, compute):
+    if key not in _MEMO:
+        if len(_MEMO) > 20000:
+            _MEMO.clear()
+        _MEMO[key] = compute()
+    return _MEMO[key]
 
 
 class _Direction:
-    """dA = e·E_ab and the parts of one kind at a rule's slot, as complex SymPy expressions."""
+    """dA = e·E_ab (e = 1 for Re a_ab, i for Im a_ab) and the parts of one kind at a rule's slot."""
 
     def __init__(self, s, kind, names):
-        sp = _sp()
-        self.s, self.e, self.a, self.b = s, (sp.I if s.imag else sp.Integer(1)), s.k, s.l
+        self.s, self.kind, self.a, self.b = s, kind, s.k, s.l
+        self.e = _C(0, 1) if s.imag else _C(1, 0)
         self.part = lambda n, p, q: s.at(kind, names.index(n), p, q)
 
-    def cx(self, name, p, q, conj=False):
-        re, im = self.part(name + "re", p, q), self.part(name + "im", p, q)
-        return re - _sp().I * im if conj else re + _sp().I * im
+    def cx(self, name, p, q, conj=False) -> _C:
+        value = _C(self.part(name + "re", p, q), self.part(name + "im", p, q))
+        return value.conj() if conj else value
+
+    def key(self, *what):
+        return (self.kind, *what, self.a, self.b, self.s.imag, self.s.rows, self.s.entries)
 
 
 def _split_rule(rule, imaginary):
-    """The rule of a real part: Re or Im of the complex rule."""
+    """The rule of a real part: Re or Im of the complex rule (computed once for both)."""
 
     def part(s):
-        return (_im if imaginary else _re)(rule(s))
+        value = _memo((rule, s.i, s.j, s.k, s.l, s.imag, s.rows, s.entries), lambda: rule(s))
+        return value.im if imaginary else value.re
 
     return part
 
@@ -111,44 +157,48 @@ def _svd_tools(s):
     u = lambda p, q, c=False: d.cx("U", p, q, c)  # noqa: E731
     v = lambda p, q, c=False: d.cx("Vh", q, p, not c)  # noqa: E731  (V = Vhᴴ)
     dp = lambda p, q: d.e * u(d.a, p, True) * v(d.b, q)  # noqa: E731  (dP = Uᴴ dA V)
-    dph = lambda p, q: sp.conjugate(d.e) * u(d.a, q) * v(d.b, p, True)  # noqa: E731  (dPᴴ)
+    dph = lambda p, q: d.e.conj() * u(d.a, q) * v(d.b, p, True)  # noqa: E731  (dPᴴ)
     gap = lambda p, q: 1 / (sv(q) ** 2 - sv(p) ** 2)  # noqa: E731
 
     def dv0(r, j):  # dV in the gauge Vᴴ dV diagonal-free: V (F∘(S dP + dPᴴ S)) + (I − VVᴴ) dAᴴ U S⁻¹
-        terms = [v(r, p) * gap(p, j) * (sv(p) * dp(p, j) + dph(p, j) * sv(j)) for p in range(k) if p != j]
+        terms = [v(r, p) * ((dp(p, j) * sv(p) + dph(p, j) * sv(j)) * gap(p, j)) for p in range(k) if p != j]
         if s.cols > k:
-            direct = sp.conjugate(d.e) * int(r == d.b) * u(d.a, j)
-            terms.append((direct - sp.Add(*[v(r, p) * dph(p, j) for p in range(k)])) / sv(j))
-        return sp.Add(*terms)
+            rest = _total([v(r, p) * dph(p, j) for p in range(k)])
+            terms.append(((d.e.conj() * u(d.a, j) if r == d.b else _C(0)) - rest) / sv(j))
+        return _total(terms)
 
     def theta(j):  # the turn that keeps row j of Vh's anchor entry real
-        picks = [(d.part("anchor", j, r), r) for r in range(s.cols)]
-        top = sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])
-        return _im(sp.Add(*[w * dv0(r, j) for w, r in picks])) / top
+        def compute():
+            picks = [(d.part("anchor", j, r), r) for r in range(s.cols)]
+            top = sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])
+            return sp.Add(*[w * dv0(r, j).im for w, r in picks]) / top
+
+        return _memo(d.key("theta", j), compute)
 
     return d, sv, u, v, dp, dph, gap, dv0, theta, k
 
 
 def _svd_value_rule(s):
     d, _, u, v, *_ = _svd_tools(s)
-    return _re(d.e * u(d.a, s.j, True) * v(d.b, s.j))  # dσ_j = Re(dP_jj)
+    return (d.e * u(d.a, s.j, True) * v(d.b, s.j)).re  # dσ_j = Re(dP_jj)
 
 
 def _svd_u_rule(s):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − UUᴴ) dA V S⁻¹, then the gauge's turn
     d, sv, u, v, dp, dph, gap, _, theta, k = _svd_tools(s)
-    sp, (i, j) = _sp(), (s.i, s.j)
-    terms = [u(i, p) * gap(p, j) * (dp(p, j) * sv(j) + sv(p) * dph(p, j)) for p in range(k) if p != j]
-    terms.append(u(i, j) * sp.I * _im(dp(j, j)) / sv(j))
+    i, j = s.i, s.j
+    terms = [u(i, p) * ((dp(p, j) * sv(j) + dph(p, j) * sv(p)) * gap(p, j)) for p in range(k) if p != j]
     if s.rows > k:
-        direct = d.e * int(i == d.a) * v(d.b, j)
-        terms.append((direct - sp.Add(*[u(i, p) * dp(p, j) for p in range(k)])) / sv(j))
-    return sp.Add(*terms) - sp.I * u(i, j) * theta(j)
+        rest = _total([u(i, p) * dp(p, j) for p in range(k)])
+        terms.append(((d.e * v(d.b, j) if i == d.a else _C(0)) - rest) / sv(j))
+    turn = dp(j, j).im / sv(j) - theta(j)  # (i Im(dP_jj)/s_j, and the gauge's −i θ_j)
+    terms.append(u(i, j) * _C(0, turn))
+    return _total(terms)
 
 
 def _svd_vh_rule(s):  # row j of dVh = conj(column j of dV), dV = dV0 − i θ_j V
     _, _, _, v, _, _, _, dv0, theta, _ = _svd_tools(s)
-    sp, (j, i) = _sp(), (s.i, s.j)
-    return sp.conjugate(dv0(i, j)) + sp.I * theta(j) * v(i, j, True)
+    j, i = s.i, s.j
+    return dv0(i, j).conj() + v(i, j, True) * _C(0, theta(j))
 
 
 matrix_kind(
@@ -182,16 +232,19 @@ def _eigh_tools(s):
 
     def q(p, r):
         if a == b:
-            return sp.re(d.e) * v(a, p, True) * v(a, r)
-        return d.e * v(a, p, True) * v(b, r) + sp.conjugate(d.e) * v(b, p, True) * v(a, r)
+            return v(a, p, True) * v(a, r) * d.e.re
+        return d.e * v(a, p, True) * v(b, r) + d.e.conj() * v(b, p, True) * v(a, r)
 
     def dv0(i, j):
-        return sp.Add(*[v(i, p) * q(p, j) / (w(j) - w(p)) for p in range(n) if p != j])
+        return _total([v(i, p) * (q(p, j) / (w(j) - w(p))) for p in range(n) if p != j])
 
     def theta(j):
-        picks = [(d.part("anchor", r, j), r) for r in range(n)]
-        top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
-        return _im(sp.Add(*[x * dv0(r, j) for x, r in picks])) / top
+        def compute():
+            picks = [(d.part("anchor", r, j), r) for r in range(n)]
+            top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
+            return sp.Add(*[x * dv0(r, j).im for x, r in picks]) / top
+
+        return _memo(d.key("theta", j), compute)
 
     return q, v, dv0, theta
 
@@ -199,15 +252,14 @@ def _eigh_tools(s):
 def _eigh_value_rule(s):
     if s.k < s.l:
         return 0
-    q = _eigh_tools(s)[0]
-    return _re(q(s.j, s.j))
+    return _eigh_tools(s)[0](s.j, s.j).re
 
 
 def _eigh_vector_rule(s):  # dV = dV0 − i θ_j V
     if s.k < s.l:
-        return 0
+        return _C(0)
     _, v, dv0, theta = _eigh_tools(s)
-    return dv0(s.i, s.j) - _sp().I * v(s.i, s.j) * theta(s.j)
+    return dv0(s.i, s.j) - v(s.i, s.j) * _C(0, theta(s.j))
 
 
 matrix_kind(
