@@ -12,6 +12,8 @@ complex SymPy expression of the real parts, split by `as_real_imag` into the rul
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .core import SYMPY_TRACED, _sp, sympy_function
@@ -150,8 +152,8 @@ def _split_rule(rule, imaginary):
 _SVD_NAMES = ("Ure", "Uim", "s", "Vhre", "Vhim", "anchor")
 
 
-def _svd_tools(s):
-    d = _Direction(s, "csvd", _SVD_NAMES)
+def _svd_tools(s, kind):
+    d = _Direction(s, kind, _SVD_NAMES)
     sp, k = _sp(), min(s.rows, s.cols)
     sv = lambda q: d.part("s", 0, q)  # noqa: E731
     u = lambda p, q, c=False: d.cx("U", p, q, c)  # noqa: E731
@@ -168,6 +170,9 @@ def _svd_tools(s):
         return _total(terms)
 
     def theta(j):  # the turn that keeps row j of Vh's anchor entry real
+        if kind in _GAUGE_FREE:
+            return 0
+
         def compute():
             picks = [(d.part("anchor", j, r), r) for r in range(s.cols)]
             top = sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])
@@ -178,13 +183,13 @@ def _svd_tools(s):
     return d, sv, u, v, dp, dph, gap, dv0, theta, k
 
 
-def _svd_value_rule(s):
-    d, _, u, v, *_ = _svd_tools(s)
+def _svd_value_rule(s, kind):
+    d, _, u, v, *_ = _svd_tools(s, kind)
     return (d.e * u(d.a, s.j, True) * v(d.b, s.j)).re  # dσ_j = Re(dP_jj)
 
 
-def _svd_u_rule(s):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − UUᴴ) dA V S⁻¹, then the gauge's turn
-    d, sv, u, v, dp, dph, gap, _, theta, k = _svd_tools(s)
+def _svd_u_rule(s, kind):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − UUᴴ) dA V S⁻¹, then the gauge's turn
+    d, sv, u, v, dp, dph, gap, _, theta, k = _svd_tools(s, kind)
     i, j = s.i, s.j
     terms = [u(i, p) * ((dp(p, j) * sv(j) + dph(p, j) * sv(p)) * gap(p, j)) for p in range(k) if p != j]
     if s.rows > k:
@@ -195,37 +200,48 @@ def _svd_u_rule(s):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − 
     return _total(terms)
 
 
-def _svd_vh_rule(s):  # row j of dVh = conj(column j of dV), dV = dV0 − i θ_j V
-    _, _, _, v, _, _, _, dv0, theta, _ = _svd_tools(s)
+def _svd_vh_rule(s, kind):  # row j of dVh = conj(column j of dV), dV = dV0 − i θ_j V
+    _, _, _, v, _, _, _, dv0, theta, _ = _svd_tools(s, kind)
     j, i = s.i, s.j
     return dv0(i, j).conj() + v(i, j, True) * _C(0, theta(j))
 
 
-matrix_kind(
-    "csvd",
-    _svd_parts,
-    _no_high_precision,
-    _traced_svd,
-    {
-        0: _split_rule(_svd_u_rule, False),
-        1: _split_rule(_svd_u_rule, True),
-        2: _svd_value_rule,
-        3: _split_rule(_svd_vh_rule, False),
-        4: _split_rule(_svd_vh_rule, True),
+#: kinds whose vectors only reach the values' rules (svd_s, eigh_values): those are gauge-invariant, so
+#: the vectors' rules may leave the gauge's turn out (their derivatives, in any one gauge, are the same)
+_GAUGE_FREE = ("csvd0", "ceigh0")
+
+
+def _svd_rules(kind):
+    u, vh = functools.partial(_svd_u_rule, kind=kind), functools.partial(_svd_vh_rule, kind=kind)
+    return {
+        0: _split_rule(u, False),
+        1: _split_rule(u, True),
+        2: functools.partial(_svd_value_rule, kind=kind),
+        3: _split_rule(vh, False),
+        4: _split_rule(vh, True),
         5: lambda s: 0,
-    },
-    lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(1, min(rows, cols))] + [(min(rows, cols), cols)] * 3,
-    split=True,
-)
+    }
+
+
+for _kind in ("csvd", "csvd0"):
+    matrix_kind(
+        _kind,
+        _svd_parts,
+        _no_high_precision,
+        _traced_svd,
+        _svd_rules(_kind),
+        lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(1, min(rows, cols))] + [(min(rows, cols), cols)] * 3,
+        split=True,
+    )
 
 
 _EIGH_NAMES = ("w", "Vre", "Vim", "anchor")
 
 
-def _eigh_tools(s):
+def _eigh_tools(s, kind):
     """dH (Hermitian, from the lower triangle: a_ab below the diagonal moves H_ab and H_ba = conj(a_ab), the
     diagonal's real part alone counts) as Q = Vᴴ dH V, and dV0 = V (F∘Q), F_pj = 1/(w_j − w_p)."""
-    d = _Direction(s, "ceigh", _EIGH_NAMES)
+    d = _Direction(s, kind, _EIGH_NAMES)
     sp, n, (a, b) = _sp(), s.rows, (s.k, s.l)
     w = lambda q: d.part("w", 0, q)  # noqa: E731
     v = lambda p, q, c=False: d.cx("V", p, q, c)  # noqa: E731
@@ -239,6 +255,9 @@ def _eigh_tools(s):
         return _total([v(i, p) * (q(p, j) / (w(j) - w(p))) for p in range(n) if p != j])
 
     def theta(j):
+        if kind in _GAUGE_FREE:
+            return 0
+
         def compute():
             picks = [(d.part("anchor", r, j), r) for r in range(n)]
             top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
@@ -249,33 +268,35 @@ def _eigh_tools(s):
     return q, v, dv0, theta
 
 
-def _eigh_value_rule(s):
+def _eigh_value_rule(s, kind):
     if s.k < s.l:
         return 0
-    return _eigh_tools(s)[0](s.j, s.j).re
+    return _eigh_tools(s, kind)[0](s.j, s.j).re
 
 
-def _eigh_vector_rule(s):  # dV = dV0 − i θ_j V
+def _eigh_vector_rule(s, kind):  # dV = dV0 − i θ_j V
     if s.k < s.l:
         return _C(0)
-    _, v, dv0, theta = _eigh_tools(s)
+    _, v, dv0, theta = _eigh_tools(s, kind)
     return dv0(s.i, s.j) - v(s.i, s.j) * _C(0, theta(s.j))
 
 
-matrix_kind(
-    "ceigh",
-    _eigh_parts,
-    _no_high_precision,
-    _traced_eigh,
-    {
-        0: _eigh_value_rule,
-        1: _split_rule(_eigh_vector_rule, False),
-        2: _split_rule(_eigh_vector_rule, True),
-        3: lambda s: 0,
-    },
-    lambda rows, cols: [(1, rows)] + [(rows, rows)] * 3,
-    split=True,
-)
+for _kind in ("ceigh", "ceigh0"):
+    _vectors = functools.partial(_eigh_vector_rule, kind=_kind)
+    matrix_kind(
+        _kind,
+        _eigh_parts,
+        _no_high_precision,
+        _traced_eigh,
+        {
+            0: functools.partial(_eigh_value_rule, kind=_kind),
+            1: _split_rule(_vectors, False),
+            2: _split_rule(_vectors, True),
+            3: lambda s: 0,
+        },
+        lambda rows, cols: [(1, rows)] + [(rows, rows)] * 3,
+        split=True,
+    )
 
 
 # -- the translations on complex matrices (decompositions.py's entries, `sympy_complex`) -------------
@@ -336,10 +357,10 @@ def _eigh_phases(x, UPLO=None):
 
 TRANSLATIONS = {
     "svd_u": _complex_part("csvd", 0, 1),
-    "svd_s": _per_matrix(opaque_translation("csvd", 2, vector=True)),
+    "svd_s": _per_matrix(opaque_translation("csvd0", 2, vector=True)),
     "svd_vt": _complex_part("csvd", 3, 4),
     "svd_signs": _svd_phases,
-    "eigh_values": _per_matrix(opaque_translation("ceigh", 0, vector=True)),
+    "eigh_values": _per_matrix(opaque_translation("ceigh0", 0, vector=True)),
     "eigh_vectors": _complex_part("ceigh", 1, 2),
     "eigh_signs": _eigh_phases,
 }
