@@ -18,7 +18,9 @@ INVARIANT = {
     "svd_values_tall": lambda x: np.sum(np.linalg.svd(x[:, :2], compute_uv=False) * W[0, :2]),
     "nuclear_norm": lambda x: np.linalg.norm(x, "nuc"),
     "svd_abs_u_tall": lambda x: np.sum(np.abs(np.linalg.svd(x[:, :2], full_matrices=False)[0]) * W[:, :2]),
-    "svd_projector": lambda x: np.sum(np.imag(np.outer(*(lambda u: (u, np.conj(u)))(np.linalg.svd(x[:2, :2])[0][:, 0])))),
+    "svd_projector": lambda x: np.sum(
+        np.imag(np.outer(*(lambda u: (u, np.conj(u)))(np.linalg.svd(x[:2, :2])[0][:, 0])))
+    ),
     "eigh_values": lambda x: np.sum(np.linalg.eigh(x)[0] * W[0]),
     "eigh_abs_vectors": pytest.param(lambda x: np.sum(np.abs(np.linalg.eigh(x)[1]) * W), marks=pytest.mark.slow),
     "eigh_upper_abs_vectors": lambda x: np.sum(np.abs(np.linalg.eigh(x[1:, 1:], "U")[1]) * W[:2, :2]),
@@ -63,7 +65,10 @@ def test_gauge_invariant_functions_match_jax():
     pairs = [
         (INVARIANT["nuclear_norm"], lambda x: jnp.linalg.norm(x, "nuc")),
         (INVARIANT["eigh_values"], lambda x: jnp.sum(jnp.linalg.eigh(x, symmetrize_input=False)[0] * W[0])),
-        (INVARIANT["svd_abs_u_tall"], lambda x: jnp.sum(jnp.abs(jnp.linalg.svd(x[:, :2], full_matrices=False)[0]) * W[:, :2])),
+        (
+            INVARIANT["svd_abs_u_tall"],
+            lambda x: jnp.sum(jnp.abs(jnp.linalg.svd(x[:, :2], full_matrices=False)[0]) * W[:, :2]),
+        ),
     ]
     h = np.tril(A) + np.conj(np.tril(A, -1)).T  # (JAX's eigh reads the whole matrix: a Hermitian one)
     for ours, theirs in pairs:

@@ -331,7 +331,9 @@ def _phase_fns(kind):
         name = f"difflab_{kind}_phase_{part}"
         SYMPY_TRACED[name] = numeric
         zero = lambda args, i: _sp().Integer(0)  # noqa: E731
-        fn = sympy_function(name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True})
+        fn = sympy_function(
+            name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True}
+        )
         fns.append(fn)
     return fns
 

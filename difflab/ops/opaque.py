@@ -64,7 +64,9 @@ class Slot:
 
     def a(self, p, q):
         entry = self.entries[p * self.cols + q]
-        return entry if self.half == len(self.entries) else entry + _sp().I * self.entries[self.half + p * self.cols + q]
+        return (
+            entry if self.half == len(self.entries) else entry + _sp().I * self.entries[self.half + p * self.cols + q]
+        )
 
 
 def matrix_kind(

@@ -408,6 +408,7 @@ xlog1py = _special(
 
 # -- error functions and the normal distribution's ---------------------------------------------
 
+
 def _complex_erf(name, scale):
     """erf or erfc of a complex argument for the symbolic method (SymPy's own erf(x + iy) does not split into
     real parts): its real and imaginary parts as SymPy functions of (x, y), real, their partials from
