@@ -341,7 +341,7 @@ def _phase_fns(kind):
 def _phases(kind):
     def one(m):
         re_fn, im_fn = _phase_fns(kind)
-        pairs = [_sp().sympify(e).as_real_imag() for e in m]
+        pairs = [_sp().Add(e).as_real_imag() for e in m]
         entries = [x for x, _ in pairs] + [y for _, y in pairs]
         row = [re_fn(j, m.shape[0], *entries) + _sp().I * im_fn(j, m.shape[0], *entries) for j in range(min(m.shape))]
         return np.array([row], dtype=object)

@@ -205,7 +205,7 @@ def opaque_translation(kind: str, part: int, vector: bool = False, scalar: bool 
         p, q = _KINDS[kind][4](rows, cols)[part]
         fn, entries, zero = opaque_entry(kind, part), list(m), _sp().Integer(0)
         if kind in _SPLIT:
-            pairs = [_sp().sympify(e).as_real_imag() for e in entries]
+            pairs = [_sp().Add(e).as_real_imag() for e in entries]  # (Add: a SymPy value, never a parse)
             entries = [x for x, _ in pairs] + [y for _, y in pairs]
         out = np.array(
             [[zero if lower and j > i else fn(i, j, rows, *entries) for j in range(q)] for i in range(p)], dtype=object

@@ -440,7 +440,7 @@ def _complex_erf(name, scale):
         fns.append(sympy_function(fn_name, numeric, derivative, on_mp, on_float, methods=real))
 
     def one(z):
-        x, y = _sp().sympify(z).as_real_imag()
+        x, y = _sp().Add(z).as_real_imag()  # (Add: a SymPy value, never a parse)
         return fns[0](x, y) + _sp().I * fns[1](x, y)
 
     return elementwise_sympy(one)
