@@ -75,15 +75,11 @@ def test_what_has_no_sympy_form_on_complex_values_is_refused_by_name():
     a = np.array([[1.0, 2.0], [-1.0, 0.5]])  # eigenvalues complex: LAPACK's order has no closed form
     with pytest.raises(dl.NotDifferentiableError, match="eig_values.*'forward' or 'reverse'"):
         dl.grad(lambda a: np.sum(np.abs(np.linalg.eigvals(a)) ** 2), method="symbolic")(a)
-    # svd's translation is written for real matrices (AᵀA): on a complex one it gave a wrong gradient
+    # (svd's explicit translation is written for real matrices (AᵀA): complex ones have their own,
+    # tests/test_symbolic_complex_linalg.py; QR's and cholesky's are still refused by name)
     c = np.array([0.3 + 0.1j, -0.2 + 0.5j, 0.1 - 0.4j, 0.6 + 0.2j])
-    with pytest.raises(dl.NotDifferentiableError, match="svd_s.* written for real ones"):
-        dl.grad(lambda x: np.sum(np.linalg.svd(np.reshape(x * c, (2, 2)), compute_uv=False)), method="symbolic")(X)
-    with pytest.raises(dl.NotDifferentiableError, match="erf.*real expressions"):  # SymPy does not split erf(z)
-        dl.grad(lambda x: np.sum(np.real(dl.scipy.special.erf(x * c))), method="symbolic")(X)
-    for f in (lambda z: np.arccosh(z), lambda z: np.max(z)):  # no split SymPy finishes (yet): named, no number
-        with pytest.raises(dl.NotDifferentiableError, match="arccosh|max"):
-            dl.grad(lambda x: np.sum(np.abs(f(x * c)) ** 2), method="symbolic")(X)
+    with pytest.raises(dl.NotDifferentiableError, match="qr_(r|signs).* written for real ones"):
+        dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(np.reshape(x * c, (2, 2)))[1])), method="symbolic")(X)
 
 
 Z = np.array([0.3 + 0.4j, -0.7 + 1.1j, 1.5 - 0.2j, -2.0 + 0.1j])
@@ -107,3 +103,32 @@ def test_complex_arcsinh_maximum_minimum_and_power_of_two_variables_equal_revers
     want = dl.grad(loss, argnums=(0, 1), method="reverse")(Z, W)
     for g, r in zip(got, want):
         np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        np.arccosh,  # Kahan's log(z + √(z + 1)·√(z − 1)): its parts held real while SymPy splits the logarithm
+        lambda z: np.max(z[1:]),  # NumPy's lexicographic order: real parts, then imaginary parts (a flat Piecewise)
+        lambda z: np.min(np.reshape(z, (2, 2)), axis=1) * np.amax(z[:2]),
+        # erf, erfc: parts of (x, y), SymPy's erf(z) does not split
+        lambda z: dl.scipy.special.erf(z) + 1j * dl.scipy.special.erfc(z[::-1]),
+    ],
+    ids=["arccosh", "max", "min_amax", "erf_erfc"],
+)
+def test_complex_arccosh_max_and_min_reductions_equal_reverse_and_differences(f):
+    # each was refused on complex values (SymPy left the atan2 of arccosh's split, re(Piecewise) of the max)
+    from test_complex import _parts_gradient
+
+    loss = lambda z: np.sum(np.abs(f(z)) ** 2)  # noqa: E731
+    got = dl.grad(loss, method="symbolic")(Z)
+    np.testing.assert_allclose(got, dl.grad(loss, method="reverse")(Z), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got, _parts_gradient(loss, Z), rtol=1e-7, atol=1e-8)
+
+
+def test_complex_erf_second_derivatives_equal_reverse():
+    c = 0.5 + 0.8j
+    loss = lambda x: np.sum(np.abs(dl.scipy.special.erf(x * c)) ** 2 + np.imag(dl.scipy.special.erfc(x * c)))  # noqa: E731
+    x = np.array([0.3, -0.7, 1.5])
+    want = dl.hessian(loss, method="reverse")(x)
+    np.testing.assert_allclose(dl.hessian(loss, method="symbolic")(x), want, rtol=1e-12, atol=1e-13)

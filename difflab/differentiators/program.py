@@ -472,6 +472,8 @@ def _translate(eqn, args):
     object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
     refused by name."""
     op = eqn.op
+    if complex_args(eqn) and callable(op.sympy_complex):  # (its own translation on complex values)
+        return op.sympy_complex(*args, **eqn.kw)
     if complex_args(eqn) and not (op.sympy_complex if op.sympy_complex is not None else op.elementwise or not op.sympy):
         raise NotDifferentiableError(
             f"the symbolic method has no SymPy form of `{_named(eqn)}` on complex values (its translation is "
@@ -555,19 +557,28 @@ def _real_imag(sp, e) -> tuple:
     e = sp.sympify(e).replace(
         lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)
     )
+    if isinstance(e, sp.Piecewise):  # (a complex max's plain form: NumPy's order, a Piecewise of the values)
+        return _real_imag(sp, e)
     e = e.replace(lambda p: p.is_Pow and p.has(sp.I) and not p.exp.is_Rational, _power)
     explicit = {sp.asinh: _asinh_parts, sp.acosh: _acosh_parts}  # (SymPy's own split of their logs never ends)
+    parts: dict = {}  # their parts, real by construction, held as real symbols while SymPy splits e
+
+    def held(r, i):
+        named = sp.Dummy(real=True), sp.Dummy(real=True)
+        parts.update(zip(named, (r, i)))
+        return named[0] + sp.I * named[1]
+
     e = e.replace(
         lambda f: type(f) in explicit and f.has(sp.I),
-        lambda f: (lambda r, i: r + sp.I * i)(*explicit[type(f)](sp, *_real_imag(sp, f.args[0]))),
+        lambda f: held(*explicit[type(f)](sp, *_real_imag(sp, f.args[0]))),
     )
     inverse = (sp.atan, sp.asin, sp.acos, sp.atanh)
     e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
     if not isinstance(e, sp.Piecewise) and e.has(sp.Piecewise) and e.has(sp.I):  # (a complex max inside: outermost)
         e = sp.piecewise_fold(e)
         if isinstance(e, sp.Piecewise):
-            return _real_imag(sp, e)
-    return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+            return tuple(p.xreplace(parts) for p in _real_imag(sp, e))
+    return tuple(sp.sympify(p).replace(sp.arg, arg).xreplace(parts) for p in e.as_real_imag())
 
 
 @functools.cache

@@ -38,6 +38,7 @@ from .core import _ndim, _reshape, _shape, _sp, _transpose  # noqa: F401
 from .elementwise import *  # noqa: F401,F403
 from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
+from . import complex_matrices  # noqa: F401  (its opaque kinds)
 from .eig import *  # noqa: F401,F403
 from .qr import *  # noqa: F401,F403
 from .matfuncs import *  # noqa: F401,F403

@@ -133,8 +133,9 @@ class Op:
     #: whether `sympy` holds on complex arguments (the symbolic method's complex values); None: an
     #: elementwise translation (SymPy's own functions of complex values, which the method then splits
     #: into real and imaginary parts or refuses) or the NumPy implementation on object arrays do, a
-    #: matrix-level translation (written for real matrices: svd's AᵀA) does not
-    sympy_complex: bool | None = None
+    #: matrix-level translation (written for real matrices: svd's AᵀA) does not; a callable: the
+    #: translation on complex arguments (complex_matrices.py's svd and eigh)
+    sympy_complex: bool | Callable | None = None
     elementwise: bool = False
     differentiable: bool = True  # False: output is piecewise constant (comparisons, sign)
     doc: str = ""

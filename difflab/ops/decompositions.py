@@ -641,6 +641,17 @@ matrix_kind(
 )
 
 
+def _on_complex(name):
+    """The entry's SymPy translation on a complex matrix (complex_matrices.py, at every size)."""
+
+    def translate(*args, **params):
+        from .complex_matrices import TRANSLATIONS
+
+        return TRANSLATIONS[name](*args, **params)
+
+    return translate
+
+
 def _beyond(limit, kind, part, **how):
     """The explicit translation `fn` up to `limit` rows or columns, the opaque one above it."""
     return lambda fn: _per_matrix(fn, kind, limit, opaque_translation(kind, part, **how))
@@ -653,6 +664,7 @@ eigh_values = defop(
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
     sympy=_beyond(2, "eigh", 0, vector=True)(lambda m: _values(_sym_eigh(_sym_lower(m))[0])),
+    sympy_complex=_on_complex("eigh_values"),
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
     numpy=("linalg.eigvalsh",),
@@ -669,6 +681,7 @@ eigh_vectors = defop(
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
     sympy=_beyond(2, "eigh", 1)(lambda m: _to_object(_sym_eigh(_sym_lower(m))[1])),
+    sympy_complex=_on_complex("eigh_vectors"),
     samples=_symmetric_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
@@ -745,6 +758,7 @@ eigh_signs = defop(
     jvp=(None,),
     vjp=(None,),
     sympy=_signs_sympy("eigh"),
+    sympy_complex=_on_complex("eigh_signs"),
     differentiable=False,
     analytic=False,
     samples=lambda rng: [(args, {"UPLO": uplo}) for args, _ in _symmetric_samples(rng) for uplo in "LU"],
@@ -959,6 +973,7 @@ svd_u = defop(
     jvp=(_complex_or_real(_svd_u_jvp_complex, _svd_u_jvp),),
     vjp=(_complex_or_real(_svd_u_vjp_complex, _svd_u_vjp),),
     sympy=_svd_sympy(0),
+    sympy_complex=_on_complex("svd_u"),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
@@ -973,6 +988,7 @@ svd_s = defop(
     jvp=(_svd_s_jvp,),
     vjp=(_svd_s_vjp,),
     sympy=_svd_sympy(1),
+    sympy_complex=_on_complex("svd_s"),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
     numpy=("linalg.svdvals",),
@@ -989,6 +1005,7 @@ svd_vt = defop(
     jvp=(_complex_or_real(_svd_vt_jvp_complex, _svd_vt_jvp),),
     vjp=(_complex_or_real(_svd_vt_vjp_complex, _svd_vt_vjp),),
     sympy=_svd_sympy(2),
+    sympy_complex=_on_complex("svd_vt"),
     samples=_svd_samples,
     strategy=_decomposition_strategy,
     drops_nan=True,  # iterative (LAPACK): a NaN need not reach every output
@@ -1004,6 +1021,7 @@ svd_signs = defop(
     jvp=(None,),
     vjp=(None,),
     sympy=_signs_sympy("svd"),
+    sympy_complex=_on_complex("svd_signs"),
     differentiable=False,
     analytic=False,
     samples=_svd_samples,

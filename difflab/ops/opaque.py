@@ -21,6 +21,11 @@ pinv's rcond, is declared at its first use, one kind per value). While the symbo
 (differentiators/program.py) a rule's `Slot.at` gives the method's NAME for the entry it reads (`naming`),
 so the rule is written as a polynomial in names from the start: a Hessian's second sweep then differentiates
 products of names, never SymPy functions of all n² entries.
+
+Complex matrices (a kind declared `split=True`, complex_matrices.py): the function's arguments are the
+real parts of A's entries, then their imaginary parts, and each part is real (U as its real and its
+imaginary part), so the symbolic method's complex values stay pairs of real expressions; a rule is
+then d part[i, j] / d Re a_kl or d Im a_kl (`Slot.imag`), and `Slot.a` gives the complex entry.
 """
 
 from __future__ import annotations
@@ -44,18 +49,23 @@ _TRACED: collections.OrderedDict = collections.OrderedDict()  # (kind, rows, ids
 _CACHE_SIZE = 32  # distinct matrices kept (a Hessian through several decompositions at one point)
 _LOCK = threading.Lock()
 _NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
+#: kinds of complex matrices: arguments (i, j, rows, *Re entries, *Im entries), every part real
+_SPLIT: set = set()
 
 
 class Slot:
     """What a derivative rule is given: the entry (i, j) being differentiated, the matrix entry
     (k, l) it is differentiated by, the matrix's shape, and `at(kind, part, p, q)`: entry (p, q) of
-    another part (of any kind) of the same matrix; `a(p, q)`: the matrix's own entry."""
+    another part (of any kind) of the same matrix; `a(p, q)`: the matrix's own entry. Of a complex
+    matrix (`split`): `imag` says whether the rule is d/d Im a_kl (else d/d Re a_kl)."""
 
-    def __init__(self, args, pos):
+    def __init__(self, args, pos, split=False):
         self.i, self.j, self.rows = int(args[0]), int(args[1]), int(args[2])
         self.entries = args[3:]
-        self.cols = len(self.entries) // self.rows
-        self.k, self.l = divmod(pos - 3, self.cols)
+        self.half = len(self.entries) // 2 if split else len(self.entries)
+        self.cols = self.half // self.rows
+        self.imag = pos - 3 >= self.half
+        self.k, self.l = divmod((pos - 3) % self.half, self.cols)
 
     def at(self, kind, part, p, q):
         namer = getattr(_NAMER, "fn", None)
@@ -64,7 +74,10 @@ class Slot:
         return opaque_entry(kind, part)(p, q, self.rows, *self.entries)
 
     def a(self, p, q):
-        return self.entries[p * self.cols + q]
+        entry = self.entries[p * self.cols + q]
+        return (
+            entry if self.half == len(self.entries) else entry + _sp().I * self.entries[self.half + p * self.cols + q]
+        )
 
 
 def matrix_kind(
@@ -75,13 +88,16 @@ def matrix_kind(
     rules: dict,
     shapes: Callable,
     refused: float = np.nan,
+    split: bool = False,
 ):
     """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
     mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
     of traced parts; `rules[part](slot)` -> d part[i, j] / d a_kl as a SymPy expression (`Slot`);
     `shapes(rows, cols)` -> each part's (p, q); `refused`: the parts' value for a matrix `impl`
-    refuses (LinAlgError), with a DomainWarning."""
+    refuses (LinAlgError), with a DomainWarning. `split`: a kind of complex matrices (real parts)."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
+    if split:
+        _SPLIT.add(kind)
 
 
 @contextlib.contextmanager
@@ -157,15 +173,24 @@ def _numeric(kind, part):
     def numeric(i, j, rows, *entries):
         """Entry (i, j) of the part, on arrays (generated NumPy code: a block of examples or stacked matrices)."""
         flat = np.broadcast_arrays(*[np.asarray(e, dtype=float) for e in entries])
-        m = np.stack(flat, axis=-1).reshape(flat[0].shape + (int(rows), len(entries) // int(rows)))
+        m = _joined(kind, np.stack(flat, axis=-1))
+        m = m.reshape(flat[0].shape + (int(rows), m.shape[-1] // int(rows)))
         return _parts(kind, m)[part][..., int(i), int(j)]
 
     def on_float(i, j, rows, *entries):
         """The same on Python floats (the one-example code)."""
-        m = np.array(entries, dtype=float).reshape(int(rows), -1)
+        m = _joined(kind, np.array(entries, dtype=float)).reshape(int(rows), -1)
         return float(_parts(kind, m)[part][int(i), int(j)])
 
     return numeric, on_float
+
+
+def _joined(kind, entries):
+    """The entries along the last axis as the matrix's (a complex kind's: real parts, then imaginary ones)."""
+    if kind not in _SPLIT:
+        return entries
+    half = entries.shape[-1] // 2
+    return entries[..., :half] + 1j * entries[..., half:]
 
 
 def _high_precision(kind, part):
@@ -174,6 +199,9 @@ def _high_precision(kind, part):
 
         key = (kind, "mp", mpmath.mp.prec, tuple(entries))
         rows = int(rows)
+        if kind in _SPLIT:
+            half = len(entries) // 2
+            entries = [mpmath.mpc(x, y) for x, y in zip(entries[:half], entries[half:])]
         cols = len(entries) // rows
         matrix = [list(entries[r * cols : (r + 1) * cols]) for r in range(rows)]
         parts = _cached(key, lambda: _KINDS[kind][1](mpmath.matrix(matrix)))
@@ -196,7 +224,11 @@ def _traced(kind, part):
         if hit is None:
             shape = np.broadcast_shapes(*[_shape(e) for e in entries])
             flat = [e if _shape(e) == shape else REGISTRY["broadcast_to"](e, shape=shape) for e in entries]
-            m = _reshape(REGISTRY["stack"](*flat, axis=len(shape)), shape + (int(rows), len(entries) // int(rows)))
+            m = REGISTRY["stack"](*flat, axis=len(shape))
+            if kind in _SPLIT:  # (real parts, then imaginary ones)
+                half = len(entries) // 2
+                m = REGISTRY["add"](m[..., :half], REGISTRY["mul"](m[..., half:], 1j))
+            m = _reshape(m, shape + (int(rows), _shape(m)[-1] // int(rows)))
             hit = (entries, _KINDS[kind][2](m))  # (the entries held: their ids stay theirs while cached)
             with _LOCK:
                 _TRACED[key] = hit
@@ -213,12 +245,14 @@ def opaque_entry(kind: str, part: int):
     rule = _KINDS[kind][3][part]
 
     def derivative(args, pos):
-        d = 0 if pos < 3 else rule(Slot(args, pos))
+        d = 0 if pos < 3 else rule(Slot(args, pos, split=kind in _SPLIT))
         return d if isinstance(d, _sp().Basic) else _sp().Integer(d)  # (a rule's structural 0)
 
     numeric, on_float = _numeric(kind, part)
     SYMPY_TRACED[name] = _traced(kind, part)
     methods = {"_eval_derivative": _eval_derivative, "difflab_shared": True}
+    if kind in _SPLIT:  # (each part real: SymPy splits expressions of them into real and imaginary parts)
+        methods["_eval_is_extended_real"] = lambda self: True
     return sympy_function(name, numeric, derivative, _high_precision(kind, part), on_float, methods=methods)
 
 
@@ -240,6 +274,9 @@ def opaque_translation(kind: str, part: int, vector: bool = False, scalar: bool 
         rows, cols = m.shape
         p, q = _KINDS[kind][4](rows, cols)[part]
         fn, entries, zero = opaque_entry(kind, part), list(m), _sp().Integer(0)
+        if kind in _SPLIT:
+            pairs = [_sp().Add(e).as_real_imag() for e in entries]  # (Add: a SymPy value, never a parse)
+            entries = [x for x, _ in pairs] + [y for _, y in pairs]
         out = np.array(
             [[zero if lower and j > i else fn(i, j, rows, *entries) for j in range(q)] for i in range(p)], dtype=object
         )

@@ -24,7 +24,7 @@ import numpy as np
 
 
 from ..errors import NotDifferentiableError
-from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, Op, _sp, defop, elementwise_sympy, sympy_function
+from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, SYMPY_TRACED, Op, _sp, defop, elementwise_sympy, sympy_function
 from .elementwise import (
     _abs_fn,
     cos,
@@ -408,6 +408,44 @@ xlog1py = _special(
 
 # -- error functions and the normal distribution's ---------------------------------------------
 
+
+def _complex_erf(name, scale):
+    """erf or erfc of a complex argument for the symbolic method (SymPy's own erf(x + iy) does not split into
+    real parts): its real and imaginary parts as SymPy functions of (x, y), real, their partials from
+    d/dz = scale·e^(−z²) (erf: 2/√π; erfc: −2/√π): ∂/∂x = g, ∂/∂y = i·g, e^(−z²) = e^(y² − x²)(cos 2xy − i sin 2xy)."""
+
+    def partials(x, y):  # (Re g, Im g)
+        m = scale * _sp().exp(y**2 - x**2)
+        return m * _sp().cos(2 * x * y), -m * _sp().sin(2 * x * y)
+
+    fns = []
+    for k, (take, op) in enumerate(((np.real, "real"), (np.imag, "imag_part"))):
+
+        def numeric(x, y, take=take):
+            return take(getattr(scipy_special(), name)(np.asarray(x) + 1j * np.asarray(y)))
+
+        def on_mp(x, y, part=("real", "imag")[k]):
+            import mpmath
+
+            return getattr(getattr(mpmath, name)(mpmath.mpc(x, y)), part)
+
+        def derivative(args, i, k=k):
+            re, im = partials(*args)
+            return ((re, -im), (im, re))[k][i]
+
+        fn_name = f"{name}_complex_{('re', 'im')[k]}"
+        SYMPY_TRACED[fn_name] = lambda x, y, op=op: REGISTRY[op](REGISTRY[name](x + y * 1j))
+        real = {"_eval_is_extended_real": lambda self: True}
+        on_float = lambda x, y, numeric=numeric: float(numeric(float(x), float(y)))  # noqa: E731
+        fns.append(sympy_function(fn_name, numeric, derivative, on_mp, on_float, methods=real))
+
+    def one(z):
+        x, y = _sp().Add(z).as_real_imag()  # (Add: a SymPy value, never a parse)
+        return fns[0](x, y) + _sp().I * fns[1](x, y)
+
+    return elementwise_sympy(one)
+
+
 erf = _special(
     "erf",
     _scipy("erf"),
@@ -417,6 +455,7 @@ erf = _special(
     analytic=True,
     doc="the error function; d erf = 2/√π e^(-x²)",
     complex=True,  # SciPy's erf/erfc are entire: the partial is holomorphic as written
+    sympy_complex=lambda x: _complex_erf("erf", 2 / _sp().sqrt(_sp().pi))(x),
 )
 erfc = _special(
     "erfc",
@@ -427,6 +466,7 @@ erfc = _special(
     analytic=True,
     doc="1 - erf(x), accurate where erf is near 1",
     complex=True,  # SciPy's erf/erfc are entire: the partial is holomorphic as written
+    sympy_complex=lambda x: _complex_erf("erfc", -2 / _sp().sqrt(_sp().pi))(x),
 )
 erfinv = _special(
     "erfinv",

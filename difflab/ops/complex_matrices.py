@@ -1,0 +1,368 @@
+"""The symbolic method's SVD and Hermitian eigendecomposition of complex matrices: opaque matrix functions
+(opaque.py, `split=True`) whose parts are real (U as Re U and Im U), their derivatives in Re a_kl and
+Im a_kl written with the same functions, and the complex translations of the registry entries
+(decompositions.py's `sympy_complex`), used at every size (the explicit small forms are for real values).
+
+How it works. The rules are the JVPs of decompositions.py entry by entry, for the direction dA = e·E_kl
+(e = 1 for Re a_kl, i for Im a_kl), including the gauge: each eigenvector (each row of Vh) has its
+largest-magnitude entry real and positive, the turn −i·θ_j·v_j that keeps it so, θ_j = Im(dv_pj)/v_pj at
+that entry p, whose one-hot is a part of its own with derivative 0 (piecewise constant). A rule is a
+complex SymPy expression of the real parts, split by `as_real_imag` into the rules of the real parts.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .core import SYMPY_TRACED, _sp, sympy_function
+from .decompositions import (
+    _eigh_impl,
+    _largest_entries,
+    _row,
+    _swap_last,
+    _from_entries,
+    _svd_impl,
+    eigh_signs,
+    eigh_values,
+    eigh_vectors,
+    svd_s,
+    svd_signs,
+    svd_u,
+    svd_vt,
+)
+from .complexes import imag_part
+from .elementwise import real
+from .linalg import _per_matrix
+from .opaque import matrix_kind, opaque_translation
+
+__all__: list = []
+
+
+def _anchors(v):
+    """(..., n, k): per column of v, the one-hot of its largest-magnitude entries (the gauge's anchor)."""
+    mag = np.abs(v)
+    return (mag == mag.max(axis=-2, keepdims=True)) * 1.0
+
+
+def _svd_parts(a):
+    u, s, vt = _svd_impl(a)
+    return u.real, u.imag, s[..., None, :], vt.real, vt.imag, np.swapaxes(_anchors(np.swapaxes(vt, -1, -2)), -1, -2)
+
+
+def _eigh_parts(a):
+    w, v = _eigh_impl(a)
+    return w[..., None, :], v.real, v.imag, _anchors(v)
+
+
+def _no_high_precision(*_):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError("high precision (evalf) of a complex matrix's SVD or eigh is not available")
+
+
+def _traced_svd(a):
+    u, s, vt = svd_u(a), svd_s(a), svd_vt(a)
+    picks = _swap_last(_largest_entries(_swap_last(vt))[0])
+    return real(u), imag_part(u), _row(s), real(vt), imag_part(vt), picks
+
+
+def _traced_eigh(a):
+    w, v = eigh_values(a), eigh_vectors(a)
+    return _row(w), real(v), imag_part(v), _largest_entries(v)[0]
+
+
+class _C:
+    """A complex value as its real and imaginary parts (real SymPy expressions): the rules' arithmetic,
+    without SymPy's expand and as_real_imag (slow on sums of products)."""
+
+    __slots__ = ("re", "im")
+
+    def __init__(self, re, im=0):
+        self.re, self.im = re, im
+
+    def __add__(self, o):
+        o = o if isinstance(o, _C) else _C(o)
+        return _C(self.re + o.re, self.im + o.im)
+
+    def __sub__(self, o):
+        return self + (-o if isinstance(o, _C) else _C(-o))
+
+    def __neg__(self):
+        return _C(-self.re, -self.im)
+
+    def __mul__(self, o):
+        if not isinstance(o, _C):  # a real factor
+            return _C(self.re * o, self.im * o)
+        return _C(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, x):  # (by a real x)
+        return _C(self.re / x, self.im / x)
+
+    def conj(self):
+        return _C(self.re, -self.im)
+
+
+def _total(terms) -> _C:
+    add = _sp().Add
+    return _C(add(*[t.re for t in terms]), add(*[t.im for t in terms]))
+
+
+#: complex rules' values by (rule, slot): the real and imaginary parts' rules share one computation
+_MEMO: dict = {}
+
+
+def _memo(key, compute):
+    if key not in _MEMO:
+        if len(_MEMO) > 20000:
+            _MEMO.clear()
+        _MEMO[key] = compute()
+    return _MEMO[key]
+
+
+class _Direction:
+    """dA = e·E_ab (e = 1 for Re a_ab, i for Im a_ab) and the parts of one kind at a rule's slot."""
+
+    def __init__(self, s, kind, names):
+        self.s, self.kind, self.a, self.b = s, kind, s.k, s.l
+        self.e = _C(0, 1) if s.imag else _C(1, 0)
+        self.part = lambda n, p, q: s.at(kind, names.index(n), p, q)
+
+    def cx(self, name, p, q, conj=False) -> _C:
+        value = _C(self.part(name + "re", p, q), self.part(name + "im", p, q))
+        return value.conj() if conj else value
+
+    def key(self, *what):
+        return (self.kind, *what, self.a, self.b, self.s.imag, self.s.rows, self.s.entries)
+
+
+def _split_rule(rule, imaginary):
+    """The rule of a real part: Re or Im of the complex rule (computed once for both)."""
+
+    def part(s):
+        value = _memo((rule, s.i, s.j, s.k, s.l, s.imag, s.rows, s.entries), lambda: rule(s))
+        return value.im if imaginary else value.re
+
+    return part
+
+
+_SVD_NAMES = ("Ure", "Uim", "s", "Vhre", "Vhim", "anchor")
+
+
+def _svd_tools(s, kind):
+    d = _Direction(s, kind, _SVD_NAMES)
+    sp, k = _sp(), min(s.rows, s.cols)
+    sv = lambda q: d.part("s", 0, q)  # noqa: E731
+    u = lambda p, q, c=False: d.cx("U", p, q, c)  # noqa: E731
+    v = lambda p, q, c=False: d.cx("Vh", q, p, not c)  # noqa: E731  (V = Vhᴴ)
+    dp = lambda p, q: d.e * u(d.a, p, True) * v(d.b, q)  # noqa: E731  (dP = Uᴴ dA V)
+    dph = lambda p, q: d.e.conj() * u(d.a, q) * v(d.b, p, True)  # noqa: E731  (dPᴴ)
+    gap = lambda p, q: 1 / (sv(q) ** 2 - sv(p) ** 2)  # noqa: E731
+
+    def dv0(r, j):  # dV in the gauge Vᴴ dV diagonal-free: V (F∘(S dP + dPᴴ S)) + (I − VVᴴ) dAᴴ U S⁻¹
+        terms = [v(r, p) * ((dp(p, j) * sv(p) + dph(p, j) * sv(j)) * gap(p, j)) for p in range(k) if p != j]
+        if s.cols > k:
+            rest = _total([v(r, p) * dph(p, j) for p in range(k)])
+            terms.append(((d.e.conj() * u(d.a, j) if r == d.b else _C(0)) - rest) / sv(j))
+        return _total(terms)
+
+    def theta(j):  # the turn that keeps row j of Vh's anchor entry real
+        if kind in _GAUGE_FREE:
+            return 0
+
+        def compute():
+            picks = [(d.part("anchor", j, r), r) for r in range(s.cols)]
+            top = sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])
+            return sp.Add(*[w * dv0(r, j).im for w, r in picks]) / top
+
+        return _memo(d.key("theta", j), compute)
+
+    return d, sv, u, v, dp, dph, gap, dv0, theta, k
+
+
+def _svd_value_rule(s, kind):
+    d, _, u, v, *_ = _svd_tools(s, kind)
+    return (d.e * u(d.a, s.j, True) * v(d.b, s.j)).re  # dσ_j = Re(dP_jj)
+
+
+def _svd_u_rule(s, kind):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − UUᴴ) dA V S⁻¹, then the gauge's turn
+    d, sv, u, v, dp, dph, gap, _, theta, k = _svd_tools(s, kind)
+    i, j = s.i, s.j
+    terms = [u(i, p) * ((dp(p, j) * sv(j) + dph(p, j) * sv(p)) * gap(p, j)) for p in range(k) if p != j]
+    if s.rows > k:
+        rest = _total([u(i, p) * dp(p, j) for p in range(k)])
+        terms.append(((d.e * v(d.b, j) if i == d.a else _C(0)) - rest) / sv(j))
+    turn = dp(j, j).im / sv(j) - theta(j)  # (i Im(dP_jj)/s_j, and the gauge's −i θ_j)
+    terms.append(u(i, j) * _C(0, turn))
+    return _total(terms)
+
+
+def _svd_vh_rule(s, kind):  # row j of dVh = conj(column j of dV), dV = dV0 − i θ_j V
+    _, _, _, v, _, _, _, dv0, theta, _ = _svd_tools(s, kind)
+    j, i = s.i, s.j
+    return dv0(i, j).conj() + v(i, j, True) * _C(0, theta(j))
+
+
+#: kinds whose vectors only reach the values' rules (svd_s, eigh_values): those are gauge-invariant, so
+#: the vectors' rules may leave the gauge's turn out (their derivatives, in any one gauge, are the same)
+_GAUGE_FREE = ("csvd0", "ceigh0")
+
+
+def _svd_rules(kind):
+    u, vh = functools.partial(_svd_u_rule, kind=kind), functools.partial(_svd_vh_rule, kind=kind)
+    return {
+        0: _split_rule(u, False),
+        1: _split_rule(u, True),
+        2: functools.partial(_svd_value_rule, kind=kind),
+        3: _split_rule(vh, False),
+        4: _split_rule(vh, True),
+        5: lambda s: 0,
+    }
+
+
+for _kind in ("csvd", "csvd0"):
+    matrix_kind(
+        _kind,
+        _svd_parts,
+        _no_high_precision,
+        _traced_svd,
+        _svd_rules(_kind),
+        lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(1, min(rows, cols))] + [(min(rows, cols), cols)] * 3,
+        split=True,
+    )
+
+
+_EIGH_NAMES = ("w", "Vre", "Vim", "anchor")
+
+
+def _eigh_tools(s, kind):
+    """dH (Hermitian, from the lower triangle: a_ab below the diagonal moves H_ab and H_ba = conj(a_ab), the
+    diagonal's real part alone counts) as Q = Vᴴ dH V, and dV0 = V (F∘Q), F_pj = 1/(w_j − w_p)."""
+    d = _Direction(s, kind, _EIGH_NAMES)
+    sp, n, (a, b) = _sp(), s.rows, (s.k, s.l)
+    w = lambda q: d.part("w", 0, q)  # noqa: E731
+    v = lambda p, q, c=False: d.cx("V", p, q, c)  # noqa: E731
+
+    def q(p, r):
+        if a == b:
+            return v(a, p, True) * v(a, r) * d.e.re
+        return d.e * v(a, p, True) * v(b, r) + d.e.conj() * v(b, p, True) * v(a, r)
+
+    def dv0(i, j):
+        return _total([v(i, p) * (q(p, j) / (w(j) - w(p))) for p in range(n) if p != j])
+
+    def theta(j):
+        if kind in _GAUGE_FREE:
+            return 0
+
+        def compute():
+            picks = [(d.part("anchor", r, j), r) for r in range(n)]
+            top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
+            return sp.Add(*[x * dv0(r, j).im for x, r in picks]) / top
+
+        return _memo(d.key("theta", j), compute)
+
+    return q, v, dv0, theta
+
+
+def _eigh_value_rule(s, kind):
+    if s.k < s.l:
+        return 0
+    return _eigh_tools(s, kind)[0](s.j, s.j).re
+
+
+def _eigh_vector_rule(s, kind):  # dV = dV0 − i θ_j V
+    if s.k < s.l:
+        return _C(0)
+    _, v, dv0, theta = _eigh_tools(s, kind)
+    return dv0(s.i, s.j) - v(s.i, s.j) * _C(0, theta(s.j))
+
+
+for _kind in ("ceigh", "ceigh0"):
+    _vectors = functools.partial(_eigh_vector_rule, kind=_kind)
+    matrix_kind(
+        _kind,
+        _eigh_parts,
+        _no_high_precision,
+        _traced_eigh,
+        {
+            0: functools.partial(_eigh_value_rule, kind=_kind),
+            1: _split_rule(_vectors, False),
+            2: _split_rule(_vectors, True),
+            3: lambda s: 0,
+        },
+        lambda rows, cols: [(1, rows)] + [(rows, rows)] * 3,
+        split=True,
+    )
+
+
+# -- the translations on complex matrices (decompositions.py's entries, `sympy_complex`) -------------
+
+
+def _complex_part(kind, re_part, im_part):
+    re, im = opaque_translation(kind, re_part), opaque_translation(kind, im_part)
+    return _per_matrix(lambda m: re(m) + _sp().I * im(m))
+
+
+def _phase_fns(kind):
+    """SymPy: LAPACK's phase of vector j of a complex matrix, as its real and imaginary parts: functions of
+    (j, rows, *Re entries, *Im entries) with derivative 0 (the phases are held, as decompositions.py's
+    signs), evaluated with the registry entry (on traced entries too)."""
+    impl = {
+        "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
+        "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
+        "svd": lambda a: svd_signs(a),
+        "svd_full": lambda a: svd_signs(a, full=True),
+    }[kind]
+    fns = []
+    for part, take in (("re", real), ("im", imag_part)):
+
+        def numeric(j, rows, *entries, take=take):
+            half = len(entries) // 2
+            matrix = _from_entries(rows, entries[:half]) + _from_entries(rows, entries[half:]) * 1j
+            return take(impl(matrix))[(..., 0, int(j))]
+
+        def on_float(*args, numeric=numeric):
+            return float(numeric(*[float(a) for a in args]))
+
+        name = f"difflab_{kind}_phase_{part}"
+        SYMPY_TRACED[name] = numeric
+        zero = lambda args, i: _sp().Integer(0)  # noqa: E731
+        fn = sympy_function(
+            name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True}
+        )
+        fns.append(fn)
+    return fns
+
+
+def _phases(kind):
+    def one(m):
+        re_fn, im_fn = _phase_fns(kind)
+        pairs = [_sp().Add(e).as_real_imag() for e in m]
+        entries = [x for x, _ in pairs] + [y for _, y in pairs]
+        row = [re_fn(j, m.shape[0], *entries) + _sp().I * im_fn(j, m.shape[0], *entries) for j in range(min(m.shape))]
+        return np.array([row], dtype=object)
+
+    return _per_matrix(one)
+
+
+def _svd_phases(x, full=False):
+    return _phases("svd_full" if full else "svd")(x)
+
+
+def _eigh_phases(x, UPLO=None):
+    return _phases(f"eigh_{UPLO or 'L'}")(x)
+
+
+TRANSLATIONS = {
+    "svd_u": _complex_part("csvd", 0, 1),
+    "svd_s": _per_matrix(opaque_translation("csvd0", 2, vector=True)),
+    "svd_vt": _complex_part("csvd", 3, 4),
+    "svd_signs": _svd_phases,
+    "eigh_values": _per_matrix(opaque_translation("ceigh0", 0, vector=True)),
+    "eigh_vectors": _complex_part("ceigh", 1, 2),
+    "eigh_signs": _eigh_phases,
+}
