@@ -35,7 +35,7 @@ from .decompositions import (
 from .complexes import imag_part
 from .elementwise import real
 from .linalg import _per_matrix
-from .opaque import matrix_kind, opaque_translation
+from .opaque import active_namer, matrix_kind, opaque_translation
 
 __all__: list = []
 
@@ -116,6 +116,9 @@ _MEMO: dict = {}
 
 
 def _memo(key, compute):
+    # keyed on the active namer too: under opaque.naming a rule's value holds one Program's names, which
+    # another Program (a later derivative) must not be given (its traced code met an unknown symbol)
+    key = (active_namer(), *key)
     if key not in _MEMO:
         if len(_MEMO) > 20000:
             _MEMO.clear()

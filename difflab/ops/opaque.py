@@ -40,7 +40,7 @@ import numpy as np
 from ..errors import warn_domain
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
-__all__ = ["matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
+__all__ = ["active_namer", "matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
@@ -112,6 +112,11 @@ def naming(namer: Callable):
         yield
     finally:
         _NAMER.fn = before
+
+
+def active_namer():
+    """The `naming` callback in force (None outside one): a cache of rule values keys on it."""
+    return getattr(_NAMER, "fn", None)
 
 
 def opaque_kinds() -> frozenset:
