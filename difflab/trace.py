@@ -535,12 +535,10 @@ class Tracer(Traced):
     __ne__ = lambda self, o: ops.not_equal(self, o)
     __hash__ = object.__hash__
 
-    def _in_place(fn):  # noqa: N805 - (x += v: a new value the name is rebound to, refused where a view differs)
+    def _in_place(fn):  # noqa: N805 - (x += v: NumPy's update of the one object every name holds; difflab.assign)
         def method(self, o):
-            if id(self) in _assign._FAMILY:  # (a view, or viewed: difflab.assign)
-                frame = sys._getframe(1)
-                _assign.augmented(self, frame, lambda: _source_at(frame))
-            return fn(self, o)
+            frame = sys._getframe(1)
+            return _assign.in_place(self, fn(self, o), frame, lambda: _source_at(frame))
 
         return method
 
@@ -567,6 +565,16 @@ class Tracer(Traced):
         # a functional update this tracer is rebound to (difflab.assign), refused where NumPy's view would differ
         frame = sys._getframe(1)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
+
+    def fill(self, value):
+        """ndarray.fill: every element set to `value` in place (an item assignment, difflab.assign)."""
+        frame = sys._getframe(1)
+        _assign.fill(self, value, lambda: _source_at(frame))
+
+    def put(self, indices, values, mode="raise"):
+        """ndarray.put: numpy.put(self, indices, values, mode) in place (an item assignment, difflab.assign)."""
+        frame = sys._getframe(1)
+        _assign.put(self, indices, values, mode, lambda: _source_at(frame))
 
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
@@ -664,7 +672,10 @@ class Tracer(Traced):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = dnp.UFUNCS.get(ufunc.__name__)
-        if kwargs.get("out", None) is not None:
+        out = kwargs.get("out", None)
+        if out is not None and len(out) == 1 and isinstance(out[0], Tracer) and method == "__call__" and fn:
+            return _ufunc_into(fn, out[0], inputs, kwargs, _user_frame(sys._getframe(1)))
+        if out is not None:
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
                 raise UnsupportedOperationError(_augmented_message(text))
@@ -706,6 +717,20 @@ class Tracer(Traced):
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
+
+
+def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
+    """`numpy.<ufunc>(*inputs, out=out, where=...)` into a traced `out`: NumPy's in-place write, an item
+    assignment of the whole array (difflab.assign), where `where` holds; `out` itself returned, as NumPy's."""
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    mask = kwargs.pop("where", True)
+    if kwargs.pop("casting", "same_kind") != "same_kind" or kwargs:
+        raise UnsupportedOperationError(
+            f"numpy.{fn.__name__}(..., out=...) with keyword arguments {sorted(kwargs) or ['casting']} into a "
+            "traced array; write the result (numpy.copyto(out, result, where=...))"
+        )
+    _assign.copyto(out, fn(*inputs), where=mask, said=lambda: _source_at(frame) if frame is not None else None)
+    return out
 
 
 def _source_at(frame) -> str | None:

@@ -3,8 +3,9 @@
 
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
 on the concrete values and marks the trace specialised to them (a new input value retraces). The
-in-place NumPy functions (`fill_diagonal`, `put`, ...) live here too: they raise, naming the
-functional spelling to use instead.
+in-place NumPy functions live here too: `put`, `putmask`, `place` and `copyto` into a traced array are
+item assignments (difflab.assign), NumPy's semantics; `fill_diagonal` and `put_along_axis` raise, naming
+the functional spelling to use instead, as all do for a traced value written into a NumPy array.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import numpy as _np
 
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
+from .. import assign as _assign
+from ..graph import Traced as _Traced
 from .arrays import _contains_traced, _value
 
 
@@ -117,15 +120,17 @@ def _on_values(name):
 ]
 
 
-def _in_place(name, alternative):
+def _in_place(name, alternative, into_numpy=False):
     fn = getattr(_np, name)
+    what = (
+        "writes a traced value into a NumPy array in place, which would drop its derivative"
+        if into_numpy
+        else "changes an array in place, which traced values do not support"
+    )
 
     def in_place(*args, **kwargs):
         if _contains_traced(args) or _contains_traced(tuple(kwargs.values())):
-            raise _UnsupportedOperationError(
-                f"numpy.{name} changes an array in place, which traced values do not support (as x[i] = v "
-                f"is refused); build the new array instead: {alternative}"
-            )
+            raise _UnsupportedOperationError(f"numpy.{name} {what}; build the new array instead: {alternative}")
         return fn(*args, **kwargs)
 
     in_place.__name__ = in_place.__qualname__ = name
@@ -140,16 +145,47 @@ def _in_place(name, alternative):
 fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
 
 
-put = _in_place("put", "numpy.where(mask, values, a) or a + numpy.bincount(indices, weights=change, minlength=a.size)")
+def _source():
+    """The user's call, as their source says it, for an error (read only then)."""
+    import sys
+
+    from ..trace import _source_at, _user_frame  # (difflab.trace imports this package)
+
+    frame = _user_frame(sys._getframe(2))
+    return lambda: _source_at(frame) if frame is not None else None
 
 
-putmask = _in_place("putmask", "numpy.where(mask, values, a)")
+def _writing(name, write, alternative):
+    """numpy.`name` (its target the first argument): on a traced target, `write` (difflab.assign: NumPy's
+    semantics, recorded as an assignment); a traced value written into a NumPy array refused by name."""
+    refuse = _in_place(name, alternative, into_numpy=True)
+
+    def writing(target, *args, **kwargs):
+        if isinstance(target, _Traced):
+            return write(target, *args, **kwargs, **{"said" if name == "copyto" else "where": _source()})
+        return refuse(target, *args, **kwargs)
+
+    writing.__name__ = writing.__qualname__ = name
+    writing.__doc__ = (
+        f"`numpy.{name}` with NumPy's semantics: on a traced target, recorded as an item assignment "
+        f"(difflab.assign.{write.__name__}).\n\n    >>> {name} is not None\n    True\n    "
+    )
+    writing.__module__ = __name__
+    return writing
 
 
-place = _in_place("place", "numpy.where(mask, values, a)")
+put = _writing("put", _assign.put, "numpy.where(mask, values, a), or put into a traced array (a = numpy.zeros_like(x))")
 
 
-copyto = _in_place("copyto", "the source itself, or numpy.where(where, src, dst)")
+putmask = _writing("putmask", _assign.putmask, "numpy.where(mask, values, a), or putmask a traced array")
+
+
+place = _writing("place", _assign.place, "numpy.where(mask, values, a), or place into a traced array")
+
+
+copyto = _writing(
+    "copyto", _assign.copyto, "the source itself, numpy.where(where, src, dst), or copy into a traced array"
+)
 
 
 put_along_axis = _in_place("put_along_axis", "numpy.where of a mask built from the indices, or a scatter of the change")
