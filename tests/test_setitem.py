@@ -163,6 +163,8 @@ def test_each_pattern_is_numpys_in_every_method_fresh_and_prepared(f):
         for at in (X, X + 0.25):  # the prepared graph at another point: the update is no constant
             np.testing.assert_allclose(p.grad(at), _complex_step(f, at), rtol=tol, atol=tol)
             assert float(p(at)) == pytest.approx(f(at.copy()), rel=1e-14)
+    # complex step too: the update's where has a constant mask, analytic in the values it picks (Op.selects)
+    np.testing.assert_allclose(dl.grad(f, method=dl.Numeric(scheme="complex"))(X), want, rtol=1e-13, atol=1e-13)
 
 
 def test_repeated_indices_keep_numpys_last_write_and_add_once():

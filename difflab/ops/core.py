@@ -130,6 +130,10 @@ class Op:
     domain: tuple = ("real",)
     kink: Callable | None = None
     analytic: bool = True  # complex step is valid through it
+    #: argument positions that only pick among the other arguments (where's condition): a non-analytic op is
+    #: analytic in the others wherever these depend on no differentiated input (a constant mask), so complex
+    #: step passes through it there (differentiators/stencils.py)
+    selects: tuple = ()
     #: whether `sympy` holds on complex arguments (the symbolic method's complex values); None: an
     #: elementwise translation (SymPy's own functions of complex values, which the method then splits
     #: into real and imaginary parts or refuses) or the NumPy implementation on object arrays do, a
