@@ -38,7 +38,7 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, specialise
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -254,7 +254,7 @@ class Trace:
         if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, atoms, out)
         if op.value_dtype:  # (sqrtm: real or complex by the values) the graph holds for these values' dtypes only
-            self.value_dtypes = True
+            self.value_dtypes = op.name  # (named by prepare's error)
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out
@@ -440,14 +440,14 @@ def _fold_identity(trace, op, args):
     return None
 
 
-def specialise_enclosing(values) -> None:
+def specialise_enclosing(values, why=None) -> None:
     """Mark the trace of each traced value among `values`, and of every value it stands for in an
     enclosing trace, specialised to its inputs: a nested trace traced on those values' numbers took a
     value-dependent branch, so the enclosing graphs hold for these numbers only (a reused
     jacobian(grad(f)) would otherwise answer a new point with the first one's branch)."""
     for x in values:
         while isinstance(x, Tracer):
-            x._trace.specialised = True
+            specialise(x, ("an inner trace's", why))
             x = x.value
 
 
@@ -468,7 +468,7 @@ def _concrete_index(i):
             "indexing with a traced value is not supported unless it is a boolean mask or integer index; "
             "index with Python ints, slices, NumPy integer arrays or a comparison's mask"
         )
-    return np.asarray(dnp._value(i))
+    return np.asarray(dnp._value(i, "indexing by a traced mask or integer index"))
 
 
 class Tracer(Traced):
@@ -581,7 +581,8 @@ class Tracer(Traced):
 
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values
-        self._trace.specialised = True
+        if not self._trace.specialised:
+            specialise(self, "bool() (an if, while, and/or on it)")
         return bool(self.concrete)
 
     def _no_conversion(self, *_):

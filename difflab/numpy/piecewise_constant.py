@@ -19,12 +19,15 @@ from .arrays import _contains_traced, _value
 
 
 def _on_values(name):
-    fn = getattr(_np, name)
+    fn, said = getattr(_np, name), f"numpy.{name}"
 
     def constant(*args, **kwargs):
         return fn(
-            *[_value(a) if not isinstance(a, (list, tuple)) else type(a)(_value(v) for v in a) for a in args],
-            **{k: _value(v) for k, v in kwargs.items()},
+            *[
+                _value(a, said) if not isinstance(a, (list, tuple)) else type(a)(_value(v, said) for v in a)
+                for a in args
+            ],
+            **{k: _value(v, said) for k, v in kwargs.items()},
         )
 
     constant.__name__ = constant.__qualname__ = name

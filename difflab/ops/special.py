@@ -18,6 +18,7 @@ function computed by its SciPy function and meaning SymPy's form (`_scipy_named`
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -250,6 +251,8 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
     """An entry for scipy.special.<name>, spelled `scipy.special.<name>` (and `numpy`'s names)."""
     _DEFINED.add(name)
     spellings = tuple(f"scipy.special.{n}" for n in (name, *kw.pop("aliases", ()))) + tuple(numpy)
+    if "result_dtype" not in kw:
+        kw["resolve_dtype"] = _scipy_dtype(name)
     return defop(
         name,
         impl,
@@ -261,6 +264,21 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
         requires=("scipy",),
         **kw,
     )
+
+
+def _scipy_dtype(name):
+    """Op.resolve_dtype of scipy.special.<name>: SciPy's own answer for arguments of those dtypes or Python types
+    (its ufuncs' loop search: gammainc(2, x32) is float64, its 'dd->d' loop being first; erf(x32) float32)."""
+
+    @functools.lru_cache(maxsize=64)
+    def resolve(*dtypes):
+        fn = getattr(scipy_special(), name)
+        if not isinstance(fn, np.ufunc):
+            return None
+        with np.errstate(all="ignore"):
+            return fn(*[d(1) if isinstance(d, type) else np.ones(1, d) for d in dtypes]).dtype
+
+    return resolve
 
 
 # -- the gamma family -------------------------------------------------------------------------
