@@ -576,6 +576,12 @@ class Tracer(Traced):
         frame = sys._getframe(1)
         _assign.put(self, indices, values, mode, lambda: _source_at(frame))
 
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """ndarray.sort: sorted in place along `axis` (the sorted copy assigned into it, difflab.assign)."""
+        frame = sys._getframe(1)
+        new = dnp.sort(self, axis, kind, order, stable=stable)
+        _assign.assign(self, (Ellipsis,), new, lambda: _source_at(frame))
+
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
 

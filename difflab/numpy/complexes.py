@@ -16,7 +16,7 @@ from ..ops import abs, copysign, isnan, less, not_equal, real, where
 from ..ops.complexes import is_complex as _is_complex
 from ..ops.reductions import _max_front as max
 from .arrays import ndim, pi, shape
-from .shapes import sort
+from .shapes import _gathered_sort as sort
 
 
 def angle(z, deg=False):
