@@ -264,14 +264,14 @@ def _updated(y, idx: tuple, value, where):
     """The traced value y with `value` written at `idx` (NumPy's semantics), recorded with registry ops."""
     shape = y.shape
     size = math.prod(shape)
+    if not any(isinstance(i, np.ndarray) for i in idx):  # basic indexing: each element written once, in place
+        target = np.broadcast_to(np.int8(0), shape)[idx].shape  # (a view: NumPy's IndexError out of range)
+        value = _fitted(value, target, where)
+        if isinstance(value, Traced) and value.shape == shape and value.dtype == y.dtype and math.prod(target) == size:
+            return value  # (y[...] = v, x.fill(v), numpy.copyto: v itself)
+        return ops.setitem(y, value, idx=idx)  # (one equation and no mask: a loop of n writes records n of them)
     positions = np.arange(size).reshape(shape)[idx]  # (NumPy's IndexError for an index out of range)
     value = _fitted(value, positions.shape, where)
-    if not any(isinstance(i, np.ndarray) for i in idx):  # basic indexing: each element written once
-        written = np.zeros(shape, dtype=bool)
-        written[idx] = True
-        if written.all() and isinstance(value, Traced) and value.shape == shape and value.dtype == y.dtype:
-            return value  # (y[...] = v, x.fill(v), numpy.copyto: v itself, no where of an all-True mask)
-        return ops.where(written, ops.scatter_add(value, idx=idx, shape=shape), y)
     flat = positions.ravel()
     value = _reshape_front(value, (flat.size,))
     unique, first_from_end = np.unique(flat[::-1], return_index=True)

@@ -568,7 +568,7 @@ def test_in_place_updates_numpy_refuses_are_refused():
         dl.grad(inner_into_outer)(X)
     with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 5"):
         dl.grad(lambda x: np.put(x, [9], 1.0) or x.sum())(X)
-    with pytest.raises(dl.UnsupportedOperationError, match=r"`np\.put\(y, \[0\], 1\.0\)` writes into a traced"):
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`numpy\.put\(\.\.\.\)` writes into a traced"):
         dl.grad(_put_with_view)(X)
     with pytest.raises(TypeError, match="Cannot cast array data from dtype.'complex128'. to dtype.'float64'."):
         dl.grad(lambda x: np.copyto(x, x * 1j) or x.sum())(X)

@@ -148,16 +148,6 @@ def _in_place(name, alternative, into_numpy=False):
 fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
 
 
-def _source():
-    """The user's call, as their source says it, for an error (read only then)."""
-    import sys
-
-    from ..trace import _source_at, _user_frame  # (difflab.trace imports this package)
-
-    frame = _user_frame(sys._getframe(2))
-    return lambda: _source_at(frame) if frame is not None else None
-
-
 def _writing(name, write, alternative):
     """numpy.`name` (its target the first argument): on a traced target, `write` (difflab.assign: NumPy's
     semantics, recorded as an assignment); a traced value written into a NumPy array refused by name."""
@@ -165,7 +155,8 @@ def _writing(name, write, alternative):
 
     def writing(target, *args, **kwargs):
         if isinstance(target, _Traced):
-            return write(target, *args, **kwargs, **{"said" if name == "copyto" else "where": _source()})
+            said = {"said" if name == "copyto" else "where": lambda: f"numpy.{name}(...)"}  # (named in an error)
+            return write(target, *args, **kwargs, **said)
         return refuse(target, *args, **kwargs)
 
     writing.__name__ = writing.__qualname__ = name

@@ -155,6 +155,21 @@ def _linear_batch(op_name):
     return rule
 
 
+def _permutation_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, b.same_shape(x, picks[1:], 2)[1], axis=c.take(len(b.shape(x))))
+
+
+def _tie_gap(*args, axis):
+    """Each entry's distance to a tie in the sorted values of its row (args[-1]: the values sorted), where the
+    permutation, so the derivative, jumps: the row's smallest gap, for every entry of the row."""
+    x = np.asarray(args[-1], dtype=float)
+    if x.shape[axis] < 2:
+        return np.full(x.shape, np.inf)
+    gaps = np.diff(np.sort(x, axis=axis), axis=axis)
+    return np.broadcast_to(np.min(np.abs(gaps), axis=axis, keepdims=True), x.shape)
+
+
 _AXES = _samples((((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0}))
 _PAIRS = _samples((((5,), (5,)), {"axis": 0}), (((3, 4), (3, 4)), {"axis": 1}))
 
@@ -165,6 +180,8 @@ permuted = defop(
     vjp=(lambda ct, out, t, x, axis: unpermuted(ct, x, axis=axis), None),
     samples=_PAIRS,
     batch=_linear_batch("permuted"),
+    kink=_tie_gap,
+    strategy=_permutation_strategy,
     internal=True,
     doc="t gathered by x's stable sorting permutation along axis (sort's JVP; no derivative in x)",
 )
@@ -175,6 +192,8 @@ unpermuted = defop(
     vjp=(lambda ct, out, u, x, axis: permuted(ct, x, axis=axis), None),
     samples=_PAIRS,
     batch=_linear_batch("unpermuted"),
+    kink=_tie_gap,
+    strategy=_permutation_strategy,
     internal=True,
     doc="u scattered back by x's stable sorting permutation along axis (sort's VJP; no derivative in x)",
 )
@@ -201,18 +220,10 @@ sort = defop(
     vjp=(lambda ct, out, x, axis: unpermuted(ct, x, axis=axis),),
     samples=_AXES,
     batch=lambda batched, x, axis: sort(x, axis=_batch_axis(axis)),
-    kink=lambda x, axis: _sort_gap(x, axis),
+    kink=_tie_gap,
     analytic=False,
     doc="sorted along one axis (NumPy's stable order); the derivative follows the permutation",
     numpy=("sort",),
     front=_sort_front,
     strategy=_along_axis_strategy,
 )
-
-
-def _sort_gap(x, axis):
-    """How far each sorted entry is from a tie with a neighbour (where the permutation, so the derivative, jumps)."""
-    s = np.sort(np.asarray(x, dtype=float), axis=axis)
-    gaps = np.abs(np.diff(s, axis=axis))
-    inf = np.full_like(np.take(s, [0], axis=axis), np.inf)
-    return np.minimum(np.concatenate([inf, gaps], axis=axis), np.concatenate([gaps, inf], axis=axis))
