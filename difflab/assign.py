@@ -1,9 +1,10 @@
 """Item assignment on traced values (`y[i] = v`, `y[mask] += v`): the functional update it records, and
 which traced values share elements the way NumPy's views do, where that update would answer otherwise.
 
-The update. `y[idx] = v` records `where(written, scatter_add(v, idx), y)` with the registry's own
-entries (scatter_add, where, broadcast_to, reshape, getitem), so every method, vmap, nested derivatives
-and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
+The update. `y[idx] = v` records, with the registry's own entries, `setitem(y, v, idx)` for a basic
+index (ints, slices: one equation, no mask, so a loop of n writes records n small equations) and
+`where(written, scatter_add(v, idx), y)` for a mask or integer arrays, so every method, vmap, nested
+derivatives and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
 += v` adds once: Python reads, adds and writes back). An input's tracer rebound so is restored in the
@@ -18,6 +19,13 @@ weak references), and `y[i] = v` refuses while any other member of y's family is
 still referenced is refused, never given a silently different value. Functions that return their
 argument itself where NumPy returns a copy (`x.copy()`, `x + 0`, `x.astype(float)`) hand out a fresh
 tracer of the same value instead (`handed`), so that no two names share one tracer NumPy would not share.
+
+In place, as NumPy's. `x op= v` updates the object x (`in_place`): every name holding it sees the new value
+(`a = x; a += 1` changes x), as NumPy's in-place operators do; a 0-d tracer stands for a NumPy scalar, which
+is immutable (`s += 1` makes a new one), and difflab's own code keeps its names' values (its rules never
+share an updated name). A ufunc's `out=` (with `where=`), `x.fill`, `x.put`, `numpy.put`, `putmask`, `place`
+and `copyto` are assignments of the whole array or of the positions NumPy writes, with NumPy's rules for
+repeating the values; each refuses where NumPy's views would see the write, or NumPy refuses the cast.
 
 JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
