@@ -105,3 +105,21 @@ def test_against_jax_sort_and_piecewise():
         want = np.asarray(jax.grad(theirs)(jnp.asarray(at)))
         for method in ("reverse", "forward", "symbolic"):
             np.testing.assert_allclose(dl.grad(ours, method=method)(at), want, rtol=1e-12, atol=1e-12)
+
+
+def test_piecewise_branches_empty_at_the_traced_point_see_no_value_outside_their_domain():
+    """A branch whose condition holds nowhere at the traced point still sees only values where it is finite (as
+    NumPy's, which calls it on no entry): no NaN and no DomainWarning at the points where it is picked or not."""
+    import warnings
+
+    def f(x):
+        return np.sum(np.piecewise(x, [x < 0], [lambda v: np.sqrt(-v), lambda v: np.log(v)]) * x)
+
+    x = np.array([1.0, 2.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = dl.prepare(f, x)
+        for at in (x, -x, np.array([-4.0, 0.5])):
+            assert float(p(at)) == pytest.approx(f(at), rel=1e-14)
+            np.testing.assert_allclose(p.grad(at), _complex_step(f, at.astype(complex)), rtol=1e-13)
+        np.testing.assert_allclose(dl.vmap(f)(np.stack([x, -x])), [f(x), f(-x)], rtol=1e-14)

@@ -144,16 +144,34 @@ def _selected(x, conds, funclist, args, kw):
     def branch(f, c, held):
         if not callable(f):
             return f
-        fill = xs[held][0] if held.any() else (xs.flat[0] if xs.size else 0.0)
+        fill = xs[held][0] if held.any() else _finite_at(f, args, kw)
         return f(x if c is None else where(c, x, fill), *args, **kw)
 
     res = _np.zeros(shape(x))
     if len(funclist) == len(conds) + 1:  # the otherwise function: the base the conditions' results replace
         none = ~_np.any(at, axis=0) if at else _np.ones(xs.shape, bool)
-        res = res + branch(funclist[-1], None if none.all() else _otherwise(conds), none)
+        res = res + branch(funclist[-1], _otherwise(conds) if conds else None, none)
     for c, held, f in zip(conds, at, funclist):
         res = where(c, branch(f, c, held), res)
     return res
+
+
+#: a branch's fill where its condition holds nowhere at the traced point: the first where it is finite
+_FILLS = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0)
+
+
+def _finite_at(f, args, kw):
+    """A number at which the piecewise function f is finite (so the entries it does not pick hold no NaN and
+    raise no domain warning), for a branch whose condition holds nowhere at the traced point; else 0."""
+    for v in _FILLS:
+        try:
+            with _np.errstate(all="ignore"):
+                y = _held(f(_np.array([v]), *args, **kw))
+            if _np.all(_np.isfinite(_np.asarray(y, dtype=complex))):
+                return v
+        except Exception:  # (a function that takes no such array: the next, or 0)
+            continue
+    return 0.0
 
 
 def _held(v):
