@@ -682,6 +682,8 @@ class Tracer(Traced):
         out = kwargs.get("out", None)
         if out is not None and len(out) == 1 and isinstance(out[0], Tracer) and method == "__call__" and fn:
             return _ufunc_into(fn, out[0], inputs, kwargs, _user_frame(sys._getframe(1)))
+        if method == "at" and isinstance(inputs[0], Tracer) and _UFUNC_AT.get(ufunc.__name__) and not kwargs:
+            return _ufunc_at(ufunc, *inputs)
         if out is not None:
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
@@ -738,6 +740,34 @@ def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
         )
     _assign.copyto(out, fn(*inputs), where=mask, said=lambda: _source_at(frame) if frame is not None else None)
     return out
+
+
+#: numpy.<ufunc>.at(a, idx[, b]) on a traced a: the x.at[idx] update it is (add accumulates repeated positions)
+_UFUNC_AT = {
+    "add": "add",
+    "subtract": "subtract",
+    "multiply": "multiply",
+    "divide": "divide",
+    "true_divide": "divide",
+    "power": "power",
+    "maximum": "max",
+    "minimum": "min",
+    "negative": "apply",
+    "square": "apply",
+    "exp": "apply",
+    "sin": "apply",
+    "cos": "apply",
+}
+
+
+def _ufunc_at(ufunc, a: Tracer, idx, b=None) -> None:
+    """`numpy.<ufunc>.at(a, idx, b)`: a updated in place at idx, as NumPy's unbuffered update (an item
+    assignment of the whole array, difflab.assign; a repeated position: accumulated by add and subtract,
+    refused by name by the others)."""
+    at = _assign.At(a, _index)[idx]
+    name = _UFUNC_AT[ufunc.__name__]
+    new = at.apply(ufunc) if name == "apply" else getattr(at, name)(b)
+    _assign.assign(a, (Ellipsis,), new, lambda: f"numpy.{ufunc.__name__}.at(...)")
 
 
 def _source_at(frame) -> str | None:

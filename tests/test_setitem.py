@@ -126,8 +126,18 @@ def _place_putmask_copyto(x):
     return (y * w * u).sum() + (y**2).sum()
 
 
+def _ufunc_at(x):  # numpy.<ufunc>.at: unbuffered, add accumulating a repeated position
+    y = x * 1.0
+    np.add.at(y, [0, 0, 2], x[1])
+    np.subtract.at(y, np.array([1]), x[0])
+    np.multiply.at(y, (slice(1, 3),), x[2])
+    np.negative.at(y, [4])
+    return (y**2 * x).sum()
+
+
 PATTERNS = [
     _alias_add,
+    _ufunc_at,
     _alias_chain,
     _ufunc_out,
     _fill_and_put,
