@@ -514,6 +514,16 @@ def _bessel_order_rule(name):
     return _refuse(name, "v")
 
 
+def _oscillation(*args):
+    """Op.scale of J's in x: a radian (it oscillates as cos(x - φ)/√x), as sin's."""
+    return 1.0
+
+
+def _oscillation_or_pole(*args):
+    """Op.scale of Y's in x: a radian where it oscillates, |x| near its singularity at 0."""
+    return np.minimum(np.abs(args[-1]), 1.0)
+
+
 jv = _special(
     "jv",
     _scipy("jv"),
@@ -522,6 +532,7 @@ jv = _special(
     domain=("integer", "positive"),
     aliases=("jn",),
     analytic=True,
+    scale=(None, _oscillation),
     doc="Bessel function of the first kind J_v(x); d J_v = (J_{v-1} - J_{v+1})/2",
 )
 yv = _special(
@@ -531,6 +542,7 @@ yv = _special(
     _sympy_call(lambda sp, v, x: sp.bessely(_order(v), x)),
     domain=("integer", "positive"),
     analytic=True,
+    scale=(None, _oscillation_or_pole),
     doc="Bessel function of the second kind Y_v(x) on x > 0",
 )
 yn = _special(
@@ -540,6 +552,7 @@ yn = _special(
     _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
     result_dtype=lambda: _F64,  # (SciPy has only its float64 loop: yn(2, a float32 x) is float64)
+    scale=(None, _oscillation_or_pole),
     doc="Y_n(x) for integer n (SciPy's yn)",
 )
 iv = _special(
@@ -569,6 +582,7 @@ j0 = _special(
     (lambda out, x: -j1(x),),
     _scipy_named("j0", lambda sp, x: sp.besselj(0, x)),
     domain=("real",),
+    scale=(_oscillation,),
     doc="J_0(x); d J_0 = -J_1",
 )
 j1 = _special(
@@ -577,6 +591,7 @@ j1 = _special(
     (lambda out, x: 0.5 * (j0(x) - jv(2.0, x)),),
     _scipy_named("j1", lambda sp, x: sp.besselj(1, x)),
     domain=("real",),
+    scale=(_oscillation,),
     doc="J_1(x)",
 )
 y0 = _special(
@@ -584,6 +599,7 @@ y0 = _special(
     _scipy("y0"),
     (lambda out, x: -y1(x),),
     _scipy_named("y0", lambda sp, x: sp.bessely(0, x)),
+    scale=(_oscillation_or_pole,),
     doc="Y_0(x) on x > 0; d Y_0 = -Y_1",
 )
 y1 = _special(
@@ -591,6 +607,7 @@ y1 = _special(
     _scipy("y1"),
     (lambda out, x: 0.5 * (y0(x) - yv(2.0, x)),),
     _scipy_named("y1", lambda sp, x: sp.bessely(1, x)),
+    scale=(_oscillation_or_pole,),
     doc="Y_1(x) on x > 0",
 )
 i0 = _special(
