@@ -1,9 +1,10 @@
 """Item assignment on traced values (`y[i] = v`, `y[mask] += v`): the functional update it records, and
 which traced values share elements the way NumPy's views do, where that update would answer otherwise.
 
-The update. `y[idx] = v` records `where(written, scatter_add(v, idx), y)` with the registry's own
-entries (scatter_add, where, broadcast_to, reshape, getitem), so every method, vmap, nested derivatives
-and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
+The update. `y[idx] = v` records, with the registry's own entries, `setitem(y, v, idx)` for a basic
+index (ints, slices: one equation, no mask, so a loop of n writes records n small equations) and
+`where(written, scatter_add(v, idx), y)` for a mask or integer arrays, so every method, vmap, nested
+derivatives and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
 += v` adds once: Python reads, adds and writes back). An input's tracer rebound so is restored in the
@@ -18,6 +19,13 @@ weak references), and `y[i] = v` refuses while any other member of y's family is
 still referenced is refused, never given a silently different value. Functions that return their
 argument itself where NumPy returns a copy (`x.copy()`, `x + 0`, `x.astype(float)`) hand out a fresh
 tracer of the same value instead (`handed`), so that no two names share one tracer NumPy would not share.
+
+In place, as NumPy's. `x op= v` updates the object x (`in_place`): every name holding it sees the new value
+(`a = x; a += 1` changes x), as NumPy's in-place operators do; a 0-d tracer stands for a NumPy scalar, which
+is immutable (`s += 1` makes a new one), and difflab's own code keeps its names' values (its rules never
+share an updated name). A ufunc's `out=` (with `where=`), `x.fill`, `x.put`, `numpy.put`, `putmask`, `place`
+and `copyto` are assignments of the whole array or of the positions NumPy writes, with NumPy's rules for
+repeating the values; each refuses where NumPy's views would see the write, or NumPy refuses the cast.
 
 JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
@@ -39,7 +47,7 @@ from .errors import UnsupportedOperationError
 from .graph import Traced
 from .ops.shape import _broadcast_to_front, _reshape_front
 
-__all__ = ["assign", "augmented", "handed", "view_of", "fresh", "At", "VIEWS"]
+__all__ = ["assign", "in_place", "handed", "view_of", "fresh", "At", "VIEWS"]
 
 #: NumPy functions and ndarray methods whose result shares its argument's elements (a view, writable
 #: or not): their results join the argument's family (conservative: a copy listed here only refuses more)
@@ -133,9 +141,12 @@ def _sharing(y) -> tuple:
 
 
 def _said(where) -> str:
-    """The assignment as the user's source says it (`where()` reads it: only on an error, it costs a file read)."""
+    """The assignment as the user's source says it (`where()` reads it: only on an error, it costs a file read);
+    a call (`numpy.put(a, ...)`) as it is."""
     text = where()
-    return f"`{text} = ...`" if text else "item assignment"
+    if not text:
+        return "item assignment"
+    return f"`{text}`" if text.endswith(")") else f"`{text} = ...`"
 
 
 def _refuse_shared(y, where) -> None:
@@ -168,21 +179,55 @@ def _stores_subscript(frame) -> bool:
     return False
 
 
-def augmented(t, frame, where) -> None:
-    """`t += v` (any `op=`) in the user's code `frame` runs: refused when t shares elements with another
-    tracer still in use, whom NumPy's in-place update would change too (a name rebound to t + v does not);
-    `where()` is the source text."""
-    _, others = _sharing(t)
-    if not others or frame.f_globals.get("__name__", "").startswith("difflab.") or _stores_subscript(frame):
-        return
+def _refuse_augmented(t, others, where) -> None:
     text = where()
     raise UnsupportedOperationError(
         f"{f'`{text}`' if text else 'an augmented assignment (+=)'} updates in place a traced value ({t.node!r}: "
         f"{t.node.aval}) that shares its elements with another one still in use ({others[0].node!r}: "
         f"{others[0].node.aval}: a view by slicing, reshape, ravel, transpose, diagonal...): NumPy would change "
-        "both, difflab's makes a new value for this name only; copy first (v = v.copy(), then update it), or "
-        "drop the other (del it) before"
+        "both, difflab's update changes this one only; copy first (v = v.copy(), then update it), or drop the "
+        "other (del it) before"
     )
+
+
+def in_place(t, new, frame, where, name: str = "an augmented assignment"):
+    """`t op= v` (or a ufunc's `out=t`) in the user's code `frame`, `new` being its value: NumPy's in-place
+    update, which every name holding the object t sees (`a = x; a += 1` changes x): t rebound to `new` and
+    returned. Refused by name where NumPy's update would also change a view of t (or t being a view, its base),
+    or NumPy would refuse the cast; NumPy's ValueError where `new` does not fit t's shape. `where()` is the
+    source text. Kept as a new value (`new` returned, t left): a 0-d t (it stands for a NumPy scalar, immutable:
+    `s += 1` makes a new one), difflab's own code (its rules never share an updated name), and `y[i] op= v`,
+    whose store writes the update back itself."""
+    if new is t or not t.node.shape or frame.f_globals.get("__name__", "").startswith("difflab."):
+        return new
+    if id(t) in _FAMILY:  # (a view, or viewed)
+        if _stores_subscript(frame):
+            return new
+        _, others = _sharing(t)
+        if others:
+            _refuse_augmented(t, others, where)
+    if new.shape != t.shape:
+        raise ValueError(
+            f"non-broadcastable output operand with shape {t.shape} doesn't match the broadcast shape {new.shape}"
+            + (f" (`{where()}`)" if where() else "")
+        )
+    if new.dtype != t.dtype:
+        if not np.can_cast(new.dtype, t.dtype, "same_kind"):
+            text = where()
+            raise UnsupportedOperationError(
+                f"{f'`{text}`' if text else name} updates a traced {t.dtype} array in place with {new.dtype} "
+                f"values, which NumPy refuses too (casting='same_kind'); write a new array (a = a + ...), or "
+                "make the array of that type first (a = a + 0j for complex values)"
+            )
+        new = new.astype(t.dtype)
+    if new._trace is not t._trace:
+        raise UnsupportedOperationError(
+            f"{f'`{where()}`' if where() else name} updates in place a traced value of an enclosing derivative "
+            f"({t.node!r}: {t.node.aval}) with a value traced by an inner one, which would outlive its trace; "
+            "write a new array instead (a = a + ...)"
+        )
+    t._trace.rebind(t, new)
+    return t
 
 
 def _value_of(value):
@@ -227,12 +272,14 @@ def _updated(y, idx: tuple, value, where):
     """The traced value y with `value` written at `idx` (NumPy's semantics), recorded with registry ops."""
     shape = y.shape
     size = math.prod(shape)
+    if not any(isinstance(i, np.ndarray) for i in idx):  # basic indexing: each element written once, in place
+        target = np.broadcast_to(np.int8(0), shape)[idx].shape  # (a view: NumPy's IndexError out of range)
+        value = _fitted(value, target, where)
+        if isinstance(value, Traced) and value.shape == shape and value.dtype == y.dtype and math.prod(target) == size:
+            return value  # (y[...] = v, x.fill(v), numpy.copyto: v itself)
+        return ops.setitem(y, value, idx=idx)  # (one equation and no mask: a loop of n writes records n of them)
     positions = np.arange(size).reshape(shape)[idx]  # (NumPy's IndexError for an index out of range)
     value = _fitted(value, positions.shape, where)
-    if not any(isinstance(i, np.ndarray) for i in idx):  # basic indexing: each element written once
-        written = np.zeros(shape, dtype=bool)
-        written[idx] = True
-        return ops.where(written, ops.scatter_add(value, idx=idx, shape=shape), y)
     flat = positions.ravel()
     value = _reshape_front(value, (flat.size,))
     unique, first_from_end = np.unique(flat[::-1], return_index=True)
@@ -365,3 +412,95 @@ class _AtIndex:
     def apply(self, func, **kwargs):
         """x with func(x[idx]) at idx (func elementwise, as JAX's)."""
         return self._elementwise("apply", func, None, kwargs)
+
+
+# -- NumPy's in-place functions on a traced target: each one assignment, as NumPy defines it ------------------
+
+
+def _cyclic(values, n: int, where):
+    """The first n of `values`' elements repeated in order (numpy.put's, place's and putmask's rule)."""
+    values = _value_of(values)
+    if not isinstance(values, Traced):
+        flat = np.ravel(values)
+        if flat.size == 0 and n:
+            raise ValueError(f"cannot take {n} values from an empty array ({_said(where)})")
+        return np.resize(flat, n) if n else flat[:0]
+    flat = _reshape_front(values, (values.size,))
+    if values.size == 0 and n:
+        raise ValueError(f"cannot take {n} values from an empty array ({_said(where)})")
+    return flat if flat.size == n else ops.getitem(flat, idx=(np.arange(n) % max(values.size, 1),))
+
+
+def _concrete(what: str, x, where):
+    if isinstance(x, Traced):
+        raise UnsupportedOperationError(
+            f"{_said(where)}: traced {what} ({x.node!r}: {x.node.aval}); give them as a NumPy array or list "
+            "(computed outside the differentiated function), or use numpy.where(mask, values, a)"
+        )
+    return np.asarray(x)
+
+
+def fill(a, value, where) -> None:
+    """`a.fill(value)` (ndarray.fill): every element of a set to the scalar value."""
+    if np.ndim(value) != 0:
+        raise ValueError(f"a.fill takes a scalar, got shape {np.shape(value)}")
+    assign(a, (Ellipsis,), value, where)
+
+
+def put(a, ind, v, mode: str = "raise", where=lambda: "numpy.put(a, ind, v)") -> None:
+    """`numpy.put(a, ind, v, mode)`: a.flat[ind] = v, v repeated as needed; a repeated position keeps its last."""
+    ind = _concrete("indices", ind, where).ravel()
+    if ind.dtype.kind not in "iu" and ind.size:
+        raise TypeError(f"numpy.put's indices must be integers, got {ind.dtype}")
+    size = math.prod(a.shape)
+    if mode == "wrap":
+        ind = ind % size if size else ind
+    elif mode == "clip":
+        ind = np.clip(ind, 0, size - 1)
+    elif mode != "raise":
+        raise ValueError(f"numpy.put: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+    bad = ind[(ind < -size) | (ind >= size)]
+    if bad.size:
+        raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {size}")
+    if ind.size:
+        assign(a, np.unravel_index(ind % size, a.shape), _cyclic(v, ind.size, where), where)
+
+
+def _mask_of(a, mask, where):
+    mask = _concrete("mask", mask, where).astype(bool)
+    if mask.size != math.prod(a.shape):
+        raise ValueError(f"{_said(where)}: mask and data must be the same size ({mask.size} and {math.prod(a.shape)})")
+    return mask.reshape(a.shape)
+
+
+def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None:
+    """`numpy.place(arr, mask, vals)`: the positions where mask holds, in order, take vals' elements in turn."""
+    mask = _mask_of(arr, mask, where)
+    n = int(mask.sum())
+    if n:
+        assign(arr, (mask,), _cyclic(vals, n, where), where)
+
+
+def putmask(a, mask, values, where=lambda: "numpy.putmask(a, mask, values)") -> None:
+    """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]."""
+    mask = _mask_of(a, mask, where)
+    if mask.any():
+        picked = np.flatnonzero(mask)
+        tiled = _cyclic(values, int(picked[-1]) + 1, where)
+        assign(a, (mask,), tiled[picked] if isinstance(tiled, np.ndarray) else ops.getitem(tiled, idx=(picked,)), where)
+
+
+def copyto(dst, src, casting: str = "same_kind", where=True, said=lambda: "numpy.copyto(dst, src)") -> None:
+    """`numpy.copyto(dst, src, casting, where)`: src (broadcast) written into dst where `where` holds (a traced
+    mask too: recorded as numpy.where, no specialisation)."""
+    from . import numpy as dnp  # (difflab.numpy imports this module)
+
+    src = _value_of(src)
+    sdtype = src.dtype if hasattr(src, "dtype") else np.result_type(src)
+    if not np.can_cast(sdtype, dst.dtype, casting):
+        raise TypeError(f"Cannot cast array data from {sdtype!r} to {dst.dtype!r} according to the rule {casting!r}")
+    if isinstance(where, Traced) or where is not True:
+        src = dnp.where(where, src, dst)
+        if src.shape != dst.shape:
+            raise ValueError(f"could not broadcast where mask and source to shape {dst.shape} ({_said(said)})")
+    assign(dst, (Ellipsis,), src, said)

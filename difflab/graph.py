@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import sys
 import threading
 from typing import Any, NamedTuple
 
@@ -173,17 +174,56 @@ class Eqn(NamedTuple):
         return f"{self.out!r} = {self.op.name}({args}{params}) : {self.out.aval}"
 
 
+class Why:
+    """What specialised a trace to its input values (a trace's and graph's `specialised`: one of these, truthy,
+    or False): what read a traced value's number, that value's Var and the equations it may come from, and the
+    user's line; said in words only when an error names it (prepare's)."""
+
+    __slots__ = ("what", "var", "eqns", "line")
+
+    def __init__(self, what, var=None, eqns=(), line=None):
+        self.what, self.var, self.eqns, self.line = what, var, eqns, line
+
+    def __bool__(self):
+        return True
+
+    def within(self, whose: str) -> "Why":
+        """The same cause, said as `whose`'s (an inner trace's, a batched function's)."""
+        return Why(f"{whose} {self.what}", self.var, self.eqns, self.line)
+
+    def __str__(self):
+        made = next((e for e in reversed(self.eqns) if e.out is self.var), None) if self.var is not None else None
+        of = f" of `{str(made).split(' :')[0]}`" if made is not None else (f" of {self.var!r}" if self.var else "")
+        return f"{self.what}{of}" + (f" at {self.line[0]}:{self.line[1]}" if self.line else "")
+
+
+def specialise(x, what) -> None:
+    """Mark the trace of the traced value x specialised to its input values, `what` (the op or construct that
+    read x's number: "bool() (an if or while on it)", "numpy.argsort") named, with the user's line, if first."""
+    t = x._trace
+    if t.specialised:
+        return
+    if isinstance(what, tuple):  # (whose, the Why of a nested trace)
+        t.specialised = what[1].within(what[0]) if isinstance(what[1], Why) else Why(f"{what[0]} branch")
+        return
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ("numpy", "scipy", "difflab"):
+        frame = frame.f_back
+    line = (frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+    t.specialised = Why(what, x.node, t.eqns, line)
+
+
 class Graph(NamedTuple):
     """A traced function: its input Vars, its equations in execution order and its outputs.
 
-    `specialised` is True when value-dependent control flow was taken during tracing: the graph
-    is then only valid at the traced input values and is never reused for others.
+    `specialised` is truthy (a `Why`, naming what did) when value-dependent control flow was taken during
+    tracing: the graph is then only valid at the traced input values and is never reused for others.
     """
 
     inputs: tuple
     eqns: tuple
     outputs: tuple
-    specialised: bool = False
+    specialised: Any = False
 
     def __str__(self):
         head = "{ lambda " + " ".join(f"{v!r}:{v.aval}" for v in self.inputs) + " ."
@@ -375,7 +415,7 @@ def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):
     if graph.specialised:  # its branches hold for these values only: so do an enclosing trace's
         for x in args:
             if isinstance(x, Traced):
-                x._trace.specialised = True
+                specialise(x, ("a batched function's", graph.specialised))
     env = dict(zip(graph.inputs, args))
     hot = {var for var, b in zip(graph.inputs, batched) if b}  # the values that carry the batch axis
     call = guarded if domain == "warn" else lambda eqn, fn, *values, **kw: fn(*values, **kw)

@@ -165,7 +165,7 @@ def checkpoint(f, static_argnums=()):
         inputs = [x if isinstance(x, Traced) or isinstance(x, float) else np.asarray(x, dtype=float) for x in leaves]
         t, tracers, outs = trace_flat(flat_f, inputs)
         if t.specialised:  # f branched on these values: so does every graph holding this checkpoint's sub-graph
-            specialise_enclosing([*inputs, *t.consts])
+            specialise_enclosing([*inputs, *t.consts], t.specialised)
         sub, closed = lift_closure(outputs_of(t, tracers, outs))
         y = CHECKPOINT.bind(*inputs, *closed, sub=_Sub(sub))
         shapes = out_def["shapes"]

@@ -38,7 +38,7 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, stand_in
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, specialise, stand_in
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -262,7 +262,7 @@ class Trace:
         if self.complex_seen or out.dtype.kind == "c":
             _check_complex(self, op, atoms, out)
         if op.value_dtype:  # (sqrtm: real or complex by the values) the graph holds for these values' dtypes only
-            self.value_dtypes = True
+            self.value_dtypes = op.name  # (named by prepare's error)
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out
@@ -444,14 +444,14 @@ def _fold_identity(trace, op, args):
     return None
 
 
-def specialise_enclosing(values) -> None:
+def specialise_enclosing(values, why=None) -> None:
     """Mark the trace of each traced value among `values`, and of every value it stands for in an
     enclosing trace, specialised to its inputs: a nested trace traced on those values' numbers took a
     value-dependent branch, so the enclosing graphs hold for these numbers only (a reused
     jacobian(grad(f)) would otherwise answer a new point with the first one's branch)."""
     for x in values:
         while isinstance(x, Tracer):
-            x._trace.specialised = True
+            specialise(x, ("an inner trace's", why))
             x = x.value
 
 
@@ -472,7 +472,7 @@ def _concrete_index(i):
             "indexing with a traced value is not supported unless it is a boolean mask or integer index; "
             "index with Python ints, slices, NumPy integer arrays or a comparison's mask"
         )
-    return np.asarray(dnp._value(i))
+    return np.asarray(dnp._value(i, "indexing by a traced mask or integer index"))
 
 
 class Tracer(Traced):
@@ -539,12 +539,10 @@ class Tracer(Traced):
     __ne__ = lambda self, o: ops.not_equal(self, o)
     __hash__ = object.__hash__
 
-    def _in_place(fn):  # noqa: N805 - (x += v: a new value the name is rebound to, refused where a view differs)
+    def _in_place(fn):  # noqa: N805 - (x += v: NumPy's update of the one object every name holds; difflab.assign)
         def method(self, o):
-            if id(self) in _assign._FAMILY:  # (a view, or viewed: difflab.assign)
-                frame = sys._getframe(1)
-                _assign.augmented(self, frame, lambda: _source_at(frame))
-            return fn(self, o)
+            frame = sys._getframe(1)
+            return _assign.in_place(self, fn(self, o), frame, lambda: _source_at(frame))
 
         return method
 
@@ -572,12 +570,29 @@ class Tracer(Traced):
         frame = sys._getframe(1)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
+    def fill(self, value):
+        """ndarray.fill: every element set to `value` in place (an item assignment, difflab.assign)."""
+        frame = sys._getframe(1)
+        _assign.fill(self, value, lambda: _source_at(frame))
+
+    def put(self, indices, values, mode="raise"):
+        """ndarray.put: numpy.put(self, indices, values, mode) in place (an item assignment, difflab.assign)."""
+        frame = sys._getframe(1)
+        _assign.put(self, indices, values, mode, lambda: _source_at(frame))
+
+    def sort(self, axis=-1, kind=None, order=None, *, stable=None):
+        """ndarray.sort: sorted in place along `axis` (the sorted copy assigned into it, difflab.assign)."""
+        frame = sys._getframe(1)
+        new = dnp.sort(self, axis, kind, order, stable=stable)
+        _assign.assign(self, (Ellipsis,), new, lambda: _source_at(frame))
+
     def __round__(self, ndigits=None):
         return dnp.round(self, 0 if ndigits is None else ndigits)
 
     def __bool__(self):
         # value-dependent control flow: the graph is only valid for these input values
-        self._trace.specialised = True
+        if not self._trace.specialised:
+            specialise(self, "bool() (an if, while, and/or on it)")
         return bool(self.concrete)
 
     def _no_conversion(self, *_):
@@ -668,7 +683,12 @@ class Tracer(Traced):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         fn = dnp.UFUNCS.get(ufunc.__name__)
-        if kwargs.get("out", None) is not None:
+        out = kwargs.get("out", None)
+        if out is not None and len(out) == 1 and isinstance(out[0], Tracer) and method == "__call__" and fn:
+            return _ufunc_into(fn, out[0], inputs, kwargs, _user_frame(sys._getframe(1)))
+        if method == "at" and isinstance(inputs[0], Tracer) and _UFUNC_AT.get(ufunc.__name__) and not kwargs:
+            return _ufunc_at(ufunc, *inputs)
+        if out is not None:
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
                 raise UnsupportedOperationError(_augmented_message(text))
@@ -710,6 +730,48 @@ class Tracer(Traced):
         except TypeError as e:
             _unsupported_arguments(f"numpy.{name}", fn, args, kwargs, e)
             raise
+
+
+def _ufunc_into(fn, out: Tracer, inputs, kwargs: dict, frame) -> Tracer:
+    """`numpy.<ufunc>(*inputs, out=out, where=...)` into a traced `out`: NumPy's in-place write, an item
+    assignment of the whole array (difflab.assign), where `where` holds; `out` itself returned, as NumPy's."""
+    kwargs = {k: v for k, v in kwargs.items() if k != "out"}
+    mask = kwargs.pop("where", True)
+    if kwargs.pop("casting", "same_kind") != "same_kind" or kwargs:
+        raise UnsupportedOperationError(
+            f"numpy.{fn.__name__}(..., out=...) with keyword arguments {sorted(kwargs) or ['casting']} into a "
+            "traced array; write the result (numpy.copyto(out, result, where=...))"
+        )
+    _assign.copyto(out, fn(*inputs), where=mask, said=lambda: _source_at(frame) if frame is not None else None)
+    return out
+
+
+#: numpy.<ufunc>.at(a, idx[, b]) on a traced a: the x.at[idx] update it is (add accumulates repeated positions)
+_UFUNC_AT = {
+    "add": "add",
+    "subtract": "subtract",
+    "multiply": "multiply",
+    "divide": "divide",
+    "true_divide": "divide",
+    "power": "power",
+    "maximum": "max",
+    "minimum": "min",
+    "negative": "apply",
+    "square": "apply",
+    "exp": "apply",
+    "sin": "apply",
+    "cos": "apply",
+}
+
+
+def _ufunc_at(ufunc, a: Tracer, idx, b=None) -> None:
+    """`numpy.<ufunc>.at(a, idx, b)`: a updated in place at idx, as NumPy's unbuffered update (an item
+    assignment of the whole array, difflab.assign; a repeated position: accumulated by add and subtract,
+    refused by name by the others)."""
+    at = _assign.At(a, _index)[idx]
+    name = _UFUNC_AT[ufunc.__name__]
+    new = at.apply(ufunc) if name == "apply" else getattr(at, name)(b)
+    _assign.assign(a, (Ellipsis,), new, lambda: f"numpy.{ufunc.__name__}.at(...)")
 
 
 def _source_at(frame) -> str | None:

@@ -509,3 +509,31 @@ def test_a_zero_d_array_leaf_gets_a_zero_d_array_gradient(method):
     for _ in range(3):
         gp = p.grad(x)
         assert type(gp) is np.ndarray and gp.shape == () and not np.shares_memory(gp, x)
+
+
+def test_prepare_names_what_specialised_the_graph():
+    """prepare's refusal of a graph specialised to its input values names the op or construct that read a value,
+    the equation of the value it read and the user's line (issue 11: it said only "value-dependent control flow")."""
+    import inspect
+
+    def branch(x):
+        if x[0] > 0:
+            return (x**2).sum()
+        return x.sum()
+
+    def sorted_by_argsort(x):
+        return x[np.argsort(x)][0] * x.sum()
+
+    def inner_branch(x):
+        return dl.grad(lambda y: y[0] ** 2 if y[0] > 0 else y[0])(x).sum()
+
+    line = inspect.getsourcelines(branch)[1] + 1
+    x = np.array([0.5, -1.0, 2.0])
+    here = r"test_api\.py"
+    for f, said in (
+        (branch, rf"by bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line}\)"),
+        (sorted_by_argsort, rf"by numpy\.argsort of v0 at .*{here}:{line + 5}\)"),
+        (inner_branch, rf"by an inner trace's bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line + 8}\)"),
+    ):
+        with pytest.raises(ValueError, match=r"specialised to its input values \(" + said):
+            dl.prepare(f, x)

@@ -193,3 +193,47 @@ def test_scipy_functions_with_only_a_float64_loop_are_float64():
     for f in (lambda x: special.yn(2, x), lambda x: special.jv(np.arange(3), x)):
         want = f(X32).dtype
         assert want == np.float64 and _dt(dl.jvp(f, (X32,), (np.ones(3, np.float32),))[0]) == want
+
+
+def _gammaincs(special):
+    """SciPy's own resolution: its special ufuncs search their loops in order ('dd->d' first for gammainc: a Python
+    or integer order makes the result float64; 'fff->f' first for betainc), not NumPy's weak promotion."""
+    y = X32 / 4
+    return [
+        lambda x: special.gammainc(2, x),
+        lambda x: special.gammaincc(2.5, x),
+        lambda x: special.gammainc(np.float32(2), x),
+        lambda x: special.gammaincc(np.array([1, 2, 3]), x),
+        lambda x: special.betainc(2.0, np.float32(3), y * x),
+        lambda x: special.betainc(2, np.arange(1.0, 4.0), y * x),
+        lambda x: special.xlogy(2, x),
+        lambda x: special.xlog1py(x, 2.0),
+        lambda x: special.erf(x),
+    ]
+
+
+def test_scipy_special_values_have_scipys_own_dtype():
+    special = pytest.importorskip("scipy.special")
+    for k, f in enumerate(_gammaincs(special)):
+        want = f(X32).dtype
+        out, tangent = dl.jvp(f, (X32,), (np.ones(3, np.float32),))
+        assert (_dt(out), _dt(tangent)) == (want, want), k
+        assert dl.prepare(f, X32)(X32).dtype == want, k
+        assert dl.value_and_grad(lambda x: f(x).sum())(X32)[1].dtype == np.float32  # (the argument's, as JAX's)
+    assert {f(X32).dtype for f in _gammaincs(special)} == {np.dtype(np.float32), np.dtype(np.float64)}
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse", "symbolic", "numeric"])
+def test_a_comparisons_value_is_a_bool_array_as_numpys(method):
+    x = np.array([1.0, -2.0, 0.5])
+    (above, doubled), (t_above, t_doubled) = dl.jvp(lambda x: (x > 0, 2 * x), (x,), (np.ones(3),), method=method)
+    assert above.dtype == np.bool_ and doubled.dtype == np.float64
+    np.testing.assert_array_equal(above, x > 0)
+    np.testing.assert_array_equal(t_above, 0.0)  # (its tangent: zeros, as float; JAX's float0)
+    assert t_above.dtype.kind == "f"
+    np.testing.assert_allclose(t_doubled, 2.0, rtol=1e-8)
+    out, pullback = dl.vjp(lambda x: x <= 0.5, x, method=method)
+    assert out.dtype == np.bool_ and out.tolist() == [False, True, True]
+    np.testing.assert_array_equal(pullback(np.ones(3))[0], 0.0)
+    assert dl.prepare(lambda x: x == 1.0, x, method=method)(x).tolist() == [True, False, False]
+    assert type(dl.prepare(lambda x: x[0] > 0, x, method=method)(x)) is np.bool_  # (NumPy's bool scalar)

@@ -304,3 +304,17 @@ def test_near_a_crossing_numeric_reports_its_error_and_warns_where_it_exceeds_th
     assert (J.preparations()[0].error.T >= np.abs(H - want)).all() and np.abs(H - want).max() > 1e6
     with pytest.warns(NumericAccuracyWarning, match=r"v1 = eigh_values\(v0\)"):
         dl.hessian(f, method="numeric")(_S)
+
+
+def test_bessel_functions_declare_their_oscillation():
+    """J's and Y's oscillate with a period of 2π in x (and Y has a log singularity at 0): a radian is their
+    length scale, as sin's, so a step that moves the argument by more is shrunk. Y₀ of an argument ~821 that
+    moves 1.9e5 per unit of x (a random graph drew it) was off by 6.6e-5 relative, silently."""
+    special = pytest.importorskip("scipy.special")
+
+    def f(x):
+        return special.y0(np.rad2deg(x + 0.5) ** 2 + 0.5)
+
+    want = dl.grad(f, method="reverse")(0.0)
+    assert want == pytest.approx(-81.8627755, rel=1e-8)
+    assert dl.grad(f, method="numeric")(0.0) == pytest.approx(want, rel=1e-7)

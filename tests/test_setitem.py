@@ -81,7 +81,67 @@ def _into_the_argument(x):
     return (x**2).sum()
 
 
+def _alias_add(x):  # two names for one array: NumPy's `a += 1` changes x too
+    a = x
+    a += 1.0
+    return (x * a).sum()
+
+
+def _alias_chain(x):
+    y = x * 2.0
+    names = [y, y]
+    for _ in range(2):
+        b = names[1]
+        b *= x
+        b -= 0.5
+    return (names[0] ** 2).sum() + y[0]
+
+
+def _ufunc_out(x):  # numpy.<ufunc>(..., out=a): written into a (the argument too), returning a
+    a = x * 1.0
+    np.add(a, 1.0, out=a)
+    np.multiply(a, x, out=a)
+    np.negative(x, out=x)
+    np.exp(x, out=a, where=np.array([True, False, True, False, True]))
+    return (a * x).sum()
+
+
+def _fill_and_put(x):
+    y = x * 3.0
+    z = y
+    z.fill(x[1])
+    np.put(y, [0, 4, 0, 7], x[2:] ** 2, mode="wrap")  # position 0 twice: its last write (x[4]²)
+    y.put([1], x[0])
+    return (y**2 * x).sum()
+
+
+def _place_putmask_copyto(x):
+    y = x**2
+    np.place(y, np.array([True, False, True, True, False]), x[:2])  # x0, x1, x0 in turn
+    w = x * 1.0
+    np.putmask(w, np.array([False, True, False, True, True]), x[:3] * 2.0)  # w.flat[n] = (2x).flat[n % 3]
+    u = x * 0.5
+    np.copyto(u, y * w, where=np.array([True, True, False, False, True]))
+    np.copyto(w, -1.0)
+    return (y * w * u).sum() + (y**2).sum()
+
+
+def _ufunc_at(x):  # numpy.<ufunc>.at: unbuffered, add accumulating a repeated position
+    y = x * 1.0
+    np.add.at(y, [0, 0, 2], x[1])
+    np.subtract.at(y, np.array([1]), x[0])
+    np.multiply.at(y, (slice(1, 3),), x[2])
+    np.negative.at(y, [4])
+    return (y**2 * x).sum()
+
+
 PATTERNS = [
+    _alias_add,
+    _ufunc_at,
+    _alias_chain,
+    _ufunc_out,
+    _fill_and_put,
+    _place_putmask_copyto,
     _copy_then_scale,
     _fixed_mask,
     _column_add,
@@ -113,6 +173,8 @@ def test_each_pattern_is_numpys_in_every_method_fresh_and_prepared(f):
         for at in (X, X + 0.25):  # the prepared graph at another point: the update is no constant
             np.testing.assert_allclose(p.grad(at), _complex_step(f, at), rtol=tol, atol=tol)
             assert float(p(at)) == pytest.approx(f(at.copy()), rel=1e-14)
+    # complex step too: the update's where has a constant mask, analytic in the values it picks (Op.selects)
+    np.testing.assert_allclose(dl.grad(f, method=dl.Numeric(scheme="complex"))(X), want, rtol=1e-13, atol=1e-13)
 
 
 def test_repeated_indices_keep_numpys_last_write_and_add_once():
@@ -453,3 +515,92 @@ def test_at_add_accumulates_repeats_and_the_others_refuse_them():
         dl.grad(lambda x: x.at[5].set(1.0, mode="drop").sum())(x)
     with pytest.raises(IndexError):
         dl.grad(lambda x: x.at[5].set(1.0).sum())(x)
+
+
+# -- in-place operators on every name of the one object, and where NumPy's would differ or refuse -----------
+
+
+def test_in_place_operator_on_an_argument_alias_is_numpys_update():
+    # d/dx Σ x·a with a = x; a += 1: NumPy's x is a too, so Σ (x + 1)² and its gradient 2(x + 1)
+    def f(x):
+        a = x
+        a += 1
+        return (x * a).sum()
+
+    for method in METHODS:
+        value, g = dl.value_and_grad(f, method=method)(X)
+        assert value == pytest.approx(((X + 1) ** 2).sum(), rel=1e-14)
+        np.testing.assert_allclose(g, 2 * (X + 1), rtol=1e-6 if method == "numeric" else 1e-14)
+
+    def scalar(x):  # a 0-d value stands for a NumPy scalar (immutable): `s += 1` makes a new one, t is kept
+        s = x.sum()
+        t = s
+        s += 1.0
+        return t * s
+
+    np.testing.assert_allclose(dl.grad(scalar)(X), np.full(5, 2 * X.sum() + 1), rtol=1e-14)
+
+
+def test_in_place_updates_numpy_refuses_are_refused():
+    def complex_into_real(x):
+        a = x * 2
+        a *= 1j
+        return a.real.sum()
+
+    def wider(x):
+        a = x * 2
+        a += np.ones((2, 5))
+        return a.sum()
+
+    def ufunc_wider(x):
+        a = x[:2] * 2
+        np.add(x, 1.0, out=a)
+        return a.sum()
+
+    def inner_into_outer(x):
+        a = x * 2
+
+        def inner(z):
+            b = a
+            b += z
+            return z**2
+
+        dl.grad(inner)(1.0)
+        return a.sum()
+
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`a \*= 1j` updates a traced float64 array .* complex128"):
+        dl.grad(complex_into_real)(X)
+    with pytest.raises(ValueError, match=r"non-broadcastable output operand with shape \(5,\) .* \(2, 5\)"):
+        dl.grad(wider)(X)
+    with pytest.raises(ValueError, match=r"could not broadcast input array from shape \(5,\) into shape \(2,\)"):
+        dl.grad(ufunc_wider)(X)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`b \+= z` updates in place .* enclosing derivative"):
+        dl.grad(inner_into_outer)(X)
+    with pytest.raises(IndexError, match="index 9 is out of bounds for axis 0 with size 5"):
+        dl.grad(lambda x: np.put(x, [9], 1.0) or x.sum())(X)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`numpy\.put\(\.\.\.\)` writes into a traced"):
+        dl.grad(_put_with_view)(X)
+    with pytest.raises(TypeError, match="Cannot cast array data from dtype.'complex128'. to dtype.'float64'."):
+        dl.grad(lambda x: np.copyto(x, x * 1j) or x.sum())(X)
+
+
+def _put_with_view(x):
+    y = x * 2
+    v = y[1:]
+    np.put(y, [0], 1.0)
+    return v.sum()
+
+
+def test_in_place_writes_under_vmap_and_a_traced_copyto_mask_needs_no_retrace():
+    def f(x):
+        y = x * 1.0
+        np.copyto(y, x**2, where=x > 0)  # a traced mask: numpy.where, not a specialisation
+        z = y
+        z += x[0]
+        return y
+
+    batch = np.stack([X, -X, X + 1])
+    np.testing.assert_array_equal(dl.vmap(f)(batch), np.stack([f(b.copy()) for b in batch]))
+    p = dl.prepare(lambda x: f(x).sum(), X)
+    for at in (X, -X):
+        np.testing.assert_allclose(p.grad(at), _complex_step(lambda x: f(x).sum(), at), rtol=1e-14, atol=1e-14)

@@ -439,8 +439,9 @@ def points():
 
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
-#: value-dependent graphs (np.piecewise routes entries by their values; np.sort's permutation): dl.prepare refuses
-SPECIALISED = {"piecewise_select", "wasserstein_sort"}
+#: value-dependent graphs dl.prepare refuses: none now (np.piecewise of traced conditions selects among its
+#: branches, np.sort is a primitive: both prepared, issue 11)
+SPECIALISED: set = set()
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient, by jax.grad in x64
 GRAD = {
     "heat_slices": (0.021374508653634196, -0.020447371116584203, 0.0017138055195180901),  # jax, n=2

@@ -454,6 +454,9 @@ def out_dtypes(graph: Graph, in_dtypes, weak=()) -> list:
         if op.result_dtype is not None:
             of[eqn.out] = op.result_dtype(**eqn.kw)
             continue
+        if op.resolve_dtype is not None:  # (SciPy's type resolution, not NumPy's promotion)
+            of[eqn.out] = _resolved(op, eqn, of, weak)
+            continue
         numbers = op.elementwise or op.index is not None
         ds = [
             of.get(a) if isinstance(a, Var) else _strong_dtype(a, weak, numbers and _a_number(op, k))
@@ -463,6 +466,19 @@ def out_dtypes(graph: Graph, in_dtypes, weak=()) -> list:
         of[eqn.out] = _of_kind(np.result_type(*ds) if ds else None, eqn.out.dtype.kind)
     dts = [of.get(o) if isinstance(o, Var) else None for o in graph.outputs]
     return [d if d is not None and d != _F64 else None for d in dts]
+
+
+def _resolved(op, eqn, of: dict, weak):
+    """out_dtypes of an op with a `resolve_dtype` of its own: asked with each argument's dtype (a Python number:
+    its type, int or float; a difflab.numpy function's own constant: none, float64's as computed)."""
+    ds = [
+        (of.get(a) or a.dtype)
+        if isinstance(a, Var)
+        else (None if id(a.value) in weak else getattr(a.value, "dtype", type(a.value)))
+        for a in eqn.args
+    ]
+    found = None if None in ds else op.resolve_dtype(*ds)
+    return found if found is not None and found != _F64 and found.kind == eqn.out.dtype.kind else None
 
 
 def _of_kind(found, kind: str):
@@ -555,6 +571,8 @@ class Staged:
     values: dict | None = None  # every value as traced: stands in for the first evaluation
     hot: object = None  # the common case's call (api.operators._Hot), armed once the general path has run
     narrowed: list | None = None  # per output, the float32 dtype NumPy would give it (out_dtypes), else None
+    why: object = None  # what made it not reusable (graph.Why, or words), named by prepare's error
+    conditions: tuple = ()  # the output leaves f returned as booleans (traced as 0/1): their values bool again
 
     # the signature's facts, read by the operators and transforms
     arg_trees = property(lambda self: self.signature.arg_trees)
@@ -589,9 +607,14 @@ class Staged:
         explain a mismatch) decides."""
         return self.signature.fast(args) if self.scalar else None
 
-    def outputs(self, outs, inputs=()):
+    def outputs(self, outs, inputs=(), tangents=False):
         """The output pytree. A leaf never aliases an input, a constant, a view of either or another
-        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy."""
+        leaf (a function returning its argument, x[:2], or one value twice): such a leaf is a copy. A value
+        f returned as a boolean (a comparison) is one again, as NumPy's (not `tangents`: their zeros)."""
+        if self.conditions and not tangents:
+            outs = list(outs)
+            for i in self.conditions:
+                outs[i] = outs[i] if isinstance(outs[i], Traced) else np.asarray(outs[i]) != 0
         if self.narrowed is not None:  # float32 arguments: the values NumPy's promotion gives float32 rounded
             return self.out_tree.unflatten(
                 [narrow(_result(o), d) for o, d in zip(_own(outs, self.graph, inputs), self.narrowed)]
@@ -669,7 +692,7 @@ def _result(x):
         return x
     a = np.asarray(x)
     if a.dtype.kind == "b":
-        return a
+        return a if a.ndim else a[()]  # (NumPy's bool scalar, as x[0] > 0 is)
     if a.dtype.kind == "c":  # a complex output (fft's) keeps its imaginary part
         return complex(a) if a.ndim == 0 else a
     return float(a) if a.ndim == 0 else a.astype(np.float64)
@@ -748,7 +771,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         sig = signature(args, argnums, flat_args, key)
         call_leaves = _call_leaves(sig, flat_args)
     reads = _reads(f, sig)
-    t, tracers, out_leaves, out_tree = _trace(f, flat_args, sig, call_leaves)
+    t, tracers, out_leaves, (out_tree, conditions) = _trace(f, flat_args, sig, call_leaves)
     check_returned(out_leaves)
     graph = outputs_of(t, tracers, out_leaves)
     # values of an enclosing trace were traced as concrete numbers: they must be evaluated again
@@ -758,7 +781,7 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
     # (a dtype picked by the values, sqrtm's: imag of its real root folded to 0 would stay 0 at a complex one)
     reusable = not graph.specialised and not closes and not t.value_dtypes
     if graph.specialised:  # its branch was picked by the numbers of enclosing traces' values too
-        specialise_enclosing([*call_leaves, *t.consts])
+        specialise_enclosing([*call_leaves, *t.consts], graph.specialised)
     return Staged(
         graph,
         sig,
@@ -768,6 +791,8 @@ def stage(f, args, argnums=0, flat_args=None, key=None, known=None) -> Staged:
         reads=reads or (),
         values=values,
         narrowed=_narrowed(graph, sig, t, call_leaves),
+        why=graph.specialised or (t.value_dtypes and f"an op whose result's dtype the values pick: {t.value_dtypes}"),
+        conditions=conditions,
     )
 
 
@@ -842,10 +867,11 @@ def _trace(f, flat_args, sig: Signature, call_leaves):
         # numeric subtract booleans)
         if len(out_leaves) == 1 and _is_number(out_leaves[0]):  # a loss (no list, no call of _is_condition)
             return out_leaves
+        out_holder["conditions"] = tuple(i for i, x in enumerate(out_leaves) if _is_condition(x))
         return [x + 0.0 if _is_condition(x) else x for x in out_leaves]
 
     t, tracers, out_leaves = trace_flat(flat_f, call_leaves, narrow=sig.in_dtypes is not None)
-    return t, tracers, out_leaves, out_holder["tree"]
+    return t, tracers, out_leaves, (out_holder["tree"], out_holder.get("conditions", ()))
 
 
 def _is_number(x) -> bool:

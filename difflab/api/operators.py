@@ -668,7 +668,7 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
         jv = np.where(bad, np.nan, jv)
     if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
-    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv))
+    return st.outputs(outs, xs), st.outputs(_split_out(outs, jv), tangents=True)
 
 
 def vjp(f, *primals, method="reverse"):

@@ -73,10 +73,11 @@ class PreparedFunction:
         self.staged.learn(args)
         self._call = None  # the common case's generated call (_Hot.fused), made by the first call it reads
         if not self.staged.reusable:
+            why = self.staged.why
             raise ValueError(
-                "this function's graph is specialised to its input values (value-dependent "
-                "control flow, or an op whose result's dtype the values pick: sqrtm is complex where "
-                "an eigenvalue is negative), so it cannot be prepared for reuse; call dl.grad(f) instead"
+                "this function's graph is specialised to its input values ("
+                + (f"by {why}" if why else "value-dependent control flow, or values of an enclosing trace")
+                + "), so it cannot be prepared for reuse; call dl.grad(f) instead"
             )
 
     def _check(self, args):

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_domain, warn_domain_if_nonfinite
-from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, prune, read
+from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, prune, read, specialise
 from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
@@ -241,4 +241,4 @@ def _specialise(args):
     (A transform reused at other values gave std's NaN at the apex for [1, 2, 3.5], or inf with the term.)"""
     for a in args:
         if isinstance(a, Tracer):
-            a._trace.specialised = True
+            specialise(a, "a derivative's NaN or infinite partial decided on its values")

@@ -377,13 +377,19 @@ def _check_analytic(graph, wrt):
         ]
 
     active, live = {graph.inputs[i] for i in wrt}, {o for o in graph.outputs if isinstance(o, Var)}
+    reached = set(active)  # (through any op: a comparison's mask of the inputs too)
     for e in graph.eqns:
         if any(a in active and ok for a, ok in links(e)):
             active.add(e.out)
+        if any(a in reached for a in e.args if isinstance(a, Var)):
+            reached.add(e.out)
     for e in reversed(graph.eqns):
         if e.out in live:
             live.update(a for a, ok in links(e) if ok)
-        # a piecewise-constant op is held at its value at x (see Prepared), so it is no obstacle
+        # a piecewise-constant op is held at its value at x (see Prepared), so it is no obstacle; nor is an op
+        # whose selecting arguments (where's mask) are constant: it is analytic in the others (Op.selects)
+        if e.op.selects and not any(e.args[i] in reached for i in e.op.selects if isinstance(e.args[i], Var)):
+            continue
         if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
             raise NotDifferentiableError(
                 f"complex step cannot differentiate through {e.op.name} at "

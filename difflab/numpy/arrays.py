@@ -13,6 +13,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import sys as _sys
 
 import numpy as _np
 
@@ -20,6 +21,7 @@ from ..assign import VIEWS as _VIEWS
 from ..assign import fresh as _fresh
 from ..assign import handed as _handed
 from ..graph import Traced as _Traced
+from ..graph import specialise as _specialise
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _max_front as max
 from ..ops.shape import (
@@ -293,9 +295,23 @@ def atleast_3d(*arys):
 # -- functions whose result is piecewise constant: computed on the values, never differentiated ----
 
 
-def _value(x):
-    """The concrete value of x; a traced x marks its trace specialised to the input values."""
+def _value(x, what=None):
+    """The concrete value of x; a traced x marks its trace specialised to the input values (`what` read it:
+    prepare's error names it, else the NumPy function being run)."""
     while isinstance(x, _Traced):
-        x._trace.specialised = True
+        if not x._trace.specialised:
+            _specialise(x, what or _reader())
         x = x.value
     return x
+
+
+def _reader() -> str:
+    """The difflab.numpy function reading a traced value's number (the outermost of its frames), as NumPy's name."""
+    from .. import numpy as dnp  # (this module is part of it)
+
+    frame, name = _sys._getframe(2), "reading a traced value's number"
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("difflab."):
+        if frame.f_globals["__name__"].startswith("difflab.numpy") and frame.f_code.co_name in dnp.FUNCTIONS:
+            name = f"numpy.{frame.f_code.co_name}"
+        frame = frame.f_back
+    return name

@@ -14,6 +14,7 @@ import math
 import numpy as _np
 
 from .. import ops as _ops
+from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import abs, exp, log1p, matmul, maximum, where
 from ..ops.reductions import _cumsum_front as _cumsum
@@ -114,7 +115,11 @@ def piecewise(x, condlist, funclist, *args, **kw):
     >>> piecewise(_np.array([-1.0, 2.0]), [_np.array([True, False])], [lambda v: -v, lambda v: v * v])
     array([1., 4.])
     """
-    conds = [_np.asarray(_value(c), dtype=bool) for c in (condlist if type(condlist) in (list, tuple) else [condlist])]
+    given = list(condlist) if type(condlist) in (list, tuple) else [condlist]
+    if builtins.any(isinstance(c, _Traced) for c in given):  # conditions of the traced values: no specialising
+        with _library_constants():
+            return _selected(x, given, funclist, args, kw)
+    conds = [_np.asarray(_value(c), dtype=bool) for c in given]
     if len(conds) and conds[0].ndim == 0 and ndim(x) != 0 and len(conds) == 1:
         conds = [_np.broadcast_to(conds[0], shape(x))]
     if len(funclist) == len(conds) + 1:
@@ -123,6 +128,65 @@ def piecewise(x, condlist, funclist, *args, **kw):
         raise ValueError(f"piecewise takes {len(conds)} or {len(conds) + 1} functions, not {len(funclist)}")
     with _library_constants():  # (NumPy's result is x's dtype whatever the functions give: a float32 x's float32)
         return _pieces(x, conds, funclist, args, kw)
+
+
+def _selected(x, conds, funclist, args, kw):
+    """piecewise with traced conditions, as jax.numpy.piecewise: every function on the whole of x, each result
+    where its condition holds (a later condition over an earlier, as NumPy's writes; the otherwise function where
+    none does), a graph for every input value. A function sees x only where its condition holds, elsewhere the
+    value of an entry it held at at the traced point (the double where: no NaN, no domain warning, no
+    derivative from the entries it does not pick)."""
+    xs = _np.asarray(_held(x))
+    if len(funclist) not in (len(conds), len(conds) + 1):
+        raise ValueError(f"piecewise takes {len(conds)} or {len(conds) + 1} functions, not {len(funclist)}")
+    at = [_np.broadcast_to(_np.asarray(_held(c), dtype=bool), xs.shape) for c in conds]
+
+    def branch(f, c, held):
+        if not callable(f):
+            return f
+        fill = xs[held][0] if held.any() else _finite_at(f, args, kw)
+        return f(x if c is None else where(c, x, fill), *args, **kw)
+
+    res = _np.zeros(shape(x))
+    if len(funclist) == len(conds) + 1:  # the otherwise function: the base the conditions' results replace
+        none = ~_np.any(at, axis=0) if at else _np.ones(xs.shape, bool)
+        res = res + branch(funclist[-1], _otherwise(conds) if conds else None, none)
+    for c, held, f in zip(conds, at, funclist):
+        res = where(c, branch(f, c, held), res)
+    return res
+
+
+#: a branch's fill where its condition holds nowhere at the traced point: the first where it is finite
+_FILLS = (0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0)
+
+
+def _finite_at(f, args, kw):
+    """A number at which the piecewise function f is finite (so the entries it does not pick hold no NaN and
+    raise no domain warning), for a branch whose condition holds nowhere at the traced point; else 0."""
+    for v in _FILLS:
+        try:
+            with _np.errstate(all="ignore"):
+                y = _held(f(_np.array([v]), *args, **kw))
+            if _np.all(_np.isfinite(_np.asarray(y, dtype=complex))):
+                return v
+        except Exception:  # (a function that takes no such array: the next, or 0)
+            continue
+    return 0.0
+
+
+def _held(v):
+    """v's number at the traced point, read without specialising (it picks only a fill no result depends on)."""
+    while isinstance(v, _Traced):
+        v = v.value
+    return v
+
+
+def _otherwise(conds):
+    """Where none of the (traced) conditions holds, as a traced mask."""
+    hit = conds[0] * 1.0
+    for c in conds[1:]:
+        hit = hit + c * 1.0
+    return hit == 0.0
 
 
 def _pieces(x, conds, funclist, args, kw):

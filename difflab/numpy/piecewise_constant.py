@@ -3,8 +3,9 @@
 
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
 on the concrete values and marks the trace specialised to them (a new input value retraces). The
-in-place NumPy functions (`fill_diagonal`, `put`, ...) live here too: they raise, naming the
-functional spelling to use instead.
+in-place NumPy functions live here too: `put`, `putmask`, `place` and `copyto` into a traced array are
+item assignments (difflab.assign), NumPy's semantics; `fill_diagonal` and `put_along_axis` raise, naming
+the functional spelling to use instead, as all do for a traced value written into a NumPy array.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ from __future__ import annotations
 import numpy as _np
 
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
+from .. import assign as _assign
+from ..graph import Traced as _Traced
 from .arrays import _contains_traced, _value
 
 
 def _on_values(name):
-    fn = getattr(_np, name)
+    fn, said = getattr(_np, name), f"numpy.{name}"
 
     def constant(*args, **kwargs):
         return fn(
-            *[_value(a) if not isinstance(a, (list, tuple)) else type(a)(_value(v) for v in a) for a in args],
-            **{k: _value(v) for k, v in kwargs.items()},
+            *[
+                _value(a, said) if not isinstance(a, (list, tuple)) else type(a)(_value(v, said) for v in a)
+                for a in args
+            ],
+            **{k: _value(v, said) for k, v in kwargs.items()},
         )
 
     constant.__name__ = constant.__qualname__ = name
@@ -117,15 +123,17 @@ def _on_values(name):
 ]
 
 
-def _in_place(name, alternative):
+def _in_place(name, alternative, into_numpy=False):
     fn = getattr(_np, name)
+    what = (
+        "writes a traced value into a NumPy array in place, which would drop its derivative"
+        if into_numpy
+        else "changes an array in place, which traced values do not support"
+    )
 
     def in_place(*args, **kwargs):
         if _contains_traced(args) or _contains_traced(tuple(kwargs.values())):
-            raise _UnsupportedOperationError(
-                f"numpy.{name} changes an array in place, which traced values do not support (as x[i] = v "
-                f"is refused); build the new array instead: {alternative}"
-            )
+            raise _UnsupportedOperationError(f"numpy.{name} {what}; build the new array instead: {alternative}")
         return fn(*args, **kwargs)
 
     in_place.__name__ = in_place.__qualname__ = name
@@ -140,16 +148,38 @@ def _in_place(name, alternative):
 fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
 
 
-put = _in_place("put", "numpy.where(mask, values, a) or a + numpy.bincount(indices, weights=change, minlength=a.size)")
+def _writing(name, write, alternative):
+    """numpy.`name` (its target the first argument): on a traced target, `write` (difflab.assign: NumPy's
+    semantics, recorded as an assignment); a traced value written into a NumPy array refused by name."""
+    refuse = _in_place(name, alternative, into_numpy=True)
+
+    def writing(target, *args, **kwargs):
+        if isinstance(target, _Traced):
+            said = {"said" if name == "copyto" else "where": lambda: f"numpy.{name}(...)"}  # (named in an error)
+            return write(target, *args, **kwargs, **said)
+        return refuse(target, *args, **kwargs)
+
+    writing.__name__ = writing.__qualname__ = name
+    writing.__doc__ = (
+        f"`numpy.{name}` with NumPy's semantics: on a traced target, recorded as an item assignment "
+        f"(difflab.assign.{write.__name__}).\n\n    >>> {name} is not None\n    True\n    "
+    )
+    writing.__module__ = __name__
+    return writing
 
 
-putmask = _in_place("putmask", "numpy.where(mask, values, a)")
+put = _writing("put", _assign.put, "numpy.where(mask, values, a), or put into a traced array (a = numpy.zeros_like(x))")
 
 
-place = _in_place("place", "numpy.where(mask, values, a)")
+putmask = _writing("putmask", _assign.putmask, "numpy.where(mask, values, a), or putmask a traced array")
 
 
-copyto = _in_place("copyto", "the source itself, or numpy.where(where, src, dst)")
+place = _writing("place", _assign.place, "numpy.where(mask, values, a), or place into a traced array")
+
+
+copyto = _writing(
+    "copyto", _assign.copyto, "the source itself, numpy.where(where, src, dst), or copy into a traced array"
+)
 
 
 put_along_axis = _in_place("put_along_axis", "numpy.where of a mask built from the indices, or a scatter of the change")

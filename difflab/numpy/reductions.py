@@ -45,7 +45,7 @@ from ..ops.shape import (
     _stack_front as stack,
 )
 from .arrays import _take_along, _value, asarray, min, moveaxis, ndim, ravel, shape
-from .shapes import sort
+from ..ops.sorting import _sort_front as sort
 
 _NO_VALUE = object()  # numpy.diff's prepend/append not given (None is a value NumPy would join)
 

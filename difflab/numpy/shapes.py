@@ -3,7 +3,7 @@
 
 Each is a composition of the registry's shape primitives (reshape, transpose, concatenate, gather
 through `_take_along`) with the index arithmetic done by NumPy on shapes and on piecewise-constant
-values (`argsort` for `sort`), so every differentiator differentiates them through those primitives.
+values (`argpartition` for `partition`; `sort` is a primitive of its own, ops/sorting.py), so every differentiator differentiates them through those primitives.
 """
 
 from __future__ import annotations
@@ -186,13 +186,9 @@ def take_along_axis(arr, indices, axis):
     return arr[idx]
 
 
-def sort(a, axis=-1):
-    """Sorted copy along `axis`: values gathered by the permutation (which depends on the values, so
-    the trace is specialised to them); the derivative flows through the permutation.
-
-    >>> sort(_np.array([3.0, 1.0, 2.0]))
-    array([1., 2., 3.])
-    """
+def _gathered_sort(a, axis=-1):
+    """A sorted copy gathered by argsort's permutation of the values (the trace specialised to them): for complex
+    values (sort_complex), which the `sort` entry (ops/sorting.py) does not take."""
     if axis is None:
         a, axis = ravel(a), 0
     return take_along_axis(a, argsort(a, axis=axis), axis)

@@ -47,6 +47,7 @@ from .shape import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .complexes import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
+from .sorting import *  # noqa: F401,F403
 from .translations import SympyOps, sympy_ops  # noqa: F401
 
 

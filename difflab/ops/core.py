@@ -130,6 +130,10 @@ class Op:
     domain: tuple = ("real",)
     kink: Callable | None = None
     analytic: bool = True  # complex step is valid through it
+    #: argument positions that only pick among the other arguments (where's condition): a non-analytic op is
+    #: analytic in the others wherever these depend on no differentiated input (a constant mask), so complex
+    #: step passes through it there (differentiators/stencils.py)
+    selects: tuple = ()
     #: whether `sympy` holds on complex arguments (the symbolic method's complex values); None: an
     #: elementwise translation (SymPy's own functions of complex values, which the method then splits
     #: into real and imaginary parts or refuses) or the NumPy implementation on object arrays do, a
@@ -176,6 +180,10 @@ class Op:
     #: `(**params) -> dtype` for an op whose result has a dtype of its own, whatever its arguments' (astype):
     #: NumPy's promotion of the values after it starts from that dtype (boundary.out_dtypes)
     result_dtype: Callable | None = None
+    #: `(*argument dtypes) -> dtype` where the implementing library resolves the result's dtype otherwise than
+    #: NumPy's promotion (SciPy's special ufuncs search their loops in order: gammainc(2, x32) is float64, its
+    #: 'dd->d' loop first, betainc(2.0, b32, x32) float32): boundary.out_dtypes asks it, a Python number by its type
+    resolve_dtype: Callable | None = None
     #: NumPy's names for it ("true_divide", "divide"; "linalg.det" for numpy.linalg.det): difflab.numpy
     #: exports `front` under each and NumPy's dispatch on traced values calls it
     numpy: tuple = ()

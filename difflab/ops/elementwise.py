@@ -610,7 +610,8 @@ where = defop(
     partials=(None, strong_zero(_where_partial(True)), strong_zero(_where_partial(False))),
     sympy=elementwise_sympy(lambda c, a, b: _sp().Piecewise((a, c), (b, True))),
     domain=("bool", "real", "real"),
-    analytic=False,
+    analytic=False,  # (a mask of the inputs' values switches at their kink)
+    selects=(0,),  # (a constant mask: analytic in a and b, item assignment's update)
     numpy=("where",),
     doc="a where c else b",
 )

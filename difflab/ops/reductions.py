@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..graph import Traced
+from ..graph import Traced, specialise
 from .elementwise import _above, _stop_gradient_sympy, equal, exp, maximum, strong_mul, where
 from .shape import _inverse_perm, concatenate, getitem
 from .core import (
@@ -90,7 +90,7 @@ def _value(x):
     """x's value, as NumPy reads it (a traced mask: its value at this trace's inputs, which
     specialises that trace to them, as difflab.numpy's _value does)."""
     while isinstance(x, Traced):
-        x._trace.specialised = True
+        specialise(x, "a mask read from its values (where=, a reduction's)")
         x = x.value
     return x
 

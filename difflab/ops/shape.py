@@ -301,6 +301,63 @@ scatter_add = defop(
 )
 
 
+def _setitem_impl(y, v, idx):
+    out = np.array(y, copy=True)  # (object arrays too: the symbolic method's)
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]  # an object array would otherwise store the 0-d array itself as the element
+    out[idx] = v
+    return out
+
+
+def _zeros_for(y, t):
+    """Zeros shaped as y, of the tangent t's kind (a complex tangent written into them stays complex)."""
+    return np.zeros(_shape(y), dtype=np.result_type(float, getattr(t, "dtype", float)))
+
+
+def _setitem_joint_jvp(ts, out, y, v, idx):
+    """The tangent of y with v's written at idx: one output-sized array (a zero tangent's entries zero)."""
+    ty, tv = ts
+    return setitem(_zeros_for(y, tv) if ty is None else ty, 0.0 if tv is None else tv, idx=idx)
+
+
+def _setitem_batch(batched, y, v, idx):
+    y, v = _broadcast_batch(batched, [y, v])
+    idx = (slice(None),) + tuple(idx)
+    rank = np.broadcast_to(np.int8(0), _shape(y))[idx].ndim
+    if _ndim(v) < rank:  # (a rule's scalar 0.0: its batch axis leads, the target's axes follow)
+        v = _reshape(v, _shape(v)[:1] + (1,) * (rank - _ndim(v)) + _shape(v)[1:])
+    return setitem(y, v, idx=idx)
+
+
+def _setitem_strategy(b, name, y, picks, c):
+    y = b.rank1(y)
+    n = b.shape(y)[0]
+    idx = (c.take(n),) if c.take(2) == 0 else (slice(c.take(n), None),)
+    return b.emit(name, y, b.emit("getitem", b.same_shape(y, picks[1:], 2)[1], idx=idx), idx=idx)
+
+
+setitem = defop(
+    "setitem",
+    _setitem_impl,
+    complex=True,
+    jvp=(
+        lambda t, out, y, v, idx: setitem(t, 0.0, idx=idx),
+        lambda t, out, y, v, idx: setitem(_zeros_for(y, t), t, idx=idx),
+    ),
+    vjp=(lambda ct, out, y, v, idx: setitem(ct, 0.0, idx=idx), lambda ct, out, y, v, idx: getitem(ct, idx=idx)),
+    joint_jvp=_setitem_joint_jvp,
+    samples=_samples(
+        (((5,), ()), {"idx": (2,)}),
+        (((3, 4), (4,)), {"idx": (1,)}),
+        (((3, 4), (3, 2)), {"idx": (slice(None), slice(1, 3))}),
+    ),
+    batch=_setitem_batch,
+    strategy=_setitem_strategy,
+    internal=True,
+    doc="y with v written at the basic index idx (ints, slices), v of y[idx]'s shape: item assignment's update",
+)
+
+
 def _segments(xs, axis):
     offsets = np.cumsum([0] + [_shape(x)[axis] for x in xs])
     return [(int(lo), int(hi)) for lo, hi in zip(offsets[:-1], offsets[1:])]

@@ -18,6 +18,7 @@ function computed by its SciPy function and meaning SymPy's form (`_scipy_named`
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -250,6 +251,8 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
     """An entry for scipy.special.<name>, spelled `scipy.special.<name>` (and `numpy`'s names)."""
     _DEFINED.add(name)
     spellings = tuple(f"scipy.special.{n}" for n in (name, *kw.pop("aliases", ()))) + tuple(numpy)
+    if "result_dtype" not in kw:
+        kw["resolve_dtype"] = _scipy_dtype(name)
     return defop(
         name,
         impl,
@@ -261,6 +264,21 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
         requires=("scipy",),
         **kw,
     )
+
+
+def _scipy_dtype(name):
+    """Op.resolve_dtype of scipy.special.<name>: SciPy's own answer for arguments of those dtypes or Python types
+    (its ufuncs' loop search: gammainc(2, x32) is float64, its 'dd->d' loop being first; erf(x32) float32)."""
+
+    @functools.lru_cache(maxsize=64)
+    def resolve(*dtypes):
+        fn = getattr(scipy_special(), name)
+        if not isinstance(fn, np.ufunc):
+            return None
+        with np.errstate(all="ignore"):
+            return fn(*[d(1) if isinstance(d, type) else np.ones(1, d) for d in dtypes]).dtype
+
+    return resolve
 
 
 # -- the gamma family -------------------------------------------------------------------------
@@ -536,6 +554,16 @@ def _bessel_order_rule(name):
     return _refuse(name, "v")
 
 
+def _oscillation(*args):
+    """Op.scale of J's in x: a radian (it oscillates as cos(x - φ)/√x), as sin's."""
+    return 1.0
+
+
+def _oscillation_or_pole(*args):
+    """Op.scale of Y's in x: a radian where it oscillates, |x| near its singularity at 0."""
+    return np.minimum(np.abs(args[-1]), 1.0)
+
+
 jv = _special(
     "jv",
     _scipy("jv"),
@@ -544,6 +572,7 @@ jv = _special(
     domain=("integer", "positive"),
     aliases=("jn",),
     analytic=True,
+    scale=(None, _oscillation),
     doc="Bessel function of the first kind J_v(x); d J_v = (J_{v-1} - J_{v+1})/2",
 )
 yv = _special(
@@ -553,6 +582,7 @@ yv = _special(
     _sympy_call(lambda sp, v, x: sp.bessely(_order(v), x)),
     domain=("integer", "positive"),
     analytic=True,
+    scale=(None, _oscillation_or_pole),
     doc="Bessel function of the second kind Y_v(x) on x > 0",
 )
 yn = _special(
@@ -562,6 +592,7 @@ yn = _special(
     _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
     result_dtype=lambda: _F64,  # (SciPy has only its float64 loop: yn(2, a float32 x) is float64)
+    scale=(None, _oscillation_or_pole),
     doc="Y_n(x) for integer n (SciPy's yn)",
 )
 iv = _special(
@@ -591,6 +622,7 @@ j0 = _special(
     (lambda out, x: -j1(x),),
     _scipy_named("j0", lambda sp, x: sp.besselj(0, x)),
     domain=("real",),
+    scale=(_oscillation,),
     doc="J_0(x); d J_0 = -J_1",
 )
 j1 = _special(
@@ -599,6 +631,7 @@ j1 = _special(
     (lambda out, x: 0.5 * (j0(x) - jv(2.0, x)),),
     _scipy_named("j1", lambda sp, x: sp.besselj(1, x)),
     domain=("real",),
+    scale=(_oscillation,),
     doc="J_1(x)",
 )
 y0 = _special(
@@ -606,6 +639,7 @@ y0 = _special(
     _scipy("y0"),
     (lambda out, x: -y1(x),),
     _scipy_named("y0", lambda sp, x: sp.bessely(0, x)),
+    scale=(_oscillation_or_pole,),
     doc="Y_0(x) on x > 0; d Y_0 = -Y_1",
 )
 y1 = _special(
@@ -613,6 +647,7 @@ y1 = _special(
     _scipy("y1"),
     (lambda out, x: 0.5 * (y0(x) - yv(2.0, x)),),
     _scipy_named("y1", lambda sp, x: sp.bessely(1, x)),
+    scale=(_oscillation_or_pole,),
     doc="Y_1(x) on x > 0",
 )
 i0 = _special(

@@ -1,0 +1,268 @@
+"""Sorting as a primitive: `sort` along one axis, and the two linear ops its rules are made of.
+
+Why a primitive. Sorting by gathering with `argsort`'s permutation read from the values specialises the trace
+to that permutation: prepare and vmap could not reuse it at values in another order. The `sort` entry is one
+equation whatever the order; its derivative moves the tangent as the values move (JAX's sort_p):
+
+    sort(x)             the values in order (NumPy's stable order along the axis)
+    permuted(t, x)      t gathered by x's sorting permutation: sort's JVP, linear in t
+    unpermuted(u, x)    u scattered back by that permutation: sort's VJP, permuted's transpose
+
+The permutation is piecewise constant in x, so neither linear op has a derivative in x (a Hessian through sort
+is the permuted Hessian). Batching sorts along the same axis past the batch axis. The symbolic method's object
+arrays sort with `sort_k(k, *row)`, the k-th of a row in NumPy's order, whose derivative in row[i] is
+`sort_weight(k, i, *row)`: 1 where x_i is the k-th (stable), else 0.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .core import (
+    REGISTRY,
+    SYMPY_TRACED,
+    _batch_axis,
+    _broadcast_batch,
+    _reshape,
+    _sp,
+    defop,
+    draw,
+    normalize_axes,
+    sympy_function,
+)
+from .reductions import _along_axis_strategy
+
+__all__ = ["sort", "permuted", "unpermuted"]
+
+
+def _order(x, axis):
+    return np.argsort(x, axis=axis, kind="stable")
+
+
+def _rows(x, axis):
+    """x's 1-D rows along `axis` (object arrays: SymPy's), and how to put rows of that length back."""
+    moved = np.moveaxis(x, axis, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+
+    def back(rows):
+        out = np.empty(moved.shape, dtype=object)
+        out.reshape(-1, moved.shape[-1])[...] = rows
+        return np.moveaxis(out, -1, axis)
+
+    return flat, back
+
+
+def _np_rank(i, *xs):
+    """The stable rank of xs[i] among xs (broadcast): how many are below, and how many equal before it, in
+    NumPy's order (NaN after every number)."""
+    xs = np.broadcast_arrays(*xs)
+    i = int(i)
+    a, nan = xs[i], np.isnan(xs[i])
+
+    def below(x, j):
+        return (x < a) | (nan & ~np.isnan(x)) | (((x == a) | (nan & np.isnan(x))) & (j < i))
+
+    return builtins.sum(below(x, j) * 1 for j, x in enumerate(xs))
+
+
+def _py_rank(i, *xs):
+    i = int(i)
+    key = [(x != x, x if x == x else 0.0, j) for j, x in enumerate(xs)]  # (NaN after every number)
+    return builtins.sum(1 for k in key if k < key[i])
+
+
+def _np_sort_k(k, *xs):
+    return np.sort(np.stack(np.broadcast_arrays(*xs)), axis=0, kind="stable")[int(k)]
+
+
+def _weight_of_numbers(cls, k, i, *xs):
+    """sort_weight of numbers: 0 or 1 at once (a Piecewise picking by it then reduces to the pick)."""
+    if all(a.is_Number for a in (k, i, *xs)):
+        return _sp().Integer(int(_py_rank(int(i), *[float(x) for x in xs]) == int(k)))
+    return None
+
+
+def _sort_weight_fn():
+    sp = _sp()
+    return sympy_function(
+        "sort_weight",
+        lambda k, i, *xs: (_np_rank(i, *xs) == int(k)) * 1.0,
+        lambda args, i: sp.Integer(0),
+        lambda k, i, *xs: float(_py_rank(i, *xs) == int(k)),
+        lambda k, i, *xs: float(_py_rank(i, *xs) == int(k)),
+        methods={"eval": classmethod(_weight_of_numbers)},
+    )
+
+
+def _sort_k_fn():
+    sp = _sp()
+    return sympy_function(
+        "sort_k",
+        _np_sort_k,
+        lambda args, i: sp.Integer(0) if i == 0 else _sort_weight_fn()(args[0], sp.Integer(i - 1), *args[1:]),
+        lambda k, *xs: sorted(xs)[int(k)],
+        lambda k, *xs: sorted(xs)[int(k)],
+    )
+
+
+def _sort_k_of(k, *xs):
+    """sort_k with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
+    stacked = REGISTRY["stack"](*xs, axis=0)
+    return REGISTRY["getitem"](sort(stacked, axis=0), idx=(int(k),))
+
+
+def _sort_weight_of(k, i, *xs):
+    """sort_weight with difflab's ops: x_i's stable rank by comparisons, 1.0 where it is k."""
+    i = int(i)
+    rank = builtins.sum((x < xs[i]) * 1.0 + ((x == xs[i]) * 1.0 if j < i else 0.0) for j, x in enumerate(xs))
+    return REGISTRY["equal"](rank, float(int(k))) * 1.0
+
+
+SYMPY_TRACED["sort_k"] = _sort_k_of
+SYMPY_TRACED["sort_weight"] = _sort_weight_of
+
+
+def _sort_impl(x, axis):
+    if isinstance(x, np.ndarray) and x.dtype == object:  # SymPy's: each entry the k-th of its row
+        sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
+        for row in flat:
+            rows.append([_sort_k_fn()(sp.Integer(k), *row) for k in range(len(row))] if len(row) > 1 else list(row))
+        return back(rows)
+    return np.sort(x, axis=axis, kind="stable")
+
+
+def _weighted_rows(v, x, axis, transpose):
+    """permuted (transpose: unpermuted) on object arrays: Σ_i sort_weight(k, i, row)·v_i per output k (i)."""
+    sp = _sp()
+    vs, _ = _rows(np.broadcast_to(v, np.shape(x)).astype(object), axis)
+    flat, back = _rows(x, axis)
+    n, out = flat.shape[-1], []
+    for row, vrow in zip(flat, vs):
+        w = [[sp.Eq(_sort_weight_fn()(sp.Integer(k), sp.Integer(i), *row), 1) for i in range(n)] for k in range(n)]
+        # (a pick, not Σ w·v: a NaN entry the permutation does not pick must not reach the output as 0·NaN)
+        if transpose:
+            out.append(
+                [sp.Piecewise(*[(vrow[k], w[k][i]) for k in range(n - 1)], (vrow[n - 1], True)) for i in range(n)]
+            )
+        else:
+            out.append(
+                [sp.Piecewise(*[(vrow[i], w[k][i]) for i in range(n - 1)], (vrow[n - 1], True)) for k in range(n)]
+            )
+    return back(out)
+
+
+def _permuted_impl(t, x, axis):
+    if np.asarray(x).dtype == object or np.asarray(t).dtype == object:
+        return _weighted_rows(t, np.asarray(x, dtype=object), axis, False)
+    return np.take_along_axis(np.broadcast_to(t, np.shape(x)), _order(x, axis), axis=axis)
+
+
+def _unpermuted_impl(u, x, axis):
+    if np.asarray(x).dtype == object or np.asarray(u).dtype == object:
+        return _weighted_rows(u, np.asarray(x, dtype=object), axis, True)
+    out = np.empty(np.shape(x), dtype=np.result_type(u))
+    np.put_along_axis(out, _order(x, axis), np.broadcast_to(u, np.shape(x)), axis=axis)
+    return out
+
+
+def _linear_batch(op_name):
+    def rule(batched, v, x, axis):
+        v, x = _broadcast_batch(batched, [v, x])
+        return REGISTRY[op_name](v, x, axis=_batch_axis(axis))
+
+    return rule
+
+
+def _permutation_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, b.same_shape(x, picks[1:], 2)[1], axis=c.take(len(b.shape(x))))
+
+
+def _tie_gap(*args, axis):
+    """Each entry's distance to a tie in the sorted values of its row (args[-1]: the values sorted), where the
+    permutation, so the derivative, jumps: the row's smallest gap, for every entry of the row."""
+    x = np.asarray(args[-1], dtype=float)
+    if x.shape[axis] < 2:
+        return np.full(x.shape, np.inf)
+    gaps = np.diff(np.sort(x, axis=axis), axis=axis)
+    return np.broadcast_to(np.min(np.abs(gaps), axis=axis, keepdims=True), x.shape)
+
+
+def _below(calls):
+    """Samples whose sorted values lie in (-3, -1): NumPy sorts NaN last, so an entry the bad-input battery makes
+    NaN, 0.4 or -0.7 (tests/test_bad_input.py) takes the same place in the order each time (last)."""
+
+    def make(rng):
+        return [
+            (
+                tuple(
+                    rng.uniform(-3.0, -1.0, s) if k == len(shapes) - 1 else draw("real", s, rng)
+                    for k, s in enumerate(shapes)
+                ),
+                params,
+            )
+            for shapes, params in calls
+        ]
+
+    return make
+
+
+_AXES = _below([(((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})])
+_PAIRS = _below([(((5,), (5,)), {"axis": 0}), (((3, 4), (3, 4)), {"axis": 1})])
+
+permuted = defop(
+    "permuted",
+    _permuted_impl,
+    jvp=(lambda dt, out, t, x, axis: permuted(dt, x, axis=axis), None),
+    vjp=(lambda ct, out, t, x, axis: unpermuted(ct, x, axis=axis), None),
+    samples=_PAIRS,
+    batch=_linear_batch("permuted"),
+    kink=_tie_gap,
+    strategy=_permutation_strategy,
+    internal=True,
+    doc="t gathered by x's stable sorting permutation along axis (sort's JVP; no derivative in x)",
+)
+unpermuted = defop(
+    "unpermuted",
+    _unpermuted_impl,
+    jvp=(lambda du, out, u, x, axis: unpermuted(du, x, axis=axis), None),
+    vjp=(lambda ct, out, u, x, axis: permuted(ct, x, axis=axis), None),
+    samples=_PAIRS,
+    batch=_linear_batch("unpermuted"),
+    kink=_tie_gap,
+    strategy=_permutation_strategy,
+    internal=True,
+    doc="u scattered back by x's stable sorting permutation along axis (sort's VJP; no derivative in x)",
+)
+
+
+def _sort_front(a, axis=-1, kind=None, order=None, *, stable=None):
+    """A sorted copy along `axis` (of the flattened array when None), like `numpy.sort`: one equation whatever the
+    values' order (prepare and vmap reuse it); the derivative follows the values (NumPy's stable order).
+
+    >>> _sort_front(np.array([3.0, 1.0, 2.0]))
+    array([1., 2., 3.])
+    """
+    if order is not None:
+        raise TypeError("numpy.sort's order= sorts structured arrays, which traced values are not")
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), 0
+    return sort(a, axis=normalize_axes(a, axis)[0])
+
+
+sort = defop(
+    "sort",
+    _sort_impl,
+    jvp=(lambda t, out, x, axis: permuted(t, x, axis=axis),),
+    vjp=(lambda ct, out, x, axis: unpermuted(ct, x, axis=axis),),
+    samples=_AXES,
+    batch=lambda batched, x, axis: sort(x, axis=_batch_axis(axis)),
+    kink=_tie_gap,
+    analytic=False,
+    doc="sorted along one axis (NumPy's stable order); the derivative follows the permutation",
+    numpy=("sort",),
+    front=_sort_front,
+    strategy=_along_axis_strategy,
+)
