@@ -155,6 +155,17 @@ def warn_domain(equation: str, message: str) -> None:
         pending[equation] = message
 
 
+def warn_domain_unplaced(op: str, message: str) -> None:
+    """Like `warn_domain`, from code that knows the op but not the user's equation (the symbolic method's
+    opaque matrix functions, ops/opaque.py): within a public call it is said only if no warning naming an
+    equation is, which then says it better (the trace's own value at the same matrix names `v1 = inv(v0)`)."""
+    warn_domain((_UNPLACED, op), message)
+
+
+#: the key of `warn_domain_unplaced`'s warnings in a call's pending ones
+_UNPLACED = "(unplaced)"
+
+
 class holding_domain_warnings:
     """Inside, `warn_domain` collects into the dict this yields (equation -> message) instead of issuing:
     the caller decides whether to say them (`warn_domain` each) — the numeric method's stencil points that
@@ -251,6 +262,8 @@ def _collect(fn, args, said, deferred=None):
             pending = {**pending_if, **pending}
         elif pending_if and deferred is not None:
             deferred.update(pending_if)
+        if any(not isinstance(key, tuple) for key in pending):  # an equation named: the unplaced say less
+            pending = {key: message for key, message in pending.items() if not isinstance(key, tuple)}
         if pending:
             said = set() if said is None else said
             for equation, message in pending.items():

@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..errors import warn_domain
+from ..errors import warn_domain_unplaced
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
 __all__ = ["active_namer", "matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
@@ -153,7 +153,7 @@ def _parts(kind, m):
 
     parts, said = _cached((kind, m.dtype.str, m.shape, m.tobytes()), compute)
     for message in said:  # (on every call: each public call says it once, errors.warn_domain)
-        warn_domain(kind, message)
+        warn_domain_unplaced(kind, message)
     return parts
 
 
