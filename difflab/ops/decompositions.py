@@ -400,13 +400,20 @@ def _eigh_parts(a):
         return w[..., None, :], v, _gaps(w)
 
 
-def _mp_eigh(a):
-    mp = _mp()
+def _mp_lower_symmetric(a):
+    """The symmetric mpmath matrix A's lower triangle spells (NumPy's UPLO='L': the upper one is not read)."""
     n = a.rows
-    sym = mp.matrix(n, n)
+    sym = _mp().matrix(n, n)
     for i in range(n):
         for j in range(n):
             sym[i, j] = a[max(i, j), min(i, j)]
+    return sym
+
+
+def _mp_eigh(a):
+    mp = _mp()
+    n = a.rows
+    sym = _mp_lower_symmetric(a)
     w, q = mp.eigsy(sym)
     order = sorted(range(n), key=lambda k: w[k])
     vec = mp.matrix(n, n)
@@ -545,12 +552,7 @@ def _cholesky_parts(a):
 
 def _mp_cholesky(a):
     mp = _mp()
-    n = a.rows
-    sym = mp.matrix(n, n)
-    for i in range(n):
-        for j in range(n):
-            sym[i, j] = a[max(i, j), min(i, j)]
-    low = mp.cholesky(sym)
+    low = mp.cholesky(_mp_lower_symmetric(a))
     return low, mp.inverse(low)
 
 
