@@ -18,17 +18,16 @@ import numpy as np
 
 from .core import SYMPY_TRACED, _sp, sympy_function
 from .decompositions import (
+    SIGN_IMPLS,
     _eigh_impl,
     _largest_entries,
     _row,
     _swap_last,
     _from_entries,
     _svd_impl,
-    eigh_signs,
     eigh_values,
     eigh_vectors,
     svd_s,
-    svd_signs,
     svd_u,
     svd_vt,
 )
@@ -314,12 +313,7 @@ def _phase_fns(kind):
     """SymPy: LAPACK's phase of vector j of a complex matrix, as its real and imaginary parts: functions of
     (j, rows, *Re entries, *Im entries) with derivative 0 (the phases are held, as decompositions.py's
     signs), evaluated with the registry entry (on traced entries too)."""
-    impl = {
-        "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
-        "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
-        "svd": lambda a: svd_signs(a),
-        "svd_full": lambda a: svd_signs(a, full=True),
-    }[kind]
+    impl = SIGN_IMPLS[kind]
     fns = []
     for part, take in (("re", real), ("im", imag_part)):
 

@@ -720,15 +720,19 @@ def _from_entries(rows, entries):
     return _reshape(stack(*parts, axis=len(shape)), shape + (rows, len(entries) // rows))
 
 
+#: kind -> the registry entry giving LAPACK's signs (phases) of a decomposition's vectors
+SIGN_IMPLS = {
+    "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
+    "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
+    "svd": lambda a: svd_signs(a),
+    "svd_full": lambda a: svd_signs(a, full=True),
+}
+
+
 def _lapack_sign_fn(kind):
     """SymPy: the sign of vector j as LAPACK returns it, a named function of (j, rows, *entries) with
     derivative 0 that the generated code evaluates with LAPACK (on traced entries: the registry entry)."""
-    impl = {
-        "eigh_L": lambda a: eigh_signs(a, UPLO="L"),
-        "eigh_U": lambda a: eigh_signs(a, UPLO="U"),
-        "svd": lambda a: svd_signs(a),
-        "svd_full": lambda a: svd_signs(a, full=True),
-    }[kind]
+    impl = SIGN_IMPLS[kind]
 
     def numeric(j, rows, *entries):
         return impl(_from_entries(rows, entries))[(..., 0, int(j))]
