@@ -1,4 +1,4 @@
-"""The checks the user-code files (test_user_code.py, test_user_code2.py, test_user_code3.py) share (a helper
+"""The checks the user-code files (test_user_code.py, test_user_code2.py, test_user_code3.py, test_user_code4.py) share (a helper
 module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)."""
 
 from __future__ import annotations
@@ -38,3 +38,14 @@ def flat(tree) -> np.ndarray:
     if isinstance(tree, (tuple, list)):
         return np.concatenate([flat(t) for t in tree])
     return np.ravel(np.asarray(tree, dtype=float))
+
+
+def check_hessian(f, x, method, stored, exact_tol=1e-9):
+    """dl.hessian(f)(x) against a reference Hessian stored as (uᵀHv, Σ H²) with u = cos(k + 1), v = sin(k + 1)
+    (JAX x64's, so the test needs no JAX): numeric to 1e-4, the exact methods to `exact_tol`."""
+    H = np.asarray(dl.hessian(f, method=method)(x)).reshape(x.size, x.size)
+    u, v = np.cos(np.arange(x.size) + 1.0), np.sin(np.arange(x.size) + 1.0)
+    uhv, sq = stored
+    tol = 1e-4 if method == "numeric" else exact_tol
+    assert abs(u @ H @ v - uhv) <= tol * np.sqrt(sq) * x.size, method
+    assert np.sum(H * H) == pytest.approx(sq, rel=2 * tol, abs=1e-12), method
