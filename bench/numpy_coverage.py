@@ -5,7 +5,8 @@ values in about (0.2, 4)) with generic call forms: f(x), f(x, x), f(x, 1), f([x,
 axis=0/-1, f(x, 0, 1), f(x, (9,)), f(x > c, x, x), f(x.ravel()), f(x, x.ravel()), and a few more
 that name a whole family of signatures (subscripts first, a callable first, indices first). Bins:
 
-- differentiate: a form returns a traced float or complex value (or a tuple/list holding one) whose reverse-mode
+- differentiate: a form returns a traced float or complex value (or a tuple/list holding one; an in-place
+  writer returning None: the array it wrote) whose reverse-mode
   derivative is finite, not all zero, and agrees with central differences;
 - constant: a form traces without error to a constant-derivative result (integer or boolean output,
   a value computed from the traced argument's numbers, or a float output whose derivative is zero,
@@ -118,7 +119,8 @@ def _try(fn, form, x):
     outs = []
 
     def probe(x):
-        outs.append(form(fn, x))
+        out = form(fn, x)
+        outs.append(x if out is None else out)  # (an in-place writer, fill_diagonal: the array it wrote)
         return _scalar(outs[-1])
 
     try:

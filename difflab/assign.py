@@ -504,3 +504,52 @@ def copyto(dst, src, casting: str = "same_kind", where=True, said=lambda: "numpy
         if src.shape != dst.shape:
             raise ValueError(f"could not broadcast where mask and source to shape {dst.shape} ({_said(said)})")
     assign(dst, (Ellipsis,), src, said)
+
+
+def fill_diagonal(a, val, wrap: bool = False, where=lambda: "numpy.fill_diagonal(a, val)") -> None:
+    """`numpy.fill_diagonal(a, val, wrap)`: a.flat[::step] = val (val's elements repeated in turn), the main
+    diagonal of a matrix (restarting below it every n + 1 rows of a tall one when wrap) or of an array whose
+    axes all have one length."""
+    shape = a.shape
+    if len(shape) < 2:
+        raise ValueError("array must be at least 2-d")
+    size = math.prod(shape)
+    if len(shape) == 2:
+        step, end = shape[1] + 1, (size if wrap else min(size, shape[1] * shape[1]))
+    else:
+        if len(set(shape)) != 1:
+            raise ValueError("All dimensions of input must be of equal length")
+        step, end = 1 + int(np.cumprod(shape[:-1]).sum()), size
+    positions = np.arange(0, end, step)
+    if positions.size:
+        assign(a, np.unravel_index(positions, shape), _cyclic(val, positions.size, where), where)
+
+
+def put_along_axis(arr, indices, values, axis, where=lambda: "numpy.put_along_axis(arr, indices, values, axis)") -> None:
+    """`numpy.put_along_axis(arr, indices, values, axis)`: arr[i..., indices[i..., k], j...] = values (values
+    broadcast to the indices' shape; a position written twice keeps its last write, as NumPy's fancy
+    assignment does); axis None: into arr's flattened elements, indices 1-d."""
+    indices = _concrete("indices", indices, where)
+    if indices.dtype.kind not in "iu":
+        raise IndexError("`indices` must be an integer array")
+    shape = arr.shape
+    if axis is None:
+        if indices.ndim != 1:
+            raise ValueError("when axis=None, `indices` must have a single dimension.")
+        size = math.prod(shape)
+        bad = indices[(indices < -size) | (indices >= size)]
+        if bad.size:
+            raise IndexError(f"index {bad[0]} is out of bounds for axis 0 with size {size}")
+        if indices.size:
+            assign(arr, np.unravel_index(indices % size, shape), values, where)
+        return
+    if not -len(shape) <= axis < len(shape):
+        raise np.exceptions.AxisError(axis, len(shape))
+    axis %= len(shape)
+    if indices.ndim != len(shape):
+        raise ValueError("`indices` and `arr` must have the same number of dimensions")
+    idx = tuple(
+        indices if d == axis else np.arange(n).reshape((1,) * d + (n,) + (1,) * (len(shape) - d - 1))
+        for d, n in enumerate(shape)
+    )
+    assign(arr, idx, values, where)

@@ -641,6 +641,12 @@ class Tracer(Traced):
         caller = _numpy_caller(sys._getframe(1))
         if caller is not None and caller.startswith("polynomial."):  # no dispatch: Python code converting
             raise UnsupportedOperationError(_polynomial_message(caller, self, _user_frame(sys._getframe(1))))
+        if caller in ("fill_diagonal", "put_along_axis"):  # (dispatched on the target only: a NumPy array's)
+            raise UnsupportedOperationError(
+                f"numpy.{caller} writes a traced value ({self.node!r}: {self.node.aval}) into a NumPy array in "
+                "place, which would drop its derivative; write into a traced array instead "
+                "(h = numpy.zeros_like(x), or x.copy())"
+            )
         if caller is not None:  # np.mean([a, b]): NumPy converted the list before any dispatch
             raise UnsupportedOperationError(
                 f"numpy.{caller} converted a traced value ({self.node!r}: {self.node.aval}), or a list or tuple "

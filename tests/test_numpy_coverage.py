@@ -405,7 +405,8 @@ def test_coverage_probe_classifies_known_names():
         "bitwise_and": "not for float arrays",
         "packbits": "constant",  # (of a mask: uint8, a zero derivative, as jnp.packbits)
         "is_busday": "not for float arrays",  # (NumPy casts a Python list of floats to dates, not a float array)
-        "fill_diagonal": "refuse",
+        "fill_diagonal": "differentiate",  # (an in-place writer: the array it wrote)
+        "polyfit": "refuse",
         "save": "not array functions",
     }
     assert {name: probe.classify(name, getattr(np, name), x) for name in want} == want

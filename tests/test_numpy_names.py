@@ -175,10 +175,9 @@ def test_constants_and_unique_extras():
 
 @pytest.mark.parametrize("name", ["fill_diagonal", "put", "putmask", "place", "copyto", "put_along_axis"])
 def test_in_place_functions_are_refused_by_name(name):
-    """NumPy's in-place writers without an assignment spelling (fill_diagonal, put_along_axis) refuse a traced
-    array by name with the functional alternative, and all refuse writing a traced value into a NumPy array of
-    the function's own; on plain arrays they are NumPy's. (put, putmask, place and copyto into a traced array
-    are item assignments: tests/test_setitem.py.)"""
+    """NumPy's in-place writers refuse writing a traced value into a NumPy array of the function's own, naming
+    the functional alternative; on plain arrays they are NumPy's. (Into a traced array they are item
+    assignments: tests/test_setitem.py.)"""
     args = {
         "fill_diagonal": (1.0,),
         "put": ([0], 1.0),
@@ -188,15 +187,14 @@ def test_in_place_functions_are_refused_by_name(name):
         "put_along_axis": (np.zeros((2, 1), int), 1.0, 1),
     }[name]
     x = np.array([[0.5, 1.5], [2.5, 3.5]])
-    if name in ("fill_diagonal", "put_along_axis"):
-        with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.{name} changes an array in place.*numpy"):
-            dl.grad(lambda x: np.sum(getattr(np, name)(x, *args) or x))(x)
-    if name in ("put", "putmask", "place", "copyto"):  # a traced value into the function's own NumPy array
-        into = {"put": lambda h, x: np.put(h, [0], x[0]), "copyto": lambda h, x: np.copyto(h, x)}.get(
-            name, lambda h, x: getattr(np, name)(h, np.eye(2, dtype=bool), x[0])
-        )
-        with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.{name} writes a traced value into a NumPy"):
-            dl.grad(lambda x: np.sum(into(np.zeros((2, 2)), x) or x))(x)
+    into = {
+        "put": lambda h, x: np.put(h, [0], x[0]),
+        "copyto": lambda h, x: np.copyto(h, x),
+        "fill_diagonal": lambda h, x: np.fill_diagonal(h, x[0]),
+        "put_along_axis": lambda h, x: np.put_along_axis(h, np.zeros((2, 1), int), x[:, :1], 1),
+    }.get(name, lambda h, x: getattr(np, name)(h, np.eye(2, dtype=bool), x[0]))
+    with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.{name} writes a traced value .*into a NumPy"):
+        dl.grad(lambda x: np.sum(into(np.zeros((2, 2)), x) or x))(x)
     y, z = x.copy(), x.copy()
     getattr(dnp, name)(y, *args)
     getattr(np, name)(z, *args)

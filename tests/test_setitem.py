@@ -135,7 +135,27 @@ def _ufunc_at(x):  # numpy.<ufunc>.at: unbuffered, add accumulating a repeated p
     return (y**2 * x).sum()
 
 
+def _fill_diagonal(x):  # numpy.fill_diagonal: wrap, values repeated in turn, a cube's diagonal
+    a = np.outer(x, x[:3])  # 5 x 3: tall, so wrap restarts the diagonal at row 4
+    np.fill_diagonal(a, x[3:] ** 2, wrap=True)  # a[0,0] = x3², a[1,1] = x4², a[2,2] = x3², a[4,0] = x4²
+    b = np.outer(x[:3], x[1:4])
+    np.fill_diagonal(b, x[0])
+    c = (x[:2, None, None] * x[None, 2:4, None] * x[None, None, 3:]).copy()
+    np.fill_diagonal(c, [x[1], 2.0])
+    return (a**2 * x[:, None]).sum() + (b @ b).sum() + (c**3).sum()
+
+
+def _put_along_axis(x):  # numpy.put_along_axis: broadcast values, a repeated index keeps its last write
+    a = np.outer(x[:3], x)
+    np.put_along_axis(a, np.array([[0, 4, 0], [1, 1, 2], [3, 2, 1]]), x[2:] * x[0], axis=1)
+    np.put_along_axis(a, np.array([[2, 0, -1, 1, 2]]), x[None, :], axis=0)
+    np.put_along_axis(a, np.array([1, 7, -2]), x[4], axis=None)
+    return (a**2 * x[:3, None]).sum()
+
+
 PATTERNS = [
+    _fill_diagonal,
+    _put_along_axis,
     _alias_add,
     _ufunc_at,
     _alias_chain,
@@ -597,7 +617,10 @@ def test_in_place_writes_under_vmap_and_a_traced_copyto_mask_needs_no_retrace():
         np.copyto(y, x**2, where=x > 0)  # a traced mask: numpy.where, not a specialisation
         z = y
         z += x[0]
-        return y
+        a = np.outer(y, x[:2])
+        np.fill_diagonal(a, x[3], wrap=True)
+        np.put_along_axis(a, np.array([[1], [0], [1], [1], [0]]), x[:, None] ** 3, axis=1)
+        return a
 
     batch = np.stack([X, -X, X + 1])
     np.testing.assert_array_equal(dl.vmap(f)(batch), np.stack([f(b.copy()) for b in batch]))

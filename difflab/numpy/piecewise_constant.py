@@ -4,8 +4,8 @@
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
 on the concrete values and marks the trace specialised to them (a new input value retraces). The
 in-place NumPy functions live here too: `put`, `putmask`, `place` and `copyto` into a traced array are
-item assignments (difflab.assign), NumPy's semantics; `fill_diagonal` and `put_along_axis` raise, naming
-the functional spelling to use instead, as all do for a traced value written into a NumPy array.
+item assignments (difflab.assign), NumPy's semantics, as are `fill_diagonal` and `put_along_axis`; each
+raises, naming the functional spelling to use instead, for a traced value written into a NumPy array.
 """
 
 from __future__ import annotations
@@ -145,9 +145,6 @@ def _in_place(name, alternative, into_numpy=False):
     return in_place
 
 
-fill_diagonal = _in_place("fill_diagonal", "numpy.where(numpy.eye(n, dtype=bool), value, a)")
-
-
 def _writing(name, write, alternative):
     """numpy.`name` (its target the first argument): on a traced target, `write` (difflab.assign: NumPy's
     semantics, recorded as an assignment); a traced value written into a NumPy array refused by name."""
@@ -182,4 +179,11 @@ copyto = _writing(
 )
 
 
-put_along_axis = _in_place("put_along_axis", "numpy.where of a mask built from the indices, or a scatter of the change")
+fill_diagonal = _writing(
+    "fill_diagonal", _assign.fill_diagonal, "numpy.where(numpy.eye(n, dtype=bool), val, a), or fill a traced array"
+)
+
+
+put_along_axis = _writing(
+    "put_along_axis", _assign.put_along_axis, "a numpy.where of a mask built from the indices, or put into a traced array"
+)
