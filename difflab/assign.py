@@ -525,7 +525,9 @@ def fill_diagonal(a, val, wrap: bool = False, where=lambda: "numpy.fill_diagonal
         assign(a, np.unravel_index(positions, shape), _cyclic(val, positions.size, where), where)
 
 
-def put_along_axis(arr, indices, values, axis, where=lambda: "numpy.put_along_axis(arr, indices, values, axis)") -> None:
+def put_along_axis(
+    arr, indices, values, axis, where=lambda: "numpy.put_along_axis(arr, indices, values, axis)"
+) -> None:
     """`numpy.put_along_axis(arr, indices, values, axis)`: arr[i..., indices[i..., k], j...] = values (values
     broadcast to the indices' shape; a position written twice keeps its last write, as NumPy's fancy
     assignment does); axis None: into arr's flattened elements, indices 1-d."""

@@ -185,5 +185,7 @@ fill_diagonal = _writing(
 
 
 put_along_axis = _writing(
-    "put_along_axis", _assign.put_along_axis, "a numpy.where of a mask built from the indices, or put into a traced array"
+    "put_along_axis",
+    _assign.put_along_axis,
+    "a numpy.where of a mask built from the indices, or put into a traced array",
 )
