@@ -17,7 +17,17 @@ W = np.arange(1.0, 6.0)
 
 
 def _complex_step(f, x, h=1e-30):
+    if f.__name__ == "_partitioned":  # (NumPy's complex partition arranges the entries off kth otherwise)
+        return _central(f, x)
     return np.array([f(x + 1j * h * e).imag / h for e in np.eye(x.size)])
+
+
+def _central(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(x.size)])
+
+
+def _tol(f, method):
+    return 1e-6 if method == "numeric" or f.__name__ == "_partitioned" else 1e-12
 
 
 def _sorted_weighted(x):
@@ -44,7 +54,17 @@ def _piecewise_otherwise(x):
     return np.sum(np.piecewise(x * 2.0, [x < -1, x > 0.5], [lambda v: v**2, lambda v: np.exp(v), np.cos]) * x)
 
 
-FUNCTIONS = [_sorted_weighted, _sorted_flat_and_median, _in_place_sort, _piecewise, _piecewise_otherwise]
+def _partitioned(x):  # numpy.partition: kth an int, a sequence, negative; along an axis and flattened
+    m = np.outer(x, x[:3])
+    return (
+        (np.partition(x, 2) ** 3 * W).sum()
+        + (np.partition(x * W, [0, -1]) * W[::-1]).sum()
+        + (np.partition(m, 1, axis=0)[1:3] ** 2).sum()
+        + (np.partition(m, (4, 9), axis=None) * np.arange(15.0)).sum()
+    )
+
+
+FUNCTIONS = [_sorted_weighted, _sorted_flat_and_median, _in_place_sort, _piecewise, _piecewise_otherwise, _partitioned]
 #: points in other orders and on other branches than X
 OTHERS = [X[::-1].copy(), -X, np.array([1.5, 0.2, -0.6, -2.0, 1.1])]
 
@@ -52,8 +72,8 @@ OTHERS = [X[::-1].copy(), -X, np.array([1.5, 0.2, -0.6, -2.0, 1.1])]
 @pytest.mark.parametrize("f", FUNCTIONS, ids=lambda f: f.__name__.strip("_"))
 def test_prepared_at_other_orders_and_branches_is_a_fresh_call(f):
     # (symbolic sorts by order statistics, sort_k: seconds for these sizes; its sort is checked on a smaller one)
-    for method in METHODS if "sort" not in f.__name__ else ("reverse", "forward", "numeric"):
-        tol = 1e-6 if method == "numeric" else 1e-12
+    for method in METHODS if "sort" not in f.__name__ and "partition" not in f.__name__ else METHODS[:2] + METHODS[3:]:
+        tol = _tol(f, method)
         p = dl.prepare(f, X, method=method)  # (it refused: the graph was specialised to X's order and branches)
         for at in [X, *OTHERS]:
             assert float(p(at)) == pytest.approx(f(at.copy()), rel=1e-13)
@@ -65,7 +85,8 @@ def test_vmap_is_a_python_loop(f):
     batch = np.stack([X, *OTHERS])
     np.testing.assert_allclose(dl.vmap(f)(batch), [f(b.copy()) for b in batch], rtol=1e-13)
     grads = dl.vmap(dl.grad(f))(batch)
-    np.testing.assert_allclose(grads, [_complex_step(f, b) for b in batch], rtol=1e-12, atol=1e-12)
+    tol = _tol(f, "reverse")
+    np.testing.assert_allclose(grads, [_complex_step(f, b) for b in batch], rtol=tol, atol=tol)
 
 
 def test_sort_along_an_axis_batched_and_its_hessian():
@@ -123,3 +144,67 @@ def test_piecewise_branches_empty_at_the_traced_point_see_no_value_outside_their
             assert float(p(at)) == pytest.approx(f(at), rel=1e-14)
             np.testing.assert_allclose(p.grad(at), _complex_step(f, at.astype(complex)), rtol=1e-13)
         np.testing.assert_allclose(dl.vmap(f)(np.stack([x, -x])), [f(x), f(-x)], rtol=1e-14)
+
+
+def test_partition_is_numpys_arrangement_and_its_derivative_moves_the_tangent_with_it():
+    """partition's values are NumPy's own (not sort's: the entries off kth are in NumPy's order), ties included,
+    and its Jacobian is the permutation matrix that arranges x so: J x = numpy.partition(x, kth), rows one-hot."""
+    rng = np.random.default_rng(3)
+    for trial in range(12):
+        x = np.round(rng.normal(size=9), 0 if trial % 2 else 3)  # (even trials: ties)
+        kth = [int(rng.integers(9))] if trial % 3 else [1, -3, 6]
+        want = np.partition(x, kth)
+        for method in ("reverse", "forward", "symbolic"):
+            jac = dl.jacobian(lambda x: np.partition(x, kth), method=method)(x)
+            np.testing.assert_array_equal(jac @ x, want)
+            np.testing.assert_array_equal(np.sort(jac, axis=1)[:, -1], np.ones(9))
+            np.testing.assert_array_equal(jac.sum(axis=0), np.ones(9))
+    # the Hessian is the permuted one: Σ_k W_k p_k³, p = partition(x): 6 W_k x_i where x_i lands at k
+    x = X.copy()
+    place = np.argsort(np.argsort(np.partition(x, 2)))[np.argsort(np.argsort(x))]  # (distinct values)
+    want = np.diag(6 * W[place] * x)
+    for method in ("reverse", "forward", "symbolic", ("forward", "reverse")):
+        np.testing.assert_allclose(dl.hessian(lambda x: (np.partition(x, 2) ** 3 * W).sum(), method=method)(x), want)
+
+
+def test_partition_refuses_what_numpy_refuses():
+    with pytest.raises(ValueError, match=r"kth\(=5\) out of bounds \(5\)"):
+        dl.grad(lambda x: np.partition(x, 5).sum())(X)
+    with pytest.raises(TypeError, match="order="):
+        dl.grad(lambda x: np.partition(x, 1, order="a").sum())(X)
+
+
+def _complex_sorted(x):  # numpy.sort of complex values: by real part, then imaginary part
+    z = x[:4] + 1j * x[1:]
+    z = np.concatenate([z, np.conj(z[:2])])  # (two real-part ties: the imaginary parts order them)
+    s = np.sort(z)
+    return (
+        (np.abs(s) ** 2 * np.arange(1.0, 7.0)).sum()
+        + (s.imag**3 * W[0]).sum()
+        + np.sort(np.outer(z, z[:2]), 0)[0].real.sum()
+    )
+
+
+def test_complex_sort_is_numpys_order_under_every_method_prepared_and_vmapped():
+    for at in [X, *OTHERS]:
+        want = _central(_complex_sorted, at)
+        for method in ("reverse", "forward", "numeric"):
+            value, g = dl.value_and_grad(_complex_sorted, method=method)(at)
+            assert value == pytest.approx(_complex_sorted(at), rel=1e-14)
+            np.testing.assert_allclose(g, want, rtol=1e-7, atol=1e-7)
+        hess = dl.hessian(_complex_sorted, method="reverse")(at)
+        np.testing.assert_allclose(hess, _central(dl.grad(_complex_sorted), at), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(dl.hessian(_complex_sorted, method="forward")(at), hess, rtol=1e-12, atol=1e-12)
+    p = dl.prepare(_complex_sorted, X)
+    for at in OTHERS:  # (the trace is not specialised to X's order)
+        assert float(p(at)) == pytest.approx(_complex_sorted(at), rel=1e-14)
+        np.testing.assert_allclose(p.grad(at), _central(_complex_sorted, at), rtol=1e-7, atol=1e-7)
+    batch = np.stack([X, *OTHERS])
+    np.testing.assert_allclose(dl.vmap(_complex_sorted)(batch), [_complex_sorted(b) for b in batch], rtol=1e-14)
+    # NaN last, as NumPy puts them: real part NaN after imaginary NaN ones of a number real part
+    z = np.array([1 + np.nan * 1j, np.nan + 0j, 0.5 - 1j, 0.5 + 0j, -2 + 3j])
+    got = dl.vmap(lambda v: np.sort(v * (1 + 0j)))(np.stack([z.real * 0 + 1, z.real * 0 + 2]))
+    assert got.shape == (2, 5)
+    np.testing.assert_array_equal(np.sort(np.asarray(dl.numpy.sort(z))), np.sort(z))
+    with pytest.raises(dl.NotDifferentiableError, match=r"symbolic method has no SymPy form of `.*sort.*complex"):
+        dl.grad(_complex_sorted, method="symbolic")(X)

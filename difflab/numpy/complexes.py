@@ -104,5 +104,5 @@ def sort_complex(a):
         return _np.sort_complex(a)
     if ndim(a) == 0:
         raise _np.exceptions.AxisError(-1, 0, "numpy.sort_complex")
-    out = _gathered_sort(a, axis=-1)  # (complex values: not the sort entry, which refuses them)
+    out = _gathered_sort(a, axis=-1)  # (a gather: the symbolic method takes it, as the sort entry's complex values not)
     return out if _is_complex(out) else out + _np.complex128(0)  # (complex128 whatever the real dtype, as NumPy's)

@@ -3,7 +3,8 @@
 
 Each is a composition of the registry's shape primitives (reshape, transpose, concatenate, gather
 through `_take_along`) with the index arithmetic done by NumPy on shapes and on piecewise-constant
-values (`argpartition` for `partition`; `sort` is a primitive of its own, ops/sorting.py), so every differentiator differentiates them through those primitives.
+values (`sort` and `partition` are primitives of their own, ops/sorting.py), so every differentiator differentiates
+them through those primitives.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from .arrays import (
     swapaxes,
     vstack,
 )
-from .piecewise_constant import argpartition, argsort
+from .piecewise_constant import argsort
 
 
 def rollaxis(a, axis, start=0):
@@ -192,18 +193,6 @@ def _gathered_sort(a, axis=-1):
     if axis is None:
         a, axis = ravel(a), 0
     return take_along_axis(a, argsort(a, axis=axis), axis)
-
-
-def partition(a, kth, axis=-1):
-    """Partitioned copy, like `numpy.partition` (the same arrangement: values gathered by NumPy's
-    argpartition of the values; the derivative flows through that permutation).
-
-    >>> float(partition(_np.array([3.0, 1.0, 2.0]), 1)[1])
-    2.0
-    """
-    if axis is None:
-        a, axis = ravel(a), 0
-    return take_along_axis(a, argpartition(a, kth, axis=axis), axis)
 
 
 def _split_points(n, indices_or_sections, exact):

@@ -1,4 +1,4 @@
-"""Sorting as a primitive: `sort` along one axis, and the two linear ops its rules are made of.
+"""Sorting as a primitive: `sort` and `partition` along one axis, and the two linear ops their rules are made of.
 
 Why a primitive. Sorting by gathering with `argsort`'s permutation read from the values specialises the trace
 to that permutation: prepare and vmap could not reuse it at values in another order. The `sort` entry is one
@@ -7,6 +7,13 @@ equation whatever the order; its derivative moves the tangent as the values move
     sort(x)             the values in order (NumPy's stable order along the axis)
     permuted(t, x)      t gathered by x's sorting permutation: sort's JVP, linear in t
     unpermuted(u, x)    u scattered back by that permutation: sort's VJP, permuted's transpose
+
+Complex values sort as NumPy's do (by real part, then imaginary part; NaN last), the derivative moved by
+the same permutation; the symbolic method refuses them by name (sort_k compares real values).
+
+`partition(x, kth)` is numpy.partition's arrangement, NumPy's own values; its permutation is NumPy's matched
+to the stable sort (tied values keep their order), and permuted/unpermuted take it by their `kth` keyword;
+on SymPy's object arrays each entry is picked by `partition_weight(k, Σ 2**kth, i, *row)`, 1 where x_i lands at k.
 
 The permutation is piecewise constant in x, so neither linear op has a derivative in x (a Hessian through sort
 is the permuted Hessian). Batching sorts along the same axis past the batch axis. The symbolic method's object
@@ -34,11 +41,20 @@ from .core import (
 )
 from .reductions import _along_axis_strategy
 
-__all__ = ["sort", "permuted", "unpermuted"]
+__all__ = ["sort", "partition", "permuted", "unpermuted"]
 
 
-def _order(x, axis):
-    return np.argsort(x, axis=axis, kind="stable")
+def _order(x, axis, kth=None):
+    """The permutation along `axis` that sorts x (stably), or, given kth, that arranges x as numpy.partition
+    does: NumPy's own partition matched to the stable sort (out[r[j]] = x[s[j]], r and s the stable orders
+    of out and x), so the values are exactly NumPy's and tied values keep their order."""
+    order = np.argsort(x, axis=axis, kind="stable")
+    if kth is None:
+        return order
+    arranged = np.argsort(np.partition(x, list(kth), axis=axis), axis=axis, kind="stable")
+    out = np.empty_like(order)
+    np.put_along_axis(out, arranged, order, axis=axis)
+    return out
 
 
 def _rows(x, axis):
@@ -124,6 +140,49 @@ SYMPY_TRACED["sort_k"] = _sort_k_of
 SYMPY_TRACED["sort_weight"] = _sort_weight_of
 
 
+def _kth_of(code):
+    """partition_weight's kth, from its code Σ 2**k (one SymPy integer: lambdify prints it as a number)."""
+    code = int(code)
+    return tuple(k for k in range(code.bit_length()) if code >> k & 1)
+
+
+def _np_partition_weight(k, code, i, *xs):
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
+    return (_order(stacked, 0, _kth_of(code))[int(k)] == int(i)) * 1.0
+
+
+def _py_partition_weight(k, code, i, *xs):
+    return float(_order(np.array([float(x) for x in xs]), 0, _kth_of(code))[int(k)] == int(i))
+
+
+def _partition_weight_of_numbers(cls, k, code, i, *xs):
+    if all(a.is_Number for a in (k, code, i, *xs)):
+        return _sp().Integer(int(_py_partition_weight(k, code, i, *xs)))
+    return None
+
+
+def _partition_weight_fn():
+    sp = _sp()
+    return sympy_function(
+        "partition_weight",
+        _np_partition_weight,
+        lambda args, i: sp.Integer(0),
+        _py_partition_weight,
+        _py_partition_weight,
+        methods={"eval": classmethod(_partition_weight_of_numbers)},
+    )
+
+
+def _partition_weight_of(k, code, i, *xs):
+    """partition_weight with difflab's ops: row i's one-hot vector moved by the partition's permutation, at k."""
+    stacked = REGISTRY["stack"](*xs, axis=0)
+    onehot = np.eye(len(xs))[int(i)].reshape((len(xs),) + (1,) * len(np.shape(stacked)[1:]))
+    return REGISTRY["getitem"](permuted(onehot, stacked, axis=0, kth=_kth_of(code)), idx=(int(k),))
+
+
+SYMPY_TRACED["partition_weight"] = _partition_weight_of
+
+
 def _sort_impl(x, axis):
     if isinstance(x, np.ndarray) and x.dtype == object:  # SymPy's: each entry the k-th of its row
         sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
@@ -133,14 +192,22 @@ def _sort_impl(x, axis):
     return np.sort(x, axis=axis, kind="stable")
 
 
-def _weighted_rows(v, x, axis, transpose):
-    """permuted (transpose: unpermuted) on object arrays: Σ_i sort_weight(k, i, row)·v_i per output k (i)."""
+def _weighted_rows(v, x, axis, transpose, kth=None):
+    """permuted (transpose: unpermuted) on object arrays: Σ_i sort_weight(k, i, row)·v_i per output k (i);
+    partition's (kth given): partition_weight(k, Σ 2**kth, i, row)."""
     sp = _sp()
     vs, _ = _rows(np.broadcast_to(v, np.shape(x)).astype(object), axis)
     flat, back = _rows(x, axis)
     n, out = flat.shape[-1], []
+
+    def weight(k, i, row):
+        if kth is None:
+            return _sort_weight_fn()(sp.Integer(k), sp.Integer(i), *row)
+        code = sp.Integer(builtins.sum(2**j for j in kth))
+        return _partition_weight_fn()(sp.Integer(k), code, sp.Integer(i), *row)
+
     for row, vrow in zip(flat, vs):
-        w = [[sp.Eq(_sort_weight_fn()(sp.Integer(k), sp.Integer(i), *row), 1) for i in range(n)] for k in range(n)]
+        w = [[sp.Eq(weight(k, i, row), 1) for i in range(n)] for k in range(n)]
         # (a pick, not Σ w·v: a NaN entry the permutation does not pick must not reach the output as 0·NaN)
         if transpose:
             out.append(
@@ -153,24 +220,24 @@ def _weighted_rows(v, x, axis, transpose):
     return back(out)
 
 
-def _permuted_impl(t, x, axis):
+def _permuted_impl(t, x, axis, kth=None):
     if np.asarray(x).dtype == object or np.asarray(t).dtype == object:
-        return _weighted_rows(t, np.asarray(x, dtype=object), axis, False)
-    return np.take_along_axis(np.broadcast_to(t, np.shape(x)), _order(x, axis), axis=axis)
+        return _weighted_rows(t, np.asarray(x, dtype=object), axis, False, kth)
+    return np.take_along_axis(np.broadcast_to(t, np.shape(x)), _order(x, axis, kth), axis=axis)
 
 
-def _unpermuted_impl(u, x, axis):
+def _unpermuted_impl(u, x, axis, kth=None):
     if np.asarray(x).dtype == object or np.asarray(u).dtype == object:
-        return _weighted_rows(u, np.asarray(x, dtype=object), axis, True)
+        return _weighted_rows(u, np.asarray(x, dtype=object), axis, True, kth)
     out = np.empty(np.shape(x), dtype=np.result_type(u))
-    np.put_along_axis(out, _order(x, axis), np.broadcast_to(u, np.shape(x)), axis=axis)
+    np.put_along_axis(out, _order(x, axis, kth), np.broadcast_to(u, np.shape(x)), axis=axis)
     return out
 
 
 def _linear_batch(op_name):
-    def rule(batched, v, x, axis):
+    def rule(batched, v, x, axis, kth=None):
         v, x = _broadcast_batch(batched, [v, x])
-        return REGISTRY[op_name](v, x, axis=_batch_axis(axis))
+        return REGISTRY[op_name](v, x, axis=_batch_axis(axis), **({} if kth is None else {"kth": kth}))
 
     return rule
 
@@ -183,10 +250,13 @@ def _permutation_strategy(b, name, x, picks, c):
 def _tie_gap(*args, axis):
     """Each entry's distance to a tie in the sorted values of its row (args[-1]: the values sorted), where the
     permutation, so the derivative, jumps: the row's smallest gap, for every entry of the row."""
-    x = np.asarray(args[-1], dtype=float)
+    x = np.asarray(args[-1])
+    x = x if x.dtype.kind == "c" else x.astype(float)
     if x.shape[axis] < 2:
         return np.full(x.shape, np.inf)
     gaps = np.diff(np.sort(x, axis=axis), axis=axis)
+    if x.dtype.kind == "c":  # (lexicographic: the order turns where real parts cross, or imaginary ones of a tie)
+        gaps = np.where(gaps.real == 0, gaps.imag, gaps.real)
     return np.broadcast_to(np.min(np.abs(gaps), axis=axis, keepdims=True), x.shape)
 
 
@@ -209,32 +279,43 @@ def _below(calls):
     return make
 
 
+def _kth(kth):
+    """permuted's keyword for partition's permutation (none for sort's)."""
+    return {} if kth is None else {"kth": kth}
+
+
 _AXES = _below([(((5,),), {"axis": 0}), (((3, 4),), {"axis": 1}), (((3, 4),), {"axis": 0})])
 _PAIRS = _below([(((5,), (5,)), {"axis": 0}), (((3, 4), (3, 4)), {"axis": 1})])
 
 permuted = defop(
     "permuted",
     _permuted_impl,
-    jvp=(lambda dt, out, t, x, axis: permuted(dt, x, axis=axis), None),
-    vjp=(lambda ct, out, t, x, axis: unpermuted(ct, x, axis=axis), None),
+    jvp=(lambda dt, out, t, x, axis, kth=None: permuted(dt, x, axis=axis, **_kth(kth)), None),
+    vjp=(lambda ct, out, t, x, axis, kth=None: unpermuted(ct, x, axis=axis, **_kth(kth)), None),
     samples=_PAIRS,
     batch=_linear_batch("permuted"),
     kink=_tie_gap,
     strategy=_permutation_strategy,
     internal=True,
-    doc="t gathered by x's stable sorting permutation along axis (sort's JVP; no derivative in x)",
+    complex=True,
+    sympy_complex=False,
+    doc="t gathered by x's stable sorting permutation along axis, or partition's given kth (sort's and "
+    "partition's JVP; no derivative in x)",
 )
 unpermuted = defop(
     "unpermuted",
     _unpermuted_impl,
-    jvp=(lambda du, out, u, x, axis: unpermuted(du, x, axis=axis), None),
-    vjp=(lambda ct, out, u, x, axis: permuted(ct, x, axis=axis), None),
+    jvp=(lambda du, out, u, x, axis, kth=None: unpermuted(du, x, axis=axis, **_kth(kth)), None),
+    vjp=(lambda ct, out, u, x, axis, kth=None: permuted(ct, x, axis=axis, **_kth(kth)), None),
     samples=_PAIRS,
     batch=_linear_batch("unpermuted"),
     kink=_tie_gap,
     strategy=_permutation_strategy,
     internal=True,
-    doc="u scattered back by x's stable sorting permutation along axis (sort's VJP; no derivative in x)",
+    complex=True,
+    sympy_complex=False,
+    doc="u scattered back by x's stable sorting permutation along axis, or partition's given kth (sort's and "
+    "partition's VJP; no derivative in x)",
 )
 
 
@@ -261,8 +342,71 @@ sort = defop(
     batch=lambda batched, x, axis: sort(x, axis=_batch_axis(axis)),
     kink=_tie_gap,
     analytic=False,
+    complex=True,  # (NumPy's lexicographic order, NaN last; the permutation is linear in complex values too)
+    sympy_complex=False,  # (sort_k compares real values)
     doc="sorted along one axis (NumPy's stable order); the derivative follows the permutation",
     numpy=("sort",),
     front=_sort_front,
     strategy=_along_axis_strategy,
+)
+
+
+def _partition_impl(x, axis, kth):
+    if isinstance(x, np.ndarray) and x.dtype == object:  # SymPy's: each entry the pick partition_weight makes
+        return _weighted_rows(x, x, axis, False, kth)
+    return np.partition(x, list(kth), axis=axis)
+
+
+def _partition_front(a, kth, axis=-1, kind="introselect", order=None):
+    """A partitioned copy along `axis` (of the flattened array when None), like `numpy.partition`: NumPy's own
+    arrangement (the kth entries in their sorted places, smaller before, larger after), one equation whatever
+    the values' order (prepare and vmap reuse it); the derivative follows the values. kth an int or a sequence.
+
+    >>> _partition_front(np.array([3.0, 1.0, 2.0]), 1)
+    array([1., 2., 3.])
+    """
+    if order is not None:
+        raise TypeError("numpy.partition's order= partitions structured arrays, which traced values are not")
+    if kind != "introselect":
+        raise ValueError(f"numpy.partition: kind must be 'introselect', got {kind!r}")
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), 0
+    axis = normalize_axes(a, axis)[0]
+    n = np.shape(a)[axis]
+    ks = np.ravel(np.asarray(kth))
+    if ks.dtype.kind not in "iu":
+        raise TypeError(f"numpy.partition: kth must be integers, got {ks.dtype}")
+    bad = ks[(ks < -n) | (ks >= n)]
+    if bad.size:
+        raise ValueError(f"kth(={int(bad[0])}) out of bounds ({n})")
+    return partition(a, axis=axis, kth=tuple(sorted({int(k) % n for k in ks})))
+
+
+def _partition_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    return b.emit(name, x, axis=axis, kth=(b.shape(x)[axis] // 2,))
+
+
+partition = defop(
+    "partition",
+    _partition_impl,
+    jvp=(lambda t, out, x, axis, kth: permuted(t, x, axis=axis, kth=kth),),
+    vjp=(lambda ct, out, x, axis, kth: unpermuted(ct, x, axis=axis, kth=kth),),
+    samples=_below(
+        [
+            (((5,),), {"axis": 0, "kth": (2,)}),
+            (((3, 4),), {"axis": 1, "kth": (0, 3)}),
+            (((4, 3),), {"axis": 0, "kth": (1,)}),
+        ]
+    ),
+    batch=lambda batched, x, axis, kth: partition(x, axis=_batch_axis(axis), kth=kth),
+    kink=_tie_gap,
+    analytic=False,
+    complex=True,
+    sympy_complex=False,
+    doc="numpy.partition's arrangement along one axis (kth a tuple of positions); the derivative follows it",
+    numpy=("partition",),
+    front=_partition_front,
+    strategy=_partition_strategy,
 )
