@@ -71,6 +71,51 @@ def test_rules_against_known_closed_forms(fn, deriv):
         np.testing.assert_allclose(got, deriv(X), rtol=1e-10, atol=1e-12, err_msg=method)
 
 
+_Y = np.array([0.9, 0.5, 1.7])
+
+
+@pytest.mark.parametrize(
+    "fn,deriv",
+    [
+        (lambda x: sc.entr(x), lambda x: -(np.log(x) + 1)),
+        (lambda x: sc.rel_entr(x, _Y), lambda x: np.log(x / _Y) + 1),
+        (lambda x: sc.rel_entr(_Y, x), lambda x: -_Y / x),
+        (lambda x: sc.kl_div(x, _Y), lambda x: np.log(x / _Y)),
+        (lambda x: sc.kl_div(_Y, x), lambda x: 1 - _Y / x),
+        (lambda x: sc.i0e(x), lambda x: sc.i1e(x) - sc.i0e(x)),
+        (lambda x: sc.i1e(x), lambda x: (sc.i0e(x) + sc.ive(2, x)) / 2 - sc.i1e(x)),
+        (lambda x: sc.kve(1.5, x), lambda x: sc.kve(1.5, x) - (sc.kve(0.5, x) + sc.kve(2.5, x)) / 2),
+        (lambda x: dsp.kve(0, x), lambda x: sc.kve(0, x) - sc.kve(1, x)),
+    ],
+    ids=["entr", "rel_entr-x", "rel_entr-y", "kl_div-x", "kl_div-y", "i0e", "i1e", "kve", "kve0"],
+)
+def test_entropies_and_scaled_bessels_every_method_first_and_second_derivatives(fn, deriv):
+    """scipy.special.entr, rel_entr, kl_div, i0e, i1e, kve on traced values (SciPy's own ufuncs, dispatched):
+    SciPy's values, the closed-form derivative, and the second derivative against central differences of it."""
+    with np.errstate(all="ignore"):
+        want_hess = np.diag((deriv(X + 1e-5) - deriv(X - 1e-5)) / 2e-5)
+    for method in METHODS:
+        value, grad = dl.value_and_grad(lambda x: fn(x).sum(), method=method)(X)
+        assert value == pytest.approx(float(np.asarray(fn(X)).sum()), rel=1e-14)
+        np.testing.assert_allclose(grad, deriv(X), **_tol(method))
+        hess = dl.hessian(lambda x: fn(x).sum(), method=method)(X)
+        np.testing.assert_allclose(hess, want_hess, rtol=1e-4 if method == "numeric" else 1e-7, atol=1e-7)
+
+
+def test_entropies_at_zero_are_scipys():
+    """entr(0) = rel_entr(0, y) = 0, kl_div(0, y) = y: SciPy's values at the boundary, traced; the derivative
+    in x there is infinite (log 0), said by a DomainWarning naming the op."""
+    x = np.array([0.0, 0.5])
+    for name, fn, inf in (
+        ("entr", sc.entr, np.inf),
+        ("rel_entr", lambda v: sc.rel_entr(v, _Y[:2]), -np.inf),
+        ("kl_div", lambda v: sc.kl_div(v, _Y[:2]), -np.inf),
+    ):
+        with pytest.warns(dl.DomainWarning, match=f"{name}.*divide by zero"):
+            value, grad = dl.value_and_grad(lambda v: fn(v).sum())(x)
+        assert value == fn(x).sum() and grad[0] == inf
+
+
 def test_i1_at_the_least_floats_is_its_series():
     """i1' = (I_0 + I_2)/2 and i1'' = (I_1 + (I_1 + I_3)/2)/2, for |x| from the least normal float to 1e-155: 1/2 and
     3x/8 (the series). SciPy's iv(2, 2.2e-308) is NaN and its iv(1, x) is 0 from 1e-300 to 1e-151, so i1'' was NaN

@@ -424,6 +424,42 @@ xlog1py = _special(
     doc="x·log(1 + y), 0 where x is 0 (also at y = -1); d/dx = log1p(y), d/dy = x/(1 + y)",
 )
 
+entr = _special(
+    "entr",
+    _scipy("entr"),
+    (lambda out, x: -(log(x) + 1.0),),
+    _scipy_named(
+        "entr",
+        lambda sp, x: sp.Piecewise((0, sp.Eq(x, 0)), (-x * sp.log(x), True)),
+        lambda sp, out, i, x: -(sp.log(x) + 1),
+    ),
+    doc="-x·log(x) (0 at x = 0, -inf below); d entr = -(log x + 1)",
+)
+rel_entr = _special(
+    "rel_entr",
+    _scipy("rel_entr"),
+    (lambda out, x, y: log(x / y) + 1.0, lambda out, x, y: -x / y),
+    _scipy_named(
+        "rel_entr",
+        lambda sp, x, y: sp.Piecewise((0, sp.Eq(x, 0)), (x * sp.log(x / y), True)),
+        lambda sp, out, i, x, y: sp.log(x / y) + 1 if i == 0 else -x / y,
+    ),
+    domain=("positive", "positive"),
+    doc="x·log(x/y) (0 at x = 0; the terms of a KL divergence); d/dx = log(x/y) + 1, d/dy = -x/y",
+)
+kl_div = _special(
+    "kl_div",
+    _scipy("kl_div"),
+    (lambda out, x, y: log(x / y), lambda out, x, y: 1.0 - x / y),
+    _scipy_named(
+        "kl_div",
+        lambda sp, x, y: sp.Piecewise((y, sp.Eq(x, 0)), (x * sp.log(x / y) - x + y, True)),
+        lambda sp, out, i, x, y: sp.log(x / y) if i == 0 else 1 - x / y,
+    ),
+    domain=("positive", "positive"),
+    doc="x·log(x/y) - x + y (y at x = 0); d/dx = log(x/y), d/dy = 1 - x/y",
+)
+
 # -- error functions and the normal distribution's ---------------------------------------------
 
 
@@ -616,6 +652,15 @@ ive = _special(
     domain=("integer", "positive"),
     doc="exponentially scaled I_v(x)·e^(-|x|)",
 )
+kve = _special(
+    "kve",
+    _scipy("kve"),
+    (_bessel_order_rule("kve"), lambda out, v, x: out - 0.5 * (kve(v - 1.0, x) + kve(v + 1.0, x))),
+    _scipy_named("kve", lambda sp, v, x: sp.besselk(_order(v), x) * sp.exp(x)),
+    domain=("integer", "positive"),
+    doc="exponentially scaled modified Bessel function of the second kind K_v(x)·e^x on x > 0; "
+    "d kve = kve - (kve_{v-1} + kve_{v+1})/2",
+)
 j0 = _special(
     "j0",
     _scipy("j0"),
@@ -675,6 +720,22 @@ i1 = _special(
     domain=("real",),
     doc="I_1(x)",
 )
+
+i0e = _special(
+    "i0e",
+    _scipy("i0e"),
+    (lambda out, x: i1e(x) - sign(x) * out,),
+    _scipy_named("i0e", lambda sp, x: sp.besseli(0, x) * sp.exp(-_abs_fn()(x))),
+    doc="exponentially scaled I_0(x)·e^(-|x|); d i0e = i1e - sign(x)·i0e",
+)
+i1e = _special(
+    "i1e",
+    _scipy("i1e"),
+    (lambda out, x: 0.5 * (i0e(x) + ive(2.0, x)) - sign(x) * out,),
+    _scipy_named("i1e", lambda sp, x: sp.besseli(1, x) * sp.exp(-_abs_fn()(x))),
+    doc="exponentially scaled I_1(x)·e^(-|x|); d i1e = (i0e + ive(2, x))/2 - sign(x)·i1e",
+)
+
 
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
