@@ -174,6 +174,29 @@ def _stats_cases():
         ("chi2.cdf", (pos, np.array([1.0, 2.0, 3.0, 4.0])), {}),
         ("beta.logpdf", (p, pos, pos[::-1]), {}),
         ("beta.cdf", (p, pos, pos[::-1]), {}),
+        ("expon.logpdf", (x, -3.0, pos), {}),
+        ("expon.pdf", (pos, 0.2, pos), {}),
+        ("expon.cdf", (pos, 0.0, pos), {}),
+        ("expon.logcdf", (pos, 0.0, pos), {}),
+        ("expon.sf", (pos, 0.0, pos), {}),
+        ("laplace.logpdf", (x, 0.3, pos), {}),
+        ("laplace.cdf", (x, 0.3, pos), {}),
+        ("laplace.logcdf", (x, 0.3, pos), {}),
+        ("laplace.sf", (x, 0.3, pos), {}),
+        ("laplace.logsf", (x, 0.3, pos), {}),
+        ("cauchy.logpdf", (x, 0.3, pos), {}),
+        ("cauchy.cdf", (x, 0.3, pos), {}),
+        ("cauchy.sf", (x, 0.3, pos), {}),
+        ("cauchy.logcdf", (x, 0.3, pos), {}),
+        ("lognorm.logpdf", (pos, pos[::-1], 0.0, pos), {}),
+        ("lognorm.pdf", (pos, 0.7, 0.0, 1.5), {}),
+        ("lognorm.cdf", (pos, 0.7, 0.0, 1.5), {}),
+        ("lognorm.logcdf", (pos, 0.7, 0.0, 1.5), {}),
+        ("lognorm.sf", (pos, 0.7, 0.0, 1.5), {}),
+        ("lognorm.logsf", (pos, 0.7, 0.0, 1.5), {}),
+        ("binom.logpmf", (np.array([0.0, 1.0, 3.0, 5.0]), 5.0, p), {}),
+        ("binom.pmf", (np.array([0.0, 1.0, 3.0, 5.0]), 5.0, p), {}),
+        ("binom.cdf", (np.array([0.0, 1.0, 3.0, 2.5]), 5.0, p), {}),
         ("poisson.logpmf", (np.array([0.0, 1.0, 3.0, 2.5]), pos), {}),
         ("poisson.cdf", (np.array([0.0, 1.0, 3.0, -1.0]), pos), {}),
         ("dirichlet.logpdf", (p / p.sum(), pos), {}),
@@ -187,13 +210,77 @@ def test_distributions_equal_scipy_and_differentiate(name, args, kw):
     dist, fn = name.split(".")
     ours, theirs = getattr(getattr(dstats, dist), fn), getattr(getattr(scipy.stats, dist), fn)
     np.testing.assert_allclose(ours(*args, **kw), theirs(*args, **kw), rtol=1e-12, atol=1e-300)
-    wrt = 1 if dist in ("poisson", "multivariate_normal") and fn != "logpdf" else 0
+    wrt = 1 if dist in ("poisson", "multivariate_normal") and fn != "logpdf" else 2 if dist == "binom" else 0
     if dist in ("gamma", "chi2", "beta", "poisson") and fn in ("cdf", "sf"):
         wrt = 1 if dist == "poisson" else 0  # the shape parameters are not differentiated
     f = lambda a: ours(*args[:wrt], a, *args[wrt + 1 :], **kw).sum()  # noqa: E731
     grads = [dl.grad(f, method=m)(args[wrt]) for m in METHODS]
     for m, g in zip(METHODS, grads):
         np.testing.assert_allclose(g, grads[-1], rtol=1e-5 if m == "numeric" else 1e-9, atol=1e-8, err_msg=m)
+
+
+def _central(f, x, h=1e-6):
+    x = np.asarray(x, dtype=float)
+    out = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = h
+        out[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return out
+
+
+@pytest.mark.parametrize(
+    "name,call",
+    [
+        ("expon.logpdf scale", lambda m, a: m.expon.logpdf(np.array([0.5, 2.0, 1.0]), 0.1, a).sum()),
+        ("laplace.logcdf loc", lambda m, a: m.laplace.logcdf(np.array([0.5, 2.0, -1.0]), a, 1.3).sum()),
+        ("cauchy.logpdf scale", lambda m, a: m.cauchy.logpdf(np.array([0.5, 2.0, -1.0]), 0.2, a).sum()),
+        ("lognorm.logpdf s", lambda m, a: m.lognorm.logpdf(np.array([0.5, 2.0, 1.0]), a, 0.0, 1.4).sum()),
+        ("lognorm.cdf scale", lambda m, a: m.lognorm.cdf(np.array([0.5, 2.0, 1.0]), 0.6, 0.0, a).sum()),
+        ("binom.logpmf p", lambda m, a: m.binom.logpmf(np.array([0.0, 2.0, 4.0]), 4, a / 3).sum()),
+        ("binom.cdf p", lambda m, a: m.binom.cdf(np.array([0.0, 2.0, 4.0]), 4, a / 3).sum()),
+        ("t.logpdf df", lambda m, a: m.t.logpdf(np.array([0.5, 2.0, -1.0]), a + 2, 0.1, 1.5).sum()),
+        ("gamma.logpdf a", lambda m, a: m.gamma.logpdf(np.array([0.5, 2.0, 1.0]), a + 1, 0.0, 1.5).sum()),
+        ("beta.logpdf b", lambda m, a: m.beta.logpdf(np.array([0.5, 0.2, 0.7]), 2.0, a + 1).sum()),
+        ("norm.logcdf scale", lambda m, a: m.norm.logcdf(np.array([0.5, 2.0, -1.0]), 0.1, a).sum()),
+        (
+            "dirichlet.logpdf alpha",
+            lambda m, a: m.dirichlet.logpdf(np.array([0.2, 0.3, 0.5]), np.array([1.0, 0.0, 2.0]) + a * np.eye(3)[1]),
+        ),
+        (
+            "multivariate_normal.logpdf cov",
+            lambda m, a: m.multivariate_normal.logpdf(
+                np.array([0.3, -0.2]), np.zeros(2), np.array([[0.0, 0.3], [0.4, 2.0]]) + a * np.diag([1.0, 0.0])
+            ),
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_distribution_parameters_differentiate_as_scipys(name, call):
+    """The parameters (loc, scale, s, p, df, a, b, alpha, cov) differentiate by every method to SciPy's own
+    function's central differences, first and second derivatives (cov's off-diagonal: SciPy reads the lower
+    triangle, so the upper one's 0.3 has no effect)."""
+    a = 0.9
+    want = _central(lambda v: call(scipy.stats, float(v)), a)
+    want2 = (call(scipy.stats, a + 1e-4) - 2 * call(scipy.stats, a) + call(scipy.stats, a - 1e-4)) / 1e-8
+    assert float(call(dstats, a)) == pytest.approx(call(scipy.stats, a), rel=1e-12)
+    for method in METHODS:
+        np.testing.assert_allclose(
+            dl.grad(lambda v: call(dstats, v), method=method)(a), want, rtol=1e-6, err_msg=method
+        )
+    for method in ("reverse", "forward", "symbolic"):
+        got = dl.hessian(lambda v: call(dstats, v), method=method)(a)
+        np.testing.assert_allclose(got, want2, rtol=1e-4, atol=1e-5, err_msg=method)
+
+
+def test_multivariate_normal_reads_covs_lower_triangle_as_scipy():
+    cov = np.array([[1.5, 0.3, 0.1], [0.4, 2.0, 0.2], [0.0, 0.5, 1.2]])  # not symmetric: SciPy reads the lower
+    x = np.array([0.3, -0.2, 0.5])
+    want = _central(lambda c: scipy.stats.multivariate_normal.logpdf(x, np.zeros(3), c), cov)
+    assert want[0, 1] == 0.0 and want[1, 0] != 0.0
+    for method in ("reverse", "forward"):
+        got = dl.grad(lambda c: dstats.multivariate_normal.logpdf(x, np.zeros(3), c), method=method)(cov)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
 
 
 def test_shape_parameters_are_refused_by_name():

@@ -1,6 +1,8 @@
 """`scipy.stats` distributions on traced values, as compositions of difflab ops: norm, t, gamma,
-beta, chi2, poisson, dirichlet, multivariate_normal, with the methods autograd.scipy.stats has
-(pdf/logpdf/cdf/logcdf/sf/logsf/entropy where they apply; poisson's pmf/logpmf/cdf).
+beta, chi2, expon, laplace, cauchy, lognorm, poisson, binom, dirichlet, multivariate_normal, with the
+methods autograd.scipy.stats and jax.scipy.stats have (pdf/logpdf/cdf/logcdf/sf/logsf/entropy where they
+apply; poisson's and binom's pmf/logpmf/cdf), differentiable in loc, scale and the shape parameters where
+the formula is (mean and cov too; cov's lower triangle, as SciPy reads it).
 
 Log-densities are written directly (never log of a density), and norm's logcdf/logsf are log_ndtr,
 finite deep in the tails (x = -40: -804.6). The CDFs of t, gamma, chi2 and beta go through the
@@ -278,6 +280,185 @@ poisson = types.SimpleNamespace(
 )
 
 
+# -- expon, laplace, cauchy, lognorm (location-scale families) -----------------------------------
+
+
+def _z(x, loc, scale):
+    return (x - loc) / scale
+
+
+def _inside(cond, value, outside, z):
+    """value(z) where cond holds, else `outside`: value read at z = 1 elsewhere (no log of 0 in the branch
+    not taken, no NaN in its derivative)."""
+    safe = _dnp.where(cond, z, 1.0)
+    return _dnp.where(cond, value(safe), outside)
+
+
+def _expon_logpdf(x, loc=0.0, scale=1.0):
+    """log of the exponential density, -z - log(scale) for z = (x - loc)/scale ≥ 0, else -inf; broadcasts.
+
+    >>> round(float(_expon_logpdf(2.0, scale=2.0)), 12)  # -1 - log 2
+    -1.69314718056
+    """
+    z = _z(x, loc, scale)
+    return _dnp.where(_dnp.greater_equal(z, 0.0), -z, -_np.inf) - _dnp.log(scale)
+
+
+def _expon_cdf(x, loc=0.0, scale=1.0):
+    z = _z(x, loc, scale)
+    return _inside(_dnp.greater_equal(z, 0.0), lambda z: -_dnp.expm1(-z), 0.0, z)
+
+
+def _expon_logcdf(x, loc=0.0, scale=1.0):
+    z = _z(x, loc, scale)
+    return _inside(_dnp.greater(z, 0.0), lambda z: _dnp.log(-_dnp.expm1(-z)), -_np.inf, z)
+
+
+def _expon_logsf(x, loc=0.0, scale=1.0):
+    z = _z(x, loc, scale)
+    return _dnp.where(_dnp.greater_equal(z, 0.0), -z, 0.0)
+
+
+expon = types.SimpleNamespace(
+    rvs=_rvs("expon"),
+    pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_expon_logpdf(x, loc, scale)),
+    logpdf=_expon_logpdf,
+    cdf=_expon_cdf,
+    logcdf=_expon_logcdf,
+    sf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_expon_logsf(x, loc, scale)),
+    logsf=_expon_logsf,
+    ppf=lambda q, loc=0.0, scale=1.0: loc - scale * _dnp.log1p(-q),
+    entropy=lambda loc=0.0, scale=1.0: 1.0 + _dnp.log(scale) + 0.0 * loc,
+)
+
+
+def _laplace_logpdf(x, loc=0.0, scale=1.0):
+    """log of the Laplace density, -|z| - log(2·scale); broadcasts.
+
+    >>> round(float(_laplace_logpdf(0.0)), 12)  # log 1/2
+    -0.69314718056
+    """
+    return -_dnp.abs(_z(x, loc, scale)) - _dnp.log(2.0 * scale)
+
+
+def _laplace_logcdf(x, loc=0.0, scale=1.0):
+    z = _z(x, loc, scale)
+    below = _dnp.less(z, 0.0)
+    return _dnp.where(below, _dnp.where(below, z, 0.0) - math.log(2.0), _dnp.log1p(-0.5 * _dnp.exp(-_dnp.abs(z))))
+
+
+laplace = types.SimpleNamespace(
+    rvs=_rvs("laplace"),
+    pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_laplace_logpdf(x, loc, scale)),
+    logpdf=_laplace_logpdf,
+    cdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_laplace_logcdf(x, loc, scale)),
+    logcdf=_laplace_logcdf,
+    sf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_laplace_logcdf(-x, -loc, scale)),
+    logsf=lambda x, loc=0.0, scale=1.0: _laplace_logcdf(-x, -loc, scale),
+    entropy=lambda loc=0.0, scale=1.0: 1.0 + math.log(2.0) + _dnp.log(scale) + 0.0 * loc,
+)
+
+
+def _cauchy_logpdf(x, loc=0.0, scale=1.0):
+    """log of the Cauchy density, -log(π·scale) - log1p(z²); broadcasts.
+
+    >>> round(float(_cauchy_logpdf(0.0)), 12)  # log 1/π
+    -1.144729885849
+    """
+    z = _z(x, loc, scale)
+    return -math.log(math.pi) - _dnp.log(scale) - _dnp.log1p(z * z)
+
+
+def _cauchy_cdf(x, loc=0.0, scale=1.0):
+    return 0.5 + _dnp.arctan(_z(x, loc, scale)) / math.pi
+
+
+def _cauchy_sf(x, loc=0.0, scale=1.0):
+    return 0.5 - _dnp.arctan(_z(x, loc, scale)) / math.pi
+
+
+cauchy = types.SimpleNamespace(
+    rvs=_rvs("cauchy"),
+    pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_cauchy_logpdf(x, loc, scale)),
+    logpdf=_cauchy_logpdf,
+    cdf=_cauchy_cdf,
+    logcdf=lambda x, loc=0.0, scale=1.0: _dnp.log(_cauchy_cdf(x, loc, scale)),
+    sf=_cauchy_sf,
+    logsf=lambda x, loc=0.0, scale=1.0: _dnp.log(_cauchy_sf(x, loc, scale)),
+    ppf=lambda q, loc=0.0, scale=1.0: loc + scale * _dnp.tan(math.pi * (q - 0.5)),
+    entropy=lambda loc=0.0, scale=1.0: math.log(4.0 * math.pi) + _dnp.log(scale) + 0.0 * loc,
+)
+
+
+def _lognorm_logpdf(x, s, loc=0.0, scale=1.0):
+    """log of the log-normal density with shape s (the log's standard deviation) at z = (x - loc)/scale > 0,
+    -inf at z ≤ 0; broadcasts. Differentiable in x, s, loc and scale.
+
+    >>> round(float(_lognorm_logpdf(1.0, 1.0)), 12)  # the standard normal's at 0
+    -0.918938533205
+    """
+    z = _z(x, loc, scale)
+
+    def inside(z):
+        lz = _dnp.log(z)
+        return -0.5 * (lz / s) ** 2 - lz - _dnp.log(s) - 0.5 * _LOG_2PI
+
+    return _inside(_dnp.greater(z, 0.0), inside, -_np.inf, z) - _dnp.log(scale)
+
+
+def _lognorm_tail(x, s, loc, scale, sign, op):
+    z = _z(x, loc, scale)
+    outside = {("ndtr", 1): 0.0, ("ndtr", -1): 1.0, ("log_ndtr", 1): -_np.inf, ("log_ndtr", -1): 0.0}[(op, sign)]
+    return _inside(_dnp.greater(z, 0.0), lambda z: _op(op)(sign * _dnp.log(z) / s), outside, z)
+
+
+lognorm = types.SimpleNamespace(
+    rvs=_rvs("lognorm"),
+    pdf=lambda x, s, loc=0.0, scale=1.0: _dnp.exp(_lognorm_logpdf(x, s, loc, scale)),
+    logpdf=_lognorm_logpdf,
+    cdf=lambda x, s, loc=0.0, scale=1.0: _lognorm_tail(x, s, loc, scale, 1, "ndtr"),
+    logcdf=lambda x, s, loc=0.0, scale=1.0: _lognorm_tail(x, s, loc, scale, 1, "log_ndtr"),
+    sf=lambda x, s, loc=0.0, scale=1.0: _lognorm_tail(x, s, loc, scale, -1, "ndtr"),
+    logsf=lambda x, s, loc=0.0, scale=1.0: _lognorm_tail(x, s, loc, scale, -1, "log_ndtr"),
+    ppf=lambda q, s, loc=0.0, scale=1.0: loc + scale * _dnp.exp(s * _op("ndtri")(q)),
+)
+
+
+# -- binom ---------------------------------------------------------------------------------------
+
+
+def _binom_logpmf(k, n, p, loc=0.0):
+    """log P(K = k) for a Binomial(n, p) count; -inf off 0, 1, ..., n. Broadcasts; differentiable in p
+    (n a count: SciPy's too is defined for integers only).
+
+    >>> round(float(_binom_logpmf(1.0, 2.0, 0.5)), 12)  # log 1/2
+    -0.69314718056
+    """
+    k = k - loc
+    gammaln = _op("gammaln")
+    out = gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0) + _op("xlogy")(k, p) + _op("xlog1py")(n - k, -p)
+    counts = _dnp.equal(k, _dnp.floor(k)) & _dnp.greater_equal(k, 0.0) & _dnp.less_equal(k, n)
+    return _dnp.where(counts, out, -_np.inf)
+
+
+def _binom_cdf(k, n, p, loc=0.0):
+    """P(K ≤ k) = I_{1-p}(n - k, k + 1) for 0 ≤ k < n (floor of k), 0 below, 1 from n on."""
+    k = _dnp.floor(k - loc)
+    inside = _dnp.greater_equal(k, 0.0) & _dnp.less(k, n)
+    kk = _dnp.where(inside, k, 0.0)
+    return _dnp.where(inside, _op("betainc")(n - kk, kk + 1.0, 1.0 - p), _dnp.where(_dnp.less(k, 0.0), 0.0, 1.0))
+
+
+binom = types.SimpleNamespace(
+    rvs=_rvs("binom"),
+    pmf=lambda k, n, p, loc=0.0: _dnp.exp(_binom_logpmf(k, n, p, loc)),
+    logpmf=_binom_logpmf,
+    cdf=_binom_cdf,
+    logcdf=lambda k, n, p, loc=0.0: _dnp.log(_binom_cdf(k, n, p, loc)),
+    sf=lambda k, n, p, loc=0.0: 1.0 - _binom_cdf(k, n, p, loc),
+)
+
+
 # -- dirichlet -----------------------------------------------------------------------------------
 
 
@@ -342,6 +523,8 @@ def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     d = _np.shape(x)[-1] if _np.ndim(x) else 1
     mean = _np.zeros(d) if mean is None else mean
     cov = cov * _np.eye(d) if _np.ndim(cov) < 2 else cov
+    # SciPy reads cov's lower triangle (eigh(cov, lower=True)): so do the value and the derivative
+    cov = _dnp.tril(cov) + _dnp.transpose(_dnp.tril(cov, -1))
     solve, logdet, rank = _mvn_parts(cov, allow_singular)
     dev = _dnp.reshape(x - mean, (-1, d))  # rows: the points
     maha = _dnp.sum(dev * _dnp.transpose(solve(_dnp.transpose(dev))), axis=-1)
@@ -362,4 +545,18 @@ multivariate_normal = types.SimpleNamespace(
     entropy=_mvn_entropy,
 )
 
-__all__ = ["norm", "t", "gamma", "chi2", "beta", "poisson", "dirichlet", "multivariate_normal"]
+__all__ = [
+    "norm",
+    "t",
+    "gamma",
+    "chi2",
+    "beta",
+    "expon",
+    "laplace",
+    "cauchy",
+    "lognorm",
+    "poisson",
+    "binom",
+    "dirichlet",
+    "multivariate_normal",
+]
