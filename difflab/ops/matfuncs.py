@@ -1,6 +1,8 @@
 """Matrix functions from SciPy as primitives: `sqrtm` (the principal matrix square root, SciPy's
-`scipy.linalg.sqrtm`) and `sylvester` (X with A X + X B = Q, SciPy's `solve_sylvester`), the solve
-that sqrtm's rules are written with. SciPy is imported when a value is computed (the `scipy` extra).
+`scipy.linalg.sqrtm`), `sylvester` (X with A X + X B = Q, SciPy's `solve_sylvester`), the solve
+that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose derivative L(A, E)
+is the corner of expm([[A, E], [0, A]]) and its cotangent L(Aᵀ, Ē): expms again, so any order nests
+(symbolic: 1×1 matrices only). SciPy is imported when a value is computed (the `scipy` extra).
 
 How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
 X dX + dX X = dA: a Sylvester equation with A = B = X (for A = diag(4, 9), X = diag(2, 3) and
@@ -37,9 +39,11 @@ import warnings
 
 import numpy as np
 
-from .core import _shape, _sp, defop, draw
+from .core import REGISTRY, _shape, _sp, defop, draw
+from .elementwise import equal, where
 from .decompositions import _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
+from .shape import concatenate, getitem
 
 
 def scipy_linalg():
@@ -268,4 +272,71 @@ sqrtm = defop(
     "X dX + dX X = dA",
 )
 
-__all__ = ["sqrtm", "sylvester"]
+
+# -- expm: the matrix exponential -------------------------------------------------------------------
+
+
+def _expm_impl(a):
+    a = np.asarray(a)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"expm needs square matrices (..., n, n), got shape {a.shape}")
+    if not np.isfinite(a).all():  # (SciPy's expm of a NaN matrix: NaN, matrix by matrix)
+        out = np.empty(a.shape, dtype=_dtype(a))
+        for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
+            out.reshape((-1,) + a.shape[-2:])[k] = scipy_linalg().expm(m) if np.isfinite(m).all() else np.nan
+        return out
+    return scipy_linalg().expm(a)
+
+
+def _frechet(a, e):
+    """L(A, E), expm's derivative at A in the direction E: the upper right block of expm([[A, E], [0, A]])
+    (Mathias 1996); an expm itself, so derivatives of any order nest."""
+    n = _shape(a)[-1]
+    zero = np.zeros(np.broadcast_shapes(_shape(a), _shape(e)))
+    a, e = a + zero, e + zero
+    nd = len(zero.shape)  # (the ops take non-negative axes, as their fronts make them)
+    block = concatenate(concatenate(a, e, axis=nd - 1), concatenate(zero, a, axis=nd - 1), axis=nd - 2)
+    lead = (slice(None),) * (nd - 2)
+    corner = getitem(expm(block), idx=lead + (slice(None, n), slice(n, None)))
+    # strong zeros (DESIGN.md §3): a zero E gives 0, even where A holds NaN (a stack's other matrices)
+    moved = REGISTRY["sum"](where(equal(e, 0.0), 0.0, 1.0), axis=(nd - 2, nd - 1), keepdims=True)
+    still = equal(moved, 0.0)
+    return where(still, 0.0, corner)
+
+
+def _sym_expm(m):
+    """exp of a 1×1 SymPy matrix (bigger ones: NotDifferentiableError, _per_matrix's limit)."""
+    return np.array([[_sp().exp(m[0, 0])]], dtype=object)
+
+
+def _expm_samples(rng):
+    """1×1 matrices (the symbolic method's size) and a stack of them; tests/test_scipy.py checks 3×3 ones
+    against SciPy's expm_frechet."""
+    return [((draw("real", (1, 1), rng),), {}), ((draw("real", (2, 1, 1), rng),), {})]
+
+
+def _expm_strategy(b, name, x, picks, c):
+    """expm of the 1×1 matrix Σ x² (the symbolic method's size)."""
+    x = b.rank1(x)
+    k = int(np.prod(b.shape(x)))
+    sq = b.emit("reshape", b.emit("mul", x, x), shape=(1, 1, k))
+    return b.emit(name, b.emit("sum", sq, axis=(2,), keepdims=False))
+
+
+expm = defop(
+    "expm",
+    _expm_impl,
+    jvp=(lambda t, out, a: _frechet(a, t),),
+    vjp=(lambda ct, out, a: _frechet(_swap_last(a), ct),),
+    sympy=_per_matrix(_sym_expm, "expm", limit=1),
+    domain=("real",),
+    samples=_expm_samples,
+    strategy=_expm_strategy,
+    batch=lambda batched, a: expm(a),  # (matrix by matrix: a batch axis is one more stack axis)
+    complex=True,  # entire: L(A, E) as written, its adjoint L(Aᵀ, ·) with transposes (ops/complexes.py)
+    analytic=False,  # (complex step through SciPy's Padé: not relied on)
+    drops_nan=True,  # per matrix of a stack: a NaN reaches only its own exponential
+    doc="matrix exponential (SciPy's expm); d expm = L(A, dA), the block [[A, dA], [0, A]]'s expm's corner",
+)
+
+__all__ = ["sqrtm", "sylvester", "expm"]
