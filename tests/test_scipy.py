@@ -220,13 +220,15 @@ def test_distributions_equal_scipy_and_differentiate(name, args, kw):
 
 
 def _central(f, x, h=1e-6):
+    """Central differences of f (scalar or array valued) in each entry of x: shape f's + x's... (x's last)."""
     x = np.asarray(x, dtype=float)
-    out = np.zeros_like(x)
+    cols = []
     for i in np.ndindex(x.shape):
         e = np.zeros_like(x)
         e[i] = h
-        out[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return out
+        cols.append((np.asarray(f(x + e)) - np.asarray(f(x - e))) / (2 * h))
+    out = np.stack(cols, axis=-1)
+    return out.reshape(out.shape[:-1] + x.shape)
 
 
 @pytest.mark.parametrize(
@@ -338,6 +340,80 @@ def test_linalg_compositions_equal_scipy():
     )
     g = dl.grad(lambda a: dla.solve_sylvester(a, b, q).sum(), method="reverse")(a)
     np.testing.assert_allclose(g, dl.grad(lambda a: dla.solve_sylvester(a, b, q).sum(), method="numeric")(a), rtol=1e-6)
+
+
+_R3 = np.random.default_rng(11)
+_A = _R3.uniform(0.1, 0.5, (3, 3))
+_SPD = _A @ _A.T + 2 * np.eye(3)
+_M = _SPD + 0.3 * _A
+_W = _R3.normal(size=(3, 3))
+_B = np.eye(3) * 2 + 0.1 * (_A + _A.T)
+_SMALL = np.array([[2.0, 0.3], [0.1, 1.5]])
+
+#: (name, point, f(module, x) -> scalar, the methods that differentiate it (symbolic: the sizes it takes))
+_LINALG = [
+    ("expm", _M * 0.4, lambda m, x: (m.expm(x) * _W).sum(), METHODS),
+    ("expm 1x1", np.array([[0.7]]), lambda m, x: m.expm(x)[0, 0] ** 2, METHODS),
+    (
+        "eigh(a, b)",
+        _SPD,
+        lambda m, x: (m.eigh(x, _B)[0] * np.arange(1.0, 4.0)).sum() + m.eigh(x, _B)[1][1:].sum(),
+        METHODS[1:],
+    ),
+    ("eigh(a, b) upper", _SPD, lambda m, x: (m.eigh(x, _B, lower=False)[1] ** 2 * _W).sum(), METHODS),
+    ("eigh(a, b) in b", _B, lambda m, x: (m.eigh(_SPD, x, eigvals_only=True) * np.arange(1.0, 4.0)).sum(), METHODS),
+    ("eigvalsh", _SPD, lambda m, x: (m.eigvalsh(x) * np.arange(1.0, 4.0)).sum(), METHODS),
+    ("svdvals", _M, lambda m, x: (m.svdvals(x) * np.arange(1.0, 4.0)).sum(), METHODS),
+    (
+        "block_diag",
+        _M,
+        lambda m, x: (m.block_diag(x, x[:2, :2], x[0]) ** 2 * np.arange(48.0).reshape(6, 8)).sum(),
+        METHODS,
+    ),
+    ("toeplitz", _M[0], lambda m, x: (m.toeplitz(x, x[::-1] * 2) ** 2 * _W).sum() + m.toeplitz(x).sum(), METHODS),
+    ("circulant", _M[0], lambda m, x: (m.circulant(x) ** 3 * _W).sum(), METHODS),
+    ("lu", _M, lambda m, x: sum((t * _W).sum() for t in m.lu(x)) + (m.lu(x, permute_l=True)[0] ** 2).sum(), METHODS),
+    ("lu_factor/lu_solve", _M, lambda m, x: (m.lu_solve(m.lu_factor(x), _W) ** 2).sum(), METHODS),
+    ("lu_solve trans", _M, lambda m, x: (m.lu_solve(m.lu_factor(x), _W[0], trans=1) ** 2).sum(), METHODS),
+    ("cho_factor/cho_solve", _SPD + 0.2 * _A, lambda m, x: (m.cho_solve(m.cho_factor(x), _W[0]) ** 2).sum(), METHODS),
+    ("cholesky upper", _SPD + 0.2 * _A, lambda m, x: (m.cholesky(x) * _W).sum(), METHODS),
+    ("cholesky lower", _SPD + 0.2 * _A, lambda m, x: (m.cholesky(x, lower=True) * _W).sum(), METHODS),
+]
+
+
+@pytest.mark.parametrize("name,x,f,methods", _LINALG, ids=[c[0] for c in _LINALG])
+def test_scipy_linalg_names_equal_scipy_and_differentiate(name, x, f, methods):
+    """Each scipy.linalg name: SciPy's value; the gradient (every method it takes) against central differences of
+    SciPy's own function in every entry (a triangle SciPy does not read has derivative 0: cholesky, eigh); the
+    Hessian by forward-over-reverse against central differences of the gradient."""
+    import scipy.linalg as sl
+
+    assert float(f(dla, x)) == pytest.approx(float(f(sl, x)), rel=1e-12)
+    want = _central(lambda v: float(f(sl, v)), x)
+    for method in methods:
+        got = dl.grad(lambda v: f(dla, v), method=method)(x)
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=method)
+    grad = dl.grad(lambda v: f(dla, v))
+    hess = dl.hessian(lambda v: f(dla, v), method=("forward", "reverse"))(x)
+    np.testing.assert_allclose(hess, _central(grad, x), rtol=1e-5, atol=1e-6)
+
+
+def test_expm_derivative_is_scipys_frechet_batched_too():
+    import scipy.linalg as sl
+
+    a, e = _M * 0.4, _W
+    for method in ("forward", "reverse"):
+        got = dl.jvp(dla.expm, (a,), (e,), method=method)[1]
+        np.testing.assert_allclose(got, sl.expm_frechet(a, e, compute_expm=False), rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(dl.vmap(dla.expm)(np.stack([a, -a])), [sl.expm(a), sl.expm(-a)], rtol=1e-14)
+
+
+def test_linalg_names_without_a_derivative_are_refused_by_name():
+    for fn, said in ((dla.logm, "scipy.linalg.logm: .*eigh"), (dla.null_space, "scipy.linalg.null_space: .*pinv")):
+        with pytest.raises(dl.UnsupportedOperationError, match=said):
+            dl.grad(lambda x: fn(x).sum())(_SPD)
+    with pytest.raises(dl.UnsupportedOperationError, match="type=2"):
+        dl.grad(lambda x: dla.eigh(x, _B, type=2)[0].sum())(_SPD)
 
 
 def test_symbolic_inside_an_outer_derivative():

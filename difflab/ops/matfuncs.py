@@ -1,7 +1,8 @@
 """Matrix functions from SciPy as primitives: `sqrtm` (the principal matrix square root, SciPy's
 `scipy.linalg.sqrtm`), `sylvester` (X with A X + X B = Q, SciPy's `solve_sylvester`), the solve
-that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose derivative L(A, E)
-is the corner of expm([[A, E], [0, A]]) and its cotangent L(Aᵀ, Ē): expms again, so any order nests
+that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose rules are `frechet`,
+L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)). L(A, E) is the corner of expm([[A, E], [0, A]]),
+so its own derivative in A is a corner of L([[A, E], [0, A]], diag(F, F)): frechet again, any order nests
 (symbolic: 1×1 matrices only). SciPy is imported when a value is computed (the `scipy` extra).
 
 How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
@@ -39,8 +40,7 @@ import warnings
 
 import numpy as np
 
-from .core import REGISTRY, _shape, _sp, defop, draw
-from .elementwise import equal, where
+from .core import _shape, _sp, defop, draw
 from .decompositions import _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
 from .shape import concatenate, getitem
@@ -288,20 +288,78 @@ def _expm_impl(a):
     return scipy_linalg().expm(a)
 
 
-def _frechet(a, e):
-    """L(A, E), expm's derivative at A in the direction E: the upper right block of expm([[A, E], [0, A]])
-    (Mathias 1996); an expm itself, so derivatives of any order nest."""
+def _frechet_impl(a, e):
+    """SciPy's expm_frechet L(A, E) matrix by matrix; 0 where E is (strong zeros, DESIGN.md §3: even where A
+    holds NaN, another matrix of a stack's)."""
+    sl = scipy_linalg()
+    a, e = np.asarray(a), np.asarray(e)
+    shape = np.broadcast_shapes(a.shape, e.shape)
+    dtype = _dtype(a, e)
+    out = np.zeros(shape, dtype=dtype).reshape((-1,) + shape[-2:])
+    pairs = zip(*[_stacked(x, shape[:-2], shape[-2:], dtype) for x in (a, e)])
+    for k, (ak, ek) in enumerate(pairs):
+        if ek.any():
+            out[k] = sl.expm_frechet(ak, ek, compute_expm=False) if np.isfinite(ak).all() else np.nan
+    return out.reshape(shape)
+
+
+def _doubled(a, e):
+    """X = [[A, E], [0, A]] (expm(X) holds L(A, E) in its corner), and how to read an n×n block of a 2n×2n
+    result."""
     n = _shape(a)[-1]
     zero = np.zeros(np.broadcast_shapes(_shape(a), _shape(e)))
     a, e = a + zero, e + zero
     nd = len(zero.shape)  # (the ops take non-negative axes, as their fronts make them)
-    block = concatenate(concatenate(a, e, axis=nd - 1), concatenate(zero, a, axis=nd - 1), axis=nd - 2)
+    x = concatenate(concatenate(a, e, axis=nd - 1), concatenate(zero, a, axis=nd - 1), axis=nd - 2)
     lead = (slice(None),) * (nd - 2)
-    corner = getitem(expm(block), idx=lead + (slice(None, n), slice(n, None)))
-    # strong zeros (DESIGN.md §3): a zero E gives 0, even where A holds NaN (a stack's other matrices)
-    moved = REGISTRY["sum"](where(equal(e, 0.0), 0.0, 1.0), axis=(nd - 2, nd - 1), keepdims=True)
-    still = equal(moved, 0.0)
-    return where(still, 0.0, corner)
+
+    def block(y, i, j):
+        return getitem(y, idx=lead + (slice(i * n, (i + 1) * n), slice(j * n, (j + 1) * n)))
+
+    return x, zero, block
+
+
+def _frechet_jvp_a(f, a, e):
+    """d L(A, E) along F: the corner of L(X, diag(F, F)), X = [[A, E], [0, A]]."""
+    x, zero, block = _doubled(a, e)
+    nd = len(zero.shape)
+    f = f + zero
+    diag = concatenate(concatenate(f, zero, axis=nd - 1), concatenate(zero, f, axis=nd - 1), axis=nd - 2)
+    return block(frechet(x, diag), 0, 1)
+
+
+def _frechet_vjp_a(ct, a, e):
+    """The transpose of F ↦ d L(A, E)[F]: L(Xᵀ, [[0, C], [0, 0]])'s two diagonal blocks summed."""
+    x, zero, block = _doubled(a, e)
+    nd = len(zero.shape)
+    ct = ct + zero
+    corner = concatenate(concatenate(zero, ct, axis=nd - 1), concatenate(zero, zero, axis=nd - 1), axis=nd - 2)
+    g = frechet(_swap_last(x), corner)
+    return block(g, 0, 0) + block(g, 1, 1)
+
+
+def _sym_frechet(a, e):
+    """L(a, e) = e·exp(a) for 1×1 SymPy matrices (bigger: NotDifferentiableError)."""
+    a, e = np.asarray(a, dtype=object), np.asarray(e, dtype=object)
+    if a.shape[-2:] != (1, 1):
+        _too_big("frechet", a.shape[-2:], "1×1")
+    return e * np.vectorize(lambda v: _sp().exp(v), otypes=[object])(a)
+
+
+frechet = defop(
+    "frechet",
+    _frechet_impl,
+    jvp=(lambda t, out, a, e: _frechet_jvp_a(t, a, e), lambda t, out, a, e: frechet(a, t)),
+    vjp=(lambda ct, out, a, e: _frechet_vjp_a(ct, a, e), lambda ct, out, a, e: frechet(_swap_last(a), ct)),
+    sympy=_sym_frechet,
+    domain=("real", "real"),
+    samples=lambda rng: [((draw("real", (1, 1), rng), draw("real", (1, 1), rng)), {})],
+    complex=True,
+    analytic=False,
+    internal=True,
+    drops_nan=True,
+    doc="L(A, E), expm's Fréchet derivative at A along E (SciPy's expm_frechet; expm's JVP and VJP)",
+)
 
 
 def _sym_expm(m):
@@ -326,8 +384,8 @@ def _expm_strategy(b, name, x, picks, c):
 expm = defop(
     "expm",
     _expm_impl,
-    jvp=(lambda t, out, a: _frechet(a, t),),
-    vjp=(lambda ct, out, a: _frechet(_swap_last(a), ct),),
+    jvp=(lambda t, out, a: frechet(a, t),),
+    vjp=(lambda ct, out, a: frechet(_swap_last(a), ct),),
     sympy=_per_matrix(_sym_expm, "expm", limit=1),
     domain=("real",),
     samples=_expm_samples,
@@ -339,4 +397,4 @@ expm = defop(
     doc="matrix exponential (SciPy's expm); d expm = L(A, dA), the block [[A, dA], [0, A]]'s expm's corner",
 )
 
-__all__ = ["sqrtm", "sylvester", "expm"]
+__all__ = ["sqrtm", "sylvester", "expm", "frechet"]

@@ -1,8 +1,10 @@
-"""`scipy.linalg` functions on traced values: sqrtm and solve_sylvester (registry entries,
+"""`scipy.linalg` functions on traced values: sqrtm, expm and solve_sylvester (registry entries,
 difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve with the triangle or
 the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conventions (the upper factor
-by default; compositions of NumPy's lower one), and SciPy's names that NumPy shares (inv, det, solve,
-eigh, svd, pinv, norm). SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
+block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
+values, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
+pinv, norm). logm and null_space are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -13,14 +15,14 @@ import numpy as _np
 from .. import numpy as _dnp
 from ..ops import matfuncs as _matfuncs
 
-inv, det, solve, eigh, svd, pinv, norm = (
+inv, det, solve, svd, pinv, norm, svdvals = (
     _dnp.linalg.inv,
     _dnp.linalg.det,
     _dnp.linalg.solve,
-    _dnp.linalg.eigh,
     _dnp.linalg.svd,
     _dnp.linalg.pinv,
     _dnp.linalg.norm,
+    _dnp.linalg.svdvals,
 )
 
 
@@ -44,14 +46,16 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     """The Cholesky factor of a symmetric positive-definite `a`, like `scipy.linalg.cholesky`: the upper
     U with Uᵀ U = a by default (SciPy's convention; NumPy's is the lower), the lower L with `lower=True`.
-    Only a's lower triangle is read (NumPy's factorisation), so a symmetric `a` gives SciPy's values.
+    As SciPy's, only the triangle factored is read (the upper by default, the lower with `lower=True`), so its
+    derivative in the other triangle's entries is 0, as SciPy's function's is.
     `overwrite_a` and `check_finite` are accepted and change nothing (a traced value is never written).
 
     >>> cholesky(_np.array([[4.0, 2.0], [2.0, 3.0]])).round(4).tolist()
     [[2.0, 1.0], [0.0, 1.4142]]
     """
-    L = _dnp.linalg.cholesky(a)
-    return L if lower else _dnp.swapaxes(L, -1, -2)
+    if lower:
+        return _dnp.linalg.cholesky(a)  # (NumPy's reads the lower triangle)
+    return _dnp.swapaxes(_dnp.linalg.cholesky(_dnp.swapaxes(a, -1, -2)), -1, -2)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
@@ -139,6 +143,219 @@ def sqrtm(A, disp=True, blocksize=None):
     return _matfuncs.sqrtm(A)
 
 
+def expm(A):
+    """The matrix exponential, like `scipy.linalg.expm` (the registry's `expm` entry: SciPy's values; its
+    derivative the Fréchet derivative L(A, dA), an expm of a block matrix, so every order nests).
+    Shape contract: A (..., n, n) -> (..., n, n).
+
+    >>> expm(_np.zeros((2, 2))).tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
+    return _matfuncs.expm(A)
+
+
+def _unsupported(name, check, instead):
+    from ..errors import UnsupportedOperationError
+
+    if check:
+        raise UnsupportedOperationError(f"scipy.linalg.{name}: {instead}")
+
+
+def eigh(a, b=None, *, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False, type=1,
+         check_finite=True, subset_by_index=None, subset_by_value=None, driver=None):  # fmt: skip
+    """Eigenvalues (ascending) and eigenvectors of the symmetric `a`, like `scipy.linalg.eigh`, reading its
+    lower triangle (`lower=False`: the upper); with `b` (symmetric positive definite) the generalized problem
+    a v = w b v, reduced as LAPACK's sygv does (b = L Lᵀ, C = L⁻¹ a L⁻ᵀ, v = L⁻ᵀ u), the vectors b-orthonormal.
+    The eigenvector derivative needs distinct eigenvalues. Shape contract: a, b (n, n) -> w (n,), v (n, n).
+
+    >>> eigh(_np.diag([2.0, 1.0]), eigvals_only=True).tolist()
+    [1.0, 2.0]
+    """
+    _unsupported("eigh", type != 1, f"type={type} (a b v = w v, b a v = w v) is not offered; type=1 only")
+    _unsupported(
+        "eigh",
+        subset_by_index is not None or subset_by_value is not None,
+        "subset_by_index/subset_by_value are not offered: take the slice of eigh(a, b)'s results",
+    )
+    uplo = "L" if lower else "U"
+    if b is None:
+        if eigvals_only:
+            return _dnp.linalg.eigvalsh(a, UPLO=uplo)
+        return _dnp.linalg.eigh(a, UPLO=uplo)
+    chol = cholesky(b, lower=True) if lower else _dnp.swapaxes(cholesky(b, lower=False), -1, -2)
+    tri = _dnp.tril(a) if lower else _dnp.swapaxes(_dnp.triu(a), -1, -2)  # (the triangle SciPy reads)
+    a = tri + _dnp.swapaxes(_dnp.tril(tri, -1), -1, -2)
+    half = solve_triangular(chol, a, lower=True)  # L⁻¹ a
+    c = solve_triangular(chol, _dnp.swapaxes(half, -1, -2), lower=True)  # L⁻¹ (L⁻¹ a)ᵀ = L⁻¹ a L⁻ᵀ (a symmetric)
+    c = _dnp.tril(c) + _dnp.swapaxes(_dnp.tril(c, -1), -1, -2)  # (the triangle read, as sygst writes it)
+    if eigvals_only:
+        return _dnp.linalg.eigvalsh(c)
+    w, u = _dnp.linalg.eigh(c, UPLO=uplo)  # (LAPACK's eigenvector signs for that triangle, as sygv's)
+    return w, solve_triangular(chol, u, lower=True, trans=1)
+
+
+def eigvalsh(a, b=None, *, lower=True, overwrite_a=False, overwrite_b=False, type=1, check_finite=True,
+             subset_by_index=None, subset_by_value=None, driver=None):  # fmt: skip
+    """The eigenvalues of `eigh` (ascending), like `scipy.linalg.eigvalsh`. Shape contract: (n, n) -> (n,).
+
+    >>> eigvalsh(_np.diag([2.0, 1.0])).tolist()
+    [1.0, 2.0]
+    """
+    return eigh(a, b, lower=lower, eigvals_only=True, type=type, subset_by_index=subset_by_index,
+                subset_by_value=subset_by_value)  # fmt: skip
+
+
+def block_diag(*arrs):
+    """The block diagonal matrix of the arguments (each a matrix; a vector is a row, a number 1×1), like
+    `scipy.linalg.block_diag`: joined with zero blocks. Shape contract: (r_i, c_i)... -> (Σ r_i, Σ c_i).
+
+    >>> block_diag(_np.array([1.0, 2.0]), 3.0).tolist()
+    [[1.0, 2.0, 0.0], [0.0, 0.0, 3.0]]
+    """
+    if not arrs:
+        return _np.empty((1, 0))
+    blocks = [_dnp.atleast_2d(a) for a in arrs]
+    if any(_np.ndim(x) > 2 for x in blocks):
+        raise ValueError(f"arguments in the following positions have dimension greater than 2: "
+                         f"{[i for i, x in enumerate(blocks) if _np.ndim(x) > 2]}")  # fmt: skip
+    cols = [_np.shape(x)[1] for x in blocks]
+    dtype = _np.result_type(*[x.dtype if hasattr(x, "dtype") else _np.asarray(x).dtype for x in blocks])
+    rows = []
+    for i, x in enumerate(blocks):
+        r = _np.shape(x)[0]
+        left, right = _np.zeros((r, sum(cols[:i])), dtype), _np.zeros((r, sum(cols[i + 1 :])), dtype)
+        rows.append(_dnp.concatenate([left, x, right], axis=1))
+    return _dnp.concatenate(rows, axis=0)
+
+
+def toeplitz(c, r=None):
+    """The Toeplitz matrix with first column c and first row r (r[0] ignored; r = conj(c) when omitted), like
+    `scipy.linalg.toeplitz`: T[i, j] = c[i - j] below the diagonal, r[j - i] above, gathered with a constant
+    index. Shape contract: c (m,), r (n,) -> (m, n).
+
+    >>> toeplitz(_np.array([1.0, 2.0]), _np.array([9.0, 5.0, 6.0])).tolist()
+    [[1.0, 5.0, 6.0], [2.0, 1.0, 5.0]]
+    """
+    if _np.ndim(c) > 1 or (r is not None and _np.ndim(r) > 1):
+        raise ValueError("difflab.scipy.linalg.toeplitz takes 1-D c and r (SciPy 1.17 batches N-D ones); "
+                         "stack the matrices of each row instead")  # fmt: skip
+    c = _dnp.atleast_1d(c)
+    r = _dnp.conjugate(c) if r is None else _dnp.atleast_1d(r)
+    m, n = _np.shape(c)[0], _np.shape(r)[0]
+    values = _dnp.concatenate([c[::-1], r[1:]])
+    i, j = _np.indices((m, n))
+    return _dnp.take(values, m - 1 + j - i)
+
+
+def circulant(c):
+    """The circulant matrix with first column c, like `scipy.linalg.circulant`: C[i, j] = c[(i - j) mod n].
+    Shape contract: (n,) -> (n, n).
+
+    >>> circulant(_np.array([1.0, 2.0, 3.0])).tolist()
+    [[1.0, 3.0, 2.0], [2.0, 1.0, 3.0], [3.0, 2.0, 1.0]]
+    """
+    if _np.ndim(c) != 1:
+        raise ValueError("difflab.scipy.linalg.circulant takes a 1-D c (SciPy 1.17 batches N-D ones)")
+    n = _np.shape(c)[0]
+    i, j = _np.indices((n, n))
+    return _dnp.take(c, (i - j) % n)
+
+
+def _pivoted(a):
+    """(P as row order, LU combined as LAPACK's getrf) of the square matrix a: the pivots are SciPy's, read from
+    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
+    from ..numpy.arrays import _value
+
+    shape = _np.shape(a)
+    if len(shape) != 2 or shape[0] != shape[1]:
+        raise ValueError(f"difflab.scipy.linalg's lu takes a square matrix, got shape {shape}")
+    import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+
+    piv = _sl.lu_factor(_np.asarray(_value(a, "scipy.linalg.lu_factor"), dtype=float), check_finite=False)[1]
+    order = _np.arange(shape[0])
+    for k, p in enumerate(piv):  # LAPACK's interchanges, in turn
+        order[[k, p]] = order[[p, k]]
+    m = _dnp.take(a, order, axis=0) * 1.0
+    for k in range(shape[0] - 1):  # Gaussian elimination of P a without pivoting: getrf's own steps
+        col = m[k + 1 :, k] / m[k, k]
+        m[k + 1 :, k] = col
+        m[k + 1 :, k + 1 :] = m[k + 1 :, k + 1 :] - _dnp.outer(col, m[k, k + 1 :])
+    return order, piv, m
+
+
+def lu_factor(a, overwrite_a=False, check_finite=True):
+    """(lu, piv) like `scipy.linalg.lu_factor`: L's entries below the diagonal and U's on and above it in one
+    matrix, piv LAPACK's row interchanges. The pivots are read from a's values (the trace is specialised
+    to them); L and U are differentiable (the elimination is recorded). Shape contract: (n, n) -> (n, n), (n,).
+
+    >>> lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]]))[0].round(4).tolist()
+    [[3.0, 4.0], [0.3333, 0.6667]]
+    """
+    _, piv, m = _pivoted(a)
+    return m, piv
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """x with A x = b (trans 1/'T', 2/'C': Aᵀ x = b) from lu_factor's (lu, piv), like `scipy.linalg.lu_solve`:
+    the interchanges, then two triangular solves. Shape contract: lu (n, n); b (n,) or (n, k); x like b.
+
+    >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
+    [1.0, 2.0]
+    """
+    lu, piv = lu_and_piv
+    n = _np.shape(lu)[0]
+    order = _np.arange(n)
+    for k, p in enumerate(_np.asarray(piv)):
+        order[[k, p]] = order[[p, k]]
+    unit_lower = dict(lower=True, unit_diagonal=True)
+    if trans in (0, "N"):
+        y = solve_triangular(lu, _dnp.take(b, order, axis=0), **unit_lower)
+        return solve_triangular(lu, y, lower=False)
+    if trans not in (1, 2, "T", "C"):
+        raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
+    y = solve_triangular(lu, b, lower=False, trans=1)  # Uᵀ y = b
+    z = solve_triangular(lu, y, trans=1, **unit_lower)  # Lᵀ z = y
+    return _dnp.take(z, _np.argsort(order), axis=0)
+
+
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
+    """(P, L, U) with a = P L U, like `scipy.linalg.lu` (square a): L unit lower, U upper; `permute_l`: (P L, U);
+    `p_indices`: P as the row indices. The pivots are read from a's values (the trace is specialised to them).
+
+    >>> [m.round(4).tolist() for m in lu(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1:]]
+    [[[1.0, 0.0], [0.3333, 1.0]], [[3.0, 4.0], [0.0, 0.6667]]]
+    """
+    order, _, m = _pivoted(a)
+    n = _np.shape(m)[0]
+    low = _dnp.tril(m, -1) + _np.eye(n)
+    up = _dnp.triu(m)
+    if permute_l:
+        return _dnp.take(low, _np.argsort(order), axis=0), up
+    if p_indices:
+        return _np.argsort(order), low, up  # (a = L[p] @ U)
+    return _np.eye(n)[:, order], low, up
+
+
+def logm(A, disp=True):
+    """`scipy.linalg.logm` is not offered on traced values (no registry entry yet): refused by name."""
+    _unsupported(
+        "logm",
+        True,
+        "the matrix logarithm has no differentiable version in difflab yet; for a symmetric positive definite A "
+        "write w, v = eigh(A); (v * log(w)) @ v.T",
+    )
+
+
+def null_space(A, rcond=None):
+    """`scipy.linalg.null_space` is not differentiable (its basis is chosen, not a function of A): refused."""
+    _unsupported(
+        "null_space",
+        True,
+        "its basis is arbitrary (any rotation of it is one), so it has no derivative; compute it outside the "
+        "differentiated function, or differentiate a projector I - pinv(A) @ A",
+    )
+
+
 __all__ = [
     "solve_triangular",
     "solve_banded",
@@ -146,6 +363,17 @@ __all__ = [
     "cho_solve",
     "solve_sylvester",
     "sqrtm",
+    "expm",
+    "eigvalsh",
+    "svdvals",
+    "block_diag",
+    "toeplitz",
+    "circulant",
+    "lu",
+    "lu_factor",
+    "lu_solve",
+    "logm",
+    "null_space",
     "inv",
     "det",
     "solve",
