@@ -238,6 +238,38 @@ def _value_of(value):
     return value
 
 
+def _parsed(y, value, where):
+    """Strings stored into a traced number array are parsed as NumPy's assignment parses them (y[0] = "1" stores
+    1.0, a constant); a string that is no number gets NumPy's ValueError, naming the assignment."""
+    if isinstance(value, (str, bytes)) or (type(value) in (list, tuple, np.ndarray) and not _holds_traced(value)):
+        text = np.asarray(value)
+        if text.dtype.kind in "USO" and any(isinstance(v, (str, bytes)) for v in text.ravel().tolist()):
+            try:
+                return text.astype(y.dtype)
+            except (ValueError, TypeError):
+                bad = next(v for v in text.ravel().tolist() if not _parses(v, y.dtype))
+                kind = "float" if y.dtype.kind == "f" else str(y.dtype)
+                raise ValueError(
+                    f"could not convert string to {kind}: {bad!r} ({_said(where)} stores a string into a traced "
+                    f"{y.dtype} array; NumPy parses only numbers written as strings)"
+                ) from None
+    return value
+
+
+def _parses(v, dtype) -> bool:
+    try:
+        np.asarray(v).astype(dtype)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _holds_traced(value) -> bool:
+    if isinstance(value, Traced):
+        return True
+    return type(value) in (list, tuple) and any(_holds_traced(v) for v in value)
+
+
 def _check_dtype(y, value, where) -> None:
     vdtype = value.dtype if hasattr(value, "dtype") else np.result_type(value)
     if np.result_type(y.dtype, vdtype) != y.dtype:
@@ -296,6 +328,7 @@ def assign(y, idx: tuple, value, where) -> None:
     boolean arrays): the update recorded and y rebound to it, or refused by name (views, casts). `where()`
     is the assignment's source text, or None."""
     _refuse_shared(y, where)
+    value = _parsed(y, value, where)
     value = _value_of(value)
     _check_dtype(y, value, where)
     new = _updated(y, idx, value, where)

@@ -459,3 +459,17 @@ def test_qr_of_a_triangular_matrix_where_lapacks_signs_jump():
     grads = [dl.grad(lambda x: np.sum(np.linalg.qr(x)[0] * w), method=m)(a) for m in ("reverse", "forward", "numeric")]
     _close(grads[0], grads[1], 1e-12)
     _close(grads[0], grads[2], 1e-6)
+
+
+@pytest.mark.parametrize("module,name", [("chebyshev", "chebval"), ("polynomial", "polyval"), ("legendre", "legval")])
+def test_an_empty_coefficient_list_is_numpys_answer(module, name):
+    """np.polynomial's <kind>val(x, []) on a traced x: NumPy's own answer, its IndexError, for plain NumPy and
+    difflab.numpy alike (NumPy reads c[-2] (c[-1]) before any arithmetic)."""
+    x = np.array([0.3, 0.5])
+    ours = getattr(getattr(dnp.polynomial, module), name)
+    theirs = getattr(getattr(np.polynomial, module), name)
+    with pytest.raises(IndexError) as numpys:
+        theirs(x, [])
+    for fn in (ours, theirs):
+        with pytest.raises(IndexError, match=str(numpys.value)):
+            dl.grad(lambda x: np.sum(fn(x, [])))(x)

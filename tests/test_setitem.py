@@ -627,3 +627,44 @@ def test_in_place_writes_under_vmap_and_a_traced_copyto_mask_needs_no_retrace():
     p = dl.prepare(lambda x: f(x).sum(), X)
     for at in (X, -X):
         np.testing.assert_allclose(p.grad(at), _complex_step(lambda x: f(x).sum(), at), rtol=1e-14, atol=1e-14)
+
+
+def test_strings_stored_are_parsed_as_numpys_and_a_non_number_names_the_cause():
+    """y[0] = "1" stores 1.0, as NumPy's assignment parses it (a constant: derivative 0 there); a string that is
+    no number raises NumPy's ValueError naming it and the assignment (it raised TypeError "data type '' not
+    understood")."""
+
+    def parsed(x):
+        y = x.copy()
+        y[0] = "1"
+        y[3:] = ["2.5", "-1e-1"]
+        np.put(y, [1], "4")
+        return (y * x).sum()
+
+    for method in METHODS:
+        value, g = dl.value_and_grad(parsed, method=method)(X)
+        assert value == pytest.approx(parsed(X.copy()), rel=1e-14)
+        np.testing.assert_allclose(g, _complex_step(parsed, X), rtol=1e-6 if method == "numeric" else 1e-14)
+
+    def bad(x):
+        y = x.copy()
+        y[0] = "abc"
+        return y.sum()
+
+    with pytest.raises(ValueError) as numpys:
+        bad(X.copy())
+    with pytest.raises(ValueError, match=r"could not convert string to float: 'abc' \(.*y\[0\] = .*stores a string"):
+        dl.grad(bad)(X)
+    assert "could not convert string to float: 'abc'" in str(numpys.value)
+    with pytest.raises(ValueError, match="could not convert string to float: 'x'"):
+        dl.grad(lambda x: (x.copy().fill("x"), x.sum())[1])(X)
+
+
+def test_a_list_of_traced_values_given_to_numpy_array_names_the_line_and_np_stack():
+    """NumPy converts the list itself (no protocol reaches difflab before each element's __array__): the
+    error quotes the user's line and says what traces instead."""
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`np\.array\(\[x\[0\], x\[1\] \* 2\]\)`.*numpy\.stack"):
+        dl.grad(lambda x: np.array([x[0], x[1] * 2]).sum())(X)
+    with pytest.raises(dl.UnsupportedOperationError, match=r"`np\.asarray\(\[x\.sum\(\), 1\.0\]\)`.*numpy\.stack"):
+        dl.grad(lambda x: np.asarray([x.sum(), 1.0]).sum())(X)
+    np.testing.assert_array_equal(dl.grad(lambda x: np.stack([x[0], x[1] * 2]).sum())(X), [1, 2, 0, 0, 0])
