@@ -1161,6 +1161,12 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
     except AttributeError as err:
         if not isinstance(getattr(err, "obj", None), Tracer) or str(err.name).startswith("_"):
             raise
+        tb = err.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        scipy_fn = _scipy_caller(tb.tb_frame) if tb is not None else None
+        if scipy_fn is not None:  # SciPy's Python code reading an array's attribute (circulant's strides)
+            raise UnsupportedOperationError(scipy_fn) from None
         # (said here, not by a Tracer.__getattr__: a class with one has no attribute read specialised)
         raise AttributeError(
             f"traced values have no attribute {err.name!r}{_did_you_mean(str(err.name), dnp.METHODS, 'x.')}; "

@@ -443,6 +443,11 @@ def test_without_scipy_a_one_line_error_names_the_extra():
             "difflab.scipy.stats.multivariate_normal.logpdf",
         ),
         (lambda x: scipy.signal.convolve(x, np.ones(2)).sum(), "difflab.scipy.signal.convolve"),
+        (lambda x: scipy.stats.laplace.logpdf(x), "difflab.scipy.stats.laplace.logpdf"),
+        (lambda x: scipy.stats.binom.logpmf(1, 3, x), "difflab.scipy.stats.binom.logpmf"),
+        (lambda x: __import__("scipy.linalg").linalg.expm(np.diag(x)), "difflab.scipy.linalg.expm"),
+        (lambda x: __import__("scipy.linalg").linalg.toeplitz(x), "difflab.scipy.linalg.toeplitz"),
+        (lambda x: __import__("scipy.linalg").linalg.circulant(x), "difflab.scipy.linalg.circulant"),
     ],
 )
 def test_scipy_python_functions_on_traced_values_name_difflabs(fn, name):
