@@ -119,8 +119,10 @@ def _try(fn, form, x):
     outs = []
 
     def probe(x):
+        before = x.node
         out = form(fn, x)
-        outs.append(x if out is None else out)  # (an in-place writer, fill_diagonal: the array it wrote)
+        written = out is None and x.node is not before  # (an in-place writer, fill_diagonal: the array it wrote)
+        outs.append(x if written else out)
         return _scalar(outs[-1])
 
     try:
