@@ -299,7 +299,8 @@ def _frechet_impl(a, e):
     pairs = zip(*[_stacked(x, shape[:-2], shape[-2:], dtype) for x in (a, e)])
     for k, (ak, ek) in enumerate(pairs):
         if ek.any():
-            out[k] = sl.expm_frechet(ak, ek, compute_expm=False) if np.isfinite(ak).all() else np.nan
+            finite = np.isfinite(ak).all() and np.isfinite(ek).all()  # (else NaN, passed on: reported where it arose)
+            out[k] = sl.expm_frechet(ak, ek, compute_expm=False) if finite else np.nan
     return out.reshape(shape)
 
 
@@ -346,6 +347,25 @@ def _sym_frechet(a, e):
     return e * np.vectorize(lambda v: _sp().exp(v), otypes=[object])(a)
 
 
+def _one_by_one(b, x):
+    """The 1×1 matrix Σ x² (the symbolic method's size for expm and frechet)."""
+    x = b.rank1(x)
+    k = int(np.prod(b.shape(x)))
+    sq = b.emit("reshape", b.emit("mul", x, x), shape=(1, 1, k))
+    return b.emit("sum", sq, axis=(2,), keepdims=False)
+
+
+def _expm_strategy(b, name, x, picks, c):
+    """expm of the 1×1 matrix Σ x²."""
+    return b.emit(name, _one_by_one(b, x))
+
+
+def _frechet_strategy(b, name, x, picks, c):
+    """L(A, A) of the 1×1 matrix A = Σ x²."""
+    m = _one_by_one(b, x)
+    return b.emit(name, m, m)
+
+
 frechet = defop(
     "frechet",
     _frechet_impl,
@@ -354,6 +374,7 @@ frechet = defop(
     sympy=_sym_frechet,
     domain=("real", "real"),
     samples=lambda rng: [((draw("real", (1, 1), rng), draw("real", (1, 1), rng)), {})],
+    strategy=_frechet_strategy,
     complex=True,
     analytic=False,
     internal=True,
@@ -371,14 +392,6 @@ def _expm_samples(rng):
     """1×1 matrices (the symbolic method's size) and a stack of them; tests/test_scipy.py checks 3×3 ones
     against SciPy's expm_frechet."""
     return [((draw("real", (1, 1), rng),), {}), ((draw("real", (2, 1, 1), rng),), {})]
-
-
-def _expm_strategy(b, name, x, picks, c):
-    """expm of the 1×1 matrix Σ x² (the symbolic method's size)."""
-    x = b.rank1(x)
-    k = int(np.prod(b.shape(x)))
-    sq = b.emit("reshape", b.emit("mul", x, x), shape=(1, 1, k))
-    return b.emit(name, b.emit("sum", sq, axis=(2,), keepdims=False))
 
 
 expm = defop(

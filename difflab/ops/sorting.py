@@ -247,9 +247,10 @@ def _permutation_strategy(b, name, x, picks, c):
     return b.emit(name, x, b.same_shape(x, picks[1:], 2)[1], axis=c.take(len(b.shape(x))))
 
 
-def _tie_gap(*args, axis):
+def _tie_gap(*args, axis, kth=None):
     """Each entry's distance to a tie in the sorted values of its row (args[-1]: the values sorted), where the
-    permutation, so the derivative, jumps: the row's smallest gap, for every entry of the row."""
+    permutation, so the derivative, jumps: the row's smallest gap, for every entry of the row (partition's,
+    kth given, too: its arrangement changes only where the order does)."""
     x = np.asarray(args[-1])
     x = x if x.dtype.kind == "c" else x.astype(float)
     if x.shape[axis] < 2:
