@@ -508,8 +508,9 @@ def points():
 
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
-#: value-dependent graphs (np.partition's and np.quantile's permutations, im2col-pool's max, the TD max): dl.prepare refuses
-SPECIALISED = {"trimmed_quantile"}
+#: value-dependent graphs dl.prepare refuses: none now (trimmed_quantile's np.partition is a primitive since stop 37,
+#: so its prepared graph holds at values in another order)
+SPECIALISED: set = set()
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient, by jax.grad in x64 (fem_bar, fiedler: their `.at[].add/.set` spelling)
 GRAD = {
     "sir_fit": (2255.4550878356467, 10584.10999733742, 270897858.9348666),  # jax, n=2
