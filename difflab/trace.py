@@ -1093,6 +1093,9 @@ def _scipy_caller(frame) -> str | None:
     for part in (name or "<function>").split("."):
         found = getattr(found, part, None)
     known = found is not None or name in dscipy.BY_NAME.get(sub, ())  # (a submodule imported by name)
+    refused = getattr(getattr(dscipy, sub, None), "REFUSED", {}).get(name)
+    if refused is not None:
+        return f"scipy.{sub}.{name} on a traced value: {refused}"
     return (
         f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
         "NumPy array, which would drop its derivative; "

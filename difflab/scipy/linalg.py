@@ -336,24 +336,28 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     return _np.eye(n)[:, order], low, up
 
 
+_LOGM_INSTEAD = (
+    "the matrix logarithm has no differentiable version in difflab yet; for a symmetric positive definite A "
+    "write w, v = eigh(A); (v * log(w)) @ v.T"
+)
+_NULL_SPACE_INSTEAD = (
+    "its basis is arbitrary (any rotation of it is one), so it has no derivative; compute it outside the "
+    "differentiated function, or differentiate a projector I - pinv(A) @ A"
+)
+
+
 def logm(A, disp=True):
     """`scipy.linalg.logm` is not offered on traced values (no registry entry yet): refused by name."""
-    _unsupported(
-        "logm",
-        True,
-        "the matrix logarithm has no differentiable version in difflab yet; for a symmetric positive definite A "
-        "write w, v = eigh(A); (v * log(w)) @ v.T",
-    )
+    _unsupported("logm", True, _LOGM_INSTEAD)
 
 
 def null_space(A, rcond=None):
     """`scipy.linalg.null_space` is not differentiable (its basis is chosen, not a function of A): refused."""
-    _unsupported(
-        "null_space",
-        True,
-        "its basis is arbitrary (any rotation of it is one), so it has no derivative; compute it outside the "
-        "differentiated function, or differentiate a projector I - pinv(A) @ A",
-    )
+    _unsupported("null_space", True, _NULL_SPACE_INSTEAD)
+
+
+#: the names refused by name: SciPy's own function on a traced value says the same (trace._scipy_caller)
+REFUSED = {"logm": _LOGM_INSTEAD, "null_space": _NULL_SPACE_INSTEAD}
 
 
 __all__ = [
