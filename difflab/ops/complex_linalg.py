@@ -1,0 +1,343 @@
+"""The symbolic method's inverse, determinant, log|det| and det's phase of complex matrices, and the general
+eigendecomposition (numpy.linalg.eig) of real and complex matrices: opaque matrix functions (opaque.py) whose
+parts are real, as complex_matrices.py's svd and eigh, used at every size (eig always; inv at every size, det
+above SymPy's explicit 4×4 cofactor expansion, which is exact on complex entries too).
+
+How it works. Each rule is the reverse method's JVP (linalg.py, eig.py) written entry by entry for the
+direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.py's `_C` arithmetic, then split
+into the rules of the real and imaginary parts:
+
+- inv: dX = −X dA X; det: d det = det · tr(X dA); log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA).
+- eig (A V = V Λ, U = V⁻¹ a part too): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q) with F_pj = 1/(λ_j − λ_p), and
+  NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
+  dV = dV0 − V·κ, κ_j = i Im(dV0_pj)/v_pj + Re(v_jᴴ dV0_j) at column j's anchor p (a one-hot part of
+  derivative 0, piecewise constant); dU = −U dV U. The values-only kinds (`*eig0`) leave κ out: λ is
+  gauge-invariant, and V, U differentiated in one common gauge give its derivatives of every order.
+  A real matrix has its own kind (`reig`: its imaginary parts 0, LAPACK's real routine, so its order of
+  eigenvalues is NumPy's for that matrix); a complex one `ceig`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .complex_matrices import _C, _Direction, _anchors, _memo, _no_high_precision, _split_rule, _total
+from .core import SYMPY_TRACED, _sp, sympy_function
+from .complexes import imag_part
+from .elementwise import real
+from .linalg import _per_matrix
+from .opaque import matrix_kind, opaque_translation
+
+__all__: list = []
+
+
+def _over(x: _C, z: _C) -> _C:
+    """x / z of two complex values (z ≠ 0): x · conj(z) / |z|²."""
+    return (x * z.conj()) / (z.re**2 + z.im**2)
+
+
+# -- inv, det, log|det|, det's phase ------------------------------------------------------------
+
+
+def _inv_parts(a):
+    x = np.linalg.inv(a)
+    return x.real, x.imag
+
+
+def _traced_inv(a):
+    from .linalg import inv
+
+    x = inv(a)
+    return real(x), imag_part(x)
+
+
+def _x(s, p, q) -> _C:
+    return _C(s.at("cinv", 0, p, q), s.at("cinv", 1, p, q))
+
+
+def _e(s) -> _C:
+    return _C(0, 1) if s.imag else _C(1, 0)
+
+
+def _inv_rule(s):  # dX_ij = −X_ik e X_lj
+    return _C(0) - _x(s, s.i, s.k) * _e(s) * _x(s, s.l, s.j)
+
+
+def _tr_x_da(s) -> _C:  # tr(X dA) = e X_lk
+    return _e(s) * _x(s, s.l, s.k)
+
+
+def _det_rule(s):
+    return _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0)) * _tr_x_da(s)
+
+
+def _phase_rule(s):
+    return _C(s.at("cdetphase", 0, 0, 0), s.at("cdetphase", 1, 0, 0)) * _C(0, _tr_x_da(s).im)
+
+
+def _scalar_parts(fn):
+    def parts(a):
+        value = np.asarray(fn(a))[..., None, None]
+        return value.real, value.imag
+
+    return parts
+
+
+def _traced_scalar(name):
+    def parts(a):
+        from .core import REGISTRY
+        from .linalg import _one_by_one
+
+        value = _one_by_one(REGISTRY[name](a))
+        return real(value), imag_part(value)
+
+    return parts
+
+
+def _slogdet_phase(a):
+    return np.linalg.slogdet(a)[0]
+
+
+def _logabsdet_parts(a):
+    from .linalg import _logabsdet
+
+    return (np.asarray(_logabsdet(a))[..., None, None],)
+
+
+def _traced_logabsdet(a):
+    from .linalg import _one_by_one, logabsdet
+
+    return (_one_by_one(logabsdet(a)),)
+
+
+_square = lambda count: lambda rows, cols: [(rows, cols)] * count  # noqa: E731
+_scalar = lambda count: lambda rows, cols: [(1, 1)] * count  # noqa: E731
+
+matrix_kind(
+    "cinv",
+    _inv_parts,
+    _no_high_precision,
+    _traced_inv,
+    {0: _split_rule(_inv_rule, False), 1: _split_rule(_inv_rule, True)},
+    _square(2),
+    split=True,
+)
+matrix_kind(
+    "cdet",
+    _scalar_parts(np.linalg.det),
+    _no_high_precision,
+    _traced_scalar("det"),
+    {0: _split_rule(_det_rule, False), 1: _split_rule(_det_rule, True)},
+    _scalar(2),
+    split=True,
+)
+matrix_kind(
+    "clogabsdet",
+    _logabsdet_parts,
+    _no_high_precision,
+    _traced_logabsdet,
+    {0: lambda s: _tr_x_da(s).re},
+    _scalar(1),
+    split=True,
+)
+matrix_kind(
+    "cdetphase",
+    _scalar_parts(_slogdet_phase),
+    _no_high_precision,
+    _traced_scalar("detphase"),
+    {0: _split_rule(_phase_rule, False), 1: _split_rule(_phase_rule, True)},
+    _scalar(2),
+    split=True,
+)
+
+
+# -- eig ------------------------------------------------------------------------------------------
+
+_EIG_NAMES = ("wre", "wim", "Vre", "Vim", "Ure", "Uim", "anchor")
+
+
+def _eig_parts(a):
+    from .eig import _eig_impl
+
+    w, v = _eig_impl(a)
+    u = np.linalg.inv(v)
+    return w.real[..., None, :], w.imag[..., None, :], v.real, v.imag, u.real, u.imag, _anchors(v)
+
+
+def _traced_eig(a):
+    from .decompositions import _largest_entries, _row
+    from .eig import eig_values, eig_vectors
+    from .linalg import inv
+
+    w, v = eig_values(a), eig_vectors(a)
+    u = inv(v)
+    return _row(real(w)), _row(imag_part(w)), real(v), imag_part(v), real(u), imag_part(u), _largest_entries(v)[0]
+
+
+#: eig kinds whose vectors only reach the eigenvalues' rules (gauge-invariant): κ left out
+_EIG_GAUGE_FREE = ("reig0", "ceig0")
+
+
+def _eig_tools(s, kind):
+    d = _Direction(s, kind, _EIG_NAMES)
+    n, (a, b) = s.rows, (s.k, s.l)
+    w = lambda q: _C(d.part("wre", 0, q), d.part("wim", 0, q))  # noqa: E731
+    v = lambda p, q: d.cx("V", p, q)  # noqa: E731
+    u = lambda p, q: d.cx("U", p, q)  # noqa: E731
+
+    def q(p, r):  # (U dA V)_pr
+        return u(p, a) * d.e * v(b, r)
+
+    def dv0(i, j):
+        return _memo(
+            d.key("dv0", i, j),
+            lambda: _total([v(i, p) * _over(q(p, j), w(j) - w(p)) for p in range(n) if p != j]),
+        )
+
+    def kappa(j):
+        if kind in _EIG_GAUGE_FREE:
+            return _C(0)
+
+        def compute():
+            sp = _sp()
+            picks = [(d.part("anchor", r, j), r) for r in range(n)]
+            top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
+            turn = sp.Add(*[x * dv0(r, j).im for x, r in picks]) / top
+            norm = _total([v(r, j).conj() * dv0(r, j) for r in range(n)]).re
+            return _C(norm, turn)
+
+        return _memo(d.key("kappa", j), compute)
+
+    def dv(i, j):
+        return dv0(i, j) - v(i, j) * kappa(j)
+
+    return q, u, dv
+
+
+def _eig_value_rule(s, kind):
+    q, _, _ = _eig_tools(s, kind)
+    return q(s.j, s.j)
+
+
+def _eig_vector_rule(s, kind):
+    return _eig_tools(s, kind)[2](s.i, s.j)
+
+
+def _eig_inverse_rule(s, kind):  # dU = −U dV U
+    _, u, dv = _eig_tools(s, kind)
+    n = s.rows
+    return _C(0) - _total([u(s.i, p) * dv(p, r) * u(r, s.j) for p in range(n) for r in range(n)])
+
+
+def _eig_rules(kind):
+    rules = {}
+    for part, rule in ((0, _eig_value_rule), (2, _eig_vector_rule), (4, _eig_inverse_rule)):
+        one = functools.partial(rule, kind=kind)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    rules[6] = lambda s: 0
+    return rules
+
+
+def _of_real(parts):
+    """`parts` of the real part of a (a real matrix, given as complex with imaginary parts 0: LAPACK's real
+    routine, whose order of eigenvalues and phases of vectors are NumPy's for the real matrix)."""
+    return lambda a: parts(real(a) if not isinstance(a, np.ndarray) else a.real)
+
+
+for _kind in ("reig", "reig0", "ceig", "ceig0"):
+    _real_kind = _kind.startswith("r")
+    matrix_kind(
+        _kind,
+        _of_real(_eig_parts) if _real_kind else _eig_parts,
+        _no_high_precision,
+        _of_real(_traced_eig) if _real_kind else _traced_eig,
+        _eig_rules(_kind),
+        lambda rows, cols: [(1, rows)] * 2 + [(rows, rows)] * 5,
+        split=True,  # (every kind's parts real; a real matrix's imaginary parts are 0)
+    )
+
+
+# -- the translations ---------------------------------------------------------------------------
+
+
+def _complex_of(kind, re_part, im_part, **how):
+    re, im = opaque_translation(kind, re_part, **how), opaque_translation(kind, im_part, **how)
+    return lambda m: re(m) + _sp().I * im(m)
+
+
+def _is_real(m) -> bool:
+    return all(_sp().sympify(e).is_extended_real for e in m)
+
+
+def _eig_translation(parts, values=False):
+    def one(m):
+        kind = ("reig" if _is_real(m) else "ceig") + ("0" if values else "")
+        return _complex_of(kind, *parts, vector=values)(m)
+
+    return _per_matrix(one)
+
+
+def _eig_phase_fns(split):
+    """SymPy: LAPACK's phase of eigenvector j (eig_signs), its real and imaginary parts as functions of
+    (j, rows, *entries) (a complex matrix's: real parts, then imaginary ones) with derivative 0."""
+    fns = []
+    for part, take in (("re", real), ("im", imag_part)):
+
+        def numeric(j, rows, *entries, take=take):
+            from .decompositions import _from_entries
+            from .eig import eig_signs
+
+            if split:
+                half = len(entries) // 2
+                matrix = _from_entries(rows, entries[:half]) + _from_entries(rows, entries[half:]) * 1j
+            else:
+                matrix = _from_entries(rows, entries)
+            return take(eig_signs(matrix))[(..., 0, int(j))]
+
+        def on_float(*args, numeric=numeric):
+            return float(numeric(*[float(a) for a in args]))
+
+        name = f"difflab_eig{'_split' if split else ''}_phase_{part}"
+        SYMPY_TRACED[name] = numeric
+        zero = lambda args, i: _sp().Integer(0)  # noqa: E731
+        fns.append(
+            sympy_function(
+                name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True}
+            )
+        )
+    return fns
+
+
+def _eig_signs(m):
+    split = not _is_real(m)
+    re_fn, im_fn = _eig_phase_fns(split)
+    entries = list(m)
+    if split:
+        pairs = [_sp().Add(e).as_real_imag() for e in entries]
+        entries = [x for x, _ in pairs] + [y for _, y in pairs]
+    rows = m.shape[0]
+    return np.array(
+        [[re_fn(j, rows, *entries) + _sp().I * im_fn(j, rows, *entries) for j in range(rows)]], dtype=object
+    )
+
+
+TRANSLATIONS = {
+    "inv": _per_matrix(_complex_of("cinv", 0, 1)),
+    "det": _per_matrix(lambda m: m.det(), "det", 4, _complex_of("cdet", 0, 1, scalar=True)),
+    "logabsdet": _per_matrix(opaque_translation("clogabsdet", 0, scalar=True)),
+    "detphase": _per_matrix(_complex_of("cdetphase", 0, 1, scalar=True)),
+    "eig_values": _eig_translation((0, 1), values=True),
+    "eig_vectors": _eig_translation((2, 3)),
+    "eig_signs": _per_matrix(_eig_signs),
+}
+
+
+def translation(name):
+    """The entry's SymPy translation (on complex matrices; eig's on real ones too), looked up at use."""
+
+    def translate(*args, **params):
+        return TRANSLATIONS[name](*args, **params)
+
+    return translate
