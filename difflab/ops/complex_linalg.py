@@ -11,7 +11,7 @@ into the rules of the real and imaginary parts:
 - eig (A V = V Λ, U = V⁻¹ a part too): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q) with F_pj = 1/(λ_j − λ_p), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
   dV = dV0 − V·κ, κ_j = i Im(dV0_pj)/v_pj + Re(v_jᴴ dV0_j) at column j's anchor p (a one-hot part of
-  derivative 0, piecewise constant); dU = −U dV U. The values-only kinds (`*eig0`) leave κ out: λ is
+  derivative 0, piecewise constant); dU = −U dV U = −(F∘Q − diag κ) U. The values-only kinds (`*eig0`) leave κ out: λ is
   gauge-invariant, and V, U differentiated in one common gauge give its derivatives of every order.
   A real matrix has its own kind (`reig`: its imaginary parts 0, LAPACK's real routine, so its order of
   eigenvalues is NumPy's for that matrix); a complex one `ceig`.
@@ -213,7 +213,11 @@ def _eig_tools(s, kind):
     def dv(i, j):
         return dv0(i, j) - v(i, j) * kappa(j)
 
-    return q, u, dv
+    def du(i, j):  # −U dV U = −(F∘Q − diag κ) U (U V = I), O(n) terms rather than O(n³)
+        terms = [_over(q(i, p), w(p) - w(i)) * u(p, j) for p in range(n) if p != i]
+        return u(i, j) * kappa(i) - _total(terms)
+
+    return q, du, dv
 
 
 def _eig_value_rule(s, kind):
@@ -225,10 +229,8 @@ def _eig_vector_rule(s, kind):
     return _eig_tools(s, kind)[2](s.i, s.j)
 
 
-def _eig_inverse_rule(s, kind):  # dU = −U dV U
-    _, u, dv = _eig_tools(s, kind)
-    n = s.rows
-    return _C(0) - _total([u(s.i, p) * dv(p, r) * u(r, s.j) for p in range(n) for r in range(n)])
+def _eig_inverse_rule(s, kind):
+    return _eig_tools(s, kind)[1](s.i, s.j)
 
 
 def _eig_rules(kind):
