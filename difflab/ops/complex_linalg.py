@@ -343,3 +343,136 @@ def translation(name):
         return TRANSLATIONS[name](*args, **params)
 
     return translate
+
+
+# -- cholesky -------------------------------------------------------------------------------------
+# A = L Lᴴ from A's lower triangle (the diagonal's real part); Y = L⁻¹ a part too. dL = L Φ(M), M = Y dH Yᴴ
+# with dH the Hermitian matrix NumPy reads (dA = e·E_kl below the diagonal moves H_kl and H_lk = conj(H_kl),
+# on it Re(e)), Φ: the lower triangle with the diagonal halved (decompositions._cholesky_jvp); dY = −Φ(M) Y.
+
+_CHOL_NAMES = ("Lre", "Lim", "Yre", "Yim")
+
+
+def _chol_parts(a):
+    low = np.linalg.cholesky(a)
+    y = np.linalg.inv(low)
+    return low.real, low.imag, y.real, y.imag
+
+
+def _traced_chol(a):
+    from .decompositions import cholesky
+    from .linalg import inv
+
+    low = cholesky(a)
+    y = inv(low)
+    return real(low), imag_part(low), real(y), imag_part(y)
+
+
+def _chol_tools(s, kind):
+    d = _Direction(s, kind, _CHOL_NAMES)
+    k, l = s.k, s.l
+    low = lambda p, q: d.cx("L", p, q) if p >= q else _C(0)  # noqa: E731
+    y = lambda p, q, c=False: d.cx("Y", p, q, c) if p >= q else _C(0)  # noqa: E731
+
+    def phi(p, j):  # Φ(M)_pj
+        if p < j:
+            return _C(0)
+
+        def compute():
+            if k == l:
+                m = y(p, k) * y(j, k, True) * d.e.re
+            else:
+                m = y(p, k) * d.e * y(j, l, True) + y(p, l) * d.e.conj() * y(j, k, True)
+            return m if p > j else _C(m.re / 2)  # (M is Hermitian: its diagonal real)
+
+        return _memo(d.key("phi", p, j), compute)
+
+    return d, low, y, phi
+
+
+def _chol_rule(s, kind, part):
+    if s.k < s.l or s.i < s.j:  # (NumPy reads the lower triangle; L and L⁻¹ are lower triangular)
+        return _C(0)
+    _, low, y, phi = _chol_tools(s, kind)
+    i, j = s.i, s.j
+    if part == "L":
+        return _total([low(i, p) * phi(p, j) for p in range(j, i + 1)])
+    return _C(0) - _total([phi(i, p) * y(p, j) for p in range(j, i + 1)])
+
+
+def _chol_rules(kind):
+    rules = {}
+    for part, name in ((0, "L"), (2, "Y")):
+        one = functools.partial(_chol_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    return rules
+
+
+matrix_kind("cchol", _chol_parts, _no_high_precision, _traced_chol, _chol_rules("cchol"), _square(4), split=True)
+
+
+# -- pinv -----------------------------------------------------------------------------------------
+# Golub & Pereyra with conjugate transposes (decompositions._pinv_jvp), for dA = e·E_kl:
+# dP_ij = −P_ik e P_lj + (P Pᴴ)_il conj(e) (I − A P)_kj + (I − P A)_il conj(e) (Pᴴ P)_kj.
+
+
+def _pinv_tools(s, kind):
+    d = _Direction(s, kind, ("Pre", "Pim"))
+    rows, cols = s.rows, s.cols
+    p = lambda i, j, c=False: d.cx("P", i, j, c)  # noqa: E731
+    a = lambda i, j: _C(s.entries[i * cols + j], s.entries[s.half + i * cols + j])  # noqa: E731
+
+    def product(name, i, j, compute):  # (independent of the direction: one per entry)
+        return _memo((kind, name, i, j, s.rows, s.entries), compute)
+
+    def pph(i, j):
+        return product("pph", i, j, lambda: _total([p(i, r) * p(j, r, True) for r in range(rows)]))
+
+    def php(i, j):
+        return product("php", i, j, lambda: _total([p(c, i, True) * p(c, j) for c in range(cols)]))
+
+    def i_ap(i, j):
+        return product("i_ap", i, j, lambda: _C(int(i == j)) - _total([a(i, c) * p(c, j) for c in range(cols)]))
+
+    def i_pa(i, j):
+        return product("i_pa", i, j, lambda: _C(int(i == j)) - _total([p(i, r) * a(r, j) for r in range(rows)]))
+
+    return d, p, pph, php, i_ap, i_pa
+
+
+def _pinv_rule(s, kind):
+    d, p, pph, php, i_ap, i_pa = _pinv_tools(s, kind)
+    i, j, k, l, ec = s.i, s.j, s.k, s.l, d.e.conj()
+    return _C(0) - p(i, k) * d.e * p(l, j) + pph(i, l) * ec * i_ap(k, j) + i_pa(i, l) * ec * php(k, j)
+
+
+def _cpinv_kind(rcond) -> str:
+    """The complex pinv's kind with `rcond` (None: NumPy's default cutoff), declared at first use."""
+    import struct
+
+    from .decompositions import _pinv_impl, pinv
+    from .opaque import opaque_kinds
+
+    kind = "cpinv" if rcond is None else "cpinv_" + struct.pack(">d", float(rcond)).hex()
+    if kind not in opaque_kinds():
+
+        def parts(a):
+            x = _pinv_impl(a, rcond)
+            return x.real, x.imag
+
+        def traced(a):
+            x = pinv(a, rcond=rcond)
+            return real(x), imag_part(x)
+
+        one = functools.partial(_pinv_rule, kind=kind)
+        rules = {0: _split_rule(one, False), 1: _split_rule(one, True)}
+        matrix_kind(kind, parts, _no_high_precision, traced, rules, lambda rows, cols: [(cols, rows)] * 2, split=True)
+    return kind
+
+
+def _pinv_translation(a, rcond=None):
+    return _per_matrix(_complex_of(_cpinv_kind(rcond), 0, 1))(a)
+
+
+TRANSLATIONS["cholesky"] = _per_matrix(_complex_of("cchol", 0, 1, lower=True))
+TRANSLATIONS["pinv"] = _pinv_translation

@@ -24,7 +24,7 @@ import numpy as np
 
 from .core import _reshape, _shape, defop, draw, stacked_batch
 from .decompositions import _fix_signs, _gap_inverse, gauge_fixed, gauge_fixed_adjoint
-from .linalg import _on_complex, _swap_last, inv, matrix_scale, strong_matmul
+from .linalg import _on_complex_linalg, _swap_last, inv, matrix_scale, strong_matmul
 from .reductions import sum as sum_
 from .elementwise import strong_mul
 
@@ -82,8 +82,8 @@ def _samples(rng):
 eig_values = defop(
     "eig_values",
     lambda a: _eig_impl(a)[0],
-    sympy=_on_complex("eig_values"),
-    sympy_complex=_on_complex("eig_values"),
+    sympy=_on_complex_linalg("eig_values"),
+    sympy_complex=_on_complex_linalg("eig_values"),
     internal=True,
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
@@ -101,8 +101,8 @@ eig_values = defop(
 eig_vectors = defop(
     "eig_vectors",
     lambda a: _eig_impl(a)[1],
-    sympy=_on_complex("eig_vectors"),
-    sympy_complex=_on_complex("eig_vectors"),
+    sympy=_on_complex_linalg("eig_vectors"),
+    sympy_complex=_on_complex_linalg("eig_vectors"),
     internal=True,
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
@@ -118,8 +118,8 @@ eig_vectors = defop(
 eig_signs = defop(
     "eig_signs",
     lambda a: np.conj(_fix_signs(np.linalg.eig(a)[1].astype(complex))),
-    sympy=_on_complex("eig_signs"),
-    sympy_complex=_on_complex("eig_signs"),
+    sympy=_on_complex_linalg("eig_signs"),
+    sympy_complex=_on_complex_linalg("eig_signs"),
     internal=True,
     jvp=(None,),
     vjp=(None,),
