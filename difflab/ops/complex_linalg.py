@@ -1,13 +1,17 @@
-"""The symbolic method's inverse, determinant, log|det| and det's phase of complex matrices, and the general
-eigendecomposition (numpy.linalg.eig) of real and complex matrices: opaque matrix functions (opaque.py) whose
-parts are real, as complex_matrices.py's svd and eigh, used at every size (eig always; inv at every size, det
-above SymPy's explicit 4×4 cofactor expansion, which is exact on complex entries too).
+"""The symbolic method's inverse, determinant, log|det|, det's phase, Cholesky factor, pseudo-inverse and QR of
+complex matrices, and the general eigendecomposition (numpy.linalg.eig) of real and complex matrices: opaque
+matrix functions (opaque.py) whose parts are real, as complex_matrices.py's svd and eigh, used at every size
+(det above SymPy's explicit 4×4 cofactor expansion, which is exact on complex entries too). The registry
+entries (linalg.py, decompositions.py, eig.py, qr.py) name these translations (`sympy_complex`; eig's
+`sympy` too); LAPACK's phases of eig's and QR's vectors are named functions with derivative 0 (held).
 
 How it works. Each rule is the reverse method's JVP (linalg.py, eig.py) written entry by entry for the
 direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.py's `_C` arithmetic, then split
 into the rules of the real and imaginary parts:
 
-- inv: dX = −X dA X; det: d det = det · tr(X dA); log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA).
+- inv: dX = −X dA X; det: d det = det · tr(X dA); log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA)
+  (X = A⁻¹: at a singular A, det's derivative is NaN with inv's DomainWarning where reverse's cofactor is finite).
+- cholesky, pinv, qr: their sections below.
 - eig (A V = V Λ, U = V⁻¹ a part too): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q) with F_pj = 1/(λ_j − λ_p), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
   dV = dV0 − V·κ, κ_j = i Im(dV0_pj)/v_pj + Re(v_jᴴ dV0_j) at column j's anchor p (a one-hot part of
@@ -281,27 +285,27 @@ def _eig_translation(parts, values=False):
     return _per_matrix(one)
 
 
-def _eig_phase_fns(split):
-    """SymPy: LAPACK's phase of eigenvector j (eig_signs), its real and imaginary parts as functions of
-    (j, rows, *entries) (a complex matrix's: real parts, then imaginary ones) with derivative 0."""
+def _held_phase_fns(tag, signs, split):
+    """SymPy: the phases LAPACK's vectors carry relative to the gauge-fixed ones (`signs(matrix)` -> (..., n),
+    a registry entry: eig_signs, qr_signs), entry j's real and imaginary parts as functions of
+    (j, rows, *entries) (a complex matrix's: real parts, then imaginary ones) with derivative 0 (held)."""
     fns = []
     for part, take in (("re", real), ("im", imag_part)):
 
         def numeric(j, rows, *entries, take=take):
             from .decompositions import _from_entries
-            from .eig import eig_signs
 
             if split:
                 half = len(entries) // 2
                 matrix = _from_entries(rows, entries[:half]) + _from_entries(rows, entries[half:]) * 1j
             else:
                 matrix = _from_entries(rows, entries)
-            return take(eig_signs(matrix))[(..., 0, int(j))]
+            return take(signs(matrix))[(..., int(j))]
 
         def on_float(*args, numeric=numeric):
             return float(numeric(*[float(a) for a in args]))
 
-        name = f"difflab_eig{'_split' if split else ''}_phase_{part}"
+        name = f"difflab_{tag}{'_split' if split else ''}_phase_{part}"
         SYMPY_TRACED[name] = numeric
         zero = lambda args, i: _sp().Integer(0)  # noqa: E731
         fns.append(
@@ -312,17 +316,32 @@ def _eig_phase_fns(split):
     return fns
 
 
+def _held_phases(tag, signs):
+    """The translation of a phases entry on one SymPy matrix m: min(m.shape) held phases, (n,)."""
+
+    def one(m):
+        split = not _is_real(m)
+        re_fn, im_fn = _held_phase_fns(tag, signs, split)
+        entries = list(m)
+        if split:
+            pairs = [_sp().Add(e).as_real_imag() for e in entries]
+            entries = [x for x, _ in pairs] + [y for _, y in pairs]
+        rows = m.shape[0]
+        return np.array(
+            [re_fn(j, rows, *entries) + _sp().I * im_fn(j, rows, *entries) for j in range(min(m.shape))], dtype=object
+        )
+
+    return one
+
+
+def _eig_signs_vector(matrix):
+    from .eig import eig_signs
+
+    return eig_signs(matrix)[..., 0, :]
+
+
 def _eig_signs(m):
-    split = not _is_real(m)
-    re_fn, im_fn = _eig_phase_fns(split)
-    entries = list(m)
-    if split:
-        pairs = [_sp().Add(e).as_real_imag() for e in entries]
-        entries = [x for x, _ in pairs] + [y for _, y in pairs]
-    rows = m.shape[0]
-    return np.array(
-        [[re_fn(j, rows, *entries) + _sp().I * im_fn(j, rows, *entries) for j in range(rows)]], dtype=object
-    )
+    return _held_phases("eig", _eig_signs_vector)(m)[None, :]
 
 
 TRANSLATIONS = {
@@ -476,3 +495,119 @@ def _pinv_translation(a, rcond=None):
 
 TRANSLATIONS["cholesky"] = _per_matrix(_complex_of("cchol", 0, 1, lower=True))
 TRANSLATIONS["pinv"] = _pinv_translation
+
+
+# -- qr -------------------------------------------------------------------------------------------
+# A = Q R with R's diagonal real and positive (qr.py's qr_q, qr_r; LAPACK's phases held by qr_signs); S = R_X⁻¹
+# (R_X: R's leading k×k block) a part too. For dA = e·E_ab with b < k (qr._square_jvp): X = dA S, C = Qᴴ X,
+# B = dR_X S = triu(C, 1) + tril(C, -1)ᴴ + Re(diag C), dR_X = B R_X, dQ = X − Q B, dS = −S B; a wide A's
+# columns past k: d(Qᴴ Y) = dQᴴ Y + Qᴴ dY (with b ≥ k only the last term moves).
+
+_QR_NAMES = ("Qre", "Qim", "Rre", "Rim", "Sre", "Sim")
+
+
+def _qr_parts(a):
+    from .qr import _positive_impl
+
+    q, r = _positive_impl(a, "q"), _positive_impl(a, "r")
+    k = min(a.shape[-2:])
+    x = np.linalg.inv(r[..., :, :k])
+    return q.real, q.imag, r.real, r.imag, x.real, x.imag
+
+
+def _traced_qr(a):
+    from .linalg import inv
+    from .qr import qr_q, qr_r
+
+    q, r = qr_q(a), qr_r(a)
+    x = inv(r[..., :, : min(_shape_of(a)[-2:])])
+    return real(q), imag_part(q), real(r), imag_part(r), real(x), imag_part(x)
+
+
+def _shape_of(x):
+    from .core import _shape
+
+    return _shape(x)
+
+
+def _qr_tools(s, kind):
+    d = _Direction(s, kind, _QR_NAMES)
+    m, n = s.rows, s.cols
+    k, (a, b) = min(m, n), (s.k, s.l)
+    q = lambda i, j, c=False: d.cx("Q", i, j, c)  # noqa: E731
+    r = lambda i, j: d.cx("R", i, j) if i <= j else _C(0)  # noqa: E731
+    x = lambda i, j: d.cx("S", i, j) if i <= j else _C(0)  # noqa: E731
+
+    def c(p, j):  # (Qᴴ dA S)_pj
+        return q(a, p, True) * d.e * x(b, j)
+
+    def upper(p, j):  # B_pj
+        if b >= k or p > j:
+            return _C(0)
+        return _memo(d.key("B", p, j), lambda: c(p, j) + c(j, p).conj() if p < j else _C(c(j, j).re))
+
+    def dq(i, j):
+        if b >= k:
+            return _C(0)
+
+        def compute():
+            lead = d.e * x(b, j) if i == a else _C(0)
+            return lead - _total([q(i, p) * upper(p, j) for p in range(j + 1)])
+
+        return _memo(d.key("dQ", i, j), compute)
+
+    def dr(i, j):
+        if i > j:
+            return _C(0)
+        if j < k:
+            return _total([upper(i, p) * r(p, j) for p in range(i, j + 1)])
+        y = lambda row: _C(s.entries[row * n + j], s.entries[s.half + row * n + j])  # noqa: E731
+        moved = q(a, i, True) * d.e if b == j else _C(0)
+        return moved + _total([dq(row, i).conj() * y(row) for row in range(m)]) if b < k else moved
+
+    def ds(i, j):
+        return _C(0) - _total([x(i, p) * upper(p, j) for p in range(i, j + 1)])
+
+    return dq, dr, ds
+
+
+def _qr_rule(s, kind, part):
+    dq, dr, ds = _qr_tools(s, kind)
+    return {"Q": dq, "R": dr, "S": ds}[part](s.i, s.j)
+
+
+def _qr_rules(kind):
+    rules = {}
+    for part, name in ((0, "Q"), (2, "R"), (4, "S")):
+        one = functools.partial(_qr_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    return rules
+
+
+matrix_kind(
+    "cqr",
+    _qr_parts,
+    _no_high_precision,
+    _traced_qr,
+    _qr_rules("cqr"),
+    lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(min(rows, cols), cols)] * 2 + [(min(rows, cols),) * 2] * 2,
+    split=True,
+)
+
+
+def _qr_r_translation(m):
+    out = _complex_of("cqr", 2, 3)(m)
+    for i, j in zip(*np.tril_indices(out.shape[0], -1, out.shape[1])):
+        out[i, j] = _sp().Integer(0)  # (R's structural zeros)
+    return out
+
+
+def _qr_signs_vector(matrix):
+    from .qr import qr_signs
+
+    return qr_signs(matrix)
+
+
+TRANSLATIONS["qr_q"] = _per_matrix(_complex_of("cqr", 0, 1))
+TRANSLATIONS["qr_r"] = _per_matrix(_qr_r_translation)
+TRANSLATIONS["qr_signs"] = _per_matrix(_held_phases("qr", _qr_signs_vector))

@@ -13,7 +13,8 @@ that entry real and positive (decompositions.gauge_fixed: κ keeps the norm and 
 and `eig_signs` is the ±1 that gives LAPACK's columns back: piecewise constant, derivative 0. So the
 derivative is that of NumPy's own vectors, wherever the eigenvalues are distinct (F divides by their
 gaps: a repeated eigenvalue's vectors are not differentiable, inf/NaN) and each column's largest entry
-is unique. Not analytic (complex step refused); symbolic refuses complex values by name.
+is unique. Not analytic (complex step refused); symbolic: complex_linalg.py's opaque kinds (real and
+complex matrices, at every size).
 """
 
 from __future__ import annotations
