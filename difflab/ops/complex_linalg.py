@@ -9,8 +9,9 @@ How it works. Each rule is the reverse method's JVP (linalg.py, eig.py) written 
 direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.py's `_C` arithmetic, then split
 into the rules of the real and imaginary parts:
 
-- inv: dX = −X dA X; det: d det = det · tr(X dA); log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA)
-  (X = A⁻¹: at a singular A, det's derivative is NaN with inv's DomainWarning where reverse's cofactor is finite).
+- inv: dX = −X dA X; log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA) (X = A⁻¹); det: d det = e cof_kl,
+  the cofactor matrix a part (by the SVD, exact at a singular A as reverse's), d cof = d(det X ᵀ) (its second
+  derivative reads X: NaN with inv's DomainWarning at a singular A, where reverse's is finite).
 - cholesky, pinv, qr: their sections below.
 - eig (A V = V Λ, U = V⁻¹ a part too): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q) with F_pj = 1/(λ_j − λ_p), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
@@ -73,8 +74,18 @@ def _tr_x_da(s) -> _C:  # tr(X dA) = e X_lk
     return _e(s) * _x(s, s.l, s.k)
 
 
-def _det_rule(s):
-    return _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0)) * _tr_x_da(s)
+def _cof(s, p, q) -> _C:
+    return _C(s.at("cdet", 2, p, q), s.at("cdet", 3, p, q))
+
+
+def _det_rule(s):  # d det = e cof_kl: finite where A is singular too (the cofactor by the SVD, linalg._cofactor)
+    return _e(s) * _cof(s, s.k, s.l)
+
+
+def _cofactor_rule(s):  # cof = det X ᵀ: d cof_ij = e cof_kl X_ji − det X_jk e X_li
+    det = _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0))
+    i, j, k, l = s.i, s.j, s.k, s.l
+    return _e(s) * (_cof(s, k, l) * _x(s, j, i) - det * _x(s, j, k) * _x(s, l, i))
 
 
 def _phase_rule(s):
@@ -128,13 +139,34 @@ matrix_kind(
     _square(2),
     split=True,
 )
+
+
+def _det_parts(a):
+    from .linalg import _cofactor
+
+    value, cof = np.linalg.det(a)[..., None, None], _cofactor(a)
+    return value.real, value.imag, cof.real, cof.imag
+
+
+def _traced_det(a):
+    from .linalg import _one_by_one, cofactor, det
+
+    value, cof = _one_by_one(det(a)), cofactor(a)
+    return real(value), imag_part(value), real(cof), imag_part(cof)
+
+
 matrix_kind(
     "cdet",
-    _scalar_parts(np.linalg.det),
+    _det_parts,
     _no_high_precision,
-    _traced_scalar("det"),
-    {0: _split_rule(_det_rule, False), 1: _split_rule(_det_rule, True)},
-    _scalar(2),
+    _traced_det,
+    {
+        0: _split_rule(_det_rule, False),
+        1: _split_rule(_det_rule, True),
+        2: _split_rule(_cofactor_rule, False),
+        3: _split_rule(_cofactor_rule, True),
+    },
+    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2,
     split=True,
 )
 matrix_kind(
