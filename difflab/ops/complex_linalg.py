@@ -13,7 +13,8 @@ into the rules of the real and imaginary parts:
   the cofactor matrix a part (by the SVD, exact at a singular A as reverse's), d cof = d(det X ᵀ) (its second
   derivative reads X: NaN with inv's DomainWarning at a singular A, where reverse's is finite).
 - cholesky, pinv, qr: their sections below.
-- eig (A V = V Λ, U = V⁻¹ a part too): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q) with F_pj = 1/(λ_j − λ_p), and
+- eig (A V = V Λ; U = V⁻¹ and the gaps' inverses F a part too, F_pj = 1/(λ_j − λ_p), dF_pj = −F_pj² (dλ_j − dλ_p):
+  smaller rules than dividing by the gaps in real parts): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
   dV = dV0 − V·κ, κ_j = i Im(dV0_pj)/v_pj + Re(v_jᴴ dV0_j) at column j's anchor p (a one-hot part of
   derivative 0, piecewise constant); dU = −U dV U = −(F∘Q − diag κ) U. The values-only kinds (`*eig0`) leave κ out: λ is
@@ -36,11 +37,6 @@ from .linalg import _per_matrix
 from .opaque import matrix_kind, opaque_translation
 
 __all__: list = []
-
-
-def _over(x: _C, z: _C) -> _C:
-    """x / z of two complex values (z ≠ 0): x · conj(z) / |z|²."""
-    return (x * z.conj()) / (z.re**2 + z.im**2)
 
 
 # -- inv, det, log|det|, det's phase ------------------------------------------------------------
@@ -191,25 +187,28 @@ matrix_kind(
 
 # -- eig ------------------------------------------------------------------------------------------
 
-_EIG_NAMES = ("wre", "wim", "Vre", "Vim", "Ure", "Uim", "anchor")
+_EIG_NAMES = ("wre", "wim", "Vre", "Vim", "Ure", "Uim", "anchor", "Gre", "Gim")
 
 
 def _eig_parts(a):
     from .eig import _eig_impl
 
+    from .decompositions import _gap_inverse
+
     w, v = _eig_impl(a)
-    u = np.linalg.inv(v)
-    return w.real[..., None, :], w.imag[..., None, :], v.real, v.imag, u.real, u.imag, _anchors(v)
+    u, g = np.linalg.inv(v), _gap_inverse(w)
+    return w.real[..., None, :], w.imag[..., None, :], v.real, v.imag, u.real, u.imag, _anchors(v), g.real, g.imag
 
 
 def _traced_eig(a):
-    from .decompositions import _largest_entries, _row
+    from .decompositions import _gap_inverse, _largest_entries, _row
     from .eig import eig_values, eig_vectors
     from .linalg import inv
 
     w, v = eig_values(a), eig_vectors(a)
-    u = inv(v)
-    return _row(real(w)), _row(imag_part(w)), real(v), imag_part(v), real(u), imag_part(u), _largest_entries(v)[0]
+    u, g = inv(v), _gap_inverse(w)
+    parts = _row(real(w)), _row(imag_part(w)), real(v), imag_part(v), real(u), imag_part(u)
+    return (*parts, _largest_entries(v)[0], real(g), imag_part(g))
 
 
 #: eig kinds whose vectors only reach the eigenvalues' rules (gauge-invariant): κ left out
@@ -219,8 +218,8 @@ _EIG_GAUGE_FREE = ("reig0", "ceig0")
 def _eig_tools(s, kind):
     d = _Direction(s, kind, _EIG_NAMES)
     n, (a, b) = s.rows, (s.k, s.l)
-    w = lambda q: _C(d.part("wre", 0, q), d.part("wim", 0, q))  # noqa: E731
     v = lambda p, q: d.cx("V", p, q)  # noqa: E731
+    g = lambda p, q: d.cx("G", p, q)  # noqa: E731  (1/(λ_q − λ_p), 0 on the diagonal)
     u = lambda p, q: d.cx("U", p, q)  # noqa: E731
 
     def q(p, r):  # (U dA V)_pr
@@ -229,7 +228,7 @@ def _eig_tools(s, kind):
     def dv0(i, j):
         return _memo(
             d.key("dv0", i, j),
-            lambda: _total([v(i, p) * _over(q(p, j), w(j) - w(p)) for p in range(n) if p != j]),
+            lambda: _total([v(i, p) * (q(p, j) * g(p, j)) for p in range(n) if p != j]),
         )
 
     def kappa(j):
@@ -250,15 +249,19 @@ def _eig_tools(s, kind):
         return dv0(i, j) - v(i, j) * kappa(j)
 
     def du(i, j):  # −U dV U = −(F∘Q − diag κ) U (U V = I), O(n) terms rather than O(n³)
-        terms = [_over(q(i, p), w(p) - w(i)) * u(p, j) for p in range(n) if p != i]
+        terms = [q(i, p) * g(i, p) * u(p, j) for p in range(n) if p != i]
         return u(i, j) * kappa(i) - _total(terms)
 
-    return q, du, dv
+    def dg(p, j):  # d(1/(λ_j − λ_p)) = −G_pj² (dλ_j − dλ_p)
+        if p == j:
+            return _C(0)
+        return _C(0) - g(p, j) * g(p, j) * (q(j, j) - q(p, p))
+
+    return q, du, dv, dg
 
 
 def _eig_value_rule(s, kind):
-    q, _, _ = _eig_tools(s, kind)
-    return q(s.j, s.j)
+    return _eig_tools(s, kind)[0](s.j, s.j)
 
 
 def _eig_vector_rule(s, kind):
@@ -269,12 +272,18 @@ def _eig_inverse_rule(s, kind):
     return _eig_tools(s, kind)[1](s.i, s.j)
 
 
+def _eig_gap_rule(s, kind):
+    return _eig_tools(s, kind)[3](s.i, s.j)
+
+
 def _eig_rules(kind):
     rules = {}
     for part, rule in ((0, _eig_value_rule), (2, _eig_vector_rule), (4, _eig_inverse_rule)):
         one = functools.partial(rule, kind=kind)
         rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
     rules[6] = lambda s: 0
+    gaps = functools.partial(_eig_gap_rule, kind=kind)
+    rules[7], rules[8] = _split_rule(gaps, False), _split_rule(gaps, True)
     return rules
 
 
@@ -292,7 +301,7 @@ for _kind in ("reig", "reig0", "ceig", "ceig0"):
         _no_high_precision,
         _of_real(_traced_eig) if _real_kind else _traced_eig,
         _eig_rules(_kind),
-        lambda rows, cols: [(1, rows)] * 2 + [(rows, rows)] * 5,
+        lambda rows, cols: [(1, rows)] * 2 + [(rows, rows)] * 7,
         split=True,  # (every kind's parts real; a real matrix's imaginary parts are 0)
     )
 
