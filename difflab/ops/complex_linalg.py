@@ -315,7 +315,7 @@ def _complex_of(kind, re_part, im_part, **how):
 
 
 def _is_real(m) -> bool:
-    return all(_sp().sympify(e).is_extended_real for e in m)
+    return all(_sp().Add(e).is_extended_real for e in m)  # (Add: a SymPy value, never a parse)
 
 
 def _eig_translation(parts, values=False):
