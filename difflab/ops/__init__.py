@@ -40,6 +40,7 @@ from .linalg import *  # noqa: F401,F403
 from .decompositions import *  # noqa: F401,F403
 from . import complex_matrices  # noqa: F401  (its opaque kinds)
 from .eig import *  # noqa: F401,F403
+from . import complex_linalg  # noqa: F401  (its opaque kinds)
 from .qr import *  # noqa: F401,F403
 from .matfuncs import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403

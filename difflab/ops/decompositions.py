@@ -51,6 +51,7 @@ from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
 from .linalg import (
     _einsum_front,
+    _on_complex_linalg,
     SYMPY_MATRIX_LIMIT,
     _per_matrix,
     _too_big,
@@ -1193,6 +1194,7 @@ cholesky = defop(
     sympy=_beyond(SYMPY_MATRIX_LIMIT, "cholesky", 0, lower=True)(
         lambda m: _to_object(_sym_lower(m).cholesky(hermitian=False))
     ),
+    sympy_complex=_on_complex_linalg("cholesky"),
     samples=_spd_samples,
     domain=("spd",),
     strategy=_decomposition_strategy,
@@ -1293,6 +1295,7 @@ pinv = defop(
     jvp=(_pinv_jvp,),
     vjp=(_pinv_vjp,),
     sympy=_pinv_sympy,
+    sympy_complex=_on_complex_linalg("pinv"),
     samples=_pinv_samples,
     strategy=_pinv_strategy,
     numpy=("linalg.pinv",),

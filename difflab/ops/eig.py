@@ -13,7 +13,8 @@ that entry real and positive (decompositions.gauge_fixed: κ keeps the norm and 
 and `eig_signs` is the ±1 that gives LAPACK's columns back: piecewise constant, derivative 0. So the
 derivative is that of NumPy's own vectors, wherever the eigenvalues are distinct (F divides by their
 gaps: a repeated eigenvalue's vectors are not differentiable, inf/NaN) and each column's largest entry
-is unique. Not analytic (complex step refused); symbolic refuses complex values by name.
+is unique. Not analytic (complex step refused); symbolic: complex_linalg.py's opaque kinds (real and
+complex matrices, at every size).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 
 from .core import _reshape, _shape, defop, draw, stacked_batch
 from .decompositions import _fix_signs, _gap_inverse, gauge_fixed, gauge_fixed_adjoint
-from .linalg import _swap_last, inv, matrix_scale, strong_matmul
+from .linalg import _on_complex_linalg, _swap_last, inv, matrix_scale, strong_matmul
 from .reductions import sum as sum_
 from .elementwise import strong_mul
 
@@ -82,6 +83,8 @@ def _samples(rng):
 eig_values = defop(
     "eig_values",
     lambda a: _eig_impl(a)[0],
+    sympy=_on_complex_linalg("eig_values"),
+    sympy_complex=_on_complex_linalg("eig_values"),
     internal=True,
     jvp=(_eigvals_jvp,),
     vjp=(_eigvals_vjp,),
@@ -99,6 +102,8 @@ eig_values = defop(
 eig_vectors = defop(
     "eig_vectors",
     lambda a: _eig_impl(a)[1],
+    sympy=_on_complex_linalg("eig_vectors"),
+    sympy_complex=_on_complex_linalg("eig_vectors"),
     internal=True,
     jvp=(_eigvecs_jvp,),
     vjp=(_eigvecs_vjp,),
@@ -114,6 +119,8 @@ eig_vectors = defop(
 eig_signs = defop(
     "eig_signs",
     lambda a: np.conj(_fix_signs(np.linalg.eig(a)[1].astype(complex))),
+    sympy=_on_complex_linalg("eig_signs"),
+    sympy_complex=_on_complex_linalg("eig_signs"),
     internal=True,
     jvp=(None,),
     vjp=(None,),

@@ -174,6 +174,17 @@ def _square_samples(rng):
 SYMPY_MATRIX_LIMIT = 4
 
 
+def _on_complex_linalg(name):
+    """The entry's SymPy translation on complex matrices (complex_linalg.py), looked up at use."""
+
+    def translate(*args, **params):
+        from .complex_linalg import TRANSLATIONS
+
+        return TRANSLATIONS[name](*args, **params)
+
+    return translate
+
+
 def _too_big(name, shape, limit):
     raise NotDifferentiableError(
         f"the symbolic method has no closed form for {name} of a "
@@ -436,7 +447,7 @@ inv = defop(
         SYMPY_MATRIX_LIMIT,
         opaque_translation("inv", 0),
     ),
-    sympy_complex=True,  # (rational in the entries, as det and cofactor: the same on complex ones)
+    sympy_complex=_on_complex_linalg("inv"),
     samples=_square_samples,
     numpy=("linalg.inv",),
     strategy=_square_strategy,
@@ -747,7 +758,7 @@ det = defop(
     jvp=(lambda t, out, x: REGISTRY["sum"](strong_mul(cofactor(x), t), axis=_last_two(t), keepdims=False),),
     vjp=(lambda ct, out, x: strong_mul(_trailing_scalar(ct), cofactor(x)),),
     sympy=_per_matrix(lambda m: m.det(), "det", SYMPY_MATRIX_LIMIT, opaque_translation("det", 0, scalar=True)),
-    sympy_complex=True,
+    sympy_complex=_on_complex_linalg("det"),
     samples=_square_samples,
     numpy=("linalg.det",),
     strategy=_square_strategy,
@@ -786,6 +797,7 @@ logabsdet = defop(
         SYMPY_MATRIX_LIMIT,
         opaque_translation("logabsdet", 0, scalar=True),
     ),
+    sympy_complex=_on_complex_linalg("logabsdet"),
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,
@@ -824,6 +836,7 @@ detphase = defop(
     sympy=_per_matrix(
         lambda m: _sign_fn()(m.det()), "detphase", SYMPY_MATRIX_LIMIT, opaque_translation("detphase", 0, scalar=True)
     ),
+    sympy_complex=_on_complex_linalg("detphase"),
     samples=_square_samples,
     strategy=_square_strategy,
     complex=True,

@@ -9,7 +9,7 @@ JAX's qr_jvp_rule and autograd's grad_qr state). The VJP is its transpose: with 
 Ā = (Q̄ + Q (triu(G) + tril(Gᵀ, -1))) R⁻ᵀ. A wide A = [X Y] (m < n) is Q [R_X  QᵀY] with Q R_X = X: the
 square rule for X, and d(QᵀY) = dQᵀ Y + Qᵀ dY.
 
-Complex A (forward, reverse and numeric; the symbolic method refuses complex graphs): Q has
+Complex A (every method; symbolic's opaque kind `cqr` in complex_linalg.py, at every size): Q has
 orthonormal columns under Qᴴ Q = I and R's diagonal is real and positive (the phase convention: unique
 where R⁻¹ exists, and LAPACK's own complex R diagonal is real, so its factors are these times ±1, as on
 the reals). The rules take conjugate transposes: C = Qᴴ X, Ω = Qᴴ dQ anti-Hermitian with
@@ -55,7 +55,7 @@ from .core import _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_funct
 from .complexes import conj, is_complex
 from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object
 from .elementwise import real, strong_mul
-from .linalg import _per_matrix, _swap_last, inv, strong_matmul
+from .linalg import _on_complex_linalg, _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
 
 __all__ = ["qr_q", "qr_r", "qr_signs", "qr", "QRResult", "QR_COMPLEMENT"]
@@ -220,12 +220,13 @@ qr_q = defop(
     jvp=(lambda t, out, a: _jvp(t, a)[0],),
     vjp=(lambda ct, out, a: _vjp(ct, None, a),),
     sympy=_sympy("q"),
+    sympy_complex=_on_complex_linalg("qr_q"),
     samples=_samples,
     batch=stacked_batch("qr_q"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
-    complex=True,  # Qᴴ Q = I, R's diagonal real positive; symbolic refuses a complex A by name (real Gram–Schmidt)
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive (symbolic: complex_linalg.py's opaque kind)
     doc="Q of the reduced QR with R's diagonal positive (orthonormal columns); dQ = X − Q(C − Ω), X = dA R⁻¹, C = QᵀX",
 )
 qr_r = defop(
@@ -235,12 +236,13 @@ qr_r = defop(
     jvp=(lambda t, out, a: _jvp(t, a)[1],),
     vjp=(lambda ct, out, a: _vjp(None, ct, a),),
     sympy=_sympy("r"),
+    sympy_complex=_on_complex_linalg("qr_r"),
     samples=_samples,
     batch=stacked_batch("qr_r"),
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     analytic=False,
     drops_nan=True,  # LAPACK: a NaN need not reach every output
-    complex=True,  # Qᴴ Q = I, R's diagonal real positive; symbolic refuses a complex A by name (real Gram–Schmidt)
+    complex=True,  # Qᴴ Q = I, R's diagonal real positive (symbolic: complex_linalg.py's opaque kind)
     numpy=("linalg.qr",),
     front=lambda a, mode="reduced": qr(a, mode),
     doc="R of the reduced QR (upper triangular, positive diagonal); dR = (C − Ω) R, Ω = tril(C,-1) − tril(C,-1)ᵀ",
@@ -340,6 +342,7 @@ qr_signs = defop(
     sympy=_per_matrix(
         lambda m: np.array([_sign_fn()(j, m.shape[0], *list(m)) for j in range(min(m.shape))], dtype=object)
     ),
+    sympy_complex=_on_complex_linalg("qr_signs"),
     differentiable=False,
     analytic=False,
     samples=_samples,

@@ -1,0 +1,654 @@
+"""The symbolic method's inverse, determinant, log|det|, det's phase, Cholesky factor, pseudo-inverse and QR of
+complex matrices, and the general eigendecomposition (numpy.linalg.eig) of real and complex matrices: opaque
+matrix functions (opaque.py) whose parts are real, as complex_matrices.py's svd and eigh, used at every size
+(det above SymPy's explicit 4×4 cofactor expansion, which is exact on complex entries too). The registry
+entries (linalg.py, decompositions.py, eig.py, qr.py) name these translations (`sympy_complex`; eig's
+`sympy` too); LAPACK's phases of eig's and QR's vectors are named functions with derivative 0 (held).
+
+How it works. Each rule is the reverse method's JVP (linalg.py, eig.py) written entry by entry for the
+direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.py's `_C` arithmetic, then split
+into the rules of the real and imaginary parts:
+
+- inv: dX = −X dA X; log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA) (X = A⁻¹); det: d det = e cof_kl,
+  the cofactor matrix a part (by the SVD, exact at a singular A as reverse's), d cof = d(det X ᵀ) (its second
+  derivative reads X: NaN with inv's DomainWarning at a singular A, where reverse's is finite).
+- cholesky, pinv, qr: their sections below.
+- eig (A V = V Λ; U = V⁻¹ and the gaps' inverses F a part too, F_pj = 1/(λ_j − λ_p), dF_pj = −F_pj² (dλ_j − dλ_p):
+  smaller rules than dividing by the gaps in real parts): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q), and
+  NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
+  dV = dV0 − V·κ, κ_j = i Im(dV0_pj)/v_pj + Re(v_jᴴ dV0_j) at column j's anchor p (a one-hot part of
+  derivative 0, piecewise constant); dU = −U dV U = −(F∘Q − diag κ) U. The values-only kinds (`*eig0`) leave κ out: λ is
+  gauge-invariant, and V, U differentiated in one common gauge give its derivatives of every order.
+  A real matrix has its own kind (`reig`: its imaginary parts 0, LAPACK's real routine, so its order of
+  eigenvalues is NumPy's for that matrix); a complex one `ceig`.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .complex_matrices import _C, _Direction, _anchors, _memo, _no_high_precision, _split_rule, _total
+from .core import SYMPY_TRACED, _sp, sympy_function
+from .complexes import imag_part
+from .elementwise import real
+from .linalg import _per_matrix
+from .opaque import matrix_kind, opaque_translation
+
+__all__: list = []
+
+
+# -- inv, det, log|det|, det's phase ------------------------------------------------------------
+
+
+def _inv_parts(a):
+    x = np.linalg.inv(a)
+    return x.real, x.imag
+
+
+def _traced_inv(a):
+    from .linalg import inv
+
+    x = inv(a)
+    return real(x), imag_part(x)
+
+
+def _x(s, p, q) -> _C:
+    return _C(s.at("cinv", 0, p, q), s.at("cinv", 1, p, q))
+
+
+def _e(s) -> _C:
+    return _C(0, 1) if s.imag else _C(1, 0)
+
+
+def _inv_rule(s):  # dX_ij = −X_ik e X_lj
+    return _C(0) - _x(s, s.i, s.k) * _e(s) * _x(s, s.l, s.j)
+
+
+def _tr_x_da(s) -> _C:  # tr(X dA) = e X_lk
+    return _e(s) * _x(s, s.l, s.k)
+
+
+def _cof(s, p, q) -> _C:
+    return _C(s.at("cdet", 2, p, q), s.at("cdet", 3, p, q))
+
+
+def _det_rule(s):  # d det = e cof_kl: finite where A is singular too (the cofactor by the SVD, linalg._cofactor)
+    return _e(s) * _cof(s, s.k, s.l)
+
+
+def _cofactor_rule(s):  # cof = det X ᵀ: d cof_ij = e cof_kl X_ji − det X_jk e X_li
+    det = _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0))
+    i, j, k, l = s.i, s.j, s.k, s.l
+    return _e(s) * (_cof(s, k, l) * _x(s, j, i) - det * _x(s, j, k) * _x(s, l, i))
+
+
+def _phase_rule(s):
+    return _C(s.at("cdetphase", 0, 0, 0), s.at("cdetphase", 1, 0, 0)) * _C(0, _tr_x_da(s).im)
+
+
+def _scalar_parts(fn):
+    def parts(a):
+        value = np.asarray(fn(a))[..., None, None]
+        return value.real, value.imag
+
+    return parts
+
+
+def _traced_scalar(name):
+    def parts(a):
+        from .core import REGISTRY
+        from .linalg import _one_by_one
+
+        value = _one_by_one(REGISTRY[name](a))
+        return real(value), imag_part(value)
+
+    return parts
+
+
+def _slogdet_phase(a):
+    return np.linalg.slogdet(a)[0]
+
+
+def _logabsdet_parts(a):
+    from .linalg import _logabsdet
+
+    return (np.asarray(_logabsdet(a))[..., None, None],)
+
+
+def _traced_logabsdet(a):
+    from .linalg import _one_by_one, logabsdet
+
+    return (_one_by_one(logabsdet(a)),)
+
+
+_square = lambda count: lambda rows, cols: [(rows, cols)] * count  # noqa: E731
+_scalar = lambda count: lambda rows, cols: [(1, 1)] * count  # noqa: E731
+
+matrix_kind(
+    "cinv",
+    _inv_parts,
+    _no_high_precision,
+    _traced_inv,
+    {0: _split_rule(_inv_rule, False), 1: _split_rule(_inv_rule, True)},
+    _square(2),
+    split=True,
+)
+
+
+def _det_parts(a):
+    from .linalg import _cofactor
+
+    value, cof = np.linalg.det(a)[..., None, None], _cofactor(a)
+    return value.real, value.imag, cof.real, cof.imag
+
+
+def _traced_det(a):
+    from .linalg import _one_by_one, cofactor, det
+
+    value, cof = _one_by_one(det(a)), cofactor(a)
+    return real(value), imag_part(value), real(cof), imag_part(cof)
+
+
+matrix_kind(
+    "cdet",
+    _det_parts,
+    _no_high_precision,
+    _traced_det,
+    {
+        0: _split_rule(_det_rule, False),
+        1: _split_rule(_det_rule, True),
+        2: _split_rule(_cofactor_rule, False),
+        3: _split_rule(_cofactor_rule, True),
+    },
+    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2,
+    split=True,
+)
+matrix_kind(
+    "clogabsdet",
+    _logabsdet_parts,
+    _no_high_precision,
+    _traced_logabsdet,
+    {0: lambda s: _tr_x_da(s).re},
+    _scalar(1),
+    split=True,
+)
+matrix_kind(
+    "cdetphase",
+    _scalar_parts(_slogdet_phase),
+    _no_high_precision,
+    _traced_scalar("detphase"),
+    {0: _split_rule(_phase_rule, False), 1: _split_rule(_phase_rule, True)},
+    _scalar(2),
+    split=True,
+)
+
+
+# -- eig ------------------------------------------------------------------------------------------
+
+_EIG_NAMES = ("wre", "wim", "Vre", "Vim", "Ure", "Uim", "anchor", "Gre", "Gim")
+
+
+def _eig_parts(a):
+    from .eig import _eig_impl
+
+    from .decompositions import _gap_inverse
+
+    w, v = _eig_impl(a)
+    u, g = np.linalg.inv(v), _gap_inverse(w)
+    return w.real[..., None, :], w.imag[..., None, :], v.real, v.imag, u.real, u.imag, _anchors(v), g.real, g.imag
+
+
+def _traced_eig(a):
+    from .decompositions import _gap_inverse, _largest_entries, _row
+    from .eig import eig_values, eig_vectors
+    from .linalg import inv
+
+    w, v = eig_values(a), eig_vectors(a)
+    u, g = inv(v), _gap_inverse(w)
+    parts = _row(real(w)), _row(imag_part(w)), real(v), imag_part(v), real(u), imag_part(u)
+    return (*parts, _largest_entries(v)[0], real(g), imag_part(g))
+
+
+#: eig kinds whose vectors only reach the eigenvalues' rules (gauge-invariant): κ left out
+_EIG_GAUGE_FREE = ("reig0", "ceig0")
+
+
+def _eig_tools(s, kind):
+    d = _Direction(s, kind, _EIG_NAMES)
+    n, (a, b) = s.rows, (s.k, s.l)
+    v = lambda p, q: d.cx("V", p, q)  # noqa: E731
+    g = lambda p, q: d.cx("G", p, q)  # noqa: E731  (1/(λ_q − λ_p), 0 on the diagonal)
+    u = lambda p, q: d.cx("U", p, q)  # noqa: E731
+
+    def q(p, r):  # (U dA V)_pr
+        return u(p, a) * d.e * v(b, r)
+
+    def dv0(i, j):
+        return _memo(
+            d.key("dv0", i, j),
+            lambda: _total([v(i, p) * (q(p, j) * g(p, j)) for p in range(n) if p != j]),
+        )
+
+    def kappa(j):
+        if kind in _EIG_GAUGE_FREE:
+            return _C(0)
+
+        def compute():
+            sp = _sp()
+            picks = [(d.part("anchor", r, j), r) for r in range(n)]
+            top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
+            turn = sp.Add(*[x * dv0(r, j).im for x, r in picks]) / top
+            norm = _total([v(r, j).conj() * dv0(r, j) for r in range(n)]).re
+            return _C(norm, turn)
+
+        return _memo(d.key("kappa", j), compute)
+
+    def dv(i, j):
+        return dv0(i, j) - v(i, j) * kappa(j)
+
+    def du(i, j):  # −U dV U = −(F∘Q − diag κ) U (U V = I), O(n) terms rather than O(n³)
+        terms = [q(i, p) * g(i, p) * u(p, j) for p in range(n) if p != i]
+        return u(i, j) * kappa(i) - _total(terms)
+
+    def dg(p, j):  # d(1/(λ_j − λ_p)) = −G_pj² (dλ_j − dλ_p)
+        if p == j:
+            return _C(0)
+        return _C(0) - g(p, j) * g(p, j) * (q(j, j) - q(p, p))
+
+    return q, du, dv, dg
+
+
+def _eig_value_rule(s, kind):
+    return _eig_tools(s, kind)[0](s.j, s.j)
+
+
+def _eig_vector_rule(s, kind):
+    return _eig_tools(s, kind)[2](s.i, s.j)
+
+
+def _eig_inverse_rule(s, kind):
+    return _eig_tools(s, kind)[1](s.i, s.j)
+
+
+def _eig_gap_rule(s, kind):
+    return _eig_tools(s, kind)[3](s.i, s.j)
+
+
+def _eig_rules(kind):
+    rules = {}
+    for part, rule in ((0, _eig_value_rule), (2, _eig_vector_rule), (4, _eig_inverse_rule)):
+        one = functools.partial(rule, kind=kind)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    rules[6] = lambda s: 0
+    gaps = functools.partial(_eig_gap_rule, kind=kind)
+    rules[7], rules[8] = _split_rule(gaps, False), _split_rule(gaps, True)
+    return rules
+
+
+def _of_real(parts):
+    """`parts` of the real part of a (a real matrix, given as complex with imaginary parts 0: LAPACK's real
+    routine, whose order of eigenvalues and phases of vectors are NumPy's for the real matrix)."""
+    return lambda a: parts(real(a) if not isinstance(a, np.ndarray) else a.real)
+
+
+for _kind in ("reig", "reig0", "ceig", "ceig0"):
+    _real_kind = _kind.startswith("r")
+    matrix_kind(
+        _kind,
+        _of_real(_eig_parts) if _real_kind else _eig_parts,
+        _no_high_precision,
+        _of_real(_traced_eig) if _real_kind else _traced_eig,
+        _eig_rules(_kind),
+        lambda rows, cols: [(1, rows)] * 2 + [(rows, rows)] * 7,
+        split=True,  # (every kind's parts real; a real matrix's imaginary parts are 0)
+    )
+
+
+# -- the translations ---------------------------------------------------------------------------
+
+
+def _complex_of(kind, re_part, im_part, **how):
+    re, im = opaque_translation(kind, re_part, **how), opaque_translation(kind, im_part, **how)
+    return lambda m: re(m) + _sp().I * im(m)
+
+
+def _is_real(m) -> bool:
+    return all(_sp().Add(e).is_extended_real for e in m)  # (Add: a SymPy value, never a parse)
+
+
+def _eig_translation(parts, values=False):
+    def one(m):
+        kind = ("reig" if _is_real(m) else "ceig") + ("0" if values else "")
+        return _complex_of(kind, *parts, vector=values)(m)
+
+    return _per_matrix(one)
+
+
+def _held_phase_fns(tag, signs, split):
+    """SymPy: the phases LAPACK's vectors carry relative to the gauge-fixed ones (`signs(matrix)` -> (..., n),
+    a registry entry: eig_signs, qr_signs), entry j's real and imaginary parts as functions of
+    (j, rows, *entries) (a complex matrix's: real parts, then imaginary ones) with derivative 0 (held)."""
+    fns = []
+    for part, take in (("re", real), ("im", imag_part)):
+
+        def numeric(j, rows, *entries, take=take):
+            from .decompositions import _from_entries
+
+            if split:
+                half = len(entries) // 2
+                matrix = _from_entries(rows, entries[:half]) + _from_entries(rows, entries[half:]) * 1j
+            else:
+                matrix = _from_entries(rows, entries)
+            return take(signs(matrix))[(..., int(j))]
+
+        def on_float(*args, numeric=numeric):
+            return float(numeric(*[float(a) for a in args]))
+
+        name = f"difflab_{tag}{'_split' if split else ''}_phase_{part}"
+        SYMPY_TRACED[name] = numeric
+        zero = lambda args, i: _sp().Integer(0)  # noqa: E731
+        fns.append(
+            sympy_function(
+                name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True}
+            )
+        )
+    return fns
+
+
+def _held_phases(tag, signs):
+    """The translation of a phases entry on one SymPy matrix m: min(m.shape) held phases, (n,)."""
+
+    def one(m):
+        split = not _is_real(m)
+        re_fn, im_fn = _held_phase_fns(tag, signs, split)
+        entries = list(m)
+        if split:
+            pairs = [_sp().Add(e).as_real_imag() for e in entries]
+            entries = [x for x, _ in pairs] + [y for _, y in pairs]
+        rows = m.shape[0]
+        return np.array(
+            [re_fn(j, rows, *entries) + _sp().I * im_fn(j, rows, *entries) for j in range(min(m.shape))], dtype=object
+        )
+
+    return one
+
+
+def _eig_signs_vector(matrix):
+    from .eig import eig_signs
+
+    return eig_signs(matrix)[..., 0, :]
+
+
+def _eig_signs(m):
+    return _held_phases("eig", _eig_signs_vector)(m)[None, :]
+
+
+TRANSLATIONS = {
+    "inv": _per_matrix(_complex_of("cinv", 0, 1)),
+    "det": _per_matrix(lambda m: m.det(), "det", 4, _complex_of("cdet", 0, 1, scalar=True)),
+    "logabsdet": _per_matrix(opaque_translation("clogabsdet", 0, scalar=True)),
+    "detphase": _per_matrix(_complex_of("cdetphase", 0, 1, scalar=True)),
+    "eig_values": _eig_translation((0, 1), values=True),
+    "eig_vectors": _eig_translation((2, 3)),
+    "eig_signs": _per_matrix(_eig_signs),
+}
+
+
+def translation(name):
+    """The entry's SymPy translation (on complex matrices; eig's on real ones too), looked up at use."""
+
+    def translate(*args, **params):
+        return TRANSLATIONS[name](*args, **params)
+
+    return translate
+
+
+# -- cholesky -------------------------------------------------------------------------------------
+# A = L Lᴴ from A's lower triangle (the diagonal's real part); Y = L⁻¹ a part too. dL = L Φ(M), M = Y dH Yᴴ
+# with dH the Hermitian matrix NumPy reads (dA = e·E_kl below the diagonal moves H_kl and H_lk = conj(H_kl),
+# on it Re(e)), Φ: the lower triangle with the diagonal halved (decompositions._cholesky_jvp); dY = −Φ(M) Y.
+
+_CHOL_NAMES = ("Lre", "Lim", "Yre", "Yim")
+
+
+def _chol_parts(a):
+    low = np.linalg.cholesky(a)
+    y = np.linalg.inv(low)
+    return low.real, low.imag, y.real, y.imag
+
+
+def _traced_chol(a):
+    from .decompositions import cholesky
+    from .linalg import inv
+
+    low = cholesky(a)
+    y = inv(low)
+    return real(low), imag_part(low), real(y), imag_part(y)
+
+
+def _chol_tools(s, kind):
+    d = _Direction(s, kind, _CHOL_NAMES)
+    k, l = s.k, s.l
+    low = lambda p, q: d.cx("L", p, q) if p >= q else _C(0)  # noqa: E731
+    y = lambda p, q, c=False: d.cx("Y", p, q, c) if p >= q else _C(0)  # noqa: E731
+
+    def phi(p, j):  # Φ(M)_pj
+        if p < j:
+            return _C(0)
+
+        def compute():
+            if k == l:
+                m = y(p, k) * y(j, k, True) * d.e.re
+            else:
+                m = y(p, k) * d.e * y(j, l, True) + y(p, l) * d.e.conj() * y(j, k, True)
+            return m if p > j else _C(m.re / 2)  # (M is Hermitian: its diagonal real)
+
+        return _memo(d.key("phi", p, j), compute)
+
+    return d, low, y, phi
+
+
+def _chol_rule(s, kind, part):
+    if s.k < s.l or s.i < s.j:  # (NumPy reads the lower triangle; L and L⁻¹ are lower triangular)
+        return _C(0)
+    _, low, y, phi = _chol_tools(s, kind)
+    i, j = s.i, s.j
+    if part == "L":
+        return _total([low(i, p) * phi(p, j) for p in range(j, i + 1)])
+    return _C(0) - _total([phi(i, p) * y(p, j) for p in range(j, i + 1)])
+
+
+def _chol_rules(kind):
+    rules = {}
+    for part, name in ((0, "L"), (2, "Y")):
+        one = functools.partial(_chol_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    return rules
+
+
+matrix_kind("cchol", _chol_parts, _no_high_precision, _traced_chol, _chol_rules("cchol"), _square(4), split=True)
+
+
+# -- pinv -----------------------------------------------------------------------------------------
+# Golub & Pereyra with conjugate transposes (decompositions._pinv_jvp), for dA = e·E_kl:
+# dP_ij = −P_ik e P_lj + (P Pᴴ)_il conj(e) (I − A P)_kj + (I − P A)_il conj(e) (Pᴴ P)_kj.
+
+
+def _pinv_tools(s, kind):
+    d = _Direction(s, kind, ("Pre", "Pim"))
+    rows, cols = s.rows, s.cols
+    p = lambda i, j, c=False: d.cx("P", i, j, c)  # noqa: E731
+    a = lambda i, j: _C(s.entries[i * cols + j], s.entries[s.half + i * cols + j])  # noqa: E731
+
+    def product(name, i, j, compute):  # (independent of the direction: one per entry)
+        return _memo((kind, name, i, j, s.rows, s.entries), compute)
+
+    def pph(i, j):
+        return product("pph", i, j, lambda: _total([p(i, r) * p(j, r, True) for r in range(rows)]))
+
+    def php(i, j):
+        return product("php", i, j, lambda: _total([p(c, i, True) * p(c, j) for c in range(cols)]))
+
+    def i_ap(i, j):
+        return product("i_ap", i, j, lambda: _C(int(i == j)) - _total([a(i, c) * p(c, j) for c in range(cols)]))
+
+    def i_pa(i, j):
+        return product("i_pa", i, j, lambda: _C(int(i == j)) - _total([p(i, r) * a(r, j) for r in range(rows)]))
+
+    return d, p, pph, php, i_ap, i_pa
+
+
+def _pinv_rule(s, kind):
+    d, p, pph, php, i_ap, i_pa = _pinv_tools(s, kind)
+    i, j, k, l, ec = s.i, s.j, s.k, s.l, d.e.conj()
+    return _C(0) - p(i, k) * d.e * p(l, j) + pph(i, l) * ec * i_ap(k, j) + i_pa(i, l) * ec * php(k, j)
+
+
+def _cpinv_kind(rcond) -> str:
+    """The complex pinv's kind with `rcond` (None: NumPy's default cutoff), declared at first use."""
+    import struct
+
+    from .decompositions import _pinv_impl, pinv
+    from .opaque import opaque_kinds
+
+    kind = "cpinv" if rcond is None else "cpinv_" + struct.pack(">d", float(rcond)).hex()
+    if kind not in opaque_kinds():
+
+        def parts(a):
+            x = _pinv_impl(a, rcond)
+            return x.real, x.imag
+
+        def traced(a):
+            x = pinv(a, rcond=rcond)
+            return real(x), imag_part(x)
+
+        one = functools.partial(_pinv_rule, kind=kind)
+        rules = {0: _split_rule(one, False), 1: _split_rule(one, True)}
+        matrix_kind(kind, parts, _no_high_precision, traced, rules, lambda rows, cols: [(cols, rows)] * 2, split=True)
+    return kind
+
+
+def _pinv_translation(a, rcond=None):
+    return _per_matrix(_complex_of(_cpinv_kind(rcond), 0, 1))(a)
+
+
+TRANSLATIONS["cholesky"] = _per_matrix(_complex_of("cchol", 0, 1, lower=True))
+TRANSLATIONS["pinv"] = _pinv_translation
+
+
+# -- qr -------------------------------------------------------------------------------------------
+# A = Q R with R's diagonal real and positive (qr.py's qr_q, qr_r; LAPACK's phases held by qr_signs); S = R_X⁻¹
+# (R_X: R's leading k×k block) a part too. For dA = e·E_ab with b < k (qr._square_jvp): X = dA S, C = Qᴴ X,
+# B = dR_X S = triu(C, 1) + tril(C, -1)ᴴ + Re(diag C), dR_X = B R_X, dQ = X − Q B, dS = −S B; a wide A's
+# columns past k: d(Qᴴ Y) = dQᴴ Y + Qᴴ dY (with b ≥ k only the last term moves).
+
+_QR_NAMES = ("Qre", "Qim", "Rre", "Rim", "Sre", "Sim")
+
+
+def _qr_parts(a):
+    from .qr import _positive_impl
+
+    q, r = _positive_impl(a, "q"), _positive_impl(a, "r")
+    k = min(a.shape[-2:])
+    x = np.linalg.inv(r[..., :, :k])
+    return q.real, q.imag, r.real, r.imag, x.real, x.imag
+
+
+def _traced_qr(a):
+    from .linalg import inv
+    from .qr import qr_q, qr_r
+
+    q, r = qr_q(a), qr_r(a)
+    x = inv(r[..., :, : min(_shape_of(a)[-2:])])
+    return real(q), imag_part(q), real(r), imag_part(r), real(x), imag_part(x)
+
+
+def _shape_of(x):
+    from .core import _shape
+
+    return _shape(x)
+
+
+def _qr_tools(s, kind):
+    d = _Direction(s, kind, _QR_NAMES)
+    m, n = s.rows, s.cols
+    k, (a, b) = min(m, n), (s.k, s.l)
+    q = lambda i, j, c=False: d.cx("Q", i, j, c)  # noqa: E731
+    r = lambda i, j: d.cx("R", i, j) if i <= j else _C(0)  # noqa: E731
+    x = lambda i, j: d.cx("S", i, j) if i <= j else _C(0)  # noqa: E731
+
+    def c(p, j):  # (Qᴴ dA S)_pj
+        return q(a, p, True) * d.e * x(b, j)
+
+    def upper(p, j):  # B_pj
+        if b >= k or p > j:
+            return _C(0)
+        return _memo(d.key("B", p, j), lambda: c(p, j) + c(j, p).conj() if p < j else _C(c(j, j).re))
+
+    def dq(i, j):
+        if b >= k:
+            return _C(0)
+
+        def compute():
+            lead = d.e * x(b, j) if i == a else _C(0)
+            return lead - _total([q(i, p) * upper(p, j) for p in range(j + 1)])
+
+        return _memo(d.key("dQ", i, j), compute)
+
+    def dr(i, j):
+        if i > j:
+            return _C(0)
+        if j < k:
+            return _total([upper(i, p) * r(p, j) for p in range(i, j + 1)])
+        y = lambda row: _C(s.entries[row * n + j], s.entries[s.half + row * n + j])  # noqa: E731
+        moved = q(a, i, True) * d.e if b == j else _C(0)
+        return moved + _total([dq(row, i).conj() * y(row) for row in range(m)]) if b < k else moved
+
+    def ds(i, j):
+        return _C(0) - _total([x(i, p) * upper(p, j) for p in range(i, j + 1)])
+
+    return dq, dr, ds
+
+
+def _qr_rule(s, kind, part):
+    dq, dr, ds = _qr_tools(s, kind)
+    return {"Q": dq, "R": dr, "S": ds}[part](s.i, s.j)
+
+
+def _qr_rules(kind):
+    rules = {}
+    for part, name in ((0, "Q"), (2, "R"), (4, "S")):
+        one = functools.partial(_qr_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    return rules
+
+
+matrix_kind(
+    "cqr",
+    _qr_parts,
+    _no_high_precision,
+    _traced_qr,
+    _qr_rules("cqr"),
+    lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(min(rows, cols), cols)] * 2 + [(min(rows, cols),) * 2] * 2,
+    split=True,
+)
+
+
+def _qr_r_translation(m):
+    out = _complex_of("cqr", 2, 3)(m)
+    for i, j in zip(*np.tril_indices(out.shape[0], -1, out.shape[1])):
+        out[i, j] = _sp().Integer(0)  # (R's structural zeros)
+    return out
+
+
+def _qr_signs_vector(matrix):
+    from .qr import qr_signs
+
+    return qr_signs(matrix)
+
+
+TRANSLATIONS["qr_q"] = _per_matrix(_complex_of("cqr", 0, 1))
+TRANSLATIONS["qr_r"] = _per_matrix(_qr_r_translation)
+TRANSLATIONS["qr_signs"] = _per_matrix(_held_phases("qr", _qr_signs_vector))
