@@ -134,7 +134,10 @@ class Trace:
                 consts = True
                 if isinstance(a, Tracer):
                     self.closes_over_tracers = True
-                if type(a) is np.ndarray:  # the graph keeps the contents it was traced with
+                if type(a) is list or type(a) is tuple:  # a (nested) list operand: the array NumPy makes of it
+                    arr = np.asarray(a)
+                    a = arr if arr.dtype != object else a
+                elif type(a) is np.ndarray:  # the graph keeps the contents it was traced with
                     copy = self.copies.get(id(a))
                     a = copy if copy is not None else self._copy(a)
                 atoms.append(Const(a))
@@ -435,7 +438,8 @@ def _fold_identity(trace, op, args):
             if c == ident:
                 return other
         elif (
-            np.ndim(c) <= other.ndim
+            isinstance(c, np.ndarray | np.generic)  # a list is not folded (result_type reads a nested one as a dtype spec)
+            and np.ndim(c) <= other.ndim
             and np.shape(c) == other.shape[other.ndim - np.ndim(c) :]
             and np.result_type(c, other.node.dtype) == other.node.dtype
             and np.all(np.asarray(c) == ident)

@@ -1261,3 +1261,15 @@ def test_symbolic_at_an_exactly_singular_3x3_is_nan_like_the_other_methods(outer
     np.testing.assert_allclose(
         dl.hessian(fs[0], method="symbolic")(A), dl.hessian(fs[0], method="reverse")(A), rtol=1e-11
     )
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_a_nested_list_operand_is_a_constant(method):
+    # `x + [[0, 2], [-2, 0]]`: the identity fold read the nested list with np.result_type, which takes it
+    # as a structured dtype spec and raised "Field elements must be 2- or 3-tuples" (a bare TypeError)
+    def f(x):
+        m = np.reshape(x, (2, 2))
+        return np.sum((m + [[0.0, 2.0], [-2.0, 0.0]]) ** 2 * [[1, 0], [0, 1]]) + np.sum(m * [[1, 1], [1, 1]])
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    assert dl.grad(f, method=method)(x) == pytest.approx([3.0, 1.0, 1.0, 9.0], rel=1e-6)
