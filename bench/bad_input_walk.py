@@ -1,5 +1,5 @@
 """A hostile user's walk through issue 15's doors (run: `nice -n 10 python bench/bad_input_walk.py [SECTION ...]`,
-sections domain, boundary, nonfinite, aliasing, audit, cli; about 10 minutes on 2 idle cores).
+sections domain, boundary, nonfinite, aliasing, audit, inputs, cli; about 10 minutes on 2 idle cores).
 
 Every op that has a domain, at a point outside it, through every method and public operator; int,
 bool, keyword, None/str/generator and empty inputs through the operators the suite's battery does
@@ -119,13 +119,20 @@ def boundary_section():
                 ("int array", sq, np.arange(3), TypeError, "dtype int"),
                 ("returns None", lambda x: None, 1.0, TypeError, "NoneType"),
                 ("returns str", lambda x: "a", 1.0, TypeError, "str"),
-                ("empty", sq, np.zeros(0), ValueError, "empty"),
+                ("empty", sq, np.zeros(0), None, ""),  # differentiates to an empty array (tests/test_empty.py)
             ]:
                 if name == "linearize" and method == "numeric":
                     continue
                 if name == "prepare":  # prepared at the bad input itself (the others prepare at 2.0)
                     call = lambda f, x: dl.prepare(f, x, method=method).grad(x)  # noqa: E731
                 result, _, exc = _run(lambda: call(f, x))
+                if kind is None:
+                    sizes = [np.size(leaf) for leaf in dl.tree.flatten(result)[0]] if exc is None else [None]
+                    if exc is not None or (
+                        name not in ("compare", "value_and_grad", "hvp", "jvp", "linearize") and any(sizes)
+                    ):
+                        _report("boundary", f"{label} {method} {name}: {exc!r} {sizes}")
+                    continue
                 if name == "compare" and exc is None and f"failed: {kind.__name__}" in result and words in result:
                     continue  # compare reports a method's failure in its row, one line
                 if method == "symbolic" and "traced values" in str(exc):
@@ -204,6 +211,93 @@ def aliasing_section():
                             _report("aliasing", f"{fname} {method} {name}: results {j} and {i} share memory")
 
 
+def _sq(x):
+    return dnp.sum(x * x)
+
+
+def _writes_into_x(x):
+    x *= 2.0  # a user function that changes its argument in place: x -> Σ(2x)²
+    return np.sum(x * x)
+
+
+def inputs_section():
+    """realcode37's pass: dtypes (float16 kept, object refused, complex where a real is expected), non-
+    contiguous, read-only and 0-d arrays, pytrees, a function that writes into its argument (under every
+    operator and difflab.testing.check_grad) and magnitudes near the ends of float64, through every operator:
+    a refusal, or the answer reverse gives at a plain float64 copy, with the caller's arrays unchanged."""
+    from difflab.testing import check_grad
+
+    base = np.arange(12.0).reshape(3, 4)
+    read_only = np.array([1.0, 2.0])
+    read_only.flags.writeable = False
+    cases = [  # label, f, x, the expected gradient (None: refused)
+        ("float16", _sq, np.array([1.0, 2.0], dtype=np.float16), np.array([2.0, 4.0])),
+        ("object", _sq, np.array([1.0, 2.0], dtype=object), None),
+        ("non-contiguous", _sq, base[:, 1], 2 * base[:, 1]),
+        ("read-only", _sq, read_only, 2 * read_only),
+        ("0-d", lambda x: x**3, np.array(2.0), np.array(12.0)),
+        ("writes into x", _writes_into_x, np.array([1.0, 2.0]), np.array([8.0, 16.0])),
+        ("tiny", lambda x: dnp.sum(dnp.sqrt(x) * x), np.array([1e-310, 1.0]), np.array([1.5e-155, 1.5])),
+    ]
+    for method in METHODS:
+        ops = _operators(method)
+        ops["check_grad"] = lambda f, x: check_grad(f, dl.grad(f, method=method), x)
+        for label, f, x, want in cases:
+            for name, call in ops.items():
+                if name in ("linearize", "vmap(grad)") and method in ("numeric", "symbolic"):
+                    continue
+                keep = x.copy()
+                result, caught, exc = _run(lambda: call(f, x))
+                where = f"{label} {method} {name}"
+                if not np.array_equal(x, keep):
+                    _report("inputs", f"{where}: the caller's array changed to {x!r}")
+                if want is None:
+                    if not _refusal(exc):
+                        _report("inputs", f"{where}: {result!r} {exc!r}")
+                    continue
+                if exc is not None:
+                    if not (method == "symbolic" and "traced values" in str(exc)):
+                        _report("inputs", f"{where}: {type(exc).__name__}: {str(exc)[:90]}")
+                    continue
+                leaves = [leaf for leaf in dl.tree.flatten(result)[0] if isinstance(leaf, np.ndarray)]
+                if any(np.shares_memory(leaf, x) for leaf in leaves):
+                    _report("inputs", f"{where}: a result aliases x")
+                if name in ("grad", "prepare"):
+                    tol = 1e-2 if x.dtype == np.float16 else 1e-6 if method == "numeric" else 1e-12
+                    atol = 1e-9 if method == "numeric" else 0  # (numeric's resolution: 1.5e-155 reads 0)
+                    if not np.allclose(np.asarray(result, dtype=float), want, rtol=tol, atol=atol):
+                        _report("inputs", f"{where}: {result!r}, not {want!r}")
+                stray = [w for w in caught if not issubclass(w.category, dl.DifflabWarning)]
+                if stray:
+                    _report("inputs", f"{where}: stray {[str(w.message)[:60] for w in stray]}")
+    f2 = lambda a, b: dnp.sum(a * b)  # noqa: E731
+    for method in METHODS:
+        for label, call, kind in [
+            ("argnums 2 of 2", lambda: dl.grad(f2, argnums=2, method=method)(np.ones(2), np.ones(2)), ValueError),
+            ("argnums 1.0", lambda: dl.grad(f2, argnums=1.0, method=method)(np.ones(2), np.ones(2)), TypeError),
+            ("grad of a vector", lambda: dl.grad(lambda x: x * 2, method=method)(np.ones(2)), TypeError),
+            ("complex output", lambda: dl.grad(lambda x: dnp.sum(x * 1j), method=method)(np.ones(2)), TypeError),
+            (
+                "int leaf in a dict",
+                lambda: dl.grad(lambda d: d["a"] * dnp.sum(d["b"]), method=method)({"a": 2, "b": np.ones(2)}),
+                TypeError,
+            ),
+            ("tangent shape", lambda: dl.jvp(lambda x: x**2, (np.ones(2),), (np.ones(3),), method=method), ValueError),
+            ("cotangent shape", lambda: dl.vjp(lambda x: x**2, np.ones(2), method=method)[1](np.ones(3)), ValueError),
+            ("prepared, other shape", lambda: dl.prepare(_sq, np.ones(2), method=method).grad(np.ones(3)), ValueError),
+        ]:
+            _, _, exc = _run(call)
+            if not isinstance(exc, kind) or not _refusal(exc):
+                _report("inputs", f"{label} {method}: {exc!r}")
+        tree = {"a": 2.0, "b": (np.ones(2), [3.0]), "c": None}
+        result, _, exc = _run(
+            lambda: dl.grad(lambda d: d["a"] * dnp.sum(d["b"][0]) * d["b"][1][0], method=method)(tree)
+        )
+        near = lambda a, b: np.allclose(a, b, rtol=1e-8)  # noqa: E731
+        if exc is not None or result["c"] is not None or not (near(result["a"], 6.0) and near(result["b"][0], 6.0)):
+            _report("inputs", f"pytree {method}: {result!r} {exc!r}")
+
+
 def audit_section():
     """The holes the issue-15 audit found beyond the sections above (tests/test_bad_input_audit.py)."""
     f2 = lambda x, y: dnp.sum(x * x) + 3.0 * dnp.sum(y)  # noqa: E731
@@ -277,7 +371,6 @@ def cli_section(tmp):
         ["run", "cost_scaling", "--preset", "bogus", "--out", runs],
         ["run", "cost_scaling", "--set", "nosuchkey=1", "--out", runs],
         ["report", str(tmp / "no_such_run")],
-        ["check", f"{tmp}/plain.py:f", "--at", "x=[1,2]"],
         ["check", f"{tmp}/product.py:f", "--at", "x=[1,2],y=[1,2,3]"],
         ["check", f"{tmp}/nofile.py:f", "--at", "x=1"],
         ["check", f"{tmp}/product.py:nofunc", "--at", "x=1,y=2"],
@@ -295,7 +388,10 @@ def cli_section(tmp):
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1", "--out", runs],
         ["run", "cost_scaling", "--report", f"{tmp}/file.txt", "--out", runs],
         ["compare", "x", "--at", "x=1,x=2"],
-        ["compare", "x", "--at", "x=[]"],
+        # added by realcode37
+        ["grad", "x**2", "--at", "x=2"],
+        ["compare", "x", "--at", "x=1j"],
+        ["compare", "x", "--at", "x=[[1,2],[3]]"],
         ["compare", "x", "--at", "x=1", "--methods", ""],
         ["explore", "x", "--port", "99999"],
         ["explore", "x", "--html", f"{tmp}/file.txt/e.html"],
@@ -305,6 +401,18 @@ def cli_section(tmp):
         lines = proc.stderr.strip().splitlines()
         if proc.returncode == 0 or len(lines) != 1 or "Traceback" in proc.stderr:
             _report("cli", f"{' '.join(argv)}: status {proc.returncode}, stderr {proc.stderr.strip()[:200]!r}")
+    for argv in (  # (they ran; each gives its answer on stdout, nothing on stderr: realcode37)
+        ["check", f"{tmp}/plain.py:f", "--at", "x=[1,2]"],  # np.spacing: traced, a zero derivative
+        ["compare", "x", "--at", "x=[]"],  # an empty argument differentiates (tests/test_empty.py)
+    ):
+        proc = subprocess.run([sys.executable, "-m", "difflab", *argv], capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0 or proc.stderr.strip():
+            _report("cli", f"{' '.join(argv)}: status {proc.returncode}, stderr {proc.stderr.strip()[:200]!r}")
+    proc = subprocess.run(
+        [sys.executable, "-m", "difflab", "compare", "sqrt(x)", "--at", "x=0"], capture_output=True, text=True
+    )  # forward and reverse equal the reference's +inf: error 0, no NumPy warning from inf - inf
+    if "invalid value encountered in subtract" in proc.stderr:
+        _report("cli", f"compare sqrt(x) at 0: {proc.stderr!r}")
     proc = subprocess.run([sys.executable, "-m", "difflab", "--version"], capture_output=True, text=True)
     if proc.returncode != 0 or dl.__version__ not in proc.stdout:
         _report("cli", f"--version: {proc.returncode} {proc.stdout!r} {proc.stderr!r}")
@@ -325,6 +433,7 @@ if __name__ == "__main__":
         ("nonfinite", nonfinite_section),
         ("aliasing", aliasing_section),
         ("audit", audit_section),
+        ("inputs", inputs_section),
     ]:
         if not only or name in only:
             fn()

@@ -535,10 +535,19 @@ class _Parser(argparse.ArgumentParser):
             message += (
                 "; an expression that starts with '-' needs a space or parentheses before it: ' -x^2' or '(-x^2)'"
             )
+        derivative = _DERIVATIVE_WORD.search(message)
+        if derivative:  # `difflab grad 'x**2' --at x=2`: JAX's word for what compare prints, per method
+            message += (
+                f"; there is no '{derivative.group(1)}' command: difflab compare 'x**2' --at x=2 prints every "
+                "method's derivative of an expression, difflab check mod:f --at x=1 a Python function's gradient"
+            )
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 _DASHED = re.compile(r"^unrecognized arguments:.* -[^-\s]")
+_DERIVATIVE_WORD = re.compile(
+    r"invalid choice: '(grad|gradient|value_and_grad|jacobian|jacfwd|jacrev|hessian|hvp|jvp|vjp|diff|derivative)'"
+)
 
 
 def _add_expression_commands(sub) -> None:

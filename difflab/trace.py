@@ -698,6 +698,13 @@ class Tracer(Traced):
             return _ufunc_into(fn, out[0], inputs, kwargs, _user_frame(sys._getframe(1)))
         if method == "at" and isinstance(inputs[0], Tracer) and _UFUNC_AT.get(ufunc.__name__) and not kwargs:
             return _ufunc_at(ufunc, *inputs)
+        if method == "at" and _UFUNC_AT.get(ufunc.__name__) and not kwargs and not isinstance(inputs[0], Tracer):
+            text = _source_at(_user_frame(sys._getframe(1)))  # np.add.at(agg, idx, msg), agg = np.zeros(...)
+            raise UnsupportedOperationError(
+                (f"`{text}`: " if text else "")
+                + f"numpy.{ufunc.__name__}.at updates its first argument, a NumPy array of the function's own, "
+                f"in place with a traced value: {STORED}"
+            )
         if out is not None:
             text = _source_at(_user_frame(sys._getframe(1)))
             if text and _AUGMENTED.match(text) and not isinstance(kwargs["out"][0], Traced):
@@ -1093,6 +1100,9 @@ def _scipy_caller(frame) -> str | None:
         return None
     from . import scipy as dscipy
 
+    user = _user_frame(frame)
+    code = _source_at(user) if user is not None else None  # the user's call, quoted as float(x)'s refusal is
+
     found = getattr(dscipy, sub, None)
     for part in (name or "<function>").split("."):
         found = getattr(found, part, None)
@@ -1101,7 +1111,8 @@ def _scipy_caller(frame) -> str | None:
     if refused is not None:
         return f"scipy.{sub}.{name} on a traced value: {refused}"
     return (
-        f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
+        (f"`{code}`: " if code else "")
+        + f"scipy.{sub}.{name or '<function>'} is SciPy's Python code (not a ufunc): it converts a traced value to a "
         "NumPy array, which would drop its derivative; "
         + (f"use difflab.scipy.{sub}.{name}" if known else "difflab.scipy has no differentiable version of it")
     )

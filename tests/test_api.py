@@ -304,6 +304,19 @@ def test_compare_reports_every_method():
     assert "numeric" in str(c)
 
 
+def test_compare_an_infinite_derivative_equal_to_the_reference_is_no_error():
+    """sqrt at 0: symbolic, forward and reverse give +inf, the reference's; their error was inf - inf, NaN,
+    with NumPy's stray "invalid value encountered in subtract" (in `difflab compare 'sqrt(x)' --at x=0` too)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", dl.DifflabWarning)  # (numeric's sqrt(-h): its own DomainWarning)
+        c = dl.compare(lambda x: dnp.sqrt(x), np.array([0.0, 4.0]))
+    for method in ("forward", "reverse"):
+        assert c[method]["max_abs_err"] == 0.0 and c[method]["max_rel_err"] == 0.0
+
+
 def test_import_is_light():
     """`import difflab` and `difflab.numpy` load neither SymPy, matplotlib nor Hypothesis."""
     import subprocess

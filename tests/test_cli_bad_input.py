@@ -81,6 +81,8 @@ CASES = {
         "if y is a label or an index, hold it (as an int) with --wrt logits",
     ),
     "at NaN": (["compare", "x", "--at", "x=[1,NaN]"], 2, "is not a finite number"),
+    # found by realcode37: JAX's word for the derivative as the command (argparse listed the commands only)
+    "grad as a command": (["grad", "x**2", "--at", "x=2"], 2, "there is no 'grad' command: difflab compare"),
     "scheduler without dask": (
         ["run", "cost_scaling", "--scheduler", "tcp://127.0.0.1:1"],
         2,
@@ -96,7 +98,11 @@ def test_bad_input_is_one_line_and_a_nonzero_status(case, files, capsys):
     argv = [a.replace("{tmp}", str(files)) for a in argv]
     if argv[0] == "run":
         argv += ["--out", str(files / "runs"), "-q"]
-    with pytest.raises(SystemExit) if any(w in case for w in ("jobs", "seed", "-x^2")) else _nothing() as raised:
+    with (
+        pytest.raises(SystemExit)
+        if any(w in case for w in ("jobs", "seed", "-x^2", "command"))
+        else _nothing() as raised
+    ):
         code = main(argv)
     code = raised.value.code if raised is not None else code
     out, err = capsys.readouterr()

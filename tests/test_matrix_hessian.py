@@ -93,3 +93,20 @@ def test_on_traced_arguments_the_scalar_path_records_the_hessian(name):
     rest = args[1:]
     loss = lambda m: lambda x: dnp.sum(dnp.sin(dl.hessian(f, method=m)(x, *rest)))  # noqa: E731
     np.testing.assert_allclose(dl.grad(loss("symbolic"))(w), dl.grad(loss("reverse"))(w), rtol=1e-12, atol=1e-12)
+
+
+def test_reuse_in_depth_is_refused_the_matrix_form_before_it_swells():
+    """A value's terms are a sum over its paths from x: `x = x * sin(x)` seven times over holds 40 640
+    Hessian terms, built in 9 s, and an 8-step Newton loop (implied volatility) never finished, its
+    gradient included (symbolic builds the form when it prepares). Past MAX_TERMS, counted before the terms
+    are built, there is no matrix-level form and the scalar program gives the Hessian."""
+
+    def f(x):
+        for _ in range(7):
+            x = x * dnp.sin(x)
+        return dnp.sum(x)
+
+    x = np.array([0.3, 0.7, 1.1])
+    assert tensor_form(dl.trace(f, x), (0,)) is None
+    H = dl.hessian(f, method="symbolic")(x)
+    np.testing.assert_allclose(H, dl.hessian(f, method=("forward", "reverse"))(x), rtol=1e-11, atol=1e-12)

@@ -111,9 +111,36 @@ def _singular(graph: Graph, args, wrt):
                 if partial is None or not isinstance(a, Var) or a not in live:
                     continue
                 d = np.broadcast_to(_inexact(partial(out, *vals, **e.kw)), out.shape)
-                if (np.isfinite(out) & ~np.isfinite(d)).any():
+                at = np.isfinite(out) & ~np.isfinite(d)
+                if at.any() and _moves(graph, args, wrt, e, a, at, env):
                     return e, a
     return None
+
+
+#: wrt elements up to which `_moves` looks (2 evaluations of a prefix of the graph each); past it, "moves"
+_MOVES_PROBES = 64
+
+
+def _moves(graph: Graph, args, wrt, e, a, at, env) -> bool:
+    """Whether e's argument `a`, at the elements `at` of e's output (those with an infinite partial), changes
+    when one component of x moves a step either way. Where it does not (a Matérn kernel's sqrt(d²) on the
+    diagonal: d² = Σ((xᵢ - xᵢ)/ℓ)² is 0 for every length scale ℓ) the singular elements are constant near x,
+    so a derivative of any order has its value there, the stencils' (the exact methods' strong zeros)."""
+    if sum(np.size(_number(args[i])) for i in wrt) > _MOVES_PROBES:
+        return True
+    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=(a,))
+    nums = [_number(v) for v in args]
+    here = np.broadcast_to(_number(read(env, a)), at.shape)[at]
+    for i in wrt:
+        xi = np.asarray(nums[i], dtype=float)
+        step = 1e-4 * max(1.0, float(np.abs(xi).max(initial=0.0)))
+        for k, s in itertools.product(range(xi.size), (step, -step)):
+            moved = xi.copy().reshape(-1)
+            moved[k] += s
+            (ap,) = evaluate(upto, *nums[:i], moved.reshape(xi.shape), *nums[i + 1 :])
+            if not np.array_equal(np.broadcast_to(_number(ap), at.shape)[at], here):
+                return True
+    return False
 
 
 def _number(v):

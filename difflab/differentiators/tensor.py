@@ -35,6 +35,11 @@ from ..graph import Const, Graph, Var, evaluate
 
 __all__ = ["tensor_form", "TensorForm"]
 
+#: terms the form may hold in all: a value's terms are a sum over the paths from x to it, so reuse in depth
+#: (a Newton loop: σ in d1, in the vega and in the price, eight times over) multiplies them; past this the
+#: graph gets no matrix-level form and the scalar program (with its own size limit) stands in
+MAX_TERMS = 20_000
+
 
 class _Term:
     """coef · einsum(factors) → out (see the module docstring)."""
@@ -216,12 +221,16 @@ def tensor_form(graph: Graph, wrt) -> TensorForm | None:
     labels = [next(fresh) for _ in _nonunit(x.shape)]
     J = {x: [_Term(1.0, (), labels + labels)]}
     H: dict = {x: []}
-    partials = {}
+    partials, held = {}, 1
     for i, eqn in enumerate(graph.eqns):
         dep = [k for k, a in enumerate(eqn.args) if isinstance(a, Var) and a in J]
         if not dep:
             continue
         if eqn.out.dtype.kind != "f" or not eqn.op.differentiable:
+            return None
+        j_n = [len(J[eqn.args[k]]) for k in dep]  # counted before they are built: the pairs' product is the swell
+        held += sum(j_n) + sum(len(H[eqn.args[k]]) for k in dep) + sum(j_n) ** 2
+        if held > MAX_TERMS:
             return None
         shapes = [tuple(np.shape(a.value)) if isinstance(a, Const) else a.shape for a in eqn.args]
         spec = eqn.op.index(shapes, **eqn.kw) if eqn.op.index is not None else None

@@ -159,9 +159,13 @@ class _Target:
 
     def _f(self, *args):
         __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
+        fresh = []  # f gets copies of the arrays: one that writes into its argument (x *= 2) changed the caller's
+        for a in args:  # array and the stencil's points (views of one vector), and was judged at the moved point
+            leaves, td = tree.flatten(a)
+            fresh.append(td.unflatten([leaf.copy() if isinstance(leaf, np.ndarray) else leaf for leaf in leaves]))
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self.f(*args)
+            return self.f(*fresh)
 
     def rebuild(self, x):
         """The arguments with the differentiated leaves replaced by the flat vector x."""

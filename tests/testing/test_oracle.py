@@ -444,6 +444,27 @@ def test_a_user_function_that_changes_its_argument_in_place_is_named():
     np.testing.assert_array_equal(w, [0.1, 0.2])
 
 
+def _doubles_then_squares(x):
+    x *= 2.0  # a function under test that writes into its argument: x -> Σ(2x)², gradient 8x
+    return np.sum(x**2)
+
+
+def _doubles_then_squares_each(x):
+    x *= 2.0
+    return x**2
+
+
+@pytest.mark.parametrize("reference", ["auto", "numeric", "reverse"])
+def test_f_that_changes_its_argument_in_place_gets_copies(reference):
+    """f itself was called on the caller's array (and on the numeric reference's points): `x *= 2` in f
+    doubled the caller's x, and the derivative was judged at the moved point; f now gets copies."""
+    x = np.array([1.0, 2.0])
+    assert check_grad(_doubles_then_squares, lambda v: 8.0 * v, x, reference=reference)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+    assert check_jacobian(_doubles_then_squares_each, lambda v: np.diag(8.0 * v), x, reference=reference)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
 def test_a_jax_style_function_that_does_not_return_a_pair_is_named():
     """check_jvp unpacked jvp_f's result itself: a user who returned J v alone got Python's 'not
     enough values to unpack (expected 2, got 3)' from difflab's frame."""
