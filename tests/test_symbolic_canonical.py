@@ -37,6 +37,7 @@ ALL = [
     2 * x * z,
     x * y * z,
     -y * z,
+    -3 * x * y * z,
     x + y,
     x**2,
     sp.sin(z),

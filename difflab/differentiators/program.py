@@ -170,7 +170,7 @@ class Program:
         names the entries it reads as it writes them (opaque.naming), so only its sums are left to name."""
         if not getattr(type(e), "difflab_shared", False):
             return self._by_name(_sympy_partial(e, u, out))
-        with naming(self._entry_name):
+        with naming(self._entry_name, self._sums_named):
             return self._by_name(_sympy_partial(e, u, out), whole=True, functions=False)
 
     def _entry_name(self, kind, part, p, q, rows, entries):

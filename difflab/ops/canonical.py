@@ -58,7 +58,25 @@ def product(a, b):
             return _sympy().Mul._from_args((a, b))
         if a.is_Mul:
             return _symbol_times(b, a)
+    elif a.is_Number and b.is_Mul:
+        return _number_times(a, b)
+    elif b.is_Number and a.is_Mul:
+        return _number_times(b, a)
     return a * b
+
+
+def _number_times(c, m):
+    """c·m for a number c and a product m of a number and distinct symbols (−v_p·v_q, a complex rule's
+    Re(a·b) = Re a·Re b − Im a·Im b): the coefficients multiplied, the symbols kept in their order; else SymPy's."""
+    args = m.args
+    first = 1 if args[0].is_Number else 0
+    if not (c.is_Rational and c != 0) or (first and not args[0].is_Rational) or not all(f.is_Symbol for f in args[first:]):
+        return c * m
+    coefficient = c * args[0] if first else c
+    rest = args[first:]
+    if coefficient == 1:
+        return rest[0] if len(rest) == 1 else _sympy().Mul._from_args(rest)
+    return _sympy().Mul._from_args((coefficient,) + rest)
 
 
 def _symbol_times(s, m):
