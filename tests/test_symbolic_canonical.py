@@ -222,6 +222,8 @@ def test_strong_products_of_plain_terms_are_sympy_s(a):
     fn = elementwise.strong_mul_sympy()
     for b in (y, y * z, -z / y, sp.Float(-1.5), sp.Integer(0), y - z**2):
         slow = a.is_zero or b.is_zero
-        want = sp.Integer(0) if slow else a * b if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite) else None
+        want = (
+            sp.Integer(0) if slow else a * b if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite) else None
+        )
         got = fn(a, b)
         assert same(got, want) if want is not None else (got.func is fn and got.args == (a, b)), (a, b, got)

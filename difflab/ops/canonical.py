@@ -70,7 +70,11 @@ def _number_times(c, m):
     Re(a·b) = Re a·Re b − Im a·Im b): the coefficients multiplied, the symbols kept in their order; else SymPy's."""
     args = m.args
     first = 1 if args[0].is_Number else 0
-    if not (c.is_Rational and c != 0) or (first and not args[0].is_Rational) or not all(f.is_Symbol for f in args[first:]):
+    if (
+        not (c.is_Rational and c != 0)
+        or (first and not args[0].is_Rational)
+        or not all(f.is_Symbol for f in args[first:])
+    ):
         return c * m
     coefficient = c * args[0] if first else c
     rest = args[first:]

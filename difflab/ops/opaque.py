@@ -40,7 +40,7 @@ import numpy as np
 from ..errors import warn_domain_unplaced
 from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
-__all__ = ["active_namer", "matrix_kind", "named_sum", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
+__all__ = ["active_namer", "matrix_kind", "naming", "opaque_kinds", "opaque_translation", "opaque_entry", "Slot"]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
 _KINDS: dict = {}
