@@ -5,6 +5,9 @@ reverse's to 1e-10 first.
 
     python bench/symbolic_hessian.py [--rounds 3] [--rows eigh,svd] [--base /work/main]
 
+Rows: eigh, svd, slogdet (real), csvd and ceigh (complex 3×3: |U|, s, |V| and w, |V| weighted, the Hessian in
+the 18 real parts; autograd's second-order checks of complex svd/eigh under symbolic).
+
 Without --base: symbolic against a fresh reverse Hessian, interleaved in this process. With --base (another
 checkout of difflab): each round runs every row once in a subprocess on this tree and once on the base tree,
 alternating which goes first, and reports the per-round ratio this ÷ base (median, IQR): the paired A/B of a
@@ -33,7 +36,23 @@ def _rows() -> dict:
     spd = a @ a.T + np.eye(5)
     tall = rng.standard_normal((7, 5))
     w5, w7 = np.arange(25.0).reshape(5, 5), np.arange(35.0).reshape(7, 5)
+    w3 = np.arange(9.0).reshape(3, 3) / 7.0
+
+    def complex_of(x):  # a complex 3×3 from 18 real inputs (the Hessian is taken in its real parts)
+        return np.reshape(x[:9], (3, 3)) + 1j * np.reshape(x[9:], (3, 3))
+
+    def csvd(x):
+        u, s, v = np.linalg.svd(complex_of(x), full_matrices=False)
+        return np.sum(np.abs(u) * w3) + np.sum(s) + np.sum(np.abs(v) * w3.T)
+
+    def ceigh(x):
+        w, v = np.linalg.eigh(complex_of(x))
+        return np.sum(w * np.arange(1.0, 4.0)) + np.sum(np.abs(v) * w3)
+
+    cx = rng.standard_normal(18)
     return {
+        "csvd": ("complex svd 3×3", csvd, cx),
+        "ceigh": ("complex eigh 3×3", ceigh, cx),
         "eigh": ("eigh vectors 5×5", lambda x: np.sum(np.linalg.eigh(x)[1] * w5), spd),
         "svd": ("svd U 7×5", lambda x: np.sum(np.linalg.svd(x, full_matrices=False)[0] * w7), tall),
         "slogdet": ("log|det| 6×6", lambda x: np.linalg.slogdet(x)[1], rng.standard_normal((6, 6)) + 3 * np.eye(6)),
@@ -70,7 +89,7 @@ def _quartiles(xs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--rows", default="eigh,svd,slogdet")
+    parser.add_argument("--rows", default="eigh,svd,slogdet,csvd,ceigh")
     parser.add_argument("--base", help="another difflab checkout: paired A/B of this tree against it")
     args = parser.parse_args()
     results = {}

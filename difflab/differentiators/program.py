@@ -30,6 +30,9 @@ from .reverse import backward
 __all__ = ["Program", "to_sympy", "exact", "over_limit", "name_singular", "nonfinite_rows", "floats"]
 
 
+_UNCHANGED = object()  # `Program._walked`'s answer for an expression `_sums_named` leaves as it is
+
+
 class Program:
     """Named SymPy assignments in execution order, and the output expressions they feed."""
 
@@ -47,6 +50,7 @@ class Program:
         self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
         self._free: dict = {}  # named value -> the symbols its expression reads (`symbols_of`)
         self._entries: dict = {}  # (kind, part, p, q, rows, matrix entries) -> that opaque entry's name
+        self._walked: dict = {}  # (expression, top) -> `_sums_named`'s answer (its sums' names are assignments)
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -166,7 +170,7 @@ class Program:
         names the entries it reads as it writes them (opaque.naming), so only its sums are left to name."""
         if not getattr(type(e), "difflab_shared", False):
             return self._by_name(_sympy_partial(e, u, out))
-        with naming(self._entry_name):
+        with naming(self._entry_name, self._sums_named):
             return self._by_name(_sympy_partial(e, u, out), whole=True, functions=False)
 
     def _entry_name(self, kind, part, p, q, rows, entries):
@@ -211,6 +215,16 @@ class Program:
         eigh vectors' 5×5 Hessian: 7 of its 8 s); named, each term is a product of names."""
         import sympy as sp
 
+        if e.is_Atom:
+            return e
+        key = (e, top)  # (a complex rule's parts share their inner products: each walked once, `_walked`)
+        hit = self._walked.get(key)
+        if hit is None:
+            hit = self._sums_named_walk(e, top, sp)
+            self._walked[key] = _UNCHANGED if hit is e else hit
+        return e if hit is _UNCHANGED else hit  # (e itself where nothing is named: callers test `is`)
+
+    def _sums_named_walk(self, e, top, sp):
         if e.is_Add:
             terms = [self._sums_named(t) for t in e.args]
             if all(t is u for t, u in zip(terms, e.args)):
@@ -262,6 +276,7 @@ class Program:
         copy._sympy_partials = dict(self._sympy_partials)  # (the same assignments so far, the same partials)
         copy._free = dict(self._free)
         copy._entries = dict(self._entries)
+        copy._walked = dict(self._walked)
         copy._shared = None if self._shared is None else dict(self._shared)  # (named sums too, `_by_name`)
         return copy
 
@@ -345,9 +360,9 @@ def _product_symbols(e) -> list | None:
 def _sympy_partial(e, u, out):
     """∂e/∂u by SymPy's `diff` (a sum of products of symbols and numbers: canonical.derivative, equal to it),
     written as the registry's partials are (`_hypot_form`, `_scaled`)."""
-    d = derivative(e, u)
-    if d is not None:  # (no power, log or function in e: neither rewriting applies)
-        return d
+    d = derivative(e, u, _strong_term)
+    if d is not None:  # (no log, function or power of a sum in e: `_hypot_form` does not apply)
+        return _scaled(e, u, out, d) if out is not None and (e.is_Mul or e.is_Pow) else d
     if getattr(type(e), "difflab_shared", False):  # an opaque matrix entry: its rule, without SymPy's Derivative
         return e._eval_derivative(u)
     d = _hypot_form(e.diff(u))
@@ -359,6 +374,28 @@ def _sympy_partial(e, u, out):
     if out is not None and not e.is_Atom:
         d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
     return d
+
+
+def _strong_term(t, u):
+    """∂t/∂u of a strong product strong_mul(a, b) of terms `derivative` takes, equal to SymPy's `diff` of it
+    (strong_mul's own rule, `strong_mul_chain`), or None: a Hessian's second sweep differentiates the first
+    sweep's adjoints, sums of such products, which SymPy's `diff` took term by term with its assumptions."""
+    from ..ops.elementwise import strong_mul_chain, strong_mul_sympy
+
+    if t.func is not strong_mul_sympy():
+        return None
+    parts = [_plain_derivative(x, u) for x in t.args]
+    return None if None in parts else strong_mul_chain(*t.args, *parts)
+
+
+def _plain_derivative(x, u):
+    import sympy as sp
+
+    if x.is_Symbol:
+        return sp.S.One if x == u else sp.S.Zero
+    if x.is_Number:
+        return sp.S.Zero
+    return derivative(x, u, _strong_term)
 
 
 def _hypot_form(d):

@@ -58,7 +58,29 @@ def product(a, b):
             return _sympy().Mul._from_args((a, b))
         if a.is_Mul:
             return _symbol_times(b, a)
+    elif a.is_Number and b.is_Mul:
+        return _number_times(a, b)
+    elif b.is_Number and a.is_Mul:
+        return _number_times(b, a)
     return a * b
+
+
+def _number_times(c, m):
+    """c·m for a number c and a product m of a number and distinct symbols (−v_p·v_q, a complex rule's
+    Re(a·b) = Re a·Re b − Im a·Im b): the coefficients multiplied, the symbols kept in their order; else SymPy's."""
+    args = m.args
+    first = 1 if args[0].is_Number else 0
+    if (
+        not (c.is_Rational and c != 0)
+        or (first and not args[0].is_Rational)
+        or not all(f.is_Symbol for f in args[first:])
+    ):
+        return c * m
+    coefficient = c * args[0] if first else c
+    rest = args[first:]
+    if coefficient == 1:
+        return rest[0] if len(rest) == 1 else _sympy().Mul._from_args(rest)
+    return _sympy().Mul._from_args((coefficient,) + rest)
 
 
 def _symbol_times(s, m):
@@ -106,14 +128,14 @@ def total(terms):
 
 
 def _term_derivative(t, u):
-    """∂t/∂u for a symbol, a number or a product of a number and distinct symbols or their positive integer
-    powers (None: another term)."""
+    """∂t/∂u for a symbol, a number or a product of a number and distinct symbols or their integer powers
+    (None: another term)."""
     sp = _sympy()
     if t.is_Symbol:
         return sp.S.One if t == u else sp.S.Zero
     if t.is_Number:
         return sp.S.Zero
-    if _integer_power(t):  # u**k: k·u**(k−1) (a term of a sum of squares, Σ v_p²)
+    if _integer_power(t):  # u**k: k·u**(k−1) (a term of a sum of squares, Σ v_p²; 1/u)
         return sp.Mul(t.exp, t.base ** (t.exp - 1)) if t.base == u else sp.S.Zero
     if not t.is_Mul:
         return None
@@ -131,14 +153,24 @@ def _term_derivative(t, u):
 
 
 def _integer_power(a) -> bool:
-    """Whether a is s**k, s a symbol and k an integer above 1."""
-    return a.is_Pow and a.base.is_Symbol and a.exp.is_Integer and a.exp > 1
+    """Whether a is s**k, s a symbol and k an integer other than 0 and 1: a negative k too, an opaque rule's
+    division by a named value (1/σ_j, a named gap 1/(σ_q² − σ_p²)), whose derivative SymPy's `diff` took
+    with its assumptions (most of a complex SVD's symbolic Hessian)."""
+    return a.is_Pow and a.base.is_Symbol and a.exp.is_Integer and a.exp != 1
 
 
-def derivative(e, u):
-    """∂e/∂u, equal to SymPy's `e.diff(u)`, for e a product of symbols (or their integer powers) and a
-    number or a sum of such terms (a contraction's entry, Σ x·y); None for any other e."""
+def derivative(e, u, other=None):
+    """∂e/∂u, equal to SymPy's `e.diff(u)`, for e a product of symbols (or their integer powers, negative
+    ones too) and a number or a sum of such terms (a contraction's entry, Σ x·y); None for any other e.
+    `other(t, u)`: ∂t/∂u of a term (or e itself) of another kind, equal to SymPy's too (None: not taken)."""
     if e.is_Add:
-        parts = [_term_derivative(t, u) for t in e.args]
+        parts = [_term(t, u, other) for t in e.args]
         return None if any(p is None for p in parts) else total(parts)
-    return _term_derivative(e, u) if e.is_Mul else None
+    if e.is_Mul or _integer_power(e):
+        return _term(e, u, other)
+    return None if other is None or e.is_Atom else other(e, u)
+
+
+def _term(t, u, other):
+    d = _term_derivative(t, u)
+    return other(t, u) if d is None and other is not None else d

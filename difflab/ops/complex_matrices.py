@@ -16,6 +16,7 @@ import functools
 
 import numpy as np
 
+from .canonical import product, total
 from .core import SYMPY_TRACED, _sp, sympy_function
 from .decompositions import (
     SIGN_IMPLS,
@@ -34,7 +35,7 @@ from .decompositions import (
 from .complexes import imag_part
 from .elementwise import real
 from .linalg import _per_matrix
-from .opaque import active_namer, matrix_kind, opaque_translation
+from .opaque import active_namer, matrix_kind, named_sum, opaque_translation
 
 __all__: list = []
 
@@ -92,9 +93,15 @@ class _C:
         return _C(-self.re, -self.im)
 
     def __mul__(self, o):
+        # sums multiplied by their names (opaque.named_sum, in the symbolic method): SymPy's nested products of
+        # sums were most of a complex SVD's Hessian, built and then taken apart again to name each sum
+        a, b = named_sum(self.re), named_sum(self.im)
         if not isinstance(o, _C):  # a real factor
-            return _C(self.re * o, self.im * o)
-        return _C(self.re * o.re - self.im * o.im, self.re * o.im + self.im * o.re)
+            o = named_sum(o)
+            return _C(product(a, o), product(b, o))
+        c, d = named_sum(o.re), named_sum(o.im)
+        minus = _sp().S.NegativeOne
+        return _C(total([product(a, c), product(minus, product(b, d))]), total([product(a, d), product(b, c)]))
 
     __rmul__ = __mul__
 

@@ -140,6 +140,12 @@ def strong_mul_sympy():
     if "eval" not in fn.__dict__:
 
         def _numbers(cls, a, b):  # SymPy calls it `eval`: evaluation on number arguments
+            # (SymPy's is_zero below, on sums and products of names: most of a Hessian's chain-rule products)
+            plain_a, plain_b = _not_zero_plainly(a), _not_zero_plainly(b)
+            if plain_a and plain_b:
+                return None
+            if (plain_a and _finite_nonzero(b)) or (plain_b and _finite_nonzero(a)):
+                return a * b
             if a.is_zero or b.is_zero:
                 return sp.Integer(0)
             if (a.is_Number and a.is_finite) or (b.is_Number and b.is_finite):
@@ -148,11 +154,39 @@ def strong_mul_sympy():
 
         def _eval_derivative(self, s):  # the chain rule with the entry's partials, each product strong too
             a, b = self.args
-            return fn(a.diff(s), _strong_mul_partial_sympy(a, b)) + fn(b.diff(s), _strong_mul_partial_sympy(b, a))
+            return strong_mul_chain(a, b, a.diff(s), b.diff(s))
 
         fn.eval = classmethod(_numbers)
         fn._eval_derivative = _eval_derivative
     return fn
+
+
+def strong_mul_chain(a, b, da, db):
+    """d strong_mul(a, b) from da and db (SymPy expressions): each product strong too, as strong_mul's own
+    `_eval_derivative` (a zero da or db's term is 0, its partial not built)."""
+    fn, zero = strong_mul_sympy(), _sp().S.Zero
+    first = zero if da == 0 else fn(da, _strong_mul_partial_sympy(a, b))
+    return first + (zero if db == 0 else fn(db, _strong_mul_partial_sympy(b, a)))
+
+
+def _not_zero_plainly(e) -> bool:
+    """Whether e is, by its form alone, neither a number nor surely zero: a finite symbol (the symbolic method's
+    names are real, so finite) not declared zero, a product or integer power of such symbols and nonzero
+    finite numbers (zero only where a factor is, which SymPy's `is_zero` cannot know either), or a sum of
+    such products. SymPy's `is_zero` on these is None (or False), never True."""
+    if e.is_Symbol:
+        return e.is_zero is not True and e.is_finite is True
+    if e.is_Pow:
+        return e.exp.is_Integer and _not_zero_plainly(e.base)
+    if e.is_Mul:
+        return all(_not_zero_plainly(f) or _finite_nonzero(f) for f in e.args)
+    if e.is_Add:  # distinct such terms (SymPy's Add has collected like ones): a polynomial not identically zero
+        return all(_not_zero_plainly(t) for t in e.args)
+    return False
+
+
+def _finite_nonzero(e) -> bool:
+    return e.is_Number and e.is_finite and e != 0
 
 
 def _strong_mul_partial_sympy(this, other):

@@ -101,17 +101,27 @@ def matrix_kind(
 
 
 @contextlib.contextmanager
-def naming(namer: Callable):
+def naming(namer: Callable, sums: Callable | None = None):
     """Within the block, a rule's `Slot.at(kind, part, p, q)` is `namer(kind, part, p, q, rows, entries)`: the
     symbolic method's name (a symbol) for that entry, not a SymPy function application over all n² entries of
     the matrix, which the method then found and replaced by its name (a nested check's 6×6 eigh: most of the
-    time of its derivative's rules)."""
-    before = getattr(_NAMER, "fn", None)
-    _NAMER.fn = namer
+    time of its derivative's rules). `sums(e)`: the method's name for a sum e (`named_sum`)."""
+    before = getattr(_NAMER, "fn", None), getattr(_NAMER, "sums", None)
+    _NAMER.fn, _NAMER.sums = namer, sums
     try:
         yield
     finally:
-        _NAMER.fn = before
+        _NAMER.fn, _NAMER.sums = before
+
+
+def named_sum(e):
+    """e, or within `naming(..., sums)` the symbolic method's name for e when e is a sum (or an integer power of
+    one): a rule that multiplies sums (complex_matrices.py's) then builds products of names, which the method
+    would otherwise take apart and name after SymPy had built (and distributed) the nested products."""
+    sums = getattr(_NAMER, "sums", None)
+    if sums is None or not isinstance(e, _sp().Basic) or not (e.is_Add or (e.is_Pow and e.base.is_Add)):
+        return e
+    return sums(e)
 
 
 def active_namer():
