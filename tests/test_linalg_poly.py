@@ -246,9 +246,10 @@ def test_complex_svd_extra_columns_refuse_by_name():
             assert np.isnan(tangent[:, 2:]).all() and np.isfinite(tangent[:, :2]).all()
 
 
-def test_complex_qr_under_symbolic_is_refused_by_name():
-    with pytest.raises(Exception, match="complex"):
-        dl.grad(lambda x: np.sum(np.abs(np.linalg.qr(x)[1])), method="symbolic")(C33)
+def test_complex_qr_under_symbolic_is_reverses():
+    # (refused by name until the symbolic method wrote complex qr as an opaque kind, ops/complex_linalg.py)
+    f = lambda x: np.sum(np.abs(np.linalg.qr(x)[1]))  # noqa: E731
+    _close(dl.grad(f, method="symbolic")(C33), dl.grad(f, method="reverse")(C33), 1e-10)
 
 
 # -- cond, norms, tensorinv, tensorsolve, NumPy 2 names -------------------------------------------
