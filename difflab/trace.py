@@ -132,24 +132,9 @@ class Trace:
                 key.append(a.node)
             else:  # a constant here (a value of an enclosing trace too)
                 consts = True
-                if isinstance(a, Tracer):
-                    self.closes_over_tracers = True
-                if type(a) is list or type(a) is tuple:  # a (nested) list operand: the array NumPy makes of it
-                    arr = np.asarray(a)
-                    a = arr if arr.dtype != object else a
-                elif type(a) is np.ndarray:  # the graph keeps the contents it was traced with
-                    copy = self.copies.get(id(a))
-                    a = copy if copy is not None else self._copy(a)
+                a, v = self._constant(a)
                 atoms.append(Const(a))
                 key.append(id(a))
-                if self.narrow and (_LIBRARY or _ORIGINS) and _own_constant():
-                    if not self.weak:
-                        self.weak = set()  # (this trace's own, not the class's empty default)
-                    self.weak.add(id(a))
-                self.consts.append(a)  # keep the ids in `seen` valid
-                v = a.concrete if isinstance(a, Tracer) else a
-                if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
-                    self.complex_seen = True
             values.append(v)
             floats = floats and type(v) is float
         if consts and op.identity:
@@ -171,6 +156,28 @@ class Trace:
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         return self._new(op, tuple(atoms), eqn_params, table, key, value)
+
+    def _constant(self, a) -> tuple:
+        """A constant operand as the graph keeps it, and its value: a (nested) list as the array NumPy makes of
+        it, an array as a copy of the contents it was traced with, a value of an enclosing trace as itself;
+        with this trace's bookkeeping of it (ids kept valid, difflab's own constants, complex values)."""
+        if isinstance(a, Tracer):
+            self.closes_over_tracers = True
+        if type(a) is list or type(a) is tuple:  # (x + [[0, 2], [-2, 0]])
+            arr = np.asarray(a)
+            a = arr if arr.dtype != object else a
+        elif type(a) is np.ndarray:
+            copy = self.copies.get(id(a))
+            a = copy if copy is not None else self._copy(a)
+        if self.narrow and (_LIBRARY or _ORIGINS) and _own_constant():
+            if not self.weak:
+                self.weak = set()  # (this trace's own, not the class's empty default)
+            self.weak.add(id(a))
+        self.consts.append(a)  # keep the ids in `seen` valid
+        v = a.concrete if isinstance(a, Tracer) else a
+        if type(v) is not float and _is_complex(v):  # a complex constant: check from here on
+            self.complex_seen = True
+        return a, v
 
     def record_one(self, op, a, params) -> "Tracer":
         """`record(op, (a,), params)` for a tracer `a` of this trace (Op.bind's one-argument case: relu,

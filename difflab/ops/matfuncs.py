@@ -300,7 +300,10 @@ def _frechet_impl(a, e):
     for k, (ak, ek) in enumerate(pairs):
         if ek.any():
             finite = np.isfinite(ak).all() and np.isfinite(ek).all()  # (else NaN, passed on: reported where it arose)
-            out[k] = sl.expm_frechet(ak, ek, compute_expm=False) if finite else np.nan
+            try:
+                out[k] = sl.expm_frechet(ak, ek, compute_expm=False) if finite else np.nan
+            except (ValueError, np.linalg.LinAlgError):  # SciPy's own steps overflowed (finite A, E): no number
+                out[k] = np.nan
     return out.reshape(shape)
 
 
@@ -348,20 +351,21 @@ def _sym_frechet(a, e):
 
 
 def _one_by_one(b, x):
-    """The 1×1 matrix Σ x² (the symbolic method's size for expm and frechet)."""
-    x = b.rank1(x)
+    """The 1×1 matrix Σ tanh(x)² (the symbolic method's size for expm and frechet; tanh bounds it, so a chain
+    of them stays finite: exp of exp of a drawn x² overflowed)."""
+    x = b.emit("tanh", b.rank1(x))
     k = int(np.prod(b.shape(x)))
     sq = b.emit("reshape", b.emit("mul", x, x), shape=(1, 1, k))
     return b.emit("sum", sq, axis=(2,), keepdims=False)
 
 
 def _expm_strategy(b, name, x, picks, c):
-    """expm of the 1×1 matrix Σ x²."""
+    """expm of the 1×1 matrix Σ tanh(x)²."""
     return b.emit(name, _one_by_one(b, x))
 
 
 def _frechet_strategy(b, name, x, picks, c):
-    """L(A, A) of the 1×1 matrix A = Σ x²."""
+    """L(A, A) of the 1×1 matrix A = Σ tanh(x)²."""
     m = _one_by_one(b, x)
     return b.emit(name, m, m)
 
