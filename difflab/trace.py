@@ -445,7 +445,9 @@ def _fold_identity(trace, op, args):
             if c == ident:
                 return other
         elif (
-            isinstance(c, np.ndarray | np.generic)  # a list is not folded (result_type reads a nested one as a dtype spec)
+            isinstance(
+                c, np.ndarray | np.generic
+            )  # a list is not folded (result_type reads a nested one as a dtype spec)
             and np.ndim(c) <= other.ndim
             and np.shape(c) == other.shape[other.ndim - np.ndim(c) :]
             and np.result_type(c, other.node.dtype) == other.node.dtype
