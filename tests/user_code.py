@@ -1,4 +1,4 @@
-"""The checks the user-code files (test_user_code.py, test_user_code2.py, test_user_code3.py, test_user_code4.py) share (a helper
+"""The checks the user-code files (test_user_code.py … test_user_code5.py) share (a helper
 module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)."""
 
 from __future__ import annotations
@@ -49,3 +49,16 @@ def check_hessian(f, x, method, stored, exact_tol=1e-9):
     tol = 1e-4 if method == "numeric" else exact_tol
     assert abs(u @ H @ v - uhv) <= tol * np.sqrt(sq) * x.size, method
     assert np.sum(H * H) == pytest.approx(sq, rel=2 * tol, abs=1e-12), method
+
+
+def check_gradient(stored, value, g, tol, value_rel=1e-12):
+    """A value and gradient against references stored as (f, cᵀg, gᵀg) with c = cos(k + 1) (JAX x64's, so the
+    test needs no JAX): the value to `value_rel`, cᵀg to `tol` of the gradient's scale, gᵀg to 2·tol.
+
+    >>> check_gradient((2.0, float(np.cos(1.0) + np.cos(2.0)), 2.0), 2.0, np.ones(2), 1e-9)
+    """
+    f_ref, proj_ref, sq_ref = stored
+    v = flat(g)
+    assert value == pytest.approx(f_ref, rel=value_rel, abs=1e-12)
+    assert abs(v @ np.cos(np.arange(v.size) + 1.0) - proj_ref) <= tol * np.sqrt(sq_ref * v.size)
+    assert v @ v == pytest.approx(sq_ref, rel=2 * tol)
