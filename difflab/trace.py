@@ -633,6 +633,10 @@ class Tracer(Traced):
 
     def astype(self, dtype, *_, **__):
         dtype = np.dtype(dtype)
+        if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
+            # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
+            # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
+            return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
         if dtype.kind != "f" and dtype.kind != self.node.dtype.kind:
             self._no_conversion()
         if dtype.kind != self.node.dtype.kind:  # (a complex value's real dtype: as before)
