@@ -1112,6 +1112,23 @@ def test_a_string_argument_is_named_as_not_a_number():
         dl.grad(lambda x: x)(2)
 
 
+class _ForeignArray:
+    """Another library's float array (as a jax.Array is): a dtype and __array__, not an ndarray."""
+
+    dtype = np.dtype(np.float64)
+
+    def __array__(self, dtype=None, copy=None):
+        return np.array([1.0, 2.0])
+
+
+def test_another_librarys_float_array_is_named_with_the_conversion():
+    # realcode38: a jax.Array given to dl.grad answered "has dtype float64: only floating-point values can be
+    # differentiated (a ArrayImpl is not a number)", refusing a float for not being one
+    for method in METHODS:
+        with pytest.raises(TypeError, match=r"is a .*_ForeignArray of dtype float64, not a NumPy array: .*numpy\.asarray"):
+            dl.grad(lambda x: np.sum(x), method=method)(_ForeignArray())
+
+
 # -- linear algebra above 4×4 at bad matrices (realcode26) ------------------------------------------
 _A5 = np.random.default_rng(0).normal(size=(5, 5))
 _SINGULAR5 = np.vstack([_A5[:4], _A5[3:4]])  # rows 3 and 4 equal
