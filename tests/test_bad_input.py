@@ -1125,7 +1125,9 @@ def test_another_librarys_float_array_is_named_with_the_conversion():
     # realcode38: a jax.Array given to dl.grad answered "has dtype float64: only floating-point values can be
     # differentiated (a ArrayImpl is not a number)", refusing a float for not being one
     for method in METHODS:
-        with pytest.raises(TypeError, match=r"is a .*_ForeignArray of dtype float64, not a NumPy array: .*numpy\.asarray"):
+        with pytest.raises(
+            TypeError, match=r"is a .*_ForeignArray of dtype float64, not a NumPy array: .*numpy\.asarray"
+        ):
             dl.grad(lambda x: np.sum(x), method=method)(_ForeignArray())
 
 
