@@ -9,7 +9,12 @@ np.linalg.solve and slogdet, a top-1 mixture of experts routed by np.argmax, tot
 orthogonal Procrustes loss by svd, an LMI log-det barrier, a Student-t regression (by hand and by
 difflab.scipy.stats.t), ArcFace's angular margin, a bilinear image warp by np.floor(...).astype(int), a
 cubic by np.polyfit, least squares by QR, a low-pass fit by np.fft.rfft/irfft, a continuous-time Markov
-chain by expm, unrolled ISTA, a discrete-time hazard model by np.cumprod, Lotka–Volterra by Euler.
+chain by expm, unrolled ISTA, a discrete-time hazard model by np.cumprod, Lotka–Volterra by Euler; then
+less common NumPy names (a drawdown by np.maximum.accumulate, a PDE residual by np.gradient on coordinates
+and np.trapezoid, minimum-image molecular dynamics by np.round and np.mod, np.linalg.matrix_power and
+multi_dot, spectral and nuclear norms with pinv, median/MAD/percentile, np.unwrap and np.hypot, a zoo of
+scipy.special, np.correlate, corrcoef and cov, np.interp on traced knots, np.cross and np.kron); and
+in-place code as NumPy defines it, against complex-step differences of the NumPy function itself.
 
 Each one's gradient under every method, fresh and prepared, against JAX x64 (the function's source run
 with jax.numpy for numpy, jax.scipy for scipy and difflab.scipy, jax.grad for dl.grad): f, g·cos(k + 1)
@@ -19,7 +24,11 @@ of twelve, a Jacobian, hvp, vmap, jacfwd of grad and difflab.testing.check_grad.
 What they met: `np.floor(sx).astype(int)` was refused as a conversion to a Python number, claiming JAX
 refuses it too (JAX gives the cast values): now the cast values, as np.argmax's (tests/test_dtypes.py); a
 jax.Array given to dl.grad was refused as "dtype float64: only floating-point values can be differentiated"
-(tests/test_bad_input.py). Recorded, not fixed: symbolic's Hessian or Jacobian through a 3×3 expm
+(tests/test_bad_input.py); np.gradient(u, x) with sample coordinates was a bare "TypeError: only 0-dimensional
+arrays can be converted to Python scalars" and edge_order unknown: now NumPy's non-uniform formulas
+(tests/test_numpy_coverage.py). Recorded, not fixed: a shift register's `buf[1:] = buf[:-1]` (and
+`z[:4] = z[:4][::-1]`) is refused as a write while a view of buf is in use (the right-hand side itself,
+a temporary NumPy copies before writing); copying it (`buf[:-1].copy()`) traces. symbolic's Hessian or Jacobian through a 3×3 expm
 (test_symbolic_refuses_a_3x3_expm_by_name). `R = np.zeros((3, 3)); R[mask] = np.exp(v)` is refused with
 np.zeros_like's remedy, as JAX refuses it (ctmc_expm writes the remedy). No wrong number: every exact
 method agreed with JAX to rounding."""
@@ -419,6 +428,120 @@ def lv_euler(log_p):
     return np.sum((np.stack(traj) - obs_lv) ** 2)
 
 
+# ---------------------------------------------------------------- less common NumPy names
+_r2 = np.random.default_rng(381)
+R_dd = 0.01 * _r2.normal(size=(30, 3)) + 0.002
+x_pde = np.linspace(0.0, 1.0, 11)
+L_md = 4.0
+y_med = _r2.normal(size=9)
+X_med = _r2.normal(size=(9, 2))
+t_ph = np.linspace(0, 4 * np.pi, 12)
+q_sp = _r2.uniform(0.1, 0.9, size=4)
+sig_cor = _r2.normal(size=20)
+xq_int = np.linspace(0.05, 0.95, 7)
+r_arm = _r2.normal(size=(4, 3))
+
+
+def drawdown(w):
+    r = R_dd @ (np.exp(w) / np.sum(np.exp(w)))
+    wealth = np.cumprod(1 + r)
+    peak = np.maximum.accumulate(wealth)
+    mdd = np.max(1 - wealth / peak)
+    sharpe = np.mean(r) / np.std(r, ddof=1)
+    return mdd - 0.1 * sharpe
+
+
+def pde_np_gradient(u):
+    du = np.gradient(u, x_pde)
+    d2u = np.gradient(du, x_pde[1] - x_pde[0])
+    res = d2u + np.pi**2 * np.sin(np.pi * x_pde)
+    return np.trapezoid(res**2, x_pde) + u[0] ** 2 + u[-1] ** 2 + 0.5 * np.trapezoid(du**2, dx=0.1)
+
+
+def md_min_image(x):
+    X = x.reshape(5, 2)
+    d = X[:, None, :] - X[None, :, :]
+    d = d - L_md * np.round(d / L_md)
+    r2 = np.sum(d**2, axis=-1) + np.eye(5)
+    iu = np.triu_indices(5, 1)
+    inv6 = (1.0 / r2[iu]) ** 3
+    wrapped = np.mod(X, L_md)
+    return np.sum(4 * (inv6**2 - inv6)) + 0.01 * np.sum(wrapped)
+
+
+def markov_power(W):
+    P = np.exp(W) / np.exp(W).sum(axis=1, keepdims=True)
+    P5 = np.linalg.matrix_power(P, 5)
+    pi0 = np.array([1.0, 0.0, 0.0])
+    return -np.log(pi0 @ P5 @ np.array([0.0, 0.0, 1.0])) + np.linalg.multi_dot([pi0, P, P, P]) @ np.ones(3)
+
+
+def spectral_norms(A):
+    A = A.reshape(4, 3)
+    return (
+        np.linalg.norm(A, 2)
+        + 0.5 * np.linalg.norm(A, "nuc")
+        + np.sum(np.linalg.pinv(A) ** 2)
+        + np.linalg.norm(A, "fro")
+    )
+
+
+def robust_median(w):
+    r = y_med - X_med @ w
+    med = np.median(r)
+    mad = np.median(np.abs(r - med))
+    q = np.percentile(r, [10, 90])
+    return mad + 0.1 * (q[1] - q[0]) + 0.05 * med**2
+
+
+def phase_unwrap(p):
+    x, y = np.cos(p[0] * t_ph + p[1]) * p[2], np.sin(p[0] * t_ph + p[1]) * p[2]
+    ph = np.unwrap(np.arctan2(y, x))
+    amp = np.hypot(x, y)
+    return np.sum((ph - 1.1 * t_ph) ** 2) / 100 + np.sum((amp - 1.0) ** 2)
+
+
+def special_zoo(p):
+    a, b = np.exp(p[0]), np.exp(p[1])
+    z = special.erfinv(q_sp * 2 - 1) * p[2]
+    return (
+        np.sum(special.log_ndtr(z))
+        + special.digamma(a)
+        + special.betaln(a, b)
+        + np.sum(special.xlog1py(q_sp, z**2))
+        + np.sum(special.i0e(z))
+        + np.sum(special.gammainc(2.5, np.exp(z)))
+        + np.sum(special.logit(special.expit(z) * 0.9 + 0.05))
+    )
+
+
+def correlate_same(k):
+    y = np.correlate(sig_cor, k, mode="same")
+    z = np.convolve(y, k[::-1], mode="full")
+    return np.sum(y**2) / 20 + np.sum(z[:5] ** 2)
+
+
+def corr_loss(X):
+    X = X.reshape(3, 6)
+    C = np.corrcoef(X)
+    S = np.cov(X, ddof=0)
+    return np.sum(np.triu(C, 1) ** 2) + 0.1 * np.trace(S)
+
+
+def interp_knots(yk):
+    xk = np.cumsum(np.exp(yk[:4])) / np.sum(np.exp(yk[:4]))
+    xk = np.concatenate([[0.0], xk])
+    vals = np.interp(xq_int, xk, np.sin(3 * xk) + yk[4:])
+    return np.sum((vals - np.cos(xq_int)) ** 2)
+
+
+def cross_torque(F):
+    F = F.reshape(4, 3)
+    tau = np.cross(r_arm, F)
+    K = np.kron(np.eye(2), F[:2, :2])
+    return np.sum(tau.sum(axis=0) ** 2) + np.sum(K**2) * 0.1 + np.sum(np.linalg.norm(F, axis=1))
+
+
 # ---------------------------------------------------------------- points
 def points():
     r = np.random.default_rng(6)
@@ -466,10 +589,29 @@ def points():
     }
 
 
-POINTS = points()
+def points_b():
+    r = np.random.default_rng(7)
+    return {
+        "drawdown": 0.3 * r.normal(size=3),
+        "pde_np_gradient": np.sin(np.pi * x_pde) / np.pi**2 * 0.8 + 0.05 * r.normal(size=11),
+        "md_min_image": np.array([0.5, 0.5, 1.7, 0.4, 3.2, 0.9, 0.8, 2.0, 2.6, 3.5]),
+        "markov_power": 0.5 * r.normal(size=(3, 3)),
+        "spectral_norms": r.normal(size=12),
+        "robust_median": np.array([0.4, -0.3]),
+        "phase_unwrap": np.array([1.0, 0.3, 1.2]),
+        "special_zoo": np.array([0.3, 0.1, 0.8]),
+        "correlate_same": np.array([0.5, -0.2, 0.3, 0.1]),
+        "corr_loss": r.normal(size=18),
+        "interp_knots": 0.3 * r.normal(size=9),
+        "cross_torque": r.normal(size=12),
+    }
+
+
+POINTS = {**points(), **points_b()}
 FUNCS = [globals()[name] for name in POINTS]
-#: value-dependent graphs: np.argmax's routing, np.floor(...).astype(int)'s gather
-SPECIALISED = {"moe_top1", "bilinear_warp"}
+#: value-dependent graphs: np.argmax's routing, np.floor(...).astype(int)'s gather, np.maximum.accumulate's running
+#: peak, np.unwrap's jumps, np.interp's knot intervals when the knots are traced
+SPECIALISED = {"moe_top1", "bilinear_warp", "drawdown", "phase_unwrap", "interp_knots"}
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient, by jax.value_and_grad in x64 (the source run with jax.numpy,
 #: jax.scipy.special/linalg/stats; arcface's and ctmc_expm's item assignments as .at[].set, verlet_chain's
 #: np.concatenate([t, [0.0]]) with np.zeros(1): jnp.concatenate takes no lists)
@@ -498,6 +640,18 @@ GRAD = {
     "discrete_hazard": (6.659071954860815, -1.3168786662695904, 2.1686528200987043),  # jax, n=6
     "lv_euler": (0.17931020472783382, 0.4827593790343926, 0.7036620020984433),  # jax, n=4
     "verlet_chain": (0.2055609720240767, 0.04926583058071429, 0.008314152306562326),  # jax, n=1
+    "drawdown": (0.04268363906561585, -0.016688574039417547, 0.00030237362662441066),  # jax, n=3
+    "pde_np_gradient": (44.12883025770468, -62.654687827559, 28667.269845059807),  # jax, n=11
+    "md_min_image": (-3.0337950945729277, 2.1775480370005953, 16.714288816601456),  # jax, n=10
+    "markov_power": (2.3621057637404417, -0.0027464656374675796, 0.3415632743162246),  # jax, n=9
+    "spectral_norms": (10.504074421776123, 2.003322375842296, 5.785128654131963),  # jax, n=12
+    "robust_median": (0.5647502688118847, -0.2632204141235186, 4.511250454385608),  # jax, n=2
+    "phase_unwrap": (0.5115976915992319, -5.188340910628935, 23.800228748127275),  # jax, n=3
+    "special_zoo": (1.4063834616033632, -0.3015755577001755, 2.661096091555517),  # jax, n=3
+    "correlate_same": (0.777473036703378, -3.2490853913110183, 22.18567492107879),  # jax, n=4
+    "corr_loss": (0.8592263717370228, -0.7944333268935484, 0.41858636347864436),  # jax, n=18
+    "interp_knots": (0.5735200786082351, 0.25963452793333036, 1.6570412284164675),  # jax, n=9
+    "cross_torque": (58.64349644486406, 44.35412398873761, 2885.7565403109384),  # jax, n=12
 }
 GRAD["bs_greeks_ad"] = GRAD["bs_greeks"]  # (jax.grad inside gives the closed forms' numbers to 2e-16)
 POINTS["bs_greeks_ad"] = POINTS["bs_greeks"]
@@ -605,3 +759,82 @@ def test_symbolic_refuses_a_3x3_expm_by_name():
     for op in (dl.hessian(ctmc_expm, method="symbolic"), dl.jacobian(_ctmc_P, method="symbolic")):
         with pytest.raises(dl.NotDifferentiableError, match=r"expm of a 3×3 matrix .* use 'forward' or 'reverse'"):
             op(x)
+
+
+# ---------------------------------------------------------------- in place, as NumPy defines it
+W3 = np.linspace(-1, 1, 9)
+
+
+def ar_recursion(x):
+    y = x.copy()
+    for i in range(1, len(y)):
+        y[i] += 0.5 * y[i - 1]
+    return np.sum(y * W3)
+
+
+def overlap_add(x):
+    y = x * 1.0
+    y[1:] += y[:-1]
+    y[::-1] += y  # reversed overlap: NumPy buffers
+    return np.sum(y * W3**2) + np.sum(y[:3] ** 3)
+
+
+def dup_fancy(x):
+    y = np.zeros_like(x)
+    y[[0, 0, 1, 3, 3, 3]] += x[:6]  # NumPy: each duplicate index applied once (the last value)
+    y[[2, 2]] = x[[4, 5]]
+    return np.sum(y * W3) + np.sum(y**2)
+
+
+def mask_and_diag(x):
+    Z = np.outer(x[:3], x[3:6]) + 0.0
+    np.fill_diagonal(Z, x[6:])
+    m = Z > 0
+    Z[m] = Z[m] ** 2
+    np.copyto(Z, -Z, where=Z < -0.5)
+    return np.sum(Z * W3.reshape(3, 3)) + np.sum(Z**2)
+
+
+def ipow_idiv(x):
+    z = x.copy()
+    z **= 2
+    z[2:5] /= z[:3] + 1.0
+    z -= z.mean()
+    z[z < 0] *= -0.5
+    return np.sum(z * W3)
+
+
+POINTS = {
+    n: np.linspace(-0.8, 1.3, 9) + 0.1 * np.sin(np.arange(9.0) * 3)
+    for n in [
+        "ar_recursion",
+        "overlap_add",
+        "view_write",
+        "dup_fancy",
+        "out_args",
+        "inplace_sort",
+        "mask_and_diag",
+        "flat_and_put",
+        "swap_rows",
+        "ipow_idiv",
+    ]
+}
+
+
+INPLACE = [ar_recursion, overlap_add, dup_fancy, mask_and_diag, ipow_idiv]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("f", INPLACE, ids=[f.__name__ for f in INPLACE])
+def test_in_place_code_against_complex_step(f, method):
+    """NumPy's in-place semantics (a recursion through y[i] += y[i - 1], overlapping y[1:] += y[:-1] and
+    y[::-1] += y, which NumPy buffers, repeated fancy indices applied once, np.fill_diagonal, masked writes,
+    np.copyto with where=, **= and /= on slices) against complex-step differences of the NumPy function itself
+    (no JAX: jax.numpy has no in-place writes); the input left as it was."""
+    x = np.linspace(-0.8, 1.3, 9) + 0.1 * np.sin(np.arange(9.0) * 3)
+    x0 = x.copy()
+    want = np.array([f(x + 1e-30j * e).imag / 1e-30 for e in np.eye(9)])
+    value, g = dl.value_and_grad(f, method=method)(x)
+    assert value == pytest.approx(f(x), rel=1e-13)
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)
+    assert np.array_equal(x, x0)
