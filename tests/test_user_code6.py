@@ -804,23 +804,6 @@ def ipow_idiv(x):
     return np.sum(z * W3)
 
 
-POINTS = {
-    n: np.linspace(-0.8, 1.3, 9) + 0.1 * np.sin(np.arange(9.0) * 3)
-    for n in [
-        "ar_recursion",
-        "overlap_add",
-        "view_write",
-        "dup_fancy",
-        "out_args",
-        "inplace_sort",
-        "mask_and_diag",
-        "flat_and_put",
-        "swap_rows",
-        "ipow_idiv",
-    ]
-}
-
-
 INPLACE = [ar_recursion, overlap_add, dup_fancy, mask_and_diag, ipow_idiv]
 
 
