@@ -485,3 +485,34 @@ def test_every_method_nests_through_special_functions(fn):
     for method in (("reverse", "symbolic"), ("symbolic", "reverse"), ("forward", "symbolic")):
         got = dl.hessian(lambda x: fn(x).sum(), method=method)(x)
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12, err_msg=str(method))
+
+
+#: jax.grad and jax.hessian's diagonal of Σ jax.scipy.special.erfcx(x) at _ERFCX_X (x64)
+_ERFCX_X = np.array([-3.0, -0.5, 0.0, 0.7, 5.0])
+_ERFCX_GRAD = [
+    -97237.06150316463,
+    -3.0807396562780696,
+    -1.1283791670955126,
+    -0.39207669480629526,
+    -0.021332789764825888,
+]
+_ERFCX_HESS = [615834.3467269869, 6.985460634643184, 2.0, 0.5029533019700686, 0.00808137781787846]
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic", "numeric"])
+def test_erfcx_and_log_expit(method):
+    """scipy.special.erfcx (a Mills ratio's, a Voigt profile's) and log_expit (the log-sigmoid of a logistic
+    likelihood) were "not a difflab primitive": their gradients and Hessians equal JAX's erfcx and σ(-x)
+    (log_expit's derivative, at -800 and 50 where log(expit(x)) is -inf or rounds to 0)."""
+    tol = 1e-5 if method == "numeric" else 1e-13
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(sc.erfcx(x)), method=method)(_ERFCX_X), _ERFCX_GRAD, rtol=tol)
+    H = dl.hessian(lambda x: np.sum(sc.erfcx(x)), method=method)(_ERFCX_X)
+    np.testing.assert_allclose(np.diag(H), _ERFCX_HESS, rtol=1e-4 if method == "numeric" else 1e-12)
+    z = np.array([-800.0, -40.0, -1.0, 0.0, 2.0, 50.0])
+    value, g = dl.value_and_grad(lambda z: np.sum(sc.log_expit(z) * np.arange(1.0, 7.0)), method=method)(z)
+    assert value == pytest.approx(np.sum(sc.log_expit(z) * np.arange(1.0, 7.0)), rel=1e-15)
+    want = sc.expit(-z) * np.arange(1.0, 7.0)
+    np.testing.assert_allclose(
+        g, want, rtol=1e-7 if method == "numeric" else 1e-15, atol=1e-12 if method == "numeric" else 0
+    )
+    assert dsp.erfcx is not None and dsp.log_expit is not None
