@@ -191,6 +191,8 @@ def test_astype_to_an_integer_or_boolean_dtype_is_a_piecewise_constant(method):
     seen = []
     dl.grad(lambda x: seen.append(x.astype(bool)) or np.sum(x**2), method=method)(np.array([0.0, 2.0]))
     assert type(seen[0]) is np.ndarray and seen[0].tolist() == [False, True]
+    with pytest.raises(dl.UnsupportedOperationError, match=r"converted to int64 .* write x\.astype\(int\)"):
+        dl.grad(lambda x: np.sum(x[np.asarray(x, dtype=int)]), method=method)(x)  # (NumPy's conversion: refused)
 
 
 @pytest.mark.parametrize(
