@@ -539,6 +539,22 @@ erfcinv = _special(
     domain=("probability",),
     doc="inverse of erfc on (0, 2); its rule reuses the output",
 )
+exp1 = _special(
+    "exp1",
+    _scipy("exp1"),
+    (lambda out, x: -exp(-x) / x,),
+    _scipy_named("exp1", lambda sp, x: sp.expint(1, x)),
+    domain=("positive",),
+    doc="the exponential integral E₁(x) = ∫₁^∞ e^(-xt)/t dt (Theis's well function); d E₁ = -e^(-x)/x",
+)
+expi = _special(
+    "expi",
+    _scipy("expi"),
+    (lambda out, x: exp(x) / x,),
+    _scipy_named("expi", lambda sp, x: sp.Ei(x)),
+    domain=("nonzero",),
+    doc="the exponential integral Ei(x), principal value through its pole at 0; d Ei = e^x/x",
+)
 erfcx = _special(
     "erfcx",
     _scipy("erfcx"),
