@@ -32,7 +32,8 @@ a temporary NumPy copies before writing); copying it (`buf[:-1].copy()`) traces.
 gradient of a sum one of whose terms dominates |f| (5·expi(30) = 5e13 beside O(1) terms) is round-off in the
 small terms' entries (0 for -2.2), with no NumericAccuracyWarning (tests/test_scipy.py's exp1/expi test
 differentiates them apart). symbolic's Hessian or Jacobian through a 3×3 expm
-(test_symbolic_refuses_a_3x3_expm_by_name). `R = np.zeros((3, 3)); R[mask] = np.exp(v)` is refused with
+(test_symbolic_refuses_a_3x3_expm_by_name), and likewise its jvp, vjp and linearize through a 7×3 QR (qr_lstsq:
+its gradient is the matrix-level rule's). `R = np.zeros((3, 3)); R[mask] = np.exp(v)` is refused with
 np.zeros_like's remedy, as JAX refuses it (ctmc_expm writes the remedy). No wrong number: every exact
 method agreed with JAX to rounding."""
 
