@@ -633,6 +633,10 @@ class Tracer(Traced):
 
     def astype(self, dtype, *_, **__):
         dtype = np.dtype(dtype)
+        if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
+            # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
+            # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
+            return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
         if dtype.kind != "f" and dtype.kind != self.node.dtype.kind:
             self._no_conversion()
         if dtype.kind != self.node.dtype.kind:  # (a complex value's real dtype: as before)
@@ -674,8 +678,9 @@ class Tracer(Traced):
             raise UnsupportedOperationError(
                 f"a traced value ({self.node!r}: {self.node.aval}) was converted to {np.dtype(dtype)} "
                 f"(numpy.{np.dtype(dtype)}(x) or numpy.asarray(x, dtype=...)), whose result would be fixed at this "
-                "trace's values; compute integer indices or masks outside the function being differentiated, or "
-                "use numpy.floor, numpy.round or a comparison, which trace (with zero derivative)"
+                "trace's values; write x.astype(int) (np.floor(x).astype(int) for an index: the cast values, with "
+                "zero derivative, the trace specialised to them as numpy.argmax's is), or numpy.floor, numpy.round "
+                "or a comparison, which trace"
             )
         user = _user_frame(sys._getframe(1))
         text = _source_at(user) if user is not None else None

@@ -168,6 +168,33 @@ def test_astype_sets_the_values_dtype_and_the_gradient_keeps_the_leafs(method):
     assert _dt(dl.jvp(mixed, (x64,), (x64,), method=method)[0]) == np.float64 == mixed(x64).dtype
 
 
+def _gather_floor(x):
+    """A lookup table read at floor(x) and floor(x) + 1, interpolated: a bilinear sampler's 1-D core."""
+    table = np.array([0.0, 1.0, 4.0, 9.0, 16.0])
+    i = np.floor(x).astype(int)
+    frac = x - i
+    return np.sum(table[i] * (1 - frac) + table[i + 1] * frac) + np.sum((x > 2).astype(np.int8))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_astype_to_an_integer_or_boolean_dtype_is_a_piecewise_constant(method):
+    """np.floor(x).astype(int) (a gather's index) and (x > 2).astype(np.int8) of traced values were refused as a
+    conversion to a Python number; JAX gives the cast values with zero derivative. Here: the NumPy array of the
+    cast values, as np.argmax's is (the graph specialised to them, prepare refusing by name), the gradient the
+    interpolant's slopes."""
+    x = np.array([0.5, 1.25, 3.75])
+    assert _gather_floor(x) == pytest.approx(0.5 + 1.75 + 14.25 + 1)
+    g = dl.grad(_gather_floor, method=method)(x)
+    np.testing.assert_allclose(g, [1.0, 3.0, 7.0], rtol=1e-7 if method == "numeric" else 1e-14)
+    with pytest.raises(ValueError, match=r"specialised to its input values \(by astype\(int64\)"):
+        dl.prepare(_gather_floor, x, method=method)
+    seen = []
+    dl.grad(lambda x: seen.append(x.astype(bool)) or np.sum(x**2), method=method)(np.array([0.0, 2.0]))
+    assert type(seen[0]) is np.ndarray and seen[0].tolist() == [False, True]
+    with pytest.raises(dl.UnsupportedOperationError, match=r"converted to int64 .* write x\.astype\(int\)"):
+        dl.grad(lambda x: np.sum(x[np.asarray(x, dtype=int)]), method=method)(x)  # (NumPy's conversion: refused)
+
+
 @pytest.mark.parametrize(
     "f",
     [

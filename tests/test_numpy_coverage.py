@@ -419,3 +419,42 @@ def test_out_as_a_positional_argument_is_refused_and_never_written():
     with pytest.raises(dl.UnsupportedOperationError, match="out="):
         dl.grad(lambda x: np.sum(np.fix(x, x)))(x)
     np.testing.assert_array_equal(x, [1.5, -2.5])
+
+
+_F_GRAD = np.random.default_rng(5).normal(size=(6, 4))
+
+
+def _np_gradient_user(x):
+    """np.gradient as a PDE residual writes it: the sample coordinates (non-uniform, traced), edge_order=2."""
+    along = np.gradient(_F_GRAD * x[:6, None], x[6:] ** 2 + np.arange(4.0), edge_order=2, axis=1)
+    return np.sum(np.sin(along) ** 2) + np.sum(np.gradient(x[:6], np.cumsum(np.exp(x[6:]))[2] + np.arange(6.0)) ** 3)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic", "numeric"])
+def test_gradient_takes_coordinates_and_edge_order_like_numpy(method):
+    """np.gradient(u, x) with the coordinates (NumPy's non-uniform stencils) was a bare "TypeError: only
+    0-dimensional arrays can be converted to Python scalars", and edge_order an unexpected keyword: both are
+    NumPy's formulas now, traced in f and in the coordinates, against NumPy's own values and complex step."""
+    rng = np.random.default_rng(0)
+    x, F, y = np.cumsum(rng.uniform(0.1, 1, 7)), rng.normal(size=(7, 5)), np.sort(rng.uniform(0, 3, 5))
+    for args, kw in [
+        ((F[:, 0], x), {}),
+        ((F[:, 0], x), {"edge_order": 2}),
+        ((F[:, 0], 0.3), {"edge_order": 2}),
+        ((F, x, y), {"edge_order": 2}),
+        ((F, 0.2, y), {"axis": (0, 1)}),
+        ((F, y), {"axis": -1, "edge_order": 2}),
+        ((F[:3, 0], x[:3]), {"edge_order": 2}),
+    ]:
+        want = np.gradient(*args, **kw)
+        got = dl.vjp(lambda f: np.gradient(f, *args[1:], **kw), args[0], method=method)[0]
+        for w, g in zip(want if isinstance(want, tuple) else [want], got if isinstance(got, tuple) else [got]):
+            np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-13)
+    at = rng.normal(size=10)
+    cs = np.array([_np_gradient_user(at + 1e-30j * e).imag / 1e-30 for e in np.eye(10)])
+    g = dl.grad(_np_gradient_user, method=method)(at)
+    np.testing.assert_allclose(g, cs, rtol=1e-7 if method == "numeric" else 1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="edge_order must be 1 or 2"):
+        dl.grad(lambda u: np.sum(np.gradient(u, edge_order=3)), method=method)(at)
+    with pytest.raises(ValueError, match=r"coordinates along axis 0 must be 1-D of the axis's length 10"):
+        dl.grad(lambda u: np.sum(np.gradient(u, np.arange(4.0))), method=method)(at)

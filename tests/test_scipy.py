@@ -485,3 +485,66 @@ def test_every_method_nests_through_special_functions(fn):
     for method in (("reverse", "symbolic"), ("symbolic", "reverse"), ("forward", "symbolic")):
         got = dl.hessian(lambda x: fn(x).sum(), method=method)(x)
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-12, err_msg=str(method))
+
+
+#: jax.grad and jax.hessian's diagonal of Σ jax.scipy.special.erfcx(x) at _ERFCX_X (x64)
+_ERFCX_X = np.array([-3.0, -0.5, 0.0, 0.7, 5.0])
+_ERFCX_GRAD = [
+    -97237.06150316463,
+    -3.0807396562780696,
+    -1.1283791670955126,
+    -0.39207669480629526,
+    -0.021332789764825888,
+]
+_ERFCX_HESS = [615834.3467269869, 6.985460634643184, 2.0, 0.5029533019700686, 0.00808137781787846]
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic", "numeric"])
+def test_erfcx_and_log_expit(method):
+    """scipy.special.erfcx (a Mills ratio's, a Voigt profile's) and log_expit (the log-sigmoid of a logistic
+    likelihood) were "not a difflab primitive": their gradients and Hessians equal JAX's erfcx and σ(-x)
+    (log_expit's derivative, at -800 and 50 where log(expit(x)) is -inf or rounds to 0)."""
+    tol = 1e-5 if method == "numeric" else 1e-13
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(sc.erfcx(x)), method=method)(_ERFCX_X), _ERFCX_GRAD, rtol=tol)
+    H = dl.hessian(lambda x: np.sum(sc.erfcx(x)), method=method)(_ERFCX_X)
+    np.testing.assert_allclose(np.diag(H), _ERFCX_HESS, rtol=1e-4 if method == "numeric" else 1e-12)
+    z = np.array([-800.0, -40.0, -1.0, 0.0, 2.0, 50.0])
+    value, g = dl.value_and_grad(lambda z: np.sum(sc.log_expit(z) * np.arange(1.0, 7.0)), method=method)(z)
+    assert value == pytest.approx(np.sum(sc.log_expit(z) * np.arange(1.0, 7.0)), rel=1e-15)
+    want = sc.expit(-z) * np.arange(1.0, 7.0)
+    np.testing.assert_allclose(
+        g, want, rtol=1e-7 if method == "numeric" else 1e-15, atol=1e-12 if method == "numeric" else 0
+    )
+    assert dsp.erfcx is not None and dsp.log_expit is not None
+
+
+#: jax.grad of Σ k·exp1(x_k) + Σ k·expi(y_k) (x64); exp1's Hessian is e^(-x)(1/x + 1/x²) (jax.hessian of
+#: jax.scipy.special.exp1 raises: its expn has no constant handler for a tracer)
+_EXP1_X, _EXPI_Y = np.array([0.05, 0.5, 1.0, 3.0, 20.0]), np.array([-3.0, -0.2, 0.4, 2.0, 30.0])
+_EXP1_GRAD = [
+    -19.024588490014278,
+    -2.4261226388505337,
+    -1.1036383235143268,
+    -0.06638275782381858,
+    -5.152884056096395e-10,
+]
+_EXPI_GRAD = [-0.01659568945595465, -8.187307530779817, 11.188685232309528, 14.7781121978613, 1781079096920.7437]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_exp1_and_expi(method):
+    """scipy.special.exp1 (Theis's well function) and expi were "not a difflab primitive": their gradients equal
+    JAX's, exp1's Hessian its closed form. (Each its own sum: numeric's gradient of the two in one, where expi(30)
+    makes |f| 5e13, is round-off in exp1's entries, unflagged: recorded in tests/test_user_code6.py.)"""
+    gx = dl.grad(lambda x: np.sum(sc.exp1(x) * np.arange(1.0, 6.0)), method=method)(_EXP1_X)
+    gy = dl.grad(lambda y: np.sum(sc.expi(y) * np.arange(1.0, 6.0)), method=method)(_EXPI_Y)
+    if method == "numeric":  # (5·Ei(30) = 5e13 in |f|: round-off in the other entries, numeric's mixed scales)
+        gy = np.append(dl.grad(lambda y: np.sum(sc.expi(y) * np.arange(1.0, 5.0)), method=method)(_EXPI_Y[:4]), gy[4])
+    rtol, atol = (1e-6, 1e-8) if method == "numeric" else (1e-14, 0)
+    np.testing.assert_allclose(gx, _EXP1_GRAD, rtol=rtol, atol=atol)
+    np.testing.assert_allclose(gy, _EXPI_GRAD, rtol=rtol)
+    H = dl.hessian(lambda x: np.sum(sc.exp1(x)), method=method)(_EXP1_X)
+    want = np.exp(-_EXP1_X) * (1 / _EXP1_X + 1 / _EXP1_X**2)
+    np.testing.assert_allclose(
+        np.diag(H), want, rtol=1e-4 if method == "numeric" else 1e-13, atol=1e-6 if method == "numeric" else 0
+    )

@@ -547,6 +547,11 @@ def _check_differentiable(x, kind, i, j):
                 "imaginary parts by grad, value_and_grad, jvp, vjp, jacobian and hessian(holomorphic=True) with "
                 "method='forward', 'reverse', 'symbolic' or 'numeric'"
             )
+        if getattr(dtype, "kind", "") == "f":  # a float array of another library's (a jax.Array, a torch tensor)
+            raise TypeError(
+                f"argument {i} (leaf {j}) is a {type(x).__module__}.{type(x).__name__} of dtype {dtype}, not a NumPy "
+                "array: difflab differentiates NumPy arrays and floats; pass numpy.asarray(x)"
+            )
         raise TypeError(
             f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
             f"differentiated {'(use 2.0 rather than 2, or x.astype(float))' if getattr(dtype, 'kind', '') in 'iub' else f'(a {type(x).__name__} is not a number)'}"

@@ -46,23 +46,78 @@ from ..ops.sorting import _sort_front as sort
 from .shapes import flip, take
 
 
-def gradient(f, *varargs, axis=None):
-    """Finite-difference gradient (second order inside, first order at the edges), like
-    `numpy.gradient` with unit or scalar spacing.
+def gradient(f, *varargs, axis=None, edge_order=1):
+    """Finite-difference gradient, like `numpy.gradient`: second-order central differences inside, first- or
+    (`edge_order=2`) second-order one-sided ones at the edges; the spacing per axis a scalar (uniform) or the
+    sample coordinates along it (a 1-D array of that axis's length, non-uniform), either of which may be
+    traced. Same shape as f (a tuple of them for several axes, as NumPy 2 gives).
 
     >>> gradient(_np.array([1.0, 4.0, 9.0]))
     array([3., 4., 5.])
+    >>> gradient(_np.array([1.0, 4.0, 9.0, 16.0]), _np.array([1.0, 2.0, 3.0, 4.0]) ** 2).tolist()
+    [1.0, 1.0, 1.0, 1.0]
     """
     axes = list(range(ndim(f))) if axis is None else list(_axes(f, axis))
-    spacing = [float(v) for v in varargs] or [1.0]
+    if edge_order not in (1, 2):
+        raise ValueError(f"numpy.gradient: edge_order must be 1 or 2, got {edge_order!r}")
+    spacing = list(varargs) or [1.0]
     spacing = spacing * len(axes) if len(spacing) == 1 else spacing
+    if len(spacing) != len(axes):
+        raise TypeError(f"numpy.gradient: {len(spacing)} spacings given for {len(axes)} axes (one, or one per axis)")
     outs = []
     for ax, h in zip(axes, spacing):
-        inner_ = (_take_along(f, ax, slice(2, None)) - _take_along(f, ax, slice(None, -2))) / (2.0 * h)
-        first = (_take_along(f, ax, slice(1, 2)) - _take_along(f, ax, slice(0, 1))) / h
-        last = (_take_along(f, ax, slice(-1, None)) - _take_along(f, ax, slice(-2, -1))) / h
-        outs.append(concatenate([first, inner_, last], axis=ax))
+        n = shape(f)[ax]
+        if n < edge_order + 1:
+            raise ValueError(
+                f"numpy.gradient: axis {ax} has {n} samples; at least edge_order + 1 = {edge_order + 1} are needed"
+            )
+        outs.append(_gradient_along(f, ax, h, n, edge_order))
     return outs[0] if len(outs) == 1 else tuple(outs)  # NumPy 2 gives a tuple for several axes
+
+
+def _gradient_along(f, ax, h, n, edge_order):
+    """numpy.gradient's formulas along one axis: h a scalar step or the n coordinates (their differences
+    weight the three-point stencils, NumPy's non-uniform ones)."""
+    at = lambda lo, hi: _take_along(f, ax, slice(lo, hi))  # noqa: E731
+    if ndim(h) == 0:
+        d0 = d1 = dm2 = dm1 = h  # (the first two and last two steps)
+        hs = hd = h
+    else:
+        if ndim(h) != 1 or shape(h)[0] != n:
+            raise ValueError(
+                f"numpy.gradient: the coordinates along axis {ax} must be 1-D of the axis's length {n}, got shape "
+                f"{shape(h)}"
+            )
+        dx = diff(h)
+        line = [1] * ndim(f)
+        line[ax] = -1
+        bcast = lambda v: reshape(v, tuple(line))  # noqa: E731  (a step per sample, along ax)
+        d0, d1, dm2, dm1 = dx[0], dx[1] if n > 2 else dx[0], dx[-2] if n > 2 else dx[-1], dx[-1]
+        hs, hd = bcast(dx[:-1]), bcast(dx[1:])
+    parts = []
+    if edge_order == 1 or n < 3:
+        parts.append((at(1, 2) - at(0, 1)) / d0)
+    else:
+        parts.append(
+            -(2.0 * d0 + d1) / (d0 * (d0 + d1)) * at(0, 1)
+            + (d0 + d1) / (d0 * d1) * at(1, 2)
+            - d0 / (d1 * (d0 + d1)) * at(2, 3)
+        )
+    if n > 2:
+        parts.append(
+            -hd / (hs * (hd + hs)) * at(None, -2)
+            + (hd - hs) / (hd * hs) * at(1, -1)
+            + hs / (hd * (hd + hs)) * at(2, None)
+        )
+    if edge_order == 1 or n < 3:
+        parts.append((at(-1, None) - at(-2, -1)) / dm1)
+    else:
+        parts.append(
+            dm1 / (dm2 * (dm2 + dm1)) * at(-3, -2)
+            - (dm1 + dm2) / (dm2 * dm1) * at(-2, -1)
+            + (2.0 * dm1 + dm2) / (dm1 * (dm2 + dm1)) * at(-1, None)
+        )
+    return concatenate(parts, axis=ax)
 
 
 def histogram_bin_edges(a, bins=10, range=None, weights=None):

@@ -37,6 +37,7 @@ from .elementwise import (
     less_equal,
     log,
     log1p,
+    sigmoid,
     sign,
     sin,
     strong_mul,
@@ -537,6 +538,40 @@ erfcinv = _special(
     _scipy_named("erfcinv", lambda sp, x: sp.erfinv(1 - x), lambda sp, out, i, x: -sp.sqrt(sp.pi) / 2 * sp.exp(out**2)),
     domain=("probability",),
     doc="inverse of erfc on (0, 2); its rule reuses the output",
+)
+exp1 = _special(
+    "exp1",
+    _scipy("exp1"),
+    (lambda out, x: -exp(-x) / x,),
+    _scipy_named("exp1", lambda sp, x: sp.expint(1, x)),
+    domain=("positive",),
+    doc="the exponential integral E₁(x) = ∫₁^∞ e^(-xt)/t dt (Theis's well function); d E₁ = -e^(-x)/x",
+)
+expi = _special(
+    "expi",
+    _scipy("expi"),
+    (lambda out, x: exp(x) / x,),
+    _scipy_named("expi", lambda sp, x: sp.Ei(x)),
+    domain=("nonzero",),
+    doc="the exponential integral Ei(x), principal value through its pole at 0; d Ei = e^x/x",
+)
+erfcx = _special(
+    "erfcx",
+    _scipy("erfcx"),
+    (lambda out, x: 2.0 * x * out - 2.0 / _SQRT_PI,),
+    _scipy_named("erfcx", lambda sp, x: sp.exp(x**2) * sp.erfc(x)),
+    domain=("real",),
+    doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
+    "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
+)
+log_expit = _special(
+    "log_expit",
+    _scipy("log_expit"),
+    (lambda out, x: sigmoid(-x),),
+    _scipy_named("log_expit", lambda sp, x: -sp.log(1 + sp.exp(-x))),
+    domain=("real",),
+    doc="log σ(x), the log-sigmoid, accurate where σ(x) rounds to 1 or underflows (logistic likelihoods); "
+    "d log_expit = σ(-x)",
 )
 ndtr = _special(
     "ndtr",
