@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import warn_domain
+from .errors import warn_domain, warn_domain_if_nonfinite
 
 try:  # NumPy's error state is a context variable (NumPy ≥ 2): set and reset directly where it is hot
     from numpy._core.umath import _extobj_contextvar, _make_extobj
@@ -543,7 +543,15 @@ def guarded(eqn: Eqn, fn, *args, **kw):
     if origin is FROM_VALUES or any(passed_on(a) for a in args) or _finite_number(out):
         return out  # (finite: NumPy's error was 0·∞ a strong product absorbed, exp(-750)'s zero ū times ∞)
     where = str(origin).split(" :")[0]
-    warn_domain(where, f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf")
+    message = f"{where}: {err} (outside the domain of {origin.op.name}); the result holds NaN or inf"
+    # The user's own equation's value left its op's domain: said. A derivative rule (sqrt's partial
+    # 0.5/sqrt(d) at d = 0: a rule run on floats, recorded by an inner sweep, or symbolic's traced
+    # code) met its op's singular point: said only if the call's result holds NaN or inf, as a rule's
+    # singular partial is (`_singular_met`): a strong zero further on may well absorb it (the Matérn
+    # kernel's Hessian at its diagonal's constant d = 0).
+    op = eqn.op
+    computes_own = op is origin.op and any(fn is f or fn == f for f in (op, op.bind, op.impl, op.opened, op.batched))
+    (warn_domain if computes_own else warn_domain_if_nonfinite)(where, message)
     return out
 
 

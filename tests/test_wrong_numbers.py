@@ -783,21 +783,48 @@ def test_a_jvp_at_a_cone_apex_is_directional_for_forward_and_symbolic_and_the_ja
     symbolic's JVP is the derivative along v (forward's tangents, with strong zeros; symbolic's one directional
     derivative d/dt f(x + t v), differentiators/directional.py), reverse's is J·v from the Jacobian's rows (its
     native product). At a constant vector grad std is constant along the ones (off the apex too), so the
-    directional JVP there is 0; J, std's Hessian, is NaN, so J·v is NaN; each warns once, naming sqrt.
-    (The gradient itself is 0 there for every method: strong zeros.) Where J is finite they agree (the last line)."""
+    directional JVP there is 0; J, std's Hessian, is NaN, so J·v is NaN, with one DomainWarning naming sqrt.
+    The finite directional JVPs say nothing: the infinite partial of sqrt at 0 that a strong zero absorbed
+    left no domain (as for the gradient, 0 there for every method, and the Matérn kernel's Hessian at its
+    diagonal's distance 0). Where J is finite they agree (the last line)."""
     x, ones = np.ones(3), np.ones(3)
     grad = dl.grad(dnp.std, method=inner)
     for outer in ("forward", "reverse", "symbolic"):
         (value, tangent), named, others = _domain_warnings(lambda: dl.jvp(grad, (x,), (ones,), method=outer))
-        assert named == ["v6 = sqrt(v5)"] and not others, (outer, named, others)
         np.testing.assert_array_equal(value, np.zeros(3))  # the gradient at the apex: strong zeros' 0
         if outer != "reverse":
             np.testing.assert_array_equal(tangent, np.zeros(3))
+            assert named == [] and not others, (outer, named, others)
         else:
             assert np.isnan(tangent).all(), (outer, tangent)
+            assert named == ["v6 = sqrt(v5)"] and not others, (outer, named, others)
     y, v = np.array([1.0, 2.0, 4.0]), np.array([0.5, -1.0, 2.0])
     tangents = [dl.jvp(grad, (y,), (v,), method=outer)[1] for outer in ("forward", "reverse", "symbolic")]
     np.testing.assert_allclose(tangents[1:], [tangents[0]] * 2, rtol=1e-12)
+
+
+def _kernel_sum(x, r_of):
+    """Σ_ij (1 + r) e^(−r) with r = √3 |x_i − x_j| (a Matérn-3/2 kernel's entries), r spelled by r_of(d²)."""
+    d2 = (x[:, None] - x[None, :]) ** 2  # 0 on the diagonal, whatever x is
+    r = r_of(3 * d2)
+    return dnp.sum((1 + r) * dnp.exp(-r))
+
+
+@pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
+def test_a_second_derivative_a_strong_zero_makes_finite_says_nothing(method):
+    """sqrt(d²) at the diagonal's d² = 0, which never moves with x: sqrt's infinite partial there meets a
+    zero tangent, so the Hessian is finite, and equal to the double-where spelling's, for every exact method
+    and nesting, with no DomainWarning (was, forward and reverse: "v… = sqrt(v…): divide by zero … the result
+    holds NaN or inf" on a finite, right result; symbolic inside another method too)."""
+    x = np.array([0.3, -0.4, 1.1])
+    naive = lambda x: _kernel_sum(x, dnp.sqrt)  # noqa: E731
+    safe = lambda x: _kernel_sum(  # noqa: E731
+        x, lambda s: dnp.where(s > 0, dnp.sqrt(dnp.where(s > 0, s, 1.0)), 0.0)
+    )
+    value, named, others = _domain_warnings(lambda: dl.hessian(naive, method=method)(x))
+    assert named == [] and not others, (named, others)
+    np.testing.assert_allclose(value, dl.hessian(safe, method="reverse")(x), rtol=1e-12, atol=1e-12)
+    assert np.abs(value).max() > 1.0  # (a real Hessian, not zeros)
 
 
 @pytest.mark.parametrize("method", EXACT_MIXES, ids=str)
