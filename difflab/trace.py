@@ -360,11 +360,6 @@ def _read(unread: dict, positions: tuple, atoms) -> None:
             del unread[a]
 
 
-#: references to an array only an assignment's tracer holds, as `_writable` counts them: the trace's values
-#: dict, the tracer's `value`, `_writable`'s local and getrefcount's argument (CPython counts references)
-_HELD = 4
-
-
 def _writable(t: Trace, y) -> bool:
     """Whether the buffer of the tracer y's value is the trace's to write in place: y of this trace, its Var an
     assignment's candidate (`Trace.unread`: made by an equation whose rules do not read it, read by no rule
@@ -375,7 +370,32 @@ def _writable(t: Trace, y) -> bool:
     value = y.value
     if type(value) is not np.ndarray or value.base is not None or not value.flags.writeable:
         return False
-    return sys.getrefcount(value) == _HELD
+    del value
+    return _references(y) == _HELD
+
+
+def _references(holder) -> int:
+    """The references to holder.value, this function's own included."""
+    value = holder.value
+    return sys.getrefcount(value)
+
+
+class _Holder:
+    __slots__ = ("value",)
+
+
+def _held() -> int:
+    """What `_references` counts for an array held only by a dict and one holder (a tracer and the trace's
+    values): measured, not assumed, since how an interpreter counts its own references varies by version."""
+    holder = _Holder()
+    holder.value = np.zeros(1)
+    kept = {0: holder.value}
+    n = _references(holder)
+    del kept
+    return n
+
+
+_HELD = _held()
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
