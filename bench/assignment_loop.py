@@ -13,8 +13,9 @@
 Each row: the median wall time (perf_counter, `--rounds` calls after one warm-up, every n of a round in turn)
 and the tracemalloc peak of one call, and the least-squares slope of log(time) and log(memory) against log(n).
 A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
-`forward` is a JVP (`dl.jvp`, one direction): forward mode's gradient takes n directions, n sweeps of the
-tape, quadratic whatever one write costs. With `--base SHA` (a commit of this repository) the same rows run
+`forward` is a JVP (`dl.jvp`, one direction, the interpreter: `Forward(compiled=False)`): forward mode's gradient
+takes n directions, n sweeps of the tape, quadratic whatever one write costs; and the compiled tier's first
+lowering of a tape this long is itself superlinear (compile/graphs.py `_check_terms`; issue 17's note). With `--base SHA` (a commit of this repository) the same rows run
 in a subprocess on `git archive SHA` and on this tree, alternated per round (A B B A), and the paired ratio
 base ÷ this of the medians is printed per n (`--base-ns`: the base's O(n²) memory makes n = 16000 ~2 GB).
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import pathlib
 import statistics
@@ -50,8 +50,10 @@ def _call(method: str, x):
 
     if method == "trace":
         return dl.trace(f, x)
-    if method == "forward":
-        return dl.jvp(f, (x,), (np.ones_like(x),))
+    if method == "forward":  # (interpreted: the compiled tier's first lowering is quadratic in the tape's length)
+        from difflab.differentiators.forward import Forward
+
+        return dl.jvp(f, (x,), (np.ones_like(x),), method=Forward(compiled=False))
     return dl.grad(f, method=method)(x)
 
 

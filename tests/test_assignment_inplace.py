@@ -313,3 +313,13 @@ def test_a_leaking_write_is_caught(monkeypatch):
         monkeypatch.setattr(trace_module, "_writable", careless)
         wrong += not (_same(got[0], want[0]) and _same(got[1], want[1]))
     assert wrong == len(LEAKY)
+
+
+def test_in_place_ops_declare_what_they_overwrite():
+    # an op written in place of its first argument: its rules read neither that argument's value nor the
+    # output's (the overwritten value's entry becomes a stand-in), and it carries no NaN through (Op.strict:
+    # the guarded code's finiteness reasoning would otherwise reach an overwritten value)
+    ops = [op for op in REGISTRY.values() if op.in_place is not None]
+    assert [op.name for op in ops] == ["setitem"]
+    for op in ops:
+        assert 0 in op.unread and -1 in op.unread and not any(op.strict)
