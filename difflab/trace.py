@@ -24,6 +24,7 @@ import collections
 import contextvars
 import difflib
 import dis
+import functools
 import gc as _gc
 import inspect
 import itertools
@@ -320,7 +321,7 @@ class Trace:
         except (ValueError, TypeError, IndexError):  # (raised before writing: record names the equation)
             return self.record(op, args, params)
         del values
-        self.values[old] = np.broadcast_to(np.zeros((), old.dtype), old.shape)  # (its shape, no buffer)
+        self.values[old] = _stand_in(old.shape, old.dtype)
         del self.unread[old]
         if not self.stale:
             self.stale = set()  # (this trace's own, not the class's empty default)
@@ -350,6 +351,14 @@ class Trace:
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
         tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
+
+
+@functools.lru_cache(maxsize=64)
+def _stand_in(shape: tuple, dtype) -> np.ndarray:
+    """Zeros of that shape and dtype, read-only and without a buffer of their own (one element, stride 0): the
+    entry of a value an assignment overwrote, which no rule reads (one per shape: building a view per write
+    cost more than the write)."""
+    return np.broadcast_to(np.zeros((), dtype), shape)
 
 
 def _read(unread: dict, positions: tuple, atoms) -> None:
