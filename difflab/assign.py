@@ -309,7 +309,9 @@ def _updated(y, idx: tuple, value, where):
         value = _fitted(value, target, where)
         if isinstance(value, Traced) and value.shape == shape and value.dtype == y.dtype and math.prod(target) == size:
             return value  # (y[...] = v, x.fill(v), numpy.copyto: v itself)
-        return ops.setitem(y, value, idx=idx)  # (one equation and no mask: a loop of n writes records n of them)
+        # (one equation and no mask, written into y's buffer where the trace may: a loop of n writes records n
+        # small equations and keeps one array, Trace.assigned)
+        return y._trace.assigned(ops.setitem, (y, value), {"idx": idx})
     positions = np.arange(size).reshape(shape)[idx]  # (NumPy's IndexError for an index out of range)
     value = _fitted(value, positions.shape, where)
     flat = positions.ravel()

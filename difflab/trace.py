@@ -24,6 +24,7 @@ import collections
 import contextvars
 import difflib
 import dis
+import functools
 import gc as _gc
 import inspect
 import itertools
@@ -58,6 +59,11 @@ class Trace:
     weak: frozenset | set = frozenset()  # ids of the constants difflab made itself (_own_constant)
     #: id(tracer) -> (that tracer, a tracer of the value it began with), for each rebound by item assignment
     rebound: dict = {}
+    #: the Vars (-> None) whose values no recorded rule reads: outputs of ops that list -1 in `Op.unread`, read
+    #: since only where an equation's op lists their position there too; an assignment may overwrite them
+    unread: dict = {}
+    #: the Vars whose value an assignment overwrote (`assigned`): the common-subexpression tables skip them
+    stale: frozenset | set = frozenset()
 
     def __init__(self):
         self.level = next(_levels)
@@ -147,7 +153,7 @@ class Trace:
         key = tuple(key)
         table = self.seen[op]
         hit = table.get(key)
-        if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
+        if hit is not None and hit not in self.stale:  # the same op on the same values: reuse it (CSE)
             return Tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
@@ -223,7 +229,7 @@ class Trace:
             key = (*key, repr(eqn_params))
         table = self.seen[op]
         hit = table.get(key)
-        if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
+        if hit is not None and hit not in self.stale:  # the same op on the same values: reuse it (CSE)
             return Tracer(self, hit, self.values[hit])
         if binary and op.nargs == 1:  # (a unary op given two arrays: record refuses it)
             return None
@@ -248,7 +254,7 @@ class Trace:
         key = (a.node, id(c)) if k else (id(c), a.node)
         table = self.seen[op]
         hit = table.get(key)
-        if hit is not None:
+        if hit is not None and hit not in self.stale:
             return Tracer(self, hit, self.values[hit])
         try:
             value = op.impl(x, c) if k else op.impl(c, x)
@@ -273,6 +279,12 @@ class Trace:
             _check_complex(self, op, atoms, out)
         if op.value_dtype:  # (sqrtm: real or complex by the values) the graph holds for these values' dtypes only
             self.value_dtypes = op.name  # (named by prepare's error)
+        if self.unread:  # (an assignment's candidates: each one a rule reads drops out)
+            _read(self.unread, op.unread, atoms)
+        if op.unread and kind is np.ndarray and -1 in op.unread:
+            if not self.unread:
+                self.unread = {}  # (this trace's own, not the class's empty default)
+            self.unread[out] = None
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out
@@ -280,6 +292,41 @@ class Trace:
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
         tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
+
+    def assigned(self, op, args, params) -> "Tracer":
+        """`op(*args)` recorded for an assignment into the tracer args[0] of this trace, which is then rebound to
+        the result (difflab.assign): by `op.in_place`, into args[0]'s buffer, where nothing else can see that
+        buffer again (see `_writable`); else as `record` does. A value of a deeper trace among the args: its
+        trace records. The overwritten value's entry becomes a stand-in of its shape and dtype (no rule reads it)
+        and the CSE tables skip it: a loop of n writes y[i] = v keeps one array, not n."""
+        y = args[0]
+        for a in args[1:]:
+            if isinstance(a, Traced) and a._trace is not self:
+                if a._trace.level > self.level:
+                    return op.bind(*args, **params)
+        if op.in_place is None or not _writable(self, y):
+            return self.record(op, args, params)
+        atoms, values = [y.node], [y.value]
+        for a in args[1:]:
+            if type(a) is Tracer and a._trace is self:
+                atoms.append(a.node)
+                values.append(a.value)
+            else:
+                a, v = self._constant(a)
+                atoms.append(Const(a))
+                values.append(v)
+        old = y.node
+        try:
+            value = op.in_place(*values, **params)
+        except (ValueError, TypeError, IndexError):  # (raised before writing: record names the equation)
+            return self.record(op, args, params)
+        del values
+        self.values[old] = _stand_in(old.shape, old.dtype)
+        del self.unread[old]
+        if not self.stale:
+            self.stale = set()  # (this trace's own, not the class's empty default)
+        self.stale.add(old)
+        return self._new(op, tuple(atoms), tuple(sorted(params.items())) if params else (), {}, None, value)
 
     def _unary_float(self, op, a):
         """`record` of `op(a)` for a tracer of this trace holding a Python float: the same CSE key,
@@ -304,6 +351,60 @@ class Trace:
         tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
         tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
+
+
+@functools.lru_cache(maxsize=64)
+def _stand_in(shape: tuple, dtype) -> np.ndarray:
+    """Zeros of that shape and dtype, read-only and without a buffer of their own (one element, stride 0): the
+    entry of a value an assignment overwrote, which no rule reads (one per shape: building a view per write
+    cost more than the write)."""
+    return np.broadcast_to(np.zeros((), dtype), shape)
+
+
+def _read(unread: dict, positions: tuple, atoms) -> None:
+    """The candidates of assignments in place (`Trace.unread`) less those an equation's rules read: every Var
+    argument but those at `positions` (its op's `Op.unread`)."""
+    for k, a in enumerate(atoms):
+        if type(a) is Var and a in unread and k not in positions:
+            del unread[a]
+
+
+def _writable(t: Trace, y) -> bool:
+    """Whether the buffer of the tracer y's value is the trace's to write in place: y of this trace, its Var an
+    assignment's candidate (`Trace.unread`: made by an equation whose rules do not read it, read by no rule
+    since), an array owning its elements (no view of another), and referenced by nothing but the trace's dict
+    and y itself (no other tracer, view of it, input or constant: each would hold a reference)."""
+    if type(y) is not Tracer or y._trace is not t or y.node not in t.unread:
+        return False
+    value = y.value
+    if type(value) is not np.ndarray or value.base is not None or not value.flags.writeable:
+        return False
+    del value
+    return _references(y) == _HELD
+
+
+def _references(holder) -> int:
+    """The references to holder.value, this function's own included."""
+    value = holder.value
+    return sys.getrefcount(value)
+
+
+class _Holder:
+    __slots__ = ("value",)
+
+
+def _held() -> int:
+    """What `_references` counts for an array held only by a dict and one holder (a tracer and the trace's
+    values): measured, not assumed, since how an interpreter counts its own references varies by version."""
+    holder = _Holder()
+    holder.value = np.zeros(1)
+    kept = {0: holder.value}
+    n = _references(holder)
+    del kept
+    return n
+
+
+_HELD = _held()
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each

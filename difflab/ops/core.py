@@ -177,6 +177,17 @@ class Op:
     #: zero), for a linear op whose per-argument rules each make an output-sized array (concatenate's: a scatter
     #: into zeros, k of them summed). Forward mode calls it instead (differentiators/forward.py push)
     joint_jvp: Callable | None = None
+    #: `(*args, **params)` -> `impl`'s value written into the first argument's own buffer, which it returns
+    #: (setitem's `y[idx] = v`). A trace recording an assignment (difflab.assign: the tracer written is rebound to
+    #: the result) calls it instead of `impl` when that buffer is the trace's to write: made by an equation whose
+    #: rules never read its output, viewed by nothing, held by no other tracer, read by no rule recorded since
+    #: (`unread`); the old value's entry is then a stand-in of its shape (Trace.assigned). A loop of n writes
+    #: costs O(1) a write, not a copy of the array; an op giving it lists 0 and -1 in `unread`
+    in_place: Callable | None = None
+    #: the positions of the arguments whose values the op's rules (JVP, VJP, their plain forms) never read, only
+    #: their shapes and dtypes, and -1 when they never read the output's: a value that only such rules read may
+    #: be overwritten by `in_place` (getitem's argument; setitem's target and output)
+    unread: tuple = ()
     #: `(**params) -> dtype` for an op whose result has a dtype of its own, whatever its arguments' (astype):
     #: NumPy's promotion of the values after it starts from that dtype (boundary.out_dtypes)
     result_dtype: Callable | None = None

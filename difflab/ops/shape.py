@@ -281,6 +281,7 @@ getitem = defop(
         (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))}),
     ),
     batch=_getitem_batch,
+    unread=(0,),  # (its rules read x's shape only: an assignment may overwrite x's buffer after it)
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
 )
@@ -302,11 +303,15 @@ scatter_add = defop(
 
 
 def _setitem_impl(y, v, idx):
-    out = np.array(y, copy=True)  # (object arrays too: the symbolic method's)
+    return _setitem_in_place(np.array(y, copy=True), v, idx)  # (object arrays too: the symbolic method's)
+
+
+def _setitem_in_place(y, v, idx):
+    """setitem's value written into y's own buffer (Op.in_place: y[idx] = v in a loop, O(1) a write)."""
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v[()]  # an object array would otherwise store the 0-d array itself as the element
-    out[idx] = v
-    return out
+    y[idx] = v
+    return y
 
 
 def _zeros_for(y, t):
@@ -352,6 +357,8 @@ setitem = defop(
         (((3, 4), (3, 2)), {"idx": (slice(None), slice(1, 3))}),
     ),
     batch=_setitem_batch,
+    in_place=_setitem_in_place,
+    unread=(0, -1),  # (its rules read y's shape only, never the output)
     strategy=_setitem_strategy,
     internal=True,
     doc="y with v written at the basic index idx (ints, slices), v of y[idx]'s shape: item assignment's update",
