@@ -32,6 +32,7 @@ import linecache
 import operator
 import re
 import sys
+import sysconfig
 
 import numpy as np
 
@@ -404,7 +405,9 @@ def _held() -> int:
     return n
 
 
-_HELD = _held()
+#: None where reference counts do not say who holds an array (a free-threaded build counts per thread, lazily):
+#: there every assignment copies, as it did before `Op.in_place`
+_HELD = None if sysconfig.get_config_var("Py_GIL_DISABLED") else _held()
 
 
 _new_tuple = tuple.__new__  # Eqn(...), Const(...) without their Python-level __new__: one frame less each
