@@ -54,6 +54,7 @@ from .linalg import (
     _on_complex_linalg,
     SYMPY_MATRIX_LIMIT,
     _per_matrix,
+    _square_strategy,
     _too_big,
     _swap_last,
     inv,
@@ -1035,6 +1036,71 @@ svd_signs = defop(
     strategy=_decomposition_strategy,
     complex=True,  # of a complex matrix, phases: held, as the signs (derivative 0)
     doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
+)
+
+# -- LU's row interchanges, recomputed at each call -------------------------------------------------
+# scipy.linalg.lu/lu_factor pivot by the values (getrf's partial pivoting); read at trace time, the pivots
+# would specialise the graph (prepare refused it). lu_rows is the pivoting as an equation: P with P a = a's
+# rows in getrf's order, 0s and 1s, derivative 0 (piecewise constant, as eigh_signs); difflab.scipy.linalg
+# eliminates P a without pivoting, so a prepared or vmapped lu follows the pivots of each call's a.
+
+
+def _lu_rows_impl(a):
+    """(..., n, n) -> (..., n, n): the permutation P (0.0 and 1.0) with P @ a = a's rows in the order LAPACK's
+    getrf (SciPy's lu_factor) interchanges them."""
+    import scipy.linalg as sl  # (difflab.scipy's lu is this op's one caller, and needs SciPy anyway)
+
+    a = np.asarray(a)
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n))
+    out = np.zeros(flat.shape)
+    for k, m in enumerate(flat):
+        order = np.arange(n)
+        if np.isfinite(m).all():  # (getrf of a NaN or inf: no pivots; the elimination then gives NaN)
+            for i, p in enumerate(sl.lu_factor(m.astype(float), check_finite=False)[1]):
+                order[[i, p]] = order[[p, i]]
+        out[k, np.arange(n), order] = 1.0
+    return out.reshape(a.shape[:-2] + (n, n))
+
+
+def _lu_rows_fn():
+    """SymPy: P[i, j] of lu_rows as a named function of (i, j, rows, *entries) with derivative 0, evaluated by the
+    registry entry (on traced entries too)."""
+
+    def numeric(i, j, rows, *entries):
+        return lu_rows(_from_entries(rows, entries))[(..., int(i), int(j))]
+
+    def on_float(*args):
+        return float(numeric(*[float(a) for a in args]))
+
+    SYMPY_TRACED["difflab_lu_rows"] = numeric
+    return sympy_function("difflab_lu_rows", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+
+
+def _lu_rows_sympy(x):
+    fn = _lu_rows_fn()
+
+    def one(m):
+        n, entries = m.shape[0], list(m)
+        return np.array([[fn(i, j, n, *entries) for j in range(n)] for i in range(n)], dtype=object)
+
+    return _per_matrix(one)(x)
+
+
+lu_rows = defop(
+    "lu_rows",
+    _lu_rows_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_lu_rows_sympy,
+    sympy_complex=False,
+    differentiable=False,
+    analytic=False,
+    samples=lambda rng: [((rng.standard_normal(s),), {}) for s in ((1, 1), (3, 3), (2, 4, 4))],
+    batch=lambda batched, a: lu_rows(a),
+    strategy=_square_strategy,
+    doc="P with P @ a = a's rows in LAPACK getrf's pivoting order (scipy.linalg.lu's; piecewise constant)",
 )
 
 # -- svd(full_matrices=True) of a non-square matrix: the extra columns -------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 
 inv, det, solve, svd, pinv, norm, svdvals = (
@@ -261,26 +262,37 @@ def circulant(c):
     return _dnp.take(c, (i - j) % n)
 
 
-def _pivoted(a):
-    """(P as row order, LU combined as LAPACK's getrf) of the square matrix a: the pivots are SciPy's, read from
-    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
-    from ..numpy.arrays import _value
-
+def _square(a):
     shape = _np.shape(a)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"difflab.scipy.linalg's lu takes a square matrix, got shape {shape}")
-    import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+    return shape[0]
 
-    piv = _sl.lu_factor(_np.asarray(_value(a, "scipy.linalg.lu_factor"), dtype=float), check_finite=False)[1]
-    order = _np.arange(shape[0])
-    for k, p in enumerate(piv):  # LAPACK's interchanges, in turn
-        order[[k, p]] = order[[p, k]]
-    m = _dnp.take(a, order, axis=0) * 1.0
-    for k in range(shape[0] - 1):  # Gaussian elimination of P a without pivoting: getrf's own steps
+
+def _eliminated(m):
+    """LU combined as LAPACK's getrf stores it, of m already in pivot order: Gaussian elimination without
+    pivoting (getrf's own steps), recorded, so L and U are differentiable."""
+    m = m * 1.0
+    for k in range(_np.shape(m)[0] - 1):
         col = m[k + 1 :, k] / m[k, k]
         m[k + 1 :, k] = col
         m[k + 1 :, k + 1 :] = m[k + 1 :, k + 1 :] - _dnp.outer(col, m[k, k + 1 :])
-    return order, piv, m
+    return m
+
+
+def _pivoted(a):
+    """(P as row order, LAPACK's piv, LU combined) of the square matrix a: the pivots are SciPy's, read from
+    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
+    from ..numpy.arrays import _value
+
+    n = _square(a)
+    import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+
+    piv = _sl.lu_factor(_np.asarray(_value(a, "scipy.linalg.lu_factor"), dtype=float), check_finite=False)[1]
+    order = _np.arange(n)
+    for k, p in enumerate(piv):  # LAPACK's interchanges, in turn
+        order[[k, p]] = order[[p, k]]
+    return order, piv, _eliminated(_dnp.take(a, order, axis=0))
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
@@ -320,20 +332,24 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
 
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
     """(P, L, U) with a = P L U, like `scipy.linalg.lu` (square a): L unit lower, U upper; `permute_l`: (P L, U);
-    `p_indices`: P as the row indices. The pivots are read from a's values (the trace is specialised to them).
+    `p_indices`: P as the row indices. The pivots are an equation (recomputed at each call: prepare and vmap
+    follow a's pivoting), except for `p_indices`, whose integers are read from a's values (the trace is
+    specialised to them). Shape contract: (n, n) -> (n, n) each.
 
     >>> [m.round(4).tolist() for m in lu(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1:]]
     [[[1.0, 0.0], [0.3333, 1.0]], [[3.0, 4.0], [0.0, 0.6667]]]
     """
-    order, _, m = _pivoted(a)
-    n = _np.shape(m)[0]
-    low = _dnp.tril(m, -1) + _np.eye(n)
-    up = _dnp.triu(m)
+    if p_indices:  # (integer indices: read from the values, the trace specialised to them)
+        order, _, m = _pivoted(a)
+        n = _np.shape(m)[0]
+        return _np.argsort(order), _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)  # (a = L[p] @ U)
+    n = _square(a)
+    rows = _decompositions.lu_rows(a)  # P a in getrf's order, an equation: recomputed at each call
+    m = _eliminated(_dnp.matmul(rows, a))
+    low, up = _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)
     if permute_l:
-        return _dnp.take(low, _np.argsort(order), axis=0), up
-    if p_indices:
-        return _np.argsort(order), low, up  # (a = L[p] @ U)
-    return _np.eye(n)[:, order], low, up
+        return _dnp.matmul(_dnp.transpose(rows), low), up
+    return _dnp.transpose(rows), low, up
 
 
 _LOGM_INSTEAD = (
