@@ -1040,67 +1040,108 @@ svd_signs = defop(
 
 # -- LU's row interchanges, recomputed at each call -------------------------------------------------
 # scipy.linalg.lu/lu_factor pivot by the values (getrf's partial pivoting); read at trace time, the pivots
-# would specialise the graph (prepare refused it). lu_rows is the pivoting as an equation: P with P a = a's
-# rows in getrf's order, 0s and 1s, derivative 0 (piecewise constant, as eigh_signs); difflab.scipy.linalg
+# would specialise the graph (prepare refused it). Two entries make the pivoting equations, derivative 0
+# (piecewise constant, as eigh_signs): lu_pivots(a), LAPACK's interchanges (lu_factor's piv, int32), and
+# pivot_rows(piv), the permutation P they make, P a = a's rows in getrf's order; difflab.scipy.linalg
 # eliminates P a without pivoting, so a prepared or vmapped lu follows the pivots of each call's a.
 
 
-def _lu_rows_impl(a):
-    """(..., n, n) -> (..., n, n): the permutation P (0.0 and 1.0) with P @ a = a's rows in the order LAPACK's
-    getrf (SciPy's lu_factor) interchanges them."""
+def _lu_pivots_impl(a):
+    """(..., n, n) -> (..., n) int32: LAPACK getrf's interchanges, as SciPy's lu_factor returns them (row k
+    swapped with row piv[k], in turn); of a matrix holding NaN or inf, none (0, 1, ..., n - 1)."""
     import scipy.linalg as sl  # (difflab.scipy's lu is this op's one caller, and needs SciPy anyway)
 
     a = np.asarray(a)
     n = a.shape[-1]
     flat = a.reshape((-1, n, n))
-    out = np.zeros(flat.shape)
+    out = np.tile(np.arange(n, dtype=np.int32), (len(flat), 1))
     for k, m in enumerate(flat):
+        if np.isfinite(m).all():  # (SciPy's check_finite refuses those; the elimination then gives NaN)
+            out[k] = sl.lu_factor(m.astype(float), check_finite=False)[1]
+    return out.reshape(a.shape[:-1])
+
+
+def _pivot_rows_impl(piv):
+    """(..., n) integers -> (..., n, n) of 0.0 and 1.0: P with P @ a = a's rows interchanged as piv says (an
+    entry past the last row taken modulo n: the batching tests' integers; lu_solve checks a user's piv)."""
+    piv = np.asarray(piv).astype(np.int64) % np.shape(piv)[-1]
+    n = piv.shape[-1]
+    flat = piv.reshape((-1, n))
+    out = np.zeros((len(flat), n, n))
+    for k, p in enumerate(flat):
         order = np.arange(n)
-        if np.isfinite(m).all():  # (getrf of a NaN or inf: no pivots; the elimination then gives NaN)
-            for i, p in enumerate(sl.lu_factor(m.astype(float), check_finite=False)[1]):
-                order[[i, p]] = order[[p, i]]
+        for i, j in enumerate(p):
+            order[[i, j]] = order[[j, i]]
         out[k, np.arange(n), order] = 1.0
-    return out.reshape(a.shape[:-2] + (n, n))
+    return out.reshape(piv.shape[:-1] + (n, n))
 
 
-def _lu_rows_fn():
-    """SymPy: P[i, j] of lu_rows as a named function of (i, j, rows, *entries) with derivative 0, evaluated by the
-    registry entry (on traced entries too)."""
-
-    def numeric(i, j, rows, *entries):
-        return lu_rows(_from_entries(rows, entries))[(..., int(i), int(j))]
+def _named_zero_slope(name, numeric):
+    """SymPy: a named function of integer positions and entries with derivative 0, evaluated by `numeric` (the
+    registry entry, on traced entries too)."""
 
     def on_float(*args):
         return float(numeric(*[float(a) for a in args]))
 
-    SYMPY_TRACED["difflab_lu_rows"] = numeric
-    return sympy_function("difflab_lu_rows", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+    SYMPY_TRACED[name] = numeric
+    return sympy_function(name, numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
 
 
-def _lu_rows_sympy(x):
-    fn = _lu_rows_fn()
+def _lu_pivots_sympy(x):
+    fn = _named_zero_slope(
+        "difflab_lu_pivot", lambda k, rows, *entries: lu_pivots(_from_entries(rows, entries))[(..., int(k))]
+    )
+    x = np.asarray(x, dtype=object)
+    n = x.shape[-1]
+    out = np.empty(x.shape[:-1], dtype=object)
+    for idx in np.ndindex(x.shape[:-2]):
+        out[idx] = [fn(k, n, *x[idx].ravel()) for k in range(n)]
+    return out
 
-    def one(m):
-        n, entries = m.shape[0], list(m)
-        return np.array([[fn(i, j, n, *entries) for j in range(n)] for i in range(n)], dtype=object)
 
-    return _per_matrix(one)(x)
+def _pivot_rows_sympy(piv):
+    fn = _named_zero_slope(
+        "difflab_pivot_row",
+        lambda i, j, *p: pivot_rows(stack(*p, axis=-1))[..., int(i), int(j)],
+    )
+    piv = np.asarray(piv, dtype=object)
+    n = piv.shape[-1]
+    out = np.empty(piv.shape + (n,), dtype=object)
+    for idx in np.ndindex(piv.shape[:-1]):
+        out[idx] = [[fn(i, j, *piv[idx]) for j in range(n)] for i in range(n)]
+    return out
 
 
-lu_rows = defop(
-    "lu_rows",
-    _lu_rows_impl,
+lu_pivots = defop(
+    "lu_pivots",
+    _lu_pivots_impl,
     internal=True,
     jvp=(None,),
     vjp=(None,),
-    sympy=_lu_rows_sympy,
+    sympy=_lu_pivots_sympy,
     sympy_complex=False,
     differentiable=False,
     analytic=False,
+    result_dtype=lambda: np.dtype(np.int32),
     samples=lambda rng: [((rng.standard_normal(s),), {}) for s in ((1, 1), (3, 3), (2, 4, 4))],
-    batch=lambda batched, a: lu_rows(a),
+    batch=lambda batched, a: lu_pivots(a),
     strategy=_square_strategy,
-    doc="P with P @ a = a's rows in LAPACK getrf's pivoting order (scipy.linalg.lu's; piecewise constant)",
+    doc="LAPACK getrf's row interchanges of a (scipy.linalg.lu_factor's piv, int32; piecewise constant)",
+)
+pivot_rows = defop(
+    "pivot_rows",
+    _pivot_rows_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_pivot_rows_sympy,
+    sympy_complex=False,
+    differentiable=False,
+    analytic=False,
+    domain=("integer",),
+    samples=lambda rng: [((p,), {}) for p in (np.array([0]), np.array([2, 2, 2]), np.array([[1, 1, 2], [0, 2, 2]]))],
+    batch=lambda batched, piv: pivot_rows(piv),
+    doc="P with P @ a = a's rows interchanged as LAPACK's piv says (row k with row piv[k], in turn)",
 )
 
 # -- svd(full_matrices=True) of a non-square matrix: the extra columns -------------------------------

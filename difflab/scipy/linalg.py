@@ -3,7 +3,7 @@ difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve 
 the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conventions (the upper factor
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
-values, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
+values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
 pinv, norm). logm and null_space are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 
@@ -297,37 +298,45 @@ def _pivoted(a):
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """(lu, piv) like `scipy.linalg.lu_factor`: L's entries below the diagonal and U's on and above it in one
-    matrix, piv LAPACK's row interchanges. The pivots are read from a's values (the trace is specialised
-    to them); L and U are differentiable (the elimination is recorded). Shape contract: (n, n) -> (n, n), (n,).
+    matrix, piv LAPACK's row interchanges (int32). The pivots are an equation (ops lu_pivots), recomputed at
+    each call (prepare and vmap follow a's pivoting); L and U are differentiable (the elimination is recorded).
+    Shape contract: (n, n) -> (n, n), (n,).
 
     >>> lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]]))[0].round(4).tolist()
     [[3.0, 4.0], [0.3333, 0.6667]]
     """
-    _, piv, m = _pivoted(a)
-    return m, piv
+    _square(a)
+    piv = _decompositions.lu_pivots(a)
+    return _eliminated(_dnp.matmul(_decompositions.pivot_rows(piv), a)), piv
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """x with A x = b (trans 1/'T', 2/'C': Aᵀ x = b) from lu_factor's (lu, piv), like `scipy.linalg.lu_solve`:
-    the interchanges, then two triangular solves. Shape contract: lu (n, n); b (n,) or (n, k); x like b.
+    the interchanges (piv traced or not), then two triangular solves. Shape contract: lu (n, n); b (n,) or
+    (n, k); x like b.
 
     >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
     [1.0, 2.0]
     """
     lu, piv = lu_and_piv
     n = _np.shape(lu)[0]
-    order = _np.arange(n)
-    for k, p in enumerate(_np.asarray(piv)):
-        order[[k, p]] = order[[p, k]]
+    if _np.shape(piv) != (n,):
+        raise ValueError(f"lu_solve: piv must have shape ({n},) for a {n}×{n} lu, got {_np.shape(piv)}")
+    if not isinstance(piv, _Traced):  # (a traced piv is lu_pivots', in range by construction)
+        piv = _np.asarray(piv)
+        if piv.dtype.kind not in "iu" or ((piv < 0) | (piv >= n)).any():
+            # (SciPy's LAPACK call reads past the matrix for such a piv)
+            raise ValueError(f"lu_solve: piv must hold row indices 0..{n - 1} (lu_factor's), got {piv.tolist()}")
+    rows = _decompositions.pivot_rows(piv)
     unit_lower = dict(lower=True, unit_diagonal=True)
     if trans in (0, "N"):
-        y = solve_triangular(lu, _dnp.take(b, order, axis=0), **unit_lower)
+        y = solve_triangular(lu, _dnp.matmul(rows, b), **unit_lower)
         return solve_triangular(lu, y, lower=False)
     if trans not in (1, 2, "T", "C"):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
     y = solve_triangular(lu, b, lower=False, trans=1)  # Uᵀ y = b
     z = solve_triangular(lu, y, trans=1, **unit_lower)  # Lᵀ z = y
-    return _dnp.take(z, _np.argsort(order), axis=0)
+    return _dnp.matmul(_dnp.transpose(rows), z)
 
 
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
@@ -344,7 +353,7 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         n = _np.shape(m)[0]
         return _np.argsort(order), _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)  # (a = L[p] @ U)
     n = _square(a)
-    rows = _decompositions.lu_rows(a)  # P a in getrf's order, an equation: recomputed at each call
+    rows = _decompositions.pivot_rows(_decompositions.lu_pivots(a))  # equations: recomputed at each call
     m = _eliminated(_dnp.matmul(rows, a))
     low, up = _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)
     if permute_l:
