@@ -569,6 +569,9 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
+        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(self.shape) == 1 == len(idx.shape):
+            # x[i] by a traced integer index (argpartition's): one gather, the trace not specialised to i's values
+            return dnp.take_along_axis(self, idx, 0)
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)

@@ -208,3 +208,41 @@ def test_complex_sort_is_numpys_order_under_every_method_prepared_and_vmapped():
     np.testing.assert_array_equal(np.sort(np.asarray(dl.numpy.sort(z))), np.sort(z))
     with pytest.raises(dl.NotDifferentiableError, match=r"symbolic method has no SymPy form of `.*sort.*complex"):
         dl.grad(_complex_sorted, method="symbolic")(X)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argpartition_is_an_equation_so_prepare_and_vmap_follow_the_values(method):
+    """numpy.argpartition on a traced value records an equation (its indices recomputed at each call, derivative 0)
+    and the gathers by it (take_along_axis, x[i]) record gather_along: prepared at one order, the value and the
+    gradient at another are the ones at that order (on main prepare refused the graph, naming argpartition)."""
+    w = np.arange(1.0, 6.0)
+
+    def f(x):
+        return np.sum(np.take_along_axis(x, np.argpartition(x, 2), 0) ** 2 * w) + np.sum(
+            x[np.argpartition(x, (1, 3))] ** 3 * w
+        )
+
+    def want(x):  # the closed form at x's own arrangement
+        g = np.zeros_like(x)
+        for kth, p in ((2, 2), ((1, 3), 3)):
+            i = np.argpartition(x, kth)
+            g[i] += p * x[i] ** (p - 1) * w
+        return g
+
+    xs = np.array([[3.0, 1.0, 2.0, 5.0, 4.0], [0.5, 4.0, -1.0, 2.0, 3.0], [-2.0, -1.0, 0.25, 1.0, 3.0]])
+    prepared = dl.prepare(f, xs[0], method=method)
+    tol = dict(rtol=1e-7) if method == "numeric" else dict(rtol=1e-15)
+    for x in xs:
+        assert prepared(x) == pytest.approx(f(x), rel=1e-15)
+        np.testing.assert_allclose(prepared.grad(x), want(x), **tol)
+    np.testing.assert_allclose(dl.vmap(dl.grad(f, method=method))(xs), [want(x) for x in xs], **tol)
+    # along an axis of a matrix, the gradient's transpose (scatter_along) adding where an index repeats
+    m = xs[:2]
+    g = dl.grad(lambda m: np.sum(np.take_along_axis(m, np.argpartition(m, 1, axis=1)[:, :2], 1) * w[:2]), method=method)
+    expect = np.zeros_like(m)
+    for r in range(2):
+        expect[r, np.argpartition(m[r], 1)[:2]] = w[:2]
+    np.testing.assert_allclose(g(m), expect, **tol)
+    np.testing.assert_array_equal(dl.vmap(lambda x: np.argpartition(x, 2))(xs), np.argpartition(xs, 2, axis=1))
+    with pytest.raises(IndexError, match="index 5 is out of bounds for axis 0 with size 5"):
+        dl.grad(lambda x: np.sum(x[np.argpartition(x, 2) + 3]))(xs[0])
