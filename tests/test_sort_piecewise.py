@@ -246,3 +246,25 @@ def test_argpartition_is_an_equation_so_prepare_and_vmap_follow_the_values(metho
     np.testing.assert_array_equal(dl.vmap(lambda x: np.argpartition(x, 2))(xs), np.argpartition(xs, 2, axis=1))
     with pytest.raises(IndexError, match="index 5 is out of bounds for axis 0 with size 5"):
         dl.grad(lambda x: np.sum(x[np.argpartition(x, 2) + 3]))(xs[0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argpartition_indices_still_serve_numpys_own_functions(method):
+    """argpartition's traced indices carry no derivative: where NumPy's own code needs their numbers (np.take, a
+    NumPy array indexed by them, list(), int()) it reads them, the trace specialised as bool() specialises it, and
+    the gradient is the one at these values; an integer partial makes a float gradient (symbolic's was int64)."""
+    x, w = np.array([3.0, 1.0, 2.0, 5.0, 4.0]), np.arange(5.0)
+    i = np.argpartition(x, 2)
+    cases = [
+        (lambda x: np.sum(np.take(x, np.argpartition(x, 2)) * w), np.bincount(i, w, 5)),
+        (lambda x: np.sum(w[np.argpartition(x, 2)] * x), w[i]),
+        (lambda x: np.sum(x[list(np.argpartition(x, 2))] * w), np.bincount(i, w, 5)),
+        (lambda x: x[int(np.argpartition(x, 2)[0])], np.eye(5)[i[0]]),
+        (lambda x: np.sum(np.argpartition(x, 2) * x), i * 1.0),
+    ]
+    for f, want in cases:
+        got = dl.grad(f, method=method)(x)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(
+            got, want, rtol=1e-7 if method == "numeric" else 0, atol=1e-7 if method == "numeric" else 0
+        )

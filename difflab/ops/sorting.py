@@ -435,11 +435,12 @@ def _argpartition_impl(x, axis, kth):
 
 def _np_argpartition_k(k, code, *xs):
     stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
-    return np.argpartition(stacked, list(_kth_of(code)), axis=0)[int(k)]
+    # (as a float: SymPy's expressions are computed in floats, and a gradient holding it must be one)
+    return np.argpartition(stacked, list(_kth_of(code)), axis=0)[int(k)] * 1.0
 
 
 def _py_argpartition_k(k, code, *xs):
-    return int(np.argpartition(np.array([float(x) for x in xs]), list(_kth_of(code)))[int(k)])
+    return float(np.argpartition(np.array([float(x) for x in xs]), list(_kth_of(code)))[int(k)])
 
 
 def _argpartition_fn():
