@@ -911,11 +911,13 @@ def _scalar_check(st: Staged, what: str):
         )
         # (hessian's is caught: dl.hessian then takes the Jacobian of the Jacobian, api.operators._AnyHessian)
         raise NonScalarOutput(
-            f"{what} needs a function with a scalar output (shape ()), but it returned {shown}; "
+            f"{what} needs a function with a scalar output, but it returned {shown}; "
             + (
                 # one number in an array (shape (1,), (1, 1)) is refused as JAX refuses it: which element, or
                 # a sum, is the user's choice, and grad's result would otherwise depend on the output's shape
-                "return its one element, f(x)[0]" + ("[0]" * (len(shapes[0]) - 1)) + ", or np.sum(f(x))"
+                "a scalar has shape (), as JAX's grad asks: return its one element, f(x)[0]"
+                + ("[0]" * (len(shapes[0]) - 1))
+                + ", or np.sum(f(x))"
                 if len(shapes) == 1 and math.prod(shapes[0]) == 1
                 else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
             )
