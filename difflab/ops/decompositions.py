@@ -54,7 +54,6 @@ from .linalg import (
     _on_complex_linalg,
     SYMPY_MATRIX_LIMIT,
     _per_matrix,
-    _square_strategy,
     _too_big,
     _swap_last,
     inv,
@@ -1112,6 +1111,22 @@ def _pivot_rows_sympy(piv):
     return out
 
 
+def _pivoted_strategy(b, name, x, picks, c):
+    """P a for a = tanh(v vᵀ) + 3 I, P = pivot_rows(lu_pivots(a)) (a float result, as lu's): the diagonal dominates,
+    so the pivots never jump where numeric differences look (test_scipy moves them)."""
+    n = int(np.prod(b.shape(x)))
+    if n > 2:
+        x, n = b.emit("sum", x, axis=None, keepdims=False), 1
+    col = b.emit("reshape", x, shape=(n, 1))
+    # (a 1×1 matrix has one pivot whatever its value)
+    a = (
+        col
+        if n == 1
+        else b.emit("add", b.emit("tanh", b.emit("mul", col, b.emit("reshape", x, shape=(1, n)))), 3 * np.eye(n))
+    )
+    return b.emit("matmul", b.emit("pivot_rows", b.emit("lu_pivots", a)), a)
+
+
 lu_pivots = defop(
     "lu_pivots",
     _lu_pivots_impl,
@@ -1125,7 +1140,7 @@ lu_pivots = defop(
     result_dtype=lambda: np.dtype(np.int32),
     samples=lambda rng: [((rng.standard_normal(s),), {}) for s in ((1, 1), (3, 3), (2, 4, 4))],
     batch=lambda batched, a: lu_pivots(a),
-    strategy=_square_strategy,
+    strategy=_pivoted_strategy,
     doc="LAPACK getrf's row interchanges of a (scipy.linalg.lu_factor's piv, int32; piecewise constant)",
 )
 pivot_rows = defop(
@@ -1141,6 +1156,7 @@ pivot_rows = defop(
     domain=("integer",),
     samples=lambda rng: [((p,), {}) for p in (np.array([0]), np.array([2, 2, 2]), np.array([[1, 1, 2], [0, 2, 2]]))],
     batch=lambda batched, piv: pivot_rows(piv),
+    strategy=_pivoted_strategy,
     doc="P with P @ a = a's rows interchanged as LAPACK's piv says (row k with row piv[k], in turn)",
 )
 

@@ -487,6 +487,17 @@ def _argpartition_front(a, kth, axis=-1, kind="introselect", order=None):
     return argpartition(a, axis=axis, kth=tuple(int(k) % n for k in ks))
 
 
+def _gather_strategy(b, name, x, picks, c):
+    """x's values gathered by its own argpartition (a float result: the index alone would end the graph in
+    integers), or, for scatter_along, scattered back by it."""
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    idx = b.emit("argpartition", x, axis=axis, kth=(b.shape(x)[axis] // 2,))
+    if name == "scatter_along":
+        return b.emit(name, x, idx, axis=axis, size=b.shape(x)[axis])
+    return b.emit("gather_along", x, idx, axis=axis)
+
+
 argpartition = defop(
     "argpartition",
     _argpartition_impl,
@@ -500,6 +511,7 @@ argpartition = defop(
         ]
     ),
     batch=lambda batched, x, axis, kth: argpartition(x, axis=_batch_axis(axis), kth=kth),
+    kink=_tie_gap,  # (the indices jump where two values of a row cross)
     differentiable=False,
     analytic=False,
     sympy_complex=False,
@@ -507,7 +519,7 @@ argpartition = defop(
     doc="numpy.argpartition's indices along one axis (kth a tuple of positions): piecewise constant",
     numpy=("argpartition",),
     front=_argpartition_front,
-    strategy=_partition_strategy,
+    strategy=_gather_strategy,
 )
 
 
@@ -610,6 +622,7 @@ gather_along = defop(
     vjp=(lambda ct, out, x, idx, axis: scatter_along(ct, idx, axis=axis, size=np.shape(x)[axis]), None),
     samples=_gather_samples,
     batch=_gather_batch,
+    strategy=_gather_strategy,
     domain=("real", "integer"),
     internal=True,
     complex=True,
@@ -624,6 +637,7 @@ scatter_along = defop(
     vjp=(lambda ct, out, u, idx, axis, size: gather_along(ct, idx, axis=axis), None),
     samples=_scatter_samples,
     batch=_scatter_batch,
+    strategy=_gather_strategy,
     domain=("real", "integer"),
     internal=True,
     complex=True,
