@@ -20,7 +20,6 @@ import importlib
 import importlib.util
 import inspect
 import json
-import math
 import os
 import re
 import sys
@@ -270,7 +269,7 @@ def _cmd_check(args) -> int:
         hint = _held_hint(names, values, args.wrt)
         graph = _traceable(args.function, lambda: dl.trace(of_wrt, *[values[k] for k in wrt]), hint)
         shapes = [np.shape(o.value) if type(o) is Const else o.shape for o in graph.outputs]
-        if len(shapes) != 1 or math.prod(shapes[0]) != 1:  # refused before the table, not after it
+        if len(shapes) != 1 or tuple(shapes[0]) != ():  # refused before the table, not after it (as grad: shape ())
             raise UsageError(
                 f"{args.function} returns shape {' and '.join(map(str, shapes))}, not one number: difflab check checks a "
                 "scalar function's gradient (difflab compare and difflab.testing.check_jacobian take vector ones)"

@@ -673,6 +673,9 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
+        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(self.shape) == 1 == len(idx.shape):
+            # x[i] by a traced integer index (argpartition's): one gather, the trace not specialised to i's values
+            return dnp.take_along_axis(self, idx, 0)
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
@@ -715,7 +718,22 @@ class Tracer(Traced):
     def _no_conversion(self, *_):
         raise TracerConversionError(_conversion_message(self, _user_frame(sys._getframe(1))))
 
-    __float__ = __int__ = __index__ = __complex__ = _no_conversion
+    __float__ = __complex__ = _no_conversion
+
+    def _integer_value(self, what):
+        """An integer value (argpartition's indices) carries no derivative: its number, read as `bool()` reads
+        one (the trace specialised to the input values); any other refuses, naming the conversion."""
+        if self.dtype.kind not in "iu":
+            self._no_conversion()
+        if not self._trace.specialised:
+            specialise(self, what)
+        return self.concrete
+
+    def __int__(self):
+        return int(self._integer_value("int() of an integer traced value"))
+
+    def __index__(self):
+        return int(self._integer_value("an integer traced value used as a Python index"))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -750,6 +768,9 @@ class Tracer(Traced):
         return _assign.fresh(out) if out is self else out  # (a copy, as NumPy's, even of the same dtype)
 
     def __array__(self, dtype=None, copy=None):
+        if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
+            value = np.asarray(self._integer_value("an integer traced value converted to a NumPy array"))
+            return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
         if trick is not None:
             raise UnsupportedOperationError(

@@ -133,8 +133,9 @@ class _ValueAndGradAux(_AuxTransform):
         if n_out != 1 or np.size(out[0]) != 1 or np.ndim(out[0]):
             shape = np.shape(out[0]) if n_out == 1 else f"a pytree of {n_out} leaves"
             raise NonScalarOutput(
-                f"{self.f.what}(..., has_aux=True) of {self.__name__}: out must be a scalar, got {shape}; "
+                f"{self.f.what}(..., has_aux=True) of {self.__name__}: out must be a scalar (shape ()), got {'shape ' * (n_out == 1)}{shape}; "
                 "use dl.jacobian or dl.vjp"
+                + (", or return its one element (out[0]) or np.sum(out)" if n_out == 1 else "")
             )
         parts = st.split_flat(pullback(_seed(outs, n_out)))
         value, aux = st.outputs(outs)

@@ -7,6 +7,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.api.boundary import NonScalarOutput
 
 
 def test_unsupported_numpy_function_is_named():
@@ -63,6 +64,31 @@ def test_non_scalar_grad_points_to_jacobian():
     # a tuple of outputs: how many, and their shapes (it read "returned shape [(), ()]")
     with pytest.raises(TypeError, match=r"but it returned 2 outputs, shapes \(\), \(3,\);"):
         dl.grad(lambda x: (dnp.sum(x), x))(np.ones(3))
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_one_element_array_output_is_not_a_scalar(method):
+    """Shape (1,) or (1, 1) is refused by grad, value_and_grad, hvp and a prepared gradient, as JAX's grad refuses it
+    ("Gradient only defined for scalar-output functions. Output had shape: (1,)"), the message saying what to
+    write; hessian of it is JAX's Jacobian of the Jacobian, shaped (1, n, n)."""
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: dnp.sum(x**2.0, keepdims=True)  # noqa: E731
+    for door in (dl.grad(f, method=method), dl.value_and_grad(f, method=method), dl.prepare(f, x, method=method).grad):
+        with pytest.raises(
+            NonScalarOutput, match=r"scalar output, but it returned shape \(1,\); a scalar has shape \(\).*f\(x\)\[0\]"
+        ):
+            door(x)
+    with pytest.raises(NonScalarOutput, match=r"shape \(1, 1\); .*f\(x\)\[0\]\[0\], or np\.sum"):
+        dl.grad(lambda x: dnp.sum(x**2.0).reshape(1, 1), method=method)(x)
+    with pytest.raises(NonScalarOutput, match=r"shape \(1,\)"):
+        dl.hvp(f, (x,), (x,), method=method if method != "symbolic" else "reverse")
+    with pytest.raises(NonScalarOutput, match=r"shape \(1,\)"):
+        dl.transforms.grad(lambda x: (f(x), 0.0), method=method, has_aux=True)(x)
+    h = dl.hessian(f, method=method)(x)
+    assert h.shape == (1, 3, 3)
+    np.testing.assert_allclose(h[0], 2.0 * np.eye(3), atol=1e-6 if method == "numeric" else 0.0)
+    # f(x)[0], as the message says, is the scalar function
+    np.testing.assert_allclose(dl.grad(lambda x: f(x)[0], method=method)(x), 2.0 * x, rtol=1e-6)
 
 
 @pytest.mark.parametrize("bad", [2, np.array([1, 2]), np.array([True, False])])

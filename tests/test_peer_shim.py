@@ -384,3 +384,16 @@ def test_a_run_of_some_files_or_methods_leaves_the_committed_table_alone(tmp_pat
     assert where(("files", ["test_numpy.py"])) == partial and where(("methods", ["reverse"])) == partial
     assert where(("files", ["test_numpy.py"]), ("update", True)) == committed
     assert where(("files", ["a.py"]), ("output", tmp_path / "mine.md")) == tmp_path / "mine.md"
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
+def test_the_shims_grad_takes_an_output_of_one_entry_as_autograds(method):
+    """autograd's grad takes f returning shape (1,) (its check is size == 1); difflab's refuses it as JAX's, so the
+    shim hands difflab the one entry: grad, value_and_grad, grad_and_aux and make_hvp as autograd answers them."""
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: dl.numpy.sum(x**3.0, keepdims=True).reshape(1, 1)  # noqa: E731
+    tol = dict(rtol=1e-6) if method == "numeric" else dict(rtol=1e-14)
+    np.testing.assert_allclose(ag.grad(f, method=method)(x), 3.0 * x**2, **tol)
+    np.testing.assert_allclose(ag.value_and_grad(f, method=method)(x)[1], 3.0 * x**2, **tol)
+    np.testing.assert_allclose(ag.grad_and_aux(lambda x: (f(x)[0], "aux"), method=method)(x)[0], 3.0 * x**2, **tol)
+    np.testing.assert_allclose(ag.make_hvp(f, method=method)(x)[0](np.ones(3)), 6.0 * x, **tol)

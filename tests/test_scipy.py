@@ -398,6 +398,41 @@ def test_scipy_linalg_names_equal_scipy_and_differentiate(name, x, f, methods):
     np.testing.assert_allclose(hess, _central(grad, x), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_lu_prepared_and_vmapped_follow_each_calls_pivoting(method):
+    """scipy.linalg.lu's and lu_factor's pivots are equations (ops lu_pivots, pivot_rows), not values read at trace
+    time: lu, lu_factor and lu_solve prepared at a matrix getrf does not pivot answer SciPy's value and the fresh
+    gradient at one it pivots (and back), and vmap over both matrices gives SciPy's factors of each (on main
+    prepare refused the graph)."""
+    import scipy.linalg as sl
+
+    still = np.array([[4.0, 1.0, 2.0], [1.0, 3.0, 0.5], [2.0, 0.5, 5.0]])  # getrf keeps the rows in order
+    pivots = np.array([[1.0, 2.0, 0.3], [5.0, 1.0, 2.0], [0.2, 6.0, 1.0]])  # getrf swaps rows 0 and 1, then 1, 2
+    assert (sl.lu(still)[0] == np.eye(3)).all() and not (sl.lu(pivots)[0] == np.eye(3)).all()
+
+    def f(m, a):
+        solved = (m.lu_solve(m.lu_factor(a), _W) ** 2).sum() + (m.lu_solve(m.lu_factor(a), _W[0], trans=1) ** 2).sum()
+        return sum((t * _W).sum() for t in m.lu(a)) + (m.lu(a, permute_l=True)[0] ** 3 * _W).sum() + solved
+
+    prepared = dl.prepare(lambda a: f(dla, a), still, method=method)
+    for a in (pivots, still, pivots):
+        assert prepared(a) == pytest.approx(float(f(sl, a)), rel=1e-13)
+        assert (dla.lu_factor(a)[1] == sl.lu_factor(a)[1]).all()
+        want = dl.grad(lambda a: f(dla, a), method=method)(a)  # a fresh trace at a (its pivots read there)
+        np.testing.assert_allclose(prepared.grad(a), want, rtol=1e-9 if method == "numeric" else 1e-13, atol=1e-12)
+    np.testing.assert_allclose(_central(lambda v: float(f(sl, v)), pivots), prepared.grad(pivots), rtol=1e-6, atol=1e-7)
+    both = np.stack([still, pivots])
+    for got, want in zip(dl.vmap(dla.lu)(both), zip(*[sl.lu(still), sl.lu(pivots)])):
+        np.testing.assert_allclose(got, np.stack(want), rtol=1e-14, atol=1e-15)
+    lu, piv = dl.vmap(dla.lu_factor)(both)
+    np.testing.assert_allclose(lu, [sl.lu_factor(still)[0], sl.lu_factor(pivots)[0]], rtol=1e-14, atol=1e-15)
+    assert piv.tolist() == [sl.lu_factor(still)[1].tolist(), sl.lu_factor(pivots)[1].tolist()]
+    # a piv no lu_factor made is refused (SciPy's LAPACK call reads past the matrix: "corrupted size vs. prev_size")
+    for bad in (np.array([5, 0, 0]), np.array([-1, 1, 2]), np.array([0.0, 1.0, 2.0]), np.array([0, 1])):
+        with pytest.raises(ValueError, match="lu_solve: piv must"):
+            dl.grad(lambda a: dla.lu_solve((a, bad), _W[0]).sum(), method=method)(still)
+
+
 def test_expm_derivative_is_scipys_frechet_batched_too():
     import scipy.linalg as sl
 

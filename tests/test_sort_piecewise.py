@@ -208,3 +208,92 @@ def test_complex_sort_is_numpys_order_under_every_method_prepared_and_vmapped():
     np.testing.assert_array_equal(np.sort(np.asarray(dl.numpy.sort(z))), np.sort(z))
     with pytest.raises(dl.NotDifferentiableError, match=r"symbolic method has no SymPy form of `.*sort.*complex"):
         dl.grad(_complex_sorted, method="symbolic")(X)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argpartition_is_an_equation_so_prepare_and_vmap_follow_the_values(method):
+    """numpy.argpartition on a traced value records an equation (its indices recomputed at each call, derivative 0)
+    and the gathers by it (take_along_axis, x[i]) record gather_along: prepared at one order, the value and the
+    gradient at another are the ones at that order (on main prepare refused the graph, naming argpartition)."""
+    w = np.arange(1.0, 6.0)
+
+    def f(x):
+        return np.sum(np.take_along_axis(x, np.argpartition(x, 2), 0) ** 2 * w) + np.sum(
+            x[np.argpartition(x, (1, 3))] ** 3 * w
+        )
+
+    def want(x):  # the closed form at x's own arrangement
+        g = np.zeros_like(x)
+        for kth, p in ((2, 2), ((1, 3), 3)):
+            i = np.argpartition(x, kth)
+            g[i] += p * x[i] ** (p - 1) * w
+        return g
+
+    xs = np.array([[3.0, 1.0, 2.0, 5.0, 4.0], [0.5, 4.0, -1.0, 2.0, 3.0], [-2.0, -1.0, 0.25, 1.0, 3.0]])
+    prepared = dl.prepare(f, xs[0], method=method)
+    tol = dict(rtol=1e-7) if method == "numeric" else dict(rtol=1e-15)
+    for x in xs:
+        assert prepared(x) == pytest.approx(f(x), rel=1e-15)
+        np.testing.assert_allclose(prepared.grad(x), want(x), **tol)
+    np.testing.assert_allclose(dl.vmap(dl.grad(f, method=method))(xs), [want(x) for x in xs], **tol)
+    # along an axis of a matrix, the gradient's transpose (scatter_along) adding where an index repeats
+    m = xs[:2]
+    g = dl.grad(lambda m: np.sum(np.take_along_axis(m, np.argpartition(m, 1, axis=1)[:, :2], 1) * w[:2]), method=method)
+    expect = np.zeros_like(m)
+    for r in range(2):
+        expect[r, np.argpartition(m[r], 1)[:2]] = w[:2]
+    np.testing.assert_allclose(g(m), expect, **tol)
+    np.testing.assert_array_equal(dl.vmap(lambda x: np.argpartition(x, 2))(xs), np.argpartition(xs, 2, axis=1))
+    with pytest.raises(IndexError, match="index 5 is out of bounds for axis 0 with size 5"):
+        dl.grad(lambda x: np.sum(x[np.argpartition(x, 2) + 3]))(xs[0])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_argpartition_indices_still_serve_numpys_own_functions(method):
+    """argpartition's traced indices carry no derivative: where NumPy's own code needs their numbers (np.take, a
+    NumPy array indexed by them, list(), int()) it reads them, the trace specialised as bool() specialises it, and
+    the gradient is the one at these values; an integer partial makes a float gradient (symbolic's was int64)."""
+    x, w = np.array([3.0, 1.0, 2.0, 5.0, 4.0]), np.arange(5.0)
+    i = np.argpartition(x, 2)
+    cases = [
+        (lambda x: np.sum(np.take(x, np.argpartition(x, 2)) * w), np.bincount(i, w, 5)),
+        (lambda x: np.sum(w[np.argpartition(x, 2)] * x), w[i]),
+        (lambda x: np.sum(x[list(np.argpartition(x, 2))] * w), np.bincount(i, w, 5)),
+        (lambda x: x[int(np.argpartition(x, 2)[0])], np.eye(5)[i[0]]),
+        (lambda x: np.sum(np.argpartition(x, 2) * x), i * 1.0),
+    ]
+    for f, want in cases:
+        got = dl.grad(f, method=method)(x)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(
+            got, want, rtol=1e-7 if method == "numeric" else 0, atol=1e-7 if method == "numeric" else 0
+        )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_sort_complex_is_one_sort_equation(method):
+    """np.sort_complex on traced values is the sort entry (NumPy's complex order: real part, then imaginary), not a
+    gather by argsort's values: prepared at one order it answers at another, vmap sorts each row; the symbolic
+    method takes real input and refuses complex values' sort by name (on main prepare refused the graph)."""
+    w, c = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2j, 3.0, 1 + 1j])
+    xs = np.array([[3.0, 1.0, 4.0, 2.0], [1.0, 2.0, 3.0, 4.0]])
+    f = lambda x: np.sum(w * np.real(np.sort_complex(x)) ** 2)  # noqa: E731
+    prepared = dl.prepare(f, xs[0], method=method)
+    for x in xs:
+        want = np.zeros(4)
+        want[np.argsort(x)] = 2.0 * w * np.sort(x)
+        np.testing.assert_allclose(prepared.grad(x), want, rtol=1e-7 if method == "numeric" else 1e-15)
+    assert dl.vmap(np.sort_complex)(xs).tolist() == np.sort_complex(xs).tolist()
+    zs = np.array([[2 + 1j, 1 + 3j, 0.5 - 1j, 3 + 0j], [0.5 - 1j, 3 + 0j, 2 + 1j, 1 + 3j]])
+    # (prepare takes real leaves: z = re + i·im, its gradient (∂re, ∂im) the conjugate-free pair of grad's)
+    g = lambda re, im: np.sum(np.real(c * np.sort_complex(re + 1j * im) ** 2))  # noqa: E731
+    if method == "symbolic":
+        with pytest.raises(dl.NotDifferentiableError, match=r"sort\(.*complex values.*'forward' or 'reverse'"):
+            dl.prepare(g, zs[0].real, zs[0].imag, method=method, argnums=(0, 1)).grad(zs[0].real, zs[0].imag)
+        return
+    prepared = dl.prepare(g, zs[0].real, zs[0].imag, method=method, argnums=(0, 1))
+    for z in zs:
+        want = np.zeros(4, complex)
+        want[np.argsort(z)] = np.conj(2.0 * c * np.sort_complex(z))  # ∂re + i ∂im of Re(c s²) (distinct real parts)
+        got = prepared.grad(z.real, z.imag)
+        np.testing.assert_allclose(got[0] + 1j * got[1], want, rtol=1e-7 if method == "numeric" else 1e-15)

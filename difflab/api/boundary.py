@@ -905,9 +905,7 @@ def _scalar_check(st: Staged, what: str):
         st.scalar = True  # a real scalar loss, the common case (no list of shapes)
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
-    # (np.prod of a shape tuple builds an array). A hessian's output of shape (1,) is a vector, as JAX's:
-    # its H is shaped (1,) + in + in
-    if len(shapes) != 1 or math.prod(shapes[0]) != 1 or (what == "hessian" and tuple(shapes[0]) != ()):
+    if len(shapes) != 1 or tuple(shapes[0]) != ():
         # several outputs (a tuple, a dict): how many and their shapes (it read "shape [(), ()]")
         shown = (
             f"shape {shapes[0]}"
@@ -918,8 +916,16 @@ def _scalar_check(st: Staged, what: str):
         )
         # (hessian's is caught: dl.hessian then takes the Jacobian of the Jacobian, api.operators._AnyHessian)
         raise NonScalarOutput(
-            f"{what} needs a function with a scalar output, but it returned {shown}; use difflab.jacobian "
-            "for the full derivative or difflab.vjp for a vector-Jacobian product"
+            f"{what} needs a function with a scalar output, but it returned {shown}; "
+            + (
+                # one number in an array (shape (1,), (1, 1)) is refused as JAX refuses it: which element, or
+                # a sum, is the user's choice, and grad's result would otherwise depend on the output's shape
+                "a scalar has shape (), as JAX's grad asks: return its one element, f(x)[0]"
+                + ("[0]" * (len(shapes[0]) - 1))
+                + ", or np.sum(f(x))"
+                if len(shapes) == 1 and math.prod(shapes[0]) == 1
+                else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
+            )
         )
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":

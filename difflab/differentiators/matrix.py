@@ -189,6 +189,8 @@ def _array(c, shape):
     """An adjoint as an array of `shape`: a number stands for that number everywhere in it, an array
     broadcasts to it."""
     if isinstance(c, Tracer):
+        if c.dtype.kind in "biu":  # (an integer partial, argpartition's indices: a float input's gradient is float)
+            c = c * 1.0
         return c if tuple(c.shape) == tuple(shape) else dnp.broadcast_to(c, tuple(shape))
     return np.full(shape, c) if shape else float(c)
 

@@ -16,7 +16,6 @@ from ..ops import abs, copysign, isnan, less, not_equal, real, where
 from ..ops.complexes import is_complex as _is_complex
 from ..ops.reductions import _max_front as max
 from .arrays import ndim, pi, shape
-from .shapes import _gathered_sort
 
 
 def angle(z, deg=False):
@@ -94,8 +93,9 @@ isrealobj = _real_valued("isrealobj", lambda s: True)
 
 def sort_complex(a):
     """Sorted along the last axis by real part, then imaginary part, like `numpy.sort_complex`; always
-    complex (a real input is sorted, then made complex). The values are gathered by the permutation, so
-    the derivative flows through it, as sort's (the trace is specialised to the order).
+    complex (a real input is sorted, then made complex). One `sort` equation (NumPy's complex order), so
+    prepare and vmap reuse it at values in another order; the derivative follows the permutation (the
+    symbolic method refuses complex values' sort by name: sort_k compares real ones).
 
     >>> sort_complex(_np.array([3.0, 1.0, 2.0]))
     array([1.+0.j, 2.+0.j, 3.+0.j])
@@ -104,5 +104,5 @@ def sort_complex(a):
         return _np.sort_complex(a)
     if ndim(a) == 0:
         raise _np.exceptions.AxisError(-1, 0, "numpy.sort_complex")
-    out = _gathered_sort(a, axis=-1)  # (a gather: the symbolic method takes it, as the sort entry's complex values not)
+    out = _ops.sort(a, axis=ndim(a) - 1)
     return out if _is_complex(out) else out + _np.complex128(0)  # (complex128 whatever the real dtype, as NumPy's)

@@ -17,6 +17,7 @@ import numpy as _np
 
 from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
+from ..ops import sorting as _sorting
 from ..ops import where
 from ..ops.core import normalize_axes as _axes
 from ..ops.reductions import _sum_front as sum  # noqa: F401 (its doctests)
@@ -180,11 +181,29 @@ def take_along_axis(arr, indices, axis):
     >>> take_along_axis(_np.array([[1.0, 2.0]]), _np.array([[1, 0]]), 1)
     array([[2., 1.]])
     """
+    if isinstance(indices, _Traced):  # (argpartition's: an equation, not values read, so the trace is reused)
+        return _gather_by_traced(arr, indices, axis)
     indices = _np.asarray(indices)
     axis = axis % ndim(arr)
     grids = _np.ix_(*[_np.arange(n) for n in indices.shape])
     idx = tuple(indices if k == axis else _np.broadcast_to(grids[k], indices.shape) for k in range(ndim(arr)))
     return arr[idx]
+
+
+def _gather_by_traced(arr, indices, axis):
+    """take_along_axis by a traced integer index: one gather_along equation (ops/sorting.py), derivative in arr."""
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"take_along_axis: the indices must be integers, got {indices.dtype}")
+    if ndim(indices) != ndim(arr):
+        raise ValueError("take_along_axis: `indices` and `arr` must have the same number of dimensions")
+    axis = axis % ndim(arr)
+    n, at = shape(arr)[axis], _np.asarray(indices.concrete)  # (its value here, unread: NumPy's range check)
+    if ((at < -n) | (at >= n)).any():
+        raise IndexError(f"index {int(at[(at < -n) | (at >= n)][0])} is out of bounds for axis {axis} with size {n}")
+    big = _np.broadcast_shapes(_np.shape(arr), shape(indices)[:axis] + (shape(arr)[axis],) + shape(indices)[axis + 1 :])
+    if big != _np.shape(arr):
+        arr = broadcast_to(arr, big)
+    return _sorting.gather_along(arr, indices, axis=axis)
 
 
 def _gathered_sort(a, axis=-1):

@@ -1037,6 +1037,129 @@ svd_signs = defop(
     doc="±1 per singular pair: LAPACK's signs relative to svd_u's and svd_vt's (piecewise constant)",
 )
 
+# -- LU's row interchanges, recomputed at each call -------------------------------------------------
+# scipy.linalg.lu/lu_factor pivot by the values (getrf's partial pivoting); read at trace time, the pivots
+# would specialise the graph (prepare refused it). Two entries make the pivoting equations, derivative 0
+# (piecewise constant, as eigh_signs): lu_pivots(a), LAPACK's interchanges (lu_factor's piv, int32), and
+# pivot_rows(piv), the permutation P they make, P a = a's rows in getrf's order; difflab.scipy.linalg
+# eliminates P a without pivoting, so a prepared or vmapped lu follows the pivots of each call's a.
+
+
+def _lu_pivots_impl(a):
+    """(..., n, n) -> (..., n) int32: LAPACK getrf's interchanges, as SciPy's lu_factor returns them (row k
+    swapped with row piv[k], in turn); of a matrix holding NaN or inf, none (0, 1, ..., n - 1)."""
+    import scipy.linalg as sl  # (difflab.scipy's lu is this op's one caller, and needs SciPy anyway)
+
+    a = np.asarray(a)
+    n = a.shape[-1]
+    flat = a.reshape((-1, n, n))
+    out = np.tile(np.arange(n, dtype=np.int32), (len(flat), 1))
+    for k, m in enumerate(flat):
+        if np.isfinite(m).all():  # (SciPy's check_finite refuses those; the elimination then gives NaN)
+            out[k] = sl.lu_factor(m.astype(float), check_finite=False)[1]
+    return out.reshape(a.shape[:-1])
+
+
+def _pivot_rows_impl(piv):
+    """(..., n) integers -> (..., n, n) of 0.0 and 1.0: P with P @ a = a's rows interchanged as piv says (an
+    entry past the last row taken modulo n: the batching tests' integers; lu_solve checks a user's piv)."""
+    piv = np.asarray(piv).astype(np.int64) % np.shape(piv)[-1]
+    n = piv.shape[-1]
+    flat = piv.reshape((-1, n))
+    out = np.zeros((len(flat), n, n))
+    for k, p in enumerate(flat):
+        order = np.arange(n)
+        for i, j in enumerate(p):
+            order[[i, j]] = order[[j, i]]
+        out[k, np.arange(n), order] = 1.0
+    return out.reshape(piv.shape[:-1] + (n, n))
+
+
+def _named_zero_slope(name, numeric):
+    """SymPy: a named function of integer positions and entries with derivative 0, evaluated by `numeric` (the
+    registry entry, on traced entries too)."""
+
+    def on_float(*args):
+        return float(numeric(*[float(a) for a in args]))
+
+    SYMPY_TRACED[name] = numeric
+    return sympy_function(name, numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+
+
+def _lu_pivots_sympy(x):
+    fn = _named_zero_slope(
+        "difflab_lu_pivot", lambda k, rows, *entries: lu_pivots(_from_entries(rows, entries))[(..., int(k))]
+    )
+    x = np.asarray(x, dtype=object)
+    n = x.shape[-1]
+    out = np.empty(x.shape[:-1], dtype=object)
+    for idx in np.ndindex(x.shape[:-2]):
+        out[idx] = [fn(k, n, *x[idx].ravel()) for k in range(n)]
+    return out
+
+
+def _pivot_rows_sympy(piv):
+    fn = _named_zero_slope(
+        "difflab_pivot_row",
+        lambda i, j, *p: pivot_rows(stack(*p, axis=-1))[..., int(i), int(j)],
+    )
+    piv = np.asarray(piv, dtype=object)
+    n = piv.shape[-1]
+    out = np.empty(piv.shape + (n,), dtype=object)
+    for idx in np.ndindex(piv.shape[:-1]):
+        out[idx] = [[fn(i, j, *piv[idx]) for j in range(n)] for i in range(n)]
+    return out
+
+
+def _pivoted_strategy(b, name, x, picks, c):
+    """P a for a = tanh(v vᵀ) + 3 I, P = pivot_rows(lu_pivots(a)) (a float result, as lu's): the diagonal dominates,
+    so the pivots never jump where numeric differences look (test_scipy moves them)."""
+    n = int(np.prod(b.shape(x)))
+    if n > 2:
+        x, n = b.emit("sum", x, axis=None, keepdims=False), 1
+    col = b.emit("reshape", x, shape=(n, 1))
+    # (a 1×1 matrix has one pivot whatever its value)
+    a = (
+        col
+        if n == 1
+        else b.emit("add", b.emit("tanh", b.emit("mul", col, b.emit("reshape", x, shape=(1, n)))), 3 * np.eye(n))
+    )
+    return b.emit("matmul", b.emit("pivot_rows", b.emit("lu_pivots", a)), a)
+
+
+lu_pivots = defop(
+    "lu_pivots",
+    _lu_pivots_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_lu_pivots_sympy,
+    sympy_complex=False,
+    differentiable=False,
+    analytic=False,
+    result_dtype=lambda: np.dtype(np.int32),
+    samples=lambda rng: [((rng.standard_normal(s),), {}) for s in ((1, 1), (3, 3), (2, 4, 4))],
+    batch=lambda batched, a: lu_pivots(a),
+    strategy=_pivoted_strategy,
+    doc="LAPACK getrf's row interchanges of a (scipy.linalg.lu_factor's piv, int32; piecewise constant)",
+)
+pivot_rows = defop(
+    "pivot_rows",
+    _pivot_rows_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_pivot_rows_sympy,
+    sympy_complex=False,
+    differentiable=False,
+    analytic=False,
+    domain=("integer",),
+    samples=lambda rng: [((p,), {}) for p in (np.array([0]), np.array([2, 2, 2]), np.array([[1, 1, 2], [0, 2, 2]]))],
+    batch=lambda batched, piv: pivot_rows(piv),
+    strategy=_pivoted_strategy,
+    doc="P with P @ a = a's rows interchanged as LAPACK's piv says (row k with row piv[k], in turn)",
+)
+
 # -- svd(full_matrices=True) of a non-square matrix: the extra columns -------------------------------
 # The full U of a tall A (m > n) adds m − n columns, an orthonormal basis of the complement of A's
 # column space (the full Vh of a wide A adds rows for its row space's). Any rotation of that basis is

@@ -41,7 +41,7 @@ from .core import (
 )
 from .reductions import _along_axis_strategy
 
-__all__ = ["sort", "partition", "permuted", "unpermuted"]
+__all__ = ["sort", "partition", "permuted", "unpermuted", "argpartition", "gather_along", "scatter_along"]
 
 
 def _order(x, axis, kth=None):
@@ -410,4 +410,237 @@ partition = defop(
     numpy=("partition",),
     front=_partition_front,
     strategy=_partition_strategy,
+)
+
+
+# -- argpartition, and gathers by a traced index ----------------------------------------------------
+# numpy.argpartition's indices read from the values would specialise the trace (prepare refused it). Here they
+# are an equation, recomputed at each call, with derivative 0 (piecewise constant); gather_along picks x's
+# values by such an index (take_along_axis, x[i]) and scatter_along is its transpose, so a partition-then-gather
+# follows the values at each call, as sort does. The symbolic method's object arrays: argpartition's entries
+# are a named function of the row (difflab_argpartition(k, Σ 2**kth, *row), evaluated by NumPy), and a gather
+# by them a Piecewise picking x_i where the index equals i.
+
+
+def _argpartition_impl(x, axis, kth):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        fn = _argpartition_fn()
+        sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
+        code = sp.Integer(builtins.sum(2**k for k in kth))
+        for row in flat:
+            rows.append([fn(sp.Integer(k), code, *row) for k in range(len(row))])
+        return back(rows)
+    return np.argpartition(x, list(kth), axis=axis)
+
+
+def _np_argpartition_k(k, code, *xs):
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
+    # (as a float: SymPy's expressions are computed in floats, and a gradient holding it must be one)
+    return np.argpartition(stacked, list(_kth_of(code)), axis=0)[int(k)] * 1.0
+
+
+def _py_argpartition_k(k, code, *xs):
+    return float(np.argpartition(np.array([float(x) for x in xs]), list(_kth_of(code)))[int(k)])
+
+
+def _argpartition_fn():
+    sp = _sp()
+    return sympy_function(
+        "difflab_argpartition",
+        _np_argpartition_k,
+        lambda args, i: sp.Integer(0),
+        _py_argpartition_k,
+        _py_argpartition_k,
+    )
+
+
+def _argpartition_of(k, code, *xs):
+    """difflab_argpartition with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
+    stacked = REGISTRY["stack"](*xs, axis=0)
+    return REGISTRY["getitem"](argpartition(stacked, axis=0, kth=_kth_of(code)), idx=(int(k),))
+
+
+SYMPY_TRACED["difflab_argpartition"] = _argpartition_of
+
+
+def _argpartition_front(a, kth, axis=-1, kind="introselect", order=None):
+    """Indices that partition `a` along `axis` (of the flattened array when None), like `numpy.argpartition`:
+    NumPy's own indices, recomputed at each call (prepare and vmap reuse the equation); derivative 0.
+
+    >>> _argpartition_front(np.array([3.0, 1.0, 2.0]), 1)
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise TypeError("numpy.argpartition's order= partitions structured arrays, which traced values are not")
+    if kind != "introselect":
+        raise ValueError(f"numpy.argpartition: kind must be 'introselect', got {kind!r}")
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), 0
+    axis = normalize_axes(a, axis)[0]
+    n = np.shape(a)[axis]
+    ks = np.ravel(np.asarray(kth))
+    if ks.dtype.kind not in "iu":
+        raise TypeError(f"numpy.argpartition: kth must be integers, got {ks.dtype}")
+    bad = ks[(ks < -n) | (ks >= n)]
+    if bad.size:
+        raise ValueError(f"kth(={int(bad[0])}) out of bounds ({n})")
+    return argpartition(a, axis=axis, kth=tuple(int(k) % n for k in ks))
+
+
+def _gather_strategy(b, name, x, picks, c):
+    """x's values gathered by its own argpartition (a float result: the index alone would end the graph in
+    integers), or, for scatter_along, scattered back by it."""
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    idx = b.emit("argpartition", x, axis=axis, kth=(b.shape(x)[axis] // 2,))
+    if name == "scatter_along":
+        return b.emit(name, x, idx, axis=axis, size=b.shape(x)[axis])
+    return b.emit("gather_along", x, idx, axis=axis)
+
+
+argpartition = defop(
+    "argpartition",
+    _argpartition_impl,
+    jvp=(None,),
+    vjp=(None,),
+    samples=_below(
+        [
+            (((5,),), {"axis": 0, "kth": (2,)}),
+            (((3, 4),), {"axis": 1, "kth": (0, 3)}),
+            (((4, 3),), {"axis": 0, "kth": (1,)}),
+        ]
+    ),
+    batch=lambda batched, x, axis, kth: argpartition(x, axis=_batch_axis(axis), kth=kth),
+    kink=_tie_gap,  # (the indices jump where two values of a row cross)
+    differentiable=False,
+    analytic=False,
+    sympy_complex=False,
+    result_dtype=lambda: np.dtype(np.intp),
+    doc="numpy.argpartition's indices along one axis (kth a tuple of positions): piecewise constant",
+    numpy=("argpartition",),
+    front=_argpartition_front,
+    strategy=_gather_strategy,
+)
+
+
+def _wrapped(idx, n):
+    """Integer positions in 0..n-1: NumPy's negative ones counted from the end, and (the batching tests'
+    integers) ones past the end wrapped; the fronts check a concrete index's range as NumPy does."""
+    return np.asarray(idx).astype(np.intp) % n
+
+
+def _index_shape(x_shape, idx, axis):
+    """The index broadcast to x's shape except along axis (where it has its own length)."""
+    return x_shape[:axis] + (np.shape(idx)[axis],) + x_shape[axis + 1 :]
+
+
+def _is_number(k) -> bool:
+    return isinstance(k, (int, np.integer)) or bool(getattr(k, "is_Integer", False))
+
+
+def _picked(x, idx, axis):
+    """gather_along on object arrays: x_i where the index is a number i, else a Piecewise picking by Eq(index, i)."""
+    sp = _sp()
+    x = np.asarray(x, dtype=object)
+    ib = np.broadcast_to(np.asarray(idx, dtype=object), _index_shape(x.shape, idx, axis))
+    n, out = x.shape[axis], np.empty(ib.shape, dtype=object)
+    for pos in np.ndindex(ib.shape):
+        row, k = [x[pos[:axis] + (i,) + pos[axis + 1 :]] for i in range(n)], ib[pos]
+        out[pos] = (
+            row[int(k) % n]
+            if _is_number(k)
+            else sp.Piecewise(*[(row[i], sp.Eq(k, i)) for i in range(n - 1)], (row[n - 1], True))
+        )
+    return out
+
+
+def _spread(u, idx, axis, size):
+    """scatter_along on object arrays: each u entry added at its index's position (a Piecewise where symbolic)."""
+    sp = _sp()
+    u = np.asarray(u, dtype=object)
+    ib = np.broadcast_to(np.asarray(idx, dtype=object), u.shape)
+    out = np.full(u.shape[:axis] + (size,) + u.shape[axis + 1 :], sp.Integer(0), dtype=object)
+    for pos in np.ndindex(u.shape):
+        k = ib[pos]
+        for i in range(size):
+            at = pos[:axis] + (i,) + pos[axis + 1 :]
+            if _is_number(k):
+                out[at] = out[at] + (u[pos] if int(k) % size == i else 0)
+            else:
+                out[at] = out[at] + sp.Piecewise((u[pos], sp.Eq(k, i)), (0, True))
+    return out
+
+
+def _gather_impl(x, idx, axis):
+    if np.asarray(x).dtype == object or np.asarray(idx).dtype == object:
+        return _picked(x, idx, axis)
+    x = np.asarray(x)
+    n = x.shape[axis]
+    return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n), _index_shape(x.shape, idx, axis)), axis=axis)
+
+
+def _scatter_impl(u, idx, axis, size):
+    if np.asarray(u).dtype == object or np.asarray(idx).dtype == object:
+        return _spread(u, idx, axis, size)
+    u = np.asarray(u)
+    out = np.zeros(u.shape[:axis] + (size,) + u.shape[axis + 1 :], dtype=np.result_type(u, np.float64))
+    grids = list(np.indices(u.shape, sparse=True))
+    grids[axis] = np.broadcast_to(_wrapped(idx, size), u.shape)
+    np.add.at(out, tuple(grids), u)
+    return out
+
+
+def _gather_batch(batched, x, idx, axis):
+    x, idx = _broadcast_batch(batched, [x, idx])
+    return gather_along(x, idx, axis=_batch_axis(axis))
+
+
+def _scatter_batch(batched, u, idx, axis, size):
+    u, idx = _broadcast_batch(batched, [u, idx])
+    return scatter_along(u, idx, axis=_batch_axis(axis), size=size)
+
+
+def _gather_samples(rng):
+    return [
+        ((draw("real", (5,), rng), np.array([3, 0, 0, 4, -1])), {"axis": 0}),
+        ((draw("real", (3, 4), rng), np.array([[1, 3], [0, 0], [2, 1]])), {"axis": 1}),
+        ((draw("real", (3, 2), rng), np.array([[2, 0]])), {"axis": 0}),
+    ]
+
+
+def _scatter_samples(rng):
+    return [
+        ((draw("real", (5,), rng), np.array([3, 0, 0, 4, 1])), {"axis": 0, "size": 5}),
+        ((draw("real", (3, 2), rng), np.array([[1, 3], [0, 0], [2, 1]])), {"axis": 1, "size": 4}),
+    ]
+
+
+gather_along = defop(
+    "gather_along",
+    _gather_impl,
+    jvp=(lambda t, out, x, idx, axis: gather_along(t, idx, axis=axis), None),
+    vjp=(lambda ct, out, x, idx, axis: scatter_along(ct, idx, axis=axis, size=np.shape(x)[axis]), None),
+    samples=_gather_samples,
+    batch=_gather_batch,
+    strategy=_gather_strategy,
+    domain=("real", "integer"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="x picked by an integer index along axis (numpy.take_along_axis; the index a traced one, argpartition's); "
+    "no derivative in the index",
+)
+scatter_along = defop(
+    "scatter_along",
+    _scatter_impl,
+    jvp=(lambda du, out, u, idx, axis, size: scatter_along(du, idx, axis=axis, size=size), None),
+    vjp=(lambda ct, out, u, idx, axis, size: gather_along(ct, idx, axis=axis), None),
+    samples=_scatter_samples,
+    batch=_scatter_batch,
+    strategy=_gather_strategy,
+    domain=("real", "integer"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="u added into zeros of length `size` along axis at an integer index's positions (gather_along's VJP)",
 )

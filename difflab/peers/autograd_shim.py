@@ -26,6 +26,7 @@ import builtins
 import contextlib
 import functools
 import itertools
+import math
 import os
 import signal
 import sys
@@ -105,25 +106,50 @@ def _jvp(fun, x, method=None):
     return lambda v: dl.jvp(fun, (x,), (v,), method=current_method(method))
 
 
+def _as_number(y):
+    """y of one entry (shape (1,), (1, 1)) as a 0-d value: autograd's grad takes such an output (its check is
+    vspace(ans).size == 1), difflab's refuses it as JAX's does."""
+    shape = getattr(y, "shape", ())
+    return dnp.reshape(y, ()) if shape and math.prod(shape) == 1 else y
+
+
+def _scalar(fun):
+    @functools.wraps(fun)
+    def number(x):
+        return _as_number(fun(x))
+
+    return number
+
+
+def _scalar_aux(fun):
+    @functools.wraps(fun)
+    def number(x):
+        y, aux = fun(x)
+        return _as_number(y), aux
+
+    return number
+
+
 # -- the differential operators ------------------------------------------------------------------
 
 
 @_nary
 def grad(fun, x, method=None):
-    """Gradient of a scalar function of one argument: same structure and shapes as x."""
-    return dl.grad(fun, method=current_method(method))(x)
+    """Gradient of a scalar function of one argument (an output of one entry too, as autograd's): same structure
+    and shapes as x."""
+    return dl.grad(_scalar(fun), method=current_method(method))(x)
 
 
 @_nary
 def value_and_grad(fun, x, method=None):
     """(fun(x), gradient)."""
-    return dl.value_and_grad(fun, method=current_method(method))(x)
+    return dl.value_and_grad(_scalar(fun), method=current_method(method))(x)
 
 
 @_nary
 def grad_and_aux(fun, x, method=None):
     """fun returns (scalar, aux): (gradient of the scalar, aux)."""
-    return dl.grad(fun, method=current_method(method), has_aux=True)(x)
+    return dl.grad(_scalar_aux(fun), method=current_method(method), has_aux=True)(x)
 
 
 @_nary
@@ -166,7 +192,7 @@ def make_jvp(fun, x, method=None):
 @_nary
 def make_hvp(fun, x, method=None):
     """(v -> H v, gradient at x) of a scalar function."""
-    return _vjp(lambda z: dl.grad(fun, method=current_method(method))(z), x, method)
+    return _vjp(lambda z: dl.grad(_scalar(fun), method=current_method(method))(z), x, method)
 
 
 def tensor_jacobian_product(fun, argnum=0, method=None):
@@ -185,7 +211,7 @@ def hessian_tensor_product(fun, argnum=0, method=None):
     """(*args, v) -> H v (v's axes contracted with the Hessian's last ones) of a scalar function."""
 
     def hv(g, x, v):
-        return _vjp(lambda z: dl.grad(g, method=current_method(method))(z), x, method)[0](v)
+        return _vjp(lambda z: dl.grad(_scalar(g), method=current_method(method))(z), x, method)[0](v)
 
     return lambda *args, **kwargs: _nary(lambda g, x: hv(g, x, args[-1]))(fun, argnum)(*args[:-1], **kwargs)
 
@@ -199,7 +225,7 @@ def make_ggnvp(f, g=lambda y: 0.5 * np.sum(y**2, axis=-1), f_argnum=0, method=No
 
     def at(x, v):
         y, jv = _jvp(f, x, method)(v)
-        h_jv = _vjp(lambda z: dl.grad(g, method=current_method(method))(z), y, method)[0](jv)
+        h_jv = _vjp(lambda z: dl.grad(_scalar(g), method=current_method(method))(z), y, method)[0](jv)
         return _vjp(f, x, method)[0](h_jv)
 
     return _nary(lambda f_, x: functools.partial(at, x))(f, f_argnum)

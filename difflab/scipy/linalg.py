@@ -3,7 +3,7 @@ difflab.ops.matfuncs), solve_triangular and solve_banded (compositions: a solve 
 the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conventions (the upper factor
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
-values, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
+values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
 pinv, norm). logm and null_space are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..graph import Traced as _Traced
+from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 
 inv, det, solve, svd, pinv, norm, svdvals = (
@@ -261,79 +263,102 @@ def circulant(c):
     return _dnp.take(c, (i - j) % n)
 
 
-def _pivoted(a):
-    """(P as row order, LU combined as LAPACK's getrf) of the square matrix a: the pivots are SciPy's, read from
-    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
-    from ..numpy.arrays import _value
-
+def _square(a):
     shape = _np.shape(a)
     if len(shape) != 2 or shape[0] != shape[1]:
         raise ValueError(f"difflab.scipy.linalg's lu takes a square matrix, got shape {shape}")
-    import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+    return shape[0]
 
-    piv = _sl.lu_factor(_np.asarray(_value(a, "scipy.linalg.lu_factor"), dtype=float), check_finite=False)[1]
-    order = _np.arange(shape[0])
-    for k, p in enumerate(piv):  # LAPACK's interchanges, in turn
-        order[[k, p]] = order[[p, k]]
-    m = _dnp.take(a, order, axis=0) * 1.0
-    for k in range(shape[0] - 1):  # Gaussian elimination of P a without pivoting: getrf's own steps
+
+def _eliminated(m):
+    """LU combined as LAPACK's getrf stores it, of m already in pivot order: Gaussian elimination without
+    pivoting (getrf's own steps), recorded, so L and U are differentiable."""
+    m = m * 1.0
+    for k in range(_np.shape(m)[0] - 1):
         col = m[k + 1 :, k] / m[k, k]
         m[k + 1 :, k] = col
         m[k + 1 :, k + 1 :] = m[k + 1 :, k + 1 :] - _dnp.outer(col, m[k, k + 1 :])
-    return order, piv, m
+    return m
+
+
+def _pivoted(a):
+    """(P as row order, LAPACK's piv, LU combined) of the square matrix a: the pivots are SciPy's, read from
+    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
+    from ..numpy.arrays import _value
+
+    n = _square(a)
+    import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+
+    piv = _sl.lu_factor(_np.asarray(_value(a, "scipy.linalg.lu_factor"), dtype=float), check_finite=False)[1]
+    order = _np.arange(n)
+    for k, p in enumerate(piv):  # LAPACK's interchanges, in turn
+        order[[k, p]] = order[[p, k]]
+    return order, piv, _eliminated(_dnp.take(a, order, axis=0))
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):
     """(lu, piv) like `scipy.linalg.lu_factor`: L's entries below the diagonal and U's on and above it in one
-    matrix, piv LAPACK's row interchanges. The pivots are read from a's values (the trace is specialised
-    to them); L and U are differentiable (the elimination is recorded). Shape contract: (n, n) -> (n, n), (n,).
+    matrix, piv LAPACK's row interchanges (int32). The pivots are an equation (ops lu_pivots), recomputed at
+    each call (prepare and vmap follow a's pivoting); L and U are differentiable (the elimination is recorded).
+    Shape contract: (n, n) -> (n, n), (n,).
 
     >>> lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]]))[0].round(4).tolist()
     [[3.0, 4.0], [0.3333, 0.6667]]
     """
-    _, piv, m = _pivoted(a)
-    return m, piv
+    _square(a)
+    piv = _decompositions.lu_pivots(a)
+    return _eliminated(_dnp.matmul(_decompositions.pivot_rows(piv), a)), piv
 
 
 def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     """x with A x = b (trans 1/'T', 2/'C': Aᵀ x = b) from lu_factor's (lu, piv), like `scipy.linalg.lu_solve`:
-    the interchanges, then two triangular solves. Shape contract: lu (n, n); b (n,) or (n, k); x like b.
+    the interchanges (piv traced or not), then two triangular solves. Shape contract: lu (n, n); b (n,) or
+    (n, k); x like b.
 
     >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
     [1.0, 2.0]
     """
     lu, piv = lu_and_piv
     n = _np.shape(lu)[0]
-    order = _np.arange(n)
-    for k, p in enumerate(_np.asarray(piv)):
-        order[[k, p]] = order[[p, k]]
+    if _np.shape(piv) != (n,):
+        raise ValueError(f"lu_solve: piv must have shape ({n},) for a {n}×{n} lu, got {_np.shape(piv)}")
+    if not isinstance(piv, _Traced):  # (a traced piv is lu_pivots', in range by construction)
+        piv = _np.asarray(piv)
+        if piv.dtype.kind not in "iu" or ((piv < 0) | (piv >= n)).any():
+            # (SciPy's LAPACK call reads past the matrix for such a piv)
+            raise ValueError(f"lu_solve: piv must hold row indices 0..{n - 1} (lu_factor's), got {piv.tolist()}")
+    rows = _decompositions.pivot_rows(piv)
     unit_lower = dict(lower=True, unit_diagonal=True)
     if trans in (0, "N"):
-        y = solve_triangular(lu, _dnp.take(b, order, axis=0), **unit_lower)
+        y = solve_triangular(lu, _dnp.matmul(rows, b), **unit_lower)
         return solve_triangular(lu, y, lower=False)
     if trans not in (1, 2, "T", "C"):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
     y = solve_triangular(lu, b, lower=False, trans=1)  # Uᵀ y = b
     z = solve_triangular(lu, y, trans=1, **unit_lower)  # Lᵀ z = y
-    return _dnp.take(z, _np.argsort(order), axis=0)
+    return _dnp.matmul(_dnp.transpose(rows), z)
 
 
 def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False):
     """(P, L, U) with a = P L U, like `scipy.linalg.lu` (square a): L unit lower, U upper; `permute_l`: (P L, U);
-    `p_indices`: P as the row indices. The pivots are read from a's values (the trace is specialised to them).
+    `p_indices`: P as the row indices. The pivots are an equation (recomputed at each call: prepare and vmap
+    follow a's pivoting), except for `p_indices`, whose integers are read from a's values (the trace is
+    specialised to them). Shape contract: (n, n) -> (n, n) each.
 
     >>> [m.round(4).tolist() for m in lu(_np.array([[1.0, 2.0], [3.0, 4.0]]))[1:]]
     [[[1.0, 0.0], [0.3333, 1.0]], [[3.0, 4.0], [0.0, 0.6667]]]
     """
-    order, _, m = _pivoted(a)
-    n = _np.shape(m)[0]
-    low = _dnp.tril(m, -1) + _np.eye(n)
-    up = _dnp.triu(m)
+    if p_indices:  # (integer indices: read from the values, the trace specialised to them)
+        order, _, m = _pivoted(a)
+        n = _np.shape(m)[0]
+        return _np.argsort(order), _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)  # (a = L[p] @ U)
+    n = _square(a)
+    rows = _decompositions.pivot_rows(_decompositions.lu_pivots(a))  # equations: recomputed at each call
+    m = _eliminated(_dnp.matmul(rows, a))
+    low, up = _dnp.tril(m, -1) + _np.eye(n), _dnp.triu(m)
     if permute_l:
-        return _dnp.take(low, _np.argsort(order), axis=0), up
-    if p_indices:
-        return _np.argsort(order), low, up  # (a = L[p] @ U)
-    return _np.eye(n)[:, order], low, up
+        return _dnp.matmul(_dnp.transpose(rows), low), up
+    return _dnp.transpose(rows), low, up
 
 
 _LOGM_INSTEAD = (
