@@ -6,7 +6,8 @@ reverse's to 1e-10 first.
     python bench/symbolic_hessian.py [--rounds 3] [--rows eigh,svd] [--base /work/main]
 
 Rows: eigh, svd, slogdet (real), csvd and ceigh (complex 3×3: |U|, s, |V| and w, |V| weighted, the Hessian in
-the 18 real parts; autograd's second-order checks of complex svd/eigh under symbolic).
+the 18 real parts; autograd's second-order checks of complex svd/eigh under symbolic); eig8: the gradient (not
+the Hessian) of weighted |V| of numpy.linalg.eig of a real 8×8 matrix (autograd's test_eig_real's size).
 
 Without --base: symbolic against a fresh reverse Hessian, interleaved in this process. With --base (another
 checkout of difflab): each round runs every row once in a subprocess on this tree and once on the base tree,
@@ -50,7 +51,14 @@ def _rows() -> dict:
         return np.sum(w * np.arange(1.0, 4.0)) + np.sum(np.abs(v) * w3)
 
     cx = rng.standard_normal(18)
+    w8 = np.arange(64.0).reshape(8, 8) / 64.0
     return {
+        "eig8": (
+            "eig |V| gradient 8×8",
+            lambda x: np.sum(np.abs(np.linalg.eig(x)[1]) * w8),
+            rng.standard_normal((8, 8)),
+            "grad",
+        ),
         "csvd": ("complex svd 3×3", csvd, cx),
         "ceigh": ("complex eigh 3×3", ceigh, cx),
         "eigh": ("eigh vectors 5×5", lambda x: np.sum(np.linalg.eigh(x)[1] * w5), spd),
@@ -60,14 +68,15 @@ def _rows() -> dict:
 
 
 def _one(key: str) -> float:
-    """CPU seconds of one fresh symbolic Hessian of row `key` (checked against reverse's)."""
+    """CPU seconds of one fresh symbolic Hessian (or gradient) of row `key` (checked against reverse's)."""
     import difflab as dl
 
-    _, f, x = _rows()[key]
+    _, f, x, *how = _rows()[key]
+    op = dl.grad if how == ["grad"] else dl.hessian  # (a row's derivative: the Hessian unless it says "grad")
     t = time.process_time()
-    h = dl.hessian(f, method="symbolic")(x)
+    h = op(f, method="symbolic")(x)
     seconds = time.process_time() - t
-    want = dl.hessian(f, method="reverse")(x)
+    want = op(f, method="reverse")(x)
     assert np.max(np.abs(h - want)) <= 1e-10 * max(1.0, np.max(np.abs(want))), key
     return seconds
 
@@ -110,12 +119,13 @@ def main():
         else:
             import difflab as dl
 
-            _, f, x = _rows()[key]
+            _, f, x, *how = _rows()[key]
+            op = dl.grad if how == ["grad"] else dl.hessian
             sym, rev = [], []
             for _ in range(args.rounds):
                 sym.append(_one(key))
                 t = time.process_time()
-                dl.hessian(f, method="reverse")(x)
+                op(f, method="reverse")(x)
                 rev.append(time.process_time() - t)
             print(
                 f"{name:18s} symbolic {statistics.median(sym):7.2f} s  reverse {statistics.median(rev):7.3f} s (fresh)"

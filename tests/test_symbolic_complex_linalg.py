@@ -168,3 +168,44 @@ def test_second_derivatives_and_symbolic_as_the_inner_method(case):
     g = dl.grad(f, method="reverse")
     diffs = np.array([(g(x + 1e-5 * e) - g(x - 1e-5 * e)) / 2e-5 for e in np.eye(len(x))])
     np.testing.assert_allclose(want, diffs, rtol=1e-5, atol=1e-6)
+
+
+def _larger_cases():
+    # matrices whose row 1 moves (4 arguments), sized so every rule's sums over p ≠ j (svd's and eigh's, named once
+    # per matrix in complex_matrices.py) have two or three terms: a wrong index or a dropped term shows
+    rng = np.random.default_rng(38)
+    base, w = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+
+    def moved(x, rows=4, cols=4):
+        return base[:rows, :cols] + np.eye(rows)[:, 1:2] * x[:cols]
+
+    def svd_loss(rows, cols):
+        def f(x):
+            u, s, vh = np.linalg.svd(moved(x, rows, cols), full_matrices=False)
+            k = min(rows, cols)
+            return np.sum(np.abs(u) * w[:rows, :k]) + np.sum(s * w[0, :k]) + np.sum(np.imag(vh) * w[:k, :cols])
+
+        return f
+
+    def eigh_loss(uplo):
+        def f(x):
+            wv, v = np.linalg.eigh(moved(x) + 6.0 * np.diag(np.arange(4.0)), uplo)
+            return np.sum(np.real(v) * w) + np.sum(np.abs(v) * w.T) + np.sum(wv**2)
+
+        return f
+
+    return {
+        "svd_square": svd_loss(4, 4),
+        "svd_tall": svd_loss(4, 3),
+        "svd_wide": svd_loss(3, 4),
+        "eigh_lower": eigh_loss("L"),
+        "eigh_upper": eigh_loss("U"),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_larger_cases()))
+def test_larger_svd_and_eigh_second_derivatives_match_reverse(name):
+    f, x = _larger_cases()[name], np.array([0.3, -0.5, 0.2, 0.1])
+    want = dl.hessian(f, method="reverse")(x)
+    assert np.abs(want).max() > 0.1
+    np.testing.assert_allclose(dl.hessian(f, method="symbolic")(x), want, rtol=1e-10, atol=1e-12 * np.abs(want).max())

@@ -133,3 +133,31 @@ def test_det_of_a_singular_complex_5x5_has_reverse_s_finite_gradient():
     assert np.isfinite(got).all() and np.abs(got).max() > 1.0
     np.testing.assert_allclose(got, dl.grad(f, method="reverse")(a), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(got, _parts_gradient(f, a), rtol=1e-6, atol=1e-7)
+
+
+def _four_by_four_cases():
+    # 4×4 matrices whose row 1 moves (4 arguments): every rule's sums over p ≠ j (eig's W, T, Y, Z, named once per
+    # matrix, complex_linalg._eig_tools) have three terms, so a wrong index or a dropped term shows
+    rng = np.random.default_rng(38)
+    base, w = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4)), rng.normal(size=(4, 4))
+    row = np.eye(4)[:, 1:2]
+
+    def matrix(x, real=False):
+        return (base.real + np.diag([0.0, 1.0, 2.0, 3.0]) if real else base) + row * x
+
+    return {
+        "eig_vectors_abs": lambda x: np.sum(np.abs(np.linalg.eig(matrix(x))[1]) * w),
+        "eig_vectors_and_values": lambda x: (
+            np.sum(np.imag(np.linalg.eig(matrix(x))[1]) * w) + np.sum(np.abs(np.linalg.eigvals(matrix(x))) * w[0])
+        ),
+        "eig_real_vectors": lambda x: np.sum(np.abs(np.linalg.eig(matrix(x, real=True))[1]) * w),
+        "eig_inverse": lambda x: np.sum(np.real(np.linalg.inv(np.linalg.eig(matrix(x))[1])) * w),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(_four_by_four_cases()))
+def test_4x4_eig_second_derivatives_match_reverse(name):
+    f, x = _four_by_four_cases()[name], np.array([0.3, -0.5, 0.2, 0.1])
+    want = dl.hessian(f, method="reverse")(x)
+    assert np.abs(want).max() > 0.1
+    np.testing.assert_allclose(dl.hessian(f, method="symbolic")(x), want, rtol=1e-10, atol=1e-12 * np.abs(want).max())

@@ -271,3 +271,15 @@ def test_inner_symbolic_eigh_vectors():
     inner = dl.grad(f, method="symbolic")
     got = dl.jacobian(lambda a: inner(a).ravel(), method="reverse")(x)
     _close(got.reshape(16, 16), dl.hessian(f, method="reverse")(x).reshape(16, 16), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (3, 5)])
+def test_pinv_second_derivatives_match_reverse(shape):
+    """pinv's rule reads entries of PPᵀ, I − AP, PᵀP and I − PA, one per matrix (decompositions._pinv_products):
+    a 5×3 and a 3×5 matrix whose row 1 moves, so each of those sums has three or five terms."""
+    base, w = np.random.default_rng(38).standard_normal(shape), np.random.default_rng(39).standard_normal(shape[::-1])
+    f = lambda x: np.sum(np.linalg.pinv(base + np.eye(shape[0])[:, 1:2] * x) * w)  # noqa: E731
+    x = np.random.default_rng(40).standard_normal(shape[1])
+    want = dl.hessian(f, method="reverse")(x)
+    assert np.abs(want).max() > 0.1
+    _close(dl.hessian(f, method="symbolic")(x), want, rtol=1e-11)

@@ -8,6 +8,9 @@ How it works. The rules are the JVPs of decompositions.py entry by entry, for th
 largest-magnitude entry real and positive, the turn −i·θ_j·v_j that keeps it so, θ_j = Im(dv_pj)/v_pj at
 that entry p, whose one-hot is a part of its own with derivative 0 (piecewise constant). A rule is a
 complex SymPy expression of the real parts, split by `as_real_imag` into the rules of the real parts.
+The sums over p in a rule (V (F∘Q), θ's sum over the column) are factored so that each is one per matrix and
+entry, not per direction dA (svd: Σ_p v_rp ū_cp σ_p F_pj, ...; eigh: H_ijc = Σ_p V_ip V̄_cp F_pj), and named by
+the symbolic method: a rule is then O(1) products of names, where the n⁴ partials took O(n) terms each.
 """
 
 from __future__ import annotations
@@ -168,15 +171,31 @@ def _svd_tools(s, kind):
     u = lambda p, q, c=False: d.cx("U", p, q, c)  # noqa: E731
     v = lambda p, q, c=False: d.cx("Vh", q, p, not c)  # noqa: E731  (V = Vhᴴ)
     dp = lambda p, q: d.e * u(d.a, p, True) * v(d.b, q)  # noqa: E731  (dP = Uᴴ dA V)
-    dph = lambda p, q: d.e.conj() * u(d.a, q) * v(d.b, p, True)  # noqa: E731  (dPᴴ)
-    gap = lambda p, q: 1 / (sv(q) ** 2 - sv(p) ** 2)  # noqa: E731
+
+    def shared(name, *at, compute):  # (independent of the direction: one per matrix and entry)
+        return _memo((kind, name, *at, s.rows, s.entries), compute)
+
+    def gap(p, q):  # 1/(σ_q² − σ_p²), its sum named
+        return shared("gap", p, q, compute=lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)
+
+    # dP = e ū_a· v_b·, dPᴴ = ē u_a· v̄_b·: each sum over p below is one per matrix (named), so a rule is O(1)
+    # products per direction (the n⁴ partials of an n×n SVD took O(n) terms each)
+    def v_a(r, j, c):  # Σ_p v_rp ū_cp σ_p F_pj (dV0's term in dP)
+        terms = lambda: [v(r, p) * (u(c, p, True) * product(sv(p), gap(p, j))) for p in range(k) if p != j]  # noqa: E731
+        return shared("Va", r, j, c, compute=lambda: _total(terms()))
+
+    def v_b(r, j, c):  # σ_j Σ_p v_rp v̄_cp F_pj, and a wide A's (I − VVᴴ) dAᴴ U S⁻¹: ([r = c] − (VVᴴ)_rc)/σ_j
+        def compute():
+            out = _total([v(r, p) * (v(c, p, True) * product(sv(j), gap(p, j))) for p in range(k) if p != j])
+            if s.cols > k:
+                rest = _total([v(r, p) * v(c, p, True) for p in range(k)])
+                out = out + (_C(int(r == c)) - rest) * sv(j) ** -1
+            return out
+
+        return shared("Vb", r, j, c, compute=compute)
 
     def dv0(r, j):  # dV in the gauge Vᴴ dV diagonal-free: V (F∘(S dP + dPᴴ S)) + (I − VVᴴ) dAᴴ U S⁻¹
-        terms = [v(r, p) * ((dp(p, j) * sv(p) + dph(p, j) * sv(j)) * gap(p, j)) for p in range(k) if p != j]
-        if s.cols > k:
-            rest = _total([v(r, p) * dph(p, j) for p in range(k)])
-            terms.append(((d.e.conj() * u(d.a, j) if r == d.b else _C(0)) - rest) / sv(j))
-        return _total(terms)
+        return d.e * v(d.b, j) * v_a(r, j, d.a) + d.e.conj() * u(d.a, j) * v_b(r, j, d.b)
 
     def theta(j):  # the turn that keeps row j of Vh's anchor entry real
         if kind in _GAUGE_FREE:
@@ -184,12 +203,29 @@ def _svd_tools(s, kind):
 
         def compute():
             picks = [(d.part("anchor", j, r), r) for r in range(s.cols)]
-            top = sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])
-            return sp.Add(*[w * dv0(r, j).im for w, r in picks]) / top
+            top = shared("top", j, compute=lambda: named_sum(sp.Add(*[w * d.part("Vhre", j, r) for w, r in picks])))
+            ya = shared("Ya", j, d.a, compute=lambda: _total([v_a(r, j, d.a) * w for w, r in picks]))
+            yb = shared("Yb", j, d.b, compute=lambda: _total([v_b(r, j, d.b) * w for w, r in picks]))
+            turn = d.e * v(d.b, j) * ya + d.e.conj() * u(d.a, j) * yb
+            return product(turn.im, top**-1)
 
         return _memo(d.key("theta", j), compute)
 
-    return d, sv, u, v, dp, dph, gap, dv0, theta, k
+    def u_a(i, j, c):  # σ_j Σ_p u_ip ū_cp F_pj, and a tall A's (I − UUᴴ) dA V S⁻¹: ([i = c] − (UUᴴ)_ic)/σ_j
+        def compute():
+            out = _total([u(i, p) * (u(c, p, True) * product(sv(j), gap(p, j))) for p in range(k) if p != j])
+            if s.rows > k:
+                rest = _total([u(i, p) * u(c, p, True) for p in range(k)])
+                out = out + (_C(int(i == c)) - rest) * sv(j) ** -1
+            return out
+
+        return shared("Ua", i, j, c, compute=compute)
+
+    def u_b(i, j, c):  # Σ_p u_ip v̄_cp σ_p F_pj (dU's term in dPᴴ)
+        terms = lambda: [u(i, p) * (v(c, p, True) * product(sv(p), gap(p, j))) for p in range(k) if p != j]  # noqa: E731
+        return shared("Ub", i, j, c, compute=lambda: _total(terms()))
+
+    return d, sv, u, v, dp, dv0, theta, u_a, u_b
 
 
 def _svd_value_rule(s, kind):
@@ -198,19 +234,15 @@ def _svd_value_rule(s, kind):
 
 
 def _svd_u_rule(s, kind):  # dU = U (F∘(dP S + S dPᴴ) + i Im(dP_jj)/s_j) + (I − UUᴴ) dA V S⁻¹, then the gauge's turn
-    d, sv, u, v, dp, dph, gap, _, theta, k = _svd_tools(s, kind)
+    d, sv, u, v, dp, _, theta, u_a, u_b = _svd_tools(s, kind)
     i, j = s.i, s.j
-    terms = [u(i, p) * ((dp(p, j) * sv(j) + dph(p, j) * sv(p)) * gap(p, j)) for p in range(k) if p != j]
-    if s.rows > k:
-        rest = _total([u(i, p) * dp(p, j) for p in range(k)])
-        terms.append(((d.e * v(d.b, j) if i == d.a else _C(0)) - rest) / sv(j))
-    turn = dp(j, j).im / sv(j) - theta(j)  # (i Im(dP_jj)/s_j, and the gauge's −i θ_j)
-    terms.append(u(i, j) * _C(0, turn))
-    return _total(terms)
+    out = d.e * v(d.b, j) * u_a(i, j, d.a) + d.e.conj() * u(d.a, j) * u_b(i, j, d.b)
+    turn = product(dp(j, j).im, sv(j) ** -1) - theta(j)  # (i Im(dP_jj)/s_j, and the gauge's −i θ_j)
+    return out + u(i, j) * _C(0, turn)
 
 
 def _svd_vh_rule(s, kind):  # row j of dVh = conj(column j of dV), dV = dV0 − i θ_j V
-    _, _, _, v, _, _, _, dv0, theta, _ = _svd_tools(s, kind)
+    _, _, _, v, _, dv0, theta, _, _ = _svd_tools(s, kind)
     j, i = s.i, s.j
     return dv0(i, j).conj() + v(i, j, True) * _C(0, theta(j))
 
@@ -249,19 +281,34 @@ _EIGH_NAMES = ("w", "Vre", "Vim", "anchor")
 
 def _eigh_tools(s, kind):
     """dH (Hermitian, from the lower triangle: a_ab below the diagonal moves H_ab and H_ba = conj(a_ab), the
-    diagonal's real part alone counts) as Q = Vᴴ dH V, and dV0 = V (F∘Q), F_pj = 1/(w_j − w_p)."""
+    diagonal's real part alone counts) as Q = Vᴴ dH V, and dV0 = V (F∘Q), F_pj = 1/(w_j − w_p): dV0_ij =
+    e V_bj H_ija + ē V_aj H_ijb (a = b: Re e V_aj H_ija), H_ijc = Σ_p V_ip V̄_cp F_pj one per matrix (named), so
+    a rule is O(1) products per direction (the n⁴ partials of an n×n eigh took O(n) terms each)."""
     d = _Direction(s, kind, _EIGH_NAMES)
     sp, n, (a, b) = _sp(), s.rows, (s.k, s.l)
     w = lambda q: d.part("w", 0, q)  # noqa: E731
     v = lambda p, q, c=False: d.cx("V", p, q, c)  # noqa: E731
+
+    def shared(name, *at, compute):  # (independent of the direction: one per matrix and entry)
+        return _memo((kind, name, *at, s.rows, s.entries), compute)
 
     def q(p, r):
         if a == b:
             return v(a, p, True) * v(a, r) * d.e.re
         return d.e * v(a, p, True) * v(b, r) + d.e.conj() * v(b, p, True) * v(a, r)
 
-    def dv0(i, j):
-        return _total([v(i, p) * (q(p, j) / (w(j) - w(p))) for p in range(n) if p != j])
+    def gap(p, j):  # 1/(w_j − w_p), its sum named
+        return shared("gap", p, j, compute=lambda: named_sum(w(j) - w(p)) ** -1)
+
+    def h(i, j, c):
+        return shared(
+            "H", i, j, c, compute=lambda: _total([v(i, p) * (v(c, p, True) * gap(p, j)) for p in range(n) if p != j])
+        )
+
+    def dv0(i, j, h=h):
+        if a == b:
+            return v(a, j) * d.e.re * h(i, j, a)
+        return d.e * v(b, j) * h(i, j, a) + d.e.conj() * v(a, j) * h(i, j, b)
 
     def theta(j):
         if kind in _GAUGE_FREE:
@@ -269,8 +316,12 @@ def _eigh_tools(s, kind):
 
         def compute():
             picks = [(d.part("anchor", r, j), r) for r in range(n)]
-            top = sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])
-            return sp.Add(*[x * dv0(r, j).im for x, r in picks]) / top
+            top = shared("top", j, compute=lambda: named_sum(sp.Add(*[x * d.part("Vre", r, j) for x, r in picks])))
+
+            def y(i, j, c):  # Σ_r anchor_rj H_rjc
+                return shared("Y", j, c, compute=lambda: _total([h(r, j, c) * x for x, r in picks]))
+
+            return product(dv0(None, j, h=y).im, top**-1)
 
         return _memo(d.key("theta", j), compute)
 
