@@ -10,8 +10,9 @@ direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.
 into the rules of the real and imaginary parts:
 
 - inv: dX = −X dA X; log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA) (X = A⁻¹); det: d det = e cof_kl,
-  the cofactor matrix a part (by the SVD, exact at a singular A as reverse's), d cof = d(det X ᵀ) (its second
-  derivative reads X: NaN with inv's DomainWarning at a singular A, where reverse's is finite).
+  the cofactor matrix a part and d cof_ij = e D_(ij),(kl) with D (n²×n², det's second derivative) a part, both by
+  the SVD, exact at a singular A as reverse's; D's own rule (det‴) reads X: NaN with inv's DomainWarning at a
+  singular A (the real kind's, linalg.py, is the same).
 - cholesky, pinv, qr: their sections below.
 - eig (A V = V Λ; U = V⁻¹ and the gaps' inverses F a part too, F_pj = 1/(λ_j − λ_p), dF_pj = −F_pj² (dλ_j − dλ_p):
   smaller rules than dividing by the gaps in real parts): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q), and
@@ -78,10 +79,27 @@ def _det_rule(s):  # d det = e cof_kl: finite where A is singular too (the cofac
     return _e(s) * _cof(s, s.k, s.l)
 
 
-def _cofactor_rule(s):  # cof = det X ᵀ: d cof_ij = e cof_kl X_ji − det X_jk e X_li
-    det = _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0))
-    i, j, k, l = s.i, s.j, s.k, s.l
-    return _e(s) * (_cof(s, k, l) * _x(s, j, i) - det * _x(s, j, k) * _x(s, l, i))
+def _d2(s, r, t) -> _C:  # D_(r),(t) = d cof_r / da_t (r, t row-major pairs): det's second derivative by the SVD
+    return _C(s.at("cdet", 4, r, t), s.at("cdet", 5, r, t))
+
+
+def _cofactor_rule(s):  # d cof_ij = e D_(ij),(kl): finite where A is singular (reverse's, linalg._cofactor_d)
+    n = s.cols
+    return _e(s) * _d2(s, s.i * n + s.j, s.k * n + s.l)
+
+
+def _cofactor_d_rule(s):
+    """d D_(ij),(kl) = e (D_(kl),(pq) X_ji − C_kl X_jp X_qi − D_(il),(pq) X_jk + C_il X_jp X_qk) along e·E_pq: det's
+    third derivative in the A⁻¹ form (linalg._cofactor_d_rule's, holomorphic), which needs A⁻¹: its second is exact
+    at a singular A, as reverse's."""
+    n = s.cols
+    (i, j), (k, l), (p, q) = divmod(s.i, n), divmod(s.j, n), (s.k, s.l)
+    return _e(s) * (
+        _d2(s, k * n + l, p * n + q) * _x(s, j, i)
+        - _cof(s, k, l) * _x(s, j, p) * _x(s, q, i)
+        - _d2(s, i * n + l, p * n + q) * _x(s, j, k)
+        + _cof(s, i, l) * _x(s, j, p) * _x(s, q, k)
+    )
 
 
 def _phase_rule(s):
@@ -138,17 +156,17 @@ matrix_kind(
 
 
 def _det_parts(a):
-    from .linalg import _cofactor
+    from .linalg import _cofactor, _cofactor_d
 
-    value, cof = np.linalg.det(a)[..., None, None], _cofactor(a)
-    return value.real, value.imag, cof.real, cof.imag
+    value, cof, d2 = np.linalg.det(a)[..., None, None], _cofactor(a), _cofactor_d(a)
+    return value.real, value.imag, cof.real, cof.imag, d2.real, d2.imag
 
 
 def _traced_det(a):
-    from .linalg import _one_by_one, cofactor, det
+    from .linalg import _cofactor_d_traced, _one_by_one, cofactor, det
 
-    value, cof = _one_by_one(det(a)), cofactor(a)
-    return real(value), imag_part(value), real(cof), imag_part(cof)
+    value, cof, d2 = _one_by_one(det(a)), cofactor(a), _cofactor_d_traced(a)
+    return real(value), imag_part(value), real(cof), imag_part(cof), real(d2), imag_part(d2)
 
 
 matrix_kind(
@@ -161,8 +179,10 @@ matrix_kind(
         1: _split_rule(_det_rule, True),
         2: _split_rule(_cofactor_rule, False),
         3: _split_rule(_cofactor_rule, True),
+        4: _split_rule(_cofactor_d_rule, False),
+        5: _split_rule(_cofactor_d_rule, True),
     },
-    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2,
+    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2 + [(rows * cols, rows * cols)] * 2,
     split=True,
 )
 matrix_kind(
