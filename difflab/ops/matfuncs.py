@@ -40,7 +40,7 @@ import warnings
 
 import numpy as np
 
-from .core import _shape, _sp, defop, draw
+from .core import _reshape, _shape, _sp, defop, draw
 from .decompositions import _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
 from .shape import concatenate, getitem
@@ -246,6 +246,163 @@ def _sym_sqrtm(m):
     return np.array(x.tolist(), dtype=object)
 
 
+# -- sqrtm above 2×2 under the symbolic method: opaque kinds (opaque.py) --------------------------------
+# Parts X = sqrtm(A) and K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ (n²×n², row-major vec: X dX + dX X = dA is that system), so
+# dX_ij / da_kl = K_(ij),(kl), and dK = −K dM K with dM = dX ⊗ I + I ⊗ dXᵀ: along E_pq, with Y = K[:, (pq)] and
+# Z = K[:, (rs)] as n×n matrices, dK_(ij),(rs) = −Σ_uv K_(ij),(uv) (Y Z + Z Y)_uv (symmetric in (pq) and (rs): the
+# products are computed once per pair). Every part's derivative is written with parts: every order nests.
+# `sqrtm` (real A, real root): real parts. `rsqrtm` / `csqrtm` (a real A's complex root / a complex A): split kinds
+# (real and imaginary parts, complex_matrices._C arithmetic); a real A's parts computed from the real matrix (SciPy's
+# real routine: its root, not that of the complex Schur form, whose eigenvalue −4 − 0j would give −2i).
+
+_SQRTM_NAMES = ("Xre", "Xim", "Kre", "Kim")
+
+
+def _sylvester_matrix(x):
+    """X ⊗ I + I ⊗ Xᵀ (..., n², n²) of x (..., n, n), on arrays or traced values."""
+    n, lead = _shape(x)[-1], _shape(x)[:-2]
+    eye = np.eye(n)
+    left = _reshape(x, lead + (n, 1, n, 1)) * eye.reshape(1, n, 1, n)
+    right = eye.reshape(n, 1, n, 1) * _reshape(_swap_last(x), lead + (1, n, 1, n))
+    return _reshape(left + right, lead + (n * n, n * n))
+
+
+def _sqrtm_parts(a, kind):
+    x = _sqrtm_impl(a.real if kind == "rsqrtm" else a)
+    k = np.linalg.inv(_sylvester_matrix(x))
+    if kind == "sqrtm":
+        if np.iscomplexobj(x) and np.any(x.imag != 0):  # (never reached: a real root's trace holds for its values)
+            raise np.linalg.LinAlgError("sqrtm: the root of this real matrix is complex")
+        return x.real, k.real
+    return x.real, x.imag, k.real, k.imag
+
+
+def _traced_sqrtm_parts(kind):
+    def parts(a):
+        from .complexes import imag_part
+        from .elementwise import real
+        from .linalg import inv
+
+        x = sqrtm(real(a) if kind == "rsqrtm" else a)
+        k = inv(_sylvester_matrix(x))
+        return (x, k) if kind == "sqrtm" else (real(x), imag_part(x), real(k), imag_part(k))
+
+    return parts
+
+
+def _sqrtm_no_high_precision(*_):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError("high precision (evalf) of sqrtm above 2×2 is not available")
+
+
+def _sqrtm_tools(s, kind):
+    """(k(r, c), e, memo): K's entry (real, or complex_matrices._C), the direction's factor, a memo keyed on it."""
+    from .complex_matrices import _C, _memo
+
+    split = kind != "sqrtm"
+    if split:
+        at = lambda r, c: _C(s.at(kind, 2, r, c), s.at(kind, 3, r, c))  # noqa: E731
+        e = _C(0, 1) if s.imag else _C(1, 0)
+    else:
+        at = lambda r, c: s.at(kind, 1, r, c)  # noqa: E731
+        e = 1
+    return at, e, _memo
+
+
+def _sqrtm_x_rule(s, kind):  # dX_ij = e K_(ij),(kl)
+    k, e, _ = _sqrtm_tools(s, kind)
+    n = s.cols
+    return e * k(s.i * n + s.j, s.k * n + s.l)
+
+
+def _sqrtm_k_rule(s, kind):  # dK_(ij),(rs) = −e Σ_uv K_(ij),(uv) (Y Z + Z Y)_uv, Y = K[:, (pq)], Z = K[:, (rs)]
+    from .canonical import product, total
+    from .complex_matrices import _C, _total
+    from .opaque import named_sum
+
+    k, e, memo = _sqrtm_tools(s, kind)
+    n, split = s.cols, kind != "sqrtm"
+    pq, rs = s.k * n + s.l, s.j
+    lo, hi = min(pq, rs), max(pq, rs)
+
+    def mul(a, b):
+        return a * b if split else product(named_sum(a), named_sum(b))
+
+    def add(terms):
+        return _total(terms) if split else total(terms)
+
+    def both(u, v):  # (Y Z + Z Y)_uv, shared by the two directions of a pair
+        def compute():
+            terms = []
+            for w in range(n):
+                terms.append(mul(k(u * n + w, lo), k(w * n + v, hi)))
+                terms.append(mul(k(u * n + w, hi), k(w * n + v, lo)))
+            return add(terms)
+
+        return memo((kind, "YZ", lo, hi, u, v, s.rows, s.entries), compute)
+
+    value = add([mul(k(s.i, u * n + v), both(u, v)) for u in range(n) for v in range(n)])
+    return (_C(0) - e * value) if split else -value
+
+
+def _sqrtm_rules(kind):
+    import functools
+
+    from .complex_matrices import _split_rule
+
+    x, k = functools.partial(_sqrtm_x_rule, kind=kind), functools.partial(_sqrtm_k_rule, kind=kind)
+    if kind == "sqrtm":
+        return {0: x, 1: k}
+    return {0: _split_rule(x, False), 1: _split_rule(x, True), 2: _split_rule(k, False), 3: _split_rule(k, True)}
+
+
+def _declare_sqrtm_kinds():
+    import functools
+
+    from .complex_matrices import _no_high_precision
+    from .opaque import matrix_kind
+
+    matrix_kind(
+        "sqrtm",
+        lambda a: _sqrtm_parts(a, "sqrtm"),
+        _sqrtm_no_high_precision,
+        _traced_sqrtm_parts("sqrtm"),
+        _sqrtm_rules("sqrtm"),
+        lambda rows, cols: [(rows, cols), (rows * cols, rows * cols)],
+    )
+    for kind in ("rsqrtm", "csqrtm"):
+        matrix_kind(
+            kind,
+            functools.partial(_sqrtm_parts, kind=kind),
+            _no_high_precision,
+            _traced_sqrtm_parts(kind),
+            _sqrtm_rules(kind),
+            lambda rows, cols: [(rows, cols)] * 2 + [(rows * cols, rows * cols)] * 2,
+            split=True,
+        )
+
+
+_declare_sqrtm_kinds()
+
+
+def _sym_sqrtm_real(m):
+    """A real matrix's real root: SymPy's closed form up to 2×2, the opaque kind `sqrtm` above."""
+    from .opaque import opaque_translation
+
+    return _sym_sqrtm(m) if m.shape[0] <= 2 else opaque_translation("sqrtm", 0)(m)
+
+
+def _sym_sqrtm_complex(m):
+    """A complex root (of a complex A, or a real A's with an eigenvalue below 0): the 2×2 closed form for a real
+    matrix up to 2×2 (as before), else the split kinds' real and imaginary parts."""
+    from .complex_linalg import _complex_of, _is_real
+
+    if _is_real(m) and m.shape[0] <= 2:
+        return _sym_sqrtm(m)
+    return _complex_of("rsqrtm" if _is_real(m) else "csqrtm", 0, 1)(m)
+
+
 def _sqrtm_samples(rng):
     """A non-symmetric 2×2 (random + 5·I: every eigenvalue has real part above 1) and a stack of a
     symmetric positive definite one and such a one."""
@@ -260,7 +417,8 @@ sqrtm = defop(
     _sqrtm_impl,
     jvp=(lambda t, out, a: sylvester(out, out, t),),
     vjp=(lambda ct, out, a: sylvester(_swap_last(out), _swap_last(out), ct),),
-    sympy=_per_matrix(_sym_sqrtm),
+    sympy=_per_matrix(_sym_sqrtm_real),
+    sympy_complex=_per_matrix(_sym_sqrtm_complex),  # (also a real A's complex root: program._translate)
     domain=("spd",),
     samples=_sqrtm_samples,
     strategy=_sqrtm_strategy,
