@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import Var, evaluate
+from ..graph import Eqn, Graph, Var, evaluate
 from ..ops.complexes import imag_part, is_complex, real_part
 from ..trace import outputs_of, trace_flat
 from .base import Prepared, _traced
@@ -30,6 +30,8 @@ def complex_outputs(graph) -> bool:
 
 def _parts_graph(graph):
     """`graph` with each complex output replaced by its real and imaginary parts (two real outputs)."""
+    if any(e.op.value_dtype for e in graph.eqns):
+        return _parts_appended(graph)
 
     def parts(*xs):
         found = []
@@ -39,6 +41,25 @@ def _parts_graph(graph):
 
     t, tracers, outs = trace_flat(parts, [np.zeros(v.shape, v.dtype) for v in graph.inputs])
     return outputs_of(t, tracers, outs)
+
+
+def _parts_appended(graph):
+    """The same, by appending the parts' equations to the graph's own: an op whose result's dtype the values pick
+    (sqrtm: a real A's complex root) keeps its traced dtype, which a trace at zeros would lose (sqrtm(0) is real)."""
+    from ..ops.core import REGISTRY
+
+    next_id = 1 + max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1)
+    eqns, outs = list(graph.eqns), []
+    for y in graph.outputs:
+        if not (isinstance(y, Var) and y.dtype.kind == "c"):
+            outs.append(y)
+            continue
+        for name in ("real", "imag_part"):
+            part = Var(next_id, y.shape, np.float64)
+            next_id += 1
+            eqns.append(Eqn(part, REGISTRY[name], (y,)))
+            outs.append(part)
+    return Graph(graph.inputs, tuple(eqns), tuple(outs), graph.specialised)
 
 
 class ComplexOutputs(Prepared):

@@ -247,15 +247,16 @@ def _sym_sqrtm(m):
 
 
 # -- sqrtm above 2×2 under the symbolic method: opaque kinds (opaque.py) --------------------------------
-# Parts X = sqrtm(A) and K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ (n²×n², row-major vec: X dX + dX X = dA is that system), so
-# dX_ij / da_kl = K_(ij),(kl), and dK = −K dM K with dM = dX ⊗ I + I ⊗ dXᵀ: along E_pq, with Y = K[:, (pq)] and
-# Z = K[:, (rs)] as n×n matrices, dK_(ij),(rs) = −Σ_uv K_(ij),(uv) (Y Z + Z Y)_uv (symmetric in (pq) and (rs): the
-# products are computed once per pair). Every part's derivative is written with parts: every order nests.
+# Parts X = sqrtm(A), K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ (n²×n², row-major vec: X dX + dX X = dA is that system) and
+# L = d²X (n²×n⁴, L_(ij),(rs)(pq) = dK_(ij),(rs) / da_pq). dX_ij / da_kl = K_(ij),(kl); dK = −K dM K with
+# dM = dX ⊗ I + I ⊗ dXᵀ, so with Y_c = K[:, c] as an n×n matrix, L_(ij),(rs)(pq) = −Σ_uv K_(ij),(uv) S_uv,
+# S = Y_rs Y_pq + Y_pq Y_rs; L's own rule (third order) differentiates that product of parts, whose derivatives
+# are K's and L's entries: every order nests. A Hessian's rules are single entries (L a part: n⁶ names for an n×n
+# A, where K's rule written as the sum above cost n⁸ products, 11 s at 4×4).
 # `sqrtm` (real A, real root): real parts. `rsqrtm` / `csqrtm` (a real A's complex root / a complex A): split kinds
-# (real and imaginary parts, complex_matrices._C arithmetic); a real A's parts computed from the real matrix (SciPy's
-# real routine: its root, not that of the complex Schur form, whose eigenvalue −4 − 0j would give −2i).
-
-_SQRTM_NAMES = ("Xre", "Xim", "Kre", "Kim")
+# (real and imaginary parts, complex_matrices._C arithmetic; the rules holomorphic as written, times the
+# direction's e); a real A's parts computed from the real matrix (SciPy's real routine: its root, not that of the
+# complex Schur form, whose eigenvalue −4 − 0j would give −2i).
 
 
 def _sylvester_matrix(x):
@@ -267,27 +268,72 @@ def _sylvester_matrix(x):
     return _reshape(left + right, lead + (n * n, n * n))
 
 
+def _second(k, n):
+    """L (..., n², n⁴) from K (..., n², n²): L[:, c n² + d] = −K vec(Y_c Y_d + Y_d Y_c), Y_c = K[:, c] as n×n."""
+    from .core import REGISTRY, _transpose
+
+    lead, size = _shape(k)[:-2], n * n
+    nd = len(lead)
+    front = tuple(range(nd))
+    y = _transpose(_reshape(k, lead + (n, n, size)), front + (nd + 2, nd, nd + 1))  # (..., n², n, n)
+    matmul = REGISTRY["matmul"]
+    s1 = matmul(_reshape(y, lead + (size, 1, n, n)), _reshape(y, lead + (1, size, n, n)))
+    s = s1 + _transpose(s1, front + (nd + 1, nd, nd + 2, nd + 3))
+    return -matmul(k, _swap_last(_reshape(s, lead + (size * size, size))))
+
+
 def _sqrtm_parts(a, kind):
     x = _sqrtm_impl(a.real if kind == "rsqrtm" else a)
     k = np.linalg.inv(_sylvester_matrix(x))
+    second = _second(k, x.shape[-1])
     if kind == "sqrtm":
         if np.iscomplexobj(x) and np.any(x.imag != 0):  # (never reached: a real root's trace holds for its values)
             raise np.linalg.LinAlgError("sqrtm: the root of this real matrix is complex")
-        return x.real, k.real
-    return x.real, x.imag, k.real, k.imag
+        return x.real, k.real, second.real
+    return x.real, x.imag, k.real, k.imag, second.real, second.imag
+
+
+class _LazyParts:
+    """The traced parts, each recorded when first read: symbolic's first-order code on an outer trace's values reads
+    X and K only, and L (n²×n⁴ products) recorded for nothing made the outer method translate and differentiate it."""
+
+    def __init__(self, kind, a):
+        self.kind, self.a, self.made = kind, a, {}
+
+    def _x(self):
+        from .elementwise import real
+
+        if "x" not in self.made:
+            self.made["x"] = sqrtm(real(self.a) if self.kind == "rsqrtm" else self.a)
+        return self.made["x"]
+
+    def _k(self):
+        from .linalg import inv
+
+        if "k" not in self.made:
+            self.made["k"] = inv(_sylvester_matrix(self._x()))
+        return self.made["k"]
+
+    def _l(self):
+        if "l" not in self.made:
+            self.made["l"] = _second(self._k(), _shape(self.a)[-1])
+        return self.made["l"]
+
+    def __getitem__(self, part):
+        from .complexes import imag_part
+        from .elementwise import real
+
+        if self.kind == "sqrtm":
+            return (self._x, self._k, self._l)[part]()
+        value = (self._x, self._k, self._l)[part // 2]()
+        key = ("part", part)
+        if key not in self.made:
+            self.made[key] = imag_part(value) if part % 2 else real(value)
+        return self.made[key]
 
 
 def _traced_sqrtm_parts(kind):
-    def parts(a):
-        from .complexes import imag_part
-        from .elementwise import real
-        from .linalg import inv
-
-        x = sqrtm(real(a) if kind == "rsqrtm" else a)
-        k = inv(_sylvester_matrix(x))
-        return (x, k) if kind == "sqrtm" else (real(x), imag_part(x), real(k), imag_part(k))
-
-    return parts
+    return lambda a: _LazyParts(kind, a)
 
 
 def _sqrtm_no_high_precision(*_):
@@ -297,52 +343,50 @@ def _sqrtm_no_high_precision(*_):
 
 
 def _sqrtm_tools(s, kind):
-    """(k(r, c), e, memo): K's entry (real, or complex_matrices._C), the direction's factor, a memo keyed on it."""
-    from .complex_matrices import _C, _memo
+    """(part(index, r, c), e): an entry of K (index 1) or L (2), real or complex_matrices._C, and the direction's
+    factor (e = 1 for Re a_kl, i for Im a_kl)."""
+    from .complex_matrices import _C
 
-    split = kind != "sqrtm"
-    if split:
-        at = lambda r, c: _C(s.at(kind, 2, r, c), s.at(kind, 3, r, c))  # noqa: E731
-        e = _C(0, 1) if s.imag else _C(1, 0)
-    else:
-        at = lambda r, c: s.at(kind, 1, r, c)  # noqa: E731
-        e = 1
-    return at, e, _memo
+    if kind == "sqrtm":
+        return (lambda which, r, c: s.at(kind, which, r, c)), 1
+    part = lambda which, r, c: _C(s.at(kind, 2 * which, r, c), s.at(kind, 2 * which + 1, r, c))  # noqa: E731
+    return part, (_C(0, 1) if s.imag else _C(1, 0))
 
 
 def _sqrtm_x_rule(s, kind):  # dX_ij = e K_(ij),(kl)
-    k, e, _ = _sqrtm_tools(s, kind)
+    part, e = _sqrtm_tools(s, kind)
     n = s.cols
-    return e * k(s.i * n + s.j, s.k * n + s.l)
+    return e * part(1, s.i * n + s.j, s.k * n + s.l)
 
 
-def _sqrtm_k_rule(s, kind):  # dK_(ij),(rs) = −e Σ_uv K_(ij),(uv) (Y Z + Z Y)_uv, Y = K[:, (pq)], Z = K[:, (rs)]
-    from .canonical import product, total
+def _sqrtm_k_rule(s, kind):  # dK_(ij),(rs) = e L_(ij),(rs)(kl)
+    part, e = _sqrtm_tools(s, kind)
+    n = s.cols
+    return e * part(2, s.i, s.j * n * n + s.k * n + s.l)
+
+
+def _sqrtm_l_rule(s, kind):
+    """dL_(ij),(rs)(pq) along e·E_ab: −e Σ_uv (L_(ij),(uv)(ab) S_uv + K_(ij),(uv) dS_uv), S = Y_rs Y_pq + Y_pq Y_rs and
+    dS its derivative (dY_c = L[:, c (ab)] as n×n): det‴-like, reached by third derivatives only."""
+    from .canonical import total
     from .complex_matrices import _C, _total
-    from .opaque import named_sum
 
-    k, e, memo = _sqrtm_tools(s, kind)
-    n, split = s.cols, kind != "sqrtm"
-    pq, rs = s.k * n + s.l, s.j
-    lo, hi = min(pq, rs), max(pq, rs)
-
-    def mul(a, b):
-        return a * b if split else product(named_sum(a), named_sum(b))
-
-    def add(terms):
-        return _total(terms) if split else total(terms)
-
-    def both(u, v):  # (Y Z + Z Y)_uv, shared by the two directions of a pair
-        def compute():
-            terms = []
+    part, e = _sqrtm_tools(s, kind)
+    n, size, split = s.cols, s.cols * s.cols, kind != "sqrtm"
+    rs, pq, ab = divmod(s.j, size) + (s.k * n + s.l,)
+    k = lambda r, c: part(1, r, c)  # noqa: E731
+    dk = lambda r, c: part(2, r, c * size + ab)  # noqa: E731
+    add = _total if split else total
+    terms = []
+    for u in range(n):
+        for v in range(n):
+            uv = u * n + v
             for w in range(n):
-                terms.append(mul(k(u * n + w, lo), k(w * n + v, hi)))
-                terms.append(mul(k(u * n + w, hi), k(w * n + v, lo)))
-            return add(terms)
-
-        return memo((kind, "YZ", lo, hi, u, v, s.rows, s.entries), compute)
-
-    value = add([mul(k(s.i, u * n + v), both(u, v)) for u in range(n) for v in range(n)])
+                uw, wv = u * n + w, w * n + v
+                for c, d in ((rs, pq), (pq, rs)):  # (Y_c Y_d)_uv and its derivative
+                    terms.append(dk(s.i, uv) * k(uw, c) * k(wv, d))
+                    terms.append(k(s.i, uv) * (dk(uw, c) * k(wv, d) + k(uw, c) * dk(wv, d)))
+    value = add(terms)
     return (_C(0) - e * value) if split else -value
 
 
@@ -351,10 +395,10 @@ def _sqrtm_rules(kind):
 
     from .complex_matrices import _split_rule
 
-    x, k = functools.partial(_sqrtm_x_rule, kind=kind), functools.partial(_sqrtm_k_rule, kind=kind)
+    rules = [functools.partial(rule, kind=kind) for rule in (_sqrtm_x_rule, _sqrtm_k_rule, _sqrtm_l_rule)]
     if kind == "sqrtm":
-        return {0: x, 1: k}
-    return {0: _split_rule(x, False), 1: _split_rule(x, True), 2: _split_rule(k, False), 3: _split_rule(k, True)}
+        return dict(enumerate(rules))
+    return {2 * p + imag: _split_rule(rule, bool(imag)) for p, rule in enumerate(rules) for imag in (0, 1)}
 
 
 def _declare_sqrtm_kinds():
@@ -363,13 +407,18 @@ def _declare_sqrtm_kinds():
     from .complex_matrices import _no_high_precision
     from .opaque import matrix_kind
 
+    def shapes(count):
+        return lambda rows, cols: [
+            shape for shape in [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)] for _ in range(count)
+        ]
+
     matrix_kind(
         "sqrtm",
-        lambda a: _sqrtm_parts(a, "sqrtm"),
+        functools.partial(_sqrtm_parts, kind="sqrtm"),
         _sqrtm_no_high_precision,
         _traced_sqrtm_parts("sqrtm"),
         _sqrtm_rules("sqrtm"),
-        lambda rows, cols: [(rows, cols), (rows * cols, rows * cols)],
+        shapes(1),
     )
     for kind in ("rsqrtm", "csqrtm"):
         matrix_kind(
@@ -378,7 +427,7 @@ def _declare_sqrtm_kinds():
             _no_high_precision,
             _traced_sqrtm_parts(kind),
             _sqrtm_rules(kind),
-            lambda rows, cols: [(rows, cols)] * 2 + [(rows * cols, rows * cols)] * 2,
+            shapes(2),
             split=True,
         )
 
