@@ -672,3 +672,103 @@ def _qr_signs_vector(matrix):
 TRANSLATIONS["qr_q"] = _per_matrix(_complex_of("cqr", 0, 1))
 TRANSLATIONS["qr_r"] = _per_matrix(_qr_r_translation)
 TRANSLATIONS["qr_signs"] = _per_matrix(_held_phases("qr", _qr_signs_vector))
+
+
+# -- qr's complete mode: the extra columns of a tall complex matrix -----------------------------------
+# P = Q_mp (LAPACK's, qr.QR_COMPLEMENT) from its reduced Q, L = Q_mn = Q_gs conj(d) (Gram–Schmidt's Q, the `cqr`
+# kind's, times the conjugated phases d of LAPACK's R diagonal, held): with M = (L_nn − I)⁻¹ and Z = L_pn M (p = m − n
+# rows past n), along dA = e·E_ab (reverse's rule, JAX's qr_jvp_rule): dL = dQ_gs conj(d), E = dL_pn − Z dL_nn,
+# dP = dL Zᴴ − (L + P Z) Eᴴ, dZ = E M, dM = −M dL_nn M; d's derivative 0. Parts P, Z, M, d (each real and imaginary).
+
+_QRC_NAMES = ("Pre", "Pim", "Zre", "Zim", "Mre", "Mim", "dre", "dim")
+
+
+def _qrc_parts(a):
+    from .qr import _signs_impl
+
+    n = a.shape[-1]
+    full = np.linalg.qr(a, mode="complete")[0]
+    low = full[..., :, :n]
+    m = np.linalg.inv(low[..., :n, :] - np.eye(n))
+    z = low[..., n:, :] @ m
+    d = _signs_impl(a)[..., None, :]
+    p = full[..., :, n:]
+    return p.real, p.imag, z.real, z.imag, m.real, m.imag, d.real, d.imag
+
+
+def _traced_qrc(a):
+    from .complexes import conj
+    from .core import _reshape
+    from .linalg import inv
+    from .qr import QR_COMPLEMENT, qr_q, qr_signs
+
+    shape = _shape_of(a)
+    n = shape[-1]
+    d = _reshape(qr_signs(a), shape[:-2] + (1, n))
+    low = qr_q(a) * conj(d)
+    m = inv(low[..., :n, :] - np.eye(n))
+    z = low[..., n:, :] @ m
+    p = QR_COMPLEMENT(a)
+    return tuple(f(x) for x in (p, z, m, d) for f in (real, imag_part))
+
+
+def _qrc_tools(s, kind):
+    d = _Direction(s, kind, _QRC_NAMES)
+    m, n = s.rows, s.cols
+    dq = _qr_tools(s, "cqr")[0]  # (Gram–Schmidt's dQ along this direction: the cqr kind's rule)
+    pk = lambda i, j: d.cx("P", i, j)  # noqa: E731
+    z = lambda i, j, c=False: d.cx("Z", i, j, c)  # noqa: E731
+    mm = lambda i, j: d.cx("M", i, j)  # noqa: E731
+    ph = lambda j: d.cx("d", 0, j)  # noqa: E731
+    q = lambda i, j: _C(s.at("cqr", 0, i, j), s.at("cqr", 1, i, j))  # noqa: E731
+
+    def dl(i, j):  # d(Q_gs conj(d))
+        return _memo(d.key("dL", i, j), lambda: dq(i, j) * ph(j).conj())
+
+    def e(r, j):  # (dL_pn − Z dL_nn)_rj
+        return _memo(d.key("E", r, j), lambda: dl(n + r, j) - _total([z(r, t) * dl(t, j) for t in range(n)]))
+
+    def lpz(i, t):  # (L + P Z)_it, independent of the direction
+        def compute():
+            return q(i, t) * ph(t).conj() + _total([pk(i, r) * z(r, t) for r in range(m - n)])
+
+        return _memo((kind, "LPZ", i, t, s.rows, s.entries), compute)
+
+    def dp(i, j):
+        terms = [dl(i, t) * z(j, t, True) for t in range(n)] + [_C(0) - lpz(i, t) * e(j, t).conj() for t in range(n)]
+        return _total(terms)
+
+    def dz(r, j):
+        return _total([e(r, t) * mm(t, j) for t in range(n)])
+
+    def dm(i, j):
+        return _C(0) - _total([mm(i, t) * dl(t, u) * mm(u, j) for t in range(n) for u in range(n)])
+
+    return dp, dz, dm
+
+
+def _qrc_rule(s, kind, part):
+    dp, dz, dm = _qrc_tools(s, kind)
+    return {"P": dp, "Z": dz, "M": dm}[part](s.i, s.j)
+
+
+def _qrc_rules(kind):
+    rules = {}
+    for part, name in ((0, "P"), (2, "Z"), (4, "M")):
+        one = functools.partial(_qrc_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    rules[6] = rules[7] = lambda s: 0  # (LAPACK's phases: piecewise constant, held)
+    return rules
+
+
+matrix_kind(
+    "cqrc",
+    _qrc_parts,
+    _no_high_precision,
+    _traced_qrc,
+    _qrc_rules("cqrc"),
+    lambda rows, cols: [(rows, rows - cols)] * 2 + [(rows - cols, cols)] * 2 + [(cols, cols)] * 2 + [(1, cols)] * 2,
+    split=True,
+)
+
+TRANSLATIONS["qr_complement"] = _per_matrix(_complex_of("cqrc", 0, 1))

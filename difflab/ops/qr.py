@@ -324,6 +324,7 @@ QR_COMPLEMENT = defop(
     jvp=(_complement_jvp,),
     vjp=(_complement_vjp,),
     sympy=_per_matrix(_householder_complement, "qr_complement", _SYMPY_LIMIT),
+    sympy_complex=_on_complex_linalg("qr_complement"),  # (complex_linalg.py's opaque kind, every size)
     samples=_complement_samples,
     batch=stacked_batch("qr_complement"),
     strategy=_complement_strategy,
