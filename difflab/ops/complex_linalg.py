@@ -13,7 +13,7 @@ into the rules of the real and imaginary parts:
   the cofactor matrix a part and d cof_ij = e D_(ij),(kl) with D (n²×n², det's second derivative) a part, both by
   the SVD, exact at a singular A as reverse's; D's own rule (det‴) reads X: NaN with inv's DomainWarning at a
   singular A (the real kind's, linalg.py, is the same).
-- cholesky, pinv, qr: their sections below.
+- cholesky, pinv, qr (and complete mode's extra columns of a tall A): their sections below.
 - eig (A V = V Λ; U = V⁻¹ and the gaps' inverses F a part too, F_pj = 1/(λ_j − λ_p), dF_pj = −F_pj² (dλ_j − dλ_p):
   smaller rules than dividing by the gaps in real parts): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):

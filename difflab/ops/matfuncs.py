@@ -29,8 +29,10 @@ Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it t
 `sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
 zeros, DESIGN.md §3: a zero tangent or cotangent of sqrtm gives 0 even where A is singular or NaN).
 
-Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 matrices, (A + √det A · I) / √(tr A + 2√det A);
-bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. sylvester's SymPy form is
+Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 real matrices, (A + √det A · I) / √(tr A + 2√det A);
+bigger ones, complex ones and a real A's complex root are opaque functions (opaque.py) whose parts are X,
+K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ and L = d²X, each part's derivative written with the parts (the section below), so every
+order nests (a real A's complex root: the registry entry's `value_dtype`, program._translate). sylvester's SymPy form is
 the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU (any size; it grows fast).
 """
 
@@ -409,7 +411,9 @@ def _declare_sqrtm_kinds():
 
     def shapes(count):
         return lambda rows, cols: [
-            shape for shape in [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)] for _ in range(count)
+            shape
+            for shape in [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)]
+            for _ in range(count)
         ]
 
     matrix_kind(
