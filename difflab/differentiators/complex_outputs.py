@@ -59,7 +59,11 @@ def _parts_appended(graph):
         for e in parts.eqns:
             renamed[e.out] = Var(next_id, e.out.shape, e.out.dtype)
             next_id += 1
-            eqns.append(e._replace(out=renamed[e.out], args=tuple(renamed.get(a, a) if isinstance(a, Var) else a for a in e.args)))
+            eqns.append(
+                e._replace(
+                    out=renamed[e.out], args=tuple(renamed.get(a, a) if isinstance(a, Var) else a for a in e.args)
+                )
+            )
         outs += [renamed.get(o, o) if isinstance(o, Var) else o for o in parts.outputs]
     return Graph(graph.inputs, tuple(eqns), tuple(outs), graph.specialised)
 
