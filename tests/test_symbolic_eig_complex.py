@@ -161,3 +161,71 @@ def test_4x4_eig_second_derivatives_match_reverse(name):
     want = dl.hessian(f, method="reverse")(x)
     assert np.abs(want).max() > 0.1
     np.testing.assert_allclose(dl.hessian(f, method="symbolic")(x), want, rtol=1e-10, atol=1e-12 * np.abs(want).max())
+
+
+def test_det_s_second_derivative_at_a_singular_complex_5x5_is_reverse_s():
+    # rank n − 1: the cofactor's derivative (det″, a part of the opaque det by the SVD) is finite there; the A⁻¹ form
+    # of d cof gave NaN with inv's DomainWarning
+    rng = np.random.default_rng(1)
+    a = rng.normal(size=(5, 5)) + 1j * rng.normal(size=(5, 5))
+    a[4] = 0.0  # (exactly singular, rank 4)
+    u, v = rng.normal(size=(5, 5)) + 1j * rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
+
+    def f(t):
+        d = np.linalg.det(a + t[0] * u + t[1] * 1j * v)
+        return np.real(d) + np.imag(d)
+
+    t0 = np.zeros(2)
+    want = dl.hessian(f, method="reverse")(t0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dl.DomainWarning)
+        got = dl.hessian(f, method="symbolic")(t0)
+    assert np.isfinite(got).all() and np.abs(got).max() > 10.0
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(dl.hessian(f, method=("forward", "symbolic"))(t0), want, rtol=1e-10, atol=1e-12)
+    inner = dl.grad(f, method="symbolic")  # (symbolic inside reverse)
+    nested = dl.grad(lambda y: np.sum(inner(y) * [1.0, -2.0]), method="reverse")(t0)
+    np.testing.assert_allclose(nested, want @ [1.0, -2.0], rtol=1e-10, atol=1e-12)
+    g = dl.grad(f, method="reverse")
+    diffs = np.array([(g(t0 + 1e-5 * e) - g(t0 - 1e-5 * e)) / 2e-5 for e in np.eye(2)])
+    np.testing.assert_allclose(want, diffs, rtol=1e-6, atol=1e-6)
+
+
+QR_W = RNG.normal(size=(4, 4))
+
+
+def _complete_q(x):
+    q = np.linalg.qr(x, mode="complete")[0]  # (4×4: LAPACK's two extra Householder columns)
+    return np.sum(np.real(q) * QR_W) + np.sum(np.imag(q) * QR_W.T)
+
+
+TALL = RNG.normal(size=(4, 2)) + 1j * RNG.normal(size=(4, 2))
+
+
+def test_complete_mode_qr_of_a_complex_tall_matrix_matches_reverse_and_differences_of_the_parts():
+    # the extra columns' rule is reverse's (JAX's qr_jvp_rule), the opaque kind cqrc; they were refused by name
+    got = dl.grad(_complete_q, method="symbolic")(TALL)
+    np.testing.assert_allclose(got, dl.grad(_complete_q, method="reverse")(TALL), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(got, _parts_gradient(_complete_q, TALL), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("which", ["hessian", "nested"])
+def test_complete_mode_qr_of_a_complex_tall_matrix_second_derivatives(which):
+    d = np.array([[0.3 - 0.2j, 1.1 + 0.4j], [-0.5 + 0.9j, 0.2 - 0.7j], [0.8 + 0.1j, -0.6 - 0.3j]])
+
+    def f(t):  # (3×2: one extra column; 4×2's Hessian takes 5 s)
+        q = np.linalg.qr(TALL[:3] + t[0] * d + 1j * t[1] * d.conj(), mode="complete")[0]
+        return np.sum(np.real(q) * QR_W[:3, :3]) + np.sum(np.imag(q) * QR_W[1:, 1:])
+
+    t0 = np.zeros(2)
+    want = dl.hessian(f, method="reverse")(t0)
+    g = dl.grad(f, method="reverse")
+    diffs = np.array([(g(t0 + 1e-5 * e) - g(t0 - 1e-5 * e)) / 2e-5 for e in np.eye(2)])
+    np.testing.assert_allclose(want, diffs, rtol=1e-6, atol=1e-6)
+    if which == "hessian":
+        np.testing.assert_allclose(dl.hessian(f, method="symbolic")(t0), want, rtol=1e-10, atol=1e-12)
+        return
+    np.testing.assert_allclose(dl.hessian(f, method=("forward", "symbolic"))(t0), want, rtol=1e-10, atol=1e-12)
+    inner = dl.grad(f, method="symbolic")  # (symbolic inside reverse)
+    nested = dl.grad(lambda y: np.sum(inner(y) * [1.0, -2.0]), method="reverse")(t0)
+    np.testing.assert_allclose(nested, want @ [1.0, -2.0], rtol=1e-10, atol=1e-12)

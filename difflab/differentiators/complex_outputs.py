@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import Var, evaluate
+from ..graph import Graph, Var, evaluate
 from ..ops.complexes import imag_part, is_complex, real_part
 from ..trace import outputs_of, trace_flat
 from .base import Prepared, _traced
@@ -30,6 +30,8 @@ def complex_outputs(graph) -> bool:
 
 def _parts_graph(graph):
     """`graph` with each complex output replaced by its real and imaginary parts (two real outputs)."""
+    if any(e.op.value_dtype for e in graph.eqns):
+        return _parts_appended(graph)
 
     def parts(*xs):
         found = []
@@ -39,6 +41,31 @@ def _parts_graph(graph):
 
     t, tracers, outs = trace_flat(parts, [np.zeros(v.shape, v.dtype) for v in graph.inputs])
     return outputs_of(t, tracers, outs)
+
+
+def _parts_appended(graph):
+    """The same, with the parts' equations (traced on their own) appended to the graph's: an op whose result's dtype
+    the values pick (sqrtm: a real A's complex root) keeps its traced dtype, which a trace at zeros would lose
+    (sqrt of a zero matrix is real)."""
+    next_id = 1 + max([v.id for v in graph.inputs] + [e.out.id for e in graph.eqns], default=-1)
+    eqns, outs = list(graph.eqns), []
+    for y in graph.outputs:
+        if not (isinstance(y, Var) and y.dtype.kind == "c"):
+            outs.append(y)
+            continue
+        t, tracers, found = trace_flat(lambda z: [real_part(z), imag_part(z)], [np.zeros(y.shape, y.dtype)])
+        parts = outputs_of(t, tracers, found)
+        renamed = {parts.inputs[0]: y}
+        for e in parts.eqns:
+            renamed[e.out] = Var(next_id, e.out.shape, e.out.dtype)
+            next_id += 1
+            eqns.append(
+                e._replace(
+                    out=renamed[e.out], args=tuple(renamed.get(a, a) if isinstance(a, Var) else a for a in e.args)
+                )
+            )
+        outs += [renamed.get(o, o) if isinstance(o, Var) else o for o in parts.outputs]
+    return Graph(graph.inputs, tuple(eqns), tuple(outs), graph.specialised)
 
 
 class ComplexOutputs(Prepared):

@@ -511,6 +511,8 @@ def _translate(eqn, args):
     op = eqn.op
     if complex_args(eqn) and callable(op.sympy_complex):  # (its own translation on complex values)
         return op.sympy_complex(*args, **eqn.kw)
+    if op.value_dtype and eqn.out.dtype.kind == "c" and callable(op.sympy_complex):  # (sqrtm: a real A's complex
+        return op.sympy_complex(*args, **eqn.kw)  # root, the values picked its dtype: the translation of complex ones)
     if complex_args(eqn) and not (op.sympy_complex if op.sympy_complex is not None else op.elementwise or not op.sympy):
         raise NotDifferentiableError(
             f"the symbolic method has no SymPy form of `{_named(eqn)}` on complex values (its translation is "

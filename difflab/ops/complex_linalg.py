@@ -10,9 +10,10 @@ direction dA = e·E_kl (e = 1 for Re a_kl, i for Im a_kl) with complex_matrices.
 into the rules of the real and imaginary parts:
 
 - inv: dX = −X dA X; log|det|: Re tr(X dA); det's phase s: s · i Im tr(X dA) (X = A⁻¹); det: d det = e cof_kl,
-  the cofactor matrix a part (by the SVD, exact at a singular A as reverse's), d cof = d(det X ᵀ) (its second
-  derivative reads X: NaN with inv's DomainWarning at a singular A, where reverse's is finite).
-- cholesky, pinv, qr: their sections below.
+  the cofactor matrix a part and d cof_ij = e D_(ij),(kl) with D (n²×n², det's second derivative) a part, both by
+  the SVD, exact at a singular A as reverse's; D's own rule (det‴) reads X: NaN with inv's DomainWarning at a
+  singular A (the real kind's, linalg.py, is the same).
+- cholesky, pinv, qr (and complete mode's extra columns of a tall A): their sections below.
 - eig (A V = V Λ; U = V⁻¹ and the gaps' inverses F a part too, F_pj = 1/(λ_j − λ_p), dF_pj = −F_pj² (dλ_j − dλ_p):
   smaller rules than dividing by the gaps in real parts): Q = U dA V, dλ_j = Q_jj, dV0 = V (F∘Q), and
   NumPy's gauge (decompositions.gauge_fixed: unit columns, the largest-magnitude entry real and positive):
@@ -82,10 +83,27 @@ def _det_rule(s):  # d det = e cof_kl: finite where A is singular too (the cofac
     return _e(s) * _cof(s, s.k, s.l)
 
 
-def _cofactor_rule(s):  # cof = det X ᵀ: d cof_ij = e cof_kl X_ji − det X_jk e X_li
-    det = _C(s.at("cdet", 0, 0, 0), s.at("cdet", 1, 0, 0))
-    i, j, k, l = s.i, s.j, s.k, s.l
-    return _e(s) * (_cof(s, k, l) * _x(s, j, i) - det * _x(s, j, k) * _x(s, l, i))
+def _d2(s, r, t) -> _C:  # D_(r),(t) = d cof_r / da_t (r, t row-major pairs): det's second derivative by the SVD
+    return _C(s.at("cdet", 4, r, t), s.at("cdet", 5, r, t))
+
+
+def _cofactor_rule(s):  # d cof_ij = e D_(ij),(kl): finite where A is singular (reverse's, linalg._cofactor_d)
+    n = s.cols
+    return _e(s) * _d2(s, s.i * n + s.j, s.k * n + s.l)
+
+
+def _cofactor_d_rule(s):
+    """d D_(ij),(kl) = e (D_(kl),(pq) X_ji − C_kl X_jp X_qi − D_(il),(pq) X_jk + C_il X_jp X_qk) along e·E_pq: det's
+    third derivative in the A⁻¹ form (linalg._cofactor_d_rule's, holomorphic), which needs A⁻¹: its second is exact
+    at a singular A, as reverse's."""
+    n = s.cols
+    (i, j), (k, l), (p, q) = divmod(s.i, n), divmod(s.j, n), (s.k, s.l)
+    return _e(s) * (
+        _d2(s, k * n + l, p * n + q) * _x(s, j, i)
+        - _cof(s, k, l) * _x(s, j, p) * _x(s, q, i)
+        - _d2(s, i * n + l, p * n + q) * _x(s, j, k)
+        + _cof(s, i, l) * _x(s, j, p) * _x(s, q, k)
+    )
 
 
 def _phase_rule(s):
@@ -142,17 +160,17 @@ matrix_kind(
 
 
 def _det_parts(a):
-    from .linalg import _cofactor
+    from .linalg import _cofactor, _cofactor_d
 
-    value, cof = np.linalg.det(a)[..., None, None], _cofactor(a)
-    return value.real, value.imag, cof.real, cof.imag
+    value, cof, d2 = np.linalg.det(a)[..., None, None], _cofactor(a), _cofactor_d(a)
+    return value.real, value.imag, cof.real, cof.imag, d2.real, d2.imag
 
 
 def _traced_det(a):
-    from .linalg import _one_by_one, cofactor, det
+    from .linalg import _cofactor_d_traced, _one_by_one, cofactor, det
 
-    value, cof = _one_by_one(det(a)), cofactor(a)
-    return real(value), imag_part(value), real(cof), imag_part(cof)
+    value, cof, d2 = _one_by_one(det(a)), cofactor(a), _cofactor_d_traced(a)
+    return real(value), imag_part(value), real(cof), imag_part(cof), real(d2), imag_part(d2)
 
 
 matrix_kind(
@@ -165,8 +183,10 @@ matrix_kind(
         1: _split_rule(_det_rule, True),
         2: _split_rule(_cofactor_rule, False),
         3: _split_rule(_cofactor_rule, True),
+        4: _split_rule(_cofactor_d_rule, False),
+        5: _split_rule(_cofactor_d_rule, True),
     },
-    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2,
+    lambda rows, cols: [(1, 1)] * 2 + [(rows, cols)] * 2 + [(rows * cols, rows * cols)] * 2,
     split=True,
 )
 matrix_kind(
@@ -665,3 +685,103 @@ def _qr_signs_vector(matrix):
 TRANSLATIONS["qr_q"] = _per_matrix(_complex_of("cqr", 0, 1))
 TRANSLATIONS["qr_r"] = _per_matrix(_qr_r_translation)
 TRANSLATIONS["qr_signs"] = _per_matrix(_held_phases("qr", _qr_signs_vector))
+
+
+# -- qr's complete mode: the extra columns of a tall complex matrix -----------------------------------
+# P = Q_mp (LAPACK's, qr.QR_COMPLEMENT) from its reduced Q, L = Q_mn = Q_gs conj(d) (Gram–Schmidt's Q, the `cqr`
+# kind's, times the conjugated phases d of LAPACK's R diagonal, held): with M = (L_nn − I)⁻¹ and Z = L_pn M (p = m − n
+# rows past n), along dA = e·E_ab (reverse's rule, JAX's qr_jvp_rule): dL = dQ_gs conj(d), E = dL_pn − Z dL_nn,
+# dP = dL Zᴴ − (L + P Z) Eᴴ, dZ = E M, dM = −M dL_nn M; d's derivative 0. Parts P, Z, M, d (each real and imaginary).
+
+_QRC_NAMES = ("Pre", "Pim", "Zre", "Zim", "Mre", "Mim", "dre", "dim")
+
+
+def _qrc_parts(a):
+    from .qr import _signs_impl
+
+    n = a.shape[-1]
+    full = np.linalg.qr(a, mode="complete")[0]
+    low = full[..., :, :n]
+    m = np.linalg.inv(low[..., :n, :] - np.eye(n))
+    z = low[..., n:, :] @ m
+    d = _signs_impl(a)[..., None, :]
+    p = full[..., :, n:]
+    return p.real, p.imag, z.real, z.imag, m.real, m.imag, d.real, d.imag
+
+
+def _traced_qrc(a):
+    from .complexes import conj
+    from .core import _reshape
+    from .linalg import inv
+    from .qr import QR_COMPLEMENT, qr_q, qr_signs
+
+    shape = _shape_of(a)
+    n = shape[-1]
+    d = _reshape(qr_signs(a), shape[:-2] + (1, n))
+    low = qr_q(a) * conj(d)
+    m = inv(low[..., :n, :] - np.eye(n))
+    z = low[..., n:, :] @ m
+    p = QR_COMPLEMENT(a)
+    return tuple(f(x) for x in (p, z, m, d) for f in (real, imag_part))
+
+
+def _qrc_tools(s, kind):
+    d = _Direction(s, kind, _QRC_NAMES)
+    m, n = s.rows, s.cols
+    dq = _qr_tools(s, "cqr")[0]  # (Gram–Schmidt's dQ along this direction: the cqr kind's rule)
+    pk = lambda i, j: d.cx("P", i, j)  # noqa: E731
+    z = lambda i, j, c=False: d.cx("Z", i, j, c)  # noqa: E731
+    mm = lambda i, j: d.cx("M", i, j)  # noqa: E731
+    ph = lambda j: d.cx("d", 0, j)  # noqa: E731
+    q = lambda i, j: _C(s.at("cqr", 0, i, j), s.at("cqr", 1, i, j))  # noqa: E731
+
+    def dl(i, j):  # d(Q_gs conj(d))
+        return _memo(d.key("dL", i, j), lambda: dq(i, j) * ph(j).conj())
+
+    def e(r, j):  # (dL_pn − Z dL_nn)_rj
+        return _memo(d.key("E", r, j), lambda: dl(n + r, j) - _total([z(r, t) * dl(t, j) for t in range(n)]))
+
+    def lpz(i, t):  # (L + P Z)_it, independent of the direction
+        def compute():
+            return q(i, t) * ph(t).conj() + _total([pk(i, r) * z(r, t) for r in range(m - n)])
+
+        return _memo((kind, "LPZ", i, t, s.rows, s.entries), compute)
+
+    def dp(i, j):
+        terms = [dl(i, t) * z(j, t, True) for t in range(n)] + [_C(0) - lpz(i, t) * e(j, t).conj() for t in range(n)]
+        return _total(terms)
+
+    def dz(r, j):
+        return _total([e(r, t) * mm(t, j) for t in range(n)])
+
+    def dm(i, j):
+        return _C(0) - _total([mm(i, t) * dl(t, u) * mm(u, j) for t in range(n) for u in range(n)])
+
+    return dp, dz, dm
+
+
+def _qrc_rule(s, kind, part):
+    dp, dz, dm = _qrc_tools(s, kind)
+    return {"P": dp, "Z": dz, "M": dm}[part](s.i, s.j)
+
+
+def _qrc_rules(kind):
+    rules = {}
+    for part, name in ((0, "P"), (2, "Z"), (4, "M")):
+        one = functools.partial(_qrc_rule, kind=kind, part=name)
+        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    rules[6] = rules[7] = lambda s: 0  # (LAPACK's phases: piecewise constant, held)
+    return rules
+
+
+matrix_kind(
+    "cqrc",
+    _qrc_parts,
+    _no_high_precision,
+    _traced_qrc,
+    _qrc_rules("cqrc"),
+    lambda rows, cols: [(rows, rows - cols)] * 2 + [(rows - cols, cols)] * 2 + [(cols, cols)] * 2 + [(1, cols)] * 2,
+    split=True,
+)
+
+TRANSLATIONS["qr_complement"] = _per_matrix(_complex_of("cqrc", 0, 1))

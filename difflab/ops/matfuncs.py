@@ -29,8 +29,10 @@ Sylvester solve, like 1/(2√x) at 0, gives NaN with a DomainWarning); near it t
 `sylvester` needs A and −B to share no eigenvalue; a zero Q gives X = 0 whatever A and B (strong
 zeros, DESIGN.md §3: a zero tangent or cotangent of sqrtm gives 0 even where A is singular or NaN).
 
-Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 matrices, (A + √det A · I) / √(tr A + 2√det A);
-bigger ones raise NotDifferentiableError pointing at 'forward'/'reverse'. sylvester's SymPy form is
+Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 real matrices, (A + √det A · I) / √(tr A + 2√det A);
+bigger ones, complex ones and a real A's complex root are opaque functions (opaque.py) whose parts are X,
+K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ and L = d²X, each part's derivative written with the parts (the section below), so every
+order nests (a real A's complex root: the registry entry's `value_dtype`, program._translate). sylvester's SymPy form is
 the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU (any size; it grows fast).
 """
 
@@ -40,7 +42,7 @@ import warnings
 
 import numpy as np
 
-from .core import _shape, _sp, defop, draw
+from .core import _reshape, _shape, _sp, defop, draw
 from .decompositions import _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
 from .shape import concatenate, getitem
@@ -246,6 +248,214 @@ def _sym_sqrtm(m):
     return np.array(x.tolist(), dtype=object)
 
 
+# -- sqrtm above 2×2 under the symbolic method: opaque kinds (opaque.py) --------------------------------
+# Parts X = sqrtm(A), K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ (n²×n², row-major vec: X dX + dX X = dA is that system) and
+# L = d²X (n²×n⁴, L_(ij),(rs)(pq) = dK_(ij),(rs) / da_pq). dX_ij / da_kl = K_(ij),(kl); dK = −K dM K with
+# dM = dX ⊗ I + I ⊗ dXᵀ, so with Y_c = K[:, c] as an n×n matrix, L_(ij),(rs)(pq) = −Σ_uv K_(ij),(uv) S_uv,
+# S = Y_rs Y_pq + Y_pq Y_rs; L's own rule (third order) differentiates that product of parts, whose derivatives
+# are K's and L's entries: every order nests. A Hessian's rules are single entries (L a part: n⁶ names for an n×n
+# A, where K's rule written as the sum above cost n⁸ products, 11 s at 4×4).
+# `sqrtm` (real A, real root): real parts. `rsqrtm` / `csqrtm` (a real A's complex root / a complex A): split kinds
+# (real and imaginary parts, complex_matrices._C arithmetic; the rules holomorphic as written, times the
+# direction's e); a real A's parts computed from the real matrix (SciPy's real routine: its root, not that of the
+# complex Schur form, whose eigenvalue −4 − 0j would give −2i).
+
+
+def _sylvester_matrix(x):
+    """X ⊗ I + I ⊗ Xᵀ (..., n², n²) of x (..., n, n), on arrays or traced values."""
+    n, lead = _shape(x)[-1], _shape(x)[:-2]
+    eye = np.eye(n)
+    left = _reshape(x, lead + (n, 1, n, 1)) * eye.reshape(1, n, 1, n)
+    right = eye.reshape(n, 1, n, 1) * _reshape(_swap_last(x), lead + (1, n, 1, n))
+    return _reshape(left + right, lead + (n * n, n * n))
+
+
+def _second(k, n):
+    """L (..., n², n⁴) from K (..., n², n²): L[:, c n² + d] = −K vec(Y_c Y_d + Y_d Y_c), Y_c = K[:, c] as n×n."""
+    from .core import REGISTRY, _transpose
+
+    lead, size = _shape(k)[:-2], n * n
+    nd = len(lead)
+    front = tuple(range(nd))
+    y = _transpose(_reshape(k, lead + (n, n, size)), front + (nd + 2, nd, nd + 1))  # (..., n², n, n)
+    matmul = REGISTRY["matmul"]
+    s1 = matmul(_reshape(y, lead + (size, 1, n, n)), _reshape(y, lead + (1, size, n, n)))
+    s = s1 + _transpose(s1, front + (nd + 1, nd, nd + 2, nd + 3))
+    return -matmul(k, _swap_last(_reshape(s, lead + (size * size, size))))
+
+
+def _sqrtm_parts(a, kind):
+    x = _sqrtm_impl(a.real if kind == "rsqrtm" else a)
+    k = np.linalg.inv(_sylvester_matrix(x))
+    second = _second(k, x.shape[-1])
+    if kind == "sqrtm":
+        if np.iscomplexobj(x) and np.any(x.imag != 0):  # (never reached: a real root's trace holds for its values)
+            raise np.linalg.LinAlgError("sqrtm: the root of this real matrix is complex")
+        return x.real, k.real, second.real
+    return x.real, x.imag, k.real, k.imag, second.real, second.imag
+
+
+class _LazyParts:
+    """The traced parts, each recorded when first read: symbolic's first-order code on an outer trace's values reads
+    X and K only, and L (n²×n⁴ products) recorded for nothing made the outer method translate and differentiate it."""
+
+    def __init__(self, kind, a):
+        self.kind, self.a, self.made = kind, a, {}
+
+    def _x(self):
+        from .elementwise import real
+
+        if "x" not in self.made:
+            self.made["x"] = sqrtm(real(self.a) if self.kind == "rsqrtm" else self.a)
+        return self.made["x"]
+
+    def _k(self):
+        from .linalg import inv
+
+        if "k" not in self.made:
+            self.made["k"] = inv(_sylvester_matrix(self._x()))
+        return self.made["k"]
+
+    def _l(self):
+        if "l" not in self.made:
+            self.made["l"] = _second(self._k(), _shape(self.a)[-1])
+        return self.made["l"]
+
+    def __getitem__(self, part):
+        from .complexes import imag_part
+        from .elementwise import real
+
+        if self.kind == "sqrtm":
+            return (self._x, self._k, self._l)[part]()
+        value = (self._x, self._k, self._l)[part // 2]()
+        key = ("part", part)
+        if key not in self.made:
+            self.made[key] = imag_part(value) if part % 2 else real(value)
+        return self.made[key]
+
+
+def _traced_sqrtm_parts(kind):
+    return lambda a: _LazyParts(kind, a)
+
+
+def _sqrtm_no_high_precision(*_):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError("high precision (evalf) of sqrtm above 2×2 is not available")
+
+
+def _sqrtm_tools(s, kind):
+    """(part(index, r, c), e): an entry of K (index 1) or L (2), real or complex_matrices._C, and the direction's
+    factor (e = 1 for Re a_kl, i for Im a_kl)."""
+    from .complex_matrices import _C
+
+    if kind == "sqrtm":
+        return (lambda which, r, c: s.at(kind, which, r, c)), 1
+    part = lambda which, r, c: _C(s.at(kind, 2 * which, r, c), s.at(kind, 2 * which + 1, r, c))  # noqa: E731
+    return part, (_C(0, 1) if s.imag else _C(1, 0))
+
+
+def _sqrtm_x_rule(s, kind):  # dX_ij = e K_(ij),(kl)
+    part, e = _sqrtm_tools(s, kind)
+    n = s.cols
+    return e * part(1, s.i * n + s.j, s.k * n + s.l)
+
+
+def _sqrtm_k_rule(s, kind):  # dK_(ij),(rs) = e L_(ij),(rs)(kl)
+    part, e = _sqrtm_tools(s, kind)
+    n = s.cols
+    return e * part(2, s.i, s.j * n * n + s.k * n + s.l)
+
+
+def _sqrtm_l_rule(s, kind):
+    """dL_(ij),(rs)(pq) along e·E_ab: −e Σ_uv (L_(ij),(uv)(ab) S_uv + K_(ij),(uv) dS_uv), S = Y_rs Y_pq + Y_pq Y_rs and
+    dS its derivative (dY_c = L[:, c (ab)] as n×n): det‴-like, reached by third derivatives only."""
+    from .canonical import total
+    from .complex_matrices import _C, _total
+
+    part, e = _sqrtm_tools(s, kind)
+    n, size, split = s.cols, s.cols * s.cols, kind != "sqrtm"
+    rs, pq, ab = divmod(s.j, size) + (s.k * n + s.l,)
+    k = lambda r, c: part(1, r, c)  # noqa: E731
+    dk = lambda r, c: part(2, r, c * size + ab)  # noqa: E731
+    add = _total if split else total
+    terms = []
+    for u in range(n):
+        for v in range(n):
+            uv = u * n + v
+            for w in range(n):
+                uw, wv = u * n + w, w * n + v
+                for c, d in ((rs, pq), (pq, rs)):  # (Y_c Y_d)_uv and its derivative
+                    terms.append(dk(s.i, uv) * k(uw, c) * k(wv, d))
+                    terms.append(k(s.i, uv) * (dk(uw, c) * k(wv, d) + k(uw, c) * dk(wv, d)))
+    value = add(terms)
+    return (_C(0) - e * value) if split else -value
+
+
+def _sqrtm_rules(kind):
+    import functools
+
+    from .complex_matrices import _split_rule
+
+    rules = [functools.partial(rule, kind=kind) for rule in (_sqrtm_x_rule, _sqrtm_k_rule, _sqrtm_l_rule)]
+    if kind == "sqrtm":
+        return dict(enumerate(rules))
+    return {2 * p + imag: _split_rule(rule, bool(imag)) for p, rule in enumerate(rules) for imag in (0, 1)}
+
+
+def _declare_sqrtm_kinds():
+    import functools
+
+    from .complex_matrices import _no_high_precision
+    from .opaque import matrix_kind
+
+    def shapes(count):
+        return lambda rows, cols: [
+            shape
+            for shape in [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)]
+            for _ in range(count)
+        ]
+
+    matrix_kind(
+        "sqrtm",
+        functools.partial(_sqrtm_parts, kind="sqrtm"),
+        _sqrtm_no_high_precision,
+        _traced_sqrtm_parts("sqrtm"),
+        _sqrtm_rules("sqrtm"),
+        shapes(1),
+    )
+    for kind in ("rsqrtm", "csqrtm"):
+        matrix_kind(
+            kind,
+            functools.partial(_sqrtm_parts, kind=kind),
+            _no_high_precision,
+            _traced_sqrtm_parts(kind),
+            _sqrtm_rules(kind),
+            shapes(2),
+            split=True,
+        )
+
+
+_declare_sqrtm_kinds()
+
+
+def _sym_sqrtm_real(m):
+    """A real matrix's real root: SymPy's closed form up to 2×2, the opaque kind `sqrtm` above."""
+    from .opaque import opaque_translation
+
+    return _sym_sqrtm(m) if m.shape[0] <= 2 else opaque_translation("sqrtm", 0)(m)
+
+
+def _sym_sqrtm_complex(m):
+    """A complex root (of a complex A, or a real A's with an eigenvalue below 0): the 2×2 closed form for a real
+    matrix up to 2×2 (as before), else the split kinds' real and imaginary parts."""
+    from .complex_linalg import _complex_of, _is_real
+
+    if _is_real(m) and m.shape[0] <= 2:
+        return _sym_sqrtm(m)
+    return _complex_of("rsqrtm" if _is_real(m) else "csqrtm", 0, 1)(m)
+
+
 def _sqrtm_samples(rng):
     """A non-symmetric 2×2 (random + 5·I: every eigenvalue has real part above 1) and a stack of a
     symmetric positive definite one and such a one."""
@@ -260,7 +470,8 @@ sqrtm = defop(
     _sqrtm_impl,
     jvp=(lambda t, out, a: sylvester(out, out, t),),
     vjp=(lambda ct, out, a: sylvester(_swap_last(out), _swap_last(out), ct),),
-    sympy=_per_matrix(_sym_sqrtm),
+    sympy=_per_matrix(_sym_sqrtm_real),
+    sympy_complex=_per_matrix(_sym_sqrtm_complex),  # (also a real A's complex root: program._translate)
     domain=("spd",),
     samples=_sqrtm_samples,
     strategy=_sqrtm_strategy,

@@ -38,7 +38,8 @@ product, which is I − Y T Yᴴ with Y unit lower trapezoidal, so that Q_mn det
 reflection vanishes (τ ≠ 0: a column with nothing below its diagonal is not reflected, a jump as the signs'),
 and its derivative is JAX's qr_jvp_rule's (arXiv:2409.13374, eqs. 32–33): dQ_mp = dQ_mn Zᴴ − (Q_mn + Q_mp Z)
 (dQ_pn − Z dQ_nn)ᴴ with dQ_mn LAPACK's (Gram–Schmidt's times the held signs). Its VJP is the transpose, and
-symbolic writes the reflections in SymPy (up to 2 columns, the sign of β = R_jj LAPACK's, held). Full svd's
+symbolic writes the reflections in SymPy (up to 2 columns, the sign of β = R_jj LAPACK's, held); of a complex A, the
+same rule entry by entry (complex_linalg.py's opaque kind `cqrc`, every size). Full svd's
 extra columns are another matter (ops/decompositions.py, SVD_COMPLEMENT, NaN): LAPACK's are the columns of
 its bidiagonalisation's reflections (U = Q_B diag(U_B, I)), smooth in A too but not determined by the SVD's
 own factors as QR's are by Q_mn (U[:, :k] = Q_B[:, :k] U_B mixes Q_B's columns): their derivative would be
@@ -324,6 +325,7 @@ QR_COMPLEMENT = defop(
     jvp=(_complement_jvp,),
     vjp=(_complement_vjp,),
     sympy=_per_matrix(_householder_complement, "qr_complement", _SYMPY_LIMIT),
+    sympy_complex=_on_complex_linalg("qr_complement"),  # (complex_linalg.py's opaque kind, every size)
     samples=_complement_samples,
     batch=stacked_batch("qr_complement"),
     strategy=_complement_strategy,

@@ -125,10 +125,10 @@ def solve_sylvester(a, b, q):
 
 def sqrtm(A, disp=True, blocksize=None):
     """The principal square root X of A (X X = A), like `scipy.linalg.sqrtm`, for all four methods
-    (symbolic: 1×1 and 2×2 real roots). Its derivative solves X dX + dX X = dA. Values and dtype are
-    SciPy's: a real A with an eigenvalue below 0 has a complex root (a stack's roots are all complex when
-    one is), differentiable by forward, reverse and numeric as any complex intermediate; a singular A
-    has an infinite derivative (NaN, with a DomainWarning).
+    (symbolic: SymPy's closed form up to 2×2, an opaque function above it and for complex roots). Its
+    derivative solves X dX + dX X = dA. Values and dtype are SciPy's: a real A with an eigenvalue below 0
+    has a complex root (a stack's roots are all complex when one is), differentiable by every method as any
+    complex intermediate; a singular A has an infinite derivative (NaN, with a DomainWarning).
     `blocksize` is ignored (as SciPy now does); `disp=False`, SciPy's deprecated error estimate, is
     not offered. Shape contract: A (..., n, n) -> (..., n, n).
 
