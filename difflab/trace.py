@@ -354,6 +354,16 @@ class Trace:
         return tracer
 
 
+def _cast_message(node, dtype) -> str:
+    """The refusal of a traced value converted to an integer or boolean dtype by NumPy itself."""
+    return (
+        f"a traced value ({node!r}: {node.aval}) was converted to {dtype} (numpy.{dtype}(x) or "
+        "numpy.asarray(x, dtype=...)), whose result would be fixed at this trace's values; write x.astype(int) "
+        "(np.floor(x).astype(int) for an index: the cast values, with zero derivative, the trace specialised to "
+        "them as numpy.argmax's is), or numpy.floor, numpy.round or a comparison, which trace"
+    )
+
+
 @functools.lru_cache(maxsize=64)
 def _stand_in(shape: tuple, dtype) -> np.ndarray:
     """Zeros of that shape and dtype, read-only and without a buffer of their own (one element, stride 0): the
@@ -800,13 +810,7 @@ class Tracer(Traced):
                 )
             )
         if dtype is not None and np.dtype(dtype).kind in "biu":  # np.int64(x), np.asarray(x, dtype=int)
-            raise UnsupportedOperationError(
-                f"a traced value ({self.node!r}: {self.node.aval}) was converted to {np.dtype(dtype)} "
-                f"(numpy.{np.dtype(dtype)}(x) or numpy.asarray(x, dtype=...)), whose result would be fixed at this "
-                "trace's values; write x.astype(int) (np.floor(x).astype(int) for an index: the cast values, with "
-                "zero derivative, the trace specialised to them as numpy.argmax's is), or numpy.floor, numpy.round "
-                "or a comparison, which trace"
-            )
+            raise UnsupportedOperationError(_cast_message(self.node, np.dtype(dtype)))
         user = _user_frame(sys._getframe(1))
         text = _source_at(user) if user is not None else None
         if user is not None and user.f_code.co_code[user.f_lasti] == dis.opmap["STORE_SUBSCR"]:  # h[1:] = x

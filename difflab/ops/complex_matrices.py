@@ -170,13 +170,12 @@ def _svd_tools(s, kind):
     sv = lambda q: d.part("s", 0, q)  # noqa: E731
     u = lambda p, q, c=False: d.cx("U", p, q, c)  # noqa: E731
     v = lambda p, q, c=False: d.cx("Vh", q, p, not c)  # noqa: E731  (V = Vhᴴ)
-    dp = lambda p, q: d.e * u(d.a, p, True) * v(d.b, q)  # noqa: E731  (dP = Uᴴ dA V)
+    dp = lambda p, q: d.e * u(d.a, p, True) * v(d.b, q)  # noqa: E731  (dP = Uᴴ dA V; gap below: 1/(σ_q² − σ_p²))
 
     def shared(name, *at, compute):  # (independent of the direction: one per matrix and entry)
         return _memo((kind, name, *at, s.rows, s.entries), compute)
 
-    def gap(p, q):  # 1/(σ_q² − σ_p²), its sum named
-        return shared("gap", p, q, compute=lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)
+    gap = lambda p, q: shared("gap", p, q, compute=lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)  # noqa: E731
 
     # dP = e ū_a· v_b·, dPᴴ = ē u_a· v̄_b·: each sum over p below is one per matrix (named), so a rule is O(1)
     # products per direction (the n⁴ partials of an n×n SVD took O(n) terms each)

@@ -1154,7 +1154,8 @@ def _pivoted_strategy(b, name, x, picks, c):
         if n == 1
         else b.emit("add", b.emit("tanh", b.emit("mul", col, b.emit("reshape", x, shape=(1, n)))), 3 * np.eye(n))
     )
-    return b.emit("matmul", b.emit("pivot_rows", b.emit("lu_pivots", a)), a)
+    # (1×1: P·a elementwise, so the shortest graph holding a matmul stays matmul's own)
+    return b.emit("matmul" if n > 1 else "mul", b.emit("pivot_rows", b.emit("lu_pivots", a)), a)
 
 
 lu_pivots = defop(

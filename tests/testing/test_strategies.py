@@ -103,12 +103,14 @@ def test_shrinking_gives_small_graphs(op):
     budget.update({REGISTRY["cofactor_dk"].strategy: 6})
     budget.update({REGISTRY["expm"].strategy: 7, REGISTRY["frechet"].strategy: 7})  # (the 1×1 matrix Σ tanh(x)²)
     budget.update({REGISTRY["qr_complement"].strategy: 6})  # (reshape, tanh and add: a tall matrix, no zero below)
-    budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their matmul)
-    if len(f.steps) > budget.get(strategy, 4):
+    budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their product)
+    for seed in (1, 2, 3):
+        if len(f.steps) <= budget.get(strategy, 4):
+            break
         # Hypothesis's shrinker can stall in a local minimum whose path depends on the whole registry (merging
-        # two ops' branches stalled transpose at 9 steps, with dead steps it could not delete): a second seed's
-        # shrink is the check that a small graph is reachable, not the first path's luck
-        f = find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(1))
+        # two ops' branches stalled transpose at 9 steps, with dead steps it could not delete): another
+        # seed's shrink is the check that a small graph is reachable, not the first path's luck
+        f = find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(seed))
     assert isinstance(f, RandomFunction) and len(f.steps) <= budget.get(strategy, 4), repr(f)
 
 
