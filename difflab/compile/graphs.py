@@ -53,6 +53,7 @@ x·1 folds; a strong op that speculation refused is its plain form after a check
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
+import heapq
 import math
 from sys import getrefcount
 from typing import Any
@@ -255,11 +256,26 @@ def _check_terms(graph: Graph, required: list) -> tuple:
         for v, m in reach.items()
         if m and v.dtype == f64
     }
+    # The greedy choice, lazily: a value's ratio only grows as `left` shrinks, so a heap of ratios (each
+    # as last computed, ties by position in `cost`) whose top, recomputed, is unchanged holds the first
+    # value of least ratio, the one `min` over every value would pick: the same choice, without a pass
+    # over every value per term (quadratic on a long tape).
     left, ends, early = (1 << len(required)) - 1, [], []
+    values = list(cost)
+    heap = [(cost[v] / reach[v].bit_count(), k) for k, v in enumerate(values)]
+    heapq.heapify(heap)
     while left:
-        best = min((v for v in cost if reach[v] & left), key=lambda v: cost[v] / (reach[v] & left).bit_count())
-        left &= ~reach[best]
-        (ends if best in alive else early).append(best)
+        ratio, k = heapq.heappop(heap)
+        v = values[k]
+        covers = reach[v] & left
+        if not covers:
+            continue
+        now = cost[v] / covers.bit_count()
+        if now != ratio:
+            heapq.heappush(heap, (now, k))
+            continue
+        left &= ~reach[v]
+        (ends if v in alive else early).append(v)
     return ends, set(early)
 
 
@@ -433,7 +449,7 @@ class _Source:
             self.env[pname] = value
             args.append(f"{k}={pname}")
         if i in self.prechecks:  # guarded: a strong op's operands, before its plain form (_common_case)
-            self.lines.append(f"{self.pad}if not _isfinite({' + '.join(map(self.square, self.prechecks[i]))}):")
+            self.lines.append(f"{self.pad}if not _isfinite({self.fused(list(map(self.square, self.prechecks[i])))}):")
             self.lines.append(f"{self.pad}    return None")
         spare = self.spare(i, eqn, fn)
         if spare is not None:
@@ -583,14 +599,27 @@ class _Source:
         terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in self.early] or ["0.0"]
         self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
+        total = self.fused(terms)
         self.lines += [
-            f"        if not _isfinite({' + '.join(terms)}):",
+            f"        if not _isfinite({total}):",
             "            return None",
             "    except _Fallback:",
             "        return None",
             *(["    finally:", "        _errstate.reset(_token)"] if self.own_errstate else []),
             f"    return ({''.join(o + ', ' for o in self.owned())})",
         ]
+
+    def fused(self, terms: list) -> str:
+        """The expression summing `terms` left to right. Python's compiler recurses once per `+` of one
+        expression (a RecursionError past a few thousand: a long tape's guarded check has a term per
+        value), so past `_TERMS` terms the sum is built in statements of `_TERMS` terms each, into `_s`:
+        the same additions in the same order, the same result bit for bit."""
+        if len(terms) <= _TERMS:
+            return " + ".join(terms)
+        for k in range(0, len(terms), _TERMS):
+            head = "_s + " if k else ""
+            self.lines.append(f"{self.pad}_s = {head}{' + '.join(terms[k : k + _TERMS])}")
+        return "_s"
 
     def square(self, v: Var) -> str:
         """A term of the fused check: finite iff v is (or too large to tell, then not finite). A scalar
@@ -626,6 +655,8 @@ class _Source:
         return out
 
 
+#: the terms one expression of a guarded function's finiteness check sums at most (`_Source.fused`)
+_TERMS = 64
 #: the entries a row from which a batched ufunc result is written into a buffer of the function's pool
 _POOLED = 256
 #: the bytes within which an unbatched one is: a fresh buffer from 64 KiB is carved off the top of the C heap
