@@ -47,7 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
 from .pilot import PILOT_FROM, probe_axes
-from .scales import hessian_within_reach, say_unresolved, within_reach
+from .scales import hessian_within_reach, say_roundoff, say_unresolved, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -258,10 +258,12 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
         S = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None]
+        moved = None if rich else lambda: (F[:, 0] != f0).any(axis=1)  # (k, m): f moved at the direction's points
     else:
         F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
         F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
         S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
+        moved = lambda: (F[:, 0] != 0).any(axis=1)  # noqa: E731
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
@@ -275,6 +277,8 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
+    if real and not want_err and type(d) is np.ndarray and type(F) is np.ndarray:  # (an estimate asked for: it says so)
+        say_roundoff(fun, d, EPS * np.abs(f0) * wsum / H[:, :1], moved(), f0)  # round-off deciding an entry
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
@@ -359,7 +363,13 @@ def _hessian_stencil(fun, x, f0, step=None):
     H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
     H[out], H[:, out] = np.nan, np.nan
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
-    say_unresolved(fun, H, 4.0 * EPS * np.abs(f0) / np.outer(h, h))
+    bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
+    say_unresolved(fun, H, bound)
+    # the whole Hessian below that round-off, f unmoved where it is 0 (a large constant term: `say_roundoff`)
+    still = np.diag((fp == 0) & (fm == 0))
+    still[i, j] = still[j, i] = (fpp == 0) & (fmm == 0) & (fp[i] == 0) & (fm[i] == 0) & (fp[j] == 0) & (fm[j] == 0)
+    name = lambda k, _: f"H[{k // n}, {k % n}]"  # noqa: E731
+    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~still.reshape(-1, 1), [f0], False, name)
     return H
 
 
