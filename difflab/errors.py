@@ -101,6 +101,7 @@ class NumericAccuracyWarning(DifflabWarning, UserWarning):
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_ERRSTATE_FILE = os.path.join("numpy", "_core", "_ufunc_config.py")  # np.errstate's decorator wrapper lives there
 _state = threading.local()
 
 
@@ -109,7 +110,9 @@ def _user_stacklevel() -> int:
     Python 3.11, which lacks `skip_file_prefixes`)."""
     frame, level = sys._getframe(1), 1
     while frame is not None and (
-        frame.f_code.co_filename.startswith(_PACKAGE) or frame.f_code.co_filename.startswith("<difflab")
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or frame.f_code.co_filename.startswith("<difflab")
+        or frame.f_code.co_filename.endswith(_ERRSTATE_FILE)  # (np.errstate decorating difflab's functions)
     ):
         frame, level = frame.f_back, level + 1
     return level

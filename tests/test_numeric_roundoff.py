@@ -41,6 +41,7 @@ def test_a_gradient_lost_below_an_ulp_of_f_is_said():
     msg = str(said[0].message)
     assert "constant term 5.34324e+13 dominates" in msg and "method='forward' or 'reverse'" in msg
     assert "subtract f's constant part" in msg
+    assert said[0].filename == __file__  # it points at the caller's line (not numpy's errstate wrapper)
     with pytest.warns(NumericAccuracyWarning):  # a higher-order stencil too
         dl.grad(dominated, method=Numeric(scheme="central4"))(X)
     # without the constant part, as the warning says: right, and quiet
