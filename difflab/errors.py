@@ -97,7 +97,9 @@ NumericStopGradientWarning = NumericIgnoresRuleWarning
 
 class NumericAccuracyWarning(DifflabWarning, UserWarning):
     """The numeric method's error estimate exceeds the derivative it estimates, where an op's length scale limited
-    its step (eigh near a crossing): finite differences are ill-conditioned there."""
+    its step (eigh near a crossing): finite differences are ill-conditioned there; or its entries are below the
+    round-off bound eps·|f(x)|·Σ|w|/h because a constant term dominates f (f = g(x) + 5.3e13: g's change over the
+    step is lost below an ulp of f)."""
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
