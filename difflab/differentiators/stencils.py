@@ -257,13 +257,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     m = np.size(f0)
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
-        S = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None]
-        moved = None if rich else lambda: (F[:, 0] != f0).any(axis=1)  # (k, m): f moved at the direction's points
+        S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0  # (ref: F's values where f did not move)
     else:
         F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
         F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
-        S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
-        moved = lambda: (F[:, 0] != 0).any(axis=1)  # noqa: E731
+        S, ref = (F * w[:, None]).sum(axis=2) / H[:, :, None], 0.0
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
@@ -277,8 +275,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
-    if real and not want_err and type(d) is np.ndarray and type(F) is np.ndarray:  # (an estimate asked for: it says so)
-        say_roundoff(fun, d, EPS * np.abs(f0) * wsum / H[:, :1], moved(), f0)  # round-off deciding an entry
+    _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], real and not want_err)  # (an estimate asked for: it says so)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
@@ -289,6 +286,13 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _roundoff(fun, d, F, ref, f0, per_h, judge):
+    """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
+    their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1)."""
+    if judge and type(d) is np.ndarray and type(F) is np.ndarray:
+        say_roundoff(fun, d, EPS * np.abs(f0) * per_h, (F[:, 0] != ref).any(axis=1), f0)
 
 
 def _probed(fun, x, n, f0, method, want_err, levels):
