@@ -97,10 +97,13 @@ NumericStopGradientWarning = NumericIgnoresRuleWarning
 
 class NumericAccuracyWarning(DifflabWarning, UserWarning):
     """The numeric method's error estimate exceeds the derivative it estimates, where an op's length scale limited
-    its step (eigh near a crossing): finite differences are ill-conditioned there."""
+    its step (eigh near a crossing): finite differences are ill-conditioned there; or its entries are below the
+    round-off bound eps·|f(x)|·Σ|w|/h because a constant term dominates f (f = g(x) + 5.3e13: g's change over the
+    step is lost below an ulp of f)."""
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_ERRSTATE_FILE = os.path.join("numpy", "_core", "_ufunc_config.py")  # np.errstate's decorator wrapper lives there
 _state = threading.local()
 
 
@@ -109,7 +112,9 @@ def _user_stacklevel() -> int:
     Python 3.11, which lacks `skip_file_prefixes`)."""
     frame, level = sys._getframe(1), 1
     while frame is not None and (
-        frame.f_code.co_filename.startswith(_PACKAGE) or frame.f_code.co_filename.startswith("<difflab")
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or frame.f_code.co_filename.startswith("<difflab")
+        or frame.f_code.co_filename.endswith(_ERRSTATE_FILE)  # (np.errstate decorating difflab's functions)
     ):
         frame, level = frame.f_back, level + 1
     return level

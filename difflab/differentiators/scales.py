@@ -44,6 +44,7 @@ __all__ = [
     "hessian_within_reach",
     "limit_of",
     "say_unresolved",
+    "say_roundoff",
     "SLACK",
     "ROUNDS",
 ]
@@ -53,6 +54,8 @@ __all__ = [
 #: central differences). Not less: smooth functions whose arguments move a few scales (cos 2πx at |x| ≤ 3:
 #: 19; bench/numeric_scales.py) keep their 2 evaluations per component and their numbers
 SLACK = 32.0
+#: `say_roundoff` judges an output whose constant argument c leaves |f(x) - c| under this fraction of |f(x)|
+DOMINATED = 1e-6
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -438,6 +441,47 @@ def say_unresolved(fun, d, err):
             f"{where}: the numeric method cannot resolve this derivative: its error estimate {worst:.3g} exceeds its "
             f"largest entry {big:.3g} (the step {e.op.name}'s length scale allows here leaves round-off eps·|f|/h; "
             "finite differences are ill-conditioned); use an exact method"
+        ),
+        NumericAccuracyWarning,
+    )
+
+
+def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)"):
+    """A NumericAccuracyWarning when round-off decides a real stencil's derivative d (k directions, m outputs, on
+    numbers) because a constant term dominates f: `bound` (k, m) its round-off bound eps·|f(x)|·Σ|w|/h, `moved`
+    (k, m) whether f's output moved at all at the direction's points, f0 (m,) f(x). An output is judged where the
+    equation computing it has a constant argument c (`fun.constant`, per output element) that dominates f(x) (|f(x) - c|
+    under DOMINATED·|f(x)|; g's change over the step h ~ 6e-6·|x| is then near an ulp of f for g' ~ g/|x|) while
+    f(x) - c, the part that depends on x, is visible in it (above a few ulps of f(x)): f = g(x) + 5.3e13 with
+    g ~ 1 gave a gradient of exact zeros. There an entry is unresolved when it is below its bound and either
+    nonzero (a difference of a few ulps: noise) or 0 where f did not move at all (g's change, below an ulp of
+    f, was lost); said when a nonzero entry is, or every entry is. Not judged elsewhere: at one step a zero
+    where f did not move is also what an f that does not depend on x_i gives, or one whose derivative really is
+    below round-off (tanh at 750, logaddexp(x, 0.5) at -750: f(x) - c is 0 there), and these are right. Costs
+    no evaluation of f. `entries`=False: only the whole (the Hessian); `name` (i, j) names an entry."""
+    c = getattr(fun, "constant", None)
+    if c is None:
+        return
+    with np.errstate(all="ignore"):
+        f0, a = np.abs(np.ravel(f0)), np.abs(d)
+        part = np.abs(np.ravel(f0) - c) if len(c) == len(f0) else np.full(len(f0), np.nan)
+        # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
+        judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
+        below = (a < bound) & judged
+        if not below.any():  # (the common case)
+            return
+        noise = below & (a > 0) & entries
+        lost = below & ~moved & (a == 0)
+        whole = (noise | lost).all(axis=0) & judged
+    if not (noise.any() or whole.any()):
+        return
+    i, j = np.argwhere(noise if noise.any() else (noise | lost) & whole)[0]
+    warn_user(
+        NumericAccuracyWarning(
+            f"the numeric method cannot resolve this derivative: {name(i, j)} is {d[i, j]:.3g}, below the round-off "
+            f"bound eps·|f(x)|·Σ|w|/h = {bound[i, j]:.3g} of its stencil: a constant term {c[j]:.6g} dominates "
+            f"f(x) = {np.ravel(f0)[j]:.6g} and f's change over the step is lost below an ulp of f; use an exact method "
+            "(method='forward' or 'reverse'), or subtract f's constant part or rescale f"
         ),
         NumericAccuracyWarning,
     )

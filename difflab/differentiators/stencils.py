@@ -47,7 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
 from .pilot import PILOT_FROM, probe_axes
-from .scales import hessian_within_reach, say_unresolved, within_reach
+from .scales import hessian_within_reach, say_roundoff, say_unresolved, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -257,11 +257,11 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     m = np.size(f0)
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
-        S = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None]
+        S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0  # (ref: F's values where f did not move)
     else:
         F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
         F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
-        S = (F * w[:, None]).sum(axis=2) / H[:, :, None]
+        S, ref = (F * w[:, None]).sum(axis=2) / H[:, :, None], 0.0
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
@@ -275,6 +275,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
+    _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], real and not want_err)  # (an estimate asked for: it says so)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
@@ -285,6 +286,13 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _roundoff(fun, d, F, ref, f0, per_h, judge):
+    """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
+    their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1)."""
+    if judge and type(d) is np.ndarray and type(F) is np.ndarray:
+        say_roundoff(fun, d, EPS * np.abs(f0) * per_h, (F[:, 0] != ref).any(axis=1), f0)
 
 
 def _probed(fun, x, n, f0, method, want_err, levels):
@@ -359,7 +367,13 @@ def _hessian_stencil(fun, x, f0, step=None):
     H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
     H[out], H[:, out] = np.nan, np.nan
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
-    say_unresolved(fun, H, 4.0 * EPS * np.abs(f0) / np.outer(h, h))
+    bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
+    say_unresolved(fun, H, bound)
+    # the whole Hessian below that round-off, f unmoved where it is 0 (a large constant term: `say_roundoff`)
+    still = np.diag((fp == 0) & (fm == 0))
+    still[i, j] = still[j, i] = (fpp == 0) & (fmm == 0) & (fp[i] == 0) & (fm[i] == 0) & (fp[j] == 0) & (fm[j] == 0)
+    name = lambda k, _: f"H[{k // n}, {k % n}]"  # noqa: E731
+    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~still.reshape(-1, 1), [f0], False, name)
     return H
 
 
