@@ -12,10 +12,9 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import warn_numeric_ignores
 from . import base, numeric_call
-from ..graph import Const, Var, active
 from .base import _traced, check_size, flat, split
 from .pieces import _number, first_order_only, no_value
-from .scales import chunked, evaluated_graphs, on_numbers
+from .scales import chunked, constant_terms, evaluated_graphs, on_numbers
 from .stencils import (
     EPS,
     RATIO,
@@ -89,8 +88,7 @@ class Numeric(base.Differentiator):
                 _check_analytic(graph, wrt)
                 self.real = False
             self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
-            # f is itself a derivative: it holds equations recorded by rules (not copies of the user's values)
-            self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))
+            self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))  # f is a derivative: rules' eqns
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
             warn_numeric_ignores(self.ignored)  # (and again at every call that uses it: api.operators)
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
@@ -103,7 +101,7 @@ class Numeric(base.Differentiator):
             one = self._batchable and self.real and not self._nheld and len(graph.outputs) == 1  # f(x): row 0 of runs
             self._fold = (step_exponent(method),) if one else None  # (`_run`; q of its watch's centre, `chunked`)
             self._flags = tuple(i in wrt for i in range(len(graph.inputs)))  # a batched run's: the wrt inputs batched
-            self._constant = _constant_terms(graph, wrt)  # (`scales.say_roundoff`)
+            self._constant = None if self._derived else constant_terms(graph, wrt)  # (`scales.say_roundoff`)
 
         def _at(self, args, order=1):
             """(f(x)'s outputs, the held piecewise-constant values, the watched arguments at x or None: `Watch.centre`)."""
@@ -137,8 +135,7 @@ class Numeric(base.Differentiator):
                 return (ys[0] if len(ys) == 1 else np.concatenate(ys, axis=1)), outs[k:]
 
             fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, not traced and self.m == 1)
-            # (not where f is itself a numeric derivative: its own noise is the nested error estimate's business)
-            fun.constant = self._constant if self.levels + self._derived == 1 else None
+            fun.constant = self._constant if self.levels == 1 else None  # (nested: its error estimate's business)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
@@ -156,12 +153,12 @@ class Numeric(base.Differentiator):
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
             jv = first_order_only(self, args, V, jv, fun) if order == 1 and traced else jv
+            self.error = err if err is not None else self.error
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 
         def _jvp(self, args, V):
-            outs, jv, err = self._run(args, V, self.method.error_estimate)
-            self.error = err if err is not None else self.error
+            outs, jv, _ = self._run(args, V, self.method.error_estimate)
             return outs, jv
 
         def jacobian(self, args):
@@ -170,8 +167,7 @@ class Numeric(base.Differentiator):
             check_size("block of tangent directions", self.n, self.n)  # the stencils' directions: the identity
             if not self.n:  # nothing to differentiate (a gradient with respect to [] or ())
                 return self.value(args), np.zeros((self.m, 0))
-            outs, jv, err = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
-            self.error = err if err is not None else self.error
+            outs, jv, _ = self._run(args, None, self.method.error_estimate)  # not _jvp: one charging layer less
             return outs, np.transpose(jv) if isinstance(jv, np.ndarray) else dnp.transpose(jv)
 
         def grad_leaves(self, args, values=None, finite=None):  # one charged layer, not three (with grad, jacobian)
@@ -190,27 +186,3 @@ class Numeric(base.Differentiator):
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
             return outs, _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method.step)
-
-
-def _constant_terms(graph, wrt):
-    """Per flat output element, the constant argument of the equation computing it (NaN where there is none, or
-    several), when that equation's other arguments depend on x; None when no output has one. f = g(x) + 5.3e13
-    (a closed-over term folded into one constant) gives 5.3e13: where f(x) - c is a visible part of f(x) but c
-    dominates it, a change of g below an ulp of f is lost (`scales.say_roundoff`)."""
-    live, made = active(graph, [graph.inputs[i] for i in wrt]), {e.out: e for e in graph.eqns}
-    found, parts = False, []
-    for o in graph.outputs:
-        size = math.prod(np.shape(o.value)) if isinstance(o, Const) else math.prod(o.shape)
-        e = made.get(o) if isinstance(o, Var) else None
-        consts = [a for a in e.args if isinstance(a, Const)] if e is not None else []
-        if len(consts) == 1 and any(isinstance(a, Var) and a in live for a in e.args):
-            try:
-                c = np.broadcast_to(np.asarray(consts[0].value, dtype=float), o.shape).ravel()
-            except (TypeError, ValueError):  # (a complex or non-numeric constant: not judged)
-                c = None
-            if c is not None:
-                found = True
-                parts.append(c)
-                continue
-        parts.append(np.full(size, np.nan))
-    return np.concatenate(parts) if found else None

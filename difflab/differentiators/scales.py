@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_domain, warn_user
-from ..graph import Graph, Var, active, impl_or_nan, read
+from ..graph import Const, Graph, Var, active, impl_or_nan, read
 from ..trace import Tracer
 from .base import split
 from .pieces import held_graphs
@@ -45,6 +45,7 @@ __all__ = [
     "limit_of",
     "say_unresolved",
     "say_roundoff",
+    "constant_terms",
     "SLACK",
     "ROUNDS",
 ]
@@ -563,3 +564,27 @@ def hessian_within_reach(fun, x, h, points, base):
     for k in np.flatnonzero(out)[:1]:
         watch.say(int(worst[k, : worst.shape[1] // 2].argmax()), float(far[k]))
     return F, h, out
+
+
+def constant_terms(graph, wrt):
+    """Per flat output element, the constant argument of the equation computing it (NaN where there is none, or
+    several), when that equation's other arguments depend on x; None when no output has one. f = g(x) + 5.3e13
+    (a closed-over term folded into one constant) gives 5.3e13: where f(x) - c is a visible part of f(x) but c
+    dominates it, a change of g below an ulp of f is lost (`scales.say_roundoff`)."""
+    live, made = active(graph, [graph.inputs[i] for i in wrt]), {e.out: e for e in graph.eqns}
+    found, parts = False, []
+    for o in graph.outputs:
+        size = math.prod(np.shape(o.value)) if isinstance(o, Const) else math.prod(o.shape)
+        e = made.get(o) if isinstance(o, Var) else None
+        consts = [a for a in e.args if isinstance(a, Const)] if e is not None else []
+        if len(consts) == 1 and any(isinstance(a, Var) and a in live for a in e.args):
+            try:
+                c = np.broadcast_to(np.asarray(consts[0].value, dtype=float), o.shape).ravel()
+            except (TypeError, ValueError):  # (a complex or non-numeric constant: not judged)
+                c = None
+            if c is not None:
+                found = True
+                parts.append(c)
+                continue
+        parts.append(np.full(size, np.nan))
+    return np.concatenate(parts) if found else None
