@@ -283,3 +283,16 @@ def test_pinv_second_derivatives_match_reverse(shape):
     want = dl.hessian(f, method="reverse")(x)
     assert np.abs(want).max() > 0.1
     _close(dl.hessian(f, method="symbolic")(x), want, rtol=1e-11)
+
+
+def test_a_wide_one_row_svd_has_a_symbolic_hessian_without_expanding_its_sign():
+    """A 1×9 matrix's Vᵀ: the closed form fixes its sign by the largest entry, a Piecewise over 9 entries whose
+    derivatives SymPy expanded exponentially (1×6: 8 s; a 1×27 drawn by tests/test_random_graphs.py never ended).
+    Above 4 columns the opaque kind serves: the Hessian equals reverse's."""
+    from difflab.ops import REGISTRY
+
+    f = lambda x: np.sum(REGISTRY["svd_vt"](np.reshape(np.tanh(x), (1, 9)) + 0.3))  # noqa: E731
+    x = np.linspace(0.2, 1.0, 9)
+    np.testing.assert_allclose(
+        dl.hessian(f, method="symbolic")(x), dl.hessian(f, method="reverse")(x), rtol=1e-10, atol=1e-13
+    )

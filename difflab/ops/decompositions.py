@@ -995,8 +995,16 @@ def _svd_samples(rng):
     ]
 
 
+#: a wide matrix's closed-form SVD fixes V's signs by its largest entry: a Piecewise over that many entries, whose
+#: derivatives SymPy's Piecewise handling expands exponentially (a 1×6's Hessian took 8 s, a 1×27's did not end);
+#: above it the opaque kind (ops/opaque.py) serves, as above 2×2
+_SIGN_ENTRIES = 4
+
+
 def _svd_sympy(part):
     def translate(m):
+        if m.shape[0] < m.shape[1] > _SIGN_ENTRIES:
+            return opaque_translation("svd", part, vector=part == 1)(m)
         u, s, vt = _sym_svd(m)
         return _values(s) if part == 1 else _to_object((u, s, vt)[part])
 
