@@ -366,21 +366,28 @@ def _partition_front(a, kth, axis=-1, kind="introselect", order=None):
     >>> _partition_front(np.array([3.0, 1.0, 2.0]), 1)
     array([1., 2., 3.])
     """
+    a, axis, ks = _partition_args("partition", a, kth, axis, kind, order)
+    return partition(a, axis=axis, kth=tuple(sorted(set(ks))))
+
+
+def _partition_args(name, a, kth, axis, kind, order):
+    """(a, axis, kth as non-negative ints) of numpy.partition's or argpartition's call, NumPy's errors for bad ones
+    (a None axis: a flattened)."""
     if order is not None:
-        raise TypeError("numpy.partition's order= partitions structured arrays, which traced values are not")
+        raise TypeError(f"numpy.{name}'s order= partitions structured arrays, which traced values are not")
     if kind != "introselect":
-        raise ValueError(f"numpy.partition: kind must be 'introselect', got {kind!r}")
+        raise ValueError(f"numpy.{name}: kind must be 'introselect', got {kind!r}")
     if axis is None:
         a, axis = _reshape(a, (-1,)), 0
     axis = normalize_axes(a, axis)[0]
     n = np.shape(a)[axis]
     ks = np.ravel(np.asarray(kth))
     if ks.dtype.kind not in "iu":
-        raise TypeError(f"numpy.partition: kth must be integers, got {ks.dtype}")
+        raise TypeError(f"numpy.{name}: kth must be integers, got {ks.dtype}")
     bad = ks[(ks < -n) | (ks >= n)]
     if bad.size:
         raise ValueError(f"kth(={int(bad[0])}) out of bounds ({n})")
-    return partition(a, axis=axis, kth=tuple(sorted({int(k) % n for k in ks})))
+    return a, axis, [int(k) % n for k in ks]
 
 
 def _partition_strategy(b, name, x, picks, c):
@@ -470,21 +477,8 @@ def _argpartition_front(a, kth, axis=-1, kind="introselect", order=None):
     >>> _argpartition_front(np.array([3.0, 1.0, 2.0]), 1)
     array([1, 2, 0])
     """
-    if order is not None:
-        raise TypeError("numpy.argpartition's order= partitions structured arrays, which traced values are not")
-    if kind != "introselect":
-        raise ValueError(f"numpy.argpartition: kind must be 'introselect', got {kind!r}")
-    if axis is None:
-        a, axis = _reshape(a, (-1,)), 0
-    axis = normalize_axes(a, axis)[0]
-    n = np.shape(a)[axis]
-    ks = np.ravel(np.asarray(kth))
-    if ks.dtype.kind not in "iu":
-        raise TypeError(f"numpy.argpartition: kth must be integers, got {ks.dtype}")
-    bad = ks[(ks < -n) | (ks >= n)]
-    if bad.size:
-        raise ValueError(f"kth(={int(bad[0])}) out of bounds ({n})")
-    return argpartition(a, axis=axis, kth=tuple(int(k) % n for k in ks))
+    a, axis, ks = _partition_args("argpartition", a, kth, axis, kind, order)
+    return argpartition(a, axis=axis, kth=tuple(ks))
 
 
 def _gather_strategy(b, name, x, picks, c):
