@@ -645,17 +645,22 @@ def _qr_tools(s, kind):
     return dq, dr, ds
 
 
-def _qr_rule(s, kind, part):
-    dq, dr, ds = _qr_tools(s, kind)
-    return {"Q": dq, "R": dr, "S": ds}[part](s.i, s.j)
+def _entry_rule(s, kind, tools, k):
+    return tools(s, kind)[k](s.i, s.j)
+
+
+def _entry_rules(kind, tools, count):
+    """The rules of an opaque kind whose part k (real part 2k, imaginary part 2k + 1) has the entry rule that is
+    the k-th function `tools(s, kind)` returns, at (s.i, s.j)."""
+    rules = {}
+    for k in range(count):
+        one = functools.partial(_entry_rule, kind=kind, tools=tools, k=k)
+        rules[2 * k], rules[2 * k + 1] = _split_rule(one, False), _split_rule(one, True)
+    return rules
 
 
 def _qr_rules(kind):
-    rules = {}
-    for part, name in ((0, "Q"), (2, "R"), (4, "S")):
-        one = functools.partial(_qr_rule, kind=kind, part=name)
-        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
-    return rules
+    return _entry_rules(kind, _qr_tools, 3)  # Q, R, S
 
 
 matrix_kind(
@@ -760,16 +765,8 @@ def _qrc_tools(s, kind):
     return dp, dz, dm
 
 
-def _qrc_rule(s, kind, part):
-    dp, dz, dm = _qrc_tools(s, kind)
-    return {"P": dp, "Z": dz, "M": dm}[part](s.i, s.j)
-
-
 def _qrc_rules(kind):
-    rules = {}
-    for part, name in ((0, "P"), (2, "Z"), (4, "M")):
-        one = functools.partial(_qrc_rule, kind=kind, part=name)
-        rules[part], rules[part + 1] = _split_rule(one, False), _split_rule(one, True)
+    rules = _entry_rules(kind, _qrc_tools, 3)  # P, Z, M
     rules[6] = rules[7] = lambda s: 0  # (LAPACK's phases: piecewise constant, held)
     return rules
 
