@@ -8,7 +8,8 @@ gradient, bit for bit): the steps, the stencil points, ONE batched run of the lo
 reach judged at the centre the run's row 0 gives, the ±½ differences and the Neville table. Whatever is not
 the common case it leaves to the general path by returning None before anything is said or charged: a value
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
-a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), an outer cost
+a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), f's values on a grid
+coarser than its ulp (a large intermediate: `stencils._value_roundoff`), an outer cost
 being charged (the generated batched code would charge it a second time); after a decline it leaves the next
 BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
 cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
@@ -22,7 +23,7 @@ from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
 from .scales import limit_of, stencil_points
-from .stencils import _richardson, _steps
+from .stencils import EPS, _richardson, _steps, _value_roundoff
 
 __all__ = ["common_case"]
 
@@ -69,6 +70,8 @@ def common_case(prepared):
                 centre = watch.centre([c[0] for c in cols], None, quiet=True)
                 if not watch.near(centre, [c[1:] for c in cols], limit):
                     return None
+            if _value_roundoff(F[1:, None] - f0, F[:1])[0] != EPS * abs(f0):
+                return None  # f's values on a grid coarser than its own ulp: the general path weighs and judges it
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
             d, err = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False)

@@ -45,6 +45,7 @@ __all__ = [
     "limit_of",
     "say_unresolved",
     "say_roundoff",
+    "grid_of",
     "constant_terms",
     "SLACK",
     "ROUNDS",
@@ -447,42 +448,88 @@ def say_unresolved(fun, d, err):
     )
 
 
-def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)"):
+def grid_of(D):
+    """Per column of D (..., m) (differences of f's values), the largest power of two dividing every finite nonzero
+    entry, the spacing of the grid they lie on (0 where there is none). Differences of values of f's own precision
+    lie on about f's ulp; a value that passed through a larger intermediate, (g + 1e14·x0) - 1e14·x0, lies on that
+    intermediate's ulp (0.0156 at 1e14), which then bounds the differences' round-off instead of eps·|f(x)|.
+
+    >>> grid_of(np.array([[0.75], [-1.5], [0.0]])).tolist()
+    [0.25]
+    """
+    D = np.asarray(D, dtype=float).reshape(-1, np.shape(D)[-1])
+    ok = np.isfinite(D) & (D != 0)
+    m, e = np.frexp(np.where(ok, D, 1.0))  # |D| = M·2^(e - 53), M a 53-bit whole number
+    M = np.ldexp(np.abs(m), 53).astype(np.int64)
+    low = np.ldexp((M & -M).astype(float), e - 53)  # M's lowest set bit, in D's units
+    return np.where(ok.any(axis=0), np.min(np.where(ok, low, np.inf), axis=0), 0.0)
+
+
+def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)", probe=None):
     """A NumericAccuracyWarning when round-off decides a real stencil's derivative d (k directions, m outputs, on
-    numbers) because a constant term dominates f: `bound` (k, m) its round-off bound eps·|f(x)|·Σ|w|/h, `moved`
-    (k, m) whether f's output moved at all at the direction's points, f0 (m,) f(x). An output is judged where the
-    equation computing it has a constant argument c (`fun.constant`, per output element) that dominates f(x) (|f(x) - c|
-    under DOMINATED·|f(x)|; g's change over the step h ~ 6e-6·|x| is then near an ulp of f for g' ~ g/|x|) while
-    f(x) - c, the part that depends on x, is visible in it (above a few ulps of f(x)): f = g(x) + 5.3e13 with
-    g ~ 1 gave a gradient of exact zeros. There an entry is unresolved when it is below its bound and either
-    nonzero (a difference of a few ulps: noise) or 0 where f did not move at all (g's change, below an ulp of
-    f, was lost); said when a nonzero entry is, or every entry is. Not judged elsewhere: at one step a zero
-    where f did not move is also what an f that does not depend on x_i gives, or one whose derivative really is
-    below round-off (tanh at 750, logaddexp(x, 0.5) at -750: f(x) - c is 0 there), and these are right. Costs
-    no evaluation of f. `entries`=False: only the whole (the Hessian); `name` (i, j) names an entry."""
-    c = getattr(fun, "constant", None)
-    if c is None:
+    numbers): `bound` (k, m) its round-off bound R·Σ|w|/h, R the round-off of one value of f (eps·|f(x)|, or the
+    spacing of f's values where it is coarser: `grid_of`), `moved` (k, m) whether f's output moved at all at the
+    direction's points, f0 (m,) f(x). Said when (`entries`) a nonzero entry is below its bound: f's change over
+    the step is a few units of f's round-off, so the entry is noise (1e14·x0 + g(x1): d/dx1 is multiples of
+    ulp(1e14)/2h, hundreds). A zero where f did not move at all is judged only where the equation computing the
+    output has a constant argument c (`fun.constant`, per output element) that dominates f(x) (|f(x) - c| under
+    DOMINATED·|f(x)|) while f(x) - c is visible in it (above a few ulps of f(x)): g's change below an ulp of f was
+    lost there (the numeric method drops the constants it can, offsets.py; maximum(g + C, C - 1) keeps them), said
+    when every entry of an output is. Not judged elsewhere: at one step a zero where f did not move is also what
+    an f that does not depend on x_i gives, or one whose derivative really is below round-off (tanh at 750,
+    logaddexp(x, 0.5) at -750: f(x) - c is 0 there), and these are right. Costs no evaluation of f. `entries`=False:
+    only the whole (the Hessian); `name` (i, j) names an entry. Nothing is judged at a nested numeric level
+    (`fun.roundoff` false: its own error estimate is reported to the enclosing level). Zeros where f did not move
+    elsewhere: `probe` (directions -> an equation or None; `offsets.absorbed` at x ± the directions' steps, two
+    evaluations, only when there are such zeros) finds an addition on f's way that absorbed their change below an
+    ulp of its value (1e14·x0 + sin(x1): d/dx1 an exact 0), and the warning names it."""
+    if not getattr(fun, "roundoff", False):
         return
+    c = getattr(fun, "constant", None)
     with np.errstate(all="ignore"):
         f0, a = np.abs(np.ravel(f0)), np.abs(d)
-        part = np.abs(np.ravel(f0) - c) if len(c) == len(f0) else np.full(len(f0), np.nan)
-        # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
-        judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
-        below = (a < bound) & judged
+        judged = np.zeros(len(f0), bool)
+        if c is not None and len(c) == len(f0):
+            part = np.abs(np.ravel(f0) - c)
+            # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
+            judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
+        below = a < bound
         if not below.any():  # (the common case)
             return
         noise = below & (a > 0) & entries
-        lost = below & ~moved & (a == 0)
+        lost = below & judged & ~moved & (a == 0)
         whole = (noise | lost).all(axis=0) & judged
     if not (noise.any() or whole.any()):
+        unmoved = below & ~moved & (a == 0) & ~judged & (probe is not None)
+        rows = np.flatnonzero(unmoved.any(axis=1))
+        e = probe(rows) if len(rows) else None
+        if e is not None:
+            i, j = np.argwhere(unmoved)[0]
+            what = f"this {e.op.name}" if e.op is e.origin.op else f"an {e.op.name} it computes with"
+            warn_user(
+                NumericAccuracyWarning(
+                    f"{str(e.origin).split(' :')[0]}: the numeric method cannot resolve this derivative: {name(i, j)} "
+                    f"is 0 because the change of {what}'s argument over the step is below an ulp of its value and "
+                    "was lost (a term much larger than the derivative's share of f); use an exact method "
+                    "(method='forward' or 'reverse'), or rescale f"
+                ),
+                NumericAccuracyWarning,
+            )
         return
     i, j = np.argwhere(noise if noise.any() else (noise | lost) & whole)[0]
+    why = (
+        f"a constant term {c[j]:.6g} dominates f(x) = {np.ravel(f0)[j]:.6g} and f's change over the step is lost "
+        "below an ulp of f"
+        if judged[j]
+        else "f's change over the step is a few units of its round-off (a term much larger than the derivative's "
+        "share of f, here or inside f)"
+    )
     warn_user(
         NumericAccuracyWarning(
             f"the numeric method cannot resolve this derivative: {name(i, j)} is {d[i, j]:.3g}, below the round-off "
-            f"bound eps·|f(x)|·Σ|w|/h = {bound[i, j]:.3g} of its stencil: a constant term {c[j]:.6g} dominates "
-            f"f(x) = {np.ravel(f0)[j]:.6g} and f's change over the step is lost below an ulp of f; use an exact method "
-            "(method='forward' or 'reverse'), or subtract f's constant part or rescale f"
+            f"bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of f's values where "
+            f"coarser): {why}; use an exact method (method='forward' or 'reverse'), or subtract f's large part or "
+            "rescale f"
         ),
         NumericAccuracyWarning,
     )

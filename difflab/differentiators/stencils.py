@@ -47,7 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
 from .pilot import PILOT_FROM, probe_axes
-from .scales import hessian_within_reach, say_roundoff, say_unresolved, within_reach
+from .scales import grid_of, hessian_within_reach, say_roundoff, say_unresolved, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -65,6 +65,12 @@ EPS = np.finfo(float).eps
 # (eps·|f|/h) low, many gentle ones let the table cancel their truncation error; the smallest
 # (~5e-4·max(1, |x|)) still resolve fast oscillations and a kink or domain edge nearby.
 RATIO, RICHARDSON_STEP = 1.7, 0.5
+#: f's differences on a grid this much coarser than eps·|f(x)| bound its round-off by the grid (`_value_roundoff`):
+#: differences of f's own precision lie on its ulp times a few powers of two at most
+GRID_SLACK = 16.0
+#: directions whose exact zero difference is probed for an addition that absorbed it (2 evaluations each; an f that
+#: does not depend on those x_i pays them, so few: `scales.say_roundoff`)
+PROBED = 4
 _SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
@@ -265,8 +271,13 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
     # complex output (fft of a real x) are J v itself, imaginary part and all
     S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
+    # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
+    R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
+    # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are)
+    judge = (real, not want_err)
     if rich:
-        d, err = _richardson(S, H, f0, want_err)
+        d, err = _richardson(S, H, f0 if R is None else R / EPS, want_err)  # (its table weighs entries by R/h)
+        _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)  # (the largest step's bound: the least)
         if not want_err:
             return _unresolved(d, out), None
         noise, carried = _inner_parts(f0, inner)
@@ -275,7 +286,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         say_unresolved(fun, d, err)
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
-    _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], real and not want_err)  # (an estimate asked for: it says so)
+    _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
         return d, None
@@ -283,16 +294,39 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
-    roundoff = EPS * np.abs(d) + ((EPS * np.abs(f0) + noise) * wsum / H[:, :1] if real else 0.0)
+    roundoff = EPS * np.abs(d) + (((EPS * np.abs(f0) if R is None else R) + noise) * wsum / H[:, :1] if real else 0.0)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
 
 
-def _roundoff(fun, d, F, ref, f0, per_h, judge):
+def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
     """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
-    their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1)."""
-    if judge and type(d) is np.ndarray and type(F) is np.ndarray:
-        say_roundoff(fun, d, EPS * np.abs(f0) * per_h, (F[:, 0] != ref).any(axis=1), f0)
+    their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
+    V (k, n; None: the identity) from x; R (m,) one value's round-off (`_value_roundoff`), None on traced values;
+    judge: (whether to judge at all, whether nonzero entries too)."""
+    if judge[0] and type(d) is np.ndarray and R is not None:
+        absorbed = getattr(fun, "absorbed", None)
+
+        def probe(rows):  # f at x ± the step along each of the first PROBED directions: an addition that lost it
+            for i in rows[:PROBED]:
+                h = np.zeros(len(d))
+                h[i] = 1.0 / per_h[i, 0]  # (Σ|w|/h: 1/h for central differences; a step of the stencil's size)
+                e = absorbed(x, h if V is None else h @ V)
+                if e is not None:
+                    return e
+            return None
+
+        say_roundoff(fun, d, R * per_h, (F[:, 0] != ref).any(axis=1), f0, judge[1], probe=absorbed and probe)
+
+
+def _value_roundoff(D, f0):
+    """The round-off of one value of f, per output (m,), from f's differences D (..., m) at the stencil's points:
+    eps·|f(x)|, or the spacing of the grid D lies on where that is coarser by more than GRID_SLACK (f's values
+    passed through a larger intermediate: `scales.grid_of`)."""
+    own = EPS * np.abs(np.ravel(f0))
+    with np.errstate(all="ignore"):
+        q = grid_of(D)
+    return np.where(q > GRID_SLACK * own, q, own)
 
 
 def _probed(fun, x, n, f0, method, want_err, levels):

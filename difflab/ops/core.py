@@ -272,6 +272,11 @@ class Op:
     #: on numbers only (every rank 0) where one of them is an earlier equation's value, a NumPy scalar, so
     #: that Python's operators compute NumPy's scalar arithmetic (two Python floats would not: 1.0 / 0.0)
     direct: Callable | None = None
+    #: linear in its arguments: True when jointly (add, sub, sum, concatenate, getitem: op(a + b) = op(a) + op(b), the
+    #: params held), "each" when in each one with the others held (mul, matmul). A constant argument of a jointly
+    #: linear op whose value reaches f's outputs only through linear ops adds a constant to f: the numeric method
+    #: differences f without it (differentiators/offsets.py), as a large one leaves f's change below an ulp of f
+    linear: bool | str = False
 
     @property
     def available(self) -> bool:

@@ -75,6 +75,7 @@ add = defop(
     numpy=("add",),
     strict=(True, True),
     doc="x + y",
+    linear=True,
 )
 sub = defop(
     "sub",
@@ -89,6 +90,7 @@ sub = defop(
     numpy=("subtract",),
     strict=(True, True),
     doc="x - y",
+    linear=True,
 )
 mul = defop(
     "mul",
@@ -103,6 +105,7 @@ mul = defop(
     numpy=("multiply",),
     strict=(True, True),
     doc="x * y",
+    linear="each",
 )
 
 
@@ -337,6 +340,7 @@ neg = defop(
     numpy=("negative",),
     strict=(True,),
     doc="-x",
+    linear=True,
 )
 
 

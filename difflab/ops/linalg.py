@@ -128,6 +128,7 @@ matmul = defop(
     doc="matrix product (NumPy's matmul semantics)",
     numpy=("matmul",),
     strategy=_matmul_strategy,
+    linear="each",
 )
 
 

@@ -179,6 +179,7 @@ sum = defop(
     front=_sum_front,
     strategy=_reduction_strategy,
     direct=lambda ranks, axis=None, keepdims=False: (_ADD_REDUCE, {"axis": axis, "keepdims": keepdims}),
+    linear=True,
 )
 
 
@@ -209,6 +210,7 @@ mean = defop(
     methods=("mean",),
     front=_mean_front,
     strategy=_reduction_strategy,
+    linear=True,
 )
 
 

@@ -185,6 +185,7 @@ transpose = defop(
     strategy=_transpose_strategy,
     # a matrix's transpose by `.T`: the same view (an ndarray's; a traced value's `.T` binds this op)
     direct=lambda ranks, axes: (_MATRIX_T, {}) if ranks == (2,) and tuple(axes) == (1, 0) else None,
+    linear=True,
 )
 _MATRIX_T = operator.attrgetter("T")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -218,6 +219,7 @@ reshape = defop(
     strategy=_reshape_strategy,
     # an array's reshape by its method, bound to the shape (a C call: the impl's view, without its frame)
     direct=lambda ranks, shape: (operator.methodcaller("reshape", tuple(shape)), {}) if ranks[0] else None,
+    linear=True,
 )
 
 
@@ -236,6 +238,7 @@ broadcast_to = defop(
     numpy=("broadcast_to",),
     front=_broadcast_to_front,
     strategy=_broadcast_to_strategy,
+    linear=True,
 )
 
 
@@ -284,6 +287,7 @@ getitem = defop(
     unread=(0,),  # (its rules read x's shape only: an assignment may overwrite x's buffer after it)
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
+    linear=True,
 )
 scatter_add = defop(
     "scatter_add",
@@ -427,6 +431,7 @@ concatenate = defop(
     numpy=("concatenate",),
     front=_concatenate_front,
     strategy=_join_strategy,
+    linear=True,
 )
 stack = defop(
     "stack",
@@ -442,6 +447,7 @@ stack = defop(
     numpy=("stack",),
     front=_stack_front,
     strategy=_join_strategy,
+    linear=True,
 )
 
 

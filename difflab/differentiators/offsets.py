@@ -1,0 +1,118 @@
+"""Constant offsets the numeric method drops before differencing: f = g(x) + C has f's derivative, but a large C
+leaves g's change over the step below an ulp of f, and the central differences are round-off (5.3e13 + g: every one
+exactly 0; (g + C) - C: multiples of C's ulp over 2h, hundreds). The numeric method differences g instead.
+
+Which constants. A constant argument of a jointly linear op (`Op.linear` True: add, sub, concatenate, sum...) adds
+a constant to that op's value; where that value reaches the outputs only through linear ops (jointly linear ones,
+or ones linear in each argument whose other arguments do not depend on x: 2·(g + C)), it adds a constant to f, and
+replacing it by zeros of its shape leaves every derivative of f as it was. A constant that passes a non-linear op
+(exp(g + C)), or multiplies a value that depends on x ((g + C)·x), is kept. f's value is always f's own.
+
+    f = (g + 5.3e13) - 5.3e13        differenced as (g + 0) - 0
+    f = sum(concatenate([g, [C]]))   differenced as sum(concatenate([g, [0]]))
+
+A term that depends on x cannot be dropped: 1e14·x0 + g(x1) loses g's change below an ulp of 1e14 all the same,
+and the stencil's d/dx1 is an exact 0 that nothing tells from an f that does not depend on x1. `absorbed` tells
+them apart from the values along the graph at two points: an addition whose argument moved while its value did
+not (by less than an ulp of it) is where the change was lost (scales.say_roundoff then says so).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..graph import Const, Graph, Var, active
+
+__all__ = ["without_offsets", "absorbed"]
+
+
+def without_offsets(graph: Graph, wrt) -> Graph | None:
+    """`graph` with the constant arguments that only add a constant to its outputs replaced by zeros (see the module
+    docstring), or None when it has none (nothing to drop).
+
+    >>> import difflab as dl, numpy as np
+    >>> g = dl.trace(lambda x: (np.sin(x) + 5.3e13) - 5.3e13, 1.0)
+    >>> [str(a) for e in without_offsets(g, (0,)).eqns for a in e.args if isinstance(a, Const)]
+    ['0.0', '0.0']
+    >>> without_offsets(dl.trace(lambda x: np.exp(x + 5.0), 1.0), (0,)) is None
+    True
+    """
+    live = active(graph, [graph.inputs[i] for i in wrt])
+    # the values that reach the outputs only through linear ops (an output itself does): from the last equation back
+    uses: dict = {}
+    for e in graph.eqns:
+        for a in e.args:
+            if type(a) is Var:
+                uses.setdefault(a, []).append(e)
+    outputs = {o for o in graph.outputs if type(o) is Var}
+    passes: dict = {}
+
+    def through(e, a):  # does e's value carry a constant added to its argument a on to the outputs, as a constant
+        if e.op.linear is True:
+            return passes[e.out]
+        others = [b for b in e.args if b is not a]  # (a twice, a·a: not linear)
+        return (
+            e.op.linear == "each"
+            and len(others) == len(e.args) - 1
+            and all(b not in live for b in others if type(b) is Var)
+            and passes[e.out]
+        )
+
+    for e in reversed(graph.eqns):
+        passes[e.out] = all(through(u, e.out) for u in uses.get(e.out, ())) and (
+            e.out in outputs or bool(uses.get(e.out))
+        )
+    eqns, dropped = list(graph.eqns), False
+    for k, e in enumerate(eqns):
+        if e.op.linear is not True or not passes[e.out] or not any(type(a) is Var and a in live for a in e.args):
+            continue
+        if any(type(a) is Const and _offset(a.value) for a in e.args):
+            args = tuple(Const(_zeros(a.value)) if type(a) is Const and _offset(a.value) else a for a in e.args)
+            eqns[k], dropped = e._replace(args=args), True
+    return graph._replace(eqns=tuple(eqns)) if dropped else None
+
+
+def _offset(v) -> bool:
+    """Whether the constant v is a number (or array of numbers) other than zeros: an offset worth dropping."""
+    if isinstance(v, np.ndarray):
+        return v.dtype.kind in "iufc" and bool(np.any(v != 0))
+    return isinstance(v, numbers.Number) and not isinstance(v, (bool, np.bool_)) and v != 0
+
+
+def _zeros(v):
+    """Zeros shaped and typed as the constant v (its broadcasting and the result's dtype unchanged)."""
+    return np.zeros_like(v) if isinstance(v, np.ndarray) else type(v)(0)
+
+
+def absorbed(graph: Graph, plus: dict, minus: dict):
+    """The first equation of an elementwise linear op (an addition) whose argument moved between two evaluations of
+    `graph` (`plus`, `minus`: each value of the graph at two points, `evaluate`'s env) while its value did not, at
+    an element where the argument's change is within two ulps of the value: the change absorbed there. None when
+    there is none (a saturated op, tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0).
+
+    >>> import difflab as dl, numpy as np
+    >>> g = dl.trace(lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([1.0, 2.0]))
+    >>> ends = [{}, {}]
+    >>> for x, env in zip(([1.0, 2.0 + 1e-6], [1.0, 2.0 - 1e-6]), ends):
+    ...     _ = dl.evaluate(g, np.array(x), env=env)
+    >>> absorbed(g, *ends).op.name
+    'add'
+    """
+    for e in graph.eqns:
+        if e.op.linear is not True or not e.op.elementwise:
+            continue
+        o = np.asarray(plus[e.out])
+        if o.dtype.kind not in "fc":
+            continue
+        still = o == np.asarray(minus[e.out])
+        if not still.any():
+            continue
+        for a in e.args:
+            if type(a) is Var and a.dtype.kind in "fc":
+                with np.errstate(all="ignore"):
+                    da = np.abs(np.broadcast_to(np.asarray(plus[a]) - np.asarray(minus[a]), o.shape))
+                    if (still & (da > 0) & (da <= 2.0 * np.spacing(np.abs(o)))).any():
+                        return e
+    return None
