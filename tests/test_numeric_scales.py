@@ -14,7 +14,7 @@ import pytest
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators import scales
-from difflab.ops import defop, unregister
+from difflab.ops import REGISTRY, defop, unregister
 
 #: name -> (f, x): each was wrong (or NaN) by numeric before, at a point nearer its singularity than its step
 EDGES = {
@@ -318,3 +318,39 @@ def test_bessel_functions_declare_their_oscillation():
     want = dl.grad(f, method="reverse")(0.0)
     assert want == pytest.approx(-81.8627755, rel=1e-8)
     assert dl.grad(f, method="numeric")(0.0) == pytest.approx(want, rel=1e-7)
+
+
+def _squared_thrice(v):
+    for _ in range(3):
+        v = v * v + 0.5
+    return v
+
+
+#: name -> (f, x): an op's argument computed by a chain of elementwise equations, each rounding (the last, + 0.5,
+#: exactly), from x or from a non-elementwise op's value (svd_s's, itself rounded): the rounding measured through
+#: the whole chain and the root's carried on (`scales._rounding`), not the last equation's alone. (main, now)
+#: relative errors of the gradient; the jv case is test_random_graphs' flake under the random profile
+CHAINS = {
+    "sin(((x² + ½)² + ½)² + ½) at 8": (lambda x: dnp.sin(_squared_thrice(x)), 8.0),  # 3.8e-4 -> 1.8e-6
+    "cos(((Σx)² + ½)²...) at Σx = 8": (
+        lambda x: dnp.cos(_squared_thrice(dnp.sum(x))),
+        np.array([3.0, 5.0]),
+    ),  # 1.7e-3 -> 1.1e-6
+    "jv(1, ((s² + ½)² + ½)² + ½), s = svd_s(tanh(A) + D)": (
+        lambda a: dnp.sum(
+            REGISTRY["jv"](1.0, _squared_thrice(REGISTRY["svd_s"](dnp.tanh(a) + np.array([[2.5, 0, 0], [0, 8.0, 0]]))))
+        ),
+        np.zeros((2, 3)),
+    ),  # 1.5e-3 -> 1.5e-8
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHAINS))
+def test_a_chain_of_roundings_takes_the_step_it_leaves(case):
+    """Each square rounds the argument by half an ulp of ~1e7 and the next squares carry it on: the stencil that
+    counted only the last equation's rounding (0: + 0.5 is exact there) moved the argument by 6e-6 radians, a
+    thousand of its ulps, and the gradient was off by ~1e-3; with the chain's rounding counted, ~1e-6."""
+    f, x = CHAINS[case]
+    g = _quiet(dl.grad(f, method="numeric"), x)
+    want = dl.grad(f, method="forward")(x)
+    np.testing.assert_allclose(g, want, rtol=0, atol=1e-5 * np.abs(want).max())

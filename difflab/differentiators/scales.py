@@ -26,6 +26,7 @@ import contextlib
 import functools
 import math
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -81,15 +82,16 @@ class Watch:
             for i, (a, s) in enumerate(zip(e.args, e.op.scale)):
                 if s is not None and isinstance(a, Var) and a in live and not _unbounded(e, i):
                     self.entries.append((e, i))
-        # the elementwise equation computing each watched argument, if any (x itself: the stencil's points are
-        # exact), whose arguments both graphs give too: how much it rounds at each point (`_rounding`)
+        # the elementwise equations computing each watched argument, if any (x itself: the stencil's points are
+        # exact), whose arguments both graphs give too: how much they round at each point (`_rounding`)
         # (a held piece's last equation may read the piece's own intermediates, which probe does not compute)
         made = {
             e.out: e for e in shifted.eqns if e.op.elementwise and all(a in known for a in e.args if isinstance(a, Var))
         }
-        self.made = [made.get(e.args[i]) if e.args[i] in known else None for e, i in self.entries]
+        order, inputs = {e.out: k for k, e in enumerate(shifted.eqns)}, set(shifted.inputs)
+        self.made = [_chain(made, order, inputs, e.args[i]) if e.args[i] in known else None for e, i in self.entries]
         vars_ = [a for e, _ in self.entries for a in e.args if isinstance(a, Var)]
-        vars_ += [a for m in self.made if m for a in m.args if isinstance(a, Var)]
+        vars_ += [a for m in self.made if m for c in m.eqns for a in c.args if isinstance(a, Var)]
         self.vars = tuple(dict.fromkeys(vars_))
         self.positions = {v: k for k, v in enumerate(self.vars)}
         # per entry, each argument of its equation: (position in `.vars`, None), or (None, the constant's number)
@@ -119,11 +121,8 @@ class Watch:
                 s = _least_to(np.abs(np.asarray(e.op.scale[i](*args, **e.kw), dtype=float)), args[i].shape)
                 made_at = None
                 if q and made is not None:
-                    where = [
-                        self.positions[a] if isinstance(a, Var) else np.asarray(_number(a.value)) for a in made.args
-                    ]
-                    at_x = _rounding(made, [env[a] if isinstance(a, Var) else a.value for a in made.args], args[i])
-                    made_at = (made, where, [at_x, at_x], q)  # its rounding at x, the largest move error seen
+                    at_x = _rounding(made, env.__getitem__, args[i])
+                    made_at = (made, self.positions, [at_x, at_x], q)  # its rounding at x, the largest move error seen
                 out.append((self.positions[e.args[i]], args[i], s, made_at))
         return out
 
@@ -141,9 +140,9 @@ class Watch:
             R[:, len(centre) + j] = np.fmax.reduce(r.reshape(B, -1), axis=1, initial=0.0)
             if made_at is not None:
                 made, where, seen, q = made_at
-                args = [np.asarray(columns[w]) if isinstance(w, int) else w for w in where]
                 with np.errstate(all="ignore"):
-                    rp = np.max(_rounding(made, args, a).reshape((B,) + np.shape(a0)), axis=0, initial=0.0)
+                    rp = _rounding(made, lambda v: np.asarray(columns[where[v]]), a)
+                    rp = np.max(np.broadcast_to(rp, np.shape(a)).reshape((B,) + np.shape(a0)), axis=0, initial=0.0)
                     # once seen, a rounding counts for every later step (grown points may happen to be exact)
                     seen[1] = np.maximum(seen[1], rp + seen[0])
                     s = _with_rounding(s, a0, seen[1], q)
@@ -192,19 +191,70 @@ def _wide(a):
     return np.asarray(a, dtype=np.clongdouble if np.iscomplexobj(a) else np.longdouble)
 
 
-def _rounding(made, args, value):
-    """|value - made's op on args in extended precision (NumPy's longdouble)|: how much the elementwise equation
-    `made` rounded its value (0 where the op does not take longdouble). 3·x at x = 1e7 and 2x + 1 are exact at
-    most points, π·x and 3·x at 3.3e6 + 0.1 are not."""
+#: elementwise equations at most in the chain whose rounding `_rounding` measures (from its roots on)
+CHAIN = 16
+
+
+class _Chain(NamedTuple):
+    """The elementwise equations computing a watched argument (`eqns`, in the graph's order, the argument's last),
+    and `roots`: the values they read that an earlier, non-elementwise equation computed (svd_s's singular values),
+    whose own rounding they carry on (the graph's inputs, x and the held values, are exact)."""
+
+    eqns: tuple
+    roots: tuple
+
+
+def _chain(made, order, inputs, v):
+    """The `_Chain` computing v from the elementwise equations `made` (out -> equation), None if none does."""
+    if v not in made:
+        return None
+    eqns, todo = {}, [v]
+    while todo and len(eqns) < CHAIN:
+        e = made[todo.pop()]
+        eqns[e.out] = e
+        todo += [a for a in e.args if isinstance(a, Var) and a in made and a not in eqns and a not in todo]
+    reads = {a for e in eqns.values() for a in e.args if isinstance(a, Var)}
+    roots = tuple(sorted((a for a in reads if a not in eqns and a not in inputs), key=lambda a: order.get(a, -1)))
+    return _Chain(tuple(sorted(eqns.values(), key=lambda e: order[e.out])), roots)
+
+
+def _rounding(chain, get, value):
+    """|value - the chain's value in extended precision (NumPy's longdouble)|: how much the elementwise equations
+    computing `value` (a `_Chain`, their arguments read by `get(var)`) rounded it, plus the rounding of each value
+    they read that another equation computed (half an ulp of it, carried through them): 0 where an op does not take
+    longdouble (its own value is read instead). 3·x at x = 1e7 and 2x + 1 are exact at most points, π·x and 3·x at
+    3.3e6 + 0.1 are not; ((s² + ½)² + ½)² + ½ at s = 8 (1.7e7) rounds at every square, and s's own rounding
+    (an svd's singular value) grows by its derivative, 1.7e7: ~2e-8, 5 ulps of the result."""
     try:
         with np.errstate(all="ignore"):
-            wide = np.asarray(made.op.impl(*[_wide(a) for a in args], **made.kw))
-            if wide.dtype not in (np.longdouble, np.clongdouble):
+            wide = _in_wide(chain, get, {})
+            if wide is None:
                 return np.zeros(np.shape(value))
-            r = np.abs(_wide(value) - wide).astype(float)
+            r = np.abs(_wide(value) - wide)
+            for v in chain.roots:  # (half an ulp up: how far its rounding can carry the chain's value)
+                at = np.asarray(get(v))
+                up = _in_wide(chain, get, {v: _wide(at) + _wide(np.spacing(np.abs(at))) / 2})
+                if up is not None:
+                    r = r + np.abs(up - wide)
+            r = np.asarray(r).astype(float)
         return np.where(np.isfinite(r), r, 0.0)
-    except (TypeError, ValueError, ArithmeticError):
+    except (TypeError, ValueError, ArithmeticError, KeyError):
         return np.zeros(np.shape(value))
+
+
+def _in_wide(chain, get, given):
+    """The chain's last value computed in extended precision from its arguments (`get`; `given`: some of them in
+    extended precision already), or None when its last op does not take longdouble."""
+    wide = dict(given)
+    for e in chain.eqns:
+        args = [
+            (wide[a] if a in wide else _wide(get(a))) if isinstance(a, Var) else _wide(np.asarray(_number(a.value)))
+            for a in e.args
+        ]
+        out = np.asarray(e.op.impl(*args, **e.kw))
+        if out.dtype in (np.longdouble, np.clongdouble):  # (else: the float value the graph gave is read on)
+            wide[e.out] = out
+    return wide.get(chain.eqns[-1].out)
 
 
 def _with_rounding(s, a0, sigma, q):
