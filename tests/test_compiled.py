@@ -14,6 +14,7 @@ import difflab as dl
 from difflab.compile.graphs import _plain, lower
 from difflab.graph import counting
 from difflab.ops import REGISTRY, examples
+from difflab.testing.evidence import kink_distances
 from difflab.testing.strategies import functions, points
 
 CASES = [
@@ -126,6 +127,51 @@ def test_compiled_equals_interpreted_on_registry_samples(name, k, args, params):
     # the same function (one SymPy compile for both checks)
 
 
+def _near_a_jump(graph, args, ulps=16):
+    """Whether a piecewise-constant op (a comparison, sign) meets its jump, or an op with a kink (sort's ties, abs at
+    0) its kink, within `ulps` roundings of its arguments at args. The float code and `exact`'s 40 digits may then
+    take different pieces: sigmoid(1.2e-38) is 0.5 in floats but 0.5 + 2.9e-39 in 40 digits, so `> 0.5` differs and
+    where's derivative is 0.225 (the float code, and reverse) against 0.25 (the reference). A measure-zero point
+    (Hypothesis's random profile draws the smallest normal float), not a wrong derivative: no 40-digit check there."""
+    env = {}
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dl.evaluate(graph, *args, env=env)
+    near = ulps * np.finfo(float).eps
+    found = [(e, None) for e in graph.eqns if not e.op.differentiable] + kink_distances(graph, args)
+    for e, d in found:
+        vals = [np.abs(np.asarray(env[a] if isinstance(a, dl.Var) else a.value)) for a in e.args]
+        if any(v.dtype.kind not in "biuf" for v in vals):
+            continue
+        scale = max((float(np.max(v, initial=0.0)) for v in vals), default=0.0)
+        if d is None:  # its jump: where its arguments meet (or its one argument is 0)
+            a = [np.asarray(env[x] if isinstance(x, dl.Var) else x.value, dtype=float) for x in e.args]
+            d = np.abs(a[0] - a[1]) if len(a) > 1 else np.abs(a[0])
+        if np.size(d) and float(np.nanmin(d)) <= near * scale:
+            return True
+    return False
+
+
+def test_the_symbolic_code_is_not_held_to_a_reference_that_took_another_piece():
+    """Hypothesis's random profile found it: at x2 = (1.2e-38, 0) sigmoid(x2) ties at 0.5 in floats (sorted, then
+    compared with > 0.5), but not in 40 digits, so the reference's where takes the other branch. The float code agrees
+    with reverse; `_near_a_jump` keeps the random graphs from holding it to that reference."""
+
+    def f(x0, x1, x2):
+        v3 = dl.numpy.sigmoid(x2)
+        v9 = dl.numpy.sort(v3, axis=0)
+        return dl.numpy.sum(dl.numpy.where(v9 > 0.5, v9, v3 * 0.9))
+
+    args = [np.zeros((2, 3)), np.array(0.0), np.array([1.17549435e-38, 0.0])]
+    graph = dl.trace(f, *args)
+    p = dl.Symbolic().prepare(graph, (0, 1, 2))
+    got, exact = p.jacobian(args)[1].ravel()[-2:], np.asarray(p.exact(args, "jacobian"), dtype=float)[-2:]
+    np.testing.assert_allclose(got, dl.grad(f, argnums=2, method="reverse")(*args), rtol=1e-15)
+    assert got.tolist() == [0.225, 0.225] and exact.tolist() == [0.225, 0.25]  # another piece: not comparable
+    assert _near_a_jump(graph, args)
+    assert not _near_a_jump(graph, [np.zeros((2, 3)), np.array(0.0), np.array([0.3, -0.7])])
+
+
 @pytest.mark.parametrize("part", range(6))
 def test_compiled_equals_interpreted_on_random_graphs(part):
     """42 random graphs in 6 parts of 7, each part its own seed: one test of 60 held one of CI's two
@@ -140,7 +186,8 @@ def test_compiled_equals_interpreted_on_random_graphs(part):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a point outside a domain: both tiers give the same NaN
             _check_tape_methods(graph, args, wrt)
-            _check_symbolic(graph, args, wrt)
+            if not _near_a_jump(graph, args):  # (see there: the 40-digit reference may take another piece)
+                _check_symbolic(graph, args, wrt)
 
     seed(part)(settings(settings.get_profile("difflab-ci"), max_examples=7)(given(st.data())(same)))()
 
