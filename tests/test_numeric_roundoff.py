@@ -121,6 +121,9 @@ def test_a_large_term_that_depends_on_x_is_said():
         dl.grad(lambda x: (np.sum(np.sin(x)) + 1e14 * x[0]) - 1e14 * x[0], method="numeric")(x)
     with pytest.warns(NumericAccuracyWarning):
         dl.grad(lambda x: 1e14 * x[0] + np.sum(np.sin(x[1:])), method=Numeric(scheme="central4"))(x)
+    with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = sum\(v\d+.*is 0 because"):  # absorbed by a sum
+        g = dl.grad(lambda x: np.sum(dnp.r_[np.sin(x[1:]), 1e14 * x[0]]), method="numeric")(x)
+    assert g[1] == 0
 
 
 def test_the_error_estimate_counts_a_large_intermediates_round_off():
@@ -160,6 +163,7 @@ def test_ordinary_functions_do_not_warn():
         (lambda x: dnp.sum(x**2) + 1e3, np.array([1.0, -2.0, 0.0]), [2.0, -4.0, 0.0]),  # 1e3 does not dominate
         (lambda x: dnp.sum(x) - dnp.sum(x) + x[0], np.array([1.0, 2.0]), [1.0, 0.0]),  # exact cancellation
         (lambda x: x[0] ** 2 + 1e-6 * x[1], np.array([1.0, 1.0]), [2.0, 1e-6]),  # small, but resolved
+        (lambda x: x[0] * 2.0, np.array([1e14, 1.0]), [2.0, 0.0]),  # x[1] moved, x[0] (~1e14) did not: not fed by it
     ]
     for f, x, want in cases:
         for scheme in SCHEMES:

@@ -87,10 +87,11 @@ def _zeros(v):
 
 
 def absorbed(graph: Graph, plus: dict, minus: dict):
-    """The first equation of an elementwise linear op (an addition) whose argument moved between two evaluations of
-    `graph` (`plus`, `minus`: each value of the graph at two points, `evaluate`'s env) while its value did not, at
-    an element where the argument's change is within two ulps of the value: the change absorbed there. None when
-    there is none (a saturated op, tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0).
+    """The first equation of a linear op (an addition, a sum) whose argument moved between two evaluations of `graph`
+    (`plus`, `minus`: each value of the graph at two points, `evaluate`'s env) while its value did not, at an element
+    where the argument's change is within two ulps of the value it feeds (which elements feed which: the op's VJP
+    rule, pulling back the unmoved elements): the change absorbed there. None when there is none (a saturated op,
+    tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0; x[0] is not fed by x[1]).
 
     >>> import difflab as dl, numpy as np
     >>> g = dl.trace(lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([1.0, 2.0]))
@@ -101,18 +102,31 @@ def absorbed(graph: Graph, plus: dict, minus: dict):
     'add'
     """
     for e in graph.eqns:
-        if e.op.linear is not True or not e.op.elementwise:
+        if e.op.linear is not True:
             continue
         o = np.asarray(plus[e.out])
-        if o.dtype.kind not in "fc":
+        if o.dtype.kind != "f":
             continue
         still = o == np.asarray(minus[e.out])
         if not still.any():
             continue
-        for a in e.args:
-            if type(a) is Var and a.dtype.kind in "fc":
-                with np.errstate(all="ignore"):
-                    da = np.abs(np.broadcast_to(np.asarray(plus[a]) - np.asarray(minus[a]), o.shape))
-                    if (still & (da > 0) & (da <= 2.0 * np.spacing(np.abs(o)))).any():
-                        return e
+        for i, a in enumerate(e.args):
+            if type(a) is Var and a.dtype.kind == "f" and _lost(e, i, plus, minus, o, still):
+                return e
     return None
+
+
+def _lost(e, i, plus, minus, o, still):
+    """Whether argument i of the linear equation e moved, where it feeds an unmoved element of e's value, by no more
+    than two ulps of that value (its VJP rule pulls the unmoved elements, and their magnitudes, back to argument i)."""
+    args = [plus[a] if type(a) is Var else a.value for a in e.args]
+    try:
+        with np.errstate(all="ignore"):
+            rule = e.op.vjp_rule(i)
+            feeds = np.abs(np.asarray(rule(still.astype(float), o, *args, **e.kw), dtype=float))
+            size = np.abs(np.asarray(rule(np.where(still, np.abs(o), 0.0), o, *args, **e.kw), dtype=float))
+            da = np.abs(np.asarray(plus[e.args[i]], dtype=float) - np.asarray(minus[e.args[i]], dtype=float))
+            value = size / np.where(feeds > 0, feeds, 1.0)  # (the mean magnitude of the unmoved elements it feeds)
+            return bool(((feeds > 0) & (da > 0) & (da <= 2.0 * np.spacing(value))).any())
+    except (TypeError, ValueError, ArithmeticError, IndexError):  # (a rule that does not take these: not judged)
+        return False
