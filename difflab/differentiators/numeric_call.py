@@ -23,7 +23,7 @@ from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
 from .scales import limit_of, stencil_points
-from .stencils import EPS, _richardson, _steps, _value_roundoff
+from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
 
 __all__ = ["common_case"]
 
@@ -70,8 +70,14 @@ def common_case(prepared):
                 centre = watch.centre([c[0] for c in cols], None, quiet=True)
                 if not watch.near(centre, [c[1:] for c in cols], limit):
                     return None
-            if _value_roundoff(F[1:, None] - f0, F[:1])[0] != EPS * abs(f0):
-                return None  # f's values on a grid coarser than its own ulp: the general path weighs and judges it
+            # f's values on a grid coarser than its own ulp (`stencils._value_roundoff`): the general path weighs and
+            # judges it. A first difference that is not a whole number of that grid's least step rules it out at once
+            own = EPS * abs(f0)
+            whole = (F[1] - f0) / 2.0 ** math.ceil(math.log2(GRID_SLACK * own)) if own else 0.0
+            if (whole == round(whole) if math.isfinite(whole) else True) and _value_roundoff(F[1:, None] - f0, F[:1])[
+                0
+            ] != own:
+                return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
             d, err = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False)

@@ -325,6 +325,17 @@ def _value_roundoff(D, f0):
     passed through a larger intermediate: `scales.grid_of`)."""
     own = EPS * np.abs(np.ravel(f0))
     with np.errstate(all="ignore"):
+        # the common case first: some difference of each output is not a whole multiple of the least power of two
+        # above GRID_SLACK·own (a scaling by it is exact), so no grid that coarse holds them all (then grid_of's bits)
+        step = np.exp2(np.ceil(np.log2(GRID_SLACK * own)))
+        if (step > 0).all():
+            rows = np.reshape(D, (-1, len(own)))
+            first = rows[0] / step  # (a witness first: the whole table only where it is a whole number)
+            if (np.rint(first) != first).all():
+                return own
+            whole = rows / step
+            if not (np.rint(whole) == whole).all(axis=0).any():
+                return own
         q = grid_of(D)
     return np.where(q > GRID_SLACK * own, q, own)
 
