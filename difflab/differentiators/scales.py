@@ -555,11 +555,11 @@ def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f
         e = probe(rows) if len(rows) else None
         if e is not None:
             i, j = np.argwhere(unmoved)[0]
-            what = f"this {e.op.name}" if e.op is e.origin.op else f"an {e.op.name} it computes with"
+            what = f"this {e.op.name}" if e.op is e.origin.op else f"the {e.op.name} it is computed with"
             warn_user(
                 NumericAccuracyWarning(
                     f"{str(e.origin).split(' :')[0]}: the numeric method cannot resolve this derivative: {name(i, j)} "
-                    f"is 0 because the change of {what}'s argument over the step is below an ulp of its value and "
+                    f"is 0 because the change of an argument of {what} over the step is below an ulp of its value and "
                     "was lost (a term much larger than the derivative's share of f); use an exact method "
                     "(method='forward' or 'reverse'), or rescale f"
                 ),
