@@ -258,6 +258,35 @@ def test_pad_takes_every_pad_width_form(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_pad_with_a_statistic_or_a_linear_ramp(method):
+    """np.pad's 'mean', 'maximum', 'minimum', 'median' and 'linear_ramp' modes (JAX's too; refused as "not
+    supported by difflab" before): NumPy's values, axis by axis (a later axis's statistic sees the earlier padding),
+    and the gradient of sum(pad(x) * w) against central differences; NumPy's options difflab lacks are refused
+    by name."""
+    x = np.arange(6.0).reshape(2, 3) ** 1.5 / 7.0 - 0.3
+    for mode, kw in [
+        ("mean", {}),
+        ("maximum", {}),
+        ("minimum", {}),
+        ("median", {}),
+        ("linear_ramp", {"end_values": 1.5}),
+    ]:
+        for width in (2, (2, 1), ((1, 2), (0, 1)), ((0, 3), (2, 0))):
+            padded = np.pad(x, width, mode, **kw)
+            np.testing.assert_allclose(dnp.pad(x, width, mode, **kw), padded, rtol=1e-14, atol=1e-15)
+            w = np.cos(np.arange(padded.size)).reshape(padded.shape)
+            g = dl.grad(lambda x: np.sum(np.pad(x, width, mode, **kw) * w), method=method)(x)
+            np.testing.assert_allclose(g, central(lambda x: np.sum(np.pad(x, width, mode, **kw) * w), x), atol=1e-7)
+    for mode, kw in [
+        ("mean", {"stat_length": 2}),
+        ("reflect", {"reflect_type": "odd"}),
+        ("linear_ramp", {"end_values": (1, 2)}),
+    ]:
+        with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.pad's {next(iter(kw))}="):
+            dl.grad(lambda x: np.sum(np.pad(x, 2, mode, **kw)), method=method)(x)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_cross_like_numpy(method):
     """np.cross with axisa/axisb/axisc/axis and 2-vectors (autograd's test_cross): NumPy's value, and
     the gradient in each argument against central differences."""
