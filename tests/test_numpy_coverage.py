@@ -258,6 +258,61 @@ def test_pad_takes_every_pad_width_form(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_pad_with_a_statistic_or_a_linear_ramp(method):
+    """np.pad's 'mean', 'maximum', 'minimum', 'median' and 'linear_ramp' modes (JAX's too; refused as "not
+    supported by difflab" before): NumPy's values, axis by axis (a later axis's statistic sees the earlier padding),
+    and the gradient of sum(pad(x) * w) against central differences; NumPy's options difflab lacks are refused
+    by name."""
+    x = np.arange(6.0).reshape(2, 3) ** 1.5 / 7.0 - 0.3
+    for mode, kw in [
+        ("mean", {}),
+        ("maximum", {}),
+        ("minimum", {}),
+        ("median", {}),
+        ("linear_ramp", {"end_values": 1.5}),
+    ]:
+        for width in (2, (2, 1), ((1, 2), (0, 1)), ((0, 3), (2, 0))):
+            padded = np.pad(x, width, mode, **kw)
+            np.testing.assert_allclose(dnp.pad(x, width, mode, **kw), padded, rtol=1e-14, atol=1e-15)
+            w = np.cos(np.arange(padded.size)).reshape(padded.shape)
+            g = dl.grad(lambda x: np.sum(np.pad(x, width, mode, **kw) * w), method=method)(x)
+            np.testing.assert_allclose(g, central(lambda x: np.sum(np.pad(x, width, mode, **kw) * w), x), atol=1e-7)
+    for mode, kw in [
+        ("mean", {"stat_length": 2}),
+        ("reflect", {"reflect_type": "odd"}),
+        ("linear_ramp", {"end_values": (1, 2)}),
+    ]:
+        with pytest.raises(dl.UnsupportedOperationError, match=f"numpy.pad's {next(iter(kw))}="):
+            dl.grad(lambda x: np.sum(np.pad(x, 2, mode, **kw)), method=method)(x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_accumulate_of_any_binary_ufunc(method):
+    """np.logaddexp.accumulate (a running log-sum-exp, JAX's too; "not a difflab primitive" before), and any other
+    binary ufunc's accumulate, along any axis: NumPy's sequential order, so its values to the bit (-1000 beside 0
+    keeps its term: no rescaling underflows), and the gradient against central differences."""
+    x = np.random.default_rng(1).normal(size=(3, 4))
+    for uf, a, axis in [
+        (np.logaddexp, x, 1),
+        (np.logaddexp, x, 0),
+        (np.logaddexp, np.array([-1000.0, 0.0, -2.0, 3.0]), 0),
+        (np.logaddexp2, x, -1),
+        (np.subtract, x, 1),
+        (np.hypot, x, 0),
+        (np.power, np.abs(x) * 0.3 + 0.8, 1),
+    ]:
+        w = np.cos(np.arange(a.size)).reshape(a.shape)
+        f = lambda a: np.sum(uf.accumulate(a, axis=axis) * w)
+        assert np.array_equal(dl.vmap(lambda a: uf.accumulate(a, axis=axis))(a[None])[0], uf.accumulate(a, axis=axis))
+        value, g = dl.value_and_grad(f, method=method)(a)
+        assert value == f(a)
+        np.testing.assert_allclose(g, central(f, a), atol=1e-7)
+    xe = np.array([-1000.0, 0.0, -2.0, 3.0])  # d/dx of the last running value is softmax(x)
+    g = dl.grad(lambda a: np.logaddexp.accumulate(a)[-1], method=method)(xe)
+    np.testing.assert_allclose(g, np.exp(xe - np.logaddexp.reduce(xe)), rtol=1e-6 if method == "numeric" else 1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_cross_like_numpy(method):
     """np.cross with axisa/axisb/axisc/axis and 2-vectors (autograd's test_cross): NumPy's value, and
     the gradient in each argument against central differences."""

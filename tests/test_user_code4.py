@@ -20,7 +20,6 @@ against complex-step differences of the NumPy function itself. Hessians of the s
 the vector-valued ones, hvp and vmap."""
 
 import functools
-import warnings
 
 import numpy as np
 import pytest
@@ -28,10 +27,7 @@ import scipy.special as special
 
 import difflab as dl
 import difflab.scipy.special as dspecial
-from user_code import check_gradient, check_hessian
-from user_code import fresh_and_prepared
-
-METHODS = ["symbolic", "numeric", "forward", "reverse"]
+from user_code import METHODS, check_gradient, check_vmap, complex_step, gradient_test, hessian_test
 
 # ---------------------------------------------------------------- data
 _r = np.random.default_rng(26)
@@ -586,20 +582,7 @@ def _check_grad(name, value, g, method):
         assert g.dtype == np.float32
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("f", FUNCS, ids=list(POINTS))
-def test_gradient_of_user_code(f, method):
-    """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's."""
-    name = list(POINTS)[FUNCS.index(f)]
-    check = lambda value, g: _check_grad(name, value, g, method)  # noqa: E731
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fresh_and_prepared(f, POINTS[name], method, check, specialised=name in SPECIALISED)
-
-
-def _complex_step(f, x, h=1e-30):
-    """∂f/∂x_k = Im f(x + ih e_k) / h: exact to rounding for NumPy code analytic in x (no difflab involved)."""
-    return np.array([f(x + 1j * h * e).imag / h for e in np.eye(x.size)])
+test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED, check=_check_grad)
 
 
 @pytest.mark.parametrize("name", ASSIGNING)
@@ -620,17 +603,17 @@ def test_item_assignment_against_complex_step(name):
             return (ev[1] - 1.0) ** 2 + 0.1 * np.sum(ev**2)
     else:
         f = globals()[name]
-    want = _complex_step(f, x)
+    want = complex_step(f, x)
     np.testing.assert_allclose(dl.grad(globals()[name], method="reverse")(x), want, rtol=1e-11, atol=1e-12)
 
 
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("name", sorted(HESS))
-def test_hessian_of_user_code(name, method):
-    """dl.hessian of the small functions equals jax.hessian's (lqr_cost's Riccati loop of inverses, leapfrog_H's
-    dl.grad inside, the item-assigned fem_bar and fiedler)."""
-    f, x = globals()[name], POINTS[name]
-    check_hessian(f, x, method, HESS[name])
+test_hessian_of_user_code = hessian_test(
+    POINTS,
+    HESS,
+    globals(),
+    doc="""dl.hessian of the small functions equals jax.hessian's (lqr_cost's Riccati loop of inverses, leapfrog_H's
+    dl.grad inside, the item-assigned fem_bar and fiedler).""",
+)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -658,9 +641,7 @@ def test_vmap_over_a_batch_of_points(method):
     r = np.random.default_rng(1)
     tol = 1e-8 if method == "numeric" else 1e-13
     for f, X in ((fem_bar, 0.3 * r.normal(size=(3, 5))), (kuramoto, POINTS["kuramoto"] + 0.1 * r.normal(size=(3, 5)))):
-        np.testing.assert_allclose(dl.vmap(f)(X), [f(x) for x in X], rtol=1e-13)
-        want = np.stack([dl.grad(f, method="reverse")(x) for x in X])
-        np.testing.assert_allclose(dl.vmap(dl.grad(f, method=method))(X), want, rtol=tol, atol=tol)
+        check_vmap(f, X, method, tol)
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -33,10 +33,8 @@ import scipy.special as special
 
 import difflab as dl
 import difflab.scipy.special as dspecial
-from user_code import check_gradient, check_hessian, fresh_and_prepared
+from user_code import METHODS, check_gradient, check_hvp, check_vmap, gradient_test, gradient_tol, hessian_test
 from user_code import flat as _flat
-
-METHODS = ["symbolic", "numeric", "forward", "reverse"]
 
 # ---------------------------------------------------------------- data
 _r = np.random.default_rng(37)
@@ -536,19 +534,7 @@ GRAD = {
 }
 
 
-def _check_grad(name, value, g, method):
-    check_gradient(GRAD[name], value, g, 1e-6 if method == "numeric" else 1e-9)
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("f", FUNCS, ids=list(POINTS))
-def test_gradient_of_user_code(f, method):
-    """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's."""
-    name = list(POINTS)[FUNCS.index(f)]
-    check = lambda value, g: _check_grad(name, value, g, method)  # noqa: E731
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fresh_and_prepared(f, POINTS[name], method, check, specialised=name in SPECIALISED)
+test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
 
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (matern52_nll: the double-where spelling)
@@ -572,13 +558,14 @@ HESS = {
 SLOW_SYMBOLIC = {"matern52_nll", "neural_ode_rk45", "kalman_rts", "implied_vol", "lbfgs_unrolled"}
 
 
-@pytest.mark.parametrize(
-    "name, method", [(n, m) for n in sorted(HESS) for m in METHODS if not (m == "symbolic" and n in SLOW_SYMBOLIC)]
+test_hessian_of_user_code = hessian_test(
+    POINTS,
+    HESS,
+    globals(),
+    no_symbolic=SLOW_SYMBOLIC,
+    doc="""dl.hessian of the small functions equals jax.hessian's (MAML's and L-BFGS's dl.grad inside, the
+    Matérn kernel's sqrt at 0 on the diagonal, the RK45's traced step control, the Kalman smoother's inverses).""",
 )
-def test_hessian_of_user_code(name, method):
-    """dl.hessian of the small functions equals jax.hessian's (MAML's and L-BFGS's dl.grad inside, the
-    Matérn kernel's sqrt at 0 on the diagonal, the RK45's traced step control, the Kalman smoother's inverses)."""
-    check_hessian(globals()[name], POINTS[name], method, HESS[name])
 
 
 #: neg_elbo at ELBO_POINT by jax.value_and_grad(has_aux=True): (f, kl, rec, g·cos(k + 1), |g|²)
@@ -646,7 +633,7 @@ def test_naive_where_and_sqrt_at_zero_are_not_nan(method):
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         g = dl.grad(ray_sphere_naive, method=method)(x)
-    _check_grad("ray_sphere", ray_sphere_naive(x), g, method)
+    check_gradient(GRAD["ray_sphere"], ray_sphere_naive(x), g, gradient_tol(method))
     # (sqrt of the missed rays' negative discriminants is NaN in value, as NumPy's: said by name, if at all)
     assert all(w.category is dl.DomainWarning and "sqrt" in str(w.message) for w in said)
 
@@ -705,11 +692,8 @@ def test_jacobian_hvp_linearize_vmap(method):
     kw = {} if method in ("forward", "reverse") else {"method": method}
     np.testing.assert_allclose(jac(_fk, **kw)(th), JAC_FK, atol=tol)
     np.testing.assert_allclose(dl.prepare(_fk, th, method=method).jacobian(th), JAC_FK, atol=tol)
-    x, n = POINTS["log_barrier"], 2
-    g, hv = dl.hvp(log_barrier, (x,), (np.sin(np.arange(n) + 1.0),), method=method)
-    assert np.cos(np.arange(n) + 1.0) @ hv == pytest.approx(
-        HESS["log_barrier"][0], rel=1e-5 if method == "numeric" else 1e-12
-    )
+    x = POINTS["log_barrier"]
+    g = check_hvp(log_barrier, x, method, HESS["log_barrier"], exact_rel=1e-12)
     np.testing.assert_allclose(
         g, dl.grad(log_barrier, method="reverse")(x), rtol=1e-12 if method != "numeric" else 1e-7
     )
@@ -718,7 +702,4 @@ def test_jacobian_hvp_linearize_vmap(method):
         y, f_jvp = dl.linearize(ray_sphere, p, method=method)
         assert float(y) == pytest.approx(GRAD["ray_sphere"][0], rel=1e-14)
         assert float(f_jvp(v)) == pytest.approx(dl.grad(ray_sphere, method="reverse")(p) @ v, rel=1e-12)
-    H = 0.5 * np.random.default_rng(2).normal(size=(3, 16))
-    np.testing.assert_allclose(dl.vmap(ising_energy)(H), [ising_energy(h) for h in H], rtol=1e-13)
-    want = np.stack([dl.grad(ising_energy, method="reverse")(h) for h in H])
-    np.testing.assert_allclose(dl.vmap(dl.grad(ising_energy, method=method))(H), want, rtol=tol, atol=tol)
+    check_vmap(ising_energy, 0.5 * np.random.default_rng(2).normal(size=(3, 16)), method, tol)

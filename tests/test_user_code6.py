@@ -37,8 +37,6 @@ its gradient is the matrix-level rule's). `R = np.zeros((3, 3)); R[mask] = np.ex
 np.zeros_like's remedy, as JAX refuses it (ctmc_expm writes the remedy). No wrong number: every exact
 method agreed with JAX to rounding."""
 
-import warnings
-
 import numpy as np
 import pytest
 import scipy.special as special
@@ -46,9 +44,8 @@ import scipy.special as special
 import difflab as dl
 import difflab.scipy.linalg as dsla
 import difflab.scipy.stats as dstats
-from user_code import check_gradient, check_hessian, fresh_and_prepared
+from user_code import METHODS, check_hvp, complex_step, gradient_test, hessian_test
 
-METHODS = ["symbolic", "numeric", "forward", "reverse"]
 
 # ---------------------------------------------------------------- data
 _r = np.random.default_rng(38)
@@ -662,19 +659,7 @@ POINTS["bs_greeks_ad"] = POINTS["bs_greeks"]
 FUNCS.append(bs_greeks_ad)
 
 
-def _check_grad(name, value, g, method):
-    check_gradient(GRAD[name], value, g, 1e-6 if method == "numeric" else 1e-9)
-
-
-@pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("f", FUNCS, ids=list(POINTS))
-def test_gradient_of_user_code(f, method):
-    """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's."""
-    name = list(POINTS)[FUNCS.index(f)]
-    check = lambda value, g: _check_grad(name, value, g, method)  # noqa: E731
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        fresh_and_prepared(f, POINTS[name], method, check, specialised=name in SPECIALISED)
+test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
 
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64
@@ -700,13 +685,14 @@ HESS = {
 NO_SYMBOLIC = {"ctmc_expm", "gp_periodic"}
 
 
-@pytest.mark.parametrize(
-    "name, method", [(n, m) for n in sorted(HESS) for m in METHODS if not (m == "symbolic" and n in NO_SYMBOLIC)]
+test_hessian_of_user_code = hessian_test(
+    POINTS,
+    HESS,
+    globals(),
+    no_symbolic=NO_SYMBOLIC,
+    doc="""dl.hessian of the small ones equals jax.hessian's (a 0-d stiffness, a (3, 2) volatility surface, the
+    matrix exponential's, polyfit's lstsq, ISTA's and the bilinear gather's piecewise-linear maps).""",
 )
-def test_hessian_of_user_code(name, method):
-    """dl.hessian of the small ones equals jax.hessian's (a 0-d stiffness, a (3, 2) volatility surface, the
-    matrix exponential's, polyfit's lstsq, ISTA's and the bilinear gather's piecewise-linear maps)."""
-    check_hessian(globals()[name], POINTS[name], method, HESS[name])
 
 
 def _ctmc_P(log_rates):
@@ -738,10 +724,7 @@ def test_jacobian_hvp_vmap_nesting_and_check_grad(method):
             assert np.sum(J * np.cos(np.arange(54) + 1.0).reshape(9, 6)) == pytest.approx(JAC_CTMC[0], rel=tol)
             assert np.sum(J * J) == pytest.approx(JAC_CTMC[1], rel=tol)
     xb = POINTS["logdet_barrier"]
-    g, hv = dl.hvp(logdet_barrier, (xb,), (np.sin(np.arange(2) + 1.0),), method=method)
-    assert np.cos(np.arange(2) + 1.0) @ hv == pytest.approx(
-        HESS["logdet_barrier"][0], rel=1e-5 if method == "numeric" else 1e-11
-    )
+    g = check_hvp(logdet_barrier, xb, method, HESS["logdet_barrier"])
     np.testing.assert_allclose(g, _logdet_barrier_grad(xb), rtol=tol)
     Xs = POINTS["soft_rank_sort"] + 0.3 * np.random.default_rng(1).normal(size=(3, 5))
     want = np.stack([dl.grad(soft_rank_sort, method="reverse")(v) for v in Xs])
@@ -820,7 +803,7 @@ def test_in_place_code_against_complex_step(f, method):
     (no JAX: jax.numpy has no in-place writes); the input left as it was."""
     x = np.linspace(-0.8, 1.3, 9) + 0.1 * np.sin(np.arange(9.0) * 3)
     x0 = x.copy()
-    want = np.array([f(x + 1e-30j * e).imag / 1e-30 for e in np.eye(9)])
+    want = complex_step(f, x)
     value, g = dl.value_and_grad(f, method=method)(x)
     assert value == pytest.approx(f(x), rel=1e-13)
     np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-12, atol=1e-9)

@@ -1,7 +1,9 @@
-"""The checks the user-code files (test_user_code.py … test_user_code5.py) share (a helper
+"""The checks the user-code files (test_user_code.py … test_user_code7.py) share (a helper
 module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pytest
@@ -62,3 +64,88 @@ def check_gradient(stored, value, g, tol, value_rel=1e-12):
     assert value == pytest.approx(f_ref, rel=value_rel, abs=1e-12)
     assert abs(v @ np.cos(np.arange(v.size) + 1.0) - proj_ref) <= tol * np.sqrt(sq_ref * v.size)
     assert v @ v == pytest.approx(sq_ref, rel=2 * tol)
+
+
+#: the four differentiators every user-code test runs
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+
+
+def gradient_tol(method: str) -> float:
+    """The tolerance a stored gradient is held to: numeric's stencils to 1e-6, the exact methods to 1e-9."""
+    return 1e-6 if method == "numeric" else 1e-9
+
+
+def gradient_test(points, funcs, grad, specialised=frozenset(), check=None):
+    """The test each round's file defines as `test_gradient_of_user_code = gradient_test(...)`: dl.value_and_grad
+    of each function in `funcs` (ids: `points`' keys, in order) at points[name], and its prepared twin, under
+    every method, against grad[name] stored as check_gradient's (f, cᵀg, gᵀg); warnings are errors.
+    `check(name, value, g, method)` replaces the default check (a file with float32 functions).
+
+    >>> t = gradient_test({"sq": np.ones(2)}, [lambda x: (x**2).sum()], {"sq": (2.0, 2 * (np.cos(1) + np.cos(2)), 8.0)})
+    >>> t.__name__, [m.args[0] for m in t.pytestmark]
+    ('test_gradient_of_user_code', ['f', 'method'])
+    """
+    names = list(points)
+    if check is None:
+
+        def check(name, value, g, method):
+            check_gradient(grad[name], value, g, gradient_tol(method))
+
+    @pytest.mark.parametrize("method", METHODS)
+    @pytest.mark.parametrize("f", funcs, ids=names)
+    def test_gradient_of_user_code(f, method):
+        """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's."""
+        name = names[funcs.index(f)]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fresh_and_prepared(
+                f, points[name], method, lambda v, g: check(name, v, g, method), specialised=name in specialised
+            )
+
+    return test_gradient_of_user_code
+
+
+def hessian_test(points, hess, functions, no_symbolic=frozenset(), doc=None):
+    """The test each round's file defines as `test_hessian_of_user_code = hessian_test(...)`: dl.hessian of
+    functions[name] at points[name] for every name in `hess` (sorted) and every method but symbolic for the
+    names in `no_symbolic`, against hess[name] stored as check_hessian's (uᵀHv, ΣH²); `doc` its docstring.
+
+    >>> t = hessian_test({"sq": np.ones(2)}, {"sq": (0.0, 8.0)}, {"sq": None}, no_symbolic={"sq"})
+    >>> t.pytestmark[0].args[1]
+    [('sq', 'numeric'), ('sq', 'forward'), ('sq', 'reverse')]
+    """
+    cases = [(n, m) for n in sorted(hess) for m in METHODS if not (m == "symbolic" and n in no_symbolic)]
+
+    @pytest.mark.parametrize("name, method", cases)
+    def test_hessian_of_user_code(name, method):
+        check_hessian(functions[name], points[name], method, hess[name])
+
+    test_hessian_of_user_code.__doc__ = doc or "dl.hessian of the small functions equals jax.hessian's."
+    return test_hessian_of_user_code
+
+
+def check_hvp(f, x, method, stored, exact_rel=1e-11):
+    """dl.hvp(f) at x along v = sin(k + 1): cᵀ(Hv) against the stored Hessian's uᵀHv (check_hessian's `stored`),
+    numeric to 1e-5, the exact methods to `exact_rel`; returns hvp's gradient for the caller to check."""
+    n = np.size(x)
+    g, hv = dl.hvp(f, (x,), (np.sin(np.arange(n) + 1.0),), method=method)
+    assert np.cos(np.arange(n) + 1.0) @ hv == pytest.approx(stored[0], rel=1e-5 if method == "numeric" else exact_rel)
+    return g
+
+
+def check_vmap(f, X, method, tol, grad_too=True):
+    """dl.vmap(f) over the rows of X equals the unbatched calls, and dl.vmap(dl.grad(f, method)) equals reverse's
+    unbatched gradients to `tol`."""
+    np.testing.assert_allclose(dl.vmap(f)(X), [f(x) for x in X], rtol=1e-13)
+    if grad_too:
+        want = np.stack([dl.grad(f, method="reverse")(x) for x in X])
+        np.testing.assert_allclose(dl.vmap(dl.grad(f, method=method))(X), want, rtol=tol, atol=tol)
+
+
+def complex_step(f, x, h=1e-30):
+    """∂f/∂x_k = Im f(x + ih e_k) / h: exact to rounding for NumPy code analytic in x (no difflab involved).
+
+    >>> complex_step(lambda x: np.sum(x**3), np.array([1.0, 2.0]))
+    array([ 3., 12.])
+    """
+    return np.array([f(x + 1j * h * e).imag / h for e in np.eye(x.size)])

@@ -16,6 +16,7 @@ import math
 import numpy as _np
 
 from ..graph import Traced as _Traced
+from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import library_constants as _library_constants
 from ..ops import sorting as _sorting
 from ..ops import where
@@ -370,23 +371,43 @@ def _running(reduce):
     return accumulate
 
 
-def pad(array, pad_width, mode="constant", constant_values=0.0):
+def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, **options):
     """Pad with a constant, the edge values, the reflection (without or with the edge: 'reflect',
-    'symmetric') or the other end ('wrap'), like `numpy.pad`.
+    'symmetric'), the other end ('wrap'), a statistic of the whole axis ('mean', 'maximum', 'minimum',
+    'median') or a linear ramp from `end_values` to the edge ('linear_ramp'), like `numpy.pad`; the
+    result has the array's shape grown by pad_width on each side.
 
     >>> pad(_np.array([1.0, 2.0]), 1, mode="edge")
     array([1., 1., 2., 2.])
+    >>> pad(_np.array([1.0, 2.0]), (2, 1), mode="linear_ramp", end_values=4.0)
+    array([4. , 2.5, 1. , 2. , 4. ])
     """
+    given = {k: v for k, v in options.items() if v is not None and (k, v) != ("reflect_type", "even")}
+    if _np.ndim(end_values):
+        given["end_values"] = end_values
+    if given:  # (NumPy's stat_length, reflect_type='odd', per-side end_values: not difflab's, said by name)
+        raise _UnsupportedOperationError(
+            f"numpy.pad's {', '.join(f'{k}={v!r}' for k, v in given.items())} is not supported by difflab (it pads "
+            "with the whole axis's statistic, an even reflection and one end value); build the padding with "
+            "numpy.concatenate instead"
+        )
     # NumPy's rule: pad_width broadcasts to one (before, after) pair per axis, so 3, (3,), (3, 2),
     # ((3, 2),) and ((1, 2), (3, 4)) are all accepted ((3,) is 3 on both sides of every axis)
     widths = _np.broadcast_to(_np.asarray(pad_width, dtype=int), (ndim(array), 2))
     with _library_constants():  # (the padding takes the array's dtype in NumPy: a float32 array's is float32)
-        return _pad(array, widths, mode, constant_values)
+        return _pad(array, widths, mode, constant_values, float(end_values))
 
 
-def _pad(array, widths, mode, constant_values):
+#: pad modes that fill with a statistic of the (already padded in earlier axes) array along the axis, as NumPy's
+_PAD_STATS = {"mean": _np.mean, "maximum": _np.max, "minimum": _np.min, "median": _np.median}
+
+
+def _pad(array, widths, mode, constant_values, end_values=0.0):
     for ax, (lo, hi) in enumerate(widths):
         n = shape(array)[ax]
+        if mode in _PAD_STATS or mode == "linear_ramp":
+            array = _pad_fill(array, ax, lo, hi, mode, end_values)
+            continue
         if mode == "constant":
             parts = []
             if lo:
@@ -409,10 +430,37 @@ def _pad(array, widths, mode, constant_values):
             idx = _np.arange(-lo, n + hi) % n
         else:
             raise ValueError(
-                f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect, symmetric, wrap)"
+                f"pad mode {mode!r} is not supported by difflab (supported: constant, edge, reflect, symmetric, wrap, "
+                "mean, maximum, minimum, median, linear_ramp)"
             )
         array = _take_along(array, ax, idx)
     return array
+
+
+def _pad_fill(array, ax, lo, hi, mode, end_values):
+    """One axis of a 'mean'/'maximum'/'minimum'/'median' pad (the statistic over the whole axis, both sides)
+    or a 'linear_ramp' (each side from end_values, outermost, towards its edge value, endpoint excluded)."""
+    nd = ndim(array)
+
+    def along(w):  # a (w,) profile shaped to broadcast along ax
+        return _np.reshape(w, (1,) * ax + (-1,) + (1,) * (nd - ax - 1))
+
+    parts = []
+    if mode in _PAD_STATS:
+        stat = _PAD_STATS[mode](array, axis=ax, keepdims=True)
+        grown = lambda w: broadcast_to(stat, shape(array)[:ax] + (w,) + shape(array)[ax + 1 :])  # noqa: E731
+        lo_part, hi_part = (grown(lo) if lo else None), (grown(hi) if hi else None)
+    else:
+        n = shape(array)[ax]
+        first, last = _take_along(array, ax, _np.array([0])), _take_along(array, ax, _np.array([n - 1]))
+        lo_part = end_values + (first - end_values) * along(_np.arange(lo) / lo) if lo else None
+        hi_part = end_values + (last - end_values) * along(_np.arange(hi)[::-1] / hi) if hi else None
+    if lo_part is not None:
+        parts.append(lo_part)
+    parts.append(array)
+    if hi_part is not None:
+        parts.append(hi_part)
+    return concatenate(parts, axis=ax) if len(parts) > 1 else array
 
 
 def apply_along_axis(func1d, axis, arr, *args, **kwargs):

@@ -27,6 +27,7 @@ from ..ops.reductions import (
     _sum_front as sum,
 )
 from ..ops.shape import _reshape_front as reshape
+from ..ops.shape import _stack_front as stack
 from .arrays import _value, min, moveaxis, ndim, shape
 from .reductions import cumprod
 from .shapes import _running
@@ -59,8 +60,25 @@ def _outer(fn):
     return outer
 
 
+def _accumulate(fn):
+    def accumulate(a, axis=0):
+        """`ufunc.accumulate` of a binary ufunc without a cumulative primitive (np.logaddexp.accumulate, a running
+        log-sum-exp; np.subtract.accumulate): out[0] = a[0], out[k] = fn(out[k - 1], a[k]) along `axis`, NumPy's
+        own order, so its values to the bit (n - 1 equations: no rescaling that would underflow early terms)."""
+        a0 = moveaxis(a, axis, 0)
+        if shape(a0)[0] == 0:
+            return moveaxis(a0[:0], 0, axis)
+        outs = [a0[0]]
+        for k in range(1, shape(a0)[0]):
+            outs.append(fn(outs[-1], a0[k]))
+        return moveaxis(stack(outs), 0, axis)
+
+    return accumulate
+
+
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
-#: (ufunc, method); `outer` of any binary ufunc by broadcasting (`ufunc_method`)
+#: (ufunc, method); `outer` and `accumulate` of any other binary ufunc by broadcasting and by a sequential
+#: fold (`ufunc_method`)
 _UFUNC_METHODS = {
     ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
     ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
@@ -83,6 +101,6 @@ UFUNCS: dict = {}
 def ufunc_method(ufunc: str, method: str):
     """The function computing NumPy's `ufunc.method` on traced values, or None."""
     fn = _UFUNC_METHODS.get((ufunc, method))
-    if fn is None and method == "outer" and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
-        return _outer(UFUNCS[ufunc])
+    if fn is None and method in ("outer", "accumulate") and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
+        return (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
     return fn
