@@ -692,7 +692,7 @@ class Tracer(Traced):
             for i in idx:
                 if isinstance(i, np.ndarray):
                     return out
-            _assign.view_of(self, out)
+            _assign.view_of(self, out, idx)
         return out
 
     def __setitem__(self, idx, value):
