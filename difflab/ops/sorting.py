@@ -41,7 +41,16 @@ from .core import (
 )
 from .reductions import _along_axis_strategy
 
-__all__ = ["sort", "partition", "permuted", "unpermuted", "argpartition", "gather_along", "scatter_along"]
+__all__ = [
+    "sort",
+    "partition",
+    "permuted",
+    "unpermuted",
+    "argpartition",
+    "argsort",
+    "gather_along",
+    "scatter_along",
+]
 
 
 def _order(x, axis, kth=None):
@@ -514,6 +523,101 @@ argpartition = defop(
     numpy=("argpartition",),
     front=_argpartition_front,
     strategy=_gather_strategy,
+)
+
+
+# -- argsort: as argpartition, every position's index (NumPy's own, by the sort kind the call names) ----------------
+#: numpy.argsort's sort kinds, numbered for the symbolic method's named function (its arguments are numbers)
+_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+
+
+def _argsort_impl(x, axis, kind):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        fn = _argsort_fn()
+        sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
+        code = sp.Integer(_KINDS.index(kind))
+        for row in flat:
+            rows.append([fn(sp.Integer(k), code, *row) for k in range(len(row))])
+        return back(rows)
+    return np.argsort(x, axis=axis, kind=kind)
+
+
+def _np_argsort_k(k, code, *xs):
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
+    return np.argsort(stacked, axis=0, kind=_KINDS[int(code)])[int(k)] * 1.0  # (a float, as argpartition's)
+
+
+def _py_argsort_k(k, code, *xs):
+    return float(np.argsort(np.array([float(x) for x in xs]), kind=_KINDS[int(code)])[int(k)])
+
+
+def _argsort_fn():
+    sp = _sp()
+    return sympy_function(
+        "difflab_argsort",
+        _np_argsort_k,
+        lambda args, i: sp.Integer(0),
+        _py_argsort_k,
+        _py_argsort_k,
+    )
+
+
+def _argsort_of(k, code, *xs):
+    """difflab_argsort with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
+    stacked = REGISTRY["stack"](*xs, axis=0)
+    return REGISTRY["getitem"](argsort(stacked, axis=0, kind=_KINDS[int(code)]), idx=(int(k),))
+
+
+SYMPY_TRACED["difflab_argsort"] = _argsort_of
+
+
+def _argsort_front(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort `a` along `axis` (of the flattened array when None), like `numpy.argsort`: NumPy's own
+    indices, recomputed at each call (prepare and vmap reuse the equation); derivative 0.
+
+    >>> _argsort_front(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise TypeError("numpy.argsort's order= sorts structured arrays, which traced values are not")
+    if stable:
+        kind = "stable"
+    if kind not in _KINDS:
+        raise ValueError(f"numpy.argsort: sort kind must be one of {list(_KINDS[1:])}, got {kind!r}")
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), 0
+    if not np.shape(a):
+        return np.zeros(1, dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+    return argsort(a, axis=normalize_axes(a, axis)[0], kind=kind)
+
+
+def _argsort_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, axis=c.take(len(b.shape(x))), kind="stable")
+
+
+argsort = defop(
+    "argsort",
+    _argsort_impl,
+    jvp=(None,),
+    vjp=(None,),
+    samples=_below(
+        [
+            (((5,),), {"axis": 0, "kind": None}),
+            (((3, 4),), {"axis": 1, "kind": "stable"}),
+            (((4, 3),), {"axis": 0, "kind": None}),
+        ]
+    ),
+    batch=lambda batched, x, axis, kind: argsort(x, axis=_batch_axis(axis), kind=kind),
+    kink=lambda x, axis, kind: _tie_gap(x, axis=axis),  # (the indices jump where two values of a row cross)
+    differentiable=False,
+    analytic=False,
+    sympy_complex=False,
+    result_dtype=lambda: np.dtype(np.intp),
+    doc="numpy.argsort's indices along one axis (by its sort kind): piecewise constant",
+    numpy=("argsort",),
+    front=_argsort_front,
+    strategy=_argsort_strategy,
 )
 
 
