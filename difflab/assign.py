@@ -65,6 +65,10 @@ VIEWS = frozenset(
 #: id(tracer) -> (its weak reference, its family: the list of its members' weak references, whether a view)
 _FAMILY: dict = {}
 
+#: id(view) -> (its base's Var when it was taken, the basic index): the views `y[idx]` (Tracer.__getitem__), which
+#: an assignment into y may read as its value (the shift register `buf[1:] = buf[:-1]`, see `assign`)
+_INDEXED: dict = {}
+
 
 def fresh(t):
     """Another tracer object of t's value (a copy: rebinding one by assignment leaves the other)."""
@@ -75,15 +79,16 @@ def fresh(t):
 
 def _enter(t, family: list, view: bool) -> None:
     key = id(t)
-    ref = weakref.ref(t, lambda _, key=key: _FAMILY.pop(key, None))
+    ref = weakref.ref(t, lambda _, key=key: (_FAMILY.pop(key, None), _INDEXED.pop(key, None)))
     if len(family) >= 64 and len(family) & (len(family) - 1) == 0:  # (a loop reading rows: drop the dead)
         family[:] = [r for r in family if r() is not None]
     family.append(ref)
     _FAMILY[key] = (ref, family, view)
 
 
-def view_of(base, result):
-    """Note that `result` (a tracer, or a list or tuple of them) shares elements with `base`; returns it."""
+def view_of(base, result, idx=None):
+    """Note that `result` (a tracer, or a list or tuple of them) shares elements with `base`; returns it.
+    `idx`: result is `base[idx]` by a basic index (an assignment into base may read it, `assign`)."""
     if type(result) in (list, tuple):
         for r in result:
             view_of(base, r)
@@ -99,6 +104,8 @@ def view_of(base, result):
     old = _FAMILY.get(id(result))
     if old is None:
         _enter(result, family, True)
+        if idx is not None:
+            _INDEXED[id(result)] = (base.node, idx)
     elif old[1] is not family:  # (two families joined: broadcast_arrays of two bases)
         for ref in old[1]:
             member = ref()
@@ -149,8 +156,9 @@ def _said(where) -> str:
     return f"`{text}`" if text.endswith(")") else f"`{text} = ...`"
 
 
-def _refuse_shared(y, where) -> None:
-    is_view, others = _sharing(y)
+def _refuse_shared(y, where, others=None) -> None:
+    is_view, shared = _sharing(y)
+    others = shared if others is None else others
     if not others:
         return
     other = others[0]
@@ -328,8 +336,17 @@ def _updated(y, idx: tuple, value, where):
 def assign(y, idx: tuple, value, where) -> None:
     """`y[idx] = value` on the tracer y (`idx` a tuple of ints, slices, None, Ellipsis and NumPy integer or
     boolean arrays): the update recorded and y rebound to it, or refused by name (views, casts). `where()`
-    is the assignment's source text, or None."""
-    _refuse_shared(y, where)
+    is the assignment's source text, or None.
+
+    The value may be a view `y[j]` of y itself, taken before the write (the shift register `buf[1:] = buf[:-1]`,
+    `x[:, 1:] = x[:, :-1]`): NumPy copies an overlapping source first, so the written elements are y's before the
+    write, which the recorded update reads; the view is then re-derived from the updated y (`y[j]` again), as
+    NumPy's view would show it to a name that still holds it."""
+    read = _read_view(y, value)
+    if read is None:
+        _refuse_shared(y, where)
+    else:
+        _refuse_shared(y, where, [o for o in _sharing(y)[1] if o is not value])
     value = _parsed(y, value, where)
     value = _value_of(value)
     _check_dtype(y, value, where)
@@ -341,6 +358,22 @@ def assign(y, idx: tuple, value, where) -> None:
             "trace; build the new array inside the inner function (y2 = y.copy(); y2[i] = v) and return it"
         )
     y._trace.rebind(y, new)
+    if read is not None:
+        again = ops.getitem(y, idx=read)
+        value.node, value.value = again.node, again.value  # (not Trace.rebind: a view is never an input)
+        _INDEXED[id(value)] = (y.node, read)
+
+
+def _read_view(y, value):
+    """The basic index j where `value` is the view y[j] of y as it is now, else None."""
+    if (
+        not isinstance(value, Traced)
+        or id(value) not in _INDEXED
+        or _FAMILY[id(value)][1] is not _FAMILY.get(id(y), (None, None))[1]
+    ):
+        return None
+    node, idx = _INDEXED[id(value)]
+    return idx if node is y.node else None
 
 
 class At:

@@ -199,7 +199,7 @@ class Why:
 
 def specialise(x, what) -> None:
     """Mark the trace of the traced value x specialised to its input values, `what` (the op or construct that
-    read x's number: "bool() (an if or while on it)", "numpy.argsort") named, with the user's line, if first."""
+    read x's number: "bool() (an if or while on it)", "numpy.argmax") named, with the user's line, if first."""
     t = x._trace
     if t.specialised:
         return

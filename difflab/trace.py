@@ -591,7 +591,7 @@ def _index(idx) -> tuple:
 
 
 def _concrete_index(i):
-    """A traced boolean mask or integer index (x[x > 0], x[np.argsort(x)]) as its value at this trace's
+    """A traced boolean mask or integer index (x[x > 0], x[np.argmax(x)]) as its value at this trace's
     inputs: value-dependent, as `if x > 0:` is, so each trace it reads is specialised to its inputs (the
     derivative follows the elements picked there, as autograd's and JAX's eager ones do)."""
     if not isinstance(i, Tracer) or i.dtype.kind not in "biu":
@@ -683,16 +683,18 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
-        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(self.shape) == 1 == len(idx.shape):
-            # x[i] by a traced integer index (argpartition's): one gather, the trace not specialised to i's values
-            return dnp.take_along_axis(self, idx, 0)
+        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(idx.shape) == 1 and self.shape:
+            # x[i] by a traced integer index (argsort's, argpartition's): one gather along the first axis, the
+            # trace not specialised to i's values
+            rows = idx if len(self.shape) == 1 else dnp.reshape(idx, idx.shape + (1,) * (len(self.shape) - 1))
+            return dnp.take_along_axis(self, rows, 0)
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
             for i in idx:
                 if isinstance(i, np.ndarray):
                     return out
-            _assign.view_of(self, out)
+            _assign.view_of(self, out, idx)
         return out
 
     def __setitem__(self, idx, value):

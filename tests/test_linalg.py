@@ -556,6 +556,22 @@ def test_det_derivatives_of_every_order_at_singular_matrices_are_exact(method):
             assert got == pytest.approx(want, rel=1e-11, abs=scale), (a.shape, np.linalg.matrix_rank(a), k)
 
 
+def test_det_fourth_derivative_through_a_symbolic_hessian_above_4x4():
+    """forward over reverse over the symbolic Hessian of a 5×5 det: the traced opaque parts record cofactor_dk with
+    the n² unit directions stacked and one direction each from the outer sweeps, which its general (k ≥ 3) form
+    stacked unbroadcast (ValueError on main); d⁴ det along E equals np.poly's coefficient, at a singular A too."""
+    rng = np.random.default_rng(4)
+    e = rng.normal(size=(5, 5))
+    singular = rng.normal(size=(5, 5))
+    singular[4] = singular[0] - singular[2]
+    inner = dl.hessian(np.linalg.det, method="symbolic")
+    third = lambda x: dl.jvp(inner, (x,), (e,), method="reverse")[1]  # noqa: E731
+    for a in (rng.normal(size=(5, 5)), singular):
+        fourth = dl.jvp(third, (a,), (e,), method="forward")[1]
+        c = np.poly(-np.linalg.solve(e, a))[::-1] * np.linalg.det(e)
+        assert np.einsum("ijkl,ij,kl", fourth, e, e) == pytest.approx(c[4] * math.factorial(4), rel=1e-11)
+
+
 @pytest.mark.parametrize("method", ["symbolic", "numeric", "forward", "reverse"])
 def test_log_abs_det_at_a_singular_matrix_warns_for_every_method(method):
     """log|det A| = -inf at a singular A is log(0): the same DomainWarning for every method (symbolic said nothing)."""

@@ -206,8 +206,11 @@ def test_complex_sort_is_numpys_order_under_every_method_prepared_and_vmapped():
     got = dl.vmap(lambda v: np.sort(v * (1 + 0j)))(np.stack([z.real * 0 + 1, z.real * 0 + 2]))
     assert got.shape == (2, 5)
     np.testing.assert_array_equal(np.sort(np.asarray(dl.numpy.sort(z))), np.sort(z))
-    with pytest.raises(dl.NotDifferentiableError, match=r"symbolic method has no SymPy form of `.*sort.*complex"):
-        dl.grad(_complex_sorted, method="symbolic")(X)
+    # the symbolic method too (NumPy's complex order by csort_weight's picks; refused by name until tails39)
+    for at in [X, *OTHERS]:
+        np.testing.assert_allclose(
+            dl.grad(_complex_sorted, method="symbolic")(at), dl.grad(_complex_sorted)(at), rtol=1e-14, atol=1e-14
+        )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -249,6 +252,43 @@ def test_argpartition_is_an_equation_so_prepare_and_vmap_follow_the_values(metho
 
 
 @pytest.mark.parametrize("method", METHODS)
+def test_argsort_is_an_equation_so_prepare_and_vmap_follow_the_values(method):
+    """numpy.argsort on a traced value records an equation, as argpartition does (its indices NumPy's own, by the
+    call's sort kind, recomputed at each call, derivative 0): x[np.argsort(x)], take_along_axis by it along an axis
+    and the rows of a matrix picked by it follow each call's order, prepared and vmapped, checked against complex
+    step at each x (on main the graph was specialised to the first call's order: prepare refused it by name)."""
+    w, m = np.arange(1.0, 6.0), np.arange(10.0).reshape(5, 2) / 3.0
+
+    def f(x):
+        rows = np.reshape(x, (1, 5)) * np.ones((2, 1))
+        picked = np.take_along_axis(rows, np.argsort(rows * np.array([[1.0], [-1.0]]), axis=1, kind="stable"), 1)
+        return (
+            np.sum(x[np.argsort(x)] ** 2 * w)
+            + np.sum(np.sin(picked) * np.arange(10.0).reshape(2, 5))
+            + np.sum((x[:, None] * m)[np.argsort(-x)] * m)
+        )
+
+    def complex_step(x):
+        return np.array([np.imag(f(x + 1e-30j * e)) / 1e-30 for e in np.eye(5)])
+
+    xs = np.array([[3.0, 1.0, 2.0, 5.0, 4.0], [0.5, 4.0, -1.0, 2.0, 3.0], [-2.0, -1.0, 0.25, 1.0, 3.0]])
+    prepared = dl.prepare(f, xs[0], method=method)
+    tol = dict(rtol=1e-7) if method == "numeric" else dict(rtol=1e-14)
+    for x in xs:
+        assert prepared(x) == pytest.approx(f(x), rel=1e-15)
+        np.testing.assert_allclose(prepared.grad(x), complex_step(x), **tol)
+    np.testing.assert_allclose(dl.vmap(dl.grad(f, method=method))(xs), [complex_step(x) for x in xs], **tol)
+    np.testing.assert_array_equal(dl.vmap(lambda x: np.argsort(-x))(xs), np.argsort(-xs, axis=1))
+    if method in ("forward", "reverse"):  # a second derivative through the gather: diag(2w) permuted
+        h = dl.hessian(lambda x: np.sum(x[np.argsort(x)] ** 2 * w), method=method)(xs[1])
+        np.testing.assert_allclose(h, np.diag(2 * w[np.argsort(np.argsort(xs[1]))]), rtol=1e-15)
+    ties = np.array([1.0, 0.0, 1.0, 0.0, 1.0])  # (NumPy's own order of ties, by the kind the call names)
+    for kw in ({}, {"kind": "stable"}, {"stable": True}, {"kind": "heapsort"}):
+        np.testing.assert_array_equal(dl.prepare(lambda x: np.argsort(x, **kw), ties)(ties), np.argsort(ties, **kw))
+    assert dl.prepare(lambda x: np.argsort(x, axis=None), xs)(xs).tolist() == np.argsort(xs, axis=None).tolist()
+
+
+@pytest.mark.parametrize("method", METHODS)
 def test_argpartition_indices_still_serve_numpys_own_functions(method):
     """argpartition's traced indices carry no derivative: where NumPy's own code needs their numbers (np.take, a
     NumPy array indexed by them, list(), int()) it reads them, the trace specialised as bool() specialises it, and
@@ -274,7 +314,8 @@ def test_argpartition_indices_still_serve_numpys_own_functions(method):
 def test_sort_complex_is_one_sort_equation(method):
     """np.sort_complex on traced values is the sort entry (NumPy's complex order: real part, then imaginary), not a
     gather by argsort's values: prepared at one order it answers at another, vmap sorts each row; the symbolic
-    method takes real input and refuses complex values' sort by name (on main prepare refused the graph)."""
+    method takes complex values too (picks by csort_weight, NumPy's complex order; refused by name until tails39),
+    ties of the real part included, and its Hessian is reverse's."""
     w, c = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2j, 3.0, 1 + 1j])
     xs = np.array([[3.0, 1.0, 4.0, 2.0], [1.0, 2.0, 3.0, 4.0]])
     f = lambda x: np.sum(w * np.real(np.sort_complex(x)) ** 2)  # noqa: E731
@@ -284,16 +325,18 @@ def test_sort_complex_is_one_sort_equation(method):
         want[np.argsort(x)] = 2.0 * w * np.sort(x)
         np.testing.assert_allclose(prepared.grad(x), want, rtol=1e-7 if method == "numeric" else 1e-15)
     assert dl.vmap(np.sort_complex)(xs).tolist() == np.sort_complex(xs).tolist()
-    zs = np.array([[2 + 1j, 1 + 3j, 0.5 - 1j, 3 + 0j], [0.5 - 1j, 3 + 0j, 2 + 1j, 1 + 3j]])
+    zs = np.array([[2 + 1j, 1 + 3j, 0.5 - 1j, 3 + 0j], [0.5 - 1j, 3 + 0j, 2 + 1j, 1 + 3j], [1 + 1j, 1 - 1j, 0.5j, 1]])
     # (prepare takes real leaves: z = re + i·im, its gradient (∂re, ∂im) the conjugate-free pair of grad's)
     g = lambda re, im: np.sum(np.real(c * np.sort_complex(re + 1j * im) ** 2))  # noqa: E731
-    if method == "symbolic":
-        with pytest.raises(dl.NotDifferentiableError, match=r"sort\(.*complex values.*'forward' or 'reverse'"):
-            dl.prepare(g, zs[0].real, zs[0].imag, method=method, argnums=(0, 1)).grad(zs[0].real, zs[0].imag)
-        return
     prepared = dl.prepare(g, zs[0].real, zs[0].imag, method=method, argnums=(0, 1))
-    for z in zs:
+    for z in zs[:2] if method == "numeric" else zs:  # (zs[2] ties real parts: a jump numeric's stencils straddle)
         want = np.zeros(4, complex)
-        want[np.argsort(z)] = np.conj(2.0 * c * np.sort_complex(z))  # ∂re + i ∂im of Re(c s²) (distinct real parts)
+        want[np.argsort(z, kind="stable")] = np.conj(2.0 * c * np.sort_complex(z))  # ∂re + i ∂im of Re(c s²)
         got = prepared.grad(z.real, z.imag)
         np.testing.assert_allclose(got[0] + 1j * got[1], want, rtol=1e-7 if method == "numeric" else 1e-15)
+    if method == "symbolic":  # (a second derivative: SymPy's picks differentiated again)
+        f = lambda v: np.sum(np.real(c * np.sort_complex(v[:4] + 1j * v[4:]) ** 3))  # noqa: E731
+        for z in zs:
+            v = np.concatenate([z.real, z.imag])
+            want = dl.hessian(f, method="reverse")(v)
+            np.testing.assert_allclose(dl.hessian(f, method="symbolic")(v), want, rtol=1e-13, atol=1e-13)

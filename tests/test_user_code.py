@@ -407,8 +407,8 @@ def test_var_and_std_methods(method):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_boolean_mask_and_integer_index(method):
-    """x[x > 0] and x[np.argsort(x)] index by their values at x, re-traced at a new x (a cached graph
-    specialised to the old mask would pick the wrong elements)."""
+    """x[x > 0] indexes by its values at x, re-traced at a new x (a cached graph specialised to the old mask would
+    pick the wrong elements); x[np.argsort(x)] is a gather by argsort's traced indices, recomputed at each call."""
 
     def f(x):
         return np.sum(x[x > 0] ** 2) + np.sum(x[np.argsort(x)][:2] * np.array([1.0, 3.0]))

@@ -95,7 +95,7 @@ def sort_complex(a):
     """Sorted along the last axis by real part, then imaginary part, like `numpy.sort_complex`; always
     complex (a real input is sorted, then made complex). One `sort` equation (NumPy's complex order), so
     prepare and vmap reuse it at values in another order; the derivative follows the permutation (the
-    symbolic method refuses complex values' sort by name: sort_k compares real ones).
+    symbolic method's too: ops/sorting.py's csort_weight).
 
     >>> sort_complex(_np.array([3.0, 1.0, 2.0]))
     array([1.+0.j, 2.+0.j, 3.+0.j])

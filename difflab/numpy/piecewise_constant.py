@@ -1,4 +1,4 @@
-"""Functions whose result is piecewise constant (`argmax`, `argsort`, `nonzero`, `isclose`,
+"""Functions whose result is piecewise constant (`argmax`, `nonzero`, `isclose`,
 `histogram`'s counts, `searchsorted`, ...): computed by NumPy on the values, never differentiated.
 
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
@@ -42,7 +42,6 @@ def _on_values(name):
 (
     argmax,
     argmin,
-    argsort,
     searchsorted,
     count_nonzero,
     nonzero,
@@ -82,7 +81,6 @@ def _on_values(name):
     for n in (
         "argmax",
         "argmin",
-        "argsort",
         "searchsorted",
         "count_nonzero",
         "nonzero",

@@ -51,7 +51,6 @@ from .arrays import (
     swapaxes,
     vstack,
 )
-from .piecewise_constant import argsort
 
 
 def rollaxis(a, axis, start=0):
@@ -205,14 +204,6 @@ def _gather_by_traced(arr, indices, axis):
     if big != _np.shape(arr):
         arr = broadcast_to(arr, big)
     return _sorting.gather_along(arr, indices, axis=axis)
-
-
-def _gathered_sort(a, axis=-1):
-    """A sorted copy gathered by argsort's permutation of the values (the trace specialised to them): for complex
-    values (sort_complex), which the `sort` entry (ops/sorting.py) does not take."""
-    if axis is None:
-        a, axis = ravel(a), 0
-    return take_along_axis(a, argsort(a, axis=axis), axis)
 
 
 def _split_points(n, indices_or_sections, exact):

@@ -663,6 +663,7 @@ def _cofactor_dk_svd(x, ts):
     es = [np.swapaxes(u, -1, -2) @ np.asarray(t) @ v for t in ts]
     n = x.shape[-1]
     lead = np.broadcast_shapes(x.shape[:-2], *(e.shape[:-2] for e in es))
+    es = [np.broadcast_to(e, lead + (n, n)) for e in es]  # (stacked below: directions of one stack and of many)
     g = np.zeros(lead + (n, n), dtype=np.result_type(*es, s))
     for rows in itertools.permutations(range(n), len(es)):
         for a in sorted(set(range(n)) - set(rows)):

@@ -28,8 +28,7 @@ multiplies by `qr_signs`, LAPACK's ±1 per column relative to them: a piecewise-
 (derivative 0; the numeric method holds it at its value at A), so traced `np.linalg.qr` gives NumPy's
 values at every point and the derivative of the branch NumPy is on. Symbolic: Gram–Schmidt in SymPy up
 to 2 rows or columns, the signs a named function with derivative 0 evaluated by LAPACK (as eigh's);
-beyond, the translation raises NotDifferentiableError naming the entry (symbolic's matrix-level
-derivatives, which read the rules, still take the graphs they cover).
+beyond, the complex kind `cqr` (complex_linalg.py) at imaginary parts 0, its real parts (every size).
 
 Complete mode's extra columns Q_mp (m > n, p = m − n). Any orthonormal basis of the complement would do for
 the decomposition, but LAPACK's (NumPy's, JAX's) are one: Q = H_1⋯H_n, its Householder reflections'
@@ -38,8 +37,8 @@ product, which is I − Y T Yᴴ with Y unit lower trapezoidal, so that Q_mn det
 reflection vanishes (τ ≠ 0: a column with nothing below its diagonal is not reflected, a jump as the signs'),
 and its derivative is JAX's qr_jvp_rule's (arXiv:2409.13374, eqs. 32–33): dQ_mp = dQ_mn Zᴴ − (Q_mn + Q_mp Z)
 (dQ_pn − Z dQ_nn)ᴴ with dQ_mn LAPACK's (Gram–Schmidt's times the held signs). Its VJP is the transpose, and
-symbolic writes the reflections in SymPy (up to 2 columns, the sign of β = R_jj LAPACK's, held); of a complex A, the
-same rule entry by entry (complex_linalg.py's opaque kind `cqrc`, every size). Full svd's
+symbolic writes the reflections in SymPy (up to 2 columns, the sign of β = R_jj LAPACK's, held); of a complex A, and
+of a real one beyond 2 columns (its real parts), the same rule entry by entry (complex_linalg.py's opaque kind `cqrc`). Full svd's
 extra columns are another matter (ops/decompositions.py, SVD_COMPLEMENT, NaN): LAPACK's are the columns of
 its bidiagonalisation's reflections (U = Q_B diag(U_B, I)), smooth in A too but not determined by the SVD's
 own factors as QR's are by Q_mn (U[:, :k] = Q_B[:, :k] U_B mixes Q_B's columns): their derivative would be
@@ -201,8 +200,29 @@ def _gram_schmidt(m, part):
     return _to_object(sp.Matrix(r))
 
 
+def _of_real(kind, part, upper=False):
+    """Above SymPy's limit, a real matrix's factor (part `part`) by complex_linalg.py's opaque kind `kind`: the
+    real part of the complex one's at imaginary parts 0 (its imaginary part is 0; `upper`: R's structural zeros)."""
+
+    def one(m):
+        from .complex_linalg import TRANSLATIONS  # noqa: F401 (declares the kinds cqr and cqrc)
+        from .opaque import opaque_translation
+
+        out = opaque_translation(kind, part)(m)
+        if upper:
+            out[np.tril_indices(out.shape[0], -1, out.shape[1])] = _sp().Integer(0)
+        return out
+
+    return one
+
+
 def _sympy(part):
-    return _per_matrix(lambda m: _gram_schmidt(m, part), f"qr_{part}", _SYMPY_LIMIT)
+    return _per_matrix(
+        lambda m: _gram_schmidt(m, part),
+        f"qr_{part}",
+        _SYMPY_LIMIT,
+        _of_real("cqr", 0 if part == "q" else 2, part == "r"),
+    )
 
 
 def _samples(rng):
@@ -324,7 +344,7 @@ QR_COMPLEMENT = defop(
     internal=True,
     jvp=(_complement_jvp,),
     vjp=(_complement_vjp,),
-    sympy=_per_matrix(_householder_complement, "qr_complement", _SYMPY_LIMIT),
+    sympy=_per_matrix(_householder_complement, "qr_complement", _SYMPY_LIMIT, _of_real("cqrc", 0)),
     sympy_complex=_on_complex_linalg("qr_complement"),  # (complex_linalg.py's opaque kind, every size)
     samples=_complement_samples,
     batch=stacked_batch("qr_complement"),

@@ -9,7 +9,8 @@ equation whatever the order; its derivative moves the tangent as the values move
     unpermuted(u, x)    u scattered back by that permutation: sort's VJP, permuted's transpose
 
 Complex values sort as NumPy's do (by real part, then imaginary part; NaN last), the derivative moved by
-the same permutation; the symbolic method refuses them by name (sort_k compares real values).
+the same permutation; the symbolic method picks each output by `csort_weight(k, i, *Re row, *Im row)`, 1 where
+z_i lands at k in that order (numpy.partition of complex values it still refuses by name).
 
 `partition(x, kth)` is numpy.partition's arrangement, NumPy's own values; its permutation is NumPy's matched
 to the stable sort (tied values keep their order), and permuted/unpermuted take it by their `kth` keyword;
@@ -41,7 +42,16 @@ from .core import (
 )
 from .reductions import _along_axis_strategy
 
-__all__ = ["sort", "partition", "permuted", "unpermuted", "argpartition", "gather_along", "scatter_along"]
+__all__ = [
+    "sort",
+    "partition",
+    "permuted",
+    "unpermuted",
+    "argpartition",
+    "argsort",
+    "gather_along",
+    "scatter_along",
+]
 
 
 def _order(x, axis, kth=None):
@@ -183,6 +193,68 @@ def _partition_weight_of(k, code, i, *xs):
 SYMPY_TRACED["partition_weight"] = _partition_weight_of
 
 
+# -- complex values under the symbolic method ----------------------------------------------------------------
+# NumPy orders complex values by real part, then imaginary part (NaN last). On SymPy's complex entries, output k of
+# a row is the pick Piecewise((z_i, csort_weight(k, i, *Re row, *Im row) = 1), ...): csort_weight is 1 where z_i
+# lands at k in NumPy's stable complex order (evaluated by NumPy: a named function of the real and imaginary parts,
+# derivative 0, held), so the derivative is the permuted one, as forward's and reverse's.
+
+
+def _np_complex_rank(i, *parts):
+    """z_i's place in NumPy's stable order of the row z = parts[:n] + i·parts[n:] (broadcast)."""
+    half = len(parts) // 2
+    re = np.stack(np.broadcast_arrays(*[np.asarray(p, dtype=float) for p in parts]))
+    z = re[:half] + 1j * re[half:]
+    return np.argsort(np.argsort(z, axis=0, kind="stable"), axis=0, kind="stable")[int(i)]
+
+
+def _py_complex_weight(k, i, *parts):
+    return float(_np_complex_rank(i, *[float(p) for p in parts]) == int(k))
+
+
+def _complex_weight_fn():
+    sp = _sp()
+    return sympy_function(
+        "csort_weight",
+        lambda k, i, *parts: (_np_complex_rank(i, *parts) == int(k)) * 1.0,
+        lambda args, i: sp.Integer(0),
+        _py_complex_weight,
+        _py_complex_weight,
+        methods={"_eval_is_extended_real": lambda self: True},
+    )
+
+
+def _complex_weight_of(k, i, *parts):
+    """csort_weight with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
+    half = len(parts) // 2
+    z = REGISTRY["stack"](*parts[:half], axis=0) + 1j * REGISTRY["stack"](*parts[half:], axis=0)
+    onehot = np.eye(half)[int(i)].reshape((half,) + (1,) * (len(np.shape(z)) - 1))
+    return REGISTRY["getitem"](permuted(onehot, z, axis=0), idx=(int(k),))
+
+
+SYMPY_TRACED["csort_weight"] = _complex_weight_of
+
+
+def _complex_sorted(x, axis):
+    """sort's translation on SymPy's complex entries: each output the pick of NumPy's complex order."""
+    x = np.asarray(x, dtype=object)
+    return _weighted_rows(x, x, axis, False, complex_order=True)
+
+
+def _complex_permuted(transpose):
+    def translate(t, x, axis, kth=None):
+        if kth is not None:  # (partition of complex values: no weight written for its arrangement)
+            from ..errors import NotDifferentiableError
+
+            raise NotDifferentiableError(
+                "the symbolic method has no closed form for the derivative of numpy.partition of complex values; "
+                "use 'forward' or 'reverse'"
+            )
+        return _weighted_rows(t, np.asarray(x, dtype=object), axis, transpose, complex_order=True)
+
+    return translate
+
+
 def _sort_impl(x, axis):
     if isinstance(x, np.ndarray) and x.dtype == object:  # SymPy's: each entry the k-th of its row
         sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
@@ -192,15 +264,19 @@ def _sort_impl(x, axis):
     return np.sort(x, axis=axis, kind="stable")
 
 
-def _weighted_rows(v, x, axis, transpose, kth=None):
+def _weighted_rows(v, x, axis, transpose, kth=None, complex_order=False):
     """permuted (transpose: unpermuted) on object arrays: Σ_i sort_weight(k, i, row)·v_i per output k (i);
-    partition's (kth given): partition_weight(k, Σ 2**kth, i, row)."""
+    partition's (kth given): partition_weight(k, Σ 2**kth, i, row); complex values' (`complex_order`):
+    csort_weight(k, i, *Re row, *Im row)."""
     sp = _sp()
     vs, _ = _rows(np.broadcast_to(v, np.shape(x)).astype(object), axis)
     flat, back = _rows(x, axis)
     n, out = flat.shape[-1], []
 
     def weight(k, i, row):
+        if complex_order:
+            pairs = [sp.Add(z).as_real_imag() for z in row]  # (Add: a SymPy value, never a parse)
+            return _complex_weight_fn()(sp.Integer(k), sp.Integer(i), *[a for a, _ in pairs], *[b for _, b in pairs])
         if kth is None:
             return _sort_weight_fn()(sp.Integer(k), sp.Integer(i), *row)
         code = sp.Integer(builtins.sum(2**j for j in kth))
@@ -299,7 +375,7 @@ permuted = defop(
     strategy=_permutation_strategy,
     internal=True,
     complex=True,
-    sympy_complex=False,
+    sympy_complex=_complex_permuted(False),  # (complex values: csort_weight's picks)
     doc="t gathered by x's stable sorting permutation along axis, or partition's given kth (sort's and "
     "partition's JVP; no derivative in x)",
 )
@@ -314,7 +390,7 @@ unpermuted = defop(
     strategy=_permutation_strategy,
     internal=True,
     complex=True,
-    sympy_complex=False,
+    sympy_complex=_complex_permuted(True),  # (complex values: csort_weight's picks)
     doc="u scattered back by x's stable sorting permutation along axis, or partition's given kth (sort's and "
     "partition's VJP; no derivative in x)",
 )
@@ -344,7 +420,7 @@ sort = defop(
     kink=_tie_gap,
     analytic=False,
     complex=True,  # (NumPy's lexicographic order, NaN last; the permutation is linear in complex values too)
-    sympy_complex=False,  # (sort_k compares real values)
+    sympy_complex=_complex_sorted,  # (picks by csort_weight: NumPy's complex order)
     doc="sorted along one axis (NumPy's stable order); the derivative follows the permutation",
     numpy=("sort",),
     front=_sort_front,
@@ -514,6 +590,101 @@ argpartition = defop(
     numpy=("argpartition",),
     front=_argpartition_front,
     strategy=_gather_strategy,
+)
+
+
+# -- argsort: as argpartition, every position's index (NumPy's own, by the sort kind the call names) ----------------
+#: numpy.argsort's sort kinds, numbered for the symbolic method's named function (its arguments are numbers)
+_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+
+
+def _argsort_impl(x, axis, kind):
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        fn = _argsort_fn()
+        sp, rows, (flat, back) = _sp(), [], _rows(x, axis)
+        code = sp.Integer(_KINDS.index(kind))
+        for row in flat:
+            rows.append([fn(sp.Integer(k), code, *row) for k in range(len(row))])
+        return back(rows)
+    return np.argsort(x, axis=axis, kind=kind)
+
+
+def _np_argsort_k(k, code, *xs):
+    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
+    return np.argsort(stacked, axis=0, kind=_KINDS[int(code)])[int(k)] * 1.0  # (a float, as argpartition's)
+
+
+def _py_argsort_k(k, code, *xs):
+    return float(np.argsort(np.array([float(x) for x in xs]), kind=_KINDS[int(code)])[int(k)])
+
+
+def _argsort_fn():
+    sp = _sp()
+    return sympy_function(
+        "difflab_argsort",
+        _np_argsort_k,
+        lambda args, i: sp.Integer(0),
+        _py_argsort_k,
+        _py_argsort_k,
+    )
+
+
+def _argsort_of(k, code, *xs):
+    """difflab_argsort with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
+    stacked = REGISTRY["stack"](*xs, axis=0)
+    return REGISTRY["getitem"](argsort(stacked, axis=0, kind=_KINDS[int(code)]), idx=(int(k),))
+
+
+SYMPY_TRACED["difflab_argsort"] = _argsort_of
+
+
+def _argsort_front(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Indices that sort `a` along `axis` (of the flattened array when None), like `numpy.argsort`: NumPy's own
+    indices, recomputed at each call (prepare and vmap reuse the equation); derivative 0.
+
+    >>> _argsort_front(np.array([3.0, 1.0, 2.0]))
+    array([1, 2, 0])
+    """
+    if order is not None:
+        raise TypeError("numpy.argsort's order= sorts structured arrays, which traced values are not")
+    if stable:
+        kind = "stable"
+    if kind not in _KINDS:
+        raise ValueError(f"numpy.argsort: sort kind must be one of {list(_KINDS[1:])}, got {kind!r}")
+    if axis is None:
+        a, axis = _reshape(a, (-1,)), 0
+    if not np.shape(a):
+        return np.zeros(1, dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+    return argsort(a, axis=normalize_axes(a, axis)[0], kind=kind)
+
+
+def _argsort_strategy(b, name, x, picks, c):
+    x = b.rank1(x)
+    return b.emit(name, x, axis=c.take(len(b.shape(x))), kind="stable")
+
+
+argsort = defop(
+    "argsort",
+    _argsort_impl,
+    jvp=(None,),
+    vjp=(None,),
+    samples=_below(
+        [
+            (((5,),), {"axis": 0, "kind": None}),
+            (((3, 4),), {"axis": 1, "kind": "stable"}),
+            (((4, 3),), {"axis": 0, "kind": None}),
+        ]
+    ),
+    batch=lambda batched, x, axis, kind: argsort(x, axis=_batch_axis(axis), kind=kind),
+    kink=lambda x, axis, kind: _tie_gap(x, axis=axis),  # (the indices jump where two values of a row cross)
+    differentiable=False,
+    analytic=False,
+    sympy_complex=False,
+    result_dtype=lambda: np.dtype(np.intp),
+    doc="numpy.argsort's indices along one axis (by its sort kind): piecewise constant",
+    numpy=("argsort",),
+    front=_argsort_front,
+    strategy=_argsort_strategy,
 )
 
 

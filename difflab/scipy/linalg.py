@@ -283,7 +283,7 @@ def _eliminated(m):
 
 def _pivoted(a):
     """(P as row order, LAPACK's piv, LU combined) of the square matrix a: the pivots are SciPy's, read from
-    a's values (a trace is specialised to them, as argsort's is: prepare refuses), the elimination difflab's."""
+    a's values (a trace is specialised to them, as argmax's is: prepare refuses), the elimination difflab's."""
     from ..numpy.arrays import _value
 
     n = _square(a)
