@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
-from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats
+from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
@@ -37,26 +37,56 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     if floats:
         return backward_floats(graph, env, wrt, cts, _pull, finite)
     active = active_values(graph, [graph.inputs[i] for i in wrt])
+    own: dict = {}  # the cotangents the sweep made and alone holds -> a flat index where each is known nonzero (or -1)
     for eqn in reversed(graph.eqns):
         ct = cts.pop(eqn.out, None)
-        if ct is None or eqn.out not in active or is_zero(ct):
+        w = own.pop(eqn.out, None) if type(ct) is np.ndarray else None
+        if ct is None or eqn.out not in active or (is_zero(ct) if w is None else (w := nonzero_at(ct, w)) < 0):
             # a zero cotangent contributes zero (every rule is linear in it), even through an
             # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
-        _pull(eqn, ct, env, active, cts)
+        _pull(eqn, ct, env, active, cts, own, w)
         if pulled is not None:
             pulled[0] += 1
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
-def _pull(eqn, ct, env, active, cts):
-    """One equation of the sweep: its VJP rules add the argument cotangents into `cts`."""
+def _owns(c, a) -> bool:
+    """Whether the array c may be written in place as a's cotangent: a's shape, a float (or, a complex, a complex)
+    contiguous array of its own (the sweep's ownership is decided by the caller)."""
+    return (
+        type(c) is np.ndarray
+        and c.shape == a.shape
+        and (c.dtype == np.float64 or c.dtype == np.complex128 and a.dtype.kind == "c")
+        and c.ndim > 0
+        and c.flags.c_contiguous
+        and c.flags.writeable
+    )
+
+
+def _pull(eqn, ct, env, active, cts, own=None, w=None):
+    """One equation of the sweep: its VJP rules add the argument cotangents into `cts`.
+
+    `own` (Var -> index, see `backward`): the cotangents the sweep alone holds, `w` not None when ct is one. An op's
+    `vjp_add_into` adds into an owned cotangent in place (getitem's ct at idx, not zeros of the whole array), and its
+    `vjp_in_place` makes the last rule's value in ct's own buffer (setitem's: ct with idx zeroed), so a loop of n
+    writes costs O(1) a write; a result of the other rules that may view ct is copied first.
+    """
     vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
     kw = dict(eqn.params) if eqn.params else {}
+    op, reuse = eqn.op, None
+    if own is not None and op.vjp_in_place:  # the argument whose cotangent ct's buffer becomes
+        reuse = next((i for i, r in enumerate(op.vjp_in_place) if r is not None), None)
+        a = None if reuse is None else eqn.args[reuse]
+        if a is None or type(a) is not Var or a not in active or a in cts or not _owns(ct, a) or _twice(a, eqn):
+            reuse = None
     for i, a in enumerate(eqn.args):
-        rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active else None
+        rule = op.vjp_rule(i) if type(a) is Var and a in active and i != reuse else None
         if rule is None:
             continue
+        if own is not None and i < len(op.vjp_add_into) and op.vjp_add_into[i] is not None:
+            if _add_into(eqn, op.vjp_add_into[i], i, ct, env, vals, kw, cts, own):
+                continue
         try:
             c = on_behalf(eqn, rule, ct, env[eqn.out], *vals, **kw)
             if isinstance(c, complex):  # Python's arithmetic on floats left the reals
@@ -68,7 +98,52 @@ def _pull(eqn, ct, env, active, cts):
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
         if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
             c = on_behalf(eqn, real_part, c)
-        cts[a] = c if a not in cts else on_behalf(eqn, _sum, cts[a], c)
+        if reuse is not None and w is not None and isinstance(c, np.ndarray) and np.may_share_memory(c, ct):
+            c = c.copy()  # (ct is about to be written in place)
+        if a not in cts:
+            cts[a] = c
+            if own is not None:
+                own.pop(a, None)
+        else:
+            c = cts[a] = on_behalf(eqn, _sum, cts[a], c)
+            if own is not None:  # a sum is a new array, the sweep's alone
+                if _owns(c, a) and c.base is None:
+                    own[a] = -1
+                else:
+                    own.pop(a, None)
+    if reuse is not None:
+        a = eqn.args[reuse]
+        buf = ct if w is not None else np.array(ct, copy=True)  # (a copy is the rule's own first step)
+        c = on_behalf(eqn, op.vjp_in_place[reuse], buf, env[eqn.out], *vals, **kw)
+        cts[a] = c
+        own[a] = -1 if w is None else w
+
+
+def _twice(a, eqn) -> bool:
+    return sum(b is a for b in eqn.args) > 1
+
+
+def _add_into(eqn, fn, i, ct, env, vals, kw, cts, own) -> bool:
+    """Argument i's cotangent added by `fn` (Op.vjp_add_into) into the one the sweep owns, or made as a new one
+    it owns; False where it cannot (then the rule runs)."""
+    a = eqn.args[i]
+    acc = cts.get(a)
+    if acc is not None and (a not in own or not _owns(acc, a)):
+        return False
+    if type(ct) is not float and type(ct) is not np.ndarray and not isinstance(ct, np.number):
+        return False  # (a traced cotangent: an enclosing derivative records the rule)
+    kind = np.result_type(ct).kind
+    if kind != "f" and not (kind == "c" and a.dtype.kind == "c"):
+        return False
+    if acc is not None and np.result_type(acc, ct) != acc.dtype:
+        return False
+    with np.errstate(all="ignore"):  # inf - inf: as `_sum`, NaN reported where the partials arose
+        c = on_behalf(eqn, fn, acc, ct, env[eqn.out], *vals, **kw)
+    if c is None or acc is None and not (_owns(c, a) and c.base is None):
+        return False  # (acc untouched: the rule runs)
+    cts[a] = c
+    own[a] = own.get(a, -1)
+    return True
 
 
 class Reverse(Differentiator):
