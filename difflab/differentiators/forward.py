@@ -101,7 +101,7 @@ class _Owned:
         v = vals[0]
         if type(v) is not np.ndarray or v.ndim == 0 or v.dtype.kind not in "fc":
             return None
-        buf = v if (y, 0) in self.mine else np.array(v, copy=True)
+        buf = v if (y, 0) in self.mine else _private_copy(v)
         out = guarded(eqn, eqn.op.in_place, buf, *vals[1:], **eqn.kw)
         if out is buf:
             self.new.add(0)
@@ -114,7 +114,7 @@ class _Owned:
             return None
         if t.shape != np.shape(out) or t.dtype != np.result_type(t, *[u for u in ts[1:] if u is not None]):
             return None
-        buf = t if (y, 1) in self.mine else np.array(t, copy=True)
+        buf = t if (y, 1) in self.mine else _private_copy(t)
         total = guarded(eqn, eqn.op.jvp_in_place, [buf, *ts[1:]], out, *vals, **eqn.kw)
         if total is buf:
             self.new.add(1)
@@ -148,6 +148,11 @@ class _Owned:
         env.pop(a, None)
         self.mine.discard((a, 0))
         self.mine.discard((a, 1))
+
+
+def _private_copy(x):
+    """A copy of the array x that its taker alone holds (and so may write into)."""
+    return np.array(x, copy=True)
 
 
 def _views(r, b) -> bool:

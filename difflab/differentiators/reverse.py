@@ -98,7 +98,7 @@ def _pull(eqn, ct, env, active, cts, own=None, w=None):
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
         if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
             c = on_behalf(eqn, real_part, c)
-        if reuse is not None and w is not None and isinstance(c, np.ndarray) and np.may_share_memory(c, ct):
+        if reuse is not None and w is not None and _may_view(c, ct):
             c = c.copy()  # (ct is about to be written in place)
         if a not in cts:
             cts[a] = c
@@ -113,10 +113,20 @@ def _pull(eqn, ct, env, active, cts, own=None, w=None):
                     own.pop(a, None)
     if reuse is not None:
         a = eqn.args[reuse]
-        buf = ct if w is not None else np.array(ct, copy=True)  # (a copy is the rule's own first step)
+        buf = ct if w is not None else _private_copy(ct)  # (a copy is the rule's own first step)
         c = on_behalf(eqn, op.vjp_in_place[reuse], buf, env[eqn.out], *vals, **kw)
         cts[a] = c
         own[a] = -1 if w is None else w
+
+
+def _private_copy(x):
+    """A copy of the array x that its taker alone holds (and so may write into)."""
+    return np.array(x, copy=True)
+
+
+def _may_view(c, ct) -> bool:
+    """Whether a rule's result c may view the cotangent ct (getitem's slice of it, or ct itself)."""
+    return isinstance(c, np.ndarray) and np.may_share_memory(c, ct)
 
 
 def _twice(a, eqn) -> bool:
