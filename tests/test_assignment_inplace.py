@@ -482,21 +482,22 @@ def test_forward_keeps_the_live_values_only():
 
 
 def test_a_careless_sweep_is_caught(monkeypatch):
-    # each ownership check of the sweeps broken on purpose: the cases above must then give other numbers
-    fwd = importlib.import_module("difflab.differentiators.forward")
-    rev = importlib.import_module("difflab.differentiators.reverse")
+    # each ownership check of the sweeps (differentiators/owned.py) broken on purpose: the cases above must then
+    # give other numbers
+    owned = importlib.import_module("difflab.differentiators.owned")
+    push = importlib.import_module("difflab.differentiators.forward").push
     reordered, g = _view_read_after_a_write()
     v = np.linspace(-1.0, 1.0, X.size)
-    want = fwd.push(g, [X.copy()], {g.inputs[0]: v.copy()})[0]
-    for name, careless in [("_views", lambda r, b: False), ("_private_copy", lambda x: x)]:
+    want = push(g, [X.copy()], {g.inputs[0]: v.copy()})[0]
+    for name, careless in [("views", lambda r, b: False), ("private_copy", lambda x: x)]:
         with monkeypatch.context() as m:
-            m.setattr(fwd, name, careless)
-            got = fwd.push(reordered, [X.copy()], {reordered.inputs[0]: v.copy()})[0]
+            m.setattr(owned, name, careless)
+            got = push(reordered, [X.copy()], {reordered.inputs[0]: v.copy()})[0]
         assert not (_same(got.primal, want.primal) and _same(got.tangent, want.tangent)), name
     want = dl.value_and_grad(_slice_writes)(X.copy())
-    for name, careless in [("_may_view", lambda c, ct: False), ("_private_copy", lambda x: x)]:
+    for name, careless in [("may_view", lambda c, ct: False), ("private_copy", lambda x: x)]:
         with monkeypatch.context() as m:
-            m.setattr(rev, name, careless)
+            m.setattr(owned, name, careless)
             p = dl.prepare(_slice_writes, X.copy(), method="reverse")
             got = [p.value_and_grad(X.copy()) for _ in range(3)]
         assert not all(_same(a[1], want[1]) for a in got), name

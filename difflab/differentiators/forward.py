@@ -23,6 +23,7 @@ from ..compile import Tier, lower
 from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
+from .owned import Owned
 from .base import Differentiator, Prepared, first_rows, flag, flat, split
 
 __all__ = ["Forward", "Dual", "push"]
@@ -36,131 +37,25 @@ class Dual(NamedTuple):
 
 
 def push(graph, args, tangents: dict) -> list:
-    """Interpret the graph on Duals; `tangents` maps input Vars to tangents shaped like them.
-
-    A value and its tangent are dropped once their last reader is done (outputs are kept), and an op with
-    `Op.in_place` and `Op.jvp_in_place` (setitem) writes into its first argument's value and tangent where this
-    sweep made them, nothing views them and nothing reads them later (`_Owned`): a loop of n writes `y[i] = v`
-    costs O(1) a write and keeps one y, not n."""
-    env = {v: Dual(x, tangents.get(v)) for v, x in zip(graph.inputs, args)}
-    owned = _Owned(graph)
+    """Interpret the graph on Duals; `tangents` maps input Vars to tangents shaped like them (`owned`: owned.py)."""
+    env, owned = {v: Dual(x, tangents.get(v)) for v, x in zip(graph.inputs, args)}, Owned(graph)
     for k, eqn in enumerate(graph.eqns):
         duals = [env[a] if isinstance(a, Var) else Dual(read(env, a)) for a in eqn.args]
         vals = [d.primal for d in duals]
         ts = [d.tangent for d in duals]  # (an op's joint rule takes them at once: concatenate's, not k scatters)
-        y = owned.writable(eqn, k)  # the first argument, when its value and tangent may be written in place
-        out = None if y is None else owned.value(eqn, y, vals)
-        if out is None:
-            out = guarded(eqn, eqn.op.bind, *vals, **eqn.kw)
-        total = None if y is None else owned.tangent(eqn, y, ts, out, vals)
-        if total is None:
-            joint = len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
-            total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else None
-            for i, t in enumerate(() if joint else ts):
-                rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
-                c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)
-                total = c if total is None else total if c is None else _sum(total, c)
+        out, total = owned.written(eqn, k, vals, ts)  # (an in-place op's value, and its tangent if written too)
+        joint = total is None and len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
+        total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else total
+        for i, t in enumerate(() if joint or total is not None else ts):
+            rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
+            c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)
+            total = c if total is None else total if c is None else _sum(total, c)
         if total is not None and eqn.op.elementwise:  # an argument's tangent broadcast like the argument
             total = dnp.broadcast_to(total, np.shape(out))
         if getattr(getattr(total, "dtype", None), "kind", "") == "c" != eqn.out.dtype.kind:
             total = real_tangent(total)
-        env[eqn.out] = Dual(out, total)
-        owned.after(eqn, k, env, y, duals)
+        owned.after(eqn, k, env, Dual(out, total), duals)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
-
-
-class _Owned:
-    """The values and tangents forward's interpreter made and alone holds (an `in_place` op's result in a buffer
-    of its own, or in a copy it took: `impl`'s own first step), and when each Var's last reader is done.
-
-    A buffer stays owned while no value or tangent computed from it may view it (`np.may_share_memory`: getitem's
-    slice is a view) and only its own Var's Dual holds it: a write into it then changes nothing anyone reads.
-    """
-
-    def __init__(self, graph):
-        self.last: dict = {}  # Var -> the index of the last equation reading it
-        for k, eqn in enumerate(graph.eqns):
-            for a in eqn.args:
-                if type(a) is Var:
-                    self.last[a] = k
-        self.keep = {o for o in graph.outputs if type(o) is Var}
-        self.mine: set = set()  # (Var, 0): its value is ours, (Var, 1): its tangent
-        self.new: set = set()  # the parts of the current equation's output written into buffers of ours
-
-    def writable(self, eqn, k):
-        """The first argument of an in-place op that no later equation reads (nor this one twice), or None."""
-        if eqn.op.in_place is None or not eqn.args:
-            return None
-        y = eqn.args[0]
-        if type(y) is not Var or self.last.get(y) != k or y in self.keep or sum(a is y for a in eqn.args) > 1:
-            return None
-        return y
-
-    def value(self, eqn, y, vals):
-        """`Op.in_place` into y's value (ours, else a copy), or None where it does not apply."""
-        v = vals[0]
-        if type(v) is not np.ndarray or v.ndim == 0 or v.dtype.kind not in "fc":
-            return None
-        buf = v if (y, 0) in self.mine else _private_copy(v)
-        out = guarded(eqn, eqn.op.in_place, buf, *vals[1:], **eqn.kw)
-        if out is buf:
-            self.new.add(0)
-        return out
-
-    def tangent(self, eqn, y, ts, out, vals):
-        """`Op.jvp_in_place` into y's tangent (ours, else a copy), or None where it does not apply."""
-        t = ts[0]
-        if eqn.op.jvp_in_place is None or type(t) is not np.ndarray or t.dtype.kind not in "fc":
-            return None
-        if t.shape != np.shape(out) or t.dtype != np.result_type(t, *[u for u in ts[1:] if u is not None]):
-            return None
-        buf = t if (y, 1) in self.mine else _private_copy(t)
-        total = guarded(eqn, eqn.op.jvp_in_place, [buf, *ts[1:]], out, *vals, **eqn.kw)
-        if total is buf:
-            self.new.add(1)
-        return total
-
-    def after(self, eqn, k, env, y, duals) -> None:
-        """Ownership after equation k: the buffers written pass to its output; a buffer its output may view is
-        shared from then on; every argument read for the last time leaves `env`."""
-        mine, out = self.mine, env[eqn.out]
-        if y is not None:
-            mine.discard((y, 0))
-            mine.discard((y, 1))
-        for part in self.new:
-            mine.add((eqn.out, part))
-        self.new.clear()
-        if mine:
-            for a, d in zip(eqn.args, duals):
-                for part in (0, 1):
-                    if type(a) is Var and (a, part) in mine and (_views(out[0], d[part]) or _views(out[1], d[part])):
-                        mine.discard((a, part))
-            for part in (0, 1):
-                if (eqn.out, part) in mine and _views(out[1 - part], out[part]):
-                    mine.discard((eqn.out, part))
-        for a in eqn.args:
-            if type(a) is Var and self.last.get(a) == k and a not in self.keep:
-                self.drop(a, env)
-        if eqn.out not in self.last and eqn.out not in self.keep:
-            self.drop(eqn.out, env)
-
-    def drop(self, a, env) -> None:
-        env.pop(a, None)
-        self.mine.discard((a, 0))
-        self.mine.discard((a, 1))
-
-
-def _private_copy(x):
-    """A copy of the array x that its taker alone holds (and so may write into)."""
-    return np.array(x, copy=True)
-
-
-def _views(r, b) -> bool:
-    """Whether r (a value or tangent just computed) may view the array b: a number does not; anything else but
-    an array that shares no memory with b may."""
-    if r is None or type(b) is not np.ndarray or isinstance(r, (float, int, complex, np.generic)):
-        return False
-    return type(r) is not np.ndarray or np.may_share_memory(r, b)
 
 
 def _sum(a, b):

@@ -25,6 +25,7 @@ from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_beh
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flag, flat, split as split_vec
+from . import owned
 from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
@@ -36,11 +37,9 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     with {Var: whether its value is finite} as it checks); pulled[0] counts rules run."""
     if floats:
         return backward_floats(graph, env, wrt, cts, _pull, finite)
-    active = active_values(graph, [graph.inputs[i] for i in wrt])
-    own: dict = {}  # the cotangents the sweep made and alone holds -> a flat index where each is known nonzero (or -1)
+    active, own = active_values(graph, [graph.inputs[i] for i in wrt]), {}  # (own: the sweep's arrays, owned.py)
     for eqn in reversed(graph.eqns):
-        ct = cts.pop(eqn.out, None)
-        w = own.pop(eqn.out, None) if type(ct) is np.ndarray else None
+        ct, w = cts.pop(eqn.out, None), own.pop(eqn.out, None)
         if ct is None or eqn.out not in active or (is_zero(ct) if w is None else (w := nonzero_at(ct, w)) < 0):
             # a zero cotangent contributes zero (every rule is linear in it), even through an
             # equation whose values are NaN: a seeded row must not pick up another output's NaN
@@ -51,42 +50,15 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
-def _owns(c, a) -> bool:
-    """Whether the array c may be written in place as a's cotangent: a's shape, a float (or, a complex, a complex)
-    contiguous array of its own (the sweep's ownership is decided by the caller)."""
-    return (
-        type(c) is np.ndarray
-        and c.shape == a.shape
-        and (c.dtype == np.float64 or c.dtype == np.complex128 and a.dtype.kind == "c")
-        and c.ndim > 0
-        and c.flags.c_contiguous
-        and c.flags.writeable
-    )
-
-
 def _pull(eqn, ct, env, active, cts, own=None, w=None):
-    """One equation of the sweep: its VJP rules add the argument cotangents into `cts`.
-
-    `own` (Var -> index, see `backward`): the cotangents the sweep alone holds, `w` not None when ct is one. An op's
-    `vjp_add_into` adds into an owned cotangent in place (getitem's ct at idx, not zeros of the whole array), and its
-    `vjp_in_place` makes the last rule's value in ct's own buffer (setitem's: ct with idx zeroed), so a loop of n
-    writes costs O(1) a write; a result of the other rules that may view ct is copied first.
-    """
+    """One equation of the sweep: its VJP rules add the argument cotangents into `cts` (`own`, `w`: owned.py)."""
     vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
     kw = dict(eqn.params) if eqn.params else {}
-    op, reuse = eqn.op, None
-    if own is not None and op.vjp_in_place:  # the argument whose cotangent ct's buffer becomes
-        reuse = next((i for i, r in enumerate(op.vjp_in_place) if r is not None), None)
-        a = None if reuse is None else eqn.args[reuse]
-        if a is None or type(a) is not Var or a not in active or a in cts or not _owns(ct, a) or _twice(a, eqn):
-            reuse = None
+    reuse, held = owned.reused(eqn, ct, w, active, cts, own)  # (held: ct, written in place after the other rules)
     for i, a in enumerate(eqn.args):
-        rule = op.vjp_rule(i) if type(a) is Var and a in active and i != reuse else None
-        if rule is None:
+        rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active and i != reuse else None
+        if rule is None or owned.added_into(eqn, i, ct, env, vals, kw, cts, own):
             continue
-        if own is not None and i < len(op.vjp_add_into) and op.vjp_add_into[i] is not None:
-            if _add_into(eqn, op.vjp_add_into[i], i, ct, env, vals, kw, cts, own):
-                continue
         try:
             c = on_behalf(eqn, rule, ct, env[eqn.out], *vals, **kw)
             if isinstance(c, complex):  # Python's arithmetic on floats left the reals
@@ -98,71 +70,15 @@ def _pull(eqn, ct, env, active, cts, own=None, w=None):
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
         if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
             c = on_behalf(eqn, real_part, c)
-        if reuse is not None and w is not None and _may_view(c, ct):
-            c = c.copy()  # (ct is about to be written in place)
-        if a not in cts:
-            cts[a] = c
-            if own is not None:
-                own.pop(a, None)
-        else:
-            c = cts[a] = on_behalf(eqn, _sum, cts[a], c)
-            if own is not None:  # a sum is a new array, the sweep's alone
-                if _owns(c, a) and c.base is None:
-                    own[a] = -1
-                else:
-                    own.pop(a, None)
-    if reuse is not None:
-        a = eqn.args[reuse]
-        buf = ct if w is not None else _private_copy(ct)  # (a copy is the rule's own first step)
-        c = on_behalf(eqn, op.vjp_in_place[reuse], buf, env[eqn.out], *vals, **kw)
-        cts[a] = c
-        own[a] = -1 if w is None else w
-
-
-def _private_copy(x):
-    """A copy of the array x that its taker alone holds (and so may write into)."""
-    return np.array(x, copy=True)
-
-
-def _may_view(c, ct) -> bool:
-    """Whether a rule's result c may view the cotangent ct (getitem's slice of it, or ct itself)."""
-    return isinstance(c, np.ndarray) and np.may_share_memory(c, ct)
-
-
-def _twice(a, eqn) -> bool:
-    return sum(b is a for b in eqn.args) > 1
-
-
-def _add_into(eqn, fn, i, ct, env, vals, kw, cts, own) -> bool:
-    """Argument i's cotangent added by `fn` (Op.vjp_add_into) into the one the sweep owns, or made as a new one
-    it owns; False where it cannot (then the rule runs)."""
-    a = eqn.args[i]
-    acc = cts.get(a)
-    if acc is not None and (a not in own or not _owns(acc, a)):
-        return False
-    if type(ct) is not float and type(ct) is not np.ndarray and not isinstance(ct, np.number):
-        return False  # (a traced cotangent: an enclosing derivative records the rule)
-    kind = np.result_type(ct).kind
-    if kind != "f" and not (kind == "c" and a.dtype.kind == "c"):
-        return False
-    if acc is not None and np.result_type(acc, ct) != acc.dtype:
-        return False
-    with np.errstate(all="ignore"):  # inf - inf: as `_sum`, NaN reported where the partials arose
-        c = on_behalf(eqn, fn, acc, ct, env[eqn.out], *vals, **kw)
-    if c is None or acc is None and not (_owns(c, a) and c.base is None):
-        return False  # (acc untouched: the rule runs)
-    cts[a] = c
-    own[a] = own.get(a, -1)
-    return True
+        owned.claim(cts, own, a, c if a not in cts else on_behalf(eqn, _sum, cts[a], c), c, held)
+    owned.write(eqn, reuse, ct, w, env[eqn.out], vals, kw, cts, own)
 
 
 class Reverse(Differentiator):
     """Reverse-mode AD on the tape; native product: the VJP (one sweep per output)."""
 
-    name = "reverse"
-    complex_leaves = True
-    native = "vjp"
-    hessian_pair = ("forward", "reverse")
+    name, complex_leaves = "reverse", True
+    native, hessian_pair = "vjp", ("forward", "reverse")
 
     def __init__(self, compiled: bool = True):
         # (the default first: a fresh dl.grad per call makes one of these every call)
