@@ -14,7 +14,7 @@
 Each row: the median wall time (perf_counter, `--rounds` calls after one warm-up, every n of a round in turn)
 and the tracemalloc peak of one call, and the least-squares slope of log(time) and log(memory) against log(n).
 Rows (`--methods`): `trace`, `reverse` (`dl.grad`), `forward`, `jvp` (`dl.jvp` as users call it: the compiled tier)
-and `forward-grad` (`dl.grad(f, method="forward")`). A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
+and `forward-grad` (`dl.grad(f, method="forward")`; both slow past n = 1000: run them with --ns 125,250,500). A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
 `forward` is a JVP (`dl.jvp`, one direction, the interpreter: `Forward(compiled=False)`): forward mode's gradient
 takes n directions, n sweeps of the tape, quadratic whatever one write costs; and the compiled tier's first
 lowering of a tape this long is itself superlinear (compile/graphs.py `_check_terms`; issue 17's note). With `--base SHA` (a commit of this repository) the same rows run
