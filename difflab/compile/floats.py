@@ -23,7 +23,7 @@ from ..graph import active as active_values
 from ..ops.core import _DOT_MAX, _finite_array, surely_finite, unbroadcast
 from ..trace import gc_paused
 
-__all__ = ["ONE", "backward_floats", "float_seeds", "is_zero", "lower_floats"]
+__all__ = ["ONE", "backward_floats", "float_seeds", "is_zero", "lower_floats", "nonzero_at"]
 
 
 def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict | None = None) -> list:
@@ -37,15 +37,16 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict |
     value's cotangent only flows into inactive ones. `known` ({Var: whether its value is finite}, filled
     here) tells the caller which values the sweep found finite (the API's input check skips them)."""
     steps = _Generic(graph, env, wrt, cts, pull, {} if known is None else known)
-    pop, get = cts.pop, cts.get
+    pop, get, own = cts.pop, cts.get, steps.own
     with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
         for eqn in reversed(graph.eqns):
             out, op, args, params, _source = eqn
             ct = pop(out, None)
+            w = own.pop(out, None) if own else None  # (ct the sweep's own array: reverse.py `_pull`)
             if ct is None or not op.differentiable:
                 continue  # (a piecewise-constant op passes no cotangent on)
             if type(ct) is not float:
-                _array_equation(eqn, ct, env, cts, steps)
+                _array_equation(eqn, ct, env, cts, steps, w)
                 continue
             if ct == 0.0:
                 continue  # a zero cotangent contributes zero (as in the interpreter)
@@ -168,6 +169,9 @@ class _Generic:
         self.known = known  # Var -> whether its value is finite (values never change during a sweep)
         self.fine: dict = {}  # Var -> its cotangent in `cts`, when that array is known finite
         self.covered = False
+        #: the cotangents the sweep made and alone holds (reverse.py `_pull` writes them in place) -> a flat index
+        #: where each is known nonzero, or -1; a sum replacing one here (prev + c) is a new array, the sweep's too
+        self.own: dict = {}
 
     def finite(self, a, v) -> bool:
         """Whether the value v of argument a (a Var or a Const) is a finite float64 value, checked
@@ -226,19 +230,26 @@ class _Generic:
             self.active = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
         return self.active
 
-    def __call__(self, eqn, ct):
+    def __call__(self, eqn, ct, w=None):
         active = self.active if self.active is not None else self.live()
         if eqn.out in active:
-            self.pull(eqn, ct, self.env, active, self.cts)
+            self.pull(eqn, ct, self.env, active, self.cts, self.own, w)
 
 
-def _array_equation(eqn, ct, env, cts, steps):
+def _array_equation(eqn, ct, env, cts, steps, w=None):
     """The float sweep's step for a cotangent that is not a Python float: the array step where it
     applies (a zero ū gives zero contributions there: every factor is finite), else nothing for a
     zero ū (as the interpreter: not even through NaN values), the op's `array_vjp` where ū (by the
     same Σū² as the zero test) and the arguments are finite, or the generic step. A ū known finite
-    (`fine`: a checked ū·∂) needs no test: with finite arguments a zero ū's contributions are zeros."""
+    (`fine`: a checked ū·∂) needs no test: with finite arguments a zero ū's contributions are zeros.
+    `w` not None: ū is the sweep's own (`_Generic.own`), tested for zero in O(1) (`nonzero_at`) where the
+    generic step is the only one."""
     op = eqn.op
+    if w is not None and type(ct) is np.ndarray and ct.ndim and not op.float_partials and not op.array_vjp:
+        w = nonzero_at(ct, w)
+        if w >= 0:
+            steps(eqn, ct, w)
+        return
     if op.float_partials and _array_step(eqn, ct, env, cts, steps):
         return
     if steps.fine.get(eqn.out) is ct and op.array_vjp and _concrete_step(eqn, ct, env, cts, steps):
@@ -431,6 +442,19 @@ def is_zero(ct) -> bool:
     if type(ct) is np.ndarray and ct.dtype is _F64 and ct.size <= _DOT_MAX and _vdot(ct, ct) > 0.0:
         return False  # some entry is nonzero: Σ ū² by one BLAS dot, cheaper than `any`'s cast to bool
     return isinstance(ct, np.ndarray) and not ct.any()  # (0: all zero or tiny, NaN: not all zero)
+
+
+def nonzero_at(ct, w: int) -> int:
+    """A flat index where the cotangent ct (an array the sweep owns) is nonzero (NaN counts), or -1 where it is
+    zero everywhere: `is_zero`'s answer, in O(1) while the index found last is still nonzero (a loop's writes
+    zero ct one index at a time, from the last).
+
+    >>> nonzero_at(np.array([0.0, 2.0, 0.0]), -1), nonzero_at(np.zeros(3), 1)
+    (1, -1)
+    """
+    if w >= 0 and ct.item(w) != 0:
+        return w
+    return -1 if is_zero(ct) else int(np.argmax(ct.reshape(-1) != 0))
 
 
 # -- scalar graphs lowered to a float program (the compiled tier's replay of a float gradient) --

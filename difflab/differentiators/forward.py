@@ -23,6 +23,7 @@ from ..compile import Tier, lower
 from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
+from .owned import Owned
 from .base import Differentiator, Prepared, first_rows, flag, flat, split
 
 __all__ = ["Forward", "Dual", "push"]
@@ -36,16 +37,16 @@ class Dual(NamedTuple):
 
 
 def push(graph, args, tangents: dict) -> list:
-    """Interpret the graph on Duals; `tangents` maps input Vars to tangents shaped like them."""
-    env = {v: Dual(x, tangents.get(v)) for v, x in zip(graph.inputs, args)}
-    for eqn in graph.eqns:
+    """Interpret the graph on Duals; `tangents` maps input Vars to tangents shaped like them (`owned`: owned.py)."""
+    env, owned = {v: Dual(x, tangents.get(v)) for v, x in zip(graph.inputs, args)}, Owned(graph)
+    for k, eqn in enumerate(graph.eqns):
         duals = [env[a] if isinstance(a, Var) else Dual(read(env, a)) for a in eqn.args]
         vals = [d.primal for d in duals]
-        out = guarded(eqn, eqn.op.bind, *vals, **eqn.kw)
         ts = [d.tangent for d in duals]  # (an op's joint rule takes them at once: concatenate's, not k scatters)
-        joint = len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
-        total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else None
-        for i, t in enumerate(() if joint else ts):
+        out, total = owned.written(eqn, k, vals, ts)  # (an in-place op's value, and its tangent if written too)
+        joint = total is None and len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
+        total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else total
+        for i, t in enumerate(() if joint or total is not None else ts):
             rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
             c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)
             total = c if total is None else total if c is None else _sum(total, c)
@@ -53,7 +54,7 @@ def push(graph, args, tangents: dict) -> list:
             total = dnp.broadcast_to(total, np.shape(out))
         if getattr(getattr(total, "dtype", None), "kind", "") == "c" != eqn.out.dtype.kind:
             total = real_tangent(total)
-        env[eqn.out] = Dual(out, total)
+        owned.after(eqn, k, env, Dual(out, total), duals)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
 
 

@@ -20,11 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
-from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats
+from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
 from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flag, flat, split as split_vec
+from . import owned
 from .forward import _sum
 
 __all__ = ["Reverse", "backward"]
@@ -36,26 +37,27 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     with {Var: whether its value is finite} as it checks); pulled[0] counts rules run."""
     if floats:
         return backward_floats(graph, env, wrt, cts, _pull, finite)
-    active = active_values(graph, [graph.inputs[i] for i in wrt])
+    active, own = active_values(graph, [graph.inputs[i] for i in wrt]), {}  # (own: the sweep's arrays, owned.py)
     for eqn in reversed(graph.eqns):
-        ct = cts.pop(eqn.out, None)
-        if ct is None or eqn.out not in active or is_zero(ct):
+        ct, w = cts.pop(eqn.out, None), own.pop(eqn.out, None)
+        if ct is None or eqn.out not in active or (is_zero(ct) if w is None else (w := nonzero_at(ct, w)) < 0):
             # a zero cotangent contributes zero (every rule is linear in it), even through an
             # equation whose values are NaN: a seeded row must not pick up another output's NaN
             continue
-        _pull(eqn, ct, env, active, cts)
+        _pull(eqn, ct, env, active, cts, own, w)
         if pulled is not None:
             pulled[0] += 1
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
-def _pull(eqn, ct, env, active, cts):
-    """One equation of the sweep: its VJP rules add the argument cotangents into `cts`."""
+def _pull(eqn, ct, env, active, cts, own=None, w=None):
+    """One equation of the sweep: its VJP rules add the argument cotangents into `cts` (`own`, `w`: owned.py)."""
     vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
     kw = dict(eqn.params) if eqn.params else {}
+    reuse, held = owned.reused(eqn, ct, w, active, cts, own)  # (held: ct, written in place after the other rules)
     for i, a in enumerate(eqn.args):
-        rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active else None
-        if rule is None:
+        rule = eqn.op.vjp_rule(i) if type(a) is Var and a in active and i != reuse else None
+        if rule is None or owned.added_into(eqn, i, ct, env, vals, kw, cts, own):
             continue
         try:
             c = on_behalf(eqn, rule, ct, env[eqn.out], *vals, **kw)
@@ -68,16 +70,15 @@ def _pull(eqn, ct, env, active, cts):
                 c = on_behalf(eqn, unbroadcast, c, a.shape)  # recorded (nested) as eqn's, not as the user's own
         if getattr(getattr(c, "dtype", None), "kind", "") == "c" != a.dtype.kind:  # real a: Re ū (ops/complexes.py)
             c = on_behalf(eqn, real_part, c)
-        cts[a] = c if a not in cts else on_behalf(eqn, _sum, cts[a], c)
+        owned.claim(cts, own, a, c if a not in cts else on_behalf(eqn, _sum, cts[a], c), c, held)
+    owned.write(eqn, reuse, ct, w, env[eqn.out], vals, kw, cts, own)
 
 
 class Reverse(Differentiator):
     """Reverse-mode AD on the tape; native product: the VJP (one sweep per output)."""
 
-    name = "reverse"
-    complex_leaves = True
-    native = "vjp"
-    hessian_pair = ("forward", "reverse")
+    name, complex_leaves = "reverse", True
+    native, hessian_pair = "vjp", ("forward", "reverse")
 
     def __init__(self, compiled: bool = True):
         # (the default first: a fresh dl.grad per call makes one of these every call)

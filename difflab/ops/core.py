@@ -188,6 +188,20 @@ class Op:
     #: their shapes and dtypes, and -1 when they never read the output's: a value that only such rules read may
     #: be overwritten by `in_place` (getitem's argument; setitem's target and output)
     unread: tuple = ()
+    #: per argument, None or `(ct, out, *args, **params)` -> its VJP rule's value written into the cotangent ct's
+    #: own buffer, which it returns (setitem's target: ct with idx zeroed). ct is an array of the argument's shape
+    #: that the sweep owns (made by the sweep, held by nothing else); reverse's sweep (differentiators/reverse.py
+    #: `_pull`) calls it last of the equation's rules, so a loop of n writes costs O(1) a write, not a copy of ct
+    vjp_in_place: tuple = ()
+    #: per argument, None or `(acc, ct, out, *args, **params)` -> acc with the argument's VJP rule's value added into
+    #: acc's own buffer (an array of the argument's shape and dtype the sweep owns), or, acc None, that value as an
+    #: array the sweep may own; None where it cannot (then the rule runs). getitem's: ct added at idx, not scattered
+    #: into zeros and summed
+    vjp_add_into: tuple = ()
+    #: `(tangents, out, *args, **params)` -> the output's tangent written into tangents[0]'s own buffer (an array of
+    #: the output's shape and dtype the forward interpreter owns), or None where it cannot: forward mode's twin of
+    #: `in_place` (setitem's: v's tangent written at idx of y's)
+    jvp_in_place: Callable | None = None
     #: `(**params) -> dtype` for an op whose result has a dtype of its own, whatever its arguments' (astype):
     #: NumPy's promotion of the values after it starts from that dtype (boundary.out_dtypes)
     result_dtype: Callable | None = None

@@ -258,6 +258,17 @@ def _scatter_add_impl(ct, idx, shape):
     return z
 
 
+def _getitem_add_into(acc, ct, out, x, idx):
+    """getitem's cotangent added at idx of acc (Op.vjp_add_into); acc None: scattered into zeros. Integer-array
+    indices are left to the rule (scatter_add's np.add.at sums repeats before they meet acc: other roundings)."""
+    if acc is None:
+        return _scatter_add_impl(ct, idx, _shape(x))
+    if any(isinstance(i, (np.ndarray, list)) for i in idx):
+        return None
+    acc[idx] += ct
+    return acc
+
+
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
         return _loop_batch(getitem, batched, x, idx=idx)
@@ -284,6 +295,7 @@ getitem = defop(
         (((2, 3, 4),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2]))}),
     ),
     batch=_getitem_batch,
+    vjp_add_into=(_getitem_add_into,),
     unread=(0,),  # (its rules read x's shape only: an assignment may overwrite x's buffer after it)
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
@@ -329,6 +341,16 @@ def _setitem_joint_jvp(ts, out, y, v, idx):
     return setitem(_zeros_for(y, tv) if ty is None else ty, 0.0 if tv is None else tv, idx=idx)
 
 
+def _setitem_ct_in_place(ct, out, y, v, idx):
+    """The target's cotangent, ct with idx zeroed, written into ct's own buffer (Op.vjp_in_place)."""
+    return _setitem_in_place(ct, 0.0, idx)
+
+
+def _setitem_jvp_in_place(ts, out, y, v, idx):
+    """The tangent of y with v's written at idx, into y's tangent's own buffer (Op.jvp_in_place)."""
+    return _setitem_in_place(ts[0], 0.0 if ts[1] is None else ts[1], idx)
+
+
 def _setitem_batch(batched, y, v, idx):
     y, v = _broadcast_batch(batched, [y, v])
     idx = (slice(None),) + tuple(idx)
@@ -362,6 +384,8 @@ setitem = defop(
     ),
     batch=_setitem_batch,
     in_place=_setitem_in_place,
+    vjp_in_place=(_setitem_ct_in_place,),
+    jvp_in_place=_setitem_jvp_in_place,
     unread=(0, -1),  # (its rules read y's shape only, never the output)
     strategy=_setitem_strategy,
     internal=True,
