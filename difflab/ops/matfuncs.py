@@ -599,8 +599,129 @@ frechet = defop(
 
 
 def _sym_expm(m):
-    """exp of a 1×1 SymPy matrix (bigger ones: NotDifferentiableError, _per_matrix's limit)."""
+    """exp of a 1×1 SymPy matrix (bigger ones: the opaque kind `expm` below, _per_matrix's `above`)."""
     return np.array([[_sp().exp(m[0, 0])]], dtype=object)
+
+
+# -- expm above 1×1 under the symbolic method: an opaque kind (opaque.py) ---------------------------------
+# Parts X = expm(A), K = dX (n²×n², K_(ij),(kl) = L(A, E_kl)_ij, row-major vec) and H = d²X (n²×n⁴,
+# H_(ij),(rs)(pq) = d²X_ij / da_rs da_pq, the corner of L([[A, E_rs], [0, A]], diag(E_pq, E_pq)): frechet's own
+# JVP). dX's rule is K's entry, dK's is H's; unlike sqrtm's (whose third derivative is written with its first two,
+# X X = A being an equation), expm's third derivative is a new tensor, so H's own rule refuses by name: the
+# symbolic method gives expm's gradients, Jacobians, Hessians and second-order nestings at every size, third
+# derivatives at 1×1 (SymPy's exp). Real matrices only (a complex one: `expm`'s sympy_complex is absent, refused).
+
+
+def _unit_directions(n):
+    """E_kl (n², n, n), row-major: E_kl[k n + l] has a 1 at (k, l)."""
+    return np.eye(n * n).reshape(n * n, n, n)
+
+
+def _expm_parts(a):
+    """X, K and H of a real matrix (stack) a (..., n, n): SciPy's expm, expm_frechet along each E_kl, and
+    expm_frechet of [[A, E_rs], [0, A]] along diag(E_pq, E_pq) for rs ≤ pq (H is symmetric in them: mirrored)."""
+    a = np.asarray(a, dtype=float)
+    n, lead = a.shape[-1], a.shape[:-2]
+    size = n * n
+    x = _expm_impl(a)
+    flat = a.reshape((-1, n, n))
+    k = np.empty((len(flat), size, size))
+    h = np.empty((len(flat), size, size, size))
+    units = _unit_directions(n)
+    pairs = [(rs, pq) for rs in range(size) for pq in range(rs, size)]
+    for m, am in enumerate(flat):
+        # (one call on the stack of directions: frechet's own loop, NaN where A is)
+        k[m] = _frechet_impl(am, units).reshape(size, size).T
+        zero = np.zeros((n, n))
+        doubled = np.stack([np.block([[am, units[rs]], [zero, am]]) for rs, _ in pairs])
+        diag = np.stack([np.block([[units[pq], zero], [zero, units[pq]]]) for _, pq in pairs])
+        corners = _frechet_impl(doubled, diag)[:, :n, n:].reshape(len(pairs), size)
+        for (rs, pq), c in zip(pairs, corners):
+            h[m, :, rs, pq] = h[m, :, pq, rs] = c
+    return x, k.reshape(lead + (size, size)), h.reshape(lead + (size, size * size))
+
+
+class _LazyExpmParts:
+    """The traced parts, each recorded when first read (as _LazyParts for sqrtm: symbolic's first-order code reads
+    X and K only): K is one frechet of the stack of directions E_kl, H one JVP of frechet (`_frechet_jvp_a`)."""
+
+    def __init__(self, a):
+        self.a, self.made = a, {}
+
+    def __getitem__(self, part):
+        if part not in self.made:
+            self.made[part] = (self._x, self._k, self._h)[part]()
+        return self.made[part]
+
+    def _x(self):
+        return expm(self.a)
+
+    def _k(self):
+        from .core import _transpose
+
+        lead, n = _shape(self.a)[:-2], _shape(self.a)[-1]
+        nd, size = len(lead), n * n
+        a = _reshape(self.a, lead + (1, n, n))
+        cols = _reshape(frechet(a, _unit_directions(n)), lead + (size, size))  # (..., kl, ij)
+        return _transpose(cols, tuple(range(nd)) + (nd + 1, nd))
+
+    def _h(self):
+        from .core import _transpose
+
+        lead, n = _shape(self.a)[:-2], _shape(self.a)[-1]
+        nd, size = len(lead), n * n
+        units = _unit_directions(n)
+        a = _reshape(self.a, lead + (1, 1, n, n))
+        d = _frechet_jvp_a(units.reshape(1, size, n, n), a, units.reshape(size, 1, n, n))  # (..., rs, pq, i, j)
+        d = _reshape(d, lead + (size * size, size))
+        return _transpose(d, tuple(range(nd)) + (nd + 1, nd))
+
+
+def _expm_no_high_precision(*_):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError("high precision (evalf) of expm above 1×1 is not available")
+
+
+def _expm_x_rule(s):  # dX_ij / da_kl = K_(ij),(kl)
+    n = s.cols
+    return s.at("expm", 1, s.i * n + s.j, s.k * n + s.l)
+
+
+def _expm_k_rule(s):  # dK_(ij),(rs) / da_kl = H_(ij),(rs)(kl)
+    n = s.cols
+    return s.at("expm", 2, s.i, s.j * n * n + s.k * n + s.l)
+
+
+def _expm_h_rule(s):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError(
+        f"the symbolic method has no third derivative of expm above 1×1 (here {s.rows}×{s.cols}: its parts are "
+        "X, dX and d²X); use 'forward' or 'reverse' for the third order"
+    )
+
+
+def _declare_expm_kind():
+    from .opaque import matrix_kind
+
+    matrix_kind(
+        "expm",
+        _expm_parts,
+        _expm_no_high_precision,
+        _LazyExpmParts,
+        {0: _expm_x_rule, 1: _expm_k_rule, 2: _expm_h_rule},
+        lambda rows, cols: [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)],
+    )
+
+
+_declare_expm_kind()
+
+
+def _opaque_expm(m):
+    from .opaque import opaque_translation
+
+    return opaque_translation("expm", 0)(m)
 
 
 def _expm_samples(rng):
@@ -614,7 +735,7 @@ expm = defop(
     _expm_impl,
     jvp=(lambda t, out, a: frechet(a, t),),
     vjp=(lambda ct, out, a: frechet(_swap_last(a), ct),),
-    sympy=_per_matrix(_sym_expm, "expm", limit=1),
+    sympy=_per_matrix(_sym_expm, "expm", limit=1, above=lambda m: _opaque_expm(m)),
     domain=("real",),
     samples=_expm_samples,
     strategy=_expm_strategy,
