@@ -672,7 +672,9 @@ class _LazyExpmParts:
         nd, size = len(lead), n * n
         units = _unit_directions(n)
         a = _reshape(self.a, lead + (1, 1, n, n))
-        d = _frechet_jvp_a(units.reshape(1, size, n, n), a, units.reshape(size, 1, n, n))  # (..., rs, pq, i, j)
+        grid = (size, size, n, n)  # (E and F on the full grid: _doubled broadcasts A and E only)
+        e, f = np.broadcast_to(units.reshape(size, 1, n, n), grid), np.broadcast_to(units.reshape(1, size, n, n), grid)
+        d = _frechet_jvp_a(f, a, e)  # (..., rs, pq, i, j)
         d = _reshape(d, lead + (size * size, size))
         return _transpose(d, tuple(range(nd)) + (nd + 1, nd))
 
