@@ -43,8 +43,9 @@ import warnings
 import numpy as np
 
 from .core import _reshape, _shape, _sp, defop, draw
-from .decompositions import _too_big
+from .decompositions import _mp, _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
+from .opaque import opaque_translation
 from .shape import concatenate, getitem
 
 
@@ -136,6 +137,10 @@ def _sylvester_sympy(a, b, q):
     out = np.empty((int(np.prod(lead, dtype=int)), n, m), dtype=object)
     flat = [np.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:]) for x in (a, b, q)]
     for k, (ak, bk, qk) in enumerate(zip(*flat)):
+        if n * m > _EXPLICIT_SYLVESTER:  # (the opaque kind of [[A, Q], [0, B]] below)
+            block = sp.Matrix(np.block([[ak, qk], [np.full((m, n), sp.Integer(0), dtype=object), bk]]).tolist())
+            out[k] = opaque_translation(_sylvester_kind(n), 0)(block)
+            continue
         # row-major vec: (A X)[i, j] = Σ A[i, k] X[k, j], (X B)[i, j] = Σ X[i, l] B[l, j]
         system = sp.Matrix(
             n * m,
@@ -145,6 +150,121 @@ def _sylvester_sympy(a, b, q):
         x = system.LUsolve(sp.Matrix(qk).reshape(n * m, 1))
         out[k] = np.array(x.reshape(n, m).tolist(), dtype=object)
     return out.reshape(lead + (n, m))
+
+
+# -- sylvester above a 1×2 system under the symbolic method: an opaque kind (opaque.py) ----------------------
+# SymPy's Kronecker solve of an nm×nm system grows factorially (a 3×3 one's JVP: minutes; autograd's
+# test_solve_sylvester). Above `_EXPLICIT_SYLVESTER` unknowns X is an opaque function of M = [[A, Q], [0, B]]
+# ((n + m)², one matrix, as opaque kinds take; kind `sylvester<n>` knows A's size n), its parts X and
+# K = (A ⊗ I + I ⊗ Bᵀ)⁻¹ (nm × nm, row-major vec: the system's inverse). With S = A ⊗ I + I ⊗ Bᵀ:
+# dX = K vec(dQ − dA X − X dB) and dK = −K dS K, each written with X's and K's entries (as inv's), so every order
+# nests; M's lower-left block is not read (its partials 0).
+_EXPLICIT_SYLVESTER = 2
+
+
+def _sylvester_kind(n: int) -> str:
+    """The opaque kind of X(M) for an n×n A, declared at first use."""
+    from .opaque import matrix_kind, opaque_kinds
+
+    kind = f"sylvester{n}"
+    if kind not in opaque_kinds():
+        rules = {0: lambda s: _sylvester_x_rule(s, n), 1: lambda s: _sylvester_k_rule(s, n)}
+        shapes = lambda rows, cols: [(n, rows - n), (n * (rows - n),) * 2]  # noqa: E731
+        matrix_kind(
+            kind, lambda mm: _sylvester_parts(mm, n), _sylvester_mp(n), lambda mm: _LazySylvester(mm, n), rules, shapes
+        )
+    return kind
+
+
+def _sylvester_system(a, b):
+    """S = A ⊗ I + I ⊗ Bᵀ (..., nm, nm) of A (..., n, n) and B (..., m, m), on arrays or traced values."""
+    n, m = _shape(a)[-1], _shape(b)[-1]
+    lead = np.broadcast_shapes(_shape(a)[:-2], _shape(b)[:-2])
+    left = _reshape(a, _shape(a)[:-2] + (n, 1, n, 1)) * np.eye(m).reshape(1, m, 1, m)
+    right = np.eye(n).reshape(n, 1, n, 1) * _reshape(_swap_last(b), _shape(b)[:-2] + (1, m, 1, m))
+    return _reshape(left + right, lead + (n * m, n * m))
+
+
+def _sylvester_parts(mm, n):
+    """X and K of M = [[A, Q], [0, B]] (a stack too): SciPy's Bartels-Stewart X, and the system's inverse."""
+    a, q, b = mm[..., :n, :n], mm[..., :n, n:], mm[..., n:, n:]
+    return _sylvester_impl(a, b, q), np.linalg.inv(_sylvester_system(a, b))
+
+
+def _sylvester_mp(n):
+    def parts(mm):
+        """X and K in high precision (mpmath): K the inverse of the Kronecker system, X = K vec Q."""
+        mp = _mp()
+        m = mm.rows - n
+        system = mp.matrix(n * m, n * m)
+        for r in range(n * m):
+            for c in range(n * m):
+                (i, j), (k, l) = divmod(r, m), divmod(c, m)
+                system[r, c] = mm[i, k] * (j == l) + mm[n + l, n + j] * (i == k)
+        k = mp.inverse(system)
+        x = k * mp.matrix([mm[i, n + j] for i in range(n) for j in range(m)])
+        return mp.matrix([[x[i * m + j] for j in range(m)] for i in range(n)]), k
+
+    return parts
+
+
+class _LazySylvester:
+    """The traced parts (symbolic as another method's inner one), each recorded when first read: X one sylvester,
+    K the inverse of the Kronecker system."""
+
+    def __init__(self, mm, n):
+        lead = (slice(None),) * (len(_shape(mm)) - 2)
+        self.a, self.q, self.b = (getitem(mm, idx=lead + block) for block in _sylvester_blocks(n))
+        self.made: dict = {}
+
+    def __getitem__(self, part):
+        from .linalg import inv
+
+        if part not in self.made:
+            self.made[part] = sylvester(self.a, self.b, self.q) if part == 0 else inv(_sylvester_system(self.a, self.b))
+        return self.made[part]
+
+
+def _sylvester_blocks(n):
+    head, tail = slice(None, n), slice(n, None)
+    return (head, head), (head, tail), (tail, tail)
+
+
+def _sylvester_where(s, n):
+    """Which block of M the slot's entry (k, l) is in, and its index there: ('a', k, l), ('q', ...), ('b', ...),
+    or None (the lower-left block, not read)."""
+    if s.k < n:
+        return ("a", s.k, s.l) if s.l < n else ("q", s.k, s.l - n)
+    return ("b", s.k - n, s.l - n) if s.l >= n else None
+
+
+def _sylvester_x_rule(s, n):
+    """dX_ij: along dQ_kl K_(ij),(kl); along dA_kl −Σ_v K_(ij),(kv) X_lv; along dB_kl −Σ_u K_(ij),(ul) X_uk."""
+    m, kind = s.rows - n, _sylvester_kind(n)
+    where = _sylvester_where(s, n)
+    if where is None:
+        return 0
+    block, k, l = where
+    x = lambda p, q: s.at(kind, 0, p, q)  # noqa: E731
+    kk = lambda c: s.at(kind, 1, s.i * m + s.j, c)  # noqa: E731
+    if block == "q":
+        return kk(k * m + l)
+    if block == "a":
+        return -_sp().Add(*[kk(k * m + v) * x(l, v) for v in range(m)])
+    return -_sp().Add(*[kk(u * m + l) * x(u, k) for u in range(n)])
+
+
+def _sylvester_k_rule(s, n):
+    """dK_rc = −(K dS K)_rc: along dA_kl −Σ_v K_r,(kv) K_(lv),c; along dB_kl −Σ_u K_r,(ul) K_(uk),c; along dQ 0."""
+    m, kind = s.rows - n, _sylvester_kind(n)
+    where = _sylvester_where(s, n)
+    if where is None or where[0] == "q":
+        return 0
+    block, k, l = where
+    kk = lambda r, c: s.at(kind, 1, r, c)  # noqa: E731
+    if block == "a":
+        return -_sp().Add(*[kk(s.i, k * m + v) * kk(l * m + v, s.j) for v in range(m)])
+    return -_sp().Add(*[kk(s.i, u * m + l) * kk(u * m + k, s.j) for u in range(n)])
 
 
 def _sylvester_samples(rng):
