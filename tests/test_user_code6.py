@@ -759,7 +759,9 @@ def test_symbolic_third_derivative_through_a_3x3_expm_is_refused_by_name():
     from difflab.ops.opaque import opaque_entry
 
     names = __import__("sympy").symbols("a0:9", real=True)
-    with pytest.raises(dl.NotDifferentiableError, match=r"third derivative of expm above 1×1 .* 'forward' or 'reverse'"):
+    with pytest.raises(
+        dl.NotDifferentiableError, match=r"third derivative of expm above 1×1 .* 'forward' or 'reverse'"
+    ):
         opaque_entry("expm", 2)(0, 0, 3, *names).diff(names[0])
 
 
