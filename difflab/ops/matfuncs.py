@@ -738,26 +738,30 @@ def _unit_directions(n):
 
 
 def _expm_parts(a):
-    """X, K and H of a real matrix (stack) a (..., n, n): SciPy's expm, expm_frechet along each E_kl, and
-    expm_frechet of [[A, E_rs], [0, A]] along diag(E_pq, E_pq) for rs ≤ pq (H is symmetric in them: mirrored)."""
+    """X, K and H of a real matrix (stack) a (..., n, n): SciPy's expm, expm_frechet along each E_kl, and H from
+    SciPy's expm of the n⁴ block matrices [[A, E_rs, 0], [0, A, E_pq], [0, 0, A]], whose corner C(rs, pq) gives
+    d²X = C(rs, pq) + C(pq, rs) (one call on the stack: expm_frechet per pair cost 0.6 s at 5×5, this 0.1 s)."""
+    sl = scipy_linalg()
     a = np.asarray(a, dtype=float)
     n, lead = a.shape[-1], a.shape[:-2]
     size = n * n
     x = _expm_impl(a)
     flat = a.reshape((-1, n, n))
     k = np.empty((len(flat), size, size))
-    h = np.empty((len(flat), size, size, size))
+    h = np.full((len(flat), size, size * size), np.nan)
     units = _unit_directions(n)
-    pairs = [(rs, pq) for rs in range(size) for pq in range(rs, size)]
     for m, am in enumerate(flat):
         # (one call on the stack of directions: frechet's own loop, NaN where A is)
         k[m] = _frechet_impl(am, units).reshape(size, size).T
-        zero = np.zeros((n, n))
-        doubled = np.stack([np.block([[am, units[rs]], [zero, am]]) for rs, _ in pairs])
-        diag = np.stack([np.block([[units[pq], zero], [zero, units[pq]]]) for _, pq in pairs])
-        corners = _frechet_impl(doubled, diag)[:, :n, n:].reshape(len(pairs), size)
-        for (rs, pq), c in zip(pairs, corners):
-            h[m, :, rs, pq] = h[m, :, pq, rs] = c
+        if not np.isfinite(am).all():
+            continue  # (NaN passed on: reported where it arose)
+        big = np.zeros((size, size, 3 * n, 3 * n))
+        for b in range(3):
+            big[:, :, b * n : (b + 1) * n, b * n : (b + 1) * n] = am
+        big[:, :, :n, n : 2 * n] = units[:, None]
+        big[:, :, n : 2 * n, 2 * n :] = units[None, :]
+        corner = sl.expm(big.reshape(-1, 3 * n, 3 * n)).reshape(size, size, 3 * n, 3 * n)[:, :, :n, 2 * n :]
+        h[m] = (corner + corner.transpose(1, 0, 2, 3)).reshape(size * size, size).T
     return x, k.reshape(lead + (size, size)), h.reshape(lead + (size, size * size))
 
 
