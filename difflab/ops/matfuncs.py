@@ -3,7 +3,8 @@
 that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose rules are `frechet`,
 L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)). L(A, E) is the corner of expm([[A, E], [0, A]]),
 so its own derivative in A is a corner of L([[A, E], [0, A]], diag(F, F)): frechet again, any order nests
-(symbolic: 1×1 matrices only). SciPy is imported when a value is computed (the `scipy` extra).
+(symbolic: expm's closed form at 1×1, above it an opaque kind with X, dX and d²X as parts, so up to second order;
+frechet at 1×1). SciPy is imported when a value is computed (the `scipy` extra).
 
 How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
 X dX + dX X = dA: a Sylvester equation with A = B = X (for A = diag(4, 9), X = diag(2, 3) and
@@ -33,7 +34,8 @@ Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 real matrices, (A + �
 bigger ones, complex ones and a real A's complex root are opaque functions (opaque.py) whose parts are X,
 K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ and L = d²X, each part's derivative written with the parts (the section below), so every
 order nests (a real A's complex root: the registry entry's `value_dtype`, program._translate). sylvester's SymPy form is
-the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU (any size; it grows fast).
+the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU up to a 1×2 system, above it an opaque kind of
+[[A, Q], [0, B]] with X and the system's inverse as parts (every order).
 """
 
 from __future__ import annotations
