@@ -31,9 +31,9 @@ arrays can be converted to Python scalars" and edge_order unknown: now NumPy's n
 a temporary NumPy copies before writing); copying it (`buf[:-1].copy()`) traces. The numeric method's
 gradient of a sum one of whose terms dominates |f| (5·expi(30) = 5e13 beside O(1) terms) is round-off in the
 small terms' entries (0 for -2.2), with no NumericAccuracyWarning (tests/test_scipy.py's exp1/expi test
-differentiates them apart). symbolic's Hessian or Jacobian through a 3×3 expm
-(test_symbolic_refuses_a_3x3_expm_by_name), and likewise its jvp, vjp and linearize through a 7×3 QR (qr_lstsq:
-its gradient is the matrix-level rule's). `R = np.zeros((3, 3)); R[mask] = np.exp(v)` is refused with
+differentiates them apart). symbolic's jvp, vjp and linearize through a 7×3 QR (qr_lstsq: its gradient is the
+matrix-level rule's); its Hessian and Jacobian through a 3×3 expm, refused by name here before, are now JAX's
+(expm's opaque kind, tests/test_symbolic_expm.py). `R = np.zeros((3, 3)); R[mask] = np.exp(v)` is refused with
 np.zeros_like's remedy, as JAX refuses it (ctmc_expm writes the remedy). No wrong number: every exact
 method agreed with JAX to rounding."""
 
@@ -679,10 +679,8 @@ HESS = {
 }
 
 
-#: symbolic has SymPy's expm for 1×1 matrices only: its gradient is the matrix-level rule's (frechet), a Hessian or
-#: Jacobian needs the entries, refused by name (test_symbolic_refuses_a_3x3_expm_by_name); the GP's Hessian
-#: through a 6×6 Cholesky and two triangular solves takes symbolic 20 s (the other methods only)
-NO_SYMBOLIC = {"ctmc_expm", "gp_periodic"}
+#: the GP's Hessian through a 6×6 Cholesky and two triangular solves takes symbolic 20 s (the other methods only)
+NO_SYMBOLIC = {"gp_periodic"}
 
 
 test_hessian_of_user_code = hessian_test(
@@ -718,11 +716,10 @@ def test_jacobian_hvp_vmap_nesting_and_check_grad(method):
     stored Hessians and the unbatched calls; check_grad accepts a hand gradient and catches a dropped factor 2."""
     tol = 1e-6 if method == "numeric" else 1e-12
     x = POINTS["ctmc_expm"]
-    if method != "symbolic":
-        for J in (dl.jacobian(_ctmc_P, method=method)(x), dl.prepare(_ctmc_P, x, method=method).jacobian(x)):
-            J = np.asarray(J).reshape(9, 6)
-            assert np.sum(J * np.cos(np.arange(54) + 1.0).reshape(9, 6)) == pytest.approx(JAC_CTMC[0], rel=tol)
-            assert np.sum(J * J) == pytest.approx(JAC_CTMC[1], rel=tol)
+    for J in (dl.jacobian(_ctmc_P, method=method)(x), dl.prepare(_ctmc_P, x, method=method).jacobian(x)):
+        J = np.asarray(J).reshape(9, 6)
+        assert np.sum(J * np.cos(np.arange(54) + 1.0).reshape(9, 6)) == pytest.approx(JAC_CTMC[0], rel=tol)
+        assert np.sum(J * J) == pytest.approx(JAC_CTMC[1], rel=tol)
     xb = POINTS["logdet_barrier"]
     g = check_hvp(logdet_barrier, xb, method, HESS["logdet_barrier"])
     np.testing.assert_allclose(g, _logdet_barrier_grad(xb), rtol=tol)
@@ -738,14 +735,17 @@ def test_jacobian_hvp_vmap_nesting_and_check_grad(method):
         dl.testing.check_grad(logdet_barrier, lambda x: _logdet_barrier_grad(x) - x / (1 - x @ x), xb)
 
 
-def test_symbolic_refuses_a_3x3_expm_by_name():
-    """Recorded, not fixed: symbolic's gradient through a 3×3 expm is its matrix-level rule's, but its Hessian
-    and Jacobian need the entries of expm, which it writes in SymPy for 1×1 matrices only (JAX differentiates any
-    order); the refusal names the op, the size and the methods that do it."""
-    x = POINTS["ctmc_expm"]
-    for op in (dl.hessian(ctmc_expm, method="symbolic"), dl.jacobian(_ctmc_P, method="symbolic")):
-        with pytest.raises(dl.NotDifferentiableError, match=r"expm of a 3×3 matrix .* use 'forward' or 'reverse'"):
-            op(x)
+def test_symbolic_third_derivative_through_a_3x3_expm_is_refused_by_name():
+    """symbolic's Hessian and Jacobian through a 3×3 expm are JAX's (test_hessian_of_user_code, the Jacobian test
+    above; they were refused by name): expm's opaque kind holds X, dX and d²X, so a third derivative within symbolic
+    is refused, naming the op and the methods that give it."""
+    from difflab.ops.opaque import opaque_entry
+
+    names = __import__("sympy").symbols("a0:9", real=True)
+    with pytest.raises(
+        dl.NotDifferentiableError, match=r"third derivative of expm above 1×1 .* 'forward' or 'reverse'"
+    ):
+        opaque_entry("expm", 2)(0, 0, 3, *names).diff(names[0])
 
 
 # ---------------------------------------------------------------- in place, as NumPy defines it

@@ -3,7 +3,8 @@
 that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose rules are `frechet`,
 L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)). L(A, E) is the corner of expm([[A, E], [0, A]]),
 so its own derivative in A is a corner of L([[A, E], [0, A]], diag(F, F)): frechet again, any order nests
-(symbolic: 1×1 matrices only). SciPy is imported when a value is computed (the `scipy` extra).
+(symbolic: expm's closed form at 1×1, above it an opaque kind with X, dX and d²X as parts, so up to second order;
+frechet at 1×1). SciPy is imported when a value is computed (the `scipy` extra).
 
 How it works. X = sqrtm(A) satisfies X X = A, so a tangent dA moves X by the dX with
 X dX + dX X = dA: a Sylvester equation with A = B = X (for A = diag(4, 9), X = diag(2, 3) and
@@ -33,7 +34,8 @@ Symbolic: sqrtm has SymPy's closed form for 1×1 and 2×2 real matrices, (A + �
 bigger ones, complex ones and a real A's complex root are opaque functions (opaque.py) whose parts are X,
 K = (X ⊗ I + I ⊗ Xᵀ)⁻¹ and L = d²X, each part's derivative written with the parts (the section below), so every
 order nests (a real A's complex root: the registry entry's `value_dtype`, program._translate). sylvester's SymPy form is
-the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU (any size; it grows fast).
+the Kronecker system (A ⊗ I + I ⊗ Bᵀ) vec X = vec Q solved by LU up to a 1×2 system, above it an opaque kind of
+[[A, Q], [0, B]] with X and the system's inverse as parts (every order).
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ import warnings
 import numpy as np
 
 from .core import _reshape, _shape, _sp, defop, draw
-from .decompositions import _too_big
+from .decompositions import _mp, _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
+from .opaque import opaque_translation
 from .shape import concatenate, getitem
 
 
@@ -136,6 +139,10 @@ def _sylvester_sympy(a, b, q):
     out = np.empty((int(np.prod(lead, dtype=int)), n, m), dtype=object)
     flat = [np.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:]) for x in (a, b, q)]
     for k, (ak, bk, qk) in enumerate(zip(*flat)):
+        if n * m > _EXPLICIT_SYLVESTER:  # (the opaque kind of [[A, Q], [0, B]] below)
+            block = sp.Matrix(np.block([[ak, qk], [np.full((m, n), sp.Integer(0), dtype=object), bk]]).tolist())
+            out[k] = opaque_translation(_sylvester_kind(n), 0)(block)
+            continue
         # row-major vec: (A X)[i, j] = Σ A[i, k] X[k, j], (X B)[i, j] = Σ X[i, l] B[l, j]
         system = sp.Matrix(
             n * m,
@@ -145,6 +152,121 @@ def _sylvester_sympy(a, b, q):
         x = system.LUsolve(sp.Matrix(qk).reshape(n * m, 1))
         out[k] = np.array(x.reshape(n, m).tolist(), dtype=object)
     return out.reshape(lead + (n, m))
+
+
+# -- sylvester above a 1×2 system under the symbolic method: an opaque kind (opaque.py) ----------------------
+# SymPy's Kronecker solve of an nm×nm system grows factorially (a 3×3 one's JVP: minutes; autograd's
+# test_solve_sylvester). Above `_EXPLICIT_SYLVESTER` unknowns X is an opaque function of M = [[A, Q], [0, B]]
+# ((n + m)², one matrix, as opaque kinds take; kind `sylvester<n>` knows A's size n), its parts X and
+# K = (A ⊗ I + I ⊗ Bᵀ)⁻¹ (nm × nm, row-major vec: the system's inverse). With S = A ⊗ I + I ⊗ Bᵀ:
+# dX = K vec(dQ − dA X − X dB) and dK = −K dS K, each written with X's and K's entries (as inv's), so every order
+# nests; M's lower-left block is not read (its partials 0).
+_EXPLICIT_SYLVESTER = 2
+
+
+def _sylvester_kind(n: int) -> str:
+    """The opaque kind of X(M) for an n×n A, declared at first use."""
+    from .opaque import matrix_kind, opaque_kinds
+
+    kind = f"sylvester{n}"
+    if kind not in opaque_kinds():
+        rules = {0: lambda s: _sylvester_x_rule(s, n), 1: lambda s: _sylvester_k_rule(s, n)}
+        shapes = lambda rows, cols: [(n, rows - n), (n * (rows - n),) * 2]  # noqa: E731
+        matrix_kind(
+            kind, lambda mm: _sylvester_parts(mm, n), _sylvester_mp(n), lambda mm: _LazySylvester(mm, n), rules, shapes
+        )
+    return kind
+
+
+def _sylvester_system(a, b):
+    """S = A ⊗ I + I ⊗ Bᵀ (..., nm, nm) of A (..., n, n) and B (..., m, m), on arrays or traced values."""
+    n, m = _shape(a)[-1], _shape(b)[-1]
+    lead = np.broadcast_shapes(_shape(a)[:-2], _shape(b)[:-2])
+    left = _reshape(a, _shape(a)[:-2] + (n, 1, n, 1)) * np.eye(m).reshape(1, m, 1, m)
+    right = np.eye(n).reshape(n, 1, n, 1) * _reshape(_swap_last(b), _shape(b)[:-2] + (1, m, 1, m))
+    return _reshape(left + right, lead + (n * m, n * m))
+
+
+def _sylvester_parts(mm, n):
+    """X and K of M = [[A, Q], [0, B]] (a stack too): SciPy's Bartels-Stewart X, and the system's inverse."""
+    a, q, b = mm[..., :n, :n], mm[..., :n, n:], mm[..., n:, n:]
+    return _sylvester_impl(a, b, q), np.linalg.inv(_sylvester_system(a, b))
+
+
+def _sylvester_mp(n):
+    def parts(mm):
+        """X and K in high precision (mpmath): K the inverse of the Kronecker system, X = K vec Q."""
+        mp = _mp()
+        m = mm.rows - n
+        system = mp.matrix(n * m, n * m)
+        for r in range(n * m):
+            for c in range(n * m):
+                (i, j), (k, l) = divmod(r, m), divmod(c, m)
+                system[r, c] = mm[i, k] * (j == l) + mm[n + l, n + j] * (i == k)
+        k = mp.inverse(system)
+        x = k * mp.matrix([mm[i, n + j] for i in range(n) for j in range(m)])
+        return mp.matrix([[x[i * m + j] for j in range(m)] for i in range(n)]), k
+
+    return parts
+
+
+class _LazySylvester:
+    """The traced parts (symbolic as another method's inner one), each recorded when first read: X one sylvester,
+    K the inverse of the Kronecker system."""
+
+    def __init__(self, mm, n):
+        lead = (slice(None),) * (len(_shape(mm)) - 2)
+        self.a, self.q, self.b = (getitem(mm, idx=lead + block) for block in _sylvester_blocks(n))
+        self.made: dict = {}
+
+    def __getitem__(self, part):
+        from .linalg import inv
+
+        if part not in self.made:
+            self.made[part] = sylvester(self.a, self.b, self.q) if part == 0 else inv(_sylvester_system(self.a, self.b))
+        return self.made[part]
+
+
+def _sylvester_blocks(n):
+    head, tail = slice(None, n), slice(n, None)
+    return (head, head), (head, tail), (tail, tail)
+
+
+def _sylvester_where(s, n):
+    """Which block of M the slot's entry (k, l) is in, and its index there: ('a', k, l), ('q', ...), ('b', ...),
+    or None (the lower-left block, not read)."""
+    if s.k < n:
+        return ("a", s.k, s.l) if s.l < n else ("q", s.k, s.l - n)
+    return ("b", s.k - n, s.l - n) if s.l >= n else None
+
+
+def _sylvester_x_rule(s, n):
+    """dX_ij: along dQ_kl K_(ij),(kl); along dA_kl −Σ_v K_(ij),(kv) X_lv; along dB_kl −Σ_u K_(ij),(ul) X_uk."""
+    m, kind = s.rows - n, _sylvester_kind(n)
+    where = _sylvester_where(s, n)
+    if where is None:
+        return 0
+    block, k, l = where
+    x = lambda p, q: s.at(kind, 0, p, q)  # noqa: E731
+    kk = lambda c: s.at(kind, 1, s.i * m + s.j, c)  # noqa: E731
+    if block == "q":
+        return kk(k * m + l)
+    if block == "a":
+        return -_sp().Add(*[kk(k * m + v) * x(l, v) for v in range(m)])
+    return -_sp().Add(*[kk(u * m + l) * x(u, k) for u in range(n)])
+
+
+def _sylvester_k_rule(s, n):
+    """dK_rc = −(K dS K)_rc: along dA_kl −Σ_v K_r,(kv) K_(lv),c; along dB_kl −Σ_u K_r,(ul) K_(uk),c; along dQ 0."""
+    m, kind = s.rows - n, _sylvester_kind(n)
+    where = _sylvester_where(s, n)
+    if where is None or where[0] == "q":
+        return 0
+    block, k, l = where
+    kk = lambda r, c: s.at(kind, 1, r, c)  # noqa: E731
+    if block == "a":
+        return -_sp().Add(*[kk(s.i, k * m + v) * kk(l * m + v, s.j) for v in range(m)])
+    return -_sp().Add(*[kk(s.i, u * m + l) * kk(u * m + k, s.j) for u in range(n)])
 
 
 def _sylvester_samples(rng):
@@ -599,8 +721,135 @@ frechet = defop(
 
 
 def _sym_expm(m):
-    """exp of a 1×1 SymPy matrix (bigger ones: NotDifferentiableError, _per_matrix's limit)."""
+    """exp of a 1×1 SymPy matrix (bigger ones: the opaque kind `expm` below, _per_matrix's `above`)."""
     return np.array([[_sp().exp(m[0, 0])]], dtype=object)
+
+
+# -- expm above 1×1 under the symbolic method: an opaque kind (opaque.py) ---------------------------------
+# Parts X = expm(A), K = dX (n²×n², K_(ij),(kl) = L(A, E_kl)_ij, row-major vec) and H = d²X (n²×n⁴,
+# H_(ij),(rs)(pq) = d²X_ij / da_rs da_pq, the corner of L([[A, E_rs], [0, A]], diag(E_pq, E_pq)): frechet's own
+# JVP). dX's rule is K's entry, dK's is H's; unlike sqrtm's (whose third derivative is written with its first two,
+# X X = A being an equation), expm's third derivative is a new tensor, so H's own rule refuses by name: the
+# symbolic method gives expm's gradients, Jacobians, Hessians and second-order nestings at every size, third
+# derivatives at 1×1 (SymPy's exp). Real matrices only (a complex one: `expm`'s sympy_complex is absent, refused).
+
+
+def _unit_directions(n):
+    """E_kl (n², n, n), row-major: E_kl[k n + l] has a 1 at (k, l)."""
+    return np.eye(n * n).reshape(n * n, n, n)
+
+
+def _expm_parts(a):
+    """X, K and H of a real matrix (stack) a (..., n, n): SciPy's expm, expm_frechet along each E_kl, and H from
+    SciPy's expm of the n⁴ block matrices [[A, E_rs, 0], [0, A, E_pq], [0, 0, A]], whose corner C(rs, pq) gives
+    d²X = C(rs, pq) + C(pq, rs) (one call on the stack: expm_frechet per pair cost 0.6 s at 5×5, this 0.1 s)."""
+    sl = scipy_linalg()
+    a = np.asarray(a, dtype=float)
+    n, lead = a.shape[-1], a.shape[:-2]
+    size = n * n
+    x = _expm_impl(a)
+    flat = a.reshape((-1, n, n))
+    k = np.empty((len(flat), size, size))
+    h = np.full((len(flat), size, size * size), np.nan)
+    units = _unit_directions(n)
+    for m, am in enumerate(flat):
+        # (one call on the stack of directions: frechet's own loop, NaN where A is)
+        k[m] = _frechet_impl(am, units).reshape(size, size).T
+        if not np.isfinite(am).all():
+            continue  # (NaN passed on: reported where it arose)
+        big = np.zeros((size, size, 3 * n, 3 * n))
+        for b in range(3):
+            big[:, :, b * n : (b + 1) * n, b * n : (b + 1) * n] = am
+        big[:, :, :n, n : 2 * n] = units[:, None]
+        big[:, :, n : 2 * n, 2 * n :] = units[None, :]
+        corner = sl.expm(big.reshape(-1, 3 * n, 3 * n)).reshape(size, size, 3 * n, 3 * n)[:, :, :n, 2 * n :]
+        h[m] = (corner + corner.transpose(1, 0, 2, 3)).reshape(size * size, size).T
+    return x, k.reshape(lead + (size, size)), h.reshape(lead + (size, size * size))
+
+
+class _LazyExpmParts:
+    """The traced parts, each recorded when first read (as _LazyParts for sqrtm: symbolic's first-order code reads
+    X and K only): K is one frechet of the stack of directions E_kl, H one JVP of frechet (`_frechet_jvp_a`)."""
+
+    def __init__(self, a):
+        self.a, self.made = a, {}
+
+    def __getitem__(self, part):
+        if part not in self.made:
+            self.made[part] = (self._x, self._k, self._h)[part]()
+        return self.made[part]
+
+    def _x(self):
+        return expm(self.a)
+
+    def _k(self):
+        from .core import _transpose
+
+        lead, n = _shape(self.a)[:-2], _shape(self.a)[-1]
+        nd, size = len(lead), n * n
+        a = _reshape(self.a, lead + (1, n, n))
+        cols = _reshape(frechet(a, _unit_directions(n)), lead + (size, size))  # (..., kl, ij)
+        return _transpose(cols, tuple(range(nd)) + (nd + 1, nd))
+
+    def _h(self):
+        from .core import _transpose
+
+        lead, n = _shape(self.a)[:-2], _shape(self.a)[-1]
+        nd, size = len(lead), n * n
+        units = _unit_directions(n)
+        a = _reshape(self.a, lead + (1, 1, n, n))
+        grid = (size, size, n, n)  # (E and F on the full grid: _doubled broadcasts A and E only)
+        e, f = np.broadcast_to(units.reshape(size, 1, n, n), grid), np.broadcast_to(units.reshape(1, size, n, n), grid)
+        d = _frechet_jvp_a(f, a, e)  # (..., rs, pq, i, j)
+        d = _reshape(d, lead + (size * size, size))
+        return _transpose(d, tuple(range(nd)) + (nd + 1, nd))
+
+
+def _expm_no_high_precision(*_):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError("high precision (evalf) of expm above 1×1 is not available")
+
+
+def _expm_x_rule(s):  # dX_ij / da_kl = K_(ij),(kl)
+    n = s.cols
+    return s.at("expm", 1, s.i * n + s.j, s.k * n + s.l)
+
+
+def _expm_k_rule(s):  # dK_(ij),(rs) / da_kl = H_(ij),(rs)(kl)
+    n = s.cols
+    return s.at("expm", 2, s.i, s.j * n * n + s.k * n + s.l)
+
+
+def _expm_h_rule(s):
+    from ..errors import NotDifferentiableError
+
+    raise NotDifferentiableError(
+        f"the symbolic method has no third derivative of expm above 1×1 (here {s.rows}×{s.cols}: its parts are "
+        "X, dX and d²X); use 'forward' or 'reverse' for the third order"
+    )
+
+
+def _declare_expm_kind():
+    from .opaque import matrix_kind
+
+    matrix_kind(
+        "expm",
+        _expm_parts,
+        _expm_no_high_precision,
+        _LazyExpmParts,
+        {0: _expm_x_rule, 1: _expm_k_rule, 2: _expm_h_rule},
+        lambda rows, cols: [(rows, cols), (rows * cols,) * 2, (rows * cols, (rows * cols) ** 2)],
+    )
+
+
+_declare_expm_kind()
+
+
+def _opaque_expm(m):
+    from .opaque import opaque_translation
+
+    return opaque_translation("expm", 0)(m)
 
 
 def _expm_samples(rng):
@@ -614,7 +863,7 @@ expm = defop(
     _expm_impl,
     jvp=(lambda t, out, a: frechet(a, t),),
     vjp=(lambda ct, out, a: frechet(_swap_last(a), ct),),
-    sympy=_per_matrix(_sym_expm, "expm", limit=1),
+    sympy=_per_matrix(_sym_expm, "expm", limit=1, above=lambda m: _opaque_expm(m)),
     domain=("real",),
     samples=_expm_samples,
     strategy=_expm_strategy,

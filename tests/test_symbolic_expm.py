@@ -1,0 +1,90 @@
+"""The symbolic method on scipy.linalg.expm above 1×1 (ops/matfuncs.py's opaque kind: X = expm(A), K = dX and
+H = d²X as parts): Hessians, Jacobians, forward-over-symbolic and symbolic inside reverse against reverse's at 3×3,
+4×4 and 5×5; central differences of reverse's gradient and of K as independent checks of the parts; the third
+order, which the kind does not hold, refused by name (and reverse over symbolic's Hessian giving it)."""
+
+import numpy as np
+import pytest
+import sympy as sp
+
+import difflab as dl
+import difflab.scipy as dsc
+from difflab.errors import NotDifferentiableError
+from difflab.ops.matfuncs import _expm_parts
+from difflab.ops.opaque import opaque_entry
+
+RNG = np.random.default_rng(39)
+W = {n: RNG.normal(size=(n, n)) for n in (2, 3, 4, 5)}
+A = {n: 0.6 * RNG.normal(size=(n, n)) for n in (2, 3, 4, 5)}  # (non-symmetric, non-normal)
+
+
+def _f(n):
+    return lambda a: np.sum(dsc.linalg.expm(a) * W[n])
+
+
+def _close(got, want, tol=1e-12):
+    scale = np.abs(want).max()
+    assert scale > 1e-3
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol * scale)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5])
+def test_hessian_equals_reverse(n):
+    f, a = _f(n), A[n]
+    _close(dl.hessian(f, method="symbolic")(a), dl.hessian(f, method="reverse")(a))
+
+
+@pytest.mark.parametrize("n", [3, 5])
+def test_jacobian_and_per_scalar_gradient_equal_reverse(n):
+    a = A[n]
+    expm = dsc.linalg.expm
+    _close(dl.jacobian(expm, method="symbolic")(a), dl.jacobian(expm, method="reverse")(a))
+    f = _f(n)  # (the kind's first-order rule itself, not the matrix-level JVP)
+    _close(dl.grad(f, method=dl.Symbolic(matrix=False))(a), dl.grad(f, method="reverse")(a))
+
+
+@pytest.mark.parametrize("n", [3, 4])
+def test_nested_second_order_equals_reverse(n):
+    f, a = _f(n), A[n]
+    want = dl.hessian(f, method="reverse")(a)
+    _close(dl.hessian(f, method=("forward", "symbolic"))(a), want)
+    u = np.linspace(-1.0, 1.0, a.size).reshape(a.shape)
+    inner = dl.grad(f, method="symbolic")
+    nested = dl.grad(lambda y: np.sum(inner(y) * u), method="reverse")(a)  # (symbolic inside reverse)
+    _close(nested.ravel(), want.reshape(a.size, a.size) @ u.ravel())
+
+
+def test_hessian_against_central_differences_of_reverse_s_gradient():
+    n, f, a = 3, _f(3), A[3]
+    g = dl.grad(f, method="reverse")
+    e = np.eye(n * n).reshape(n * n, n, n)
+    diffs = np.array([(g(a + 1e-5 * d) - g(a - 1e-5 * d)) / 2e-5 for d in e]).reshape(n, n, n, n)
+    np.testing.assert_allclose(dl.hessian(f, method="symbolic")(a), diffs, rtol=1e-6, atol=1e-7)
+
+
+def test_parts_are_expm_its_derivative_and_its_second_derivative():
+    n, a = 3, A[3]
+    x, k, h = _expm_parts(a)
+    size, step = n * n, 1e-5
+    for kl in (0, 5, 7):
+        d = np.zeros(size)
+        d[kl] = step
+        dx = (_expm_parts(a + d.reshape(n, n))[0] - _expm_parts(a - d.reshape(n, n))[0]) / (2 * step)
+        np.testing.assert_allclose(k[:, kl], dx.ravel(), rtol=1e-7, atol=1e-8)
+        dk = (_expm_parts(a + d.reshape(n, n))[1] - _expm_parts(a - d.reshape(n, n))[1]) / (2 * step)
+        cols = [rs * size + kl for rs in range(size)]  # H_(ij),(rs)(kl)
+        np.testing.assert_allclose(h[:, cols], dk, rtol=1e-6, atol=1e-7)
+    # a stack: each matrix's parts its own
+    two = _expm_parts(np.stack([a, 2 * a]))
+    for got, want in zip(two, _expm_parts(2 * a)):
+        np.testing.assert_array_equal(got[1], want)
+
+
+def test_third_order_is_refused_by_name_and_reverse_over_symbolic_gives_it():
+    n, f, a = 3, _f(3), A[3]
+    names = sp.symbols(f"a0:{n * n}", real=True)
+    with pytest.raises(NotDifferentiableError, match="third derivative of expm above 1×1"):
+        sp.diff(opaque_entry("expm", 2)(0, 4, n, *names), names[1])
+    third = dl.jacobian(dl.hessian(f, method="symbolic"), method="reverse")(a)
+    want = dl.jacobian(dl.hessian(f, method="reverse"), method="reverse")(a)
+    _close(third, want)
