@@ -136,3 +136,42 @@ def test_complex_erf_second_derivatives_equal_reverse():
     x = np.array([0.3, -0.7, 1.5])
     want = dl.hessian(loss, method="reverse")(x)
     np.testing.assert_allclose(dl.hessian(loss, method="symbolic")(x), want, rtol=1e-12, atol=1e-13)
+
+
+E6 = np.array([[0.3 + 0.1j, -1.2 + 0.05j, 0.8 - 0.2j], [0.8 + 0.02j, 0.1 - 0.3j, -0.4 + 0.2j]])  # a tie of real parts
+
+
+@pytest.mark.parametrize("reduce", [np.max, np.min], ids=["max", "min"])
+def test_complex_max_over_six_entries_first_and_second_order_equal_reverse(reduce):
+    # a complex max's part is a Piecewise over lexicographic conditions: SymPy's diff of it re-evaluated the
+    # Piecewise, OR-ing the conditions into normal form (exponential in the entries: minutes for 5 entries,
+    # program._piecewise_partial); its second derivative's code printed a nested ITE, a TypeError (compile.symbolic)
+    f = lambda z: reduce(z) * (1.0 - 0.5j)  # noqa: E731
+    v = np.array([[0.5 - 1.0j, 0.2 + 0.3j, -0.7 + 0.1j], [1.1 + 0.4j, -0.3 - 0.6j, 0.9 + 0.8j]])
+    for m in ("symbolic", "reverse"):  # (reverse last: `want`)
+        jv = dl.jvp(f, (E6,), (v,), method=m)[1]
+        y, pullback = dl.vjp(f, E6, method=m)
+        uj = pullback(0.4 + 0.9j)
+        jjv = dl.jvp(lambda z: dl.jvp(f, (z,), (v,), method=m)[1], (E6,), (v[::-1],), method=m)[1]
+        got = (jv, uj, jjv) if m == "symbolic" else got
+    close(got[0], jv)
+    close(got[1], uj)
+    close(got[2], jjv)
+    assert abs(jv) > 0.1 and np.count_nonzero(uj) == 1  # the pick's derivative, at the one picked entry
+
+
+def test_nested_ite_conditions_print_as_numpy_code():
+    # SymPy's printers rewrite ITE as a Piecewise: one nested in another's branch became a Piecewise inside And
+    # (a TypeError); difflab's printers write ITE(c, a, b) as (c & a) | (~c & b)
+    from sympy.printing.numpy import NumPyPrinter
+
+    from difflab.compile.symbolic import exact_floats
+
+    p, q, r, s = sp.symbols("p q r s", real=True)
+    inner = sp.ITE(p < q, True, sp.ITE(sp.Eq(p, q), r > s, False))
+    e = sp.Piecewise((1.0, sp.ITE(inner & (r < q), True, sp.ITE(sp.Eq(r, q) & inner, s > p, False))), (0.5, True))
+    code = exact_floats(NumPyPrinter)().doprint(e)
+    f = eval(f"lambda p, q, r, s: {code}", {"numpy": np})
+    for point in [(0.0, 1.0, 0.5, 0.2), (1.0, 1.0, 0.5, 0.2), (1.0, 1.0, 1.0, 2.0), (2.0, 1.0, 0.5, 0.2)]:
+        want = float(e.subs(dict(zip((p, q, r, s), point))))
+        assert float(f(*point)) == want
