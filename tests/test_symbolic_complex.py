@@ -167,11 +167,12 @@ def test_nested_ite_conditions_print_as_numpy_code():
 
     from difflab.compile.symbolic import exact_floats
 
-    p, q, r, s = sp.symbols("p q r s", real=True)
-    inner = sp.ITE(p < q, True, sp.ITE(sp.Eq(p, q), r > s, False))
-    e = sp.Piecewise((1.0, sp.ITE(inner & (r < q), True, sp.ITE(sp.Eq(r, q) & inner, s > p, False))), (0.5, True))
+    p, q, r, s, t = sp.symbols("p q r s t", real=True)
+    above = sp.ITE(p < q, True, sp.ITE(sp.Eq(p, q), s > r, False))  # (q, s) above (p, r), as SymPy folds it
+    c = sp.ITE((t < q) & (sp.Eq(r, q) | (r < q)) & above, True, sp.ITE(sp.Eq(t, q) & above, s > t, False))
+    e = sp.Piecewise((1.0, c), (0.5, True), evaluate=False)  # (as SymPy's cse leaves it: not re-evaluated)
     code = exact_floats(NumPyPrinter)().doprint(e)
-    f = eval(f"lambda p, q, r, s: {code}", {"numpy": np})
-    for point in [(0.0, 1.0, 0.5, 0.2), (1.0, 1.0, 0.5, 0.2), (1.0, 1.0, 1.0, 2.0), (2.0, 1.0, 0.5, 0.2)]:
-        want = float(e.subs(dict(zip((p, q, r, s), point))))
-        assert float(f(*point)) == want
+    f = eval(f"lambda p, q, r, s, t: {code}", {"numpy": np})
+    points = [(0.0, 1.0, 0.5, 0.2, 0.1), (1.0, 1.0, 0.5, 0.7, 0.3), (1.0, 1.0, 0.5, 0.2, 2.0), (2.0, 1.0, 0.5, 0.2, 1.0)]
+    for point in points:
+        assert float(f(*point)) == float(e.subs(dict(zip((p, q, r, s, t), point))))
