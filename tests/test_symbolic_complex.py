@@ -148,15 +148,15 @@ def test_complex_max_over_six_entries_first_and_second_order_equal_reverse(reduc
     # program._piecewise_partial); its second derivative's code printed a nested ITE, a TypeError (compile.symbolic)
     f = lambda z: reduce(z) * (1.0 - 0.5j)  # noqa: E731
     v = np.array([[0.5 - 1.0j, 0.2 + 0.3j, -0.7 + 0.1j], [1.1 + 0.4j, -0.3 - 0.6j, 0.9 + 0.8j]])
-    for m in ("symbolic", "reverse"):  # (reverse last: `want`)
-        jv = dl.jvp(f, (E6,), (v,), method=m)[1]
+
+    def products(m):  # J v, uᵀJ and the second derivative along v[::-1] of J v
         y, pullback = dl.vjp(f, E6, method=m)
-        uj = pullback(0.4 + 0.9j)
         jjv = dl.jvp(lambda z: dl.jvp(f, (z,), (v,), method=m)[1], (E6,), (v[::-1],), method=m)[1]
-        got = (jv, uj, jjv) if m == "symbolic" else got
-    close(got[0], jv)
-    close(got[1], uj)
-    close(got[2], jjv)
+        return dl.jvp(f, (E6,), (v,), method=m)[1], pullback(0.4 + 0.9j), jjv
+
+    (jv, uj, jjv), want = products("symbolic"), products("reverse")
+    for g, r in zip((jv, uj, jjv), want):
+        close(g, r)
     assert abs(jv) > 0.1 and np.count_nonzero(uj) == 1  # the pick's derivative, at the one picked entry
 
 
@@ -173,6 +173,11 @@ def test_nested_ite_conditions_print_as_numpy_code():
     e = sp.Piecewise((1.0, c), (0.5, True), evaluate=False)  # (as SymPy's cse leaves it: not re-evaluated)
     code = exact_floats(NumPyPrinter)().doprint(e)
     f = eval(f"lambda p, q, r, s, t: {code}", {"numpy": np})
-    points = [(0.0, 1.0, 0.5, 0.2, 0.1), (1.0, 1.0, 0.5, 0.7, 0.3), (1.0, 1.0, 0.5, 0.2, 2.0), (2.0, 1.0, 0.5, 0.2, 1.0)]
+    points = [
+        (0.0, 1.0, 0.5, 0.2, 0.1),
+        (1.0, 1.0, 0.5, 0.7, 0.3),
+        (1.0, 1.0, 0.5, 0.2, 2.0),
+        (2.0, 1.0, 0.5, 0.2, 1.0),
+    ]
     for point in points:
         assert float(f(*point)) == float(e.subs(dict(zip((p, q, r, s, t), point))))
