@@ -606,6 +606,11 @@ def _real_imag(sp, e) -> tuple:
         pieces = [(_real_imag(sp, x), c) for x, c in e.args]
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
+    e = sp.sympify(e)
+    if not e.atoms(sp.Function) and all(p.exp.is_Integer for p in e.atoms(sp.Pow)):
+        # sums, products and integer powers of symbols and numbers (a complex dot's entries): none of the rewrites
+        # below applies, and their four walks over every entry were most of a complex matmul's translation
+        return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
     # a named function (NumPy's accurate expm1, log1p; x**y of two variables) in SymPy's own terms, which SymPy splits
     e = sp.sympify(e).replace(
         lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)
