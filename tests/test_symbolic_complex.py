@@ -136,3 +136,48 @@ def test_complex_erf_second_derivatives_equal_reverse():
     x = np.array([0.3, -0.7, 1.5])
     want = dl.hessian(loss, method="reverse")(x)
     np.testing.assert_allclose(dl.hessian(loss, method="symbolic")(x), want, rtol=1e-12, atol=1e-13)
+
+
+E6 = np.array([[0.3 + 0.1j, -1.2 + 0.05j, 0.8 - 0.2j], [0.8 + 0.02j, 0.1 - 0.3j, -0.4 + 0.2j]])  # a tie of real parts
+
+
+@pytest.mark.parametrize("reduce", [np.max, np.min], ids=["max", "min"])
+def test_complex_max_over_six_entries_first_and_second_order_equal_reverse(reduce):
+    # a complex max's part is a Piecewise over lexicographic conditions: SymPy's diff of it re-evaluated the
+    # Piecewise, OR-ing the conditions into normal form (exponential in the entries: minutes for 5 entries,
+    # program._piecewise_partial); its second derivative's code printed a nested ITE, a TypeError (compile.symbolic)
+    f = lambda z: reduce(z) * (1.0 - 0.5j)  # noqa: E731
+    v = np.array([[0.5 - 1.0j, 0.2 + 0.3j, -0.7 + 0.1j], [1.1 + 0.4j, -0.3 - 0.6j, 0.9 + 0.8j]])
+
+    def products(m):  # J v, uᵀJ and the second derivative along v[::-1] of J v
+        y, pullback = dl.vjp(f, E6, method=m)
+        jjv = dl.jvp(lambda z: dl.jvp(f, (z,), (v,), method=m)[1], (E6,), (v[::-1],), method=m)[1]
+        return dl.jvp(f, (E6,), (v,), method=m)[1], pullback(0.4 + 0.9j), jjv
+
+    (jv, uj, jjv), want = products("symbolic"), products("reverse")
+    for g, r in zip((jv, uj, jjv), want):
+        close(g, r)
+    assert abs(jv) > 0.1 and np.count_nonzero(uj) == 1  # the pick's derivative, at the one picked entry
+
+
+def test_nested_ite_conditions_print_as_numpy_code():
+    # SymPy's printers rewrite ITE as a Piecewise: one nested in another's branch became a Piecewise inside And
+    # (a TypeError); difflab's printers write ITE(c, a, b) as (c & a) | (~c & b)
+    from sympy.printing.numpy import NumPyPrinter
+
+    from difflab.compile.symbolic import exact_floats
+
+    p, q, r, s, t = sp.symbols("p q r s t", real=True)
+    above = sp.ITE(p < q, True, sp.ITE(sp.Eq(p, q), s > r, False))  # (q, s) above (p, r), as SymPy folds it
+    c = sp.ITE((t < q) & (sp.Eq(r, q) | (r < q)) & above, True, sp.ITE(sp.Eq(t, q) & above, s > t, False))
+    e = sp.Piecewise((1.0, c), (0.5, True), evaluate=False)  # (as SymPy's cse leaves it: not re-evaluated)
+    code = exact_floats(NumPyPrinter)().doprint(e)
+    f = eval(f"lambda p, q, r, s, t: {code}", {"numpy": np})
+    points = [
+        (0.0, 1.0, 0.5, 0.2, 0.1),
+        (1.0, 1.0, 0.5, 0.7, 0.3),
+        (1.0, 1.0, 0.5, 0.2, 2.0),
+        (2.0, 1.0, 0.5, 0.2, 1.0),
+    ]
+    for point in points:
+        assert float(f(*point)) == float(e.subs(dict(zip((p, q, r, s, t), point))))

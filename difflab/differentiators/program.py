@@ -365,6 +365,8 @@ def _sympy_partial(e, u, out):
         return _scaled(e, u, out, d) if out is not None and (e.is_Mul or e.is_Pow) else d
     if getattr(type(e), "difflab_shared", False):  # an opaque matrix entry: its rule, without SymPy's Derivative
         return e._eval_derivative(u)
+    if isinstance(e, _sympy_piecewise()):  # (a complex max's part: NumPy's order, outermost)
+        return _piecewise_partial(e, u)
     d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(
@@ -374,6 +376,18 @@ def _sympy_partial(e, u, out):
     if out is not None and not e.is_Atom:
         d = _scaled(e, u, out, d.xreplace({e: out}))  # the forward value: exp' = exp, tanh' = 1 - tanh²
     return d
+
+
+def _piecewise_partial(e, u):
+    """∂e/∂u of a Piecewise e, piece by piece (its conditions held constant, as SymPy's `diff` holds them), the
+    pieces left as they are. Why not `e.diff(u)`: SymPy re-evaluates the Piecewise it builds, merging the pieces
+    whose derivatives agree (most are 0) by OR-ing their conditions into conjunctive normal form, which grows
+    exponentially with the pieces: a complex max over 5 entries (its lexicographic conditions) took minutes."""
+    Piecewise = _sympy_piecewise()
+    pieces = [(_sympy_partial(x, u, None) if u in x.free_symbols else 0, c) for x, c in e.args]
+    if all(x == 0 for x, _ in pieces):
+        return _sympify(0)
+    return Piecewise(*pieces, evaluate=False)
 
 
 def _strong_term(t, u):
@@ -592,6 +606,11 @@ def _real_imag(sp, e) -> tuple:
         pieces = [(_real_imag(sp, x), c) for x, c in e.args]
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
+    e = sp.sympify(e)
+    if not e.atoms(sp.Function) and all(p.exp.is_Integer for p in e.atoms(sp.Pow)):
+        # sums, products and integer powers of symbols and numbers (a complex dot's entries): none of the rewrites
+        # below applies, and their four walks over every entry were most of a complex matmul's translation
+        return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
     # a named function (NumPy's accurate expm1, log1p; x**y of two variables) in SymPy's own terms, which SymPy splits
     e = sp.sympify(e).replace(
         lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)
@@ -865,6 +884,18 @@ def _finite(values) -> bool:
 
 def _traced(args) -> bool:
     return any(isinstance(a, Traced) for a in args)
+
+
+def _sympify(x):
+    from sympy import sympify
+
+    return sympify(x)
+
+
+def _sympy_piecewise():
+    from sympy import Piecewise
+
+    return Piecewise
 
 
 def _sympy_derivative():
