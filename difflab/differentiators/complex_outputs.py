@@ -100,7 +100,9 @@ class ComplexOutputs(Prepared):
         pieces, k = [], 0
         for shape, cplx in self._layout():
             size = math.prod(shape)
-            pieces.append(jv[k : k + size] + 1j * jv[k + size : k + 2 * size] if cplx else jv[k : k + size] * (1.0 + 0j))
+            pieces.append(
+                jv[k : k + size] + 1j * jv[k + size : k + 2 * size] if cplx else jv[k : k + size] * (1.0 + 0j)
+            )
             k += 2 * size if cplx else size
         if not _traced([jv]):
             return self._joined(outs), np.concatenate(pieces) if pieces else np.zeros(0, dtype=complex)
