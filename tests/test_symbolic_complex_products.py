@@ -75,3 +75,28 @@ def test_second_order_through_the_products(f, a, v):
     vjp_of = lambda method: lambda x: dl.vjp(f, x, method=method)[1](u)[0]  # noqa: E731
     got = dl.vjp(vjp_of("symbolic"), a, method="symbolic")[1](np.ones_like(a))
     close(got, dl.vjp(vjp_of("reverse"), a, method="reverse")[1](np.ones_like(a)))
+
+
+@pytest.mark.parametrize("kind", ["reig", "ceig", "ceig0"])
+def test_eig_directional_rule_is_the_entry_rules_along_the_direction(kind):
+    # opaque.opaque_tangent (the kind's rule in matrix form, Q = U dA V ...) against Σ_kl ∂entry/∂a_kl · da_kl from
+    # the entry rules, for every part (λ, V, U = V⁻¹, the anchors, the gaps' inverses G) of a 3×3 matrix
+    import sympy as sp
+
+    import difflab.ops.complex_linalg  # noqa: F401 (declares the kinds)
+    from difflab.ops.core import SYMPY_MATH
+    from difflab.ops.opaque import opaque_entry, opaque_tangent
+
+    n, rng = 3, np.random.default_rng(7)
+    a, d = sp.symbols(f"a0:{2 * n * n}", real=True), sp.symbols(f"d0:{2 * n * n}", real=True)
+    real = kind == "reig"
+    args = list(a[: n * n]) + ([sp.Integer(0)] * (n * n) if real else list(a[n * n :]))
+    dirs = list(d[: n * n]) + ([0] * (n * n) if real else list(d[n * n :]))
+    at, along = rng.standard_normal(2 * n * n), rng.standard_normal(2 * n * n)
+    for part in range(9):
+        for i, j in [(0, 0), (0, 2)] if part < 2 else [(0, 1), (2, 0), (1, 1)]:
+            e = opaque_entry(kind, part)(i, j, n, *args)
+            new = opaque_tangent(e, dirs)
+            old = sp.Add(*[e.diff(x) * dx for x, dx in zip(args, dirs) if x.is_Symbol])
+            got, want = sp.lambdify([a, d], [new, old], modules=[SYMPY_MATH, "math"])(at, along)
+            assert abs(got - want) <= 1e-12 * (1 + abs(want)), (kind, part, i, j, got, want)
