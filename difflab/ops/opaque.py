@@ -22,6 +22,11 @@ pinv's rcond, is declared at its first use, one kind per value). While the symbo
 so the rule is written as a polynomial in names from the start: a Hessian's second sweep then differentiates
 products of names, never SymPy functions of all n² entries.
 
+A kind may also give a directional rule (`matrix_kind`'s `tangent`, eig's in complex_linalg.py): the tangent of an
+entry along a direction dA in matrix form (eig: Q = U dA V, dV0 = V (G∘Q), ...), its matrices shared by every entry
+of that matrix and direction (`Tangent.memo`). The symbolic method's forward tangents (`Program.tangents`, a JVP)
+then take O(n³) products per direction where the entry rules took n² partials per entry (`opaque_tangent`).
+
 Complex matrices (a kind declared `split=True`, complex_matrices.py): the function's arguments are the
 real parts of A's entries, then their imaginary parts, and each part is real (U as its real and its
 imaginary part), so the symbolic method's complex values stay pairs of real expressions; a rule is
