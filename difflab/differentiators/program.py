@@ -22,7 +22,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.complexes import is_complex
 from ..ops.core import held_value
-from ..ops.opaque import naming, opaque_entry
+from ..ops.opaque import naming, opaque_entry, opaque_tangent
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
 from .reverse import backward
@@ -130,6 +130,11 @@ class Program:
             return sp.Integer(0)
         if e.is_Symbol:
             return tan[e]
+        if getattr(type(e), "difflab_kind", None) is not None and all(a.is_Atom for a in e.args):
+            with naming(self._entry_name, self._sums_named):  # (an opaque entry: its kind's rule in matrix form)
+                d = opaque_tangent(e, [tan.get(a, 0) for a in e.args[3:]])
+            if d is not None:
+                return d
         return total(
             [_times(tan[u], d, strong, singular) for u, d, strong in self._local(e, tan.keys(), singular, out)]
         )
