@@ -543,7 +543,7 @@ def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f
             part = np.abs(np.ravel(f0) - c)
             # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
             judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
-        below = a < bound
+        below = (a < bound) & np.isfinite(f0)  # (f(x) inf or NaN: the DomainWarning said so; no round-off to judge)
         if not below.any():  # (the common case)
             return
         noise = below & (a > 0) & entries

@@ -324,6 +324,8 @@ def _value_roundoff(D, f0):
     eps·|f(x)|, or the spacing of the grid D lies on where that is coarser by more than GRID_SLACK (f's values
     passed through a larger intermediate: `scales.grid_of`)."""
     own = EPS * np.abs(np.ravel(f0))
+    if np.iscomplexobj(D):  # (a real stencil's differences of a complex output: both parts lie on the grid)
+        D = np.concatenate([np.reshape(D.real, (-1, len(own))), np.reshape(D.imag, (-1, len(own)))])
     with np.errstate(all="ignore"):
         # the common case first: some difference of each output is not a whole multiple of the least power of two
         # above GRID_SLACK·own (a scaling by it is exact), so no grid that coarse holds them all (then grid_of's bits)
