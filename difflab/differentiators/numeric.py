@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import cmath
 import math
-import warnings
 
 import numpy as np
 
 from .. import numpy as dnp
-from ..graph import charge, evaluate
 from ..errors import warn_numeric_ignores
-from . import base, numeric_call
+from . import base
 from .base import _traced, check_size, flat, split
-from .offsets import absorbed, without_offsets
+from .offsets import dropping_offsets
 from .pieces import _number, first_order_only, no_value
 from .scales import chunked, constant_terms, evaluated_graphs, on_numbers
 from .stencils import (
@@ -77,14 +75,10 @@ class Numeric(base.Differentiator):
         self.richardson_terms, self.error_estimate = richardson_terms, bool(error_estimate)
         self._plan = plan(scheme, step, order, richardson_terms)
 
+    @dropping_offsets  # f = g(x) + C differenced as g, round-off judged (offsets.py)
     class Prepared(base.Prepared):
         levels = 1  # numeric levels of the composition this one is part of (set by `nesting`)
         inner_error = (0.0, 0.0)  # the error estimate the numeric levels inside f reported (set by `nesting`)
-
-        def hot_grad(
-            self, args
-        ):  # the API's common case: one function (numeric_call.py); f's offsets: the general path
-            return None if self._offsetless is not None else numeric_call.hot_grad(self, args)
 
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
@@ -98,9 +92,6 @@ class Numeric(base.Differentiator):
             self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))  # f is a derivative: rules' eqns
             self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
             warn_numeric_ignores(self.ignored)  # (and again at every call that uses it: api.operators)
-            # f = g(x) + C differenced as g (offsets.py): a large C leaves g's change below an ulp of f
-            dropped = None if self._derived or self.ignored else without_offsets(graph, wrt)
-            self._offsetless = None if dropped is None else type(self)(method, dropped, wrt)
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
             # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also
             # give the arguments of ops with a length scale (scales.py), so that no stencil spans a pole or period
@@ -146,33 +137,12 @@ class Numeric(base.Differentiator):
 
             fun = chunked(run, None if traced else self._chunk, self._watch, centre, fold, not traced and self.m == 1)
             fun.constant = self._constant if self.levels == 1 else None  # (nested: its error estimate's business)
-            fun.roundoff = self.levels == 1 and not self._derived  # (`scales.say_roundoff` judges it)
-            if not traced:  # (`offsets.absorbed`: where a zero difference of f lost its change, on numbers)
-                fun.absorbed = lambda x, d: self._absorbed(args, held, x, d)
             if traced and self._watch:  # the stencil's decisions on numbers, so only its final points are recorded
                 fun.numbers = on_numbers(self._held, args, held, k, self._watch, centre)
             return fun
 
-        def _absorbed(self, args, held, x, d):
-            """`offsets.absorbed` between f at x + d and x - d (two evaluations by the interpreter, which keeps
-            every value), with the piecewise values `held`."""
-            graph, ends = (self.graph if self._held is None else self._held.graph), []
-            for point in (x + d, x - d):
-                env: dict = {}
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")  # (the stencil's own points said theirs)
-                    try:
-                        evaluate(graph, *self.with_x(args, split(point, self.in_shapes)), *held, env=env)
-                    except (ArithmeticError, ValueError):
-                        return None
-                ends.append(env)
-            charge(evals=2)
-            return absorbed(graph, *ends)
-
         def _run(self, args, V, want_err):
             """(outs, J v for each row v of V (k, n), error estimate or None); V None: the identity (Jᵀ)."""
-            if self._offsetless is not None:
-                return self._offsets_dropped(args, lambda p: p._run(args, V, want_err))
             k, traced = (self.n if V is None else len(V)), _traced(args)
             points = k * len(self.method._plan[0]) * len(self.method._plan[4]) * (2 if want_err else 1)
             check_points(points, self._width)  # one run of f per stencil point and direction
@@ -188,18 +158,8 @@ class Numeric(base.Differentiator):
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
 
-        def _offsets_dropped(self, args, run):
-            """run(the Prepared of f without its constant offsets, `without_offsets`) with f's own outputs at x (one
-            evaluation more): f's derivatives, differenced without the offset's round-off."""
-            p = self._offsetless
-            p.levels, p.inner_error = self.levels, self.inner_error
-            res = run(p)
-            self.error = p.error
-            return (list(self.value(args)), *res[1:])
-
         def _jvp(self, args, V):
-            outs, jv, _ = self._run(args, V, self.method.error_estimate)
-            return outs, jv
+            return self._run(args, V, self.method.error_estimate)[:2]
 
         def jacobian(self, args):
             """(outs, J (m, n)): one stencil per component, all in one batched run (no tangent blocks)."""
@@ -222,8 +182,6 @@ class Numeric(base.Differentiator):
         def hessian(self, args):
             """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
             check_points(self.n * (self.n + 1), self._width)  # 2n + n(n - 1) points (a 1e4 input: 3.6 TiB)
-            if self._offsetless is not None:
-                return self._offsets_dropped(args, lambda p: p.hessian.__wrapped__(p, args))
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)

@@ -20,12 +20,73 @@ not (by less than an ulp of it) is where the change was lost (scales.say_roundof
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
-from ..graph import Const, Graph, Var, active
+from ..graph import Const, Graph, Var, active, charge, evaluate
+from . import numeric_call
+from .base import split
 
-__all__ = ["without_offsets", "absorbed"]
+__all__ = ["without_offsets", "absorbed", "absorbed_between", "dropping_offsets"]
+
+
+def dropping_offsets(cls):
+    """The numeric method's Prepared class `cls` differencing f without its constant offsets: a twin prepared on
+    `without_offsets(graph)` runs the stencils (`_run`, `hessian`), f's own outputs at x (one evaluation more)
+    are returned with them. f that is a derivative (rules' equations) or holds ignored ops is differenced as it is.
+    Its stencils' round-off is judged (`scales.say_roundoff`), zeros where f did not move by `absorbed_between`."""
+
+    class Prepared(cls):
+        def __init__(self, method, graph, wrt):
+            super().__init__(method, graph, wrt)
+            dropped = None if self._derived or self.ignored else without_offsets(graph, wrt)
+            self._offsetless = None if dropped is None else type(self)(method, dropped, wrt)  # (has none: None)
+
+        def hot_grad(self, args):  # the API's common case: one function (numeric_call.py); offsets: the general path
+            return None if self._offsetless is not None else numeric_call.hot_grad(self, args)
+
+        def _fun(self, args, held=(), *rest):
+            fun = super()._fun(args, held, *rest)
+            fun.roundoff = self.levels == 1 and not self._derived  # (nested: its error estimate's business)
+            fun.absorbed = lambda x, d: absorbed_between(self, args, held, x, d)  # (only ever asked on numbers)
+            return fun
+
+        def _run(self, args, V, want_err):
+            if self._offsetless is None:
+                return super()._run(args, V, want_err)
+            return self._dropped(args, lambda p: p._run(args, V, want_err))
+
+        def hessian(self, args):  # (charged once: this class's product, around the stencils' own)
+            run = cls.hessian.__wrapped__
+            return run(self, args) if self._offsetless is None else self._dropped(args, lambda p: run(p, args))
+
+        def _dropped(self, args, run):
+            p = self._offsetless
+            p.levels, p.inner_error = self.levels, self.inner_error
+            res = run(p)
+            self.error = p.error
+            return (list(self.value(args)), *res[1:])
+
+    Prepared.__qualname__ = cls.__qualname__
+    return Prepared
+
+
+def absorbed_between(prepared, args, held, x, d):
+    """`absorbed` between f at x + d and x - d (two evaluations by the interpreter, which keeps every value), for
+    the numeric method's `prepared` f at `args` with the piecewise values `held`; None on traced values."""
+    graph, ends = (prepared.graph if prepared._held is None else prepared._held.graph), []
+    for point in (x + d, x - d):
+        env: dict = {}
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")  # (the stencil's own points said theirs)
+            try:
+                evaluate(graph, *prepared.with_x(args, split(point, prepared.in_shapes)), *held, env=env)
+            except (ArithmeticError, ValueError):
+                return None
+        ends.append(env)
+    charge(evals=2)
+    return absorbed(graph, *ends)
 
 
 def without_offsets(graph: Graph, wrt) -> Graph | None:

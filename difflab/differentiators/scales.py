@@ -141,7 +141,7 @@ class Watch:
             if made_at is not None:
                 made, where, seen, q = made_at
                 with np.errstate(all="ignore"):
-                    rp = _rounding(made, lambda v: np.asarray(columns[where[v]]), a)
+                    rp = _rounding(made, lambda v: np.asarray(columns[where[v]]), a, lead=1)
                     rp = np.max(np.broadcast_to(rp, np.shape(a)).reshape((B,) + np.shape(a0)), axis=0, initial=0.0)
                     # once seen, a rounding counts for every later step (grown points may happen to be exact)
                     seen[1] = np.maximum(seen[1], rp + seen[0])
@@ -218,22 +218,23 @@ def _chain(made, order, inputs, v):
     return _Chain(tuple(sorted(eqns.values(), key=lambda e: order[e.out])), roots)
 
 
-def _rounding(chain, get, value):
+def _rounding(chain, get, value, lead=0):
     """|value - the chain's value in extended precision (NumPy's longdouble)|: how much the elementwise equations
     computing `value` (a `_Chain`, their arguments read by `get(var)`) rounded it, plus the rounding of each value
     they read that another equation computed (half an ulp of it, carried through them): 0 where an op does not take
     longdouble (its own value is read instead). 3·x at x = 1e7 and 2x + 1 are exact at most points, π·x and 3·x at
     3.3e6 + 0.1 are not; ((s² + ½)² + ½)² + ½ at s = 8 (1.7e7) rounds at every square, and s's own rounding
-    (an svd's singular value) grows by its derivative, 1.7e7: ~2e-8, 5 ulps of the result."""
+    (an svd's singular value) grows by its derivative, 1.7e7: ~2e-8, 5 ulps of the result. `lead`: the number of
+    leading axes (the stencil's points) every value read carries before its own shape."""
     try:
         with np.errstate(all="ignore"):
-            wide = _in_wide(chain, get, {})
+            wide = _in_wide(chain, get, {}, lead)
             if wide is None:
                 return np.zeros(np.shape(value))
             r = np.abs(_wide(value) - wide)
             for v in chain.roots:  # (half an ulp up: how far its rounding can carry the chain's value)
                 at = np.asarray(get(v))
-                up = _in_wide(chain, get, {v: _wide(at) + _wide(np.spacing(np.abs(at))) / 2})
+                up = _in_wide(chain, get, {v: _wide(at) + _wide(np.spacing(np.abs(at))) / 2}, lead)
                 if up is not None:
                     r = r + np.abs(up - wide)
             r = np.asarray(r).astype(float)
@@ -242,19 +243,29 @@ def _rounding(chain, get, value):
         return np.zeros(np.shape(value))
 
 
-def _in_wide(chain, get, given):
+def _in_wide(chain, get, given, lead=0):
     """The chain's last value computed in extended precision from its arguments (`get`; `given`: some of them in
-    extended precision already), or None when its last op does not take longdouble."""
+    extended precision already), or None when its last op does not take longdouble. With `lead` leading axes on
+    every value read, each argument is padded to its equation's rank behind them (a scalar's points (B,) times a
+    constant (1, 1) are (B, 1, 1), not NumPy's (1, B))."""
     wide = dict(given)
     for e in chain.eqns:
+        rank = len(e.out.shape)
         args = [
-            (wide[a] if a in wide else _wide(get(a))) if isinstance(a, Var) else _wide(np.asarray(_number(a.value)))
+            _padded(wide[a] if a in wide else _wide(get(a)), lead, rank - len(a.shape))
+            if isinstance(a, Var)
+            else _wide(np.asarray(_number(a.value)))
             for a in e.args
         ]
         out = np.asarray(e.op.impl(*args, **e.kw))
         if out.dtype in (np.longdouble, np.clongdouble):  # (else: the float value the graph gave is read on)
             wide[e.out] = out
     return wide.get(chain.eqns[-1].out)
+
+
+def _padded(a, lead, k):
+    """a with k axes of length 1 inserted after its `lead` leading axes."""
+    return a if not (lead and k) else np.reshape(a, np.shape(a)[:lead] + (1,) * k + np.shape(a)[lead:])
 
 
 def _with_rounding(s, a0, sigma, q):

@@ -261,16 +261,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
-    if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
-        F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
-        S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0  # (ref: F's values where f did not move)
-    else:
-        F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
-        F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
-        S, ref = (F * w[:, None]).sum(axis=2) / H[:, :, None], 0.0
-    # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
-    # complex output (fft of a real x) are J v itself, imaginary part and all
-    S = S.real if not real and S.dtype.kind == "c" else S  # (k, T, m)
+    F, S, ref = _differenced(F, H, o, w, f0, real, m)
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
     # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are)
@@ -299,6 +290,22 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     return _reported(x, d, trunc, roundoff)
 
 
+def _differenced(F, H, o, w, f0, real, m):
+    """(F, S, ref) from f's values F at the stencil's points, steps H (k, T), offsets o and weights w: F reshaped
+    (k, T, offsets, m) (differences from f(x) where weighted), the weighted sums S (k, T, m) and `ref` (F's values
+    where f did not move: f(x), or 0 for differences)."""
+    if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
+        F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
+        S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0
+    else:
+        F = (dnp.stack(F) if isinstance(F, list) else F) - (f0 if real else 0.0)  # differences from f(x) weighted
+        F = F.reshape(H.shape + (len(o), m))  # F may be a Tracer
+        S, ref = (F * w[:, None]).sum(axis=2) / H[:, :, None], 0.0
+    # complex step's Im(f(x + ihv))/h is the real part of f's differences over ih; a real stencil's differences of a
+    # complex output (fft of a real x) are J v itself, imaginary part and all
+    return F, (S.real if not real and S.dtype.kind == "c" else S), ref
+
+
 def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
     """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
     their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
@@ -324,6 +331,8 @@ def _value_roundoff(D, f0):
     eps·|f(x)|, or the spacing of the grid D lies on where that is coarser by more than GRID_SLACK (f's values
     passed through a larger intermediate: `scales.grid_of`)."""
     own = EPS * np.abs(np.ravel(f0))
+    if own.size == 0:  # (no outputs: nothing to judge)
+        return own
     if np.iscomplexobj(D):  # (a real stencil's differences of a complex output: both parts lie on the grid)
         D = np.concatenate([np.reshape(D.real, (-1, len(own))), np.reshape(D.imag, (-1, len(own)))])
     with np.errstate(all="ignore"):
