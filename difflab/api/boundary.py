@@ -987,9 +987,16 @@ def _split_out(outs, vec):
     vec = vec if isinstance(vec, Traced) else np.asarray(vec)
     for o in outs:
         size = int(np.prod(np.shape(o)))
-        parts.append(_reshape(_rows(vec, start, size), np.shape(o)))
+        part = _reshape(_rows(vec, start, size), np.shape(o))
+        if _kind(part) == "c" and _kind(o) != "c":  # a real output's tangent is real (J v of mixed outputs is complex)
+            part = dnp.real(part)
+        parts.append(part)
         start += size
     return parts
+
+
+def _kind(x) -> str:
+    return x.dtype.kind if hasattr(x, "dtype") else np.asarray(x).dtype.kind
 
 
 def check_sequences(doing: str, primals, tangents) -> None:

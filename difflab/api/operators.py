@@ -42,6 +42,7 @@ from .boundary import (
     ComplexLeaf,
     NonScalarOutput,
     Staged,
+    _kind,
     _concat_flat,
     _flat_like,
     _nan_inputs,
@@ -396,6 +397,8 @@ def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
         shape = np.shape(o)
         size = int(np.prod(shape))
         block = _rows(jac, start, size)
+        if _kind(block) == "c" and _kind(o) != "c":  # a real output's rows (of real inputs) are real
+            block = dnp.real(block)
         rows.append(st.signature.rebuild(st.split_flat(block, lead=(size,))))
         start += size
     per_out = []

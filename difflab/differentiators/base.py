@@ -340,21 +340,30 @@ class Prepared:
         outs, jac = self.jacobian(args)
         return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
 
+    def _complex_entries(self):
+        """(m,) whether each entry of the flat outputs belongs to a complex output; None when none does."""
+        kinds = [getattr(o, "dtype", np.dtype(float)).kind == "c" for o in self.graph.outputs]
+        if not any(kinds):
+            return None
+        return np.concatenate([np.full(math.prod(s), c) for s, c in zip(self.out_shapes, kinds)])
+
     def _transposed_jvp(self, args, v):
         """(outs, J v) as the transpose of the pullback u -> uᵀJ, which is linear in u: its VJP at the
         cotangent v, two sweeps in place of J's m rows (m sweeps; inside an outer derivative, m sweeps
         recorded, each differentiated again: autograd's check of np.kron at complex 5×5 and 3×3 took
-        25 s). A complex output's J is Re J + i Im J, Re J's rows pulled by u and -Im J's by i·u."""
+        25 s). A complex output's J is Re J + i Im J, Re J's rows pulled by u and -Im J's by i·u (only a complex
+        output's entries of u: a real output's J has no imaginary part, and i·u is no cotangent of it)."""
         outs, pullback = self._vjp(args)
-        cplx = any([getattr(o, "dtype", None) is not None and o.dtype.kind == "c" for o in self.graph.outputs])
+        cplx = self._complex_entries()
+        mask = None if cplx is None else np.where(cplx, 1j, 0.0)
 
         def rows(u):
-            return [pullback(u), pullback(1j * u)] if cplx else [pullback(u)]
+            return [pullback(u), pullback(mask * u)] if mask is not None else [pullback(u)]
 
         u0 = np.zeros(self.m)
         tr, tracers, out_leaves = trace_flat(rows, [u0])  # (nested in an outer derivative's trace, if any)
         _, back = self.method.prepare(outputs_of(tr, tracers, out_leaves), (0,)).vjp([u0])
-        if not cplx:
+        if mask is None:
             return outs, back(v)
         zero = np.zeros(self.n)
         return outs, back(dnp.concatenate([v, zero])) - 1j * back(dnp.concatenate([zero, v]))
@@ -398,9 +407,11 @@ class Prepared:
         outs, pullback = self._vjp(args) if pulled is None else self._vjp(args, pulled=pulled)
         eye = np.eye(self.m)
         rows = [pullback(eye[i]) for i in range(self.m)]
-        if any([getattr(o, "dtype", None) is not None and o.dtype.kind == "c" for o in self.graph.outputs]):
-            # a complex output's row: ū = e_i pulls back Re(J_i), ū = i·e_i gives -Im(J_i) (ops/complexes.py)
-            rows = [r - 1j * pullback(1j * eye[i]) for i, r in enumerate(rows)]
+        cplx = self._complex_entries()
+        if cplx is not None:
+            # a complex output's row: ū = e_i pulls back Re(J_i), ū = i·e_i gives -Im(J_i) (ops/complexes.py); a real
+            # output's row is real (i·e_i is no cotangent of it: pulled back, it gave a made-up imaginary part)
+            rows = [r - 1j * pullback(1j * eye[i]) if cplx[i] else r for i, r in enumerate(rows)]
         if pulled is not None and self.sparse_rows is None:
             live = active_values(self.graph, [self.graph.inputs[i] for i in self.wrt])
             reached = sum([e.out in live for e in self.graph.eqns])
