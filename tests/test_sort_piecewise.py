@@ -340,3 +340,21 @@ def test_sort_complex_is_one_sort_equation(method):
             v = np.concatenate([z.real, z.imag])
             want = dl.hessian(f, method="reverse")(v)
             np.testing.assert_allclose(dl.hessian(f, method="symbolic")(v), want, rtol=1e-13, atol=1e-13)
+
+
+def test_numeric_holds_the_permutation_at_a_complex_tie():
+    """Complex values sort by real part, then imaginary part: where two real parts tie, a step in one of them
+    reorders the pair and sort's value jumps. The numeric method holds x's permutation (sort's `piecewise`
+    entry, pieces.py), as the exact methods' derivative follows it; a stencil across the jump gave -4.1e4 and
+    4.1e4 for 2 and 3, silently."""
+    w = np.array([1.0, 2.0, 3.0])
+
+    def f(x):
+        s = np.sort(x[:3] + 1j * x[3:])
+        return np.sum(w * np.real(s)) + np.sum(w * np.imag(s))
+
+    x = np.array([1.0, 1.0, 0.5, 0.2, 0.7, 0.3])  # real parts 1.0 and 1.0 tie; 0.2 < 0.7 orders them
+    want = dl.grad(f, method="reverse")(x)
+    np.testing.assert_array_equal(want, [2.0, 3.0, 1.0, 2.0, 3.0, 1.0])
+    np.testing.assert_allclose(dl.grad(f, method="numeric")(x), want, rtol=1e-8)
+    np.testing.assert_allclose(dl.hessian(f, method="numeric")(x), np.zeros((6, 6)), atol=1e-4)

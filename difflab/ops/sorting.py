@@ -418,6 +418,12 @@ sort = defop(
     samples=_AXES,
     batch=lambda batched, x, axis: sort(x, axis=_batch_axis(axis)),
     kink=_tie_gap,
+    # the numeric method holds x's permutation at x (pieces.py): complex values jump where real parts tie and a
+    # step reorders them (a stencil across it gave 4e4 for 2), and at a real tie each side's piece is the same
+    piecewise=(
+        lambda out, x, axis: (argsort(x, axis=axis, kind="stable"),),
+        lambda s, x, axis: gather_along(x, s[0], axis=axis),
+    ),
     analytic=False,
     complex=True,  # (NumPy's lexicographic order, NaN last; the permutation is linear in complex values too)
     sympy_complex=_complex_sorted,  # (picks by csort_weight: NumPy's complex order)
