@@ -181,3 +181,20 @@ def test_nested_ite_conditions_print_as_numpy_code():
     ]
     for point in points:
         assert float(f(*point)) == float(e.subs(dict(zip((p, q, r, s, t), point))))
+
+
+@pytest.mark.parametrize(
+    "f",
+    [
+        lambda x: np.real(np.sum(np.exp(1j * x) * x**2)),
+        lambda x: np.abs(np.sum(np.exp(1j * x[0] * x) / (2.0 + x))) ** 2,
+    ],
+    ids=["exp_ix_x2", "abs_sum"],
+)
+def test_symbolic_over_a_reverse_gradient_of_complex_intermediates(f):
+    """dl.hessian(f, method=('symbolic', 'reverse')): the symbolic method differentiates reverse's gradient graph,
+    whose chain-rule products (strong_mul) of complex values it refused by name; each is split into the strong
+    products of its parts (program._strong_parts)."""
+    x = np.array([0.3, 0.8, -0.5])
+    want = dl.hessian(f, method="reverse")(x)
+    np.testing.assert_allclose(dl.hessian(f, method=("symbolic", "reverse"))(x), want, rtol=1e-12, atol=1e-13)

@@ -635,6 +635,13 @@ def _real_imag(sp, e) -> tuple:
         lambda f: type(f) in explicit and f.has(sp.I),
         lambda f: held(*explicit[type(f)](sp, *_real_imag(sp, f.args[0]))),
     )
+    from ..ops.elementwise import strong_mul_sympy
+
+    strong = strong_mul_sympy()  # (a reverse gradient's chain-rule products, of complex values: each part's strong)
+    e = e.replace(
+        lambda f: isinstance(f, strong) and f.has(sp.I),
+        lambda f: held(*_strong_parts(strong, *_real_imag(sp, f.args[0]), *_real_imag(sp, f.args[1]))),
+    )
     inverse = (sp.atan, sp.asin, sp.acos, sp.atanh)
     e = e.replace(lambda f: isinstance(f, inverse) and f.has(sp.I), lambda f: f.rewrite(sp.log))
     if not isinstance(e, sp.Piecewise) and e.has(sp.Piecewise) and e.has(sp.I):  # (a complex max inside: outermost)
@@ -642,6 +649,11 @@ def _real_imag(sp, e) -> tuple:
         if isinstance(e, sp.Piecewise):
             return tuple(p.xreplace(parts) for p in _real_imag(sp, e))
     return tuple(sp.sympify(p).replace(sp.arg, arg).xreplace(parts) for p in e.as_real_imag())
+
+
+def _strong_parts(m, ar, ai, br, bi):
+    """(Re, Im) of the strong product (ar + i·ai)(br + i·bi), each real product strong (m: strong_mul's function)."""
+    return m(ar, br) - m(ai, bi), m(ar, bi) + m(ai, br)
 
 
 @functools.cache
