@@ -522,34 +522,31 @@ def _argpartition_impl(x, axis, kth):
     return np.argpartition(x, list(kth), axis=axis)
 
 
-def _np_argpartition_k(k, code, *xs):
-    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
-    # (as a float: SymPy's expressions are computed in floats, and a gradient holding it must be one)
-    return np.argpartition(stacked, list(_kth_of(code)), axis=0)[int(k)] * 1.0
+def _index_function(name, order, traced):
+    """The symbolic method's named function `name`(k, code, *row) of an index op (argpartition, argsort): the k-th
+    index of the row, `order(values stacked on axis 0, code)` on numbers (as a float: SymPy's expressions are
+    computed in floats, and a gradient holding it must be one), derivative 0, and `traced(stacked, code)` with
+    difflab's ops on traced values (a derivative of a symbolic derivative runs it so). Returns its maker."""
+
+    def on_arrays(k, code, *xs):
+        stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
+        return order(stacked, code)[int(k)] * 1.0
+
+    def on_floats(k, code, *xs):
+        return float(order(np.array([float(x) for x in xs]), code)[int(k)])
+
+    def on_traced(k, code, *xs):
+        return REGISTRY["getitem"](traced(REGISTRY["stack"](*xs, axis=0), code), idx=(int(k),))
+
+    SYMPY_TRACED[name] = on_traced
+    return lambda: sympy_function(name, on_arrays, lambda args, i: _sp().Integer(0), on_floats, on_floats)
 
 
-def _py_argpartition_k(k, code, *xs):
-    return float(np.argpartition(np.array([float(x) for x in xs]), list(_kth_of(code)))[int(k)])
-
-
-def _argpartition_fn():
-    sp = _sp()
-    return sympy_function(
-        "difflab_argpartition",
-        _np_argpartition_k,
-        lambda args, i: sp.Integer(0),
-        _py_argpartition_k,
-        _py_argpartition_k,
-    )
-
-
-def _argpartition_of(k, code, *xs):
-    """difflab_argpartition with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
-    stacked = REGISTRY["stack"](*xs, axis=0)
-    return REGISTRY["getitem"](argpartition(stacked, axis=0, kth=_kth_of(code)), idx=(int(k),))
-
-
-SYMPY_TRACED["difflab_argpartition"] = _argpartition_of
+_argpartition_fn = _index_function(
+    "difflab_argpartition",
+    lambda a, code: np.argpartition(a, list(_kth_of(code)), axis=0),
+    lambda s, code: argpartition(s, axis=0, kth=_kth_of(code)),
+)
 
 
 def _argpartition_front(a, kth, axis=-1, kind="introselect", order=None):
@@ -615,33 +612,11 @@ def _argsort_impl(x, axis, kind):
     return np.argsort(x, axis=axis, kind=kind)
 
 
-def _np_argsort_k(k, code, *xs):
-    stacked = np.stack(np.broadcast_arrays(*[np.asarray(x, dtype=float) for x in xs]))
-    return np.argsort(stacked, axis=0, kind=_KINDS[int(code)])[int(k)] * 1.0  # (a float, as argpartition's)
-
-
-def _py_argsort_k(k, code, *xs):
-    return float(np.argsort(np.array([float(x) for x in xs]), kind=_KINDS[int(code)])[int(k)])
-
-
-def _argsort_fn():
-    sp = _sp()
-    return sympy_function(
-        "difflab_argsort",
-        _np_argsort_k,
-        lambda args, i: sp.Integer(0),
-        _py_argsort_k,
-        _py_argsort_k,
-    )
-
-
-def _argsort_of(k, code, *xs):
-    """difflab_argsort with difflab's ops (a derivative of a symbolic derivative runs it on traced values)."""
-    stacked = REGISTRY["stack"](*xs, axis=0)
-    return REGISTRY["getitem"](argsort(stacked, axis=0, kind=_KINDS[int(code)]), idx=(int(k),))
-
-
-SYMPY_TRACED["difflab_argsort"] = _argsort_of
+_argsort_fn = _index_function(
+    "difflab_argsort",
+    lambda a, code: np.argsort(a, axis=0, kind=_KINDS[int(code)]),
+    lambda s, code: argsort(s, axis=0, kind=_KINDS[int(code)]),
+)
 
 
 def _argsort_front(a, axis=-1, kind=None, order=None, *, stable=None):
