@@ -225,6 +225,14 @@ def _console_script_entry():
     return re.search(r'^difflab = "([\w.]+):(\w+)"', scripts, re.M).groups()
 
 
+def _default_sigint():
+    """The child's SIGINT as a terminal's: a runner started in the background (`.ci/run &` from a script) passes
+    SIGINT on ignored, and Python then installs no KeyboardInterrupt handler (the test's Ctrl-C did nothing)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.parametrize("door", ["console script", "python -m difflab"])
 def test_ctrl_c_while_the_command_imports_is_one_line_and_status_130(door):
     module, function = _console_script_entry()
@@ -232,7 +240,9 @@ def test_ctrl_c_while_the_command_imports_is_one_line_and_status_130(door):
         run = f"import sys\nfrom {module} import {function}\nsys.exit({function}(['list']))\n"
     else:
         run = "import runpy, sys\nsys.argv = ['difflab', 'list']\nrunpy.run_module('difflab', run_name='__main__')\n"
-    out = subprocess.run([sys.executable, "-c", CTRL_C_DURING_IMPORT + run], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CTRL_C_DURING_IMPORT + run], capture_output=True, text=True, preexec_fn=_default_sigint
+    )
     assert out.stderr.strip().splitlines() == ["difflab: interrupted"], out.stderr
     assert out.returncode == 130 and out.stdout == ""
     # the entry point's own import is light, so the guard covers the rest
