@@ -182,3 +182,37 @@ def test_evaluations():
         p.grad(X)
         costs.append(p.prepared.cost.evals)
     assert costs == [2 + 2 * 5, 1 + 2 * 5, 1 + 2 * 5 + 2 * 3]
+
+
+def test_richardson_judges_its_chosen_entry_against_that_entrys_round_off():
+    """Richardson's table weighs each entry's round-off (R·Σ_j |c_j|/h_j) but judged the answer against its first
+    difference's bound (R/h, the least): 1e14·x0 + sin(x1) at (3, 1.3) gave d/dx1 = 0.2477 for cos 1.3 = 0.2675
+    (7.4 % off), 1e14·x0 + Σ sin(x[1:]) 29 % off at x2 = 2.5, 1e15·x0 + sin(x1) 19 % off, silently (main). The chosen
+    entry is now judged against its own bound, as a stencil's is; its error estimate covers the error."""
+    cases = [
+        (lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([3.0, 1.3]), lambda x: np.r_[1e14, np.cos(x[1])]),
+        (
+            lambda x: 1e14 * x[0] + np.sum(np.sin(x[1:])),
+            np.array([2.0, 1, 2.5, -0.4]),
+            lambda x: np.r_[1e14, np.cos(x[1:])],
+        ),
+        (lambda x: 1e15 * x[0] + np.sin(x[1]), np.array([0.7, 0.3]), lambda x: np.r_[1e15, np.cos(x[1])]),
+    ]
+    for f, x, exact in cases:
+        grad = dl.grad(f, method=Numeric(scheme="richardson"))
+        for _ in range(3):  # the API's common case (numeric_call.py) after the first call: it declines, the same said
+            with pytest.warns(NumericAccuracyWarning, match="below the round-off bound"):
+                got = grad(x)
+        assert (np.abs(got - exact(x)) / np.abs(exact(x))).max() > 0.05  # (the numbers it warns of)
+        grad = dl.grad(f, method=Numeric(scheme="richardson", error_estimate=True))
+        got = grad(x)
+        assert (grad.preparations()[0].error[:, 0] >= np.abs(got - exact(x))).all()
+
+
+def test_richardsons_common_case_says_a_zero_an_addition_absorbed():
+    """1e16·x0 + sin(x1): every difference along x1 is an exact 0; the general path probes and warns, but the API's
+    common case (numeric_call.py) answered 0 silently from the third call on (main)."""
+    grad = dl.grad(lambda x: 1e16 * x[0] + np.sin(x[1]), method=Numeric(scheme="richardson"))
+    for _ in range(4):
+        with pytest.warns(NumericAccuracyWarning, match="is 0 because"):
+            assert grad(np.array([3.0, 1.3]))[1] == 0

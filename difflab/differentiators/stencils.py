@@ -186,13 +186,14 @@ def _starts(k, width):
     return np.arange(0, k * width, width)
 
 
-def _richardson(S, H, f0, want_err=True):
+def _richardson(S, H, f0, want_err=True, roundoff=False):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen.
     The table is one 2-D product: a row per (direction, output) pair. (d (k, m), the estimates (k, m) or,
-    if not `want_err` and every difference is finite, None.)"""
+    if not `want_err` and every difference is finite, None; with `roundoff`, then the chosen entries' round-off
+    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)"""
     k, T, m = S.shape
     Mt, r, uses = _neville(T)
     E = len(r)
@@ -210,10 +211,11 @@ def _richardson(S, H, f0, want_err=True):
         err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
     at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
     d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
+    bound = ((scale[:, 0] * r[at]).reshape(k, m),) if roundoff else ()
     if finite and not want_err:
-        return d, None
+        return (d, None, *bound)
     e = err[_rows(k * m), at].reshape(k, m)
-    return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
+    return (d if finite else np.where(np.isinf(e), np.nan, d)), e, *bound  # no usable entry at all: no derivative
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
@@ -267,8 +269,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are)
     judge = (real, not want_err)
     if rich:
-        d, err = _richardson(S, H, f0 if R is None else R / EPS, want_err)  # (its table weighs entries by R/h)
-        _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)  # (the largest step's bound: the least)
+        # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
+        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
+        _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         if not want_err:
             return _unresolved(d, out), None
         noise, carried = _inner_parts(f0, inner)
@@ -306,11 +309,12 @@ def _differenced(F, H, o, w, f0, real, m):
     return F, (S.real if not real and S.dtype.kind == "c" else S), ref
 
 
-def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
+def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
     """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
     their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
     V (k, n; None: the identity) from x; R (m,) one value's round-off (`_value_roundoff`), None on traced values;
-    judge: (whether to judge at all, whether nonzero entries too)."""
+    judge: (whether to judge at all, whether nonzero entries too); `bound` (k, m): d's own round-off bound where it
+    is not R·per_h (a Richardson table's extrapolated entries weigh several steps' differences)."""
     if judge[0] and type(d) is np.ndarray and R is not None:
         absorbed = getattr(fun, "absorbed", None)
 
@@ -323,7 +327,8 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
                     return e
             return None
 
-        say_roundoff(fun, d, R * per_h, (F[:, 0] != ref).any(axis=1), f0, judge[1], probe=absorbed and probe)
+        bound = R * per_h if bound is None else bound
+        say_roundoff(fun, d, bound, (F[:, 0] != ref).any(axis=1), f0, judge[1], probe=absorbed and probe)
 
 
 def _value_roundoff(D, f0):
