@@ -216,3 +216,24 @@ def test_richardsons_common_case_says_a_zero_an_addition_absorbed():
     for _ in range(4):
         with pytest.warns(NumericAccuracyWarning, match="is 0 because"):
             assert grad(np.array([3.0, 1.3]))[1] == 0
+
+
+def test_a_hessian_whose_change_an_addition_absorbed_is_said():
+    """1e14·x0 + x1²·x2: f's change along x1 and x2 is below an ulp of 1e14, so every second difference is an exact
+    0 (main: H all zeros, silently; its gradient warned). The Hessian stencil now probes such entries as the gradient's
+    does (`offsets.absorbed_between`) and names the addition; where nothing is unmoved (Rosenbrock) it costs nothing."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.*H\[1, 1\] is 0 because"):
+        H = dl.hessian(lambda x: 1e14 * x[0] + x[1] ** 2 * x[2], method="numeric")(x)
+    assert (H == 0).all()
+
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    costs = []
+    for f, x in ((rosen, np.linspace(-1.2, 1.5, 4)), (lambda x: x[0] ** 2 + x[1], np.array([1.0, 2.0, 3.0]))):
+        p = Numeric().prepare(dl.trace(f, x), (0,))
+        _quiet(lambda: p.hessian([x]))
+        costs.append(p.cost.evals)
+    n = 4
+    assert costs == [1 + n * (n + 1), 1 + 12 + 2]  # f(x), 2n + n(n - 1) points; x2 unused: one probe, 2 evaluations

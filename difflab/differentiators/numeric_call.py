@@ -84,9 +84,7 @@ def common_case(prepared):
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False, roundoff=True)
             if err is not None:  # a difference is not finite (x or a point out of f's domain)
                 return None
-            # round-off decides an entry, or f did not move along a direction at all (an addition may have absorbed
-            # its change): the general path says so, or probes (`stencils._roundoff`)
-            if ((d != 0) & (abs(d) < bound)).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any():
+            if _judged(d, bound, P, f0):
                 return None
         finally:
             if token is not None:
@@ -94,6 +92,13 @@ def common_case(prepared):
         return (f0, d.reshape(shapes[0])) if alone else (f0, *split(d.reshape(-1), shapes))
 
     return _backing_off(attempt, B, fn)
+
+
+def _judged(d, bound, P, f0) -> bool:
+    """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
+    a nonzero entry below its round-off bound (n, 1), or a direction along which f's values P (n, T, 2) did not move
+    from f0 at all (an addition may have absorbed its change)."""
+    return bool(((d != 0) & (abs(d) < bound)).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
 
 
 #: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a
