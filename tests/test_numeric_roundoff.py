@@ -257,3 +257,23 @@ def test_a_hessian_whose_every_entry_is_below_its_round_off_is_said():
         for _ in range(6):
             y = rng.normal(size=4) * 3
             _quiet(lambda: dl.hessian(f, method="numeric")(y))
+
+
+def test_a_numeric_derivative_of_a_numeric_derivative_says_a_lost_change():
+    """hessian(method=("numeric", "numeric")) of 1e14·x0 + x1²·x2: the inner gradient's d/dx1 and d/dx2 are exact
+    zeros (lost below an ulp of 1e14; the inner level runs on traced values and judges nothing), so the outer level
+    differences zeros: H all 0 for H[1, 1] = 6, silently (main), with or without an error estimate. The outermost
+    level (on numbers) now probes outputs that are zeros throughout (the inner levels' noise makes them below its
+    bound) and names the addition; nested Rosenbrock costs what it did."""
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: 1e14 * x[0] + x[1] ** 2 * x[2]  # noqa: E731
+    for method in (("numeric", "numeric"), (Numeric(error_estimate=True),) * 2):
+        with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.* is 0 because"):
+            assert (dl.hessian(f, method=method)(x) == 0).all()
+
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    J = dl.jacobian(dl.grad(rosen, method="numeric"), method="numeric")
+    _quiet(lambda: J(np.linspace(-1.2, 1.5, 4)))
+    assert J.preparations()[0].cost.evals == 1 + 2 * 4  # the outer level's evaluations of the inner gradient

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..graph import Const, Graph, Var, active, charge, evaluate
 from . import numeric_call
-from .base import split
+from .base import _traced, split
 
 __all__ = ["without_offsets", "absorbed", "absorbed_between", "dropping_offsets"]
 
@@ -48,7 +48,10 @@ def dropping_offsets(cls):
 
         def _fun(self, args, held=(), *rest):
             fun = super()._fun(args, held, *rest)
-            fun.roundoff = self.levels == 1 and not self._derived  # (nested: its error estimate's business)
+            # judged: a first derivative of f, or the outermost of nested numeric levels (on numbers: the inner ones'
+            # noise is reported to it, `stencils._noise_inward`); a derivative by rules' equations alone is not
+            outermost = self.levels > 1 and not (_traced(args) or not self._batchable)
+            fun.roundoff = (self.levels == 1 and not self._derived) or outermost
             fun.absorbed = lambda x, d: absorbed_between(self, args, held, x, d)  # (only ever asked on numbers)
             return fun
 

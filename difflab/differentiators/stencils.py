@@ -266,14 +266,15 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, S, ref = _differenced(F, H, o, w, f0, real, m)
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
-    # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are)
-    judge = (real, not want_err)
+    # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are);
+    # a level with numeric levels inside: R plus their noise, nonzero entries said only when all are below it
+    judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         if not want_err:
-            return _unresolved(d, out), None
+            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1])
         noise, carried = _inner_parts(f0, inner)
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
@@ -283,7 +284,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
-        return d, None
+        return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
@@ -313,8 +314,11 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
     """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
     their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
     V (k, n; None: the identity) from x; R (m,) one value's round-off (`_value_roundoff`), None on traced values;
-    judge: (whether to judge at all, whether nonzero entries too); `bound` (k, m): d's own round-off bound where it
-    is not R·per_h (a Richardson table's extrapolated entries weigh several steps' differences)."""
+    judge: (whether to judge at all, whether nonzero entries too, the noise of the numeric levels inside f or None:
+    then R is eps·|f(x)| plus that noise, and only zeros where f did not move are judged, in outputs whose every
+    entry is one: a derivative of numeric derivatives that is truly 0 is their noise, below its bound, relu's
+    Hessian beside its kink); `bound` (k, m): d's own round-off bound where it is not R·per_h (a Richardson table's
+    extrapolated entries weigh several steps' differences)."""
     if judge[0] and type(d) is np.ndarray and R is not None:
         absorbed = getattr(fun, "absorbed", None)
 
@@ -324,11 +328,15 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
                 h[i] = 1.0 / per_h[i, 0]  # (Σ|w|/h: 1/h for central differences; a step of the stencil's size)
                 e = absorbed(x, h if V is None else h @ V)
                 if e is not None:
-                    return e
+                    return i, e
             return None
 
+        if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
+            R, bound = EPS * np.abs(np.ravel(f0)) + judge[2], None if bound is None else bound + judge[2] * per_h
         bound = R * per_h if bound is None else bound
-        say_roundoff(fun, d, bound, (F[:, 0] != ref).any(axis=1), f0, judge[1], probe=absorbed and probe)
+        entries = judge[1] and judge[2] is None  # (nested: a derivative truly 0 is noise below the bound, relu's H)
+        moved = (F[:, 0] != ref).any(axis=1)
+        say_roundoff(fun, d, bound, moved, f0, entries, probe=absorbed and probe, columns=judge[2] is not None)
 
 
 def _value_roundoff(D, f0):
@@ -378,6 +386,16 @@ def _inner_parts(f0, inner):
 
 def _largest(d):
     return np.max(np.abs(_number(d)), initial=0.0)
+
+
+def _noise_inward(x, d, f0, per_h):
+    """(d, None), reporting d's round-off eps·|f(x)|·Σ|w|/h, relative to its largest entry, to the enclosing numeric
+    level when d is recorded in its trace, though no estimate was asked: that level judges its entries by it."""
+    if (isinstance(x, Traced) or isinstance(d, Traced)) and getattr(_nesting, "depth", 0) > 0:
+        with np.errstate(all="ignore"):
+            rel = np.max(EPS * np.abs(_number(f0)), initial=0.0) * np.max(per_h) / max(_largest(d), 1e-300)
+        report_inner_error(float(rel) if np.isfinite(rel) else np.inf, 0.0)
+    return d, None
 
 
 def _reported(x, d, trunc, roundoff):
@@ -442,7 +460,7 @@ def _hessian_stencil(fun, x, f0, step=None):
 
 def _hessian_probe(fun, x, h):
     """`say_roundoff`'s probe for the Hessian stencil's entries (flat indices i·n + j) where f did not move at all:
-    `offsets.absorbed` at x ± (h_i e_i + h_j e_j) for the first PROBED of them, the equation that lost f's change
+    `offsets.absorbed` at x ± (h_i e_i + h_j e_j) for the first PROBED of them, (the entry, the equation) that lost f's change
     below an ulp of its value (1e14·x0 + x1²·x2: every entry an exact 0, main said nothing), or None (an f that
     does not depend on x_i: right). None without `fun.absorbed` (traced values, a black box)."""
     absorbed = getattr(fun, "absorbed", None)
@@ -455,7 +473,7 @@ def _hessian_probe(fun, x, h):
             d[[k // len(h), k % len(h)]] = h[[k // len(h), k % len(h)]]
             e = absorbed(x, d)
             if e is not None:
-                return e
+                return k, e
         return None
 
     return probe
