@@ -277,3 +277,17 @@ def test_a_numeric_derivative_of_a_numeric_derivative_says_a_lost_change():
     J = dl.jacobian(dl.grad(rosen, method="numeric"), method="numeric")
     _quiet(lambda: J(np.linspace(-1.2, 1.5, 4)))
     assert J.preparations()[0].cost.evals == 1 + 2 * 4  # the outer level's evaluations of the inner gradient
+
+
+def test_a_hessian_whose_second_differences_an_addition_absorbed_is_said():
+    """1e10·x0 + x1²·x2 at (1, 2, 3): f moves along x1 (12·h ≫ ulp(1e10)), but its second differences (6·h², 4e-7)
+    are below an ulp of 1e10 and round to exact zeros: H all 0 for H[1, 1] = 6, silently (main). Where every entry is
+    below its bound, its zeros are probed at three points for an addition that lost its argument's curvature (which
+    is well above the argument's own rounding); a linear f (its zeros are right) is not probed at all."""
+    x = np.array([1.0, 2.0, 3.0])
+    for c in (1e10, 1e12):
+        with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.*H\[1, 1\] is 0 because"):
+            H = dl.hessian(lambda x: c * x[0] + x[1] ** 2 * x[2], method="numeric")(x)
+        assert (H == 0).all()
+    p = Numeric().prepare(dl.trace(lambda x: 1e10 * x[0] + 3.0 * x[1] - x[2], x), (0,))
+    assert (_quiet(lambda: p.hessian([x]))[1] == 0).all() and p.cost.evals == 1 + 3 * 4  # no probe

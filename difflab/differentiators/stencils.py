@@ -452,26 +452,28 @@ def _hessian_stencil(fun, x, f0, step=None):
     still = np.diag((fp == 0) & (fm == 0))
     still[i, j] = still[j, i] = (fpp == 0) & (fmm == 0) & (fp[i] == 0) & (fm[i] == 0) & (fp[j] == 0) & (fm[j] == 0)
     name = lambda k, _: f"H[{k // n}, {k % n}]"  # noqa: E731
-    probe = _hessian_probe(fun, x, h)
+    probe = _hessian_probe(fun, x, h, still)
     noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
-    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~still.reshape(-1, 1), [f0], noise, name, probe)
+    lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
+    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
     return H
 
 
-def _hessian_probe(fun, x, h):
+def _hessian_probe(fun, x, h, still):
     """`say_roundoff`'s probe for the Hessian stencil's entries (flat indices i·n + j) where f did not move at all:
     `offsets.absorbed` at x ± (h_i e_i + h_j e_j) for the first PROBED of them, (the entry, the equation) that lost f's change
     below an ulp of its value (1e14·x0 + x1²·x2: every entry an exact 0, main said nothing), or None (an f that
-    does not depend on x_i: right). None without `fun.absorbed` (traced values, a black box)."""
+    does not depend on x_i: right); where f moved (`still` false), the second differences' (1e10·x0 + x1²·x2: three
+    evaluations). None without `fun.absorbed` (traced values, a black box)."""
     absorbed = getattr(fun, "absorbed", None)
     if absorbed is None or type(x) is not np.ndarray:
         return None
 
     def probe(rows):
-        for k in rows[:PROBED]:
+        for k in sorted(rows, key=lambda k: k // len(h) != k % len(h))[:PROBED]:  # (the diagonal's first)
             d = np.zeros(len(h))
             d[[k // len(h), k % len(h)]] = h[[k // len(h), k % len(h)]]
-            e = absorbed(x, d)
+            e = absorbed(x, d) if still.flat[k] else absorbed(x, d, True)
             if e is not None:
                 return k, e
         return None
