@@ -98,7 +98,10 @@ def _judged(d, bound, P, f0) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
     a nonzero entry below its round-off bound (n, 1), or a direction along which f's values P (n, T, 2) did not move
     from f0 at all (an addition may have absorbed its change)."""
-    return bool(((d != 0) & (abs(d) < bound)).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
+    below = abs(d) < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    if not below.any():  # (the common case: one comparison)
+        return False
+    return bool(((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
 
 
 #: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a
