@@ -182,3 +182,112 @@ def test_evaluations():
         p.grad(X)
         costs.append(p.prepared.cost.evals)
     assert costs == [2 + 2 * 5, 1 + 2 * 5, 1 + 2 * 5 + 2 * 3]
+
+
+def test_richardson_judges_its_chosen_entry_against_that_entrys_round_off():
+    """Richardson's table weighs each entry's round-off (R·Σ_j |c_j|/h_j) but judged the answer against its first
+    difference's bound (R/h, the least): 1e14·x0 + sin(x1) at (3, 1.3) gave d/dx1 = 0.2477 for cos 1.3 = 0.2675
+    (7.4 % off), 1e14·x0 + Σ sin(x[1:]) 29 % off at x2 = 2.5, 1e15·x0 + sin(x1) 19 % off, silently (main). The chosen
+    entry is now judged against its own bound, as a stencil's is; its error estimate covers the error."""
+    cases = [
+        (lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([3.0, 1.3]), lambda x: np.r_[1e14, np.cos(x[1])]),
+        (
+            lambda x: 1e14 * x[0] + np.sum(np.sin(x[1:])),
+            np.array([2.0, 1, 2.5, -0.4]),
+            lambda x: np.r_[1e14, np.cos(x[1:])],
+        ),
+        (lambda x: 1e15 * x[0] + np.sin(x[1]), np.array([0.7, 0.3]), lambda x: np.r_[1e15, np.cos(x[1])]),
+    ]
+    for f, x, exact in cases:
+        grad = dl.grad(f, method=Numeric(scheme="richardson"))
+        for _ in range(3):  # the API's common case (numeric_call.py) after the first call: it declines, the same said
+            with pytest.warns(NumericAccuracyWarning, match="below the round-off bound"):
+                got = grad(x)
+        assert (np.abs(got - exact(x)) / np.abs(exact(x))).max() > 0.05  # (the numbers it warns of)
+        grad = dl.grad(f, method=Numeric(scheme="richardson", error_estimate=True))
+        got = grad(x)
+        assert (grad.preparations()[0].error[:, 0] >= np.abs(got - exact(x))).all()
+
+
+def test_richardsons_common_case_says_a_zero_an_addition_absorbed():
+    """1e16·x0 + sin(x1): every difference along x1 is an exact 0; the general path probes and warns, but the API's
+    common case (numeric_call.py) answered 0 silently from the third call on (main)."""
+    grad = dl.grad(lambda x: 1e16 * x[0] + np.sin(x[1]), method=Numeric(scheme="richardson"))
+    for _ in range(4):
+        with pytest.warns(NumericAccuracyWarning, match="is 0 because"):
+            assert grad(np.array([3.0, 1.3]))[1] == 0
+
+
+def test_a_hessian_whose_change_an_addition_absorbed_is_said():
+    """1e14·x0 + x1²·x2: f's change along x1 and x2 is below an ulp of 1e14, so every second difference is an exact
+    0 (main: H all zeros, silently; its gradient warned). The Hessian stencil now probes such entries as the gradient's
+    does (`offsets.absorbed_between`) and names the addition; where nothing is unmoved (Rosenbrock) it costs nothing."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.*H\[1, 1\] is 0 because"):
+        H = dl.hessian(lambda x: 1e14 * x[0] + x[1] ** 2 * x[2], method="numeric")(x)
+    assert (H == 0).all()
+
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    costs = []
+    for f, x in ((rosen, np.linspace(-1.2, 1.5, 4)), (lambda x: x[0] ** 2 + x[1], np.array([1.0, 2.0, 3.0]))):
+        p = Numeric().prepare(dl.trace(f, x), (0,))
+        _quiet(lambda: p.hessian([x]))
+        costs.append(p.cost.evals)
+    n = 4
+    assert costs == [1 + n * (n + 1), 1 + 12 + 2]  # f(x), 2n + n(n - 1) points; x2 unused: one probe, 2 evaluations
+
+
+def test_a_hessian_whose_every_entry_is_below_its_round_off_is_said():
+    """1e9·x0 + x1²·x2 at (1, 2, 3): f's second differences are a few ulps of 1e9, H[1, 1] = 8 and H[1, 2] = 3.33
+    for 6 and 4 (main: silently). Every entry is below its bound 4·eps·|f|/(h_i h_j): said. Where some entry is
+    above it (the Hessian resolved), structural zeros' noise is not: ordinary functions stay quiet."""
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.warns(NumericAccuracyWarning, match=r"H\[1, 1\] is 8, below the round-off bound"):
+        dl.hessian(lambda x: 1e9 * x[0] + x[1] ** 2 * x[2], method="numeric")(x)
+    rng = np.random.default_rng(0)
+    for f in (
+        lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2),
+        lambda x: np.prod(x),
+        lambda x: np.sum(np.sin(x) * np.exp(x)),
+        lambda x: x @ x,
+        lambda x: np.sum(np.tanh(x)),
+    ):
+        for _ in range(6):
+            y = rng.normal(size=4) * 3
+            _quiet(lambda: dl.hessian(f, method="numeric")(y))
+
+
+def test_a_numeric_derivative_of_a_numeric_derivative_says_a_lost_change():
+    """hessian(method=("numeric", "numeric")) of 1e14·x0 + x1²·x2: the inner gradient's d/dx1 and d/dx2 are exact
+    zeros (lost below an ulp of 1e14; the inner level runs on traced values and judges nothing), so the outer level
+    differences zeros: H all 0 for H[1, 1] = 6, silently (main), with or without an error estimate. The outermost
+    level (on numbers) now probes outputs that are zeros throughout (the inner levels' noise makes them below its
+    bound) and names the addition; nested Rosenbrock costs what it did."""
+    x = np.array([1.0, 2.0, 3.0])
+    f = lambda x: 1e14 * x[0] + x[1] ** 2 * x[2]  # noqa: E731
+    for method in (("numeric", "numeric"), (Numeric(error_estimate=True),) * 2):
+        with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.* is 0 because"):
+            assert (dl.hessian(f, method=method)(x) == 0).all()
+
+    def rosen(x):
+        return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+
+    J = dl.jacobian(dl.grad(rosen, method="numeric"), method="numeric")
+    _quiet(lambda: J(np.linspace(-1.2, 1.5, 4)))
+    assert J.preparations()[0].cost.evals == 1 + 2 * 4  # the outer level's evaluations of the inner gradient
+
+
+def test_a_hessian_whose_second_differences_an_addition_absorbed_is_said():
+    """1e10·x0 + x1²·x2 at (1, 2, 3): f moves along x1 (12·h ≫ ulp(1e10)), but its second differences (6·h², 4e-7)
+    are below an ulp of 1e10 and round to exact zeros: H all 0 for H[1, 1] = 6, silently (main). Where every entry is
+    below its bound, its zeros are probed at three points for an addition that lost its argument's curvature (which
+    is well above the argument's own rounding); a linear f (its zeros are right) is not probed at all."""
+    x = np.array([1.0, 2.0, 3.0])
+    for c in (1e10, 1e12):
+        with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.*H\[1, 1\] is 0 because"):
+            H = dl.hessian(lambda x: c * x[0] + x[1] ** 2 * x[2], method="numeric")(x)
+        assert (H == 0).all()
+    p = Numeric().prepare(dl.trace(lambda x: 1e10 * x[0] + 3.0 * x[1] - x[2], x), (0,))
+    assert (_quiet(lambda: p.hessian([x]))[1] == 0).all() and p.cost.evals == 1 + 3 * 4  # no probe

@@ -9,7 +9,8 @@ reach judged at the centre the run's row 0 gives, the ±½ differences and the N
 the common case it leaves to the general path by returning None before anything is said or charged: a value
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
 a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), f's values on a grid
-coarser than its ulp (a large intermediate: `stencils._value_roundoff`), an outer cost
+coarser than its ulp (a large intermediate: `stencils._value_roundoff`), a nonzero entry below its round-off bound
+or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), an outer cost
 being charged (the generated batched code would charge it a second time); after a decline it leaves the next
 BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
 cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
@@ -80,8 +81,10 @@ def common_case(prepared):
                 return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
-            d, err = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False)
+            d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False, roundoff=True)
             if err is not None:  # a difference is not finite (x or a point out of f's domain)
+                return None
+            if _judged(d, bound, P, f0):
                 return None
         finally:
             if token is not None:
@@ -89,6 +92,16 @@ def common_case(prepared):
         return (f0, d.reshape(shapes[0])) if alone else (f0, *split(d.reshape(-1), shapes))
 
     return _backing_off(attempt, B, fn)
+
+
+def _judged(d, bound, P, f0) -> bool:
+    """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
+    a nonzero entry below its round-off bound (n, 1), or a direction along which f's values P (n, T, 2) did not move
+    from f0 at all (an addition may have absorbed its change)."""
+    below = abs(d) < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    if not below.any():  # (the common case: one comparison)
+        return False
+    return bool(((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
 
 
 #: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a

@@ -26,9 +26,11 @@ import numpy as np
 
 from ..graph import Const, Graph, Var, active, charge, evaluate
 from . import numeric_call
-from .base import split
+from .base import _traced, split
 
-__all__ = ["without_offsets", "absorbed", "absorbed_between", "dropping_offsets"]
+GRID_SLACK = 16.0  # ulps of an argument that its second difference must exceed to count as curvature
+
+__all__ = ["without_offsets", "absorbed", "absorbed_between", "dropping_offsets", "curved"]
 
 
 def dropping_offsets(cls):
@@ -41,6 +43,7 @@ def dropping_offsets(cls):
         def __init__(self, method, graph, wrt):
             super().__init__(method, graph, wrt)
             dropped = None if self._derived or self.ignored else without_offsets(graph, wrt)
+            self._curved = curved(graph, wrt)  # (a linear f has no curvature to lose: no Hessian probe's evaluations)
             self._offsetless = None if dropped is None else type(self)(method, dropped, wrt)  # (has none: None)
 
         def hot_grad(self, args):  # the API's common case: one function (numeric_call.py); offsets: the general path
@@ -48,8 +51,13 @@ def dropping_offsets(cls):
 
         def _fun(self, args, held=(), *rest):
             fun = super()._fun(args, held, *rest)
-            fun.roundoff = self.levels == 1 and not self._derived  # (nested: its error estimate's business)
-            fun.absorbed = lambda x, d: absorbed_between(self, args, held, x, d)  # (only ever asked on numbers)
+            # judged: a first derivative of f, or the outermost of nested numeric levels (on numbers: the inner ones'
+            # noise is reported to it, `stencils._noise_inward`); a derivative by rules' equations alone is not
+            outermost = self.levels > 1 and not (_traced(args) or not self._batchable)
+            fun.roundoff = (self.levels == 1 and not self._derived) or outermost
+            fun.absorbed = lambda x, d, c=False: (  # (asked on numbers)
+                absorbed_between(self, args, held, x, d, c) if self._curved or not c else None
+            )
             return fun
 
         def _run(self, args, V, want_err):
@@ -72,11 +80,13 @@ def dropping_offsets(cls):
     return Prepared
 
 
-def absorbed_between(prepared, args, held, x, d):
+def absorbed_between(prepared, args, held, x, d, curvature=False):
     """`absorbed` between f at x + d and x - d (two evaluations by the interpreter, which keeps every value), for
-    the numeric method's `prepared` f at `args` with the piecewise values `held`; None on traced values."""
+    the numeric method's `prepared` f at `args` with the piecewise values `held`; None on traced values. With
+    `curvature`, between the second differences v(x + d) + v(x - d) - v(x) and v(x) (three evaluations): where an
+    argument's curvature, well above its own rounding, was lost below an ulp of the value it feeds (a Hessian)."""
     graph, ends = (prepared.graph if prepared._held is None else prepared._held.graph), []
-    for point in (x + d, x - d):
+    for point in (x + d, x - d, x) if curvature else (x + d, x - d):
         env: dict = {}
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")  # (the stencil's own points said theirs)
@@ -85,8 +95,32 @@ def absorbed_between(prepared, args, held, x, d):
             except (ArithmeticError, ValueError):
                 return None
         ends.append(env)
-    charge(evals=2)
-    return absorbed(graph, *ends)
+    charge(evals=len(ends))
+    if not curvature:
+        return absorbed(graph, *ends)
+    with np.errstate(all="ignore"):
+        second = {v: ends[0][v] + ends[1][v] - ends[2][v] if _floats(ends[2][v]) else ends[2][v] for v in ends[2]}
+    return absorbed(graph, second, ends[2], floor=GRID_SLACK)
+
+
+def _floats(v) -> bool:
+    return np.asarray(v).dtype.kind == "f"
+
+
+def curved(graph: Graph, wrt) -> bool:
+    """Whether f may be non-linear in the `wrt` inputs: an op on their way that is neither jointly linear nor linear
+    in each argument with the others constant (3·x0 + x1 is linear; x0·x1, sin(x0) are not).
+
+    >>> import difflab as dl, numpy as np
+    >>> [curved(dl.trace(f, np.ones(2)), (0,)) for f in (lambda x: 3.0 * x[0] - x[1], lambda x: x[0] * x[1])]
+    [False, True]
+    """
+    live = active(graph, [graph.inputs[i] for i in wrt])
+    for e in graph.eqns:
+        moving = [a for a in e.args if type(a) is Var and a in live]
+        if moving and not (e.op.linear is True or (e.op.linear == "each" and len(moving) == 1)):
+            return True
+    return False
 
 
 def without_offsets(graph: Graph, wrt) -> Graph | None:
@@ -147,12 +181,13 @@ def _zeros(v):
     return np.zeros_like(v) if isinstance(v, np.ndarray) else type(v)(0)
 
 
-def absorbed(graph: Graph, plus: dict, minus: dict):
+def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
     """The first equation of a linear op (an addition, a sum) whose argument moved between two evaluations of `graph`
     (`plus`, `minus`: each value of the graph at two points, `evaluate`'s env) while its value did not, at an element
     where the argument's change is within two ulps of the value it feeds (which elements feed which: the op's VJP
     rule, pulling back the unmoved elements): the change absorbed there. None when there is none (a saturated op,
-    tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0; x[0] is not fed by x[1]).
+    tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0; x[0] is not fed by x[1]). `floor`: an
+    argument's change counts only above that many ulps of it (second differences: a linear one's are its rounding).
 
     >>> import difflab as dl, numpy as np
     >>> g = dl.trace(lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([1.0, 2.0]))
@@ -172,12 +207,12 @@ def absorbed(graph: Graph, plus: dict, minus: dict):
         if not still.any():
             continue
         for i, a in enumerate(e.args):
-            if type(a) is Var and a.dtype.kind == "f" and _lost(e, i, plus, minus, o, still):
+            if type(a) is Var and a.dtype.kind == "f" and _lost(e, i, plus, minus, o, still, floor):
                 return e
     return None
 
 
-def _lost(e, i, plus, minus, o, still):
+def _lost(e, i, plus, minus, o, still, floor=0.0):
     """Whether argument i of the linear equation e moved, where it feeds an unmoved element of e's value, by no more
     than two ulps of that value (its VJP rule pulls the unmoved elements, and their magnitudes, back to argument i)."""
     args = [plus[a] if type(a) is Var else a.value for a in e.args]
@@ -188,6 +223,7 @@ def _lost(e, i, plus, minus, o, still):
             size = np.abs(np.asarray(rule(np.where(still, np.abs(o), 0.0), o, *args, **e.kw), dtype=float))
             da = np.abs(np.asarray(plus[e.args[i]], dtype=float) - np.asarray(minus[e.args[i]], dtype=float))
             value = size / np.where(feeds > 0, feeds, 1.0)  # (the mean magnitude of the unmoved elements it feeds)
-            return bool(((feeds > 0) & (da > 0) & (da <= 2.0 * np.spacing(value))).any())
+            moved = da > floor * np.abs(np.spacing(np.asarray(minus[e.args[i]], dtype=float)))
+            return bool(((feeds > 0) & moved & (da <= 2.0 * np.spacing(value))).any())
     except (TypeError, ValueError, ArithmeticError, IndexError):  # (a rule that does not take these: not judged)
         return False

@@ -526,7 +526,9 @@ def grid_of(D):
     return np.where(ok.any(axis=0), np.min(np.where(ok, low, np.inf), axis=0), 0.0)
 
 
-def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)", probe=None):
+def say_roundoff(
+    fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)", probe=None, columns=False
+):
     """A NumericAccuracyWarning when round-off decides a real stencil's derivative d (k directions, m outputs, on
     numbers): `bound` (k, m) its round-off bound R·Σ|w|/h, R the round-off of one value of f (eps·|f(x)|, or the
     spacing of f's values where it is coarser: `grid_of`), `moved` (k, m) whether f's output moved at all at the
@@ -539,11 +541,12 @@ def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f
     when every entry of an output is. Not judged elsewhere: at one step a zero where f did not move is also what
     an f that does not depend on x_i gives, or one whose derivative really is below round-off (tanh at 750,
     logaddexp(x, 0.5) at -750: f(x) - c is 0 there), and these are right. Costs no evaluation of f. `entries`=False:
-    only the whole (the Hessian); `name` (i, j) names an entry. Nothing is judged at a nested numeric level
+    only the whole (the Hessian); `name` (i, j) names an entry. Nothing is judged at an inner nested numeric level
     (`fun.roundoff` false: its own error estimate is reported to the enclosing level). Zeros where f did not move
-    elsewhere: `probe` (directions -> an equation or None; `offsets.absorbed` at x ± the directions' steps, two
+    elsewhere: `probe` (directions -> (the direction, an equation) or None; `offsets.absorbed` at x ± the directions' steps, two
     evaluations, only when there are such zeros) finds an addition on f's way that absorbed their change below an
-    ulp of its value (1e14·x0 + sin(x1): d/dx1 an exact 0), and the warning names it."""
+    ulp of its value (1e14·x0 + sin(x1): d/dx1 an exact 0), and the warning names it; `columns`: only for outputs
+    whose every entry is such a zero (a derivative of numeric derivatives: its structural zeros are many)."""
     if not getattr(fun, "roundoff", False):
         return
     c = getattr(fun, "constant", None)
@@ -562,10 +565,12 @@ def say_roundoff(fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f
         whole = (noise | lost).all(axis=0) & judged
     if not (noise.any() or whole.any()):
         unmoved = below & ~moved & (a == 0) & ~judged & (probe is not None)
+        unmoved &= unmoved.all(axis=0) | (not columns)
         rows = np.flatnonzero(unmoved.any(axis=1))
-        e = probe(rows) if len(rows) else None
-        if e is not None:
-            i, j = np.argwhere(unmoved)[0]
+        found = probe(rows) if len(rows) else None
+        if found is not None:
+            i, e = found
+            j = np.flatnonzero(unmoved[i])[0]
             what = f"this {e.op.name}" if e.op is e.origin.op else f"the {e.op.name} it is computed with"
             warn_user(
                 NumericAccuracyWarning(

@@ -186,13 +186,14 @@ def _starts(k, width):
     return np.arange(0, k * width, width)
 
 
-def _richardson(S, H, f0, want_err=True):
+def _richardson(S, H, f0, want_err=True, roundoff=False):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen.
     The table is one 2-D product: a row per (direction, output) pair. (d (k, m), the estimates (k, m) or,
-    if not `want_err` and every difference is finite, None.)"""
+    if not `want_err` and every difference is finite, None; with `roundoff`, then the chosen entries' round-off
+    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)"""
     k, T, m = S.shape
     Mt, r, uses = _neville(T)
     E = len(r)
@@ -210,10 +211,11 @@ def _richardson(S, H, f0, want_err=True):
         err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
     at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
     d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
+    bound = ((scale[:, 0] * r[at]).reshape(k, m),) if roundoff else ()
     if finite and not want_err:
-        return d, None
+        return (d, None, *bound)
     e = err[_rows(k * m), at].reshape(k, m)
-    return (d if finite else np.where(np.isinf(e), np.nan, d)), e  # no usable entry at all: no derivative
+    return (d if finite else np.where(np.isinf(e), np.nan, d)), e, *bound  # no usable entry at all: no derivative
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
@@ -264,13 +266,15 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     F, S, ref = _differenced(F, H, o, w, f0, real, m)
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
-    # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are)
-    judge = (real, not want_err)
+    # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are);
+    # a level with numeric levels inside: R plus their noise, nonzero entries said only when all are below it
+    judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
-        d, err = _richardson(S, H, f0 if R is None else R / EPS, want_err)  # (its table weighs entries by R/h)
-        _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)  # (the largest step's bound: the least)
+        # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
+        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
+        _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         if not want_err:
-            return _unresolved(d, out), None
+            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1])
         noise, carried = _inner_parts(f0, inner)
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
@@ -280,7 +284,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
-        return d, None
+        return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
@@ -306,11 +310,15 @@ def _differenced(F, H, o, w, f0, real, m):
     return F, (S.real if not real and S.dtype.kind == "c" else S), ref
 
 
-def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
+def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
     """`scales.say_roundoff` for a real stencil's d (k, m) on numbers, F its points' values (k, T, offsets, m) or
     their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
     V (k, n; None: the identity) from x; R (m,) one value's round-off (`_value_roundoff`), None on traced values;
-    judge: (whether to judge at all, whether nonzero entries too)."""
+    judge: (whether to judge at all, whether nonzero entries too, the noise of the numeric levels inside f or None:
+    then R is eps·|f(x)| plus that noise, and only zeros where f did not move are judged, in outputs whose every
+    entry is one: a derivative of numeric derivatives that is truly 0 is their noise, below its bound, relu's
+    Hessian beside its kink); `bound` (k, m): d's own round-off bound where it is not R·per_h (a Richardson table's
+    extrapolated entries weigh several steps' differences)."""
     if judge[0] and type(d) is np.ndarray and R is not None:
         absorbed = getattr(fun, "absorbed", None)
 
@@ -320,10 +328,15 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R):
                 h[i] = 1.0 / per_h[i, 0]  # (Σ|w|/h: 1/h for central differences; a step of the stencil's size)
                 e = absorbed(x, h if V is None else h @ V)
                 if e is not None:
-                    return e
+                    return i, e
             return None
 
-        say_roundoff(fun, d, R * per_h, (F[:, 0] != ref).any(axis=1), f0, judge[1], probe=absorbed and probe)
+        if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
+            R, bound = EPS * np.abs(np.ravel(f0)) + judge[2], None if bound is None else bound + judge[2] * per_h
+        bound = R * per_h if bound is None else bound
+        entries = judge[1] and judge[2] is None  # (nested: a derivative truly 0 is noise below the bound, relu's H)
+        moved = (F[:, 0] != ref).any(axis=1)
+        say_roundoff(fun, d, bound, moved, f0, entries, probe=absorbed and probe, columns=judge[2] is not None)
 
 
 def _value_roundoff(D, f0):
@@ -373,6 +386,16 @@ def _inner_parts(f0, inner):
 
 def _largest(d):
     return np.max(np.abs(_number(d)), initial=0.0)
+
+
+def _noise_inward(x, d, f0, per_h):
+    """(d, None), reporting d's round-off eps·|f(x)|·Σ|w|/h, relative to its largest entry, to the enclosing numeric
+    level when d is recorded in its trace, though no estimate was asked: that level judges its entries by it."""
+    if (isinstance(x, Traced) or isinstance(d, Traced)) and getattr(_nesting, "depth", 0) > 0:
+        with np.errstate(all="ignore"):
+            rel = np.max(EPS * np.abs(_number(f0)), initial=0.0) * np.max(per_h) / max(_largest(d), 1e-300)
+        report_inner_error(float(rel) if np.isfinite(rel) else np.inf, 0.0)
+    return d, None
 
 
 def _reported(x, d, trunc, roundoff):
@@ -429,8 +452,33 @@ def _hessian_stencil(fun, x, f0, step=None):
     still = np.diag((fp == 0) & (fm == 0))
     still[i, j] = still[j, i] = (fpp == 0) & (fmm == 0) & (fp[i] == 0) & (fm[i] == 0) & (fp[j] == 0) & (fm[j] == 0)
     name = lambda k, _: f"H[{k // n}, {k % n}]"  # noqa: E731
-    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~still.reshape(-1, 1), [f0], False, name)
+    probe = _hessian_probe(fun, x, h, still)
+    noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
+    lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
+    say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
     return H
+
+
+def _hessian_probe(fun, x, h, still):
+    """`say_roundoff`'s probe for the Hessian stencil's entries (flat indices i·n + j) where f did not move at all:
+    `offsets.absorbed` at x ± (h_i e_i + h_j e_j) for the first PROBED of them, (the entry, the equation) that lost f's change
+    below an ulp of its value (1e14·x0 + x1²·x2: every entry an exact 0, main said nothing), or None (an f that
+    does not depend on x_i: right); where f moved (`still` false), the second differences' (1e10·x0 + x1²·x2: three
+    evaluations). None without `fun.absorbed` (traced values, a black box)."""
+    absorbed = getattr(fun, "absorbed", None)
+    if absorbed is None or type(x) is not np.ndarray:
+        return None
+
+    def probe(rows):
+        for k in sorted(rows, key=lambda k: k // len(h) != k % len(h))[:PROBED]:  # (the diagonal's first)
+            d = np.zeros(len(h))
+            d[[k // len(h), k % len(h)]] = h[[k // len(h), k % len(h)]]
+            e = absorbed(x, d) if still.flat[k] else absorbed(x, d, True)
+            if e is not None:
+                return k, e
+        return None
+
+    return probe
 
 
 def _check_analytic(graph, wrt):
