@@ -1,5 +1,6 @@
 """SciPy's special functions as elementwise primitives: the gamma family, error functions, Bessel
-functions, the regularized incomplete gamma and beta functions.
+functions, the regularized incomplete gamma and beta functions, the Pochhammer symbol, Spence's function,
+Hurwitz's (and Riemann's) zeta, Kummer's ₁F₁ and Owen's T.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -7,8 +8,8 @@ by name as `np.sin` is; `difflab.scipy.special` publishes them. SciPy stays opti
 when a value is computed, and without it a one-line ImportError names the extra to install.
 
 Rules are compositions of registry ops (d gammaln = digamma, d iv(v, x) = (iv(v-1, x) + iv(v+1, x))/2),
-so every derivative nests. Orders (v, n) and the shape arguments of the incomplete functions (a, b)
-are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
+so every derivative nests. Orders (v, n), the shape arguments of the incomplete functions (a, b) and
+the arguments SciPy has no derivative in (zeta's x, hyp1f1's a and b) are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
 argument (as autograd does). SymPy translations: where SymPy has the very function SciPy computes
 (gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv) it is SymPy's own, whose
 lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
