@@ -142,3 +142,17 @@ def test_numeric_still_differences_what_is_refused():
     """The refusal points at numeric, which differences SciPy's values: ∂ζ(x, 2)/∂x at 3 = -Σ log(k)/kˣ, k ≥ 2."""
     expected = float(mpmath.diff(lambda x: mpmath.zeta(x, 2), 3))
     np.testing.assert_allclose(float(dl.grad(lambda x: sc.zeta(x, 2.0), method="numeric")(3.0)), expected, rtol=1e-7)
+
+
+@pytest.mark.parametrize("inner,outer", [("symbolic", "reverse"), ("symbolic", "forward"), ("reverse", "symbolic")])
+def test_methods_nest_in_each_other(inner, outer):
+    """A second derivative with one method inside another (the symbolic method's code traced by the outer one)."""
+    for name, point in [("poch", (1.3, 1.5)), ("spence", (1.0,)), ("zeta", (3.0, 1.3)), ("owens_t", (0.8, 0.6))]:
+        fn, mp_fn, wrt, _ = CASES[name]
+        i = wrt[0]
+
+        def f(t, fn=fn, point=point, i=i):
+            return fn(*point[:i], t, *point[i + 1 :])
+
+        got = float(dl.grad(dl.grad(f, method=inner), method=outer)(point[i]))
+        np.testing.assert_allclose(got, _mp_partial(mp_fn, point, i, order=2), rtol=1e-11, err_msg=name)
