@@ -863,6 +863,12 @@ def _zeta_samples(rng):
     return [((rng.integers(2, 5, sx), draw("positive", sq, rng)), {}) for sx, sq in shapes]
 
 
+def _zeta_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call zeta: x a whole 2..4 (a constant: refused as a variable; 1 is ζ's pole),
+    q x guarded positive."""
+    return b.emit(name, float(2 + c.take(3)), b.positive(x, c))
+
+
 def _zeta_front(x, q=None):
     """scipy.special.zeta(x, q=None): Hurwitz's ζ(x, q), or Riemann's ζ(x) when q is None."""
     return zeta_riemann(x) if q is None else zeta(x, q)
@@ -875,8 +881,9 @@ zeta = _special(
     _scipy_named(
         "zeta", lambda sp, x, q: sp.zeta(x, q), lambda sp, out, i, x, q: -x * _scipy_function("zeta")(x + 1, q)
     ),
-    domain=("above_one", "positive"),
+    domain=("integer", "positive"),  # (x: a parameter held constant, as an order is; samples draw it above 1)
     samples=_zeta_samples,
+    strategy=_zeta_strategy,
     aliases=("_zeta",),  # (the ufunc SciPy's Python zeta calls)
     ufunc="_zeta",
     front=_zeta_front,
@@ -894,7 +901,7 @@ zeta_riemann = _special(
     _scipy("zeta"),
     (_refuse("zeta", "x", "q", _ZETA_X),),
     _scipy_named("zeta_riemann", lambda sp, x: sp.zeta(x), scipy_name="zeta"),
-    domain=("above_one",),
+    domain=("integer",),  # (no argument to differentiate: the random graphs do not draw it)
     samples=_zeta_riemann_samples,
     names=("_riemann_zeta",),  # (the ufunc SciPy's zeta(x) calls; scipy.special.zeta is zeta's front)
     ufunc="_riemann_zeta",
