@@ -156,3 +156,13 @@ def test_methods_nest_in_each_other(inner, outer):
 
         got = float(dl.grad(dl.grad(f, method=inner), method=outer)(point[i]))
         np.testing.assert_allclose(got, _mp_partial(mp_fn, point, i, order=2), rtol=1e-11, err_msg=name)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_owens_t_slope_in_a_at_h_0_and_huge_a(method):
+    """∂T/∂a = e^(-h²(1 + a²)/2)/(2π(1 + a²)) at h = 0, a = 1e200 is 1/(2π·1e400): 0 in floats (0·inf = NaN in the
+    exponent before its rule wrote it -h²/2 - (ha)²/2); at a = 1e100, 1/(2π·1e200)."""
+    with np.errstate(over="ignore"):
+        assert float(dl.grad(sc.owens_t, argnums=1, method=method)(0.0, 1e200)) == 0.0
+        got = float(dl.grad(sc.owens_t, argnums=1, method=method)(0.0, 1e100))
+    np.testing.assert_allclose(got, 1 / (2 * np.pi) * 1e-200, rtol=1e-14)

@@ -946,7 +946,7 @@ def _owens_t_form(sp, h, a):
 def _owens_t_sympy_partial(sp, out, i, h, a):
     if i == 0:
         return -sp.exp(-(h**2) / 2) / sp.sqrt(2 * sp.pi) * sp.erf(a * h / sp.sqrt(2)) / 2
-    return sp.exp(-(h**2) * (1 + a**2) / 2) / (2 * sp.pi * (1 + a**2))
+    return sp.exp(-(h**2) / 2 - (h * a) ** 2 / 2) / (2 * sp.pi * (1 + a**2))
 
 
 owens_t = _special(
@@ -954,7 +954,8 @@ owens_t = _special(
     _scipy("owens_t"),
     (
         lambda out, h, a: (-0.5 / _SQRT_2PI) * exp(-0.5 * h * h) * erf(a * h * _SQRT_HALF),
-        lambda out, h, a: exp(-0.5 * h * h * (1.0 + a * a)) / ((2.0 * np.pi) * (1.0 + a * a)),
+        # (the exponent as -h²/2 - (ha)²/2: h²(1 + a²) was 0·inf = NaN at h = 0, a = 1e200, for 0)
+        lambda out, h, a: exp(-0.5 * h * h - 0.5 * (h * a) * (h * a)) / ((2.0 * np.pi) * (1.0 + a * a)),
     ),
     _scipy_named("owens_t", _owens_t_form, _owens_t_sympy_partial),
     domain=("real", "real"),
