@@ -420,6 +420,8 @@ def _elementwise_cases():
     for name, op in REGISTRY.items():
         if not (op.elementwise and op.differentiable) or op.nargs not in (1, 2):
             continue
+        if op.domain == ("integer",):  # no argument to differentiate (zeta_riemann: ζ(x), refused in x)
+            continue
         if op.nargs == 1:
             cases[name] = lambda x, op=op: op(dnp.exp(dnp.log(x))) * x
         elif "integer" in op.domain:  # an order or shape parameter (jv's v, gammainc's a): never differentiated

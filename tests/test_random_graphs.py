@@ -108,7 +108,8 @@ def test_methods_agree_on_random_graphs():
     settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES)(given(st.data())(_only(agree, None)))()
     # the registry outgrew what 400 mixed graphs reach: each op not drawn yet gets graphs of its own
     # complex-valued entries (fft, conj, cabs...: no SymPy translation, complex values) are tests/test_complex.py's
-    real = {name for name, op in REGISTRY.items() if "complex" not in op.domain}
+    # and an op with no argument to differentiate (zeta_riemann) has nothing for the methods to agree on
+    real = {name for name, op in REGISTRY.items() if "complex" not in op.domain and set(op.domain) != {"integer"}}
     for name in sorted(real - set(seen)):
         settings(settings.get_profile("difflab-ci"), max_examples=4)(given(st.data())(_only(agree, (name,))))()
     missing = sorted(real - set(seen))

@@ -1,5 +1,6 @@
 """SciPy's special functions as elementwise primitives: the gamma family, error functions, Bessel
-functions, the regularized incomplete gamma and beta functions.
+functions, the regularized incomplete gamma and beta functions, the Pochhammer symbol, Spence's function,
+Hurwitz's (and Riemann's) zeta, Kummer's ₁F₁ and Owen's T.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -7,8 +8,8 @@ by name as `np.sin` is; `difflab.scipy.special` publishes them. SciPy stays opti
 when a value is computed, and without it a one-line ImportError names the extra to install.
 
 Rules are compositions of registry ops (d gammaln = digamma, d iv(v, x) = (iv(v-1, x) + iv(v+1, x))/2),
-so every derivative nests. Orders (v, n) and the shape arguments of the incomplete functions (a, b)
-are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
+so every derivative nests. Orders (v, n), the shape arguments of the incomplete functions (a, b) and
+the arguments SciPy has no derivative in (zeta's x, hyp1f1's a and b) are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
 argument (as autograd does). SymPy translations: where SymPy has the very function SciPy computes
 (gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv) it is SymPy's own, whose
 lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
@@ -25,13 +26,25 @@ import numpy as np
 
 
 from ..errors import NotDifferentiableError
-from .core import REGISTRY, SYMPY_MATH, SYMPY_NUMPY, SYMPY_TRACED, Op, _sp, defop, elementwise_sympy, sympy_function
+from .core import (
+    REGISTRY,
+    SYMPY_MATH,
+    SYMPY_NUMPY,
+    SYMPY_TRACED,
+    Op,
+    _sp,
+    defop,
+    draw,
+    elementwise_sympy,
+    sympy_function,
+)
 from .elementwise import (
     _abs_fn,
     cos,
     equal,
     exp,
     floor,
+    greater,
     greater_equal,
     less,
     less_equal,
@@ -44,7 +57,7 @@ from .elementwise import (
     where,
 )
 
-_SQRT_PI, _SQRT_2PI = math.sqrt(math.pi), math.sqrt(2.0 * math.pi)
+_SQRT_PI, _SQRT_2PI, _SQRT_HALF = math.sqrt(math.pi), math.sqrt(2.0 * math.pi), math.sqrt(0.5)
 
 
 def scipy_special():
@@ -68,13 +81,14 @@ def _scipy(name):
     return impl
 
 
-def _refuse(op_name, arg):
-    """The rule of an argument the op is not differentiated in (an order, a shape parameter)."""
+def _refuse(op_name, arg, only="x", why=""):
+    """The rule of an argument the op is not differentiated in (an order, a shape parameter; `why`: the
+    reason, where it is not one of those)."""
 
     def partial(*args):  # (out, *args) as a rule's partial; () from a SymPy derivative
         raise NotDifferentiableError(
-            f"scipy.special.{op_name} is not differentiable in its argument {arg} (only in x); "
-            f"hold {arg} constant (a plain array or number), as autograd does"
+            f"scipy.special.{op_name} is not differentiable in its argument {arg} (only in {only}); "
+            + (why or f"hold {arg} constant (a plain array or number), as autograd does")
         )
 
     partial.refuses = True  # (a named SymPy function's derivative refuses by it too)
@@ -136,7 +150,7 @@ SYMPY_MATH.update(loggamma=math.lgamma, gamma=math.gamma, erf=math.erf, erfc=mat
 _FORMS: dict = {}
 
 
-def _scipy_named(name, form, derivative=None):
+def _scipy_named(name, form, derivative=None, scipy_name=None):
     """The SymPy translation of an entry whose SymPy form is not SciPy's value: a named SymPy function
     `scipy_<name>`, computed by SciPy's `name` in generated code (arrays and floats), whose meaning is
     SymPy's `form(sp, *args)`. SymPy's forms are right as mathematics, not as floats: beta as Γ·Γ/Γ is
@@ -146,15 +160,16 @@ def _scipy_named(name, form, derivative=None):
     where the symbolic method takes SymPy's (`diff`) rather than the registry's partials, reading the
     named value where the form's derivative holds the form (beta' = beta·(ψ(a) - ψ(a + b))); or
     `derivative(sp, out, i, *args)` where the form's is unstable (log_ndtr's in the left tail). An
-    argument the entry refuses (an order, a shape parameter) is refused by its registry partial."""
-    _FORMS[name] = (form, derivative)
+    argument the entry refuses (an order, a shape parameter) is refused by its registry partial.
+    `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument)."""
+    _FORMS[name] = (form, derivative, scipy_name or name)
     return elementwise_sympy(lambda *xs: _scipy_function(name)(*xs))
 
 
 def _scipy_function(name):
     """The named SymPy function of a `_scipy_named` entry."""
     sp = _sp()
-    form, derivative = _FORMS[name]
+    form, derivative, scipy_name = _FORMS[name]
 
     def partial(args, i):
         rules = REGISTRY[name].float_partials
@@ -175,7 +190,7 @@ def _scipy_function(name):
         value = form(sp, *[sp.Float(a, mpmath.mp.dps) for a in args]).evalf(mpmath.mp.dps)
         return mpmath.mpf(value) if value.is_real and value.is_finite else mpmath.nan
 
-    fn = sympy_function(f"scipy_{name}", _scipy(name), partial, mp_impl, _scipy(name))
+    fn = sympy_function(f"scipy_{name}", _scipy(scipy_name), partial, mp_impl, _scipy(scipy_name))
     return fn
 
 
@@ -251,9 +266,10 @@ _F64 = np.dtype(np.float64)
 def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analytic=False, **kw) -> Op:
     """An entry for scipy.special.<name>, spelled `scipy.special.<name>` (and `numpy`'s names)."""
     _DEFINED.add(name)
-    spellings = tuple(f"scipy.special.{n}" for n in (name, *kw.pop("aliases", ()))) + tuple(numpy)
+    names = kw.pop("names", None) or (name, *kw.pop("aliases", ()))  # (names: SciPy's, where name is not one)
+    spellings = tuple(f"scipy.special.{n}" for n in names) + tuple(numpy)
     if "result_dtype" not in kw:
-        kw["resolve_dtype"] = _scipy_dtype(name)
+        kw["resolve_dtype"] = _scipy_dtype(kw.pop("ufunc", name))
     return defop(
         name,
         impl,
@@ -269,11 +285,13 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
 
 def _scipy_dtype(name):
     """Op.resolve_dtype of scipy.special.<name>: SciPy's own answer for arguments of those dtypes or Python types
-    (its ufuncs' loop search: gammainc(2, x32) is float64, its 'dd->d' loop being first; erf(x32) float32)."""
+    (its ufuncs' loop search: gammainc(2, x32) is float64, its 'dd->d' loop being first; erf(x32) float32).
+    `name` may be a ufunc's of `scipy.special._ufuncs` (_zeta: what SciPy's Python zeta calls)."""
 
     @functools.lru_cache(maxsize=64)
     def resolve(*dtypes):
-        fn = getattr(scipy_special(), name)
+        sc = scipy_special()
+        fn = getattr(sc, name, None) or getattr(getattr(sc, "_ufuncs", None), name, None)
         if not isinstance(fn, np.ufunc):
             return None
         with np.errstate(all="ignore"):
@@ -769,6 +787,180 @@ i1e = _special(
     (lambda out, x: 0.5 * (i0e(x) + ive(2.0, x)) - sign(x) * out,),
     _scipy_named("i1e", lambda sp, x: sp.besseli(1, x) * sp.exp(-_abs_fn()(x))),
     doc="exponentially scaled I_1(x)·e^(-|x|); d i1e = (i0e + ive(2, x))/2 - sign(x)·i1e",
+)
+
+
+# -- the Pochhammer symbol, Spence's dilogarithm, Hurwitz's zeta, Kummer's 1F1, Owen's T -------------
+
+
+def _poch_slope(z, m):
+    """ψ(z + m) - ψ(z), poch's partial in z over its value: where z, m > 0 by `_psi_difference` (no cancellation
+    of two nearly equal ψ where m ≪ z), elsewhere the difference (each form at held arguments where unused)."""
+    ok = where(greater(z, 0.0), greater(m, 0.0), False)
+    z_k, m_k, z_o, m_o = where(ok, z, 1.0), where(ok, m, 1.0), where(ok, 1.0, z), where(ok, 1.0, m)
+    return where(ok, -_psi_difference(z_k, m_k), psi(z_o + m_o) - psi(z_o))
+
+
+poch = _special(
+    "poch",
+    _scipy("poch"),
+    (lambda out, z, m: out * _poch_slope(z, m), lambda out, z, m: out * psi(z + m)),
+    _scipy_named(
+        "poch",
+        lambda sp, z, m: sp.gamma(z + m) / sp.gamma(z),
+        lambda sp, out, i, z, m: out * (sp.polygamma(0, z + m) - (sp.polygamma(0, z) if i == 0 else 0)),
+    ),
+    domain=("positive", "positive"),
+    doc="the Pochhammer symbol (rising factorial) (z)_m = Γ(z + m)/Γ(z); ∂z = poch·(ψ(z + m) - ψ(z)), "
+    "∂m = poch·ψ(z + m)",
+)
+
+_NEAR_ONE = 1e-2  # |z - 1| below which spence's slope log(z)/(1 - z) (0/0 at 1) is its Taylor series
+_TERMS = 15  # the series' terms: the first left out, u¹⁵/16, is below 1e-31 there
+
+
+def _spence_series(u):
+    """log(1 + u)/(-u) = -Σ (-u)ᵏ/(k + 1), k < 15, by Horner's rule (u a difflab value or a SymPy one)."""
+    s = 1.0 / _TERMS
+    for k in range(_TERMS - 2, -1, -1):
+        s = 1.0 / (k + 1) - u * s
+    return -s
+
+
+def _spence_slope(out, z):
+    """log(z)/(1 - z), spence's derivative; near z = 1 (the removable point, where it is -1 and its derivative
+    1/2) its Taylor series in z - 1, so every order is right there. Each form at a held argument where unused."""
+    u = z - 1.0
+    near = less(u * u, _NEAR_ONE**2)
+    z_f = where(near, 2.0, z)
+    return where(near, _spence_series(where(near, u, 0.0)), log(z_f) / (1.0 - z_f))
+
+
+spence = _special(
+    "spence",
+    _scipy("spence"),
+    (_spence_slope,),
+    _scipy_named(
+        "spence",
+        lambda sp, z: sp.polylog(2, 1 - z),
+        lambda sp, out, i, z: sp.Piecewise(
+            (_spence_series(z - 1), (z - 1) ** 2 < _NEAR_ONE**2), (sp.log(z) / (1 - z), True)
+        ),
+    ),
+    doc="Spence's function as SciPy's: ∫₁^z log t/(1 - t) dt = Li₂(1 - z) for z ≥ 0; d spence = log z/(1 - z) "
+    "(-1 at z = 1, its limit)",
+)
+
+_ZETA_X = (
+    "SciPy has no derivative of ζ in x, and difflab no exact one; hold x constant, or differentiate by "
+    "method='numeric', which differences SciPy's values"
+)
+
+
+def _zeta_samples(rng):
+    """Typical calls of zeta: x a whole number 2..4 (integer dtype: the tests differentiate q only), q > 0."""
+    shapes = [((3, 4), (3, 4)), ((4,), (3, 4)), ((), ())]
+    return [((rng.integers(2, 5, sx), draw("positive", sq, rng)), {}) for sx, sq in shapes]
+
+
+def _zeta_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call zeta: x a whole 2..4 (a constant: refused as a variable; 1 is ζ's pole),
+    q x guarded positive."""
+    return b.emit(name, float(2 + c.take(3)), b.positive(x, c))
+
+
+def _zeta_front(x, q=None):
+    """scipy.special.zeta(x, q=None): Hurwitz's ζ(x, q), or Riemann's ζ(x) when q is None."""
+    return zeta_riemann(x) if q is None else zeta(x, q)
+
+
+zeta = _special(
+    "zeta",
+    _scipy("zeta"),
+    (_refuse("zeta", "x", "q", _ZETA_X), lambda out, x, q: -x * zeta(x + 1.0, q)),
+    _scipy_named(
+        "zeta", lambda sp, x, q: sp.zeta(x, q), lambda sp, out, i, x, q: -x * _scipy_function("zeta")(x + 1, q)
+    ),
+    domain=("integer", "positive"),  # (x: a parameter held constant, as an order is; samples draw it above 1)
+    samples=_zeta_samples,
+    strategy=_zeta_strategy,
+    aliases=("_zeta",),  # (the ufunc SciPy's Python zeta calls)
+    ufunc="_zeta",
+    front=_zeta_front,
+    doc="Hurwitz's zeta function ζ(x, q) = Σ 1/(k + q)ˣ (x > 1, q > 0; q=None: Riemann's); "
+    "∂q = -x·ζ(x + 1, q), not differentiable in x",
+)
+
+
+def _zeta_riemann_samples(rng):
+    return [((rng.integers(2, 5, s),), {}) for s in ((3, 4), ())]
+
+
+zeta_riemann = _special(
+    "zeta_riemann",
+    _scipy("zeta"),
+    (_refuse("zeta", "x", "q", _ZETA_X),),
+    _scipy_named("zeta_riemann", lambda sp, x: sp.zeta(x), scipy_name="zeta"),
+    domain=("integer",),  # (no argument to differentiate: the random graphs do not draw it)
+    samples=_zeta_riemann_samples,
+    names=("_riemann_zeta",),  # (the ufunc SciPy's zeta(x) calls; scipy.special.zeta is zeta's front)
+    ufunc="_riemann_zeta",
+    internal=True,
+    doc="Riemann's zeta function ζ(x), scipy.special.zeta(x) (q None): not differentiable in x",
+)
+hyp1f1 = _special(
+    "hyp1f1",
+    _scipy("hyp1f1"),
+    (
+        _refuse(
+            "hyp1f1",
+            "a",
+            why="SciPy has no derivative of ₁F₁ in its parameters, and difflab no exact "
+            "one; hold a constant, or differentiate by method='numeric', which differences SciPy's values",
+        ),
+        _refuse(
+            "hyp1f1",
+            "b",
+            why="SciPy has no derivative of ₁F₁ in its parameters, and difflab no exact "
+            "one; hold b constant, or differentiate by method='numeric', which differences SciPy's values",
+        ),
+        lambda out, a, b, x: (a / b) * hyp1f1(a + 1.0, b + 1.0, x),
+    ),
+    _scipy_named(
+        "hyp1f1",
+        lambda sp, a, b, x: sp.hyper([a], [b], x),
+        lambda sp, out, i, a, b, x: a / b * _scipy_function("hyp1f1")(a + 1, b + 1, x),
+    ),
+    domain=("integer", "integer", "real"),
+    doc="Kummer's confluent hypergeometric function ₁F₁(a; b; x); ∂x = (a/b)·₁F₁(a + 1; b + 1; x), "
+    "not differentiable in a or b",
+)
+
+
+def _owens_t_form(sp, h, a):
+    """T(h, a) = (1/2π) ∫₀^a e^(-h²(1 + t²)/2)/(1 + t²) dt (SymPy has no Owen's T)."""
+    t = sp.Dummy("t", real=True)
+    return sp.Integral(sp.exp(-(h**2) * (1 + t**2) / 2) / (1 + t**2), (t, 0, a)) / (2 * sp.pi)
+
+
+def _owens_t_sympy_partial(sp, out, i, h, a):
+    if i == 0:
+        return -sp.exp(-(h**2) / 2) / sp.sqrt(2 * sp.pi) * sp.erf(a * h / sp.sqrt(2)) / 2
+    return sp.exp(-(h**2) / 2 - (h * a) ** 2 / 2) / (2 * sp.pi * (1 + a**2))
+
+
+owens_t = _special(
+    "owens_t",
+    _scipy("owens_t"),
+    (
+        lambda out, h, a: (-0.5 / _SQRT_2PI) * exp(-0.5 * h * h) * erf(a * h * _SQRT_HALF),
+        # (the exponent as -h²/2 - (ha)²/2: h²(1 + a²) was 0·inf = NaN at h = 0, a = 1e200, for 0)
+        lambda out, h, a: exp(-0.5 * h * h - 0.5 * (h * a) * (h * a)) / ((2.0 * np.pi) * (1.0 + a * a)),
+    ),
+    _scipy_named("owens_t", _owens_t_form, _owens_t_sympy_partial),
+    domain=("real", "real"),
+    doc="Owen's T function T(h, a) = (1/2π) ∫₀^a e^(-h²(1 + t²)/2)/(1 + t²) dt; ∂h = -φ(h)·erf(ah/√2)/2, "
+    "∂a = e^(-h²(1 + a²)/2)/(2π(1 + a²))",
 )
 
 

@@ -21,8 +21,13 @@ _PREFIX = "scipy.special."
 
 
 def _registry_names() -> dict:
-    """{SciPy name: function} of every entry spelled scipy.special.<name>, read from the registry now."""
-    return {n[len(_PREFIX) :]: fn for n, fn in _spellings().numpy.items() if n.startswith(_PREFIX)}
+    """{SciPy name: function} of every entry spelled scipy.special.<name>, read from the registry now (not SciPy's
+    private ufuncs, `_zeta`: those spellings are for NumPy's dispatch when SciPy's Python functions call them)."""
+    return {
+        n[len(_PREFIX) :]: fn
+        for n, fn in _spellings().numpy.items()
+        if n.startswith(_PREFIX) and not n.startswith(_PREFIX + "_")
+    }
 
 
 def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):

@@ -252,8 +252,13 @@ SHAPE_OPS = _ShapeOps()
 
 
 def _drawable():
-    """The ops the strategies can draw, read from the registry now."""
-    return tuple(name for name, op in REGISTRY.items() if (op.elementwise or op.strategy is not None) and op.available)
+    """The ops the strategies can draw, read from the registry now (not one with no argument to differentiate,
+    zeta_riemann: its every argument a parameter held constant, a graph would only hold it as a constant)."""
+    return tuple(
+        name
+        for name, op in REGISTRY.items()
+        if (op.elementwise or op.strategy is not None) and op.available and set(op.domain) != {"integer"}
+    )
 
 
 @functools.lru_cache(maxsize=4)
