@@ -2,7 +2,6 @@
 
 PLACEHOLDER"""
 
-
 import numpy as np
 import pytest
 import scipy.special as special
@@ -409,6 +408,7 @@ def points():
         "vqe": np.array([0.3, 1.1, -0.4, 0.7, 0.2]),
         "ctc_loss": 0.5 * np.cos(np.arange(9.0)).reshape(3, 3),
         "ssim_loss": (img_ssim + 0.1 * np.sin(np.arange(56.0)).reshape(7, 8)).ravel(),
+        "voigt_fit": np.array([0.1, np.log(0.5), np.log(0.6), 0.2]),
     }
 
 
@@ -442,6 +442,7 @@ GRAD = {
     "vqe": (-0.04072518347115295, 0.6341053824562881, 2.2849339424713153),  # jax, n=5
     "ctc_loss": (2.0760334373080584, 0.19075464105061513, 0.48545426445395523),  # jax, n=9
     "ssim_loss": (0.04842725524650615, -0.8436513804536803, 0.627888638189524),  # jax, n=56
+    "voigt_fit": (0.9399594201840183, 0.5549046483386932, 2.5004895315337285),  # jax, n=4
 }
 
 test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
@@ -459,6 +460,7 @@ HESS = {
     "vqe": (0.18590036179725752, 1.968170918484198),  # jax.hessian
     "cvar_portfolio": (0.004138895565093438, 0.0001831974488073963),  # jax.hessian
     "two_link_arm": (-39.242521814840615, 4859.114036678874),  # jax.hessian
+    "voigt_fit": (0.23842642854796056, 2.641349185112199),  # jax.hessian
 }
 
 test_hessian_of_user_code = hessian_test(
