@@ -420,7 +420,9 @@ def _elementwise_cases():
     for name, op in REGISTRY.items():
         if not (op.elementwise and op.differentiable) or op.nargs not in (1, 2):
             continue
-        if op.nargs == 1:
+        if op.nargs == 1 and "complex" in op.domain:  # (wofz: complex on a real x; its real part a real output)
+            cases[name] = lambda x, op=op: dnp.real(op(dnp.exp(dnp.log(x)))) * x
+        elif op.nargs == 1:
             cases[name] = lambda x, op=op: op(dnp.exp(dnp.log(x))) * x
         elif "integer" in op.domain:  # an order or shape parameter (jv's v, gammainc's a): never differentiated
             k = op.domain.index("integer")
