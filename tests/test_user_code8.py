@@ -2,12 +2,14 @@
 
 PLACEHOLDER"""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.special as special
 
 import difflab as dl
-from user_code import METHODS, check_hvp, check_vmap, gradient_test, hessian_test
+from user_code import METHODS, check_gradient, check_hvp, check_vmap, gradient_test, gradient_tol, hessian_test
 
 # ---------------------------------------------------------------- data
 _r = np.random.default_rng(40)
@@ -501,6 +503,54 @@ def test_jacobian_hvp_vmap_nesting(method):
     check_vmap(blr_evidence, B, method, 1e-5 if method == "numeric" else 1e-11)
 
 
+def ctc_loss_inf(W):
+    """ctc_loss as often written: the unreachable states -inf (np.full_like), logaddexp(-inf, -inf) among them;
+    JAX's gradient of this spelling is NaN (hence ctc_loss's -1e30), difflab's the -1e30 spelling's."""
+    logits = X_ctc @ W
+    logp = logits - np.log(np.sum(np.exp(logits), axis=1, keepdims=True))
+    ext = np.zeros(2 * len(label_ctc) + 1, dtype=int)
+    ext[1::2] = label_ctc
+    S = len(ext)
+    skip = np.zeros(S, dtype=bool)
+    skip[2:] = (ext[2:] != 0) & (ext[2:] != ext[:-2])
+    alpha = np.full_like(W, -np.inf, shape=S)  # (np.full(S, -np.inf): alpha[:2] = ... refused, naming this)
+    alpha[:2] = logp[0, ext[:2]]
+    for t in range(1, len(X_ctc)):
+        a1 = np.concatenate([[-np.inf], alpha[:-1]])
+        a2 = np.where(skip, np.concatenate([[-np.inf, -np.inf], alpha[:-2]]), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, a1), a2) + logp[t, ext]
+    return -np.logaddexp(alpha[-1], alpha[-2])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ctc_over_minus_infinities_equals_the_finite_spelling(method):
+    """ctc_loss_inf's gradient, fresh and prepared, is ctc_loss's (JAX's, stored): logaddexp's partials at
+    a = b = -inf were NaN, so forward's gradient was NaN (with a DomainWarning) where reverse's was finite
+    (tests/test_wrong_numbers.py::test_logaddexp_of_two_minus_infinities_splits_the_tie); JAX's is NaN."""
+    W = POINTS["ctc_loss"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(ctc_loss_inf, method=method)(W)
+        gp = dl.prepare(ctc_loss_inf, W, method=method).grad(W)
+    for got in (g, gp):
+        check_gradient(GRAD["ctc_loss"], float(value), got, gradient_tol(method))
+
+
+def arm_mass_by_np_empty(p):
+    """two_link_arm's mass matrices filled into np.empty(..., dtype=p.dtype): NumPy's array, refused."""
+    c2 = np.cos(p[1] + p[3] * t_arm)
+    M = np.empty((len(t_arm), 2, 2), dtype=p.dtype)
+    M[:, 0, 0] = np.exp(p[6]) + 0.8 * (1.16 + 0.8 * c2)
+    return np.sum(M[:, 0, 0])
+
+
+def ctc_alpha_by_np_full(W):
+    """ctc_loss_inf's first step into np.full(S, -np.inf): NumPy's array, refused."""
+    alpha = np.full(7, -np.inf)
+    alpha[:2] = (X_ctc @ W)[0, :2]
+    return np.logaddexp.reduce(alpha)
+
+
 def vqe_by_np_array(angles):
     """vqe's RY gate as np.array([[c, -s], [s, c]]) of traced entries: NumPy's own conversion, refused (JAX's
     tracers refuse np.array too); np.stack, which vqe writes, is the remedy the refusal names."""
@@ -509,8 +559,17 @@ def vqe_by_np_array(angles):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_np_array_of_traced_entries_is_refused_with_the_remedy(method):
-    with pytest.raises(
-        dl.errors.UnsupportedOperationError, match=r"np\.array\(\[\[c, -s\], \[s, c\]\]\).*numpy\.stack"
-    ):
-        dl.grad(vqe_by_np_array, method=method)(POINTS["vqe"])
+@pytest.mark.parametrize(
+    "f, x, match",
+    [
+        (vqe_by_np_array, "vqe", r"np\.array\(\[\[c, -s\], \[s, c\]\]\).*numpy\.stack"),
+        (arm_mass_by_np_empty, "two_link_arm", r"stored into a NumPy array.*np\.empty_like"),
+        (ctc_alpha_by_np_full, "ctc_loss", r"stored into a NumPy array.*np\.zeros_like\(x"),
+    ],
+    ids=["np.array", "np.empty", "np.full"],
+)
+def test_numpys_own_arrays_of_traced_entries_are_refused_with_the_remedy(f, x, match, method):
+    """What JAX refuses too (NumPy's own array built from, or written with, traced values) is refused naming
+    what traces instead (np.stack; np.empty_like / np.zeros_like(x, shape=...), which the functions above use)."""
+    with pytest.raises((dl.errors.UnsupportedOperationError, dl.errors.TracerConversionError), match=match):
+        dl.grad(f, method=method)(POINTS[x])
