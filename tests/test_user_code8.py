@@ -1,6 +1,33 @@
 """What a user writes, round 8: functions in plain NumPy from areas the first seven rounds do not cover.
 
-PLACEHOLDER"""
+Robotics and mechanics by hand (a 2-link arm's inverse dynamics from its Lagrangian, batched 2×2 mass matrices by
+np.stack and einsum; a 3-link pendulum chain's Hamiltonian, its mass matrix by np.maximum.outer and solve; an
+elastica beam by np.cumsum of tangent angles), filtering and inference (a bootstrap particle filter's
+log-likelihood with its systematic-resampling ancestors held fixed, a Kalman filter with the Joseph-form update, a
+sparse GP's collapsed ELBO over learned inducing inputs by Cholesky, Bayesian linear regression's evidence by
+slogdet and solve, a doubly robust AIPW estimate, a site-occupancy model by np.prod over np.where), optimal
+transport's entropic dual, spectral normalisation by unrolled power iteration with in-place /=, graph-Laplacian
+smoothing with learned edge weights by np.add.at, Elo ratings updated in place game by game, maximum-entropy
+inverse RL by soft value iteration (keepdims), CVaR by np.sort, a log-magnitude STFT loss (fancy-indexed Hann
+frames, np.fft.rfft, np.abs), 1-D Gaussian splatting composited by an exclusive np.cumprod, BPR over (user, pos,
+neg) triples, a two-qubit VQE on a complex state (np.kron, np.vdot), CTC's log-domain forward recursion, SSIM by
+integral images, and a Voigt profile by scipy.special.wofz.
+
+Each one's gradient under every method, fresh and prepared, against JAX x64 (the function's source run with
+jax.numpy for numpy and jax.scipy.special for scipy.special; item assignments as .at[]): f, g·cos(k + 1) and |g|²
+of the gradient flattened in sorted-key order, stored here so CI (no JAX) asserts them. Hessians of twelve, a
+Jacobian, hvp, jacfwd of grad and vmap.
+
+What they met: scipy.special.wofz was "not a difflab primitive" (JAX has it): now a registry entry
+(tests/test_scipy.py). logaddexp(-inf, -inf) of traced values (CTC over np.full_like(W, -np.inf)) gave forward a
+NaN gradient and symbolic a NaN silently, reverse the finite one: its partials are now ½ on the diagonal
+(tests/test_wrong_numbers.py); JAX's is NaN there. x.astype(complex) of a real traced value was refused claiming
+JAX refuses it, and a complex value's astype(float) kept the complex value (a silent wrong number under np.abs):
+now NumPy's (tests/test_dtypes.py). Refused as JAX refuses them, with the remedy named: np.array([[c, -s], [s, c]])
+of traced entries (vqe writes np.stack), a traced value written into np.empty(...) or np.full(...) (np.empty_like,
+np.full_like); np.searchsorted of traced weights (resampling inside f) specialises the graph, so dl.prepare refuses
+it by name. Otherwise every exact method agreed with JAX to rounding, here and at perturbed points (prepared at one
+point, called at another), and through jvp/vjp."""
 
 import warnings
 
