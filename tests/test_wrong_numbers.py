@@ -1046,3 +1046,31 @@ def test_logaddexp_of_two_minus_infinities_splits_the_tie(method):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert np.isnan(dl.grad(lambda x: dnp.logaddexp(x, np.nan), method=method)(1.0))
+
+
+def _reduce_unreachable(red):
+    def f(x):
+        a = np.full_like(x, -np.inf, shape=(2, 3))
+        a[0, :1] = x[:1]
+        a = a + x[1]  # row 1 all -inf, its tangent dx1
+        r = red(a) + x[1]  # [x0 + 2·x1, -inf]
+        return np.logaddexp(r[0], r[1])
+
+    return f
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse", "numeric"])
+@pytest.mark.parametrize(
+    "red",
+    [lambda a: np.logaddexp.reduce(a, axis=1), lambda a: dl.scipy.special.logsumexp(a, axis=1)],
+    ids=["logaddexp.reduce", "logsumexp"],
+)
+def test_logsumexp_of_an_all_minus_infinity_row_splits_the_tie(red, method):
+    """logsumexp's weights e^(x − out) over a row all -inf (out = -inf) were NaN: the symbolic gradient was NaN
+    silently and forward's NaN with a DomainWarning, where reverse's was [1, 2]. They are 1/n there (the tie split
+    evenly, as logaddexp's partials on its diagonal): every method [1, 2], no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(_reduce_unreachable(red), method=method)(np.array([0.3, -0.5]))
+    assert float(value) == pytest.approx(-0.7, rel=1e-15)
+    np.testing.assert_allclose(g, [1.0, 2.0], rtol=1e-9 if method == "numeric" else 1e-15)
