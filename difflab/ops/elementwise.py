@@ -1437,6 +1437,7 @@ astype = defop(
     jvp=(lambda t, out, x, dtype: t,),
     vjp=(lambda ct, out, x, dtype: ct,),
     sympy=lambda x, dtype: x,
+    sympy_complex=True,  # (the identity on complex values too: complex128 → complex64)
     samples=lambda rng: [((rng.standard_normal(3),), {"dtype": "float32"})],
     result_dtype=lambda dtype: np.dtype(dtype),
     strategy=lambda b, name, x, picks, c: b.emit("astype", x, dtype=("float32", "float64")[c.take(2)]),
