@@ -33,6 +33,7 @@ import operator
 import re
 import sys
 import sysconfig
+import warnings
 
 import numpy as np
 
@@ -771,10 +772,16 @@ class Tracer(Traced):
             # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
             return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
-        if dtype.kind != "f" and dtype.kind != self.node.dtype.kind:
+        if dtype.kind == "c" and self.node.dtype.kind == "f":  # (a real value as complex: JAX's and NumPy's x + 0j)
+            z = self + 0j
+            return z if z.dtype == dtype else z.astype(dtype)
+        if dtype.kind == "f" and self.node.dtype.kind == "c":  # NumPy's and JAX's real part, with their warning
+            warnings.warn(
+                "Casting complex values to real discards the imaginary part", np.exceptions.ComplexWarning, stacklevel=2
+            )
+            return ops.REGISTRY["real"](self).astype(dtype)
+        if dtype.kind not in "fc" or dtype.kind != self.node.dtype.kind:
             self._no_conversion()
-        if dtype.kind != self.node.dtype.kind:  # (a complex value's real dtype: as before)
-            return _assign.fresh(self)  # (a copy, as NumPy's)
         self._trace.casts = True  # the outputs' dtypes are then NumPy's promotion's (boundary.out_dtypes)
         out = ops.REGISTRY["astype"](self, dtype=dtype.name)
         return _assign.fresh(out) if out is self else out  # (a copy, as NumPy's, even of the same dtype)

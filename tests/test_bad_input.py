@@ -422,7 +422,9 @@ def _elementwise_cases():
             continue
         if op.domain == ("integer",):  # no argument to differentiate (zeta_riemann: ζ(x), refused in x)
             continue
-        if op.nargs == 1:
+        if op.nargs == 1 and "complex" in op.domain:  # (wofz: complex on a real x; its real part a real output)
+            cases[name] = lambda x, op=op: dnp.real(op(dnp.exp(dnp.log(x)))) * x
+        elif op.nargs == 1:
             cases[name] = lambda x, op=op: op(dnp.exp(dnp.log(x))) * x
         elif "integer" in op.domain:  # an order or shape parameter (jv's v, gammainc's a): never differentiated
             k = op.domain.index("integer")

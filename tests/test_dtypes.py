@@ -195,6 +195,47 @@ def test_astype_to_an_integer_or_boolean_dtype_is_a_piecewise_constant(method):
         dl.grad(lambda x: np.sum(x[np.asarray(x, dtype=int)]), method=method)(x)  # (NumPy's conversion: refused)
 
 
+def _ry_energy(x):
+    """A rotation gate built from real entries, cast to complex (tests/test_user_code8.py's VQE, spelled with
+    .astype(complex)), applied to a complex state: |ψ|² weighted."""
+    c, s = np.cos(x / 2), np.sin(x / 2)
+    gate = np.stack([np.stack([c, -s]), np.stack([s, c])]).astype(complex)
+    psi = np.exp(0.3j) * (gate @ np.array([1.0, 0.0]))
+    return np.real(np.vdot(psi, np.diag([1.0, -1.0]) @ psi))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_astype_between_real_and_complex_is_numpys(method):
+    """x.astype(complex) of a real traced value was refused as "a conversion to a Python number ... (JAX refuses it
+    too)": JAX and NumPy give x + 0j; and z.astype(np.float64) of a complex one kept the complex value (complex128
+    where NumPy's is the real part, float64, with NumPy's ComplexWarning, as JAX's)."""
+    x = np.float64(0.7)
+    value, g = dl.value_and_grad(_ry_energy, method=method)(x)  # = cos² − sin² = cos x
+    assert float(value) == pytest.approx(_ry_energy(x), rel=1e-14) and value == pytest.approx(np.cos(x), rel=1e-14)
+    assert float(g) == pytest.approx(-np.sin(x), rel=1e-7 if method == "numeric" else 1e-14)
+    seen = []
+
+    def real_by_cast(x):
+        z = x * np.array([1 + 2j, 3 - 1j])
+        r = z.astype(np.float64)
+        seen.append(r.dtype)
+        return np.sum(r**2)  # NumPy's: Σ (Re z)² = 10x²; the complex value's squares would be complex
+
+    with pytest.warns(np.exceptions.ComplexWarning, match="discards the imaginary part"):
+        value, g = dl.value_and_grad(real_by_cast, method=method)(np.float64(1.5))
+    assert seen[0] == np.float64 and float(value) == pytest.approx(22.5, rel=1e-14)
+    assert float(g) == pytest.approx(30.0, rel=1e-7 if method == "numeric" else 1e-14)
+    with pytest.warns(np.exceptions.ComplexWarning):  # (main: Σ|z| = 8.1, silently, for NumPy's Σ|Re z| = 6)
+        value, g = dl.value_and_grad(
+            lambda x: np.sum(np.abs((x * np.array([1 + 2j, 3 - 1j])).astype(np.float64))), method=method
+        )(np.float64(1.5))
+    assert float(value) == pytest.approx(6.0, rel=1e-14)
+    assert float(g) == pytest.approx(4.0, rel=1e-7 if method == "numeric" else 1e-14)
+    # complex128 → complex64 (symbolic refused it: "no SymPy form of astype on complex values")
+    g = dl.grad(lambda x: np.sum(np.abs((x * (1 + 1j)).astype(np.complex64)) ** 2), method=method)(np.array([1.0, 2.0]))
+    np.testing.assert_allclose(g, [4.0, 8.0], rtol=1e-7 if method == "numeric" else 1e-14)
+
+
 @pytest.mark.parametrize(
     "f",
     [

@@ -896,8 +896,9 @@ BATTERY_CASES = [pytest.param(n, k, id=f"{n}-{k}") for n, k in BATTERY_OPS]
 
 
 def _same(a, b):
-    """Equal to 1e-10 relative, or both NaN, or the same infinity."""
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    """Equal to 1e-10 relative, or both NaN, or the same infinity (complex values compared whole: wofz's)."""
+    kind = complex if np.iscomplexobj(a) or np.iscomplexobj(b) else float
+    a, b = np.asarray(a, dtype=kind), np.asarray(b, dtype=kind)
     with np.errstate(invalid="ignore"):  # (inf - inf: judged by a == b)
         close = np.abs(a - b) <= 1e-10 * np.maximum(np.abs(a), np.abs(b)) + 1e-300
     return (np.isnan(a) & np.isnan(b)) | (a == b) | (np.isfinite(a) & np.isfinite(b) & close)
@@ -1015,3 +1016,61 @@ def test_sigmoid_slope_where_the_output_rounds_to_one(method):
     np.testing.assert_allclose(dl.grad(lambda v: dnp.sum(dsp.expit(v)), method=method)(x), want, rtol=1e-13)
     h = dl.hessian(lambda v: dnp.sum(dnp.sigmoid(v)), method=method)(np.array([40.0]))
     np.testing.assert_allclose(h, [[-np.exp(-40.0) * (1 - np.exp(-40.0)) / (1 + np.exp(-40.0)) ** 3]], rtol=1e-13)
+
+
+def _logaddexp_of_unreachable(x, op=np.logaddexp):
+    """CTC's log-domain recursion in miniature: states not yet reachable hold -inf (np.full_like), shifted by a
+    traced x1 (their tangent dx1), then logaddexp(-inf, -inf) of two of them; f = x0 + 2·x1."""
+    alpha = np.full_like(x, -np.inf, shape=3)
+    alpha[:1] = x[:1]
+    alpha = alpha + x[1]
+    y = op(alpha, np.concatenate([[-np.inf], alpha[:-1]])) + x[1]
+    return op(y[1], y[2])
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse", "numeric"])
+def test_logaddexp_of_two_minus_infinities_splits_the_tie(method):
+    """logaddexp's partials σ(a − b) at a = b = -inf were NaN (-inf − -inf): the forward gradient was NaN (with a
+    DomainWarning blaming the value, which is NumPy's -inf) and the symbolic one NaN silently, where reverse's was
+    [1, 2]. The partials are ½ on the whole diagonal (as max splits a tie): every method [1, 2], no warning;
+    logaddexp2 likewise; a NaN argument still gives NaN."""
+    x = np.array([0.3, -0.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(_logaddexp_of_unreachable, method=method)(x)
+        g2 = dl.grad(lambda x: _logaddexp_of_unreachable(x, np.logaddexp2), method=method)(x)
+    assert float(value) == pytest.approx(0.3 - 1.0, rel=1e-15)
+    for got in (g, g2):
+        np.testing.assert_allclose(got, [1.0, 2.0], rtol=1e-9 if method == "numeric" else 1e-15)
+    if method != "numeric":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert np.isnan(dl.grad(lambda x: dnp.logaddexp(x, np.nan), method=method)(1.0))
+
+
+def _reduce_unreachable(red):
+    def f(x):
+        a = np.full_like(x, -np.inf, shape=(2, 3))
+        a[0, :1] = x[:1]
+        a = a + x[1]  # row 1 all -inf, its tangent dx1
+        r = red(a) + x[1]  # [x0 + 2·x1, -inf]
+        return np.logaddexp(r[0], r[1])
+
+    return f
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse", "numeric"])
+@pytest.mark.parametrize(
+    "red",
+    [lambda a: np.logaddexp.reduce(a, axis=1), lambda a: dl.scipy.special.logsumexp(a, axis=1)],
+    ids=["logaddexp.reduce", "logsumexp"],
+)
+def test_logsumexp_of_an_all_minus_infinity_row_splits_the_tie(red, method):
+    """logsumexp's weights e^(x − out) over a row all -inf (out = -inf) were NaN: the symbolic gradient was NaN
+    silently and forward's NaN with a DomainWarning, where reverse's was [1, 2]. They are 1/n there (the tie split
+    evenly, as logaddexp's partials on its diagonal): every method [1, 2], no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(_reduce_unreachable(red), method=method)(np.array([0.3, -0.5]))
+    assert float(value) == pytest.approx(-0.7, rel=1e-15)
+    np.testing.assert_allclose(g, [1.0, 2.0], rtol=1e-9 if method == "numeric" else 1e-15)

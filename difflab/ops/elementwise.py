@@ -917,12 +917,20 @@ def _mp_ln2():
     return mpmath.log(2)
 
 
+def _tie_diff(a, b):
+    """a - b, and 0 where a == b: logaddexp's partials σ(a - b) are ½ on the whole diagonal, at a = b = ±inf too,
+    where -inf - -inf is NaN (a log-domain recursion's unreachable states: CTC's α over np.full(-inf), whose
+    tangent there is finite, made forward's gradient NaN where reverse's cotangent 0 gave the finite one); as
+    max splits a tie evenly. A NaN argument stays NaN (NaN == NaN is false)."""
+    return where(equal(a, b), 0.0, a - b)
+
+
 # the partials are the logistic of the difference (σ(a - b) = e^a / (e^a + e^b)): never an overflow,
 # and the difference is exact where a and b are close, where exp(a - out) loses |out|·eps
 logaddexp = defop(
     "logaddexp",
     np.logaddexp,
-    partials=(lambda out, a, b: sigmoid(a - b), lambda out, a, b: sigmoid(b - a)),
+    partials=(lambda out, a, b: sigmoid(_tie_diff(a, b)), lambda out, a, b: sigmoid(_tie_diff(b, a))),
     sympy=elementwise_sympy(_logaddexp_sympy),
     domain=("real", "real"),
     numpy=("logaddexp",),
@@ -931,7 +939,7 @@ logaddexp = defop(
 logaddexp2 = defop(
     "logaddexp2",
     np.logaddexp2,
-    partials=(lambda out, a, b: sigmoid((a - b) * _LN2), lambda out, a, b: sigmoid((b - a) * _LN2)),
+    partials=(lambda out, a, b: sigmoid(_tie_diff(a, b) * _LN2), lambda out, a, b: sigmoid(_tie_diff(b, a) * _LN2)),
     sympy=elementwise_sympy(_logaddexp2_sympy),
     domain=("real", "real"),
     numpy=("logaddexp2",),
@@ -1429,6 +1437,7 @@ astype = defop(
     jvp=(lambda t, out, x, dtype: t,),
     vjp=(lambda ct, out, x, dtype: ct,),
     sympy=lambda x, dtype: x,
+    sympy_complex=True,  # (the identity on complex values too: complex128 → complex64)
     samples=lambda rng: [((rng.standard_normal(3),), {"dtype": "float32"})],
     result_dtype=lambda dtype: np.dtype(dtype),
     strategy=lambda b, name, x, picks, c: b.emit("astype", x, dtype=("float32", "float64")[c.take(2)]),

@@ -536,7 +536,11 @@ def _logsumexp_sympy(x, axis=None, keepdims=False):
 
 
 def _softmax_weights(out, x, axis, keepdims):
-    return exp(x - _expand_reduced(out, x, axis, keepdims))
+    """e^(x − out), and 1/n over a reduced set that is all -inf (out = -inf, where x − out is NaN: a log-domain
+    recursion's unreachable states), the tie split evenly, as logaddexp's partials on its diagonal."""
+    o = _expand_reduced(out, x, axis, keepdims)
+    empty = equal(o, -np.inf)
+    return where(empty, 1.0 / _count(x, axis), exp(x - where(empty, 0.0, o)))
 
 
 def _logsumexp_front(x, axis=None, keepdims=False):

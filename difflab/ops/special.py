@@ -482,16 +482,18 @@ kl_div = _special(
 # -- error functions and the normal distribution's ---------------------------------------------
 
 
-def _complex_erf(name, scale):
-    """erf or erfc of a complex argument for the symbolic method (SymPy's own erf(x + iy) does not split into
-    real parts): its real and imaginary parts as SymPy functions of (x, y), real, their partials from
-    d/dz = scale·e^(−z²) (erf: 2/√π; erfc: −2/√π): ∂/∂x = g, ∂/∂y = i·g, e^(−z²) = e^(y² − x²)(cos 2xy − i sin 2xy)."""
+def _complex_parts(name, partials, mp_value):
+    """scipy.special.<name> of a complex argument for the symbolic method (SymPy's own erf(x + iy) does not split
+    into real parts; SymPy has no wofz): its real and imaginary parts as real SymPy functions of (x, y) computed by
+    SciPy's, their partials from the holomorphic derivative g = f'(z): ∂/∂x = g, ∂/∂y = i·g, where
+    `partials(x, y, re, im)` gives (Re g, Im g) from z's parts and f's (re, im: the two SymPy functions at (x, y));
+    `mp_value(mpmath, z)` is f at an mpc z for high-precision evaluation."""
 
-    def partials(x, y):  # (Re g, Im g)
-        m = scale * _sp().exp(y**2 - x**2)
-        return m * _sp().cos(2 * x * y), -m * _sp().sin(2 * x * y)
+    fns: list = []
 
-    fns = []
+    def parts_at(args):
+        return partials(*args, fns[0](*args), fns[1](*args))
+
     for k, (take, op) in enumerate(((np.real, "real"), (np.imag, "imag_part"))):
 
         def numeric(x, y, take=take):
@@ -500,10 +502,10 @@ def _complex_erf(name, scale):
         def on_mp(x, y, part=("real", "imag")[k]):
             import mpmath
 
-            return getattr(getattr(mpmath, name)(mpmath.mpc(x, y)), part)
+            return getattr(mp_value(mpmath, mpmath.mpc(x, y)), part)
 
         def derivative(args, i, k=k):
-            re, im = partials(*args)
+            re, im = parts_at(args)
             return ((re, -im), (im, re))[k][i]
 
         fn_name = f"{name}_complex_{('re', 'im')[k]}"
@@ -517,6 +519,22 @@ def _complex_erf(name, scale):
         return fns[0](x, y) + _sp().I * fns[1](x, y)
 
     return elementwise_sympy(one)
+
+
+def _complex_erf(name, scale):
+    """erf or erfc of a complex argument (`_complex_parts`): d/dz = scale·e^(−z²) (erf: 2/√π; erfc: −2/√π),
+    e^(−z²) = e^(y² − x²)(cos 2xy − i sin 2xy)."""
+
+    def partials(x, y, re, im):  # (Re g, Im g)
+        m = scale * _sp().exp(y**2 - x**2)
+        return m * _sp().cos(2 * x * y), -m * _sp().sin(2 * x * y)
+
+    return _complex_parts(name, partials, lambda mpmath, z: getattr(mpmath, name)(z))
+
+
+def _wofz_partials(x, y, re, im):
+    """(Re, Im) of w'(z) = −2z·w(z) + 2i/√π at z = x + iy, w = re + i·im."""
+    return -2 * (x * re - y * im), -2 * (x * im + y * re) + 2 / _sp().sqrt(_sp().pi)
 
 
 erf = _special(
@@ -581,6 +599,19 @@ erfcx = _special(
     domain=("real",),
     doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
     "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
+)
+wofz = _special(
+    "wofz",
+    _scipy("wofz"),
+    (lambda out, z: -2.0 * z * out + 2j / _SQRT_PI,),
+    lambda z: _complex_parts("wofz", _wofz_partials, lambda mpmath, z: mpmath.exp(-z * z) * mpmath.erfc(-1j * z))(z),
+    domain=("complex",),  # (its samples: complex z, the Voigt profile's; a real z is taken too)
+    doc="the Faddeeva function w(z) = e^(−z²)·erfc(−iz), complex-valued (Voigt profiles: Re w((x + iγ)/(σ√2))/(σ√(2π))); "
+    "d w = −2z·w + 2i/√π",
+    complex=True,  # entire: the partial is holomorphic as written; a real z's value is complex (SciPy's)
+    sympy_complex=lambda z: _complex_parts(
+        "wofz", _wofz_partials, lambda mpmath, z: mpmath.exp(-z * z) * mpmath.erfc(-1j * z)
+    )(z),
 )
 log_expit = _special(
     "log_expit",
