@@ -383,10 +383,14 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
     for var, x in zip(graph.inputs, args):
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):
-        for k, eqn in enumerate(graph.eqns):
-            fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
-            vals = [read(env, a) for a in eqn.args]
-            env[eqn.out] = guarded(eqn, fn, *vals, **eqn.kw) if writes is None else writes.run(eqn, k, fn, vals)
+        if writes is None:
+            for eqn in graph.eqns:
+                fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
+                env[eqn.out] = guarded(eqn, fn, *[read(env, a) for a in eqn.args], **eqn.kw)
+        else:
+            for k, eqn in enumerate(graph.eqns):
+                fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
+                env[eqn.out] = writes.run(eqn, k, fn, [read(env, a) for a in eqn.args])
     charge(len(graph.eqns), elements(graph))
     return tuple(read(env, v) for v in graph.outputs)
 
