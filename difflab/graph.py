@@ -436,7 +436,7 @@ class _Writes:
             out = guarded(eqn, fn, *vals, **eqn.kw)
             if mine:  # a value that may view a buffer of ours: that buffer is no longer ours alone
                 for a, b in zip(eqn.args, vals):
-                    if type(a) is Var and a in mine and _may_view(out, b):
+                    if type(a) is Var and a in mine and views(out, b):
                         mine.discard(a)
             return out
         y = eqn.args[0]
@@ -449,8 +449,13 @@ class _Writes:
         return out
 
 
-def _may_view(r, b) -> bool:
-    """Whether the value r may view the array b (a number does not)."""
+def views(r, b) -> bool:
+    """Whether r (a value just computed) may view the array b: a number does not; anything else but an array
+    that shares no memory with b may (the interpreters' ownership: `_Writes`, differentiators/owned.py).
+
+    >>> b = np.zeros(4); views(b[1:], b), views(b[1:].copy(), b), views(2.0, b)
+    (True, False, False)
+    """
     if r is None or type(b) is not np.ndarray or isinstance(r, (float, int, complex, np.generic)):
         return False
     return type(r) is not np.ndarray or np.may_share_memory(r, b)
