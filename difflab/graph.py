@@ -440,10 +440,17 @@ class _Writes:
                         mine.discard(a)
             return out
         y = eqn.args[0]
-        ours = y in mine and self.last[y] == k and y not in self.seen and sum(a is y for a in eqn.args) == 1
+        ours = (
+            type(y) is Var
+            and y in mine
+            and self.last[y] == k
+            and y not in self.seen
+            and sum(a is y for a in eqn.args) == 1
+        )
         buf = v if ours else np.array(v, copy=True)  # (a private copy: impl's own first step)
         out = guarded(eqn, op.in_place, buf, *vals[1:], **eqn.kw)
-        mine.discard(y)
+        if ours:
+            mine.discard(y)
         if out is buf and not (self.rules and -1 not in op.unread):
             mine.add(eqn.out)
         return out

@@ -19,7 +19,7 @@ from test_assignment_inplace import CASES, X, _copying, _same, _view_read_after_
 import difflab as dl
 import difflab.graph as graph_module
 from difflab.differentiators.reverse import Reverse
-from difflab.graph import evaluate
+from difflab.graph import Const, evaluate
 from difflab.tree import flatten
 
 
@@ -92,6 +92,25 @@ def test_outputs_alias_neither_inputs_nor_each_other():
     assert np.array_equal(y, [X[0], X[1], 0, 0, 0, 0]) and np.array_equal(z, [X[0], X[1], 3 * X[2], X[3], 0, 0])
     (out,) = evaluate(dl.trace(CASES["_input_written"], x), x)
     assert np.array_equal(x, X) and float(out) == pytest.approx(CASES["_input_written"](X.copy()), rel=1e-14)
+
+
+def test_a_constant_target_is_copied():
+    """A write into a constant (a rule's zeros, closed over when a sweep is traced) copies it, never writes it."""
+
+    def f(x):
+        y = x * 2.0
+        z = y.at[0].set(x[1])
+        return z.at[1].set(x[2])
+
+    x = np.arange(3.0)
+    g = dl.trace(f, x)
+    k = next(i for i, e in enumerate(g.eqns) if e.op.name == "setitem")
+    c = np.full(3, 7.0)
+    g = g._replace(eqns=tuple(e._replace(args=(Const(c), *e.args[1:])) if i == k else e for i, e in enumerate(g.eqns)))
+    for run in (lambda: evaluate(g, x), lambda: evaluate(g, x, env={}, for_rules=True)):
+        (out,) = run()
+        assert np.array_equal(out, [1.0, 2.0, 7.0]) and np.array_equal(c, [7.0, 7.0, 7.0])
+        assert not np.shares_memory(out, c)
 
 
 def test_a_view_read_after_a_write_is_not_written():
