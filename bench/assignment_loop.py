@@ -1,7 +1,7 @@
 """A loop of n writes `y[i] = v` reading y's previous entry (issue 17: time and peak memory of a fresh
 `dl.grad(f, method=...)(x)` linear in n, the log-log slope over n = 1000 ... 16000 at most 1.15).
 
-    python bench/assignment_loop.py [--rounds 5] [--methods trace,reverse,forward,jvp,forward-grad]
+    python bench/assignment_loop.py [--rounds 5] [--methods trace,reverse,forward,vjp,prepared,jvp,forward-grad]
                                     [--ns 1000,2000,4000,8000,16000]
                                     [--base SHA] [--base-ns 1000,2000,4000]
 
@@ -15,6 +15,9 @@ Each row: the median wall time (perf_counter, `--rounds` calls after one warm-up
 and the tracemalloc peak of one call, and the least-squares slope of log(time) and log(memory) against log(n).
 Rows (`--methods`): `trace`, `reverse` (`dl.grad`), `forward`, `jvp` (`dl.jvp` as users call it: the compiled tier)
 and `forward-grad` (`dl.grad(f, method="forward")`; both slow past n = 1000: run them with --ns 125,250,500). A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
+`vjp` (`dl.vjp(f, x)` and its pullback at 1.0) and `prepared` (`dl.prepare(f, x)`, then one `.grad(x)`) run the
+`evaluate` interpreter's forward pass (graph._Writes), as their first call does (`Reverse(compiled=False)`: a transform's
+second call on the same f lowers it to the compiled tier, whose first lowering is the cost of a long tape below).
 `forward` is a JVP (`dl.jvp`, one direction, the interpreter: `Forward(compiled=False)`): forward mode's gradient
 takes n directions, n sweeps of the tape, quadratic whatever one write costs; and the compiled tier's first
 lowering of a tape this long is itself superlinear (compile/graphs.py `_check_terms`; issue 17's note). With `--base SHA` (a commit of this repository) the same rows run
@@ -58,6 +61,12 @@ def _call(method: str, x):
         return dl.jvp(f, (x,), (np.ones_like(x),), method=Forward(compiled=False))
     if method == "jvp":  # dl.jvp as users call it (the compiled tier's sweep)
         return dl.jvp(f, (x,), (np.ones_like(x),))
+    if method in ("vjp", "prepared"):  # the `evaluate` interpreter's paths (a later call lowers: compiled=False)
+        from difflab.differentiators.reverse import Reverse
+
+        if method == "vjp":
+            return dl.vjp(f, x, method=Reverse(compiled=False))[1](1.0)
+        return dl.prepare(f, x, method=Reverse(compiled=False)).grad(x)
     if method == "forward-grad":  # n directions: n sweeps of the tape, quadratic whatever one write costs
         return dl.grad(f, method="forward")(x)
     return dl.grad(f, method=method)(x)

@@ -360,12 +360,16 @@ def read(env: dict, atom):
     return atom.value if isinstance(atom, Const) else env[atom]
 
 
-def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False):
+def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False, for_rules: bool = False):
     """Run `graph` on concrete inputs with NumPy; returns the tuple of output values.
 
     Args may be arrays or (for nested differentiation) tracers of an enclosing trace; each
-    primitive is applied through its registry entry. If `env` is given it receives every value.
+    primitive is applied through its registry entry. If `env` is given it receives every value,
+    each as its equation made it, unless `for_rules`: then the equations' rules are its only readers
+    (reverse's sweep), and a value they never read (`Op.unread`) may be overwritten by a later write.
     `opened`: an op with an `opened` form records that instead (reverse's sweep on traced values).
+    An op with an `in_place` form writes into a buffer this evaluation made and alone holds
+    (`_Writes`): a loop of n item writes costs O(n), not O(n²).
 
     >>> import difflab as dl
     >>> g = dl.trace(lambda x, y: x * y + 1.0, 2.0, 3.0)
@@ -374,15 +378,94 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False)
     """
     if len(args) != len(graph.inputs):
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
+    writes = _Writes.of(graph, for_rules) if env is None or for_rules else None
     env = {} if env is None else env
     for var, x in zip(graph.inputs, args):
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):
-        for eqn in graph.eqns:
-            fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
-            env[eqn.out] = guarded(eqn, fn, *[read(env, a) for a in eqn.args], **eqn.kw)
+        if writes is None:
+            for eqn in graph.eqns:
+                fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
+                env[eqn.out] = guarded(eqn, fn, *[read(env, a) for a in eqn.args], **eqn.kw)
+        else:
+            for k, eqn in enumerate(graph.eqns):
+                fn = eqn.op.opened if opened and eqn.op.opened is not None else eqn.op.bind
+                env[eqn.out] = writes.run(eqn, k, fn, [read(env, a) for a in eqn.args])
     charge(len(graph.eqns), elements(graph))
     return tuple(read(env, v) for v in graph.outputs)
+
+
+class _Writes:
+    """`evaluate`'s writes in place: an op with an `in_place` form (setitem) writes into its first argument's
+    buffer where this evaluation made that buffer (an earlier write's, into a private copy: never a caller's
+    array or a constant), nothing else holds or views it (a value that may view it ends that), no later
+    equation reads it, nor this one twice, and it is no output; `for_rules`, also where no rule reads it, nor its
+    maker's rules their output (`Op.unread`). Elsewhere the op writes into a private copy, as its `impl` does:
+    the numbers are the same either way. (differentiators/owned.py: the sweeps' twin.)"""
+
+    __slots__ = ("last", "seen", "mine", "rules")
+
+    @staticmethod
+    def of(graph: Graph, for_rules: bool):
+        """The writes of one evaluation of `graph`, or None where it has no op to write in place."""
+        return _Writes(graph, for_rules) if any(e.op.in_place is not None for e in graph.eqns) else None
+
+    def __init__(self, graph: Graph, for_rules: bool):
+        self.last: dict = {}  # Var -> the index of the last equation reading it
+        self.seen = {o for o in graph.outputs if type(o) is Var}  # Vars never overwritten: outputs, read by rules
+        for k, eqn in enumerate(graph.eqns):
+            for p, a in enumerate(eqn.args):
+                if type(a) is Var:
+                    self.last[a] = k
+                    if for_rules and p not in eqn.op.unread:
+                        self.seen.add(a)
+        self.mine: set = set()  # Vars whose value is a buffer this evaluation made and alone holds
+        self.rules = for_rules
+
+    def run(self, eqn: Eqn, k: int, fn, vals: list):
+        """Equation k's value: written in place where it may be (`mine` updated), else by `fn`."""
+        op, mine = eqn.op, self.mine
+        v = vals[0] if vals else None
+        if (
+            op.in_place is None
+            or fn is op.opened  # (recording an opened form)
+            or type(v) is not np.ndarray
+            or v.ndim == 0
+            or v.dtype.kind not in "fc"
+        ):
+            out = guarded(eqn, fn, *vals, **eqn.kw)
+            if mine:  # a value that may view a buffer of ours: that buffer is no longer ours alone
+                for a, b in zip(eqn.args, vals):
+                    if type(a) is Var and a in mine and views(out, b):
+                        mine.discard(a)
+            return out
+        y = eqn.args[0]
+        ours = (
+            type(y) is Var
+            and y in mine
+            and self.last[y] == k
+            and y not in self.seen
+            and sum(a is y for a in eqn.args) == 1
+        )
+        buf = v if ours else np.array(v, copy=True)  # (a private copy: impl's own first step)
+        out = guarded(eqn, op.in_place, buf, *vals[1:], **eqn.kw)
+        if ours:
+            mine.discard(y)
+        if out is buf and not (self.rules and -1 not in op.unread):
+            mine.add(eqn.out)
+        return out
+
+
+def views(r, b) -> bool:
+    """Whether r (a value just computed) may view the array b: a number does not; anything else but an array
+    that shares no memory with b may (the interpreters' ownership: `_Writes`, differentiators/owned.py).
+
+    >>> b = np.zeros(4); views(b[1:], b), views(b[1:].copy(), b), views(2.0, b)
+    (True, False, False)
+    """
+    if r is None or type(b) is not np.ndarray or isinstance(r, (float, int, complex, np.generic)):
+        return False
+    return type(r) is not np.ndarray or np.may_share_memory(r, b)
 
 
 def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):

@@ -380,6 +380,7 @@ class _Source:
         # (guarded: the body and its finiteness check run in a `try`, None answers the uncommon case)
         self.fallback, self.checked, self.guard = fallback, checked, guard
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
+        self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
         self.ends: list = []  # guarded: the values checked at the end, and as they are made (_check_terms)
         self.early: set = set()
         self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
@@ -462,11 +463,13 @@ class _Source:
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
         if eqn.out in self.early:  # guarded: a term of the fused check, before anything writes into it
             self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
-        keep = (
-            self.outputs
-            if self.fallback is None and self.guard is None
-            else self.outputs | set(self.graph.inputs) | set(self.checked_too)
-        )
+        keep = self.kept
+        if keep is None:  # (once: built per equation it cost O(|checked_too|) each, quadratic in a long tape)
+            keep = self.kept = (
+                self.outputs
+                if self.fallback is None and self.guard is None
+                else self.outputs | set(self.graph.inputs) | set(self.checked_too)
+            )
         dead = sorted(
             {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )

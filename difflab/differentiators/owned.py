@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Var, guarded, on_behalf
+from ..graph import Var, guarded, on_behalf, views
 
 __all__ = ["Owned", "added_into", "claim", "may_view", "owns", "private_copy", "reused", "views", "write"]
 
@@ -210,15 +210,3 @@ def private_copy(x):
     False
     """
     return np.array(x, copy=True)
-
-
-def views(r, b) -> bool:
-    """Whether r (a value or tangent just computed) may view the array b: a number does not; anything else but
-    an array that shares no memory with b may.
-
-    >>> b = np.zeros(4); views(b[1:], b), views(b[1:].copy(), b), views(2.0, b)
-    (True, False, False)
-    """
-    if r is None or type(b) is not np.ndarray or isinstance(r, (float, int, complex, np.generic)):
-        return False
-    return type(r) is not np.ndarray or np.may_share_memory(r, b)

@@ -92,8 +92,8 @@ class Reverse(Differentiator):
         # -- the tape sweep itself, on arrays or on traced values --------------------------
 
         def _forward(self, args, opened=False):
-            env: dict = {}  # (opened: the API's values, maybe an outer derivative's, not the compiled tier's trace)
-            return list(evaluate(self.graph, *args, env=env, opened=opened)), env
+            env: dict = {}  # (opened: the API's values, maybe an outer derivative's; for_rules: only rules read env)
+            return list(evaluate(self.graph, *args, env=env, opened=opened, for_rules=True)), env
 
         def _backward(self, env, u, pulled=None, finite=None, on_floats=None) -> list:
             cts: dict = {}  # (on_floats: the float path's seeds, when the caller has them: no split of u)
