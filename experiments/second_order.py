@@ -12,11 +12,13 @@ eps^(1/4) (its default is read from `Numeric`'s error model, not typed here).
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.errors import NumericAccuracyWarning
 from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
@@ -121,8 +123,16 @@ def run_cell(cell, seed):
     x = rng.uniform(-1.0, 1.0, cell["n"])
     H = exact_hessian(x)
     if cell["part"] == "step":
-        got = hessian("numeric", x, step=10.0 ** cell["log10_h"])
-        return {"h": 10.0 ** cell["log10_h"], "error": float(np.max(np.abs(got - H)) / np.max(np.abs(H)))}
+        # the sweep's small steps are round-off by design: numeric's NumericAccuracyWarning there is recorded, not shown
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", NumericAccuracyWarning)
+            got = hessian("numeric", x, step=10.0 ** cell["log10_h"])
+        warned = any(issubclass(w.category, NumericAccuracyWarning) for w in said)
+        for w in said:  # (any other warning as it came)
+            if not issubclass(w.category, NumericAccuracyWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        error = float(np.max(np.abs(got - H)) / np.max(np.abs(H)))
+        return {"h": 10.0 ** cell["log10_h"], "error": error, "warned": warned}
     if cell["part"] == "hvp":
         v = rng.standard_normal(cell["n"])
         prepared = dl.prepare_hvp(f, x, method=HVP_METHOD[cell["strategy"]])
@@ -135,6 +145,21 @@ def run_cell(cell, seed):
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
+
+
+def _warned_sentence(st) -> str:
+    """Where numeric's NumericAccuracyWarning said round-off decides the Hessian, against the error there."""
+    warned = st.get("warned_h", [])
+    if not warned:
+        return "Numeric warned at none of the steps (NumericAccuracyWarning)."
+    worst = max(e for h, e in zip(st["h"], st["error"]) if h in warned)
+    quiet = [e for h, e in zip(st["h"], st["error"]) if h not in warned]
+    return (
+        f"Numeric warned that round-off decides its Hessian (NumericAccuracyWarning) at {len(warned)} of "
+        f"{len(st['h'])} steps, h = {', '.join(num(h) for h in sorted(warned, reverse=True))} (their largest error "
+        f"{num(worst)}); the largest error where it "
+        f"did not warn is {num(max(quiet)) if quiet else 'none'}."
+    )
 
 
 def _series(results, part, strategy, key):
@@ -168,6 +193,8 @@ def summarize(results):
         "best_h": h[best],
         "best_error": err[best],
         "eps_quarter": EPS**0.25,
+        # the steps at which numeric warned that round-off decides its Hessian (older runs did not record it)
+        "warned_h": [r["metrics"]["h"] for r in rows if r["metrics"].get("warned")],
         "default_error": out["hessian"].get("numeric", {}).get("max_error"),
     }
     return out
@@ -256,7 +283,7 @@ def figures(results, summary):
             "is eps^(1/4), where truncation (h²) and round-off (eps/h²) balance.",
             f"The smallest error, {num(st['best_error'])}, is at h = {num(st['best_h'])}, "
             f"{num(st['best_h'] / st['eps_quarter'])}× eps^(1/4) = {num(st['eps_quarter'])}; with its default step the "
-            f"numeric Hessian's largest error over the n sweep is {num(st['default_error'])}.",
+            f"numeric Hessian's largest error over the n sweep is {num(st['default_error'])}. " + _warned_sentence(st),
         )
     )
     return specs
