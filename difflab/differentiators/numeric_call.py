@@ -23,7 +23,7 @@ import math
 from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
-from .scales import limit_of, stencil_points
+from .scales import SHARE, limit_of, stencil_points
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
 
 __all__ = ["common_case"]
@@ -96,9 +96,10 @@ def common_case(prepared):
 
 def _judged(d, bound, P, f0) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
-    a nonzero entry below its round-off bound (n, 1), or a direction along which f's values P (n, T, 2) did not move
-    from f0 at all (an addition may have absorbed its change)."""
-    below = abs(d) < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    a nonzero entry whose round-off bound (n, 1) exceeds SHARE of it (f's values on its own grid here: the bound is
+    the general path's firm one too), or a direction along which f's values P (n, T, 2) did not move from f0 at all
+    (an addition may have absorbed its change)."""
+    below = abs(d) * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
     if not below.any():  # (the common case: one comparison)
         return False
     return bool(((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())

@@ -49,6 +49,7 @@ __all__ = [
     "grid_of",
     "constant_terms",
     "SLACK",
+    "SHARE",
     "ROUNDS",
 ]
 
@@ -59,6 +60,11 @@ __all__ = [
 SLACK = 32.0
 #: `say_roundoff` judges an output whose constant argument c leaves |f(x) - c| under this fraction of |f(x)|
 DOMINATED = 1e-6
+#: the relative accuracy the numeric method answers to: an entry whose round-off bound exceeds this share of it is
+#: said (`say_roundoff`). Ordinary functions' entries stay below 2e-6 of it (test_numeric*, test_user_code*,
+#: experiments: their worst is SSIM's gradient, 1.6e-6); a smooth f's central difference at its default step is
+#: ~eps^(2/3)·|f| ≈ 4e-11·|f| in round-off, so a 1e-3 share needs an entry 2.5e7 times smaller than f/max(1, |x|)
+SHARE = 1e-3
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -527,7 +533,16 @@ def grid_of(D):
 
 
 def say_roundoff(
-    fun, d, bound, moved, f0, entries=True, name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)", probe=None, columns=False
+    fun,
+    d,
+    bound,
+    moved,
+    f0,
+    entries=True,
+    name=lambda i, j: f"d f[{j}]/d x[{i}] (flat)",
+    probe=None,
+    columns=False,
+    firm=None,
 ):
     """A NumericAccuracyWarning when round-off decides a real stencil's derivative d (k directions, m outputs, on
     numbers): `bound` (k, m) its round-off bound R·Σ|w|/h, R the round-off of one value of f (eps·|f(x)|, or the
@@ -546,7 +561,11 @@ def say_roundoff(
     elsewhere: `probe` (directions -> (the direction, an equation) or None; `offsets.absorbed` at x ± the directions' steps, two
     evaluations, only when there are such zeros) finds an addition on f's way that absorbed their change below an
     ulp of its value (1e14·x0 + sin(x1): d/dx1 an exact 0), and the warning names it; `columns`: only for outputs
-    whose every entry is such a zero (a derivative of numeric derivatives: its structural zeros are many)."""
+    whose every entry is such a zero (a derivative of numeric derivatives: its structural zeros are many).
+    `firm` (k, m): the bound an entry above `bound` is judged by (f's own round-off eps·|f(x)|·Σ|w|/h, not the grid,
+    which exact values at dyadic steps mimic); such an entry is said when `firm` exceeds SHARE of it, the accuracy
+    the method answers to (1e14·x0 + sin(x1) at (1, 2), Richardson: d/dx1 3 % off, its bound 17 % of it).
+    `entries` "resolved": only those (a derivative of numeric derivatives: its entries below the bound may be 0)."""
     if not getattr(fun, "roundoff", False):
         return
     c = getattr(fun, "constant", None)
@@ -558,9 +577,11 @@ def say_roundoff(
             # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
             judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
         below = (a < bound) & np.isfinite(f0)  # (f(x) inf or NaN: the DomainWarning said so; no round-off to judge)
-        if not below.any():  # (the common case)
+        # an entry resolved from 0 (above its bound) whose round-off is still more than SHARE of it
+        band = (SHARE * a < firm) & ~below & (a > 0) & np.isfinite(f0) & bool(entries) if firm is not None else False
+        if not below.any() and not np.any(band):  # (the common case)
             return
-        noise = below & (a > 0) & entries
+        noise = (below & (a > 0) & (bool(entries) and not isinstance(entries, str))) | band
         lost = below & judged & ~moved & (a == 0)
         whole = (noise | lost).all(axis=0) & judged
     if not (noise.any() or whole.any()):
@@ -582,20 +603,32 @@ def say_roundoff(
                 NumericAccuracyWarning,
             )
         return
-    i, j = np.argwhere(noise if noise.any() else (noise | lost) & whole)[0]
+    if noise.any():  # (the entry whose round-off is the largest share of it)
+        with np.errstate(all="ignore"):
+            share = np.where(below, bound, 0.0 if firm is None else firm) / a
+        i, j = np.unravel_index(np.argmax(np.where(noise, share, -1.0)), a.shape)
+    else:
+        i, j = np.argwhere((noise | lost) & whole)[0]
+    under = a[i, j] < bound[i, j]
     why = (
         f"a constant term {c[j]:.6g} dominates f(x) = {np.ravel(f0)[j]:.6g} and f's change over the step is lost "
         "below an ulp of f"
         if judged[j]
-        else "f's change over the step is a few units of its round-off (a term much larger than the derivative's "
-        "share of f, here or inside f)"
+        else f"f's change over the step is {'a few units of' if under else f'{a[i, j] / firm[i, j]:.3g} times'} its "
+        "round-off (a term much larger than the derivative's share of f, here or inside f)"
+    )
+    where = (
+        f"below the round-off bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of "
+        "f's values where coarser)"
+        if under
+        else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)|"
+        f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
+        f"more than the {SHARE:g} the method answers to"
     )
     warn_user(
         NumericAccuracyWarning(
-            f"the numeric method cannot resolve this derivative: {name(i, j)} is {d[i, j]:.3g}, below the round-off "
-            f"bound R·Σ|w|/h = {bound[i, j]:.3g} of its stencil (R: eps·|f(x)|, or the spacing of f's values where "
-            f"coarser): {why}; use an exact method (method='forward' or 'reverse'), or subtract f's large part or "
-            "rescale f"
+            f"the numeric method cannot resolve this derivative: {name(i, j)} is {d[i, j]:.3g}, {where}: {why}; use an "
+            "exact method (method='forward' or 'reverse'), or subtract f's large part or rescale f"
         ),
         NumericAccuracyWarning,
     )

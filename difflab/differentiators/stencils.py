@@ -331,12 +331,18 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
                     return i, e
             return None
 
+        own = EPS * np.abs(np.ravel(f0))
         if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
-            R, bound = EPS * np.abs(np.ravel(f0)) + judge[2], None if bound is None else bound + judge[2] * per_h
+            R, bound = own + judge[2], None if bound is None else bound + judge[2] * per_h
         bound = R * per_h if bound is None else bound
-        entries = judge[1] and judge[2] is None  # (nested: a derivative truly 0 is noise below the bound, relu's H)
+        # the bound an entry above it is judged by: f's own round-off (plus the inner levels' noise), not the grid,
+        # which f's exact values at dyadic steps mimic (5·a·b at (2, 3): its differences' few bits, a "grid" of 2)
+        with np.errstate(all="ignore"):
+            firm = bound * np.where(R > 0, (own if judge[2] is None else R) / R, 1.0)
         moved = (F[:, 0] != ref).any(axis=1)
-        say_roundoff(fun, d, bound, moved, f0, entries, probe=absorbed and probe, columns=judge[2] is not None)
+        # (nested: entries below their bound may be a derivative truly 0, relu's Hessian beside its kink: not said)
+        said = judge[1] and (True if judge[2] is None else "resolved")
+        say_roundoff(fun, d, bound, moved, f0, said, probe=absorbed and probe, columns=judge[2] is not None, firm=firm)
 
 
 def _value_roundoff(D, f0):
