@@ -296,7 +296,7 @@ def test_a_hessian_whose_second_differences_an_addition_absorbed_is_said():
 def test_an_entry_whose_round_off_is_a_sizeable_share_of_it_is_said():
     """1e14·x0 + sin(x1) at (1, 2): Richardson's d/dx1 is -0.403 for cos 2 = -0.416 (3 % off) and central differences
     at step 0.1 give -0.469 (13 %), silently on main: each entry is above its round-off bound, which is still 17 % and
-    47 % of it. An entry whose bound exceeds SHARE (1e-3) of it is now said, naming the entry, its bound and share;
+    47 % of it. An entry whose bound exceeds SHARE (1e-2) of it is now said, naming the entry, its bound and share;
     the API's common case (numeric_call.py) declines to the general path, so every call says it."""
     x, f = np.array([1.0, 2.0]), lambda x: 1e14 * x[0] + np.sin(x[1])  # noqa: E731
     for method, share in ((Numeric(scheme="richardson"), "0.17"), (Numeric(step=0.1), "0.47")):
@@ -305,7 +305,7 @@ def test_an_entry_whose_round_off_is_a_sizeable_share_of_it_is_said():
             with pytest.warns(
                 NumericAccuracyWarning,
                 match=rf"d f\[0\]/d x\[1\] .*is -0\.\d+, and the round-off bound "
-                rf"R·Σ\|w\|/h of its stencil is .*{share} of it, more than the 0\.001",
+                rf"R·Σ\|w\|/h of its stencil is .*{share} of it, more than the 0\.01",
             ):
                 got = grad(x)
         assert abs(got[1] / np.cos(2.0) - 1) > 0.03  # (the number it warns of)
@@ -334,3 +334,40 @@ def test_ordinary_functions_stay_quiet_under_the_share_rule():
             x = rng.normal(size=n)
             for scheme in SCHEMES:
                 _quiet(lambda: dl.grad(f, method=Numeric(scheme=scheme))(x))
+
+
+def test_nested_numeric_levels_judge_their_nonzero_entries():
+    """1e14·x0 + x1²·x2 at (1, 2, 3) by Richardson of Richardson gave H[1, 2] = 3.90 and H[2, 1] = 3.20 for 4
+    silently (main: the outer level judged only unmoved zeros). Its entries are now judged against the round-off the
+    inner levels report (their noise over the outer table's own steps), as a first derivative's are, where the
+    derivative is resolved somewhere (an entry RESOLVED times its bound: H[1, 1] = 5.98, 6.9 times): an entry above
+    SHARE of the largest whose bound is more than SHARE of it is said. Richardson over central differences gave all
+    zeros silently: its probe of the zeros now also steps as far as the inner level did, and finds the add."""
+    x, R = np.array([1.0, 2.0, 3.0]), Numeric(scheme="richardson")
+    f = lambda x: 1e14 * x[0] + x[1] ** 2 * x[2]  # noqa: E731
+    for H in (dl.hessian(f, method=(R, R)), dl.jacobian(dl.grad(f, method=R), method=R)):
+        with pytest.warns(NumericAccuracyWarning, match=r"d f\[\d\]/d x\[\d\] \(flat\) is \d.*round-off bound"):
+            got = H(x)
+        assert abs(got[1, 2] - 4.0) > 0.05 and abs(got[2, 1] - 4.0) > 0.05  # (the numbers it warns of)
+    with pytest.warns(NumericAccuracyWarning, match=r"v\d+ = add\(.* is 0 because"):
+        assert (dl.hessian(f, method=(R, "numeric"))(x) == 0).all()
+
+
+def test_nested_numeric_levels_stay_quiet_on_ordinary_functions():
+    """Nested numeric Hessians (central and Richardson, each over each) of Rosenbrock, a tanh MLP, relu's and a linear
+    f's (truly 0: their entries are the inner levels' noise) say nothing; a linear f's Richardson of Richardson at
+    (0.13, -0.13, 0.64, 0.1) raised AttributeError on main (its probe named a stencil's own addition)."""
+    rng = np.random.default_rng(5)
+    W, v = rng.normal(size=(5, 4)), rng.normal(size=5)
+    R, C = Numeric(scheme="richardson"), Numeric()
+    fs = (
+        lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2),
+        lambda x: np.sum(dnp.relu(W @ x) * v),
+        lambda x: np.sum(np.tanh(W @ x) * v) + 0.1 * np.sum(x**2),
+        lambda x: 3.0 * x[0] - x[1] + 0.5 * x[2],
+    )
+    points = [np.array([0.13, -0.13, 0.64, 0.1])] + [rng.normal(size=4) for _ in range(3)]
+    for f in fs:
+        for x in points:
+            for method in ((C, C), (R, R), (R, C), (C, R)):
+                _quiet(lambda: dl.hessian(f, method=method)(x))

@@ -24,7 +24,7 @@ import warnings
 
 import numpy as np
 
-from ..graph import Const, Graph, Var, active, charge, evaluate
+from ..graph import FROM_VALUES, Const, Graph, Var, active, charge, evaluate
 from . import numeric_call
 from .base import _traced, split
 
@@ -198,7 +198,7 @@ def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
     'add'
     """
     for e in graph.eqns:
-        if e.op.linear is not True:
+        if e.op.linear is not True or e.origin is FROM_VALUES:  # (a nested level's stencil: not f's own addition)
             continue
         o = np.asarray(plus[e.out])
         if o.dtype.kind != "f":

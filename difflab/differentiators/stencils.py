@@ -71,6 +71,8 @@ GRID_SLACK = 16.0
 #: directions whose exact zero difference is probed for an addition that absorbed it (2 evaluations each; an f that
 #: does not depend on those x_i pays them, so few: `scales.say_roundoff`)
 PROBED = 4
+#: a nested level's probe also steps this far (relative to max(1, |x|)): the inner levels' own step, eps^(1/4)
+NESTED_PROBE = EPS**0.25
 _SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
@@ -274,7 +276,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         if not want_err:
-            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1])
+            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound, (F, ref))
         noise, carried = _inner_parts(f0, inner)
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
@@ -284,7 +286,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
-        return _noise_inward(x, d, f0, wsum / H[:, :1])
+        return _noise_inward(x, d, f0, wsum / H[:, :1], D=(F, ref))
     noise, carried = _inner_parts(f0, inner)
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
@@ -324,25 +326,33 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
 
         def probe(rows):  # f at x ± the step along each of the first PROBED directions: an addition that lost it
             for i in rows[:PROBED]:
-                h = np.zeros(len(d))
-                h[i] = 1.0 / per_h[i, 0]  # (Σ|w|/h: 1/h for central differences; a step of the stencil's size)
-                e = absorbed(x, h if V is None else h @ V)
-                if e is not None:
-                    return i, e
+                # (Σ|w|/h: 1/h for central differences; a step of the stencil's size; nested, also one of the inner
+                # levels' size: Richardson's 0.5 moves f past what an inner central difference lost at 1e-4)
+                for step in (1.0 / per_h[i, 0],) + (
+                    (NESTED_PROBE * max(1.0, _largest(x)),) if judge[2] is not None else ()
+                ):
+                    h = np.zeros(len(d))
+                    h[i] = step
+                    e = absorbed(x, h if V is None else h @ V)
+                    if e is not None:
+                        return i, e
             return None
 
         own = EPS * np.abs(np.ravel(f0))
         if judge[2] is not None:  # (nested: the inner levels' noise, not a grid that their exact differences mimic)
-            R, bound = own + judge[2], None if bound is None else bound + judge[2] * per_h
+            # (a table's bound is R·Σ|c_j|/h_j: the inner noise is divided by the same steps, its least ones too)
+            with np.errstate(all="ignore"):
+                scaled = None if bound is None else bound * np.where(R > 0, (own + judge[2]) / R, 1.0)
+            R, bound = own + judge[2], None if bound is None else np.where(R > 0, scaled, bound + judge[2] * per_h)
         bound = R * per_h if bound is None else bound
         # the bound an entry above it is judged by: f's own round-off (plus the inner levels' noise), not the grid,
         # which f's exact values at dyadic steps mimic (5·a·b at (2, 3): its differences' few bits, a "grid" of 2)
         with np.errstate(all="ignore"):
             firm = bound * np.where(R > 0, (own if judge[2] is None else R) / R, 1.0)
         moved = (F[:, 0] != ref).any(axis=1)
-        # (nested: entries below their bound may be a derivative truly 0, relu's Hessian beside its kink: not said)
-        said = judge[1] and (True if judge[2] is None else "resolved")
-        say_roundoff(fun, d, bound, moved, f0, said, probe=absorbed and probe, columns=judge[2] is not None, firm=firm)
+        # (nested: entries below their bound may be a derivative truly 0, relu's Hessian beside its kink: "resolved")
+        said, nested = judge[1] and (True if judge[2] is None else "resolved"), judge[2] is not None
+        say_roundoff(fun, d, bound, moved, f0, said, probe=absorbed and probe, columns=nested, firm=firm)
 
 
 def _value_roundoff(D, f0):
@@ -394,12 +404,20 @@ def _largest(d):
     return np.max(np.abs(_number(d)), initial=0.0)
 
 
-def _noise_inward(x, d, f0, per_h):
-    """(d, None), reporting d's round-off eps·|f(x)|·Σ|w|/h, relative to its largest entry, to the enclosing numeric
-    level when d is recorded in its trace, though no estimate was asked: that level judges its entries by it."""
+def _noise_inward(x, d, f0, per_h, bound=None, D=None):
+    """(d, None), reporting d's round-off R·Σ|w|/h, relative to its largest entry, to the enclosing numeric level when
+    d is recorded in its trace, though no estimate was asked: that level judges its entries by it. R: eps·|f(x)|, or
+    the grid f's differences `D` lie on where coarser (`_value_roundoff`: relu(W x)·v summed, its terms larger than f,
+    leave noise 30 times eps·|f|/h in a gradient whose Hessian is 0). `bound`: d's own round-off bound (eps·|f(x)|)
+    where larger (a Richardson table's chosen entries: R·Σ|c_j|/h_j, its least steps 1.7^13 times the first's)."""
     if (isinstance(x, Traced) or isinstance(d, Traced)) and getattr(_nesting, "depth", 0) > 0:
         with np.errstate(all="ignore"):
-            rel = np.max(EPS * np.abs(_number(f0)), initial=0.0) * np.max(per_h) / max(_largest(d), 1e-300)
+            f0 = np.abs(np.ravel(_number(f0))).astype(float)
+            own = EPS * np.max(f0, initial=0.0)
+            D = None if D is None else np.asarray(_number(D[0]), dtype=float) - np.asarray(_number(D[1]), dtype=float)
+            grid = 1.0 if D is None or not own else np.max(_value_roundoff(D, f0)) / own
+            rel = own * grid * max(np.max(per_h), _largest(bound) / own if bound is not None and own else 0.0)
+            rel = rel / max(_largest(d), 1e-300)
         report_inner_error(float(rel) if np.isfinite(rel) else np.inf, 0.0)
     return d, None
 
