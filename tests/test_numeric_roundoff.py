@@ -371,3 +371,35 @@ def test_nested_numeric_levels_stay_quiet_on_ordinary_functions():
         for x in points:
             for method in ((C, C), (R, R), (R, C), (C, R)):
                 _quiet(lambda: dl.hessian(f, method=method)(x))
+
+
+def test_the_error_estimate_of_a_nested_or_native_numeric_hessian_is_readable():
+    """`preparations()[0].error` gives numeric's error estimate with `error_estimate=True`, as for a gradient: for a
+    Jacobian of a Richardson gradient (main: preparations() empty, the graph is specialised to x by the table's
+    choice, so not cached), a Hessian by a pair, and a single method's native Hessian stencil (main: no estimate;
+    now its stencil at twice the steps, n + n² evaluations more). On 1e14·x0 + x1²·x2 (the nested repro) and on a
+    smooth f each covers the true error; the smooth one is small."""
+    x, R = np.array([1.0, 2.0, 3.0]), Numeric(scheme="richardson", error_estimate=True)
+    f = lambda x: 1e14 * x[0] + x[1] ** 2 * x[2]  # noqa: E731
+    want = np.array([[0.0, 0, 0], [0, 6, 4], [0, 4, 0]])
+    smooth = lambda x: np.sum(np.sin(x) * np.exp(x))  # noqa: E731
+    exact = np.diag(2 * np.cos(x) * np.exp(x))
+    for method in (R, Numeric(error_estimate=True)):
+        for op in (
+            dl.jacobian(dl.grad(f, method=method), method=method),
+            dl.hessian(f, method=(method, method)),
+            dl.hessian(f, method=method),
+        ):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # (the native stencil's zeros: said, tests above)
+                H = op(x)
+            (p,) = op.preparations()
+            assert (p.error.T >= np.abs(H - want)).all() and np.abs(H - want).max() > 0.5
+        H_op = dl.hessian(smooth, method=method)
+        H = _quiet(lambda: H_op(x))
+        err = H_op.preparations()[0].error
+        assert (err >= np.abs(H - exact)).all() and err.max() < 1e-4
+    # the latest uncached call's preparation is listed, replaced by the next one's
+    op = dl.jacobian(dl.grad(smooth, method=R), method=R)
+    _quiet(lambda: (op(x), op(x + 1.0)))
+    assert len(op.preparations()) == 1 and op.preparations()[0].error.shape == (3, 3)

@@ -85,6 +85,7 @@ class _Transform:
     #: "grad"/"hessian": the output must be a real scalar, checked before the method prepares (symbolic's
     #: refusal of complex values would otherwise hide grad's TypeError for a complex output)
     scalar_output: str | None = None
+    _uncached = None  # the Staged of the latest call that was not cached (`preparations`)
 
     def __init__(self, f, argnums, method):
         self.f, self.argnums, self.method = f, argnums, get_method(method)
@@ -138,6 +139,8 @@ class _Transform:
                 self.cache[key] = st
                 if len(self.cache) > CACHE_SIZE:
                     self.cache.popitem(last=False)
+            else:  # (its preparation is this call's alone; `preparations` lists it till the next such call)
+                self._uncached = st
         else:
             self.cache.move_to_end(key)
         self._calls.saw(st, args, st.cacheable and not batch)
@@ -159,7 +162,9 @@ class _Transform:
 
     def preparations(self) -> list:
         """This method's prepared differentiators, one per cached input signature (least recently
-        used first); each holds its own cost counters (`evals`).
+        used first), then that of the latest call whose graph was not cached (specialised to its values:
+        a Richardson gradient inside, whose table picks entries by their values); each holds its own cost
+        counters (`evals`) and, for the numeric method, its `error` estimate.
 
         >>> import difflab as dl, numpy as np
         >>> g = dl.grad(lambda x: (x * x).sum(), method="forward")
@@ -167,7 +172,8 @@ class _Transform:
         >>> [p.n for p in g.preparations()]  # one per input shape
         [2, 3]
         """
-        return [st.prepared[self.method] for st in self.cache.values() if self.method in st.prepared]
+        sts = [*self.cache.values(), *([self._uncached] if self._uncached is not None else [])]
+        return [st.prepared[self.method] for st in sts if self.method in st.prepared]
 
     @property
     def _last(self):

@@ -180,9 +180,10 @@ class Numeric(base.Differentiator):
             return outs, np.transpose(jv), err.T
 
         def hessian(self, args):
-            """(outs, H) for a scalar output, H (n, n): `stencils._hessian_stencil`, 1 + n + n² evaluations."""
+            """(outs, H (n, n)) of a scalar f: `stencils._hessian_stencil`, 1 + n + n² evaluations (+ n + n²: `error`)."""
             check_points(self.n * (self.n + 1), self._width)  # 2n + n(n - 1) points (a 1e4 input: 3.6 TiB)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
-            return outs, _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method.step)
+            H, self.error = _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method, self.error)
+            return outs, H

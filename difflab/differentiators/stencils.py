@@ -448,13 +448,17 @@ def _unresolved(d, out):
 
 
 @np.errstate(invalid="ignore", divide="ignore", over="ignore")
-def _hessian_stencil(fun, x, f0, step=None):
+def _hessian_stencil(fun, x, f0, method, error=None):
     """H (n, n) of a scalar f at x (n,): a second-order central stencil per entry, step
     eps^(1/4)·max(1, |x_i|) (or `step`: differences of differences at the first derivative's step
-    would be mostly noise). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused."""
+    would be mostly noise; `method.step`). `fun(x, D)` as for `_products`, n + n² points; f0 = f(x), reused. Returns
+    (H, its error estimate (n, n) if `method.error_estimate`, else `error`): the stencil again at twice the steps
+    (n + n² points more), the change over 3 (the truncation error is O(h²)), plus its round-off 4·eps·|f(x)|/(h_i h_j)
+    and eps·|H|."""
+    step, want_err = method.step, method.error_estimate
     n, (i, j) = np.size(x), np.tril_indices(np.size(x), -1)
     if not n:  # an empty x: an empty Hessian, no point to evaluate
-        return np.zeros((0, 0))
+        return np.zeros((0, 0)), (np.zeros((0, 0)) if want_err else error)
     h = _steps(x, None, step or EPS**0.25, step is None)[:, 0]
 
     def points(h):
@@ -465,9 +469,7 @@ def _hessian_stencil(fun, x, f0, step=None):
     f, h, out = hessian_within_reach(fun, x, h, points, None if step is not None else EPS**0.25)
     f = f[:, 0] - f0  # differences from f(x): equal values cancel exactly
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
-    w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
-    H = np.diag((w[0] * fm + w[2] * fp) / h**2)
-    H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
+    H = _second_differences(f, h, i, j)
     H[out], H[:, out] = np.nan, np.nan
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
     bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
@@ -480,6 +482,22 @@ def _hessian_stencil(fun, x, f0, step=None):
     noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
     lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
     say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
+    if not want_err:
+        return H, error
+    f2 = fun(x, points(2.0 * h))
+    H2 = _second_differences((f2[0] if isinstance(f2, tuple) else f2)[:, 0] - f0, 2.0 * h, i, j)
+    err = np.abs(H - H2) / 3.0 + bound + EPS * np.abs(H)
+    return H, np.where(np.isfinite(err), err, np.inf)
+
+
+def _second_differences(f, h, i, j):
+    """H (n, n) from f's differences from f(x) (`_hessian_stencil`'s points at steps h: +h_k, -h_k, then the lower
+    triangle's pairs (i, j), +, then -)."""
+    n = len(h)
+    fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
+    w = stencil_weights([-1, 0, 1], d=2)  # w[1] multiplies f(x) - f(x) = 0
+    H = np.diag((w[0] * fm + w[2] * fp) / h**2)
+    H[i, j] = H[j, i] = (fpp + fmm - fp[i] - fm[i] - fp[j] - fm[j]) / (2 * h[i] * h[j])
     return H
 
 
