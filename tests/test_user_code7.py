@@ -38,6 +38,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import difflab as dl
 import difflab.scipy.special as dspecial
+from difflab.errors import NumericAccuracyWarning
 from user_code import METHODS, check_hvp, check_vmap, gradient_test, hessian_test
 
 # ---------------------------------------------------------------- data
@@ -384,7 +385,10 @@ GRAD = {
     "piecewise_exp_survival": (18.176899109628696, -0.6692373701127617, 3.5036465435943582),  # jax, n=7
 }
 
-test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
+#: harris_response is invariant to theta[2] (a brightness offset the central differences by slicing cancel): its
+#: derivative is 0 and numeric's is 4.7e-9, the intermediates' rounding, its round-off bound 43 % of it: said
+SAID = {("harris_response", "numeric"): (NumericAccuracyWarning, r"d f\[0\]/d x\[2\] \(flat\) is 4\.\d+e-09")}
+test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED, said=SAID)
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64
 HESS = {

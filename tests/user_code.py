@@ -3,6 +3,7 @@ module, not a test file: pytest's `prepend` import mode puts tests/ on sys.path)
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -75,10 +76,11 @@ def gradient_tol(method: str) -> float:
     return 1e-6 if method == "numeric" else 1e-9
 
 
-def gradient_test(points, funcs, grad, specialised=frozenset(), check=None):
+def gradient_test(points, funcs, grad, specialised=frozenset(), check=None, said=None):
     """The test each round's file defines as `test_gradient_of_user_code = gradient_test(...)`: dl.value_and_grad
     of each function in `funcs` (ids: `points`' keys, in order) at points[name], and its prepared twin, under
-    every method, against grad[name] stored as check_gradient's (f, cᵀg, gᵀg); warnings are errors.
+    every method, against grad[name] stored as check_gradient's (f, cᵀg, gᵀg); warnings are errors but those
+    `said` expects ({(name, method): (warning class, regex)}: a true statement the method must make there).
     `check(name, value, g, method)` replaces the default check (a file with float32 functions).
 
     >>> t = gradient_test({"sq": np.ones(2)}, [lambda x: (x**2).sum()], {"sq": (2.0, 2 * (np.cos(1) + np.cos(2)), 8.0)})
@@ -96,11 +98,13 @@ def gradient_test(points, funcs, grad, specialised=frozenset(), check=None):
     def test_gradient_of_user_code(f, method):
         """dl.value_and_grad of each function, and its prepared twin, equal jax.grad's."""
         name = names[funcs.index(f)]
+        expected = (said or {}).get((name, method))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            fresh_and_prepared(
-                f, points[name], method, lambda v, g: check(name, v, g, method), specialised=name in specialised
-            )
+            with pytest.warns(*expected[:1], match=expected[1]) if expected else contextlib.nullcontext():
+                fresh_and_prepared(
+                    f, points[name], method, lambda v, g: check(name, v, g, method), specialised=name in specialised
+                )
 
     return test_gradient_of_user_code
 

@@ -9,9 +9,9 @@ reach judged at the centre the run's row 0 gives, the ±½ differences and the N
 the common case it leaves to the general path by returning None before anything is said or charged: a value
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
 a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), f's values on a grid
-coarser than its ulp (a large intermediate: `stencils._value_roundoff`), a nonzero entry below its round-off bound
-or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), an outer cost
-being charged (the generated batched code would charge it a second time); after a decline it leaves the next
+coarser than its ulp (a large intermediate: `stencils._value_roundoff`), a nonzero entry whose round-off bound is
+above SHARE of it, or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), an
+outer cost being charged (the generated batched code would charge it a second time); after a decline it leaves the next
 BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
 cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
 """

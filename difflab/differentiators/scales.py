@@ -68,8 +68,11 @@ DOMINATED = 1e-6
 SHARE = 1e-2
 #: a derivative of numeric derivatives is judged (`say_roundoff`'s "resolved") only where some entry is this many
 #: times its bound: relu's, abs' and a linear f's nested Hessians (truly 0, all noise) reach 0.3 of it at most over
-#: 376 random cases (/tmp measurement, README), 1e14·x0 + x1²·x2 by Richardson of Richardson 6.9 (1e13: 24)
+#: 376 random cases (each method over each), 1e14·x0 + x1²·x2 by Richardson of Richardson 6.9 (1e13: 24)
 RESOLVED = 4.0
+#: ... and above this share of its output's |f(x)| (a derivative of numeric derivatives below it is within 100 times
+#: their accuracy, ~eps^(1/2): relu's Hessian entries are ~1e-9 of its gradient's, noise 7 times their bound)
+OF_ITS_OUTPUT = 1e-6
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -591,7 +594,7 @@ def say_roundoff(
         if isinstance(entries, str):  # "resolved": numeric derivatives' entries, where some entry is resolved
             top = np.max(a, where=np.isfinite(a), initial=0.0)
             noise = band | ((SHARE * a < firm) & (a > SHARE * top) & np.isfinite(f0))
-            noise &= bool(((a > RESOLVED * bound) & (bound > 0)).any())
+            noise &= bool(((a > RESOLVED * bound) & (bound > 0) & (a > OF_ITS_OUTPUT * f0)).any())
         else:
             noise = (below & (a > 0) & bool(entries)) | band
         lost = below & judged & ~moved & (a == 0)

@@ -269,14 +269,14 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # one value's round-off R (m,): eps·|f(x)|, or the grid f's values lie on where coarser (`_value_roundoff`)
     R = _value_roundoff(F - ref, f0) if real and type(F) is np.ndarray and type(f0) is np.ndarray else None
     # an estimate asked for carries the round-off R: not said of nonzero entries (exact zeros it cannot see are);
-    # a level with numeric levels inside: R plus their noise, nonzero entries said only when all are below it
+    # a level with numeric levels inside: R plus their noise, nonzero entries said only where some entry is resolved
     judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         if not want_err:
-            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound, (F, ref))
+            return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
         # the inner levels' noise divided by the least step (the table's entries use it); all of it noise
         err = err + EPS * np.abs(d) + noise / H[:, -1:] + carried * _largest(d)
@@ -286,7 +286,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
     d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
     if not want_err:
-        return _noise_inward(x, d, f0, wsum / H[:, :1], D=(F, ref))
+        return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
     # the estimate at 2h: 2^p times the error; each numeric level inside adds its own truncation differentiated here,
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
@@ -317,10 +317,11 @@ def _roundoff(fun, d, F, ref, f0, per_h, judge, x, V, R, bound=None):
     their differences from f(x) (`ref`: F where f did not move, f(x) or 0), per_h Σ|w|/h (k, 1), along the rows of
     V (k, n; None: the identity) from x; R (m,) one value's round-off (`_value_roundoff`), None on traced values;
     judge: (whether to judge at all, whether nonzero entries too, the noise of the numeric levels inside f or None:
-    then R is eps·|f(x)| plus that noise, and only zeros where f did not move are judged, in outputs whose every
-    entry is one: a derivative of numeric derivatives that is truly 0 is their noise, below its bound, relu's
-    Hessian beside its kink); `bound` (k, m): d's own round-off bound where it is not R·per_h (a Richardson table's
-    extrapolated entries weigh several steps' differences)."""
+    then R is eps·|f(x)| plus that noise, zeros where f did not move are judged in outputs whose every entry is one,
+    and nonzero entries only where some entry is resolved (`scales.say_roundoff`'s "resolved": a derivative of
+    numeric derivatives that is truly 0 is their noise, relu's Hessian beside its kink); `bound` (k, m): d's own
+    round-off bound where it is not R·per_h (a Richardson table's extrapolated entries weigh several steps'
+    differences)."""
     if judge[0] and type(d) is np.ndarray and R is not None:
         absorbed = getattr(fun, "absorbed", None)
 
@@ -404,19 +405,16 @@ def _largest(d):
     return np.max(np.abs(_number(d)), initial=0.0)
 
 
-def _noise_inward(x, d, f0, per_h, bound=None, D=None):
-    """(d, None), reporting d's round-off R·Σ|w|/h, relative to its largest entry, to the enclosing numeric level when
-    d is recorded in its trace, though no estimate was asked: that level judges its entries by it. R: eps·|f(x)|, or
-    the grid f's differences `D` lie on where coarser (`_value_roundoff`: relu(W x)·v summed, its terms larger than f,
-    leave noise 30 times eps·|f|/h in a gradient whose Hessian is 0). `bound`: d's own round-off bound (eps·|f(x)|)
-    where larger (a Richardson table's chosen entries: R·Σ|c_j|/h_j, its least steps 1.7^13 times the first's)."""
+def _noise_inward(x, d, f0, per_h, bound=None):
+    """(d, None), reporting d's round-off eps·|f(x)|·Σ|w|/h, relative to its largest entry, to the enclosing numeric
+    level when d is recorded in its trace, though no estimate was asked: that level judges its entries by it.
+    `bound`: d's own round-off bound where larger (a Richardson table's chosen entries: eps·|f(x)|·Σ|c_j|/h_j, its
+    least steps 1.7^13 times the first's). (Not the grid of f's values: a polynomial's exact values at dyadic steps
+    mimic a coarse one, and the outer level would then say its right entries.)"""
     if (isinstance(x, Traced) or isinstance(d, Traced)) and getattr(_nesting, "depth", 0) > 0:
         with np.errstate(all="ignore"):
-            f0 = np.abs(np.ravel(_number(f0))).astype(float)
-            own = EPS * np.max(f0, initial=0.0)
-            D = None if D is None else np.asarray(_number(D[0]), dtype=float) - np.asarray(_number(D[1]), dtype=float)
-            grid = 1.0 if D is None or not own else np.max(_value_roundoff(D, f0)) / own
-            rel = own * grid * max(np.max(per_h), _largest(bound) / own if bound is not None and own else 0.0)
+            own = EPS * np.max(np.abs(_number(f0)), initial=0.0)
+            rel = own * max(np.max(per_h), _largest(bound) / own if bound is not None and own else 0.0)
             rel = rel / max(_largest(d), 1e-300)
         report_inner_error(float(rel) if np.isfinite(rel) else np.inf, 0.0)
     return d, None
