@@ -99,3 +99,18 @@ def test_jvp_of_jvp_through_the_directional_rule():
     got = dl.jvp(jvp_of("symbolic"), (a,), (v,), method="symbolic")[1]
     for g, w in zip(got, dl.jvp(jvp_of("forward"), (a,), (v,), method="forward")[1]):
         close(g, w)
+
+
+def test_a_vjp_repeated_at_complex_primals_reuses_its_derivative(monkeypatch):
+    # api.operators._Transform.realified: the realified function kept per layout of complex leaves, so a call with
+    # the same function at another point (autograd's central differences of a VJP) reuses the staged graph and its
+    # symbolic derivative; on main each call realified afresh, traced and derived again
+    calls = []
+    gradient = Program.gradient
+    monkeypatch.setattr(Program, "gradient", lambda self, *a, **k: calls.append(1) or gradient(self, *a, **k))
+    f = lambda x: svd_parts(x)  # noqa: E731  (a function no other test has called)
+    a, step = complex_matrix(3, 2), complex_matrix(3, 2)
+    u = tuple(np.full(np.shape(y), 0.5) for y in f(a))
+    for x in (a, a + 1e-3 * step, a - 1e-3 * step):
+        close(dl.vjp(f, x, method="symbolic")[1](u)[0], dl.vjp(f, x, method="reverse")[1](u)[0])
+    assert len(calls) == 1
