@@ -6,9 +6,11 @@ scalar uᵀf: a single reverse sweep (`Program.gradient`), n expressions for n i
 Jacobian instead, a JVP of a function of 220 inputs with 110 outputs (autograd's second-order checks,
 run through difflab.peers.autograd_shim) wrote and compiled 24,200 partials to use 110 sums of them.
 v and u are two more inputs of a copy of the program (`Vector`), so the symbolic method's back ends
-run them unchanged. On floats both products are one generated function (compile.SymbolicCode: its
-compilation, not the evaluation, is what costs), called with a zero u for a JVP and a zero v for a
-VJP; on traced values (compile.traced) each records only its own expressions for the outer method.
+run them unchanged. On floats a JVP compiles both products as one generated function (compile.SymbolicCode:
+its compilation, not the evaluation, is what costs), called with a zero u for a JVP and a zero v for the VJP
+a check asks next; a VJP asked first compiles the outputs and uᵀJ alone ("value+vjp"), never writing J v
+(autograd's test_linalg checks VJPs only); on traced values (compile.traced) each records only its own
+expressions for the outer method.
 Where J is a row or a column (m or n is 1) it has no more entries than the products: J stands.
 """
 
