@@ -281,26 +281,34 @@ def _tangent_tools(t, kind, names):
     return memo, cx, lambda p, q: _C(*t.da(p, q))
 
 
+def _svd_tangent_products(t, kind):
+    """`_tangent_tools`, the singular values σ_q, V = Vhᴴ, the gaps' inverses 1/(σ_q² − σ_p²) (named once per
+    matrix, the entry rules' names), Uᴴ dA and dP = Uᴴ dA V (one per direction) of the SVD's directional rule."""
+    memo, cx, da = _tangent_tools(t, kind, _SVD_NAMES)
+    sv = lambda q: t.at(kind, 2, 0, q)  # noqa: E731
+    v = lambda p, q: cx("Vh", q, p).conj()  # noqa: E731
+
+    def gap(p, q):
+        return _memo((kind, "gap", p, q, t.rows, t.entries), lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)
+
+    def uda(p, c):
+        return memo(("UdA", p, c), lambda: _total([cx("U", a, p).conj() * da(a, c) for a in range(t.rows)]))
+
+    def dp(p, q):
+        return memo(("dP", p, q), lambda: _total([uda(p, c) * v(c, q) for c in range(t.cols)]))
+
+    return memo, cx, da, sv, v, gap, uda, dp
+
+
 def _svd_tangent(t, part, i, j, kind):
     """Entry (i, j) of part `part`'s directional derivative along dA (`t`, opaque.Tangent) in matrix form, the
     entry rules above summed over the direction, each matrix one per direction (t.memo): dP = Uᴴ dA V, dσ_j =
     Re dP_jj, dU = U (F∘(dP S + S dPᴴ) + i diag(Im dP_jj/σ_j − θ_j)) + (I − UUᴴ) dA V S⁻¹, dV0 = V (F∘(S dP +
     dPᴴ S)) + (I − VVᴴ) dAᴴ U S⁻¹, dVh = (dV0 − i V diag θ)ᴴ: O(n³) products per direction, where the entry rules
     take n² partials per entry (the JVPs of a nested check of a 4×4 complex SVD: most of its time)."""
-    memo, cx, da = _tangent_tools(t, kind, _SVD_NAMES)
+    memo, cx, da, sv, v, gap, uda, dp = _svd_tangent_products(t, kind)
     rows, cols = t.rows, t.cols
     k = min(rows, cols)
-    sv = lambda q: t.at(kind, 2, 0, q)  # noqa: E731
-    v = lambda p, q: cx("Vh", q, p).conj()  # noqa: E731  (V = Vhᴴ)
-
-    def gap(p, q):  # 1/(σ_q² − σ_p²), named once per matrix (the entry rules' name for it)
-        return _memo((kind, "gap", p, q, t.rows, t.entries), lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)
-
-    def uda(p, c):  # (Uᴴ dA)_pc
-        return memo(("UdA", p, c), lambda: _total([cx("U", a, p).conj() * da(a, c) for a in range(rows)]))
-
-    def dp(p, q):  # (Uᴴ dA V)_pq
-        return memo(("dP", p, q), lambda: _total([uda(p, c) * v(c, q) for c in range(cols)]))
 
     def du(r, c):
         def compute():
