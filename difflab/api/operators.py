@@ -95,6 +95,18 @@ class _Transform:
         self.__wrapped__, self.__name__ = f, getattr(f, "__name__", type(f).__name__)
         self.__doc__ = getattr(f, "__doc__", None)
 
+    def realified(self, r) -> "_Transform":
+        """The transform (jvp's and vjp's) of f realified at complex leaves (`r`, api/complexes.py), one per layout
+        of complex leaves, kept on this transform: a call repeated with complex primals (autograd's checks at
+        x ± ε·v) reuses its staged graph and prepared method as a call with real ones does, where a fresh realified
+        function was traced and differentiated afresh (symbolic: 2 of the 5 derivations of a nested check of a
+        complex SVD). Its function is the first `r`'s, the same as any later one of that layout."""
+        key = (r.argnums, *[(str(td), tuple(flags)) for td, flags, _ in (r.flags[a] for a in r.argnums)])
+        kept = self.__dict__.setdefault("_realified", {})
+        if key not in kept:
+            kept[key] = _Transform(r.f, self.argnums, self.method)
+        return kept[key]
+
     def __difflab_reads__(self):
         """What a trace through this transform reads: its function (see compile.reads.reads_of)."""
         return (("f", self.f),)
@@ -657,7 +669,7 @@ def _jvp_by(t, primals, tangents):
         if not t.method.complex_leaves:
             raise
         r = realify(t.f, primals, range(len(primals)))
-        return _jvp_by(_Transform(r.f, t.argnums, t.method), tuple(r.args), r.tangents(tangents))
+        return _jvp_by(t.realified(r), tuple(r.args), r.tangents(tangents))
     return jvp_at(st, prep, t.method, st.signature.inputs(primals), tangents)
 
 
@@ -698,15 +710,18 @@ def vjp(f, *primals, method="reverse"):
 
 
 def _vjp(f, primals, method, said):
-    t = _transform_of(f, method, primals)
+    return _vjp_by(_transform_of(f, method, primals), primals, said)
+
+
+def _vjp_by(t, primals, said):
     try:
         with t._lock:  # the transform may be shared by the calls with this function (_CALLED)
             st, prep = t.staged(primals)
     except ComplexLeaf:
         if not t.method.complex_leaves:
             raise
-        r = realify(f, primals, range(len(primals)))
-        value, real_pullback = _vjp(r.f, tuple(r.args), t.method, said)
+        r = realify(t.f, primals, range(len(primals)))
+        value, real_pullback = _vjp_by(t.realified(r), tuple(r.args), said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
     with t._lock:
         return vjp_at(st, prep, st.signature.inputs(primals), said)

@@ -11,6 +11,8 @@ complex SymPy expression of the real parts, split by `as_real_imag` into the rul
 The sums over p in a rule (V (F∘Q), θ's sum over the column) are factored so that each is one per matrix and
 entry, not per direction dA (svd: Σ_p v_rp ū_cp σ_p F_pj, ...; eigh: H_ijc = Σ_p V_ip V̄_cp F_pj), and named by
 the symbolic method: a rule is then O(1) products of names, where the n⁴ partials took O(n) terms each.
+Each kind also has a directional rule (`_svd_tangent`, `_eigh_tangent`: the same rules summed over the
+direction, in matrix form), which the symbolic method's forward tangents use: O(n³) per direction.
 """
 
 from __future__ import annotations
@@ -263,6 +265,102 @@ def _svd_rules(kind):
     }
 
 
+def _tangent_tools(t, kind, names):
+    """A directional rule's helpers: `memo(key, compute)` (one value per matrix and direction, `t.memo`), `cx(name,
+    p, q)` (a complex part's entry from its real and imaginary parts) and `da(p, q)` (the complex tangent)."""
+
+    def memo(key, compute):
+        if key not in t.memo:
+            t.memo[key] = compute()
+        return t.memo[key]
+
+    def cx(name, p, q):
+        k = names.index(name + "re")
+        return _C(t.at(kind, k, p, q), t.at(kind, k + 1, p, q))
+
+    return memo, cx, lambda p, q: _C(*t.da(p, q))
+
+
+def _svd_tangent_products(t, kind):
+    """`_tangent_tools`, the singular values σ_q, V = Vhᴴ, the gaps' inverses 1/(σ_q² − σ_p²) (named once per
+    matrix, the entry rules' names), Uᴴ dA and dP = Uᴴ dA V (one per direction) of the SVD's directional rule."""
+    memo, cx, da = _tangent_tools(t, kind, _SVD_NAMES)
+    sv = lambda q: t.at(kind, 2, 0, q)  # noqa: E731
+    v = lambda p, q: cx("Vh", q, p).conj()  # noqa: E731
+
+    def gap(p, q):
+        return _memo((kind, "gap", p, q, t.rows, t.entries), lambda: named_sum(sv(q) ** 2 - sv(p) ** 2) ** -1)
+
+    def uda(p, c):
+        return memo(("UdA", p, c), lambda: _total([cx("U", a, p).conj() * da(a, c) for a in range(t.rows)]))
+
+    def dp(p, q):
+        return memo(("dP", p, q), lambda: _total([uda(p, c) * v(c, q) for c in range(t.cols)]))
+
+    return memo, cx, da, sv, v, gap, uda, dp
+
+
+def _svd_tangent(t, part, i, j, kind):
+    """Entry (i, j) of part `part`'s directional derivative along dA (`t`, opaque.Tangent) in matrix form, the
+    entry rules above summed over the direction, each matrix one per direction (t.memo): dP = Uᴴ dA V, dσ_j =
+    Re dP_jj, dU = U (F∘(dP S + S dPᴴ) + i diag(Im dP_jj/σ_j − θ_j)) + (I − UUᴴ) dA V S⁻¹, dV0 = V (F∘(S dP +
+    dPᴴ S)) + (I − VVᴴ) dAᴴ U S⁻¹, dVh = (dV0 − i V diag θ)ᴴ: O(n³) products per direction, where the entry rules
+    take n² partials per entry (the JVPs of a nested check of a 4×4 complex SVD: most of its time)."""
+    memo, cx, da, sv, v, gap, uda, dp = _svd_tangent_products(t, kind)
+    rows, cols = t.rows, t.cols
+    k = min(rows, cols)
+
+    def du(r, c):
+        def compute():
+            out = _total(
+                [cx("U", r, p) * (dp(p, c) * product(sv(c), gap(p, c)) + dp(c, p).conj() * product(sv(p), gap(p, c)))
+                 for p in range(k) if p != c]
+            )  # fmt: skip
+            if rows > k:  # ((dA V)_rc − (U dP)_rc)/σ_c
+                dav = _total([da(r, b) * v(b, c) for b in range(cols)])
+                out = out + (dav - _total([cx("U", r, p) * dp(p, c) for p in range(k)])) * sv(c) ** -1
+            return out + cx("U", r, c) * _C(0, product(dp(c, c).im, sv(c) ** -1) - theta(c))
+
+        return memo(("dU", r, c), compute)
+
+    def dv0(r, c):
+        def compute():
+            out = _total(
+                [v(r, p) * (dp(p, c) * product(sv(p), gap(p, c)) + dp(c, p).conj() * product(sv(c), gap(p, c)))
+                 for p in range(k) if p != c]
+            )  # fmt: skip
+            if cols > k:  # (conj((Uᴴ dA)_cr) − (V dPᴴ)_rc)/σ_c
+                rest = _total([v(r, p) * dp(c, p).conj() for p in range(k)])
+                out = out + (uda(c, r).conj() - rest) * sv(c) ** -1
+            return out
+
+        return memo(("dV0", r, c), compute)
+
+    def theta(c):  # the turn that keeps row c of Vh's anchor entry real
+        if kind in _GAUGE_FREE:
+            return 0
+
+        def compute():
+            picks = [(t.at(kind, 5, c, r), r) for r in range(cols)]
+            top = _memo(
+                (kind, "top", c, t.rows, t.entries),
+                lambda: named_sum(_sp().Add(*[w * t.at(kind, 3, c, r) for w, r in picks])),
+            )
+            return product(_total([dv0(r, c) * w for w, r in picks]).im, top**-1)
+
+        return memo(("theta", c), compute)
+
+    if part in (0, 1):
+        value = du(i, j)
+    elif part == 2:
+        return dp(j, j).re
+    elif part in (3, 4):
+        value = dv0(j, i).conj() + cx("Vh", i, j) * _C(0, theta(i))
+    else:
+        return 0
+    return value.re if part in (0, 3) else value.im
+
+
 for _kind in ("csvd", "csvd0"):
     matrix_kind(
         _kind,
@@ -272,6 +370,7 @@ for _kind in ("csvd", "csvd0"):
         _svd_rules(_kind),
         lambda rows, cols: [(rows, min(rows, cols))] * 2 + [(1, min(rows, cols))] + [(min(rows, cols), cols)] * 3,
         split=True,
+        tangent=functools.partial(_svd_tangent, kind=_kind),
     )
 
 
@@ -340,6 +439,52 @@ def _eigh_vector_rule(s, kind):  # dV = dV0 − i θ_j V
     return dv0(s.i, s.j) - v(s.i, s.j) * _C(0, theta(s.j))
 
 
+def _eigh_tangent(t, part, i, j, kind):
+    """Entry (i, j) of part `part`'s directional derivative along dA (`t`, opaque.Tangent) in matrix form, the
+    entry rules above summed over the direction, each matrix one per direction (t.memo): dH from dA's lower
+    triangle (below the diagonal dH_ab = da_ab = conj(dH_ba), on it Re da_aa), Q = Vᴴ dH V, dw_j = Re Q_jj, dV0 =
+    V (F∘Q), dV = dV0 − i V diag θ: O(n³) products per direction, where the entry rules take n² partials per entry."""
+    memo, cx, da = _tangent_tools(t, kind, _EIGH_NAMES)
+    n = t.rows
+    w = lambda q: t.at(kind, 0, 0, q)  # noqa: E731
+
+    def gap(p, q):  # 1/(w_q − w_p), named once per matrix (the entry rules' name for it)
+        return _memo((kind, "gap", p, q, t.rows, t.entries), lambda: named_sum(w(q) - w(p)) ** -1)
+
+    def dh(a, b):
+        return da(a, b) if a > b else da(b, a).conj() if a < b else _C(da(a, a).re)
+
+    def dhv(c, r):  # (dH V)_cr
+        return memo(("dHV", c, r), lambda: _total([dh(c, b) * cx("V", b, r) for b in range(n)]))
+
+    def q(p, r):  # (Vᴴ dH V)_pr
+        return memo(("Q", p, r), lambda: _total([cx("V", c, p).conj() * dhv(c, r) for c in range(n)]))
+
+    def dv0(r, c):
+        return memo(("dV0", r, c), lambda: _total([cx("V", r, p) * (q(p, c) * gap(p, c)) for p in range(n) if p != c]))
+
+    def theta(c):
+        if kind in _GAUGE_FREE:
+            return 0
+
+        def compute():
+            picks = [(t.at(kind, 3, r, c), r) for r in range(n)]
+            top = _memo(
+                (kind, "top", c, t.rows, t.entries),
+                lambda: named_sum(_sp().Add(*[x * t.at(kind, 1, r, c) for x, r in picks])),
+            )
+            return product(_total([dv0(r, c) * x for x, r in picks]).im, top**-1)
+
+        return memo(("theta", c), compute)
+
+    if part == 0:
+        return q(j, j).re
+    if part == 3:
+        return 0
+    value = dv0(i, j) - cx("V", i, j) * _C(0, theta(j))
+    return value.re if part == 1 else value.im
+
+
 for _kind in ("ceigh", "ceigh0"):
     _vectors = functools.partial(_eigh_vector_rule, kind=_kind)
     matrix_kind(
@@ -355,6 +500,7 @@ for _kind in ("ceigh", "ceigh0"):
         },
         lambda rows, cols: [(1, rows)] + [(rows, rows)] * 3,
         split=True,
+        tangent=functools.partial(_eigh_tangent, kind=_kind),
     )
 
 

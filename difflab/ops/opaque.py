@@ -22,7 +22,8 @@ pinv's rcond, is declared at its first use, one kind per value). While the symbo
 so the rule is written as a polynomial in names from the start: a Hessian's second sweep then differentiates
 products of names, never SymPy functions of all n² entries.
 
-A kind may also give a directional rule (`matrix_kind`'s `tangent`, eig's in complex_linalg.py): the tangent of an
+A kind may also give a directional rule (`matrix_kind`'s `tangent`: eig's in complex_linalg.py, the complex SVD's
+and eigh's in complex_matrices.py): the tangent of an
 entry along a direction dA in matrix form (eig: Q = U dA V, dV0 = V (G∘Q), ...), its matrices shared by every entry
 of that matrix and direction (`Tangent.memo`). The symbolic method's forward tangents (`Program.tangents`, a JVP)
 then take O(n³) products per direction where the entry rules took n² partials per entry (`opaque_tangent`).
