@@ -1,6 +1,29 @@
 """What a user writes, round 9: functions in plain NumPy from areas the first eight rounds do not cover.
 
-PLACEHOLDER_DOC"""
+Statistics and inference (a Gaussian copula with logistic margins through scipy.special.ndtri, a
+Dirichlet-multinomial regression by gammaln with axis sums, a Student-t process's marginal likelihood by gammaln,
+slogdet and solve, a spherical variogram fitted by Cressie's weights with the model piecewise by np.where on a
+traced range, ordinary kriging by np.block and np.linalg.lstsq, Huber regression with a concomitant scale by
+scipy.special.huber and pseudo_huber), learning (a batch-hard triplet loss by np.where masks, np.max and np.min over
+np.inf, UMAP's layout loss over np.triu_indices pairs, a factorisation machine with a dict of parameters and a
+0-d bias, a binary RBM's contrastive-divergence objective by np.logaddexp(0, ·)), physics and engineering (a
+cloth's mass-spring energy by np.linalg.norm(axis=1) over fancy-indexed edges, viscous Burgers by np.roll, a D2Q9
+lattice Boltzmann fluid by einsum and np.roll(shift=tuple, axis=(0, 1)), a 2-D truss assembled by
+K[np.ix_(dofs, dofs)] += ke and solved on its free block, an AC power flow by np.subtract.outer of angles, LWR
+traffic by Godunov's scheme with np.where and np.minimum, Butler-Volmer kinetics with an ohmic drop solved by a
+Newton loop), imaging (Poisson blending by np.diff on both axes, Blinn-Phong shading of face normals by np.cross
+normalised in place), finance (risk parity under softmax weights) and enzyme kinetics by broadcasting.
+
+Each one's gradient under every method, fresh and prepared, against JAX x64 (the function's source run with
+jax.numpy for numpy and jax.scipy.special for scipy.special; the np.ix_ += as .at[].add; huber and pseudo_huber,
+which JAX lacks, by their formulas in jnp.where): f, g·cos(k + 1) and |g|² of the gradient flattened in
+sorted-key order, stored here so CI (no JAX) asserts them. Hessians of nine, a Jacobian, hvp, vmap, and the
+in-place truss against complex-step differences of the NumPy function itself.
+
+What they met: scipy.special.huber and pseudo_huber were "not a difflab primitive": now registry entries in both
+arguments (tests/test_scipy.py). Otherwise every method agreed with JAX, here and at perturbed points (prepared at
+one point, called at another: np.where on traced conditions, the triplet loss's hardest pairs and the traffic
+model's branches move there)."""
 
 import numpy as np
 import pytest
