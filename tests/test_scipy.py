@@ -72,6 +72,7 @@ def test_rules_against_known_closed_forms(fn, deriv):
 
 
 _Y = np.array([0.9, 0.5, 1.7])
+_R = np.array([1.1, -0.2, -3.0])  # huber(X, _R): beyond, inside, beyond the thresholds X
 
 
 @pytest.mark.parametrize(
@@ -86,11 +87,33 @@ _Y = np.array([0.9, 0.5, 1.7])
         (lambda x: sc.i1e(x), lambda x: (sc.i0e(x) + sc.ive(2, x)) / 2 - sc.i1e(x)),
         (lambda x: sc.kve(1.5, x), lambda x: sc.kve(1.5, x) - (sc.kve(0.5, x) + sc.kve(2.5, x)) / 2),
         (lambda x: dsp.kve(0, x), lambda x: sc.kve(0, x) - sc.kve(1, x)),
+        (lambda x: sc.huber(_Y, 1.5 - x), lambda x: -np.where(abs(1.5 - x) <= _Y, 1.5 - x, _Y * np.sign(1.5 - x))),
+        (lambda x: sc.huber(x, _R), lambda x: np.where(abs(_R) <= x, 0.0, abs(_R) - x)),
+        (lambda x: sc.pseudo_huber(_Y, 1.5 - x), lambda x: -(1.5 - x) / np.sqrt(1 + ((1.5 - x) / _Y) ** 2)),
+        (
+            lambda x: sc.pseudo_huber(x, _R),
+            lambda x: 2 * x * (np.sqrt(1 + (_R / x) ** 2) - 1) - _R**2 / (x * np.sqrt(1 + (_R / x) ** 2)),
+        ),
     ],
-    ids=["entr", "rel_entr-x", "rel_entr-y", "kl_div-x", "kl_div-y", "i0e", "i1e", "kve", "kve0"],
+    ids=[
+        "entr",
+        "rel_entr-x",
+        "rel_entr-y",
+        "kl_div-x",
+        "kl_div-y",
+        "i0e",
+        "i1e",
+        "kve",
+        "kve0",
+        "huber-r",
+        "huber-delta",
+        "pseudo_huber-r",
+        "pseudo_huber-delta",
+    ],
 )
 def test_entropies_and_scaled_bessels_every_method_first_and_second_derivatives(fn, deriv):
-    """scipy.special.entr, rel_entr, kl_div, i0e, i1e, kve on traced values (SciPy's own ufuncs, dispatched):
+    """scipy.special.entr, rel_entr, kl_div, i0e, i1e, kve, huber, pseudo_huber on traced values (SciPy's own
+    ufuncs, dispatched; huber and pseudo_huber were 'not a difflab primitive', in either argument):
     SciPy's values, the closed-form derivative, and the second derivative against central differences of it."""
     with np.errstate(all="ignore"):
         want_hess = np.diag((deriv(X + 1e-5) - deriv(X - 1e-5)) / 2e-5)

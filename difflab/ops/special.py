@@ -40,6 +40,7 @@ from .core import (
 )
 from .elementwise import (
     _abs_fn,
+    abs as _abs,
     cos,
     equal,
     exp,
@@ -477,6 +478,43 @@ kl_div = _special(
     ),
     domain=("positive", "positive"),
     doc="x·log(x/y) - x + y (y at x = 0); d/dx = log(x/y), d/dy = 1 - x/y",
+)
+
+
+def _huber_form(sp, d, r):
+    return sp.Piecewise((r**2 / 2, _abs_fn()(r) <= d), (d * (_abs_fn()(r) - d / 2), True))
+
+
+def _huber_derivative(sp, out, i, d, r):
+    inside = _abs_fn()(r) <= d
+    if i == 0:
+        return sp.Piecewise((0, inside), (_abs_fn()(r) - d, True))
+    return sp.Piecewise((r, inside), (d * sp.sign(r), True))
+
+
+huber = _special(
+    "huber",
+    _scipy("huber"),
+    (
+        lambda out, d, r: where(less_equal(_abs(r), d), 0.0 * r, _abs(r) - d),
+        lambda out, d, r: where(less_equal(_abs(r), d), r, d * sign(r)),
+    ),
+    _scipy_named("huber", _huber_form, _huber_derivative),
+    domain=("positive", "real"),
+    doc="Huber's loss of r with threshold δ: r²/2 where |r| ≤ δ, δ(|r| - δ/2) beyond (inf for δ < 0); "
+    "d/dδ = 0 inside, |r| - δ beyond; d/dr = r inside, δ·sign(r) beyond",
+)
+pseudo_huber = _special(
+    "pseudo_huber",
+    _scipy("pseudo_huber"),
+    # with s = √(1 + (r/δ)²) = 1 + out/δ² (SciPy's value gives s without a square root)
+    (
+        lambda out, d, r: 2.0 * out / d - r * r / (d * (1.0 + out / (d * d))),
+        lambda out, d, r: r / (1.0 + out / (d * d)),
+    ),
+    _scipy_named("pseudo_huber", lambda sp, d, r: d**2 * (sp.sqrt(1 + (r / d) ** 2) - 1)),
+    domain=("positive", "real"),
+    doc="the pseudo-Huber loss δ²(√(1 + (r/δ)²) - 1); d/dδ = 2δ(s - 1) - r²/(δs), d/dr = r/s with s = √(1 + (r/δ)²)",
 )
 
 # -- error functions and the normal distribution's ---------------------------------------------
