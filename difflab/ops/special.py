@@ -47,6 +47,7 @@ from .elementwise import (
     floor,
     greater,
     greater_equal,
+    hypot,
     less,
     less_equal,
     log,
@@ -76,10 +77,36 @@ def _scipy(name):
     """SciPy's `name` on NumPy values, SciPy imported at the first call."""
 
     def impl(*args):
-        return getattr(scipy_special(), name)(*args)
+        out = getattr(scipy_special(), name)(*args)
+        if _nan_born(out, args):
+            _say_invalid(name)
+        return out
 
     impl.__name__ = name
     return impl
+
+
+def _nan_born(out, args) -> bool:
+    """Whether SciPy's value holds a NaN where every argument is a number (xlogy(1, -1), erfinv(2)): SciPy's
+    functions answer outside their domain with NaN but set none of NumPy's floating-point flags."""
+    nan = np.isnan(out)
+    if not nan.any():
+        return False
+    for a in args:
+        nan = nan & np.isfinite(a)  # (broadcast as SciPy's arguments are)
+    return bool(np.any(nan))
+
+
+def _say_invalid(name) -> None:
+    """NumPy's 'invalid value' report for SciPy's `name` where NumPy's error state raises or calls back, as NumPy's own
+    ufuncs report log(-1): so the interpreters (errstate invalid='raise') and a trace (invalid='call') name the
+    equation in a DomainWarning, as they do for NumPy's functions. Under NumPy's default ('warn') nothing is printed,
+    as SciPy prints nothing: difflab's interpreters say it once, by name."""
+    mode = np.geterr()["invalid"]
+    if mode == "raise":
+        raise FloatingPointError(f"invalid value encountered in {name}")
+    if mode == "call":
+        np.geterrcall()("invalid value", 8)  # (NumPy's own arguments: the error's name, its flag bit)
 
 
 def _refuse(op_name, arg, only="x", why=""):
@@ -504,17 +531,28 @@ huber = _special(
     doc="Huber's loss of r with threshold δ: r²/2 where |r| ≤ δ, δ(|r| - δ/2) beyond (inf for δ < 0); "
     "d/dδ = 0 inside, |r| - δ beyond; d/dr = r inside, δ·sign(r) beyond",
 )
+
+
+def _pseudo_huber_parts(d, r):
+    """h = √(δ² + r²) = δs, and where h is 0 (δ = r = 0: f is 0 near it, as SciPy's value is 0 along δ = 0) a 1
+    in its place, so that the partials' forms below are finite there and 0 by their factor r."""
+    h = hypot(d, r)
+    return where(equal(h, 0.0), 1.0, h)
+
+
 pseudo_huber = _special(
     "pseudo_huber",
     _scipy("pseudo_huber"),
-    # with s = √(1 + (r/δ)²) = 1 + out/δ² (SciPy's value gives s without a square root)
+    # in h = √(δ² + r²): d/dδ = r⁴/(h(h + δ)²) (2δ(s - 1) - r²/(δs) without its cancellation for |r| ≪ δ and without
+    # its 0/0 at δ = 0, where the limit |r| is SciPy's δ|r| slope); d/dr = δ·r/h (r/s; 0 at δ = 0, as SciPy's 0 value)
     (
-        lambda out, d, r: 2.0 * out / d - r * r / (d * (1.0 + out / (d * d))),
-        lambda out, d, r: r / (1.0 + out / (d * d)),
+        lambda out, d, r: (r / (_pseudo_huber_parts(d, r) + d)) ** 2 * (r * (r / _pseudo_huber_parts(d, r))),
+        lambda out, d, r: d * (r / _pseudo_huber_parts(d, r)),
     ),
     _scipy_named("pseudo_huber", lambda sp, d, r: d**2 * (sp.sqrt(1 + (r / d) ** 2) - 1)),
     domain=("positive", "real"),
-    doc="the pseudo-Huber loss δ²(√(1 + (r/δ)²) - 1); d/dδ = 2δ(s - 1) - r²/(δs), d/dr = r/s with s = √(1 + (r/δ)²)",
+    doc="the pseudo-Huber loss δ²(√(1 + (r/δ)²) - 1); d/dδ = r⁴/(h(h + δ)²), d/dr = δr/h with h = √(δ² + r²) "
+    "(|r| and 0 at δ = 0, where SciPy's value is 0)",
 )
 
 # -- error functions and the normal distribution's ---------------------------------------------
