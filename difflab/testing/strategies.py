@@ -253,11 +253,16 @@ SHAPE_OPS = _ShapeOps()
 
 def _drawable():
     """The ops the strategies can draw, read from the registry now (not one with no argument to differentiate,
-    zeta_riemann: its every argument a parameter held constant, a graph would only hold it as a constant)."""
+    zeta_riemann: its every argument a parameter held constant, a graph would only hold it as a constant; nor one
+    whose samples are complex, wofz: complex-valued at real arguments too, its value would leave the real functions
+    drawn here, whose gradient is defined — tests/test_complex.py's)."""
     return tuple(
         name
         for name, op in REGISTRY.items()
-        if (op.elementwise or op.strategy is not None) and op.available and set(op.domain) != {"integer"}
+        if (op.elementwise or op.strategy is not None)
+        and op.available
+        and set(op.domain) != {"integer"}
+        and "complex" not in op.domain
     )
 
 
