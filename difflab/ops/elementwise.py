@@ -649,7 +649,8 @@ def _where_sympy(c, a, b):
     spent 35 s of its 38 s there (the autograd suite's test_max)."""
     sp = _sp()
     a, b = (sp.sympify(bool(x)) if isinstance(x, (bool, np.bool_)) else x for x in (a, b))
-    if all(isinstance(x, sp.logic.boolalg.Boolean) and not isinstance(x, sp.Expr) for x in (a, b)):  # (a Symbol is both)
+    boolean = sp.logic.boolalg.Boolean
+    if all(isinstance(x, boolean) and not isinstance(x, sp.Expr) for x in (a, b)):  # (a Symbol is both)
         return sp.ITE(c, a, b)
     return sp.Piecewise((a, c), (b, True))
 
