@@ -4,6 +4,8 @@ nested in And/Or with its parentheses. A complex max (NumPy's lexicographic orde
 selections) under symbolic-over-symbolic was the autograd suite's test_max/test_min over its 60 s limit:
 SymPy folded each Piecewise condition and simplified its logic (issue 11)."""
 
+import threading
+
 import numpy as np
 import sympy as sp
 import sympy.functions.elementary.piecewise as piecewise
@@ -51,3 +53,25 @@ def test_complex_max_nested_symbolic_folds_no_condition(monkeypatch):
     want = dl.jvp(lambda xv: jvp_of_max(xv, "reverse"), ((E, V),), ((V, E),), method="reverse")
     assert got == want
     assert len(folds) == 0  # main: 856 folds of a Piecewise in a condition (8.5 s of CPU; 0.26 s now)
+
+
+def test_a_graph_traced_again_is_prepared_once(monkeypatch):
+    """A new function object (a closure built per call, a complex argument's realified function) is traced
+    afresh; the same graph is prepared once (symbolic.structure_key), a different constant or index anew."""
+    from difflab.differentiators import symbolic
+
+    built = []
+    to_sympy = symbolic.to_sympy
+    monkeypatch.setattr(symbolic, "to_sympy", lambda g: built.append(1) or to_sympy(g))
+    monkeypatch.setattr(symbolic, "_local", threading.local(), raising=False)  # (an empty cache, this test's own)
+    z = np.array([0.5 + 0.25j, -1.0 + 2.0j, 0.75 - 0.5j])
+    v = np.array([1.0 - 1.0j, 0.5 + 0.0j, -2.0 + 1.0j])
+    for _ in range(4):
+        out, jv = dl.jvp(lambda x: x[1:] * np.sin(x[:2]) * 3.0, (z,), (v,), method="symbolic")
+        assert np.allclose(jv, dl.jvp(lambda x: x[1:] * np.sin(x[:2]) * 3.0, (z,), (v,), method="reverse")[1])
+    assert len(built) == 1  # main: 4
+    for c, k in [(2.0, 1), (5.0, 1), (5.0, 0)]:  # another constant, another slice: prepared anew, right values
+        got = dl.jvp(lambda x: x[k:] * np.sin(x[: 3 - k]) * c, (z,), (v,), method="symbolic")[1]
+        want = (v[k:] * np.sin(z[: 3 - k]) + z[k:] * np.cos(z[: 3 - k]) * v[: 3 - k]) * c
+        assert np.allclose(got, want, rtol=1e-13, atol=0)
+    assert len(built) == 4
