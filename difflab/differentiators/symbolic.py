@@ -78,12 +78,12 @@ def structure_key(graph, extra=()) -> tuple | None:
             return a.id
         value = a.value
         if isinstance(value, Traced):
-            raise _Uncomparable
+            raise TypeError("not compared")
         k = id(value)
         if k not in consts:
             arr = np.asarray(value)
             if arr.dtype.kind not in "biufc":
-                raise _Uncomparable
+                raise TypeError("not compared")
             consts[k] = (type(value).__name__, arr.dtype.str, arr.shape, arr.tobytes())
         return consts[k]
 
@@ -106,7 +106,7 @@ def structure_key(graph, extra=()) -> tuple | None:
             extra,
         )
         hash(key)
-    except (_Uncomparable, TypeError):  # (an unhashable parameter)
+    except TypeError:  # an outer trace's value, an object array, an unhashable parameter
         return None
     return key
 
@@ -119,13 +119,9 @@ def _plain(p):
         return ("slice", _plain(p.start), _plain(p.stop), _plain(p.step))
     if isinstance(p, np.ndarray):
         if p.dtype.kind not in "biufc":
-            raise _Uncomparable
+            raise TypeError("not compared")
         return ("array", p.dtype.str, p.shape, p.tobytes())
     return p
-
-
-class _Uncomparable(Exception):
-    """A constant the structure key cannot compare (an outer trace's value, an object array)."""
 
 
 class Symbolic(Differentiator):
