@@ -58,12 +58,12 @@ def test_complex_max_nested_symbolic_folds_no_condition(monkeypatch):
 def test_a_graph_traced_again_is_prepared_once(monkeypatch):
     """A new function object (a closure built per call, a complex argument's realified function) is traced
     afresh; the same graph is prepared once (symbolic.structure_key), a different constant or index anew."""
-    from difflab.differentiators import symbolic
+    from difflab.differentiators import structure, symbolic
 
     built = []
     to_sympy = symbolic.to_sympy
     monkeypatch.setattr(symbolic, "to_sympy", lambda g: built.append(1) or to_sympy(g))
-    monkeypatch.setattr(symbolic, "_local", threading.local(), raising=False)  # (an empty cache, this test's own)
+    monkeypatch.setattr(structure, "_local", threading.local())  # (an empty cache, this test's own)
     z = np.array([0.5 + 0.25j, -1.0 + 2.0j, 0.75 - 0.5j])
     v = np.array([1.0 - 1.0j, 0.5 + 0.0j, -2.0 + 1.0j])
     for _ in range(4):

@@ -17,111 +17,24 @@ expressions run as difflab ops (compile.traced), recording the derivative for th
 
 from __future__ import annotations
 
-import collections
-import threading
-import time
-
 import numpy as np
 
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..errors import NotDifferentiableError
-from ..graph import Traced, Var, charge, evaluate
+from ..graph import charge, evaluate
 from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, complex_eqn, split
 from .complex_outputs import ComplexOutputs, complex_outputs
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
+from .structure import prepared_once
 from .matrix import MatrixGradient
 from .tensor import tensor_form
 from .program import Program, _as_object, exact, floats, name_singular, nonfinite_rows, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
 
-__all__ = ["Symbolic", "to_sympy", "Program", "structure_key"]
-
-#: prepared objects kept by their graph's structure (`structure_key`), per thread, the least recently used dropped
-CACHE_SIZE = 32
-_local = threading.local()
-
-
-def _prepared_cache() -> collections.OrderedDict:
-    cache = getattr(_local, "prepared", None)
-    if cache is None:
-        cache = _local.prepared = collections.OrderedDict()
-    return cache
-
-
-def structure_key(graph, extra=()) -> tuple | None:
-    """A hashable key equal for two graphs that compute the same thing the same way: their equations' ops,
-    parameters, shapes and dtypes, operands (a Var by its number, a constant by its bytes) and the user's
-    equation each derives from (as printed: what a DomainWarning names), and `extra`; None when the graph closes
-    over an outer trace's values or holds a constant or parameter that cannot be compared.
-
-    Why: the symbolic method's preparation (translation, derivative, compiled code) is most of its cost, and a
-    function is traced afresh whenever it is a new Python object, e.g. a closure built per call (autograd's
-    check_grads evaluates its nested checks' functions so, twice per central difference) or a complex
-    argument's realified function: a graph seen before is prepared once. Per thread: a prepared object keeps
-    its derivative expressions as it builds them, and its callers' locks are per transform.
-
-    Shape contract: any graph; the key's size is linear in its equations.
-
-    >>> import difflab as dl, numpy as np
-    >>> g = lambda: dl.trace(lambda x: np.sin(x) * 2.0, np.ones(3))
-    >>> structure_key(g()) == structure_key(g()), structure_key(g()) == structure_key(g(), extra=(1,))
-    (True, False)
-    """
-    consts: dict = {}
-    origins: dict = {}
-
-    def operand(a):
-        if isinstance(a, Var):
-            return a.id
-        value = a.value
-        if isinstance(value, Traced):
-            raise TypeError("not compared")
-        k = id(value)
-        if k not in consts:
-            arr = np.asarray(value)
-            if arr.dtype.kind not in "biufc":
-                raise TypeError("not compared")
-            consts[k] = (type(value).__name__, arr.dtype.str, arr.shape, arr.tobytes())
-        return consts[k]
-
-    def origin(e):
-        if e.source is None:
-            return None
-        k = id(e.source)
-        if k not in origins:
-            origins[k] = str(e.source)
-        return origins[k]
-
-    try:
-        key = (
-            tuple((v.id, v.shape, v.dtype.str) for v in graph.inputs),
-            tuple(
-                (e.out.id, e.out.shape, e.out.dtype.str, e.op, tuple(map(operand, e.args)), _plain(e.params), origin(e))
-                for e in graph.eqns
-            ),
-            tuple(operand(o) for o in graph.outputs),
-            extra,
-        )
-        hash(key)
-    except TypeError:  # an outer trace's value, an object array, an unhashable parameter
-        return None
-    return key
-
-
-def _plain(p):
-    """A parameter as a hashable value: slices (unhashable before Python 3.12) and index arrays spelled out."""
-    if isinstance(p, tuple | list):
-        return (type(p).__name__, *map(_plain, p))
-    if isinstance(p, slice):
-        return ("slice", _plain(p.start), _plain(p.stop), _plain(p.step))
-    if isinstance(p, np.ndarray):
-        if p.dtype.kind not in "biufc":
-            raise TypeError("not compared")
-        return ("array", p.dtype.str, p.shape, p.tobytes())
-    return p
+__all__ = ["Symbolic", "to_sympy", "Program"]
 
 
 class Symbolic(Differentiator):
@@ -135,21 +48,10 @@ class Symbolic(Differentiator):
     def __init__(self, cse: bool = True, matrix: bool = True):
         self.cse, self.matrix = flag("Symbolic", "cse", cse), flag("Symbolic", "matrix", matrix)
 
-    def prepare(self, graph, wrt, batch_inputs=()):
-        t0 = time.perf_counter()
-        key = structure_key(graph, (tuple(wrt), tuple(batch_inputs), self.cse, self.matrix))
-        cache = _prepared_cache()
-        if key is not None and (hit := cache.get(key)) is not None:  # the same graph traced again
-            cache.move_to_end(key)
-            return hit
+    def prepare(self, graph, wrt, batch_inputs=()):  # (a graph traced again: its preparation kept, structure.py)
         made = ComplexOutputs if complex_outputs(graph) else self.Prepared  # (complex: their parts' graph)
-        prepared = made(self, graph, tuple(wrt), tuple(batch_inputs))
-        prepared.prepare_seconds = time.perf_counter() - t0
-        if key is not None:
-            cache[key] = prepared
-            if len(cache) > CACHE_SIZE:
-                cache.popitem(last=False)
-        return prepared
+        extra = (tuple(wrt), tuple(batch_inputs), self.cse, self.matrix)
+        return prepared_once(lambda: made(self, graph, tuple(wrt), tuple(batch_inputs)), graph, extra)
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
