@@ -50,7 +50,7 @@ class Symbolic(Differentiator):
 
     def prepare(self, graph, wrt, batch_inputs=()):  # (a graph traced again: its preparation kept, structure.py)
         made = ComplexOutputs if complex_outputs(graph) else self.Prepared  # (complex: their parts' graph)
-        extra = (tuple(wrt), tuple(batch_inputs), self.cse, self.matrix)
+        extra = (tuple(wrt), tuple(batch_inputs), self.cse, self.matrix, self.compiled)
         return prepared_once(lambda: made(self, graph, tuple(wrt), tuple(batch_inputs)), graph, extra)
 
     class Prepared(Prepared):
