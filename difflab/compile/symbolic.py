@@ -55,11 +55,13 @@ def exact_floats(printer_class):
         def _print_ITE(self, expr):
             # ITE(c, a, b) as (c & a) | (~c & b): SymPy's printers rewrite an ITE as a Piecewise, and one nested in
             # another's branch (a complex max's lexicographic condition, as SymPy folds it) then becomes a
-            # Piecewise inside And, a TypeError. Printed so, each nested ITE comes back here.
+            # Piecewise inside And, a TypeError. Printed so, each nested ITE comes back here. Parenthesised: the
+            # enclosing And or Or ranks an ITE as a function call and writes it bare, and Python's `and` binds
+            # before `or` (ITE(ITE(p, True, q), r, False) read as p or (q and r)).
             from sympy import And, Not, Or
 
             c, a, b = expr.args
-            return self._print(Or(And(c, a, evaluate=False), And(Not(c), b, evaluate=False), evaluate=False))
+            return f"({self._print(Or(And(c, a, evaluate=False), And(Not(c), b, evaluate=False), evaluate=False))})"
 
     ExactFloats.__name__ = f"Exact{printer_class.__name__}"
     return ExactFloats

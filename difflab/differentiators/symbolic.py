@@ -17,8 +17,6 @@ expressions run as difflab ops (compile.traced), recording the derivative for th
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..compile import SymbolicCode
@@ -29,6 +27,7 @@ from .base import Differentiator, Prepared, _traced, flag, nonfinite_concrete, c
 from .complex_outputs import ComplexOutputs, complex_outputs
 from .directional import jvp as _jvp_along, vjp as _vjp_along
 from .examples import per_example
+from .structure import prepared_once
 from .matrix import MatrixGradient
 from .tensor import tensor_form
 from .program import Program, _as_object, exact, floats, name_singular, nonfinite_rows, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
@@ -49,12 +48,10 @@ class Symbolic(Differentiator):
     def __init__(self, cse: bool = True, matrix: bool = True):
         self.cse, self.matrix = flag("Symbolic", "cse", cse), flag("Symbolic", "matrix", matrix)
 
-    def prepare(self, graph, wrt, batch_inputs=()):
-        t0 = time.perf_counter()
+    def prepare(self, graph, wrt, batch_inputs=()):  # (a graph traced again: its preparation kept, structure.py)
         made = ComplexOutputs if complex_outputs(graph) else self.Prepared  # (complex: their parts' graph)
-        prepared = made(self, graph, tuple(wrt), tuple(batch_inputs))
-        prepared.prepare_seconds = time.perf_counter() - t0
-        return prepared
+        extra = (tuple(wrt), tuple(batch_inputs), self.cse, self.matrix, self.compiled)
+        return prepared_once(lambda: made(self, graph, tuple(wrt), tuple(batch_inputs)), graph, extra)
 
     class Prepared(Prepared):
         def __init__(self, method, graph, wrt, batch_inputs=()):
