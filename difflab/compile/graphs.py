@@ -53,6 +53,7 @@ x·1 folds; a strong op that speculation refused is its plain form after a check
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
+import functools
 import heapq
 import math
 from sys import getrefcount
@@ -61,7 +62,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
-from ..graph import Const, Graph, Var, charge, elements, prune
+from ..graph import Const, Graph, Traced, Var, charge, elements, prune
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
 from .linear import fuse_linear
 
@@ -401,6 +402,11 @@ class _Source:
         self.slots: list = []
         self.home: dict = {}
         self.free: list = []
+        # the buffers (values whose fresh array they are) each value may share, None: an input's, a constant's or
+        # a pooled one; and how many live values may share each buffer (`writable`: a write in place)
+        self.shares: dict = {v: None for v in graph.inputs}
+        self.holders: dict = {}
+        self.whole: set = set()  # the values that are a whole buffer of their own (not a view, nor broadcast)
         # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
         # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
         self.ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
@@ -433,6 +439,13 @@ class _Source:
         """`v = op(args, params)` for equation i, then `del` of the values it read for the last time."""
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
         params = eqn.params
+        keep = self.kept
+        if keep is None:  # (once: built per equation it cost O(|checked_too|) each, quadratic in a long tape)
+            keep = self.kept = (
+                self.outputs
+                if self.fallback is None and self.guard is None
+                else self.outputs | set(self.graph.inputs) | set(self.checked_too)
+            )
         if any(flags):  # the rule, specialised to this equation's flags and ranks (or the op, where it says how)
             ranks = [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args]
             shifted = eqn.op.batched_params(flags, ranks, params)
@@ -444,6 +457,10 @@ class _Source:
             self.hot.add(eqn.out)
         else:
             fn, params = self.callee(i, eqn)
+        written = self.writable(i, eqn, flags) if tuple(params) == tuple(eqn.params) else None
+        if written is not None:  # (an op's `in_place` form, into its first argument's buffer: see `writable`)
+            self.env[f"op_{eqn.op.name}_in_place_{i}"] = _writing(written, self.env[fn])
+            fn = f"op_{eqn.op.name}_in_place_{i}"
         args = [self.atom(a) for a in eqn.args]
         for k, value in params:
             pname = f"p{len(self.env)}"
@@ -452,24 +469,19 @@ class _Source:
         if i in self.prechecks:  # guarded: a strong op's operands, before its plain form (_common_case)
             self.lines.append(f"{self.pad}if not _isfinite({self.fused(list(map(self.square, self.prechecks[i])))}):")
             self.lines.append(f"{self.pad}    return None")
-        spare = self.spare(i, eqn, fn)
+        spare = None if written is not None else self.spare(i, eqn, fn)
+        pooled = []
         if spare is not None:
             args.append(f"out={self.names[spare]}")
             if spare in self.home:  # the value lives on in its buffer
                 self.home[eqn.out] = self.home[spare]
-        else:
-            args += self.scratch(eqn, fn)
+        elif written is None:
+            args += (pooled := self.scratch(eqn, fn))
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
         if eqn.out in self.early:  # guarded: a term of the fused check, before anything writes into it
             self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
-        keep = self.kept
-        if keep is None:  # (once: built per equation it cost O(|checked_too|) each, quadratic in a long tape)
-            keep = self.kept = (
-                self.outputs
-                if self.fallback is None and self.guard is None
-                else self.outputs | set(self.graph.inputs) | set(self.checked_too)
-            )
+        self.shared(i, eqn, fn, written, spare, pooled, keep)
         dead = sorted(
             {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )
@@ -478,6 +490,71 @@ class _Source:
         for a in eqn.args:  # a buffer of the pool whose value died here (and not passed on) is free again
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
+
+    def writable(self, i: int, eqn, flags: tuple):
+        """What equation i calls to write its op's value into its first argument's buffer (`Op.in_place`; batched,
+        `Op.batch_in_place` for a batched target), or None where that buffer may not be written: it must be a
+        fresh array an equation of this function made (not an input's, a constant's, nor one of the pool's, which
+        outlive the call), whose value no later equation reads, nor this one twice, no output and no value checked
+        at the end, and that no other live value may share (`shares`, `holders`: a view of it alive, the value
+        written among them). A loop of n writes `y[i] = v` then costs O(1) a write, not a copy of y, as in the
+        interpreters (graph._Writes, differentiators/owned.py); the numbers are the same either way."""
+        op, y = eqn.op, eqn.args[0] if eqn.args else None
+        if op.in_place is None or type(y) is not Var or y not in self.made or not y.shape or y.dtype.kind not in "fc":
+            return None
+        if any(flags) and (not flags[0] or op.batch_in_place is None):
+            return None
+        if self.last_use[y] != i or y in self.kept or sum([a is y for a in eqn.args]) > 1:
+            return None
+        if (eqn.out.shape, eqn.out.dtype) != (y.shape, y.dtype):
+            return None
+        mine = self.shares.get(y)
+        if y not in self.whole or mine is None or any([self.holders[b] != 1 for b in mine]):
+            return None
+        return functools.partial(op.batch_in_place, flags) if any(flags) else op.in_place
+
+    def shared(self, i: int, eqn, fn: str, written, spare, pooled: list, keep: set) -> None:
+        """The buffers equation i's value may share (`shares`) and the live values that may share each
+        (`holders`), after it: a ufunc's value is a fresh array (or the dead one it was written into), an op with
+        an `in_place` form makes its own (`impl`, `batch`) or writes into its target's (those are `whole`, an array
+        of their own); any other value may share its arguments' buffers (a view, a broadcast); a value read for the
+        last time here is dead."""
+        out, op = eqn.out, eqn.op
+        mine: frozenset | None
+        if written is not None:
+            mine = self.shares[eqn.args[0]]
+            self.whole.add(out)
+        elif pooled or out in self.home:
+            mine = None
+        elif spare is not None:
+            mine = self.shares.get(spare)
+        elif op.in_place is not None or _fresh_value(op):
+            mine = frozenset((out,))
+            self.whole.add(out)
+        else:
+            found: set | None = {out}
+            for a in eqn.args:
+                if type(a) is not Var:
+                    if isinstance(a.value, np.ndarray):
+                        found = None
+                elif found is not None:
+                    theirs = self.shares.get(a)
+                    found = None if theirs is None else found | theirs
+                if found is None or len(found) > _ROOTS_MAX:
+                    found = None
+                    break
+            mine = None if found is None else frozenset(found)
+        self.shares[out] = mine
+        holders = self.holders
+        if mine is not None:
+            for b in mine:
+                holders[b] = holders.get(b, 0) + 1
+        dying = [a for a in eqn.args if type(a) is Var and self.last_use[a] == i and a not in keep]
+        if out not in self.last_use and out not in keep:
+            dying.append(out)
+        for a in dict.fromkeys(dying):
+            for b in self.shares.get(a) or ():
+                holders[b] -= 1
 
     def callee(self, i: int, eqn, ranks=None, params=None) -> tuple:
         """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C
@@ -715,6 +792,24 @@ class _Pool:
 _ROOTS_MAX = 64
 
 
+def _writing(write, otherwise):
+    """`write` (an op's `in_place` form, `_Source.writable`) where its target is an array and no other argument is a
+    traced value (a program run on an enclosing trace's values records each equation: `otherwise`, the op's call)."""
+
+    def call(y, *args, **params):
+        if type(y) is np.ndarray and y.flags.writeable and not any([isinstance(a, Traced) for a in args]):
+            return write(y, *args, **params)
+        return otherwise(y, *args, **params)
+
+    return call
+
+
+def _fresh_value(op) -> bool:
+    """Whether the op's value is a fresh buffer (or a number): a ufunc's, or a strong op's, which computes with
+    its plain ufunc (or np.where)."""
+    return isinstance(op.impl, np.ufunc) or (op.plain is not None and isinstance(op.plain.impl, np.ufunc))
+
+
 def _roots(graph: Graph) -> dict:
     """Per value of `graph`, the values whose memory it may share: itself when a ufunc made it
     (a fresh buffer; `lower` writes into a dead buffer only when no view of it exists), else
@@ -722,8 +817,7 @@ def _roots(graph: Graph) -> dict:
     constants by identity; None past `_ROOTS_MAX` roots (then it may share anything)."""
     roots: dict = {v: {v} for v in graph.inputs}
     for e in graph.eqns:
-        # a strong op computes with its plain ufunc (or np.where): a fresh buffer as well
-        if isinstance(e.op.impl, np.ufunc) or (e.op.plain is not None and isinstance(e.op.plain.impl, np.ufunc)):
+        if _fresh_value(e.op):
             roots[e.out] = {e.out}
             continue
         mine: set | None = {e.out}

@@ -352,12 +352,24 @@ def _setitem_jvp_in_place(ts, out, y, v, idx):
 
 
 def _setitem_batch(batched, y, v, idx):
+    y, v, idx = _setitem_batched_args(batched, y, v, idx)
+    return setitem(y, v, idx=idx)
+
+
+def _setitem_batch_in_place(batched, y, v, idx):
+    """The batched y (batched[0]) with v written at idx of each row, into y's own buffer (Op.batch_in_place)."""
+    y, v, idx = _setitem_batched_args(batched, y, v, idx)
+    return _setitem_in_place(y, v, idx)
+
+
+def _setitem_batched_args(batched, y, v, idx):
+    """(y, v, idx) of the batched write: both arguments batched, idx behind the batch axis."""
     y, v = _broadcast_batch(batched, [y, v])
     idx = (slice(None),) + tuple(idx)
     rank = np.broadcast_to(np.int8(0), _shape(y))[idx].ndim
     if _ndim(v) < rank:  # (a rule's scalar 0.0: its batch axis leads, the target's axes follow)
         v = _reshape(v, _shape(v)[:1] + (1,) * (rank - _ndim(v)) + _shape(v)[1:])
-    return setitem(y, v, idx=idx)
+    return y, v, idx
 
 
 def _setitem_strategy(b, name, y, picks, c):
@@ -384,6 +396,7 @@ setitem = defop(
     ),
     batch=_setitem_batch,
     in_place=_setitem_in_place,
+    batch_in_place=_setitem_batch_in_place,
     vjp_in_place=(_setitem_ct_in_place,),
     jvp_in_place=_setitem_jvp_in_place,
     unread=(0, -1),  # (its rules read y's shape only, never the output)
