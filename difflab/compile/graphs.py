@@ -528,7 +528,7 @@ class _Source:
             mine = None
         elif spare is not None:
             mine = self.shares.get(spare)
-        elif op.in_place is not None or _fresh_value(op):
+        elif op.in_place is not None or _fresh_value(op) or self.fresh(eqn):
             mine = frozenset((out,))
             self.whole.add(out)
         else:
@@ -555,6 +555,12 @@ class _Source:
         for a in dict.fromkeys(dying):
             for b in self.shares.get(a) or ():
                 holders[b] -= 1
+
+    def fresh(self, eqn) -> bool:
+        """Whether the registry says an unbatched equation's value is a number or an array of its own (`Op.fresh`)."""
+        if eqn.op.fresh is None or any([type(a) is Var and a in self.hot for a in eqn.args]):
+            return False
+        return eqn.op.fresh(tuple(a.ndim if type(a) is Var else np.ndim(a.value) for a in eqn.args), **dict(eqn.params))
 
     def callee(self, i: int, eqn, ranks=None, params=None) -> tuple:
         """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C

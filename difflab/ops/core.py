@@ -189,6 +189,10 @@ class Op:
     #: chunked sweep writing a block of tangents, compile/graphs.py `_Source.writable`); `impl` and `batch` of an op
     #: giving `in_place` return a buffer of their own (never a view of an argument)
     batch_in_place: Callable | None = None
+    #: `(ranks, **params)` -> whether the op's (unbatched) value for arguments of these ranks is a number or an array of
+    #: its own, never a view of an argument (getitem of an integer per axis, or by integer arrays): compiled code
+    #: may then write in place into an argument it reads while that value lives on (compile/graphs.py `_Source.shared`)
+    fresh: Callable | None = None
     #: the positions of the arguments whose values the op's rules (JVP, VJP, their plain forms) never read, only
     #: their shapes and dtypes, and -1 when they never read the output's: a value that only such rules read may
     #: be overwritten by `in_place` (getitem's argument; setitem's target and output)

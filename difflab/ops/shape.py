@@ -269,6 +269,12 @@ def _getitem_add_into(acc, ct, out, x, idx):
     return acc
 
 
+def _getitem_fresh(ranks, idx):
+    """Whether x[idx] is a number or a copy (Op.fresh): an integer for each of x's axes, or advanced indexing."""
+    ints = all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in idx)
+    return ints and len(idx) == ranks[0] or any(isinstance(i, np.ndarray) for i in idx)
+
+
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
         return _loop_batch(getitem, batched, x, idx=idx)
@@ -296,6 +302,7 @@ getitem = defop(
     ),
     batch=_getitem_batch,
     vjp_add_into=(_getitem_add_into,),
+    fresh=_getitem_fresh,
     unread=(0,),  # (its rules read x's shape only: an assignment may overwrite x's buffer after it)
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
