@@ -64,6 +64,7 @@ import numpy as np
 from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Traced, Var, charge, elements, prune
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
+from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
 __all__ = ["lower"]
@@ -129,7 +130,7 @@ def lower(
     >>> [float(y) for y in fn(2.0, 5.0)]
     [11.0]
     """
-    graph = prune(graph)
+    graph = _sunk(prune(graph))
     exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep))
     plain = _plain(graph) if speculate else None
     fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
@@ -411,6 +412,10 @@ class _Source:
         # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
         self.ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
         self.viewed = {a for e in graph.eqns if not self.ufunc[e.out] for a in e.args if isinstance(a, Var)}
+        # the equations whose op adds its value into a buffer (`Op.add_into`) when the addition right after them
+        # (`_sunk`) is their only reader: each waits for it (`equation`, `adds_into`)
+        self.into = _adding(graph) if batched is None else set()
+        self.waiting: tuple | None = None
         self.lines = [f"def compiled({', '.join(self.names[v] for v in graph.inputs)}):"]
         if self.hot:
             self.lines.append(f"    _size = len({self.names[next(v for v in graph.inputs if v in self.hot)]})")
@@ -436,6 +441,70 @@ class _Source:
         return self.consts[key]
 
     def equation(self, i: int, eqn):
+        """`v = op(args, params)` for equation i, then `del` of the values it read for the last time; an op with an
+        `add_into` form whose value only the addition after it reads waits for it (`adds_into`)."""
+        if i in self.into:
+            self.waiting = (i, eqn)
+            return
+        if self.waiting is not None:
+            j, s = self.waiting
+            self.waiting = None
+            if self.adds_into(i, eqn, j, s):
+                return
+            self.one(j, s)
+        self.one(i, eqn)
+
+    def adds_into(self, i: int, eqn, j: int, s) -> bool:
+        """Equation i, `a + s` (s: equation j's value, read by i alone), as s's op's `add_into` form adding into a's
+        buffer where a may be written (see `writable`; getitem's cotangent added at idx, not scattered into zeros
+        and summed: O(1), not O(n)); False where it may not (nothing emitted)."""
+        a = eqn.args[1] if eqn.args[0] is s.out else eqn.args[0]
+        if (
+            type(a) is not Var
+            or a is s.out
+            or a not in self.whole
+            or (a.shape, a.dtype) != (eqn.out.shape, eqn.out.dtype)
+            or (s.out.shape, s.out.dtype) != (a.shape, a.dtype)
+            or self.last_use[a] != i
+            or a in self.kept
+            or any([b is a for b in s.args])
+            or i in self.prechecks
+        ):
+            return False
+        mine = self.shares.get(a)
+        if mine is None or any([self.holders[b] != 1 for b in mine]):
+            return False
+        fn = f"op_{s.op.name}_into_{j}"
+        op, addition = s.op, STEPS.addition
+        self.env[fn] = _writing(op.add_into, lambda acc, *args, **kw: addition.bind(acc, op.bind(*args, **kw)))
+        args = [self.atom(a)] + [self.atom(b) for b in s.args]
+        for k, value in s.params:
+            pname = f"p{len(self.env)}"
+            self.env[pname] = value
+            args.append(f"{k}={pname}")
+        self.names[eqn.out] = f"v{eqn.out.id}"
+        self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
+        if eqn.out in self.early:
+            self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
+        self.shares[eqn.out] = mine
+        self.whole.add(eqn.out)
+        for b in mine:
+            self.holders[b] += 1
+        dying = [(b, j) for b in s.args if type(b) is Var and self.last_use[b] == j and b not in self.kept]
+        dying.append((a, i))
+        if eqn.out not in self.last_use and eqn.out not in self.kept:
+            dying.append((eqn.out, i))
+        for b, _ in dict.fromkeys(dying):
+            for r in self.shares.get(b) or ():
+                self.holders[r] -= 1
+            if b in self.home:
+                self.free.append(self.home.pop(b))
+        dead = sorted({self.names[b] for b, _ in dying if b is not eqn.out})
+        if dead:
+            self.lines.append(f"{self.pad}del {', '.join(dead)}")
+        return True
+
+    def one(self, i: int, eqn):
         """`v = op(args, params)` for equation i, then `del` of the values it read for the last time."""
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
         params = eqn.params
@@ -528,6 +597,8 @@ class _Source:
             mine = None
         elif spare is not None:
             mine = self.shares.get(spare)
+            if spare in self.whole:
+                self.whole.add(out)
         elif op.in_place is not None or _fresh_value(op) or self.fresh(eqn):
             mine = frozenset((out,))
             self.whole.add(out)
@@ -798,13 +869,63 @@ class _Pool:
 _ROOTS_MAX = 64
 
 
+def _sunk(graph: Graph) -> Graph:
+    """The graph with each equation whose op may write into a buffer (`Op.in_place`, `Op.add_into`) moved to just
+    before its value's first reader (the same values: its arguments are made before it): a cotangent's
+    `setitem(ct, 0, idx)` then comes after `getitem(ct, idx)`, ct's last reader, and may write into ct, and a
+    scatter of a cotangent right before the addition that reads it may add into that addition's other argument
+    (`_Source.writable`, `_Source.adds_into`)."""
+    if not any([e.op.in_place is not None or e.op.add_into is not None for e in graph.eqns]):
+        return graph
+    first: dict = {}
+    for k, e in enumerate(graph.eqns):
+        for a in e.args:
+            if type(a) is Var and a not in first:
+                first[a] = k
+    waiting: dict = {}
+    eqns: list = []
+    for k, e in enumerate(graph.eqns):
+        eqns += sorted(waiting.pop(k, ()), key=lambda w: w.op.add_into is not None)  # (adding ones last)
+        at = first.get(e.out)
+        if at is not None and at > k + (e.op.add_into is None) and (e.op.in_place or e.op.add_into) is not None:
+            waiting.setdefault(at, []).append(e)
+        else:
+            eqns.append(e)
+    return graph._replace(eqns=tuple(eqns))
+
+
+def _adding(graph: Graph) -> set:
+    """The positions of the equations whose op has an `add_into` form and whose value only the addition right after
+    them reads (`_Source.adds_into`)."""
+    readers: dict = {}
+    for e in graph.eqns:
+        for a in e.args:
+            if type(a) is Var:
+                readers[a] = readers.get(a, 0) + 1
+    outputs = {v for v in graph.outputs if type(v) is Var}
+    eqns = graph.eqns
+    return {
+        k
+        for k, e in enumerate(eqns[:-1])
+        if e.op.add_into is not None
+        and eqns[k + 1].op is STEPS.addition
+        and len(eqns[k + 1].args) == 2
+        and any([a is e.out for a in eqns[k + 1].args])
+        and readers.get(e.out) == 1
+        and e.out not in outputs
+    }
+
+
 def _writing(write, otherwise):
-    """`write` (an op's `in_place` form, `_Source.writable`) where its target is an array and no other argument is a
-    traced value (a program run on an enclosing trace's values records each equation: `otherwise`, the op's call)."""
+    """`write` (an op's `in_place` or `add_into` form: `_Source.writable`, `adds_into`) where its target is an array
+    and no other argument is a traced value (a program run on an enclosing trace's values records each equation) and
+    it can: else `otherwise`, the op's call."""
 
     def call(y, *args, **params):
         if type(y) is np.ndarray and y.flags.writeable and not any([isinstance(a, Traced) for a in args]):
-            return write(y, *args, **params)
+            out = write(y, *args, **params)
+            if out is not None:  # (None: it cannot, y untouched)
+                return out
         return otherwise(y, *args, **params)
 
     return call

@@ -193,6 +193,10 @@ class Op:
     #: its own, never a view of an argument (getitem of an integer per axis, or by integer arrays): compiled code
     #: may then write in place into an argument it reads while that value lives on (compile/graphs.py `_Source.shared`)
     fresh: Callable | None = None
+    #: `(acc, *args, **params)` -> acc with the op's value added into acc's own buffer (an array of the value's shape
+    #: and dtype), or None where it cannot (then acc is untouched): scatter_add's `acc[idx] += ct`. Compiled code
+    #: adds a value only an addition reads so (compile/graphs.py `_Source.adds_into`): O(1), not O(n)
+    add_into: Callable | None = None
     #: the positions of the arguments whose values the op's rules (JVP, VJP, their plain forms) never read, only
     #: their shapes and dtypes, and -1 when they never read the output's: a value that only such rules read may
     #: be overwritten by `in_place` (getitem's argument; setitem's target and output)

@@ -281,6 +281,17 @@ def _getitem_batch(batched, x, idx):
     return getitem(x, idx=(slice(None),) + tuple(idx))
 
 
+def _scatter_add_into(acc, ct, idx, shape):
+    """acc with ct added at idx in place (Op.add_into), for basic indices; integer arrays (np.add.at sums repeats
+    before they meet acc: other roundings) give None."""
+    if any(isinstance(i, (np.ndarray, list)) for i in idx):
+        return None
+    if isinstance(ct, np.ndarray) and ct.ndim == 0:
+        ct = ct[()]
+    acc[idx] += ct
+    return acc
+
+
 def _scatter_add_batch(batched, ct, idx, shape):
     if _advanced_apart(idx):
         return _loop_batch(scatter_add, batched, ct, idx=idx, shape=shape)
@@ -320,6 +331,8 @@ scatter_add = defop(
         (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)}),
     ),
     batch=_scatter_add_batch,
+    add_into=_scatter_add_into,
+    fresh=lambda ranks, idx, shape: True,  # (zeros of its own, ct added)
     doc="zeros(shape) with ct added at idx: the transpose of getitem",
     strategy=_scatter_add_strategy,
 )
