@@ -181,3 +181,19 @@ def test_teeth_holders_ignored_is_caught(monkeypatch):
     shared = graphs_module._Source.shared
     monkeypatch.setattr(graphs_module._Source, "shared", careless)
     assert not _same(_third_call(f, X.copy()), want)
+
+
+def test_forward_sweep_traced_for_lowering_writes_in_place():
+    """dl.jvp's first call traces forward's sweep on traced values to lower it: each write recorded into the traced
+    y and its tangent in place (Trace.assigned; differentiators/owned.py), not a copy of both per write (quadratic
+    in a long tape). Counted: setitem's `impl` over the whole first call."""
+    n = 300
+    x = np.linspace(0.1, 1.0, n)
+    f = CASES["_loop"]
+    with _Counted() as copies:
+        got = dl.jvp(f, (x,), (np.cos(x),))
+    assert copies.calls <= 8, copies.calls
+    with _copying():
+        want = dl.jvp(f, (x,), (np.cos(x),))
+    assert _same(got[0], want[0]) and _same(got[1], want[1])
+    assert np.array_equal(x, np.linspace(0.1, 1.0, n))

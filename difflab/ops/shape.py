@@ -343,7 +343,12 @@ def _setitem_impl(y, v, idx):
 
 
 def _setitem_in_place(y, v, idx):
-    """setitem's value written into y's own buffer (Op.in_place: y[idx] = v in a loop, O(1) a write)."""
+    """setitem's value written into y's own buffer (Op.in_place: y[idx] = v in a loop, O(1) a write). A traced y
+    (forward's sweep traced, differentiators/owned.py): its trace records the write, into y's value where nothing
+    else can see it (Trace.assigned), else as a copy; the result is a new traced value."""
+    assigned = getattr(getattr(y, "_trace", None), "assigned", None)
+    if assigned is not None:
+        return assigned(setitem, (y, v), {"idx": idx})
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v[()]  # an object array would otherwise store the 0-d array itself as the element
     y[idx] = v
