@@ -197,3 +197,44 @@ def test_forward_sweep_traced_for_lowering_writes_in_place():
         want = dl.jvp(f, (x,), (np.cos(x),))
     assert _same(got[0], want[0]) and _same(got[1], want[1])
     assert np.array_equal(x, np.linspace(0.1, 1.0, n))
+
+
+def _samples(op):
+    return op.samples(np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if op.batch_in_place is not None))
+def test_batch_in_place_is_the_batching_rule_into_the_target(name):
+    op = REGISTRY[name]
+    for args, params in _samples(op):
+        args = [np.asarray(a, float) for a in args]
+        for rest in [(False,) * (len(args) - 1), (True,) * (len(args) - 1)]:
+            flags = (True, *rest)
+            batched = [np.stack([a * (k + 1) for k in range(3)]) if b else a for a, b in zip(args, flags)]
+            want = op.batched(flags, *[b.copy() for b in batched], **params)
+            target = batched[0].copy()
+            got = op.batch_in_place(flags, target, *batched[1:], **params)
+            assert got is target and _same(got, want)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if op.add_into is not None))
+def test_add_into_adds_the_value_into_the_summand(name):
+    op = REGISTRY[name]
+    for args, params in _samples(op):
+        args = [np.asarray(a, float) for a in args]
+        value = op.impl(*args, **params)
+        acc = np.cos(np.arange(value.size, dtype=float)).reshape(value.shape)
+        got = op.add_into(acc.copy(), *args, **params)
+        if got is None:  # (it cannot: the rule runs)
+            continue
+        assert _same(got, acc + value)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, op in REGISTRY.items() if op.fresh is not None))
+def test_a_fresh_value_shares_no_argument_s_memory(name):
+    op = REGISTRY[name]
+    for args, params in _samples(op):
+        args = [np.asarray(a, float) for a in args]
+        if op.fresh(tuple(a.ndim for a in args), **params):
+            value = op.impl(*args, **params)
+            assert not any(np.shares_memory(value, a) for a in args)
