@@ -193,11 +193,13 @@ class Owned:
             self.new.add(part)
         return total
 
-    def joint(self, eqn, total, ts) -> None:
-        """A traced tangent the op's joint rule made for an in-place op's output (a new traced value bind made): ours."""
+    def joint(self, eqn, total, ts):
+        """`total`, the op's joint rule's tangent; for an in-place op's output on a traced sweep (a new traced value
+        bind made) ours to write into."""
         if self.y is not None and eqn.op.jvp_in_place is not None and isinstance(total, Traced):
             if isinstance(ts[0], Traced) or ts[0] is None:
                 self.new.add(1)
+        return total
 
     def after(self, eqn, k, env, out, duals) -> None:
         """Equation k's Dual `out` into `env`, and ownership after it: the buffers written pass to its output; a
