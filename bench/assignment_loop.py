@@ -14,7 +14,9 @@
 Each row: the median wall time (perf_counter, `--rounds` calls after one warm-up, every n of a round in turn)
 and the tracemalloc peak of one call, and the least-squares slope of log(time) and log(memory) against log(n).
 Rows (`--methods`): `trace`, `reverse` (`dl.grad`), `forward`, `jvp` (`dl.jvp` as users call it: the compiled tier)
-and `forward-grad` (`dl.grad(f, method="forward")`; both slow past n = 1000: run them with --ns 125,250,500). A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
+and `forward-grad` (`dl.grad(f, method="forward")`: n directions in blocks of k = 2¹⁶/n (at least 8), so quadratic in n
+even at O(1) a write; run it with --ns 125,250,500,1000,2000). `compiled`: a prepared reverse's third call (`dl.prepare(f,
+x)`, two calls first: the second lowers it), the compiled tier's code. A `trace` row times `dl.trace(f, x)` alone (the recording, where each write used to copy y: Trace.assigned).
 `vjp` (`dl.vjp(f, x)` and its pullback at 1.0) and `prepared` (`dl.prepare(f, x)`, then one `.grad(x)`) run the
 `evaluate` interpreter's forward pass (graph._Writes), as their first call does (`Reverse(compiled=False)`: a transform's
 second call on the same f lowers it to the compiled tier, whose first lowering is the cost of a long tape below).
@@ -69,7 +71,15 @@ def _call(method: str, x):
         return dl.prepare(f, x, method=Reverse(compiled=False)).grad(x)
     if method == "forward-grad":  # n directions: n sweeps of the tape, quadratic whatever one write costs
         return dl.grad(f, method="forward")(x)
+    if method == "compiled":  # a prepared reverse's third call on (the compiled tier's code; lowered before timing)
+        if len(x) not in _PREPARED:
+            p = _PREPARED[len(x)] = dl.prepare(f, x)
+            p.grad(x), p.grad(x)
+        return _PREPARED[len(x)].grad(x)
     return dl.grad(f, method=method)(x)
+
+
+_PREPARED: dict = {}  # n -> the prepared gradient whose later calls the `compiled` row times
 
 
 def _rows(methods, ns, rounds: int) -> dict:
@@ -77,7 +87,8 @@ def _rows(methods, ns, rounds: int) -> dict:
     xs = {n: np.linspace(0.1, 1.0, n) for n in ns}
     out = {}
     for m in methods:
-        _call(m, xs[ns[0]])  # warm-up (imports, first compilations)
+        for n in ns if m == "compiled" else ns[:1]:
+            _call(m, xs[n])  # warm-up (imports, first compilations; `compiled`: each n prepared and lowered)
         times: dict = {n: [] for n in ns}
         for _ in range(rounds):
             for n in ns:

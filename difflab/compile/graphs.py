@@ -53,6 +53,7 @@ x·1 folds; a strong op that speculation refused is its plain form after a check
 from __future__ import annotations
 
 import builtins  # this package is named `compile`; the generated source needs Python's
+import functools
 import heapq
 import math
 from sys import getrefcount
@@ -61,8 +62,9 @@ from typing import Any
 import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
-from ..graph import Const, Graph, Var, charge, elements, prune
+from ..graph import Const, Graph, Traced, Var, charge, elements, prune
 from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
+from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
 __all__ = ["lower"]
@@ -128,7 +130,7 @@ def lower(
     >>> [float(y) for y in fn(2.0, 5.0)]
     [11.0]
     """
-    graph = prune(graph)
+    graph = _sunk(prune(graph))
     exact = fn = _generate(_Source(graph, batched, reuse, charged, keep=keep))
     plain = _plain(graph) if speculate else None
     fused = fuse_linear(plain[0], batched) if linear and plain is not None and batched is not None else None
@@ -401,10 +403,19 @@ class _Source:
         self.slots: list = []
         self.home: dict = {}
         self.free: list = []
+        # the buffers (values whose fresh array they are) each value may share, None: an input's, a constant's or
+        # a pooled one; and how many live values may share each buffer (`writable`: a write in place)
+        self.shares: dict = {v: None for v in graph.inputs}
+        self.holders: dict = {}
+        self.whole: set = set()  # the values that are a whole buffer of their own (not a view, nor broadcast)
         # A ufunc's array result is a fresh buffer; if only ufuncs read it (so no view of it can exist),
         # a later ufunc of the same shape and dtype may write into it once it is dead: fewer allocations.
         self.ufunc = {e.out: isinstance(e.op.impl, np.ufunc) and not e.params for e in graph.eqns}
         self.viewed = {a for e in graph.eqns if not self.ufunc[e.out] for a in e.args if isinstance(a, Var)}
+        # the equations whose op adds its value into a buffer (`Op.add_into`) when the addition right after them
+        # (`_sunk`) is their only reader: each waits for it (`equation`, `adds_into`)
+        self.into = _adding(graph) if batched is None else set()
+        self.waiting: tuple | None = None
         self.lines = [f"def compiled({', '.join(self.names[v] for v in graph.inputs)}):"]
         if self.hot:
             self.lines.append(f"    _size = len({self.names[next(v for v in graph.inputs if v in self.hot)]})")
@@ -430,9 +441,80 @@ class _Source:
         return self.consts[key]
 
     def equation(self, i: int, eqn):
+        """`v = op(args, params)` for equation i, then `del` of the values it read for the last time; an op with an
+        `add_into` form whose value only the addition after it reads waits for it (`adds_into`)."""
+        if i in self.into:
+            self.waiting = (i, eqn)
+            return
+        if self.waiting is not None:
+            j, s = self.waiting
+            self.waiting = None
+            if self.adds_into(i, eqn, j, s):
+                return
+            self.one(j, s)
+        self.one(i, eqn)
+
+    def adds_into(self, i: int, eqn, j: int, s) -> bool:
+        """Equation i, `a + s` (s: equation j's value, read by i alone), as s's op's `add_into` form adding into a's
+        buffer where a may be written (see `writable`; getitem's cotangent added at idx, not scattered into zeros
+        and summed: O(1), not O(n)); False where it may not (nothing emitted)."""
+        a = eqn.args[1] if eqn.args[0] is s.out else eqn.args[0]
+        if (
+            type(a) is not Var
+            or a is s.out
+            or a not in self.whole
+            or (a.shape, a.dtype) != (eqn.out.shape, eqn.out.dtype)
+            or (s.out.shape, s.out.dtype) != (a.shape, a.dtype)
+            or self.last_use[a] != i
+            or a in self.kept
+            or any([b is a for b in s.args])
+            or i in self.prechecks
+        ):
+            return False
+        mine = self.shares.get(a)
+        if mine is None or any([self.holders[b] != 1 for b in mine]):
+            return False
+        fn = f"op_{s.op.name}_into_{j}"
+        op, addition = s.op, STEPS.addition
+        self.env[fn] = _writing(op.add_into, lambda acc, *args, **kw: addition.bind(acc, op.bind(*args, **kw)))
+        args = [self.atom(a)] + [self.atom(b) for b in s.args]
+        for k, value in s.params:
+            pname = f"p{len(self.env)}"
+            self.env[pname] = value
+            args.append(f"{k}={pname}")
+        self.names[eqn.out] = f"v{eqn.out.id}"
+        self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
+        if eqn.out in self.early:
+            self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
+        self.shares[eqn.out] = mine
+        self.whole.add(eqn.out)
+        for b in mine:
+            self.holders[b] += 1
+        dying = [(b, j) for b in s.args if type(b) is Var and self.last_use[b] == j and b not in self.kept]
+        dying.append((a, i))
+        if eqn.out not in self.last_use and eqn.out not in self.kept:
+            dying.append((eqn.out, i))
+        for b, _ in dict.fromkeys(dying):
+            for r in self.shares.get(b) or ():
+                self.holders[r] -= 1
+            if b in self.home:
+                self.free.append(self.home.pop(b))
+        dead = sorted({self.names[b] for b, _ in dying if b is not eqn.out})
+        if dead:
+            self.lines.append(f"{self.pad}del {', '.join(dead)}")
+        return True
+
+    def one(self, i: int, eqn):
         """`v = op(args, params)` for equation i, then `del` of the values it read for the last time."""
         flags = tuple(isinstance(a, Var) and a in self.hot for a in eqn.args)
         params = eqn.params
+        keep = self.kept
+        if keep is None:  # (once: built per equation it cost O(|checked_too|) each, quadratic in a long tape)
+            keep = self.kept = (
+                self.outputs
+                if self.fallback is None and self.guard is None
+                else self.outputs | set(self.graph.inputs) | set(self.checked_too)
+            )
         if any(flags):  # the rule, specialised to this equation's flags and ranks (or the op, where it says how)
             ranks = [a.ndim if isinstance(a, Var) else np.ndim(a.value) for a in eqn.args]
             shifted = eqn.op.batched_params(flags, ranks, params)
@@ -444,6 +526,10 @@ class _Source:
             self.hot.add(eqn.out)
         else:
             fn, params = self.callee(i, eqn)
+        written = self.writable(i, eqn, flags) if tuple(params) == tuple(eqn.params) else None
+        if written is not None:  # (an op's `in_place` form, into its first argument's buffer: see `writable`)
+            self.env[f"op_{eqn.op.name}_in_place_{i}"] = _writing(written, self.env[fn])
+            fn = f"op_{eqn.op.name}_in_place_{i}"
         args = [self.atom(a) for a in eqn.args]
         for k, value in params:
             pname = f"p{len(self.env)}"
@@ -452,24 +538,19 @@ class _Source:
         if i in self.prechecks:  # guarded: a strong op's operands, before its plain form (_common_case)
             self.lines.append(f"{self.pad}if not _isfinite({self.fused(list(map(self.square, self.prechecks[i])))}):")
             self.lines.append(f"{self.pad}    return None")
-        spare = self.spare(i, eqn, fn)
+        spare = None if written is not None else self.spare(i, eqn, fn)
+        pooled = []
         if spare is not None:
             args.append(f"out={self.names[spare]}")
             if spare in self.home:  # the value lives on in its buffer
                 self.home[eqn.out] = self.home[spare]
-        else:
-            args += self.scratch(eqn, fn)
+        elif written is None:
+            args += (pooled := self.scratch(eqn, fn))
         self.names[eqn.out] = f"v{eqn.out.id}"
         self.lines.append(f"{self.pad}{self.names[eqn.out]} = {fn}({', '.join(args)})")
         if eqn.out in self.early:  # guarded: a term of the fused check, before anything writes into it
             self.lines.append(f"{self.pad}_k{eqn.out.id} = {self.square(eqn.out)}")
-        keep = self.kept
-        if keep is None:  # (once: built per equation it cost O(|checked_too|) each, quadratic in a long tape)
-            keep = self.kept = (
-                self.outputs
-                if self.fallback is None and self.guard is None
-                else self.outputs | set(self.graph.inputs) | set(self.checked_too)
-            )
+        self.shared(i, eqn, fn, written, spare, pooled, keep)
         dead = sorted(
             {self.names[a] for a in eqn.args if isinstance(a, Var) and self.last_use[a] == i and a not in keep}
         )
@@ -478,6 +559,79 @@ class _Source:
         for a in eqn.args:  # a buffer of the pool whose value died here (and not passed on) is free again
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
+
+    def writable(self, i: int, eqn, flags: tuple):
+        """What equation i calls to write its op's value into its first argument's buffer (`Op.in_place`; batched,
+        `Op.batch_in_place` for a batched target), or None where that buffer may not be written: it must be a
+        fresh array an equation of this function made (not an input's, a constant's, nor one of the pool's, which
+        outlive the call), whose value no later equation reads, nor this one twice, no output and no value checked
+        at the end, and that no other live value may share (`shares`, `holders`: a view of it alive, the value
+        written among them). A loop of n writes `y[i] = v` then costs O(1) a write, not a copy of y, as in the
+        interpreters (graph._Writes, differentiators/owned.py); the numbers are the same either way."""
+        op, y = eqn.op, eqn.args[0] if eqn.args else None
+        if op.in_place is None or type(y) is not Var or y not in self.made or not y.shape or y.dtype.kind not in "fc":
+            return None
+        if any(flags) and (not flags[0] or op.batch_in_place is None):
+            return None
+        if self.last_use[y] != i or y in self.kept or sum([a is y for a in eqn.args]) > 1:
+            return None
+        if (eqn.out.shape, eqn.out.dtype) != (y.shape, y.dtype):
+            return None
+        mine = self.shares.get(y)
+        if y not in self.whole or mine is None or any([self.holders[b] != 1 for b in mine]):
+            return None
+        return functools.partial(op.batch_in_place, flags) if any(flags) else op.in_place
+
+    def shared(self, i: int, eqn, fn: str, written, spare, pooled: list, keep: set) -> None:
+        """The buffers equation i's value may share (`shares`) and the live values that may share each
+        (`holders`), after it: a ufunc's value is a fresh array (or the dead one it was written into), an op with
+        an `in_place` form makes its own (`impl`, `batch`) or writes into its target's (those are `whole`, an array
+        of their own); any other value may share its arguments' buffers (a view, a broadcast); a value read for the
+        last time here is dead."""
+        out, op = eqn.out, eqn.op
+        mine: frozenset | None
+        if written is not None:
+            mine = self.shares[eqn.args[0]]
+            self.whole.add(out)
+        elif pooled or out in self.home:
+            mine = None
+        elif spare is not None:
+            mine = self.shares.get(spare)
+            if spare in self.whole:
+                self.whole.add(out)
+        elif op.in_place is not None or _fresh_value(op) or self.fresh(eqn):
+            mine = frozenset((out,))
+            self.whole.add(out)
+        else:
+            found: set | None = {out}
+            for a in eqn.args:
+                if type(a) is not Var:
+                    if isinstance(a.value, np.ndarray):
+                        found = None
+                elif found is not None:
+                    theirs = self.shares.get(a)
+                    found = None if theirs is None else found | theirs
+                if found is None or len(found) > _ROOTS_MAX:
+                    found = None
+                    break
+            mine = None if found is None else frozenset(found)
+        self.shares[out] = mine
+        holders = self.holders
+        if mine is not None:
+            for b in mine:
+                holders[b] = holders.get(b, 0) + 1
+        dying = [a for a in eqn.args if type(a) is Var and self.last_use[a] == i and a not in keep]
+        if out not in self.last_use and out not in keep:
+            dying.append(out)
+        for a in dict.fromkeys(dying):
+            for b in self.shares.get(a) or ():
+                holders[b] -= 1
+
+    def fresh(self, eqn) -> bool:
+        """Whether the registry says an unbatched equation's value is a number or an array of its own (`Op.fresh`)."""
+        if eqn.op.fresh is None or any([type(a) is Var and a in self.hot for a in eqn.args]):
+            return False
+        return eqn.op.fresh(tuple(a.ndim if type(a) is Var else np.ndim(a.value) for a in eqn.args), **dict(eqn.params))
 
     def callee(self, i: int, eqn, ranks=None, params=None) -> tuple:
         """(the global naming what unbatched equation i calls, its keyword params): the op's `direct` C
@@ -715,6 +869,74 @@ class _Pool:
 _ROOTS_MAX = 64
 
 
+def _sunk(graph: Graph) -> Graph:
+    """The graph with each equation whose op may write into a buffer (`Op.in_place`, `Op.add_into`) moved to just
+    before its value's first reader (the same values: its arguments are made before it): a cotangent's
+    `setitem(ct, 0, idx)` then comes after `getitem(ct, idx)`, ct's last reader, and may write into ct, and a
+    scatter of a cotangent right before the addition that reads it may add into that addition's other argument
+    (`_Source.writable`, `_Source.adds_into`)."""
+    if not any([e.op.in_place is not None or e.op.add_into is not None for e in graph.eqns]):
+        return graph
+    first: dict = {}
+    for k, e in enumerate(graph.eqns):
+        for a in e.args:
+            if type(a) is Var and a not in first:
+                first[a] = k
+    waiting: dict = {}
+    eqns: list = []
+    for k, e in enumerate(graph.eqns):
+        eqns += sorted(waiting.pop(k, ()), key=lambda w: w.op.add_into is not None)  # (adding ones last)
+        at = first.get(e.out)
+        if at is not None and at > k + (e.op.add_into is None) and (e.op.in_place or e.op.add_into) is not None:
+            waiting.setdefault(at, []).append(e)
+        else:
+            eqns.append(e)
+    return graph._replace(eqns=tuple(eqns))
+
+
+def _adding(graph: Graph) -> set:
+    """The positions of the equations whose op has an `add_into` form and whose value only the addition right after
+    them reads (`_Source.adds_into`)."""
+    readers: dict = {}
+    for e in graph.eqns:
+        for a in e.args:
+            if type(a) is Var:
+                readers[a] = readers.get(a, 0) + 1
+    outputs = {v for v in graph.outputs if type(v) is Var}
+    eqns = graph.eqns
+    return {
+        k
+        for k, e in enumerate(eqns[:-1])
+        if e.op.add_into is not None
+        and eqns[k + 1].op is STEPS.addition
+        and len(eqns[k + 1].args) == 2
+        and any([a is e.out for a in eqns[k + 1].args])
+        and readers.get(e.out) == 1
+        and e.out not in outputs
+    }
+
+
+def _writing(write, otherwise):
+    """`write` (an op's `in_place` or `add_into` form: `_Source.writable`, `adds_into`) where its target is an array
+    and no other argument is a traced value (a program run on an enclosing trace's values records each equation) and
+    it can: else `otherwise`, the op's call."""
+
+    def call(y, *args, **params):
+        if type(y) is np.ndarray and y.flags.writeable and not any([isinstance(a, Traced) for a in args]):
+            out = write(y, *args, **params)
+            if out is not None:  # (None: it cannot, y untouched)
+                return out
+        return otherwise(y, *args, **params)
+
+    return call
+
+
+def _fresh_value(op) -> bool:
+    """Whether the op's value is a fresh buffer (or a number): a ufunc's, or a strong op's, which computes with
+    its plain ufunc (or np.where)."""
+    return isinstance(op.impl, np.ufunc) or (op.plain is not None and isinstance(op.plain.impl, np.ufunc))
+
+
 def _roots(graph: Graph) -> dict:
     """Per value of `graph`, the values whose memory it may share: itself when a ufunc made it
     (a fresh buffer; `lower` writes into a dead buffer only when no view of it exists), else
@@ -722,8 +944,7 @@ def _roots(graph: Graph) -> dict:
     constants by identity; None past `_ROOTS_MAX` roots (then it may share anything)."""
     roots: dict = {v: {v} for v in graph.inputs}
     for e in graph.eqns:
-        # a strong op computes with its plain ufunc (or np.where): a fresh buffer as well
-        if isinstance(e.op.impl, np.ufunc) or (e.op.plain is not None and isinstance(e.op.plain.impl, np.ufunc)):
+        if _fresh_value(e.op):
             roots[e.out] = {e.out}
             continue
         mine: set | None = {e.out}

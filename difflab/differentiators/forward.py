@@ -45,7 +45,7 @@ def push(graph, args, tangents: dict) -> list:
         ts = [d.tangent for d in duals]  # (an op's joint rule takes them at once: concatenate's, not k scatters)
         out, total = owned.written(eqn, k, vals, ts)  # (an in-place op's value, and its tangent if written too)
         joint = total is None and len(ts) > 1 and eqn.op.joint_jvp is not None and any([t is not None for t in ts])
-        total = guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw) if joint else total
+        total = owned.joint(eqn, guarded(eqn, eqn.op.joint_jvp, ts, out, *vals, **eqn.kw), ts) if joint else total
         for i, t in enumerate(() if joint or total is not None else ts):
             rule = eqn.op.jvp_rule(i) if t is not None and eqn.op.differentiable else None
             c = None if rule is None else guarded(eqn, rule, t, out, *vals, **eqn.kw)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Var, guarded, on_behalf, views
+from ..graph import Traced, Var, guarded, on_behalf, views
 
 __all__ = ["Owned", "added_into", "claim", "may_view", "owns", "private_copy", "reused", "views", "write"]
 
@@ -141,16 +141,24 @@ class Owned:
 
     def written(self, eqn, k, vals, ts):
         """(value, tangent) of equation k: an in-place op's written into its first argument's buffers where they may
-        be (`writable`), its tangent None where not written so; else `impl`'s value (bind) and None."""
+        be (`writable`), its tangent None where not written so; else `impl`'s value (bind) and None. On traced values
+        (the sweep traced: forward.py `_sweep_graph`) the write is the trace's (Trace.assigned: in place where no other
+        array sees the buffer, by its reference count) into a traced value of ours: `in_place` and `jvp_in_place`
+        take a traced target (setitem's), and a traced value bind made is a new one, ours."""
         y = self.y = self.writable(eqn, k)
         out = None if y is None else self.value(eqn, y, vals)
         if out is None:
-            return guarded(eqn, eqn.op.bind, *vals, **eqn.kw), None
+            out = guarded(eqn, eqn.op.bind, *vals, **eqn.kw)
+            if y is not None and isinstance(out, Traced) and isinstance(vals[0], Traced):
+                self.new.add(0)
+            return out, None
         return out, self.tangent(eqn, y, ts, out, vals)
 
     def value(self, eqn, y, vals):
         """`Op.in_place` into y's value (ours, else a copy), or None where it does not apply."""
         v = vals[0]
+        if isinstance(v, Traced):
+            return self.traced(eqn, eqn.op.in_place, v, y, 0, vals[1:])
         if type(v) is not np.ndarray or v.ndim == 0 or v.dtype.kind not in "fc":
             return None
         buf = v if (y, 0) in self.mine else private_copy(v)
@@ -162,6 +170,9 @@ class Owned:
     def tangent(self, eqn, y, ts, out, vals):
         """`Op.jvp_in_place` into y's tangent (ours, else a copy), or None where it does not apply."""
         t = ts[0]
+        if eqn.op.jvp_in_place is not None and isinstance(t, Traced):
+            rule = eqn.op.jvp_in_place
+            return self.traced(eqn, lambda b, *r, **kw: rule([b, *ts[1:]], *r, **kw), t, y, 1, [out, *vals])
         if eqn.op.jvp_in_place is None or type(t) is not np.ndarray or t.dtype.kind not in "fc":
             return None
         if t.shape != np.shape(out) or t.dtype != np.result_type(t, *[u for u in ts[1:] if u is not None]):
@@ -170,6 +181,24 @@ class Owned:
         total = guarded(eqn, eqn.op.jvp_in_place, [buf, *ts[1:]], out, *vals, **eqn.kw)
         if total is buf:
             self.new.add(1)
+        return total
+
+    def traced(self, eqn, fn, v, y, part, rest):
+        """`fn` (an in-place form) on the traced value v, y's value (part 0) or tangent (1), where that traced value is
+        ours (a new one bind or a write made: no other Dual holds it); its result, a new traced value, ours too."""
+        if (y, part) not in self.mine or v.shape != eqn.out.shape or eqn.out.dtype.kind not in "fc":
+            return None
+        total = guarded(eqn, fn, v, *rest, **eqn.kw)
+        if total is not None and isinstance(total, Traced):
+            self.new.add(part)
+        return total
+
+    def joint(self, eqn, total, ts):
+        """`total`, the op's joint rule's tangent; for an in-place op's output on a traced sweep (a new traced value
+        bind made) ours to write into."""
+        if self.y is not None and eqn.op.jvp_in_place is not None and isinstance(total, Traced):
+            if isinstance(ts[0], Traced) or ts[0] is None:
+                self.new.add(1)
         return total
 
     def after(self, eqn, k, env, out, duals) -> None:

@@ -184,6 +184,19 @@ class Op:
     #: (`unread`); the old value's entry is then a stand-in of its shape (Trace.assigned). A loop of n writes
     #: costs O(1) a write, not a copy of the array; an op giving it lists 0 and -1 in `unread`
     in_place: Callable | None = None
+    #: `(batched, *args, **params)` -> `batch`'s value written into the first argument's own buffer, which it
+    #: returns, for a batched first argument (batched[0]): compiled batched code's twin of `in_place` (forward mode's
+    #: chunked sweep writing a block of tangents, compile/graphs.py `_Source.writable`); `impl` and `batch` of an op
+    #: giving `in_place` return a buffer of their own (never a view of an argument)
+    batch_in_place: Callable | None = None
+    #: `(ranks, **params)` -> whether the op's (unbatched) value for arguments of these ranks is a number or an array of
+    #: its own, never a view of an argument (getitem of an integer per axis, or by integer arrays): compiled code
+    #: may then write in place into an argument it reads while that value lives on (compile/graphs.py `_Source.shared`)
+    fresh: Callable | None = None
+    #: `(acc, *args, **params)` -> acc with the op's value added into acc's own buffer (an array of the value's shape
+    #: and dtype), or None where it cannot (then acc is untouched): scatter_add's `acc[idx] += ct`. Compiled code
+    #: adds a value only an addition reads so (compile/graphs.py `_Source.adds_into`): O(1), not O(n)
+    add_into: Callable | None = None
     #: the positions of the arguments whose values the op's rules (JVP, VJP, their plain forms) never read, only
     #: their shapes and dtypes, and -1 when they never read the output's: a value that only such rules read may
     #: be overwritten by `in_place` (getitem's argument; setitem's target and output)

@@ -269,10 +269,27 @@ def _getitem_add_into(acc, ct, out, x, idx):
     return acc
 
 
+def _getitem_fresh(ranks, idx):
+    """Whether x[idx] is a number or a copy (Op.fresh): an integer for each of x's axes, or advanced indexing."""
+    ints = all(isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in idx)
+    return ints and len(idx) == ranks[0] or any(isinstance(i, np.ndarray) for i in idx)
+
+
 def _getitem_batch(batched, x, idx):
     if _advanced_apart(idx):
         return _loop_batch(getitem, batched, x, idx=idx)
     return getitem(x, idx=(slice(None),) + tuple(idx))
+
+
+def _scatter_add_into(acc, ct, idx, shape):
+    """acc with ct added at idx in place (Op.add_into), for basic indices; integer arrays (np.add.at sums repeats
+    before they meet acc: other roundings) give None."""
+    if any(isinstance(i, (np.ndarray, list)) for i in idx):
+        return None
+    if isinstance(ct, np.ndarray) and ct.ndim == 0:
+        ct = ct[()]
+    acc[idx] += ct
+    return acc
 
 
 def _scatter_add_batch(batched, ct, idx, shape):
@@ -296,6 +313,7 @@ getitem = defop(
     ),
     batch=_getitem_batch,
     vjp_add_into=(_getitem_add_into,),
+    fresh=_getitem_fresh,
     unread=(0,),  # (its rules read x's shape only: an assignment may overwrite x's buffer after it)
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
@@ -313,6 +331,8 @@ scatter_add = defop(
         (((2, 3),), {"idx": (np.array([0, 1]), slice(None), np.array([1, 2])), "shape": (2, 3, 4)}),
     ),
     batch=_scatter_add_batch,
+    add_into=_scatter_add_into,
+    fresh=lambda ranks, idx, shape: True,  # (zeros of its own, ct added)
     doc="zeros(shape) with ct added at idx: the transpose of getitem",
     strategy=_scatter_add_strategy,
 )
@@ -323,7 +343,12 @@ def _setitem_impl(y, v, idx):
 
 
 def _setitem_in_place(y, v, idx):
-    """setitem's value written into y's own buffer (Op.in_place: y[idx] = v in a loop, O(1) a write)."""
+    """setitem's value written into y's own buffer (Op.in_place: y[idx] = v in a loop, O(1) a write). A traced y
+    (forward's sweep traced, differentiators/owned.py): its trace records the write, into y's value where nothing
+    else can see it (Trace.assigned), else as a copy; the result is a new traced value."""
+    assigned = getattr(getattr(y, "_trace", None), "assigned", None)
+    if assigned is not None:
+        return assigned(setitem, (y, v), {"idx": idx})
     if isinstance(v, np.ndarray) and v.ndim == 0:
         v = v[()]  # an object array would otherwise store the 0-d array itself as the element
     y[idx] = v
@@ -352,12 +377,24 @@ def _setitem_jvp_in_place(ts, out, y, v, idx):
 
 
 def _setitem_batch(batched, y, v, idx):
+    y, v, idx = _setitem_batched_args(batched, y, v, idx)
+    return setitem(y, v, idx=idx)
+
+
+def _setitem_batch_in_place(batched, y, v, idx):
+    """The batched y (batched[0]) with v written at idx of each row, into y's own buffer (Op.batch_in_place)."""
+    y, v, idx = _setitem_batched_args(batched, y, v, idx)
+    return _setitem_in_place(y, v, idx)
+
+
+def _setitem_batched_args(batched, y, v, idx):
+    """(y, v, idx) of the batched write: both arguments batched, idx behind the batch axis."""
     y, v = _broadcast_batch(batched, [y, v])
     idx = (slice(None),) + tuple(idx)
     rank = np.broadcast_to(np.int8(0), _shape(y))[idx].ndim
     if _ndim(v) < rank:  # (a rule's scalar 0.0: its batch axis leads, the target's axes follow)
         v = _reshape(v, _shape(v)[:1] + (1,) * (rank - _ndim(v)) + _shape(v)[1:])
-    return setitem(y, v, idx=idx)
+    return y, v, idx
 
 
 def _setitem_strategy(b, name, y, picks, c):
@@ -384,6 +421,7 @@ setitem = defop(
     ),
     batch=_setitem_batch,
     in_place=_setitem_in_place,
+    batch_in_place=_setitem_batch_in_place,
     vjp_in_place=(_setitem_ct_in_place,),
     jvp_in_place=_setitem_jvp_in_place,
     unread=(0, -1),  # (its rules read y's shape only, never the output)
