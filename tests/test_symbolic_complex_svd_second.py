@@ -105,6 +105,9 @@ def test_a_vjp_repeated_at_complex_primals_reuses_its_derivative(monkeypatch):
     # api.operators._Transform.realified: the realified function kept per layout of complex leaves, so a call with
     # the same function at another point (autograd's central differences of a VJP) reuses the staged graph and its
     # symbolic derivative; on main each call realified afresh, traced and derived again
+    from difflab.differentiators.structure import prepared_cache
+
+    prepared_cache().clear()  # (the same graph prepared by an earlier test in this thread would be reused: 0 calls)
     calls = []
     gradient = Program.gradient
     monkeypatch.setattr(Program, "gradient", lambda self, *a, **k: calls.append(1) or gradient(self, *a, **k))

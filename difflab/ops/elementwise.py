@@ -648,7 +648,7 @@ def _where_sympy(c, a, b):
     their logic, proving each comparison non-constant by random sampling: a complex max over 6 entries
     spent 35 s of its 38 s there (the autograd suite's test_max)."""
     sp = _sp()
-    a, b = (sp.sympify(bool(x)) if isinstance(x, (bool, np.bool_)) else x for x in (a, b))
+    a, b = ((sp.true if x else sp.false) if isinstance(x, (bool, np.bool_)) else x for x in (a, b))
     boolean = sp.logic.boolalg.Boolean
     if all(isinstance(x, boolean) and not isinstance(x, sp.Expr) for x in (a, b)):  # (a Symbol is both)
         return sp.ITE(c, a, b)
