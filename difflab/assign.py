@@ -79,7 +79,8 @@ def fresh(t):
 
 def _enter(t, family: list, view: bool) -> None:
     key = id(t)
-    ref = weakref.ref(t, lambda _, key=key: (_FAMILY.pop(key, None), _INDEXED.pop(key, None)))
+    # (the tables bound as defaults: a callback run at interpreter exit finds the module's globals already None)
+    ref = weakref.ref(t, lambda _, key=key, fam=_FAMILY, ind=_INDEXED: (fam.pop(key, None), ind.pop(key, None)))
     if len(family) >= 64 and len(family) & (len(family) - 1) == 0:  # (a loop reading rows: drop the dead)
         family[:] = [r for r in family if r() is not None]
     family.append(ref)
