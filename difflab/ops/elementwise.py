@@ -932,11 +932,13 @@ def _mp_ln2():
 
 
 def _tie_diff(a, b):
-    """a - b, and 0 where a == b: logaddexp's partials σ(a - b) are ½ on the whole diagonal, at a = b = ±inf too,
-    where -inf - -inf is NaN (a log-domain recursion's unreachable states: CTC's α over np.full(-inf), whose
+    """a - b, and 0 where a == b == ±inf: logaddexp's partials σ(a - b) are ½ on the whole diagonal, at a = b = ±inf
+    too, where -inf - -inf is NaN (a log-domain recursion's unreachable states: CTC's α over np.full(-inf), whose
     tangent there is finite, made forward's gradient NaN where reverse's cotangent 0 gave the finite one); as
-    max splits a tie evenly. A NaN argument stays NaN (NaN == NaN is false)."""
-    return where(equal(a, b), 0.0, a - b)
+    max splits a tie evenly. A finite tie keeps a - b (0 there, but its derivative is the partials' own: a constant 0
+    on the whole diagonal made every exact method's Hessian of logaddexp(a, a) 0 for ¼). A NaN argument stays NaN
+    (NaN == NaN is false)."""
+    return where(equal(a, b), where(isinf(a), 0.0, a - b), a - b)
 
 
 # the partials are the logistic of the difference (σ(a - b) = e^a / (e^a + e^b)): never an overflow,
