@@ -286,14 +286,18 @@ def _weighted_rows(v, x, axis, transpose, kth=None, complex_order=False):
         w = [[sp.Eq(weight(k, i, row), 1) for i in range(n)] for k in range(n)]
         # (a pick, not Σ w·v: a NaN entry the permutation does not pick must not reach the output as 0·NaN)
         if transpose:
-            out.append(
-                [sp.Piecewise(*[(vrow[k], w[k][i]) for k in range(n - 1)], (vrow[n - 1], True)) for i in range(n)]
-            )
+            out.append([_pick(sp, [(vrow[k], w[k][i]) for k in range(n - 1)], vrow[n - 1]) for i in range(n)])
         else:
-            out.append(
-                [sp.Piecewise(*[(vrow[i], w[k][i]) for i in range(n - 1)], (vrow[n - 1], True)) for k in range(n)]
-            )
+            out.append([_pick(sp, [(vrow[i], w[k][i]) for i in range(n - 1)], vrow[n - 1]) for k in range(n)])
     return back(out)
+
+
+def _pick(sp, pairs, last):
+    """Piecewise((value, condition), ..., (last, True)) unevaluated: SymPy's evaluation collapses each new Piecewise
+    against the Piecewise its values hold (a nested derivative's tangents through the permutation are Piecewise
+    themselves), and spent 64 of 101 s of autograd's second-order test_partition (n = 14) there; the conditions
+    (a weight's pick) are disjoint and exhaustive as written, so there is nothing to collapse."""
+    return sp.Piecewise(*pairs, (last, True), evaluate=False)
 
 
 def _permuted_impl(t, x, axis, kth=None):
