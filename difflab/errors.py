@@ -263,11 +263,13 @@ def _collect(fn, args, said, deferred=None):
         pending_if, _state.pending_if = _state.pending_if, None
         if deferred:
             pending_if = {**deferred, **pending_if}
-        if pending_if and _holds_nonfinite(result):  # (a raising call says nothing of these)
+        if pending_if and not _named(pending) and _holds_nonfinite(result):  # (a raising call says nothing of these)
+            # (a user's equation that left its domain explains the NaN its derivative code then meets: psi(0) in
+            # symbolic's derivative of gammaln(0), attributed to the equation its code was derived for)
             pending = {**pending_if, **pending}
         elif pending_if and deferred is not None:
             deferred.update(pending_if)
-        if any(not isinstance(key, tuple) for key in pending):  # an equation named: the unplaced say less
+        if _named(pending):  # an equation named: the unplaced say less
             pending = {key: message for key, message in pending.items() if not isinstance(key, tuple)}
         if pending:
             said = set() if said is None else said
@@ -275,6 +277,11 @@ def _collect(fn, args, said, deferred=None):
                 if equation not in said:
                     said.add(equation)
                     warn_user(DomainWarning(message), DomainWarning)
+
+
+def _named(pending: dict) -> bool:
+    """Whether a call's pending DomainWarnings name one of the user's equations (not only `warn_domain_unplaced`'s)."""
+    return any(not isinstance(key, tuple) for key in pending)
 
 
 def collecting(fn, *args):

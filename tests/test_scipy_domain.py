@@ -17,6 +17,11 @@ METHODS = ["reverse", "forward", "symbolic", "numeric"]
 OUTSIDE = [
     ("xlogy", lambda y: sc.xlogy(1.0, y), -1.0),
     ("erfinv", lambda x: np.sum(sc.erfinv(x) * np.ones((3, 1))), np.array([0.5, 2.0])),
+    # an infinity at a pole or a domain edge, where SciPy sets no flag either (NumPy's log(0) says 'divide by zero')
+    ("gammaln", lambda x: np.sum(sc.gammaln(x)), np.array([0.0, 0.5])),
+    ("erfinv", lambda x: np.sum(sc.erfinv(x)), np.array([1.0, 0.5])),
+    ("ndtri", lambda x: np.sum(sc.ndtri(x)), np.array([0.5, 0.0])),
+    ("xlogy", lambda y: sc.xlogy(1.0, y), 0.0),
 ]
 
 
@@ -32,6 +37,21 @@ def test_an_entry_outside_its_domain_is_said_by_name_on_every_call(name, f, x, m
         assert np.isnan(g).all()
         assert [type(w.message) for w in said] == [DomainWarning]
         assert f"= {name}(" in str(said[0].message) and f"outside the domain of {name}" in str(said[0].message)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_overflow_inside_the_domain_warns_as_numpys_exp_does(method):
+    # gamma(200) is 3.9e372: inside gamma's domain, beyond float64 — SciPy answers inf and says nothing; NumPy's
+    # exp(1000) prints 'overflow encountered in exp', and difflab's gradient of either is NaN (no derivative of an
+    # infinite value)
+    for fn, name in [(np.exp, "exp"), (sc.gamma, "gamma")]:
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            g = dl.grad(lambda x: np.sum(fn(x)), method=method)(np.array([1000.0 if name == "exp" else 200.0, 0.5]))
+        assert np.isnan(g).all()
+        assert {(type(w.message), str(w.message)) for w in said} == {
+            (RuntimeWarning, f"overflow encountered in {name}")
+        }
 
 
 @pytest.mark.parametrize("method", METHODS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -77,36 +78,72 @@ def _scipy(name):
     """SciPy's `name` on NumPy values, SciPy imported at the first call."""
 
     def impl(*args):
-        out = getattr(scipy_special(), name)(*args)
-        if _nan_born(out, args):
-            _say_invalid(name)
+        fn = getattr(scipy_special(), name)
+        out = fn(*args)
+        born = _born(fn, out, args)
+        if born is not None:
+            _say(name, *born)
         return out
 
     impl.__name__ = name
     return impl
 
 
-def _nan_born(out, args) -> bool:
-    """Whether SciPy's value holds a NaN where every argument is a number (xlogy(1, -1), erfinv(2)): SciPy's
-    functions answer outside their domain with NaN but set none of NumPy's floating-point flags."""
-    nan = np.isnan(out)
-    if not nan.any():
-        return False
+#: NumPy's names and flag bits of its floating-point errors (what its error callback receives)
+_FLAGS = {"divide": ("divide by zero", 1), "over": ("overflow", 2), "invalid": ("invalid value", 8)}
+
+
+def _born(fn, out, args) -> tuple | None:
+    """The floating-point error SciPy's value `out` = fn(*args) holds where every argument is a number, as NumPy's
+    kind and the entry's text: a NaN is 'invalid' (xlogy(1, -1), erfinv(2)); an infinity is 'divide' where the value
+    is a pole or an edge of the domain (gammaln(0), erfinv(1), ndtri(0): SciPy reports the pole as a singularity,
+    or the function is finite at a neighbouring float) and 'over' where it overflowed (gamma(200), as exp(1000)).
+    SciPy sets none of NumPy's flags there, so without this the NaN or infinity, and the NaN gradient it makes,
+    would pass unsaid where log(-1), log(0) and exp(1000) are said. None: nothing born."""
+    bad = ~np.isfinite(out)
+    if not bad.any():
+        return None
     for a in args:
-        nan = nan & np.isfinite(a)  # (broadcast as SciPy's arguments are)
-    return bool(np.any(nan))
+        bad = bad & np.isfinite(a)  # (broadcast as SciPy's arguments are)
+    if not bad.any():
+        return None
+    if np.isnan(out[bad] if np.ndim(out) else out).any():
+        return ("invalid",)
+    return ("divide",) if _pole(fn, out, args, bad) else ("over",)
 
 
-def _say_invalid(name) -> None:
-    """NumPy's 'invalid value' report for SciPy's `name` where NumPy's error state raises or calls back, as NumPy's own
-    ufuncs report log(-1): so the interpreters (errstate invalid='raise') and a trace (invalid='call') name the
-    equation in a DomainWarning, as they do for NumPy's functions. Under NumPy's default ('warn') nothing is printed,
-    as SciPy prints nothing: difflab's interpreters say it once, by name."""
-    mode = np.geterr()["invalid"]
+def _pole(fn, out, args, bad) -> bool:
+    """Whether an infinity `fn` answered at the entries `bad` is a pole or a domain edge rather than an overflow:
+    SciPy's own error state calls it a singularity, or one of the neighbouring floats (every floating argument
+    moved one ulp up, or down) gives a finite value there."""
+    special = scipy_special()
+    with np.errstate(all="ignore"), special.errstate(all="ignore", singular="raise"):
+        try:
+            fn(*args)
+        except special.SpecialFunctionError:
+            return True
+        for way in (np.inf, -np.inf):
+            moved = [np.nextafter(a, way) if np.asarray(a).dtype.kind == "f" else a for a in args]
+            near = np.broadcast_to(fn(*moved), np.shape(bad))
+            if np.isfinite(near[bad] if np.ndim(bad) else near).any():
+                return True
+    return False
+
+
+def _say(name, kind) -> None:
+    """NumPy's report of a floating-point error of kind `kind` ('invalid', 'divide', 'over') in SciPy's `name` where
+    NumPy's error state raises, calls back or warns, as NumPy's own ufuncs report log(-1), log(0), exp(1000): so the
+    interpreters (errstate invalid='raise', divide='raise') and a trace ('call') name the equation in a DomainWarning,
+    as they do for NumPy's functions, and an overflow warns as exp's does. An 'invalid' or 'divide' under NumPy's
+    default ('warn') prints nothing, as SciPy prints nothing: difflab's interpreters say it once, by name."""
+    mode = dict(np.geterr())[kind]
+    text, flag = _FLAGS[kind]
     if mode == "raise":
-        raise FloatingPointError(f"invalid value encountered in {name}")
+        raise FloatingPointError(f"{text} encountered in {name}")
     if mode == "call":
-        np.geterrcall()("invalid value", 8)  # (NumPy's own arguments: the error's name, its flag bit)
+        np.geterrcall()(text, flag)  # (NumPy's own arguments: the error's name, its flag bit)
+    elif mode == "warn" and kind == "over":
+        warnings.warn(f"overflow encountered in {name}", RuntimeWarning, stacklevel=3)
 
 
 def _refuse(op_name, arg, only="x", why=""):
