@@ -280,6 +280,23 @@ def test_a_matrix_numpy_refuses_is_nan_with_the_domain_warning(f, a):
         assert np.isnan(g).all() and len(said) == 1 and said[0].startswith("v1 = "), (method, g, said)
 
 
+@pytest.mark.parametrize("a", [np.array([[1.0, 2.0], [2.0, 4.0]]), np.zeros((2, 2))], ids=["rank-1", "zero"])
+def test_pinv_of_a_rank_deficient_matrix_is_not_differenced_across_its_jump(a):
+    """A step of any size lifts A's zero singular value over pinv's cutoff, and A⁺ jumps by about 1/step: central
+    differences gave 6.8e9 (rank 1) and 2.7e10 (A = 0) silently where the exact methods give the constant-rank
+    derivative (-0.0336, 0). pinv's length scale counts the distance to a rise of the rank too: NaN, said."""
+    f = lambda a: np.sum(np.linalg.pinv(a) * np.array([[1.0, 2.0], [3.0, 4.0]]))  # noqa: E731
+    exact = dl.grad(f, method="reverse")(a)
+    np.testing.assert_allclose(exact, dl.grad(f, method="forward")(a), atol=1e-12)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = dl.grad(f, method="numeric")(a)
+    said = [str(w.message) for w in caught if issubclass(w.category, dl.DomainWarning)]
+    assert np.isnan(got).all() and said and said[0].startswith("v1 = pinv(v0"), (got, said)
+    full_rank = np.array([[1.0, 2.0], [0.5, 4.0]])  # (its derivative is still differenced, to 1e-7)
+    np.testing.assert_allclose(dl.grad(f, method="numeric")(full_rank), dl.grad(f)(full_rank), rtol=1e-7)
+
+
 def test_near_a_crossing_numeric_reports_its_error_and_warns_where_it_exceeds_the_derivative():
     """eigvalsh 1.1e-7 from a crossing: the step within reach of the gap leaves round-off eps·|λ|/h. A derivative
     there is ill-conditioned for finite differences, so numeric says so: its error estimate bounds the actual

@@ -336,10 +336,13 @@ def _cholesky_scale(x):
 
 
 def _pinv_scale(x, rcond=None):
-    """The least singular value counted nonzero: the distance to a drop of the rank, where A⁺ jumps."""
+    """The distance to a change of the rank, where A⁺ jumps: the least singular value counted nonzero (to a drop),
+    and for one counted zero its distance below the cutoff (to a rise: a rank-deficient A, whose A⁺ a step of any
+    size that lifts that value over the cutoff changes by about 1/step)."""
     s = np.linalg.svd(x, compute_uv=False)
     cutoff = (max(x.shape[-2:]) * np.finfo(float).eps if rcond is None else rcond) * s[..., :1]
-    return np.min(np.where(s > cutoff, s, np.inf), axis=-1)
+    tiny = np.finfo(float).tiny  # (A = 0: the cutoff is 0 too, and a step of any size lifts a value over it)
+    return np.min(np.where(s > cutoff, s, np.maximum(cutoff - s, tiny)), axis=-1)
 
 
 # -- above the explicit forms: opaque matrix functions (opaque.py) ------------------------------------
