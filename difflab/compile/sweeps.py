@@ -68,6 +68,17 @@ class Tier:
             fn = self.fns[key] = build()
         return fn
 
+    def waiting(self, after: int) -> bool:
+        """Whether the call about to be made is interpreted for its count alone (fewer than `after` calls with it,
+        a product's own threshold: forward's one-tangent JVP waits for its second call, its tangent blocks do not);
+        it is counted then, and its caller skips `get` and what `build` would need (a sweep traced for lowering).
+        A one-off `dl.jvp` of a loop of 16000 writes took 95 s traced and lowered, 1.7 s interpreted; of a small
+        function 1.27 ms → 0.17 ms (`dl.jvp` of the same function again: compiled from its second call, as before)."""
+        if self.enabled and self.calls + 1 < after:
+            self.calls += 1
+            return True
+        return False
+
     @staticmethod
     def run(fn, args):
         """fn(*args), or None when a value left an op's domain (a NumPy function refusing its argument

@@ -122,8 +122,8 @@ class Forward(Differentiator):
             batched); None when a value left an op's domain or there is nothing to batch."""
             k, flags = V.shape[0], (False,) * len(ins) + (True,)
             traced = any(isinstance(a, Traced) for a in [*ins, V])
-            if k == 1 and (traced or not self.sweeps.enabled):
-                return None  # one direction, interpreted: the interpreter's own sweep
+            if k == 1 and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
+                return None  # one direction, interpreted: on traced values, and a one-off dl.jvp (Tier.waiting)
             graph = self._sweep_graph(numbers(ins))
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
