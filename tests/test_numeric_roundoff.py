@@ -403,3 +403,23 @@ def test_the_error_estimate_of_a_nested_or_native_numeric_hessian_is_readable():
     op = dl.jacobian(dl.grad(smooth, method=R), method=R)
     _quiet(lambda: (op(x), op(x + 1.0)))
     assert len(op.preparations()) == 1 and op.preparations()[0].error.shape == (3, 3)
+
+
+def test_nested_numeric_levels_say_an_output_whose_noise_hides_its_derivative():
+    """A derivative of numeric derivatives none of whose entries is resolved was silent (main: the "resolved" rule
+    judged nothing then, so that relu's truly-0 Hessian stays quiet): central of central of (x + 1e8)² gave entries
+    of millions for H = 2I (closed form), 1e10·x0 + x1²·x2 at (1, 2, 3) all zeros for H[1, 1] = 6, H[1, 2] = 4, and
+    Richardson of Richardson of (x + 1e8)² 17 … 240 times off. An output whose entries' round-off bound exceeds BLIND
+    (1e-5) of its value is now said; relu's, abs' and a linear f's (bounds up to 6e-7 of theirs) stay quiet (above)."""
+    rng = np.random.default_rng(3)
+    R = Numeric(scheme="richardson")
+    cases = [
+        (lambda x: np.sum((x + 1e8) ** 2), rng.uniform(0.5, 3.0, size=3), 2.0 * np.eye(3), m) for m in ("numeric", R)
+    ]
+    f = lambda x: 1e10 * x[0] + x[1] ** 2 * x[2]  # noqa: E731
+    cases.append((f, np.array([1.0, 2.0, 3.0]), np.array([[0.0, 0, 0], [0, 6, 4], [0, 4, 0]]), "numeric"))
+    for f, x, want, m in cases:
+        for H in (dl.hessian(f, method=(m, m)), dl.jacobian(dl.grad(f, method=m), method=m)):
+            with pytest.warns(NumericAccuracyWarning, match=r"cannot resolve this derivative: d f\[\d\]/d x\[\d\]"):
+                got = H(x)
+            assert np.abs(got - want).max() > 1.0  # (the numbers it warns of)

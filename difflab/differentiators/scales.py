@@ -73,6 +73,10 @@ RESOLVED = 4.0
 #: ... and above this share of its output's |f(x)| (a derivative of numeric derivatives below it is within 100 times
 #: their accuracy, ~eps^(1/2): relu's Hessian entries are ~1e-9 of its gradient's, noise 7 times their bound)
 OF_ITS_OUTPUT = 1e-6
+#: ... and where none is, an output whose entries' bound exceeds this share of its value is said (its derivative
+#: is below the noise: (x + 1e8)² by central of central, 6e7 for 2): truly-0 Hessians' bounds (relu's, abs', a
+#: linear f's) reach 6e-7 of their gradient, lost ones 3e-5 and more (/tmp measurements, numhunt43)
+BLIND = 1e-5
 ROUNDS = 3  # re-evaluations at most (each at the step predicted from the last reach)
 EPS = np.finfo(float).eps
 
@@ -591,10 +595,14 @@ def say_roundoff(
         band = (SHARE * a < firm) & ~below & (a > 0) & np.isfinite(f0) & bool(entries) if firm is not None else False
         if not below.any() and not np.any(band):  # (the common case)
             return
+        blind = np.zeros(a.shape, bool)
         if isinstance(entries, str):  # "resolved": numeric derivatives' entries, where some entry is resolved
             top = np.max(a, where=np.isfinite(a), initial=0.0)
             noise = band | ((SHARE * a < firm) & (a > SHARE * top) & np.isfinite(f0))
-            noise &= bool(((a > RESOLVED * bound) & (bound > 0) & (a > OF_ITS_OUTPUT * f0)).any())
+            resolved = bool(((a > RESOLVED * bound) & (bound > 0) & (a > OF_ITS_OUTPUT * f0)).any())
+            noise &= resolved
+            # none resolved: all noise, truly 0 (relu's) or lost (an output whose bound is BLIND of its value)
+            blind = ~resolved & (bound > BLIND * f0) & (f0 > 0) & np.isfinite(bound)
         else:
             noise = (below & (a > 0) & bool(entries)) | band
         lost = below & judged & ~moved & (a == 0)
@@ -607,6 +615,10 @@ def say_roundoff(
         if found is not None:
             i, e = found
             _say_lost(e, name(i, np.flatnonzero(unmoved[i])[0]), d[i, np.flatnonzero(unmoved[i])[0]])
+        elif blind.any():  # (the entry whose bound is the largest share of its output's value)
+            with np.errstate(all="ignore"):
+                i, j = np.unravel_index(np.argmax(np.where(blind, bound / f0, -1.0)), a.shape)
+            _say_noise(d, i, j, bound, firm, None, f0, name, columns)
         return
     if noise.any():  # (the entry whose round-off is the largest share of it)
         with np.errstate(all="ignore"):
