@@ -423,3 +423,35 @@ def test_nested_numeric_levels_say_an_output_whose_noise_hides_its_derivative():
             with pytest.warns(NumericAccuracyWarning, match=r"cannot resolve this derivative: d f\[\d\]/d x\[\d\]"):
                 got = H(x)
             assert np.abs(got - want).max() > 1.0  # (the numbers it warns of)
+
+
+def test_steps_longer_than_fs_length_scale_are_said_where_the_stencil_measures_its_truncation():
+    """f(y) = Σ logit(tanh(0.9·expit(1e6·y) + 0.05)) at y ~ 1e-6 varies over 1e-6, well inside the steps (relative to
+    max(1, |y|)): Richardson gave 8.26 for 5.6e5 (its table's estimate 4.3: the entries barely change over steps
+    where sigmoid is saturated) and central differences with an error estimate 3.2e5 (42 % off, estimate 5e4), and
+    Richardson 8e-4 for 0.56 at y ~ 1e4 + x of f(y - 1e4), silently (main). Where an entry's change with the step
+    exceeds SHARE of the largest entry (and its round-off part), the method now says so: the general path warns,
+    the API's common case declines to it. Reference: the closed form by the chain rule."""
+    from scipy.special import expit, logit
+
+    def f(y, a=1e6, b=0.0):
+        return np.sum(logit(np.tanh(0.9 * expit(a * (y - b)) + 0.05)))
+
+    def exact(y, a=1e6, b=0.0):
+        s = expit(a * (y - b))
+        t = np.tanh(0.9 * s + 0.05)
+        return a * (1.0 - t**2) * 0.9 * s * (1.0 - s) / (t * (1.0 - t))
+
+    x = np.array([0.6715609987756959, 1.8602546671030913])
+    R, E = Numeric(scheme="richardson"), Numeric(error_estimate=True)
+    cases = [((1e-6 * x,), {}, R), ((1e-6 * x,), {}, E), ((x + 1e4,), {"a": 1.0, "b": 1e4}, R)]
+    for (y,), kw, method in cases:
+        grad = dl.grad(lambda y: f(y, **kw), method=method)
+        for _ in range(2):  # (the second call: the API's common case)
+            with pytest.warns(NumericAccuracyWarning, match=r"its entries change with the step by .* more than 0\.01"):
+                got = grad(y)
+            assert np.abs(got / exact(y, **kw) - 1).max() > 0.1  # (the number it warns of)
+    for method in (R, E):  # the same function at its own scale: right, and quiet
+        np.testing.assert_allclose(
+            _quiet(lambda: dl.grad(lambda y: f(y, a=1.0), method=method)(x)), exact(x, a=1.0), rtol=1e-8
+        )

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
-from .scales import SHARE, limit_of, stencil_points
+from .scales import SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
 
 __all__ = ["common_case"]
@@ -81,10 +83,10 @@ def common_case(prepared):
                 return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
-            d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], False, roundoff=True)
-            if err is not None:  # a difference is not finite (x or a point out of f's domain)
+            if not np.isfinite(S).all():  # a difference is not finite (x or a point out of f's domain)
                 return None
-            if _judged(d, bound, P, f0):
+            d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
+            if _judged(d, bound, P, f0) or unconverged(d, err - bound, bound):  # (the general path says it)
                 return None
         finally:
             if token is not None:

@@ -46,6 +46,8 @@ __all__ = [
     "limit_of",
     "say_unresolved",
     "say_roundoff",
+    "unconverged",
+    "say_unconverged",
     "grid_of",
     "constant_terms",
     "SLACK",
@@ -522,6 +524,39 @@ def say_unresolved(fun, d, err):
             f"{where}: the numeric method cannot resolve this derivative: its error estimate {worst:.3g} exceeds its "
             f"largest entry {big:.3g} (the step {e.op.name}'s length scale allows here leaves round-off eps·|f|/h; "
             "finite differences are ill-conditioned); use an exact method"
+        ),
+        NumericAccuracyWarning,
+    )
+
+
+def unconverged(d, trunc, roundoff) -> bool:
+    """Whether a stencil's truncation estimate `trunc` (k, m) (its own change with the step: Richardson's table, the
+    estimate at 2h) exceeds SHARE of the derivative d's largest entry where it is RESOLVED times its round-off part:
+    the steps are not small against f's length scale (f(1e6·y) at y ~ 1e-6 varies within a step of
+    eps^(1/3)·max(1, |y|); sigmoid saturates across Richardson's 0.5), so the estimate itself is a guess, not a bound
+    (Richardson 8.3 for 5.6e5, its estimate 4.3). Noise (a term much larger than f's change) is `say_roundoff`'s."""
+    with np.errstate(all="ignore"):
+        d, t = np.abs(np.asarray(_number(d))).astype(float), np.asarray(_number(trunc), dtype=float)
+        big = np.max(d, where=np.isfinite(d), initial=0.0)
+        return bool(np.any((t > SHARE * big) & (t > RESOLVED * np.asarray(roundoff)) & np.isfinite(t)))
+
+
+def say_unconverged(fun, d, trunc, roundoff, judged=True):
+    """A NumericAccuracyWarning where `unconverged`: a real stencil's derivative d on numbers, judged (one numeric
+    level: nested ones' inner noise is `say_roundoff`'s), where f's round-off is judged (`fun.roundoff`)."""
+    if not judged or type(d) is not np.ndarray or not getattr(fun, "roundoff", False):
+        return
+    if not unconverged(d, trunc, roundoff):
+        return
+    with np.errstate(all="ignore"):
+        worst = np.max(np.asarray(_number(trunc), dtype=float), where=np.isfinite(trunc), initial=0.0)
+        big = np.max(np.abs(np.asarray(_number(d))), where=np.isfinite(d), initial=0.0)
+    warn_user(
+        NumericAccuracyWarning(
+            f"the numeric method cannot resolve this derivative: its entries change with the step by {worst:.3g}, "
+            f"more than {SHARE:g} of its largest entry {big:.3g}: f varies over less than the step here (a length "
+            "scale much shorter than max(1, |x|)), so the answer and its error estimate are unreliable; use an exact "
+            "method (method='forward' or 'reverse'), rescale x, or give Numeric(step=...)"
         ),
         NumericAccuracyWarning,
     )

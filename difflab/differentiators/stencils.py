@@ -47,7 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
 from .pilot import PILOT_FROM, probe_axes
-from .scales import grid_of, hessian_within_reach, say_roundoff, say_unresolved, within_reach
+from .scales import grid_of, hessian_within_reach, say_roundoff, say_unconverged, say_unresolved, within_reach
 
 __all__ = [
     "stencil_weights",
@@ -273,8 +273,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
-        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, want_err, roundoff=True)
+        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
+        say_unconverged(fun, d, err - bound, bound, real and levels == 1)  # (the table's change: its truncation)
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
@@ -292,6 +293,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # h_in^p·f^(p+2)/(p+1)!: the same as this level's at the same step (levels pick steps alike: `levels` terms)
     trunc = levels * np.abs(d - S[:, 1]) / (2.0**p - 1) + carried * _largest(d)
     roundoff = EPS * np.abs(d) + (((EPS * np.abs(f0) if R is None else R) + noise) * wsum / H[:, :1] if real else 0.0)
+    say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
 
