@@ -608,6 +608,44 @@ def test_exp1_and_expi(method):
     )
 
 
+#: Σ k·boxcox(x_k, λ_k) and Σ k·boxcox1p(x_k, λ_k): the gradient in (x, λ) and the Hessian's λλ diagonal by mpmath at
+#: 40 digits (mpmath.diff of expm1(λL)/λ, L = log x or log1p x; at λ = 0 the limits L²/2 and L³/3)
+_BOXCOX_X, _BOXCOX_LAM = np.array([0.3, 1.7, 5.0, 40.0, 2.2]), np.array([0.0, 1e-9, -0.04, 0.5, -2.0])
+_BOXCOX = {
+    "boxcox": (
+        [3.3333333333333335, 1.1764705888595626, 0.5625905724012094, 0.6324555320336759, 0.469571750563486]
+        + [0.7247752567782293, 0.2815663409249024, 3.722636696157433, 101.45129229538989, 0.5844745039440754],
+        [-0.5817397989395567, 0.09960470336637493, 3.9727153785348523, 282.7027021359448, 0.2633665446917032],
+    ),
+    "boxcox1p": (
+        [0.7692307692307693, 0.7407407414764828, 0.46541883455358546, 0.6246950475544243, 0.15258789062499997]
+        + [0.03441750363478379, 0.9865490852413326, 4.591579828783589, 103.77771866321801, 0.843957321824785],
+        [0.0060199486839648325, 0.6532610854391556, 5.4517581552868455, 291.3134223781709, 0.5136546347272236],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BOXCOX))
+@pytest.mark.parametrize("method", METHODS)
+def test_boxcox_in_both_arguments(name, method):
+    """scipy.special.boxcox and boxcox1p (a Box-Cox likelihood's λ, tests/test_user_code10.py) were "not a difflab
+    primitive": SciPy's values, the gradient in x and λ and the second λ-derivative equal mpmath's, at λ = 0 (SciPy's
+    log x, the slope its limit L²/2), at 1e-9 and -0.04 (where (L·x^λ - bc)/λ cancels) and away from 0."""
+    fn = getattr(sc, name)
+    k = np.arange(1.0, 6.0)
+
+    def f(p):
+        return np.sum(k * fn(p[:5], p[5:]))
+
+    p = np.concatenate([_BOXCOX_X, _BOXCOX_LAM])
+    value, g = dl.value_and_grad(f, method=method)(p)
+    assert value == pytest.approx(np.sum(k * fn(_BOXCOX_X, _BOXCOX_LAM)), rel=1e-15)
+    grad, hess = _BOXCOX[name]
+    np.testing.assert_allclose(g, grad, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = dl.hessian(lambda lam: np.sum(k * fn(_BOXCOX_X, lam)), method=method)(_BOXCOX_LAM)
+    np.testing.assert_allclose(np.diag(H), hess, rtol=1e-4 if method == "numeric" else 1e-12)
+
+
 #: the gradient and Hessian's diagonal of Σ k·(|w(x + i/2)|² + Re w(x) − Im w(x/2)), w the Faddeeva function, by
 #: mpmath at 40 digits (mpmath.diff of e^(−z²)·erfc(−iz)): jax.scipy.special.wofz's (x64) are 7e-13 off in the
 #: gradient and 7e-12 in the Hessian at x = 4, SciPy's wofz (difflab's values and rules) 1e-13
