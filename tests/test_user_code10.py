@@ -28,8 +28,8 @@ The symbolic method refused Heston's characteristic function ("SymPy leaves re(x
 whose imaginary part is 0, at u = -i) and never took its integer-power case, SymPy 1.14 comparing Float(2.0) and
 Integer(2) unequal (tests/test_symbolic_complex.py). np.nanstd and np.nanvar read the NaN count from the values, so
 dl.prepare refused nan_zscore as specialised (nanmean's count was traced already): now traced too (below).
-Recorded, not fixed: np.unwrap reads its corrections from the values, so bode_fit is specialised and dl.prepare
-refuses it by name (JAX's unwrap traces them); the symbolic method is slow on long graphs here: its Hessian of the
+np.unwrap read its corrections from the values, so dl.prepare refused bode_fit as specialised (JAX's unwrap traces
+them): now traced, -period·floor((Δ + period/2)/period) (below). Recorded, not fixed: the symbolic method is slow on long graphs here: its Hessian of the
 40-step binomial tree took 52 s (its gradient 1.8 s; left out of the Hessian test) and its gradient and prepare of
 Heston's integral over 200 nodes 66 s (10 nodes here: 3.4 s). Otherwise every exact method agreed with JAX to
 rounding, here and at the perturbed points."""
@@ -470,8 +470,8 @@ def points():
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
 
-#: value-dependent graphs dl.prepare refuses
-SPECIALISED = {"bode_fit"}
+#: value-dependent graphs dl.prepare refuses: none (np.unwrap's corrections are traced: bode_fit is prepared)
+SPECIALISED: set = set()
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient, by jax.value_and_grad in x64 (the source run with jax.numpy,
 #: jax.scipy.special, jax.grad and jax.vmap; the in-place updates as .at[]; nan_zscore by masked sums)
 GRAD = {
@@ -603,3 +603,26 @@ def test_nanstd_and_nanvar_are_prepared_like_nanmean(method):
         want_at[0] += np.std(D_NAN[ok])
         np.testing.assert_allclose(p.grad(at), want_at, rtol=tol)
     np.testing.assert_allclose(dl.grad(f, method=method)(w), want, rtol=tol)
+
+
+#: phases with jumps past π: prepared at PH, called at PH2, whose jumps are at other places (and one at exactly π)
+PH = np.array([0.1, 2.9, -3.0, -2.5, 3.1, 0.4])
+PH2 = np.array([0.1, 2.0, 2.5, -2.9, 3.0, 3.0 - np.pi])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_unwrap_is_prepared_and_follows_each_calls_jumps(method):
+    """np.unwrap's corrections were read from the values (bode_fit was specialised, dl.prepare refused it); they are
+    traced now: prepared at one phase vector, called at another whose jumps are elsewhere, the value and gradient
+    are NumPy's unwrap's there (d/dp Σ k·sin(unwrap(p)) = k·cos(unwrap(p))), and vmap unwraps each row as NumPy."""
+    k = np.arange(1.0, 7.0)
+
+    def f(p):
+        return np.sum(k * np.sin(np.unwrap(p)))
+
+    p = dl.prepare(f, PH, method=method)
+    tol = 1e-6 if method == "numeric" else 1e-13
+    for at in (PH, PH2, PH):
+        assert float(p(at)) == pytest.approx(np.sum(k * np.sin(np.unwrap(at))), rel=1e-13)
+        np.testing.assert_allclose(p.grad(at), k * np.cos(np.unwrap(at)), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dl.vmap(np.unwrap)(np.stack([PH, PH2])), np.unwrap(np.stack([PH, PH2])), rtol=1e-15)
