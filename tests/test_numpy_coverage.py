@@ -513,3 +513,21 @@ def test_gradient_takes_coordinates_and_edge_order_like_numpy(method):
         dl.grad(lambda u: np.sum(np.gradient(u, edge_order=3)), method=method)(at)
     with pytest.raises(ValueError, match=r"coordinates along axis 0 must be 1-D of the axis's length 10"):
         dl.grad(lambda u: np.sum(np.gradient(u, np.arange(4.0))), method=method)(at)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_take_modes_like_numpy(method):
+    """np.take and x.take with NumPy's modes: 'raise' (default) raises NumPy's IndexError for an index outside
+    [-n, n) (difflab wrapped it modulo n: np.take(x, [0, 3]) was x[0] twice, a number where NumPy has none),
+    'wrap' and 'clip' (a negative index clipped to 0) take NumPy's elements; the gradient is the count of each
+    element's picks times 2x (Σ picked²), by NumPy's own take of the indices."""
+    x = np.array([1.0, -2.0, 3.0])
+    for mode, idx in (("wrap", [[0, 4], [-5, 7]]), ("clip", [[0, 4], [-5, 1]])):
+        picked = np.take(np.arange(3), idx, mode=mode)
+        value, g = dl.value_and_grad(lambda x: np.sum(np.take(x, idx, mode=mode) ** 2), method=method)(x)
+        assert value == pytest.approx(np.sum(np.take(x, idx, mode=mode) ** 2), rel=1e-15)
+        _close(g, 2 * x * np.bincount(picked.ravel(), minlength=3), method)
+        _close(dl.grad(lambda x: np.sum(x.take(idx, mode=mode) ** 2), method=method)(x), g, method)
+    for f in (lambda x: np.sum(np.take(x, [0, 3])), lambda x: np.sum(x.take([-4])), lambda x: np.take(x, 3)):
+        with pytest.raises(IndexError, match="out of bounds for axis 0 with size 3"):
+            dl.grad(f, method=method)(x)
