@@ -531,3 +531,39 @@ def test_take_modes_like_numpy(method):
     for f in (lambda x: np.sum(np.take(x, [0, 3])), lambda x: np.sum(x.take([-4])), lambda x: np.take(x, 3)):
         with pytest.raises(IndexError, match="out of bounds for axis 0 with size 3"):
             dl.grad(f, method=method)(x)
+
+
+_COV_X = np.random.default_rng(12).normal(size=(3, 6))
+_COV_F, _COV_A = np.array([1, 2, 1, 3, 1, 2]), np.array([0.5, 1.5, 0.8, 1.2, 2.0, 0.3])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"aweights": _COV_A},
+        {"fweights": _COV_F, "ddof": 2},
+        {"fweights": _COV_F, "aweights": _COV_A},
+        {"aweights": _COV_A, "bias": True},
+    ],
+    ids=["aweights", "fweights-ddof2", "both", "aweights-bias"],
+)
+def test_cov_with_weights_like_numpy(kw, method):
+    """np.cov's fweights and aweights (a weighted covariance; jax.numpy has both) were refused: NumPy's values and
+    central differences of NumPy's own cov, in the data and in traced aweights; bad weights NumPy's errors."""
+
+    def f(x):
+        return np.sum(np.cov(x, **kw) ** 2)
+
+    value, g = dl.value_and_grad(f, method=method)(_COV_X)
+    assert value == pytest.approx(f(_COV_X), rel=1e-13)
+    np.testing.assert_allclose(g, central(f, _COV_X), rtol=1e-7, atol=1e-8)  # (central's own error: ~1e-9)
+    if "aweights" in kw:
+
+        def fa(a):
+            return np.sum(np.cov(_COV_X, **{**kw, "aweights": a}) ** 2)
+
+        np.testing.assert_allclose(dl.grad(fa, method=method)(_COV_A), central(fa, _COV_A), rtol=1e-6, atol=1e-8)
+    for bad, err in (({"fweights": _COV_F + 0.5}, TypeError), ({"aweights": -_COV_A}, ValueError)):
+        with pytest.raises(err, match="must be integer|cannot be negative"):
+            dl.grad(lambda x: np.sum(np.cov(x, **bad)), method=method)(_COV_X)
