@@ -646,6 +646,55 @@ def test_boxcox_in_both_arguments(name, method):
     np.testing.assert_allclose(np.diag(H), hess, rtol=1e-4 if method == "numeric" else 1e-12)
 
 
+#: first and second derivatives of dawsn, loggamma, expn(0, x) and expn(2, x) by mpmath at 40 digits (mpmath.diff of
+#: √π/2·e^(-x²)·erfi(x), loggamma, expint(n, x)); dawsn's at 40 where 1 - 2xF cancels to -1/(2x²)
+_MORE = {
+    "dawsn": (
+        [-2.0, 0.3, 1.3, 5.0, 40.0],
+        [-0.20536155569516787, 0.8304210009872128, -0.25683354520054275, -0.021340744242768356, -0.0003127934275178559],
+        [-0.21876544493308753, -1.0635159306349515, -0.299027817248237, 0.009139293579129872, 1.5654365740529387e-05],
+    ),
+    "loggamma": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-20.497844991299868, -2.561384544585116, -0.16919088886679962, 0.9227843350984671, 3.384438132685525],
+        [401.53235734211506, 7.275356590529597, 1.1342534349966193, 0.39493406684822646, 0.033895060357739946],
+    ),
+    "expn0": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-399.5163582902998, -5.865300402811843, -0.37090125679185143, -0.022127585941272863, -3.223181244822727e-15],
+        [15999.678920102007, 31.002302129148312, 0.7802571589367042, 0.03134741341680322, 3.3340864059349066e-15],
+    ),
+    "expn2": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-2.467898488509974, -0.7023801188656624, -0.13545095784912914, -0.013048381094197037, -3.0215520106888124e-15],
+        [19.024588490014278, 1.6758001150890982, 0.2096398407953943, 0.01659568945595465, 3.1192076562800582e-15],
+    ),
+}
+_MORE_FN = {
+    "dawsn": sc.dawsn,
+    "loggamma": sc.loggamma,
+    "expn0": lambda x: sc.expn(0, x),
+    "expn2": lambda x: sc.expn(2, x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MORE))
+@pytest.mark.parametrize("method", METHODS)
+def test_dawsn_loggamma_expn(name, method):
+    """scipy.special.dawsn, loggamma and expn (which jax.scipy.special has) were "not a difflab primitive": SciPy's
+    values, and first and second derivatives equal mpmath's; expn refuses its order n by name (the exact methods)."""
+    x, grad, hess = (np.array(v) for v in _MORE[name])
+    fn, w = _MORE_FN[name], 1 / np.abs(grad)  # (each term's slope ±1: numeric's steps resolve every entry)
+    value, g = dl.value_and_grad(lambda x: np.sum(w * fn(x)), method=method)(x)
+    assert value == pytest.approx(np.sum(w * fn(x)), rel=1e-15)
+    np.testing.assert_allclose(g / w, grad, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = np.diag(dl.hessian(lambda x: np.sum(w * fn(x)), method=method)(x))
+    np.testing.assert_allclose(H / w, hess, rtol=1e-3 if method == "numeric" else 1e-12)
+    if method != "numeric":  # (numeric differences SciPy's values: n truncated, as jn's and yn's orders, recorded)
+        with pytest.raises(dl.NotDifferentiableError, match="expn is not differentiable in its argument n"):
+            dl.grad(lambda n: sc.expn(n, 1.5), method=method)(2.0)
+
+
 #: the gradient and Hessian's diagonal of Σ k·(|w(x + i/2)|² + Re w(x) − Im w(x/2)), w the Faddeeva function, by
 #: mpmath at 40 digits (mpmath.diff of e^(−z²)·erfc(−iz)): jax.scipy.special.wofz's (x64) are 7e-13 off in the
 #: gradient and 7e-12 in the Hessian at x = 4, SciPy's wofz (difflab's values and rules) 1e-13
