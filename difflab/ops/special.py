@@ -147,9 +147,10 @@ def _say(name, kind) -> None:
         warnings.warn(f"overflow encountered in {name}", RuntimeWarning, stacklevel=3)
 
 
-def _refuse(op_name, arg, only="x", why=""):
+def _refuse(op_name, arg, only="x", why="", truncated=False):
     """The rule of an argument the op is not differentiated in (an order, a shape parameter; `why`: the
-    reason, where it is not one of those)."""
+    reason, where it is not one of those). `truncated`: SciPy truncates the argument to an integer (yn's and
+    expn's n), so the numeric method, which differences SciPy's values, refuses it too (a jump's differences)."""
 
     def partial(*args):  # (out, *args) as a rule's partial; () from a SymPy derivative
         raise NotDifferentiableError(
@@ -158,6 +159,7 @@ def _refuse(op_name, arg, only="x", why=""):
         )
 
     partial.refuses = True  # (a named SymPy function's derivative refuses by it too)
+    partial.truncated = truncated
     return partial
 
 
@@ -814,7 +816,7 @@ def _expn_slope(out, n, x):
 expn = _special(
     "expn",
     _scipy("expn"),
-    (_refuse("expn", "n"), _expn_slope),
+    (_refuse("expn", "n", truncated=True), _expn_slope),
     _scipy_named("expn", lambda sp, n, x: sp.expint(_order(n), x)),
     domain=("integer", "positive"),
     doc="the generalised exponential integral Eₙ(x) = ∫₁^∞ e^(-xt)/tⁿ dt for integer n ≥ 0 (radiative transfer's "
@@ -937,7 +939,7 @@ yv = _special(
 yn = _special(
     "yn",
     _scipy("yn"),
-    (_refuse("yn", "n"), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
+    (_refuse("yn", "n", truncated=True), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
     _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
     result_dtype=lambda: _F64,  # (SciPy has only its float64 loop: yn(2, a float32 x) is float64)
