@@ -567,3 +567,27 @@ def test_cov_with_weights_like_numpy(kw, method):
     for bad, err in (({"fweights": _COV_F + 0.5}, TypeError), ({"aweights": -_COV_A}, ValueError)):
         with pytest.raises(err, match="must be integer|cannot be negative"):
             dl.grad(lambda x: np.sum(np.cov(x, **bad)), method=method)(_COV_X)
+
+
+_IP_XP, _IP_FP = np.array([0.2, 1.0, 2.5, 3.1]), np.array([1.0, -0.5, 2.0, 0.3])
+_IP_X = np.array([0.65, 3.45, -0.27, 7.3, 4.05])  # (none on a knot modulo 2 or 4: central differences span no kink)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("period", [4.0, -4.0, 2.0])
+def test_interp_with_a_period_like_numpy(period, method):
+    """np.interp(x, xp, fp, period=p) was refused by name (jax.numpy has it): NumPy's values, and in x, fp and xp
+    (xp unsorted modulo 2) the gradient equals central differences of NumPy's own interp."""
+    for k in range(3):
+
+        def f(v, k=k):
+            a = [_IP_X, _IP_XP, _IP_FP]
+            a[k] = v
+            return np.sum(np.interp(a[0], a[1], a[2], period=period) ** 2)
+
+        at = [_IP_X, _IP_XP, _IP_FP][k]
+        value, g = dl.value_and_grad(f, method=method)(at)
+        assert value == pytest.approx(f(at), rel=1e-13)
+        np.testing.assert_allclose(g, central(f, at), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="period must be a non-zero"):
+        dl.grad(lambda x: np.sum(np.interp(x, _IP_XP, _IP_FP, period=0.0)), method=method)(_IP_X)

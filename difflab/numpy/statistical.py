@@ -329,11 +329,16 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
     fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
-    is read from the values (the trace is specialised to them).
+    is read from the values (the trace is specialised to them). `period`: x and xp taken modulo it, xp sorted and
+    extended by one point each side, as NumPy's (left and right then unused).
 
     >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
     array([1., 6.])
+    >>> interp(_np.array([3.5]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]), period=3.0)
+    array([1.])
     """
+    if period is not None:
+        return _periodic_interp(x, xp, fp, period)
     xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
     xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (xp, fp))  # (lists, as NumPy's)
     if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
@@ -343,6 +348,26 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+
+
+def _periodic_interp(x, xp, fp, period):
+    """numpy.interp(x, xp, fp, period=period): x and xp modulo |period| (traced: mod, derivative 1), xp sorted by its
+    values (NumPy's argsort), one point wrapped onto each end, then the plain interpolation."""
+    if _np.ndim(_value(period)) or _value(period) == 0:
+        raise ValueError("interp's period must be a non-zero number")
+    period = builtins.abs(float(_value(period)))
+
+    def wrapped(v):
+        return _ops.mod(v, period) if isinstance(v, _Traced) else _np.mod(_np.asarray(v, dtype=float), period)
+
+    xp = wrapped(xp)
+    fp = fp if isinstance(fp, _Traced) else _np.asarray(fp, dtype=float)
+    if ndim(xp) != 1 or shape(fp) != shape(xp):
+        raise ValueError("interp takes 1-D xp and fp of one length")
+    order = _np.argsort(_np.asarray(_value(xp)))
+    xp, fp = take(xp, order), take(fp, order)
+    xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
+    return interp(wrapped(x), xp, concatenate([fp[-1:], fp, fp[:1]]))
 
 
 def correlate(a, v, mode="valid"):
