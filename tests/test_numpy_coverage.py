@@ -591,3 +591,28 @@ def test_interp_with_a_period_like_numpy(period, method):
         np.testing.assert_allclose(g, central(f, at), rtol=1e-6, atol=1e-7)
     with pytest.raises(ValueError, match="period must be a non-zero"):
         dl.grad(lambda x: np.sum(np.interp(x, _IP_XP, _IP_FP, period=0.0)), method=method)(_IP_X)
+
+
+_MX = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.4]])
+_MX_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_and_min_with_where_like_numpy(method):
+    """np.max, np.min, np.amin and the methods with where= (and initial=, which NumPy requires with it) were refused
+    by name (jax.numpy has them): NumPy's values and central differences of NumPy's own, a traced mask too; without
+    initial= NumPy's ValueError."""
+    fs = [
+        lambda x: np.sum(np.max(x, axis=1, where=_MX_MASK, initial=-5.0) ** 2),
+        lambda x: np.sum(np.min(x, axis=0, where=_MX_MASK, initial=9.0) ** 2),
+        lambda x: np.max(x * 2, where=x > 0.2, initial=0.0) + np.amin(x, where=_MX_MASK, initial=1.0),
+        lambda x: (
+            np.sum(x.max(axis=0, where=_MX_MASK, initial=-1.0)) + np.sum(x.min(axis=1, where=_MX_MASK, initial=0.5))
+        ),
+    ]
+    for f in fs:
+        value, g = dl.value_and_grad(f, method=method)(_MX)
+        assert value == pytest.approx(f(_MX), rel=1e-14)
+        np.testing.assert_allclose(g, central(f, _MX), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="needs initial="):
+        dl.grad(lambda x: np.max(x, where=_MX_MASK), method=method)(_MX)
