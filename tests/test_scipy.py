@@ -698,6 +698,32 @@ def test_dawsn_loggamma_expn(name, method):
         dl.grad(lambda n: sc.yn(n, 1.5), method=method)(2.0)
 
 
+#: d/dx and d²/dx² of Σ k·(S + 2C + Si - Ci) at x = 0.3, 1.1, 2.4, 5 (S, C = fresnel(x); Si, Ci = sici(x)) by mpmath at
+#: 30 digits (mpmath.diff of fresnels, fresnelc, si, ci)
+_FRESNEL_X = np.array([0.3, 1.1, 2.4, 5.0])
+_FRESNEL_GRAD = [-0.07843906084352383, 1.3921578423822336, -2.7082141371599757, 3.005930831898908]
+_FRESNEL_HESS = [12.16829709657717, -13.594728778383175, -38.49788719440236, -126.00510198133144]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_fresnel_and_sici_pairs(method):
+    """scipy.special.fresnel and sici (pairs of outputs; jax.scipy.special has both) were "not a difflab primitive":
+    each part an entry (S' = sin(πx²/2), C' = cos(πx²/2), Si' = sin(x)/x, Ci' = cos(x)/x), the pair SciPy's; the
+    gradient and the Hessian's diagonal equal mpmath's."""
+    k = np.arange(1.0, 5.0)
+
+    def f(x):
+        S, C = sc.fresnel(x)
+        si, ci = sc.sici(x)
+        return np.sum(k * (S + 2 * C + si - ci))
+
+    value, g = dl.value_and_grad(f, method=method)(_FRESNEL_X)
+    assert value == pytest.approx(f(_FRESNEL_X), rel=1e-15)
+    np.testing.assert_allclose(g, _FRESNEL_GRAD, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = np.diag(dl.hessian(f, method=method)(_FRESNEL_X))
+    np.testing.assert_allclose(H, _FRESNEL_HESS, rtol=1e-4 if method == "numeric" else 1e-13)
+
+
 #: the gradient and Hessian's diagonal of Σ k·(|w(x + i/2)|² + Re w(x) − Im w(x/2)), w the Faddeeva function, by
 #: mpmath at 40 digits (mpmath.diff of e^(−z²)·erfc(−iz)): jax.scipy.special.wofz's (x64) are 7e-13 off in the
 #: gradient and 7e-12 in the Hessian at x = 4, SciPy's wofz (difflab's values and rules) 1e-13

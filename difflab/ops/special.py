@@ -229,7 +229,8 @@ def _scipy_named(name, form, derivative=None, scipy_name=None):
     named value where the form's derivative holds the form (beta' = beta·(ψ(a) - ψ(a + b))); or
     `derivative(sp, out, i, *args)` where the form's is unstable (log_ndtr's in the left tail). An
     argument the entry refuses (an order, a shape parameter) is refused by its registry partial.
-    `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument)."""
+    `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument), or the function
+    computing it (fresnel_s: the first of fresnel's pair)."""
     _FORMS[name] = (form, derivative, scipy_name or name)
     return elementwise_sympy(lambda *xs: _scipy_function(name)(*xs))
 
@@ -258,7 +259,8 @@ def _scipy_function(name):
         value = form(sp, *[sp.Float(a, mpmath.mp.dps) for a in args]).evalf(mpmath.mp.dps)
         return mpmath.mpf(value) if value.is_real and value.is_finite else mpmath.nan
 
-    fn = sympy_function(f"scipy_{name}", _scipy(scipy_name), partial, mp_impl, _scipy(scipy_name))
+    impl = _scipy(scipy_name) if isinstance(scipy_name, str) else scipy_name  # (a part of a pair: fresnel's S)
+    fn = sympy_function(f"scipy_{name}", impl, partial, mp_impl, impl)
     return fn
 
 
@@ -781,6 +783,56 @@ erfcx = _special(
     doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
     "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
 )
+
+
+def _scipy_part(name, k):
+    """Output k of SciPy's two-output ufunc `name` (fresnel's S and C, sici's Si and Ci)."""
+
+    def impl(x):
+        return getattr(scipy_special(), name)(x)[k]
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
+def _pair_part(name, pair, k, slope, form, domain, doc, front=None):
+    """The entry of output k of SciPy's pair `pair` (fresnel: S, C; sici: Si, Ci), its SymPy form SymPy's own
+    function computed by SciPy's; the entry of the second output carries the pair's `front`, SciPy's name."""
+    spelled = {"front": front, "names": (pair,)} if front is not None else {}
+    part = _scipy_part(pair, k)
+    return _special(
+        name,
+        part,
+        (slope,),
+        _scipy_named(name, form, scipy_name=part),
+        domain=domain,
+        ufunc="dawsn",  # (the pairs' loops, f->ff and d->dd, have dawsn's dtypes)
+        internal=True,
+        doc=doc,
+        **spelled,
+    )
+
+
+fresnel_s = _pair_part(
+    "fresnel_s", "fresnel", 0, lambda out, x: sin((0.5 * np.pi) * (x * x)), lambda sp, x: sp.fresnels(x), ("real",),
+    "Fresnel's S(x) = ∫₀ˣ sin(πt²/2) dt, scipy.special.fresnel(x)[0]; d S = sin(πx²/2)",
+)  # fmt: skip
+fresnel_c = _pair_part(
+    "fresnel_c", "fresnel", 1, lambda out, x: cos((0.5 * np.pi) * (x * x)), lambda sp, x: sp.fresnelc(x), ("real",),
+    "Fresnel's C(x) = ∫₀ˣ cos(πt²/2) dt, scipy.special.fresnel(x)[1]; d C = cos(πx²/2)",
+    front=lambda x: (fresnel_s(x), fresnel_c(x)),
+)  # fmt: skip
+sici_si = _pair_part(
+    "sici_si", "sici", 0, lambda out, x: sin(x) / x, lambda sp, x: sp.Si(x), ("positive",),
+    "the sine integral Si(x) = ∫₀ˣ sin(t)/t dt, scipy.special.sici(x)[0]; d Si = sin(x)/x",
+)  # fmt: skip
+sici_ci = _pair_part(
+    "sici_ci", "sici", 1, lambda out, x: cos(x) / x, lambda sp, x: sp.Ci(x), ("positive",),
+    "the cosine integral Ci(x) = γ + log x + ∫₀ˣ (cos t - 1)/t dt (x > 0), scipy.special.sici(x)[1]; d Ci = cos(x)/x",
+    front=lambda x: (sici_si(x), sici_ci(x)),
+)  # fmt: skip
+
+
 _DAWSON_TAIL = 12.0  # from here 1 - 2xF by its asymptotic series (20 terms: 1e-16 relative at 12)
 
 
