@@ -15,7 +15,8 @@ algorithm with `alpha /= c`, a nested logit), science and engineering (Gauss-Sei
 in place, a ring's heat equation by np.take(mode='wrap'), mass-action kinetics by np.prod of c**R with integer
 exponents, a thin film's complex 2×2 transfer matrices, a Bode fit by np.polyval at iω, np.abs, np.angle and
 np.unwrap, a Leslie matrix's growth rate by np.linalg.eigvals, PageRank with dangling nodes by np.where, a grey
-slab's transmission by scipy.special.expn, the plasma dispersion function by scipy.special.dawsn).
+slab's transmission by scipy.special.expn, the plasma dispersion function by scipy.special.dawsn, knife-edge
+diffraction by scipy.special.fresnel, a seasonal profile by np.interp(period=365) and np.max(where=, initial=)).
 
 Each one's gradient under every method, fresh and prepared, against JAX x64 (the function's source run with
 jax.numpy for numpy, jax.scipy.special for scipy.special, jax.grad, jax.vmap, jax.jacobian and jax.hessian for
@@ -25,22 +26,23 @@ CI (no JAX) asserts them. Hessians of eleven (the Laplace evidence's: fourth der
 shooting trajectory's Jacobian, hvp, vmap, and seven prepared at one point and called at another (the sort's
 permutation, the tree's exercise boundary and the unwrap's branches move there).
 
-What they met: scipy.special.boxcox (and boxcox1p), dawsn, expn and loggamma were "not a difflab primitive" (JAX has
-them): now registry entries, boxcox's λ-slope by its series near λ = 0, dawsn's slope by its asymptotic series
-where 1 - 2xF cancels (tests/test_scipy.py); and the numeric method differenced yn's and expn's integer order across
-SciPy's truncation (yn: -21463 at n = 2, said only by SciPy's RuntimeWarning): now refused by name, as the exact
-methods refuse it. np.cov(aweights=...) was refused by name (jax.numpy has it): now NumPy's weighting, the weights
-traced too; np.take(mode='wrap') likewise, and np.take of an index past the end gave x[i % n] where NumPy raises
-IndexError: now NumPy's error (tests/test_numpy_coverage.py). The Leslie matrix's `L = np.diag(s, -1); L[0, :] = fec`
-was refused as a write into a view of s: np.diag of a vector is a new array (tests/test_setitem.py). The symbolic
-method refused Heston's characteristic function ("SymPy leaves re(x**2.0)": z**2 of a complex value whose imaginary
-part is 0, at u = -i) and never took its integer-power case, SymPy 1.14 comparing Float(2.0) and Integer(2) unequal
-(tests/test_symbolic_complex.py). np.nanstd and np.nanvar read the NaN count from the values, and np.unwrap its
-corrections, so dl.prepare refused nan_zscore and bode_fit as specialised: both now traced (nanmean's count was
-already; unwrap's as -period·floor((Δ + period/2)/period), as JAX's), tested below. Recorded, not fixed: the
-symbolic method is slow on long graphs here: its Hessian of the 40-step binomial tree took 52 s (its gradient 1.8 s;
-left out of the Hessian test), its gradient and prepare of Heston's integral over 200 nodes 66 s (10 nodes here:
-3.4 s). Otherwise every exact method agreed with JAX to rounding, here and at the perturbed points."""
+What they met: scipy.special.boxcox (and boxcox1p), dawsn, expn, loggamma and fresnel (and sici) were "not a difflab
+primitive" (JAX has them): now registry entries, boxcox's λ-slope by its series near λ = 0, dawsn's slope by its
+asymptotic series where 1 - 2xF cancels (tests/test_scipy.py); and the numeric method differenced yn's and expn's
+integer order across SciPy's truncation (yn: -21463 at n = 2, said only by SciPy's RuntimeWarning): now refused by
+name, as the exact methods refuse it. np.cov(aweights=...), np.interp(period=) and np.max(where=) were refused by
+name (jax.numpy has them): now NumPy's, cov's weights traced too; np.take(mode='wrap') likewise, and np.take of an
+index past the end gave x[i % n] where NumPy raises IndexError: now NumPy's error (tests/test_numpy_coverage.py).
+The Leslie matrix's `L = np.diag(s, -1); L[0, :] = fec` was refused as a write into a view of s: np.diag of a vector
+is a new array (tests/test_setitem.py). The symbolic method refused Heston's characteristic function ("SymPy leaves
+re(x**2.0)": z**2 of a complex value whose imaginary part is 0, at u = -i) and never took its integer-power case,
+SymPy 1.14 comparing Float(2.0) and Integer(2) unequal (tests/test_symbolic_complex.py). np.nanstd and np.nanvar
+read the NaN count from the values, and np.unwrap its corrections, so dl.prepare refused nan_zscore and bode_fit as
+specialised: both now traced (nanmean's count was already; unwrap's as -period·floor((Δ + period/2)/period), as
+JAX's), tested below. Recorded, not fixed: the symbolic method is slow on long graphs here: its Hessian of the
+40-step binomial tree took 52 s (its gradient 1.8 s; left out of the Hessian test), its gradient and prepare of
+Heston's integral over 200 nodes 66 s (10 nodes here: 3.4 s). Otherwise every exact method agreed with JAX to
+rounding, here and at the perturbed points."""
 
 import numpy as np
 import pytest
@@ -109,6 +111,13 @@ X_wc = np.stack([np.sin(np.arange(8.0)), np.cos(np.arange(8.0) * 0.7), np.arange
 Xl = np.array([[1.0, 0.2], [1.0, -0.5], [1.0, 1.3], [1.0, 0.7], [1.0, -1.1]])
 yl = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
 Xc = np.array([[0.3, -0.2, 0.5], [1.0, 0.4, -0.3], [-0.6, 0.9, 0.1]])
+
+
+x_ke = np.linspace(-2.0, 3.0, 9)
+I_ke = 0.5 * (np.array([0.12, 0.14, 0.2, 0.3, 0.55, 0.95, 1.25, 1.1, 0.95]) * 1.0)
+day_si = np.array([10.0, 75.0, 150.0, 200.0, 290.0, 350.0, 380.0])
+temp_si = np.array([1.0, 6.0, 15.0, 19.0, 9.0, 2.0, 0.5])
+knots_si = np.array([0.0, 91.0, 182.0, 273.0])
 
 
 # ---------------------------------------------------------------- functions
@@ -517,6 +526,22 @@ def contractive_ae(w):
     return loss
 
 
+def knife_edge(p):
+    """Diffraction at a knife edge: the intensity ½((C(v) + ½)² + (S(v) + ½)²) by scipy.special.fresnel at
+    v = s(x - x₀); the edge position and log-scale fitted to a measured profile."""
+    v = np.exp(p[1]) * (x_ke - p[0])
+    S, C = special.fresnel(v)
+    return np.sum((0.5 * ((C + 0.5) ** 2 + (S + 0.5) ** 2) - I_ke) ** 2)
+
+
+def seasonal_interp(p):
+    """A seasonal temperature profile by np.interp(day, knots, values, period=365) of learned knot values, fitted to
+    observations (days past 365 wrap), plus a penalty on the warmest summer knot by np.max(where=, initial=)."""
+    pred = np.interp(day_si, knots_si, p, period=365.0)
+    summer = np.max(p, where=(knots_si > 100) & (knots_si < 250), initial=-np.inf)
+    return np.sum((pred - temp_si) ** 2) + 0.1 * summer**2
+
+
 def points():
     r = np.random.default_rng(5)
     return {
@@ -564,6 +589,8 @@ def points():
         "periodic_heat": 0.5 + 0.3 * np.cos(np.arange(7.0) * 1.3),
         "laplace_evidence": np.array([0.2, 0.1, 0.3]),
         "contractive_ae": 0.4 * np.sin(np.arange(6.0) + 1),
+        "knife_edge": np.array([0.3, 0.2]),
+        "seasonal_interp": np.array([2.0, 12.0, 17.0, 7.0]),
     }
 
 
@@ -603,6 +630,8 @@ GRAD = {
     "periodic_heat": (1.2446973837583706, 1.0851016785923955, 6.182388909184371),  # jax, n=7
     "laplace_evidence": (3.1208503110811225, 0.10791595805177054, 0.03989309103182087),  # jax, n=3
     "contractive_ae": (2.2890010861336227, -1.1144120176238985, 1.2889156055085509),  # jax, n=6
+    "knife_edge": (1.142616415612738, 3.2596572530409706, 38.427989202321605),  # jax, n=2
+    "seasonal_interp": (86.30696969216206, 8.828345067652707, 235.058363114921),  # jax, n=4
 }
 
 test_gradient_of_user_code = gradient_test(POINTS, FUNCS, GRAD, SPECIALISED)
