@@ -121,7 +121,7 @@ def handed(name: str, args, result):
     where it is one of the arguments themselves and NumPy's result is a new array, a member of the
     first traced argument's family where NumPy's is a view (VIEWS)."""
     if type(result) in (list, tuple):
-        if name in VIEWS:
+        if _is_view(name, args):
             for a in args:
                 view_of(a, result)
         return result
@@ -133,10 +133,18 @@ def handed(name: str, args, result):
                 return result  # NumPy returns the array itself too
             result = fresh(result)
             break
-    if name in VIEWS:
+    if _is_view(name, args):
         for a in args:
             view_of(a, result)
     return result
+
+
+def _is_view(name: str, args) -> bool:
+    """Whether NumPy's `name` on `args` returns a view: np.diag of a vector builds a new matrix (a Leslie matrix's
+    `L = np.diag(s, -1); L[0] = f` writes into it), of a matrix it is the diagonal's view."""
+    if name == "diag":
+        return bool(args) and np.ndim(args[0]) != 1
+    return name in VIEWS
 
 
 def _sharing(y) -> tuple:

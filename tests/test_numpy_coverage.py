@@ -513,3 +513,106 @@ def test_gradient_takes_coordinates_and_edge_order_like_numpy(method):
         dl.grad(lambda u: np.sum(np.gradient(u, edge_order=3)), method=method)(at)
     with pytest.raises(ValueError, match=r"coordinates along axis 0 must be 1-D of the axis's length 10"):
         dl.grad(lambda u: np.sum(np.gradient(u, np.arange(4.0))), method=method)(at)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_take_modes_like_numpy(method):
+    """np.take and x.take with NumPy's modes: 'raise' (default) raises NumPy's IndexError for an index outside
+    [-n, n) (difflab wrapped it modulo n: np.take(x, [0, 3]) was x[0] twice, a number where NumPy has none),
+    'wrap' and 'clip' (a negative index clipped to 0) take NumPy's elements; the gradient is the count of each
+    element's picks times 2x (Σ picked²), by NumPy's own take of the indices."""
+    x = np.array([1.0, -2.0, 3.0])
+    for mode, idx in (("wrap", [[0, 4], [-5, 7]]), ("clip", [[0, 4], [-5, 1]])):
+        picked = np.take(np.arange(3), idx, mode=mode)
+        value, g = dl.value_and_grad(lambda x: np.sum(np.take(x, idx, mode=mode) ** 2), method=method)(x)
+        assert value == pytest.approx(np.sum(np.take(x, idx, mode=mode) ** 2), rel=1e-15)
+        _close(g, 2 * x * np.bincount(picked.ravel(), minlength=3), method)
+        _close(dl.grad(lambda x: np.sum(x.take(idx, mode=mode) ** 2), method=method)(x), g, method)
+    for f in (lambda x: np.sum(np.take(x, [0, 3])), lambda x: np.sum(x.take([-4])), lambda x: np.take(x, 3)):
+        with pytest.raises(IndexError, match="out of bounds for axis 0 with size 3"):
+            dl.grad(f, method=method)(x)
+
+
+_COV_X = np.random.default_rng(12).normal(size=(3, 6))
+_COV_F, _COV_A = np.array([1, 2, 1, 3, 1, 2]), np.array([0.5, 1.5, 0.8, 1.2, 2.0, 0.3])
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"aweights": _COV_A},
+        {"fweights": _COV_F, "ddof": 2},
+        {"fweights": _COV_F, "aweights": _COV_A},
+        {"aweights": _COV_A, "bias": True},
+    ],
+    ids=["aweights", "fweights-ddof2", "both", "aweights-bias"],
+)
+def test_cov_with_weights_like_numpy(kw, method):
+    """np.cov's fweights and aweights (a weighted covariance; jax.numpy has both) were refused: NumPy's values and
+    central differences of NumPy's own cov, in the data and in traced aweights; bad weights NumPy's errors."""
+
+    def f(x):
+        return np.sum(np.cov(x, **kw) ** 2)
+
+    value, g = dl.value_and_grad(f, method=method)(_COV_X)
+    assert value == pytest.approx(f(_COV_X), rel=1e-13)
+    np.testing.assert_allclose(g, central(f, _COV_X), rtol=1e-7, atol=1e-8)  # (central's own error: ~1e-9)
+    if "aweights" in kw:
+
+        def fa(a):
+            return np.sum(np.cov(_COV_X, **{**kw, "aweights": a}) ** 2)
+
+        np.testing.assert_allclose(dl.grad(fa, method=method)(_COV_A), central(fa, _COV_A), rtol=1e-6, atol=1e-8)
+    for bad, err in (({"fweights": _COV_F + 0.5}, TypeError), ({"aweights": -_COV_A}, ValueError)):
+        with pytest.raises(err, match="must be integer|cannot be negative"):
+            dl.grad(lambda x: np.sum(np.cov(x, **bad)), method=method)(_COV_X)
+
+
+_IP_XP, _IP_FP = np.array([0.2, 1.0, 2.5, 3.1]), np.array([1.0, -0.5, 2.0, 0.3])
+_IP_X = np.array([0.65, 3.45, -0.27, 7.3, 4.05])  # (none on a knot modulo 2 or 4: central differences span no kink)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("period", [4.0, -4.0, 2.0])
+def test_interp_with_a_period_like_numpy(period, method):
+    """np.interp(x, xp, fp, period=p) was refused by name (jax.numpy has it): NumPy's values, and in x, fp and xp
+    (xp unsorted modulo 2) the gradient equals central differences of NumPy's own interp."""
+    for k in range(3):
+
+        def f(v, k=k):
+            a = [_IP_X, _IP_XP, _IP_FP]
+            a[k] = v
+            return np.sum(np.interp(a[0], a[1], a[2], period=period) ** 2)
+
+        at = [_IP_X, _IP_XP, _IP_FP][k]
+        value, g = dl.value_and_grad(f, method=method)(at)
+        assert value == pytest.approx(f(at), rel=1e-13)
+        np.testing.assert_allclose(g, central(f, at), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="period must be a non-zero"):
+        dl.grad(lambda x: np.sum(np.interp(x, _IP_XP, _IP_FP, period=0.0)), method=method)(_IP_X)
+
+
+_MX = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.4]])
+_MX_MASK = np.array([[True, False, True], [False, True, True]])
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_max_and_min_with_where_like_numpy(method):
+    """np.max, np.min, np.amin and the methods with where= (and initial=, which NumPy requires with it) were refused
+    by name (jax.numpy has them): NumPy's values and central differences of NumPy's own, a traced mask too; without
+    initial= NumPy's ValueError."""
+    fs = [
+        lambda x: np.sum(np.max(x, axis=1, where=_MX_MASK, initial=-5.0) ** 2),
+        lambda x: np.sum(np.min(x, axis=0, where=_MX_MASK, initial=9.0) ** 2),
+        lambda x: np.max(x * 2, where=x > 0.2, initial=0.0) + np.amin(x, where=_MX_MASK, initial=1.0),
+        lambda x: (
+            np.sum(x.max(axis=0, where=_MX_MASK, initial=-1.0)) + np.sum(x.min(axis=1, where=_MX_MASK, initial=0.5))
+        ),
+    ]
+    for f in fs:
+        value, g = dl.value_and_grad(f, method=method)(_MX)
+        assert value == pytest.approx(f(_MX), rel=1e-14)
+        np.testing.assert_allclose(g, central(f, _MX), rtol=1e-6, atol=1e-7)
+    with pytest.raises(ValueError, match="needs initial="):
+        dl.grad(lambda x: np.max(x, where=_MX_MASK), method=method)(_MX)

@@ -608,6 +608,122 @@ def test_exp1_and_expi(method):
     )
 
 
+#: Σ k·boxcox(x_k, λ_k) and Σ k·boxcox1p(x_k, λ_k): the gradient in (x, λ) and the Hessian's λλ diagonal by mpmath at
+#: 40 digits (mpmath.diff of expm1(λL)/λ, L = log x or log1p x; at λ = 0 the limits L²/2 and L³/3)
+_BOXCOX_X, _BOXCOX_LAM = np.array([0.3, 1.7, 5.0, 40.0, 2.2]), np.array([0.0, 1e-9, -0.04, 0.5, -2.0])
+_BOXCOX = {
+    "boxcox": (
+        [3.3333333333333335, 1.1764705888595626, 0.5625905724012094, 0.6324555320336759, 0.469571750563486]
+        + [0.7247752567782293, 0.2815663409249024, 3.722636696157433, 101.45129229538989, 0.5844745039440754],
+        [-0.5817397989395567, 0.09960470336637493, 3.9727153785348523, 282.7027021359448, 0.2633665446917032],
+    ),
+    "boxcox1p": (
+        [0.7692307692307693, 0.7407407414764828, 0.46541883455358546, 0.6246950475544243, 0.15258789062499997]
+        + [0.03441750363478379, 0.9865490852413326, 4.591579828783589, 103.77771866321801, 0.843957321824785],
+        [0.0060199486839648325, 0.6532610854391556, 5.4517581552868455, 291.3134223781709, 0.5136546347272236],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_BOXCOX))
+@pytest.mark.parametrize("method", METHODS)
+def test_boxcox_in_both_arguments(name, method):
+    """scipy.special.boxcox and boxcox1p (a Box-Cox likelihood's λ, tests/test_user_code10.py) were "not a difflab
+    primitive": SciPy's values, the gradient in x and λ and the second λ-derivative equal mpmath's, at λ = 0 (SciPy's
+    log x, the slope its limit L²/2), at 1e-9 and -0.04 (where (L·x^λ - bc)/λ cancels) and away from 0."""
+    fn = getattr(sc, name)
+    k = np.arange(1.0, 6.0)
+
+    def f(p):
+        return np.sum(k * fn(p[:5], p[5:]))
+
+    p = np.concatenate([_BOXCOX_X, _BOXCOX_LAM])
+    value, g = dl.value_and_grad(f, method=method)(p)
+    assert value == pytest.approx(np.sum(k * fn(_BOXCOX_X, _BOXCOX_LAM)), rel=1e-15)
+    grad, hess = _BOXCOX[name]
+    np.testing.assert_allclose(g, grad, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = dl.hessian(lambda lam: np.sum(k * fn(_BOXCOX_X, lam)), method=method)(_BOXCOX_LAM)
+    np.testing.assert_allclose(np.diag(H), hess, rtol=1e-4 if method == "numeric" else 1e-12)
+
+
+#: first and second derivatives of dawsn, loggamma, expn(0, x) and expn(2, x) by mpmath at 40 digits (mpmath.diff of
+#: √π/2·e^(-x²)·erfi(x), loggamma, expint(n, x)); dawsn's at 40 where 1 - 2xF cancels to -1/(2x²)
+_MORE = {
+    "dawsn": (
+        [-2.0, 0.3, 1.3, 5.0, 40.0],
+        [-0.20536155569516787, 0.8304210009872128, -0.25683354520054275, -0.021340744242768356, -0.0003127934275178559],
+        [-0.21876544493308753, -1.0635159306349515, -0.299027817248237, 0.009139293579129872, 1.5654365740529387e-05],
+    ),
+    "loggamma": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-20.497844991299868, -2.561384544585116, -0.16919088886679962, 0.9227843350984671, 3.384438132685525],
+        [401.53235734211506, 7.275356590529597, 1.1342534349966193, 0.39493406684822646, 0.033895060357739946],
+    ),
+    "expn0": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-399.5163582902998, -5.865300402811843, -0.37090125679185143, -0.022127585941272863, -3.223181244822727e-15],
+        [15999.678920102007, 31.002302129148312, 0.7802571589367042, 0.03134741341680322, 3.3340864059349066e-15],
+    ),
+    "expn2": (
+        [0.05, 0.4, 1.3, 3.0, 30.0],
+        [-2.467898488509974, -0.7023801188656624, -0.13545095784912914, -0.013048381094197037, -3.0215520106888124e-15],
+        [19.024588490014278, 1.6758001150890982, 0.2096398407953943, 0.01659568945595465, 3.1192076562800582e-15],
+    ),
+}
+_MORE_FN = {
+    "dawsn": sc.dawsn,
+    "loggamma": sc.loggamma,
+    "expn0": lambda x: sc.expn(0, x),
+    "expn2": lambda x: sc.expn(2, x),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_MORE))
+@pytest.mark.parametrize("method", METHODS)
+def test_dawsn_loggamma_expn(name, method):
+    """scipy.special.dawsn, loggamma and expn (which jax.scipy.special has) were "not a difflab primitive": SciPy's
+    values, and first and second derivatives equal mpmath's; expn and yn refuse their order n by name, numeric too."""
+    x, grad, hess = (np.array(v) for v in _MORE[name])
+    fn, w = _MORE_FN[name], 1 / np.abs(grad)  # (each term's slope ±1: numeric's steps resolve every entry)
+    value, g = dl.value_and_grad(lambda x: np.sum(w * fn(x)), method=method)(x)
+    assert value == pytest.approx(np.sum(w * fn(x)), rel=1e-15)
+    np.testing.assert_allclose(g / w, grad, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = np.diag(dl.hessian(lambda x: np.sum(w * fn(x)), method=method)(x))
+    np.testing.assert_allclose(H / w, hess, rtol=1e-3 if method == "numeric" else 1e-12)
+    # every method, numeric too: SciPy truncates expn's and yn's n, so its differences were a jump's (numeric gave
+    # -1111 and -21463 at n = 2, x = 1.5, with only SciPy's RuntimeWarning), where jv's real v is differenced
+    with pytest.raises(dl.NotDifferentiableError, match="expn is not differentiable in its argument n"):
+        dl.grad(lambda n: sc.expn(n, 1.5), method=method)(2.0)
+    with pytest.raises(dl.NotDifferentiableError, match="yn is not differentiable in its argument n"):
+        dl.grad(lambda n: sc.yn(n, 1.5), method=method)(2.0)
+
+
+#: d/dx and d²/dx² of Σ k·(S + 2C + Si - Ci) at x = 0.3, 1.1, 2.4, 5 (S, C = fresnel(x); Si, Ci = sici(x)) by mpmath at
+#: 30 digits (mpmath.diff of fresnels, fresnelc, si, ci)
+_FRESNEL_X = np.array([0.3, 1.1, 2.4, 5.0])
+_FRESNEL_GRAD = [-0.07843906084352383, 1.3921578423822336, -2.7082141371599757, 3.005930831898908]
+_FRESNEL_HESS = [12.16829709657717, -13.594728778383175, -38.49788719440236, -126.00510198133144]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_fresnel_and_sici_pairs(method):
+    """scipy.special.fresnel and sici (pairs of outputs; jax.scipy.special has both) were "not a difflab primitive":
+    each part an entry (S' = sin(πx²/2), C' = cos(πx²/2), Si' = sin(x)/x, Ci' = cos(x)/x), the pair SciPy's; the
+    gradient and the Hessian's diagonal equal mpmath's."""
+    k = np.arange(1.0, 5.0)
+
+    def f(x):
+        S, C = sc.fresnel(x)
+        si, ci = sc.sici(x)
+        return np.sum(k * (S + 2 * C + si - ci))
+
+    value, g = dl.value_and_grad(f, method=method)(_FRESNEL_X)
+    assert value == pytest.approx(f(_FRESNEL_X), rel=1e-15)
+    np.testing.assert_allclose(g, _FRESNEL_GRAD, rtol=1e-6 if method == "numeric" else 1e-13)
+    H = np.diag(dl.hessian(f, method=method)(_FRESNEL_X))
+    np.testing.assert_allclose(H, _FRESNEL_HESS, rtol=1e-4 if method == "numeric" else 1e-13)
+
+
 #: the gradient and Hessian's diagonal of Σ k·(|w(x + i/2)|² + Re w(x) − Im w(x/2)), w the Faddeeva function, by
 #: mpmath at 40 digits (mpmath.diff of e^(−z²)·erfc(−iz)): jax.scipy.special.wofz's (x64) are 7e-13 off in the
 #: gradient and 7e-12 in the Hessian at x = 4, SciPy's wofz (difflab's values and rules) 1e-13

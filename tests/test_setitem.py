@@ -66,6 +66,15 @@ def _matrix_entries(x):
     return (a @ a).sum() + np.sin(a).sum()
 
 
+def _diag_of_vector_filled(x):
+    # np.diag of a vector is a new matrix, not a view of x: a Leslie matrix's fecundities written into its first
+    # row (refused on main as "writes into a view ... of another traced value")
+    s = np.exp(x[:3])
+    L = np.diag(s, -1)
+    L[0, :] = x[1:]
+    return np.sum((L @ L) * np.arange(16.0).reshape(4, 4)) + s @ s
+
+
 def _empty_filled(x):
     h = np.empty_like(x, shape=(3,))
     h[0] = x[0]
@@ -170,6 +179,7 @@ PATTERNS = [
     _repeated_add_once,
     _matrix_entries,
     _empty_filled,
+    _diag_of_vector_filled,
     _into_the_argument,
 ]
 

@@ -198,3 +198,18 @@ def test_symbolic_over_a_reverse_gradient_of_complex_intermediates(f):
     x = np.array([0.3, 0.8, -0.5])
     want = dl.hessian(f, method="reverse")(x)
     np.testing.assert_allclose(dl.hessian(f, method=("symbolic", "reverse"))(x), want, rtol=1e-12, atol=1e-13)
+
+
+def test_a_whole_float_power_of_a_complex_value_with_no_imaginary_part():
+    """z**2 of a complex value whose imaginary part is 0 (b - ρσ·iu at u = -i in a Heston characteristic function,
+    tests/test_user_code10.py): SymPy wrote its real part re(x**2.0) (x < 0 unknown) and the symbolic method
+    refused it; now x**2, as NumPy's integer power. Against the closed form: d/da Re((a - b)²) + Im √(a² - 3) =
+    2(a - b) - a/√(3 - a²), d/db = -2(a - b) (a² < 3: √ of a negative real, +0j, is i√(3 - a²))."""
+
+    def f(p):
+        return np.real((p[0] - p[1] * (1 - 0j)) ** 2) + np.imag(np.sqrt((p[0] + 0j) ** 2 - 3.0))
+
+    a, b = 0.7, 1.3
+    want = [2 * (a - b) - a / np.sqrt(3 - a * a), -2 * (a - b)]
+    for method in ("symbolic", "reverse"):
+        np.testing.assert_allclose(dl.grad(f, method=method)(np.array([a, b])), want, rtol=1e-14)

@@ -612,6 +612,9 @@ def _real_imag(sp, e) -> tuple:
         return tuple(sp.Piecewise(*[(p[k], c) for p, c in pieces]) for k in (0, 1))
     arg = lambda z: sp.atan2(sp.im(z), sp.re(z))  # noqa: E731
     e = sp.sympify(e)
+    if any(_integral_float(p.exp) for p in e.atoms(sp.Pow)):
+        # (x**2.0 of a complex value whose imaginary part is 0, a real symbol: SymPy's re(x**2.0) stays, x < 0 unknown)
+        e = e.replace(lambda p: p.is_Pow and _integral_float(p.exp), lambda p: p.base ** int(p.exp))
     if not e.atoms(sp.Function) and all(p.exp.is_Integer for p in e.atoms(sp.Pow)):
         # sums, products and integer powers of symbols and numbers (a complex dot's entries): none of the rewrites
         # below applies, and their four walks over every entry were most of a complex matmul's translation
@@ -685,11 +688,17 @@ def _acosh_parts(sp, p, q):
     return _clog(sp, p + a * c - b * d, q + a * d + b * c)
 
 
+def _integral_float(w) -> bool:
+    """Whether a SymPy exponent is a whole number written as a float (2.0: NumPy's z**2 is the integer power).
+    (Not `w == int(w)`: SymPy ≥ 1.13 compares Float(2.0) and Integer(2) unequal.)"""
+    return bool(w.is_Float and float(w).is_integer())
+
+
 def _power(p):
     """z**w of complex values, as NumPy computes it: an integer power, else exp(w·(log|z| + i·arg z))."""
     import sympy as sp
 
-    if p.exp.is_Float and p.exp == int(p.exp):
+    if _integral_float(p.exp):
         return p.base ** int(p.exp)
     z = p.base
     return sp.exp(p.exp * (sp.log(sp.Abs(z)) + sp.I * sp.atan2(sp.im(z), sp.re(z))))

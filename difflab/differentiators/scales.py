@@ -303,12 +303,29 @@ def evaluated_graphs(graph: Graph, wrt, kinks: bool = True):
     """((probe, shifted) or None, how many held values probe gives, Watch or None): the graphs the numeric
     method evaluates. `probe` gives f at x, then the held values (pieces.py), then the watched arguments;
     `shifted` takes the held values as extra inputs and gives f, then the watched arguments. None: f will do."""
+    refuse_orders(graph, wrt)
     pieces = held_graphs(graph, kinks=kinks)
     probe, shifted = pieces or (graph, graph)
     watch = Watch(probe, shifted, [graph.inputs[i] for i in wrt])
     if not (pieces or watch):
         return None, 0, None
     return (watch.probe, watch.shifted), (len(pieces[0].outputs) - len(graph.outputs) if pieces else 0), watch or None
+
+
+def refuse_orders(graph: Graph, wrt) -> None:
+    """Raise the registry's NotDifferentiableError where a differentiated input reaches an argument that SciPy
+    truncates to an integer (scipy.special.yn(n, x) and expn(n, x) in n: the rule's `truncated`), as the exact
+    methods refuse it: differences across a truncated order were a jump's (yn's -21463 in n = 2 at x = 1.5), said by
+    nothing but SciPy's RuntimeWarning. (An order SciPy takes as a real number, jv's v, is differenced as it is.)"""
+    reached = {graph.inputs[i] for i in wrt}
+    for eqn in graph.eqns:
+        args = [isinstance(a, Var) and a in reached for a in eqn.args]
+        if not any(args) or not eqn.op.differentiable:  # (np.round(x) as an order: held, as the exact methods' 0)
+            continue
+        reached.add(eqn.out)
+        for (rule, _), hit in zip(eqn.op.float_partials, args):
+            if hit and getattr(rule, "truncated", False):
+                rule()
 
 
 def chunked(run, chunk, watch, centre, fold=None, pilot=False):

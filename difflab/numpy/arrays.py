@@ -51,13 +51,14 @@ def ndim(x) -> int:
     return len(shape(x))
 
 
-def min(x, axis=None, keepdims=False, initial=None):
-    """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most).
+def min(x, axis=None, keepdims=False, initial=None, *, where=True):
+    """Minimum over `axis`, as `-max(-x)` (`initial`: a number the minimum is at most; `where`: a mask of the
+    entries taken, with `initial`, as NumPy's).
 
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
-    return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial)
+    return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial, where=where)
 
 
 amin = min

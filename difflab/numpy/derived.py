@@ -22,7 +22,7 @@ from ..ops.reductions import _log_softmax_front as log_softmax
 from ..ops.shape import _concatenate_front as concatenate
 from ..ops.shape import _reshape_front as reshape
 from .arrays import _take_along, _value, asarray, expand_dims, ndim, ravel, shape
-from .reductions import cumprod
+from .reductions import cumprod, diff
 from .shapes import take
 
 
@@ -205,14 +205,24 @@ def _pieces(x, conds, funclist, args, kw):
 
 def unwrap(p, discont=None, axis=-1, *, period=2 * _np.pi):
     """p with the jumps larger than `discont` (default period/2) corrected by multiples of `period`,
-    like `numpy.unwrap`: p plus a correction read from the values (derivative 1).
+    like `numpy.unwrap`: p plus a correction (derivative 1). For a traced p the correction is traced too, -period
+    times floor((Δ + period/2)/period) (NumPy's mod(Δ + period/2, period) - period/2 - Δ; floor's derivative 0), so
+    the graph is not specialised to where the jumps are: a prepared function or vmap corrects other values' jumps,
+    as JAX's unwrap (a Bode fit's phase, tests/test_user_code10.py).
 
     >>> unwrap(_np.array([0.0, 6.0]))
     array([ 0.        , -0.28318531])
     """
-    v = _np.asarray(_value(p), dtype=float)
-    dd = _np.diff(v, axis=axis)
     discont = period / 2 if discont is None else discont
+    if isinstance(p, _Traced):
+        dd = diff(p, axis=axis)
+        steps = -period * _ops.floor((dd + period / 2) / period)
+        tie = where(_ops.greater(dd, 0.0), _ops.equal(_ops.mod(dd + period / 2, period), 0.0), False)
+        correct = where(_ops.less(abs(dd), discont), 0.0, where(tie, steps + period, steps))  # (a tie: +period/2)
+        first = 0.0 * _ops.floor(_take_along(p, axis, slice(0, 1)))
+        return p + concatenate([first, _cumsum(correct, axis=axis)], axis=axis)
+    v = _np.asarray(p, dtype=float)
+    dd = _np.diff(v, axis=axis)
     ddmod = _np.mod(dd + period / 2, period) - period / 2  # NumPy's steps, on the values
     ddmod = _np.where((ddmod == -period / 2) & (dd > 0), period / 2, ddmod)
     correct = _np.where(_np.abs(dd) < discont, 0.0, ddmod - dd)

@@ -207,18 +207,17 @@ def nanprod(a, axis=None, keepdims=False):
 
 def nanvar(a, axis=None, ddof=0, keepdims=False):
     """Variance of the entries that are not NaN (divided by count − ddof), like `numpy.nanvar`; the
-    deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative.
+    deviations of NaN entries are zeroed before squaring, so no NaN reaches the derivative. The count is traced
+    (a sum of where(isnan(a), 0, 1), as nanmean's), so the graph is not specialised to where the NaNs are.
 
     >>> float(nanvar(_np.array([1.0, _np.nan, 3.0])))
     1.0
     """
-    nan, values = isnan(a), _np.asarray(_value(a))
-    count = _np.sum(~_np.isnan(values), axis=axis, keepdims=keepdims)
+    nan = isnan(a)
+    counted = where(nan, 0.0, 1.0)
     filled = _nan_filled(a, 0.0)
-    dev = where(
-        nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / _np.sum(~_np.isnan(values), axis=axis, keepdims=True)
-    )
-    return sum(dev * dev, axis=axis, keepdims=keepdims) / (count - ddof)
+    dev = where(nan, 0.0, filled - sum(filled, axis=axis, keepdims=True) / sum(counted, axis=axis, keepdims=True))
+    return sum(dev * dev, axis=axis, keepdims=keepdims) / (sum(counted, axis=axis, keepdims=keepdims) - ddof)
 
 
 def nanstd(a, axis=None, ddof=0, keepdims=False):

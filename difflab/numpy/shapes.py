@@ -161,16 +161,28 @@ def repeat(a, repeats, axis=None):
     return _take_along(a, axis, idx)
 
 
-def take(a, indices, axis=None):
-    """Elements at `indices` along `axis` (of the flattened array when None).
+def take(a, indices, axis=None, mode="raise"):
+    """Elements at `indices` along `axis` (of the flattened array when None), like `numpy.take`: `mode` 'raise'
+    (NumPy's IndexError for an index outside [-n, n)), 'wrap' (modulo n) or 'clip' (into [0, n - 1]: a negative
+    index is 0, as NumPy's).
 
     >>> take(_np.array([1.0, 2.0, 3.0]), [2, 0])
+    array([3., 1.])
+    >>> take(_np.array([1.0, 2.0, 3.0]), [4, -1], mode="clip")
     array([3., 1.])
     """
     if axis is None:
         a, axis = ravel(a), 0
     indices = _np.asarray(indices)
     n = shape(a)[axis % ndim(a)]
+    if mode == "clip":
+        indices = _np.clip(indices, 0, n - 1)
+    elif mode == "raise":
+        bad = indices[(indices < -n) | (indices >= n)]  # (else `% n` below would wrap it: a value NumPy refuses)
+        if bad.size:
+            raise IndexError(f"index {int(bad.flat[0])} is out of bounds for axis {axis} with size {n}")
+    elif mode != "wrap":
+        raise ValueError(f"take's mode must be one of 'raise', 'wrap' or 'clip' (got {mode!r})")
     return _take_along(a, axis, indices % n if indices.ndim else int(indices) % n)
 
 

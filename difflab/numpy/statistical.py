@@ -257,15 +257,16 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
 
 
 def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=None, *, dtype=None):
-    """Covariance matrix of the variables in m's rows (columns with rowvar=False), like `numpy.cov`
-    (unweighted; NumPy squeezes the result: one variable gives a 0-d array).
+    """Covariance matrix of the variables in m's rows (columns with rowvar=False), like `numpy.cov`, weighted by
+    integer frequencies `fweights` and reliability weights `aweights` (traced too) as NumPy weighs them; NumPy
+    squeezes the result: one variable gives a 0-d array.
 
     >>> cov(_np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 0.0]]))
     array([[ 1., -1.],
            [-1.,  1.]])
+    >>> cov(_np.array([0.0, 1.0, 3.0]), aweights=_np.array([1.0, 1.0, 2.0]))
+    array(2.)
     """
-    if fweights is not None or aweights is not None:
-        raise ValueError("cov's fweights and aweights are not supported by difflab")
     X = atleast_2d(m)
     if not rowvar and shape(X)[0] != 1:
         X = transpose(X)
@@ -273,11 +274,41 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         Y = atleast_2d(y)
         X = concatenate([X, Y if rowvar or shape(Y)[0] == 1 else transpose(Y)], axis=0)
     ddof = (0 if bias else 1) if ddof is None else ddof
-    Xc = X - mean(X, axis=1, keepdims=True)
-    # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
-    # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
-    c = matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof)
-    return squeeze(c)
+    w = _cov_weights(fweights, aweights, shape(X)[1])
+    if w is None:
+        Xc = X - mean(X, axis=1, keepdims=True)
+        # (a NumPy float64, not a Python float: NumPy computes cov in float64 whatever m's dtype, so a float32 m's
+        # cov is float64, boundary.out_dtypes reading this constant as NumPy's promotion does)
+        return squeeze(matmul(Xc, transpose(_ops.conj(Xc))) / _np.float64(shape(X)[1] - ddof))
+    w_sum = sum(w)
+    Xc = X - sum(X * w, axis=1, keepdims=True) / w_sum
+    if ddof == 0:  # (NumPy's normalisation: Σw, less ddof frequencies or ddof·Σw·a/Σw of reliability weights)
+        fact = w_sum
+    elif aweights is None:
+        fact = w_sum - ddof
+    else:
+        fact = w_sum - ddof * sum(w * aweights) / w_sum
+    return squeeze(matmul(Xc * w, transpose(_ops.conj(Xc))) / fact)
+
+
+def _cov_weights(fweights, aweights, n):
+    """The product of cov's weights (None: none given), refused as NumPy refuses them: fweights not integers, either
+    not 1-d of the observations' length, or negative (read where they are NumPy's values: a traced weight is not
+    read, so the trace is not specialised to it)."""
+    w = None
+    for name, weights in (("fweights", fweights), ("aweights", aweights)):
+        if weights is None:
+            continue
+        if name == "fweights" and not isinstance(weights, _Traced):
+            weights = _np.asarray(weights)
+            if not _np.all(weights == _np.around(weights)):
+                raise TypeError("fweights must be integer")
+        if ndim(weights) != 1 or shape(weights)[0] != n:
+            raise RuntimeError(f"incompatible numbers of samples and {name}")
+        if not isinstance(weights, _Traced) and _np.any(_np.asarray(weights) < 0):
+            raise ValueError(f"{name} cannot be negative")
+        w = weights if w is None else w * weights
+    return w
 
 
 def corrcoef(x, y=None, rowvar=True, *, dtype=None):
@@ -298,11 +329,16 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
     fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
-    is read from the values (the trace is specialised to them).
+    is read from the values (the trace is specialised to them). `period`: x and xp taken modulo it, xp sorted and
+    extended by one point each side, as NumPy's (left and right then unused).
 
     >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
     array([1., 6.])
+    >>> interp(_np.array([3.5]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]), period=3.0)
+    array([1.])
     """
+    if period is not None:
+        return _periodic_interp(x, xp, fp, period)
     xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
     xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (xp, fp))  # (lists, as NumPy's)
     if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
@@ -312,6 +348,26 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
     y = where(xv < xpv[0], fp[0] if left is None else left, y)
     return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+
+
+def _periodic_interp(x, xp, fp, period):
+    """numpy.interp(x, xp, fp, period=period): x and xp modulo |period| (traced: mod, derivative 1), xp sorted by its
+    values (NumPy's argsort), one point wrapped onto each end, then the plain interpolation."""
+    if _np.ndim(_value(period)) or _value(period) == 0:
+        raise ValueError("interp's period must be a non-zero number")
+    period = builtins.abs(float(_value(period)))
+
+    def wrapped(v):
+        return _ops.mod(v, period) if isinstance(v, _Traced) else _np.mod(_np.asarray(v, dtype=float), period)
+
+    xp = wrapped(xp)
+    fp = fp if isinstance(fp, _Traced) else _np.asarray(fp, dtype=float)
+    if ndim(xp) != 1 or shape(fp) != shape(xp):
+        raise ValueError("interp takes 1-D xp and fp of one length")
+    order = _np.argsort(_np.asarray(_value(xp)))
+    xp, fp = take(xp, order), take(fp, order)
+    xp = concatenate([xp[-1:] - period, xp, xp[:1] + period])
+    return interp(wrapped(x), xp, concatenate([fp[-1:], fp, fp[:1]]))
 
 
 def correlate(a, v, mode="valid"):

@@ -75,13 +75,19 @@ def _mean_front(x, axis=None, dtype=None, keepdims=False, *, where=True):
     return _sum_front(x, axis, keepdims=keepdims, where=where) / count
 
 
-def _max_front(x, axis=None, keepdims=False, initial=None):
+def _max_front(x, axis=None, keepdims=False, initial=None, *, where=True):
     """Maximum over `axis`, like `numpy.max`; at ties the derivative is split evenly (`initial`: a
-    number the maximum is at least).
+    number the maximum is at least; `where`: a mask of the entries taken, which needs `initial`, as NumPy's).
 
     >>> float(_max_front(np.array([1.0, 5.0, 2.0]), initial=7.0))
     7.0
+    >>> float(_max_front(np.array([1.0, 5.0, 2.0]), initial=0.0, where=np.array([True, False, True])))
+    2.0
     """
+    if where is not True:
+        if initial is None:  # (NumPy's ValueError: an entry-free slice would have no maximum)
+            raise ValueError("max or min with a where= mask needs initial= (NumPy's: maximum has no identity)")
+        x = _where(where, x, initial)
     m = max(x, axis=normalize_axes(x, axis), keepdims=bool(keepdims))
     return m if initial is None else maximum(m, initial)
 

@@ -45,6 +45,7 @@ from .elementwise import (
     cos,
     equal,
     exp,
+    expm1,
     floor,
     greater,
     greater_equal,
@@ -146,9 +147,10 @@ def _say(name, kind) -> None:
         warnings.warn(f"overflow encountered in {name}", RuntimeWarning, stacklevel=3)
 
 
-def _refuse(op_name, arg, only="x", why=""):
+def _refuse(op_name, arg, only="x", why="", truncated=False):
     """The rule of an argument the op is not differentiated in (an order, a shape parameter; `why`: the
-    reason, where it is not one of those)."""
+    reason, where it is not one of those). `truncated`: SciPy truncates the argument to an integer (yn's and
+    expn's n), so the numeric method, which differences SciPy's values, refuses it too (a jump's differences)."""
 
     def partial(*args):  # (out, *args) as a rule's partial; () from a SymPy derivative
         raise NotDifferentiableError(
@@ -157,6 +159,7 @@ def _refuse(op_name, arg, only="x", why=""):
         )
 
     partial.refuses = True  # (a named SymPy function's derivative refuses by it too)
+    partial.truncated = truncated
     return partial
 
 
@@ -226,7 +229,8 @@ def _scipy_named(name, form, derivative=None, scipy_name=None):
     named value where the form's derivative holds the form (beta' = beta·(ψ(a) - ψ(a + b))); or
     `derivative(sp, out, i, *args)` where the form's is unstable (log_ndtr's in the left tail). An
     argument the entry refuses (an order, a shape parameter) is refused by its registry partial.
-    `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument)."""
+    `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument), or the function
+    computing it (fresnel_s: the first of fresnel's pair)."""
     _FORMS[name] = (form, derivative, scipy_name or name)
     return elementwise_sympy(lambda *xs: _scipy_function(name)(*xs))
 
@@ -255,7 +259,8 @@ def _scipy_function(name):
         value = form(sp, *[sp.Float(a, mpmath.mp.dps) for a in args]).evalf(mpmath.mp.dps)
         return mpmath.mpf(value) if value.is_real and value.is_finite else mpmath.nan
 
-    fn = sympy_function(f"scipy_{name}", _scipy(scipy_name), partial, mp_impl, _scipy(scipy_name))
+    impl = _scipy(scipy_name) if isinstance(scipy_name, str) else scipy_name  # (a part of a pair: fresnel's S)
+    fn = sympy_function(f"scipy_{name}", impl, partial, mp_impl, impl)
     return fn
 
 
@@ -592,6 +597,71 @@ pseudo_huber = _special(
     "(|r| and 0 at δ = 0, where SciPy's value is 0)",
 )
 
+# -- Box-Cox transforms --------------------------------------------------------------------------------------
+
+_BOXCOX_SERIES = 0.1  # |t| below it the λ-slope's factor h(t) by its Taylor series (to t¹¹: 1e-24 relative)
+
+
+def _boxcox_h(t):
+    """h(t) = (t·eᵗ - expm1(t))/t² = Σₙ₌₁ n tⁿ⁻¹/(n + 1)!, so that ∂/∂λ of expm1(λL)/λ is L²·h(λL): h(0) = ½ (the
+    limit SciPy's log at λ = 0 has), its series where |t| < 0.1 (the difference's cancellation costs 2ε/|t|: 2e-15
+    at 0.1, all digits at 1e-16). Each form runs at a held argument where it is not used: no 0/0 formed there."""
+    small = less(_abs(t), _BOXCOX_SERIES)
+    t_s, t_d = where(small, t, 0.0), where(small, 1.0, t)
+    series = 0.0 * t_s + 12.0 / math.factorial(13)
+    for n in range(11, 0, -1):
+        series = series * t_s + n / math.factorial(n + 1)
+    return where(small, series, (t_d * exp(t_d) - expm1(t_d)) / (t_d * t_d))
+
+
+def _boxcox_form(sp, x, lam, one_plus=False):
+    L = sp.log(1 + x) if one_plus else sp.log(x)
+    return sp.Piecewise((L, sp.Eq(lam, 0)), ((sp.exp(lam * L) - 1) / lam, True))
+
+
+def _boxcox_derivative(sp, out, i, x, lam, one_plus=False):
+    """∂x = e^(λL)/x (1 + x for boxcox1p); ∂λ = L²·h(λL), h's series where |λL| < 0.1, as the registry's partial."""
+    L = sp.log(1 + x) if one_plus else sp.log(x)
+    if i == 0:
+        return sp.exp(lam * L) / (1 + x if one_plus else x)
+    t = lam * L
+    series = sum(n * t ** (n - 1) / sp.factorial(n + 1) for n in range(1, 13))
+    return L**2 * sp.Piecewise((series, sp.Abs(t) < _BOXCOX_SERIES), ((t * sp.exp(t) - (sp.exp(t) - 1)) / t**2, True))
+
+
+def _boxcox_partials(one_plus):
+    def log_of(x):
+        return log1p(x) if one_plus else log(x)
+
+    return (
+        lambda out, x, lam: exp(lam * log_of(x)) / ((1.0 + x) if one_plus else x),
+        lambda out, x, lam: log_of(x) * log_of(x) * _boxcox_h(lam * log_of(x)),
+    )
+
+
+boxcox = _special(
+    "boxcox",
+    _scipy("boxcox"),
+    _boxcox_partials(False),
+    _scipy_named("boxcox", _boxcox_form, _boxcox_derivative),
+    domain=("positive", "real"),
+    doc="the Box-Cox transform (x^λ - 1)/λ = expm1(λ log x)/λ (log x at λ = 0); ∂x = x^(λ-1), "
+    "∂λ = L²·h(λL), L = log x, h(t) = (t eᵗ - expm1 t)/t² (½ at 0)",
+)
+boxcox1p = _special(
+    "boxcox1p",
+    _scipy("boxcox1p"),
+    _boxcox_partials(True),
+    _scipy_named(
+        "boxcox1p",
+        lambda sp, x, lam: _boxcox_form(sp, x, lam, one_plus=True),
+        lambda sp, out, i, x, lam: _boxcox_derivative(sp, out, i, x, lam, one_plus=True),
+    ),
+    domain=("positive", "real"),
+    doc="the Box-Cox transform of 1 + x: expm1(λ log1p x)/λ (log1p x at λ = 0); ∂x = (1 + x)^(λ-1), "
+    "∂λ = L²·h(λL), L = log1p x",
+)
+
 # -- error functions and the normal distribution's ---------------------------------------------
 
 
@@ -713,6 +783,106 @@ erfcx = _special(
     doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
     "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
 )
+
+
+def _scipy_part(name, k):
+    """Output k of SciPy's two-output ufunc `name` (fresnel's S and C, sici's Si and Ci)."""
+
+    def impl(x):
+        return getattr(scipy_special(), name)(x)[k]
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
+def _pair_part(name, pair, k, slope, form, domain, doc, front=None):
+    """The entry of output k of SciPy's pair `pair` (fresnel: S, C; sici: Si, Ci), its SymPy form SymPy's own
+    function computed by SciPy's; the entry of the second output carries the pair's `front`, SciPy's name."""
+    spelled = {"front": front, "names": (pair,)} if front is not None else {}
+    part = _scipy_part(pair, k)
+    return _special(
+        name,
+        part,
+        (slope,),
+        _scipy_named(name, form, scipy_name=part),
+        domain=domain,
+        ufunc="dawsn",  # (the pairs' loops, f->ff and d->dd, have dawsn's dtypes)
+        internal=True,
+        doc=doc,
+        **spelled,
+    )
+
+
+fresnel_s = _pair_part(
+    "fresnel_s", "fresnel", 0, lambda out, x: sin((0.5 * np.pi) * (x * x)), lambda sp, x: sp.fresnels(x), ("real",),
+    "Fresnel's S(x) = ∫₀ˣ sin(πt²/2) dt, scipy.special.fresnel(x)[0]; d S = sin(πx²/2)",
+)  # fmt: skip
+fresnel_c = _pair_part(
+    "fresnel_c", "fresnel", 1, lambda out, x: cos((0.5 * np.pi) * (x * x)), lambda sp, x: sp.fresnelc(x), ("real",),
+    "Fresnel's C(x) = ∫₀ˣ cos(πt²/2) dt, scipy.special.fresnel(x)[1]; d C = cos(πx²/2)",
+    front=lambda x: (fresnel_s(x), fresnel_c(x)),
+)  # fmt: skip
+sici_si = _pair_part(
+    "sici_si", "sici", 0, lambda out, x: sin(x) / x, lambda sp, x: sp.Si(x), ("positive",),
+    "the sine integral Si(x) = ∫₀ˣ sin(t)/t dt, scipy.special.sici(x)[0]; d Si = sin(x)/x",
+)  # fmt: skip
+sici_ci = _pair_part(
+    "sici_ci", "sici", 1, lambda out, x: cos(x) / x, lambda sp, x: sp.Ci(x), ("positive",),
+    "the cosine integral Ci(x) = γ + log x + ∫₀ˣ (cos t - 1)/t dt (x > 0), scipy.special.sici(x)[1]; d Ci = cos(x)/x",
+    front=lambda x: (sici_si(x), sici_ci(x)),
+)  # fmt: skip
+
+
+_DAWSON_TAIL = 12.0  # from here 1 - 2xF by its asymptotic series (20 terms: 1e-16 relative at 12)
+
+
+def _dawson_slope(out, x):
+    """F' = 1 - 2xF, which cancels where 2xF → 1 (|x| large: -1/(2x²) left, x²·ε relative error, 4e-8 at 1e4), so
+    there -Σₖ (2k - 1)!!/(2x²)ᵏ (Horner: r(1 + 3r(1 + 5r(...))), r = 1/(2x²)). Each form runs at a held argument
+    where it is not used."""
+    tail = greater_equal(_abs(x), _DAWSON_TAIL)
+    x_t = where(tail, x, _DAWSON_TAIL)
+    r = 0.5 / (x_t * x_t)
+    series = 1.0 + 0.0 * r
+    for k in range(20, 1, -1):
+        series = 1.0 + (2 * k - 1) * r * series
+    return where(tail, -r * series, 1.0 - 2.0 * where(tail, 0.0, x) * out)
+
+
+dawsn = _special(
+    "dawsn",
+    _scipy("dawsn"),
+    (_dawson_slope,),
+    _scipy_named("dawsn", lambda sp, x: sp.sqrt(sp.pi) / 2 * sp.exp(-(x**2)) * sp.erfi(x)),
+    domain=("real",),
+    doc="Dawson's integral F(x) = e^(-x²)∫₀ˣ e^(t²) dt (plasma dispersion, Voigt profiles); d F = 1 - 2x·F",
+)
+
+
+def _expn_slope(out, n, x):
+    """d Eₙ/dx = -Eₙ₋₁(x), and for n = 0 (E₀ = e^(-x)/x) -e^(-x)(1/x + 1/x²); the other form runs at a held order."""
+    zero = less(n, 0.5)
+    return where(zero, -exp(-x) * (1.0 / x + 1.0 / (x * x)), -expn(where(zero, 1.0, n) - 1.0, x))
+
+
+expn = _special(
+    "expn",
+    _scipy("expn"),
+    (_refuse("expn", "n", truncated=True), _expn_slope),
+    _scipy_named("expn", lambda sp, n, x: sp.expint(_order(n), x)),
+    domain=("integer", "positive"),
+    doc="the generalised exponential integral Eₙ(x) = ∫₁^∞ e^(-xt)/tⁿ dt for integer n ≥ 0 (radiative transfer's "
+    "slab functions); d Eₙ = -Eₙ₋₁, not differentiable in n",
+)
+loggamma = _special(
+    "loggamma",
+    _scipy("loggamma"),
+    (lambda out, x: psi(x),),
+    _scipy_named("loggamma", lambda sp, x: sp.loggamma(x)),
+    domain=("positive",),
+    doc="the principal branch of log Γ(x), on real x > 0 gammaln's value (SciPy's NaN for x < 0, where gammaln "
+    "is log|Γ|); d loggamma = ψ",
+)
 wofz = _special(
     "wofz",
     _scipy("wofz"),
@@ -821,7 +991,7 @@ yv = _special(
 yn = _special(
     "yn",
     _scipy("yn"),
-    (_refuse("yn", "n"), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
+    (_refuse("yn", "n", truncated=True), lambda out, n, x: 0.5 * (yn(n - 1.0, x) - yn(n + 1.0, x))),
     _scipy_named("yn", lambda sp, n, x: sp.bessely(_order(n), x)),
     domain=("integer", "positive"),
     result_dtype=lambda: _F64,  # (SciPy has only its float64 loop: yn(2, a float32 x) is float64)
