@@ -16,6 +16,8 @@ flattens the pytree itself; prepare + the sweep on the traced values; also s8, a
 mg1 and mg8 (micrograd's forward + backward there).
 Divide valgrind's "Collected" by N + 1. Run it from any checkout with PYTHONPATH=that checkout.
 WHAT f1: a fresh `dl.grad` of x * x at one float, the call's fixed cost (what depends on no leaf or equation).
+WHAT l1, l40: a fresh `dl.grad` of `ws[0] * ws[0]` with ws a list of 1 or 40 floats (one equation either way):
+(l40 - l1) / 39 is a float leaf's own cost, as the scalar net pays it for each weight (reader, input tracer, gradient).
 The scalar net's fresh call by piece (issue 17's per-equation row: where its instructions go), B = 1 or 8:
 "s1 known" (the generated argument reader of the signature seen before), "s1 inputs" (a Trace and its input
 tracers, one per float leaf), "s1 record" (those inputs, nested by the generated builder, and the loss
@@ -49,6 +51,10 @@ def _square(x):  # (f1's function)
     return x * x
 
 
+def _first_squared(ws):  # (l1's and l40's: one equation, however many leaves)
+    return ws[0] * ws[0]
+
+
 def contenders() -> dict:
     params, X, Y = hand.problem((2, 16, 16, 2), 64)
     f = MLP([2, 16, 16, 2], activation="tanh").loss("cross_entropy")
@@ -77,6 +83,8 @@ def contenders() -> dict:
         vg = ag.value_and_grad(M.peer_loss(ag.numpy, ag.tracer.getval, len(params) // 2))
         fns["ag"] = lambda: vg(params, X, Y)
     fns["f1"] = lambda: dl.grad(_square)(3.0)
+    for n in (1, 40):
+        fns[f"l{n}"] = functools.partial(lambda ws: dl.grad(_first_squared)(ws), [float(i + 1) for i in range(n)])
     return fns
 
 
