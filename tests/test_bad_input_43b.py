@@ -40,3 +40,30 @@ def test_a_masked_array_is_refused_naming_it_and_the_spelling_that_works(door, m
     plain = dl.grad(_sum_x_sin_x, method=method)(x.filled(0.0))  # the spelling the message gives works
     d = np.array([0.3, 0.0, 2.0, 0.7])
     np.testing.assert_allclose(plain, d * np.cos(d) + np.sin(d), rtol=1e-6)
+
+
+# -- method objects: a NumPy integer is a count ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        lambda: dl.Forward(chunk=np.int64(2)),
+        lambda: dl.Numeric(order=np.int64(4)),
+        lambda: dl.Numeric(scheme="richardson", richardson_terms=np.int64(5)),
+    ],
+    ids=["Forward(chunk=np.int64(2))", "Numeric(order=np.int64(4))", "Numeric(richardson_terms=np.int64(5))"],
+)
+def test_a_numpy_integer_setting_is_taken_as_its_int(method):
+    # on main each was refused as "must be a positive int ..., got np.int64(2)" (a count read from a shape or
+    # an np.arange is a NumPy integer)
+    x = np.array([0.3, -1.2, 2.0, 0.7])
+    d = dl.grad(_sum_x_sin_x, method=method())(x)
+    np.testing.assert_allclose(d, x * np.cos(x) + np.sin(x), rtol=1e-7)
+
+
+def test_a_numpy_bool_is_still_no_count():
+    with pytest.raises(ValueError, match="chunk must be a positive int"):
+        dl.Forward(chunk=np.bool_(True))
+    with pytest.raises(ValueError, match="richardson_terms must be an int"):
+        dl.Numeric(richardson_terms=np.bool_(True))

@@ -70,7 +70,7 @@ class Numeric(base.Differentiator):
     complex_leaves = True  # given as (Re, Im) pairs (api/complexes.py); a complex output's differences stay whole
 
     def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):
-        check_settings(scheme, step, order, richardson_terms)
+        order, richardson_terms = check_settings(scheme, step, order, richardson_terms)
         self.scheme, self.step, self.order = scheme, step, order
         self.richardson_terms, self.error_estimate = richardson_terms, bool(error_estimate)
         self._plan = plan(scheme, step, order, richardson_terms)
