@@ -67,3 +67,43 @@ def test_a_numpy_bool_is_still_no_count():
         dl.Forward(chunk=np.bool_(True))
     with pytest.raises(ValueError, match="richardson_terms must be an int"):
         dl.Numeric(richardson_terms=np.bool_(True))
+
+
+# -- the operators' on/off options take only booleans ------------------------------------------------------------
+
+
+def _square(x):
+    return x * x
+
+
+ON_OFF = {
+    "grad(has_aux='no')": lambda x: dl.grad(lambda x: dnp.sum(x * x), has_aux="no")(x),
+    "value_and_grad(has_aux='no')": lambda x: dl.value_and_grad(lambda x: dnp.sum(x * x), has_aux="no")(x),
+    "jacobian(has_aux='no')": lambda x: dl.jacobian(_square, has_aux="no")(x),
+    "jacobian(sparse='no')": lambda x: dl.jacobian(_square, sparse="no")(x),
+    "jacobian(holomorphic='no')": lambda x: dl.jacobian(_square, holomorphic="no")(x),
+    "jacfwd(has_aux='no')": lambda x: dl.jacfwd(_square, has_aux="no")(x),
+    "jvp(has_aux='no')": lambda x: dl.jvp(_square, (x,), (x,), has_aux="no"),
+    "vjp(has_aux='no')": lambda x: dl.vjp(_square, x, has_aux="no"),
+    "linearize(has_aux='no')": lambda x: dl.linearize(_square, x, has_aux="no"),
+    "Numeric(error_estimate='no')": lambda x: dl.grad(lambda x: dnp.sum(x * x), method=dl.Numeric(error_estimate="no"))(
+        x
+    ),
+}
+
+
+@pytest.mark.parametrize("call", ON_OFF)
+def test_an_on_off_option_given_a_string_is_refused_naming_it(call):
+    # on main each 'no' was taken as True: jacobian(sparse='no') gave a SciPy sparse matrix, has_aux='no' said
+    # "has_aux=True: f must return a pair", Numeric(error_estimate='no') estimated errors
+    option = call.split("(")[1].split("=")[0]
+    with pytest.raises(TypeError, match=rf"{option}=\.\.\.\) must be True or False, got 'no'"):
+        ON_OFF[call](np.array([0.3, -1.2]))
+
+
+def test_numpy_bools_still_switch_an_option():
+    x = np.array([0.3, -1.2])
+    d, aux = dl.grad(lambda x: (dnp.sum(x * x), "tag"), has_aux=np.True_)(x)
+    np.testing.assert_allclose(d, 2 * x)
+    assert aux == "tag"
+    np.testing.assert_allclose(dl.jacobian(_square, sparse=np.False_)(x), np.diag(2 * x))
