@@ -107,3 +107,21 @@ def test_numpy_bools_still_switch_an_option():
     np.testing.assert_allclose(d, 2 * x)
     assert aux == "tag"
     np.testing.assert_allclose(dl.jacobian(_square, sparse=np.False_)(x), np.diag(2 * x))
+
+
+# -- difflab.testing: a complex answer for a real function ---------------------------------------------------------
+
+
+def test_check_grad_fails_a_gradient_with_an_imaginary_part():
+    # on main NumPy's cast dropped the imaginary part (a ComplexWarning) and check_grad passed grad + 1j
+    from difflab.testing import GradientMismatch, check_grad, check_jacobian
+
+    x = np.array([0.3, -1.2, 2.0, 0.7])
+    exact = x * np.cos(x) + np.sin(x)  # d/dx of sum(x sin x), the closed form
+    with pytest.raises(GradientMismatch, match=r"returned complex values for args\[0\] \(largest imaginary part 1\)"):
+        check_grad(_sum_x_sin_x, lambda a: a * np.cos(a) + np.sin(a) + 1j, x)
+    with pytest.raises(GradientMismatch, match="returned complex values"):
+        check_jacobian(dnp.sin, lambda a: np.diag(np.cos(a)) * (1 + 1e-3j), x)
+    # a complex dtype holding real values is the real gradient
+    assert check_grad(_sum_x_sin_x, lambda a: (a * np.cos(a) + np.sin(a)) + 0j, x).max_abs_error < 1e-12
+    np.testing.assert_allclose(dl.grad(_sum_x_sin_x)(x), exact, rtol=1e-12)
