@@ -125,3 +125,15 @@ def test_check_grad_fails_a_gradient_with_an_imaginary_part():
     # a complex dtype holding real values is the real gradient
     assert check_grad(_sum_x_sin_x, lambda a: (a * np.cos(a) + np.sin(a)) + 0j, x).max_abs_error < 1e-12
     np.testing.assert_allclose(dl.grad(_sum_x_sin_x)(x), exact, rtol=1e-12)
+
+
+# -- compare -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("methods", [[], ()])
+def test_compare_with_no_methods_is_refused(methods):
+    # on main compare returned an empty Comparison (rows=[]): a table with nothing compared, no word why
+    with pytest.raises(
+        TypeError, match=r"methods must be 'all', a method or a list of them, got (list \[\]|tuple \(\))"
+    ):
+        dl.compare(_sum_x_sin_x, np.array([0.3, -1.2]), methods=methods)
