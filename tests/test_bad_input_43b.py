@@ -137,3 +137,26 @@ def test_compare_with_no_methods_is_refused(methods):
         TypeError, match=r"methods must be 'all', a method or a list of them, got (list \[\]|tuple \(\))"
     ):
         dl.compare(_sum_x_sin_x, np.array([0.3, -1.2]), methods=methods)
+
+
+# -- a leaked tracer -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_tracer_leaked_from_a_finished_gradient_is_named_when_used_in_the_next(method):
+    # on main the next gradient silently closed over the dead trace's value and returned a Tracer object (its
+    # value the gradient with the leaked value held constant) where an array is due
+    leaked = {}
+
+    def f(a):
+        leaked["x"] = a  # stored in a global: leaves the differentiation
+        return dnp.sum(a * a)
+
+    x = np.array([0.3, -1.2])
+    np.testing.assert_allclose(dl.grad(f, method=method)(x), 2 * x)  # d/dx sum(x²) = 2x
+    from difflab.errors import TracerConversionError
+
+    with pytest.raises(TracerConversionError, match="of a differentiation that has finished was used: it leaked"):
+        dl.grad(lambda a: dnp.sum(a * leaked["x"]), method=method)(x)
+    # the spelling the message gives: the value passed in as an argument
+    np.testing.assert_allclose(dl.grad(lambda a, c: dnp.sum(a * c), method=method)(x, x), x)
