@@ -66,6 +66,7 @@ class Trace:
     unread: dict = {}
     #: the Vars whose value an assignment overwrote (`assigned`): the common-subexpression tables skip them
     stale: frozenset | set = frozenset()
+    done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
         self.level = next(_levels)
@@ -170,6 +171,8 @@ class Trace:
         it, an array as a copy of the contents it was traced with, a value of an enclosing trace as itself;
         with this trace's bookkeeping of it (ids kept valid, difflab's own constants, complex values)."""
         if isinstance(a, Tracer):
+            if a._trace.done:
+                raise TracerConversionError(_leaked(a))
             self.closes_over_tracers = True
         if type(a) is list or type(a) is tuple:  # (x + [[0, 2], [-2, 0]])
             arr = np.asarray(a)
@@ -1301,6 +1304,15 @@ def _difflab_spelling(name: str) -> str:
     return ""
 
 
+def _leaked(a) -> str:
+    return (
+        f"a traced value ({a.node!r}: {a.node.aval}) of a differentiation that has finished was used: it leaked "
+        "out of the function differentiated then (stored in a global, an attribute or a closure), and its "
+        "derivative would be lost; pass the value in as an argument, or return it (with has_aux=True) and use "
+        "the returned array"
+    )
+
+
 def trace_flat(f, leaves, *, wrap=None, narrow=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
@@ -1343,6 +1355,7 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
             "the array methods difflab supports are difflab.numpy.METHODS"
         ) from None
     finally:
+        t.done = True
         if on:
             _gc.enable()
         if watched is not None:

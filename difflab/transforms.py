@@ -16,7 +16,7 @@ from . import numpy as dnp
 from .differentiators import get_method
 from .api.boundary import ComplexLeaf, NonScalarOutput, _nan_rows, _nonfinite, _real_tangent
 from .errors import Collector, check_function, collecting
-from .differentiators.base import split as split_vec
+from .differentiators.base import flag, split as split_vec
 from .compile import lower
 from .graph import Traced, charge_to, evaluate, split as split_graph
 from .ops.linalg import strong_matmul
@@ -177,7 +177,7 @@ def value_and_grad(f, argnums=0, method="reverse", has_aux=False):
     >>> dl.value_and_grad(lambda x: (x * x, {"half": x / 2.0}), has_aux=True)(3.0)
     ((9.0, {'half': 1.5}), 6.0)
     """
-    if not has_aux:
+    if not flag("value_and_grad", "has_aux", has_aux):
         return api.value_and_grad(f, argnums, method)
     return _ValueAndGradAux(_WithAux(f, "value_and_grad"), argnums, method)
 
@@ -195,7 +195,7 @@ def grad(f, argnums=0, method="reverse", has_aux=False):
     >>> dl.grad(lambda x: (x ** 3.0, {"step": 3, "tag": "cube"}), has_aux=True)(2.0)
     (12.0, {'step': 3, 'tag': 'cube'})
     """
-    if not has_aux:
+    if not flag("grad", "has_aux", has_aux):
         return api.grad(f, argnums, method)
     return _GradAux(_WithAux(f, "grad"), argnums, method)
 
@@ -214,7 +214,8 @@ def jacobian(f, argnums=0, method="reverse", has_aux=False, sparse=False, holomo
     >>> J.tolist(), aux
     ([[2.0, 0.0], [0.0, 4.0]], 3.0)
     """
-    if holomorphic and (sparse or has_aux):
+    has_aux, sparse = flag("jacobian", "has_aux", has_aux), flag("jacobian", "sparse", sparse)
+    if flag("jacobian", "holomorphic", holomorphic) and (sparse or has_aux):
         raise ValueError("jacobian(holomorphic=True) does not take sparse=True or has_aux=True")
     if sparse:
         from . import sparse as sparse_mod
@@ -292,7 +293,7 @@ def jvp(f, primals, tangents, method="forward", has_aux=False):
     >>> dl.jvp(lambda x: (x * x, x + 1.0), (3.0,), (1.0,), has_aux=True)
     (9.0, 6.0, 4.0)
     """
-    if not has_aux:
+    if not flag("jvp", "has_aux", has_aux):
         return api.jvp(f, primals, tangents, method=method)
     (out, aux), (jv, _) = api.jvp(_WithAux(f, "jvp"), primals, tangents, method=method)
     return out, jv, aux
@@ -331,7 +332,7 @@ def vjp(f, *primals, method="reverse", has_aux=False):
     >>> y, pullback(1.0), aux
     (9.0, (6.0,), 4.0)
     """
-    if not has_aux:
+    if not flag("vjp", "has_aux", has_aux):
         return api.vjp(f, *primals, method=method)
     t = _AuxTransform(_WithAux(f, "vjp"), tuple(range(len(primals))), method)
     try:
@@ -699,7 +700,7 @@ def linearize(f, *primals, method="forward", has_aux=False):
     """
     check_function(f, "linearize")
     said = Collector()  # its calls do not repeat the warnings of the linearisation
-    if not has_aux:
+    if not flag("linearize", "has_aux", has_aux):
         return said.run(_linearize, f, primals, method, said)
     (out, aux), lin = said.run(_linearize, _WithAux(f, "linearize"), primals, method, said)
     lin._aux = True  # the pair's linearisation, seen as out's alone (aux's tangent dropped, its cotangent 0)

@@ -186,8 +186,20 @@ def _leaf_kind(x, name):
     if isinstance(x, (bool, np.bool_)):
         return "static"
     if isinstance(x, (float, np.floating)) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        _refuse_masked(x)
         return "input"
     return "static"
+
+
+def _refuse_masked(x):
+    """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
+    mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
+    masked entries), so no answer would be the same twice."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab differentiates plain arrays and "
+            "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
+        )
 
 
 def _signature_key(x):
@@ -197,6 +209,7 @@ def _signature_key(x):
     if type(x) is float:
         return ("float",)
     if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        _refuse_masked(x)
         return (x.shape, x.dtype)
     if isinstance(x, Traced):
         return ("traced", x.shape, x.dtype)

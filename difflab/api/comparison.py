@@ -63,7 +63,7 @@ def compare(f, *args, methods="all", argnums="all", repeat=3) -> Comparison:
 
 
 def _compare(f, args, methods, argnums, repeat):
-    if not isinstance(methods, (str, list, tuple, Differentiator)):  # (3 raised "'int' object is not iterable")
+    if not isinstance(methods, (str, list, tuple, Differentiator)) or not methods:  # (3: "'int' is not iterable")
         raise TypeError(f"methods must be 'all', a method or a list of them, got {type(methods).__name__} {methods!r}")
     one = isinstance(methods, (str, Differentiator))
     names = list(METHODS) if methods == "all" else [methods] if one else list(methods)

@@ -53,6 +53,12 @@ def flag(owner: str, name: str, value) -> bool:
     raise TypeError(f"{owner}({name}=...) must be True or False, got {value!r}")
 
 
+def whole(value):
+    """A count setting as a Python int when it is a whole number of NumPy's too (np.int64(2), a shape's entry),
+    else unchanged for the setting's own check to name (a bool stays a bool: True is no count)."""
+    return int(value) if isinstance(value, np.integer) else value
+
+
 def check_size(what: str, rows: int, cols: int, limit: int = MAX_JACOBIAN_ENTRIES, cost: str = ""):
     """Refuse, before any work, a product too large to finish: say its size and what it costs."""
     if rows * cols > limit:

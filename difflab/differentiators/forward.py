@@ -14,6 +14,7 @@ by the batching rules (`graph.evaluate_batched`, or compiled: `lower(..., batche
 
 from __future__ import annotations
 
+from numbers import Integral  # (a NumPy integer too: a chunk read from a shape)
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -81,7 +82,7 @@ class Forward(Differentiator):
     per_input_columns = True
 
     def __init__(self, chunk: int | str | None = "auto", compiled: bool = True):
-        if chunk is True or not (chunk is None or str(chunk) == "auto" or isinstance(chunk, int) and chunk > 0):
+        if chunk is True or not (chunk is None or str(chunk) == "auto" or isinstance(chunk, Integral) and chunk > 0):
             raise ValueError(f"chunk must be a positive int, 'auto' or None (all directions at once), got {chunk!r}")
         self.chunk = chunk
         self.compiled = flag("Forward", "compiled", compiled)

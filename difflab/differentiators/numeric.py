@@ -12,7 +12,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import warn_numeric_ignores
 from . import base
-from .base import _traced, check_size, flat, split
+from .base import _traced, check_size, flag, flat, split
 from .offsets import dropping_offsets
 from .pieces import _number, first_order_only, no_value
 from .scales import chunked, constant_terms, evaluated_graphs, on_numbers
@@ -70,9 +70,9 @@ class Numeric(base.Differentiator):
     complex_leaves = True  # given as (Re, Im) pairs (api/complexes.py); a complex output's differences stay whole
 
     def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):
-        check_settings(scheme, step, order, richardson_terms)
+        order, richardson_terms = check_settings(scheme, step, order, richardson_terms)
         self.scheme, self.step, self.order = scheme, step, order
-        self.richardson_terms, self.error_estimate = richardson_terms, bool(error_estimate)
+        self.richardson_terms, self.error_estimate = richardson_terms, flag("Numeric", "error_estimate", error_estimate)
         self._plan = plan(scheme, step, order, richardson_terms)
 
     @dropping_offsets  # f = g(x) + C differenced as g, round-off judged (offsets.py)

@@ -45,7 +45,7 @@ import numpy as np
 from .. import numpy as dnp
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
-from .base import check_size, refuse_complex
+from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
 from .scales import grid_of, hessian_within_reach, say_roundoff, say_unconverged, say_unresolved, within_reach
 
@@ -558,7 +558,9 @@ def _check_analytic(graph, wrt):
 
 
 def check_settings(scheme, step, order, richardson_terms):
-    """A ValueError naming the setting, for settings no stencil fits."""
+    """(order, richardson_terms) as Python ints (NumPy's too), or a ValueError naming the setting, for settings
+    no stencil fits."""
+    order, richardson_terms = whole(order), whole(richardson_terms)
     if scheme not in SCHEMES:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(map(repr, SCHEMES))}")
     if step is not None and (
@@ -579,6 +581,7 @@ def check_settings(scheme, step, order, richardson_terms):
         )
     if not isinstance(richardson_terms, int) or richardson_terms < 2:
         raise ValueError(f"richardson_terms must be an int >= 2, got {richardson_terms!r}")
+    return order, richardson_terms
 
 
 def check_points(points: int, width: int):

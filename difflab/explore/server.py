@@ -239,7 +239,12 @@ class _Handler(BaseHTTPRequestHandler):
             name = url.path[len("/static/") :]
             self._send(200, asset(name).encode(), ASSETS[name])
         elif url.path == "/api/graph":
-            query = parse_qs(url.query, keep_blank_values=True, max_num_fields=8)
+            try:
+                query = parse_qs(url.query, keep_blank_values=True, max_num_fields=8)
+            except ValueError:  # (over max_num_fields: an answer, not a dropped connection and a traceback)
+                message = "the query has more than 8 fields; /api/graph takes f (the expression) and at (the point)"
+                self._json(400, {"error": {"message": message, "field": None, "position": None, "token": None}})
+                return
             status, body = self.server.graph_json(query.get("f", [""])[0], query.get("at", [""])[0])
             self._json(status, body)
         else:

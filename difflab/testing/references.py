@@ -118,8 +118,14 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
                 raise GradientMismatch(
                     f"{what} returned shape {leaf.shape} for {where}, which needs shape {tuple(rs) + tuple(cs)}{hint}"
                 )
+            if leaf.dtype.kind == "c" and np.any(leaf.imag):  # (the arguments are real: NumPy's cast would drop it)
+                where = cl if rows is SCALAR else f"{rl} / {cl}"
+                raise GradientMismatch(
+                    f"{what} returned complex values for {where} (largest imaginary part {np.max(abs(leaf.imag)):.3g}) "
+                    "where the arguments are real: a real function's derivative is real"
+                )
             dtypes.add(leaf.dtype)
-            out[r0 : r0 + rn, c0 : c0 + cn] = leaf.astype(float).reshape(rn, cn)
+            out[r0 : r0 + rn, c0 : c0 + cn] = leaf.real.astype(float).reshape(rn, cn)
             c0, k = c0 + cn, k + 1
         r0 += rn
     return out, dtypes

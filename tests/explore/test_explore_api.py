@@ -340,3 +340,15 @@ def test_the_explore_command_serves_and_refuses_a_taken_port(capsys):
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def test_a_query_with_too_many_fields_is_a_400_naming_the_fields(server):
+    # on main parse_qs's ValueError escaped the handler: the connection closed with no response (and a
+    # traceback on the server's stderr)
+    fields = "&".join(f"a{i}=1" for i in range(20))
+    status, body, _ = get(server, f"/api/graph?f=x&at=x%3D1&{fields}")
+    assert status == 400
+    message = strict_json(body)["error"]["message"]
+    assert "more than 8 fields" in message and "f (the expression) and at (the point)" in message
+    status, body, _ = get(server, "/api/graph?f=x&at=x%3D2")  # the server still answers
+    assert status == 200 and strict_json(body)["value"] == 2.0
