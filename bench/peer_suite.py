@@ -238,16 +238,31 @@ def _equal_to_roundoff(message: str) -> bool:
 
 def cause_of(message: str, test: str = "") -> str:
     """The first cause whose pattern matches "test_name:: message" (the test's name without its file)."""
-    text = f"{test}:: {message}"
+    text = f"{test}:: {_last_exception(message)}"
     for cause, pattern in CAUSES:
         if re.search(pattern, text, flags=re.DOTALL) or (cause == ROUNDOFF_EQUALITY and _equal_to_roundoff(message)):
             return cause
     return "other error"
 
 
+#: pytest's words between the exceptions of a chain; the last exception is the one that failed the test
+CHAINED = (
+    r"\n(?:During handling of the above exception, another exception occurred"
+    r"|The above exception was the direct cause of the following exception):\n"
+)
+
+
+def _last_exception(message: str) -> str:
+    """The failure's text from its last chained exception on: a test that times out (or is refused) while
+    the shim handles a first exception (the ComplexLeaf that makes a complex argument realified) failed by
+    the second, and the first's words must neither name its cause nor be its summary line."""
+    return re.split(CHAINED, message)[-1]
+
+
 def _first_line(message: str) -> str:
-    """The failure's one-line summary: pytest's first `E   ` line, else the message's first line."""
-    lines = [ln.strip() for ln in message.splitlines() if ln.strip()]
+    """The failure's one-line summary: pytest's first `E   ` line of the last chained exception, else the
+    message's first line."""
+    lines = [ln.strip() for ln in _last_exception(message).splitlines() if ln.strip()]
     errors = [ln[1:].strip() for ln in lines if ln.startswith("E ")]
     return ((errors or lines or [""])[0])[:200]
 

@@ -397,3 +397,32 @@ def test_the_shims_grad_takes_an_output_of_one_entry_as_autograds(method):
     np.testing.assert_allclose(ag.value_and_grad(f, method=method)(x)[1], 3.0 * x**2, **tol)
     np.testing.assert_allclose(ag.grad_and_aux(lambda x: (f(x)[0], "aux"), method=method)(x)[0], 3.0 * x**2, **tol)
     np.testing.assert_allclose(ag.make_hvp(f, method=method)(x)[0](np.ones(3)), 6.0 * x, **tol)
+
+
+def test_peer_runner_reads_the_exception_that_failed_the_test():
+    # autograd's test_eig_batched under symbolic (a junit report of 2026-12-04): the shim realifies the complex
+    # argument while it handles a ComplexLeaf, and the test then used up its CPU time; the table said
+    # "ComplexLeaf: ... complex leaves are differentiated ..." as the failure and test_eig_complex's cause
+    # "complex numbers", where its error was the symbolic method's expansion limit
+    path = pathlib.Path(__file__).resolve().parents[1] / "bench" / "peer_suite.py"
+    spec = importlib.util.spec_from_file_location("bench_peer_suite_chain", path)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    leaf = (
+        "E   difflab.api.boundary.ComplexLeaf: argument 0 (leaf 0) has dtype complex128; complex leaves are "
+        "differentiated as their real and imaginary parts by grad\n\n"
+        "During handling of the above exception, another exception occurred:\n"
+    )
+    timeout = "SystemExit: timeout: the test used more than 60 s of CPU time ($DIFFLAB_PEER_TEST_CPU)"
+    limit = "difflab.errors.NotDifferentiableError: the symbolic method would expand 2.13e+05 array elements"
+    for last, cause in ((timeout, "a test over the per-test CPU limit"), (limit, "symbolic as an inner method")):
+        message = f"{last}\n{leaf}E   {last}"  # junit's message attribute, then the failure's text
+        assert runner._first_line(message) == last
+        assert runner.cause_of(message, "test_linalg.py::test_eig_complex").startswith(cause)
+    raised_from = leaf.replace(
+        "During handling of the above exception, another exception occurred",
+        "The above exception was the direct cause of the following exception",
+    )
+    assert runner._first_line(f"{limit}\n{raised_from}E   {limit}") == limit
+    # one exception: its first E line, as before
+    assert runner._first_line(f"{timeout}\nE   {timeout}\nE   more") == timeout
