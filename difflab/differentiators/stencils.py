@@ -47,7 +47,15 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex
 from .pilot import PILOT_FROM, probe_axes
-from .scales import grid_of, hessian_within_reach, say_roundoff, say_unconverged, say_unresolved, within_reach
+from .scales import (
+    grid_of,
+    hessian_within_reach,
+    say_roundoff,
+    say_unconverged,
+    say_underflow,
+    say_unresolved,
+    within_reach,
+)
 
 __all__ = [
     "stencil_weights",
@@ -263,6 +271,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
+    say_underflow(F, H) if not real else None  # complex step: Im f beyond the floats' normal range (scales.py)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
     F, S, ref = _differenced(F, H, o, w, f0, real, m)
