@@ -559,11 +559,26 @@ def _check_analytic(graph, wrt):
         # whose selecting arguments (where's mask) are constant: it is analytic in the others (Op.selects)
         if e.op.selects and not any(e.args[i] in reached for i in e.op.selects if isinstance(e.args[i], Var)):
             continue
-        if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
+        if not e.op.differentiable or e.out not in live or not any(a in active for a, _ in links(e)):
+            continue
+        why = "not complex-analytic" if not e.op.analytic else _real_loops(e, active)
+        if why:
             raise NotDifferentiableError(
-                f"complex step cannot differentiate through {e.op.name} at "
-                f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme"
+                f"complex step cannot differentiate through {e.op.name} at `{str(e).split(' :')[0]}`: {why}; "
+                "use another scheme"
             )
+
+
+def _real_loops(e, active) -> str:
+    """Why the NumPy ufunc implementing e's op cannot take complex values where e's arguments carry complex step's
+    imaginary part (logaddexp, deg2rad: analytic, but NumPy has no complex loop for them; a bare TypeError
+    before), or ""."""
+    u, pos = e.op.impl, [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in active]
+    if not isinstance(u, np.ufunc) or u.nin != len(e.args):
+        return ""
+    if any(all(t[i] in "FDG" for i in pos) for t in u.types):
+        return ""
+    return f"NumPy's {u.__name__} takes no complex values"
 
 
 def check_settings(scheme, step, order, richardson_terms):
