@@ -272,7 +272,6 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     # f at x + o_j h v for every direction v, step h and offset o_j, with the steps shrunk where an op's argument
     # moved by more than its length scale allows (scales.py); `out`: directions no step resolves (NaN)
     F, H, out = within_reach(fun, x, V, H, o, None if method.step is not None else steps[0], real)
-    say_underflow(F, H) if not real else None  # complex step: Im f beyond the floats' normal range (scales.py)
     f0 = fun.f0 if f0 is None else f0  # (None: fun's first run gave f(x) too, `scales.chunked`)
     m = np.size(f0)
     F, S, ref = _differenced(F, H, o, w, f0, real, m)
@@ -312,6 +311,8 @@ def _differenced(F, H, o, w, f0, real, m):
     """(F, S, ref) from f's values F at the stencil's points, steps H (k, T), offsets o and weights w: F reshaped
     (k, T, offsets, m) (differences from f(x) where weighted), the weighted sums S (k, T, m) and `ref` (F's values
     where f did not move: f(x), or 0 for differences)."""
+    if not real:  # complex step: Im f beyond the floats' normal range (scales.py)
+        say_underflow(F, H)
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
         S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0
