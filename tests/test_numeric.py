@@ -304,6 +304,43 @@ def test_complex_step_refused_through_non_analytic_ops(f, op):
     dl.grad(f, method="numeric")(x)  # the real stencils are fine
 
 
+@pytest.mark.parametrize("op", ["logaddexp", "logaddexp2", "deg2rad", "rad2deg"])
+def test_complex_step_refuses_by_name_a_ufunc_numpy_has_no_complex_loop_for(op):
+    """Analytic, but NumPy's ufunc takes no complex values: a bare TypeError from inside the stencil on main."""
+    f = {
+        "logaddexp": lambda x: np.sum(np.logaddexp(0.0, x)),
+        "logaddexp2": lambda x: np.sum(np.logaddexp2(x, 2.0 * x)),
+        "deg2rad": lambda x: np.sum(np.deg2rad(x) ** 2),
+        "rad2deg": lambda x: np.sum(np.rad2deg(x) ** 2),
+    }[op]
+    x = np.array([0.5, -1.5])
+    with pytest.raises(dl.NotDifferentiableError, match=rf"through {op} at `v\d+ = {op}\(.*`: NumPy's {op} takes no"):
+        dl.grad(f, method=Numeric(scheme="complex"))(x)
+    np.testing.assert_allclose(dl.grad(f, method="numeric")(x), dl.grad(f, method="reverse")(x), rtol=1e-7)
+
+
+@pytest.mark.parametrize("op", ["jv", "yv"])
+def test_complex_step_refuses_scipys_bessel_j_and_y(op):
+    """SciPy's complex J_v, Y_v leave Im f(x + 1e-20j) at round-off noise: complex step gave jv′(1, 0.3) = -0.011 for
+    (J_0 − J_2)/2 = 0.483 on main, silently (and values of 1e4 elsewhere)."""
+    sc = pytest.importorskip("scipy.special")
+    fn = getattr(sc, op)
+    x = np.array([0.3, 2.0])
+    want = 0.5 * (fn(0.0, x) - fn(2.0, x))  # d/dx Z_1 = (Z_0 − Z_2)/2, the recurrence (DLMF 10.6.1)
+    np.testing.assert_allclose(dl.grad(lambda x: np.sum(fn(1.0, x)), method="reverse")(x), want, rtol=1e-12)
+    with pytest.raises(dl.NotDifferentiableError, match=rf"through {op} at"):
+        dl.grad(lambda x: np.sum(fn(1.0, x)), method=Numeric(scheme="complex"))(x)
+
+
+def test_complex_step_through_iv_near_zero_keeps_the_imaginary_part():
+    """iv's small-|x| branch cast x to float: complex step's Im part was dropped, iv′(1, 1e-25) = 0 for ½ on main."""
+    sc = pytest.importorskip("scipy.special")
+    x = np.array([1e-25, 3e-30, 0.7])
+    want = 0.5 * (sc.iv(0.0, x) + sc.iv(2.0, x))  # d/dx I_1 = (I_0 + I_2)/2 (DLMF 10.29.1)
+    got = dl.grad(lambda x: np.sum(sc.iv(1.0, x)), method=Numeric(scheme="complex"))(x)
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
 def test_complex_step_through_piecewise_constant_ops():
     """sign and comparisons are held at their values at x (issue 18), so complex step is exact
     through them: d/dx sign(x)·x = sign(x)."""

@@ -579,6 +579,25 @@ def say_unconverged(fun, d, trunc, roundoff, judged=True):
     )
 
 
+def say_underflow(F, H):
+    """A NumericAccuracyWarning when complex step's imaginary parts F.imag (k·T, m) at steps H (k, T) left the normal
+    range of floats: Im f(x + ih) below the least normal float has lost digits (1/x at 2e150: 9e-5 off), and a step a
+    length scale shrank below √tiny leaves products h·x that underflow to 0 (a norm at 1e-150: every entry 0)."""
+    if type(F) is not np.ndarray or F.dtype.kind != "c":
+        return
+    tiny, im = np.finfo(float).tiny, np.abs(F.imag.reshape(len(H), -1))
+    lost = ((im > 0) & (im < tiny)).any(axis=1) | ((im == 0).any(axis=1) & (H.min(axis=1) < math.sqrt(tiny)))
+    if lost.any():
+        i = int(np.flatnonzero(lost)[0])
+        warn_user(
+            NumericAccuracyWarning(
+                f"complex step underflowed along direction {i} (step {H[i].min():.3g}): Im f(x + ih) left the normal "
+                "range of floats, so the derivative lost its digits; use scheme='central' or an exact method"
+            ),
+            NumericAccuracyWarning,
+        )
+
+
 def grid_of(D):
     """Per column of D (..., m) (differences of f's values), the largest power of two dividing every finite nonzero
     entry, the spacing of the grid they lie on (0 where there is none). Differences of values of f's own precision

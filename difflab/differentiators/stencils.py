@@ -47,7 +47,16 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
-from .scales import grid_of, hessian_within_reach, say_roundoff, say_unconverged, say_unresolved, within_reach
+from .scales import (
+    SHARE,
+    grid_of,
+    hessian_within_reach,
+    say_roundoff,
+    say_unconverged,
+    say_underflow,
+    say_unresolved,
+    within_reach,
+)
 
 __all__ = [
     "stencil_weights",
@@ -302,6 +311,8 @@ def _differenced(F, H, o, w, f0, real, m):
     """(F, S, ref) from f's values F at the stencil's points, steps H (k, T), offsets o and weights w: F reshaped
     (k, T, offsets, m) (differences from f(x) where weighted), the weighted sums S (k, T, m) and `ref` (F's values
     where f did not move: f(x), or 0 for differences)."""
+    if not real:  # complex step: Im f beyond the floats' normal range (scales.py)
+        say_underflow(F, H)
     if type(F) is np.ndarray and len(w) == 2 and w[0] == -w[1] and abs(w[0]) == 0.5:  # ±½: the same numbers, no sum
         F = F.reshape(H.shape + (2, m))  # (f(x) cancels: F+ - F- is (F+ - f(x)) - (F- - f(x)); H / w0 = ±2H, exact)
         S, ref = (F[:, :, 0] - F[:, :, 1]) / (H / w[0])[:, :, None], f0
@@ -482,6 +493,12 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     noise = bool((np.abs(H) < bound).all())  # every entry below its bound (structural zeros' noise alone: not said)
     lost = still | (noise & (H == 0))  # (all below it: a zero where f moved may be a second difference lost)
     say_roundoff(fun, H.reshape(-1, 1), bound.reshape(-1, 1), ~lost.reshape(-1, 1), [f0], noise, name, probe)
+    if not (want_err or noise):  # an entry above its bound whose bound is still SHARE of it, as a gradient's
+        with np.errstate(all="ignore"):
+            band = np.where((np.abs(H) >= bound) & (SHARE * np.abs(H) < bound), H, 0.0).reshape(-1, 1)
+        say_roundoff(
+            fun, band, bound.reshape(-1, 1), np.ones_like(band, bool), [f0], True, name, firm=bound.reshape(-1, 1)
+        )
     if not want_err:
         return H, error
     f2 = fun(x, points(2.0 * h))
@@ -550,11 +567,26 @@ def _check_analytic(graph, wrt):
         # whose selecting arguments (where's mask) are constant: it is analytic in the others (Op.selects)
         if e.op.selects and not any(e.args[i] in reached for i in e.op.selects if isinstance(e.args[i], Var)):
             continue
-        if not e.op.analytic and e.op.differentiable and e.out in live and any(a in active for a, _ in links(e)):
+        if not e.op.differentiable or e.out not in live or not any(a in active for a, _ in links(e)):
+            continue
+        why = "not complex-analytic" if not e.op.analytic else _real_loops(e, active)
+        if why:
             raise NotDifferentiableError(
-                f"complex step cannot differentiate through {e.op.name} at "
-                f"`{str(e).split(' :')[0]}`: not complex-analytic; use another scheme"
+                f"complex step cannot differentiate through {e.op.name} at `{str(e).split(' :')[0]}`: {why}; "
+                "use another scheme"
             )
+
+
+def _real_loops(e, active) -> str:
+    """Why the NumPy ufunc implementing e's op cannot take complex values where e's arguments carry complex step's
+    imaginary part (logaddexp, deg2rad: analytic, but NumPy has no complex loop for them; a bare TypeError
+    before), or ""."""
+    u, pos = e.op.impl, [i for i, a in enumerate(e.args) if isinstance(a, Var) and a in active]
+    if not isinstance(u, np.ufunc) or u.nin != len(e.args):
+        return ""
+    if any(all(t[i] in "FDG" for i in pos) for t in u.types):
+        return ""
+    return f"NumPy's {u.__name__} takes no complex values"
 
 
 def check_settings(scheme, step, order, richardson_terms):
