@@ -66,6 +66,8 @@ class Trace:
     unread: dict = {}
     #: the Vars whose value an assignment overwrote (`assigned`): the common-subexpression tables skip them
     stale: frozenset | set = frozenset()
+    #: the traced function has returned: a tracer of this trace met later was leaked (`_leaked`)
+    finished = False
 
     def __init__(self):
         self.level = next(_levels)
@@ -170,6 +172,8 @@ class Trace:
         it, an array as a copy of the contents it was traced with, a value of an enclosing trace as itself;
         with this trace's bookkeeping of it (ids kept valid, difflab's own constants, complex values)."""
         if isinstance(a, Tracer):
+            if a._trace.finished:  # kept from an earlier call (a leaked tracer): its derivative is gone
+                raise TracerConversionError(_leaked(a))
             self.closes_over_tracers = True
         if type(a) is list or type(a) is tuple:  # (x + [[0, 2], [-2, 0]])
             arr = np.asarray(a)
@@ -1301,6 +1305,14 @@ def _difflab_spelling(name: str) -> str:
     return ""
 
 
+def _leaked(a) -> str:
+    return (
+        f"a traced value ({a.node!r}: {a.node.shape}) of a trace that has finished was used: the function stored it outside "
+        "itself (a list, a global, a closure) during an earlier difflab call, and its derivative is gone "
+        "(JAX's UnexpectedTracerError); pass the value in as an argument instead"
+    )
+
+
 def trace_flat(f, leaves, *, wrap=None, narrow=False):
     """Trace `f(*leaves)` where each float leaf becomes an input; returns (Graph, output leaves).
 
@@ -1343,6 +1355,7 @@ def trace_flat(f, leaves, *, wrap=None, narrow=False):
             "the array methods difflab supports are difflab.numpy.METHODS"
         ) from None
     finally:
+        t.finished = True  # its tracers, if the function kept any, must not enter a later trace
         if on:
             _gc.enable()
         if watched is not None:

@@ -1,0 +1,36 @@
+"""Bad-input battery 43 (badinput43): the findings of a scripted walk over the public API that earlier
+batteries (test_bad_input.py, test_bad_input_audit.py) did not cover, grouped by entry point."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+
+
+# --- grad: a tracer kept from an earlier call (leaked) -------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_tracer_leaked_from_an_earlier_call_is_refused(method):
+    # On main this returned a difflab Tracer (not an array) as the gradient: the kept tracer entered the new
+    # trace as a constant of an "enclosing" trace that had long finished.
+    kept = []
+
+    def keeps(x):
+        kept.append(x)
+        return dnp.sum(x)
+
+    x = np.array([0.5, 1.0, 2.0])
+    dl.grad(keeps)(x)
+    with pytest.raises(dl.TracerConversionError, match="trace that has finished.*argument"):
+        dl.grad(lambda y: dnp.sum(y * kept[0]), method=method)(x)
+
+
+def test_a_value_of_a_live_enclosing_trace_is_still_a_constant():
+    # the check refuses finished traces only: a closure over the outer argument (d/dx of x * d/dy (x y)) works
+    x = 1.5
+    got = dl.grad(lambda x: x * dl.grad(lambda y: x * y)(2.0))(x)
+    assert got == pytest.approx(2 * x)  # d/dx x**2
