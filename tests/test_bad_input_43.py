@@ -34,3 +34,21 @@ def test_a_value_of_a_live_enclosing_trace_is_still_a_constant():
     x = 1.5
     got = dl.grad(lambda x: x * dl.grad(lambda y: x * y)(2.0))(x)
     assert got == pytest.approx(2 * x)  # d/dx x**2
+
+
+# --- checkpoint: called on plain arrays ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("f", [lambda x: x, lambda x: (x, x[1:]), lambda x: x.T, lambda x: [dnp.reshape(x, (3, 1))]])
+def test_a_checkpointed_function_called_untraced_returns_no_view_of_its_argument(f):
+    # On main dl.checkpoint(f)(x) outside any trace returned f(x) as it was: x itself or a view of it, so
+    # writing into the result wrote into the caller's x
+    x = np.array([0.5, 1.0, 2.0])
+    out = dl.checkpoint(f)(x)
+    leaves = list(out) if isinstance(out, (tuple, list)) else [out]
+    want = [np.array(w) for w in (f(x) if isinstance(out, (tuple, list)) else [f(x)])]
+    for leaf, w in zip(leaves, want):
+        assert np.array_equal(leaf, w)
+        assert not np.shares_memory(leaf, x)
+        leaf[...] = 7.0
+    assert x.tolist() == [0.5, 1.0, 2.0]
