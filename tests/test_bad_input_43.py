@@ -52,3 +52,13 @@ def test_a_checkpointed_function_called_untraced_returns_no_view_of_its_argument
         assert not np.shares_memory(leaf, x)
         leaf[...] = 7.0
     assert x.tolist() == [0.5, 1.0, 2.0]
+
+
+# --- vmap: nothing batched -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("in_axes", [None, (None,)])
+def test_vmap_with_no_batched_argument_says_so(in_axes):
+    # On main the message ended "...with one batch axis of one size; got " and named nothing
+    with pytest.raises(ValueError, match=r"no batched argument: in_axes=.*maps none of the 1 argument.*in_axes=0"):
+        dl.vmap(lambda x: x * 2.0, in_axes=in_axes)(np.ones((3, 2)))

@@ -791,7 +791,11 @@ def vmap(f, in_axes=0, out_axes=0):
         if not sizes or None in sizes or len(sizes) > 1:
             raise ValueError(
                 "vmap needs batched arguments (in_axes not None) with one batch axis of one size; got "
-                + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
+                + (
+                    ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
+                    or f"no batched argument: in_axes={in_axes!r} maps none of the {len(args)} argument(s); "
+                    "give one an int (in_axes=0 batches every argument along its axis 0)"
+                )
             )
         out_def, (size,) = {}, sizes
 
