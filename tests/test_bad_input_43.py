@@ -62,3 +62,21 @@ def test_vmap_with_no_batched_argument_says_so(in_axes):
     # On main the message ended "...with one batch axis of one size; got " and named nothing
     with pytest.raises(ValueError, match=r"no batched argument: in_axes=.*maps none of the 1 argument.*in_axes=0"):
         dl.vmap(lambda x: x * 2.0, in_axes=in_axes)(np.ones((3, 2)))
+
+
+# --- jacobian / hessian: results the caller may write into -------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("op", ["jacobian of a constant", "hessian of a linear function"])
+def test_a_constant_jacobian_or_hessian_is_a_writable_array_of_zeros(method, op):
+    # On main forward's (and reverse's Hessian) came back as a read-only broadcast view (strides (8, 0)):
+    # `h += 1` raised NumPy's bare "assignment destination is read-only"
+    x = np.array([0.5, 1.0, 2.0])
+    if op.startswith("jacobian"):
+        got = dl.jacobian(lambda x: np.ones(3), method=method)(x)
+    else:
+        got = dl.hessian(lambda x: dnp.sum(2.0 * x), method=method)(x)
+    assert np.array_equal(got, np.zeros((3, 3)))  # d(const)/dx and d²(linear)/dx² are 0 in closed form
+    got += 1.0
+    assert np.array_equal(got, np.ones((3, 3)))

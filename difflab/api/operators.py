@@ -422,10 +422,15 @@ def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
     per_out = []
     for o, r in zip(outs, rows):
         shape = np.shape(o)
-        per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
+        per_out.append(_tree_map_arrays(lambda b, s=shape: _writable(_reshape(b, s + np.shape(b)[1:])), r))
     if rows_dtype is not None:
         per_out = [narrow(b, d) for b, d in zip(per_out, rows_dtype)]
     return st.out_tree.unflatten(per_out)
+
+
+def _writable(b):
+    """A block the caller may write into: forward's constant rows are broadcast views (read-only, stride 0)."""
+    return b.copy() if type(b) is np.ndarray and not b.flags.writeable else b
 
 
 def _tree_map_arrays(fn, t):
