@@ -422,10 +422,15 @@ def _jacobian_tree(st: Staged, outs, jac, rows_dtype=None):
     per_out = []
     for o, r in zip(outs, rows):
         shape = np.shape(o)
-        per_out.append(_tree_map_arrays(lambda b, s=shape: _reshape(b, s + np.shape(b)[1:]), r))
+        per_out.append(_tree_map_arrays(lambda b, s=shape: _writable(_reshape(b, s + np.shape(b)[1:])), r))
     if rows_dtype is not None:
         per_out = [narrow(b, d) for b, d in zip(per_out, rows_dtype)]
     return st.out_tree.unflatten(per_out)
+
+
+def _writable(b):
+    """A block the caller may write into: forward's constant rows are broadcast views (read-only, stride 0)."""
+    return b.copy() if type(b) is np.ndarray and not b.flags.writeable else b
 
 
 def _tree_map_arrays(fn, t):
@@ -791,7 +796,11 @@ def vmap(f, in_axes=0, out_axes=0):
         if not sizes or None in sizes or len(sizes) > 1:
             raise ValueError(
                 "vmap needs batched arguments (in_axes not None) with one batch axis of one size; got "
-                + ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
+                + (
+                    ", ".join(sorted("a scalar (no axis 0)" if s is None else f"size {s}" for s in sizes))
+                    or f"no batched argument: in_axes={in_axes!r} maps none of the {len(args)} argument(s); "
+                    "give one an int (in_axes=0 batches every argument along its axis 0)"
+                )
             )
         out_def, (size,) = {}, sizes
 
