@@ -176,6 +176,8 @@ def expression_functions() -> dict[str, _Fn]:
         if not getattr(op, "internal", False):
             table[name] = _Fn(op, op.nargs, op.nargs)
     for op in ops.values():  # the entry's own NumPy spellings, where the registry records them
+        if getattr(op.front, "tuple_valued", False):  # (scipy.special.fresnel: a pair, not its part's one value)
+            continue
         spelled = getattr(op, "numpy", ())
         for name in spelled if isinstance(spelled, (tuple, list)) else ():
             if isinstance(name, str) and name.rpartition(".")[2].isidentifier():

@@ -798,7 +798,10 @@ def _scipy_part(name, k):
 def _pair_part(name, pair, k, slope, form, domain, doc, front=None):
     """The entry of output k of SciPy's pair `pair` (fresnel: S, C; sici: Si, Ci), its SymPy form SymPy's own
     function computed by SciPy's; the entry of the second output carries the pair's `front`, SciPy's name."""
-    spelled = {"front": front, "names": (pair,)} if front is not None else {}
+    if front is not None:  # (a pair is no function of the expression language, whose functions have one value)
+        front.tuple_valued = True
+    # the first part has no public name of its own (its name kept private): the pair's front is SciPy's name
+    spelled = {"front": front, "names": (pair,)} if front is not None else {"names": (f"_{name}",)}
     part = _scipy_part(pair, k)
     return _special(
         name,
