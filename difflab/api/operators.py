@@ -312,6 +312,10 @@ class _ValueAndGrad(_Transform):
             try:
                 st, prep = self.staged(args, keep_values=True)
             except ComplexLeaf:
+                if not self.method.complex_leaves:
+                    raise
+                st = None
+            if st is None:  # (past the handler, as _jvp_by's)
                 return _complex_call(self, args, lambda r: _ValueAndGrad(r.f, self.argnums, self.method))
             values = st.take_values()  # just traced: its inputs are already flat and converted
             xs = list(map(values.__getitem__, st.graph.inputs)) if values is not None else st.signature.inputs(args)
@@ -319,10 +323,8 @@ class _ValueAndGrad(_Transform):
 
 
 def _complex_call(t: _Transform, args, transform):
-    """value and gradient at complex leaves (api/complexes.py), by `transform(realified)` when the method
-    takes them (else the ComplexLeaf TypeError stands)."""
-    if not t.method.complex_leaves:
-        raise
+    """value and gradient at complex leaves (api/complexes.py), by `transform(realified)` (a method that
+    takes them)."""
     r = realify(t.f, args, t.argnums if isinstance(t.argnums, tuple) else (t.argnums,))
     value, g = transform(r)(*r.args)
     return value, r.gradients(g, isinstance(t.argnums, tuple))
@@ -673,6 +675,8 @@ def _jvp_by(t, primals, tangents):
     except ComplexLeaf:
         if not t.method.complex_leaves:
             raise
+        st = None
+    if st is None:  # (past the handler: the realified call's own error is not "during handling of" ComplexLeaf)
         r = realify(t.f, primals, range(len(primals)))
         return _jvp_by(t.realified(r), tuple(r.args), r.tangents(tangents))
     return jvp_at(st, prep, t.method, st.signature.inputs(primals), tangents)
@@ -725,6 +729,8 @@ def _vjp_by(t, primals, said):
     except ComplexLeaf:
         if not t.method.complex_leaves:
             raise
+        st = None
+    if st is None:  # (past the handler, as _jvp_by's)
         r = realify(t.f, primals, range(len(primals)))
         value, real_pullback = _vjp_by(t.realified(r), tuple(r.args), said)
         return value, lambda u: tuple(r.gradient(a, g) for a, g in enumerate(real_pullback(u)))
