@@ -371,3 +371,16 @@ def test_a_chain_of_roundings_takes_the_step_it_leaves(case):
     g = _quiet(dl.grad(f, method="numeric"), x)
     want = dl.grad(f, method="forward")(x)
     np.testing.assert_allclose(g, want, rtol=0, atol=1e-5 * np.abs(want).max())
+
+
+def test_a_constant_output_is_stepped_again_without_a_read_only_error():
+    """A direction stepped again (jv's oscillation at 64.5) of an f whose output is a constant (eigh's sign of a 1×1
+    matrix): the stencil's values were NumPy's read-only broadcast, and writing the new points into them raised a bare
+    'assignment destination is read-only' (the suite's random graphs drew it). Its derivative: 0, as reverse's."""
+    from difflab.ops import REGISTRY
+
+    def f(x0):
+        v = REGISTRY["jv"](1.0, 16.0 * x0 * x0 + 0.5)
+        return dnp.sum(REGISTRY["eigh_signs"](dnp.reshape(v * v, (1, 1)) + np.array([[2.0]])))
+
+    assert dl.grad(f, method="numeric")(2.0) == 0.0 == dl.grad(f, method="reverse")(2.0)

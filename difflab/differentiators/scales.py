@@ -481,6 +481,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         return fun(x, points(H, V))[0], H, np.zeros(len(H), bool)
     V = np.eye(len(H)) if V is None else V  # (the identity's rows, for the directions stepped again)
     H = H.copy()
+    F = F if F.flags.writeable else F.copy()  # (a constant output's points: a broadcast, written below)
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change
     for round in range(ROUNDS + 1):
