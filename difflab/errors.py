@@ -287,3 +287,32 @@ def _named(pending: dict) -> bool:
 def collecting(fn, *args):
     """`fn(*args)` as one public call (see `Collector`; no Collector is made: this runs on every call)."""
     return _collect(fn, args, None)
+
+
+class recorded_warnings:
+    """Inside, warnings of `category` are recorded, not shown, and `.said` tells whether one came; any other warning
+    is issued as it came. For a sweep whose steps are bad on purpose (an experiment's step sweep: round-off or
+    truncation decides there, and the recorded fact goes into its results, not onto the terminal).
+
+    >>> with recorded_warnings(NumericAccuracyWarning) as seen:
+    ...     warnings.warn("round-off decides", NumericAccuracyWarning)
+    >>> seen.said
+    True
+    """
+
+    def __init__(self, category: type[Warning]):
+        self.category, self.said = category, False
+
+    def __enter__(self):
+        self._catching = warnings.catch_warnings(record=True)
+        self._caught = self._catching.__enter__()
+        warnings.simplefilter("always", self.category)
+        return self
+
+    def __exit__(self, *exc):
+        self._catching.__exit__(*exc)
+        for w in self._caught:
+            if issubclass(w.category, self.category):
+                self.said = True
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)

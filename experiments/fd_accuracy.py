@@ -18,6 +18,7 @@ import numpy as np
 import difflab as dl
 import difflab.numpy as dnp
 from difflab.differentiators.stencils import _steps
+from difflab.errors import NumericAccuracyWarning, recorded_warnings
 from difflab.reference import reference
 from difflab.report.figures import FigureSpec, new_figure
 from difflab.report.stats import loglog_slope, num, sentence
@@ -90,13 +91,18 @@ def _exact(f, x):
     return float(reference(f, x, how="symbolic").value[0, 0])  # the shared policy, always 40 digits here
 
 
-def _error_at(f, x0, exact, scheme, step):
-    """(relative error, relative error estimate) with an explicit step; (None, None) if refused."""
+def _error_at(f, x0, exact, scheme, step, warned=None):
+    """(relative error, relative error estimate) with an explicit step; (None, None) if refused. The sweep's steps
+    are bad on purpose at both ends: numeric's NumericAccuracyWarning there is recorded (the step appended to
+    `warned`), not shown."""
     try:
-        prep = dl.prepare(f, x0, method=dl.Numeric(scheme=scheme, step=float(step), error_estimate=True))
-        d = float(prep.grad(x0))
+        with recorded_warnings(NumericAccuracyWarning) as seen:
+            prep = dl.prepare(f, x0, method=dl.Numeric(scheme=scheme, step=float(step), error_estimate=True))
+            d = float(prep.grad(x0))
     except ValueError:  # below the spacing of floats at x: the method refuses the step
         return None, None
+    if seen.said and warned is not None:
+        warned.append(float(step))
     return abs(d - exact) / abs(exact), float(np.ravel(prep.prepared.error)[0]) / abs(exact)
 
 
@@ -105,7 +111,8 @@ def run_cell(cell, seed):
     exact = _exact(f, x0)
     count = (cell["h_max_exp"] - cell["h_min_exp"]) * cell["per_decade"] + 1
     steps = np.logspace(cell["h_max_exp"], cell["h_min_exp"], count)
-    errors, estimates = zip(*(_error_at(f, x0, exact, cell["scheme"], h) for h in steps))
+    warned: list = []  # the swept steps at which numeric said it cannot resolve the derivative
+    errors, estimates = zip(*(_error_at(f, x0, exact, cell["scheme"], h, warned) for h in steps))
     ok = [i for i, e in enumerate(errors) if e is not None]
     best = min(ok, key=lambda i: errors[i])
     # a dense band of steps half a decade either side of the best one: the typical error near it
@@ -124,6 +131,7 @@ def run_cell(cell, seed):
         "estimates": list(estimates),
         "exact": exact,
         "refused": [float(steps[i]) for i, e in enumerate(errors) if e is None],
+        "warned": warned,
         "band_steps": band.tolist(),
         "band_errors": band_errors,
         **library_defaults(cell["scheme"], x0),
@@ -134,6 +142,11 @@ def run_cell(cell, seed):
 
 
 # -- summary and figures: read the results only ---------------------------------------------------
+
+
+def _sweep(r) -> dict:
+    """A result's swept steps and errors, as `_finite` takes them."""
+    return {"steps": r["metrics"]["steps"], "errors": r["metrics"]["errors"]}
 
 
 def _finite(steps, errors):
@@ -159,6 +172,21 @@ def truncation_slope(steps, errors) -> float:
     h_best = h[np.argmin(e)]
     keep = (h >= 10.0 * h_best) & (e > 1e3 * EPS)  # clear of the round-off floor
     return loglog_slope(h[keep], e[keep])
+
+
+def _warned_sentence(w) -> str:
+    """Where the sweep's steps made numeric warn (NumericAccuracyWarning), against the errors where it said nothing
+    (older runs did not record it: no sentence)."""
+    if not w or not w["steps"]:
+        return ""
+    if not w["warned"]:
+        return f" Numeric warned at none of the {w['steps']} swept steps."
+    errs = w["warned_errors"]
+    return (
+        f" Numeric warned that it cannot resolve the derivative (NumericAccuracyWarning) at {w['warned']} of the "
+        f"{w['steps']} swept steps, where its errors were {num(min(errs))} to {num(max(errs))}; the largest error "
+        f"where it said nothing was {num(w['largest_quiet_error'])}."
+    )
 
 
 def summarize(results):
@@ -187,6 +215,14 @@ def summarize(results):
         (s["default_estimate"], s["default_error"]) for f in out.values() for s in f.values() if s["default_error"] > 0
     ]
     ratios = [est / err for est, err in cal if est is not None]
+    # where the sweeps' steps made numeric say it cannot resolve the derivative, against the errors where it did not
+    swept = [(e, h in r["metrics"].get("warned", ())) for r in results for h, e in zip(*_finite(**_sweep(r)))]
+    out["warnings"] = {
+        "warned": sum(w for _, w in swept),
+        "steps": len(swept),
+        "warned_errors": [float(e) for e, w in swept if w],
+        "largest_quiet_error": max((float(e) for e, w in swept if not w), default=None),
+    }
     out["calibration"] = {
         "cases": len(ratios),
         "underestimates": sum(r < 1 for r in ratios),
@@ -356,11 +392,14 @@ def figures(results, summary):
         "Numeric's error estimate against its true error",
         "Each point is one step of the sweep (dots) or the default step (stars): the error estimate Numeric returns "
         "with error_estimate=True against the true error; points above the dashed line overestimate (safe).",
-        f"At the default steps the estimate is between {num(cal['ratio_min'])}× and {num(cal['ratio_max'])}× the true "
-        f"error (median {num(cal['ratio_median'])}×); it underestimates in {cal['underestimates']} of "
-        f"{cal['cases']} function–scheme pairs."
-        if cal["cases"]
-        else "No default step had a nonzero error.",
+        (
+            f"At the default steps the estimate is between {num(cal['ratio_min'])}× and {num(cal['ratio_max'])}× the "
+            f"true error (median {num(cal['ratio_median'])}×); it underestimates in {cal['underestimates']} of "
+            f"{cal['cases']} function–scheme pairs."
+            if cal["cases"]
+            else "No default step had a nonzero error."
+        )
+        + _warned_sentence(summary.get("warnings")),
     )
     return [curves, bars, calib]
 

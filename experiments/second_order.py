@@ -12,13 +12,12 @@ eps^(1/4) (its default is read from `Numeric`'s error model, not typed here).
 from __future__ import annotations
 
 import time
-import warnings
 
 import numpy as np
 
 import difflab as dl
 import difflab.numpy as dnp
-from difflab.errors import NumericAccuracyWarning
+from difflab.errors import NumericAccuracyWarning, recorded_warnings
 from difflab.graph import counting
 from difflab.report.figures import FigureSpec, data_ticks, new_figure
 from difflab.report.stats import noisy_slope_words, num, sentence, slope_range, tail_slope
@@ -124,15 +123,10 @@ def run_cell(cell, seed):
     H = exact_hessian(x)
     if cell["part"] == "step":
         # the sweep's small steps are round-off by design: numeric's NumericAccuracyWarning there is recorded, not shown
-        with warnings.catch_warnings(record=True) as said:
-            warnings.simplefilter("always", NumericAccuracyWarning)
+        with recorded_warnings(NumericAccuracyWarning) as seen:
             got = hessian("numeric", x, step=10.0 ** cell["log10_h"])
-        warned = any(issubclass(w.category, NumericAccuracyWarning) for w in said)
-        for w in said:  # (any other warning as it came)
-            if not issubclass(w.category, NumericAccuracyWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
         error = float(np.max(np.abs(got - H)) / np.max(np.abs(H)))
-        return {"h": 10.0 ** cell["log10_h"], "error": error, "warned": warned}
+        return {"h": 10.0 ** cell["log10_h"], "error": error, "warned": seen.said}
     if cell["part"] == "hvp":
         v = rng.standard_normal(cell["n"])
         prepared = dl.prepare_hvp(f, x, method=HVP_METHOD[cell["strategy"]])

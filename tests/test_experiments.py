@@ -7,10 +7,13 @@ import pathlib
 import subprocess
 import sys
 
+import warnings
+
 import numpy as np
 import pytest
 
 from difflab import runner
+from difflab.errors import NumericAccuracyWarning
 from difflab.report.figures import figure_bytes
 from difflab.report.stats import loglog_slope, tail_slope
 
@@ -43,7 +46,11 @@ def tiny_run(tmp_path_factory):
 def test_central_differences_have_slope_two_and_their_best_step_near_eps_cube_root(experiments):
     fd = experiments["fd_accuracy"]
     cell = {"function": "squire_trapp", "per_decade": 4, "h_max_exp": -1, "h_min_exp": -15, "band_points": 5}
-    central = fd.run_cell(dict(cell, scheme="central"), 0)
+    with warnings.catch_warnings(record=True) as shown:  # the sweep's warnings are recorded, not shown
+        warnings.simplefilter("always")
+        central = fd.run_cell(dict(cell, scheme="central"), 0)
+    assert not [w for w in shown if issubclass(w.category, NumericAccuracyWarning)], [str(w.message) for w in shown]
+    assert central["warned"] and max(central["warned"]) >= 1e-2  # (its largest steps: truncation decides there)
     assert fd.truncation_slope(central["steps"], central["errors"]) == pytest.approx(2.0, abs=0.25)
     best, best_error = fd.best_step(central["steps"], central["errors"])
     assert EPS ** (1 / 3) / 10 < best < EPS ** (1 / 3) * 10
