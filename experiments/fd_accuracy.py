@@ -217,12 +217,17 @@ def summarize(results):
     ratios = [est / err for est, err in cal if est is not None]
     # where the sweeps' steps made numeric say it cannot resolve the derivative, against the errors where it did not
     swept = [(e, h in r["metrics"].get("warned", ())) for r in results for h, e in zip(*_finite(**_sweep(r)))]
-    out["warnings"] = {
-        "warned": sum(w for _, w in swept),
-        "steps": len(swept),
-        "warned_errors": [float(e) for e, w in swept if w],
-        "largest_quiet_error": max((float(e) for e, w in swept if not w), default=None),
-    }
+    recorded = all("warned" in r["metrics"] for r in results)  # (older runs did not record it: no sentence)
+    out["warnings"] = (
+        None
+        if not recorded
+        else {
+            "warned": sum(w for _, w in swept),
+            "steps": len(swept),
+            "warned_errors": [float(e) for e, w in swept if w],
+            "largest_quiet_error": max((float(e) for e, w in swept if not w), default=None),
+        }
+    )
     out["calibration"] = {
         "cases": len(ratios),
         "underestimates": sum(r < 1 for r in ratios),
