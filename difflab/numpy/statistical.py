@@ -400,21 +400,23 @@ def trapezoid(y, x=None, dx=1.0, axis=-1):
 
 def histogram(a, bins=10, range=None, density=None, weights=None):
     """Counts of a's entries in each bin and the bin edges, like `numpy.histogram`. The counts are
-    constants (read from the values); edges NumPy computes from the data (`bins` a number or an
-    estimator's name, no `range`) are min(a) + (max(a) − min(a))·k/n, so they differentiate through
-    min and max; edges given (traced or not) are returned as they are; with
-    `density` the counts are divided by their sum and the bin widths.
+    constants (read from the values: piecewise constant in a, zero derivative); with `weights` they are
+    the sums of the weights in each bin, linear in the weights (traced weights: a segment sum); edges
+    NumPy computes from the data (`bins` a number or an estimator's name, no `range`) are
+    min(a) + (max(a) − min(a))·k/n, so they differentiate through min and max; edges given (traced or
+    not) are returned as they are; with `density` the counts are divided by their sum and the bin widths.
+
+    Shape contract: a and weights (of a's shape) are flattened; counts (n,), edges (n + 1,).
 
     >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2)
     (array([1, 2]), array([0. , 0.5, 1. ]))
+    >>> histogram(_np.array([0.0, 1.0, 1.0]), bins=2, weights=_np.array([0.5, 1.0, 2.0]))[0]
+    array([0.5, 3. ])
     """
-    if _contains_traced(weights):
-        raise _UnsupportedOperationError(
-            "numpy.histogram with traced weights: the weighted counts are a segment sum, which difflab "
-            "spells difflab.numpy.bincount(numpy.digitize(a, edges) - 1, weights=w)"
-        )
     values = _np.asarray(_value(a))
-    counts, edges = _np.histogram(values, _value(bins), range, weights=weights)
+    counts, edges = _np.histogram(values, _value(bins), range, weights=_value_of_weights(weights, values))
+    if _contains_traced(weights):
+        counts = _weighted_counts(values, edges, weights, counts)
     if _contains_traced(bins):  # the edges given, traced: returned as they are
         edges = asarray(bins)
     elif isinstance(a, _Traced) and _np.ndim(bins) == 0 and range is None and values.size:
@@ -425,6 +427,41 @@ def histogram(a, bins=10, range=None, density=None, weights=None):
     if density:
         return counts / counts.sum() / diff(edges), edges
     return counts, edges
+
+
+def _numbers(x):
+    """x's numbers without reading them as the trace's (no specialisation: the counts are linear in the weights)."""
+    if isinstance(x, (list, tuple)):
+        return _np.asarray([_numbers(v) for v in x])
+    while isinstance(x, _Traced):
+        x = x.value
+    return _np.asarray(x)
+
+
+def _value_of_weights(weights, values):
+    """The weights' numbers for NumPy's histogram (traced weights: their values), of a's shape as NumPy wants."""
+    if not _contains_traced(weights):
+        return weights
+    w = _numbers(weights)
+    if w.shape != values.shape:
+        raise ValueError(f"numpy.histogram: weights should have the same shape as a, {w.shape} != {values.shape}")
+    return w
+
+
+def _weighted_counts(values, edges, weights, counts):
+    """Σ of the traced weights of the entries in each bin, NumPy's bins: k where edges[k] ≤ x < edges[k + 1], the
+    last bin closed on the right, entries outside the edges (or NaN) in none: a scatter-add (linear in the weights)
+    of the flattened weights into n + 1 slots, the last the discard, then the first n. NumPy's weighted counts
+    check that the bins are NumPy's."""
+    x, e = values.ravel(), _np.asarray(edges, dtype=float)
+    n = e.size - 1
+    k = _np.searchsorted(e, x, side="right") - 1
+    k = _np.where(x == e[-1], n - 1, k)
+    k = _np.where((x >= e[0]) & (x <= e[-1]), k, n)
+    w = _numbers(weights).ravel()
+    if not _np.array_equal(_np.bincount(k, w, minlength=n + 1)[:n] == counts, _np.ones(n, bool)):
+        raise AssertionError("numpy.histogram with traced weights: difflab's bins are not NumPy's")  # (a bug)
+    return _ops.scatter_add(ravel(asarray(weights)), idx=(k,), shape=(n + 1,))[:n]
 
 
 def histogramdd(sample, bins=10, range=None, density=None, weights=None):

@@ -41,6 +41,7 @@ from .core import (
 )
 from .elementwise import (
     _abs_fn,
+    _sign_fn,
     abs as _abs,
     cos,
     equal,
@@ -208,6 +209,7 @@ for _name, _impl in {
     "besselj": "jv",
     "bessely": "yv",
     "besseli": "iv",
+    "besselk": "kv",
 }.items():
     SYMPY_NUMPY.setdefault(_name, _iv if _impl == "iv" else _scipy(_impl))
     SYMPY_MATH.setdefault(_name, _iv if _impl == "iv" else _scipy(_impl))
@@ -218,7 +220,7 @@ SYMPY_MATH.update(loggamma=math.lgamma, gamma=math.gamma, erf=math.erf, erfc=mat
 _FORMS: dict = {}
 
 
-def _scipy_named(name, form, derivative=None, scipy_name=None):
+def _scipy_named(name, form, derivative=None, scipy_name=None, mp=None):
     """The SymPy translation of an entry whose SymPy form is not SciPy's value: a named SymPy function
     `scipy_<name>`, computed by SciPy's `name` in generated code (arrays and floats), whose meaning is
     SymPy's `form(sp, *args)`. SymPy's forms are right as mathematics, not as floats: beta as Γ·Γ/Γ is
@@ -230,15 +232,16 @@ def _scipy_named(name, form, derivative=None, scipy_name=None):
     `derivative(sp, out, i, *args)` where the form's is unstable (log_ndtr's in the left tail). An
     argument the entry refuses (an order, a shape parameter) is refused by its registry partial.
     `scipy_name`: SciPy's function, where it is not `name` (zeta_riemann: zeta of one argument), or the function
-    computing it (fresnel_s: the first of fresnel's pair)."""
-    _FORMS[name] = (form, derivative, scipy_name or name)
+    computing it (fresnel_s: the first of fresnel's pair). `mp(mpmath, *mpf args)`: the value in any precision where
+    SymPy has no form to evaluate (gammaincinv: mpmath's root of gammainc); `form` is then None and `derivative` given."""
+    _FORMS[name] = (form, derivative, scipy_name or name, mp)
     return elementwise_sympy(lambda *xs: _scipy_function(name)(*xs))
 
 
 def _scipy_function(name):
     """The named SymPy function of a `_scipy_named` entry."""
     sp = _sp()
-    form, derivative, scipy_name = _FORMS[name]
+    form, derivative, scipy_name, mp = _FORMS[name]
 
     def partial(args, i):
         rules = REGISTRY[name].float_partials
@@ -256,6 +259,8 @@ def _scipy_function(name):
     def mp_impl(*args):
         import mpmath
 
+        if mp is not None:
+            return mp(mpmath, *args)
         value = form(sp, *[sp.Float(a, mpmath.mp.dps) for a in args]).evalf(mpmath.mp.dps)
         return mpmath.mpf(value) if value.is_real and value.is_finite else mpmath.nan
 
@@ -624,9 +629,13 @@ def _boxcox_derivative(sp, out, i, x, lam, one_plus=False):
     L = sp.log(1 + x) if one_plus else sp.log(x)
     if i == 0:
         return sp.exp(lam * L) / (1 + x if one_plus else x)
-    t = lam * L
+    return L**2 * _boxcox_h_sympy(sp, lam * L)
+
+
+def _boxcox_h_sympy(sp, t):
+    """`_boxcox_h` in SymPy's terms: its series where |t| < 0.1."""
     series = sum(n * t ** (n - 1) / sp.factorial(n + 1) for n in range(1, 13))
-    return L**2 * sp.Piecewise((series, sp.Abs(t) < _BOXCOX_SERIES), ((t * sp.exp(t) - (sp.exp(t) - 1)) / t**2, True))
+    return sp.Piecewise((series, sp.Abs(t) < _BOXCOX_SERIES), ((t * sp.exp(t) - (sp.exp(t) - 1)) / t**2, True))
 
 
 def _boxcox_partials(one_plus):
@@ -661,6 +670,77 @@ boxcox1p = _special(
     doc="the Box-Cox transform of 1 + x: expm1(λ log1p x)/λ (log1p x at λ = 0); ∂x = (1 + x)^(λ-1), "
     "∂λ = L²·h(λL), L = log1p x",
 )
+
+
+def _inv_boxcox_partials(one_plus):
+    """x = inv_boxcox(y, λ) solves boxcox(x, λ) = y: ∂y = 1/boxcox's ∂x = x^(1-λ) = x/(1 + λy) (1 + x for the 1p
+    form), ∂λ = -boxcox's ∂λ/∂x = -x^(1-λ)·L²·h(λL), L = log x (log1p x), h as boxcox's (its series near λL = 0)."""
+
+    def base(out):
+        return 1.0 + out if one_plus else out
+
+    def log_of(out):
+        return log1p(out) if one_plus else log(out)
+
+    return (
+        lambda out, y, lam: base(out) / (1.0 + lam * y),
+        lambda out, y, lam: -(base(out) / (1.0 + lam * y)) * (log_of(out) * log_of(out)) * _boxcox_h(lam * log_of(out)),
+    )
+
+
+def _inv_boxcox_form(sp, y, lam, one_plus=False):
+    x = sp.Piecewise((sp.exp(y), sp.Eq(lam, 0)), ((1 + lam * y) ** (1 / lam), True))
+    return x - 1 if one_plus else x
+
+
+def _inv_boxcox_derivative(sp, out, i, y, lam, one_plus=False):
+    base = 1 + out if one_plus else out
+    if i == 0:
+        return base / (1 + lam * y)
+    L = sp.log(base)
+    return -base / (1 + lam * y) * L**2 * _boxcox_h_sympy(sp, lam * L)
+
+
+def _inv_boxcox_scale(one_plus):
+    """Op.scale of inv_boxcox: the distance to the singular point 1 + λy = 0, in y |1 + λy|/|λ|, in λ |1 + λy|/|y|
+    (inf where the divisor is 0: no singularity)."""
+
+    def in_arg(i):
+        def scale(y, lam):
+            y, lam = np.asarray(y, dtype=float), np.asarray(lam, dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.abs(1.0 + lam * y) / np.abs(lam if i == 0 else y)
+
+        return scale
+
+    return (in_arg(0), in_arg(1))
+
+
+inv_boxcox = _special(
+    "inv_boxcox",
+    _scipy("inv_boxcox"),
+    _inv_boxcox_partials(False),
+    _scipy_named("inv_boxcox", _inv_boxcox_form, _inv_boxcox_derivative),
+    domain=("positive", "positive"),  # (the draws: 1 + λy > 0 wherever both are positive; λ < 0 is taken too)
+    scale=_inv_boxcox_scale(False),
+    doc="the inverse Box-Cox transform (1 + λy)^(1/λ) (e^y at λ = 0; NaN where 1 + λy < 0); ∂y = x/(1 + λy), "
+    "∂λ = -x/(1 + λy)·L²·h(λL), L = log x, h as boxcox's",
+)
+inv_boxcox1p = _special(
+    "inv_boxcox1p",
+    _scipy("inv_boxcox1p"),
+    _inv_boxcox_partials(True),
+    _scipy_named(
+        "inv_boxcox1p",
+        lambda sp, y, lam: _inv_boxcox_form(sp, y, lam, one_plus=True),
+        lambda sp, out, i, y, lam: _inv_boxcox_derivative(sp, out, i, y, lam, one_plus=True),
+    ),
+    domain=("positive", "positive"),
+    scale=_inv_boxcox_scale(True),
+    doc="the inverse of boxcox1p, (1 + λy)^(1/λ) - 1 (expm1(y) at λ = 0); ∂y = (1 + x)/(1 + λy), "
+    "∂λ = -(1 + x)/(1 + λy)·L²·h(λL), L = log1p x",
+)
+
 
 # -- error functions and the normal distribution's ---------------------------------------------
 
@@ -782,6 +862,173 @@ erfcx = _special(
     domain=("real",),
     doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
     "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
+)
+
+
+# -- complete elliptic integrals (SciPy's parameter m = k²) -----------------------------------------------------
+
+_ELLIP_SERIES = 0.1  # |m| below it their slopes by the Taylor series (m¹⁷ < 1e-17 there), not the closed forms' 0/0
+_ELLIP_TERMS = 18
+
+
+def _ellip_coefficient(n):
+    """((2n)!/(4ⁿ n!²))²: K(m) = π/2 Σ cₙ mⁿ, E(m) = π/2 Σ cₙ mⁿ/(1 - 2n)."""
+    return (math.comb(2 * n, n) / 4.0**n) ** 2
+
+
+def _ellip_series(m, of_e):
+    """K′(m) (E′(m) with `of_e`) by its series π/2 Σ n cₙ mⁿ⁻¹ (/(1 - 2n)), Horner's rule (m a difflab or SymPy
+    value)."""
+    s = 0.0
+    for n in range(_ELLIP_TERMS, 0, -1):
+        s = s * m + n * _ellip_coefficient(n) / ((1 - 2 * n) if of_e else 1)
+    return (0.5 * math.pi) * s
+
+
+def _ellipk_slope(out, m):
+    """K′(m) = (E - (1 - m)K)/(2m(1 - m)), whose difference cancels near m = 0 (2ε/|m| relative: all digits at 1e-16,
+    0/0 at 0, where K′ = π/8): there its series. Each form at a held argument where it is not used."""
+    near = less(_abs(m), _ELLIP_SERIES)
+    m_s, m_f = where(near, m, 0.0), where(near, 0.5, m)
+    closed = (ellipe(m_f) - (1.0 - m_f) * where(near, 1.0, out)) / (2.0 * m_f * (1.0 - m_f))
+    return where(near, _ellip_series(m_s, False), closed)
+
+
+def _ellipe_slope(out, m):
+    """E′(m) = (E - K)/(2m), its series near m = 0 (-π/8 there), as K's."""
+    near = less(_abs(m), _ELLIP_SERIES)
+    m_s, m_f = where(near, m, 0.0), where(near, 0.5, m)
+    return where(near, _ellip_series(m_s, True), (where(near, 1.0, out) - ellipk(m_f)) / (2.0 * m_f))
+
+
+def _ellip_sympy_slope(of_e):
+    def derivative(sp, out, i, m):
+        if of_e:
+            closed = (out - _scipy_function("ellipk")(m)) / (2 * m)
+        else:
+            closed = (_scipy_function("ellipe")(m) - (1 - m) * out) / (2 * m * (1 - m))
+        return sp.Piecewise((_ellip_series(m, of_e), sp.Abs(m) < _ELLIP_SERIES), (closed, True))
+
+    return derivative
+
+
+def _to_one(*args):
+    """Op.scale in m of K and E: |1 - m|, the distance to their logarithmic singularity at m = 1."""
+    return np.abs(1.0 - np.asarray(args[-1]))
+
+
+ellipk = _special(
+    "ellipk",
+    _scipy("ellipk"),
+    (_ellipk_slope,),
+    _scipy_named("ellipk", lambda sp, m: sp.elliptic_k(m), _ellip_sympy_slope(False)),
+    domain=("unit",),
+    scale=(_to_one,),
+    doc="the complete elliptic integral of the first kind K(m) = ∫₀^{π/2} (1 - m sin²t)^(-1/2) dt (parameter m < 1, "
+    "SciPy's and SymPy's convention); d K = (E - (1 - m)K)/(2m(1 - m)), π/8 at m = 0",
+)
+ellipe = _special(
+    "ellipe",
+    _scipy("ellipe"),
+    (_ellipe_slope,),
+    _scipy_named("ellipe", lambda sp, m: sp.elliptic_e(m), _ellip_sympy_slope(True)),
+    domain=("unit",),
+    scale=(_to_one,),
+    doc="the complete elliptic integral of the second kind E(m) = ∫₀^{π/2} (1 - m sin²t)^(1/2) dt (m ≤ 1); "
+    "d E = (E - K)/(2m), -π/8 at m = 0",
+)
+
+# -- inverses and distributions -----------------------------------------------------------------------------
+
+
+def _gammaincinv_mp(mpmath, a, y):
+    """x with P(a, x) = y in mpmath's precision: its root from SciPy's value."""
+    if y <= 0:
+        return mpmath.mpf(0)
+    if y >= 1:
+        return mpmath.inf if y == 1 else mpmath.nan
+    start = float(scipy_special().gammaincinv(float(a), float(y)))
+    return mpmath.findroot(lambda x: mpmath.gammainc(a, 0, x, regularized=True) - y, mpmath.mpf(start))
+
+
+def _to_either_end(*args):
+    """Op.scale in y of an inverse CDF on (0, 1): the distance to the nearer end, where it has its pole."""
+    y = np.asarray(args[-1])
+    return np.minimum(np.abs(y), np.abs(1.0 - y))
+
+
+gammaincinv = _special(
+    "gammaincinv",
+    _scipy("gammaincinv"),
+    # 1/P′(x) at x = out: Γ(a)·x^(1-a)·eˣ
+    (_refuse("gammaincinv", "a", "y"), lambda out, a, y: exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    _scipy_named(
+        "gammaincinv",
+        None,
+        lambda sp, out, i, a, y: sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        mp=_gammaincinv_mp,
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the inverse in x of the regularized lower incomplete gamma function, P(a, x) = y (Gamma quantiles); "
+    "∂y = Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+)
+
+_T_LARGE = 1e100  # |t| from which log(1 + t²/ν) is 2 log|t| - log ν + log1p(ν/t²): t² overflows from 1.3e154
+
+
+def _student_log_density(nu, t):
+    """log of Student's t density, -log(√ν B(ν/2, 1/2)) - (ν + 1)/2·log(1 + t²/ν) (betaln: no cancellation of two
+    gammaln at large ν); the logarithm at a held argument where it is not used."""
+    big = greater(_abs(t), _T_LARGE)
+    t_s, t_b = where(big, 0.0, t), where(big, t, _T_LARGE)
+    L = where(big, 2.0 * log(_abs(t_b)) - log(nu) + log1p((nu / t_b) / t_b), log1p(t_s * t_s / nu))
+    return -0.5 * log(nu) - betaln(0.5 * nu, 0.5) - 0.5 * (nu + 1.0) * L
+
+
+def _stdtr_form(sp, nu, t):
+    """½ + t·Γ((ν+1)/2)/(√(νπ)Γ(ν/2))·₂F₁(½, (ν+1)/2; 3/2; -t²/ν) (SymPy has no Student's t CDF)."""
+    k = sp.gamma((nu + 1) / 2) / (sp.sqrt(nu * sp.pi) * sp.gamma(nu / 2))
+    return sp.Rational(1, 2) + t * k * sp.hyper([sp.Rational(1, 2), (nu + 1) / 2], [sp.Rational(3, 2)], -(t**2) / nu)
+
+
+def _stdtr_sympy_density(sp, out, i, nu, t):
+    beta = _scipy_function("betaln")(nu / 2, sp.Rational(1, 2))
+    return sp.exp(-sp.log(nu) / 2 - beta - (nu + 1) / 2 * sp.log(1 + t**2 / nu))
+
+
+def _student_scale(*args):
+    """Op.scale of Student's t CDF in t: √(ν + t²), the distance to its density's poles at ±i√ν."""
+    nu, t = (np.asarray(a, dtype=float) for a in args)
+    return np.hypot(np.sqrt(np.abs(nu)), t)
+
+
+stdtr = _special(
+    "stdtr",
+    _scipy("stdtr"),
+    (
+        _refuse(
+            "stdtr",
+            "df",
+            "t",
+            "SciPy has no derivative of Student's t CDF in its degrees of freedom, and difflab no exact one; hold df "
+            "constant, or differentiate by method='numeric', which differences SciPy's values",
+        ),
+        lambda out, nu, t: exp(_student_log_density(nu, t)),
+    ),
+    _scipy_named("stdtr", _stdtr_form, _stdtr_sympy_density),
+    domain=("integer", "real"),
+    scale=(None, _student_scale),
+    doc="Student's t distribution's CDF with df degrees of freedom; ∂t = its density "
+    "(1 + t²/ν)^(-(ν+1)/2)/(√ν B(ν/2, 1/2)), not differentiable in df",
+)
+exp10 = _special(
+    "exp10",
+    _scipy("exp10"),
+    (lambda out, x: math.log(10.0) * out,),
+    _scipy_named("exp10", lambda sp, x: sp.Integer(10) ** x, lambda sp, out, i, x: sp.log(10) * out),
+    domain=("real",),
+    doc="10ˣ (SciPy's exp10); d 10ˣ = log(10)·10ˣ",
 )
 
 
@@ -970,6 +1217,12 @@ def _oscillation_or_pole(*args):
     return np.minimum(np.abs(args[-1]), 1.0)
 
 
+def _pole_at_zero(*args):
+    """Op.scale of K's in x: |x|, the distance to its pole (K_0's logarithmic one) at 0; its e^-x decay is exp's,
+    which has none."""
+    return np.abs(args[-1])
+
+
 jv = _special(
     "jv",
     _scipy("jv"),
@@ -1032,8 +1285,63 @@ kve = _special(
     (_bessel_order_rule("kve"), lambda out, v, x: out - 0.5 * (kve(v - 1.0, x) + kve(v + 1.0, x))),
     _scipy_named("kve", lambda sp, v, x: sp.besselk(_order(v), x) * sp.exp(x)),
     domain=("integer", "positive"),
+    scale=(None, _pole_at_zero),
     doc="exponentially scaled modified Bessel function of the second kind K_v(x)·e^x on x > 0; "
     "d kve = kve - (kve_{v-1} + kve_{v+1})/2",
+)
+kv = _special(
+    "kv",
+    _scipy("kv"),
+    (_bessel_order_rule("kv"), lambda out, v, x: -0.5 * (kv(v - 1.0, x) + kv(v + 1.0, x))),
+    _sympy_call(lambda sp, v, x: sp.besselk(_order(v), x)),
+    domain=("integer", "positive"),
+    scale=(None, _pole_at_zero),
+    doc="modified Bessel function of the second kind K_v(x) on x > 0 (NaN below, inf at 0); "
+    "d K_v = -(K_{v-1} + K_{v+1})/2, not differentiable in v",
+)
+k0 = _special(
+    "k0",
+    _scipy("k0"),
+    (lambda out, x: -k1(x),),
+    _scipy_named("k0", lambda sp, x: sp.besselk(0, x), lambda sp, out, i, x: -_scipy_function("k1")(x)),
+    scale=(_pole_at_zero,),
+    doc="K_0(x) on x > 0; d K_0 = -K_1",
+)
+k1 = _special(
+    "k1",
+    _scipy("k1"),
+    (lambda out, x: -0.5 * (k0(x) + kv(2.0, x)),),
+    _scipy_named(
+        "k1",
+        lambda sp, x: sp.besselk(1, x),
+        lambda sp, out, i, x: -(_scipy_function("k0")(x) + sp.besselk(2, x)) / 2,
+    ),
+    scale=(_pole_at_zero,),
+    doc="K_1(x) on x > 0; d K_1 = -(K_0 + K_2)/2",
+)
+# the scaled ones' derivatives in their own terms (k0e - k1e), not K's times e^x: e^x overflows from x = 710 where
+# K_0(x)·e^x does not
+k0e = _special(
+    "k0e",
+    _scipy("k0e"),
+    (lambda out, x: out - k1e(x),),
+    _scipy_named(
+        "k0e", lambda sp, x: sp.besselk(0, x) * sp.exp(x), lambda sp, out, i, x: out - _scipy_function("k1e")(x)
+    ),
+    scale=(_pole_at_zero,),
+    doc="exponentially scaled K_0(x)·e^x on x > 0; d k0e = k0e - k1e",
+)
+k1e = _special(
+    "k1e",
+    _scipy("k1e"),
+    (lambda out, x: out - 0.5 * (k0e(x) + kve(2.0, x)),),
+    _scipy_named(
+        "k1e",
+        lambda sp, x: sp.besselk(1, x) * sp.exp(x),
+        lambda sp, out, i, x: out - (_scipy_function("k0e")(x) + _scipy_function("kve")(2, x)) / 2,
+    ),
+    scale=(_pole_at_zero,),
+    doc="exponentially scaled K_1(x)·e^x on x > 0; d k1e = k1e - (k0e + kve(2, x))/2",
 )
 j0 = _special(
     "j0",
@@ -1258,6 +1566,83 @@ hyp1f1 = _special(
 )
 
 
+def _hyp_parameter(name, arg):
+    return _refuse(
+        name,
+        arg,
+        "z",
+        f"SciPy has no derivative of ₂F₁ in its parameters, and difflab no exact one; hold {arg} constant, or "
+        "differentiate by method='numeric', which differences SciPy's values",
+    )
+
+
+def _branch_point(*args):
+    """Op.scale of ₂F₁ in z: |1 - z|, the distance to its branch point at 1."""
+    return np.abs(1.0 - np.asarray(args[-1]))
+
+
+hyp2f1 = _special(
+    "hyp2f1",
+    _scipy("hyp2f1"),
+    (
+        _hyp_parameter("hyp2f1", "a"),
+        _hyp_parameter("hyp2f1", "b"),
+        _hyp_parameter("hyp2f1", "c"),
+        lambda out, a, b, c, z: (a * b / c) * hyp2f1(a + 1.0, b + 1.0, c + 1.0, z),
+    ),
+    _scipy_named(
+        "hyp2f1",
+        lambda sp, a, b, c, z: sp.hyper([a, b], [c], z),
+        lambda sp, out, i, a, b, c, z: a * b / c * _scipy_function("hyp2f1")(a + 1, b + 1, c + 1, z),
+    ),
+    domain=("integer", "integer", "integer", "unit"),
+    scale=(None, None, None, _branch_point),
+    doc="Gauss's hypergeometric function ₂F₁(a, b; c; z) on real z < 1; ∂z = (ab/c)·₂F₁(a + 1, b + 1; c + 1; z), "
+    "not differentiable in a, b or c",
+)
+
+
+_GAUSS_ZERO = 40.0  # |u| from which e^(-u²/2) is 0 in doubles (e^-800): a held 40 there, so u² never overflows
+
+
+def _gauss_held(h):
+    """h, or ±40 (its sign) where |h| ≥ 40: e^(-h²/2) is 0 there either way, and h² overflowed from 1.3e154 (a NaN
+    stays NaN)."""
+    return where(greater_equal(_abs(h), _GAUSS_ZERO), _GAUSS_ZERO * sign(h), h)
+
+
+def _owens_t_ha(h, a):
+    """h·a for e^(-(ha)²/2) and erf(ha/√2), ±40 (its sign) where |ha| ≥ 40 (both are then their limits in doubles),
+    never overflowing: h·a where |a| ≤ 1 (h held to ±40), h/r where |a| > 1 (r = 1/a), the comparison |h| ≥ 40|r|
+    made without forming h·a (at h = 1, a = 1e200 (ha)² overflowed, RuntimeWarning). Each form at held arguments."""
+    big = greater(_abs(a), 1.0)
+    r = 1.0 / where(big, a, 1.0)
+    far = where(big, greater_equal(_abs(h), _GAUSS_ZERO * _abs(r)), False)
+    near = where(far, 1.0, r)
+    quotient = where(far, _GAUSS_ZERO * sign(h) * sign(r), h) / near
+    return where(big, quotient, _gauss_held(h) * where(big, 0.0, a))
+
+
+def _owens_t_weight(a):
+    """1/(1 + a²), as r²/(1 + r²) (r = 1/a) where |a| > 1: a² overflowed from 1.3e154 (owens_t's ∂a at a = 1e200)."""
+    big = greater(_abs(a), 1.0)
+    r, a_s = 1.0 / where(big, a, 1.0), where(big, 0.0, a)
+    return where(big, (r * r) / (1.0 + r * r), 1.0 / (1.0 + a_s * a_s))
+
+
+def _owens_t_slope_a(out, h, a):
+    """∂T/∂a = e^(-h²/2 - (ha)²/2)/(2π(1 + a²)) (the exponent's two terms apart: h²(1 + a²) was 0·inf = NaN at h = 0,
+    a = 1e200), no square formed of a number that overflows."""
+    ha, hh = _owens_t_ha(h, a), _gauss_held(h)
+    return exp(-0.5 * hh * hh - 0.5 * ha * ha) * _owens_t_weight(a) / (2.0 * np.pi)
+
+
+def _owens_t_slope_h(out, h, a):
+    """∂T/∂h = -φ(h)·erf(ah/√2)/2, with h² and ah held from overflowing as in ∂a."""
+    hh = _gauss_held(h)
+    return (-0.5 / _SQRT_2PI) * exp(-0.5 * hh * hh) * erf(_owens_t_ha(h, a) * _SQRT_HALF)
+
+
 def _owens_t_form(sp, h, a):
     """T(h, a) = (1/2π) ∫₀^a e^(-h²(1 + t²)/2)/(1 + t²) dt (SymPy has no Owen's T)."""
     t = sp.Dummy("t", real=True)
@@ -1265,18 +1650,28 @@ def _owens_t_form(sp, h, a):
 
 
 def _owens_t_sympy_partial(sp, out, i, h, a):
+    """The registry's partials in SymPy's terms, their arguments held as `_owens_t_ha` holds them (the registry's
+    abs and sign: SymPy's sign′ is a DiracDelta)."""
+    Abs, sgn = _abs_fn(), _sign_fn()
+    big = Abs(a) > 1
+    hh = sp.Piecewise((_GAUSS_ZERO * sgn(h), Abs(h) >= _GAUSS_ZERO), (h, True))
+    r = 1 / sp.Piecewise((a, big), (1, True))
+    far = sp.And(big, Abs(h) >= _GAUSS_ZERO * Abs(r))
+    quotient = sp.Piecewise((_GAUSS_ZERO * sgn(h) * sgn(r), far), (h, True)) / sp.Piecewise((1, far), (r, True))
+    ha = sp.Piecewise((quotient, big), (hh * sp.Piecewise((0, big), (a, True)), True))
     if i == 0:
-        return -sp.exp(-(h**2) / 2) / sp.sqrt(2 * sp.pi) * sp.erf(a * h / sp.sqrt(2)) / 2
-    return sp.exp(-(h**2) / 2 - (h * a) ** 2 / 2) / (2 * sp.pi * (1 + a**2))
+        return -sp.exp(-(hh**2) / 2) / sp.sqrt(2 * sp.pi) * sp.erf(ha / sp.sqrt(2)) / 2
+    a_s = sp.Piecewise((0, big), (a, True))
+    weight = sp.Piecewise((r**2 / (1 + r**2), big), (1 / (1 + a_s**2), True))
+    return sp.exp(-(hh**2) / 2 - ha**2 / 2) * weight / (2 * sp.pi)
 
 
 owens_t = _special(
     "owens_t",
     _scipy("owens_t"),
     (
-        lambda out, h, a: (-0.5 / _SQRT_2PI) * exp(-0.5 * h * h) * erf(a * h * _SQRT_HALF),
-        # (the exponent as -h²/2 - (ha)²/2: h²(1 + a²) was 0·inf = NaN at h = 0, a = 1e200, for 0)
-        lambda out, h, a: exp(-0.5 * h * h - 0.5 * (h * a) * (h * a)) / ((2.0 * np.pi) * (1.0 + a * a)),
+        _owens_t_slope_h,
+        _owens_t_slope_a,
     ),
     _scipy_named("owens_t", _owens_t_form, _owens_t_sympy_partial),
     domain=("real", "real"),
