@@ -113,15 +113,23 @@ def test_removable_points(method):
     np.testing.assert_allclose(got, -math.exp(y) * y * y / 2, rtol=1e-15)
 
 
-def test_scaled_k_where_e_to_the_x_overflows():
+def test_scaled_k_where_e_to_the_x_overflows_and_beyond():
     """k0e′ = k0e - k1e and k1e′ in the scaled functions' own terms: finite at x = 800, where K·eˣ's factor eˣ
-    overflows, and equal to mpmath's."""
+    overflows; from x = 50 their asymptotic series (the difference cancels to 1/(2x) of its terms: at 1e5 it kept
+    5 fewer digits, at 1e300 it was 2.7e-166 for -6e-451, and k1e′ NaN, SciPy's kve(2, 1e300) being NaN). mpmath's
+    derivative; at 1e300 the slope underflows to 0. ellipk′ at m = -1e300 (2m(1 - m) overflowed) likewise."""
     for fn, n in ((sc.k0e, 0), (sc.k1e, 1)):
-        want = float(mpmath.diff(lambda t: mpmath.besselk(n, t) * mpmath.exp(t), mpmath.mpf(800)))
-        for method in ("reverse", "forward", "symbolic"):
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                np.testing.assert_allclose(float(dl.grad(fn, method=method)(800.0)), want, rtol=1e-12, err_msg=method)
+        for x in (800.0, 1e5):
+            want = float(mpmath.diff(lambda t: mpmath.besselk(n, t) * mpmath.exp(t), mpmath.mpf(x)))
+            for method in ("reverse", "forward", "symbolic"):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    got = float(dl.grad(fn, method=method)(x))
+                np.testing.assert_allclose(got, want, rtol=1e-13, err_msg=f"{method} at {x}")
+        assert float(dl.grad(fn)(1e300)) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert float(dl.grad(sc.ellipk)(-1e300)) == 0.0
 
 
 @pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])

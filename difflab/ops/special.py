@@ -886,11 +886,12 @@ def _ellip_series(m, of_e):
 
 
 def _ellipk_slope(out, m):
-    """K′(m) = (E - (1 - m)K)/(2m(1 - m)), whose difference cancels near m = 0 (2ε/|m| relative: all digits at 1e-16,
+    """K′(m) = (E/(1 - m) - K)/(2m), whose difference cancels near m = 0 (2ε/|m| relative: all digits at 1e-16,
     0/0 at 0, where K′ = π/8): there its series. Each form at a held argument where it is not used."""
     near = less(_abs(m), _ELLIP_SERIES)
     m_s, m_f = where(near, m, 0.0), where(near, 0.5, m)
-    closed = (ellipe(m_f) - (1.0 - m_f) * where(near, 1.0, out)) / (2.0 * m_f * (1.0 - m_f))
+    # (E/(1 - m) - K)/(2m): 2m(1 - m) overflowed from |m| = 1e154, giving 0 with a RuntimeWarning
+    closed = (ellipe(m_f) / (1.0 - m_f) - where(near, 1.0, out)) / (2.0 * m_f)
     return where(near, _ellip_series(m_s, False), closed)
 
 
@@ -906,7 +907,7 @@ def _ellip_sympy_slope(of_e):
         if of_e:
             closed = (out - _scipy_function("ellipk")(m)) / (2 * m)
         else:
-            closed = (_scipy_function("ellipe")(m) - (1 - m) * out) / (2 * m * (1 - m))
+            closed = (_scipy_function("ellipe")(m) / (1 - m) - out) / (2 * m)
         return sp.Piecewise((_ellip_series(m, of_e), sp.Abs(m) < _ELLIP_SERIES), (closed, True))
 
     return derivative
@@ -925,7 +926,7 @@ ellipk = _special(
     domain=("unit",),
     scale=(_to_one,),
     doc="the complete elliptic integral of the first kind K(m) = ∫₀^{π/2} (1 - m sin²t)^(-1/2) dt (parameter m < 1, "
-    "SciPy's and SymPy's convention); d K = (E - (1 - m)K)/(2m(1 - m)), π/8 at m = 0",
+    "SciPy's and SymPy's convention); d K = (E/(1 - m) - K)/(2m), π/8 at m = 0",
 )
 ellipe = _special(
     "ellipe",
@@ -1321,27 +1322,64 @@ k1 = _special(
 )
 # the scaled ones' derivatives in their own terms (k0e - k1e), not K's times e^x: e^x overflows from x = 710 where
 # K_0(x)·e^x does not
+_K_TAIL = 50.0  # x from which the scaled K's slopes are their asymptotic series' (16 terms: ~1e-19 relative at 50)
+_K_TERMS = 16
+
+
+def _kve_tail_slope(v, x):
+    """d/dx of K_v(x)·eˣ ~ √(π/2) Σₖ aₖ x^(-k-1/2), aₖ = aₖ₋₁(4v² - (2k-1)²)/(8k): its series' derivative
+    -√(π/2) Σₖ (k + ½) aₖ x^(-k-3/2) (x a difflab or SymPy value; v a number)."""
+    coefficients, a = [], 1.0
+    for k in range(_K_TERMS):
+        coefficients.append(-(k + 0.5) * a)
+        a = a * (4.0 * v * v - (2 * k + 1) ** 2) / (8.0 * (k + 1))
+    r = 1.0 / x
+    s = 0.0
+    for c in reversed(coefficients):
+        s = s * r + c
+    return math.sqrt(0.5 * math.pi) * s * r * r**0.5
+
+
+def _scaled_k_slope(v, out, x, recurrence):
+    """The slope of k0e (v = 0) or k1e (v = 1): `recurrence(x)` (k0e - k1e: the two cancel to 1/(2x) of them, ~2xε
+    relative, wrong in sign at 1e300), from x = 50 its asymptotic series. Each form at a held argument where unused."""
+    tail = greater_equal(x, _K_TAIL)
+    return where(tail, _kve_tail_slope(v, where(tail, x, _K_TAIL)), recurrence(where(tail, 1.0, x)))
+
+
+def _scaled_k_sympy_slope(v, recurrence):
+    def derivative(sp, out, i, x):
+        return sp.Piecewise((_kve_tail_slope(v, x), x >= _K_TAIL), (recurrence(sp, out, x), True))
+
+    return derivative
+
+
 k0e = _special(
     "k0e",
     _scipy("k0e"),
-    (lambda out, x: out - k1e(x),),
+    (lambda out, x: _scaled_k_slope(0, out, x, lambda x: k0e(x) - k1e(x)),),
     _scipy_named(
-        "k0e", lambda sp, x: sp.besselk(0, x) * sp.exp(x), lambda sp, out, i, x: out - _scipy_function("k1e")(x)
+        "k0e",
+        lambda sp, x: sp.besselk(0, x) * sp.exp(x),
+        _scaled_k_sympy_slope(0, lambda sp, out, x: out - _scipy_function("k1e")(x)),
     ),
     scale=(_pole_at_zero,),
-    doc="exponentially scaled K_0(x)·e^x on x > 0; d k0e = k0e - k1e",
+    doc="exponentially scaled K_0(x)·e^x on x > 0; d k0e = k0e - k1e (from x = 50 its asymptotic series')",
 )
 k1e = _special(
     "k1e",
     _scipy("k1e"),
-    (lambda out, x: out - 0.5 * (k0e(x) + kve(2.0, x)),),
+    (lambda out, x: _scaled_k_slope(1, out, x, lambda x: k1e(x) - 0.5 * (k0e(x) + kve(2.0, x))),),
     _scipy_named(
         "k1e",
         lambda sp, x: sp.besselk(1, x) * sp.exp(x),
-        lambda sp, out, i, x: out - (_scipy_function("k0e")(x) + _scipy_function("kve")(2, x)) / 2,
+        _scaled_k_sympy_slope(
+            1, lambda sp, out, x: out - (_scipy_function("k0e")(x) + _scipy_function("kve")(2, x)) / 2
+        ),
     ),
     scale=(_pole_at_zero,),
-    doc="exponentially scaled K_1(x)·e^x on x > 0; d k1e = k1e - (k0e + kve(2, x))/2",
+    doc="exponentially scaled K_1(x)·e^x on x > 0; d k1e = k1e - (k0e + kve(2, x))/2 (from x = 50 its asymptotic "
+    "series')",
 )
 j0 = _special(
     "j0",
