@@ -242,3 +242,25 @@ def test_histogram_weights_keep_the_trace_reusable():
     np.testing.assert_allclose(prepared.grad(w), 2 * counts[[0, 1, 1, 2, 2, 0, 1, 0]] * [1, 1, 1, 1, 1, 0, 1, 0])
     with pytest.raises(ValueError, match="weights should have the same shape as a"):
         dl.grad(lambda w: np.sum(np.histogram(A, bins=BINS, weights=w)[0]))(np.ones(3))
+
+
+@pytest.mark.parametrize("method", ["reverse", "symbolic"])
+def test_histogram2d_and_histogramdd_with_traced_weights(method):
+    """histogram2d and histogramdd with traced weights (refused as histogram's were): the weighted counts' gradient is
+    each row's bin's 2·count (of Σ count²), rows outside the given range in no bin (zero); the counts NumPy's."""
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=40), rng.normal(size=40)
+    w0 = rng.uniform(size=40)
+    edges = ([-1.0, 0.0, 0.5, 1.0], [-1.0, 0.0, 1.0])  # rows beyond ±1: outside
+    counts = np.histogram2d(x, y, bins=edges, weights=w0)[0]
+    ix, iy = np.searchsorted(edges[0], x, "right") - 1, np.searchsorted(edges[1], y, "right") - 1
+    inside = (np.abs(x) <= 1) & (np.abs(y) <= 1)
+    want = np.where(inside, 2 * counts[np.clip(ix, 0, 2), np.clip(iy, 0, 1)], 0.0)
+    for hist in (
+        lambda w: np.histogram2d(x, y, bins=edges, weights=w)[0],
+        lambda w: np.histogramdd(np.stack([x, y], axis=1), bins=edges, weights=w)[0],
+    ):
+        np.testing.assert_allclose(dl.grad(lambda w: np.sum(hist(w) ** 2), method=method)(w0), want, rtol=1e-14)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (the specialised-trace note of reading x, y)
+            np.testing.assert_allclose(dl.vmap(hist)(np.stack([w0, 2 * w0])), [counts, 2 * counts], rtol=1e-14)

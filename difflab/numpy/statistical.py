@@ -14,7 +14,6 @@ import functools
 import numpy as _np
 
 from .. import ops as _ops
-from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, matmul, real, sqrt, where
@@ -448,38 +447,59 @@ def _value_of_weights(weights, values):
     return w
 
 
-def _weighted_counts(values, edges, weights, counts):
-    """Σ of the traced weights of the entries in each bin, NumPy's bins: k where edges[k] ≤ x < edges[k + 1], the
-    last bin closed on the right, entries outside the edges (or NaN) in none: a scatter-add (linear in the weights)
-    of the flattened weights into n + 1 slots, the last the discard, then the first n. NumPy's weighted counts
-    check that the bins are NumPy's."""
-    x, e = values.ravel(), _np.asarray(edges, dtype=float)
+def _bins_of(x, edges):
+    """Each entry's bin as NumPy's histograms bin it: k where edges[k] ≤ x < edges[k + 1], the last bin closed on the
+    right; n (one past the last) for an entry outside the edges, or NaN."""
+    e = _np.asarray(edges, dtype=float)
     n = e.size - 1
     k = _np.searchsorted(e, x, side="right") - 1
     k = _np.where(x == e[-1], n - 1, k)
-    k = _np.where((x >= e[0]) & (x <= e[-1]), k, n)
-    w = _numbers(weights).ravel()
-    if not _np.array_equal(_np.bincount(k, w, minlength=n + 1)[:n] == counts, _np.ones(n, bool)):
+    return _np.where((x >= e[0]) & (x <= e[-1]), k, n)
+
+
+def _weighted_counts(values, edges, weights, counts):
+    """Σ of the traced weights of the entries in each bin (`edges`: one array, or one per dimension of `values`' rows):
+    a scatter-add of the flattened weights (linear in them) into one slot per bin and one more, the discard of the
+    entries outside, then the bins. NumPy's weighted counts check that the bins are NumPy's."""
+    if isinstance(edges, list):  # (histogramdd: the flat index of each row's bin, C order)
+        per = [_bins_of(values[:, d], e) for d, e in enumerate(edges)]
+        sizes = tuple(_np.size(e) - 1 for e in edges)
+        outside = _np.any([k == n for k, n in zip(per, sizes)], axis=0)
+        flat = _np.ravel_multi_index([_np.minimum(k, n - 1) for k, n in zip(per, sizes)], sizes) if per else 0
+        k, slots = _np.where(outside, int(_np.prod(sizes)), flat), int(_np.prod(sizes))
+    else:
+        sizes = (_np.size(edges) - 1,)
+        k, slots = _bins_of(values.ravel(), edges), sizes[0]
+    w = _numbers(weights).ravel().astype(float)
+    ours, size = (_np.bincount(k, v, minlength=slots + 1)[:slots] for v in (w, _np.abs(w)))
+    with _np.errstate(invalid="ignore"):  # (NumPy sums in another order: round-off of the bin's Σ|w|)
+        same = _np.isclose(ours, _np.ravel(counts), rtol=0, atol=0, equal_nan=True) | (
+            _np.abs(ours - _np.ravel(counts)) <= 1e-12 * size
+        )
+    if not same.all():
         raise AssertionError("numpy.histogram with traced weights: difflab's bins are not NumPy's")  # (a bug)
-    return _ops.scatter_add(ravel(asarray(weights)), idx=(k,), shape=(n + 1,))[:n]
+    return reshape(_ops.scatter_add(ravel(asarray(weights)), idx=(k,), shape=(slots + 1,))[:slots], sizes)
 
 
 def histogramdd(sample, bins=10, range=None, density=None, weights=None):
     """Counts of the rows of an (N, D) sample in D-dimensional bins and each dimension's edges, like
-    `numpy.histogramdd`: the counts constants, the edges computed from the data differentiable
-    through each column's min and max (as `histogram`'s), given edges returned as they are.
+    `numpy.histogramdd`: the counts constants (with `weights`, the sums of the weights in each bin, linear
+    in traced weights: a segment sum), the edges computed from the data differentiable through each
+    column's min and max (as `histogram`'s), given edges returned as they are.
 
     >>> histogramdd(_np.array([[0.0, 1.0], [1.0, 0.0]]), bins=2)[0]
     array([[0., 1.],
            [1., 0.]])
     """
-    if _contains_traced(weights):
-        raise _UnsupportedOperationError("numpy.histogramdd with traced weights: difflab counts constant weights only")
     cols = sample if type(sample) in (list, tuple) else [sample[:, d] for d in builtins.range(shape(sample)[1])]
     values = _np.stack([_np.asarray(_value(c), dtype=float) for c in cols], axis=1)
     dims = values.shape[1]
     per = list(bins) if type(bins) in (list, tuple) else [bins] * dims
-    counts, edges = _np.histogramdd(values, [_value(b) for b in per], range, weights=weights)
+    counts, edges = _np.histogramdd(
+        values, [_value(b) for b in per], range, weights=_value_of_weights(weights, values[:, 0])
+    )
+    if _contains_traced(weights):
+        counts = _weighted_counts(values, list(edges), weights, counts)
     edges = [
         histogram(c, b, None if range is None else range[d])[1] if _contains_traced((c, b)) else e
         for d, (c, b, e) in enumerate(zip(cols, per, edges))
@@ -497,7 +517,11 @@ def histogram2d(x, y, bins=10, range=None, density=None, weights=None):
     array([[0., 1.],
            [1., 0.]])
     """
-    if _np.ndim(bins) == 1 and len(bins) != 2:
-        bins = [bins, bins]  # (one array of edges, for both)
+    try:  # NumPy's rule: a number is for both, a pair is per axis, any other length one array of edges for both
+        n = len(bins)  # (x and y edges of different lengths: not one array, np.ndim of them was a ValueError)
+    except TypeError:
+        n = 1
+    if n not in (1, 2):
+        bins = [bins, bins]
     counts, edges = histogramdd([x, y], bins, range, density, weights)
     return counts, edges[0], edges[1]
