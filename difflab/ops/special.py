@@ -1,6 +1,8 @@
 """SciPy's special functions as elementwise primitives: the gamma family, error functions, Bessel
-functions, the regularized incomplete gamma and beta functions, the Pochhammer symbol, Spence's function,
-Hurwitz's (and Riemann's) zeta, Kummer's ₁F₁ and Owen's T.
+functions (J, Y, I, K and their scaled forms), the regularized incomplete gamma and beta functions and
+gammaincinv, Student's t CDF, the complete elliptic integrals, the Box-Cox transforms and their inverses,
+the Pochhammer symbol, Spence's function, Hurwitz's (and Riemann's) zeta, Kummer's ₁F₁, Gauss's ₂F₁ and
+Owen's T.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -9,12 +11,14 @@ when a value is computed, and without it a one-line ImportError names the extra 
 
 Rules are compositions of registry ops (d gammaln = digamma, d iv(v, x) = (iv(v-1, x) + iv(v+1, x))/2),
 so every derivative nests. Orders (v, n), the shape arguments of the incomplete functions (a, b) and
-the arguments SciPy has no derivative in (zeta's x, hyp1f1's a and b) are not differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
+the arguments SciPy has no derivative in (zeta's x, hyp1f1's a and b, hyp2f1's a, b and c, stdtr's df) are not
+differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
 argument (as autograd does). SymPy translations: where SymPy has the very function SciPy computes
-(gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv) it is SymPy's own, whose
+(gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv, kv) it is SymPy's own, whose
 lambdified code calls SciPy's (`SYMPY_NUMPY`, `SYMPY_MATH`); every other entry is a named SymPy
 function computed by its SciPy function and meaning SymPy's form (`_scipy_named`: beta is not
-Γ·Γ/Γ in floats, j0 is not SciPy's jv(0, x)), so the symbolic method's values are SciPy's.
+Γ·Γ/Γ in floats, j0 is not SciPy's jv(0, x)), so the symbolic method's values are SciPy's; where SymPy has no
+form (gammaincinv) the named function's high-precision value is mpmath's (a root of its gammainc).
 """
 
 from __future__ import annotations
