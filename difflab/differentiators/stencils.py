@@ -47,6 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
+from .widths import judge_hessian_width, judge_width
 from .scales import (
     SHARE,
     grid_of,
@@ -294,7 +295,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
-    d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
+    d = _width_judged(fun, x, V, H, F, ref, d, f0, method, want_err or levels > 1, probe)
     if not want_err:
         return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
@@ -305,6 +306,16 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _width_judged(fun, x, V, H, F, ref, d, f0, method, skip, probe):
+    """d with the probed axes' own derivatives in their rows (`probe`, pilot.py), a default central stencil's step
+    judged against f's length scale first (widths.py; `skip`: an estimate asked, `unconverged` judges it, or
+    numeric levels inside f)."""
+    o, _, _, p, _, _, real = method._plan
+    if real and not skip and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
+        judge_width(fun, x, V, H, F, ref, d, f0, o, p)
+    return d if probe is None else probe.merged(d)
 
 
 def _differenced(F, H, o, w, f0, real, m):
@@ -482,6 +493,8 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
     H = _second_differences(f, h, i, j)
     H[out], H[:, out] = np.nan, np.nan
+    if step is None and not want_err:  # (an estimate asked: the stencil at 2h below)
+        judge_hessian_width(fun, x, h, fp, fm, H, f0)
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
     bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
     say_unresolved(fun, H, bound)

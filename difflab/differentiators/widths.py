@@ -1,0 +1,170 @@
+"""The default stencils' step against f's own length scale: a NumericAccuracyWarning where f varies within it.
+
+Why. The default relative step c·max(1, |x|) (c = eps^(1/3) for central differences, eps^(1/5) for central4,
+eps^(1/4) for the Hessian's own stencil) assumes f's length scale is about max(1, |x|). Where f varies much faster
+and no op's length scale says so (scales.py: exp(1e4·x), tanh(1e6·x), a Gaussian exp(-(x/1e-6)²) have none), the
+stencil straddles f's features and answers wrong, silently: central differences of tanh(1e6·x) at 3e-7 gave
+1.65e5 for 9.15e5, central4 of exp(1e4·x) -6.6e12 for 2.2e8, the Hessian of exp(-(x/1e-6)²) at 5e-7 -1.0e8 for
+-7.8e11. With no error estimate asked, nothing compared the stencil with another step (`unconverged` judges the
+estimate at 2h, which only `error_estimate=True` computes).
+
+How it works. Along a direction the stencil samples f at x ± h (central: also ± 2h for central4; the Hessian's
+diagonal: x ± h_i) and f(x). Its even part E = |f(x + h) + f(x - h) - 2 f(x)| against its odd part
+O = |f(x + h) - f(x - h)| is h·f''/2f', ~1e-6 for an f whose length scale is max(1, |x|), about 1 where the step
+straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect; a stencil without
+points at ± 2h (central differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations
+each; none for an ordinary f away from its extrema). With the 5 values on the line, two facts judge it:
+
+- the central difference at h against the one at 2h: their change over 3 is the truncation error at h (the first
+  derivative's; the Hessian's diagonal: its second differences' likewise), said where above ACCURATE of the
+  derivative's scale, max(its largest entry, E/h: how much the derivative changes over the step), so that an
+  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not;
+- f(x) against the cubic through the 4 others: a residual larger than every one of theirs is a feature narrower
+  than the step that the stencil steps over (the Gaussian: f(x ± h) = f(x ± 2h) = 0, both differences 0).
+
+Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use), a step the user chose,
+error estimates asked (`unconverged` judges them), Richardson (its table's change, `unconverged`) and complex step.
+An odd f about x (tanh(1e6·x) at 0: E = 0) stays unseen: its values there are a line's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
+from .scales import RESOLVED, stencil_points
+
+__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT"]
+
+EPS = np.finfo(float).eps
+#: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
+#: scale is said (ordinary functions: ~1e-11 for central differences, ~1e-7 for central4's own 2h-difference)
+ACCURATE = 1e-3
+#: a direction whose even part exceeds this share of its odd part is suspect (2 evaluations more where the stencil
+#: has no points at ± 2h): ~1e-6 for an f whose length scale is max(1, |x|) away from its extrema; a truncation error
+#: of ACCURATE makes it ~4e-2 (h/L ~ 0.08) for a generic f
+SUSPECT = 1e-3
+
+
+def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
+    """Say where a default central stencil's step straddles f's features (module docstring). `x`, `V` (k, n) or
+    None (the identity), `H` (k, T): `_products`' directions and steps; F its values (k, T, offsets, m), minus
+    `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central; ±1, ±2:
+    central4), p its order: the central difference's truncation estimate t is said above ACCURATE^(2/p) of the
+    scale (a stencil of order p errs by ~(t/scale)^(p/2) of it where f's k-th derivative grows as L^-k)."""
+    if type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", False):
+        return
+    f0 = np.ravel(f0)
+    if d.dtype.kind != "f" or f0.dtype.kind != "f" or F.dtype.kind != "f":
+        return
+    D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
+    at = {o: D[:, j] for j, o in enumerate(offsets.tolist())}
+    p1, m1, h = at[1.0], at[-1.0], H[:, :1]
+    if 2.0 in at:
+        p2, m2, rows = at[2.0], at[-2.0], np.arange(len(d))
+    else:
+        rows = _suspect(p1, m1, f0)
+        if not len(rows):
+            return
+        found = _farther(fun, x, V, h[rows], f0, len(H))
+        if found is None:
+            return
+        p1, m1, h, (p2, m2) = p1[rows], m1[rows], h[rows], found
+    _say(*_straddled(p1, m1, p2, m2, h, f0, np.abs(d), ACCURATE ** (2.0 / p)), "entry", rows)
+
+
+def judge_hessian_width(fun, x, h, fp, fm, H, f0):
+    """`judge_width` for the Hessian stencil's diagonal (steps h (n,), f's differences from f(x) at x ± h_i e_i:
+    fp, fm (n,)); H (n, n) the Hessian."""
+    if type(H) is not np.ndarray or type(x) is not np.ndarray or not getattr(fun, "roundoff", False):
+        return
+    f0 = np.ravel(f0)
+    rows = _suspect(fp[:, None], fm[:, None], f0)
+    if not len(rows):
+        return
+    found = _farther(fun, x, None, h[rows, None], f0, len(h), rows)
+    if found is None:
+        return
+    p1, m1, hh = fp[rows, None], fm[rows, None], h[rows, None]
+    with np.errstate(all="ignore"):
+        at_h, at_2h = (p1 + m1) / hh**2, (found[0] + found[1]) / (4.0 * hh**2)
+        trunc = np.abs(at_h - at_2h) / 3.0
+        noise = 8.0 * EPS * _largest(p1, m1, *found, f0) / hh**2
+        scale = np.max(np.abs(H[np.isfinite(H)]), initial=0.0)
+    said = (trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
+    said |= _spike(p1, m1, *found, f0)
+    _say(said, trunc, scale, "diagonal entry", rows)
+
+
+def _suspect(p1, m1, f0):
+    """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
+    their odd part and RESOLVED times its round-off."""
+    with np.errstate(all="ignore"):
+        even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
+        noise = 4.0 * EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1)))
+        return np.flatnonzero(((even > SUSPECT * odd) & (even > RESOLVED * noise)).any(axis=1))
+
+
+def _farther(fun, x, V, h, f0, k, rows=None):
+    """f's differences from f(x) at x + 2h·v and x - 2h·v (each (len(h), m)) for the suspect directions v (rows of V,
+    or of the identity: `rows`), or None where a value is not finite (left a domain: its warnings are not said)."""
+    n = np.size(x)
+    if V is None:
+        V = np.eye(n)[rows if rows is not None else np.arange(k)]
+    elif rows is not None:
+        V = V[rows]
+    with holding_domain_warnings(), np.errstate(all="ignore"):
+        out = fun(x, stencil_points(np.array([2.0, -2.0]), h, V))
+    F = out[0] if getattr(fun, "watch", None) else out
+    F = np.asarray(F)
+    if F.dtype.kind != "f" or not np.isfinite(F).all():
+        return None
+    F = F.reshape(len(h), 2, -1) - f0
+    return F[:, 0], F[:, 1]
+
+
+def _straddled(p1, m1, p2, m2, h, f0, d, share):
+    """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
+    f(x) at x ± h, x ± 2h and the derivative's magnitude d (k', m) (its largest entry per output is the scale): said
+    where the estimate exceeds `share` of the scale."""
+    with np.errstate(all="ignore"):
+        at_h, at_2h = (p1 - m1) / (2.0 * h), (p2 - m2) / (4.0 * h)
+        trunc = np.abs(at_h - at_2h) / 3.0
+        change = np.abs(p1 + m1) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
+        scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
+        noise = 2.0 * EPS * _largest(p1, m1, p2, m2, f0) / h
+        said = (trunc > share * scale) & (trunc > RESOLVED * noise)
+    return said | _spike(p1, m1, p2, m2, f0), trunc, scale
+
+
+def _spike(p1, m1, p2, m2, f0):
+    """Where f(x)'s residual from the cubic through f at x ± h, x ± 2h (differences from f(x), (k, m)) exceeds each
+    of theirs and RESOLVED times its round-off: a feature narrower than the step, which the differences step over."""
+    with np.errstate(all="ignore"):
+        cubic = (4.0 * (p1 + m1) - (p2 + m2)) / 6.0  # at x, minus f(x)
+        others = np.maximum.reduce([np.abs(v - cubic) for v in (p1, m1, p2, m2)])
+        noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0)
+        return (np.abs(cubic) > others) & (np.abs(cubic) > RESOLVED * noise)
+
+
+def _largest(*values):
+    """|f| at the stencil's points, per output: from the differences (..., m) and f(x) (m,) (a bound, not exact)."""
+    f0 = np.abs(values[-1])
+    return f0 + np.maximum.reduce([np.abs(v) for v in values[:-1]])
+
+
+def _say(said, trunc, scale, entry, rows):
+    if not np.any(said):
+        return
+    i, j = np.argwhere(said)[0]
+    t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
+    warn_user(
+        NumericAccuracyWarning(
+            f"the numeric method cannot resolve this derivative: f varies within the default step along direction "
+            f"{int(rows[i])} (its {entry} changes by {t:.3g} between the step and twice it, against a scale of "
+            f"{s:.3g}, or f(x) stands off the values around it): a length scale much shorter than max(1, |x|), so "
+            "the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
+            "Numeric(step=...)"
+        ),
+        NumericAccuracyWarning,
+    )
