@@ -49,28 +49,25 @@ SUSPECT = 1e-3
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
     """Say where a default central stencil's step straddles f's features (module docstring). `x`, `V` (k, n) or
     None (the identity), `H` (k, T): `_products`' directions and steps; F its values (k, T, offsets, m), minus
-    `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central; ±1, ±2:
-    central4), p its order: the central difference's truncation estimate t is said above ACCURATE^(2/p) of the
-    scale (a stencil of order p errs by ~(t/scale)^(p/2) of it where f's k-th derivative grows as L^-k)."""
-    if type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", False):
+    `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central, p = 2;
+    ±1, ±2: central4, p = 4). Its suspect directions (`_suspect`) are evaluated at the offsets ±2 (central) or ±3
+    (central4) too: the second estimate its truncation is judged by (`_straddled`)."""
+    if p not in (2, 4) or type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", 0):
         return
     f0 = np.ravel(f0)
     if d.dtype.kind != "f" or f0.dtype.kind != "f" or F.dtype.kind != "f":
         return
     D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
     at = {o: D[:, j] for j, o in enumerate(offsets.tolist())}
-    p1, m1, h = at[1.0], at[-1.0], H[:, :1]
-    if 2.0 in at:
-        p2, m2, rows = at[2.0], at[-2.0], np.arange(len(d))
-    else:
-        rows = _suspect(p1, m1, f0)
-        if not len(rows):
-            return
-        found = _farther(fun, x, V, h[rows], f0, len(H))
-        if found is None:
-            return
-        p1, m1, h, (p2, m2) = p1[rows], m1[rows], h[rows], found
-    _say(*_straddled(p1, m1, p2, m2, h, f0, np.abs(d), ACCURATE ** (2.0 / p)), "entry", rows)
+    rows = _suspect(at[1.0], at[-1.0], f0)
+    if not len(rows):
+        return
+    h, more = H[rows, :1], 1.0 + p // 2
+    found = _farther(fun, x, V, h * more, f0, rows)
+    if found is None:
+        return
+    at = {o: v[rows] for o, v in at.items()} | {more: found[0], -more: found[1]}
+    _say(*_straddled(at, h, f0, np.abs(d), p), "entry", rows)
 
 
 def judge_hessian_width(fun, x, h, fp, fm, H, f0):
@@ -82,7 +79,7 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     rows = _suspect(fp[:, None], fm[:, None], f0)
     if not len(rows):
         return
-    found = _farther(fun, x, None, h[rows, None], f0, len(h), rows)
+    found = _farther(fun, x, None, 2.0 * h[rows, None], f0, rows)
     if found is None:
         return
     p1, m1, hh = fp[rows, None], fm[rows, None], h[rows, None]
@@ -105,36 +102,38 @@ def _suspect(p1, m1, f0):
         return np.flatnonzero(((even > SUSPECT * odd) & (even > RESOLVED * noise)).any(axis=1))
 
 
-def _farther(fun, x, V, h, f0, k, rows=None):
-    """f's differences from f(x) at x + 2h·v and x - 2h·v (each (len(h), m)) for the suspect directions v (rows of V,
-    or of the identity: `rows`), or None where a value is not finite (left a domain: its warnings are not said)."""
-    n = np.size(x)
-    if V is None:
-        V = np.eye(n)[rows if rows is not None else np.arange(k)]
-    elif rows is not None:
-        V = V[rows]
+def _farther(fun, x, V, h, f0, rows):
+    """f's differences from f(x) at x + h·v and x - h·v (each (len(h), m)) for the suspect directions v: `rows` of V
+    (None: the identity), or None where a value is not finite (left a domain: its warnings are not said)."""
+    V = np.eye(np.size(x))[rows] if V is None else V[rows]
     with holding_domain_warnings(), np.errstate(all="ignore"):
-        out = fun(x, stencil_points(np.array([2.0, -2.0]), h, V))
-    F = out[0] if getattr(fun, "watch", None) else out
-    F = np.asarray(F)
+        out = fun(x, stencil_points(np.array([1.0, -1.0]), h, V))
+    F = np.asarray(out[0] if getattr(fun, "watch", None) else out)
     if F.dtype.kind != "f" or not np.isfinite(F).all():
         return None
     F = F.reshape(len(h), 2, -1) - f0
     return F[:, 0], F[:, 1]
 
 
-def _straddled(p1, m1, p2, m2, h, f0, d, share):
+def _straddled(at, h, f0, d, p):
     """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
-    f(x) at x ± h, x ± 2h and the derivative's magnitude d (k', m) (its largest entry per output is the scale): said
-    where the estimate exceeds `share` of the scale."""
+    f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
+    derivative's magnitude d (k', m): said where the estimate exceeds ACCURATE of the scale, max(d's largest entry
+    per output, how much the derivative changes over the step). The central differences D_j at j·h are
+    f' + a·j² + b·j⁴ + ...: (D_1 - D_2)/3 = a + 5b estimates central differences' error a + b; central4's,
+    (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic)."""
     with np.errstate(all="ignore"):
-        at_h, at_2h = (p1 - m1) / (2.0 * h), (p2 - m2) / (4.0 * h)
-        trunc = np.abs(at_h - at_2h) / 3.0
-        change = np.abs(p1 + m1) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
+        D = {j: (at[j] - at[-j]) / (2.0 * j * h) for j in (1.0, 2.0, 3.0) if j in at}
+        if p == 2:
+            trunc = np.abs(D[1.0] - D[2.0]) / 3.0
+            noise = 2.0 * EPS * _largest(*at.values(), f0) / h  # (|1/2h| + |1/4h|)·2 values' round-off, over 3
+        else:
+            trunc = 0.8 * np.abs((4.0 * D[1.0] - D[2.0]) / 3.0 - (9.0 * D[1.0] - D[3.0]) / 8.0)
+            noise = 4.0 * EPS * _largest(*at.values(), f0) / h
+        change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
-        noise = 2.0 * EPS * _largest(p1, m1, p2, m2, f0) / h
-        said = (trunc > share * scale) & (trunc > RESOLVED * noise)
-    return said | _spike(p1, m1, p2, m2, f0), trunc, scale
+        said = (trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
+    return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0), trunc, scale
 
 
 def _spike(p1, m1, p2, m2, f0):
