@@ -311,10 +311,16 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
 def _width_judged(fun, x, V, H, F, ref, d, f0, method, skip, probe):
     """d with the probed axes' own derivatives in their rows (`probe`, pilot.py), a default central stencil's step
     judged against f's length scale first (widths.py; `skip`: an estimate asked, `unconverged` judges it, or
-    numeric levels inside f)."""
-    o, _, _, p, _, _, real = method._plan
+    numeric levels inside f), and against its round-off where an op's length scale shrank it (`say_unresolved`)."""
+    o, _, wsum, p, _, _, real = method._plan
     if real and not skip and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
         judge_width(fun, x, V, H, F, ref, d, f0, o, p)
+    if real and not skip and type(d) is np.ndarray and getattr(fun, "limited", None):  # (an estimate: said there)
+        # a step an op's length scale shrank, whose round-off eps·|f(x)|·Σ|w|/h exceeds every entry (log(x·x) at
+        # 1e-160: x·x is subnormal, its scale shrank the step to 3e-176, f did not move at all: 0 for 2e160); the
+        # directions no step resolves (NaN) were said by their DomainWarning
+        ok = np.isfinite(d).all(axis=1)
+        say_unresolved(fun, d[ok], (EPS * np.abs(np.ravel(_number(f0))) * wsum / H[:, :1])[ok])
     return d if probe is None else probe.merged(d)
 
 

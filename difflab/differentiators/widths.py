@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
 from .scales import RESOLVED, stencil_points
 
-__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT"]
+__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT", "TRIGGER"]
 
 EPS = np.finfo(float).eps
 #: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
@@ -44,6 +44,9 @@ ACCURATE = 1e-3
 #: has no points at ± 2h): ~1e-6 for an f whose length scale is max(1, |x|) away from its extrema; a truncation error
 #: of ACCURATE makes it ~4e-2 (h/L ~ 0.08) for a generic f
 SUSPECT = 1e-3
+#: central4's directions are suspect where its own central differences' estimate (D_1 - D_2)/3 exceeds this share of
+#: the scale: its error is then ~(3e-3)²·scale for a generic f; ordinary functions' ~1e-7 (its step eps^(1/5))
+TRIGGER = 3e-3
 
 
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
@@ -58,11 +61,13 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
     if d.dtype.kind != "f" or f0.dtype.kind != "f" or F.dtype.kind != "f":
         return
     D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
-    at = {o: D[:, j] for j, o in enumerate(offsets.tolist())}
-    rows = _suspect(at[1.0], at[-1.0], f0)
+    at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
+    # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
+    rows = _suspect(at[1.0], at[-1.0], f0) if p == 2 else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, TRIGGER)[0])
+    rows = rows[np.isfinite(d[rows]).all(axis=1)]  # (NaN: a direction no step resolves, its DomainWarning said)
     if not len(rows):
         return
-    h, more = H[rows, :1], 1.0 + p // 2
+    h, more = h[rows], 1.0 + p // 2
     found = _farther(fun, x, V, h * more, f0, rows)
     if found is None:
         return
@@ -115,10 +120,10 @@ def _farther(fun, x, V, h, f0, rows):
     return F[:, 0], F[:, 1]
 
 
-def _straddled(at, h, f0, d, p):
+def _straddled(at, h, f0, d, p, share=ACCURATE):
     """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
     f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
-    derivative's magnitude d (k', m): said where the estimate exceeds ACCURATE of the scale, max(d's largest entry
+    derivative's magnitude d (k', m): said where the estimate exceeds `share` of the scale, max(d's largest entry
     per output, how much the derivative changes over the step). The central differences D_j at j·h are
     f' + a·j² + b·j⁴ + ...: (D_1 - D_2)/3 = a + 5b estimates central differences' error a + b; central4's,
     (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic)."""
@@ -132,7 +137,7 @@ def _straddled(at, h, f0, d, p):
             noise = 4.0 * EPS * _largest(*at.values(), f0) / h
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
-        said = (trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
+        said = (trunc > share * scale) & (trunc > RESOLVED * noise)
     return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0), trunc, scale
 
 
