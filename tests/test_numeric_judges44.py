@@ -103,3 +103,25 @@ def test_rosenbrock_at_its_minimum_and_elsewhere_is_quiet_and_costs_what_it_did(
             got = pf.grad(x)
         assert np.allclose(got, dl.grad(ROSEN, method="reverse")(x), rtol=1e-6, atol=1e-6), got
         assert pf.prepared.cost.evals == per_component * x.size + 1 + extra
+
+
+C = np.logspace(-6, 6, 5)
+
+
+@pytest.mark.parametrize(
+    "f, exact, x",
+    [
+        (lambda x: 1e8 * x[0] ** 2 + x[1] * x[2], np.array([[2e8, 0, 0], [0, 0, 1], [0, 1, 0.0]]), [1.0, 2.0, 3.0]),
+        (lambda x: 1e8 * x[0] ** 2 + x[1] * x[2], np.array([[2e8, 0, 0], [0, 0, 1], [0, 1, 0.0]]), [0.129, -0.144, 0.03]),
+        (lambda x: 1e6 * x[0] ** 2 + x[0] * x[1] + x[1] ** 2, np.array([[2e6, 1], [1, 2.0]]), [1.0, 2.0]),
+        (lambda x: dnp.sum(C * x**2), np.diag(2 * C), np.ones(5)),
+    ],
+    ids=["1e8x0^2+x1x2", "1e8x0^2+x1x2-b", "1e6x0^2+x0x1+x1^2", "sum-c-x^2"],
+)  # fmt: skip
+def test_mixed_magnitude_nested_hessians_are_quiet_where_right(f, exact, x):
+    """Numeric of numeric: an entry under 1 % of the largest was said where above its round-off bound (H[1, 2] = 1,
+    exact, its bound 0.05 of it) and not where far below it (0 for 1 at other points): entries that small are the
+    whole matrix's noise, judged neither way (main warned at 10 of 17 such points with every entry within 1e-6)."""
+    H, said = _run(lambda f: dl.hessian(f, method=("numeric", "numeric")), f, np.array(x))
+    assert not said, said
+    np.testing.assert_allclose(H, exact, rtol=1e-6, atol=1e-6 * np.abs(exact).max())
