@@ -39,6 +39,10 @@ def _hessian(f):
     return dl.hessian(f, method="numeric")
 
 
+def _nested(f):
+    return dl.hessian(f, method=("numeric", "numeric"))
+
+
 @pytest.mark.parametrize(
     "operator, f, exact, x",
     [
@@ -50,9 +54,11 @@ def _hessian(f):
         (_hessian, EXP[0], EXP2, 0.0),  # 1.13e8 for 1e8
         (_hessian, GAUSS[0], GAUSS2, 1e-6),  # -4.9e7 for 7.4e11
         (_hessian, TANH[0], TANH2, 3e-7),  # -3.9e7 for -5.3e11
+        (_nested, EXP[0], EXP2, 0.0),  # 1.6e8 for 1e8 (the outermost level, on numbers)
+        (_nested, TANH[0], TANH2, 1e-6),  # -2.6e7 for -6.4e11
     ],
     ids=["central-tanh", "central-tanh-2e-6", "central-gauss", "central4-exp", "central4-tanh", "hessian-exp",
-         "hessian-gauss", "hessian-tanh"],
+         "hessian-gauss", "hessian-tanh", "nested-exp", "nested-tanh"],
 )  # fmt: skip
 def test_a_default_step_that_straddles_f_s_features_is_said(operator, f, exact, x):
     got, said = _run(operator, f, x)

@@ -295,7 +295,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
-    d = _width_judged(fun, x, V, H, F, ref, d, f0, method, want_err or levels > 1, probe)
+    d = _width_judged(fun, x, V, H, F, ref, d, f0, method, (want_err, levels, inner), probe)
     if not want_err:
         return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
@@ -308,14 +308,16 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     return _reported(x, d, trunc, roundoff)
 
 
-def _width_judged(fun, x, V, H, F, ref, d, f0, method, skip, probe):
+def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):
     """d with the probed axes' own derivatives in their rows (`probe`, pilot.py), a default central stencil's step
-    judged against f's length scale first (widths.py; `skip`: an estimate asked, `unconverged` judges it, or
-    numeric levels inside f), and against its round-off where an op's length scale shrank it (`say_unresolved`)."""
-    o, _, wsum, p, _, _, real = method._plan
-    if real and not skip and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
-        judge_width(fun, x, V, H, F, ref, d, f0, o, p)
-    if real and not skip and type(d) is np.ndarray and getattr(fun, "limited", None):  # (an estimate: said there)
+    judged against f's length scale first (widths.py; `how`: (an estimate asked: `unconverged` judges it, the numeric
+    levels, `inner`: their noise on f's values, `_inner_parts`)), and against its round-off where an op's length
+    scale shrank it (`say_unresolved`; one level)."""
+    (o, _, wsum, p, _, _, real), (want_err, levels, inner) = method._plan, how
+    if real and not want_err and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
+        noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
+        judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels)
+    if real and not want_err and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):
         # a step an op's length scale shrank, whose round-off eps·|f(x)|·Σ|w|/h exceeds every entry (log(x·x) at
         # 1e-160: x·x is subnormal, its scale shrank the step to 3e-176, f did not move at all: 0 for 2e160); the
         # directions no step resolves (NaN) were said by their DomainWarning

@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
-from .scales import RESOLVED, stencil_points
+from .scales import OF_ITS_OUTPUT, RESOLVED, stencil_points
 
 __all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT", "TRIGGER"]
 
@@ -49,12 +49,15 @@ SUSPECT = 1e-3
 TRIGGER = 3e-3
 
 
-def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
+def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     """Say where a default central stencil's step straddles f's features (module docstring). `x`, `V` (k, n) or
     None (the identity), `H` (k, T): `_products`' directions and steps; F its values (k, T, offsets, m), minus
     `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central, p = 2;
     ±1, ±2: central4, p = 4). Its suspect directions (`_suspect`) are evaluated at the offsets ±2 (central) or ±3
-    (central4) too: the second estimate its truncation is judged by (`_straddled`)."""
+    (central4) too: the second estimate its truncation is judged by (`_straddled`). `noise`: the numeric levels inside
+    f, on each of its values (the outermost of `levels` nested ones: f is their derivative; judged where the
+    derivative is above OF_ITS_OUTPUT of f, as `say_roundoff`'s "resolved": relu's nested Hessian, truly 0, is noise
+    ~1e-8 that differs between h and 2h; its step eps^(1/4): SUSPECT grows by the steps' ratio, 20)."""
     if p not in (2, 4) or type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", 0):
         return
     f0 = np.ravel(f0)
@@ -63,7 +66,11 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
     D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
     at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
     # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
-    rows = _suspect(at[1.0], at[-1.0], f0) if p == 2 else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, TRIGGER)[0])
+    rows = (
+        _suspect(at[1.0], at[-1.0], f0, noise, levels)
+        if p == 2
+        else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER)[0])
+    )
     rows = rows[np.isfinite(d[rows]).all(axis=1)]  # (NaN: a direction no step resolves, its DomainWarning said)
     if not len(rows):
         return
@@ -72,7 +79,7 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p):
     if found is None:
         return
     at = {o: v[rows] for o, v in at.items()} | {more: found[0], -more: found[1]}
-    _say(*_straddled(at, h, f0, np.abs(d), p), "entry", rows)
+    _say(*_straddled(at, h, f0, np.abs(d), p, noise), "entry", rows)
 
 
 def judge_hessian_width(fun, x, h, fp, fm, H, f0):
@@ -98,13 +105,14 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     _say(said, trunc, scale, "diagonal entry", rows)
 
 
-def _suspect(p1, m1, f0):
+def _suspect(p1, m1, f0, noise=0.0, levels=1):
     """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
     their odd part and RESOLVED times its round-off."""
     with np.errstate(all="ignore"):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
-        noise = 4.0 * EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1)))
-        return np.flatnonzero(((even > SUSPECT * odd) & (even > RESOLVED * noise)).any(axis=1))
+        noise = 4.0 * (EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))) + noise)
+        share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
+        return np.flatnonzero(((even > share * odd) & (even > RESOLVED * noise)).any(axis=1))
 
 
 def _farther(fun, x, V, h, f0, rows):
@@ -120,7 +128,7 @@ def _farther(fun, x, V, h, f0, rows):
     return F[:, 0], F[:, 1]
 
 
-def _straddled(at, h, f0, d, p, share=ACCURATE):
+def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
     """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
     f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
     derivative's magnitude d (k', m): said where the estimate exceeds `share` of the scale, max(d's largest entry
@@ -131,23 +139,25 @@ def _straddled(at, h, f0, d, p, share=ACCURATE):
         D = {j: (at[j] - at[-j]) / (2.0 * j * h) for j in (1.0, 2.0, 3.0) if j in at}
         if p == 2:
             trunc = np.abs(D[1.0] - D[2.0]) / 3.0
-            noise = 2.0 * EPS * _largest(*at.values(), f0) / h  # (|1/2h| + |1/4h|)·2 values' round-off, over 3
+            noise = (2.0 * EPS * _largest(*at.values(), f0) + inner) / h  # (|1/2h| + |1/4h|)·2 values', over 3
         else:
             trunc = 0.8 * np.abs((4.0 * D[1.0] - D[2.0]) / 3.0 - (9.0 * D[1.0] - D[3.0]) / 8.0)
-            noise = 4.0 * EPS * _largest(*at.values(), f0) / h
+            noise = (4.0 * EPS * _largest(*at.values(), f0) + inner) / h
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
         said = (trunc > share * scale) & (trunc > RESOLVED * noise)
-    return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0), trunc, scale
+        if inner:  # (numeric levels inside f: where resolved above their noise)
+            said &= scale > OF_ITS_OUTPUT * np.abs(f0)
+    return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
 
 
-def _spike(p1, m1, p2, m2, f0):
+def _spike(p1, m1, p2, m2, f0, inner=0.0):
     """Where f(x)'s residual from the cubic through f at x ± h, x ± 2h (differences from f(x), (k, m)) exceeds each
     of theirs and RESOLVED times its round-off: a feature narrower than the step, which the differences step over."""
     with np.errstate(all="ignore"):
         cubic = (4.0 * (p1 + m1) - (p2 + m2)) / 6.0  # at x, minus f(x)
         others = np.maximum.reduce([np.abs(v - cubic) for v in (p1, m1, p2, m2)])
-        noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0)
+        noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0) + 3.0 * inner
         return (np.abs(cubic) > others) & (np.abs(cubic) > RESOLVED * noise)
 
 
