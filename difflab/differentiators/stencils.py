@@ -47,6 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
+from .widths import judge_hessian_width, judge_width
 from .scales import (
     SHARE,
     grid_of,
@@ -294,7 +295,7 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         return _reported(x, _unresolved(d, out), 0.0, err)
     d = _unresolved(S[:, 0], out)
     _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R)
-    d = d if probe is None else probe.merged(d)  # the probed axes' own derivatives in their rows
+    d = _width_judged(fun, x, V, H, F, ref, d, f0, method, (want_err, levels, inner), probe)
     if not want_err:
         return _noise_inward(x, d, f0, wsum / H[:, :1])
     noise, carried = _inner_parts(f0, inner)
@@ -305,6 +306,24 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):
+    """d with the probed axes' own derivatives in their rows (`probe`, pilot.py), a default central stencil's step
+    judged against f's length scale first (widths.py; `how`: (an estimate asked: `unconverged` judges it, the numeric
+    levels, `inner`: their noise on f's values, `_inner_parts`)), and against its round-off where an op's length
+    scale shrank it (`say_unresolved`; one level)."""
+    (o, _, wsum, p, _, _, real), (want_err, levels, inner) = method._plan, how
+    if real and not want_err and method.step is None and 1.0 in o and -1.0 in o and (o == -o[::-1]).all():
+        noise = _inner_parts(f0, inner)[0] if levels > 1 and type(d) is np.ndarray else 0.0
+        judge_width(fun, x, V, H, F, ref, d, f0, o, p, noise, levels)
+    if real and not want_err and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):
+        # a step an op's length scale shrank, whose round-off eps·|f(x)|·Σ|w|/h exceeds every entry (log(x·x) at
+        # 1e-160: x·x is subnormal, its scale shrank the step to 3e-176, f did not move at all: 0 for 2e160); the
+        # directions no step resolves (NaN) were said by their DomainWarning
+        ok = np.isfinite(d).all(axis=1)
+        say_unresolved(fun, d[ok], (EPS * np.abs(np.ravel(_number(f0))) * wsum / H[:, :1])[ok])
+    return d if probe is None else probe.merged(d)
 
 
 def _differenced(F, H, o, w, f0, real, m):
@@ -482,6 +501,8 @@ def _hessian_stencil(fun, x, f0, method, error=None):
     fp, fm, fpp, fmm = f[:n], f[n : 2 * n], f[2 * n : 2 * n + len(i)], f[2 * n + len(i) :]
     H = _second_differences(f, h, i, j)
     H[out], H[:, out] = np.nan, np.nan
+    if step is None and not want_err:  # (an estimate asked: the stencil at 2h below)
+        judge_hessian_width(fun, x, h, fp, fm, H, f0)
     # its round-off, eps·|f(x)|·Σ|w|/(h_i h_j), against H where an op's length scale shrank a step (`say_unresolved`)
     bound = 4.0 * EPS * np.abs(f0) / np.outer(h, h)
     say_unresolved(fun, H, bound)

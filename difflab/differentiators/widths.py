@@ -1,0 +1,184 @@
+"""The default stencils' step against f's own length scale: a NumericAccuracyWarning where f varies within it.
+
+Why. The default relative step c·max(1, |x|) (c = eps^(1/3) for central differences, eps^(1/5) for central4,
+eps^(1/4) for the Hessian's own stencil) assumes f's length scale is about max(1, |x|). Where f varies much faster
+and no op's length scale says so (scales.py: exp(1e4·x), tanh(1e6·x), a Gaussian exp(-(x/1e-6)²) have none), the
+stencil straddles f's features and answers wrong, silently: central differences of tanh(1e6·x) at 3e-7 gave
+1.65e5 for 9.15e5, central4 of exp(1e4·x) -6.6e12 for 2.2e8, the Hessian of exp(-(x/1e-6)²) at 5e-7 -1.0e8 for
+-7.8e11. With no error estimate asked, nothing compared the stencil with another step (`unconverged` judges the
+estimate at 2h, which only `error_estimate=True` computes).
+
+How it works. Along a direction the stencil samples f at x ± h (central: also ± 2h for central4; the Hessian's
+diagonal: x ± h_i) and f(x). Its even part E = |f(x + h) + f(x - h) - 2 f(x)| against its odd part
+O = |f(x + h) - f(x - h)| is h·f''/2f', ~1e-6 for an f whose length scale is max(1, |x|), about 1 where the step
+straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect; a stencil without
+points at ± 2h (central differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations
+each; none for an ordinary f away from its extrema). With the 5 values on the line, two facts judge it:
+
+- the central difference at h against the one at 2h: their change over 3 is the truncation error at h (the first
+  derivative's; the Hessian's diagonal: its second differences' likewise), said where above ACCURATE of the
+  derivative's scale, max(its largest entry, E/h: how much the derivative changes over the step), so that an
+  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not;
+- f(x) against the cubic through the 4 others: a residual larger than every one of theirs is a feature narrower
+  than the step that the stencil steps over (the Gaussian: f(x ± h) = f(x ± 2h) = 0, both differences 0).
+
+Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use), a step the user chose,
+error estimates asked (`unconverged` judges them), Richardson (its table's change, `unconverged`) and complex step.
+An odd f about x (tanh(1e6·x) at 0: E = 0) stays unseen: its values there are a line's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
+from .scales import OF_ITS_OUTPUT, RESOLVED, stencil_points
+
+__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT", "TRIGGER"]
+
+EPS = np.finfo(float).eps
+#: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
+#: scale is said (ordinary functions: ~1e-11 for central differences, ~1e-7 for central4's own 2h-difference)
+ACCURATE = 1e-3
+#: a direction whose even part exceeds this share of its odd part is suspect (2 evaluations more where the stencil
+#: has no points at ± 2h): ~1e-6 for an f whose length scale is max(1, |x|) away from its extrema; a truncation error
+#: of ACCURATE makes it ~4e-2 (h/L ~ 0.08) for a generic f
+SUSPECT = 1e-3
+#: central4's directions are suspect where its own central differences' estimate (D_1 - D_2)/3 exceeds this share of
+#: the scale: its error is then ~(3e-3)²·scale for a generic f; ordinary functions' ~1e-7 (its step eps^(1/5))
+TRIGGER = 3e-3
+
+
+def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
+    """Say where a default central stencil's step straddles f's features (module docstring). `x`, `V` (k, n) or
+    None (the identity), `H` (k, T): `_products`' directions and steps; F its values (k, T, offsets, m), minus
+    `ref` (f(x) or 0) where f did not move; d (k, m) the derivative; `offsets` the stencil's (±1: central, p = 2;
+    ±1, ±2: central4, p = 4). Its suspect directions (`_suspect`) are evaluated at the offsets ±2 (central) or ±3
+    (central4) too: the second estimate its truncation is judged by (`_straddled`). `noise`: the numeric levels inside
+    f, on each of its values (the outermost of `levels` nested ones: f is their derivative; judged where the
+    derivative is above OF_ITS_OUTPUT of f, as `say_roundoff`'s "resolved": relu's nested Hessian, truly 0, is noise
+    ~1e-8 that differs between h and 2h; its step eps^(1/4): SUSPECT grows by the steps' ratio, 20)."""
+    if p not in (2, 4) or type(d) is not np.ndarray or type(F) is not np.ndarray or not getattr(fun, "roundoff", 0):
+        return
+    f0 = np.ravel(f0)
+    if d.dtype.kind != "f" or f0.dtype.kind != "f" or F.dtype.kind != "f":
+        return
+    D = F[:, 0] - f0 if np.ndim(ref) else F[:, 0]  # (k, offsets, m): differences from f(x) (F: f itself where ref)
+    at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
+    # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
+    rows = (
+        _suspect(at[1.0], at[-1.0], f0, noise, levels)
+        if p == 2
+        else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER)[0])
+    )
+    rows = rows[np.isfinite(d[rows]).all(axis=1)]  # (NaN: a direction no step resolves, its DomainWarning said)
+    if not len(rows):
+        return
+    h, more = h[rows], 1.0 + p // 2
+    found = _farther(fun, x, V, h * more, f0, rows)
+    if found is None:
+        return
+    at = {o: v[rows] for o, v in at.items()} | {more: found[0], -more: found[1]}
+    _say(*_straddled(at, h, f0, np.abs(d), p, noise), "entry", rows)
+
+
+def judge_hessian_width(fun, x, h, fp, fm, H, f0):
+    """`judge_width` for the Hessian stencil's diagonal (steps h (n,), f's differences from f(x) at x ± h_i e_i:
+    fp, fm (n,)); H (n, n) the Hessian."""
+    if type(H) is not np.ndarray or type(x) is not np.ndarray or not getattr(fun, "roundoff", False):
+        return
+    f0 = np.ravel(f0)
+    rows = _suspect(fp[:, None], fm[:, None], f0)
+    if not len(rows):
+        return
+    found = _farther(fun, x, None, 2.0 * h[rows, None], f0, rows)
+    if found is None:
+        return
+    p1, m1, hh = fp[rows, None], fm[rows, None], h[rows, None]
+    with np.errstate(all="ignore"):
+        at_h, at_2h = (p1 + m1) / hh**2, (found[0] + found[1]) / (4.0 * hh**2)
+        trunc = np.abs(at_h - at_2h) / 3.0
+        noise = 8.0 * EPS * _largest(p1, m1, *found, f0) / hh**2
+        scale = np.max(np.abs(H[np.isfinite(H)]), initial=0.0)
+    said = (trunc > ACCURATE * scale) & (trunc > RESOLVED * noise)
+    said |= _spike(p1, m1, *found, f0)
+    _say(said, trunc, scale, "diagonal entry", rows)
+
+
+def _suspect(p1, m1, f0, noise=0.0, levels=1):
+    """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
+    their odd part and RESOLVED times its round-off."""
+    with np.errstate(all="ignore"):
+        even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
+        noise = 4.0 * (EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))) + noise)
+        share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
+        return np.flatnonzero(((even > share * odd) & (even > RESOLVED * noise)).any(axis=1))
+
+
+def _farther(fun, x, V, h, f0, rows):
+    """f's differences from f(x) at x + h·v and x - h·v (each (len(h), m)) for the suspect directions v: `rows` of V
+    (None: the identity), or None where a value is not finite (left a domain: its warnings are not said)."""
+    V = np.eye(np.size(x))[rows] if V is None else V[rows]
+    with holding_domain_warnings(), np.errstate(all="ignore"):
+        out = fun(x, stencil_points(np.array([1.0, -1.0]), h, V))
+    F = np.asarray(out[0] if getattr(fun, "watch", None) else out)
+    if F.dtype.kind != "f" or not np.isfinite(F).all():
+        return None
+    F = F.reshape(len(h), 2, -1) - f0
+    return F[:, 0], F[:, 1]
+
+
+def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
+    """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
+    f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
+    derivative's magnitude d (k', m): said where the estimate exceeds `share` of the scale, max(d's largest entry
+    per output, how much the derivative changes over the step). The central differences D_j at j·h are
+    f' + a·j² + b·j⁴ + ...: (D_1 - D_2)/3 = a + 5b estimates central differences' error a + b; central4's,
+    (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic)."""
+    with np.errstate(all="ignore"):
+        D = {j: (at[j] - at[-j]) / (2.0 * j * h) for j in (1.0, 2.0, 3.0) if j in at}
+        if p == 2:
+            trunc = np.abs(D[1.0] - D[2.0]) / 3.0
+            noise = (2.0 * EPS * _largest(*at.values(), f0) + inner) / h  # (|1/2h| + |1/4h|)·2 values', over 3
+        else:
+            trunc = 0.8 * np.abs((4.0 * D[1.0] - D[2.0]) / 3.0 - (9.0 * D[1.0] - D[3.0]) / 8.0)
+            noise = (4.0 * EPS * _largest(*at.values(), f0) + inner) / h
+        change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
+        scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
+        said = (trunc > share * scale) & (trunc > RESOLVED * noise)
+        if inner:  # (numeric levels inside f: where resolved above their noise)
+            said &= scale > OF_ITS_OUTPUT * np.abs(f0)
+    return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
+
+
+def _spike(p1, m1, p2, m2, f0, inner=0.0):
+    """Where f(x)'s residual from the cubic through f at x ± h, x ± 2h (differences from f(x), (k, m)) exceeds each
+    of theirs and RESOLVED times its round-off: a feature narrower than the step, which the differences step over."""
+    with np.errstate(all="ignore"):
+        cubic = (4.0 * (p1 + m1) - (p2 + m2)) / 6.0  # at x, minus f(x)
+        others = np.maximum.reduce([np.abs(v - cubic) for v in (p1, m1, p2, m2)])
+        noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0) + 3.0 * inner
+        return (np.abs(cubic) > others) & (np.abs(cubic) > RESOLVED * noise)
+
+
+def _largest(*values):
+    """|f| at the stencil's points, per output: from the differences (..., m) and f(x) (m,) (a bound, not exact)."""
+    f0 = np.abs(values[-1])
+    return f0 + np.maximum.reduce([np.abs(v) for v in values[:-1]])
+
+
+def _say(said, trunc, scale, entry, rows):
+    if not np.any(said):
+        return
+    i, j = np.argwhere(said)[0]
+    t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
+    warn_user(
+        NumericAccuracyWarning(
+            f"the numeric method cannot resolve this derivative: f varies within the default step along direction "
+            f"{int(rows[i])} (its {entry} changes by {t:.3g} between the step and twice it, against a scale of "
+            f"{s:.3g}, or f(x) stands off the values around it): a length scale much shorter than max(1, |x|), so "
+            "the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
+            "Numeric(step=...)"
+        ),
+        NumericAccuracyWarning,
+    )
