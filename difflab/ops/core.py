@@ -47,6 +47,7 @@ __all__ = [
     "REGISTRY",
     "defop",
     "strong_zero",
+    "quotient_partial",
     "constant_partial",
     "argument_partial",
     "strong_contract",
@@ -533,7 +534,13 @@ def _scaled(partial):
     if getattr(partial, "strong_zero", False):
         return _strong_scaled(partial)
 
+    quotient = getattr(partial, "quotient", None)
+
     def rule(t, out, *args, **params):
+        if quotient is not None:
+            c = _quotient_scaled(quotient, t, out, args, params)
+            if c is not None:
+                return c
         p = partial(out, *args, **params)
         if isinstance(p, Traced) or (isinstance(t, Traced) and not _finite_constant(p)):
             # nested use: whether t is 0 where ∂ is NaN is known only when the recorded product runs
@@ -552,6 +559,44 @@ def _scaled(partial):
 
     rule.partial, rule.strong = partial, False  # read by reverse's sweep over Python floats
     return rule
+
+
+def quotient_partial(numerator, denominator):
+    """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
+    partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
+    second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
+    (n·t)/d each step stays at the scale of the program's values and tangents (n·(t/d) lost x/sqrt(x)'s at 1e200,
+    where t/d underflowed). `n`: a function of (out, *args) or a number (1.0 is not multiplied); `d` a function of
+    (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself.
+
+    >>> d = quotient_partial(1.0, lambda out, x: x)
+    >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
+    (0.25, 0.5)
+    """
+
+    def partial(out, *args, **params):
+        n = numerator(out, *args, **params) if callable(numerator) else numerator
+        return n / denominator(out, *args, **params)
+
+    partial.quotient = (numerator, denominator)
+    return partial
+
+
+def _quotient_scaled(quotient, t, out, args, params):
+    """(n·t)/d for a `quotient_partial`, or None where the plain product t·(n/d) decides: wherever this is not
+    finite (a zero t meeting a zero d is 0/0, which strong zeros make 0, `_scaled`; n·t may overflow where the
+    product does not) or raised a floating-point error the product handles."""
+    numerator, denominator = quotient
+    d = denominator(out, *args, **params)
+    n = numerator(out, *args, **params) if callable(numerator) else numerator
+    if isinstance(t, Traced) or isinstance(d, Traced) or isinstance(n, Traced):
+        # recorded for an outer derivative, whose rules for mul and div then keep the same scales
+        return REGISTRY["div"](t if type(n) is float and n == 1.0 else REGISTRY["mul"](n, t), d)
+    try:
+        c = (t if type(n) is float and n == 1.0 else n * t) / d
+    except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
+        return None
+    return c if surely_finite(c) else None
 
 
 def _finite_constant(p) -> bool:
