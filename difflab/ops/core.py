@@ -48,6 +48,7 @@ __all__ = [
     "defop",
     "strong_zero",
     "quotient_partial",
+    "float_scaled",
     "constant_partial",
     "argument_partial",
     "strong_contract",
@@ -597,6 +598,26 @@ def _quotient_scaled(quotient, t, out, args, params):
     except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
         return None
     return c if surely_finite(c) else None
+
+
+def float_scaled(partial, ct: float, d: float, out: float, *xs: float) -> float:
+    """ū·∂ on Python floats as the rules compute it (reverse's float sweep, difflab.compile.floats): (n·ū)/den
+    for a `quotient_partial` where that is finite, else ū·d, d being the partial's value: the float sweep stays
+    equal, bit for bit, to the interpreter's sweep.
+
+    >>> float_scaled(quotient_partial(1.0, lambda out, x: x), 3.0, 1.0 / 7.0, 0.0, 7.0) == 3.0 / 7.0
+    True
+    """
+    quotient = getattr(partial, "quotient", None)
+    if quotient is None:
+        return ct * d
+    numerator, denominator = quotient
+    try:
+        n = numerator(out, *xs) if callable(numerator) else numerator
+        c = (ct if type(n) is float and n == 1.0 else n * ct) / denominator(out, *xs)
+    except ArithmeticError:
+        return ct * d
+    return c if type(c) is float and math.isfinite(c) else ct * d
 
 
 def _finite_constant(p) -> bool:
