@@ -562,13 +562,14 @@ def _scaled(partial):
     return rule
 
 
-def quotient_partial(numerator, denominator):
+def quotient_partial(numerator, denominator, quiet: bool = False):
     """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
     partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
     second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
     (n·t)/d each step stays at the scale of the program's values and tangents (n·(t/d) lost x/sqrt(x)'s at 1e200,
     where t/d underflowed). `n`: a function of (out, *args) or a number (1.0 is not multiplied); `d` a function of
-    (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself.
+    (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself. `quiet`:
+    strong_div's own rules, whose 0/0 is 0 and n·t/0 NaN without a DomainWarning (the equation it serves said it).
 
     >>> d = quotient_partial(1.0, lambda out, x: x)
     >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
@@ -579,7 +580,7 @@ def quotient_partial(numerator, denominator):
         n = numerator(out, *args, **params) if callable(numerator) else numerator
         return n / denominator(out, *args, **params)
 
-    partial.quotient = (numerator, denominator)
+    partial.quotient = (numerator, denominator, quiet)
     return partial
 
 
@@ -587,23 +588,66 @@ def _quotient_scaled(quotient, t, out, args, params):
     """(n·t)/d for a `quotient_partial`, or None where the plain product t·(n/d) decides: wherever this is not
     finite (a zero t meeting a zero d is 0/0, which strong zeros make 0, `_scaled`; n·t may overflow where the
     product does not) or raised a floating-point error the product handles."""
-    numerator, denominator = quotient
+    numerator, denominator, quiet = quotient
     d = denominator(out, *args, **params)
     n = numerator(out, *args, **params) if callable(numerator) else numerator
     if isinstance(t, Traced) or isinstance(d, Traced) or isinstance(n, Traced):
-        # recorded for an outer derivative, whose rules for mul and div then keep the same scales
-        return REGISTRY["div"](t if type(n) is float and n == 1.0 else REGISTRY["mul"](n, t), d)
+        # recorded for an outer derivative, whose quotient rules then keep the same scales; strong in t, as the
+        # product t·(n/d) was (a zero tangent meeting another element's NaN or 0 denominator gives 0)
+        strong = REGISTRY["strong_mul"], REGISTRY["strong_div"]
+        return strong[1](t if type(n) is float and n == 1.0 else strong[0](n, t), d)
     try:
-        c = (t if type(n) is float and n == 1.0 else n * t) / d
+        if quiet:  # (strong in t throughout: a NaN n or d meets a zero t as 0)
+            nt = t if type(n) is float and n == 1.0 else REGISTRY["strong_mul"].impl(n, t)
+            c = REGISTRY["strong_div"].impl(nt, d)
+        else:
+            nt = t if type(n) is float and n == 1.0 else n * t
+            c = nt / d
     except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
         return None
-    return c if surely_finite(c) else None
+    if not surely_finite(c):
+        return c if quiet else None
+    if _underflowed(c, nt, d):
+        _say_underflow()
+    return c
 
 
-def float_scaled(partial, ct: float, d: float, out: float, *xs: float) -> float:
+#: float64's smallest normal number: below it a value has lost digits (subnormal) or all of them (0)
+_TINY = float(np.finfo(np.float64).tiny)
+
+
+def _underflowed(c, nt, d) -> bool:
+    """Whether c = nt/d fell below float64's normal range where nt is normal and nonzero and d finite: a chain-rule
+    term lost to underflow (not the zero or tiny derivative of values that were already tiny or infinite)."""
+    if type(c) is float or type(c) is np.float64:
+        return abs(c) < _TINY and _TINY <= abs(nt) and abs(d) < math.inf
+    if type(c) is not np.ndarray or c.dtype != _F64 or not c.size or np.min(np.abs(c)) >= _TINY:
+        return False  # (one pass in the common case)
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((np.abs(c) < _TINY) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
+
+
+def _say_underflow(eqn=None):
+    """A `DerivativeRangeWarning` naming the user's equation whose derivative rule is running, or `eqn`'s (once per
+    public call)."""
+    from ..errors import warn_range
+    from ..graph import deriving_from
+
+    origin = deriving_from() if eqn is None else eqn if eqn.source is None else eqn.source
+    if origin is None or origin.op is None:
+        return
+    where = str(origin).split(" :")[0]
+    warn_range(
+        where,
+        f"{where}: a term of its derivative underflowed below float64's normal range (2.2e-308) where its factors "
+        f"were in range; the result may lack it and be wrong (scale the input or the function)",
+    )
+
+
+def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None) -> float:
     """ū·∂ on Python floats as the rules compute it (reverse's float sweep, difflab.compile.floats): (n·ū)/den
     for a `quotient_partial` where that is finite, else ū·d, d being the partial's value: the float sweep stays
-    equal, bit for bit, to the interpreter's sweep.
+    equal, bit for bit, to the interpreter's sweep, and says an underflow as it does (`eqn`: the equation).
 
     >>> float_scaled(quotient_partial(1.0, lambda out, x: x), 3.0, 1.0 / 7.0, 0.0, 7.0) == 3.0 / 7.0
     True
@@ -611,13 +655,19 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float) -> float:
     quotient = getattr(partial, "quotient", None)
     if quotient is None:
         return ct * d
-    numerator, denominator = quotient
+    numerator, denominator, quiet = quotient
     try:
         n = numerator(out, *xs) if callable(numerator) else numerator
-        c = (ct if type(n) is float and n == 1.0 else n * ct) / denominator(out, *xs)
+        nt = ct if type(n) is float and n == 1.0 else 0.0 if quiet and ct == 0.0 else n * ct
+        den = denominator(out, *xs)
+        c = REGISTRY["strong_div"].py(nt, den) if quiet else nt / den
     except ArithmeticError:
         return ct * d
-    return c if type(c) is float and math.isfinite(c) else ct * d
+    if not (type(c) is float and math.isfinite(c)):
+        return c if quiet else ct * d
+    if _underflowed(c, nt, den):
+        _say_underflow(eqn)
+    return c
 
 
 def _finite_constant(p) -> bool:
