@@ -54,6 +54,7 @@ __all__ = [
     "DerivativeRangeWarning",
     "warn_domain",
     "warn_range",
+    "warn_range_above",
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
     "Collector",
@@ -175,7 +176,20 @@ def warn_range(equation: str, message: str) -> None:
     result holds a value in float64's normal range (a derivative that is itself below it, 1/x's at 1e200, is right
     rounded; one the lost term was added to, log(x·x)'s second at 7e149, may be wrong)."""
     warning = DerivativeRangeWarning(message)
+    warning.below = True  # (the condition `_collect` reads)
     pending = getattr(_state, "pending", None)
+    if pending is None:
+        warn_user(warning, DerivativeRangeWarning)
+    elif _RANGE + equation not in pending:
+        pending[_RANGE + equation] = warning
+
+
+def warn_range_above(equation: str, message: str) -> None:
+    """Like `warn_range`, for a term that overflowed where its factors were finite (reverse's cotangent 1/u of
+    log(x·x) at 7e-160, u subnormal): issued only if the call's result holds NaN or inf, as
+    `warn_domain_if_nonfinite`'s (a strong zero further on may make the term harmless)."""
+    warning = DerivativeRangeWarning(message)
+    pending = getattr(_state, "pending_if", None)
     if pending is None:
         warn_user(warning, DerivativeRangeWarning)
     elif _RANGE + equation not in pending:
@@ -301,7 +315,7 @@ def _collect(fn, args, said, deferred=None, part=None):
         if pending:
             said = set() if said is None else said
             for equation, message in pending.items():
-                if isinstance(message, DerivativeRangeWarning) and not _holds_normal(_part(part, result)):
+                if getattr(message, "below", False) and not _holds_normal(_part(part, result)):
                     continue  # the whole derivative below float64's normal range: rounded, nothing added was lost
                 if equation not in said:
                     said.add(equation)

@@ -60,6 +60,7 @@ CASES = [
     ("(x/(x*x))' at 7e149", _x_over_sq, 1, 7e149, -1.0 / 7e149**2, {"reverse"}, set()),  # +1/x²
     ("(x log x)'' at 1e200", _x_log_x, 2, 1e200, 1e-200, {"forward"}, set()),  # 2e-200
     ("(x log x)'' at 1e-200", _x_log_x, 2, 1e-200, 1e200, set(), set()),  # -inf (forward, reverse)
+    ("(x/(x*x))' at 1e-150", _x_over_sq, 1, 1e-150, -1e300, {"reverse"}, set()),  # -inf (forward, reverse)
 ]
 
 

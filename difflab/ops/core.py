@@ -606,9 +606,11 @@ def _quotient_scaled(quotient, t, out, args, params):
     except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
         return None
     if not surely_finite(c):
+        if _overflowed(c, nt, d):
+            _say_range(above=True)
         return c if quiet else None
     if _underflowed(c, nt, d):
-        _say_underflow()
+        _say_range()
     return c
 
 
@@ -627,16 +629,33 @@ def _underflowed(c, nt, d) -> bool:
         return bool(np.any((np.abs(c) < _TINY) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
 
 
-def _say_underflow(eqn=None):
+def _overflowed(c, nt, d) -> bool:
+    """Whether c = nt/d overflowed to ±inf where nt and d are finite and d is nonzero (not a 0 or inf met)."""
+    if type(c) is float or type(c) is np.float64:
+        return abs(c) == math.inf and abs(nt) < math.inf and 0.0 < abs(d) < math.inf
+    if type(c) is not np.ndarray or c.dtype != _F64:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.any(np.isinf(c) & np.isfinite(nt) & np.isfinite(d) & (d != 0.0)))
+
+
+def _say_range(eqn=None, above=False):
     """A `DerivativeRangeWarning` naming the user's equation whose derivative rule is running, or `eqn`'s (once per
-    public call)."""
-    from ..errors import warn_range
+    public call): a term below float64's normal range (`above`: one that overflowed)."""
+    from ..errors import warn_range, warn_range_above
     from ..graph import deriving_from
 
     origin = deriving_from() if eqn is None else eqn if eqn.source is None else eqn.source
     if origin is None or origin.op is None:
         return
     where = str(origin).split(" :")[0]
+    if above:
+        warn_range_above(
+            where,
+            f"{where}: a term of its derivative overflowed to inf where its factors were finite; the result's "
+            f"NaN or inf may stand for a finite derivative (scale the input or the function)",
+        )
+        return
     warn_range(
         where,
         f"{where}: a term of its derivative underflowed below float64's normal range (2.2e-308) where its factors "
@@ -664,9 +683,11 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
     except ArithmeticError:
         return ct * d
     if not (type(c) is float and math.isfinite(c)):
+        if _overflowed(c, nt, den):
+            _say_range(eqn, above=True)
         return c if quiet else ct * d
     if _underflowed(c, nt, den):
-        _say_underflow(eqn)
+        _say_range(eqn)
     return c
 
 
