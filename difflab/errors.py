@@ -29,7 +29,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `DomainWarning`             | RuntimeWarning   | errors                  | an equation outside its op's domain     |
 | `NumericIgnoresRuleWarning` | UserWarning      | errors                  | numeric cannot honour stop_gradient or a custom rule (former name: `NumericStopGradientWarning`) |
 | `NumericAccuracyWarning`    | UserWarning      | errors                  | numeric's error estimate exceeds its value |
-| `DerivativeRangeWarning`    | RuntimeWarning   | errors                  | a chain-rule term underflowed below float64's normal range |
+| `DerivativeRangeWarning`    | RuntimeWarning   | errors                  | a chain-rule term under- or overflowed, its factors in range |
 
 `tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
 """
@@ -107,9 +107,10 @@ class NumericAccuracyWarning(DifflabWarning, UserWarning):
 
 
 class DerivativeRangeWarning(DifflabWarning, RuntimeWarning):
-    """A term of an exact method's derivative fell below float64's normal range (2.2e-308) where its factors were
-    in range: a chain-rule product underflowed, and the result may lack it (reverse's Hessian of log(x·x) at 7e149:
-    the tangent of log's cotangent 1/u, -2x/u² ≈ 5.8e-450, was 0, and the result +2/x² for -2/x²)."""
+    """A term of an exact method's derivative underflowed (to 0, or a subnormal of fewer than 8 digits) or overflowed
+    where its factors were in range: a chain-rule quotient left float64's range, and the result may lack it
+    (reverse's Hessian of log(x·x) at 7e149: the tangent of log's cotangent 1/u, -2x/u² ≈ 5.8e-450, was 0, and the
+    result +2/x² for -2/x²)."""
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep

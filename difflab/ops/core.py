@@ -616,17 +616,20 @@ def _quotient_scaled(quotient, t, out, args, params):
 
 #: float64's smallest normal number: below it a value has lost digits (subnormal) or all of them (0)
 _TINY = float(np.finfo(np.float64).tiny)
+#: below it a subnormal keeps fewer than 26 bits (8 digits): a term "lost" (1e300/b's tangent -1e-310 at b = 1e155
+#: keeps 13 digits, and its slope -1e-10 is right to 5e-14)
+_LOST = _TINY * 2.0**-26
 
 
 def _underflowed(c, nt, d) -> bool:
-    """Whether c = nt/d fell below float64's normal range where nt is normal and nonzero and d finite: a chain-rule
-    term lost to underflow (not the zero or tiny derivative of values that were already tiny or infinite)."""
+    """Whether c = nt/d underflowed to 0 or a subnormal number of fewer than 8 digits where nt is normal and d
+    finite: a chain-rule term lost (not the zero or tiny derivative of values that were already tiny or infinite)."""
     if type(c) is float or type(c) is np.float64:
-        return abs(c) < _TINY and _TINY <= abs(nt) and abs(d) < math.inf
-    if type(c) is not np.ndarray or c.dtype != _F64 or not c.size or np.min(np.abs(c)) >= _TINY:
+        return abs(c) < _LOST and _TINY <= abs(nt) and abs(d) < math.inf
+    if type(c) is not np.ndarray or c.dtype != _F64 or not c.size or np.min(np.abs(c)) >= _LOST:
         return False  # (one pass in the common case)
     with np.errstate(invalid="ignore"):
-        return bool(np.any((np.abs(c) < _TINY) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
+        return bool(np.any((np.abs(c) < _LOST) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
 
 
 def _overflowed(c, nt, d) -> bool:
@@ -658,8 +661,8 @@ def _say_range(eqn=None, above=False):
         return
     warn_range(
         where,
-        f"{where}: a term of its derivative underflowed below float64's normal range (2.2e-308) where its factors "
-        f"were in range; the result may lack it and be wrong (scale the input or the function)",
+        f"{where}: a term of its derivative underflowed (to 0, or below 3e-316 with fewer than 8 digits) where its "
+        f"factors were in range; the result may lack it and be wrong (scale the input or the function)",
     )
 
 
