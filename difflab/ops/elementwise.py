@@ -292,41 +292,6 @@ strong_mul = defop(
 SYMPY_TRACED["difflab_strong_partial"] = lambda this, other: _strong_mul_partial(0)(None, this, other)
 
 
-def _strong_div_impl(a, b):
-    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
-        return strong_div(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 and 0/NaN are formed here only to be replaced by 0
-        out = np.true_divide(a, b)
-    if surely_finite(out) or getattr(getattr(out, "dtype", None), "kind", "") == "O":
-        return out
-    held = np.equal(a, 0.0)
-    # a nonzero a over b = 0 is NaN, as the plain rule's partial is outside div's domain (its equation says so)
-    return np.where(held & np.isnan(out), 0.0, np.where(np.equal(b, 0.0) & ~held, np.nan, out))
-
-
-def _py_strong_div(a, b):
-    return 0.0 if a == 0.0 else math.nan if b == 0.0 else a / b
-
-
-# a / b with strong zeros in a: a quotient partial's rule (n·t)/d on traced values (ops.core.quotient_partial),
-# where a zero tangent meets a NaN or 0 denominator (another element's log(-1)) as strong_mul(t, n/d) met n/d: 0
-strong_div = defop(
-    "strong_div",
-    _strong_div_impl,
-    internal=True,
-    complex=True,
-    py=_py_strong_div,
-    partials=(
-        quotient_partial(1.0, lambda out, a, b: b, quiet=True),
-        quotient_partial(lambda out, a, b: -out, lambda out, a, b: b, quiet=True),
-    ),
-    sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, 1 / b)),
-    domain=("real", "nonzero"),
-    doc="a / b with strong zeros in a: 0 divided by anything (0 and NaN included) is 0; a quotient rule's "
-    "(n·t)/d on traced values",
-)
-
-
 # length scales (Op.scale): how far an argument may move before the op stops looking like its Taylor
 # polynomial, read by the numeric method to keep its stencils off poles, cusps, domain edges and periods
 def _distance(x):
@@ -370,6 +335,44 @@ div = defop(
     doc="x / y",
     scale=(None, lambda a, b: np.abs(b)),
 )
+
+
+def _strong_div_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_div(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 and 0/NaN are formed here only to be replaced by 0
+        out = np.true_divide(a, b)
+    if surely_finite(out) or getattr(getattr(out, "dtype", None), "kind", "") == "O":
+        return out
+    held = np.equal(a, 0.0)
+    # a nonzero a over b = 0 is NaN, as the plain rule's partial is outside div's domain (its equation says so)
+    return np.where(held & np.isnan(out), 0.0, np.where(np.equal(b, 0.0) & ~held, np.nan, out))
+
+
+def _py_strong_div(a, b):
+    return 0.0 if a == 0.0 else math.nan if b == 0.0 else a / b
+
+
+# a / b with strong zeros in a: a quotient partial's rule (n·t)/d on traced values (ops.core.quotient_partial),
+# where a zero tangent meets a NaN or 0 denominator (another element's log(-1)) as strong_mul(t, n/d) met n/d: 0
+strong_div = defop(
+    "strong_div",
+    _strong_div_impl,
+    internal=True,
+    complex=True,
+    py=_py_strong_div,
+    partials=(
+        quotient_partial(1.0, lambda out, a, b: b, quiet=True),
+        quotient_partial(lambda out, a, b: -out, lambda out, a, b: b, quiet=True),
+    ),
+    sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, 1 / b)),
+    domain=("real", "nonzero"),
+    plain=div,  # (the compiled tier runs div and checks its outputs, as mul for strong_mul)
+    doc="a / b with strong zeros in a: 0 divided by anything (0 and NaN included) is 0; a quotient rule's "
+    "(n·t)/d on traced values",
+)
+
+
 neg = defop(
     "neg",
     np.negative,
