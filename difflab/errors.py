@@ -29,6 +29,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `DomainWarning`             | RuntimeWarning   | errors                  | an equation outside its op's domain     |
 | `NumericIgnoresRuleWarning` | UserWarning      | errors                  | numeric cannot honour stop_gradient or a custom rule (former name: `NumericStopGradientWarning`) |
 | `NumericAccuracyWarning`    | UserWarning      | errors                  | numeric's error estimate exceeds its value |
+| `DerivativeRangeWarning`    | RuntimeWarning   | errors                  | a chain-rule term under- or overflowed, its factors in range |
 
 `tests/test_design.py` checks that every exception class in the package is a `DifflabError`.
 """
@@ -50,7 +51,10 @@ __all__ = [
     "NumericIgnoresRuleWarning",
     "NumericStopGradientWarning",
     "NumericAccuracyWarning",
+    "DerivativeRangeWarning",
     "warn_domain",
+    "warn_range",
+    "warn_range_above",
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
     "Collector",
@@ -100,6 +104,13 @@ class NumericAccuracyWarning(DifflabWarning, UserWarning):
     its step (eigh near a crossing): finite differences are ill-conditioned there; or its entries are below the
     round-off bound eps·|f(x)|·Σ|w|/h because a constant term dominates f (f = g(x) + 5.3e13: g's change over the
     step is lost below an ulp of f)."""
+
+
+class DerivativeRangeWarning(DifflabWarning, RuntimeWarning):
+    """A term of an exact method's derivative underflowed (to 0, or a subnormal of fewer than 8 digits) or overflowed
+    where its factors were in range: a chain-rule quotient left float64's range, and the result may lack it
+    (reverse's Hessian of log(x·x) at 7e149: the tangent of log's cotangent 1/u, -2x/u² ≈ 5.8e-450, was 0, and the
+    result +2/x² for -2/x²)."""
 
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -158,6 +169,36 @@ def warn_domain(equation: str, message: str) -> None:
         warn_user(DomainWarning(message), DomainWarning)
     elif equation not in pending:
         pending[equation] = message
+
+
+def warn_range(equation: str, message: str) -> None:
+    """Issue a `DerivativeRangeWarning` for `equation` (its text): now, or once when the enclosing public call ends,
+    as `warn_domain` does (its own key: an equation may also have left its domain), and then only if the call's
+    result holds a value in float64's normal range (a derivative that is itself below it, 1/x's at 1e200, is right
+    rounded; one the lost term was added to, log(x·x)'s second at 7e149, may be wrong)."""
+    warning = DerivativeRangeWarning(message)
+    warning.below = True  # (the condition `_collect` reads)
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        warn_user(warning, DerivativeRangeWarning)
+    elif _RANGE + equation not in pending:
+        pending[_RANGE + equation] = warning
+
+
+def warn_range_above(equation: str, message: str) -> None:
+    """Like `warn_range`, for a term that overflowed where its factors were finite (reverse's cotangent 1/u of
+    log(x·x) at 7e-160, u subnormal): issued only if the call's result holds NaN or inf, as
+    `warn_domain_if_nonfinite`'s (a strong zero further on may make the term harmless)."""
+    warning = DerivativeRangeWarning(message)
+    pending = getattr(_state, "pending_if", None)
+    if pending is None:
+        warn_user(warning, DerivativeRangeWarning)
+    elif _RANGE + equation not in pending:
+        pending[_RANGE + equation] = warning
+
+
+#: the prefix of `warn_range`'s keys among a call's pending warnings
+_RANGE = "(range) "
 
 
 def warn_domain_unplaced(op: str, message: str) -> None:
@@ -245,12 +286,13 @@ class Collector:
         return _collect(fn, args, self.said, self.deferred)
 
 
-def _collect(fn, args, said, deferred=None):
+def _collect(fn, args, said, deferred=None, part=None):
     """fn(*args) as one public call: its DomainWarnings issued at the end, each equation once and
     none of those in `said` (a set, updated; None: a fresh one, made only if there is one to say).
     A warning registered as conditional (an infinite partial at a singular point, which a strong
     zero may cancel) is issued only if the call's result holds NaN or inf; else it is kept in
-    `deferred` (a dict, updated) for a later call of the same Collector, whose result decides."""
+    `deferred` (a dict, updated) for a later call of the same Collector, whose result decides. `part(result)`: the
+    derivative in a result that also holds values (value_and_grad's grad), which `warn_range`'s condition reads."""
     if getattr(_state, "pending", None) is not None:
         return fn(*args)
     _state.pending, _state.pending_if = {}, {}
@@ -274,9 +316,35 @@ def _collect(fn, args, said, deferred=None):
         if pending:
             said = set() if said is None else said
             for equation, message in pending.items():
+                if getattr(message, "below", False) and not _holds_normal(_part(part, result)):
+                    continue  # the whole derivative below float64's normal range: rounded, nothing added was lost
                 if equation not in said:
                     said.add(equation)
-                    warn_user(DomainWarning(message), DomainWarning)
+                    warning = message if isinstance(message, Warning) else DomainWarning(message)  # (warn_range's)
+                    warn_user(warning, type(warning))
+
+
+def _part(part, result):
+    try:
+        return result if part is None else part(result)
+    except (TypeError, IndexError, KeyError):  # (a call that raised: no result)
+        return result
+
+
+def _holds_normal(result) -> bool:
+    """Whether a public call's result (floats, arrays, tuples/lists/dicts of them) holds a finite entry in float64's
+    normal range (|r| ≥ 2.2e-308): one that an underflowed term may have been added to (`warn_range`)."""
+    if isinstance(result, (tuple, list)):
+        return any(_holds_normal(r) for r in result)
+    if isinstance(result, dict):
+        return any(_holds_normal(r) for r in result.values())
+    import numpy as np  # (loaded by then: a derivative rule ran)
+
+    values = np.asarray(result) if isinstance(result, float) or hasattr(result, "dtype") else None
+    if values is None or values.dtype.kind not in "fc":
+        return False
+    magnitude = np.abs(values)
+    return bool(np.any((magnitude >= np.finfo(np.float64).tiny) & (magnitude < np.inf)))
 
 
 def _named(pending: dict) -> bool:

@@ -23,6 +23,7 @@ import _thread
 import functools
 import gc as _gc
 import math
+import operator
 from collections import OrderedDict
 
 import numpy as np
@@ -70,6 +71,8 @@ from .boundary import (
 #: staged graphs kept per transform (least recently used first out): a loop over many static
 #: values must not grow memory without bound
 CACHE_SIZE = 32
+#: the derivative in a result (value, derivative): what a DerivativeRangeWarning's condition reads (errors.warn_range)
+_DERIVATIVE = operator.itemgetter(1)
 
 
 class _Transform:
@@ -291,7 +294,7 @@ class _ValueAndGrad(_Transform):
         if on:
             _gc.disable()
         try:
-            return _collect(self._general, args, None)
+            return _collect(self._general, args, None, None, _DERIVATIVE)  # ((value, grad): the grad is the derivative)
         finally:
             if on:
                 _gc.enable()
@@ -660,7 +663,7 @@ def jvp(f, primals, tangents, method="forward"):
     primals, tangents = tuple(primals), tuple(tangents)
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
-    return collecting(_jvp, f, primals, tangents, method)
+    return _collect(_jvp, (f, primals, tangents, method), None, None, _DERIVATIVE)  # ((f(x), J v): J v is)
 
 
 def _jvp(f, primals, tangents, method):

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..graph import Const, Var, charge
 from ..graph import active as active_values
-from ..ops.core import _DOT_MAX, _finite_array, surely_finite, unbroadcast
+from ..ops.core import _DOT_MAX, _finite_array, float_scaled, surely_finite, unbroadcast
 from ..trace import gc_paused
 
 __all__ = ["ONE", "backward_floats", "float_seeds", "is_zero", "lower_floats", "nonzero_at"]
@@ -92,9 +92,9 @@ def _binary(eqn, env, ct, y, cts, steps):
         except ArithmeticError:  # the generic rules decide (and name the equation)
             d0 = d1 = _UNSET
         if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
-            for arg, d, strong in ((a, d0, s0), (b, d1, s1)):
+            for arg, d, strong, how in ((a, d0, s0, h0), (b, d1, s1, h1)):
                 if d is not None:  # strong: 0 where the partial is 0, an infinite ū too
-                    c = 0.0 if strong and d == 0.0 else ct * d
+                    c = 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, x0, x1, eqn=eqn)
                     prev = cts.get(arg)
                     cts[arg] = c if prev is None else prev + c
             return
@@ -135,13 +135,13 @@ def _other(eqn, rules, env, ct, y, cts, steps):
             except ArithmeticError:
                 d = None
             if type(d) is float:
-                c = 0.0 if strong and d == 0.0 else ct * d
+                c = 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, x, eqn=eqn)
                 prev = cts.get(a)
                 cts[a] = c if prev is None else prev + c
                 return
     found = None
     if rules and not eqn.params and (type(y) is float or type(y) is np.float64):
-        found = _apply(rules, args, env, ct, y)
+        found = _apply(rules, args, env, ct, y, eqn)
     if found is None:
         if not (eqn.op.array_vjp and _isfinite(ct) and _concrete_step(eqn, ct, env, cts, steps)):
             steps(eqn, ct)
@@ -401,7 +401,7 @@ ONE = np.ones(1)  # a scalar loss's ū (float_seeds reads only that it is an arr
 ONE.flags.writeable = False
 
 
-def _apply(rules, args, env, ct, y):
+def _apply(rules, args, env, ct, y, eqn=None):
     """[(argument, ū·∂)] for one equation on floats, or None when this path cannot take it. NumPy
     floats (a sum's value) are taken as Python floats where the partials are constants or
     arguments: no function is then evaluated in another arithmetic than the generic rule's."""
@@ -428,7 +428,7 @@ def _apply(rules, args, env, ct, y):
             d = how if type(how) is float else vals[how] if type(how) is int else how(y, *vals)
             if type(d) is not float:
                 return None
-            found.append((a, 0.0 if strong and d == 0.0 else ct * d))
+            found.append((a, 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, *vals, eqn=eqn)))
     except ArithmeticError:
         return None
     return found

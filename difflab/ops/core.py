@@ -47,6 +47,8 @@ __all__ = [
     "REGISTRY",
     "defop",
     "strong_zero",
+    "quotient_partial",
+    "float_scaled",
     "constant_partial",
     "argument_partial",
     "strong_contract",
@@ -533,7 +535,13 @@ def _scaled(partial):
     if getattr(partial, "strong_zero", False):
         return _strong_scaled(partial)
 
+    quotient = getattr(partial, "quotient", None)
+
     def rule(t, out, *args, **params):
+        if quotient is not None:
+            c = _quotient_scaled(quotient, t, out, args, params)
+            if c is not None:
+                return c
         p = partial(out, *args, **params)
         if isinstance(p, Traced) or (isinstance(t, Traced) and not _finite_constant(p)):
             # nested use: whether t is 0 where ∂ is NaN is known only when the recorded product runs
@@ -552,6 +560,138 @@ def _scaled(partial):
 
     rule.partial, rule.strong = partial, False  # read by reverse's sweep over Python floats
     return rule
+
+
+def quotient_partial(numerator, denominator, quiet: bool = False):
+    """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
+    partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
+    second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
+    (n·t)/d each step stays at the scale of the program's values and tangents (n·(t/d) lost x/sqrt(x)'s at 1e200,
+    where t/d underflowed). `n`: a function of (out, *args) or a number (1.0 is not multiplied); `d` a function of
+    (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself. `quiet`:
+    strong_div's own rules, whose 0/0 is 0 and n·t/0 NaN without a DomainWarning (the equation it serves said it).
+
+    >>> d = quotient_partial(1.0, lambda out, x: x)
+    >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
+    (0.25, 0.5)
+    """
+
+    def partial(out, *args, **params):
+        n = numerator(out, *args, **params) if callable(numerator) else numerator
+        return n / denominator(out, *args, **params)
+
+    partial.quotient = (numerator, denominator, quiet)
+    return partial
+
+
+def _quotient_scaled(quotient, t, out, args, params):
+    """(n·t)/d for a `quotient_partial`, or None where the plain product t·(n/d) decides: wherever this is not
+    finite (a zero t meeting a zero d is 0/0, which strong zeros make 0, `_scaled`; n·t may overflow where the
+    product does not) or raised a floating-point error the product handles."""
+    numerator, denominator, quiet = quotient
+    d = denominator(out, *args, **params)
+    n = numerator(out, *args, **params) if callable(numerator) else numerator
+    if isinstance(t, Traced) or isinstance(d, Traced) or isinstance(n, Traced):
+        # recorded for an outer derivative, whose quotient rules then keep the same scales; strong in t, as the
+        # product t·(n/d) was (a zero tangent meeting another element's NaN or 0 denominator gives 0)
+        strong = REGISTRY["strong_mul"], REGISTRY["strong_div"]
+        return strong[1](t if type(n) is float and n == 1.0 else strong[0](n, t), d)
+    try:
+        if quiet:  # (strong in t throughout: a NaN n or d meets a zero t as 0)
+            nt = t if type(n) is float and n == 1.0 else REGISTRY["strong_mul"].impl(n, t)
+            c = REGISTRY["strong_div"].impl(nt, d)
+        else:
+            nt = t if type(n) is float and n == 1.0 else n * t
+            c = nt / d
+    except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
+        return None
+    if not surely_finite(c):
+        if _overflowed(c, nt, d):
+            _say_range(above=True)
+        return c if quiet else None
+    if _underflowed(c, nt, d):
+        _say_range()
+    return c
+
+
+#: float64's smallest normal number: below it a value has lost digits (subnormal) or all of them (0)
+_TINY = float(np.finfo(np.float64).tiny)
+#: below it a subnormal keeps fewer than 26 bits (8 digits): a term "lost" (1e300/b's tangent -1e-310 at b = 1e155
+#: keeps 13 digits, and its slope -1e-10 is right to 5e-14)
+_LOST = _TINY * 2.0**-26
+
+
+def _underflowed(c, nt, d) -> bool:
+    """Whether c = nt/d underflowed to 0 or a subnormal number of fewer than 8 digits where nt is normal and d
+    finite: a chain-rule term lost (not the zero or tiny derivative of values that were already tiny or infinite)."""
+    if type(c) is float or type(c) is np.float64:
+        return abs(c) < _LOST and _TINY <= abs(nt) and abs(d) < math.inf
+    if type(c) is not np.ndarray or c.dtype != _F64 or not c.size or np.min(np.abs(c)) >= _LOST:
+        return False  # (one pass in the common case)
+    with np.errstate(invalid="ignore"):
+        return bool(np.any((np.abs(c) < _LOST) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
+
+
+def _overflowed(c, nt, d) -> bool:
+    """Whether c = nt/d overflowed to ±inf where nt and d are finite and d is nonzero (not a 0 or inf met)."""
+    if type(c) is float or type(c) is np.float64:
+        return abs(c) == math.inf and abs(nt) < math.inf and 0.0 < abs(d) < math.inf
+    if type(c) is not np.ndarray or c.dtype != _F64:
+        return False
+    with np.errstate(invalid="ignore"):
+        return bool(np.any(np.isinf(c) & np.isfinite(nt) & np.isfinite(d) & (d != 0.0)))
+
+
+def _say_range(eqn=None, above=False):
+    """A `DerivativeRangeWarning` naming the user's equation whose derivative rule is running, or `eqn`'s (once per
+    public call): a term below float64's normal range (`above`: one that overflowed)."""
+    from ..errors import warn_range, warn_range_above
+    from ..graph import deriving_from
+
+    origin = deriving_from() if eqn is None else eqn if eqn.source is None else eqn.source
+    if origin is None or origin.op is None:
+        return
+    where = str(origin).split(" :")[0]
+    if above:
+        warn_range_above(
+            where,
+            f"{where}: a term of its derivative overflowed to inf where its factors were finite; the result's "
+            f"NaN or inf may stand for a finite derivative (scale the input or the function)",
+        )
+        return
+    warn_range(
+        where,
+        f"{where}: a term of its derivative underflowed (to 0, or below 3e-316 with fewer than 8 digits) where its "
+        f"factors were in range; the result may lack it and be wrong (scale the input or the function)",
+    )
+
+
+def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None) -> float:
+    """ū·∂ on Python floats as the rules compute it (reverse's float sweep, difflab.compile.floats): (n·ū)/den
+    for a `quotient_partial` where that is finite, else ū·d, d being the partial's value: the float sweep stays
+    equal, bit for bit, to the interpreter's sweep, and says an underflow as it does (`eqn`: the equation).
+
+    >>> float_scaled(quotient_partial(1.0, lambda out, x: x), 3.0, 1.0 / 7.0, 0.0, 7.0) == 3.0 / 7.0
+    True
+    """
+    quotient = getattr(partial, "quotient", None)
+    if quotient is None:
+        return ct * d
+    numerator, denominator, quiet = quotient
+    try:
+        n = numerator(out, *xs) if callable(numerator) else numerator
+        nt = ct if type(n) is float and n == 1.0 else 0.0 if quiet and ct == 0.0 else n * ct
+        den = denominator(out, *xs)
+        c = REGISTRY["strong_div"].py(nt, den) if quiet else nt / den
+    except ArithmeticError:
+        return ct * d
+    if not (type(c) is float and math.isfinite(c)):
+        if _overflowed(c, nt, den):
+            _say_range(eqn, above=True)
+        return c if quiet else ct * d
+    if _underflowed(c, nt, den):
+        _say_range(eqn)
+    return c
 
 
 def _finite_constant(p) -> bool:

@@ -25,6 +25,7 @@ from .core import (
     constant_partial,
     defop,
     elementwise_sympy,
+    quotient_partial,
     strong_zero,
     surely_finite,
     sympy_function,
@@ -320,7 +321,12 @@ div = defop(
     complex=True,
     py=operator.truediv,
     direct=_on_scalars(operator.truediv),
-    partials=(lambda out, a, b: 1.0 / b, lambda out, a, b: -out / b),
+    # t/b and (-out·t)/b, not t·(1/b) and t·(-out/b): -out/b underflowed (1/(x·x) at 1e100 had slope -0.0, x/(x·x)
+    # at 7e149 the slope +1/x², and its derivative through log made log(x·x)'s Hessian +2/x²), see quotient_partial
+    partials=(
+        quotient_partial(1.0, lambda out, a, b: b),
+        quotient_partial(lambda out, a, b: -out, lambda out, a, b: b),
+    ),
     sympy=elementwise_sympy(operator.truediv),
     domain=("real", "nonzero"),
     identity=(None, 1.0),
@@ -329,6 +335,44 @@ div = defop(
     doc="x / y",
     scale=(None, lambda a, b: np.abs(b)),
 )
+
+
+def _strong_div_impl(a, b):
+    if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
+        return strong_div(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 and 0/NaN are formed here only to be replaced by 0
+        out = np.true_divide(a, b)
+    if surely_finite(out) or getattr(getattr(out, "dtype", None), "kind", "") == "O":
+        return out
+    held = np.equal(a, 0.0)
+    # a nonzero a over b = 0 is NaN, as the plain rule's partial is outside div's domain (its equation says so)
+    return np.where(held & np.isnan(out), 0.0, np.where(np.equal(b, 0.0) & ~held, np.nan, out))
+
+
+def _py_strong_div(a, b):
+    return 0.0 if a == 0.0 else math.nan if b == 0.0 else a / b
+
+
+# a / b with strong zeros in a: a quotient partial's rule (n·t)/d on traced values (ops.core.quotient_partial),
+# where a zero tangent meets a NaN or 0 denominator (another element's log(-1)) as strong_mul(t, n/d) met n/d: 0
+strong_div = defop(
+    "strong_div",
+    _strong_div_impl,
+    internal=True,
+    complex=True,
+    py=_py_strong_div,
+    partials=(
+        quotient_partial(1.0, lambda out, a, b: b, quiet=True),
+        quotient_partial(lambda out, a, b: -out, lambda out, a, b: b, quiet=True),
+    ),
+    sympy=elementwise_sympy(lambda a, b: strong_mul_sympy()(a, 1 / b)),
+    domain=("real", "nonzero"),
+    plain=div,  # (the compiled tier runs div and checks its outputs, as mul for strong_mul)
+    doc="a / b with strong zeros in a: 0 divided by anything (0 and NaN included) is 0; a quotient rule's "
+    "(n·t)/d on traced values",
+)
+
+
 neg = defop(
     "neg",
     np.negative,
@@ -415,7 +459,7 @@ log = defop(
     np.log,
     complex=True,
     py=math.log,
-    partials=(lambda out, x: 1.0 / x,),
+    partials=(quotient_partial(1.0, lambda out, x: x),),  # t/x: a relative change (quotient_partial)
     sympy=_sympy_fn("log"),
     domain=("positive",),
     numpy=("log",),
@@ -443,7 +487,7 @@ log1p = defop(
     np.log1p,
     complex=True,
     py=math.log1p,
-    partials=(lambda out, x: 1.0 / (1.0 + x),),
+    partials=(quotient_partial(1.0, lambda out, x: 1.0 + x),),
     sympy=elementwise_sympy(lambda x: _log1p_fn()(x)),
     domain=("positive",),
     numpy=("log1p",),
@@ -863,7 +907,7 @@ log2 = defop(
     "log2",
     np.log2,
     complex=True,
-    partials=(lambda out, x: 1.0 / (x * _LN2),),
+    partials=(quotient_partial(1.0 / _LN2, lambda out, x: x),),
     sympy=_sympy_expr(lambda sp, x: sp.log(x, 2)),
     domain=("positive",),
     numpy=("log2",),
@@ -874,7 +918,7 @@ log10 = defop(
     "log10",
     np.log10,
     complex=True,
-    partials=(lambda out, x: 1.0 / (x * _LN10),),
+    partials=(quotient_partial(1.0 / _LN10, lambda out, x: x),),
     sympy=_sympy_expr(lambda sp, x: sp.log(x, 10)),
     domain=("positive",),
     numpy=("log10",),
@@ -1004,7 +1048,7 @@ reciprocal = defop(
     "reciprocal",
     np.reciprocal,
     complex=True,
-    partials=(lambda out, x: -(out * out),),
+    partials=(quotient_partial(lambda out, x: -out, lambda out, x: x),),  # (-out·t)/x, not t·(-out²): out² underflowed
     sympy=_sympy_expr(lambda sp, x: 1 / x),
     domain=("nonzero",),
     numpy=("reciprocal",),
