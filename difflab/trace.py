@@ -1084,17 +1084,19 @@ def _float_operator(op, reflected: bool):
     identity folding, the same value by `op.py`), without Op.bind's dispatch and record's
     per-equation lists. Anything else (arrays, ints, nested traces, a result `py` does not give
     as a finite float) takes the general path, which decides it exactly as before."""
-    py, identity = op.py, op.identity
-    ident = identity[0 if reflected else 1] if identity else None  # the constant's own position
-
-    bind = op.bind
     # two bodies, not one reading `reflected` three times per equation: the same steps, the arguments'
     # order written out in each (the general path, Op.bind, takes them in the user's order)
+    ident = op.identity[0 if reflected else 1] if op.identity else None  # the constant's own position
+    return (_reflected_float_operator if reflected else _plain_float_operator)(op, op.py, ident, op.bind)
 
-    def operator(self, o):  # self op o
+
+def _plain_float_operator(op, py, ident, bind):
+    """`_float_operator` of `self op o` (`__add__`, `__mul__`, ...)."""
+
+    def operator(self, o):
         t = self._trace
         x = self.value
-        if type(x) is not float:  # (arrays: Op.bind, without a call to `general` in between)
+        if type(x) is not float:  # (arrays: Op.bind)
             return bind(self, o)
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
@@ -1128,7 +1130,14 @@ def _float_operator(op, reflected: bool):
         tracer._trace, tracer.node, tracer.value = t, out, value
         return tracer
 
-    def reflected_operator(self, o):  # o op self (Python asks self's reflected method: o is not a Tracer)
+    return operator
+
+
+def _reflected_float_operator(op, py, ident, bind):
+    """`_float_operator` of `o op self` (`__radd__`, `__rmul__`, ...: Python asks self's reflected method when o,
+    the left operand, is not a tracer: a float constant, an int, an array)."""
+
+    def reflected_operator(self, o):
         t = self._trace
         x = self.value
         if type(x) is not float:
@@ -1165,7 +1174,7 @@ def _float_operator(op, reflected: bool):
         tracer._trace, tracer.node, tracer.value = t, out, value
         return tracer
 
-    return reflected_operator if reflected else operator
+    return reflected_operator
 
 
 def _tracer(trace: Trace, var: Var, value) -> Tracer:
