@@ -311,7 +311,7 @@ def _collect(fn, args, said, deferred=None, part=None):
             pending = {**pending_if, **pending}
         elif pending_if and deferred is not None:
             deferred.update(pending_if)
-        if _named(pending):  # an equation named: the unplaced say less
+        if pending and _named(pending):  # an equation named: the unplaced say less (none pending: no call)
             pending = {key: message for key, message in pending.items() if not isinstance(key, tuple)}
         if pending:
             said = set() if said is None else said

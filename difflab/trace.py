@@ -72,6 +72,12 @@ class Trace:
         self.level = next(_levels)
         self.eqns: list[Eqn] = []
         self.ids = itertools.count()
+        #: the fresh Var of a Python float (f64[]) per `next`: `Var.make(next(ids), (), f64)` by a C loop, drawing
+        #: its id from `ids` when asked (ids stay in recording order); zip reuses its item tuple, so each Var costs
+        #: one allocation less than `_new_var(Var, (next(ids), (), f64))`, and the recording path a few opcodes
+        self.float_vars = map(
+            _new_var, itertools.repeat(Var), zip(self.ids, itertools.repeat(()), itertools.repeat(_F64))
+        )
         self.specialised = False
         self.value_dtypes = False  # an op recorded whose result's dtype depends on the values (Op.value_dtype)
         # CSE: op -> {key of its arguments -> the Var recorded for them}; the key is the equation's own
@@ -102,7 +108,7 @@ class Trace:
         if not self.rebound:
             self.rebound = {}  # (this trace's own, not the class's empty default)
         if id(y) not in self.rebound:
-            self.rebound[id(y)] = (y, Tracer(self, y.node, y.value))
+            self.rebound[id(y)] = (y, _tracer(self, y.node, y.value))
         y.node, y.value = new.node, new.value
 
     def new_var(self, value) -> Var:
@@ -149,7 +155,7 @@ class Trace:
         if consts and op.identity:
             folded = _fold_identity(self, op, args)
             if folded is not None:  # (a new tracer: NumPy's x + 0 is a new array, which y[i] = v must not share)
-                return Tracer(self, folded.node, folded.value)
+                return _tracer(self, folded.node, folded.value)
         eqn_params = tuple(sorted(params.items())) if params else ()
         if params:
             key.append(repr(eqn_params))
@@ -157,7 +163,7 @@ class Trace:
         table = self.seen[op]
         hit = table.get(key)
         if hit is not None and hit not in self.stale:  # the same op on the same values: reuse it (CSE)
-            return Tracer(self, hit, self.values[hit])
+            return _tracer(self, hit, self.values[hit])
         try:  # under trace_flat's errstate: warnings come later
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except np.linalg.LinAlgError as err:  # a matrix outside the op's domain: NaN, said where evaluated (graph.py)
@@ -235,7 +241,7 @@ class Trace:
         table = self.seen[op]
         hit = table.get(key)
         if hit is not None and hit not in self.stale:  # the same op on the same values: reuse it (CSE)
-            return Tracer(self, hit, self.values[hit])
+            return _tracer(self, hit, self.values[hit])
         if binary and op.nargs == 1:  # (a unary op given two arrays: record refuses it)
             return None
         try:
@@ -254,13 +260,13 @@ class Trace:
             return None
         ident = op.identity[k] if op.identity else None
         if ident is not None and c == ident and a.node.dtype.kind == "f":  # x * 1.0, x + 0.0 (_fold_identity)
-            return Tracer(self, a.node, a.value)
+            return _tracer(self, a.node, a.value)
         self.consts.append(c)  # keeps id(c) (the CSE key) valid during the trace
         key = (a.node, id(c)) if k else (id(c), a.node)
         table = self.seen[op]
         hit = table.get(key)
         if hit is not None and hit not in self.stale:
-            return Tracer(self, hit, self.values[hit])
+            return _tracer(self, hit, self.values[hit])
         try:
             value = op.impl(x, c) if k else op.impl(c, x)
         except (ValueError, TypeError, IndexError):
@@ -273,7 +279,7 @@ class Trace:
         `table` being `seen[op]`) and tracer."""
         kind = type(value)
         if kind is float:  # Var.make, inlined
-            out = _new_var(Var, (next(self.ids), (), _F64))
+            out = next(self.float_vars)
         elif kind is np.ndarray or kind is np.float64:
             out = _new_var(Var, (next(self.ids), value.shape, value.dtype))
         else:
@@ -294,7 +300,7 @@ class Trace:
         self.eqns.append(_new_tuple(Eqn, (out, op, atoms, eqn_params, origin)))
         table[key] = out
         self.values[out] = value
-        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer = Tracer()  # (_tracer(self, out, value) without its frame)
         tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
 
@@ -341,19 +347,19 @@ class Trace:
         table = self.seen[op]
         hit = table.get(key)
         if hit is not None:
-            return Tracer(self, hit, self.values[hit])
+            return _tracer(self, hit, self.values[hit])
         try:
             value = op.py(a.value)
         except (ValueError, ArithmeticError):
             return None
         if type(value) is not float or value - value != 0.0:
             return None
-        out = _new_var(Var, (next(self.ids), (), _F64))  # Var.make, inlined
+        out = next(self.float_vars)  # (Var.make of a Python float)
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         self.eqns.append(_new_tuple(Eqn, (out, op, key, (), origin)))
         table[key] = out
         self.values[out] = value
-        tracer = _new_object(Tracer)  # Tracer(self, out, value) without the frame of its __init__
+        tracer = Tracer()  # (_tracer(self, out, value) without its frame)
         tracer._trace, tracer.node, tracer.value = self, out, value
         return tracer
 
@@ -612,8 +618,11 @@ class Tracer(Traced):
     __slots__ = ("_trace", "node", "value", "__weakref__")  # (weak references: difflab.assign's view families)
     __array_priority__ = 1000
 
-    def __init__(self, trace: Trace, var: Var, value):
-        self._trace, self.node, self.value = trace, var, value
+    # No __init__: `Tracer()` (then its three slots stored) is how a tracer is made, `_tracer(trace, var, value)`
+    # in one call. A class without one is called straight into object.__new__ and object.__init__, in C;
+    # with one, `object.__new__(Tracer)` went through tp_new_wrapper (an argument tuple and its slice):
+    # ~290 machine instructions more per tracer (callgrind: 31k of a fresh scalar-net gradient's 1,341k at
+    # B = 1, bench/fresh_counts.py s1), and a fresh gradient makes one per equation and one per input
 
     @property
     def concrete(self):
@@ -1076,58 +1085,106 @@ def _float_operator(op, reflected: bool):
     identity folding, the same value by `op.py`), without Op.bind's dispatch and record's
     per-equation lists. Anything else (arrays, ints, nested traces, a result `py` does not give
     as a finite float) takes the general path, which decides it exactly as before."""
-    py, identity = op.py, op.identity
-    ident = identity[0 if reflected else 1] if identity else None  # the constant's own position
+    # two bodies, not one reading `reflected` three times per equation: the same steps, the arguments'
+    # order written out in each (the general path, Op.bind, takes them in the user's order)
+    ident = op.identity[0 if reflected else 1] if op.identity else None  # the constant's own position
+    return (_reflected_float_operator if reflected else _plain_float_operator)(op, op.py, ident, op.bind)
 
-    bind = op.bind
 
-    def general(self, o):
-        return bind(o, self) if reflected else bind(self, o)
+def _plain_float_operator(op, py, ident, bind):
+    """`_float_operator` of `self op o` (`__add__`, `__mul__`, ...)."""
 
     def operator(self, o):
         t = self._trace
         x = self.value
-        if type(x) is not float:  # (arrays: Op.bind, without a call to `general` in between)
-            return bind(o, self) if reflected else bind(self, o)
+        if type(x) is not float:  # (arrays: Op.bind)
+            return bind(self, o)
         if type(o) is Tracer:
             if o._trace is not t or type(o.value) is not float:
-                return general(self, o)
+                return bind(self, o)
             y = o.value
-            atoms = key = (o.node, self.node) if reflected else (self.node, o.node)  # (the arguments are the key)
+            atoms = key = (self.node, o.node)  # (the arguments are the key)
         elif type(o) is float:
-            if o == ident:  # x + 0.0, x * 1.0, 1.0 * x ...: x itself (as _fold_identity)
+            if o == ident:  # x + 0.0, x * 1.0 ...: x itself (as _fold_identity)
                 return self
             y = o
             t.consts.append(o)  # keeps id(o) (the CSE key) valid during the trace
-            const = _new_tuple(Const, (o,))
-            atoms, key = (
-                ((const, self.node), (id(o), self.node)) if reflected else ((self.node, const), (self.node, id(o)))
-            )
+            atoms, key = (self.node, _new_tuple(Const, (o,))), (self.node, id(o))
         else:
-            return general(self, o)
+            return bind(self, o)
         table = t.seen[op]
         hit = table.get(key)
         if hit is not None:  # the same op on the same values: reuse it (common subexpressions)
-            return Tracer(t, hit, t.values[hit])
+            return _tracer(t, hit, t.values[hit])
         try:
-            value = py(y, x) if reflected else py(x, y)
+            value = py(x, y)
         except (ValueError, ArithmeticError):
-            return general(self, o)
+            return bind(self, o)
         if type(value) is not float or value - value != 0.0:  # not a finite float: NumPy decides
-            return general(self, o)
-        out = _new_var(Var, (next(t.ids), (), _F64))  # Var.make, inlined: one Python frame less per equation
+            return bind(self, o)
+        out = next(t.float_vars)  # (Var.make of a Python float, by a C loop: see Trace.float_vars)
         origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None  # (graph.deriving_from(), inlined)
         t.eqns.append(_new_tuple(Eqn, (out, op, atoms, (), origin)))
         table[key] = out
         t.values[out] = value
-        tracer = _new_object(Tracer)  # Tracer(t, out, value) without the frame of its __init__
+        tracer = Tracer()  # (_tracer(t, out, value) without its frame)
         tracer._trace, tracer.node, tracer.value = t, out, value
         return tracer
 
     return operator
 
 
-_new_object = object.__new__
+def _reflected_float_operator(op, py, ident, bind):
+    """`_float_operator` of `o op self` (`__radd__`, `__rmul__`, ...: Python asks self's reflected method when o,
+    the left operand, is not a tracer: a float constant, an int, an array)."""
+
+    def reflected_operator(self, o):
+        t = self._trace
+        x = self.value
+        if type(x) is not float:
+            return bind(o, self)
+        if type(o) is Tracer:
+            if o._trace is not t or type(o.value) is not float:
+                return bind(o, self)
+            y = o.value
+            atoms = key = (o.node, self.node)
+        elif type(o) is float:
+            if o == ident:  # 0.0 + x, 1.0 * x ...: x itself (as _fold_identity)
+                return self
+            y = o
+            t.consts.append(o)
+            atoms, key = (_new_tuple(Const, (o,)), self.node), (id(o), self.node)
+        else:
+            return bind(o, self)
+        table = t.seen[op]
+        hit = table.get(key)
+        if hit is not None:
+            return _tracer(t, hit, t.values[hit])
+        try:
+            value = py(y, x)
+        except (ValueError, ArithmeticError):
+            return bind(o, self)
+        if type(value) is not float or value - value != 0.0:
+            return bind(o, self)
+        out = next(t.float_vars)
+        origin = _ORIGINS.get(_get_ident()) if _ORIGINS else None
+        t.eqns.append(_new_tuple(Eqn, (out, op, atoms, (), origin)))
+        table[key] = out
+        t.values[out] = value
+        tracer = Tracer()
+        tracer._trace, tracer.node, tracer.value = t, out, value
+        return tracer
+
+    return reflected_operator
+
+
+def _tracer(trace: Trace, var: Var, value) -> Tracer:
+    """A tracer of `trace` standing for `var`, whose value at the example input is `value`."""
+    tracer = Tracer()
+    tracer._trace, tracer.node, tracer.value = trace, var, value
+    return tracer
+
+
 _VAR = operator.attrgetter("node")
 _SHAPE, _DTYPE = operator.attrgetter("shape"), operator.attrgetter("dtype")
 for _name, _op in (("add", ops.add), ("sub", ops.sub), ("mul", ops.mul), ("truediv", ops.div), ("pow", ops.pow)):
@@ -1379,8 +1436,8 @@ def _plain_inputs(t: Trace, leaves, floats: bool) -> list:
     # (islice: no id is drawn beyond the last leaf's)
     var = list(map(_new_var, itertools.repeat(Var, n), zip(itertools.islice(t.ids, n), shapes, dtypes)))
     t.values.update(zip(var, leaves))  # the inputs' values too: traced_values hands this dict over as it is
-    inputs = list(map(_new_object, itertools.repeat(Tracer, n)))
-    for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: cheaper than a call of Tracer's __init__ each)
+    inputs = list(itertools.starmap(Tracer, itertools.repeat((), n)))  # (Tracer() each, by a C loop)
+    for tracer, v, x in zip(inputs, var, leaves):  # (slot stores: Tracer has no __init__)
         tracer._trace, tracer.node, tracer.value = t, v, x
     return inputs
 
@@ -1401,7 +1458,7 @@ def _inputs(t: Trace, leaves) -> list:
             if var.dtype.kind == "c":
                 t.complex_seen = True
         values[var] = x
-        tracer = _new_object(Tracer)  # Tracer(t, var, x) without the frame of its __init__
+        tracer = Tracer()  # (_tracer(t, var, x) without its frame)
         tracer._trace, tracer.node, tracer.value = t, var, x
         inputs.append(tracer)
     return inputs

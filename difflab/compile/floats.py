@@ -12,6 +12,7 @@ compares them bit for bit).
 
 from __future__ import annotations
 
+import gc as _gc
 import itertools
 import math
 import operator
@@ -38,7 +39,12 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict |
     here) tells the caller which values the sweep found finite (the API's input check skips them)."""
     steps = _Generic(graph, env, wrt, cts, pull, {} if known is None else known)
     pop, get, own = cts.pop, cts.get, steps.own
-    with gc_paused():  # the sweep allocates while the whole tape is alive (see trace.gc_paused)
+    # the sweep allocates while the whole tape is alive: the collector off (trace.gc_paused written out: a fresh
+    # gradient sweeps with it off already, and the context's object and two frames were a fixed cost per call)
+    on = _gc.isenabled()
+    if on:
+        _gc.disable()
+    try:
         for eqn in reversed(graph.eqns):
             out, op, args, params, _source = eqn
             ct = pop(out, None)
@@ -75,6 +81,9 @@ def backward_floats(graph, env: dict, wrt: tuple, cts: dict, pull, known: dict |
                 _binary(eqn, env, ct, y, cts, steps)
             else:
                 _other(eqn, op.float_rules, env, ct, y, cts, steps)
+    finally:
+        if on:
+            _gc.enable()
     return _gradient(graph, wrt, cts, env)
 
 
