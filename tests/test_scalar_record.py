@@ -4,6 +4,7 @@ the trace's one counter (`Trace.float_vars`), the reflected operators' equations
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import numpy as np
@@ -34,11 +35,13 @@ def _calls_per_equation(small: int, big: int) -> dict:
                 counts[event] += 1
 
         f = _chain(n)
+        gc.disable()  # (a collection's callbacks or finalisers would count as the trace's calls)
         sys.setprofile(prof)
         try:
             g = dl.trace(f, 1.0001, 0.5)
         finally:
             sys.setprofile(None)
+            gc.enable()
         return counts, len(g.eqns)
 
     events(3)  # (first-use work: imports, caches)
