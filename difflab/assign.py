@@ -457,14 +457,27 @@ class _AtIndex:
 
     def _elementwise(self, method, fn, values, kwargs):
         self._check(method, kwargs)
-        positions = np.arange(math.prod(self._x.shape)).reshape(self._x.shape)[self._idx].ravel()
-        if np.unique(positions).size < positions.size:
-            raise UnsupportedOperationError(
-                f"x.at[...].{method}(...) with an index that repeats a position: JAX applies it once per "
-                "repetition; difflab records it only for distinct positions (use .add, which accumulates, "
-                "or make the index unique)"
-            )
-        return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
+        shape, size = self._x.shape, math.prod(self._x.shape)
+        positions = np.arange(size).reshape(shape)[self._idx]
+        flat = positions.ravel()
+        if np.unique(flat).size == flat.size:
+            return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
+        # A position repeated: NumPy's unbuffered ufunc.at and JAX's x.at apply the update once per repetition, in
+        # order. Positions are independent, so the k-th occurrences of every position are one update of distinct
+        # positions, applied round after round (x.at[[0, 0]].multiply([a, b]): x[0]·a, then that times b).
+        order = np.argsort(flat, kind="stable")
+        ranks = np.arange(flat.size)
+        first = np.r_[True, flat[order][1:] != flat[order][:-1]]
+        occurrence = np.empty(flat.size, dtype=np.intp)
+        occurrence[order] = ranks - np.maximum.accumulate(np.where(first, ranks, 0))
+        if values is not None:
+            values = _value_of(values)
+            values = _reshape_front(_fitted(values, positions.shape, self._where(method)), (flat.size,))
+        y = _reshape_front(self._x, (size,))
+        for k in range(int(occurrence.max()) + 1):
+            pick = np.flatnonzero(occurrence == k)
+            y = _AtIndex(y, (flat[pick],))._elementwise(method, fn, None if values is None else values[pick], {})
+        return _reshape_front(y, shape)
 
     def multiply(self, values, **kwargs):
         """x with x[idx] * values at idx."""

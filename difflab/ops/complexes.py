@@ -140,6 +140,17 @@ def _cabs_jvp(t, out, x):
     return real(_safe_unit(x, out) * t)
 
 
+def _cabs_sympy(z):
+    """|z| in SymPy: Abs of a complex expression (SymPy differentiates it by Re and Im), and the registry's real abs
+    where z is real (an FFT's DC and Nyquist terms of real data): SymPy's Abs of a real expression has sign for its
+    derivative and DiracDelta for its second, which lambdify cannot print (the registry's abs keeps abs'' = 0)."""
+    from .elementwise import _abs_fn
+
+    sp = _sp()
+    z = sp.sympify(z)
+    return _abs_fn()(z) if z.is_extended_real else sp.Abs(z)
+
+
 cabs = defop(
     "cabs",
     np.abs,
@@ -153,6 +164,8 @@ cabs = defop(
     batch=_unary_batch("cabs"),
     numpy=("abs", "absolute"),
     front=_abs_front,
+    sympy=elementwise_sympy(_cabs_sympy),
+    sympy_complex=True,
     doc="|z| of a complex z: dy = Re(conj(z)·t)/|z|, its VJP ū·conj(z)/|z|; 0 at z = 0 (as abs'(0))",
 )
 
