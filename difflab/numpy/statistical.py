@@ -41,7 +41,7 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import clip, diff
+from .reductions import _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
 from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
@@ -196,22 +196,25 @@ def nanmean(a, axis=None, keepdims=False):
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    """The q-th quantiles along `axis` by NumPy's default 'linear' method: the sorted values at
-    q·(n − 1), interpolated between the two around it (the derivative flows through the sort's
-    permutation, so the trace is specialised to the values); q's axes come first, as NumPy's.
+    """The q-th quantiles along `axis` by any of NumPy's methods ('linear', its default: the sorted values at
+    q·(n − 1), interpolated between the two around it; 'lower', 'higher', 'nearest', 'midpoint', 'weibull',
+    'hazen', 'median_unbiased', 'inverted_cdf', ...): each a weighted pair of sorted values, the derivative
+    flowing through the sort's permutation; q's axes come first, as NumPy's.
 
     >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25])
     array([2.5 , 1.75])
+    >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25], method="nearest")
+    array([2., 2.])
     """
     q = _np.asarray(_value(q), dtype=float)
-    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
-        raise ValueError(f"quantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    if out is not None:
+        raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     nd = ndim(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis % ndim(a)
     n = shape(a)[axis]
-    pos = q * (n - 1)
+    pos = _quantile_position(q, n, method)
     lo = _np.floor(pos).astype(int)
     hi, t = _np.minimum(lo + 1, n - 1), pos - lo
     s = moveaxis(sort(a, axis=axis), axis, 0)
