@@ -30,8 +30,8 @@ repeating the values; each refuses where NumPy's views would see the write, or N
 JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
 a fresh tracer, so views and families do not enter. As JAX's, .add accumulates at a position an integer
-index repeats (np.add.at); the others, whose repeated application JAX defines by a scatter this module
-does not record, refuse a repeated position by name.
+index repeats (np.add.at); the others apply once per repetition, in order (np.multiply.at, np.maximum.at):
+round by round over each position's k-th occurrence, each round an update of distinct positions.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ traced knots, is prepared too). The symbolic Hessian of rfft_lowpass was a bare 
 term SymPy knows is real (the DC term) went to SymPy's Abs, whose second derivative lambdify cannot print; it is the
 registry's abs now. np.percentile/np.quantile/np.nanquantile took only method='linear' (quantile_scale's 'midpoint'
 and 'nearest' were refused): every NumPy method now. np.maximum.at and np.multiply.at (x.at[].max/.multiply/...) with
-a repeated index were refused (gnn_max): applied once per repetition now, NumPy's and JAX's values. Refused with the
+a repeated index were refused (gnn_max): applied once per repetition now, NumPy's and JAX's values. np.cumsum and
+np.cumprod refused dtype= (stick_breaking): a float dtype is taken, an integer one refused by name as sum's is. Refused with the
 right remedy (NumPy does not let difflab intercept them): np.add.at into np.zeros(6) and a slice write into a NumPy
 copy of a constant (written here as the remedy says, np.zeros_like(v, shape=...)); scipy.linalg.cholesky of a traced
 matrix (names difflab.scipy.linalg.cholesky). Recorded, not fixed: the symbolic method's Hessians are slow through
@@ -183,13 +184,13 @@ def masked_hinge(w):
 
 def stick_breaking(p):
     """A truncated stick-breaking mixture: weights v·cumprod(1 - v) shifted, a Gaussian mixture's log-likelihood,
-    and the mixing CDF np.cumsum(w) pulled towards uniform."""
+    and the mixing CDF np.cumsum(w, dtype=np.float64) pulled towards uniform."""
     v = special.expit(p)
     rest = np.cumprod(1.0 - v)
     w = v * np.concatenate([np.ones(1), rest[:-1]])
     w = np.concatenate([w, rest[-1:]])
     dens = w * np.exp(-0.5 * (x_sb[:, None] - mu_sb) ** 2) / np.sqrt(2 * np.pi)
-    cdf = np.cumsum(w)
+    cdf = np.cumsum(w, dtype=np.float64)
     return -np.sum(np.log(np.sum(dens, axis=1))) + np.sum((cdf - np.linspace(0.2, 1.0, 5)) ** 2)
 
 

@@ -18,6 +18,7 @@ from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
@@ -140,12 +141,14 @@ def ptp(a, axis=None, keepdims=False):
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
-def cumprod(a, axis=None):
-    """Cumulative product along `axis`, as a chain of products (right with zeros in the input).
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product along `axis`, as a chain of products (right with zeros in the input); a float `dtype`.
 
     >>> cumprod(_np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
     """
+    if dtype is not None:
+        _float_dtype("cumprod", dtype)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axes(a, axis)[0]
