@@ -30,8 +30,8 @@ repeating the values; each refuses where NumPy's views would see the write, or N
 JAX's spelling. `x.at[idx].set(v)` (and .add, .subtract, .multiply, .divide, .power, .min, .max, .apply,
 .get) returns the updated value and leaves x as it was, as jax.numpy's does: the same recorded update on
 a fresh tracer, so views and families do not enter. As JAX's, .add accumulates at a position an integer
-index repeats (np.add.at); the others, whose repeated application JAX defines by a scatter this module
-does not record, refuse a repeated position by name.
+index repeats (np.add.at); the others apply once per repetition, in order (np.multiply.at, np.maximum.at):
+round by round over each position's k-th occurrence, each round an update of distinct positions.
 """
 
 from __future__ import annotations
@@ -457,14 +457,27 @@ class _AtIndex:
 
     def _elementwise(self, method, fn, values, kwargs):
         self._check(method, kwargs)
-        positions = np.arange(math.prod(self._x.shape)).reshape(self._x.shape)[self._idx].ravel()
-        if np.unique(positions).size < positions.size:
-            raise UnsupportedOperationError(
-                f"x.at[...].{method}(...) with an index that repeats a position: JAX applies it once per "
-                "repetition; difflab records it only for distinct positions (use .add, which accumulates, "
-                "or make the index unique)"
-            )
-        return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
+        shape, size = self._x.shape, math.prod(self._x.shape)
+        positions = np.arange(size).reshape(shape)[self._idx]
+        flat = positions.ravel()
+        if np.unique(flat).size == flat.size:
+            return self.set(fn(self._x[self._idx]) if values is None else fn(self._x[self._idx], values))
+        # A position repeated: NumPy's unbuffered ufunc.at and JAX's x.at apply the update once per repetition, in
+        # order. Positions are independent, so the k-th occurrences of every position are one update of distinct
+        # positions, applied round after round (x.at[[0, 0]].multiply([a, b]): x[0]·a, then that times b).
+        order = np.argsort(flat, kind="stable")
+        ranks = np.arange(flat.size)
+        first = np.r_[True, flat[order][1:] != flat[order][:-1]]
+        occurrence = np.empty(flat.size, dtype=np.intp)
+        occurrence[order] = ranks - np.maximum.accumulate(np.where(first, ranks, 0))
+        if values is not None:
+            values = _value_of(values)
+            values = _reshape_front(_fitted(values, positions.shape, self._where(method)), (flat.size,))
+        y = _reshape_front(self._x, (size,))
+        for k in range(int(occurrence.max()) + 1):
+            pick = np.flatnonzero(occurrence == k)
+            y = _AtIndex(y, (flat[pick],))._elementwise(method, fn, None if values is None else values[pick], {})
+        return _reshape_front(y, shape)
 
     def multiply(self, values, **kwargs):
         """x with x[idx] * values at idx."""

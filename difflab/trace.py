@@ -947,8 +947,7 @@ _UFUNC_AT = {
 
 def _ufunc_at(ufunc, a: Tracer, idx, b=None) -> None:
     """`numpy.<ufunc>.at(a, idx, b)`: a updated in place at idx, as NumPy's unbuffered update (an item
-    assignment of the whole array, difflab.assign; a repeated position: accumulated by add and subtract,
-    refused by name by the others)."""
+    assignment of the whole array, difflab.assign; a repeated position updated once per repetition, in order)."""
     at = _assign.At(a, _index)[idx]
     name = _UFUNC_AT[ufunc.__name__]
     new = at.apply(ufunc) if name == "apply" else getattr(at, name)(b)

@@ -1225,7 +1225,6 @@ def test_this_rounds_item_assignment_cho_solve_and_full_name_bad_input():
             dl.UnsupportedOperationError,
             "mode='drop' is not supported",
         ),
-        (lambda x: np.sum(x.at[[0, 0]].multiply(2.0)), dl.UnsupportedOperationError, "repeats a position"),
         (lambda x: np.sum(np.array(x.tolist())), dl.UnsupportedOperationError, r"`np\.array\(x\.tolist\(\)\)`"),
         (
             lambda g: np.sum(dnp.full(2.5, g[0])),

@@ -535,12 +535,24 @@ def test_at_updates_are_jaxs_and_leave_x_unchanged(method):
     np.testing.assert_allclose(kept, np.ones(4), rtol=1e-9)
 
 
-def test_at_add_accumulates_repeats_and_the_others_refuse_them():
+def test_at_updates_apply_once_per_repetition_of_a_position():
+    """.add accumulates a repeated position; .multiply, .max, .apply, ... (and numpy.multiply.at & co.) were refused
+    there: they apply once per repetition, in order, as JAX's values and NumPy's unbuffered ufunc.at."""
     x = np.array([1.0, 2.0, 3.0])
     g = dl.jacobian(lambda x: x.at[np.array([0, 0, 2])].add(x[1]))(x)
     np.testing.assert_array_equal(g, [[1, 2, 0], [0, 1, 0], [0, 1, 1]])  # position 0 gets x1 twice
-    with pytest.raises(dl.UnsupportedOperationError, match=r"multiply.*repeats a position"):
-        dl.grad(lambda x: x.at[np.array([0, 0])].multiply(x[1]).sum())(x)
+    g = dl.jacobian(lambda x: x.at[np.array([0, 0])].multiply(x[1]))(x)  # x0·x1·x1 (JAX's value: 4)
+    np.testing.assert_array_equal(g, [[4, 4, 0], [0, 1, 0], [0, 0, 1]])
+    y = x.copy()
+    np.maximum.at(y, [0, 0, 2], [5.0, 4.0, 1.0])
+    np.exp.at(y, [1, 1])
+    assert dl.jacobian(lambda x: x.at[np.array([1, 1])].apply(np.exp))(x)[1, 1] == pytest.approx(
+        np.exp(np.exp(2.0) + 2.0)
+    )
+    z = dl.vjp(
+        lambda x: x.at[np.array([0, 0, 2])].max(np.array([5.0, 4.0, 1.0])).at[np.array([1, 1])].apply(np.exp), x
+    )[0]
+    np.testing.assert_array_equal(z, y)
     with pytest.raises(dl.UnsupportedOperationError, match=r"mode='drop' is not supported.*IndexError"):
         dl.grad(lambda x: x.at[5].set(1.0, mode="drop").sum())(x)
     with pytest.raises(IndexError):

@@ -8,6 +8,7 @@ replaced before the reduction, so its derivative is zero, as in JAX).
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as _np
@@ -17,6 +18,7 @@ from ..graph import Traced as _Traced
 from ..graph import library_constants as _library_constants
 from ..ops import isnan, maximum, minimum, real, sqrt, where
 from ..ops.core import normalize_axes as _axes
+from ..ops.reductions import _float_dtype
 from ..ops.reductions import (
     _cumsum_front as _cumsum,
 )
@@ -139,12 +141,14 @@ def ptp(a, axis=None, keepdims=False):
     return max(a, axis=axis, keepdims=keepdims) - min(a, axis=axis, keepdims=keepdims)
 
 
-def cumprod(a, axis=None):
-    """Cumulative product along `axis`, as a chain of products (right with zeros in the input).
+def cumprod(a, axis=None, dtype=None):
+    """Cumulative product along `axis`, as a chain of products (right with zeros in the input); a float `dtype`.
 
     >>> cumprod(_np.array([1.0, 2.0, 3.0]))
     array([1., 2., 6.])
     """
+    if dtype is not None:
+        _float_dtype("cumprod", dtype)
     if axis is None:
         a, axis = ravel(a), 0
     axis = _axes(a, axis)[0]
@@ -247,6 +251,17 @@ def nancumprod(a, axis=None):
     return cumprod(_nan_filled(a, 1.0), axis=axis)
 
 
+def _quantile_position(q, n: int, method: str):
+    """Where the q-th quantile of n sorted values lies by NumPy's `method`: a float position, the values at its
+    floor and the next one weighted by its fraction (NumPy's 'linear' q·(n − 1); any other method NumPy's own
+    quantile of the indices 0..n-1, so every one of its methods, and its errors, are NumPy's)."""
+    if method == "linear":
+        if not _np.all((q >= 0) & (q <= 1)):
+            raise ValueError("Quantiles must be in the range [0, 1]")
+        return q * (builtins.max(n, 1) - 1)  # (no values: position 0, the caller's NaN)
+    return _np.asarray(_np.quantile(_np.arange(builtins.max(n, 1), dtype=float), q, method=method), dtype=float)
+
+
 def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
     """`quantile` of the entries that are not NaN in each slice along `axis`, like `numpy.nanquantile`
     (NaN sorts last, so each slice's count says where its quantile lies; the derivative flows to
@@ -256,15 +271,17 @@ def nanquantile(a, q, axis=None, out=None, overwrite_input=False, method="linear
     2.0
     """
     q = _np.asarray(_value(q), dtype=float)
-    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
-        raise ValueError(f"nanquantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    if out is not None:
+        raise ValueError("nanquantile takes no out= (difflab's results are new arrays)")
     nd, axes = ndim(a), axis
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis % ndim(a)
     s = moveaxis(sort(a, axis=axis), axis, -1)  # (NaN last)
     count = _np.sum(~_np.isnan(_np.moveaxis(_np.asarray(_value(a)), axis, -1)), axis=-1)
-    pos = q.reshape(q.shape + (1,) * count.ndim) * _np.maximum(count - 1, 0)
+    pos = _np.zeros(q.shape + count.shape)
+    for c in _np.unique(count) if count.size else ():  # (each slice's position among its own non-NaN values)
+        pos[(Ellipsis, count == c)] = _quantile_position(q, int(c), method).reshape(q.shape + (1,))
     lo = _np.floor(pos).astype(int)
     hi, t = _np.minimum(lo + 1, _np.maximum(count - 1, 0)), pos - lo
     lead = q.shape + count.shape

@@ -40,8 +40,9 @@ from .arrays import (
 )
 from .creation import linspace
 from .linear_algebra import diagonal
-from .reductions import clip, diff
+from .reductions import _quantile_position, clip, diff
 from ..ops.sorting import _sort_front as sort
+from ..ops.sorting import gather_along as _gather_along
 from .shapes import flip, take
 
 
@@ -194,22 +195,25 @@ def nanmean(a, axis=None, keepdims=False):
 
 
 def quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear", keepdims=False):
-    """The q-th quantiles along `axis` by NumPy's default 'linear' method: the sorted values at
-    q·(n − 1), interpolated between the two around it (the derivative flows through the sort's
-    permutation, so the trace is specialised to the values); q's axes come first, as NumPy's.
+    """The q-th quantiles along `axis` by any of NumPy's methods ('linear', its default: the sorted values at
+    q·(n − 1), interpolated between the two around it; 'lower', 'higher', 'nearest', 'midpoint', 'weibull',
+    'hazen', 'median_unbiased', 'inverted_cdf', ...): each a weighted pair of sorted values, the derivative
+    flowing through the sort's permutation; q's axes come first, as NumPy's.
 
     >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25])
     array([2.5 , 1.75])
+    >>> quantile(_np.array([3.0, 1.0, 2.0, 4.0]), [0.5, 0.25], method="nearest")
+    array([2., 2.])
     """
     q = _np.asarray(_value(q), dtype=float)
-    if out is not None or method != "linear" or not _np.all((q >= 0) & (q <= 1)):
-        raise ValueError(f"quantile takes q in [0, 1], method 'linear' and no out=, not q={q}, method={method!r}")
+    if out is not None:
+        raise ValueError("quantile takes no out= (difflab's results are new arrays)")
     nd = ndim(a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = axis % ndim(a)
     n = shape(a)[axis]
-    pos = q * (n - 1)
+    pos = _quantile_position(q, n, method)
     lo = _np.floor(pos).astype(int)
     hi, t = _np.minimum(lo + 1, n - 1), pos - lo
     s = moveaxis(sort(a, axis=axis), axis, 0)
@@ -327,9 +331,10 @@ def corrcoef(x, y=None, rowvar=True, *, dtype=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of (xp, fp) at x, like `numpy.interp` (fp[0] left of xp[0] and
-    fp[-1] right of xp[-1], or `left`/`right`); x and fp may be traced, the interval each x falls in
-    is read from the values (the trace is specialised to them). `period`: x and xp taken modulo it, xp sorted and
-    extended by one point each side, as NumPy's (left and right then unused).
+    fp[-1] right of xp[-1], or `left`/`right`); x, xp and fp may be traced. The interval each x falls in is
+    counted in the graph when x or xp is traced (so a prepared function is reused at other x: a time warp,
+    a lookup table read at a computed point), from the values otherwise. `period`: x and xp taken modulo it,
+    xp sorted and extended by one point each side, as NumPy's (left and right then unused). Same shape as x.
 
     >>> interp(_np.array([0.5, 3.0]), _np.array([0.0, 1.0, 2.0]), _np.array([0.0, 2.0, 6.0]))
     array([1., 6.])
@@ -338,15 +343,38 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     """
     if period is not None:
         return _periodic_interp(x, xp, fp, period)
-    xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
-    xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (xp, fp))  # (lists, as NumPy's)
-    if period is not None or xpv.ndim != 1 or xpv.size < 2 or shape(fp) != xpv.shape:
+    x, xp, fp = (v if isinstance(v, _Traced) else _np.asarray(v, dtype=float) for v in (x, xp, fp))  # (lists)
+    if ndim(xp) != 1 or shape(xp)[0] < 2 or shape(fp) != shape(xp):
         raise ValueError("interp takes 1-D xp and fp of one length (at least 2) and no period")
-    j = _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, xpv.size - 2)
-    x0, f0, f1 = take(xp, j), take(fp, j), take(fp, j + 1)
-    y = f0 + (x - x0) * ((f1 - f0) / (take(xp, j + 1) - x0))
-    y = where(xv < xpv[0], fp[0] if left is None else left, y)
-    return where(xv > xpv[-1], fp[-1] if right is None else right, y)
+    j = _interval(x, xp)
+    x0, f0, f1 = _pick(xp, j), _pick(fp, j), _pick(fp, j + 1)
+    y = f0 + (x - x0) * ((f1 - f0) / (_pick(xp, j + 1) - x0))
+    y = where(x < xp[0], fp[0] if left is None else left, y)
+    return where(x > xp[-1], fp[-1] if right is None else right, y)
+
+
+#: the most comparisons (entries of x times interior knots) interp counts in the graph; past it the intervals
+#: are read from the values (the trace specialised to them), as NumPy's searchsorted, to bound the memory
+_INTERP_COUNTED = 1 << 22
+
+
+def _interval(x, xp):
+    """The interval of xp each x falls in, NumPy's searchsorted(xp, x, 'right') - 1 clipped to 0..n-2: for
+    sorted xp, the number of interior knots xp[1:-1] at or below x. Counted by a comparison and a sum (a
+    piecewise-constant integer, no derivative) when x or xp is traced; NumPy's on the values otherwise."""
+    n = shape(xp)[0]
+    traced = isinstance(x, _Traced) or isinstance(xp, _Traced)
+    if traced and int(_np.prod(shape(x))) * (n - 2) <= _INTERP_COUNTED:
+        return sum(_ops.less_equal(xp[1:-1], expand_dims(x, -1)), axis=-1)
+    xv, xpv = _np.asarray(_value(x), dtype=float), _np.asarray(_value(xp), dtype=float)
+    return _np.clip(_np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
+
+
+def _pick(a, j):
+    """a[j] for a 1-D a and an integer index j of any shape, traced (one gather_along equation) or not."""
+    if not isinstance(j, _Traced):
+        return take(a, j)
+    return reshape(_gather_along(a, ravel(j), axis=0), shape(j))
 
 
 def _periodic_interp(x, xp, fp, period):

@@ -368,12 +368,14 @@ def _cumsum_impl(x, axis):
     return np.cumsum(x, axis=axis)
 
 
-def _cumsum_front(a, axis=None):
-    """Cumulative sum along `axis` (of the flattened array when None), like `numpy.cumsum`.
+def _cumsum_front(a, axis=None, dtype=None):
+    """Cumulative sum along `axis` (of the flattened array when None), like `numpy.cumsum` (a float `dtype`).
 
     >>> _cumsum_front(np.array([1.0, 2.0, 3.0]))
     array([1., 3., 6.])
     """
+    if dtype is not None:
+        _float_dtype("cumsum", dtype)
     if axis is None:
         a = _reshape(a, (-1,))
         axis = 0
