@@ -211,7 +211,18 @@ def cotangent_group(e):
 def opaque_cotangent(group, bars: dict, wanted: list) -> list:
     """The adjoint of each entry argument of the matrix of `group` (`cotangent_group`) given `bars`, {(part, i, j):
     the adjoint of that entry}, by the kind's cotangent rule: one list as long as the entries (0 where `wanted[k]`
-    is false or the adjoint is structurally 0)."""
+    is false or the adjoint is structurally 0). Of a 1×1 complex inverse at a = 2 (real), X̄ = 1: −1/a² = −0.25.
+
+    >>> import sympy as sp, difflab.ops.complex_linalg  # (declares the complex kinds)
+    >>> from difflab.ops.core import SYMPY_MATH
+    >>> a = sp.Symbol("a", real=True)
+    >>> group = cotangent_group(opaque_entry("cinv", 0)(0, 0, 1, a, sp.Integer(0)))
+    >>> group[:2]
+    ('cinv', 1)
+    >>> d = opaque_cotangent(group, {(0, 0, 0): sp.Integer(1)}, [True, False])
+    >>> sp.lambdify([a], d[0], modules=[SYMPY_MATH, "math"])(2.0)
+    -0.25
+    """
     kind, rows, entries = group
     out = _COTANGENTS[kind](Cotangent(rows, entries, bars, wanted))
     return [v if isinstance(v, _sp().Basic) else _sp().Integer(v) for v in out]
