@@ -22,7 +22,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.complexes import is_complex
 from ..ops.core import held_value
-from ..ops.opaque import naming, opaque_entry, opaque_tangent
+from ..ops.opaque import cotangent_group, naming, opaque_cotangent, opaque_entry, opaque_tangent
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
 from .reverse import backward
@@ -51,6 +51,7 @@ class Program:
         self._free: dict = {}  # named value -> the symbols its expression reads (`symbols_of`)
         self._entries: dict = {}  # (kind, part, p, q, rows, matrix entries) -> that opaque entry's name
         self._walked: dict = {}  # (expression, top) -> `_sums_named`'s answer (its sums' names are assignments)
+        self._grouped: tuple = ({}, 0)  # (matrix -> position of its parts' first entry, in how many assignments)
 
     def gradient(self, y, wrt: list, tag: str, u=None) -> list:
         """Reverse accumulation of dy/d(wrt); with `u`, `y` is a list of outputs and `u` their
@@ -72,20 +73,56 @@ class Program:
                 adj.setdefault(y, []).append(a)
             else:  # an output that is an expression over named values
                 self._push(y, a, adj, active, singular)
-        for s, e in reversed(list(self.assignments)):  # later adjoint assignments append, unvisited
+        firsts = self._groups()
+        pending: dict = {}  # matrix (opaque.cotangent_group) -> {(part, i, j): adjoint of that entry}
+        for at in range(len(self.assignments) - 1, -1, -1):  # later adjoint assignments append, unvisited
+            s, e = self.assignments[at]
             terms = adj.pop(s, None)
-            if terms is None:
-                continue
-            a = total(terms)  # (each adjoint summed once: adding term by term re-flattened the sum each time)
-            if not a.is_Atom:
-                name = sp.Symbol(f"{tag}{s.name}", real=True)
-                self.assignments.append((name, a))
-                self.defs[name] = a
-                if _maybe_infinite(a, singular):
-                    singular.add(name)
-                a = name
-            self._push(e, a, adj, active, singular, out=s)
+            if terms is not None:
+                a = total(terms)  # (each adjoint summed once: adding term by term re-flattened the sum each time)
+                if not a.is_Atom:
+                    name = sp.Symbol(f"{tag}{s.name}", real=True)
+                    self.assignments.append((name, a))
+                    self.defs[name] = a
+                    if _maybe_infinite(a, singular):
+                        singular.add(name)
+                    a = name
+                group = cotangent_group(e)
+                if group is None:
+                    self._push(e, a, adj, active, singular, out=s)
+                else:  # an opaque entry whose kind pulls a matrix back whole: after its parts' last entry
+                    pending.setdefault(group, {})[type(e).difflab_kind[1], int(e.args[0]), int(e.args[1])] = a
+            group = firsts.get(at)
+            if group is not None and group in pending:  # (no entry of the matrix's parts comes earlier)
+                self._pull(group, pending.pop(group), adj, active, singular)
         return [total(adj.get(x, ())) for x in wrt]
+
+    def _groups(self) -> dict:
+        """{position: matrix} for the first entry of each matrix's parts (`opaque.cotangent_group`) among the
+        assignments, where a reverse sweep has every adjoint of them; scanned once per assignment, as `_singular`."""
+        found, upto = self._grouped
+        for at in range(upto, len(self.assignments)):
+            group = cotangent_group(self.assignments[at][1])
+            if group is not None and group not in found:
+                found[group] = at
+        self._grouped = (found, len(self.assignments))
+        return {at: group for group, at in found.items()}
+
+    def _pull(self, group, bars, adj, active, singular):
+        """The adjoints of a matrix's entries from those of its parts' entries (`bars`), by its kind's rule in
+        matrix form (opaque_cotangent), its entries and inner sums written by name (`naming`) as `_opaque_partial`'s."""
+        entries = group[2]
+        wanted = [x.is_Symbol and x in active for x in entries]
+        before = len(self.assignments)
+        self._shared_names()
+        with naming(self._entry_name, self._sums_named):
+            found = opaque_cotangent(group, bars, wanted)
+        for s, d in self.assignments[before:]:  # the rule's own named values
+            if _maybe_infinite(d, singular):
+                singular.add(s)
+        for x, d, want in zip(entries, found, wanted):
+            if want and d != 0:
+                adj.setdefault(x, []).append(d)
 
     def _singular(self) -> set:
         """Named values (and adjoints) that may be infinite at some point: a negative power or a
@@ -146,6 +183,8 @@ class Program:
     def _local(self, e, active, singular, out=None) -> list:
         """[(u, ∂e/∂u, strong)]: the nonzero local partials of e (the value named `out`, or an output
         expression) in the `active` symbols it reads, and whether each is a strong product's factor."""
+        if getattr(type(e), "difflab_held", False):  # (a function held constant: no partial, of its n² arguments)
+            return []
         before = len(self.assignments)
         partials = self._partials(out)
         for s, d in self.assignments[before:]:  # the partials' own named values
@@ -282,6 +321,7 @@ class Program:
         copy._free = dict(self._free)
         copy._entries = dict(self._entries)
         copy._walked = dict(self._walked)
+        copy._grouped = (dict(self._grouped[0]), self._grouped[1])
         copy._shared = None if self._shared is None else dict(self._shared)  # (named sums too, `_by_name`)
         return copy
 
@@ -615,10 +655,18 @@ def _real_imag(sp, e) -> tuple:
     if any(_integral_float(p.exp) for p in e.atoms(sp.Pow)):
         # (x**2.0 of a complex value whose imaginary part is 0, a real symbol: SymPy's re(x**2.0) stays, x < 0 unknown)
         e = e.replace(lambda p: p.is_Pow and _integral_float(p.exp), lambda p: p.base ** int(p.exp))
-    if not e.atoms(sp.Function) and all(p.exp.is_Integer for p in e.atoms(sp.Pow)):
-        # sums, products and integer powers of symbols and numbers (a complex dot's entries): none of the rewrites
-        # below applies, and their four walks over every entry were most of a complex matmul's translation
-        return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+    if all(p.exp.is_Integer for p in e.atoms(sp.Pow)):
+        functions = e.atoms(sp.Function)
+        if not functions:
+            # sums, products and integer powers of symbols and numbers (a complex dot's entries): none of the
+            # rewrites below applies, and their four walks over every entry were most of a complex matmul's translation
+            return tuple(sp.sympify(p).replace(sp.arg, arg) for p in e.as_real_imag())
+        if all(getattr(type(f), "difflab_real", False) for f in functions):
+            # the same of real functions (an opaque eig's parts, LAPACK's phases): each held as a real symbol, where
+            # SymPy's re and im of each asked its assumptions (n² + 3 arguments): most of an 8×8 eig's translation
+            symbols = {f: sp.Dummy(real=True) for f in functions}
+            back = {d: f for f, d in symbols.items()}
+            return tuple(sp.sympify(p).xreplace(back) for p in e.xreplace(symbols).as_real_imag())
     # a named function (NumPy's accurate expm1, log1p; x**y of two variables) in SymPy's own terms, which SymPy splits
     e = sp.sympify(e).replace(
         lambda f: getattr(f, "difflab_plain", None) is not None and f.has(sp.I), lambda f: f.difflab_plain(*f.args)

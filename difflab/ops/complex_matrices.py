@@ -22,7 +22,7 @@ import functools
 import numpy as np
 
 from .canonical import product, total
-from .core import SYMPY_TRACED, _sp, sympy_function
+from .core import HELD_REAL, SYMPY_TRACED, _sp, sympy_function
 from .decompositions import (
     SIGN_IMPLS,
     _eigh_impl,
@@ -531,9 +531,7 @@ def _phase_fns(kind):
         name = f"difflab_{kind}_phase_{part}"
         SYMPY_TRACED[name] = numeric
         zero = lambda args, i: _sp().Integer(0)  # noqa: E731
-        fn = sympy_function(
-            name, numeric, zero, on_float, on_float, methods={"_eval_is_extended_real": lambda self: True}
-        )
+        fn = sympy_function(name, numeric, zero, on_float, on_float, methods=HELD_REAL)
         fns.append(fn)
     return fns
 

@@ -1035,6 +1035,15 @@ SYMPY_TRACED: dict[str, Callable] = {}
 _SYMPY_CLASSES: dict[str, Any] = {}
 
 
+#: `sympy_function` methods of a function whose values are real (SymPy's assumption; `difflab_real`: the symbolic
+#: method splits a complex expression of such functions into its real and imaginary parts without SymPy's
+#: re/im of each, program._real_imag)
+REAL = {"_eval_is_extended_real": lambda self: True, "difflab_real": True}
+#: the same for a real function held constant (derivative 0 in every argument, `difflab_held`: a sweep takes no
+#: partial of it, where SymPy's diff walked each of its arguments: LAPACK's phases of an 8×8 eig's vectors, 130)
+HELD_REAL = {**REAL, "difflab_held": True, "_eval_derivative": lambda self, s: _sp().S.Zero}
+
+
 def sympy_function(
     name: str,
     numpy_impl: Callable,

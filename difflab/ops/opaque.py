@@ -27,6 +27,11 @@ and eigh's in complex_matrices.py): the tangent of an
 entry along a direction dA in matrix form (eig: Q = U dA V, dV0 = V (G∘Q), ...), its matrices shared by every entry
 of that matrix and direction (`Tangent.memo`). The symbolic method's forward tangents (`Program.tangents`, a JVP)
 then take O(n³) products per direction where the entry rules took n² partials per entry (`opaque_tangent`).
+Its transpose, a cotangent rule (`matrix_kind`'s `cotangent`: eig's and the complex inverse's in complex_linalg.py),
+gives the adjoints of the matrix's entries from those of all its parts' entries at once (eig: Ā = Uᴴ Q̄ Vᴴ): the
+symbolic method's reverse sweep (`Program.gradient`) holds the adjoints of a matrix's part entries until the
+first of them is visited (every later one is then complete) and pulls the matrix back once (`opaque_cotangent`),
+where the entry rules took n² partials per entry (an 8×8 eig: 8192 per part, and their n³ shared sums).
 
 Complex matrices (a kind declared `split=True`, complex_matrices.py): the function's arguments are the
 real parts of A's entries, then their imaginary parts, and each part is real (U as its real and its
@@ -44,7 +49,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import warn_domain_unplaced
-from .core import REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
+from .core import REAL, REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
 
 __all__ = [
     "active_namer",
@@ -54,8 +59,11 @@ __all__ = [
     "opaque_translation",
     "opaque_entry",
     "opaque_tangent",
+    "opaque_cotangent",
+    "cotangent_group",
     "Slot",
     "Tangent",
+    "Cotangent",
 ]
 
 #: kind -> (implementation on float arrays, on mpmath matrices, on traced values, {part: rule}, part shapes)
@@ -69,6 +77,8 @@ _NAMER = threading.local()  # .fn: the active `naming` callback (per thread)
 _SPLIT: set = set()
 #: kind -> its directional rule (`matrix_kind`'s `tangent`)
 _TANGENTS: dict = {}
+#: kind -> its cotangent rule (`matrix_kind`'s `cotangent`)
+_COTANGENTS: dict = {}
 
 
 class Slot:
@@ -108,6 +118,7 @@ def matrix_kind(
     refused: float = np.nan,
     split: bool = False,
     tangent: Callable | None = None,
+    cotangent: Callable | None = None,
 ):
     """Declare kind `kind`: `impl(A)` -> tuple of float arrays (..., p, q) per part; `mp_impl(A)` (an
     mpmath matrix) -> tuple of mpmath matrices; `traced_impl(A)` (traced, (..., rows, cols)) -> tuple
@@ -115,12 +126,17 @@ def matrix_kind(
     `shapes(rows, cols)` -> each part's (p, q); `refused`: the parts' value for a matrix `impl`
     refuses (LinAlgError), with a DomainWarning. `split`: a kind of complex matrices (real parts). `tangent(t,
     part, i, j)`: the directional derivative of entry (i, j) of the part along the tangent `t` (a `Tangent`) in
-    matrix form, O(n³) products per direction for all entries where the entry rules take n² partials each."""
+    matrix form, O(n³) products per direction for all entries where the entry rules take n² partials each.
+    `cotangent(c)`: the adjoint of each of the matrix's entry arguments given the adjoints of the parts' entries
+    (`c`, a `Cotangent`), in matrix form: a reverse sweep's O(n³) products per matrix where the entry rules take
+    n² partials per entry."""
     _KINDS[kind] = (impl, mp_impl, traced_impl, rules, shapes, refused)
     if split:
         _SPLIT.add(kind)
     if tangent is not None:
         _TANGENTS[kind] = tangent
+    if cotangent is not None:
+        _COTANGENTS[kind] = cotangent
 
 
 class Tangent:
@@ -162,6 +178,54 @@ def opaque_tangent(e, d):
                 _DIRECTIONS.popitem(last=False)
     value = rule(t, part, i, j)
     return value if isinstance(value, _sp().Basic) else _sp().Integer(value)
+
+
+class Cotangent:
+    """What a cotangent rule is given: the matrix (`rows`, `entries`), `bar(part, p, q)`: the adjoint of entry
+    (p, q) of the part (0 where it has none), `has(part)`: whether any entry of the part has one, `at(kind, part,
+    p, q)` as `Slot.at`, and `wanted(k)`: whether the adjoint of entry argument k is asked for (an argument that
+    is a number, such as a real matrix's imaginary parts, has none)."""
+
+    def __init__(self, rows, entries, bars, wanted):
+        self.rows, self.entries, self.bars, self.wanted = rows, entries, bars, wanted
+        self._parts = {part for part, _, _ in bars}
+
+    at = Slot.at
+
+    def bar(self, part, p, q):
+        return self.bars.get((part, p, q), 0)
+
+    def has(self, part):
+        return part in self._parts
+
+
+def cotangent_group(e):
+    """(kind, rows, matrix entries) of the opaque entry e when its kind has a cotangent rule and its arguments are
+    symbols and numbers, else None: the entries of one matrix's parts that a reverse sweep pulls back together."""
+    kind = getattr(type(e), "difflab_kind", None)
+    if kind is None or kind[0] not in _COTANGENTS or not all(a.is_Atom for a in e.args):
+        return None
+    return kind[0], int(e.args[2]), e.args[3:]
+
+
+def opaque_cotangent(group, bars: dict, wanted: list) -> list:
+    """The adjoint of each entry argument of the matrix of `group` (`cotangent_group`) given `bars`, {(part, i, j):
+    the adjoint of that entry}, by the kind's cotangent rule: one list as long as the entries (0 where `wanted[k]`
+    is false or the adjoint is structurally 0). Of a 1×1 complex inverse at a = 2 (real), X̄ = 1: −1/a² = −0.25.
+
+    >>> import sympy as sp, difflab.ops.complex_linalg  # (declares the complex kinds)
+    >>> from difflab.ops.core import SYMPY_MATH
+    >>> a = sp.Symbol("a", real=True)
+    >>> group = cotangent_group(opaque_entry("cinv", 0)(0, 0, 1, a, sp.Integer(0)))
+    >>> group[:2]
+    ('cinv', 1)
+    >>> d = opaque_cotangent(group, {(0, 0, 0): sp.Integer(1)}, [True, False])
+    >>> sp.lambdify([a], d[0], modules=[SYMPY_MATH, "math"])(2.0)
+    -0.25
+    """
+    kind, rows, entries = group
+    out = _COTANGENTS[kind](Cotangent(rows, entries, bars, wanted))
+    return [v if isinstance(v, _sp().Basic) else _sp().Integer(v) for v in out]
 
 
 @contextlib.contextmanager
@@ -331,7 +395,7 @@ def opaque_entry(kind: str, part: int):
     SYMPY_TRACED[name] = _traced(kind, part)
     methods = {"_eval_derivative": _eval_derivative, "difflab_shared": True, "difflab_kind": (kind, part)}
     if kind in _SPLIT:  # (each part real: SymPy splits expressions of them into real and imaginary parts)
-        methods["_eval_is_extended_real"] = lambda self: True
+        methods.update(REAL)
     return sympy_function(name, numeric, derivative, _high_precision(kind, part), on_float, methods=methods)
 
 

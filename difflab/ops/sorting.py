@@ -29,6 +29,7 @@ import builtins
 import numpy as np
 
 from .core import (
+    HELD_REAL,
     REGISTRY,
     SYMPY_TRACED,
     _batch_axis,
@@ -220,7 +221,7 @@ def _complex_weight_fn():
         lambda args, i: sp.Integer(0),
         _py_complex_weight,
         _py_complex_weight,
-        methods={"_eval_is_extended_real": lambda self: True},
+        methods=HELD_REAL,
     )
 
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError
 from .core import (
+    REAL,
     REGISTRY,
     SYMPY_MATH,
     SYMPY_NUMPY,
@@ -777,7 +778,7 @@ def _complex_parts(name, partials, mp_value):
 
         fn_name = f"{name}_complex_{('re', 'im')[k]}"
         SYMPY_TRACED[fn_name] = lambda x, y, op=op: REGISTRY[op](REGISTRY[name](x + y * 1j))
-        real = {"_eval_is_extended_real": lambda self: True}
+        real = REAL
         on_float = lambda x, y, numeric=numeric: float(numeric(float(x), float(y)))  # noqa: E731
         fns.append(sympy_function(fn_name, numeric, derivative, on_mp, on_float, methods=real))
 
