@@ -380,7 +380,16 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
     writes = _Writes.of(graph, for_rules) if env is None or for_rules else None
     env = {} if env is None else env
-    for var, x in zip(graph.inputs, args):
+    for k, (var, x) in enumerate(zip(graph.inputs, args)):
+        if _shape(x) != var.shape:  # NumPy would broadcast it silently: a value of another shape than traced
+            raise ValueError(
+                f"graph input {k} ({var!r}) was traced with shape {var.shape}, got an argument of shape "
+                f"{_shape(x)}; trace the function again at this shape"
+            )
+        if type(x) is not np.ndarray and type(x) is not float and not isinstance(x, Traced):
+            kind = np.asarray(x).dtype.kind
+            if kind not in "biufc":  # (a str, None, an object: NumPy's own error would name no input)
+                raise TypeError(f"graph input {k} ({var!r}) got a {type(x).__name__}, not a number or numeric array")
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):
         if writes is None:

@@ -191,13 +191,13 @@ def _leaf_kind(x, name):
     return "static"
 
 
-def _refuse_masked(x):
+def _refuse_masked(x, does="differentiates"):
     """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
     mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
     masked entries), so no answer would be the same twice."""
     if isinstance(x, np.ma.MaskedArray):
         raise TypeError(
-            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab differentiates plain arrays and "
+            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab {does} plain arrays and "
             "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
         )
 

@@ -56,6 +56,7 @@ from .boundary import (
     narrow,
     out_dtypes,
     _refuse_kwargs,
+    _refuse_masked,
     _reshape,
     _rows,
     _scalar_check,
@@ -797,6 +798,9 @@ def vmap(f, in_axes=0, out_axes=0):
 
     def run(*args):
         flat = [tree.flatten(a) for a in args]
+        for lv, _ in flat:  # (its traced first element would batch the data under the mask, silently)
+            for x in lv:
+                _refuse_masked(x, "batches")
         leaves, flags = _batch_axis_first(flat, in_axes)
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
         if not sizes or None in sizes or len(sizes) > 1:
