@@ -798,9 +798,6 @@ def vmap(f, in_axes=0, out_axes=0):
 
     def run(*args):
         flat = [tree.flatten(a) for a in args]
-        for lv, _ in flat:  # (its traced first element would batch the data under the mask, silently)
-            for x in lv:
-                _refuse_masked(x, "batches")
         leaves, flags = _batch_axis_first(flat, in_axes)
         sizes = {np.shape(x)[0] if np.ndim(x) else None for x, b in zip(leaves, flags) if b}
         if not sizes or None in sizes or len(sizes) > 1:
@@ -922,6 +919,7 @@ def _batch_axis_first(flat, in_axes):
     leaves, flags = [], []
     for k, ((lv, td), spec) in enumerate(zip(flat, per_arg)):
         for x, ax in zip(lv, tree.prefix_leaves(spec, td, f"argument {k}")):
+            _refuse_masked(x, "batches")  # (np.asarray keeps the data under the mask: batched silently)
             x = x if isinstance(x, Traced) else np.asarray(x)
             if ax is not None and (not isinstance(ax, (int, np.integer)) or isinstance(ax, bool)):
                 raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")

@@ -492,6 +492,7 @@ def to_sympy(graph) -> Program:
             ]
         raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
+        jac = _rule_partials(eqn, args)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
             for e in exprs:
                 real_expression(e, eqn)
@@ -510,17 +511,36 @@ def to_sympy(graph) -> Program:
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
             if eqn.out.dtype.kind == "c":  # a complex value: its real and imaginary parts named, each real
                 out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments)
-            elif e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+            elif (e.is_Atom and jac is None) or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
                 assignments.append((out.flat[j], e))
                 if ruled:
                     rules[out.flat[j]] = (eqn.op, [sp.sympify(x.flat[j]) for x in ruled], eqn.kw)
+                elif jac is not None:
+                    rules[out.flat[j]] = [(d, x, True) for d, x in jac[j] if d != 0]
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
     return Program(inputs, assignments, outs, list(closed.values()), rules)
+
+
+def _rule_partials(eqn, args) -> list | None:
+    """Per output element, [(∂out/∂x, x)] over the argument elements x, from the op's `sympy_partials` (a user's
+    rule: JAX honours it under every transformation, and so do forward and reverse), or None (SymPy's diff)."""
+    if eqn.op.sympy_partials is None:
+        return None
+    if eqn.out.dtype.kind != "f" or complex_args(eqn):
+        raise NotDifferentiableError(
+            f"the symbolic method cannot honour the rule of `{_named(eqn)}` on complex values; use method='forward' "
+            "or 'reverse'"
+        )
+    import sympy as sp
+
+    elements = [sp.sympify(x) for a in args for x in np.ravel(np.asarray(a, dtype=object))]
+    jac = eqn.op.sympy_partials(*args, out_shape=eqn.out.shape, **eqn.kw)
+    return [[(d, x) for d, x in zip(row, elements) if not x.is_Number] for row in jac]
 
 
 def _translate(eqn, args):
