@@ -209,3 +209,57 @@ def test_a_custom_jvp_rule_not_zero_at_zero_tangents_is_refused_by_reverse():
         ValueError, match=r"custom_jvp rule of f: t_out is not linear in the tangents \(at zero .* 1\.0"
     ):
         dl.grad(lambda x: dnp.sum(f(x)), method="reverse")(np.array([0.3, 0.5]))
+
+
+# -- tangents and cotangents given by the user; checkpoint's keyword arguments ---------------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+@pytest.mark.parametrize(
+    "call, said",
+    [
+        (
+            lambda m: dl.jvp(lambda a: a * 2.0, (np.ones(2),), (np.array([1.0, None], dtype=object),), method=m),
+            r"a tangent is a ndarray of dtype object",
+        ),
+        (lambda m: dl.jvp(lambda a: a * 2.0, (1.0,), ("a",), method=m), r"a tangent is a str"),
+        (lambda m: dl.hvp(lambda a: a**3.0, (1.0,), ("a",), method=m), r"a tangent is a str"),
+        (lambda m: dl.vjp(lambda a: a * 2.0, 1.0, method=m)[1]("a"), r"a cotangent is a str"),
+        (
+            lambda m: dl.vjp(lambda a: a * 2.0, np.ones(2), method=m)[1](np.array([1.0, None], dtype=object)),
+            r"a cotangent is a ndarray of dtype object",
+        ),
+    ],
+    ids=["jvp object", "jvp str", "hvp str", "pullback str", "pullback object"],
+)
+def test_a_tangent_or_cotangent_that_is_no_number_is_named(call, said, method):
+    # on main: a None inside an object tangent was J v = NaN there, silently; a str NumPy's bare
+    # "could not convert string to float: 'a'"
+    with pytest.raises(TypeError, match=said + ", not a number or a numeric array"):
+        call(method)
+
+
+def test_a_pullback_called_with_two_cotangents_says_it_takes_one():
+    # on main Python's "vjp_at.<locals>.pullback() takes 1 positional argument but 2 were given"
+    _, pullback = dl.vjp(lambda a: a * 2.0, np.ones(2))
+    with pytest.raises(TypeError, match=r"the pullback takes one cotangent.*got 2 arguments"):
+        pullback(np.ones(2), np.ones(2))
+    np.testing.assert_array_equal(pullback(np.ones(2))[0], [2.0, 2.0])
+
+
+def test_a_checkpointed_function_called_with_a_keyword_argument_names_it():
+    # on main Python's "<lambda>() got an unexpected keyword argument 's'" (functools.wraps named the wrapper as
+    # f), which said the user's function, which takes s, does not
+    layer = dl.checkpoint(lambda b, s=1.0: dnp.sum(b) * s)
+    with pytest.raises(TypeError, match=r"keyword argument\(s\) 's' passed to the checkpointed function <lambda>"):
+        dl.grad(lambda a: layer(a, s=2.0))(np.ones(2))
+    np.testing.assert_array_equal(dl.grad(lambda a: layer(a, 2.0))(np.ones(2)), [2.0, 2.0])
+
+
+@pytest.mark.parametrize("arg", [None, {}, ()], ids=["None", "empty dict", "empty tuple"])
+def test_check_grad_of_an_argument_with_no_float_leaf_names_it(arg):
+    # on main NumPy's bare "need at least one array to concatenate"
+    from difflab.testing import check_grad
+
+    with pytest.raises(TypeError, match=r"args\[0\] \(\w+\): no float value to differentiate"):
+        check_grad(lambda x: 1.0, lambda x: None, arg)

@@ -958,10 +958,22 @@ def _flat_like(st: Staged, tangents, what):
             raise ValueError(f"{what}[{a}] has structure {td} but the primal has {st.arg_trees[a]}")
         leaves += lv
     for x, s in zip(leaves, st.wrt_shapes()):
+        _numeric_leaf(x, "a tangent")
         if np.shape(x) != tuple(s):
             raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
         _real_tangent(x)
     return _concat_flat(leaves)
+
+
+def _numeric_leaf(x, what):
+    """A tangent's or cotangent's leaf is a number or a numeric array: a str was "a tangent of shape ()", an
+    object array NumPy's own error from inside the method."""
+    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biufc"):
+        return  # (the common leaves, first)
+    ok = isinstance(x, (int, float, complex, np.number, np.ndarray)) and np.asarray(x).dtype.kind in "biufc"
+    if not ok:
+        kind = f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""
+        raise TypeError(f"{what} is a {type(x).__name__}{kind}, not a number or a numeric array")
 
 
 def _real_tangent(x):

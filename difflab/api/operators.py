@@ -57,6 +57,7 @@ from .boundary import (
     out_dtypes,
     _refuse_kwargs,
     _refuse_masked,
+    _numeric_leaf,
     _reshape,
     _rows,
     _scalar_check,
@@ -746,11 +747,17 @@ def vjp_at(st: Staged, prep, xs, said):
     outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
-    def pullback(u):
-        leaves, td = tree.flatten(u)
+    def pullback(*us):
+        if len(us) != 1:  # (Python's own error named `vjp_at.<locals>.pullback`)
+            raise TypeError(
+                f"the pullback takes one cotangent, shaped like the function's output (a tuple for a tuple of "
+                f"outputs), got {len(us)} arguments"
+            )
+        leaves, td = tree.flatten(us[0])
         if td != st.out_tree:
             raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
         for leaf, o in zip(leaves, outs):
+            _numeric_leaf(leaf, "a cotangent")
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
             if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (a Traced one: its dtype)
