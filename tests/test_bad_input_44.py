@@ -263,3 +263,12 @@ def test_check_grad_of_an_argument_with_no_float_leaf_names_it(arg):
 
     with pytest.raises(TypeError, match=r"args\[0\] \(\w+\): no float value to differentiate"):
         check_grad(lambda x: 1.0, lambda x: None, arg)
+
+
+@pytest.mark.parametrize("arg", [None, {"a": 1.0}], ids=["None", "dict"])
+def test_an_op_called_on_no_number_names_itself_and_the_type(arg):
+    # a function differentiated at None (a pytree without leaves, as in JAX: f is called with it) or at a dict
+    # it does not unpack: on main NumPy's bare "loop of ufunc does not support argument 0 of type NoneType which
+    # has no callable sin method"
+    with pytest.raises(TypeError, match=rf"^sin: argument 0 is a {type(arg).__name__}, not a number or an array"):
+        dl.jacobian(lambda x: dnp.sin(x) * x)(arg)

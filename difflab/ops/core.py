@@ -353,7 +353,11 @@ class Op:
                     break
             else:
                 return self.on_floats(*args, **params)
-        return self.impl(*args, **params)
+        try:
+            return self.impl(*args, **params)
+        except TypeError as err:  # (NumPy's "loop of ufunc does not support argument 0 of type NoneType ...")
+            _name_no_number(self, args, err)
+            raise
 
     def too_many(self, args):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
@@ -866,6 +870,14 @@ def _samples(*calls):
         return [(tuple(draw("real", s, rng) for s in shapes), params) for shapes, params in calls]
 
     return make
+
+
+def _name_no_number(op, args, err) -> None:
+    """Raise a TypeError naming the op and the argument that is no number (None, a str, a dict: the user's
+    function called on a value that is no array), from NumPy's `err`; return where every argument is one."""
+    for k, a in enumerate(args):
+        if a is None or isinstance(a, (str, bytes, dict, set)):
+            raise TypeError(f"{op.name}: argument {k} is a {type(a).__name__}, not a number or an array") from err
 
 
 def ignored_rules(graph) -> list:
