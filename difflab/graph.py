@@ -376,6 +376,8 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
     >>> [float(y) for y in evaluate(g, 2.0, 5.0)]
     [11.0]
     """
+    if not isinstance(graph, Graph):  # (else "'function' object has no attribute 'inputs'")
+        raise TypeError(f"evaluate takes a Graph (difflab.trace(f, *args) makes one), got {type(graph).__name__}")
     if len(args) != len(graph.inputs):
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
     writes = _Writes.of(graph, for_rules) if env is None or for_rules else None

@@ -302,3 +302,17 @@ def test_symbolic_honours_rules_with_nondiff_argnums_and_pytree_outputs():
     J = dl.jacobian(lambda p: polar(p)[1]["y"], method="symbolic")(p)
     np.testing.assert_allclose(J["th"], 3.0 * np.eye(2))
     np.testing.assert_allclose(J["r"], np.zeros((2, 2)))
+
+
+def test_vmap_refuses_an_object_array_naming_its_dtype():
+    # on main: Python's "unsupported operand type(s) for *: 'NoneType' and 'float'" from the batched graph
+    with pytest.raises(TypeError, match=r"vmap batches numeric arrays; argument 0 has a leaf of dtype object"):
+        dl.vmap(lambda r: r * 2.0)(np.array([1.0, None], dtype=object))
+
+
+def test_evaluate_of_something_that_is_no_graph_says_what_it_takes():
+    # on main: "'function' object has no attribute 'inputs'"
+    with pytest.raises(
+        TypeError, match=r"evaluate takes a Graph \(difflab\.trace\(f, \*args\) makes one\), got function"
+    ):
+        dl.evaluate(lambda a: a, 1.0)

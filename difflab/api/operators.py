@@ -932,6 +932,8 @@ def _batch_axis_first(flat, in_axes):
                 raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")
             if ax is not None and not -np.ndim(x) <= ax < max(np.ndim(x), 1):
                 raise ValueError(f"in_axes {ax} is out of range for argument {k}'s leaf of shape {np.shape(x)}")
+            if ax is not None and x.dtype.kind not in "biufc":  # (an object array's None met f's ops: Python's error)
+                raise TypeError(f"vmap batches numeric arrays; argument {k} has a leaf of dtype {x.dtype}")
             leaves.append(dnp.moveaxis(x, int(ax), 0) if ax not in (None, 0, -np.ndim(x)) else x)
             flags.append(ax is not None)
     return leaves, flags
