@@ -236,7 +236,7 @@ class _Custom(abc.ABC):
         return g(*rest)
 
     @abc.abstractmethod
-    def _sympy_partials(self, *leaves, out_shape, trees, out_tree=None):
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
         """The rule's Jacobian as SymPy expressions of the argument elements (`Op.sympy_partials`)."""
 
     @abc.abstractmethod
@@ -355,10 +355,11 @@ class _Custom(abc.ABC):
                             "they gave another answer than -3 times theirs), so it has no Jacobian; use method='reverse'"
                         )
 
-    def _linear_part(self, g, args, syms, what):
+    def _linear_part(self, g, args, syms, what, named=None):
         """The graph `g`'s outputs (a rule traced as a function of the primals and of its tangents or cotangents,
         `syms`) written in SymPy at `args`, as the matrix of their coefficients in `syms`: rows the outputs'
-        elements, columns the symbols'. A rule that is not linear in them (a nonzero value at zero) is refused."""
+        elements, columns the symbols'. A rule that is not linear in them (a nonzero value at zero) is refused.
+        `named`: {the function's value's expressions: their names}, written by name in the coefficients."""
         import sympy as sp
 
         if g.specialised:  # (its branch at the placeholder values, not at the values differentiated)
@@ -367,22 +368,22 @@ class _Custom(abc.ABC):
                 "branches on its argument values; use method='forward' or 'reverse'"
             )
         self._probe_linear(g, len(args) - len(syms))
-        flat = [sp.sympify(e) for o in graph_sympy(g, args) for e in np.ravel(o)]
+        named = dict(named or {})  # (the function's own value in the rule, f(x), by the method's names for it)
+        flat = [sp.sympify(e).xreplace(named) for o in graph_sympy(g, args) for e in np.ravel(o)]
         names = [x for d in syms for x in np.ravel(d)]
+        index = {x: j for j, x in enumerate(names)}
         zero = dict.fromkeys(names, sp.Integer(0))
         jac = np.full((len(flat), len(names)), sp.Integer(0), dtype=object)
         for k, e in enumerate(flat):
-            free = e.free_symbols & zero.keys()
-            at_zero = e.xreplace(zero) if free else e
+            at_zero = e.xreplace(zero)
             if not (at_zero == 0 or at_zero.is_zero):
                 raise ValueError(
                     f"{self.kind} rule of {_name(self.fun)}: {what} is not linear in the "
                     f"{'tangents' if self.kind == 'custom_jvp' else 'cotangent'} (element {k} at zero is {at_zero}, "
                     "not 0); a rule must be linear in them (JAX's contract), or methods differ"
                 )
-            for j, x in enumerate(names):  # linear: the coefficient of x is e at the unit vector along x
-                if x in free:
-                    jac[k, j] = e.xreplace({**zero, x: sp.Integer(1)})
+            for x, c in _coefficients(e, index.keys(), sp).items():
+                jac[k, index[x]] = c
         return jac
 
 
@@ -463,7 +464,7 @@ class custom_jvp(_Custom):
 
         return _traced_rule(self, jvp, [np.ones(shape) for shape in [*shapes, *shapes]])
 
-    def _sympy_partials(self, *leaves, out_shape, trees, out_tree=None):
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
         """The rule's Jacobian in SymPy (`Op.sympy_partials`): the rule traced as a function of the primals and
         the tangents, written at the argument elements `leaves` and tangent symbols, t_out's coefficients."""
         import sympy as sp
@@ -471,7 +472,7 @@ class custom_jvp(_Custom):
         shapes = [np.shape(x) for x in leaves]
         dirs = [_symbols(sp, f"t{k}_", shape) for k, shape in enumerate(shapes)]
         g = self._rule_graph(shapes, out_shape, trees, out_tree)
-        return self._linear_part(g, [*leaves, *dirs], dirs, "t_out")
+        return self._linear_part(g, [*leaves, *dirs], dirs, "t_out", named)
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
@@ -627,7 +628,7 @@ class custom_vjp(_Custom):
 
         return rule
 
-    def _sympy_partials(self, *leaves, out_shape, trees, out_tree=None):
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
         """bwd's Jacobian in SymPy (`Op.sympy_partials`): fwd and bwd traced as a function of the primals and the
         output's cotangent, written at the argument elements `leaves` and cotangent symbols, the coefficients of
         the arguments' cotangents, transposed."""
@@ -635,7 +636,7 @@ class custom_vjp(_Custom):
 
         us = _symbols(sp, "u_", tuple(out_shape))
         g = self._rule_graph([np.shape(x) for x in leaves], out_shape, trees, out_tree)
-        return self._linear_part(g, [*leaves, us], [us], "a cotangent of bwd").T
+        return self._linear_part(g, [*leaves, us], [us], "a cotangent of bwd", named).T
 
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """fwd then bwd traced as a function of the primals and the output's cotangent (its checks run as it is
@@ -647,6 +648,29 @@ class custom_vjp(_Custom):
             return [_zeros(x) if c is None else c for c, x in zip(cts, xu[:n])]
 
         return _traced_rule(self, pullback, [*[np.ones(shape) for shape in shapes], np.ones(out_shape)])
+
+
+def _coefficients(e, names, sp) -> dict:
+    """{symbol of `names`: its coefficient} of e, an expression linear in them (a rule's t_out or cotangent), in
+    one walk: a sum's terms add, a product with one factor holding them scales that factor's; anything else
+    (a function of them: strong_mul(t, x)) is taken at each unit vector, which for a linear e is the coefficient."""
+    if e in names:
+        return {e: sp.Integer(1)}
+    free = e.free_symbols & names
+    if not free:
+        return {}
+    if e.is_Add:
+        out: dict = {}
+        for a in e.args:
+            for x, c in _coefficients(a, names, sp).items():
+                out[x] = out[x] + c if x in out else c
+        return out
+    if e.is_Mul:
+        inner = [a for a in e.args if a.free_symbols & names]
+        if len(inner) == 1:
+            rest = sp.Mul(*[a for a in e.args if a is not inner[0]])
+            return {x: rest * c for x, c in _coefficients(inner[0], names, sp).items()}
+    return {x: e.xreplace({y: sp.Integer(1 if y is x else 0) for y in free}) for x in free}
 
 
 def _symbols(sp, prefix, shape):

@@ -316,3 +316,24 @@ def test_evaluate_of_something_that_is_no_graph_says_what_it_takes():
         TypeError, match=r"evaluate takes a Graph \(difflab\.trace\(f, \*args\) makes one\), got function"
     ):
         dl.evaluate(lambda a: a, 1.0)
+
+
+@pytest.mark.parametrize("outer", ["forward", "reverse"])
+def test_an_outer_derivative_of_symbolics_gradient_takes_the_rule_for_the_functions_value(outer):
+    # f = sin with the rule 2·cos·t: Σ f(x)·x has gradient 2x·cos x + f(x), whose derivative takes f's rule again:
+    # 4 cos x − 2x sin x (JAX's hessian agrees). On main 1.82 for 3.64 at 0.3 (x·sin x differentiated twice);
+    # symbolic's code on traced values wrote f(x) as sin(x) itself, so the outer method took sin's derivative
+    # there even once the gradient followed the rule (2.69)
+    f = _twice_cos_rule()
+    x = np.array([0.3, 0.5])
+    H = dl.jacobian(dl.grad(lambda x: dnp.sum(f(x) * x), method="symbolic"), method=outer)(x)
+    np.testing.assert_allclose(H, np.diag(4.0 * np.cos(x) - 2.0 * x * np.sin(x)), rtol=1e-12)
+
+
+def _twice_cos_rule():
+    @dl.custom_jvp
+    def f(x):
+        return dnp.sin(x)
+
+    f.defjvp(lambda p, t: (f(p[0]), 2.0 * dnp.cos(p[0]) * t[0]))
+    return f

@@ -45,6 +45,10 @@ class Program:
         #: (value of an enclosing trace, its symbols): constants the function closes over that an
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
+        #: named value -> (op, its arguments' element arrays, params, k): element k of a user's rule op's output,
+        #: which code on traced values computes by the op itself (compile.traced), so that an outer derivative
+        #: takes the rule there too, not the derivative of the value's expression
+        self.held: dict = {}
         self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
         self._shared: dict | None = None  # shared function values -> their names (`_by_name`)
         self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
@@ -277,6 +281,7 @@ class Program:
             for i, n in enumerate(sizes)
         ]
         copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy.held = self.held
         copy._scanned = (set(self._scanned[0]), self._scanned[1])
         copy._sympy_partials = dict(self._sympy_partials)  # (the same assignments so far, the same partials)
         copy._free = dict(self._free)
@@ -468,7 +473,7 @@ def to_sympy(graph) -> Program:
     """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
     import sympy as sp
 
-    env, inputs, assignments, closed, rules = {}, [], [], {}, {}
+    env, inputs, assignments, closed, rules, held = {}, [], [], {}, {}, {}
     for i, v in enumerate(graph.inputs):
         flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
@@ -492,7 +497,7 @@ def to_sympy(graph) -> Program:
             ]
         raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
-        jac = _rule_partials(eqn, args)  # (a user's rule: its partials, not SymPy's diff of the value)
+        jac = _rule_partials(eqn, args, exprs)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
             for e in exprs:
                 real_expression(e, eqn)
@@ -520,13 +525,16 @@ def to_sympy(graph) -> Program:
                     rules[out.flat[j]] = (eqn.op, [sp.sympify(x.flat[j]) for x in ruled], eqn.kw)
                 elif jac is not None:
                     rules[out.flat[j]] = [(d, x, True) for d, x in jac[j] if d != 0]
+                    held[out.flat[j]] = (eqn.op, args, eqn.kw, j)
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
-    return Program(inputs, assignments, outs, list(closed.values()), rules)
+    program = Program(inputs, assignments, outs, list(closed.values()), rules)
+    program.held = held
+    return program
 
 
-def _rule_partials(eqn, args) -> list | None:
+def _rule_partials(eqn, args, exprs) -> list | None:
     """Per output element, [(∂out/∂x, x)] over the argument elements x, from the op's `sympy_partials` (a user's
     rule: JAX honours it under every transformation, and so do forward and reverse), or None (SymPy's diff)."""
     if eqn.op.sympy_partials is None:
@@ -539,7 +547,8 @@ def _rule_partials(eqn, args) -> list | None:
     import sympy as sp
 
     elements = [sp.sympify(x) for a in args for x in np.ravel(np.asarray(a, dtype=object))]
-    jac = eqn.op.sympy_partials(*args, out_shape=eqn.out.shape, **eqn.kw)
+    named = {e: sp.Symbol(f"v{eqn.out.id}_{j}", real=True) for j, e in enumerate(exprs) if not e.is_Atom}
+    jac = eqn.op.sympy_partials(*args, out_shape=eqn.out.shape, named=named, **eqn.kw)  # (f(x) in it: its names)
     return [[(d, x) for d, x in zip(row, elements) if not x.is_Number] for row in jac]
 
 
