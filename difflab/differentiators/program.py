@@ -36,7 +36,9 @@ _UNCHANGED = object()  # `Program._walked`'s answer for an expression `_sums_nam
 class Program:
     """Named SymPy assignments in execution order, and the output expressions they feed."""
 
-    def __init__(self, inputs: list, assignments: list, outputs: list, closed: list = (), rules: dict | None = None):
+    def __init__(
+        self, inputs: list, assignments: list, outputs: list, closed: list = (), rules: dict | None = None, held=None
+    ):
         self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
         self.defs = dict(assignments)
         #: named value -> (op, its argument elements, params): an elementwise equation whose derivative
@@ -48,7 +50,7 @@ class Program:
         #: named value -> (op, its arguments' element arrays, params, k): element k of a user's rule op's output,
         #: which code on traced values computes by the op itself (compile.traced), so that an outer derivative
         #: takes the rule there too, not the derivative of the value's expression
-        self.held: dict = {}
+        self.held: dict = dict(held or {})
         self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
         self._shared: dict | None = None  # shared function values -> their names (`_by_name`)
         self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
@@ -529,9 +531,7 @@ def to_sympy(graph) -> Program:
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
-    program = Program(inputs, assignments, outs, list(closed.values()), rules)
-    program.held = held
-    return program
+    return Program(inputs, assignments, outs, list(closed.values()), rules, held)
 
 
 def _rule_partials(eqn, args, exprs) -> list | None:
