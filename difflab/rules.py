@@ -19,7 +19,9 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
 - symbolic honours the rule too, as JAX does under every transformation (`Op.sympy_partials`): the rule is
   traced once as a function of the primals and of its tangents (cotangent), written in SymPy, and its
   coefficients are the op's partials; the value is the primal's expression unless `sympy=` gives one (both
-  refused by name when they branch on values: they are traced at ones).
+  refused by name when they branch on values: they are traced at ones), and the op itself in symbolic's code on
+  an outer trace's values (compile.traced), so an outer derivative takes the rule too. A rule that is no
+  linear map of its tangents (a bwd that clips its cotangent) has no Jacobian: symbolic refuses it by name.
 - numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`); it still
   traces the rule once to check it (`Op.check_rule`).
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a

@@ -8,7 +8,8 @@ How it works. `TracedCode` writes the needed assignments and the outputs as stra
 one line per distinct SymPy node: a node the registry translates to (sin(p0), Pow(p0, 1/2),
 strong_mul(p0, p1), p0 > p1) calls that op; Add, Mul and any other Pow are the traced values' `+`,
 `*` and `**`; a Piecewise is a chain of the selecting op (where), And/Or/Not/ITE selections of
-conditions. Every call is `graph.guarded` on behalf of the user's equation it derives from (a
+conditions; a value of a user's rule op (custom_jvp/custom_vjp: `Program.held`) is the op itself, bound on its
+arguments, so the outer method takes the user's rule for it as forward and reverse do. Every call is `graph.guarded` on behalf of the user's equation it derives from (a
 value: its own; a derivative: the latest user equation whose value or adjoint it reads), as the
 interpreters run equations on traced values: a value outside an op's domain gives one DomainWarning
 naming the user's equation, and what it records remembers that equation as its source. For
