@@ -376,11 +376,21 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
     >>> [float(y) for y in evaluate(g, 2.0, 5.0)]
     [11.0]
     """
+    if not isinstance(graph, Graph):  # (else "'function' object has no attribute 'inputs'")
+        raise TypeError(f"evaluate takes a Graph (difflab.trace(f, *args) makes one), got {type(graph).__name__}")
     if len(args) != len(graph.inputs):
         raise TypeError(f"graph takes {len(graph.inputs)} inputs, got {len(args)}")
     writes = _Writes.of(graph, for_rules) if env is None or for_rules else None
     env = {} if env is None else env
-    for var, x in zip(graph.inputs, args):
+    for k, (var, x) in enumerate(zip(graph.inputs, args)):
+        if type(x) is float:  # (the common arguments first: no np.shape of a Python float, which makes an array)
+            if var.shape:
+                _wrong_input(k, var, x)
+        elif type(x) is np.ndarray or isinstance(x, Traced):
+            if x.shape != var.shape:
+                _wrong_input(k, var, x)
+        else:
+            _wrong_input(k, var, x, check=True)
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):
         if writes is None:
@@ -466,6 +476,18 @@ def views(r, b) -> bool:
     if r is None or type(b) is not np.ndarray or isinstance(r, (float, int, complex, np.generic)):
         return False
     return type(r) is not np.ndarray or np.may_share_memory(r, b)
+
+
+def _wrong_input(k, var, x, check=False):
+    """Raise for evaluate's argument k (graph input `var`) of another shape than traced (NumPy would broadcast
+    it silently) or no number (NumPy's own error would name no input); with `check`, return where it is fine."""
+    if check and np.asarray(x).dtype.kind not in "biufc":
+        raise TypeError(f"graph input {k} ({var!r}) got a {type(x).__name__}, not a number or numeric array")
+    if not check or _shape(x) != var.shape:
+        raise ValueError(
+            f"graph input {k} ({var!r}) was traced with shape {var.shape}, got an argument of shape "
+            f"{_shape(x)}; trace the function again at this shape"
+        )
 
 
 def evaluate_batched(graph: Graph, *args, batched, domain: str = "warn"):

@@ -140,7 +140,13 @@ def checkpoint(f, static_argnums=()):
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(f)
-    def checkpointed(*args):
+    def checkpointed(*args, **kwargs):
+        if kwargs:  # (else Python's error, named as f by functools.wraps, said f takes no such argument)
+            raise TypeError(
+                f"keyword argument(s) {', '.join(map(repr, kwargs))} passed to the checkpointed function "
+                f"{getattr(f, '__name__', 'f')}: checkpoint passes positional arguments only; pass them "
+                "positionally or bind them first (functools.partial)"
+            )
         flat = [tree.flatten(a) for a in args]
         fixed = {i % len(args) for i in statics} if statics else ()
         # (position of each input leaf; the others stay in `flat` as they are)

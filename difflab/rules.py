@@ -16,9 +16,16 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   there, not stored); forward mode refuses with an error, as JAX does. Under an outer derivative
   of that sweep (a Hessian: forward over reverse) the op opens into the function's own ops
   (`Op.opened`): the outer level differentiates them and bwd's, as JAX's does.
-- numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`);
-  symbolic differentiates the primal's expression unless `sympy=` gives one (refused by name
-  when the function branches on its values: its expression is traced at ones).
+- symbolic honours the rule too, as JAX does under every transformation (`Op.sympy_partials`): the rule is
+  traced once as a function of the primals and of its tangents (cotangent), written in SymPy, and its
+  coefficients are the op's partials; the value is the primal's expression unless `sympy=` gives one (both
+  refused by name when they branch on values: they are traced at ones), and the op itself in symbolic's code on
+  an outer trace's values (compile.traced), so an outer derivative takes the rule too. A rule that is no
+  linear map of its tangents (a bwd that clips its cotangent) has no Jacobian: symbolic refuses it by name.
+- numeric differentiates the primal (it only sees values) and warns (`Op.numeric_ignores`); it still
+  traces the rule once to check it (`Op.check_rule`).
+- A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
+  real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
 """
 
 from __future__ import annotations
@@ -231,6 +238,23 @@ class _Custom(abc.ABC):
         return g(*rest)
 
     @abc.abstractmethod
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
+        """The rule's Jacobian as SymPy expressions of the argument elements (`Op.sympy_partials`)."""
+
+    @abc.abstractmethod
+    def _rule_graph(self, shapes, out_shape, trees, out_tree):
+        """The rule traced at placeholder values of these shapes, as a function of the primals and of its
+        tangents or cotangent (NotDifferentiableError where it cannot be)."""
+
+    def _check_rule(self, *shapes, out_shape, trees, out_tree=None):
+        """`Op.check_rule`: the rule's tangents or cotangents checked (shape, dtype) by tracing it once at these
+        shapes, for the numeric method, which never calls it; a rule that cannot be traced is not checked."""
+        try:
+            self._rule_graph(shapes, out_shape, trees, out_tree)
+        except NotDifferentiableError:  # (no rule yet, NumPy on its values: numeric needs none of it)
+            pass
+
+    @abc.abstractmethod
     def _fix(self, g, fixed, merged):
         """Give `g` (the rule of the arguments left differentiable) this rule with the nondiff_argnums
         values `fixed` bound: custom_jvp binds them into its jvp, custom_vjp into its fwd and bwd."""
@@ -248,6 +272,8 @@ class _Custom(abc.ABC):
                 doc=f"{_name(self.fun)} with a user's {self.kind.split('_')[1].upper()} rule",
                 numeric_ignores=True,
                 opened=getattr(self, "_opened", None),  # custom_vjp's
+                sympy_partials=self._sympy_partials,  # the symbolic method honours the rule too
+                check_rule=self._check_rule,  # numeric cannot: it checks it
             )
         return self._op
 
@@ -277,6 +303,91 @@ class _Custom(abc.ABC):
                 f"{self.kind} rule of {_name(self.fun)}: {what} has shape {_shape(got)}, expected {tuple(want)}"
             )
 
+    def _checked(self, what, got, want, like, objects=False):
+        """A rule's tangent or cotangent `got` as it may go on: an array of shape `want` with a float dtype (complex
+        only where `like`, the value it goes with, is complex), widened to float64; else an error naming the rule,
+        `what`, and its type, dtype or shape. (Unchecked, an integer or complex one came back as the gradient.)
+        `objects`: the rule ran on object arrays (difflab.sparse's dependency sets), whose results are too."""
+        if isinstance(got, Traced):
+            dtype = got.dtype
+        elif type(got) is int:  # a Python int (a literal 0) is weakly typed, as in JAX: a float
+            got, dtype = float(got), np.dtype(float)
+        elif isinstance(got, (np.ndarray, np.number, float, complex, bool)):
+            dtype = np.asarray(got).dtype
+        else:
+            raise TypeError(
+                f"{self.kind} rule of {_name(self.fun)}: {what} is a {type(got).__name__}, expected an array of "
+                f"shape {tuple(want)}"
+            )
+        # (a traced value's own dtype: NumPy's result_type of it would read its number, specialising the trace)
+        like_dtype = like.dtype if isinstance(like, (np.ndarray, Traced)) else np.result_type(like)
+        kinds = "fc" if like_dtype.kind == "c" else "f"
+        if dtype.kind not in kinds and not (objects and dtype.kind == "O"):
+            wanted = "a real float" if kinds == "f" else "a float or complex"
+            raise TypeError(
+                f"{self.kind} rule of {_name(self.fun)}: {what} has dtype {dtype}, expected {wanted} dtype (the "
+                f"value it goes with has dtype {like_dtype})"
+            )
+        self._check(what, got, want)
+        if not isinstance(got, Traced) and dtype != np.float64 and dtype.kind == "f":
+            got = np.asarray(got, dtype=float)  # (float32, float16: widened, as every result is float64)
+        return got
+
+    def _probe_linear(self, g, n):
+        """Refuse a rule (`g`: of n primals, then its tangents or cotangent) that is not linear in them where the
+        symbolic method can see it: at the placeholder primals, r(c·u) = c·r(u) for random u at two scales and
+        c = -3. A bwd that clips its cotangent (JAX's docs' clip_gradient) is a function of the cotangent's values,
+        which reverse mode honours at each call; no Jacobian can (symbolic gave 3 · 0.5 for min(3, 0.5))."""
+        from .errors import dropping_domain_warnings
+
+        rng = np.random.default_rng(0)
+        xs = [np.ones(v.shape) for v in g.inputs[:n]]
+        with dropping_domain_warnings(), np.errstate(all="ignore"):
+            for scale in (1.0, 1e4):
+                us = [scale * rng.normal(size=v.shape) for v in g.inputs[n:]]
+                one = evaluate(g, *xs, *us)
+                three = evaluate(g, *xs, *[-3.0 * u for u in us])
+                for a, b in zip(one, three):
+                    a, b = -3.0 * np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+                    ok = ~np.isfinite(a) | ~np.isfinite(b) | np.isclose(a, b, rtol=1e-7, atol=1e-12 * scale)
+                    if not ok.all():
+                        raise NotDifferentiableError(
+                            f"the symbolic method cannot honour the {self.kind} rule of {_name(self.fun)}: it is not "
+                            f"linear in its {'tangents' if self.kind == 'custom_jvp' else 'cotangent'} (scaled by -3 "
+                            "they gave another answer than -3 times theirs), so it has no Jacobian; use method='reverse'"
+                        )
+
+    def _linear_part(self, g, args, syms, what, named=None):
+        """The graph `g`'s outputs (a rule traced as a function of the primals and of its tangents or cotangents,
+        `syms`) written in SymPy at `args`, as the matrix of their coefficients in `syms`: rows the outputs'
+        elements, columns the symbols'. A rule that is not linear in them (a nonzero value at zero) is refused.
+        `named`: {the function's value's expressions: their names}, written by name in the coefficients."""
+        import sympy as sp
+
+        if g.specialised:  # (its branch at the placeholder values, not at the values differentiated)
+            raise NotDifferentiableError(
+                f"the symbolic method cannot write the {self.kind} rule of {_name(self.fun)} as an expression: it "
+                "branches on its argument values; use method='forward' or 'reverse'"
+            )
+        self._probe_linear(g, len(args) - len(syms))
+        named = dict(named or {})  # (the function's own value in the rule, f(x), by the method's names for it)
+        flat = [sp.sympify(e).xreplace(named) for o in graph_sympy(g, args) for e in np.ravel(o)]
+        names = [x for d in syms for x in np.ravel(d)]
+        index = {x: j for j, x in enumerate(names)}
+        zero = dict.fromkeys(names, sp.Integer(0))
+        jac = np.full((len(flat), len(names)), sp.Integer(0), dtype=object)
+        for k, e in enumerate(flat):
+            at_zero = e.xreplace(zero)
+            if not (at_zero == 0 or at_zero.is_zero):
+                raise ValueError(
+                    f"{self.kind} rule of {_name(self.fun)}: {what} is not linear in the "
+                    f"{'tangents' if self.kind == 'custom_jvp' else 'cotangent'} (element {k} at zero is {at_zero}, "
+                    "not 0); a rule must be linear in them (JAX's contract), or methods differ"
+                )
+            for x, c in _coefficients(e, index.keys(), sp).items():
+                jac[k, index[x]] = c
+        return jac
+
 
 def _describe(x):
     try:
@@ -291,8 +402,9 @@ class custom_jvp(_Custom):
 
     Forward mode calls the rule; reverse mode transposes it (the rule must be linear in the
     tangents, and written with difflab's ops so that it can be traced and nested); numeric sees
-    only the primal (with a warning); symbolic differentiates the primal's expression, or the
-    `sympy=` translation you give (object arrays of SymPy expressions in, one out).
+    only the primal (with a warning); symbolic takes the rule's partials (written in SymPy), and
+    the primal's expression, or the `sympy=` translation you give (object arrays of SymPy
+    expressions in, one out), for the value.
 
     Shape contract: f takes arrays or pytrees of them and returns an array or a pytree of arrays
     (several outputs, as in JAX); the rule gets the primals and tangents as tuples of the same
@@ -331,11 +443,38 @@ class custom_jvp(_Custom):
                 f"custom_jvp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defjvp(rule)"
             )
         res = self.rule(tuple(self._unflatten(leaves, trees)), tuple(self._unflatten(tangents, trees)))
+        objects = any(isinstance(t, np.ndarray) and t.dtype.kind == "O" for t in tangents)  # (sparsity's)
         if not (isinstance(res, tuple) and len(res) == 2):
             raise TypeError(f"custom_jvp rule of {_name(self.fun)} must return (out, t_out), got {type(res).__name__}")
+        if out_tree is not None:  # (each leaf first, its own dtype named; `_flat_out` names a wrong structure)
+            try:
+                leaves_out, td = tree.flatten(res[1])
+            except TypeError:
+                leaves_out, td = [], None
+            if td == out_tree.treedef:
+                for k, (x, shape) in enumerate(zip(leaves_out, out_tree.shapes)):
+                    self._checked(f"t_out leaf {k}", x, shape, out, objects)
         t_out = self._flat_out(res[1], out_tree, "rule's t_out")
-        self._check("t_out", t_out, _shape(out))
-        return t_out
+        return self._checked("t_out", t_out, _shape(out), out, objects)
+
+    def _rule_graph(self, shapes, out_shape, trees, out_tree):
+        """The rule traced as a function of the primals and the tangents (its checks run as it is traced)."""
+        n, like = len(shapes), np.zeros(out_shape)
+
+        def jvp(*xt):
+            return self._call_rule(xt[:n], trees, xt[n:], like, out_tree)
+
+        return _traced_rule(self, jvp, [np.ones(shape) for shape in [*shapes, *shapes]])
+
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
+        """The rule's Jacobian in SymPy (`Op.sympy_partials`): the rule traced as a function of the primals and
+        the tangents, written at the argument elements `leaves` and tangent symbols, t_out's coefficients."""
+        import sympy as sp
+
+        shapes = [np.shape(x) for x in leaves]
+        dirs = [_symbols(sp, f"t{k}_", shape) for k, shape in enumerate(shapes)]
+        g = self._rule_graph(shapes, out_shape, trees, out_tree)
+        return self._linear_part(g, [*leaves, *dirs], dirs, "t_out", named)
 
     def _jvp_of(self, i):
         def rule(t, out, *leaves, trees, out_tree=None):
@@ -359,12 +498,29 @@ class custom_jvp(_Custom):
             g = trace(linear, np.zeros(_shape(leaves[i])))
             (o,) = g.outputs
             if not isinstance(o, Var):
+                self._zero_at_zero(o.value)
                 return _zeros(leaves[i])
             env: dict = {}
             evaluate(g, np.zeros(_shape(leaves[i])), env=env)
+            self._zero_at_zero(env[o])
             return backward(g, env, (0,), {o: ct})[0]
 
         return rule
+
+    def _zero_at_zero(self, t_out):
+        """Refuse a rule whose t_out at zero tangents is not zero: reverse mode transposes the rule, which is then
+        no linear map (it gave 0 where forward mode gave the rule's constant, silently)."""
+        v = t_out.concrete if isinstance(t_out, Traced) and hasattr(t_out, "concrete") else t_out
+        if isinstance(v, Traced):
+            return
+        v = np.asarray(v)
+        bad = np.isfinite(v) & (v != 0)  # (an infinite partial times the zero tangent is the rule's own business)
+        if bad.any():
+            raise ValueError(
+                f"custom_jvp rule of {_name(self.fun)}: t_out is not linear in the tangents (at zero tangents it is "
+                f"{float(v[bad].ravel()[0])!r}, not 0); reverse mode transposes the rule, which must be linear in them "
+                "(JAX's contract)"
+            )
 
 
 class custom_vjp(_Custom):
@@ -374,8 +530,8 @@ class custom_vjp(_Custom):
 
     Reverse mode calls fwd and bwd in its backward sweep (residuals are recomputed there);
     forward mode refuses, as JAX does (no JVP can be derived from a VJP without m sweeps);
-    numeric sees only the primal (with a warning); symbolic differentiates the primal's
-    expression, or `sympy=`'s.
+    numeric sees only the primal (with a warning); symbolic takes bwd's partials (written in
+    SymPy: fwd and bwd must be traceable), and the primal's expression, or `sympy=`'s, for the value.
 
     Shape contract: f returns an array or a pytree of arrays; bwd gets `ct` with f's output
     structure (a tuple of cotangents for a tuple of outputs) and returns one cotangent per
@@ -441,32 +597,104 @@ class custom_vjp(_Custom):
 
         return rule
 
+    def _cotangents(self, leaves, trees, ct, out_tree):
+        """bwd's cotangents of every argument leaf at the primal leaves and the output's cotangent `ct`, each
+        checked (shape and dtype, `_checked`); None for a zero one."""
+        if self.fwd is None:
+            raise NotDifferentiableError(
+                f"custom_vjp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defvjp(fwd, bwd)"
+            )
+        primals = self._unflatten(leaves, trees)
+        res = self.fwd(*primals)
+        if not (isinstance(res, tuple) and len(res) == 2):
+            raise TypeError(
+                f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), got {type(res).__name__}"
+            )
+        cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
+        if not isinstance(cts, tuple) or len(cts) != len(trees):
+            got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
+            raise TypeError(
+                f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
+                f"argument ({len(trees)}), got {got}"
+            )
+        flat = [x for c, td in zip(cts, trees) for x in self._leaves(c, td)]
+        return [  # (None: JAX's zero cotangent)
+            None if c is None else self._checked(f"the cotangent of argument leaf {k}", c, _shape(x), x)
+            for k, (c, x) in enumerate(zip(flat, leaves))
+        ]
+
     def _vjp_of(self, i):
         def rule(ct, out, *leaves, trees, out_tree=None):
-            if self.fwd is None:
-                raise NotDifferentiableError(
-                    f"custom_vjp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defvjp(fwd, bwd)"
-                )
-            primals = self._unflatten(leaves, trees)
-            res = self.fwd(*primals)
-            if not (isinstance(res, tuple) and len(res) == 2):
-                raise TypeError(
-                    f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), got {type(res).__name__}"
-                )
-            cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
-            if not isinstance(cts, tuple) or len(cts) != len(trees):
-                got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
-                raise TypeError(
-                    f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
-                    f"argument ({len(trees)}), got {got}"
-                )
-            flat = [x for c, td in zip(cts, trees) for x in self._leaves(c, td)]
-            if flat[i] is None:  # JAX allows None for a zero cotangent
-                return _zeros(leaves[i])
-            self._check(f"the cotangent of argument leaf {i}", flat[i], _shape(leaves[i]))
-            return flat[i]
+            c = self._cotangents(leaves, trees, ct, out_tree)[i]
+            return _zeros(leaves[i]) if c is None else c
 
         return rule
+
+    def _sympy_partials(self, *leaves, out_shape, named=None, trees, out_tree=None):
+        """bwd's Jacobian in SymPy (`Op.sympy_partials`): fwd and bwd traced as a function of the primals and the
+        output's cotangent, written at the argument elements `leaves` and cotangent symbols, the coefficients of
+        the arguments' cotangents, transposed."""
+        import sympy as sp
+
+        us = _symbols(sp, "u_", tuple(out_shape))
+        g = self._rule_graph([np.shape(x) for x in leaves], out_shape, trees, out_tree)
+        return self._linear_part(g, [*leaves, us], [us], "a cotangent of bwd", named).T
+
+    def _rule_graph(self, shapes, out_shape, trees, out_tree):
+        """fwd then bwd traced as a function of the primals and the output's cotangent (its checks run as it is
+        traced): the arguments' cotangents."""
+        n = len(shapes)
+
+        def pullback(*xu):
+            cts = self._cotangents(xu[:n], trees, xu[n], out_tree)
+            return [_zeros(x) if c is None else c for c, x in zip(cts, xu[:n])]
+
+        return _traced_rule(self, pullback, [*[np.ones(shape) for shape in shapes], np.ones(out_shape)])
+
+
+def _coefficients(e, names, sp) -> dict:
+    """{symbol of `names`: its coefficient} of e, an expression linear in them (a rule's t_out or cotangent), in
+    one walk: a sum's terms add, a product with one factor holding them scales that factor's; anything else
+    (a function of them: strong_mul(t, x)) is taken at each unit vector, which for a linear e is the coefficient."""
+    if e in names:
+        return {e: sp.Integer(1)}
+    free = e.free_symbols & names
+    if not free:
+        return {}
+    if e.is_Add:
+        out: dict = {}
+        for a in e.args:
+            for x, c in _coefficients(a, names, sp).items():
+                out[x] = out[x] + c if x in out else c
+        return out
+    if e.is_Mul:
+        inner = [a for a in e.args if a.free_symbols & names]
+        if len(inner) == 1:
+            rest = sp.Mul(*[a for a in e.args if a is not inner[0]])
+            return {x: rest * c for x, c in _coefficients(inner[0], names, sp).items()}
+    return {x: e.xreplace({y: sp.Integer(1 if y is x else 0) for y in free}) for x in free}
+
+
+def _symbols(sp, prefix, shape):
+    """An object array of real SymPy symbols named prefix0, prefix1, ... (a rule's tangent or cotangent)."""
+    flat = [sp.Symbol(f"_{prefix}{j}", real=True) for j in range(int(np.prod(shape)))]
+    return np.array(flat, dtype=object).reshape(shape)
+
+
+def _traced_rule(custom, fn, placeholders):
+    """`fn` (a user's rule as a function of the primals and of its tangents or cotangents) traced at
+    `placeholders`, or NotDifferentiableError naming the rule where it cannot be traced (NumPy on its values)."""
+    from .errors import dropping_domain_warnings
+    from .trace import trace
+
+    try:
+        with dropping_domain_warnings(), np.errstate(all="ignore"):  # (the placeholders are no point of the call)
+            return trace(fn, *placeholders)
+    except (TracerConversionError, UnsupportedOperationError) as err:
+        raise NotDifferentiableError(
+            f"the symbolic method cannot write the {custom.kind} rule of {_name(custom.fun)} as an expression "
+            f"({err}); use method='reverse'{'' if custom.kind == 'custom_vjp' else ' or forward'}"
+        ) from err
 
 
 def graph_sympy(g, args) -> list:

@@ -191,13 +191,13 @@ def _leaf_kind(x, name):
     return "static"
 
 
-def _refuse_masked(x):
+def _refuse_masked(x, does="differentiates"):
     """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
     mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
     masked entries), so no answer would be the same twice."""
     if isinstance(x, np.ma.MaskedArray):
         raise TypeError(
-            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab differentiates plain arrays and "
+            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab {does} plain arrays and "
             "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
         )
 
@@ -958,10 +958,22 @@ def _flat_like(st: Staged, tangents, what):
             raise ValueError(f"{what}[{a}] has structure {td} but the primal has {st.arg_trees[a]}")
         leaves += lv
     for x, s in zip(leaves, st.wrt_shapes()):
+        _numeric_leaf(x, "a tangent")
         if np.shape(x) != tuple(s):
             raise ValueError(f"a tangent of shape {np.shape(x)} for a primal of shape {tuple(s)}")
         _real_tangent(x)
     return _concat_flat(leaves)
+
+
+def _numeric_leaf(x, what):
+    """A tangent's or cotangent's leaf is a number or a numeric array: a str was "a tangent of shape ()", an
+    object array NumPy's own error from inside the method."""
+    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biufc"):
+        return  # (the common leaves, first)
+    ok = isinstance(x, (int, float, complex, np.number, np.ndarray)) and np.asarray(x).dtype.kind in "biufc"
+    if not ok:
+        kind = f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""
+        raise TypeError(f"{what} is a {type(x).__name__}{kind}, not a number or a numeric array")
 
 
 def _real_tangent(x):

@@ -57,6 +57,8 @@ from .boundary import (
     narrow,
     out_dtypes,
     _refuse_kwargs,
+    _refuse_masked,
+    _numeric_leaf,
     _reshape,
     _rows,
     _scalar_check,
@@ -748,11 +750,17 @@ def vjp_at(st: Staged, prep, xs, said):
     outs, pb = prep.vjp(xs)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
 
-    def pullback(u):
-        leaves, td = tree.flatten(u)
+    def pullback(*us):
+        if len(us) != 1:  # (Python's own error named `vjp_at.<locals>.pullback`)
+            raise TypeError(
+                f"the pullback takes one cotangent, shaped like the function's output (a tuple for a tuple of "
+                f"outputs), got {len(us)} arguments"
+            )
+        leaves, td = tree.flatten(us[0])
         if td != st.out_tree:
             raise ValueError(f"the cotangent's structure {td} does not match the output's {st.out_tree}")
         for leaf, o in zip(leaves, outs):
+            _numeric_leaf(leaf, "a cotangent")
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
             if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (a Traced one: its dtype)
@@ -921,11 +929,14 @@ def _batch_axis_first(flat, in_axes):
     leaves, flags = [], []
     for k, ((lv, td), spec) in enumerate(zip(flat, per_arg)):
         for x, ax in zip(lv, tree.prefix_leaves(spec, td, f"argument {k}")):
+            _refuse_masked(x, "batches")  # (np.asarray keeps the data under the mask: batched silently)
             x = x if isinstance(x, Traced) else np.asarray(x)
             if ax is not None and (not isinstance(ax, (int, np.integer)) or isinstance(ax, bool)):
                 raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")
             if ax is not None and not -np.ndim(x) <= ax < max(np.ndim(x), 1):
                 raise ValueError(f"in_axes {ax} is out of range for argument {k}'s leaf of shape {np.shape(x)}")
+            if ax is not None and x.dtype.kind not in "biufc":  # (an object array's None met f's ops: Python's error)
+                raise TypeError(f"vmap batches numeric arrays; argument {k} has a leaf of dtype {x.dtype}")
             leaves.append(dnp.moveaxis(x, int(ax), 0) if ax not in (None, 0, -np.ndim(x)) else x)
             flags.append(ax is not None)
     return leaves, flags

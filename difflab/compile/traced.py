@@ -8,7 +8,8 @@ How it works. `TracedCode` writes the needed assignments and the outputs as stra
 one line per distinct SymPy node: a node the registry translates to (sin(p0), Pow(p0, 1/2),
 strong_mul(p0, p1), p0 > p1) calls that op; Add, Mul and any other Pow are the traced values' `+`,
 `*` and `**`; a Piecewise is a chain of the selecting op (where), And/Or/Not/ITE selections of
-conditions. Every call is `graph.guarded` on behalf of the user's equation it derives from (a
+conditions; a value of a user's rule op (custom_jvp/custom_vjp: `Program.held`) is the op itself, bound on its
+arguments, so the outer method takes the user's rule for it as forward and reverse do. Every call is `graph.guarded` on behalf of the user's equation it derives from (a
 value: its own; a derivative: the latest user equation whose value or adjoint it reads), as the
 interpreters run equations on traced values: a value outside an op's domain gives one DomainWarning
 naming the user's equation, and what it records remembers that equation as its source. For
@@ -107,13 +108,16 @@ class _Writer:
         self.eqn = {e.out.id: e for e in prepared.graph.eqns}
         self.rank = {e.out.id: k for k, e in enumerate(prepared.graph.eqns)}
         self.origin = 0  # the index in E of the user's equation the lines written now derive from
+        self.ops: dict = {}  # a user's rule op's equation (`_held`) -> the name of its output, flat
+        self.glob["_a"] = _array
 
     def function(self, exprs):
         p = self.p
         for s, e in p.program.needed(exprs):
             value = _VALUE.match(s.name)
             self._at(int(value.group(1)) if value else self._latest(e, s))
-            self.names[s] = self._emit(e)
+            held = p.program.held.get(s) if not p.batch_inputs else None
+            self.names[s] = self._emit(e) if held is None else self._held(*held)
         outs = []
         for e in exprs:
             self._at(self._latest(e))
@@ -141,6 +145,20 @@ class _Writer:
         if not any(e is eqn for e in origins):
             origins.append(eqn)
         self.origin = next(k for k, e in enumerate(origins) if e is eqn)
+
+    def _held(self, op, args, params, k) -> str:
+        """Element k of `op` (a user's rule op: Program.held) bound on its arguments rebuilt from their elements,
+        the op's output computed once per equation: an outer derivative meets the op, and so the user's rule."""
+        key = id(args)  # (one list per equation, kept alive by Program.held)
+        if key not in self.ops:
+            arrays = [f"_a([{', '.join(self._emit(x) for x in a.flat)}], {tuple(a.shape)!r})" for a in args]
+            name = f"t{len(self.lines)}"
+            self.lines.append(f"{name} = {self._call(functools.partial(op.bind, **params), arrays)}")
+            self.lines.append(f"{name} = _a([{name}], (-1,))")  # (flat: element k of any shape)
+            self.ops[key] = name
+        name = f"t{len(self.lines)}"
+        self.lines.append(f"{name} = {self.ops[key]}[{k}]")
+        return name
 
     def _emit(self, e) -> str:
         """The name or literal holding `e`, writing the lines that compute it."""
@@ -215,6 +233,15 @@ class _Writer:
             fns.append(fn)
         k = next(k for k, f in enumerate(fns) if f is fn)
         return f"_g(E[{self.origin}], F[{k}], {', '.join(args)})"
+
+
+def _array(xs, shape):
+    """Elements (traced values or numbers) as one array of `shape` (traced when one of them is)."""
+    if len(xs) == 1 and not shape:
+        return xs[0]
+    if len(xs) == 1 and shape == (-1,):
+        return dnp.reshape(xs[0], (-1,))
+    return dnp.reshape(dnp.stack(list(xs)), shape)
 
 
 def _sum(*xs):

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_numeric_ignores
+from ..ops.core import ignored_rules
 from . import base
 from .base import _traced, check_size, flag, flat, split
 from .offsets import dropping_offsets
@@ -90,7 +91,7 @@ class Numeric(base.Differentiator):
                 self.real = False
             self._width = width + sum(math.prod(e.out.shape) for e in graph.eqns)  # elements one evaluation computes
             self._derived = int(any(e.op is not e.origin.op for e in graph.eqns))  # f is a derivative: rules' eqns
-            self.ignored = sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
+            self.ignored = ignored_rules(graph)  # (each checked: a rule's tangents of the wrong shape are named)
             warn_numeric_ignores(self.ignored)  # (and again at every call that uses it: api.operators)
             # piecewise equations held on their piece at x (pieces.py): `_probe` gives f(x) and the held values,
             # `_held` is f with them as extra (unbatched) inputs, so no stencil spans a kink or jump; both also

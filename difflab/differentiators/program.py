@@ -36,7 +36,9 @@ _UNCHANGED = object()  # `Program._walked`'s answer for an expression `_sums_nam
 class Program:
     """Named SymPy assignments in execution order, and the output expressions they feed."""
 
-    def __init__(self, inputs: list, assignments: list, outputs: list, closed: list = (), rules: dict | None = None):
+    def __init__(
+        self, inputs: list, assignments: list, outputs: list, closed: list = (), rules: dict | None = None, held=None
+    ):
         self.inputs, self.assignments, self.outputs = inputs, assignments, outputs
         self.defs = dict(assignments)
         #: named value -> (op, its argument elements, params): an elementwise equation whose derivative
@@ -45,6 +47,10 @@ class Program:
         #: (value of an enclosing trace, its symbols): constants the function closes over that an
         #: outer derivative differentiates; symbols here, their traced values at run time
         self.closed = list(closed)
+        #: named value -> (op, its arguments' element arrays, params, k): element k of a user's rule op's output,
+        #: which code on traced values computes by the op itself (compile.traced), so that an outer derivative
+        #: takes the rule there too, not the derivative of the value's expression
+        self.held: dict = dict(held or {})
         self._scanned: tuple = (set(), 0)  # (what _singular found, in how many assignments)
         self._shared: dict | None = None  # shared function values -> their names (`_by_name`)
         self._sympy_partials: dict = {}  # (named value, symbol) -> SymPy's partial, as `_local` wrote it
@@ -316,6 +322,7 @@ class Program:
             for i, n in enumerate(sizes)
         ]
         copy = Program([*self.inputs, *vecs], list(self.assignments), list(self.outputs), self.closed, self.rules)
+        copy.held = self.held
         copy._scanned = (set(self._scanned[0]), self._scanned[1])
         copy._sympy_partials = dict(self._sympy_partials)  # (the same assignments so far, the same partials)
         copy._free = dict(self._free)
@@ -508,7 +515,7 @@ def to_sympy(graph) -> Program:
     """Translate a graph into a `Program`: inputs as object arrays of symbols, named assignments."""
     import sympy as sp
 
-    env, inputs, assignments, closed, rules = {}, [], [], {}, {}
+    env, inputs, assignments, closed, rules, held = {}, [], [], {}, {}, {}
     for i, v in enumerate(graph.inputs):
         flat = [sp.Symbol(f"x{i}_{j}" if v.shape else f"x{i}", real=True) for j in range(int(np.prod(v.shape)))]
         env[v] = inputs.append(np.array(flat, dtype=object).reshape(v.shape)) or inputs[-1]
@@ -532,6 +539,7 @@ def to_sympy(graph) -> Program:
             ]
         raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
+        jac = _rule_partials(eqn, args, exprs)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
             for e in exprs:
                 real_expression(e, eqn)
@@ -550,17 +558,38 @@ def to_sympy(graph) -> Program:
                 e = held_value(eqn.op)(*[x.flat[j] for x in ruled])
             if eqn.out.dtype.kind == "c":  # a complex value: its real and imaginary parts named, each real
                 out.flat[j] = _complex_value(e, f"v{eqn.out.id}_{j}", eqn, assignments)
-            elif e.is_Atom or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
+            elif (e.is_Atom and jac is None) or eqn.out.dtype.kind == "b":  # conditions stay inline in their Piecewise
                 out.flat[j] = e
             else:
                 out.flat[j] = sp.Symbol(f"v{eqn.out.id}_{j}", real=True)
                 assignments.append((out.flat[j], e))
                 if ruled:
                     rules[out.flat[j]] = (eqn.op, [sp.sympify(x.flat[j]) for x in ruled], eqn.kw)
+                elif jac is not None:
+                    rules[out.flat[j]] = [(d, x, True) for d, x in jac[j] if d != 0]
+                    held[out.flat[j]] = (eqn.op, args, eqn.kw, j)
         env[eqn.out] = out
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
-    return Program(inputs, assignments, outs, list(closed.values()), rules)
+    return Program(inputs, assignments, outs, list(closed.values()), rules, held)
+
+
+def _rule_partials(eqn, args, exprs) -> list | None:
+    """Per output element, [(∂out/∂x, x)] over the argument elements x, from the op's `sympy_partials` (a user's
+    rule: JAX honours it under every transformation, and so do forward and reverse), or None (SymPy's diff)."""
+    if eqn.op.sympy_partials is None:
+        return None
+    if eqn.out.dtype.kind != "f" or complex_args(eqn):
+        raise NotDifferentiableError(
+            f"the symbolic method cannot honour the rule of `{_named(eqn)}` on complex values; use method='forward' "
+            "or 'reverse'"
+        )
+    import sympy as sp
+
+    elements = [sp.sympify(x) for a in args for x in np.ravel(np.asarray(a, dtype=object))]
+    named = {e: sp.Symbol(f"v{eqn.out.id}_{j}", real=True) for j, e in enumerate(exprs) if not e.is_Atom}
+    jac = eqn.op.sympy_partials(*args, out_shape=eqn.out.shape, named=named, **eqn.kw)  # (f(x) in it: its names)
+    return [[(d, x) for d, x in zip(row, elements) if not x.is_Number] for row in jac]
 
 
 def _translate(eqn, args):

@@ -40,7 +40,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from ..graph import Traced
+from ..graph import Const, Traced
 
 __all__ = [
     "Op",
@@ -166,6 +166,15 @@ class Op:
     #: the op (custom_vjp: its function's own ops). As in JAX, the user's rule serves the level that differentiates
     #: the op; an outer derivative of that level (forward over reverse: a Hessian) differentiates the function
     opened: Callable | None = None
+    #: `(*args, out_shape, **params)` (args: object arrays of SymPy elements) -> its Jacobian as an object array
+    #: (output elements, argument elements) of SymPy expressions, for an op whose derivative is a rule and not
+    #: its SymPy translation's (a user's custom_jvp/custom_vjp): the symbolic method takes these partials, as
+    #: forward and reverse take the rule, and SymPy's `diff` of the translation for the value's only
+    sympy_partials: Callable | None = None
+    #: `(*argument shapes, out_shape, **params)`: raises where the op's rule (a user's) gives a tangent or
+    #: cotangent of the wrong shape or dtype at those shapes; the numeric method, which differentiates the
+    #: function and never calls the rule (`numeric_ignores`), checks it once per prepared graph
+    check_rule: Callable | None = None
     #: its registry name is no user's: a building block of other ops' rules (strong_mul, eig_signs), or an
     #: entry users call by its NumPy spellings (`numpy`: imag_part is imag). The lists a user reads are
     #: generated without the name (the expression language, difflab/expr.py); tracing, differentiation
@@ -346,7 +355,11 @@ class Op:
                     break
             else:
                 return self.on_floats(*args, **params)
-        return self.impl(*args, **params)
+        try:
+            return self.impl(*args, **params)
+        except TypeError as err:  # (NumPy's "loop of ufunc does not support argument 0 of type NoneType ...")
+            _name_no_number(self, args, err)
+            raise
 
     def too_many(self, args):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
@@ -997,6 +1010,25 @@ def _samples(*calls):
         return [(tuple(draw("real", s, rng) for s in shapes), params) for shapes, params in calls]
 
     return make
+
+
+def _name_no_number(op, args, err) -> None:
+    """Raise a TypeError naming the op and the argument that is no number (None, a str, a dict: the user's
+    function called on a value that is no array), from NumPy's `err`; return where every argument is one."""
+    for k, a in enumerate(args):
+        if a is None or isinstance(a, (str, bytes, dict, set)):
+            raise TypeError(f"{op.name}: argument {k} is a {type(a).__name__}, not a number or an array") from err
+
+
+def ignored_rules(graph) -> list:
+    """The sorted names of the graph's ops whose derivative is a rule the numeric method cannot honour
+    (`numeric_ignores`), each op's `check_rule` run first at its equation's shapes (a user's rule, which numeric
+    never calls: its tangent of the wrong shape or dtype is named there too, as under the other methods)."""
+    for e in graph.eqns:
+        if e.op.check_rule is not None:
+            shapes = [_shape(a.value) if isinstance(a, Const) else a.shape for a in e.args]
+            e.op.check_rule(*shapes, out_shape=e.out.shape, **e.kw)
+    return sorted({e.op.name for e in graph.eqns if e.op.numeric_ignores})
 
 
 # -- SymPy translations, imported lazily so `import difflab` does not load SymPy --------------
