@@ -337,3 +337,13 @@ def _twice_cos_rule():
 
     f.defjvp(lambda p, t: (f(p[0]), 2.0 * dnp.cos(p[0]) * t[0]))
     return f
+
+
+def test_stop_gradient_of_an_array_is_a_copy_not_the_input():
+    # DESIGN §6: an output never aliases an input (the identity's impl returned x itself, so a user's later
+    # write into the result changed their input)
+    a = np.array([1.0, 2.0])
+    b = dl.stop_gradient(a)
+    assert not np.shares_memory(a, b) and np.array_equal(a, b)
+    b[0] = 9.0
+    assert a[0] == 1.0

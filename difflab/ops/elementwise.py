@@ -1480,7 +1480,7 @@ def _stop_gradient_sympy(x):
 
 stop_gradient = defop(
     "stop_gradient",
-    lambda x: x,
+    lambda x: x.copy() if isinstance(x, np.ndarray) else x,  # (a copy: an output never aliases an input)
     complex=True,
     partials=(None,),
     sympy=_stop_gradient_sympy,
