@@ -360,13 +360,47 @@ def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
     return tuple(broadcast_to(o, full) for o in outs)
 
 
+#: the most comparisons (n² times the other axes' size) a traced running max counts in the graph; past it the
+#: running argmax is read from the values (the trace specialised to them), to bound the memory (as interp's)
+_RUNNING_COUNTED = 1 << 22
+
+
 def _running(reduce):
     def accumulate(a, axis=0):
-        """The running maximum (minimum) along `axis` as a gather of the values where it was attained
-        (read from the values: the trace is specialised to them)."""
+        """The running maximum (minimum) along `axis`, `numpy.maximum.accumulate`: a gather of the values where
+        it was first attained. Ties: the derivative goes to the FIRST position attaining the running max (a
+        one-hot subgradient; NumPy's value is the earlier element's). JAX's lax.cummax differs there: its fold of
+        balanced max splits a tie's derivative in halves (x = [3, 1, 3]: out[2]'s gradient is [0.5, 0, 0.5],
+        here [1, 0, 0]); away from ties the two agree. For a traced float `a` the position is counted in the
+        graph: the running max cm[k] = max over j ≤ k of a[j], and its first position is the number of j with
+        cm[j] < cm[k] (cm only rises where a new maximum is attained; a NaN, propagated as NumPy's, sits after
+        the non-NaN cm) — n² comparisons, so a prepared function recomputes it at each call (drawdowns);
+        otherwise it is read from the values (the trace specialised to them). Same shape as a.
+
+        >>> _running(_np.maximum)(_np.array([1.0, 3.0, 2.0, 5.0]))
+        array([1., 3., 3., 5.])
+        """
+        a0 = moveaxis(a, axis, 0)
+        s = shape(a0)
+        n = s[0] if s else 0
+        counted = isinstance(a, _Traced) and a.dtype.kind == "f" and n * n * math.prod(s[1:]) <= _RUNNING_COUNTED
+        if counted and n:
+            from .. import ops as _ops
+
+            sign = 1.0 if reduce is _np.maximum else -1.0
+            below = _np.tril(_np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (len(s) - 1))
+            cm = _ops.max(where(below, expand_dims(sign * a0, 0), -_np.inf), axis=(1,))  # (n, *rest)
+            nan = _ops.isnan(cm)
+            at = sum(_ops.less(expand_dims(cm, 0), expand_dims(cm, 1)), axis=1)  # (NaN compares False: added below)
+            at = at + where(nan, n - sum(nan, axis=0, keepdims=True), 0)
+            return moveaxis(_sorting.gather_along(a0, at, axis=0), 0, axis)
         v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
         grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
-        at = _np.maximum.accumulate(_np.where(v == reduce.accumulate(v, axis=0), grid, 0), axis=0)
+        # (the first position attaining the running max: where the running max changes, then carried on)
+        cm = reduce.accumulate(v, axis=0)
+        new = _np.ones(v.shape, dtype=bool)
+        new[1:] = ~((cm[1:] == cm[:-1]) | (_np.isnan(cm[1:]) & _np.isnan(cm[:-1])))
+        at = _np.maximum.accumulate(_np.where(new, grid, 0), axis=0)
         rest = _np.indices(v.shape[1:]) if v.ndim > 1 else ()
         picked = moveaxis(a, axis, 0)[(at,) + tuple(_np.broadcast_to(r, v.shape) for r in rest)]
         return moveaxis(picked, 0, axis)
