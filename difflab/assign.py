@@ -373,6 +373,73 @@ def assign(y, idx: tuple, value, where) -> None:
         _INDEXED[id(value)] = (y.node, read)
 
 
+def assign_masked(y, mask, value, where) -> bool:
+    """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), recorded as
+    `numpy.where(mask, value, y)` when the value does not depend on the mask's count: a scalar, or an array
+    broadcast to y's elements past the mask's axes (`y.shape[mask.ndim:]`), as NumPy broadcasts it to each
+    selected element. The positions are then computed from the values at every call (a prepared function is
+    reused where the mask changes). True when recorded so; False for a value of the mask's count
+    (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask not of y's leading shape, which
+    the caller takes as a concrete mask (the trace specialised to its values, NumPy's errors).
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     z = x.copy()
+    ...     z[z < 0] = 0.0
+    ...     return (z * z).sum()
+    >>> dl.prepare(f, np.array([1.0, -2.0])).grad(np.array([-1.0, 3.0]))
+    array([0., 6.])
+    """
+    if not isinstance(mask, Traced) or mask.dtype != bool or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)]):
+        return False
+    masked = _MASKED.get(id(value))
+    if masked is not None and masked[0]() is value and masked[2].node is mask.node and value._trace is y._trace:
+        value = masked[1]  # (z[mask] = other[mask]: other where the mask holds, its count never read)
+        if tuple(value.shape) != tuple(y.shape):
+            return False
+    elif isinstance(value, Traced) and id(value) in _MASKED:
+        return False
+    else:
+        value = _value_of(_parsed(y, value, where))
+        vshape = tuple(np.shape(value))
+        while vshape and vshape[0] == 1:
+            vshape = vshape[1:]
+        rest = tuple(y.shape[len(mask.shape) :])
+        if len(vshape) > len(rest):
+            return False  # (of the mask's count, or NumPy's error: the concrete path)
+        try:
+            if np.broadcast_shapes(vshape, rest) != rest:
+                return False
+        except ValueError:
+            return False
+        if vshape != tuple(np.shape(value)):
+            value = _reshape_front(value, vshape)
+    _check_dtype(y, value, where)
+    held = (
+        mask
+        if len(mask.shape) == len(y.shape)
+        else _reshape_front(mask, tuple(mask.shape) + (1,) * (len(y.shape) - len(mask.shape)))
+    )
+    new = ops.where(held, value, y)
+    if new.dtype != y.dtype:  # (an integer y and an integer value of another width: NumPy's cast, the concrete path)
+        return False
+    assign(
+        y, (Ellipsis,), _broadcast_to_front(new, tuple(y.shape)) if tuple(new.shape) != tuple(y.shape) else new, where
+    )
+    return True
+
+
+#: id(x[mask]) -> (weak reference to it, x, the mask tracer, its Var): the reads by a traced boolean mask, which
+#: `y[mask] = x[mask]` records as where(mask, x, y) (assign_masked), their count never read
+_MASKED: dict = {}
+
+
+def read_masked(x, mask, out) -> None:
+    """Note that `out` is x[mask] for the traced boolean mask `mask` (Tracer.__getitem__), for assign_masked."""
+    key = id(out)
+    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, mask, out.node)
+
+
 def _read_view(y, value):
     """The basic index j where `value` is the view y[j] of y as it is now, else None."""
     if (
