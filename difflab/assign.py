@@ -393,7 +393,14 @@ def assign_masked(y, mask, value, where) -> bool:
     if not isinstance(mask, Traced) or mask.dtype != bool or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)]):
         return False
     masked = _MASKED.get(id(value))
-    if masked is not None and masked[0]() is value and masked[2].node is mask.node and value._trace is y._trace:
+    if (
+        masked is not None
+        and masked[0]() is value
+        and value.node is masked[4]  # (not updated since: `z[m] *= c` reads z[m], multiplies it in place, writes it)
+        and masked[1].node is masked[2]  # (nor x: the elements read are x's as they are now)
+        and masked[3].node is mask.node
+        and value._trace is y._trace
+    ):
         value = masked[1]  # (z[mask] = other[mask]: other where the mask holds, its count never read)
         if tuple(value.shape) != tuple(y.shape):
             return False
@@ -429,7 +436,7 @@ def assign_masked(y, mask, value, where) -> bool:
     return True
 
 
-#: id(x[mask]) -> (weak reference to it, x, the mask tracer, its Var): the reads by a traced boolean mask, which
+#: id(x[mask]) -> (weak reference to it, x, x's Var then, the mask tracer, its Var): the reads by a traced boolean mask, which
 #: `y[mask] = x[mask]` records as where(mask, x, y) (assign_masked), their count never read
 _MASKED: dict = {}
 
@@ -437,7 +444,7 @@ _MASKED: dict = {}
 def read_masked(x, mask, out) -> None:
     """Note that `out` is x[mask] for the traced boolean mask `mask` (Tracer.__getitem__), for assign_masked."""
     key = id(out)
-    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, mask, out.node)
+    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, x.node, mask, out.node)
 
 
 def _read_view(y, value):
