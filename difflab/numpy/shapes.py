@@ -360,39 +360,22 @@ def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
     return tuple(broadcast_to(o, full) for o in outs)
 
 
-#: the most comparisons (n² times the other axes' size) a traced running max counts in the graph; past it the
-#: running argmax is read from the values (the trace specialised to them), to bound the memory (as interp's)
-_RUNNING_COUNTED = 1 << 22
-
-
 def _running(reduce):
     def accumulate(a, axis=0):
         """The running maximum (minimum) along `axis`, `numpy.maximum.accumulate`: a gather of the values where
         it was first attained. Ties: the derivative goes to the FIRST position attaining the running max (a
         one-hot subgradient; NumPy's value is the earlier element's). JAX's lax.cummax differs there: its fold of
         balanced max splits a tie's derivative in halves (x = [3, 1, 3]: out[2]'s gradient is [0.5, 0, 0.5],
-        here [1, 0, 0]); away from ties the two agree. For a traced float `a` the position is counted in the
-        graph: the running max cm[k] = max over j ≤ k of a[j], and its first position is the number of j with
-        cm[j] < cm[k] (cm only rises where a new maximum is attained; a NaN, propagated as NumPy's, sits after
-        the non-NaN cm) — n² comparisons, so a prepared function recomputes it at each call (drawdowns);
+        here [1, 0, 0]); away from ties the two agree. For a traced float `a` the position is computed in the
+        graph (`_first_running_argmax`), so a prepared function recomputes it at each call (drawdowns);
         otherwise it is read from the values (the trace specialised to them). Same shape as a.
 
         >>> _running(_np.maximum)(_np.array([1.0, 3.0, 2.0, 5.0]))
         array([1., 3., 3., 5.])
         """
         a0 = moveaxis(a, axis, 0)
-        s = shape(a0)
-        n = s[0] if s else 0
-        counted = isinstance(a, _Traced) and a.dtype.kind == "f" and n * n * math.prod(s[1:]) <= _RUNNING_COUNTED
-        if counted and n:
-            from .. import ops as _ops
-
-            sign = 1.0 if reduce is _np.maximum else -1.0
-            below = _np.tril(_np.ones((n, n), dtype=bool)).reshape((n, n) + (1,) * (len(s) - 1))
-            cm = _ops.max(where(below, expand_dims(sign * a0, 0), -_np.inf), axis=(1,))  # (n, *rest)
-            nan = _ops.isnan(cm)
-            at = sum(_ops.less(expand_dims(cm, 0), expand_dims(cm, 1)), axis=1)  # (NaN compares False: added below)
-            at = at + where(nan, n - sum(nan, axis=0, keepdims=True), 0)
+        if isinstance(a, _Traced) and a.dtype.kind == "f" and shape(a0)[0]:
+            at = _first_running_argmax(a0 if reduce is _np.maximum else -a0)
             return moveaxis(_sorting.gather_along(a0, at, axis=0), 0, axis)
         v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
         grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
@@ -406,6 +389,31 @@ def _running(reduce):
         return moveaxis(picked, 0, axis)
 
     return accumulate
+
+
+def _first_running_argmax(v):
+    """Per k along the first axis of the traced float v (n, ...), the first j ≤ k where max(v[:k + 1]) is attained,
+    NumPy's maximum.accumulate's (a NaN propagates: the first NaN's position from it on), recorded as a prefix
+    scan (Hillis–Steele: ⌈log₂ n⌉ rounds, each combining every prefix with the one d = 1, 2, 4... before it, the
+    later one's (value, position) taken only where its value is greater, or NaN and the earlier's not). Integer
+    positions, no derivative: same shape as v.
+
+    >>> _first_running_argmax(_np.array([1.0, 3.0, 2.0, 3.0, 5.0]))
+    array([0, 1, 1, 1, 4])
+    """
+    from .. import ops as _ops
+
+    n, rest = shape(v)[0], tuple(shape(v)[1:])
+    at = _np.arange(n).reshape((n,) + (1,) * len(rest)) * _np.ones((1,) + rest, dtype=int)
+    d = 1
+    while d < n:
+        # (the first d prefixes are complete: their earlier one is -inf at 0, taken only by a prefix of -infs)
+        ev = concatenate([_np.full((d,) + rest, -_np.inf), v[:-d]], axis=0)
+        ei = concatenate([_np.zeros((d,) + rest, dtype=int), at[:-d]], axis=0)
+        later = where(_ops.isnan(ev), False, where(_ops.isnan(v), True, _ops.greater(v, ev)))
+        v, at = where(later, v, ev), where(later, at, ei)
+        d *= 2
+    return at
 
 
 def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, **options):
