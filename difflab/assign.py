@@ -7,7 +7,10 @@ index (ints, slices: one equation, no mask, so a loop of n writes records n smal
 derivatives and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
-+= v` adds once: Python reads, adds and writes back). An input's tracer rebound so is restored in the
++= v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
+records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`): the positions are
+computed from the values at every call, so dl.prepare reuses it; values of the mask's count read the mask's
+value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -390,7 +393,12 @@ def assign_masked(y, mask, value, where) -> bool:
     >>> dl.prepare(f, np.array([1.0, -2.0])).grad(np.array([-1.0, 3.0]))
     array([0., 6.])
     """
-    if not isinstance(mask, Traced) or mask.dtype != bool or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)]):
+    if (
+        not isinstance(mask, Traced)
+        or mask.dtype != bool
+        or getattr(mask, "_trace", None) is not y._trace  # (a mask of another trace: read as NumPy's, as before)
+        or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)])
+    ):
         return False
     masked = _MASKED.get(id(value))
     if (
