@@ -7,7 +7,10 @@ index (ints, slices: one equation, no mask, so a loop of n writes records n smal
 derivatives and SymPy take it from their rules, and rebinds the tracer y to the result: the Python object `y`
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
-+= v` adds once: Python reads, adds and writes back). An input's tracer rebound so is restored in the
++= v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
+records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`): the positions are
+computed from the values at every call, so dl.prepare reuses it; values of the mask's count read the mask's
+value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -371,6 +374,85 @@ def assign(y, idx: tuple, value, where) -> None:
         again = ops.getitem(y, idx=read)
         value.node, value.value = again.node, again.value  # (not Trace.rebind: a view is never an input)
         _INDEXED[id(value)] = (y.node, read)
+
+
+def assign_masked(y, mask, value, where) -> bool:
+    """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), recorded as
+    `numpy.where(mask, value, y)` when the value does not depend on the mask's count: a scalar, or an array
+    broadcast to y's elements past the mask's axes (`y.shape[mask.ndim:]`), as NumPy broadcasts it to each
+    selected element. The positions are then computed from the values at every call (a prepared function is
+    reused where the mask changes). True when recorded so; False for a value of the mask's count
+    (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask not of y's leading shape, which
+    the caller takes as a concrete mask (the trace specialised to its values, NumPy's errors).
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     z = x.copy()
+    ...     z[z < 0] = 0.0
+    ...     return (z * z).sum()
+    >>> dl.prepare(f, np.array([1.0, -2.0])).grad(np.array([-1.0, 3.0]))
+    array([0., 6.])
+    """
+    if (
+        not isinstance(mask, Traced)
+        or mask.dtype != bool
+        or getattr(mask, "_trace", None) is not y._trace  # (a mask of another trace: read as NumPy's, as before)
+        or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)])
+    ):
+        return False
+    masked = _MASKED.get(id(value))
+    if (
+        masked is not None
+        and masked[0]() is value
+        and value.node is masked[4]  # (not updated since: `z[m] *= c` reads z[m], multiplies it in place, writes it)
+        and masked[1].node is masked[2]  # (nor x: the elements read are x's as they are now)
+        and masked[3].node is mask.node
+        and value._trace is y._trace
+    ):
+        value = masked[1]  # (z[mask] = other[mask]: other where the mask holds, its count never read)
+        if tuple(value.shape) != tuple(y.shape):
+            return False
+    elif isinstance(value, Traced) and id(value) in _MASKED:
+        return False
+    else:
+        value = _value_of(_parsed(y, value, where))
+        vshape = tuple(np.shape(value))
+        while vshape and vshape[0] == 1:
+            vshape = vshape[1:]
+        rest = tuple(y.shape[len(mask.shape) :])
+        if len(vshape) > len(rest):
+            return False  # (of the mask's count, or NumPy's error: the concrete path)
+        try:
+            if np.broadcast_shapes(vshape, rest) != rest:
+                return False
+        except ValueError:
+            return False
+        if vshape != tuple(np.shape(value)):
+            value = _reshape_front(value, vshape)
+    _check_dtype(y, value, where)
+    held = (
+        mask
+        if len(mask.shape) == len(y.shape)
+        else _reshape_front(mask, tuple(mask.shape) + (1,) * (len(y.shape) - len(mask.shape)))
+    )
+    new = ops.where(held, value, y)
+    if new.dtype != y.dtype:  # (an integer y and an integer value of another width: NumPy's cast, the concrete path)
+        return False
+    assign(
+        y, (Ellipsis,), _broadcast_to_front(new, tuple(y.shape)) if tuple(new.shape) != tuple(y.shape) else new, where
+    )
+    return True
+
+
+#: id(x[mask]) -> (weak reference to it, x, x's Var then, the mask tracer, its Var): the reads by a traced boolean mask, which
+#: `y[mask] = x[mask]` records as where(mask, x, y) (assign_masked), their count never read
+_MASKED: dict = {}
+
+
+def read_masked(x, mask, out) -> None:
+    """Note that `out` is x[mask] for the traced boolean mask `mask` (Tracer.__getitem__), for assign_masked."""
+    key = id(out)
+    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, x.node, mask, out.node)
 
 
 def _read_view(y, value):

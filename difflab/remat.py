@@ -170,9 +170,10 @@ def checkpoint(f, static_argnums=()):
 
         inputs = [x if isinstance(x, Traced) or isinstance(x, float) else np.asarray(x, dtype=float) for x in leaves]
         t, tracers, outs = trace_flat(flat_f, inputs)
-        if t.specialised:  # f branched on these values: so does every graph holding this checkpoint's sub-graph
-            specialise_enclosing([*inputs, *t.consts], t.specialised)
-        sub, closed = lift_closure(outputs_of(t, tracers, outs))
+        graph = outputs_of(t, tracers, outs)  # (closed first: it settles the trace's tentative specialisations)
+        if graph.specialised:  # f branched on these values: so does every graph holding this checkpoint's sub-graph
+            specialise_enclosing([*inputs, *t.consts], graph.specialised)
+        sub, closed = lift_closure(graph)
         y = CHECKPOINT.bind(*inputs, *closed, sub=_Sub(sub))
         shapes = out_def["shapes"]
         if len(shapes) == 1:

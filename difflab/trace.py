@@ -66,6 +66,10 @@ class Trace:
     unread: dict = {}
     #: the Vars whose value an assignment overwrote (`assigned`): the common-subexpression tables skip them
     stale: frozenset | set = frozenset()
+    #: (Why, Var) per read `x[mask]` by a traced boolean mask, whose count specialises the trace only if an
+    #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
+    #: settled when the trace is closed (`outputs_of`)
+    tentative: list | tuple = ()
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -612,6 +616,31 @@ def _concrete_index(i):
     return np.asarray(dnp._value(i, "indexing by a traced mask or integer index"))
 
 
+def _masked_read(x, idx):
+    """x[mask] for one traced boolean mask of x's shape, read from the mask's value at this trace's inputs,
+    its specialisation tentative (Trace.tentative): `y[mask] = x[mask]` records where(mask, x, y) instead and
+    never uses this read; any other use specialises the trace, as _concrete_index does. None for other indices."""
+    mask = idx[0] if isinstance(idx, tuple) and len(idx) == 1 else idx
+    t = x._trace
+    if (
+        type(mask) is not Tracer
+        or mask.dtype != bool
+        or mask._trace is not t
+        or isinstance(mask.value, Tracer)
+        or t.specialised
+        or tuple(mask.shape) != tuple(x.shape)
+    ):
+        return None
+    specialise(mask, "indexing by a traced mask or integer index")  # (its Why, with the user's line)
+    why, t.specialised = t.specialised, False
+    out = ops.getitem(x, idx=(np.asarray(mask.value),))
+    if type(t.tentative) is tuple:
+        t.tentative = []
+    t.tentative.append((why, out.node))
+    _assign.read_masked(x, mask, out)
+    return out
+
+
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
@@ -701,6 +730,9 @@ class Tracer(Traced):
             # trace not specialised to i's values
             rows = idx if len(self.shape) == 1 else dnp.reshape(idx, idx.shape + (1,) * (len(self.shape) - 1))
             return dnp.take_along_axis(self, rows, 0)
+        masked = _masked_read(self, idx)
+        if masked is not None:
+            return masked
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
@@ -713,6 +745,10 @@ class Tracer(Traced):
     def __setitem__(self, idx, value):
         # a functional update this tracer is rebound to (difflab.assign), refused where NumPy's view would differ
         frame = sys._getframe(1)
+        if isinstance(idx, tuple) and len(idx) == 1:
+            idx = idx[0]
+        if type(idx) is Tracer and _assign.assign_masked(self, idx, value, lambda: _source_at(frame)):
+            return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
     def fill(self, value):
@@ -1530,6 +1566,12 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
         outs: tuple = (out_leaves[0].node,)
     else:
         outs = tuple([o.node if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
+    if t.tentative and not t.specialised:  # a read by a traced mask specialises if anything uses it
+        pending = {id(v): why for why, v in t.tentative}
+        used = [pending[id(a)] for e in t.eqns for a in e.args if id(a) in pending]
+        used += [pending[id(o)] for o in outs if id(o) in pending]
+        if used:
+            t.specialised = used[0]
     # (Graph's fields in order, without its Python-level __new__)
     return _new_tuple(Graph, (tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised))
 

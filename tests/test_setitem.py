@@ -254,17 +254,20 @@ def test_hessian_and_nested_gradients_through_assignment():
         np.testing.assert_allclose(dl.grad(outer, method=method)(x), want, rtol=1e-12)
 
 
-def test_a_traced_mask_specialises_as_indexing_does():
+def test_a_traced_mask_with_a_scalar_is_numpy_where_and_prepares():
+    # (y[mask] = 0.0 is where(mask, 0.0, y): no count read, so prepare reuses it where the mask differs; it was
+    # refused as specialised; tests/test_maskset44.py has the JAX-checked cases)
     def f(x):
         y = x * 1.0
         y[x > 0] = 0.0
         return (y**2 * x).sum()
 
-    want = np.where(X > 0, 0.0, 3 * X**2)
     for method in METHODS:
-        np.testing.assert_allclose(dl.grad(f, method=method)(X), want, rtol=1e-6)
-        with pytest.raises(ValueError, match="specialised to its input values"):
-            dl.prepare(f, X, method=method)
+        p = dl.prepare(f, X, method=method)
+        for x in (X, -X):
+            want = np.where(x > 0, 0.0, 3 * x**2)
+            np.testing.assert_allclose(dl.grad(f, method=method)(x), want, rtol=1e-6)
+            np.testing.assert_allclose(p.grad(x), want, rtol=1e-6)
 
 
 def test_outputs_do_not_alias_inputs_and_copies_are_copies():

@@ -610,9 +610,10 @@ def points_b():
 
 POINTS = {**points(), **points_b()}
 FUNCS = [globals()[name] for name in POINTS]
-#: value-dependent graphs: np.argmax's routing, np.floor(...).astype(int)'s gather, np.maximum.accumulate's running
-#: peak (np.unwrap's jumps are traced since round 10, np.interp's intervals on traced knots since round 11)
-SPECIALISED = {"moe_top1", "bilinear_warp", "drawdown"}
+#: value-dependent graphs: np.argmax's routing, np.floor(...).astype(int)'s gather (np.unwrap's jumps are traced
+#: since round 10, np.interp's intervals on traced knots since round 11, np.maximum.accumulate's running peak
+#: since session 44: drawdown is prepared)
+SPECIALISED = {"moe_top1", "bilinear_warp"}
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient, by jax.value_and_grad in x64 (the source run with jax.numpy,
 #: jax.scipy.special/linalg/stats; arcface's and ctmc_expm's item assignments as .at[].set, verlet_chain's
 #: np.concatenate([t, [0.0]]) with np.zeros(1): jnp.concatenate takes no lists)

@@ -362,16 +362,58 @@ def meshgrid(*xi, indexing="xy", sparse=False, copy=True):
 
 def _running(reduce):
     def accumulate(a, axis=0):
-        """The running maximum (minimum) along `axis` as a gather of the values where it was attained
-        (read from the values: the trace is specialised to them)."""
+        """The running maximum (minimum) along `axis`, `numpy.maximum.accumulate`: a gather of the values where
+        it was first attained. Ties: the derivative goes to the FIRST position attaining the running max (a
+        one-hot subgradient; NumPy's value is the earlier element's). JAX's lax.cummax differs there: its fold of
+        balanced max splits a tie's derivative in halves (x = [3, 1, 3]: out[2]'s gradient is [0.5, 0, 0.5],
+        here [1, 0, 0]); away from ties the two agree. For a traced float `a` the position is computed in the
+        graph (`_first_running_argmax`), so a prepared function recomputes it at each call (drawdowns);
+        otherwise it is read from the values (the trace specialised to them). Same shape as a.
+
+        >>> _running(_np.maximum)(_np.array([1.0, 3.0, 2.0, 5.0]))
+        array([1., 3., 3., 5.])
+        """
+        a0 = moveaxis(a, axis, 0)
+        if isinstance(a, _Traced) and a.dtype.kind == "f" and shape(a0)[0]:
+            at = _first_running_argmax(a0 if reduce is _np.maximum else -a0)
+            return moveaxis(_sorting.gather_along(a0, at, axis=0), 0, axis)
         v = _np.moveaxis(_np.asarray(_value(a)), axis, 0)
         grid = _np.arange(v.shape[0]).reshape((-1,) + (1,) * (v.ndim - 1)) * _np.ones(v.shape, dtype=int)
-        at = _np.maximum.accumulate(_np.where(v == reduce.accumulate(v, axis=0), grid, 0), axis=0)
+        # (the first position attaining the running max: where the running max changes, then carried on)
+        cm = reduce.accumulate(v, axis=0)
+        new = _np.ones(v.shape, dtype=bool)
+        new[1:] = ~((cm[1:] == cm[:-1]) | (_np.isnan(cm[1:]) & _np.isnan(cm[:-1])))
+        at = _np.maximum.accumulate(_np.where(new, grid, 0), axis=0)
         rest = _np.indices(v.shape[1:]) if v.ndim > 1 else ()
         picked = moveaxis(a, axis, 0)[(at,) + tuple(_np.broadcast_to(r, v.shape) for r in rest)]
         return moveaxis(picked, 0, axis)
 
     return accumulate
+
+
+def _first_running_argmax(v):
+    """Per k along the first axis of the traced float v (n, ...), the first j ≤ k where max(v[:k + 1]) is attained,
+    NumPy's maximum.accumulate's (a NaN propagates: the first NaN's position from it on), recorded as a prefix
+    scan (Hillis–Steele: ⌈log₂ n⌉ rounds, each combining every prefix with the one d = 1, 2, 4... before it, the
+    later one's (value, position) taken only where its value is greater, or NaN and the earlier's not). Integer
+    positions, no derivative: same shape as v.
+
+    >>> _first_running_argmax(_np.array([1.0, 3.0, 2.0, 3.0, 5.0]))
+    array([0, 1, 1, 1, 4])
+    """
+    from .. import ops as _ops
+
+    n, rest = shape(v)[0], tuple(shape(v)[1:])
+    at = _np.arange(n).reshape((n,) + (1,) * len(rest)) * _np.ones((1,) + rest, dtype=int)
+    d = 1
+    while d < n:
+        # (the first d prefixes are complete: their earlier one is -inf at 0, taken only by a prefix of -infs)
+        ev = concatenate([_np.full((d,) + rest, -_np.inf), v[:-d]], axis=0)
+        ei = concatenate([_np.zeros((d,) + rest, dtype=int), at[:-d]], axis=0)
+        later = where(_ops.isnan(ev), False, where(_ops.isnan(v), True, _ops.greater(v, ev)))
+        v, at = where(later, v, ev), where(later, at, ei)
+        d *= 2
+    return at
 
 
 def pad(array, pad_width, mode="constant", constant_values=0.0, end_values=0.0, **options):
