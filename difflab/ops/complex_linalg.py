@@ -426,57 +426,12 @@ def _eig_cotangent(c, kind):
     and c_j = Σ_p H_pj − Σ_q H_jq, H_pj = −conj(Ḡ_pj) G_pj² (p ≠ j): O(n³) products per matrix, where the entry
     rules take n² partials per entry (a reverse sweep through an 8×8 eig: 8192 partials per part)."""
     n = c.rows
-    k_of = {name: _EIG_NAMES.index(name + "re") for name in ("w", "V", "U", "G")}
-
-    def cx(name, p, q):
-        k = k_of[name]
-        return _C(c.at(kind, k, p, q), c.at(kind, k + 1, p, q))
-
-    def bar(name, p, q):
-        k = k_of[name]
-        return _C(c.bar(k, p, q), c.bar(k + 1, p, q))
-
-    def has(name):
-        return c.has(k_of[name]) or c.has(k_of[name] + 1)
-
+    cx, bar, has = _eig_adjoint_parts(c, kind)
     zero = _is_zero
-    qbar = [[[] for _ in range(n)] for _ in range(n)]  # Q̄'s terms
-    if has("w"):
-        for j in range(n):
-            qbar[j][j].append(bar("w", 0, j))
-    if has("G"):  # dG_pj = −G_pj² (dλ_j − dλ_p): Q̄_jj += conj(c_j)
-        for p in range(n):
-            for j in range(n):
-                gb = bar("G", p, j)
-                if p == j or zero(gb):
-                    continue
-                h = _C(0) - gb * (cx("G", p, j).conj() * cx("G", p, j).conj())  # conj(H_pj)
-                qbar[j][j].append(h)
-                qbar[p][p].append(_C(0) - h)
+    qbar = _eig_qbar_diagonal(n, cx, bar, has)
     inner = [[[] for _ in range(n)] for _ in range(n)]  # Vᴴ D̄0 − Ū Uᴴ, whose off-diagonal conj(G)∘ takes
     if has("V") or (has("U") and kind not in _EIG_GAUGE_FREE):
-        m = [_C(0)] * n
-        if kind not in _EIG_GAUGE_FREE:
-            m = [
-                _total([bar("U", j, q).conj() * cx("U", j, q) for q in range(n) if not zero(bar("U", j, q))])
-                - _total([bar("V", r, j).conj() * cx("V", r, j) for r in range(n) if not zero(bar("V", r, j))])
-                for j in range(n)
-            ]
-        sp = _sp()
-        d0 = [[None] * n for _ in range(n)]
-        for j in range(n):
-            turn = 0
-            if not _is_zero(_C(0, m[j].im)):
-                picks = [(c.at(kind, 6, r, j), r) for r in range(n)]
-                top = named_sum(sp.Add(*[x * c.at(kind, 2, r, j) for x, r in picks]))
-                turn = product(m[j].im, top**-1)
-            for r in range(n):
-                terms = [bar("V", r, j)]
-                if m[j].re != 0:
-                    terms.append(cx("V", r, j) * m[j].re)
-                if turn != 0:
-                    terms.append(_C(0, -product(c.at(kind, 6, r, j), turn)))
-                d0[r][j] = _total([t for t in terms if not zero(t)])
+        d0 = _eig_d0(c, kind, cx, bar)
         for p in range(n):
             for j in range(n):
                 if p != j:
@@ -499,6 +454,73 @@ def _eig_cotangent(c, kind):
         for k in range(n)
     ]
     return _times_adjoint(c, mrows, lambda l, r: cx("V", l, r))
+
+
+def _eig_adjoint_parts(c, kind):
+    """Readers for `_eig_cotangent`: cx(name, p, q) a part's entry, bar(name, p, q) its adjoint (complex, from
+    the real and imaginary parts' entries), has(name) whether any of its entries has an adjoint."""
+    k_of = {name: _EIG_NAMES.index(name + "re") for name in ("w", "V", "U", "G")}
+
+    def cx(name, p, q):
+        k = k_of[name]
+        return _C(c.at(kind, k, p, q), c.at(kind, k + 1, p, q))
+
+    def bar(name, p, q):
+        k = k_of[name]
+        return _C(c.bar(k, p, q), c.bar(k + 1, p, q))
+
+    def has(name):
+        return c.has(k_of[name]) or c.has(k_of[name] + 1)
+
+    return cx, bar, has
+
+
+def _eig_qbar_diagonal(n, cx, bar, has):
+    """Q̄'s terms (n × n lists) from the eigenvalues' adjoints λ̄ and, through dG_pj = −G_pj² (dλ_j − dλ_p),
+    the gaps' Ḡ: Q̄_jj += λ̄_j + conj(c_j)."""
+    qbar = [[[] for _ in range(n)] for _ in range(n)]
+    if has("w"):
+        for j in range(n):
+            qbar[j][j].append(bar("w", 0, j))
+    if has("G"):
+        for p in range(n):
+            for j in range(n):
+                gb = bar("G", p, j)
+                if p == j or _is_zero(gb):
+                    continue
+                h = _C(0) - gb * (cx("G", p, j).conj() * cx("G", p, j).conj())  # conj(H_pj)
+                qbar[j][j].append(h)
+                qbar[p][p].append(_C(0) - h)
+    return qbar
+
+
+def _eig_d0(c, kind, cx, bar):
+    """D̄0 = V̄ + V diag(Re m) − i anchor diag(Im m / top), κ's adjoint (NumPy's gauge: m_j = Σ conj(Ū_j·) U_j·
+    − Σ conj(V̄_·j) V_·j; 0 for the gauge-free kinds), as an n × n list."""
+    n, zero = c.rows, _is_zero
+    m = [_C(0)] * n
+    if kind not in _EIG_GAUGE_FREE:
+        m = [
+            _total([bar("U", j, q).conj() * cx("U", j, q) for q in range(n) if not zero(bar("U", j, q))])
+            - _total([bar("V", r, j).conj() * cx("V", r, j) for r in range(n) if not zero(bar("V", r, j))])
+            for j in range(n)
+        ]
+    sp = _sp()
+    d0 = [[None] * n for _ in range(n)]
+    for j in range(n):
+        turn = 0
+        if not _is_zero(_C(0, m[j].im)):
+            picks = [(c.at(kind, 6, r, j), r) for r in range(n)]
+            top = named_sum(sp.Add(*[x * c.at(kind, 2, r, j) for x, r in picks]))
+            turn = product(m[j].im, top**-1)
+        for r in range(n):
+            terms = [bar("V", r, j)]
+            if m[j].re != 0:
+                terms.append(cx("V", r, j) * m[j].re)
+            if turn != 0:
+                terms.append(_C(0, -product(c.at(kind, 6, r, j), turn)))
+            d0[r][j] = _total([t for t in terms if not zero(t)])
+    return d0
 
 
 def _times_adjoint(c, m, b):
