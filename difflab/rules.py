@@ -371,7 +371,7 @@ class _Custom(abc.ABC):
             )
         self._probe_linear(g, len(args) - len(syms))
         named = dict(named or {})  # (the function's own value in the rule, f(x), by the method's names for it)
-        flat = [sp.sympify(e).xreplace(named) for o in graph_sympy(g, args) for e in np.ravel(o)]
+        flat = [sp.sympify(e, strict=True).xreplace(named) for o in graph_sympy(g, args) for e in np.ravel(o)]
         names = [x for d in syms for x in np.ravel(d)]
         index = {x: j for j, x in enumerate(names)}
         zero = dict.fromkeys(names, sp.Integer(0))

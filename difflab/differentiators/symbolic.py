@@ -30,33 +30,9 @@ from .examples import per_example
 from .structure import prepared_once
 from .matrix import MatrixGradient
 from .tensor import tensor_form
-from .program import Program, _as_object, exact, floats, name_singular, nonfinite_rows, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
+from .program import Program, _as_object, exact, floats, in_range, name_singular, nonfinite_rows, over_limit, to_sympy  # noqa: F401 — _as_object: rules.py imports it from here
 
 MAX_ELEMENTS = 200_000  # array elements a graph may expand into SymPy expressions
-EXACT_MAX = 200  # named assignments a derivative at inputs of extreme magnitude is evaluated in 40 digits for
-#: inputs beyond these magnitudes make a derivative's products (u² of u = x², 1/u² of it) leave float64's range
-_LARGE, _SMALL = 1e75, 1e-75
-
-
-def _elementary(assignments) -> bool:
-    """Whether named SymPy assignments use only SymPy's elementary functions (and strong_mul, a product): those
-    `exact` evaluates in its digits. A registry special function's mpmath form gave beta's a-partial at a = 1e155
-    as -9.1e-156 in 40 and 80 digits alike, for -2.9e-264 (the registry's float partial was right)."""
-    import sympy as sp
-
-    allowed = (sp.exp, sp.log, sp.sin, sp.cos, sp.tan, sp.sinh, sp.cosh, sp.tanh, sp.asin, sp.acos, sp.atan)
-    allowed += (sp.asinh, sp.acosh, sp.atanh)
-    named = ("strong_mul", "difflab_strong_factor", "difflab_log1p")  # (by name: made per use; mpmath.log1p)
-    return all(f.func in allowed or f.func.__name__ in named for _, e in assignments for f in e.atoms(sp.Function))
-
-
-def _extreme(args) -> bool:
-    """Whether an input holds a finite nonzero entry of magnitude above 1e75 or below 1e-75 (`Prepared._in_range`)."""
-    for a in args:
-        v = np.abs(np.asarray(a))  # (complex entries: their modulus)
-        if v.size and (np.any((v > _LARGE) & (v < np.inf)) or np.any((v < _SMALL) & (v > 0.0))):
-            return True
-    return False
 
 
 __all__ = ["Symbolic", "to_sympy", "Program"]
@@ -148,26 +124,7 @@ class Symbolic(Differentiator):
             jac = self._in_range(args, "jacobian", split(both[self.m :], [(self.m, self.n)])[0])
             return name_singular(self, args, split(both[: self.m], self.out_shapes), jac)
 
-        def _in_range(self, args, kind, found):
-            """`found` (the generated code's `kind`), or at inputs of extreme magnitude its entries evaluated in 80
-            digits (`exact`) where 40 digits agree to 1e-15: the code's chain-rule products leave float64's range
-            there while the derivative may not (log(x·x)'s second derivative at 7e149 was +2/x², -2/x² exactly;
-            1/(x·x)'s slope at 1e100 was 0 for -2e-300), which reverse accumulation over named values cannot avoid.
-            Where the two disagree, a cancellation beyond 40 digits decides (betaln's ψ(a) - ψ(a + b) at a = 1e155,
-            which the registry's partial writes without it): the code's entry stands. Scalar programs of one example
-            only (SymPy's evaluation costs ~0.1 ms an assignment)."""
-            if _traced(args) or self.batch_inputs or not _extreme(args) or len(self.program.assignments) > EXACT_MAX:
-                return found
-            if not _elementary(self.program.assignments):  # (a special function's own mpmath form may not be it)
-                return found
-            try:
-                with np.errstate(all="ignore"):
-                    coarse, fine = (np.reshape(exact(self, args, kind, dps), np.shape(found)) for dps in (40, 80))
-            except (ArithmeticError, TypeError, ValueError):  # (an entry SymPy cannot make a number: the code's)
-                return found
-            with np.errstate(all="ignore"):
-                agree = np.isfinite(fine) & np.isfinite(found) & (np.abs(coarse - fine) <= 1e-15 * np.abs(fine))
-            return np.where(agree, fine, found)
+        _in_range = in_range  # (generated code's entries, or in 80 digits at inputs of extreme magnitude)
 
         jvp, vjp = _jvp_along, _vjp_along  # one derivative each (directional.py), not the Jacobian's m·n entries
 

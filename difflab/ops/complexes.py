@@ -154,7 +154,7 @@ def _cabs_sympy(z):
     from .elementwise import _sign_fn
 
     sp = _sp()
-    z = sp.sympify(z)
+    z = sp.sympify(z, strict=True)  # (numbers and expressions only: a str is refused, never parsed)
     if not z.is_extended_real:
         return sp.Abs(z)
     fn = sympy_function("difflab_real_cabs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)

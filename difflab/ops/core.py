@@ -1084,6 +1084,7 @@ def sympy_function(
     math_impl: Callable,
     plain: Callable | None = None,
     methods: dict | None = None,
+    exact_mp: bool = False,
 ):
     """A SymPy Function class whose derivative and numeric values follow the registry's entry.
 
@@ -1092,7 +1093,9 @@ def sympy_function(
     floats); `mp_impl(*mpf_args)` serves high precision. `plain(*args)`, where given, is the same
     function in SymPy's own terms (expm1: exp(x) − 1), which the symbolic method writes instead on a
     complex argument, where SymPy must split the value into real and imaginary parts. `methods`: more
-    attributes of the class (opaque.py's matrix functions: a faster `_eval_derivative`).
+    attributes of the class (opaque.py's matrix functions: a faster `_eval_derivative`). `exact_mp`: `mp_impl` is
+    the function itself at any precision (a product, log1p), so the symbolic method may evaluate a derivative
+    holding it in more digits than float64's (program.in_range); a special function's mpmath form may not be.
     """
     if name in _SYMPY_CLASSES:
         return _SYMPY_CLASSES[name]
@@ -1115,7 +1118,13 @@ def sympy_function(
     _SYMPY_CLASSES[name] = type(
         name,
         (sp.Function,),
-        {"fdiff": fdiff, "_eval_evalf": _eval_evalf, "difflab_plain": staticmethod(plain), **(methods or {})},
+        {
+            "fdiff": fdiff,
+            "_eval_evalf": _eval_evalf,
+            "difflab_plain": staticmethod(plain),
+            "difflab_exact_mp": exact_mp,
+            **(methods or {}),
+        },
     )
     return _SYMPY_CLASSES[name]
 

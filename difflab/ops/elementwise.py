@@ -140,7 +140,9 @@ def strong_mul_sympy():
     be infinite): generated code calls the entry's own NumPy/float implementations, so 0·∞ is 0
     there too. With a number among its arguments it is the plain product (0 included)."""
     sp = _sp()
-    fn = sympy_function("strong_mul", _strong_mul_impl, lambda args, i: args[1 - i], _mp_strong_mul, _py_strong_mul)
+    fn = sympy_function(
+        "strong_mul", _strong_mul_impl, lambda args, i: args[1 - i], _mp_strong_mul, _py_strong_mul, exact_mp=True
+    )
     if "eval" not in fn.__dict__:
 
         def _numbers(cls, a, b):  # SymPy calls it `eval`: evaluation on number arguments
@@ -252,6 +254,7 @@ def _strong_factor_sympy():
         lambda args, i: _sp().Integer(i),  # (1 in other; the NaN point has no derivative either way)
         _mp_strong_factor,
         _py_strong_factor,
+        exact_mp=True,
     )
 
 
@@ -479,6 +482,7 @@ def _log1p_fn():
         lambda x: __import__("mpmath").log1p(x),
         math.log1p,
         plain=lambda x: _sp().log(1 + x),
+        exact_mp=True,
     )
 
 

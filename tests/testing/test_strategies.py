@@ -11,7 +11,7 @@ import pytest
 from difflab.ops import REGISTRY
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+from hypothesis.errors import InvalidArgument, NoSuchExample
 
 import difflab as dl
 from difflab.errors import DomainWarning
@@ -92,7 +92,16 @@ def test_shrinking_gives_small_graphs(op):
     # an explicit seed, not derandomize: derandomize's path depended on what other test modules had
     # imported (the transpose case shrank to 7 steps alone, to 2 in the whole suite)
     quick = settings(database=None, max_examples=1000, phases=[Phase.generate, Phase.shrink])
-    f = find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(0))
+
+    def shrunk(seed):
+        # (None where a seed's 1000 draws hold no `op`: each op is ~1 in the registry's ~200 a step, and which
+        # seed draws one moves whenever an entry is added: detphase and sqrtm at seed 0 after 13 special ones)
+        try:
+            return find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(seed))
+        except NoSuchExample:
+            return None
+
+    f = shrunk(0)
     # the linear-algebra ops get a matrix built for them: det's family v vᵀ + 2·I (two reshapes, mul,
     # add); the decompositions x xᵀ + D summed over a broadcast axis (three reshapes, mul, sum, add) or
     # tanh(x) + shift (sqrtm's and sylvester's x xᵀ + D likewise), pinv x + 2.5·I; each plus the op and the final sum
@@ -104,13 +113,13 @@ def test_shrinking_gives_small_graphs(op):
     budget.update({REGISTRY["expm"].strategy: 7, REGISTRY["frechet"].strategy: 7})  # (the 1×1 matrix Σ tanh(x)²)
     budget.update({REGISTRY["qr_complement"].strategy: 6})  # (reshape, tanh and add: a tall matrix, no zero below)
     budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their product)
-    for seed in (1, 2, 3):
-        if len(f.steps) <= budget.get(strategy, 4):
+    for seed in (1, 2, 3, 4):
+        if f is not None and len(f.steps) <= budget.get(strategy, 4):
             break
         # Hypothesis's shrinker can stall in a local minimum whose path depends on the whole registry (merging
         # two ops' branches stalled transpose at 9 steps, with dead steps it could not delete): another
         # seed's shrink is the check that a small graph is reachable, not the first path's luck
-        f = find(functions(), lambda f: op in f.ops, settings=quick, random=random.Random(seed))
+        f = shrunk(seed) or f
     assert isinstance(f, RandomFunction) and len(f.steps) <= budget.get(strategy, 4), repr(f)
 
 
