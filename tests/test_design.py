@@ -310,9 +310,14 @@ def test_xdist_workers_steal_work_unless_told_otherwise():
     """README's `python -m pytest -n 2` schedules by work stealing (tests/conftest.py): xdist's default `load` left
     one worker alone with the last 91 tests, 49 s of CPU; an explicit `--dist`, and a run without `-n`, stay as
     given."""
+    import importlib.util
     from types import SimpleNamespace
 
-    from conftest import pytest_cmdline_main
+    # tests/conftest.py by its path: `import conftest` is whichever conftest (tests/nn's) pytest imported last
+    spec = importlib.util.spec_from_file_location("_tests_conftest", Path(__file__).parent / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    pytest_cmdline_main = conftest.pytest_cmdline_main
 
     for given, want in [((2, "no"), "worksteal"), ((2, "load"), "load"), ((0, "no"), "no"), ((None, "no"), "no")]:
         config = SimpleNamespace(option=SimpleNamespace(numprocesses=given[0], dist=given[1]))
