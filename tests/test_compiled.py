@@ -433,3 +433,23 @@ def test_a_batched_reduction_lowers_to_the_op_itself_bit_for_bit(name):
         assert fn(X)[0].shape == want.shape
     if name == "sum":
         assert calls == np.add.reduce
+
+
+def test_a_repeated_generated_source_is_compiled_once():
+    """Two fresh traces of the same function generate the same source: Python's compile runs once for it
+    (compile.graphs._bytecode; test_numeric_roundoff's nested numeric Hessians: 585 compiles, 474 of them repeats),
+    and each trace still gets its own function, with the same values."""
+    from difflab.compile import graphs
+
+    x = np.array([0.3, -1.2, 2.0])
+    grads = []
+    for _ in range(2):
+        f = lambda x: np.sum(np.tanh(x) * x**2)  # noqa: E731  (a new function object: a fresh trace)
+        before = graphs._bytecode.cache_info()
+        prepared = dl.prepare(f, x, method="reverse")
+        grads += [prepared.grad(x) for _ in range(3)]  # (the compiled tier's code: generated once armed)
+        after = graphs._bytecode.cache_info()
+    assert after.misses == before.misses and after.hits > before.hits  # the second trace's sources were all known
+    want = 2 * x * np.tanh(x) + x**2 / np.cosh(x) ** 2
+    for g in grads:
+        np.testing.assert_allclose(g, want, rtol=1e-14)

@@ -304,3 +304,22 @@ def test_the_size_check_sees_a_long_function(tmp_path, monkeypatch):
     (tmp_path / "difflab" / "long.py").write_text(f"def long():\n{body}\n\n{documented}\n\ndef short():\n    pass\n")
     monkeypatch.setattr(sys.modules[__name__], "PACKAGE", tmp_path / "difflab")
     assert list(_long_functions()) == [("difflab/long.py", "long", 61)]
+
+
+def test_xdist_workers_steal_work_unless_told_otherwise():
+    """README's `python -m pytest -n 2` schedules by work stealing (tests/conftest.py): xdist's default `load` left
+    one worker alone with the last 91 tests, 49 s of CPU; an explicit `--dist`, and a run without `-n`, stay as
+    given."""
+    import importlib.util
+    from types import SimpleNamespace
+
+    # tests/conftest.py by its path: `import conftest` is whichever conftest (tests/nn's) pytest imported last
+    spec = importlib.util.spec_from_file_location("_tests_conftest", Path(__file__).parent / "conftest.py")
+    conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conftest)
+    pytest_cmdline_main = conftest.pytest_cmdline_main
+
+    for given, want in [((2, "no"), "worksteal"), ((2, "load"), "load"), ((0, "no"), "no"), ((None, "no"), "no")]:
+        config = SimpleNamespace(option=SimpleNamespace(numprocesses=given[0], dist=given[1]))
+        pytest_cmdline_main(config)
+        assert config.option.dist == want, given

@@ -323,6 +323,14 @@ def _identity_argument(e, args):
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _bytecode(source: str):
+    """Python's compile of a generated source, kept for the next graph that generates the same text: a nested
+    numeric Hessian, a fresh trace of the same function, each method of a test generate it again (most of the
+    sources a test run compiles are repeats). A code object is immutable; each exec makes its own function."""
+    return builtins.compile(source, "<difflab compiled graph>", "exec")
+
+
 def _generate(code: "_Source", counted: Graph | None = None):
     """The function of `code`'s graph: its source generated and executed. It charges the work of
     `counted` (default: that graph) per call: a rewritten program, the program it stands for."""
@@ -333,7 +341,7 @@ def _generate(code: "_Source", counted: Graph | None = None):
     n_eqns, n_elements = len(counted.eqns), elements(counted)
     code.finish(n_eqns, n_elements)
     source = "\n".join(code.lines)
-    exec(builtins.compile(source, "<difflab compiled graph>", "exec"), code.env)
+    exec(_bytecode(source), code.env)
     fn = code.env["compiled"]
     fn.source, fn.graph, fn.eqns, fn.elements = source, graph, n_eqns, n_elements
     return fn

@@ -124,17 +124,19 @@ def _total(terms) -> _C:
 
 #: complex rules' values by (rule, slot): the real and imaginary parts' rules share one computation
 _MEMO: dict = {}
+_MISSING = object()
 
 
 def _memo(key, compute):
     # keyed on the active namer too: under opaque.naming a rule's value holds one Program's names, which
     # another Program (a later derivative) must not be given (its traced code met an unknown symbol)
     key = (active_namer(), *key)
-    if key not in _MEMO:
+    hit = _MEMO.get(key, _MISSING)  # (one lookup: the key's hash walks the matrix's entries)
+    if hit is _MISSING:
         if len(_MEMO) > 20000:
             _MEMO.clear()
-        _MEMO[key] = compute()
-    return _MEMO[key]
+        hit = _MEMO[key] = compute()
+    return hit
 
 
 class _Direction:

@@ -496,6 +496,24 @@ def stacked_batch(name):
     return rule
 
 
+def broadcast_batch(name):
+    """A `batch` rule for an op whose impl and rules broadcast the leading '...' axes of its arguments against each
+    other (cofactor_dk's matrix and directions): a batched argument gets unit axes after its batch axis up to the
+    highest unbatched rank, so the batch axis is one more broadcast axis and the op applies once, where the
+    fallback loop binds it per batch element (a forward sweep batched over n² directions: n² SVDs, not one).
+
+    >>> import numpy as np
+    >>> rule = broadcast_batch("matmul")
+    >>> rule((True, False), np.ones((4, 2, 3)), np.ones((3, 5))).shape
+    (4, 2, 5)
+    """
+
+    def rule(batched, *args, **params):
+        return REGISTRY[name](*_unit_axes(batched, args), **params)
+
+    return rule
+
+
 def defop(name, impl, *, partials=None, jvp=None, vjp=None, **kw) -> Op:
     """Register a primitive. Elementwise ops give `partials` (one `d(out, *args)` per argument).
 

@@ -17,7 +17,7 @@ from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
 from .complexes import is_complex
 from .elementwise import _abs_fn, _sign_fn, strong_mul
-from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, defop, strong_contract
+from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, broadcast_batch, defop, strong_contract
 from .opaque import matrix_kind, opaque_translation
 
 
@@ -746,6 +746,7 @@ cofactor_dk = defop(
     internal=True,
     jvp=(_cofactor_dk_rule,),
     vjp=(_cofactor_dk_rule,),
+    batch=broadcast_batch("cofactor_dk"),  # (the forms above broadcast the matrix's and directions' stacks)
     nargs=None,
     sympy=_sympy_cofactor_derivative,
     samples=_cofactor_dk_samples,
