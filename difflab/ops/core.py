@@ -785,7 +785,15 @@ def _strong_scaled(partial):
     elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
     zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
 
+    quotient = getattr(partial, "quotient", None)
+
     def rule(t, out, *args, **params):
+        if quotient is not None:
+            # (n·t)/d where that is finite (sqrt's (0.5·t)/out, see quotient_partial); at a singular point (a 0
+            # denominator) or out of range the strong product below decides, as before
+            c = _quotient_scaled(quotient, t, out, args, params)
+            if c is not None:
+                return c
         where, equal = REGISTRY["where"], REGISTRY["equal"]  # elementwise entries, found at call time
         values = (out, *args)
         # nested use (t traced: an outer derivative differentiates t·∂): t may be 0 here but move

@@ -531,7 +531,7 @@ sqrt = defop(
     np.sqrt,
     complex=True,
     py=math.sqrt,
-    partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),),
+    partials=(strong_zero(quotient_partial(0.5, lambda out, x: out), lambda out, x: equal(out, 0.0)),),
     sympy=_sympy_fn("sqrt"),
     domain=("positive",),
     numpy=("sqrt",),
