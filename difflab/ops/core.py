@@ -788,7 +788,8 @@ def _strong_scaled(partial):
     quotient = getattr(partial, "quotient", None)
 
     def rule(t, out, *args, **params):
-        if quotient is not None:
+        recorded = quotient is not None and (isinstance(t, Traced) or any(isinstance(v, Traced) for v in (out, *args)))
+        if quotient is not None and not recorded:
             # (n·t)/d where that is finite (sqrt's (0.5·t)/out, see quotient_partial); at a singular point (a 0
             # denominator) or out of range the strong product below decides, as before
             c = _quotient_scaled(quotient, t, out, args, params)
@@ -808,6 +809,14 @@ def _strong_scaled(partial):
             with np.errstate(divide="ignore"):
                 p = partial(*[np.float64(v) if type(v) is float else v for v in values], **params)
             _singular_met(partial)
+        if recorded:
+            # (n·t)/d recorded for an outer derivative (reverse's term -s̄·ṡ/(2s²) of 1/sqrt(x²+1) at 1e100 underflowed
+            # as t·(0.5/s)'s, silently; strong_div's says it), the product kept at the singular point: there
+            # strong_div's n·t/0 is a quiet NaN where the product's ∞ names it (std's Hessian at a constant vector)
+            q = _quotient_scaled(quotient, t, out, args, params)
+            if partial.singular is None:
+                return q
+            return where(partial.singular(out, *args), REGISTRY["strong_mul"](t, p), q)
         return REGISTRY["strong_mul"](t, p)
 
     rule.partial, rule.strong = partial, True
