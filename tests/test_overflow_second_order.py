@@ -54,6 +54,10 @@ def _inv_hyp2(x):
     return 1.0 / dnp.sqrt(x * x + x * x)
 
 
+def _pow_hyp(x):
+    return (x * x + 1.0) ** -0.5
+
+
 _STILL_WRONG = "still silently wrong: reverse's lost term was the only one (the result 0.0)"
 
 # (name, f, derivative order, x, exact value, methods that say DerivativeRangeWarning, methods still silently wrong);
@@ -72,6 +76,10 @@ CASES = [
     # sqrt's rule (0.5·t)/out: reverse's term -s̄·ṡ/(2s²) (5e-401 here) is out of range and now said (session 44)
     ("(1/sqrt(x*x+1))'' at 1e100", _inv_hyp, 2, 1e100, 2e-300, {"reverse"}, set()),  # -1e-300 (reverse)
     ("(1/sqrt(x*x+x*x))'' at 1e100", _inv_hyp2, 2, 1e100, 2.0**0.5 * 1e-300, {"reverse"}, set()),  # -7.1e-301
+    # x**b's rule (b·out·t)/x for a constant b < 1: u^-1.5 = 9e-450 underflowed in t·(b·u^(b-1)) (session 44)
+    ("((x*x+1)**-0.5)' at 7e149", _pow_hyp, 1, 7e149, -1.0 / 7e149**2, set(), {"reverse"}),  # 0.0 (forward too)
+    # (forward: right, 2e-300, and says a lost term; reverse: -1e-300, said)
+    ("((x*x+1)**-0.5)'' at 1e100", _pow_hyp, 2, 1e100, 2e-300, {"forward", "reverse"}, set()),  # -1e-300
 ]
 
 
@@ -119,7 +127,13 @@ def test_ordinary_magnitudes_unchanged_and_quiet(method):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         h = dl.hessian(
-            lambda v: dnp.sum(dnp.log(v * v) + v / (1.0 + v * v) + dnp.log1p(v) / v + 1.0 / dnp.sqrt(1.0 + v * v)),
+            lambda v: dnp.sum(
+                dnp.log(v * v)
+                + v / (1.0 + v * v)
+                + dnp.log1p(v) / v
+                + 1.0 / dnp.sqrt(1.0 + v * v)
+                + (1.0 + v * v) ** -1.5
+            ),
             method=method,
         )
         x = np.array([0.5, 2.0, 3.0])
@@ -127,5 +141,5 @@ def test_ordinary_magnitudes_unchanged_and_quiet(method):
     # d²/dx² [log x² + x/(1+x²) + log1p(x)/x]
     want = -2 / x**2 + (2 * x**3 - 6 * x) / (1 + x**2) ** 3
     want += -1 / (x * (1 + x) ** 2) - 2 / (x**2 * (1 + x)) + 2 * np.log1p(x) / x**3
-    want += (2 * x**2 - 1) / (1 + x**2) ** 2.5
+    want += (2 * x**2 - 1) / (1 + x**2) ** 2.5 - 3 / (1 + x**2) ** 2.5 + 15 * x**2 / (1 + x**2) ** 3.5
     np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -562,7 +562,7 @@ def _scaled(partial):
     return rule
 
 
-def quotient_partial(numerator, denominator, quiet: bool = False):
+def quotient_partial(numerator, denominator, quiet: bool = False, when=None, value=None):
     """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
     partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
     second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
@@ -570,6 +570,9 @@ def quotient_partial(numerator, denominator, quiet: bool = False):
     where t/d underflowed). `n`: a function of (out, *args) or a number (1.0 is not multiplied); `d` a function of
     (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself. `quiet`:
     strong_div's own rules, whose 0/0 is 0 and n·t/0 NaN without a DomainWarning (the equation it serves said it).
+    `value`: the partial's own function where it is not n/d (pow's b·x^(b-1), its quotient (b·out)/x), marked and
+    returned; `when(out, *args)`: whether the quotient form applies, decided on values known when the rule runs
+    (pow's constant exponent below 1: above, out = x^b overflows first), else the plain product does.
 
     >>> d = quotient_partial(1.0, lambda out, x: x)
     >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
@@ -580,7 +583,9 @@ def quotient_partial(numerator, denominator, quiet: bool = False):
         n = numerator(out, *args, **params) if callable(numerator) else numerator
         return n / denominator(out, *args, **params)
 
-    partial.quotient = (numerator, denominator, quiet)
+    if value is not None:
+        partial = value
+    partial.quotient, partial.quotient_when = (numerator, denominator, quiet), when
     return partial
 
 
@@ -675,7 +680,7 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
     True
     """
     quotient = getattr(partial, "quotient", None)
-    if quotient is None:
+    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
         return ct * d
     numerator, denominator, quiet = quotient
     try:
@@ -785,11 +790,12 @@ def _strong_scaled(partial):
     elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
     zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
 
-    quotient = getattr(partial, "quotient", None)
+    quotient, when = getattr(partial, "quotient", None), getattr(partial, "quotient_when", None)
 
     def rule(t, out, *args, **params):
-        recorded = quotient is not None and (isinstance(t, Traced) or any(isinstance(v, Traced) for v in (out, *args)))
-        if quotient is not None and not recorded:
+        on = quotient is not None and (when is None or when(out, *args))
+        recorded = on and (isinstance(t, Traced) or any(isinstance(v, Traced) for v in (out, *args)))
+        if on and not recorded:
             # (n·t)/d where that is finite (sqrt's (0.5·t)/out, see quotient_partial); at a singular point (a 0
             # denominator) or out of range the strong product below decides, as before
             c = _quotient_scaled(quotient, t, out, args, params)

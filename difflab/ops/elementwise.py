@@ -395,6 +395,12 @@ def _pow_partial_base(out, a, b):
     return b * pow(a, b - 1.0)
 
 
+def _below_one(out, a, b) -> bool:
+    """Whether x**b's exponent is a known real constant below 1 (negative, fractional): its quotient form (b·out)/x
+    then keeps the scale of out (for b > 1, out = x^b overflows where b·x^(b-1) does not)."""
+    return not isinstance(b, Traced) and not np.iscomplexobj(b) and bool(np.all(np.less(b, 1.0)))
+
+
 def _pow_partial_exponent(out, a, b):
     # where x**y is 0 (x = 0, y > 0) it stays 0 as y moves: the partial out·log(x) is 0 there, not 0·(-∞)
     return out * log(where(equal(out, 0.0), 1.0, a))
@@ -431,7 +437,11 @@ pow = defop(
     complex=True,
     py=operator.pow,
     partials=(
-        strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
+        strong_zero(
+            # (b·out·t)/x, not t·(b·x^(b-1)): (x²+1)^-0.5's x^-1.5 underflowed at x = 7e149 (slope 0 for -2e-300)
+            quotient_partial(lambda out, a, b: b * out, lambda out, a, b: a, when=_below_one, value=_pow_partial_base),
+            lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False),
+        ),
         strong_zero(_pow_partial_exponent),
     ),
     sympy=elementwise_sympy(_pow_sympy_scalar),
