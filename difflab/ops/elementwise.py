@@ -796,6 +796,15 @@ def _arctan_partial(out, x):
     return r * r / (r * r + m * m)
 
 
+def _arctan_scale(out, x):
+    """The denominator of arctan's quotient form r·t/(r + m²/r) (`_arctan_partial`'s r²/(r² + m²)): r·t stays at
+    the scale of t/x where r² underflowed (arctan(x·x)'s slope at 1e100 was 0 for 2e-300; m²/r = |x| for |x| ≥ 1,
+    written m²·max(|x|, 1): no division by r = 0 at x = ±inf)."""
+    big = maximum(abs(x), 1.0)
+    m = minimum(abs(x), 1.0)
+    return 1.0 / big + m * m * big
+
+
 def _angle_held(out, y, x):
     r = hypot(y, x)
     return -out, -(y / r), -(x / r)
@@ -811,7 +820,7 @@ def _angle_piece(held, y, x):
 arctan = defop(
     "arctan",
     np.arctan,
-    partials=(_arctan_partial,),
+    partials=(quotient_partial(lambda out, x: 1.0 / maximum(abs(x), 1.0), _arctan_scale, value=_arctan_partial),),
     sympy=_sympy_fn("atan"),
     numpy=("arctan", "atan"),
     doc="inverse tangent",
