@@ -1,7 +1,8 @@
 """Derivatives at large and tiny magnitudes (issue 11): where the chain rule's intermediate products under- or
 overflow while the derivative itself is in range, each exact method is right (to rounding) or says so.
 
-RIGHT: the registry's quotient partials (log, log1p, log2, log10, div, reciprocal: `ops.core.quotient_partial`)
+RIGHT: the registry's quotient partials (log, log1p, log2, log10, div, reciprocal, sqrt, arctan, and pow's base for a
+constant exponent below 1: `ops.core.quotient_partial`)
 scale as (n·t)/d, so each step stays at the scale of the program's values and tangents. SAID: where a term is
 intrinsically out of range (reverse's cotangent of u = x² in log(x·x) at 7e149 has the tangent -2x/u² ≈ 5.8e-450;
 x·(t/x) in forward over forward spans two equations), the quotient rule that underflowed issues a
