@@ -48,6 +48,7 @@ __all__ = [
     "defop",
     "strong_zero",
     "quotient_partial",
+    "quotient_or_none",
     "float_scaled",
     "constant_partial",
     "argument_partial",
@@ -696,6 +697,29 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
         return c if quiet else ct * d
     if _underflowed(c, nt, den):
         _say_range(eqn)
+    return c
+
+
+def quotient_or_none(partial, ct, out, *xs):
+    """ū·∂ in a `quotient_partial`'s form (n·ū)/den, as its rule computes it, for the compiled sweeps (reverse's
+    float program, its step over arrays): None where ∂ is no quotient there (the plain product ū·∂ is the rule);
+    FloatingPointError where the rules must decide (a non-finite or underflowed term: they fall back or say it).
+
+    >>> quotient_or_none(quotient_partial(1.0, lambda out, x: x), 3.0, 0.0, 7.0) == 3.0 / 7.0
+    True
+    """
+    quotient = getattr(partial, "quotient", None)
+    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
+        return None
+    numerator, denominator, quiet = quotient
+    if quiet:
+        raise FloatingPointError("strong_div's quotient: the rules decide")
+    n = numerator(out, *xs) if callable(numerator) else numerator
+    nt = ct if type(n) is float and n == 1.0 else n * ct
+    den = denominator(out, *xs)
+    c = nt / den
+    if not surely_finite(c) or _underflowed(c, nt, den):
+        raise FloatingPointError("a quotient rule's term out of range: the rules decide")
     return c
 
 
