@@ -59,6 +59,9 @@ CASES = [
     ("log(x**2)", lambda x: dnp.log(x**2.0), "log(x*x)"),
     ("log(square(x))", lambda x: dnp.log(dnp.square(x)), "log(x*x)"),
     ("1/x**2", lambda x: 1 / x**2.0, "1/x**2"),
+    ("(x*x+1)**-0.5", lambda x: (x * x + 1.0) ** -0.5, "(x*x+1)**(-S(1)/2)"),
+    ("1/cbrt(x*x)", lambda x: 1 / dnp.cbrt(x * x), "x**(-S(2)/3)"),
+    ("arctan(x*x)", lambda x: dnp.arctan(x * x), "atan(x*x)"),
 ]
 POINTS = [1e100, 7e149, 1e160, 1e200, 1e300, 1e-100, 1e-150, 7e-160, 1e-200, 1e-300, 1e-310]
 

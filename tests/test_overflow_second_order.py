@@ -1,7 +1,8 @@
 """Derivatives at large and tiny magnitudes (issue 11): where the chain rule's intermediate products under- or
 overflow while the derivative itself is in range, each exact method is right (to rounding) or says so.
 
-RIGHT: the registry's quotient partials (log, log1p, log2, log10, div, reciprocal: `ops.core.quotient_partial`)
+RIGHT: the registry's quotient partials (log, log1p, log2, log10, div, reciprocal, sqrt, arctan, and pow's base for a
+constant exponent below 1: `ops.core.quotient_partial`)
 scale as (n·t)/d, so each step stays at the scale of the program's values and tangents. SAID: where a term is
 intrinsically out of range (reverse's cotangent of u = x² in log(x·x) at 7e149 has the tangent -2x/u² ≈ 5.8e-450;
 x·(t/x) in forward over forward spans two equations), the quotient rule that underflowed issues a
@@ -46,7 +47,23 @@ def _log_pow(x):
     return dnp.log(x**2.0)
 
 
-_STILL_WRONG = "still silently wrong: reverse's lost term was the only one (the result 0.0)"
+def _inv_hyp(x):
+    return 1.0 / dnp.sqrt(x * x + 1.0)
+
+
+def _inv_hyp2(x):
+    return 1.0 / dnp.sqrt(x * x + x * x)
+
+
+def _pow_hyp(x):
+    return (x * x + 1.0) ** -0.5
+
+
+def _atan_sq(x):
+    return dnp.arctan(x * x)
+
+
+_STILL_WRONG = "still silently wrong: the lost term was the only one (the result 0.0)"
 
 # (name, f, derivative order, x, exact value, methods that say DerivativeRangeWarning, methods still silently wrong);
 # on main every method was silently wrong in each (the comment: what they gave)
@@ -61,6 +78,15 @@ CASES = [
     ("(x log x)'' at 1e200", _x_log_x, 2, 1e200, 1e-200, {"forward"}, set()),  # 2e-200
     ("(x log x)'' at 1e-200", _x_log_x, 2, 1e-200, 1e200, set(), set()),  # -inf (forward, reverse)
     ("(x/(x*x))' at 1e-150", _x_over_sq, 1, 1e-150, -1e300, {"reverse"}, set()),  # -inf (forward, reverse)
+    # sqrt's rule (0.5·t)/out: reverse's term -s̄·ṡ/(2s²) (5e-401 here) is out of range and now said (session 44)
+    ("(1/sqrt(x*x+1))'' at 1e100", _inv_hyp, 2, 1e100, 2e-300, {"reverse"}, set()),  # -1e-300 (reverse)
+    ("(1/sqrt(x*x+x*x))'' at 1e100", _inv_hyp2, 2, 1e100, 2.0**0.5 * 1e-300, {"reverse"}, set()),  # -7.1e-301
+    # x**b's rule (b·out·t)/x for a constant b < 1: u^-1.5 = 9e-450 underflowed in t·(b·u^(b-1)) (session 44)
+    ("((x*x+1)**-0.5)' at 7e149", _pow_hyp, 1, 7e149, -1.0 / 7e149**2, set(), {"reverse"}),  # 0.0 (forward too)
+    # (forward: right, 2e-300, and says a lost term; reverse: -1e-300, said)
+    ("((x*x+1)**-0.5)'' at 1e100", _pow_hyp, 2, 1e100, 2e-300, {"forward", "reverse"}, set()),  # -1e-300
+    # arctan's rule r·t/(r + m²·max(|x|, 1)), r = 1/max(|x|, 1): r² = 1e-400 underflowed in t·r²/(r² + m²)
+    ("arctan(x*x)' at 1e100", _atan_sq, 1, 1e100, 2e-300, set(), {"symbolic", "reverse"}),  # 0.0 (each method)
 ]
 
 
@@ -107,10 +133,22 @@ def test_ordinary_magnitudes_unchanged_and_quiet(method):
     """The quotient form changes nothing at ordinary magnitudes: the same derivatives, no warning."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        h = dl.hessian(lambda v: dnp.sum(dnp.log(v * v) + v / (1.0 + v * v) + dnp.log1p(v) / v), method=method)
+        h = dl.hessian(
+            lambda v: dnp.sum(
+                dnp.log(v * v)
+                + v / (1.0 + v * v)
+                + dnp.log1p(v) / v
+                + 1.0 / dnp.sqrt(1.0 + v * v)
+                + (1.0 + v * v) ** -1.5
+                + dnp.arctan(v * v)
+            ),
+            method=method,
+        )
         x = np.array([0.5, 2.0, 3.0])
         got = np.diag(h(x))
-    # d²/dx² [log x² + x/(1+x²) + log1p(x)/x]
+    # d²/dx² [log x² + x/(1+x²) + log1p(x)/x + (1+x²)^-0.5 + (1+x²)^-1.5 + arctan x²]
     want = -2 / x**2 + (2 * x**3 - 6 * x) / (1 + x**2) ** 3
     want += -1 / (x * (1 + x) ** 2) - 2 / (x**2 * (1 + x)) + 2 * np.log1p(x) / x**3
+    want += (2 * x**2 - 1) / (1 + x**2) ** 2.5 - 3 / (1 + x**2) ** 2.5 + 15 * x**2 / (1 + x**2) ** 3.5
+    want += (2 - 6 * x**4) / (1 + x**4) ** 2
     np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..graph import Const, Var, charge
 from ..graph import active as active_values
-from ..ops.core import _DOT_MAX, _finite_array, float_scaled, surely_finite, unbroadcast
+from ..ops.core import _DOT_MAX, _finite_array, float_scaled, quotient_or_none, surely_finite, unbroadcast
 from ..trace import gc_paused
 
 __all__ = ["ONE", "backward_floats", "float_seeds", "is_zero", "lower_floats", "nonzero_at"]
@@ -341,8 +341,11 @@ def _array_step(eqn, ct, env, cts, steps) -> bool:
             if strong and getattr(partial, "singular", None) is not None:
                 return False
             try:
-                d = vals[how] if type(how) is int else how(y, *vals)
-                c = ct * d  # (0·∞ raises under the sweep's error state)
+                # a quotient partial's (n·ū)/den, as the interpreter's rule computes it (log, sqrt, arctan)
+                c = None if type(how) is int else quotient_or_none(how, ct, y, *vals)
+                if c is None:
+                    d = vals[how] if type(how) is int else how(y, *vals)
+                    c = ct * d  # (0·∞ raises under the sweep's error state)
             except ArithmeticError:
                 return False
             # ū·∂ stands when it is finite: every factor is finite then (∞·x is ∞ or NaN), so a
@@ -545,6 +548,10 @@ def _replay(forward, backward, template, outs, grads, seeds, n_eqns):
             for s in seeds:
                 G[s] += 1.0
             for d, go, gi, o, a, b in backward:  # d: a constant, the register holding the partial, or it
+                if type(d) is _Quotient:  # (n·ū)/den as the interpreter's rule (its error: the interpreter decides)
+                    xs = (V[a],) if b is None else (V[a], V[b]) if type(b) is int else [V[i] for i in b]
+                    G[gi] += quotient_or_none(d.partial, G[go], V[o], *xs)
+                    continue
                 G[gi] += G[go] * (
                     d
                     if type(d) is float
@@ -611,9 +618,21 @@ def _backward_program(graph, wrt, regs, operands) -> list | None:
             if how is not None and type(x) is Var and x in live:
                 if type(how) is int:  # the partial is that argument's value: its register
                     how = b if how else a
+                elif getattr(how, "quotient", None) is not None:  # (n·ū)/den, not ū·∂ (`_Quotient`)
+                    how = _Quotient(how)
                 program.append((how, o, regs[x], o, a, b))
                 reached.add(x)
     return program
+
+
+class _Quotient:
+    """A backward-program line's quotient partial (ops.core.quotient_partial): the replay computes (n·ū)/den, as
+    the interpreter's rule does, not ū·∂ (they differ in the last bit, and out of range in more)."""
+
+    __slots__ = ("partial",)
+
+    def __init__(self, partial):
+        self.partial = partial
 
 
 def _checked(values: list) -> tuple:

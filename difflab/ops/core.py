@@ -48,6 +48,7 @@ __all__ = [
     "defop",
     "strong_zero",
     "quotient_partial",
+    "quotient_or_none",
     "float_scaled",
     "constant_partial",
     "argument_partial",
@@ -593,7 +594,7 @@ def _scaled(partial):
     return rule
 
 
-def quotient_partial(numerator, denominator, quiet: bool = False):
+def quotient_partial(numerator, denominator, quiet: bool = False, when=None, value=None):
     """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
     partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
     second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
@@ -601,6 +602,9 @@ def quotient_partial(numerator, denominator, quiet: bool = False):
     where t/d underflowed). `n`: a function of (out, *args) or a number (1.0 is not multiplied); `d` a function of
     (out, *args). Other readers (reverse's float sweep, the symbolic method) see the partial n/d itself. `quiet`:
     strong_div's own rules, whose 0/0 is 0 and n·t/0 NaN without a DomainWarning (the equation it serves said it).
+    `value`: the partial's own function where it is not n/d (pow's b·x^(b-1), its quotient (b·out)/x), marked and
+    returned; `when(out, *args)`: whether the quotient form applies, decided on values known when the rule runs
+    (pow's constant exponent below 1: above, out = x^b overflows first), else the plain product does.
 
     >>> d = quotient_partial(1.0, lambda out, x: x)
     >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
@@ -611,7 +615,9 @@ def quotient_partial(numerator, denominator, quiet: bool = False):
         n = numerator(out, *args, **params) if callable(numerator) else numerator
         return n / denominator(out, *args, **params)
 
-    partial.quotient = (numerator, denominator, quiet)
+    if value is not None:
+        partial = value
+    partial.quotient, partial.quotient_when = (numerator, denominator, quiet), when
     return partial
 
 
@@ -706,7 +712,7 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
     True
     """
     quotient = getattr(partial, "quotient", None)
-    if quotient is None:
+    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
         return ct * d
     numerator, denominator, quiet = quotient
     try:
@@ -722,6 +728,29 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
         return c if quiet else ct * d
     if _underflowed(c, nt, den):
         _say_range(eqn)
+    return c
+
+
+def quotient_or_none(partial, ct, out, *xs):
+    """ū·∂ in a `quotient_partial`'s form (n·ū)/den, as its rule computes it, for the compiled sweeps (reverse's
+    float program, its step over arrays): None where ∂ is no quotient there (the plain product ū·∂ is the rule);
+    FloatingPointError where the rules must decide (a non-finite or underflowed term: they fall back or say it).
+
+    >>> quotient_or_none(quotient_partial(1.0, lambda out, x: x), 3.0, 0.0, 7.0) == 3.0 / 7.0
+    True
+    """
+    quotient = getattr(partial, "quotient", None)
+    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
+        return None
+    numerator, denominator, quiet = quotient
+    if quiet:
+        raise FloatingPointError("strong_div's quotient: the rules decide")
+    n = numerator(out, *xs) if callable(numerator) else numerator
+    nt = ct if type(n) is float and n == 1.0 else n * ct
+    den = denominator(out, *xs)
+    c = nt / den
+    if not surely_finite(c) or _underflowed(c, nt, den):
+        raise FloatingPointError("a quotient rule's term out of range: the rules decide")
     return c
 
 
@@ -816,7 +845,17 @@ def _strong_scaled(partial):
     elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
     zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
 
+    quotient, when = getattr(partial, "quotient", None), getattr(partial, "quotient_when", None)
+
     def rule(t, out, *args, **params):
+        on = quotient is not None and (when is None or when(out, *args))
+        recorded = on and (isinstance(t, Traced) or any(isinstance(v, Traced) for v in (out, *args)))
+        if on and not recorded:
+            # (n·t)/d where that is finite (sqrt's (0.5·t)/out, see quotient_partial); at a singular point (a 0
+            # denominator) or out of range the strong product below decides, as before
+            c = _quotient_scaled(quotient, t, out, args, params)
+            if c is not None:
+                return c
         where, equal = REGISTRY["where"], REGISTRY["equal"]  # elementwise entries, found at call time
         values = (out, *args)
         # nested use (t traced: an outer derivative differentiates t·∂): t may be 0 here but move
@@ -831,6 +870,14 @@ def _strong_scaled(partial):
             with np.errstate(divide="ignore"):
                 p = partial(*[np.float64(v) if type(v) is float else v for v in values], **params)
             _singular_met(partial)
+        if recorded:
+            # (n·t)/d recorded for an outer derivative (reverse's term -s̄·ṡ/(2s²) of 1/sqrt(x²+1) at 1e100 underflowed
+            # as t·(0.5/s)'s, silently; strong_div's says it), the product kept at the singular point: there
+            # strong_div's n·t/0 is a quiet NaN where the product's ∞ names it (std's Hessian at a constant vector)
+            q = _quotient_scaled(quotient, t, out, args, params)
+            if partial.singular is None:
+                return q
+            return where(partial.singular(out, *args), REGISTRY["strong_mul"](t, p), q)
         return REGISTRY["strong_mul"](t, p)
 
     rule.partial, rule.strong = partial, True

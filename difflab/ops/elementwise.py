@@ -398,6 +398,12 @@ def _pow_partial_base(out, a, b):
     return b * pow(a, b - 1.0)
 
 
+def _below_one(out, a, b) -> bool:
+    """Whether x**b's exponent is a known real constant below 1 (negative, fractional): its quotient form (b·out)/x
+    then keeps the scale of out (for b > 1, out = x^b overflows where b·x^(b-1) does not)."""
+    return not isinstance(b, Traced) and not np.iscomplexobj(b) and bool(np.all(np.less(b, 1.0)))
+
+
 def _pow_partial_exponent(out, a, b):
     # where x**y is 0 (x = 0, y > 0) it stays 0 as y moves: the partial out·log(x) is 0 there, not 0·(-∞)
     return out * log(where(equal(out, 0.0), 1.0, a))
@@ -434,7 +440,11 @@ pow = defop(
     complex=True,
     py=operator.pow,
     partials=(
-        strong_zero(_pow_partial_base, lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False)),
+        strong_zero(
+            # (b·out·t)/x, not t·(b·x^(b-1)): (x²+1)^-0.5's x^-1.5 underflowed at x = 7e149 (slope 0 for -2e-300)
+            quotient_partial(lambda out, a, b: b * out, lambda out, a, b: a, when=_below_one, value=_pow_partial_base),
+            lambda out, a, b: where(equal(a, 0.0), less(b, 1.0), False),
+        ),
         strong_zero(_pow_partial_exponent),
     ),
     sympy=elementwise_sympy(_pow_sympy_scalar),
@@ -535,7 +545,7 @@ sqrt = defop(
     np.sqrt,
     complex=True,
     py=math.sqrt,
-    partials=(strong_zero(lambda out, x: 0.5 / out, lambda out, x: equal(out, 0.0)),),
+    partials=(strong_zero(quotient_partial(0.5, lambda out, x: out), lambda out, x: equal(out, 0.0)),),
     sympy=_sympy_fn("sqrt"),
     domain=("positive",),
     numpy=("sqrt",),
@@ -790,6 +800,15 @@ def _arctan_partial(out, x):
     return r * r / (r * r + m * m)
 
 
+def _arctan_scale(out, x):
+    """The denominator of arctan's quotient form r·t/(r + m²/r) (`_arctan_partial`'s r²/(r² + m²)): r·t stays at
+    the scale of t/x where r² underflowed (arctan(x·x)'s slope at 1e100 was 0 for 2e-300; m²/r = |x| for |x| ≥ 1,
+    written m²·max(|x|, 1): no division by r = 0 at x = ±inf)."""
+    big = maximum(abs(x), 1.0)
+    m = minimum(abs(x), 1.0)
+    return 1.0 / big + m * m * big
+
+
 def _angle_held(out, y, x):
     r = hypot(y, x)
     return -out, -(y / r), -(x / r)
@@ -805,7 +824,7 @@ def _angle_piece(held, y, x):
 arctan = defop(
     "arctan",
     np.arctan,
-    partials=(_arctan_partial,),
+    partials=(quotient_partial(lambda out, x: 1.0 / maximum(abs(x), 1.0), _arctan_scale, value=_arctan_partial),),
     sympy=_sympy_fn("atan"),
     numpy=("arctan", "atan"),
     doc="inverse tangent",
