@@ -1441,6 +1441,7 @@ def _finite_or_nan_fn():
         lambda args, i: _sp().Integer(0),
         lambda x: 1 if __import__("mpmath").isfinite(x) else __import__("mpmath").nan,
         _math_finite_or_nan,
+        exact_mp=True,  # (in more digits a value float64 overflowed is finite: 1, the guard's exact answer)
     )
     if "eval" not in fn.__dict__:
 
