@@ -117,7 +117,7 @@ def _installed(module: str) -> bool:
 class Op:
     """A primitive: its name, NumPy implementation, derivative rules, SymPy translation and domain.
 
-    `domain` has one entry per array argument: "real", "positive", "nonzero", "unit", "above_one",
+    `domain` has one entry per array argument: "real", "positive", "negative", "nonzero", "unit", "above_one",
     "probability" (0 < x < 1), "integer" (an order or shape parameter, not differentiated), "spd"
     (symmetric positive definite matrices) or "bool".
     `kink(*args)` (optional) returns each output element's distance to the nearest kink.
@@ -1057,6 +1057,8 @@ def draw(domain: str, shape, rng):
         return rng.uniform(-0.9, 0.9, shape)
     if domain == "above_one":  # inside (1, inf) (arccosh)
         return rng.uniform(1.2, 3.0, shape)
+    if domain == "negative":  # inside (-inf, 0) (ndtri_exp's log-probabilities)
+        return -rng.uniform(0.2, 3.0, shape)
     if domain == "integer":  # small positive integers (an order n, a shape a), integer dtype: never differentiated
         return rng.integers(1, 4, shape)
     if domain == "probability":  # inside (0, 1), away from the ends (logit, betainc's x)

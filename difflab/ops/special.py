@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 
 
-from ..errors import NotDifferentiableError
+from ..errors import NotDifferentiableError, UnsupportedOperationError
 from .core import (
     REAL,
     REGISTRY,
@@ -49,6 +49,7 @@ from .elementwise import (
     _sign_fn,
     abs as _abs,
     cos,
+    cosh,
     equal,
     exp,
     expm1,
@@ -63,6 +64,7 @@ from .elementwise import (
     sigmoid,
     sign,
     sin,
+    sinh,
     strong_mul,
     where,
 )
@@ -1038,29 +1040,35 @@ exp10 = _special(
 )
 
 
-def _scipy_part(name, k):
-    """Output k of SciPy's two-output ufunc `name` (fresnel's S and C, sici's Si and Ci)."""
+def _scipy_part(name, k, said=False):
+    """Output k of SciPy's two-output ufunc `name` (fresnel's S and C, sici's Si and Ci); `said`: a NaN or infinity
+    it holds from a finite x is reported as `_scipy`'s (shichi's Chi(0) = -inf, a pole)."""
 
     def impl(x):
-        return getattr(scipy_special(), name)(x)[k]
+        fn = getattr(scipy_special(), name)
+        out = fn(x)[k]
+        born = _born(lambda *a: fn(*a)[k], out, (x,)) if said else None
+        if born is not None:
+            _say(name, *born)
+        return out
 
     impl.__name__ = f"{name}_{k}"
     return impl
 
 
-def _pair_part(name, pair, k, slope, form, domain, doc, front=None):
+def _pair_part(name, pair, k, slope, form, domain, doc, front=None, derivative=None, said=False):
     """The entry of output k of SciPy's pair `pair` (fresnel: S, C; sici: Si, Ci), its SymPy form SymPy's own
     function computed by SciPy's; the entry of the second output carries the pair's `front`, SciPy's name."""
     if front is not None:  # (a pair is no function of the expression language, whose functions have one value)
         front.tuple_valued = True
     # the first part has no public name of its own (its name kept private): the pair's front is SciPy's name
     spelled = {"front": front, "names": (pair,)} if front is not None else {"names": (f"_{name}",)}
-    part = _scipy_part(pair, k)
+    part = _scipy_part(pair, k, said)
     return _special(
         name,
         part,
         (slope,),
-        _scipy_named(name, form, scipy_name=part),
+        _scipy_named(name, form, derivative, scipy_name=part),
         domain=domain,
         ufunc="dawsn",  # (the pairs' loops, f->ff and d->dd, have dawsn's dtypes)
         internal=True,
@@ -1285,15 +1293,39 @@ ive = _special(
     domain=("integer", "positive"),
     doc="exponentially scaled I_v(x)·e^(-|x|)",
 )
+
+
+def _kve_tail_from(v):
+    """x from which kve's slope is its asymptotic series': 50, and v² (the series' terms shrink as (v²/2x)ᵏ/k! at
+    first: past v² sixteen of them reach a double's precision; below it the recurrence cancels little)."""
+    return where(greater(v * v, _K_TAIL), v * v, _K_TAIL)
+
+
+def _kve_slope(out, v, x):
+    """kve - (kve_{v-1} + kve_{v+1})/2, whose terms cancel to about v²/(2x) of them at large x (2x·ε relative: at
+    x = 1e5 8e-12), so from `_kve_tail_from(v)` its asymptotic series' slope. Each form at a held argument."""
+    start = _kve_tail_from(v)
+    tail = greater_equal(x, start)
+    x_r = where(tail, 1.0, x)
+    recurrence = where(tail, 1.0, out) - 0.5 * (kve(v - 1.0, x_r) + kve(v + 1.0, x_r))
+    return where(tail, _kve_tail_slope(v, where(tail, x, start)), recurrence)
+
+
+def _kve_sympy_slope(sp, out, i, v, x):
+    start = sp.Max(_K_TAIL, v * v)
+    recurrence = out - (_scipy_function("kve")(v - 1, x) + _scipy_function("kve")(v + 1, x)) / 2
+    return sp.Piecewise((_kve_tail_slope(v, x), x >= start), (recurrence, True))
+
+
 kve = _special(
     "kve",
     _scipy("kve"),
-    (_bessel_order_rule("kve"), lambda out, v, x: out - 0.5 * (kve(v - 1.0, x) + kve(v + 1.0, x))),
-    _scipy_named("kve", lambda sp, v, x: sp.besselk(_order(v), x) * sp.exp(x)),
+    (_bessel_order_rule("kve"), _kve_slope),
+    _scipy_named("kve", lambda sp, v, x: sp.besselk(_order(v), x) * sp.exp(x), _kve_sympy_slope),
     domain=("integer", "positive"),
     scale=(None, _pole_at_zero),
     doc="exponentially scaled modified Bessel function of the second kind K_v(x)·e^x on x > 0; "
-    "d kve = kve - (kve_{v-1} + kve_{v+1})/2",
+    "d kve = kve - (kve_{v-1} + kve_{v+1})/2 (from x = max(50, v²) its asymptotic series')",
 )
 kv = _special(
     "kv",
@@ -1720,6 +1752,383 @@ owens_t = _special(
     domain=("real", "real"),
     doc="Owen's T function T(h, a) = (1/2π) ∫₀^a e^(-h²(1 + t²)/2)/(1 + t²) dt; ∂h = -φ(h)·erf(ah/√2)/2, "
     "∂a = e^(-h²(1 + a²)/2)/(2π(1 + a²))",
+)
+
+
+# -- erfi, kn, ellipkm1, gammainccinv, stdtrit, ndtri_exp, shichi, lambertw, spherical Bessel, Struve (issue 11) ------
+
+erfi = _special(
+    "erfi",
+    _scipy("erfi"),
+    (lambda out, x: (2.0 / _SQRT_PI) * exp(x * x),),
+    _scipy_named("erfi", lambda sp, x: sp.erfi(x), lambda sp, out, i, x: 2 / sp.sqrt(sp.pi) * sp.exp(x**2)),
+    domain=("real",),
+    doc="the imaginary error function erfi(x) = -i·erf(ix) = 2/√π ∫₀ˣ e^(t²) dt; d erfi = 2/√π e^(x²)",
+)
+kn = _special(
+    "kn",
+    _scipy("kn"),
+    (_refuse("kn", "n", truncated=True), lambda out, n, x: -0.5 * (kn(n - 1.0, x) + kn(n + 1.0, x))),
+    _scipy_named("kn", lambda sp, n, x: sp.besselk(_order(n), x)),
+    domain=("integer", "positive"),
+    scale=(None, _pole_at_zero),
+    doc="K_n(x) for integer n (SciPy's kn) on x > 0; d K_n = -(K_{n-1} + K_{n+1})/2, not differentiable in n",
+)
+
+
+def _ellipkm1_slope(out, p):
+    """d/dp K(1 - p) = -K′(1 - p) = -(E(1 - p)/p - K)/(2(1 - p)): p divides, not 1 - m (which keeps none of a small
+    p's digits: ellipkm1's reason to be); where |1 - p| < 0.1 (m = 1 - p near 0, the closed form's 0/0) -K′'s series
+    in m. Each form at a held argument where it is not used."""
+    m = 1.0 - p
+    near = less(_abs(m), _ELLIP_SERIES)
+    p_f = where(near, 0.5, p)
+    closed = ((ellipe(1.0 - p_f) / p_f - where(near, 1.0, out)) * 0.5) / (1.0 - p_f)  # (no 2(1 - p) to overflow)
+    return where(near, -_ellip_series(where(near, m, 0.0), False), -closed)
+
+
+def _ellipkm1_sympy_slope(sp, out, i, p):
+    closed = (_scipy_function("ellipe")(1 - p) / p - out) / 2 / (1 - p)
+    return sp.Piecewise((-_ellip_series(1 - p, False), sp.Abs(1 - p) < _ELLIP_SERIES), (-closed, True))
+
+
+ellipkm1 = _special(
+    "ellipkm1",
+    _scipy("ellipkm1"),
+    (_ellipkm1_slope,),
+    _scipy_named("ellipkm1", lambda sp, p: sp.elliptic_k(1 - p), _ellipkm1_sympy_slope),
+    scale=(_pole_at_zero,),
+    doc="K(1 - p), the complete elliptic integral of the first kind near m = 1 (p > 0); d/dp = -K′(1 - p) = "
+    "-(E(1 - p)/p - K(1 - p))/(2(1 - p))",
+)
+
+
+def _gammainccinv_mp(mpmath, a, y):
+    """x with Q(a, x) = y in mpmath's precision: its root from SciPy's value."""
+    if y >= 1:
+        return mpmath.mpf(0) if y == 1 else mpmath.nan
+    if y <= 0:
+        return mpmath.inf if y == 0 else mpmath.nan
+    start = float(scipy_special().gammainccinv(float(a), float(y)))
+    return mpmath.findroot(lambda x: mpmath.gammainc(a, x, mpmath.inf, regularized=True) - y, mpmath.mpf(start))
+
+
+gammainccinv = _special(
+    "gammainccinv",
+    _scipy("gammainccinv"),
+    # 1/Q′(x) at x = out: -Γ(a)·x^(1-a)·eˣ
+    (_refuse("gammainccinv", "a", "y"), lambda out, a, y: -exp(gammaln(a) + out - _xlog(a - 1.0, out))),
+    _scipy_named(
+        "gammainccinv",
+        None,
+        lambda sp, out, i, a, y: -sp.exp(sp.loggamma(a) + out) * out ** (1 - a),
+        mp=_gammainccinv_mp,
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the inverse in x of the regularized upper incomplete gamma function, Q(a, x) = y; "
+    "∂y = -Γ(a)·x^(1-a)·eˣ, not differentiable in a",
+)
+
+
+def _stdtr_mp(mpmath, nu, t):
+    """Student's t CDF in mpmath's precision: ½ + t·Γ((ν+1)/2)/(√(νπ)Γ(ν/2))·₂F₁(½, (ν+1)/2; 3/2; -t²/ν)."""
+    c = mpmath.gamma((nu + 1) / 2) / (mpmath.sqrt(nu * mpmath.pi) * mpmath.gamma(nu / 2))
+    return mpmath.mpf(0.5) + t * c * mpmath.hyp2f1(0.5, (nu + 1) / 2, 1.5, -(t**2) / nu)
+
+
+def _stdtrit_mp(mpmath, nu, p):
+    """t with stdtr(ν, t) = p in mpmath's precision: its root from SciPy's value."""
+    if not 0 < p < 1:
+        return mpmath.nan if not 0 <= p <= 1 else (mpmath.inf if p == 1 else -mpmath.inf)
+    start = float(scipy_special().stdtrit(float(nu), float(p)))
+    return mpmath.findroot(lambda t: _stdtr_mp(mpmath, nu, t) - p, mpmath.mpf(start))
+
+
+stdtrit = _special(
+    "stdtrit",
+    _scipy("stdtrit"),
+    (
+        _refuse(
+            "stdtrit",
+            "df",
+            "p",
+            "SciPy has no derivative of Student's t quantile in its degrees of freedom, and difflab no exact one; "
+            "hold df constant, or differentiate by method='numeric', which differences SciPy's values",
+        ),
+        # 1/density at t = out
+        lambda out, nu, p: exp(-_student_log_density(nu, out)),
+    ),
+    _scipy_named(
+        "stdtrit",
+        None,
+        lambda sp, out, i, nu, p: 1 / _stdtr_sympy_density(sp, None, 1, nu, out),
+        mp=_stdtrit_mp,
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="Student's t quantile: t with stdtr(df, t) = p; ∂p = 1/density(t) = √ν B(ν/2, 1/2)(1 + t²/ν)^((ν+1)/2), "
+    "not differentiable in df",
+)
+
+
+def _ndtri_exp_mp(mpmath, y):
+    """x with log Φ(x) = y (y < 0) in mpmath's precision: its root from SciPy's value."""
+    if y >= 0:
+        return mpmath.inf if y == 0 else mpmath.nan
+    start = float(scipy_special().ndtri_exp(float(y)))
+    return mpmath.findroot(lambda x: mpmath.log(mpmath.ncdf(x)) - y, mpmath.mpf(start))
+
+
+ndtri_exp = _special(
+    "ndtri_exp",
+    _scipy("ndtri_exp"),
+    # 1/(log Φ)′ at x = out: Φ(x)/φ(x), log_ndtr's slope φ/Φ by `_mills` (its series below x = -40) inverted
+    (lambda out, y: 1.0 / _mills(y, out),),
+    _scipy_named(
+        "ndtri_exp",
+        None,
+        lambda sp, out, i, y: (
+            1
+            / sp.Piecewise(
+                (_mills_tail(out, 1 / out), out < _TAIL), (sp.exp(-(out**2) / 2 - y) / sp.sqrt(2 * sp.pi), True)
+            )
+        ),
+        mp=_ndtri_exp_mp,
+    ),
+    domain=("negative",),
+    doc="the inverse of log_ndtr: x with log Φ(x) = y (y < 0), ndtri(exp(y)) without its underflow; "
+    "d = Φ(x)/φ(x), log_ndtr's slope inverted",
+)
+
+_SHI_SERIES = 1.0  # |x| below it sinh(x)/x by its series (cosh/x - sinh/x², its derivative, cancels as 3/x²)
+_SHI_TERMS = 12  # x²ᵏ/(2k + 1)!, k < 12: the first left out is below 1/25! = 6e-26 where |x| < 1
+
+
+def _sinhc_series(x):
+    """sinh(x)/x = Σ x²ᵏ/(2k + 1)!, k < 12, by Horner's rule in x² (a difflab or SymPy value)."""
+    x2 = x * x
+    s = 1.0 / math.factorial(2 * _SHI_TERMS - 1)
+    for k in range(_SHI_TERMS - 2, -1, -1):
+        s = s * x2 + 1.0 / math.factorial(2 * k + 1)
+    return s
+
+
+def _shi_slope(out, x):
+    """Shi′ = sinh(x)/x, 1 at x = 0 (0/0 there), its series where |x| < 1 (where the derivative's closed form cosh/x -
+    sinh/x² cancels). Each form at a held argument where it is not used."""
+    near = less(_abs(x), _SHI_SERIES)
+    x_f = where(near, 1.0, x)
+    return where(near, _sinhc_series(where(near, x, 0.0)), sinh(x_f) / x_f)
+
+
+shichi_shi = _pair_part(
+    "shichi_shi", "shichi", 0, _shi_slope, lambda sp, x: sp.Shi(x), ("real",),
+    "the hyperbolic sine integral Shi(x) = ∫₀ˣ sinh(t)/t dt, scipy.special.shichi(x)[0]; d Shi = sinh(x)/x (1 at 0)",
+    derivative=lambda sp, out, i, x: sp.Piecewise(
+        (_sinhc_series(x), sp.Abs(x) < _SHI_SERIES), (sp.sinh(x) / x, True)
+    ),
+    said=True,
+)  # fmt: skip
+shichi_chi = _pair_part(
+    "shichi_chi", "shichi", 1, lambda out, x: cosh(x) / x, lambda sp, x: sp.Chi(x), ("positive",),
+    "the hyperbolic cosine integral Chi(x) = γ + log x + ∫₀ˣ (cosh t - 1)/t dt (x > 0; SciPy's Chi(|x|) below 0), "
+    "scipy.special.shichi(x)[1]; d Chi = cosh(x)/x",
+    front=lambda x: (shichi_shi(x), shichi_chi(x)),
+    said=True,
+)  # fmt: skip
+
+
+def _lambertw_real(z):
+    """W₀(z) on real z ≥ -1/e, SciPy's lambertw's real part; NaN (said as `_scipy`'s) where SciPy's is not real
+    (below -1/e the branch is complex; SciPy's is NaN at the float nearest -1/e)."""
+    sc = scipy_special()
+    z = np.asarray(z)
+    with np.errstate(all="ignore"):
+        w = sc.lambertw(z)
+    out = np.where(np.isfinite(w) & (w.imag == 0), w.real, np.nan)
+    out = out[()] if out.ndim == 0 else out
+    born = _born(lambda x: out, out, (z,))
+    if born is not None:
+        _say("lambertw", *born)
+    return out
+
+
+def _lambertw_front(z, k=0, tol=1e-8):
+    """scipy.special.lambertw(z, k=0, tol=1e-8) of a real traced z: W₀(z) + 0j (SciPy's value is complex; take
+    `.real`); other branches k are not difflab's (UnsupportedOperationError naming k); tol is SciPy's iteration's."""
+    if np.any(np.asarray(k) != 0):
+        raise UnsupportedOperationError(
+            f"scipy.special.lambertw with k={np.asarray(k).tolist()}: difflab differentiates the real principal branch "
+            "k=0 only (W₀ on z ≥ -1/e)"
+        )
+    return lambertw(z) + 0j
+
+
+lambertw = _special(
+    "lambertw",
+    _lambertw_real,
+    # W′ = W/(z(1 + W)) = e^(-W)/(1 + W): no 0/0 at z = 0 (where it is 1)
+    (lambda out, z: exp(-out) / (1.0 + out),),
+    _scipy_named(
+        "lambertw",
+        lambda sp, z: sp.LambertW(z),
+        lambda sp, out, i, z: sp.exp(-out) / (1 + out),
+        scipy_name=_lambertw_real,
+    ),
+    names=("lambertw", "_lambertw"),  # (the ufunc SciPy's Python lambertw calls as _lambertw(z, k, tol))
+    front=_lambertw_front,
+    result_dtype=lambda: _F64,
+    doc="the Lambert W function's real principal branch W₀(z) (w·eʷ = z, z ≥ -1/e); d W = e^(-W)/(1 + W); "
+    "scipy.special.lambertw(z) on a traced real z is W₀(z) + 0j, as SciPy's complex value",
+)
+
+
+def _spherical_slope(fn, n, z, inner, outer):
+    """d/dz of a spherical Bessel function, outer·(n·f_{n-1} + inner·(n + 1)·f_{n+1})/(2n + 1): jₙ and yₙ (inner -1,
+    outer 1), iₙ (1, 1), kₙ (1, -1) (DLMF 10.51.2, 10.51.5: each pair of recurrences combined, no (n + 1)/z to divide
+    0/0 at z = 0; f_{-1} is not read at n = 0, where its factor n is 0: f_0 in its place)."""
+    below = where(less(n, 1.0), 1.0, n) - 1.0
+    return (outer / (2.0 * n + 1.0)) * (n * fn(below, z) + inner * (n + 1.0) * fn(n + 1.0, z))
+
+
+def _spherical_value(name):
+    """SciPy's spherical Bessel function `name` (its Python function: negative z by reflection) on NumPy values,
+    said as `_scipy`'s; yₙ's and kₙ's infinity at z = 0 is their pole (SciPy reports none, and yₙ(5e-324) overflows
+    too, so `_born` took it for an overflow: a RuntimeWarning, where y0's pole is a DomainWarning)."""
+
+    def impl(n, z):
+        fn = getattr(scipy_special(), name)
+        out = fn(n, z)
+        pole = np.isinf(out) & (np.asarray(z) == 0)
+        born = ("divide",) if np.any(pole) else _born(fn, out, (n, z))
+        if born is not None:
+            _say(name, *born)
+        return out
+
+    impl.__name__ = name
+    return impl
+
+
+def _spherical(name, form, domain, doc, inner=-1.0, outer=1.0):
+    """The entry of scipy.special.<name>(n, z, derivative=False), SciPy's Python function (no ufunc dispatch reaches
+    it: it converts z first), so called as difflab.scipy.special.<name>; derivative=True gives the slope's graph."""
+
+    def entry():
+        return REGISTRY[name]
+
+    def front(n, z, derivative=False):
+        return _spherical_slope(entry(), n, z, inner, outer) if derivative else entry()(n, z)
+
+    front.__name__ = name
+    front.__doc__ = f"scipy.special.{name}(n, z, derivative=False) of a traced z: the entry's value, or its slope."
+
+    def sympy_slope(sp, out, i, n, z):
+        f = _scipy_function(name)
+        return outer * (n * f(n - 1, z) + inner * (n + 1) * f(n + 1, z)) / (2 * n + 1)
+
+    value = _spherical_value(name)
+    return _special(
+        name,
+        value,
+        (_refuse(name, "n", "z", truncated=True), lambda out, n, z: _spherical_slope(entry(), n, z, inner, outer)),
+        _scipy_named(name, form, sympy_slope, scipy_name=value),
+        domain=domain,
+        front=front,
+        ufunc=f"_{name}",
+        doc=doc,
+    )
+
+
+def _sph(sp, bessel, n, z):
+    """√(π/2z)·C_{n+1/2}(z), SymPy's form of a spherical Bessel function; jₙ and iₙ at z < 0 as SciPy's, by their
+    parity (-1)ⁿ (the principal branches of √ and C_{n+1/2} there give the opposite sign)."""
+    n = _order(n)
+    a = sp.Abs(z)
+    return sp.sign(z) ** n * sp.sqrt(sp.pi / (2 * a)) * bessel(n + sp.Rational(1, 2), a)
+
+
+spherical_jn = _spherical(
+    "spherical_jn",
+    lambda sp, n, z: _sph(sp, sp.besselj, n, z),
+    ("integer", "real"),
+    "the spherical Bessel function jₙ(z) = √(π/2z) J_{n+1/2}(z); d jₙ = (n jₙ₋₁ - (n + 1) jₙ₊₁)/(2n + 1), "
+    "not differentiable in n (SciPy's Python function: call difflab.scipy.special.spherical_jn on traced values)",
+)
+spherical_yn = _spherical(
+    "spherical_yn",
+    lambda sp, n, z: _sph(sp, sp.bessely, n, z),
+    ("integer", "positive"),
+    "the spherical Bessel function yₙ(z) = √(π/2z) Y_{n+1/2}(z) (z > 0); d yₙ = (n yₙ₋₁ - (n + 1) yₙ₊₁)/(2n + 1), "
+    "not differentiable in n (SciPy's Python function: call difflab.scipy.special.spherical_yn on traced values)",
+)
+spherical_in = _spherical(
+    "spherical_in",
+    lambda sp, n, z: _sph(sp, sp.besseli, n, z),
+    ("integer", "real"),
+    "the modified spherical Bessel function iₙ(z) = √(π/2z) I_{n+1/2}(z); d iₙ = (n iₙ₋₁ + (n + 1) iₙ₊₁)/(2n + 1), "
+    "not differentiable in n (SciPy's Python function: call difflab.scipy.special.spherical_in on traced values)",
+    inner=1.0,
+)
+spherical_kn = _spherical(
+    "spherical_kn",
+    lambda sp, n, z: _sph(sp, sp.besselk, n, z),
+    ("integer", "positive"),
+    "the modified spherical Bessel function kₙ(z) = √(π/2z) K_{n+1/2}(z) (z > 0); d kₙ = -(n kₙ₋₁ + (n + 1) kₙ₊₁)/"
+    "(2n + 1), not differentiable in n (SciPy's Python function: call difflab.scipy.special.spherical_kn on traced "
+    "values)",
+    inner=1.0,
+    outer=-1.0,
+)
+
+
+def _struve_term(v, x):
+    """(x/2)^v/(2√π Γ(v + 3/2)): Struve's H_v′ and L_v′ beyond their recurrences' halves (DLMF 11.4.27, 11.4.29)."""
+    return (0.5 * x) ** v * rgamma(v + 1.5) / (2.0 * _SQRT_PI)
+
+
+def _struve(name, sign, mp_name, doc):
+    def slope(out, v, x):
+        fn = REGISTRY[name]
+        return 0.5 * (fn(v - 1.0, x) + sign * fn(v + 1.0, x)) + _struve_term(v, x)
+
+    def sympy_slope(sp, out, i, v, x):
+        fn = _scipy_function(name)
+        return (fn(v - 1, x) + sign * fn(v + 1, x)) / 2 + (x / 2) ** v / (
+            2 * sp.sqrt(sp.pi) * sp.gamma(v + sp.Rational(3, 2))
+        )
+
+    return _special(
+        name,
+        _scipy(name),
+        (
+            _refuse(
+                name,
+                "v",
+                why="SciPy has no derivative of Struve's functions in their order, and difflab no exact one; hold v "
+                "constant, or differentiate by method='numeric', which differences SciPy's values",
+            ),
+            slope,
+        ),
+        _scipy_named(name, None, sympy_slope, mp=lambda mpmath, v, x: getattr(mpmath, mp_name)(v, x)),
+        domain=("integer", "positive"),
+        doc=doc,
+    )
+
+
+struve = _struve(
+    "struve",
+    -1.0,
+    "struveh",
+    "Struve's function H_v(x) (x ≥ 0; x < 0 for whole v); d H_v = (H_{v-1} - H_{v+1} + (x/2)^v/(√π Γ(v + 3/2)))/2, "
+    "not differentiable in v",
+)
+modstruve = _struve(
+    "modstruve",
+    1.0,
+    "struvel",
+    "the modified Struve function L_v(x); d L_v = (L_{v-1} + L_{v+1} + (x/2)^v/(√π Γ(v + 3/2)))/2, "
+    "not differentiable in v",
 )
 
 

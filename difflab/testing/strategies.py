@@ -206,6 +206,8 @@ class _Builder:
                 u = self.emit("mul", self.emit("tanh", u), 0.9)
             elif domain == "above_one":
                 u = self.emit("add", self.positive(u, c), 1.1)
+            elif domain == "negative":
+                u = self.emit("neg", self.positive(u, c))
             elif domain == "probability":  # 0.05 + 0.9·sigmoid(u) stays inside (0, 1)
                 u = self.emit("add", self.emit("mul", self.emit("sigmoid", u), 0.9), 0.05)
             args.append(u)
