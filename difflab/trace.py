@@ -1335,7 +1335,11 @@ def _scipy_caller(frame) -> str | None:
                 sub, name = wrapped.__module__.split(".")[1], wrapped.__name__
         elif module.startswith("scipy.") and module.count(".") >= 1:
             sub, code = module.split(".")[1], frame.f_code.co_name
-            if code.isidentifier() and not code.startswith("_"):
+            # a decorator's wrapper of SciPy's own module (spherical_jn's reflection wrapper): the function it wraps
+            wrapped = _decorated(frame) if code == "wrapper" else None
+            if wrapped is not None:
+                name = wrapped.__name__
+            elif code.isidentifier() and not code.startswith("_"):
                 this = frame.f_locals.get("self")  # a distribution: norm.logpdf, multivariate_normal.logpdf
                 kind = type(this).__name__
                 owner = getattr(this, "name", kind[: -len("_gen")] if kind.endswith("_gen") else None)
