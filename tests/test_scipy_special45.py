@@ -1,7 +1,7 @@
 """scipy.special's erfi, kn, ellipkm1, gammainccinv, stdtrit, ndtri_exp, shichi, lambertw (real branch 0), the
 spherical Bessel functions (difflab.scipy.special.spherical_jn/yn/in/kn: SciPy's are Python code), struve and
-modstruve (issue 11: each was "not a difflab primitive"), and kve's slope at large x (its recurrence cancelled:
-8e-12 relative at x = 1e5). References: mpmath at 40 digits, by its own differentiation of the function (of a root
+modstruve (issue 11: each was "not a difflab primitive"), and kve's and ive's slopes at large x (their recurrences
+cancelled: 1.5e-11 relative at x = 1e5). References: mpmath at 40 digits, by its own differentiation of the function (of a root
 it finds, for the inverses), not of the rule; closed forms at the removable points. The registry-driven tests
 (tests/test_registry.py) take every new entry too: evaluation, SymPy translation, methods agreeing, batching."""
 
@@ -151,16 +151,36 @@ def test_removable_points(method):
     np.testing.assert_allclose(float(dl.grad(lambda x: sc.struve(0.0, x), method=method)(0.0)), 2 / math.pi, rtol=1e-15)
 
 
-def test_kve_slope_keeps_its_digits_at_large_x():
-    """kve′ = kve - (kve_{v-1} + kve_{v+1})/2 cancels to 1/(2x) of its terms (2x·ε relative: 8e-12 at x = 1e5); from
-    x = max(50, v²) the asymptotic series' slope. mpmath's first and second derivatives of K_v(x)·eˣ."""
-    for v, x in ((0.3, 1e5), (2.0, 3e4), (7.3, 200.0), (20.0, 500.0)):
-        f = lambda t, v=v: mpmath.besselk(v, t) * mpmath.exp(t)  # noqa: E731
-        d1, d2 = (float(mpmath.diff(f, mpmath.mpf(x), n)) for n in (1, 2))
-        for method in ("reverse", "forward", "symbolic"):
-            g = dl.grad(lambda t, v=v: sc.kve(v, t), method=method)
-            np.testing.assert_allclose(float(g(x)), d1, rtol=1e-15, err_msg=f"{method} {v} {x}")
-            np.testing.assert_allclose(float(dl.grad(g, method=method)(x)), d2, rtol=1e-14, err_msg=f"{method} {v} {x}")
+def _scaled_k(v, t):
+    return mpmath.besselk(v, t) * mpmath.exp(t)
+
+
+def _scaled_i(v, t):
+    return mpmath.besseli(v, t) * mpmath.exp(-abs(t))
+
+
+@pytest.mark.parametrize(
+    "fn, mp_fn, v, x",
+    [
+        (sc.kve, _scaled_k, 0.3, 1e5),
+        (sc.kve, _scaled_k, 2.0, 3e4),
+        (sc.kve, _scaled_k, 7.3, 200.0),
+        (sc.kve, _scaled_k, 20.0, 500.0),
+        (sc.ive, _scaled_i, 2.0, 1e4),
+        (sc.ive, _scaled_i, 3.0, -200.0),
+        (sc.ive, _scaled_i, 0.3, 60.0),
+    ],
+    ids=["kve-1e5", "kve-3e4", "kve-v7.3", "kve-v20", "ive-1e4", "ive-negative-x", "ive-60"],
+)
+def test_scaled_bessel_slopes_keep_their_digits_at_large_x(fn, mp_fn, v, x):
+    """kve′ = kve - (kve_{v-1} + kve_{v+1})/2 and ive′ = (ive_{v-1} + ive_{v+1})/2 - sign(x)·ive cancel to 1/(2|x|) of
+    their terms (2|x|·ε relative: kve′ 1.5e-11 at x = 1e5, ive″ 5e-9 at 1e4); from |x| = max(50, v²) their asymptotic
+    series' slopes (ive at x < 0 by its parity). mpmath's first and second derivatives of K_v(x)·eˣ, I_v(x)·e^-|x|."""
+    d1, d2 = (float(mpmath.diff(lambda t: mp_fn(v, t), mpmath.mpf(x), n)) for n in (1, 2))
+    for method in ("reverse", "forward", "symbolic"):
+        g = dl.grad(lambda t: fn(v, t), method=method)
+        np.testing.assert_allclose(float(g(x)), d1, rtol=1e-15, err_msg=method)
+        np.testing.assert_allclose(float(dl.grad(g, method=method)(x)), d2, rtol=2e-15, err_msg=method)
 
 
 @pytest.mark.parametrize(
