@@ -321,14 +321,49 @@ def _mills_tail(x, r):
 
 
 def _mills(out, x):
-    """φ(x)/Φ(x), log_ndtr's slope: exp(-x²/2 - log Φ(x))/√(2π) from -40 up (to ~3e-14 there), its
-    asymptotic series below, where the two terms of the exponent cancel: at -1e20 the exponent's 5e39 - 5e39 was
-    0, so the slope was 1/√(2π) = 0.399 for 1e20 (the registry sweep found it). Each form runs at a held argument
-    where it is not used, so it forms no inf or NaN there."""
+    """φ(x)/Φ(x), log_ndtr's slope: for x ≤ 0 √(2/π)/erfcx(-x/√2) (Φ(x) = erfcx(-x/√2)·e^(-x²/2)/2: no exponent to
+    cancel), below -40 its asymptotic series, above 0 exp(-x²/2 - log Φ(x))/√(2π) (log Φ near 0 there). The
+    exponent's two terms cancelled for x < 0 (ε·x²/2 absolute: 1e-13 relative at -39, and its derivative -m(x + m)
+    cancelled again: 1.5e-10), and at -1e20 entirely (5e39 - 5e39: the slope was 0.399 for 1e20; the registry sweep
+    found it). Each form runs at a held argument where it is not used, so it forms no inf or NaN there."""
     tail = less(x, _TAIL)
-    x_t = where(tail, x, _TAIL)
-    x_e, out_e = where(tail, 0.0, x), where(tail, 0.0, out)
-    return where(tail, _mills_tail(x_t, 1.0 / x_t), exp(-0.5 * x_e * x_e - out_e) / _SQRT_2PI)
+    left = where(tail, False, less_equal(x, 0.0))
+    right = where(tail, False, where(left, False, True))
+    x_t, x_l = where(tail, x, _TAIL), where(left, x, 0.0)
+    x_e, out_e = where(right, x, 0.0), where(right, out, 0.0)
+    scaled = math.sqrt(2.0 / math.pi) / erfcx(x_l * -_SQRT_HALF)
+    return where(tail, _mills_tail(x_t, 1.0 / x_t), where(left, scaled, exp(-0.5 * x_e * x_e - out_e) / _SQRT_2PI))
+
+
+def _mills_sympy(sp, out, x):
+    """`_mills` in SymPy's terms (erfcx SciPy's, by its named function)."""
+    return sp.Piecewise(
+        (_mills_tail(x, 1 / x), x < _TAIL),
+        (sp.sqrt(2 / sp.pi) / _scipy_function("erfcx")(-x / sp.sqrt(2)), x <= 0),
+        (sp.exp(-(x**2) / 2 - out) / sp.sqrt(2 * sp.pi), True),
+    )
+
+
+_ERFCX_TAIL = 8.0  # x from which erfcx's slope 2x·erfcx - 2/√π (the two cancel to 1/(2x²) of them) is its series'
+_ERFCX_TERMS = 30  # (2n - 1)!!/(2x²)ⁿ: the first left out is below 1e-22 of the first kept at x = 8
+
+
+def _erfcx_tail_slope(x):
+    """2x·erfcx(x) - 2/√π ~ (2/√π) Σₙ₌₁ (-1)ⁿ (2n - 1)!! rⁿ, r = 1/(2x²), by Horner's rule -r(1 - 3r(1 - 5r(...)))
+    (x a difflab or SymPy value)."""
+    r = 0.5 / (x * x)
+    s = 0.0 * r
+    for n in range(_ERFCX_TERMS, 0, -1):
+        s = -(2 * n - 1) * r * (1.0 + s)
+    return (2.0 / _SQRT_PI) * s
+
+
+def _erfcx_slope(out, x):
+    """erfcx′ = 2x·erfcx - 2/√π, from x = 8 its asymptotic series (the difference kept 2x²ε: 8e-14 relative at 20,
+    and ndtri_exp's and log_ndtr's second derivatives read it). Each form at a held argument where it is not used."""
+    tail = greater_equal(x, _ERFCX_TAIL)
+    x_t = where(tail, x, _ERFCX_TAIL)
+    return where(tail, _erfcx_tail_slope(x_t), 2.0 * where(tail, 0.0, x) * where(tail, 0.0, out) - 2.0 / _SQRT_PI)
 
 
 def _rgamma_slope(out, x):
@@ -867,11 +902,17 @@ expi = _special(
 erfcx = _special(
     "erfcx",
     _scipy("erfcx"),
-    (lambda out, x: 2.0 * x * out - 2.0 / _SQRT_PI,),
-    _scipy_named("erfcx", lambda sp, x: sp.exp(x**2) * sp.erfc(x)),
+    (_erfcx_slope,),
+    _scipy_named(
+        "erfcx",
+        lambda sp, x: sp.exp(x**2) * sp.erfc(x),
+        lambda sp, out, i, x: sp.Piecewise(
+            (_erfcx_tail_slope(x), x >= _ERFCX_TAIL), (2 * x * out - 2 / sp.sqrt(sp.pi), True)
+        ),
+    ),
     domain=("real",),
     doc="the scaled complementary error function e^(x²)·erfc(x), finite where erfc underflows (a Mills "
-    "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π",
+    "ratio's, Voigt profiles'); d erfcx = 2x·erfcx - 2/√π (from x = 8 its asymptotic series')",
 )
 
 
@@ -1189,9 +1230,7 @@ log_ndtr = _special(
     _scipy_named(
         "log_ndtr",
         lambda sp, x: sp.log(sp.erfc(-x / sp.sqrt(2)) / 2),
-        lambda sp, out, i, x: sp.Piecewise(
-            (_mills_tail(x, 1 / x), x < _TAIL), (sp.exp(-(x**2) / 2 - out) / sp.sqrt(2 * sp.pi), True)
-        ),
+        lambda sp, out, i, x: _mills_sympy(sp, out, x),
     ),
     domain=("real",),
     doc="log Φ(x), accurate in both tails",
@@ -1916,12 +1955,7 @@ ndtri_exp = _special(
     _scipy_named(
         "ndtri_exp",
         None,
-        lambda sp, out, i, y: (
-            1
-            / sp.Piecewise(
-                (_mills_tail(out, 1 / out), out < _TAIL), (sp.exp(-(out**2) / 2 - y) / sp.sqrt(2 * sp.pi), True)
-            )
-        ),
+        lambda sp, out, i, y: 1 / _mills_sympy(sp, y, out),
         mp=_ndtri_exp_mp,
     ),
     domain=("negative",),
