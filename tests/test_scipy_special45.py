@@ -257,6 +257,11 @@ def test_spherical_functions_by_difflab_and_the_message_for_scipys():
             dl.jacobian(lambda t: ours(2, t))(zz), np.diag(theirs(2, zz, derivative=True)), rtol=1e-14, err_msg=name
         )
         np.testing.assert_allclose(ours(2, zz, derivative=True), theirs(2, zz, derivative=True), rtol=1e-14)
+    # the slope's orders n ± 1 are floats, for which SciPy's ufunc (an integer n) has no loop: its dtype is found
+    # for an integer n (a float32 z was a TypeError naming _spherical_kn)
+    got = dl.grad(lambda t: dsp.spherical_kn(1, t, derivative=True))(np.float32(0.8))
+    want = float(mpmath.diff(lambda t: _spherical(mpmath.besselk)(1, t), mpmath.mpf(float(np.float32(0.8))), 2))
+    np.testing.assert_allclose(float(got), want, rtol=1e-6)
 
 
 @pytest.mark.parametrize(

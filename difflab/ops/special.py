@@ -388,7 +388,7 @@ def _special(name, impl, partials, sympy, domain=("positive",), numpy=(), analyt
     _DEFINED.add(name)
     names = kw.pop("names", None) or (name, *kw.pop("aliases", ()))  # (names: SciPy's, where name is not one)
     spellings = tuple(f"scipy.special.{n}" for n in names) + tuple(numpy)
-    if "result_dtype" not in kw:
+    if "result_dtype" not in kw and "resolve_dtype" not in kw:
         kw["resolve_dtype"] = _scipy_dtype(kw.pop("ufunc", name))
     return defop(
         name,
@@ -2072,6 +2072,17 @@ def _spherical_value(name):
     return impl
 
 
+def _integer_order_dtype(ufunc):
+    """Op.resolve_dtype of SciPy's ufunc of an integer order n and z ('ld->d', 'lf->f': a float n, which its Python
+    function truncates, finds no loop): the ufunc's answer for an integer n and z's dtype."""
+    base = _scipy_dtype(ufunc)
+
+    def resolve(n, z):
+        return base(int, z)
+
+    return resolve
+
+
 def _spherical(name, form, domain, doc, inner=-1.0, outer=1.0):
     """The entry of scipy.special.<name>(n, z, derivative=False), SciPy's Python function (no ufunc dispatch reaches
     it: it converts z first), so called as difflab.scipy.special.<name>; derivative=True gives the slope's graph."""
@@ -2097,7 +2108,7 @@ def _spherical(name, form, domain, doc, inner=-1.0, outer=1.0):
         _scipy_named(name, form, sympy_slope, scipy_name=value),
         domain=domain,
         front=front,
-        ufunc=f"_{name}",
+        resolve_dtype=_integer_order_dtype(f"_{name}"),
         doc=doc,
     )
 
