@@ -2157,7 +2157,9 @@ spherical_kn = _spherical(
 
 def _struve_term(v, x):
     """(x/2)^v/(2√π Γ(v + 3/2)): Struve's H_v′ and L_v′ beyond their recurrences' halves (DLMF 11.4.27, 11.4.29)."""
-    return (0.5 * x) ** v * rgamma(v + 1.5) / (2.0 * _SQRT_PI)
+    # x < 0 with v not whole: NaN, as SciPy's value (Python's float power, the symbolic method's, is complex there)
+    base = where(where(equal(v, floor(v)), False, less(x, 0.0)), np.nan, 0.5 * x)
+    return base**v * rgamma(v + 1.5) / (2.0 * _SQRT_PI)
 
 
 def _struve(name, sign, mp_name, doc):
@@ -2167,9 +2169,12 @@ def _struve(name, sign, mp_name, doc):
 
     def sympy_slope(sp, out, i, v, x):
         fn = _scipy_function(name)
-        return (fn(v - 1, x) + sign * fn(v + 1, x)) / 2 + (x / 2) ** v / (
-            2 * sp.sqrt(sp.pi) * sp.gamma(v + sp.Rational(3, 2))
-        )
+        v = _order(v)
+        base = x
+        if not (isinstance(v, sp.Basic) and v.is_integer):  # (x/2)^v at x < 0: NaN, as SciPy's value, not complex
+            base = sp.Piecewise((x, x >= 0), (sp.nan, True))  # (the base, not the power: CSE hoists a power out)
+        power = (base / 2) ** v
+        return (fn(v - 1, x) + sign * fn(v + 1, x)) / 2 + power / (2 * sp.sqrt(sp.pi) * sp.gamma(v + sp.Rational(3, 2)))
 
     return _special(
         name,
