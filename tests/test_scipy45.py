@@ -11,11 +11,9 @@ from difflab.errors import UnsupportedOperationError
 pytest.importorskip("scipy")
 import scipy.linalg as sl  # noqa: E402
 import scipy.ndimage as nd  # noqa: E402
-import scipy.signal as sg  # noqa: E402
 
 from difflab.scipy import linalg as dlinalg  # noqa: E402
 from difflab.scipy import ndimage as dnd  # noqa: E402
-from difflab.scipy import signal as dsignal  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::difflab.errors.NumericAccuracyWarning")
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
@@ -59,7 +57,11 @@ def test_ndimage_values_equal_scipys_every_mode_origin_and_short_lines():
         dict(sigma=[1, 2, 0.5], order=[0, 1, 3], mode=["wrap", "mirror", "constant"], cval=0.4),
     ):
         np.testing.assert_allclose(dnd.gaussian_filter(x, **kw), nd.gaussian_filter(x, **kw), atol=1e-13)
-    for kw in (dict(size=(3, 1, 2)), dict(size=4, axes=(0, 2)), dict(size=[2, 3, 4], mode=["wrap", "mirror", "constant"])):
+    for kw in (
+        dict(size=(3, 1, 2)),
+        dict(size=4, axes=(0, 2)),
+        dict(size=[2, 3, 4], mode=["wrap", "mirror", "constant"]),
+    ):
         np.testing.assert_allclose(dnd.uniform_filter(x, **kw), nd.uniform_filter(x, **kw), atol=1e-14)
     np.testing.assert_allclose(
         dnd.gaussian_filter1d(x, 0.8, axis=1, order=2, mode="nearest"),
@@ -126,3 +128,86 @@ def test_ndimage_bad_arguments_are_named():
         dnd.gaussian_filter(x, 1.0, output=np.empty(4))
     with pytest.raises(TypeError, match="sigma must be a number"):
         dl.grad(lambda s: dnd.gaussian_filter1d(x, s).sum())(1.0)
+
+
+# -- scipy.linalg.qr and polar ------------------------------------------------------------------------------
+
+X4 = np.array([1.0, 0.3, 0.2, 0.8])
+C22 = np.array([[0.4, -1.0], [0.7, 0.2]])
+
+
+def _qr_polar(qr, polar):
+    def f(v):
+        q, r = qr(v.reshape(2, 2))
+        u, p = polar(v.reshape(2, 2))
+        return (q * C22).sum() * r[0, 1] + (u * C22).sum() ** 2 + p[0, 1] ** 3
+
+    return f
+
+
+# JAX x64: jax.grad / jax.hessian of _qr_polar(jax.scipy.linalg.qr, partial(jax.scipy.linalg.polar, method="svd"))
+QR_POLAR_GRAD = [0.06842388, -0.72625238, 1.00707354, 0.07474906]
+QR_POLAR_HESS = [
+    [-0.10012182, 0.57983037, -0.31566686, -0.06831599],
+    [0.57983037, 2.17672763, -1.68704313, 0.35733055],
+    [-0.31566686, -1.68704313, 1.50007701, -0.33686924],
+    [-0.06831599, 0.35733055, -0.33686924, -0.04642169],
+]
+
+
+def test_qr_and_polar_values_equal_scipys():
+    rng = np.random.default_rng(1)
+    for shape in ((3, 3), (4, 2), (2, 4)):
+        a = rng.normal(size=shape)
+        for mode in ("full", "economic", "r"):
+            for pivoting in (False, True):
+                ours, theirs = dlinalg.qr(a, mode=mode, pivoting=pivoting), sl.qr(a, mode=mode, pivoting=pivoting)
+                assert isinstance(ours, tuple) and len(ours) == len(theirs)
+                for got, ref in zip(ours, theirs):
+                    np.testing.assert_allclose(got, ref, atol=1e-14)
+        for side in ("right", "left"):
+            for got, ref in zip(dlinalg.polar(a, side), sl.polar(a, side)):
+                np.testing.assert_allclose(got, ref, atol=1e-13)
+    stack = rng.normal(size=(2, 3, 3))
+    np.testing.assert_allclose(dlinalg.qr(stack, mode="r"), sl.qr(stack, mode="r"), atol=1e-14)
+    ac = rng.normal(size=(3, 2)) + 1j * rng.normal(size=(3, 2))
+    for got, ref in zip(dlinalg.polar(ac), sl.polar(ac)):
+        np.testing.assert_allclose(got, ref, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_qr_and_polar_first_and_second_derivatives_match_jax(method):
+    f = _qr_polar(dlinalg.qr, dlinalg.polar)
+    np.testing.assert_allclose(dl.grad(f, method=method)(X4), QR_POLAR_GRAD, rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(dl.hessian(f, method=method)(X4), QR_POLAR_HESS, rtol=1e-7, atol=1e-6)
+
+
+def test_qr_and_polar_symbolic():
+    f = _qr_polar(dlinalg.qr, dlinalg.polar)
+    np.testing.assert_allclose(dl.grad(f, method="symbolic")(X4), QR_POLAR_GRAD, rtol=1e-7, atol=1e-8)
+    # (symbolic's Hessian of qr is ops/qr.py's, tested there: the polar factor's alone here)
+    hess = dl.hessian(lambda v: dlinalg.polar(v.reshape(2, 2))[1][0, 1], method="symbolic")(X4)
+    ref = dl.hessian(lambda v: dlinalg.polar(v.reshape(2, 2))[1][0, 1], method="forward")(X4)
+    np.testing.assert_allclose(hess, ref, rtol=1e-10, atol=1e-12)
+
+
+def test_polar_derivative_at_repeated_singular_values():
+    """At an orthogonal a (every singular value 1, where the SVD's rule divides by 0): a = U P with P = I, and
+    dU = U skew(Uᵀ dA), dP = sym(Uᵀ dA)."""
+    t = 0.3
+    a = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    for method in ("forward", "reverse"):
+        du, dp = dl.jacobian(lambda v: dlinalg.polar(v), method=method)(a)
+        for k in range(4):
+            e = np.eye(4)[k].reshape(2, 2)
+            s = a.T @ e
+            np.testing.assert_allclose(du[..., k // 2, k % 2], a @ (s - s.T) / 2, atol=1e-13)
+            np.testing.assert_allclose(dp[..., k // 2, k % 2], (s + s.T) / 2, atol=1e-13)
+
+
+def test_scipys_qr_and_polar_name_ours():
+    for name in ("qr", "polar"):
+        with pytest.raises(UnsupportedOperationError, match=f"use difflab.scipy.linalg.{name}"):
+            dl.grad(lambda v: getattr(sl, name)(v.reshape(2, 2))[0].sum())(X4)
+    with pytest.raises(UnsupportedOperationError, match="mode='raw' is not offered"):
+        dlinalg.qr(np.eye(2), mode="raw")

@@ -104,7 +104,9 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
         raise ValueError(f"{where}: weights must be a non-empty 1-D array, got shape {_np.shape(weights)}")
     size = _np.shape(weights)[0]
     if not isinstance(origin, numbers.Integral) or not 0 <= size // 2 + origin < size:
-        raise ValueError(f"{where}: invalid origin {origin!r} for {size} weights (need 0 <= {size} // 2 + origin < {size})")
+        raise ValueError(
+            f"{where}: invalid origin {origin!r} for {size} weights (need 0 <= {size} // 2 + origin < {size})"
+        )
     input = _as_float(input)
     axis = _axis(input, axis, where)
     n = _np.shape(input)[axis]
@@ -123,7 +125,7 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     with the weights reversed (and SciPy's origin for them: −origin, one less for an even length).
     Shape contract: input (...) with weights (L,) -> like input.
 
-    >>> convolve1d(_np.array([1.0, 2.0, 3.0]), _np.array([1.0, 0.0, 0.0]), mode="constant").tolist()
+    >>> convolve1d(_np.array([1.0, 2.0, 3.0]), _np.array([0.0, 0.0, 1.0]), mode="constant").tolist()
     [0.0, 1.0, 2.0]
     """
     weights = _as_float(weights)
@@ -234,7 +236,7 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     Shape contract: like input.
 
     >>> gaussian_filter(_np.eye(3), 1.0).round(4).tolist()[0]
-    [0.4199, 0.3229, 0.2572]
+    [0.5024, 0.3292, 0.1684]
     """
     _output(output, "gaussian_filter")
     input = _as_float(input)
