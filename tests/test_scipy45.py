@@ -211,3 +211,59 @@ def test_scipys_qr_and_polar_name_ours():
             dl.grad(lambda v: getattr(sl, name)(v.reshape(2, 2))[0].sum())(X4)
     with pytest.raises(UnsupportedOperationError, match="mode='raw' is not offered"):
         dlinalg.qr(np.eye(2), mode="raw")
+
+
+# -- scipy.linalg.logm --------------------------------------------------------------------------------------
+
+
+def _logm_loss(v):
+    log = dlinalg.logm(v.reshape(2, 2))
+    return (C22 * log).sum() + log[0, 1] ** 2
+
+
+# mpmath (dps 50): central differences (h = 1e-15) of _logm_loss written with mp.logm, at X4
+LOGM_GRAD = [0.39753127197789306, -0.4327746169159918, 0.68989998474064574, 0.24290139518596916]
+LOGM_HESS = [
+    [-0.3457035369415092, -0.15815821968884954, -0.32420039853656448, 0.075574763221979866],
+    [-0.15815821968884954, 2.6798563917008734, -0.27007470970696453, -0.19876142370503471],
+    [-0.32420039853656448, -0.27007470970696453, 0.17377222144671214, -0.39928952197666792],
+    [0.075574763221979866, -0.19876142370503471, -0.39928952197666792, -0.22373728362638129],
+]
+
+
+def test_logm_values_and_frechet_derivative():
+    """SciPy's values (a stack, and a real A with a negative eigenvalue: complex); the JVP L(A, E) satisfies
+    the inverse relation expm's Fréchet derivative L_exp(log A, L(A, E)) = E (SciPy's expm_frechet)."""
+    a = np.array([[1.0, 0.3, 0.1], [0.2, 0.8, -0.2], [0.1, 0.4, 1.5]])
+    e = np.array([[0.1, -0.4, 0.3], [0.7, 0.2, -0.5], [0.0, 0.9, -0.1]])
+    np.testing.assert_allclose(dlinalg.logm(a), sl.logm(a), atol=1e-15)
+    neg = np.array([[-1.0, 0.3], [0.2, 0.8]])
+    assert dlinalg.logm(neg).dtype == np.complex128
+    np.testing.assert_allclose(dlinalg.logm(np.stack([a[:2, :2], neg])), [sl.logm(a[:2, :2]), sl.logm(neg)], atol=1e-15)
+    for method in ("forward", "reverse"):
+        tangent = dl.jvp(dlinalg.logm, (a,), (e,), method=method)[1]
+        np.testing.assert_allclose(sl.expm_frechet(sl.logm(a), tangent, compute_expm=False), e, atol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_logm_first_and_second_derivatives_match_mpmath(method):
+    tol = 1e-6 if method == "numeric" else 1e-12
+    np.testing.assert_allclose(dl.grad(_logm_loss, method=method)(X4), LOGM_GRAD, rtol=tol, atol=tol)
+    if method == "reverse":
+        np.testing.assert_allclose(dl.hessian(_logm_loss, method=method)(X4), LOGM_HESS, rtol=1e-11, atol=1e-12)
+    else:  # (one second directional derivative: logm of an 8×8 per evaluation is SciPy's slow Python)
+        u = np.array([0.5, -1.0, 0.25, 2.0])
+        second = dl.jvp(lambda x: dl.jvp(_logm_loss, (x,), (u,), method=method)[1], (X4,), (u,), method=method)[1]
+        assert second == pytest.approx(u @ np.array(LOGM_HESS) @ u, rel=1e-5 if method == "numeric" else 1e-11)
+
+
+def test_logm_symbolic_gradient_and_hessian_refused_above_one_by_one_by_name():
+    """Symbolic: SymPy's log at 1×1 (any order); above it the gradient by the matrix-level form (the entry's VJP
+    rule), the Hessian refused by name with the methods that give it."""
+    hess = dl.hessian(lambda x: dlinalg.logm(x.reshape(1, 1))[0, 0] ** 2, method="symbolic")(np.array([2.0]))
+    np.testing.assert_allclose(hess, [[2 * (1 - np.log(2.0)) / 4]], rtol=1e-14)
+    np.testing.assert_allclose(dl.grad(_logm_loss, method="symbolic")(X4), LOGM_GRAD, rtol=1e-12, atol=1e-12)
+    with pytest.raises(dl.NotDifferentiableError, match="logm of a 2×2.*'forward' or 'reverse'"):
+        dl.hessian(_logm_loss, method="symbolic")(X4)
+    with pytest.raises(UnsupportedOperationError, match="use difflab.scipy.linalg.logm"):
+        dl.grad(lambda v: sl.logm(v.reshape(2, 2)).sum())(X4)

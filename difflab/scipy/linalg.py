@@ -4,7 +4,7 @@ the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conven
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
-pinv, norm). logm and null_space are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry). null_space is refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -445,10 +445,6 @@ def polar(a, side="right"):
     return u, _hermitian_part(_dnp.matmul(_ct(u), a))
 
 
-_LOGM_INSTEAD = (
-    "the matrix logarithm has no differentiable version in difflab yet; for a symmetric positive definite A "
-    "write w, v = eigh(A); (v * log(w)) @ v.T"
-)
 _NULL_SPACE_INSTEAD = (
     "its basis is arbitrary (any rotation of it is one), so it has no derivative; compute it outside the "
     "differentiated function, or differentiate a projector I - pinv(A) @ A"
@@ -456,8 +452,21 @@ _NULL_SPACE_INSTEAD = (
 
 
 def logm(A, disp=True):
-    """`scipy.linalg.logm` is not offered on traced values (no registry entry yet): refused by name."""
-    _unsupported("logm", True, _LOGM_INSTEAD)
+    """The principal matrix logarithm, like `scipy.linalg.logm` (the registry's `logm` entry: SciPy's values, complex
+    where a real A has an eigenvalue on the negative real axis; its derivative the Fréchet derivative L(A, dA), the
+    corner of logm([[A, dA], [0, A]]), so every order nests under forward, reverse and numeric; symbolic has SymPy's
+    log at 1×1 and refuses larger matrices by name). `disp=False`, SciPy's deprecated error estimate, is not
+    offered. Shape contract: A (..., n, n) -> (..., n, n).
+
+    >>> logm(_np.diag([1.0, _np.e])).round(12).tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
+    if disp is not True:
+        raise ValueError(
+            "difflab.scipy.linalg.logm has no disp=False (SciPy's deprecated error estimate); "
+            "compute norm(expm(L) - A, 1) / norm(A, 1) from its result L instead"
+        )
+    return _matfuncs.logm(A)
 
 
 def null_space(A, rcond=None):
@@ -466,7 +475,7 @@ def null_space(A, rcond=None):
 
 
 #: the names refused by name: SciPy's own function on a traced value says the same (trace._scipy_caller)
-REFUSED = {"logm": _LOGM_INSTEAD, "null_space": _NULL_SPACE_INSTEAD}
+REFUSED = {"null_space": _NULL_SPACE_INSTEAD}
 
 
 __all__ = [
