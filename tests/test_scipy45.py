@@ -11,9 +11,11 @@ from difflab.errors import UnsupportedOperationError
 pytest.importorskip("scipy")
 import scipy.linalg as sl  # noqa: E402
 import scipy.ndimage as nd  # noqa: E402
+import scipy.signal as sg  # noqa: E402
 
 from difflab.scipy import linalg as dlinalg  # noqa: E402
 from difflab.scipy import ndimage as dnd  # noqa: E402
+from difflab.scipy import signal as dsignal  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::difflab.errors.NumericAccuracyWarning")
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
@@ -267,3 +269,247 @@ def test_logm_symbolic_gradient_and_hessian_refused_above_one_by_one_by_name():
         dl.hessian(_logm_loss, method="symbolic")(X4)
     with pytest.raises(UnsupportedOperationError, match="use difflab.scipy.linalg.logm"):
         dl.grad(lambda v: sl.logm(v.reshape(2, 2)).sum())(X4)
+
+
+# -- scipy.signal.lfilter -----------------------------------------------------------------------------------
+
+LF_B, LF_A = np.array([0.5, -0.2, 0.3]), np.array([1.2, -0.4])
+LF_X, LF_ZI = np.array([0.7, -1.1, 0.4, 0.9, -0.3]), np.array([0.2, -0.5])
+LF_C = np.array([1.0, -0.5, 2.0, 0.3, 0.8])
+
+
+def _lfilter_loss(v):
+    """v = (b, a, x, zi) concatenated: Σ c·y² + Σ zf³ + y[2]·a[0]."""
+    y, zf = dsignal.lfilter(v[:3], v[3:5], v[5:10], zi=v[10:])
+    return (LF_C * y**2).sum() + (zf**3).sum() + y[2] * v[3]
+
+
+# mpmath (dps 50): SciPy's difference equation (direct form II transposed, b and a over a[0]) written out, central
+# differences with h = 1e-15 (an independent recurrence, not SciPy's)
+LFILTER_GRAD = [
+    0.15708134202070428,
+    -1.140962764061344,
+    1.2674759762625125,
+    -0.031615347237760088,
+    0.95870511115126758,
+    0.88699482258716446,
+    0.32348446776149338,
+    0.82596266254373939,
+    0.070696629606526825,
+    -0.093001745882107954,
+    1.5189976104248451,
+    1.6069928312745354,
+]
+LFILTER_HESS = [
+    [
+        0.55927898627478115,
+        0.21009004524409652,
+        -0.11712852893603673,
+        -0.030699130370464222,
+        0.52903549968199088,
+        1.8591233730018019,
+        1.7440367856720724,
+        1.8853510977569581,
+        0.20204094759186187,
+        -0.13547026210341317,
+        1.4661347835297374,
+        0.89840435058921213,
+    ],
+    [
+        0.21009004524409652,
+        2.7270293949915488,
+        -1.5986078090303324,
+        0.0757345647634133,
+        -2.7583945469098564,
+        0.69789481036343047,
+        1.6909066533125136,
+        -0.89718744746986652,
+        -0.15035863870589586,
+        0.65079085978029546,
+        -0.49789194570708417,
+        -1.4936758371212525,
+    ],
+    [
+        -0.11712852893603673,
+        -1.5986078090303324,
+        2.495875627931103,
+        -0.84527990138065626,
+        1.4076502008077601,
+        2.2801701251748652,
+        -0.12245258743836726,
+        0.96366075620341675,
+        0.20373947025634078,
+        0.074169325122638261,
+        0.24944576527675592,
+        0.74833729583026777,
+    ],
+    [
+        -0.030699130370464222,
+        0.0757345647634133,
+        -0.84527990138065626,
+        0.26424329545119095,
+        -0.25808367719518056,
+        -0.95971001652822368,
+        -0.64312447459824137,
+        -0.43339373587247214,
+        -0.12629821380950828,
+        0.10898157420958091,
+        -1.1462426816459299,
+        -0.64123401887567697,
+    ],
+    [
+        0.52903549968199088,
+        -2.7583945469098564,
+        1.4076502008077601,
+        -0.25808367719518056,
+        2.8506854894003086,
+        0.08373213314479284,
+        -0.60328687560633248,
+        0.97784695546627698,
+        0.10164046510650602,
+        -0.11216154104869277,
+        -1.5033626020478424,
+        -0.49260572795718866,
+    ],
+    [
+        1.8591233730018019,
+        0.69789481036343047,
+        2.2801701251748652,
+        -0.95971001652822368,
+        0.08373213314479284,
+        0.58339261388418721,
+        0.00017784165256164343,
+        0.41118167310583308,
+        0.02181662425577084,
+        0.017492985267100832,
+        0.95195043717731718,
+        0.35585131153195153,
+    ],
+    [
+        1.7440367856720724,
+        1.6909066533125136,
+        -0.12245258743836726,
+        -0.64312447459824137,
+        -0.60328687560633248,
+        0.00017784165256164343,
+        -0.12446647504231507,
+        -0.016454980682500765,
+        0.065449872767312521,
+        0.052478955801302496,
+        -0.14414868846804847,
+        -0.43244606540414542,
+    ],
+    [
+        1.8853510977569581,
+        -0.89718744746986652,
+        0.96366075620341675,
+        -0.43339373587247214,
+        0.97784695546627698,
+        0.41118167310583308,
+        -0.016454980682500765,
+        0.79646839128583104,
+        0.0088496183019375622,
+        0.15743686740390749,
+        0.18977615681807681,
+        0.56932847045423042,
+    ],
+    [
+        0.20204094759186187,
+        -0.15035863870589586,
+        0.20373947025634078,
+        -0.12629821380950828,
+        0.10164046510650602,
+        0.02181662425577084,
+        0.065449872767312521,
+        0.0088496183019375622,
+        0.18488218823914602,
+        -0.027689397788277532,
+        0.010069211194971157,
+        0.030207633584913471,
+    ],
+    [
+        -0.13547026210341317,
+        0.65079085978029546,
+        0.074169325122638261,
+        0.10898157420958091,
+        -0.11216154104869277,
+        0.017492985267100832,
+        0.052478955801302496,
+        0.15743686740390749,
+        -0.027689397788277532,
+        0.25071095615505766,
+        0.0080736855078926918,
+        0.024221056523678075,
+    ],
+    [
+        1.4661347835297374,
+        -0.49789194570708417,
+        0.24944576527675592,
+        -1.1462426816459299,
+        -1.5033626020478424,
+        0.95195043717731718,
+        -0.14414868846804847,
+        0.18977615681807681,
+        0.010069211194971157,
+        0.0080736855078926918,
+        1.9393617402356849,
+        -0.18191477929294545,
+    ],
+    [
+        0.89840435058921213,
+        -1.4936758371212525,
+        0.74833729583026777,
+        -0.64123401887567697,
+        -0.49260572795718866,
+        0.35585131153195153,
+        -0.43244606540414542,
+        0.56932847045423042,
+        0.030207633584913471,
+        0.024221056523678075,
+        -0.18191477929294545,
+        -0.54574433787883635,
+    ],
+]
+LF_V = np.concatenate([LF_B, LF_A, LF_X, LF_ZI])
+
+
+def test_lfilter_values_and_final_state_equal_scipys():
+    rng = np.random.default_rng(0)
+    for nb, na in ((1, 1), (3, 1), (1, 3), (4, 2), (3, 3)):
+        b, a = rng.normal(size=nb), rng.normal(size=na) * 0.3
+        a[0] = 1.5
+        for n in (1, 2, 5):
+            x = rng.normal(size=(3, n))
+            np.testing.assert_allclose(dsignal.lfilter(b, a, x), sg.lfilter(b, a, x), atol=1e-15)
+            m = max(na, nb) - 1
+            if m:
+                zi = rng.normal(size=(m, 3))  # (along axis 0: x's transpose)
+                for got, ref in zip(dsignal.lfilter(b, a, x.T, axis=0, zi=zi), sg.lfilter(b, a, x.T, axis=0, zi=zi)):
+                    np.testing.assert_allclose(got, ref, atol=1e-15)
+    with pytest.raises(ValueError, match="a\\[0\\] is 0"):
+        dsignal.lfilter([1.0], [0.0, 1.0], np.ones(3))
+    with pytest.raises(ValueError, match="zi must have shape"):
+        dsignal.lfilter([1.0, 2.0], [1.0], np.ones((2, 3)), zi=np.ones((3, 1)))
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse"])
+def test_lfilter_first_and_second_derivatives_in_b_a_x_and_zi_match_mpmath(method):
+    tol = 1e-6 if method == "numeric" else 1e-12
+    np.testing.assert_allclose(dl.grad(_lfilter_loss, method=method)(LF_V), LFILTER_GRAD, rtol=tol, atol=tol)
+    hess = dl.hessian(_lfilter_loss, method=method)(LF_V)
+    np.testing.assert_allclose(hess, LFILTER_HESS, rtol=1e-5 if method == "numeric" else 1e-11, atol=1e-6)
+
+
+def test_lfilter_symbolic_batched_and_scipys_spelling_names_ours():
+    np.testing.assert_allclose(dl.grad(_lfilter_loss, method="symbolic")(LF_V), LFILTER_GRAD, rtol=1e-12)
+    short = lambda v: (dsignal.lfilter(v[:2], v[2:4], v[4:7]) ** 2).sum()  # noqa: E731
+    v = np.array([0.5, -0.2, 1.2, -0.4, 0.7, -1.1, 0.4])
+    np.testing.assert_allclose(
+        dl.hessian(short, method="symbolic")(v), dl.hessian(short, method="reverse")(v), rtol=1e-12
+    )
+    xs = np.array([[0.7, -1.1, 0.4], [0.2, 0.3, -0.6]])  # vmap over signals (the batch rule: more leading axes)
+    got = dl.vmap(dl.grad(lambda x: (dsignal.lfilter(LF_B, LF_A, x) ** 2).sum()))(xs)
+    want = [dl.grad(lambda x: (dsignal.lfilter(LF_B, LF_A, x) ** 2).sum(), method="forward")(x) for x in xs]
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    with pytest.raises(UnsupportedOperationError, match="use difflab.scipy.signal.lfilter"):
+        dl.grad(lambda x: sg.lfilter([1.0, 0.5], [1.0, -0.3], x).sum())(LF_X)
