@@ -4,7 +4,7 @@ the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conven
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
-pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry). null_space is refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -474,8 +474,20 @@ def null_space(A, rcond=None):
     _unsupported("null_space", True, _NULL_SPACE_INSTEAD)
 
 
+_SCHUR_INSTEAD = (
+    "the Schur vectors are LAPACK's choice (signs, the order its QR iteration deflates the eigenvalues in, and 2×2 "
+    "blocks for complex pairs), which jumps as A moves, so no derivative of them is offered; for the eigenvalues use "
+    "numpy.linalg.eigvals/eig (or eigh), for a function of A use expm, logm or sqrtm"
+)
+
+
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """`scipy.linalg.schur` is not differentiable here (its vectors are LAPACK's choice): refused by name."""
+    _unsupported("schur", True, _SCHUR_INSTEAD)
+
+
 #: the names refused by name: SciPy's own function on a traced value says the same (trace._scipy_caller)
-REFUSED = {"null_space": _NULL_SPACE_INSTEAD}
+REFUSED = {"null_space": _NULL_SPACE_INSTEAD, "schur": _SCHUR_INSTEAD}
 
 
 __all__ = [
@@ -498,6 +510,7 @@ __all__ = [
     "lu_solve",
     "logm",
     "null_space",
+    "schur",
     "inv",
     "det",
     "solve",
