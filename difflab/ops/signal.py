@@ -189,6 +189,17 @@ def _samples(rng):
     ]
 
 
+def _strategy(b, name, x, picks, c):
+    """lfilter of x along its last axis (a number: a 1-vector) by a first-order filter whose coefficients and state
+    move with s = tanh(Σ x): b = [1, 0.5] + s·[0.3, −0.2], a = [1, −0.2] + s·[0, 0.3] (its pole in (−0.5, 0.1):
+    stable), zi = 0.4·s, so the random graphs differentiate every argument."""
+    x = b.rank1(x)
+    s = b.emit("tanh", b.emit("sum", x, axis=None, keepdims=False))
+    num = b.emit("add", b.emit("mul", s, np.array([0.3, -0.2])), np.array([1.0, 0.5]))
+    den = b.emit("add", b.emit("mul", s, np.array([0.0, 0.3])), np.array([1.0, -0.2]))
+    return b.emit(name, num, den, x, b.emit("mul", s, np.array([0.4])))
+
+
 lfilter = defop(
     "lfilter",
     _impl,
@@ -207,6 +218,7 @@ lfilter = defop(
     sympy=_recurrence,
     domain=("real", "real", "real", "real"),
     samples=_samples,
+    strategy=_strategy,
     batch=_batch,
     analytic=False,
     doc="SciPy's IIR filter along the last axis (b, a of one length, zi the initial state); "
