@@ -15,7 +15,7 @@ differentiated again. `batch(batched, *args, **params)` applies the op when the 
 in `batched` carry an extra leading batch axis; an op without one loops over the batch.
 
 Families: `core` (Op, defop, REGISTRY, helpers) · `elementwise` · `reductions` · `shape` · `linalg`
-(with `decompositions`: eigh, svd, cholesky; `eig`; `qr`; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions).
+(with `decompositions`: eigh, svd, cholesky; `eig`; `qr`; `matfuncs`: sqrtm, sylvester) · `special` (SciPy's special functions) · `signal` (SciPy's lfilter).
 """
 
 from typing import NamedTuple
@@ -48,6 +48,7 @@ from .shape import *  # noqa: F401,F403
 from .special import *  # noqa: F401,F403
 from .complexes import *  # noqa: F401,F403
 from .fourier import *  # noqa: F401,F403
+from .signal import *  # noqa: F401,F403
 from .sorting import *  # noqa: F401,F403
 from .translations import SympyOps, sympy_ops  # noqa: F401
 

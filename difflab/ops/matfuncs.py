@@ -1,7 +1,8 @@
 """Matrix functions from SciPy as primitives: `sqrtm` (the principal matrix square root, SciPy's
 `scipy.linalg.sqrtm`), `sylvester` (X with A X + X B = Q, SciPy's `solve_sylvester`), the solve
 that sqrtm's rules are written with, and `expm` (SciPy's matrix exponential), whose rules are `frechet`,
-L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)). L(A, E) is the corner of expm([[A, E], [0, A]]),
+L(A, E) (SciPy's expm_frechet; the cotangent L(Aᵀ, Ē)), and `logm` (SciPy's principal logarithm, whose rules are
+`logm_frechet`, the corner of logm of the block matrix [[A, E], [0, A]], its own rules written as frechet's). L(A, E) is the corner of expm([[A, E], [0, A]]),
 so its own derivative in A is a corner of L([[A, E], [0, A]], diag(F, F)): frechet again, any order nests
 (symbolic: expm's closed form at 1×1, above it an opaque kind with X, dX and d²X as parts, so up to second order;
 frechet at 1×1). SciPy is imported when a value is computed (the `scipy` extra).
@@ -656,22 +657,25 @@ def _doubled(a, e):
     return x, zero, block
 
 
-def _frechet_jvp_a(f, a, e):
-    """d L(A, E) along F: the corner of L(X, diag(F, F)), X = [[A, E], [0, A]]."""
+def _frechet_jvp_a(f, a, e, fre=None):
+    """d L(A, E) along F: the corner of L(X, diag(F, F)), X = [[A, E], [0, A]] (L: `fre`, expm's `frechet` by
+    default; true of every primary matrix function's)."""
+    fre = frechet if fre is None else fre
     x, zero, block = _doubled(a, e)
     nd = len(zero.shape)
     f = f + zero
     diag = concatenate(concatenate(f, zero, axis=nd - 1), concatenate(zero, f, axis=nd - 1), axis=nd - 2)
-    return block(frechet(x, diag), 0, 1)
+    return block(fre(x, diag), 0, 1)
 
 
-def _frechet_vjp_a(ct, a, e):
+def _frechet_vjp_a(ct, a, e, fre=None):
     """The transpose of F ↦ d L(A, E)[F]: L(Xᵀ, [[0, C], [0, 0]])'s two diagonal blocks summed."""
+    fre = frechet if fre is None else fre
     x, zero, block = _doubled(a, e)
     nd = len(zero.shape)
     ct = ct + zero
     corner = concatenate(concatenate(zero, ct, axis=nd - 1), concatenate(zero, zero, axis=nd - 1), axis=nd - 2)
-    g = frechet(_swap_last(x), corner)
+    g = fre(_swap_last(x), corner)
     return block(g, 0, 0) + block(g, 1, 1)
 
 
@@ -874,4 +878,136 @@ expm = defop(
     doc="matrix exponential (SciPy's expm); d expm = L(A, dA), the block [[A, dA], [0, A]]'s expm's corner",
 )
 
-__all__ = ["sqrtm", "sylvester", "expm", "frechet"]
+# -- logm: the principal matrix logarithm --------------------------------------------------------------
+# Its derivative is its Fréchet derivative L(A, E) (`logm_frechet`), the corner of logm([[A, E], [0, A]]) (true of
+# every primary matrix function: f of a block upper triangular matrix), whose own derivative in A is the corner of
+# L([[A, E], [0, A]], diag(F, F)), as expm's frechet's: every order nests (the second a corner of a 4n×4n logm). The cotangent is L(Aᵀ, Ē): f's power series has real coefficients,
+# so L(A, ·)'s transpose is L(Aᵀ, ·). SciPy's inverse scaling and squaring (Schur-based) takes the block
+# matrix's repeated eigenvalues in its stride; its corner agreed with central differences and with the inverse
+# relation expm_frechet(logm A, L(A, E)) = E to 1e-15 (tests/test_scipy45.py).
+
+
+def _logm_one(sl, a):
+    """SciPy's principal logarithm of one matrix: real for a real A without an eigenvalue on the closed negative
+    real axis, else complex."""
+    if not np.isfinite(a).all():
+        return np.nan  # passed on: reported where it arose
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # singular A: log 0 = −inf, its derivative NaN
+        return sl.logm(a)
+
+
+def _logm_impl(a):
+    sl = scipy_linalg()
+    a = np.asarray(a, dtype=_dtype(a))
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"logm needs square matrices (..., n, n), got shape {a.shape}")
+    logs = [_logm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
+    out = np.empty((len(logs),) + a.shape[-2:], dtype=_dtype(a, *logs))  # (complex if any is, as sqrtm's)
+    for k, x in enumerate(logs):
+        out[k] = x
+    return out.reshape(a.shape)
+
+
+def _logm_frechet_impl(a, e):
+    """L(A, E), the corner of SciPy's logm of [[A, s E], [0, A]] over s (s = ‖A‖ / ‖E‖: L is linear in E, and
+    the corner is most accurate with the blocks of one size), matrix by matrix; 0 where E is (strong zeros,
+    DESIGN.md §3: even where A holds NaN, another matrix of a stack's)."""
+    sl = scipy_linalg()
+    a, e = np.asarray(a), np.asarray(e)
+    shape = np.broadcast_shapes(a.shape, e.shape)
+    n = shape[-1]
+    corners = []
+    for ak, ek in zip(*[_stacked(x, shape[:-2], shape[-2:], _dtype(a, e)) for x in (a, e)]):
+        if not ek.any():
+            corners.append(np.zeros((n, n)))
+        elif not (np.isfinite(ak).all() and np.isfinite(ek).all()):
+            corners.append(np.full((n, n), np.nan))  # passed on: reported where it arose
+        else:
+            scale = max(np.abs(ak).max(), 1e-300) / np.abs(ek).max()
+            x = np.block([[ak, scale * ek], [np.zeros_like(ak), ak]])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # singular A: no derivative, NaN or inf
+                corners.append(sl.logm(x)[:n, n:] / scale)
+    out = np.empty((len(corners), n, n), dtype=_dtype(a, e, *corners))  # (complex if any is, as logm's)
+    for k, c in enumerate(corners):
+        out[k] = c
+    return out.reshape(shape)
+
+
+def _sym_logm_frechet(a, e):
+    """L(a, e) = e / a for 1×1 SymPy matrices (bigger: NotDifferentiableError)."""
+    a, e = np.asarray(a, dtype=object), np.asarray(e, dtype=object)
+    if a.shape[-2:] != (1, 1):
+        _too_big("logm_frechet", a.shape[-2:], "1×1")
+    return e / a
+
+
+def _logm_frechet_strategy(b, name, x, picks, c):
+    """L(A, A) of the 1×1 matrix A = 1 + Σ tanh(x)²."""
+    m = b.emit("add", _one_by_one(b, x), np.ones((1, 1)))
+    return b.emit(name, m, m)
+
+
+logm_frechet = defop(
+    "logm_frechet",
+    _logm_frechet_impl,
+    jvp=(
+        lambda t, out, a, e: _frechet_jvp_a(t, a, e, logm_frechet),
+        lambda t, out, a, e: logm_frechet(a, t),
+    ),
+    vjp=(
+        lambda ct, out, a, e: _frechet_vjp_a(ct, a, e, logm_frechet),
+        lambda ct, out, a, e: logm_frechet(_swap_last(a), ct),
+    ),
+    sympy=_sym_logm_frechet,
+    domain=("spd", "real"),
+    samples=lambda rng: [((draw("real", (1, 1), rng) ** 2 + 0.5, draw("real", (1, 1), rng)), {})],
+    strategy=_logm_frechet_strategy,
+    complex=True,
+    analytic=False,
+    internal=True,
+    value_dtype=True,
+    drops_nan=True,
+    doc="L(A, E), logm's Fréchet derivative at A along E (the corner of logm([[A, E], [0, A]]); logm's JVP and VJP)",
+)
+
+
+def _sym_logm(m):
+    """log of a 1×1 SymPy matrix (bigger ones: refused by name, _per_matrix's limit)."""
+    return np.array([[_sp().log(m[0, 0])]], dtype=object)
+
+
+def _logm_strategy(b, name, x, picks, c):
+    """logm of the 1×1 matrix 1 + Σ tanh(x)² (positive: a real logarithm)."""
+    return b.emit(name, b.emit("add", _one_by_one(b, x), np.ones((1, 1))))
+
+
+def _logm_samples(rng):
+    """1×1 positive matrices (the symbolic method's size) and a stack of them; tests/test_scipy45.py checks 3×3
+    ones against SciPy's and mpmath's."""
+    return [
+        ((draw("real", (1, 1), rng) ** 2 + 0.5,), {}),
+        ((draw("real", (2, 1, 1), rng) ** 2 + 0.5,), {}),
+    ]
+
+
+logm = defop(
+    "logm",
+    _logm_impl,
+    jvp=(lambda t, out, a: logm_frechet(a, t),),
+    vjp=(lambda ct, out, a: logm_frechet(_swap_last(a), ct),),
+    sympy=_per_matrix(_sym_logm, "logm", limit=1),
+    domain=("spd",),
+    samples=_logm_samples,
+    strategy=_logm_strategy,
+    batch=lambda batched, a: logm(a),  # (matrix by matrix: a batch axis is one more stack axis)
+    complex=True,  # holomorphic off the branch cut: L(A, E) as written, its adjoint L(Aᵀ, ·)
+    analytic=False,  # complex step cannot pass through it: a real A's logarithm may be complex already
+    value_dtype=True,  # complex where a real A has an eigenvalue below 0: a trace holds for its values only
+    drops_nan=True,  # per matrix of a stack: a NaN reaches only its own logarithm
+    doc="principal matrix logarithm (SciPy's logm: complex where a real A has an eigenvalue below 0); "
+    "d logm = L(A, dA), the corner of logm([[A, dA], [0, A]])",
+)
+
+__all__ = ["sqrtm", "sylvester", "expm", "frechet", "logm", "logm_frechet"]

@@ -1,16 +1,16 @@
-"""SciPy's names on traced values: `difflab.scipy.special`, `.stats`, `.signal`, `.linalg`, `.integrate`.
+"""SciPy's names on traced values: `difflab.scipy.special`, `.stats`, `.signal`, `.linalg`, `.ndimage`, `.integrate`.
 
 Mirrors SciPy's modules for the functions autograd and JAX users write in models (gammaln,
 norm.logpdf, logsumexp, convolve, ...): `special`'s functions are registry entries (difflab.ops.special,
 also reached by SciPy's own ufuncs on traced values), as are linalg's sqrtm and solve_sylvester
-(difflab.ops.matfuncs); the rest are compositions of difflab ops, so all four methods differentiate
-them to any order. `integrate.odeint` (import it by name) is differentiated by forward, reverse
+(difflab.ops.matfuncs), linalg's logm (matfuncs too) and signal's lfilter (difflab.ops.signal); the rest
+(ndimage's filters among them) are compositions of difflab ops, so all four methods differentiate them to any order. `integrate.odeint` (import it by name) is differentiated by forward, reverse
 and numeric. SciPy is optional: it is imported when a value is computed (`pip install 'difflab[scipy]'`).
 """
 
-from . import linalg, signal, special, stats
+from . import linalg, ndimage, signal, special, stats
 
-__all__ = ["special", "stats", "signal", "linalg"]
+__all__ = ["special", "stats", "signal", "linalg", "ndimage"]
 
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the

@@ -4,7 +4,7 @@ the band gathered dense), cholesky, cho_factor and cho_solve with SciPy's conven
 by default, each reading the triangle SciPy's reads), eigh and eigvalsh (the generalized a v = w b v too),
 block_diag, toeplitz and circulant (gathers), lu, lu_factor and lu_solve (SciPy's pivots, read from the
 values by an equation each call, then difflab's elimination), and SciPy's names that NumPy shares (inv, det, solve, svd, svdvals,
-pinv, norm). logm and null_space are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
+pinv, norm). qr and polar (ops/qr.py's factors; sqrtm), logm (a registry entry). null_space and schur are refused by name, saying what to write instead. SciPy's own `scipy.linalg.sqrtm(x)` converts a traced value (no dispatch reaches
 difflab): its error names the function here.
 """
 
@@ -361,10 +361,90 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
     return _dnp.transpose(rows), low, up
 
 
-_LOGM_INSTEAD = (
-    "the matrix logarithm has no differentiable version in difflab yet; for a symmetric positive definite A "
-    "write w, v = eigh(A); (v * log(w)) @ v.T"
-)
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """The QR decomposition, like `scipy.linalg.qr`: mode 'full' gives (Q, R) with Q (m, m) (NumPy's 'complete'),
+    'economic' Q (m, k), R (k, n) (k = min(m, n)), 'r' the tuple (R,) with R (m, n) (as SciPy, R itself for a stack);
+    with `pivoting`, (Q, R, P) where a[:, P] = Q R: the column order P is SciPy's (LAPACK's geqp3), read from a's
+    values (the trace is specialised to them, as lu's p_indices), then the factors of a[:, P] are difflab's
+    (ops/qr.py: LAPACK's signs, differentiable where the first k columns are independent). 'raw' (Householder
+    reflectors) is not offered. `overwrite_a`, `lwork` and `check_finite` change nothing. Shape contract:
+    (..., m, n) -> as above.
+
+    >>> q, r = qr(_np.array([[3.0, 1.0], [4.0, 2.0]]))
+    >>> r.round(4).tolist()
+    [[-5.0, -2.2], [0.0, 0.4]]
+    """
+    if mode not in ("full", "economic", "r"):
+        _unsupported(
+            "qr", True, f"mode={mode!r} is not offered (the Householder reflectors of 'raw' have no derivative "
+            "here); use 'full', 'economic' or 'r'"
+        )  # fmt: skip
+    if _np.ndim(a) < 2:
+        raise ValueError(f"scipy.linalg.qr needs a matrix (or a stack of them), got shape {_np.shape(a)}")
+    order = None
+    if pivoting:
+        from ..numpy.arrays import _value
+
+        if _np.ndim(a) != 2:
+            raise ValueError("difflab.scipy.linalg.qr with pivoting takes one matrix (SciPy's geqp3), not a stack")
+        import scipy.linalg as _sl  # (SciPy: this module's functions need it)
+
+        value = _np.asarray(_value(a, "scipy.linalg.qr(pivoting=True)"))
+        order = _sl.qr(value, mode="r", pivoting=True, check_finite=False)[1]
+        a = _dnp.take(a, order, axis=1)
+    m, n = _np.shape(a)[-2:]
+    if mode == "economic":
+        out = tuple(_dnp.linalg.qr(a, mode="reduced"))
+    elif mode == "full":
+        out = tuple(_dnp.linalg.qr(a, mode="complete"))
+    else:
+        r = _dnp.linalg.qr(a, mode="r")
+        if m > n:  # SciPy's R is (m, n): zero rows below NumPy's (n, n)
+            r = _dnp.concatenate([r, _np.zeros(_np.shape(a)[:-2] + (m - n, n))], axis=-2)
+        out = (r,) if _np.ndim(a) == 2 else r  # (SciPy's batched 'r' returns R itself, not a 1-tuple)
+    return out + (order,) if pivoting else out
+
+
+def _ct(x):
+    """xᴴ (xᵀ of a real x)."""
+    x_t = _dnp.swapaxes(x, -1, -2)
+    return _dnp.conj(x_t) if _dnp.iscomplexobj(x) else x_t
+
+
+def _hermitian_part(x):
+    return 0.5 * (x + _ct(x))
+
+
+def polar(a, side="right"):
+    """The polar decomposition a = U P (side 'right') or P U ('left'), like `scipy.linalg.polar`: U with
+    orthonormal columns (m ≥ n) or rows (m < n), P Hermitian positive semidefinite. Computed as
+    U = a (aᴴa)^(-1/2) (m ≥ n; (a aᴴ)^(-1/2) a for m < n) with sqrtm, whose derivative (a Sylvester solve) holds
+    at repeated singular values, where the SVD's rule divides by their differences; the other P is the Hermitian
+    part of Uᴴ a (a Uᴴ). Differentiable where a has full rank min(m, n). Shape contract: a (m, n) -> U (m, n),
+    P (n, n) (right) or (m, m) (left).
+
+    >>> u, p = polar(_np.array([[0.0, 2.0], [-3.0, 0.0]]))
+    >>> u.round(12).tolist(), p.round(12).tolist()
+    ([[0.0, 1.0], [-1.0, 0.0]], [[3.0, 0.0], [0.0, 2.0]])
+    """
+    if side not in ("right", "left"):
+        raise ValueError(f"`side` must be either 'right' or 'left', got {side!r}")
+    if _np.ndim(a) != 2:
+        raise ValueError(f"`a` must be a 2-D array, got shape {_np.shape(a)}")
+    m, n = _np.shape(a)
+    if m >= n:
+        root = _matfuncs.sqrtm(_hermitian_part(_dnp.matmul(_ct(a), a)))  # P of side 'right'
+        u = _ct(_dnp.linalg.solve(root, _ct(a)))  # a root⁻¹ (root Hermitian)
+        if side == "right":
+            return u, _hermitian_part(root)
+        return u, _hermitian_part(_dnp.matmul(a, _ct(u)))
+    root = _matfuncs.sqrtm(_hermitian_part(_dnp.matmul(a, _ct(a))))  # P of side 'left'
+    u = _dnp.linalg.solve(root, a)
+    if side == "left":
+        return u, _hermitian_part(root)
+    return u, _hermitian_part(_dnp.matmul(_ct(u), a))
+
+
 _NULL_SPACE_INSTEAD = (
     "its basis is arbitrary (any rotation of it is one), so it has no derivative; compute it outside the "
     "differentiated function, or differentiate a projector I - pinv(A) @ A"
@@ -372,8 +452,21 @@ _NULL_SPACE_INSTEAD = (
 
 
 def logm(A, disp=True):
-    """`scipy.linalg.logm` is not offered on traced values (no registry entry yet): refused by name."""
-    _unsupported("logm", True, _LOGM_INSTEAD)
+    """The principal matrix logarithm, like `scipy.linalg.logm` (the registry's `logm` entry: SciPy's values, complex
+    where a real A has an eigenvalue on the negative real axis; its derivative the Fréchet derivative L(A, dA), the
+    corner of logm([[A, dA], [0, A]]), so every order nests under forward, reverse and numeric; symbolic has SymPy's
+    log at 1×1 and refuses larger matrices by name). `disp=False`, SciPy's deprecated error estimate, is not
+    offered. Shape contract: A (..., n, n) -> (..., n, n).
+
+    >>> logm(_np.diag([1.0, _np.e])).round(12).tolist()
+    [[0.0, 0.0], [0.0, 1.0]]
+    """
+    if disp is not True:
+        raise ValueError(
+            "difflab.scipy.linalg.logm has no disp=False (SciPy's deprecated error estimate); "
+            "compute norm(expm(L) - A, 1) / norm(A, 1) from its result L instead"
+        )
+    return _matfuncs.logm(A)
 
 
 def null_space(A, rcond=None):
@@ -381,11 +474,25 @@ def null_space(A, rcond=None):
     _unsupported("null_space", True, _NULL_SPACE_INSTEAD)
 
 
+_SCHUR_INSTEAD = (
+    "the Schur vectors are LAPACK's choice (signs, the order its QR iteration deflates the eigenvalues in, and 2×2 "
+    "blocks for complex pairs), which jumps as A moves, so no derivative of them is offered; for the eigenvalues use "
+    "numpy.linalg.eigvals/eig (or eigh), for a function of A use expm, logm or sqrtm"
+)
+
+
+def schur(a, output="real", lwork=None, overwrite_a=False, sort=None, check_finite=True):
+    """`scipy.linalg.schur` is not differentiable here (its vectors are LAPACK's choice): refused by name."""
+    _unsupported("schur", True, _SCHUR_INSTEAD)
+
+
 #: the names refused by name: SciPy's own function on a traced value says the same (trace._scipy_caller)
-REFUSED = {"logm": _LOGM_INSTEAD, "null_space": _NULL_SPACE_INSTEAD}
+REFUSED = {"null_space": _NULL_SPACE_INSTEAD, "schur": _SCHUR_INSTEAD}
 
 
 __all__ = [
+    "qr",
+    "polar",
     "solve_triangular",
     "solve_banded",
     "cho_factor",
@@ -403,6 +510,7 @@ __all__ = [
     "lu_solve",
     "logm",
     "null_space",
+    "schur",
     "inv",
     "det",
     "solve",

@@ -1,4 +1,5 @@
-"""`scipy.signal.convolve` on traced values: N-dimensional convolution as a composition of difflab
+"""`scipy.signal.convolve` and `lfilter` on traced values (lfilter: the registry entry ops/signal.py, with
+SciPy's axis and zi). convolve: N-dimensional convolution as a composition of difflab
 ops (pad, take, einsum), with autograd's generalisation `axes` (which axes are convolved) and
 `dot_axes` (axes summed over, as in a tensordot).
 
@@ -15,6 +16,7 @@ import string
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..graph import Traced as _Traced
 
 _MODES = ("full", "valid", "same")
 
@@ -97,4 +99,68 @@ def _contract(A, B, pairs):
     return _dnp.einsum(f"{''.join(a)},{''.join(b)}->{''.join(free)}", A, B)
 
 
-__all__ = ["convolve"]
+def lfilter(b, a, x, axis=-1, zi=None):
+    """The IIR filter y with Σ_k a[k] y[n − k] = Σ_k b[k] x[n − k] along `axis`, like `scipy.signal.lfilter`
+    (the registry's `lfilter` entry: SciPy's values; differentiable in b, a, x and zi, every order, all four
+    methods). With `zi` (the initial state, shaped like x with `axis` of length max(len(a), len(b)) − 1, or
+    broadcastable to it) it returns (y, zf), zf the final state, as SciPy's. Shape contract: b (K,), a (J,),
+    x (..., N, ...) -> y like x; zf like zi.
+
+    >>> lfilter(_np.array([1.0]), _np.array([1.0, -0.5]), _np.array([1.0, 0.0, 0.0])).tolist()
+    [1.0, 0.5, 0.25]
+    """
+    from ..ops.signal import lfilter as _entry
+
+    if _np.ndim(b) != 1 or _np.ndim(a) != 1:
+        raise ValueError(f"lfilter: b and a must be 1-D, got shapes {_np.shape(b)} and {_np.shape(a)}")
+    if _np.shape(a)[0] == 0 or _np.shape(b)[0] == 0:
+        raise ValueError("lfilter: b and a must be non-empty")
+    if not isinstance(a, _Traced) and _np.asarray(a)[0] == 0:
+        raise ValueError("lfilter: a[0] is 0, so the filter cannot be normalised (SciPy's error too)")
+    size = max(_np.shape(a)[0], _np.shape(b)[0])
+    b, a = (_dnp.pad(_dnp.asarray(v) * 1.0, (0, size - _np.shape(v)[0])) for v in (b, a))  # (SciPy's own padding)
+    nd = _np.ndim(x)
+    if nd == 0:
+        raise ValueError("lfilter: x must have at least one dimension")
+    if not -nd <= axis < nd:
+        raise ValueError(f"lfilter: axis {axis} is out of range for x of {nd} dimensions")
+    axis = axis % nd
+    x = _dnp.moveaxis(_dnp.asarray(x) * 1.0, axis, -1)
+    state_shape = _np.shape(x)[:-1] + (size - 1,)
+    if zi is None:
+        return _dnp.moveaxis(_entry(b, a, x, _np.zeros(state_shape)), -1, axis)
+    moved = _dnp.moveaxis(_dnp.asarray(zi) * 1.0, axis, -1) if _np.ndim(zi) == nd else zi
+    try:
+        state = _dnp.broadcast_to(moved, state_shape)
+    except ValueError:
+        raise ValueError(
+            f"lfilter: zi must have shape {tuple(_np.moveaxis(_np.empty(state_shape), -1, axis).shape)} "
+            f"(x's with axis {axis} of length max(len(a), len(b)) - 1), got {_np.shape(zi)}"
+        ) from None
+    y = _entry(b, a, x, state)
+    return _dnp.moveaxis(y, -1, axis), _dnp.moveaxis(_final_state(b, a, x, y, state), -1, axis)
+
+
+def _final_state(b, a, x, y, zi):
+    """zf[i] = Σ_k (b'[i + 1 + k] x[N − 1 − k] − a'[i + 1 + k] y[N − 1 − k]) + zi[i + N] (the terms that exist),
+    b' and a' normalised by a[0]: direct form II transposed's state after the last sample."""
+    size, n = _np.shape(a)[0], _np.shape(x)[-1]
+    m, last = size - 1, min(size - 1, n)
+    if m == 0:
+        return zi * 1.0
+    i, k = _np.indices((m, last))
+    j = i + 1 + k
+    inside = j <= m
+    coef = _np.where(inside, j, 0)
+    lead = _np.shape(x)[:-1]
+    recent = (_np.arange(last)[::-1] + n - last).tolist()  # x[N − 1 − k], k = 0..last − 1
+    xs, ys = (_dnp.take(v, _np.array(recent), axis=-1) for v in (x, y))  # (..., k)
+    bw = _dnp.where(inside, _dnp.take(b, coef), 0.0) / a[0]  # (m, k)
+    aw = _dnp.where(inside, _dnp.take(a, coef), 0.0) / a[0]
+    zf = _dnp.einsum("...k,ik->...i", xs, bw) - _dnp.einsum("...k,ik->...i", ys, aw)
+    if n < m:  # the initial state not yet shifted out: zi[i + N]
+        zf = zf + _dnp.concatenate([zi[..., n:], _np.zeros(lead + (n,))], axis=-1)
+    return zf
+
+
+__all__ = ["convolve", "lfilter"]
