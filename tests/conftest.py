@@ -1,7 +1,15 @@
 """Shared pytest setup: the pytester fixture runs pytest inside a test (the oracle's traceback tests); under
 pytest-xdist (`-n 2`, README) the workers share the tests by work stealing unless `--dist` says otherwise."""
 
+import os
+
 import pytest
+
+# One BLAS thread per xdist worker (set before the workers start and import NumPy): two workers on two cores each
+# running OpenBLAS's default thread pool oversubscribe them, and a small LAPACK call then waits on its pool's
+# spin (scipy45 measured a 4×4 solve_triangular at 8 ms CPU with the default threads under load, 0.01 ms with one).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 pytest_plugins = ["pytester"]
 
