@@ -40,6 +40,7 @@ round by round over each position's k-th occurrence, each round an update of dis
 from __future__ import annotations
 
 import dis
+import itertools
 import math
 import weakref
 
@@ -47,7 +48,7 @@ import numpy as np
 
 from . import ops
 from .errors import UnsupportedOperationError
-from .graph import Traced
+from .graph import Traced, Var
 from .ops.shape import _broadcast_to_front, _reshape_front
 
 __all__ = ["assign", "in_place", "handed", "view_of", "fresh", "At", "VIEWS"]
@@ -400,20 +401,9 @@ def assign_masked(y, mask, value, where) -> bool:
         or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)])
     ):
         return False
-    masked = _MASKED.get(id(value))
-    if (
-        masked is not None
-        and masked[0]() is value
-        and value.node is masked[4]  # (not updated since: `z[m] *= c` reads z[m], multiplies it in place, writes it)
-        and masked[1].node is masked[2]  # (nor x: the elements read are x's as they are now)
-        and masked[3].node is mask.node
-        and value._trace is y._trace
-    ):
-        value = masked[1]  # (z[mask] = other[mask]: other where the mask holds, its count never read)
-        if tuple(value.shape) != tuple(y.shape):
-            return False
-    elif isinstance(value, Traced) and id(value) in _MASKED:
-        return False
+    whole = _replayed(y, mask, value) if isinstance(value, Traced) and getattr(y._trace, "masked", None) else None
+    if whole is not None:
+        value = whole  # (a function of reads x[mask] by this mask: that function of the whole x, Trace.masked)
     else:
         value = _value_of(_parsed(y, value, where))
         vshape = tuple(np.shape(value))
@@ -444,15 +434,92 @@ def assign_masked(y, mask, value, where) -> bool:
     return True
 
 
-#: id(x[mask]) -> (weak reference to it, x, x's Var then, the mask tracer, its Var): the reads by a traced boolean mask, which
-#: `y[mask] = x[mask]` records as where(mask, x, y) (assign_masked), their count never read
-_MASKED: dict = {}
+def read_masked(x, mask, out, start: int) -> None:
+    """Note that `out` is x[mask] for the traced boolean mask `mask` of x's shape (Tracer.__getitem__), read when
+    the tape held `start` equations: Trace.masked, which assign_masked replays."""
+    t = x._trace
+    if not t.masked:
+        t.masked = {}  # (this trace's own, not the class's empty default)
+    t.masked.setdefault(out.node, (fresh(x), mask.node, start))  # (x as it is now: a later update is not read)
 
 
-def read_masked(x, mask, out) -> None:
-    """Note that `out` is x[mask] for the traced boolean mask `mask` (Tracer.__getitem__), for assign_masked."""
-    key = id(out)
-    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, x.node, mask, out.node)
+def _replayed(y, mask, value):
+    """`value` for `y[mask] = value`, when it is an elementwise function h of reads x[mask] by this same mask of y's
+    shape (`z[m] += c`, `z[m] = np.log(x[m])`, `z[m] = z[m] * 2 + 1`: size-1 constants and traced values besides),
+    recorded as h of the whole arrays, which where(mask, ., y) then picks from: no value of the mask's count is
+    used. Each x enters h as where(mask, x, c), c being x's element at one position the example's mask selects
+    where every value of h was finite: the positions the mask leaves are computed at that point, so they never
+    leave h's domain (no DomainWarning, log of a negative x there), and where's zero cotangent there meets a finite
+    partial (no NaN in the gradient). None when value is not such a function (a reduction, a reordering, an array
+    of the mask's count, a read by another mask), or the example's mask selects no element where h is finite:
+    the read's count is then used, and the trace specialised to it (Trace.tentative)."""
+    t = y._trace
+    if value._trace is not t or len(value.shape) != 1 or tuple(mask.shape) != tuple(y.shape):
+        return None
+    reads = {v: r for v, r in t.masked.items() if r[1] is mask.node}
+    if not reads:
+        return None
+    chain: list = []
+    if value.node not in reads:
+        # the equations computed from the reads, forward over the tape from the first read
+        derived, made = set(reads), {}
+        for e in itertools.islice(t.eqns, min(r[2] for r in reads.values()), None):
+            for a in e.args:
+                if type(a) is Var and a in derived:
+                    derived.add(e.out)
+                    made[e.out] = e
+                    break
+        if value.node not in made:
+            return None
+        need = {value.node}
+        for e in reversed(list(made.values())):  # (those value needs, back to the reads)
+            if e.out in need:
+                chain.append(e)
+                need.update(a for a in e.args if type(a) is Var and a in derived)
+        chain.reverse()
+        for e in chain:
+            if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
+                return None
+            for a in e.args:
+                shape = a.shape if type(a) is Var else np.shape(a.value)
+                if not (type(a) is Var and a in derived) and (math.prod(shape) != 1 or len(shape) > 1):
+                    return None  # (an array of the mask's count, or one of more axes: not this mask's function)
+                if type(a) is Var and a in t.stale:
+                    return None
+        used = [v for v in reads if v in need]
+    else:
+        used = [value.node]
+    if any(reads[v][0].node in t.stale for v in used):
+        return None
+    env: dict = {}
+    if chain:
+        finite = np.ones(value.shape, dtype=bool)
+        for v in [*used, *(e.out for e in chain)]:
+            finite &= np.isfinite(np.asarray(_number(t.values[v])))
+        if not finite.any():
+            return None
+        j = int(np.argmax(finite))
+        for v in used:
+            c = np.asarray(_number(t.values[v]))[j]
+            env[v] = ops.where(mask, reads[v][0], c.item() if c.dtype.itemsize >= 8 else c)
+    else:
+        env[value.node] = reads[value.node][0]
+    for e in chain:
+        args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
+        env[e.out] = e.op.bind(*args, **e.kw)
+    whole = env[value.node]
+    return whole if tuple(whole.shape) == tuple(y.shape) else None
+
+
+def _tracer_of(y, var):
+    """A tracer of y's trace standing for its Var `var` (an argument of an equation replayed, _replayed)."""
+    c = object.__new__(type(y))
+    c._trace, c.node, c.value = y._trace, var, y._trace.values[var]
+    return c
+
+
+def _number(v):
+    return v.concrete if isinstance(v, Traced) else v
 
 
 def _read_view(y, value):

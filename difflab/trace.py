@@ -70,6 +70,9 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
+    #: read Var -> (a tracer of x as read, the mask's Var, the tape's length then) per read x[mask] by a traced
+    #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
+    masked: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -633,11 +636,12 @@ def _masked_read(x, idx):
         return None
     specialise(mask, "indexing by a traced mask or integer index")  # (its Why, with the user's line)
     why, t.specialised = t.specialised, False
+    start = len(t.eqns)
     out = ops.getitem(x, idx=(np.asarray(mask.value),))
     if type(t.tentative) is tuple:
         t.tentative = []
     t.tentative.append((why, out.node))
-    _assign.read_masked(x, mask, out)
+    _assign.read_masked(x, mask, out, start)
     return out
 
 
@@ -1566,14 +1570,34 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
         outs: tuple = (out_leaves[0].node,)
     else:
         outs = tuple([o.node if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
-    if t.tentative and not t.specialised:  # a read by a traced mask specialises if anything uses it
-        pending = {id(v): why for why, v in t.tentative}
-        used = [pending[id(a)] for e in t.eqns for a in e.args if id(a) in pending]
-        used += [pending[id(o)] for o in outs if id(o) in pending]
-        if used:
-            t.specialised = used[0]
+    eqns = tuple(t.eqns)
+    if t.tentative and not t.specialised:
+        eqns = _settled(t, outs)
     # (Graph's fields in order, without its Python-level __new__)
-    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised))
+    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), eqns, outs, t.specialised))
+
+
+def _settled(t: Trace, outs) -> tuple:
+    """The equations of a trace holding reads x[mask] by a traced mask (Trace.tentative), closed with outputs `outs`:
+    a read that an output needs specialises the trace (its count is the example's); else the reads and everything
+    computed from them are dropped, being needed by no output (`y[mask] = h(x[mask])` replayed h on the whole x,
+    difflab.assign): at other inputs they would compute h at the example's positions, outside its domain maybe."""
+    live = {id(o) for o in outs if type(o) is Var}
+    for e in reversed(t.eqns):
+        if id(e.out) in live:
+            live.update(id(a) for a in e.args if type(a) is Var)
+    used = [why for why, v in t.tentative if id(v) in live]
+    if used:
+        t.specialised = used[0]
+        return tuple(t.eqns)
+    tainted = {id(v) for _, v in t.tentative}
+    kept = []
+    for e in t.eqns:
+        if id(e.out) in tainted or any(id(a) in tainted for a in e.args if type(a) is Var):
+            tainted.add(id(e.out))
+        else:
+            kept.append(e)
+    return tuple(kept)
 
 
 def trace(f, *args) -> Graph:
