@@ -42,6 +42,7 @@ from __future__ import annotations
 import dis
 import itertools
 import math
+import warnings
 import weakref
 
 import numpy as np
@@ -493,15 +494,11 @@ def _replayed(y, mask, value):
         return None
     env: dict = {}
     if chain:
-        finite = np.ones(value.shape, dtype=bool)
-        for v in [*used, *(e.out for e in chain)]:
-            finite &= np.isfinite(np.asarray(_number(t.values[v])))
-        if not finite.any():
+        fills = _fills(t, chain, used, reads)
+        if fills is None:
             return None
-        j = int(np.argmax(finite))
-        for v in used:
-            c = np.asarray(_number(t.values[v]))[j]
-            env[v] = ops.where(mask, reads[v][0], c.item() if c.dtype.itemsize >= 8 else c)
+        for v, c in zip(used, fills):
+            env[v] = ops.where(mask, reads[v][0], c.item() if c.dtype in (np.float64, np.complex128) else c)
     else:
         env[value.node] = reads[value.node][0]
     for e in chain:
@@ -509,6 +506,34 @@ def _replayed(y, mask, value):
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
     return whole if tuple(whole.shape) == tuple(y.shape) else None
+
+
+def _fills(t, chain, used, reads):
+    """The element of each read's x where the replayed h is computed for the positions the mask leaves (_replayed):
+    at the first element the example's mask selects where every value of h was finite; if none, at the first
+    element of the whole arrays where h is (computed here, its warnings silenced); None where h is finite nowhere."""
+    values = [np.asarray(_number(t.values[v])) for v in [*used, *(e.out for e in chain)]]
+    finite = np.logical_and.reduce([np.isfinite(v) for v in values])
+    if finite.any():
+        j = int(np.argmax(finite))
+        return [values[k][j] for k in range(len(used))]
+    env = {v: np.asarray(_number(reads[v][0].value)) for v in used}
+    finite = np.logical_and.reduce([np.isfinite(env[v]) for v in used])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in chain:
+            args = [
+                (env[a] if a in env else _number(t.values[a])) if type(a) is Var else _number(a.value) for a in e.args
+            ]
+            try:
+                env[e.out] = np.asarray(e.op.impl(*args, **e.kw))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+            finite = finite & np.isfinite(env[e.out])
+    if not finite.any():
+        return None
+    j = int(np.argmax(finite.ravel()))
+    return [env[v].ravel()[j] for v in used]
 
 
 def _tracer_of(y, var):
