@@ -8,9 +8,10 @@ derivatives and SymPy take it from their rules, and rebinds the tracer y to the 
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
 += v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
-records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`): the positions are
-computed from the values at every call, so dl.prepare reuses it; values of the mask's count read the mask's
-value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
+records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`), and `z[m] += c`,
+`z[m] = np.log(x[m])` (an elementwise h of reads by the same mask) `where(mask, h(x), y)`: the positions are
+computed from the values at every call, so dl.prepare reuses it; other values of the mask's count read the
+mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -382,10 +383,12 @@ def assign_masked(y, mask, value, where) -> bool:
     """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), recorded as
     `numpy.where(mask, value, y)` when the value does not depend on the mask's count: a scalar, or an array
     broadcast to y's elements past the mask's axes (`y.shape[mask.ndim:]`), as NumPy broadcasts it to each
-    selected element. The positions are then computed from the values at every call (a prepared function is
-    reused where the mask changes). True when recorded so; False for a value of the mask's count
-    (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask not of y's leading shape, which
-    the caller takes as a concrete mask (the trace specialised to its values, NumPy's errors).
+    selected element; or an elementwise function h of reads by the same mask, `numpy.where(mask, h(x), y)`
+    (`z[mask] += 1`, `z[mask] = np.log(x[mask])`: `_replayed`). The positions are then computed from the values
+    at every call (a prepared function is reused where the mask changes). True when recorded so; False for
+    another value of the mask's count (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask
+    not of y's leading shape, which the caller takes as a concrete mask (the trace specialised to its values,
+    NumPy's errors).
 
     >>> import numpy as np, difflab as dl
     >>> def f(x):
@@ -451,9 +454,11 @@ def _replayed(y, mask, value):
     used. Each x enters h as where(mask, x, c), c being x's element at one position the example's mask selects
     where every value of h was finite: the positions the mask leaves are computed at that point, so they never
     leave h's domain (no DomainWarning, log of a negative x there), and where's zero cotangent there meets a finite
-    partial (no NaN in the gradient). None when value is not such a function (a reduction, a reordering, an array
-    of the mask's count, a read by another mask), or the example's mask selects no element where h is finite:
-    the read's count is then used, and the trace specialised to it (Trace.tentative)."""
+    partial (no NaN in the gradient); if the example's mask selects none, at the first element where h is finite.
+    None when value is not such a function (a reduction, a reordering, an array of the mask's count, a read by
+    another mask), h is finite at no element, or a traced value besides the reads enters an argument of h's that
+    has a domain (`np.log(x[m] - s)`: at another s the fill point may leave it): the read's count is then used,
+    and the trace specialised to it (Trace.tentative), as before."""
     t = y._trace
     if value._trace is not t or len(value.shape) != 1 or tuple(mask.shape) != tuple(y.shape):
         return None
@@ -478,15 +483,27 @@ def _replayed(y, mask, value):
                 chain.append(e)
                 need.update(a for a in e.args if type(a) is Var and a in derived)
         chain.reverse()
+        varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
         for e in chain:
             if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
                 return None
-            for a in e.args:
+            for i, a in enumerate(e.args):
+                mine = type(a) is Var and a in derived
                 shape = a.shape if type(a) is Var else np.shape(a.value)
-                if not (type(a) is Var and a in derived) and (math.prod(shape) != 1 or len(shape) > 1):
+                if not mine and (math.prod(shape) != 1 or len(shape) > 1):
                     return None  # (an array of the mask's count, or one of more axes: not this mask's function)
                 if type(a) is Var and a in t.stale:
                     return None
+                domain = e.op.domain[min(i, len(e.op.domain) - 1)] if e.op.domain else "real"
+                if mine and a in varying and domain not in ("real", "bool"):
+                    # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where
+                    # the mask leaves; kept refused rather than warn of a value no one asked for)
+                    return None
+                if type(a) is Var:
+                    if not mine or a in varying:
+                        varying.add(e.out)
+                elif isinstance(a.value, Traced):  # (an enclosing trace's value)
+                    varying.add(e.out)
         used = [v for v in reads if v in need]
     else:
         used = [value.node]
