@@ -444,7 +444,10 @@ def read_masked(x, mask, out, start: int) -> None:
     t = x._trace
     if not t.masked:
         t.masked = {}  # (this trace's own, not the class's empty default)
-    t.masked.setdefault(out.node, (fresh(x), mask.node, start))  # (x as it is now: a later update is not read)
+    reads = t.masked.get(mask.node)
+    if reads is None:
+        reads = t.masked[mask.node] = {}
+    reads.setdefault(out.node, (fresh(x), start))  # (x as it is now: a later update is not read)
 
 
 def _replayed(y, mask, value):
@@ -462,26 +465,22 @@ def _replayed(y, mask, value):
     t = y._trace
     if value._trace is not t or len(value.shape) != 1 or tuple(mask.shape) != tuple(y.shape):
         return None
-    reads = {v: r for v, r in t.masked.items() if r[1] is mask.node}
+    reads = t.masked.get(mask.node)
     if not reads:
         return None
     chain: list = []
     if value.node not in reads:
-        # the equations computed from the reads, forward over the tape from the first read
-        derived, made = set(reads), {}
-        for e in itertools.islice(t.eqns, min(r[2] for r in reads.values()), None):
-            for a in e.args:
-                if type(a) is Var and a in derived:
-                    derived.add(e.out)
-                    made[e.out] = e
-                    break
-        if value.node not in made:
+        derived, made = _derived(t, mask.node, reads)
+        if value.node not in derived:
             return None
         need = {value.node}
-        for e in reversed(list(made.values())):  # (those value needs, back to the reads)
+        for e in reversed(made):  # (the equations value needs, back to the reads)
             if e.out in need:
+                need.discard(e.out)
                 chain.append(e)
-                need.update(a for a in e.args if type(a) is Var and a in derived)
+                need.update(a for a in e.args if type(a) is Var and a in derived and a not in reads)
+                if not need:
+                    break
         chain.reverse()
         varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
         for e in chain:
@@ -504,7 +503,7 @@ def _replayed(y, mask, value):
                         varying.add(e.out)
                 elif isinstance(a.value, Traced):  # (an enclosing trace's value)
                     varying.add(e.out)
-        used = [v for v in reads if v in need]
+        used = list(dict.fromkeys(a for e in chain for a in e.args if type(a) is Var and a in reads))
     else:
         used = [value.node]
     if any(reads[v][0].node in t.stale for v in used):
@@ -523,6 +522,30 @@ def _replayed(y, mask, value):
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
     return whole if tuple(whole.shape) == tuple(y.shape) else None
+
+
+def _derived(t, mask, reads) -> tuple:
+    """(the Vars computed from reads by the mask Var `mask`, reads included; the equations computing them, in tape
+    order): forward over the tape from where the last call stopped (Trace.masked_scan), so a loop of n updates by
+    one mask scans its tape once, not n times."""
+    scan = t.masked_scan.get(mask)  # [equations scanned, derived, made, reads taken]
+    if scan is None:
+        if not t.masked_scan:
+            t.masked_scan = {}  # (this trace's own, not the class's empty default)
+        scan = t.masked_scan[mask] = [next(iter(reads.values()))[1], set(), [], 0]
+    derived, made = scan[1], scan[2]
+    derived.update(itertools.islice(reads, scan[3], None))  # (reads since the last call: each after where it stopped)
+    scan[3] = len(reads)
+    eqns = t.eqns
+    for k in range(scan[0], len(eqns)):  # (not islice: it would step over the scanned ones again)
+        e = eqns[k]
+        for a in e.args:
+            if type(a) is Var and a in derived:
+                derived.add(e.out)
+                made.append(e)
+                break
+    scan[0] = len(t.eqns)
+    return derived, made
 
 
 def _fills(t, chain, used, reads):

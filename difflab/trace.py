@@ -70,9 +70,12 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
-    #: read Var -> (a tracer of x as read, the mask's Var, the tape's length then) per read x[mask] by a traced
+    #: mask Var -> {read Var -> (a tracer of x as read, the tape's length then)} per read x[mask] by a traced
     #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
     masked: dict = {}
+    #: mask Var -> [equations scanned, the Vars computed from its reads, their equations, reads taken]
+    #: (difflab.assign._derived)
+    masked_scan: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
