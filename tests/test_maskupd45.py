@@ -174,43 +174,42 @@ def _tol(method, order=1):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("case", sorted(JAX))
-def test_prepared_at_one_point_called_where_the_masks_differ(case, method):
-    f, n, want = JAX[case]
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # (log_copy at P2: log of the negative elements the mask leaves never taken)
-        p = dl.prepare(f, P1[:n], method=method)  # (was refused: specialised by the read z[m])
-        for k, (x, (value, grad, hess)) in enumerate(zip((P2[:n], P1[:n]), want[::-1])):
-            for _ in range(3):  # (reverse lowers its sweeps from the second call on: the compiled tier)
-                got = p.value_and_grad(x)
-            np.testing.assert_allclose(got[0], value, rtol=1e-12)
-            np.testing.assert_allclose(got[1], grad, **_tol(method))
-            np.testing.assert_allclose(dl.grad(f, method=method)(x), grad, **_tol(method))
-            if k == 0:  # (P2, the point whose masks differ: second derivatives once, their cost kept down)
-                np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2))
+def test_prepared_at_one_point_called_where_the_masks_differ(method):
+    for case, (f, n, want) in JAX.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (log_copy at P2: log of the negative elements the mask leaves never taken)
+            p = dl.prepare(f, P1[:n], method=method)  # (was refused: specialised by the read z[m])
+            for k, (x, (value, grad, hess)) in enumerate(zip((P2[:n], P1[:n]), want[::-1])):
+                cell = f"{case} {method} at {'P2' if k == 0 else 'P1'}"
+                for _ in range(3):  # (reverse lowers its sweeps from the second call on: the compiled tier)
+                    got = p.value_and_grad(x)
+                np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=cell)
+                np.testing.assert_allclose(got[1], grad, **_tol(method), err_msg=cell)
+                np.testing.assert_allclose(dl.grad(f, method=method)(x), grad, **_tol(method), err_msg=cell)
+                if k == 0:  # (P2, the point whose masks differ: second derivatives once, their cost kept down)
+                    np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2), err_msg=cell)
 
 
-@pytest.mark.parametrize("case", sorted(JAX))
-def test_a_prepared_gradient_and_its_jacobian(case):
+def test_a_prepared_gradient_and_its_jacobian():
     # the spelling: dl.prepare(dl.grad(f), x) (the inner trace's read was refused), and a Hessian from it
-    f, n, want = JAX[case]
-    p = dl.prepare(dl.grad(f), P1[:n])
-    q = dl.prepare(dl.grad(f, method="forward"), P1[:n], method="reverse")
-    for x, (_, grad, hess) in zip((P2[:n], P1[:n]), want[::-1]):
-        np.testing.assert_allclose(p(x), grad, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(np.diagonal(q.jacobian(x)), hess, rtol=1e-12, atol=1e-12)
+    for case, (f, n, want) in JAX.items():
+        p = dl.prepare(dl.grad(f), P1[:n])
+        q = dl.prepare(dl.grad(f, method="forward"), P1[:n], method="reverse")
+        for x, (_, grad, hess) in zip((P2[:n], P1[:n]), want[::-1]):
+            np.testing.assert_allclose(p(x), grad, rtol=1e-12, atol=1e-12, err_msg=case)
+            np.testing.assert_allclose(np.diagonal(q.jacobian(x)), hess, rtol=1e-12, atol=1e-12, err_msg=case)
 
 
-@pytest.mark.parametrize("case", ["augmented", "log_copy", "sgd"])
-def test_compiled_tier_equals_the_interpreters(case):
-    f, n, _ = JAX[case]
-    for name in ("reverse", "forward", "numeric"):
-        spec = dl.get_method(name)
-        spec.compiled = False
-        slow, fast = dl.prepare(f, P1[:n], method=spec), dl.prepare(f, P1[:n], method=name)
-        for _ in range(3):
-            got = fast.jacobian(P2[:n])
-        np.testing.assert_allclose(got, slow.jacobian(P2[:n]), rtol=1e-12, atol=1e-14, err_msg=name)
+def test_compiled_tier_equals_the_interpreters():
+    for case in ("augmented", "log_copy", "sgd"):
+        f, n, _ = JAX[case]
+        for name in ("reverse", "forward", "numeric"):
+            spec = dl.get_method(name)
+            spec.compiled = False
+            slow, fast = dl.prepare(f, P1[:n], method=spec), dl.prepare(f, P1[:n], method=name)
+            for _ in range(3):
+                got = fast.jacobian(P2[:n])
+            np.testing.assert_allclose(got, slow.jacobian(P2[:n]), rtol=1e-12, atol=1e-14, err_msg=f"{case} {name}")
 
 
 def test_positions_the_mask_leaves_neither_warn_nor_poison_the_gradient():
