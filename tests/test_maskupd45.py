@@ -256,3 +256,37 @@ def test_a_read_before_an_update_keeps_the_elements_it_read():
     # w = x²  where x < 0, 3x elsewhere; z = 0 there, x elsewhere
     assert p(x) == pytest.approx(1 + 12 + 27 + 48 + 4 + 16)
     np.testing.assert_allclose(p.grad(x), [-2.0, 8.0, -18.0, 16.0], rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "count",
+    [
+        lambda v: len(v),
+        lambda v: v.shape[0],
+        lambda v: v.size,
+        lambda v: sum(1 for _ in v),
+        lambda v: len(np.sin(v) * 2),  # (a value of the count, computed from the read)
+    ],
+    ids=["len", "shape", "size", "iteration", "computed"],
+)
+def test_the_count_read_by_python_code_specialises(count):
+    # the number of elements a mask selects, read in Python, is the example's: the trace is specialised to it (a
+    # prepared function refuses, naming it; a fresh gradient traces again). Main prepared `plain` and answered
+    # with the example's count (28 for 42 here): the read, used by no equation, looked unused
+    def plain(x):
+        return (x**2).sum() * count(x[x > 0])
+
+    def replayed(x):
+        z = x * 1.0
+        m = x > 0
+        n = count(x[m])
+        z[m] = np.sin(x[m])
+        return (z**2).sum() * n
+
+    x, x2 = np.array([1.0, -2.0, 3.0]), np.array([1.0, 2.0, 3.0])
+    for f, grad in ((plain, 6 * x2), (replayed, 3 * np.sin(2 * x2))):  # (d sin² = sin 2x)
+        with pytest.raises(ValueError, match="specialised.*number of elements a traced mask selects"):
+            dl.prepare(f, x)
+        fresh = dl.grad(f)
+        fresh(x)
+        np.testing.assert_allclose(fresh(x2), grad, rtol=1e-12, err_msg=f.__name__)
