@@ -447,7 +447,8 @@ def read_masked(x, mask, out, start: int) -> None:
     reads = t.masked.get(mask.node)
     if reads is None:
         reads = t.masked[mask.node] = {}
-    reads.setdefault(out.node, (fresh(x), start))  # (x as it is now: a later update is not read)
+    # (x's Var as it is now: a later update is not read; a Var, not a tracer: no cycle through the trace)
+    reads.setdefault(out.node, (x.node, start))
 
 
 def _replayed(y, mask, value):
@@ -468,45 +469,11 @@ def _replayed(y, mask, value):
     reads = t.masked.get(mask.node)
     if not reads:
         return None
-    chain: list = []
-    if value.node not in reads:
-        derived, made = _derived(t, mask.node, reads)
-        if value.node not in derived:
-            return None
-        need = {value.node}
-        for e in reversed(made):  # (the equations value needs, back to the reads)
-            if e.out in need:
-                need.discard(e.out)
-                chain.append(e)
-                need.update(a for a in e.args if type(a) is Var and a in derived and a not in reads)
-                if not need:
-                    break
-        chain.reverse()
-        varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
-        for e in chain:
-            if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
-                return None
-            for i, a in enumerate(e.args):
-                mine = type(a) is Var and a in derived
-                shape = a.shape if type(a) is Var else np.shape(a.value)
-                if not mine and (math.prod(shape) != 1 or len(shape) > 1):
-                    return None  # (an array of the mask's count, or one of more axes: not this mask's function)
-                if type(a) is Var and a in t.stale:
-                    return None
-                domain = e.op.domain[min(i, len(e.op.domain) - 1)] if e.op.domain else "real"
-                if mine and a in varying and domain not in ("real", "bool"):
-                    # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where
-                    # the mask leaves; kept refused rather than warn of a value no one asked for)
-                    return None
-                if type(a) is Var:
-                    if not mine or a in varying:
-                        varying.add(e.out)
-                elif isinstance(a.value, Traced):  # (an enclosing trace's value)
-                    varying.add(e.out)
-        used = list(dict.fromkeys(a for e in chain for a in e.args if type(a) is Var and a in reads))
-    else:
-        used = [value.node]
-    if any(reads[v][0].node in t.stale for v in used):
+    chain = [] if value.node in reads else _chain(t, mask, reads, value)
+    if chain is None:
+        return None
+    used = list(dict.fromkeys(a for e in chain for a in e.args if type(a) is Var and a in reads)) or [value.node]
+    if any(reads[v][0] in t.stale for v in used):
         return None
     env: dict = {}
     if chain:
@@ -514,14 +481,54 @@ def _replayed(y, mask, value):
         if fills is None:
             return None
         for v, c in zip(used, fills):
-            env[v] = ops.where(mask, reads[v][0], c.item() if c.dtype in (np.float64, np.complex128) else c)
+            env[v] = ops.where(
+                mask, _tracer_of(y, reads[v][0]), c.item() if c.dtype in (np.float64, np.complex128) else c
+            )
     else:
-        env[value.node] = reads[value.node][0]
+        env[value.node] = _tracer_of(y, reads[value.node][0])
     for e in chain:
         args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
     return whole if tuple(whole.shape) == tuple(y.shape) else None
+
+
+def _chain(t, mask, reads, value):
+    """The equations from reads by `mask` to `value`, in tape order, if h is what _replayed replays, else None."""
+    derived, made = _derived(t, mask.node, reads)
+    if value.node not in derived:
+        return None
+    chain, need = [], {value.node}
+    for e in reversed(made):  # (the equations value needs, back to the reads)
+        if e.out in need:
+            need.discard(e.out)
+            chain.append(e)
+            need.update(a for a in e.args if type(a) is Var and a in derived and a not in reads)
+            if not need:
+                break
+    chain.reverse()
+    varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
+    for e in chain:
+        if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
+            return None
+        for i, a in enumerate(e.args):
+            mine = type(a) is Var and a in derived
+            shape = a.shape if type(a) is Var else np.shape(a.value)
+            if not mine and (math.prod(shape) != 1 or len(shape) > 1):
+                return None  # (an array of the mask's count, or one of more axes: not this mask's function)
+            if type(a) is Var and a in t.stale:
+                return None
+            domain = e.op.domain[min(i, len(e.op.domain) - 1)] if e.op.domain else "real"
+            if mine and a in varying and domain not in ("real", "bool"):
+                # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where
+                # the mask leaves; kept refused rather than warn of a value no one asked for)
+                return None
+            if type(a) is Var:
+                if not mine or a in varying:
+                    varying.add(e.out)
+            elif isinstance(a.value, Traced):  # (an enclosing trace's value)
+                varying.add(e.out)
+    return chain
 
 
 def _derived(t, mask, reads) -> tuple:
@@ -557,7 +564,7 @@ def _fills(t, chain, used, reads):
     if finite.any():
         j = int(np.argmax(finite))
         return [values[k][j] for k in range(len(used))]
-    env = {v: np.asarray(_number(reads[v][0].value)) for v in used}
+    env = {v: np.asarray(_number(t.values[reads[v][0]])) for v in used}
     finite = np.logical_and.reduce([np.isfinite(env[v]) for v in used])
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -70,7 +70,7 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
-    #: mask Var -> {read Var -> (a tracer of x as read, the tape's length then)} per read x[mask] by a traced
+    #: mask Var -> {read Var -> (x's Var as read, the tape's length then)} per read x[mask] by a traced
     #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
     masked: dict = {}
     #: mask Var -> [equations scanned, the Vars computed from its reads, their equations, reads taken]
