@@ -2,7 +2,8 @@
 other augmented operators, `z[m] = np.sin(x[m])`, `z[m] = z[m] * 2 + 1`, `x[m] = np.log(x[m])` on a copy,
 `y[m] -= lr * g[m]`) are recorded as where(m, h(x), z): dl.prepare at one point, called where the masks differ,
 agrees with JAX x64 (jnp.where; values stored below), all four methods, first and second derivatives, the compiled
-tier with the interpreters; the positions the mask leaves never warn (log of a negative there)."""
+tier with the interpreters; the positions the mask leaves never warn (log of a negative there). The count of a
+read, read in Python (len(x[m]), .shape, .size), specialises the trace: prepare refuses it by name."""
 
 import warnings
 
