@@ -8,9 +8,10 @@ derivatives and SymPy take it from their rules, and rebinds the tracer y to the 
 stands for the updated value from then on, as a NumPy array would hold it. Integer arrays with a
 position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` holds b; `y[[0, 0]]
 += v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
-records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`): the positions are
-computed from the values at every call, so dl.prepare reuses it; values of the mask's count read the mask's
-value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
+records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`), and `z[m] += c`,
+`z[m] = np.log(x[m])` (an elementwise h of reads by the same mask) `where(mask, h(x), y)`: the positions are
+computed from the values at every call, so dl.prepare reuses it; other values of the mask's count read the
+mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -40,14 +41,16 @@ round by round over each position's k-th occurrence, each round an update of dis
 from __future__ import annotations
 
 import dis
+import itertools
 import math
+import warnings
 import weakref
 
 import numpy as np
 
 from . import ops
 from .errors import UnsupportedOperationError
-from .graph import Traced
+from .graph import Traced, Var
 from .ops.shape import _broadcast_to_front, _reshape_front
 
 __all__ = ["assign", "in_place", "handed", "view_of", "fresh", "At", "VIEWS"]
@@ -380,10 +383,12 @@ def assign_masked(y, mask, value, where) -> bool:
     """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), recorded as
     `numpy.where(mask, value, y)` when the value does not depend on the mask's count: a scalar, or an array
     broadcast to y's elements past the mask's axes (`y.shape[mask.ndim:]`), as NumPy broadcasts it to each
-    selected element. The positions are then computed from the values at every call (a prepared function is
-    reused where the mask changes). True when recorded so; False for a value of the mask's count
-    (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask not of y's leading shape, which
-    the caller takes as a concrete mask (the trace specialised to its values, NumPy's errors).
+    selected element; or an elementwise function h of reads by the same mask, `numpy.where(mask, h(x), y)`
+    (`z[mask] += 1`, `z[mask] = np.log(x[mask])`: `_replayed`). The positions are then computed from the values
+    at every call (a prepared function is reused where the mask changes). True when recorded so; False for
+    another value of the mask's count (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask
+    not of y's leading shape, which the caller takes as a concrete mask (the trace specialised to its values,
+    NumPy's errors).
 
     >>> import numpy as np, difflab as dl
     >>> def f(x):
@@ -400,20 +405,9 @@ def assign_masked(y, mask, value, where) -> bool:
         or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)])
     ):
         return False
-    masked = _MASKED.get(id(value))
-    if (
-        masked is not None
-        and masked[0]() is value
-        and value.node is masked[4]  # (not updated since: `z[m] *= c` reads z[m], multiplies it in place, writes it)
-        and masked[1].node is masked[2]  # (nor x: the elements read are x's as they are now)
-        and masked[3].node is mask.node
-        and value._trace is y._trace
-    ):
-        value = masked[1]  # (z[mask] = other[mask]: other where the mask holds, its count never read)
-        if tuple(value.shape) != tuple(y.shape):
-            return False
-    elif isinstance(value, Traced) and id(value) in _MASKED:
-        return False
+    whole = _replayed(y, mask, value) if isinstance(value, Traced) and getattr(y._trace, "masked", None) else None
+    if whole is not None:
+        value = whole  # (a function of reads x[mask] by this mask: that function of the whole x, Trace.masked)
     else:
         value = _value_of(_parsed(y, value, where))
         vshape = tuple(np.shape(value))
@@ -444,15 +438,160 @@ def assign_masked(y, mask, value, where) -> bool:
     return True
 
 
-#: id(x[mask]) -> (weak reference to it, x, x's Var then, the mask tracer, its Var): the reads by a traced boolean mask, which
-#: `y[mask] = x[mask]` records as where(mask, x, y) (assign_masked), their count never read
-_MASKED: dict = {}
+def read_masked(x, mask, out, start: int) -> None:
+    """Note that `out` is x[mask] for the traced boolean mask `mask` of x's shape (Tracer.__getitem__), read when
+    the tape held `start` equations: Trace.masked, which assign_masked replays."""
+    t = x._trace
+    if not t.masked:
+        t.masked = {}  # (this trace's own, not the class's empty default)
+    reads = t.masked.get(mask.node)
+    if reads is None:
+        reads = t.masked[mask.node] = {}
+    # (x's Var as it is now: a later update is not read; a Var, not a tracer: no cycle through the trace)
+    reads.setdefault(out.node, (x.node, start))
 
 
-def read_masked(x, mask, out) -> None:
-    """Note that `out` is x[mask] for the traced boolean mask `mask` (Tracer.__getitem__), for assign_masked."""
-    key = id(out)
-    _MASKED[key] = (weakref.ref(out, lambda _r: _MASKED.pop(key, None)), x, x.node, mask, out.node)
+def _replayed(y, mask, value):
+    """`value` for `y[mask] = value`, when it is an elementwise function h of reads x[mask] by this same mask of y's
+    shape (`z[m] += c`, `z[m] = np.log(x[m])`, `z[m] = z[m] * 2 + 1`: size-1 constants and traced values besides),
+    recorded as h of the whole arrays, which where(mask, ., y) then picks from: no value of the mask's count is
+    used. Each x enters h as where(mask, x, c), c being x's element at one position the example's mask selects
+    where every value of h was finite: the positions the mask leaves are computed at that point, so they never
+    leave h's domain (no DomainWarning, log of a negative x there), and where's zero cotangent there meets a finite
+    partial (no NaN in the gradient); if the example's mask selects none, at the first element where h is finite.
+    None when value is not such a function (a reduction, a reordering, an array of the mask's count, a read by
+    another mask), h is finite at no element, or a traced value besides the reads enters an argument of h's that
+    has a domain (`np.log(x[m] - s)`: at another s the fill point may leave it): the read's count is then used,
+    and the trace specialised to it (Trace.tentative), as before."""
+    t = y._trace
+    if value._trace is not t or len(value.shape) != 1 or tuple(mask.shape) != tuple(y.shape):
+        return None
+    reads = t.masked.get(mask.node)
+    if not reads:
+        return None
+    chain = [] if value.node in reads else _chain(t, mask, reads, value)
+    if chain is None:
+        return None
+    used = list(dict.fromkeys(a for e in chain for a in e.args if type(a) is Var and a in reads)) or [value.node]
+    if any(reads[v][0] in t.stale for v in used):
+        return None
+    env: dict = {}
+    if chain:
+        fills = _fills(t, chain, used, reads)
+        if fills is None:
+            return None
+        for v, c in zip(used, fills):
+            env[v] = ops.where(
+                mask, _tracer_of(y, reads[v][0]), c.item() if c.dtype in (np.float64, np.complex128) else c
+            )
+    else:
+        env[value.node] = _tracer_of(y, reads[value.node][0])
+    for e in chain:
+        args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
+        env[e.out] = e.op.bind(*args, **e.kw)
+    whole = env[value.node]
+    return whole if tuple(whole.shape) == tuple(y.shape) else None
+
+
+def _chain(t, mask, reads, value):
+    """The equations from reads by `mask` to `value`, in tape order, if h is what _replayed replays, else None."""
+    derived, made = _derived(t, mask.node, reads)
+    if value.node not in derived:
+        return None
+    chain, need = [], {value.node}
+    for e in reversed(made):  # (the equations value needs, back to the reads)
+        if e.out in need:
+            need.discard(e.out)
+            chain.append(e)
+            need.update(a for a in e.args if type(a) is Var and a in derived and a not in reads)
+            if not need:
+                break
+    chain.reverse()
+    varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
+    for e in chain:
+        if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
+            return None
+        for i, a in enumerate(e.args):
+            mine = type(a) is Var and a in derived
+            shape = a.shape if type(a) is Var else np.shape(a.value)
+            if not mine and (math.prod(shape) != 1 or len(shape) > 1):
+                return None  # (an array of the mask's count, or one of more axes: not this mask's function)
+            if type(a) is Var and a in t.stale:
+                return None
+            domain = e.op.domain[min(i, len(e.op.domain) - 1)] if e.op.domain else "real"
+            if mine and a in varying and domain not in ("real", "bool"):
+                # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where
+                # the mask leaves; kept refused rather than warn of a value no one asked for)
+                return None
+            if type(a) is Var:
+                if not mine or a in varying:
+                    varying.add(e.out)
+            elif isinstance(a.value, Traced):  # (an enclosing trace's value)
+                varying.add(e.out)
+    return chain
+
+
+def _derived(t, mask, reads) -> tuple:
+    """(the Vars computed from reads by the mask Var `mask`, reads included; the equations computing them, in tape
+    order): forward over the tape from where the last call stopped (Trace.masked_scan), so a loop of n updates by
+    one mask scans its tape once, not n times."""
+    scan = t.masked_scan.get(mask)  # [equations scanned, derived, made, reads taken]
+    if scan is None:
+        if not t.masked_scan:
+            t.masked_scan = {}  # (this trace's own, not the class's empty default)
+        scan = t.masked_scan[mask] = [next(iter(reads.values()))[1], set(), [], 0]
+    derived, made = scan[1], scan[2]
+    derived.update(itertools.islice(reads, scan[3], None))  # (reads since the last call: each after where it stopped)
+    scan[3] = len(reads)
+    eqns = t.eqns
+    for k in range(scan[0], len(eqns)):  # (not islice: it would step over the scanned ones again)
+        e = eqns[k]
+        for a in e.args:
+            if type(a) is Var and a in derived:
+                derived.add(e.out)
+                made.append(e)
+                break
+    scan[0] = len(t.eqns)
+    return derived, made
+
+
+def _fills(t, chain, used, reads):
+    """The element of each read's x where the replayed h is computed for the positions the mask leaves (_replayed):
+    at the first element the example's mask selects where every value of h was finite; if none, at the first
+    element of the whole arrays where h is (computed here, its warnings silenced); None where h is finite nowhere."""
+    values = [np.asarray(_number(t.values[v])) for v in [*used, *(e.out for e in chain)]]
+    finite = np.logical_and.reduce([np.isfinite(v) for v in values])
+    if finite.any():
+        j = int(np.argmax(finite))
+        return [values[k][j] for k in range(len(used))]
+    env = {v: np.asarray(_number(t.values[reads[v][0]])) for v in used}
+    finite = np.logical_and.reduce([np.isfinite(env[v]) for v in used])
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in chain:
+            args = [
+                (env[a] if a in env else _number(t.values[a])) if type(a) is Var else _number(a.value) for a in e.args
+            ]
+            try:
+                env[e.out] = np.asarray(e.op.impl(*args, **e.kw))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+            finite = finite & np.isfinite(env[e.out])
+    if not finite.any():
+        return None
+    j = int(np.argmax(finite.ravel()))
+    return [env[v].ravel()[j] for v in used]
+
+
+def _tracer_of(y, var):
+    """A tracer of y's trace standing for its Var `var` (an argument of an equation replayed, _replayed)."""
+    c = object.__new__(type(y))
+    c._trace, c.node, c.value = y._trace, var, y._trace.values[var]
+    return c
+
+
+def _number(v):
+    return v.concrete if isinstance(v, Traced) else v
 
 
 def _read_view(y, value):

@@ -70,6 +70,14 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
+    #: mask Var -> {read Var -> (x's Var as read, the tape's length then)} per read x[mask] by a traced
+    #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
+    masked: dict = {}
+    #: mask Var -> [equations scanned, the Vars computed from its reads, their equations, reads taken]
+    #: (difflab.assign._derived)
+    masked_scan: dict = {}
+    #: [equations scanned, the Vars computed from reads by a traced mask, reads taken] (_count_read), or None
+    count_scan: list | None = None
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -633,12 +641,39 @@ def _masked_read(x, idx):
         return None
     specialise(mask, "indexing by a traced mask or integer index")  # (its Why, with the user's line)
     why, t.specialised = t.specialised, False
+    start = len(t.eqns)
     out = ops.getitem(x, idx=(np.asarray(mask.value),))
     if type(t.tentative) is tuple:
         t.tentative = []
     t.tentative.append((why, out.node))
-    _assign.read_masked(x, mask, out)
+    _assign.read_masked(x, mask, out, start)
     return out
+
+
+def _count_read(x, frame, what) -> None:
+    """The user's code (`frame`, not difflab's own) reads the shape of x by `what` (len(), .shape, .size): where x is
+    computed from a read x[mask] by a traced mask (Trace.tentative), that is the mask's count at these inputs (`n =
+    len(x[x > 0])`), a number the graph cannot recompute: the trace is specialised to its values, as bool() does."""
+    t = x._trace
+    if t.specialised or not x.node.shape or frame.f_globals.get("__name__", "").startswith("difflab."):
+        return
+    scan = t.count_scan
+    if scan is None:  # [equations scanned, the Vars computed from the reads, reads taken]
+        starts = [r[1] for reads in t.masked.values() for r in reads.values()]
+        scan = t.count_scan = [min(starts, default=len(t.eqns)), set(), 0]
+    tainted = scan[1]
+    tainted.update(v for _, v in t.tentative[scan[2] :])
+    scan[2] = len(t.tentative)
+    eqns = t.eqns
+    for k in range(scan[0], len(eqns)):
+        e = eqns[k]
+        for a in e.args:
+            if type(a) is Var and a in tainted:
+                tainted.add(e.out)
+                break
+    scan[0] = len(eqns)
+    if x.node in tainted:
+        specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
 
 
 class Tracer(Traced):
@@ -658,10 +693,21 @@ class Tracer(Traced):
         v = self.value
         return v.concrete if isinstance(v, Tracer) else v
 
-    shape = property(lambda self: self.node.shape)
+    @property
+    def shape(self):
+        if self._trace.tentative:  # (a read by a traced mask: its count may be what the user's code reads here)
+            _count_read(self, sys._getframe(1), ".shape")
+        return self.node.shape
+
     dtype = property(lambda self: self.node.dtype)
     ndim = property(lambda self: len(self.node.shape))
-    size = property(lambda self: int(np.prod(self.node.shape)))
+
+    @property
+    def size(self):
+        if self._trace.tentative:
+            _count_read(self, sys._getframe(1), ".size")
+        return int(np.prod(self.node.shape))
+
     T = property(lambda self: dnp.transpose(self))
     # (ndarray's attributes, as np.real(x) and np.imag(x): views, as NumPy's)
     real = property(lambda self: _assign.view_of(self, dnp.real(self)))
@@ -672,12 +718,16 @@ class Tracer(Traced):
         return f"Tracer({self.node!r}: {self.node.aval}, value={self.concrete!r})"
 
     def __len__(self):
-        if not self.shape:
+        if not self.node.shape:
             raise TypeError("len() of a 0-d traced value")
-        return self.shape[0]
+        if self._trace.tentative:
+            _count_read(self, sys._getframe(1), "len()")
+        return self.node.shape[0]
 
     def __iter__(self):
-        return (self[i] for i in range(len(self)))
+        if self._trace.tentative and self.node.shape:
+            _count_read(self, sys._getframe(1), "iteration")
+        return (self[i] for i in range(self.node.shape[0] if self.node.shape else len(self)))
 
     # arithmetic: Python operators record primitives (on two Python floats without going
     # through Op.bind: see _float_operator)
@@ -1570,14 +1620,34 @@ def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
         outs: tuple = (out_leaves[0].node,)
     else:
         outs = tuple([o.node if isinstance(o, Tracer) and o._trace is t else Const(o) for o in out_leaves])
-    if t.tentative and not t.specialised:  # a read by a traced mask specialises if anything uses it
-        pending = {id(v): why for why, v in t.tentative}
-        used = [pending[id(a)] for e in t.eqns for a in e.args if id(a) in pending]
-        used += [pending[id(o)] for o in outs if id(o) in pending]
-        if used:
-            t.specialised = used[0]
+    eqns = tuple(t.eqns)
+    if t.tentative and not t.specialised:
+        eqns = _settled(t, outs)
     # (Graph's fields in order, without its Python-level __new__)
-    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), tuple(t.eqns), outs, t.specialised))
+    return _new_tuple(Graph, (tuple(map(_VAR, inputs)), eqns, outs, t.specialised))
+
+
+def _settled(t: Trace, outs) -> tuple:
+    """The equations of a trace holding reads x[mask] by a traced mask (Trace.tentative), closed with outputs `outs`:
+    a read that an output needs specialises the trace (its count is the example's); else the reads and everything
+    computed from them are dropped, being needed by no output (`y[mask] = h(x[mask])` replayed h on the whole x,
+    difflab.assign): at other inputs they would compute h at the example's positions, outside its domain maybe."""
+    live = {id(o) for o in outs if type(o) is Var}
+    for e in reversed(t.eqns):
+        if id(e.out) in live:
+            live.update(id(a) for a in e.args if type(a) is Var)
+    used = [why for why, v in t.tentative if id(v) in live]
+    if used:
+        t.specialised = used[0]
+        return tuple(t.eqns)
+    tainted = {id(v) for _, v in t.tentative}
+    kept = []
+    for e in t.eqns:
+        if id(e.out) in tainted or any(id(a) in tainted for a in e.args if type(a) is Var):
+            tainted.add(id(e.out))
+        else:
+            kept.append(e)
+    return tuple(kept)
 
 
 def trace(f, *args) -> Graph:
