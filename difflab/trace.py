@@ -676,6 +676,11 @@ def _count_read(x, frame, what) -> None:
         specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
 
 
+# NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
+# caller's frame is the user's): a read by a traced mask's count, as .shape and len() on the tracer itself
+_COUNT_READERS = frozenset({"shape", "size"})
+
+
 class Tracer(Traced):
     """A value being traced: the `Var` it stands for and its concrete value at the example input."""
 
@@ -991,6 +996,8 @@ class Tracer(Traced):
                 f"numpy.{name} is not a difflab primitive"
                 f"{_difflab_spelling(name) or _did_you_mean(name, {**dnp.FUNCTIONS, **dnp.UFUNCS})}. {_FULL_LIST}"
             )
+        if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
+            _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
             return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)

@@ -267,8 +267,11 @@ def test_a_read_before_an_update_keeps_the_elements_it_read():
         lambda v: v.size,
         lambda v: sum(1 for _ in v),
         lambda v: len(np.sin(v) * 2),  # (a value of the count, computed from the read)
+        lambda v: np.shape(v)[0],  # (NumPy's functions: through __array_function__, prepared silently before)
+        lambda v: np.size(v),
+        lambda v: np.size(np.sin(v), 0),  # (np.size's axis was a TypeError)
     ],
-    ids=["len", "shape", "size", "iteration", "computed"],
+    ids=["len", "shape", "size", "iteration", "computed", "np.shape", "np.size", "np.size-axis"],
 )
 def test_the_count_read_by_python_code_specialises(count):
     # the number of elements a mask selects, read in Python, is the example's: the trace is specialised to it (a

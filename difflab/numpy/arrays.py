@@ -146,13 +146,17 @@ def vstack(arrays, *, dtype=None, casting="same_kind"):
     return concatenate([atleast_2d(a) for a in arrays], axis=0)
 
 
-def prod_shape(x) -> int:
-    """Number of entries of x (a static int, not traced).
+def prod_shape(x, axis=None) -> int:
+    """Number of entries of x, or along `axis` (an int or tuple of ints, as NumPy's `size`): a static int, not
+    traced.
 
-    >>> prod_shape(_np.ones((2, 3)))
-    6
+    >>> prod_shape(_np.ones((2, 3))), prod_shape(_np.ones((2, 3)), axis=-1)
+    (6, 3)
     """
-    return math.prod(shape(x))
+    s = shape(x)
+    if axis is None:
+        return math.prod(s)
+    return int(_np.size(_np.broadcast_to(0.0, s), axis))  # (NumPy's own axis checks and errors; no copy)
 
 
 def asarray(x, dtype=None):
