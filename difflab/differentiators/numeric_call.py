@@ -27,6 +27,7 @@ from ..graph import ERRSTATE, _charging
 from .base import flat, split
 from .scales import SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
+from .widths import richardson_spikes
 
 __all__ = ["common_case"]
 
@@ -87,6 +88,8 @@ def common_case(prepared):
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
             if _judged(d, bound, P, f0) or unconverged(d, err - bound, bound):  # (the general path says it)
+                return None
+            if richardson_spikes(P[:, -2:, :, None] - f0, H, F[:1]).any():  # (a feature narrower than the steps: said)
                 return None
         finally:
             if token is not None:

@@ -47,7 +47,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
-from .widths import judge_hessian_width, judge_width
+from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
     SHARE,
     grid_of,
@@ -184,7 +184,13 @@ def _neville(terms):
     M = np.array(entries + changes)
     # each entry's round-off per eps·|f(x)|/h at the first step: Σ_j |C_ej|·RATIO^j (the steps are h/RATIO^j)
     roundoff = np.abs(np.array(entries)) @ RATIO ** np.arange(terms)
-    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float)
+    # each column's entries, from the smallest step's up, padded with E (an extra column of -inf): `_later`
+    starts = np.cumsum([0] + [terms - c for c in range(1, terms - 1)])
+    later = np.full((terms - 1, terms - 1), len(entries))
+    for c, a in enumerate(starts):
+        later[c, : terms - 1 - c] = np.arange(a + terms - 2 - c, a - 1, -1)
+    later.flags.writeable = False
+    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), later
 
 
 @functools.lru_cache(maxsize=64)
@@ -198,7 +204,7 @@ def _starts(k, width):
     return np.arange(0, k * width, width)
 
 
-def _richardson(S, H, f0, want_err=True, roundoff=False):
+def _richardson(S, H, f0, want_err=True, roundoff=False, later=True):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
@@ -207,7 +213,7 @@ def _richardson(S, H, f0, want_err=True, roundoff=False):
     if not `want_err` and every difference is finite, None; with `roundoff`, then the chosen entries' round-off
     bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)"""
     k, T, m = S.shape
-    Mt, r, uses = _neville(T)
+    Mt, r, uses, columns = _neville(T)
     E = len(r)
     S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
@@ -218,9 +224,10 @@ def _richardson(S, H, f0, want_err=True, roundoff=False):
     # eps·|f(x)|/h (k·m, 1): one output's as one number over the first steps (a column)
     scale = EPS * np.abs(f0[0]) / H[:, :1] if m == 1 else ((EPS / H[:, :1]) * np.abs(f0)).reshape(k * m, 1)
     err = np.abs(table[:, E:])
-    err += scale * r  # (in place: one array less)
+    spoilt = (((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err) if not finite else None
+    err = _later(err, scale * r, columns, spoilt) if later else err + scale * r
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
+        err[spoilt] = np.inf
     at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
     d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
     bound = ((scale[:, 0] * r[at]).reshape(k, m),) if roundoff else ()
@@ -228,6 +235,27 @@ def _richardson(S, H, f0, want_err=True, roundoff=False):
         return (d, None, *bound)
     e = err[_rows(k * m), at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e, *bound  # no usable entry at all: no derivative
+
+
+def _later(change, roundoff, later, spoilt=None):
+    """Each entry's error estimate (k·m, E): its change from its parents, or the largest change beyond round-off of
+    the entries after it in its column (smaller steps) where larger, plus its round-off. Why: a step wider than f's
+    features sees f flat (a Gaussian of width 1e-2 at 3e-3: f(x ± h) = 0 from h = 0.06 up), where the table's
+    entries agree exactly and their change is 0; Ridders' least estimate chose them: 0 for -55, silently. The smaller
+    steps that resolve the feature change their column's entries: the larger steps' entries are no better."""
+    now, noise = _number(change), _number(roundoff)  # (traced values, nested use: the choice made on their numbers)
+    if type(now) is not np.ndarray or type(noise) is not np.ndarray:
+        return change + roundoff
+    beyond = now - noise
+    if spoilt is not None:  # (entries built from a non-finite difference: their change is no evidence)
+        beyond[spoilt] = -np.inf
+    padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1)[:, later]  # (k·m, columns, rows)
+    np.maximum.accumulate(padded, axis=2, out=padded)  # (from the smallest step's up: the largest after each entry)
+    valid = later < now.shape[1]
+    beyond[:, later[valid]] = padded[:, valid]
+    if change is now and roundoff is noise:
+        return np.maximum(change, beyond) + roundoff
+    return change + np.maximum(beyond - now, 0.0) + roundoff
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
@@ -283,9 +311,17 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
-        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True)
+        # (nested: f's values carry the inner levels' noise, above R: their changes are no evidence of f's features)
+        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
         say_unconverged(fun, d, err - bound, bound, real and levels == 1)  # (the table's change: its truncation)
+        # a feature narrower than its smallest step, where the table sees f flat (one level: nested, f's values carry
+        # the inner levels' noise, which their reported error underestimates: a linear f's residual 8e-13 of 0.09)
+        if real and method.step is None and levels == 1:
+            judge_richardson_width(fun, F, ref, H, f0)
+        if real and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):  # (`_width_judged`)
+            ok = np.isfinite(d).all(axis=1)
+            say_unresolved(fun, d[ok], bound[ok])
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)

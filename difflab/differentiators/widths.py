@@ -34,7 +34,16 @@ import numpy as np
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
 from .scales import OF_ITS_OUTPUT, RESOLVED, stencil_points
 
-__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT", "TRIGGER"]
+__all__ = [
+    "judge_width",
+    "judge_hessian_width",
+    "judge_richardson_width",
+    "richardson_spikes",
+    "ACCURATE",
+    "SUSPECT",
+    "TRIGGER",
+    "CHANGE",
+]
 
 EPS = np.finfo(float).eps
 #: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
@@ -47,6 +56,11 @@ SUSPECT = 1e-3
 #: central4's directions are suspect where its own central differences' estimate (D_1 - D_2)/3 exceeds this share of
 #: the scale: its error is then ~(3e-3)²·scale for a generic f; ordinary functions' ~1e-7 (its step eps^(1/5))
 TRIGGER = 3e-3
+#: ... and a direction whose odd part |f(x + h) - f(x - h)| exceeds this share of |f| there: ~1e-5 for an f whose
+#: length scale is max(1, |x|) (h/L), about 1 where an odd feature (tanh(1e6·x) at 0: E = 0, the odd part 2) or a
+#: root of f lies within a few steps (the latter: 2 evaluations, then quiet); 1e-4 still sees a feature under a
+#: constant 300 times its height
+CHANGE = 1e-4
 
 
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
@@ -67,7 +81,7 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
     # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
     rows = (
-        _suspect(at[1.0], at[-1.0], f0, noise, levels)
+        _suspect(at[1.0], at[-1.0], f0, noise, levels, getattr(fun, "curved", True))
         if p == 2
         else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER)[0])
     )
@@ -88,7 +102,7 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     if type(H) is not np.ndarray or type(x) is not np.ndarray or not getattr(fun, "roundoff", False):
         return
     f0 = np.ravel(f0)
-    rows = _suspect(fp[:, None], fm[:, None], f0)
+    rows = _suspect(fp[:, None], fm[:, None], f0, curved=getattr(fun, "curved", True), q=4)
     if not len(rows):
         return
     found = _farther(fun, x, None, 2.0 * h[rows, None], f0, rows)
@@ -105,14 +119,45 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     _say(said, trunc, scale, "diagonal entry", rows)
 
 
-def _suspect(p1, m1, f0, noise=0.0, levels=1):
+def judge_richardson_width(fun, F, ref, H, f0):
+    """Say where Richardson's smallest steps straddle a feature of f narrower than them (a Gaussian of width 1e-5:
+    its 14 steps, 0.5 down to 5e-4, all see f(x ± h) = 0, the table converges to 0, silently): f(x) against the
+    cubic through f at x ± h and x ± 1.7h at the two smallest steps (`_spike`). F: f's values (k, T, 2, m) at the
+    steps H (k, T) (minus `ref`: f(x) or 0 where F holds differences), f0 f(x). No evaluation: the table's own
+    points."""
+    if type(F) is not np.ndarray or F.dtype.kind != "f" or not getattr(fun, "roundoff", 0) or H.shape[1] < 2:
+        return
+    f0 = np.ravel(f0)
+    D = F[:, -2:] - f0 if np.ndim(ref) else F[:, -2:]  # (k, 2, 2, m): the two smallest steps' differences from f(x)
+    said = richardson_spikes(D, H, f0)
+    if said.any():
+        _say(said, np.abs(D[:, 1, 0] + D[:, 1, 1]) / 2.0, np.abs(f0), "richardson", np.arange(len(H)))
+
+
+def richardson_spikes(D, H, f0):
+    """`judge_richardson_width`'s finding (k, m) from f's differences from f(x) D (k, 2, 2, m) at the two smallest
+    steps (H[:, -2:]), ±; f0 (m,) (the prepared gradient's common case declines where it finds one: numeric_call)."""
+    with np.errstate(all="ignore"):
+        r = (H[:, -2] / H[:, -1])[:, None]
+    said = _spike(D[:, 1, 0], D[:, 1, 1], D[:, 0, 0], D[:, 0, 1], f0, 0.0, r)
+    return said & np.isfinite(D).all(axis=(1, 2))
+
+
+def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
     """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
-    their odd part and RESOLVED times its round-off."""
+    their odd part and RESOLVED times its round-off, or, for an f that may be curved (`offsets.curved`), whose odd
+    part exceeds CHANGE of f's magnitude there and RESOLVED times its round-off (an odd feature: E = 0); both shares
+    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4)."""
     with np.errstate(all="ignore"):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
-        noise = 4.0 * (EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))) + noise)
+        size = np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))  # |f| on the stencil (a bound)
+        noise = 4.0 * (EPS * size + noise)
         share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
-        return np.flatnonzero(((even > share * odd) & (even > RESOLVED * noise)).any(axis=1))
+        said = (even > share * odd) & (even > RESOLVED * noise)
+        if curved:
+            grown = EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
+            said |= (odd > CHANGE * grown * size) & (odd > RESOLVED * noise)
+        return np.flatnonzero(said.any(axis=1))
 
 
 def _farther(fun, x, V, h, f0, rows):
@@ -146,16 +191,19 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
         said = (trunc > share * scale) & (trunc > RESOLVED * noise)
+        if p == 2:  # a zero derivative's own truncation (x³ at 0: D_j = j²h², extrapolated (4 D_1 - D_2)/3 = 0)
+            said &= np.abs(4.0 * D[1.0] - D[2.0]) > 3.0 * ACCURATE * trunc
         if inner:  # (numeric levels inside f: where resolved above their noise)
             said &= scale > OF_ITS_OUTPUT * np.abs(f0)
     return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
 
 
-def _spike(p1, m1, p2, m2, f0, inner=0.0):
-    """Where f(x)'s residual from the cubic through f at x ± h, x ± 2h (differences from f(x), (k, m)) exceeds each
-    of theirs and RESOLVED times its round-off: a feature narrower than the step, which the differences step over."""
+def _spike(p1, m1, p2, m2, f0, inner=0.0, r=2.0):
+    """Where f(x)'s residual from the cubic through f at x ± h, x ± r·h (differences from f(x), (k, m); r (k, 1) or
+    a number) exceeds each of theirs and RESOLVED times its round-off: a feature narrower than the step, which the
+    differences step over."""
     with np.errstate(all="ignore"):
-        cubic = (4.0 * (p1 + m1) - (p2 + m2)) / 6.0  # at x, minus f(x)
+        cubic = (r * r * (p1 + m1) - (p2 + m2)) / (2.0 * (r * r - 1.0))  # at x, minus f(x) (r = 2: (4 E_1 - E_2)/6)
         others = np.maximum.reduce([np.abs(v - cubic) for v in (p1, m1, p2, m2)])
         noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0) + 3.0 * inner
         return (np.abs(cubic) > others) & (np.abs(cubic) > RESOLVED * noise)
@@ -172,12 +220,20 @@ def _say(said, trunc, scale, entry, rows):
         return
     i, j = np.argwhere(said)[0]
     t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
+    if entry == "richardson":
+        why = (
+            f"f varies within Richardson's smallest step along direction {int(rows[i])} (f(x) stands off the values "
+            f"around it by {t:.3g}, against |f(x)| = {s:.3g})"
+        )
+    else:
+        why = (
+            f"f varies within the default step along direction {int(rows[i])} (its {entry} changes by {t:.3g} between "
+            f"the step and twice it, against a scale of {s:.3g}, or f(x) stands off the values around it)"
+        )
     warn_user(
         NumericAccuracyWarning(
-            f"the numeric method cannot resolve this derivative: f varies within the default step along direction "
-            f"{int(rows[i])} (its {entry} changes by {t:.3g} between the step and twice it, against a scale of "
-            f"{s:.3g}, or f(x) stands off the values around it): a length scale much shorter than max(1, |x|), so "
-            "the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
+            f"the numeric method cannot resolve this derivative: {why}: a length scale much shorter than max(1, |x|), "
+            "so the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
             "Numeric(step=...)"
         ),
         NumericAccuracyWarning,
