@@ -84,6 +84,8 @@ PROBED = 4
 #: a nested level's probe also steps this far (relative to max(1, |x|)): the inner levels' own step, eps^(1/4)
 NESTED_PROBE = EPS**0.25
 _SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
+#: a later entry's change counts against the larger steps' entries beyond this many times its round-off bound
+LATER_NOISE = 4.0
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -246,7 +248,7 @@ def _later(change, roundoff, later, spoilt=None):
     now, noise = _number(change), _number(roundoff)  # (traced values, nested use: the choice made on their numbers)
     if type(now) is not np.ndarray or type(noise) is not np.ndarray:
         return change + roundoff
-    beyond = now - noise
+    beyond = now - LATER_NOISE * noise  # (a change within a few round-off bounds is no evidence: noise may reach them)
     if spoilt is not None:  # (entries built from a non-finite difference: their change is no evidence)
         beyond[spoilt] = -np.inf
     padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1)[:, later]  # (k·m, columns, rows)
@@ -320,8 +322,10 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
         if real and method.step is None and levels == 1:
             judge_richardson_width(fun, F, ref, H, f0)
         if real and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):  # (`_width_judged`)
-            ok = np.isfinite(d).all(axis=1)
-            say_unresolved(fun, d[ok], bound[ok])
+            # (where f did not move at all at the steps an op's length scale allowed: log(x·x) at 1e-160, 0 for
+            # 2e160; not a symmetric f's exact 0, sin(1e3·x)² at 0)
+            still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
+            say_unresolved(fun, d[still], bound[still])
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)

@@ -56,11 +56,12 @@ SUSPECT = 1e-3
 #: central4's directions are suspect where its own central differences' estimate (D_1 - D_2)/3 exceeds this share of
 #: the scale: its error is then ~(3e-3)²·scale for a generic f; ordinary functions' ~1e-7 (its step eps^(1/5))
 TRIGGER = 3e-3
-#: ... and a direction whose odd part |f(x + h) - f(x - h)| exceeds this share of |f| there: ~1e-5 for an f whose
-#: length scale is max(1, |x|) (h/L), about 1 where an odd feature (tanh(1e6·x) at 0: E = 0, the odd part 2) or a
-#: root of f lies within a few steps (the latter: 2 evaluations, then quiet); 1e-4 still sees a feature under a
-#: constant 300 times its height
-CHANGE = 1e-4
+#: ... and a direction whose odd part |f(x + h) - f(x - h)| exceeds this share of |f| there (an f that may be
+#: curved): ~h/L ~ 1e-5 for an f whose length scale is max(1, |x|), about 1 where an odd feature straddles the step
+#: (tanh(1e6·x) at 0: E = 0, the odd part 2); a root of f within h/CHANGE also gives it (2 evaluations, then
+#: quiet). 1e-2 sees an odd feature whose central difference is off by 1e-3 (h/w ~ 0.05) under a constant up to ~3
+#: times its height; 1e-3 made one of bench/numeric_steps.py's 228 gradients pay 4 evaluations more, 1e-4 fourteen
+CHANGE = 1e-2
 
 
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
@@ -191,8 +192,17 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
         said = (trunc > share * scale) & (trunc > RESOLVED * noise)
-        if p == 2:  # a zero derivative's own truncation (x³ at 0: D_j = j²h², extrapolated (4 D_1 - D_2)/3 = 0)
+        if p == 2:
+            # a zero derivative's own truncation (x³ at 0: D_j = j²h², extrapolated (4 D_1 - D_2)/3 = 0) is not said;
+            # nested, the derivative's change over the step from h and from 2h (E_1/h against E_2/4h: equal to O(h²)
+            # where f is a parabola over the stencil) is too: the inner central differences of a feature narrower than
+            # their step make a bump as wide as it, whose derivative is near 0 at its top (tanh(1.6e4·x) at -1.4e-7:
+            # the outer level saw 0.02, 0.5, 0.96, 0.5, 0.02 times 1/h). Not on one level: a cusp's E_j grow as j
+            # too (std at an apex), and its 0 is what every method's convention gives
             said &= np.abs(4.0 * D[1.0] - D[2.0]) > 3.0 * ACCURATE * trunc
+            if inner:
+                bend = np.abs(at[1.0] + at[-1.0] - (at[2.0] + at[-2.0]) / 4.0) / (3.0 * h)
+                said |= (bend > share * scale) & (bend > 2.0 * RESOLVED * noise)
         if inner:  # (numeric levels inside f: where resolved above their noise)
             said &= scale > OF_ITS_OUTPUT * np.abs(f0)
     return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
