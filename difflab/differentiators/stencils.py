@@ -18,7 +18,8 @@ moves an op's argument too far for the op's length scale (a pole, cusp, domain e
 the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
 h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
-estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
+estimate: its change from its parents (or the later entries' of its column beyond their round-off: steps wider than
+f's features see it flat) plus its round-off (Ridders' method; ~1e-13 relative on
 smooth functions for 28 evaluations per component, bench/numeric.py; steps that leave f's domain
 spoil only the entries built from them). "complex" takes
 Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
@@ -169,12 +170,13 @@ def _by_scale(x, V):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (Mᵀ, r, uses, rows): Mᵀ (terms, 2E) stacks, as columns, C, which gives the E extrapolated entries, and each
+    (Mᵀ, r, uses, columns): Mᵀ (terms, 2E) stacks, as columns, C, which gives the E extrapolated entries, and each
     entry's change from its larger-step parent (previous order), transposed (and contiguous) for `_richardson`'s
     product, whose long axis is then the last: half the time of M @ S. An entry e = a + (a - b)/q made from its
     parents a (same step) and b (larger step), q = RATIO^(2c) - 1, changes from them by (a - b)/q and (a - b)(1 + q)/q:
     the change from b is always Ridders' larger one. r (E,) each entry's round-off in units of eps·|f(x)|/h; uses
-    (terms, E): which differences each entry uses (its changes use no others); rows: `_rows`."""
+    (terms, E): which differences each entry uses (its changes use no others); columns (terms - 1, terms - 1): each
+    column's entries from its smallest step's up, padded with E (`_later`)."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -213,7 +215,9 @@ def _richardson(S, H, f0, want_err=True, roundoff=False, later=True):
     difference, carried through the extrapolation), so entries built from noise are not chosen.
     The table is one 2-D product: a row per (direction, output) pair. (d (k, m), the estimates (k, m) or,
     if not `want_err` and every difference is finite, None; with `roundoff`, then the chosen entries' round-off
-    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)"""
+    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)
+    `later`: an entry's change counts the later entries' of its column too (`_later`; not where f's values carry
+    nested levels' noise above the round-off the table knows)."""
     k, T, m = S.shape
     Mt, r, uses, columns = _neville(T)
     E = len(r)
@@ -313,19 +317,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
-        # (nested: f's values carry the inner levels' noise, above R: their changes are no evidence of f's features)
         d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
-        say_unconverged(fun, d, err - bound, bound, real and levels == 1)  # (the table's change: its truncation)
-        # a feature narrower than its smallest step, where the table sees f flat (one level: nested, f's values carry
-        # the inner levels' noise, which their reported error underestimates: a linear f's residual 8e-13 of 0.09)
-        if real and method.step is None and levels == 1:
-            judge_richardson_width(fun, F, ref, H, f0)
-        if real and levels == 1 and type(d) is np.ndarray and getattr(fun, "limited", None):  # (`_width_judged`)
-            # (where f did not move at all at the steps an op's length scale allowed: log(x·x) at 1e-160, 0 for
-            # 2e160; not a symmetric f's exact 0, sin(1e3·x)² at 0)
-            still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
-            say_unresolved(fun, d[still], bound[still])
+        _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None))
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
@@ -346,6 +340,23 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
+    """Richardson's table judged where `how` = (real and one numeric level, default steps) says so: its change, its
+    truncation (`say_unconverged`; err its estimate), and against f's features: one narrower than its smallest step,
+    where the table sees f flat (`widths.judge_richardson_width`; its default steps), and steps an op's length scale
+    shrank until f did not move at all (`say_unresolved`, as `_width_judged`: log(x·x) at 1e-160, 0 for 2e160; not
+    a symmetric f's exact 0, sin(1e3·x)² at 0). (Nested, f's values carry the inner levels' noise, which their
+    reported error underestimates: a linear f's residual 8e-13 of 0.09 was said; and `_richardson`'s `later`.)"""
+    if not how[0]:
+        return
+    say_unconverged(fun, d, err - bound, bound)
+    if how[1]:
+        judge_richardson_width(fun, F, ref, H, f0)
+    if type(d) is np.ndarray and getattr(fun, "limited", None):
+        still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
+        say_unresolved(fun, d[still], bound[still])
 
 
 def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):

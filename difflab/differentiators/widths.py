@@ -11,20 +11,25 @@ estimate at 2h, which only `error_estimate=True` computes).
 How it works. Along a direction the stencil samples f at x ± h (central: also ± 2h for central4; the Hessian's
 diagonal: x ± h_i) and f(x). Its even part E = |f(x + h) + f(x - h) - 2 f(x)| against its odd part
 O = |f(x + h) - f(x - h)| is h·f''/2f', ~1e-6 for an f whose length scale is max(1, |x|), about 1 where the step
-straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect; a stencil without
-points at ± 2h (central differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations
-each; none for an ordinary f away from its extrema). With the 5 values on the line, two facts judge it:
+straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect, and so is one whose
+O exceeds CHANGE of |f| there (an f odd about x, tanh(1e6·x) at 0, has E = 0 but O = 2: ~1e-5 of |f| for an
+ordinary f; a root of f within h/CHANGE also gives it, then quiet); a stencil without points at ± 2h (central
+differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations each; none for an ordinary f
+away from its extrema and roots: bench/numeric_steps.py's 228 gradients pay none). With the 5 values on the line,
+two facts judge it:
 
 - the central difference at h against the one at 2h: their change over 3 is the truncation error at h (the first
   derivative's; the Hessian's diagonal: its second differences' likewise), said where above ACCURATE of the
   derivative's scale, max(its largest entry, E/h: how much the derivative changes over the step), so that an
-  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not;
+  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not,
+  nor a zero derivative's own truncation (x³ at 0: 3.7e-11, extrapolated from h and 2h: 0); nested, also E/h
+  against E at 2h over 2h (the inner differences' bump as wide as the step, whose top's derivative is ~0);
 - f(x) against the cubic through the 4 others: a residual larger than every one of theirs is a feature narrower
   than the step that the stencil steps over (the Gaussian: f(x ± h) = f(x ± 2h) = 0, both differences 0).
 
-Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use), a step the user chose,
-error estimates asked (`unconverged` judges them), Richardson (its table's change, `unconverged`) and complex step.
-An odd f about x (tanh(1e6·x) at 0: E = 0) stays unseen: its values there are a line's.
+Richardson's table (`judge_richardson_width`) gets the second at its two smallest steps, from its own points.
+Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use: the outermost level on
+numbers is), a step the user chose, error estimates asked (`unconverged` judges them) and complex step.
 """
 
 from __future__ import annotations
