@@ -7,8 +7,10 @@ its steps and no judge saw it (each against the exact derivative: analytic).
   Gaussian) narrower than their step as a line (E = 0), and of tanh(1.6e4·x) as a bump as wide as the step;
 - Richardson: steps wider than a Gaussian see f flat (f(x ± h) = 0), where the table's entries agree exactly: it
   chose them (0 for -55 at width 1e-2, which its smaller steps resolve: now right), and at width 1e-5, which no step
-  resolves, f(x) stands off the values around it (`widths.judge_richardson_width`); log(x·x) at 1e-160 (x·x
-  subnormal, log's scale shrank every step until f did not move): 0 for 2e160.
+  resolves, f(x) stands off the values around it (`widths.judge_richardson_width`); arctan(2468·x) at 5.14e-4 (its
+  smallest steps' differences happen to agree: 1159 for 946, 22 % off, the table's estimate 0.7), whose three
+  smallest steps' differences miss the h² law; log(x·x) at 1e-160 (x·x subnormal, log's scale shrank every step
+  until f did not move): 0 for 2e160.
 """
 
 import math
@@ -50,9 +52,10 @@ def _gauss2(w):  # the second derivative of exp(-(x/w)²)
         (lambda: dl.grad(lambda x: dnp.exp(-((x / 1e-5) ** 2)), method=R)(5e-6), -1e5 * math.exp(-0.25)),  # 0
         (lambda: dl.grad(lambda x: dnp.exp(-((x / 1e-5) ** 2)), method=R)(3e-5), -6e5 * math.exp(-9.0)),  # 0
         (lambda: dl.grad(lambda x: dnp.log(x * x), method=R)(1e-160), 2e160),  # 0
+        (lambda: dl.grad(lambda x: dnp.arctan(2468 * x), method=R)(5.14e-4), 2468 / (1 + (2468 * 5.14e-4) ** 2)),
     ],
     ids=["central-tanh-at-0", "nested-gauss-0", "nested-gauss-5e-7", "nested-gauss-of-gauss", "nested-tanh-bump",
-         "richardson-gauss-1e-5", "richardson-gauss-tail", "richardson-log-subnormal"],
+         "richardson-gauss-1e-5", "richardson-gauss-tail", "richardson-log-subnormal", "richardson-arctan"],
 )  # fmt: skip
 def test_a_step_wider_than_f_s_features_is_said(call, exact):
     got, said = _run(call)

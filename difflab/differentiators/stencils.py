@@ -353,7 +353,7 @@ def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
         return
     say_unconverged(fun, d, err - bound, bound)
     if how[1]:
-        judge_richardson_width(fun, F, ref, H, f0)
+        judge_richardson_width(fun, F, ref, H, f0, d)
     if type(d) is np.ndarray and getattr(fun, "limited", None):
         still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
         say_unresolved(fun, d[still], bound[still])

@@ -43,7 +43,8 @@ __all__ = [
     "judge_width",
     "judge_hessian_width",
     "judge_richardson_width",
-    "richardson_spikes",
+    "richardson_straddles",
+    "LAW",
     "ACCURATE",
     "SUSPECT",
     "TRIGGER",
@@ -67,6 +68,9 @@ TRIGGER = 3e-3
 #: quiet). 1e-2 sees an odd feature whose central difference is off by 1e-3 (h/w ~ 0.05) under a constant up to ~3
 #: times its height; 1e-3 made one of bench/numeric_steps.py's 228 gradients pay 4 evaluations more, 1e-4 fourteen
 CHANGE = 1e-2
+#: Richardson's three smallest steps straddle f where their central differences' changes miss the h² law by this
+#: share (exp(300·x), whose table is right: 0.9 %; h/ℓ ~ 0.45 gives 0.2)
+LAW = 0.2
 
 
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
@@ -125,28 +129,45 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     _say(said, trunc, scale, "diagonal entry", rows)
 
 
-def judge_richardson_width(fun, F, ref, H, f0):
-    """Say where Richardson's smallest steps straddle a feature of f narrower than them (a Gaussian of width 1e-5:
-    its 14 steps, 0.5 down to 5e-4, all see f(x ± h) = 0, the table converges to 0, silently): f(x) against the
-    cubic through f at x ± h and x ± 1.7h at the two smallest steps (`_spike`). F: f's values (k, T, 2, m) at the
-    steps H (k, T) (minus `ref`: f(x) or 0 where F holds differences), f0 f(x). No evaluation: the table's own
-    points."""
-    if type(F) is not np.ndarray or F.dtype.kind != "f" or not getattr(fun, "roundoff", 0) or H.shape[1] < 2:
+def judge_richardson_width(fun, F, ref, H, f0, d):
+    """Say where Richardson's smallest steps straddle a feature of f (`richardson_straddles`). F: f's values
+    (k, T, 2, m) at the steps H (k, T) (minus `ref`: f(x) or 0 where F holds differences), f0 f(x), d (k, m) the
+    table's answer. No evaluation: the table's own points."""
+    if type(F) is not np.ndarray or F.dtype.kind != "f" or not getattr(fun, "roundoff", 0) or H.shape[1] < 3:
+        return
+    if type(d) is not np.ndarray or d.dtype.kind != "f":
         return
     f0 = np.ravel(f0)
-    D = F[:, -2:] - f0 if np.ndim(ref) else F[:, -2:]  # (k, 2, 2, m): the two smallest steps' differences from f(x)
-    said = richardson_spikes(D, H, f0)
-    if said.any():
-        _say(said, np.abs(D[:, 1, 0] + D[:, 1, 1]) / 2.0, np.abs(f0), "richardson", np.arange(len(H)))
+    D = F[:, -3:] - f0 if np.ndim(ref) else F[:, -3:]  # (k, 3, 2, m): the three smallest steps' differences from f(x)
+    said, change, scale = richardson_straddles(D, H, f0, d)
+    _say(said, change, scale, "richardson", np.arange(len(H)))
 
 
-def richardson_spikes(D, H, f0):
-    """`judge_richardson_width`'s finding (k, m) from f's differences from f(x) D (k, 2, 2, m) at the two smallest
-    steps (H[:, -2:]), ±; f0 (m,) (the prepared gradient's common case declines where it finds one: numeric_call)."""
+def richardson_straddles(D, H, f0, d):
+    """(said (k, m), the change, its scale) where Richardson's smallest steps straddle a feature of f, from f's
+    differences from f(x) D (k, 3, 2, m) at the three smallest steps (H[:, -3:]), ±; f0 (m,), d (k, m) the table's
+    answer. Two facts, each above RESOLVED times its round-off:
+
+    - f(x) against the cubic through f at x ± h and x ± 1.7h, the two smallest steps (`_spike`): a Gaussian of width
+      1e-5 under steps 0.5 … 5e-4 gives f(x ± h) = 0 at each, the table converges to 0, silently;
+    - the central differences S_j at the three smallest steps, where they change by more than ACCURATE of the scale
+      (max(d's largest entry, E/h): f varies within them), against the h² law the table extrapolates by,
+      S_3 - S_2 = 1.7²·(S_2 - S_1): off by more than LAW of it (arctan(2468·x) at 5.1e-4: S ends -1712, -2283.1,
+      -2283.6, the table -2284 for -1865; exp(300·x), where the table is right, 0.9 %).
+
+    (The prepared gradient's common case declines where it finds one: numeric_call.)"""
     with np.errstate(all="ignore"):
         r = (H[:, -2] / H[:, -1])[:, None]
-    said = _spike(D[:, 1, 0], D[:, 1, 1], D[:, 0, 0], D[:, 0, 1], f0, 0.0, r)
-    return said & np.isfinite(D).all(axis=(1, 2))
+        said = _spike(D[:, 2, 0], D[:, 2, 1], D[:, 1, 0], D[:, 1, 1], f0, 0.0, r)
+        S = (D[:, :, 0] - D[:, :, 1]) / (
+            2.0 * H[:, -3:, None]
+        )  # (k, 3, m): the central differences, largest step first
+        change, law = np.abs(S[:, 0] - S[:, 1]), np.abs((S[:, 0] - S[:, 1]) - r * r * (S[:, 1] - S[:, 2]))
+        bend = np.abs(D[:, 2, 0] + D[:, 2, 1]) / H[:, -1:]  # (how much the derivative changes over the least step)
+        scale = np.maximum(np.max(np.where(np.isfinite(d), np.abs(d), 0.0), axis=0, initial=0.0), bend)
+        noise = 4.0 * EPS * _largest(*D.reshape(len(D), 6, -1).transpose(1, 0, 2), f0) / H[:, -1:]
+        said |= (change > ACCURATE * scale) & (law > LAW * change) & (change > RESOLVED * noise)
+    return said & np.isfinite(D).all(axis=(1, 2)), change, scale
 
 
 def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
@@ -237,8 +258,8 @@ def _say(said, trunc, scale, entry, rows):
     t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
     if entry == "richardson":
         why = (
-            f"f varies within Richardson's smallest step along direction {int(rows[i])} (f(x) stands off the values "
-            f"around it by {t:.3g}, against |f(x)| = {s:.3g})"
+            f"f varies within Richardson's smallest steps along direction {int(rows[i])} (f(x) stands off the values "
+            f"around it, or their central differences change by {t:.3g} against a scale of {s:.3g}, not as h²)"
         )
     else:
         why = (
