@@ -194,7 +194,14 @@ def _neville(terms):
     for c, a in enumerate(starts):
         later[c, : terms - 1 - c] = np.arange(a + terms - 2 - c, a - 1, -1)
     later.flags.writeable = False
-    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), later
+    after = np.empty((len(entries), terms - 1), dtype=np.intp)  # each entry, then the later ones of its column
+    for c, a in enumerate(starts):
+        for j in range(terms - 1 - c):
+            rest = np.arange(a + j, a + terms - 1 - c)
+            after[a + j] = np.concatenate([rest, np.full(terms - 1 - len(rest), a + j)])
+    noise = LATER_NOISE * roundoff[after]  # (the round-off bounds those count beyond, in units of eps·|f(x)|/h)
+    after.flags.writeable = noise.flags.writeable = False
+    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), (later, after, noise)
 
 
 @functools.lru_cache(maxsize=64)
@@ -231,16 +238,34 @@ def _richardson(S, H, f0, want_err=True, roundoff=False, later=True):
     scale = EPS * np.abs(f0[0]) / H[:, :1] if m == 1 else ((EPS / H[:, :1]) * np.abs(f0)).reshape(k * m, 1)
     err = np.abs(table[:, E:])
     spoilt = (((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err) if not finite else None
-    err = _later(err, scale * r, columns, spoilt) if later else err + scale * r
+    if later and not (finite and type(err) is np.ndarray):  # (the general case: every entry's later changes)
+        err = _later(err, scale * r, columns[0], spoilt)
+    else:
+        err = err + scale * r
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
         err[spoilt] = np.inf
     at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
+    if later and finite and type(err) is np.ndarray:  # (estimates only grow: the chosen entry's own, then all)
+        at, err = _later_chosen(at, err, table, scale, r, columns)
     d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
     bound = ((scale[:, 0] * r[at]).reshape(k, m),) if roundoff else ()
     if finite and not want_err:
         return (d, None, *bound)
     e = err[_rows(k * m), at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e, *bound  # no usable entry at all: no derivative
+
+
+def _later_chosen(at, err, table, scale, r, columns):
+    """(at, err) with `_later`'s estimates where some chosen entry's later changes exceed its own (else as they are:
+    `_later` only raises estimates, so an entry whose own is unchanged stays the least; ordinary f: one gather).
+    table (k·m, 2E): the entries, then their changes."""
+    E = len(r)
+    # the chosen entries' changes and the later ones' of their columns (k·m, terms - 1), by flat index
+    changes = np.abs(table.take(columns[1][at] + (_starts(len(at), 2 * E) + E)[:, None]))
+    if not (changes - scale * columns[2][at] > changes[:, :1]).any():
+        return at, err
+    err = _later(np.abs(table[:, E:]), scale * r, columns[0])
+    return err.argmin(axis=1), err
 
 
 def _later(change, roundoff, later, spoilt=None):
@@ -256,7 +281,8 @@ def _later(change, roundoff, later, spoilt=None):
     if spoilt is not None:  # (entries built from a non-finite difference: their change is no evidence)
         beyond[spoilt] = -np.inf
     padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1)[:, later]  # (k·m, columns, rows)
-    np.maximum.accumulate(padded, axis=2, out=padded)  # (from the smallest step's up: the largest after each entry)
+    for j in range(1, padded.shape[2]):  # (from the smallest step's up: the largest after each entry)
+        np.maximum(padded[:, :, j], padded[:, :, j - 1], out=padded[:, :, j])
     valid = later < now.shape[1]
     beyond[:, later[valid]] = padded[:, valid]
     if change is now and roundoff is noise:
