@@ -158,17 +158,17 @@ def richardson_straddles(D, H, f0, d):
     (The prepared gradient's common case declines where it finds one: numeric_call.)"""
     with np.errstate(all="ignore"):
         r = (H[:, -2] / H[:, -1])[:, None]
-        S = (D[:, :, 0] - D[:, :, 1]) / (2.0 * H[:, -3:, None])  # (k, 3, m): central differences, largest step first
+        odd, even = D[:, :, 0] - D[:, :, 1], D[:, :, 0] + D[:, :, 1]  # (k, 3, m), largest step first
+        S = odd / (2.0 * H[:, -3:, None])  # the central differences
         change = np.abs(S[:, 0] - S[:, 1])
-        cubic = (r * r * (D[:, 2, 0] + D[:, 2, 1]) - (D[:, 1, 0] + D[:, 1, 1])) / (2.0 * (r * r - 1.0))
-        big = np.max(np.where(np.isfinite(d), np.abs(d), 0.0), axis=0, initial=0.0)
+        cubic = (r * r * even[:, 2] - even[:, 1]) / (2.0 * (r * r - 1.0))  # f(x)'s residual (`_spike`)
+        big = np.fmax.reduce(np.abs(d), axis=0)  # (its largest entry per output, NaN aside)
         # (ordinary f: neither can hold, f(x)'s residual below half the odd part, the change below ACCURATE of d)
-        if not ((np.abs(cubic) > 0.5 * np.abs(D[:, 2, 0] - D[:, 2, 1])).any() or (change > ACCURATE * big).any()):
+        if not ((np.abs(cubic) > 0.5 * np.abs(odd[:, 2])).any() or (change > ACCURATE * big).any()):
             return np.zeros(change.shape, bool), change, big
         said = _spike(D[:, 2, 0], D[:, 2, 1], D[:, 1, 0], D[:, 1, 1], f0, 0.0, r)
         law = np.abs((S[:, 0] - S[:, 1]) - r * r * (S[:, 1] - S[:, 2]))
-        bend = np.abs(D[:, 2, 0] + D[:, 2, 1]) / H[:, -1:]  # (how much the derivative changes over the least step)
-        scale = np.maximum(big, bend)
+        scale = np.maximum(np.nan_to_num(big), np.abs(even[:, 2]) / H[:, -1:])  # (or the derivative's change)
         noise = 4.0 * EPS * _largest(*D.reshape(len(D), 6, -1).transpose(1, 0, 2), f0) / H[:, -1:]
         said |= (change > ACCURATE * scale) & (law > LAW * change) & (change > RESOLVED * noise)
     return said & np.isfinite(D).all(axis=(1, 2)), change, scale
