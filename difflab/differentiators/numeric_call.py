@@ -10,7 +10,8 @@ the common case it leaves to the general path by returning None before anything 
 that left an op's domain (the lowered run raises), a NaN or inf anywhere (f(x), a stencil point, x itself),
 a watched argument that moved too far (`Watch.near`: the general path shrinks those steps), f's values on a grid
 coarser than its ulp (a large intermediate: `stencils._value_roundoff`), a nonzero entry whose round-off bound is
-above SHARE of it, or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), an
+above SHARE of it, or a zero where f did not move (`scales.say_roundoff`: the general path warns, or probes), f(x)
+standing off the values at the smallest steps or their differences off the h² law (`widths.richardson_straddles`), an
 outer cost being charged (the generated batched code would charge it a second time); after a decline it leaves the next
 BACKOFF calls to the general path too (the points of a nearby x likely leave the same domain). The caller charges one call's
 cost (`call.evals`, `call.eqns`, `call.elements`: what the general path charges) and builds the pytree.
@@ -27,6 +28,7 @@ from ..graph import ERRSTATE, _charging
 from .base import flat, split
 from .scales import SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
+from .widths import richardson_straddles
 
 __all__ = ["common_case"]
 
@@ -86,7 +88,7 @@ def common_case(prepared):
             if not np.isfinite(S).all():  # a difference is not finite (x or a point out of f's domain)
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
-            if _judged(d, bound, P, f0) or unconverged(d, err - bound, bound):  # (the general path says it)
+            if _judged(d, bound, P, f0, H) or unconverged(d, err - bound, bound):  # (the general path says it)
                 return None
         finally:
             if token is not None:
@@ -96,11 +98,14 @@ def common_case(prepared):
     return _backing_off(attempt, B, fn)
 
 
-def _judged(d, bound, P, f0) -> bool:
+def _judged(d, bound, P, f0, H) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
     a nonzero entry whose round-off bound (n, 1) exceeds SHARE of it (f's values on its own grid here: the bound is
-    the general path's firm one too), or a direction along which f's values P (n, T, 2) did not move from f0 at all
-    (an addition may have absorbed its change)."""
+    the general path's firm one too), or a direction along which f's values P (n, T, 2) at steps H (n, T) did not
+    move from f0 at all (an addition may have absorbed its change), or where f0 stands off them at the two smallest
+    steps (`widths.richardson_straddles`: a feature within the steps)."""
+    if len(H[0]) > 2 and richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
+        return True
     below = abs(d) * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
     if not below.any():  # (the common case: one comparison)
         return False

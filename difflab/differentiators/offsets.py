@@ -55,6 +55,7 @@ def dropping_offsets(cls):
             # noise is reported to it, `stencils._noise_inward`); a derivative by rules' equations alone is not
             outermost = self.levels > 1 and not (_traced(args) or not self._batchable)
             fun.roundoff = (self.levels == 1 and not self._derived) or outermost
+            fun.curved = self._curved  # (a linear f's odd part is a line's: `widths._suspect` needs no look)
             fun.absorbed = lambda x, d, c=False: (  # (asked on numbers)
                 absorbed_between(self, args, held, x, d, c) if self._curved or not c else None
             )

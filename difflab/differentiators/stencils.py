@@ -18,7 +18,8 @@ moves an op's argument too far for the op's length scale (a pole, cusp, domain e
 the step) is evaluated again at a smaller step (scales.py). A stencil of order
 p is best near eps^(1/(p+1)). "richardson" extrapolates central differences at h, h/1.7,
 h/1.7², ... (14 steps, h = 0.5·max(1, |x|)) to h → 0 in a Neville table and keeps, per element, the entry with the least error
-estimate: its change from its parents plus its round-off (Ridders' method; ~1e-13 relative on
+estimate: its change from its parents (or the later entries' of its column beyond their round-off: steps wider than
+f's features see it flat) plus its round-off (Ridders' method; ~1e-13 relative on
 smooth functions for 28 evaluations per component, bench/numeric.py; steps that leave f's domain
 spoil only the entries built from them). "complex" takes
 Im f(x + ih)/h: no subtraction, so no cancellation, h = 1e-20, accurate to machine precision,
@@ -47,7 +48,7 @@ from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, combining_values
 from .base import check_size, refuse_complex, whole
 from .pilot import PILOT_FROM, probe_axes
-from .widths import judge_hessian_width, judge_width
+from .widths import judge_hessian_width, judge_richardson_width, judge_width
 from .scales import (
     SHARE,
     grid_of,
@@ -84,6 +85,8 @@ PROBED = 4
 #: a nested level's probe also steps this far (relative to max(1, |x|)): the inner levels' own step, eps^(1/4)
 NESTED_PROBE = EPS**0.25
 _SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
+#: a later entry's change counts against the larger steps' entries beyond this many times its round-off bound
+LATER_NOISE = 4.0
 FIXED_ORDER = {"central4": 4, "central6": 6}
 SCHEMES = ("forward", "backward", "central", "central4", "central6", "richardson", "complex")
 
@@ -167,12 +170,13 @@ def _by_scale(x, V):
 @functools.lru_cache(maxsize=None)
 def _neville(terms):
     """The Neville table as linear maps of its first column (central differences at h/RATIO^j):
-    (Mᵀ, r, uses, rows): Mᵀ (terms, 2E) stacks, as columns, C, which gives the E extrapolated entries, and each
+    (Mᵀ, r, uses, columns): Mᵀ (terms, 2E) stacks, as columns, C, which gives the E extrapolated entries, and each
     entry's change from its larger-step parent (previous order), transposed (and contiguous) for `_richardson`'s
     product, whose long axis is then the last: half the time of M @ S. An entry e = a + (a - b)/q made from its
     parents a (same step) and b (larger step), q = RATIO^(2c) - 1, changes from them by (a - b)/q and (a - b)(1 + q)/q:
     the change from b is always Ridders' larger one. r (E,) each entry's round-off in units of eps·|f(x)|/h; uses
-    (terms, E): which differences each entry uses (its changes use no others); rows: `_rows`."""
+    (terms, E): which differences each entry uses (its changes use no others); columns (terms - 1, terms - 1): each
+    column's entries from its smallest step's up, padded with E (`_later`)."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -184,7 +188,20 @@ def _neville(terms):
     M = np.array(entries + changes)
     # each entry's round-off per eps·|f(x)|/h at the first step: Σ_j |C_ej|·RATIO^j (the steps are h/RATIO^j)
     roundoff = np.abs(np.array(entries)) @ RATIO ** np.arange(terms)
-    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float)
+    # each column's entries, from the smallest step's up, padded with E (an extra column of -inf): `_later`
+    starts = np.cumsum([0] + [terms - c for c in range(1, terms - 1)])
+    later = np.full((terms - 1, terms - 1), len(entries))
+    for c, a in enumerate(starts):
+        later[c, : terms - 1 - c] = np.arange(a + terms - 2 - c, a - 1, -1)
+    later.flags.writeable = False
+    after = np.empty((len(entries), terms - 1), dtype=np.intp)  # each entry, then the later ones of its column
+    for c, a in enumerate(starts):
+        for j in range(terms - 1 - c):
+            rest = np.arange(a + j, a + terms - 1 - c)
+            after[a + j] = np.concatenate([rest, np.full(terms - 1 - len(rest), a + j)])
+    noise = LATER_NOISE * roundoff[after]  # (the round-off bounds those count beyond, in units of eps·|f(x)|/h)
+    after.flags.writeable = noise.flags.writeable = False
+    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), (later, after, noise)
 
 
 @functools.lru_cache(maxsize=64)
@@ -198,16 +215,18 @@ def _starts(k, width):
     return np.arange(0, k * width, width)
 
 
-def _richardson(S, H, f0, want_err=True, roundoff=False):
+def _richardson(S, H, f0, want_err=True, roundoff=False, later=True):
     """Central differences S (k, T, m) at steps H (k, T), H[:, j] = H[:, 0]/RATIO^j, extrapolated
     to h -> 0 in a Neville table (Ridders): per element, the entry whose error estimate is least.
     The estimate: its larger change from its two parents plus its round-off (eps·|f(x)|/h of each
     difference, carried through the extrapolation), so entries built from noise are not chosen.
     The table is one 2-D product: a row per (direction, output) pair. (d (k, m), the estimates (k, m) or,
     if not `want_err` and every difference is finite, None; with `roundoff`, then the chosen entries' round-off
-    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)"""
+    bound (k, m), eps·|f(x)|·Σ_j |c_j|/h_j over the differences they combine: the central stencil's R·Σ|w|/h.)
+    `later`: an entry's change counts the later entries' of its column too (`_later`; not where f's values carry
+    nested levels' noise above the round-off the table knows)."""
     k, T, m = S.shape
-    Mt, r, uses = _neville(T)
+    Mt, r, uses, columns = _neville(T)
     E = len(r)
     S = S.reshape(k, T) if m == 1 else S.transpose(0, 2, 1).reshape(k * m, T)  # (one output: no transpose)
     # (a sum of finite numbers may overflow: then the general case below, which gives the same for finite S)
@@ -218,16 +237,57 @@ def _richardson(S, H, f0, want_err=True, roundoff=False):
     # eps·|f(x)|/h (k·m, 1): one output's as one number over the first steps (a column)
     scale = EPS * np.abs(f0[0]) / H[:, :1] if m == 1 else ((EPS / H[:, :1]) * np.abs(f0)).reshape(k * m, 1)
     err = np.abs(table[:, E:])
-    err += scale * r  # (in place: one array less)
+    spoilt = (((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err) if not finite else None
+    if later and not (finite and type(err) is np.ndarray):  # (the general case: every entry's later changes)
+        err = _later(err, scale * r, columns[0], spoilt)
+    else:
+        err = err + scale * r
     if not finite:  # a step that left f's domain (or overflowed) spoils only the entries built from it
-        err[(((~np.isfinite(S)).astype(float) @ uses) > 0) | np.isnan(err)] = np.inf
+        err[spoilt] = np.inf
     at = err.argmin(axis=1)  # each row's least estimate (no copy of the table's entries; an array's by flat index)
+    if later and finite and type(err) is np.ndarray:  # (estimates only grow: the chosen entry's own, then all)
+        at, err = _later_chosen(at, err, table, scale, r, columns)
     d = (table.take(at + _starts(k * m, 2 * E)) if type(table) is np.ndarray else table[_rows(k * m), at]).reshape(k, m)
     bound = ((scale[:, 0] * r[at]).reshape(k, m),) if roundoff else ()
     if finite and not want_err:
         return (d, None, *bound)
     e = err[_rows(k * m), at].reshape(k, m)
     return (d if finite else np.where(np.isinf(e), np.nan, d)), e, *bound  # no usable entry at all: no derivative
+
+
+def _later_chosen(at, err, table, scale, r, columns):
+    """(at, err) with `_later`'s estimates where some chosen entry's later changes exceed its own (else as they are:
+    `_later` only raises estimates, so an entry whose own is unchanged stays the least; ordinary f: one gather).
+    table (k·m, 2E): the entries, then their changes."""
+    E = len(r)
+    # the chosen entries' changes and the later ones' of their columns (k·m, terms - 1), by flat index
+    changes = np.abs(table.take(columns[1][at] + (_starts(len(at), 2 * E) + E)[:, None]))
+    if not (changes - scale * columns[2][at] > changes[:, :1]).any():
+        return at, err
+    err = _later(np.abs(table[:, E:]), scale * r, columns[0])
+    return err.argmin(axis=1), err
+
+
+def _later(change, roundoff, later, spoilt=None):
+    """Each entry's error estimate (k·m, E): its change from its parents, or the largest change beyond round-off of
+    the entries after it in its column (smaller steps) where larger, plus its round-off. Why: a step wider than f's
+    features sees f flat (a Gaussian of width 1e-2 at 3e-3: f(x ± h) = 0 from h = 0.06 up), where the table's
+    entries agree exactly and their change is 0; Ridders' least estimate chose them: 0 for -55, silently. The smaller
+    steps that resolve the feature change their column's entries: the larger steps' entries are no better."""
+    now, noise = _number(change), _number(roundoff)  # (traced values, nested use: the choice made on their numbers)
+    if type(now) is not np.ndarray or type(noise) is not np.ndarray:
+        return change + roundoff
+    beyond = now - LATER_NOISE * noise  # (a change within a few round-off bounds is no evidence: noise may reach them)
+    if spoilt is not None:  # (entries built from a non-finite difference: their change is no evidence)
+        beyond[spoilt] = -np.inf
+    padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1)[:, later]  # (k·m, columns, rows)
+    for j in range(1, padded.shape[2]):  # (from the smallest step's up: the largest after each entry)
+        np.maximum(padded[:, :, j], padded[:, :, j - 1], out=padded[:, :, j])
+    valid = later < now.shape[1]
+    beyond[:, later[valid]] = padded[:, valid]
+    if change is now and roundoff is noise:
+        return np.maximum(change, beyond) + roundoff
+    return change + np.maximum(beyond - now, 0.0) + roundoff
 
 
 @combining_values  # recorded on traced values too: f's NaN/inf are reported by f's equations alone
@@ -283,9 +343,9 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     judge = (real, not want_err, _inner_parts(f0, inner)[0] if levels > 1 else None)
     if rich:
         # (its table weighs entries by R/h; each chosen entry judged against its own round-off bound, as a stencil)
-        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True)
+        d, err, bound = _richardson(S, H, f0 if R is None else R / EPS, True, roundoff=True, later=levels == 1)
         _roundoff(fun, d, F, ref, f0, wsum / H[:, :1], judge, x, V, R, bound)
-        say_unconverged(fun, d, err - bound, bound, real and levels == 1)  # (the table's change: its truncation)
+        _richardson_judged(fun, d, err, F, ref, H, f0, bound, (real and levels == 1, method.step is None))
         if not want_err:
             return _noise_inward(x, _unresolved(d, out), f0, wsum / H[:, :1], bound)
         noise, carried = _inner_parts(f0, inner)
@@ -306,6 +366,23 @@ def _products(fun, x, V, f0, method, want_err=False, levels=1, inner=(0.0, 0.0))
     say_unconverged(fun, d, trunc, roundoff, real and levels == 1)
     say_unresolved(fun, d, trunc + roundoff)
     return _reported(x, d, trunc, roundoff)
+
+
+def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
+    """Richardson's table judged where `how` = (real and one numeric level, default steps) says so: its change, its
+    truncation (`say_unconverged`; err its estimate), and against f's features: one narrower than its smallest step,
+    where the table sees f flat (`widths.judge_richardson_width`; its default steps), and steps an op's length scale
+    shrank until f did not move at all (`say_unresolved`, as `_width_judged`: log(x·x) at 1e-160, 0 for 2e160; not
+    a symmetric f's exact 0, sin(1e3·x)² at 0). (Nested, f's values carry the inner levels' noise, which their
+    reported error underestimates: a linear f's residual 8e-13 of 0.09 was said; and `_richardson`'s `later`.)"""
+    if not how[0]:
+        return
+    say_unconverged(fun, d, err - bound, bound)
+    if how[1]:
+        judge_richardson_width(fun, F, ref, H, f0, d)
+    if type(d) is np.ndarray and getattr(fun, "limited", None):
+        still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
+        say_unresolved(fun, d[still], bound[still])
 
 
 def _width_judged(fun, x, V, H, F, ref, d, f0, method, how, probe):

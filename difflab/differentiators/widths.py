@@ -11,20 +11,25 @@ estimate at 2h, which only `error_estimate=True` computes).
 How it works. Along a direction the stencil samples f at x ± h (central: also ± 2h for central4; the Hessian's
 diagonal: x ± h_i) and f(x). Its even part E = |f(x + h) + f(x - h) - 2 f(x)| against its odd part
 O = |f(x + h) - f(x - h)| is h·f''/2f', ~1e-6 for an f whose length scale is max(1, |x|), about 1 where the step
-straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect; a stencil without
-points at ± 2h (central differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations
-each; none for an ordinary f away from its extrema). With the 5 values on the line, two facts judge it:
+straddles f's features: a direction whose E exceeds SUSPECT·O (and its round-off) is suspect, and so is one whose
+O exceeds CHANGE of |f| there (an f odd about x, tanh(1e6·x) at 0, has E = 0 but O = 2: ~1e-5 of |f| for an
+ordinary f; a root of f within h/CHANGE also gives it, then quiet); a stencil without points at ± 2h (central
+differences, the Hessian) evaluates f there for suspect directions alone (2 evaluations each; none for an ordinary f
+away from its extrema and roots: bench/numeric_steps.py's 228 gradients pay none). With the 5 values on the line,
+two facts judge it:
 
 - the central difference at h against the one at 2h: their change over 3 is the truncation error at h (the first
   derivative's; the Hessian's diagonal: its second differences' likewise), said where above ACCURATE of the
   derivative's scale, max(its largest entry, E/h: how much the derivative changes over the step), so that an
-  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not;
+  extremum's (Rosenbrock's minimum: derivative 1.5e-8 ~ its truncation, 4.8e-3 its change over the step) is not,
+  nor a zero derivative's own truncation (x³ at 0: 3.7e-11, extrapolated from h and 2h: 0); nested, also E/h
+  against E at 2h over 2h (the inner differences' bump as wide as the step, whose top's derivative is ~0);
 - f(x) against the cubic through the 4 others: a residual larger than every one of theirs is a feature narrower
   than the step that the stencil steps over (the Gaussian: f(x ± h) = f(x ± 2h) = 0, both differences 0).
 
-Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use), a step the user chose,
-error estimates asked (`unconverged` judges them), Richardson (its table's change, `unconverged`) and complex step.
-An odd f about x (tanh(1e6·x) at 0: E = 0) stays unseen: its values there are a line's.
+Richardson's table (`judge_richardson_width`) gets the second at its two smallest steps, from its own points.
+Each with a margin RESOLVED over its round-off. Not judged: traced values (nested use: the outermost level on
+numbers is), a step the user chose, error estimates asked (`unconverged` judges them) and complex step.
 """
 
 from __future__ import annotations
@@ -34,7 +39,17 @@ import numpy as np
 from ..errors import NumericAccuracyWarning, holding_domain_warnings, warn_user
 from .scales import OF_ITS_OUTPUT, RESOLVED, stencil_points
 
-__all__ = ["judge_width", "judge_hessian_width", "ACCURATE", "SUSPECT", "TRIGGER"]
+__all__ = [
+    "judge_width",
+    "judge_hessian_width",
+    "judge_richardson_width",
+    "richardson_straddles",
+    "LAW",
+    "ACCURATE",
+    "SUSPECT",
+    "TRIGGER",
+    "CHANGE",
+]
 
 EPS = np.finfo(float).eps
 #: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
@@ -47,6 +62,15 @@ SUSPECT = 1e-3
 #: central4's directions are suspect where its own central differences' estimate (D_1 - D_2)/3 exceeds this share of
 #: the scale: its error is then ~(3e-3)²·scale for a generic f; ordinary functions' ~1e-7 (its step eps^(1/5))
 TRIGGER = 3e-3
+#: ... and a direction whose odd part |f(x + h) - f(x - h)| exceeds this share of |f| there (an f that may be
+#: curved): ~h/L ~ 1e-5 for an f whose length scale is max(1, |x|), about 1 where an odd feature straddles the step
+#: (tanh(1e6·x) at 0: E = 0, the odd part 2); a root of f within h/CHANGE also gives it (2 evaluations, then
+#: quiet). 1e-2 sees an odd feature whose central difference is off by 1e-3 (h/w ~ 0.05) under a constant up to ~3
+#: times its height; 1e-3 made one of bench/numeric_steps.py's 228 gradients pay 4 evaluations more, 1e-4 fourteen
+CHANGE = 1e-2
+#: Richardson's three smallest steps straddle f where their central differences' changes miss the h² law by this
+#: share (exp(300·x), whose table is right: 0.9 %; h/ℓ ~ 0.45 gives 0.2)
+LAW = 0.2
 
 
 def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
@@ -67,7 +91,7 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     at, h = {o: D[:, j] for j, o in enumerate(offsets.tolist())}, H[:, :1]
     # suspect: central4's own central differences at h and 2h differ by TRIGGER of the scale (no evaluation more)
     rows = (
-        _suspect(at[1.0], at[-1.0], f0, noise, levels)
+        _suspect(at[1.0], at[-1.0], f0, noise, levels, getattr(fun, "curved", True))
         if p == 2
         else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER)[0])
     )
@@ -88,7 +112,7 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     if type(H) is not np.ndarray or type(x) is not np.ndarray or not getattr(fun, "roundoff", False):
         return
     f0 = np.ravel(f0)
-    rows = _suspect(fp[:, None], fm[:, None], f0)
+    rows = _suspect(fp[:, None], fm[:, None], f0, curved=getattr(fun, "curved", True), q=4)
     if not len(rows):
         return
     found = _farther(fun, x, None, 2.0 * h[rows, None], f0, rows)
@@ -105,14 +129,66 @@ def judge_hessian_width(fun, x, h, fp, fm, H, f0):
     _say(said, trunc, scale, "diagonal entry", rows)
 
 
-def _suspect(p1, m1, f0, noise=0.0, levels=1):
+def judge_richardson_width(fun, F, ref, H, f0, d):
+    """Say where Richardson's smallest steps straddle a feature of f (`richardson_straddles`). F: f's values
+    (k, T, 2, m) at the steps H (k, T) (minus `ref`: f(x) or 0 where F holds differences), f0 f(x), d (k, m) the
+    table's answer. No evaluation: the table's own points."""
+    if type(F) is not np.ndarray or F.dtype.kind != "f" or not getattr(fun, "roundoff", 0) or H.shape[1] < 3:
+        return
+    if type(d) is not np.ndarray or d.dtype.kind != "f":
+        return
+    f0 = np.ravel(f0)
+    D = F[:, -3:] - f0 if np.ndim(ref) else F[:, -3:]  # (k, 3, 2, m): the three smallest steps' differences from f(x)
+    said, change, scale = richardson_straddles(D, H, f0, d)
+    _say(said, change, scale, "richardson", np.arange(len(H)))
+
+
+def richardson_straddles(D, H, f0, d):
+    """(said (k, m), the change, its scale) where Richardson's smallest steps straddle a feature of f, from f's
+    differences from f(x) D (k, 3, 2, m) at the three smallest steps (H[:, -3:]), ±; f0 (m,), d (k, m) the table's
+    answer. Two facts, each above RESOLVED times its round-off:
+
+    - f(x) against the cubic through f at x ± h and x ± 1.7h, the two smallest steps (`_spike`): a Gaussian of width
+      1e-5 under steps 0.5 … 5e-4 gives f(x ± h) = 0 at each, the table converges to 0, silently;
+    - the central differences S_j at the three smallest steps, where they change by more than ACCURATE of the scale
+      (max(d's largest entry, E/h): f varies within them), against the h² law the table extrapolates by,
+      S_3 - S_2 = 1.7²·(S_2 - S_1): off by more than LAW of it (arctan(2468·x) at 5.1e-4: S ends -1712, -2283.1,
+      -2283.6, the table -2284 for -1865; exp(300·x), where the table is right, 0.9 %).
+
+    (The prepared gradient's common case declines where it finds one: numeric_call.)"""
+    with np.errstate(all="ignore"):
+        r = (H[:, -2] / H[:, -1])[:, None]
+        odd, even = D[:, :, 0] - D[:, :, 1], D[:, :, 0] + D[:, :, 1]  # (k, 3, m), largest step first
+        S = odd / (2.0 * H[:, -3:, None])  # the central differences
+        change = np.abs(S[:, 0] - S[:, 1])
+        cubic = (r * r * even[:, 2] - even[:, 1]) / (2.0 * (r * r - 1.0))  # f(x)'s residual (`_spike`)
+        big = np.fmax.reduce(np.abs(d), axis=0)  # (its largest entry per output, NaN aside)
+        # (ordinary f: neither can hold, f(x)'s residual below half the odd part, the change below ACCURATE of d)
+        if not ((np.abs(cubic) > 0.5 * np.abs(odd[:, 2])).any() or (change > ACCURATE * big).any()):
+            return np.zeros(change.shape, bool), change, big
+        said = _spike(D[:, 2, 0], D[:, 2, 1], D[:, 1, 0], D[:, 1, 1], f0, 0.0, r)
+        law = np.abs((S[:, 0] - S[:, 1]) - r * r * (S[:, 1] - S[:, 2]))
+        scale = np.maximum(np.nan_to_num(big), np.abs(even[:, 2]) / H[:, -1:])  # (or the derivative's change)
+        noise = 4.0 * EPS * _largest(*D.reshape(len(D), 6, -1).transpose(1, 0, 2), f0) / H[:, -1:]
+        said |= (change > ACCURATE * scale) & (law > LAW * change) & (change > RESOLVED * noise)
+    return said & np.isfinite(D).all(axis=(1, 2)), change, scale
+
+
+def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
     """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
-    their odd part and RESOLVED times its round-off."""
+    their odd part and RESOLVED times its round-off, or, for an f that may be curved (`offsets.curved`), whose odd
+    part exceeds CHANGE of f's magnitude there and RESOLVED times its round-off (an odd feature: E = 0); both shares
+    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4)."""
     with np.errstate(all="ignore"):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
-        noise = 4.0 * (EPS * (np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))) + noise)
+        size = np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))  # |f| on the stencil (a bound)
+        noise = 4.0 * (EPS * size + noise)
         share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
-        return np.flatnonzero(((even > share * odd) & (even > RESOLVED * noise)).any(axis=1))
+        said = (even > share * odd) & (even > RESOLVED * noise)
+        if curved:
+            grown = EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
+            said |= (odd > CHANGE * grown * size) & (odd > RESOLVED * noise)
+        return np.flatnonzero(said.any(axis=1))
 
 
 def _farther(fun, x, V, h, f0, rows):
@@ -146,16 +222,28 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
         said = (trunc > share * scale) & (trunc > RESOLVED * noise)
+        if p == 2:
+            # a zero derivative's own truncation (x³ at 0: D_j = j²h², extrapolated (4 D_1 - D_2)/3 = 0) is not said;
+            # nested, the derivative's change over the step from h and from 2h (E_1/h against E_2/4h: equal to O(h²)
+            # where f is a parabola over the stencil) is too: the inner central differences of a feature narrower than
+            # their step make a bump as wide as it, whose derivative is near 0 at its top (tanh(1.6e4·x) at -1.4e-7:
+            # the outer level saw 0.02, 0.5, 0.96, 0.5, 0.02 times 1/h). Not on one level: a cusp's E_j grow as j
+            # too (std at an apex), and its 0 is what every method's convention gives
+            said &= np.abs(4.0 * D[1.0] - D[2.0]) > 3.0 * ACCURATE * trunc
+            if inner:
+                bend = np.abs(at[1.0] + at[-1.0] - (at[2.0] + at[-2.0]) / 4.0) / (3.0 * h)
+                said |= (bend > share * scale) & (bend > 2.0 * RESOLVED * noise)
         if inner:  # (numeric levels inside f: where resolved above their noise)
             said &= scale > OF_ITS_OUTPUT * np.abs(f0)
     return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
 
 
-def _spike(p1, m1, p2, m2, f0, inner=0.0):
-    """Where f(x)'s residual from the cubic through f at x ± h, x ± 2h (differences from f(x), (k, m)) exceeds each
-    of theirs and RESOLVED times its round-off: a feature narrower than the step, which the differences step over."""
+def _spike(p1, m1, p2, m2, f0, inner=0.0, r=2.0):
+    """Where f(x)'s residual from the cubic through f at x ± h, x ± r·h (differences from f(x), (k, m); r (k, 1) or
+    a number) exceeds each of theirs and RESOLVED times its round-off: a feature narrower than the step, which the
+    differences step over."""
     with np.errstate(all="ignore"):
-        cubic = (4.0 * (p1 + m1) - (p2 + m2)) / 6.0  # at x, minus f(x)
+        cubic = (r * r * (p1 + m1) - (p2 + m2)) / (2.0 * (r * r - 1.0))  # at x, minus f(x) (r = 2: (4 E_1 - E_2)/6)
         others = np.maximum.reduce([np.abs(v - cubic) for v in (p1, m1, p2, m2)])
         noise = 4.0 * EPS * _largest(p1, m1, p2, m2, f0) + 3.0 * inner
         return (np.abs(cubic) > others) & (np.abs(cubic) > RESOLVED * noise)
@@ -172,12 +260,20 @@ def _say(said, trunc, scale, entry, rows):
         return
     i, j = np.argwhere(said)[0]
     t, s = float(np.broadcast_to(trunc, said.shape)[i, j]), float(np.broadcast_to(scale, said.shape)[i, j])
+    if entry == "richardson":
+        why = (
+            f"f varies within Richardson's smallest steps along direction {int(rows[i])} (f(x) stands off the values "
+            f"around it, or their central differences change by {t:.3g} against a scale of {s:.3g}, not as h²)"
+        )
+    else:
+        why = (
+            f"f varies within the default step along direction {int(rows[i])} (its {entry} changes by {t:.3g} between "
+            f"the step and twice it, against a scale of {s:.3g}, or f(x) stands off the values around it)"
+        )
     warn_user(
         NumericAccuracyWarning(
-            f"the numeric method cannot resolve this derivative: f varies within the default step along direction "
-            f"{int(rows[i])} (its {entry} changes by {t:.3g} between the step and twice it, against a scale of "
-            f"{s:.3g}, or f(x) stands off the values around it): a length scale much shorter than max(1, |x|), so "
-            "the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
+            f"the numeric method cannot resolve this derivative: {why}: a length scale much shorter than max(1, |x|), "
+            "so the answer is unreliable; use an exact method (method='forward' or 'reverse'), rescale x, or give "
             "Numeric(step=...)"
         ),
         NumericAccuracyWarning,
