@@ -1456,7 +1456,8 @@ def _nan_to_num_front(x, copy=True, nan=0.0, posinf=None, neginf=None):
     # NumPy's replacement values are constants selected by where (a zero derivative there, as the primitive's
     # own partial). A finite one is selected before the primitive, which then meets no ±inf to turn into ±max:
     # no ±max·w to overflow in a later product's unselected branch (symbolic's generated code evaluates both);
-    # a non-finite one (nan=np.nan) after it. `copy` is moot: a traced value is never written in place
+    # a non-finite one (nan=np.nan) after it. copy=False writes the result into x, as NumPy's does (x[...] = y: an
+    # item assignment the tracer is rebound to, difflab.assign)
     hits = (
         (nan, lambda v: isnan(v)),
         (posinf, lambda v: equal(v, np.inf)),
@@ -1474,6 +1475,9 @@ def _nan_to_num_front(x, copy=True, nan=0.0, posinf=None, neginf=None):
     y = nan_to_num(y)
     for value, hit in after:
         y = where(hit(x), value, y)
+    if copy is False and isinstance(x, Traced) and hasattr(type(x), "__setitem__"):
+        x[...] = y
+        return x
     return y
 
 
