@@ -691,3 +691,26 @@ def test_grad_of_a_pytree_output_is_refused_as_jax_refuses_it(f, match):
     assert type(H) is type(f(x)) and type(J) is type(f(x))
     np.testing.assert_array_equal(flat(H), (2.0 * np.eye(3)).ravel())
     np.testing.assert_array_equal(flat(J), 2.0 * x)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_fmax_and_fmin_ignore_a_nan_datum(method):
+    """np.fmax/np.fmin exist to ignore missing data: fmax(x·nan, y) is y, so its derivative in y is 1. It was 0
+    in forward and reverse (maximum's partials: a NaN compares False), NaN in numeric, and the symbolic method's
+    value was NaN (maximum's Piecewise); np.heaviside of a NaN was 1 in symbolic (NumPy: NaN). The reference:
+    central differences of NumPy's own function, exact here (piecewise linear, no kink within the step)."""
+    c = np.array([np.nan, 1.0, 2.0, np.nan])
+    d = np.array([0.3, np.nan, 0.1, 0.2])
+    x = np.array([1.0, 2.0, 3.0, 0.5])
+
+    def f(x):
+        return np.sum(np.fmax(x * c, 0.3 * x * d) + 2 * np.fmin(x * c, x * d))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(f, method=method)(x)
+        step = dl.vjp(lambda x: np.heaviside(x * c - 1.0, 0.5) * x, x, method=method)[0]
+    assert value == pytest.approx(13.52, rel=1e-15) and value == pytest.approx(f(x), rel=1e-15)
+    want = [(f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)]  # [0.69, 3, 2.2, 0.46]
+    np.testing.assert_allclose(g, want, rtol=1e-8)
+    np.testing.assert_array_equal(step, [np.nan, 2.0, 3.0, np.nan])

@@ -1248,7 +1248,12 @@ heaviside = defop(
     "heaviside",
     np.heaviside,
     partials=(None, None),
-    sympy=_sympy_expr(lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True))),
+    # NaN at a NaN x, as NumPy's (a value that is NaN only when the code runs: isnan's translation)
+    sympy=_sympy_expr(
+        lambda sp, x, h: sp.Piecewise(
+            (sp.nan, sp.Not(_finite_sym(sp, sp.tanh(x)))), (0, x < 0), (h, sp.Eq(x, 0)), (1, True)
+        )
+    ),
     domain=("nonzero", "real"),
     differentiable=False,
     analytic=False,
@@ -1379,15 +1384,44 @@ copysign = defop(
     drops_nan=True,  # the sign of a NaN b is a number's
     doc="|a| with the sign of b (derivative 0 in b)",
 )
+
+
+def _nan_ignoring(first_wins, plain):
+    """fmax's or fmin's facts from maximum's or minimum's (`first_wins`: greater or less; `plain`: its SymPy
+    form): a NaN argument loses to the other one, so the other's partial is 1 there (maximum's, 0, gave
+    fmax(x·nan, y)'s derivative in y as 0), its piece the other argument, and its SymPy form picks the other
+    argument where one is NaN when the code runs (isnan's translation; maximum's Piecewise gave NaN)."""
+
+    def partial_a(out, a, b):
+        return first_wins(a, b) * 1.0 + equal(a, b) * 0.5 + isnan(b) * 1.0
+
+    def partial_b(out, a, b):
+        return first_wins(b, a) * 1.0 + equal(a, b) * 0.5 + isnan(a) * 1.0
+
+    def branch(out, a, b):
+        return where(isnan(b), True, first_wins(a, b)), equal(a, b)
+
+    def translate(a, b):
+        sp = _sp()
+        if any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
+            return plain(a, b)  # (complex values: maximum's lexicographic order)
+        nan = [sp.Not(_finite_sym(sp, sp.tanh(v))) for v in (a, b)]
+        return sp.Piecewise((b, nan[0]), (a, nan[1]), (plain(a, b), True))
+
+    return {
+        "partials": (partial_a, partial_b),
+        "sympy": elementwise_sympy(translate),
+        "piecewise": (branch, lambda s, a, b: _tie_piece(s, a, b)),
+    }
+
+
 fmax = defop(
     "fmax",
     np.fmax,
-    partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
-    sympy=maximum.sympy,
+    **_nan_ignoring(greater, _piecewise_max),
     domain=("real", "real"),
     kink=maximum.kink,
     analytic=False,
-    piecewise=maximum.piecewise,
     complex=True,
     numpy=("fmax",),
     drops_nan=True,  # NaN ignored
@@ -1396,12 +1430,10 @@ fmax = defop(
 fmin = defop(
     "fmin",
     np.fmin,
-    partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
-    sympy=minimum.sympy,
+    **_nan_ignoring(less, _piecewise_min),
     domain=("real", "real"),
     kink=minimum.kink,
     analytic=False,
-    piecewise=minimum.piecewise,
     complex=True,
     numpy=("fmin",),
     drops_nan=True,  # NaN ignored
