@@ -697,7 +697,8 @@ def test_grad_of_a_pytree_output_is_refused_as_jax_refuses_it(f, match):
 def test_fmax_and_fmin_ignore_a_nan_datum(method):
     """np.fmax/np.fmin exist to ignore missing data: fmax(x·nan, y) is y, so its derivative in y is 1. It was 0
     in forward and reverse (maximum's partials: a NaN compares False), NaN in numeric, and the symbolic method's
-    value was NaN (maximum's Piecewise); np.heaviside of a NaN was 1 in symbolic (NumPy: NaN). The reference:
+    value was NaN (maximum's Piecewise); np.heaviside of a NaN was 1 in symbolic (NumPy: NaN); np.fmax.reduce,
+    np.fmin.reduce and np.hypot.reduce were refused by name (now folds along the axis). The reference:
     central differences of NumPy's own function, exact here (piecewise linear, no kink within the step)."""
     c = np.array([np.nan, 1.0, 2.0, np.nan])
     d = np.array([0.3, np.nan, 0.1, 0.2])
@@ -714,3 +715,13 @@ def test_fmax_and_fmin_ignore_a_nan_datum(method):
     want = [(f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6 for e in np.eye(4)]  # [0.69, 3, 2.2, 0.46]
     np.testing.assert_allclose(g, want, rtol=1e-8)
     np.testing.assert_array_equal(step, [np.nan, 2.0, 3.0, np.nan])
+
+    def rows(x):  # np.fmax.reduce, np.fmin.reduce and np.hypot.reduce were refused by name: a fold along the axis
+        m = (x * c).reshape(2, 2)
+        return np.sum(np.fmax.reduce(m, axis=1) ** 2 + np.fmin.reduce(m, axis=0, keepdims=True)) + np.hypot.reduce(x)
+
+    value, g = dl.value_and_grad(rows, method=method)(x)
+    assert value == pytest.approx(rows(x), rel=1e-15)
+    # rows [x₀·nan, x₁], [2x₂, x₃·nan]: fmax's x₁, 2x₂ (squared: 2x₁, 8x₂); fmin's columns 2x₂, x₁; hypot's |x|
+    want = np.array([0.0, 2 * x[1] + 1, 8 * x[2] + 2, 0.0]) + x / np.sqrt(x @ x)
+    np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-14)
