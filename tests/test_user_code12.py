@@ -31,6 +31,11 @@ np.where(v == np.inf, 7.0, v) gave inf where NumPy gives 7 (20 of the 24 compari
 the remedy, as NumPy gives difflab no hook: scipy.special.logsumexp of a traced value (unbalanced_sinkhorn names
 difflab.scipy.special's, which it uses). dl.prepare refuses, by name, topk_gather (np.argmax's index is read from
 the values) and searchsorted_rates (a traced query time's bin): they are differentiated fresh at the second point.
+A scan of the same NaN/±inf data through other ops found np.fmax/np.fmin, which exist to ignore NaN data,
+wrong: fmax(x·nan, y)'s derivative in y was 0 in forward and reverse (silently), NaN in numeric, and symbolic's
+value NaN; np.heaviside(NaN) was 1 in symbolic; all NumPy's now, and np.fmax/fmin/hypot/logaddexp2.reduce, refused
+by name before, are folds along the axis (test_fmax_and_fmin_ignore_a_nan_datum). np.nan_to_num(copy=False) writes
+into the traced value, as NumPy's does.
 Side item: dl.grad of a function returning {"a": loss} (or a 1-tuple, a 1-list) returned a gradient; JAX's grad
 refuses any pytree output, and so does difflab now (value_and_grad, grad and has_aux's out alike), naming the type
 and the leaf to return; dl.hessian of it gives {"a": H}, as jax.hessian."""
@@ -725,3 +730,19 @@ def test_fmax_and_fmin_ignore_a_nan_datum(method):
     # rows [x₀·nan, x₁], [2x₂, x₃·nan]: fmax's x₁, 2x₂ (squared: 2x₁, 8x₂); fmin's columns 2x₂, x₁; hypot's |x|
     want = np.array([0.0, 2 * x[1] + 1, 8 * x[2] + 2, 0.0]) + x / np.sqrt(x @ x)
     np.testing.assert_allclose(g, want, rtol=1e-6 if method == "numeric" else 1e-14)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_float32_constants_times_a_float64_0d_input(method):
+    """x · np.float32(0.1) · np.float32(0.3) at a float64 0-d array: NumPy computes in float64 (a 0-d array and
+    NumPy scalars are not weak), so the derivative is float(0.1f)·float(0.3f) = 0.030000000447034836, float64.
+    Reverse gave array(0.03, dtype=float32), 4.5e-10 off: its float path seeds ū as a Python float, which
+    NumPy's promotion takes as weak, so ū·0.3f was float32."""
+    a, b = np.float32(0.1), np.float32(0.3)
+    want = float(a) * float(b)
+    g = dl.grad(lambda x: x * a * b, method=method)(np.array(1.5))
+    p = dl.prepare(lambda x: np.sin(x) + x * a * b, np.array(1.5), method=method)
+    assert np.asarray(g).dtype == np.float64 and np.asarray(p.grad(np.array(0.5))).dtype == np.float64
+    tol = 1e-9 if method == "numeric" else 0.0
+    assert abs(float(g) - want) <= tol
+    assert abs(float(p.grad(np.array(0.5))) - (np.cos(0.5) + want)) <= tol
