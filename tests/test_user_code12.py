@@ -737,7 +737,8 @@ def test_float32_constants_times_a_float64_0d_input(method):
     """x · np.float32(0.1) · np.float32(0.3) at a float64 0-d array: NumPy computes in float64 (a 0-d array and
     NumPy scalars are not weak), so the derivative is float(0.1f)·float(0.3f) = 0.030000000447034836, float64.
     Reverse gave array(0.03, dtype=float32), 4.5e-10 off: its float path seeds ū as a Python float, which
-    NumPy's promotion takes as weak, so ū·0.3f was float32."""
+    NumPy's promotion takes as weak, so ū·0.3f was float32; the symbolic method's matrix-level gradient of
+    Σ x·0.1f·0.3f over an array was 4.5e-10 off the same way."""
     a, b = np.float32(0.1), np.float32(0.3)
     want = float(a) * float(b)
     g = dl.grad(lambda x: x * a * b, method=method)(np.array(1.5))
@@ -746,3 +747,5 @@ def test_float32_constants_times_a_float64_0d_input(method):
     tol = 1e-9 if method == "numeric" else 0.0
     assert abs(float(g) - want) <= tol
     assert abs(float(p.grad(np.array(0.5))) - (np.cos(0.5) + want)) <= tol
+    g = dl.grad(lambda x: np.sum(x * a * b), method=method)(np.array([1.5, 2.0]))  # (symbolic's matrix form: the same)
+    assert g.dtype == np.float64 and np.max(np.abs(g - want)) <= tol
