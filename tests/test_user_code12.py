@@ -35,7 +35,9 @@ A scan of the same NaN/±inf data through other ops found np.fmax/np.fmin, which
 wrong: fmax(x·nan, y)'s derivative in y was 0 in forward and reverse (silently), NaN in numeric, and symbolic's
 value NaN; np.heaviside(NaN) was 1 in symbolic; all NumPy's now, and np.fmax/fmin/hypot/logaddexp2.reduce, refused
 by name before, are folds along the axis (test_fmax_and_fmin_ignore_a_nan_datum). np.nan_to_num(copy=False) writes
-into the traced value, as NumPy's does.
+into the traced value, as NumPy's does. Probing f32_scalar_mix's mixtures: x·np.float32(0.1)·np.float32(0.3) at
+float64 x had a float32 gradient in reverse (0-d x) and symbolic (an array x), 4.5e-10 off, a Python-float adjoint
+being weak to NumPy (test_float32_constants_times_a_float64_0d_input).
 Side item: dl.grad of a function returning {"a": loss} (or a 1-tuple, a 1-list) returned a gradient; JAX's grad
 refuses any pytree output, and so does difflab now (value_and_grad, grad and has_aux's out alike), naming the type
 and the leaf to return; dl.hessian of it gives {"a": H}, as jax.hessian."""
