@@ -14,7 +14,7 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import ComplexLeaf, NonScalarOutput, _nan_rows, _nonfinite, _real_tangent
+from .api.boundary import ComplexLeaf, NonScalarOutput, _nan_rows, _nonfinite, _real_tangent, pytree_output
 from .errors import Collector, check_function, collecting
 from .differentiators.base import flag, split as split_vec
 from .compile import lower
@@ -137,6 +137,9 @@ class _ValueAndGradAux(_AuxTransform):
                 "use dl.jacobian or dl.vjp"
                 + (", or return its one element (out[0]) or np.sum(out)" if n_out == 1 else "")
             )
+        if st.out_tree.children[0].kind != tree.LEAF:  # ({"loss": l}, aux): JAX's grad refuses it too
+            lead = f"{self.f.what}(..., has_aux=True) of {self.__name__}: out must be a scalar (shape ()), but it is"
+            raise NonScalarOutput(pytree_output(lead, st.out_tree.children[0], "(out, aux) with out"))
         parts = st.split_flat(pullback(_seed(outs, n_out)))
         value, aux = st.outputs(outs)
         return (value, aux), st.unflatten_wrt(parts)

@@ -910,11 +910,40 @@ class NonScalarOutput(DifflabError, TypeError):
     `dl.hessian` catches to take JAX's Jacobian of the Jacobian instead (api.operators._AnyHessian)."""
 
 
+def pytree_output(lead: str, td: tree.TreeDef, name: str = "f(x)") -> str:
+    """The refusal of a scalar held in a container (a dict, a 1-tuple), as JAX's grad refuses any pytree output:
+    which leaf is the loss is the user's to say. `lead` says who asked; `name` is what the user returns.
+
+    >>> pytree_output("grad needs a scalar output, but it returned", tree.flatten({"a": 1.0})[1])
+    "grad needs a scalar output, but it returned a dict holding one: as JAX's grad, difflab differentiates a single real number, not a pytree; return f(x)['a'] (the loss itself), or use difflab.jacobian, which keeps the output's structure"
+    """
+    path, node = "", td
+    while node.kind != tree.LEAF:
+        i = next((k for k, c in enumerate(node.children) if c.num_leaves), None)
+        if i is None or node.kind not in ("dict", "tuple", "list", "namedtuple"):
+            path = ""
+            break
+        path += f"[{node.keys[i] if node.kind == 'dict' else i!r}]"
+        node = node.children[i]
+    return (
+        f"{lead} a {td.kind} holding one: as JAX's grad, difflab differentiates a single real number, not a "
+        "pytree; "
+        + (f"return {name}{path} (the loss itself)" if path else "return the loss itself")
+        + ", or use difflab.jacobian, which keeps the output's structure"
+    )
+
+
 def _scalar_check(st: Staged, what: str):
     if st.scalar:
         return
     outputs = st.graph.outputs
-    if len(outputs) == 1 and type(outputs[0]) is Var and outputs[0].shape == () and outputs[0].dtype.kind == "f":
+    if (
+        len(outputs) == 1
+        and type(outputs[0]) is Var
+        and outputs[0].shape == ()
+        and outputs[0].dtype.kind == "f"
+        and st.out_tree.kind == tree.LEAF
+    ):
         st.scalar = True  # a real scalar loss, the common case (no list of shapes)
         return
     shapes = [o.shape if not isinstance(o, Const) else np.shape(o.value) for o in st.graph.outputs]
@@ -939,6 +968,10 @@ def _scalar_check(st: Staged, what: str):
                 if len(shapes) == 1 and math.prod(shapes[0]) == 1
                 else "use difflab.jacobian for the full derivative or difflab.vjp for a vector-Jacobian product"
             )
+        )
+    if st.out_tree.kind != tree.LEAF:
+        raise NonScalarOutput(
+            pytree_output(f"{what} needs a function with a scalar output, but it returned", st.out_tree)
         )
     out = st.graph.outputs[0]
     if (out.dtype if not isinstance(out, Const) else np.asarray(out.value).dtype).kind == "c":

@@ -277,6 +277,8 @@ def _times(ct, phi, strong=False):
         return _scaled(ct, float(phi))
     if strong and not (_plain_factor(ct) or _plain_factor(phi)):
         return strong_mul(ct, phi)
+    if type(phi) is np.float32 or type(phi) is np.float16:  # (a constant: exactly a float; times ū as float64, as
+        phi = float(phi)  # NumPy's float64 ū would be, not as NEP 50's weak Python float ū: float32)
     return phi * ct if isinstance(ct, float) else ct * phi
 
 

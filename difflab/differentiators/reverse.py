@@ -21,7 +21,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
-from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
+from ..graph import Const, Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flag, flat, split as split_vec
@@ -50,9 +50,15 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
+#: NumPy scalar constants that a weak Python float ū would take the precision of (NEP 50)
+_NARROW = (np.float32, np.float16, np.complex64)
+
+
 def _pull(eqn, ct, env, active, cts, own=None, w=None):
     """One equation of the sweep: its VJP rules add the argument cotangents into `cts` (`own`, `w`: owned.py)."""
     vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
+    if type(ct) is float and any([type(a) is Const and type(a.value) in _NARROW for a in eqn.args]):
+        ct = np.float64(ct)  # (the float path's ū is float64: a Python float's times np.float32(0.3) would be float32)
     kw = dict(eqn.params) if eqn.params else {}
     reuse, held = owned.reused(eqn, ct, w, active, cts, own)  # (held: ct, written in place after the other rules)
     for i, a in enumerate(eqn.args):

@@ -76,9 +76,37 @@ def _accumulate(fn):
     return accumulate
 
 
+def _reduce(fn, name):
+    def reduce(a, axis=0, keepdims=False):
+        """`ufunc.reduce` of a binary ufunc without a reduction primitive (np.fmax.reduce, NaN-ignoring;
+        np.hypot.reduce): fn folded along `axis` (an int, or None for all of a), NumPy's order, as `_accumulate`'s.
+
+        >>> _reduce(_np.fmax, "fmax")(_np.array([[1.0, _np.nan], [0.5, 2.0]]), axis=1)
+        array([1., 2.])
+        """
+        if axis is None:
+            a, axis = reshape(a, (-1,)), 0
+        elif not isinstance(axis, (int, _np.integer)):
+            raise TypeError(f"numpy.{name}.reduce on a traced value takes an int axis or None, not {axis!r}")
+        n, axis = shape(a)[axis % ndim(a)], axis % ndim(a)
+        if n == 0:
+            raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
+        a0 = moveaxis(a, axis, 0)
+        out = a0[0]
+        for k in range(1, n):
+            out = fn(out, a0[k])
+        return reshape(out, shape(a)[:axis] + (1,) + shape(a)[axis + 1 :]) if keepdims else out
+
+    return reduce
+
+
+#: the binary ufuncs whose `reduce` is `_reduce`'s fold: commutative and associative, so NumPy's values whatever
+#: its order (NumPy's arctan2.reduce and power.reduce are not the left fold: not taken, refused by name)
+_FOLDED = frozenset({"fmax", "fmin", "hypot", "logaddexp2"})
+
 #: NumPy's ufunc methods on traced values (np.add.reduce(x, axis=1), np.subtract.outer(x, y)), by
 #: (ufunc, method); `outer` and `accumulate` of any other binary ufunc by broadcasting and by a sequential
-#: fold (`ufunc_method`)
+#: fold, `reduce` of those in _FOLDED by a fold (`ufunc_method`)
 _UFUNC_METHODS = {
     ("add", "reduce"): lambda a, axis=0, keepdims=False: sum(a, axis=axis, keepdims=keepdims),
     ("multiply", "reduce"): lambda a, axis=0, keepdims=False: _prod(a, axis=axis, keepdims=keepdims),
@@ -101,6 +129,8 @@ UFUNCS: dict = {}
 def ufunc_method(ufunc: str, method: str):
     """The function computing NumPy's `ufunc.method` on traced values, or None."""
     fn = _UFUNC_METHODS.get((ufunc, method))
+    if fn is None and method == "reduce" and ufunc in _FOLDED and ufunc in UFUNCS:
+        return _reduce(UFUNCS[ufunc], ufunc)
     if fn is None and method in ("outer", "accumulate") and ufunc in UFUNCS and getattr(_np, ufunc).nin == 2:
         return (_outer if method == "outer" else _accumulate)(UFUNCS[ufunc])
     return fn

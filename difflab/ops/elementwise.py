@@ -742,12 +742,53 @@ def _compare(name, fn, sym, py=None):
     )
 
 
-greater = _compare("greater", np.greater, operator.gt, operator.gt)
-less = _compare("less", np.less, operator.lt, operator.lt)
-greater_equal = _compare("greater_equal", np.greater_equal, operator.ge, operator.ge)
-less_equal = _compare("less_equal", np.less_equal, operator.le, operator.le)
-equal = _compare("equal", np.equal, lambda a, b: _sp().Eq(a, b))
-not_equal = _compare("not_equal", np.not_equal, lambda a, b: _sp().Ne(a, b))
+#: a comparison with its sides swapped (oo on the left moves to the right)
+_SWAPPED = {"gt": "lt", "lt": "gt", "ge": "le", "le": "ge", "eq": "eq", "ne": "ne"}
+
+
+def _compare_sympy(kind, plain):
+    """A comparison's SymPy translation. Against ±oo SymPy decides at once for a real symbol (finite, to SymPy):
+    Eq(v, oo) is False, v < oo True. But a named value is ±inf or NaN when the code runs past a constant ±inf
+    (x·inf, a -inf mask fill), and NumPy's x == inf is then True: those comparisons are written with
+    finite_or_nan (isinf's and isnan's translations) and the sign, left for the code to decide."""
+
+    def translate(a, b):
+        sp = _sp()
+        if _is_infinite(sp, a) and not _is_infinite(sp, b):
+            return translate_kind(sp, _SWAPPED[kind], b, a)
+        return translate_kind(sp, kind, a, b)
+
+    def translate_kind(sp, kind, a, b):
+        if not _is_infinite(sp, b) or isinstance(a, sp.Number) or not isinstance(a, sp.Basic):
+            return plain(a, b)
+        up = b > 0
+        same = sp.And(sp.Not(_finite_sym(sp, a)), a > 0 if up else a < 0)  # a is b (not NaN: NaN > 0 is False)
+        number = _finite_sym(sp, sp.tanh(a))  # a is not NaN
+        beyond, towards = ("gt", "lt") if up else ("lt", "gt")
+        return {
+            "eq": same,
+            "ne": sp.Not(same),
+            beyond: sp.false,
+            beyond[0] + "e": same,
+            towards: sp.And(number, sp.Not(same)),
+            towards[0] + "e": number,
+        }[kind]
+
+    return translate
+
+
+def _is_infinite(sp, x):
+    if isinstance(x, (float, np.floating)):  # (a constant's entry may come as NumPy's float)
+        return bool(np.isinf(x))
+    return isinstance(x, sp.Basic) and x in (sp.oo, -sp.oo)
+
+
+greater = _compare("greater", np.greater, _compare_sympy("gt", operator.gt), operator.gt)
+less = _compare("less", np.less, _compare_sympy("lt", operator.lt), operator.lt)
+greater_equal = _compare("greater_equal", np.greater_equal, _compare_sympy("ge", operator.ge), operator.ge)
+less_equal = _compare("less_equal", np.less_equal, _compare_sympy("le", operator.le), operator.le)
+equal = _compare("equal", np.equal, _compare_sympy("eq", lambda a, b: _sp().Eq(a, b)))
+not_equal = _compare("not_equal", np.not_equal, _compare_sympy("ne", lambda a, b: _sp().Ne(a, b)))
 
 # -- more of NumPy's elementwise functions: accurate implementations (NumPy's own), rules written
 # with difflab's ops, SymPy translations --------------------------------------------------------
@@ -1207,7 +1248,12 @@ heaviside = defop(
     "heaviside",
     np.heaviside,
     partials=(None, None),
-    sympy=_sympy_expr(lambda sp, x, h: sp.Piecewise((0, x < 0), (h, sp.Eq(x, 0)), (1, True))),
+    # NaN at a NaN x, as NumPy's (a value that is NaN only when the code runs: isnan's translation)
+    sympy=_sympy_expr(
+        lambda sp, x, h: sp.Piecewise(
+            (sp.nan, sp.Not(_finite_sym(sp, sp.tanh(x)))), (0, x < 0), (h, sp.Eq(x, 0)), (1, True)
+        )
+    ),
     domain=("nonzero", "real"),
     differentiable=False,
     analytic=False,
@@ -1338,15 +1384,44 @@ copysign = defop(
     drops_nan=True,  # the sign of a NaN b is a number's
     doc="|a| with the sign of b (derivative 0 in b)",
 )
+
+
+def _nan_ignoring(first_wins, plain):
+    """fmax's or fmin's facts from maximum's or minimum's (`first_wins`: greater or less; `plain`: its SymPy
+    form): a NaN argument loses to the other one, so the other's partial is 1 there (maximum's, 0, gave
+    fmax(x·nan, y)'s derivative in y as 0), its piece the other argument, and its SymPy form picks the other
+    argument where one is NaN when the code runs (isnan's translation; maximum's Piecewise gave NaN)."""
+
+    def partial_a(out, a, b):
+        return first_wins(a, b) * 1.0 + equal(a, b) * 0.5 + isnan(b) * 1.0
+
+    def partial_b(out, a, b):
+        return first_wins(b, a) * 1.0 + equal(a, b) * 0.5 + isnan(a) * 1.0
+
+    def branch(out, a, b):
+        return where(isnan(b), True, first_wins(a, b)), equal(a, b)
+
+    def translate(a, b):
+        sp = _sp()
+        if any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
+            return plain(a, b)  # (complex values: maximum's lexicographic order)
+        nan = [sp.Not(_finite_sym(sp, sp.tanh(v))) for v in (a, b)]
+        return sp.Piecewise((b, nan[0]), (a, nan[1]), (plain(a, b), True))
+
+    return {
+        "partials": (partial_a, partial_b),
+        "sympy": elementwise_sympy(translate),
+        "piecewise": (branch, lambda s, a, b: _tie_piece(s, a, b)),
+    }
+
+
 fmax = defop(
     "fmax",
     np.fmax,
-    partials=(_tie_partial(lambda a, b: greater(a, b)), _tie_partial(lambda a, b: greater(b, a))),
-    sympy=maximum.sympy,
+    **_nan_ignoring(greater, _piecewise_max),
     domain=("real", "real"),
     kink=maximum.kink,
     analytic=False,
-    piecewise=maximum.piecewise,
     complex=True,
     numpy=("fmax",),
     drops_nan=True,  # NaN ignored
@@ -1355,12 +1430,10 @@ fmax = defop(
 fmin = defop(
     "fmin",
     np.fmin,
-    partials=(_tie_partial(lambda a, b: less(a, b)), _tie_partial(lambda a, b: less(b, a))),
-    sympy=minimum.sympy,
+    **_nan_ignoring(less, _piecewise_min),
     domain=("real", "real"),
     kink=minimum.kink,
     analytic=False,
-    piecewise=minimum.piecewise,
     complex=True,
     numpy=("fmin",),
     drops_nan=True,  # NaN ignored
@@ -1411,6 +1484,35 @@ def _nan_to_num_fn():
     )
 
 
+def _nan_to_num_front(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    # NumPy's replacement values are constants selected by where (a zero derivative there, as the primitive's
+    # own partial). A finite one is selected before the primitive, which then meets no ±inf to turn into ±max:
+    # no ±max·w to overflow in a later product's unselected branch (symbolic's generated code evaluates both);
+    # a non-finite one (nan=np.nan) after it. copy=False writes the result into x, as NumPy's does (x[...] = y: an
+    # item assignment the tracer is rebound to, difflab.assign)
+    hits = (
+        (nan, lambda v: isnan(v)),
+        (posinf, lambda v: equal(v, np.inf)),
+        (neginf, lambda v: equal(v, -np.inf)),
+    )
+    after = []
+    y = x
+    for value, hit in hits:
+        if value is None or (hit is hits[0][1] and isinstance(value, (int, float)) and value == 0.0):
+            continue  # (the primitive's own)
+        if isinstance(value, Traced) or np.isfinite(value):
+            y = where(hit(x), value, y)
+        else:
+            after.append((value, hit))
+    y = nan_to_num(y)
+    for value, hit in after:
+        y = where(hit(x), value, y)
+    if copy is False and isinstance(x, Traced) and hasattr(type(x), "__setitem__"):
+        x[...] = y
+        return x
+    return y
+
+
 nan_to_num = defop(
     "nan_to_num",
     lambda x: np.nan_to_num(x),
@@ -1419,6 +1521,7 @@ nan_to_num = defop(
     sympy=elementwise_sympy(lambda x: _nan_to_num_fn()(x)),
     analytic=False,
     numpy=("nan_to_num",),
+    front=_nan_to_num_front,  # (nan=, posinf=, neginf=)
     drops_nan=True,  # NaN -> 0
     doc="NaN -> 0, ±inf -> the largest finite floats; derivative 1 where x is finite",
 )
