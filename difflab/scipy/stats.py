@@ -15,13 +15,15 @@ parameters: differentiating those raises NotDifferentiableError naming them, as 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import types
 
 import numpy as _np
 
 from .. import numpy as _dnp
-from ..errors import NotDifferentiableError
+from ..errors import DomainWarning, NotDifferentiableError, warn_user
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _R
 
@@ -469,9 +471,25 @@ def _dirichlet_logpdf(x, alpha):
     >>> round(float(_dirichlet_logpdf(_np.array([0.5, 0.5]), _np.array([1.0, 1.0]))), 12)  # uniform
     0.0
     """
-    k = _np.shape(alpha)[0]
+    k = _np.shape(alpha)[0] if _np.ndim(alpha) == 1 else -1
+    if k < 2 or _np.ndim(x) < 1 or _np.shape(x)[0] not in (k - 1, k):  # (else NaN and NumPy's warnings, or a number)
+        raise ValueError(
+            f"dirichlet: alpha must be a vector of K >= 2 concentrations and x hold K or K - 1 components along its "
+            f"first axis, as SciPy's; got alpha of shape {_np.shape(alpha)} and x of shape {_np.shape(x)}"
+        )
+    if not isinstance(alpha, _Traced) and not (_np.asarray(alpha, dtype=float) > 0).all():
+        raise ValueError(
+            f"dirichlet: every alpha must be > 0 (SciPy refuses it too), got {_np.asarray(alpha).tolist()}"
+        )
     if _np.shape(x)[0] == k - 1:
         x = _dnp.concatenate([x, 1.0 - _dnp.sum(x, axis=0, keepdims=True)], axis=0)
+    if not isinstance(x, _Traced):  # a point off the simplex is no point of the distribution: SciPy refuses it
+        total = _np.sum(_np.asarray(x, dtype=float), axis=0)
+        if (_np.abs(total - 1.0) > 1e-9).any() or (_np.asarray(x) < 0).any():
+            raise ValueError(
+                f"dirichlet: x must lie on the simplex (entries >= 0 summing to 1 along the first axis), as SciPy's; "
+                f"its sums are {_np.round(total, 12).tolist()}"
+            )
     a = _dnp.reshape(alpha, (k,) + (1,) * (_np.ndim(x) - 1))
     gammaln = _op("gammaln")
     norm_const = _dnp.sum(gammaln(alpha)) - gammaln(_dnp.sum(alpha))
@@ -513,6 +531,25 @@ def _mvn_parts(cov, allow_singular):
     return (lambda rhs: _dnp.linalg.solve(cov, rhs)), logdet, _np.shape(cov)[0]
 
 
+def _check_covariance(cov, allow_singular):
+    """SciPy's refusal of a covariance that is not positive (semi)definite, with its tolerance: a log-density
+    at -I is otherwise a finite number (slogdet's |det| is 1, the quadratic form negative)."""
+    w = _np.linalg.eigvalsh(_np.asarray(cov, dtype=float))
+    if not _np.isfinite(w).all():
+        return  # (NaN or inf in cov: the formula's NaN)
+    tol = 1e6 * _np.finfo(float).eps * max(abs(w).max(), 0.0)
+    if w.min() < -tol:
+        raise ValueError(
+            f"multivariate_normal: cov must be symmetric positive semidefinite (SciPy reads its lower triangle); "
+            f"its smallest eigenvalue is {w.min():.6g}"
+        )
+    if not allow_singular and w.min() <= tol:
+        raise ValueError(
+            f"multivariate_normal: cov is singular (smallest eigenvalue {w.min():.6g}); with allow_singular=False "
+            "it must be positive definite, as SciPy's (pass allow_singular=True for a degenerate distribution)"
+        )
+
+
 def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     """log of the multivariate normal density at the rows of x (its last axis: the d components);
     the result drops that axis (a scalar for one point), as SciPy's.
@@ -523,8 +560,15 @@ def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     d = _np.shape(x)[-1] if _np.ndim(x) else 1
     mean = _np.zeros(d) if mean is None else mean
     cov = cov * _np.eye(d) if _np.ndim(cov) < 2 else cov
+    if _np.shape(mean) not in ((), (d,)) or _np.shape(cov) != (d, d):  # (NumPy's broadcast or matmul error, else)
+        raise ValueError(
+            f"multivariate_normal: x has {d} components (its last axis), so mean must have shape ({d},) and cov "
+            f"({d}, {d}); got mean {_np.shape(mean)} and cov {_np.shape(cov)}"
+        )
     # SciPy reads cov's lower triangle (eigh(cov, lower=True)): so do the value and the derivative
     cov = _dnp.tril(cov) + _dnp.transpose(_dnp.tril(cov, -1))
+    if not isinstance(cov, _Traced):
+        _check_covariance(cov, allow_singular)
     solve, logdet, rank = _mvn_parts(cov, allow_singular)
     dev = _dnp.reshape(x - mean, (-1, d))  # rows: the points
     maha = _dnp.sum(dev * _dnp.transpose(solve(_dnp.transpose(dev))), axis=-1)
@@ -544,6 +588,74 @@ multivariate_normal = types.SimpleNamespace(
     logpdf=_mvn_logpdf,
     entropy=_mvn_entropy,
 )
+
+# -- parameters outside their domain: NaN, as SciPy's (its _argcheck) ------------------------------
+# A formula read at a parameter SciPy refuses is often a finite number: gamma's pdf at a = -1 is 0 (gammaln(-1) is
+# inf), norm's cdf at scale = -1 that of the mirrored distribution, poisson's pmf at k = 0 and mu = -1 is e. SciPy
+# answers NaN for each; so does every method here, the derivative too (the result times a factor 1 or NaN).
+
+_PARAMETERS = {  # name: (its domain in words, the test)
+    "scale": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "a": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "b": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "df": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "s": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "mu": (">= 0", lambda v: _dnp.greater_equal(v, 0.0)),
+    "n": ("a whole number >= 0", lambda v: _dnp.logical_and(_dnp.greater_equal(v, 0.0), _dnp.equal(v, _dnp.floor(v)))),
+    "p": ("in [0, 1]", lambda v: _dnp.logical_and(_dnp.greater_equal(v, 0.0), _dnp.less_equal(v, 1.0))),
+}
+
+
+def _checked(dist: str, fn):
+    """fn with its parameters checked: NaN where one is outside its domain (a DomainWarning naming it when the
+    parameter is a plain value; a traced one is checked by an equation, so a prepared graph checks each call)."""
+    signature = inspect.signature(fn)
+    names = [n for n in signature.parameters if n in _PARAMETERS]
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as err:  # (Python's own message named a lambda or the wrapper, not the method)
+            raise TypeError(f"scipy.stats.{dist}.{fn.__name__}{signature}: {err}") from None
+        bound.apply_defaults()
+        factor = None
+        for name in names:
+            value = bound.arguments[name]
+            words, test = _PARAMETERS[name]
+            if isinstance(value, _Traced):
+                ok = _dnp.where(test(value), 1.0, _np.nan)
+            else:
+                good = _np.asarray(test(_np.asarray(value, dtype=float)))
+                if good.all():
+                    continue
+                bad = float(_np.ravel(_np.asarray(value, dtype=float))[_np.argmin(_np.ravel(good))])
+                warn_user(
+                    f"scipy.stats.{dist}.{fn.__name__}: {name} = {bad} is outside its domain ({name} {words}): "
+                    "NaN, as SciPy's",
+                    DomainWarning,
+                )
+                ok = _np.where(good, 1.0, _np.nan)
+            factor = ok if factor is None else factor * ok
+        if factor is None:
+            return fn(*args, **kwargs)
+        with _np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # (said once, above)
+            return fn(*args, **kwargs) * factor
+
+    return checked
+
+
+def _check_all():
+    dists = dict(norm=norm, t=t, gamma=gamma, chi2=chi2, beta=beta, poisson=poisson, expon=expon,
+                 laplace=laplace, cauchy=cauchy, lognorm=lognorm, binom=binom)  # fmt: skip
+    for dist, namespace in dists.items():
+        for method, fn in list(vars(namespace).items()):
+            if method != "rvs":
+                fn.__name__ = method  # (lambdas: the message names the method)
+                setattr(namespace, method, _checked(dist, fn))
+
+
+_check_all()
 
 __all__ = [
     "norm",

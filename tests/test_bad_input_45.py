@@ -1,0 +1,108 @@
+"""Session 45's bad-input holes (issue 11; DESIGN.md §6), found by a walk over the newer surface that earlier
+batteries did not cover (difflab.scipy, linearize/linear_transpose, custom rules, pytrees, the CLI), each kept
+closed here and grouped by entry point. Cheap: small vectors, no Hypothesis."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+pytest.importorskip("scipy")
+import scipy.stats  # noqa: E402
+
+from difflab.scipy import stats as dstats  # noqa: E402
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+
+
+# -- difflab.scipy.stats: a parameter outside its domain is NaN, as SciPy's ------------------------------------
+
+X = np.array([0.3, 0.5, 1.2])
+
+OUTSIDE = {  # on main each was a finite number where SciPy answers NaN
+    "gamma.pdf a=-1": ("gamma", "pdf", (X, -1.0), {}),  # 0 (gammaln(-1) = inf)
+    "beta.cdf a=0": ("beta", "cdf", (X / 2, 0.0, 1.0), {}),  # 1
+    "chi2.pdf df=0": ("chi2", "pdf", (X, 0.0), {}),  # 0
+    "norm.cdf scale=-1": ("norm", "cdf", (X,), {"scale": -1.0}),  # the mirrored distribution's
+    "norm.cdf scale=0": ("norm", "cdf", (X,), {"scale": 0.0}),  # 1
+    "laplace.cdf scale=-1": ("laplace", "cdf", (X,), {"scale": -1.0}),
+    "cauchy.cdf scale=-1": ("cauchy", "cdf", (X,), {"scale": -1.0}),
+    "lognorm.cdf s=-1": ("lognorm", "cdf", (X, -1.0), {}),
+    "poisson.pmf k=0 mu=-1": ("poisson", "pmf", (np.array([0.0]), -1.0), {}),  # e
+    "binom.pmf n=3.5": ("binom", "pmf", (np.array([1.0]), 3.5, 0.5), {}),  # 0.309
+    "binom.cdf n=-2": ("binom", "cdf", (np.array([1.0]), -2.0, 0.5), {}),
+}
+
+
+@pytest.mark.parametrize("case", OUTSIDE)
+def test_a_distribution_parameter_outside_its_domain_is_nan_with_the_warning_as_scipys(case):
+    dist, fn, args, kw = OUTSIDE[case]
+    want = getattr(getattr(scipy.stats, dist), fn)(*args, **kw)
+    assert np.isnan(want).all()  # the reference: SciPy's NaN
+    with pytest.warns(dl.DomainWarning, match=rf"scipy\.stats\.{dist}\.{fn}: \w+ = \S+ is outside its domain"):
+        got = getattr(getattr(dstats, dist), fn)(*args, **kw)
+    assert np.isnan(got).all()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_traced_parameter_outside_its_domain_is_nan_and_so_is_its_derivative(method):
+    # d/ds norm.cdf(0.3, scale=s): on main -0.114 at s = -1 (the mirrored distribution's); NaN now, and at s = 1 the
+    # derivative of ndtr(0.3/s), -φ(0.3)·0.3, unchanged (the check is one equation, prepared graphs check each call)
+    f = lambda s: dstats.norm.cdf(0.3, scale=s)  # noqa: E731
+    assert np.isnan(dl.grad(f, method=method)(-1.0))
+    want = -np.exp(-0.5 * 0.3**2) / np.sqrt(2 * np.pi) * 0.3
+    assert dl.grad(f, method=method)(1.0) == pytest.approx(want, rel=1e-6)
+    p = dl.prepare(f, 1.0, method=method)
+    assert np.isnan(p.grad(-1.0)) and p.grad(1.0) == pytest.approx(want, rel=1e-6)
+
+
+def test_a_distribution_method_given_an_unknown_keyword_names_itself_and_its_signature():
+    # on main: "_norm_pdf() got an unexpected keyword argument 'sigma'" (for gamma's logcdf: "<lambda>() ...")
+    with pytest.raises(TypeError, match=r"scipy\.stats\.norm\.pdf\(x, loc=0\.0, scale=1\.0\): .*'sigma'"):
+        dstats.norm.pdf(X, sigma=1.0)
+    with pytest.raises(TypeError, match=r"scipy\.stats\.gamma\.logcdf\(x, a, loc=0\.0, scale=1\.0\)"):
+        dstats.gamma.logcdf(X)
+
+
+@pytest.mark.parametrize(
+    "cov, said",
+    [
+        (-np.eye(2), r"cov must be symmetric positive semidefinite .* smallest eigenvalue is -1"),
+        (np.array([[1.0, 1.0], [1.0, 1.0]]), r"cov is singular .* allow_singular=True"),
+    ],
+    ids=["-I", "singular"],
+)
+def test_multivariate_normal_refuses_a_covariance_scipy_refuses(cov, said):
+    # on main -1.838 at cov = -I (slogdet's |det| = 1, the quadratic form 0 at the mean), -inf... for the singular one
+    with pytest.raises(ValueError, match="(?i)the input matrix must be symmetric positive"):
+        scipy.stats.multivariate_normal.logpdf(np.zeros(2), np.zeros(2), cov)
+    with pytest.raises(ValueError, match="multivariate_normal: " + said):
+        dstats.multivariate_normal.logpdf(np.zeros(2), np.zeros(2), cov)
+
+
+@pytest.mark.parametrize("mean, cov", [(np.zeros(3), np.eye(2)), (np.zeros(2), np.eye(3))], ids=["mean", "cov"])
+def test_multivariate_normal_names_a_mean_or_cov_of_the_wrong_size(mean, cov):
+    # on main NumPy's "operands could not be broadcast together" or matmul's gufunc signature
+    with pytest.raises(ValueError, match=r"x has 2 components .* mean must have shape \(2,\) and cov \(2, 2\); got"):
+        dstats.multivariate_normal.logpdf(np.zeros(2), mean, cov)
+
+
+@pytest.mark.parametrize(
+    "x, alpha, said",
+    [
+        (np.array([0.2, 0.3, 0.5]), np.array([-1.0, 1.0, 1.0]), r"every alpha must be > 0"),
+        (np.array([0.2, 0.3, 0.6]), np.array([1.0, 2.0, 1.0]), r"x must lie on the simplex .* sums are 1\.1"),
+        (
+            np.array([0.2, 0.3, 0.4, 0.1]),
+            np.array([1.0, 2.0]),
+            r"alpha must be a vector of K >= 2 .* alpha of shape \(2,\) and x of shape \(4,\)",
+        ),
+    ],
+    ids=["alpha<0", "off the simplex", "sizes"],
+)
+def test_dirichlet_refuses_what_scipy_refuses(x, alpha, said):
+    # on main -inf, 0.588 (a density off its support) and a number from the first two components
+    with pytest.raises(ValueError):
+        scipy.stats.dirichlet.logpdf(x, alpha)
+    with pytest.raises(ValueError, match="dirichlet: " + said):
+        dstats.dirichlet.logpdf(x, alpha)
