@@ -106,3 +106,66 @@ def test_dirichlet_refuses_what_scipy_refuses(x, alpha, said):
         scipy.stats.dirichlet.logpdf(x, alpha)
     with pytest.raises(ValueError, match="dirichlet: " + said):
         dstats.dirichlet.logpdf(x, alpha)
+
+
+# -- difflab.scipy.linalg and signal: arguments SciPy refuses ---------------------------------------------------
+
+from difflab.scipy import linalg as dlinalg  # noqa: E402
+from difflab.scipy import signal as dsignal  # noqa: E402
+
+A3 = np.array([[4.0, 1.0, 0.5], [1.0, 3.0, 0.2], [0.5, 0.2, 2.0]])
+B3 = np.array([1.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize(
+    "l_and_u, ab, said",
+    [
+        ((1.5, 0), np.ones((2, 3)), r"l_and_u must be two whole numbers >= 0, got \(1\.5, 0\)"),  # was (1, 0)'s x
+        ((-1, 0), np.ones((3, 3)), r"l_and_u must be two whole numbers >= 0"),  # was "Singular matrix"
+        ((5, 5), np.ones((3, 3)), r"ab must have l \+ u \+ 1 = 11 rows .* got shape \(3, 3\)"),  # was an IndexError
+        ((1, 0), np.ones((3, 3)), r"ab must have l \+ u \+ 1 = 2 rows"),  # was the solve with ab's first 2 rows
+    ],
+    ids=["1.5", "-1", "too wide", "too many rows"],
+)
+def test_solve_banded_refuses_band_widths_scipy_refuses(l_and_u, ab, said):
+    import scipy.linalg
+
+    with pytest.raises(ValueError, match="invalid values for the number of lower and upper diagonals"):
+        scipy.linalg.solve_banded(l_and_u, ab, B3)
+    with pytest.raises(ValueError, match="solve_banded: " + said):
+        dlinalg.solve_banded(l_and_u, ab, B3)
+
+
+def test_solve_banded_with_the_right_widths_still_solves():
+    import scipy.linalg
+
+    ab = np.array([[0.0, 1.0, 2.0], [4.0, 5.0, 6.0], [0.5, 0.25, 0.0]])  # one super-, one sub-diagonal
+    np.testing.assert_allclose(dlinalg.solve_banded((1, 1), ab, B3), scipy.linalg.solve_banded((1, 1), ab, B3))
+
+
+def test_solve_triangular_refuses_an_unknown_trans_and_lu_solve_names_its_pair():
+    # trans=5 was read as 0 (SciPy passes it on to LAPACK, which does the same): the solve with T, not Tᵀ;
+    # lu_solve(A, b) was Python's "too many values to unpack (expected 2)"
+    with pytest.raises(ValueError, match=r"solve_triangular: trans must be 0/'N', 1/'T' or 2/'C', got 5"):
+        dlinalg.solve_triangular(np.triu(A3), B3, trans=5)
+    with pytest.raises(TypeError, match=r"lu_solve takes the pair \(lu, piv\) .* not an array of shape \(3, 3\)"):
+        dlinalg.lu_solve(A3, B3)
+    np.testing.assert_allclose(dlinalg.lu_solve(dlinalg.lu_factor(A3), B3), np.linalg.solve(A3, B3))
+
+
+@pytest.mark.parametrize(
+    "args, kw, said",
+    [
+        ((B3, np.ones((2, 2))), {}, r"same number of dimensions .* \(3,\) and \(2, 2\)"),  # was a (2, 4) result
+        ((B3, np.ones(0)), {}, r"must not be empty"),  # was "negative dimensions are not allowed"
+        ((B3, B3), {"method": "bogus"}, r"method must be 'auto', 'direct' or 'fft'"),  # was ignored
+    ],
+    ids=["ndim", "empty", "method"],
+)
+def test_convolve_refuses_what_scipy_refuses(args, kw, said):
+    import scipy.signal
+
+    with pytest.raises(ValueError):
+        scipy.signal.convolve(*args, **kw)
+    with pytest.raises(ValueError, match="convolve: .*" + said):
+        dsignal.convolve(*args, **kw)
