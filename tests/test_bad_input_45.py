@@ -169,3 +169,92 @@ def test_convolve_refuses_what_scipy_refuses(args, kw, said):
         scipy.signal.convolve(*args, **kw)
     with pytest.raises(ValueError, match="convolve: .*" + said):
         dsignal.convolve(*args, **kw)
+
+
+# -- custom rules: the decorators' own inputs ---------------------------------------------------------------------
+
+import difflab.numpy as dnp  # noqa: E402
+
+XV = np.array([0.3, -0.5, 1.2])
+
+
+def test_a_rule_that_is_no_function_is_refused_when_it_is_given():
+    # on main defjvp(3) and defvjp(1, 2) were taken, and the first derivative was Python's "'int' object is not
+    # callable" from inside difflab
+    @dl.custom_jvp
+    def f(a):
+        return dnp.sin(a)
+
+    @dl.custom_vjp
+    def g(a):
+        return dnp.sin(a)
+
+    with pytest.raises(TypeError, match=r"f\.defjvp takes the rule, a function \(primals, tangents\).*got int"):
+        f.defjvp(3)
+    with pytest.raises(TypeError, match=r"g\.defvjp takes two functions, fwd .* its bwd is a int"):
+        g.defvjp(lambda a: (g(a), a), 2)
+    f.defjvp(lambda p, t: (f(p[0]), 2.0 * t[0]))  # the rule, given right, is taken
+    np.testing.assert_array_equal(dl.grad(lambda a: dnp.sum(f(a)))(XV), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("kind", ["custom_jvp", "custom_vjp"])
+def test_a_custom_function_takes_its_arguments_by_keyword_as_its_signature_says(kind):
+    # on main: "_Custom.__call__() got an unexpected keyword argument 'scale'" (JAX binds them by the signature)
+    def scaled(a, scale=1.0):
+        return dnp.sin(a) * scale
+
+    f = getattr(dl, kind)(scaled)
+    if kind == "custom_jvp":
+        f.defjvp(lambda p, t: (f(*p), 3.0 * t[0] * p[1] + t[1]))  # a rule unlike sin's derivative, on purpose
+    else:
+        f.defvjp(lambda a, s: (f(a, s), s), lambda s, u: (3.0 * u * s, dnp.sum(u)))
+    got = dl.grad(lambda a: dnp.sum(f(a, scale=2.0)))(XV)
+    np.testing.assert_array_equal(got, np.full(3, 6.0))  # the rule's 3·scale, not sin's derivative
+    np.testing.assert_allclose(f(a=XV), np.sin(XV))  # the default scale, untraced
+    with pytest.raises(TypeError, match=rf"{kind} function scaled: got an unexpected keyword argument 'sigma'"):
+        f(XV, sigma=2.0)
+
+
+@pytest.mark.parametrize("kind", ["custom_jvp", "custom_vjp"])
+def test_a_custom_function_called_on_plain_values_returns_no_view_of_its_argument(kind):
+    # DESIGN §6: on main the identity's result was x itself, so a user's write into it changed x
+    f = getattr(dl, kind)(lambda a: a[::-1])
+    if kind == "custom_jvp":
+        f.defjvp(lambda p, t: (f(p[0]), t[0][::-1]))
+    else:
+        f.defvjp(lambda a: (f(a), None), lambda r, u: (u[::-1],))
+    x = XV.copy()
+    y = f(x)
+    assert not np.shares_memory(y, x)
+    y[0] = 9.0
+    np.testing.assert_array_equal(x, XV)
+
+
+def test_a_dict_with_keys_of_two_types_is_named():
+    # on main Python's bare "'<' not supported between instances of 'str' and 'int'" from difflab's tree module
+    with pytest.raises(TypeError, match=r"a dict in a pytree has keys of types int, str.* got \[1, 'a'\]"):
+        dl.grad(lambda d: d[1] * d["a"])({1: 2.0, "a": 3.0})
+
+
+# -- linearize and linear_transpose: the returned functions' arguments --------------------------------------------
+
+
+def test_the_linearised_and_transposed_functions_name_their_bad_arguments():
+    y, lin = dl.linearize(dnp.sin, XV)
+    # on main "the linearisation of Op: ..." (the registry op's class), and Python's "Linearized.__call__() got an
+    # unexpected keyword argument 'v'"
+    with pytest.raises(ValueError, match=r"the linearisation of sin: a tangent of shape \(2,\)"):
+        lin(np.ones(2))
+    with pytest.raises(TypeError, match=r"the linearisation of sin takes its tangents positionally.* 'v'"):
+        lin(v=np.ones(3))
+    lt = dl.linear_transpose(lin)
+    # on main: "cotangent of shape () for an output of shape (3,)" for a str, Python's "transposed() takes 1
+    # positional argument but 2 were given", and a complex cotangent's imaginary part dropped silently
+    with pytest.raises(TypeError, match=r"a cotangent is a str, not a number or a numeric array"):
+        lt("a")
+    with pytest.raises(TypeError, match=r"the transposed linearisation of sin takes one cotangent.* got 2 arguments"):
+        lt(np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match=r"a complex cotangent for a real output"):
+        lt(np.ones(3) * 1j)
+    np.testing.assert_allclose(lt(np.ones(3))[0], np.cos(XV))
+    np.testing.assert_allclose(lin(np.ones(3)), np.cos(XV))
