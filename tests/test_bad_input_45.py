@@ -258,3 +258,45 @@ def test_the_linearised_and_transposed_functions_name_their_bad_arguments():
         lt(np.ones(3) * 1j)
     np.testing.assert_allclose(lt(np.ones(3))[0], np.cos(XV))
     np.testing.assert_allclose(lin(np.ones(3)), np.cos(XV))
+
+
+# -- the command line -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        (
+            ["compare", "x*y", "--at", "x=1", "--at", "y=2"],
+            r"--at is given twice; give every value in one: --at x=1,y=2",
+        ),
+        (
+            ["compare", "x**2", "--at", "x=1", "--methods", "symbolic", "--methods", "numeric"],
+            r"--methods is given twice; give every value in one: --methods symbolic,numeric",
+        ),
+    ],
+    ids=["at", "methods"],
+)
+def test_an_option_given_twice_is_refused_not_the_first_dropped(argv, said, capsys):
+    # on main argparse kept the last: x was lost ("no value for 'x'"), symbolic silently not compared
+    from difflab.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert said in capsys.readouterr().err.replace("\n", " ")
+
+
+@pytest.mark.parametrize("flag", ["--out", "--report"])
+def test_run_refuses_a_folder_it_cannot_write_before_running(flag, tmp_path, capsys):
+    # on main the whole run went first, then "FileNotFoundError: [Errno 2] ..." with status 1 (for --report; --out's
+    # the same before the first cell). /proc refuses a new folder even to root
+    from difflab.cli import main
+
+    if not __import__("os").path.isdir("/proc/self"):
+        pytest.skip("no /proc")
+    argv = ["run", "cost_scaling", "--quiet", "--out", str(tmp_path)] + ([flag, "/proc/difflab_x"] if flag else [])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{flag} /proc/difflab_x: cannot write there" in err
+    assert not any(tmp_path.iterdir())  # refused up front: no run directory was made
