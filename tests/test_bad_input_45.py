@@ -300,3 +300,16 @@ def test_run_refuses_a_folder_it_cannot_write_before_running(flag, tmp_path, cap
     err = capsys.readouterr().err
     assert f"{flag} /proc/difflab_x: cannot write there" in err
     assert not any(tmp_path.iterdir())  # refused up front: no run directory was made
+
+
+# -- jacobian(sparse=True): a NaN input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_sparse_jacobian_keeps_a_nan_inputs_nan_in_its_own_column(method):
+    # on main numeric's compressed direction (one colour for the whole diagonal) moved the NaN input, and its JVP
+    # was NaN in every output: [[nan, 0, 0], [0, nan, 0], [0, 0, nan]] where cos(0.5), cos(1.0) are the answers
+    x = np.array([np.nan, 0.5, 1.0])
+    got = dl.jacobian(dnp.sin, sparse=True, method=method)(x).toarray()
+    np.testing.assert_array_equal(np.isnan(got), [[True, False, False], [False] * 3, [False] * 3])
+    np.testing.assert_allclose(got[1:, 1:], np.diag(np.cos(x[1:])), rtol=1e-6)
