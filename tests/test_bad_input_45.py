@@ -313,3 +313,26 @@ def test_a_sparse_jacobian_keeps_a_nan_inputs_nan_in_its_own_column(method):
     got = dl.jacobian(dnp.sin, sparse=True, method=method)(x).toarray()
     np.testing.assert_array_equal(np.isnan(got), [[True, False, False], [False] * 3, [False] * 3])
     np.testing.assert_allclose(got[1:, 1:], np.diag(np.cos(x[1:])), rtol=1e-6)
+
+
+@pytest.mark.parametrize("assume_a", ["sym", "pos", "diagonal", "tridiagonal", "lower triangular"])
+@pytest.mark.parametrize("lower", [False, True])
+def test_scipy_linalg_solve_takes_scipys_keywords_and_reads_what_scipy_reads(assume_a, lower):
+    # on main Python's "_solve() got an unexpected keyword argument 'assume_a'" (NumPy's solve under SciPy's name);
+    # a is not symmetric on purpose: SciPy reads one triangle, the band or the diagonal only
+    import scipy.linalg
+
+    a = np.array([[4.0, 1.0, 0.3], [3.0, 5.0, 0.2], [0.7, 0.4, 6.0]])
+    a = a + a.T if assume_a == "pos" else a
+    want = scipy.linalg.solve(a, B3, assume_a=assume_a, lower=lower, transposed=True)
+    np.testing.assert_allclose(dlinalg.solve(a, B3, assume_a=assume_a, lower=lower, transposed=True), want)
+
+
+def test_scipy_linalg_solve_names_a_bad_structure_and_a_b_of_the_wrong_length():
+    # on main: the keyword's TypeError, and matmul's "mismatch in its core dimension 0, with gufunc signature ..."
+    with pytest.raises(ValueError, match=r"solve: 'bogus' is not a recognized matrix structure \(assume_a: 'gen'"):
+        dlinalg.solve(A3, B3, assume_a="bogus")
+    with pytest.raises(ValueError, match=r"solve: a of shape \(3, 3\) needs b with 3 rows, got shape \(4,\)"):
+        dlinalg.solve(A3, np.ones(4))
+    with pytest.raises(np.linalg.LinAlgError):  # SciPy's answer to a matrix that is not positive definite
+        dlinalg.solve(-A3, B3, assume_a="pos")

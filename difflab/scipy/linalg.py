@@ -17,15 +17,63 @@ from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 
-inv, det, solve, svd, pinv, norm, svdvals = (
+inv, det, svd, pinv, norm, svdvals = (
     _dnp.linalg.inv,
     _dnp.linalg.det,
-    _dnp.linalg.solve,
     _dnp.linalg.svd,
     _dnp.linalg.pinv,
     _dnp.linalg.norm,
     _dnp.linalg.svdvals,
 )
+
+
+_STRUCTURES = {  # SciPy's assume_a names -> the part of a that is read
+    None: "general", "gen": "general", "general": "general", "banded": "general",
+    "sym": "symmetric", "symmetric": "symmetric", "her": "hermitian", "hermitian": "hermitian",
+    "pos": "positive definite", "positive definite": "positive definite",
+    "diagonal": "diagonal", "tridiagonal": "tridiagonal",
+    "upper triangular": "upper triangular", "lower triangular": "lower triangular",
+}  # fmt: skip
+
+
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True, assume_a=None,
+          transposed=False):  # fmt: skip
+    """x with a x = b, like `scipy.linalg.solve`: `assume_a` says which part of `a` is read, as SciPy's (sym/her/pos:
+    the upper triangle, the lower with `lower=True`; diagonal, tridiagonal, upper/lower triangular: those entries),
+    the others ignored with zero derivative; `transposed` solves aᵀ x = b. `overwrite_*`/`check_finite` change
+    nothing. Shape contract: a (n, n) (or a stack); b (n,) or (n, k); x like b.
+
+    >>> solve(_np.array([[2.0, 9.0], [1.0, 1.0]]), _np.array([2.0, 2.0]), assume_a="sym").tolist()
+    [1.0, 1.0]
+    """
+    if assume_a not in _STRUCTURES:  # (was Python's "_solve() got an unexpected keyword argument 'assume_a'")
+        names = ", ".join(repr(k) for k in _STRUCTURES if k is not None)
+        raise ValueError(f"solve: {assume_a!r} is not a recognized matrix structure (assume_a: {names})")
+    if _np.ndim(a) == 2 and _np.ndim(b) >= 1 and _np.shape(b)[0] != _np.shape(a)[0]:  # (matmul's gufunc message)
+        raise ValueError(
+            f"solve: a of shape {_np.shape(a)} needs b with {_np.shape(a)[0]} rows, got shape {_np.shape(b)}"
+        )
+    kind = _STRUCTURES[assume_a]
+    if kind in ("symmetric", "hermitian", "positive definite"):
+        strict = _dnp.tril(a, -1) if lower else _dnp.triu(a, 1)
+        mirror = _dnp.swapaxes(strict, -1, -2)
+        diagonal = a * _np.eye(_np.shape(a)[-1])
+        if kind == "symmetric":
+            a = strict + mirror + diagonal
+        else:  # (LAPACK's hesv/posv read the diagonal's real part only)
+            a = strict + _dnp.conjugate(mirror) + (_dnp.real(diagonal) if _np.iscomplexobj(a) else diagonal)
+        if kind == "positive definite" and not isinstance(a, _Traced):
+            _np.linalg.cholesky(_np.asarray(a))  # (LinAlgError for one that is not, as SciPy's)
+    elif kind == "diagonal":
+        a = a * _np.eye(_np.shape(a)[-1])
+    elif kind == "tridiagonal":
+        n = _np.shape(a)[-1]
+        a = a * (_np.abs(_np.subtract.outer(_np.arange(n), _np.arange(n))) <= 1)
+    elif kind.endswith("triangular"):
+        return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind.startswith("lower"))
+    if transposed:
+        a = _dnp.swapaxes(a, -1, -2)
+    return _dnp.linalg.solve(a, b)
 
 
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
