@@ -43,7 +43,7 @@ def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=
     the others ignored with zero derivative; `transposed` solves aᵀ x = b. `overwrite_*`/`check_finite` change
     nothing. Shape contract: a (n, n) (or a stack); b (n,) or (n, k); x like b.
 
-    >>> solve(_np.array([[2.0, 9.0], [1.0, 1.0]]), _np.array([2.0, 2.0]), assume_a="sym").tolist()
+    >>> solve(_np.array([[2.0, 1.0], [9.0, 1.0]]), _np.array([3.0, 2.0]), assume_a="sym").tolist()  # 9: not read
     [1.0, 1.0]
     """
     if assume_a not in _STRUCTURES:  # (was Python's "_solve() got an unexpected keyword argument 'assume_a'")
