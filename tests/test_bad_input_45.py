@@ -336,3 +336,38 @@ def test_scipy_linalg_solve_names_a_bad_structure_and_a_b_of_the_wrong_length():
         dlinalg.solve(A3, np.ones(4))
     with pytest.raises(np.linalg.LinAlgError):  # SciPy's answer to a matrix that is not positive definite
         dlinalg.solve(-A3, B3, assume_a="pos")
+
+
+# -- difflab.testing -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", ["a", 2.7, True, -1], ids=["str", "float", "bool", "negative"])
+def test_check_grad_refuses_a_seed_that_is_no_whole_number(seed):
+    # on main int(seed): 'a' was "invalid literal for int() with base 10: 'a'", 2.7 was taken as 2, True as 1
+    from difflab.testing import check_grad
+
+    with pytest.raises(ValueError, match=r"seed must be a non-negative int, got " + repr(seed).replace(".", r"\.")):
+        check_grad(lambda a: dnp.sum(dnp.sin(a)), lambda a: np.cos(a), XV, seed=seed)
+    assert check_grad(lambda a: dnp.sum(dnp.sin(a)), lambda a: np.cos(a), XV, seed=np.int64(3)).max_abs_error < 1e-12
+
+
+# -- an op given out= -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_op_given_out_by_keyword_on_a_traced_value_is_named_as_the_positional_one_is(method):
+    # on main: "_scaled.<locals>.rule() got multiple values for argument 'out'" from inside the derivative (sin), or
+    # "erf: cannot apply ... _scipy.<locals>.impl() got an unexpected keyword argument 'out'" (a SciPy function)
+    from difflab.scipy import special
+
+    for op in (dnp.sin, special.erf):
+        with pytest.raises(dl.UnsupportedOperationError, match=rf"^{op.name} was given out=, an array written in"):
+            dl.grad(lambda a: dnp.sum(op(a, out=np.empty(3))), method=method)(XV)
+
+
+def test_a_scipy_function_given_an_unknown_keyword_names_itself():
+    # on main "_scipy.<locals>.impl() got an unexpected keyword argument 'bogus'" (the registry's impl)
+    from difflab.scipy import special
+
+    with pytest.raises(TypeError, match=r"^erf got an unexpected keyword argument 'bogus'$"):
+        special.erf(XV, bogus=1)
