@@ -371,3 +371,34 @@ def test_a_scipy_function_given_an_unknown_keyword_names_itself():
 
     with pytest.raises(TypeError, match=r"^erf got an unexpected keyword argument 'bogus'$"):
         special.erf(XV, bogus=1)
+
+
+# -- difflab.nn.train -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kw, error, said",
+    [
+        ({"optimizer": "adam"}, TypeError, r"optimizer must be an optimizer object .* got str 'adam'"),
+        ({"seed": -1}, ValueError, r"seed must be a non-negative int or None, got -1"),
+        ({"log_every": -1}, ValueError, r"log_every must be an int >= 0"),
+        (
+            {"data": (np.ones((4, 2)), np.array([0, 1, 0, 1]))},
+            TypeError,
+            r"data must be a difflab\.nn\.Dataset .*tuple",
+        ),
+        ({"data": "empty"}, ValueError, r"has no training examples"),
+    ],
+    ids=["optimizer str", "seed -1", "log_every -1", "data tuple", "empty data"],
+)
+def test_train_names_a_bad_argument_before_training(kw, error, said):
+    # on main: "'str' object has no attribute 'init'", NumPy's "expected non-negative integer", a progress line
+    # for log_every=-1, "'tuple' object has no attribute 'X_train'", "range() arg 3 must not be zero"
+    from difflab import nn
+
+    data = nn.load_dataset("xor", n=40, seed=0)
+    if kw.get("data") == "empty":
+        kw = {"data": nn.Dataset("empty", np.ones((0, 2)), np.zeros(0, dtype=int), data.X_test, data.y_test)}
+    args = {"data": data, "epochs": 1, **kw}
+    with pytest.raises(error, match=said):
+        nn.train(nn.MLP([2, 3, 2]), args.pop("data"), **args)
