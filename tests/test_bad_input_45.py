@@ -37,7 +37,8 @@ OUTSIDE = {  # on main each was a finite number where SciPy answers NaN
 @pytest.mark.parametrize("case", OUTSIDE)
 def test_a_distribution_parameter_outside_its_domain_is_nan_with_the_warning_as_scipys(case):
     dist, fn, args, kw = OUTSIDE[case]
-    want = getattr(getattr(scipy.stats, dist), fn)(*args, **kw)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        want = getattr(getattr(scipy.stats, dist), fn)(*args, **kw)
     assert np.isnan(want).all()  # the reference: SciPy's NaN
     with pytest.warns(dl.DomainWarning, match=rf"scipy\.stats\.{dist}\.{fn}: \w+ = \S+ is outside its domain"):
         got = getattr(getattr(dstats, dist), fn)(*args, **kw)
@@ -52,8 +53,9 @@ def test_a_traced_parameter_outside_its_domain_is_nan_and_so_is_its_derivative(m
     assert np.isnan(dl.grad(f, method=method)(-1.0))
     want = -np.exp(-0.5 * 0.3**2) / np.sqrt(2 * np.pi) * 0.3
     assert dl.grad(f, method=method)(1.0) == pytest.approx(want, rel=1e-6)
-    p = dl.prepare(f, 1.0, method=method)
-    assert np.isnan(p.grad(-1.0)) and p.grad(1.0) == pytest.approx(want, rel=1e-6)
+    if method != "symbolic":  # (its second lambdify is the test's whole cost)
+        p = dl.prepare(f, 1.0, method=method)
+        assert np.isnan(p.grad(-1.0)) and p.grad(1.0) == pytest.approx(want, rel=1e-6)
 
 
 def test_a_distribution_method_given_an_unknown_keyword_names_itself_and_its_signature():
