@@ -404,3 +404,19 @@ def test_train_names_a_bad_argument_before_training(kw, error, said):
     args = {"data": data, "epochs": 1, **kw}
     with pytest.raises(error, match=said):
         nn.train(nn.MLP([2, 3, 2]), args.pop("data"), **args)
+
+
+def test_an_mlp_and_to_dot_name_an_input_they_cannot_take():
+    # on main: matmul's "mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?)", NumPy's
+    # AxisError from predict's argmax of one example, and "'int' object has no attribute 'inputs'"
+    from difflab import nn
+
+    model = nn.MLP([2, 4, 3])
+    params = model.init(0)
+    with pytest.raises(ValueError, match=r"MLP\(\[2, 4, 3\].*takes X of shape \(N, 2\), got shape \(5, 4\)"):
+        model.predict(params, np.ones((5, 4)))
+    with pytest.raises(ValueError, match=r"predict takes a batch X of shape \(N, 2\), got shape \(2,\)"):
+        model.predict(params, np.ones(2))
+    with pytest.raises(TypeError, match=r"to_dot takes a Graph .* got int"):
+        dl.to_dot(3)
+    assert model.predict(params, np.ones((5, 2))).shape == (5,)
