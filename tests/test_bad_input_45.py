@@ -420,3 +420,12 @@ def test_an_mlp_and_to_dot_name_an_input_they_cannot_take():
     with pytest.raises(TypeError, match=r"to_dot takes a Graph .* got int"):
         dl.to_dot(3)
     assert model.predict(params, np.ones((5, 2))).shape == (5,)
+
+
+def test_a_frozen_distribution_is_scipys_not_a_bare_error():
+    # on main norm(0.5, 2.0) was "'types.SimpleNamespace' object is not callable"
+    np.testing.assert_allclose(dstats.norm(0.5, 2.0).logpdf(X), scipy.stats.norm(0.5, 2.0).logpdf(X))
+    np.testing.assert_allclose(dstats.gamma(2.0, scale=3.0).cdf(X), scipy.stats.gamma(2.0, scale=3.0).cdf(X))
+    assert dstats.norm(0.0, 1.0).entropy() == pytest.approx(scipy.stats.norm(0.0, 1.0).entropy())
+    # d/ds log N(1; 0, s) = -1/s + 1/s³: -0.375 at s = 2
+    assert dl.grad(lambda s: dstats.norm(0.0, s).logpdf(1.0))(2.0) == pytest.approx(-0.375)

@@ -34,6 +34,34 @@ def _op(name):
     return _R[name]
 
 
+class _Distribution(types.SimpleNamespace):
+    """A distribution's functions (norm.logpdf(x, loc, scale)); called with its parameters, the frozen distribution,
+    as SciPy's: norm(0.0, 2.0).logpdf(x) is norm.logpdf(x, 0.0, 2.0) (was "'SimpleNamespace' object is not
+    callable").
+
+    >>> round(float(norm(1.0, 2.0).logpdf(1.0)), 6) == round(float(norm.logpdf(1.0, 1.0, 2.0)), 6)
+    True
+    """
+
+    def __call__(self, *args, **kwargs):
+        return _Frozen(self, args, kwargs)
+
+
+class _Frozen:
+    """A distribution with its parameters fixed: each method takes x (k for pmf) first, as SciPy's frozen ones;
+    entropy and rvs take none."""
+
+    def __init__(self, dist, args, kwargs):
+        self._dist, self._args, self._kwargs = dist, args, kwargs
+
+    def __getattr__(self, method):
+        fn = getattr(self._dist, method)
+        args, kwargs = self._args, self._kwargs
+        if method in ("entropy", "rvs"):
+            return lambda *more, **kw: fn(*args, *more, **{**kwargs, **kw})
+        return lambda x, **kw: fn(x, *args, **{**kwargs, **kw})
+
+
 def _rvs(dist):
     """SciPy's sampler of `dist` (random draws carry no derivative), SciPy imported when called."""
 
@@ -86,7 +114,7 @@ def _norm_entropy(loc=0.0, scale=1.0):
     return 0.5 * (1.0 + _LOG_2PI) + _dnp.log(scale) + 0.0 * loc
 
 
-norm = types.SimpleNamespace(
+norm = _Distribution(
     rvs=_rvs("norm"),
     pdf=_norm_pdf,
     logpdf=_norm_logpdf,
@@ -154,7 +182,7 @@ def _t_entropy(df, loc=0.0, scale=1.0):
     return half * (psi(half) - psi(df / 2.0)) + 0.5 * _dnp.log(df) + betaln(df / 2.0, 0.5) + _dnp.log(scale) + 0.0 * loc
 
 
-t = types.SimpleNamespace(
+t = _Distribution(
     rvs=_rvs("t"),
     pdf=_t_pdf,
     logpdf=_t_logpdf,
@@ -195,7 +223,7 @@ def _gamma_entropy(a, loc=0.0, scale=1.0):
     return a + _op("gammaln")(a) + (1.0 - a) * _op("psi")(a) + _dnp.log(scale) + 0.0 * loc
 
 
-gamma = types.SimpleNamespace(
+gamma = _Distribution(
     rvs=_rvs("gamma"),
     pdf=_gamma_pdf,
     logpdf=_gamma_logpdf,
@@ -205,7 +233,7 @@ gamma = types.SimpleNamespace(
     logsf=lambda x, a, loc=0.0, scale=1.0: _dnp.log(_gamma_sf(x, a, loc, scale)),
     entropy=_gamma_entropy,
 )
-chi2 = types.SimpleNamespace(
+chi2 = _Distribution(
     rvs=_rvs("chi2"),
     pdf=lambda x, df, loc=0.0, scale=1.0: _gamma_pdf(x, df / 2.0, loc, 2.0 * scale),
     logpdf=lambda x, df, loc=0.0, scale=1.0: _gamma_logpdf(x, df / 2.0, loc, 2.0 * scale),
@@ -238,7 +266,7 @@ def _beta_sf(x, a, b, loc=0.0, scale=1.0):
     return 1.0 - _beta_cdf(x, a, b, loc, scale)
 
 
-beta = types.SimpleNamespace(
+beta = _Distribution(
     rvs=_rvs("beta"),
     pdf=lambda x, a, b, loc=0.0, scale=1.0: _dnp.exp(_beta_logpdf(x, a, b, loc, scale)),
     logpdf=_beta_logpdf,
@@ -272,7 +300,7 @@ def _poisson_cdf(k, mu, loc=0.0):
     return _dnp.where(inside, _op("gammaincc")(_dnp.where(inside, k, 0.0) + 1.0, mu), 0.0)
 
 
-poisson = types.SimpleNamespace(
+poisson = _Distribution(
     rvs=_rvs("poisson"),
     pmf=lambda k, mu, loc=0.0: _dnp.exp(_poisson_logpmf(k, mu, loc)),
     logpmf=_poisson_logpmf,
@@ -321,7 +349,7 @@ def _expon_logsf(x, loc=0.0, scale=1.0):
     return _dnp.where(_dnp.greater_equal(z, 0.0), -z, 0.0)
 
 
-expon = types.SimpleNamespace(
+expon = _Distribution(
     rvs=_rvs("expon"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_expon_logpdf(x, loc, scale)),
     logpdf=_expon_logpdf,
@@ -349,7 +377,7 @@ def _laplace_logcdf(x, loc=0.0, scale=1.0):
     return _dnp.where(below, _dnp.where(below, z, 0.0) - math.log(2.0), _dnp.log1p(-0.5 * _dnp.exp(-_dnp.abs(z))))
 
 
-laplace = types.SimpleNamespace(
+laplace = _Distribution(
     rvs=_rvs("laplace"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_laplace_logpdf(x, loc, scale)),
     logpdf=_laplace_logpdf,
@@ -379,7 +407,7 @@ def _cauchy_sf(x, loc=0.0, scale=1.0):
     return 0.5 - _dnp.arctan(_z(x, loc, scale)) / math.pi
 
 
-cauchy = types.SimpleNamespace(
+cauchy = _Distribution(
     rvs=_rvs("cauchy"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_cauchy_logpdf(x, loc, scale)),
     logpdf=_cauchy_logpdf,
@@ -414,7 +442,7 @@ def _lognorm_tail(x, s, loc, scale, sign, op):
     return _inside(_dnp.greater(z, 0.0), lambda z: _op(op)(sign * _dnp.log(z) / s), outside, z)
 
 
-lognorm = types.SimpleNamespace(
+lognorm = _Distribution(
     rvs=_rvs("lognorm"),
     pdf=lambda x, s, loc=0.0, scale=1.0: _dnp.exp(_lognorm_logpdf(x, s, loc, scale)),
     logpdf=_lognorm_logpdf,
@@ -451,7 +479,7 @@ def _binom_cdf(k, n, p, loc=0.0):
     return _dnp.where(inside, _op("betainc")(n - kk, kk + 1.0, 1.0 - p), _dnp.where(_dnp.less(k, 0.0), 0.0, 1.0))
 
 
-binom = types.SimpleNamespace(
+binom = _Distribution(
     rvs=_rvs("binom"),
     pmf=lambda k, n, p, loc=0.0: _dnp.exp(_binom_logpmf(k, n, p, loc)),
     logpmf=_binom_logpmf,
@@ -503,7 +531,7 @@ def _dirichlet_entropy(alpha):
     return log_b + (a0 - k) * psi(a0) - _dnp.sum((alpha - 1.0) * psi(alpha))
 
 
-dirichlet = types.SimpleNamespace(
+dirichlet = _Distribution(
     rvs=_rvs("dirichlet"),
     pdf=lambda x, alpha: _dnp.exp(_dirichlet_logpdf(x, alpha)),
     logpdf=_dirichlet_logpdf,
@@ -582,7 +610,7 @@ def _mvn_entropy(mean=None, cov=1.0):
     return 0.5 * (d * (1.0 + _LOG_2PI) + _dnp.linalg.slogdet(cov)[1])
 
 
-multivariate_normal = types.SimpleNamespace(
+multivariate_normal = _Distribution(
     rvs=_rvs("multivariate_normal"),
     pdf=lambda x, mean=None, cov=1.0, allow_singular=False: _dnp.exp(_mvn_logpdf(x, mean, cov, allow_singular)),
     logpdf=_mvn_logpdf,
