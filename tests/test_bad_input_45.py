@@ -429,3 +429,9 @@ def test_a_frozen_distribution_is_scipys_not_a_bare_error():
     assert dstats.norm(0.0, 1.0).entropy() == pytest.approx(scipy.stats.norm(0.0, 1.0).entropy())
     # d/ds log N(1; 0, s) = -1/s + 1/s³: -0.375 at s = 2
     assert dl.grad(lambda s: dstats.norm(0.0, s).logpdf(1.0))(2.0) == pytest.approx(-0.375)
+
+
+def test_a_distribution_parameter_that_is_no_number_is_named():
+    # on main NumPy's "ufunc 'subtract' did not contain a loop with signature matching types"
+    with pytest.raises(TypeError, match=r"^scipy\.stats\.laplace\.pdf: loc is a str, not a number$"):
+        dstats.laplace.pdf(X, loc="a")

@@ -647,6 +647,9 @@ def _checked(dist: str, fn):
         except TypeError as err:  # (Python's own message named a lambda or the wrapper, not the method)
             raise TypeError(f"scipy.stats.{dist}.{fn.__name__}{signature}: {err}") from None
         bound.apply_defaults()
+        for name, value in bound.arguments.items():  # (NumPy's "ufunc 'subtract' did not contain a loop ...", else)
+            if value is None or isinstance(value, (str, bytes, dict, set)):
+                raise TypeError(f"scipy.stats.{dist}.{fn.__name__}: {name} is a {type(value).__name__}, not a number")
         factor = None
         for name in names:
             value = bound.arguments[name]
