@@ -435,3 +435,12 @@ def test_a_distribution_parameter_that_is_no_number_is_named():
     # on main NumPy's "ufunc 'subtract' did not contain a loop with signature matching types"
     with pytest.raises(TypeError, match=r"^scipy\.stats\.laplace\.pdf: loc is a str, not a number$"):
         dstats.laplace.pdf(X, loc="a")
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_traced_dirichlet_point_off_the_simplex_is_nan(method):
+    # on main the density's formula there: a gradient [0, 3.33, 0] at [0.2, 0.3, 0.6], a point SciPy refuses
+    alpha = np.array([1.0, 2.0, 1.0])
+    g = lambda y: dl.grad(lambda y: dstats.dirichlet.logpdf(y, alpha), method=method)(y)  # noqa: E731
+    assert np.isnan(g(np.array([0.2, 0.3, 0.6]))).all()
+    np.testing.assert_allclose(g(np.array([0.2, 0.3, 0.5])), [0.0, 1 / 0.3, 0.0], atol=1e-6)  # (α-1)/x on it

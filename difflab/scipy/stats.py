@@ -521,7 +521,14 @@ def _dirichlet_logpdf(x, alpha):
     a = _dnp.reshape(alpha, (k,) + (1,) * (_np.ndim(x) - 1))
     gammaln = _op("gammaln")
     norm_const = _dnp.sum(gammaln(alpha)) - gammaln(_dnp.sum(alpha))
-    return _dnp.sum((a - 1.0) * _dnp.log(x), axis=0) - norm_const
+    out = _dnp.sum((a - 1.0) * _dnp.log(x), axis=0) - norm_const
+    if isinstance(x, _Traced):  # off the simplex: NaN, the derivative too (was the density's formula there)
+        total = _dnp.sum(x, axis=0)
+        on = _dnp.logical_and(
+            _dnp.less_equal(_dnp.abs(total - 1.0), 1e-9), _dnp.greater_equal(_dnp.min(x, axis=0), 0.0)
+        )
+        out = out * _dnp.where(on, 1.0, _np.nan)
+    return out
 
 
 def _dirichlet_entropy(alpha):
