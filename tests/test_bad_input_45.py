@@ -444,3 +444,13 @@ def test_a_traced_dirichlet_point_off_the_simplex_is_nan(method):
     g = lambda y: dl.grad(lambda y: dstats.dirichlet.logpdf(y, alpha), method=method)(y)  # noqa: E731
     assert np.isnan(g(np.array([0.2, 0.3, 0.6]))).all()
     np.testing.assert_allclose(g(np.array([0.2, 0.3, 0.5])), [0.0, 1 / 0.3, 0.0], atol=1e-6)  # (α-1)/x on it
+
+
+def test_the_points_strategy_names_bounds_that_are_no_numbers():
+    # on main math.isfinite's bare "must be real number, not str"
+    from hypothesis.errors import InvalidArgument
+
+    from difflab.testing.strategies import points
+
+    with pytest.raises(InvalidArgument, match=r"need finite min_value <= max_value, got 'a', 2\.0"):
+        points(dl.trace(dnp.sin, np.ones(2)), min_value="a")
