@@ -142,6 +142,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_report(args) -> int:
+    _check_writable("--report", args.report)
     md = runner.render(args.run_dir)
     print(md)
     if args.report:
@@ -466,6 +467,23 @@ def _blocking_file(folder):
     return None if p.is_dir() else p
 
 
+def _check_writable(flag: str, folder) -> None:
+    """Write a probe into `folder`, or its nearest existing ancestor (nothing is made before the run checks its
+    config): an unwritable place (a read-only mount, /proc) was found only when the run had finished, as
+    "FileNotFoundError: [Errno 2] ..." with status 1 (even root cannot write there)."""
+    if folder is None:
+        return
+    place = Path(folder)
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    probe = place / f".difflab-write-probe-{os.getpid()}"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise runner.ConfigError(f"{flag} {folder}: cannot write there ({err.strerror or err})") from None
+
+
 def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
 
@@ -473,6 +491,7 @@ def _cmd_run(args) -> int:
         blocked = _blocking_file(folder)
         if blocked is not None:
             raise runner.ConfigError(f"{flag} {folder}: cannot make a folder there, {blocked} is a file")
+        _check_writable(flag, folder)
     if args.scheduler and args.executor != "dask":  # else it would be ignored and the run go serial
         raise runner.ConfigError(f"--scheduler {args.scheduler} needs --executor dask")
 
@@ -543,6 +562,18 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _Once(argparse.Action):
+    """An option that may be given once: argparse keeps the last of two silently (`--methods symbolic --methods
+    numeric` compared numeric alone, `--at x=1 --at y=2` lost x)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if getattr(namespace, f"_given_{self.dest}", False):
+            example = {"--methods": "--methods symbolic,numeric"}.get(str(option_string), "--at x=1,y=2")
+            parser.error(f"{option_string} is given twice; give every value in one: {example}")
+        setattr(namespace, f"_given_{self.dest}", True)
+        setattr(namespace, self.dest, values)
+
+
 _DASHED = re.compile(r"^unrecognized arguments:.* -[^-\s]")
 _DERIVATIVE_WORD = re.compile(
     r"invalid choice: '(grad|gradient|value_and_grad|jacobian|jacfwd|jacrev|hessian|hvp|jvp|vjp|diff|derivative)'"
@@ -557,12 +588,12 @@ def _add_expression_commands(sub) -> None:
         help="numbers, variables, + - * / ** ^, parentheses and the registry's functions "
         "(exp log sin cos tan tanh sqrt abs max min sigmoid relu softplus ...)",
     )
-    s.add_argument("--at", default="", help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
-    s.add_argument("--methods", default=None, help="comma-separated subset (default: all four)")
+    s.add_argument("--at", default="", action=_Once, help="the point: x=0.5,y=1 (lists give arrays: w=[1,2])")
+    s.add_argument("--methods", default=None, action=_Once, help="comma-separated subset (default: all four)")
     s.set_defaults(fn=_cmd_compare)
     s = sub.add_parser("check", help="check a Python function's gradient: difflab check mod:f --at x=1")
     s.add_argument("function", help="module:function or path/to/file.py:function (a scalar function)")
-    s.add_argument("--at", default="", help="values of the function's arguments: x=1,w=[1,2]")
+    s.add_argument("--at", default="", action=_Once, help="values of the function's arguments: x=1,w=[1,2]")
     s.add_argument(
         "--grad",
         default=None,
@@ -582,13 +613,16 @@ def _add_expression_commands(sub) -> None:
     s.add_argument(
         "--at",
         default="",
+        action=_Once,
         help="the point whose values and derivatives annotate the nodes (default 1 for each variable)",
     )
     s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
     s.set_defaults(fn=_cmd_graph)
     s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
     s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
-    s.add_argument("--at", default="", help="the point: x=0.7,y=2 (scalars; a missing variable starts at 1)")
+    s.add_argument(
+        "--at", default="", action=_Once, help="the point: x=0.7,y=2 (scalars; a missing variable starts at 1)"
+    )
     s.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks a free one)")
     s.add_argument("--no-browser", action="store_true", help="do not open a browser; print the URL")
     s.add_argument("--budget", type=float, default=10.0, help="seconds one computation may take (default 10)")

@@ -743,6 +743,8 @@ def to_dot(graph: Graph, name: str = "difflab") -> str:
     >>> print(to_dot(dl.trace(lambda x: x * x, 3.0)).splitlines()[0])
     digraph difflab {
     """
+    if not isinstance(graph, Graph):  # (else "'function' object has no attribute 'inputs'")
+        raise TypeError(f"to_dot takes a Graph (difflab.trace(f, *args) makes one), got {type(graph).__name__}")
     lines = [f"digraph {name} {{", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for v in graph.inputs:
         lines.append(f'  v{v.id} [shape=box, label="v{v.id}\\n{v.aval}"];')

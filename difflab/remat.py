@@ -153,7 +153,7 @@ def checkpoint(f, static_argnums=()):
         where = [(i, j) for i, (lv, _) in enumerate(flat) if i not in fixed for j, x in enumerate(lv) if _traced(x)]
         leaves = [flat[i][0][j] for i, j in where]
         if not any(isinstance(x, Traced) for x in leaves):
-            return _unaliased(f(*args), leaves)
+            return tree.unaliased(f(*args), leaves)
         out_def = {}
 
         def flat_f(*xs):
@@ -186,20 +186,6 @@ def checkpoint(f, static_argnums=()):
         return out_def["tree"].unflatten(parts)
 
     return checkpointed
-
-
-def _unaliased(out, leaves):
-    """f's result, untraced, with each array leaf that shares memory with an input leaf copied: as every
-    transformation's, a checkpointed function's result never aliases its arguments (f(x) = x, x.T, x[1:])."""
-    arrays = [x for x in leaves if isinstance(x, np.ndarray)]
-    outs, td = tree.flatten(out)
-    if not arrays or not any(isinstance(o, np.ndarray) and _shares(o, arrays) for o in outs):
-        return out
-    return td.unflatten([o.copy() if isinstance(o, np.ndarray) and _shares(o, arrays) else o for o in outs])
-
-
-def _shares(o, arrays) -> bool:
-    return any(np.shares_memory(o, a) for a in arrays)
 
 
 def _traced(x) -> bool:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import abc
 import functools
+import inspect
 import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
@@ -191,18 +192,40 @@ class _Custom(abc.ABC):
                 ) from None
         return self._out_trees[key]
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._positional(args, kwargs)
         if self.nondiff:
             return self._with_nondiff(args)
         flat = [tree.flatten(a) for a in args]
         leaves = [x for lv, _ in flat for x in lv]
         if not any(isinstance(x, Traced) for x in leaves):
-            return self.fun(*args)  # nothing to differentiate: the function itself
+            # nothing to differentiate: the function itself, its result no view of an argument (f(x) = x)
+            return tree.unaliased(self.fun(*args), leaves)
         trees = tuple(td for _, td in flat)
         out_tree = self._output_tree(leaves, trees)
         if out_tree is None:
             return self.op.bind(*leaves, trees=trees)
         return out_tree.unpack(self.op.bind(*leaves, trees=trees, out_tree=out_tree))
+
+    def _positional(self, args, kwargs):
+        """Keyword arguments as positional ones, by the function's signature (JAX's resolve_kwargs): the rules
+        receive the primals in order. Was Python's "_Custom.__call__() got an unexpected keyword argument"."""
+        try:
+            bound = inspect.signature(self.fun).bind(*args, **kwargs)
+        except TypeError as err:
+            raise TypeError(f"{self.kind} function {_name(self.fun)}: {err}") from None
+        except ValueError:  # (no signature: a builtin)
+            bound = None
+        if bound is not None:
+            bound.apply_defaults()
+        if bound is None or bound.kwargs:
+            names = ", ".join(repr(k) for k in (kwargs if bound is None else bound.kwargs))
+            raise TypeError(
+                f"{self.kind} function {_name(self.fun)} takes its arguments positionally (its rules receive them "
+                f"in order); {names} can be passed by keyword only: bind it first (functools.partial)"
+            )
+        return bound.args
 
     def _with_nondiff(self, args):
         """JAX's nondiff_argnums: the function of the other arguments, the nondiff ones fixed (never
@@ -429,6 +452,11 @@ class custom_jvp(_Custom):
         self.rule = None
 
     def defjvp(self, rule):
+        if not callable(rule):  # (was Python's "'int' object is not callable" at the first derivative)
+            raise TypeError(
+                f"{_name(self.fun)}.defjvp takes the rule, a function (primals, tangents) -> (out, t_out), got "
+                f"{type(rule).__name__}"
+            )
         self.rule, self._op, self._bound = rule, None, {}
         return rule
 
@@ -559,6 +587,12 @@ class custom_vjp(_Custom):
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
+        for what, fn, sig in (("fwd", fwd, "(*args) -> (out, residuals)"), ("bwd", bwd, "(residuals, ct) -> cts")):
+            if not callable(fn):  # (was Python's "'int' object is not callable" at the first derivative)
+                raise TypeError(
+                    f"{_name(self.fun)}.defvjp takes two functions, fwd {sig[:-1]} and bwd; its {what} is a "
+                    f"{type(fn).__name__}"
+                )
         self.fwd, self.bwd, self._op, self._bound = fwd, bwd, None, {}
 
     def _fix(self, g, fixed, merged):

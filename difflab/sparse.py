@@ -32,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import api, tree
-from .api.boundary import ComplexLeaf
+from .api.boundary import ComplexLeaf, _nonfinite
 from .api.complexes import realify
 from .errors import NotDifferentiableError, check_function
 from .graph import Traced, Var, read
@@ -314,6 +314,15 @@ class SparseJacobian(api._Transform):
         elif native == "jvp":
             colours = colour(p.rows, p.cols, p.shape, "columns")
             k = int(colours.max()) + 1 if len(colours) else 0
+            bad = _nonfinite([x[i] for i in st.wrt])
+            if bad is not None:
+                # a NaN/inf input's column alone in its colour: a direction moving it is NaN in every output for
+                # numeric (the stencil cannot tell a structural zero), which spread to the other columns of that
+                # colour (sin at [NaN, 0.5]: [[nan, 0], [0, nan]] for cos(0.5) at (1, 1))
+                alone = np.flatnonzero(bad)
+                colours = colours.copy()
+                colours[alone] = k + np.arange(len(alone))
+                k += len(alone)
             products = []
             for c in range(k):
                 _, jv = prep.jvp(x, (colours == c).astype(float))

@@ -14,11 +14,20 @@ import numpy as np
 from . import api, tree
 from . import numpy as dnp
 from .differentiators import get_method
-from .api.boundary import ComplexLeaf, NonScalarOutput, _nan_rows, _nonfinite, _real_tangent, pytree_output
+from .api.boundary import (
+    ComplexLeaf,
+    NonScalarOutput,
+    _nan_rows,
+    _nonfinite,
+    _numeric_leaf,
+    _real_tangent,
+    pytree_output,
+)
 from .errors import Collector, check_function, collecting
 from .differentiators.base import flag, split as split_vec
 from .compile import lower
 from .graph import Traced, charge_to, evaluate, split as split_graph
+from .ops import Op
 from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
 
@@ -40,6 +49,8 @@ __all__ = [
 
 
 def _name(f) -> str:
+    if isinstance(f, Op):  # (a registry op given as f: its name, not the class's "Op")
+        return f.name
     return getattr(f, "__name__", type(f).__name__)
 
 
@@ -644,8 +655,13 @@ class Linearized:
         except ValueError as err:
             raise ValueError(f"the linearisation of {self._name}: {err}") from None
 
-    def __call__(self, *tangents):
+    def __call__(self, *tangents, **by_name):
         """J v for tangents shaped like the primals (one per primal); the result is shaped like f's output."""
+        if by_name:  # (was Python's "Linearized.__call__() got an unexpected keyword argument")
+            raise TypeError(
+                f"the linearisation of {self._name} takes its tangents positionally, one per primal; got keyword "
+                f"argument(s) {', '.join(repr(k) for k in by_name)}"
+            )
         if len(tangents) != len(self._st.argnums):
             raise ValueError(f"the linearised function takes {len(self._st.argnums)} tangents, got {len(tangents)}")
         v = self._flat_tangent(tangents)
@@ -786,14 +802,24 @@ def linear_transpose(lin: Linearized):
 
     out_tree = st.out_tree.children[0] if lin._aux else st.out_tree
 
-    def transposed(u):
-        leaves, td = tree.flatten(u)
+    def transposed(*us):
+        if len(us) != 1:  # (Python's own error named `linear_transpose.<locals>.transposed`)
+            raise TypeError(
+                f"the transposed linearisation of {lin._name} takes one cotangent, shaped like the function's output "
+                f"(a tuple for a tuple of outputs), got {len(us)} arguments"
+            )
+        leaves, td = tree.flatten(us[0])
         if td != out_tree:
             raise ValueError(f"the cotangent's structure {td} does not match the output's {out_tree}")
         leaves += [np.zeros(np.shape(o)) for o in lin._outs[len(leaves) :]]  # has_aux: aux's cotangent is 0
         for leaf, o in zip(leaves, lin._outs):
+            _numeric_leaf(leaf, "a cotangent")  # (a str was "cotangent of shape ()")
             if np.shape(leaf) != np.shape(o):
                 raise ValueError(f"cotangent of shape {np.shape(leaf)} for an output of shape {np.shape(o)}")
+            if np.iscomplexobj(leaf) and not np.iscomplexobj(o):  # (its imaginary part was dropped)
+                raise TypeError(
+                    "a complex cotangent for a real output: a real output's cotangent is real (take its real part)"
+                )
         if any(isinstance(a, Traced) for a in [*leaves, lin.matrix, *(lin.residuals or ())]):
             # inside an outer derivative (a traced linearisation or cotangent): recorded, no NaN marking
             flat = dnp.concatenate([dnp.ravel(a) for a in leaves]) if len(leaves) > 1 else dnp.ravel(leaves[0])

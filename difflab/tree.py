@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "LEAF", "Held"]
+__all__ = ["TreeDef", "flatten", "unflatten", "tree_map", "prefix_leaves", "unaliased", "LEAF", "Held"]
 
 LEAF = "*"
 
@@ -117,12 +117,24 @@ _LEAF_DEF = TreeDef(LEAF)
 _NONE_DEF = TreeDef("none")
 
 
+def _sorted_keys(d: dict) -> tuple:
+    """A dict's keys in sorted order (JAX's: the leaves' order does not depend on insertion)."""
+    try:
+        return tuple(sorted(d))
+    except TypeError:  # (Python's bare "'<' not supported between instances of 'str' and 'int'", else)
+        kinds = sorted({type(k).__name__ for k in d})
+        raise TypeError(
+            f"a dict in a pytree has keys of types {', '.join(kinds)}, which cannot be sorted into an order for its "
+            f"leaves (as in JAX): use keys of one type, e.g. all str, got {list(d)!r}"
+        ) from None
+
+
 def _flatten(tree, leaves) -> TreeDef:
     if type(tree) is float:  # the leaves of scalar graphs, first
         leaves.append(tree)
         return _LEAF_DEF
     if isinstance(tree, dict):
-        keys = tuple(sorted(tree))
+        keys = _sorted_keys(tree)
         kids = []
         for k in keys:  # (an array or float value, the common leaves: no call)
             v = tree[k]
@@ -185,7 +197,7 @@ def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
     if not isinstance(prefix, (dict, list, tuple)):
         return [prefix] * td.num_leaves
     if isinstance(prefix, dict):
-        kind, keys, items = "dict", tuple(sorted(prefix)), [prefix[k] for k in sorted(prefix)]
+        kind, keys, items = "dict", _sorted_keys(prefix), [prefix[k] for k in _sorted_keys(prefix)]
     elif hasattr(prefix, "_fields"):
         kind, keys, items = "namedtuple", (type(prefix),), list(prefix)
     else:
@@ -193,3 +205,22 @@ def prefix_leaves(prefix, td: TreeDef, where: str = "the argument") -> list:
     if kind != td.kind or keys != td.keys or len(items) != len(td.children):
         raise ValueError(f"the axes {prefix!r} do not match the structure {td} of {where}")
     return [ax for p, c in zip(items, td.children) for ax in prefix_leaves(p, c, where)]
+
+
+def unaliased(out, leaves):
+    """`out` with each array leaf that shares memory with an array in `leaves` copied: a transformed function's
+    result, computed on plain values, never aliases its arguments (f(x) = x, x.T, x[1:]; DESIGN.md §6).
+
+    >>> x = np.ones(2)
+    >>> np.shares_memory(unaliased((x, 1.0), [x])[0], x)
+    False
+    """
+    arrays = [x for x in leaves if isinstance(x, np.ndarray)]
+    outs, td = flatten(out)
+    if not arrays or not any(isinstance(o, np.ndarray) and _shares(o, arrays) for o in outs):
+        return out
+    return td.unflatten([o.copy() if isinstance(o, np.ndarray) and _shares(o, arrays) else o for o in outs])
+
+
+def _shares(o, arrays) -> bool:
+    return any(np.shares_memory(o, a) for a in arrays)

@@ -83,6 +83,8 @@ class MLP:
         return params
 
     def __call__(self, params: dict, X):
+        if np.shape(X)[-1:] != (self.sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
+            raise ValueError(f"{self!r} takes X of shape (N, {self.sizes[0]}), got shape {np.shape(X)}")
         h = X
         for l in range(self.n_layers):
             act = self.activation if l < self.n_layers - 1 else self.output
@@ -95,6 +97,8 @@ class MLP:
         >>> MLP([2, 2]).predict({"W0": np.eye(2), "b0": np.zeros(2)}, np.array([[0.0, 1.0]]))
         array([1])
         """
+        if np.ndim(X) != 2:  # (was NumPy's AxisError from the argmax)
+            raise ValueError(f"predict takes a batch X of shape (N, {self.sizes[0]}), got shape {np.shape(X)}")
         return np.argmax(np.asarray(self(params, np.asarray(X, dtype=float))), axis=1)
 
     def loss(self, name: str = "cross_entropy") -> "BatchLoss":

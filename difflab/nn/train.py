@@ -156,7 +156,7 @@ def train(
     ('completed', 3, 9, 9)
     """
     start = time.perf_counter()
-    _check_arguments(model, data, epochs, batch_size, time_budget)
+    _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=optimizer, seed=seed, log_every=log_every)
     differentiator = get_method(method)
     optimizer = Adam(lr=0.01) if optimizer is None else optimizer
     loss_fn = model.loss(loss)
@@ -230,13 +230,37 @@ def _budget_reason(history, name, time_budget, epochs):
     )
 
 
-def _check_arguments(model, data, epochs, batch_size, time_budget):
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=None, seed=0, log_every=0):
+    # (each was Python's or NumPy's error from inside the loop: "'tuple' object has no attribute 'X_train'",
+    # "'str' object has no attribute 'init'", "expected non-negative integer")
+    if not all(hasattr(data, k) for k in ("X_train", "y_train", "X_test", "y_test")):
+        raise TypeError(
+            f"data must be a difflab.nn.Dataset (nn.load_dataset(name), or nn.Dataset(name, X_train, y_train, "
+            f"X_test, y_test) for arrays of your own), got {type(data).__name__}"
+        )
+    if optimizer is not None and not (hasattr(optimizer, "init") and hasattr(optimizer, "update")):
+        raise TypeError(
+            f"optimizer must be an optimizer object such as difflab.nn.Adam(lr=0.01), SGD or Momentum, got "
+            f"{type(optimizer).__name__} {optimizer!r}"
+        )
+    if seed is not None and (not _whole(seed) or seed < 0):
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    if not _whole(log_every) or log_every < 0:
+        raise ValueError(f"log_every must be an int >= 0 (0: no progress lines), got {log_every!r}")
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
     if time_budget is not None and not time_budget > 0:
         raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
+    if len(data.X_train) == 0:  # (was "range() arg 3 must not be zero" from the batching)
+        raise ValueError(
+            f"the data ({getattr(data, 'name', '')!s}) has no training examples: X_train has shape (0, ...)"
+        )
     if data.X_train.shape[1] != model.sizes[0]:
         raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import builtins
 import functools
 import math
+import re
 import string
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -341,6 +342,8 @@ class Op:
         """Apply the op: record an equation if any argument is traced, else compute (on Python
         floats by `py`, otherwise with NumPy)."""
         if len(args) == 1 and isinstance(args[0], Traced):  # one traced argument (relu, tanh): its trace records
+            if params and "out" in params:
+                self.too_many(args, keyword=True)
             return args[0]._trace.record_one(self, args[0], params)
         trace = None
         for a in args:
@@ -349,6 +352,8 @@ class Op:
                 if trace is None or a._trace.level > trace.level:
                     trace = a._trace
         if trace is not None:
+            if params and "out" in params:
+                self.too_many(args, keyword=True)
             return trace.record(self, args, params)
         if self.py is not None:
             for a in args:  # (a loop, not all(...): the rules of reverse's float sweep bind on floats)
@@ -360,14 +365,19 @@ class Op:
             return self.impl(*args, **params)
         except TypeError as err:  # (NumPy's "loop of ufunc does not support argument 0 of type NoneType ...")
             _name_no_number(self, args, err)
+            unexpected = re.search(r"unexpected keyword argument '(\w+)'", str(err))
+            if unexpected:  # (Python's message named the registry's impl: "_scipy.<locals>.impl() got ...")
+                raise TypeError(f"{self.name} got an unexpected keyword argument {unexpected.group(1)!r}") from None
             raise
 
-    def too_many(self, args):
+    def too_many(self, args, keyword=False):
         # NumPy's next positional argument is `out` (np.fix(x, y), np.exp(x, y)): computing it would write
         # into the user's array, and a traced value cannot be written into
+        plural = "s" if self.nargs and self.nargs > 1 else ""
+        positional = f"takes {self.nargs} array argument{plural}, not {len(args)}: NumPy reads the next one as out="
+        given = "was given out=" if keyword else positional
         raise UnsupportedOperationError(
-            f"{self.name} takes {self.nargs} array argument{'s' if self.nargs > 1 else ''}, not {len(args)}: "
-            "NumPy reads the next one as out=, an array written in place, which traced values do not "
+            f"{self.name} {given}, an array written in place, which traced values do not "
             "support; use the returned value"
         )
 

@@ -17,15 +17,63 @@ from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
 
-inv, det, solve, svd, pinv, norm, svdvals = (
+inv, det, svd, pinv, norm, svdvals = (
     _dnp.linalg.inv,
     _dnp.linalg.det,
-    _dnp.linalg.solve,
     _dnp.linalg.svd,
     _dnp.linalg.pinv,
     _dnp.linalg.norm,
     _dnp.linalg.svdvals,
 )
+
+
+_STRUCTURES = {  # SciPy's assume_a names -> the part of a that is read
+    None: "general", "gen": "general", "general": "general", "banded": "general",
+    "sym": "symmetric", "symmetric": "symmetric", "her": "hermitian", "hermitian": "hermitian",
+    "pos": "positive definite", "positive definite": "positive definite",
+    "diagonal": "diagonal", "tridiagonal": "tridiagonal",
+    "upper triangular": "upper triangular", "lower triangular": "lower triangular",
+}  # fmt: skip
+
+
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, check_finite=True, assume_a=None,
+          transposed=False):  # fmt: skip
+    """x with a x = b, like `scipy.linalg.solve`: `assume_a` says which part of `a` is read, as SciPy's (sym/her/pos:
+    the upper triangle, the lower with `lower=True`; diagonal, tridiagonal, upper/lower triangular: those entries),
+    the others ignored with zero derivative; `transposed` solves aᵀ x = b. `overwrite_*`/`check_finite` change
+    nothing. Shape contract: a (n, n) (or a stack); b (n,) or (n, k); x like b.
+
+    >>> solve(_np.array([[2.0, 1.0], [9.0, 1.0]]), _np.array([3.0, 2.0]), assume_a="sym").tolist()  # 9: not read
+    [1.0, 1.0]
+    """
+    if assume_a not in _STRUCTURES:  # (was Python's "_solve() got an unexpected keyword argument 'assume_a'")
+        names = ", ".join(repr(k) for k in _STRUCTURES if k is not None)
+        raise ValueError(f"solve: {assume_a!r} is not a recognized matrix structure (assume_a: {names})")
+    if _np.ndim(a) == 2 and _np.ndim(b) >= 1 and _np.shape(b)[0] != _np.shape(a)[0]:  # (matmul's gufunc message)
+        raise ValueError(
+            f"solve: a of shape {_np.shape(a)} needs b with {_np.shape(a)[0]} rows, got shape {_np.shape(b)}"
+        )
+    kind = _STRUCTURES[assume_a]
+    if kind in ("symmetric", "hermitian", "positive definite"):
+        strict = _dnp.tril(a, -1) if lower else _dnp.triu(a, 1)
+        mirror = _dnp.swapaxes(strict, -1, -2)
+        diagonal = a * _np.eye(_np.shape(a)[-1])
+        if kind == "symmetric":
+            a = strict + mirror + diagonal
+        else:  # (LAPACK's hesv/posv read the diagonal's real part only)
+            a = strict + _dnp.conjugate(mirror) + (_dnp.real(diagonal) if _np.iscomplexobj(a) else diagonal)
+        if kind == "positive definite" and not isinstance(a, _Traced):
+            _np.linalg.cholesky(_np.asarray(a))  # (LinAlgError for one that is not, as SciPy's)
+    elif kind == "diagonal":
+        a = a * _np.eye(_np.shape(a)[-1])
+    elif kind == "tridiagonal":
+        n = _np.shape(a)[-1]
+        a = a * (_np.abs(_np.subtract.outer(_np.arange(n), _np.arange(n))) <= 1)
+    elif kind.endswith("triangular"):
+        return solve_triangular(a, b, trans=1 if transposed else 0, lower=kind.startswith("lower"))
+    if transposed:
+        a = _dnp.swapaxes(a, -1, -2)
+    return _dnp.linalg.solve(a, b)
 
 
 def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
@@ -36,6 +84,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
     >>> solve_triangular(_np.array([[2.0, 0.0], [1.0, 1.0]]), _np.array([2.0, 2.0]), lower=True).tolist()
     [1.0, 1.0]
     """
+    if trans not in (0, 1, 2, "N", "T", "C"):  # (it was read as 0: a solve with T, not the Tᵀ meant)
+        raise ValueError(f"solve_triangular: trans must be 0/'N', 1/'T' or 2/'C', got {trans!r}")
     n = _np.shape(a)[-1]
     tri = _dnp.tril(a) if lower else _dnp.triu(a)
     if unit_diagonal:
@@ -102,7 +152,7 @@ def solve_banded(l_and_u, ab, b):
     >>> solve_banded((1, 0), _np.array([[2.0, 1.0], [1.0, 0.0]]), _np.array([2.0, 2.0])).tolist()
     [1.0, 1.0]
     """
-    lower, upper = (int(k) for k in l_and_u)
+    lower, upper = _band_widths(l_and_u, ab)
     n = _np.shape(ab)[1]
     i, j = _np.indices((n, n))
     row = upper + i - j
@@ -110,6 +160,23 @@ def solve_banded(l_and_u, ab, b):
     flat = _np.where(inside, row, 0) * n + j  # where A is outside the band: any entry, masked to 0
     dense = _dnp.where(inside, _dnp.take(_dnp.ravel(ab), flat), 0.0)
     return _dnp.linalg.solve(dense, b)
+
+
+def _band_widths(l_and_u, ab):
+    """(l, u) checked as SciPy checks them: whole numbers >= 0 with l + u + 1 rows in ab. On main (1.5, 0) was read
+    as (1, 0), (5, 5) an IndexError and (-1, 0) a 'Singular matrix' from the band gathered wrongly."""
+    try:
+        lower, upper = l_and_u
+    except (TypeError, ValueError):
+        raise TypeError(f"solve_banded: l_and_u must be the pair (l, u) of band widths, got {l_and_u!r}") from None
+    if not all(isinstance(k, (int, _np.integer)) and not isinstance(k, bool) and k >= 0 for k in (lower, upper)):
+        raise ValueError(f"solve_banded: l_and_u must be two whole numbers >= 0, got {l_and_u!r}")
+    if _np.ndim(ab) != 2 or _np.shape(ab)[0] != lower + upper + 1:
+        raise ValueError(
+            f"solve_banded: ab must have l + u + 1 = {lower + upper + 1} rows for l_and_u = ({lower}, {upper}), "
+            f"got shape {_np.shape(ab)}"
+        )
+    return int(lower), int(upper)
 
 
 def solve_sylvester(a, b, q):
@@ -318,6 +385,11 @@ def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
     >>> lu_solve(lu_factor(_np.array([[1.0, 2.0], [3.0, 4.0]])), _np.array([5.0, 11.0])).round(12).tolist()
     [1.0, 2.0]
     """
+    if not (isinstance(lu_and_piv, tuple) and len(lu_and_piv) == 2):  # (was "too many values to unpack")
+        got = f"an array of shape {_np.shape(lu_and_piv)}" if hasattr(lu_and_piv, "shape") else repr(type(lu_and_piv))
+        raise TypeError(
+            f"lu_solve takes the pair (lu, piv) that lu_factor returns, not {got}: lu_solve(lu_factor(A), b)"
+        )
     lu, piv = lu_and_piv
     n = _np.shape(lu)[0]
     if _np.shape(piv) != (n,):

@@ -36,7 +36,17 @@ def convolve(in1, in2, mode="full", method="auto", *, axes=None, dot_axes=((), (
     """
     if mode not in _MODES:
         raise ValueError(f"convolve: mode must be one of {', '.join(_MODES)}, not {mode!r}")
+    if method not in ("auto", "direct", "fft"):  # (accepted and ignored: the value is the same; a typo is refused)
+        raise ValueError(f"convolve: method must be 'auto', 'direct' or 'fft' (SciPy's flags), not {method!r}")
     A, B = in1, in2
+    if _np.size(A) == 0 or _np.size(B) == 0:  # (NumPy's "negative dimensions are not allowed", else)
+        raise ValueError(f"convolve: in1 and in2 must not be empty, got shapes {_np.shape(A)} and {_np.shape(B)}")
+    if axes is None and not any(dot_axes) and _np.ndim(A) != _np.ndim(B):
+        # SciPy refuses it; autograd's axes=None read A's axes only and gave a result of another shape silently
+        raise ValueError(
+            f"convolve: in1 and in2 must have the same number of dimensions (SciPy's convolve), got shapes "
+            f"{_np.shape(A)} and {_np.shape(B)}; give axes=([...], [...]) to convolve some axes only"
+        )
     if axes is None:
         axes = (list(range(_np.ndim(A))), list(range(_np.ndim(A))))
     axes = [list(axes[0]), list(axes[1])]

@@ -15,13 +15,15 @@ parameters: differentiating those raises NotDifferentiableError naming them, as 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import types
 
 import numpy as _np
 
 from .. import numpy as _dnp
-from ..errors import NotDifferentiableError
+from ..errors import DomainWarning, NotDifferentiableError, warn_user
 from ..graph import Traced as _Traced
 from ..ops import REGISTRY as _R
 
@@ -30,6 +32,34 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 def _op(name):
     return _R[name]
+
+
+class _Distribution(types.SimpleNamespace):
+    """A distribution's functions (norm.logpdf(x, loc, scale)); called with its parameters, the frozen distribution,
+    as SciPy's: norm(0.0, 2.0).logpdf(x) is norm.logpdf(x, 0.0, 2.0) (was "'SimpleNamespace' object is not
+    callable").
+
+    >>> round(float(norm(1.0, 2.0).logpdf(1.0)), 6) == round(float(norm.logpdf(1.0, 1.0, 2.0)), 6)
+    True
+    """
+
+    def __call__(self, *args, **kwargs):
+        return _Frozen(self, args, kwargs)
+
+
+class _Frozen:
+    """A distribution with its parameters fixed: each method takes x (k for pmf) first, as SciPy's frozen ones;
+    entropy and rvs take none."""
+
+    def __init__(self, dist, args, kwargs):
+        self._dist, self._args, self._kwargs = dist, args, kwargs
+
+    def __getattr__(self, method):
+        fn = getattr(self._dist, method)
+        args, kwargs = self._args, self._kwargs
+        if method in ("entropy", "rvs"):
+            return lambda *more, **kw: fn(*args, *more, **{**kwargs, **kw})
+        return lambda x, **kw: fn(x, *args, **{**kwargs, **kw})
 
 
 def _rvs(dist):
@@ -84,7 +114,7 @@ def _norm_entropy(loc=0.0, scale=1.0):
     return 0.5 * (1.0 + _LOG_2PI) + _dnp.log(scale) + 0.0 * loc
 
 
-norm = types.SimpleNamespace(
+norm = _Distribution(
     rvs=_rvs("norm"),
     pdf=_norm_pdf,
     logpdf=_norm_logpdf,
@@ -152,7 +182,7 @@ def _t_entropy(df, loc=0.0, scale=1.0):
     return half * (psi(half) - psi(df / 2.0)) + 0.5 * _dnp.log(df) + betaln(df / 2.0, 0.5) + _dnp.log(scale) + 0.0 * loc
 
 
-t = types.SimpleNamespace(
+t = _Distribution(
     rvs=_rvs("t"),
     pdf=_t_pdf,
     logpdf=_t_logpdf,
@@ -193,7 +223,7 @@ def _gamma_entropy(a, loc=0.0, scale=1.0):
     return a + _op("gammaln")(a) + (1.0 - a) * _op("psi")(a) + _dnp.log(scale) + 0.0 * loc
 
 
-gamma = types.SimpleNamespace(
+gamma = _Distribution(
     rvs=_rvs("gamma"),
     pdf=_gamma_pdf,
     logpdf=_gamma_logpdf,
@@ -203,7 +233,7 @@ gamma = types.SimpleNamespace(
     logsf=lambda x, a, loc=0.0, scale=1.0: _dnp.log(_gamma_sf(x, a, loc, scale)),
     entropy=_gamma_entropy,
 )
-chi2 = types.SimpleNamespace(
+chi2 = _Distribution(
     rvs=_rvs("chi2"),
     pdf=lambda x, df, loc=0.0, scale=1.0: _gamma_pdf(x, df / 2.0, loc, 2.0 * scale),
     logpdf=lambda x, df, loc=0.0, scale=1.0: _gamma_logpdf(x, df / 2.0, loc, 2.0 * scale),
@@ -236,7 +266,7 @@ def _beta_sf(x, a, b, loc=0.0, scale=1.0):
     return 1.0 - _beta_cdf(x, a, b, loc, scale)
 
 
-beta = types.SimpleNamespace(
+beta = _Distribution(
     rvs=_rvs("beta"),
     pdf=lambda x, a, b, loc=0.0, scale=1.0: _dnp.exp(_beta_logpdf(x, a, b, loc, scale)),
     logpdf=_beta_logpdf,
@@ -270,7 +300,7 @@ def _poisson_cdf(k, mu, loc=0.0):
     return _dnp.where(inside, _op("gammaincc")(_dnp.where(inside, k, 0.0) + 1.0, mu), 0.0)
 
 
-poisson = types.SimpleNamespace(
+poisson = _Distribution(
     rvs=_rvs("poisson"),
     pmf=lambda k, mu, loc=0.0: _dnp.exp(_poisson_logpmf(k, mu, loc)),
     logpmf=_poisson_logpmf,
@@ -319,7 +349,7 @@ def _expon_logsf(x, loc=0.0, scale=1.0):
     return _dnp.where(_dnp.greater_equal(z, 0.0), -z, 0.0)
 
 
-expon = types.SimpleNamespace(
+expon = _Distribution(
     rvs=_rvs("expon"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_expon_logpdf(x, loc, scale)),
     logpdf=_expon_logpdf,
@@ -347,7 +377,7 @@ def _laplace_logcdf(x, loc=0.0, scale=1.0):
     return _dnp.where(below, _dnp.where(below, z, 0.0) - math.log(2.0), _dnp.log1p(-0.5 * _dnp.exp(-_dnp.abs(z))))
 
 
-laplace = types.SimpleNamespace(
+laplace = _Distribution(
     rvs=_rvs("laplace"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_laplace_logpdf(x, loc, scale)),
     logpdf=_laplace_logpdf,
@@ -377,7 +407,7 @@ def _cauchy_sf(x, loc=0.0, scale=1.0):
     return 0.5 - _dnp.arctan(_z(x, loc, scale)) / math.pi
 
 
-cauchy = types.SimpleNamespace(
+cauchy = _Distribution(
     rvs=_rvs("cauchy"),
     pdf=lambda x, loc=0.0, scale=1.0: _dnp.exp(_cauchy_logpdf(x, loc, scale)),
     logpdf=_cauchy_logpdf,
@@ -412,7 +442,7 @@ def _lognorm_tail(x, s, loc, scale, sign, op):
     return _inside(_dnp.greater(z, 0.0), lambda z: _op(op)(sign * _dnp.log(z) / s), outside, z)
 
 
-lognorm = types.SimpleNamespace(
+lognorm = _Distribution(
     rvs=_rvs("lognorm"),
     pdf=lambda x, s, loc=0.0, scale=1.0: _dnp.exp(_lognorm_logpdf(x, s, loc, scale)),
     logpdf=_lognorm_logpdf,
@@ -449,7 +479,7 @@ def _binom_cdf(k, n, p, loc=0.0):
     return _dnp.where(inside, _op("betainc")(n - kk, kk + 1.0, 1.0 - p), _dnp.where(_dnp.less(k, 0.0), 0.0, 1.0))
 
 
-binom = types.SimpleNamespace(
+binom = _Distribution(
     rvs=_rvs("binom"),
     pmf=lambda k, n, p, loc=0.0: _dnp.exp(_binom_logpmf(k, n, p, loc)),
     logpmf=_binom_logpmf,
@@ -469,13 +499,36 @@ def _dirichlet_logpdf(x, alpha):
     >>> round(float(_dirichlet_logpdf(_np.array([0.5, 0.5]), _np.array([1.0, 1.0]))), 12)  # uniform
     0.0
     """
-    k = _np.shape(alpha)[0]
+    k = _np.shape(alpha)[0] if _np.ndim(alpha) == 1 else -1
+    if k < 2 or _np.ndim(x) < 1 or _np.shape(x)[0] not in (k - 1, k):  # (else NaN and NumPy's warnings, or a number)
+        raise ValueError(
+            f"dirichlet: alpha must be a vector of K >= 2 concentrations and x hold K or K - 1 components along its "
+            f"first axis, as SciPy's; got alpha of shape {_np.shape(alpha)} and x of shape {_np.shape(x)}"
+        )
+    if not isinstance(alpha, _Traced) and not (_np.asarray(alpha, dtype=float) > 0).all():
+        raise ValueError(
+            f"dirichlet: every alpha must be > 0 (SciPy refuses it too), got {_np.asarray(alpha).tolist()}"
+        )
     if _np.shape(x)[0] == k - 1:
         x = _dnp.concatenate([x, 1.0 - _dnp.sum(x, axis=0, keepdims=True)], axis=0)
+    if not isinstance(x, _Traced):  # a point off the simplex is no point of the distribution: SciPy refuses it
+        total = _np.sum(_np.asarray(x, dtype=float), axis=0)
+        if (_np.abs(total - 1.0) > 1e-9).any() or (_np.asarray(x) < 0).any():
+            raise ValueError(
+                f"dirichlet: x must lie on the simplex (entries >= 0 summing to 1 along the first axis), as SciPy's; "
+                f"its sums are {_np.round(total, 12).tolist()}"
+            )
     a = _dnp.reshape(alpha, (k,) + (1,) * (_np.ndim(x) - 1))
     gammaln = _op("gammaln")
     norm_const = _dnp.sum(gammaln(alpha)) - gammaln(_dnp.sum(alpha))
-    return _dnp.sum((a - 1.0) * _dnp.log(x), axis=0) - norm_const
+    out = _dnp.sum((a - 1.0) * _dnp.log(x), axis=0) - norm_const
+    if isinstance(x, _Traced):  # off the simplex: NaN, the derivative too (was the density's formula there)
+        total = _dnp.sum(x, axis=0)
+        on = _dnp.logical_and(
+            _dnp.less_equal(_dnp.abs(total - 1.0), 1e-9), _dnp.greater_equal(_dnp.min(x, axis=0), 0.0)
+        )
+        out = out * _dnp.where(on, 1.0, _np.nan)
+    return out
 
 
 def _dirichlet_entropy(alpha):
@@ -485,7 +538,7 @@ def _dirichlet_entropy(alpha):
     return log_b + (a0 - k) * psi(a0) - _dnp.sum((alpha - 1.0) * psi(alpha))
 
 
-dirichlet = types.SimpleNamespace(
+dirichlet = _Distribution(
     rvs=_rvs("dirichlet"),
     pdf=lambda x, alpha: _dnp.exp(_dirichlet_logpdf(x, alpha)),
     logpdf=_dirichlet_logpdf,
@@ -513,6 +566,25 @@ def _mvn_parts(cov, allow_singular):
     return (lambda rhs: _dnp.linalg.solve(cov, rhs)), logdet, _np.shape(cov)[0]
 
 
+def _check_covariance(cov, allow_singular):
+    """SciPy's refusal of a covariance that is not positive (semi)definite, with its tolerance: a log-density
+    at -I is otherwise a finite number (slogdet's |det| is 1, the quadratic form negative)."""
+    w = _np.linalg.eigvalsh(_np.asarray(cov, dtype=float))
+    if not _np.isfinite(w).all():
+        return  # (NaN or inf in cov: the formula's NaN)
+    tol = 1e6 * _np.finfo(float).eps * max(abs(w).max(), 0.0)
+    if w.min() < -tol:
+        raise ValueError(
+            f"multivariate_normal: cov must be symmetric positive semidefinite (SciPy reads its lower triangle); "
+            f"its smallest eigenvalue is {w.min():.6g}"
+        )
+    if not allow_singular and w.min() <= tol:
+        raise ValueError(
+            f"multivariate_normal: cov is singular (smallest eigenvalue {w.min():.6g}); with allow_singular=False "
+            "it must be positive definite, as SciPy's (pass allow_singular=True for a degenerate distribution)"
+        )
+
+
 def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     """log of the multivariate normal density at the rows of x (its last axis: the d components);
     the result drops that axis (a scalar for one point), as SciPy's.
@@ -523,8 +595,15 @@ def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     d = _np.shape(x)[-1] if _np.ndim(x) else 1
     mean = _np.zeros(d) if mean is None else mean
     cov = cov * _np.eye(d) if _np.ndim(cov) < 2 else cov
+    if _np.shape(mean) not in ((), (d,)) or _np.shape(cov) != (d, d):  # (NumPy's broadcast or matmul error, else)
+        raise ValueError(
+            f"multivariate_normal: x has {d} components (its last axis), so mean must have shape ({d},) and cov "
+            f"({d}, {d}); got mean {_np.shape(mean)} and cov {_np.shape(cov)}"
+        )
     # SciPy reads cov's lower triangle (eigh(cov, lower=True)): so do the value and the derivative
     cov = _dnp.tril(cov) + _dnp.transpose(_dnp.tril(cov, -1))
+    if not isinstance(cov, _Traced):
+        _check_covariance(cov, allow_singular)
     solve, logdet, rank = _mvn_parts(cov, allow_singular)
     dev = _dnp.reshape(x - mean, (-1, d))  # rows: the points
     maha = _dnp.sum(dev * _dnp.transpose(solve(_dnp.transpose(dev))), axis=-1)
@@ -538,12 +617,83 @@ def _mvn_entropy(mean=None, cov=1.0):
     return 0.5 * (d * (1.0 + _LOG_2PI) + _dnp.linalg.slogdet(cov)[1])
 
 
-multivariate_normal = types.SimpleNamespace(
+multivariate_normal = _Distribution(
     rvs=_rvs("multivariate_normal"),
     pdf=lambda x, mean=None, cov=1.0, allow_singular=False: _dnp.exp(_mvn_logpdf(x, mean, cov, allow_singular)),
     logpdf=_mvn_logpdf,
     entropy=_mvn_entropy,
 )
+
+# -- parameters outside their domain: NaN, as SciPy's (its _argcheck) ------------------------------
+# A formula read at a parameter SciPy refuses is often a finite number: gamma's pdf at a = -1 is 0 (gammaln(-1) is
+# inf), norm's cdf at scale = -1 that of the mirrored distribution, poisson's pmf at k = 0 and mu = -1 is e. SciPy
+# answers NaN for each; so does every method here, the derivative too (the result times a factor 1 or NaN).
+
+_PARAMETERS = {  # name: (its domain in words, the test)
+    "scale": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "a": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "b": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "df": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "s": ("> 0", lambda v: _dnp.greater(v, 0.0)),
+    "mu": (">= 0", lambda v: _dnp.greater_equal(v, 0.0)),
+    "n": ("a whole number >= 0", lambda v: _dnp.logical_and(_dnp.greater_equal(v, 0.0), _dnp.equal(v, _dnp.floor(v)))),
+    "p": ("in [0, 1]", lambda v: _dnp.logical_and(_dnp.greater_equal(v, 0.0), _dnp.less_equal(v, 1.0))),
+}
+
+
+def _checked(dist: str, fn):
+    """fn with its parameters checked: NaN where one is outside its domain (a DomainWarning naming it when the
+    parameter is a plain value; a traced one is checked by an equation, so a prepared graph checks each call)."""
+    signature = inspect.signature(fn)
+    names = [n for n in signature.parameters if n in _PARAMETERS]
+
+    @functools.wraps(fn)
+    def checked(*args, **kwargs):
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as err:  # (Python's own message named a lambda or the wrapper, not the method)
+            raise TypeError(f"scipy.stats.{dist}.{fn.__name__}{signature}: {err}") from None
+        bound.apply_defaults()
+        for name, value in bound.arguments.items():  # (NumPy's "ufunc 'subtract' did not contain a loop ...", else)
+            if value is None or isinstance(value, (str, bytes, dict, set)):
+                raise TypeError(f"scipy.stats.{dist}.{fn.__name__}: {name} is a {type(value).__name__}, not a number")
+        factor = None
+        for name in names:
+            value = bound.arguments[name]
+            words, test = _PARAMETERS[name]
+            if isinstance(value, _Traced):
+                ok = _dnp.where(test(value), 1.0, _np.nan)
+            else:
+                good = _np.asarray(test(_np.asarray(value, dtype=float)))
+                if good.all():
+                    continue
+                bad = float(_np.ravel(_np.asarray(value, dtype=float))[_np.argmin(_np.ravel(good))])
+                warn_user(
+                    f"scipy.stats.{dist}.{fn.__name__}: {name} = {bad} is outside its domain ({name} {words}): "
+                    "NaN, as SciPy's",
+                    DomainWarning,
+                )
+                ok = _np.where(good, 1.0, _np.nan)
+            factor = ok if factor is None else factor * ok
+        if factor is None:
+            return fn(*args, **kwargs)
+        with _np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # (said once, above)
+            return fn(*args, **kwargs) * factor
+
+    return checked
+
+
+def _check_all():
+    dists = dict(norm=norm, t=t, gamma=gamma, chi2=chi2, beta=beta, poisson=poisson, expon=expon,
+                 laplace=laplace, cauchy=cauchy, lognorm=lognorm, binom=binom)  # fmt: skip
+    for dist, namespace in dists.items():
+        for method, fn in list(vars(namespace).items()):
+            if method != "rvs":
+                fn.__name__ = method  # (lambdas: the message names the method)
+                setattr(namespace, method, _checked(dist, fn))
+
+
+_check_all()
 
 __all__ = [
     "norm",

@@ -42,10 +42,12 @@ __all__ = [
 def _seed(seed):
     """The seed of a check's random directions, refused by name where NumPy's generators would refuse
     it deep inside a check (a negative one: "expected non-negative integer")."""
-    s = 0 if seed is None else int(seed)
-    if s < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed}")
-    return s
+    if seed is None:
+        return 0
+    # (int() read 'a' as NumPy's "invalid literal for int() with base 10", 2.7 as 2 and True as 1, silently)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
+    return int(seed)
 
 
 def _functions(check, **functions):

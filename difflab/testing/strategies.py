@@ -404,7 +404,10 @@ def points(graph_or_function, *, min_value=-2.0, max_value=2.0):
         shapes = graph_or_function.shapes
     else:
         raise InvalidArgument(f"points() needs a Graph or a RandomFunction, got {type(graph_or_function).__name__}")
-    if not (math.isfinite(min_value) and math.isfinite(max_value) and min_value <= max_value):
+    numbers = all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in (min_value, max_value)
+    )
+    if not (numbers and math.isfinite(min_value) and math.isfinite(max_value) and min_value <= max_value):
         raise InvalidArgument(f"need finite min_value <= max_value, got {min_value!r}, {max_value!r}")
     floats = st.floats(min_value, max_value, allow_nan=False, allow_infinity=False, allow_subnormal=False)
     leaf = [floats if not s else hnp.arrays(np.float64, s, elements=floats) for s in shapes]
