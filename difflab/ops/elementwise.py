@@ -599,13 +599,20 @@ def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
     # not called "sign": SymPy's code printers write their own sign(x) for that name, and sign(NaN) = 1 there
     return sympy_function(
-        "difflab_sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0), _math_sign
+        "difflab_sign",
+        np.sign,
+        lambda args, i: _sp().Integer(0),
+        lambda x: (x > 0) - (x < 0),
+        _math_sign,
+        exact_mp=True,  # (a sign is exact in any digits: the symbolic method may evaluate cbrt's partial in 80)
     )
 
 
 def _abs_fn():
     # math.fabs refuses a complex (x**0.5 of a negative float), so the scalar path falls back to NumPy
-    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
+    # exact_mp: |x| is exact in any digits (arctan's partial holds it: arctan(x·x)'s slope at 1e100 was 0 for 2e-300
+    # under the symbolic method, whose 80-digit evaluation had not trusted it, program.in_range)
+    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs, exact_mp=True)
 
 
 sign = defop(
