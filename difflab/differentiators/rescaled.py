@@ -24,6 +24,7 @@ __all__ = ["rescaled", "rescaled_sweep", "lost_terms", "suspect", "unsuspected"]
 #: largest normal by the margin a sweep's larger cotangents need; 2^500 where that overflowed one
 _SCALES = (1000, 500)
 _TINY = float(np.finfo(np.float64).tiny)
+_F64 = np.dtype(np.float64)
 
 
 def rescaled(parts: list, sweep, mark: int) -> list:
@@ -35,7 +36,7 @@ def rescaled(parts: list, sweep, mark: int) -> list:
         >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
         [0.0]
     """
-    if lost_terms() == mark or not _plain(parts) or _normal(parts):
+    if lost_terms() == mark or not _plain(parts):
         return parts
     for k in _SCALES:
         with trial_warnings() as trial:
@@ -71,7 +72,7 @@ def suspect(parts) -> bool:
     if type(first) is float:
         if _TINY <= abs(first) < math.inf:
             return False
-    elif type(first) is np.ndarray and first.size and first.dtype == np.float64:
+    elif type(first) is np.ndarray and first.dtype is _F64 and first.size:
         if _TINY <= abs(first.item(0)) < math.inf:
             return False
     return _plain(parts) and not _normal(parts)

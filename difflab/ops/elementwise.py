@@ -1049,14 +1049,41 @@ def _hypot_sympy(a, b):
         lambda args, i: args[i] / fn(*args),
         lambda a, b: __import__("mpmath").hypot(a, b),
         math.hypot,
+        exact_mp=True,  # (mpmath's hypot is the function in any digits: 1/hypot(x·x, 1)' at 1e100 was 0 for -2e-300)
     )
     return fn(a, b)
+
+
+def _hypot_leg(k: int):
+    """hypot's partial in argument k, x/out, as a quotient n/d whose rule (n·t)/d keeps every step in range: for |x| < 1,
+    (x·t)/out (x/out underflowed where |x| ≪ out while t was large: hypot(√x, 1e200)' at 1e-300 was 0 for 5e-201; x·t is
+    below t), else t·(x/out) (x/out is then at least 1/out, and x·t overflowed where t·(x/out) did not: hypot(x·x, 1)''
+    at 7e149). x·(out/out): at the origin out/out is 0/0, outside div's domain as x/out is there (NaN with the
+    DomainWarning naming the equation, also where an outer derivative records the rule; strong_div's 0/0 was 0)."""
+
+    def numerator(out, a, b):
+        x = b if k else a
+        if type(x) is float and type(out) is float:
+            return x * (out / out) if math.fabs(x) < 1.0 else x / out
+        return where(less(abs(x), 1.0), x * (out / out), x / out)
+
+    def denominator(out, a, b):
+        x = b if k else a
+        if type(x) is float and type(out) is float:
+            return out if math.fabs(x) < 1.0 else 1.0
+        return where(less(abs(x), 1.0), out, 1.0)
+
+    return quotient_partial(numerator, denominator, value=lambda out, a, b: (b if k else a) / out)
 
 
 hypot = defop(
     "hypot",
     np.hypot,
-    partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
+    # (a·t)/out for |a| < 1, not t·(a/out): a/out underflowed where |a| ≪ |b| while t was large (`_hypot_leg`)
+    partials=(
+        _hypot_leg(0),
+        _hypot_leg(1),
+    ),
     sympy=elementwise_sympy(_hypot_sympy),
     domain=("nonzero", "nonzero"),
     kink=lambda a, b: np.hypot(a, b),
@@ -1085,11 +1112,26 @@ reciprocal = defop(
     doc="1 / x",
     scale=(_distance,),
 )
+
+
+def _cbrt_partial(out, x):
+    return 1.0 / (3.0 * square(out))
+
+
+def _cbrt_one(out, x):
+    """cbrt's quotient numerator, 1: recorded for an outer derivative as out/out, which is 0/0 at 0, outside div's
+    domain as 1/(3·0²) is there, so the outer derivative meets NaN with the DomainWarning naming the equation
+    (strong_div's t/0 is a quiet NaN: the symbolic Hessian of cbrt at 0 was NaN, unsaid)."""
+    return out / out if isinstance(out, Traced) else 1.0
+
+
 cbrt = defop(
     "cbrt",
     np.cbrt,
-    # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse
-    partials=(lambda out, x: 1.0 / (3.0 * square(out)),),
+    # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse.
+    # t/(3·out²), not t·(1/(3·out²)) (quotient_partial): the cotangent of u = x² in 1/cbrt(x·x) at 7e149, -8.5e-401,
+    # underflowed unseen as a product (the slope 0 for -1.2e-250), and as a quotient is said or swept again
+    partials=(quotient_partial(_cbrt_one, lambda out, x: 3.0 * square(out), value=_cbrt_partial),),
     sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)),
     domain=("nonzero",),
     analytic=False,
