@@ -237,3 +237,22 @@ def test_quotient_rules_keep_their_singular_points_said(method):
                 continue  # (cbrt's slope at 0 is inf, said)
             with pytest.warns(dl.DomainWarning, match="hypot|cbrt"):
                 assert np.isnan(op(f, method=method)(x)).all()
+
+
+@pytest.mark.parametrize("x", [1e-210, np.array([1e-210]), np.array([1e-210, 1.0])])
+def test_an_internal_overflow_is_said_by_difflab_alone(x):
+    """The forward Hessian of sum(sqrt(x)·x) at 1e-210 (sqrt's rule's term (0.5·t)/s overflows where its factors are
+    finite): -inf with the DerivativeRangeWarning naming the equation and none of NumPy's "overflow encountered"
+    RuntimeWarnings from difflab's own arithmetic (the rules', strong_div's, compiled code's), on the first and on the
+    later, compiled calls; reverse's 7.5e104 (= 3/(4·sqrt(x))) quietly. The user's own overflow keeps NumPy's warning."""
+    f = lambda v: np.sum(np.sqrt(v) * v)  # noqa: E731
+    forward, reverse = dl.hessian(f, method="forward"), dl.hessian(f, method="reverse")
+    for _ in range(3):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got, right = np.ravel(forward(x)), np.ravel(reverse(x))
+        assert [w.category for w in caught] == [DerivativeRangeWarning], [str(w.message) for w in caught]
+        assert "sqrt" in str(caught[0].message) and got[0] == -np.inf
+        assert right[0] == pytest.approx(0.75e105, rel=1e-12)
+    with pytest.warns(RuntimeWarning, match="overflow encountered in exp"):
+        dl.grad(lambda v: dnp.sum(dnp.exp(v)), method="forward")(np.array([1000.0]))

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from ..graph import Traced
+from ..graph import Traced, quiet_overflow
 from . import canonical
 from .core import (
     SYMPY_TRACED,
@@ -26,6 +26,7 @@ from .core import (
     defop,
     elementwise_sympy,
     quotient_partial,
+    say_overflow,
     strong_zero,
     surely_finite,
     sympy_function,
@@ -114,7 +115,11 @@ def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
     if surely_finite(a) and surely_finite(b):  # no 0·∞ can be formed: the plain product
-        return np.multiply(a, b)
+        with quiet_overflow():  # (a rule's term: its overflow said as a DerivativeRangeWarning, not NumPy's)
+            out = np.multiply(a, b)
+        if not surely_finite(out):
+            say_overflow(out, a, b)
+        return out
     with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
         if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
@@ -343,10 +348,13 @@ div = defop(
 def _strong_div_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_div(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 and 0/NaN are formed here only to be replaced by 0
+    # 0/0 and 0/NaN are formed here only to be replaced by 0; an overflow is a rule's term out of range: said as a
+    # DerivativeRangeWarning, not NumPy's (sqrt(x)·x's forward Hessian at 1e-210 printed "overflow encountered")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.true_divide(a, b)
     if surely_finite(out) or getattr(getattr(out, "dtype", None), "kind", "") == "O":
         return out
+    say_overflow(out, a, b)
     held = np.equal(a, 0.0)
     # a nonzero a over b = 0 is NaN, as the plain rule's partial is outside div's domain (its equation says so)
     return np.where(held & np.isnan(out), 0.0, np.where(np.equal(b, 0.0) & ~held, np.nan, out))
