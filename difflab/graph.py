@@ -114,8 +114,15 @@ class quiet_overflow(raising):
         if ERRSTATE is None:  # pragma: no cover - another NumPy
             self.token = np.errstate(over="ignore")
             self.token.__enter__()
-        else:
-            self.token = ERRSTATE[0].set(ERRSTATE[1](over="ignore"))
+        else:  # (the state made once per state in force: a rule runs this per product)
+            current, memo = ERRSTATE[0].get(), _QUIET[0]
+            if memo[0] is not current:
+                memo = _QUIET[0] = (current, ERRSTATE[1](over="ignore"))
+            self.token = ERRSTATE[0].set(memo[1])
+
+
+#: (the error state last seen, it with overflow quiet): `quiet_overflow`'s, made once per state in force
+_QUIET: list = [(None, None)]
 
 
 class Traced:

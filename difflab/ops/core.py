@@ -580,14 +580,18 @@ def _scaled(partial):
             # nested use: whether t is 0 where ∂ is NaN is known only when the recorded product runs
             return REGISTRY["strong_mul"](t, p)
         try:
-            with quiet_overflow():  # (a term out of range is said below, not as NumPy's warning)
-                c = t * p
-            if not surely_finite(c):
-                say_overflow(c, t, p)
+            if type(t) is float and type(p) is float:
+                c = t * p  # (Python's floats: no NumPy warning)
+            else:
+                with quiet_overflow():  # (a term out of range is said below, not as NumPy's warning)
+                    c = t * p
         except FloatingPointError:  # (the interpreters' errstate) 0·∞: an infinite tangent times a 0 partial
             # is 0, as reverse's zero cotangent times the infinite partial is (1/cosh(x) at 750: the compiled
             # sweep's 0; its strong product, where the interpreted sweep raised and answered NaN)
             return REGISTRY["strong_mul"].impl(t, p)
+        if surely_finite(c):  # (one pass in the common case)
+            return c
+        say_overflow(c, t, p)
         if _zero_times_nan(t, c):
             # the rule is linear in t: where t is 0 the contribution is 0, even where the partial
             # is NaN (another output's NaN must not reach a row that does not depend on it)
