@@ -1,12 +1,15 @@
-"""A sweep whose result lost its only terms to underflow, swept again at a scaled seed (issue 11).
+"""A sweep that lost a term to underflow, swept again at a scaled seed (issue 11).
 
 Reverse's cotangent of u = x·x in 1/(x·x) at 1e100 is -1/u² ≈ -1e-400: it underflowed to 0, and the gradient
 2x·ū (-2e-300, in range) came out 0.0 — a value that looks right, so `warn_range`'s condition (the result holds a
-normal number) said nothing. A VJP is linear in its seed: swept again with ū = 2^k the lost cotangent is
--2^k·1e-400, in range, and the result times 2^-k is the derivative rounded once. Taken only where a term was lost
-and the result holds no normal number (else the warning is said as before), on values, not traced ones (an outer
-derivative's sweep: its own seed decides). Where the scaled sweeps overflow or lose a term again, the warning is
-said whatever the result (`errors.say_lost_terms`): never a silent 0.0 for a nonzero derivative.
+normal number) said nothing. A VJP is linear in its seed, a JVP in its tangents: swept again with ū = 2^k the lost
+cotangent is -2^k·1e-400, in range, and the result times 2^-k is the derivative rounded once. Taken where a quotient
+rule reported a term lost (a result holding a normal number too: the said x/(x·x)' at 7e149 is right then), on
+values, not traced ones (an outer derivative's sweep: its own seed decides), and kept only if the scaled sweep lost
+nothing and stayed finite (then nothing is said). Else, the warning is said whatever the result
+(`errors.say_lost_terms`): never a silent 0.0 for a nonzero derivative. Compiled code, which loses a term silently,
+answers only where its result holds a normal number (`suspect`): the interpreted sweep decides the rest, so that
+every call answers as the first.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
 from ..graph import Traced
 
-__all__ = ["rescaled", "rescaled_sweep", "lost_terms", "suspect", "unsuspected"]
+__all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected"]
 
 #: the seed scales tried, 2^k: 2^1000 lifts a cotangent lost at 1e-400 (or 1e-600) to 1e-99 (1e-299), below the
 #: largest normal by the margin a sweep's larger cotangents need; 2^500 where that overflowed one
@@ -29,12 +32,13 @@ _F64 = np.dtype(np.float64)
 
 def rescaled(parts: list, sweep, mark: int) -> list:
     """`parts` (a sweep's result, leaves of floats or float arrays, seeded by ones), or where a term underflowed
-        since `lost_terms()` was `mark` and no part holds a normal number, `sweep(s)` (the same sweep seeded by s)
-        times 1/s for the first scale s that says nothing and stays finite (the lost terms then unsaid), else `parts`
-    with the lost terms said. Shape contract: as `parts`.
+    since `lost_terms()` was `mark`, `sweep(s)` (the same sweep seeded by s) times 1/s for the first scale s at which
+    it stays finite: said nothing, the lost terms are unsaid; lost terms again (1/x's second derivative at 1e300,
+    2e-900), the pending warnings stand (said where the result is in the normal range). Where every scale overflowed,
+    `parts`, with the lost terms said whatever the result. Shape contract: as `parts`.
 
-        >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
-        [0.0]
+    >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
+    [0.0]
     """
     if lost_terms() == mark or not _plain(parts):
         return parts
@@ -44,8 +48,9 @@ def rescaled(parts: list, sweep, mark: int) -> list:
                 again = sweep(2.0**k)
             except ArithmeticError:
                 continue
-        if not trial.said and _plain(again) and _finite(again):
-            unsay_lost_terms(mark)
+        if _plain(again) and _finite(again):
+            if not trial.said:
+                unsay_lost_terms(mark)
             down = 2.0**-k
             return [p * down if type(p) is float else np.multiply(p, down) for p in again]
     say_lost_terms()
@@ -58,6 +63,15 @@ def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> 
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
     parts = backward(graph, env, wrt, cts, *rest)
     return rescaled(parts, lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest), mark)
+
+
+def rescaled_rows(rows, ins: list, V) -> tuple:
+    """`rows(ins, V)` (forward's sweeps: outputs and J V for the tangents V, k × n), `rescaled`: swept again at V·2^k
+    where its only terms were lost (cbrt(1/x)' at 1e200: the tangent of 1/x, -1e-400, was 0, the slope -0.0 for
+    -7.2e-268). Shape contract: as `rows`'."""
+    mark = lost_terms()
+    outs, jv = rows(ins, V)
+    return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark)[0]
 
 
 def suspect(parts) -> bool:
