@@ -704,9 +704,7 @@ def say_overflow(c, a, b) -> None:
     from ..graph import deriving_from
 
     if deriving_from() is None and np.geterr()["over"] == "raise":  # compiled code (no equation to name): its
-        raise FloatingPointError(
-            "overflow encountered in a rule's term"
-        )  # caller reruns the interpreter, which says it
+        raise FloatingPointError("overflow encountered in a rule's term")  # (the interpreter reruns: it says it)
     _say_range(above=True)
 
 
