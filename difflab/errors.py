@@ -178,6 +178,7 @@ def warn_range(equation: str, message: str) -> None:
     rounded; one the lost term was added to, log(x·x)'s second at 7e149, may be wrong)."""
     warning = DerivativeRangeWarning(message)
     warning.below = True  # (the condition `_collect` reads)
+    _state.lost = warning.lost = getattr(_state, "lost", 0) + 1  # (`lost_terms`: whether a sweep lost a term)
     pending = getattr(_state, "pending", None)
     if pending is None:
         warn_user(warning, DerivativeRangeWarning)
@@ -199,6 +200,48 @@ def warn_range_above(equation: str, message: str) -> None:
 
 #: the prefix of `warn_range`'s keys among a call's pending warnings
 _RANGE = "(range) "
+
+
+def lost_terms() -> int:
+    """How many terms `warn_range` has reported lost in this thread so far: a sweep compares the count before and
+    after it ran to learn whether one of its own terms underflowed (differentiators/rescaled.py)."""
+    return getattr(_state, "lost", 0)
+
+
+def say_lost_terms() -> None:
+    """Make the pending `warn_range` warnings of the running public call unconditional: a term was lost where the
+    result is not in float64's normal range, and rescaling could not tell that result right (a 0 may stand for a
+    nonzero derivative: the lost term was the only one)."""
+    for message in (getattr(_state, "pending", None) or {}).values():
+        if getattr(message, "below", False):
+            message.below = False
+
+
+def unsay_lost_terms(mark: int) -> None:
+    """Drop the running call's pending `warn_range` warnings made since `lost_terms()` was `mark`: the sweep that
+    lost those terms was done again at a scale that lost none, and its result stands (differentiators/rescaled.py)."""
+    pending = getattr(_state, "pending", None)
+    if pending:
+        for key in [k for k, m in pending.items() if getattr(m, "below", False) and getattr(m, "lost", 0) > mark]:
+            del pending[key]
+
+
+class trial_warnings:
+    """Inside, every warning difflab would issue or collect (DomainWarnings, the conditional ones, range warnings)
+    is kept aside and dropped; `.said` then tells whether one came. For a computation done again to check the first
+    (a sweep rescaled, differentiators/rescaled.py): it is kept only if it said nothing, and then says nothing."""
+
+    __slots__ = ("outer", "said")
+
+    def __enter__(self):
+        self.outer = getattr(_state, "pending", None), getattr(_state, "pending_if", None), lost_terms()
+        _state.pending, _state.pending_if = {}, {}
+        self.said = False
+        return self
+
+    def __exit__(self, *exc):
+        self.said = bool(_state.pending or _state.pending_if) or lost_terms() != self.outer[2]
+        _state.pending, _state.pending_if, _state.lost = self.outer
 
 
 def warn_domain_unplaced(op: str, message: str) -> None:

@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - another NumPy: np.errstate
 
 __all__ = [
     "raising",
+    "quiet_overflow",
+    "raising_overflow",
     "Traced",
     "Var",
     "Const",
@@ -73,6 +75,54 @@ class raising:
             self.token.__exit__(*exc)
         else:
             ERRSTATE[0].reset(self.token)
+
+
+class raising_overflow(raising):
+    """`with raising_overflow():` is `np.errstate(invalid="raise", divide="raise", over="raise")`, set as `raising`
+    sets its state: for compiled code (compile.sweeps.Tier.run), whose overflow makes the interpreter rerun the call,
+    which says a derivative term out of range as a `DerivativeRangeWarning` naming the equation (and NumPy's warning
+    for the user's own equations), where the compiled code had printed NumPy's warnings from its generated lines.
+
+    >>> with raising_overflow():
+    ...     np.geterr()["over"]
+    'raise'
+    """
+
+    __slots__ = ()
+
+    def __enter__(self):
+        if ERRSTATE is None:  # pragma: no cover - another NumPy
+            self.token = np.errstate(invalid="raise", divide="raise", over="raise")
+            self.token.__enter__()
+        else:
+            self.token = ERRSTATE[0].set(ERRSTATE[1](invalid="raise", divide="raise", over="raise"))
+
+
+class quiet_overflow(raising):
+    """`with quiet_overflow():` is `np.errstate(over="ignore")`, set as `raising` sets its state: for a derivative
+    rule's own arithmetic, whose overflow is no user's equation's (NumPy's RuntimeWarning is for those) but a term
+    out of range, which the rule says as a `DerivativeRangeWarning` (ops.core).
+
+    >>> with quiet_overflow():
+    ...     np.geterr()["over"]
+    'ignore'
+    """
+
+    __slots__ = ()
+
+    def __enter__(self):
+        if ERRSTATE is None:  # pragma: no cover - another NumPy
+            self.token = np.errstate(over="ignore")
+            self.token.__enter__()
+        else:  # (the state made once per state in force: a rule runs this per product)
+            current, memo = ERRSTATE[0].get(), _QUIET[0]
+            if memo[0] is not current:
+                memo = _QUIET[0] = (current, ERRSTATE[1](over="ignore"))
+            self.token = ERRSTATE[0].set(memo[1])
+
+
+#: (the error state last seen, it with overflow quiet): `quiet_overflow`'s, made once per state in force
+_QUIET: list = [(None, None)]
 
 
 class Traced:

@@ -103,11 +103,20 @@ def _binary(eqn, env, ct, y, cts, steps):
         if (d0 is None or type(d0) is float) and (d1 is None or type(d1) is float):
             for arg, d, strong, how in ((a, d0, s0, h0), (b, d1, s1, h1)):
                 if d is not None:  # strong: 0 where the partial is 0, an infinite ū too
-                    c = 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, x0, x1, eqn=eqn)
+                    c = _term(how, strong, ct, d, y, x0, x1, eqn=eqn)
                     prev = cts.get(arg)
                     cts[arg] = c if prev is None else prev + c
             return
     steps(eqn, ct)
+
+
+def _term(how, strong, ct: float, d: float, y, *xs, eqn=None) -> float:
+    """ū·∂ on floats as the rules compute it: 0 for a strong partial that is 0 (an infinite ū too), except where a
+    quotient partial's 0 is an underflow its form (n·ū)/den has in range or says lost (pow's -0.5·x^-1.5 at
+    x = 4.9e299, whose term the interpreter's array rule said and this sweep made 0 silently)."""
+    if strong and d == 0.0 and (getattr(how, "quotient", None) is None or not math.isfinite(ct)):
+        return 0.0
+    return float_scaled(how, ct, d, y, *xs, eqn=eqn)
 
 
 def _partial(how, y, x0, x1):
@@ -144,7 +153,7 @@ def _other(eqn, rules, env, ct, y, cts, steps):
             except ArithmeticError:
                 d = None
             if type(d) is float:
-                c = 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, x, eqn=eqn)
+                c = _term(how, strong, ct, d, y, x, eqn=eqn)
                 prev = cts.get(a)
                 cts[a] = c if prev is None else prev + c
                 return
@@ -440,7 +449,7 @@ def _apply(rules, args, env, ct, y, eqn=None):
             d = how if type(how) is float else vals[how] if type(how) is int else how(y, *vals)
             if type(d) is not float:
                 return None
-            found.append((a, 0.0 if strong and d == 0.0 else float_scaled(how, ct, d, y, *vals, eqn=eqn)))
+            found.append((a, _term(how, strong, ct, d, y, *vals, eqn=eqn)))
     except ArithmeticError:
         return None
     return found

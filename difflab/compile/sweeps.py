@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Traced, raising, split
+from ..graph import Traced, raising_overflow, split
 from ..trace import outputs_of, trace_flat
 from .graphs import lower
 
@@ -82,8 +82,9 @@ class Tier:
     @staticmethod
     def run(fn, args):
         """fn(*args), or None when a value left an op's domain (a NumPy function refusing its argument
-        too: cholesky's LinAlgError): the interpreter then reruns the call and names the equation in its warning."""
-        with raising():  # np.errstate(invalid="raise", divide="raise") without its Python layers (~12k instructions)
+        too: cholesky's LinAlgError) or overflowed: the interpreter then reruns the call and names the equation in its
+        warning (an overflow: NumPy's for the user's own equations, a DerivativeRangeWarning for a rule's term)."""
+        with raising_overflow():  # np.errstate(..., over="raise") without its Python layers (~12k instructions)
             try:
                 return fn(*args)
             except (FloatingPointError, np.linalg.LinAlgError):

@@ -27,6 +27,7 @@ from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flag, flat, split as split_vec
 from . import owned
 from .forward import _sum
+from .rescaled import rescaled_sweep, suspect, unsuspected
 
 __all__ = ["Reverse", "backward"]
 
@@ -109,7 +110,7 @@ class Reverse(Differentiator):
             on_floats = on_floats or float_seeds(self.graph.outputs, env, u, cts)  # None unless the float path applies
             with raising():
                 seeds = cts if on_floats is None else on_floats
-                return backward(self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
+                return rescaled_sweep(backward, self.graph, env, self.wrt, seeds, on_floats is not None, pulled, finite)
 
         def _sweep(self, *xs, seeded: bool = False):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
@@ -134,7 +135,7 @@ class Reverse(Differentiator):
             )
             res = None if fn is None else Tier.run(fn, args)
             charge(evals=1)
-            if res is not None:
+            if res is not None and not suspect(res[k:]):  # (suspect: maybe a lost term, which the sweep decides)
                 return list(res[:k]), list(res[k:])
             first = values is not None and self.sweeps.calls <= 1  # the values recorded while tracing
             outs, env = ([read(values, o) for o in self.graph.outputs], values) if first else self._forward(args, True)
@@ -142,7 +143,7 @@ class Reverse(Differentiator):
             return outs, self._backward(env, np.ones(self.m) if seeds is None else None, finite=finite, on_floats=seeds)
 
         def hot_grad(self, args):
-            return getattr(self.sweeps.fns.get("grad"), "guarded", None)
+            return unsuspected(getattr(self.sweeps.fns.get("grad"), "guarded", None), len(self.graph.outputs))
 
         counts_pulls = True
 
@@ -157,10 +158,10 @@ class Reverse(Differentiator):
             if res is not None:
                 residuals, late = res[k:], fns[1]
 
-                def pullback(u):  # a traced ū (an outer derivative's) or a complex one takes the traced sweep
-                    if isinstance(u, Traced) or np.iscomplexobj(u):
-                        return flat(self._backward(self._forward(args)[1], u))
-                    return late(*residuals, np.asarray(u, dtype=float))[0]
+                def pullback(u):  # a traced ū (an outer derivative's), a complex one or a suspect result: the sweep
+                    plain = not isinstance(u, Traced) and not np.iscomplexobj(u)
+                    g = late(*residuals, np.asarray(u, dtype=float)) if plain else None
+                    return g[0] if plain and not suspect(g[:1]) else flat(self._backward(self._forward(args)[1], u))
 
                 return list(res[:k]), pullback
             outs, env = self._forward(args, True)

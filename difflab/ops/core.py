@@ -41,7 +41,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..errors import UnsupportedOperationError
-from ..graph import Const, Traced
+from ..graph import Const, Traced, quiet_overflow
 
 __all__ = [
     "Op",
@@ -49,6 +49,7 @@ __all__ = [
     "defop",
     "strong_zero",
     "quotient_partial",
+    "say_overflow",
     "quotient_or_none",
     "float_scaled",
     "constant_partial",
@@ -589,11 +590,18 @@ def _scaled(partial):
             # nested use: whether t is 0 where ∂ is NaN is known only when the recorded product runs
             return REGISTRY["strong_mul"](t, p)
         try:
-            c = t * p
+            if type(t) is float and type(p) is float:
+                c = t * p  # (Python's floats: no NumPy warning)
+            else:
+                with quiet_overflow():  # (a term out of range is said below, not as NumPy's warning)
+                    c = t * p
         except FloatingPointError:  # (the interpreters' errstate) 0·∞: an infinite tangent times a 0 partial
             # is 0, as reverse's zero cotangent times the infinite partial is (1/cosh(x) at 750: the compiled
             # sweep's 0; its strong product, where the interpreted sweep raised and answered NaN)
             return REGISTRY["strong_mul"].impl(t, p)
+        if surely_finite(c):  # (one pass in the common case)
+            return c
+        say_overflow(c, t, p)
         if _zero_times_nan(t, c):
             # the rule is linear in t: where t is 0 the contribution is 0, even where the partial
             # is NaN (another output's NaN must not reach a row that does not depend on it)
@@ -644,12 +652,13 @@ def _quotient_scaled(quotient, t, out, args, params):
         strong = REGISTRY["strong_mul"], REGISTRY["strong_div"]
         return strong[1](t if type(n) is float and n == 1.0 else strong[0](n, t), d)
     try:
-        if quiet:  # (strong in t throughout: a NaN n or d meets a zero t as 0)
-            nt = t if type(n) is float and n == 1.0 else REGISTRY["strong_mul"].impl(n, t)
-            c = REGISTRY["strong_div"].impl(nt, d)
-        else:
-            nt = t if type(n) is float and n == 1.0 else n * t
-            c = nt / d
+        with quiet_overflow():  # (an overflow is said below, or left to the plain product, not NumPy's warning)
+            if quiet:  # (strong in t throughout: a NaN n or d meets a zero t as 0)
+                nt = t if type(n) is float and n == 1.0 else REGISTRY["strong_mul"].impl(n, t)
+                c = REGISTRY["strong_div"].impl(nt, d)
+            else:
+                nt = t if type(n) is float and n == 1.0 else n * t
+                c = nt / d
     except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
         return None
     if not surely_finite(c):
@@ -687,6 +696,26 @@ def _overflowed(c, nt, d) -> bool:
         return False
     with np.errstate(invalid="ignore"):
         return bool(np.any(np.isinf(c) & np.isfinite(nt) & np.isfinite(d) & (d != 0.0)))
+
+
+def say_overflow(c, a, b) -> None:
+    """Say (a `DerivativeRangeWarning`, if the result is not finite) where a rule's product or quotient c of a and b
+    overflowed to ±inf from finite factors (a nonzero divisor): its NumPy warning was made quiet (`quiet_overflow`).
+
+    >>> say_overflow(np.array([1.0]), np.array([1.0]), 1.0)  # (finite: nothing to say)
+    """
+    if not (type(c) is float or getattr(getattr(c, "dtype", None), "kind", "") == "f"):
+        return  # (traced values, SymPy's: nothing computed here)
+    if isinstance(a, Traced) or isinstance(b, Traced):
+        return
+    with np.errstate(invalid="ignore"):
+        if not np.any(np.isinf(c) & np.isfinite(a) & np.isfinite(b) & np.not_equal(b, 0.0)):
+            return
+    from ..graph import deriving_from
+
+    if deriving_from() is None and np.geterr()["over"] == "raise":  # compiled code (no equation to name): its
+        raise FloatingPointError("overflow encountered in a rule's term")  # (the interpreter reruns: it says it)
+    _say_range(above=True)
 
 
 def _say_range(eqn=None, above=False):

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from ..graph import Traced
+from ..graph import Traced, quiet_overflow
 from . import canonical
 from .core import (
     SYMPY_TRACED,
@@ -26,6 +26,7 @@ from .core import (
     defop,
     elementwise_sympy,
     quotient_partial,
+    say_overflow,
     strong_zero,
     surely_finite,
     sympy_function,
@@ -114,7 +115,11 @@ def _strong_mul_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_mul(a, b)
     if surely_finite(a) and surely_finite(b):  # no 0·∞ can be formed: the plain product
-        return np.multiply(a, b)
+        with quiet_overflow():  # (a rule's term: its overflow said as a DerivativeRangeWarning, not NumPy's)
+            out = np.multiply(a, b)
+        if not surely_finite(out):
+            say_overflow(out, a, b)
+        return out
     with np.errstate(invalid="ignore", over="ignore"):  # 0·∞ is formed here only to be replaced by 0
         out = np.multiply(a, b)
         if getattr(getattr(out, "dtype", None), "kind", "") == "O":  # SymPy expressions, sparsity's dependency sets
@@ -343,10 +348,13 @@ div = defop(
 def _strong_div_impl(a, b):
     if isinstance(a, Traced) or isinstance(b, Traced):  # values of an enclosing trace: recorded there
         return strong_div(a, b)
-    with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 and 0/NaN are formed here only to be replaced by 0
+    # 0/0 and 0/NaN are formed here only to be replaced by 0; an overflow is a rule's term out of range: said as a
+    # DerivativeRangeWarning, not NumPy's (sqrt(x)·x's forward Hessian at 1e-210 printed "overflow encountered")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         out = np.true_divide(a, b)
     if surely_finite(out) or getattr(getattr(out, "dtype", None), "kind", "") == "O":
         return out
+    say_overflow(out, a, b)
     held = np.equal(a, 0.0)
     # a nonzero a over b = 0 is NaN, as the plain rule's partial is outside div's domain (its equation says so)
     return np.where(held & np.isnan(out), 0.0, np.where(np.equal(b, 0.0) & ~held, np.nan, out))
@@ -599,13 +607,20 @@ def _sign_fn():
     # named, so its derivative is 0 as in the convention table (SymPy's sign' is 2·DiracDelta)
     # not called "sign": SymPy's code printers write their own sign(x) for that name, and sign(NaN) = 1 there
     return sympy_function(
-        "difflab_sign", np.sign, lambda args, i: _sp().Integer(0), lambda x: (x > 0) - (x < 0), _math_sign
+        "difflab_sign",
+        np.sign,
+        lambda args, i: _sp().Integer(0),
+        lambda x: (x > 0) - (x < 0),
+        _math_sign,
+        exact_mp=True,  # (a sign is exact in any digits: the symbolic method may evaluate cbrt's partial in 80)
     )
 
 
 def _abs_fn():
     # math.fabs refuses a complex (x**0.5 of a negative float), so the scalar path falls back to NumPy
-    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
+    # exact_mp: |x| is exact in any digits (arctan's partial holds it: arctan(x·x)'s slope at 1e100 was 0 for 2e-300
+    # under the symbolic method, whose 80-digit evaluation had not trusted it, program.in_range)
+    return sympy_function("abs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs, exact_mp=True)
 
 
 sign = defop(
@@ -1083,14 +1098,41 @@ def _hypot_sympy(a, b):
         lambda args, i: args[i] / fn(*args),
         lambda a, b: __import__("mpmath").hypot(a, b),
         math.hypot,
+        exact_mp=True,  # (mpmath's hypot is the function in any digits: 1/hypot(x·x, 1)' at 1e100 was 0 for -2e-300)
     )
     return fn(a, b)
+
+
+def _hypot_leg(k: int):
+    """hypot's partial in argument k, x/out, as a quotient n/d whose rule (n·t)/d keeps every step in range: for |x| < 1,
+    (x·t)/out (x/out underflowed where |x| ≪ out while t was large: hypot(√x, 1e200)' at 1e-300 was 0 for 5e-201; x·t is
+    below t), else t·(x/out) (x/out is then at least 1/out, and x·t overflowed where t·(x/out) did not: hypot(x·x, 1)''
+    at 7e149). x·(out/out): at the origin out/out is 0/0, outside div's domain as x/out is there (NaN with the
+    DomainWarning naming the equation, also where an outer derivative records the rule; strong_div's 0/0 was 0)."""
+
+    def numerator(out, a, b):
+        x = b if k else a
+        if type(x) is float and type(out) is float:
+            return x * (out / out) if math.fabs(x) < 1.0 else x / out
+        return where(less(abs(x), 1.0), x * (out / out), x / out)
+
+    def denominator(out, a, b):
+        x = b if k else a
+        if type(x) is float and type(out) is float:
+            return out if math.fabs(x) < 1.0 else 1.0
+        return where(less(abs(x), 1.0), out, 1.0)
+
+    return quotient_partial(numerator, denominator, value=lambda out, a, b: (b if k else a) / out)
 
 
 hypot = defop(
     "hypot",
     np.hypot,
-    partials=(lambda out, a, b: a / out, lambda out, a, b: b / out),
+    # (a·t)/out for |a| < 1, not t·(a/out): a/out underflowed where |a| ≪ |b| while t was large (`_hypot_leg`)
+    partials=(
+        _hypot_leg(0),
+        _hypot_leg(1),
+    ),
     sympy=elementwise_sympy(_hypot_sympy),
     domain=("nonzero", "nonzero"),
     kink=lambda a, b: np.hypot(a, b),
@@ -1119,11 +1161,26 @@ reciprocal = defop(
     doc="1 / x",
     scale=(_distance,),
 )
+
+
+def _cbrt_partial(out, x):
+    return 1.0 / (3.0 * square(out))
+
+
+def _cbrt_one(out, x):
+    """cbrt's quotient numerator, 1: recorded for an outer derivative as out/out, which is 0/0 at 0, outside div's
+    domain as 1/(3·0²) is there, so the outer derivative meets NaN with the DomainWarning naming the equation
+    (strong_div's t/0 is a quiet NaN: the symbolic Hessian of cbrt at 0 was NaN, unsaid)."""
+    return out / out if isinstance(out, Traced) else 1.0
+
+
 cbrt = defop(
     "cbrt",
     np.cbrt,
-    # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse
-    partials=(lambda out, x: 1.0 / (3.0 * square(out)),),
+    # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse.
+    # t/(3·out²), not t·(1/(3·out²)) (quotient_partial): the cotangent of u = x² in 1/cbrt(x·x) at 7e149, -8.5e-401,
+    # underflowed unseen as a product (the slope 0 for -1.2e-250), and as a quotient is said or swept again
+    partials=(quotient_partial(_cbrt_one, lambda out, x: 3.0 * square(out), value=_cbrt_partial),),
     sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)),
     domain=("nonzero",),
     analytic=False,

@@ -1,0 +1,132 @@
+"""A sweep that lost a term to underflow, swept again at a scaled seed (issue 11).
+
+Reverse's cotangent of u = x·x in 1/(x·x) at 1e100 is -1/u² ≈ -1e-400: it underflowed to 0, and the gradient
+2x·ū (-2e-300, in range) came out 0.0 — a value that looks right, so `warn_range`'s condition (the result holds a
+normal number) said nothing. A VJP is linear in its seed, a JVP in its tangents: swept again with ū = 2^k the lost
+cotangent is -2^k·1e-400, in range, and the result times 2^-k is the derivative rounded once. Taken where a quotient
+rule reported a term lost and the result holds no normal number (else the warning is said as before: compiled code,
+which loses a term silently, would answer unscaled from the second call), on values, not traced ones (an outer
+derivative's sweep: its own seed decides); kept where the scaled sweep stays finite (said nothing: the warning
+unsaid). Where every scale overflowed the warning is said whatever the result (`errors.say_lost_terms`): never a
+silent 0.0 for a nonzero derivative. Compiled code answers only where its result holds a normal number (`suspect`):
+the interpreted sweep decides the rest, so that every call answers as the first.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import lost_terms, say_lost_terms, trial_warnings, unsay_lost_terms
+from ..graph import Traced
+
+__all__ = ["rescaled", "rescaled_sweep", "rescaled_rows", "lost_terms", "suspect", "unsuspected"]
+
+#: the seed scales tried, 2^k: 2^1000 lifts a cotangent lost at 1e-400 (or 1e-600) to 1e-99 (1e-299), below the
+#: largest normal by the margin a sweep's larger cotangents need; 2^500 where that overflowed one
+_SCALES = (1000, 500)
+_TINY = float(np.finfo(np.float64).tiny)
+_F64 = np.dtype(np.float64)
+
+
+def rescaled(parts: list, sweep, mark: int) -> list:
+    """`parts` (a sweep's result, leaves of floats or float arrays, seeded by ones), or where a term underflowed
+    since `lost_terms()` was `mark` and no part holds a normal number, `sweep(s)` (the same sweep seeded by s) times
+    1/s for the first scale s at which it stays finite: said nothing, the lost terms are unsaid; lost terms again (1/x's
+    second derivative at 1e300, 2e-900), the pending warnings stand (said where the result is in the normal range).
+    Where every scale overflowed, `parts`, with the lost terms said whatever the result. Shape contract: as `parts`.
+
+    >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
+    [0.0]
+    """
+    if lost_terms() == mark or not _plain(parts) or _normal(parts):
+        return parts  # (a normal result: said as before; compiled code would give it unscaled on later calls)
+    for k in _SCALES:
+        with trial_warnings() as trial:
+            try:
+                again = sweep(2.0**k)
+            except ArithmeticError:
+                continue
+        if _plain(again) and _finite(again):
+            if not trial.said:
+                unsay_lost_terms(mark)
+            down = 2.0**-k
+            return [p * down if type(p) is float else np.multiply(p, down) for p in again]
+    say_lost_terms()
+    return parts
+
+
+def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> list:
+    """`backward(graph, env, wrt, cts, *rest)` (reverse's tape sweep from the seeds `cts`), `rescaled`: swept again
+    at the seeds times 2^k where its only terms were lost. Shape contract: as `backward`'s."""
+    mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
+    parts = backward(graph, env, wrt, cts, *rest)
+    return rescaled(parts, lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest), mark)
+
+
+def rescaled_rows(rows, ins: list, V) -> tuple:
+    """`rows(ins, V)` (forward's sweeps: outputs and J V for the tangents V, k × n), `rescaled`: swept again at V·2^k
+    where its only terms were lost (cbrt(1/x)' at 1e200: the tangent of 1/x, -1e-400, was 0, the slope -0.0 for
+    -7.2e-268). Shape contract: as `rows`'."""
+    mark = lost_terms()
+    outs, jv = rows(ins, V)
+    return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark)[0]
+
+
+def suspect(parts) -> bool:
+    """Whether a sweep's result (its parts) holds no number in float64's normal range: where compiled code gave it
+    (which loses a term as silently as the interpreter did before `rescaled`), the interpreted sweep decides, so
+    that every call answers as the first. One entry read in the common case (a first entry in range).
+
+    >>> suspect([0.0]), suspect([np.array([1.0, 0.0])])
+    (True, False)
+    """
+    first = parts[0] if parts else None
+    if type(first) is float:
+        if _TINY <= abs(first) < math.inf:
+            return False
+    elif type(first) is np.ndarray and first.dtype is _F64 and first.size:
+        if _TINY <= abs(first.item(0)) < math.inf:
+            return False
+    return _plain(parts) and not _normal(parts)
+
+
+def _plain(parts) -> bool:
+    """Whether every part is a float or a real float64 array (not traced, not complex)."""
+    return all(
+        type(p) is float
+        or (isinstance(p, (np.ndarray, np.floating)) and p.dtype == np.float64 and not isinstance(p, Traced))
+        for p in parts
+    )
+
+
+def _normal(parts) -> bool:
+    """Whether some part holds a finite entry of magnitude in float64's normal range."""
+    for p in parts:
+        if type(p) is float:
+            if _TINY <= abs(p) < math.inf:
+                return True
+        elif np.any((np.abs(p) >= _TINY) & (np.abs(p) < np.inf)):
+            return True
+    return False
+
+
+def _finite(parts) -> bool:
+    return all(math.isfinite(p) if type(p) is float else bool(np.isfinite(p).all()) for p in parts)
+
+
+def unsuspected(guarded, k: int):
+    """None for None, else `guarded` (a prepared gradient's common-case code: its outputs, then the gradient parts, or None) answering
+    None where its parts are `suspect`, so the general path's sweep decides: cached on it, with the cost attributes
+    the callers read (api.operators._Hot)."""
+    fn = getattr(guarded, "unsuspected", None)
+    if fn is None and guarded is not None:
+
+        def fn(*xs):
+            res = guarded(*xs)
+            return None if res is None or suspect(res[k:]) else res
+
+        fn.__dict__.update({a: v for a, v in guarded.__dict__.items() if a != "unsuspected"})
+        guarded.unsuspected = fn
+    return fn
