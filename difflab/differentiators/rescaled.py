@@ -82,14 +82,23 @@ def suspect(parts) -> bool:
     >>> suspect([0.0]), suspect([np.array([1.0, 0.0])])
     (True, False)
     """
-    first = parts[0] if parts else None
-    if type(first) is float:
-        if _TINY <= abs(first) < math.inf:
+    try:  # (floats: their largest magnitude in C; an exact 0.0 in a weight's slot is common, a scalar net's 37 parts)
+        top = max(map(abs, parts)) if parts else 0.0
+        if type(top) is float and _TINY <= top < math.inf:
             return False
-    elif type(first) is np.ndarray and first.dtype is _F64 and first.size:
-        if _TINY <= abs(first.item(0)) < math.inf:
-            return False
-    return _plain(parts) and not _normal(parts)
+    except (TypeError, ValueError):  # (arrays among them: compared entry by entry below)
+        pass
+    for p in parts:  # (the first normal entry decides)
+        t = type(p)
+        if t is float or t is np.float64:
+            if _TINY <= abs(p) < math.inf:
+                return False
+        elif t is np.ndarray and p.dtype is _F64:
+            if p.size and (_TINY <= abs(p.item(0)) < math.inf or _normal([p])):
+                return False
+        else:
+            return False  # (a traced, complex or other part: not a sweep `rescaled` redoes)
+    return True
 
 
 def _plain(parts) -> bool:
