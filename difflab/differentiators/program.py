@@ -419,6 +419,8 @@ def _sympy_partial(e, u, out):
         return e._eval_derivative(u)
     if isinstance(e, _sympy_piecewise()):  # (a complex max's part: NumPy's order, outermost)
         return _piecewise_partial(e, u)
+    if (e.is_Add or e.is_Mul) and e.has(_sympy_piecewise()):  # (a sort's partial inside an adjoint's sum)
+        return _sum_or_product_partial(e, u)
     d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(
@@ -440,6 +442,22 @@ def _piecewise_partial(e, u):
     if all(x == 0 for x, _ in pieces):
         return _sympify(0)
     return Piecewise(*pieces, evaluate=False)
+
+
+def _sum_or_product_partial(e, u):
+    """∂e/∂u of a sum or product holding a Piecewise, by linearity and the product rule over its terms or factors
+    (each by `_sympy_partial`: a Piecewise piece by piece), as SymPy's `diff` takes them, but without its Piecewise
+    evaluation: the adjoint 0.5·Piecewise((1, c0), ..., (0, c11)) + g of a partition's input (12 pieces), asked for
+    in each of 24 symbols per gradient entry by a Hessian's second sweep, cost SymPy seconds merging the pieces."""
+    import sympy as sp
+
+    if e.is_Add:
+        return sp.Add(*[_sympy_partial(t, u, None) for t in e.args if u in t.free_symbols])
+    terms = []
+    for k, f in enumerate(e.args):
+        if u in f.free_symbols:
+            terms.append(sp.Mul(_sympy_partial(f, u, None), *e.args[:k], *e.args[k + 1 :]))
+    return sp.Add(*terms)
 
 
 def _strong_term(t, u):
