@@ -29,9 +29,14 @@ a repeated index were refused (gnn_max): applied once per repetition now, NumPy'
 np.cumprod refused dtype= (stick_breaking): a float dtype is taken, an integer one refused by name as sum's is. Refused with the
 right remedy (NumPy does not let difflab intercept them): np.add.at into np.zeros(6) and a slice write into a NumPy
 copy of a constant (written here as the remedy says, np.zeros_like(v, shape=...)); scipy.linalg.cholesky of a traced
-matrix (names difflab.scipy.linalg.cholesky). Recorded, not fixed: the symbolic method's Hessians are slow through
-linear algebra and sorts: varpro_lstsq 87 s (lstsq of a 12×2 design), trimmed_lts 28 s (sorts of 12), rbf_meshgrid
-15 s (a 6×6 solve), gp_cholesky 11 s (6×6 cholesky): left out of the Hessian test's symbolic cases. And
+matrix (names difflab.scipy.linalg.cholesky). The symbolic method's Hessians were slow through linear algebra and
+sorts: varpro_lstsq 87 s (lstsq of a 12×2 design), trimmed_lts 28 s (sorts of 12), rbf_meshgrid 15 s (a 6×6 solve),
+gp_cholesky 11 s (6×6 cholesky), wall clock on a loaded machine; 22.3, 6.1, 4.1 and 4.1 s of CPU when measured again
+(after a warm-up Hessian). lstsq's pinv of the 12×2 design was SymPy's closed form, whose entries divide by
+det(AᵀA), written out again in every partial (the opaque kind above 3 rows or columns now), and SymPy's derivative of
+the partition's Piecewise inside an adjoint's sum merged its pieces (taken piece by piece now): 1.2 and 1.3 s; the
+solve and cholesky, through their opaque kinds' entry rules, 3.8 and 3.6 s. Still left out of the Hessian test's
+symbolic cases, each over the 1 s the suite's budget allows. And
 dl.vmap(dl.grad(rfft_lowpass, method="symbolic")) is refused by name (as on main: the real |z| has no difflab
 op to run it as); given one (the registry's abs), it answered NaN at the second point: SymPy's |a + ib|, sqrt(a² + b²),
 has the partial a/sqrt(a² + b²), 0/0 where a bin computed on traced values was exactly 0 (the plain symbolic gradient
@@ -586,7 +591,8 @@ test_hessian_of_user_code = hessian_test(
     POINTS,
     HESS,
     globals(),
-    # (slow: varpro_lstsq, trimmed_lts, rbf_meshgrid, gp_cholesky, the docstring; the others 1.5 to 3 s each)
+    # (slow: varpro_lstsq, trimmed_lts, rbf_meshgrid, gp_cholesky, 1.2 to 3.8 s of CPU, the docstring; the others
+    # 1.5 to 3 s each)
     no_symbolic={
         "varpro_lstsq",
         "trimmed_lts",
