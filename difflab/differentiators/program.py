@@ -420,8 +420,9 @@ def _sympy_partial(e, u, out):
     if isinstance(e, _sympy_piecewise()):  # (a complex max's part: NumPy's order, outermost)
         return _piecewise_partial(e, u)
     if (e.is_Add or e.is_Mul) and e.has(_sympy_piecewise()):  # (a sort's partial inside an adjoint's sum)
-        return _sum_or_product_partial(e, u)
-    d = _hypot_form(e.diff(u))
+        d = _sum_or_product_partial(e, u)  # (its terms' partials are this function's: `_hypot_form`, refusals)
+    else:
+        d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(
             f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
