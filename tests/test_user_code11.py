@@ -34,10 +34,11 @@ sorts: varpro_lstsq 87 s (lstsq of a 12×2 design), trimmed_lts 28 s (sorts of 1
 gp_cholesky 11 s (6×6 cholesky), wall clock on a loaded machine; 22.3, 6.1, 4.1 and 4.1 s of CPU when measured again
 (after a warm-up Hessian). lstsq's pinv of the 12×2 design was SymPy's closed form, whose entries divide by
 det(AᵀA), written out again in every partial (the opaque kind above 3 rows or columns now), and SymPy's derivative of
-the partition's Piecewise inside an adjoint's sum merged its pieces (taken piece by piece now): 1.2 and 1.3 s; the
-solve and cholesky, through their opaque kinds' entry rules, 3.8 and 3.6 s. Still left out of the Hessian test's
-symbolic cases, each over the 1 s the suite's budget allows. And
-dl.vmap(dl.grad(rfft_lowpass, method="symbolic")) is refused by name (as on main: the real |z| has no difflab
+the partition's Piecewise inside an adjoint's sum merged its pieces (taken piece by piece now, and the sort weights'
+products without SymPy's Derivative objects): 1.3 and 0.8 s; the solve and cholesky, through their opaque kinds'
+entry rules, 3.8 and 3.5 s. trimmed_lts's joins the Hessian test's symbolic cases; the other three stay out, each
+over the 1 s the suite's budget allows. And
+dl.vmap(dl.grad(rfft_lowpass, method="symbolic")) was refused by name (as on main: the real |z| had no difflab
 op to run it as); given one (the registry's abs), it answered NaN at the second point: SymPy's |a + ib|, sqrt(a² + b²),
 has the partial a/sqrt(a² + b²), 0/0 where a bin computed on traced values was exactly 0 (the plain symbolic gradient
 of Σ|fft(x)| at x = (1, 1, 1, 1) was NaN too, silently); |z| is a named function of a and b now, its partials 0 at
@@ -591,11 +592,9 @@ test_hessian_of_user_code = hessian_test(
     POINTS,
     HESS,
     globals(),
-    # (slow: varpro_lstsq, trimmed_lts, rbf_meshgrid, gp_cholesky, 1.2 to 3.8 s of CPU, the docstring; the others
-    # 1.5 to 3 s each)
+    # (slow: varpro_lstsq, rbf_meshgrid, gp_cholesky, 1.3 to 3.8 s of CPU, the docstring; the others 1.5 to 3 s each)
     no_symbolic={
         "varpro_lstsq",
-        "trimmed_lts",
         "rbf_meshgrid",
         "gp_cholesky",
         "gnn_max",

@@ -421,6 +421,8 @@ def _sympy_partial(e, u, out):
         return _piecewise_partial(e, u)
     if (e.is_Add or e.is_Mul) and e.has(_sympy_piecewise()):  # (a sort's partial inside an adjoint's sum)
         d = _sum_or_product_partial(e, u)  # (its terms' partials are this function's: `_hypot_form`, refusals)
+    elif getattr(type(e), "difflab_named", False):  # a registry's named function: its chain rule, without
+        d = _hypot_form(e._eval_derivative(u))  # SymPy's Derivative object built and evaluated around it
     else:
         d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
@@ -453,12 +455,28 @@ def _sum_or_product_partial(e, u):
     import sympy as sp
 
     if e.is_Add:
-        return sp.Add(*[_sympy_partial(t, u, None) for t in e.args if u in t.free_symbols])
+        return sp.Add(*[_within(t, u) for t in e.args if u in _free_symbols(t)])
     terms = []
     for k, f in enumerate(e.args):
-        if u in f.free_symbols:
-            terms.append(sp.Mul(_sympy_partial(f, u, None), *e.args[:k], *e.args[k + 1 :]))
+        if u in _free_symbols(f):
+            terms.append(sp.Mul(_within(f, u), *e.args[:k], *e.args[k + 1 :]))
     return sp.Add(*terms)
+
+
+def _within(t, u):
+    """∂t/∂u of a term or factor of such a sum or product (a product inside it by the product rule too: a sort's
+    adjoint term 1.0·sort_weight(...), whose derivative SymPy's `diff` of the product built as Derivative objects)."""
+    if t.is_Add or t.is_Mul:
+        d = derivative(t, u, _strong_term)
+        return _sum_or_product_partial(t, u) if d is None else d
+    return _sympy_partial(t, u, None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _free_symbols(t):
+    """t.free_symbols, kept: a Hessian's second sweep asks for each term's in every symbol (SymPy walks the tree each
+    time: a Piecewise over 12 entries and their 12 conditions of 15 arguments each)."""
+    return t.free_symbols
 
 
 def _strong_term(t, u):

@@ -1197,6 +1197,7 @@ def sympy_function(
             "_eval_derivative": _eval_derivative,
             "_eval_evalf": _eval_evalf,
             "difflab_plain": staticmethod(plain),
+            "difflab_named": True,  # (its `_eval_derivative` below: the symbolic method calls it directly)
             "difflab_exact_mp": exact_mp,
             **(methods or {}),
         },
