@@ -226,6 +226,8 @@ def test_the_modulus_of_a_complex_zero_has_the_convention_s_zero_derivative(meth
     modulus = lambda x: np.abs(x[0] + 1j * x[1]) + x[0]  # noqa: E731
     np.testing.assert_array_equal(dl.grad(spectrum, method=method)(np.ones(4)), np.ones(4))
     np.testing.assert_array_equal(dl.grad(modulus, method=method)(np.zeros(2)), [1.0, 0.0])
+    # and the rule's 0 there is constant: its derivative, the second of |z| at 0, is 0 (symbolic's diagonal was NaN)
+    np.testing.assert_array_equal(dl.hessian(modulus, method=method)(np.zeros(2)), np.zeros((2, 2)))
     # away from 0, the same partials: Re(conj(z)·dz)/|z| of each bin
     x = np.array([0.3, -1.1, 0.4, 2.0])
     z, e = np.fft.fft(x), np.fft.fft(np.eye(4))

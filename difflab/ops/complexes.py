@@ -160,24 +160,31 @@ def _cabs_sympy(z):
 
 
 def _cabs_fn():
-    """|a + ib| of real a, b (NumPy's hypot), whose partials are strong_mul(a, 1/|z|) and strong_mul(b, 1/|z|): 0 at
-    z = 0 as cabs's rule (`_safe_unit`) and abs'(0) = 0. SymPy's Abs(a + ib) is sqrt(a² + b²), whose partial
+    """|a + ib| of real a, b (NumPy's hypot), whose partials are a/|z| and b/|z|, 0 at z = 0 as cabs's rule
+    (`_safe_unit`) and abs'(0) = 0 (`_cabs_partial`). SymPy's Abs(a + ib) is sqrt(a² + b²), whose partial
     a/sqrt(a² + b²) is 0/0 there: the symbolic gradient of |fft(x)| at x = (1, 1, 1, 1) was NaN, silently, where
     reverse and forward give the convention's 1, and vmap of rfft_lowpass's symbolic gradient (tests/test_user_code11),
     whose FFT on traced values had a bin exactly 0 at its second point, NaN there."""
     import math
 
     from .core import sympy_function
-    from .elementwise import strong_mul_sympy
 
     return sympy_function(
         "difflab_cabs",
         np.hypot,
-        lambda args, i: strong_mul_sympy()(args[i], 1 / _cabs_fn()(*args)),
+        _cabs_partial,
         lambda a, b: __import__("mpmath").hypot(a, b),
         math.hypot,
         exact_mp=True,
     )
+
+
+def _cabs_partial(args, i):
+    """∂|z|/∂(args[i]) = args[i]/|z|, 0 where z = 0: cabs's rule selects 0 there (`_safe_unit`'s where), so its own
+    derivative there is 0 too, as reverse's and forward's second derivative of |z| at 0."""
+    sp = _sp()
+    h = _cabs_fn()(*args)
+    return sp.Piecewise((sp.Integer(0), sp.Eq(h, 0)), (args[i] / h, True), evaluate=False)
 
 
 def _cabs_of_parts(a, b):
