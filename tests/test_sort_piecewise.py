@@ -358,3 +358,31 @@ def test_numeric_holds_the_permutation_at_a_complex_tie():
     np.testing.assert_array_equal(want, [2.0, 3.0, 1.0, 2.0, 3.0, 1.0])
     np.testing.assert_allclose(dl.grad(f, method="numeric")(x), want, rtol=1e-8)
     np.testing.assert_allclose(dl.hessian(f, method="numeric")(x), np.zeros((6, 6)), atol=1e-4)
+
+
+def test_symbolic_hessian_through_a_partition_and_a_sort_takes_no_piecewise_derivative_of_sympy(monkeypatch):
+    """Least trimmed squares (tests/test_user_code11's trimmed_lts, 6 residuals): a Hessian's second sweep
+    differentiates the adjoint 0.5·Piecewise((1, c0), ..., (0, c5)) + g of the partition's input in every symbol;
+    SymPy's `diff` of that sum re-evaluated the Piecewise, merging its pieces (28 s at 12 residuals), where the
+    symbolic method takes it piece by piece (program._sum_or_product_partial): SymPy's own is never called now.
+    The value is the analytic Hessian: Σ 2·x_i x_iᵀ over the 4 smallest squared residuals (ties none), plus
+    Σ ε/(r² + ε)^{3/2}·x_i x_iᵀ of the trimmed mean of sqrt(r² + ε) over the middle 4 of 6."""
+    import sympy as sp
+
+    def never(self, s):
+        raise AssertionError("SymPy's Piecewise derivative")
+
+    monkeypatch.setattr(sp.Piecewise, "_eval_derivative", never)
+    X = np.column_stack([np.ones(6), np.linspace(-1.0, 1.0, 6)])
+    y = np.array([0.4, -0.3, 1.9, 0.2, -2.5, 0.8])
+    eps = 1e-2
+
+    def f(w):
+        r2 = (y - X @ w) ** 2
+        return np.sum(np.partition(r2, 3)[:4]) + 0.5 * np.sum(np.sort(np.sqrt(r2 + eps))[1:-1])
+
+    w = np.array([0.1, 0.3])
+    r = y - X @ w
+    kept, middle = np.argsort(r**2)[:4], np.argsort(r**2)[1:-1]
+    want = 2 * X[kept].T @ X[kept] + 0.5 * (X[middle].T * (eps / (r[middle] ** 2 + eps) ** 1.5)) @ X[middle]
+    np.testing.assert_allclose(dl.hessian(f, method="symbolic")(w), want, rtol=1e-12)

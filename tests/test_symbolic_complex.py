@@ -213,3 +213,25 @@ def test_a_whole_float_power_of_a_complex_value_with_no_imaginary_part():
     want = [2 * (a - b) - a / np.sqrt(3 - a * a), -2 * (a - b)]
     for method in ("symbolic", "reverse"):
         np.testing.assert_allclose(dl.grad(f, method=method)(np.array([a, b])), want, rtol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "reverse", "forward"])
+def test_the_modulus_of_a_complex_zero_has_the_convention_s_zero_derivative(method):
+    """|z| at z = 0: abs'(0) = 0 (DESIGN.md §3), as cabs's rule gives it. The symbolic method wrote SymPy's
+    Abs(a + ib) = sqrt(a² + b²), whose partial a/sqrt(a² + b²) is 0/0 there: Σ|fft(x)| at x = (1, 1, 1, 1) (three
+    zero bins) and |x0 + i·x1| at 0 had NaN gradients, silently, and vmap of a symbolic gradient through an FFT
+    (tests/test_user_code11's rfft_lowpass) NaN where a bin computed on traced values was exactly 0. Analytic: the
+    only nonzero bin is Σx, so the gradient is 1 everywhere; |z| + x0 at 0 has gradient (1, 0)."""
+    spectrum = lambda x: np.sum(np.abs(np.fft.fft(x)))  # noqa: E731
+    modulus = lambda x: np.abs(x[0] + 1j * x[1]) + x[0]  # noqa: E731
+    np.testing.assert_array_equal(dl.grad(spectrum, method=method)(np.ones(4)), np.ones(4))
+    np.testing.assert_array_equal(dl.grad(modulus, method=method)(np.zeros(2)), [1.0, 0.0])
+    # and the rule's 0 there is constant: its derivative, the second of |z| at 0, is 0 (symbolic's diagonal was NaN)
+    np.testing.assert_array_equal(dl.hessian(modulus, method=method)(np.zeros(2)), np.zeros((2, 2)))
+    # away from 0, the same partials: Re(conj(z)·dz)/|z| of each bin
+    x = np.array([0.3, -1.1, 0.4, 2.0])
+    z, e = np.fft.fft(x), np.fft.fft(np.eye(4))
+    close(dl.grad(spectrum, method=method)(x), np.real(np.conj(z) * e / np.abs(z)).sum(axis=1))
+    # batched, the derivative runs on traced values (symbolic: its expressions as difflab ops)
+    got = dl.vmap(dl.grad(modulus, method=method))(np.array([[0.0, 0.0], [0.3, -0.4]]))
+    close(got, np.array([[1.0, 0.0], [1.6, -0.8]]))

@@ -296,3 +296,26 @@ def test_a_wide_one_row_svd_has_a_symbolic_hessian_without_expanding_its_sign():
     np.testing.assert_allclose(
         dl.hessian(f, method="symbolic")(x), dl.hessian(f, method="reverse")(x), rtol=1e-10, atol=1e-13
     )
+
+
+def test_a_tall_two_column_pinv_is_opaque_and_its_hessian_exact():
+    """pinv of a 6×2 design (variable projection, as tests/test_user_code11's varpro_lstsq with 12 rows): SymPy's
+    closed form (AᵀA)⁻¹Aᵀ divides every entry by det(AᵀA), a polynomial of 15 products here, which each partial of
+    a Hessian's two sweeps wrote out again (the 12×2's symbolic Hessian: 20 s); above 3 rows or columns the opaque
+    kind serves (0.3 s here, 1.5 s at 12×2). The Hessian is JAX x64's (jax.hessian of the same code, stored)."""
+    import sympy as sp
+
+    from difflab.differentiators.program import to_sympy
+
+    t, p = np.linspace(0.0, 3.0, 6), np.log(np.array([0.6, 2.2]))
+    y = 1.5 * np.exp(-0.7 * t) + 0.6 * np.exp(-2.5 * t)
+
+    def f(p):
+        phi = np.exp(-np.outer(t, np.exp(p)))
+        c = np.linalg.pinv(phi) @ y
+        return np.sum((y - phi @ c) ** 2) * 1e3 + np.sum(c**2)
+
+    program = to_sympy(dl.trace(lambda a: np.sum(np.linalg.pinv(a)), np.ones((6, 2)) + np.eye(6, 2)))
+    assert max(sp.count_ops(e) for _, e in program.assignments) <= 30  # (the closed form's: 91)
+    want = [[192.75711998023883, -120.97840864656897], [-120.97840864656894, 47.22123455752024]]
+    np.testing.assert_allclose(dl.hessian(f, method="symbolic")(p), want, rtol=1e-9)

@@ -419,7 +419,12 @@ def _sympy_partial(e, u, out):
         return e._eval_derivative(u)
     if isinstance(e, _sympy_piecewise()):  # (a complex max's part: NumPy's order, outermost)
         return _piecewise_partial(e, u)
-    d = _hypot_form(e.diff(u))
+    if (e.is_Add or e.is_Mul) and e.has(_sympy_piecewise()):  # (a sort's partial inside an adjoint's sum)
+        d = _sum_or_product_partial(e, u)  # (its terms' partials are this function's: `_hypot_form`, refusals)
+    elif getattr(type(e), "difflab_named", False):  # a registry's named function: its chain rule, without
+        d = _hypot_form(e._eval_derivative(u))  # SymPy's Derivative object built and evaluated around it
+    else:
+        d = _hypot_form(e.diff(u))
     if d.has(_sympy_derivative()):  # no closed form (besseli in its order): refuse, naming it
         raise NotDifferentiableError(
             f"the symbolic method has no derivative of {e} in {u} (SymPy leaves it unevaluated); "
@@ -440,6 +445,38 @@ def _piecewise_partial(e, u):
     if all(x == 0 for x, _ in pieces):
         return _sympify(0)
     return Piecewise(*pieces, evaluate=False)
+
+
+def _sum_or_product_partial(e, u):
+    """∂e/∂u of a sum or product holding a Piecewise, by linearity and the product rule over its terms or factors
+    (each by `_sympy_partial`: a Piecewise piece by piece), as SymPy's `diff` takes them, but without its Piecewise
+    evaluation: the adjoint 0.5·Piecewise((1, c0), ..., (0, c11)) + g of a partition's input (12 pieces), asked for
+    in each of 24 symbols per gradient entry by a Hessian's second sweep, cost SymPy seconds merging the pieces."""
+    import sympy as sp
+
+    if e.is_Add:
+        return sp.Add(*[_within(t, u) for t in e.args if u in _free_symbols(t)])
+    terms = []
+    for k, f in enumerate(e.args):
+        if u in _free_symbols(f):
+            terms.append(sp.Mul(_within(f, u), *e.args[:k], *e.args[k + 1 :]))
+    return sp.Add(*terms)
+
+
+def _within(t, u):
+    """∂t/∂u of a term or factor of such a sum or product (a product inside it by the product rule too: a sort's
+    adjoint term 1.0·sort_weight(...), whose derivative SymPy's `diff` of the product built as Derivative objects)."""
+    if t.is_Add or t.is_Mul:
+        d = derivative(t, u, _strong_term)
+        return _sum_or_product_partial(t, u) if d is None else d
+    return _sympy_partial(t, u, None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _free_symbols(t):
+    """t.free_symbols, kept: a Hessian's second sweep asks for each term's in every symbol (SymPy walks the tree each
+    time: a Piecewise over 12 entries and their 12 conditions of 15 arguments each)."""
+    return t.free_symbols
 
 
 def _strong_term(t, u):

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..graph import Traced
-from .core import _sp, defop, draw, elementwise_sympy
+from .core import SYMPY_TRACED, _sp, defop, draw, elementwise_sympy
 
 __all__ = ["conj", "imag_part", "cabs", "angle", "real_tangent", "real_part", "is_complex"]
 
@@ -141,12 +141,10 @@ def _cabs_jvp(t, out, x):
 
 
 def _cabs_sympy(z):
-    """|z| in SymPy: its Abs of a complex expression (SymPy differentiates it by Re and Im), and a named |x| where z
-    is real (an FFT's DC and Nyquist terms of real data): SymPy's Abs of a real expression has sign for its
-    derivative and DiracDelta for its second, which lambdify cannot print (the named one's derivative is the
-    registry's sign, whose own is 0). Named apart from the registry's abs, so that the symbolic derivative run as
-    difflab ops (vmap of a symbolic gradient) still refuses it by name: run so, rfft_lowpass's gradient was NaN at
-    one of tests/test_user_code11.py's points (not understood yet: recorded there)."""
+    """|z| in SymPy, as a named function of z's real and imaginary parts (`_cabs_fn`), and a named |x| where z is
+    real (an FFT's DC and Nyquist terms of real data): SymPy's Abs of a real expression has sign for its derivative
+    and DiracDelta for its second, which lambdify cannot print (the named one's derivative is the registry's sign,
+    whose own is 0); on traced values (vmap of a symbolic gradient) it runs as the registry's abs."""
     import builtins
     import math
 
@@ -156,9 +154,42 @@ def _cabs_sympy(z):
     sp = _sp()
     z = sp.sympify(z, strict=True)  # (numbers and expressions only: a str is refused, never parsed)
     if not z.is_extended_real:
-        return sp.Abs(z)
+        return _cabs_fn()(*z.as_real_imag())
     fn = sympy_function("difflab_real_cabs", np.abs, lambda args, i: _sign_fn()(*args), builtins.abs, math.fabs)
     return fn(z)
+
+
+def _cabs_fn():
+    """|a + ib| of real a, b (NumPy's hypot), whose partials are a/|z| and b/|z|, 0 at z = 0 as cabs's rule
+    (`_safe_unit`) and abs'(0) = 0 (`_cabs_partial`). SymPy's Abs(a + ib) is sqrt(a² + b²), whose partial
+    a/sqrt(a² + b²) is 0/0 there: the symbolic gradient of |fft(x)| at x = (1, 1, 1, 1) was NaN, silently, where
+    reverse and forward give the convention's 1, and vmap of rfft_lowpass's symbolic gradient (tests/test_user_code11),
+    whose FFT on traced values had a bin exactly 0 at its second point, NaN there."""
+    import math
+
+    from .core import sympy_function
+
+    return sympy_function(
+        "difflab_cabs",
+        np.hypot,
+        _cabs_partial,
+        lambda a, b: __import__("mpmath").hypot(a, b),
+        math.hypot,
+        exact_mp=True,
+    )
+
+
+def _cabs_partial(args, i):
+    """∂|z|/∂(args[i]) = args[i]/|z|, 0 where z = 0: cabs's rule selects 0 there (`_safe_unit`'s where), so its own
+    derivative there is 0 too, as reverse's and forward's second derivative of |z| at 0."""
+    sp = _sp()
+    h = _cabs_fn()(*args)
+    return sp.Piecewise((sp.Integer(0), sp.Eq(h, 0)), (args[i] / h, True), evaluate=False)
+
+
+def _cabs_of_parts(a, b):
+    """difflab_cabs on traced values: the registry's cabs of a + ib (its rule: 0 at z = 0)."""
+    return cabs(a + 1j * b)
 
 
 cabs = defop(
@@ -178,6 +209,8 @@ cabs = defop(
     sympy_complex=True,
     doc="|z| of a complex z: dy = Re(conj(z)·t)/|z|, its VJP ū·conj(z)/|z|; 0 at z = 0 (as abs'(0))",
 )
+SYMPY_TRACED["difflab_cabs"] = _cabs_of_parts
+SYMPY_TRACED["difflab_real_cabs"] = _abs_front  # (on a real value: the registry's abs)
 
 
 def _angle_partial(x, out):

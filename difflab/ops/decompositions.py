@@ -1412,11 +1412,21 @@ def _pinv_sympy(a, rcond):
     # singular value NumPy drops, its value and derivative wrong); NumPy's default: explicit up to 2 rows or
     # columns (SymPy's inverse of a 3×3 or 4×4 Gram matrix swells: autograd's second-order check of a 5×4 pinv
     # took minutes of CPU that way, seconds opaque)
-    limit = _PINV_EXPLICIT if rcond is None else 0
-    return _beyond(limit, _pinv_kind(rcond), 0)(lambda m: _to_object(full_rank(m)))(a)
+    kind = _pinv_kind(rcond)
+
+    def translate(m):
+        if max(m.shape) > _PINV_EXPLICIT_LONG:
+            return opaque_translation(kind, 0)(m)
+        return _to_object(full_rank(m))
+
+    return _beyond(_PINV_EXPLICIT if rcond is None else 0, kind, 0)(translate)(a)
 
 
 _PINV_EXPLICIT = 2  # rows or columns up to which pinv (NumPy's default cutoff) has SymPy's closed form
+#: ... and its longer side: the closed form's entries divide by det(AᵀA), a polynomial of (rows choose 2) products
+#: that every partial writes out again, so its Hessian's cost grows with the long side (an n×2 varpro design: 0.45,
+#: 1.6, 4.4 and 20 s at n = 4, 6, 8, 12), where the opaque kind's grows slowly (0.15, 0.27, 0.53 and 1.4 s)
+_PINV_EXPLICIT_LONG = 3
 
 
 def _pinv_samples(rng):
