@@ -886,8 +886,32 @@ def _mask_of(a, mask, where):
     return mask.reshape(a.shape)
 
 
+def _traced_mask(a, mask, where):
+    """A traced boolean mask of this trace of a's size, as a's shape (NumPy's place and putmask read masks flat),
+    else None."""
+    if not isinstance(mask, Traced) or getattr(mask, "_trace", None) is not a._trace or mask.dtype != bool:
+        return None
+    if mask.size != math.prod(a.shape):
+        raise ValueError(f"{_said(where)}: mask and data must be the same size ({mask.size} and {math.prod(a.shape)})")
+    return mask if tuple(mask.shape) == tuple(a.shape) else _reshape_front(mask, tuple(a.shape))
+
+
 def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None:
-    """`numpy.place(arr, mask, vals)`: the positions where mask holds, in order, take vals' elements in turn."""
+    """`numpy.place(arr, mask, vals)`: the positions where mask holds, in order, take vals' elements in turn. A
+    traced mask: arr[mask] = vals (assign_masked: one value, or an elementwise function of reads arr[mask], recorded
+    as numpy.where) where that is NumPy's place, else the mask's values read (the trace specialised to them)."""
+    traced = _traced_mask(arr, mask, where)
+    if traced is not None:
+        flat = _value_of(vals)
+        if isinstance(flat, Traced) and len(flat.shape) != 1:
+            flat = _reshape_front(flat, (flat.size,))
+        elif not isinstance(flat, Traced):
+            flat = np.ravel(flat)
+        if (flat.size == 1 or flat.size == int(np.sum(_number(traced)))) and assign_masked(arr, traced, flat, where):
+            return
+        from .numpy.arrays import _value  # (difflab.numpy imports this module)
+
+        mask = np.asarray(_value(traced, "numpy.place by a traced mask of another count of values"))
     mask = _mask_of(arr, mask, where)
     n = int(mask.sum())
     if n:
@@ -895,7 +919,15 @@ def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None
 
 
 def putmask(a, mask, values, where=lambda: "numpy.putmask(a, mask, values)") -> None:
-    """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]."""
+    """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]; a traced mask:
+    numpy.where(mask, values repeated to a's shape, a), the positions computed at every call."""
+    traced = _traced_mask(a, mask, where)
+    if traced is not None:
+        tiled = _cyclic(values, math.prod(a.shape), where)
+        tiled = tiled.reshape(a.shape) if isinstance(tiled, np.ndarray) else _reshape_front(tiled, tuple(a.shape))
+        _check_dtype(a, tiled, where)
+        assign(a, (Ellipsis,), ops.where(traced, tiled, a), where)
+        return
     mask = _mask_of(a, mask, where)
     if mask.any():
         picked = np.flatnonzero(mask)
