@@ -10,8 +10,9 @@ position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` 
 += v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
 records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`), and `z[m] += c`,
 `z[m] = np.log(x[m])` (an elementwise h of reads by the same mask) `where(mask, h(x), y)`: the positions are
-computed from the values at every call, so dl.prepare reuses it; other values of the mask's count read the
-mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
+computed from the values at every call, so dl.prepare reuses it; a mask along some axes among full slices too
+(`X[rows] *= 2`, `X[:, cols] = 0`: where(mask broadcast along the others, ...)); other values of the mask's count
+read the mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into

@@ -70,8 +70,9 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
-    #: mask Var -> {read Var -> (x's Var as read, the tape's length then)} per read x[mask] by a traced
-    #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
+    #: mask Var -> {read Var -> (x's Var as read, the tape's length then, the mask's first axis)} per read x[mask]
+    #: (x[:, mask]...) by a traced boolean mask of x's shape at those axes: `y[mask] = h(x[mask])` replays h on the
+    #: whole x (difflab.assign._replayed)
     masked: dict = {}
     #: mask Var -> [equations scanned, the Vars computed from its reads, their equations, reads taken]
     #: (difflab.assign._derived)
@@ -629,6 +630,8 @@ def _masked_read(x, idx):
     `x[:, m]`: difflab.assign.mask_axis), read from the mask's value at this trace's inputs, its specialisation
     tentative (Trace.tentative): `y[mask] = x[mask]` records where(mask, x, y) instead and never uses this read; any
     other use specialises the trace, as _concrete_index does. None for other indices."""
+    if type(idx) is not Tracer and (type(idx) is not tuple or Tracer not in map(type, idx)):
+        return None  # (no traced index: the common case, kept to a C-level scan)
     found = _assign.mask_axis(x, idx)
     if found is None:
         return None
