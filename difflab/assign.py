@@ -10,8 +10,9 @@ position written twice keep the last write, as NumPy does (`y[[0, 0]] = [a, b]` 
 += v` adds once: Python reads, adds and writes back). A traced boolean mask (`z[z < 0] = 0`, `z[m] = x[m]`)
 records `where(mask, v, y)` when v does not depend on the mask's count (`assign_masked`), and `z[m] += c`,
 `z[m] = np.log(x[m])` (an elementwise h of reads by the same mask) `where(mask, h(x), y)`: the positions are
-computed from the values at every call, so dl.prepare reuses it; other values of the mask's count read the
-mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
+computed from the values at every call, so dl.prepare reuses it; a mask along some axes among full slices too
+(`X[rows] *= 2`, `X[:, cols] = 0`: where(mask broadcast along the others, ...)); other values of the mask's count
+read the mask's value (the trace specialised to it, as indexing by it is). An input's tracer rebound so is restored in the
 graph's inputs (Trace.rebound): the caller's array is never written, unlike NumPy's.
 
 The views. NumPy's basic slicing, reshape, transpose, ravel, diagonal... return views: writing into
@@ -379,16 +380,90 @@ def assign(y, idx: tuple, value, where) -> None:
         _INDEXED[id(value)] = (y.node, read)
 
 
-def assign_masked(y, mask, value, where) -> bool:
-    """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), recorded as
-    `numpy.where(mask, value, y)` when the value does not depend on the mask's count: a scalar, or an array
-    broadcast to y's elements past the mask's axes (`y.shape[mask.ndim:]`), as NumPy broadcasts it to each
-    selected element; or an elementwise function h of reads by the same mask, `numpy.where(mask, h(x), y)`
-    (`z[mask] += 1`, `z[mask] = np.log(x[mask])`: `_replayed`). The positions are then computed from the values
-    at every call (a prepared function is reused where the mask changes). True when recorded so; False for
-    another value of the mask's count (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask
-    not of y's leading shape, which the caller takes as a concrete mask (the trace specialised to its values,
-    NumPy's errors).
+def mask_axis(x, idx):
+    """(mask, axis) when `idx` indexes x by one traced boolean mask among full slices, the mask's shape x's at the
+    axes it spans from `axis` on: `x[m]`, `x[m, :]`, `x[:, m]`, `x[..., m]` (a 1-D m selecting rows, columns...).
+    None for any other index (read as trace._index reads it).
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     z = x * 1.0
+    ...     z[:, x[0] > 0] *= 2.0  # (a column mask: where(m[None, :], 2 z, z))
+    ...     return (z * z).sum()
+    >>> dl.prepare(f, np.array([[1.0, -1.0], [1.0, 1.0]])).grad(np.array([[-1.0, 1.0], [1.0, 1.0]]))
+    array([[-2.,  8.],
+           [ 2.,  8.]])
+    """
+    if type(idx) is not tuple:
+        if not isinstance(idx, Traced):
+            return None
+        idx = (idx,)
+    elif not any(isinstance(i, Traced) for i in idx):
+        return None
+    at, dots = -1, -1
+    for p, i in enumerate(idx):
+        if isinstance(i, Traced):
+            if at >= 0:
+                return None
+            at = p
+        elif i is Ellipsis and dots < 0:
+            dots = p
+        elif type(i) is not slice or i.start is not None or i.stop is not None or i.step is not None:
+            return None  # (an int, a partial slice, None, another array: NumPy's other indexing)
+    mask, ndim = idx[at], len(x.shape)
+    if mask.dtype != bool:
+        return None
+    k = len(mask.shape)
+    spanned = len(idx) - (dots >= 0) - 1 + k
+    if spanned > ndim:
+        return None
+    axis = at - 1 + ndim - spanned if 0 <= dots < at else at
+    if tuple(mask.shape) != tuple(x.shape[axis : axis + k]):
+        return None
+    return mask, axis
+
+
+def _held(mask, shape: tuple, axis: int):
+    """The mask with length-1 axes for the others of an array of `shape` it selects along from `axis` on (a row
+    mask of a matrix: m[:, None]), as where broadcasts it."""
+    k = len(mask.shape)
+    full = (1,) * axis + tuple(mask.shape) + (1,) * (len(shape) - axis - k)
+    return mask if full == tuple(mask.shape) else _reshape_front(mask, full)
+
+
+def _selected_shape(vshape: tuple, shape: tuple, axis: int, k: int):
+    """The shape a value of shape `vshape` takes for `y[..., mask, ...] = value` (y of `shape`, the k-D mask at
+    `axis`) to broadcast against y as NumPy broadcasts it against each selected element: length-1 axes for the
+    mask's; None where it has a length other than 1 along the axis of the mask's count (a value of the count:
+    the caller reads the mask's values) or does not broadcast."""
+    rest = tuple(shape[axis + k :])
+    target = tuple(shape[:axis]) + (1,) + rest
+    while len(vshape) > len(target) and vshape[0] == 1:
+        vshape = vshape[1:]
+    if len(vshape) > len(target):
+        return None
+    p = len(vshape) - len(rest) - 1  # (the count's axis in vshape, if it reaches it)
+    if p >= 0 and vshape[p] != 1:
+        return None
+    try:
+        if np.broadcast_shapes(vshape, target) != target:
+            return None
+    except ValueError:
+        return None
+    return vshape[:p] + (1,) * k + vshape[p + 1 :] if p >= 0 else vshape
+
+
+def assign_masked(y, mask, value, where, axis: int = 0) -> bool:
+    """`y[mask] = value` with a traced boolean mask (`z[z < 0] = 0`, `z[mask] = row`), and a mask along other axes
+    among full slices (`X[rows] = 0`, `X[rows, :] *= 2`, `X[:, cols] = ...`: `axis` its first, mask_axis),
+    recorded as `numpy.where(mask, value, y)`, the mask broadcast along y's other axes, when the value does not
+    depend on the mask's count: a value broadcast to each selected element as NumPy broadcasts it (length 1 along
+    the count's axis); or an elementwise function h of reads by the same mask at the same axis,
+    `numpy.where(mask, h(x), y)` (`z[mask] += 1`, `z[mask] = np.log(x[mask])`, `X[rows] -= lr * G[rows]`:
+    `_replayed`). The positions are then computed from the values at every call (a prepared function is reused
+    where the mask changes). True when recorded so; False for another value of the mask's count
+    (`z[mask] = v_of_len_count`, whose shape follows the values) or a mask not of y's shape at those axes, which the
+    caller takes as a concrete mask (the trace specialised to its values, NumPy's errors).
 
     >>> import numpy as np, difflab as dl
     >>> def f(x):
@@ -402,34 +477,21 @@ def assign_masked(y, mask, value, where) -> bool:
         not isinstance(mask, Traced)
         or mask.dtype != bool
         or getattr(mask, "_trace", None) is not y._trace  # (a mask of another trace: read as NumPy's, as before)
-        or tuple(mask.shape) != tuple(y.shape[: len(mask.shape)])
+        or tuple(mask.shape) != tuple(y.shape[axis : axis + len(mask.shape)])
     ):
         return False
-    whole = _replayed(y, mask, value) if isinstance(value, Traced) and getattr(y._trace, "masked", None) else None
+    whole = _replayed(y, mask, value, axis) if isinstance(value, Traced) and getattr(y._trace, "masked", None) else None
     if whole is not None:
         value = whole  # (a function of reads x[mask] by this mask: that function of the whole x, Trace.masked)
     else:
         value = _value_of(_parsed(y, value, where))
-        vshape = tuple(np.shape(value))
-        while vshape and vshape[0] == 1:
-            vshape = vshape[1:]
-        rest = tuple(y.shape[len(mask.shape) :])
-        if len(vshape) > len(rest):
+        shape = _selected_shape(tuple(np.shape(value)), tuple(y.shape), axis, len(mask.shape))
+        if shape is None:
             return False  # (of the mask's count, or NumPy's error: the concrete path)
-        try:
-            if np.broadcast_shapes(vshape, rest) != rest:
-                return False
-        except ValueError:
-            return False
-        if vshape != tuple(np.shape(value)):
-            value = _reshape_front(value, vshape)
+        if shape != tuple(np.shape(value)):
+            value = _reshape_front(value, shape)
     _check_dtype(y, value, where)
-    held = (
-        mask
-        if len(mask.shape) == len(y.shape)
-        else _reshape_front(mask, tuple(mask.shape) + (1,) * (len(y.shape) - len(mask.shape)))
-    )
-    new = ops.where(held, value, y)
+    new = ops.where(_held(mask, tuple(y.shape), axis), value, y)
     if new.dtype != y.dtype:  # (an integer y and an integer value of another width: NumPy's cast, the concrete path)
         return False
     assign(
@@ -438,9 +500,9 @@ def assign_masked(y, mask, value, where) -> bool:
     return True
 
 
-def read_masked(x, mask, out, start: int) -> None:
-    """Note that `out` is x[mask] for the traced boolean mask `mask` of x's shape (Tracer.__getitem__), read when
-    the tape held `start` equations: Trace.masked, which assign_masked replays."""
+def read_masked(x, mask, out, start: int, axis: int = 0) -> None:
+    """Note that `out` is x[mask] (x[:, mask] for axis 1...: mask_axis) for the traced boolean mask `mask`
+    (Tracer.__getitem__), read when the tape held `start` equations: Trace.masked, which assign_masked replays."""
     t = x._trace
     if not t.masked:
         t.masked = {}  # (this trace's own, not the class's empty default)
@@ -448,53 +510,74 @@ def read_masked(x, mask, out, start: int) -> None:
     if reads is None:
         reads = t.masked[mask.node] = {}
     # (x's Var as it is now: a later update is not read; a Var, not a tracer: no cycle through the trace)
-    reads.setdefault(out.node, (x.node, start))
+    reads.setdefault(out.node, (x.node, start, axis))
 
 
-def _replayed(y, mask, value):
-    """`value` for `y[mask] = value`, when it is an elementwise function h of reads x[mask] by this same mask of y's
-    shape (`z[m] += c`, `z[m] = np.log(x[m])`, `z[m] = z[m] * 2 + 1`: size-1 constants and traced values besides),
-    recorded as h of the whole arrays, which where(mask, ., y) then picks from: no value of the mask's count is
-    used. Each x enters h as where(mask, x, c), c being x's element at one position the example's mask selects
-    where every value of h was finite: the positions the mask leaves are computed at that point, so they never
-    leave h's domain (no DomainWarning, log of a negative x there), and where's zero cotangent there meets a finite
-    partial (no NaN in the gradient); if the example's mask selects none, at the first element where h is finite.
-    None when value is not such a function (a reduction, a reordering, an array of the mask's count, a read by
-    another mask), h is finite at no element, or a traced value besides the reads enters an argument of h's that
-    has a domain (`np.log(x[m] - s)`: at another s the fill point may leave it): the read's count is then used,
-    and the trace specialised to it (Trace.tentative), as before."""
+def _replayed(y, mask, value, axis: int = 0):
+    """`value` for `y[mask] = value` (the mask at `axis`), when it is an elementwise function h of reads x[mask] by
+    this same mask at the same axis of arrays of y's shape (`z[m] += c`, `z[m] = np.log(x[m])`, `z[m] = z[m] * 2 + 1`,
+    `X[rows] -= lr * G[rows]`: traced values and constants besides, of length 1 along the count's axis), recorded as h
+    of the whole arrays, which where(mask, ., y) then picks from: no value of the mask's count is used. Each x enters
+    h as where(mask, x, c), c holding, at each position of the axes the mask leaves, x's element along the mask at a
+    position the example's mask selects where every value of h was finite there (an element for a mask of x's
+    shape, a row's elements for a row mask): the positions the mask leaves are computed at those points, so they
+    never leave h's domain (no DomainWarning, log of a negative x there), and where's zero cotangent there meets a
+    finite partial (no NaN in the gradient); where the example's mask selects none, at a position of the whole arrays
+    where h is finite. An argument of h's with a domain that a traced value besides the reads enters (`np.log(x[m] -
+    s)`: at another s, log of c - s may leave it) is itself where(mask, ., its example's value there): a constant
+    inside the domain, whatever s. None when value is not such a function (a reduction, a reordering, an array of
+    the mask's count, a read by another mask or at another axis) or h is finite at no position: the read's count is
+    then used, and the trace specialised to it (Trace.tentative), as before."""
     t = y._trace
-    if value._trace is not t or len(value.shape) != 1 or tuple(mask.shape) != tuple(y.shape):
+    k, shape = len(mask.shape), tuple(y.shape)
+    selected = shape[:axis] + tuple(value.shape[axis : axis + 1]) + shape[axis + k :]  # (the reads' shape)
+    if value._trace is not t or tuple(value.shape) != selected:
         return None
     reads = t.masked.get(mask.node)
     if not reads:
         return None
-    chain = [] if value.node in reads else _chain(t, mask, reads, value)
-    if chain is None:
+    found = ([], []) if value.node in reads else _chain(t, mask, reads, value, len(shape) - axis - k, k)
+    if found is None:
         return None
+    chain, filled = found
     used = list(dict.fromkeys(a for e in chain for a in e.args if type(a) is Var and a in reads)) or [value.node]
-    if any(reads[v][0] in t.stale for v in used):
-        return None
+    for v in used:
+        x, _, at = reads[v]
+        if x in t.stale or at != axis or tuple(x.shape) != shape or tuple(v.shape) != selected:
+            return None  # (x updated since, or a read at another axis, of another shape: not this mask's function)
+    held = _held(mask, shape, axis)
     env: dict = {}
+    at_args: dict = {}
     if chain:
-        fills = _fills(t, chain, used, reads)
+        fills = _fills(t, chain, used, reads, axis, k, filled)
         if fills is None:
             return None
-        for v, c in zip(used, fills):
-            env[v] = ops.where(
-                mask, _tracer_of(y, reads[v][0]), c.item() if c.dtype in (np.float64, np.complex128) else c
-            )
+        at_reads, at_args = fills
+        for v, c in zip(used, at_reads):
+            env[v] = ops.where(held, _tracer_of(y, reads[v][0]), _filler(c, axis, k))
     else:
         env[value.node] = _tracer_of(y, reads[value.node][0])
-    for e in chain:
+    for i, e in enumerate(chain):
         args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
+        for j, a in enumerate(e.args):
+            if (i, j) in at_args:  # (an argument with a domain that a traced value enters: kept inside it)
+                args[j] = ops.where(held, args[j], _filler(at_args[i, j], axis, k))
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
-    return whole if tuple(whole.shape) == tuple(y.shape) else None
+    return whole if tuple(whole.shape) == shape else None
 
 
-def _chain(t, mask, reads, value):
-    """The equations from reads by `mask` to `value`, in tape order, if h is what _replayed replays, else None."""
+def _filler(c, axis: int, k: int):
+    """A fill `c` (of the shape of the axes a mask leaves, _fills) shaped to broadcast along the mask's k axes."""
+    if c.ndim == 0:
+        return c.item() if c.dtype in (np.float64, np.complex128) else c
+    return c.reshape(c.shape[:axis] + (1,) * k + c.shape[axis:])
+
+
+def _chain(t, mask, reads, value, rest: int, k: int):
+    """(the equations from reads by `mask` to `value`, in tape order; the (equation, argument) positions in it of
+    arguments with a domain that a traced value besides the reads enters) if h is what _replayed replays, else None.
+    `rest`: the number of axes after the count's in the reads' shape; k: the mask's number of axes."""
     derived, made = _derived(t, mask.node, reads)
     if value.node not in derived:
         return None
@@ -508,27 +591,30 @@ def _chain(t, mask, reads, value):
                 break
     chain.reverse()
     varying: set = set()  # (values of h that a traced value besides the reads enters: they vary at the fill)
-    for e in chain:
+    filled = []
+    ndim = len(value.shape)
+    for i, e in enumerate(chain):
         if not e.op.elementwise or e.out.shape != value.shape or e.out in t.stale:
             return None
-        for i, a in enumerate(e.args):
+        for j, a in enumerate(e.args):
             mine = type(a) is Var and a in derived
-            shape = a.shape if type(a) is Var else np.shape(a.value)
-            if not mine and (math.prod(shape) != 1 or len(shape) > 1):
-                return None  # (an array of the mask's count, or one of more axes: not this mask's function)
+            shape = tuple(a.shape if type(a) is Var else np.shape(a.value))
+            count = len(shape) - rest - 1  # (the count's axis in the argument's shape, if it reaches it)
+            if not mine and (len(shape) > ndim or (count >= 0 and shape[count] != 1) or (k > 1 and count > 0)):
+                return None  # (an array of the mask's count, or of axes the whole array places elsewhere)
             if type(a) is Var and a in t.stale:
                 return None
-            domain = e.op.domain[min(i, len(e.op.domain) - 1)] if e.op.domain else "real"
+            domain = e.op.domain[min(j, len(e.op.domain) - 1)] if e.op.domain else "real"
             if mine and a in varying and domain not in ("real", "bool"):
-                # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where
-                # the mask leaves; kept refused rather than warn of a value no one asked for)
-                return None
+                # (log(x[m] - s), s traced: at another s, log of the fill point may leave the domain where the mask
+                # leaves; the argument is filled there itself, _replayed)
+                filled.append((i, j))
             if type(a) is Var:
                 if not mine or a in varying:
                     varying.add(e.out)
             elif isinstance(a.value, Traced):  # (an enclosing trace's value)
                 varying.add(e.out)
-    return chain
+    return chain, filled
 
 
 def _derived(t, mask, reads) -> tuple:
@@ -555,32 +641,49 @@ def _derived(t, mask, reads) -> tuple:
     return derived, made
 
 
-def _fills(t, chain, used, reads):
-    """The element of each read's x where the replayed h is computed for the positions the mask leaves (_replayed):
-    at the first element the example's mask selects where every value of h was finite; if none, at the first
-    element of the whole arrays where h is (computed here, its warnings silenced); None where h is finite nowhere."""
-    values = [np.asarray(_number(t.values[v])) for v in [*used, *(e.out for e in chain)]]
-    finite = np.logical_and.reduce([np.isfinite(v) for v in values])
-    if finite.any():
-        j = int(np.argmax(finite))
-        return [values[k][j] for k in range(len(used))]
-    env = {v: np.asarray(_number(t.values[reads[v][0]])) for v in used}
-    finite = np.logical_and.reduce([np.isfinite(env[v]) for v in used])
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for e in chain:
-            args = [
-                (env[a] if a in env else _number(t.values[a])) if type(a) is Var else _number(a.value) for a in e.args
-            ]
-            try:
-                env[e.out] = np.asarray(e.op.impl(*args, **e.kw))
-            except (ValueError, TypeError, ArithmeticError):
-                return None
-            finite = finite & np.isfinite(env[e.out])
-    if not finite.any():
-        return None
-    j = int(np.argmax(finite.ravel()))
-    return [env[v].ravel()[j] for v in used]
+def _fills(t, chain, used, reads, axis: int, k: int, filled):
+    """(per read in `used`, its x's elements along the mask where the replayed h is computed for the positions the
+    mask leaves; per (equation, argument) in `filled`, that argument's value there), each of the shape of the axes
+    the mask leaves (_replayed): at each of their positions, the first element the example's mask selects where
+    every value of h was finite; if none, the first of the whole arrays where h is (computed here, its warnings
+    silenced); None where there is none."""
+    names = [*used, *(e.out for e in chain)]
+    env = {v: np.asarray(_number(t.values[v])) for v in names}
+    finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
+    if not _everywhere(finite, axis):
+        whole: dict = {}  # (the whole arrays, as the reads' shape: the mask's axes one)
+        for v in used:
+            x = np.asarray(_number(t.values[reads[v][0]]))
+            whole[v] = x.reshape(x.shape[:axis] + (math.prod(x.shape[axis : axis + k]),) + x.shape[axis + k :])
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for e in chain:
+                args = [
+                    (whole[a] if a in whole else _number(t.values[a])) if type(a) is Var else _number(a.value)
+                    for a in e.args
+                ]
+                try:
+                    whole[e.out] = np.asarray(e.op.impl(*args, **e.kw))
+                except (ValueError, TypeError, ArithmeticError):
+                    return None
+        env = {
+            v: np.concatenate([env[v], np.broadcast_to(whole[v], env[v].shape[:axis] + whole[v].shape[axis:])], axis)
+            for v in names
+        }
+        finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
+        if not _everywhere(finite, axis):
+            return None
+    pick = np.expand_dims(np.argmax(finite, axis=axis), axis)
+
+    def at(v):
+        return np.take_along_axis(env[v], pick, axis).squeeze(axis)
+
+    return [at(v) for v in used], {(i, j): at(chain[i].args[j]) for i, j in filled}
+
+
+def _everywhere(finite, axis: int) -> bool:
+    """Whether `finite` holds somewhere along `axis` at every position of its other axes."""
+    return finite.shape[axis] > 0 and bool(finite.any(axis=axis).all())
 
 
 def _tracer_of(y, var):
@@ -784,8 +887,32 @@ def _mask_of(a, mask, where):
     return mask.reshape(a.shape)
 
 
+def _traced_mask(a, mask, where):
+    """A traced boolean mask of this trace of a's size, as a's shape (NumPy's place and putmask read masks flat),
+    else None."""
+    if not isinstance(mask, Traced) or getattr(mask, "_trace", None) is not a._trace or mask.dtype != bool:
+        return None
+    if mask.size != math.prod(a.shape):
+        raise ValueError(f"{_said(where)}: mask and data must be the same size ({mask.size} and {math.prod(a.shape)})")
+    return mask if tuple(mask.shape) == tuple(a.shape) else _reshape_front(mask, tuple(a.shape))
+
+
 def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None:
-    """`numpy.place(arr, mask, vals)`: the positions where mask holds, in order, take vals' elements in turn."""
+    """`numpy.place(arr, mask, vals)`: the positions where mask holds, in order, take vals' elements in turn. A
+    traced mask: arr[mask] = vals (assign_masked: one value, or an elementwise function of reads arr[mask], recorded
+    as numpy.where) where that is NumPy's place, else the mask's values read (the trace specialised to them)."""
+    traced = _traced_mask(arr, mask, where)
+    if traced is not None:
+        flat = _value_of(vals)
+        if isinstance(flat, Traced) and len(flat.shape) != 1:
+            flat = _reshape_front(flat, (flat.size,))
+        elif not isinstance(flat, Traced):
+            flat = np.ravel(flat)
+        if (flat.size == 1 or flat.size == int(np.sum(_number(traced)))) and assign_masked(arr, traced, flat, where):
+            return
+        from .numpy.arrays import _value  # (difflab.numpy imports this module)
+
+        mask = np.asarray(_value(traced, "numpy.place by a traced mask of another count of values"))
     mask = _mask_of(arr, mask, where)
     n = int(mask.sum())
     if n:
@@ -793,7 +920,15 @@ def place(arr, mask, vals, where=lambda: "numpy.place(arr, mask, vals)") -> None
 
 
 def putmask(a, mask, values, where=lambda: "numpy.putmask(a, mask, values)") -> None:
-    """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]."""
+    """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]; a traced mask:
+    numpy.where(mask, values repeated to a's shape, a), the positions computed at every call."""
+    traced = _traced_mask(a, mask, where)
+    if traced is not None:
+        tiled = _cyclic(values, math.prod(a.shape), where)
+        tiled = tiled.reshape(a.shape) if isinstance(tiled, np.ndarray) else _reshape_front(tiled, tuple(a.shape))
+        _check_dtype(a, tiled, where)
+        assign(a, (Ellipsis,), ops.where(traced, tiled, a), where)
+        return
     mask = _mask_of(a, mask, where)
     if mask.any():
         picked = np.flatnonzero(mask)

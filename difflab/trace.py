@@ -70,8 +70,9 @@ class Trace:
     #: equation or an output uses that Var (`y[mask] = x[mask]` does not: difflab.assign.assign_masked);
     #: settled when the trace is closed (`outputs_of`)
     tentative: list | tuple = ()
-    #: mask Var -> {read Var -> (x's Var as read, the tape's length then)} per read x[mask] by a traced
-    #: boolean mask of x's shape: `y[mask] = h(x[mask])` replays h on the whole x (difflab.assign._replayed)
+    #: mask Var -> {read Var -> (x's Var as read, the tape's length then, the mask's first axis)} per read x[mask]
+    #: (x[:, mask]...) by a traced boolean mask of x's shape at those axes: `y[mask] = h(x[mask])` replays h on the
+    #: whole x (difflab.assign._replayed)
     masked: dict = {}
     #: mask Var -> [equations scanned, the Vars computed from its reads, their equations, reads taken]
     #: (difflab.assign._derived)
@@ -625,28 +626,27 @@ def _concrete_index(i):
 
 
 def _masked_read(x, idx):
-    """x[mask] for one traced boolean mask of x's shape, read from the mask's value at this trace's inputs,
-    its specialisation tentative (Trace.tentative): `y[mask] = x[mask]` records where(mask, x, y) instead and
-    never uses this read; any other use specialises the trace, as _concrete_index does. None for other indices."""
-    mask = idx[0] if isinstance(idx, tuple) and len(idx) == 1 else idx
+    """x[mask] for one traced boolean mask of x's shape, or of its shape at some axes among full slices (`x[m, :]`,
+    `x[:, m]`: difflab.assign.mask_axis), read from the mask's value at this trace's inputs, its specialisation
+    tentative (Trace.tentative): `y[mask] = x[mask]` records where(mask, x, y) instead and never uses this read; any
+    other use specialises the trace, as _concrete_index does. None for other indices."""
+    if type(idx) is not Tracer and (type(idx) is not tuple or Tracer not in map(type, idx)):
+        return None  # (no traced index: the common case, kept to a C-level scan)
+    found = _assign.mask_axis(x, idx)
+    if found is None:
+        return None
+    mask, axis = found
     t = x._trace
-    if (
-        type(mask) is not Tracer
-        or mask.dtype != bool
-        or mask._trace is not t
-        or isinstance(mask.value, Tracer)
-        or t.specialised
-        or tuple(mask.shape) != tuple(x.shape)
-    ):
+    if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer) or t.specialised:
         return None
     specialise(mask, "indexing by a traced mask or integer index")  # (its Why, with the user's line)
     why, t.specialised = t.specialised, False
     start = len(t.eqns)
-    out = ops.getitem(x, idx=(np.asarray(mask.value),))
+    out = ops.getitem(x, idx=(slice(None),) * axis + (np.asarray(mask.value),))
     if type(t.tentative) is tuple:
         t.tentative = []
     t.tentative.append((why, out.node))
-    _assign.read_masked(x, mask, out, start)
+    _assign.read_masked(x, mask, out, start, axis)
     return out
 
 
@@ -802,7 +802,8 @@ class Tracer(Traced):
         frame = sys._getframe(1)
         if isinstance(idx, tuple) and len(idx) == 1:
             idx = idx[0]
-        if type(idx) is Tracer and _assign.assign_masked(self, idx, value, lambda: _source_at(frame)):
+        found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
+        if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
