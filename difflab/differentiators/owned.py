@@ -14,9 +14,26 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..graph import Traced, Var, guarded, on_behalf, views
+from ..graph import Const, Traced, Var, guarded, on_behalf, views
 
 __all__ = ["Owned", "added_into", "claim", "may_view", "owns", "private_copy", "reused", "views", "write"]
+
+
+#: NumPy scalar constants that a weak Python float ū would take the precision of (NEP 50)
+_NARROW = (np.float32, np.float16, np.complex64)
+
+
+def widened(eqn, ct: float):
+    """A Python float cotangent ū as np.float64 where an argument of `eqn` is a narrower NumPy scalar constant (the
+    float path's ū is float64: a Python float times np.float32(0.3) would be float32, and so the gradient).
+
+    >>> from types import SimpleNamespace as Eqn
+    >>> type(widened(Eqn(args=[Const(np.float32(0.3))]), 2.0) * np.float32(0.3)), widened(Eqn(args=[]), 2.0)
+    (<class 'numpy.float64'>, 2.0)
+    """
+    if any([type(a) is Const and type(a.value) in _NARROW for a in eqn.args]):
+        return np.float64(ct)
+    return ct
 
 
 def owns(c, a) -> bool:

@@ -8,11 +8,11 @@ How it works. For the tape of `5*(a*b)` at a=2, b=3:
     ū2 = ū3 * 5      = 5          mul's VJP rule for its second argument
     ā  = ū2 * b      = 15,  b̄ = ū2 * a = 10
 
-Each equation's VJP rule (from the registry) maps the output's cotangent to each argument's; broadcasting is
-undone here, once (a real value's complex cotangent made real), and contributions to one value are added. One
-sweep gives the whole gradient. From the second call on, the compiled tier (difflab.compile) traces the sweep into
-a graph, splits it into forward and backward parts and lowers both to straight-line NumPy code keeping only the
-values the backward part reads. A scalar output over Python floats: the tier's float path (`compile.floats`).
+Each equation's VJP rule (from the registry) maps the output's cotangent to each argument's; broadcasting is undone
+here, once (a real value's complex cotangent made real), and contributions to one value are added. One sweep gives
+the whole gradient. From the second call on, the compiled tier (difflab.compile) traces the sweep into a graph,
+splits it into forward and backward parts and lowers both to straight-line NumPy code keeping only the values the
+backward part reads. A scalar output over Python floats: the tier's float path (`compile.floats`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..compile import Tier, lower_split, lower_traced
 from ..compile.floats import ONE, backward_floats, float_seeds, is_zero, lower_floats, nonzero_at
-from ..graph import Const, Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
+from ..graph import Traced, Var, charge, evaluate, guarded, numpy_floats, on_behalf, raising, read
 from ..graph import active as active_values
 from ..ops import real_part, unbroadcast
 from .base import Differentiator, Prepared, flag, flat, split as split_vec
@@ -51,15 +51,10 @@ def backward(graph, env: dict, wrt: tuple, cts: dict, floats: bool = False, pull
     return [cts[v] if v in cts else np.zeros(v.shape) for v in (graph.inputs[i] for i in wrt)]
 
 
-#: NumPy scalar constants that a weak Python float ū would take the precision of (NEP 50)
-_NARROW = (np.float32, np.float16, np.complex64)
-
-
 def _pull(eqn, ct, env, active, cts, own=None, w=None):
     """One equation of the sweep: its VJP rules add the argument cotangents into `cts` (`own`, `w`: owned.py)."""
     vals = [env[a] if type(a) is Var else a.value for a in eqn.args]
-    if type(ct) is float and any([type(a) is Const and type(a.value) in _NARROW for a in eqn.args]):
-        ct = np.float64(ct)  # (the float path's ū is float64: a Python float's times np.float32(0.3) would be float32)
+    ct = owned.widened(eqn, ct) if type(ct) is float else ct  # (ū·np.float32(0.3) stays float64)
     kw = dict(eqn.params) if eqn.params else {}
     reuse, held = owned.reused(eqn, ct, w, active, cts, own)  # (held: ct, written in place after the other rules)
     for i, a in enumerate(eqn.args):
@@ -116,9 +111,7 @@ class Reverse(Differentiator):
             """The interpreted sweep as one function (what the compiled tier traces): outputs, then the
             gradient parts (`seeded`: u = 1) or the flat uᵀJ for u = xs[-1]."""
             outs, env = self._forward(xs if seeded else xs[:-1])
-            if seeded:
-                return [*outs, *self._backward(env, np.ones(self.m))]
-            return [*outs, flat(self._backward(env, xs[-1]))]
+            return [*outs, *(self._backward(env, np.ones(self.m)) if seeded else [flat(self._backward(env, xs[-1]))])]
 
         # -- native product and the gradient ------------------------------------------------
 

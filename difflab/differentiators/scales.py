@@ -484,6 +484,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
     F = F if F.flags.writeable else F.copy()  # (a constant output's points: a broadcast, written below)
     came = np.zeros(len(R), int)  # the evaluation each point's value came from: its warnings count if it stays
     last = np.full((2, len(H)), np.nan)  # each direction's step and reach before its last change
+    shrunk = fun.shrunk = np.zeros(len(H), bool)  # the directions whose step a scale shrank (`say_unresolved`'s)
     for round in range(ROUNDS + 1):
         worst = R.reshape(len(H), per, -1).max(axis=1)  # (k, 2·entries)
         far, raw = _far(worst)
@@ -498,6 +499,7 @@ def within_reach(fun, x, V, H, offsets, base, exact=True):
         if not len(moved):
             break
         bad, Hb = bad[moved], Hb[moved]
+        shrunk[bad] = True
         last[:, bad] = H[bad, 0], raw[bad]
         Db = points(Hb, V[bad])
         (Fb, colsb), now = _held(decide, x, Db)

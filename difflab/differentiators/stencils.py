@@ -382,6 +382,8 @@ def _richardson_judged(fun, d, err, F, ref, H, f0, bound, how):
         judge_richardson_width(fun, F, ref, H, f0, d)
     if type(d) is np.ndarray and getattr(fun, "limited", None):
         still = np.isfinite(d).all(axis=1) & (F == (ref if np.ndim(ref) else 0.0)).all(axis=(1, 2, 3))
+        shrunk = getattr(fun, "shrunk", None)  # (a direction whose step no scale shrank, f unmoved: f's exact 0)
+        still &= shrunk if shrunk is not None and len(shrunk) == len(still) else True
         say_unresolved(fun, d[still], bound[still])
 
 
