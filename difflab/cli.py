@@ -377,7 +377,11 @@ def _cmd_explore(args) -> int:
     try:
         serve(args.expression, args.at or None, port=args.port, open_browser=not args.no_browser, budget=args.budget)
     except OSError as err:  # the port is taken, or not ours to bind
-        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {err.strerror or err}") from None
+        # name the remedy too: the usual cause is a second explorer (or another server) on the port
+        raise UsageError(
+            f"cannot serve on 127.0.0.1:{args.port}: {err.strerror or err}; "
+            "choose another port with --port N (--port 0 picks a free one)"
+        ) from None
     except KeyboardInterrupt:
         print("difflab explorer: stopped", file=sys.stderr)
     return 0
