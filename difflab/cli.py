@@ -582,13 +582,18 @@ def _add_expression_commands(sub) -> None:
     )
     s.set_defaults(fn=_cmd_check)
     s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')
-    s.add_argument("expression")
+    s.add_argument("expression", help="in the language difflab compare takes (see difflab compare --help)")
     s.add_argument(
         "--at",
         default="",
         help="the point whose values and derivatives annotate the nodes (default 1 for each variable)",
     )
-    s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
+    s.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        help="graph.svg, graph.png or graph.dot; the suffix picks (default graph.svg)",
+    )
     s.set_defaults(fn=_cmd_graph)
     s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
     s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
@@ -626,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(s)
     s.set_defaults(fn=_cmd_run)
     s = sub.add_parser("report", help="re-render a run's figures and report from its results files")
-    s.add_argument("run_dir")
+    s.add_argument("run_dir", help="a run directory, runs/<experiment>/<time>_<hash>/ (difflab run prints it)")
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
     _add_expression_commands(sub)
