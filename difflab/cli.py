@@ -673,17 +673,42 @@ def _dispatch(args) -> int:
     except (ValueError, TypeError) as err:  # difflab's own bad-input errors: they name the problem
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
+        where = _user_frame(err)  # a NumPy LinAlgError in the user's function: which line of theirs
         print(
-            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            + (f" (at {where})" if where else ""),
             file=sys.stderr,
         )
         return 2
     except Exception as err:  # anything else: one line, and how to see the rest
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
+        where = _user_frame(err)
         print(
             f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
-            "(set DIFFLAB_TRACEBACK=1 for the traceback)",
+            f"({f'at {where}; ' if where else ''}set DIFFLAB_TRACEBACK=1 for the traceback)",
             file=sys.stderr,
         )
         return 1
+
+
+def _user_frame(err: BaseException) -> str | None:
+    """`file.py:line in name` of the innermost frame of the user's own code in err's traceback, or None.
+
+    A bug in the function `difflab check` runs (a NameError in it) was one line without a place to look:
+    frames of difflab itself, the standard library and installed packages are skipped.
+
+    >>> _user_frame(ValueError("never raised")) is None
+    True
+    """
+    import sysconfig
+    import traceback
+
+    skipped = [str(Path(__file__).resolve().parent)]
+    skipped += [sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib") if sysconfig.get_path(k)]
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        name = str(Path(frame.filename).resolve()) if not frame.filename.startswith("<") else frame.filename
+        if frame.filename.startswith("<") or any(name.startswith(s) for s in skipped):
+            continue
+        return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return None

@@ -34,3 +34,24 @@ def test_subcommand_help_says_what_each_argument_is(capsys):
     graph = _help(capsys, "graph")
     assert "(default graph.svg)" in graph
     assert "difflab compare --help" in graph  # where the expression language is described
+
+
+def test_check_of_a_function_with_a_bug_names_the_users_line(tmp_path, capsys):
+    # `difflab check buggy.py:f` printed "NameError: name 'undefined_name' is not defined" and nowhere to look
+    path = tmp_path / "buggy45.py"
+    path.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sum(x**2) / undefined_name  # noqa\n")
+    assert main(["check", f"{path}:f", "--at", "x=1"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "NameError: name 'undefined_name' is not defined" in err
+    assert f"at {path}:5 in f;" in err
+    assert "DIFFLAB_TRACEBACK=1" in err
+
+
+def test_check_of_a_function_numpy_refuses_names_the_users_line(tmp_path, capsys):
+    # a LinAlgError (a ValueError) from NumPy inside the user's function: one line, now with its place
+    path = tmp_path / "singular45.py"
+    path.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sum(np.linalg.inv(np.zeros((2, 2)))) * x\n")
+    assert main(["check", f"{path}:f", "--at", "x=1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"difflab check: error: LinAlgError: Singular matrix (at {path}:5 in f)"
