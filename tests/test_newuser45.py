@@ -55,3 +55,14 @@ def test_check_of_a_function_numpy_refuses_names_the_users_line(tmp_path, capsys
     assert main(["check", f"{path}:f", "--at", "x=1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == f"difflab check: error: LinAlgError: Singular matrix (at {path}:5 in f)"
+
+
+def test_cost_scaling_names_every_n_where_the_loop_is_above_the_cheap_gradient_bound():
+    # reports/cost_scaling said "above the bound at n = 256" for ratios 4, 9.9, 33.9, 130 at n = 4, 16, 64, 256
+    from difflab import runner
+
+    words = runner.load_experiment("cost_scaling").module.bound_words
+    assert words([4, 16, 64, 256], [4.0, 9.90, 33.9, 129.9]) == (
+        "at or within the bound at n = 4, above it at n = 16, 64, 256"
+    )
+    assert words([4, 16], [3.16, 3.5]) == "within the bound at every n"
