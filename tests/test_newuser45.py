@@ -66,3 +66,29 @@ def test_cost_scaling_names_every_n_where_the_loop_is_above_the_cheap_gradient_b
         "at or within the bound at n = 4, above it at n = 16, 64, 256"
     )
     assert words([4, 16], [3.16, 3.5]) == "within the bound at every n"
+
+
+def test_second_order_draws_each_composition_in_one_colour_in_both_panels(tmp_path):
+    # reports/second_order's cost figure: forward/reverse blue beside H v, green beside the full Hessian
+    import json
+
+    from matplotlib.colors import to_hex
+
+    from difflab import runner
+
+    exp = runner.load_experiment("second_order")
+    tiny = {"n": "[2, 4]", "hessian_max_n": '{"numeric": 4, "forward/reverse": 4, "symbolic": 2}'}
+    d = runner.run(
+        exp, overrides={**tiny, "h_exps": "[-2]", "repeat": "1"}, out=tmp_path, quiet=True, render_report=False
+    )
+    results = runner._read_cells(d)
+    spec = exp.module.figures(results, json.loads(json.dumps(exp.summarize(results))))[0]
+    colours: dict[str, set[str]] = {}
+    for ax in spec.figure.axes:
+        for line in ax.get_lines():
+            colours.setdefault(str(line.get_label()), set()).add(to_hex(line.get_color()))
+    assert colours["forward/reverse"] == {to_hex("C0")}
+    assert all(len(c) == 1 for c in colours.values()), colours
+    assert len({next(iter(c)) for label, c in colours.items() if not label.startswith("numeric")}) == len(
+        [label for label in colours if not label.startswith("numeric")]
+    )
