@@ -378,7 +378,11 @@ def _cmd_explore(args) -> int:
     try:
         serve(args.expression, args.at or None, port=args.port, open_browser=not args.no_browser, budget=args.budget)
     except OSError as err:  # the port is taken, or not ours to bind
-        raise UsageError(f"cannot serve on 127.0.0.1:{args.port}: {err.strerror or err}") from None
+        # name the remedy too: the usual cause is a second explorer (or another server) on the port
+        raise UsageError(
+            f"cannot serve on 127.0.0.1:{args.port}: {err.strerror or err}; "
+            "choose another port with --port N (--port 0 picks a free one)"
+        ) from None
     except KeyboardInterrupt:
         print("difflab explorer: stopped", file=sys.stderr)
     return 0
@@ -609,14 +613,19 @@ def _add_expression_commands(sub) -> None:
     )
     s.set_defaults(fn=_cmd_check)
     s = sub.add_parser("graph", help='draw the computation graph: difflab graph "sin(x)*y" -o graph.svg')
-    s.add_argument("expression")
+    s.add_argument("expression", help="in the language difflab compare takes (see difflab compare --help)")
     s.add_argument(
         "--at",
         default="",
         action=_Once,
         help="the point whose values and derivatives annotate the nodes (default 1 for each variable)",
     )
-    s.add_argument("-o", "--output", default="graph.svg", help="graph.svg, graph.png or graph.dot")
+    s.add_argument(
+        "-o",
+        "--output",
+        default="graph.svg",
+        help="graph.svg, graph.png or graph.dot; the suffix picks (default graph.svg)",
+    )
     s.set_defaults(fn=_cmd_graph)
     s = sub.add_parser("explore", help='the explorer in a browser: difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1')
     s.add_argument("expression", nargs="?", default=None, help="the function to open with (the page can change it)")
@@ -656,7 +665,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_arguments(s)
     s.set_defaults(fn=_cmd_run)
     s = sub.add_parser("report", help="re-render a run's figures and report from its results files")
-    s.add_argument("run_dir")
+    s.add_argument("run_dir", help="a run directory, runs/<experiment>/<time>_<hash>/ (difflab run prints it)")
     s.add_argument("--report", default=None, metavar="DIR", help="also publish it to DIR with an index")
     s.set_defaults(fn=_cmd_report)
     _add_expression_commands(sub)
@@ -698,17 +707,42 @@ def _dispatch(args) -> int:
     except (ValueError, TypeError) as err:  # difflab's own bad-input errors: they name the problem
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
+        where = _user_frame(err)  # a NumPy LinAlgError in the user's function: which line of theirs
         print(
-            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}",
+            f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            + (f" (at {where})" if where else ""),
             file=sys.stderr,
         )
         return 2
     except Exception as err:  # anything else: one line, and how to see the rest
         if os.environ.get("DIFFLAB_TRACEBACK"):
             raise
+        where = _user_frame(err)
         print(
             f"difflab {args.command}: error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
-            "(set DIFFLAB_TRACEBACK=1 for the traceback)",
+            f"({f'at {where}; ' if where else ''}set DIFFLAB_TRACEBACK=1 for the traceback)",
             file=sys.stderr,
         )
         return 1
+
+
+def _user_frame(err: BaseException) -> str | None:
+    """`file.py:line in name` of the innermost frame of the user's own code in err's traceback, or None.
+
+    A bug in the function `difflab check` runs (a NameError in it) was one line without a place to look:
+    frames of difflab itself, the standard library and installed packages are skipped.
+
+    >>> _user_frame(ValueError("never raised")) is None
+    True
+    """
+    import sysconfig
+    import traceback
+
+    skipped = [str(Path(__file__).resolve().parent)]
+    skipped += [sysconfig.get_path(k) for k in ("stdlib", "platstdlib", "purelib", "platlib") if sysconfig.get_path(k)]
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        name = str(Path(frame.filename).resolve()) if not frame.filename.startswith("<") else frame.filename
+        if frame.filename.startswith("<") or any(name.startswith(s) for s in skipped):
+            continue
+        return f"{frame.filename}:{frame.lineno} in {frame.name}"
+    return None

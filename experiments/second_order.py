@@ -211,6 +211,17 @@ _MK = {
     "forward/forward": "v",
 }
 
+# one colour per composition in both panels (matplotlib's cycle restarted in each, so forward/reverse was
+# blue beside H v and green beside the full Hessian, whose blue was symbolic's)
+_COLOR = {
+    "forward/reverse": "C0",
+    "reverse/reverse": "C1",
+    "numeric/reverse": "C2",
+    "numeric": "C2",
+    "symbolic": "C4",
+    "forward/forward": "C5",
+}
+
 
 def figures(results, summary):
     specs = []
@@ -219,7 +230,9 @@ def figures(results, summary):
         for s in summary[part]:
             n, t = _series(results, part, s, "seconds")
             t = 1e3 * np.asarray(t)
-            (line,) = ax.plot(n, np.median(t, axis=1), ls=_LS.get(s, "-"), marker=_MK.get(s, "o"), ms=4, label=s)
+            (line,) = ax.plot(
+                n, np.median(t, axis=1), ls=_LS.get(s, "-"), marker=_MK.get(s, "o"), color=_COLOR.get(s), ms=4, label=s
+            )
             ax.fill_between(n, t.min(axis=1), t.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
         ax.set(
             xscale="log",

@@ -117,7 +117,8 @@ class Worker:
                 self.stop()  # the only way to stop a runaway computation: end its process
                 raise ComputeTimeout(
                     f"the computation took longer than the time budget of {budget:g} s and was "
-                    "stopped (the server goes on); try a smaller expression"
+                    "stopped (the server goes on); try a smaller expression, or start the explorer with a "
+                    "larger --budget (difflab explore --budget 60)"
                 )
             if answer is None:
                 self.stop()

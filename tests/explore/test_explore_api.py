@@ -216,6 +216,7 @@ def test_a_slow_expression_is_cut_off_and_the_server_keeps_serving(server):
         server.budget = budget
     assert status == 503 and body["error"]["timeout"] is True
     assert "time budget of 1 s" in body["error"]["message"]
+    assert "--budget" in body["error"]["message"]  # the remedy besides a smaller expression (newuser45)
     status, r = api(server, "(4*x+1)^2", "x=0.3")  # a fresh worker answers the next request
     assert status == 200 and r["methods"]["forward"]["grad"]["x"] == pytest.approx(8 * 2.2)
 
