@@ -26,9 +26,9 @@ import numpy as np
 from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
-from .scales import SHARE, limit_of, stencil_points, unconverged
+from .scales import RESOLVED, SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
-from .widths import richardson_straddles
+from .widths import richardson_clear, richardson_clear_plan, richardson_straddles
 
 __all__ = ["common_case"]
 
@@ -56,6 +56,9 @@ def common_case(prepared):
     watch, wrt, shapes, n = prepared._watch, prepared.wrt, prepared.in_shapes, prepared.n
     limit, w0, lead = limit_of(steps[0]), w[0], (B,)
     alone = len(prepared.graph.inputs) == 1 and shapes == [(n,)]  # x is the one input, a vector
+    # `widths.richardson_clear`'s constants (its bounds need relative steps; S below is its central differences
+    # where the weights are ±½): made here, not per call
+    clear = richardson_clear_plan(steps) if relative and len(steps) > 2 and w0 == 0.5 else None
 
     def attempt(xs):
         token = ERRSTATE[0].set(ERRSTATE[1](all="ignore")) if ERRSTATE is not None else None
@@ -88,7 +91,7 @@ def common_case(prepared):
             if not np.isfinite(S).all():  # a difference is not finite (x or a point out of f's domain)
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
-            if _judged(d, bound, P, f0, H) or unconverged(d, err - bound, bound):  # (the general path says it)
+            if _judged(d, err, bound, P, f0, H, S, clear):  # (the general path says it)
                 return None
         finally:
             if token is not None:
@@ -98,18 +101,30 @@ def common_case(prepared):
     return _backing_off(attempt, B, fn)
 
 
-def _judged(d, bound, P, f0, H) -> bool:
+def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
     a nonzero entry whose round-off bound (n, 1) exceeds SHARE of it (f's values on its own grid here: the bound is
     the general path's firm one too), or a direction along which f's values P (n, T, 2) at steps H (n, T) did not
     move from f0 at all (an addition may have absorbed its change), or where f0 stands off them at the two smallest
-    steps (`widths.richardson_straddles`: a feature within the steps)."""
-    if len(H[0]) > 2 and richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
+    steps (`widths.richardson_straddles`: a feature within the steps; first its cheap sufficient condition
+    `widths.richardson_clear` on the central differences S (n, T), with `clear` its constants or None), or where the
+    table's estimates err (n, 1) say it has not converged (`scales.unconverged`). Called under errstate 'ignore'."""
+    ad = np.abs(d)
+    big = float(ad.max())  # (NaN where d has one: then each check takes its own, general, way)
+    if len(H[0]) > 2 and not (clear is not None and richardson_clear(clear, P[:, -3:], f0, S[:, -3:-1], big)):
+        if richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
+            return True
+    below = ad * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    if below.any() and (
+        ((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any()
+    ):  # (the common case: one comparison)
         return True
-    below = abs(d) * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
-    if not below.any():  # (the common case: one comparison)
+    t = err - bound
+    # `unconverged`'s own test where d is finite (its largest finite |entry| is then big), which it can only confirm
+    # (its third factor: t finite); else, or where this holds, `unconverged` itself
+    if math.isfinite(big) and not ((t > SHARE * big) & (t > RESOLVED * bound)).any():
         return False
-    return bool(((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
+    return unconverged(d, t, bound)
 
 
 #: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a
