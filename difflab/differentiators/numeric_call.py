@@ -32,6 +32,8 @@ from .widths import richardson_clear, richardson_clear_plan, richardson_straddle
 
 __all__ = ["common_case"]
 
+_MAX, _ANY = np.maximum.reduce, np.logical_or.reduce  # (bound once: no ndarray.max/any Python layer)
+
 
 def common_case(prepared):
     """`call(*inputs) -> (f(x), gradient leaves...) or None` for `prepared` (a Numeric.Prepared) when its
@@ -110,19 +112,19 @@ def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     `widths.richardson_clear` on the central differences S (n, T), with `clear` its constants or None), or where the
     table's estimates err (n, 1) say it has not converged (`scales.unconverged`). Called under errstate 'ignore'."""
     ad = np.abs(d)
-    big = float(ad.max())  # (NaN where d has one: then each check takes its own, general, way)
+    big = float(_MAX(ad, None))  # (NaN where d has one: then each check takes its own, general, way)
     if len(H[0]) > 2 and not (clear is not None and richardson_clear(clear, P[:, -3:], f0, S[:, -3:-1], big)):
         if richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
             return True
     below = ad * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
-    if below.any() and (
+    if _ANY(below, None) and (
         ((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any()
     ):  # (the common case: one comparison)
         return True
     t = err - bound
     # `unconverged`'s own test where d is finite (its largest finite |entry| is then big), which it can only confirm
     # (its third factor: t finite); else, or where this holds, `unconverged` itself
-    if math.isfinite(big) and not ((t > SHARE * big) & (t > RESOLVED * bound)).any():
+    if math.isfinite(big) and not _ANY((t > SHARE * big) & (t > RESOLVED * bound), None):
         return False
     return unconverged(d, t, bound)
 

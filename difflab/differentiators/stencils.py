@@ -84,6 +84,7 @@ GRID_SLACK = 16.0
 PROBED = 4
 #: a nested level's probe also steps this far (relative to max(1, |x|)): the inner levels' own step, eps^(1/4)
 NESTED_PROBE = EPS**0.25
+_ANY = np.logical_or.reduce  # (likewise: no ndarray.any Python layer)
 _SUM = np.add.reduce  # (bound once: each attribute access makes a new method object)
 #: a later entry's change counts against the larger steps' entries beyond this many times its round-off bound
 LATER_NOISE = 4.0
@@ -210,6 +211,14 @@ def _rows(k):
 
 
 @functools.lru_cache(maxsize=64)
+def _change_starts(k, E):
+    """The flat index of each row's first change (k, 1) in a (k, 2E) table (`_later_chosen`)."""
+    at = (_starts(k, 2 * E) + E)[:, None]
+    at.flags.writeable = False  # (shared by every call)
+    return at
+
+
+@functools.lru_cache(maxsize=64)
 def _starts(k, width):
     """The flat index of each row's first entry in a (k, width) array."""
     return np.arange(0, k * width, width)
@@ -261,8 +270,8 @@ def _later_chosen(at, err, table, scale, r, columns):
     table (k·m, 2E): the entries, then their changes."""
     E = len(r)
     # the chosen entries' changes and the later ones' of their columns (k·m, terms - 1), by flat index
-    changes = np.abs(table.take(columns[1][at] + (_starts(len(at), 2 * E) + E)[:, None]))
-    if not (changes - scale * columns[2][at] > changes[:, :1]).any():
+    changes = np.abs(table.take(columns[1].take(at, axis=0) + _change_starts(len(at), E)))
+    if not _ANY(changes - scale * columns[2].take(at, axis=0) > changes[:, :1], None):
         return at, err
     err = _later(np.abs(table[:, E:]), scale * r, columns[0])
     return err.argmin(axis=1), err
