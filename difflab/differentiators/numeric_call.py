@@ -32,7 +32,11 @@ from .widths import richardson_clear, richardson_clear_plan, richardson_straddle
 
 __all__ = ["common_case"]
 
-_MAX, _ANY = np.maximum.reduce, np.logical_or.reduce  # (bound once: no ndarray.max/any Python layer)
+_MAX, _ANY, _SUM = (
+    np.maximum.reduce,
+    np.logical_or.reduce,
+    np.add.reduce,
+)  # (bound once: no ndarray.max/any Python layer)
 
 
 def common_case(prepared):
@@ -90,7 +94,9 @@ def common_case(prepared):
                 return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
-            if not np.isfinite(S).all():  # a difference is not finite (x or a point out of f's domain)
+            # a difference is not finite (x or a point out of f's domain); their sum first (one reduction: finite
+            # differences whose sum overflows go on, as before, to `_richardson`'s general case)
+            if not math.isfinite(_SUM(S, None)) and not np.isfinite(S).all():
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
             if _judged(d, err, bound, P, f0, H, S, clear):  # (the general path says it)
