@@ -177,8 +177,10 @@ def _neville(terms):
     product, whose long axis is then the last: half the time of M @ S. An entry e = a + (a - b)/q made from its
     parents a (same step) and b (larger step), q = RATIO^(2c) - 1, changes from them by (a - b)/q and (a - b)(1 + q)/q:
     the change from b is always Ridders' larger one. r (E,) each entry's round-off in units of eps·|f(x)|/h; uses
-    (terms, E): which differences each entry uses (its changes use no others); columns (terms - 1, terms - 1): each
-    column's entries from its smallest step's up, padded with E (`_later`)."""
+    (terms, E): which differences each entry uses (its changes use no others); columns: (the table's rows
+    (terms - 1, terms - 1), each column's entries from its smallest step's up padded with E, as rows first; which are
+    real; those) for `_later`, then each entry and the later ones of its column (E, terms - 1), and their round-off
+    bounds' LATER_NOISE times for `_later_chosen`."""
     rows = [np.eye(terms)[j] for j in range(terms)]  # column c of the table, as coefficient rows
     entries, changes = [], []
     for c in range(1, terms):
@@ -196,6 +198,8 @@ def _neville(terms):
     for c, a in enumerate(starts):
         later[c, : terms - 1 - c] = np.arange(a + terms - 2 - c, a - 1, -1)
     later.flags.writeable = False
+    valid = later.T < len(entries)  # (`_later`'s: the table's rows first, which entries are real, and those)
+    later_rows = (later.T, valid, later.T[valid])
     after = np.empty((len(entries), terms - 1), dtype=np.intp)  # each entry, then the later ones of its column
     for c, a in enumerate(starts):
         for j in range(terms - 1 - c):
@@ -203,7 +207,8 @@ def _neville(terms):
             after[a + j] = np.concatenate([rest, np.full(terms - 1 - len(rest), a + j)])
     noise = LATER_NOISE * roundoff[after]  # (the round-off bounds those count beyond, in units of eps·|f(x)|/h)
     after.flags.writeable = noise.flags.writeable = False
-    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), (later, after, noise)
+    valid.flags.writeable = later_rows[2].flags.writeable = False
+    return np.ascontiguousarray(M.T), roundoff, (np.array(entries).T != 0).astype(float), (later_rows, after, noise)
 
 
 @functools.lru_cache(maxsize=64)
@@ -300,14 +305,14 @@ def _later(change, roundoff, later, spoilt=None):
     beyond = now - LATER_NOISE * noise  # (a change within a few round-off bounds is no evidence: noise may reach them)
     if spoilt is not None:  # (entries built from a non-finite difference: their change is no evidence)
         beyond[spoilt] = -np.inf
-    down, valid = later.T, later.T < now.shape[1]  # (rows, columns): the table's rows first
+    down, valid, picked = later  # (rows, columns): the table's rows first (`_neville`)
     # (rows, columns, k·m): the long axis last, so that the accumulate's inner loops run along it
-    padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1).T[down]
+    padded = np.concatenate([beyond, np.full((len(beyond), 1), -np.inf)], axis=1).T.take(down, axis=0)
     # (from the smallest step's up: the largest after each entry; one accumulate along the first axis, where a loop
     # over the rows took 18 µs for one direction and 24 for 16, along the last 30: max is exact, the same numbers,
     # NaN carried either way)
     np.maximum.accumulate(padded, axis=0, out=padded)
-    beyond.T[down[valid]] = padded[valid]
+    beyond.T[picked] = padded[valid]
     if change is now and roundoff is noise:
         return np.maximum(change, beyond) + roundoff
     return change + np.maximum(beyond - now, 0.0) + roundoff
