@@ -199,7 +199,18 @@ def richardson_clear(plan, P, f0, S, big) -> bool:
     the caller asks `richardson_straddles` itself). P (k, 3, 2): f's values at the three smallest (relative) steps,
     ±; f0 f(x) (a number); S (k, 2): the central differences at the two larger of them (from f's values, not their
     differences from f(x)); big: the table's largest |entry| (NaN: False). One product and a few comparisons: the
-    prepared common case's (numeric_call). Call it under np.errstate(all='ignore')."""
+    prepared common case's (numeric_call). Call it under np.errstate(all='ignore').
+
+    >>> steps = 0.5 / 1.7 ** np.arange(14)
+    >>> h, x = steps[-3:], 0.3
+    >>> P = np.array([[[(x + s) ** 3, (x - s) ** 3] for s in h]])  # f = x³ along one direction
+    >>> S = (P[:, :2, 0] - P[:, :2, 1]) / (2.0 * h[:2])
+    >>> richardson_clear(richardson_clear_plan(steps), P, x**3, S, 3 * x * x)
+    True
+    >>> P[0, 2, 0] += 1e-3  # f(x + h₃) off the cubic: not clear (the check itself decides)
+    >>> richardson_clear(richardson_clear_plan(steps), P, x**3, S, 3 * x * x)
+    False
+    """
     W, (A, B) = plan
     size = max(abs(f0), _MAX(np.abs(P), None))  # (the values' size: every rounding is within eps of it)
     Y = P.reshape(len(P), 6) @ W
@@ -207,7 +218,7 @@ def richardson_clear(plan, P, f0, S, big) -> bool:
     Y = np.abs(Y, out=Y)  # (k, 2): |f(x)'s residual|, half |the odd part at h₃|
     if not _MAX(Y[:, 0] - Y[:, 1], None) < -2.0 * A * size:  # (NaN: not clear)
         return False
-    return _MAX(np.abs(S[:, 0] - S[:, 1]), None) * (1.0 + 1e-12) + B * size < ACCURATE * big
+    return bool(_MAX(np.abs(S[:, 0] - S[:, 1]), None) * (1.0 + 1e-12) + B * size < ACCURATE * big)
 
 
 def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
