@@ -62,9 +62,7 @@ def common_case(prepared):
     watch, wrt, shapes, n = prepared._watch, prepared.wrt, prepared.in_shapes, prepared.n
     limit, w0, lead = limit_of(steps[0]), w[0], (B,)
     alone = len(prepared.graph.inputs) == 1 and shapes == [(n,)]  # x is the one input, a vector
-    # `widths.richardson_clear`'s constants (its bounds need relative steps; S below is its central differences
-    # where the weights are ±½): made here, not per call
-    clear = richardson_clear_plan(steps) if relative and len(steps) > 2 and w0 == 0.5 else None
+    clear = richardson_clear_plan(steps) if relative and len(steps) > 2 and w0 == 0.5 else None  # (`_judged`)
 
     def attempt(xs):
         token = ERRSTATE[0].set(ERRSTATE[1](all="ignore")) if ERRSTATE is not None else None
@@ -75,8 +73,7 @@ def common_case(prepared):
             res = Tier.run(fn, [X] if alone else prepared.with_x(xs, split(X, shapes, lead)))
             if res is None:
                 return None
-            F = res[0]  # (B,)
-            f0 = F[0]
+            F, f0 = res[0], res[0][0]  # (B,), f(x)
             if not math.isfinite(f0):
                 return None
             if watch:
@@ -94,9 +91,7 @@ def common_case(prepared):
                 return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
-            # a difference is not finite (x or a point out of f's domain); their sum first (one reduction: finite
-            # differences whose sum overflows go on, as before, to `_richardson`'s general case)
-            if not math.isfinite(_SUM(S, None)) and not np.isfinite(S).all():
+            if not math.isfinite(_SUM(S, None)) and not np.isfinite(S).all():  # (`_nonfinite`)
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
             if _judged(d, err, bound, P, f0, H, S, clear):  # (the general path says it)
@@ -116,7 +111,10 @@ def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     move from f0 at all (an addition may have absorbed its change), or where f0 stands off them at the two smallest
     steps (`widths.richardson_straddles`: a feature within the steps; first its cheap sufficient condition
     `widths.richardson_clear` on the central differences S (n, T), with `clear` its constants or None), or where the
-    table's estimates err (n, 1) say it has not converged (`scales.unconverged`). Called under errstate 'ignore'."""
+    table's estimates err (n, 1) say it has not converged (`scales.unconverged`). Called under errstate 'ignore'.
+    `clear`: made once per prepared object, as its bounds need relative steps and S the weights ±½ (else None).
+    (`_nonfinite`: the attempt asks the differences' sum first, one reduction; finite differences whose sum overflows
+    go on, as before, to `_richardson`'s general case.)"""
     ad = np.abs(d)
     big = float(_MAX(ad, None))  # (NaN where d has one: then each check takes its own, general, way)
     if len(H[0]) > 2 and not (clear is not None and richardson_clear(clear, P[:, -3:], f0, S[:, -3:-1], big)):
