@@ -26,11 +26,17 @@ import numpy as np
 from ..compile.sweeps import Tier
 from ..graph import ERRSTATE, _charging
 from .base import flat, split
-from .scales import SHARE, limit_of, stencil_points, unconverged
+from .scales import RESOLVED, SHARE, limit_of, stencil_points, unconverged
 from .stencils import EPS, GRID_SLACK, _richardson, _steps, _value_roundoff
-from .widths import richardson_straddles
+from .widths import richardson_clear, richardson_clear_plan, richardson_straddles
 
 __all__ = ["common_case"]
+
+_MAX, _ANY, _SUM = (
+    np.maximum.reduce,
+    np.logical_or.reduce,
+    np.add.reduce,
+)  # (bound once: no ndarray.max/any Python layer)
 
 
 def common_case(prepared):
@@ -56,6 +62,7 @@ def common_case(prepared):
     watch, wrt, shapes, n = prepared._watch, prepared.wrt, prepared.in_shapes, prepared.n
     limit, w0, lead = limit_of(steps[0]), w[0], (B,)
     alone = len(prepared.graph.inputs) == 1 and shapes == [(n,)]  # x is the one input, a vector
+    clear = richardson_clear_plan(steps) if relative and len(steps) > 2 and w0 == 0.5 else None  # (`_judged`)
 
     def attempt(xs):
         token = ERRSTATE[0].set(ERRSTATE[1](all="ignore")) if ERRSTATE is not None else None
@@ -66,8 +73,7 @@ def common_case(prepared):
             res = Tier.run(fn, [X] if alone else prepared.with_x(xs, split(X, shapes, lead)))
             if res is None:
                 return None
-            F = res[0]  # (B,)
-            f0 = F[0]
+            F, f0 = res[0], res[0][0]  # (B,), f(x)
             if not math.isfinite(f0):
                 return None
             if watch:
@@ -85,10 +91,10 @@ def common_case(prepared):
                 return None
             P = F[1:].reshape(n, len(steps), 2)
             S = (P[:, :, 0] - P[:, :, 1]) / (H / w0)  # (`_products`' ±½ differences: f(x) cancels)
-            if not np.isfinite(S).all():  # a difference is not finite (x or a point out of f's domain)
+            if not math.isfinite(_SUM(S, None)) and not np.isfinite(S).all():  # (`_nonfinite`)
                 return None
             d, err, bound = _richardson(S.reshape(n, len(steps), 1), H, F[:1], True, roundoff=True)
-            if _judged(d, bound, P, f0, H) or unconverged(d, err - bound, bound):  # (the general path says it)
+            if _judged(d, err, bound, P, f0, H, S, clear):  # (the general path says it)
                 return None
         finally:
             if token is not None:
@@ -98,18 +104,33 @@ def common_case(prepared):
     return _backing_off(attempt, B, fn)
 
 
-def _judged(d, bound, P, f0, H) -> bool:
+def _judged(d, err, bound, P, f0, H, S, clear) -> bool:
     """Whether the general path says something of the gradient d (n, 1), or probes for it (`stencils._roundoff`):
     a nonzero entry whose round-off bound (n, 1) exceeds SHARE of it (f's values on its own grid here: the bound is
     the general path's firm one too), or a direction along which f's values P (n, T, 2) at steps H (n, T) did not
     move from f0 at all (an addition may have absorbed its change), or where f0 stands off them at the two smallest
-    steps (`widths.richardson_straddles`: a feature within the steps)."""
-    if len(H[0]) > 2 and richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
+    steps (`widths.richardson_straddles`: a feature within the steps; first its cheap sufficient condition
+    `widths.richardson_clear` on the central differences S (n, T), with `clear` its constants or None), or where the
+    table's estimates err (n, 1) say it has not converged (`scales.unconverged`). Called under errstate 'ignore'.
+    `clear`: made once per prepared object, as its bounds need relative steps and S the weights ±½ (else None).
+    (`_nonfinite`: the attempt asks the differences' sum first, one reduction; finite differences whose sum overflows
+    go on, as before, to `_richardson`'s general case.)"""
+    ad = np.abs(d)
+    big = float(_MAX(ad, None))  # (NaN where d has one: then each check takes its own, general, way)
+    if len(H[0]) > 2 and not (clear is not None and richardson_clear(clear, P[:, -3:], f0, S[:, -3:-1], big)):
+        if richardson_straddles(P[:, -3:, :, None] - f0, H, np.array([f0]), d)[0].any():
+            return True
+    below = ad * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
+    if _ANY(below, None) and (
+        ((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any()
+    ):  # (the common case: one comparison)
         return True
-    below = abs(d) * SHARE < bound  # (a zero is below a bound > 0; f(x) = 0: no bound, nothing judged there either)
-    if not below.any():  # (the common case: one comparison)
+    t = err - bound
+    # `unconverged`'s own test where d is finite (its largest finite |entry| is then big), which it can only confirm
+    # (its third factor: t finite); else, or where this holds, `unconverged` itself
+    if math.isfinite(big) and not _ANY((t > SHARE * big) & (t > RESOLVED * bound), None):
         return False
-    return bool(((d != 0) & below).any() or ((d[:, 0] == 0) & (P == f0).all(axis=(1, 2))).any())
+    return unconverged(d, t, bound)
 
 
 #: calls after a decline that go straight to the general path: a function whose points keep leaving a domain or a

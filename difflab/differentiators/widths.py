@@ -44,6 +44,8 @@ __all__ = [
     "judge_hessian_width",
     "judge_richardson_width",
     "richardson_straddles",
+    "richardson_clear",
+    "richardson_clear_plan",
     "LAW",
     "ACCURATE",
     "SUSPECT",
@@ -52,6 +54,7 @@ __all__ = [
 ]
 
 EPS = np.finfo(float).eps
+_MAX = np.maximum.reduce  # (bound once; ndarray.max's Python layer costs a microsecond a call)
 #: the relative error a default stencil answers to: a truncation estimate above this share of the derivative's
 #: scale is said (ordinary functions: ~1e-11 for central differences, ~1e-7 for central4's own 2h-difference)
 ACCURATE = 1e-3
@@ -172,6 +175,50 @@ def richardson_straddles(D, H, f0, d):
         noise = 4.0 * EPS * _largest(*D.reshape(len(D), 6, -1).transpose(1, 0, 2), f0) / H[:, -1:]
         said |= (change > ACCURATE * scale) & (law > LAW * change) & (change > RESOLVED * noise)
     return said & np.isfinite(D).all(axis=(1, 2)), change, scale
+
+
+def richardson_clear_plan(steps):
+    """`richardson_clear`'s constants for Richardson's base steps (T,) (relative, T > 2; made once, at preparation):
+    (W (6, 2), the error bounds' factors (A, B)). W maps f's values at the three smallest steps, a row
+    [f(x + h₁), f(x - h₁), f(x + h₂), f(x - h₂), f(x + h₃), f(x - h₃)] (largest first), to f(x)'s cubic residual plus
+    f(x), and half the odd part at h₃ (`richardson_straddles`' two early-exit terms, linear in f's values once the
+    steps' ratio r is fixed: r = steps[-2]/steps[-1], which the representable steps miss by at most eps/h₃ each)."""
+    r2 = float(steps[-2] / steps[-1]) ** 2
+    q = 2.0 * (r2 - 1.0)
+    W = np.array([[0.0, 0.0], [0.0, 0.0], [-1.0 / q, 0.0], [-1.0 / q, 0.0], [r2 / q, 0.5], [r2 / q, -0.5]])
+    least = float(min(steps[0], steps[-1]))
+    # A: the residual's error (either way of computing it: tens of eps of the values' size, and the ratio's r² off by
+    # ≤ 8·r²·eps/h₃ times its slope, below 2 (|E₁| + |E₂|)/(2(r² - 1)²) ≤ 8/7 of the values' size); B: the central
+    # differences' error (the difference from f(x) first or not: ≤ 12 eps of the values' size over h₃ ≥ least·(1 - δ))
+    return W, (64.0 * EPS + 16.0 * r2 * EPS / least, 128.0 * EPS / least)
+
+
+def richardson_clear(plan, P, f0, S, big) -> bool:
+    """A cheap sufficient condition that `richardson_straddles` finds nothing: its early exit holds with room for
+    every rounding difference between this and its own arithmetic (a feature, or a root within the steps: False, and
+    the caller asks `richardson_straddles` itself). P (k, 3, 2): f's values at the three smallest (relative) steps,
+    ±; f0 f(x) (a number); S (k, 2): the central differences at the two larger of them (from f's values, not their
+    differences from f(x)); big: the table's largest |entry| (NaN: False). One product and a few comparisons: the
+    prepared common case's (numeric_call). Call it under np.errstate(all='ignore').
+
+    >>> steps = 0.5 / 1.7 ** np.arange(14)
+    >>> h, x = steps[-3:], 0.3
+    >>> P = np.array([[[(x + s) ** 3, (x - s) ** 3] for s in h]])  # f = x³ along one direction
+    >>> S = (P[:, :2, 0] - P[:, :2, 1]) / (2.0 * h[:2])
+    >>> richardson_clear(richardson_clear_plan(steps), P, x**3, S, 3 * x * x)
+    True
+    >>> P[0, 2, 0] += 1e-3  # f(x + h₃) off the cubic: not clear (the check itself decides)
+    >>> richardson_clear(richardson_clear_plan(steps), P, x**3, S, 3 * x * x)
+    False
+    """
+    W, (A, B) = plan
+    size = max(abs(f0), _MAX(np.abs(P), None))  # (the values' size: every rounding is within eps of it)
+    Y = P.reshape(len(P), 6) @ W
+    Y[:, 0] -= f0
+    Y = np.abs(Y, out=Y)  # (k, 2): |f(x)'s residual|, half |the odd part at h₃|
+    if not _MAX(Y[:, 0] - Y[:, 1], None) < -2.0 * A * size:  # (NaN: not clear)
+        return False
+    return bool(_MAX(np.abs(S[:, 0] - S[:, 1]), None) * (1.0 + 1e-12) + B * size < ACCURATE * big)
 
 
 def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
