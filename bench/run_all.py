@@ -687,7 +687,7 @@ def summary(runs):
                 "scalar-micrograd-node",
                 f"scalar net 2-4-4-1, B={B}: trace + reverse per equation ÷ micrograd per node (paired; "
                 "micrograd's nodes count its leaves, difflab's equations do not)",
-                "≤ 1.2× (issue 17's wording)",
+                "≤ 1.2× (first target)",
                 rel,
                 lambda v: f"{v:.2f}×",
                 lambda v: v <= 1.2,
