@@ -108,12 +108,14 @@ class Forward(Differentiator):
 
         def _sweep_graph(self, ins):
             """(ins, v) -> (outs..., J v) as a graph, traced at these numbers; kept for later calls
-            unless a rule's value-dependent branch specialised it to them."""
+            unless a rule's value-dependent branch specialised it to them; None if an op's dtype depends on values."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
             example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
+            if t.value_dtypes:  # traced at a zero tangent, so an op whose dtype its values pick may be wrong at
+                return None  # others (logm_frechet: L(A, 0) real, L(A, E) complex; a real part dropped): interpreted
             if not graph.specialised:
                 self._tangent_graph = graph
             return graph
@@ -127,6 +129,8 @@ class Forward(Differentiator):
             if k == 1 and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
                 return None  # one direction, interpreted: on traced values, and a one-off dl.jvp (Tier.waiting)
             graph = self._sweep_graph(numbers(ins))
+            if graph is None:
+                return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
             build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731

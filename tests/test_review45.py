@@ -1,0 +1,38 @@
+"""Review of session 45's merged changes: silent wrong numbers found by trying adversarial inputs."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+pytest.importorskip("scipy")
+from difflab.scipy import linalg as dsl  # noqa: E402
+
+# A real matrix with an eigenvalue below 0: logm(A) is complex (SciPy's principal logarithm)
+_A = np.array([[-2.0, 1.0], [0.5, 3.0]])
+_W = np.array([[0.3, -1.2], [0.7, 2.0]])
+
+
+def _central(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e.flat[i] = h
+        g.flat[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return g
+
+
+@pytest.mark.parametrize("chunk", ["auto", 1])
+def test_forward_gradient_through_complex_logm_is_real(chunk):
+    """Forward's batched sweep was traced at a zero tangent, where logm_frechet's L(A, 0) is a real 0 (its dtype
+    picked by the values), so the sweep's real(L(A, E)) was recorded as a no-op and the gradient of a real f came
+    back complex (imaginary parts up to 0.8) silently; reverse and numeric were right."""
+    import scipy.linalg as sl
+
+    f = lambda a: (dnp.real(dsl.logm(a)) * _W).sum()  # noqa: E731
+    ref = _central(lambda a: (sl.logm(a).real * _W).sum(), _A)
+    g = dl.grad(f, method=dl.Forward(chunk=chunk))(_A)
+    assert not np.iscomplexobj(g)
+    np.testing.assert_allclose(g, ref, atol=1e-6)
+    np.testing.assert_allclose(g, dl.grad(f, method="reverse")(_A), atol=1e-12)
