@@ -5,6 +5,7 @@ import pytest
 
 import difflab as dl
 import difflab.numpy as dnp
+from difflab.errors import DerivativeRangeWarning
 
 pytest.importorskip("scipy")
 from difflab.scipy import linalg as dsl  # noqa: E402
@@ -50,3 +51,23 @@ def test_reverse_over_forward_hessian_through_complex_logm():
     ref = np.array([_central(lambda a: _central(fr, a, 1e-4).ravel()[j], _A, 1e-4).ravel() for j in range(4)])
     H = dl.jacobian(dl.grad(f, method="forward"), method="reverse")(_A).reshape(4, 4)
     np.testing.assert_allclose(H, ref, atol=1e-5)
+
+
+def test_rescaled_sweep_whose_seed_scale_overflowed_is_not_kept():
+    """A reverse sweep that lost its only term is swept again at ū·2^1000; where a cotangent then overflowed
+    (1e10·2^1000 = inf) and met the underflowed partial as a strong zero, the finite 0 was kept and the warning
+    unsaid: (1e10/(x·x))' at a 0-d 1e100 was 0.0 silently (-2e-290; a Python float input was right), as was
+    dl.vjp's pullback at ū = 1e10. Now swept again at 2^500. Reference: -2c/x³."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = dl.grad(lambda x: 1e10 * (1.0 / (x * x)), method="reverse")(np.array(1e100))
+        _, pullback = dl.vjp(lambda x: 1.0 / (x * x), np.array(1e100), method="reverse")
+        v = pullback(np.array(1e10))[0]
+    assert float(g) == pytest.approx(-2e-290, rel=1e-12, abs=0.0)
+    assert float(v) == pytest.approx(-2e-290, rel=1e-12, abs=0.0)
+    # where no scale helps (ū = 3e200 overflows at 2^1000 and 2^500), said, not a silent 0
+    _, pullback = dl.vjp(lambda x: 1.0 / (x * x), np.array(7e149), method="reverse")
+    with pytest.warns(DerivativeRangeWarning):
+        pullback(np.array(3e200))
