@@ -71,3 +71,16 @@ def test_rescaled_sweep_whose_seed_scale_overflowed_is_not_kept():
     _, pullback = dl.vjp(lambda x: 1.0 / (x * x), np.array(7e149), method="reverse")
     with pytest.warns(DerivativeRangeWarning):
         pullback(np.array(3e200))
+
+
+def test_symbolic_fmax_fmin_with_a_constant_nan():
+    """fmax/fmin's SymPy form compared the arguments as a fallback piece even where one is a constant NaN: SymPy's
+    'Invalid NaN comparison', a bare TypeError, for the symbolic method only (the others gave the other argument's
+    derivative, as NumPy's fmax does). Reference: fmax(x², nan) = x², fmin(nan, x³) = x³."""
+    c = np.array([np.nan, 0.0, np.nan])
+    x = np.array([1.5, -0.5, 2.0])
+    g = dl.grad(lambda v: dnp.fmax(v**2, c).sum(), method="symbolic")(x)
+    np.testing.assert_allclose(g, [3.0, -1.0, 4.0], rtol=1e-14)
+    value, g = dl.value_and_grad(lambda v: dnp.fmin(c, v**3).sum(), method="symbolic")(x)
+    assert value == pytest.approx(11.25, rel=1e-14)
+    np.testing.assert_allclose(g, [6.75, 0.75, 12.0], rtol=1e-14)
