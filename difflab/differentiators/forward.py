@@ -60,6 +60,20 @@ def push(graph, args, tangents: dict) -> list:
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
 
 
+def _tangent_picks_dtype(graph) -> bool:
+    """Whether an op whose result's dtype its values pick (`Op.value_dtype`) reads the tangent, the sweep graph's last
+    input: traced at a zero tangent, its dtype there may not be the one at the tangents it runs on (logm_frechet's
+    L(A, 0) is a real 0, L(A, E) complex: real(L) was recorded as no op, and a real f's forward gradient came out
+    complex). sqrtm's own tangent rule (a Sylvester solve) reads it with no such op: its sweep stays compiled."""
+    moved = {graph.inputs[-1]}
+    for eqn in graph.eqns:
+        if any([type(a) is Var and a in moved for a in eqn.args]):
+            if eqn.op.value_dtype:
+                return True
+            moved.add(eqn.out)
+    return False
+
+
 def _sum(a, b):
     """a + b, where inf - inf (two infinite partials of an equation outside its domain) is NaN,
     already reported by the equation's DomainWarning, not an error."""
@@ -108,12 +122,14 @@ class Forward(Differentiator):
 
         def _sweep_graph(self, ins):
             """(ins, v) -> (outs..., J v) as a graph, traced at these numbers; kept for later calls
-            unless a rule's value-dependent branch specialised it to them."""
+            unless a rule's value-dependent branch specialised it to them; None where the tangent's own values may pick a dtype."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
             example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
+            if t.value_dtypes and _tangent_picks_dtype(graph):
+                return None  # (the interpreter's rows instead)
             if not graph.specialised:
                 self._tangent_graph = graph
             return graph
@@ -127,6 +143,8 @@ class Forward(Differentiator):
             if k == 1 and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
                 return None  # one direction, interpreted: on traced values, and a one-off dl.jvp (Tier.waiting)
             graph = self._sweep_graph(numbers(ins))
+            if graph is None:
+                return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
             build = lambda: lower(graph, batched=None if k == 1 else flags, speculate=True, linear=k > 1, **guard)  # noqa: E731

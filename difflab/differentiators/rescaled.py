@@ -48,7 +48,9 @@ def rescaled(parts: list, sweep, mark: int) -> list:
                 again = sweep(2.0**k)
             except ArithmeticError:
                 continue
-        if _plain(again) and _finite(again):
+        # kept where it holds a normal number: a scale that overflowed a cotangent (ū = 1e10·2^1000 = inf in
+        # 1e10/(x·x)'s sweep at 1e100) met the underflowed partial as a strong zero, a finite 0 said by nothing
+        if _plain(again) and _finite(again) and _normal(again):
             if not trial.said:
                 unsay_lost_terms(mark)
             down = 2.0**-k

@@ -1460,6 +1460,9 @@ def _nan_ignoring(first_wins, plain):
 
     def translate(a, b):
         sp = _sp()
+        known = [v is sp.nan or isinstance(v, float) and v != v for v in (a, b)]
+        if any(known):  # a constant NaN loses (SymPy's a > nan raises "Invalid NaN comparison"); two NaN: NaN
+            return a if known[1] else b
         if any(isinstance(v, sp.Basic) and v.has(sp.I) or isinstance(v, complex) for v in (a, b)):
             return plain(a, b)  # (complex values: maximum's lexicographic order)
         nan = [sp.Not(_finite_sym(sp, sp.tanh(v))) for v in (a, b)]
