@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tracemalloc
+import warnings
 
 import numpy as np
 import pytest
@@ -115,3 +116,19 @@ def test_prepared_mlp_checks_each_value_once_and_answers_as_the_interpreter():
         Xb = X.copy()
         (Xb if where == "X" else bad[where]).reshape(-1)[-1] = np.inf
         assert prepared.staged.hot.fn(*prepared.signature.inputs((bad, Xb, Y))) is None, where
+
+
+def test_a_large_check_term_is_numpy_s_sum_and_an_overflow_is_too_large_to_tell():
+    """A check term over more than 4096 entries is a sum, NumPy's reduce called directly: the guarded code's own error
+    state raises on its overflow, which answers None (the general path decides) as an infinite sum would, so no
+    error state is entered per term (quiet_sum's, ~2–5 µs a call); finite entries whose sum overflows warn nothing."""
+    g = dl.trace(lambda x: dnp.sum(dnp.tanh(x)), np.ones(5000))  # (tanh: x reaches the value through no strict op)
+    fn = lower(g, guard=(0,), values=1)
+    assert "_sum(v0, None)" in fn.guarded.source and fn.guarded.__globals__["_sum"] == np.add.reduce
+    x = np.linspace(-1.0, 1.0, 5000)
+    assert fn.guarded(x)[0] == pytest.approx(float(np.sum(np.tanh(x))), abs=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert fn.guarded(np.full(5000, 1e308)) is None
+        x[7] = np.nan
+        assert fn.guarded(x) is None

@@ -65,7 +65,7 @@ import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Traced, Var, charge, elements, prune
-from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
+from ..ops.core import _DOT_MAX, _vdot, all_surely_finite
 from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
@@ -789,7 +789,9 @@ class _Source:
         """The guarded function's end: one fused finiteness check of every output and guarded input,
         inside the `try` (inf - inf raises there too), then the owned outputs."""
         terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in self.early] or ["0.0"]
-        self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
+        # (_sum: NumPy's reduce itself, not quiet_sum: under the guarded code's own error state an overflowing sum, "too
+        # large to tell", raises and answers None as an infinite one would, without an error state entered per term)
+        self.env.update(_vdot=_vdot, _sum=np.add.reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
         total = self.fused(terms)
         self.lines += [
@@ -816,13 +818,13 @@ class _Source:
     def square(self, v: Var) -> str:
         """A term of the fused check: finite iff v is (or too large to tell, then not finite). A scalar
         by v - v (0 when finite, never an overflow: v * v warned at |v| > 1e154), a large array by a
-        sum with overflow quiet."""
+        sum (an overflow raises under the guarded code's error state: None, as for a non-finite sum)."""
         name = self.names[v]
         if not v.shape:
             return f"({name} - {name})"
         if math.prod(v.shape) <= _DOT_MAX:
             return f"_vdot({name}, {name})"
-        return f"_sum({name})"
+        return f"_sum({name}, None)"
 
     def owned(self) -> list:
         """The return expressions of the guarded function: each output a value of its own, decided
