@@ -35,16 +35,18 @@ fused sum is finite, whose terms (Σ v·v: a BLAS dot per array, a sum above `_D
 values (`values`) and the operands of the plain forms (every operand finite: plain = strong) are
 finite. A value needs no term of its own when one it reaches through the registry's `strict`
 arguments has one (`_check_terms`): for an MLP's loss, W1 and b1 reach the loss, W0 and b0 reach
-x W0 + b0 (not tanh(x W0 + b0): tanh(∞) = 1), so two terms check four weights. Else it returns
-None, and the caller takes its general path (the exact program, the API's masks and warnings): None
-is never an answer. A derivative computed
-exactly needs no check: a non-finite one is what the general path answers too. It charges nothing
-(`guarded.eqns`, `guarded.elements`: what one call would have charged, for the caller to charge
-once). Its results are owned, decided when generating, not per call: an output made by a ufunc is
-a fresh buffer; an input, a constant, or a value that may share memory with one (through views:
-reshape, transpose, a slice) or with another output is returned as a copy; any other value (a
-view of intermediates only) is copied only if NumPy made it read-only. For the gradient of
-`sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`: `return (v4, _fresh(v2))`.
+x W0 + b0 (not tanh(x W0 + b0): tanh(∞) = 1), so two terms check four weights; a value whose
+entries are another's rearranged (x.T, an operand of the plain dW0 = x.T @ dz) counts as that one
+(`_rearranged`): x is checked through x W0 + b0 already. Else it returns None, and the caller
+takes its general path (the exact program, the API's masks and warnings): None is never an
+answer. A derivative computed exactly needs no check: a non-finite one is what the general path
+answers too. It charges nothing (`guarded.eqns`, `guarded.elements`: what one call would have
+charged, for the caller to charge once). Its results are owned, decided when generating, not per
+call: an output made by a ufunc is a fresh buffer; an input, a constant, or a value that may share
+memory with one (through views: reshape, transpose, a slice) or with another output is returned as
+a copy; any other value (a view of intermediates only) is copied only if NumPy made it read-only.
+For the gradient of `sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`:
+`return (v4, _fresh(v2))`.
 Because it answers only the common case, its program is that case's (`_common_case`): a factor that
 is 1 wherever the value it guards is finite (finite_or_nan) is 1, that value checked instead, and
 x·1 folds; a strong op that speculation refused is its plain form after a check of its operands.
@@ -63,7 +65,7 @@ import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Traced, Var, charge, elements, prune
-from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, quiet_sum
+from ..ops.core import _DOT_MAX, _vdot, all_surely_finite
 from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
@@ -245,6 +247,11 @@ def _check_terms(graph: Graph, required: list) -> tuple:
     greedily, by cost per value newly covered: a scalar's term (v - v) is nearly free, an array's is a
     BLAS pass; one made here and not alive at the end (an input or output) is checked when made."""
     f64 = np.dtype(np.float64)
+    # a value whose entries are another's, rearranged (x.T: finite where x is) is required as that one: a term that
+    # covers it covers the other too (its op is strict), and the other may be covered already (X in X @ W0, where
+    # the matmul dW0 = X.T @ dz of the plain program wanted X.T checked: a pass over the batch per call)
+    source = _rearranged(graph)
+    required = list(dict.fromkeys([source.get(v, v) for v in required]))
     bit = {v: 1 << k for k, v in enumerate(required)}
     reach = {v: bit.get(v, 0) for v in graph.inputs}  # value -> the required values it reaches (bits)
     for e in graph.eqns:
@@ -281,6 +288,24 @@ def _check_terms(graph: Graph, required: list) -> tuple:
         left &= ~reach[v]
         (ends if v in alive else early).append(v)
     return ends, set(early)
+
+
+def _rearranged(graph: Graph) -> dict:
+    """{value: the value whose entries it holds, each once (a transpose; a reshape to its own shape)}, read from the
+    registry: a one-argument op strict in it whose `index` is a permutation of its axes at scale 1 ("ab->ba"),
+    followed to the first value that is no such rearrangement. Both are finite exactly where the other is."""
+    source: dict = {}
+    for e in graph.eqns:
+        (a,) = e.args if len(e.args) == 1 else (None,)
+        if type(a) is not Var or e.op.index is None or e.op.strict[:1] != (True,) or a.dtype != e.out.dtype:
+            continue
+        spec = e.op.index([a.shape], **e.kw)
+        if spec is None or spec[1] != 1:
+            continue
+        ins, _, out = spec[0].partition("->")
+        if sorted(ins) == sorted(out) and len(set(ins)) == len(ins):
+            source[e.out] = source.get(a, a)
+    return source
 
 
 def _finite_passes(e, args) -> Var | None:
@@ -764,7 +789,9 @@ class _Source:
         """The guarded function's end: one fused finiteness check of every output and guarded input,
         inside the `try` (inf - inf raises there too), then the owned outputs."""
         terms = [self.square(v) for v in self.ends] + [f"_k{v.id}" for v in self.early] or ["0.0"]
-        self.env.update(_vdot=_vdot, _sum=quiet_sum, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
+        # (_sum: NumPy's reduce itself, not quiet_sum: under the guarded code's own error state an overflowing sum, "too
+        # large to tell", raises and answers None as an infinite one would, without an error state entered per term)
+        self.env.update(_vdot=_vdot, _sum=np.add.reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
         self.env["_Fallback"] = (ArithmeticError, ValueError)
         total = self.fused(terms)
         self.lines += [
@@ -791,13 +818,13 @@ class _Source:
     def square(self, v: Var) -> str:
         """A term of the fused check: finite iff v is (or too large to tell, then not finite). A scalar
         by v - v (0 when finite, never an overflow: v * v warned at |v| > 1e154), a large array by a
-        sum with overflow quiet."""
+        sum (an overflow raises under the guarded code's error state: None, as for a non-finite sum)."""
         name = self.names[v]
         if not v.shape:
             return f"({name} - {name})"
         if math.prod(v.shape) <= _DOT_MAX:
             return f"_vdot({name}, {name})"
-        return f"_sum({name})"
+        return f"_sum({name}, None)"
 
     def owned(self) -> list:
         """The return expressions of the guarded function: each output a value of its own, decided
