@@ -122,6 +122,20 @@ def refuse_complex(graph: Graph, who: str = "complex step", instead: str = "meth
         )
 
 
+def tangent_picks_dtype(graph) -> bool:
+    """Whether an op whose result's dtype its values pick (`Op.value_dtype`) reads the tangent, the sweep graph's last
+    input: traced at a zero tangent, its dtype there may not be the one at the tangents it runs on (logm_frechet's
+    L(A, 0) is a real 0, L(A, E) complex: real(L) was recorded as no op, and a real f's forward gradient came out
+    complex). sqrtm's own tangent rule (a Sylvester solve) reads it with no such op: its sweep stays compiled."""
+    moved = {graph.inputs[-1]}
+    for eqn in graph.eqns:
+        if any([type(a) is Var and a in moved for a in eqn.args]):
+            if eqn.op.value_dtype:
+                return True
+            moved.add(eqn.out)
+    return False
+
+
 def nonfinite_concrete(args, skip=False) -> bool:
     """Concrete arguments holding NaN or inf (the symbolic method then evaluates the graph itself:
     SymPy simplifies NaN·0 to 0); False for traced values or when `skip` (batch columns, a closure

@@ -25,7 +25,7 @@ from ..ops import real_tangent
 from ..graph import Traced, Var, charge, evaluate_batched, guarded, lift_closure, numbers, read
 from ..trace import outputs_of, trace_flat
 from .owned import Owned
-from .base import Differentiator, Prepared, first_rows, flag, flat, split
+from .base import Differentiator, Prepared, first_rows, flag, flat, split, tangent_picks_dtype
 from .rescaled import rescaled_rows, suspect, unsuspected
 
 __all__ = ["Forward", "Dual", "push"]
@@ -58,20 +58,6 @@ def push(graph, args, tangents: dict) -> list:
             total = real_tangent(total)
         owned.after(eqn, k, env, Dual(out, total), duals)
     return [env[o] if isinstance(o, Var) else Dual(o.value) for o in graph.outputs]
-
-
-def _tangent_picks_dtype(graph) -> bool:
-    """Whether an op whose result's dtype its values pick (`Op.value_dtype`) reads the tangent, the sweep graph's last
-    input: traced at a zero tangent, its dtype there may not be the one at the tangents it runs on (logm_frechet's
-    L(A, 0) is a real 0, L(A, E) complex: real(L) was recorded as no op, and a real f's forward gradient came out
-    complex). sqrtm's own tangent rule (a Sylvester solve) reads it with no such op: its sweep stays compiled."""
-    moved = {graph.inputs[-1]}
-    for eqn in graph.eqns:
-        if any([type(a) is Var and a in moved for a in eqn.args]):
-            if eqn.op.value_dtype:
-                return True
-            moved.add(eqn.out)
-    return False
 
 
 def _sum(a, b):
@@ -121,14 +107,14 @@ class Forward(Differentiator):
             return rows[0][0], dnp.stack([jv for _, jv in rows])
 
         def _sweep_graph(self, ins):
-            """(ins, v) -> (outs..., J v) as a graph, traced at these numbers; kept for later calls
-            unless a rule's value-dependent branch specialised it to them; None where the tangent's own values may pick a dtype."""
+            """(ins, v) -> (outs..., J v) as a graph traced at these numbers, kept for later calls unless a rule's
+            value-dependent branch specialised it to them; None where the tangent's values may pick a dtype."""
             if self._tangent_graph is not None:
                 return self._tangent_graph
             example = [np.asarray(a, np.result_type(a, 0.0)) if np.isscalar(a) else a for a in ins] + [np.zeros(self.n)]
             t, tracers, (outs, jv) = trace_flat(lambda *xs: self._one(xs[:-1], xs[-1]), example)
             graph = outputs_of(t, tracers, [*outs, jv])
-            if t.value_dtypes and _tangent_picks_dtype(graph):
+            if t.value_dtypes and tangent_picks_dtype(graph):
                 return None  # (the interpreter's rows instead)
             if not graph.specialised:
                 self._tangent_graph = graph
@@ -142,8 +128,7 @@ class Forward(Differentiator):
             traced = any(isinstance(a, Traced) for a in [*ins, V])
             if k == 1 and (traced or not self.sweeps.enabled or self.sweeps.waiting(2)):
                 return None  # one direction, interpreted: on traced values, and a one-off dl.jvp (Tier.waiting)
-            graph = self._sweep_graph(numbers(ins))
-            if graph is None:
+            if (graph := self._sweep_graph(numbers(ins))) is None:
                 return None
             # one tangent: with the guarded twin of the common case (`hot_jvp`); k: linear steps deferred (compile.linear)
             guard = {"guard": tuple(range(len(ins) + 1)), "values": len(self.lifted.outputs)} if k == 1 else {}
@@ -159,11 +144,8 @@ class Forward(Differentiator):
                     if k == 1:
                         res = fn(*ins, V[0])
                         return list(res[:-1]), res[-1].reshape(1, self.m)
-                    res = (
-                        fn(*ins, V)
-                        if fn is not None
-                        else evaluate_batched(graph, *ins, V, batched=flags, domain="raise")
-                    )
+                    batched = lambda: evaluate_batched(graph, *ins, V, batched=flags, domain="raise")  # noqa: E731
+                    res = fn(*ins, V) if fn is not None else batched()
                 except (ArithmeticError, np.linalg.LinAlgError):  # the interpreter names the equation
                     return None
             return first_rows(res[:-1]), res[-1]
