@@ -45,7 +45,7 @@ from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
 from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
 from .canonical import product, total
-from .opaque import matrix_kind, opaque_kinds, opaque_translation
+from .opaque import matrix_kind, named_sum, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
@@ -549,6 +549,43 @@ def _half():
     return _sp().Rational(1, 2)
 
 
+def _cholesky_cotangent(c):
+    """Ā from L̄ and Ȳ (Y = L⁻¹; `c`, opaque.Cotangent), the transpose of `_cholesky_rules`' dL = L Φ(M), dY = −Φ(M) Y
+    with M = Y dS Yᵀ, in matrix form: P = Lᵀ L̄ − Ȳ Yᵀ (its lower triangle), S̄ = Yᵀ Φ(P) Y (Φ self-adjoint), then
+    the lower triangle's map back (`_lower_pair`'s transpose): Ā_kl = S̄_kl + S̄_lk below the diagonal, S̄_kk on it,
+    0 above. O(n³) products per matrix, every inner sum named, where the entry rules take n² partials of each of
+    L's and Y's entries (a 6×6 GP likelihood's symbolic Hessian: tests/test_symbolic_linalg_reverse.py)."""
+    n, zero = c.rows, _sp().S.Zero
+    low = lambda p, q: zero if q > p else c.at("cholesky", 0, p, q)  # noqa: E731
+    linv = lambda p, q: zero if q > p else c.at("cholesky", 1, p, q)  # noqa: E731
+    minus = _sp().S.NegativeOne
+
+    def lower_p(p, q):  # Φ(P)_pq, p ≥ q: Σ_i L_ip L̄_iq − Σ_j Ȳ_pj Y_qj (halved on the diagonal)
+        terms = [product(low(i, p), c.bar(0, i, q)) for i in range(p, n) if c.bar(0, i, q) != 0]
+        terms += [product(minus, product(c.bar(1, p, j), linv(q, j))) for j in range(q + 1) if c.bar(1, p, j) != 0]
+        value = named_sum(total(terms))
+        return value if p > q or value == 0 else product(_half(), value)
+
+    phi = [[lower_p(p, q) if q <= p else zero for q in range(n)] for p in range(n)]
+    w = [  # W = Φ(P) Y, lower triangular: W_pl = Σ_{l ≤ q ≤ p} Φ_pq Y_ql
+        [
+            named_sum(total([product(phi[p][q], linv(q, l)) for q in range(l, p + 1) if phi[p][q] != 0]))
+            for l in range(n)
+        ]
+        for p in range(n)
+    ]
+
+    def s_bar(k, l):  # (Yᵀ W)_kl = Σ_{p ≥ max(k, l)} Y_pk W_pl
+        return total([product(linv(p, k), w[p][l]) for p in range(max(k, l), n) if w[p][l] != 0])
+
+    out = []
+    for k in range(n):
+        for l in range(n):
+            wanted = c.wanted[k * n + l] and k >= l
+            out.append(0 if not wanted else s_bar(k, k) if k == l else total([s_bar(k, l), s_bar(l, k)]))
+    return out
+
+
 def _cholesky_parts(a):
     low = np.linalg.cholesky(a)
     return low, np.linalg.inv(low)
@@ -666,6 +703,7 @@ matrix_kind(
     lambda a: (lambda low: (low, inv(low)))(cholesky(a)),
     _cholesky_rules(),
     lambda rows, cols: [(rows, rows), (rows, rows)],
+    cotangent=_cholesky_cotangent,
 )
 matrix_kind(
     "pinv",
