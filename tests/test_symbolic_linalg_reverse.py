@@ -1,0 +1,104 @@
+"""The symbolic method's reverse sweep (Program.gradient) through the real opaque inverse (np.linalg.solve's and
+solve_triangular's inv above SymPy's 4×4 closed form) and Cholesky factor by the kinds' cotangent rules in matrix form
+(linalg._inv_cotangent: Ā = −Xᵀ X̄ Xᵀ; decompositions._cholesky_cotangent: S̄ = Yᵀ Φ(Lᵀ L̄ − Ȳ Yᵀ) Y, Y = L⁻¹), not
+n² per-entry partials per entry (issues 11, 17: the symbolic Hessians of tests/test_user_code11's rbf_meshgrid, a
+6×6 solve, and gp_cholesky, a 6×6 cholesky and solve_triangular, took 3.9 and 3.8 s of CPU; now ~1 s). Each rule
+against reverse mode's pullback of the parts; Hessians against JAX's (stored), the entry rules counted."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.scipy.linalg as dsla
+from difflab.ops import opaque
+
+R = np.random.default_rng(45)
+X = R.normal(size=(5, 2))
+Y = np.sin(X[:, 0]) + 0.3 * X[:, 1]
+B = R.normal(size=(5, 5))
+A0 = B @ B.T + 5 * np.eye(5)
+P0 = np.array([0.2, 0.3])
+
+
+def solve5(p):
+    """A 5×5 solve (np.linalg.solve: the opaque inv times y) of a matrix moved by both parameters."""
+    a = A0 + np.exp(p[0]) * np.outer(X[:, 0], X[:, 0]) + p[1] * np.eye(5)
+    return np.sum(np.linalg.solve(a, Y) * Y)
+
+
+def chol5(p):
+    """A GP's negative log likelihood (gp_cholesky's, 5×5): cholesky, solve_triangular, log det from the diagonal."""
+    d2 = np.sum(((X[:, None, :] - X[None, :, :]) / np.exp(p[0])) ** 2, axis=-1)
+    k = np.exp(-0.5 * d2) + np.exp(2 * p[1]) * np.eye(5)
+    low = dsla.cholesky(k, lower=True)
+    z = dsla.solve_triangular(low, Y, lower=True)
+    return 0.5 * z @ z + np.sum(np.log(np.diag(low)))
+
+
+#: jax.hessian in x64 at P0 (jnp.linalg.solve; jnp.linalg.cholesky and jax.scipy.linalg.solve_triangular)
+HESSIANS = {
+    "solve5": [-0.01651509898329857, 0.005807853701823855, 0.005807853701823856, 0.005101835812506726],
+    "chol5": [0.13834535057637898, 0.21571651270196873, 0.21571651270196873, 1.5482722191821203],
+}
+
+
+@pytest.fixture
+def entry_rules(monkeypatch):
+    """Counts the opaque kinds' entry rules taken (each builds an opaque.Slot: one per entry and matrix entry)."""
+    calls = []
+
+    class Counted(opaque.Slot):
+        def __init__(self, *args, **kwargs):
+            calls.append(args[0][:3])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(opaque, "Slot", Counted)
+    return calls
+
+
+@pytest.mark.parametrize("f", [solve5, chol5], ids=["solve", "cholesky"])
+def test_hessian_through_a_5x5_solve_and_cholesky_is_jax_s_without_entry_partials(f, entry_rules):
+    # before: 625 (solve) and 1125 (cholesky and the triangular solve's inv) entry rules, each partial of each entry
+    # then differentiated again by the second sweep; the matrix-form rules take none, in either sweep
+    H = dl.hessian(f, method="symbolic")(P0)
+    np.testing.assert_allclose(H.ravel(), HESSIANS[f.__name__], rtol=1e-11, atol=1e-14)
+    assert entry_rules == []
+
+
+@pytest.mark.parametrize("kind", ["inv", "cholesky"])
+def test_cotangent_rule_is_reverse_s_pullback_of_the_parts(kind):
+    # opaque.opaque_cotangent with an adjoint for every (lower, for cholesky's L and L⁻¹) entry of every part, against
+    # reverse mode's gradient of Σ bar·part through the kind's parts written with registry ops (its traced
+    # implementation); cholesky reads A's lower triangle only: 0 above it, as reverse's
+    import sympy as sp
+
+    from difflab.ops.opaque import _KINDS, cotangent_group, naming, opaque_cotangent, opaque_entry
+
+    n, rng = 5, np.random.default_rng(17)
+    a = sp.symbols(f"a0:{n * n}", real=True)
+    at = rng.normal(size=(n, n))
+    at = at @ at.T + n * np.eye(n) if kind == "cholesky" else at + 3 * np.eye(n)
+    shapes = _KINDS[kind][4](n, n)
+    bars = {
+        (part, i, j): rng.standard_normal()
+        for part in range(len(shapes))
+        for i in range(shapes[part][0])
+        for j in range(shapes[part][1])
+        if kind != "cholesky" or j <= i
+    }
+    values = _KINDS[kind][0](at)
+
+    def number(kind_, part, p, q, rows, entries):  # (the rule's entries as numbers: no SymPy functions to evaluate)
+        return sp.Float(values[part][p, q])
+
+    group = cotangent_group(opaque_entry(kind, 0)(0, 0, n, *a))
+    with naming(number):
+        got = opaque_cotangent(group, {k: sp.Float(b) for k, b in bars.items()}, [True] * (n * n))
+    got = np.array([float(g) for g in got]).reshape(n, n)
+
+    def paired(m):
+        parts = _KINDS[kind][2](m)
+        return sum(b * parts[part][i, j] for (part, i, j), b in bars.items())
+
+    want = dl.grad(paired, method="reverse")(at)
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-12 * np.abs(want).max())
