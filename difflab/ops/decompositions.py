@@ -36,6 +36,7 @@ at each point (so symbolic's values agree with NumPy's too).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections import namedtuple
 
@@ -612,6 +613,49 @@ def _pinv_rule(kind):
     return rule
 
 
+def _pinv_cotangent(c, kind):
+    """Ā from P̄ (P = A⁺, n×m of an m×n A; `c`, opaque.Cotangent), the transpose of `_pinv_rule`'s dP = −P dA P +
+    PPᵀ dAᵀ (I − AP) + (I − PA) dAᵀ PᵀP in matrix form: with G = P̄ Pᵀ and U = P̄ᵀ (PPᵀ), Ā = Pᵀ (Gᵀ − G − GᵀP A) +
+    U − A (P U), each product's entries named sums and every one of them n×n, n×m or m×n: O(mn²) products per
+    matrix, where the entry rules take mn partials of each of P's mn entries (varpro_lstsq's 12×2 design: 576)."""
+    m = c.rows
+    n = len(c.entries) // m
+    at = lambda x, y: c.at(kind, 0, x, y)  # noqa: E731
+    a = lambda x, y: c.entries[x * n + y]  # noqa: E731
+    g = _named_products(n, m, n, lambda i, j: c.bar(0, i, j), lambda j, k: at(k, j))  # P̄ Pᵀ
+    ppt = _named_products(n, m, n, at, lambda j, k: at(k, j))
+    u = _named_products(m, n, n, lambda x, i: c.bar(0, i, x), lambda i, b: ppt[i][b])  # P̄ᵀ PPᵀ
+    pu = _named_products(n, m, n, at, lambda x, b: u[x][b])
+    gtp = _named_products(n, n, m, lambda k, i: g[i][k], at)
+    minus = _sp().S.NegativeOne
+    gtpa = _named_products(n, m, n, lambda k, j: gtp[k][j], a)
+    z = [[named_sum(total([g[b][k], product(minus, g[k][b]), product(minus, gtpa[k][b])])) for b in range(n)]
+         for k in range(n)]  # fmt: skip
+    out = []
+    for x in range(m):
+        for b in range(n):
+            if not c.wanted[x * n + b]:
+                out.append(0)
+                continue
+            terms = [product(at(k, x), z[k][b]) for k in range(n) if z[k][b] != 0]
+            terms += [u[x][b]] + [product(minus, product(a(x, k), pu[k][b])) for k in range(n) if pu[k][b] != 0]
+            out.append(total(terms))
+    return out
+
+
+def _named_products(rows, inner, cols, left, right):
+    """The rows×cols matrix product Σ_r left(x, r)·right(r, y), each entry a named sum (opaque.named_sum), the
+    structurally zero factors skipped."""
+    out = []
+    for x in range(rows):
+        row = []
+        for y in range(cols):
+            pairs = [(left(x, r), right(r, y)) for r in range(inner)]
+            row.append(named_sum(total([product(u, v) for u, v in pairs if u != 0 and v != 0])))
+        out.append(row)
+    return out
+
+
 #: (namer, kind, product, row, column, rows, matrix entries) -> that entry of PPᵀ, I − AP, PᵀP or I − PA
 _PINV_PRODUCTS: dict = {}
 
@@ -673,6 +717,7 @@ def _pinv_kind(rcond) -> str:
             lambda a: (pinv(a, rcond=rcond),),
             {0: _pinv_rule(kind)},
             lambda rows, cols: [(cols, rows)],
+            cotangent=functools.partial(_pinv_cotangent, kind=kind),
         )
     return kind
 
@@ -712,6 +757,7 @@ matrix_kind(
     lambda a: (pinv(a, rcond=None),),
     {0: _pinv_rule("pinv")},
     lambda rows, cols: [(cols, rows)],
+    cotangent=functools.partial(_pinv_cotangent, kind="pinv"),
 )
 
 
