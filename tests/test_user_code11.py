@@ -36,8 +36,10 @@ gp_cholesky 11 s (6×6 cholesky), wall clock on a loaded machine; 22.3, 6.1, 4.1
 det(AᵀA), written out again in every partial (the opaque kind above 3 rows or columns now), and SymPy's derivative of
 the partition's Piecewise inside an adjoint's sum merged its pieces (taken piece by piece now, and the sort weights'
 products without SymPy's Derivative objects): 1.3 and 0.8 s; the solve and cholesky, through their opaque kinds'
-entry rules, 3.8 and 3.5 s. trimmed_lts's joins the Hessian test's symbolic cases; the other three stay out, each
-over the 1 s the suite's budget allows. And
+entry rules, 3.8 and 3.5 s. trimmed_lts's joins the Hessian test's symbolic cases. With cotangent rules in matrix
+form for the opaque inv, cholesky and pinv (each matrix pulled back once, not n² partials per entry:
+tests/test_symbolic_linalg_reverse.py; a triangular matrix's inverse by its triangle), rbf_meshgrid 0.95 s,
+varpro_lstsq 0.36 s and gp_cholesky 0.93 s: all three join the Hessian test's symbolic cases too. And
 dl.vmap(dl.grad(rfft_lowpass, method="symbolic")) was refused by name (as on main: the real |z| had no difflab
 op to run it as); given one (the registry's abs), it answered NaN at the second point: SymPy's |a + ib|, sqrt(a² + b²),
 has the partial a/sqrt(a² + b²), 0/0 where a bin computed on traced values was exactly 0 (the plain symbolic gradient
@@ -592,11 +594,8 @@ test_hessian_of_user_code = hessian_test(
     POINTS,
     HESS,
     globals(),
-    # (slow: varpro_lstsq, rbf_meshgrid, gp_cholesky, 1.3 to 3.8 s of CPU, the docstring; the others 1.5 to 3 s each)
+    # (slow: 1.5 to 3 s each)
     no_symbolic={
-        "varpro_lstsq",
-        "rbf_meshgrid",
-        "gp_cholesky",
         "gnn_max",
         "quantile_scale",
         "eig_damping",

@@ -36,6 +36,7 @@ at each point (so symbolic's values agree with NumPy's too).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections import namedtuple
 
@@ -45,7 +46,7 @@ from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
 from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
 from .canonical import product, total
-from .opaque import matrix_kind, opaque_kinds, opaque_translation
+from .opaque import matrix_kind, named_sum, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
 from .elementwise import _abs_fn, _sign_fn, abs, equal, real, strong_mul
 from .complexes import cabs, conj, imag_part, is_complex
@@ -549,6 +550,43 @@ def _half():
     return _sp().Rational(1, 2)
 
 
+def _cholesky_cotangent(c):
+    """Ā from L̄ and Ȳ (Y = L⁻¹; `c`, opaque.Cotangent), the transpose of `_cholesky_rules`' dL = L Φ(M), dY = −Φ(M) Y
+    with M = Y dS Yᵀ, in matrix form: P = Lᵀ L̄ − Ȳ Yᵀ (its lower triangle), S̄ = Yᵀ Φ(P) Y (Φ self-adjoint), then
+    the lower triangle's map back (`_lower_pair`'s transpose): Ā_kl = S̄_kl + S̄_lk below the diagonal, S̄_kk on it,
+    0 above. O(n³) products per matrix, every inner sum named, where the entry rules take n² partials of each of
+    L's and Y's entries (a 6×6 GP likelihood's symbolic Hessian: tests/test_symbolic_linalg_reverse.py)."""
+    n, zero = c.rows, _sp().S.Zero
+    low = lambda p, q: zero if q > p else c.at("cholesky", 0, p, q)  # noqa: E731
+    linv = lambda p, q: zero if q > p else c.at("cholesky", 1, p, q)  # noqa: E731
+    minus = _sp().S.NegativeOne
+
+    def lower_p(p, q):  # Φ(P)_pq, p ≥ q: Σ_i L_ip L̄_iq − Σ_j Ȳ_pj Y_qj (halved on the diagonal)
+        terms = [product(low(i, p), c.bar(0, i, q)) for i in range(p, n) if c.bar(0, i, q) != 0]
+        terms += [product(minus, product(c.bar(1, p, j), linv(q, j))) for j in range(q + 1) if c.bar(1, p, j) != 0]
+        value = named_sum(total(terms))
+        return value if p > q or value == 0 else product(_half(), value)
+
+    phi = [[lower_p(p, q) if q <= p else zero for q in range(n)] for p in range(n)]
+    w = [  # W = Φ(P) Y, lower triangular: W_pl = Σ_{l ≤ q ≤ p} Φ_pq Y_ql
+        [
+            named_sum(total([product(phi[p][q], linv(q, l)) for q in range(l, p + 1) if phi[p][q] != 0]))
+            for l in range(n)
+        ]
+        for p in range(n)
+    ]
+
+    def s_bar(k, l):  # (Yᵀ W)_kl = Σ_{p ≥ max(k, l)} Y_pk W_pl
+        return total([product(linv(p, k), w[p][l]) for p in range(max(k, l), n) if w[p][l] != 0])
+
+    out = []
+    for k in range(n):
+        for l in range(n):
+            wanted = c.wanted[k * n + l] and k >= l
+            out.append(0 if not wanted else s_bar(k, k) if k == l else total([s_bar(k, l), s_bar(l, k)]))
+    return out
+
+
 def _cholesky_parts(a):
     low = np.linalg.cholesky(a)
     return low, np.linalg.inv(low)
@@ -573,6 +611,49 @@ def _pinv_rule(kind):
         return total([product(-p(i, a), p(b, j)), product(ppt(i, b), q(a, j)), product(r_(i, b), ptp(a, j))])
 
     return rule
+
+
+def _pinv_cotangent(c, kind):
+    """Ā from P̄ (P = A⁺, n×m of an m×n A; `c`, opaque.Cotangent), the transpose of `_pinv_rule`'s dP = −P dA P +
+    PPᵀ dAᵀ (I − AP) + (I − PA) dAᵀ PᵀP in matrix form: with G = P̄ Pᵀ and U = P̄ᵀ (PPᵀ), Ā = Pᵀ (Gᵀ − G − GᵀP A) +
+    U − A (P U), each product's entries named sums and every one of them n×n, n×m or m×n: O(mn²) products per
+    matrix, where the entry rules take mn partials of each of P's mn entries (varpro_lstsq's 12×2 design: 576)."""
+    m = c.rows
+    n = len(c.entries) // m
+    at = lambda x, y: c.at(kind, 0, x, y)  # noqa: E731
+    a = lambda x, y: c.entries[x * n + y]  # noqa: E731
+    g = _named_products(n, m, n, lambda i, j: c.bar(0, i, j), lambda j, k: at(k, j))  # P̄ Pᵀ
+    ppt = _named_products(n, m, n, at, lambda j, k: at(k, j))
+    u = _named_products(m, n, n, lambda x, i: c.bar(0, i, x), lambda i, b: ppt[i][b])  # P̄ᵀ PPᵀ
+    pu = _named_products(n, m, n, at, lambda x, b: u[x][b])
+    gtp = _named_products(n, n, m, lambda k, i: g[i][k], at)
+    minus = _sp().S.NegativeOne
+    gtpa = _named_products(n, m, n, lambda k, j: gtp[k][j], a)
+    z = [[named_sum(total([g[b][k], product(minus, g[k][b]), product(minus, gtpa[k][b])])) for b in range(n)]
+         for k in range(n)]  # fmt: skip
+    out = []
+    for x in range(m):
+        for b in range(n):
+            if not c.wanted[x * n + b]:
+                out.append(0)
+                continue
+            terms = [product(at(k, x), z[k][b]) for k in range(n) if z[k][b] != 0]
+            terms += [u[x][b]] + [product(minus, product(a(x, k), pu[k][b])) for k in range(n) if pu[k][b] != 0]
+            out.append(total(terms))
+    return out
+
+
+def _named_products(rows, inner, cols, left, right):
+    """The rows×cols matrix product Σ_r left(x, r)·right(r, y), each entry a named sum (opaque.named_sum), the
+    structurally zero factors skipped."""
+    out = []
+    for x in range(rows):
+        row = []
+        for y in range(cols):
+            pairs = [(left(x, r), right(r, y)) for r in range(inner)]
+            row.append(named_sum(total([product(u, v) for u, v in pairs if u != 0 and v != 0])))
+        out.append(row)
+    return out
 
 
 #: (namer, kind, product, row, column, rows, matrix entries) -> that entry of PPᵀ, I − AP, PᵀP or I − PA
@@ -636,6 +717,7 @@ def _pinv_kind(rcond) -> str:
             lambda a: (pinv(a, rcond=rcond),),
             {0: _pinv_rule(kind)},
             lambda rows, cols: [(cols, rows)],
+            cotangent=functools.partial(_pinv_cotangent, kind=kind),
         )
     return kind
 
@@ -666,6 +748,7 @@ matrix_kind(
     lambda a: (lambda low: (low, inv(low)))(cholesky(a)),
     _cholesky_rules(),
     lambda rows, cols: [(rows, rows), (rows, rows)],
+    cotangent=_cholesky_cotangent,
 )
 matrix_kind(
     "pinv",
@@ -674,6 +757,7 @@ matrix_kind(
     lambda a: (pinv(a, rcond=None),),
     {0: _pinv_rule("pinv")},
     lambda rows, cols: [(cols, rows)],
+    cotangent=functools.partial(_pinv_cotangent, kind="pinv"),
 )
 
 

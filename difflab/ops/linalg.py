@@ -18,7 +18,8 @@ from ..graph import Traced, deriving_from
 from .complexes import is_complex
 from .elementwise import _abs_fn, _sign_fn, strong_mul
 from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, broadcast_batch, defop, strong_contract
-from .opaque import matrix_kind, opaque_translation
+from .canonical import product, total
+from .opaque import matrix_kind, named_sum, opaque_translation
 
 
 def _swap_last(x):
@@ -383,6 +384,35 @@ def _regular_factor(m, kind="regular"):
     return opaque_translation(kind, 0, scalar=True)(m)
 
 
+def _inv_cotangent(c):
+    """Ā = −Xᵀ X̄ Xᵀ (X = A⁻¹) from X̄ (`c`, opaque.Cotangent), the transpose of dX = −X dA X in matrix form:
+    M = Xᵀ X̄, each entry a named sum, then Ā_kl = −Σ_q M_kq X_lq. 2n³ products per matrix, where the entry rules
+    take n² partials of each of X's n² entries, which a Hessian's second sweep then differentiates again (a 6×6
+    solve, np.linalg.solve's inv: tests/test_symbolic_linalg_reverse.py); about half of them for a triangular A."""
+    n = c.rows
+    # a triangular A (solve_triangular's: its other entries the number 0): X is triangular the same way at every A
+    # nearby, its other entries 0 with derivative 0, left out of the products
+    lower = all(c.entries[p * n + q] == 0 for p in range(n) for q in range(p + 1, n))
+    upper = all(c.entries[q * n + p] == 0 for p in range(n) for q in range(p + 1, n))
+    x = lambda p, q: 0 if (lower and p < q) or (upper and p > q) else c.at("inv", 0, p, q)  # noqa: E731
+    bars = [[c.bar(0, p, q) for q in range(n)] for p in range(n)]
+    m = [
+        [
+            named_sum(total([product(x(p, k), bars[p][q]) for p in range(n) if bars[p][q] != 0 and x(p, k) != 0]))
+            for q in range(n)
+        ]
+        for k in range(n)
+    ]
+    minus = _sp().S.NegativeOne
+    return [
+        total([product(product(minus, m[k][q]), x(l, q)) for q in range(n) if m[k][q] != 0 and x(l, q) != 0])
+        if c.wanted[k * n + l]
+        else 0
+        for k in range(n)
+        for l in range(n)
+    ]
+
+
 matrix_kind(
     "inv",
     lambda a: (np.linalg.inv(a),),  # (a singular A: opaque.py's refused parts, NaN with the DomainWarning)
@@ -390,6 +420,7 @@ matrix_kind(
     lambda a: (inv(a),),
     {0: lambda s: -s.at("inv", 0, s.i, s.k) * s.at("inv", 0, s.l, s.j)},
     _square_parts(1),
+    cotangent=_inv_cotangent,
 )
 matrix_kind(
     "cofactor",
