@@ -277,6 +277,7 @@ def _op_classes(version):
         name
         for name in conditions
         if REGISTRY[name].nargs == 2  # compared with 0
+        and "bool" not in REGISTRY[name].domain  # (the connectives, &, |: of booleans, never of floats)
         and np.asarray(REGISTRY[name].impl(*[0.5] * (REGISTRY[name].nargs or 1))).dtype == bool
     )
     # elementwise ops that overflow float64 quickly (|f(50, ...)| > 1e6): their inputs are bounded
