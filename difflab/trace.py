@@ -761,6 +761,13 @@ class Tracer(Traced):
     __le__ = lambda self, o: ops.less_equal(self, o)
     __eq__ = lambda self, o: ops.equal(self, o)
     __ne__ = lambda self, o: ops.not_equal(self, o)
+    __and__ = lambda self, o: ops.bitwise_and.front(self, o)  # (m1 & m2 of comparisons: a traced mask, not specialised)
+    __rand__ = lambda self, o: ops.bitwise_and.front(o, self)
+    __or__ = lambda self, o: ops.bitwise_or.front(self, o)
+    __ror__ = lambda self, o: ops.bitwise_or.front(o, self)
+    __xor__ = lambda self, o: ops.bitwise_xor.front(self, o)
+    __rxor__ = lambda self, o: ops.bitwise_xor.front(o, self)
+    __invert__ = lambda self: ops.invert.front(self)
     __hash__ = object.__hash__
 
     def _in_place(fn):  # noqa: N805 - (x += v: NumPy's update of the one object every name holds; difflab.assign)

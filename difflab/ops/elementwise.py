@@ -16,6 +16,7 @@ import numpy as np
 
 from ..graph import Traced, quiet_overflow
 from . import canonical
+from . import core as _core
 from .core import (
     SYMPY_TRACED,
     Op,
@@ -804,6 +805,56 @@ greater_equal = _compare("greater_equal", np.greater_equal, _compare_sympy("ge",
 less_equal = _compare("less_equal", np.less_equal, _compare_sympy("le", operator.le), operator.le)
 equal = _compare("equal", np.equal, _compare_sympy("eq", lambda a, b: _sp().Eq(a, b)))
 not_equal = _compare("not_equal", np.not_equal, _compare_sympy("ne", lambda a, b: _sp().Ne(a, b)))
+
+
+def _integral_only(name):
+    """The NumPy-signature front of a bitwise entry: NumPy's bitwise functions take booleans and integers only, so a
+    float operand is refused as NumPy refuses it (a TypeError), naming the function and the dtype."""
+
+    def front(*args):
+        for a in args:
+            dtype = a.dtype if hasattr(a, "dtype") else np.result_type(a)
+            if dtype.kind not in "biu":
+                raise TypeError(
+                    f"numpy.{name} of a {dtype} value: NumPy's bitwise functions take booleans and integers only "
+                    "(combine comparisons' masks with &, |, ~; compare a float first, x > 0)"
+                )
+        return _core.REGISTRY[name](*args)
+
+    front.__name__ = front.__qualname__ = name
+    return front
+
+
+def _logical(name, fn, kind, numpy):
+    """A boolean connective, traced like a comparison (no derivative, no specialisation: np.where((r < rc) & m, ...)
+    is reused at other points). The bitwise spellings are entries of their own whose implementation is NumPy's
+    bitwise function: on the booleans comparisons give they equal the logical ones, and a float operand is refused
+    when the trace evaluates it, by NumPy's own TypeError, as NumPy refuses it."""
+    nargs = 1 if kind == "Not" else 2
+    return defop(
+        name,
+        fn,
+        partials=(None,) * nargs,
+        sympy=elementwise_sympy(
+            lambda *xs: getattr(_sp(), kind)(*[bool(x) if isinstance(x, np.bool_) else x for x in xs])
+        ),
+        domain=("bool",) * nargs,
+        differentiable=False,
+        analytic=False,
+        numpy=numpy,
+        front=_integral_only(name) if name.startswith(("bitwise", "invert")) else None,
+        doc=f"boolean {kind} (no derivative)",
+    )
+
+
+logical_and = _logical("logical_and", np.logical_and, "And", ("logical_and",))
+logical_or = _logical("logical_or", np.logical_or, "Or", ("logical_or",))
+logical_xor = _logical("logical_xor", np.logical_xor, "Xor", ("logical_xor",))
+logical_not = _logical("logical_not", np.logical_not, "Not", ("logical_not",))
+bitwise_and = _logical("bitwise_and", np.bitwise_and, "And", ("bitwise_and",))
+bitwise_or = _logical("bitwise_or", np.bitwise_or, "Or", ("bitwise_or",))
+bitwise_xor = _logical("bitwise_xor", np.bitwise_xor, "Xor", ("bitwise_xor",))
+invert = _logical("invert", np.invert, "Not", ("invert", "bitwise_not", "bitwise_invert"))
 
 # -- more of NumPy's elementwise functions: accurate implementations (NumPy's own), rules written
 # with difflab's ops, SymPy translations --------------------------------------------------------

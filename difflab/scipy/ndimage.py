@@ -1,5 +1,5 @@
 """`scipy.ndimage`'s linear filters on traced values: correlate1d, convolve1d, uniform_filter1d, uniform_filter,
-gaussian_filter1d and gaussian_filter, with SciPy's signatures and boundary modes ('reflect', 'constant',
+gaussian_filter1d, gaussian_filter, sobel, prewitt and laplace, with SciPy's signatures and boundary modes ('reflect', 'constant',
 'nearest', 'mirror', 'wrap' and the 'grid-' aliases). Compositions of difflab ops (a gather, a where, a
 matmul), so all four methods differentiate them, in the input, in `weights` and in `cval`, to any order; the
 transpose of each filter (reverse mode's rule) is the gather's scatter-add, the same filter's adjoint under
@@ -255,6 +255,59 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     return out * 1.0 if out is input else out
 
 
+def _difference(input, axis, mode, cval, smooth, where):
+    """SciPy's sobel/prewitt: the central difference [-1, 0, 1] along `axis`, then `smooth` along each other axis;
+    mode is one value or one per axis of the input (SciPy's)."""
+    x = _as_float(input)
+    axis = _axis(x, axis, where)
+    modes = _per_axis(mode, list(range(_np.ndim(x))), "mode")
+    out = correlate1d(x, _np.array([-1.0, 0.0, 1.0]), axis, None, modes[axis], cval, 0)
+    for ax in range(_np.ndim(x)):
+        if ax != axis:
+            out = correlate1d(out, smooth, ax, None, modes[ax], cval, 0)
+    return out
+
+
+def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0):
+    """The Sobel derivative along `axis`, like `scipy.ndimage.sobel`: correlate1d with [-1, 0, 1] along it and
+    with [1, 2, 1] along every other axis (a float result, also for an integer input). Shape contract: like input.
+
+    >>> sobel(_np.array([[0.0, 1.0, 3.0], [0.0, 1.0, 3.0]]), axis=1).tolist()
+    [[4.0, 12.0, 8.0], [4.0, 12.0, 8.0]]
+    """
+    _output(output, "sobel")
+    return _difference(input, axis, mode, cval, _np.array([1.0, 2.0, 1.0]), "sobel")
+
+
+def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
+    """The Prewitt derivative along `axis`, like `scipy.ndimage.prewitt`: correlate1d with [-1, 0, 1] along it
+    and with [1, 1, 1] along every other axis. Shape contract: like input.
+
+    >>> prewitt(_np.array([[0.0, 1.0, 3.0], [0.0, 1.0, 3.0]]), axis=1).tolist()
+    [[3.0, 9.0, 6.0], [3.0, 9.0, 6.0]]
+    """
+    _output(output, "prewitt")
+    return _difference(input, axis, mode, cval, _np.array([1.0, 1.0, 1.0]), "prewitt")
+
+
+def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
+    """The discrete Laplacian, like `scipy.ndimage.laplace`: the sum over `axes` (all by default) of correlate1d
+    with [1, -2, 1] along each; mode one value or one per axis. Shape contract: like input.
+
+    >>> laplace(_np.array([0.0, 1.0, 4.0, 9.0]), mode="nearest").tolist()
+    [1.0, 2.0, 2.0, -5.0]
+    """
+    _output(output, "laplace")
+    input = _as_float(input)
+    axes = _axes(input, axes, "laplace")
+    modes = _per_axis(mode, axes, "mode")
+    out = None
+    for ax, m in zip(axes, modes):
+        term = correlate1d(input, _np.array([1.0, -2.0, 1.0]), ax, None, m, cval, 0)
+        out = term if out is None else out + term
+    return input * 0.0 if out is None else out
+
+
 __all__ = [
     "correlate1d",
     "convolve1d",
@@ -262,4 +315,7 @@ __all__ = [
     "uniform_filter",
     "gaussian_filter1d",
     "gaussian_filter",
+    "sobel",
+    "prewitt",
+    "laplace",
 ]

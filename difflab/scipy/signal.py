@@ -121,6 +121,10 @@ def lfilter(b, a, x, axis=-1, zi=None):
     """
     from ..ops.signal import lfilter as _entry
 
+    # lists of coefficients, lfilter([1 - c], [1, -c], x), as SciPy takes them: stacked (np.ndim would convert a
+    # traced entry, a refusal)
+    b, a, x = (_dnp.asarray(v) if isinstance(v, (list, tuple)) else v for v in (b, a, x))
+    zi = _dnp.asarray(zi) if isinstance(zi, (list, tuple)) else zi
     if _np.ndim(b) != 1 or _np.ndim(a) != 1:
         raise ValueError(f"lfilter: b and a must be 1-D, got shapes {_np.shape(b)} and {_np.shape(a)}")
     if _np.shape(a)[0] == 0 or _np.shape(b)[0] == 0:

@@ -264,6 +264,7 @@ def _drawable():
         if (op.elementwise or op.strategy is not None)
         and op.available
         and set(op.domain) != {"integer"}
+        and set(op.domain) != {"bool"}  # (the connectives, &, ~: no float argument; where draws masks by `condition`)
         and "complex" not in op.domain
     )
 
@@ -272,7 +273,11 @@ def _drawable():
 def _op_classes(version):
     """(conditions, boolean conditions, explosive ops) of the registry at this version."""
     # elementwise ones only: a piecewise-constant matrix op (eigh_signs) takes no arbitrary operand
-    conditions = tuple(name for name, op in REGISTRY.items() if not op.differentiable and op.elementwise)
+    conditions = tuple(
+        name
+        for name, op in REGISTRY.items()
+        if not op.differentiable and op.elementwise and set(op.domain) != {"bool"}  # (a connective takes masks)
+    )
     boolean = tuple(
         name
         for name in conditions
