@@ -40,6 +40,30 @@ def _assert_close(name, got, ref, rtol, floor=1.0):
     assert err <= rtol * scale, f"{name}: {got} vs reference {ref}: error {err:.3g} > {rtol:g} × scale {scale:.3g}"
 
 
+def _truncation(f, xs) -> float:
+    """Central differences' truncation bound at the default step, max_i h_i²·|∂³f/∂x_i³|/6 with h_i = 1.5·eps^(1/3)·
+    max(1, |x_i|) (the default, which a pilot moves by at most 1.5×), ∂³f from nested forward mode: a graph whose
+    value oscillates within a few hundred steps (fresnel_s of 21.3, its phase moving 2400 rad per unit x) is 3.5e-5
+    off at the default step however right the method, and that error is the bound's, not a wrong number."""
+    x0 = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in xs])
+    shapes, sizes = [np.shape(x) for x in xs], [int(np.size(x)) for x in xs]
+
+    def along(i):
+        def g(t):
+            v = x0 + t * np.eye(x0.size)[i]
+            parts = np.split(v, np.cumsum(sizes)[:-1])
+            return f(*[p.reshape(s) if s else p[0] for p, s in zip(parts, shapes)])
+
+        return g
+
+    third = [
+        dl.grad(dl.grad(dl.grad(along(i), method="forward"), method="forward"), method="forward")(0.0)
+        for i in range(x0.size)
+    ]
+    steps = 1.5 * np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(x0))
+    return float(np.max(steps**2 * np.abs(np.asarray(third, dtype=float)) / 6.0, initial=0.0))
+
+
 def _run(what, fn, *xs):
     """fn(*xs), its exception restated at one place (lambdified code has a new file name per call,
     which Hypothesis would take for a different failure)."""
@@ -99,7 +123,10 @@ def test_methods_agree_on_random_graphs():
             _assert_close(method, _run(method, dl.grad(f, argnums=nums, method=method), *xs), reverse, 1e-10)
         if not _declared_zero(graph) and _clearance(graph, xs) > NUMERIC_KINK_CLEARANCE:
             numeric = _run("numeric", dl.grad(f, argnums=nums, method="numeric"), *xs)
-            _assert_close("numeric", numeric, reverse, 1e-5, floor=max(1.0, abs(float(f(*xs)))))
+            floor = max(1.0, abs(float(f(*xs))))
+            if np.max(np.abs(numeric - reverse), initial=0.0) > 1e-5 * max(np.max(np.abs(reverse)), floor):
+                floor += _truncation(f, xs) / 1e-5  # (a feature short against the default step: its own error)
+            _assert_close("numeric", numeric, reverse, 1e-5, floor=floor)
         if reverse.size <= HESSIAN_MAX_INPUTS:
             hess = _run("forward-over-reverse hessian", dl.hessian(f, argnums=nums, method="reverse"), *xs)
             symbolic = _run("symbolic hessian", dl.hessian(f, argnums=nums, method="symbolic"), *xs)
@@ -108,8 +135,13 @@ def test_methods_agree_on_random_graphs():
     settings(settings.get_profile("difflab-ci"), max_examples=EXAMPLES)(given(st.data())(_only(agree, None)))()
     # the registry outgrew what 400 mixed graphs reach: each op not drawn yet gets graphs of its own
     # complex-valued entries (fft, conj, cabs...: no SymPy translation, complex values) are tests/test_complex.py's
-    # and an op with no argument to differentiate (zeta_riemann) has nothing for the methods to agree on
-    real = {name for name, op in REGISTRY.items() if "complex" not in op.domain and set(op.domain) != {"integer"}}
+    # and an op with no argument to differentiate (zeta_riemann) or of masks only (the connectives &, |, ~: tests/
+    # test_user_code13.py's) has nothing for the methods to agree on
+    real = {
+        name
+        for name, op in REGISTRY.items()
+        if "complex" not in op.domain and set(op.domain) != {"integer"} and set(op.domain) != {"bool"}
+    }
     for name in sorted(real - set(seen)):
         settings(settings.get_profile("difflab-ci"), max_examples=4)(given(st.data())(_only(agree, (name,))))()
     missing = sorted(real - set(seen))
