@@ -2210,5 +2210,110 @@ modstruve = _struve(
 )
 
 
+# -- degrees, cosm1, exprel, radian (issue 11, special45b) --------------------------------------------------------
+
+_DEG = math.pi / 180.0  # d/dx of a function of x degrees: π/180 per degree
+
+
+def _degrees(name, form, slope, sympy_slope, doc):
+    """The entry of SciPy's trigonometric function of an angle in degrees `name` (sindg: exact at whole multiples
+    of 90°, where sin(πx/180) is not); its slope in the entries themselves (cosdg′ = -π/180·sindg), so exact there too."""
+    return _special(
+        name,
+        _scipy(name),
+        (slope,),
+        _scipy_named(name, form, sympy_slope),
+        domain=("real",),
+        doc=doc,
+    )
+
+
+sindg = _degrees(
+    "sindg",
+    lambda sp, x: sp.sin(sp.pi * x / 180),
+    lambda out, x: _DEG * cosdg(x),
+    lambda sp, out, i, x: sp.pi / 180 * _scipy_function("cosdg")(x),
+    "sin of x degrees (exact at whole multiples of 90°); d sindg = π/180·cosdg",
+)
+cosdg = _degrees(
+    "cosdg",
+    lambda sp, x: sp.cos(sp.pi * x / 180),
+    lambda out, x: -_DEG * sindg(x),
+    lambda sp, out, i, x: -sp.pi / 180 * _scipy_function("sindg")(x),
+    "cos of x degrees (exact at whole multiples of 90°); d cosdg = -π/180·sindg",
+)
+tandg = _degrees(
+    "tandg",
+    lambda sp, x: sp.tan(sp.pi * x / 180),
+    lambda out, x: _DEG * (1.0 + out * out),
+    lambda sp, out, i, x: sp.pi / 180 * (1 + out**2),
+    "tan of x degrees (poles at 90° + k·180°); d tandg = π/180·(1 + tandg²)",
+)
+cotdg = _degrees(
+    "cotdg",
+    lambda sp, x: sp.cot(sp.pi * x / 180),
+    lambda out, x: -_DEG * (1.0 + out * out),
+    lambda sp, out, i, x: -sp.pi / 180 * (1 + out**2),
+    "cot of x degrees (poles at k·180°); d cotdg = -π/180·(1 + cotdg²)",
+)
+cosm1 = _special(
+    "cosm1",
+    _scipy("cosm1"),
+    (lambda out, x: -sin(x),),
+    _scipy_named("cosm1", lambda sp, x: sp.cos(x) - 1, lambda sp, out, i, x: -sp.sin(x)),
+    domain=("real",),
+    doc="cos(x) - 1 without its cancellation near 0; d cosm1 = -sin x",
+)
+
+_EXPREL_SERIES = 1.0  # |x| below it exprel′ by its series (the closed form (eˣ - exprel)/x cancels as x/2 of eˣ)
+_EXPREL_TERMS = 22  # k·x^(k-1)/(k + 1)!, k ≤ 22: the first left out, 23/24!, is below 4e-23 where |x| < 1
+
+
+def _exprel_series(x):
+    """exprel′(x) = Σₖ₌₁ k·x^(k-1)/(k + 1)!, k ≤ 22, by Horner's rule (a difflab or SymPy value)."""
+    s = _EXPREL_TERMS / math.factorial(_EXPREL_TERMS + 1)
+    for k in range(_EXPREL_TERMS - 1, 0, -1):
+        s = s * x + k / math.factorial(k + 1)
+    return s
+
+
+def _exprel_slope(out, x):
+    """exprel′ = (eˣ - exprel)/x = exprel·(1/(1 - e^(-x)) - 1/x) (no eˣ to overflow below exprel's own overflow at
+    x = 716: eˣ does from 709.8), 1/2 at 0; where |x| < 1 its series. Each form at a held argument where not used."""
+    near = less(_abs(x), _EXPREL_SERIES)
+    x_f = where(near, 2.0, x)
+    closed = where(near, 1.0, out) * (1.0 / -expm1(-x_f) - 1.0 / x_f)
+    return where(near, _exprel_series(where(near, x, 0.0)), closed)
+
+
+exprel = _special(
+    "exprel",
+    _scipy("exprel"),
+    (_exprel_slope,),
+    _scipy_named(
+        "exprel",
+        lambda sp, x: sp.Piecewise((1, sp.Eq(x, 0)), ((sp.exp(x) - 1) / x, True)),
+        lambda sp, out, i, x: sp.Piecewise(
+            (_exprel_series(x), sp.Abs(x) < _EXPREL_SERIES), (out * (1 / (1 - sp.exp(-x)) - 1 / x), True)
+        ),
+    ),
+    domain=("real",),
+    doc="the relative error of exp, (eˣ - 1)/x (1 at 0); d exprel = (eˣ - exprel)/x (1/2 at 0, its series near 0)",
+)
+radian = _special(
+    "radian",
+    _scipy("radian"),
+    (lambda out, d, m, s: _DEG + 0.0 * out, lambda out, d, m, s: _DEG / 60.0 + 0.0 * out,
+     lambda out, d, m, s: _DEG / 3600.0 + 0.0 * out),
+    _scipy_named(
+        "radian",
+        lambda sp, d, m, s: (d + m / 60 + s / 3600) * sp.pi / 180,
+        lambda sp, out, i, d, m, s: sp.pi / 180 / (1, 60, 3600)[i],
+    ),
+    domain=("real", "real", "real"),
+    doc="degrees, arc minutes and arc seconds in radians, (d + m/60 + s/3600)·π/180; linear in each",
+)  # fmt: skip
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
