@@ -2315,5 +2315,354 @@ radian = _special(
 )  # fmt: skip
 
 
+# -- Poisson, χ², gamma, binomial, negative binomial and F distributions (issue 11, special45b) --------------------
+# Each CDF is a regularized incomplete gamma or beta function of its continuous argument, so its slope is that
+# argument's density (an exp of its logarithm: no Γ or B to overflow), and its inverse's slope is 1/density at out.
+# The counts (k, n) SciPy truncates to whole numbers are refused as truncated (differences of SciPy's values jump);
+# the shape parameters (χ²'s v, gamma's b, F's dfn and dfd) as parameters SciPy has no derivative in.
+
+
+def _shape_parameter(name, arg, only):
+    return _refuse(
+        name,
+        arg,
+        only,
+        f"SciPy has no derivative of {name} in its shape parameter {arg}, and difflab no exact one; hold {arg} "
+        "constant, or differentiate by method='numeric', which differences SciPy's values",
+    )
+
+
+def _poisson_log_density(k, m):
+    """log(e^(-m) m^K/K!), K = ⌊k⌋: the slope of the Poisson CDF in its mean m, negated."""
+    whole = floor(k)
+    return _xlog(whole, m) - m - gammaln(whole + 1.0)
+
+
+def _poisson_sympy_log_density(sp, k, m):
+    whole = sp.floor(k)
+    return whole * sp.log(m) - m - sp.loggamma(whole + 1)
+
+
+def _mp_root(mpmath, f, start):
+    """The root of f near SciPy's value `start` in mpmath's precision (the inverses' `mp`)."""
+    return mpmath.findroot(f, mpmath.mpf(float(start)))
+
+
+def _mp_pdtr(mpmath, k, m):
+    return mpmath.gammainc(mpmath.floor(k) + 1, m, mpmath.inf, regularized=True)
+
+
+pdtr = _special(
+    "pdtr",
+    _scipy("pdtr"),
+    (_refuse("pdtr", "k", "m", truncated=True), lambda out, k, m: -exp(_poisson_log_density(k, m))),
+    _scipy_named("pdtr", None, lambda sp, out, i, k, m: -sp.exp(_poisson_sympy_log_density(sp, k, m)), mp=_mp_pdtr),
+    domain=("integer", "positive"),
+    doc="the Poisson CDF Σ_{j ≤ k} e^(-m) mʲ/j! = Q(⌊k⌋ + 1, m); ∂m = -e^(-m) m^⌊k⌋/⌊k⌋!, not differentiable in k",
+)
+pdtrc = _special(
+    "pdtrc",
+    _scipy("pdtrc"),
+    (_refuse("pdtrc", "k", "m", truncated=True), lambda out, k, m: exp(_poisson_log_density(k, m))),
+    _scipy_named(
+        "pdtrc",
+        None,
+        lambda sp, out, i, k, m: sp.exp(_poisson_sympy_log_density(sp, k, m)),
+        mp=lambda mpmath, k, m: 1 - _mp_pdtr(mpmath, k, m),
+    ),
+    domain=("integer", "positive"),
+    doc="the Poisson survival function 1 - pdtr = P(⌊k⌋ + 1, m); ∂m = e^(-m) m^⌊k⌋/⌊k⌋!, not differentiable in k",
+)
+pdtri = _special(
+    "pdtri",
+    _scipy("pdtri"),
+    (_refuse("pdtri", "k", "y", truncated=True), lambda out, k, y: -exp(-_poisson_log_density(k, out))),
+    _scipy_named(
+        "pdtri",
+        None,
+        lambda sp, out, i, k, y: -sp.exp(-_poisson_sympy_log_density(sp, k, out)),
+        mp=lambda mpmath, k, y: _mp_root(
+            mpmath, lambda m: _mp_pdtr(mpmath, k, m) - y, scipy_special().pdtri(float(k), float(y))
+        ),
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the Poisson mean m with pdtr(k, m) = y; ∂y = -⌊k⌋! eᵐ m^(-⌊k⌋), not differentiable in k",
+)
+
+
+def _gamma_log_density(a, x):
+    """log of the Gamma(a, 1) density x^(a-1) e^(-x)/Γ(a) (a strong zero at a = 1, x = 0)."""
+    return _xlog(a - 1.0, x) - x - gammaln(a)
+
+
+def _gamma_sympy_log_density(sp, a, x):
+    return (a - 1) * sp.log(x) - x - sp.loggamma(a)
+
+
+def _mp_chdtr(mpmath, v, x):
+    return mpmath.gammainc(v / 2, 0, x / 2, regularized=True)
+
+
+chdtr = _special(
+    "chdtr",
+    _scipy("chdtr"),
+    (_shape_parameter("chdtr", "v", "x"), lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    _scipy_named(
+        "chdtr", None, lambda sp, out, i, v, x: sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2, mp=_mp_chdtr
+    ),
+    domain=("integer", "positive"),
+    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, not differentiable in v",
+)
+chdtrc = _special(
+    "chdtrc",
+    _scipy("chdtrc"),
+    (_shape_parameter("chdtrc", "v", "x"), lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    _scipy_named(
+        "chdtrc",
+        None,
+        lambda sp, out, i, v, x: -sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2,
+        mp=lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
+    ),
+    domain=("integer", "positive"),
+    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, not differentiable in v",
+)
+chdtri = _special(
+    "chdtri",
+    _scipy("chdtri"),
+    (
+        _shape_parameter("chdtri", "v", "p"),
+        lambda out, v, p: -2.0 * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
+    ),
+    _scipy_named(
+        "chdtri",
+        None,
+        lambda sp, out, i, v, p: -2 * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2)),
+        mp=lambda mpmath, v, p: _mp_root(
+            mpmath, lambda x: 1 - _mp_chdtr(mpmath, v, x) - p, scipy_special().chdtri(float(v), float(p))
+        ),
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), not differentiable in v",
+)
+
+
+def _gdtr_partials(sign):
+    """gdtr(a, b, x) = P(b, a·x): ∂a = x·g(ax), ∂x = a·g(ax), g the Gamma(b, 1) density (negated for gdtrc)."""
+    return (
+        lambda out, a, b, x: sign * x * exp(_gamma_log_density(b, a * x)),
+        _shape_parameter("gdtr" if sign > 0 else "gdtrc", "b", "a and x"),
+        lambda out, a, b, x: sign * a * exp(_gamma_log_density(b, a * x)),
+    )
+
+
+def _gdtr_sympy(sign):
+    def derivative(sp, out, i, a, b, x):
+        return sign * (x, None, a)[i] * sp.exp(_gamma_sympy_log_density(sp, b, a * x))
+
+    return derivative
+
+
+def _mp_gdtr(mpmath, a, b, x):
+    return mpmath.gammainc(b, 0, a * x, regularized=True)
+
+
+gdtr = _special(
+    "gdtr",
+    _scipy("gdtr"),
+    _gdtr_partials(1.0),
+    _scipy_named("gdtr", None, _gdtr_sympy(1), mp=_mp_gdtr),
+    domain=("positive", "integer", "positive"),
+    doc="the gamma distribution's CDF with rate a and shape b, P(b, a·x); ∂a = x·g(ax), ∂x = a·g(ax) (g: the "
+    "Gamma(b) density), not differentiable in b",
+)
+gdtrc = _special(
+    "gdtrc",
+    _scipy("gdtrc"),
+    _gdtr_partials(-1.0),
+    _scipy_named("gdtrc", None, _gdtr_sympy(-1), mp=lambda mpmath, a, b, x: 1 - _mp_gdtr(mpmath, a, b, x)),
+    domain=("positive", "integer", "positive"),
+    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), not differentiable in b",
+)
+
+
+def _beta_log_density(a, b, x):
+    """log of the Beta(a, b) density x^(a-1)(1 - x)^(b-1)/B(a, b) (strong zeros at a = 1 or b = 1)."""
+    return _xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)
+
+
+def _beta_sympy_log_density(sp, a, b, x):
+    return (a - 1) * sp.log(x) + (b - 1) * sp.log(1 - x) - _scipy_function("betaln")(a, b)
+
+
+def _counts_samples(rng):
+    """Typical calls of the binomial CDFs: whole k in 0..2 and n above k (bdtr is NaN where k ≥ n), p in (0, 1)."""
+    out = []
+    for shape in ((3, 4), ()):
+        k = rng.integers(0, 3, shape)
+        out.append(((k, k + rng.integers(1, 4, shape), draw("probability", shape, rng)), {}))
+    return out
+
+
+def _counts_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call the binomial family: constant whole k < n, p guarded into (0, 1)."""
+    k = float(c.take(3))
+    p = b.emit("add", b.emit("mul", b.emit("sigmoid", x), 0.9), 0.05)
+    return b.emit(name, k, k + 1.0 + c.take(3), p)
+
+
+def _binomial(name, a_b, sign, mp, doc, inverse=False):
+    """An entry of the binomial family: SciPy's `name`(k, n, p) = I_t(a, b), (a, b) = a_b(⌊k⌋, n) and t = p (sign
+    1) or 1 - p (sign -1), whose slope in p is sign·Beta(a, b) density at t; an inverse's (in y) its reciprocal at
+    p = out. k and n are counts SciPy truncates: refused."""
+
+    def log_density(k, n, p):
+        a, b = a_b(floor(k), n)
+        return _beta_log_density(a, b, p if sign > 0 else 1.0 - p)
+
+    def sympy_log_density(sp, k, n, p):
+        a, b = a_b(sp.floor(k), n)
+        return _beta_sympy_log_density(sp, a, b, p if sign > 0 else 1 - p)
+
+    last = "y" if inverse else "p"
+    if inverse:
+        slope = lambda out, k, n, y: sign * exp(-log_density(k, n, out))  # noqa: E731
+        derivative = lambda sp, out, i, k, n, y: sign * sp.exp(-sympy_log_density(sp, k, n, out))  # noqa: E731
+    else:
+        slope = lambda out, k, n, p: sign * exp(log_density(k, n, p))  # noqa: E731
+        derivative = lambda sp, out, i, k, n, p: sign * sp.exp(sympy_log_density(sp, k, n, p))  # noqa: E731
+    return _special(
+        name,
+        _scipy(name),
+        (_refuse(name, "k", last, truncated=True), _refuse(name, "n", last, truncated=True), slope),
+        _scipy_named(name, None, derivative, mp=mp),
+        domain=("integer", "integer", "probability"),
+        scale=(None, None, _to_either_end),
+        samples=_counts_samples,
+        strategy=_counts_strategy,
+        doc=doc,
+    )
+
+
+def _mp_bdtr(mpmath, k, n, p):
+    whole = mpmath.floor(k)
+    return mpmath.betainc(n - whole, whole + 1, 0, 1 - p, regularized=True)
+
+
+def _mp_nbdtr(mpmath, k, n, p):
+    return mpmath.betainc(n, mpmath.floor(k) + 1, 0, p, regularized=True)
+
+
+bdtr = _binomial(
+    "bdtr",
+    lambda k, n: (n - k, k + 1.0),
+    -1.0,
+    _mp_bdtr,
+    "the binomial CDF Σ_{j ≤ k} C(n, j) pʲ(1 - p)^(n-j) = I_{1-p}(n - ⌊k⌋, ⌊k⌋ + 1); ∂p = -(its Beta density at "
+    "1 - p), not differentiable in k or n",
+)
+bdtrc = _binomial(
+    "bdtrc",
+    lambda k, n: (k + 1.0, n - k),
+    1.0,
+    lambda mpmath, k, n, p: 1 - _mp_bdtr(mpmath, k, n, p),
+    "the binomial survival function I_p(⌊k⌋ + 1, n - ⌊k⌋); ∂p = its Beta density, not differentiable in k or n",
+)
+bdtri = _binomial(
+    "bdtri",
+    lambda k, n: (n - k, k + 1.0),
+    -1.0,
+    lambda mpmath, k, n, y: _mp_root(
+        mpmath, lambda p: _mp_bdtr(mpmath, k, n, p) - y, scipy_special().bdtri(float(k), float(n), float(y))
+    ),
+    "the binomial p with bdtr(k, n, p) = y; ∂y = 1/∂p bdtr at p, not differentiable in k or n",
+    inverse=True,
+)
+nbdtr = _binomial(
+    "nbdtr",
+    lambda k, n: (n, k + 1.0),
+    1.0,
+    _mp_nbdtr,
+    "the negative binomial CDF I_p(n, ⌊k⌋ + 1) (at most k failures before the n-th success); ∂p = its Beta "
+    "density, not differentiable in k or n",
+)
+nbdtrc = _binomial(
+    "nbdtrc",
+    lambda k, n: (k + 1.0, n),  # (I_{1-p}(⌊k⌋ + 1, n))
+    -1.0,
+    lambda mpmath, k, n, p: 1 - _mp_nbdtr(mpmath, k, n, p),
+    "the negative binomial survival function I_{1-p}(⌊k⌋ + 1, n); ∂p = -its Beta density, not differentiable in k or n",
+)
+nbdtri = _binomial(
+    "nbdtri",
+    lambda k, n: (n, k + 1.0),
+    1.0,
+    lambda mpmath, k, n, y: _mp_root(
+        mpmath, lambda p: _mp_nbdtr(mpmath, k, n, p) - y, scipy_special().nbdtri(float(k), float(n), float(y))
+    ),
+    "the negative binomial p with nbdtr(k, n, p) = y; ∂y = 1/∂p nbdtr at p, not differentiable in k or n",
+    inverse=True,
+)
+
+
+def _f_log_density(d1, d2, x):
+    """log of the F(d1, d2) density: (d1/2)log(d1 x/(d1 x + d2)) + (d2/2)log(d2/(d1 x + d2)) - log x - B(d1/2, d2/2)
+    (its two fractions in (0, 1): no power of d1 or x to overflow)."""
+    s = d1 * x + d2
+    return 0.5 * d1 * log(d1 * x / s) + 0.5 * d2 * log(d2 / s) - log(x) - betaln(0.5 * d1, 0.5 * d2)
+
+
+def _f_sympy_log_density(sp, d1, d2, x):
+    s = d1 * x + d2
+    return d1 / 2 * sp.log(d1 * x / s) + d2 / 2 * sp.log(d2 / s) - sp.log(x) - _scipy_function("betaln")(d1 / 2, d2 / 2)
+
+
+def _mp_fdtr(mpmath, d1, d2, x):
+    return mpmath.betainc(d1 / 2, d2 / 2, 0, d1 * x / (d1 * x + d2), regularized=True)
+
+
+def _fisher(name, sign, mp, doc, inverse=False):
+    last = "y" if inverse else "x"
+    if inverse:
+        slope = lambda out, d1, d2, y: sign * exp(-_f_log_density(d1, d2, out))  # noqa: E731
+        derivative = lambda sp, out, i, d1, d2, y: sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))  # noqa: E731
+    else:
+        slope = lambda out, d1, d2, x: sign * exp(_f_log_density(d1, d2, x))  # noqa: E731
+        derivative = lambda sp, out, i, d1, d2, x: sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))  # noqa: E731
+    return _special(
+        name,
+        _scipy(name),
+        (_shape_parameter(name, "dfn", last), _shape_parameter(name, "dfd", last), slope),
+        _scipy_named(name, None, derivative, mp=mp),
+        domain=("integer", "integer", "probability" if inverse else "positive"),
+        scale=(None, None, _to_either_end) if inverse else (),
+        doc=doc,
+    )
+
+
+fdtr = _fisher(
+    "fdtr",
+    1.0,
+    _mp_fdtr,
+    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, not differentiable in dfn or dfd",
+)
+fdtrc = _fisher(
+    "fdtrc",
+    -1.0,
+    lambda mpmath, d1, d2, x: 1 - _mp_fdtr(mpmath, d1, d2, x),
+    "the F distribution's survival function; ∂x = -its density, not differentiable in dfn or dfd",
+)
+fdtri = _fisher(
+    "fdtri",
+    1.0,
+    lambda mpmath, d1, d2, y: _mp_root(
+        mpmath, lambda x: _mp_fdtr(mpmath, d1, d2, x) - y, scipy_special().fdtri(float(d1), float(d2), float(y))
+    ),
+    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), not differentiable in dfn or dfd",
+    inverse=True,
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
