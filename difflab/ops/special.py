@@ -2512,6 +2512,20 @@ def _counts_strategy(b, name, x, picks, c):
     return b.emit(name, k, k + 1.0 + c.take(3), p)
 
 
+def _whole_n(impl):
+    """SciPy's binomial function `impl`(k, n, p) with a whole-valued float n passed as an integer: its float-n loop
+    warns "non-integer arg n is deprecated" for n = 6.0 too (a traced graph's constants are floats)."""
+
+    def whole(k, n, p):
+        n_arr = np.asarray(n)
+        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
+            n = n_arr.astype(np.int64)
+        return impl(k, n, p)
+
+    whole.__name__ = impl.__name__
+    return whole
+
+
 def _binomial(name, a_b, sign, mp, doc, inverse=False):
     """An entry of the binomial family: SciPy's `name`(k, n, p) = I_t(a, b), (a, b) = a_b(⌊k⌋, n) and t = p (sign
     1) or 1 - p (sign -1), whose slope in p is sign·Beta(a, b) density at t; an inverse's (in y) its reciprocal at
@@ -2532,11 +2546,12 @@ def _binomial(name, a_b, sign, mp, doc, inverse=False):
     else:
         slope = lambda out, k, n, p: sign * exp(log_density(k, n, p))  # noqa: E731
         derivative = lambda sp, out, i, k, n, p: sign * sp.exp(sympy_log_density(sp, k, n, p))  # noqa: E731
+    impl = _whole_n(_scipy(name))
     return _special(
         name,
-        _scipy(name),
+        impl,
         (_refuse(name, "k", last, truncated=True), _refuse(name, "n", last, truncated=True), slope),
-        _scipy_named(name, None, derivative, mp=mp),
+        _scipy_named(name, None, derivative, scipy_name=impl, mp=mp),
         domain=("integer", "integer", "probability"),
         scale=(None, None, _to_either_end),
         samples=_counts_samples,

@@ -1,0 +1,195 @@
+"""scipy.special's next names (issue 11, special45b): sindg, cosdg, tandg, cotdg, cosm1, exprel, radian; the Poisson,
+χ², gamma, binomial, negative binomial and F distributions' CDFs, survival functions and inverses in their continuous
+argument (each was "not a difflab primitive"). References: mpmath at 40 digits, by its own differentiation of the
+function (of a root it finds, for the inverses), not of the rule. The registry-driven tests (tests/test_registry.py)
+take every new entry too."""
+
+import math
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import DomainWarning, NotDifferentiableError
+
+sc = pytest.importorskip("scipy.special")
+
+mpmath.mp.dps = 40
+M = mpmath
+
+
+def _root(f, start):
+    return M.findroot(f, M.mpf(float(start)))
+
+
+def _deg(x):
+    return x * M.pi / 180
+
+
+def _pd(k, m):
+    return M.gammainc(M.floor(k) + 1, m, M.inf, regularized=True)
+
+
+def _ch(v, x):
+    return M.gammainc(v / 2, 0, x / 2, regularized=True)
+
+
+def _gd(a, b, x):
+    return M.gammainc(b, 0, a * x, regularized=True)
+
+
+def _bd(k, n, p):
+    return M.betainc(n - M.floor(k), M.floor(k) + 1, 0, 1 - p, regularized=True)
+
+
+def _nb(k, n, p):
+    return M.betainc(n, M.floor(k) + 1, 0, p, regularized=True)
+
+
+def _fd(a, b, x):
+    return M.betainc(a / 2, b / 2, 0, a * x / (a * x + b), regularized=True)
+
+
+#: name -> (SciPy's function, mpmath's, the differentiated argument, a point)
+CASES = {
+    "sindg": (sc.sindg, lambda x: M.sin(_deg(x)), 0, (33.0,)),
+    "cosdg": (sc.cosdg, lambda x: M.cos(_deg(x)), 0, (-120.5,)),
+    "tandg": (sc.tandg, lambda x: M.tan(_deg(x)), 0, (50.0,)),
+    "cotdg": (sc.cotdg, lambda x: M.cot(_deg(x)), 0, (20.0,)),
+    "cosm1": (sc.cosm1, lambda x: M.cos(x) - 1, 0, (1e-3,)),
+    "exprel-series": (sc.exprel, lambda x: M.expm1(x) / x, 0, (0.3,)),
+    "exprel-closed": (sc.exprel, lambda x: M.expm1(x) / x, 0, (-2.5,)),
+    "radian-m": (sc.radian, lambda d, m, s: (d + m / 60 + s / 3600) * M.pi / 180, 1, (10.0, 20.0, 30.0)),
+    "pdtr": (sc.pdtr, _pd, 1, (3, 2.5)),
+    "pdtrc": (sc.pdtrc, lambda k, m: 1 - _pd(k, m), 1, (2.7, 0.8)),
+    "pdtri": (sc.pdtri, lambda k, y: _root(lambda m: _pd(k, m) - y, sc.pdtri(float(k), float(y))), 1, (3, 0.3)),
+    "chdtr": (sc.chdtr, _ch, 1, (3.0, 2.5)),
+    "chdtrc": (sc.chdtrc, lambda v, x: 1 - _ch(v, x), 1, (5.0, 4.5)),
+    "chdtri": (
+        sc.chdtri,
+        lambda v, p: _root(lambda x: 1 - _ch(v, x) - p, sc.chdtri(float(v), float(p))),
+        1,
+        (4.0, 0.3),
+    ),
+    "gdtr-a": (sc.gdtr, _gd, 0, (1.5, 2.5, 1.2)),
+    "gdtrc-x": (sc.gdtrc, lambda a, b, x: 1 - _gd(a, b, x), 2, (0.7, 3.0, 2.2)),
+    "bdtr": (sc.bdtr, _bd, 2, (2, 7, 0.3)),
+    "bdtrc": (sc.bdtrc, lambda k, n, p: 1 - _bd(k, n, p), 2, (2, 7, 0.3)),
+    "bdtri": (
+        sc.bdtri,
+        lambda k, n, y: _root(lambda p: _bd(k, n, p) - y, sc.bdtri(float(k), int(n), float(y))),
+        2,
+        (2, 7, 0.4),
+    ),
+    "nbdtr": (sc.nbdtr, _nb, 2, (2, 5, 0.6)),
+    "nbdtrc": (sc.nbdtrc, lambda k, n, p: 1 - _nb(k, n, p), 2, (2, 5, 0.6)),
+    "fdtr": (sc.fdtr, _fd, 2, (3.0, 5.0, 1.3)),
+    "fdtrc": (sc.fdtrc, lambda a, b, x: 1 - _fd(a, b, x), 2, (3.0, 5.0, 1.3)),
+    "fdtri": (
+        sc.fdtri,
+        lambda a, b, y: _root(lambda x: _fd(a, b, x) - y, sc.fdtri(float(a), float(b), float(y))),
+        2,
+        (3.0, 5.0, 0.4),
+    ),
+}
+
+
+def _mp_derivatives(mp_fn, point, i):
+    """mpmath's first and second derivatives of mp_fn in argument i at point."""
+    args = [M.mpf(v) for v in point]
+
+    def along(t):
+        return mp_fn(*args[:i], t, *args[i + 1 :])
+
+    return [float(M.diff(along, args[i], n)) for n in (1, 2)]
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_first_and_second_derivatives_match_mpmath(name):
+    fn, mp_fn, i, point = CASES[name]
+
+    def f(t):
+        return fn(*point[:i], t, *point[i + 1 :])
+
+    d1, d2 = _mp_derivatives(mp_fn, point, i)
+    for method in ("reverse", "forward", "symbolic"):
+        g = dl.grad(f, method=method)
+        np.testing.assert_allclose(float(g(point[i])), d1, rtol=1e-15, err_msg=method)
+        # (radian is linear: mpmath's second difference is ~1e-40, not 0)
+        np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=3e-15, atol=1e-30)
+    np.testing.assert_allclose(float(dl.grad(f, method="numeric")(point[i])), d1, rtol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_exact_points(method):
+    """sindg′ by cosdg (exact at whole multiples of 90°: sin(π/2·k) is not): sindg′(90) = 0, cosdg′(90) = -π/180;
+    exprel′(0) = 1/2 and exprel″(0) = 1/3 (its series; the closed form is 0/0 there)."""
+    for f, x, d1, d2 in (
+        (sc.sindg, 90.0, 0.0, -((math.pi / 180) ** 2)),
+        (sc.cosdg, 90.0, -math.pi / 180, 0.0),
+        (sc.exprel, 0.0, 0.5, 1.0 / 3.0),
+    ):
+        g = dl.grad(f, method=method)
+        np.testing.assert_allclose(float(g(x)), d1, rtol=1e-15, atol=0)
+        np.testing.assert_allclose(float(dl.grad(g, method=method)(x)), d2, rtol=1e-15, atol=0)
+
+
+@pytest.mark.parametrize(
+    "f, arg",
+    [
+        (lambda t: sc.pdtr(t, 1.0), "k"),
+        (lambda t: sc.pdtri(t, 0.3), "k"),
+        (lambda t: sc.chdtr(t, 1.0), "v"),
+        (lambda t: sc.gdtr(1.0, t, 1.0), "b"),
+        (lambda t: sc.bdtr(1.0, t, 0.3), "n"),
+        (lambda t: sc.nbdtr(t, 4.0, 0.3), "k"),
+        (lambda t: sc.fdtr(t, 3.0, 1.0), "dfn"),
+        (lambda t: sc.fdtri(3.0, t, 0.5), "dfd"),
+    ],
+    ids=["pdtr-k", "pdtri-k", "chdtr-v", "gdtr-b", "bdtr-n", "nbdtr-k", "fdtr-dfn", "fdtri-dfd"],
+)
+def test_parameters_are_refused_by_name(f, arg):
+    for method in ("reverse", "symbolic"):
+        with pytest.raises(NotDifferentiableError, match=rf"is not differentiable in its argument {arg} "):
+            dl.grad(f, method=method)(2.0)
+
+
+@pytest.mark.parametrize(
+    "name, f, x",
+    [
+        ("pdtr", lambda m: sc.pdtr(2.0, m), -1.0),
+        ("pdtri", lambda y: sc.pdtri(2.0, y), 1.5),
+        ("chdtri", lambda p: sc.chdtri(2.0, p), 1.5),
+        ("bdtr", lambda p: sc.bdtr(1.0, 3.0, p), 1.5),
+        ("fdtr", lambda x: sc.fdtr(2.0, 3.0, x), -1.0),
+        ("cotdg", sc.cotdg, 0.0),
+    ],
+)
+@pytest.mark.parametrize("method", ["reverse", "numeric"])
+def test_outside_the_domain_a_domain_warning_names_the_op(name, f, x, method):
+    with pytest.warns(DomainWarning, match=rf"= {name}\(.*outside the domain of {name}"):
+        g = dl.grad(f, method=method)(x)
+    assert not np.isfinite(g)
+
+
+def test_vector_hessians_and_no_warning_inside_the_domain():
+    """The symbolic and numeric Hessians of Σ w·f(x) over several entries (lambdified code and stencils on a vector)
+    against mpmath's second derivatives; no warning where every value is finite."""
+    x = np.array([0.3, 0.55, 0.8])
+    w = np.array([1.0, -2.0, 0.5])
+
+    def f(x):
+        return np.sum(w * (sc.exprel(x) + sc.chdtr(3.0, x) + sc.bdtr(2.0, 6.0, x) + sc.fdtri(3.0, 4.0, x)))
+
+    def mp(t):
+        return (
+            M.expm1(t) / t + _ch(3, t) + _bd(2, 6, t) + _root(lambda u: _fd(3, 4, u) - t, sc.fdtri(3.0, 4.0, float(t)))
+        )
+
+    want = np.diag(w * [float(M.diff(mp, M.mpf(v), 2)) for v in x])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method, rtol in (("symbolic", 1e-13), ("reverse", 1e-13), ("numeric", 1e-4)):
+            np.testing.assert_allclose(dl.hessian(f, method=method)(x), want, rtol=rtol, atol=rtol * 10, err_msg=method)
