@@ -60,6 +60,11 @@ def _kolmogorov(x):
     return 2 * M.nsum(lambda k: (-1) ** (k - 1) * M.exp(-2 * k * k * x * x), [1, M.inf])
 
 
+def _voigt(x, sigma, gamma):
+    z = M.mpc(x, gamma) / (sigma * M.sqrt(2))
+    return (M.exp(-z * z) * M.erfc(-1j * z)).real / (sigma * M.sqrt(2 * M.pi))
+
+
 #: name -> (SciPy's function, mpmath's, the differentiated argument, a point)
 CASES = {
     "sindg": (sc.sindg, lambda x: M.sin(_deg(x)), 0, (33.0,)),
@@ -110,6 +115,12 @@ CASES = {
         (0.3,),
     ),
     "agm-a": (sc.agm, M.agm, 0, (1.5, 2.5)),
+    # (at larger |z| = |x + iγ|/(σ√2) w′ = -2z·w + 2i/√π cancels: |z|² times wofz's 4e-15, 2e-13 at |z| = 5)
+    "voigt_profile-x": (sc.voigt_profile, _voigt, 0, (0.7, 1.3, 0.4)),
+    "voigt_profile-sigma": (sc.voigt_profile, _voigt, 1, (0.7, 1.3, 0.4)),
+    "voigt_profile-gamma": (sc.voigt_profile, _voigt, 2, (0.7, 1.3, 0.4)),
+    # (SciPy's value at σ < 0 or γ < 0 is the same formula's, Im z < 0: its rules' too)
+    "voigt_profile-negative": (sc.voigt_profile, _voigt, 1, (0.7, -1.3, -0.4)),
     "agm-b-far": (sc.agm, M.agm, 1, (1e-6, 2.5)),
 }
 
@@ -196,6 +207,15 @@ def test_outside_the_domain_a_domain_warning_names_the_op(name, f, x, method):
     with pytest.warns(DomainWarning, match=rf"= {name}\(.*outside the domain of {name}"):
         g = dl.grad(f, method=method)(x)
     assert not np.isfinite(g)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
+def test_voigt_profile_at_sigma_zero_is_said(method):
+    """SciPy's voigt_profile at σ = 0 is the Cauchy density (finite), but V jumps there (z = (x + iγ)/(σ√2) leaves to
+    infinity on either side; SciPy's σ < 0 is the same formula's): its rules, which divide by σ, say so by name."""
+    with pytest.warns(DomainWarning, match=r"= voigt_profile\(.*outside the domain of voigt_profile"):
+        g = dl.grad(lambda x: sc.voigt_profile(x, 0.0, 0.5), method=method)(1.0)
+    assert np.isnan(g)
 
 
 def test_vector_hessians_and_no_warning_inside_the_domain():

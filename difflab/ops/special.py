@@ -2783,5 +2783,109 @@ agm = _special(
 )
 
 
+# -- the Voigt profile (issue 11, special45b) --------------------------------------------------------
+
+
+def _w_prime(x, y, u, v):
+    """(Re, Im) of w′(z) = -2z·w(z) + 2i/√π at z = x + iy, w = u + iv (difflab or SymPy values)."""
+    return -2.0 * (x * u - y * v), -2.0 * (x * v + y * u) + 2.0 / _SQRT_PI
+
+
+def _wofz_part(k):
+    """Re (k = 0) or Im (k = 1) of the Faddeeva function w(x + iy) as a real function of (x, y): the Voigt profile's
+    rules read them (wofz itself is complex-valued); partials by Cauchy-Riemann from w′."""
+    name = ("wofz_re", "wofz_im")[k]
+
+    def impl(x, y):
+        w = scipy_special().wofz(np.asarray(x) + 1j * np.asarray(y))
+        return (np.real, np.imag)[k](w)
+
+    impl.__name__ = name
+
+    def partials(out, x, y):
+        re, im = _w_prime(x, y, wofz_re(x, y), wofz_im(x, y))
+        return (re, -im) if k == 0 else (im, re)
+
+    def sympy_partial(sp, out, i, x, y):
+        u, v = _scipy_function("wofz_re")(x, y), _scipy_function("wofz_im")(x, y)
+        re, im = -2 * (x * u - y * v), -2 * (x * v + y * u) + 2 / sp.sqrt(sp.pi)
+        return ((re, -im), (im, re))[k][i]
+
+    def mp(mpmath, x, y):
+        z = mpmath.mpc(x, y)
+        return getattr(mpmath.exp(-z * z) * mpmath.erfc(-1j * z), ("real", "imag")[k])
+
+    return _special(
+        name,
+        impl,
+        (lambda out, x, y: partials(out, x, y)[0], lambda out, x, y: partials(out, x, y)[1]),
+        _scipy_named(name, None, sympy_partial, scipy_name=impl, mp=mp),
+        domain=("real", "real"),
+        names=(f"_{name}",),
+        internal=True,
+        result_dtype=lambda: _F64,
+        doc=f"{('Re', 'Im')[k]} w(x + iy), the Faddeeva function's {('real', 'imaginary')[k]} part (the Voigt "
+        "profile's); partials by Cauchy-Riemann from w′ = -2z·w + 2i/√π",
+    )
+
+
+wofz_re = _wofz_part(0)
+wofz_im = _wofz_part(1)
+
+
+def _voigt_partials():
+    """V = Re w(z)/(σ√(2π)), z = (x + iγ)/(σ√2) = a + ib: ∂x V = Re w′/(2σ²√π), ∂γ V = -Im w′/(2σ²√π),
+    ∂σ V = -(a·Re w′ - b·Im w′)/(σ²√(2π)) - V/σ."""
+
+    def parts(x, sigma, gamma):
+        scale = 1.0 / (sigma * math.sqrt(2.0))
+        a, b = x * scale, gamma * scale
+        re, im = _w_prime(a, b, wofz_re(a, b), wofz_im(a, b))
+        return a, b, re, im
+
+    def dx(out, x, sigma, gamma):
+        _, _, re, _ = parts(x, sigma, gamma)
+        return re / (2.0 * _SQRT_PI * sigma * sigma)
+
+    def dsigma(out, x, sigma, gamma):
+        a, b, re, im = parts(x, sigma, gamma)
+        return -(a * re - b * im) / (_SQRT_2PI * sigma * sigma) - out / sigma
+
+    def dgamma(out, x, sigma, gamma):
+        _, _, _, im = parts(x, sigma, gamma)
+        return -im / (2.0 * _SQRT_PI * sigma * sigma)
+
+    return dx, dsigma, dgamma
+
+
+def _voigt_sympy_partial(sp, out, i, x, sigma, gamma):
+    a, b = x / (sigma * sp.sqrt(2)), gamma / (sigma * sp.sqrt(2))
+    u, v = _scipy_function("wofz_re")(a, b), _scipy_function("wofz_im")(a, b)
+    re, im = -2 * (a * u - b * v), -2 * (a * v + b * u) + 2 / sp.sqrt(sp.pi)
+    return (
+        re / (2 * sp.sqrt(sp.pi) * sigma**2),
+        -(a * re - b * im) / (sp.sqrt(2 * sp.pi) * sigma**2) - out / sigma,
+        -im / (2 * sp.sqrt(sp.pi) * sigma**2),
+    )[i]
+
+
+def _voigt_mp(mpmath, x, sigma, gamma):
+    z = mpmath.mpc(x, gamma) / (sigma * mpmath.sqrt(2))
+    return (mpmath.exp(-z * z) * mpmath.erfc(-1j * z)).real / (sigma * mpmath.sqrt(2 * mpmath.pi))
+
+
+voigt_profile = _special(
+    "voigt_profile",
+    _scipy("voigt_profile"),
+    _voigt_partials(),
+    _scipy_named("voigt_profile", None, _voigt_sympy_partial, mp=_voigt_mp),
+    domain=("real", "positive", "positive"),
+    # σ: |σ|, the distance to its jump at σ = 0 (z = (x + iγ)/(σ√2) leaves to infinity there, on either side)
+    scale=(None, lambda x, sigma, gamma: np.abs(sigma), None),
+    doc="the Voigt profile, a normal (σ) convolved with a Cauchy (γ) density: Re w(z)/(σ√(2π)), z = (x + iγ)/(σ√2); "
+    "differentiable in x, σ and γ by w′ = -2z·w + 2i/√π (σ > 0)",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
