@@ -114,6 +114,14 @@ CASES = {
         0,
         (0.3,),
     ),
+    "eval_legendre": (sc.eval_legendre, M.legendre, 1, (4, 0.3)),
+    "eval_legendre-non-integer": (sc.eval_legendre, M.legendre, 1, (2.5, 0.3)),
+    "eval_chebyt": (sc.eval_chebyt, M.chebyt, 1, (5, -0.4)),
+    "eval_gegenbauer": (sc.eval_gegenbauer, M.gegenbauer, 2, (4, 1.5, 0.3)),
+    "eval_hermite": (sc.eval_hermite, M.hermite, 1, (5, 0.8)),
+    "eval_hermitenorm": (sc.eval_hermitenorm, lambda n, x: M.hermite(n, x / M.sqrt(2)) * 2 ** (-n / 2), 1, (4, 1.3)),
+    "eval_laguerre": (sc.eval_laguerre, lambda n, x: M.laguerre(n, 0, x), 1, (4, 1.3)),
+    "eval_jacobi": (sc.eval_jacobi, M.jacobi, 3, (4, 1.5, 0.5, 0.3)),
     "agm-a": (sc.agm, M.agm, 0, (1.5, 2.5)),
     # (at larger |z| = |x + iγ|/(σ√2) w′ = -2z·w + 2i/√π cancels: |z|² times wofz's 4e-15, 2e-13 at |z| = 5)
     "voigt_profile-x": (sc.voigt_profile, _voigt, 0, (0.7, 1.3, 0.4)),
@@ -162,7 +170,13 @@ def test_exact_points(method):
         (sc.sindg, 90.0, 0.0, -((math.pi / 180) ** 2)),
         (sc.cosdg, 90.0, -math.pi / 180, 0.0),
         (sc.exprel, 0.0, 0.5, 1.0 / 3.0),
-        (lambda a: sc.agm(a, 2.0), 2.0, 0.5, -0.0625),  # (∂²M/∂a² at a = b: -1/(8a) (mpmath))
+        (lambda a: sc.agm(a, 2.0), 2.0, 0.5, -0.0625),
+        (
+            lambda x: sc.eval_hermite(0, x),
+            0.3,
+            0.0,
+            0.0,
+        ),  # (degree 0: H₋₁ is NaN in SciPy, never read)  # (∂²M/∂a² at a = b: -1/(8a) (mpmath))
     ):
         g = dl.grad(f, method=method)
         np.testing.assert_allclose(float(g(x)), d1, rtol=1e-15, atol=0)
@@ -180,8 +194,21 @@ def test_exact_points(method):
         (lambda t: sc.nbdtr(t, 4.0, 0.3), "k"),
         (lambda t: sc.fdtr(t, 3.0, 1.0), "dfn"),
         (lambda t: sc.fdtri(3.0, t, 0.5), "dfd"),
+        (lambda t: sc.eval_legendre(t, 0.3), "n"),
+        (lambda t: sc.eval_jacobi(2, 1.0, t, 0.3), "beta"),
     ],
-    ids=["pdtr-k", "pdtri-k", "chdtr-v", "gdtr-b", "bdtr-n", "nbdtr-k", "fdtr-dfn", "fdtri-dfd"],
+    ids=[
+        "pdtr-k",
+        "pdtri-k",
+        "chdtr-v",
+        "gdtr-b",
+        "bdtr-n",
+        "nbdtr-k",
+        "fdtr-dfn",
+        "fdtri-dfd",
+        "legendre-n",
+        "jacobi-b",
+    ],
 )
 def test_parameters_are_refused_by_name(f, arg):
     for method in ("reverse", "symbolic"):

@@ -2887,5 +2887,139 @@ voigt_profile = _special(
 )
 
 
+# -- orthogonal polynomials (issue 11, special45b) ----------------------------------------------------------------
+# Each slope is a polynomial of the family one degree lower (DLMF 18.9.15-18.9.20: Pₙ′ = C^(3/2)ₙ₋₁, Tₙ′ = n·Uₙ₋₁,
+# Uₙ′ = 2C^(2)ₙ₋₁, C^(α)ₙ′ = 2α·C^(α+1)ₙ₋₁, Hₙ′ = 2n·Hₙ₋₁, Heₙ′ = n·Heₙ₋₁, L^(α)ₙ′ = -L^(α+1)ₙ₋₁, P^(α,β)ₙ′ =
+# (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁), which hold for SciPy's non-integer degrees (its hypergeometric forms) too;
+# at n = 0 the slope is 0 (the degree -1 is read at a held 0). The degree and the parameters are refused.
+
+
+def _whole_degree(name):
+    """SciPy's eval_<family>(n, ..., x) with a whole-valued float n passed as an integer: its integer loop is the
+    polynomial's recurrence (eval_hermite has no other), the float one a hypergeometric form."""
+    plain = _scipy(name)
+
+    def whole(n, *rest):
+        n_arr = np.asarray(n)
+        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
+            n = n_arr.astype(np.int64)
+        return plain(n, *rest)
+
+    whole.__name__ = name
+    return whole
+
+
+def _lower(n, slope):
+    """slope(n - 1) where n ≥ 1, 0 where n < 1 (the degree below is read at a held 1 there: eval_hermite(-1) is NaN)."""
+    low = less(n, 1.0)
+    return where(low, 0.0, slope(where(low, 1.0, n) - 1.0))
+
+
+def _orthopoly(name, params, form, slope, sympy_slope, domain, doc):
+    """The entry of scipy.special.eval_<family>(n, *params, x): `slope(n, *params, x)` (difflab values, n - 1 read by
+    `_lower`), `sympy_slope(sp, f, n, *params, x)` (f: a family's named SymPy function by its entry name)."""
+    why = (
+        "SciPy has no derivative of its orthogonal polynomials in {}, and difflab no exact one; hold it constant, or "
+        "differentiate by method='numeric', which differences SciPy's values"
+    )
+    refused = tuple(_refuse(name, arg, "x", why.format(arg)) for arg in ("n", *params))
+    return _special(
+        name,
+        _whole_degree(name),
+        (*refused, lambda out, *args: slope(*args)),
+        _scipy_named(
+            name,
+            form,
+            lambda sp, out, i, *args: sympy_slope(sp, _scipy_function, *args),
+            scipy_name=_whole_degree(name),
+        ),
+        domain=("integer",) * (1 + len(params)) + (domain,),
+        doc=doc,
+    )
+
+
+eval_gegenbauer = _orthopoly(
+    "eval_gegenbauer",
+    ("alpha",),
+    lambda sp, n, a, x: sp.gegenbauer(_order(n), a, x),
+    lambda n, a, x: _lower(n, lambda m: 2.0 * a * eval_gegenbauer(m, a + 1.0, x)),
+    lambda sp, f, n, a, x: 2 * a * f("eval_gegenbauer")(n - 1, a + 1, x),
+    "unit",
+    "the Gegenbauer polynomial C^(α)ₙ(x); ∂x = 2α·C^(α+1)ₙ₋₁(x), not differentiable in n or α",
+)
+eval_legendre = _orthopoly(
+    "eval_legendre",
+    (),
+    lambda sp, n, x: sp.legendre(_order(n), x),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 1.5, x)),
+    lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), x),
+    "unit",
+    "the Legendre polynomial Pₙ(x); ∂x = C^(3/2)ₙ₋₁(x), not differentiable in n",
+)
+eval_chebyu = _orthopoly(
+    "eval_chebyu",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), x),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 2.0, x)),
+    lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, 2, x),
+    "unit",
+    "the Chebyshev polynomial of the second kind Uₙ(x); ∂x = 2C^(2)ₙ₋₁(x), not differentiable in n",
+)
+eval_chebyt = _orthopoly(
+    "eval_chebyt",
+    (),
+    lambda sp, n, x: sp.chebyshevt(_order(n), x),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_chebyu(m, x)),
+    lambda sp, f, n, x: n * f("eval_chebyu")(n - 1, x),
+    "unit",
+    "the Chebyshev polynomial of the first kind Tₙ(x); ∂x = n·Uₙ₋₁(x), not differentiable in n",
+)
+eval_hermite = _orthopoly(
+    "eval_hermite",
+    (),
+    lambda sp, n, x: sp.hermite(_order(n), x),
+    lambda n, x: _lower(n, lambda m: 2.0 * (m + 1.0) * eval_hermite(m, x)),
+    lambda sp, f, n, x: 2 * n * f("eval_hermite")(n - 1, x),
+    "real",
+    "the physicists' Hermite polynomial Hₙ(x) (n a whole number); ∂x = 2n·Hₙ₋₁(x), not differentiable in n",
+)
+eval_hermitenorm = _orthopoly(
+    "eval_hermitenorm",
+    (),
+    lambda sp, n, x: sp.hermite_prob(_order(n), x),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_hermitenorm(m, x)),
+    lambda sp, f, n, x: n * f("eval_hermitenorm")(n - 1, x),
+    "real",
+    "the probabilists' Hermite polynomial Heₙ(x) (n a whole number); ∂x = n·Heₙ₋₁(x), not differentiable in n",
+)
+eval_genlaguerre = _orthopoly(
+    "eval_genlaguerre",
+    ("alpha",),
+    lambda sp, n, a, x: sp.assoc_laguerre(_order(n), a, x),
+    lambda n, a, x: _lower(n, lambda m: -eval_genlaguerre(m, a + 1.0, x)),
+    lambda sp, f, n, a, x: -f("eval_genlaguerre")(n - 1, a + 1, x),
+    "real",
+    "the generalized Laguerre polynomial L^(α)ₙ(x); ∂x = -L^(α+1)ₙ₋₁(x), not differentiable in n or α",
+)
+eval_laguerre = _orthopoly(
+    "eval_laguerre",
+    (),
+    lambda sp, n, x: sp.laguerre(_order(n), x),
+    lambda n, x: _lower(n, lambda m: -eval_genlaguerre(m, 1.0, x)),
+    lambda sp, f, n, x: -f("eval_genlaguerre")(n - 1, 1, x),
+    "real",
+    "the Laguerre polynomial Lₙ(x); ∂x = -L^(1)ₙ₋₁(x), not differentiable in n",
+)
+eval_jacobi = _orthopoly(
+    "eval_jacobi",
+    ("alpha", "beta"),
+    lambda sp, n, a, b, x: sp.jacobi(_order(n), a, b, x),
+    lambda n, a, b, x: _lower(n, lambda m: 0.5 * (m + a + b + 2.0) * eval_jacobi(m, a + 1.0, b + 1.0, x)),
+    lambda sp, f, n, a, b, x: (n + a + b + 1) / 2 * f("eval_jacobi")(n - 1, a + 1, b + 1, x),
+    "unit",
+    "the Jacobi polynomial P^(α,β)ₙ(x); ∂x = (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁(x), not differentiable in n, α or β",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
