@@ -2,7 +2,9 @@
 functions (J, Y, I, K, their scaled and spherical forms), Struve's, the regularized incomplete gamma and beta
 functions and the gamma ones' inverses, Student's t CDF and quantile, the complete elliptic integrals, the Box-Cox
 transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz's (and Riemann's) zeta, Kummer's
-₁F₁, Gauss's ₂F₁, Owen's T and Lambert's W (its real principal branch).
+₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
+Poisson, χ², gamma, binomial, negative binomial, F and Kolmogorov distributions (CDFs, survival functions, inverses),
+the arithmetic-geometric mean, the Voigt profile and the classical orthogonal polynomials.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
