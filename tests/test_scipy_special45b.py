@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import difflab as dl
-from difflab.errors import DomainWarning, NotDifferentiableError
+from difflab.errors import DomainWarning, NotDifferentiableError, NumericAccuracyWarning
 
 sc = pytest.importorskip("scipy.special")
 
@@ -63,6 +63,13 @@ def _kolmogorov(x):
 def _voigt(x, sigma, gamma):
     z = M.mpc(x, gamma) / (sigma * M.sqrt(2))
     return (M.exp(-z * z) * M.erfc(-1j * z)).real / (sigma * M.sqrt(2 * M.pi))
+
+
+def _tklmbda(x, lam):
+    """Tukey's λ CDF: the root p of (p^λ - (1 - p)^λ)/λ = x (the logistic at λ = 0)."""
+    if lam == 0:
+        return 1 / (1 + M.exp(-x))
+    return _root(lambda p: (p**lam - (1 - p) ** lam) / lam - x, sc.tklmbda(float(x), float(lam)))
 
 
 #: name -> (SciPy's function, mpmath's, the differentiated argument, a point)
@@ -122,6 +129,10 @@ CASES = {
     "eval_hermitenorm": (sc.eval_hermitenorm, lambda n, x: M.hermite(n, x / M.sqrt(2)) * 2 ** (-n / 2), 1, (4, 1.3)),
     "eval_laguerre": (sc.eval_laguerre, lambda n, x: M.laguerre(n, 0, x), 1, (4, 1.3)),
     "eval_jacobi": (sc.eval_jacobi, M.jacobi, 3, (4, 1.5, 0.5, 0.3)),
+    # (SciPy's p is 7e-15 off here: the slope takes one Newton step on Q(p) = x)
+    "tklmbda": (sc.tklmbda, _tklmbda, 0, (0.7, 0.5)),
+    "tklmbda-negative": (sc.tklmbda, _tklmbda, 0, (0.7, -0.5)),
+    "tklmbda-logistic-tail": (sc.tklmbda, _tklmbda, 0, (30.0, 0.0)),  # (1 - p as F(-x): no digit lost)
     "agm-a": (sc.agm, M.agm, 0, (1.5, 2.5)),
     # (at larger |z| = |x + iγ|/(σ√2) w′ = -2z·w + 2i/√π cancels: |z|² times wofz's 4e-15, 2e-13 at |z| = 5)
     "voigt_profile-x": (sc.voigt_profile, _voigt, 0, (0.7, 1.3, 0.4)),
@@ -158,6 +169,10 @@ def test_first_and_second_derivatives_match_mpmath(name):
         np.testing.assert_allclose(
             float(dl.grad(g, method=method)(point[i])), d2, rtol=5e-15, atol=1e-30, err_msg=method
         )
+    if name == "tklmbda-logistic-tail":  # (F = 1 - 9e-14: numeric says its differences are round-off, by name)
+        with pytest.warns(NumericAccuracyWarning, match="cannot resolve this derivative"):
+            dl.grad(f, method="numeric")(point[i])
+        return
     np.testing.assert_allclose(float(dl.grad(f, method="numeric")(point[i])), d1, rtol=1e-7)
 
 
@@ -196,6 +211,7 @@ def test_exact_points(method):
         (lambda t: sc.fdtri(3.0, t, 0.5), "dfd"),
         (lambda t: sc.eval_legendre(t, 0.3), "n"),
         (lambda t: sc.eval_jacobi(2, 1.0, t, 0.3), "beta"),
+        (lambda t: sc.tklmbda(0.3, t), "lmbda"),
     ],
     ids=[
         "pdtr-k",
@@ -208,6 +224,7 @@ def test_exact_points(method):
         "fdtri-dfd",
         "legendre-n",
         "jacobi-b",
+        "tklmbda-lmbda",
     ],
 )
 def test_parameters_are_refused_by_name(f, arg):

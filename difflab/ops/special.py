@@ -3,7 +3,7 @@ functions (J, Y, I, K, their scaled and spherical forms), Struve's, the regulari
 functions and the gamma ones' inverses, Student's t CDF and quantile, the complete elliptic integrals, the Box-Cox
 transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz's (and Riemann's) zeta, Kummer's
 ₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
-Poisson, χ², gamma, binomial, negative binomial, F and Kolmogorov distributions (CDFs, survival functions, inverses),
+Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ distributions (CDFs, survival functions, inverses),
 the arithmetic-geometric mean, the Voigt profile and the classical orthogonal polynomials.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
@@ -2680,6 +2680,58 @@ fdtri = _fisher(
     inverse=True,
 )
 
+
+def _tklmbda_slope(out, x, lam):
+    """Tukey's λ density 1/Q′(p) = 1/(p^(λ-1) + (1 - p)^(λ-1)) at p = F(x) (its quantile Q(p) = (p^λ - (1 - p)^λ)/λ,
+    log(p/(1 - p)) at λ = 0: the same Q′), 1 - p as F(-x) (the distribution is symmetric: no digit of a p near 1
+    lost); 0 outside the support |x| ≤ 1/λ of a λ > 0 (p 0 or 1), each power at a held p = 1/2 there."""
+    q = tklmbda(-x, lam)
+    inside = where(greater(out, 0.0), less(out, 1.0), False)
+    p_h, q_h = where(inside, out, 0.5), where(inside, q, 0.5)
+    # one Newton step on Q(p) = x: SciPy's p is 7e-15 off at (0.7, λ = 0.5), its density's error as large
+    zero = equal(lam, 0.0)
+    lam_h = where(zero, 1.0, lam)
+    quantile = where(zero, log(p_h) - log(q_h), (p_h**lam_h - q_h**lam_h) / lam_h)
+    step = (quantile - where(inside, x, quantile)) / (p_h ** (lam - 1.0) + q_h ** (lam - 1.0))
+    p_n, q_n = p_h - step, q_h + step
+    return where(inside, 1.0 / (p_n ** (lam - 1.0) + q_n ** (lam - 1.0)), 0.0)
+
+
+def _mp_tklmbda(mpmath, x, lam):
+    """F(x) in mpmath's precision: the root p of Q(p) = x from SciPy's value (its support's ends: 0 and 1)."""
+    start = float(scipy_special().tklmbda(float(x), float(lam)))
+    if start in (0.0, 1.0):
+        return mpmath.mpf(start)
+    if lam == 0:
+        return 1 / (1 + mpmath.exp(-x))
+    return mpmath.findroot(lambda p: (p**lam - (1 - p) ** lam) / lam - x, mpmath.mpf(start))
+
+
+tklmbda = _special(
+    "tklmbda",
+    _scipy("tklmbda"),
+    (
+        _tklmbda_slope,
+        _refuse(
+            "tklmbda",
+            "lmbda",
+            why="SciPy has no derivative of Tukey's λ CDF in λ, and difflab no exact one; hold lmbda constant, or "
+            "differentiate by method='numeric', which differences SciPy's values",
+        ),
+    ),
+    _scipy_named(
+        "tklmbda",
+        None,
+        lambda sp, out, i, x, lam: sp.Piecewise(
+            (1 / (out ** (lam - 1) + _scipy_function("tklmbda")(-x, lam) ** (lam - 1)), (out > 0) & (out < 1)),
+            (0, True),
+        ),
+        mp=_mp_tklmbda,
+    ),
+    domain=("real", "integer"),
+    doc="Tukey's λ distribution's CDF F(x) (x = Q(p) = (p^λ - (1 - p)^λ)/λ); ∂x = its density 1/(F^(λ-1) + "
+    "F(-x)^(λ-1)), not differentiable in λ",
+)
 
 # -- Kolmogorov's distribution, the arithmetic-geometric mean (issue 11, special45b) -------------------------------
 
