@@ -129,6 +129,9 @@ CASES = {
     "eval_hermitenorm": (sc.eval_hermitenorm, lambda n, x: M.hermite(n, x / M.sqrt(2)) * 2 ** (-n / 2), 1, (4, 1.3)),
     "eval_laguerre": (sc.eval_laguerre, lambda n, x: M.laguerre(n, 0, x), 1, (4, 1.3)),
     "eval_jacobi": (sc.eval_jacobi, M.jacobi, 3, (4, 1.5, 0.5, 0.3)),
+    "eval_chebyc": (sc.eval_chebyc, lambda n, x: 2 * M.chebyt(n, x / 2), 1, (5, -0.7)),
+    "eval_sh_legendre": (sc.eval_sh_legendre, lambda n, x: M.legendre(n, 2 * x - 1), 1, (4, 0.3)),
+    "eval_sh_chebyu": (sc.eval_sh_chebyu, lambda n, x: M.chebyu(n, 2 * x - 1), 1, (3, 0.6)),
     # (SciPy's p is 7e-15 off here: the slope takes one Newton step on Q(p) = x)
     "tklmbda": (sc.tklmbda, _tklmbda, 0, (0.7, 0.5)),
     "tklmbda-negative": (sc.tklmbda, _tklmbda, 0, (0.7, -0.5)),

@@ -3073,6 +3073,51 @@ eval_jacobi = _orthopoly(
     "unit",
     "the Jacobi polynomial P^(α,β)ₙ(x); ∂x = (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁(x), not differentiable in n, α or β",
 )
+eval_chebys = _orthopoly(
+    "eval_chebys",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), x / 2),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 2.0, 0.5 * x)),
+    lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, 2, x / 2),
+    "unit",
+    "the Chebyshev polynomial Sₙ(x) = Uₙ(x/2); ∂x = C^(2)ₙ₋₁(x/2), not differentiable in n",
+)
+eval_chebyc = _orthopoly(
+    "eval_chebyc",
+    (),
+    lambda sp, n, x: 2 * sp.chebyshevt(_order(n), x / 2),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_chebys(m, x)),
+    lambda sp, f, n, x: n * f("eval_chebys")(n - 1, x),
+    "unit",
+    "the Chebyshev polynomial Cₙ(x) = 2Tₙ(x/2); ∂x = n·Sₙ₋₁(x), not differentiable in n",
+)
+eval_sh_legendre = _orthopoly(
+    "eval_sh_legendre",
+    (),
+    lambda sp, n, x: sp.legendre(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 1.5, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), 2 * x - 1),
+    "probability",
+    "the shifted Legendre polynomial Pₙ(2x - 1); ∂x = 2C^(3/2)ₙ₋₁(2x - 1), not differentiable in n",
+)
+eval_sh_chebyt = _orthopoly(
+    "eval_sh_chebyt",
+    (),
+    lambda sp, n, x: sp.chebyshevt(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 2.0 * (m + 1.0) * eval_chebyu(m, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 2 * n * f("eval_chebyu")(n - 1, 2 * x - 1),
+    "probability",
+    "the shifted Chebyshev polynomial Tₙ(2x - 1); ∂x = 2n·Uₙ₋₁(2x - 1), not differentiable in n",
+)
+eval_sh_chebyu = _orthopoly(
+    "eval_sh_chebyu",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 4.0 * eval_gegenbauer(m, 2.0, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 4 * f("eval_gegenbauer")(n - 1, 2, 2 * x - 1),
+    "probability",
+    "the shifted Chebyshev polynomial Uₙ(2x - 1); ∂x = 4C^(2)ₙ₋₁(2x - 1), not differentiable in n",
+)
 
 
 # the entries defined here (not the elementwise ops the rules import)
