@@ -2217,7 +2217,7 @@ modstruve = _struve(
 _DEG = math.pi / 180.0  # d/dx of a function of x degrees: π/180 per degree
 
 
-def _degrees(name, form, slope, sympy_slope, doc):
+def _degrees(name, form, slope, sympy_slope, doc, domain=("real",), scale=()):
     """The entry of SciPy's trigonometric function of an angle in degrees `name` (sindg: exact at whole multiples
     of 90°, where sin(πx/180) is not); its slope in the entries themselves (cosdg′ = -π/180·sindg), so exact there too."""
     return _special(
@@ -2225,9 +2225,16 @@ def _degrees(name, form, slope, sympy_slope, doc):
         _scipy(name),
         (slope,),
         _scipy_named(name, form, sympy_slope),
-        domain=("real",),
+        domain=domain,
+        scale=scale,
         doc=doc,
     )
+
+
+def _degree_poles(shift):
+    """Op.scale of tandg (shift 90°) and cotdg (0°): the distance in degrees to their nearest pole, about
+    |cos| or |sin| of the angle times 180/π (a radian's 57° elsewhere)."""
+    return lambda x: np.abs(np.sin((np.asarray(x, dtype=float) - shift) * _DEG)) / _DEG
 
 
 sindg = _degrees(
@@ -2250,6 +2257,7 @@ tandg = _degrees(
     lambda out, x: _DEG * (1.0 + out * out),
     lambda sp, out, i, x: sp.pi / 180 * (1 + out**2),
     "tan of x degrees (poles at 90° + k·180°); d tandg = π/180·(1 + tandg²)",
+    scale=(_degree_poles(90.0),),
 )
 cotdg = _degrees(
     "cotdg",
@@ -2257,6 +2265,8 @@ cotdg = _degrees(
     lambda out, x: -_DEG * (1.0 + out * out),
     lambda sp, out, i, x: -sp.pi / 180 * (1 + out**2),
     "cot of x degrees (poles at k·180°); d cotdg = -π/180·(1 + cotdg²)",
+    domain=("nonzero",),  # (its pole at 0: the strategies draw x away from it)
+    scale=(_degree_poles(0.0),),
 )
 cosm1 = _special(
     "cosm1",
