@@ -2,7 +2,9 @@
 functions (J, Y, I, K, their scaled and spherical forms), Struve's, the regularized incomplete gamma and beta
 functions and the gamma ones' inverses, Student's t CDF and quantile, the complete elliptic integrals, the Box-Cox
 transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz's (and Riemann's) zeta, Kummer's
-₁F₁, Gauss's ₂F₁, Owen's T and Lambert's W (its real principal branch).
+₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
+Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ distributions (CDFs, survival functions, inverses),
+the arithmetic-geometric mean, the Voigt profile and the classical orthogonal polynomials.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -2207,6 +2209,924 @@ modstruve = _struve(
     "struvel",
     "the modified Struve function L_v(x); d L_v = (L_{v-1} + L_{v+1} + (x/2)^v/(√π Γ(v + 3/2)))/2, "
     "not differentiable in v",
+)
+
+
+# -- degrees, cosm1, exprel, radian (issue 11, special45b) --------------------------------------------------------
+
+_DEG = math.pi / 180.0  # d/dx of a function of x degrees: π/180 per degree
+
+
+def _degrees(name, form, slope, sympy_slope, doc, domain=("real",), scale=()):
+    """The entry of SciPy's trigonometric function of an angle in degrees `name` (sindg: exact at whole multiples
+    of 90°, where sin(πx/180) is not); its slope in the entries themselves (cosdg′ = -π/180·sindg), so exact there too."""
+    return _special(
+        name,
+        _scipy(name),
+        (slope,),
+        _scipy_named(name, form, sympy_slope),
+        domain=domain,
+        scale=scale,
+        doc=doc,
+    )
+
+
+def _degree_poles(shift):
+    """Op.scale of tandg (shift 90°) and cotdg (0°): the distance in degrees to their nearest pole, about
+    |cos| or |sin| of the angle times 180/π (a radian's 57° elsewhere)."""
+    return lambda x: np.abs(np.sin((np.asarray(x, dtype=float) - shift) * _DEG)) / _DEG
+
+
+sindg = _degrees(
+    "sindg",
+    lambda sp, x: sp.sin(sp.pi * x / 180),
+    lambda out, x: _DEG * cosdg(x),
+    lambda sp, out, i, x: sp.pi / 180 * _scipy_function("cosdg")(x),
+    "sin of x degrees (exact at whole multiples of 90°); d sindg = π/180·cosdg",
+)
+cosdg = _degrees(
+    "cosdg",
+    lambda sp, x: sp.cos(sp.pi * x / 180),
+    lambda out, x: -_DEG * sindg(x),
+    lambda sp, out, i, x: -sp.pi / 180 * _scipy_function("sindg")(x),
+    "cos of x degrees (exact at whole multiples of 90°); d cosdg = -π/180·sindg",
+)
+tandg = _degrees(
+    "tandg",
+    lambda sp, x: sp.tan(sp.pi * x / 180),
+    lambda out, x: _DEG * (1.0 + out * out),
+    lambda sp, out, i, x: sp.pi / 180 * (1 + out**2),
+    "tan of x degrees (poles at 90° + k·180°); d tandg = π/180·(1 + tandg²)",
+    scale=(_degree_poles(90.0),),
+)
+cotdg = _degrees(
+    "cotdg",
+    lambda sp, x: sp.cot(sp.pi * x / 180),
+    lambda out, x: -_DEG * (1.0 + out * out),
+    lambda sp, out, i, x: -sp.pi / 180 * (1 + out**2),
+    "cot of x degrees (poles at k·180°); d cotdg = -π/180·(1 + cotdg²)",
+    domain=("nonzero",),  # (its pole at 0: the strategies draw x away from it)
+    scale=(_degree_poles(0.0),),
+)
+cosm1 = _special(
+    "cosm1",
+    _scipy("cosm1"),
+    (lambda out, x: -sin(x),),
+    _scipy_named("cosm1", lambda sp, x: sp.cos(x) - 1, lambda sp, out, i, x: -sp.sin(x)),
+    domain=("real",),
+    doc="cos(x) - 1 without its cancellation near 0; d cosm1 = -sin x",
+)
+
+_EXPREL_SERIES = 1.0  # |x| below it exprel′ by its series (the closed form (eˣ - exprel)/x cancels as x/2 of eˣ)
+_EXPREL_TERMS = 22  # k·x^(k-1)/(k + 1)!, k ≤ 22: the first left out, 23/24!, is below 4e-23 where |x| < 1
+
+
+def _exprel_series(x):
+    """exprel′(x) = Σₖ₌₁ k·x^(k-1)/(k + 1)!, k ≤ 22, by Horner's rule (a difflab or SymPy value)."""
+    s = _EXPREL_TERMS / math.factorial(_EXPREL_TERMS + 1)
+    for k in range(_EXPREL_TERMS - 1, 0, -1):
+        s = s * x + k / math.factorial(k + 1)
+    return s
+
+
+def _exprel_slope(out, x):
+    """exprel′ = (eˣ - exprel)/x = exprel·(1/(1 - e^(-x)) - 1/x) (no eˣ to overflow below exprel's own overflow at
+    x = 716: eˣ does from 709.8), 1/2 at 0; where |x| < 1 its series. Each form at a held argument where not used."""
+    near = less(_abs(x), _EXPREL_SERIES)
+    x_f = where(near, 2.0, x)
+    closed = where(near, 1.0, out) * (1.0 / -expm1(-x_f) - 1.0 / x_f)
+    return where(near, _exprel_series(where(near, x, 0.0)), closed)
+
+
+exprel = _special(
+    "exprel",
+    _scipy("exprel"),
+    (_exprel_slope,),
+    _scipy_named(
+        "exprel",
+        lambda sp, x: sp.Piecewise((1, sp.Eq(x, 0)), ((sp.exp(x) - 1) / x, True)),
+        lambda sp, out, i, x: sp.Piecewise(
+            (_exprel_series(x), sp.Abs(x) < _EXPREL_SERIES), (out * (1 / (1 - sp.exp(-x)) - 1 / x), True)
+        ),
+    ),
+    domain=("real",),
+    doc="the relative error of exp, (eˣ - 1)/x (1 at 0); d exprel = (eˣ - exprel)/x (1/2 at 0, its series near 0)",
+)
+radian = _special(
+    "radian",
+    _scipy("radian"),
+    (lambda out, d, m, s: _DEG + 0.0 * out, lambda out, d, m, s: _DEG / 60.0 + 0.0 * out,
+     lambda out, d, m, s: _DEG / 3600.0 + 0.0 * out),
+    _scipy_named(
+        "radian",
+        lambda sp, d, m, s: (d + m / 60 + s / 3600) * sp.pi / 180,
+        lambda sp, out, i, d, m, s: sp.pi / 180 / (1, 60, 3600)[i],
+    ),
+    domain=("real", "real", "real"),
+    doc="degrees, arc minutes and arc seconds in radians, (d + m/60 + s/3600)·π/180; linear in each",
+)  # fmt: skip
+
+
+# -- Poisson, χ², gamma, binomial, negative binomial and F distributions (issue 11, special45b) --------------------
+# Each CDF is a regularized incomplete gamma or beta function of its continuous argument, so its slope is that
+# argument's density (an exp of its logarithm: no Γ or B to overflow), and its inverse's slope is 1/density at out.
+# The counts (k, n) SciPy truncates to whole numbers are refused as truncated (differences of SciPy's values jump);
+# the shape parameters (χ²'s v, gamma's b, F's dfn and dfd) as parameters SciPy has no derivative in.
+
+
+def _shape_parameter(name, arg, only):
+    return _refuse(
+        name,
+        arg,
+        only,
+        f"SciPy has no derivative of {name} in its shape parameter {arg}, and difflab no exact one; hold {arg} "
+        "constant, or differentiate by method='numeric', which differences SciPy's values",
+    )
+
+
+def _poisson_log_density(k, m):
+    """log(e^(-m) m^K/K!), K = ⌊k⌋: the slope of the Poisson CDF in its mean m, negated."""
+    whole = floor(k)
+    return _xlog(whole, m) - m - gammaln(whole + 1.0)
+
+
+def _poisson_sympy_log_density(sp, k, m):
+    whole = sp.floor(k)
+    return whole * sp.log(m) - m - sp.loggamma(whole + 1)
+
+
+def _mp_root(mpmath, f, start):
+    """The root of f near SciPy's value `start` in mpmath's precision (the inverses' `mp`)."""
+    return mpmath.findroot(f, mpmath.mpf(float(start)))
+
+
+def _mp_pdtr(mpmath, k, m):
+    return mpmath.gammainc(mpmath.floor(k) + 1, m, mpmath.inf, regularized=True)
+
+
+pdtr = _special(
+    "pdtr",
+    _scipy("pdtr"),
+    (_refuse("pdtr", "k", "m", truncated=True), lambda out, k, m: -exp(_poisson_log_density(k, m))),
+    _scipy_named("pdtr", None, lambda sp, out, i, k, m: -sp.exp(_poisson_sympy_log_density(sp, k, m)), mp=_mp_pdtr),
+    domain=("integer", "positive"),
+    doc="the Poisson CDF Σ_{j ≤ k} e^(-m) mʲ/j! = Q(⌊k⌋ + 1, m); ∂m = -e^(-m) m^⌊k⌋/⌊k⌋!, not differentiable in k",
+)
+pdtrc = _special(
+    "pdtrc",
+    _scipy("pdtrc"),
+    (_refuse("pdtrc", "k", "m", truncated=True), lambda out, k, m: exp(_poisson_log_density(k, m))),
+    _scipy_named(
+        "pdtrc",
+        None,
+        lambda sp, out, i, k, m: sp.exp(_poisson_sympy_log_density(sp, k, m)),
+        mp=lambda mpmath, k, m: 1 - _mp_pdtr(mpmath, k, m),
+    ),
+    domain=("integer", "positive"),
+    doc="the Poisson survival function 1 - pdtr = P(⌊k⌋ + 1, m); ∂m = e^(-m) m^⌊k⌋/⌊k⌋!, not differentiable in k",
+)
+pdtri = _special(
+    "pdtri",
+    _scipy("pdtri"),
+    (_refuse("pdtri", "k", "y", truncated=True), lambda out, k, y: -exp(-_poisson_log_density(k, out))),
+    _scipy_named(
+        "pdtri",
+        None,
+        lambda sp, out, i, k, y: -sp.exp(-_poisson_sympy_log_density(sp, k, out)),
+        mp=lambda mpmath, k, y: _mp_root(
+            mpmath, lambda m: _mp_pdtr(mpmath, k, m) - y, scipy_special().pdtri(float(k), float(y))
+        ),
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the Poisson mean m with pdtr(k, m) = y; ∂y = -⌊k⌋! eᵐ m^(-⌊k⌋), not differentiable in k",
+)
+
+
+def _gamma_log_density(a, x):
+    """log of the Gamma(a, 1) density x^(a-1) e^(-x)/Γ(a) (a strong zero at a = 1, x = 0)."""
+    return _xlog(a - 1.0, x) - x - gammaln(a)
+
+
+def _gamma_sympy_log_density(sp, a, x):
+    return (a - 1) * sp.log(x) - x - sp.loggamma(a)
+
+
+def _mp_chdtr(mpmath, v, x):
+    return mpmath.gammainc(v / 2, 0, x / 2, regularized=True)
+
+
+chdtr = _special(
+    "chdtr",
+    _scipy("chdtr"),
+    (_shape_parameter("chdtr", "v", "x"), lambda out, v, x: 0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    _scipy_named(
+        "chdtr", None, lambda sp, out, i, v, x: sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2, mp=_mp_chdtr
+    ),
+    domain=("integer", "positive"),
+    doc="the χ² CDF with v degrees of freedom, P(v/2, x/2); ∂x = its density, not differentiable in v",
+)
+chdtrc = _special(
+    "chdtrc",
+    _scipy("chdtrc"),
+    (_shape_parameter("chdtrc", "v", "x"), lambda out, v, x: -0.5 * exp(_gamma_log_density(0.5 * v, 0.5 * x))),
+    _scipy_named(
+        "chdtrc",
+        None,
+        lambda sp, out, i, v, x: -sp.exp(_gamma_sympy_log_density(sp, v / 2, x / 2)) / 2,
+        mp=lambda mpmath, v, x: 1 - _mp_chdtr(mpmath, v, x),
+    ),
+    domain=("integer", "positive"),
+    doc="the χ² survival function Q(v/2, x/2); ∂x = -its density, not differentiable in v",
+)
+chdtri = _special(
+    "chdtri",
+    _scipy("chdtri"),
+    (
+        _shape_parameter("chdtri", "v", "p"),
+        lambda out, v, p: -2.0 * exp(-_gamma_log_density(0.5 * v, 0.5 * out)),
+    ),
+    _scipy_named(
+        "chdtri",
+        None,
+        lambda sp, out, i, v, p: -2 * sp.exp(-_gamma_sympy_log_density(sp, v / 2, out / 2)),
+        mp=lambda mpmath, v, p: _mp_root(
+            mpmath, lambda x: 1 - _mp_chdtr(mpmath, v, x) - p, scipy_special().chdtri(float(v), float(p))
+        ),
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the χ² quantile of the upper tail: x with chdtrc(v, x) = p; ∂p = -1/density(x), not differentiable in v",
+)
+
+
+def _gdtr_partials(sign):
+    """gdtr(a, b, x) = P(b, a·x): ∂a = x·g(ax), ∂x = a·g(ax), g the Gamma(b, 1) density (negated for gdtrc)."""
+    return (
+        lambda out, a, b, x: sign * x * exp(_gamma_log_density(b, a * x)),
+        _shape_parameter("gdtr" if sign > 0 else "gdtrc", "b", "a and x"),
+        lambda out, a, b, x: sign * a * exp(_gamma_log_density(b, a * x)),
+    )
+
+
+def _gdtr_sympy(sign):
+    def derivative(sp, out, i, a, b, x):
+        return sign * (x, None, a)[i] * sp.exp(_gamma_sympy_log_density(sp, b, a * x))
+
+    return derivative
+
+
+def _mp_gdtr(mpmath, a, b, x):
+    return mpmath.gammainc(b, 0, a * x, regularized=True)
+
+
+gdtr = _special(
+    "gdtr",
+    _scipy("gdtr"),
+    _gdtr_partials(1.0),
+    _scipy_named("gdtr", None, _gdtr_sympy(1), mp=_mp_gdtr),
+    domain=("positive", "integer", "positive"),
+    doc="the gamma distribution's CDF with rate a and shape b, P(b, a·x); ∂a = x·g(ax), ∂x = a·g(ax) (g: the "
+    "Gamma(b) density), not differentiable in b",
+)
+gdtrc = _special(
+    "gdtrc",
+    _scipy("gdtrc"),
+    _gdtr_partials(-1.0),
+    _scipy_named("gdtrc", None, _gdtr_sympy(-1), mp=lambda mpmath, a, b, x: 1 - _mp_gdtr(mpmath, a, b, x)),
+    domain=("positive", "integer", "positive"),
+    doc="the gamma distribution's survival function Q(b, a·x); ∂a = -x·g(ax), ∂x = -a·g(ax), not differentiable in b",
+)
+
+
+def _beta_log_density(a, b, x):
+    """log of the Beta(a, b) density x^(a-1)(1 - x)^(b-1)/B(a, b) (strong zeros at a = 1 or b = 1)."""
+    return _xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)
+
+
+def _beta_sympy_log_density(sp, a, b, x):
+    return (a - 1) * sp.log(x) + (b - 1) * sp.log(1 - x) - _scipy_function("betaln")(a, b)
+
+
+def _counts_samples(rng):
+    """Typical calls of the binomial CDFs: whole k in 0..2 and n above k (bdtr is NaN where k ≥ n), p in (0, 1)."""
+    out = []
+    for shape in ((3, 4), ()):
+        k = rng.integers(0, 3, shape)
+        out.append(((k, k + rng.integers(1, 4, shape), draw("probability", shape, rng)), {}))
+    return out
+
+
+def _counts_strategy(b, name, x, picks, c):
+    """How the Hypothesis strategies call the binomial family: constant whole k < n, p = σ(x) in (0, 1) (one step:
+    tests/testing/test_strategies.py's shrinking budget)."""
+    k = float(c.take(3))
+    return b.emit(name, k, k + 1.0 + c.take(3), b.emit("sigmoid", x))
+
+
+def _whole_n(impl):
+    """SciPy's binomial function `impl`(k, n, p) with a whole-valued float n passed as an integer: its float-n loop
+    warns "non-integer arg n is deprecated" for n = 6.0 too (a traced graph's constants are floats)."""
+
+    def whole(k, n, p):
+        n_arr = np.asarray(n)
+        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
+            n = n_arr.astype(np.int64)
+        return impl(k, n, p)
+
+    whole.__name__ = impl.__name__
+    return whole
+
+
+def _binomial(name, a_b, sign, mp, doc, inverse=False):
+    """An entry of the binomial family: SciPy's `name`(k, n, p) = I_t(a, b), (a, b) = a_b(⌊k⌋, n) and t = p (sign
+    1) or 1 - p (sign -1), whose slope in p is sign·Beta(a, b) density at t; an inverse's (in y) its reciprocal at
+    p = out. k and n are counts SciPy truncates: refused."""
+
+    def log_density(k, n, p):
+        a, b = a_b(floor(k), n)
+        return _beta_log_density(a, b, p if sign > 0 else 1.0 - p)
+
+    def sympy_log_density(sp, k, n, p):
+        a, b = a_b(sp.floor(k), n)
+        return _beta_sympy_log_density(sp, a, b, p if sign > 0 else 1 - p)
+
+    last = "y" if inverse else "p"
+    if inverse:
+        slope = lambda out, k, n, y: sign * exp(-log_density(k, n, out))  # noqa: E731
+        derivative = lambda sp, out, i, k, n, y: sign * sp.exp(-sympy_log_density(sp, k, n, out))  # noqa: E731
+    else:
+        slope = lambda out, k, n, p: sign * exp(log_density(k, n, p))  # noqa: E731
+        derivative = lambda sp, out, i, k, n, p: sign * sp.exp(sympy_log_density(sp, k, n, p))  # noqa: E731
+    impl = _whole_n(_scipy(name))
+    return _special(
+        name,
+        impl,
+        (_refuse(name, "k", last, truncated=True), _refuse(name, "n", last, truncated=True), slope),
+        _scipy_named(name, None, derivative, scipy_name=impl, mp=mp),
+        domain=("integer", "integer", "probability"),
+        scale=(None, None, _to_either_end),
+        samples=_counts_samples,
+        strategy=_counts_strategy,
+        doc=doc,
+    )
+
+
+def _mp_bdtr(mpmath, k, n, p):
+    whole = mpmath.floor(k)
+    return mpmath.betainc(n - whole, whole + 1, 0, 1 - p, regularized=True)
+
+
+def _mp_nbdtr(mpmath, k, n, p):
+    return mpmath.betainc(n, mpmath.floor(k) + 1, 0, p, regularized=True)
+
+
+bdtr = _binomial(
+    "bdtr",
+    lambda k, n: (n - k, k + 1.0),
+    -1.0,
+    _mp_bdtr,
+    "the binomial CDF Σ_{j ≤ k} C(n, j) pʲ(1 - p)^(n-j) = I_{1-p}(n - ⌊k⌋, ⌊k⌋ + 1); ∂p = -(its Beta density at "
+    "1 - p), not differentiable in k or n",
+)
+bdtrc = _binomial(
+    "bdtrc",
+    lambda k, n: (k + 1.0, n - k),
+    1.0,
+    lambda mpmath, k, n, p: 1 - _mp_bdtr(mpmath, k, n, p),
+    "the binomial survival function I_p(⌊k⌋ + 1, n - ⌊k⌋); ∂p = its Beta density, not differentiable in k or n",
+)
+bdtri = _binomial(
+    "bdtri",
+    lambda k, n: (n - k, k + 1.0),
+    -1.0,
+    lambda mpmath, k, n, y: _mp_root(
+        mpmath, lambda p: _mp_bdtr(mpmath, k, n, p) - y, scipy_special().bdtri(float(k), float(n), float(y))
+    ),
+    "the binomial p with bdtr(k, n, p) = y; ∂y = 1/∂p bdtr at p, not differentiable in k or n",
+    inverse=True,
+)
+nbdtr = _binomial(
+    "nbdtr",
+    lambda k, n: (n, k + 1.0),
+    1.0,
+    _mp_nbdtr,
+    "the negative binomial CDF I_p(n, ⌊k⌋ + 1) (at most k failures before the n-th success); ∂p = its Beta "
+    "density, not differentiable in k or n",
+)
+nbdtrc = _binomial(
+    "nbdtrc",
+    lambda k, n: (k + 1.0, n),  # (I_{1-p}(⌊k⌋ + 1, n))
+    -1.0,
+    lambda mpmath, k, n, p: 1 - _mp_nbdtr(mpmath, k, n, p),
+    "the negative binomial survival function I_{1-p}(⌊k⌋ + 1, n); ∂p = -its Beta density, not differentiable in k or n",
+)
+nbdtri = _binomial(
+    "nbdtri",
+    lambda k, n: (n, k + 1.0),
+    1.0,
+    lambda mpmath, k, n, y: _mp_root(
+        mpmath, lambda p: _mp_nbdtr(mpmath, k, n, p) - y, scipy_special().nbdtri(float(k), float(n), float(y))
+    ),
+    "the negative binomial p with nbdtr(k, n, p) = y; ∂y = 1/∂p nbdtr at p, not differentiable in k or n",
+    inverse=True,
+)
+
+
+def _f_log_density(d1, d2, x):
+    """log of the F(d1, d2) density: (d1/2)log(d1 x/(d1 x + d2)) + (d2/2)log(d2/(d1 x + d2)) - log x - B(d1/2, d2/2)
+    (its two fractions in (0, 1): no power of d1 or x to overflow)."""
+    s = d1 * x + d2
+    return 0.5 * d1 * log(d1 * x / s) + 0.5 * d2 * log(d2 / s) - log(x) - betaln(0.5 * d1, 0.5 * d2)
+
+
+def _f_sympy_log_density(sp, d1, d2, x):
+    s = d1 * x + d2
+    return d1 / 2 * sp.log(d1 * x / s) + d2 / 2 * sp.log(d2 / s) - sp.log(x) - _scipy_function("betaln")(d1 / 2, d2 / 2)
+
+
+def _mp_fdtr(mpmath, d1, d2, x):
+    return mpmath.betainc(d1 / 2, d2 / 2, 0, d1 * x / (d1 * x + d2), regularized=True)
+
+
+def _fisher(name, sign, mp, doc, inverse=False):
+    last = "y" if inverse else "x"
+    if inverse:
+        slope = lambda out, d1, d2, y: sign * exp(-_f_log_density(d1, d2, out))  # noqa: E731
+        derivative = lambda sp, out, i, d1, d2, y: sign * sp.exp(-_f_sympy_log_density(sp, d1, d2, out))  # noqa: E731
+    else:
+        slope = lambda out, d1, d2, x: sign * exp(_f_log_density(d1, d2, x))  # noqa: E731
+        derivative = lambda sp, out, i, d1, d2, x: sign * sp.exp(_f_sympy_log_density(sp, d1, d2, x))  # noqa: E731
+    return _special(
+        name,
+        _scipy(name),
+        (_shape_parameter(name, "dfn", last), _shape_parameter(name, "dfd", last), slope),
+        _scipy_named(name, None, derivative, mp=mp),
+        domain=("integer", "integer", "probability" if inverse else "positive"),
+        scale=(None, None, _to_either_end) if inverse else (),
+        doc=doc,
+    )
+
+
+fdtr = _fisher(
+    "fdtr",
+    1.0,
+    _mp_fdtr,
+    "the F distribution's CDF, I_{d1 x/(d1 x + d2)}(d1/2, d2/2); ∂x = its density, not differentiable in dfn or dfd",
+)
+fdtrc = _fisher(
+    "fdtrc",
+    -1.0,
+    lambda mpmath, d1, d2, x: 1 - _mp_fdtr(mpmath, d1, d2, x),
+    "the F distribution's survival function; ∂x = -its density, not differentiable in dfn or dfd",
+)
+fdtri = _fisher(
+    "fdtri",
+    1.0,
+    lambda mpmath, d1, d2, y: _mp_root(
+        mpmath, lambda x: _mp_fdtr(mpmath, d1, d2, x) - y, scipy_special().fdtri(float(d1), float(d2), float(y))
+    ),
+    "the F distribution's quantile: x with fdtr(dfn, dfd, x) = y; ∂y = 1/density(x), not differentiable in dfn or dfd",
+    inverse=True,
+)
+
+
+def _tklmbda_slope(out, x, lam):
+    """Tukey's λ density 1/Q′(p) = 1/(p^(λ-1) + (1 - p)^(λ-1)) at p = F(x) (its quantile Q(p) = (p^λ - (1 - p)^λ)/λ,
+    log(p/(1 - p)) at λ = 0: the same Q′), 1 - p as F(-x) (the distribution is symmetric: no digit of a p near 1
+    lost); 0 outside the support |x| ≤ 1/λ of a λ > 0 (p 0 or 1), each power at a held p = 1/2 there."""
+    q = tklmbda(-x, lam)
+    inside = where(greater(out, 0.0), less(out, 1.0), False)
+    p_h, q_h = where(inside, out, 0.5), where(inside, q, 0.5)
+    # one Newton step on Q(p) = x: SciPy's p is 7e-15 off at (0.7, λ = 0.5), its density's error as large
+    zero = equal(lam, 0.0)
+    lam_h = where(zero, 1.0, lam)
+    quantile = where(zero, log(p_h) - log(q_h), (p_h**lam_h - q_h**lam_h) / lam_h)
+    step = (quantile - where(inside, x, quantile)) / (p_h ** (lam - 1.0) + q_h ** (lam - 1.0))
+    p_n, q_n = p_h - step, q_h + step
+    return where(inside, 1.0 / (p_n ** (lam - 1.0) + q_n ** (lam - 1.0)), 0.0)
+
+
+def _mp_tklmbda(mpmath, x, lam):
+    """F(x) in mpmath's precision: the root p of Q(p) = x from SciPy's value (its support's ends: 0 and 1)."""
+    start = float(scipy_special().tklmbda(float(x), float(lam)))
+    if start in (0.0, 1.0):
+        return mpmath.mpf(start)
+    if lam == 0:
+        return 1 / (1 + mpmath.exp(-x))
+    return mpmath.findroot(lambda p: (p**lam - (1 - p) ** lam) / lam - x, mpmath.mpf(start))
+
+
+tklmbda = _special(
+    "tklmbda",
+    _scipy("tklmbda"),
+    (
+        _tklmbda_slope,
+        _refuse(
+            "tklmbda",
+            "lmbda",
+            why="SciPy has no derivative of Tukey's λ CDF in λ, and difflab no exact one; hold lmbda constant, or "
+            "differentiate by method='numeric', which differences SciPy's values",
+        ),
+    ),
+    _scipy_named(
+        "tklmbda",
+        None,
+        lambda sp, out, i, x, lam: sp.Piecewise(
+            (1 / (out ** (lam - 1) + _scipy_function("tklmbda")(-x, lam) ** (lam - 1)), (out > 0) & (out < 1)),
+            (0, True),
+        ),
+        mp=_mp_tklmbda,
+    ),
+    domain=("real", "integer"),
+    doc="Tukey's λ distribution's CDF F(x) (x = Q(p) = (p^λ - (1 - p)^λ)/λ); ∂x = its density 1/(F^(λ-1) + "
+    "F(-x)^(λ-1)), not differentiable in λ",
+)
+
+# -- Kolmogorov's distribution, the arithmetic-geometric mean (issue 11, special45b) -------------------------------
+
+_KS_SWITCH = 1.0  # x below it kolmogorov's slope by Jacobi's theta form (its terms e^(-(2k-1)²π²/8x²)), above by
+_KS_TERMS = 8  # the alternating series (terms e^(-2k²x²)): 8 terms of either are below e^-72 of the first there
+_KS_ZERO = 0.04  # x below it the slope is 0 in doubles (e^(-π²/8x²) < e^-771)
+
+
+def _kolmogorov_slope(x):
+    """d/dx of kolmogorov(x) = 2Σ(-1)^(k-1) e^(-2k²x²) = 1 - √(2π)/x Σ e^(-cₖ/x²), cₖ = (2k-1)²π²/8: below x = 1 the
+    theta form's -√(2π)/x² Σ e^(-cₖ/x²)(2cₖ/x² - 1) (the alternating series needs ~1/x terms there), above it
+    -8x Σ(-1)^(k-1) k² e^(-2k²x²); 0 below x = 0.04 (SciPy's kolmogorov is 1 for x ≤ 0). Each form at held
+    arguments where it is not used (a difflab value)."""
+    zero = less(x, _KS_ZERO)
+    small = where(zero, False, less(x, _KS_SWITCH))
+    x_s = where(small, x, 0.5)
+    r = 1.0 / (x_s * x_s)
+    theta = 0.0 * r
+    for k in range(1, _KS_TERMS + 1):
+        c = (2 * k - 1) ** 2 * math.pi**2 / 8.0
+        theta = theta + exp(-c * r) * (2.0 * c * r - 1.0)
+    theta = -_SQRT_2PI * r * theta
+    x_l = where(where(zero, True, small), 2.0, x)
+    alternating = 0.0 * x_l
+    for k in range(1, _KS_TERMS + 1):
+        alternating = alternating + (-1) ** (k - 1) * k * k * exp(-2.0 * k * k * x_l * x_l)
+    return where(zero, 0.0, where(small, theta, -8.0 * x_l * alternating))
+
+
+def _kolmogorov_sympy_slope(sp, x):
+    theta = sum(sp.exp(-c / x**2) * (2 * c / x**2 - 1) for c in ((2 * k - 1) ** 2 * sp.pi**2 / 8 for k in range(1, 9)))
+    alternating = sum((-1) ** (k - 1) * k**2 * sp.exp(-2 * k**2 * x**2) for k in range(1, 9))
+    return sp.Piecewise(
+        (0, x < _KS_ZERO),
+        (-sp.sqrt(2 * sp.pi) / x**2 * theta, x < _KS_SWITCH),
+        (-8 * x * alternating, True),
+    )
+
+
+def _mp_kolmogorov(mpmath, x):
+    if x <= 0:
+        return mpmath.mpf(1)
+    if x < 1:
+        c = mpmath.pi**2 / (8 * x * x)
+        return 1 - mpmath.sqrt(2 * mpmath.pi) / x * mpmath.nsum(
+            lambda k: mpmath.exp(-((2 * k - 1) ** 2) * c), [1, mpmath.inf]
+        )
+    return 2 * mpmath.nsum(lambda k: (-1) ** (k - 1) * mpmath.exp(-2 * k * k * x * x), [1, mpmath.inf])
+
+
+kolmogorov = _special(
+    "kolmogorov",
+    _scipy("kolmogorov"),
+    (lambda out, x: _kolmogorov_slope(x),),
+    _scipy_named("kolmogorov", None, lambda sp, out, i, x: _kolmogorov_sympy_slope(sp, x), mp=_mp_kolmogorov),
+    domain=("positive",),
+    doc="Kolmogorov's limiting distribution's survival function 2Σ(-1)^(k-1) e^(-2k²x²) (1 for x ≤ 0); its "
+    "slope by that series from x = 1, by Jacobi's theta form below",
+)
+kolmogi = _special(
+    "kolmogi",
+    _scipy("kolmogi"),
+    (lambda out, p: 1.0 / _kolmogorov_slope(out),),
+    _scipy_named(
+        "kolmogi",
+        None,
+        lambda sp, out, i, p: 1 / _kolmogorov_sympy_slope(sp, out),
+        mp=lambda mpmath, p: mpmath.findroot(
+            lambda x: _mp_kolmogorov(mpmath, x) - p, mpmath.mpf(float(scipy_special().kolmogi(float(p))))
+        ),
+    ),
+    domain=("probability",),
+    doc="the inverse of kolmogorov: x with kolmogorov(x) = p; d = 1/kolmogorov′(x)",
+)
+
+
+def _agm_partial(out, a, b):
+    """∂M(a, b)/∂a, M = π(a + b)/(4K(m)), 1 - m = p = 4ab/(a + b)²: M/s - (M/K)·K_p·4b(b - a)/s³ with K = ellipkm1(p)
+    and K_p its slope (s = a + b; K(m) as ellipkm1 of p keeps p's digits where a ≫ b; 1/2 at a = b, where p = 1)."""
+    s = a + b
+    p = 4.0 * (a / s) * (b / s)
+    big_k = ellipkm1(p)
+    return out / s - (out / big_k) * _ellipkm1_slope(big_k, p) * (4.0 * (b / s) * ((b - a) / s) / s)
+
+
+def _agm_sympy_partial(sp, out, i, a, b):
+    if i == 1:
+        a, b = b, a
+    s = a + b
+    p = 4 * a * b / s**2
+    big_k = _scipy_function("ellipkm1")(p)
+    return out / s - out / big_k * _ellipkm1_sympy_slope(sp, big_k, 0, p) * 4 * b * (b - a) / s**3
+
+
+agm = _special(
+    "agm",
+    _scipy("agm"),
+    (_agm_partial, lambda out, a, b: _agm_partial(out, b, a)),
+    _scipy_named("agm", None, _agm_sympy_partial, mp=lambda mpmath, a, b: mpmath.agm(a, b)),
+    domain=("positive", "positive"),
+    doc="the arithmetic-geometric mean M(a, b) = π(a + b)/(4K(((a - b)/(a + b))²)); ∂a = M/s - (M/K)·K_p·"
+    "4b(b - a)/s³ (s = a + b, K = ellipkm1(4ab/s²), K_p its slope): (1/2, 1/2) at a = b",
+)
+
+
+# -- the Voigt profile (issue 11, special45b) --------------------------------------------------------
+
+
+def _w_prime(x, y, u, v):
+    """(Re, Im) of w′(z) = -2z·w(z) + 2i/√π at z = x + iy, w = u + iv (difflab or SymPy values)."""
+    return -2.0 * (x * u - y * v), -2.0 * (x * v + y * u) + 2.0 / _SQRT_PI
+
+
+def _wofz_part(k):
+    """Re (k = 0) or Im (k = 1) of the Faddeeva function w(x + iy) as a real function of (x, y): the Voigt profile's
+    rules read them (wofz itself is complex-valued); partials by Cauchy-Riemann from w′."""
+    name = ("wofz_re", "wofz_im")[k]
+
+    def impl(x, y):
+        w = scipy_special().wofz(np.asarray(x) + 1j * np.asarray(y))
+        return (np.real, np.imag)[k](w)
+
+    impl.__name__ = name
+
+    def partials(out, x, y):
+        re, im = _w_prime(x, y, wofz_re(x, y), wofz_im(x, y))
+        return (re, -im) if k == 0 else (im, re)
+
+    def sympy_partial(sp, out, i, x, y):
+        u, v = _scipy_function("wofz_re")(x, y), _scipy_function("wofz_im")(x, y)
+        re, im = -2 * (x * u - y * v), -2 * (x * v + y * u) + 2 / sp.sqrt(sp.pi)
+        return ((re, -im), (im, re))[k][i]
+
+    def mp(mpmath, x, y):
+        z = mpmath.mpc(x, y)
+        return getattr(mpmath.exp(-z * z) * mpmath.erfc(-1j * z), ("real", "imag")[k])
+
+    return _special(
+        name,
+        impl,
+        (lambda out, x, y: partials(out, x, y)[0], lambda out, x, y: partials(out, x, y)[1]),
+        _scipy_named(name, None, sympy_partial, scipy_name=impl, mp=mp),
+        domain=("real", "real"),
+        names=(f"_{name}",),
+        internal=True,
+        result_dtype=lambda: _F64,
+        doc=f"{('Re', 'Im')[k]} w(x + iy), the Faddeeva function's {('real', 'imaginary')[k]} part (the Voigt "
+        "profile's); partials by Cauchy-Riemann from w′ = -2z·w + 2i/√π",
+    )
+
+
+wofz_re = _wofz_part(0)
+wofz_im = _wofz_part(1)
+
+
+def _voigt_partials():
+    """V = Re w(z)/(σ√(2π)), z = (x + iγ)/(σ√2) = a + ib: ∂x V = Re w′/(2σ²√π), ∂γ V = -Im w′/(2σ²√π),
+    ∂σ V = -(a·Re w′ - b·Im w′)/(σ²√(2π)) - V/σ."""
+
+    def parts(x, sigma, gamma):
+        scale = 1.0 / (sigma * math.sqrt(2.0))
+        a, b = x * scale, gamma * scale
+        re, im = _w_prime(a, b, wofz_re(a, b), wofz_im(a, b))
+        return a, b, re, im
+
+    def dx(out, x, sigma, gamma):
+        _, _, re, _ = parts(x, sigma, gamma)
+        return re / (2.0 * _SQRT_PI * sigma * sigma)
+
+    def dsigma(out, x, sigma, gamma):
+        a, b, re, im = parts(x, sigma, gamma)
+        return -(a * re - b * im) / (_SQRT_2PI * sigma * sigma) - out / sigma
+
+    def dgamma(out, x, sigma, gamma):
+        _, _, _, im = parts(x, sigma, gamma)
+        return -im / (2.0 * _SQRT_PI * sigma * sigma)
+
+    return dx, dsigma, dgamma
+
+
+def _voigt_sympy_partial(sp, out, i, x, sigma, gamma):
+    a, b = x / (sigma * sp.sqrt(2)), gamma / (sigma * sp.sqrt(2))
+    u, v = _scipy_function("wofz_re")(a, b), _scipy_function("wofz_im")(a, b)
+    re, im = -2 * (a * u - b * v), -2 * (a * v + b * u) + 2 / sp.sqrt(sp.pi)
+    return (
+        re / (2 * sp.sqrt(sp.pi) * sigma**2),
+        -(a * re - b * im) / (sp.sqrt(2 * sp.pi) * sigma**2) - out / sigma,
+        -im / (2 * sp.sqrt(sp.pi) * sigma**2),
+    )[i]
+
+
+def _voigt_mp(mpmath, x, sigma, gamma):
+    z = mpmath.mpc(x, gamma) / (sigma * mpmath.sqrt(2))
+    return (mpmath.exp(-z * z) * mpmath.erfc(-1j * z)).real / (sigma * mpmath.sqrt(2 * mpmath.pi))
+
+
+voigt_profile = _special(
+    "voigt_profile",
+    _scipy("voigt_profile"),
+    _voigt_partials(),
+    _scipy_named("voigt_profile", None, _voigt_sympy_partial, mp=_voigt_mp),
+    domain=("real", "positive", "positive"),
+    # σ: |σ|, the distance to its jump at σ = 0 (z = (x + iγ)/(σ√2) leaves to infinity there, on either side)
+    scale=(None, lambda x, sigma, gamma: np.abs(sigma), None),
+    doc="the Voigt profile, a normal (σ) convolved with a Cauchy (γ) density: Re w(z)/(σ√(2π)), z = (x + iγ)/(σ√2); "
+    "differentiable in x, σ and γ by w′ = -2z·w + 2i/√π (σ > 0)",
+)
+
+
+# -- orthogonal polynomials (issue 11, special45b) ----------------------------------------------------------------
+# Each slope is a polynomial of the family one degree lower (DLMF 18.9.15-18.9.20: Pₙ′ = C^(3/2)ₙ₋₁, Tₙ′ = n·Uₙ₋₁,
+# Uₙ′ = 2C^(2)ₙ₋₁, C^(α)ₙ′ = 2α·C^(α+1)ₙ₋₁, Hₙ′ = 2n·Hₙ₋₁, Heₙ′ = n·Heₙ₋₁, L^(α)ₙ′ = -L^(α+1)ₙ₋₁, P^(α,β)ₙ′ =
+# (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁), which hold for SciPy's non-integer degrees (its hypergeometric forms) too;
+# at n = 0 the slope is 0 (the degree -1 is read at a held 0). The degree and the parameters are refused.
+
+
+def _whole_degree(name):
+    """SciPy's eval_<family>(n, ..., x) with a whole-valued float n passed as an integer: its integer loop is the
+    polynomial's recurrence (eval_hermite has no other), the float one a hypergeometric form."""
+    plain = _scipy(name)
+
+    def whole(n, *rest):
+        n_arr = np.asarray(n)
+        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
+            n = n_arr.astype(np.int64)
+        return plain(n, *rest)
+
+    whole.__name__ = name
+    return whole
+
+
+def _lower(n, slope):
+    """slope(n - 1) where n ≥ 1, 0 where n < 1 (the degree below is read at a held 1 there: eval_hermite(-1) is NaN)."""
+    low = less(n, 1.0)
+    return where(low, 0.0, slope(where(low, 1.0, n) - 1.0))
+
+
+def _orthopoly(name, params, form, slope, sympy_slope, domain, doc):
+    """The entry of scipy.special.eval_<family>(n, *params, x): `slope(n, *params, x)` (difflab values, n - 1 read by
+    `_lower`), `sympy_slope(sp, f, n, *params, x)` (f: a family's named SymPy function by its entry name)."""
+    why = (
+        "SciPy has no derivative of its orthogonal polynomials in {}, and difflab no exact one; hold it constant, or "
+        "differentiate by method='numeric', which differences SciPy's values"
+    )
+    refused = tuple(_refuse(name, arg, "x", why.format(arg)) for arg in ("n", *params))
+    return _special(
+        name,
+        _whole_degree(name),
+        (*refused, lambda out, *args: slope(*args)),
+        _scipy_named(
+            name,
+            form,
+            lambda sp, out, i, *args: sympy_slope(sp, _scipy_function, *args),
+            scipy_name=_whole_degree(name),
+        ),
+        domain=("integer",) * (1 + len(params)) + (domain,),
+        doc=doc,
+    )
+
+
+eval_gegenbauer = _orthopoly(
+    "eval_gegenbauer",
+    ("alpha",),
+    lambda sp, n, a, x: sp.gegenbauer(_order(n), a, x),
+    lambda n, a, x: _lower(n, lambda m: 2.0 * a * eval_gegenbauer(m, a + 1.0, x)),
+    lambda sp, f, n, a, x: 2 * a * f("eval_gegenbauer")(n - 1, a + 1, x),
+    "unit",
+    "the Gegenbauer polynomial C^(α)ₙ(x); ∂x = 2α·C^(α+1)ₙ₋₁(x), not differentiable in n or α",
+)
+eval_legendre = _orthopoly(
+    "eval_legendre",
+    (),
+    lambda sp, n, x: sp.legendre(_order(n), x),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 1.5, x)),
+    lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), x),
+    "unit",
+    "the Legendre polynomial Pₙ(x); ∂x = C^(3/2)ₙ₋₁(x), not differentiable in n",
+)
+eval_chebyu = _orthopoly(
+    "eval_chebyu",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), x),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 2.0, x)),
+    lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, 2, x),
+    "unit",
+    "the Chebyshev polynomial of the second kind Uₙ(x); ∂x = 2C^(2)ₙ₋₁(x), not differentiable in n",
+)
+eval_chebyt = _orthopoly(
+    "eval_chebyt",
+    (),
+    lambda sp, n, x: sp.chebyshevt(_order(n), x),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_chebyu(m, x)),
+    lambda sp, f, n, x: n * f("eval_chebyu")(n - 1, x),
+    "unit",
+    "the Chebyshev polynomial of the first kind Tₙ(x); ∂x = n·Uₙ₋₁(x), not differentiable in n",
+)
+eval_hermite = _orthopoly(
+    "eval_hermite",
+    (),
+    lambda sp, n, x: sp.hermite(_order(n), x),
+    lambda n, x: _lower(n, lambda m: 2.0 * (m + 1.0) * eval_hermite(m, x)),
+    lambda sp, f, n, x: 2 * n * f("eval_hermite")(n - 1, x),
+    "real",
+    "the physicists' Hermite polynomial Hₙ(x) (n a whole number); ∂x = 2n·Hₙ₋₁(x), not differentiable in n",
+)
+eval_hermitenorm = _orthopoly(
+    "eval_hermitenorm",
+    (),
+    lambda sp, n, x: sp.hermite_prob(_order(n), x),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_hermitenorm(m, x)),
+    lambda sp, f, n, x: n * f("eval_hermitenorm")(n - 1, x),
+    "real",
+    "the probabilists' Hermite polynomial Heₙ(x) (n a whole number); ∂x = n·Heₙ₋₁(x), not differentiable in n",
+)
+eval_genlaguerre = _orthopoly(
+    "eval_genlaguerre",
+    ("alpha",),
+    lambda sp, n, a, x: sp.assoc_laguerre(_order(n), a, x),
+    lambda n, a, x: _lower(n, lambda m: -eval_genlaguerre(m, a + 1.0, x)),
+    lambda sp, f, n, a, x: -f("eval_genlaguerre")(n - 1, a + 1, x),
+    "real",
+    "the generalized Laguerre polynomial L^(α)ₙ(x); ∂x = -L^(α+1)ₙ₋₁(x), not differentiable in n or α",
+)
+eval_laguerre = _orthopoly(
+    "eval_laguerre",
+    (),
+    lambda sp, n, x: sp.laguerre(_order(n), x),
+    lambda n, x: _lower(n, lambda m: -eval_genlaguerre(m, 1.0, x)),
+    lambda sp, f, n, x: -f("eval_genlaguerre")(n - 1, 1, x),
+    "real",
+    "the Laguerre polynomial Lₙ(x); ∂x = -L^(1)ₙ₋₁(x), not differentiable in n",
+)
+eval_jacobi = _orthopoly(
+    "eval_jacobi",
+    ("alpha", "beta"),
+    lambda sp, n, a, b, x: sp.jacobi(_order(n), a, b, x),
+    lambda n, a, b, x: _lower(n, lambda m: 0.5 * (m + a + b + 2.0) * eval_jacobi(m, a + 1.0, b + 1.0, x)),
+    lambda sp, f, n, a, b, x: (n + a + b + 1) / 2 * f("eval_jacobi")(n - 1, a + 1, b + 1, x),
+    "unit",
+    "the Jacobi polynomial P^(α,β)ₙ(x); ∂x = (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁(x), not differentiable in n, α or β",
+)
+eval_chebys = _orthopoly(
+    "eval_chebys",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), x / 2),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 2.0, 0.5 * x)),
+    lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, 2, x / 2),
+    "unit",
+    "the Chebyshev polynomial Sₙ(x) = Uₙ(x/2); ∂x = C^(2)ₙ₋₁(x/2), not differentiable in n",
+)
+eval_chebyc = _orthopoly(
+    "eval_chebyc",
+    (),
+    lambda sp, n, x: 2 * sp.chebyshevt(_order(n), x / 2),
+    lambda n, x: _lower(n, lambda m: (m + 1.0) * eval_chebys(m, x)),
+    lambda sp, f, n, x: n * f("eval_chebys")(n - 1, x),
+    "unit",
+    "the Chebyshev polynomial Cₙ(x) = 2Tₙ(x/2); ∂x = n·Sₙ₋₁(x), not differentiable in n",
+)
+eval_sh_legendre = _orthopoly(
+    "eval_sh_legendre",
+    (),
+    lambda sp, n, x: sp.legendre(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 1.5, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), 2 * x - 1),
+    "probability",
+    "the shifted Legendre polynomial Pₙ(2x - 1); ∂x = 2C^(3/2)ₙ₋₁(2x - 1), not differentiable in n",
+)
+eval_sh_chebyt = _orthopoly(
+    "eval_sh_chebyt",
+    (),
+    lambda sp, n, x: sp.chebyshevt(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 2.0 * (m + 1.0) * eval_chebyu(m, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 2 * n * f("eval_chebyu")(n - 1, 2 * x - 1),
+    "probability",
+    "the shifted Chebyshev polynomial Tₙ(2x - 1); ∂x = 2n·Uₙ₋₁(2x - 1), not differentiable in n",
+)
+eval_sh_chebyu = _orthopoly(
+    "eval_sh_chebyu",
+    (),
+    lambda sp, n, x: sp.chebyshevu(_order(n), 2 * x - 1),
+    lambda n, x: _lower(n, lambda m: 4.0 * eval_gegenbauer(m, 2.0, 2.0 * x - 1.0)),
+    lambda sp, f, n, x: 4 * f("eval_gegenbauer")(n - 1, 2, 2 * x - 1),
+    "probability",
+    "the shifted Chebyshev polynomial Uₙ(2x - 1); ∂x = 4C^(2)ₙ₋₁(2x - 1), not differentiable in n",
 )
 
 
