@@ -51,6 +51,8 @@ class Dep:
     def _union(self, other):
         if isinstance(other, Dep):
             return self if other.cols <= self.cols else Dep(self.cols | other.cols)
+        if isinstance(other, np.ndarray):  # (Deps: their union element by element, not this one alone: a 0-d sum
+            return NotImplemented  # of two is a Dep, and radian(d, m, s)'s third argument was dropped)
         return self
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _union

@@ -973,3 +973,13 @@ def test_a_sparse_jacobian_on_traced_values_says_so(method):
         dl.grad(lambda z: np.sum(dl.jacobian(tri, sparse=True, method=method)(z).data))(np.ones(4))
     with pytest.raises(TypeError, match=r"jacobian\(sparse=True\) cannot run inside another derivative or vmap"):
         dl.vmap(dl.jacobian(tri, sparse=True, method=method))(np.ones((2, 4)))
+
+
+def test_sparsity_of_a_three_argument_op_on_scalars_keeps_every_argument():
+    # three 0-d dependency sets: the sum of the first two is a Dep, which dropped the third's (radian(d, m, s) read
+    # [True, True, False] while its derivative in s is π/648000)
+    from difflab.ops import REGISTRY
+
+    radian = REGISTRY["radian"]
+    P = dl.sparsity(lambda d, m, s: radian(d, m, s), np.array(1.0), np.array(2.0), np.array(3.0)).toarray()
+    assert P.tolist() == [[True, True, True]]

@@ -2530,8 +2530,8 @@ def _whole_n(impl):
 
     def whole(k, n, p):
         n_arr = np.asarray(n)
-        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
-            n = n_arr.astype(np.int64)
+        if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)):  # (a fractional n: SciPy's own truncation, unwarned)
+            n = np.trunc(n_arr).astype(np.int64)
         return impl(k, n, p)
 
     whole.__name__ = impl.__name__
@@ -2601,7 +2601,7 @@ bdtri = _binomial(
     lambda k, n: (n - k, k + 1.0),
     -1.0,
     lambda mpmath, k, n, y: _mp_root(
-        mpmath, lambda p: _mp_bdtr(mpmath, k, n, p) - y, scipy_special().bdtri(float(k), float(n), float(y))
+        mpmath, lambda p: _mp_bdtr(mpmath, k, n, p) - y, scipy_special().bdtri(float(k), int(n), float(y))
     ),
     "the binomial p with bdtr(k, n, p) = y; ∂y = 1/∂p bdtr at p, not differentiable in k or n",
     inverse=True,
@@ -2626,7 +2626,7 @@ nbdtri = _binomial(
     lambda k, n: (n, k + 1.0),
     1.0,
     lambda mpmath, k, n, y: _mp_root(
-        mpmath, lambda p: _mp_nbdtr(mpmath, k, n, p) - y, scipy_special().nbdtri(float(k), float(n), float(y))
+        mpmath, lambda p: _mp_nbdtr(mpmath, k, n, p) - y, scipy_special().nbdtri(float(k), int(n), float(y))
     ),
     "the negative binomial p with nbdtr(k, n, p) = y; ∂y = 1/∂p nbdtr at p, not differentiable in k or n",
     inverse=True,
