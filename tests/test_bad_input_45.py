@@ -295,13 +295,16 @@ def test_run_refuses_a_folder_it_cannot_write_before_running(flag, tmp_path, cap
     # the same before the first cell). /proc refuses a new folder even to root
     from difflab.cli import main
 
-    if not __import__("os").path.isdir("/proc/self"):
-        pytest.skip("no /proc")
-    argv = ["run", "cost_scaling", "--quiet", "--out", str(tmp_path)] + ([flag, "/proc/difflab_x"] if flag else [])
+    if __import__("os").path.isdir("/proc/self"):
+        target, said = "/proc/difflab_x", "cannot write there"
+    else:  # (no /proc: a folder under a file, which no user can make either)
+        (tmp_path / "afile").write_text("")
+        target, said = str(tmp_path / "afile" / "sub"), "cannot make a folder there"
+    argv = ["run", "cost_scaling", "--quiet", "--out", str(tmp_path / "runs"), flag, target]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"{flag} /proc/difflab_x: cannot write there" in err
-    assert not any(tmp_path.iterdir())  # refused up front: no run directory was made
+    assert f"{flag} {target}: {said}" in err
+    assert not (tmp_path / "runs").exists()  # refused up front: no run directory was made
 
 
 # -- jacobian(sparse=True): a NaN input ------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ import scipy.special as special
 
 import difflab as dl
 import difflab.scipy.linalg as dsla
-from user_code import METHODS, check_gradient, flat, gradient_tol, hessian_test
+from user_code import METHODS, at_two_points, check_gradient, flat, gradient_tol, hessian_test, perturbed
 
 # ---------------------------------------------------------------- data
 _r = np.random.default_rng(44)
@@ -532,12 +532,6 @@ PERTURBED = {
 }
 
 
-def _perturbed(x):
-    if isinstance(x, dict):
-        return {k: _perturbed(v) for k, v in x.items()}
-    return (x + 0.05 * np.sin(np.arange(x.size) + 1.0).reshape(x.shape)).astype(x.dtype)
-
-
 def _check(stored, value, g, name, method):
     if name == "softmax_f32":  # float32 data and parameters: NumPy's own evaluation rounds to float32
         assert flat(g).dtype == np.float64 and np.asarray(g).dtype == np.float32
@@ -554,20 +548,16 @@ def test_gradient_of_user_code_at_two_points(name, method):
     leaky-ReLU branches, np.where's pieces, the interpolation intervals, the max aggregation's winners and the
     spectral abscissa's eigenvalue are the new point's. masked_hinge, specialised, is refused by dl.prepare by name
     and differentiated fresh at the second point."""
-    f, x0, x1 = FUNCS[list(POINTS).index(name)], POINTS[name], _perturbed(POINTS[name])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value, g = dl.value_and_grad(f, method=method)(x0)
-        _check(GRAD[name], float(value), g, name, method)
-        if name in SPECIALISED:
-            with pytest.raises(ValueError, match="specialised to its input values"):
-                dl.prepare(f, x0, method=method)
-            got = [dl.value_and_grad(f, method=method)(x1)]
-        else:
-            p = dl.prepare(f, x0, method=method)
-            got = [(p(x1), p.grad(x1)) for _ in range(2)]
-        for value, g in got:
-            _check(PERTURBED[name], float(value), g, name, method)
+    f = FUNCS[list(POINTS).index(name)]
+    at_two_points(
+        f,
+        POINTS[name],
+        GRAD[name],
+        PERTURBED[name],
+        method,
+        lambda s, v, g: _check(s, v, g, name, method),
+        specialised=name in SPECIALISED,
+    )
 
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (eig_damping's through jax.lax.linalg.eig with
@@ -615,7 +605,7 @@ def test_vmap_of_the_symbolic_gradient_through_the_spectral_low_pass():
     x0 = POINTS["rfft_lowpass"]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        G = dl.vmap(dl.grad(rfft_lowpass, method="symbolic"))(np.stack([x0, _perturbed(x0)]))
+        G = dl.vmap(dl.grad(rfft_lowpass, method="symbolic"))(np.stack([x0, perturbed(x0)]))
     for stored, g in zip((GRAD["rfft_lowpass"], PERTURBED["rfft_lowpass"]), G):
         check_gradient(stored, stored[0], g, gradient_tol("symbolic"))
 

@@ -50,7 +50,7 @@ import scipy.special as special
 
 import difflab as dl
 import difflab.scipy.special as dspecial
-from user_code import METHODS, check_gradient, flat, gradient_tol, hessian_test
+from user_code import METHODS, at_two_points, check_gradient, flat, gradient_tol, hessian_test
 
 # ---------------------------------------------------------------- data
 
@@ -573,12 +573,6 @@ HESS = {
 }
 
 
-def _perturbed(x):
-    if isinstance(x, dict):
-        return {k: _perturbed(v) for k, v in x.items()}
-    return (x + 0.05 * np.sin(np.arange(x.size) + 1.0).reshape(x.shape)).astype(x.dtype)
-
-
 def _check(stored, value, g, name, method):
     if name == "f32_scalar_mix":  # float32 parameters: the gradient is float32, the value NumPy's float32 rounding
         assert np.asarray(g).dtype == np.float32
@@ -594,20 +588,16 @@ def test_gradient_of_user_code_at_two_points(name, method):
     general path, then the armed common case), JAX's there. topk_gather and searchsorted_rates, specialised, are
     refused by dl.prepare by name and differentiated fresh at the second point. (nan_masked_fit's np.nan_to_num
     with nan= and posinf= was a bare ValueError.)"""
-    f, x0, x1 = FUNCS[list(POINTS).index(name)], POINTS[name], _perturbed(POINTS[name])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value, g = dl.value_and_grad(f, method=method)(x0)
-        _check(GRAD[name], float(value), g, name, method)
-        if name in SPECIALISED:
-            with pytest.raises(ValueError, match="specialised to its input values"):
-                dl.prepare(f, x0, method=method)
-            got = [dl.value_and_grad(f, method=method)(x1)]
-        else:
-            p = dl.prepare(f, x0, method=method)
-            got = [(p(x1), p.grad(x1)) for _ in range(2)]
-        for value, g in got:
-            _check(PERTURBED[name], float(value), g, name, method)
+    f = FUNCS[list(POINTS).index(name)]
+    at_two_points(
+        f,
+        POINTS[name],
+        GRAD[name],
+        PERTURBED[name],
+        method,
+        lambda s, v, g: _check(s, v, g, name, method),
+        specialised=name in SPECIALISED,
+    )
 
 
 test_hessian_of_user_code = hessian_test(

@@ -51,7 +51,7 @@ from difflab.scipy import linalg as dlinalg
 from difflab.scipy import ndimage as dndimage
 from difflab.scipy import signal as dsignal
 from difflab.scipy import special as dspecial
-from user_code import METHODS, check_gradient, complex_step, gradient_tol, hessian_test
+from user_code import METHODS, at_two_points, check_gradient, complex_step, gradient_tol, hessian_test
 
 # ---------------------------------------------------------------- data
 
@@ -551,10 +551,6 @@ HESS = {
 }
 
 
-def _perturbed(x):
-    return x + 0.05 * np.sin(np.arange(x.size) + 1.0).reshape(x.shape)
-
-
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", list(POINTS))
 def test_gradient_of_user_code_at_two_points(name, method):
@@ -563,21 +559,16 @@ def test_gradient_of_user_code_at_two_points(name, method):
     and differentiated fresh at the second point. (harris_sobel's ndimage.sobel did not exist in difflab;
     lj_cutoff's (r < rc) & ~np.eye(...) was "numpy.bitwise_and is not a difflab primitive"; iir_lfilter_fit's
     lfilter of a list holding a traced coefficient was refused.)"""
-    f, x0, x1 = FUNCS[list(POINTS).index(name)], POINTS[name], _perturbed(POINTS[name])
-    tol = gradient_tol(method)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        value, g = dl.value_and_grad(f, method=method)(x0)
-        check_gradient(GRAD[name], float(value), g, tol)
-        if name in SPECIALISED:
-            with pytest.raises(ValueError, match="specialised to its input values"):
-                dl.prepare(f, x0, method=method)
-            got = [dl.value_and_grad(f, method=method)(x1)]
-        else:
-            p = dl.prepare(f, x0, method=method)
-            got = [(p(x1), p.grad(x1)) for _ in range(2)]
-        for value, g in got:
-            check_gradient(PERTURBED[name], float(value), g, tol)
+    f = FUNCS[list(POINTS).index(name)]
+    at_two_points(
+        f,
+        POINTS[name],
+        GRAD[name],
+        PERTURBED[name],
+        method,
+        lambda s, v, g: check_gradient(s, v, g, gradient_tol(method)),
+        specialised=name in SPECIALISED,
+    )
 
 
 test_hessian_of_user_code = hessian_test(

@@ -67,6 +67,44 @@ def check_gradient(stored, value, g, tol, value_rel=1e-12):
     assert v @ v == pytest.approx(sq_ref, rel=2 * tol)
 
 
+def perturbed(x):
+    """The second point of the two-point rounds (test_user_code11 … 13): x + 0.05·sin(k + 1), x's dtype kept, a dict
+    leaf by leaf.
+
+    >>> perturbed(np.zeros(2)).round(3).tolist()
+    [0.042, 0.045]
+    """
+    if isinstance(x, dict):
+        return {k: perturbed(v) for k, v in x.items()}
+    return (x + 0.05 * np.sin(np.arange(x.size) + 1.0).reshape(x.shape)).astype(x.dtype)
+
+
+def at_two_points(f, x0, stored, stored_there, method, check, specialised=False):
+    """The two-point rounds' check: `check(stored, value, g)` on dl.value_and_grad(f) at x0, then at `perturbed(x0)`
+    against `stored_there` — by f prepared at x0 and called twice (the general path, then the armed common case), or,
+    for a `specialised` f, fresh after dl.prepare refused it by name. Warnings are errors throughout.
+
+    >>> at_two_points(lambda x: (x**2).sum(), np.ones(2), None, None, "reverse", lambda s, v, g: print(round(v, 3), g.round(3)))
+    2.0 [2. 2.]
+    2.179 [2.084 2.091]
+    2.179 [2.084 2.091]
+    """
+    x1 = perturbed(x0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value, g = dl.value_and_grad(f, method=method)(x0)
+        check(stored, float(value), g)
+        if specialised:
+            with pytest.raises(ValueError, match="specialised to its input values"):
+                dl.prepare(f, x0, method=method)
+            got = [dl.value_and_grad(f, method=method)(x1)]
+        else:
+            p = dl.prepare(f, x0, method=method)
+            got = [(p(x1), p.grad(x1)) for _ in range(2)]
+        for value, g in got:
+            check(stored_there, float(value), g)
+
+
 #: the four differentiators every user-code test runs
 METHODS = ["symbolic", "numeric", "forward", "reverse"]
 
