@@ -202,3 +202,31 @@ def test_putmask_of_no_values_changes_nothing_as_numpys(traced_mask):
         np.testing.assert_array_equal(dl.grad(f)(x), 2 * x)
     with pytest.raises(ValueError, match="mask and data must be the same size"):  # (the mask is checked first)
         dl.grad(lambda x: np.putmask(x * 1.0, np.array([True]), np.array([])) or x.sum())(x)
+
+
+# -- scipy.special's orthogonal polynomials at a degree below 1 --------------------------------------------------
+
+SPECIAL_AT = [  # (family, its degree and parameters): on main d/dx was 0 for every n < 1 but 0
+    ("eval_chebyt", (-2.0,)),  # T₋₂ = T₂: 4x
+    ("eval_legendre", (0.5,)),  # a hypergeometric form
+    ("eval_legendre", (-3.0,)),  # P₋₃ = P₂ (the slope's C^(3/2) at a whole negative degree is 0: reflected)
+    ("eval_chebyu", (-3.0,)),  # U₋₃ = -U₁
+    ("eval_sh_chebyu", (-1.5,)),
+    ("eval_laguerre", (-1.5,)),
+    ("eval_gegenbauer", (0.7, 0.7)),
+]
+
+
+@pytest.mark.parametrize("family, pre", SPECIAL_AT, ids=[f"{f}{p}" for f, p in SPECIAL_AT])
+def test_an_orthogonal_polynomials_slope_below_degree_1_is_scipys(family, pre):
+    import scipy.special
+
+    from difflab.scipy import special as dspecial
+
+    f, x, h = getattr(scipy.special, family), 0.3, 1e-5
+    whole = tuple(int(v) if float(v).is_integer() else v for v in pre)  # (difflab passes whole degrees as SciPy's ints)
+    want = (f(*whole, x + h) - f(*whole, x - h)) / (2 * h)  # the central difference of SciPy's values
+    assert abs(want) > 0.1
+    for method in ("forward", "reverse"):
+        got = dl.grad(lambda t: getattr(dspecial, family)(*pre, t), method=method)(x)
+        assert got == pytest.approx(want, rel=1e-7, abs=1e-9)
