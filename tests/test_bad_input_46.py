@@ -230,3 +230,10 @@ def test_an_orthogonal_polynomials_slope_below_degree_1_is_scipys(family, pre):
     for method in ("forward", "reverse"):
         got = dl.grad(lambda t: getattr(dspecial, family)(*pre, t), method=method)(x)
         assert got == pytest.approx(want, rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (0, 2), (2, 0)])
+def test_polar_of_an_empty_matrix_is_scipys(shape):
+    # on main "cannot reshape array of size 0 into shape (0,0)"
+    for got, want in zip(dlinalg.polar(np.zeros(shape)), scipy.linalg.polar(np.zeros(shape))):
+        np.testing.assert_array_equal(got, want)

@@ -506,8 +506,8 @@ def polar(a, side="right"):
     if _np.ndim(a) != 2:
         raise ValueError(f"`a` must be a 2-D array, got shape {_np.shape(a)}")
     m, n = _np.shape(a)
-    if not isinstance(a, _Traced) and _np.size(a) and _rank_deficient(_np.asarray(a)):
-        import scipy.linalg as _sl  # (a plain a of lower rank: SciPy's SVD answer, U one of the many)
+    if not isinstance(a, _Traced) and (_np.size(a) == 0 or _rank_deficient(_np.asarray(a))):
+        import scipy.linalg as _sl  # (a plain a of lower rank: SciPy's SVD answer, U one of the many; an empty one's)
 
         return _sl.polar(_np.array(a), side)
     if isinstance(a, _Traced):  # (lower rank: NaN, not root⁻¹'s round-off as a derivative)
