@@ -237,3 +237,8 @@ def test_polar_of_an_empty_matrix_is_scipys(shape):
     # on main "cannot reshape array of size 0 into shape (0,0)"
     for got, want in zip(dlinalg.polar(np.zeros(shape)), scipy.linalg.polar(np.zeros(shape))):
         np.testing.assert_array_equal(got, want)
+
+
+def test_uniform_filter1d_of_size_true_is_scipys_size_1():
+    # on main NumPy's "expected a sequence of integers or a single integer, got 'True'" (bool is an integer to SciPy)
+    np.testing.assert_array_equal(dndi.uniform_filter1d(X, True), scipy.ndimage.uniform_filter1d(X, True))

@@ -155,7 +155,8 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     """
     if not isinstance(size, numbers.Integral) or size < 1:
         raise ValueError(f"uniform_filter1d: size must be an integer >= 1, got {size!r}")
-    return correlate1d(input, _np.full(size, 1.0 / size), axis, output, mode, cval, origin)
+    # (int: NumPy refuses a bool shape, size=True: "expected a sequence of integers or a single integer")
+    return correlate1d(input, _np.full(int(size), 1.0 / size), axis, output, mode, cval, origin)
 
 
 def _per_axis(value, axes, name):
