@@ -923,6 +923,8 @@ def putmask(a, mask, values, where=lambda: "numpy.putmask(a, mask, values)") -> 
     """`numpy.putmask(a, mask, values)`: a.flat[n] = values.flat[n % values.size] where mask.flat[n]; a traced mask:
     numpy.where(mask, values repeated to a's shape, a), the positions computed at every call."""
     traced = _traced_mask(a, mask, where)
+    if np.size(values) == 0 and (traced is not None or _mask_of(a, mask, where) is not None):
+        return  # NumPy's putmask of no values changes nothing (the mask checked first, as NumPy does)
     if traced is not None:
         tiled = _cyclic(values, math.prod(a.shape), where)
         tiled = tiled.reshape(a.shape) if isinstance(tiled, np.ndarray) else _reshape_front(tiled, tuple(a.shape))

@@ -2955,7 +2955,8 @@ voigt_profile = _special(
 # Each slope is a polynomial of the family one degree lower (DLMF 18.9.15-18.9.20: Pₙ′ = C^(3/2)ₙ₋₁, Tₙ′ = n·Uₙ₋₁,
 # Uₙ′ = 2C^(2)ₙ₋₁, C^(α)ₙ′ = 2α·C^(α+1)ₙ₋₁, Hₙ′ = 2n·Hₙ₋₁, Heₙ′ = n·Heₙ₋₁, L^(α)ₙ′ = -L^(α+1)ₙ₋₁, P^(α,β)ₙ′ =
 # (n + α + β + 1)/2·P^(α+1,β+1)ₙ₋₁), which hold for SciPy's non-integer degrees (its hypergeometric forms) too;
-# at n = 0 the slope is 0 (the degree -1 is read at a held 0). The degree and the parameters are refused.
+# at n = 0 the slope is 0 (the degree -1 is read at a held 0); a whole negative degree of the families SciPy reflects
+# is read at its reflection (`_lower`). The degree and the parameters are refused.
 
 
 def _whole_degree(name):
@@ -2973,10 +2974,26 @@ def _whole_degree(name):
     return whole
 
 
-def _lower(n, slope):
-    """slope(n - 1) where n ≥ 1, 0 where n < 1 (the degree below is read at a held 1 there: eval_hermite(-1) is NaN)."""
-    low = less(n, 1.0)
+def _lower(n, slope, reflect=None):
+    """slope(n - 1) where n ≠ 0 (SciPy's hypergeometric forms at a non-whole degree, its recurrences at a whole one),
+    0 at n = 0 (the degree below read at a held 1: eval_hermite(-1) is NaN). `reflect` = (sign, degree) for a family
+    whose whole negative degrees SciPy reflects onto whole ones ≥ 0 (P₋ₙ₋₁ = Pₙ, U₋ₙ₋₂ = -Uₙ) while the family of its
+    slope (C^(α) at a whole negative degree: 0) does not: there the reflected degree's slope, times sign. (Was 0 for
+    every n < 1: d/dx eval_chebyt(-2, x) at 0.5 was 0 for 2, eval_legendre(0.5, x)'s 0 for 0.495.)"""
+    if reflect is not None:
+        sign, degree = reflect
+        mirrored = where(less(n, 0.0), equal(n, floor(n)), False)
+        return where(mirrored, sign, 1.0) * _lower(where(mirrored, degree(n), n), slope)
+    low = equal(n, 0.0)
     return where(low, 0.0, slope(where(low, 1.0, n) - 1.0))
+
+
+def _legendre_reflection(n):
+    return -n - 1.0
+
+
+def _chebyu_reflection(n):
+    return -n - 2.0
 
 
 def _orthopoly(name, params, form, slope, sympy_slope, domain, doc):
@@ -3015,7 +3032,7 @@ eval_legendre = _orthopoly(
     "eval_legendre",
     (),
     lambda sp, n, x: sp.legendre(_order(n), x),
-    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 1.5, x)),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 1.5, x), (1.0, _legendre_reflection)),
     lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), x),
     "unit",
     "the Legendre polynomial Pₙ(x); ∂x = C^(3/2)ₙ₋₁(x), not differentiable in n",
@@ -3024,7 +3041,7 @@ eval_chebyu = _orthopoly(
     "eval_chebyu",
     (),
     lambda sp, n, x: sp.chebyshevu(_order(n), x),
-    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 2.0, x)),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 2.0, x), (-1.0, _chebyu_reflection)),
     lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, 2, x),
     "unit",
     "the Chebyshev polynomial of the second kind Uₙ(x); ∂x = 2C^(2)ₙ₋₁(x), not differentiable in n",
@@ -3087,7 +3104,7 @@ eval_chebys = _orthopoly(
     "eval_chebys",
     (),
     lambda sp, n, x: sp.chebyshevu(_order(n), x / 2),
-    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 2.0, 0.5 * x)),
+    lambda n, x: _lower(n, lambda m: eval_gegenbauer(m, 2.0, 0.5 * x), (-1.0, _chebyu_reflection)),
     lambda sp, f, n, x: f("eval_gegenbauer")(n - 1, 2, x / 2),
     "unit",
     "the Chebyshev polynomial Sₙ(x) = Uₙ(x/2); ∂x = C^(2)ₙ₋₁(x/2), not differentiable in n",
@@ -3105,7 +3122,7 @@ eval_sh_legendre = _orthopoly(
     "eval_sh_legendre",
     (),
     lambda sp, n, x: sp.legendre(_order(n), 2 * x - 1),
-    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 1.5, 2.0 * x - 1.0)),
+    lambda n, x: _lower(n, lambda m: 2.0 * eval_gegenbauer(m, 1.5, 2.0 * x - 1.0), (1.0, _legendre_reflection)),
     lambda sp, f, n, x: 2 * f("eval_gegenbauer")(n - 1, sp.Rational(3, 2), 2 * x - 1),
     "probability",
     "the shifted Legendre polynomial Pₙ(2x - 1); ∂x = 2C^(3/2)ₙ₋₁(2x - 1), not differentiable in n",
@@ -3123,7 +3140,7 @@ eval_sh_chebyu = _orthopoly(
     "eval_sh_chebyu",
     (),
     lambda sp, n, x: sp.chebyshevu(_order(n), 2 * x - 1),
-    lambda n, x: _lower(n, lambda m: 4.0 * eval_gegenbauer(m, 2.0, 2.0 * x - 1.0)),
+    lambda n, x: _lower(n, lambda m: 4.0 * eval_gegenbauer(m, 2.0, 2.0 * x - 1.0), (-1.0, _chebyu_reflection)),
     lambda sp, f, n, x: 4 * f("eval_gegenbauer")(n - 1, 2, 2 * x - 1),
     "probability",
     "the shifted Chebyshev polynomial Uₙ(2x - 1); ∂x = 4C^(2)ₙ₋₁(2x - 1), not differentiable in n",

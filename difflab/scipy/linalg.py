@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
+from ..errors import DomainWarning, warn_user
 from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
@@ -492,8 +493,9 @@ def polar(a, side="right"):
     orthonormal columns (m ≥ n) or rows (m < n), P Hermitian positive semidefinite. Computed as
     U = a (aᴴa)^(-1/2) (m ≥ n; (a aᴴ)^(-1/2) a for m < n) with sqrtm, whose derivative (a Sylvester solve) holds
     at repeated singular values, where the SVD's rule divides by their differences; the other P is the Hermitian
-    part of Uᴴ a (a Uᴴ). Differentiable where a has full rank min(m, n). Shape contract: a (m, n) -> U (m, n),
-    P (n, n) (right) or (m, m) (left).
+    part of Uᴴ a (a Uᴴ). Differentiable where a has full rank min(m, n); a plain a of lower rank gets SciPy's
+    answer (U is not unique there), a traced one NaN (the rule above has no value there). Shape contract:
+    a (m, n) -> U (m, n), P (n, n) (right) or (m, m) (left).
 
     >>> u, p = polar(_np.array([[0.0, 2.0], [-3.0, 0.0]]))
     >>> u.round(12).tolist(), p.round(12).tolist()
@@ -504,6 +506,22 @@ def polar(a, side="right"):
     if _np.ndim(a) != 2:
         raise ValueError(f"`a` must be a 2-D array, got shape {_np.shape(a)}")
     m, n = _np.shape(a)
+    if not isinstance(a, _Traced) and (_np.size(a) == 0 or _rank_deficient(_np.asarray(a))):
+        import scipy.linalg as _sl  # (a plain a of lower rank: SciPy's SVD answer, U one of the many; an empty one's)
+
+        return _sl.polar(_np.array(a), side)
+    if isinstance(a, _Traced):  # (lower rank: NaN, not root⁻¹'s round-off as a derivative)
+        value = a
+        while isinstance(value, _Traced):  # (sqrtm below reads the values and specialises the trace)
+            value = value.value
+        if value is not None and _rank_deficient(_np.asarray(value)):
+            rank = _np.linalg.matrix_rank(value)
+            warn_user(
+                f"scipy.linalg.polar: a has rank {rank} < {min(m, n)}, where U is not unique and has no derivative: "
+                "NaN (SciPy's U for a plain array)",
+                DomainWarning,
+            )
+            a = a * _np.nan
     if m >= n:
         root = _matfuncs.sqrtm(_hermitian_part(_dnp.matmul(_ct(a), a)))  # P of side 'right'
         u = _ct(_dnp.linalg.solve(root, _ct(a)))  # a root⁻¹ (root Hermitian)
@@ -515,6 +533,11 @@ def polar(a, side="right"):
     if side == "left":
         return u, _hermitian_part(root)
     return u, _hermitian_part(_dnp.matmul(_ct(u), a))
+
+
+def _rank_deficient(a) -> bool:
+    """Whether a's rank is below min(m, n), by NumPy's matrix_rank tolerance (σ_max·max(m, n)·eps)."""
+    return bool(_np.isfinite(a).all() and _np.linalg.matrix_rank(a) < min(_np.shape(a)))  # (NaN: the formula's)
 
 
 _NULL_SPACE_INSTEAD = (

@@ -14,6 +14,7 @@ along the axis gathers the windows, one matmul with w sums them.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as _np
@@ -35,7 +36,7 @@ _MODES = {
 
 
 def _mode(mode, where):
-    if mode not in _MODES:
+    if not isinstance(mode, str) or mode not in _MODES:  # (a list was Python's "unhashable type: 'list'")
         raise ValueError(f"{where}: mode must be one of {', '.join(repr(m) for m in _MODES)}, not {mode!r}")
     return _MODES[mode]
 
@@ -58,6 +59,8 @@ def _extended(k, n, mode):
 
 def _axis(input, axis, where):
     nd = _np.ndim(input)
+    if not isinstance(axis, numbers.Integral):  # (0.5 passed the range test, then indexed a shape: a bare TypeError)
+        raise TypeError(f"{where}: axis must be an integer, not {type(axis).__name__} ({axis!r})")
     if not -nd <= axis < nd:
         raise ValueError(f"{where}: axis {axis} is out of range for an input of {nd} dimensions")
     return axis % nd
@@ -107,6 +110,10 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
         raise ValueError(
             f"{where}: invalid origin {origin!r} for {size} weights (need 0 <= {size} // 2 + origin < {size})"
         )
+    if _np.ndim(cval) != 0:  # (an array was broadcast against the windows: a number SciPy refuses)
+        raise ValueError(f"{where}: cval must be a single number, got shape {_np.shape(cval)}")
+    if _dnp.iscomplexobj(weights):  # SciPy correlates with the conjugated weights (convolve1d undoes it)
+        weights = _dnp.conj(weights)
     input = _as_float(input)
     axis = _axis(input, axis, where)
     n = _np.shape(input)[axis]
@@ -131,6 +138,8 @@ def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, o
     weights = _as_float(weights)
     if _np.ndim(weights) != 1 or _np.shape(weights)[0] < 1:
         raise ValueError(f"convolve1d: weights must be a non-empty 1-D array, got shape {_np.shape(weights)}")
+    if _dnp.iscomplexobj(weights):  # SciPy's convolve1d: conjugated here, so correlate1d's conjugation cancels
+        weights = _dnp.conj(weights)
     origin = -origin
     if _np.shape(weights)[0] % 2 == 0:
         origin -= 1
@@ -146,7 +155,8 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     """
     if not isinstance(size, numbers.Integral) or size < 1:
         raise ValueError(f"uniform_filter1d: size must be an integer >= 1, got {size!r}")
-    return correlate1d(input, _np.full(size, 1.0 / size), axis, output, mode, cval, origin)
+    # (int: NumPy refuses a bool shape, size=True: "expected a sequence of integers or a single integer")
+    return correlate1d(input, _np.full(int(size), 1.0 / size), axis, output, mode, cval, origin)
 
 
 def _per_axis(value, axes, name):
@@ -163,7 +173,7 @@ def _axes(input, axes, where):
     nd = _np.ndim(input)
     if axes is None:
         return list(range(nd))
-    axes = [axes] if isinstance(axes, numbers.Integral) else list(axes)
+    axes = [axes] if _np.ndim(axes) == 0 else list(axes)  # (each then checked an integer by _axis)
     axes = [_axis(input, a, where) for a in axes]
     if len(set(axes)) != len(axes):
         raise ValueError(f"{where}: axes must be unique, got {axes}")
@@ -186,6 +196,8 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     origins = _per_axis(origin, axes, "origin")
     out = input
     for ax, s, m, o in zip(axes, sizes, modes, origins):
+        if not isinstance(s, numbers.Real):  # (None or '3': Python's "'>' not supported between ...")
+            raise TypeError(f"uniform_filter: size must be an integer or one per axis, got {s!r}")
         if s > 1:
             out = uniform_filter1d(out, s, ax, None, m, cval, o)
     return out * 1.0 if out is input else out
@@ -213,6 +225,8 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     [0.242, 0.3989, 0.242]
     """
     where = "gaussian_filter1d"
+    if isinstance(sigma, _np.ndarray) and sigma.ndim == 0:  # (a 0-d array, as SciPy takes it)
+        sigma = sigma.item()
     if isinstance(sigma, _Traced) or not isinstance(sigma, numbers.Real):
         raise TypeError(
             f"{where}: sigma must be a number, not {type(sigma).__name__} (the kernel's width is read from it; "
@@ -220,9 +234,16 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
         )
     if not isinstance(order, numbers.Integral) or order < 0:
         raise ValueError(f"{where}: order must be a non-negative integer, got {order!r}")
-    if sigma <= 0:
-        raise ValueError(f"{where}: sigma must be positive, got {sigma!r}")
+    if not sigma > 0 or math.isinf(sigma):  # (NaN and inf were int()'s bare "cannot convert float NaN to integer")
+        raise ValueError(f"{where}: sigma must be a positive finite number, got {sigma!r}")
+    if radius is None and (not isinstance(truncate, numbers.Real) or not math.isfinite(truncate)):
+        raise ValueError(f"{where}: truncate must be a finite number (the kernel's radius in sigmas), got {truncate!r}")
     lw = int(truncate * float(sigma) + 0.5) if radius is None else radius
+    if radius is None and lw < 0:  # (was "radius ... got None": the radius SciPy computes from truncate)
+        raise ValueError(
+            f"{where}: truncate={truncate!r} with sigma={sigma!r} gives a negative radius int(truncate * sigma + 0.5) = "
+            f"{lw}; truncate must make it >= 0"
+        )
     if not isinstance(lw, numbers.Integral) or lw < 0:
         raise ValueError(f"{where}: radius must be a non-negative integer, got {radius!r}")
     weights = _gaussian_kernel(float(sigma), order, int(lw))[::-1]
@@ -250,6 +271,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     )
     out = input
     for ax, s, o, m, r in per_axis:
+        if not isinstance(s, (numbers.Real, _Traced, _np.ndarray)):  # (None: Python's bare "'>' not supported")
+            raise TypeError(f"gaussian_filter: sigma must be a number or one per axis, got {s!r}")
         if s > 1e-15:
             out = gaussian_filter1d(out, s, ax, o, None, m, cval, truncate, radius=r)
     return out * 1.0 if out is input else out
@@ -305,7 +328,7 @@ def laplace(input, output=None, mode="reflect", cval=0.0, *, axes=None):
     for ax, m in zip(axes, modes):
         term = correlate1d(input, _np.array([1.0, -2.0, 1.0]), ax, None, m, cval, 0)
         out = term if out is None else out + term
-    return input * 0.0 if out is None else out
+    return input * 1.0 if out is None else out  # (no axes: SciPy's copy of the input, not zeros)
 
 
 __all__ = [

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import string
 
+import numbers
+
 import numpy as _np
 
 from .. import numpy as _dnp
@@ -136,6 +138,8 @@ def lfilter(b, a, x, axis=-1, zi=None):
     nd = _np.ndim(x)
     if nd == 0:
         raise ValueError("lfilter: x must have at least one dimension")
+    if not isinstance(axis, numbers.Integral):  # (0.5 passed the range test: NumPy's "'float' object is not iterable")
+        raise TypeError(f"lfilter: axis must be an integer, not {type(axis).__name__} ({axis!r})")
     if not -nd <= axis < nd:
         raise ValueError(f"lfilter: axis {axis} is out of range for x of {nd} dimensions")
     axis = axis % nd
@@ -168,7 +172,8 @@ def _final_state(b, a, x, y, zi):
     coef = _np.where(inside, j, 0)
     lead = _np.shape(x)[:-1]
     recent = (_np.arange(last)[::-1] + n - last).tolist()  # x[N − 1 − k], k = 0..last − 1
-    xs, ys = (_dnp.take(v, _np.array(recent), axis=-1) for v in (x, y))  # (..., k)
+    # (dtype: an empty x left float64 [], an IndexError; its zf is zi, as SciPy's)
+    xs, ys = (_dnp.take(v, _np.array(recent, dtype=_np.intp), axis=-1) for v in (x, y))  # (..., k)
     bw = _dnp.where(inside, _dnp.take(b, coef), 0.0) / a[0]  # (m, k)
     aw = _dnp.where(inside, _dnp.take(a, coef), 0.0) / a[0]
     zf = _dnp.einsum("...k,ik->...i", xs, bw) - _dnp.einsum("...k,ik->...i", ys, aw)

@@ -569,9 +569,10 @@ def _mvn_parts(cov, allow_singular):
 def _check_covariance(cov, allow_singular):
     """SciPy's refusal of a covariance that is not positive (semi)definite, with its tolerance: a log-density
     at -I is otherwise a finite number (slogdet's |det| is 1, the quadratic form negative)."""
-    w = _np.linalg.eigvalsh(_np.asarray(cov, dtype=float))
-    if not _np.isfinite(w).all():
-        return  # (NaN or inf in cov: the formula's NaN)
+    cov = _np.asarray(cov, dtype=float)
+    if not _np.isfinite(cov).all():  # (eigvalsh of a NaN matrix may be finite: "singular, smallest eigenvalue -0")
+        raise ValueError("multivariate_normal: cov contains NaN or inf (SciPy refuses it too)")
+    w = _np.linalg.eigvalsh(cov)
     tol = 1e6 * _np.finfo(float).eps * max(abs(w).max(), 0.0)
     if w.min() < -tol:
         raise ValueError(
@@ -583,6 +584,18 @@ def _check_covariance(cov, allow_singular):
             f"multivariate_normal: cov is singular (smallest eigenvalue {w.min():.6g}); with allow_singular=False "
             "it must be positive definite, as SciPy's (pass allow_singular=True for a degenerate distribution)"
         )
+
+
+def _positive_definite(cov):
+    """1.0 where a traced (symmetric) cov is positive definite, NaN else (a log-density at -I was a finite number, its
+    derivative too): Sylvester's test, every leading principal minor's determinant positive, by slogdet's signs
+    (piecewise constant, so no derivative flows and numeric's step is not limited, as eigvalsh's gaps limit it). The
+    check is equations, so a prepared graph makes it at every call."""
+    ok = None
+    for k in range(1, _np.shape(cov)[0] + 1):
+        positive = _dnp.greater(_dnp.linalg.slogdet(cov[:k, :k])[0], 0.0)
+        ok = positive if ok is None else _dnp.logical_and(ok, positive)
+    return _dnp.where(ok, 1.0, _np.nan)
 
 
 def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
@@ -604,7 +617,9 @@ def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
     cov = _dnp.tril(cov) + _dnp.transpose(_dnp.tril(cov, -1))
     if not isinstance(cov, _Traced):
         _check_covariance(cov, allow_singular)
-    solve, logdet, rank = _mvn_parts(cov, allow_singular)
+    solve, logdet, rank = _mvn_parts(cov, allow_singular)  # (a traced cov with allow_singular: refused there)
+    if isinstance(cov, _Traced):
+        logdet = logdet * _positive_definite(cov)
     dev = _dnp.reshape(x - mean, (-1, d))  # rows: the points
     maha = _dnp.sum(dev * _dnp.transpose(solve(_dnp.transpose(dev))), axis=-1)
     out = -0.5 * (rank * _LOG_2PI + logdet + maha)
@@ -614,7 +629,13 @@ def _mvn_logpdf(x, mean=None, cov=1.0, allow_singular=False):
 def _mvn_entropy(mean=None, cov=1.0):
     d = _np.shape(cov)[0] if _np.ndim(cov) else 1
     cov = cov * _np.eye(d) if _np.ndim(cov) < 2 else cov
-    return 0.5 * (d * (1.0 + _LOG_2PI) + _dnp.linalg.slogdet(cov)[1])
+    cov = _dnp.tril(cov) + _dnp.transpose(_dnp.tril(cov, -1))  # (SciPy's lower triangle, as the log-density)
+    logdet = _dnp.linalg.slogdet(cov)[1]  # (at cov = -I its |det| is 1: a number SciPy refuses)
+    if isinstance(cov, _Traced):
+        logdet = logdet * _positive_definite(cov)
+    else:
+        _check_covariance(cov, False)
+    return 0.5 * (d * (1.0 + _LOG_2PI) + logdet)
 
 
 multivariate_normal = _Distribution(
