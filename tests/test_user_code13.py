@@ -34,7 +34,7 @@ traced list entry in all four methods; stacked now. np.array([[cos, -sin], ...])
 first wrote it) stays refused with its remedy (NumPy gives difflab no hook): written with np.stack here.
 dl.prepare refuses, by name, keypoint_bilinear (np.floor's index), riccati_fixed_point (the loop's exit),
 weighted_median (argsort) and rotation_logm (logm's and polar's sqrtm's result dtype is read from the values).
-Symbolic Hessians over 0.2 s are left out (iir_lfilter_fit's takes 72 s, harris_sobel's 2.6, riccati's 3.8,
+Symbolic Hessians over 0.2 s are left out (iir_lfilter_fit's took 72 s, now 0.9 s: tests/test_symbolic_lfilter.py; harris_sobel's 2.6, riccati's 3.8,
 mog_fullcov's 2.8, sdf_scene's 0.6; rotation_logm's is refused by name: no closed form for logm of a 3×3)."""
 
 import warnings
@@ -575,7 +575,8 @@ test_hessian_of_user_code = hessian_test(
     POINTS,
     {k: v for k, v in HESS.items() if POINTS[k].size <= 12 and k not in {"iir_lfilter_fit"}},
     globals(),
-    # symbolic's only where it takes < 0.2 s (the others 0.2 to 6 s each; iir_lfilter_fit's 72 s, left out whole)
+    # symbolic's only where it takes < 0.2 s (the others 0.2 to 6 s each; iir_lfilter_fit's, 0.9 s, left out whole:
+    # test_symbolic_lfilter.py has it)
     no_symbolic=set(HESS) - {"arm_cumsum_fk", "arrhenius_kinetics"},
     doc="""dl.hessian of the small ones equals jax.hessian's: the Sobel filters, the Riccati loop, the cutoff mask,
     the SEIR steps, the SDF's np.minimum/np.maximum, the weighted median's gather, logm and polar.""",

@@ -21,7 +21,7 @@ import numpy as np
 from ..errors import NotDifferentiableError
 from ..graph import Traced, Var, evaluate
 from ..ops.complexes import is_complex
-from ..ops.core import held_value
+from ..ops.core import held_value, naming_values
 from ..ops.opaque import cotangent_group, naming, opaque_cotangent, opaque_entry, opaque_tangent
 from ..trace import outputs_of, trace_flat
 from ..ops.canonical import derivative, product, total
@@ -574,7 +574,8 @@ def to_sympy(graph) -> Program:
                 _as_number(x, sp) if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool" else x
                 for i, (a, x) in enumerate(zip(eqn.args, args))
             ]
-        raw = np.asarray(_translate(eqn, args), dtype=object)
+        with naming_values(functools.partial(_named_value, assignments, f"v{eqn.out.id}_s")):
+            raw = np.asarray(_translate(eqn, args), dtype=object)
         exprs = [sp.sympify(e) for e in raw.flat]
         jac = _rule_partials(eqn, args, exprs)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
@@ -609,6 +610,15 @@ def to_sympy(graph) -> Program:
     outs = [env[o] if isinstance(o, Var) else constant(o.value) for o in graph.outputs]
     outs = [sp.sympify(e) for arr in outs for e in arr.ravel()]
     return Program(inputs, assignments, outs, list(closed.values()), rules, held)
+
+
+def _named_value(assignments, prefix, e):
+    """A new assignment for e, an intermediate value of a translation (ops.core.named_value: lfilter's recurrence)."""
+    import sympy as sp
+
+    name = sp.Symbol(f"{prefix}{len(assignments)}", real=True)
+    assignments.append((name, e))
+    return name
 
 
 def _rule_partials(eqn, args, exprs) -> list | None:

@@ -587,6 +587,35 @@ def _cholesky_cotangent(c):
     return out
 
 
+def _cholesky_tangent(t, part, i, j):
+    """Entry (i, j) of dL = L Φ(M) (part 0) or dY = −Φ(M) Y (part 1, Y = L⁻¹) along dA (`t`, opaque.Tangent), M =
+    Y dS Yᵀ with dS the symmetric matrix read from dA's lower triangle, in matrix form: Φ(M) once per matrix and
+    direction (`t.memo`, W = Y dS then Φ_pq = Σ_y W_py Y_qy, each a named sum), O(n³) products for all entries of
+    both parts, where the entry rules take n(n+1)/2 partials of each (a symbolic JVP through a 5×5 cholesky: 375)."""
+    n, zero = t.rows, _sp().S.Zero
+    low = lambda p, q: zero if q > p else t.at("cholesky", 0, p, q)  # noqa: E731
+    linv = lambda p, q: zero if q > p else t.at("cholesky", 1, p, q)  # noqa: E731
+    if "phi" not in t.memo:
+        ds = lambda p, q: t.d[max(p, q) * n + min(p, q)]  # noqa: E731
+        w = [  # W = Y dS: W_py = Σ_{x ≤ p} Y_px dS_xy
+            [named_sum(total([product(linv(p, x), ds(x, y)) for x in range(p + 1) if ds(x, y) != 0])) for y in range(n)]
+            for p in range(n)
+        ]
+
+        def phi(p, q):  # Φ(M)_pq, q ≤ p: Σ_{y ≤ q} W_py Y_qy, halved on the diagonal
+            value = named_sum(total([product(w[p][y], linv(q, y)) for y in range(q + 1) if w[p][y] != 0]))
+            return value if p > q or value == 0 else product(_half(), value)
+
+        t.memo["phi"] = [[phi(p, q) if q <= p else zero for q in range(n)] for p in range(n)]
+    phi = t.memo["phi"]
+    if j > i:
+        return 0
+    if part == 0:
+        return total([product(low(i, p), phi[p][j]) for p in range(j, i + 1) if phi[p][j] != 0])
+    minus = _sp().S.NegativeOne
+    return total([product(minus, product(phi[i][p], linv(p, j))) for p in range(j, i + 1) if phi[i][p] != 0])
+
+
 def _cholesky_parts(a):
     low = np.linalg.cholesky(a)
     return low, np.linalg.inv(low)
@@ -641,6 +670,29 @@ def _pinv_cotangent(c, kind):
             terms += [u[x][b]] + [product(minus, product(a(x, k), pu[k][b])) for k in range(n) if pu[k][b] != 0]
             out.append(total(terms))
     return out
+
+
+def _pinv_tangent(t, part, i, j, kind):
+    """Entry (i, j) of `_pinv_rule`'s dP = −P dA P + PPᵀ dAᵀ (I − AP) + (I − PA) dAᵀ PᵀP (P = A⁺, n×m of an m×n A)
+    along dA (`t`, opaque.Tangent) in matrix form: P dA, dAᵀ (I − AP) and dAᵀ PᵀP once per matrix and direction
+    (`t.memo`, each entry a named sum), PPᵀ, I − AP, PᵀP and I − PA once per matrix (`_pinv_products`): O(mn²)
+    products for all mn entries, where the entry rules take mn partials of each (a 5×2 lstsq's JVP: 100)."""
+    m = t.rows
+    n = len(t.entries) // m
+    at = lambda x, y: t.at(kind, 0, x, y)  # noqa: E731
+    if "pda" not in t.memo:
+        ppt, i_ap, ptp, i_pa = _pinv_products(t, kind)
+        da = lambda x, y: t.d[x * n + y]  # noqa: E731
+        t.memo["pda"] = _named_products(n, m, n, at, da)  # P dA
+        t.memo["dt_iap"] = _named_products(n, m, m, lambda x, r: da(r, x), i_ap)  # dAᵀ (I − AP)
+        t.memo["dt_ptp"] = _named_products(n, m, m, lambda x, r: da(r, x), ptp)  # dAᵀ PᵀP
+        t.memo["mats"] = ppt, i_pa
+    pda, z1, z2, (ppt, i_pa) = t.memo["pda"], t.memo["dt_iap"], t.memo["dt_ptp"], t.memo["mats"]
+    minus = _sp().S.NegativeOne
+    terms = [product(minus, product(pda[i][y], at(y, j))) for y in range(n) if pda[i][y] != 0]
+    terms += [product(ppt(i, b), z1[b][j]) for b in range(n) if z1[b][j] != 0]
+    terms += [product(i_pa(i, b), z2[b][j]) for b in range(n) if z2[b][j] != 0]
+    return total(terms)
 
 
 def _named_products(rows, inner, cols, left, right):
@@ -717,6 +769,7 @@ def _pinv_kind(rcond) -> str:
             lambda a: (pinv(a, rcond=rcond),),
             {0: _pinv_rule(kind)},
             lambda rows, cols: [(cols, rows)],
+            tangent=functools.partial(_pinv_tangent, kind=kind),
             cotangent=functools.partial(_pinv_cotangent, kind=kind),
         )
     return kind
@@ -748,6 +801,7 @@ matrix_kind(
     lambda a: (lambda low: (low, inv(low)))(cholesky(a)),
     _cholesky_rules(),
     lambda rows, cols: [(rows, rows), (rows, rows)],
+    tangent=_cholesky_tangent,
     cotangent=_cholesky_cotangent,
 )
 matrix_kind(
@@ -757,6 +811,7 @@ matrix_kind(
     lambda a: (pinv(a, rcond=None),),
     {0: _pinv_rule("pinv")},
     lambda rows, cols: [(cols, rows)],
+    tangent=functools.partial(_pinv_tangent, kind="pinv"),
     cotangent=functools.partial(_pinv_cotangent, kind="pinv"),
 )
 

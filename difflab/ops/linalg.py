@@ -384,17 +384,39 @@ def _regular_factor(m, kind="regular"):
     return opaque_translation(kind, 0, scalar=True)(m)
 
 
+def _inverse_reader(c):
+    """x(p, q): entry (p, q) of X = A⁻¹ for the matrix rules (`c`, an opaque.Cotangent or Tangent), 0 outside the
+    triangle of a triangular A (solve_triangular's: its other entries the number 0): X is triangular the same way at
+    every A nearby, its other entries 0 with derivative 0, left out of the products."""
+    n, entries = c.rows, c.entries
+    lower = all(entries[p * n + q] == 0 for p in range(n) for q in range(p + 1, n))
+    upper = all(entries[q * n + p] == 0 for p in range(n) for q in range(p + 1, n))
+    return lambda p, q: 0 if (lower and p < q) or (upper and p > q) else c.at("inv", 0, p, q)
+
+
+def _inv_tangent(t, part, i, j):
+    """Entry (i, j) of dX = −X dA X (X = A⁻¹) along dA (`t`, opaque.Tangent) in matrix form: X dA once per matrix
+    and direction (`t.memo`, each entry a named sum), then −Σ_q (X dA)_iq X_qj: O(n³) products for all n² entries,
+    where the entry rules take n² partials of each (a symbolic JVP through a 5×5 solve: 625 partials)."""
+    n = t.rows
+    if "xda" not in t.memo:
+        x, da = _inverse_reader(t), lambda p, q: t.d[p * n + q]  # noqa: E731
+        pairs = lambda p, q: [(x(p, k), da(k, q)) for k in range(n)]  # noqa: E731
+        t.memo["x"] = x
+        t.memo["xda"] = [
+            [named_sum(total([product(u, v) for u, v in pairs(p, q) if u != 0 and v != 0])) for q in range(n)]
+            for p in range(n)
+        ]
+    x, xda, minus = t.memo["x"], t.memo["xda"], _sp().S.NegativeOne
+    return total([product(minus, product(xda[i][q], x(q, j))) for q in range(n) if xda[i][q] != 0 and x(q, j) != 0])
+
+
 def _inv_cotangent(c):
     """Ā = −Xᵀ X̄ Xᵀ (X = A⁻¹) from X̄ (`c`, opaque.Cotangent), the transpose of dX = −X dA X in matrix form:
     M = Xᵀ X̄, each entry a named sum, then Ā_kl = −Σ_q M_kq X_lq. 2n³ products per matrix, where the entry rules
     take n² partials of each of X's n² entries, which a Hessian's second sweep then differentiates again (a 6×6
     solve, np.linalg.solve's inv: tests/test_symbolic_linalg_reverse.py); about half of them for a triangular A."""
-    n = c.rows
-    # a triangular A (solve_triangular's: its other entries the number 0): X is triangular the same way at every A
-    # nearby, its other entries 0 with derivative 0, left out of the products
-    lower = all(c.entries[p * n + q] == 0 for p in range(n) for q in range(p + 1, n))
-    upper = all(c.entries[q * n + p] == 0 for p in range(n) for q in range(p + 1, n))
-    x = lambda p, q: 0 if (lower and p < q) or (upper and p > q) else c.at("inv", 0, p, q)  # noqa: E731
+    n, x = c.rows, _inverse_reader(c)
     bars = [[c.bar(0, p, q) for q in range(n)] for p in range(n)]
     m = [
         [
@@ -420,6 +442,7 @@ matrix_kind(
     lambda a: (inv(a),),
     {0: lambda s: -s.at("inv", 0, s.i, s.k) * s.at("inv", 0, s.l, s.j)},
     _square_parts(1),
+    tangent=_inv_tangent,
     cotangent=_inv_cotangent,
 )
 matrix_kind(

@@ -23,7 +23,8 @@ so the rule is written as a polynomial in names from the start: a Hessian's seco
 products of names, never SymPy functions of all n² entries.
 
 A kind may also give a directional rule (`matrix_kind`'s `tangent`: eig's in complex_linalg.py, the complex SVD's
-and eigh's in complex_matrices.py): the tangent of an
+and eigh's in complex_matrices.py, the real inverse's in linalg.py, cholesky's and pinv's in decompositions.py): the
+tangent of an
 entry along a direction dA in matrix form (eig: Q = U dA V, dV0 = V (G∘Q), ...), its matrices shared by every entry
 of that matrix and direction (`Tangent.memo`). The symbolic method's forward tangents (`Program.tangents`, a JVP)
 then take O(n³) products per direction where the entry rules took n² partials per entry (`opaque_tangent`).
@@ -163,7 +164,7 @@ def matrix_kind(
 
 class Tangent:
     """What a directional rule is given: the matrix (`rows`, `entries`), the tangent of each of its entries (`d`,
-    0 where an entry is held), `at(kind, part, p, q)` as `Slot.at`, `da(p, q)`: (Re, Im) of the tangent of
+    0 where an entry is held), `at(kind, part, p, q)` as `Slot.at`, `a(p, q)` as `Slot.a`, `da(p, q)`: (Re, Im) of the tangent of
     entry (p, q) (Im 0 for a real kind), and `memo`: the rule's values for this matrix and direction."""
 
     def __init__(self, rows, entries, d, split):
@@ -171,7 +172,7 @@ class Tangent:
         self.half = len(entries) // 2 if split else len(entries)
         self.cols = self.half // rows
 
-    at = Slot.at
+    at, a = Slot.at, Slot.a
 
     def da(self, p, q):
         k = p * self.cols + q

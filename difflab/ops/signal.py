@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .core import REGISTRY, _shape, defop, draw
+from .core import REGISTRY, _shape, defop, draw, named_value
 from .elementwise import strong_mul
 from .shape import concatenate, getitem
 
@@ -65,7 +65,10 @@ def _impl(b, a, x, zi):
 
 def _recurrence(b, a, x, zi):
     """The recurrence on scalars of any kind (SymPy's, sparsity's), line by line: direct form II transposed,
-    SciPy's, b and a over a[0]."""
+    SciPy's, b and a over a[0]. Each output and state is named as it is made (`named_value`, the symbolic
+    method's translation): written out, y[n] holds y[n − 1] and the state, which holds y[n − 2], so its tree
+    doubles at each step (a second-order filter of 16 samples: y[15] of 9,000 operations, iir_lfilter_fit's
+    symbolic Hessian 72 s)."""
     b, a, x, zi = (np.asarray(v, dtype=object) for v in (b, a, x, zi))
     size, lead = a.shape[-1], _lead(b, a, x, zi)
     b, a = np.broadcast_to(b, lead + (size,)), np.broadcast_to(a, lead + (size,))
@@ -75,8 +78,10 @@ def _recurrence(b, a, x, zi):
         bn, an = [c / a[idx][0] for c in b[idx]], [c / a[idx][0] for c in a[idx]]
         state = list(zi[idx]) + [0]
         for n in range(x.shape[-1]):
-            yn = bn[0] * x[idx + (n,)] + state[0]
-            state = [bn[i + 1] * x[idx + (n,)] + state[i + 1] - an[i + 1] * yn for i in range(size - 1)] + [0]
+            yn = named_value(bn[0] * x[idx + (n,)] + state[0])
+            state = [
+                named_value(bn[i + 1] * x[idx + (n,)] + state[i + 1] - an[i + 1] * yn) for i in range(size - 1)
+            ] + [0]
             y[idx + (n,)] = yn
     return y
 
