@@ -1,6 +1,6 @@
 """The symbolic method on scipy.linalg.expm above 1×1 (ops/matfuncs.py's opaque kind: X = expm(A), K = dX and
-H = d²X as parts): Hessians, Jacobians, forward-over-symbolic and symbolic inside reverse against reverse's at 3×3,
-4×4 and 5×5; central differences of reverse's gradient and of K as independent checks of the parts; the third
+H = d²X as parts): Hessians, Jacobians, forward-over-symbolic and symbolic inside reverse against reverse's at 2×2 to
+5×5 (the Hessian to 4×4: 5×5's is the same rule at 625 entries, 6.8 s; 5×5 keeps its Jacobian and gradient); central differences of reverse's gradient and of K as independent checks of the parts; the third
 order, which the kind does not hold, refused by name (and reverse over symbolic's Hessian giving it)."""
 
 import numpy as np
@@ -28,7 +28,7 @@ def _close(got, want, tol=1e-12):
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol * scale)
 
 
-@pytest.mark.parametrize("n", [2, 3, 4, 5])
+@pytest.mark.parametrize("n", [2, 3, 4])
 def test_hessian_equals_reverse(n):
     f, a = _f(n), A[n]
     _close(dl.hessian(f, method="symbolic")(a), dl.hessian(f, method="reverse")(a))
