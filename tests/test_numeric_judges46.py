@@ -1,0 +1,66 @@
+"""numeric46: numeric differentiation's remaining silent answers (issue 11).
+
+A JVP along a tangent with NaN/±inf entries: the numeric stencil stepped to x + h·inf and gave NaN in every output;
+now J v is forward's (strong zeros: an output that does not move with that input keeps its finite value). JAX's jvp
+gives the same where no zero partial meets the inf (it has no strong zeros: x0·x1 at x1 = 0 along (inf, 1) is NaN
+for JAX, 0.5 for difflab's forward, reverse and now numeric).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+CASES = {
+    "independent output": (lambda x: dnp.stack([3.0 * x[0], dnp.sin(x[1])]), [0.5, 0.2], [1.0, np.inf]),
+    "zero partial": (lambda x: x[0] * x[1], [0.5, 0.0], [np.inf, 1.0]),
+    "both move": (lambda x: dnp.sin(x) + x[0], [0.5, 3.0], [-np.inf, 1.0]),
+    "nan entry": (lambda x: dnp.sin(x), [0.5, 3.0], [np.nan, 1.0]),
+    "inf - inf": (lambda x: x[0] - x[1], [0.5, 3.0], [np.inf, np.inf]),
+    "square at 0": (lambda x: x * x, [0.0, 1.0], [np.inf, 2.0]),
+}
+EXPECTED = {  # by hand: J v with strong zeros
+    "independent output": [3.0, np.inf],
+    "zero partial": 0.5,
+    "both move": [-np.inf, -np.inf],
+    "nan entry": [np.nan, np.cos(3.0)],
+    "inf - inf": np.nan,
+    "square at 0": [0.0, 4.0],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_numeric_jvp_along_a_nonfinite_tangent_is_forwards(name):
+    f, x, t = CASES[name]
+    x, t = np.array(x), np.array(t)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = dl.jvp(f, (x,), (t,), method="forward")[1]
+        _, got = dl.jvp(f, (x,), (t,), method="numeric")
+    expected = np.array(EXPECTED[name])
+    np.testing.assert_allclose(want, expected, rtol=1e-12)  # the reference itself, by hand
+    np.testing.assert_allclose(got, expected, rtol=1e-6)  # NaN and ±inf exactly where forward has them
+
+
+def test_numeric_jvp_along_a_nonfinite_tangent_agrees_with_jax_where_no_zero_partial_meets_it():
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    jnp = jax.numpy
+    x, t = np.array([0.5, 3.0, 1.2]), np.array([1.0, -np.inf, 0.25])
+    want = jax.jvp(lambda x: jnp.stack([x[0] * x[2], jnp.exp(x[1]) + x[0], jnp.tanh(x[2])]), (x,), (t,))[1]
+    got = dl.jvp(lambda x: dnp.stack([x[0] * x[2], dnp.exp(x[1]) + x[0], dnp.tanh(x[2])]), (x,), (t,), method="numeric")
+    np.testing.assert_allclose(got[1], np.asarray(want), rtol=1e-6)  # [finite, -inf, finite]
+
+
+def test_numeric_jvp_along_a_nonfinite_tangent_inside_an_outer_derivative():
+    t = np.array([1.0, np.inf])
+    f = lambda x: dnp.stack([3.0 * x[0] * x[0], dnp.sin(x[0]) * x[1]])  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no DomainWarning from an inf·0 formed and dropped
+        got = dl.grad(lambda x: dl.jvp(f, (x,), (t,), method="numeric")[1][0], method="reverse")(np.array([2.0, 0.5]))
+    np.testing.assert_allclose(got, [6.0, 0.0], atol=1e-6)  # d/dx of 6·x0
