@@ -106,7 +106,7 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     if found is None:
         return
     at = {o: v[rows] for o, v in at.items()} | {more: found[0], -more: found[1]}
-    _say(*_straddled(at, h, f0, np.abs(d), p, noise), "entry", rows)
+    _say(*_straddled(at, h, f0, np.abs(d), p, noise, levels=levels), "entry", rows)
 
 
 def judge_hessian_width(fun, x, h, fp, fm, H, f0):
@@ -251,13 +251,16 @@ def _farther(fun, x, V, h, f0, rows):
     return F[:, 0], F[:, 1]
 
 
-def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
+def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1):
     """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
     f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
     derivative's magnitude d (k', m): said where the estimate exceeds `share` of the scale, max(d's largest entry
     per output, how much the derivative changes over the step). The central differences D_j at j·h are
     f' + a·j² + b·j⁴ + ...: (D_1 - D_2)/3 = a + 5b estimates central differences' error a + b; central4's,
-    (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic)."""
+    (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic). `levels`
+    nested numeric levels with the same step each add as much: the inner differences' error a(x)·h² is differentiated
+    by the outer ones into the outer's own, so the error is `levels` times the estimate (cosh(531·x)'s nested Hessian:
+    0.14 % off, the outer estimate 0.07 %)."""
     with np.errstate(all="ignore"):
         D = {j: (at[j] - at[-j]) / (2.0 * j * h) for j in (1.0, 2.0, 3.0) if j in at}
         if p == 2:
@@ -268,7 +271,7 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE):
             noise = (4.0 * EPS * _largest(*at.values(), f0) + inner) / h
         change = np.abs(at[1.0] + at[-1.0]) / h  # how much the derivative changes over the step (an extremum's ~ f''·h)
         scale = np.maximum(np.max(np.where(np.isfinite(d), d, 0.0), axis=0, initial=0.0), change)
-        said = (trunc > share * scale) & (trunc > RESOLVED * noise)
+        said = (levels * trunc > share * scale) & (trunc > RESOLVED * noise)
         if p == 2:
             # a zero derivative's own truncation (x³ at 0: D_j = j²h², extrapolated (4 D_1 - D_2)/3 = 0) is not said;
             # nested, the derivative's change over the step from h and from 2h (E_1/h against E_2/4h: equal to O(h²)
