@@ -90,3 +90,33 @@ def test_nested_numeric_hessian_says_its_levels_summed_truncation(name):
     err = np.max(np.abs(H - np.diag(second))) / np.max(np.abs(second))
     assert err > 1e-3  # off beyond the stated accuracy ...
     assert any(issubclass(w.category, NumericAccuracyWarning) for w in caught)  # ... and said
+
+
+# near an extremum a resolved derivative is its own scale: cosh(s·x)'s central difference is (s·h)²/6 off there as
+# anywhere, and the derivative's change over the step (the scale an extremum's ~0 is judged by) hid it
+EXTREMA = {  # (scheme, s, x, a): bench/numeric_silent.py's silent ones
+    "central": ("central", 38008.50686460872, 2.380318349850778e-08, -0.3757345965787546),
+    "central4": ("central4", 715.347792794293, 2.036858614509812e-05, 1.1834202668111746),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTREMA))
+def test_a_resolved_derivative_near_an_extremum_is_judged_against_itself(name):
+    from difflab.differentiators.numeric import Numeric
+
+    scheme, s, x, a = EXTREMA[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = dl.grad(lambda x: a * dnp.cosh(s * x), method=Numeric(scheme=scheme))(x)
+    exact = a * s * np.sinh(s * x)  # by hand
+    assert abs(got - exact) > 1e-3 * abs(exact)  # off beyond the stated accuracy ...
+    assert any(issubclass(w.category, NumericAccuracyWarning) for w in caught)  # ... and said
+
+
+def test_an_extremum_and_a_zero_derivative_stay_quiet():
+    rosen = lambda x: dnp.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = dl.grad(rosen, method="numeric")(np.ones(4))  # its minimum: every entry ~ its own truncation
+        c = dl.grad(lambda x: x**3, method="numeric")(0.0)
+    assert np.max(np.abs(g)) < 1e-6 and abs(c) < 1e-9
