@@ -49,13 +49,11 @@ def test_numeric_jvp_along_a_nonfinite_tangent_is_forwards(name):
 
 
 def test_numeric_jvp_along_a_nonfinite_tangent_agrees_with_jax_where_no_zero_partial_meets_it():
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    jnp = jax.numpy
+    # (JAX x64's jax.jvp gives these three numbers too: checked by hand, not imported here, its import costs 4 s)
     x, t = np.array([0.5, 3.0, 1.2]), np.array([1.0, -np.inf, 0.25])
-    want = jax.jvp(lambda x: jnp.stack([x[0] * x[2], jnp.exp(x[1]) + x[0], jnp.tanh(x[2])]), (x,), (t,))[1]
+    want = [1.2 * 1.0 + 0.5 * 0.25, -np.inf, (1.0 - np.tanh(1.2) ** 2) * 0.25]  # by hand: J v
     got = dl.jvp(lambda x: dnp.stack([x[0] * x[2], dnp.exp(x[1]) + x[0], dnp.tanh(x[2])]), (x,), (t,), method="numeric")
-    np.testing.assert_allclose(got[1], np.asarray(want), rtol=1e-6)  # [finite, -inf, finite]
+    np.testing.assert_allclose(got[1], want, rtol=1e-6)  # [finite, -inf, finite]
 
 
 def test_numeric_jvp_along_a_nonfinite_tangent_inside_an_outer_derivative():
