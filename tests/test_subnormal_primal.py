@@ -63,3 +63,25 @@ def test_a_denominator_that_does_not_feel_the_lost_digits_says_nothing(method):
     for f in (lambda x: dnp.log1p(x * x), lambda x: dnp.arctan(x * x)):
         got, said = _grad(f, method)
         assert got == 2 * X and not said
+
+
+@pytest.mark.parametrize(
+    ("op", "f", "x", "method"),
+    [
+        (dl.grad, lambda x: dnp.log(x * x), X, "forward"),  # the subnormal x·x, said above
+        (dl.grad, lambda x: dnp.sum(dnp.sqrt(x * x)), np.array([X, 1.0]), "reverse"),
+        (dl.hessian, lambda x: dnp.log(x * x), 7e149, "reverse"),  # a term lost beside a normal result
+        (dl.hessian, lambda x: x * dnp.log(x), 1e200, "forward"),
+    ],
+    ids=["log(x*x)' fwd", "sqrt(x*x)' rev array", "log(x*x)'' rev", "x*log(x)'' fwd"],
+)
+def test_every_call_says_what_the_first_said(op, f, x, method):
+    # the second call on runs compiled code (Tier, guarded), which lost the term or read the subnormal silently
+    d = op(f, method=method)
+    said = []
+    for _ in range(3):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d(x)
+        said.append(sorted({str(w.message) for w in caught if issubclass(w.category, DerivativeRangeWarning)}))
+    assert said[0] and said[1] == said[0] and said[2] == said[0], said
