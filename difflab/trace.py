@@ -650,6 +650,16 @@ def _masked_read(x, idx):
     return out
 
 
+def _gathered(x, idx):
+    """x[idx] for a traced integer index (NumPy's integer-array indexing along x's first axis): take_along_axis of
+    the index flattened, then shaped idx.shape + x.shape[1:]; a 1-D index (argsort's) takes no reshape of its own."""
+    shape, rest = tuple(idx.shape), tuple(x.shape[1:])
+    flat = idx if len(shape) == 1 else dnp.reshape(idx, (-1,))
+    rows = flat if not rest else dnp.reshape(flat, (-1,) + (1,) * len(rest))
+    out = dnp.take_along_axis(x, rows, 0)
+    return out if len(shape) == 1 else dnp.reshape(out, shape + rest)
+
+
 def _count_read(x, frame, what) -> None:
     """The user's code (`frame`, not difflab's own) reads the shape of x by `what` (len(), .shape, .size): where x is
     computed from a read x[mask] by a traced mask (Trace.tentative), that is the mask's count at these inputs (`n =
@@ -787,11 +797,10 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
-        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(idx.shape) == 1 and self.shape:
-            # x[i] by a traced integer index (argsort's, argpartition's): one gather along the first axis, the
-            # trace not specialised to i's values
-            rows = idx if len(self.shape) == 1 else dnp.reshape(idx, idx.shape + (1,) * (len(self.shape) - 1))
-            return dnp.take_along_axis(self, rows, 0)
+        if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
+            # the first axis, the trace not specialised to i's values (recomputed at each call)
+            return _gathered(self, idx)
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
