@@ -41,7 +41,6 @@ from .core import (
     normalize_axes,
     sympy_function,
 )
-from ..errors import UnsupportedOperationError
 from .reductions import _along_axis_strategy
 
 __all__ = [
@@ -912,6 +911,13 @@ _searchsorted_fn = _index_function(
 
 
 def _searchsorted_impl(a, v, side):
+    """np.searchsorted of v in a; an a of more axes (a batch, _searchsorted_batch) holds one sorted row per leading
+    index, v's leading axes the same: each row searched for the v at its index."""
+    lead = np.shape(a)[:-1]
+    if lead:
+        v = np.asarray(v)
+        rows = [_searchsorted_impl(a[i], v[i], side) for i in np.ndindex(lead)]
+        return np.array(rows, dtype=rows[0].dtype).reshape(v.shape)
     if any(isinstance(x, np.ndarray) and x.dtype == object for x in (a, v)):
         fn, sp = _searchsorted_fn(), _sp()
         code, row = sp.Integer(_SIDES.index(side)), list(np.asarray(a, dtype=object))
@@ -941,10 +947,8 @@ def _searchsorted_front(a, v, side="left", sorter=None):
 
 
 def _searchsorted_batch(batched, a, v, side):
-    if batched[0]:
-        raise UnsupportedOperationError(
-            "numpy.searchsorted with a batched sorted array (vmap over `a`) is not supported; batch `v` only"
-        )
+    if batched[0]:  # (one sorted row per batch index: the impl searches each)
+        a, v = _broadcast_batch(batched, [a, v])
     return searchsorted(a, v, side=side)
 
 
