@@ -1001,3 +1001,41 @@ def put_along_axis(
         for d, n in enumerate(shape)
     )
     assign(arr, idx, values, where)
+
+
+def reduce_masked(value, axis=None, keepdims: bool = False):
+    """`value.sum(axis)` where value is an elementwise function h of reads x[mask] by one traced boolean mask
+        (`x[x > 0].sum()`, `(np.log(x[m]) * w[m]).sum()`, `X[rows].sum(axis=0)`: Trace.masked) and the sum runs over the
+        mask's count axis: recorded as masked_sum(h(x), mask) (the registry's: NumPy's sum of the elements the mask selects,
+    bit for bit the user's, its cotangent where(mask, ct, 0)), h replayed on the whole arrays as
+        _replayed replays it (the positions the mask leaves computed at fill points inside h's domain), so the
+        positions are computed from the values at every call and no value of the count is used. None otherwise (the read's
+        count then used, the trace specialised to it, as before).
+
+        >>> import numpy as np, difflab as dl
+        >>> p = dl.prepare(lambda x: (x[x > 0] ** 2).sum(), np.array([1.0, -2.0]))
+        >>> p.grad(np.array([-1.0, 3.0]))
+        array([0., 6.])
+    """
+    t = value._trace
+    if not t.masked or value._trace is not t:
+        return None
+    for mask_var, reads in list(t.masked.items()):
+        derived, _ = _derived(t, mask_var, reads)
+        if value.node not in derived:
+            continue
+        first = next(iter(reads.values()))
+        x, at = _tracer_of(value, first[0]), first[2]
+        mask = _tracer_of(value, mask_var)
+        k, n = len(mask.shape), len(value.shape)
+        axes = tuple(range(n)) if axis is None else tuple(a % n for a in (axis if type(axis) is tuple else (axis,)))
+        if at not in axes or n != len(x.shape) - k + 1:
+            return None  # (a sum leaving the count's axis: a value of the count)
+        whole = _replayed(x, mask, value, at)
+        if whole is None:
+            return None
+        out = ops.masked_sum(whole, mask, axis=at, axes=tuple(sorted(axes)))  # (NumPy's sum of the selected ones)
+        if keepdims:
+            out = _reshape_front(out, tuple(1 if a in axes else s for a, s in enumerate(value.shape)))
+        return out
+    return None

@@ -686,6 +686,23 @@ def _count_read(x, frame, what) -> None:
         specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
 
 
+#: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
+_MASK_REDUCERS = frozenset({"sum"})
+
+
+def _masked_reduction(name, args, kwargs):
+    """np.sum(x, axis, keepdims=...) / x.sum(...) of a value computed elementwise from reads x[mask] by a traced mask
+    (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else None (the usual sum)."""
+    params = dict(zip(("axis", "dtype", "out", "keepdims"), args[1:]), **kwargs)
+    if set(params) - {"axis", "keepdims"} and any(
+        params.get(k) is not None for k in ("dtype", "out", "initial", "where")
+    ):
+        return None
+    if type(params.get("where", True)) is not bool or not params.get("where", True):
+        return None
+    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)))
+
+
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
 # caller's frame is the user's): a read by a traced mask's count, as .shape and len() on the tracer itself
 _COUNT_READERS = frozenset({"shape", "size"})
@@ -1015,6 +1032,10 @@ class Tracer(Traced):
             )
         if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
             _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
+        if name in _MASK_REDUCERS and self._trace.tentative and args and type(args[0]) is Tracer:
+            out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
+            if out is not None:
+                return out
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
             return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
@@ -1176,6 +1197,12 @@ def _sync_methods() -> None:
 def _method(name, fn):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
+
+    if name in _MASK_REDUCERS:  # (x[m].sum(): sum(where(m, x, 0)) when the trace holds reads by a traced mask)
+
+        def method(self, *args, **kwargs):
+            out = _masked_reduction(name, (self, *args), kwargs) if self._trace.tentative else None
+            return fn(self, *args, **kwargs) if out is None else out
 
     method.__name__ = method.__qualname__ = name
     # (not fn's docstring: its examples are difflab.numpy's doctests, not this class's)
