@@ -686,6 +686,27 @@ def _count_read(x, frame, what) -> None:
         specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
 
 
+class _MaskIndex(tuple):
+    """np.nonzero(m) of a traced boolean mask m: its index arrays, each a read of m's coordinates by m (Trace.tentative:
+    their count specialises the trace only where an output or Python code uses them), and `mask`, m itself: x[it]
+    indexes as x[m] does (NumPy's equivalence), so dl.prepare replays `x[np.nonzero(m)].sum()` where m changes."""
+
+    mask = None  # (an instance attribute: a tuple subclass without __slots__ has a __dict__)
+
+
+def _nonzero_of(m):
+    """np.nonzero(m) for a traced boolean mask m of this trace (not specialised): a _MaskIndex; None otherwise."""
+    t = m._trace
+    if m.dtype != bool or not m.shape or isinstance(m.value, Tracer) or t.specialised:
+        return None
+    coords = np.indices(m.shape)
+    out = _MaskIndex(_masked_read(ops.where(m, c, c), m) for c in coords)
+    if any(c is None for c in out):
+        return None
+    out.mask = m
+    return out
+
+
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
 _MASK_REDUCERS = frozenset({"sum"})
 
@@ -814,6 +835,8 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
+        if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
+            idx = idx.mask  # (x[np.nonzero(m)] is x[m])
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
@@ -1032,6 +1055,10 @@ class Tracer(Traced):
             )
         if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
             _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
+        if name == "nonzero" and args and type(args[0]) is Tracer and not kwargs:
+            found = _nonzero_of(args[0])  # (x[np.nonzero(m)]: x[m], the trace not specialised to m's count)
+            if found is not None:
+                return found
         if name in _MASK_REDUCERS and self._trace.tentative and args and type(args[0]) is Tracer:
             out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
             if out is not None:
@@ -1197,6 +1224,12 @@ def _sync_methods() -> None:
 def _method(name, fn):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
+
+    if name == "nonzero":  # (m.nonzero(): as np.nonzero(m))
+
+        def method(self, *args, **kwargs):
+            out = None if args or kwargs else _nonzero_of(self)
+            return fn(self, *args, **kwargs) if out is None else out
 
     if name in _MASK_REDUCERS:  # (x[m].sum(): sum(where(m, x, 0)) when the trace holds reads by a traced mask)
 
