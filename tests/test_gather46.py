@@ -3,7 +3,9 @@ along an axis, `w[np.searchsorted(edges, x)]` (histogram-like binning), `x[np.ar
 as gathers whose integer indices are registry ops (argmax, argmin, searchsorted, argsort) recomputed at each call:
 prepared at one point, called where the picked positions and bins differ, every method agrees with JAX x64
 (values stored below), first and second derivatives, the compiled tier with the interpreters; fresh results equal
-NumPy's own indexing bit for bit."""
+NumPy's own indexing bit for bit. A masked read summed over its count (`x[x > 0].sum()`, `X[rows].sum(axis=0)`,
+`x[np.nonzero(x > 0)].sum()`) is recorded as masked_sum(h(x), m), NumPy's sum of the selected elements: prepared the
+same way; the count of nonzero's index arrays read by Python code (len) still specialises the trace, by name."""
 
 import numpy as np
 import pytest
@@ -86,6 +88,80 @@ JAX = {
         ],
     ),
 }
+
+
+def nz_sum(x):
+    return (x[np.nonzero(x > 0)] ** 2).sum()
+
+
+def nz_outer(x):
+    X = np.outer(x, x)
+    return np.sum(X[np.nonzero(X > 0.5)])
+
+
+def masked_log(x):
+    return np.exp(x[(x < 1).nonzero()]).sum() + (np.log(x[x > 0]) * 2).sum()  # (log never taken at x <= 0)
+
+
+def rows(x):
+    return (np.outer(x, x[:2])[x > 0.5].sum(axis=0) ** 2).sum()
+
+
+# from JAX x64, written with jnp.where(m, h(x), 0).sum(axis) (masked_log: log(where(x > 0, x, 1)))
+JAX.update(
+    {
+        "nz_sum": (
+            nz_sum,
+            [
+                (4.58, [0.6, -0.0, 4.0, 1.4, -0.0], [2.0, 0.0, 2.0, 2.0, 0.0]),
+                (7.940000000000001, [3.0, 0.4, -0.0, 1.8, 4.4], [2.0, 2.0, 0.0, 2.0, 2.0]),
+            ],
+        ),
+        "nz_outer": (
+            nz_outer,
+            [
+                (9.440000000000001, [4.0, -2.4, 6.0, 4.0, 0.0], [0.0, 2.0, 2.0, 0.0, 0.0]),
+                (21.16, [9.2, 0.0, 0.0, 9.2, 9.2], [2.0, 0.0, 0.0, 2.0, 2.0]),
+            ],
+        ),
+        "masked_log": (
+            masked_log,
+            [
+                (
+                    2.6001246375848748,
+                    [8.01652547424267, 0.30119421191220214, 1.0, 4.870895564613334, 0.6703200460356392],
+                    [-20.87236341464622, 0.30119421191220214, -0.5, -2.067879945590749, 0.6703200460356392],
+                ),
+                (
+                    3.3800721707598536,
+                    [1.3333333333333333, 11.22140275816017, 0.7408182206817179, 4.681825333379172, 0.9090909090909091],
+                    [
+                        -0.8888888888888888,
+                        -48.778597241839826,
+                        0.7408182206817179,
+                        -0.009532691312185815,
+                        -0.4132231404958677,
+                    ],
+                ),
+            ],
+        ),
+        "rows": (
+            rows,
+            [
+                (
+                    11.153699999999999,
+                    [4.374, -17.496, 8.261999999999999, 8.261999999999999, 0.0],
+                    [14.58, 14.58, 3.06, 3.06, 0.0],
+                ),
+                (
+                    48.45640000000001,
+                    [84.548, 8.464000000000002, 0.0, 21.068, 21.068],
+                    [102.1, 42.31999999999999, 0.0, 4.58, 4.58],
+                ),
+            ],
+        ),
+    }
+)
 METHODS = ("symbolic", "numeric", "forward", "reverse")
 
 
@@ -116,7 +192,7 @@ def test_a_prepared_gradient_and_its_jacobian():
 
 
 def test_compiled_tier_equals_the_interpreters():
-    for case in ("argmax_pick", "binning"):
+    for case in ("argmax_pick", "binning", "masked_log", "rows"):
         f = JAX[case][0]
         for name in ("reverse", "forward"):
             spec = dl.get_method(name)
@@ -151,3 +227,18 @@ def test_the_index_ops_nest_and_vmap():
     np.testing.assert_array_equal(got, [2.0 * P1[np.searchsorted(E, 0.3) % 5], 2.2 * P2[np.searchsorted(E, 1.5) % 5]])
     g = dl.prepare(argmax_pick, P1, method="symbolic").grad(P2)
     np.testing.assert_allclose(g, JAX["argmax_pick"][1][1][1], rtol=1e-12, atol=1e-12)
+
+
+def test_masked_sums_are_numpys_own_and_a_count_read_specialises():
+    # NumPy's sum of the selected elements (pairwise over 300 of them), not a sum with zeros between: bit for bit
+    x = np.random.default_rng(46).normal(size=300)
+    for f in (lambda x: np.sin(x[x > 0.1]).sum(), lambda x: np.cos(x[np.nonzero(x < 0.2)]).sum()):
+        assert dl.value_and_grad(f)(x)[0] == f(x)
+        assert dl.prepare(f, np.abs(x))(x) == f(x)
+
+    def counted(x):
+        return len(np.nonzero(x > 0)[0]) * x.sum()  # (the count read by Python: a number the graph cannot recompute)
+
+    with pytest.raises(ValueError, match="specialised.*number of elements a traced mask selects"):
+        dl.prepare(counted, P1)
+    np.testing.assert_allclose(dl.grad(counted)(P2), [4.0] * 5)  # (fresh: the count at P2)
