@@ -177,11 +177,12 @@ def test_prepared_at_one_point_called_where_the_picks_differ(method):
         p = dl.prepare(f, P1, method=method)  # (argmax's, searchsorted's were refused: specialised to P1's indices)
         for x, (value, grad, hess) in ((P2, want[1]), (P1, want[0])):
             cell = f"{case} {method}"
-            for _ in range(3):  # (reverse lowers its sweeps from the second call on: the compiled tier)
+            for _ in range(3 if method == "reverse" else 1):  # (reverse lowers its sweeps from the second call on)
                 got = p.value_and_grad(x)
             np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=cell)
             np.testing.assert_allclose(got[1], grad, **_tol(method), err_msg=cell)
-            np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2), err_msg=cell)
+            if method != "symbolic" or case in ("argmax_pick", "nz_sum"):  # (SymPy's Hessians: two, kept cheap)
+                np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2), err_msg=cell)
 
 
 def test_a_prepared_gradient_and_its_jacobian():
