@@ -1039,3 +1039,63 @@ def reduce_masked(value, axis=None, keepdims: bool = False):
             out = _reshape_front(out, tuple(1 if a in axes else s for a, s in enumerate(value.shape)))
         return out
     return None
+
+
+def mixed_mask(x, idx):
+    """(basic, rest, mask) when `idx` indexes x by one traced boolean mask among ints and slices, some of them partial
+    (`X[m, 0]`, `X[m, 1:3]`, `X[0, m]`, `X[:, m, 0]`): x[idx] is x[basic][rest], basic the index with the mask's axes
+    full slices (a basic index: ints drop their axes), rest full slices and the mask (mask_axis's form). None for any
+    other index, and where NumPy would move the mask's count to the front instead (an int and the mask apart, a slice
+    between: `X[0, :, m]`), which reading in two steps would not.
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     X = np.outer(x, x)
+    ...     X[x > 0, 0] = 0.0  # (where(m & column 0, 0, X): the trace not specialised to the mask)
+    ...     return X.sum()
+    >>> dl.prepare(f, np.array([1.0, -1.0])).grad(np.array([-1.0, 2.0]))
+    array([2., 0.])
+    """
+    if type(idx) is not tuple or len(idx) < 2:
+        return None
+    at, ints, rest, basic = -1, [], [], []
+    for p, i in enumerate(idx):
+        if isinstance(i, Traced):
+            if at >= 0 or i.dtype != bool or not i.shape:
+                return None
+            at = p
+            basic.extend([slice(None)] * len(i.shape))
+            rest.append(i)
+        elif type(i) is slice:
+            basic.append(i)
+            rest.append(slice(None))
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            ints.append(p)
+            basic.append(int(i))
+        else:
+            return None  # (Ellipsis, None, an array: NumPy's other indexing)
+    if at < 0 or not ints and all(i == slice(None) for i in basic):
+        return None
+    span = sorted([at, *ints])
+    if any(type(idx[p]) is slice for p in range(span[0], span[-1] + 1)):
+        return None  # (a slice between the mask and an int: NumPy puts the count first)
+    if len(basic) > len(x.shape):
+        return None
+    return tuple(basic), tuple(rest), idx[at]
+
+
+def assign_mixed(y, idx, value, where) -> bool:
+    """`y[idx] = value` for a mask among ints and partial slices (mixed_mask: `X[m, 0] = v`, `X[m, 1:3] *= 2`,
+    `X[0, m] = np.sin(x[m])`): the part y[basic] updated as assign_masked updates it (where(m, value, part), h replayed
+    on the whole part), then written back with one setitem. True when recorded so; False otherwise (the caller then
+    reads the mask's values, the trace specialised to them, as before)."""
+    found = mixed_mask(y, idx)
+    if found is None:
+        return False
+    basic, rest, mask = found
+    part = ops.getitem(y, idx=basic)
+    found = mask_axis(part, rest)
+    if found is None or not assign_masked(part, found[0], value, where, found[1]):
+        return False
+    assign(y, basic, part, where)
+    return True

@@ -634,7 +634,8 @@ def _masked_read(x, idx):
         return None  # (no traced index: the common case, kept to a C-level scan)
     found = _assign.mask_axis(x, idx)
     if found is None:
-        return None
+        mixed = _assign.mixed_mask(x, idx)  # (X[m, 0], X[m, 1:3], X[0, m]: X[basic][m...], read in two steps)
+        return None if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
     mask, axis = found
     t = x._trace
     if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer) or t.specialised:
@@ -861,6 +862,8 @@ class Tracer(Traced):
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
+        if found is None and _assign.assign_mixed(self, idx, value, lambda: _source_at(frame)):
+            return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
     def fill(self, value):
