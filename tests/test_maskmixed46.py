@@ -1,0 +1,148 @@
+"""A traced mask among ints and partial slices (`X[m, 0] = 1`, `X[m, 1:3] *= 2`, `X[0, m] = np.sin(x[m])`,
+`X[:, m, 1] = np.exp(X[:, m, 1])`): read as X[basic][m] and written as where(m, h, X[basic]) set back into X, so
+dl.prepare at one point, called where the masks differ, agrees with JAX x64 (jnp.where on X.at[basic]; values stored
+below), all four methods, first and second derivatives, the compiled tier with the interpreters. NumPy's case that
+moves the count to the front (`X[0, :, m]`: an int and the mask apart) still reads the mask's values, by name."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+
+def row_int(x):
+    X = np.outer(x, x[:3])
+    X[x > 0, 0] = 1.0
+    return (X**2).sum()
+
+
+def row_slice(x):
+    X = np.outer(x, x[:3])
+    X[x > 0, 1:3] *= 2
+    return (X**2).sum()
+
+
+def col_int(x):
+    X = np.outer(x[:3], x)
+    m = x > 0
+    X[0, m] = np.sin(x[m])
+    return (X**2).sum()
+
+
+def mid(x):
+    X = np.outer(x, x[:4]).reshape(5, 2, 2)
+    m = x[:2] < 0.5
+    X[:, m, 1] = np.exp(X[:, m, 1])
+    return (X**2).sum()
+
+
+P1 = np.array([0.3, -1.2, 2.0, 0.7, -0.4])
+P2 = np.array([1.5, 0.2, -0.3, 0.9, 2.2])  # (every mask differs from P1's)
+
+# {name: (f, [(value, gradient, Hessian's diagonal) at P1, at P2])} from JAX x64 (X.at[:, 0].set(jnp.where(m, 1, X[:, 0]))...)
+JAX = {
+    "row_int": (
+        row_int,
+        [
+            (
+                36.763200000000005,
+                [4.224, -28.104, 46.480000000000004, 7.616, -4.424],
+                [14.079999999999998, 34.94, 55.239999999999995, 10.879999999999999, 11.06],
+            ),
+            (
+                5.2464,
+                [0.6599999999999999, 3.2640000000000007, -6.246, 0.234, 0.5720000000000001],
+                [0.44, 16.640000000000004, 21.540000000000003, 0.26, 0.26],
+            ),
+        ],
+    ),
+    "row_slice": (
+        row_slice,
+        [
+            (
+                108.921,
+                [16.817999999999998, -61.08, 167.08, 30.589999999999996, -4.424],
+                [56.78, 62.42, 211.54, 43.7, 11.06],
+            ),
+            (
+                22.208000000000002,
+                [32.400000000000006, 13.848000000000003, -20.538, 4.986000000000001, 12.188],
+                [39.6, 70.52000000000001, 69.18, 5.54, 5.54],
+            ),
+        ],
+    ),
+    "col_int": (
+        col_int,
+        [
+            (
+                35.092370431526845,
+                [4.788642473395035, -28.104, 45.723197504692074, 8.60144972998846, -4.424],
+                [15.730671229819354, 34.94, 53.93271275827277, 11.21993428580048, 11.06],
+            ),
+            (
+                3.548133233634534,
+                [0.8011200080598673, 3.653418342308651, -6.246, 1.2078476308781951, -0.37960207388951595],
+                [-1.5399849932008909, 18.482121988005773, 21.540000000000003, -0.1944041893861742, -0.3546657399568389],
+            ),
+        ],
+    ),
+    "mid": (
+        mid,
+        [
+            (
+                67.77217324061704,
+                [7.124540763562155, -96.56705096619461, 64.08275408661822, 78.52667915909353, -8.740378846827142],
+                [27.04673764334196, 492.5869252707089, 84.81891101435257, 305.90201840685705, 24.34294145206083],
+            ),
+            (
+                93.51762565747012,
+                [58.013517104771104, 6.743992946208613, -5.197053145726819, 298.1502373046841, 104.89518670837833],
+                [87.03033078858799, 25.783987303175504, 23.428104337691728, 1240.390949744521, 174.721736075081],
+            ),
+        ],
+    ),
+}
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+
+
+def _tol(method, order=1):
+    if method != "numeric":
+        return {"rtol": 1e-12, "atol": 1e-12}
+    return {"rtol": 1e-6, "atol": 1e-6} if order == 1 else {"rtol": 1e-4, "atol": 2e-4}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_prepared_at_one_point_called_where_the_masks_differ(method):
+    for case, (f, want) in JAX.items():
+        p = dl.prepare(f, P1, method=method)  # (was refused: specialised by indexing by the traced mask)
+        for x, (value, grad, hess) in ((P2, want[1]), (P1, want[0])):
+            cell = f"{case} {method}"
+            for _ in range(3 if method == "reverse" else 1):  # (reverse lowers its sweeps from the second call on)
+                got = p.value_and_grad(x)
+            np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=cell)
+            np.testing.assert_allclose(got[1], grad, **_tol(method), err_msg=cell)
+            if method != "symbolic" or case == "row_int":  # (SymPy's Hessians: one, kept cheap)
+                np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2), err_msg=cell)
+
+
+def test_compiled_tier_equals_the_interpreters_and_fresh_values_are_numpys():
+    for case, (f, _) in JAX.items():
+        for name in ("reverse", "forward"):
+            spec = dl.get_method(name)
+            spec.compiled = False
+            slow, fast = dl.prepare(f, P1, method=spec), dl.prepare(f, P1, method=name)
+            for _ in range(3):
+                got = fast.jacobian(P2)
+            np.testing.assert_allclose(got, slow.jacobian(P2), rtol=1e-12, atol=1e-14, err_msg=f"{case} {name}")
+        assert dl.value_and_grad(f)(P2)[0] == f(P2.copy()), case  # (NumPy's own value, bit for bit)
+
+
+def test_the_count_moved_to_the_front_still_specialises():
+    def apart(x):
+        X = np.outer(x, x[:4]).reshape(5, 2, 2)
+        X[0, :, x[:2] > 0] = 0.0  # (NumPy: the count's axis first, then the slice's)
+        return (X**2).sum()
+
+    with pytest.raises(ValueError, match="specialised.*indexing by a traced mask"):
+        dl.prepare(apart, P1)
+    np.testing.assert_allclose(dl.grad(apart)(P2), dl.grad(apart, method="numeric")(P2), rtol=1e-6)
