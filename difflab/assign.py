@@ -557,14 +557,28 @@ def _replayed(y, mask, value, axis: int = 0):
             env[v] = ops.where(held, _tracer_of(y, reads[v][0]), _filler(c, axis, k))
     else:
         env[value.node] = _tracer_of(y, reads[value.node][0])
+    rest = len(shape) - axis - k
     for i, e in enumerate(chain):
         args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
+        if k > 1:  # (an argument of h spanning axes on both sides of the count's: its length 1 there made k of them)
+            args = [_spanned(v, rest, k) if not (type(a) is Var and a in env) else v for a, v in zip(e.args, args)]
         for j, a in enumerate(e.args):
             if (i, j) in at_args:  # (an argument with a domain that a traced value enters: kept inside it)
                 args[j] = ops.where(held, args[j], _filler(at_args[i, j], axis, k))
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
     return whole if tuple(whole.shape) == shape else None
+
+
+def _spanned(v, rest: int, k: int):
+    """An argument v of h (not computed from the reads) as the whole arrays take it: where it reaches the count's axis
+    (length 1 there, _chain), that axis made the k-D mask's k (X[:, m] * s[:, None], m 2-D: s as (n, 1, 1))."""
+    shape = tuple(np.shape(v))
+    count = len(shape) - rest - 1
+    if count < 0:
+        return v  # (it broadcasts along the mask's axes from the back as it is)
+    full = shape[:count] + (1,) * k + shape[count + 1 :]
+    return _reshape_front(v, full) if isinstance(v, Traced) else np.reshape(v, full)
 
 
 def _filler(c, axis: int, k: int):
@@ -600,8 +614,8 @@ def _chain(t, mask, reads, value, rest: int, k: int):
             mine = type(a) is Var and a in derived
             shape = tuple(a.shape if type(a) is Var else np.shape(a.value))
             count = len(shape) - rest - 1  # (the count's axis in the argument's shape, if it reaches it)
-            if not mine and (len(shape) > ndim or (count >= 0 and shape[count] != 1) or (k > 1 and count > 0)):
-                return None  # (an array of the mask's count, or of axes the whole array places elsewhere)
+            if not mine and (len(shape) > ndim or (count >= 0 and shape[count] != 1)):
+                return None  # (an array of the mask's count: its values follow the selection)
             if type(a) is Var and a in t.stale:
                 return None
             domain = e.op.domain[min(j, len(e.op.domain) - 1)] if e.op.domain else "real"
