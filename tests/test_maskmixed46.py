@@ -1,5 +1,6 @@
 """A traced mask among ints and partial slices (`X[m, 0] = 1`, `X[m, 1:3] *= 2`, `X[0, m] = np.sin(x[m])`,
-`X[:, m, 1] = np.exp(X[:, m, 1])`): read as X[basic][m] and written as where(m, h, X[basic]) set back into X, so
+`X[:, m, 1] = np.exp(X[:, m, 1])`), and an argument of h spanning axes on both sides of a 2-D mask's count
+(`Z[:, m] = X[:, m] * s[:, None]`: s's length-1 axis made the mask's two): read as X[basic][m] and written as where(m, h, X[basic]) set back into X, so
 dl.prepare at one point, called where the masks differ, agrees with JAX x64 (jnp.where on X.at[basic]; values stored
 below), all four methods, first and second derivatives, the compiled tier with the interpreters. NumPy's case that
 moves the count to the front (`X[0, :, m]`: an int and the mask apart) still reads the mask's values, by name."""
@@ -34,6 +35,16 @@ def mid(x):
     m = x[:2] < 0.5
     X[:, m, 1] = np.exp(X[:, m, 1])
     return (X**2).sum()
+
+
+def spanning(x):
+    X = np.outer(x[:2], x).reshape(2, 5, 1) * np.ones((1, 1, 2))
+    X = X + np.arange(20.0).reshape(2, 5, 2) * 0.1
+    m = X[0] > 0.5  # (a 2-D mask at X's axes 1 and 2)
+    s = np.tanh(x[:2])
+    Z = X * 1.0
+    Z[:, m] = X[:, m] * s[:, None]  # (s[:, None] spans the axis before the count's and the count's own)
+    return (Z**2).sum()
 
 
 P1 = np.array([0.3, -1.2, 2.0, 0.7, -0.4])
@@ -98,6 +109,21 @@ JAX = {
                 93.51762565747012,
                 [58.013517104771104, 6.743992946208613, -5.197053145726819, 298.1502373046841, 104.89518670837833],
                 [87.03033078858799, 25.783987303175504, 23.428104337691728, 1240.390949744521, 174.721736075081],
+            ),
+        ],
+    ),
+    "spanning": (
+        spanning,
+        [
+            (
+                25.63494262995446,
+                [0.9106913376212236, -38.53931030979532, 3.2760362453926613, -2.6145035993506758, -7.698316340976464],
+                [32.43911771732059, 58.162406710650814, 4.033635515587737, 4.033635515587737, 4.033635515587737],
+            ),
+            (
+                50.294114678351555,
+                [76.33958719217537, 12.28734906109223, 1.1120000000000005, 9.888553405853825, 20.471773946007232],
+                [82.28027119227974, 80.96015462563153, 9.16, 7.379873372412585, 7.379873372412585],
             ),
         ],
     ),
