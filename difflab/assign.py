@@ -659,40 +659,75 @@ def _fills(t, chain, used, reads, axis: int, k: int, filled):
     """(per read in `used`, its x's elements along the mask where the replayed h is computed for the positions the
     mask leaves; per (equation, argument) in `filled`, that argument's value there), each of the shape of the axes
     the mask leaves (_replayed): at each of their positions, the first element the example's mask selects where
-    every value of h was finite; if none, the first of the whole arrays where h is (computed here, its warnings
-    silenced); None where there is none."""
+    every value of h was finite; if none, the first of the whole arrays where h is; if none, the first of a few
+    fixed points (_CANDIDATES: log(x[m]) where the example's x is negative everywhere takes 1.0) where h is (computed
+    here, its warnings silenced); None where there is none."""
     names = [*used, *(e.out for e in chain)]
     env = {v: np.asarray(_number(t.values[v])) for v in names}
     finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
-    if not _everywhere(finite, axis):
-        whole: dict = {}  # (the whole arrays, as the reads' shape: the mask's axes one)
-        for v in used:
-            x = np.asarray(_number(t.values[reads[v][0]]))
-            whole[v] = x.reshape(x.shape[:axis] + (math.prod(x.shape[axis : axis + k]),) + x.shape[axis + k :])
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for e in chain:
-                args = [
-                    (whole[a] if a in whole else _number(t.values[a])) if type(a) is Var else _number(a.value)
-                    for a in e.args
-                ]
-                try:
-                    whole[e.out] = np.asarray(e.op.impl(*args, **e.kw))
-                except (ValueError, TypeError, ArithmeticError):
-                    return None
+    for source in (_whole_reads, _candidate_reads):
+        if _everywhere(finite, axis):
+            break
+        more = _evaluated(t, chain, source(t, used, reads, axis, k, env))
+        if more is None:
+            return None
         env = {
-            v: np.concatenate([env[v], np.broadcast_to(whole[v], env[v].shape[:axis] + whole[v].shape[axis:])], axis)
+            v: np.concatenate([env[v], np.broadcast_to(more[v], env[v].shape[:axis] + more[v].shape[axis:])], axis)
             for v in names
         }
         finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
-        if not _everywhere(finite, axis):
-            return None
+    if not _everywhere(finite, axis):
+        return None
     pick = np.expand_dims(np.argmax(finite, axis=axis), axis)
 
     def at(v):
         return np.take_along_axis(env[v], pick, axis).squeeze(axis)
 
     return [at(v) for v in used], {(i, j): at(chain[i].args[j]) for i, j in filled}
+
+
+#: fill points tried last for the reads (_fills): where neither the example's selection nor the whole arrays have
+#: one at which h is finite, the first of these that is (inside log's, sqrt's, arcsin's, log1p's domains...)
+_CANDIDATES = np.array([1.0, 0.5, 2.0, -0.5, -1.0, 0.1, 10.0, -10.0, 100.0])
+
+
+def _whole_reads(t, used, reads, axis: int, k: int, env):
+    """The whole arrays of the reads' x's, as the reads' shape (the mask's axes one)."""
+    whole = {}
+    for v in used:
+        x = np.asarray(_number(t.values[reads[v][0]]))
+        whole[v] = x.reshape(x.shape[:axis] + (math.prod(x.shape[axis : axis + k]),) + x.shape[axis + k :])
+    return whole
+
+
+def _candidate_reads(t, used, reads, axis: int, k: int, env):
+    """Each read taking each of _CANDIDATES along the count's axis (floating reads only: None for others)."""
+    if any(env[v].dtype.kind not in "fc" for v in used):
+        return None
+    out = {}
+    for v in used:
+        s = env[v].shape
+        c = _CANDIDATES.astype(env[v].dtype).reshape((1,) * axis + (-1,) + (1,) * (len(s) - axis - 1))
+        out[v] = np.broadcast_to(c, s[:axis] + (len(_CANDIDATES),) + s[axis + 1 :])
+    return out
+
+
+def _evaluated(t, chain, base):
+    """The chain's values from `base` (the reads' values), the other arguments at the example's; None if it raises."""
+    if base is None:
+        return None
+    base = dict(base)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in chain:
+            args = [
+                (base[a] if a in base else _number(t.values[a])) if type(a) is Var else _number(a.value) for a in e.args
+            ]
+            try:
+                base[e.out] = np.asarray(e.op.impl(*args, **e.kw))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+    return base
 
 
 def _everywhere(finite, axis: int) -> bool:
