@@ -3,7 +3,10 @@
 (`Z[:, m] = X[:, m] * s[:, None]`: s's length-1 axis made the mask's two): read as X[basic][m] and written as where(m, h, X[basic]) set back into X, so
 dl.prepare at one point, called where the masks differ, agrees with JAX x64 (jnp.where on X.at[basic]; values stored
 below), all four methods, first and second derivatives, the compiled tier with the interpreters. NumPy's case that
-moves the count to the front (`X[0, :, m]`: an int and the mask apart) still reads the mask's values, by name."""
+moves the count to the front (`X[0, :, m]`: an int and the mask apart) still reads the mask's values, by name. An example at which h is finite nowhere the mask leaves (nor where it
+selects) takes a fixed fill point inside h's domain (log of x > 0 prepared where every x <= 0)."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -172,3 +175,54 @@ def test_the_count_moved_to_the_front_still_specialises():
     with pytest.raises(ValueError, match="specialised.*indexing by a traced mask"):
         dl.prepare(apart, P1)
     np.testing.assert_allclose(dl.grad(apart)(P2), dl.grad(apart, method="numeric")(P2), rtol=1e-6)
+
+
+def log_nowhere(x):
+    z = x * 1.0
+    m = x > 0
+    z[m] = np.log(x[m])
+    return (z**2).sum()
+
+
+def sqrt_log(x):
+    z = x * 1.0
+    m = x > 3
+    z[m] = np.sqrt(x[m] - 3) * np.log(x[m] - 3)
+    return (z**2).sum()
+
+
+N1 = np.array([-0.3, -1.2, -2.0, -0.7, -0.4])  # (h finite nowhere: the mask selects none, log of every x is NaN)
+# (value, gradient, Hessian's diagonal) from JAX x64 at P2 (log_nowhere) and at Q2 (sqrt_log), jnp.where(m, h, x)
+FILLED = {
+    "log_nowhere": (
+        log_nowhere,
+        P2,
+        (
+            3.477458195245676,
+            [0.5406201441442192, -16.094379124341003, -0.6, -0.23413447923961395, 0.7167794185129729],
+            [0.5284754594594094, 130.47189562170502, 2.0, 2.729285223846485, 0.08741431389906185],
+        ),
+    ),
+    "sqrt_log": (
+        sqrt_log,
+        np.array([3.5, 4.0, -0.3, 0.9, 5.2]),
+        (
+            2.507889527006805,
+            [-0.9058413472016894, 0.0, -0.6, 1.8, 2.198579729841133],
+            [1.2274112777602202, 2.0, 2.0, 2.0, 1.625870327603882],
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_an_example_where_h_is_finite_nowhere_takes_a_fixed_fill(method):
+    for case, (f, x, (value, grad, hess)) in FILLED.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # (log and sqrt never taken outside their domains)
+            p = dl.prepare(f, N1, method=method)  # (was refused: no fill point where h is finite)
+            got = p.value_and_grad(x)
+            np.testing.assert_allclose(got[0], value, rtol=1e-12, err_msg=case)
+            np.testing.assert_allclose(got[1], grad, **_tol(method), err_msg=case)
+            if method != "symbolic":
+                np.testing.assert_allclose(np.diagonal(p.hessian(x)), hess, **_tol(method, 2), err_msg=case)
