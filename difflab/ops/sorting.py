@@ -801,6 +801,42 @@ scatter_along = defop(
 
 
 # -- argmax, argmin: a row's first largest (smallest) entry's index, NumPy's own (NaN first), recomputed at each call --
+def _arg_front(name, pick, op):
+    """numpy.`name`'s front (argmax, argmin) over the registry entry `op` along one axis."""
+
+    def front(a, axis=None, out=None, *, keepdims=False):
+        if out is not None:
+            raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
+        shape = tuple(np.shape(a))
+        if not shape:
+            return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+        if axis is None:
+            idx = op(_reshape(a, (-1,)), axis=0)
+            return _reshape(idx, (1,) * len(shape)) if keepdims else idx
+        axis = normalize_axes(a, axis)[0]
+        idx = op(a, axis=axis)
+        return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+
+    front.__name__ = front.__qualname__ = f"_{name}_front"
+    front.__doc__ = (
+        f"The index of `a`'s first {name[3:]}imum along `axis` (of the flattened array when None), like "
+        f"`numpy.{name}`: NumPy's own index, recomputed at each call (prepare and vmap reuse the equation); "
+        f"derivative 0. Shape: a's without the axis (keepdims: 1 there).\n\n"
+        f"    >>> int(_{name}_front(np.array([1.0, 3.0, 2.0])))\n    {int(pick(np.array([1.0, 3.0, 2.0])))}\n    "
+    )
+    return front
+
+
+def _arg_strategy(b, name, x, picks, c):
+    """x's value at its own argmax (argmin) along a drawn axis (a float result: the index alone ends in integers)."""
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    idx = b.emit(name, x, axis=axis)
+    shape = b.shape(x)
+    idx = b.emit("reshape", idx, shape=shape[:axis] + (1,) + shape[axis + 1 :])
+    return b.emit("gather_along", x, idx, axis=axis)
+
+
 def _arg_extreme(name):
     """The entry `name` ("argmax" or "argmin") along one axis: NumPy's index, so prepare and vmap reuse the equation
     at values whose extreme is elsewhere (`x[np.argmax(x)]` a gather by it); derivative 0 (piecewise constant)."""
@@ -824,34 +860,7 @@ def _arg_extreme(name):
         )
     ]
 
-    def front(a, axis=None, out=None, *, keepdims=False):
-        if out is not None:
-            raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
-        shape = tuple(np.shape(a))
-        if not shape:
-            return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
-        if axis is None:
-            idx = op(_reshape(a, (-1,)), axis=0)
-            return _reshape(idx, (1,) * len(shape)) if keepdims else idx
-        axis = normalize_axes(a, axis)[0]
-        idx = op(a, axis=axis)
-        return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
-
-    front.__name__ = front.__qualname__ = f"_{name}_front"
-    front.__doc__ = (
-        f"The index of `a`'s first {name[3:]}imum along `axis` (of the flattened array when None), like "
-        f"`numpy.{name}`: NumPy's own index, recomputed at each call (prepare and vmap reuse the equation); "
-        f"derivative 0. Shape: a's without the axis (keepdims: 1 there).\n\n"
-        f"    >>> int(_{name}_front(np.array([1.0, 3.0, 2.0])))\n    {int(pick(np.array([1.0, 3.0, 2.0])))}\n    "
-    )
-
-    def strategy(b, name_, x, picks, c):
-        x = b.rank1(x)
-        axis = c.take(len(b.shape(x)))
-        idx = b.emit(name_, x, axis=axis)
-        shape = b.shape(x)
-        idx = b.emit("reshape", idx, shape=shape[:axis] + (1,) + shape[axis + 1 :])
-        return b.emit("gather_along", x, idx, axis=axis)  # (a float result: the index alone ends in integers)
+    front = _arg_front(name, pick, lambda *a, **kw: op(*a, **kw))
 
     op = defop(
         name,
@@ -875,13 +884,14 @@ def _arg_extreme(name):
         numpy=(name,),
         methods=(name,),
         front=front,
-        strategy=strategy,
+        strategy=_arg_strategy,
     )
     return op
 
 
 argmax = _arg_extreme("argmax")
 argmin = _arg_extreme("argmin")
+_argmax_front, _argmin_front = argmax.front, argmin.front  # (their doctests found, and run, as module functions)
 
 
 # -- searchsorted: where v's entries would go in the sorted 1-D a, NumPy's own indices, recomputed at each call ------
