@@ -97,6 +97,8 @@ def _clearance(graph, xs):
     for e in graph.eqns:
         if not e.op.differentiable:  # piecewise constant: it jumps where its arguments meet (or at 0)
             vals = [np.asarray(env[a] if isinstance(a, dl.Var) else a.value, dtype=float) for a in e.args]
+            if len(vals) > 1 and e.op.kink is not None and np.shape(vals[0])[-1:] != np.shape(vals[1])[-1:]:
+                continue  # (searchsorted's edges and values do not pair up: its kink rule measured the distance)
             gaps.append(np.abs(vals[0] - vals[1]) if len(vals) > 1 else np.abs(vals[0]))
     return min((float(np.min(g)) for g in gaps if np.size(g)), default=np.inf)
 
