@@ -1,5 +1,5 @@
-"""Functions whose result is piecewise constant (`argmax`, `nonzero`, `isclose`,
-`histogram`'s counts, `searchsorted`, ...): computed by NumPy on the values, never differentiated.
+"""Functions whose result is piecewise constant (`nonzero`, `isclose`,
+`histogram`'s counts, ...): computed by NumPy on the values, never differentiated.
 
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
 on the concrete values and marks the trace specialised to them (a new input value retraces). The
@@ -40,9 +40,6 @@ def _on_values(name):
 
 
 (
-    argmax,
-    argmin,
-    searchsorted,
     count_nonzero,
     nonzero,
     argwhere,
@@ -72,9 +69,6 @@ def _on_values(name):
 ) = [
     _on_values(n)
     for n in (
-        "argmax",
-        "argmin",
-        "searchsorted",
         "count_nonzero",
         "nonzero",
         "argwhere",
