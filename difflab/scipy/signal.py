@@ -186,7 +186,8 @@ def hilbert(x, N=None, axis=-1):
     >>> _np.round(hilbert(_np.cos(_np.arange(4) * _np.pi / 2)), 12).tolist()
     [(1+0j), 1j, (-1+0j), -1j]
     """
-    if _np.iscomplexobj(_np.empty(0, dtype=getattr(x, "dtype", _np.result_type(x)))):
+    dtype = x.dtype if isinstance(x, _Traced) else _np.result_type(x)  # (result_type of a traced x specialises)
+    if _np.iscomplexobj(_np.empty(0, dtype=dtype)):
         raise ValueError("hilbert: x must be real (SciPy's error too)")
     nd = _np.ndim(x)
     if not -nd <= axis < nd:
