@@ -183,8 +183,9 @@ def hilbert(x, N=None, axis=-1):
     frequencies zeroed and the positive ones doubled, the inverse FFT. Differentiable in x, all four methods.
     Shape contract: real x (..., n, ...) -> complex (..., N, ...).
 
-    >>> _np.round(hilbert(_np.cos(_np.arange(4) * _np.pi / 2)), 12).tolist()
-    [(1+0j), 1j, (-1+0j), -1j]
+    >>> z = hilbert(_np.cos(_np.arange(4) * _np.pi / 2))  # cos's analytic signal is exp(iθ)
+    >>> (_np.round(z.real, 12) + 0.0).tolist(), (_np.round(z.imag, 12) + 0.0).tolist()
+    ([1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0])
     """
     dtype = x.dtype if isinstance(x, _Traced) else _np.result_type(x)  # (result_type of a traced x specialises)
     if _np.iscomplexobj(_np.empty(0, dtype=dtype)):
