@@ -30,7 +30,8 @@ and scipy.integrate.simpson / cumulative_trapezoid had no difflab.scipy counterp
 refuses a traced value): now SciPy's FFT recipe in difflab's fft ops, and SciPy's own quadrature weights read from
 the unit vectors. np.concatenate([[np.cos(th / 2)], np.sin(th / 2) * k]) was refused ("numpy.shape converted a
 traced value"): a list holding traced entries is stacked now, in np.concatenate, np.stack and np.hstack.
-dl.prepare refuses, by name, barycentric_tonemap (np.all of the inside test is read on the values). giou_loss's
+np.all(λ >= 0, axis=1) (and np.any) of a traced mask was read on the values, so dl.prepare refused
+barycentric_tonemap: a traced mask now (a count of the nonzero entries). giou_loss's
 first point had a box edge exactly on its target's (np.abs and np.minimum at their kinks: difflab's conventions, not
 JAX's): moved off it. Symbolic Hessians over 0.2 s are left out (CPU seconds on a loaded machine: cvar_partition's
 over 7.6 at 40 scenarios, rlc_impedance_fit's 2.7, beam_deflection's 1.5, beta_binomial_betaln's 1.1,
@@ -402,8 +403,8 @@ def points():
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
 
-#: value-dependent graphs dl.prepare refuses by name: np.all of the inside test (read on the values)
-SPECIALISED = {"barycentric_tonemap"}
+#: value-dependent graphs dl.prepare refuses by name (none: barycentric_tonemap's np.all was one)
+SPECIALISED: set = set()
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
     "swap_bootstrap": (0.14832477284140366, 14.310836649952662, 3112.0542352962893),  # jax, n=8
@@ -557,3 +558,35 @@ def test_concatenate_and_stack_of_lists_holding_traced_entries(method):
     np.testing.assert_allclose(dl.grad(f, method=method)(x0), complex_step(f, x0), rtol=tol)
     p = dl.prepare(f, x0, method=method)
     np.testing.assert_allclose(p.grad(x1), complex_step(f, x1), rtol=tol)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_all_and_any_of_traced_masks_are_traced(method):
+    """np.all / np.any of a traced array were read on the values (the graph specialised, dl.prepare refused it): a
+    traced mask now, with axis and keepdims, of a bool mask, of floats (NumPy's truth) and of an empty array; prepared
+    at one point, NumPy's masks at another where each of them changes."""
+
+    def f(x):
+        M = x.reshape(2, 3)
+        return (
+            np.sum(np.where(np.all(M > 0.2, axis=1, keepdims=True), M, 0.0))
+            + np.sum(np.where(np.any(x > 0.9), x, 2 * x))
+            + np.sum(np.where(np.all(np.zeros((0, 6)) > 0, axis=0), x, 0.0))
+            + np.sum(np.where(np.any(M - 0.3, axis=0), x[:3], 0.0))
+        )
+
+    def want(x):  # ∂/∂x of the selected branches, from NumPy's own masks
+        M = x.reshape(2, 3)
+        return (
+            (np.all(M > 0.2, axis=1, keepdims=True) * np.ones((2, 3))).ravel()
+            + np.where(np.any(x > 0.9), 1.0, 2.0)
+            + 1.0
+            + np.concatenate([np.any(M - 0.3, axis=0), np.zeros(3)])
+        )
+
+    x0, x1 = np.array([0.3, 0.5, 0.4, 0.1, 0.95, 0.3]), np.array([0.1, 0.5, 0.4, 0.3, 0.7, 0.3])
+    p = dl.prepare(f, x0, method=method)
+    tol = 1e-8 if method == "numeric" else 1e-14
+    for x in (x0, x1):
+        assert p(x) == pytest.approx(f(x), rel=1e-14)
+        np.testing.assert_allclose(p.grad(x), want(x), rtol=tol, atol=tol)
