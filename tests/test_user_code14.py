@@ -25,7 +25,7 @@ and cumulative_trapezoid as short jnp spellings (each checked equal to SciPy's f
 (jax.scipy.special.betaln is off by 1.5e-7 relative here, SciPy's and difflab's agree), adv[t] = … as .at[t].set.
 Hessians of the ones with at most 6 parameters.
 
-What they met (first run, 21 functions × 4 methods: 17 × 4 right, none wrong; the others): scipy.signal.hilbert
+What they met (first run, 21 functions × 4 methods: 18 × 4 right, none wrong; the others): scipy.signal.hilbert
 and scipy.integrate.simpson / cumulative_trapezoid had no difflab.scipy counterpart (AttributeError; SciPy's own
 refuses a traced value): now SciPy's FFT recipe in difflab's fft ops, and SciPy's own quadrature weights read from
 the unit vectors. np.concatenate([[np.cos(th / 2)], np.sin(th / 2) * k]) was refused ("numpy.shape converted a
