@@ -3130,5 +3130,117 @@ eval_sh_chebyu = _orthopoly(
 )
 
 
+# -- Carlson's symmetric elliptic integrals, the incomplete Legendre ones (issue 11, special46) -------------------
+# Their derivatives are Carlson integrals again (DLMF 19.18; the others by partial fractions under the integral
+# ∫₀^∞ Π(t + xᵢ)^(-aᵢ) dt, and Euler's relation for the degree -3/2 of RD and RJ): ∂z RF = -RD(x, y, z)/6,
+# ∂x RD = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂x RJ = (RJ - RD(y, z, x))/(2(p - x)), ∂z RG = RF/4 - z·RD/12.
+# The two divided differences lose ε·RD/|z - x| of their digits where the arguments nearly coincide, and are 0/0
+# where two coincide exactly (RD(x, y, x), RJ(x, y, z, x)): said by a DomainWarning there, as a NaN.
+
+
+def _carlson_named(name, derivative):
+    return _scipy_named(name, None, derivative, mp=lambda mpmath, *args: getattr(mpmath, name)(*args))
+
+
+def _rf_partial(k):
+    """∂RF/∂(argument k) = -RD(the other two, that one)/6."""
+
+    def partial(out, *xyz):
+        rest = [a for j, a in enumerate(xyz) if j != k]
+        return elliprd(rest[0], rest[1], xyz[k]) * (-1.0 / 6.0)
+
+    return partial
+
+
+elliprf = _special(
+    "elliprf",
+    _scipy("elliprf"),
+    tuple(_rf_partial(k) for k in range(3)),
+    _carlson_named(
+        "elliprf",
+        lambda sp, out, i, *xyz: -_scipy_function("elliprd")(*[a for j, a in enumerate(xyz) if j != i], xyz[i]) / 6,
+    ),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the first kind RF(x, y, z) = ½∫₀^∞ ((t + x)(t + y)(t + z))^(-1/2) dt; "
+    "∂z = -RD(x, y, z)/6 (and by symmetry in x, y)",
+)
+
+
+def _rd_partials(x, y, z, out, of_rd):
+    """(∂x, ∂y, ∂z) of RD(x, y, z) = out: the divided differences and Euler's relation x∂x + y∂y + z∂z = -3/2 RD
+    (`of_rd`: RD itself, for a SymPy or a difflab value)."""
+    dx = (out - of_rd(y, z, x)) / (2.0 * (z - x))
+    dy = (out - of_rd(z, x, y)) / (2.0 * (z - y))
+    return dx, dy, -(1.5 * out + x * dx + y * dy) / z
+
+
+elliprd = _special(
+    "elliprd",
+    _scipy("elliprd"),
+    tuple((lambda out, x, y, z, k=k: _rd_partials(x, y, z, out, lambda *a: elliprd(*a))[k]) for k in range(3)),
+    _carlson_named("elliprd", lambda sp, out, i, x, y, z: _rd_partials(x, y, z, out, _scipy_function("elliprd"))[i]),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the second kind RD(x, y, z) = (3/2)∫₀^∞ (t + z)^(-3/2)((t + x)(t + y))^(-1/2) "
+    "dt; ∂x = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂z by Euler's relation (degree -3/2)",
+)
+elliprc = _special(
+    "elliprc",
+    _scipy("elliprc"),
+    (lambda out, x, y: elliprd(y, y, x) * (-1.0 / 6.0), lambda out, x, y: elliprd(x, y, y) * (-1.0 / 3.0)),
+    _carlson_named(
+        "elliprc",
+        lambda sp, out, i, x, y: (
+            -_scipy_function("elliprd")(y, y, x) / 6,
+            -_scipy_function("elliprd")(x, y, y) / 3,
+        )[i],
+    ),
+    domain=("positive", "positive"),
+    doc="Carlson's degenerate integral RC(x, y) = RF(x, y, y) = ½∫₀^∞ (t + x)^(-1/2)(t + y)^(-1) dt (y > 0); "
+    "∂x = -RD(y, y, x)/6, ∂y = -RD(x, y, y)/3",
+)
+
+
+def _rj_partials(x, y, z, p, out, rd):
+    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: (RJ - RD(the other two, xᵢ))/(2(p - xᵢ)), ∂p by Euler's relation."""
+    dx = (out - rd(y, z, x)) / (2.0 * (p - x))
+    dy = (out - rd(z, x, y)) / (2.0 * (p - y))
+    dz = (out - rd(x, y, z)) / (2.0 * (p - z))
+    return dx, dy, dz, -(1.5 * out + x * dx + y * dy + z * dz) / p
+
+
+elliprj = _special(
+    "elliprj",
+    _scipy("elliprj"),
+    tuple((lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, lambda *a: elliprd(*a))[k]) for k in range(4)),
+    _carlson_named(
+        "elliprj", lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"))[i]
+    ),
+    domain=("positive", "positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
+    "^(-1/2) dt (p > 0); ∂x = (RJ - RD(y, z, x))/(2(p - x)), ∂p by Euler's relation (degree -3/2)",
+)
+
+
+def _rg_partial(k, rf, rd):
+    def partial(out, *xyz):
+        rest = [a for j, a in enumerate(xyz) if j != k]
+        return rf(*xyz) * 0.25 - xyz[k] * rd(rest[0], rest[1], xyz[k]) * (1.0 / 12.0)
+
+    return partial
+
+
+elliprg = _special(
+    "elliprg",
+    _scipy("elliprg"),
+    tuple(_rg_partial(k, lambda *a: elliprf(*a), lambda *a: elliprd(*a)) for k in range(3)),
+    _carlson_named(
+        "elliprg",
+        lambda sp, out, i, *xyz: _rg_partial(i, _scipy_function("elliprf"), _scipy_function("elliprd"))(out, *xyz),
+    ),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's completely symmetric integral of the second kind RG(x, y, z); ∂z = RF(x, y, z)/4 - z·RD(x, y, z)/12",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
