@@ -3166,19 +3166,57 @@ elliprf = _special(
 )
 
 
-def _rd_partials(x, y, z, out, of_rd):
-    """(∂x, ∂y, ∂z) of RD(x, y, z) = out: the divided differences and Euler's relation x∂x + y∂y + z∂z = -3/2 RD
-    (`of_rd`: RD itself, for a SymPy or a difflab value)."""
-    dx = (out - of_rd(y, z, x)) / (2.0 * (z - x))
-    dy = (out - of_rd(z, x, y)) / (2.0 * (z - y))
+_RD_NEAR = 0.02  # |z - y| below it (relative to their mean) ∂y RD by its series in the gap, not the difference
+_RD_TERMS = (1.0, 1.5, 1.875, 2.1875, 2.4609375, 2.70703125)  # (3/2)ₖ/k!: the gap's 6th term < 1e-20 there
+
+
+def _rd_first(x, y, z, out, of_rd, ops):
+    """∂x RD(x, y, z) = out: (RD(x, y, z) - RD(y, z, x))/(2(z - x)), which loses ε·z/|z - x| of its digits (all at
+    z = x, 0/0); where |z - x| < 0.02·w, w = (x + z)/2, h = (z - x)/2, the series -(3/4)Σₖ cₖh²ᵏ Jₖ of the integrand
+    (t + y)^(-1/2)((t + w)² - h²)^(-3/2) in h², Jₖ = ∫₀^∞ (t + y)^(-1/2)(t + w)^(-3-2k) dt = w^(1/2-n)/(n - 1/2)·
+    ₂F₁(1/2, n - 1/2; n + 1/2; 1 - y/w), n = 3 + 2k (right at y = w too). Each form at held arguments where it is
+    not used (`ops`: where, equal, sqrt and hyp2f1 of difflab or SymPy)."""
+    pick, _, sqrt_, f21 = ops
+    w, h = 0.5 * (x + z), 0.5 * (z - x)
+    near = abs(h) < _RD_NEAR * w
+    divided = (out - of_rd(y, z, x)) / (2.0 * pick(near, 1.0, z - x))
+    w_s, h_s, y_s = pick(near, w, 1.0), pick(near, h, 0.0), pick(near, y, 1.0)
+    series = 0.0
+    for k, c in enumerate(_RD_TERMS):
+        n = 3 + 2 * k
+        j = f21(0.5, n - 0.5, n + 0.5, 1.0 - y_s / w_s) / (sqrt_(w_s) * w_s ** (n - 1) * (n - 0.5))
+        series = series + c * h_s ** (2 * k) * j
+    return pick(near, -0.75 * series, divided)
+
+
+def _rd_partials(x, y, z, out, of_rd, ops):
+    """(∂x, ∂y, ∂z) of RD(x, y, z) = out: `_rd_first` (RD is symmetric in x and y) and Euler's relation
+    x∂x + y∂y + z∂z = -3/2 RD (for a SymPy or a difflab value)."""
+    dx = _rd_first(x, y, z, out, of_rd, ops)
+    dy = _rd_first(y, x, z, out, of_rd, ops)
     return dx, dy, -(1.5 * out + x * dx + y * dy) / z
+
+
+def _where_ops():
+    return where, equal, lambda t: t**0.5, lambda *a: hyp2f1(*a)
+
+
+def _piecewise_ops():
+    sp = _sp()
+    return (lambda c, a, b: sp.Piecewise((a, c), (b, True))), sp.Eq, sp.sqrt, _scipy_function("hyp2f1")
 
 
 elliprd = _special(
     "elliprd",
     _scipy("elliprd"),
-    tuple((lambda out, x, y, z, k=k: _rd_partials(x, y, z, out, lambda *a: elliprd(*a))[k]) for k in range(3)),
-    _carlson_named("elliprd", lambda sp, out, i, x, y, z: _rd_partials(x, y, z, out, _scipy_function("elliprd"))[i]),
+    tuple(
+        (lambda out, x, y, z, k=k: _rd_partials(x, y, z, out, lambda *a: elliprd(*a), _where_ops())[k])
+        for k in range(3)
+    ),
+    _carlson_named(
+        "elliprd",
+        lambda sp, out, i, x, y, z: _rd_partials(x, y, z, out, _scipy_function("elliprd"), _piecewise_ops())[i],
+    ),
     domain=("positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the second kind RD(x, y, z) = (3/2)∫₀^∞ (t + z)^(-3/2)((t + x)(t + y))^(-1/2) "
     "dt; ∂x = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂z by Euler's relation (degree -3/2)",
@@ -3201,7 +3239,9 @@ elliprc = _special(
 
 
 def _rj_partials(x, y, z, p, out, rd):
-    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: (RJ - RD(the other two, xᵢ))/(2(p - xᵢ)), ∂p by Euler's relation."""
+    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: (RJ - RD(the other two, xᵢ))/(2(p - xᵢ)), ∂p by Euler's relation
+    (degree -3/2). The difference loses ε·p/|p - xᵢ| of its digits, and is 0/0 where p = xᵢ (RJ(x, y, z, z) is
+    RD(x, y, z): differentiate that)."""
     dx = (out - rd(y, z, x)) / (2.0 * (p - x))
     dy = (out - rd(z, x, y)) / (2.0 * (p - y))
     dz = (out - rd(x, y, z)) / (2.0 * (p - z))
@@ -3213,7 +3253,8 @@ elliprj = _special(
     _scipy("elliprj"),
     tuple((lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, lambda *a: elliprd(*a))[k]) for k in range(4)),
     _carlson_named(
-        "elliprj", lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"))[i]
+        "elliprj",
+        lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"), _piecewise_ops())[i],
     ),
     domain=("positive", "positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
@@ -3239,6 +3280,70 @@ elliprg = _special(
     ),
     domain=("positive", "positive", "positive"),
     doc="Carlson's completely symmetric integral of the second kind RG(x, y, z); ∂z = RF(x, y, z)/4 - z·RD(x, y, z)/12",
+)
+
+
+def _legendre_parts(phi, m, fl, sin_, cos_, rd):
+    """(n, s, c², Δ², D) of the incomplete integrals at (φ, m): φ = nπ + φ₀ with |φ₀| ≤ π/2 (F(φ|m) = 2nK(m) +
+    F(φ₀|m), SciPy's quasi-periodicity), s = sin φ₀, c² = 1 - s², Δ² = 1 - m·s² and D = s³·RD(c², Δ², 1)/3 =
+    ∫₀^φ₀ sin²θ/Δ dθ (difflab or SymPy values: `fl`, `sin_`, `cos_`, `rd` their floor, sine, cosine and RD)."""
+    n = fl(phi / math.pi + 0.5)
+    s, c = sin_(phi - n * math.pi), cos_(phi - n * math.pi)  # (c² as 1 - s² kept no digit of c² near φ₀ = π/2)
+    c2, d2 = c * c, 1.0 - m * s * s
+    return n, s, c2, d2, s * s * s * rd(c2, d2, 1.0) / 3.0
+
+
+def _ellipkinc_partials(phi, m, fl, sin_, cos_, rd, sqrt_, k_slope):
+    """∂φ F = 1/Δ; ∂m F = 2n·K′(m) + s³·RD(c², 1, Δ²)/6 (= ½∫₀^φ₀ sin²θ/Δ³ dθ: no division by m, π/8-like at 0)."""
+    n, s, c2, d2, _ = _legendre_parts(phi, m, fl, sin_, cos_, rd)
+    return 1.0 / sqrt_(d2), 2.0 * n * k_slope(m) + s * s * s * rd(c2, 1.0, d2) / 6.0
+
+
+def _ellipeinc_partials(phi, m, fl, sin_, cos_, rd, sqrt_, e_slope):
+    """∂φ E = Δ; ∂m E = 2n·E′(m) - D/2 (= -½∫₀^φ₀ sin²θ/Δ dθ; the closed form (E - F)/(2m) cancels near m = 0)."""
+    n, _, _, d2, big_d = _legendre_parts(phi, m, fl, sin_, cos_, rd)
+    return sqrt_(d2), 2.0 * n * e_slope(m) - 0.5 * big_d
+
+
+def _legendre_rules(partials, slope, sympy_slope):
+    def rule(k):
+        return lambda out, phi, m: partials(
+            phi, m, floor, sin, cos, lambda *a: elliprd(*a), lambda t: t**0.5, lambda m: slope(m)
+        )[k]
+
+    def sympy_partial(sp, out, i, phi, m):
+        return partials(phi, m, sp.floor, sp.sin, sp.cos, _scipy_function("elliprd"), sp.sqrt, sympy_slope)[i]
+
+    return (rule(0), rule(1)), sympy_partial
+
+
+_ELLIPKINC_RULES = _legendre_rules(
+    _ellipkinc_partials,
+    lambda m: _ellipk_slope(ellipk(m), m),
+    lambda m: _ellip_sympy_slope(False)(_sp(), _scipy_function("ellipk")(m), 0, m),
+)
+_ELLIPEINC_RULES = _legendre_rules(
+    _ellipeinc_partials,
+    lambda m: _ellipe_slope(ellipe(m), m),
+    lambda m: _ellip_sympy_slope(True)(_sp(), _scipy_function("ellipe")(m), 0, m),
+)
+ellipkinc = _special(
+    "ellipkinc",
+    _scipy("ellipkinc"),
+    _ELLIPKINC_RULES[0],
+    _scipy_named("ellipkinc", lambda sp, phi, m: sp.elliptic_f(phi, m), _ELLIPKINC_RULES[1]),
+    domain=("real", "unit"),
+    doc="the incomplete elliptic integral of the first kind F(φ|m) = ∫₀^φ (1 - m sin²θ)^(-1/2) dθ; ∂φ = 1/Δ, "
+    "∂m = 2n·K′(m) + s³·RD(c², 1, Δ²)/6 (φ = nπ + φ₀, s = sin φ₀, c² = 1 - s², Δ² = 1 - m s²)",
+)
+ellipeinc = _special(
+    "ellipeinc",
+    _scipy("ellipeinc"),
+    _ELLIPEINC_RULES[0],
+    _scipy_named("ellipeinc", lambda sp, phi, m: sp.elliptic_e(phi, m), _ELLIPEINC_RULES[1]),
+    domain=("real", "unit"),
+    doc="the incomplete elliptic integral of the second kind E(φ|m) = ∫₀^φ (1 - m sin²θ)^(1/2) dθ; ∂φ = Δ, "
+    "∂m = 2n·E′(m) - s³·RD(c², Δ², 1)/6 (φ = nπ + φ₀, s = sin φ₀)",
 )
 
 
