@@ -3347,5 +3347,64 @@ ellipeinc = _special(
 )
 
 
+# -- zetac: ζ(x) - 1, its slope ζ′ (issue 11, special46) -----------------------------------------------------------
+
+
+def _zeta_derivative_impl(k, x):
+    """ζ⁽ᵏ⁾(x), Riemann's zeta's k-th derivative, by mpmath (at 20 digits, rounded to a double) element by element:
+    SciPy has no ζ′, and the slope of Σ n^(-x) is -Σ log(n)·n^(-x), which converges too slowly near x = 1 to sum."""
+    import mpmath
+
+    def one(k, x):
+        if not math.isfinite(x) or x == 1.0:  # (the pole: ζ's derivatives leave to ±inf on its two sides)
+            return math.nan
+        with mpmath.workdps(20):
+            return float(mpmath.zeta(x, 1, int(k)))
+
+    out = np.vectorize(one, otypes=[float])(k, x)
+    return out[()] if out.ndim == 0 else out
+
+
+def _zeta_derivative_samples(rng):
+    return [((rng.integers(1, 3, s), draw("above_one", s, rng)), {}) for s in ((3,), ())]
+
+
+zeta_derivative = _special(
+    "zeta_derivative",
+    _zeta_derivative_impl,
+    (
+        _refuse("zeta_derivative", "k", why="k is the order of the derivative"),
+        lambda out, k, x: zeta_derivative(k + 1.0, x),
+    ),
+    _scipy_named(
+        "zeta_derivative",
+        None,
+        lambda sp, out, i, k, x: _scipy_function("zeta_derivative")(k + 1, x),
+        scipy_name=_zeta_derivative_impl,
+        mp=lambda mpmath, k, x: mpmath.zeta(x, 1, int(k)),
+    ),
+    domain=("integer", "above_one"),
+    samples=_zeta_derivative_samples,
+    names=("_zeta_derivative",),
+    internal=True,
+    result_dtype=lambda: _F64,
+    doc="ζ⁽ᵏ⁾(x), the k-th derivative of Riemann's zeta function (zetac's slope, and its own), by mpmath; "
+    "∂x = ζ⁽ᵏ⁺¹⁾(x), not differentiable in k",
+)
+zetac = _special(
+    "zetac",
+    _scipy("zetac"),
+    (lambda out, x: zeta_derivative(1.0, x),),
+    _scipy_named(
+        "zetac",
+        lambda sp, x: sp.zeta(x) - 1,
+        lambda sp, out, i, x: _scipy_function("zeta_derivative")(1, x),
+    ),
+    domain=("above_one",),
+    doc="ζ(x) - 1, Riemann's zeta function less its first term (no digit lost for large x; x ≠ 1); "
+    "d = ζ′(x), by mpmath (SciPy has none)",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
