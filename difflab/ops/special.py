@@ -3358,8 +3358,10 @@ def _zeta_derivative_impl(k, x):
     def one(k, x):
         if not math.isfinite(x) or x == 1.0:  # (the pole: ζ's derivatives leave to ±inf on its two sides)
             return math.nan
+        if not (k >= 0 and k == int(k)):  # (an order is a whole number)
+            return math.nan
         with mpmath.workdps(20):
-            return float(mpmath.zeta(x, 1, int(k)))
+            return float(mpmath.zeta(x) if int(k) == 0 else mpmath.zeta(x, 1, int(k)))
 
     out = np.vectorize(one, otypes=[float])(k, x)
     return out[()] if out.ndim == 0 else out
