@@ -3408,5 +3408,91 @@ zetac = _special(
 )
 
 
+# -- Tricomi's U, ₀F₁, Wright's generalized Bessel function (issue 11, special46) ------------------------------------
+
+
+def _parameter(name, arg, only, what):
+    return _refuse(
+        name,
+        arg,
+        only,
+        f"SciPy has no derivative of {what} in its parameters, and difflab no exact one; hold {arg} constant, or "
+        "differentiate by method='numeric', which differences SciPy's values",
+    )
+
+
+def _mp_wright_bessel(mpmath, a, b, x):
+    return mpmath.nsum(lambda k: x**k / (mpmath.factorial(k) * mpmath.gamma(a * k + b)), [0, mpmath.inf])
+
+
+hyperu = _special(
+    "hyperu",
+    _scipy("hyperu"),
+    (
+        _parameter("hyperu", "a", "x", "U"),
+        _parameter("hyperu", "b", "x", "U"),
+        lambda out, a, b, x: -a * hyperu(a + 1.0, b + 1.0, x),
+    ),
+    _scipy_named(
+        "hyperu",
+        None,
+        lambda sp, out, i, a, b, x: -a * _scipy_function("hyperu")(a + 1, b + 1, x),
+        mp=lambda mpmath, a, b, x: mpmath.hyperu(a, b, x),
+    ),
+    domain=("integer", "integer", "positive"),
+    doc="Tricomi's confluent hypergeometric function U(a, b, x) (x > 0), SciPy's value (its own accuracy, ~1e-12 "
+    "relative at places); ∂x = -a·U(a + 1, b + 1, x), not differentiable in a or b",
+)
+hyp0f1 = _special(
+    "hyp0f1",
+    _scipy("hyp0f1"),
+    (_parameter("hyp0f1", "v", "z", "₀F₁"), lambda out, v, z: hyp0f1(v + 1.0, z) / v),
+    _scipy_named(
+        "hyp0f1",
+        lambda sp, v, z: sp.hyper([], [v], z),
+        lambda sp, out, i, v, z: _scipy_function("hyp0f1")(v + 1, z) / v,
+    ),
+    domain=("integer", "real"),
+    doc="the confluent hypergeometric limit function ₀F₁(; v; z) = Σ zᵏ/((v)ₖ k!); ∂z = ₀F₁(; v + 1; z)/v, "
+    "not differentiable in v",
+)
+wright_bessel = _special(
+    "wright_bessel",
+    _scipy("wright_bessel"),
+    (
+        _parameter("wright_bessel", "a", "x", "Φ"),
+        _parameter("wright_bessel", "b", "x", "Φ"),
+        lambda out, a, b, x: wright_bessel(a, a + b, x),
+    ),
+    _scipy_named(
+        "wright_bessel",
+        None,
+        lambda sp, out, i, a, b, x: _scipy_function("wright_bessel")(a, a + b, x),
+        mp=_mp_wright_bessel,
+    ),
+    domain=("integer", "integer", "positive"),
+    doc="Wright's generalized Bessel function Φ(a, b; x) = Σ xᵏ/(k! Γ(ak + b)) (a, b, x ≥ 0); "
+    "∂x = Φ(a, a + b; x), not differentiable in a or b",
+)
+log_wright_bessel = _special(
+    "log_wright_bessel",
+    _scipy("log_wright_bessel"),
+    (
+        _parameter("log_wright_bessel", "a", "x", "Φ"),
+        _parameter("log_wright_bessel", "b", "x", "Φ"),
+        lambda out, a, b, x: exp(log_wright_bessel(a, a + b, x) - out),
+    ),
+    _scipy_named(
+        "log_wright_bessel",
+        None,
+        lambda sp, out, i, a, b, x: sp.exp(_scipy_function("log_wright_bessel")(a, a + b, x) - out),
+        mp=lambda mpmath, a, b, x: mpmath.log(_mp_wright_bessel(mpmath, a, b, x)),
+    ),
+    domain=("integer", "integer", "positive"),
+    doc="log Φ(a, b; x), Wright's generalized Bessel function's logarithm (finite where Φ overflows); "
+    "∂x = Φ(a, a + b; x)/Φ(a, b; x) = exp(log Φ(a, a + b; x) - log Φ(a, b; x)), not differentiable in a or b",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
