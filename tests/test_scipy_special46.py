@@ -169,3 +169,18 @@ def test_parameters_are_refused_by_name(f, arg):
     for method in ("reverse", "symbolic"):
         with pytest.raises(NotDifferentiableError, match=rf"is not differentiable in its argument {arg} "):
             dl.grad(f, method=method)(2.0)
+
+
+def test_sympy_derivatives_of_the_named_functions():
+    """SymPy's diff of the named functions (what a SymPy expression holding scipy_elliprj differentiates by): the
+    registry's partials in SymPy's terms (elliprj's took one argument too many: TypeError)."""
+    sp = pytest.importorskip("sympy")
+    from difflab.ops.special import _scipy_function
+
+    t = sp.Symbol("t", positive=True)
+    for name, case in (("elliprj", "elliprj-x"), ("elliprd", "elliprd-y-near-z"), ("elliprg", "elliprg-y")):
+        _, _, i, point, _ = CASES[case]
+        args = [sp.Float(v) for v in point]
+        args[i] = t
+        d1 = float(sp.diff(_scipy_function(name)(*args), t).subs(t, point[i]))
+        np.testing.assert_allclose(d1, REFERENCE[case][0], rtol=2e-14, err_msg=name)

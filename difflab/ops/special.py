@@ -3292,7 +3292,7 @@ elliprj = _special(
     tuple((lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, lambda *a: elliprd(*a))[k]) for k in range(4)),
     _carlson_named(
         "elliprj",
-        lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"), _piecewise_ops())[i],
+        lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"))[i],
     ),
     domain=("positive", "positive", "positive", "positive"),
     doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
