@@ -1,0 +1,58 @@
+"""Session 47's bad-input holes (issue 11; DESIGN.md §6), left by session 46's battery (tests/test_bad_input_46.py):
+a traced QR of dependent columns, the orthogonal polynomials at a whole negative float degree, logm of a 0×0
+matrix, lfilter's empty signal and a string zi, eval_hermite's non-whole degree. Each case was a wrong number, a bare
+traceback or an unclear message on main; SciPy (or NumPy) is the reference. Cheap: small arrays, no Hypothesis."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+pytest.importorskip("scipy")
+import scipy.linalg  # noqa: E402
+
+from difflab.scipy import linalg as dlinalg  # noqa: E402
+
+# -- wrong numbers ---------------------------------------------------------------------------------------------
+
+RANK1 = np.array([[1.0, 1.0], [1.0, 1.0]])
+
+
+@pytest.mark.parametrize("method", ["numeric", "forward", "reverse", "symbolic"])
+def test_a_traced_qr_of_dependent_columns_is_nan_naming_qr(method):
+    # on main d Q[0,1]/dA at [[1, 1], [1, 1]] was round-off presented as a derivative: [[9.71, -9.36], [4.11, -4.47]]
+    # (reverse), [[12, -8], ...] (forward), ±3.2e15 (symbolic), ±1.2e5 (numeric); Q is not unique there
+    f = lambda a: dlinalg.qr(a)[0][0, 1]  # noqa: E731
+    with pytest.warns(dl.DomainWarning, match=r"qr_signs\(v0\): qr: the matrix's first min\(m, n\) columns are "):
+        g = dl.grad(f, method=method)(RANK1)
+    assert np.isnan(g).all()
+
+
+def test_qr_of_independent_columns_plain_or_traced_is_unchanged():
+    f = lambda a: dlinalg.qr(a)[0][0, 1]  # noqa: E731
+    a = np.array([[2.0, 1.0], [0.5, 1.0]])  # independent columns: the central difference of SciPy's Q
+    h, e = 1e-6, np.eye(4).reshape(4, 2, 2)
+    want = [(scipy.linalg.qr(a + h * d)[0][0, 1] - scipy.linalg.qr(a - h * d)[0][0, 1]) / (2 * h) for d in e]
+    for method in ("forward", "reverse"):
+        np.testing.assert_allclose(dl.grad(f, method=method)(a).ravel(), want, atol=1e-8)
+    for got, want in zip(dlinalg.qr(RANK1), scipy.linalg.qr(RANK1)):  # (a plain matrix: LAPACK's factors)
+        np.testing.assert_array_equal(got, want)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # diag(1, 1e-20): its second column is independent (R_22 its whole norm), Q = I, d Q[1,0]/d A[1,0] = 1
+        g = dl.grad(lambda a: np.linalg.qr(a)[0][1, 0])(np.diag([1.0, 1e-20]))
+    np.testing.assert_array_equal(g, [[0.0, 0.0], [1.0, 0.0]])
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_a_traced_complete_qr_of_dependent_columns_is_nan_in_its_extra_columns_too(method):
+    # on main Q[2, 2] of the complete QR of a rank-1 3×2 was LAPACK's and its gradient round-off
+    tall = np.array([[1.0, 2.0], [1.0, 2.0], [1.0, 2.0]])
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert np.isnan(dl.grad(lambda a: dlinalg.qr(a)[0][2, 2], method=method)(tall)).all()
+    said = sorted(str(w.message).split(":")[0] for w in seen if w.category is dl.DomainWarning)
+    assert said == ["v1 = qr_signs(v0)", "v9 = qr_complement(v0)"], said
+
