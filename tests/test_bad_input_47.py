@@ -56,3 +56,40 @@ def test_a_traced_complete_qr_of_dependent_columns_is_nan_in_its_extra_columns_t
     said = sorted(str(w.message).split(":")[0] for w in seen if w.category is dl.DomainWarning)
     assert said == ["v1 = qr_signs(v0)", "v9 = qr_complement(v0)"], said
 
+
+# -- the orthogonal polynomials at a whole negative float degree: SciPy's float call ------------------------------
+
+POLE = [  # (family, degree and parameters): SciPy's float call is NaN (its form's 1/Γ(n + 1) pole times an infinity)
+    ("eval_laguerre", (-1.0,)),  # or 0 where the Γ ratio is finite; on main all were 0, SciPy's integer loop's value
+    ("eval_laguerre", (-2.0,)),
+    ("eval_gegenbauer", (-2.0, 0.7)),
+    ("eval_gegenbauer", (-1.0, -0.5)),
+    ("eval_genlaguerre", (-2.0, 1.0)),
+    ("eval_gegenbauer", (-1.0, 0.7)),  # 0 (SciPy's float call too): slope 0, not 2α·C^(1.7)₋₂'s NaN
+    ("eval_genlaguerre", (-1.0, 1.0)),  # 0
+]
+
+
+@pytest.mark.parametrize("family, pre", POLE, ids=[f"{f}{p}" for f, p in POLE])
+def test_an_orthogonal_polynomial_at_a_whole_negative_float_degree_is_scipys_float_call(family, pre):
+    import scipy.special
+
+    from difflab.scipy import special as dspecial
+
+    want = getattr(scipy.special, family)(*pre, 0.3)
+    np.testing.assert_array_equal(getattr(dspecial, family)(*pre, 0.3), want)
+    for method in ("forward", "reverse"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dl.DomainWarning)
+            value, slope = dl.value_and_grad(lambda t: getattr(dspecial, family)(*pre, t), method=method)(0.3)
+        np.testing.assert_array_equal([value, slope], [want, 0.0 * want])  # (0 where SciPy's is 0 for every x)
+    assert getattr(dspecial, family)(*(int(pre[0]), *pre[1:]), 0.3) == 0.0  # an integer degree: SciPy's integer loop
+
+
+def test_a_degree_array_mixing_whole_negative_and_positive_floats_is_scipys_float_call():
+    import scipy.special
+
+    from difflab.scipy import special as dspecial
+
+    n = np.array([-2.0, 2.0, -1.0, 0.0])
+    np.testing.assert_allclose(dspecial.eval_laguerre(n, 0.3), scipy.special.eval_laguerre(n, 0.3), rtol=1e-15)
