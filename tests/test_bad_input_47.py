@@ -93,3 +93,44 @@ def test_a_degree_array_mixing_whole_negative_and_positive_floats_is_scipys_floa
 
     n = np.array([-2.0, 2.0, -1.0, 0.0])
     np.testing.assert_allclose(dspecial.eval_laguerre(n, 0.3), scipy.special.eval_laguerre(n, 0.3), rtol=1e-15)
+
+
+# -- bare tracebacks and unclear messages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["logm", "sqrtm"])
+def test_logm_and_sqrtm_of_a_0x0_matrix_are_empty(name):
+    # on main "cannot reshape array of size 0 into shape (0,0)" (SciPy's logm: "attempt to get argmax of an empty
+    # sequence"; its sqrtm and expm give the empty matrix)
+    fn = getattr(dlinalg, name)
+    for shape in [(0, 0), (3, 0, 0)]:
+        got = fn(np.zeros(shape))
+        assert got.shape == shape and got.dtype == np.float64
+    for method in ("reverse", "symbolic"):  # (symbolic: an empty result needs no SymPy translation)
+        g = dl.grad(lambda a: fn(a).sum() + 1.0, method=method)(np.zeros((0, 0)))
+        assert g.shape == (0, 0)
+
+
+def test_lfilter_of_an_empty_signal_with_one_coefficient_is_empty():
+    from difflab.scipy import signal as dsignal
+
+    # on main np.convolve's "v cannot be empty" (SciPy's own too), and with axis 0 of a (2, 0) x
+    # apply_along_axis's "Cannot apply_along_axis when any iteration dimensions are 0"
+    assert dsignal.lfilter(np.array([2.0]), np.array([1.0]), np.array([])).shape == (0,)
+    assert dsignal.lfilter(np.array([2.0]), np.array([1.0]), np.zeros((2, 0)), axis=0).shape == (2, 0)
+    y, zf = dsignal.lfilter(np.array([2.0]), np.array([1.0]), np.array([]), zi=np.array([]))
+    assert y.shape == (0,) and zf.shape == (0,)
+    g = dl.grad(lambda b: dsignal.lfilter(b, np.array([1.0]), np.array([])).sum() + b[0])(np.array([2.0]))
+    np.testing.assert_array_equal(g, [1.0])
+
+
+@pytest.mark.parametrize("which", ["b", "a", "x", "zi"])
+def test_lfilter_of_a_string_argument_is_named(which):
+    from difflab.scipy import signal as dsignal
+
+    # on main zi='ab': SciPy's "input type '<U32' not supported" (a NotImplementedError) or NumPy's "ufunc 'multiply'
+    # did not contain a loop with signature matching types"
+    args = {"b": np.array([1.0, 0.5]), "a": np.array([1.0]), "x": np.array([1.0, 2.0]), "zi": np.array([0.0])}
+    args[which] = "ab"
+    with pytest.raises(TypeError, match=rf"lfilter: {which} must be numbers, got str 'ab'"):
+        dsignal.lfilter(args["b"], args["a"], args["x"], zi=args["zi"])

@@ -350,6 +350,8 @@ def _sqrtm_impl(a):
     a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"sqrtm needs square matrices (..., n, n), got shape {a.shape}")
+    if a.shape[-1] == 0:  # 0×0 matrices: SciPy's empty sqrtm (a stack's reshape to (-1, 0, 0) is ambiguous)
+        return np.zeros(a.shape, dtype=_dtype(a))
     roots = [_sqrtm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
     # SciPy's dtype rule for a stack: complex if any matrix's root is (the real ones' roots cast)
     out = np.empty((len(roots),) + a.shape[-2:], dtype=_dtype(a, *roots))
@@ -902,6 +904,8 @@ def _logm_impl(a):
     a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"logm needs square matrices (..., n, n), got shape {a.shape}")
+    if a.shape[-1] == 0:  # 0×0 matrices: SciPy's empty logm (a stack's reshape to (-1, 0, 0) is ambiguous)
+        return np.zeros(a.shape, dtype=_dtype(a))
     logs = [_logm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
     out = np.empty((len(logs),) + a.shape[-2:], dtype=_dtype(a, *logs))  # (complex if any is, as sqrtm's)
     for k, x in enumerate(logs):
