@@ -134,3 +134,19 @@ def test_lfilter_of_a_string_argument_is_named(which):
     args[which] = "ab"
     with pytest.raises(TypeError, match=rf"lfilter: {which} must be numbers, got str 'ab'"):
         dsignal.lfilter(args["b"], args["a"], args["x"], zi=args["zi"])
+
+
+@pytest.mark.parametrize("family", ["eval_hermite", "eval_hermitenorm"])
+def test_a_hermite_polynomial_of_a_degree_that_is_no_whole_number_says_so(family):
+    from difflab.scipy import special as dspecial
+
+    # on main SciPy's "ufunc 'eval_hermite' not supported for the input types, and the inputs could not be safely
+    # coerced to any supported types according to the casting rule ''safe''" (plain, or inside difflab's
+    # "cannot apply to arguments" when traced)
+    fn = getattr(dspecial, family)
+    for n, said in [(0.5, "0.5"), (np.array([1.0, np.nan]), "nan")]:
+        with pytest.raises(TypeError, match=rf"{family}: the degree n must be a whole number .* got {said}$"):
+            fn(n, 0.3)
+    with pytest.raises(ValueError, match=rf"`v1 = {family}\(1.5, v0\)`: {family}: the degree n must be a whole"):
+        dl.grad(lambda t: fn(1.5, t))(0.3)
+    assert fn(2.0, 0.3) == pytest.approx(4 * 0.09 - 2 if family == "eval_hermite" else 0.09 - 1, rel=1e-14)

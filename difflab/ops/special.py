@@ -2974,6 +2974,12 @@ def _whole_degree(name):
             if floats and (n_arr < 0).any():
                 return np.where(n_arr < 0, plain(n_arr, *rest), as_int)[()]
             return as_int
+        if not floats and n_arr.dtype.kind == "f":  # (was SciPy's "ufunc 'eval_hermite' not supported for the input
+            # types, and the inputs could not be safely coerced ...")
+            bad = n_arr[~(np.isfinite(n_arr) & (n_arr == np.floor(n_arr)))].ravel()
+            raise TypeError(
+                f"{name}: the degree n must be a whole number (SciPy's {name} has no other), got {bad[0].item()!r}"
+            )
         return plain(n, *rest)
 
     whole.__name__ = name
