@@ -150,3 +150,20 @@ def test_a_hermite_polynomial_of_a_degree_that_is_no_whole_number_says_so(family
     with pytest.raises(ValueError, match=rf"`v1 = {family}\(1.5, v0\)`: {family}: the degree n must be a whole"):
         dl.grad(lambda t: fn(1.5, t))(0.3)
     assert fn(2.0, 0.3) == pytest.approx(4 * 0.09 - 2 if family == "eval_hermite" else 0.09 - 1, rel=1e-14)
+
+
+# -- the newest scipy.special entries at the edges of their domains ---------------------------------------------
+
+
+def test_lambertw_at_infinity_and_of_a_plain_argument_is_scipys():
+    import scipy.special
+
+    from difflab.scipy import special as dspecial
+
+    # on main W₀(∞) was NaN + 0j, traced or not, with no warning (SciPy: inf + 0j); a plain z below -1/e, a complex z
+    # or a branch k = 1 gave NaN + 0j or the UnsupportedOperationError meant for a traced z (SciPy: its values)
+    for z, k in [(np.inf, 0), (-0.4, 0), (0.4 + 1j, 0), (2.0, 1), (np.array([-np.inf, 2.0]), 0)]:
+        np.testing.assert_array_equal(dspecial.lambertw(z, k), scipy.special.lambertw(z, k))
+    assert dl.value_and_grad(lambda z: dspecial.lambertw(z).real)(np.inf)[0] == np.inf
+    with pytest.raises(dl.UnsupportedOperationError, match="k=1: difflab differentiates the real principal branch"):
+        dl.grad(lambda z: dspecial.lambertw(z, k=1).real)(2.0)

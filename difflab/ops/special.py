@@ -33,6 +33,7 @@ import numpy as np
 
 
 from ..errors import NotDifferentiableError, UnsupportedOperationError
+from ..graph import Traced
 from .core import (
     REAL,
     REGISTRY,
@@ -2010,7 +2011,7 @@ def _lambertw_real(z):
     z = np.asarray(z)
     with np.errstate(all="ignore"):
         w = sc.lambertw(z)
-    out = np.where(np.isfinite(w) & (w.imag == 0), w.real, np.nan)
+    out = np.where(~np.isnan(w.real) & (w.imag == 0), w.real, np.nan)  # (W₀(∞) = ∞: SciPy's inf + 0j)
     out = out[()] if out.ndim == 0 else out
     born = _born(lambda x: out, out, (z,))
     if born is not None:
@@ -2021,6 +2022,8 @@ def _lambertw_real(z):
 def _lambertw_front(z, k=0, tol=1e-8):
     """scipy.special.lambertw(z, k=0, tol=1e-8) of a real traced z: W₀(z) + 0j (SciPy's value is complex; take
     `.real`); other branches k are not difflab's (UnsupportedOperationError naming k); tol is SciPy's iteration's."""
+    if not isinstance(z, Traced):  # a plain z: SciPy's value, any branch, complex z, z < -1/e (was NaN + 0j)
+        return scipy_special().lambertw(z, k, tol)
     if np.any(np.asarray(k) != 0):
         raise UnsupportedOperationError(
             f"scipy.special.lambertw with k={np.asarray(k).tolist()}: difflab differentiates the real principal branch "
