@@ -167,3 +167,23 @@ def test_lambertw_at_infinity_and_of_a_plain_argument_is_scipys():
     assert dl.value_and_grad(lambda z: dspecial.lambertw(z).real)(np.inf)[0] == np.inf
     with pytest.raises(dl.UnsupportedOperationError, match="k=1: difflab differentiates the real principal branch"):
         dl.grad(lambda z: dspecial.lambertw(z, k=1).real)(2.0)
+
+
+# -- the operators called with no primals -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call, said",
+    [
+        (lambda: dl.hvp(lambda: 1.0, (), ()), r"hvp of <lambda>: no primals: the gradient and H v need the point"),
+        (lambda: dl.vjp(lambda: 1.0), r"names no argument to differentiate \(the function was given no arguments"),
+        (lambda: dl.jvp(lambda: 1.0, (), ()), r"names no argument to differentiate \(the function was given no"),
+        (lambda: dl.linearize(lambda: 1.0), r"names no argument to differentiate \(the function was given no"),
+    ],
+    ids=["hvp", "vjp", "jvp", "linearize"],
+)
+def test_an_operator_given_no_primals_says_so(call, said):
+    # on main hvp's bare "max() arg is an empty sequence"; the others "argnums () names no argument to
+    # differentiate", an argnums the caller never wrote
+    with pytest.raises(ValueError, match=said):
+        call()
