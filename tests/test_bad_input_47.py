@@ -187,3 +187,29 @@ def test_an_operator_given_no_primals_says_so(call, said):
     # differentiate", an argnums the caller never wrote
     with pytest.raises(ValueError, match=said):
         call()
+
+
+# -- empty matrices through the decompositions and the matrix norms -----------------------------------------------
+
+EMPTY_AS_NUMPYS = {  # on main, traced: 'attempt to get argmax of an empty sequence' (the eigenvectors' and singular
+    # vectors' sign convention), max's 'zero-size array to reduction operation maximum', 'index 0 is out of bounds'
+    "eigh": (lambda a: np.linalg.eigh(a)[1], (0, 0)),
+    "eigvalsh": (lambda a: np.linalg.eigvalsh(a), (2, 0, 0)),
+    "svd": (lambda a: np.linalg.svd(a, full_matrices=False)[0], (3, 0)),
+    "svdvals": (lambda a: np.linalg.svd(a, compute_uv=False), (0, 0)),
+    "lstsq": (lambda a: np.linalg.lstsq(a, np.ones((3, 2)), rcond=None)[0], (3, 0)),
+    "norm 2": (lambda a: np.linalg.norm(a, 2), (0, 3)),
+    "norm 1": (lambda a: np.linalg.norm(a, 1), (0, 0)),
+    "norm inf": (lambda a: np.linalg.norm(a, np.inf), (0, 3)),
+    "vector norm inf": (lambda a: np.linalg.norm(a, np.inf), (0,)),
+}
+
+
+@pytest.mark.parametrize("case", EMPTY_AS_NUMPYS)
+def test_an_empty_matrix_through_a_decomposition_or_norm_is_numpys(case):
+    fn, shape = EMPTY_AS_NUMPYS[case]
+    a = np.zeros(shape)
+    want = fn(a)
+    value, g = dl.value_and_grad(lambda x: np.sum(fn(x)) + 1.0)(a)
+    assert value == np.sum(want) + 1.0 and g.shape == shape
+    np.testing.assert_array_equal(dl.jacobian(fn)(a), np.zeros(np.shape(want) + shape))

@@ -163,6 +163,8 @@ def _diag_part(m):
 def _fix_signs(v):
     """Signs of v's columns chosen so that each column's largest-magnitude entry is positive; of
     complex columns, the phases conj(v_p)/|v_p| that make it real and positive."""
+    if v.shape[-2] == 0:  # (columns of no entries, a 0×0 matrix's: no argmax; was 'attempt to get argmax of an empty')
+        return np.ones(v.shape[:-2] + (1, v.shape[-1]))
     idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
     top = np.take_along_axis(v, idx, axis=-2)
     if np.iscomplexobj(v):
