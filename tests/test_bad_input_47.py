@@ -213,3 +213,16 @@ def test_an_empty_matrix_through_a_decomposition_or_norm_is_numpys(case):
     value, g = dl.value_and_grad(lambda x: np.sum(fn(x)) + 1.0)(a)
     assert value == np.sum(want) + 1.0 and g.shape == shape
     np.testing.assert_array_equal(dl.jacobian(fn)(a), np.zeros(np.shape(want) + shape))
+
+
+@pytest.mark.parametrize("name", ["lu", "lu_factor", "solve_sylvester"])
+def test_lu_and_sylvester_of_a_0x0_matrix_are_scipys_empties(name):
+    # on main "cannot reshape array of size 0 into shape (0,0)" (a stack reshaped to (-1, 0, 0)), plain or traced
+    fn = {
+        "lu": lambda m, a: m.lu(a)[1],
+        "lu_factor": lambda m, a: m.lu_factor(a)[0],
+        "solve_sylvester": lambda m, a: m.solve_sylvester(a, a, a),
+    }[name]
+    e = np.zeros((0, 0))
+    np.testing.assert_array_equal(fn(dlinalg, e), fn(scipy.linalg, e))
+    assert dl.grad(lambda a: fn(dlinalg, a).sum() + 1.0)(e).shape == (0, 0)
