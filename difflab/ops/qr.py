@@ -26,7 +26,10 @@ are the QR with R's diagonal positive (Gram–Schmidt's), a smooth function of A
 columns are linearly independent (R⁻¹ exists), which the rules above differentiate; the front end
 multiplies by `qr_signs`, LAPACK's ±1 per column relative to them: a piecewise-constant entry
 (derivative 0; the numeric method holds it at its value at A), so traced `np.linalg.qr` gives NumPy's
-values at every point and the derivative of the branch NumPy is on. Symbolic: Gram–Schmidt in SymPy up
+values at every point and the derivative of the branch NumPy is on. Where the first k columns are dependent (some
+R_jj within round-off of 0: `_nan_where_dependent`) there is no such branch: `qr_signs` (and `qr_complement`) give NaN
+there with a DomainWarning naming the equation, decided on values at run time (never in a SymPy expression: symbolic
+reads the signs by LAPACK), so a traced qr is NaN there under every method; a plain one is NumPy's. Symbolic: Gram–Schmidt in SymPy up
 to 2 rows or columns, the signs a named function with derivative 0 evaluated by LAPACK (as eigh's);
 beyond, the complex kind `cqr` (complex_linalg.py) at imaginary parts 0, its real parts (every size).
 
@@ -420,7 +423,7 @@ def qr(a, mode="reduced"):
 
     Shapes: a (..., m, n), k = min(m, n) -> 'reduced': Q (..., m, k), R (..., k, n); 'complete':
     Q (..., m, m), R (..., m, n); 'r': R only. Differentiable where A's first k columns are linearly
-    independent; the extra columns of 'complete' on a tall matrix, LAPACK's Householder ones, also where no
+    independent (traced elsewhere: NaN with a DomainWarning; a plain A: NumPy's factors); the extra columns of 'complete' on a tall matrix, LAPACK's Householder ones, also where no
     reflection vanishes (JAX's rule: the module's docstring).
 
     >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
