@@ -2019,10 +2019,15 @@ def _lambertw_real(z):
     return out
 
 
+def _holds_traced(z) -> bool:
+    """Whether z is traced or a (nested) list or tuple holding a traced value."""
+    return isinstance(z, Traced) or (isinstance(z, (list, tuple)) and any(_holds_traced(v) for v in z))
+
+
 def _lambertw_front(z, k=0, tol=1e-8):
     """scipy.special.lambertw(z, k=0, tol=1e-8) of a real traced z: W₀(z) + 0j (SciPy's value is complex; take
     `.real`); other branches k are not difflab's (UnsupportedOperationError naming k); tol is SciPy's iteration's."""
-    if not isinstance(z, Traced):  # a plain z: SciPy's value, any branch, complex z, z < -1/e (was NaN + 0j)
+    if not _holds_traced(z):  # a plain z: SciPy's value, any branch, complex z, z < -1/e (was NaN + 0j)
         return scipy_special().lambertw(z, k, tol)
     if np.any(np.asarray(k) != 0):
         raise UnsupportedOperationError(
