@@ -626,6 +626,8 @@ def hvp(f, primals, tangents, method="reverse"):
     """
     check_function(f, "hvp")
     api.check_sequences("hvp", primals, tangents)
+    if not primals:  # (was max()'s "arg is an empty sequence")
+        raise ValueError(f"hvp of {_name(f)}: no primals: the gradient and H v need the point, one primal per argument")
     return PreparedHvp(f, len(tuple(primals)), method)(primals, tangents)
 
 

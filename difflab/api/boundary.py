@@ -185,8 +185,9 @@ def _check_argnums(argnums, nargs):
     nums = tuple(int(a) % nargs for a in nums)
     # a repeated argument would get one derivative slot per mention, and the methods filled them
     # differently ((0, 2) for x² + 3y at argnums (0, 0) by forward and numeric): refused, as is none
-    if not nums:
-        raise ValueError(f"argnums {argnums!r} names no argument to differentiate")
+    if not nums:  # (no primals: jvp, vjp and linearize differentiate every argument, here none)
+        given = " (the function was given no arguments: pass the point, one primal per argument)" if not nargs else ""
+        raise ValueError(f"argnums {argnums!r} names no argument to differentiate{given}")
     if len(set(nums)) != len(nums):
         twice = next(a for a in nums if nums.count(a) > 1)
         raise ValueError(f"argnums {argnums!r} names argument {twice} twice; name each argument once")

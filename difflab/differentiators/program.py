@@ -644,6 +644,8 @@ def _translate(eqn, args):
     object arrays (structural ops); an implementation that takes numbers only (eig's LAPACK call) is
     refused by name."""
     op = eqn.op
+    if 0 in eqn.out.shape:  # (an empty result holds no expression: logm of a 0×0 matrix, whose translation's stack
+        return np.empty(eqn.out.shape, dtype=object)  # of matrices reshaped to (-1, 0, 0) is ambiguous)
     if complex_args(eqn) and callable(op.sympy_complex):  # (its own translation on complex values)
         return op.sympy_complex(*args, **eqn.kw)
     if op.value_dtype and eqn.out.dtype.kind == "c" and callable(op.sympy_complex):  # (sqrtm: a real A's complex

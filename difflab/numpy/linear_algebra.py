@@ -225,6 +225,10 @@ def _norm(x, ord=None, axis=None, keepdims=False):
             return reshape(out, (1,) * ndim(x)) if keepdims else out
         axis = tuple(range(ndim(x)))
     axes = _axes(x, axis)
+    if (ord == _np.inf or (len(axes) == 2 and ord in (1, 2, "nuc"))) and 0 in [shape(x)[a] for a in axes]:
+        # an empty vector's or matrix's: NumPy's 0 (was difflab's max over nothing, 'zero-size array to reduction
+        # operation maximum', or the singular values' s[..., 0], 'index 0 is out of bounds')
+        return sum(abs(x), axis=axes, keepdims=keepdims)
     if len(axes) == 1:
         ax = axes[0]
         if ord is None or ord == 2:

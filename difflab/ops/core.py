@@ -1365,6 +1365,12 @@ def _ndim(x) -> int:
     return len(_shape(x))
 
 
+def _count(lead) -> int:
+    """How many matrices a stack of leading shape `lead` holds: reshape's -1 cannot tell it for 0×0 matrices
+    ('cannot reshape array of size 0 into shape (0,0)')."""
+    return int(np.prod(lead, dtype=int))
+
+
 def _reshape(x, shape):
     shape = tuple(int(n) for n in shape)
     if -1 in shape:

@@ -44,7 +44,7 @@ import numpy as np
 
 from ..errors import NotDifferentiableError, warn_domain_if_nonfinite
 from ..graph import Traced, deriving_from
-from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _reshape, _shape, _sp, defop, draw, sympy_function
+from .core import REGISTRY, SYMPY_TRACED, Op, _broadcast_to, _count, _reshape, _shape, _sp, defop, draw, sympy_function
 from .canonical import product, total
 from .opaque import matrix_kind, named_sum, opaque_kinds, opaque_translation
 from .shape import concatenate, stack
@@ -163,6 +163,8 @@ def _diag_part(m):
 def _fix_signs(v):
     """Signs of v's columns chosen so that each column's largest-magnitude entry is positive; of
     complex columns, the phases conj(v_p)/|v_p| that make it real and positive."""
+    if v.shape[-2] == 0:  # (columns of no entries, a 0×0 matrix's: no argmax; was 'attempt to get argmax of an empty')
+        return np.ones(v.shape[:-2] + (1, v.shape[-1]))
     idx = np.argmax(np.abs(v), axis=-2)[..., None, :]
     top = np.take_along_axis(v, idx, axis=-2)
     if np.iscomplexobj(v):
@@ -1232,7 +1234,7 @@ def _lu_pivots_impl(a):
 
     a = np.asarray(a)
     n = a.shape[-1]
-    flat = a.reshape((-1, n, n))
+    flat = a.reshape((_count(a.shape[:-2]), n, n))
     out = np.tile(np.arange(n, dtype=np.int32), (len(flat), 1))
     for k, m in enumerate(flat):
         if np.isfinite(m).all():  # (SciPy's check_finite refuses those; the elimination then gives NaN)
@@ -1243,9 +1245,9 @@ def _lu_pivots_impl(a):
 def _pivot_rows_impl(piv):
     """(..., n) integers -> (..., n, n) of 0.0 and 1.0: P with P @ a = a's rows interchanged as piv says (an
     entry past the last row taken modulo n: the batching tests' integers; lu_solve checks a user's piv)."""
-    piv = np.asarray(piv).astype(np.int64) % np.shape(piv)[-1]
+    piv = np.asarray(piv).astype(np.int64) % max(np.shape(piv)[-1], 1)  # (a 0×0 matrix's: no pivots)
     n = piv.shape[-1]
-    flat = piv.reshape((-1, n))
+    flat = piv.reshape((_count(piv.shape[:-1]), n))
     out = np.zeros((len(flat), n, n))
     for k, p in enumerate(flat):
         order = np.arange(n)

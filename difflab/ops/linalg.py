@@ -17,7 +17,7 @@ from ..errors import NotDifferentiableError, warn_domain
 from ..graph import Traced, deriving_from
 from .complexes import is_complex
 from .elementwise import _abs_fn, _sign_fn, strong_mul
-from .core import Op, _ndim, _reshape, _samples, _shape, _transpose, broadcast_batch, defop, strong_contract
+from .core import Op, _count, _ndim, _reshape, _samples, _shape, _transpose, broadcast_batch, defop, strong_contract
 from .canonical import product, total
 from .opaque import matrix_kind, named_sum, opaque_translation
 
@@ -207,7 +207,7 @@ def _per_matrix(fn, name=None, limit=None, above=None):
             if above is None:
                 _too_big(name, x.shape[-2:], f"{limit}×{limit}")
             one = above
-        flat = x.reshape((-1,) + x.shape[-2:])
+        flat = x.reshape((_count(x.shape[:-2]),) + x.shape[-2:])
         outs = [np.asarray(one(_sp().Matrix(m)), dtype=object) for m in flat]
         res = np.empty(len(outs), dtype=object) if outs[0].ndim == 0 else None
         if res is not None:
@@ -555,7 +555,7 @@ def _rule_inv(x):
     except np.linalg.LinAlgError:
         if not isinstance(x, np.ndarray):
             raise
-    flat = x.reshape((-1,) + x.shape[-2:])
+    flat = x.reshape((_count(x.shape[:-2]),) + x.shape[-2:])
     out = np.full(flat.shape, np.nan, dtype=flat.dtype)
     for k, m in enumerate(flat):
         try:
@@ -752,7 +752,7 @@ def _sympy_cofactor_derivative(m, *ts):
         )
     eps = sp.symbols(f"eps0:{order}", real=True)
     lead = np.broadcast_shapes(*[a.shape[:-2] for a in (m, *ts)])
-    flat = [np.broadcast_to(a, lead + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in (m, *ts)]
+    flat = [np.broadcast_to(a, lead + a.shape[-2:]).reshape((_count(lead),) + a.shape[-2:]) for a in (m, *ts)]
     out = []
     for mats in zip(*flat):
         moved = sp.Matrix(mats[0]) + sum((e * sp.Matrix(t) for e, t in zip(eps, mats[1:])), sp.zeros(*m.shape[-2:]))

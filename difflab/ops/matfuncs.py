@@ -45,7 +45,7 @@ import warnings
 
 import numpy as np
 
-from .core import _reshape, _shape, _sp, defop, draw
+from .core import _count, _reshape, _shape, _sp, defop, draw
 from .decompositions import _mp, _too_big
 from .linalg import _per_matrix, _swap_last, strong_matmul
 from .opaque import opaque_translation
@@ -74,7 +74,7 @@ def _no_value(why: str):
 
 def _stacked(x, lead, core, dtype=float):
     """x broadcast to lead + core and flattened to (count,) + core."""
-    return np.broadcast_to(np.asarray(x, dtype=dtype), lead + core).reshape((-1,) + core)
+    return np.broadcast_to(np.asarray(x, dtype=dtype), lead + core).reshape((_count(lead),) + core)
 
 
 def _dtype(*xs):
@@ -138,7 +138,7 @@ def _sylvester_sympy(a, b, q):
     a, b, q = (np.asarray(x, dtype=object) for x in (a, b, q))
     lead, n, m = _sylvester_shapes(a, b, q)
     out = np.empty((int(np.prod(lead, dtype=int)), n, m), dtype=object)
-    flat = [np.broadcast_to(x, lead + x.shape[-2:]).reshape((-1,) + x.shape[-2:]) for x in (a, b, q)]
+    flat = [np.broadcast_to(x, lead + x.shape[-2:]).reshape((_count(lead),) + x.shape[-2:]) for x in (a, b, q)]
     for k, (ak, bk, qk) in enumerate(zip(*flat)):
         if n * m > _EXPLICIT_SYLVESTER:  # (the opaque kind of [[A, Q], [0, B]] below)
             block = sp.Matrix(np.block([[ak, qk], [np.full((m, n), sp.Integer(0), dtype=object), bk]]).tolist())
@@ -350,7 +350,9 @@ def _sqrtm_impl(a):
     a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"sqrtm needs square matrices (..., n, n), got shape {a.shape}")
-    roots = [_sqrtm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
+    if a.shape[-1] == 0:  # 0×0 matrices: SciPy's empty sqrtm (a stack's reshape to (-1, 0, 0) is ambiguous)
+        return np.zeros(a.shape, dtype=_dtype(a))
+    roots = [_sqrtm_one(sl, m) for m in a.reshape((_count(a.shape[:-2]),) + a.shape[-2:])]
     # SciPy's dtype rule for a stack: complex if any matrix's root is (the real ones' roots cast)
     out = np.empty((len(roots),) + a.shape[-2:], dtype=_dtype(a, *roots))
     for k, x in enumerate(roots):
@@ -616,8 +618,10 @@ def _expm_impl(a):
         raise ValueError(f"expm needs square matrices (..., n, n), got shape {a.shape}")
     if not np.isfinite(a).all():  # (SciPy's expm of a NaN matrix: NaN, matrix by matrix)
         out = np.empty(a.shape, dtype=_dtype(a))
-        for k, m in enumerate(a.reshape((-1,) + a.shape[-2:])):
-            out.reshape((-1,) + a.shape[-2:])[k] = scipy_linalg().expm(m) if np.isfinite(m).all() else np.nan
+        for k, m in enumerate(a.reshape((_count(a.shape[:-2]),) + a.shape[-2:])):
+            out.reshape((_count(a.shape[:-2]),) + a.shape[-2:])[k] = (
+                scipy_linalg().expm(m) if np.isfinite(m).all() else np.nan
+            )
         return out
     return scipy_linalg().expm(a)
 
@@ -629,7 +633,7 @@ def _frechet_impl(a, e):
     a, e = np.asarray(a), np.asarray(e)
     shape = np.broadcast_shapes(a.shape, e.shape)
     dtype = _dtype(a, e)
-    out = np.zeros(shape, dtype=dtype).reshape((-1,) + shape[-2:])
+    out = np.zeros(shape, dtype=dtype).reshape((_count(shape[:-2]),) + shape[-2:])
     pairs = zip(*[_stacked(x, shape[:-2], shape[-2:], dtype) for x in (a, e)])
     for k, (ak, ek) in enumerate(pairs):
         if ek.any():
@@ -902,7 +906,9 @@ def _logm_impl(a):
     a = np.asarray(a, dtype=_dtype(a))
     if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
         raise ValueError(f"logm needs square matrices (..., n, n), got shape {a.shape}")
-    logs = [_logm_one(sl, m) for m in a.reshape((-1,) + a.shape[-2:])]
+    if a.shape[-1] == 0:  # 0×0 matrices: SciPy's empty logm (a stack's reshape to (-1, 0, 0) is ambiguous)
+        return np.zeros(a.shape, dtype=_dtype(a))
+    logs = [_logm_one(sl, m) for m in a.reshape((_count(a.shape[:-2]),) + a.shape[-2:])]
     out = np.empty((len(logs),) + a.shape[-2:], dtype=_dtype(a, *logs))  # (complex if any is, as sqrtm's)
     for k, x in enumerate(logs):
         out[k] = x

@@ -52,7 +52,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import warn_domain_unplaced
-from .core import REAL, REGISTRY, SYMPY_TRACED, _reshape, _shape, _sp, sympy_function
+from .core import REAL, REGISTRY, SYMPY_TRACED, _count, _reshape, _shape, _sp, sympy_function
 
 __all__ = [
     "active_namer",
@@ -322,7 +322,7 @@ def _refused_parts(kind, m, said):
     """The parts of a matrix (stack) NumPy refuses: NaN (or the kind's `refused` value) for each matrix it
     refuses, as the other methods give it (trace.py's `_refused`); `said` gets the DomainWarning naming the
     op (the generated code knows no equation)."""
-    flat = m.reshape((-1,) + m.shape[-2:])
+    flat = m.reshape((_count(m.shape[:-2]),) + m.shape[-2:])
     shapes = _KINDS[kind][4](*m.shape[-2:])
     out = [np.full((len(flat), *shape), _KINDS[kind][5]) for shape in shapes]
     for k, one in enumerate(flat):

@@ -26,7 +26,10 @@ are the QR with R's diagonal positive (Gram–Schmidt's), a smooth function of A
 columns are linearly independent (R⁻¹ exists), which the rules above differentiate; the front end
 multiplies by `qr_signs`, LAPACK's ±1 per column relative to them: a piecewise-constant entry
 (derivative 0; the numeric method holds it at its value at A), so traced `np.linalg.qr` gives NumPy's
-values at every point and the derivative of the branch NumPy is on. Symbolic: Gram–Schmidt in SymPy up
+values at every point and the derivative of the branch NumPy is on. Where the first k columns are dependent (some
+R_jj within round-off of 0: `_nan_where_dependent`) there is no such branch: `qr_signs` (and `qr_complement`) give NaN
+there with a DomainWarning naming the equation, decided on values at run time (never in a SymPy expression: symbolic
+reads the signs by LAPACK), so a traced qr is NaN there under every method; a plain one is NumPy's. Symbolic: Gram–Schmidt in SymPy up
 to 2 rows or columns, the signs a named function with derivative 0 evaluated by LAPACK (as eigh's);
 beyond, the complex kind `cqr` (complex_linalg.py) at imaginary parts 0, its real parts (every size).
 
@@ -47,10 +50,12 @@ the bidiagonalisation's, which no rule of the SVD gives, and JAX refuses it (Not
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 
 import numpy as np
 
+from ..graph import Traced
 from .core import _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
 from .complexes import conj, is_complex
 from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object
@@ -158,6 +163,30 @@ def _positive_impl(a, part):
     return q * d[..., None, :] if part == "q" else r * np.conj(d)[..., :, None]
 
 
+def _nan_where_dependent(a, diag, out):
+    """`out` with NaN for each matrix of the stack whose first k columns are linearly dependent: some |R_jj| within
+    round-off (max(m, n)·eps) of its column's norm, a column in the span of those before it. There the positive-
+    diagonal factors do not exist (Gram–Schmidt divides by 0, LAPACK's R_jj is round-off of either sign) and the rules'
+    R⁻¹ presents that round-off as a derivative (9.7 for d Q[0,1]/dA at [[1, 1], [1, 1]]). As NumPy's invalid
+    operations: a FloatingPointError under np.errstate(invalid="raise"), where the interpreters run an op, which
+    then say so with a DomainWarning naming the user's qr equation and take the NaN (graph.guarded), every method
+    alike; a plain `numpy.linalg.qr` keeps LAPACK's factors (the front end `qr` calls NumPy's)."""
+    k = diag.shape[-1]
+    norms = np.linalg.norm(np.asarray(a)[..., :, :k], axis=-2)
+    dependent = (np.abs(diag) <= max(np.shape(a)[-2:]) * np.finfo(diag.dtype).eps * norms).any(axis=-1)
+    if not dependent.any():
+        return out
+    mode = np.geterr()["invalid"]
+    if mode == "raise":
+        raise FloatingPointError(
+            "qr: the matrix's first min(m, n) columns are linearly dependent (R has a zero on its diagonal), "
+            "where Q and R are not unique and have no derivative"
+        )
+    with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it; no bare warning)
+        nan = np.divide(0.0, 0.0)
+    return np.where(dependent.reshape(dependent.shape + (1,) * (np.ndim(out) - dependent.ndim)), nan, out)
+
+
 def _phases(d):
     """d/|d| (1 where d is 0): of a real d, its signs (±1)."""
     if not np.iscomplexobj(d):
@@ -169,7 +198,8 @@ def _phases(d):
 def _signs_impl(a):
     """(..., k): the phases of LAPACK's R diagonal (±1; +1 where it is 0): LAPACK's Q columns are
     Gram–Schmidt's (positive diagonal) times their conjugates, its R rows times these."""
-    return _phases(np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1))
+    diag = np.diagonal(np.linalg.qr(a)[1], axis1=-2, axis2=-1)
+    return _nan_where_dependent(a, diag, _phases(diag))
 
 
 def _sign_fn():
@@ -179,10 +209,14 @@ def _sign_fn():
     def numeric(j, rows, *entries):
         return qr_signs(_from_entries(rows, entries))[(..., int(j))]
 
-    def on_float(*args):
-        return float(numeric(*[float(v) for v in args]))
+    def on_float(*args, invalid="ignore"):
+        with np.errstate(invalid=invalid):
+            return float(numeric(*[float(v) for v in args]))
 
-    return sympy_function("difflab_qr_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_float)
+    # (Python floats' code: a dependent column's NaN as its FloatingPointError, the cue to run the array code, whose
+    # tape names the equation, not NumPy's bare RuntimeWarning)
+    on_math = functools.partial(on_float, invalid="raise")
+    return sympy_function("difflab_qr_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
 
 
 def _gram_schmidt(m, part):
@@ -336,11 +370,18 @@ def _complement_strategy(b, name, x, picks, c):
     return b.emit(name, b.emit("add", b.emit("tanh", col), shift))
 
 
+def _complement_impl(a):
+    """LAPACK's extra columns; NaN where the first n columns are dependent (its rule's R⁻¹, `_nan_where_dependent`)."""
+    q, r = np.linalg.qr(a, mode="complete")
+    n = np.shape(a)[-1]
+    return _nan_where_dependent(a, np.diagonal(r, axis1=-2, axis2=-1), q[..., :, n:])
+
+
 # the extra columns of 'complete' on a tall matrix: LAPACK's Householder construction, a smooth function of A
 # where R⁻¹ exists and every reflection reflects (τ ≠ 0: Q_nn − I invertible), as JAX differentiates it
 QR_COMPLEMENT = defop(
     "qr_complement",
-    lambda a: np.linalg.qr(a, mode="complete")[0][..., :, np.shape(a)[-1] :],
+    _complement_impl,
     internal=True,
     jvp=(_complement_jvp,),
     vjp=(_complement_vjp,),
@@ -382,7 +423,7 @@ def qr(a, mode="reduced"):
 
     Shapes: a (..., m, n), k = min(m, n) -> 'reduced': Q (..., m, k), R (..., k, n); 'complete':
     Q (..., m, m), R (..., m, n); 'r': R only. Differentiable where A's first k columns are linearly
-    independent; the extra columns of 'complete' on a tall matrix, LAPACK's Householder ones, also where no
+    independent (traced elsewhere: NaN with a DomainWarning; a plain A: NumPy's factors); the extra columns of 'complete' on a tall matrix, LAPACK's Householder ones, also where no
     reflection vanishes (JAX's rule: the module's docstring).
 
     >>> q, r = qr(np.array([[3.0, 1.0], [4.0, 2.0]]))
@@ -395,6 +436,8 @@ def qr(a, mode="reduced"):
         )
     if len(_shape(a)) < 2:
         raise ValueError(f"numpy.linalg.qr needs a matrix (or a stack), got shape {_shape(a)}")
+    if not isinstance(a, Traced):  # NumPy's factors, also where the columns are dependent (the signs' NaN: traced)
+        return np.linalg.qr(a, mode)
     m, n = _shape(a)[-2:]
     batch, k = _shape(a)[:-2], min(m, n)
     signs = qr_signs(a)  # LAPACK's: piecewise constant (the numeric method holds it at a)

@@ -46,6 +46,11 @@ def _impl(b, a, x, zi):
     if np.any(a[..., 0] == 0):
         raise ValueError("lfilter: a[0] is 0, so the filter cannot be normalised (SciPy's error too)")
     lead = _lead(b, a, x, zi)
+    if x.size == 0 or not all(
+        lead
+    ):  # (no samples or no lines: SciPy's one-coefficient path refuses them, np.convolve's
+        # 'v cannot be empty', apply_along_axis's 'Cannot apply_along_axis when any iteration dimensions are 0')
+        return np.zeros(lead + x.shape[-1:], dtype=np.result_type(b, a, x, zi, 1.0))
     x, zi = np.broadcast_to(x, lead + x.shape[-1:]), np.broadcast_to(zi, lead + (size - 1,))
     if b.ndim == a.ndim == 1:  # one filter: SciPy's call over every line
         out = sg.lfilter(b, a, x, axis=-1) if size == 1 else sg.lfilter(b, a, x, axis=-1, zi=zi)[0]

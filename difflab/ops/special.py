@@ -34,6 +34,7 @@ import numpy as np
 
 
 from ..errors import NotDifferentiableError, UnsupportedOperationError
+from ..graph import Traced
 from .core import (
     REAL,
     REGISTRY,
@@ -2011,7 +2012,7 @@ def _lambertw_real(z):
     z = np.asarray(z)
     with np.errstate(all="ignore"):
         w = sc.lambertw(z)
-    out = np.where(np.isfinite(w) & (w.imag == 0), w.real, np.nan)
+    out = np.where(~np.isnan(w.real) & (w.imag == 0), w.real, np.nan)  # (W₀(∞) = ∞: SciPy's inf + 0j)
     out = out[()] if out.ndim == 0 else out
     born = _born(lambda x: out, out, (z,))
     if born is not None:
@@ -2019,9 +2020,16 @@ def _lambertw_real(z):
     return out
 
 
+def _holds_traced(z) -> bool:
+    """Whether z is traced or a (nested) list or tuple holding a traced value."""
+    return isinstance(z, Traced) or (isinstance(z, (list, tuple)) and any(_holds_traced(v) for v in z))
+
+
 def _lambertw_front(z, k=0, tol=1e-8):
     """scipy.special.lambertw(z, k=0, tol=1e-8) of a real traced z: W₀(z) + 0j (SciPy's value is complex; take
     `.real`); other branches k are not difflab's (UnsupportedOperationError naming k); tol is SciPy's iteration's."""
+    if not _holds_traced(z):  # a plain z: SciPy's value, any branch, complex z, z < -1/e (was NaN + 0j)
+        return scipy_special().lambertw(z, k, tol)
     if np.any(np.asarray(k) != 0):
         raise UnsupportedOperationError(
             f"scipy.special.lambertw with k={np.asarray(k).tolist()}: difflab differentiates the real principal branch "
@@ -2998,14 +3006,26 @@ voigt_profile = _special(
 
 
 def _whole_degree(name):
-    """SciPy's eval_<family>(n, ..., x) with a whole-valued float n passed as an integer: its integer loop is the
-    polynomial's recurrence (eval_hermite has no other), the float one a hypergeometric form."""
+    """SciPy's eval_<family>(n, ..., x) with a whole-valued float n ≥ 0 passed as an integer: its integer loop is the
+    polynomial's recurrence (eval_hermite has no other), the float one a hypergeometric form. A whole n < 0 stays a
+    float (but for the Hermite families, which have no float loop): SciPy's float call's value, which for C^(α)ₙ and
+    L^(α)ₙ is its form's 1/Γ(n + 1) pole, 0 or NaN, where its integer loop gives 0 (eval_laguerre(-1.0, x) is NaN)."""
     plain = _scipy(name)
+    floats = name not in ("eval_hermite", "eval_hermitenorm")
 
     def whole(n, *rest):
         n_arr = np.asarray(n)
         if n_arr.dtype.kind == "f" and np.all(np.isfinite(n_arr)) and np.all(n_arr == np.floor(n_arr)):
-            n = n_arr.astype(np.int64)
+            as_int = plain(n_arr.astype(np.int64), *rest)
+            if floats and (n_arr < 0).any():
+                return np.where(n_arr < 0, plain(n_arr, *rest), as_int)[()]
+            return as_int
+        if not floats and n_arr.dtype.kind == "f":  # (was SciPy's "ufunc 'eval_hermite' not supported for the input
+            # types, and the inputs could not be safely coerced ...")
+            bad = n_arr[~(np.isfinite(n_arr) & (n_arr == np.floor(n_arr)))].ravel()
+            raise TypeError(
+                f"{name}: the degree n must be a whole number (SciPy's {name} has no other), got {bad[0].item()!r}"
+            )
         return plain(n, *rest)
 
     whole.__name__ = name
@@ -3026,6 +3046,21 @@ def _lower(n, slope, reflect=None):
     return where(low, 0.0, slope(where(low, 1.0, n) - 1.0))
 
 
+def _pole_below(n, out, slope):
+    """slope(n) but at a whole n < 0 of the families whose SciPy value there is its form's 1/Γ(n + 1) pole (C^(α)ₙ,
+    L^(α)ₙ: 0 or NaN whatever x, `_whole_degree`): 0·value, the slope of that constant (the family below's degree has
+    other poles: 2α·C^(α+1)₋₂ is NaN where C^(α)₋₁ is 0)."""
+    pole = where(less(n, 0.0), equal(n, floor(n)), False)
+    return where(pole, 0.0 * out, slope(where(pole, 1.0, n)))
+
+
+def _sympy_pole_below(sp, n, out, slope):
+    """`_pole_below` for the symbolic method: at a constant whole n < 0, 0·value; else slope(n)."""
+    if isinstance(n, sp.Number) and n < 0 and n == sp.floor(n):
+        return 0 * out
+    return slope(n)
+
+
 def _legendre_reflection(n):
     return -n - 1.0
 
@@ -3034,24 +3069,29 @@ def _chebyu_reflection(n):
     return -n - 2.0
 
 
-def _orthopoly(name, params, form, slope, sympy_slope, domain, doc):
+def _orthopoly(name, params, form, slope, sympy_slope, domain, doc, pole=False):
     """The entry of scipy.special.eval_<family>(n, *params, x): `slope(n, *params, x)` (difflab values, n - 1 read by
-    `_lower`), `sympy_slope(sp, f, n, *params, x)` (f: a family's named SymPy function by its entry name)."""
+    `_lower`), `sympy_slope(sp, f, n, *params, x)` (f: a family's named SymPy function by its entry name). `pole`:
+    SciPy's value at a whole n < 0 is its form's 1/Γ(n + 1) pole, whose slope is read by `_pole_below`."""
     why = (
         "SciPy has no derivative of its orthogonal polynomials in {}, and difflab no exact one; hold it constant, or "
         "differentiate by method='numeric', which differences SciPy's values"
     )
     refused = tuple(_refuse(name, arg, "x", why.format(arg)) for arg in ("n", *params))
+    partial, sympy_partial = (
+        (lambda out, *args: slope(*args)),
+        (lambda sp, out, i, *args: sympy_slope(sp, _scipy_function, *args)),
+    )
+    if pole:
+        partial = lambda out, n, *rest: _pole_below(n, out, lambda m: slope(m, *rest))  # noqa: E731
+        sympy_partial = lambda sp, out, i, n, *rest: _sympy_pole_below(  # noqa: E731
+            sp, n, out, lambda m: sympy_slope(sp, _scipy_function, m, *rest)
+        )
     return _special(
         name,
         _whole_degree(name),
-        (*refused, lambda out, *args: slope(*args)),
-        _scipy_named(
-            name,
-            form,
-            lambda sp, out, i, *args: sympy_slope(sp, _scipy_function, *args),
-            scipy_name=_whole_degree(name),
-        ),
+        (*refused, partial),
+        _scipy_named(name, form, sympy_partial, scipy_name=_whole_degree(name)),
         domain=("integer",) * (1 + len(params)) + (domain,),
         doc=doc,
     )
@@ -3065,6 +3105,7 @@ eval_gegenbauer = _orthopoly(
     lambda sp, f, n, a, x: 2 * a * f("eval_gegenbauer")(n - 1, a + 1, x),
     "unit",
     "the Gegenbauer polynomial C^(α)ₙ(x); ∂x = 2α·C^(α+1)ₙ₋₁(x), not differentiable in n or α",
+    pole=True,
 )
 eval_legendre = _orthopoly(
     "eval_legendre",
@@ -3119,6 +3160,7 @@ eval_genlaguerre = _orthopoly(
     lambda sp, f, n, a, x: -f("eval_genlaguerre")(n - 1, a + 1, x),
     "real",
     "the generalized Laguerre polynomial L^(α)ₙ(x); ∂x = -L^(α+1)ₙ₋₁(x), not differentiable in n or α",
+    pole=True,
 )
 eval_laguerre = _orthopoly(
     "eval_laguerre",
@@ -3128,6 +3170,7 @@ eval_laguerre = _orthopoly(
     lambda sp, f, n, x: -f("eval_genlaguerre")(n - 1, 1, x),
     "real",
     "the Laguerre polynomial Lₙ(x); ∂x = -L^(1)ₙ₋₁(x), not differentiable in n",
+    pole=True,
 )
 eval_jacobi = _orthopoly(
     "eval_jacobi",

@@ -128,6 +128,10 @@ def lfilter(b, a, x, axis=-1, zi=None):
     # traced entry, a refusal)
     b, a, x = (_dnp.asarray(v) if isinstance(v, (list, tuple)) else v for v in (b, a, x))
     zi = _dnp.asarray(zi) if isinstance(zi, (list, tuple)) else zi
+    for name, v in (("b", b), ("a", a), ("x", x), ("zi", zi)):
+        if v is not None and not isinstance(v, _Traced) and _np.asarray(v).dtype.kind not in "biufc":
+            # (was NumPy's bare "ufunc 'multiply' did not contain a loop ..." or SciPy's "input type '<U32'")
+            raise TypeError(f"lfilter: {name} must be numbers, got {type(v).__name__} {v!r:.40}")
     if _np.ndim(b) != 1 or _np.ndim(a) != 1:
         raise ValueError(f"lfilter: b and a must be 1-D, got shapes {_np.shape(b)} and {_np.shape(a)}")
     if _np.shape(a)[0] == 0 or _np.shape(b)[0] == 0:
