@@ -54,6 +54,7 @@ __all__ = [
     "TRIGGER",
     "CHANGE",
     "TRUE",
+    "NESTED",
 ]
 
 EPS = np.finfo(float).eps
@@ -74,6 +75,11 @@ TRIGGER = 3e-3
 #: quiet). 1e-2 sees an odd feature whose central difference is off by 1e-3 (h/w ~ 0.05) under a constant up to ~3
 #: times its height; 1e-3 made one of bench/numeric_steps.py's 228 gradients pay 4 evaluations more, 1e-4 fourteen
 CHANGE = 1e-2
+#: nested levels' share of E/O (SUSPECT grown by their step's ratio to eps^(1/3) is 2e-2 at two levels): their summed
+#: truncation reaches ACCURATE at E/O ~ 2.7e-2 for exp(s·x), at 7e-3 for arcsinh(653·x) at -1.3e-3 (its third
+#: derivative large against its second: 0.3 % off at E/O = 1.3e-2, silently before); ordinary f's E/O at the nested
+#: step ~ 6e-5·(1/L)
+NESTED = 5e-3
 #: a derivative whose largest entry exceeds TRUE times a direction's truncation estimate is resolved: that entry, not
 #: the derivative's change over the step (an extremum's scale), is what the truncation is judged against
 TRUE = 10.0
@@ -236,7 +242,8 @@ def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
         size = np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))  # |f| on the stencil (a bound)
         noise = 4.0 * (EPS * size + noise)
-        share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
+        # (the step eps^(1/(2 + levels)): E/O grows with it, up to NESTED)
+        share = min(SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0), NESTED)
         said = (even > share * odd) & (even > RESOLVED * noise)
         if curved:
             grown = EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
