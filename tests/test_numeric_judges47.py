@@ -61,3 +61,31 @@ def test_nested_numeric_says_a_step_whose_even_part_is_small_against_its_truncat
     exact = -a * s * s * u / (1.0 + u * u) ** 1.5  # by hand
     assert abs(H - exact) > 1e-3 * abs(exact)  # off beyond the stated accuracy ...
     assert said  # ... and said
+
+
+# Richardson on a feature about as wide as its smallest step: the three smallest steps' central differences can
+# follow the h² law the table extrapolates by while their even parts' second differences do not
+H3 = 0.5 / 1.7**13  # Richardson's smallest default step at |x| ≤ 1
+RICHARDSON = {  # (f, f' by hand, w, x / w)
+    "tanh": (dnp.tanh, lambda u: 1.0 - np.tanh(u) ** 2, 1.2589 * H3, 2.25),  # 8.7 % off, silently before
+    "arctan": (dnp.arctan, lambda u: 1.0 / (1.0 + u * u), 2.0 * H3, 0.5),  # 0.77 %
+}
+
+
+@pytest.mark.parametrize("name", sorted(RICHARDSON))
+def test_richardson_says_a_feature_as_wide_as_its_smallest_step(name):
+    op, dop, w, t = RICHARDSON[name]
+    got, said = _said(lambda: dl.grad(lambda x: op(x / w), method=Numeric(scheme="richardson"))(t * w))
+    exact = dop(t) / w
+    assert abs(got - exact) > 1e-3 * abs(exact)  # off beyond the stated accuracy ...
+    assert said  # ... and said
+
+
+def test_richardson_stays_quiet_on_a_feature_30_steps_wide():
+    for name, (op, dop, w, t) in RICHARDSON.items():
+        for u in (t, 1.0, -1.7):
+            got, said = _said(
+                lambda: dl.grad(lambda x: op(x / (30.0 * H3)), method=Numeric(scheme="richardson"))(u * 30.0 * H3)
+            )
+            assert not said, (name, u)
+            np.testing.assert_allclose(got, dop(u) / (30.0 * H3), rtol=1e-6)
