@@ -89,3 +89,14 @@ def test_richardson_stays_quiet_on_a_feature_30_steps_wide():
             )
             assert not said, (name, u)
             np.testing.assert_allclose(got, dop(u) / (30.0 * H3), rtol=1e-6)
+
+
+def test_nested_numeric_says_a_step_near_a_zero_of_the_third_derivative():
+    # arcsinh(340·x) at 1.95e-3 (bench/numeric_silent.py 3 4 5): numeric of numeric 0.18 % off; f''' ~ 0 there makes
+    # the outer level's even part small (E/O 2.6e-3) but not its odd part (3.8e-2 of |f'|, under the grown 0.2)
+    s, a, x = 340.39645297633757, -0.6860493141785481, 0.0019510053282930377
+    H, said = _said(lambda: dl.hessian(lambda x: a * dnp.arcsinh(s * x), method=("numeric", "numeric"))(x))
+    u = s * x
+    exact = -a * s * s * u / (1.0 + u * u) ** 1.5  # by hand
+    assert abs(H - exact) > 1e-3 * abs(exact)  # off beyond the stated accuracy ...
+    assert said  # ... and said

@@ -55,6 +55,7 @@ __all__ = [
     "CHANGE",
     "TRUE",
     "NESTED",
+    "NESTED_CHANGE",
 ]
 
 EPS = np.finfo(float).eps
@@ -80,6 +81,10 @@ CHANGE = 1e-2
 #: derivative large against its second: 0.3 % off at E/O = 1.3e-2, silently before); ordinary f's E/O at the nested
 #: step ~ 6e-5·(1/L)
 NESTED = 5e-3
+#: ... and their share of |f| for the odd part (CHANGE grown by the step's ratio was 0.2): near a zero of f''' the
+#: outer level's E vanishes while its truncation does not (numeric of numeric of arcsinh(340·x) at 1.95e-3: 0.18 % off,
+#: E/O 2.6e-3, its odd part 3.8e-2 of |f'|, silently before); ordinary f's ~ 2.4e-4·(1/L)
+NESTED_CHANGE = 2e-2
 #: a derivative whose largest entry exceeds TRUE times a direction's truncation estimate is resolved: that entry, not
 #: the derivative's change over the step (an extremum's scale), is what the truncation is judged against
 TRUE = 10.0
@@ -246,7 +251,8 @@ def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
     """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
     their odd part and RESOLVED times its round-off, or, for an f that may be curved (`offsets.curved`), whose odd
     part exceeds CHANGE of f's magnitude there and RESOLVED times its round-off (an odd feature: E = 0); both shares
-    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4)."""
+    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4), nested
+    levels' up to NESTED and NESTED_CHANGE."""
     with np.errstate(all="ignore"):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
         size = np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))  # |f| on the stencil (a bound)
@@ -255,8 +261,9 @@ def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
         share = min(SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0), NESTED)
         said = (even > share * odd) & (even > RESOLVED * noise)
         if curved:
-            grown = EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
-            said |= (odd > CHANGE * grown * size) & (odd > RESOLVED * noise)
+            grown = CHANGE * EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
+            grown = grown if q else min(grown, NESTED_CHANGE)
+            said |= (odd > grown * size) & (odd > RESOLVED * noise)
         return np.flatnonzero(said.any(axis=1))
 
 
