@@ -54,6 +54,8 @@ __all__ = [
     "TRIGGER",
     "CHANGE",
     "TRUE",
+    "NESTED",
+    "NESTED_CHANGE",
 ]
 
 EPS = np.finfo(float).eps
@@ -74,6 +76,15 @@ TRIGGER = 3e-3
 #: quiet). 1e-2 sees an odd feature whose central difference is off by 1e-3 (h/w ~ 0.05) under a constant up to ~3
 #: times its height; 1e-3 made one of bench/numeric_steps.py's 228 gradients pay 4 evaluations more, 1e-4 fourteen
 CHANGE = 1e-2
+#: nested levels' share of E/O (SUSPECT grown by their step's ratio to eps^(1/3) is 2e-2 at two levels): their summed
+#: truncation reaches ACCURATE at E/O ~ 2.7e-2 for exp(s·x), at 7e-3 for arcsinh(653·x) at -1.3e-3 (its third
+#: derivative large against its second: 0.3 % off at E/O = 1.3e-2, silently before); ordinary f's E/O at the nested
+#: step ~ 6e-5·(1/L)
+NESTED = 5e-3
+#: ... and their share of |f| for the odd part (CHANGE grown by the step's ratio was 0.2): near a zero of f''' the
+#: outer level's E vanishes while its truncation does not (numeric of numeric of arcsinh(340·x) at 1.95e-3: 0.18 % off,
+#: E/O 2.6e-3, its odd part 3.8e-2 of |f'|, silently before); ordinary f's ~ 2.4e-4·(1/L)
+NESTED_CHANGE = 2e-2
 #: a derivative whose largest entry exceeds TRUE times a direction's truncation estimate is resolved: that entry, not
 #: the derivative's change over the step (an extremum's scale), is what the truncation is judged against
 TRUE = 10.0
@@ -102,7 +113,7 @@ def judge_width(fun, x, V, H, F, ref, d, f0, offsets, p, noise=0.0, levels=1):
     rows = (
         _suspect(at[1.0], at[-1.0], f0, noise, levels, getattr(fun, "curved", True))
         if p == 2
-        else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER)[0])
+        else np.flatnonzero(_straddled(at, h, f0, abs(d), 2, noise, TRIGGER, bent=True)[0])
     )
     rows = rows[np.isfinite(d[rows]).all(axis=1)]  # (NaN: a direction no step resolves, its DomainWarning said)
     if not len(rows):
@@ -162,7 +173,9 @@ def richardson_straddles(D, H, f0, d):
     - the central differences S_j at the three smallest steps, where they change by more than ACCURATE of the scale
       (max(d's largest entry, E/h): f varies within them), against the h² law the table extrapolates by,
       S_3 - S_2 = 1.7²·(S_2 - S_1): off by more than LAW of it (arctan(2468·x) at 5.1e-4: S ends -1712, -2283.1,
-      -2283.6, the table -2284 for -1865; exp(300·x), where the table is right, 0.9 %).
+      -2283.6, the table -2284 for -1865; exp(300·x), where the table is right, 0.9 %), or where their even parts'
+      second differences C_j = E_j/h_j², changing by ACCURATE of the scale too, miss it by LAW (the odd ones can
+      hold it by coincidence: tanh(x/w), w = 1.26 h₃, at 2.25·w, 8.7 % off silently before).
 
     (The prepared gradient's common case declines where it finds one: numeric_call.)"""
     with np.errstate(all="ignore"):
@@ -179,7 +192,14 @@ def richardson_straddles(D, H, f0, d):
         law = np.abs((S[:, 0] - S[:, 1]) - r * r * (S[:, 1] - S[:, 2]))
         scale = np.maximum(np.nan_to_num(big), np.abs(even[:, 2]) / H[:, -1:])  # (or the derivative's change)
         noise = 4.0 * EPS * _largest(*D.reshape(len(D), 6, -1).transpose(1, 0, 2), f0) / H[:, -1:]
-        said |= (change > ACCURATE * scale) & (law > LAW * change) & (change > RESOLVED * noise)
+        # the even parts' second differences C_j = E_j/h_j² follow the same law where the steps resolve f; the odd
+        # parts' can hold it by coincidence (tanh(x/w), w = 1.26 h₃, at 2.25 w: S 358, 164.5, 97.7, 0.35 % off the
+        # law, the table 62.4 for 68.4; its C_j -4.7e5, -3.3e5, -2.5e5: 36 % off)
+        C = even / H[:, -3:, None] ** 2
+        bent = np.abs((C[:, 0] - C[:, 1]) - r * r * (C[:, 1] - C[:, 2])) * H[:, -1:]
+        turn = np.abs(C[:, 0] - C[:, 1]) * H[:, -1:]  # (their change, as the odd parts': ~0 where f'''' is)
+        off = (law > LAW * change) | ((bent > LAW * turn) & (turn > ACCURATE * scale) & (bent > 8.0 * RESOLVED * noise))
+        said |= (change > ACCURATE * scale) & off & (change > RESOLVED * noise)
     return said & np.isfinite(D).all(axis=(1, 2)), change, scale
 
 
@@ -231,16 +251,19 @@ def _suspect(p1, m1, f0, noise=0.0, levels=1, curved=True, q=None):
     """The directions (rows of p1, m1 (k, m): f's differences from f(x) at x ± h) whose even part exceeds SUSPECT of
     their odd part and RESOLVED times its round-off, or, for an f that may be curved (`offsets.curved`), whose odd
     part exceeds CHANGE of f's magnitude there and RESOLVED times its round-off (an odd feature: E = 0); both shares
-    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4)."""
+    grown by the step's ratio to eps^(1/3) (the step eps^(1/q), q = 2 + levels unless given: the Hessian's 4), nested
+    levels' up to NESTED and NESTED_CHANGE."""
     with np.errstate(all="ignore"):
         even, odd = np.abs(p1 + m1), np.abs(p1 - m1)
         size = np.abs(f0) + np.maximum(np.abs(p1), np.abs(m1))  # |f| on the stencil (a bound)
         noise = 4.0 * (EPS * size + noise)
-        share = SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0)  # (the step eps^(1/(2 + levels)): E/O grows with it)
+        # (the step eps^(1/(2 + levels)): E/O grows with it, up to NESTED)
+        share = min(SUSPECT * EPS ** (1.0 / (2 + levels) - 1.0 / 3.0), NESTED)
         said = (even > share * odd) & (even > RESOLVED * noise)
         if curved:
-            grown = EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
-            said |= (odd > CHANGE * grown * size) & (odd > RESOLVED * noise)
+            grown = CHANGE * EPS ** (1.0 / (q or 2 + levels) - 1.0 / 3.0)
+            grown = grown if q else min(grown, NESTED_CHANGE)
+            said |= (odd > grown * size) & (odd > RESOLVED * noise)
         return np.flatnonzero(said.any(axis=1))
 
 
@@ -257,7 +280,7 @@ def _farther(fun, x, V, h, f0, rows):
     return F[:, 0], F[:, 1]
 
 
-def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1):
+def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1, bent=False):
     """(said (k, m), the truncation estimate (k, m), the scale it is judged against (k, m)) from f's differences from
     f(x) at x + o·h (`at`: offset o -> (k, m); ±1, ±2, and ±3 for p = 4), for a central stencil of order p, and the
     derivative's magnitude d (k', m): said where the estimate exceeds `share` of the scale, max(d's largest entry
@@ -266,7 +289,10 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1):
     (4 D_1 - D_2)/3 = f' - 4b, is 0.8 times its change from (9 D_1 - D_3)/8 = f' - 9b (0 for a quartic). `levels`
     nested numeric levels with the same step each add as much: the inner differences' error a(x)·h² is differentiated
     by the outer ones into the outer's own, so the error is `levels` times the estimate (cosh(531·x)'s nested Hessian:
-    0.14 % off, the outer estimate 0.07 %)."""
+    0.14 % off, the outer estimate 0.07 %). `bent` (central4's trigger): the derivative's change over the step from h
+    and from 2h is judged on one level too: its odd part's changes can cancel where its even part's do not (arcsinh(653·x)
+    at -1.3e-3: D_1, D_2 both 1.5 off, the even part's 2.6 of 306), and it is the extremum's scale that must be resolved
+    (cosh(3261·x) at 5.9e-7: a change 1.6e4 over the step known to 1.2e4)."""
     with np.errstate(all="ignore"):
         D = {j: (at[j] - at[-j]) / (2.0 * j * h) for j in (1.0, 2.0, 3.0) if j in at}
         if p == 2:
@@ -290,9 +316,11 @@ def _straddled(at, h, f0, d, p, inner=0.0, share=ACCURATE, levels=1):
             # the outer level saw 0.02, 0.5, 0.96, 0.5, 0.02 times 1/h). Not on one level: a cusp's E_j grow as j
             # too (std at an apex), and its 0 is what every method's convention gives
             said &= np.abs(4.0 * D[1.0] - D[2.0]) > 3.0 * ACCURATE * trunc
-            if inner:
+            if inner or bent:
                 bend = np.abs(at[1.0] + at[-1.0] - (at[2.0] + at[-2.0]) / 4.0) / (3.0 * h)
-                said |= (bend > share * scale) & (bend > 2.0 * RESOLVED * noise)
+                # (bent: against the derivative's largest size over the step, its change there included: near
+                # cosh(33·x)'s extremum the derivative 8e-4 is resolved, its change 1.0 known to 5e-5)
+                said |= (bend > share * (np.maximum(big, change) if bent else scale)) & (bend > 2.0 * RESOLVED * noise)
         if inner:  # (numeric levels inside f: where resolved above their noise)
             said &= scale > OF_ITS_OUTPUT * np.abs(f0)
     return said | _spike(at[1.0], at[-1.0], at[2.0], at[-2.0], f0, inner), trunc, scale
