@@ -651,16 +651,6 @@ def _masked_read(x, idx):
     return out
 
 
-def _gathered(x, idx):
-    """x[idx] for a traced integer index (NumPy's integer-array indexing along x's first axis): take_along_axis of
-    the index flattened, then shaped idx.shape + x.shape[1:]; a 1-D index (argsort's) takes no reshape of its own."""
-    shape, rest = tuple(idx.shape), tuple(x.shape[1:])
-    flat = idx if len(shape) == 1 else dnp.reshape(idx, (-1,))
-    rows = flat if not rest else dnp.reshape(flat, (-1,) + (1,) * len(rest))
-    out = dnp.take_along_axis(x, rows, 0)
-    return out if len(shape) == 1 else dnp.reshape(out, shape + rest)
-
-
 def _count_read(x, frame, what) -> None:
     """The user's code (`frame`, not difflab's own) reads the shape of x by `what` (len(), .shape, .size): where x is
     computed from a read x[mask] by a traced mask (Trace.tentative), that is the mask's count at these inputs (`n =
@@ -841,7 +831,7 @@ class Tracer(Traced):
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
-            return _gathered(self, idx)
+            return dnp.take(self, idx, axis=0)  # (NumPy's x[i] along the first axis)
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
@@ -909,7 +899,12 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
-        return int(self._integer_value("an integer traced value used as a Python index"))
+        return int(
+            self._integer_value(
+                "an integer traced value used as a Python index"
+                " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
+            )
+        )
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -951,7 +946,12 @@ class Tracer(Traced):
 
     def __array__(self, dtype=None, copy=None):
         if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
-            value = np.asarray(self._integer_value("an integer traced value converted to a NumPy array"))
+            value = np.asarray(
+                self._integer_value(
+                    "an integer traced value converted to a NumPy array"
+                    " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
+                )
+            )
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
         if trick is not None:

@@ -37,6 +37,7 @@ from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
 from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
+from ..ops.core import REGISTRY
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -695,7 +696,7 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     v = _flat_like(st, tangents, "tangents")
     if isinstance(v, Traced) and not method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
         outs, jac = prep.jacobian(xs)
-        jv = dnp.matmul(jac, v)
+        jv = _times_traced(jac, v)
     elif not method.traceable_tangent and type(v) is np.ndarray and not np.isfinite(v).all():
         outs, jv = _along_nonfinite(prep, xs, v)  # (a stencil steps along v: x + h·inf is no point)
     else:
@@ -706,6 +707,23 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv), tangents=True)
+
+
+def _times_traced(jac, v):
+    """J v for a traced v (vmap over the tangents of numeric's JVP) with strong zeros, as forward's tangents give it:
+    J's zero entries times an inf or NaN entry of v are 0 (J v along (1, inf) of [3·x0, x0·x1] at x1 = 0 is
+    (3, inf), not matmul's (NaN, NaN)). The finite part of v through matmul, so a finite v's J v is matmul's to the
+    bit; the rest a strong product summed (0 where v is finite). Shape contract: J (m, n), v (n,) -> (m,).
+
+    >>> import difflab as dl, difflab.numpy as dnp, numpy as np
+    >>> f = lambda x: dnp.stack([3.0 * x[0], x[0] * x[1]])
+    >>> along = lambda t: dl.jvp(f, (np.array([2.0, 0.0]),), (t,), method="numeric")[1]
+    >>> dl.vmap(along)(np.array([[np.inf, 0.0], [1.0, 2.0]])).round(6).tolist()
+    [[inf, 0.0], [3.0, 4.0]]
+    """
+    finite = dnp.isfinite(v)
+    rest = dnp.sum(REGISTRY["strong_mul"](jac, dnp.where(finite, 0.0, v)), axis=-1)  # (0·inf never formed)
+    return dnp.matmul(jac, dnp.where(finite, v, 0.0)) + rest
 
 
 def _along_nonfinite(prep, xs, v):

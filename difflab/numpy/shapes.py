@@ -173,6 +173,8 @@ def take(a, indices, axis=None, mode="raise"):
     """
     if axis is None:
         a, axis = ravel(a), 0
+    if isinstance(indices, _Traced):  # (np.take(w, np.searchsorted(edges, x)): an equation, recomputed at each call)
+        return _take_traced(a, indices, axis % ndim(a), mode)
     indices = _np.asarray(indices)
     n = shape(a)[axis % ndim(a)]
     if mode == "clip":
@@ -184,6 +186,25 @@ def take(a, indices, axis=None, mode="raise"):
     elif mode != "wrap":
         raise ValueError(f"take's mode must be one of 'raise', 'wrap' or 'clip' (got {mode!r})")
     return _take_along(a, axis, indices % n if indices.ndim else int(indices) % n)
+
+
+def _take_traced(a, indices, axis, mode):
+    """take by a traced integer index (argmax's, searchsorted's; a constant `a` too): one gather_along of the index
+    flattened along `axis` moved first, not the index's values read (the trace would be specialised to them).
+    Shape: a.shape[:axis] + indices.shape + a.shape[axis + 1:], as NumPy's."""
+    if indices.dtype.kind not in "iu":
+        raise IndexError(f"take: the indices must be integers, got {indices.dtype}")
+    n = shape(a)[axis]
+    if mode == "clip":
+        indices = _np.clip(indices, 0, n - 1)
+    elif mode == "wrap":
+        indices = _np.mod(indices, n)
+    elif mode != "raise":
+        raise ValueError(f"take's mode must be one of 'raise', 'wrap' or 'clip' (got {mode!r})")
+    moved, at = moveaxis(asarray(a), axis, 0), shape(indices)
+    rows = reshape(indices, (-1,) + (1,) * (ndim(moved) - 1))
+    out = reshape(take_along_axis(moved, rows, 0), at + shape(moved)[1:])
+    return out if axis == 0 or not at else moveaxis(out, tuple(range(len(at))), tuple(range(axis, axis + len(at))))
 
 
 def take_along_axis(arr, indices, axis):
