@@ -72,6 +72,9 @@ from .linear import fuse_linear
 __all__ = ["lower"]
 
 
+#: float64's smallest normal number (`_underflow_exact`)
+_TINY = float(np.finfo(np.float64).tiny)
+
 #: (the error state last seen, it with invalid and divide raising): making the second costs a few
 #: thousand instructions a call, and the state a program runs in rarely changes between its calls
 _RAISING: list = [(None, None)]
@@ -420,6 +423,7 @@ class _Source:
         self.fallback, self.checked, self.guard = fallback, checked, guard
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
         self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
+        self.quotients: set | None = None  # the values quotient rules read (`quotient_reads`: made once)
         self.ends: list = []  # guarded: the values checked at the end, and as they are made (_check_terms)
         self.early: set = set()
         self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
@@ -567,6 +571,9 @@ class _Source:
         if written is not None:  # (an op's `in_place` form, into its first argument's buffer: see `writable`)
             self.env[f"op_{eqn.op.name}_in_place_{i}"] = _writing(written, self.env[fn])
             fn = f"op_{eqn.op.name}_in_place_{i}"
+        elif eqn.op.underflow_exact:  # (no buffer reused: it may run twice, `_underflow_exact`)
+            self.env[f"{fn}_under"] = _underflow_exact(self.env[fn], eqn.out in self.quotient_reads())
+            fn = f"{fn}_under"
         args = [self.atom(a) for a in eqn.args]
         for k, value in params:
             pname = f"p{len(self.env)}"
@@ -596,6 +603,19 @@ class _Source:
         for a in eqn.args:  # a buffer of the pool whose value died here (and not passed on) is free again
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
+
+    def quotient_reads(self) -> set:
+        """The values an op whose rule is a quotient n/d reads (sqrt's t/(2·out), log's t/x): where one is a subnormal
+        number the interpreter says so (ops.core `_subnormal_read`), so `_underflow_exact` may not keep it. Once."""
+        if self.quotients is None:
+            self.quotients = {
+                a
+                for e in self.graph.eqns
+                if any([getattr(getattr(r, "partial", None), "quotient", None) for r in (*e.op.jvp, *e.op.vjp)])
+                for a in e.args
+                if type(a) is Var
+            }
+        return self.quotients
 
     def writable(self, i: int, eqn, flags: tuple):
         """What equation i calls to write its op's value into its first argument's buffer (`Op.in_place`; batched,
@@ -953,6 +973,31 @@ def _adding(graph: Graph) -> set:
         and readers.get(e.out) == 1
         and e.out not in outputs
     }
+
+
+def _underflow_exact(call, read: bool):
+    """`call` (an `Op.underflow_exact` op's) where an underflow in it raised (compiled code's error state) run again
+    with underflow ignored: its 0s are exact to rounding (exp(-800) in an RBF kernel sum, a softmax's far logits),
+    and so are its subnormal entries unless a quotient rule reads them (`read`: sqrt(exp(-720))'s t/(2·out), which
+    the interpreter says): then FloatingPointError, the interpreter decides, as for any underflow. No cost where
+    nothing underflowed (bench/underflow_ab.py)."""
+
+    def run(*args, **params):
+        try:
+            return call(*args, **params)
+        except FloatingPointError as error:
+            if "underflow" not in str(error):
+                raise
+        with np.errstate(under="ignore"):
+            out = call(*args, **params)
+        if not read:
+            return out
+        magnitude = np.abs(out)
+        if np.any((magnitude > 0.0) & (magnitude < _TINY)):
+            raise FloatingPointError("an underflow to a subnormal value: the interpreter decides")
+        return out
+
+    return run
 
 
 def _writing(write, otherwise):
