@@ -28,6 +28,7 @@ def _softmax_grad(z):  # d/dz -Σ y·log softmax(z) = softmax(z)·Σy - y
 _rng = np.random.default_rng(0)
 _Q = _rng.normal(size=(6, 3))
 _Q[3:] += 40.0  # |p - q|² ~ 4800: exp underflows to exactly 0, as its partial
+_H = np.array([[1.0, 0.0, 0.0], [1.0, 0.001, 0.002]])
 _Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
 CASES = {
     "rbf": (_rbf, _rng.normal(size=(4, 3)), _rbf_grad),
@@ -35,6 +36,13 @@ CASES = {
         lambda z: -dnp.sum(_Y * dnp.log_softmax(z, axis=-1)),
         np.array([[0.0, -800.0, -1000.0], [5.0, -900.0, 0.0]]),
         _softmax_grad,
+    ),
+    # logits H @ w with gaps of 720 and 1000: softmax weights e^-720 (subnormal) and 0; the rule's products with
+    # them (e^out·Σū, then H.T @ dz) underflow from an operand already tiny, not a term lost
+    "log_softmax of a matmul": (
+        lambda w: -dnp.sum(_Y * dnp.log_softmax(_H @ w, axis=-1)),
+        np.array([[0.0, -720.0, -1000.0], [1.0, 2.0, 3.0], [0.5, -0.5, 0.25]]),
+        lambda w: _H.T @ _softmax_grad(_H @ w),
     ),
     "sigmoid": (
         lambda x: dnp.sum(dnp.sigmoid(x)),
