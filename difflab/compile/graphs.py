@@ -72,6 +72,10 @@ from .linear import fuse_linear
 __all__ = ["lower"]
 
 
+#: float64's smallest normal number, and below it the subnormals of fewer than 26 bits (`_underflow_exact`)
+_TINY = float(np.finfo(np.float64).tiny)
+_LOST = _TINY * 2.0**-26
+
 #: (the error state last seen, it with invalid and divide raising): making the second costs a few
 #: thousand instructions a call, and the state a program runs in rarely changes between its calls
 _RAISING: list = [(None, None)]
@@ -420,6 +424,8 @@ class _Source:
         self.fallback, self.checked, self.guard = fallback, checked, guard
         self.checked_too: list = []  # other values the guarded code checks finite (see _common_case)
         self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
+        self.quotients: set | None = None  # the values quotient rules read (`quotient_reads`: made once)
+        self.underflowing: set = set()  # values whose underflow is harmless (`_underflow_exact`)
         self.ends: list = []  # guarded: the values checked at the end, and as they are made (_check_terms)
         self.early: set = set()
         self.prechecks: dict = {}  # equation index -> values checked finite before it (guarded: _common_case)
@@ -567,6 +573,8 @@ class _Source:
         if written is not None:  # (an op's `in_place` form, into its first argument's buffer: see `writable`)
             self.env[f"op_{eqn.op.name}_in_place_{i}"] = _writing(written, self.env[fn])
             fn = f"op_{eqn.op.name}_in_place_{i}"
+        else:
+            fn = self.underflowing_call(eqn, fn)
         args = [self.atom(a) for a in eqn.args]
         for k, value in params:
             pname = f"p{len(self.env)}"
@@ -596,6 +604,33 @@ class _Source:
         for a in eqn.args:  # a buffer of the pool whose value died here (and not passed on) is free again
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
+
+    def underflowing_call(self, eqn, fn: str) -> str:
+        """`fn`, or its `_underflow_exact` wrapper's name for an `Op.underflow_exact` op, and for a linear op reading
+        such a value (the log_softmax rule's e^out times Σū, then h.T @ dz: a subnormal weight times normal numbers),
+        checked. It may run twice: no dead operand's buffer is reused for it (`spare`), a pool buffer is (`scratch`)."""
+        linear = (eqn.op.plain or eqn.op).linear
+        if not eqn.op.underflow_exact and not (
+            linear and any([a in self.underflowing for a in eqn.args if type(a) is Var])
+        ):
+            return fn
+        self.underflowing.add(eqn.out)
+        products = None if eqn.op.underflow_exact else linear == "each"
+        self.env[f"{fn}_under"] = _underflow_exact(self.env[fn], eqn.out in self.quotient_reads(), products)
+        return f"{fn}_under"
+
+    def quotient_reads(self) -> set:
+        """The values an op whose rule is a quotient n/d reads (sqrt's t/(2·out), log's t/x): where one is a subnormal
+        number the interpreter says so (ops.core `_subnormal_read`), so `_underflow_exact` may not keep it. Once."""
+        if self.quotients is None:
+            self.quotients = {
+                a
+                for e in self.graph.eqns
+                if any([getattr(getattr(r, "partial", None), "quotient", None) for r in (*e.op.jvp, *e.op.vjp)])
+                for a in e.args
+                if type(a) is Var
+            }
+        return self.quotients
 
     def writable(self, i: int, eqn, flags: tuple):
         """What equation i calls to write its op's value into its first argument's buffer (`Op.in_place`; batched,
@@ -729,7 +764,7 @@ class _Source:
                 else self.keep and _POOLED_BYTES[0] <= math.prod(out.shape) * out.dtype.itemsize < _POOLED_BYTES[1]
             )
             and (eqn.op.impl.signature is None or eqn.op.impl is np.matmul)
-            and self.env[fn] is eqn.op.impl
+            and getattr(self.env[fn], "call", self.env[fn]) is eqn.op.impl  # (`_underflow_exact`'s too: no operand)
         ):
             return []
         kind = (out.shape, out.dtype)
@@ -953,6 +988,53 @@ def _adding(graph: Graph) -> set:
         and readers.get(e.out) == 1
         and e.out not in outputs
     }
+
+
+def _underflow_exact(call, read: bool, products: bool | None = None):
+    """`call` (an `Op.underflow_exact` op's) where an underflow in it raised (compiled code's error state) run again
+    with underflow ignored: its 0s are exact to rounding (exp(-800) in an RBF kernel sum, a softmax's far logits),
+    and so are its subnormal entries unless a quotient rule reads them (`read`: sqrt(exp(-720))'s t/(2·out), which
+    the interpreter says): then FloatingPointError, the interpreter decides, as for any underflow. `products`: a
+    linear op reading such a value (`Op.linear`; True: in each argument, a sum of products of one entry of each, mul
+    and matmul; False: jointly, add, sum, whose underflow is exact cancellation): it declines too where a product of
+    entries all in the normal range may fall below 26 bits (a term lost, as ops.core's `_underflowed` says of a
+    quotient's, not one already tiny). No cost where nothing underflowed (bench/underflow_ab.py)."""
+
+    seen = [False]  # (underflowed before: run under "ignore" at once, not twice; the checks still run)
+
+    def run(*args, **params):
+        if not seen[0]:
+            try:
+                return call(*args, **params)
+            except FloatingPointError as error:
+                if "underflow" not in str(error):
+                    raise
+            seen[0] = True
+        with np.errstate(under="ignore"):
+            out = call(*args, **params)
+        if products and _normal_product(args) < _LOST:
+            raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
+        if read:
+            magnitude = np.abs(out)
+            if np.any((magnitude > 0.0) & (magnitude < _TINY)):
+                raise FloatingPointError("an underflow to a subnormal value: the interpreter decides")
+        return out
+
+    run.call = call  # (`_Source.scratch`: a pool buffer is no operand, and the call may run twice into it)
+    return run
+
+
+def _normal_product(args) -> float:
+    """The smallest product of one normal-range entry of each argument (inf where one has none: every product that
+    reads it is tiny already)."""
+    bound = 1.0
+    for a in args:
+        magnitude = np.abs(np.asarray(a))
+        normal = magnitude[magnitude >= _TINY]
+        if not normal.size:
+            return math.inf
+        bound *= float(normal.min())
+    return bound
 
 
 def _writing(write, otherwise):

@@ -322,6 +322,13 @@ class Op:
     #: linear op whose value reaches f's outputs only through linear ops adds a constant to f: the numeric method
     #: differences f without it (differentiators/offsets.py), as a large one leaves f's change below an ulp of f
     linear: bool | str = False
+    #: its implementation's underflow is harmless: an output entry that underflowed to 0 (exp(-800), sigmoid(-800),
+    #: log_softmax's and logsumexp's terms e^(x - max) inside their sums) is its exact value to rounding, and the
+    #: partial that reads it (exp's out, the softmax) is the same 0. Compiled code, which leaves for the interpreter
+    #: wherever anything underflowed (a lost chain-rule term looks alike to NumPy's flag), lets it underflow unless
+    #: an output entry is a nonzero subnormal (compile/graphs.py `_underflow_exact`): a softmax of logit gaps past
+    #: 745 stays compiled on every call
+    underflow_exact: bool = False
 
     @property
     def available(self) -> bool:

@@ -475,6 +475,7 @@ exp = defop(
     numpy=("exp",),
     complex=True,
     doc="e^x",
+    underflow_exact=True,  # e^-800 = 0: its partial (out) is the same 0
 )
 log = defop(
     "log",
@@ -594,6 +595,7 @@ sigmoid = defop(
     partials=(lambda out, x: out * sigmoid(-x),),  # s(x) s(-x): accurate where 1 - s(x) would round to 0
     sympy=elementwise_sympy(_sigmoid_sympy),
     numpy=("sigmoid", "scipy.special.expit"),
+    underflow_exact=True,  # s(-800) = 0: its partial s(x) s(-x) is the same 0
     doc="logistic 1/(1+e^-x); earns an entry: stable value and the s(x) s(-x) rule",
 )
 

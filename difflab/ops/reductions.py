@@ -514,6 +514,7 @@ log_softmax = defop(
     doc="x - logsumexp(x) along one axis, computed stably; earns an entry: one fused "
     "forward step and the rule ct - softmax·Σct",
     shift=("invariant", lambda shape, axis: (axis,)),
+    underflow_exact=True,  # e^(x - max) = 0 in the sum: its softmax weight is the same 0
     numpy=("log_softmax",),
     front=_log_softmax_front,
     strategy=_along_axis_strategy,
@@ -577,6 +578,7 @@ logsumexp = defop(
     doc="log(sum(exp(x))) over axes, stable; earns an entry: the max-shift stays inside it",
     shift=("equivariant", _reduced_axes),
     numpy=("logsumexp",),
+    underflow_exact=True,  # e^(x - max) = 0 in the sum: its softmax weight is the same 0
     front=_logsumexp_front,
     strategy=_reduction_strategy,
 )

@@ -1,0 +1,69 @@
+"""A primal whose exp underflows harmlessly (far points of an RBF kernel: exp(-4800) = 0; a softmax's logit gaps past
+745; sigmoid(-800)) stays on the compiled path on every call (issue 17: extreme46 sent any underflow to the
+interpreter, 3-4x per call), with the analytic derivative."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.differentiators import reverse
+
+
+def _rbf(p):
+    d = p[:, None, :] - _Q[None, :, :]
+    return dnp.sum(dnp.exp(-dnp.sum(d * d, axis=-1)))
+
+
+def _rbf_grad(p):  # d/dp_i Σ_j e^(-|p_i - q_j|²) = Σ_j -2 (p_i - q_j) e^(-|p_i - q_j|²)
+    d = p[:, None, :] - _Q[None, :, :]
+    return np.sum(-2.0 * d * np.exp(-np.sum(d * d, axis=-1))[..., None], axis=1)
+
+
+def _softmax_grad(z):  # d/dz -Σ y·log softmax(z) = softmax(z)·Σy - y
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) * _Y.sum(axis=1, keepdims=True) - _Y
+
+
+_rng = np.random.default_rng(0)
+_Q = _rng.normal(size=(6, 3))
+_Q[3:] += 40.0  # |p - q|² ~ 4800: exp underflows to exactly 0, as its partial
+_H = np.array([[1.0, 0.0, 0.0], [1.0, 0.001, 0.002]])
+_Y = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+CASES = {
+    "rbf": (_rbf, _rng.normal(size=(4, 3)), _rbf_grad),
+    "log_softmax": (
+        lambda z: -dnp.sum(_Y * dnp.log_softmax(z, axis=-1)),
+        np.array([[0.0, -800.0, -1000.0], [5.0, -900.0, 0.0]]),
+        _softmax_grad,
+    ),
+    # logits H @ w with gaps of 720 and 1000: softmax weights e^-720 (subnormal) and 0; the rule's products with
+    # them (e^out·Σū, then H.T @ dz) underflow from an operand already tiny, not a term lost
+    "log_softmax of a matmul": (
+        lambda w: -dnp.sum(_Y * dnp.log_softmax(_H @ w, axis=-1)),
+        np.array([[0.0, -720.0, -1000.0], [1.0, 2.0, 3.0], [0.5, -0.5, 0.25]]),
+        lambda w: _H.T @ _softmax_grad(_H @ w),
+    ),
+    "sigmoid": (
+        lambda x: dnp.sum(dnp.sigmoid(x)),
+        np.array([-800.0, 1.0, -1000.0]),
+        lambda x: np.exp(-abs(x)) / (1 + np.exp(-abs(x))) ** 2,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_harmless_primal_underflow_stays_compiled_and_right(name, monkeypatch):
+    f, x, exact = CASES[name]
+    swept = []  # the interpreter's tape sweeps (reverse.backward), per call
+    backward = reverse.backward
+    monkeypatch.setattr(reverse, "backward", lambda *a, **k: swept.append(1) or backward(*a, **k))
+    prepared = dl.prepare(f, x, method="reverse")
+    with np.errstate(under="ignore", over="ignore"):
+        want = exact(x)
+    for call in range(4):
+        swept.clear()
+        got = prepared.grad(x)
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+        if call > 1:  # (the first two are interpreted: a prepared product is lowered from its third call)
+            assert not swept, f"call {call}: interpreted"
