@@ -15,4 +15,19 @@ __all__ = ["special", "stats", "signal", "linalg", "ndimage"]
 #: submodules that sit on the api layer (their rules differentiate the user's function) and are
 #: imported by name, `from difflab.scipy import integrate`, with the SciPy names they cover (the
 #: error for SciPy's own function on a traced value names them without importing them)
-BY_NAME = {"integrate": ("odeint",)}
+BY_NAME = {"integrate": ("odeint", "simpson", "cumulative_trapezoid")}
+
+
+def __getattr__(name: str):
+    """`difflab.scipy.integrate` as an attribute too (imported at first use, after the api layer exists).
+
+    >>> import numpy as np
+    >>> import difflab.scipy as dsc
+    >>> float(dsc.integrate.simpson(np.array([0.0, 1.0, 4.0]), dx=1.0))
+    2.6666666666666665
+    """
+    if name in BY_NAME:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

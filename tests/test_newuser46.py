@@ -1,0 +1,42 @@
+"""What a new user met in the README's SciPy paragraph (session 46, newuser46).
+
+`difflab.scipy.integrate` was not an attribute of `difflab.scipy` (only `from difflab.scipy import integrate`
+worked: `dsc.integrate.simpson` raised AttributeError), and SciPy's own `scipy.integrate.simpson` on a traced value
+was refused with "difflab.scipy has no differentiable version of it" although `difflab.scipy.integrate.simpson`
+exists (the by-name table listed odeint only).
+"""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import UnsupportedOperationError
+
+si = pytest.importorskip("scipy.integrate")
+
+
+def test_integrate_is_an_attribute_of_difflab_scipy():
+    import difflab.scipy as dsc
+
+    t = np.linspace(0.0, 1.0, 5)
+    x = np.array([0.1, 0.4, -0.2, 0.3, 0.9])
+    # d/dx_i simpson(x**2, x=t) = 2 x_i w_i with SciPy's own weights w = simpson(e_i, x=t)
+    w = np.array([si.simpson(e, x=t) for e in np.eye(5)])
+    g = dl.grad(lambda x: dsc.integrate.simpson(x**2, x=t))(x)
+    np.testing.assert_allclose(g, 2 * x * w, rtol=1e-13)
+    with pytest.raises(AttributeError, match="no attribute 'nosuch'"):
+        dsc.nosuch  # noqa: B018
+
+
+@pytest.mark.parametrize("name", ["simpson", "cumulative_trapezoid"])
+def test_scipys_own_quadrature_names_difflabs(name):
+    x = np.linspace(0.0, 1.0, 5)
+    with pytest.raises(UnsupportedOperationError, match=f"use difflab.scipy.integrate.{name}"):
+        dl.grad(lambda x: np.sum(getattr(si, name)(x**2, dx=0.25)))(x)
+
+
+def test_by_name_table_lists_every_integrate_function():
+    import difflab.scipy as dsc
+    from difflab.scipy import integrate
+
+    assert set(dsc.BY_NAME["integrate"]) == set(integrate.__all__)
