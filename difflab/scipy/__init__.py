@@ -4,7 +4,7 @@ Mirrors SciPy's modules for the functions autograd and JAX users write in models
 norm.logpdf, logsumexp, convolve, ...): `special`'s functions are registry entries (difflab.ops.special,
 also reached by SciPy's own ufuncs on traced values), as are linalg's sqrtm and solve_sylvester
 (difflab.ops.matfuncs), linalg's logm (matfuncs too) and signal's lfilter (difflab.ops.signal); the rest
-(ndimage's filters among them) are compositions of difflab ops, so all four methods differentiate them to any order. `integrate.odeint` (import it by name) is differentiated by forward, reverse
+(ndimage's filters among them) are compositions of difflab ops, so all four methods differentiate them to any order. `integrate` (imported at first use: it sits on the api layer) has simpson and cumulative_trapezoid (weights, all four methods); its odeint is differentiated by forward, reverse
 and numeric. SciPy is optional: it is imported when a value is computed (`pip install 'difflab[scipy]'`).
 """
 
