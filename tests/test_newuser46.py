@@ -51,3 +51,17 @@ def test_an_unsupported_scipy_ufunc_points_at_scipy_not_numpy():
     assert message.startswith("scipy.special.ber is not a difflab primitive")
     assert "dir(difflab.scipy.special)" in message and "scipy_special_coverage.py" in message
     assert "difflab.numpy.__all__" not in message
+
+
+def test_a_check_names_how_it_called_the_users_function_when_that_raises():
+    # a user who wrote jvp_f(x, v) got only their own IndexError, with no word of the (primals, tangents) signature
+    from difflab.testing import check_jvp
+
+    if not hasattr(BaseException, "add_note"):
+        pytest.skip("exception notes need Python 3.11")
+    x = np.array([0.3, 0.7])
+    with pytest.raises(IndexError) as err:
+        check_jvp(np.sin, lambda x, v: (np.sin(x), np.cos(x)[5] * v), x)
+    assert getattr(err.value, "__notes__", None) == [
+        "difflab.testing called jvp_f (<lambda>) as (primals, tangents) -> (f(*primals), J v)"
+    ]
