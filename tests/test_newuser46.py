@@ -65,3 +65,15 @@ def test_a_check_names_how_it_called_the_users_function_when_that_raises():
     assert getattr(err.value, "__notes__", None) == [
         "difflab.testing called jvp_f (<lambda>) as (primals, tangents) -> (f(*primals), J v)"
     ]
+
+
+def test_compare_of_a_vector_expression_says_its_numbers_are_a_jacobian(capsys):
+    # it printed six numbers "flattened over w, x" for sin(w)*x with w of 2: a 2 × 3 Jacobian, unsaid
+    from difflab.cli import main
+
+    assert main(["compare", "sin(w)*x", "--at", "w=[1,2],x=0.5"]) == 0
+    out = capsys.readouterr().out
+    assert "(the 2 × 3 Jacobian row after row, one row per output; columns flattened over w, x):" in out
+    row = next(line for line in out.splitlines() if line.strip().startswith("reverse") and "  0  " in line)
+    expected = [0.5 * np.cos(1.0), 0.0, np.sin(1.0), 0.0, 0.5 * np.cos(2.0), np.sin(2.0)]
+    np.testing.assert_allclose([float(v) for v in row.split()[1:]], expected, rtol=1e-15)
