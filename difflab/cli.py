@@ -154,7 +154,13 @@ def _print_comparison(cmp, names, args_):
     print(cmp)
     rows = [r for r in cmp.rows if not r["error"]]
     if rows and rows[0]["derivative"].size <= 8:
-        print("\nderivative by method (flattened over " + ", ".join(names) + "):")
+        shape = np.shape(rows[0]["derivative"])  # (outputs, inputs), each flattened
+        rows_are = (
+            f"the {shape[0]} × {shape[-1]} Jacobian row after row, one row per output; columns "
+            if len(shape) == 2 and shape[0] > 1
+            else ""
+        )
+        print(f"\nderivative by method ({rows_are}flattened over " + ", ".join(names) + "):")
         for r in rows:
             print(f"  {r['method']:<10} " + "  ".join(f"{v + 0.0:.16g}" for v in np.ravel(r["derivative"])))  # -0 is 0
 

@@ -1041,7 +1041,7 @@ class Tracer(Traced):
                 f"{name} is not a difflab primitive"
                 + (f" (keyword arguments {sorted(kwargs)})" if kwargs else "")
                 + (_did_you_mean(name, dnp.UFUNCS) if method == "__call__" and not kwargs else "")
-                + f". {_FULL_LIST}"
+                + f". {_SCIPY_LIST if name.startswith('scipy.') else _FULL_LIST}"
             )
         return fn(*inputs)
 
@@ -1518,6 +1518,13 @@ def _dnp_function(name: str):
 _FULL_LIST = (
     "Every NumPy name difflab traces is in difflab.numpy.__all__ (README's NumPy coverage; "
     "`python bench/numpy_coverage.py` sorts all of NumPy's)"
+)
+
+
+#: the same for one of SciPy's ufuncs (a user of scipy.special looks there, not in NumPy's list)
+_SCIPY_LIST = (
+    "The scipy.special functions difflab differentiates are dir(difflab.scipy.special) (docs/scipy.md; "
+    "`python bench/scipy_special_coverage.py` sorts all of scipy.special's)"
 )
 
 

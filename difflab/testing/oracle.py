@@ -69,7 +69,14 @@ def _user_call(name, fn, args, *rest, pair=None):
         copies = copy.deepcopy(list(args))
     except Exception:  # an argument that cannot be copied (a lock, a generator): called as it is
         copies = list(args)
-    out = fn(tuple(copies), *rest) if pair == "(f(*primals), J v)" else fn(*copies, *rest)
+    jvp = pair == "(f(*primals), J v)"
+    try:
+        out = fn(tuple(copies), *rest) if jvp else fn(*copies, *rest)
+    except Exception as err:  # the user's own error, kept, with how the oracle called it (a wrong signature)
+        if hasattr(err, "add_note"):  # (Python 3.11+)
+            called = "(primals, tangents)" if jvp else "(*args)" if not rest else "(*args, v)"
+            err.add_note(f"difflab.testing called {name} as {called}" + (f" -> {pair}" if pair else ""))
+        raise
     for i, (a, b) in enumerate(zip(args, copies)):
         (la, ta), (lb, tb) = tree.flatten(a), tree.flatten(b)
         if ta != tb or any(
