@@ -1,0 +1,72 @@
+"""A mask (a comparison's, isnan's, ~'s, ^'s) used as a number — compared with a number, a bool or another mask,
+added, multiplied, summed, cast with astype — is NumPy's 1 or 0 under all four methods, fresh and prepared
+(issue 11). The symbolic method used to let SymPy decide `Ne(x > c, 0)` True and `Eq(x < c, 1)` False as it
+built them (a Relational is not a number to SymPy), so `dl.prepare(..., method="symbolic")` returned 2.55 where
+NumPy gives 1.85, and it raised a bare TypeError on `mask < 0.5`, `mask < mask`, `mask + mask`, `mask * mask`;
+`mask.astype(float)` was refused under every method. Values are checked against NumPy running the same function,
+gradients against central differences of it (every point is 0.01 or more from the thresholds 0.35 and 0.45)."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+X0 = np.array([0.3, 0.5, 0.4, 0.1, 0.95, 0.3])
+X1 = np.array([0.6, 0.2, 0.36, 0.44, 0.05, 0.5])  # (another mask than X0's: prepare reused where it differs)
+METHODS = ("symbolic", "numeric", "forward", "reverse")
+
+
+def _a(x):
+    return x > 0.35
+
+
+def _b(x):
+    return x < 0.45
+
+
+def _picked(m, x):
+    return np.sum(np.where(m, x, 0.0))
+
+
+CASES = {
+    "mask != 0": lambda x: _picked(_a(x) != 0, x),
+    "mask == 1": lambda x: _picked(_b(x) == 1, x),
+    "0 < mask": lambda x: _picked(0 < _a(x), x),
+    "mask >= 1": lambda x: _picked(_a(x) >= 1, x),
+    "mask <= 0": lambda x: _picked(_a(x) <= 0, x),
+    "mask > -1": lambda x: _picked(_a(x) > -1, x),
+    "mask == 0.5": lambda x: _picked(_a(x) == 0.5, x) + np.sum(x),
+    "mask == mask": lambda x: _picked(_a(x) == _b(x), x),
+    "mask != mask": lambda x: _picked(_a(x) != _b(x), x),
+    "mask < mask": lambda x: _picked(_a(x) < _b(x), x),
+    "mask >= mask": lambda x: _picked(_a(x) >= _b(x), x),
+    "mask == True": lambda x: _picked(_a(x) == True, x),  # noqa: E712 — the comparison under test
+    "mask != False": lambda x: _picked(_a(x) != False, x),  # noqa: E712
+    "where(mask == False)": lambda x: np.sum(np.where(_a(x) == False, x, 2 * x)),  # noqa: E712
+    "isnan == 0": lambda x: _picked(np.isnan(x) == 0, x),
+    "mask * x": lambda x: np.sum(_a(x) * x),
+    "mask + mask": lambda x: _picked(_a(x) + _b(x), x),
+    "(mask * mask) * x": lambda x: np.sum(_a(x) * _b(x) * x),
+    "sum(mask)": lambda x: np.sum(_a(x)) * np.sum(x),
+    "mask.astype(float)": lambda x: np.sum(_a(x).astype(float) * x),
+    "mask.astype(float32)": lambda x: np.sum(_a(x).astype(np.float32) * x),
+    "~mask": lambda x: _picked(~_a(x), x),
+    "mask ^ mask": lambda x: _picked(_a(x) ^ _b(x), x),
+    "maximum(mask, mask)": lambda x: np.sum(np.maximum(_a(x), _b(x)) * x),
+}
+
+
+def _central(f, x, h=1e-6):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(x.size)])
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_mask_as_number_matches_numpy(name):
+    f = CASES[name]
+    for method in METHODS:
+        prepared = dl.prepare(f, X0, method=method)
+        for x in (X0, X1):
+            assert float(prepared(x)) == pytest.approx(float(f(x)), abs=1e-6), (method, x)
+        value, grad = dl.value_and_grad(f, method=method)(X1)
+        assert float(value) == pytest.approx(float(f(X1)), abs=1e-6), method
+        np.testing.assert_allclose(grad, _central(f, X1), atol=1e-6, err_msg=method)
