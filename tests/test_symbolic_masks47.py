@@ -67,6 +67,32 @@ def test_mask_as_number_matches_numpy(name):
         prepared = dl.prepare(f, X0, method=method)
         for x in (X0, X1):
             assert float(prepared(x)) == pytest.approx(float(f(x)), abs=1e-6), (method, x)
+        np.testing.assert_allclose(prepared.grad(X1), _central(f, X1), atol=1e-6, err_msg=method)
         value, grad = dl.value_and_grad(f, method=method)(X1)
         assert float(value) == pytest.approx(float(f(X1)), abs=1e-6), method
         np.testing.assert_allclose(grad, _central(f, X1), atol=1e-6, err_msg=method)
+
+
+@dl.custom_jvp
+def _gate(x):
+    return np.where((x > 0.35) != 0, x, 0.0)
+
+
+@_gate.defjvp
+def _gate_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    return _gate(x), t * ((x > 0.35) == 1) * 2.0  # (a rule of its own: twice the gate's slope)
+
+
+def test_custom_rule_with_masks_prepared_symbolic():
+    """A user's rule and primal holding masks as numbers, written in SymPy by the symbolic method (rules.graph_sympy):
+    was a bare TypeError from SymPy ('Symbol' * 'StrictGreaterThan', a BooleanAtom in an Add) under dl.prepare."""
+
+    def f(x):
+        return np.sum(_gate(x) ** 2)
+
+    want_grad = 2 * np.where(X1 > 0.35, X1, 0.0) * 2.0 * (X1 > 0.35)
+    for method in ("symbolic", "reverse"):
+        prepared = dl.prepare(f, X0, method=method)
+        assert float(prepared(X1)) == pytest.approx(float(np.sum(np.where(X1 > 0.35, X1, 0.0) ** 2)), rel=1e-12)
+        np.testing.assert_allclose(prepared.grad(X1), want_grad, rtol=1e-12, err_msg=method)

@@ -923,13 +923,15 @@ def _is_bool(a, x) -> bool:
     return a.dtype.kind == "b" if isinstance(a, Var) else np.asarray(x).dtype.kind == "b"
 
 
-def _translate_masks(eqn, args, sp):
+def _translate_masks(eqn, args, sp, translate=None):
     """(the arguments as translated, the equation's elements): a condition in a number's place (sum(x <= y),
     mask * x, mask == 1) is NumPy's 1 or 0. Into a number: Piecewise((1, c), (0, True)). Into a condition
     (mask != 0, mask < mask, mask + mask): logic, case by case on the conditions, Or over the cases of
     And(the case, the translation at its 1s and 0s); a number there is true when nonzero. Why not the
     Piecewise there too: SymPy decides Ne(c, 0) True as it builds it (a Relational is not the number 0),
-    refuses c < 0.5, and folds a Piecewise inside a condition into slow logic (where's translation)."""
+    refuses c < 0.5, and folds a Piecewise inside a condition into slow logic (where's translation).
+    `translate(eqn, args)`: the equation on SymPy elements (by default the symbolic method's, `_translate`)."""
+    translate = translate or _translate
     domain = eqn.op.domain
     masks = [
         i
@@ -938,7 +940,7 @@ def _translate_masks(eqn, args, sp):
     ]
     if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or not masks:
         args = [_as_number(x, sp) if i in masks else x for i, x in enumerate(args)]
-        return args, np.asarray(_translate(eqn, args), dtype=object)
+        return args, np.asarray(translate(eqn, args), dtype=object)
     both = np.frompyfunc(lambda *xs: sp.And(*xs), len(masks) + 1, 1)
     either = np.frompyfunc(lambda a, b: sp.Or(a, b), 2, 1)
     truth = np.frompyfunc(lambda e: sp.Ne(e, 0) if isinstance(e, sp.Expr) else sp.sympify(e), 1, 1)
@@ -947,7 +949,7 @@ def _translate_masks(eqn, args, sp):
         case = list(args)
         for i, bit in zip(masks, bits):
             case[i] = np.full(np.shape(args[i]), sp.Integer(bit), dtype=object)
-        value = truth(np.asarray(_translate(eqn, case), dtype=object))
+        value = truth(np.asarray(translate(eqn, case), dtype=object))
         held = [np.asarray(args[i], dtype=object) if bit else _negated(args[i], sp) for i, bit in zip(masks, bits)]
         out = either(out, both(*held, value))
     return args, np.asarray(out, dtype=object)
