@@ -4,7 +4,9 @@ added, multiplied, summed, cast with astype — is NumPy's 1 or 0 under all four
 built them (a Relational is not a number to SymPy), so `dl.prepare(..., method="symbolic")` returned 2.55 where
 NumPy gives 1.85, and it raised a bare TypeError on `mask < 0.5`, `mask < mask`, `mask + mask`, `mask * mask`;
 `mask.astype(float)` was refused under every method. Values are checked against NumPy running the same function,
-gradients against central differences of it (every point is 0.01 or more from the thresholds 0.35 and 0.45)."""
+gradients against central differences of it (every point is 0.01 or more from the thresholds 0.35 and 0.45).
+A mask moved (reshape, a slice, any along an axis) stays a condition; a sorted mask (sort_k of conditions, a number
+to SymPy) is true where nonzero."""
 
 import numpy as np
 import pytest
@@ -53,6 +55,11 @@ CASES = {
     "~mask": lambda x: _picked(~_a(x), x),
     "mask ^ mask": lambda x: _picked(_a(x) ^ _b(x), x),
     "maximum(mask, mask)": lambda x: np.sum(np.maximum(_a(x), _b(x)) * x),
+    "reshape(mask) != 0": lambda x: _picked(_a(x).reshape(2, 3).T.ravel() != 0, x),
+    "mask[::-1] == 1": lambda x: _picked(_a(x)[::-1] == 1, x),
+    "any(mask, axis) == 1": lambda x: _picked(np.any(_a(x).reshape(2, 3), axis=1).repeat(3) == 1, x),
+    "where(sort(mask))": lambda x: _picked(np.sort(_a(x)), x),
+    "sort(mask) * x": lambda x: np.sum(np.sort(_b(x)) * x),
 }
 
 

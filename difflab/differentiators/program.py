@@ -933,23 +933,25 @@ def _translate_masks(eqn, args, sp, translate=None):
     `translate(eqn, args)`: the equation on SymPy elements (by default the symbolic method's, `_translate`)."""
     translate = translate or _translate
     domain = eqn.op.domain
-    masks = [
-        i
-        for i, (a, x) in enumerate(zip(eqn.args, args))
-        if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool"
-    ]
-    if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or not masks:
-        args = [_as_number(x, sp) if i in masks else x for i, x in enumerate(args)]
+    truth = np.frompyfunc(lambda e: sp.Ne(e, 0) if isinstance(e, sp.Expr) else e, 1, 1)
+    args, masks = list(args), []
+    for i, (a, x) in enumerate(zip(eqn.args, args)):
+        if _is_bool(a, x):
+            if isinstance(a, Var):  # (a mask's entry that is a number, sort_k of conditions: true where nonzero)
+                args[i] = truth(np.asarray(x, dtype=object))
+            if (domain[i] if i < len(domain) else "real") != "bool":
+                masks.append(i)
+    if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or not masks:  # (a mask moved, reshape's, stays one)
+        args = [_as_number(x, sp) if i in masks and eqn.out.dtype.kind != "b" else x for i, x in enumerate(args)]
         return args, np.asarray(translate(eqn, args), dtype=object)
     both = np.frompyfunc(lambda *xs: sp.And(*xs), len(masks) + 1, 1)
     either = np.frompyfunc(lambda a, b: sp.Or(a, b), 2, 1)
-    truth = np.frompyfunc(lambda e: sp.Ne(e, 0) if isinstance(e, sp.Expr) else sp.sympify(e), 1, 1)
     out = sp.false
     for bits in itertools.product((1, 0), repeat=len(masks)):
         case = list(args)
         for i, bit in zip(masks, bits):
             case[i] = np.full(np.shape(args[i]), sp.Integer(bit), dtype=object)
-        value = truth(np.asarray(translate(eqn, case), dtype=object))
+        value = truth(np.asarray(translate(eqn, case), dtype=object))  # (mask + mask: 2, true)
         held = [np.asarray(args[i], dtype=object) if bit else _negated(args[i], sp) for i, bit in zip(masks, bits)]
         out = either(out, both(*held, value))
     return args, np.asarray(out, dtype=object)
