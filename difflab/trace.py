@@ -931,13 +931,17 @@ class Tracer(Traced):
 
     def astype(self, dtype, *_, **__):
         dtype = np.dtype(dtype)
+        if dtype.kind == "b" and self.node.dtype.kind in "biuf":  # truth: a mask's copy, NumPy's x != 0 (NaN: True)
+            return _assign.fresh(self) if self.node.dtype.kind == "b" else self != 0
+        if self.node.dtype.kind == "b" and (dtype.kind in "fc" or dtype == np.dtype(int)):
+            # a mask as numbers: NumPy's 1 and 0, no derivative, traced (the trace reused where the mask differs)
+            one = 1.0 if dtype.kind in "fc" else 1
+            ones = ops.REGISTRY["where"](self, one, 0 * one)
+            return ones if ones.dtype == dtype else ones.astype(dtype)
         if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
             # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
             return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
-        if dtype.kind in "fc" and self.node.dtype.kind == "b":  # a mask as numbers: NumPy's 1.0 and 0.0, no derivative
-            ones = ops.REGISTRY["where"](self, 1.0, 0.0)
-            return ones if ones.dtype == dtype else ones.astype(dtype)
         if dtype.kind == "c" and self.node.dtype.kind == "f":  # (a real value as complex: JAX's and NumPy's x + 0j)
             z = self + 0j
             return z if z.dtype == dtype else z.astype(dtype)
