@@ -941,7 +941,8 @@ def _translate_masks(eqn, args, sp, translate=None):
                 args[i] = truth(np.asarray(x, dtype=object))
             if (domain[i] if i < len(domain) else "real") != "bool":
                 masks.append(i)
-    if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or not masks:  # (a mask moved, reshape's, stays one)
+    if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or eqn.op.selects or not masks:
+        # (a mask moved, reshape's, or picked, where's between masks: SymPy's ITE, stays one)
         args = [_as_number(x, sp) if i in masks and eqn.out.dtype.kind != "b" else x for i, x in enumerate(args)]
         return args, np.asarray(translate(eqn, args), dtype=object)
     both = np.frompyfunc(lambda *xs: sp.And(*xs), len(masks) + 1, 1)
