@@ -931,8 +931,8 @@ class Tracer(Traced):
 
     def astype(self, dtype, *_, **__):
         dtype = np.dtype(dtype)
-        if dtype.kind == "b" and self.node.dtype.kind in "biuf":  # truth: a mask's copy, NumPy's x != 0 (NaN: True)
-            return _assign.fresh(self) if self.node.dtype.kind == "b" else self != 0
+        if dtype.kind == "b" and self.node.dtype.kind == "b":  # (a mask's copy, NumPy's)
+            return _assign.fresh(self)
         if self.node.dtype.kind == "b" and (dtype.kind in "fc" or dtype == np.dtype(int)):
             # a mask as numbers: NumPy's 1 and 0, no derivative, traced (the trace reused where the mask differs)
             one = 1.0 if dtype.kind in "fc" else 1

@@ -3,9 +3,9 @@ added, multiplied, summed, cast with astype — is NumPy's 1 or 0 under all four
 (issue 11). The symbolic method used to let SymPy decide `Ne(x > c, 0)` True and `Eq(x < c, 1)` False as it
 built them (a Relational is not a number to SymPy), so `dl.prepare(..., method="symbolic")` returned 2.55 where
 NumPy gives 1.85, and it raised a bare TypeError on `mask < 0.5`, `mask < mask`, `mask + mask`, `mask * mask`;
-`mask.astype(float)` and `mask.astype(bool)` were refused under every method, and `mask.astype(int)`,
-`x.astype(bool)` read the values (a graph specialised to them, which dl.prepare refuses): now traced as
-where(mask, 1.0, 0.0), where(mask, 1, 0), a copy, and x != 0. Values are checked against NumPy running the same function,
+`mask.astype(float)` and `mask.astype(bool)` were refused under every method, and `mask.astype(int)` read
+the values (a graph specialised to them, which dl.prepare refuses): now traced as where(mask, 1.0, 0.0),
+where(mask, 1, 0) and a copy. Values are checked against NumPy running the same function,
 gradients against central differences of it (every point is 0.01 or more from the thresholds 0.35 and 0.45).
 A mask moved (reshape, a slice, any along an axis) stays a condition; a sorted mask (sort_k of conditions, a number
 to SymPy) is true where nonzero."""
@@ -56,7 +56,6 @@ CASES = {
     "mask.astype(float32)": lambda x: np.sum(_a(x).astype(np.float32) * x),
     "mask.astype(int)": lambda x: np.sum(_a(x).astype(int) * x),
     "mask.astype(bool)": lambda x: _picked(_a(x).astype(bool), x),
-    "x.astype(bool)": lambda x: _picked((x - 0.45).astype(bool), x),
     "x[mask.astype(int)]": lambda x: np.sum(x[_a(x).astype(int)]),
     "~mask": lambda x: _picked(~_a(x), x),
     "mask ^ mask": lambda x: _picked(_a(x) ^ _b(x), x),
