@@ -8,7 +8,8 @@ the values (a graph specialised to them, which dl.prepare refuses): now traced a
 where(mask, 1, 0) and a copy. Values are checked against NumPy running the same function,
 gradients against central differences of it (every point is 0.01 or more from the thresholds 0.35 and 0.45).
 A mask moved (reshape, a slice, any along an axis) stays a condition; a sorted mask (sort_k of conditions, a number
-to SymPy) is true where nonzero."""
+to SymPy) is true where nonzero, and so is a number where a condition goes (logical_and(m, 1.0): SymPy's bare
+TypeError on main). np.min of a mask is ~max(~m) (was -max(-m): NumPy has no boolean negative)."""
 
 import numpy as np
 import pytest
@@ -65,6 +66,8 @@ CASES = {
     "any(mask, axis) == 1": lambda x: _picked(np.any(_a(x).reshape(2, 3), axis=1).repeat(3) == 1, x),
     "where(sort(mask))": lambda x: _picked(np.sort(_a(x)), x),
     "sort(mask) * x": lambda x: np.sum(np.sort(_b(x)) * x),
+    "min(mask, axis) * x": lambda x: np.sum(np.min(_a(x).reshape(2, 3), axis=1).repeat(3) * x),
+    "logical_and(mask, 1.0)": lambda x: _picked(np.logical_and(_a(x), 1.0), x),
 }
 
 

@@ -933,14 +933,15 @@ def _translate_masks(eqn, args, sp, translate=None):
     `translate(eqn, args)`: the equation on SymPy elements (by default the symbolic method's, `_translate`)."""
     translate = translate or _translate
     domain = eqn.op.domain
-    truth = np.frompyfunc(lambda e: sp.Ne(e, 0) if isinstance(e, sp.Expr) else e, 1, 1)
+    truth = np.frompyfunc(functools.partial(_truth, sp), 1, 1)
     args, masks = list(args), []
     for i, (a, x) in enumerate(zip(eqn.args, args)):
-        if _is_bool(a, x):
-            if isinstance(a, Var):  # (a mask's entry that is a number, sort_k of conditions: true where nonzero)
-                args[i] = truth(np.asarray(x, dtype=object))
-            if (domain[i] if i < len(domain) else "real") != "bool":
-                masks.append(i)
+        condition = (domain[i] if i < len(domain) else "real") == "bool"
+        if _is_bool(a, x) and isinstance(a, Var) or condition and not _is_bool(a, x) and not complex_args(eqn):
+            # (a mask's entry that is a number, sort_k of masks; a number as a condition, logical_and(m, 1.0))
+            args[i] = truth(np.asarray(x, dtype=object))
+        if _is_bool(a, x) and not condition:
+            masks.append(i)
     if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or eqn.op.selects or not masks:
         # (a mask moved, reshape's, or picked, where's between masks: SymPy's ITE, stays one)
         args = [_as_number(x, sp) if i in masks and eqn.out.dtype.kind != "b" else x for i, x in enumerate(args)]
@@ -956,6 +957,15 @@ def _translate_masks(eqn, args, sp, translate=None):
         held = [np.asarray(args[i], dtype=object) if bit else _negated(args[i], sp) for i, bit in zip(masks, bits)]
         out = either(out, both(*held, value))
     return args, np.asarray(out, dtype=object)
+
+
+def _truth(sp, e):
+    """e as a condition: NumPy's truth of a number, nonzero (NaN too); a condition as it is."""
+    if isinstance(e, (bool, np.bool_, sp.logic.boolalg.BooleanAtom)) or not isinstance(
+        e, (sp.Expr, int, float, np.number)
+    ):
+        return e
+    return sp.Ne(e, 0) if isinstance(e, sp.Expr) else sp.true if e != 0 else sp.false
 
 
 def _negated(conditions, sp):
