@@ -734,10 +734,16 @@ def _traced_rule(custom, fn, placeholders):
 def graph_sympy(g, args) -> list:
     """A graph's outputs as object arrays of SymPy expressions of `args` (object arrays), each
     equation by its op's own translation (what the symbolic method does, without naming values)."""
+    import sympy as sp
+
+    from .differentiators.program import _translate_masks
     from .differentiators.symbolic import _as_object
+
+    def translate(e, vals):
+        return (e.op.sympy or e.op.impl)(*vals, **e.kw)
 
     env = dict(zip(g.inputs, args))
     for e in g.eqns:
         vals = [env[a] if isinstance(a, Var) else _as_object(a.value) for a in e.args]
-        env[e.out] = np.asarray((e.op.sympy or e.op.impl)(*vals, **e.kw), dtype=object)
+        env[e.out] = _translate_masks(e, vals, sp, translate)[1]  # (a mask as a number: 1 or 0, as the method's)
     return [env[o] if isinstance(o, Var) else _as_object(o.value) for o in g.outputs]

@@ -926,6 +926,13 @@ class Tracer(Traced):
 
     def astype(self, dtype, *_, **__):
         dtype = np.dtype(dtype)
+        if dtype.kind == "b" and self.node.dtype.kind == "b":  # (a mask's copy, NumPy's)
+            return _assign.fresh(self)
+        if self.node.dtype.kind == "b" and (dtype.kind in "fc" or dtype == np.dtype(int)):
+            # a mask as numbers: NumPy's 1 and 0, no derivative, traced (the trace reused where the mask differs)
+            one = 1.0 if dtype.kind in "fc" else 1
+            ones = ops.REGISTRY["where"](self, one, 0 * one)
+            return ones if ones.dtype == dtype else ones.astype(dtype)
         if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
             # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)

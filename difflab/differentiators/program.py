@@ -15,6 +15,7 @@ subexpressions are shared, not copied). For `y = (x*w)**2`:
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 
@@ -568,14 +569,8 @@ def to_sympy(graph) -> Program:
 
     for eqn in graph.eqns:
         args = [env[a] if isinstance(a, Var) else constant(a.value) for a in eqn.args]
-        if eqn.out.dtype.kind != "b":  # a condition used as a number (sum(x <= y)) is 1 or 0
-            domain = eqn.op.domain
-            args = [
-                _as_number(x, sp) if _is_bool(a, x) and (domain[i] if i < len(domain) else "real") != "bool" else x
-                for i, (a, x) in enumerate(zip(eqn.args, args))
-            ]
         with naming_values(functools.partial(_named_value, assignments, f"v{eqn.out.id}_s")):
-            raw = np.asarray(_translate(eqn, args), dtype=object)
+            args, raw = _translate_masks(eqn, args, sp)
         exprs = [sp.sympify(e) for e in raw.flat]
         jac = _rule_partials(eqn, args, exprs)  # (a user's rule: its partials, not SymPy's diff of the value)
         if eqn.out.dtype.kind == "f" and complex_args(eqn):  # (|z|, Re z: real; a translation for reals is not)
@@ -928,6 +923,55 @@ def _share(exprs, prefix, assignments) -> list:
 def _is_bool(a, x) -> bool:
     """Whether an argument is a condition: a boolean equation, or a boolean constant (a mask)."""
     return a.dtype.kind == "b" if isinstance(a, Var) else np.asarray(x).dtype.kind == "b"
+
+
+def _translate_masks(eqn, args, sp, translate=None):
+    """(the arguments as translated, the equation's elements): a condition in a number's place (sum(x <= y),
+    mask * x, mask == 1) is NumPy's 1 or 0. Into a number: Piecewise((1, c), (0, True)). Into a condition
+    (mask != 0, mask < mask, mask + mask): logic, case by case on the conditions, Or over the cases of
+    And(the case, the translation at its 1s and 0s); a number there is true when nonzero. Why not the
+    Piecewise there too: SymPy decides Ne(c, 0) True as it builds it (a Relational is not the number 0),
+    refuses c < 0.5, and folds a Piecewise inside a condition into slow logic (where's translation).
+    `translate(eqn, args)`: the equation on SymPy elements (by default the symbolic method's, `_translate`)."""
+    translate = translate or _translate
+    domain = eqn.op.domain
+    truth = np.frompyfunc(functools.partial(_truth, sp), 1, 1)
+    args, masks = list(args), []
+    for i, (a, x) in enumerate(zip(eqn.args, args)):
+        condition = (domain[i] if i < len(domain) else "real") == "bool"
+        if _is_bool(a, x) and isinstance(a, Var) or condition and not _is_bool(a, x) and not complex_args(eqn):
+            # (a mask's entry that is a number, sort_k of masks; a number as a condition, logical_and(m, 1.0))
+            args[i] = truth(np.asarray(x, dtype=object))
+        if _is_bool(a, x) and not condition:
+            masks.append(i)
+    if eqn.out.dtype.kind != "b" or not eqn.op.elementwise or eqn.op.selects or not masks:
+        # (a mask moved, reshape's, or picked, where's between masks: SymPy's ITE, stays one)
+        args = [_as_number(x, sp) if i in masks and eqn.out.dtype.kind != "b" else x for i, x in enumerate(args)]
+        return args, np.asarray(translate(eqn, args), dtype=object)
+    both = np.frompyfunc(lambda *xs: sp.And(*xs), len(masks) + 1, 1)
+    either = np.frompyfunc(lambda a, b: sp.Or(a, b), 2, 1)
+    out = sp.false
+    for bits in itertools.product((1, 0), repeat=len(masks)):
+        case = list(args)
+        for i, bit in zip(masks, bits):
+            case[i] = np.full(np.shape(args[i]), sp.Integer(bit), dtype=object)
+        value = truth(np.asarray(translate(eqn, case), dtype=object))  # (mask + mask: 2, true)
+        held = [np.asarray(args[i], dtype=object) if bit else _negated(args[i], sp) for i, bit in zip(masks, bits)]
+        out = either(out, both(*held, value))
+    return args, np.asarray(out, dtype=object)
+
+
+def _truth(sp, e):
+    """e as a condition: NumPy's truth of a number, nonzero (NaN too); a condition as it is."""
+    if isinstance(e, (bool, np.bool_, sp.logic.boolalg.BooleanAtom)) or not isinstance(
+        e, (sp.Expr, int, float, np.number)
+    ):
+        return e
+    return sp.Ne(e, 0) if isinstance(e, sp.Expr) else sp.true if e != 0 else sp.false
+
+
+def _negated(conditions, sp):
+    return np.frompyfunc(lambda c: sp.Not(c), 1, 1)(np.asarray(conditions, dtype=object))
 
 
 def _as_number(conditions, sp):

@@ -58,6 +58,8 @@ def min(x, axis=None, keepdims=False, initial=None, *, where=True):
     >>> float(min(_np.array([1.0, 5.0, 2.0])))
     1.0
     """
+    if isinstance(x, _Traced) and x.dtype.kind == "b":  # (a mask has no negative: NumPy's min is all, not any of ~)
+        return ~max(~x, axis=axis, keepdims=keepdims, initial=None if initial is None else not initial, where=where)
     return -max(-x, axis=axis, keepdims=keepdims, initial=None if initial is None else -initial, where=where)
 
 
