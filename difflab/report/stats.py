@@ -216,6 +216,12 @@ def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str
 
     >>> noisy_slope_words(1.52, 1.34, 1.81)
     'growing like n^1.52, between linear and quadratic (repeats 1.34–1.81)'
+
+    A median that reads as a class every repeat misses on one side (a fixed cost shrinking against noise) says so,
+    rather than "falling like n^-0.06":
+
+    >>> noisy_slope_words(-0.06, -0.42, -0.04)
+    'about flat in n (slope -0.06) but below it in every repeat (repeats -0.42–-0.04)'
     """
     if not all(math.isfinite(s) for s in (slope, lo, hi)):
         return "not measurable"
@@ -227,6 +233,11 @@ def noisy_slope_words(slope: float, lo: float, hi: float, var: str = "n") -> str
     if spanned:
         nearest = min(spanned, key=lambda t: abs(slope - t[0]))[1]
         return f"within noise of {nearest} (slope {slope_text(slope)}, {span})"
+    near = [(e, w) for e, w in classes if abs(slope - e) < 0.15]
+    if near:  # the median reads as a class its repeats all miss on one side: say both, not "falling"
+        e, w = near[0]
+        side = "below" if hi < e else "above"
+        return f"about {w} in {var} (slope {slope_text(slope)}) but {side} it in every repeat ({span})"
     below = [w for e, w in classes if e < lo]
     above = [w for e, w in classes if e > hi]
     where = (
