@@ -3748,8 +3748,14 @@ def _lpmv_slope(out, m, v, x, lpmv_):
 
 
 def _lpmv_samples(rng):
-    """Typical calls of lpmv: order m 0..2 below degree v 2..4, x in (-0.9, 0.9)."""
-    return [((rng.integers(0, 3, s), rng.integers(2, 5, s), draw("unit", s, rng)), {}) for s in ((3, 4), (4,), ())]
+    """Typical calls of lpmv: degree v 2..4, order m = v or v - 1, 0.2 < |x| < 0.9, where P_v^m has no zero (SciPy's
+    value is 2.7e-13 off mpmath's, 1.7e-15 absolute, beside P_4^1's zero at x = 0.48)."""
+    calls = []
+    for s in ((3, 4), (4,), ()):
+        v = rng.integers(2, 5, s)
+        x = rng.uniform(0.2, 0.9, s) * np.where(rng.random(s) > 0.5, 1.0, -1.0)
+        calls.append(((v - rng.integers(0, 2, s), v, x), {}))
+    return calls
 
 
 lpmv = _special(
@@ -3912,43 +3918,58 @@ def _ellipj_mp(which):
     return value
 
 
-_ELLIPJ_M = (
-    "SciPy has no derivative of the Jacobi elliptic functions in m, and difflab no exact one; hold m constant, or "
-    "differentiate by method='numeric', which differences SciPy's values"
-)
+def _ellipj_m_slopes(u, m, sn, cn, dn, ph, f_m):
+    """(∂m sn, ∂m cn, ∂m dn, ∂m φ) at fixed u: F(φ|m) = u gives ∂m φ = -dn·∂m F(φ|m) (`f_m`: ellipkinc's own m-rule,
+    2n·K′(m) + s³·RD(c², 1, Δ²)/6), then sn = sin φ, cn = cos φ and dn² = 1 - m·sn² (difflab or SymPy values)."""
+    ph_m = -dn * f_m(ph, m)
+    return cn * ph_m, -sn * ph_m, -(sn * sn + 2.0 * m * sn * cn * ph_m) / (2.0 * dn), ph_m
 
 
-def _ellipj_part(part, slope, sympy_slope, doc):
-    return (
-        part,
-        (slope, _refuse("ellipj", "m", "u", _ELLIPJ_M)),
-        None,
-        sympy_slope,
-        _ellipj_mp(part[-2:] if part != "ellipj_ph" else "ph"),
-        doc,
-    )
+def _ellipj_rules(k):
+    """The u- and m-rules of ellipj's part k (sn, cn, dn, φ), and its SymPy derivative."""
+    u_slopes = (
+        lambda sn, cn, dn, m: cn * dn,
+        lambda sn, cn, dn, m: -sn * dn,
+        lambda sn, cn, dn, m: -m * sn * cn,
+        lambda sn, cn, dn, m: dn,
+    )[k]
+
+    def parts(u, m):
+        return tuple(REGISTRY[n](u, m) for n in _ELLIPJ)
+
+    def du(out, u, m):
+        sn, cn, dn, _ = parts(u, m)
+        return u_slopes(sn, cn, dn, m)
+
+    def dm(out, u, m):
+        return _ellipj_m_slopes(u, m, *parts(u, m), lambda p, m_: _ELLIPKINC_RULES[0][1](None, p, m_))[k]
+
+    def sympy(sp, out, i, u, m):
+        sn, cn, dn, ph = (_scipy_function(n)(u, m) for n in _ELLIPJ)
+        if i == 0:
+            return u_slopes(sn, cn, dn, m)
+        return _ellipj_m_slopes(u, m, sn, cn, dn, ph, lambda p, m_: _ELLIPKINC_RULES[1](sp, None, 1, p, m_))[k]
+
+    return (du, dm), sympy
 
 
-def _ej(name):
-    return lambda *a: _scipy_function(name)(*a)
+_ELLIPJ = ("ellipj_sn", "ellipj_cn", "ellipj_dn", "ellipj_ph")
+
+
+def _ellipj_part(k, doc):
+    rules, sympy = _ellipj_rules(k)
+    return (_ELLIPJ[k], rules, None, sympy, _ellipj_mp(("sn", "cn", "dn", "ph")[k]), doc)
 
 
 ellipj_sn, ellipj_cn, ellipj_dn, ellipj_ph = _output_parts(
     "ellipj",
     (
-        _ellipj_part("ellipj_sn", lambda out, u, m: ellipj_cn(u, m) * ellipj_dn(u, m),
-                     lambda sp, out, i, u, m: _ej("ellipj_cn")(u, m) * _ej("ellipj_dn")(u, m),
-                     "Jacobi's sn(u|m), scipy.special.ellipj(u, m)[0]; ∂u = cn·dn, not differentiable in m"),
-        _ellipj_part("ellipj_cn", lambda out, u, m: -ellipj_sn(u, m) * ellipj_dn(u, m),
-                     lambda sp, out, i, u, m: -_ej("ellipj_sn")(u, m) * _ej("ellipj_dn")(u, m),
-                     "Jacobi's cn(u|m), scipy.special.ellipj(u, m)[1]; ∂u = -sn·dn, not differentiable in m"),
-        _ellipj_part("ellipj_dn", lambda out, u, m: -m * ellipj_sn(u, m) * ellipj_cn(u, m),
-                     lambda sp, out, i, u, m: -m * _ej("ellipj_sn")(u, m) * _ej("ellipj_cn")(u, m),
-                     "Jacobi's dn(u|m), scipy.special.ellipj(u, m)[2]; ∂u = -m·sn·cn, not differentiable in m"),
-        _ellipj_part("ellipj_ph", lambda out, u, m: ellipj_dn(u, m),
-                     lambda sp, out, i, u, m: _ej("ellipj_dn")(u, m),
-                     "the amplitude am(u|m) = φ with F(φ|m) = u, scipy.special.ellipj(u, m)[3]; ∂u = dn, "
-                     "not differentiable in m"),
+        _ellipj_part(0, "Jacobi's sn(u|m), scipy.special.ellipj(u, m)[0]; ∂u = cn·dn, ∂m = cn·∂m φ"),
+        _ellipj_part(1, "Jacobi's cn(u|m), scipy.special.ellipj(u, m)[1]; ∂u = -sn·dn, ∂m = -sn·∂m φ"),
+        _ellipj_part(2, "Jacobi's dn(u|m), scipy.special.ellipj(u, m)[2]; ∂u = -m·sn·cn, "
+                     "∂m = -(sn² + 2m·sn·cn·∂m φ)/(2dn)"),
+        _ellipj_part(3, "the amplitude am(u|m) = φ with F(φ|m) = u, scipy.special.ellipj(u, m)[3]; ∂u = dn, "
+                     "∂m φ = -dn·∂m F(φ|m)"),
     ),
     ("real", "probability"),
     "ellipkinc",  # (ellipj's loops, ff->ffff and dd->dddd, have ellipkinc's dtypes)
