@@ -3575,7 +3575,7 @@ def _binom_partials(out, n, k):
     Γ(n + 1)/Γ(k + 1)·(1/Γ)′(n - k + 1), by `_rgamma_slope` (binom(n, 5)′ at n = 3 is -1/20, not 0·∞)."""
     t = n - k + 1.0
     pole = where(less_equal(t, 0.0), equal(t, floor(t)), False)
-    n_o, k_o, t_o = where(pole, 2.0, n), where(pole, 1.0, k), where(pole, 2.0, t)
+    k_o, t_o = where(pole, 1.0, k), where(pole, 2.0, t)
     out_o = where(pole, 0.0, out)
     dn = -out_o * _psi_gap(t_o, k_o)
     # ψ(t) - ψ(k + 1) = ψ(a) - ψ(a + b) with a the smaller of t and k + 1 (b = |t - k - 1|, a sign apart)
@@ -3587,8 +3587,11 @@ def _binom_partials(out, n, k):
 
 
 def _binom_sympy(sp, out, i, n, k):
-    return out * ((sp.polygamma(0, n + 1) - sp.polygamma(0, n - k + 1)) if i == 0 else (
-        sp.polygamma(0, n - k + 1) - sp.polygamma(0, k + 1)))
+    return out * (
+        (sp.polygamma(0, n + 1) - sp.polygamma(0, n - k + 1))
+        if i == 0
+        else (sp.polygamma(0, n - k + 1) - sp.polygamma(0, k + 1))
+    )
 
 
 def _binom_samples(rng):
