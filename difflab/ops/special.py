@@ -3581,9 +3581,11 @@ def _binom_partials(out, n, k):
     # ψ(t) - ψ(k + 1) = ψ(a) - ψ(a + b) with a the smaller of t and k + 1 (b = |t - k - 1|, a sign apart)
     low = less(t_o, k_o + 1.0)
     dk = out_o * where(low, _psi_gap(t_o, k_o + 1.0 - t_o), -_psi_gap(k_o + 1.0, t_o - k_o - 1.0))
+    # binom = Γ(n + 1)·(1/Γ)(k + 1)·(1/Γ)(t): the terms holding (1/Γ)(t), 0 at the pole, keep their own slopes
     n_p, k_p, t_p = where(pole, n, 2.0), where(pole, k, 1.0), where(pole, t, 0.0)
-    at_pole = gamma(n_p + 1.0) * rgamma(k_p + 1.0) * _rgamma_slope(rgamma(t_p), t_p)
-    return where(pole, at_pole, dn), where(pole, -at_pole, dk)
+    scale, r, r_slope = gamma(n_p + 1.0) * rgamma(k_p + 1.0), rgamma(t_p), _rgamma_slope(rgamma(t_p), t_p)
+    at_n, at_k = scale * (r * psi(n_p + 1.0) + r_slope), -scale * (r * psi(k_p + 1.0) + r_slope)
+    return where(pole, at_n, dn), where(pole, at_k, dk)
 
 
 def _binom_sympy(sp, out, i, n, k):
