@@ -74,9 +74,9 @@ CASES = {
     "ellipj-sn-m-periods": (_ellipj(0), 1, (-7.0, 0.5), 2e-13, (2.9704363406640906, -0.09321514700188914)),
 }
 
-#: the symbolic method's SymPy and lambdify cost ~0.1 s a case: one case of each function
-SYMBOLIC = {"binom-pole", "binom-k", "powm1-y", "wrightomega", "zeta", "jve", "yve", "betaincc", "betaincinv"}
-SYMBOLIC |= {"betainccinv", "lpmv", "airy-aip", "airye-bi", "ellipj-dn-m"}
+#: the symbolic method's SymPy and lambdify cost ~0.1 s a case (and SymPy's start ~0.7 s): a few cases (the registry's
+#: tests translate every entry at its samples)
+SYMBOLIC = {"binom-pole", "zeta", "betaincinv", "lpmv", "airy-aip", "ellipj-sn-u"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -112,7 +112,7 @@ def test_the_front_of_several_outputs_returns_them_all():
     np.testing.assert_allclose(got, [cn * dn, -sn * dn, -0.3 * sn * cn, dn], rtol=1e-15)
 
 
-@pytest.mark.parametrize("method", ["reverse", "symbolic"])
+@pytest.mark.parametrize("method", ["reverse", "forward"])
 def test_comb_is_binom_inside_and_zero_outside(method):
     """comb(N, k) (exact=False) is SciPy's: binom where 0 ≤ k ≤ N, 0 elsewhere (a zero slope there); with repetition
     binom(N + k - 1, k). d/dN N(N - 1)/2 = N - 1/2; d/dN (N + 1)N/2 = N + 1/2."""
