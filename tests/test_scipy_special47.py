@@ -1,5 +1,5 @@
 """scipy.special's next names (issue 11, special47): binom in n and k (and comb, exact=False, over it), powm1,
-wrightomega, round (zero derivative), jve and yve, betaincc, betaincinv and betainccinv, lpmv in x, airy and airye
+wrightomega, round (zero derivative), diric (the Dirichlet kernel), jve and yve, betaincc, betaincinv and betainccinv, lpmv in x, airy and airye
 (four outputs each: Ai′′ = x·Ai), ellipj (sn, cn, dn, φ in u and m), and Riemann's zeta(x) in x (it was refused).
 References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
 
@@ -42,6 +42,9 @@ CASES = {
     "binom-pole": (sc.binom, 0, (3.0, 5.0), 1e-15, (-0.05, -0.08333333333333333)),
     "binom-pole-k": (sc.binom, 1, (3.0, 5.0), 1e-15, (0.05, -0.12833333333333333)),
     "binom-negative-n": (sc.binom, 0, (-2.5, 3.0), 3e-15, (5.958333333333333, -3.5)),
+    "diric": (dsp.diric, 0, (0.3, 3), 1e-15, (-0.1970134711075597, -0.6368909927504041)),
+    # (x near 2πk: the quotient's slope cancels to ε/|x - 2πk|²; the slope as a polynomial in cos(x/2) keeps it)
+    "diric-near-zero": (dsp.diric, 0, (1e-5, 5), 1e-15, (-1.9999999998866668e-05, -1.99999999966)),
     "powm1-x": (sc.powm1, 0, (1.3, 0.7), 1e-15, (0.6470160206962051, -0.14931138939143196)),
     "powm1-y": (sc.powm1, 1, (0.8, 1e-3), 1e-15, (-0.22309376382480178, 0.04978193473591983)),
     "wrightomega": (sc.wrightomega, 0, (0.5,), 1e-15, (0.4338282870378225, 0.13906383465421962)),
@@ -76,7 +79,7 @@ CASES = {
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case (and SymPy's start ~0.7 s): a few cases (the registry's
 #: tests translate every entry at its samples)
-SYMBOLIC = {"binom-pole", "zeta", "betaincinv", "lpmv", "airy-aip", "ellipj-sn-u"}
+SYMBOLIC = {"binom-pole", "diric-near-zero", "zeta", "betaincinv", "lpmv", "airy-aip", "ellipj-sn-u"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -128,6 +131,17 @@ def test_comb_is_binom_inside_and_zero_outside(method):
         dl.grad(lambda n: dsp.comb(n, 2, exact=True))(5.0)
 
 
+def test_diric_at_its_removable_points():
+    """At x = 2πk diric is ±1 (SciPy's value) with slope 0 and second derivative -(n² - 1)/12 (its Taylor series
+    1 - (n² - 1)y²/6 in y = x/2 - πk): the quotient's own slope is 0/0 there."""
+    for x, n in ((0.0, 4), (2 * np.pi, 3)):
+        for method in ("reverse", "forward"):
+            g = dl.grad(lambda t: dsp.diric(t, n), method=method)
+            assert float(dsp.diric(x, n)) == float(sc.diric(x, n)) == 1.0
+            assert abs(float(g(x))) < 1e-15
+            np.testing.assert_allclose(float(dl.grad(g, method=method)(x)), -(n * n - 1) / 12, rtol=1e-15)
+
+
 def test_round_has_a_zero_derivative():
     for method in ("reverse", "forward", "symbolic", "numeric"):
         assert float(dl.grad(lambda x: sc.round(x) * x, method=method)(2.3)) == pytest.approx(2.0, rel=1e-9)
@@ -136,6 +150,7 @@ def test_round_has_a_zero_derivative():
 @pytest.mark.parametrize(
     "f, arg",
     [
+        (lambda t: dsp.diric(0.3, t), "n"),
         (lambda t: sc.jve(t, 2.0), "v"),
         (lambda t: sc.yve(t, 2.0), "v"),
         (lambda t: sc.lpmv(t, 3.0, 0.4), "m"),
@@ -144,7 +159,7 @@ def test_round_has_a_zero_derivative():
         (lambda t: sc.betainccinv(2.0, t, 0.3), "b"),
         (lambda t: sc.betaincc(t, 2.0, 0.3), "a"),
     ],
-    ids=["jve-v", "yve-v", "lpmv-m", "lpmv-v", "betaincinv-a", "betainccinv-b", "betaincc-a"],
+    ids=["diric-n", "jve-v", "yve-v", "lpmv-m", "lpmv-v", "betaincinv-a", "betainccinv-b", "betaincc-a"],
 )
 def test_parameters_are_refused_by_name(f, arg):
     for method in ("reverse", "symbolic"):

@@ -3981,5 +3981,31 @@ ellipj_sn, ellipj_cn, ellipj_dn, ellipj_ph = _output_parts(
 )  # fmt: skip
 
 
+def _diric_slope(x, n, sin_, cos_, gegenbauer):
+    """d/dx sin(nx/2)/(n sin(x/2)) = d/dx U_{n-1}(cos(x/2))/n (sin(nθ)/sin θ is Chebyshev's U_{n-1}(cos θ) for a whole
+    n ≥ 1) = -sin(x/2)/n · 2C^(2)_{n-2}(cos(x/2))/2: a polynomial in cos(x/2), no 0/0 at x = 2πk where the quotient's
+    own slope cancels (C^(2)_{-1} = 0: n = 1, diric is 1)."""
+    return -sin_(0.5 * x) / n * gegenbauer(n - 2.0, 2.0, cos_(0.5 * x))
+
+
+diric = _special(
+    "diric",
+    _scipy("diric"),
+    (
+        lambda out, x, n: _diric_slope(x, n, sin, cos, lambda *a: eval_gegenbauer(*a)),
+        _refuse("diric", "n", why="n, a whole number, sets the period"),
+    ),
+    _scipy_named(
+        "diric",
+        lambda sp, x, n: sp.sin(n * x / 2) / (n * sp.sin(x / 2)),
+        lambda sp, out, i, x, n: _diric_slope(x, n, sp.sin, sp.cos, _scipy_function("eval_gegenbauer")),
+    ),
+    domain=("real", "integer"),
+    scale=(_oscillation, None),
+    doc="the Dirichlet kernel sin(nx/2)/(n sin(x/2)) (n a whole number ≥ 1; ±1 at x = 2πk, as SciPy's); "
+    "∂x = -sin(x/2)·C^(2)_{n-2}(cos(x/2))/n, no 0/0 at x = 2πk, not differentiable in n",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
