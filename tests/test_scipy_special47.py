@@ -1,6 +1,6 @@
 """scipy.special's next names (issue 11, special47): binom in n and k (and comb, exact=False, over it), powm1,
 wrightomega, round (zero derivative), diric (the Dirichlet kernel), jve and yve, betaincc, betaincinv and betainccinv, lpmv in x, airy and airye
-(four outputs each: Ai′′ = x·Ai), ellipj (sn, cn, dn, φ in u and m), and Riemann's zeta(x) in x (it was refused).
+(four outputs each: Ai′′ = x·Ai), ellipj (sn, cn, dn, φ in u and m), smirnov and smirnovi (SciPy's _smirnovp the slope), and Riemann's zeta(x) in x (it was refused).
 References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
 
 import warnings
@@ -45,6 +45,9 @@ CASES = {
     "diric": (dsp.diric, 0, (0.3, 3), 1e-15, (-0.1970134711075597, -0.6368909927504041)),
     # (x near 2πk: the quotient's slope cancels to ε/|x - 2πk|²; the slope as a polynomial in cos(x/2) keeps it)
     "diric-near-zero": (dsp.diric, 0, (1e-5, 5), 1e-15, (-1.9999999998866668e-05, -1.99999999966)),
+    # (∂d by SciPy's _smirnovp; the second by mpmath's diff of Birnbaum and Tingey's sum; smirnovi's by 1/_smirnovp)
+    "smirnov": (sc.smirnov, 1, (5, 0.3), 1e-15, (-2.286, 5.159999999999999)),
+    "smirnovi": (sc.smirnovi, 1, (5, 0.4), 1e-15, (-0.41855902106351595, 0.24327681757110362)),
     "powm1-x": (sc.powm1, 0, (1.3, 0.7), 1e-15, (0.6470160206962051, -0.14931138939143196)),
     "powm1-y": (sc.powm1, 1, (0.8, 1e-3), 1e-15, (-0.22309376382480178, 0.04978193473591983)),
     "wrightomega": (sc.wrightomega, 0, (0.5,), 1e-15, (0.4338282870378225, 0.13906383465421962)),
@@ -79,7 +82,7 @@ CASES = {
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case (and SymPy's start ~0.7 s): a few cases (the registry's
 #: tests translate every entry at its samples)
-SYMBOLIC = {"binom-pole", "diric-near-zero", "zeta", "betaincinv", "lpmv", "airy-aip", "ellipj-sn-u"}
+SYMBOLIC = {"binom-pole", "diric-near-zero", "smirnovi", "zeta", "betaincinv", "lpmv", "airy-aip", "ellipj-sn-u"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -151,6 +154,7 @@ def test_round_has_a_zero_derivative():
     "f, arg",
     [
         (lambda t: dsp.diric(0.3, t), "n"),
+        (lambda t: sc.smirnov(t, 0.3), "n"),
         (lambda t: sc.jve(t, 2.0), "v"),
         (lambda t: sc.yve(t, 2.0), "v"),
         (lambda t: sc.lpmv(t, 3.0, 0.4), "m"),
@@ -159,7 +163,7 @@ def test_round_has_a_zero_derivative():
         (lambda t: sc.betainccinv(2.0, t, 0.3), "b"),
         (lambda t: sc.betaincc(t, 2.0, 0.3), "a"),
     ],
-    ids=["diric-n", "jve-v", "yve-v", "lpmv-m", "lpmv-v", "betaincinv-a", "betainccinv-b", "betaincc-a"],
+    ids=["diric-n", "smirnov-n", "jve-v", "yve-v", "lpmv-m", "lpmv-v", "betaincinv-a", "betainccinv-b", "betaincc-a"],
 )
 def test_parameters_are_refused_by_name(f, arg):
     for method in ("reverse", "symbolic"):

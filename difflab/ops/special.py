@@ -4007,5 +4007,128 @@ diric = _special(
 )
 
 
+def _smirnov_terms(mpmath, n, d):
+    """The terms Cₙⱼ d (d + j/n)^(j-1) (1 - d - j/n)^(n-j), j ≤ n(1 - d), of Smirnov's survival function (Birnbaum and
+    Tingey's sum), and their logarithmic slopes in d."""
+    n = int(n)
+    for j in range(int(mpmath.floor(n * (1 - d))) + 1):
+        a, b = d + mpmath.mpf(j) / n, 1 - d - mpmath.mpf(j) / n
+        term = mpmath.binomial(n, j) * d * a ** (j - 1) * b ** (n - j)
+        yield term, 1 / d + (j - 1) / a - ((n - j) / b if n > j else 0)
+
+
+def _smirnov_slope_impl(n, d):
+    """SciPy's `_smirnovp(n, d)`, the slope of smirnov(n, d) in d (SciPy's private ufunc: no public name)."""
+    from scipy.special import _ufuncs
+
+    out = _ufuncs._smirnovp(n, d)
+    born = _born(_ufuncs._smirnovp, out, (n, d))
+    if born is not None:
+        _say("smirnov", *born)
+    return out
+
+
+def _smirnov_derivative_impl(k, n, d):
+    """∂ᵏ/∂dᵏ smirnov(n, d) (k ≥ 2: the orders past SciPy's _smirnovp) by mpmath's diff of Birnbaum and Tingey's sum at
+    20 digits, element by element (rounded to a double)."""
+    import mpmath
+
+    def one(k, n, d):
+        if not (k >= 0 and k == int(k) and n >= 1 and n == int(n) and 0 < d < 1):
+            return math.nan
+        with mpmath.workdps(20):
+            return float(mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t)), d, int(k)))
+
+    out = np.vectorize(one, otypes=[float])(k, n, d)
+    return out[()] if out.ndim == 0 else out
+
+
+def _smirnov_derivative_samples(rng):
+    return [((rng.integers(2, 4, s), rng.integers(1, 6, s), draw("probability", s, rng)), {}) for s in ((3,), ())]
+
+
+def _mp_smirnov_derivative(mpmath, k, n, d):
+    return mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t)), d, int(k))
+
+
+smirnov_derivative = _special(
+    "smirnov_derivative",
+    _smirnov_derivative_impl,
+    (
+        _refuse("smirnov_derivative", "k", "d", "k is the order of the derivative"),
+        _refuse("smirnov", "n", "d"),
+        lambda out, k, n, d: smirnov_derivative(k + 1.0, n, d),
+    ),
+    _scipy_named(
+        "smirnov_derivative",
+        None,
+        lambda sp, out, i, k, n, d: _scipy_function("smirnov_derivative")(k + 1, n, d),
+        scipy_name=_smirnov_derivative_impl,
+        mp=_mp_smirnov_derivative,
+    ),
+    domain=("integer", "integer", "probability"),
+    samples=_smirnov_derivative_samples,
+    internal=True,
+    result_dtype=lambda: _F64,
+    doc="the k-th derivative of smirnov(n, d) in d (k ≥ 2; smirnov's second and later), by mpmath; "
+    "∂d = the (k + 1)-th, not differentiable in k or n",
+)
+smirnov_slope = _special(
+    "smirnov_slope",
+    _smirnov_slope_impl,
+    (_refuse("smirnov", "n", "d"), lambda out, n, d: smirnov_derivative(2.0, n, d)),
+    _scipy_named(
+        "smirnov_slope",
+        None,
+        lambda sp, out, i, n, d: _scipy_function("smirnov_derivative")(2, n, d),
+        scipy_name=_smirnov_slope_impl,
+        mp=lambda mpmath, n, d: mpmath.fsum(t * s for t, s in _smirnov_terms(mpmath, n, d)),
+    ),
+    domain=("integer", "probability"),
+    names=("_smirnovp",),
+    ufunc="smirnov",
+    internal=True,
+    doc="the slope of Smirnov's one-sided survival function in d, SciPy's _smirnovp(n, d); its own slope by mpmath "
+    "(smirnov_derivative), not differentiable in n",
+)
+smirnov = _special(
+    "smirnov",
+    _scipy("smirnov"),
+    (_refuse("smirnov", "n", "d"), lambda out, n, d: smirnov_slope(n, d)),
+    _scipy_named(
+        "smirnov",
+        None,
+        lambda sp, out, i, n, d: _scipy_function("smirnov_slope")(n, d),
+        mp=lambda mpmath, n, d: mpmath.fsum(t for t, _ in _smirnov_terms(mpmath, n, d)),
+    ),
+    domain=("integer", "probability"),
+    doc="Smirnov's one-sided Kolmogorov-Smirnov survival function P(Dₙ⁺ ≥ d) (n a whole number); ∂d = SciPy's "
+    "_smirnovp(n, d) (the next orders by mpmath's diff of the sum), not differentiable in n",
+)
+
+
+def _smirnovi_mp(mpmath, n, p):
+    if not 0 < p < 1:
+        return mpmath.nan
+    start = float(scipy_special().smirnovi(int(n), float(p)))
+    return mpmath.findroot(lambda d: mpmath.fsum(t for t, _ in _smirnov_terms(mpmath, n, d)) - p, mpmath.mpf(start))
+
+
+smirnovi = _special(
+    "smirnovi",
+    _scipy("smirnovi"),
+    (_refuse("smirnovi", "n", "p"), lambda out, n, p: 1.0 / smirnov_slope(n, out)),
+    _scipy_named(
+        "smirnovi",
+        None,
+        lambda sp, out, i, n, p: 1 / _scipy_function("smirnov_slope")(n, out),
+        mp=_smirnovi_mp,
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the inverse of smirnov in d: smirnov(n, d) = p; ∂p = 1/_smirnovp(n, d), not differentiable in n",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
