@@ -5,7 +5,9 @@ transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz
 ₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
 Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ distributions (CDFs, survival functions, inverses),
 the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polynomials, Carlson's symmetric elliptic
-integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function.
+integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function,
+the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
+associated Legendre functions, the complemented and inverse incomplete beta functions and Smirnov's distribution.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
