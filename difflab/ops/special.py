@@ -4070,6 +4070,7 @@ smirnov_derivative = _special(
     ),
     domain=("integer", "integer", "probability"),
     samples=_smirnov_derivative_samples,
+    names=("_smirnov_derivative",),  # (no SciPy function: private, as zeta_derivative's)
     internal=True,
     result_dtype=lambda: _F64,
     doc="the k-th derivative of smirnov(n, d) in d (k ≥ 2; smirnov's second and later), by mpmath; "
