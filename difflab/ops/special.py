@@ -28,6 +28,7 @@ form (gammaincinv) the named function's high-precision value is mpmath's (a root
 
 from __future__ import annotations
 
+import fractions
 import functools
 import math
 import warnings
@@ -4009,14 +4010,21 @@ diric = _special(
 )
 
 
-def _smirnov_terms(mpmath, n, d):
+def _smirnov_terms(mpmath, n, d, last=None):
     """The terms Cₙⱼ d (d + j/n)^(j-1) (1 - d - j/n)^(n-j), j ≤ n(1 - d), of Smirnov's survival function (Birnbaum and
-    Tingey's sum), and their logarithmic slopes in d."""
+    Tingey's sum), and their slopes in d; `last`: the last j, where a derivative holds the piece of d's (the sum is a
+    polynomial between the points d = 1 - j/n, and mpmath's diff steps past them and past 0)."""
     n = int(n)
-    for j in range(int(mpmath.floor(n * (1 - d))) + 1):
+    for j in range((int(mpmath.floor(n * (1 - d))) if last is None else last) + 1):
         a, b = d + mpmath.mpf(j) / n, 1 - d - mpmath.mpf(j) / n
-        term = mpmath.binomial(n, j) * d * a ** (j - 1) * b ** (n - j)
-        yield term, 1 / d + (j - 1) / a - ((n - j) / b if n > j else 0)
+        if j == 0:  # (d·(d + 0)^(-1) is 1: no 1/d to round near d = 0)
+            yield b**n, -n * b ** (n - 1)
+            continue
+        c = mpmath.binomial(n, j)
+        slope = a ** (j - 1) * b ** (n - j) + (j - 1) * d * a ** (j - 2) * b ** (n - j)
+        if n > j:  # (b^(n-j-1): b may be 0 at d = 1 - j/n)
+            slope -= (n - j) * d * a ** (j - 1) * b ** (n - j - 1)
+        yield c * d * a ** (j - 1) * b ** (n - j), c * slope
 
 
 def _smirnov_slope_impl(n, d):
@@ -4039,7 +4047,12 @@ def _smirnov_derivative_impl(k, n, d):
         if not (k >= 0 and k == int(k) and n >= 1 and n == int(n) and 0 < d < 1):
             return math.nan
         with mpmath.workdps(20):
-            return float(mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t)), d, int(k)))
+            try:
+                last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))  # (exact: 1 - 1e-25 is 1 in 20 digits)
+                piece = lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last))  # noqa: E731
+                return float(mpmath.diff(piece, mpmath.mpf(float(d)), int(k)))
+            except ZeroDivisionError:  # (d within diff's step of 0: (d + j/n)^(j-1) at 0; the sum ends at d = 0)
+                return math.nan
 
     out = np.vectorize(one, otypes=[float])(k, n, d)
     return out[()] if out.ndim == 0 else out
@@ -4050,7 +4063,8 @@ def _smirnov_derivative_samples(rng):
 
 
 def _mp_smirnov_derivative(mpmath, k, n, d):
-    return mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t)), d, int(k))
+    last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))
+    return mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last)), d, int(k))
 
 
 smirnov_derivative = _special(
@@ -4085,7 +4099,7 @@ smirnov_slope = _special(
         None,
         lambda sp, out, i, n, d: _scipy_function("smirnov_derivative")(2, n, d),
         scipy_name=_smirnov_slope_impl,
-        mp=lambda mpmath, n, d: mpmath.fsum(t * s for t, s in _smirnov_terms(mpmath, n, d)),
+        mp=lambda mpmath, n, d: mpmath.fsum(s for _, s in _smirnov_terms(mpmath, n, d)),
     ),
     domain=("integer", "probability"),
     names=("_smirnovp",),
