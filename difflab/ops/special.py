@@ -5,7 +5,9 @@ transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz
 ₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
 Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ distributions (CDFs, survival functions, inverses),
 the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polynomials, Carlson's symmetric elliptic
-integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function.
+integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function,
+the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
+associated Legendre functions, the complemented and inverse incomplete beta functions and Smirnov's distribution.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -26,6 +28,7 @@ form (gammaincinv) the named function's high-precision value is mpmath's (a root
 
 from __future__ import annotations
 
+import fractions
 import functools
 import math
 import warnings
@@ -1667,21 +1670,21 @@ zeta = _special(
 )
 
 
-def _zeta_riemann_samples(rng):
-    return [((rng.integers(2, 5, s),), {}) for s in ((3, 4), ())]
-
-
 zeta_riemann = _special(
     "zeta_riemann",
     _scipy("zeta"),
-    (_refuse("zeta", "x", "q", _ZETA_X),),
-    _scipy_named("zeta_riemann", lambda sp, x: sp.zeta(x), scipy_name="zeta"),
-    domain=("integer",),  # (no argument to differentiate: the random graphs do not draw it)
-    samples=_zeta_riemann_samples,
+    (lambda out, x: zeta_derivative(1.0, x),),  # (zeta_derivative: defined below, with zetac)
+    _scipy_named(
+        "zeta_riemann",
+        lambda sp, x: sp.zeta(x),
+        lambda sp, out, i, x: _scipy_function("zeta_derivative")(1, x),
+        scipy_name="zeta",
+    ),
+    domain=("above_one",),
     names=("_riemann_zeta",),  # (the ufunc SciPy's zeta(x) calls; scipy.special.zeta is zeta's front)
     ufunc="_riemann_zeta",
     internal=True,
-    doc="Riemann's zeta function ζ(x), scipy.special.zeta(x) (q None): not differentiable in x",
+    doc="Riemann's zeta function ζ(x), scipy.special.zeta(x) (q None); d ζ = ζ′(x), by mpmath (SciPy has none)",
 )
 hyp1f1 = _special(
     "hyp1f1",
@@ -3597,6 +3600,593 @@ log_wright_bessel = _special(
     domain=("integer", "integer", "positive"),
     doc="log Φ(a, b; x), Wright's generalized Bessel function's logarithm (finite where Φ overflows); "
     "∂x = Φ(a, a + b; x)/Φ(a, b; x) = exp(log Φ(a, a + b; x) - log Φ(a, b; x)), not differentiable in a or b",
+)
+
+
+# -- binom, powm1, airy, ellipj, the scaled J and Y, ... (issue 11, special47) ---------------------------------------
+
+
+def _psi_gap(a, b):
+    """ψ(a) - ψ(a + b): `_psi_difference`'s series where a > 0 and |b| < a (no cancellation of two nearly equal ψ at
+    large a: binom(1e10, 3)'s slope in n), else the plain difference; each form at held arguments where not used."""
+    near = where(greater(a, 0.0), less(_abs(b), a), False)
+    a_n, b_n = where(near, a, 1.0), where(near, b, 0.5)
+    return where(near, _psi_difference(a_n, _abs(b_n)) * sign(b_n), psi(a) - psi(a + b))
+
+
+def _binom_partials(out, n, k):
+    """(∂n, ∂k) of binom(n, k) = Γ(n + 1)/(Γ(k + 1)Γ(n - k + 1)): out·(ψ(n + 1) - ψ(n - k + 1)) and
+    out·(ψ(n - k + 1) - ψ(k + 1)), the differences by `_psi_gap` (with |b| < a: ψ(a) - ψ(a + b) for b < 0 is
+    -(ψ(a + b) - ψ(a + b - b))). Where n - k + 1 is a pole of Γ (binom 0, k > n whole: binom(3, 5)) the slope is
+    Γ(n + 1)/Γ(k + 1)·(1/Γ)′(n - k + 1), by `_rgamma_slope` (binom(n, 5)′ at n = 3 is -1/20, not 0·∞)."""
+    t = n - k + 1.0
+    pole = where(less_equal(t, 0.0), equal(t, floor(t)), False)
+    k_o, t_o = where(pole, 1.0, k), where(pole, 2.0, t)
+    out_o = where(pole, 0.0, out)
+    dn = -out_o * _psi_gap(t_o, k_o)
+    # ψ(t) - ψ(k + 1) = ψ(a) - ψ(a + b) with a the smaller of t and k + 1 (b = |t - k - 1|, a sign apart)
+    low = less(t_o, k_o + 1.0)
+    dk = out_o * where(low, _psi_gap(t_o, k_o + 1.0 - t_o), -_psi_gap(k_o + 1.0, t_o - k_o - 1.0))
+    # binom = Γ(n + 1)·(1/Γ)(k + 1)·(1/Γ)(t): the terms holding (1/Γ)(t), 0 at the pole, keep their own slopes
+    n_p, k_p, t_p = where(pole, n, 2.0), where(pole, k, 1.0), where(pole, t, 0.0)
+    scale, r, r_slope = gamma(n_p + 1.0) * rgamma(k_p + 1.0), rgamma(t_p), _rgamma_slope(rgamma(t_p), t_p)
+    at_n, at_k = scale * (r * psi(n_p + 1.0) + r_slope), -scale * (r * psi(k_p + 1.0) + r_slope)
+    return where(pole, at_n, dn), where(pole, at_k, dk)
+
+
+def _binom_sympy(sp, out, i, n, k):
+    return out * (
+        (sp.polygamma(0, n + 1) - sp.polygamma(0, n - k + 1))
+        if i == 0
+        else (sp.polygamma(0, n - k + 1) - sp.polygamma(0, k + 1))
+    )
+
+
+def _binom_samples(rng):
+    """Typical calls of binom: n in (3, 6), k in (0.2, 3) (n - k + 1 ≥ 1, away from the poles of Γ)."""
+    return [((rng.uniform(3.0, 6.0, s), draw("positive", s, rng)), {}) for s in ((3, 4), (4,), ())]
+
+
+binom = _special(
+    "binom",
+    _scipy("binom"),
+    (lambda out, n, k: _binom_partials(out, n, k)[0], lambda out, n, k: _binom_partials(out, n, k)[1]),
+    _scipy_named("binom", lambda sp, n, k: sp.gamma(n + 1) / (sp.gamma(k + 1) * sp.gamma(n - k + 1)), _binom_sympy),
+    domain=("positive", "positive"),
+    samples=_binom_samples,
+    doc="the binomial coefficient Γ(n + 1)/(Γ(k + 1)Γ(n - k + 1)), continuous in both (SciPy's binom); "
+    "∂n = binom·(ψ(n + 1) - ψ(n - k + 1)), ∂k = binom·(ψ(n - k + 1) - ψ(k + 1)) (at a pole of Γ(n - k + 1) by 1/Γ's "
+    "slope; NaN at a negative whole n)",
+)
+powm1 = _special(
+    "powm1",
+    _scipy("powm1"),
+    (lambda out, x, y: y * x ** (y - 1.0), lambda out, x, y: (out + 1.0) * log(x)),
+    _scipy_named(
+        "powm1",
+        lambda sp, x, y: x**y - 1,
+        lambda sp, out, i, x, y: y * x ** (y - 1) if i == 0 else (out + 1) * sp.log(x),
+    ),
+    domain=("positive", "real"),
+    doc="xʸ - 1, exact near y = 0 and x = 1 (SciPy's powm1); ∂x = y·x^(y-1), ∂y = xʸ·log x",
+)
+wrightomega = _special(
+    "wrightomega",
+    _scipy("wrightomega"),
+    (lambda out, x: out / (1.0 + out),),
+    _scipy_named(
+        "wrightomega",
+        None,
+        lambda sp, out, i, x: out / (1 + out),
+        mp=lambda mpmath, x: mpmath.lambertw(mpmath.exp(x)).real,
+    ),
+    domain=("real",),
+    doc="Wright's omega function ω(x), the root of ω + log ω = x (= W(eˣ) on the reals); d ω = ω/(1 + ω)",
+)
+round = _special(  # noqa: A001 (SciPy's name)
+    "round",
+    _scipy("round"),
+    (None,),
+    _scipy_named("round", None, mp=lambda mpmath, x: mpmath.nint(x)),
+    domain=("real",),
+    differentiable=False,
+    doc="x rounded to the nearest whole number (halves to even, as SciPy's): piecewise constant, zero derivative",
+)
+jve = _special(
+    "jve",
+    _scipy("jve"),
+    (_bessel_order_rule("jve"), lambda out, v, x: 0.5 * (jve(v - 1.0, x) - jve(v + 1.0, x))),
+    # (real x: e^(-|Im x|) is 1, jve is jv; its meaning on complex x is not this one's)
+    _scipy_named(
+        "jve",
+        lambda sp, v, x: sp.besselj(_order(v), x),
+        lambda sp, out, i, v, x: (_scipy_function("jve")(v - 1, x) - _scipy_function("jve")(v + 1, x)) / 2,
+    ),
+    domain=("integer", "positive"),
+    scale=(None, _oscillation),
+    doc="the exponentially scaled Bessel function J_v(x)·e^(-|Im x|), J_v(x) on real x; "
+    "d = (jve_{v-1} - jve_{v+1})/2, not differentiable in v",
+)
+yve = _special(
+    "yve",
+    _scipy("yve"),
+    (_bessel_order_rule("yve"), lambda out, v, x: 0.5 * (yve(v - 1.0, x) - yve(v + 1.0, x))),
+    _scipy_named(
+        "yve",
+        lambda sp, v, x: sp.bessely(_order(v), x),
+        lambda sp, out, i, v, x: (_scipy_function("yve")(v - 1, x) - _scipy_function("yve")(v + 1, x)) / 2,
+    ),
+    domain=("integer", "positive"),
+    scale=(None, _oscillation_or_pole),
+    doc="the exponentially scaled Bessel function Y_v(x)·e^(-|Im x|), Y_v(x) on real x > 0; "
+    "d = (yve_{v-1} - yve_{v+1})/2, not differentiable in v",
+)
+
+
+def _beta_density(a, b, x):
+    """I_x(a, b)′ = x^(a-1)(1 - x)^(b-1)/B(a, b), with strong zeros at a = 1 or b = 1 (`_xlog`)."""
+    return exp(_xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b))
+
+
+def _betainc_inverse_mp(upper):
+    def root(mpmath, a, b, y):
+        """x with I_x(a, b) = y (1 - y: `upper`) in mpmath's precision, from SciPy's value."""
+        if not 0 < y < 1:
+            return mpmath.nan
+        target = 1 - y if upper else y
+        start = float(scipy_special().betaincinv(float(a), float(b), float(target)))
+        return mpmath.findroot(lambda x: mpmath.betainc(a, b, 0, x, regularized=True) - target, mpmath.mpf(start))
+
+    return root
+
+
+betaincc = _special(
+    "betaincc",
+    _scipy("betaincc"),
+    (_refuse("betaincc", "a"), _refuse("betaincc", "b"), lambda out, a, b, x: -_beta_density(a, b, x)),
+    _scipy_named(
+        "betaincc",
+        lambda sp, a, b, x: sp.betainc_regularized(a, b, x, 1),
+        lambda sp, out, i, a, b, x: -_betainc_density(sp, out, i, a, b, x),
+    ),
+    domain=("integer", "integer", "probability"),
+    doc="the complemented regularized incomplete beta function 1 - I_x(a, b) (no digit lost near 1); "
+    "∂x = -x^(a-1)(1 - x)^(b-1)/B(a, b), not differentiable in a or b",
+)
+betaincinv = _special(
+    "betaincinv",
+    _scipy("betaincinv"),
+    (
+        _refuse("betaincinv", "a", "y"),
+        _refuse("betaincinv", "b", "y"),
+        lambda out, a, b, y: 1.0 / _beta_density(a, b, out),
+    ),
+    _scipy_named(
+        "betaincinv",
+        None,
+        lambda sp, out, i, a, b, y: 1 / _betainc_density(sp, None, i, a, b, out),
+        mp=_betainc_inverse_mp(False),
+    ),
+    domain=("integer", "integer", "probability"),
+    scale=(None, None, _to_either_end),
+    doc="the inverse in x of the regularized incomplete beta function, I_x(a, b) = y (Beta quantiles); "
+    "∂y = B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+)
+betainccinv = _special(
+    "betainccinv",
+    _scipy("betainccinv"),
+    (
+        _refuse("betainccinv", "a", "y"),
+        _refuse("betainccinv", "b", "y"),
+        lambda out, a, b, y: -1.0 / _beta_density(a, b, out),
+    ),
+    _scipy_named(
+        "betainccinv",
+        None,
+        lambda sp, out, i, a, b, y: -1 / _betainc_density(sp, None, i, a, b, out),
+        mp=_betainc_inverse_mp(True),
+    ),
+    domain=("integer", "integer", "probability"),
+    scale=(None, None, _to_either_end),
+    doc="the inverse in x of the complemented regularized incomplete beta function, 1 - I_x(a, b) = y; "
+    "∂y = -B(a, b)·x^(1-a)(1 - x)^(1-b), not differentiable in a or b",
+)
+
+
+def _lpmv_slope(out, m, v, x, lpmv_):
+    """∂x P_v^m(x) = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1) (DLMF 14.10.5; infinite at x = ±1 for m = 1)."""
+    return (v * x * out - (v + m) * lpmv_(m, v - 1.0, x)) / (x * x - 1.0)
+
+
+def _lpmv_samples(rng):
+    """Typical calls of lpmv: degree v 2..4, order m = v or v - 1, 0.2 < |x| < 0.9, where P_v^m has no zero (SciPy's
+    value is 2.7e-13 off mpmath's, 1.7e-15 absolute, beside P_4^1's zero at x = 0.48)."""
+    calls = []
+    for s in ((3, 4), (4,), ()):
+        v = rng.integers(2, 5, s)
+        x = rng.uniform(0.2, 0.9, s) * np.where(rng.random(s) > 0.5, 1.0, -1.0)
+        calls.append(((v - rng.integers(0, 2, s), v, x), {}))
+    return calls
+
+
+lpmv = _special(
+    "lpmv",
+    _scipy("lpmv"),
+    (
+        _refuse("lpmv", "m"),
+        _refuse("lpmv", "v"),
+        lambda out, m, v, x: _lpmv_slope(out, m, v, x, lambda *a: lpmv(*a)),
+    ),
+    _scipy_named(
+        "lpmv",
+        lambda sp, m, v, x: sp.assoc_legendre(_order(v), _order(m), x),
+        lambda sp, out, i, m, v, x: _lpmv_slope(out, m, v, x, lambda *a: _scipy_function("lpmv")(*a)),
+    ),
+    domain=("integer", "integer", "unit"),
+    samples=_lpmv_samples,
+    doc="the associated Legendre function P_v^m(x) on -1 < x < 1 (Condon-Shortley phase, as SciPy's); "
+    "∂x = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1), not differentiable in m or v",
+)
+
+
+# several outputs: one entry a part, the last one's front SciPy's name returning them all (as fresnel's pair)
+
+
+def _scipy_output(name, k, nargs):
+    def impl(*args):
+        fn = getattr(scipy_special(), name)
+        out = fn(*args)[k]
+        born = _born(lambda *a: fn(*a)[k], out, args)
+        if born is not None:
+            _say(name, *born)
+        return out
+
+    impl.__name__ = f"{name}_{k}"
+    return impl
+
+
+def _output_parts(name, parts, domain, ufunc):
+    """The entries of SciPy's several-output ufunc `name`: `parts` one (part name, partials, SymPy form or None,
+    SymPy derivative, mp or None, doc) each; the last carries the front, spelled `name`, returning every part."""
+    made: list = []
+    front = lambda *args: tuple(part(*args) for part in made)  # noqa: E731
+    front.tuple_valued = True  # (no function of the expression language: those have one value)
+    for k, (part, partials, form, derivative, mp, doc) in enumerate(parts):
+        last = k == len(parts) - 1
+        impl = _scipy_output(name, k, len(domain))
+        spelled = {"front": front, "names": (name,)} if last else {"names": (f"_{part}",)}
+        made.append(
+            _special(
+                part,
+                impl,
+                partials,
+                _scipy_named(part, form, derivative, scipy_name=impl, mp=mp),
+                domain=domain,
+                ufunc=ufunc,
+                internal=True,
+                doc=doc,
+                **spelled,
+            )
+        )
+    return made
+
+
+def _airy_named(k):
+    return lambda sp, out, i, x: _scipy_function(("airy_ai", "airy_aip", "airy_bi", "airy_bip")[k])(x)
+
+
+def _x_times(name):
+    return lambda sp, out, i, x: x * _scipy_function(name)(x)
+
+
+airy_ai, airy_aip, airy_bi, airy_bip = _output_parts(
+    "airy",
+    (
+        ("airy_ai", (lambda out, x: airy_aip(x),), lambda sp, x: sp.airyai(x), _airy_named(1), None,
+         "Airy's Ai(x), scipy.special.airy(x)[0]; d Ai = Ai′"),
+        ("airy_aip", (lambda out, x: x * airy_ai(x),), lambda sp, x: sp.airyaiprime(x), _x_times("airy_ai"), None,
+         "Airy's Ai′(x), scipy.special.airy(x)[1]; d Ai′ = x·Ai (Airy's equation)"),
+        ("airy_bi", (lambda out, x: airy_bip(x),), lambda sp, x: sp.airybi(x), _airy_named(3), None,
+         "Airy's Bi(x), scipy.special.airy(x)[2]; d Bi = Bi′"),
+        ("airy_bip", (lambda out, x: x * airy_bi(x),), lambda sp, x: sp.airybiprime(x), _x_times("airy_bi"), None,
+         "Airy's Bi′(x), scipy.special.airy(x)[3]; d Bi′ = x·Bi"),
+    ),
+    ("real",),
+    "dawsn",  # (airy's loops, f->ffff and d->dddd, have dawsn's dtypes)
+)  # fmt: skip
+
+
+def _pos(x):
+    return where(greater(x, 0.0), x, 0.0) ** 0.5
+
+
+def _sp_pos(x):
+    sp = _sp()
+    return sp.sqrt(sp.Max(x, 0))
+
+
+def _airye_mp(part, sign):
+    """mpmath's Ai, Ai′, Bi or Bi′ (`part`: name, order) times e^(sign·ζ), ζ = (2/3)x^(3/2), at x ≥ 0; at x < 0 the
+    scaled Bi's are Bi's (Re ζ = 0) and the scaled Ai's NaN, as SciPy's real loop gives."""
+
+    def value(mpmath, x):
+        plain = getattr(mpmath, part[0])(x, derivative=part[1])
+        if x < 0:
+            return plain if sign < 0 else mpmath.nan
+        return plain * mpmath.exp(sign * mpmath.mpf(2) / 3 * x * mpmath.sqrt(x))
+
+    return value
+
+
+def _airye_rule(pair, k, sign):
+    """d of part k (0: the function, 1: its derivative) of airye's pair `pair` (eAi, eAi′ or eBi, eBi′) scaled by
+    e^(sign·ζ): eAi′ + √x·eAi, x·eAi + √x·eAi′ (sign +1), eBi′ - √x·eBi, x·eBi - √x·eBi′ (sign -1; √x 0 at x < 0)."""
+
+    def rule(out, x):
+        f, fp = pair()
+        return (fp(x) if k == 0 else x * f(x)) + sign * _pos(x) * out
+
+    def sympy(sp, out, i, x):
+        f, fp = (_scipy_function(n) for n in pair(names=True))
+        return (fp(x) if k == 0 else x * f(x)) + sign * _sp_pos(x) * out
+
+    return rule, sympy
+
+
+def _airye_pair(first):
+    def pair(names=False):
+        found = ("airye_ai", "airye_aip") if first else ("airye_bi", "airye_bip")
+        return found if names else tuple(REGISTRY[n] for n in found)
+
+    return pair
+
+
+_AIRYE = [_airye_rule(_airye_pair(k < 2), k % 2, 1.0 if k < 2 else -1.0) for k in range(4)]
+airye_ai, airye_aip, airye_bi, airye_bip = _output_parts(
+    "airye",
+    (
+        ("airye_ai", (_AIRYE[0][0],), None, _AIRYE[0][1], _airye_mp(("airyai", 0), 1),
+         "Ai(x)·e^ζ, ζ = (2/3)x^(3/2), scipy.special.airye(x)[0] (NaN at x < 0, as SciPy's); d = eAi′ + √x·eAi"),
+        ("airye_aip", (_AIRYE[1][0],), None, _AIRYE[1][1], _airye_mp(("airyai", 1), 1),
+         "Ai′(x)·e^ζ, scipy.special.airye(x)[1] (NaN at x < 0); d = x·eAi + √x·eAi′"),
+        ("airye_bi", (_AIRYE[2][0],), None, _AIRYE[2][1], _airye_mp(("airybi", 0), -1),
+         "Bi(x)·e^(-|Re ζ|), scipy.special.airye(x)[2]; d = eBi′ - √x·eBi (√x: 0 at x < 0)"),
+        ("airye_bip", (_AIRYE[3][0],), None, _AIRYE[3][1], _airye_mp(("airybi", 1), -1),
+         "Bi′(x)·e^(-|Re ζ|), scipy.special.airye(x)[3]; d = x·eBi - √x·eBi′"),
+    ),
+    ("positive",),
+    "dawsn",
+)  # fmt: skip
+
+
+def _ellipj_mp(which):
+    def value(mpmath, u, m):
+        if which == "ph":  # the amplitude: φ with F(φ|m) = u, from SciPy's
+            start = float(scipy_special().ellipj(float(u), float(m))[3])
+            return mpmath.findroot(lambda p: mpmath.ellipf(p, m) - u, mpmath.mpf(start))
+        return mpmath.ellipfun(which, u, m=m)
+
+    return value
+
+
+def _ellipj_m_slopes(u, m, sn, cn, dn, ph, f_m):
+    """(∂m sn, ∂m cn, ∂m dn, ∂m φ) at fixed u: F(φ|m) = u gives ∂m φ = -dn·∂m F(φ|m) (`f_m`: ellipkinc's own m-rule,
+    2n·K′(m) + s³·RD(c², 1, Δ²)/6), then sn = sin φ, cn = cos φ and dn² = 1 - m·sn² (difflab or SymPy values)."""
+    ph_m = -dn * f_m(ph, m)
+    return cn * ph_m, -sn * ph_m, -(sn * sn + 2.0 * m * sn * cn * ph_m) / (2.0 * dn), ph_m
+
+
+def _ellipj_rules(k):
+    """The u- and m-rules of ellipj's part k (sn, cn, dn, φ), and its SymPy derivative."""
+    u_slopes = (
+        lambda sn, cn, dn, m: cn * dn,
+        lambda sn, cn, dn, m: -sn * dn,
+        lambda sn, cn, dn, m: -m * sn * cn,
+        lambda sn, cn, dn, m: dn,
+    )[k]
+
+    def parts(u, m):
+        return tuple(REGISTRY[n](u, m) for n in _ELLIPJ)
+
+    def du(out, u, m):
+        sn, cn, dn, _ = parts(u, m)
+        return u_slopes(sn, cn, dn, m)
+
+    def dm(out, u, m):
+        return _ellipj_m_slopes(u, m, *parts(u, m), lambda p, m_: _ELLIPKINC_RULES[0][1](None, p, m_))[k]
+
+    def sympy(sp, out, i, u, m):
+        sn, cn, dn, ph = (_scipy_function(n)(u, m) for n in _ELLIPJ)
+        if i == 0:
+            return u_slopes(sn, cn, dn, m)
+        return _ellipj_m_slopes(u, m, sn, cn, dn, ph, lambda p, m_: _ELLIPKINC_RULES[1](sp, None, 1, p, m_))[k]
+
+    return (du, dm), sympy
+
+
+_ELLIPJ = ("ellipj_sn", "ellipj_cn", "ellipj_dn", "ellipj_ph")
+
+
+def _ellipj_part(k, doc):
+    rules, sympy = _ellipj_rules(k)
+    return (_ELLIPJ[k], rules, None, sympy, _ellipj_mp(("sn", "cn", "dn", "ph")[k]), doc)
+
+
+ellipj_sn, ellipj_cn, ellipj_dn, ellipj_ph = _output_parts(
+    "ellipj",
+    (
+        _ellipj_part(0, "Jacobi's sn(u|m), scipy.special.ellipj(u, m)[0]; ∂u = cn·dn, ∂m = cn·∂m φ"),
+        _ellipj_part(1, "Jacobi's cn(u|m), scipy.special.ellipj(u, m)[1]; ∂u = -sn·dn, ∂m = -sn·∂m φ"),
+        _ellipj_part(2, "Jacobi's dn(u|m), scipy.special.ellipj(u, m)[2]; ∂u = -m·sn·cn, "
+                     "∂m = -(sn² + 2m·sn·cn·∂m φ)/(2dn)"),
+        _ellipj_part(3, "the amplitude am(u|m) = φ with F(φ|m) = u, scipy.special.ellipj(u, m)[3]; ∂u = dn, "
+                     "∂m φ = -dn·∂m F(φ|m)"),
+    ),
+    ("real", "probability"),
+    "ellipkinc",  # (ellipj's loops, ff->ffff and dd->dddd, have ellipkinc's dtypes)
+)  # fmt: skip
+
+
+def _diric_slope(x, n, sin_, cos_, gegenbauer):
+    """d/dx sin(nx/2)/(n sin(x/2)) = d/dx U_{n-1}(cos(x/2))/n (sin(nθ)/sin θ is Chebyshev's U_{n-1}(cos θ) for a whole
+    n ≥ 1) = -sin(x/2)/n · 2C^(2)_{n-2}(cos(x/2))/2: a polynomial in cos(x/2), no 0/0 at x = 2πk where the quotient's
+    own slope cancels (C^(2)_{-1} = 0: n = 1, diric is 1)."""
+    return -sin_(0.5 * x) / n * gegenbauer(n - 2.0, 2.0, cos_(0.5 * x))
+
+
+diric = _special(
+    "diric",
+    _scipy("diric"),
+    (
+        lambda out, x, n: _diric_slope(x, n, sin, cos, lambda *a: eval_gegenbauer(*a)),
+        _refuse("diric", "n", why="n, a whole number, sets the period"),
+    ),
+    _scipy_named(
+        "diric",
+        lambda sp, x, n: sp.sin(n * x / 2) / (n * sp.sin(x / 2)),
+        lambda sp, out, i, x, n: _diric_slope(x, n, sp.sin, sp.cos, _scipy_function("eval_gegenbauer")),
+    ),
+    domain=("real", "integer"),
+    scale=(_oscillation, None),
+    doc="the Dirichlet kernel sin(nx/2)/(n sin(x/2)) (n a whole number ≥ 1; ±1 at x = 2πk, as SciPy's); "
+    "∂x = -sin(x/2)·C^(2)_{n-2}(cos(x/2))/n, no 0/0 at x = 2πk, not differentiable in n",
+)
+
+
+def _smirnov_terms(mpmath, n, d, last=None):
+    """The terms Cₙⱼ d (d + j/n)^(j-1) (1 - d - j/n)^(n-j), j ≤ n(1 - d), of Smirnov's survival function (Birnbaum and
+    Tingey's sum), and their slopes in d; `last`: the last j, where a derivative holds the piece of d's (the sum is a
+    polynomial between the points d = 1 - j/n, and mpmath's diff steps past them and past 0)."""
+    n = int(n)
+    for j in range((int(mpmath.floor(n * (1 - d))) if last is None else last) + 1):
+        a, b = d + mpmath.mpf(j) / n, 1 - d - mpmath.mpf(j) / n
+        if j == 0:  # (d·(d + 0)^(-1) is 1: no 1/d to round near d = 0)
+            yield b**n, -n * b ** (n - 1)
+            continue
+        c = mpmath.binomial(n, j)
+        slope = a ** (j - 1) * b ** (n - j) + (j - 1) * d * a ** (j - 2) * b ** (n - j)
+        if n > j:  # (b^(n-j-1): b may be 0 at d = 1 - j/n)
+            slope -= (n - j) * d * a ** (j - 1) * b ** (n - j - 1)
+        yield c * d * a ** (j - 1) * b ** (n - j), c * slope
+
+
+def _smirnov_slope_impl(n, d):
+    """SciPy's `_smirnovp(n, d)`, the slope of smirnov(n, d) in d (SciPy's private ufunc: no public name)."""
+    from scipy.special import _ufuncs
+
+    out = _ufuncs._smirnovp(n, d)
+    born = _born(_ufuncs._smirnovp, out, (n, d))
+    if born is not None:
+        _say("smirnov", *born)
+    return out
+
+
+def _smirnov_derivative_impl(k, n, d):
+    """∂ᵏ/∂dᵏ smirnov(n, d) (k ≥ 2: the orders past SciPy's _smirnovp) by mpmath's diff of Birnbaum and Tingey's sum at
+    20 digits, element by element (rounded to a double)."""
+    import mpmath
+
+    def one(k, n, d):
+        if not (k >= 0 and k == int(k) and n >= 1 and n == int(n) and 0 < d < 1):
+            return math.nan
+        with mpmath.workdps(20):
+            try:
+                last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))  # (exact: 1 - 1e-25 is 1 in 20 digits)
+                piece = lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last))  # noqa: E731
+                return float(mpmath.diff(piece, mpmath.mpf(float(d)), int(k)))
+            except ZeroDivisionError:  # (d within diff's step of 0: (d + j/n)^(j-1) at 0; the sum ends at d = 0)
+                return math.nan
+
+    out = np.vectorize(one, otypes=[float])(k, n, d)
+    return out[()] if out.ndim == 0 else out
+
+
+def _smirnov_derivative_samples(rng):
+    return [((rng.integers(2, 4, s), rng.integers(1, 6, s), draw("probability", s, rng)), {}) for s in ((3,), ())]
+
+
+def _mp_smirnov_derivative(mpmath, k, n, d):
+    last = math.floor(int(n) * (1 - fractions.Fraction(float(d))))
+    return mpmath.diff(lambda t: mpmath.fsum(x for x, _ in _smirnov_terms(mpmath, n, t, last)), d, int(k))
+
+
+smirnov_derivative = _special(
+    "smirnov_derivative",
+    _smirnov_derivative_impl,
+    (
+        _refuse("smirnov_derivative", "k", "d", "k is the order of the derivative"),
+        _refuse("smirnov", "n", "d"),
+        lambda out, k, n, d: smirnov_derivative(k + 1.0, n, d),
+    ),
+    _scipy_named(
+        "smirnov_derivative",
+        None,
+        lambda sp, out, i, k, n, d: _scipy_function("smirnov_derivative")(k + 1, n, d),
+        scipy_name=_smirnov_derivative_impl,
+        mp=_mp_smirnov_derivative,
+    ),
+    domain=("integer", "integer", "probability"),
+    samples=_smirnov_derivative_samples,
+    names=("_smirnov_derivative",),  # (no SciPy function: private, as zeta_derivative's)
+    internal=True,
+    result_dtype=lambda: _F64,
+    doc="the k-th derivative of smirnov(n, d) in d (k ≥ 2; smirnov's second and later), by mpmath; "
+    "∂d = the (k + 1)-th, not differentiable in k or n",
+)
+smirnov_slope = _special(
+    "smirnov_slope",
+    _smirnov_slope_impl,
+    (_refuse("smirnov", "n", "d"), lambda out, n, d: smirnov_derivative(2.0, n, d)),
+    _scipy_named(
+        "smirnov_slope",
+        None,
+        lambda sp, out, i, n, d: _scipy_function("smirnov_derivative")(2, n, d),
+        scipy_name=_smirnov_slope_impl,
+        mp=lambda mpmath, n, d: mpmath.fsum(s for _, s in _smirnov_terms(mpmath, n, d)),
+    ),
+    domain=("integer", "probability"),
+    names=("_smirnovp",),
+    ufunc="smirnov",
+    internal=True,
+    doc="the slope of Smirnov's one-sided survival function in d, SciPy's _smirnovp(n, d); its own slope by mpmath "
+    "(smirnov_derivative), not differentiable in n",
+)
+smirnov = _special(
+    "smirnov",
+    _scipy("smirnov"),
+    (_refuse("smirnov", "n", "d"), lambda out, n, d: smirnov_slope(n, d)),
+    _scipy_named(
+        "smirnov",
+        None,
+        lambda sp, out, i, n, d: _scipy_function("smirnov_slope")(n, d),
+        mp=lambda mpmath, n, d: mpmath.fsum(t for t, _ in _smirnov_terms(mpmath, n, d)),
+    ),
+    domain=("integer", "probability"),
+    doc="Smirnov's one-sided Kolmogorov-Smirnov survival function P(Dₙ⁺ ≥ d) (n a whole number); ∂d = SciPy's "
+    "_smirnovp(n, d) (the next orders by mpmath's diff of the sum), not differentiable in n",
+)
+
+
+def _smirnovi_mp(mpmath, n, p):
+    if not 0 < p < 1:
+        return mpmath.nan
+    start = float(scipy_special().smirnovi(int(n), float(p)))
+    return mpmath.findroot(lambda d: mpmath.fsum(t for t, _ in _smirnov_terms(mpmath, n, d)) - p, mpmath.mpf(start))
+
+
+smirnovi = _special(
+    "smirnovi",
+    _scipy("smirnovi"),
+    (_refuse("smirnovi", "n", "p"), lambda out, n, p: 1.0 / smirnov_slope(n, out)),
+    _scipy_named(
+        "smirnovi",
+        None,
+        lambda sp, out, i, n, p: 1 / _scipy_function("smirnov_slope")(n, out),
+        mp=_smirnovi_mp,
+    ),
+    domain=("integer", "probability"),
+    scale=(None, _to_either_end),
+    doc="the inverse of smirnov in d: smirnov(n, d) = p; ∂p = 1/_smirnovp(n, d), not differentiable in n",
 )
 
 

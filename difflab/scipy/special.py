@@ -93,6 +93,33 @@ def log_softmax(x, axis=None):
     return x - _dnp.logsumexp(x, axis=axis, keepdims=True)
 
 
+def comb(N, k, *, exact=False, repetition=False):
+    """N choose k as `scipy.special.comb` with exact=False: binom(N, k) where 0 ≤ k ≤ N and N ≥ 0, else 0 (with
+    `repetition`, binom(N + k - 1, k), and 1 at k = 0, N ≥ 0), differentiable in N and k where binom is. exact=True
+    counts whole numbers: refused on traced values (no derivative), SciPy's on plain ones.
+
+    Shape contract: elementwise in N and k (broadcast).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda n: comb(n, 2.0))(5.0)), 12)  # d/dn n(n - 1)/2 = n - 1/2
+    4.5
+    """
+    if exact:
+        if isinstance(N, _Traced) or isinstance(k, _Traced):
+            raise TypeError(
+                "scipy.special.comb(exact=True) counts whole numbers exactly and has no derivative; "
+                "use exact=False (SciPy's binom) to differentiate, or pass plain numbers"
+            )
+        import scipy.special
+
+        return scipy.special.comb(N, k, exact=True, repetition=repetition)
+    binom = _REGISTRY["binom"]
+    if repetition:
+        return _dnp.where((_dnp.equal(k, 0.0)) & (_dnp.greater_equal(N, 0.0)), 1.0, binom(N + k - 1.0, k))
+    inside = _dnp.less_equal(k, N) & _dnp.greater_equal(N, 0.0) & _dnp.greater_equal(k, 0.0)
+    return _dnp.where(inside, binom(N, k), 0.0)
+
+
 expit = _REGISTRY["sigmoid"]
 
 
