@@ -467,12 +467,16 @@ def _gradients(f, names, values, methods, found):
 
 
 def _explain_nan(names, methods, reference, found):
-    """A method's NaN where the exact derivative is infinite is a float64 artefact: say so."""
+    """A method's NaN where the exact derivative is infinite, or is a number but float64 overflowed
+    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value."""
     overflow = any("overflow" in w["message"] for w in found)
     for m in METHODS:
         for i, n in enumerate(names):
-            if methods[m]["grad"].get(n) != "NaN" or reference[i] is None or not math.isinf(reference[i]):
+            exact = reference[i]
+            if methods[m]["grad"].get(n) != "NaN" or exact is None or math.isnan(exact):
                 continue
+            if not (math.isinf(exact) or overflow):
+                continue  # (a point outside the domain: its DomainWarning says why)
             why = (
                 "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
                 if overflow

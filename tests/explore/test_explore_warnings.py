@@ -50,6 +50,17 @@ def test_an_overflow_is_named_at_its_node_and_the_nan_derivatives_are_explained(
     assert any(cat == "NaNDerivative" for w in METHODS for cat, _ in _at(r, w))
 
 
+def test_a_nan_derivative_after_an_overflow_is_explained_when_the_exact_one_is_finite():
+    # d x^3/dx = 3x^2 = 3e206 at 1e103, a float64 number; x^3 itself (1e309) overflowed
+    r = explore("x^3", {"x": 1e103})
+    assert r["reference"]["grad"]["x"] == pytest.approx(3e206, rel=1e-15)
+    nan = [m for m in METHODS if r["methods"][m]["grad"]["x"] == "NaN"]
+    assert nan  # (the methods lose 3e206 to the overflowed x^3: each NaN is then explained)
+    for m in nan:
+        (why,) = [msg for cat, msg in _at(r, m) if cat == "NaNDerivative"]
+        assert "is NaN where the exact derivative is 3e+206" in why and "overflow" in why
+
+
 def test_an_underflow_is_named_at_its_node():
     assert mpmath.exp(-800) < mpmath.mpf(2) ** -1075  # below half of float64's smallest: rounds to 0
     r = explore("exp(-x)^2", {"x": 800})
