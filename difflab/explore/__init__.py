@@ -12,7 +12,7 @@ The JSON endpoint::
     200 {"expression", "variables": [name], "point": {name: x}, "value", "output": node id,
          "nodes": [{"id", "kind": "input"|"op"|"const", "name", "label" (op name), "text"
                     ("v3 = mul(x, y)"), "op", "value", "shape", "layer", "row", "warning"
-                    (DomainWarning text or null)}],
+                    ("Category: message" of its warning, or null)}],
          "edges": [{"from", "to", "arg" (argument index), "partial" (local partial d to / d from;
                     null from a constant)}],
          "methods": {method: {"grad": {name: d}, "adjoint": {node id: df/dnode}, "abs_error":
@@ -24,11 +24,15 @@ The JSON endpoint::
          "curves": {name: {"steps", "errors", "derivatives", "default_step", "default_error",
                     "scheme"}},
          "forward_steps": [node id], "backward_steps": [{"edge", "upstream", "partial",
-                    "product", "total"}], "warnings": [DomainWarning text], "layers", "rows"}
+                    "product", "total"}], "warnings": [{"category", "message", "where" (node id or
+                    method)}], "layers", "rows"}
     400 {"error": {"message", "field": "f"|"at", "position", "token"}}   a parse error or a bad point
     403 a Host header other than 127.0.0.1:PORT or localhost:PORT (DNS rebinding)
     503 {"error": {"message", "timeout": true}}   over the time budget (the server keeps serving)
 
+"warnings" holds the forward pass's warnings at their node (DomainWarning; NumPy's overflow and
+underflow, checked per equation), each method's own (DerivativeRangeWarning, NumericAccuracyWarning,
+...), and a "NaNDerivative" entry for a method whose derivative is NaN where the exact one is infinite.
 NaN and infinities are the strings "NaN", "Infinity" and "-Infinity" (JSON has no such numbers).
 Expressions are parsed by difflab.expr only: never Python eval, never SymPy's parser.
 """

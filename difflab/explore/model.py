@@ -80,13 +80,38 @@ def parse_at(text: str | dict | None) -> dict:
     return point
 
 
-def _warning_texts(caught) -> list[str]:
-    texts = []
+def _add_warnings(caught, where, into, skip=()):
+    """Append each caught warning as {"category", "message", "where"} (a node id or a method name),
+    once; `skip` holds (category, message) pairs already reported elsewhere."""
     for w in caught:
-        text = str(w.message)
-        if type(w.message).__name__ == "DomainWarning" and text not in texts:
-            texts.append(text)
-    return texts
+        entry = {"category": type(w.message).__name__, "message": str(w.message), "where": where}
+        if entry not in into and (entry["category"], entry["message"]) not in skip:
+            into.append(entry)
+
+
+def _evaluation_warnings(graph, env, caught) -> list[dict]:
+    """The warnings of the forward pass, each naming its node: DomainWarnings as evaluation issued
+    them, and every equation re-run alone on float64 under np.errstate(all="warn") so that NumPy's
+    overflow and underflow reach the page (the evaluator leaves underflow silent and names no node)."""
+    from ..graph import Const
+
+    found: list = []
+    for w in caught:
+        if type(w.message).__name__ == "DomainWarning":
+            _add_warnings([w], str(w.message).split(" =")[0], found)
+    for eqn in graph.eqns:
+        where = repr(eqn.out)
+        if any(w["where"] == where for w in found):
+            continue  # its DomainWarning says it already
+        vals = [a.value if isinstance(a, Const) else np.asarray(env[a], dtype=float) for a in eqn.args]
+        with warnings.catch_warnings(record=True) as again, np.errstate(all="warn"):
+            warnings.simplefilter("always")
+            try:
+                eqn.op.bind(*vals, **eqn.kw)
+            except Exception:  # nothing new to say: evaluation already succeeded
+                continue
+        _add_warnings(again, where, found)
+    return found
 
 
 def _local_partial(eqn, vals, i):
@@ -299,14 +324,14 @@ def explore(text: str, at=None) -> dict:
             evaluate(graph, *values, env=env)
         except (ValueError, TypeError, IndexError, np.linalg.LinAlgError) as err:
             raise _not_on_scalars(expression, err) from None
-    record["warnings"] = _warning_texts(caught)
+    record["warnings"] = _evaluation_warnings(graph, env, caught)
 
     nodes, edges, output = _tape(graph, env, names, record["warnings"])
     record["output"] = output
     record["value"] = next(n["value"] for n in nodes if n["id"] == output)
     _local_partials(graph, env, edges)
     record["layers"], record["rows"] = _layout(nodes, edges)
-    record.update(_methods(f, graph, names, values))
+    record.update(_methods(f, graph, names, values, record["warnings"]))
 
     # -- paths, and the two passes as steps ------------------------------------------------------
     var_ids = [(repr(v), n) for v, n in zip(graph.inputs, names)]
@@ -334,7 +359,7 @@ def _node(id, kind, name, label, text, value, shape, op=None, warning=None):
     }
 
 
-def _tape(graph, env, names, warning_texts):
+def _tape(graph, env, names, found):
     """The nodes (inputs, constants, equations, with their values) and edges of the tape, and the
     id of the output node."""
     from ..graph import Const, Var
@@ -356,8 +381,7 @@ def _tape(graph, env, names, warning_texts):
                 args_text.append(label[a])
                 src = repr(a)
             edges.append({"from": src, "to": repr(eqn.out), "arg": i})
-        prefix = f"{eqn.out!r} ="
-        warning = next((w for w in warning_texts if w.startswith(prefix)), None)
+        warning = next((f"{w['category']}: {w['message']}" for w in found if w["where"] == repr(eqn.out)), None)
         text = f"{eqn.out!r} = {eqn.op.name}({', '.join(args_text)})"
         name = repr(eqn.out)
         nodes.append(_node(name, "op", name, eqn.op.name, text, env[eqn.out], eqn.out.shape, eqn.op.name, warning))
@@ -392,18 +416,20 @@ def _local_partials(graph, env, edges):
             e["partial"] = _num(p)
 
 
-def _methods(f, graph, names, values) -> dict:
+def _methods(f, graph, names, values, found) -> dict:
     """Each method's derivatives per variable and adjoints per node, the reference and each
     method's distance from it, and numeric's step curves: the record's "methods", "reference" and
-    "curves"."""
+    "curves". Each method's own warnings, and why a NaN derivative is NaN where the exact one is
+    infinite, are appended to `found` (the record's "warnings")."""
     methods = {m: {"grad": {}, "adjoint": {}, "error": None} for m in METHODS}
     if not names:
         return {"curves": {}, "methods": methods, "reference": {"name": None, "grad": {}}}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _gradients(f, names, values, methods)
+        _gradients(f, names, values, methods, found)
         reference, ref_name = _reference(f, names, values, methods)
         _adjoints(f, graph, values, methods)
+    _explain_nan(names, methods, reference, found)
     for m in METHODS:
         diffs = {}
         for i, n in enumerate(names):
@@ -425,15 +451,39 @@ def _methods(f, graph, names, values) -> dict:
     }
 
 
-def _gradients(f, names, values, methods):
+def _gradients(f, names, values, methods, found):
     import difflab as dl
 
+    said = {(w["category"], w["message"]) for w in found}  # the forward pass's, named at their node
     for m in METHODS:
-        try:
-            g = dl.grad(f, argnums=tuple(range(len(names))), method=m)(*values)
-            methods[m]["grad"] = {n: _num(d) for n, d in zip(names, g)}
-        except Exception as err:  # a method that cannot do this graph is a result
-            methods[m]["error"] = f"{type(err).__name__}: {err}"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                g = dl.grad(f, argnums=tuple(range(len(names))), method=m)(*values)
+                methods[m]["grad"] = {n: _num(d) for n, d in zip(names, g)}
+            except Exception as err:  # a method that cannot do this graph is a result
+                methods[m]["error"] = f"{type(err).__name__}: {err}"
+        _add_warnings(caught, m, found, skip=said)
+
+
+def _explain_nan(names, methods, reference, found):
+    """A method's NaN where the exact derivative is infinite, or is a number but float64 overflowed
+    on the way (x^3 at 1e103: 3e206), is a float64 artefact: say so, naming the exact value."""
+    overflow = any("overflow" in w["message"] for w in found)
+    for m in METHODS:
+        for i, n in enumerate(names):
+            exact = reference[i]
+            if methods[m]["grad"].get(n) != "NaN" or exact is None or math.isnan(exact):
+                continue
+            if not (math.isinf(exact) or overflow):
+                continue  # (a point outside the domain: its DomainWarning says why)
+            why = (
+                "float64 overflowed on the way and the inf met inf-inf, 0*inf or inf/inf"
+                if overflow
+                else "an inf on the way met inf-inf, 0*inf or inf/inf, or a step left the domain"
+            )
+            message = f"df/d{n} by {m} is NaN where the exact derivative is {_num(reference[i])}: {why}"
+            found.append({"category": "NaNDerivative", "message": message, "where": m})
 
 
 def _reference(f, names, values, methods):
@@ -447,7 +497,8 @@ def _reference(f, names, values, methods):
     except Exception:  # symbolic cannot do it: reverse mode is the reference
         if methods["reverse"]["error"] is None:
             grad = methods["reverse"]["grad"]
-            return [float(grad[n]) if isinstance(grad[n], float) else float("nan") for n in names], "reverse mode"
+            # (its JSON form: "Infinity" and "NaN" are strings float() reads back)
+            return [float(grad[n]) if grad.get(n) is not None else float("nan") for n in names], "reverse mode"
     return [None] * len(names), None
 
 

@@ -164,7 +164,13 @@ def test_domain_warning_is_shown_on_the_node(page):
     rendered(page, "log(x)", "x=-1")
     node = page.text_content("#graph .node.op.warn")
     assert "= NaN" in node and "outside the domain of log" in node
-    assert "DomainWarning" in page.text_content("#warnings")
+    assert "DomainWarning at v1 = log(x)" in page.text_content("#warnings")
+    # an overflow is named at its node and the four NaN derivatives are explained (issue 11)
+    page.goto(page.base + "#f=exp(x)&at=x=1000")
+    rendered(page, "exp(x)", "x=1000")
+    shown = page.text_content("#warnings")
+    assert "RuntimeWarning at v1 = exp(x): overflow encountered in exp" in shown
+    assert "df/dx by reverse is NaN where the exact derivative is Infinity" in shown
 
 
 def test_static_export_works_from_disk(browser, tmp_path):

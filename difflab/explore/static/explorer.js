@@ -351,7 +351,7 @@
       }
       const tip = [n.text, "value " + fmt(n.value)];
       METHODS.forEach((m) => { if (record.methods[m].adjoint[n.id] !== undefined) tip.push("∂f/∂" + n.name + " by " + m + ": " + fmt(record.methods[m].adjoint[n.id])); });
-      if (n.warning) tip.push("DomainWarning: " + n.warning);
+      if (n.warning) tip.push(n.warning);  // "Category: message"
       g.append(el("svg:title", {}, tip.join("\n")));
       if (n.kind === "input") g.addEventListener("click", () => select(n.name));
       svg.append(g);
@@ -480,7 +480,10 @@
   function renderWarnings() {
     const list = $("warnings");
     list.textContent = "";
-    record.warnings.forEach((w) => list.append(el("li", {}, "DomainWarning: " + w)));
+    // each names its category and where it arose: a node id (its text) or a method
+    const text = {};
+    record.nodes.forEach((n) => { text[n.id] = n.text; });
+    record.warnings.forEach((w) => list.append(el("li", {}, w.category + " at " + (text[w.where] || w.where) + ": " + w.message)));
   }
 
   function renderCurve() {
