@@ -557,14 +557,28 @@ def _replayed(y, mask, value, axis: int = 0):
             env[v] = ops.where(held, _tracer_of(y, reads[v][0]), _filler(c, axis, k))
     else:
         env[value.node] = _tracer_of(y, reads[value.node][0])
+    rest = len(shape) - axis - k
     for i, e in enumerate(chain):
         args = [(env[a] if a in env else _tracer_of(y, a)) if type(a) is Var else a.value for a in e.args]
+        if k > 1:  # (an argument of h spanning axes on both sides of the count's: its length 1 there made k of them)
+            args = [_spanned(v, rest, k) if not (type(a) is Var and a in env) else v for a, v in zip(e.args, args)]
         for j, a in enumerate(e.args):
             if (i, j) in at_args:  # (an argument with a domain that a traced value enters: kept inside it)
                 args[j] = ops.where(held, args[j], _filler(at_args[i, j], axis, k))
         env[e.out] = e.op.bind(*args, **e.kw)
     whole = env[value.node]
     return whole if tuple(whole.shape) == shape else None
+
+
+def _spanned(v, rest: int, k: int):
+    """An argument v of h (not computed from the reads) as the whole arrays take it: where it reaches the count's axis
+    (length 1 there, _chain), that axis made the k-D mask's k (X[:, m] * s[:, None], m 2-D: s as (n, 1, 1))."""
+    shape = tuple(np.shape(v))
+    count = len(shape) - rest - 1
+    if count < 0:
+        return v  # (it broadcasts along the mask's axes from the back as it is)
+    full = shape[:count] + (1,) * k + shape[count + 1 :]
+    return _reshape_front(v, full) if isinstance(v, Traced) else np.reshape(v, full)
 
 
 def _filler(c, axis: int, k: int):
@@ -600,8 +614,8 @@ def _chain(t, mask, reads, value, rest: int, k: int):
             mine = type(a) is Var and a in derived
             shape = tuple(a.shape if type(a) is Var else np.shape(a.value))
             count = len(shape) - rest - 1  # (the count's axis in the argument's shape, if it reaches it)
-            if not mine and (len(shape) > ndim or (count >= 0 and shape[count] != 1) or (k > 1 and count > 0)):
-                return None  # (an array of the mask's count, or of axes the whole array places elsewhere)
+            if not mine and (len(shape) > ndim or (count >= 0 and shape[count] != 1)):
+                return None  # (an array of the mask's count: its values follow the selection)
             if type(a) is Var and a in t.stale:
                 return None
             domain = e.op.domain[min(j, len(e.op.domain) - 1)] if e.op.domain else "real"
@@ -645,40 +659,75 @@ def _fills(t, chain, used, reads, axis: int, k: int, filled):
     """(per read in `used`, its x's elements along the mask where the replayed h is computed for the positions the
     mask leaves; per (equation, argument) in `filled`, that argument's value there), each of the shape of the axes
     the mask leaves (_replayed): at each of their positions, the first element the example's mask selects where
-    every value of h was finite; if none, the first of the whole arrays where h is (computed here, its warnings
-    silenced); None where there is none."""
+    every value of h was finite; if none, the first of the whole arrays where h is; if none, the first of a few
+    fixed points (_CANDIDATES: log(x[m]) where the example's x is negative everywhere takes 1.0) where h is (computed
+    here, its warnings silenced); None where there is none."""
     names = [*used, *(e.out for e in chain)]
     env = {v: np.asarray(_number(t.values[v])) for v in names}
     finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
-    if not _everywhere(finite, axis):
-        whole: dict = {}  # (the whole arrays, as the reads' shape: the mask's axes one)
-        for v in used:
-            x = np.asarray(_number(t.values[reads[v][0]]))
-            whole[v] = x.reshape(x.shape[:axis] + (math.prod(x.shape[axis : axis + k]),) + x.shape[axis + k :])
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            for e in chain:
-                args = [
-                    (whole[a] if a in whole else _number(t.values[a])) if type(a) is Var else _number(a.value)
-                    for a in e.args
-                ]
-                try:
-                    whole[e.out] = np.asarray(e.op.impl(*args, **e.kw))
-                except (ValueError, TypeError, ArithmeticError):
-                    return None
+    for source in (_whole_reads, _candidate_reads):
+        if _everywhere(finite, axis):
+            break
+        more = _evaluated(t, chain, source(t, used, reads, axis, k, env))
+        if more is None:
+            return None
         env = {
-            v: np.concatenate([env[v], np.broadcast_to(whole[v], env[v].shape[:axis] + whole[v].shape[axis:])], axis)
+            v: np.concatenate([env[v], np.broadcast_to(more[v], env[v].shape[:axis] + more[v].shape[axis:])], axis)
             for v in names
         }
         finite = np.logical_and.reduce([np.isfinite(env[v]) for v in names])
-        if not _everywhere(finite, axis):
-            return None
+    if not _everywhere(finite, axis):
+        return None
     pick = np.expand_dims(np.argmax(finite, axis=axis), axis)
 
     def at(v):
         return np.take_along_axis(env[v], pick, axis).squeeze(axis)
 
     return [at(v) for v in used], {(i, j): at(chain[i].args[j]) for i, j in filled}
+
+
+#: fill points tried last for the reads (_fills): where neither the example's selection nor the whole arrays have
+#: one at which h is finite, the first of these that is (inside log's, sqrt's, arcsin's, log1p's domains...)
+_CANDIDATES = np.array([1.0, 0.5, 2.0, -0.5, -1.0, 0.1, 10.0, -10.0, 100.0])
+
+
+def _whole_reads(t, used, reads, axis: int, k: int, env):
+    """The whole arrays of the reads' x's, as the reads' shape (the mask's axes one)."""
+    whole = {}
+    for v in used:
+        x = np.asarray(_number(t.values[reads[v][0]]))
+        whole[v] = x.reshape(x.shape[:axis] + (math.prod(x.shape[axis : axis + k]),) + x.shape[axis + k :])
+    return whole
+
+
+def _candidate_reads(t, used, reads, axis: int, k: int, env):
+    """Each read taking each of _CANDIDATES along the count's axis (floating reads only: None for others)."""
+    if any(env[v].dtype.kind not in "fc" for v in used):
+        return None
+    out = {}
+    for v in used:
+        s = env[v].shape
+        c = _CANDIDATES.astype(env[v].dtype).reshape((1,) * axis + (-1,) + (1,) * (len(s) - axis - 1))
+        out[v] = np.broadcast_to(c, s[:axis] + (len(_CANDIDATES),) + s[axis + 1 :])
+    return out
+
+
+def _evaluated(t, chain, base):
+    """The chain's values from `base` (the reads' values), the other arguments at the example's; None if it raises."""
+    if base is None:
+        return None
+    base = dict(base)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for e in chain:
+            args = [
+                (base[a] if a in base else _number(t.values[a])) if type(a) is Var else _number(a.value) for a in e.args
+            ]
+            try:
+                base[e.out] = np.asarray(e.op.impl(*args, **e.kw))
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+    return base
 
 
 def _everywhere(finite, axis: int) -> bool:
@@ -1003,3 +1052,101 @@ def put_along_axis(
         for d, n in enumerate(shape)
     )
     assign(arr, idx, values, where)
+
+
+def reduce_masked(value, axis=None, keepdims: bool = False):
+    """`value.sum(axis)` where value is an elementwise function h of reads x[mask] by one traced boolean mask
+        (`x[x > 0].sum()`, `(np.log(x[m]) * w[m]).sum()`, `X[rows].sum(axis=0)`: Trace.masked) and the sum runs over the
+        mask's count axis: recorded as masked_sum(h(x), mask) (the registry's: NumPy's sum of the elements the mask selects,
+    bit for bit the user's, its cotangent where(mask, ct, 0)), h replayed on the whole arrays as
+        _replayed replays it (the positions the mask leaves computed at fill points inside h's domain), so the
+        positions are computed from the values at every call and no value of the count is used. None otherwise (the read's
+        count then used, the trace specialised to it, as before).
+
+        >>> import numpy as np, difflab as dl
+        >>> p = dl.prepare(lambda x: (x[x > 0] ** 2).sum(), np.array([1.0, -2.0]))
+        >>> p.grad(np.array([-1.0, 3.0]))
+        array([0., 6.])
+    """
+    t = value._trace
+    if not t.masked or value._trace is not t:
+        return None
+    for mask_var, reads in list(t.masked.items()):
+        derived, _ = _derived(t, mask_var, reads)
+        if value.node not in derived:
+            continue
+        first = next(iter(reads.values()))
+        x, at = _tracer_of(value, first[0]), first[2]
+        mask = _tracer_of(value, mask_var)
+        k, n = len(mask.shape), len(value.shape)
+        axes = tuple(range(n)) if axis is None else tuple(a % n for a in (axis if type(axis) is tuple else (axis,)))
+        if at not in axes or n != len(x.shape) - k + 1:
+            return None  # (a sum leaving the count's axis: a value of the count)
+        whole = _replayed(x, mask, value, at)
+        if whole is None:
+            return None
+        out = ops.masked_sum(whole, mask, axis=at, axes=tuple(sorted(axes)))  # (NumPy's sum of the selected ones)
+        if keepdims:
+            out = _reshape_front(out, tuple(1 if a in axes else s for a, s in enumerate(value.shape)))
+        return out
+    return None
+
+
+def mixed_mask(x, idx):
+    """(basic, rest, mask) when `idx` indexes x by one traced boolean mask among ints and slices, some of them partial
+    (`X[m, 0]`, `X[m, 1:3]`, `X[0, m]`, `X[:, m, 0]`): x[idx] is x[basic][rest], basic the index with the mask's axes
+    full slices (a basic index: ints drop their axes), rest full slices and the mask (mask_axis's form). None for any
+    other index, and where NumPy would move the mask's count to the front instead (an int and the mask apart, a slice
+    between: `X[0, :, m]`), which reading in two steps would not.
+
+    >>> import numpy as np, difflab as dl
+    >>> def f(x):
+    ...     X = np.outer(x, x)
+    ...     X[x > 0, 0] = 0.0  # (where(m & column 0, 0, X): the trace not specialised to the mask)
+    ...     return X.sum()
+    >>> dl.prepare(f, np.array([1.0, -1.0])).grad(np.array([-1.0, 2.0]))
+    array([2., 0.])
+    """
+    if type(idx) is not tuple or len(idx) < 2:
+        return None
+    at, ints, rest, basic = -1, [], [], []
+    for p, i in enumerate(idx):
+        if isinstance(i, Traced):
+            if at >= 0 or i.dtype != bool or not i.shape:
+                return None
+            at = p
+            basic.extend([slice(None)] * len(i.shape))
+            rest.append(i)
+        elif type(i) is slice:
+            basic.append(i)
+            rest.append(slice(None))
+        elif isinstance(i, (int, np.integer)) and not isinstance(i, bool):
+            ints.append(p)
+            basic.append(int(i))
+        else:
+            return None  # (Ellipsis, None, an array: NumPy's other indexing)
+    if at < 0 or not ints and all(i == slice(None) for i in basic):
+        return None
+    span = sorted([at, *ints])
+    if any(type(idx[p]) is slice for p in range(span[0], span[-1] + 1)):
+        return None  # (a slice between the mask and an int: NumPy puts the count first)
+    if len(basic) > len(x.shape):
+        return None
+    return tuple(basic), tuple(rest), idx[at]
+
+
+def assign_mixed(y, idx, value, where) -> bool:
+    """`y[idx] = value` for a mask among ints and partial slices (mixed_mask: `X[m, 0] = v`, `X[m, 1:3] *= 2`,
+    `X[0, m] = np.sin(x[m])`): the part y[basic] updated as assign_masked updates it (where(m, value, part), h replayed
+    on the whole part), then written back with one setitem. True when recorded so; False otherwise (the caller then
+    reads the mask's values, the trace specialised to them, as before)."""
+    found = mixed_mask(y, idx)
+    if found is None:
+        return False
+    basic, rest, mask = found
+    part = ops.getitem(y, idx=basic)
+    found = mask_axis(part, rest)
+    if found is None or not assign_masked(part, found[0], value, where, found[1]):
+        return False
+    assign(y, basic, part, where)
+    return True

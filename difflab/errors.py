@@ -55,6 +55,7 @@ __all__ = [
     "warn_domain",
     "warn_range",
     "warn_range_above",
+    "warn_subnormal",
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
     "Collector",
@@ -200,6 +201,22 @@ def warn_range_above(equation: str, message: str) -> None:
 
 #: the prefix of `warn_range`'s keys among a call's pending warnings
 _RANGE = "(range) "
+
+
+def warn_subnormal(equation: str, message: str) -> None:
+    """Issue a `DerivativeRangeWarning` for `equation` whose derivative rule read a subnormal operand (the user's own
+    x·x at 7e-160 is 4.9e-319, 17 bits): the function's value lost digits before any derivative was taken, and a
+    derivative read from it (log's 1/u: 2.857146e159 for 2.857143e159) is right to a few digits only. Said whatever
+    the result (it is a normal number, wrong in its sixth digit); once per public call, as `warn_domain`."""
+    pending = getattr(_state, "pending", None)
+    if pending is None:
+        warn_user(DerivativeRangeWarning(message), DerivativeRangeWarning)
+    elif _SUBNORMAL + equation not in pending:
+        pending[_SUBNORMAL + equation] = DerivativeRangeWarning(message)
+
+
+#: the prefix of `warn_subnormal`'s keys among a call's pending warnings
+_SUBNORMAL = "(subnormal) "
 
 
 def lost_terms() -> int:

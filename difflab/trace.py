@@ -634,7 +634,8 @@ def _masked_read(x, idx):
         return None  # (no traced index: the common case, kept to a C-level scan)
     found = _assign.mask_axis(x, idx)
     if found is None:
-        return None
+        mixed = _assign.mixed_mask(x, idx)  # (X[m, 0], X[m, 1:3], X[0, m]: X[basic][m...], read in two steps)
+        return None if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
     mask, axis = found
     t = x._trace
     if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer) or t.specialised:
@@ -648,6 +649,16 @@ def _masked_read(x, idx):
     t.tentative.append((why, out.node))
     _assign.read_masked(x, mask, out, start, axis)
     return out
+
+
+def _gathered(x, idx):
+    """x[idx] for a traced integer index (NumPy's integer-array indexing along x's first axis): take_along_axis of
+    the index flattened, then shaped idx.shape + x.shape[1:]; a 1-D index (argsort's) takes no reshape of its own."""
+    shape, rest = tuple(idx.shape), tuple(x.shape[1:])
+    flat = idx if len(shape) == 1 else dnp.reshape(idx, (-1,))
+    rows = flat if not rest else dnp.reshape(flat, (-1,) + (1,) * len(rest))
+    out = dnp.take_along_axis(x, rows, 0)
+    return out if len(shape) == 1 else dnp.reshape(out, shape + rest)
 
 
 def _count_read(x, frame, what) -> None:
@@ -674,6 +685,44 @@ def _count_read(x, frame, what) -> None:
     scan[0] = len(eqns)
     if x.node in tainted:
         specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
+
+
+class _MaskIndex(tuple):
+    """np.nonzero(m) of a traced boolean mask m: its index arrays, each a read of m's coordinates by m (Trace.tentative:
+    their count specialises the trace only where an output or Python code uses them), and `mask`, m itself: x[it]
+    indexes as x[m] does (NumPy's equivalence), so dl.prepare replays `x[np.nonzero(m)].sum()` where m changes."""
+
+    mask = None  # (an instance attribute: a tuple subclass without __slots__ has a __dict__)
+
+
+def _nonzero_of(m):
+    """np.nonzero(m) for a traced boolean mask m of this trace (not specialised): a _MaskIndex; None otherwise."""
+    t = m._trace
+    if m.dtype != bool or not m.shape or isinstance(m.value, Tracer) or t.specialised:
+        return None
+    coords = np.indices(m.shape)
+    out = _MaskIndex(_masked_read(ops.where(m, c, c), m) for c in coords)
+    if any(c is None for c in out):
+        return None
+    out.mask = m
+    return out
+
+
+#: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
+_MASK_REDUCERS = frozenset({"sum"})
+
+
+def _masked_reduction(name, args, kwargs):
+    """np.sum(x, axis, keepdims=...) / x.sum(...) of a value computed elementwise from reads x[mask] by a traced mask
+    (Trace.tentative), over the count's axis: difflab.assign.reduce_masked's equations, else None (the usual sum)."""
+    params = dict(zip(("axis", "dtype", "out", "keepdims"), args[1:]), **kwargs)
+    if set(params) - {"axis", "keepdims"} and any(
+        params.get(k) is not None for k in ("dtype", "out", "initial", "where")
+    ):
+        return None
+    if type(params.get("where", True)) is not bool or not params.get("where", True):
+        return None
+    return _assign.reduce_masked(args[0], params.get("axis"), bool(params.get("keepdims", False)))
 
 
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
@@ -787,11 +836,12 @@ class Tracer(Traced):
     del _in_place
 
     def __getitem__(self, idx):
-        if type(idx) is Tracer and idx.dtype.kind in "iu" and len(idx.shape) == 1 and self.shape:
-            # x[i] by a traced integer index (argsort's, argpartition's): one gather along the first axis, the
-            # trace not specialised to i's values
-            rows = idx if len(self.shape) == 1 else dnp.reshape(idx, idx.shape + (1,) * (len(self.shape) - 1))
-            return dnp.take_along_axis(self, rows, 0)
+        if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
+            idx = idx.mask  # (x[np.nonzero(m)] is x[m])
+        if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
+            # the first axis, the trace not specialised to i's values (recomputed at each call)
+            return _gathered(self, idx)
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
@@ -812,6 +862,8 @@ class Tracer(Traced):
         found = _assign.mask_axis(self, idx)  # (a traced mask, alone or along some axes among full slices)
         if found is not None and _assign.assign_masked(self, found[0], value, lambda: _source_at(frame), found[1]):
             return  # (a traced mask and a value not of its count: numpy.where, the trace not specialised)
+        if found is None and _assign.assign_mixed(self, idx, value, lambda: _source_at(frame)):
+            return  # (a traced mask among ints and partial slices: the part updated so, written back)
         _assign.assign(self, _index(idx), value, lambda: _source_at(frame))
 
     def fill(self, value):
@@ -1006,6 +1058,14 @@ class Tracer(Traced):
             )
         if name in _COUNT_READERS and self._trace.tentative and args and isinstance(args[0], Tracer):
             _count_read(args[0], sys._getframe(1), f"numpy.{name}")  # (np.shape(x[m])[0]: as x[m].shape's)
+        if name == "nonzero" and args and type(args[0]) is Tracer and not kwargs:
+            found = _nonzero_of(args[0])  # (x[np.nonzero(m)]: x[m], the trace not specialised to m's count)
+            if found is not None:
+                return found
+        if name in _MASK_REDUCERS and self._trace.tentative and args and type(args[0]) is Tracer:
+            out = _masked_reduction(name, args, kwargs)  # (np.sum(x[m]): sum(where(m, x, 0)), difflab.assign)
+            if out is not None:
+                return out
         try:
             out = fn(*args, **kwargs)  # (difflab.numpy's wrappers hand out copies and views as NumPy's: its
             return _assign.handed(name, args, out) if name in _assign.VIEWS else out  # ops too: np.real)
@@ -1167,6 +1227,18 @@ def _sync_methods() -> None:
 def _method(name, fn):
     def method(self, *args, **kwargs):
         return fn(self, *args, **kwargs)
+
+    if name == "nonzero":  # (m.nonzero(): as np.nonzero(m))
+
+        def method(self, *args, **kwargs):
+            out = None if args or kwargs else _nonzero_of(self)
+            return fn(self, *args, **kwargs) if out is None else out
+
+    if name in _MASK_REDUCERS:  # (x[m].sum(): sum(where(m, x, 0)) when the trace holds reads by a traced mask)
+
+        def method(self, *args, **kwargs):
+            out = _masked_reduction(name, (self, *args), kwargs) if self._trace.tentative else None
+            return fn(self, *args, **kwargs) if out is None else out
 
     method.__name__ = method.__qualname__ = name
     # (not fn's docstring: its examples are difflab.numpy's doctests, not this class's)

@@ -534,8 +534,8 @@ def test_prepare_names_what_specialised_the_graph():
             return (x**2).sum()
         return x.sum()
 
-    def largest_by_argmax(x):  # (np.argsort's indices are an equation now: prepare reuses them)
-        return x[np.argmax(x)] * x.sum()
+    def binned_by_digitize(x):  # (np.argsort's, np.argmax's indices are equations now: prepare reuses them)
+        return x[np.digitize(x, [0.0, 1.0])].sum() * x.sum()
 
     def inner_branch(x):
         return dl.grad(lambda y: y[0] ** 2 if y[0] > 0 else y[0])(x).sum()
@@ -545,7 +545,7 @@ def test_prepare_names_what_specialised_the_graph():
     here = r"test_api\.py"
     for f, said in (
         (branch, rf"by bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line}\)"),
-        (largest_by_argmax, rf"by numpy\.argmax of v0 at .*{here}:{line + 5}\)"),
+        (binned_by_digitize, rf"by numpy\.digitize of v0 at .*{here}:{line + 5}\)"),
         (inner_branch, rf"by an inner trace's bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line + 8}\)"),
     ):
         with pytest.raises(ValueError, match=r"specialised to its input values \(" + said):

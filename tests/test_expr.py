@@ -245,7 +245,7 @@ def test_names_that_are_not_functions_or_need_parameters_are_refused():
 _INTERNAL = (
     "strong_mul strong_div strong_factor strong_matmul finite_or_nan cofactor_dk eig_signs eig_values eig_vectors eigh_signs "
     "eigh_values eigh_vectors svd_s svd_signs svd_u svd_vt imag_part cabs detphase logabsdet qr_q qr_r qr_signs astype qr_complement setitem permuted unpermuted "
-    "frechet lu_pivots pivot_rows gather_along scatter_along zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im"
+    "frechet lu_pivots pivot_rows gather_along scatter_along masked_sum zeta_riemann fresnel_s fresnel_c sici_si sici_ci shichi_shi shichi_chi logm_frechet wofz_re wofz_im zeta_derivative"
 ).split()
 
 

@@ -83,34 +83,35 @@ def _inv_hypot_sq(x):
 _STILL_WRONG = "still silently wrong: the lost term was the only one (the result 0.0)"
 
 # (name, f, derivative order, x, exact value, methods that say DerivativeRangeWarning, methods still silently wrong);
-# on main every method was silently wrong in each (the comment: what they gave)
+# on main every method was silently wrong in each (the comment: what they gave). Session 46: a term lost beside a
+# normal result (reverse's log(x*x)'' at 7e149, said then, +2/x²) is swept again at 2^1000 too, right and quiet
 CASES = [
-    ("log(x*x)'' at 7e149", _log_sq, 2, 7e149, -2.0 / 7e149**2, {"reverse"}, set()),  # +2/x²
+    ("log(x*x)'' at 7e149", _log_sq, 2, 7e149, -2.0 / 7e149**2, set(), set()),  # +2/x² (reverse: said, session 45)
     ("log(x*x)'' at 1e100", _log_sq, 2, 1e100, -2e-200, set(), set()),  # +2e-200
     ("log(x*x)'' at 1e-100", _log_sq, 2, 1e-100, -2e200, set(), set()),  # -inf (forward, reverse silently)
-    ("log1p(x*x)'' at 7e149", _log1p_sq, 2, 7e149, -2.0 / 7e149**2, {"reverse"}, set()),  # +2/x²
+    ("log1p(x*x)'' at 7e149", _log1p_sq, 2, 7e149, -2.0 / 7e149**2, set(), set()),  # +2/x²
     ("log(x**2)'' at 1e-150", _log_pow, 2, 1e-150, -2e300, set(), set()),  # -inf (forward, reverse)
     # reverse's cotangent of u = x², -1/u² = -1e-400, is lost whatever the form: swept again at ū = 2^1000 (session 45)
     ("(1/(x*x))' at 1e100", _inv_sq, 1, 1e100, -2e-300, set(), set()),  # -0.0 / 0.0 (reverse)
-    ("(x/(x*x))' at 7e149", _x_over_sq, 1, 7e149, -1.0 / 7e149**2, {"reverse"}, set()),  # +1/x²
-    ("(x log x)'' at 1e200", _x_log_x, 2, 1e200, 1e-200, {"forward"}, set()),  # 2e-200
+    ("(x/(x*x))' at 7e149", _x_over_sq, 1, 7e149, -1.0 / 7e149**2, set(), set()),  # +1/x²
+    ("(x log x)'' at 1e200", _x_log_x, 2, 1e200, 1e-200, set(), set()),  # 2e-200
     ("(x log x)'' at 1e-200", _x_log_x, 2, 1e-200, 1e200, set(), set()),  # -inf (forward, reverse)
     ("(x/(x*x))' at 1e-150", _x_over_sq, 1, 1e-150, -1e300, {"reverse"}, set()),  # -inf (forward, reverse)
     # sqrt's rule (0.5·t)/out: reverse's term -s̄·ṡ/(2s²) (5e-401 here) is out of range and now said (session 44)
-    ("(1/sqrt(x*x+1))'' at 1e100", _inv_hyp, 2, 1e100, 2e-300, {"reverse"}, set()),  # -1e-300 (reverse)
-    ("(1/sqrt(x*x+x*x))'' at 1e100", _inv_hyp2, 2, 1e100, 2.0**0.5 * 1e-300, {"reverse"}, set()),  # -7.1e-301
+    ("(1/sqrt(x*x+1))'' at 1e100", _inv_hyp, 2, 1e100, 2e-300, set(), set()),  # -1e-300 (reverse)
+    ("(1/sqrt(x*x+x*x))'' at 1e100", _inv_hyp2, 2, 1e100, 2.0**0.5 * 1e-300, set(), set()),  # -7.1e-301
     # x**b's rule (b·out·t)/x for a constant b < 1: u^-1.5 = 9e-450 underflowed in t·(b·u^(b-1)) (session 44)
     # (reverse's float sweep took pow's underflowed partial 0 as a strong zero, silently: its quotient now, session 45)
     ("((x*x+1)**-0.5)' at 7e149", _pow_hyp, 1, 7e149, -1.0 / 7e149**2, set(), set()),  # 0.0 (forward too)
     # (forward: right, 2e-300, and says a lost term; reverse: -1e-300, said)
-    ("((x*x+1)**-0.5)'' at 1e100", _pow_hyp, 2, 1e100, 2e-300, {"forward", "reverse"}, set()),  # -1e-300
+    ("((x*x+1)**-0.5)'' at 1e100", _pow_hyp, 2, 1e100, 2e-300, set(), set()),  # -1e-300
     # arctan's rule r·t/(r + m²·max(|x|, 1)), r = 1/max(|x|, 1): r² = 1e-400 underflowed in t·r²/(r² + m²)
     # (symbolic: its 80 digits had not trusted arctan's partial's abs; reverse: ū = 1e-400 lost, swept again, session 45)
     ("arctan(x*x)' at 1e100", _atan_sq, 1, 1e100, 2e-300, set(), set()),  # 0.0 (each method)
     # cbrt's rule t/(3·out²) (session 45): reverse's cotangent of u = x², -8.5e-401, was lost unseen as a product;
     # symbolic: its 80 digits had not trusted cbrt's translation's sign and abs. (x²)^(-1/3): -2/3·x^(-5/3), 10/9·x^(-8/3)
     ("(1/cbrt(x*x))' at 7e149", _inv_cbrt_sq, 1, 7e149, -2.0 / 3.0 * 7e149 ** (-5.0 / 3.0), set(), set()),  # 0.0
-    ("(1/cbrt(x*x))'' at 1e100", _inv_cbrt_sq, 2, 1e100, 10 / 9 * 1e100 ** (-8 / 3), {"reverse"}, set()),  # -1.4e-267
+    ("(1/cbrt(x*x))'' at 1e100", _inv_cbrt_sq, 2, 1e100, 10 / 9 * 1e100 ** (-8 / 3), set(), set()),  # -1.4e-267
     # forward's tangent of u = 1/x, -1e-400, is lost whatever the form: swept again at a tangent of 2^1000 (session 45)
     ("cbrt(1/x)' at 1e200", _cbrt_inv, 1, 1e200, -1.0 / 3.0 * 1e200 ** (-4.0 / 3.0), set(), set()),  # -0.0 (forward)
     # hypot's rule (x·t)/out for |x| < 1 (session 45): x/out = 1e-350 was 0 where t = 1/(2√x) = 5e149 (every method 0.0)

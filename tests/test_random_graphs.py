@@ -97,6 +97,8 @@ def _clearance(graph, xs):
     for e in graph.eqns:
         if not e.op.differentiable:  # piecewise constant: it jumps where its arguments meet (or at 0)
             vals = [np.asarray(env[a] if isinstance(a, dl.Var) else a.value, dtype=float) for a in e.args]
+            if len(vals) > 1 and e.op.kink is not None and np.shape(vals[0])[-1:] != np.shape(vals[1])[-1:]:
+                continue  # (searchsorted's edges and values do not pair up: its kink rule measured the distance)
             gaps.append(np.abs(vals[0] - vals[1]) if len(vals) > 1 else np.abs(vals[0]))
     return min((float(np.min(g)) for g in gaps if np.size(g)), default=np.inf)
 
@@ -140,11 +142,15 @@ def test_methods_agree_on_random_graphs():
     # the registry outgrew what 400 mixed graphs reach: each op not drawn yet gets graphs of its own
     # complex-valued entries (fft, conj, cabs...: no SymPy translation, complex values) are tests/test_complex.py's
     # and an op with no argument to differentiate (zeta_riemann) or of masks only (the connectives &, |, ~: tests/
-    # test_user_code13.py's) has nothing for the methods to agree on
+    # test_user_code13.py's) has nothing for the methods to agree on; masked_sum (internal, a traced mask's sum of what
+    # it selects: x[m].sum() under prepare) has no builder yet, its samples are test_registry's, its uses test_gather46's
     real = {
         name
         for name, op in REGISTRY.items()
-        if "complex" not in op.domain and set(op.domain) != {"integer"} and set(op.domain) != {"bool"}
+        if "complex" not in op.domain
+        and set(op.domain) != {"integer"}
+        and set(op.domain) != {"bool"}
+        and name != "masked_sum"
     }
     for name in sorted(real - set(seen)):
         settings(settings.get_profile("difflab-ci"), max_examples=2)(given(st.data())(_only(agree, (name,))))()

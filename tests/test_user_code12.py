@@ -29,8 +29,9 @@ finite: Eq(v, oo) False, v < oo True), but a value is ±inf when the code runs p
 np.where(v == np.inf, 7.0, v) gave inf where NumPy gives 7 (20 of the 24 comparisons ==, !=, <, <=, >, >= against
 ±inf, either side, gave a wrong value at NaN/±inf entries); they are decided when the code runs now. Refused with
 the remedy, as NumPy gives difflab no hook: scipy.special.logsumexp of a traced value (unbalanced_sinkhorn names
-difflab.scipy.special's, which it uses). dl.prepare refuses, by name, topk_gather (np.argmax's index is read from
-the values) and searchsorted_rates (a traced query time's bin): they are differentiated fresh at the second point.
+difflab.scipy.special's, which it uses). dl.prepare refuses, by name, searchsorted_rates (a traced query time's bin
+slicing lam[:j], and a NumPy array indexed by it): it is differentiated fresh at the second point (topk_gather, refused
+until argmax was a registry op, is prepared: tests/test_gather46.py).
 A scan of the same NaN/±inf data through other ops found np.fmax/np.fmin, which exist to ignore NaN data,
 wrong: fmax(x·nan, y)'s derivative in y was 0 in forward and reverse (silently), NaN in numeric, and symbolic's
 value NaN; np.heaviside(NaN) was 1 in symbolic; all NumPy's now, and np.fmax/fmin/hypot/logaddexp2.reduce, refused
@@ -480,8 +481,8 @@ def points():
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
 
-#: value-dependent graphs dl.prepare refuses by name: topk_gather's np.argmax index, searchsorted_rates' traced bin
-SPECIALISED = {"topk_gather", "searchsorted_rates"}
+#: value-dependent graphs dl.prepare refuses by name: searchsorted_rates' traced bin (a slice bound, a NumPy array's index)
+SPECIALISED = {"searchsorted_rates"}
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient (dict keys sorted), by jax.value_and_grad in x64: the source run
 #: with jax.numpy and jax.scipy.special; the item writes as .at[].set, nan_masked_fit's NaN targets as jnp.where
 #: masks (JAX's gradient through a NaN under where is NaN), the einsum paths dropped, searchsorted_rates' bin fixed
@@ -585,8 +586,8 @@ def _check(stored, value, g, name, method):
 @pytest.mark.parametrize("name", list(POINTS))
 def test_gradient_of_user_code_at_two_points(name, method):
     """dl.value_and_grad at the point equals JAX's; prepared there and called twice at the second point (the
-    general path, then the armed common case), JAX's there. topk_gather and searchsorted_rates, specialised, are
-    refused by dl.prepare by name and differentiated fresh at the second point. (nan_masked_fit's np.nan_to_num
+    general path, then the armed common case), JAX's there. searchsorted_rates, specialised, is refused by
+    dl.prepare by name and differentiated fresh at the second point. (nan_masked_fit's np.nan_to_num
     with nan= and posinf= was a bare ValueError.)"""
     f = FUNCS[list(POINTS).index(name)]
     at_two_points(

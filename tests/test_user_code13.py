@@ -32,8 +32,9 @@ registry entries now (no derivative, not specialised), and a float operand of a 
 TypeError by name. difflab.scipy.signal.lfilter([1 - c], [1, -c], y, zi=[0.1]) (SciPy takes lists) refused the
 traced list entry in all four methods; stacked now. np.array([[cos, -sin], ...]) of traced entries (four functions
 first wrote it) stays refused with its remedy (NumPy gives difflab no hook): written with np.stack here.
-dl.prepare refuses, by name, keypoint_bilinear (np.floor's index), riccati_fixed_point (the loop's exit),
-weighted_median (argsort) and rotation_logm (logm's and polar's sqrtm's result dtype is read from the values).
+dl.prepare refuses, by name, keypoint_bilinear (np.floor's index), riccati_fixed_point (the loop's exit) and
+rotation_logm (logm's and polar's sqrtm's result dtype is read from the values); weighted_median, refused until
+np.searchsorted was a registry op, is prepared (tests/test_gather46.py).
 Symbolic Hessians over 0.2 s are left out (iir_lfilter_fit's took 72 s, now 0.9 s: tests/test_symbolic_lfilter.py; harris_sobel's 2.6, riccati's 3.8,
 mog_fullcov's 2.8, sdf_scene's 0.6; rotation_logm's is refused by name: no closed form for logm of a 3×3)."""
 
@@ -474,7 +475,11 @@ FUNCS = [globals()[name] for name in POINTS]
 
 #: value-dependent graphs dl.prepare refuses by name: np.floor's index, the Riccati loop's exit, argsort's order,
 #: logm's and polar's result dtype (real or complex, read from the values)
-SPECIALISED = {"keypoint_bilinear", "riccati_fixed_point", "weighted_median", "rotation_logm"}
+SPECIALISED = {
+    "keypoint_bilinear",
+    "riccati_fixed_point",
+    "rotation_logm",
+}  # (weighted_median prepared: searchsorted an op)
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
     "harris_sobel": (4.424525188881524, 1.8555423045322423, 260.79980882139535),  # jax, n=3

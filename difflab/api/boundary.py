@@ -25,7 +25,7 @@ from ..compile import reader
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
-from ..errors import collecting
+from ..errors import collecting, warn_domain
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
@@ -121,9 +121,25 @@ def _nan_inputs(st, xs, parts, finite=None):
         if type(x) is float:
             if not math.isfinite(x):
                 parts[k] = math.nan if type(parts[k]) is float else np.full(np.shape(parts[k]), np.nan)
+                _say_infinite_input(k, x)
         elif isinstance(x, np.ndarray) and not surely_finite(x) and not np.isfinite(x).all():
             parts[k] = np.where(np.isfinite(x), parts[k], np.nan)
+            _say_infinite_input(k, x)
     return parts
+
+
+def _say_infinite_input(k: int, x) -> None:
+    """A DomainWarning where differentiated leaf `k` holds ±inf (DESIGN.md §6: NaN with a DomainWarning, as a point
+    outside an op's domain): the gradient of exp(-x·x) at inf was NaN, said by nothing (issue 11; JAX gives nan too,
+    silently). A NaN input's NaN derivative needs no word: the value is NaN too."""
+    entries = np.flatnonzero(np.isinf(np.ravel(x)))
+    if entries.size:
+        where = "" if np.ndim(x) == 0 else f" (entry {int(entries[0])}{' and others' if entries.size > 1 else ''})"
+        warn_domain(
+            f"(input {k})",
+            f"differentiated input {k} is infinite{where}: there is no derivative at an infinite point, so its "
+            "gradient is NaN there (even where the function has a limit, exp(-x*x)' -> 0: take it yourself)",
+        )
 
 
 def _own(values, graph: Graph, inputs=()):

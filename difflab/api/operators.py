@@ -696,6 +696,8 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     if isinstance(v, Traced) and not method.traceable_tangent:  # J v is linear in v: the outer trace records J @ v
         outs, jac = prep.jacobian(xs)
         jv = dnp.matmul(jac, v)
+    elif not method.traceable_tangent and type(v) is np.ndarray and not np.isfinite(v).all():
+        outs, jv = _along_nonfinite(prep, xs, v)  # (a stencil steps along v: x + h·inf is no point)
     else:
         outs, jv = prep.jvp(xs, v)
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
@@ -704,6 +706,30 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv), tangents=True)
+
+
+def _along_nonfinite(prep, xs, v):
+    """(outs, J v) for a method whose JVP steps along v (numeric: the stencil's points x + h·v) where v has NaN
+    or ±inf entries: the JVP along v's finite part plus, for each non-finite entry v_j, J's column j times v_j
+    with strong zeros, as forward's tangents and reverse's rows give it (an output that does not move with
+    input j stays as it is; inf·(-inf) entries sum to NaN). A column that rounding leaves slightly off 0
+    gives ±inf there. Shape contract: v (n,), J v (m,) (one flat vector, as `Prepared.jvp`'s).
+
+    >>> import difflab as dl, difflab.numpy as dnp, numpy as np
+    >>> f = lambda x: dnp.stack([3.0 * x[0], x[0] * x[1]])
+    >>> dl.jvp(f, (np.array([2.0, 0.0]),), (np.array([1.0, np.inf]),), method="numeric")[1].round(6).tolist()
+    [3.0, inf]
+    """
+    finite = np.isfinite(v)
+    outs, jv = prep.jvp(xs, np.where(finite, v, 0.0))
+    for j in np.flatnonzero(~finite):
+        e = np.zeros(v.shape, v.dtype)
+        e[j] = 1.0
+        column = prep.jvp(xs, e)[1]
+        where = dnp.where if isinstance(column, Traced) else np.where  # (inside an outer derivative: recorded)
+        with np.errstate(invalid="ignore"):  # (inf + -inf: NaN, as forward's; said by the caller's checks)
+            jv = jv + column * where(column == 0, 0.0, v[j])  # a strong zero: inf·0 is never formed
+    return outs, jv
 
 
 def vjp(f, *primals, method="reverse"):

@@ -81,8 +81,10 @@ def _raising(current):
     """The error state `current` (the one in force) with invalid and divide raising, remembered."""
     assert _ERRSTATE is not None
     # (made from the state in force: `current`; an overflow raises too: the general path's interpreter says it, a rule's
-    # term as a DerivativeRangeWarning, where the generated line printed NumPy's warning)
-    made = _ERRSTATE[1](invalid="raise", divide="raise", over="raise")
+    # term as a DerivativeRangeWarning, where the generated line printed NumPy's warning; an underflow too, free where
+    # none happens: a term lost or a subnormal value read, which compiled code would answer silently from the second
+    # call where the interpreter said it on the first, issue 11)
+    made = _ERRSTATE[1](invalid="raise", divide="raise", over="raise", under="raise")
     _RAISING[0] = (current, made)  # one assignment: a thread reads the pair whole
     return made
 
@@ -181,7 +183,7 @@ def _guarded(
     code.ends, code.early = _check_terms(graph, list(dict.fromkeys([v for v in required if type(v) is Var])))
     guarded = fn = _generate(code)
     if not code.own_errstate:  # (a NumPy without the error state's context variable: its decorator)
-        guarded = np.errstate(invalid="raise", divide="raise", over="raise")(fn)
+        guarded = np.errstate(invalid="raise", divide="raise", over="raise", under="raise")(fn)
         guarded.source = fn.source
     guarded.graph = graph
     guarded.eqns, guarded.elements = (fn.eqns, fn.elements) if charged else (0, 0)

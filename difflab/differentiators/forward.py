@@ -139,7 +139,7 @@ class Forward(Differentiator):
                 if graph.specialised and self.sweeps.enabled and not traced
                 else self.sweeps.get("one" if k == 1 else "batched", [*ins, V], build)
             )
-            with np.errstate(invalid="raise", divide="raise", over="raise"):  # (an overflow: the interpreter says it)
+            with np.errstate(invalid="raise", divide="raise", over="raise", under="raise"):  # (the interpreter says it)
                 try:
                     if k == 1:
                         res = fn(*ins, V[0])

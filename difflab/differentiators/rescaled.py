@@ -1,15 +1,16 @@
 """A sweep that lost a term to underflow, swept again at a scaled seed (issue 11).
 
-Reverse's cotangent of u = x·x in 1/(x·x) at 1e100 is -1/u² ≈ -1e-400: it underflowed to 0, and the gradient
-2x·ū (-2e-300, in range) came out 0.0 — a value that looks right, so `warn_range`'s condition (the result holds a
-normal number) said nothing. A VJP is linear in its seed, a JVP in its tangents: swept again with ū = 2^k the lost
-cotangent is -2^k·1e-400, in range, and the result times 2^-k is the derivative rounded once. Taken where a quotient
-rule reported a term lost and the result holds no normal number (else the warning is said as before: compiled code,
-which loses a term silently, would answer unscaled from the second call), on values, not traced ones (an outer
-derivative's sweep: its own seed decides); kept where the scaled sweep stays finite (said nothing: the warning
-unsaid). Where every scale overflowed the warning is said whatever the result (`errors.say_lost_terms`): never a
-silent 0.0 for a nonzero derivative. Compiled code answers only where its result holds a normal number (`suspect`):
-the interpreted sweep decides the rest, so that every call answers as the first.
+Reverse's cotangent of u = x·x in 1/(x·x) at 1e100 is -1/u² ≈ -1e-400: it underflowed to 0, and the gradient 2x·ū
+(-2e-300, in range) came out 0.0 — a value that looks right, so `warn_range`'s condition (the result holds a normal
+number) said nothing. A VJP is linear in its seed, a JVP in its tangents: swept again with ū = 2^k the lost cotangent
+is -2^k·1e-400, in range, and the result times 2^-k is the derivative rounded once. Taken wherever a quotient rule
+reported a term lost, a normal result too (reverse's log(x·x)'' at 7e149 was +2/x² for -2/x², said; since session 46
+compiled code declines where anything underflowed, graph.raising_overflow, so every call is swept again as the first),
+on values, not traced ones (an outer derivative's sweep: its own seed decides); kept where the scaled sweep stays
+finite and holds a normal number (said nothing: the warning unsaid). Where every scale overflowed the warning is said
+whatever the result (`errors.say_lost_terms`): never a silent 0.0 for a nonzero derivative. Compiled code answers only
+where its result holds a normal number (`suspect`): the interpreted sweep decides the rest, so that every call answers
+as the first.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _F64 = np.dtype(np.float64)
 
 def rescaled(parts: list, sweep, mark: int) -> list:
     """`parts` (a sweep's result, leaves of floats or float arrays, seeded by ones), or where a term underflowed
-    since `lost_terms()` was `mark` and no part holds a normal number, `sweep(s)` (the same sweep seeded by s) times
+    since `lost_terms()` was `mark`, `sweep(s)` (the same sweep seeded by s) times
     1/s for the first scale s at which it stays finite: said nothing, the lost terms are unsaid; lost terms again (1/x's
     second derivative at 1e300, 2e-900), the pending warnings stand (said where the result is in the normal range).
     Where every scale overflowed, `parts`, with the lost terms said whatever the result. Shape contract: as `parts`.
@@ -40,8 +41,8 @@ def rescaled(parts: list, sweep, mark: int) -> list:
     >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
     [0.0]
     """
-    if lost_terms() == mark or not _plain(parts) or _normal(parts):
-        return parts  # (a normal result: said as before; compiled code would give it unscaled on later calls)
+    if lost_terms() == mark or not _plain(parts):
+        return parts
     for k in _SCALES:
         with trial_warnings() as trial:
             try:

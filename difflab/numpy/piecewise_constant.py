@@ -1,5 +1,5 @@
-"""Functions whose result is piecewise constant (`argmax`, `nonzero`, `isclose`,
-`histogram`'s counts, `searchsorted`, ...): computed by NumPy on the values, never differentiated.
+"""Functions whose result is piecewise constant (`nonzero`, `isclose`,
+`histogram`'s counts, ...): computed by NumPy on the values, never differentiated.
 
 Their derivative is zero wherever it exists, so they need no registry entry: `_on_values` calls NumPy
 on the concrete values and marks the trace specialised to them (a new input value retraces). The
@@ -19,6 +19,7 @@ from .arrays import _contains_traced, _value
 
 
 def _on_values(name):
+    name = name.strip("_").split("_")[0] if name.endswith("_of_values") else name
     fn, said = getattr(_np, name), f"numpy.{name}"
 
     def constant(*args, **kwargs):
@@ -40,9 +41,6 @@ def _on_values(name):
 
 
 (
-    argmax,
-    argmin,
-    searchsorted,
     count_nonzero,
     nonzero,
     argwhere,
@@ -51,8 +49,8 @@ def _on_values(name):
     allclose,
     array_equal,
     isclose,
-    any,
-    all,
+    _any_of_values,
+    _all_of_values,
     nanargmax,
     nanargmin,
     spacing,
@@ -72,9 +70,6 @@ def _on_values(name):
 ) = [
     _on_values(n)
     for n in (
-        "argmax",
-        "argmin",
-        "searchsorted",
         "count_nonzero",
         "nonzero",
         "argwhere",
@@ -83,8 +78,8 @@ def _on_values(name):
         "allclose",
         "array_equal",
         "isclose",
-        "any",
-        "all",
+        "_any_of_values",
+        "_all_of_values",
         "nanargmax",
         "nanargmin",
         "spacing",
@@ -171,3 +166,31 @@ put_along_axis = _writing(
     _assign.put_along_axis,
     "a numpy.where of a mask built from the indices, or put into a traced array",
 )
+
+
+def _counted(name, on_values, test):
+    """numpy.`name` (all/any) of a traced array: a traced mask, `test` of the count of its nonzero entries against
+    the count of entries reduced (np.all(λ >= 0, axis=1) under np.where was read on the values, so dl.prepare refused
+    the graph); `out` or `where` given, or a plain array, NumPy's on the values."""
+
+    def reduced(a, axis=None, out=None, keepdims=False, *, where=True):
+        if not isinstance(a, _Traced) or out is not None or where is not True:
+            return on_values(a, axis=axis, out=out, keepdims=keepdims, where=where)
+        from .. import numpy as dnp
+
+        n = _np.sum(_np.ones(dnp.shape(a)), axis=axis, keepdims=keepdims)  # entries reduced, per result entry
+        mask = a if a.dtype == bool else a != 0  # (NumPy's truth: NaN is True)
+        return test(dnp.sum(mask, axis=axis, keepdims=keepdims), n)
+
+    reduced.__name__ = reduced.__qualname__ = name
+    reduced.__doc__ = (
+        f"`numpy.{name}`: of a traced array a traced mask (no derivative; the trace is not specialised), of a plain "
+        f"array NumPy's. Shape contract: a -> a reduced over `axis`.\n\n    >>> {name}(_np.array([[1.0, 0.0]]), axis=1)"
+        f".tolist()\n    [{name == 'any'}]\n    "
+    )
+    reduced.__module__ = __name__
+    return reduced
+
+
+all = _counted("all", _all_of_values, lambda count, n: count == n)
+any = _counted("any", _any_of_values, lambda count, n: count > 0)

@@ -665,12 +665,14 @@ def _quotient_scaled(quotient, t, out, args, params):
                 c = nt / d
     except FloatingPointError:  # (the interpreters' errstate: t/0) the plain product's handling decides
         return None
-    if not surely_finite(c):
+    if not surely_finite(c) and not _finite_large(c):
         if _overflowed(c, nt, d):
             _say_range(above=True)
         return c if quiet else None
     if _underflowed(c, nt, d):
         _say_range()
+    elif _subnormal_read(args, d):
+        _say_subnormal(args)
     return c
 
 
@@ -679,6 +681,7 @@ _TINY = float(np.finfo(np.float64).tiny)
 #: below it a subnormal keeps fewer than 26 bits (8 digits): a term "lost" (1e300/b's tangent -1e-310 at b = 1e155
 #: keeps 13 digits, and its slope -1e-10 is right to 5e-14)
 _LOST = _TINY * 2.0**-26
+_SQRT_TINY = math.sqrt(_TINY)
 
 
 def _underflowed(c, nt, d) -> bool:
@@ -690,6 +693,51 @@ def _underflowed(c, nt, d) -> bool:
         return False  # (one pass in the common case)
     with np.errstate(invalid="ignore"):
         return bool(np.any((np.abs(c) < _LOST) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
+
+
+def _finite_large(c) -> bool:
+    """Whether a float64 array `surely_finite` could not tell (its squares' sum overflowed: sqrt(x·x)'s 0.5·t/out at
+    7e-160 is 7e158) is finite after all: the quotient stands, and its checks run (`_subnormal_read`)."""
+    return type(c) is np.ndarray and c.dtype == _F64 and bool(np.isfinite(c).all())
+
+
+def _subnormal_read(args, d) -> bool:
+    """Whether a quotient rule n/d read a subnormal operand at the operand's own scale: x·x at 7e-160 is 4.9e-319,
+    17 bits, and log's t/u (sqrt's t/(2·sqrt(u)), cbrt's) read from it is right to 5 digits (issue 11). Only where
+    some |d| is below 1.5e-154 (the square root of the smallest normal, where a power of a subnormal lies): log1p's
+    1 + u or arctan's 1 + u² does not feel u's lost digits. Floats: a comparison each; arrays: one pass each, and
+    only past the denominator's test."""
+    if type(d) is float or type(d) is np.float64:
+        if not abs(d) < _SQRT_TINY:
+            return False
+    elif type(d) is not np.ndarray or d.dtype != _F64 or not d.size or not np.min(np.abs(d)) < _SQRT_TINY:
+        return False
+    for a in args:
+        if type(a) is float or type(a) is np.float64:
+            if 0.0 < abs(a) < _TINY:
+                return True
+        elif type(a) is np.ndarray and a.dtype == _F64 and a.size and np.min(np.abs(a)) < _TINY:
+            if np.any((a != 0.0) & (np.abs(a) < _TINY)):
+                return True
+    return False
+
+
+def _say_subnormal(args, eqn=None) -> None:
+    """A `DerivativeRangeWarning` naming the equation whose rule read a subnormal operand (`_subnormal_read`)."""
+    from ..errors import warn_subnormal
+    from ..graph import deriving_from
+
+    origin = deriving_from() if eqn is None else eqn if eqn.source is None else eqn.source
+    if origin is None or origin.op is None:
+        return
+    where = str(origin).split(" :")[0]
+    tiny = min((abs(float(v)) for a in args for v in np.ravel(a) if 0.0 < abs(float(v)) < _TINY), default=0.0)
+    bits = max(1, int(math.log2(tiny / 5e-324)) + 1) if tiny else 0
+    warn_subnormal(
+        where,
+        f"{where}: an operand is subnormal ({tiny:.3g}, {bits} bits of float64's 53): the function's own value lost "
+        f"digits there, and its derivative is right to about {max(0, int(bits * 0.301))} digits (scale the input)",
+    )
 
 
 def _overflowed(c, nt, d) -> bool:
@@ -771,6 +819,8 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
         return c if quiet else ct * d
     if _underflowed(c, nt, den):
         _say_range(eqn)
+    elif _subnormal_read(xs, den):
+        _say_subnormal(xs, eqn)
     return c
 
 
@@ -792,7 +842,7 @@ def quotient_or_none(partial, ct, out, *xs):
     nt = ct if type(n) is float and n == 1.0 else n * ct
     den = denominator(out, *xs)
     c = nt / den
-    if not surely_finite(c) or _underflowed(c, nt, den):
+    if not surely_finite(c) or _underflowed(c, nt, den) or _subnormal_read(xs, den):
         raise FloatingPointError("a quotient rule's term out of range: the rules decide")
     return c
 

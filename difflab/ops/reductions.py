@@ -22,6 +22,7 @@ from .core import (
     normalize_axes,
     _batch_axis,
     _batch_reduce,
+    _broadcast_batch,
     _broadcast_to,
     _ndim,
     _reshape,
@@ -578,6 +579,75 @@ logsumexp = defop(
     numpy=("logsumexp",),
     front=_logsumexp_front,
     strategy=_reduction_strategy,
+)
+
+
+# -- masked_sum: a read x[mask] by a traced mask summed over its count, NumPy's own sum of the selected elements --
+def _masked_held(m, shape, axis):
+    """The mask m (at x's axes from `axis` on) with length-1 axes for x's others, as where broadcasts it."""
+    k = _ndim(m)
+    full = (1,) * axis + _shape(m) + (1,) * (len(shape) - axis - k)
+    return m if full == _shape(m) else _reshape(m, full)
+
+
+def _masked_spread(axes, axis, k):
+    """x's axes for the summed axes `axes` of the read x[..., mask, ...] (its count at `axis`: the mask's k axes)."""
+    return tuple(
+        sorted({b for a in axes for b in ((a + k - 1,) if a > axis else range(axis, axis + k) if a == axis else (a,))})
+    )
+
+
+def _masked_sum_impl(x, m, axis, axes):
+    if (isinstance(x, np.ndarray) and x.dtype == object) or (isinstance(m, np.ndarray) and m.dtype == object):
+        return _masked_sum_sympy(x, m, axis, axes)
+    # (the user's x[m].sum(axes), bit for bit: NumPy's sum of the selected elements, not of zeros between them)
+    return np.sum(np.asarray(x)[(slice(None),) * axis + (np.asarray(m, dtype=bool),)], axis=axes)
+
+
+def _masked_sum_sympy(x, m, axis, axes):
+    picked = REGISTRY["where"].sympy(_masked_held(m, _shape(x), axis), x, 0)
+    return np.sum(np.asarray(picked, dtype=object), axis=_masked_spread(axes, axis, _ndim(m)))
+
+
+def _masked_sum_vjp(ct, out, x, m, axis, axes):
+    """ct spread back over x: each selected element gets its sum's cotangent, the others 0."""
+    xs, k = _shape(x), _ndim(m)
+    spread = _masked_spread(axes, axis, k)
+    ct = _reshape(ct, tuple(1 if a in spread else n for a, n in enumerate(xs)))
+    return where(_masked_held(m, xs, axis), _broadcast_to(ct, xs), 0.0)
+
+
+def _masked_sum_batch(batched, x, m, axis, axes):
+    if not batched[1]:  # (one mask for every batch index: the batch axis in front of x's)
+        return masked_sum(x, m, axis=axis + 1, axes=tuple(a + 1 for a in axes))
+    x, m = _broadcast_batch(batched, [x, m])  # (a mask per batch index: the selected elements summed with zeros)
+    k, ms = _ndim(m) - 1, _shape(m)
+    held = _reshape(m, ms[:1] + (1,) * axis + ms[1:] + (1,) * (_ndim(x) - 1 - axis - k))
+    return sum(where(held, x, 0.0), axis=tuple(a + 1 for a in _masked_spread(axes, axis, k)), keepdims=False)
+
+
+def _masked_sum_samples(rng):
+    return [
+        ((draw("real", (4, 3), rng), np.array([True, False, True, True])), {"axis": 0, "axes": (0,)}),
+        ((draw("real", (3, 4), rng), np.array([False, True, True, False])), {"axis": 1, "axes": (0, 1)}),
+        ((draw("real", (2, 3), rng), np.array([[True, False, True], [False, True, True]])), {"axis": 0, "axes": (0,)}),
+    ]
+
+
+masked_sum = defop(
+    "masked_sum",
+    _masked_sum_impl,
+    jvp=(lambda t, out, x, m, axis, axes: masked_sum(t, m, axis=axis, axes=axes), None),
+    vjp=(_masked_sum_vjp, None),
+    samples=_masked_sum_samples,
+    batch=_masked_sum_batch,
+    sympy=_masked_sum_sympy,
+    domain=("real", "bool"),
+    internal=True,
+    complex=True,
+    sympy_complex=False,
+    doc="x[..., m, ...] (the mask m at x's axes from `axis` on) summed over the read's axes `axes`, its count's among "
+    "them: NumPy's own sum of the selected elements (x[m].sum() under prepare, difflab.assign.reduce_masked)",
 )
 
 

@@ -25,6 +25,7 @@ from .core import (
     unbroadcast,
 )
 from .core import normalize_axes
+from ..graph import Traced
 
 # -- NumPy front ends ------------------------------------------------------------------------
 
@@ -89,8 +90,28 @@ def _concatenate_front(arrays, axis=0):
     >>> _concatenate_front([np.ones(2), np.zeros(3)]).shape
     (5,)
     """
-    arrays = tuple(arrays)
+    arrays = _lists_stacked(arrays)
     return concatenate(*arrays, axis=normalize_axes(arrays[0], axis)[0])
+
+
+def _holds_traced(a) -> bool:
+    return isinstance(a, Traced) or (isinstance(a, (list, tuple)) and any(_holds_traced(v) for v in a))
+
+
+def _lists_stacked(arrays) -> tuple:
+    """A join's arrays, each (nested) list holding a traced value stacked into one traced array: NumPy's own
+    conversion of np.concatenate([[x[0] ** 2], x])'s list would drop x[0]'s derivative (a refusal before).
+
+    >>> [np.shape(a) for a in _lists_stacked([[1.0], np.ones(2)])]
+    [(1,), (2,)]
+    """
+
+    def one(a):
+        if isinstance(a, (list, tuple)) and _holds_traced(a):
+            return stack(*[one(v) for v in a], axis=0)
+        return a if isinstance(a, Traced) else np.asarray(a)
+
+    return tuple(one(a) for a in arrays)
 
 
 def _stack_front(arrays, axis=0):
@@ -99,7 +120,7 @@ def _stack_front(arrays, axis=0):
     >>> _stack_front([np.ones(2), np.zeros(2)], axis=1).shape
     (2, 2)
     """
-    arrays = tuple(arrays)
+    arrays = _lists_stacked(arrays)
     return stack(*arrays, axis=int(axis) % (_ndim(arrays[0]) + 1))
 
 

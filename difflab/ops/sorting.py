@@ -50,6 +50,9 @@ __all__ = [
     "unpermuted",
     "argpartition",
     "argsort",
+    "argmax",
+    "argmin",
+    "searchsorted",
     "gather_along",
     "scatter_along",
 ]
@@ -794,4 +797,203 @@ scatter_along = defop(
     complex=True,
     sympy_complex=False,
     doc="u added into zeros of length `size` along axis at an integer index's positions (gather_along's VJP)",
+)
+
+
+# -- argmax, argmin: a row's first largest (smallest) entry's index, NumPy's own (NaN first), recomputed at each call --
+def _arg_front(name, pick, op):
+    """numpy.`name`'s front (argmax, argmin) over the registry entry `op` along one axis."""
+
+    def front(a, axis=None, out=None, *, keepdims=False):
+        if out is not None:
+            raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
+        shape = tuple(np.shape(a))
+        if not shape:
+            return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+        if axis is None:
+            idx = op(_reshape(a, (-1,)), axis=0)
+            return _reshape(idx, (1,) * len(shape)) if keepdims else idx
+        axis = normalize_axes(a, axis)[0]
+        idx = op(a, axis=axis)
+        return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+
+    front.__name__ = front.__qualname__ = f"_{name}_front"
+    front.__doc__ = (
+        f"The index of `a`'s first {name[3:]}imum along `axis` (of the flattened array when None), like "
+        f"`numpy.{name}`: NumPy's own index, recomputed at each call (prepare and vmap reuse the equation); "
+        f"derivative 0. Shape: a's without the axis (keepdims: 1 there).\n\n"
+        f"    >>> int(_{name}_front(np.array([1.0, 3.0, 2.0])))\n    {int(pick(np.array([1.0, 3.0, 2.0])))}\n    "
+    )
+    return front
+
+
+def _arg_strategy(b, name, x, picks, c):
+    """x's value at its own argmax (argmin) along a drawn axis (a float result: the index alone ends in integers)."""
+    x = b.rank1(x)
+    axis = c.take(len(b.shape(x)))
+    idx = b.emit(name, x, axis=axis)
+    shape = b.shape(x)
+    idx = b.emit("reshape", idx, shape=shape[:axis] + (1,) + shape[axis + 1 :])
+    return b.emit("gather_along", x, idx, axis=axis)
+
+
+def _arg_extreme(name):
+    """The entry `name` ("argmax" or "argmin") along one axis: NumPy's index, so prepare and vmap reuse the equation
+    at values whose extreme is elsewhere (`x[np.argmax(x)]` a gather by it); derivative 0 (piecewise constant)."""
+    pick = getattr(np, name)
+
+    def impl(x, axis):
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            fn, sp = fns[0](), _sp()
+            moved = np.moveaxis(x, axis, -1)
+            out = np.empty(moved.shape[:-1], dtype=object)
+            for i in np.ndindex(out.shape):
+                out[i] = fn(sp.Integer(0), sp.Integer(0), *moved[i])
+            return out
+        return pick(x, axis=axis)
+
+    fns = [
+        _index_function(
+            f"difflab_{name}",
+            lambda a, code: pick(a, axis=0)[None],
+            lambda s, code: REGISTRY["reshape"](op(s, axis=0), shape=(1,) + tuple(np.shape(s)[1:])),
+        )
+    ]
+
+    front = _arg_front(name, pick, lambda *a, **kw: op(*a, **kw))
+
+    op = defop(
+        name,
+        impl,
+        jvp=(None,),
+        vjp=(None,),
+        samples=_below(
+            [
+                (((5,),), {"axis": 0}),
+                (((3, 4),), {"axis": 1}),
+                (((4, 3),), {"axis": 0}),
+            ]
+        ),
+        batch=lambda batched, x, axis: op(x, axis=_batch_axis(axis)),
+        kink=lambda x, axis: np.take(_tie_gap(x, axis=axis), 0, axis=axis),  # (the index jumps where a tie forms)
+        differentiable=False,
+        analytic=False,
+        sympy_complex=False,
+        result_dtype=lambda: np.dtype(np.intp),
+        doc=f"numpy.{name}'s index along one axis (the first on ties, NaN first): piecewise constant",
+        numpy=(name,),
+        methods=(name,),
+        front=front,
+        strategy=_arg_strategy,
+    )
+    return op
+
+
+argmax = _arg_extreme("argmax")
+argmin = _arg_extreme("argmin")
+_argmax_front, _argmin_front = argmax.front, argmin.front  # (their doctests found, and run, as module functions)
+
+
+# -- searchsorted: where v's entries would go in the sorted 1-D a, NumPy's own indices, recomputed at each call ------
+_SIDES = ("left", "right")
+
+
+def _below_count(s, code):
+    """searchsorted on stacked values s = (v, *a) (axis 0; a sorted, NaN last): how many of a go before v."""
+    v, a = s[0], s[1:]
+    nan_v, nan_a = np.isnan(v), np.isnan(a)
+    before = (a < v) | (nan_v & ~nan_a)
+    if int(code):
+        before |= (a == v) | (nan_v & nan_a)
+    return before.sum(axis=0)[None]
+
+
+_searchsorted_fn = _index_function(
+    "difflab_searchsorted",
+    _below_count,
+    lambda s, code: REGISTRY["reshape"](
+        searchsorted(
+            REGISTRY["getitem"](s, idx=(slice(1, None),)), REGISTRY["getitem"](s, idx=(0,)), side=_SIDES[int(code)]
+        ),
+        shape=(1,),
+    ),
+)
+
+
+def _searchsorted_impl(a, v, side):
+    """np.searchsorted of v in a; an a of more axes (a batch, _searchsorted_batch) holds one sorted row per leading
+    index, v's leading axes the same: each row searched for the v at its index."""
+    lead = np.shape(a)[:-1]
+    if lead:
+        v = np.asarray(v)
+        rows = [_searchsorted_impl(a[i], v[i], side) for i in np.ndindex(lead)]
+        return np.array(rows, dtype=rows[0].dtype).reshape(v.shape)
+    if any(isinstance(x, np.ndarray) and x.dtype == object for x in (a, v)):
+        fn, sp = _searchsorted_fn(), _sp()
+        code, row = sp.Integer(_SIDES.index(side)), list(np.asarray(a, dtype=object))
+        vs = np.asarray(v, dtype=object)
+        out = np.empty(vs.shape, dtype=object)
+        for i in np.ndindex(vs.shape):
+            out[i] = fn(sp.Integer(0), code, vs[i], *row)
+        return out
+    return np.searchsorted(a, v, side=side)
+
+
+def _searchsorted_front(a, v, side="left", sorter=None):
+    """Indices where `v`'s entries would be inserted into the sorted 1-D `a` to keep it sorted, like
+    `numpy.searchsorted` (histogram-like binning: `w[np.searchsorted(edges, x)]`): NumPy's own indices, recomputed at
+    each call (prepare and vmap reuse the equation); derivative 0. Shape: v's.
+
+    >>> _searchsorted_front(np.array([0.0, 1.0, 2.0]), np.array([0.5, 2.0]))
+    array([1, 2])
+    """
+    if side not in _SIDES:
+        raise ValueError(f"numpy.searchsorted: side must be 'left' or 'right', got {side!r}")
+    if len(np.shape(a)) != 1:
+        raise ValueError(f"numpy.searchsorted: a must be 1-D, got shape {np.shape(a)}")
+    if sorter is not None:  # (NumPy's: a taken in sorter's order)
+        a = gather_along(a, sorter, axis=0)
+    return searchsorted(a, v, side=side)
+
+
+def _searchsorted_batch(batched, a, v, side):
+    if batched[0]:  # (one sorted row per batch index: the impl searches each)
+        a, v = _broadcast_batch(batched, [a, v])
+    return searchsorted(a, v, side=side)
+
+
+def _searchsorted_samples(rng):
+    edges = np.array([-1.5, -0.5, 0.0, 0.5, 1.5])
+    return [
+        ((edges, draw("real", (4,), rng)), {"side": "left"}),
+        ((edges, draw("real", (2, 3), rng)), {"side": "right"}),
+    ]
+
+
+def _searchsorted_strategy(b, name, a, picks, c):
+    """x's values gathered at its own bins among fixed edges (a float result: the index alone ends in integers)."""
+    x = b.rank1(a)
+    n = b.shape(x)[0]
+    idx = b.emit(name, np.linspace(-1.0, 1.0, n - 1), x, side=_SIDES[c.take(2)])
+    return b.emit("gather_along", x, idx, axis=0)
+
+
+searchsorted = defop(
+    "searchsorted",
+    _searchsorted_impl,
+    jvp=(None, None),
+    vjp=(None, None),
+    samples=_searchsorted_samples,
+    batch=_searchsorted_batch,
+    kink=lambda a, v, side: np.min(
+        np.abs(np.asarray(v, float)[..., None] - np.asarray(a, float)), axis=-1, initial=np.inf
+    ),
+    differentiable=False,
+    analytic=False,
+    sympy_complex=False,
+    result_dtype=lambda: np.dtype(np.intp),
+    doc="numpy.searchsorted's insertion indices of v in the sorted 1-D a (by side): piecewise constant",
+    numpy=("searchsorted",),
+    front=_searchsorted_front,
+    strategy=_searchsorted_strategy,
 )

@@ -4,7 +4,8 @@ functions and the gamma ones' inverses, Student's t CDF and quantile, the comple
 transforms and their inverses, the Pochhammer symbol, Spence's function, Hurwitz's (and Riemann's) zeta, Kummer's
 ₁F₁, Gauss's ₂F₁, Owen's T, Lambert's W (its real principal branch), the trigonometric functions of degrees, the
 Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ distributions (CDFs, survival functions, inverses),
-the arithmetic-geometric mean, the Voigt profile and the classical orthogonal polynomials.
+the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polynomials, Carlson's symmetric elliptic
+integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -2927,27 +2928,60 @@ wofz_re = _wofz_part(0)
 wofz_im = _wofz_part(1)
 
 
+_VOIGT_FAR, _VOIGT_ABOVE, _VOIGT_TERMS = 7.0, 2.0, 60  # |z| ≥ 7 or Im z ≥ 2: 60 terms of the continued fraction
+# reach 1.3e-15 relative (a grid against mpmath; nearer the real axis at smaller |z| it converges slowly)
+
+
+def _cdiv(ar, ai, br, bi):
+    d = br * br + bi * bi
+    return (ar * br + ai * bi) / d, (ai * br - ar * bi) / d
+
+
+def _voigt_residuals(a, b, u, v, pick, far):
+    """(Re w′, Im w′, Re S), S = z·w′ + w, at z = a + ib, w = u + iv: where `far` (Im z > 0) by Laplace's continued
+    fraction w = (i/√π)/(z - q), q = ½/(z - T), T = 1/(z - (3/2)/(z - ...)), whose residuals are exact quotients:
+    z·w - i/√π = (i/√π)·q/(z - q), so w′ = -2(i/√π)·q/(z - q), and S = -(i/√π)·T/((z - T)(z - q)); elsewhere
+    w′ = -2z·w + 2i/√π and S = z·w′ + w, which cancel to |z|²ε and |z|⁴ε relative (2.6e-10 in ∂σ at |z| = 70). The
+    fraction runs at z = 10i where it is not used (`pick`: where or Piecewise)."""
+    re, im = _w_prime(a, b, u, v)
+    ar, ai = pick(far, a, 0.0), pick(far, b, 10.0)
+    tr, ti = 0.0 * ar, 0.0 * ai
+    for k in range(_VOIGT_TERMS, 1, -1):
+        tr, ti = _cdiv(0.5 * k, 0.0, ar - tr, ai - ti)
+    zt = (ar - tr, ai - ti)
+    qr, qi = _cdiv(0.5, 0.0, *zt)
+    zq = (ar - qr, ai - qi)
+    rr, ri = _cdiv(qr, qi, *zq)
+    pr, pi = _cdiv(tr, ti, zt[0] * zq[0] - zt[1] * zq[1], zt[0] * zq[1] + zt[1] * zq[0])
+    return (
+        pick(far, (2.0 / _SQRT_PI) * ri, re),
+        pick(far, (-2.0 / _SQRT_PI) * rr, im),
+        pick(far, pi / _SQRT_PI, a * re - b * im + u),
+    )
+
+
+def _voigt_far(a, b, both, greater_equal_):
+    return both(greater_equal_(a * a + b * b, _VOIGT_FAR**2), greater_equal_(b, 0.0), greater_equal_(b, _VOIGT_ABOVE))
+
+
 def _voigt_partials():
     """V = Re w(z)/(σ√(2π)), z = (x + iγ)/(σ√2) = a + ib: ∂x V = Re w′/(2σ²√π), ∂γ V = -Im w′/(2σ²√π),
-    ∂σ V = -(a·Re w′ - b·Im w′)/(σ²√(2π)) - V/σ."""
+    ∂σ V = -Re(z·w′ + w)/(σ²√(2π)) (`_voigt_residuals`)."""
 
     def parts(x, sigma, gamma):
         scale = 1.0 / (sigma * math.sqrt(2.0))
         a, b = x * scale, gamma * scale
-        re, im = _w_prime(a, b, wofz_re(a, b), wofz_im(a, b))
-        return a, b, re, im
+        far = _voigt_far(a, b, lambda r, pos, up: where(r, pos, up), greater_equal)
+        return _voigt_residuals(a, b, wofz_re(a, b), wofz_im(a, b), where, far)
 
     def dx(out, x, sigma, gamma):
-        _, _, re, _ = parts(x, sigma, gamma)
-        return re / (2.0 * _SQRT_PI * sigma * sigma)
+        return parts(x, sigma, gamma)[0] / (2.0 * _SQRT_PI * sigma * sigma)
 
     def dsigma(out, x, sigma, gamma):
-        a, b, re, im = parts(x, sigma, gamma)
-        return -(a * re - b * im) / (_SQRT_2PI * sigma * sigma) - out / sigma
+        return -parts(x, sigma, gamma)[2] / (_SQRT_2PI * sigma * sigma)
 
     def dgamma(out, x, sigma, gamma):
-        _, _, _, im = parts(x, sigma, gamma)
-        return -im / (2.0 * _SQRT_PI * sigma * sigma)
+        return -parts(x, sigma, gamma)[1] / (2.0 * _SQRT_PI * sigma * sigma)
 
     return dx, dsigma, dgamma
 
@@ -2955,10 +2989,14 @@ def _voigt_partials():
 def _voigt_sympy_partial(sp, out, i, x, sigma, gamma):
     a, b = x / (sigma * sp.sqrt(2)), gamma / (sigma * sp.sqrt(2))
     u, v = _scipy_function("wofz_re")(a, b), _scipy_function("wofz_im")(a, b)
-    re, im = -2 * (a * u - b * v), -2 * (a * v + b * u) + 2 / sp.sqrt(sp.pi)
+    try:
+        far = _voigt_far(a, b, lambda r, pos, up: sp.Or(sp.And(r, pos), up), lambda p, q: p >= q)
+    except TypeError:  # (σ = 0: z is SymPy's complex infinity, no comparison: the near form's NaN says it)
+        far = sp.false
+    re, im, s = _voigt_residuals(a, b, u, v, lambda c, p, q: sp.Piecewise((p, c), (q, True)), far)
     return (
         re / (2 * sp.sqrt(sp.pi) * sigma**2),
-        -(a * re - b * im) / (sp.sqrt(2 * sp.pi) * sigma**2) - out / sigma,
+        -s / (sp.sqrt(2 * sp.pi) * sigma**2),
         -im / (2 * sp.sqrt(sp.pi) * sigma**2),
     )[i]
 
@@ -3174,6 +3212,378 @@ eval_sh_chebyu = _orthopoly(
     lambda sp, f, n, x: 4 * f("eval_gegenbauer")(n - 1, 2, 2 * x - 1),
     "probability",
     "the shifted Chebyshev polynomial Uₙ(2x - 1); ∂x = 4C^(2)ₙ₋₁(2x - 1), not differentiable in n",
+)
+
+
+# -- Carlson's symmetric elliptic integrals, the incomplete Legendre ones (issue 11, special46) -------------------
+# Their derivatives are Carlson integrals again (DLMF 19.18; the others by partial fractions under the integral
+# ∫₀^∞ Π(t + xᵢ)^(-aᵢ) dt, and Euler's relation for the degree -3/2 of RD and RJ): ∂z RF = -RD(x, y, z)/6,
+# ∂x RD = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂x RJ = (RJ - RD(y, z, x))/(2(p - x)), ∂z RG = RF/4 - z·RD/12.
+# The two divided differences lose ε·RD/|z - x| of their digits where the arguments nearly coincide, and are 0/0
+# where two coincide exactly (RD(x, y, x), RJ(x, y, z, x)): said by a DomainWarning there, as a NaN.
+
+
+def _carlson_named(name, derivative):
+    return _scipy_named(name, None, derivative, mp=lambda mpmath, *args: getattr(mpmath, name)(*args))
+
+
+def _rf_partial(k):
+    """∂RF/∂(argument k) = -RD(the other two, that one)/6."""
+
+    def partial(out, *xyz):
+        rest = [a for j, a in enumerate(xyz) if j != k]
+        return elliprd(rest[0], rest[1], xyz[k]) * (-1.0 / 6.0)
+
+    return partial
+
+
+elliprf = _special(
+    "elliprf",
+    _scipy("elliprf"),
+    tuple(_rf_partial(k) for k in range(3)),
+    _carlson_named(
+        "elliprf",
+        lambda sp, out, i, *xyz: -_scipy_function("elliprd")(*[a for j, a in enumerate(xyz) if j != i], xyz[i]) / 6,
+    ),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the first kind RF(x, y, z) = ½∫₀^∞ ((t + x)(t + y)(t + z))^(-1/2) dt; "
+    "∂z = -RD(x, y, z)/6 (and by symmetry in x, y)",
+)
+
+
+_RD_NEAR = 0.02  # |z - y| below it (relative to their mean) ∂y RD by its series in the gap, not the difference
+_RD_TERMS = (1.0, 1.5, 1.875, 2.1875, 2.4609375, 2.70703125)  # (3/2)ₖ/k!: the gap's 6th term < 1e-20 there
+
+
+def _rd_first(x, y, z, out, of_rd, ops):
+    """∂x RD(x, y, z) = out: (RD(x, y, z) - RD(y, z, x))/(2(z - x)), which loses ε·z/|z - x| of its digits (all at
+    z = x, 0/0); where |z - x| < 0.02·w, w = (x + z)/2, h = (z - x)/2, the series -(3/4)Σₖ cₖh²ᵏ Jₖ of the integrand
+    (t + y)^(-1/2)((t + w)² - h²)^(-3/2) in h², Jₖ = ∫₀^∞ (t + y)^(-1/2)(t + w)^(-3-2k) dt = w^(1/2-n)/(n - 1/2)·
+    ₂F₁(1/2, n - 1/2; n + 1/2; 1 - y/w), n = 3 + 2k (right at y = w too). Each form at held arguments where it is
+    not used (`ops`: where, equal, sqrt and hyp2f1 of difflab or SymPy)."""
+    pick, _, sqrt_, f21 = ops
+    w, h = 0.5 * (x + z), 0.5 * (z - x)
+    near = abs(h) < _RD_NEAR * w
+    divided = (out - of_rd(y, z, x)) / (2.0 * pick(near, 1.0, z - x))
+    w_s, h_s, y_s = pick(near, w, 1.0), pick(near, h, 0.0), pick(near, y, 1.0)
+    series = 0.0
+    for k, c in enumerate(_RD_TERMS):
+        n = 3 + 2 * k
+        j = f21(0.5, n - 0.5, n + 0.5, 1.0 - y_s / w_s) / (sqrt_(w_s) * w_s ** (n - 1) * (n - 0.5))
+        series = series + c * h_s ** (2 * k) * j
+    return pick(near, -0.75 * series, divided)
+
+
+def _rd_partials(x, y, z, out, of_rd, ops):
+    """(∂x, ∂y, ∂z) of RD(x, y, z) = out: `_rd_first` (RD is symmetric in x and y) and Euler's relation
+    x∂x + y∂y + z∂z = -3/2 RD (for a SymPy or a difflab value)."""
+    dx = _rd_first(x, y, z, out, of_rd, ops)
+    dy = _rd_first(y, x, z, out, of_rd, ops)
+    return dx, dy, -(1.5 * out + x * dx + y * dy) / z
+
+
+def _where_ops():
+    return where, equal, lambda t: t**0.5, lambda *a: hyp2f1(*a)
+
+
+def _piecewise_ops():
+    sp = _sp()
+    return (lambda c, a, b: sp.Piecewise((a, c), (b, True))), sp.Eq, sp.sqrt, _scipy_function("hyp2f1")
+
+
+elliprd = _special(
+    "elliprd",
+    _scipy("elliprd"),
+    tuple(
+        (lambda out, x, y, z, k=k: _rd_partials(x, y, z, out, lambda *a: elliprd(*a), _where_ops())[k])
+        for k in range(3)
+    ),
+    _carlson_named(
+        "elliprd",
+        lambda sp, out, i, x, y, z: _rd_partials(x, y, z, out, _scipy_function("elliprd"), _piecewise_ops())[i],
+    ),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the second kind RD(x, y, z) = (3/2)∫₀^∞ (t + z)^(-3/2)((t + x)(t + y))^(-1/2) "
+    "dt; ∂x = (RD(x, y, z) - RD(y, z, x))/(2(z - x)), ∂z by Euler's relation (degree -3/2)",
+)
+elliprc = _special(
+    "elliprc",
+    _scipy("elliprc"),
+    (lambda out, x, y: elliprd(y, y, x) * (-1.0 / 6.0), lambda out, x, y: elliprd(x, y, y) * (-1.0 / 3.0)),
+    _carlson_named(
+        "elliprc",
+        lambda sp, out, i, x, y: (
+            -_scipy_function("elliprd")(y, y, x) / 6,
+            -_scipy_function("elliprd")(x, y, y) / 3,
+        )[i],
+    ),
+    domain=("positive", "positive"),
+    doc="Carlson's degenerate integral RC(x, y) = RF(x, y, y) = ½∫₀^∞ (t + x)^(-1/2)(t + y)^(-1) dt (y > 0); "
+    "∂x = -RD(y, y, x)/6, ∂y = -RD(x, y, y)/3",
+)
+
+
+def _rj_partials(x, y, z, p, out, rd):
+    """(∂x, ∂y, ∂z, ∂p) of RJ(x, y, z, p) = out: (RJ - RD(the other two, xᵢ))/(2(p - xᵢ)), ∂p by Euler's relation
+    (degree -3/2). The difference loses ε·p/|p - xᵢ| of its digits, and is 0/0 where p = xᵢ (RJ(x, y, z, z) is
+    RD(x, y, z): differentiate that)."""
+    dx = (out - rd(y, z, x)) / (2.0 * (p - x))
+    dy = (out - rd(z, x, y)) / (2.0 * (p - y))
+    dz = (out - rd(x, y, z)) / (2.0 * (p - z))
+    return dx, dy, dz, -(1.5 * out + x * dx + y * dy + z * dz) / p
+
+
+elliprj = _special(
+    "elliprj",
+    _scipy("elliprj"),
+    tuple((lambda out, x, y, z, p, k=k: _rj_partials(x, y, z, p, out, lambda *a: elliprd(*a))[k]) for k in range(4)),
+    _carlson_named(
+        "elliprj",
+        lambda sp, out, i, x, y, z, p: _rj_partials(x, y, z, p, out, _scipy_function("elliprd"))[i],
+    ),
+    domain=("positive", "positive", "positive", "positive"),
+    doc="Carlson's symmetric integral of the third kind RJ(x, y, z, p) = (3/2)∫₀^∞ (t + p)^(-1)((t + x)(t + y)(t + z))"
+    "^(-1/2) dt (p > 0); ∂x = (RJ - RD(y, z, x))/(2(p - x)), ∂p by Euler's relation (degree -3/2)",
+)
+
+
+def _rg_partial(k, rf, rd):
+    def partial(out, *xyz):
+        rest = [a for j, a in enumerate(xyz) if j != k]
+        return rf(*xyz) * 0.25 - xyz[k] * rd(rest[0], rest[1], xyz[k]) * (1.0 / 12.0)
+
+    return partial
+
+
+elliprg = _special(
+    "elliprg",
+    _scipy("elliprg"),
+    tuple(_rg_partial(k, lambda *a: elliprf(*a), lambda *a: elliprd(*a)) for k in range(3)),
+    _carlson_named(
+        "elliprg",
+        lambda sp, out, i, *xyz: _rg_partial(i, _scipy_function("elliprf"), _scipy_function("elliprd"))(out, *xyz),
+    ),
+    domain=("positive", "positive", "positive"),
+    doc="Carlson's completely symmetric integral of the second kind RG(x, y, z); ∂z = RF(x, y, z)/4 - z·RD(x, y, z)/12",
+)
+
+
+def _legendre_parts(phi, m, fl, sin_, cos_, rd):
+    """(n, s, c², Δ², D) of the incomplete integrals at (φ, m): φ = nπ + φ₀ with |φ₀| ≤ π/2 (F(φ|m) = 2nK(m) +
+    F(φ₀|m), SciPy's quasi-periodicity), s = sin φ₀, c² = 1 - s², Δ² = 1 - m·s² and D = s³·RD(c², Δ², 1)/3 =
+    ∫₀^φ₀ sin²θ/Δ dθ (difflab or SymPy values: `fl`, `sin_`, `cos_`, `rd` their floor, sine, cosine and RD)."""
+    n = fl(phi / math.pi + 0.5)
+    s, c = sin_(phi - n * math.pi), cos_(phi - n * math.pi)  # (c² as 1 - s² kept no digit of c² near φ₀ = π/2)
+    c2, d2 = c * c, 1.0 - m * s * s
+    return n, s, c2, d2, s * s * s * rd(c2, d2, 1.0) / 3.0
+
+
+def _ellipkinc_partials(phi, m, fl, sin_, cos_, rd, sqrt_, k_slope):
+    """∂φ F = 1/Δ; ∂m F = 2n·K′(m) + s³·RD(c², 1, Δ²)/6 (= ½∫₀^φ₀ sin²θ/Δ³ dθ: no division by m, π/8-like at 0)."""
+    n, s, c2, d2, _ = _legendre_parts(phi, m, fl, sin_, cos_, rd)
+    return 1.0 / sqrt_(d2), 2.0 * n * k_slope(m) + s * s * s * rd(c2, 1.0, d2) / 6.0
+
+
+def _ellipeinc_partials(phi, m, fl, sin_, cos_, rd, sqrt_, e_slope):
+    """∂φ E = Δ; ∂m E = 2n·E′(m) - D/2 (= -½∫₀^φ₀ sin²θ/Δ dθ; the closed form (E - F)/(2m) cancels near m = 0)."""
+    n, _, _, d2, big_d = _legendre_parts(phi, m, fl, sin_, cos_, rd)
+    return sqrt_(d2), 2.0 * n * e_slope(m) - 0.5 * big_d
+
+
+def _legendre_rules(partials, slope, sympy_slope):
+    def rule(k):
+        return lambda out, phi, m: partials(
+            phi, m, floor, sin, cos, lambda *a: elliprd(*a), lambda t: t**0.5, lambda m: slope(m)
+        )[k]
+
+    def sympy_partial(sp, out, i, phi, m):
+        return partials(phi, m, sp.floor, sp.sin, sp.cos, _scipy_function("elliprd"), sp.sqrt, sympy_slope)[i]
+
+    return (rule(0), rule(1)), sympy_partial
+
+
+_ELLIPKINC_RULES = _legendre_rules(
+    _ellipkinc_partials,
+    lambda m: _ellipk_slope(ellipk(m), m),
+    lambda m: _ellip_sympy_slope(False)(_sp(), _scipy_function("ellipk")(m), 0, m),
+)
+_ELLIPEINC_RULES = _legendre_rules(
+    _ellipeinc_partials,
+    lambda m: _ellipe_slope(ellipe(m), m),
+    lambda m: _ellip_sympy_slope(True)(_sp(), _scipy_function("ellipe")(m), 0, m),
+)
+ellipkinc = _special(
+    "ellipkinc",
+    _scipy("ellipkinc"),
+    _ELLIPKINC_RULES[0],
+    _scipy_named("ellipkinc", lambda sp, phi, m: sp.elliptic_f(phi, m), _ELLIPKINC_RULES[1]),
+    domain=("real", "unit"),
+    doc="the incomplete elliptic integral of the first kind F(φ|m) = ∫₀^φ (1 - m sin²θ)^(-1/2) dθ; ∂φ = 1/Δ, "
+    "∂m = 2n·K′(m) + s³·RD(c², 1, Δ²)/6 (φ = nπ + φ₀, s = sin φ₀, c² = 1 - s², Δ² = 1 - m s²)",
+)
+ellipeinc = _special(
+    "ellipeinc",
+    _scipy("ellipeinc"),
+    _ELLIPEINC_RULES[0],
+    _scipy_named("ellipeinc", lambda sp, phi, m: sp.elliptic_e(phi, m), _ELLIPEINC_RULES[1]),
+    domain=("real", "unit"),
+    doc="the incomplete elliptic integral of the second kind E(φ|m) = ∫₀^φ (1 - m sin²θ)^(1/2) dθ; ∂φ = Δ, "
+    "∂m = 2n·E′(m) - s³·RD(c², Δ², 1)/6 (φ = nπ + φ₀, s = sin φ₀)",
+)
+
+
+# -- zetac: ζ(x) - 1, its slope ζ′ (issue 11, special46) -----------------------------------------------------------
+
+
+def _zeta_derivative_impl(k, x):
+    """ζ⁽ᵏ⁾(x), Riemann's zeta's k-th derivative, by mpmath (at 20 digits, rounded to a double) element by element:
+    SciPy has no ζ′, and the slope of Σ n^(-x) is -Σ log(n)·n^(-x), which converges too slowly near x = 1 to sum."""
+    import mpmath
+
+    def one(k, x):
+        if not math.isfinite(x) or x == 1.0:  # (the pole: ζ's derivatives leave to ±inf on its two sides)
+            return math.nan
+        if not (k >= 0 and k == int(k)):  # (an order is a whole number)
+            return math.nan
+        with mpmath.workdps(20):
+            return float(mpmath.zeta(x) if int(k) == 0 else mpmath.zeta(x, 1, int(k)))
+
+    out = np.vectorize(one, otypes=[float])(k, x)
+    return out[()] if out.ndim == 0 else out
+
+
+def _zeta_derivative_samples(rng):
+    return [((rng.integers(1, 3, s), draw("above_one", s, rng)), {}) for s in ((3,), ())]
+
+
+zeta_derivative = _special(
+    "zeta_derivative",
+    _zeta_derivative_impl,
+    (
+        _refuse("zeta_derivative", "k", why="k is the order of the derivative"),
+        lambda out, k, x: zeta_derivative(k + 1.0, x),
+    ),
+    _scipy_named(
+        "zeta_derivative",
+        None,
+        lambda sp, out, i, k, x: _scipy_function("zeta_derivative")(k + 1, x),
+        scipy_name=_zeta_derivative_impl,
+        mp=lambda mpmath, k, x: mpmath.zeta(x, 1, int(k)),
+    ),
+    domain=("integer", "above_one"),
+    samples=_zeta_derivative_samples,
+    names=("_zeta_derivative",),
+    internal=True,
+    result_dtype=lambda: _F64,
+    doc="ζ⁽ᵏ⁾(x), the k-th derivative of Riemann's zeta function (zetac's slope, and its own), by mpmath; "
+    "∂x = ζ⁽ᵏ⁺¹⁾(x), not differentiable in k",
+)
+zetac = _special(
+    "zetac",
+    _scipy("zetac"),
+    (lambda out, x: zeta_derivative(1.0, x),),
+    _scipy_named(
+        "zetac",
+        lambda sp, x: sp.zeta(x) - 1,
+        lambda sp, out, i, x: _scipy_function("zeta_derivative")(1, x),
+    ),
+    domain=("above_one",),
+    doc="ζ(x) - 1, Riemann's zeta function less its first term (no digit lost for large x; x ≠ 1); "
+    "d = ζ′(x), by mpmath (SciPy has none)",
+)
+
+
+# -- Tricomi's U, ₀F₁, Wright's generalized Bessel function (issue 11, special46) ------------------------------------
+
+
+def _parameter(name, arg, only, what):
+    return _refuse(
+        name,
+        arg,
+        only,
+        f"SciPy has no derivative of {what} in its parameters, and difflab no exact one; hold {arg} constant, or "
+        "differentiate by method='numeric', which differences SciPy's values",
+    )
+
+
+def _mp_wright_bessel(mpmath, a, b, x):
+    return mpmath.nsum(lambda k: x**k / (mpmath.factorial(k) * mpmath.gamma(a * k + b)), [0, mpmath.inf])
+
+
+def _hyperu_samples(rng):
+    """Typical calls of hyperu where SciPy's U is within 2e-14 of mpmath (a = 1, b = 1..3, x in (0.2, 3)): at a > b
+    SciPy's own value is up to 1e-11 off (U(3, 1, x)), which the symbolic translation's high-precision value, mpmath's,
+    would show; the rules read SciPy's U and are as right as it is."""
+    return [((np.ones(s, dtype=int), rng.integers(1, 4, s), draw("positive", s, rng)), {}) for s in ((3, 4), (4,), ())]
+
+
+hyperu = _special(
+    "hyperu",
+    _scipy("hyperu"),
+    (
+        _parameter("hyperu", "a", "x", "U"),
+        _parameter("hyperu", "b", "x", "U"),
+        lambda out, a, b, x: -a * hyperu(a + 1.0, b + 1.0, x),
+    ),
+    _scipy_named(
+        "hyperu",
+        None,
+        lambda sp, out, i, a, b, x: -a * _scipy_function("hyperu")(a + 1, b + 1, x),
+        mp=lambda mpmath, a, b, x: mpmath.hyperu(a, b, x),
+    ),
+    domain=("integer", "integer", "positive"),
+    samples=_hyperu_samples,
+    doc="Tricomi's confluent hypergeometric function U(a, b, x) (x > 0), SciPy's value (its own accuracy, ~1e-12 "
+    "relative at places); ∂x = -a·U(a + 1, b + 1, x), not differentiable in a or b",
+)
+hyp0f1 = _special(
+    "hyp0f1",
+    _scipy("hyp0f1"),
+    (_parameter("hyp0f1", "v", "z", "₀F₁"), lambda out, v, z: hyp0f1(v + 1.0, z) / v),
+    _scipy_named(
+        "hyp0f1",
+        lambda sp, v, z: sp.hyper([], [v], z),
+        lambda sp, out, i, v, z: _scipy_function("hyp0f1")(v + 1, z) / v,
+    ),
+    domain=("integer", "real"),
+    doc="the confluent hypergeometric limit function ₀F₁(; v; z) = Σ zᵏ/((v)ₖ k!); ∂z = ₀F₁(; v + 1; z)/v, "
+    "not differentiable in v",
+)
+wright_bessel = _special(
+    "wright_bessel",
+    _scipy("wright_bessel"),
+    (
+        _parameter("wright_bessel", "a", "x", "Φ"),
+        _parameter("wright_bessel", "b", "x", "Φ"),
+        lambda out, a, b, x: wright_bessel(a, a + b, x),
+    ),
+    _scipy_named(
+        "wright_bessel",
+        None,
+        lambda sp, out, i, a, b, x: _scipy_function("wright_bessel")(a, a + b, x),
+        mp=_mp_wright_bessel,
+    ),
+    domain=("integer", "integer", "positive"),
+    doc="Wright's generalized Bessel function Φ(a, b; x) = Σ xᵏ/(k! Γ(ak + b)) (a, b, x ≥ 0); "
+    "∂x = Φ(a, a + b; x), not differentiable in a or b",
+)
+log_wright_bessel = _special(
+    "log_wright_bessel",
+    _scipy("log_wright_bessel"),
+    (
+        _parameter("log_wright_bessel", "a", "x", "Φ"),
+        _parameter("log_wright_bessel", "b", "x", "Φ"),
+        lambda out, a, b, x: exp(log_wright_bessel(a, a + b, x) - out),
+    ),
+    _scipy_named(
+        "log_wright_bessel",
+        None,
+        lambda sp, out, i, a, b, x: sp.exp(_scipy_function("log_wright_bessel")(a, a + b, x) - out),
+        mp=lambda mpmath, a, b, x: mpmath.log(_mp_wright_bessel(mpmath, a, b, x)),
+    ),
+    domain=("integer", "integer", "positive"),
+    doc="log Φ(a, b; x), Wright's generalized Bessel function's logarithm (finite where Φ overflows); "
+    "∂x = Φ(a, a + b; x)/Φ(a, b; x) = exp(log Φ(a, a + b; x) - log Φ(a, b; x)), not differentiable in a or b",
 )
 
 

@@ -1,4 +1,6 @@
-"""`scipy.integrate.odeint` on traced values: y(t) of dy/dt = func(y, t, *args), differentiable in
+"""`scipy.integrate.odeint`, `simpson` and `cumulative_trapezoid` on traced values. The two quadratures are linear
+in y: their weights are SciPy's own, read by applying SciPy's rule to the unit vectors (constant sample points), so
+the values are SciPy's and the derivative is exact. odeint: y(t) of dy/dt = func(y, t, *args), differentiable in
 y0, t and args by reverse mode (the adjoint method) and forward mode (the sensitivity equations),
 to any order, and by finite differences (numeric). Import it by name, `from difflab.scipy import
 integrate`: it sits on the api layer (its rules differentiate the user's func with dl.vjp/dl.jvp).
@@ -39,7 +41,7 @@ from ..ops import Op
 from ..ops.core import _loop_batch
 from ..trace import trace
 
-__all__ = ["odeint"]
+__all__ = ["odeint", "simpson", "cumulative_trapezoid"]
 
 #: SciPy's odeint options passed to the integrator as they are, for the solution and for the
 #: augmented systems of its derivatives (tolerances, step limits, method orders)
@@ -377,3 +379,46 @@ def odeint(func, y0, t, args=(), *, tfirst=False, **options):
     p, treedef, shapes = _flat_args(args)
     dyn = _dynamics(func, treedef, shapes, _shape(y0)[0], bool(tfirst))
     return ODEINT(y0, t, p, dyn=dyn, options=tuple(sorted(options.items())))
+
+
+def _quadrature_weights(name, y, x, dx, axis, **kw):
+    """(W, axis): SciPy's `name` applied to the rows of the identity — its weights, by linearity in y — for y's
+    length along `axis`; x must be constant sample points (1-D, that length) or None."""
+    if isinstance(x, Traced):
+        raise TypeError(
+            f"{name}: the sample points x are traced; difflab differentiates in y only (pass x as constants)"
+        )
+    shape = _shape(y)
+    if not shape:
+        raise ValueError(f"{name}: y must have at least one dimension, got a scalar")
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"{name}: axis {axis} is out of range for y of {len(shape)} dimensions")
+    n = shape[axis]
+    if x is not None and np.shape(x) != (n,):
+        raise ValueError(f"{name}: x must be 1-D with y's length {n} along axis {axis}, got shape {np.shape(x)}")
+    rule = getattr(scipy_integrate(), name)
+    return rule(np.eye(n), x=None if x is None else np.asarray(x, dtype=float), dx=dx, axis=-1, **kw), axis % len(shape)
+
+
+def simpson(y, *, x=None, dx=1.0, axis=-1):
+    """The integral of y by Simpson's rule along `axis` (samples at x, or dx apart), like `scipy.integrate.simpson`
+    (SciPy's weights, its correction of the last interval for an even count included). Differentiable in y, all four
+    methods; x constant. Shape contract: y (..., n, ...) -> y's shape without `axis`.
+
+    >>> float(simpson(np.array([0.0, 1.0, 4.0, 9.0, 16.0]), dx=1.0))
+    21.333333333333332
+    """
+    w, axis = _quadrature_weights("simpson", y, x, dx, axis)
+    return dnp.tensordot(dnp.moveaxis(y, axis, -1), w, axes=1)
+
+
+def cumulative_trapezoid(y, x=None, dx=1.0, axis=-1, initial=None):
+    """The running integral of y by the trapezoidal rule along `axis`, like `scipy.integrate.cumulative_trapezoid`
+    (initial=0 prepends the 0 SciPy prepends). Differentiable in y, all four methods; x constant. Shape contract:
+    y (..., n, ...) -> (..., n − 1, ...), or (..., n, ...) with `initial`.
+
+    >>> cumulative_trapezoid(np.array([0.0, 1.0, 2.0]), initial=0).tolist()
+    [0.0, 0.5, 2.0]
+    """
+    w, axis = _quadrature_weights("cumulative_trapezoid", y, x, dx, axis, initial=initial)
+    return dnp.moveaxis(dnp.moveaxis(y, axis, -1) @ w, -1, axis)

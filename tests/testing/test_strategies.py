@@ -126,6 +126,8 @@ def test_shrinking_gives_small_graphs(op):
     budget.update({REGISTRY["lfilter"].strategy: 10})  # (s = tanh(Σx), b and a two steps each from it, zi one)
     budget.update({REGISTRY["qr_complement"].strategy: 6})  # (reshape, tanh and add: a tall matrix, no zero below)
     budget.update({REGISTRY["lu_pivots"].strategy: 5})  # (reshape to 1×1, lu_pivots, pivot_rows, their product)
+    # (argmax's index given back its axis to gather the value there: the op, a reshape, gather_along, the sum)
+    budget.update({REGISTRY["argmax"].strategy: 5, REGISTRY["argmin"].strategy: 5})
     for seed in (1, 2, 3, 4):
         if f is not None and len(f.steps) <= budget.get(strategy, 4):
             break
