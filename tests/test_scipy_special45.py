@@ -264,6 +264,19 @@ def test_spherical_functions_by_difflab_and_the_message_for_scipys():
     np.testing.assert_allclose(float(got), want, rtol=1e-6)
 
 
+def test_spherical_in_near_zero():
+    """iₙ near z = 0 by its series (SciPy 1.17's is 0 from z ~ 1e-206 at n = 0, whose value is 1, and from 1e-124 at
+    n = 1): value and slope against mpmath, which the random graphs found as d i₁/dz = 0 at z = 6e-293 (it is 1/3)."""
+    for n, z in ((0, 1e-300), (1, 5.9e-293), (1, -1e-150), (2, 1e-100), (3, 2e-70), (2, 9.9e-6), (0, 2e-5)):
+        want = _spherical(mpmath.besseli, -1)(n, mpmath.mpf(z))
+        np.testing.assert_allclose(float(dsp.spherical_in(n, z)), float(want), rtol=1e-15, err_msg=f"i{n}({z})")
+        i = _spherical(mpmath.besseli, -1)  # (DLMF 10.51.5: mpmath's diff steps past a z of 1e-293)
+        slope = float((n * i(abs(n - 1), mpmath.mpf(z)) + (n + 1) * i(n + 1, mpmath.mpf(z))) / (2 * n + 1))
+        for method in ("reverse", "forward", "symbolic"):
+            got = float(dl.grad(lambda t: dsp.spherical_in(n, t), method=method)(z))
+            np.testing.assert_allclose(got, slope, rtol=1e-15, atol=1e-300, err_msg=f"i{n}'({z}) by {method}")
+
+
 @pytest.mark.parametrize(
     "name, f, x",
     [

@@ -284,3 +284,19 @@ def test_vector_hessians_and_no_warning_inside_the_domain():
         warnings.simplefilter("error")
         for method, rtol in (("symbolic", 1e-13), ("reverse", 1e-13), ("numeric", 1e-4)):
             np.testing.assert_allclose(dl.hessian(f, method=method)(x), want, rtol=rtol, atol=rtol * 10, err_msg=method)
+
+
+def test_tklmbda_declares_its_kinks_at_the_ends_of_its_support():
+    """tklmbda's density jumps to 0 at x = ±1/λ for λ > 0 (from 1 at λ = 2): a kink the registry declares (the random
+    graphs drew tklmbda(tklmbda(x, 1), 2) at x = 0, the inner 1/2 at the outer's end: reverse 0, central differences
+    0.25), with the one-sided slopes 1 inside and 0 outside; none at λ ≤ 0, whose support is every x."""
+    from difflab.testing.evidence import kink_distances
+
+    for x, lam, distance in ((0.5, 2.0, 0.0), (-0.2, 2.0, 0.3), (0.7, 0.5, 1.3), (-2.5, 0.5, 0.5), (0.7, -0.5, np.inf)):
+        ((_, d),) = kink_distances(dl.trace(lambda t, lam=lam: sc.tklmbda(t, lam), x), [x])
+        np.testing.assert_allclose(d, distance, rtol=1e-15, atol=1e-15, err_msg=f"x = {x}, λ = {lam}")
+    vector = np.array([-0.5, 0.0, 0.25, 0.5])
+    (((_, d),)) = kink_distances(dl.trace(lambda t: sc.tklmbda(t, 2.0), vector), [vector])
+    np.testing.assert_array_equal(d, [0.0, 0.5, 0.25, 0.0])
+    slope = dl.grad(lambda t: sc.tklmbda(t, 2.0), method="reverse")
+    assert float(slope(0.5 - 1e-9)) == pytest.approx(1.0) and float(slope(0.5 + 1e-9)) == 0.0

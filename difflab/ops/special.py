@@ -2068,6 +2068,25 @@ def _spherical_slope(fn, n, z, inner, outer):
     return (outer / (2.0 * n + 1.0)) * (n * fn(below, z) + inner * (n + 1.0) * fn(n + 1.0, z))
 
 
+_SPHERICAL_IN_SMALL = 1e-5  # |z| below it iₙ(z) by its series' two terms (the third is z⁴/8(2n+3)(2n+5) of the first)
+
+
+def _spherical_in_small(n, z, out):
+    """iₙ(z) = zⁿ/(2n+1)!!·(1 + z²/(2(2n+3))) where |z| < 1e-5, SciPy's `out` elsewhere: SciPy 1.17's iₙ is 0 from
+    z ~ 1e-206 (n = 0, whose value is 1), 1e-124 (n = 1), 1e-88 (n = 2) down (its slope n·iₙ₋₁ + ... read i₀ = 0:
+    d i₁/dz at z = 6e-293 was 0, not 1/3)."""
+    n, z, out = np.broadcast_arrays(np.asarray(n), np.asarray(z, dtype=float), np.asarray(out))
+    small = (np.abs(z) < _SPHERICAL_IN_SMALL) & (n >= 0)
+    if not np.any(small):
+        return out[()]
+    term, zs, ns = np.ones(np.shape(z)), np.where(small, z, 0.0), np.where(small, n, 0).astype(int)
+    with np.errstate(under="ignore"):
+        for k in range(1, int(np.max(ns)) + 1):  # zⁿ/(2n+1)!! a factor z/(2k+1) at a time (no (2n+1)!! overflows)
+            term = np.where(k <= ns, term * zs / (2 * k + 1), term)
+        series = term * (1.0 + zs * zs / (2.0 * (2 * ns + 3)))
+    return np.where(small, series, out).astype(out.dtype, copy=False)[()]
+
+
 def _spherical_value(name):
     """SciPy's spherical Bessel function `name` (its Python function: negative z by reflection) on NumPy values,
     said as `_scipy`'s; yₙ's and kₙ's infinity at z = 0 is their pole (SciPy reports none, and yₙ(5e-324) overflows
@@ -2076,6 +2095,8 @@ def _spherical_value(name):
     def impl(n, z):
         fn = getattr(scipy_special(), name)
         out = fn(n, z)
+        if name == "spherical_in":
+            out = _spherical_in_small(n, z, out)
         pole = np.isinf(out) & (np.asarray(z) == 0)
         born = ("divide",) if np.any(pole) else _born(fn, out, (n, z))
         if born is not None:
@@ -2719,6 +2740,14 @@ def _tklmbda_slope(out, x, lam):
     return where(inside, 1.0 / (p_n ** (lam - 1.0) + q_n ** (lam - 1.0)), 0.0)
 
 
+def _tklmbda_kink(x, lam):
+    """Distance of x to the ends ±1/λ of the support of a λ > 0, where the density jumps to 0 (from 1 at λ = 2, whose
+    support is [-1/2, 1/2]): none (inf) at λ ≤ 0, whose support is every x."""
+    x, lam = np.broadcast_arrays(np.asarray(x, dtype=float), np.asarray(lam, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(lam > 0, np.abs(np.abs(x) - 1.0 / np.where(lam > 0, lam, 1.0)), np.inf)
+
+
 def _mp_tklmbda(mpmath, x, lam):
     """F(x) in mpmath's precision: the root p of Q(p) = x from SciPy's value (its support's ends: 0 and 1)."""
     start = float(scipy_special().tklmbda(float(x), float(lam)))
@@ -2751,6 +2780,7 @@ tklmbda = _special(
         mp=_mp_tklmbda,
     ),
     domain=("real", "integer"),
+    kink=_tklmbda_kink,
     doc="Tukey's λ distribution's CDF F(x) (x = Q(p) = (p^λ - (1 - p)^λ)/λ); ∂x = its density 1/(F^(λ-1) + "
     "F(-x)^(λ-1)), not differentiable in λ",
 )
