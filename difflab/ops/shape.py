@@ -186,6 +186,7 @@ transpose = defop(
     # a matrix's transpose by `.T`: the same view (an ndarray's; a traced value's `.T` binds this op)
     direct=lambda ranks, axes: (_MATRIX_T, {}) if ranks == (2,) and tuple(axes) == (1, 0) else None,
     linear=True,
+    writable_view=True,
 )
 _MATRIX_T = operator.attrgetter("T")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -220,6 +221,7 @@ reshape = defop(
     # an array's reshape by its method, bound to the shape (a C call: the impl's view, without its frame)
     direct=lambda ranks, shape: (operator.methodcaller("reshape", tuple(shape)), {}) if ranks[0] else None,
     linear=True,
+    writable_view=True,
 )
 
 
@@ -318,6 +320,7 @@ getitem = defop(
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
     linear=True,
+    writable_view=True,
 )
 scatter_add = defop(
     "scatter_add",
