@@ -41,7 +41,9 @@ def test_guarded_code_answers_the_common_case_only():
     assert fn.guarded(np.array([1.0, -1.0, 3.0]), y) is None  # log(-1) raised under its error state
     assert fn.guarded(np.array([1.0, np.inf, 3.0]), y) is None  # a guarded input
     assert fn.guarded(x, np.array([np.nan, 0.0, 0.0])) is None  # an output
-    assert fn.guarded(np.array([1.0, 1e200, 3.0]), y) is None  # too large to tell: not the common case
+    # too large to tell: not the common case (Σ x·x past 1e308; a row of up to 16 entries is checked by Σ x)
+    assert fn.guarded(np.array([1.0, 1e200, 3.0]), y)[1][1] == 2e200
+    assert lower(dl.trace(lambda x: x * 2.0, np.ones(17)), guard=(0,)).guarded(np.full(17, 1e200)) is None
     assert (fn.guarded.eqns, fn.guarded.elements) == (fn.eqns, fn.elements)
     assert np.geterr()["invalid"] != "raise"  # the error state is the guarded call's own
 
@@ -275,7 +277,7 @@ def test_a_value_reached_only_through_a_non_strict_argument_keeps_its_own_check(
     neither output check covers it, so the guarded code checks x itself and answers nothing for x = -∞."""
     g = dl.trace(lambda x, y: dnp.sum(dnp.exp(x) + 1.0 / x) * y, np.ones(3), 2.0)
     fn = lower(g, guard=(0,), values=1)
-    assert "_vdot(v0, v0)" in fn.guarded.source
+    assert "_lsum(v0.tolist())" in fn.guarded.source  # (its own term: a row of 3, summed as Python floats)
     assert fn.guarded(np.array([1.0, -np.inf, 2.0]), 2.0) is None
     assert fn.guarded(np.array([1.0, 4.0, 2.0]), 2.0)[0] == pytest.approx(
         2.0 * np.sum(np.exp([1, 4, 2]) + 1 / np.array([1, 4, 2]))
@@ -353,3 +355,119 @@ def test_guarded_code_runs_under_the_error_state_in_force():
         assert lower(dl.trace(lambda x: dnp.sum(x * 2.0), x), guard=(0,)).guarded(x) == (4.0,)
         assert np.geterr()["under"] == "raise"
     assert np.geterr()["under"] != "raise"
+
+
+# -- the prepared call's per-call costs cut (symcall46): each path against the interpreter -----------
+
+
+@pytest.mark.parametrize("shape", [(3,), (1, 5), (16,), (1, 1, 16)])
+def test_a_short_row_is_checked_by_the_sum_of_its_entries(shape):
+    """A row of up to 16 entries has its term of the fused check as sum(x.tolist()) (compile.graphs._LISTED),
+    not a BLAS dot: the interpreter's value where every entry is finite, and None (the general path) for a
+    NaN, a -inf the function itself absorbs (exp(-inf) = 0, 1 / -inf = -0: a finite value) or +inf beside
+    -inf (whose sum is NaN)."""
+    g = dl.trace(lambda x, y: dnp.sum(dnp.exp(x) + 1.0 / x) * y, np.ones(shape), 2.0)
+    fn = lower(g, guard=(0,), values=1)
+    assert f"_lsum(v0.tolist(){'[0]' * (len(shape) - 1)})" in fn.guarded.source
+    x = np.linspace(1.0, 2.0, math.prod(shape)).reshape(shape)
+    assert fn.guarded(x, 2.0)[0] == dl.graph.evaluate(g, x, 2.0)[0]
+    for bad in ([np.nan], [-np.inf], [np.inf, -np.inf]):
+        y = x.copy()
+        y.reshape(-1)[: len(bad)] = bad
+        assert fn.guarded(y, 2.0) is None, bad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert math.isfinite(dl.graph.evaluate(g, np.where(x == x[(0,) * len(shape)], -np.inf, x), 2.0)[0])
+
+
+def test_views_of_the_function_s_own_values_are_returned_without_a_check():
+    """reshape, transpose and getitem (Op.writable_view) of values the guarded code made are returned as
+    they are (no `flags.writeable` per call): writable, the interpreter's values, sharing memory with no
+    input, no other result and no later call's; broadcast_to's read-only view is still checked and copied."""
+    f = (
+        lambda x, y: (  # noqa: E731
+            dnp.reshape(x * y, (2, 2)),
+            dnp.transpose(dnp.reshape(x, (2, 2)) * 2.0),
+            (x + y)[1:3],
+            dnp.broadcast_to(dnp.sum(y * y), (3,)),
+        )
+    )
+    x, y = np.arange(4.0), np.arange(4.0) + 0.5
+    g = dl.trace(f, x, y)
+    fn = lower(g, guard=(0, 1))
+    assert fn.guarded.source.count("flags.writeable") == 1  # broadcast_to's
+    outs = fn.guarded(x, y)
+    for k, (o, want) in enumerate(zip(outs, dl.graph.evaluate(g, x, y))):
+        np.testing.assert_array_equal(o, want)
+        assert type(o) is np.ndarray and o.flags.writeable, k
+        assert not any(np.shares_memory(o, a) for a in (x, y, *outs[:k])), k
+    again = fn.guarded(x, y)
+    assert not any(np.shares_memory(a, b) for a in outs for b in again)
+
+
+def test_the_prepared_call_charges_an_enclosing_count_on_its_own_thread_only():
+    """The fused call reads graph.charging_open before the thread-local costs: an enclosing count on this
+    thread is charged what the prepared object is; one open on another thread is not; the list is empty
+    again once every count has closed."""
+    import threading
+
+    from difflab.graph import Cost, charging_open
+
+    p, X = problem()
+    prepared = dl.prepare(mlp_loss, p, X, method="symbolic")
+    for _ in range(CALLS):
+        want = prepared.value_and_grad(p, X)
+    assert charging_open == []
+    with counting() as outer:
+        before = prepared.cost.copy()
+        assert prepared.value_and_grad(p, X)[0] == want[0]
+    assert outer == prepared.cost - before == Cost(evals=1)
+    opened, done, theirs = threading.Event(), threading.Event(), []
+
+    def other():
+        with counting() as cost:
+            opened.set()
+            done.wait(10)
+        theirs.append(cost)
+
+    t = threading.Thread(target=other)
+    t.start()
+    opened.wait(10)
+    assert len(charging_open) == 1  # (another thread is charging a cost)
+    before = prepared.cost.copy()
+    assert prepared.value_and_grad(p, X)[0] == want[0]
+    done.set()
+    t.join()
+    assert prepared.cost - before == Cost(evals=1) and theirs == [Cost()]
+    assert charging_open == []
+
+
+def test_one_prepared_function_called_from_four_threads_counts_every_call():
+    """The fused call takes the prepared function's lock itself (no `with` around it): every call of
+    four threads at once gets the one-thread answer and is counted once."""
+    import sys
+    import threading
+
+    p, X = problem()
+    prepared = dl.prepare(mlp_loss, p, X, method="symbolic")
+    for _ in range(CALLS):
+        want = prepared.value_and_grad(p, X)
+    before, errors = prepared.cost.copy(), []
+
+    def run():
+        for _ in range(50):
+            v, g = prepared.value_and_grad(p, X)
+            if v != want[0] or any((g[k] != want[1][k]) if k == "c" else (g[k] != want[1][k]).any() for k in g):
+                errors.append("differs")
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert errors == [] and (prepared.cost - before).evals == 200

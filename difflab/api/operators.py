@@ -269,10 +269,12 @@ class _Hot:
         value = float(res[0]) if self.scalar else res[0] if self.out is None else narrow(res[0], self.out)
         return value, self.build(res[1:])
 
-    def fused(self, st: Staged, args):
-        """`args -> (value, gradient) or None`: the generated reader, this call and the builder as one
-        generated function (compile.reader.fuse) for calls shaped like `args` (a prepared function's)."""
-        return fuse(st.signature, args, self.fn, self.cost, self.eqns, self.elements, self.scalar, self.evals, self.out)
+    def fused(self, st: Staged, args, lock):
+        """`args -> (value, gradient) or None`: the generated reader, this call (holding `lock`) and the
+        builder as one generated function (compile.reader.fuse) for calls shaped like `args` (a prepared
+        function's)."""
+        sig, n = st.signature, (self.eqns, self.elements)
+        return fuse(sig, args, self.fn, self.cost, *n, self.scalar, self.evals, self.out, lock)
 
 
 class _ValueAndGrad(_Transform):

@@ -109,11 +109,10 @@ class PreparedFunction:
     def value_and_grad(self, *args, **kwargs):
         """(f, its gradient) from the compiled tape: the common case (a call the generated reader
         reads, everything finite) by one generated function (the reader, the guarded code and the
-        builder: api.operators._Hot.fused), else in full."""
+        builder: api.operators._Hot.fused, which holds the lock while it runs the code), else in full."""
         call = self._call
         if call is not None and not kwargs:
-            with self._lock:
-                res = call(args)
+            res = call(args)
             if res is not None:
                 return res
         return self._value_and_grad(*args, **kwargs)
@@ -131,7 +130,7 @@ class PreparedFunction:
             if self.staged.hot is None:
                 self.staged.hot = _Hot.arm(self.staged, self.prepared, xs, res[0])
             if self._call is None and self.staged.hot is not None:
-                self._call = self.staged.hot.fused(self.staged, args)
+                self._call = self.staged.hot.fused(self.staged, args, self._lock)
             return res
 
     def grad(self, *args, **kwargs):

@@ -31,7 +31,7 @@ places, a finiteness pass per output and per differentiated input, copies of res
 alias an input. `fn.guarded` is the same program (speculative where `fn` is) for the common case
 only: it runs under its own error state, and returns the outputs only when nothing raised and one
 fused sum is finite, whose terms (Σ v·v: a BLAS dot per array, a sum above `_DOT_MAX` entries, as
-`ops.core.all_surely_finite`; v - v for a number) imply that the guarded inputs, the function's
+`ops.core.all_surely_finite`; v - v for a number; a sum of Python floats for a row of up to `_LISTED`) imply that the guarded inputs, the function's
 values (`values`) and the operands of the plain forms (every operand finite: plain = strong) are
 finite. A value needs no term of its own when one it reaches through the registry's `strict`
 arguments has one (`_check_terms`): for an MLP's loss, W1 and b1 reach the loss, W0 and b0 reach
@@ -44,7 +44,8 @@ answers too. It charges nothing (`guarded.eqns`, `guarded.elements`: what one ca
 charged, for the caller to charge once). Its results are owned, decided when generating, not per
 call: an output made by a ufunc is a fresh buffer; an input, a constant, or a value that may share
 memory with one (through views: reshape, transpose, a slice) or with another output is returned as
-a copy; any other value (a view of intermediates only) is copied only if NumPy made it read-only.
+a copy; a view of intermediates only is returned as it is when its ops' views are never read-only
+(`Op.writable_view`: reshape, transpose, getitem), any other copied only if NumPy made it read-only.
 For the gradient of `sum(x * reshape(y))` with respect to x, the view `v2 = reshape(y)`:
 `return (v4, _fresh(v2))`.
 Because it answers only the common case, its program is that case's (`_common_case`): a factor that
@@ -830,6 +831,7 @@ class _Source:
         # (_sum: NumPy's reduce itself, not quiet_sum: under the guarded code's own error state an overflowing sum, "too
         # large to tell", raises and answers None as an infinite one would, without an error state entered per term)
         self.env.update(_vdot=_vdot, _sum=np.add.reduce, _isfinite=math.isfinite, _ndarray=np.ndarray, _fresh=_fresh)
+        self.env["_lsum"] = builtins.sum
         self.env["_Fallback"] = (ArithmeticError, ValueError)
         total = self.fused(terms)
         self.lines += [
@@ -855,11 +857,15 @@ class _Source:
 
     def square(self, v: Var) -> str:
         """A term of the fused check: finite iff v is (or too large to tell, then not finite). A scalar
-        by v - v (0 when finite, never an overflow: v * v warned at |v| > 1e154), a large array by a
-        sum (an overflow raises under the guarded code's error state: None, as for a non-finite sum)."""
+        by v - v (0 when finite, never an overflow: v * v warned at |v| > 1e154), a row of a few entries
+        (shape (n,), (1, n), ...) by the sum of its entries as Python floats (`_LISTED`), an array by
+        Σ v·v, a large one by a sum (an overflow raises under the guarded code's error state: None, as
+        for a non-finite sum)."""
         name = self.names[v]
         if not v.shape:
             return f"({name} - {name})"
+        if v.shape[-1] <= _LISTED and all(d == 1 for d in v.shape[:-1]):  # (x.tolist()[0] of shape (1, n): the row)
+            return f"_lsum({name}.tolist(){'[0]' * (len(v.shape) - 1)})"
         if math.prod(v.shape) <= _DOT_MAX:
             return f"_vdot({name}, {name})"
         return f"_sum({name}, None)"
@@ -867,7 +873,7 @@ class _Source:
     def owned(self) -> list:
         """The return expressions of the guarded function: each output a value of its own, decided
         from the program (see "How guarded functions work")."""
-        roots = _roots(self.graph)
+        roots, writable = _roots(self.graph), _writable(self.graph)
         held = set(self.graph.inputs)  # what a returned value must not share memory with (and constants)
         out = []
         for v in self.graph.outputs:
@@ -880,7 +886,7 @@ class _Source:
                 out.append(f"_fresh({name})")
                 continue
             held |= mine
-            if mine == {v}:  # a fresh buffer (or a number)
+            if mine == {v} or v in writable:  # a fresh buffer (or a number), or a view NumPy leaves writable
                 out.append(name)
             else:  # a view of values nobody else holds: copied only if NumPy made it read-only
                 out.append(f"({name} if type({name}) is not _ndarray or {name}.flags.writeable else {name}.copy())")
@@ -889,6 +895,12 @@ class _Source:
 
 #: the terms one expression of a guarded function's finiteness check sums at most (`_Source.fused`)
 _TERMS = 64
+#: the entries up to which a one-axis array's term of that check is the sum of its entries as Python floats
+#: (`sum(x.tolist())`, ~1,500 instructions and ~135 an entry: a small network's bias gradient at batch 1, 3
+#: entries, 1.9k), not the BLAS dot (`_vdot(x, x)`, ~4,400 at any size up to `_DOT_MAX`: NumPy's argument
+#: conversion, a scalar result); the same answer, finite iff every entry is, a sum of finite entries that
+#: overflows (past 1e308, where the dot's past 1e154) read as "too large to tell"
+_LISTED = 16
 #: the entries a row from which a batched ufunc result is written into a buffer of the function's pool
 _POOLED = 256
 #: the bytes within which an unbatched one is: a fresh buffer from 64 KiB is carved off the top of the C heap
@@ -1097,6 +1109,16 @@ def _fresh_value(op) -> bool:
     """Whether the op's value is a fresh buffer (or a number): a ufunc's, or a strong op's, which computes with
     its plain ufunc (or np.where)."""
     return isinstance(op.impl, np.ufunc) or (op.plain is not None and isinstance(op.plain.impl, np.ufunc))
+
+
+def _writable(graph: Graph) -> set:
+    """The values of `graph` that are writable arrays of the function's own making (or numbers) at every call:
+    fresh buffers (`_fresh_value`) and an `Op.writable_view` op's values of them."""
+    made: set = set()
+    for e in graph.eqns:
+        if _fresh_value(e.op) or (e.op.writable_view and all([type(a) is Var and a in made for a in e.args])):
+            made.add(e.out)
+    return made
 
 
 def _roots(graph: Graph) -> dict:

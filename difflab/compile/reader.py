@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import tree
-from ..graph import Traced, _charging, charge_to
+from ..graph import Traced, _charging, charge_to, charging_open
 from .reads import Opaque, fingerprint
 
 
@@ -59,35 +59,49 @@ def generate(sig, args):
     return env["read"], env["build"], env.get("nest")
 
 
-def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1, out_dtype=None):
+def fuse(sig, args, fn, cost, eqns: int, elements: int, scalar: bool, evals: int = 1, out_dtype=None, lock=None):
     """One generated function `call(args)` for a prepared gradient's common case: the reader's checks
-    (as `generate`'s `read`), the guarded code `fn` on the graph inputs (compile.graphs: (value,
-    gradient leaves...) or None), `cost` charged with one call's work (graph.charge_to; `evals` evaluations of f) and the
-    gradient pytree built (as `build`; the value a Python float when `scalar`). None where the reader
-    or `fn` answers None: the caller's general path decides. Per call it saves the frames, the list of
-    inputs, the slice of the results and the calls between the three pieces (api.operators._Hot).
+    (as `generate`'s `read`), then, holding `lock` (a prepared function's: None, the caller holds one), the
+    guarded code `fn` on the graph inputs (compile.graphs: (value, gradient leaves...) or None) and `cost`
+    charged with one call's work (graph.charge_to; `evals` evaluations of f), and the gradient pytree built
+    (as `build`; the value a Python float when `scalar`). None where the reader or `fn` answers None: the
+    caller's general path decides. Per call it saves the frames, the list of inputs, the slice of the results
+    and the calls between the three pieces (api.operators._Hot).
 
-    For `f({"w": w}, X)`: `t0, t1, = args; ...checks...; r = _fn(t2, t1); if r is None: return None;
-    _charge(...); v, p0, = r; return _float(v), {'w': p0}`."""
+    For `f({"w": w}, X)`: `t0, t1, = args; ...checks...; _acquire(); try: r = _fn(t2, t1); if r is None:
+    return None; _charge(...) finally: _release(); v, p0, = r; return _float(v), {'w': p0}`."""
     checks, env, names = _reader(sig, args)
     parts = [f"p{m}" for m in range(len(sig.wrt_float))]
     value = "_float(r0)" if scalar else "_narrow(r0, _out)" if out_dtype is not None else "r0"  # (float32: rounded)
+    # The lock by its bound methods, called: `with lock:` looks both up per call, making two method objects,
+    # and calls __exit__ with three arguments (about 1,000 instructions more an uncontended call). The reader
+    # before it touches only the caller's arguments
+    pad = "    " if lock is not None else "  "
+    body = [
+        f"{pad}r = _fn({', '.join(names)})",
+        f"{pad}if r is None:",
+        f"{pad}  return None",
+        # (other costs being charged on this thread: graph.charge_to's loop; `_open` is empty when no thread
+        # charges any, and reading it is a tenth of reading the thread-local `_charging.costs`)
+        f"{pad}if _open and _charging.costs:",
+        f"{pad}  _charge(_cost, {eqns}, {elements}, {evals})",
+        f"{pad}else:",
+        *[f"{pad}  _cost.{k} += {n}" for k, n in (("evals", evals), ("eqns", eqns), ("elements", elements)) if n],
+    ]
+    if lock is not None:
+        body = ["  _acquire()", "  try:", *body, "  finally:", "    _release()"]
+        env.update(_acquire=lock.acquire, _release=lock.release)
     lines = [
         "def call(args):",
         "  try:",
         *checks,
         *_EXCEPT,
-        f"  r = _fn({', '.join(names)})",
-        "  if r is None:",
-        "    return None",
-        "  if _charging.costs:",  # (other costs being charged: graph.charge_to's loop)
-        f"    _charge(_cost, {eqns}, {elements}, {evals})",
-        "  else:",
-        *[f"    _cost.{k} += {n}" for k, n in (("evals", evals), ("eqns", eqns), ("elements", elements)) if n],
+        *body,
         f"  r0, {''.join(q + ', ' for q in parts)}= r",
         f"  return {value}, {_pytree(sig, parts)}",
     ]
-    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _float=float, _array0=array0, _out=out_dtype)
+    env.update(_fn=fn, _cost=cost, _charge=charge_to, _charging=_charging, _open=charging_open)
+    env.update(_float=float, _array0=array0, _out=out_dtype)
     if out_dtype is not None:
         env["_narrow"] = narrow
     exec(compile("\n".join(lines), "<difflab prepared call>", "exec"), env)

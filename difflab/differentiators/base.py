@@ -27,7 +27,7 @@ from ..compile import Tier, lower
 from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
-from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, evaluate, evaluate_batched
+from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -230,11 +230,13 @@ def _charged(fn):
         if charged:
             out = fn(self, *args, **kw)
         else:
+            charging_open.append(None)  # (graph.charging_open: popped once the thread's costs are back)
             _charging.costs = outer + (cost,)
             try:
                 out = fn(self, *args, **kw)
             finally:
                 _charging.costs = outer
+                charging_open.pop()
         if returns_pullback:
             outs, pullback = out
             return outs, self._charging(pullback)

@@ -211,6 +211,11 @@ class Op:
     #: its own, never a view of an argument (getitem of an integer per axis, or by integer arrays): compiled code
     #: may then write in place into an argument it reads while that value lives on (compile/graphs.py `_Source.shared`)
     fresh: Callable | None = None
+    #: its value is a view of its argument or an array of its own, never read-only where the argument is writable
+    #: (reshape, transpose, getitem: NumPy's views of a writable array are writable; broadcast_to's are not). A
+    #: guarded function returns such a view of its own fresh buffers as it is, without asking the view's
+    #: `flags.writeable` per call (compile/graphs.py `_Source.owned`: ~800 instructions a result)
+    writable_view: bool = False
     #: `(acc, *args, **params)` -> acc with the op's value added into acc's own buffer (an array of the value's shape
     #: and dtype), or None where it cannot (then acc is untouched): scatter_add's `acc[idx] += ct`. Compiled code
     #: adds a value only an addition reads so (compile/graphs.py `_Source.adds_into`): O(1), not O(n)

@@ -207,6 +207,7 @@ transpose = defop(
     # a matrix's transpose by `.T`: the same view (an ndarray's; a traced value's `.T` binds this op)
     direct=lambda ranks, axes: (_MATRIX_T, {}) if ranks == (2,) and tuple(axes) == (1, 0) else None,
     linear=True,
+    writable_view=True,
 )
 _MATRIX_T = operator.attrgetter("T")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -241,6 +242,7 @@ reshape = defop(
     # an array's reshape by its method, bound to the shape (a C call: the impl's view, without its frame)
     direct=lambda ranks, shape: (operator.methodcaller("reshape", tuple(shape)), {}) if ranks[0] else None,
     linear=True,
+    writable_view=True,
 )
 
 
@@ -339,6 +341,7 @@ getitem = defop(
     doc="basic slicing and integer-array indexing",
     strategy=_getitem_strategy,
     linear=True,
+    writable_view=True,
 )
 scatter_add = defop(
     "scatter_add",
