@@ -212,7 +212,11 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     elif _nonfinite(outs) is not None:
         parts = [np.full(np.shape(p), np.nan) for p in parts]
     elif isinstance(outs[0], Traced):
-        parts = [_poison_traced(p, outs[0]) for p in parts]
+        # NaN where the traced loss is not finite, and where a traced input is not: under vmap the trace's
+        # values are the first row's, so `_nan_inputs` cannot see a later row's inf (its gradient was 0,
+        # silently, where grad alone says NaN; issue 11)
+        wrt = st.signature.wrt
+        parts = [_poison_traced(_poison_traced(p, outs[0]), xs[i]) for p, i in zip(parts, wrt)]
     else:
         parts = _nan_inputs(st, xs, list(parts), finite)
     # a broadcast view (the cotangent of a sum) is read-only, one array may be the part of two

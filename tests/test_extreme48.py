@@ -1,0 +1,25 @@
+"""Issue 11, review46's findings: vmap(grad(f)) answers each row as grad(f) answers it alone, and
+silent wrong numbers at extreme values are right or said (NaN or a warning)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_vmap_grad_at_an_infinite_row_is_nan_as_grad_alone(method):
+    # exp(-x*x) is finite (0) at inf, so only the input's own check says there is no derivative there; under
+    # vmap the trace's values are the first row's, and a later row's inf got 0 silently (main: 0.0)
+    f = lambda x: np.sum(np.exp(-x * x))  # noqa: E731
+    rows = np.array([[1.0, 2.0], [np.inf, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = np.array([dl.grad(f, method=method)(r) for r in rows])
+        got = dl.vmap(dl.grad(f, method=method))(rows)
+    assert np.isnan(alone[1, 0]) and np.isnan(got[1, 0])
+    want = -2 * rows * np.exp(-rows * rows)  # analytic, at the finite entries
+    np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
+    np.testing.assert_allclose(got[1, 1], want[1, 1], rtol=1e-14)
