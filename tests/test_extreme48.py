@@ -23,3 +23,17 @@ def test_vmap_grad_at_an_infinite_row_is_nan_as_grad_alone(method):
     want = -2 * rows * np.exp(-rows * rows)  # analytic, at the finite entries
     np.testing.assert_allclose(got[0], want[0], rtol=1e-14)
     np.testing.assert_allclose(got[1, 1], want[1, 1], rtol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_term_lost_in_a_complex_cotangent_is_swept_again(method):
+    # |sum(1/((x(1+1j))^2))| = sum(1/(2x^2)), derivative -1/x^3: at 1e100 the cotangent of 1/u (u = 2e200j)
+    # underflowed in complex128, where the underflow checks looked at float64 only (main: 0.0, silently)
+    f = lambda x: abs(np.sum(1 / ((x * (1 + 1j)) ** 2)))  # noqa: E731
+    g = dl.grad(f, method=method)
+    x = np.array([1e100, 1.0])
+    for _ in range(2):  # (the second call: the prepared path answers as the first)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            np.testing.assert_allclose(g(x), -1 / x**3, rtol=1e-14)
+            assert g(1e100) == pytest.approx(-1e-300, rel=1e-14)
