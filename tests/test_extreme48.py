@@ -37,3 +37,17 @@ def test_a_term_lost_in_a_complex_cotangent_is_swept_again(method):
             warnings.simplefilter("error")
             np.testing.assert_allclose(g(x), -1 / x**3, rtol=1e-14)
             assert g(1e100) == pytest.approx(-1e-300, rel=1e-14)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_vmap_grad_rows_lost_to_underflow_are_answered_as_grad_alone(method):
+    # sum(1/(x*x))' = -2/x^3: at 1e100 the sweep's only term underflowed; grad alone sweeps again at a scaled seed
+    # (rescaled.py), the traced sweep vmap runs batched did not (main: -0.0 silently for -2e-300)
+    f = lambda x: np.sum(1 / (x * x))  # noqa: E731
+    rows = np.array([[1e100, 1.0], [1.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = dl.vmap(dl.grad(f, method=method))(rows)
+        alone = np.array([dl.grad(f, method=method)(r) for r in rows])
+    np.testing.assert_allclose(got, -2 / rows**3, rtol=1e-14)
+    np.testing.assert_array_equal(got, alone)
