@@ -213,7 +213,11 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
     elif _nonfinite(outs) is not None:
         parts = [np.full(np.shape(p), np.nan) for p in parts]
     elif isinstance(outs[0], Traced):
-        parts = [_poison_traced(p, outs[0]) for p in parts]
+        # NaN where the traced loss is not finite, and where a traced input is not: under vmap the trace's
+        # values are the first row's, so `_nan_inputs` cannot see a later row's inf (its gradient was 0,
+        # silently, where grad alone says NaN; issue 11)
+        wrt = st.signature.wrt
+        parts = [_poison_traced(_poison_traced(p, outs[0]), xs[i]) for p, i in zip(parts, wrt)]
     else:
         parts = _nan_inputs(st, xs, list(parts), finite)
     # a broadcast view (the cotangent of a sum) is read-only, one array may be the part of two
@@ -897,12 +901,26 @@ def vmap(f, in_axes=0, out_axes=0):
         else:
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
-            outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+            outs = _batched_or_rows(graph, leaves, flags, loop)
         outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
 
     return batched
+
+
+def _batched_or_rows(graph, leaves, flags, loop) -> list:
+    """vmap's outputs: the graph run once on the whole batch, or, where it holds a derivative's equations (recorded
+    by rules: `Eqn.source`) and something underflowed on values, f on each row alone (`loop`), so that each row is
+    answered as f answers it: a traced sweep has no rescaling (rescaled.py decides on values), and
+    vmap(grad(sum(1/(x*x)))) at [1e100, 1] gave -0.0 silently for grad's -2e-300 (issue 11)."""
+    plain = any(isinstance(x, Traced) for x in leaves) or not any([e.source is not None for e in graph.eqns])
+    if plain:  # (a user's own graph, or traced leaves: the batched run, whose outer derivative decides)
+        return _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+    under: list = []  # (NumPy's flag, by a call: a raise would meet `guarded`'s handling of a domain error)
+    with np.errstate(under="call", call=lambda kind, flag: under.append(kind)):
+        outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+    return loop() if under else outs
 
 
 def _empty_batch(flat_f, leaves, flags, out_def, out_axes):

@@ -33,6 +33,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
+import cmath
 import math
 import re
 import string
@@ -694,14 +695,16 @@ _TINY = float(np.finfo(np.float64).tiny)
 #: keeps 13 digits, and its slope -1e-10 is right to 5e-14)
 _LOST = _TINY * 2.0**-26
 _SQRT_TINY = math.sqrt(_TINY)
+_F64_C128 = (np.dtype(np.float64), np.dtype(np.complex128))
 
 
 def _underflowed(c, nt, d) -> bool:
     """Whether c = nt/d underflowed to 0 or a subnormal number of fewer than 8 digits where nt is normal and d
     finite: a chain-rule term lost (not the zero or tiny derivative of values that were already tiny or infinite)."""
-    if type(c) is float or type(c) is np.float64:
+    if type(c) is float or type(c) is np.float64 or type(c) is complex or type(c) is np.complex128:
         return abs(c) < _LOST and _TINY <= abs(nt) and abs(d) < math.inf
-    if type(c) is not np.ndarray or c.dtype != _F64 or not c.size or np.min(np.abs(c)) >= _LOST:
+    # complex128 too, by magnitude: abs(sum(1/((x·(1+1j))²)))' at 1e100 lost its only term in a complex cotangent
+    if type(c) is not np.ndarray or c.dtype not in _F64_C128 or not c.size or np.min(np.abs(c)) >= _LOST:
         return False  # (one pass in the common case)
     with np.errstate(invalid="ignore"):
         return bool(np.any((np.abs(c) < _LOST) & (np.abs(nt) >= _TINY) & (np.abs(d) < np.inf)))
@@ -709,8 +712,12 @@ def _underflowed(c, nt, d) -> bool:
 
 def _finite_large(c) -> bool:
     """Whether a float64 array `surely_finite` could not tell (its squares' sum overflowed: sqrt(x·x)'s 0.5·t/out at
-    7e-160 is 7e158) is finite after all: the quotient stands, and its checks run (`_subnormal_read`)."""
-    return type(c) is np.ndarray and c.dtype == _F64 and bool(np.isfinite(c).all())
+    7e-160 is 7e158) is finite after all: the quotient stands, and its checks run (`_subnormal_read`). A complex128
+    one too (`surely_finite` reads float64 only): its underflow is then seen (`_underflowed`), not left to the plain
+    product, which lost 1/u's term in abs(sum(1/((x·(1+1j))²)))' at 1e100 silently."""
+    if type(c) is complex or type(c) is np.complex128:
+        return cmath.isfinite(c)
+    return type(c) is np.ndarray and c.dtype in _F64_C128 and bool(np.isfinite(c).all())
 
 
 def _subnormal_read(args, d) -> bool:
