@@ -1105,7 +1105,7 @@ def mixed_mask(x, idx):
     ...     X[x > 0, 0] = 0.0  # (where(m & column 0, 0, X): the trace not specialised to the mask)
     ...     return X.sum()
     >>> dl.prepare(f, np.array([1.0, -1.0])).grad(np.array([-1.0, 2.0]))
-    array([2., 0.])
+    array([0., 3.])
     """
     if type(idx) is not tuple or len(idx) < 2:
         return None

@@ -466,8 +466,9 @@ def points():
 POINTS = points()
 FUNCS = [globals()[name] for name in POINTS]
 
-#: value-dependent graphs dl.prepare refuses: masked_hinge's m[m > 0] keeps the violated margins of this point
-SPECIALISED = {"masked_hinge"}
+#: value-dependent graphs dl.prepare refuses (none since masked_hinge's m[m > 0], the violated margins of each
+#: point, is recorded as where(m, h(where(m, x, fill)), 0) with the mask recomputed at each call: mask46)
+SPECIALISED: set[str] = set()
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient (dict keys sorted), by jax.value_and_grad in x64: the source run
 #: with jax.numpy, jax.scipy.special and jax.scipy.linalg; np.add.at as .at[].add, the slice writes as .at[].set,
 #: m[m > 0] as jnp.where(m > 0, m, 0), eig's eigenvalues by jnp.linalg.eigvals, gnn_max's np.maximum.at and
@@ -546,8 +547,7 @@ def test_gradient_of_user_code_at_two_points(name, method):
     """dl.value_and_grad at the point equals JAX's; prepared there and called twice at the second point (the
     general path, then the armed common case), JAX's there: the sort's and partition's order, the clip and
     leaky-ReLU branches, np.where's pieces, the interpolation intervals, the max aggregation's winners and the
-    spectral abscissa's eigenvalue are the new point's. masked_hinge, specialised, is refused by dl.prepare by name
-    and differentiated fresh at the second point."""
+    spectral abscissa's eigenvalue are the new point's, and so are masked_hinge's violated margins."""
     f = FUNCS[list(POINTS).index(name)]
     at_two_points(
         f,
