@@ -184,3 +184,16 @@ def test_sympy_derivatives_of_the_named_functions():
         args[i] = t
         d1 = float(sp.diff(_scipy_function(name)(*args), t).subs(t, point[i]))
         np.testing.assert_allclose(d1, REFERENCE[case][0], rtol=2e-14, err_msg=name)
+
+
+def test_zeta_derivative_far_from_the_origin_answers_at_once():
+    """ζ⁽ᵏ⁾ by mpmath never returned at x = -1e8 (and took seconds at -300), hanging test_wrong_numbers' edge
+    battery: beyond the doubles (x < -260) it is NaN, past 2^-x's underflow (x > 1100) (-1)^k·0 (and ζ = 1)."""
+    from difflab.ops.special import _zeta_derivative_impl
+
+    x = np.array([-1e300, -1e8, -300.0, 1200.0, 1e300])
+    for k in (0.0, 1.0, 2.0):
+        got = _zeta_derivative_impl(np.full(x.shape, k), x)
+        assert np.isnan(got[:3]).all()
+        assert (got[3:] == (1.0 if k == 0 else 0.0)).all()
+    assert _zeta_derivative_impl(1.0, -259.5) == pytest.approx(-8.57094795e307, rel=1e-8)

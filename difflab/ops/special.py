@@ -3491,6 +3491,10 @@ def _zeta_derivative_impl(k, x):
             return math.nan
         if not (k >= 0 and k == int(k)):  # (an order is a whole number)
             return math.nan
+        if x > 1100.0:  # ζ⁽ᵏ⁾(x) = (-1)^k Σ log(n)^k n^-x: its first term 2^-x is below the doubles (mpmath is slow)
+            return 1.0 if k == 0 else (-1.0) ** int(k) * 0.0
+        if x < -260.0:  # |ζ⁽ᵏ⁾| beyond the doubles (≈ 2·Γ(1 - x)/(2π)^(1 - x)) but at isolated zeros; mpmath
+            return math.nan  # takes seconds at -300 and never returns at -1e8: NaN, the DomainWarning's case
         with mpmath.workdps(20):
             return float(mpmath.zeta(x) if int(k) == 0 else mpmath.zeta(x, 1, int(k)))
 
