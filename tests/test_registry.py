@@ -68,9 +68,10 @@ DIGITS = 17
 
 
 def _sympy_number(v):
-    """An input value as SymPy's: a DIGITS-digit Float (exact: 60 bits), an Integer (an order n), or a boolean."""
+    """An input value as SymPy's: a DIGITS-digit Float (exact: 60 bits), an Integer (an order n; a boolean as 0 or 1,
+    which is what the translation reads at run time: a mask used as a number or a condition, symmask47)."""
     kind = np.asarray(v).dtype.kind
-    return sp.Float(float(v), DIGITS) if kind == "f" else sp.Integer(int(v)) if kind in "iu" else bool(v)
+    return sp.Float(float(v), DIGITS) if kind == "f" else sp.Integer(int(v)) if kind in "iub" else bool(v)
 
 
 DIFF_CASES = [c for c in REAL_CASES if REGISTRY[c[0]].differentiable and _float_args(REGISTRY[c[0]], c[2])]

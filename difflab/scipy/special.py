@@ -8,6 +8,7 @@ digamma, erf, iv, betainc, ...) and derived functions (logsumexp with `b`, multi
 
 from __future__ import annotations
 
+import builtins as _builtins
 import math
 
 import numpy as _np
@@ -134,4 +135,6 @@ def __dir__():
     return sorted(set(globals()) | set(_registry_names()))
 
 
-globals().update(_registry_names())
+# (a name that is also a builtin's, SciPy's `round`, is served by __getattr__ only: in this module's globals it would
+# shadow the builtin for this module's own code and doctests)
+globals().update({n: fn for n, fn in _registry_names().items() if not hasattr(_builtins, n)})
