@@ -22,3 +22,20 @@ def pytest_cmdline_main(config):
     option = config.option
     if getattr(option, "numprocesses", None) and getattr(option, "dist", None) == "no":
         option.dist = "worksteal"
+
+
+@pytest.fixture
+def entry_rules(monkeypatch):
+    """Counts the opaque kinds' entry rules taken (each builds an opaque.Slot: one per entry and matrix entry), for
+    tests/test_symbolic_linalg_*.py (imported here, not at the top: NumPy must not load before the thread settings)."""
+    from difflab.ops import opaque
+
+    calls = []
+
+    class Counted(opaque.Slot):
+        def __init__(self, *args, **kwargs):
+            calls.append(args[0][:3])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(opaque, "Slot", Counted)
+    return calls

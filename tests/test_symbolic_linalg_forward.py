@@ -11,7 +11,6 @@ import pytest
 
 import difflab as dl
 import difflab.scipy.linalg as dsla
-from difflab.ops import opaque
 
 R = np.random.default_rng(46)
 B = R.normal(size=(5, 5))
@@ -38,20 +37,6 @@ def lstsq5(p):
 
 
 CASES = {"solve": (solve5, 25), "cholesky": (chol5, 25), "lstsq": (lstsq5, 10)}
-
-
-@pytest.fixture
-def entry_rules(monkeypatch):
-    """Counts the opaque kinds' entry rules taken (each builds an opaque.Slot: one per entry and matrix entry)."""
-    calls = []
-
-    class Counted(opaque.Slot):
-        def __init__(self, *args, **kwargs):
-            calls.append(args[0][:3])
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(opaque, "Slot", Counted)
-    return calls
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -10,7 +10,6 @@ import pytest
 
 import difflab as dl
 import difflab.scipy.linalg as dsla
-from difflab.ops import opaque
 
 R = np.random.default_rng(45)
 X = R.normal(size=(5, 2))
@@ -54,20 +53,6 @@ CASES = {
         [2.5148022203486695, -3.0848295441072535, -3.0848295441072513, 3.8885279710635787],
     ),
 }
-
-
-@pytest.fixture
-def entry_rules(monkeypatch):
-    """Counts the opaque kinds' entry rules taken (each builds an opaque.Slot: one per entry and matrix entry)."""
-    calls = []
-
-    class Counted(opaque.Slot):
-        def __init__(self, *args, **kwargs):
-            calls.append(args[0][:3])
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(opaque, "Slot", Counted)
-    return calls
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
