@@ -79,6 +79,9 @@ class Trace:
     masked_scan: dict = {}
     #: [equations scanned, the Vars computed from reads by a traced mask, reads taken] (_count_read), or None
     count_scan: list | None = None
+    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates: x[it] is
+    #: x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m), np.nonzero(m)[0] as an index)
+    index_reads: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -690,12 +693,25 @@ def _nonzero_of(m):
     t = m._trace
     if m.dtype != bool or not m.shape or isinstance(m.value, Tracer) or t.specialised:
         return None
-    coords = np.indices(m.shape)
-    out = _MaskIndex(_masked_read(ops.where(m, c, c), m) for c in coords)
+    coords = [ops.where(m, c, c) for c in np.indices(m.shape)]
+    out = _MaskIndex(_masked_read(c, m) for c in coords)
     if any(c is None for c in out):
         return None
+    if not t.index_reads:
+        t.index_reads = {}  # (this trace's own, not the class's empty default)
+    t.index_reads.update((read.node, (src, m)) for read, src in zip(out, coords))
     out.mask = m
     return out
+
+
+def _index_read(x, i):
+    """x[i] for i = np.nonzero(m)[k] (np.flatnonzero(m)), a read of m's coordinates by m: x.take(src, axis=0)[m], a
+    read by the mask itself, so `x[np.flatnonzero(m)].sum()` is replayed where m changes (None for other indices)."""
+    found = x._trace.index_reads.get(i.node) if x.shape else None
+    if found is None or i._trace is not x._trace:
+        return None
+    src, m = found
+    return _masked_read(dnp.take(x, src, axis=0), m)
 
 
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
@@ -829,6 +845,9 @@ class Tracer(Traced):
         if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
             idx = idx.mask  # (x[np.nonzero(m)] is x[m])
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            out = _index_read(self, idx) if self._trace.index_reads else None
+            if out is not None:
+                return out
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
             return dnp.take(self, idx, axis=0)  # (NumPy's x[i] along the first axis)
