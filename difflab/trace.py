@@ -704,6 +704,38 @@ def _nonzero_of(m):
     return out
 
 
+def _traced_slice(x, idx):
+    """`idx` with its one slice of step 1 whose bounds are traced integers (`x[:j]`, `x[i:, 0]`, j = np.argmax(x))
+    made the traced mask of the positions it selects along its axis, so x is read by a traced mask (x[m], x[m, 0]:
+    `_masked_read`), not by the bounds' values; None for any other index. A negative bound counts from the end, a
+    bound beyond the axis selects to it, as Python's slices (no clipping is needed for the comparisons)."""
+    idx = idx if type(idx) is tuple else (idx,)
+    at = [
+        k
+        for k, i in enumerate(idx)
+        if type(i) is slice and (type(i.start) is Tracer or type(i.stop) is Tracer) and i.step in (None, 1)
+    ]
+    if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
+        return None
+    k, n = at[0], x.shape[at[0]]
+    bound = idx[k]
+    for b in (bound.start, bound.stop):
+        if b is not None and not (isinstance(b, Tracer) and not b.shape and b.dtype.kind in "iu" or _is_int(b)):
+            return None
+    where = np.arange(n)
+    mask = None
+    for b, test in ((bound.start, operator.ge), (bound.stop, operator.lt)):
+        if b is None:
+            continue
+        b = dnp.where(b < 0, b + n, b) if isinstance(b, Tracer) else (b + n if b < 0 else b)
+        mask = test(where, b) if mask is None else mask & test(where, b)  # (one bound traced: a traced mask)
+    return idx[:k] + (mask,) + idx[k + 1 :]
+
+
+def _is_int(b) -> bool:
+    return isinstance(b, (int, np.integer)) and not isinstance(b, bool)
+
+
 def _index_read(x, i):
     """x[i] for i = np.nonzero(m)[k] (np.flatnonzero(m)), a read of m's coordinates by m: x.take(src, axis=0)[m], a
     read by the mask itself, so `x[np.flatnonzero(m)].sum()` is replayed where m changes (None for other indices)."""
@@ -734,6 +766,14 @@ def _masked_reduction(name, args, kwargs):
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
 # caller's frame is the user's): a read by a traced mask's count, as .shape and len() on the tracer itself
 _COUNT_READERS = frozenset({"shape", "size"})
+
+
+#: why an integer traced value's number was read where NumPy's own indexing took it, and the spelling that is not
+_NUMPY_INDEXING = (
+    " (NumPy's own indexing of a NumPy array W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a number"
+    " dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at each"
+    " call, as a traced array's x[i] and x[:i] are)"
+)
 
 
 class Tracer(Traced):
@@ -854,6 +894,9 @@ class Tracer(Traced):
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
+        bounded = _traced_slice(self, idx)
+        if bounded is not None:
+            return self[bounded]
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
@@ -918,12 +961,7 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
-        return int(
-            self._integer_value(
-                "an integer traced value used as a Python index"
-                " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
-            )
-        )
+        return int(self._integer_value("an integer traced value used as a Python index" + _NUMPY_INDEXING))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -952,7 +990,9 @@ class Tracer(Traced):
             one = 1.0 if dtype.kind in "fc" else 1
             ones = ops.REGISTRY["where"](self, one, 0 * one)
             return ones if ones.dtype == dtype else ones.astype(dtype)
-        if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
+        if dtype.kind == "b":  # (x.astype(bool) as a mask: NumPy's truth, NaN true; traced, so prepare reuses it)
+            return ops.not_equal(self, 0)
+        if dtype.kind in "iu" and dtype.kind != self.node.dtype.kind:
             # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
             return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
@@ -973,10 +1013,7 @@ class Tracer(Traced):
     def __array__(self, dtype=None, copy=None):
         if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
             value = np.asarray(
-                self._integer_value(
-                    "an integer traced value converted to a NumPy array"
-                    " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
-                )
+                self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
             )
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))
