@@ -638,7 +638,7 @@ def _masked_read(x, idx):
     found = _assign.mask_axis(x, idx)
     if found is None:
         mixed = _assign.mixed_mask(x, idx)  # (X[m, 0], X[m, 1:3], X[0, m]: X[basic][m...], read in two steps)
-        return None if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
+        return _count_first(x, idx) if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
     mask, axis = found
     t = x._trace
     if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer) or t.specialised:
@@ -702,6 +702,31 @@ def _nonzero_of(m):
     t.index_reads.update((read.node, (src, m)) for read, src in zip(out, coords))
     out.mask = m
     return out
+
+
+def _count_first(x, idx):
+    """x[idx] for one traced boolean mask among ints and slices where NumPy moves the mask's count to the front (an
+    int and the mask apart, a slice between: `X[0, :, m]`): the part x[basic] (the mask's axes full slices) with the
+    mask's axes moved first, read by the mask (`_masked_read`), NumPy's order of axes. None for other indices."""
+    at = [p for p, i in enumerate(idx) if isinstance(i, Traced)]
+    if len(at) != 1 or idx[at[0]].dtype != bool or not idx[at[0]].shape:
+        return None
+    m, basic, ints, pos = idx[at[0]], [], [], 0
+    for p, i in enumerate(idx):
+        if p == at[0]:
+            pos = sum(type(b) is slice for b in basic)  # (the mask's first axis in the part)
+            basic.extend([slice(None)] * len(m.shape))
+        elif type(i) is slice or _is_int(i):
+            basic.append(i if type(i) is slice else int(i))
+            ints.extend([p] if _is_int(i) else [])
+        else:
+            return None  # (Ellipsis, None, an array: NumPy's other indexing)
+    span = sorted([at[0], *ints])
+    if not ints or len(basic) > len(x.shape) or all(type(idx[p]) is not slice for p in range(span[0], span[-1])):
+        return None  # (no int, or none apart from the mask: NumPy keeps the count in place, mixed_mask's case)
+    k = len(m.shape)
+    part = dnp.moveaxis(ops.getitem(x, idx=tuple(basic)), tuple(range(pos, pos + k)), tuple(range(k)))
+    return _masked_read(part, m)
 
 
 def _traced_slice(x, idx):
