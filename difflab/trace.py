@@ -677,7 +677,11 @@ def _count_read(x, frame, what) -> None:
                 break
     scan[0] = len(eqns)
     if x.node in tainted:
-        specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
+        specialise(
+            x,
+            f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
+            "np.count_nonzero(m) is that number traced, recomputed at each call)",
+        )
 
 
 class _MaskIndex(tuple):
