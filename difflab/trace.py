@@ -79,6 +79,9 @@ class Trace:
     masked_scan: dict = {}
     #: [equations scanned, the Vars computed from reads by a traced mask, reads taken] (_count_read), or None
     count_scan: list | None = None
+    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates: x[it] is
+    #: x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m), np.nonzero(m)[0] as an index)
+    index_reads: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
     def __init__(self):
@@ -635,7 +638,7 @@ def _masked_read(x, idx):
     found = _assign.mask_axis(x, idx)
     if found is None:
         mixed = _assign.mixed_mask(x, idx)  # (X[m, 0], X[m, 1:3], X[0, m]: X[basic][m...], read in two steps)
-        return None if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
+        return _count_first(x, idx) if mixed is None else _masked_read(ops.getitem(x, idx=mixed[0]), mixed[1])
     mask, axis = found
     t = x._trace
     if type(mask) is not Tracer or mask._trace is not t or isinstance(mask.value, Tracer) or t.specialised:
@@ -674,7 +677,11 @@ def _count_read(x, frame, what) -> None:
                 break
     scan[0] = len(eqns)
     if x.node in tainted:
-        specialise(x, f"the number of elements a traced mask selects ({what} of a value of its count)")
+        specialise(
+            x,
+            f"the number of elements a traced mask selects ({what} of a value of its count, a Python int; "
+            "np.count_nonzero(m) is that number traced, recomputed at each call)",
+        )
 
 
 class _MaskIndex(tuple):
@@ -690,12 +697,82 @@ def _nonzero_of(m):
     t = m._trace
     if m.dtype != bool or not m.shape or isinstance(m.value, Tracer) or t.specialised:
         return None
-    coords = np.indices(m.shape)
-    out = _MaskIndex(_masked_read(ops.where(m, c, c), m) for c in coords)
+    coords = [ops.where(m, c, c) for c in np.indices(m.shape)]
+    out = _MaskIndex(_masked_read(c, m) for c in coords)
     if any(c is None for c in out):
         return None
+    if not t.index_reads:
+        t.index_reads = {}  # (this trace's own, not the class's empty default)
+    t.index_reads.update((read.node, (src, m)) for read, src in zip(out, coords))
     out.mask = m
     return out
+
+
+def _count_first(x, idx):
+    """x[idx] for one traced boolean mask among ints and slices where NumPy moves the mask's count to the front (an
+    int and the mask apart, a slice between: `X[0, :, m]`): the part x[basic] (the mask's axes full slices) with the
+    mask's axes moved first, read by the mask (`_masked_read`), NumPy's order of axes. None for other indices."""
+    at = [p for p, i in enumerate(idx) if isinstance(i, Traced)]
+    if len(at) != 1 or idx[at[0]].dtype != bool or not idx[at[0]].shape:
+        return None
+    m, basic, ints, pos = idx[at[0]], [], [], 0
+    for p, i in enumerate(idx):
+        if p == at[0]:
+            pos = sum(type(b) is slice for b in basic)  # (the mask's first axis in the part)
+            basic.extend([slice(None)] * len(m.shape))
+        elif type(i) is slice or _is_int(i):
+            basic.append(i if type(i) is slice else int(i))
+            ints.extend([p] if _is_int(i) else [])
+        else:
+            return None  # (Ellipsis, None, an array: NumPy's other indexing)
+    span = sorted([at[0], *ints])
+    if not ints or len(basic) > len(x.shape) or all(type(idx[p]) is not slice for p in range(span[0], span[-1])):
+        return None  # (no int, or none apart from the mask: NumPy keeps the count in place, mixed_mask's case)
+    k = len(m.shape)
+    part = dnp.moveaxis(ops.getitem(x, idx=tuple(basic)), tuple(range(pos, pos + k)), tuple(range(k)))
+    return _masked_read(part, m)
+
+
+def _traced_slice(x, idx):
+    """`idx` with its one slice of step 1 whose bounds are traced integers (`x[:j]`, `x[i:, 0]`, j = np.argmax(x))
+    made the traced mask of the positions it selects along its axis, so x is read by a traced mask (x[m], x[m, 0]:
+    `_masked_read`), not by the bounds' values; None for any other index. A negative bound counts from the end, a
+    bound beyond the axis selects to it, as Python's slices (no clipping is needed for the comparisons)."""
+    idx = idx if type(idx) is tuple else (idx,)
+    at = [
+        k
+        for k, i in enumerate(idx)
+        if type(i) is slice and (type(i.start) is Tracer or type(i.stop) is Tracer) and i.step in (None, 1)
+    ]
+    if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
+        return None
+    k, n = at[0], x.shape[at[0]]
+    bound = idx[k]
+    for b in (bound.start, bound.stop):
+        if b is not None and not (isinstance(b, Tracer) and not b.shape and b.dtype.kind in "iu" or _is_int(b)):
+            return None
+    where = np.arange(n)
+    mask = None
+    for b, test in ((bound.start, operator.ge), (bound.stop, operator.lt)):
+        if b is None:
+            continue
+        b = dnp.where(b < 0, b + n, b) if isinstance(b, Tracer) else (b + n if b < 0 else b)
+        mask = test(where, b) if mask is None else mask & test(where, b)  # (one bound traced: a traced mask)
+    return idx[:k] + (mask,) + idx[k + 1 :]
+
+
+def _is_int(b) -> bool:
+    return isinstance(b, (int, np.integer)) and not isinstance(b, bool)
+
+
+def _index_read(x, i):
+    """x[i] for i = np.nonzero(m)[k] (np.flatnonzero(m)), a read of m's coordinates by m: x.take(src, axis=0)[m], a
+    read by the mask itself, so `x[np.flatnonzero(m)].sum()` is replayed where m changes (None for other indices)."""
+    found = x._trace.index_reads.get(i.node) if x.shape else None
+    if found is None or i._trace is not x._trace:
+        return None
+    src, m = found
+    return _masked_read(dnp.take(x, src, axis=0), m)
 
 
 #: reductions of a read by a traced mask over its count recorded without the count (difflab.assign.reduce_masked)
@@ -718,6 +795,14 @@ def _masked_reduction(name, args, kwargs):
 # NumPy's functions that read a traced value's shape for the user's code (through __array_function__, whose
 # caller's frame is the user's): a read by a traced mask's count, as .shape and len() on the tracer itself
 _COUNT_READERS = frozenset({"shape", "size"})
+
+
+#: why an integer traced value's number was read where NumPy's own indexing took it, and the spelling that is not
+_NUMPY_INDEXING = (
+    " (NumPy's own indexing of a NumPy array W by it, W[i], W[:i] or numpy.take(W, i), reads its value, a number"
+    " dl.prepare cannot recompute: write difflab.numpy.take(W, i, axis=0) for W[i], a gather by i recomputed at each"
+    " call, as a traced array's x[i] and x[:i] are)"
+)
 
 
 class Tracer(Traced):
@@ -829,12 +914,18 @@ class Tracer(Traced):
         if type(idx) is _MaskIndex and tuple(idx.mask.shape) == tuple(self.shape[: len(idx)]):
             idx = idx.mask  # (x[np.nonzero(m)] is x[m])
         if type(idx) is Tracer and idx.dtype.kind in "iu" and self.shape:
+            out = _index_read(self, idx) if self._trace.index_reads else None
+            if out is not None:
+                return out
             # x[i] by a traced integer index of any shape (argsort's, argmax's, searchsorted's): one gather along
             # the first axis, the trace not specialised to i's values (recomputed at each call)
             return dnp.take(self, idx, axis=0)  # (NumPy's x[i] along the first axis)
         masked = _masked_read(self, idx)
         if masked is not None:
             return masked
+        bounded = _traced_slice(self, idx)
+        if bounded is not None:
+            return self[bounded]
         idx = _index(idx)
         out = ops.getitem(self, idx=idx)
         if out.node.shape or Ellipsis in idx:  # basic indexing: a view, as NumPy's (difflab.assign)
@@ -899,12 +990,7 @@ class Tracer(Traced):
         return int(self._integer_value("int() of an integer traced value"))
 
     def __index__(self):
-        return int(
-            self._integer_value(
-                "an integer traced value used as a Python index"
-                " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
-            )
-        )
+        return int(self._integer_value("an integer traced value used as a Python index" + _NUMPY_INDEXING))
 
     def item(self, *_):  # (NumPy's ndarray.item: a Python number, as float(x) is; JAX refuses it too)
         raise TracerConversionError(_conversion_message(self, sys._getframe(1)))
@@ -933,7 +1019,9 @@ class Tracer(Traced):
             one = 1.0 if dtype.kind in "fc" else 1
             ones = ops.REGISTRY["where"](self, one, 0 * one)
             return ones if ones.dtype == dtype else ones.astype(dtype)
-        if dtype.kind in "biu" and dtype.kind != self.node.dtype.kind:
+        if dtype.kind == "b":  # (x.astype(bool) as a mask: NumPy's truth, NaN true; traced, so prepare reuses it)
+            return ops.not_equal(self, 0)
+        if dtype.kind in "iu" and dtype.kind != self.node.dtype.kind:
             # np.floor(x).astype(int) for a gather, (x > 0).astype(int): piecewise constant, read off the
             # values as argmax's and a traced index's are (zero derivative; the trace is specialised to them)
             return np.asarray(dnp._value(self, f"astype({dtype.name})")).astype(dtype)
@@ -954,10 +1042,7 @@ class Tracer(Traced):
     def __array__(self, dtype=None, copy=None):
         if self.dtype.kind in "iu":  # (an index: no derivative to drop; NumPy's own functions take its values)
             value = np.asarray(
-                self._integer_value(
-                    "an integer traced value converted to a NumPy array"
-                    " (a NumPy array indexed by it, w[i] or numpy.take(w, i), reads its values: numpy.take_along_axis(w, i, axis=0) or difflab.numpy.take(w, i) records a gather instead)"
-                )
+                self._integer_value("an integer traced value converted to a NumPy array" + _NUMPY_INDEXING)
             )
             return value if dtype is None else value.astype(dtype)
         trick = _index_trick(sys._getframe(1))

@@ -534,8 +534,8 @@ def test_prepare_names_what_specialised_the_graph():
             return (x**2).sum()
         return x.sum()
 
-    def binned_by_digitize(x):  # (np.argsort's, np.argmax's indices are equations now: prepare reuses them)
-        return x[np.digitize(x, [0.0, 1.0])].sum() * x.sum()
+    def sorted_by_lexsort(x):  # (np.argsort's, np.argmax's, np.digitize's indices are equations: prepare reuses them)
+        return x[np.lexsort((x,))[:2]].sum() * x.sum()
 
     def inner_branch(x):
         return dl.grad(lambda y: y[0] ** 2 if y[0] > 0 else y[0])(x).sum()
@@ -545,7 +545,7 @@ def test_prepare_names_what_specialised_the_graph():
     here = r"test_api\.py"
     for f, said in (
         (branch, rf"by bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line}\)"),
-        (binned_by_digitize, rf"by numpy\.digitize of v0 at .*{here}:{line + 5}\)"),
+        (sorted_by_lexsort, rf"by numpy\.lexsort of `v1 = stack\(v0, axis=0\)` at .*{here}:{line + 5}\)"),
         (inner_branch, rf"by an inner trace's bool\(\) .* of `v\d+ = greater\(v\d+, 0\)` at .*{here}:{line + 8}\)"),
     ):
         with pytest.raises(ValueError, match=r"specialised to its input values \(" + said):

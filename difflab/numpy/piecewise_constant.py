@@ -19,7 +19,7 @@ from .arrays import _contains_traced, _value
 
 
 def _on_values(name):
-    name = name.strip("_").split("_")[0] if name.endswith("_of_values") else name
+    name = name[1 : -len("_of_values")] if name.endswith("_of_values") else name
     fn, said = getattr(_np, name), f"numpy.{name}"
 
     def constant(*args, **kwargs):
@@ -41,18 +41,18 @@ def _on_values(name):
 
 
 (
-    count_nonzero,
+    _count_nonzero_of_values,
     nonzero,
-    argwhere,
-    flatnonzero,
-    digitize,
+    _argwhere_of_values,
+    _flatnonzero_of_values,
+    _digitize_of_values,
     allclose,
     array_equal,
-    isclose,
+    _isclose_of_values,
     _any_of_values,
     _all_of_values,
-    nanargmax,
-    nanargmin,
+    _nanargmax_of_values,
+    _nanargmin_of_values,
     spacing,
     signbit,
     isneginf,
@@ -70,18 +70,18 @@ def _on_values(name):
 ) = [
     _on_values(n)
     for n in (
-        "count_nonzero",
+        "_count_nonzero_of_values",
         "nonzero",
-        "argwhere",
-        "flatnonzero",
-        "digitize",
+        "_argwhere_of_values",
+        "_flatnonzero_of_values",
+        "_digitize_of_values",
         "allclose",
         "array_equal",
-        "isclose",
+        "_isclose_of_values",
         "_any_of_values",
         "_all_of_values",
-        "nanargmax",
-        "nanargmin",
+        "_nanargmax_of_values",
+        "_nanargmin_of_values",
         "spacing",
         "signbit",
         "isneginf",
@@ -194,3 +194,126 @@ def _counted(name, on_values, test):
 
 all = _counted("all", _all_of_values, lambda count, n: count == n)
 any = _counted("any", _any_of_values, lambda count, n: count > 0)
+
+
+def _truth(a):
+    """a's truth, a traced mask: a itself if boolean, else a != 0 (NumPy's: NaN is True)."""
+    return a if a.dtype == bool else a != 0
+
+
+def count_nonzero(a, axis=None, *, keepdims=False):
+    """`numpy.count_nonzero`: of a traced array a traced integer, the sum of its truth (recomputed at each call, so
+    `x[m].sum() / np.count_nonzero(m)` is prepared); of a plain array NumPy's. Shape: a reduced over `axis`.
+
+    >>> int(count_nonzero(_np.array([[1.0, 0.0], [2.0, 3.0]])))
+    3
+    """
+    if not isinstance(a, _Traced):
+        return _count_nonzero_of_values(a, axis=axis, keepdims=keepdims)
+    from .. import numpy as dnp
+
+    return dnp.sum(_truth(a), axis=axis, keepdims=keepdims)
+
+
+def flatnonzero(a):
+    """`numpy.flatnonzero`: of a traced array the positions of its nonzero entries as `np.nonzero(np.ravel(a))[0]`,
+    a read of the coordinates by the mask, so `x[np.flatnonzero(x > 0)].sum()` is prepared where the mask changes
+    (a use of their count specialises the trace, by name); of a plain array NumPy's. Shape: (count,).
+
+    >>> flatnonzero(_np.array([0.0, 2.0, 3.0])).tolist()
+    [1, 2]
+    """
+    if not isinstance(a, _Traced):
+        return _flatnonzero_of_values(a)
+    from .. import numpy as dnp
+
+    return _np.nonzero(_truth(dnp.ravel(a)))[0]  # (Tracer.__array_function__: the reads of nonzero)
+
+
+def argwhere(a):
+    """`numpy.argwhere`: NumPy's on the values (its (count, ndim) array specialises the trace, so dl.prepare refuses
+    it by name, naming `np.nonzero(a)` and `np.flatnonzero(a)`, which are recomputed). Shape: (count, a.ndim).
+
+    >>> argwhere(_np.array([0.0, 2.0])).tolist()
+    [[1]]
+    """
+    if not isinstance(a, _Traced):
+        return _argwhere_of_values(a)
+    said = "numpy.argwhere (write x[np.nonzero(m)] or np.flatnonzero(m): recomputed at each call)"
+    return _np.argwhere(_value(a, said))
+
+
+def digitize(x, bins, right=False):
+    """`numpy.digitize` of a traced x in constant monotonic bins: NumPy's own definition by the registry's
+    searchsorted (recomputed at each call, so `w[np.digitize(x, bins)]` is prepared; zero derivative). Bins NumPy
+    refuses are refused with NumPy's error. Shape: x's.
+
+    >>> digitize(_np.array([0.5, 2.0]), _np.array([0.0, 1.0])).tolist()
+    [1, 2]
+    """
+    if not isinstance(x, _Traced) or isinstance(bins, _Traced) or x.dtype.kind == "c":
+        return _digitize_of_values(x, bins, right)
+    from .. import numpy as dnp
+
+    bins = _np.asarray(bins)
+    _np.digitize(_np.zeros(0), bins)  # (NumPy's errors for bins neither increasing nor decreasing, or not 1-D)
+    side = "left" if right else "right"
+    if bins.size > 1 and bins[0] > bins[-1]:  # decreasing, as NumPy's _monotonicity finds
+        return len(bins) - dnp.searchsorted(bins[::-1], x, side=side)
+    return dnp.searchsorted(bins, x, side=side)
+
+
+def _nanarg(name, on_values):
+    def nanarg(a, axis=None, out=None, *, keepdims=False):
+        if not isinstance(a, _Traced) or out is not None or a.dtype.kind == "c":
+            return on_values(a, axis=axis, out=out, keepdims=keepdims)
+        from .. import numpy as dnp
+
+        if a.dtype.kind != "f":
+            return getattr(dnp, name[3:])(a, axis=axis, keepdims=keepdims)
+        with _np.errstate(all="ignore"):  # (NumPy's ValueError for an all-NaN slice at the example point)
+            getattr(_np, name)(_np.asarray(a.value if not isinstance(a.value, _Traced) else 0.0), axis=axis)
+        fill = -_np.inf if name == "nanargmax" else _np.inf  # (NumPy's own: NaN replaced so, then argmax)
+        return getattr(dnp, name[3:])(dnp.where(dnp.isnan(a), fill, a), axis=axis, keepdims=keepdims)
+
+    nanarg.__name__ = nanarg.__qualname__ = name
+    nanarg.__doc__ = (
+        f"`numpy.{name}`: of a traced array the registry's {name[3:]} of it with NaN replaced by "
+        f"{'-' if name == 'nanargmax' else ''}inf, NumPy's own definition (recomputed at each call, so "
+        f"`x[np.{name}(x)]` is prepared); an all-NaN slice at the traced point is NumPy's ValueError. Shape: a "
+        f"reduced over `axis`.\n\n    >>> int({name}(_np.array([_np.nan, 1.0, 2.0])))\n"
+        f"    {2 if name == 'nanargmax' else 1}\n    "
+    )
+    nanarg.__module__ = __name__
+    return nanarg
+
+
+nanargmax = _nanarg("nanargmax", _nanargmax_of_values)
+nanargmin = _nanarg("nanargmin", _nanargmin_of_values)
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """`numpy.isclose` of traced values: NumPy's own formula, |a - b| <= atol + rtol |b| where b is finite, or
+    a == b (NaN equal to NaN with equal_nan), as traced masks (recomputed at each call, so dl.prepare reuses
+    np.where(np.isclose(x, c), ...)); masks compared as NumPy's 1.0 and 0.0. Shape: a and b broadcast.
+
+    >>> isclose(_np.array([1.0, 1.1]), 1.0).tolist()
+    [True, False]
+    """
+    if (
+        not isinstance(a, _Traced)
+        and not isinstance(b, _Traced)
+        or isinstance(rtol, _Traced)
+        or isinstance(atol, _Traced)
+    ):
+        return _isclose_of_values(a, b, rtol, atol, equal_nan)
+    from .. import numpy as dnp
+
+    x, y = (v.astype(float) if isinstance(v, _Traced) and v.dtype.kind in "biu" else v for v in (a, b))
+    if not isinstance(y, _Traced):
+        y = _np.asarray(y, dtype=_np.result_type(_np.asarray(y), 1.0))  # (NumPy's: y inexact)
+    with _np.errstate(invalid="ignore"):
+        out = (dnp.abs(x - y) <= atol + rtol * dnp.abs(y)) & dnp.isfinite(y) | (x == y)
+        if equal_nan:
+            out = out | dnp.isnan(x) & dnp.isnan(y)
+    return out
