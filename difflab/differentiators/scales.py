@@ -665,6 +665,7 @@ def say_roundoff(
             # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
             judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
         below = (a < bound) & np.isfinite(f0)  # (f(x) inf or NaN: the DomainWarning said so; no round-off to judge)
+        below |= (a == 0) & (bound == 0) & (f0 == 0) & columns  # (nested, all 0: the inner levels said no noise)
         # an entry resolved from 0 (above its bound) whose round-off is still more than SHARE of it
         band = (SHARE * a < firm) & ~below & (a > 0) & np.isfinite(f0) & bool(entries) if firm is not None else False
         if not below.any() and not np.any(band):  # (the common case)
@@ -709,12 +710,17 @@ def say_roundoff(
 def _say_lost(e, entry: str, value):
     """`say_roundoff`'s warning of an entry that is `value` because equation e's addition lost its argument's change."""
     what = f"this {e.op.name}" if e.op is e.origin.op else f"the {e.op.name} it is computed with"
+    why = (
+        f"the change of an argument of {what} over the step is below an ulp of its value and was lost (a term much "
+        "larger than the derivative's share of f)"
+        if e.op.linear is True  # (else a saturated op, `offsets._saturated`: the truth is below what differences see)
+        else f"the value of {what} is constant to its last bit over the step though its derivative is not 0 (its change"
+        " is below an ulp of its value: finite differences of f's floats give 0 there, whatever the step)"
+    )
     warn_user(
         NumericAccuracyWarning(
             f"{str(e.origin).split(' :')[0]}: the numeric method cannot resolve this derivative: {entry} is "
-            f"{value + 0.0:.3g} because the change of an argument of {what} over the step is below an ulp of its value "
-            "and was lost (a term much larger than the derivative's share of f); use an exact method "
-            "(method='forward' or 'reverse'), or rescale f"
+            f"{value + 0.0:.3g} because {why}; use an exact method (method='forward' or 'reverse'), or rescale f"
         ),
         NumericAccuracyWarning,
     )
