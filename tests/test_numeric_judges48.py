@@ -85,3 +85,45 @@ def test_central4_stays_quiet_where_its_error_is_a_quarter_of_the_accuracy():
         got, said = _said(lambda: dl.grad(lambda x: a * op(0.7 * s * x), method=Numeric(scheme="central4"))(x))
         assert not said, (name, said)
         np.testing.assert_allclose(got, a * 0.7 * s * dop(0.7 * s * x), rtol=1e-3)
+
+
+# round-off: an entry above its bound is said where the bound exceeds FIRM_SHARE (5e-3) of it, not SHARE (1e-2): its
+# error is up to ~0.56 of the bound where f is a sum of terms larger than f (bench/numeric_silent.py 4 and 8)
+TANH3 = (64.61743237635018, [-0.4535367107292573, -0.902162768692738, 0.9184895570800916],
+         [-0.42190236405385884, 0.24665825188798052, 0.19385691186808374])  # fmt: skip
+
+
+def _tanh_sum(s, a):
+    return lambda x: dnp.sum(dnp.tanh(s * x) * np.asarray(a))
+
+
+def test_central_says_an_entry_whose_round_off_bound_is_half_a_percent_of_it():
+    s, a, x = TANH3
+    x = np.array(x)
+    got, said = _said(lambda: dl.grad(_tanh_sum(s, a), method="numeric")(x))
+    exact = s * np.asarray(a) * (1.0 - np.tanh(s * x) ** 2)  # by hand: 3.13e-9 for x[2]
+    assert abs(got[2] - exact[2]) > 1e-3 * abs(exact[2])  # 0.31 % off ...
+    assert any("round-off bound" in m for m in said), said  # ... and said (its bound 5.5e-3 of it)
+
+
+def test_nested_numeric_says_an_entry_whose_round_off_bound_is_under_a_percent_of_it():
+    s, a, x = (
+        1.2194219452379083,
+        [-0.6769083768932984, -0.46685364579218674],
+        np.array([52.81515605656392, -8.26156083221884]),
+    )
+    H, said = _said(lambda: dl.hessian(_tanh_sum(s, a), method=("numeric", "numeric"))(x))
+    t = np.tanh(s * x[1])
+    exact = -2.0 * a[1] * s * s * t * (1.0 - t * t)  # by hand: -9.866e-9
+    assert abs(H[1, 1] - exact) > 1e-3 * abs(exact)  # 0.14 % off ...
+    assert any("round-off bound" in m for m in said), said  # ... and said (its bound 9.3e-3 of it)
+
+
+def test_round_off_well_under_the_share_stays_quiet():
+    # the same sum where no tanh saturates (s·x 6.5, 7.8, -3.2: its bounds ~1e-7 of its entries): right and quiet
+    s, a, _ = TANH3
+    x = np.array([0.1, 0.12, -0.05])
+    for method in ("numeric", Numeric(scheme="richardson")):
+        got, said = _said(lambda: dl.grad(_tanh_sum(s, a), method=method)(x))
+        assert not said, said
+        np.testing.assert_allclose(got, dl.grad(_tanh_sum(s, a), method="reverse")(x), rtol=1e-6)
