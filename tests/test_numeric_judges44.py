@@ -63,7 +63,7 @@ def _nested(f):
 def test_a_default_step_that_straddles_f_s_features_is_said(operator, f, exact, x):
     got, said = _run(operator, f, x)
     assert abs(float(got) - exact(x)) > 1e-3 * abs(exact(x))  # wrong, as on main
-    assert said and "f varies within the default step" in said[0], said
+    assert any("f varies within the default step" in m for m in said), said  # (the Gaussian's round-off too: 0.9 %)
 
 
 def test_log_of_a_subnormal_square_is_said_not_zero():

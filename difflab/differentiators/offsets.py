@@ -28,6 +28,7 @@ from ..graph import FROM_VALUES, Const, Graph, Var, active, charge, evaluate
 from . import numeric_call
 from .base import _traced, split
 
+_TINY = np.finfo(float).tiny
 GRID_SLACK = 16.0  # ulps of an argument that its second difference must exceed to count as curvature
 
 __all__ = ["without_offsets", "absorbed", "absorbed_between", "dropping_offsets", "curved"]
@@ -199,7 +200,9 @@ def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
     'add'
     """
     for e in graph.eqns:
-        if e.op.linear is not True or e.origin is FROM_VALUES:  # (a nested level's stencil: not f's own addition)
+        # (a nested level's stencil: not f's own addition; second differences (`floor`) are no point to take slopes at)
+        flat = e.op.linear is not True and not (e.op.elementwise and e.op.differentiable and not floor)
+        if flat or e.origin is FROM_VALUES:
             continue
         o = np.asarray(plus[e.out])
         if o.dtype.kind != "f":
@@ -207,10 +210,33 @@ def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
         still = o == np.asarray(minus[e.out])
         if not still.any():
             continue
+        lost = _lost if e.op.linear is True else _saturated
         for i, a in enumerate(e.args):
-            if type(a) is Var and a.dtype.kind == "f" and _lost(e, i, plus, minus, o, still, floor):
+            if type(a) is Var and a.dtype.kind == "f" and lost(e, i, plus, minus, o, still, floor):
                 return e
     return None
+
+
+def _saturated(e, i, plus, minus, o, still, floor=0.0):
+    """Whether argument i of the elementwise equation e moved, where e's value did not, while e's slope there (its VJP
+    rule at each end, of one sign at both: no extremum between them, cos(1e-6·x) at 0) times the argument's change is
+    within two ulps of the value: e's value is constant to its last bit over the step though its derivative is not 0
+    (expm1 at -111: -1 + 2.6e-49; tanh at 20 is not: its rule's 1 - tanh² is 0 too, as forward and reverse give)."""
+    ends = [[v[a] if type(a) is Var else a.value for a in e.args] for v in (plus, minus)]
+    if np.shape(ends[0][i]) != o.shape:  # (a broadcast argument feeds many elements: not judged)
+        return False
+    try:
+        with np.errstate(all="ignore"):
+            rule, ct = e.op.vjp_rule(i), still.astype(float)
+            slopes = [
+                np.asarray(rule(ct, np.asarray(v[e.out]), *a, **e.kw), dtype=float) for v, a in zip((plus, minus), ends)
+            ]
+            da = np.abs(np.asarray(ends[0][i], dtype=float) - np.asarray(ends[1][i], dtype=float))
+            flat = (slopes[0] * slopes[1] > 0) & (da > 0) & (np.abs(slopes[0]) * da <= 2.0 * np.abs(np.spacing(o)))
+            flat &= np.abs(o) >= _TINY  # (a subnormal value: an underflow, which the ops' length scales say, scales.py)
+            return bool((still & flat).any())
+    except (TypeError, ValueError, ArithmeticError, IndexError):  # (a rule that does not take these: not judged)
+        return False
 
 
 def _lost(e, i, plus, minus, o, still, floor=0.0):

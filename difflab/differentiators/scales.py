@@ -52,6 +52,7 @@ __all__ = [
     "constant_terms",
     "SLACK",
     "SHARE",
+    "FIRM_SHARE",
     "ROUNDS",
 ]
 
@@ -68,6 +69,11 @@ DOMINATED = 1e-6
 #: at most 1.6e-6 (SSIM's gradient); near an eigenvalue crossing 2e-3 … 4e-3 (eigvalsh's, svdvals' gradients, right
 #: to 3e-4: README says so, not said); entries that are noise or a Gaussian's tail 0.15 … 0.43 (said)
 SHARE = 1e-2
+#: ... but an entry above its round-off bound is said where its `firm` bound exceeds this share of it: its error is
+#: 0.1-0.56 of the bound (eigvalsh near a crossing 0.1; Σ a·tanh(65·x), whose terms are larger than f, 0.56: 0.31 %
+#: off at a bound of 5.5e-3, and numeric of numeric of Σ a·tanh(1.2·x), 0.14 % at 9.3e-3, silently under SHARE:
+#: bench/numeric_silent.py 4, 8); eigvalsh's, svdvals' gradients near a crossing reach 4e-3, right to 3e-4 (not said)
+FIRM_SHARE = 5e-3
 #: a derivative of numeric derivatives is judged (`say_roundoff`'s "resolved") only where some entry is this many
 #: times its bound: relu's, abs' and a linear f's nested Hessians (truly 0, all noise) reach 0.3 of it at most over
 #: 376 random cases (each method over each), 1e14·x0 + x1²·x2 by Richardson of Richardson 6.9 (1e13: 24)
@@ -665,8 +671,11 @@ def say_roundoff(
             # c dominates: f(x) - c under DOMINATED of f(x) (a factor c of f = c·g(x) leaves most of f to g: not judged)
             judged = (part <= DOMINATED * f0) & (part > 4.0 * EPS * f0)  # (NaN: no constant argument, not judged)
         below = (a < bound) & np.isfinite(f0)  # (f(x) inf or NaN: the DomainWarning said so; no round-off to judge)
-        # an entry resolved from 0 (above its bound) whose round-off is still more than SHARE of it
-        band = (SHARE * a < firm) & ~below & (a > 0) & np.isfinite(f0) & bool(entries) if firm is not None else False
+        below |= (a == 0) & (bound == 0) & (f0 == 0) & columns  # (nested, all 0: the inner levels said no noise)
+        # an entry resolved from 0 (above its bound) whose round-off is still more than FIRM_SHARE of it
+        band = (
+            (FIRM_SHARE * a < firm) & ~below & (a > 0) & np.isfinite(f0) & bool(entries) if firm is not None else False
+        )
         if not below.any() and not np.any(band):  # (the common case)
             return
         blind = np.zeros(a.shape, bool)
@@ -675,7 +684,7 @@ def say_roundoff(
             # (entries under SHARE of the largest are judged neither below nor above their bound: the inner levels'
             # noise is the whole matrix's, 1e8·x0² + x1·x2's H[1, 2] = 1 was said at 0.05 of its bound, exact, while
             # 0 for it, far below, was not)
-            noise = (SHARE * a < firm) & (a > SHARE * top) & np.isfinite(f0)
+            noise = (FIRM_SHARE * a < firm) & (a > SHARE * top) & np.isfinite(f0)
             resolved = bool(((a > RESOLVED * bound) & (bound > 0) & (a > OF_ITS_OUTPUT * f0)).any())
             noise &= resolved
             # none resolved: all noise, truly 0 (relu's) or lost (an output whose bound is BLIND of its value)
@@ -709,12 +718,17 @@ def say_roundoff(
 def _say_lost(e, entry: str, value):
     """`say_roundoff`'s warning of an entry that is `value` because equation e's addition lost its argument's change."""
     what = f"this {e.op.name}" if e.op is e.origin.op else f"the {e.op.name} it is computed with"
+    why = (
+        f"the change of an argument of {what} over the step is below an ulp of its value and was lost (a term much "
+        "larger than the derivative's share of f)"
+        if e.op.linear is True  # (else a saturated op, `offsets._saturated`: the truth is below what differences see)
+        else f"the value of {what} is constant to its last bit over the step though its derivative is not 0 (its change"
+        " is below an ulp of its value: finite differences of f's floats give 0 there, whatever the step)"
+    )
     warn_user(
         NumericAccuracyWarning(
             f"{str(e.origin).split(' :')[0]}: the numeric method cannot resolve this derivative: {entry} is "
-            f"{value + 0.0:.3g} because the change of an argument of {what} over the step is below an ulp of its value "
-            "and was lost (a term much larger than the derivative's share of f); use an exact method "
-            "(method='forward' or 'reverse'), or rescale f"
+            f"{value + 0.0:.3g} because {why}; use an exact method (method='forward' or 'reverse'), or rescale f"
         ),
         NumericAccuracyWarning,
     )
@@ -738,7 +752,7 @@ def _say_noise(d, i, j, bound, firm, c, f0, name, columns):
         if under
         else f"and the round-off bound R·Σ|w|/h of its stencil is {firm[i, j]:.3g} (R: eps·|f(x)|"
         f"{', plus the noise of the numeric levels inside f' if columns else ''}), {firm[i, j] / a[i, j]:.2g} of it, "
-        f"more than the {SHARE:g} the method answers to"
+        f"more than the {FIRM_SHARE:g} the method answers to"
     )
     warn_user(
         NumericAccuracyWarning(
