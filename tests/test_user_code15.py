@@ -1,7 +1,40 @@
 """What a user writes, round 15: functions in plain NumPy (and SciPy where users reach for it) from domains the first
 fourteen rounds do not cover.
 
-TODO_DOC"""
+Chemistry: a Lennard-Jones cluster with the pairs by np.triu_indices and coordination numbers by
+np.bincount(weights=); powder scattering by the Debye equation with np.sinc(np.outer(q, r) / π). Epidemiology: an SIR
+model by a fixed-step RK4 loop, the states appended to a list and np.stack'ed. Robotics: a planar quadrotor stepped in
+place (s[3] += …) with np.clip'ped thrusts. Control: a PID loop with actuator limits by np.clip and Python floats
+rebound each step. Audio: a two-stage allpass phaser written sample by sample (y[n] = …). NLP: a bag of words one-hot
+by np.eye(V)[idx]; a left-to-right lattice's forward recursion by np.logaddexp.reduce over −inf arcs. Optics: a thick
+lens traced by Snell's law with np.arcsin. Survival: Gompertz–Makeham with censoring by boolean indexing t[event].
+Ecology: a Ricker stock under harvest with Python's max(·, 0.05) floor. Sports: Plackett–Luce rankings by
+np.logaddexp.accumulate of reversed orders. Vision: Horn–Schunck optical flow with np.gradient and np.diff. Traffic:
+the intelligent driver model written into arrays by x[t + 1] = …. Batteries: a Thevenin equivalent circuit with
+np.polyval's open-circuit voltage. Hydraulics: Colebrook–White friction factors by fixed-point np.log10 iterations.
+Phylogenetics: Felsenstein's pruning under Jukes–Cantor, tips one-hot by np.eye(4)[seq]. Nuclear: a Bateman decay
+chain by np.subtract.outer and np.prod. Economics: a Solow growth path grown by np.append, T = float(len(obs)).
+Queueing: Erlang C by Python's sum over math.factorial(k).
+
+Each one's value and gradient under every method at its point (fresh) and at x + 0.05·sin(k + 1) (prepared at the
+first point), against JAX x64 (f, g·cos(k + 1), |g|²; stored, so CI needs no JAX): the source of these functions run
+with np = jax.numpy and special / dspecial = jax.scipy.special, the in-place writes as .at[…].set / .add, and
+lattice_forward's −inf arcs as −1e30 (JAX's gradient through logaddexp(−inf, −inf) is NaN; the values agree to
+rounding). Hessians of the small loop-free ones (and the allpass loop).
+
+What they met (first run, 20 functions × 4 methods: 16 × 4 right, none wrong outside the one below; the others):
+lattice_forward's prepared symbolic value was NaN (fresh, right): logsumexp's SymPy form shifted by the set's
+max, −inf at a lattice's unreachable state, so the lambdified code computed −inf − (−inf); it shifts by 0 there
+now, as the impl does. planar_quadrotor, allpass_phaser and idm_car_following first wrote into np.zeros(n) (s[3] +=
+…, y[n] = …): refused in every method with the remedy (NumPy gives difflab no hook into its own array's item
+assignment), written here as the message says, np.zeros_like(u, shape=n). As earlier rounds met: np.array of a
+list of traced values and scipy.special.logsumexp (SciPy's Python code) stay refused with their remedies (np.stack,
+difflab.scipy.special.logsumexp); math.exp of a traced value too (math.factorial of an int is fine).
+ricker_harvest's Python max(·, 0.05) on a traced stock specialises the graph: dl.prepare refuses it by name.
+Symbolic Hessians over 0.2 s are left out (CPU seconds on a loaded machine: jc69_pruning's 1.2, snell_lens_trace's
+0.6, bateman_chain's 0.5, colebrook_pipes' 0.4, gompertz_makeham's 0.3, erlang_c_staffing's 0.3, plackett_luce's
+0.19 at the edge); the loops' Hessians are left out for the file's time (symbolic: sir_rk4's 1.1, pid_clip_loop's
+0.5, idm_car_following's 0.5, ricker_harvest's 0.5, solow_growth's 0.3, battery_thevenin's 0.25)."""
 
 import math
 
@@ -19,12 +52,12 @@ from user_code import METHODS, at_two_points, check_gradient, gradient_tol, hess
 _r = np.random.default_rng(48)
 q_db = np.linspace(0.5, 6.0, 12)
 I_db = 4.0 + 6.0 * np.sinc(q_db * 1.1 / np.pi) + 0.2 * np.cos(q_db)
-I_sir = np.array([0.02, 0.045, 0.09, 0.15, 0.19, 0.17, 0.12, 0.08])
+I_sir = np.array([0.03, 0.09, 0.17])
 target_qr = np.array([1.0, 1.2])
-t_pid = np.arange(30) * 0.1
+t_pid = np.arange(8) * 0.35
 ref_pid = np.where(t_pid < 1.0, 1.0, 0.5)
-x_ph = np.sin(0.7 * np.arange(24.0)) + 0.3 * np.sign(np.sin(0.21 * np.arange(24.0)))
-want_ph = np.cos(0.7 * np.arange(24.0) + 0.4) * 0.8
+x_ph = np.sin(0.7 * np.arange(10.0)) + 0.3 * np.sign(np.sin(0.51 * np.arange(10.0) + 0.2))
+want_ph = np.cos(0.7 * np.arange(10.0) + 0.4) * 0.8
 ctx_cb = np.array([[0, 2], [1, 3], [2, 4], [3, 5], [4, 0]])
 tgt_cb = np.array([1, 2, 3, 4, 5])
 trans_mask_lt = np.array([[0.0, 0.0, -np.inf], [-np.inf, 0.0, 0.0], [-np.inf, -np.inf, 0.0]])
@@ -37,11 +70,11 @@ rank_pl = np.array([[0, 2, 1, 5], [3, 0, 4, 1], [2, 5, 0, 3], [1, 3, 2, 4], [5, 
 _yy, _xx = np.mgrid[0:6, 0:6] / 5.0
 I1_hs = np.sin(2.0 * _xx + 1.0) * np.cos(1.5 * _yy) + 0.3 * _xx
 I2_hs = np.sin(2.0 * (_xx - 0.08) + 1.0) * np.cos(1.5 * (_yy - 0.05)) + 0.3 * (_xx - 0.08)
-xl_idm = 30.0 + np.cumsum(np.full(20, 0.5 * 14.0) + 0.3 * np.sin(np.arange(20.0)))
-x_obs_idm = 5.0 + np.cumsum(np.full(20, 0.5 * 13.0))
-I_bt = np.where((np.arange(40) // 10) % 2 == 0, 2.0, -0.5)
+xl_idm = 30.0 + np.cumsum(np.full(8, 0.5 * 14.0) + 0.3 * np.sin(np.arange(8.0)))
+x_obs_idm = 5.0 + np.cumsum(np.full(8, 0.5 * 13.0))
+I_bt = np.where((np.arange(8) // 2) % 2 == 0, 2.0, -0.5)
 ocv_bt = np.array([0.3, -0.5, 0.9, 3.4])
-V_bt = 3.9 - 0.05 * I_bt - 0.02 * np.cumsum(I_bt) * 0.1 - 0.03 * np.sin(np.arange(40.0) / 6)
+V_bt = 3.9 - 0.05 * I_bt - 0.02 * np.cumsum(I_bt) * 0.3 - 0.03 * np.sin(np.arange(8.0) / 1.5)
 D_cb, L_cb, Q_cb = np.array([0.10, 0.15, 0.08]), np.array([120.0, 80.0, 60.0]), np.array([0.02, 0.05, 0.012])
 h_obs_cb = np.array([3.1, 1.6, 1.9])
 seqs_jc = np.array(
@@ -62,10 +95,10 @@ lam_ec = np.array([3.0, 4.2, 5.1, 4.4, 3.6, 2.5])
 
 
 def lj_coordination(x):
-    """A Lennard-Jones cluster of 5 atoms in 3-D: the pairs by np.triu_indices(n, k=1), distances squared by row-wise
+    """A Lennard-Jones cluster of 4 atoms in 3-D: the pairs by np.triu_indices(n, k=1), distances squared by row-wise
     np.einsum of R[i] − R[j], r⁻⁶ by r2 ** -3; each atom's coordination number by two np.bincount(weights=) of a
-    smooth switch 1/(1 + (r/1.5)⁶), a penalty pulling it to 3, and a harmonic trap around the centroid."""
-    R = x.reshape(5, 3)
+    smooth switch 1/(1 + (r/1.5)⁶), a penalty pulling it to 2.5, and a harmonic trap around the centroid."""
+    R = x.reshape(4, 3)
     n = len(R)
     i, j = np.triu_indices(n, k=1)
     d = R[i] - R[j]
@@ -73,7 +106,7 @@ def lj_coordination(x):
     inv6 = r2**-3
     w = 1.0 / (1.0 + (r2 / 1.5**2) ** 3)
     coord = np.bincount(i, weights=w, minlength=n) + np.bincount(j, weights=w, minlength=n)
-    return 4.0 * np.sum(inv6**2 - inv6) + 0.5 * np.sum((coord - 3.0) ** 2) + 0.1 * np.sum((R - R.mean(axis=0)) ** 2)
+    return 4.0 * np.sum(inv6**2 - inv6) + 0.5 * np.sum((coord - 2.5) ** 2) + 0.1 * np.sum((R - R.mean(axis=0)) ** 2)
 
 
 def debye_scattering(x):
@@ -98,28 +131,28 @@ def sir_rk4(p):
         return np.stack([-beta * S * I, beta * S * I - gamma * I, gamma * I])
 
     y = np.stack([1.0 - i0, i0, 0.0 * i0])
-    h = 0.5
+    h = 1.0
     traj = []
-    for step in range(32):
+    for step in range(9):
         k1 = rhs(y)
         k2 = rhs(y + h / 2 * k1)
         k3 = rhs(y + h / 2 * k2)
         k4 = rhs(y + h * k3)
         y = y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
-        if step % 4 == 3:
+        if step % 3 == 2:
             traj.append(y)
     Y = np.stack(traj)
     return np.sum((np.log(Y[:, 1]) - np.log(I_sir)) ** 2)
 
 
 def planar_quadrotor(u):
-    """A planar quadrotor flown for 8 steps by explicit Euler: the state in np.zeros(6) updated in place
+    """A planar quadrotor flown for 5 steps by explicit Euler: the state in np.zeros(6) updated in place
     (s[3] += …, s[0] += …) of np.zeros_like(u, shape=6), the rotor thrusts clipped by np.clip(·, 0, 3), the distance to a hover target, the final
     attitude and velocity, a control effort."""
-    U = np.clip(u.reshape(8, 2), 0.0, 3.0)
+    U = np.clip(u.reshape(5, 2), 0.0, 3.0)
     s = np.zeros_like(u, shape=6)  # x, z, θ, ẋ, ż, ω
     dt, m, g, arm, J = 0.1, 0.5, 9.81, 0.2, 0.01
-    for k in range(8):
+    for k in range(5):
         thrust = U[k, 0] + U[k, 1]
         s[3] += dt * (-thrust * np.sin(s[2]) / m)
         s[4] += dt * (thrust * np.cos(s[2]) / m - g)
@@ -253,13 +286,13 @@ def horn_schunck(uv):
 def idm_car_following(p):
     """The intelligent driver model calibrated to a follower's positions: v₀, T, a, b, s₀ by np.exp, the desired gap
     s* = s₀ + vT + vΔv/(2√(ab)), the acceleration a(1 − (v/v₀)⁴ − (s*/s)²); positions and speeds written into
-    np.zeros_like(p, shape=21) by x[t + 1] = …, the speed floored by np.maximum(·, 0)."""
+    np.zeros_like(p, shape=9) by x[t + 1] = …, the speed floored by np.maximum(·, 0)."""
     v0, T, a, b, s0 = np.exp(p)
-    x = np.zeros_like(p, shape=21)
-    v = np.zeros_like(p, shape=21)
+    x = np.zeros_like(p, shape=9)
+    v = np.zeros_like(p, shape=9)
     x[0], v[0] = 5.0, 13.0
     dt = 0.5
-    for t in range(20):
+    for t in range(8):
         xl_prev = xl_idm[t - 1] if t else 30.0
         vl = (xl_idm[t] - xl_prev) / dt
         s = xl_idm[t] - x[t] - 4.5
@@ -275,7 +308,7 @@ def battery_thevenin(p):
     exact discrete decay np.exp(−dt/(R1 C1)), the state of charge counted down, the open-circuit voltage by np.polyval;
     the terminal voltages appended to a list and np.stack'ed, their squared error."""
     R0, R1, C1, Q = np.exp(p)
-    dt = 0.1
+    dt = 0.3
     decay = np.exp(-dt / (R1 * C1))
     soc, v1 = 0.9, 0.0
     V = []
@@ -356,12 +389,12 @@ def erlang_c_staffing(p):
 
 def points():
     r = np.random.default_rng(15)
-    lj = np.array([[0, 0, 0], [1.1, 0, 0], [0.55, 0.95, 0], [0.55, 0.32, 0.9], [1.6, 0.9, 0.5]], float)
+    lj = np.array([[0, 0, 0], [1.1, 0, 0], [0.55, 0.95, 0], [0.55, 0.32, 0.9]], float)
     return {
         "lj_coordination": (lj + 0.03 * r.normal(size=lj.shape)).ravel(),
         "debye_scattering": np.array([0, 0, 0, 1.1, 0.1, 0, 0.5, 1.0, -0.1, 0.4, 0.3, 0.95]) + 0.02 * r.normal(size=12),
         "sir_rk4": np.array([np.log(0.6), np.log(0.25), -4.0]),
-        "planar_quadrotor": 2.4 + 0.3 * r.normal(size=16),
+        "planar_quadrotor": 2.4 + 0.3 * r.normal(size=10),
         "pid_clip_loop": np.log(np.array([1.2, 0.8, 0.05])),
         "allpass_phaser": np.array([0.3, -0.4, 0.2, 0.9]),
         "cbow_eye_softmax": 0.5 * r.normal(size=36),
@@ -388,21 +421,21 @@ FUNCS = [globals()[name] for name in POINTS]
 SPECIALISED = {"ricker_harvest"}
 #: (f, g·cos(k + 1), |g|²) of the flattened gradient by jax.value_and_grad in x64 (the module docstring says how)
 GRAD = {
-    "lj_coordination": (-7.6554332856236815, 6.590199118803361, 326.5517863603868),  # jax, n=15
-    "debye_scattering": (1.2071966938533187, -1.1384851425846925, 8.955969062993505),  # jax, n=12
-    "sir_rk4": (1.5910219475024316, 4.812912784626439, 91.69701312718496),  # jax, n=3
-    "planar_quadrotor": (11.759402608508434, -10.510423393168276, 1474.8199315022243),  # jax, n=16
-    "pid_clip_loop": (0.3425666167534254, -0.10710726635444451, 0.039910088519298226),  # jax, n=3
-    "allpass_phaser": (1.0077184279504463, -0.9219063793089017, 1.8750205942384552),  # jax, n=4
-    "cbow_eye_softmax": (1.8037418634312674, 0.19434692150539287, 0.0681623133219259),  # jax, n=36
-    "lattice_forward": (6.854602520683525, 0.3637107334159477, 2.6036563808152526),  # jax, n=24
+    "lj_coordination": (-5.344316776658004, 1.154199959438993, 302.75224015844276),  # jax, n=12
+    "debye_scattering": (1.157670551849892, -1.7333124917873495, 5.818084245328152),  # jax, n=12
+    "sir_rk4": (0.26559939136066985, 1.1777522353712737, 14.168755259685557),  # jax, n=3
+    "planar_quadrotor": (3.4309409594628404, 3.2544402028283903, 120.13932586109836),  # jax, n=10
+    "pid_clip_loop": (0.44506335944690345, -0.041248807837203014, 0.002700485783565608),  # jax, n=3
+    "allpass_phaser": (1.2205607660817233, -1.1387334706856522, 3.127839170214513),  # jax, n=4
+    "cbow_eye_softmax": (1.9661985708394911, 0.21767702828617397, 0.10058118791647476),  # jax, n=36
+    "lattice_forward": (4.616446729262923, -0.1181881990048295, 2.110447333972431),  # jax, n=24
     "snell_lens_trace": (0.1379842688562821, 0.46634665708556705, 0.5047779189163071),  # jax, n=3
     "gompertz_makeham": (22.607851019671816, -9.87288293831973, 71.2420774445902),  # jax, n=5
     "ricker_harvest": (0.3378534883617124, -2.5172923141757186, 27.08149984290479),  # jax, n=3
-    "plackett_luce": (16.675438852593032, -3.123947705892439, 6.601544143756835),  # jax, n=6
-    "horn_schunck": (0.2835348494054373, -0.1770514362223003, 0.14395415219911337),  # jax, n=72
-    "idm_car_following": (0.45274632625505434, 0.2953714169097599, 1.56186037134151),  # jax, n=5
-    "battery_thevenin": (1.8193369506124375, -1.0555023516956061, 1.3688979165377286),  # jax, n=4
+    "plackett_luce": (16.78903628971015, -0.5946731558447206, 7.206764303332364),  # jax, n=6
+    "horn_schunck": (0.2942311631943468, -0.13217787450133062, 0.1538730696509763),  # jax, n=72
+    "idm_car_following": (0.03255133204847792, 0.0066674552099590155, 0.009416032471965227),  # jax, n=5
+    "battery_thevenin": (1.807265945189436, -0.9324739514451365, 1.249227970020772),  # jax, n=4
     "colebrook_pipes": (2.9133105004606303, -0.5567162399797858, 0.5752653428805365),  # jax, n=4
     "jc69_pruning": (46.36104993329462, -0.23713690290591652, 9.039505666668076),  # jax, n=5
     "bateman_chain": (39.404166169791644, 37.62404430407805, 1880.8209940415775),  # jax, n=4
@@ -412,21 +445,21 @@ GRAD = {
 
 #: the same at x + 0.05·sin(k + 1)
 PERTURBED = {
-    "lj_coordination": (-6.544613689646688, 11.712979645399209, 1164.1627254641742),  # jax, n=15
-    "debye_scattering": (1.0830986358633603, -0.7487450058177122, 14.828121002510128),  # jax, n=12
-    "sir_rk4": (1.5371160468185512, 4.8488592339112815, 98.18006680369724),  # jax, n=3
-    "planar_quadrotor": (11.488757313448538, -10.408410438820972, 1446.9516959650873),  # jax, n=16
-    "pid_clip_loop": (0.33340635119435263, -0.1063000111452007, 0.03873511252965151),  # jax, n=3
-    "allpass_phaser": (1.0170904229977777, -0.9469595024448877, 1.751773019931324),  # jax, n=4
-    "cbow_eye_softmax": (1.7905601494668855, 0.16995449478310068, 0.06707021147134785),  # jax, n=36
-    "lattice_forward": (6.849642515319821, 0.3769450708644868, 2.575156624106182),  # jax, n=24
+    "lj_coordination": (-4.634891296526427, 6.217741252685208, 1111.2019426348213),  # jax, n=12
+    "debye_scattering": (1.0552867417206424, -1.370621421212824, 10.276787147958329),  # jax, n=12
+    "sir_rk4": (0.3449124072482934, 1.6000510900725906, 21.538493258212114),  # jax, n=3
+    "planar_quadrotor": (3.532316036992291, 3.300379201830876, 123.82392603091085),  # jax, n=10
+    "pid_clip_loop": (0.4436637430403533, -0.031055819390418883, 0.0008294387790272268),  # jax, n=3
+    "allpass_phaser": (1.229723306405964, -1.1805594478612518, 2.9742711473137744),  # jax, n=4
+    "cbow_eye_softmax": (1.9857154677744102, 0.2010323553268907, 0.10148818943175451),  # jax, n=36
+    "lattice_forward": (4.6323093589816, -0.10517310855795542, 2.110350876772992),  # jax, n=24
     "snell_lens_trace": (0.1381828490969683, 0.46452697196257386, 0.5033372557324611),  # jax, n=3
     "gompertz_makeham": (22.75629732532397, -10.963507399824337, 88.18676696332825),  # jax, n=5
     "ricker_harvest": (0.1814682540813758, -0.7391475259545944, 0.817061726554301),  # jax, n=3
-    "plackett_luce": (16.69118793363587, -3.1288003898826107, 6.707522572086003),  # jax, n=6
-    "horn_schunck": (0.28550469583985305, -0.1761106219684301, 0.14462262463057265),  # jax, n=72
-    "idm_car_following": (0.4109815501313949, 0.31898915442062975, 1.5210076804956403),  # jax, n=5
-    "battery_thevenin": (1.7523913031541185, -1.0585285176345445, 1.3604492008575115),  # jax, n=4
+    "plackett_luce": (16.64594678717395, -0.6482590007682476, 6.572583360188691),  # jax, n=6
+    "horn_schunck": (0.3035010954169912, -0.13123706024746046, 0.15514503090249898),  # jax, n=72
+    "idm_car_following": (0.02998091379124438, 0.011030629607827906, 0.00945131383982895),  # jax, n=5
+    "battery_thevenin": (1.7474049610689755, -0.9336367500074146, 1.2393946181591442),  # jax, n=4
     "colebrook_pipes": (2.9376394888562527, -0.5488301301266606, 0.5874672761168989),  # jax, n=4
     "jc69_pruning": (46.52548199716288, -0.200120746976672, 9.300547989806564),  # jax, n=5
     "bateman_chain": (38.50252973576066, 37.24265079567794, 1821.374246840485),  # jax, n=4
@@ -436,24 +469,26 @@ PERTURBED = {
 
 #: (uᵀHv, ΣH²) of the Hessian, by jax.hessian in x64 (the same JAX spellings)
 HESS = {
-    "sir_rk4": (0.8570870846666714, 3187.576464482855),  # jax.hessian
-    "pid_clip_loop": (0.014589721372472844, 0.0048391515152753795),  # jax.hessian
-    "allpass_phaser": (-0.6598780143013807, 7.674480742433102),  # jax.hessian
+    "allpass_phaser": (-1.0300947196402672, 11.826976391502427),  # jax.hessian
     "snell_lens_trace": (-0.041130769069499515, 0.08278129067935758),  # jax.hessian
     "gompertz_makeham": (-20.293984036148487, 871.6671876860618),  # jax.hessian
-    "ricker_harvest": (41.0947506967499, 7118.672029541369),  # jax.hessian
-    "plackett_luce": (-0.1163676790107635, 23.584235317993492),  # jax.hessian
-    "idm_car_following": (0.46433264355358, 2.8949774889132716),  # jax.hessian
-    "battery_thevenin": (-0.09338454922164874, 0.3183935703935891),  # jax.hessian
+    "plackett_luce": (-1.0749517037702676, 23.047010146367043),  # jax.hessian
     "colebrook_pipes": (0.160564221212329, 0.24207351629791724),  # jax.hessian
     "jc69_pruning": (0.7551091802040383, 5.6783146132964175),  # jax.hessian
     "bateman_chain": (-7.7438712622744355, 940.2692231964281),  # jax.hessian
-    "solow_growth": (6.031622971683299, 382.911127168097),  # jax.hessian
     "erlang_c_staffing": (2326.4141563816047, 17935513.007916726),  # jax.hessian
 }
 
 #: symbolic Hessians over 0.2 s, left out (the module docstring gives their times)
-NO_SYMBOLIC_HESSIAN: set = set()
+NO_SYMBOLIC_HESSIAN = {
+    "snell_lens_trace",
+    "colebrook_pipes",
+    "plackett_luce",
+    "gompertz_makeham",
+    "erlang_c_staffing",
+    "jc69_pruning",
+    "bateman_chain",
+}
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -461,7 +496,7 @@ NO_SYMBOLIC_HESSIAN: set = set()
 def test_gradient_of_user_code_at_two_points(name, method):
     """dl.value_and_grad at the point equals JAX's; prepared there and called twice at the second point (the
     general path, then the armed common case), JAX's there; the specialised one is refused by dl.prepare by name
-    and differentiated fresh at the second point."""
+    and differentiated fresh at the second point. (lattice_forward's prepared symbolic value was NaN.)"""
     f = FUNCS[list(POINTS).index(name)]
     at_two_points(
         f,
@@ -479,7 +514,7 @@ test_hessian_of_user_code = hessian_test(
     HESS,
     globals(),
     no_symbolic=NO_SYMBOLIC_HESSIAN,
-    doc="""dl.hessian of the small ones (at most 7 parameters) equals jax.hessian's.""",
+    doc="""dl.hessian of the small loop-free ones equals jax.hessian's.""",
 )
 
 
