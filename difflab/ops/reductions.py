@@ -553,6 +553,14 @@ def _finite_shift_fn():
     )
 
 
+def _finite_shift_of(m):
+    """finite_shift(m) with difflab's ops, for a derivative of the symbolic method's derivative (nested methods)."""
+    return REGISTRY["stop_gradient"](where(REGISTRY["isfinite"](m), m, 0.0))
+
+
+SYMPY_TRACED["finite_shift"] = _finite_shift_of
+
+
 def _logsumexp_sympy(x, axis=None, keepdims=False):
     sp = _sp()
     # exact: the shift cancels; 0 for an all -inf (or an inf) set, as the impl's
