@@ -537,9 +537,34 @@ def _logsumexp_impl(x, axis=None, keepdims=False):
     return s.reshape([n for a, n in enumerate(np.shape(x)) if axis is not None and a not in axis])
 
 
+def _finite_or_zero(m):
+    return m if math.isfinite(m) else 0.0
+
+
+def _finite_shift_fn():
+    """stop_gradient(m), but 0 where m is not finite: the impl's guard in the lambdified code, where a set that is all
+    -inf (a log-domain recursion's unreachable state) would shift by -inf and make -inf - (-inf) = NaN."""
+    return sympy_function(
+        "finite_shift",
+        lambda m: np.where(np.isfinite(m), m, 0.0),
+        lambda args, i: _sp().Integer(0),
+        _finite_or_zero,
+        _finite_or_zero,
+    )
+
+
+def _finite_shift_of(m):
+    """finite_shift(m) with difflab's ops, for a derivative of the symbolic method's derivative (nested methods)."""
+    return REGISTRY["stop_gradient"](where(REGISTRY["isfinite"](m), m, 0.0))
+
+
+SYMPY_TRACED["finite_shift"] = _finite_shift_of
+
+
 def _logsumexp_sympy(x, axis=None, keepdims=False):
     sp = _sp()
-    shift = _stop_gradient_sympy(_max_impl(x, axis=axis, keepdims=True))  # exact: the shift cancels
+    # exact: the shift cancels; 0 for an all -inf (or an inf) set, as the impl's
+    shift = np.asarray(np.frompyfunc(_finite_shift_fn(), 1, 1)(_max_impl(x, axis=axis, keepdims=True)), dtype=object)
     total = np.sum(np.frompyfunc(sp.exp, 1, 1)(x - shift), axis=axis, keepdims=True)
     out = np.asarray(np.frompyfunc(sp.log, 1, 1)(total) + shift, dtype=object)  # 0-d stays an array
     return out if keepdims else out.reshape(_logsumexp_impl(np.zeros(np.shape(x)), axis).shape)
