@@ -1,0 +1,60 @@
+"""vmap's rows each judged by their own values (issue 11): dl.vmap(f)(X)[i] is f(X[i]) — values, derivatives,
+NaNs and DomainWarnings — where f decides something per matrix (polar's rank). The reference is the per-row call,
+and SciPy's polar for the full-rank rows."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+import difflab as dl
+import difflab.scipy.linalg as dlinalg
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+GOOD = np.array([[2.0, 1.0], [0.5, 3.0]])
+LOW = np.array([[0.1, 0.2], [0.3, 0.6]])  # rank 1 by round-off (not exactly singular: main's root⁻¹ is ~1e8)
+
+
+def _polar_f(a):
+    u, p = dlinalg.polar(a)
+    return u[0, 1] + 0.3 * p[1, 0] + 0.1 * u[1, 1]
+
+
+def _scipy_grad(a, h=1e-6):
+    def f(x):
+        u, p = scipy.linalg.polar(x)
+        return u[0, 1] + 0.3 * p[1, 0] + 0.1 * u[1, 1]
+
+    return np.array([(f(a + h * d) - f(a - h * d)) / (2 * h) for d in np.eye(4).reshape(4, 2, 2)]).reshape(2, 2)
+
+
+def _warned(fn, *args):
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        out = fn(*args)
+    return out, [str(w.message) for w in said if issubclass(w.category, dl.DomainWarning)]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("order", ["low_last", "low_first"])
+def test_vmap_of_polar_decides_the_rank_per_matrix(method, order):
+    # on main the guard read the trace's value, the first matrix's: low_first NaN'd the full-rank row, low_last gave
+    # the rank-1 row ~1e4..1e8 (complex, forward/reverse) silently
+    X = np.stack([GOOD, LOW] if order == "low_last" else [LOW, GOOD])
+    g = dl.grad(_polar_f, method=method)
+    got, said = _warned(dl.vmap(g), X)
+    assert len(said) == 1 and "polar: a has rank 1 < 2" in said[0]
+    k = 0 if order == "low_first" else 1
+    assert np.isnan(got[k]).all()
+    assert np.isrealobj(got)
+    tol = 1e-8 if method == "numeric" else 1e-12  # (numeric: the batch's stencils round apart from one row's)
+    np.testing.assert_allclose(got[1 - k], g(GOOD), rtol=tol, atol=tol)  # the per-row call
+    np.testing.assert_allclose(got[1 - k], _scipy_grad(GOOD), atol=1e-7)
+
+
+def test_vmap_of_polar_values():
+    vals, said = _warned(dl.vmap(_polar_f), np.stack([LOW, GOOD]))
+    assert len(said) == 1 and np.isnan(vals[0])
+    u, p = scipy.linalg.polar(GOOD)
+    assert vals[1] == pytest.approx(u[0, 1] + 0.3 * p[1, 0] + 0.1 * u[1, 1], rel=1e-12)
