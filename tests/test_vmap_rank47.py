@@ -58,3 +58,20 @@ def test_vmap_of_polar_values():
     assert len(said) == 1 and np.isnan(vals[0])
     u, p = scipy.linalg.polar(GOOD)
     assert vals[1] == pytest.approx(u[0, 1] + 0.3 * p[1, 0] + 0.1 * u[1, 1], rel=1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_ive_far_out_is_its_asymptotic_series_not_nan(method):
+    # on main SciPy's AMOS ive was NaN from |x| ~ 1e10 (a DomainWarning 'invalid value encountered in ive'), and so
+    # the gradient; mpmath's I_v(x)·e^(-|x|) at 40 digits and its derivative ((I0 + I2)/2 ∓ I1)·e^(-|x|)
+    import difflab.scipy.special as dspecial
+
+    f = lambda x: dspecial.ive(1.0, x)  # noqa: E731
+    for x, value, slope in [
+        (1e20, 3.9894228040143267794e-11, -1.9947114020071633897e-31),
+        (-1e12, -3.9894228040128307458e-7, -1.9947114020049193394e-19),
+    ]:
+        (got, g), said = _warned(lambda x: (f(x), dl.grad(f, method=method)(x)), x)
+        assert not said
+        assert got == pytest.approx(value, rel=1e-14)
+        assert g == pytest.approx(slope, rel=1e-6 if method == "numeric" else 1e-12)
