@@ -75,3 +75,48 @@ def test_ive_far_out_is_its_asymptotic_series_not_nan(method):
         assert not said
         assert got == pytest.approx(value, rel=1e-14)
         assert g == pytest.approx(slope, rel=1e-6 if method == "numeric" else 1e-12)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vmap_of_jacobian_at_infinite_rows_is_the_per_row_jacobian(method):
+    # on main vmap(jacobian) gave 0 (not NaN) in an infinite input's column, silently, and jacobian alone gave NaN
+    # without grad's DomainWarning 'differentiated input 0 is infinite'
+    import difflab.numpy as dnp
+
+    f = lambda x: dnp.stack([dnp.exp(-x[0] * x[0]), x[0] * x[1], dnp.tanh(x[1])])  # noqa: E731
+    X = np.array([[0.5, 1.0], [np.inf, 2.0], [1.0, -np.inf]])
+    J = dl.jacobian(f, method=method)
+    rows = []
+    for x in X[1:]:
+        row, said = _warned(J, x)
+        assert len(said) == 1 and "differentiated input 0 is infinite" in said[0]
+        rows.append(row)
+    got, said = _warned(dl.vmap(J), X)
+    assert said and all("differentiated input 0 is infinite" in s for s in said)
+    np.testing.assert_array_equal(got[1:], rows)  # NaN columns at the infinite entries, the rest as alone
+    assert np.isnan(got[1][:, 0]).all() and np.isnan(got[2][:, 1]).all()
+    np.testing.assert_allclose(got[0], J(X[0]), rtol=1e-12)
+    np.testing.assert_allclose(got[1][2, 1], 1 - np.tanh(2.0) ** 2, rtol=1e-7)  # d tanh(x1)/dx1, finite
+
+
+def test_vmap_of_lstsq_counts_each_matrix_rank():
+    # on main lstsq read the trace's value (the first matrix's) for its rank and for whether the residuals exist:
+    # vmap over [full rank, rank 1] gave the rank-1 row rank 2 and a residual NumPy has not (f = 3.09, NumPy's 1.73);
+    # over [rank 1, full rank] the full-rank row lost its residual (f = 4.67, NumPy's 6.0), silently
+    import difflab.numpy as dnp
+
+    b = np.array([1.0, 2.0, 4.0])
+    full, low = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])
+
+    def f(a):
+        x, res, rank, s = dnp.linalg.lstsq(a, b, rcond=None)
+        return dnp.sum(x) + dnp.sum(res) + rank
+
+    numpy_f = [np.sum(r[0]) + np.sum(r[1]) + r[2] for r in (np.linalg.lstsq(a, b, rcond=None) for a in (full, low))]
+    rank = dl.vmap(lambda a: dnp.linalg.lstsq(a, b, rcond=None)[2])(np.stack([full, low, full]))
+    np.testing.assert_array_equal(rank, [2, 1, 2])
+    got = dl.vmap(f)(np.stack([full, low]))
+    assert got[0] == pytest.approx(numpy_f[0], rel=1e-12) and np.isnan(got[1])  # (NumPy's residuals: empty there)
+    with pytest.raises(ValueError, match=r"vmap cannot batch .*numpy\.linalg\.lstsq's residuals"):
+        dl.vmap(f)(np.stack([low, full]))
+    assert f(low) == pytest.approx(numpy_f[1], rel=1e-12)  # (alone: NumPy's)

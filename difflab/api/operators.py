@@ -36,8 +36,8 @@ from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
-from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
-from ..ops.core import REGISTRY
+from ..graph import Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
+from ..ops.core import REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -54,6 +54,7 @@ from .boundary import (
     _own_parts,
     _poison_traced,
     _poison_traced_rows,
+    _say_infinite_input,
     _public_call,
     narrow,
     out_dtypes,
@@ -406,7 +407,11 @@ class _Jacobian(_Transform):
                 raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
-            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
+            cols = _nonfinite([xs[i] for i in st.wrt])
+            if cols is not None:  # (an infinite input: said, as grad says it; a NaN one's value is NaN too)
+                for k, i in enumerate(st.wrt):
+                    _say_infinite_input(k, xs[i])
+            jac = _nan_rows(jac, _nonfinite(outs), cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
@@ -893,9 +898,10 @@ def vmap(f, in_axes=0, out_axes=0):
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
             if not any(isinstance(x, Traced) for x in leaves):
+                by = f", here {graph.specialised}" if isinstance(graph.specialised, Why) else ""
                 raise ValueError(
                     "vmap cannot batch a function whose control flow depends on its argument values "
-                    "(the traced branch holds for one batch element only)"
+                    f"(the traced branch holds for one batch element only{by})"
                 )
             outs = loop()  # each element's own branch (the enclosing trace is specialised by it)
         else:
@@ -917,10 +923,22 @@ def _batched_or_rows(graph, leaves, flags, loop) -> list:
     plain = any(isinstance(x, Traced) for x in leaves) or not any([e.source is not None for e in graph.eqns])
     if plain:  # (a user's own graph, or traced leaves: the batched run, whose outer derivative decides)
         return _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+    if not all(_finite_leaf(x) for x, b in zip(leaves, flags) if b):
+        # a NaN or inf row: f on each row alone, which says its infinite input (grad's and jacobian's DomainWarning
+        # and NaN, which the batched graph, traced at the first row, has no equation for: vmap(jacobian) gave 0)
+        return loop()
     under: list = []  # (NumPy's flag, by a call: a raise would meet `guarded`'s handling of a domain error)
     with np.errstate(under="call", call=lambda kind, flag: under.append(kind)):
         outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
     return loop() if under else outs
+
+
+def _finite_leaf(x) -> bool:
+    """Whether the array x holds no NaN or infinity (an integer or boolean one: none)."""
+    if surely_finite(x):
+        return True
+    x = np.asarray(x)
+    return x.dtype.kind not in "fc" or bool(np.isfinite(x).all())
 
 
 def _empty_batch(flat_f, leaves, flags, out_def, out_axes):
