@@ -120,3 +120,19 @@ def test_vmap_of_lstsq_counts_each_matrix_rank():
     with pytest.raises(ValueError, match=r"vmap cannot batch .*numpy\.linalg\.lstsq's residuals"):
         dl.vmap(f)(np.stack([low, full]))
     assert f(low) == pytest.approx(numpy_f[1], rel=1e-12)  # (alone: NumPy's)
+
+
+def test_take_along_axis_by_a_traced_index_checks_its_range_at_every_point():
+    # on main the range check ran at the trace's point only, and gather_along wrapped an index past the end: vmap over
+    # rows whose second's index is 3 (size 3) gave 2.7 (x[0] thrice: 3 wrapped to 0), and a gradient traced at an
+    # in-range point and called again out of range gave [3, 0, 0]; NumPy raises IndexError
+    import difflab.numpy as dnp
+
+    g = lambda x: dnp.sum(dnp.take_along_axis(x, (x > 0.7).astype(int) * 3, axis=0))  # noqa: E731
+    X = np.array([[0.1, 0.2, 0.3], [0.9, 0.1, 0.1]])
+    with pytest.raises(IndexError, match="index 3 is out of bounds for axis 0 with size 3"):
+        dl.vmap(g)(X)
+    grad = dl.grad(g, method="reverse")
+    np.testing.assert_array_equal(grad(X[0]), [3.0, 0.0, 0.0])  # (x[0] picked thrice)
+    with pytest.raises((IndexError, ValueError), match="index 3 is out of bounds for axis 0 with size 3"):
+        grad(X[1])
