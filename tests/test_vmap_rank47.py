@@ -136,3 +136,21 @@ def test_take_along_axis_by_a_traced_index_checks_its_range_at_every_point():
     np.testing.assert_array_equal(grad(X[0]), [3.0, 0.0, 0.0])  # (x[0] picked thrice)
     with pytest.raises((IndexError, ValueError), match="index 3 is out of bounds for axis 0 with size 3"):
         grad(X[1])
+
+
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_vmap_of_a_gradient_through_sqrtm_going_complex_on_a_later_row(method):
+    # sqrtm's dtype is the values' (complex at a real A's negative eigenvalue): traced at a real row, the batched
+    # gradient of sum(real(sqrtm(A))) at a later complex row was complex garbage on main ((0.0924-0.3705j), ...)
+    import difflab.numpy as dnp
+
+    A, B = np.array([[2.0, 0.5], [0.5, 3.0]]), np.array([[-2.0, 0.5], [0.3, 1.0]])
+    g = dl.grad(lambda a: dnp.sum(dnp.real(dlinalg.sqrtm(a))), method=method)
+    got = dl.vmap(g)(np.stack([A, B]))
+    assert np.isrealobj(got)
+    np.testing.assert_allclose(got, [g(A), g(B)], rtol=1e-12)  # the per-row calls
+    h, e = 1e-6, np.eye(4).reshape(4, 2, 2)  # SciPy's, by central differences
+    want = [
+        (np.sum(scipy.linalg.sqrtm(B + h * d).real) - np.sum(scipy.linalg.sqrtm(B - h * d).real)) / (2 * h) for d in e
+    ]
+    np.testing.assert_allclose(got[1].ravel(), want, atol=1e-7)

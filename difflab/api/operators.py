@@ -898,16 +898,15 @@ def vmap(f, in_axes=0, out_axes=0):
         graph = outputs_of(t, inputs, out_leaves)
         if graph.specialised:
             if not any(isinstance(x, Traced) for x in leaves):
-                by = f", here {graph.specialised}" if isinstance(graph.specialised, Why) else ""
                 raise ValueError(
-                    "vmap cannot batch a function whose control flow depends on its argument values "
-                    f"(the traced branch holds for one batch element only{by})"
+                    "vmap cannot batch a function whose control flow depends on its argument values (the traced "
+                    f"branch holds for one batch element only{_by(graph.specialised)})"
                 )
             outs = loop()  # each element's own branch (the enclosing trace is specialised by it)
         else:
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
-            outs = _batched_or_rows(graph, leaves, flags, loop)
+            outs = _batched_or_rows(graph, leaves, flags, loop, t.value_dtypes)
         outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
@@ -915,7 +914,12 @@ def vmap(f, in_axes=0, out_axes=0):
     return batched
 
 
-def _batched_or_rows(graph, leaves, flags, loop) -> list:
+def _by(why) -> str:
+    """What specialised a trace, for vmap's refusal."""
+    return f", here {why}" if isinstance(why, Why) else ""
+
+
+def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     """vmap's outputs: the graph run once on the whole batch, or, where it holds a derivative's equations (recorded
     by rules: `Eqn.source`) and something underflowed on values, f on each row alone (`loop`), so that each row is
     answered as f answers it: a traced sweep has no rescaling (rescaled.py decides on values), and
@@ -930,7 +934,18 @@ def _batched_or_rows(graph, leaves, flags, loop) -> list:
     under: list = []  # (NumPy's flag, by a call: a raise would meet `guarded`'s handling of a domain error)
     with np.errstate(under="call", call=lambda kind, flag: under.append(kind)):
         outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
-    return loop() if under else outs
+    # `value_dtypes`: an op whose result's dtype the values pick (sqrtm: complex at a real A's negative eigenvalue)
+    # went complex on a later row than the traced one, whose graph holds the real branch (its derivative's real parts
+    # not taken: vmap(grad) was complex garbage): each row alone too
+    return loop() if under or (value_dtypes and _dtype_moved(graph, outs)) else outs
+
+
+def _dtype_moved(graph, outs) -> bool:
+    """Whether a batched output's kind (real, complex) is not the traced graph's."""
+    return any(
+        isinstance(v, Var) and not isinstance(o, Traced) and np.asarray(o).dtype.kind != v.dtype.kind
+        for o, v in zip(outs, graph.outputs)
+    )
 
 
 def _finite_leaf(x) -> bool:
