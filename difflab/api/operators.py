@@ -36,8 +36,8 @@ from ..differentiators import get_method
 from ..differentiators.numeric import nesting
 from ..differentiators.stencils import numeric_depth
 from ..errors import Collector, _collect, check_function, collecting, dropping_domain_warnings, warn_numeric_ignores
-from ..graph import Traced, Var, charge_to, evaluate, evaluate_batched, numbers
-from ..ops.core import REGISTRY
+from ..graph import Traced, Var, Why, charge_to, evaluate, evaluate_batched, numbers
+from ..ops.core import REGISTRY, surely_finite
 from ..trace import check_returned, flatten_returned, outputs_of, trace_flat
 from .complexes import complex_jacobian, realify
 from .boundary import (
@@ -54,6 +54,7 @@ from .boundary import (
     _own_parts,
     _poison_traced,
     _poison_traced_rows,
+    _say_infinite_input,
     _public_call,
     narrow,
     out_dtypes,
@@ -406,7 +407,11 @@ class _Jacobian(_Transform):
                 raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
-            jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
+            cols = _nonfinite([xs[i] for i in st.wrt])
+            if cols is not None:  # (an infinite input: said, as grad says it; a NaN one's value is NaN too)
+                for k, i in enumerate(st.wrt):
+                    _say_infinite_input(k, xs[i])
+            jac = _nan_rows(jac, _nonfinite(outs), cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
@@ -894,14 +899,14 @@ def vmap(f, in_axes=0, out_axes=0):
         if graph.specialised:
             if not any(isinstance(x, Traced) for x in leaves):
                 raise ValueError(
-                    "vmap cannot batch a function whose control flow depends on its argument values "
-                    "(the traced branch holds for one batch element only)"
+                    "vmap cannot batch a function whose control flow depends on its argument values (the traced "
+                    f"branch holds for one batch element only{_by(graph.specialised)})"
                 )
             outs = loop()  # each element's own branch (the enclosing trace is specialised by it)
         else:
             # results of their own: not the caller's input, not a read-only broadcast of an unbatched value
             # (and not another output: a function returning one value twice)
-            outs = _batched_or_rows(graph, leaves, flags, loop)
+            outs = _batched_or_rows(graph, leaves, flags, loop, t.value_dtypes)
         outs = _narrow_batched(graph, leaves, outs, t.weak)
         free = _unbatched_outputs(graph, flags)
         return out_def["tree"].unflatten(_batch_axis_to(outs, out_def["tree"], out_axes, free))
@@ -909,7 +914,12 @@ def vmap(f, in_axes=0, out_axes=0):
     return batched
 
 
-def _batched_or_rows(graph, leaves, flags, loop) -> list:
+def _by(why) -> str:
+    """What specialised a trace, for vmap's refusal."""
+    return f", here {why}" if isinstance(why, Why) else ""
+
+
+def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     """vmap's outputs: the graph run once on the whole batch, or, where it holds a derivative's equations (recorded
     by rules: `Eqn.source`) and something underflowed on values, f on each row alone (`loop`), so that each row is
     answered as f answers it: a traced sweep has no rescaling (rescaled.py decides on values), and
@@ -917,10 +927,33 @@ def _batched_or_rows(graph, leaves, flags, loop) -> list:
     plain = any(isinstance(x, Traced) for x in leaves) or not any([e.source is not None for e in graph.eqns])
     if plain:  # (a user's own graph, or traced leaves: the batched run, whose outer derivative decides)
         return _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
+    if not all(_finite_leaf(x) for x, b in zip(leaves, flags) if b):
+        # a NaN or inf row: f on each row alone, which says its infinite input (grad's and jacobian's DomainWarning
+        # and NaN, which the batched graph, traced at the first row, has no equation for: vmap(jacobian) gave 0)
+        return loop()
     under: list = []  # (NumPy's flag, by a call: a raise would meet `guarded`'s handling of a domain error)
     with np.errstate(under="call", call=lambda kind, flag: under.append(kind)):
         outs = _own(evaluate_batched(graph, *leaves, batched=flags), graph, leaves)
-    return loop() if under else outs
+    # `value_dtypes`: an op whose result's dtype the values pick (sqrtm: complex at a real A's negative eigenvalue)
+    # went complex on a later row than the traced one, whose graph holds the real branch (its derivative's real parts
+    # not taken: vmap(grad) was complex garbage): each row alone too
+    return loop() if under or (value_dtypes and _dtype_moved(graph, outs)) else outs
+
+
+def _dtype_moved(graph, outs) -> bool:
+    """Whether a batched output's kind (real, complex) is not the traced graph's."""
+    return any(
+        isinstance(v, Var) and not isinstance(o, Traced) and np.asarray(o).dtype.kind != v.dtype.kind
+        for o, v in zip(outs, graph.outputs)
+    )
+
+
+def _finite_leaf(x) -> bool:
+    """Whether the array x holds no NaN or infinity (an integer or boolean one: none)."""
+    if surely_finite(x):
+        return True
+    x = np.asarray(x)
+    return x.dtype.kind not in "fc" or bool(np.isfinite(x).all())
 
 
 def _empty_batch(flat_f, leaves, flags, out_def, out_axes):

@@ -26,7 +26,8 @@ from ..ops.shape import _broadcast_to_front as broadcast_to
 from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
 from .arrays import _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
-from .derived import divmod
+from .derived import _held, divmod
+from .derived import where as _where
 from .shapes import cross
 
 
@@ -201,13 +202,23 @@ def _lstsq(a, b, rcond=None):
     m, n = shape(a)
     x = matmul(_ops.pinv(a, rcond=None if rcond is None else float(rcond)), b)
     s = _ops.svd_s(a)
-    value = a.concrete if isinstance(a, _Traced) else a
-    rank = _np.linalg.matrix_rank(_np.asarray(value), tol=None if rcond is None else float(rcond) * _np.max(_value(s)))
-    if rank == n and m > n:
+    # traced: counted on values at run time, so that vmap's rows and a prepared graph's points are each their own
+    if isinstance(a, _Traced) and builtins.min(m, n) > 0:
+        rank = sum(s > max(s) * (builtins.max(m, n) * _np.finfo(float).eps if rcond is None else float(rcond)))
+        full = _np.asarray(_held(rank)) == n  # (the residuals' shape: the trace's point decides, see below)
+        if not full and m > n:  # (no residuals here, (1,) or (k,) at a point of full rank: the shape is the values')
+            _value(rank, "numpy.linalg.lstsq's residuals (empty below full rank: their shape is the rank's)")
+    else:
+        tol = None if rcond is None or builtins.min(m, n) == 0 else float(rcond) * _np.max(_held(s))
+        rank = _np.linalg.matrix_rank(_np.asarray(_held(a)), tol=tol)  # (an empty a's: 0)
+        full = rank == n
+    if full and m > n:
         r = b - matmul(a, x)
         r = _ops.cabs(r) if isinstance(r, _Traced) and r.dtype.kind == "c" or _np.iscomplexobj(r) else r
         residuals = sum(r * r, axis=0)  # Σ |r|² (NumPy's: real for a complex system)
         residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
+        if isinstance(rank, _Traced):  # NaN at a point of lower rank (NumPy's residuals there are empty, a shape a
+            residuals = residuals + _where(rank == n, 0.0, _np.nan)  # graph traced at full rank cannot give)
     else:
         residuals = _np.empty((0,))
     return x, residuals, rank, s

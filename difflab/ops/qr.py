@@ -56,14 +56,14 @@ from collections import namedtuple
 import numpy as np
 
 from ..graph import Traced
-from .core import _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
+from .core import SYMPY_TRACED, _reshape, _shape, _sp, defop, draw, stacked_batch, sympy_function
 from .complexes import conj, is_complex
 from .decompositions import _conj, _decomposition_strategy, _from_entries, _to_object
 from .elementwise import real, strong_mul
 from .linalg import _on_complex_linalg, _per_matrix, _swap_last, inv, strong_matmul
 from .shape import concatenate
 
-__all__ = ["qr_q", "qr_r", "qr_signs", "qr", "QRResult", "QR_COMPLEMENT"]
+__all__ = ["qr_q", "qr_r", "qr_signs", "qr", "QRResult", "QR_COMPLEMENT", "rank_guard"]
 
 #: SymPy's Gram–Schmidt up to this many columns (k = min(m, n)): its nested square roots grow fast
 _SYMPY_LIMIT = 2
@@ -413,6 +413,69 @@ qr_signs = defop(
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full column rank, pivots away from 0
     complex=True,  # of a complex matrix, phases: held, as the signs (derivative 0)
     doc="±1 per column: the signs of LAPACK's R diagonal, relative to Gram–Schmidt's (piecewise constant)",
+)
+
+
+def _rank_guard_impl(a):
+    """(..., 1, 1): 0 for each matrix of the stack of full rank min(m, n), NaN for one of lower rank by NumPy's
+    matrix_rank tolerance (σ_max·max(m, n)·eps), a FloatingPointError under np.errstate(invalid="raise") as
+    `_nan_where_dependent`'s. A matrix holding NaN or inf is 0 here (its own values carry them on)."""
+    a = np.asarray(a)
+    batch, (m, n) = a.shape[:-2], a.shape[-2:]
+    out = np.zeros(batch + (1, 1))
+    if min(m, n) == 0:
+        return out
+    finite = np.isfinite(a).all(axis=(-2, -1))
+    s = np.linalg.svd(np.where(finite[..., None, None], a, 0.0), compute_uv=False)  # (LAPACK refuses NaN)
+    ranks = (s > s.max(axis=-1, keepdims=True) * max(m, n) * np.finfo(s.dtype).eps).sum(axis=-1)
+    low = finite & (ranks < min(m, n))
+    if not low.any():
+        return out
+    mode = np.geterr()["invalid"]
+    if mode == "raise":
+        raise FloatingPointError(
+            f"scipy.linalg.polar: a has rank {int(ranks[low].flat[0])} < {min(m, n)} (of a complex a: its real form's, "
+            "twice its own), where U is not unique and has no derivative: NaN (SciPy's U for a plain array)"
+        )
+    with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
+        nan = np.divide(0.0, 0.0)
+    return np.where(low[..., None, None], nan, out)
+
+
+def _rank_guard_fn():
+    """SymPy: the guard of a matrix, a named function of (rows, *entries) with derivative 0 that the generated code
+    evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an expression."""
+
+    def numeric(rows, *entries):
+        return rank_guard(_from_entries(rows, entries))[..., 0, 0]
+
+    def on_float(*args, invalid="ignore"):
+        with np.errstate(invalid=invalid):
+            return float(numeric(*[float(v) for v in args]))
+
+    on_math = functools.partial(on_float, invalid="raise")  # (as _sign_fn's: the cue to run the array code)
+    SYMPY_TRACED["difflab_rank_guard"] = (
+        numeric  # on traced entries (symbolic as an inner method): the entry records it
+    )
+    return sympy_function("difflab_rank_guard", numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
+
+
+# 0 of full rank, NaN below: added to a matrix whose function has no value or derivative at lower rank (polar),
+# decided per matrix on values at run time, so vmap's batch and a prepared graph's later points are each judged
+# by their own rank (the trace's value is only the first point's)
+rank_guard = defop(
+    "rank_guard",
+    _rank_guard_impl,
+    internal=True,
+    jvp=(None,),
+    vjp=(None,),
+    sympy=_per_matrix(lambda m: np.array([[_rank_guard_fn()(m.shape[0], *list(m))]], dtype=object)),
+    differentiable=False,
+    analytic=False,
+    samples=_samples,
+    batch=stacked_batch("rank_guard"),
+    strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
+    doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower",
 )
 
 QRResult = namedtuple("QRResult", ["Q", "R"])

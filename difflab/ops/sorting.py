@@ -28,6 +28,7 @@ import builtins
 
 import numpy as np
 
+from ..graph import Traced
 from .core import (
     HELD_REAL,
     REGISTRY,
@@ -730,6 +731,7 @@ def _gather_impl(x, idx, axis):
         return _picked(x, idx, axis)
     x = np.asarray(x)
     n = x.shape[axis]
+    _check_range(idx, n, axis)
     return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n), _index_shape(x.shape, idx, axis)), axis=axis)
 
 
@@ -744,7 +746,18 @@ def _scatter_impl(u, idx, axis, size):
     return out
 
 
+def _check_range(idx, n, axis):
+    """NumPy's IndexError for an index outside -n..n-1, at run time: the front's check, at the trace's point, holds
+    for no other (vmap's rows, a reused graph's points), where the index wrapped silently (issue 11)."""
+    at = np.asarray(idx)
+    if at.dtype.kind in "iu" and at.size and ((at < -n) | (at >= n)).any():
+        bad = int(at[(at < -n) | (at >= n)].flat[0])
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+
+
 def _gather_batch(batched, x, idx, axis):
+    if not isinstance(idx, Traced):  # (the user's axis in the message, not the batched one)
+        _check_range(idx, np.shape(x)[axis + 1 if batched[0] and axis >= 0 else axis], axis)
     x, idx = _broadcast_batch(batched, [x, idx])
     return gather_along(x, idx, axis=_batch_axis(axis))
 

@@ -1347,6 +1347,30 @@ def _ive_slope(out, v, x):
     return where(tail, parity * _kve_tail_slope(v, where(tail, size, start), of_i=True), recurrence)
 
 
+#: |x| from which ive's value is its asymptotic series' (SciPy's AMOS: NaN past ~1e10, 4e-10 relative error at 1e9)
+_IVE_FAR = 1e9
+
+
+def _ive_value(v, x):
+    """SciPy's ive, but its asymptotic series Σₖ (-1)ᵏ aₖ |x|^(-k-1/2)/√(2π) (`_kve_tail_slope`'s aₖ; times (-1)^v at
+    x < 0, a whole v) from |x| = 1e9 where v² ≤ 1e-3·|x|: SciPy's AMOS answers NaN there from ~1e10 (ive(1, 1e20)),
+    which read as a domain error (the terms shrink as (v²/2|x|)ᵏ/k!: six reach a double's precision)."""
+    size, order = np.abs(np.asarray(x, dtype=float)), np.asarray(v, dtype=float)
+    with np.errstate(invalid="ignore"):  # (NaN and inf arguments: not far, SciPy's)
+        far = (size >= _IVE_FAR) & np.isfinite(size) & (order * order <= 1e-3 * size)
+        far &= (np.asarray(x) > 0) | (order == np.floor(order))
+    if not far.any():
+        return _scipy("ive")(v, x)
+    out = _scipy("ive")(v, np.where(far, 1.0, x))
+    r = 1.0 / np.where(far, size, 1.0)
+    term, total = np.ones_like(r), np.zeros_like(r)
+    for k in range(6):
+        total = total + term
+        term = -term * r * (4.0 * order * order - (2 * k + 1) ** 2) / (8.0 * (k + 1))
+    parity = np.where((np.asarray(x) < 0) & (np.fmod(np.abs(order), 2.0) == 1.0), -1.0, 1.0)
+    return np.where(far, parity * total * np.sqrt(r / (2.0 * np.pi)), out)[()]
+
+
 def _ive_sympy_slope(sp, out, i, v, x):
     size = _abs_fn()(x)
     recurrence = (_scipy_function("ive")(v - 1, x) + _scipy_function("ive")(v + 1, x)) / 2 - _sign_fn()(x) * out
@@ -1358,10 +1382,12 @@ def _ive_sympy_slope(sp, out, i, v, x):
 
 ive = _special(
     "ive",
-    _scipy("ive"),
+    _ive_value,
     (_bessel_order_rule("ive"), _ive_slope),
     # the registry's abs in the form (its derivative is sign, whose own is 0: SymPy's Abs'' is a DiracDelta)
-    _scipy_named("ive", lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-_abs_fn()(x)), _ive_sympy_slope),
+    _scipy_named(
+        "ive", lambda sp, v, x: sp.besseli(_order(v), x) * sp.exp(-_abs_fn()(x)), _ive_sympy_slope, _ive_value
+    ),
     domain=("integer", "positive"),
     doc="exponentially scaled I_v(x)·e^(-|x|); d ive = (ive_{v-1} + ive_{v+1})/2 - sign(x)·ive (from |x| = max(50, "
     "v²) its asymptotic series')",

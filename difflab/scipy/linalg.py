@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as _np
 
 from .. import numpy as _dnp
-from ..errors import DomainWarning, warn_user
 from ..graph import Traced as _Traced
 from ..ops import decompositions as _decompositions
 from ..ops import matfuncs as _matfuncs
+from ..ops.qr import rank_guard as _rank_guard
 
 inv, det, svd, pinv, norm, svdvals = (
     _dnp.linalg.inv,
@@ -511,17 +511,8 @@ def polar(a, side="right"):
 
         return _sl.polar(_np.array(a), side)
     if isinstance(a, _Traced):  # (lower rank: NaN, not root⁻¹'s round-off as a derivative)
-        value = a
-        while isinstance(value, _Traced):  # (sqrtm below reads the values and specialises the trace)
-            value = value.value
-        if value is not None and _rank_deficient(_np.asarray(value)):
-            rank = _np.linalg.matrix_rank(value)
-            warn_user(
-                f"scipy.linalg.polar: a has rank {rank} < {min(m, n)}, where U is not unique and has no derivative: "
-                "NaN (SciPy's U for a plain array)",
-                DomainWarning,
-            )
-            a = a * _np.nan
+        guard = _rank_guard(_real_form(a))  # (decided per matrix at run time: vmap's rows, a prepared graph's points)
+        a = a + (guard * (1 + 1j) if _dnp.iscomplexobj(a) else guard)  # (NaN: both parts of a complex a)
     if m >= n:
         root = _matfuncs.sqrtm(_hermitian_part(_dnp.matmul(_ct(a), a)))  # P of side 'right'
         u = _ct(_dnp.linalg.solve(root, _ct(a)))  # a root⁻¹ (root Hermitian)
@@ -533,6 +524,14 @@ def polar(a, side="right"):
     if side == "left":
         return u, _hermitian_part(root)
     return u, _hermitian_part(_dnp.matmul(_ct(u), a))
+
+
+def _real_form(a):
+    """a, or of a complex a its real form [[Re a, -Im a], [Im a, Re a]], whose rank is twice a's."""
+    if not _dnp.iscomplexobj(a):
+        return a
+    re, im = _dnp.real(a), _dnp.imag(a)
+    return _dnp.concatenate([_dnp.concatenate([re, -im], axis=-1), _dnp.concatenate([im, re], axis=-1)], axis=-2)
 
 
 def _rank_deficient(a) -> bool:
