@@ -504,6 +504,7 @@ class PreparedHvp:
         if outer.native == "vjp":
             # reverse-over-reverse: H v = ∇_x <∇f(x), v>, with ∇f(x) carried out as aux
             g = api.grad(f, argnums, inner)
+            g.scalar_output = "hvp"  # (its refusal of a non-scalar f names the operator called, not "grad")
 
             def inner_product(*xs_and_vs):
                 xs, vs = xs_and_vs[:n_args], xs_and_vs[n_args:]
@@ -516,7 +517,9 @@ class PreparedHvp:
 
             self._rr = _OnceAux(_WithAux(inner_product, "hvp"), self._wrt, outer)
         else:
-            self._t = _OnceTransform(api.grad(f, argnums, inner), self._wrt, outer)
+            g = api.grad(f, argnums, inner)
+            g.scalar_output = "hvp"
+            self._t = _OnceTransform(g, self._wrt, outer)
 
     def __call__(self, primals, tangents):
         if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:

@@ -211,11 +211,17 @@ def _leaf_kind(x, name):
 def _refuse_masked(x, does="differentiates"):
     """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
     mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
-    masked entries), so no answer would be the same twice."""
+    masked entries), so no answer would be the same twice. A numpy.matrix too: its operators are not ndarray's."""
     if isinstance(x, np.ma.MaskedArray):
         raise TypeError(
             f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab {does} plain arrays and "
             "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
+        )
+    if isinstance(x, np.matrix):  # its * and ** are matrix products, traced as ndarray's elementwise ones:
+        # grad(sum(M * M)) at np.matrix([[1, 2], [3, 4]]) was the 2M of the value 30, where NumPy's f(M) is 54
+        raise TypeError(
+            f"an argument is a numpy.matrix of shape {x.shape}: difflab {does} plain arrays, whose * and ** are "
+            "elementwise (numpy.matrix's are matrix products); pass numpy.asarray(x) and write x @ x for a product"
         )
 
 

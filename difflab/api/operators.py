@@ -994,13 +994,18 @@ def _batch_axis_first(flat, in_axes):
     for k, ((lv, td), spec) in enumerate(zip(flat, per_arg)):
         for x, ax in zip(lv, tree.prefix_leaves(spec, td, f"argument {k}")):
             _refuse_masked(x, "batches")  # (np.asarray keeps the data under the mask: batched silently)
-            x = x if isinstance(x, Traced) else np.asarray(x)
+            given, x = type(x).__name__, x if isinstance(x, Traced) else np.asarray(x)
             if ax is not None and (not isinstance(ax, (int, np.integer)) or isinstance(ax, bool)):
                 raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")
             if ax is not None and not -np.ndim(x) <= ax < max(np.ndim(x), 1):
                 raise ValueError(f"in_axes {ax} is out of range for argument {k}'s leaf of shape {np.shape(x)}")
             if ax is not None and x.dtype.kind not in "biufc":  # (an object array's None met f's ops: Python's error)
                 raise TypeError(f"vmap batches numeric arrays; argument {k} has a leaf of dtype {x.dtype}")
+            if x.dtype.kind not in "biufc":  # an unbatched str was traced as a 0-d array: `s == "id"` read as control
+                # flow on values, len(s) as "len() of a 0-d traced value" (JAX refuses a str argument too)
+                raise TypeError(
+                    f"vmap takes numbers and arrays; argument {k} has a leaf {given} of dtype {x.dtype} (in_axes None); bind it first: vmap(functools.partial(f, ...))"
+                )
             leaves.append(dnp.moveaxis(x, int(ax), 0) if ax not in (None, 0, -np.ndim(x)) else x)
             flags.append(ax is not None)
     return leaves, flags

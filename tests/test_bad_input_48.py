@@ -1,0 +1,106 @@
+"""Session 48's bad-input holes (issue 11; DESIGN.md §6) in the transformations, pytrees and difflab.testing, left by
+the earlier batteries (tests/test_bad_input*.py): a numpy.matrix argument, an unbatched str given to vmap, hvp of a
+non-scalar f, a custom_vjp bwd returning a bare array, taylor_test of a NaN gradient or a NaN min_slope. Each case was
+a wrong number (or verdict), a bare traceback or an unclear message on main. Cheap: small arrays, no Hypothesis."""
+
+import functools
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab import testing
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", PendingDeprecationWarning)  # (NumPy's: "the matrix subclass is not recommended")
+    M = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+
+# -- wrong numbers (and a wrong verdict) --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda m: dl.value_and_grad(lambda t: (t * t).sum(), method=m)(M),
+        lambda m: dl.jacobian(lambda t: t**2, method=m)(M),
+        lambda m: dl.jvp(lambda t: (t * t).sum(), (M,), (np.ones((2, 2)),), method=m),
+        lambda m: dl.vmap(lambda t: t * t)(M),
+    ],
+    ids=["value_and_grad", "jacobian", "jvp", "vmap"],
+)
+@pytest.mark.parametrize("method", METHODS)
+def test_a_numpy_matrix_argument_is_refused_naming_its_products(call, method):
+    # on main sum(M * M) at np.matrix([[1, 2], [3, 4]]) was 30 with gradient 2M, ndarray's elementwise square: NumPy's
+    # own f(M) is 54, M @ M summed (numpy.matrix's * and ** are matrix products); vmap gave [[1, 4], [9, 16]]
+    assert (M * M).sum() == 54.0
+    with pytest.raises(TypeError, match=r"a numpy.matrix of shape \(2, 2\): .* pass numpy.asarray\(x\)"):
+        call(method)
+    # (its data as a plain array: the elementwise square, 2x)
+    np.testing.assert_array_equal(dl.grad(lambda t: (t * t).sum(), method="reverse")(np.asarray(M)), 2 * np.asarray(M))
+
+
+def test_taylor_test_fails_a_nan_gradient():
+    # on main every remainder was NaN, read as "at round-off for every step: f is at most quadratic along v", a pass
+    x = np.array([0.5, 1.0, 2.0])
+    f = lambda a: np.sum(np.sin(a))  # noqa: E731
+    with pytest.raises(testing.GradientMismatch, match=r"returned nan at entry 1 .*\(1 of 3 entries not finite\)"):
+        testing.taylor_test(f, lambda a: np.cos(a) * np.array([1.0, np.nan, 1.0]), x)
+    with pytest.raises(testing.GradientMismatch, match=r"returned inf at entry 0"):
+        testing.taylor_test(f, lambda a: np.cos(a) + np.array([np.inf, 0.0, 0.0]), x)
+    with np.errstate(invalid="ignore"), pytest.raises(testing.Inconclusive, match=r"f is not finite at x \+ h v"):
+        testing.taylor_test(lambda a: np.sum(np.sqrt(a)), lambda a: 0.5 / np.sqrt(a), -x)
+    assert testing.taylor_test(f, np.cos, x).slope == pytest.approx(3.0, abs=0.3)  # (the right one: slope 3)
+
+
+@pytest.mark.parametrize("min_slope", [np.nan, -1.0, 1.0, True, "2", np.inf])
+def test_taylor_test_refuses_a_min_slope_that_passes_every_gradient(min_slope):
+    # on main min_slope=nan passed the wrong gradient -cos (its slope 1.0 < nan is False), as did -1 and 1
+    with pytest.raises(ValueError, match=r"min_slope must be a finite number above 1 .* got"):
+        testing.taylor_test(
+            lambda a: np.sum(np.sin(a)), lambda a: -np.cos(a), np.array([0.5, 1.0]), min_slope=min_slope
+        )
+
+
+# -- bare tracebacks and unclear messages ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "f",
+    [lambda a, s: a * len(s), lambda a, s: a if s == "id" else 2 * a],
+    ids=["len", "branch"],
+)
+def test_vmap_names_an_unbatched_str_argument(f):
+    # on main the str was traced as a 0-d array: "len() of a 0-d traced value", or "vmap cannot batch a function whose
+    # control flow depends on its argument values" for a configuration string (JAX refuses a str argument too)
+    x = np.arange(6.0).reshape(2, 3)
+    with pytest.raises(TypeError, match=r"argument 1 has a leaf str of dtype <U\d \(in_axes None\); bind it first"):
+        dl.vmap(f, in_axes=(0, None))(x, "ab")
+    np.testing.assert_array_equal(dl.vmap(functools.partial(lambda s, a: a * len(s), "ab"))(x), 2 * x)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "numeric", "reverse-over-reverse", ("forward", "reverse")])
+def test_hvp_of_a_non_scalar_function_names_hvp(method):
+    # on main "grad needs a function with a scalar output" (hvp's inner gradient's words), "hvp" for symbolic only
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(
+        dl.DifflabError, match=r"^hvp needs a function with a scalar output, but it returned shape \(3,\)"
+    ):
+        dl.hvp(lambda a: a**3, (x,), (x,), method=method)
+    with pytest.raises(dl.DifflabError, match=r"^hvp needs a function with a scalar output"):
+        dl.prepare_hvp(lambda a: a**3, x, method=method)((x,), (x,))
+    _, hv = dl.hvp(lambda a: (a**3).sum(), (x,), (x,), method=method)
+    np.testing.assert_allclose(hv, 6 * x * x, rtol=1e-6)  # H = diag(6x)
+
+
+@pytest.mark.parametrize("method", ["reverse", "symbolic"])
+def test_a_custom_vjp_bwd_returning_a_bare_array_names_its_shape(method):
+    # on main "got a ndarray", or "got a Tracer" (difflab's internal type) when the sweep was traced (symbolic)
+    @dl.custom_vjp
+    def f(a):
+        return np.sin(a)
+
+    f.defvjp(lambda a: (np.sin(a), a), lambda a, g: np.cos(a) * g)
+    with pytest.raises(TypeError, match=r"one cotangent per argument \(1\), got an array of shape \(3,\)$"):
+        dl.grad(lambda a: f(a).sum(), method=method)(np.array([1.0, 2.0, 3.0]))
