@@ -404,11 +404,27 @@ class _Jacobian(_Transform):
                 )
             if self.holomorphic:
                 raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
+            _check_block_ndim(st, "hessian" if self.of_gradient else "jacobian")
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             jac = _nan_rows(jac, _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt]))
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
+
+
+def _check_block_ndim(st: Staged, what: str, rows=None):
+    """Refuse up front a result block (an output leaf's axes, or for a native Hessian a differentiated leaf's,
+    then a differentiated leaf's) of more axes than NumPy's 64: a (1,)*33 input's Jacobian was NumPy's bare
+    "maximum supported dimension for an ndarray is currently 64, found 66", after the whole computation."""
+    outs = (
+        rows if rows is not None else [o.shape if isinstance(o, Var) else np.shape(o.value) for o in st.graph.outputs]
+    )
+    deepest = max([len(o) + len(i) for o in outs for i in st.wrt_shapes()], default=0)
+    if deepest > 64:
+        raise ValueError(
+            f"{what}: a block of the result would have {deepest} axes (an output leaf's, then a differentiated "
+            "leaf's), over NumPy's limit of 64; reshape the arguments to fewer axes, or use jvp/vjp for products"
+        )
 
 
 def gradient_rows(st: Staged, n_out: int):
@@ -598,6 +614,7 @@ class _Hessian(_Transform):
         except ComplexLeaf as err:
             raise TypeError(str(err).split(";")[0] + _HESSIAN_COMPLEX) from None
         _scalar_check(st, "hessian")
+        _check_block_ndim(st, "hessian", st.wrt_shapes())
         xs = st.signature.inputs(args)
         if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
             # inside an outer derivative: the Jacobian of the gradient, both by this method
