@@ -115,9 +115,9 @@ def test_a_result_of_more_than_numpys_64_axes_is_refused_up_front(method):
         dl.jacobian(lambda t: t * 2.0, method=method)(x)
     with pytest.raises(ValueError, match=r"^hessian: a block of the result would have 66 axes"):
         dl.hessian(lambda t: (t**3).sum(), method=method)(x)
-    if method != "symbolic":  # (its matrix form at 33 axes: 0.9 s)
+    if method != "symbolic":  # (its code at 32 or 33 axes: 1 s)
         assert dl.grad(lambda t: (t**3).sum(), method=method)(x).reshape(()) == pytest.approx(3.0)  # (33 axes: fine)
-    assert dl.jacobian(lambda t: t * 2.0, method=method)(np.ones((1,) * 32)).shape == (1,) * 64  # (64: NumPy's)
+        assert dl.jacobian(lambda t: t * 2.0, method=method)(np.ones((1,) * 32)).shape == (1,) * 64  # (64: NumPy's)
 
 
 def test_symbolic_names_numpys_32_axes_limit_for_its_elementwise_expansion():
@@ -128,3 +128,72 @@ def test_symbolic_names_numpys_32_axes_limit_for_its_elementwise_expansion():
     with pytest.raises(dl.NotDifferentiableError, match=r"at most 32 axes"):
         dl.vjp(lambda t: t * 2.0, x, method="symbolic")
     np.testing.assert_array_equal(dl.jvp(lambda t: t * 2.0, (x,), (x,), method="reverse")[1], 2 * x)
+
+
+# -- difflab.testing given bad arguments ------------------------------------------------------------------------
+
+
+def _adjacent(x):
+    return x[1:] * x[:-1]
+
+
+def test_check_sparsity_at_no_points_is_refused_not_a_pass():
+    # on main points=0 (or -1, or True) passed a pattern missing a nonzero: "dense reverse-mode Jacobians at 0 points"
+    x = np.ones(4)
+    missing = dl.sparsity(_adjacent, x).toarray()
+    missing[0, 0] = False
+    with pytest.raises(testing.GradientMismatch, match=r"output element 0 depends on input element 0"):
+        testing.check_sparsity(_adjacent, x, pattern=missing, points=1)
+    for points in (0, -1, True, 1.5):
+        with pytest.raises(ValueError, match=r"check_sparsity: points must be a whole number >= 1, got"):
+            testing.check_sparsity(_adjacent, x, pattern=missing, points=points)
+
+
+@pytest.mark.parametrize(
+    "pattern, error, said",
+    [
+        ((np.array([0]), np.array([0]), None), TypeError, r"\(rows, cols, values, shape\), got a tuple of 3"),
+        ((np.array([0, 5]), np.array([0, 1]), None, (3, 4)), ValueError, r"row index 5 is outside 0..2"),
+        ((np.array([0, 1, 2]), np.array([0, 1, -1]), None, (3, 4)), ValueError, r"column index -1 is outside 0..3"),
+    ],
+    ids=["3-tuple", "row 5", "column -1"],
+)
+def test_check_sparsity_names_a_bad_coo_pattern(pattern, error, said):
+    # on main Python's "not enough values to unpack", NumPy's "index 5 is out of bounds", and -1 wrapped to column 3
+    with pytest.raises(error, match=said):
+        testing.check_sparsity(_adjacent, np.ones(4), pattern=pattern)
+    rows, cols = np.nonzero(dl.sparsity(_adjacent, np.ones(4)).toarray())
+    assert testing.check_sparsity(_adjacent, np.ones(4), pattern=(rows, cols, None, (3, 4)))
+
+
+def test_check_sparsity_names_the_pair_sparsity_index_true_returns():
+    # on main Python's "not enough values to unpack (expected 4, got 2)"
+    pair = dl.sparsity(_adjacent, np.ones(4), index=True)
+    with pytest.raises(TypeError, match=r"the pattern is a pair, as dl.sparsity\(..., index=True\) returns"):
+        testing.check_sparsity(_adjacent, np.ones(4), pattern=pair)
+    assert testing.check_sparsity(_adjacent, np.ones(4), pattern=pair[0])
+
+
+@pytest.mark.parametrize("probes", [0, -1, True, 1.5])
+def test_check_vjp_names_a_probe_count_that_is_no_whole_number_above_0(probes):
+    # on main probes=0: UnboundLocalError "cannot access local variable 'ref'"; -1: NumPy's "negative dimensions"
+    x = np.array([0.5, 1.0])
+    vjp_f = lambda a: (np.sin(a), lambda ct: (np.cos(a) * ct,))  # noqa: E731
+    with pytest.raises(ValueError, match=r"check_vjp: probes must be a whole number >= 1, got"):
+        testing.check_vjp(np.sin, vjp_f, x, probes=probes)
+    assert testing.check_vjp(np.sin, vjp_f, x, probes=1)
+
+
+def test_the_strategies_take_one_name_as_a_name_and_refuse_a_string_switch():
+    from difflab.testing import strategies
+
+    pytest.importorskip("hypothesis")
+    from hypothesis.errors import InvalidArgument
+
+    # on main names="quartic" was its letters: "names='quartic' matches no scenario; known: [..., 'quartic', ...]";
+    # ops="sin" the ops 's', 'i', 'n'; scalar="no" and moved="no" were True
+    assert strategies.scenarios(names="quartic", moved=False).example().name == "quartic"
+    strategies.functions(ops="sin", max_eqns=2)  # (refused as it was built, on main)
+    for call in (lambda: strategies.functions(scalar="no"), lambda: strategies.scenarios(moved="no")):
+        with pytest.raises(InvalidArgument, match=r"=(\'no\') must be True or False"):
+            call()

@@ -50,6 +50,14 @@ def _seed(seed):
     return int(seed)
 
 
+def _count(check, name, value) -> int:
+    """A check's count of points or probes: a whole number >= 1. Zero (or a negative count, or True) passed any
+    derivative "at 0 points" (check_sparsity), or met an UnboundLocalError or NumPy's error (check_vjp)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{check}: {name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
 def _functions(check, **functions):
     __tracebackhide__ = True
     for role, fn in functions.items():  # refused by name, not as "'float' object is not callable"
@@ -249,6 +257,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes) -> CheckResult:
     """check_vjp, its messages naming the check and the function the user gave (check_rule's rule)."""
     __tracebackhide__ = True
+    probes = _count(check, "probes", probes)
     t = _primals_target(f, args, check)
     name = _who(role, vjp_f)
     out, pullback = _user_call(name, vjp_f, args, pair="(f(*primals), pullback)")
