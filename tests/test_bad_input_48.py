@@ -197,3 +197,20 @@ def test_the_strategies_take_one_name_as_a_name_and_refuse_a_string_switch():
     for call in (lambda: strategies.functions(scalar="no"), lambda: strategies.scenarios(moved="no")):
         with pytest.raises(InvalidArgument, match=r"=(\'no\') must be True or False"):
             call()
+
+
+# -- jacobian(sparse=True) outside the domain ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_sparse_jacobian_is_nan_in_an_undefined_outputs_stored_entries_as_the_dense_one(method):
+    # on main d log(x)/dx at x = -1 was the rule's 1/x = -1 (forward, reverse, symbolic) where log(-1) is NaN and the
+    # dense jacobian NaN; numeric's NaN. A structural zero of that row stays 0 (a sparse matrix stores no others)
+    x = np.array([1.0, -1.0, 2.0])
+    f = lambda a: np.log(a[:2]) * a[2]  # noqa: E731
+    with pytest.warns(dl.DomainWarning):
+        got = dl.jacobian(f, sparse=True, method=method)(x).toarray()
+    np.testing.assert_allclose(got[0], [2.0, 0.0, 0.0], rtol=1e-9)  # (2/x₀, and log(x₀) = 0)
+    assert np.isnan(got[1, 1:]).all() and got[1, 0] == 0.0
+    with pytest.warns(dl.DomainWarning):
+        assert np.isnan(np.asarray(dl.jacobian(f, method=method)(x))[1]).all()  # (the dense one)
