@@ -214,3 +214,14 @@ def test_a_sparse_jacobian_is_nan_in_an_undefined_outputs_stored_entries_as_the_
     assert np.isnan(got[1, 1:]).all() and got[1, 0] == 0.0
     with pytest.warns(dl.DomainWarning):
         assert np.isnan(np.asarray(dl.jacobian(f, method=method)(x))[1]).all()  # (the dense one)
+
+
+def test_trace_and_compare_refuse_a_numpy_matrix_as_the_operators_do():
+    # on main dl.trace(f, M) recorded ndarray's elementwise square for f(t) = sum(t * t): a graph of value 30 where
+    # f(M) is 54; compare's reference was that graph
+    f = lambda t: (t * t).sum()  # noqa: E731
+    with pytest.raises(TypeError, match=r"a numpy.matrix of shape \(2, 2\): difflab traces plain arrays"):
+        dl.trace(f, M)
+    with pytest.raises(TypeError, match=r"a numpy.matrix of shape \(2, 2\)"):
+        dl.compare(f, M, methods=["reverse"], repeat=1)
+    assert dl.evaluate(dl.trace(f, np.asarray(M)), np.asarray(M))[0] == 30.0
