@@ -1713,6 +1713,12 @@ def check_returned(out_leaves, doing="differentiates") -> None:
                 f"the function returned a {type(o).__name__}; difflab {doing} functions "
                 "returning numbers, arrays, or pytrees of them"
             )
+        if type(o) is np.ndarray and o.dtype.kind not in "biufc":  # (an object array's None met NumPy's isfinite,
+            # numeric's "NoneType - NoneType", or symbolic's NaN gradient; a str array the same)
+            raise TypeError(
+                f"the function returned an array of dtype {o.dtype}; difflab {doing} functions "
+                "returning numbers, arrays, or pytrees of them"
+            )
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:

@@ -225,3 +225,15 @@ def test_trace_and_compare_refuse_a_numpy_matrix_as_the_operators_do():
     with pytest.raises(TypeError, match=r"a numpy.matrix of shape \(2, 2\)"):
         dl.compare(f, M, methods=["reverse"], repeat=1)
     assert dl.evaluate(dl.trace(f, np.asarray(M)), np.asarray(M))[0] == 30.0
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_function_returning_an_object_array_names_its_dtype(method):
+    # on main NumPy's "ufunc 'isfinite' not supported for the input types" (forward, reverse), numeric's
+    # "unsupported operand type(s) for -: 'NoneType' and 'NoneType'", and a NaN gradient from symbolic
+    x = np.array([1.0, 2.0, 3.0])
+    with pytest.raises(TypeError, match=r"the function returned an array of dtype object; difflab differentiates"):
+        dl.grad(lambda a: np.array(None, dtype=object), method=method)(x)
+    with pytest.raises(TypeError, match=r"returned an array of dtype <U1; difflab differentiates"):
+        dl.jacobian(lambda a: np.array(["a"]), method=method)(x)
+    np.testing.assert_array_equal(dl.grad(lambda a: np.array(3), method=method)(x), np.zeros(3))  # (int: a constant)
