@@ -237,3 +237,18 @@ def test_a_function_returning_an_object_array_names_its_dtype(method):
     with pytest.raises(TypeError, match=r"returned an array of dtype <U1; difflab differentiates"):
         dl.jacobian(lambda a: np.array(["a"]), method=method)(x)
     np.testing.assert_array_equal(dl.grad(lambda a: np.array(3), method=method)(x), np.zeros(3))  # (int: a constant)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward", "numeric", "reverse-over-reverse", "symbolic"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hvp_at_a_0d_array_answers_0d_arrays_as_grad_does(method, dtype):
+    # on main Python floats (np.float32 scalars) by the forward outer methods, a float and a 0-d array by
+    # reverse-over-reverse, 0-d arrays by symbolic; dl.grad answers a 0-d array
+    x = np.array(2.0, dtype=dtype)
+    g, hv = dl.hvp(lambda a: a**3, (x,), (x,), method=method)
+    for got, want in ((g, 12.0), (hv, 24.0)):  # 3x², 6x·v
+        assert type(got) is np.ndarray and got.shape == () and got.dtype == dtype
+        assert float(got) == pytest.approx(want, rel=1e-6)
+    assert type(dl.grad(lambda a: a**3, method="reverse")(x)) is np.ndarray
+    p = dl.prepare_hvp(lambda a: a**3, x)
+    assert all(type(r) is np.ndarray for _ in range(2) for r in p((x,), (x,)))  # (its hot path, armed after one call)
