@@ -546,6 +546,23 @@ def views(r, b) -> bool:
     return type(r) is not np.ndarray or np.may_share_memory(r, b)
 
 
+def refuse_array_subclass(x, does="differentiates"):
+    """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
+    mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
+    masked entries), so no answer would be the same twice. A numpy.matrix too: its operators are not ndarray's."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(
+            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab {does} plain arrays and "
+            "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
+        )
+    if isinstance(x, np.matrix):  # its * and ** are matrix products, traced as ndarray's elementwise ones:
+        # grad(sum(M * M)) at np.matrix([[1, 2], [3, 4]]) was the 2M of the value 30, where NumPy's f(M) is 54
+        raise TypeError(
+            f"an argument is a numpy.matrix of shape {x.shape}: difflab {does} plain arrays, whose * and ** are "
+            "elementwise (numpy.matrix's are matrix products); pass numpy.asarray(x) and write x @ x for a product"
+        )
+
+
 def _wrong_input(k, var, x, check=False):
     """Raise for evaluate's argument k (graph input `var`) of another shape than traced (NumPy would broadcast
     it silently) or no number (NumPy's own error would name no input); with `check`, return where it is fine."""

@@ -646,7 +646,14 @@ class custom_vjp(_Custom):
             )
         cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
         if not isinstance(cts, tuple) or len(cts) != len(trees):
-            got = f"a tuple of {len(cts)}" if isinstance(cts, tuple) else f"a {type(cts).__name__}"
+            # (an array is named by its shape: on a traced sweep its type was difflab's "Tracer")
+            got = (
+                f"a tuple of {len(cts)}"
+                if isinstance(cts, tuple)
+                else f"an array of shape {_shape(cts)}"
+                if isinstance(cts, (np.ndarray, Traced))
+                else f"a {type(cts).__name__}"
+            )
             raise TypeError(
                 f"custom_vjp bwd of {_name(self.fun)} must return a tuple with one cotangent per "
                 f"argument ({len(trees)}), got {got}"

@@ -308,9 +308,9 @@ class SparseJacobian(api._Transform):
             p = self._patterns[id(st)] = (st, _pattern(st, x))  # st kept: its id stays its own
         p = p[1]
         self.index = p.index
-        native = self.method.native
+        native, outs = self.method.native, None
         if native == "jacobian":  # symbolic: its native product is the whole Jacobian
-            _, J = prep.jacobian(x)
+            outs, J = prep.jacobian(x)
             self.sweeps = 1
             values = np.asarray(J)[p.rows, p.cols]
         elif native == "jvp":
@@ -327,7 +327,7 @@ class SparseJacobian(api._Transform):
                 k += len(alone)
             products = []
             for c in range(k):
-                _, jv = prep.jvp(x, (colours == c).astype(float))
+                outs, jv = prep.jvp(x, (colours == c).astype(float))
                 products.append(np.asarray(jv))
             self.sweeps = k
             values = np.array([products[colours[j]][i] for i, j in zip(p.rows, p.cols)]) if k else np.zeros(0)
@@ -338,7 +338,10 @@ class SparseJacobian(api._Transform):
             products = [_pulled_row(pullback, colours == c, outs) for c in range(k)]
             self.sweeps = k
             values = np.array([products[colours[i]][j] for i, j in zip(p.rows, p.cols)]) if k else np.zeros(0)
-        return _as_sparse(p.rows, p.cols, values if np.iscomplexobj(values) else values.astype(float), p.shape)
+        values = _undefined(
+            values if np.iscomplexobj(values) else values.astype(float), p, outs, [x[i] for i in st.wrt]
+        )
+        return _as_sparse(p.rows, p.cols, values, p.shape)
 
     def _at_complex_leaves(self, args):
         """The compressed Jacobian of f realified (api/complexes.py): each complex input element's
@@ -372,6 +375,20 @@ class SparseJacobian(api._Transform):
         joined = np.zeros(len(keys), dtype=complex)
         np.add.at(joined, where, values * factor[cols])
         return _as_sparse(keys // max(n, 1), keys % max(n, 1), joined, (m, n))
+
+
+def _undefined(values, p, outs, inputs):
+    """The stored entries NaN in a non-finite output's row and a non-finite input's column, as the dense
+    jacobian has them (api.boundary._nan_rows; a structural zero stays 0): log at -1 was 1/x = -1 by forward,
+    reverse and symbolic (the rule's value, where f has no derivative), NaN by numeric."""
+    rows = _nonfinite(outs) if outs is not None else None
+    cols = _nonfinite(inputs)
+    if rows is None and cols is None:
+        return values
+    hit = (rows[p.rows] if rows is not None else False) | (cols[p.cols] if cols is not None else False)
+    values = values.copy()
+    values[hit] = np.nan
+    return values
 
 
 def _pulled_row(pullback, seed, outs):

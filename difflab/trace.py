@@ -41,7 +41,7 @@ from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
 from .errors import TracerConversionError, UnsupportedOperationError, check_function
-from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, specialise, stand_in
+from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, refuse_array_subclass, specialise, stand_in
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
 __all__ = ["Tracer", "Trace", "trace", "trace_flat", "traced_values", "gc_paused"]
@@ -1798,6 +1798,12 @@ def check_returned(out_leaves, doing="differentiates") -> None:
                 f"the function returned a {type(o).__name__}; difflab {doing} functions "
                 "returning numbers, arrays, or pytrees of them"
             )
+        if type(o) is np.ndarray and o.dtype.kind not in "biufc":  # (an object array's None met NumPy's isfinite,
+            # numeric's "NoneType - NoneType", or symbolic's NaN gradient; a str array the same)
+            raise TypeError(
+                f"the function returned an array of dtype {o.dtype}; difflab {doing} functions "
+                "returning numbers, arrays, or pytrees of them"
+            )
 
 
 def outputs_of(t: Trace, inputs, out_leaves) -> Graph:
@@ -1867,6 +1873,7 @@ def trace(f, *args) -> Graph:
 def _as_input(x, i):
     if isinstance(x, Tracer):
         return x
+    refuse_array_subclass(x, "traces")  # (np.asarray drops the subclass: a graph of ndarray's arithmetic)
     a = np.asarray(x)
     if a.dtype.kind not in "biufc":
         raise TypeError(f"argument {i} has dtype {a.dtype}; traced inputs must be numbers or numeric arrays")

@@ -504,6 +504,7 @@ class PreparedHvp:
         if outer.native == "vjp":
             # reverse-over-reverse: H v = ∇_x <∇f(x), v>, with ∇f(x) carried out as aux
             g = api.grad(f, argnums, inner)
+            g.scalar_output = "hvp"  # (its refusal of a non-scalar f names the operator called, not "grad")
 
             def inner_product(*xs_and_vs):
                 xs, vs = xs_and_vs[:n_args], xs_and_vs[n_args:]
@@ -516,15 +517,17 @@ class PreparedHvp:
 
             self._rr = _OnceAux(_WithAux(inner_product, "hvp"), self._wrt, outer)
         else:
-            self._t = _OnceTransform(api.grad(f, argnums, inner), self._wrt, outer)
+            g = api.grad(f, argnums, inner)
+            g.scalar_output = "hvp"
+            self._t = _OnceTransform(g, self._wrt, outer)
 
     def __call__(self, primals, tangents):
         if self._hot is not None and type(primals) is tuple and type(tangents) is tuple:
             res = self._hot(primals, tangents)
             if res is not None:
-                return res
+                return _zero_d_as_given(res, primals, self._wrt, self._many)
         # one public call: a DomainWarning once per user equation, however many sweeps met it
-        return collecting(self._call, primals, tangents)
+        return _zero_d_as_given(collecting(self._call, primals, tangents), primals, self._wrt, self._many)
 
     def _call(self, primals, tangents):
         g, hv = self._products(tuple(primals), tuple(tangents))
@@ -574,6 +577,20 @@ class PreparedHvp:
         fn = prep.hot_jvp(xs) if every and st.reusable and not isinstance(v, Traced) and all(prep.out_shapes) else None
         self._hot = None if fn is None else _HotHvp(fn, st, prep, primals)
         return st.outputs(outs), st.outputs(_split_out(outs, jv))
+
+
+def _zero_d_as_given(res, primals, wrt, many):
+    """(∇f, H v) with a 0-d array for a primal given as one, as dl.grad and the symbolic hvp answer: the forward
+    outer methods gave Python floats there, reverse-over-reverse a float and a 0-d array."""
+    zero_d = [type(primals[i]) is np.ndarray and primals[i].ndim == 0 for i in wrt]
+    if not any(zero_d):
+        return res
+
+    def fix(r):
+        parts = [np.asarray(b) if z and not isinstance(b, (np.ndarray, Traced)) else b for b, z in zip(r, zero_d)]
+        return tuple(parts) if many else parts[0]
+
+    return tuple(fix(r if many else (r,)) for r in res)
 
 
 def _nan_along_nonfinite(primals, tangents, hv):

@@ -29,6 +29,7 @@ from ..errors import collecting, warn_domain
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
+from ..graph import refuse_array_subclass as _refuse_masked
 from ..trace import STORED, Tracer, check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
 
@@ -206,17 +207,6 @@ def _leaf_kind(x, name):
         _refuse_masked(x)
         return "input"
     return "static"
-
-
-def _refuse_masked(x, does="differentiates"):
-    """A masked float array is refused (as JAX does): its traced first call differentiates the data under the
-    mask, a later call's arithmetic is NumPy's masked one (a masked result, a 0 or a partial derivative in the
-    masked entries), so no answer would be the same twice."""
-    if isinstance(x, np.ma.MaskedArray):
-        raise TypeError(
-            f"an argument is a numpy.ma.MaskedArray of shape {x.shape}: difflab {does} plain arrays and "
-            "cannot keep a mask; pass x.filled(value) (or numpy.asarray(x) to use the data under the mask)"
-        )
 
 
 def _signature_key(x):

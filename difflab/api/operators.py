@@ -405,6 +405,7 @@ class _Jacobian(_Transform):
                 )
             if self.holomorphic:
                 raise TypeError("holomorphic=True needs complex inputs (as JAX's), got real ones")
+            _check_block_ndim(st, "hessian" if self.of_gradient else "jacobian")
             xs = st.signature.inputs(args)
             outs, jac = prep.jacobian(xs)
             cols = _nonfinite([xs[i] for i in st.wrt])
@@ -414,6 +415,21 @@ class _Jacobian(_Transform):
             jac = _nan_rows(jac, _nonfinite(outs), cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
+
+
+def _check_block_ndim(st: Staged, what: str, rows=None):
+    """Refuse up front a result block (an output leaf's axes, or for a native Hessian a differentiated leaf's,
+    then a differentiated leaf's) of more axes than NumPy's 64: a (1,)*33 input's Jacobian was NumPy's bare
+    "maximum supported dimension for an ndarray is currently 64, found 66", after the whole computation."""
+    outs = (
+        rows if rows is not None else [o.shape if isinstance(o, Var) else np.shape(o.value) for o in st.graph.outputs]
+    )
+    deepest = max([len(o) + len(i) for o in outs for i in st.wrt_shapes()], default=0)
+    if deepest > 64:
+        raise ValueError(
+            f"{what}: a block of the result would have {deepest} axes (an output leaf's, then a differentiated "
+            "leaf's), over NumPy's limit of 64; reshape the arguments to fewer axes, or use jvp/vjp for products"
+        )
 
 
 def gradient_rows(st: Staged, n_out: int):
@@ -603,6 +619,7 @@ class _Hessian(_Transform):
         except ComplexLeaf as err:
             raise TypeError(str(err).split(";")[0] + _HESSIAN_COMPLEX) from None
         _scalar_check(st, "hessian")
+        _check_block_ndim(st, "hessian", st.wrt_shapes())
         xs = st.signature.inputs(args)
         if not self.method.traceable_hessian and any([isinstance(x, Traced) for x in xs]):
             # inside an outer derivative: the Jacobian of the gradient, both by this method
@@ -1027,13 +1044,18 @@ def _batch_axis_first(flat, in_axes):
     for k, ((lv, td), spec) in enumerate(zip(flat, per_arg)):
         for x, ax in zip(lv, tree.prefix_leaves(spec, td, f"argument {k}")):
             _refuse_masked(x, "batches")  # (np.asarray keeps the data under the mask: batched silently)
-            x = x if isinstance(x, Traced) else np.asarray(x)
+            given, x = type(x).__name__, x if isinstance(x, Traced) else np.asarray(x)
             if ax is not None and (not isinstance(ax, (int, np.integer)) or isinstance(ax, bool)):
                 raise ValueError(f"in_axes entries must be ints or None; got {ax!r} for argument {k}")
             if ax is not None and not -np.ndim(x) <= ax < max(np.ndim(x), 1):
                 raise ValueError(f"in_axes {ax} is out of range for argument {k}'s leaf of shape {np.shape(x)}")
             if ax is not None and x.dtype.kind not in "biufc":  # (an object array's None met f's ops: Python's error)
                 raise TypeError(f"vmap batches numeric arrays; argument {k} has a leaf of dtype {x.dtype}")
+            if x.dtype.kind not in "biufc":  # an unbatched str was traced as a 0-d array: `s == "id"` read as control
+                # flow on values, len(s) as "len() of a 0-d traced value" (JAX refuses a str argument too)
+                raise TypeError(
+                    f"vmap takes numbers and arrays; argument {k} has a leaf {given} of dtype {x.dtype} (in_axes None); bind it first: vmap(functools.partial(f, ...))"
+                )
             leaves.append(dnp.moveaxis(x, int(ax), 0) if ax not in (None, 0, -np.ndim(x)) else x)
             flags.append(ax is not None)
     return leaves, flags

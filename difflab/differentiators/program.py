@@ -1069,6 +1069,12 @@ def _extreme(args) -> bool:
 def over_limit(graph, limit: int) -> str | None:
     """Why `graph` is too large to expand into SymPy scalars (every element of every value becomes
     an expression, ~20 µs each: refused rather than run for hours), or None."""
+    deepest = max([len(v.shape) for v in graph.inputs] + [len(e.out.shape) for e in graph.eqns], default=0)
+    if deepest > 32:  # (was NumPy's bare RuntimeError "this function only supports up to 32 dimensions")
+        return (
+            f"the symbolic method expands arrays element by element, which NumPy iterates over at most 32 axes; "
+            f"this function has a value of {deepest}; use 'reverse' or 'forward', or reshape it to fewer axes"
+        )
     elements = sum(int(np.prod(v.shape)) for v in graph.inputs) + sum(int(np.prod(e.out.shape)) for e in graph.eqns)
     if elements <= limit:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
-from .oracle import CheckResult, GradientMismatch, _functions, _jvp_check, _seed, _vjp_check
+from .oracle import CheckResult, GradientMismatch, _count, _functions, _jvp_check, _seed, _vjp_check
 
 __all__ = ["check_hvp", "check_rule", "check_sparsity"]
 
@@ -148,6 +148,30 @@ def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=
     return result
 
 
+def _dense_pattern(P) -> np.ndarray:
+    """check_sparsity's pattern as a dense boolean array; a COO triple's indices checked (a 3-tuple, an index
+    out of range and dl.sparsity(index=True)'s pair were Python's unpacking or NumPy's IndexError; a negative
+    index silently wrapped to the last row or column)."""
+    if not isinstance(P, tuple):
+        return np.asarray(P.toarray() if hasattr(P, "toarray") else P, dtype=bool)
+    if len(P) == 2:
+        raise TypeError(
+            "check_sparsity: the pattern is a pair, as dl.sparsity(..., index=True) returns (pattern, IndexMap); "
+            "pass its pattern, the first item"
+        )
+    if len(P) != 4:
+        raise TypeError(f"check_sparsity: a COO pattern is (rows, cols, values, shape), got a tuple of {len(P)}")
+    rows, cols, _, shape = P
+    rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
+    for what, idx, size in (("row", rows, shape[0]), ("column", cols, shape[1])):
+        if idx.size and not (0 <= idx.min() and idx.max() < size):
+            bad = idx[(idx < 0) | (idx >= size)][0]
+            raise ValueError(f"check_sparsity: the COO pattern's {what} index {bad} is outside 0..{size - 1}")
+    dense = np.zeros(shape, dtype=bool)
+    dense[rows, cols] = True
+    return dense
+
+
 def check_sparsity(f, *args, pattern=None, points=3, seed=None) -> CheckResult:
     """Check a sparsity pattern (default: `difflab.sparsity(f, *args)`) against f's dense Jacobian
     (reverse mode) at `points` points: every nonzero derivative must lie inside the pattern.
@@ -165,13 +189,8 @@ def check_sparsity(f, *args, pattern=None, points=3, seed=None) -> CheckResult:
     import difflab as dl
     from ..differentiators.reverse import Reverse
 
-    P = dl.sparsity(f, *args) if pattern is None else pattern
-    if isinstance(P, tuple):
-        rows, cols, _, shape = P
-        dense = np.zeros(shape, dtype=bool)
-        dense[rows, cols] = True
-    else:
-        dense = np.asarray(P.toarray() if hasattr(P, "toarray") else P, dtype=bool)
+    points = _count("check_sparsity", "points", points)
+    dense = _dense_pattern(dl.sparsity(f, *args) if pattern is None else pattern)
     seen = np.zeros_like(dense)
     nums = tuple(range(len(args)))
     for k, p in enumerate(_points(args, points, seed)):

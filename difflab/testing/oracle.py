@@ -50,6 +50,14 @@ def _seed(seed):
     return int(seed)
 
 
+def _count(check, name, value) -> int:
+    """A check's count of points or probes: a whole number >= 1. Zero (or a negative count, or True) passed any
+    derivative "at 0 points" (check_sparsity), or met an UnboundLocalError or NumPy's error (check_vjp)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{check}: {name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
 def _functions(check, **functions):
     __tracebackhide__ = True
     for role, fn in functions.items():  # refused by name, not as "'float' object is not callable"
@@ -249,6 +257,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes) -> CheckResult:
     """check_vjp, its messages naming the check and the function the user gave (check_rule's rule)."""
     __tracebackhide__ = True
+    probes = _count(check, "probes", probes)
     t = _primals_target(f, args, check)
     name = _who(role, vjp_f)
     out, pullback = _user_call(name, vjp_f, args, pair="(f(*primals), pullback)")
@@ -306,6 +315,7 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     """
     __tracebackhide__ = True
     _functions("taylor_test", f=f, grad_f=grad_f)
+    _check_min_slope(min_slope)
     t = _Target(f, args, argnums)
     if t.out_axis.size != 1:
         raise TypeError(f"taylor_test needs f with a scalar output, got shape {t.out_axis.shapes}")
@@ -316,6 +326,7 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
     slope_g = float(g[0] @ v)
     fp = np.array([t.call(t.x + h * v)[0] for h in steps])
     fm = np.array([t.call(t.x - h * v)[0] for h in steps])
+    _refuse_nonfinite(name, g[0], fp, fm, _seed(seed))
     r = np.abs(fp - fm - 2 * steps * slope_g)
     noise = 1e3 * np.finfo(float).eps * (np.abs(fp) + np.abs(fm))
     ok = np.isfinite(r) & (r > noise)
@@ -339,3 +350,36 @@ def taylor_test(f, grad_f, *args, argnums=0, seed=None, min_slope=1.8) -> Taylor
             hints=(),
         )
     return TaylorResult(slope, tuple(steps), tuple(r), _seed(seed))
+
+
+def _check_min_slope(min_slope):
+    """taylor_test's `min_slope`: a finite number above 1 (a wrong gradient's remainder shrinks with slope 1).
+    NaN passed every gradient (`slope < nan` is False), as did a slope of 1 or below."""
+    ok = isinstance(min_slope, (int, float, np.integer, np.floating)) and not isinstance(min_slope, (bool, np.bool_))
+    if not (ok and math.isfinite(min_slope) and min_slope > 1):
+        raise ValueError(
+            "taylor_test: min_slope must be a finite number above 1 (the remainder shrinks with slope 3 for a "
+            f"right gradient, 1 for a wrong one), got {min_slope!r}"
+        )
+
+
+def _refuse_nonfinite(name, g, fp, fm, seed):
+    """A gradient with a NaN or inf entry makes every remainder NaN, which taylor_test read as "at round-off for
+    every step" and passed: a mismatch where f is finite along the line, and no verdict where it is not."""
+    __tracebackhide__ = True
+    bad = np.flatnonzero(~np.isfinite(g))
+    if not np.isfinite(fp).any() or not np.isfinite(fm).any():
+        raise Inconclusive(
+            "taylor_test: f is not finite at x + h v or x - h v for any step h: no remainder to fit",
+            slope=float("nan"),
+            seed=seed,
+            hints=(),
+        )
+    if bad.size:
+        raise GradientMismatch(
+            f"taylor_test: {name} returned {g[bad[0]]} at entry {bad[0]} of its flattened gradient ({bad.size} "
+            f"of {g.size} entries not finite) where f is finite along x ± h v",
+            slope=float("nan"),
+            seed=seed,
+            hints=(),
+        )

@@ -328,7 +328,7 @@ def build(shapes, instructions, *, scalar=True) -> RandomFunction:
 def _check_ops(ops):
     if ops is None:
         return _drawable()
-    ops = tuple(ops)
+    ops = (ops,) if isinstance(ops, str) else tuple(ops)  # (one name: "sin" was the ops 's', 'i', 'n')
     unknown = [o for o in ops if o not in REGISTRY]
     if unknown:
         raise InvalidArgument(f"ops={ops!r}: {unknown} are not registered ops; choose from {sorted(REGISTRY)}")
@@ -338,6 +338,13 @@ def _check_ops(ops):
     if not ops:
         raise InvalidArgument("ops must name at least one op (or be None for all of them)")
     return ops
+
+
+def _check_bool(value, name):
+    """An on/off argument takes a bool (a NumPy one too): the string "no" was taken as True."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidArgument(f"{name}={value!r} must be True or False")
+    return bool(value)
 
 
 def _check_int(value, name, low):
@@ -375,7 +382,7 @@ def functions(*, max_leaves=3, max_eqns=8, ops=None, shapes=None, scalar=True):
     if shapes is not None and not isinstance(shapes, st.SearchStrategy):
         raise InvalidArgument(f"shapes={shapes!r} must be a strategy of shape tuples, e.g. st.just((2,))")
     shapes = st.sampled_from(DEFAULT_SHAPES) if shapes is None else shapes
-    return _functions(max_leaves, max_eqns, _check_ops(ops), shapes, bool(scalar))
+    return _functions(max_leaves, max_eqns, _check_ops(ops), shapes, _check_bool(scalar, "scalar"))
 
 
 def graphs(*, max_leaves=3, max_eqns=8, ops=None, shapes=None, scalar=True):
@@ -429,11 +436,12 @@ def scenarios(*, names=None, moved=True):
     ...     assert s.gradient == 4 * s.args[0] ** 3
     >>> test_known()
     """
-    pool = SCENARIOS if names is None else tuple(s for s in SCENARIOS if s.name in set(names))
+    wanted = {names} if isinstance(names, str) else names  # (one name: "quartic" was its letters, matching none)
+    pool = SCENARIOS if names is None else tuple(s for s in SCENARIOS if s.name in set(wanted))
     if not pool:
         raise InvalidArgument(f"names={names!r} matches no scenario; known: {[s.name for s in SCENARIOS]}")
     chosen = st.sampled_from(pool)
-    if not moved:
+    if not _check_bool(moved, "moved"):
         return chosen
     shift = st.floats(-0.5, 0.5, allow_nan=False, allow_subnormal=False)
 
