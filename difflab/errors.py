@@ -59,6 +59,9 @@ __all__ = [
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
     "Collector",
+    "ValuesRefusedError",
+    "IndexOutOfRangeError",
+    "AllNaNSliceError",
     "collecting",
     "warn_user",
     "warn_numeric_ignores",
@@ -85,6 +88,19 @@ class TracerConversionError(DifflabError, TypeError):
 
 class NotDifferentiableError(DifflabError, ValueError):
     """A method cannot differentiate this graph (e.g. complex step through `abs`)."""
+
+
+class ValuesRefusedError(DifflabError):
+    """NumPy refused an equation at this call's values, as a fresh call of f would (a traced index out of range,
+    an all-NaN slice's nanargmax): raised as it is wherever the equation is evaluated, not taken for a shape error."""
+
+
+class IndexOutOfRangeError(ValuesRefusedError, IndexError):
+    """A traced index's value at this call is out of range (NumPy's IndexError, "index 3 is out of bounds ...")."""
+
+
+class AllNaNSliceError(ValuesRefusedError, ValueError):
+    """nanargmax/nanargmin of a slice that is all NaN at this call (NumPy's ValueError, "All-NaN slice encountered")."""
 
 
 class DomainWarning(DifflabWarning, RuntimeWarning):

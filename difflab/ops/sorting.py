@@ -41,6 +41,7 @@ from .core import (
     normalize_axes,
     sympy_function,
 )
+from ..errors import AllNaNSliceError, IndexOutOfRangeError
 from .reductions import _along_axis_strategy
 
 __all__ = [
@@ -677,10 +678,15 @@ argsort = defop(
 )
 
 
-def _wrapped(idx, n):
-    """Integer positions in 0..n-1: NumPy's negative ones counted from the end, and (the batching tests'
-    integers) ones past the end wrapped; the fronts check a concrete index's range as NumPy does."""
-    return np.asarray(idx).astype(np.intp) % n
+def _wrapped(idx, n, axis, name="gather_along"):
+    """Integer positions in 0..n-1, NumPy's negative ones counted from the end. One outside -n..n-1 raises
+    NumPy's IndexError: a prepared call (its index recomputed from new values) answers as a fresh call would,
+    where the front checked the index's concrete value (a wrapped one would be a wrong number, DESIGN §6)."""
+    idx = np.asarray(idx).astype(np.intp)
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexOutOfRangeError(f"index {int(idx[bad].flat[0])} is out of bounds for axis {axis} with size {n} ({name})")
+    return idx % n
 
 
 def _index_shape(x_shape, idx, axis):
@@ -730,7 +736,7 @@ def _gather_impl(x, idx, axis):
         return _picked(x, idx, axis)
     x = np.asarray(x)
     n = x.shape[axis]
-    return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n), _index_shape(x.shape, idx, axis)), axis=axis)
+    return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n, axis), _index_shape(x.shape, idx, axis)), axis=axis)
 
 
 def _scatter_impl(u, idx, axis, size):
@@ -739,7 +745,7 @@ def _scatter_impl(u, idx, axis, size):
     u = np.asarray(u)
     out = np.zeros(u.shape[:axis] + (size,) + u.shape[axis + 1 :], dtype=np.result_type(u, np.float64))
     grids = list(np.indices(u.shape, sparse=True))
-    grids[axis] = np.broadcast_to(_wrapped(idx, size), u.shape)
+    grids[axis] = np.broadcast_to(_wrapped(idx, size, axis, "scatter_along"), u.shape)
     np.add.at(out, tuple(grids), u)
     return out
 
@@ -807,15 +813,7 @@ def _arg_front(name, pick, op):
     def front(a, axis=None, out=None, *, keepdims=False):
         if out is not None:
             raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
-        shape = tuple(np.shape(a))
-        if not shape:
-            return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
-        if axis is None:
-            idx = op(_reshape(a, (-1,)), axis=0)
-            return _reshape(idx, (1,) * len(shape)) if keepdims else idx
-        axis = normalize_axes(a, axis)[0]
-        idx = op(a, axis=axis)
-        return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+        return _arg_index(op, a, axis, keepdims)
 
     front.__name__ = front.__qualname__ = f"_{name}_front"
     front.__doc__ = (
@@ -825,6 +823,30 @@ def _arg_front(name, pick, op):
         f"    >>> int(_{name}_front(np.array([1.0, 3.0, 2.0])))\n    {int(pick(np.array([1.0, 3.0, 2.0])))}\n    "
     )
     return front
+
+
+def _arg_index(op, a, axis, keepdims, **params):
+    """op (argmax, argmin) of `a` along `axis` (of the flattened array when None), with NumPy's keepdims."""
+    shape = tuple(np.shape(a))
+    if not shape:
+        return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+    if axis is None:
+        idx = op(_reshape(a, (-1,)), axis=0, **params)
+        return _reshape(idx, (1,) * len(shape)) if keepdims else idx
+    axis = normalize_axes(a, axis)[0]
+    idx = op(a, axis=axis, **params)
+    return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+
+
+def nan_arg(name, a, axis=None, keepdims=False):
+    """numpy.`name` (nanargmax, nanargmin) of a float array: the registry's argmax (argmin) with `nan=True`, NaN
+    skipped, NumPy's own index recomputed at each call; an all-NaN slice raises NumPy's ValueError at every call
+    (AllNaNSliceError). Shape: a's without the axis (keepdims: 1 there).
+
+    >>> int(nan_arg("nanargmax", np.array([np.nan, 3.0, 2.0])))
+    1
+    """
+    return _arg_index(REGISTRY[name[3:]], a, axis, keepdims, nan=True)
 
 
 def _arg_strategy(b, name, x, picks, c):
@@ -840,27 +862,32 @@ def _arg_strategy(b, name, x, picks, c):
 def _arg_extreme(name):
     """The entry `name` ("argmax" or "argmin") along one axis: NumPy's index, so prepare and vmap reuse the equation
     at values whose extreme is elsewhere (`x[np.argmax(x)]` a gather by it); derivative 0 (piecewise constant)."""
-    pick = getattr(np, name)
+    plain = getattr(np, name)
 
-    def impl(x, axis):
+    def pick(x, axis, nan=False):
+        if not nan:
+            return plain(x, axis=axis)
+        try:  # (numpy.nanargmax: an all-NaN slice is its ValueError at every call, not position 0)
+            return getattr(np, f"nan{name}")(x, axis=axis)
+        except ValueError as err:
+            raise AllNaNSliceError(f"{err} (nan{name})") from None
+
+    def impl(x, axis, nan=False):
         if isinstance(x, np.ndarray) and x.dtype == object:
             fn, sp = fns[0](), _sp()
             moved = np.moveaxis(x, axis, -1)
             out = np.empty(moved.shape[:-1], dtype=object)
             for i in np.ndindex(out.shape):
-                out[i] = fn(sp.Integer(0), sp.Integer(0), *moved[i])
+                out[i] = fn(sp.Integer(0), sp.Integer(int(nan)), *moved[i])
             return out
-        return pick(x, axis=axis)
+        return pick(x, axis, nan)
 
-    fns = [
-        _index_function(
-            f"difflab_{name}",
-            lambda a, code: pick(a, axis=0)[None],
-            lambda s, code: REGISTRY["reshape"](op(s, axis=0), shape=(1,) + tuple(np.shape(s)[1:])),
-        )
-    ]
+    def traced(s, code):
+        return REGISTRY["reshape"](op(s, axis=0, **({"nan": True} if code else {})), shape=(1,) + np.shape(s)[1:])
 
-    front = _arg_front(name, pick, lambda *a, **kw: op(*a, **kw))
+    fns = [_index_function(f"difflab_{name}", lambda a, code: pick(a, 0, bool(code))[None], traced)]
+
+    front = _arg_front(name, plain, lambda *a, **kw: op(*a, **kw))
 
     op = defop(
         name,
@@ -874,13 +901,14 @@ def _arg_extreme(name):
                 (((4, 3),), {"axis": 0}),
             ]
         ),
-        batch=lambda batched, x, axis: op(x, axis=_batch_axis(axis)),
-        kink=lambda x, axis: np.take(_tie_gap(x, axis=axis), 0, axis=axis),  # (the index jumps where a tie forms)
+        batch=lambda batched, x, axis, **nan: op(x, axis=_batch_axis(axis), **nan),
+        kink=lambda x, axis, **nan: np.take(_tie_gap(x, axis=axis), 0, axis=axis),  # (the index jumps at a tie)
         differentiable=False,
         analytic=False,
         sympy_complex=False,
         result_dtype=lambda **params: np.dtype(np.intp),  # (out_dtypes passes the params: axis, kth, side)
-        doc=f"numpy.{name}'s index along one axis (the first on ties, NaN first): piecewise constant",
+        doc=f"numpy.{name}'s index along one axis (the first on ties, NaN first; nan=True: numpy.nan{name}'s, NaN "
+        "skipped, an all-NaN slice its ValueError): piecewise constant",
         numpy=(name,),
         methods=(name,),
         front=front,
