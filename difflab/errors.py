@@ -11,6 +11,9 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `UnsupportedOperationError` | TypeError        | errors                  | a NumPy function with no primitive      |
 | `NotDifferentiableError`    | ValueError       | errors                  | a method that cannot handle this graph  |
 | `TracerConversionError`     | TypeError        | errors                  | a traced value made a number or stored  |
+| `ValuesRefusedError`        | (mixin)          | errors                  | NumPy refused these values, at any call |
+| `IndexOutOfRangeError`      | IndexError       | errors                  | a traced index out of range (gather_along) |
+| `AllNaNSliceError`          | ValueError       | errors                  | nanargmax/nanargmin of an all-NaN slice |
 | `MissingRuleError`          | NotDifferentiableError, NotImplementedError | peers.autograd_shim | a shim primitive with no defvjp/defjvp rule |
 | `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |

@@ -685,7 +685,9 @@ def _wrapped(idx, n, axis, name="gather_along"):
     idx = np.asarray(idx).astype(np.intp)
     bad = (idx < -n) | (idx >= n)
     if bad.any():
-        raise IndexOutOfRangeError(f"index {int(idx[bad].flat[0])} is out of bounds for axis {axis} with size {n} ({name})")
+        raise IndexOutOfRangeError(
+            f"index {int(idx[bad].flat[0])} is out of bounds for axis {axis} with size {n} ({name})"
+        )
     return idx % n
 
 
@@ -698,19 +700,40 @@ def _is_number(k) -> bool:
     return isinstance(k, (int, np.integer)) or bool(getattr(k, "is_Integer", False))
 
 
+def _out_of_range_fn():
+    """The symbolic method's named function `index_out_of_range(k, n, axis)`: the branch of a gather's Piecewise
+    that no position matches, NumPy's IndexError for k outside -n..n-1 when evaluated (NaN, never picked, for k in
+    range: NumPy's select computes every branch); derivative 0."""
+
+    def on_arrays(k, n, axis):
+        _wrapped(np.asarray(k), int(n), int(axis))
+        return np.full(np.shape(k), np.nan)
+
+    def on_floats(k, n, axis):
+        return float(on_arrays(float(k), n, axis))
+
+    def on_traced(k, n, axis):  # (a gather from a row of NaN: its IndexError, where it is out of range)
+        nan_row, at = np.full(int(n), np.nan), REGISTRY["reshape"](k, shape=(1,))
+        return REGISTRY["reshape"](gather_along(nan_row, at, axis=0), shape=())
+
+    SYMPY_TRACED["index_out_of_range"] = on_traced
+    return sympy_function("index_out_of_range", on_arrays, lambda args, i: _sp().Integer(0), on_floats, on_floats)
+
+
 def _picked(x, idx, axis):
-    """gather_along on object arrays: x_i where the index is a number i, else a Piecewise picking by Eq(index, i)."""
+    """gather_along on object arrays: x_i where the index is a number i, else a Piecewise picking by Eq(index, i)
+    or Eq(index, i - n) (NumPy's negative positions), and raising NumPy's IndexError where none matches."""
     sp = _sp()
     x = np.asarray(x, dtype=object)
     ib = np.broadcast_to(np.asarray(idx, dtype=object), _index_shape(x.shape, idx, axis))
     n, out = x.shape[axis], np.empty(ib.shape, dtype=object)
     for pos in np.ndindex(ib.shape):
         row, k = [x[pos[:axis] + (i,) + pos[axis + 1 :]] for i in range(n)], ib[pos]
-        out[pos] = (
-            row[int(k) % n]
-            if _is_number(k)
-            else sp.Piecewise(*[(row[i], sp.Eq(k, i)) for i in range(n - 1)], (row[n - 1], True))
-        )
+        if _is_number(k):
+            out[pos] = row[int(_wrapped(int(k), n, axis))]
+            continue
+        picks = [(row[i], sp.Or(sp.Eq(k, i), sp.Eq(k, i - n))) for i in range(n)]
+        out[pos] = sp.Piecewise(*picks, (_out_of_range_fn()(k, n, axis), True))
     return out
 
 
@@ -725,9 +748,9 @@ def _spread(u, idx, axis, size):
         for i in range(size):
             at = pos[:axis] + (i,) + pos[axis + 1 :]
             if _is_number(k):
-                out[at] = out[at] + (u[pos] if int(k) % size == i else 0)
-            else:
-                out[at] = out[at] + sp.Piecewise((u[pos], sp.Eq(k, i)), (0, True))
+                out[at] = out[at] + (u[pos] if int(_wrapped(int(k), size, axis, "scatter_along")) == i else 0)
+            else:  # (NumPy's negative positions too; gather_along, evaluated first, raises for one out of range)
+                out[at] = out[at] + sp.Piecewise((u[pos], sp.Or(sp.Eq(k, i), sp.Eq(k, i - size))), (0, True))
     return out
 
 
