@@ -11,6 +11,9 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 | `UnsupportedOperationError` | TypeError        | errors                  | a NumPy function with no primitive      |
 | `NotDifferentiableError`    | ValueError       | errors                  | a method that cannot handle this graph  |
 | `TracerConversionError`     | TypeError        | errors                  | a traced value made a number or stored  |
+| `ValuesRefusedError`        | (mixin)          | errors                  | NumPy refused these values, at any call |
+| `IndexOutOfRangeError`      | IndexError       | errors                  | a traced index out of range (gather_along) |
+| `AllNaNSliceError`          | ValueError       | errors                  | nanargmax/nanargmin of an all-NaN slice |
 | `MissingRuleError`          | NotDifferentiableError, NotImplementedError | peers.autograd_shim | a shim primitive with no defvjp/defjvp rule |
 | `ExpressionError`           | ValueError       | expr                    | an expression the grammar refuses       |
 | `UnsupportedNorm`           | ValueError       | numpy                   | a matrix norm with no rule yet          |
@@ -59,6 +62,9 @@ __all__ = [
     "warn_domain_if_nonfinite",
     "holding_domain_warnings",
     "Collector",
+    "ValuesRefusedError",
+    "IndexOutOfRangeError",
+    "AllNaNSliceError",
     "collecting",
     "warn_user",
     "warn_numeric_ignores",
@@ -85,6 +91,19 @@ class TracerConversionError(DifflabError, TypeError):
 
 class NotDifferentiableError(DifflabError, ValueError):
     """A method cannot differentiate this graph (e.g. complex step through `abs`)."""
+
+
+class ValuesRefusedError(DifflabError):
+    """NumPy refused an equation at this call's values, as a fresh call of f would (a traced index out of range,
+    an all-NaN slice's nanargmax): raised as it is wherever the equation is evaluated, not taken for a shape error."""
+
+
+class IndexOutOfRangeError(ValuesRefusedError, IndexError):
+    """A traced index's value at this call is out of range (NumPy's IndexError, "index 3 is out of bounds ...")."""
+
+
+class AllNaNSliceError(ValuesRefusedError, ValueError):
+    """nanargmax/nanargmin of a slice that is all NaN at this call (NumPy's ValueError, "All-NaN slice encountered")."""
 
 
 class DomainWarning(DifflabWarning, RuntimeWarning):

@@ -40,7 +40,7 @@ import numpy as np
 from . import assign as _assign
 from . import numpy as dnp
 from . import ops, tree
-from .errors import TracerConversionError, UnsupportedOperationError, check_function
+from .errors import TracerConversionError, UnsupportedOperationError, ValuesRefusedError, check_function
 from .graph import ERRSTATE, Const, Eqn, Graph, Traced, Var, refuse_array_subclass, specialise, stand_in
 from .graph import _LIBRARY, _ORIGINS, _get_ident  # graph.deriving_from() without its call, read per equation
 
@@ -184,6 +184,8 @@ class Trace:
             value = op.on_floats(*values, **params) if floats and op.py is not None else op.impl(*values, **params)
         except np.linalg.LinAlgError as err:  # a matrix outside the op's domain: NaN, said where evaluated (graph.py)
             value, self.fp_error = self._refused(op, values, atoms, eqn_params, err), True
+        except ValuesRefusedError:  # (NumPy's own error at these values, as a fresh call raises it: not a shape's)
+            raise
         except (ValueError, TypeError, IndexError) as err:
             raise self._cannot_apply(op, values, atoms, eqn_params, err) from None
         return self._new(op, tuple(atoms), eqn_params, table, key, value)

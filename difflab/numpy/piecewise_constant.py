@@ -15,6 +15,7 @@ import numpy as _np
 from ..errors import UnsupportedOperationError as _UnsupportedOperationError
 from .. import assign as _assign
 from ..graph import Traced as _Traced
+from ..ops import sorting as _sorting
 from .arrays import _contains_traced, _value
 
 
@@ -273,8 +274,7 @@ def _nanarg(name, on_values):
             return getattr(dnp, name[3:])(a, axis=axis, keepdims=keepdims)
         with _np.errstate(all="ignore"):  # (NumPy's ValueError for an all-NaN slice at the example point)
             getattr(_np, name)(_np.asarray(a.value if not isinstance(a.value, _Traced) else 0.0), axis=axis)
-        fill = -_np.inf if name == "nanargmax" else _np.inf  # (NumPy's own: NaN replaced so, then argmax)
-        return getattr(dnp, name[3:])(dnp.where(dnp.isnan(a), fill, a), axis=axis, keepdims=keepdims)
+        return _sorting.nan_arg(name, a, axis=axis, keepdims=keepdims)
 
     nanarg.__name__ = nanarg.__qualname__ = name
     nanarg.__doc__ = (

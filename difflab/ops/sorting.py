@@ -42,6 +42,7 @@ from .core import (
     normalize_axes,
     sympy_function,
 )
+from ..errors import AllNaNSliceError, IndexOutOfRangeError
 from .reductions import _along_axis_strategy
 
 __all__ = [
@@ -678,10 +679,17 @@ argsort = defop(
 )
 
 
-def _wrapped(idx, n):
-    """Integer positions in 0..n-1: NumPy's negative ones counted from the end, and (the batching tests'
-    integers) ones past the end wrapped; the fronts check a concrete index's range as NumPy does."""
-    return np.asarray(idx).astype(np.intp) % n
+def _wrapped(idx, n, axis, name="gather_along"):
+    """Integer positions in 0..n-1, NumPy's negative ones counted from the end. One outside -n..n-1 raises
+    NumPy's IndexError: a prepared call (its index recomputed from new values) answers as a fresh call would,
+    where the front checked the index's concrete value (a wrapped one would be a wrong number, DESIGN §6)."""
+    idx = np.asarray(idx).astype(np.intp)
+    bad = (idx < -n) | (idx >= n)
+    if bad.any():
+        raise IndexOutOfRangeError(
+            f"index {int(idx[bad].flat[0])} is out of bounds for axis {axis} with size {n} ({name})"
+        )
+    return idx % n
 
 
 def _index_shape(x_shape, idx, axis):
@@ -693,19 +701,40 @@ def _is_number(k) -> bool:
     return isinstance(k, (int, np.integer)) or bool(getattr(k, "is_Integer", False))
 
 
+def _out_of_range_fn():
+    """The symbolic method's named function `index_out_of_range(k, n, axis)`: the branch of a gather's Piecewise
+    that no position matches, NumPy's IndexError for k outside -n..n-1 when evaluated (NaN, never picked, for k in
+    range: NumPy's select computes every branch); derivative 0."""
+
+    def on_arrays(k, n, axis):
+        _wrapped(np.asarray(k), int(n), int(axis))
+        return np.full(np.shape(k), np.nan)
+
+    def on_floats(k, n, axis):
+        return float(on_arrays(float(k), n, axis))
+
+    def on_traced(k, n, axis):  # (a gather from a row of NaN: its IndexError, where it is out of range)
+        nan_row, at = np.full(int(n), np.nan), REGISTRY["reshape"](k, shape=(1,))
+        return REGISTRY["reshape"](gather_along(nan_row, at, axis=0), shape=())
+
+    SYMPY_TRACED["index_out_of_range"] = on_traced
+    return sympy_function("index_out_of_range", on_arrays, lambda args, i: _sp().Integer(0), on_floats, on_floats)
+
+
 def _picked(x, idx, axis):
-    """gather_along on object arrays: x_i where the index is a number i, else a Piecewise picking by Eq(index, i)."""
+    """gather_along on object arrays: x_i where the index is a number i, else a Piecewise picking by Eq(index, i)
+    or Eq(index, i - n) (NumPy's negative positions), and raising NumPy's IndexError where none matches."""
     sp = _sp()
     x = np.asarray(x, dtype=object)
     ib = np.broadcast_to(np.asarray(idx, dtype=object), _index_shape(x.shape, idx, axis))
     n, out = x.shape[axis], np.empty(ib.shape, dtype=object)
     for pos in np.ndindex(ib.shape):
         row, k = [x[pos[:axis] + (i,) + pos[axis + 1 :]] for i in range(n)], ib[pos]
-        out[pos] = (
-            row[int(k) % n]
-            if _is_number(k)
-            else sp.Piecewise(*[(row[i], sp.Eq(k, i)) for i in range(n - 1)], (row[n - 1], True))
-        )
+        if _is_number(k):
+            out[pos] = row[int(_wrapped(int(k), n, axis))]
+            continue
+        picks = [(row[i], sp.Or(sp.Eq(k, i), sp.Eq(k, i - n))) for i in range(n)]
+        out[pos] = sp.Piecewise(*picks, (_out_of_range_fn()(k, n, axis), True))
     return out
 
 
@@ -720,9 +749,9 @@ def _spread(u, idx, axis, size):
         for i in range(size):
             at = pos[:axis] + (i,) + pos[axis + 1 :]
             if _is_number(k):
-                out[at] = out[at] + (u[pos] if int(k) % size == i else 0)
-            else:
-                out[at] = out[at] + sp.Piecewise((u[pos], sp.Eq(k, i)), (0, True))
+                out[at] = out[at] + (u[pos] if int(_wrapped(int(k), size, axis, "scatter_along")) == i else 0)
+            else:  # (NumPy's negative positions too; gather_along, evaluated first, raises for one out of range)
+                out[at] = out[at] + sp.Piecewise((u[pos], sp.Or(sp.Eq(k, i), sp.Eq(k, i - size))), (0, True))
     return out
 
 
@@ -731,8 +760,7 @@ def _gather_impl(x, idx, axis):
         return _picked(x, idx, axis)
     x = np.asarray(x)
     n = x.shape[axis]
-    _check_range(idx, n, axis)
-    return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n), _index_shape(x.shape, idx, axis)), axis=axis)
+    return np.take_along_axis(x, np.broadcast_to(_wrapped(idx, n, axis), _index_shape(x.shape, idx, axis)), axis=axis)
 
 
 def _scatter_impl(u, idx, axis, size):
@@ -741,7 +769,7 @@ def _scatter_impl(u, idx, axis, size):
     u = np.asarray(u)
     out = np.zeros(u.shape[:axis] + (size,) + u.shape[axis + 1 :], dtype=np.result_type(u, np.float64))
     grids = list(np.indices(u.shape, sparse=True))
-    grids[axis] = np.broadcast_to(_wrapped(idx, size), u.shape)
+    grids[axis] = np.broadcast_to(_wrapped(idx, size, axis, "scatter_along"), u.shape)
     np.add.at(out, tuple(grids), u)
     return out
 
@@ -752,7 +780,7 @@ def _check_range(idx, n, axis):
     at = np.asarray(idx)
     if at.dtype.kind in "iu" and at.size and ((at < -n) | (at >= n)).any():
         bad = int(at[(at < -n) | (at >= n)].flat[0])
-        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+        raise IndexOutOfRangeError(f"index {bad} is out of bounds for axis {axis} with size {n} (gather_along)")
 
 
 def _gather_batch(batched, x, idx, axis):
@@ -820,15 +848,7 @@ def _arg_front(name, pick, op):
     def front(a, axis=None, out=None, *, keepdims=False):
         if out is not None:
             raise TypeError(f"numpy.{name}'s out= writes into an array in place; use its result instead")
-        shape = tuple(np.shape(a))
-        if not shape:
-            return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
-        if axis is None:
-            idx = op(_reshape(a, (-1,)), axis=0)
-            return _reshape(idx, (1,) * len(shape)) if keepdims else idx
-        axis = normalize_axes(a, axis)[0]
-        idx = op(a, axis=axis)
-        return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+        return _arg_index(op, a, axis, keepdims)
 
     front.__name__ = front.__qualname__ = f"_{name}_front"
     front.__doc__ = (
@@ -838,6 +858,30 @@ def _arg_front(name, pick, op):
         f"    >>> int(_{name}_front(np.array([1.0, 3.0, 2.0])))\n    {int(pick(np.array([1.0, 3.0, 2.0])))}\n    "
     )
     return front
+
+
+def _arg_index(op, a, axis, keepdims, **params):
+    """op (argmax, argmin) of `a` along `axis` (of the flattened array when None), with NumPy's keepdims."""
+    shape = tuple(np.shape(a))
+    if not shape:
+        return np.zeros((), dtype=np.intp)  # (NumPy's for a 0-d array, whatever its value)
+    if axis is None:
+        idx = op(_reshape(a, (-1,)), axis=0, **params)
+        return _reshape(idx, (1,) * len(shape)) if keepdims else idx
+    axis = normalize_axes(a, axis)[0]
+    idx = op(a, axis=axis, **params)
+    return _reshape(idx, shape[:axis] + (1,) + shape[axis + 1 :]) if keepdims else idx
+
+
+def nan_arg(name, a, axis=None, keepdims=False):
+    """numpy.`name` (nanargmax, nanargmin) of a float array: the registry's argmax (argmin) with `nan=True`, NaN
+    skipped, NumPy's own index recomputed at each call; an all-NaN slice raises NumPy's ValueError at every call
+    (AllNaNSliceError). Shape: a's without the axis (keepdims: 1 there).
+
+    >>> int(nan_arg("nanargmax", np.array([np.nan, 3.0, 2.0])))
+    1
+    """
+    return _arg_index(REGISTRY[name[3:]], a, axis, keepdims, nan=True)
 
 
 def _arg_strategy(b, name, x, picks, c):
@@ -853,27 +897,32 @@ def _arg_strategy(b, name, x, picks, c):
 def _arg_extreme(name):
     """The entry `name` ("argmax" or "argmin") along one axis: NumPy's index, so prepare and vmap reuse the equation
     at values whose extreme is elsewhere (`x[np.argmax(x)]` a gather by it); derivative 0 (piecewise constant)."""
-    pick = getattr(np, name)
+    plain = getattr(np, name)
 
-    def impl(x, axis):
+    def pick(x, axis, nan=False):
+        if not nan:
+            return plain(x, axis=axis)
+        try:  # (numpy.nanargmax: an all-NaN slice is its ValueError at every call, not position 0)
+            return getattr(np, f"nan{name}")(x, axis=axis)
+        except ValueError as err:
+            raise AllNaNSliceError(f"{err} (nan{name})") from None
+
+    def impl(x, axis, nan=False):
         if isinstance(x, np.ndarray) and x.dtype == object:
             fn, sp = fns[0](), _sp()
             moved = np.moveaxis(x, axis, -1)
             out = np.empty(moved.shape[:-1], dtype=object)
             for i in np.ndindex(out.shape):
-                out[i] = fn(sp.Integer(0), sp.Integer(0), *moved[i])
+                out[i] = fn(sp.Integer(0), sp.Integer(int(nan)), *moved[i])
             return out
-        return pick(x, axis=axis)
+        return pick(x, axis, nan)
 
-    fns = [
-        _index_function(
-            f"difflab_{name}",
-            lambda a, code: pick(a, axis=0)[None],
-            lambda s, code: REGISTRY["reshape"](op(s, axis=0), shape=(1,) + tuple(np.shape(s)[1:])),
-        )
-    ]
+    def traced(s, code):
+        return REGISTRY["reshape"](op(s, axis=0, **({"nan": True} if code else {})), shape=(1,) + np.shape(s)[1:])
 
-    front = _arg_front(name, pick, lambda *a, **kw: op(*a, **kw))
+    fns = [_index_function(f"difflab_{name}", lambda a, code: pick(a, 0, bool(code))[None], traced)]
+
+    front = _arg_front(name, plain, lambda *a, **kw: op(*a, **kw))
 
     op = defop(
         name,
@@ -887,13 +936,14 @@ def _arg_extreme(name):
                 (((4, 3),), {"axis": 0}),
             ]
         ),
-        batch=lambda batched, x, axis: op(x, axis=_batch_axis(axis)),
-        kink=lambda x, axis: np.take(_tie_gap(x, axis=axis), 0, axis=axis),  # (the index jumps where a tie forms)
+        batch=lambda batched, x, axis, **nan: op(x, axis=_batch_axis(axis), **nan),
+        kink=lambda x, axis, **nan: np.take(_tie_gap(x, axis=axis), 0, axis=axis),  # (the index jumps at a tie)
         differentiable=False,
         analytic=False,
         sympy_complex=False,
         result_dtype=lambda **params: np.dtype(np.intp),  # (out_dtypes passes the params: axis, kth, side)
-        doc=f"numpy.{name}'s index along one axis (the first on ties, NaN first): piecewise constant",
+        doc=f"numpy.{name}'s index along one axis (the first on ties, NaN first; nan=True: numpy.nan{name}'s, NaN "
+        "skipped, an all-NaN slice its ValueError): piecewise constant",
         numpy=(name,),
         methods=(name,),
         front=front,
