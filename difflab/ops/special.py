@@ -1629,21 +1629,9 @@ spence = _special(
     "(-1 at z = 1, its limit)",
 )
 
-_ZETA_X = (
-    "SciPy has no derivative of ζ in x, and difflab no exact one; hold x constant, or differentiate by "
-    "method='numeric', which differences SciPy's values"
-)
-
-
-def _zeta_samples(rng):
-    """Typical calls of zeta: x a whole number 2..4 (integer dtype: the tests differentiate q only), q > 0."""
-    shapes = [((3, 4), (3, 4)), ((4,), (3, 4)), ((), ())]
-    return [((rng.integers(2, 5, sx), draw("positive", sq, rng)), {}) for sx, sq in shapes]
-
 
 def _zeta_strategy(b, name, x, picks, c):
-    """How the Hypothesis strategies call zeta: x a whole 2..4 (a constant: refused as a variable; 1 is ζ's pole),
-    q x guarded positive."""
+    """How the Hypothesis strategies call zeta: x a whole 2..4 (a constant; 1 is ζ's pole), q x guarded positive."""
     return b.emit(name, float(2 + c.take(3)), b.positive(x, c))
 
 
@@ -1655,18 +1643,22 @@ def _zeta_front(x, q=None):
 zeta = _special(
     "zeta",
     _scipy("zeta"),
-    (_refuse("zeta", "x", "q", _ZETA_X), lambda out, x, q: -x * zeta(x + 1.0, q)),
+    # (∂x: hurwitz_derivative, by mpmath, defined below with zeta_derivative; SciPy has none)
+    (lambda out, x, q: hurwitz_derivative(1.0, x, q), lambda out, x, q: -x * zeta(x + 1.0, q)),
     _scipy_named(
-        "zeta", lambda sp, x, q: sp.zeta(x, q), lambda sp, out, i, x, q: -x * _scipy_function("zeta")(x + 1, q)
+        "zeta",
+        lambda sp, x, q: sp.zeta(x, q),
+        lambda sp, out, i, x, q: (
+            _scipy_function("hurwitz_derivative")(1, x, q) if i == 0 else -x * _scipy_function("zeta")(x + 1, q)
+        ),
     ),
-    domain=("integer", "positive"),  # (x: a parameter held constant, as an order is; samples draw it above 1)
-    samples=_zeta_samples,
+    domain=("above_one", "positive"),
     strategy=_zeta_strategy,
     aliases=("_zeta",),  # (the ufunc SciPy's Python zeta calls)
     ufunc="_zeta",
     front=_zeta_front,
     doc="Hurwitz's zeta function ζ(x, q) = Σ 1/(k + q)ˣ (x > 1, q > 0; q=None: Riemann's); "
-    "∂q = -x·ζ(x + 1, q), not differentiable in x",
+    "∂x = -Σ log(k + q)/(k + q)ˣ (by mpmath, SciPy having none), ∂q = -x·ζ(x + 1, q)",
 )
 
 
@@ -3528,6 +3520,70 @@ zeta_derivative = _special(
     doc="ζ⁽ᵏ⁾(x), the k-th derivative of Riemann's zeta function (zetac's slope, and its own), by mpmath; "
     "∂x = ζ⁽ᵏ⁺¹⁾(x), not differentiable in k",
 )
+
+
+def _hurwitz_derivative_impl(k, x, q):
+    """∂ᵏ/∂xᵏ ζ(x, q), Hurwitz's zeta's k-th derivative in x, by mpmath (at 20 digits, rounded to a double) element by
+    element. NaN where SciPy's ζ(x, q) is (x < 1, the pole x = 1, a pole q = 0, -1, ...) and where the derivative is
+    not real (q < 0: log(k + q) of a negative term; SciPy's value is real there only at whole x)."""
+    import mpmath
+
+    def one(k, x, q):
+        if not (math.isfinite(x) and math.isfinite(q) and x > 1.0 and k >= 0 and k == int(k)):
+            return math.nan
+        if q <= 0 and q == int(q):
+            return math.nan
+        with mpmath.workdps(20):
+            if x > 1e4 and q > 0:  # (mpmath's zeta took 0.25 s at 1e300) Σ (-log(n + q))^k (n + q)^-x: its first
+                # terms (q/(q + 4))^x of the first is below 1e-20 but where q^-x leaves the doubles (|log q| > 0.07)
+                terms = ((-mpmath.log(n + q)) ** int(k) * mpmath.power(n + q, -x) for n in range(4))
+                return float(mpmath.fsum(terms))
+            value = mpmath.zeta(x, q, int(k))
+        return float(value.real) if mpmath.im(value) == 0 else math.nan
+
+    one.__name__ = "hurwitz_derivative"  # (NumPy's overflow warning, beyond the doubles, names it: as exp(1000)'s)
+    out = np.vectorize(one, otypes=[float])(k, x, q)
+    return out[()] if out.ndim == 0 else out
+
+
+def _hurwitz_derivative_samples(rng):
+    return [((rng.integers(1, 3, s), draw("above_one", s, rng), draw("positive", s, rng)), {}) for s in ((3,), ())]
+
+
+def _hurwitz_q_slope(k, x, q, d):
+    """∂q ∂ᵏx ζ(x, q) = ∂ᵏx (-x·ζ(x + 1, q)) = -x·ζ⁽ᵏ⁾(x + 1, q) - k·ζ⁽ᵏ⁻¹⁾(x + 1, q) (k ≥ 1; d: the k-th derivative)."""
+    return -x * d(k, x + 1.0, q) - k * d(k - 1.0, x + 1.0, q)
+
+
+hurwitz_derivative = _special(
+    "hurwitz_derivative",
+    _hurwitz_derivative_impl,
+    (
+        _refuse("hurwitz_derivative", "k", "x and q", "k is the order of the derivative"),
+        lambda out, k, x, q: hurwitz_derivative(k + 1.0, x, q),
+        lambda out, k, x, q: _hurwitz_q_slope(k, x, q, hurwitz_derivative),
+    ),
+    _scipy_named(
+        "hurwitz_derivative",
+        None,
+        lambda sp, out, i, k, x, q: (
+            _scipy_function("hurwitz_derivative")(k + 1, x, q)
+            if i == 1
+            else _hurwitz_q_slope(k, x, q, _scipy_function("hurwitz_derivative"))
+        ),
+        scipy_name=_hurwitz_derivative_impl,
+        mp=lambda mpmath, k, x, q: mpmath.zeta(x, q, int(k)),
+    ),
+    domain=("integer", "above_one", "positive"),
+    samples=_hurwitz_derivative_samples,
+    names=("_hurwitz_derivative",),
+    internal=True,
+    result_dtype=lambda: _F64,
+    doc="∂ᵏ/∂xᵏ ζ(x, q), the k-th derivative of Hurwitz's zeta function in x (zeta's slope, and its own), by mpmath; "
+    "∂x = the (k + 1)-th, ∂q = -x·ζ⁽ᵏ⁾(x + 1, q) - k·ζ⁽ᵏ⁻¹⁾(x + 1, q), not differentiable in k",
+)
+
+
 zetac = _special(
     "zetac",
     _scipy("zetac"),
