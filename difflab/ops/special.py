@@ -4280,5 +4280,91 @@ smirnovi = _special(
 )
 
 
+# -- Kelvin's functions, Hankel's, the integrals of Bessel's and Struve's functions (issue 11, special48) -------------
+
+
+_KELVIN_SMALL = 1.0  # |x| below which berp/x and beip/x are their series (k ≤ 5: the next below 1e-26 of them;
+# the quotient's own derivatives cancel as ε/x² there)
+
+
+def _kelvin_over_x(p, x, series):
+    """p(x)/x, Kelvin's equation's first-order term (p: berp, beip, kerp or keip at x): for berp and beip (`series`:
+    0 for berp, 1 for beip) at |x| < 1 the series of berp/x = Σₖ₌₁ (-1)ᵏ k (x/2)^(4k-2)/((2k)!)² and beip/x =
+    Σₖ₌₀ (-1)ᵏ (2k + 1)(x/2)^(4k)/(2((2k + 1)!)²), a polynomial: exact at x = 0 (0 and 1/2) and to every order there
+    (a constant limit gave berp‴(0) = -1/2 for -3/8); x held at 1 there, so no 0/0 forms. ker's (series None): p/x."""
+    if series is None:
+        return p / x
+    small = less(_abs(x), _KELVIN_SMALL)
+    y = where(small, 0.5 * x, 0.0)
+    total = 0.0 * y
+    for k in range(5, 0 if series == 0 else -1, -1):
+        if series == 0:
+            c, power = (-1) ** k * k / math.factorial(2 * k) ** 2, 4 * k - 2
+        else:
+            c, power = (-1) ** k * (2 * k + 1) / (2 * math.factorial(2 * k + 1) ** 2), 4 * k
+        total = total + c * y**power
+    return where(small, total, p / where(small, 1.0, x))
+
+
+def _kelvin_sympy_over_x(sp, p, x, series):
+    if series is None:
+        return p / x
+    if series == 0:
+        terms = sum((-1) ** k * k * (x / 2) ** (4 * k - 2) / sp.factorial(2 * k) ** 2 for k in range(1, 6))
+    else:
+        terms = sum((-1) ** k * (2 * k + 1) * (x / 2) ** (4 * k) / (2 * sp.factorial(2 * k + 1) ** 2) for k in range(6))
+    return sp.Piecewise((terms, sp.Abs(x) < _KELVIN_SMALL), (p / x, True))
+
+
+def _kelvin(name, slope, form, mp, domain, doc):
+    """The entry of Kelvin's function `name` (SciPy's, order 0): `slope(fn)` its derivative from the registry's (or
+    SymPy's named) functions `fn(name)`, mp(mpmath, x) its value in any precision."""
+    return _special(
+        name,
+        _scipy(name),
+        (lambda out, x: slope(lambda n: REGISTRY[n], x, where, _kelvin_over_x),),
+        _scipy_named(
+            name,
+            None,
+            lambda sp, out, i, x: slope(_scipy_function, x, None, functools.partial(_kelvin_sympy_over_x, sp)),
+            mp=mp,
+        ),
+        domain=domain,
+        doc=doc,
+    )
+
+
+def _kelvin_mp(name, derivative=False):
+    def value(mpmath, x):
+        fn = getattr(mpmath, name)
+        return mpmath.diff(lambda t: fn(0, t), x) if derivative else fn(0, x)
+
+    return value
+
+
+def _kelvin_ode(p, f, sign, series):
+    """The slope of Kelvin's derivative `p` (berp, beip, kerp, keip) by Kelvin's equation x²w″ + xw′ - ix²w = 0 for
+    w = ber + i·bei (and ker + i·kei): ber″ = -berp/x - bei, bei″ = -beip/x + ber (`f` the other function, `sign`)."""
+    return lambda fn, x, where_, over_x: sign * fn(f)(x) - over_x(fn(p)(x), x, series)
+
+
+ber = _kelvin("ber", lambda fn, x, *_: fn("berp")(x), None, _kelvin_mp("ber"), ("real",),
+              "Kelvin's ber(x) = Re J₀(x·e^(3πi/4)); d ber = berp")  # fmt: skip
+bei = _kelvin("bei", lambda fn, x, *_: fn("beip")(x), None, _kelvin_mp("bei"), ("real",),
+              "Kelvin's bei(x) = Im J₀(x·e^(3πi/4)); d bei = beip")  # fmt: skip
+ker = _kelvin("ker", lambda fn, x, *_: fn("kerp")(x), None, _kelvin_mp("ker"), ("positive",),
+              "Kelvin's ker(x) = Re K₀(x·e^(πi/4)) (x > 0); d ker = kerp")  # fmt: skip
+kei = _kelvin("kei", lambda fn, x, *_: fn("keip")(x), None, _kelvin_mp("kei"), ("positive",),
+              "Kelvin's kei(x) = Im K₀(x·e^(πi/4)) (x > 0); d kei = keip")  # fmt: skip
+berp = _kelvin("berp", _kelvin_ode("berp", "bei", -1.0, 0), None, _kelvin_mp("ber", True), ("real",),
+               "ber′(x), Kelvin's; d berp = -berp/x - bei (Kelvin's equation; -bei(0) = 0 at x = 0)")  # fmt: skip
+beip = _kelvin("beip", _kelvin_ode("beip", "ber", 1.0, 1), None, _kelvin_mp("bei", True), ("real",),
+               "bei′(x), Kelvin's; d beip = -beip/x + ber (Kelvin's equation; 1/2 at x = 0)")  # fmt: skip
+kerp = _kelvin("kerp", _kelvin_ode("kerp", "kei", -1.0, None), None, _kelvin_mp("ker", True), ("positive",),
+               "ker′(x), Kelvin's (x > 0); d kerp = -kerp/x - kei (Kelvin's equation)")  # fmt: skip
+keip = _kelvin("keip", _kelvin_ode("keip", "ker", 1.0, None), None, _kelvin_mp("kei", True), ("positive",),
+               "kei′(x), Kelvin's (x > 0); d keip = -keip/x + ker (Kelvin's equation)")  # fmt: skip
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]
