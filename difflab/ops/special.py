@@ -7,7 +7,8 @@ Poisson, χ², gamma, binomial, negative binomial, F, Kolmogorov and Tukey λ di
 the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polynomials, Carlson's symmetric elliptic
 integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function,
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
-associated Legendre functions, the complemented and inverse incomplete beta functions and Smirnov's distribution.
+associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
+functions, Hankel's (their real and imaginary parts) and the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -16,7 +17,7 @@ when a value is computed, and without it a one-line ImportError names the extra 
 
 Rules are compositions of registry ops (d gammaln = digamma, d iv(v, x) = (iv(v-1, x) + iv(v+1, x))/2),
 so every derivative nests. Orders (v, n), the shape arguments of the incomplete functions (a, b) and
-the arguments SciPy has no derivative in (zeta's x, hyp1f1's a and b, hyp2f1's a, b and c, stdtr's df) are not
+the arguments SciPy has no derivative in (hyp1f1's a and b, hyp2f1's a, b and c, stdtr's df) are not
 differentiated: a rule asked for their derivative raises NotDifferentiableError naming the
 argument (as autograd does). SymPy translations: where SymPy has the very function SciPy computes
 (gamma, digamma as polygamma(0, x), erf, erfc, erfinv, jv, yv, iv, kv) it is SymPy's own, whose
