@@ -4454,8 +4454,9 @@ hankel2e_re, hankel2e_im = _hankel("hankel2e", 1.0, "H⁽²⁾_v(x)·e^(ix), sci
 
 
 def _itj0y0_samples(rng):
-    """Typical calls of itj0y0: 0.2 < x < 2, away from ∫₀ˣ Y₀'s zero at 2.5 (SciPy's value is 6e-15 absolute off
-    mpmath's there: 7e-14 relative at 2.4)."""
+    """Typical calls of itj0y0 (and it2i0k0): 0.2 < x < 2, away from ∫₀ˣ Y₀'s zero at 2.5 (SciPy's value is 6e-15
+    absolute off mpmath's there: 7e-14 relative at 2.4) and ∫ₓ^∞ K₀(t)/t dt's tail (3.5e-15 absolute, 3.8e-13 relative
+    at 2.8; 5.6e-14 at most below 2)."""
     return [((rng.uniform(0.2, 2.0, s),), {}) for s in ((3, 4), (4,), ())]
 
 
@@ -4519,6 +4520,115 @@ itmodstruve0 = _special(
     ),
     domain=("real",),
     doc="∫₀ˣ L₀(t) dt, the integral of the modified Struve function L₀; d = L₀(x)",
+)
+
+
+_SERIES_TERMS = range(11)  # k ≤ 10 of the series below |x| = 1 (y = x/2 ≤ 1/2: the next term below 1e-22 of the first)
+
+
+def _series_or_quotient(x, series, quotient, sympy=None):
+    """quotient(x) (a slope f(x)/x), or below |x| = 1 its series Σₖ c·(x/2)^p, `series` (c, p) pairs: a polynomial, no
+    0/0 at x = 0 and no cancellation of 1 - J₀ near it. difflab values (x held at 1 where the series is used), or
+    SymPy's (`sympy`: the module)."""
+    if sympy is not None:
+        total = sum(c * (x / 2) ** p for c, p in series)
+        return sympy.Piecewise((total, sympy.Abs(x) < 1), (quotient(x), True))
+    small = less(_abs(x), 1.0)
+    y = where(small, 0.5 * x, 0.0)
+    total = 0.0 * y
+    for c, p in series:
+        total = total + c * y**p
+    return where(small, total, quotient(where(small, 1.0, x)))
+
+
+#: (1 - J₀(x))/x = Σₖ₌₁ (-1)^(k+1) (x/2)^(2k-1)/(2(k!)²); (I₀(x) - 1)/x without the signs; H₀(x)/x =
+#: Σₖ₌₀ (-1)ᵏ (x/2)^(2k)/(2Γ(k + 3/2)²)
+_J0_SERIES = [((-1) ** (k + 1) / (2 * math.factorial(k) ** 2), 2 * k - 1) for k in _SERIES_TERMS if k]
+_I0_SERIES = [(1 / (2 * math.factorial(k) ** 2), 2 * k - 1) for k in _SERIES_TERMS if k]
+_H0_SERIES = [((-1) ** k / (2 * math.gamma(k + 1.5) ** 2), 2 * k) for k in _SERIES_TERMS]
+
+
+def _over_x_part(part, name, series, sign, doc, mp):
+    """A part whose slope is sign·(f(x) - c)/x (c: 1 for J₀ and I₀ where `series` is given, else 0), f the
+    registry's `name`."""
+    one = 1.0 if series is not None else 0.0
+
+    def quotient(fn):
+        return lambda x: sign * (fn(x) - one) / x
+
+    def rule(out, x):
+        q = quotient(REGISTRY[name])
+        return q(x) if series is None else _series_or_quotient(x, series, q)
+
+    def sympy(sp, out, i, x):
+        q = quotient(_scipy_function(name))
+        return q(x) if series is None else _series_or_quotient(x, series, q, sp)
+
+    return (part, (rule,), None, sympy, mp, doc)
+
+
+def _meijer_tail(a, b, scale):
+    """∫ₓ^∞ f(t)/t dt for f(t) = G^{m,n}_{p,q}(t²/4 | a; b)·2·scale, as one Meijer G: ∫_z^∞ G(u)/u du =
+    G^{m+1,n}_{p+1,q+1}(z | a_n; a_p, 1; 0, b_m; b_q) (checked against SciPy's at 0.3, 1.7 and 6)."""
+    return lambda mpmath, x: scale * mpmath.meijerg([a[0], a[1] + [1]], [[0] + b[0], b[1]], x * x / 4)
+
+
+def _series_mp(signed):
+    return lambda mpmath, x: mpmath.nsum(
+        lambda k: (-1) ** (k + 1 if signed else 0) * (x / 2) ** (2 * k) / (2 * k * mpmath.factorial(k) ** 2),
+        [1, mpmath.inf],
+    )
+
+
+it2j0y0_j0, it2j0y0_y0 = _output_parts(
+    "it2j0y0",
+    (
+        _over_x_part("it2j0y0_j0", "j0", _J0_SERIES, -1.0, "∫₀ˣ (1 - J₀(t))/t dt, scipy.special.it2j0y0(x)[0]; "
+                     "d = (1 - J₀(x))/x (its series below |x| = 1)", _series_mp(True)),
+        _over_x_part("it2j0y0_y0", "y0", None, -1.0, "∫ₓ^∞ Y₀(t)/t dt (x > 0), scipy.special.it2j0y0(x)[1]; "
+                     "d = -Y₀(x)/x", _meijer_tail([[], [-0.5]], [[0, 0], [-0.5]], 0.5)),
+    ),
+    ("positive",),
+    "dawsn",
+)  # fmt: skip
+it2i0k0_i0, it2i0k0_k0 = _output_parts(
+    "it2i0k0",
+    (
+        _over_x_part("it2i0k0_i0", "i0", _I0_SERIES, 1.0, "∫₀ˣ (I₀(t) - 1)/t dt, scipy.special.it2i0k0(x)[0]; "
+                     "d = (I₀(x) - 1)/x (its series below |x| = 1)", _series_mp(False)),
+        _over_x_part("it2i0k0_k0", "k0", None, -1.0, "∫ₓ^∞ K₀(t)/t dt (x > 0), scipy.special.it2i0k0(x)[1]; "
+                     "d = -K₀(x)/x", _meijer_tail([[], []], [[0, 0], []], 0.25)),
+    ),
+    ("positive",),
+    "dawsn",
+    _itj0y0_samples,
+)  # fmt: skip
+
+
+def _it2struve0_mp(mpmath, x):
+    """∫ₓ^∞ H₀(t)/t dt; at x < 0 π minus its value at -x (∫₀^∞ H₀(t)/t dt = π/2, the integrand even)."""
+    tail = _meijer_tail([[0.5], []], [[0.5], [0, 0]], 0.5)
+    return tail(mpmath, x) if x >= 0 else mpmath.pi - tail(mpmath, -x)
+
+
+#: -H₀(x)/x's series (it2struve0's slope)
+_H0_TAIL_SERIES = [(-c, p) for c, p in _H0_SERIES]
+
+
+it2struve0 = _special(
+    "it2struve0",
+    _scipy("it2struve0"),
+    (lambda out, x: _series_or_quotient(x, _H0_TAIL_SERIES, lambda t: -REGISTRY["struve"](0.0, t) / t),),
+    _scipy_named(
+        "it2struve0",
+        None,
+        lambda sp, out, i, x: _series_or_quotient(
+            x, _H0_TAIL_SERIES, lambda t: -_scipy_function("struve")(0, t) / t, sp
+        ),
+        mp=_it2struve0_mp,
+    ),
+    domain=("real",),
+    doc="∫ₓ^∞ H₀(t)/t dt, Struve's H₀ over t (SciPy's at x < 0 too); d = -H₀(x)/x (its series below |x| = 1: -2/π at 0)",
 )
 
 
