@@ -1,7 +1,7 @@
 """scipy.special's next names (issue 11, special48): Hurwitz's zeta(x, q) in x (it was refused), Kelvin's ber, bei, ker,
 kei and their slopes berp, beip, kerp, keip (berp′ by Kelvin's equation), Hankel's hankel1, hankel2, hankel1e, hankel2e
-(complex values on real x), and the integrals itj0y0, iti0k0 (pairs), itstruve0 and itmodstruve0 (slopes: the
-integrands). References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
+(complex values on real x), and the integrals itj0y0, iti0k0, it2j0y0, it2i0k0 (pairs), itstruve0, itmodstruve0 and
+it2struve0 (slopes: the integrands, over t for the it2 ones). References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
 
 import warnings
 
@@ -55,10 +55,17 @@ CASES = {
     "iti0k0-k0": (_part(sc.iti0k0, 1), 0, (0.4,), 1e-15, (1.1145291345244344, -2.1843544247326876)),
     "itstruve0": (sc.itstruve0, 0, (-1.3,), 1e-15, (-0.6823503116019977, 0.3164966263911611)),
     "itmodstruve0": (sc.itmodstruve0, 0, (6.0,), 1e-15, (67.1244548039025, 61.36163051146222)),
+    # (mpmath's nsum of the series Σ ±(x/2)^(2k)/(2k(k!)²), and one Meijer G for ∫ₓ^∞ f(t)/t dt; (1 - J₀)/x by its
+    # series below |x| = 1)
+    "it2j0y0-j0": (_part(sc.it2j0y0, 0), 0, (0.5,), 1e-15, (0.12306038551837419, 0.2384161443129994)),
+    "it2j0y0-y0": (_part(sc.it2j0y0, 1), 0, (1.7,), 1e-15, (-0.2658982354009615, -0.011075299801827549)),
+    "it2i0k0-i0": (_part(sc.it2i0k0, 0), 0, (3.0,), 1e-15, (1.2935975286216748, 0.8865908962603115)),
+    "it2i0k0-k0": (_part(sc.it2i0k0, 1), 0, (0.4,), 1e-15, (-2.786322836311086, 12.426693152609433)),
+    "it2struve0": (sc.it2struve0, 0, (0.8,), 1e-15, (-0.5924929458412579, 0.10749453356671294)),
 }
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
-SYMBOLIC = {"zeta-x-small-q", "beip-small", "keip", "hankel1e-re", "itj0y0-y0"}
+SYMBOLIC = {"zeta-x-small-q", "beip-small", "hankel1e-re", "itj0y0-y0", "it2j0y0-j0"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -105,6 +112,17 @@ def test_kelvin_slopes_at_the_origin_to_every_order():
         g3 = dl.grad(dl.grad(dl.grad(lambda x: sc.berp(x), method=method), method=method), method=method)
         assert float(g3(0.0)) == pytest.approx(-0.375, rel=1e-15)
         assert float(dl.grad(lambda x: sc.beip(x), method=method)(0.0)) == 0.5
+
+
+def test_the_integrals_slopes_at_the_origin():
+    """(1 - J₀(x))/x, (I₀(x) - 1)/x and -H₀(x)/x are their series near 0, no 0/0: slopes 0, 0, -2/π and second
+    derivatives 1/4, 1/4, 0 at x = 0 (the series' first terms x/4, x/4, -2/π + 2x²/(9π))."""
+    for method in ("reverse", "forward"):
+        for f, d1, d2 in ((_part(sc.it2j0y0, 0), 0.0, 0.25), (_part(sc.it2i0k0, 0), 0.0, 0.25),
+                          (sc.it2struve0, -2 / np.pi, 0.0)):  # fmt: skip
+            g = dl.grad(f, method=method)
+            assert float(g(0.0)) == pytest.approx(d1, rel=1e-15, abs=1e-300)
+            assert float(dl.grad(g, method=method)(0.0)) == pytest.approx(d2, rel=1e-15, abs=1e-300)
 
 
 def test_the_front_of_several_outputs_and_the_orders_refused():
