@@ -1,6 +1,6 @@
 """scipy.special's next names (issue 11, special48): Hurwitz's zeta(x, q) in x (it was refused), Kelvin's ber, bei, ker,
-kei and their slopes berp, beip, kerp, keip (berp′ by Kelvin's equation), Hankel's hankel1, hankel2, hankel1e, hankel2e
-(complex values on real x), and the integrals itj0y0, iti0k0, it2j0y0, it2i0k0 (pairs), itstruve0, itmodstruve0 and
+kei, their slopes berp, beip, kerp, keip (berp′ by Kelvin's equation) and kelvin (the four complex values), Hankel's
+hankel1, hankel2, hankel1e, hankel2e (complex values on real x), and the integrals itj0y0, iti0k0, it2j0y0, it2i0k0 (pairs), itstruve0, itmodstruve0 and
 it2struve0 (slopes: the integrands, over t for the it2 ones). References: mpmath's diff at 40 digits of its own function (not of the rule), written out below."""
 
 import warnings
@@ -123,6 +123,19 @@ def test_the_integrals_slopes_at_the_origin():
             g = dl.grad(f, method=method)
             assert float(g(0.0)) == pytest.approx(d1, rel=1e-15, abs=1e-300)
             assert float(dl.grad(g, method=method)(0.0)) == pytest.approx(d2, rel=1e-15, abs=1e-300)
+
+
+def test_kelvin_returns_scipys_four_complex_values_and_their_slopes():
+    """kelvin(x) = (ber + i·bei, ker + i·kei, berp + i·beip, kerp + i·keip), bit for bit SciPy's; d|Be|²/dx =
+    2(ber·berp + bei·beip), and the real parts' slopes berp, kerp, berp′ = -berp/x - bei, kerp′ = -kerp/x - kei."""
+    x = np.array([0.5, 1.7])
+    assert np.array_equal(dl.vmap(lambda t: dl.numpy.stack(sc.kelvin(t)))(x), np.stack(sc.kelvin(x), axis=-1))
+    ber, bei, ker, kei, berp, beip, kerp, keip = (f(1.3) for f in (sc.ber, sc.bei, sc.ker, sc.kei, sc.berp, sc.beip,
+                                                                   sc.kerp, sc.keip))  # fmt: skip
+    got = dl.grad(lambda t: np.abs(sc.kelvin(t)[0]) ** 2)(1.3)
+    np.testing.assert_allclose(float(got), 2 * (ber * berp + bei * beip), rtol=1e-15)
+    got = dl.jacobian(lambda t: dl.numpy.stack([np.real(z) for z in sc.kelvin(t)]))(1.3)
+    np.testing.assert_allclose(got, [berp, kerp, -berp / 1.3 - bei, -kerp / 1.3 - kei], rtol=1e-15)
 
 
 def test_the_front_of_several_outputs_and_the_orders_refused():
