@@ -131,8 +131,7 @@ def test_riemann_zeta_traces():
 
 @pytest.mark.parametrize("method", ["reverse", "forward", "symbolic"])
 def test_no_exact_derivative_is_refused_by_name(method):
-    with pytest.raises(NotDifferentiableError, match=r"scipy.special.zeta .* argument x .*no exact one.*numeric"):
-        dl.grad(lambda x: sc.zeta(x, 2.0), method=method)(3.0)
+    """(Hurwitz's zeta in x was refused here until special48: tests/test_scipy_special48.py checks its slope.)"""
     for arg, f in (("a", lambda t: sc.hyp1f1(t, 2.0, 1.0)), ("b", lambda t: sc.hyp1f1(1.0, t, 1.0))):
         with pytest.raises(NotDifferentiableError, match=rf"hyp1f1 is not differentiable in its argument {arg} "):
             dl.grad(f, method=method)(1.5)
