@@ -747,6 +747,15 @@ def _traced_slice(x, idx):
     if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
         return None
     k, n = at[0], x.shape[at[0]]
+    # the mask is NumPy's advanced index where the slice was basic: with an array index beside it the two broadcast
+    # together (x[[0, 1], :j] paired rows with positions: a wrong sum), and with an int apart from it (a slice
+    # between, x[0, 1:, :j]) NumPy moves the count to the front; either is left to the values' reading
+    ints = [p for p, i in enumerate(idx) if _is_int(i)] + [k]
+    if any(
+        p != k and not (type(i) is slice or _is_int(i) or p > k and (i is None or i is Ellipsis))
+        for p, i in enumerate(idx)
+    ) or not all(_is_int(idx[p]) for p in range(min(ints), max(ints) + 1) if p != k):
+        return None
     bound = idx[k]
     for b in (bound.start, bound.stop):
         if b is not None and not (isinstance(b, Tracer) and not b.shape and b.dtype.kind in "iu" or _is_int(b)):
