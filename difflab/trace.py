@@ -79,8 +79,9 @@ class Trace:
     masked_scan: dict = {}
     #: [equations scanned, the Vars computed from reads by a traced mask, reads taken] (_count_read), or None
     count_scan: list | None = None
-    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates: x[it] is
-    #: x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m), np.nonzero(m)[0] as an index)
+    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates (0 ..
+    #: mask.shape[k] - 1): x[it] is x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m),
+    #: np.nonzero(m)[0] as an index) where x's first axis holds every coordinate
     index_reads: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
@@ -781,6 +782,8 @@ def _index_read(x, i):
     if found is None or i._trace is not x._trace:
         return None
     src, m = found
+    if src.shape and x.shape[0] < np.max(src.value, initial=0) + 1:  # (take would read every coordinate, selected
+        return None  # or not: x[:3][np.flatnonzero(x > 1)] was an IndexError where NumPy's selects within x[:3])
     return _masked_read(dnp.take(x, src, axis=0), m)
 
 

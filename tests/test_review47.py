@@ -37,3 +37,16 @@ def test_traced_slice_apart_from_an_int_keeps_numpys_axes():
     want = np.zeros_like(X3)
     want[0, 1:, :2] = W[:2]
     np.testing.assert_array_equal(grad, want)
+
+
+def test_flatnonzero_indexes_a_shorter_array():
+    """x[:3][np.flatnonzero(x > 1)]: the selected positions lie within x[:3] (main: IndexError, index 3 out of
+    bounds, the rewrite gathering every coordinate of the mask, selected or not)."""
+
+    def f(x):
+        return (x[:3][np.flatnonzero(x > 1)] ** 2).sum()
+
+    x = np.array([2.0, 3.0, 0.5, 0.1, 0.2])
+    value, grad = dl.value_and_grad(f, method="reverse")(x)
+    assert value == f(x) == 13.0
+    np.testing.assert_array_equal(grad, [4.0, 6.0, 0.0, 0.0, 0.0])
