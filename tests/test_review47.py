@@ -25,7 +25,13 @@ def test_traced_slice_beside_an_array_index_is_numpys(name):
     f = SLICES[name]
     value, grad = dl.value_and_grad(f, method="reverse")(X2)
     assert value == pytest.approx(f(X2), rel=1e-14)
-    np.testing.assert_allclose(grad, dl.grad(f, method="numeric")(X2), atol=1e-6)
+    np.testing.assert_allclose(grad, _central(f, X2), atol=1e-6)
+
+
+def _central(f, x, h=1e-6):
+    """f's gradient by NumPy's own central differences (f plain NumPy code: the masks are fixed near x)."""
+    e = np.eye(x.size).reshape((x.size,) + x.shape) * h
+    return np.array([(f(x + d) - f(x - d)) / (2 * h) for d in e]).reshape(x.shape)
 
 
 def test_traced_slice_apart_from_an_int_keeps_numpys_axes():
