@@ -79,8 +79,9 @@ class Trace:
     masked_scan: dict = {}
     #: [equations scanned, the Vars computed from reads by a traced mask, reads taken] (_count_read), or None
     count_scan: list | None = None
-    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates: x[it] is
-    #: x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m), np.nonzero(m)[0] as an index)
+    #: read Var -> (src, mask) for each np.nonzero(mask)[k], a read src[mask] of the mask's coordinates (0 ..
+    #: mask.shape[k] - 1): x[it] is x.take(src, axis=0)[mask], itself a read by the mask (np.flatnonzero(m),
+    #: np.nonzero(m)[0] as an index) where x's first axis holds every coordinate
     index_reads: dict = {}
     done = False  # f has returned: a tracer of this trace met later was leaked (stored in a global, a closure)
 
@@ -749,6 +750,15 @@ def _traced_slice(x, idx):
     if len(at) != 1 or at[0] >= len(x.shape) or any(i is None or i is Ellipsis for i in idx[: at[0]]):
         return None
     k, n = at[0], x.shape[at[0]]
+    # the mask is NumPy's advanced index where the slice was basic: with an array index beside it the two broadcast
+    # together (x[[0, 1], :j] paired rows with positions: a wrong sum), and with an int apart from it (a slice
+    # between, x[0, 1:, :j]) NumPy moves the count to the front; either is left to the values' reading
+    ints = [p for p, i in enumerate(idx) if _is_int(i)] + [k]
+    if any(
+        p != k and not (type(i) is slice or _is_int(i) or p > k and (i is None or i is Ellipsis))
+        for p, i in enumerate(idx)
+    ) or not all(_is_int(idx[p]) for p in range(min(ints), max(ints) + 1) if p != k):
+        return None
     bound = idx[k]
     for b in (bound.start, bound.stop):
         if b is not None and not (isinstance(b, Tracer) and not b.shape and b.dtype.kind in "iu" or _is_int(b)):
@@ -774,6 +784,8 @@ def _index_read(x, i):
     if found is None or i._trace is not x._trace:
         return None
     src, m = found
+    if src.shape and x.shape[0] < np.max(src.value, initial=0) + 1:  # (take would read every coordinate, selected
+        return None  # or not: x[:3][np.flatnonzero(x > 1)] was an IndexError where NumPy's selects within x[:3])
     return _masked_read(dnp.take(x, src, axis=0), m)
 
 
