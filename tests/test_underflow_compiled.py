@@ -133,3 +133,20 @@ def test_no_underflow_wrapper_runs_until_an_underflow_raised(method, monkeypatch
             assert not ran, f"{len(ran)} wrapper calls on a call with no underflow"
         if call == 5:  # (after an underflow: they run, as before)
             assert ran, "an underflowing call ran no wrapper"
+
+
+def test_lowered_code_binds_its_wrappers_at_its_first_underflow_and_reruns_once():
+    """The `_under` names of lowered code (compile.graphs `_swapper`) call the op itself until an underflow raises in
+    the program; then every one is its wrapper, and the same call, rerun, answers: e^-800·(-800) is 0."""
+    from difflab.compile.graphs import lower
+
+    fn = lower(dl.trace(lambda x: dnp.sum(dnp.exp(x) * x), np.array([0.5, 1.0])))
+    env = fn.__globals__
+    names = [k for k in env if k.endswith("_under")]
+    assert len(names) == 3 and env[names[0]] is np.exp  # exp, then the product and the sum that read it
+    x = np.array([-800.0, 1.0])
+    with np.errstate(all="raise"):
+        np.testing.assert_allclose(fn(x)[0], np.e, rtol=1e-15)
+        assert all([env[k].__name__ == "run" for k in names])
+        np.testing.assert_allclose(fn(x)[0], np.e, rtol=1e-15)
+    assert x.tolist() == [-800.0, 1.0]
