@@ -773,8 +773,7 @@ class _Source:
                 else self.keep and _POOLED_BYTES[0] <= math.prod(out.shape) * out.dtype.itemsize < _POOLED_BYTES[1]
             )
             and (eqn.op.impl.signature is None or eqn.op.impl is np.matmul)
-            and self.env[fn]
-            is eqn.op.impl  # (an `_under` name's too, bound to the call: the pool's buffer is no operand)
+            and self.env[fn] is eqn.op.impl  # (an `_under` name's too: bound to the call; a pool buffer is no operand)
         ):
             return []
         kind = (out.shape, out.dtype)
