@@ -142,7 +142,7 @@ def test_lowered_code_binds_its_wrappers_at_its_first_underflow_and_reruns_once(
 
     fn = lower(dl.trace(lambda x: dnp.sum(dnp.exp(x) * x), np.array([0.5, 1.0])))
     env = fn.__globals__
-    names = [k for k in env if k.endswith("_under")]
+    names = [k for k in env if k.endswith(("_under", "_under_read"))]
     assert len(names) == 3 and env[names[0]] is np.exp  # exp, then the product and the sum that read it
     x = np.array([-800.0, 1.0])
     with np.errstate(all="raise"):
@@ -150,3 +150,29 @@ def test_lowered_code_binds_its_wrappers_at_its_first_underflow_and_reruns_once(
         assert all([env[k].__name__ == "run" for k in names])
         np.testing.assert_allclose(fn(x)[0], np.e, rtol=1e-15)
     assert x.tolist() == [-800.0, 1.0]
+
+
+def test_a_wrapper_per_check_where_one_op_is_read_by_a_quotient_rule_and_another_not():
+    """Two products of one underflowing value, one of them read by sqrt's rule t/(2·out): each gets its own wrapper
+    (a shared name kept whichever was built last, so the read product could skip its subnormal check)."""
+    from difflab.compile.graphs import lower
+
+    def f(x):
+        e = dnp.exp(-x)
+        return dnp.sum(dnp.sqrt(e * 1.5)) + dnp.sum(e * 3.0)
+
+    fn = lower(dl.trace(f, np.array([1.0, 2.0])))
+    env = fn.__globals__
+    muls = sorted(k for k in env if k.startswith("op_mul_under"))
+    assert muls == ["op_mul_under", "op_mul_under_read"]
+    assert env["op_mul_under_read"] is env["op_mul_under"]  # (both the call itself until an underflow)
+    x = np.array([720.0, 2.0])
+    want = np.sum(np.sqrt(np.exp(-x) * 1.5)) + np.sum(np.exp(-x) * 3.0)
+    with np.errstate(all="raise"):
+        try:
+            got = fn(x)[0]
+        except FloatingPointError as error:  # (the read product's subnormal: the interpreter decides)
+            assert "subnormal" in str(error)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-15)
+        assert env["op_mul_under_read"] is not env["op_mul_under"]

@@ -623,9 +623,11 @@ class _Source:
             return fn
         self.underflowing.add(eqn.out)
         products = None if eqn.op.underflow_exact else linear == "each"
-        self.under[f"{fn}_under"] = _underflow_exact(self.env[fn], eqn.out in self.quotient_reads(), products)
-        self.env[f"{fn}_under"] = self.env[fn]
-        return f"{fn}_under"
+        read = eqn.out in self.quotient_reads()
+        name = f"{fn}_under_read" if read else f"{fn}_under"  # (one wrapper per check: a shared name would keep one)
+        self.under[name] = _underflow_exact(self.env[fn], read, products)
+        self.env[name] = self.env[fn]
+        return name
 
     def quotient_reads(self) -> set:
         """The values an op whose rule is a quotient n/d reads (sqrt's t/(2·out), log's t/x): where one is a subnormal
