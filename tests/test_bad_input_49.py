@@ -141,3 +141,80 @@ def test_the_checks_refuse_a_tolerance_that_is_no_finite_number_by_name(tol, che
     with pytest.raises(testing.GradientMismatch):
         calls[check](**{name: 1e-3})
     assert testing.check_grad(f, np.cos, X, rtol=np.float32(1e-3))  # (a NumPy float is a number)
+
+
+# -- the CLI ---------------------------------------------------------------------------------------------------------
+
+
+def test_the_cli_names_a_number_beyond_float64_and_an_empty_folder(tmp_path, capsys, monkeypatch):
+    from difflab.cli import main
+
+    # on main "OverflowError: int too large to convert to float" for a 400-digit integer (1e400 was named)
+    big = "9" * 400
+    for at in (f"x={big}", f"x=[1,{big}]"):
+        assert main(["compare", "x*x", "--at", at]) == 2
+        err = capsys.readouterr().err
+        assert "--at x: '9999" in err or "--at x: '[1,9" in err
+        assert "is not a finite number (a float64 ends at 1.8e308)" in err and big not in err  # (echoed cut short)
+    # on main --out "" wrote the run into the current folder, --report "" published nothing, silently
+    monkeypatch.chdir(tmp_path)
+    for flag in ("--out", "--report"):
+        argv = ["run", "cost_scaling", "--quiet", "--out", str(tmp_path / "runs"), flag, ""]
+        assert main(argv) == 2
+        assert f"difflab run: error: {flag} is empty: give a folder" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # (nothing run, nothing written)
+    assert main(["compare", "x*x", "--at", "x=3", "--methods", "reverse"]) == 0
+    assert "reverse    6" in capsys.readouterr().out
+
+
+# -- the explorer's API ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query, said",
+    [
+        ("f=x&f=y&at=x%3D1", "/api/graph got f twice"),
+        ("f=x&at=x%3D1&at=x%3D2", "/api/graph got at twice"),
+        ("fn=x&at=x%3D1", "/api/graph got the field 'fn'; it takes f (the expression) and at (the point)"),
+    ],
+    ids=["f twice", "at twice", "misspelt f"],
+)
+def test_the_explorer_api_names_a_field_given_twice_or_unknown(query, said):
+    # on main the first f (or at) won silently, and a misspelt field was dropped: "the expression is empty"
+    from difflab.explore.server import query_fields
+
+    assert isinstance(query_fields(query), str) and said in query_fields(query)
+    assert query_fields("f=x%2Ay&at=x%3D1") == ("x*y", "x=1")
+
+
+def test_the_explorer_api_answers_a_bad_query_with_a_json_400():
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from difflab.explore.server import ExplorerServer
+
+    server = ExplorerServer(port=0, start_worker=False)  # (each request here is refused before the worker)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        for query, said in (("f=x&f=y", "got f twice"), ("f=x&at=x%3D1_000", "x = '1_000' is not a number")):
+            url = f"http://127.0.0.1:{server.port}/api/graph?{query}"
+            with pytest.raises(urllib.error.HTTPError) as err:
+                urllib.request.urlopen(url, timeout=10)
+            assert err.value.code == 400 and said in json.loads(err.value.read())["error"]["message"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("value", ["1_000", " ١ ", "9" * 500])
+def test_the_explorers_point_takes_decimals_only_as_the_cli_does(value):
+    # on main Python's float() read '1_000' as 1000, Arabic-Indic '١' as 1 (the CLI's --at refuses both), and a
+    # 500-digit number was echoed whole in its message
+    from difflab.explore.model import ExploreError, parse_at
+
+    with pytest.raises(ExploreError, match=r"^x = '.{1,60}' is not a (finite )?number") as err:
+        parse_at(f"x={value}")
+    assert len(str(err.value)) < 200
+    assert parse_at("x=1e-7, y=-.5, z=1.5e+21, w= 2 ") == {"x": 1e-7, "y": -0.5, "z": 1.5e21, "w": 2.0}
