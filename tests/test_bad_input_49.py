@@ -187,7 +187,7 @@ def test_the_explorer_api_names_a_field_given_twice_or_unknown(query, said):
     assert query_fields("f=x%2Ay&at=x%3D1") == ("x*y", "x=1")
 
 
-def test_the_explorer_api_answers_a_bad_query_with_a_json_400():
+def test_the_explorer_api_answers_a_bad_query_or_method_with_json():
     import json
     import threading
     import urllib.error
@@ -203,6 +203,13 @@ def test_the_explorer_api_answers_a_bad_query_with_a_json_400():
             with pytest.raises(urllib.error.HTTPError) as err:
                 urllib.request.urlopen(url, timeout=10)
             assert err.value.code == 400 and said in json.loads(err.value.read())["error"]["message"]
+        # on main http.server's 501 HTML page, without the security headers, for a JSON body POSTed
+        post = urllib.request.Request(f"http://127.0.0.1:{server.port}/api/graph", data=b'{"f": "x"}', method="POST")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(post, timeout=10)
+        assert err.value.code == 405 and err.value.headers["Allow"] == "GET, HEAD"
+        assert err.value.headers["X-Content-Type-Options"] == "nosniff"
+        assert "POST is not supported: /api/graph answers GET ?f=" in json.loads(err.value.read())["error"]["message"]
     finally:
         server.shutdown()
         server.server_close()

@@ -277,6 +277,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
+    def _not_allowed(self):
+        """405 in JSON, with the security headers (http.server's 501 was an HTML page without them): a client that
+        POSTs {"f": ..., "at": ...} learns the API's one form."""
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        body = json.dumps(
+            {"error": {"message": f"{self.command} is not supported: /api/graph answers GET ?f=EXPRESSION&at=x=1,y=2"}}
+        ).encode()
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
     def log_message(self, format, *args):
         if not self.server.quiet:
             super().log_message(format, *args)
