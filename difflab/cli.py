@@ -99,13 +99,22 @@ def parse_point(text: str | None) -> dict:
             parsed = json.loads(value)
             arr = np.asarray(parsed, dtype=float)
         except (json.JSONDecodeError, TypeError, ValueError):
-            raise UsageError(f"--at {name.strip()}: {value!r} is not a number or a list of numbers") from None
+            raise UsageError(f"--at {name.strip()}: {_clip(value)!r} is not a number or a list of numbers") from None
+        except OverflowError:  # (an integer of 309 digits or more: "OverflowError: int too large to convert to float")
+            arr = np.asarray(np.inf)
         if not np.isfinite(arr).all():  # 1e400 overflows (json reads NaN and Infinity too): every derivative NaN
-            raise UsageError(f"--at {name.strip()}: {value!r} is not a finite number (a float64 ends at 1.8e308)")
+            raise UsageError(
+                f"--at {name.strip()}: {_clip(value)!r} is not a finite number (a float64 ends at 1.8e308)"
+            )
         if name.strip() in point:
             raise UsageError(f"--at gives {name.strip()} twice")
         point[name.strip()] = float(arr) if arr.ndim == 0 else arr
     return point
+
+
+def _clip(text: str, limit: int = 40) -> str:
+    """A value echoed in a message, cut to `limit` characters (a 400-digit number was echoed whole)."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _args_for(names, point, what: str, default=None) -> list:
@@ -498,6 +507,8 @@ def _cmd_run(args) -> int:
     """Run what parsed `add_run_arguments` options ask for (see `runner.run_many`)."""
 
     for flag, folder in (("--out", args.out), ("--report", args.report)):  # before a long run, not after it
+        if folder is not None and not str(folder).strip():  # (--out "" wrote into the current folder, --report ""
+            raise runner.ConfigError(f"{flag} is empty: give a folder (or leave {flag} out)")  # published nothing)
         blocked = _blocking_file(folder)
         if blocked is not None:
             raise runner.ConfigError(f"{flag} {folder}: cannot make a folder there, {blocked} is a file")

@@ -458,6 +458,7 @@ def evaluate(graph: Graph, *args, env: dict | None = None, opened: bool = False,
             if x.shape != var.shape:
                 _wrong_input(k, var, x)
         else:
+            refuse_array_subclass(x, "evaluates")  # (a numpy.matrix's sum was matrix([[30.]]) for a () output)
             _wrong_input(k, var, x, check=True)
         env[var] = x
     with np.errstate(invalid="raise", divide="raise"):

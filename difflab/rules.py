@@ -26,6 +26,9 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   traces the rule once to check it (`Op.check_rule`).
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
   real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
+- A custom_jvp rule's primal out must be the function's: of another structure or shape it is refused under every
+  method (as JAX does); of another value where the rule runs at values (forward, reverse). JAX would return the
+  rule's out under a derivative and f's elsewhere; difflab's methods give f's value, and numeric never calls the rule.
 """
 
 from __future__ import annotations
@@ -465,7 +468,7 @@ class custom_jvp(_Custom):
         if self.rule is not None:
             g.defjvp(lambda primals, tangents: self.rule(*fixed, primals, tangents))
 
-    def _call_rule(self, leaves, trees, tangents, out, out_tree):
+    def _call_rule(self, leaves, trees, tangents, out, out_tree, values=True):
         if self.rule is None:
             raise NotDifferentiableError(
                 f"custom_jvp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defjvp(rule)"
@@ -482,15 +485,50 @@ class custom_jvp(_Custom):
             if td == out_tree.treedef:
                 for k, (x, shape) in enumerate(zip(leaves_out, out_tree.shapes)):
                     self._checked(f"t_out leaf {k}", x, shape, out, objects)
-        t_out = self._flat_out(res[1], out_tree, "rule's t_out")
-        return self._checked("t_out", t_out, _shape(out), out, objects)
+        t_out = self._checked("t_out", self._flat_out(res[1], out_tree, "rule's t_out"), _shape(out), out, objects)
+        self._primal_out(res[0], out, out_tree, objects or not values)
+        return t_out
+
+    def _primal_out(self, got, out, out_tree, shape_only):
+        """The rule's primal out checked against the function's value `out` (the op's output): JAX refuses one of
+        another structure, shape or dtype, and uses the rule's where it differs in value, so that f's value and
+        the derivative's primal differ; difflab's methods all give f's (numeric never calls the rule), and refuse
+        a rule whose out is not it (at concrete values; a traced rule is checked for shape). Ignored, both were
+        silent: an out of shape () for f's (2,), or sin(x) + 1 for sin(x)."""
+        name = f"{self.kind} rule of {_name(self.fun)}"
+        if out_tree is None and not isinstance(got, (float, int, complex, np.ndarray, np.number, Traced)):
+            raise TypeError(
+                f"{name}: its primal out is a {type(got).__name__}, expected an array of shape {_shape(out)}"
+            )
+        got = self._flat_out(got, out_tree, "rule's primal out")
+        if _shape(got) != _shape(out):
+            raise ValueError(
+                f"{name}: its primal out has shape {_shape(got)}, expected the function's output shape {_shape(out)} "
+                "(JAX refuses it too)"
+            )
+        a, b = (x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in (got, out))
+        if shape_only or isinstance(a, Traced) or isinstance(b, Traced):
+            return
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
+            return
+        with np.errstate(all="ignore"):
+            scale = np.max(np.abs(np.where(np.isfinite(b), b, 0.0)), initial=1.0)
+            ok = np.isclose(a, b, rtol=1e-6, atol=1e-12 * scale, equal_nan=True)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok.ravel())[0])
+            raise ValueError(
+                f"{name}: its primal out is not the function's value (element {k}: {a.ravel()[k]!r}, the function's "
+                f"{b.ravel()[k]!r}); JAX would return the rule's under a derivative and the function's elsewhere, "
+                "and difflab's methods differ on it (numeric never calls the rule): return f(*primals)"
+            )
 
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """The rule traced as a function of the primals and the tangents (its checks run as it is traced)."""
         n, like = len(shapes), np.zeros(out_shape)
 
-        def jvp(*xt):
-            return self._call_rule(xt[:n], trees, xt[n:], like, out_tree)
+        def jvp(*xt):  # (`like` is no value of the function's: the primal out's shape alone is checked)
+            return self._call_rule(xt[:n], trees, xt[n:], like, out_tree, values=False)
 
         return _traced_rule(self, jvp, [np.ones(shape) for shape in [*shapes, *shapes]])
 

@@ -34,7 +34,7 @@ import numpy as np
 from . import api, tree
 from .api.boundary import ComplexLeaf, _nonfinite
 from .api.complexes import realify
-from .errors import NotDifferentiableError, check_function
+from .errors import NotDifferentiableError, check_function, collecting
 from .graph import Traced, Var, read
 
 __all__ = ["sparsity", "jacobian", "colour", "Dep", "IndexMap"]
@@ -103,7 +103,8 @@ def propagate_deps(graph, args, deps: dict) -> list:
     env, deps = dict(zip(graph.inputs, args)), dict(deps)
     for eqn in graph.eqns:
         vals = [read(env, a) for a in eqn.args]
-        out = env[eqn.out] = eqn.op.impl(*vals, **eqn.kw)
+        with np.errstate(all="ignore"):  # (the values only guide the rules: the call itself warns of a domain)
+            out = env[eqn.out] = eqn.op.impl(*vals, **eqn.kw)
         ins = [deps.get(a) if isinstance(a, Var) else None for a in eqn.args]
         if not eqn.op.differentiable or all(d is None for d in ins):
             continue
@@ -291,6 +292,11 @@ class SparseJacobian(api._Transform):
         self._realified: dict = {}  # complex leaves' layout -> (the realified f's SparseJacobian, its Realified)
 
     def __call__(self, *args):
+        # one public call: a DomainWarning once per user equation, however many colour sweeps met it (numeric's
+        # sweeps each warned: 2 where the dense jacobian's 1)
+        return collecting(self._call, args)
+
+    def _call(self, args):
         try:
             st, prep = self.staged(args)
         except ComplexLeaf:

@@ -26,7 +26,7 @@ from .api.boundary import (
 from .errors import Collector, check_function, collecting
 from .differentiators.base import flag, split as split_vec
 from .compile import lower
-from .graph import Traced, charge_to, evaluate, split as split_graph
+from .graph import Traced, charge_to, evaluate, refuse_array_subclass, split as split_graph
 from .ops import Op
 from .ops.linalg import strong_matmul
 from .trace import outputs_of, trace_flat
@@ -68,7 +68,13 @@ def stop_gradient(x):
     >>> dl.grad(lambda x: x * dl.stop_gradient(x))(3.0)   # d/dx (x · c) with c = x = 3
     3.0
     """
-    return tree.tree_map(dnp.stop_gradient, x)
+    return tree.tree_map(_stopped, x)
+
+
+def _stopped(leaf):
+    # (a numpy.matrix passed through as one: its * and ** are matrix products, not the traced arrays' elementwise)
+    refuse_array_subclass(leaf, "differentiates")
+    return dnp.stop_gradient(leaf)
 
 
 # -- 2. has_aux: f returns (out, aux); aux passes through untouched ------------------------------
@@ -580,17 +586,32 @@ class PreparedHvp:
 
 
 def _zero_d_as_given(res, primals, wrt, many):
-    """(∇f, H v) with a 0-d array for a primal given as one, as dl.grad and the symbolic hvp answer: the forward
-    outer methods gave Python floats there, reverse-over-reverse a float and a 0-d array."""
-    zero_d = [type(primals[i]) is np.ndarray and primals[i].ndim == 0 for i in wrt]
-    if not any(zero_d):
+    """(∇f, H v) with a 0-d array of its dtype for a primal leaf given as one (top-level or inside a pytree), as
+    dl.grad and the symbolic hvp answer: the forward outer methods gave Python floats there (float64 ones for a
+    float32 leaf of a dict), reverse-over-reverse a float and a 0-d array."""
+    zero_d = [[x if type(x) is np.ndarray and x.ndim == 0 else None for x in tree.flatten(primals[i])[0]] for i in wrt]
+    if all(x is None for xs in zero_d for x in xs):
         return res
 
-    def fix(r):
-        parts = [np.asarray(b) if z and not isinstance(b, (np.ndarray, Traced)) else b for b, z in zip(r, zero_d)]
+    def fix(b, xs):
+        leaves, td = tree.flatten(b)
+        if len(leaves) != len(xs):  # (not the primal's structure: left as it came)
+            return b
+        return td.unflatten([y if x is None else _like(y, x) for y, x in zip(leaves, xs)])
+
+    def fix_all(r):
+        parts = [fix(b, xs) for b, xs in zip(r, zero_d)]
         return tuple(parts) if many else parts[0]
 
-    return tuple(fix(r if many else (r,)) for r in res)
+    return tuple(fix_all(r if many else (r,)) for r in res)
+
+
+def _like(y, x):
+    """y, a derivative at the 0-d array x, as a 0-d array of x's float dtype (a traced value is left as it is)."""
+    if isinstance(y, Traced):
+        return y
+    y = np.asarray(y)
+    return y.astype(x.dtype) if y.dtype.kind == x.dtype.kind == "f" and y.dtype != x.dtype else y
 
 
 def _nan_along_nonfinite(primals, tangents, hv):

@@ -13,6 +13,7 @@ and the tests all read this one record; the field list is in `difflab.explore`'s
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -45,6 +46,16 @@ def _num(x):
     return "NaN" if math.isnan(x) else ("Infinity" if x > 0 else "-Infinity")
 
 
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NONFINITE = re.compile(r"[+-]?(?:inf|infinity|nan)", re.IGNORECASE)  # (named below as not finite)
+
+
+def _clip(text, limit=40) -> str:
+    """A value echoed in a message, cut to `limit` characters (a 5000-digit number was echoed whole)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
 def parse_at(text: str | dict | None) -> dict:
     """`x=0.7,y=2` -> {"x": 0.7, "y": 2.0}; the explorer's variables are scalars.
 
@@ -67,13 +78,21 @@ def parse_at(text: str | dict | None) -> dict:
     point = {}
     for name, value in items:
         if not (isinstance(name, str) and name.isidentifier() and not name.startswith("_")):
-            raise ExploreError(f"{name!r} is not a variable name")
+            raise ExploreError(f"{_clip(name)!r} is not a variable name")
+        # (Python's float() also read '1_000', ' 1', Arabic-Indic digits and 'infinity': the CLI's --at refuses them)
+        if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()) and not _NONFINITE.fullmatch(value.strip()):
+            raise ExploreError(
+                f"{name} = {_clip(value)!r} is not a number (a decimal such as -0.5 or 2e-3; the explorer's "
+                "variables are scalars)"
+            )
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise ExploreError(f"{name} = {value!r} is not a number (the explorer's variables are scalars)") from None
+            raise ExploreError(
+                f"{name} = {_clip(value)!r} is not a number (the explorer's variables are scalars)"
+            ) from None
         if not math.isfinite(v):
-            raise ExploreError(f"{name} = {value!r} is not a finite number")
+            raise ExploreError(f"{name} = {_clip(value)!r} is not a finite number (a float64 ends at 1.8e308)")
         if name in point:  # (the last value silently won)
             raise ExploreError(f"the point gives {name} twice")
         point[name] = v

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import DifflabError
 from ..expr import ExpressionError, parse
@@ -203,6 +203,32 @@ class ExplorerServer(ThreadingHTTPServer):
             self.worker.stop()
 
 
+def query_fields(query: str):
+    """(f, at) of /api/graph's query string, or the message of a 400 naming what is wrong with it: more than 8
+    fields, a field other than f and at (a misspelt one was ignored: "fn=x" drew the empty expression's error),
+    or f or at given twice (the first silently won).
+
+    >>> query_fields("f=x%2Ay&at=x%3D1")
+    ('x*y', 'x=1')
+    >>> query_fields("f=x&f=y")
+    '/api/graph got f twice; it takes f (the expression) and at (the point) once each'
+    """
+    takes = "f (the expression) and at (the point)"
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=8)
+    except ValueError:  # (over max_num_fields: an answer, not a dropped connection and a traceback)
+        return f"the query has more than 8 fields; /api/graph takes {takes}"
+    names = [name for name, _ in pairs]
+    unknown = [name for name in names if name not in ("f", "at")]
+    if unknown:
+        return f"/api/graph got the field {unknown[0][:40]!r}; it takes {takes}"
+    for name in ("f", "at"):
+        if names.count(name) > 1:
+            return f"/api/graph got {name} twice; it takes {takes} once each"
+    given = dict(pairs)
+    return given.get("f", ""), given.get("at", "")
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: ExplorerServer
     server_version = "difflab-explore"
@@ -240,18 +266,33 @@ class _Handler(BaseHTTPRequestHandler):
             name = url.path[len("/static/") :]
             self._send(200, asset(name).encode(), ASSETS[name])
         elif url.path == "/api/graph":
-            try:
-                query = parse_qs(url.query, keep_blank_values=True, max_num_fields=8)
-            except ValueError:  # (over max_num_fields: an answer, not a dropped connection and a traceback)
-                message = "the query has more than 8 fields; /api/graph takes f (the expression) and at (the point)"
-                self._json(400, {"error": {"message": message, "field": None, "position": None, "token": None}})
+            fields = query_fields(url.query)
+            if isinstance(fields, str):
+                self._json(400, {"error": {"message": fields, "field": None, "position": None, "token": None}})
                 return
-            status, body = self.server.graph_json(query.get("f", [""])[0], query.get("at", [""])[0])
+            status, body = self.server.graph_json(*fields)
             self._json(status, body)
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
     do_HEAD = do_GET
+
+    def _not_allowed(self):
+        """405 in JSON, with the security headers (http.server's 501 was an HTML page without them): a client that
+        POSTs {"f": ..., "at": ...} learns the API's one form."""
+        self.send_response(405)
+        self.send_header("Allow", "GET, HEAD")
+        body = json.dumps(
+            {"error": {"message": f"{self.command} is not supported: /api/graph answers GET ?f=EXPRESSION&at=x=1,y=2"}}
+        ).encode()
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
     def log_message(self, format, *args):
         if not self.server.quiet:

@@ -19,7 +19,7 @@ from ..errors import check_function
 from .evidence import one_sided
 from .messages import CheckResult, GradientMismatch, Inconclusive, TaylorResult, _short, _where
 from .references import DIRECTION, REFERENCES, SCALAR, _Axis, _leaves_like, _matrix, _Reference, _reference, _Target
-from .verdict import _Case, _entry_scale, _judge
+from .verdict import _Case, _entry_scale, _judge, _refuse_tolerances
 
 __all__ = [
     "check_grad",
@@ -104,6 +104,7 @@ def _user_call(name, fn, args, *rest, pair=None):
 
 def _matrix_check(check, kind, f, fn, args, argnums, rtol, atol, reference, seed):
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
+    _refuse_tolerances(check, rtol, atol)
     role = {"gradient": "grad_f", "jacobian": "jac_f", "hessian": "hess_f"}[kind]
     _functions(check, f=f, **{role: fn})
     t = _Target(f, args, argnums)
@@ -215,6 +216,7 @@ def _jvp_check(check, role, f, jvp_f, args, rtol, atol, reference, seed) -> Chec
     """check_jvp, its messages naming the check and the function the user gave (check_hvp's hvp_f:
     H v is the JVP of the gradient; check_rule's rule)."""
     __tracebackhide__ = True
+    _refuse_tolerances(check, rtol, atol)
     t = _primals_target(f, args, check)
     v = np.random.default_rng(_seed(seed)).standard_normal(t.in_axis.size)
     name = _who(role, jvp_f)
@@ -257,6 +259,7 @@ def check_vjp(f, vjp_f, *args, rtol=None, atol=None, reference="auto", seed=None
 def _vjp_check(check, role, f, vjp_f, args, rtol, atol, reference, seed, probes) -> CheckResult:
     """check_vjp, its messages naming the check and the function the user gave (check_rule's rule)."""
     __tracebackhide__ = True
+    _refuse_tolerances(check, rtol, atol)
     probes = _count(check, "probes", probes)
     t = _primals_target(f, args, check)
     name = _who(role, vjp_f)

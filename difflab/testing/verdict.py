@@ -42,11 +42,18 @@ SECOND_OPINIONS = 32  # columns re-examined by one-sided differences, worst firs
 FLOAT32_ROUNDINGS = 128  # float32 derivatives: rtol = this × eps32 (1.5e-5), see _tolerances
 
 
+def _refuse_tolerances(check, rtol, atol):
+    """Refuse an rtol or atol that is no finite number >= 0, by name and before any work: True was read as 1.0 (a
+    tolerance of 100 % that passed a gradient of the wrong sign), and NaN as no tolerance at all."""
+    __tracebackhide__ = True
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        number = isinstance(tol, (int, float, np.integer, np.floating)) and not isinstance(tol, (bool, np.bool_))
+        if tol is not None and not (number and tol >= 0 and math.isfinite(tol)):
+            raise ValueError(f"{check}: {name} must be a finite number >= 0 or None (the default), got {tol!r}")
+
+
 def _tolerances(rtol, atol, dtypes):
     __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
-    for name, tol in (("rtol", rtol), ("atol", atol)):
-        if tol is not None and not (isinstance(tol, (int, float)) and tol >= 0 and math.isfinite(tol)):
-            raise ValueError(f"{name} must be a finite number >= 0 or None (the default), got {tol!r}")
     eps = max(np.finfo(d).eps for d in dtypes if np.dtype(d).kind == "f") if dtypes else np.finfo(float).eps
     if rtol is None and eps > np.finfo(float).eps:
         # float32 (or coarser) values: float32's error model, not sqrt(eps): a right derivative is
@@ -96,6 +103,7 @@ def _judge(case: _Case, user, ref: _Reference, scale_of, rtol, atol) -> CheckRes
     second opinion first, and so do entries the reference leaves undetermined: its uncertainty
     beyond every magnitude involved (|f|, the largest reference entry), as where f jumps."""
     __tracebackhide__ = True  # pytest shows the diagnosis, not difflab's frames
+    _refuse_tolerances(case.check, rtol, atol)
     rtol, atol = _tolerances(rtol, atol, case.dtypes)
     if not np.size(user):  # an empty x (or f): no entry to disagree with, as in JAX's check_grads
         return _no_entries(case, ref)
