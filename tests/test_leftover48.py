@@ -105,3 +105,17 @@ def test_logaddexp_of_two_minus_inf_under_symbolic_says_nothing():
         warnings.simplefilter("error", DomainWarning)  # a DomainWarning on the user's add before, the answer right
         for method in (("reverse", "symbolic"), ("forward", "symbolic")):
             np.testing.assert_allclose(dl.hessian(f, method=method)(x0), H, rtol=0, atol=1e-15)
+
+
+def test_gradient_at_an_infinite_value_from_infinite_data_is_said():
+    """logsumexp over an all -inf set (a mask's unreachable state) is -inf, and its gradient NaN: unsaid before (no
+    op left its domain and NumPy warns of nothing); an overflow from finite data stays NumPy's to say
+    (tests/test_scipy_domain.py), and log(0) its equation's."""
+    mask = np.full(3, -np.inf)
+
+    def f(x):
+        return dspecial.logsumexp(x + mask)
+
+    with pytest.warns(DomainWarning, match=r"the function's value is -inf \(from an infinite input or constant\)"):
+        value, g = dl.value_and_grad(f, method="reverse")(np.array([0.3, 0.1, -0.2]))
+    assert value == -np.inf and np.isnan(g).all()
