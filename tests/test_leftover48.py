@@ -42,6 +42,19 @@ def test_lstsq_residuals_at_a_lower_rank_point_are_said():
     assert got[0] == pytest.approx(want, rel=1e-14) and np.isnan(got[1])
 
 
+def test_complex_lstsq_residuals_judged_by_the_real_form():
+    a = FULL + 0.5j * np.array([[0.0, 1.0], [1.0, 0.0], [0.0, -2.0]])
+
+    def f(a):
+        x, res, rank, s = np.linalg.lstsq(a, RHS.astype(complex), rcond=None)
+        return np.sum(res) + np.sum(np.abs(x) ** 2)
+
+    x, res, _, _ = np.linalg.lstsq(a, RHS.astype(complex), rcond=None)
+    with pytest.warns(DomainWarning, match=r"numpy\.linalg\.lstsq: a has rank 2 < 4 here \(of a complex a"):
+        got = dl.vmap(f)(np.stack([a, LOW * 1j]))
+    assert got[0] == pytest.approx(float(np.sum(res) + np.sum(np.abs(x) ** 2)), rel=1e-14) and np.isnan(got[1])
+
+
 W = np.array([[1.0, 2.0], [3.0, 4.0]])
 A0 = np.array([[2.0, 0.5], [0.3, 1.0]])
 A1 = np.array([[1.5, -0.4], [0.7, 2.0]])

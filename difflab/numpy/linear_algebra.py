@@ -230,7 +230,7 @@ def _real_form(a):
     if a.dtype.kind != "c":
         return a
     re, im = _ops.real(a), _ops.imag(a)
-    return _ops.concatenate([_ops.concatenate([re, -im], axis=-1), _ops.concatenate([im, re], axis=-1)], axis=-2)
+    return _ops.concatenate(_ops.concatenate(re, -im, axis=1), _ops.concatenate(im, re, axis=1), axis=0)  # (a 2-D a)
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):
