@@ -25,7 +25,7 @@ from ..compile import reader
 from ..compile.reader import narrow
 from ..compile.reads import Opaque, _Ident, fingerprint, reads_of
 from ..differentiators.base import split
-from ..errors import collecting, warn_domain
+from ..errors import collecting, warn_domain, warn_domain_unplaced
 from ..ops.core import all_surely_finite, surely_finite
 from ..ops.elementwise import finite_or_nan
 from ..graph import Const, Graph, Traced, Var
@@ -140,6 +140,23 @@ def _say_infinite_input(k: int, x) -> None:
             f"(input {k})",
             f"differentiated input {k} is infinite{where}: there is no derivative at an infinite point, so its "
             "gradient is NaN there (even where the function has a limit, exp(-x*x)' -> 0: take it yourself)",
+        )
+
+
+def _say_infinite_value(graph: Graph, xs, loss) -> None:
+    """A DomainWarning where a scalar function's value is ±inf, its gradient so NaN, and infinite data made it (an
+    input or a constant: a log-domain sum over an all -inf set, logsumexp's -inf, was NaN unsaid; issue 11), which
+    NumPy never warns of. Said only if no equation that left its domain (log(0)) says it better; an overflow from
+    finite data NumPy says itself ('overflow encountered'), and a NaN value's NaN gradient needs no word."""
+    if not (np.ndim(loss) == 0 and np.isinf(loss)):
+        return
+    data = [x for x in xs if not isinstance(x, Traced)]
+    data += [a.value for e in graph.eqns for a in e.args if isinstance(a, Const) and not isinstance(a.value, Traced)]
+    if any(np.asarray(v).dtype.kind in "fc" and np.isinf(v).any() for v in data):
+        warn_domain_unplaced(
+            "(value)",
+            f"the function's value is {float(loss)} (from an infinite input or constant): there is no derivative "
+            "at an infinite value, so its gradient is NaN (where it has a limit there, take it yourself)",
         )
 
 

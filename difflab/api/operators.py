@@ -50,6 +50,7 @@ from .boundary import (
     _nan_inputs,
     _nan_rows,
     _nonfinite,
+    _say_infinite_value,
     _own,
     _own_parts,
     _poison_traced,
@@ -213,6 +214,7 @@ def _value_and_grad(st: Staged, prep, xs, fast: bool, values=None):
         parts = _nan_inputs(st, xs, list(parts), finite)  # and the Traced test's answers, without their calls
     elif _nonfinite(outs) is not None:
         parts = [np.full(np.shape(p), np.nan) for p in parts]
+        _say_infinite_value(st.graph, xs, loss)
     elif isinstance(outs[0], Traced):
         # NaN where the traced loss is not finite, and where a traced input is not: under vmap the trace's
         # values are the first row's, so `_nan_inputs` cannot see a later row's inf (its gradient was 0,

@@ -27,7 +27,6 @@ from ..ops.shape import _reshape_front as reshape
 from ..ops.shape import _transpose_front as transpose
 from .arrays import _value, min, moveaxis, ndim, ravel, shape, squeeze, swapaxes
 from .derived import _held, divmod
-from .derived import where as _where
 from .shapes import cross
 
 
@@ -218,10 +217,20 @@ def _lstsq(a, b, rcond=None):
         residuals = sum(r * r, axis=0)  # Σ |r|² (NumPy's: real for a complex system)
         residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
         if isinstance(rank, _Traced):  # NaN at a point of lower rank (NumPy's residuals there are empty, a shape a
-            residuals = residuals + _where(rank == n, 0.0, _np.nan)  # graph traced at full rank cannot give)
+            # graph traced at full rank cannot give), said by the guard's DomainWarning naming lstsq and the rank
+            guard = _ops.rank_guard(_real_form(a), of="lstsq", rcond=None if rcond is None else float(rcond))
+            residuals = residuals + reshape(guard, (1,))
     else:
         residuals = _np.empty((0,))
     return x, residuals, rank, s
+
+
+def _real_form(a):
+    """a, or of a complex a its real form [[Re a, -Im a], [Im a, Re a]] (singular values a's, each twice)."""
+    if a.dtype.kind != "c":
+        return a
+    re, im = _ops.real(a), _ops.imag(a)
+    return _ops.concatenate(_ops.concatenate(re, -im, axis=1), _ops.concatenate(im, re, axis=1), axis=0)  # (a 2-D a)
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):

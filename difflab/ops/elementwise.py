@@ -1113,8 +1113,11 @@ def _tie_diff(a, b):
     tangent there is finite, made forward's gradient NaN where reverse's cotangent 0 gave the finite one); as
     max splits a tie evenly. A finite tie keeps a - b (0 there, but its derivative is the partials' own: a constant 0
     on the whole diagonal made every exact method's Hessian of logaddexp(a, a) 0 for ¼). A NaN argument stays NaN
-    (NaN == NaN is false)."""
-    return where(equal(a, b), where(isinf(a), 0.0, a - b), a - b)
+    (NaN == NaN is false). The infinite tie is taken out before the subtraction, not after it: -inf - -inf is NaN's
+    invalid operation, which an outer derivative of the symbolic method's code (where both branches run) reported as
+    a DomainWarning on a right answer."""
+    infinite_tie = where(equal(a, b), isinf(a), False)
+    return where(infinite_tie, 0.0, a) - where(infinite_tie, 0.0, b)
 
 
 # the partials are the logistic of the difference (σ(a - b) = e^a / (e^a + e^b)): never an overflow,

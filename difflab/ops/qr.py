@@ -216,6 +216,7 @@ def _sign_fn():
     # (Python floats' code: a dependent column's NaN as its FloatingPointError, the cue to run the array code, whose
     # tape names the equation, not NumPy's bare RuntimeWarning)
     on_math = functools.partial(on_float, invalid="raise")
+    SYMPY_TRACED["difflab_qr_sign"] = numeric  # on traced entries (symbolic as an inner method): the entry records it
     return sympy_function("difflab_qr_sign", numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
 
 
@@ -416,10 +417,20 @@ qr_signs = defop(
 )
 
 
-def _rank_guard_impl(a):
+#: what a matrix of lower rank means to the function guarded (rank_guard's `of`): r its rank, k = min(m, n)
+_RANK_SAYS = {
+    "polar": "scipy.linalg.polar: a has rank {r} < {k} (of a complex a: its real form's, twice its own), where U is "
+    "not unique and has no derivative: NaN (SciPy's U for a plain array)",
+    "lstsq": "numpy.linalg.lstsq: a has rank {r} < {k} here (of a complex a: its real form's, twice its own), and "
+    "was traced at full rank: NumPy's residuals at this rank are empty (a shape the traced graph cannot give): NaN",
+}
+
+
+def _rank_guard_impl(a, of="polar", rcond=None):
     """(..., 1, 1): 0 for each matrix of the stack of full rank min(m, n), NaN for one of lower rank by NumPy's
-    matrix_rank tolerance (σ_max·max(m, n)·eps), a FloatingPointError under np.errstate(invalid="raise") as
-    `_nan_where_dependent`'s. A matrix holding NaN or inf is 0 here (its own values carry them on)."""
+    matrix_rank tolerance (σ_max·max(m, n)·eps; σ_max·rcond with one), a FloatingPointError under
+    np.errstate(invalid="raise") naming `of` (`_RANK_SAYS`) as `_nan_where_dependent`'s. A matrix holding NaN or
+    inf is 0 here (its own values carry them on)."""
     a = np.asarray(a)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     out = np.zeros(batch + (1, 1))
@@ -427,55 +438,61 @@ def _rank_guard_impl(a):
         return out
     finite = np.isfinite(a).all(axis=(-2, -1))
     s = np.linalg.svd(np.where(finite[..., None, None], a, 0.0), compute_uv=False)  # (LAPACK refuses NaN)
-    ranks = (s > s.max(axis=-1, keepdims=True) * max(m, n) * np.finfo(s.dtype).eps).sum(axis=-1)
+    tol = max(m, n) * np.finfo(s.dtype).eps if rcond is None else rcond
+    ranks = (s > s.max(axis=-1, keepdims=True) * tol).sum(axis=-1)
     low = finite & (ranks < min(m, n))
     if not low.any():
         return out
     mode = np.geterr()["invalid"]
     if mode == "raise":
-        raise FloatingPointError(
-            f"scipy.linalg.polar: a has rank {int(ranks[low].flat[0])} < {min(m, n)} (of a complex a: its real form's, "
-            "twice its own), where U is not unique and has no derivative: NaN (SciPy's U for a plain array)"
-        )
+        raise FloatingPointError(_RANK_SAYS[of].format(r=int(ranks[low].flat[0]), k=min(m, n)))
     with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
         nan = np.divide(0.0, 0.0)
     return np.where(low[..., None, None], nan, out)
 
 
-def _rank_guard_fn():
-    """SymPy: the guard of a matrix, a named function of (rows, *entries) with derivative 0 that the generated code
-    evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an expression."""
+def _rank_guard_fn(of):
+    """SymPy: the guard of a matrix, a named function of (rows, rcond (-1: None), *entries) with derivative 0 that
+    the generated code evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an
+    expression; one function per `of`, whose message it keeps."""
 
-    def numeric(rows, *entries):
-        return rank_guard(_from_entries(rows, entries))[..., 0, 0]
+    def numeric(rows, rcond, *entries):
+        rcond = None if float(rcond) < 0 else float(rcond)
+        return rank_guard(_from_entries(rows, entries), of=of, rcond=rcond)[..., 0, 0]
 
     def on_float(*args, invalid="ignore"):
         with np.errstate(invalid=invalid):
             return float(numeric(*[float(v) for v in args]))
 
     on_math = functools.partial(on_float, invalid="raise")  # (as _sign_fn's: the cue to run the array code)
-    SYMPY_TRACED["difflab_rank_guard"] = (
-        numeric  # on traced entries (symbolic as an inner method): the entry records it
-    )
-    return sympy_function("difflab_rank_guard", numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
+    name = "difflab_rank_guard" if of == "polar" else f"difflab_rank_guard_{of}"
+    SYMPY_TRACED[name] = numeric  # on traced entries (symbolic as an inner method): the entry records it
+    return sympy_function(name, numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
 
 
-# 0 of full rank, NaN below: added to a matrix whose function has no value or derivative at lower rank (polar),
-# decided per matrix on values at run time, so vmap's batch and a prepared graph's later points are each judged
-# by their own rank (the trace's value is only the first point's)
+def _rank_guard_sympy(x, of="polar", rcond=None):
+    guard = _rank_guard_fn(of)
+    rcond = -1 if rcond is None else rcond
+    return _per_matrix(lambda m: np.array([[guard(m.shape[0], rcond, *list(m))]], dtype=object))(x)
+
+
+# 0 of full rank, NaN below: added to a matrix whose function has no value or derivative at lower rank (polar,
+# lstsq's residuals), decided per matrix on values at run time, so vmap's batch and a prepared graph's later
+# points are each judged by their own rank (the trace's value is only the first point's)
 rank_guard = defop(
     "rank_guard",
     _rank_guard_impl,
     internal=True,
     jvp=(None,),
     vjp=(None,),
-    sympy=_per_matrix(lambda m: np.array([[_rank_guard_fn()(m.shape[0], *list(m))]], dtype=object)),
+    sympy=_rank_guard_sympy,
     differentiable=False,
     analytic=False,
     samples=_samples,
-    batch=stacked_batch("rank_guard"),
+    batch=lambda batched, a, **params: rank_guard(a, **params),  # (a stack: the batch axis is one more)
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
-    doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower",
+    doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower; `of` names the "
+    "function guarded (polar, lstsq) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps)",
 )
 
 QRResult = namedtuple("QRResult", ["Q", "R"])

@@ -537,36 +537,43 @@ def _logsumexp_impl(x, axis=None, keepdims=False):
     return s.reshape([n for a, n in enumerate(np.shape(x)) if axis is not None and a not in axis])
 
 
-def _finite_or_zero(m):
-    return m if math.isfinite(m) else 0.0
+def _shifted_float(x, m):
+    if m == -math.inf:
+        return 0.0
+    return x - m if math.isfinite(m) else x
 
 
-def _finite_shift_fn():
-    """stop_gradient(m), but 0 where m is not finite: the impl's guard in the lambdified code, where a set that is all
-    -inf (a log-domain recursion's unreachable state) would shift by -inf and make -inf - (-inf) = NaN."""
+def _shifted_fn():
+    """SymPy: x − m, the impl's shift of a set whose max is m, with ∂/∂x = 1 and ∂/∂m = 0 (m held). 0 where m is -inf
+    (the set is all -inf: a log-domain recursion's unreachable state), so that e^(x − m) is 1 there, Σ e^(x − m) is n
+    and the softmax weights e^(x − m)/Σ are the rules' 1/n, finite (the plain form's 0/0 was NaN in the derivative's
+    code, and a derivative of that code, reverse's, met it); x where m is +inf or NaN (no shift: NumPy's answer)."""
     return sympy_function(
-        "finite_shift",
-        lambda m: np.where(np.isfinite(m), m, 0.0),
-        lambda args, i: _sp().Integer(0),
-        _finite_or_zero,
-        _finite_or_zero,
+        "logsumexp_shifted",
+        lambda x, m: np.where(np.equal(m, -np.inf), 0.0, x - np.where(np.isfinite(m), m, 0.0)),
+        lambda args, i: _sp().Integer(1 - i),
+        _shifted_float,
+        _shifted_float,
     )
 
 
-def _finite_shift_of(m):
-    """finite_shift(m) with difflab's ops, for a derivative of the symbolic method's derivative (nested methods)."""
-    return REGISTRY["stop_gradient"](where(REGISTRY["isfinite"](m), m, 0.0))
+def _shifted_of(x, m):
+    """logsumexp_shifted(x, m) with difflab's ops, for a derivative of the symbolic method's derivative (nested
+    methods): on an all -inf set, constant (the rules' weights 1/n are constant there too)."""
+    m = REGISTRY["stop_gradient"](m)
+    return where(equal(m, -np.inf), 0.0, x - where(REGISTRY["isfinite"](m), m, 0.0))
 
 
-SYMPY_TRACED["finite_shift"] = _finite_shift_of
+SYMPY_TRACED["logsumexp_shifted"] = _shifted_of
 
 
 def _logsumexp_sympy(x, axis=None, keepdims=False):
     sp = _sp()
-    # exact: the shift cancels; 0 for an all -inf (or an inf) set, as the impl's
-    shift = np.asarray(np.frompyfunc(_finite_shift_fn(), 1, 1)(_max_impl(x, axis=axis, keepdims=True)), dtype=object)
-    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(x - shift), axis=axis, keepdims=True)
-    out = np.asarray(np.frompyfunc(sp.log, 1, 1)(total) + shift, dtype=object)  # 0-d stays an array
+    # exact: the shift cancels (log Σ e^(x − m) + m); an all -inf set gives log(n) + (-inf) = -inf with finite weights
+    m = np.asarray(_max_impl(x, axis=axis, keepdims=True), dtype=object)
+    shifted = np.frompyfunc(_shifted_fn(), 2, 1)(x, m)
+    total = np.sum(np.frompyfunc(sp.exp, 1, 1)(shifted), axis=axis, keepdims=True)
+    out = np.asarray(np.frompyfunc(sp.log, 1, 1)(total) + _stop_gradient_sympy(m), dtype=object)  # 0-d stays an array
     return out if keepdims else out.reshape(_logsumexp_impl(np.zeros(np.shape(x)), axis).shape)
 
 
