@@ -98,3 +98,10 @@ def test_nanargmax_of_a_slice_all_nan_at_a_later_call_raises_numpys_value_error(
     for call in (p, p.grad, p.value_and_grad):
         with pytest.raises(ValueError, match="All-NaN slice encountered"):  # (was x[0] ** 2 + x[0]: 12.0)
             call(np.array([3.0, 4.0, 5.0]))
+
+
+def test_numeric_holds_a_length_one_sort_without_an_index_out_of_range():
+    """The numeric method traces sort's held piece gather_along(x, argsort) with stand-ins: an index's must be in
+    range (index48's range check raised on the stand-in 1 for a length-1 axis; found by test_random_graphs)."""
+    f = lambda x: np.sum(np.sort(np.reshape(x, (1,)), axis=0))  # noqa: E731
+    assert dl.grad(f, method="numeric")(0.0) == pytest.approx(1.0, rel=1e-9)

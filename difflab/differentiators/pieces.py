@@ -32,7 +32,11 @@ __all__ = ["held_graphs", "infinite_partial", "no_value", "first_order_only"]
 def _inline(fn, atoms, ids, source, out=None):
     """Equations computing fn(*atoms) (atoms: the Vars and Consts of a graph) with fresh Vars from
     `ids`, and the output atoms; `out` names the single output's Var instead of a fresh one."""
-    leaves = [np.ones(a.shape, a.dtype) if isinstance(a, Var) else a.value for a in atoms]
+    # (an index's stand-in is 0, in range of any axis: a 1 was out of range for a length-1 sort, and gather raises)
+    leaves = [
+        (np.zeros if a.dtype.kind in "iub" else np.ones)(a.shape, a.dtype) if isinstance(a, Var) else a.value
+        for a in atoms
+    ]
     t, inputs, raw = trace_flat(fn, leaves)
     results = raw if isinstance(raw, tuple) else (raw,)
     rename = {i.node: a for i, a in zip(inputs, atoms)}
