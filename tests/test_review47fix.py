@@ -1,0 +1,44 @@
+"""review47fix: what review47 found and could not fix (lstsq's unused residuals, rank_guard's message,
+check_sparsity's float indices, the saturated-op warning at a negligible entry)."""
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+_B = np.array([1.0, 2.0, 3.0])
+_LOW = np.array([[1.0, 2.0], [2.0, 4.0], [3.0, 6.0]])  # rank 1, m > n: NumPy's residuals empty
+_FULL = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+
+
+def _lstsq_x_sum(a):
+    return np.linalg.lstsq(a, _B, rcond=None)[0].sum()
+
+
+def test_lstsq_below_full_rank_with_unused_residuals_is_reused():
+    # on main a trace at a rank-deficient a (m > n) was specialised even where the residuals were never used:
+    # vmap over [rank 1, full rank] and prepare at the rank-1 point were ValueErrors (2bad544: [0.6, 3.0])
+    want = [np.linalg.lstsq(a, _B, rcond=None)[0].sum() for a in (_LOW, _FULL)]  # [0.6, 3.0]
+    np.testing.assert_allclose(dl.vmap(_lstsq_x_sum)(np.stack([_LOW, _FULL])), want, rtol=1e-12)
+    p = dl.prepare(_lstsq_x_sum, _LOW)
+    assert p(_FULL) == pytest.approx(want[1], rel=1e-12) and p(_LOW) == pytest.approx(want[0], rel=1e-12)
+    # the gradient at the full-rank point, against NumPy's lstsq by central differences (independent of difflab)
+    h, g = 1e-6, np.zeros_like(_FULL)
+    for i in np.ndindex(*_FULL.shape):
+        e = np.zeros_like(_FULL)
+        e[i] = h
+        g[i] = (
+            np.linalg.lstsq(_FULL + e, _B, rcond=None)[0].sum() - np.linalg.lstsq(_FULL - e, _B, rcond=None)[0].sum()
+        ) / (2 * h)
+    np.testing.assert_allclose(p.grad(_FULL), g, rtol=1e-6, atol=1e-9)
+
+
+def test_lstsq_below_full_rank_with_used_residuals_still_refused():
+    # where the residuals (empty here, (1,) at a full-rank point) are used, the trace is specialised as before
+    def f(a):
+        x, res, rank, s = np.linalg.lstsq(a, _B, rcond=None)
+        return x.sum() + res.sum()
+
+    with pytest.raises(ValueError, match=r"numpy\.linalg\.lstsq's residuals"):
+        dl.prepare(f, _LOW)
+    assert dl.grad(f)(_LOW).shape == (3, 2)  # (an unprepared gradient still runs)
