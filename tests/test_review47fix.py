@@ -42,3 +42,15 @@ def test_lstsq_below_full_rank_with_used_residuals_still_refused():
     with pytest.raises(ValueError, match=r"numpy\.linalg\.lstsq's residuals"):
         dl.prepare(f, _LOW)
     assert dl.grad(f)(_LOW).shape == (3, 2)  # (an unprepared gradient still runs)
+
+
+def test_check_sparsity_refuses_a_fractional_coo_index():
+    # on main a float index 0.5 was cast to 0 silently: the pattern checked was another one (and passed)
+    from difflab.testing import check_sparsity
+
+    f, x = (lambda x: x * 2.0), np.ones(2)
+    with pytest.raises(ValueError, match=r"row index 0\.5 is not an integer"):
+        check_sparsity(f, x, pattern=(np.array([0.5, 1.0]), np.array([0, 1]), np.ones(2), (2, 2)))
+    with pytest.raises(TypeError, match=r"column indices must be integers, got dtype bool"):
+        check_sparsity(f, x, pattern=([0, 1], np.array([False, True]), np.ones(2), (2, 2)))
+    assert check_sparsity(f, x, pattern=(np.array([0.0, 1.0]), [0, 1], np.ones(2), (2, 2)))  # (integral floats)
