@@ -54,3 +54,21 @@ def test_check_sparsity_refuses_a_fractional_coo_index():
     with pytest.raises(TypeError, match=r"column indices must be integers, got dtype bool"):
         check_sparsity(f, x, pattern=([0, 1], np.array([False, True]), np.ones(2), (2, 2)))
     assert check_sparsity(f, x, pattern=(np.array([0.0, 1.0]), [0, 1], np.ones(2), (2, 2)))  # (integral floats)
+
+
+def test_numeric_is_quiet_on_a_saturated_entry_negligible_beside_the_largest():
+    # numeric48's probe said "constant to its last bit" for w·tanh(5x) at 5x = 17: an entry of 2e-14 beside 5, which
+    # 0 answers well within the 1e-3 accuracy (network-like code got a warning per call); expm1's alone stays said
+    import warnings
+
+    from difflab.errors import NumericAccuracyWarning
+
+    w, x = np.array([1.0, 0.6]), np.array([0.0, 3.4])
+    exact = w * 5.0 * (1.0 - np.tanh(5.0 * x) ** 2)  # by hand: [5, 2.07e-14]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericAccuracyWarning)
+        got = dl.grad(lambda x: (w * np.tanh(5.0 * x)).sum(), method="numeric")(x)
+    np.testing.assert_allclose(got, exact, rtol=1e-6, atol=1e-12 * np.abs(exact).max())
+    s = 5.956845996470281
+    with pytest.warns(NumericAccuracyWarning, match="constant to its last bit"):
+        dl.grad(lambda x: np.expm1(s * x).sum(), method="numeric")(np.array([-18.719807883484037]))
