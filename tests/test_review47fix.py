@@ -72,3 +72,26 @@ def test_numeric_is_quiet_on_a_saturated_entry_negligible_beside_the_largest():
     s = 5.956845996470281
     with pytest.warns(NumericAccuracyWarning, match="constant to its last bit"):
         dl.grad(lambda x: np.expm1(s * x).sum(), method="numeric")(np.array([-18.719807883484037]))
+
+
+def test_rank_guard_says_what_is_true_per_call():
+    # on main every lower-rank matrix was "scipy.linalg.polar: ... (of a complex a: its real form's, twice its own)",
+    # a real one too, and whoever called the guard
+    import warnings
+
+    import difflab.scipy.linalg as dsl
+    from difflab.ops.qr import rank_guard
+
+    def said(a):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = dl.grad(lambda a: np.abs(dsl.polar(a)[0]).sum(), method="reverse")(a)
+        assert np.isnan(got).all()  # (U is not unique below full rank: NaN)
+        return " ".join(str(w.message) for w in caught if issubclass(w.category, dl.DomainWarning))
+
+    real = said(np.array([[1.0, 1.0], [1.0, 1.0]]))
+    assert "scipy.linalg.polar: a has rank 1 < 2, where" in real and "real form" not in real, real
+    cx = said(np.array([[1.0, 1j], [1.0, 1j]]))  # rank 1: its real form's 2 < 4
+    assert "scipy.linalg.polar: a has rank 1 < 2 (its real form's 2 < 4)" in cx, cx
+    with np.errstate(invalid="raise"), pytest.raises(FloatingPointError, match=r"^my_op: a has rank 2 < 3, where"):
+        rank_guard(np.diag([1.0, 1.0, 0.0]), caller="my_op")

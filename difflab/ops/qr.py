@@ -1,6 +1,10 @@
 """numpy.linalg.qr as registry entries: `qr_q` and `qr_r` (the reduced factors, A = Q R, one entry per
 output, as eigh's and svd's), `QR_COMPLEMENT` (`qr_complement`: the extra columns of mode='complete' on a
-tall matrix), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r').
+tall matrix), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r'). Also `rank_guard`
+(internal): (..., 1, 1), 0 per matrix of full rank, NaN below (NumPy's matrix_rank tolerance), decided on values at run
+time and added by a caller whose function has no unique value or derivative below full rank (scipy.linalg.polar's U),
+so vmap's rows and a prepared graph's points are each judged by their own rank; its `caller` and `real_form` (a is a
+complex matrix's real form, whose rank is twice its own) word the DomainWarning, which is the caller's, per call.
 
 Rules (A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n)). For m ≥ n,
 with X = dA R⁻¹ and C = Qᵀ X: Qᵀ dQ = Ω is antisymmetric and dR R⁻¹ upper triangular, so Ω's strictly
@@ -51,6 +55,7 @@ the bidiagonalisation's, which no rule of the SVD gives, and JAX refuses it (Not
 from __future__ import annotations
 
 import functools
+import zlib
 from collections import namedtuple
 
 import numpy as np
@@ -416,10 +421,18 @@ qr_signs = defop(
 )
 
 
-def _rank_guard_impl(a):
+#: rank_guard's caller where none is named, and its parameters' defaults (the SymPy function's plain name)
+_GUARDED = "a function defined at full rank only"
+_GUARD_DEFAULTS = {"caller": _GUARDED, "real_form": False}
+
+
+def _rank_guard_impl(a, caller=_GUARDED, real_form=False):
     """(..., 1, 1): 0 for each matrix of the stack of full rank min(m, n), NaN for one of lower rank by NumPy's
     matrix_rank tolerance (σ_max·max(m, n)·eps), a FloatingPointError under np.errstate(invalid="raise") as
-    `_nan_where_dependent`'s. A matrix holding NaN or inf is 0 here (its own values carry them on)."""
+    `_nan_where_dependent`'s, naming `caller` (the function of a that has no unique value or derivative below full
+    rank: scipy.linalg.polar's U); `real_form`: a is a complex matrix's real form
+    [[Re, -Im], [Im, Re]], whose rank is twice its own (said as the complex matrix's). A matrix holding NaN or inf
+    is 0 here (its own values carry them on)."""
     a = np.asarray(a)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     out = np.zeros(batch + (1, 1))
@@ -433,31 +446,39 @@ def _rank_guard_impl(a):
         return out
     mode = np.geterr()["invalid"]
     if mode == "raise":
+        r, k = int(ranks[low].flat[0]), min(m, n)
+        rank = f"{r // 2} < {k // 2} (its real form's {r} < {k})" if real_form else f"{r} < {k}"
         raise FloatingPointError(
-            f"scipy.linalg.polar: a has rank {int(ranks[low].flat[0])} < {min(m, n)} (of a complex a: its real form's, "
-            "twice its own), where U is not unique and has no derivative: NaN (SciPy's U for a plain array)"
+            f"{caller}: a has rank {rank}, where its result is not unique or has no derivative: NaN"
         )
     with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
         nan = np.divide(0.0, 0.0)
     return np.where(low[..., None, None], nan, out)
 
 
-def _rank_guard_fn():
+def _rank_guard_fn(caller=_GUARDED, real_form=False):
     """SymPy: the guard of a matrix, a named function of (rows, *entries) with derivative 0 that the generated code
-    evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an expression."""
+    evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an expression; one per caller
+    (its name's hash: the message is the caller's)."""
+    how = {"caller": caller, "real_form": bool(real_form)}
+    name = (
+        "difflab_rank_guard" if how == _GUARD_DEFAULTS else f"difflab_rank_guard_{zlib.crc32(repr(how).encode()):08x}"
+    )
 
     def numeric(rows, *entries):
-        return rank_guard(_from_entries(rows, entries))[..., 0, 0]
+        return rank_guard(_from_entries(rows, entries), **how)[..., 0, 0]
 
     def on_float(*args, invalid="ignore"):
         with np.errstate(invalid=invalid):
             return float(numeric(*[float(v) for v in args]))
 
     on_math = functools.partial(on_float, invalid="raise")  # (as _sign_fn's: the cue to run the array code)
-    SYMPY_TRACED["difflab_rank_guard"] = (
-        numeric  # on traced entries (symbolic as an inner method): the entry records it
-    )
-    return sympy_function("difflab_rank_guard", numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
+    SYMPY_TRACED[name] = numeric  # on traced entries (symbolic as an inner method): the entry records it
+    return sympy_function(name, numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
+
+
+def _rank_guard_sympy(x, **how):
+    return _per_matrix(lambda m: np.array([[_rank_guard_fn(**how)(m.shape[0], *list(m))]], dtype=object))(x)
 
 
 # 0 of full rank, NaN below: added to a matrix whose function has no value or derivative at lower rank (polar),
@@ -469,11 +490,11 @@ rank_guard = defop(
     internal=True,
     jvp=(None,),
     vjp=(None,),
-    sympy=_per_matrix(lambda m: np.array([[_rank_guard_fn()(m.shape[0], *list(m))]], dtype=object)),
+    sympy=_rank_guard_sympy,
     differentiable=False,
     analytic=False,
     samples=_samples,
-    batch=stacked_batch("rank_guard"),
+    batch=lambda batched, a, **how: rank_guard(a, **how),  # (the batch axis one more stacked axis; the caller's own)
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
     doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower",
 )
