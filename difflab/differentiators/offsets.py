@@ -57,8 +57,8 @@ def dropping_offsets(cls):
             outermost = self.levels > 1 and not (_traced(args) or not self._batchable)
             fun.roundoff = (self.levels == 1 and not self._derived) or outermost
             fun.curved = self._curved  # (a linear f's odd part is a line's: `widths._suspect` needs no look)
-            fun.absorbed = lambda x, d, c=False: (  # (asked on numbers)
-                absorbed_between(self, args, held, x, d, c) if self._curved or not c else None
+            fun.absorbed = lambda x, d, c=False, negligible=0.0: (  # (asked on numbers)
+                absorbed_between(self, args, held, x, d, c, negligible) if self._curved or not c else None
             )
             return fun
 
@@ -82,11 +82,12 @@ def dropping_offsets(cls):
     return Prepared
 
 
-def absorbed_between(prepared, args, held, x, d, curvature=False):
+def absorbed_between(prepared, args, held, x, d, curvature=False, negligible=0.0):
     """`absorbed` between f at x + d and x - d (two evaluations by the interpreter, which keeps every value), for
     the numeric method's `prepared` f at `args` with the piecewise values `held`; None on traced values. With
     `curvature`, between the second differences v(x + d) + v(x - d) - v(x) and v(x) (three evaluations): where an
-    argument's curvature, well above its own rounding, was lost below an ulp of the value it feeds (a Hessian)."""
+    argument's curvature, well above its own rounding, was lost below an ulp of the value it feeds (a Hessian).
+    `negligible`: `absorbed`'s, for the first differences."""
     graph, ends = (prepared.graph if prepared._held is None else prepared._held.graph), []
     for point in (x + d, x - d, x) if curvature else (x + d, x - d):
         env: dict = {}
@@ -99,7 +100,7 @@ def absorbed_between(prepared, args, held, x, d, curvature=False):
         ends.append(env)
     charge(evals=len(ends))
     if not curvature:
-        return absorbed(graph, *ends)
+        return absorbed(graph, *ends, negligible=negligible)
     with np.errstate(all="ignore"):
         second = {v: ends[0][v] + ends[1][v] - ends[2][v] if _floats(ends[2][v]) else ends[2][v] for v in ends[2]}
     return absorbed(graph, second, ends[2], floor=GRID_SLACK)
@@ -183,13 +184,15 @@ def _zeros(v):
     return np.zeros_like(v) if isinstance(v, np.ndarray) else type(v)(0)
 
 
-def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
+def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0, negligible: float = 0.0):
     """The first equation of a linear op (an addition, a sum) whose argument moved between two evaluations of `graph`
     (`plus`, `minus`: each value of the graph at two points, `evaluate`'s env) while its value did not, at an element
     where the argument's change is within two ulps of the value it feeds (which elements feed which: the op's VJP
     rule, pulling back the unmoved elements): the change absorbed there. None when there is none (a saturated op,
     tanh at 750, moves nothing on; x - x moves by far more than an ulp of 0; x[0] is not fed by x[1]). `floor`: an
     argument's change counts only above that many ulps of it (second differences: a linear one's are its rounding).
+    `negligible`: a saturated op (`_saturated`) counts only where its slope times its argument's change, the change
+    of its value that was lost, exceeds it (the caller's share of the derivative's largest entry, times the step).
 
     >>> import difflab as dl, numpy as np
     >>> g = dl.trace(lambda x: 1e14 * x[0] + np.sin(x[1]), np.array([1.0, 2.0]))
@@ -212,16 +215,17 @@ def absorbed(graph: Graph, plus: dict, minus: dict, floor: float = 0.0):
             continue
         lost = _lost if e.op.linear is True else _saturated
         for i, a in enumerate(e.args):
-            if type(a) is Var and a.dtype.kind == "f" and lost(e, i, plus, minus, o, still, floor):
+            if type(a) is Var and a.dtype.kind == "f" and lost(e, i, plus, minus, o, still, floor, negligible):
                 return e
     return None
 
 
-def _saturated(e, i, plus, minus, o, still, floor=0.0):
+def _saturated(e, i, plus, minus, o, still, floor=0.0, negligible=0.0):
     """Whether argument i of the elementwise equation e moved, where e's value did not, while e's slope there (its VJP
     rule at each end, of one sign at both: no extremum between them, cos(1e-6·x) at 0) times the argument's change is
     within two ulps of the value: e's value is constant to its last bit over the step though its derivative is not 0
-    (expm1 at -111: -1 + 2.6e-49; tanh at 20 is not: its rule's 1 - tanh² is 0 too, as forward and reverse give)."""
+    (expm1 at -111: -1 + 2.6e-49; tanh at 20 is not: its rule's 1 - tanh² is 0 too, as forward and reverse give);
+    and above `negligible` (the value's lost change: a 0 for 2e-14 beside a derivative's 5 is no wrong answer)."""
     ends = [[v[a] if type(a) is Var else a.value for a in e.args] for v in (plus, minus)]
     if np.shape(ends[0][i]) != o.shape:  # (a broadcast argument feeds many elements: not judged)
         return False
@@ -233,13 +237,15 @@ def _saturated(e, i, plus, minus, o, still, floor=0.0):
             ]
             da = np.abs(np.asarray(ends[0][i], dtype=float) - np.asarray(ends[1][i], dtype=float))
             flat = (slopes[0] * slopes[1] > 0) & (da > 0) & (np.abs(slopes[0]) * da <= 2.0 * np.abs(np.spacing(o)))
-            flat &= np.abs(o) >= _TINY  # (a subnormal value: an underflow, which the ops' length scales say, scales.py)
+            flat &= (np.abs(o) >= _TINY) & (
+                np.abs(slopes[0]) * da > negligible
+            )  # (a subnormal value: an underflow, which the ops' length scales say, scales.py)
             return bool((still & flat).any())
     except (TypeError, ValueError, ArithmeticError, IndexError):  # (a rule that does not take these: not judged)
         return False
 
 
-def _lost(e, i, plus, minus, o, still, floor=0.0):
+def _lost(e, i, plus, minus, o, still, floor=0.0, negligible=0.0):
     """Whether argument i of the linear equation e moved, where it feeds an unmoved element of e's value, by no more
     than two ulps of that value (its VJP rule pulls the unmoved elements, and their magnitudes, back to argument i)."""
     args = [plus[a] if type(a) is Var else a.value for a in e.args]

@@ -206,7 +206,7 @@ def _lstsq(a, b, rcond=None):
         rank = sum(s > max(s) * (builtins.max(m, n) * _np.finfo(float).eps if rcond is None else float(rcond)))
         full = _np.asarray(_held(rank)) == n  # (the residuals' shape: the trace's point decides, see below)
         if not full and m > n:  # (no residuals here, (1,) or (k,) at a point of full rank: the shape is the values')
-            _value(rank, "numpy.linalg.lstsq's residuals (empty below full rank: their shape is the rank's)")
+            return x, _empty_residuals(a, b, x, rank), rank, s
     else:
         tol = None if rcond is None or builtins.min(m, n) == 0 else float(rcond) * _np.max(_held(s))
         rank = _np.linalg.matrix_rank(_np.asarray(_held(a)), tol=tol)  # (an empty a's: 0)
@@ -218,7 +218,9 @@ def _lstsq(a, b, rcond=None):
         residuals = reshape(residuals, (1,)) if ndim(b) == 1 else residuals
         if isinstance(rank, _Traced):  # NaN at a point of lower rank (NumPy's residuals there are empty, a shape a
             # graph traced at full rank cannot give), said by the guard's DomainWarning naming lstsq and the rank
-            guard = _ops.rank_guard(_real_form(a), of="lstsq", rcond=None if rcond is None else float(rcond))
+            guard = _ops.rank_guard(
+                _real_form(a), of="lstsq", rcond=None if rcond is None else float(rcond), real_form=a.dtype.kind == "c"
+            )
             residuals = residuals + reshape(guard, (1,))
     else:
         residuals = _np.empty((0,))
@@ -231,6 +233,24 @@ def _real_form(a):
         return a
     re, im = _ops.real(a), _ops.imag(a)
     return _ops.concatenate(_ops.concatenate(re, -im, axis=1), _ops.concatenate(im, re, axis=1), axis=0)  # (a 2-D a)
+
+
+def _empty_residuals(a, b, x, rank):
+    """lstsq's residuals, empty, traced at a point below full rank (m > n): their shape is the rank's, so the trace is
+    specialised to it only where an output uses them (Trace.tentative, as a read by a traced mask: settled when the
+    trace closes); unused, x alone is recomputed at every call (vmap's rows, prepare's points, each of its own rank)."""
+    t = rank._trace
+    empty = reshape(sum(b - matmul(a, x)), (1,))[:0]  # (a traced (0,) computed from a: its use is an equation's)
+    if t.specialised or isinstance(rank.value, _Traced) or empty._trace is not t:  # (nested traces: read as before)
+        _value(rank, _EMPTY_RESIDUALS)
+        return empty
+    _value(rank, _EMPTY_RESIDUALS)  # (the Why, with the user's line: kept for the settling, the mark undone)
+    why, t.specialised = t.specialised, False
+    t.tentative = [*t.tentative, (why, empty.node)]
+    return empty
+
+
+_EMPTY_RESIDUALS = "numpy.linalg.lstsq's residuals (empty below full rank: their shape is the rank's)"
 
 
 def _norm(x, ord=None, axis=None, keepdims=False):

@@ -1,6 +1,10 @@
 """numpy.linalg.qr as registry entries: `qr_q` and `qr_r` (the reduced factors, A = Q R, one entry per
 output, as eigh's and svd's), `QR_COMPLEMENT` (`qr_complement`: the extra columns of mode='complete' on a
-tall matrix), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r').
+tall matrix), and the front end `qr` (`numpy.linalg.qr`: modes 'reduced', 'complete', 'r'). Also `rank_guard`
+(internal): (..., 1, 1), 0 per matrix of full rank, NaN below (NumPy's matrix_rank tolerance), decided on values at run
+time and added by a caller whose function has no unique value or derivative below full rank (scipy.linalg.polar's U),
+so vmap's rows and a prepared graph's points are each judged by their own rank; its `of` (polar, lstsq) and `real_form` (a is a
+complex matrix's real form, whose rank is twice its own) word the DomainWarning, which is the caller's, per call.
 
 Rules (A = Q R, Q (m, k) orthonormal columns, R (k, n) upper triangular, k = min(m, n)). For m ≥ n,
 with X = dA R⁻¹ and C = Qᵀ X: Qᵀ dQ = Ω is antisymmetric and dR R⁻¹ upper triangular, so Ω's strictly
@@ -417,20 +421,20 @@ qr_signs = defop(
 )
 
 
-#: what a matrix of lower rank means to the function guarded (rank_guard's `of`): r its rank, k = min(m, n)
+#: what a matrix of lower rank means to the function guarded (rank_guard's `of`); {rank} is "r < k", k = min(m, n)
 _RANK_SAYS = {
-    "polar": "scipy.linalg.polar: a has rank {r} < {k} (of a complex a: its real form's, twice its own), where U is "
-    "not unique and has no derivative: NaN (SciPy's U for a plain array)",
-    "lstsq": "numpy.linalg.lstsq: a has rank {r} < {k} here (of a complex a: its real form's, twice its own), and "
-    "was traced at full rank: NumPy's residuals at this rank are empty (a shape the traced graph cannot give): NaN",
+    "polar": "scipy.linalg.polar: a has rank {rank}, where U is not unique and has no derivative: NaN",
+    "lstsq": "numpy.linalg.lstsq: a has rank {rank} here, and was traced at full rank: NumPy's residuals at this "
+    "rank are empty (a shape the traced graph cannot give): NaN",
 }
 
 
-def _rank_guard_impl(a, of="polar", rcond=None):
+def _rank_guard_impl(a, of="polar", rcond=None, real_form=False):
     """(..., 1, 1): 0 for each matrix of the stack of full rank min(m, n), NaN for one of lower rank by NumPy's
     matrix_rank tolerance (σ_max·max(m, n)·eps; σ_max·rcond with one), a FloatingPointError under
-    np.errstate(invalid="raise") naming `of` (`_RANK_SAYS`) as `_nan_where_dependent`'s. A matrix holding NaN or
-    inf is 0 here (its own values carry them on)."""
+    np.errstate(invalid="raise") naming `of` (`_RANK_SAYS`) as `_nan_where_dependent`'s. `real_form`: a is a complex
+    matrix's real form [[Re, -Im], [Im, Re]], whose rank is twice its own (said as the complex matrix's). A matrix
+    holding NaN or inf is 0 here (its own values carry them on)."""
     a = np.asarray(a)
     batch, (m, n) = a.shape[:-2], a.shape[-2:]
     out = np.zeros(batch + (1, 1))
@@ -445,33 +449,35 @@ def _rank_guard_impl(a, of="polar", rcond=None):
         return out
     mode = np.geterr()["invalid"]
     if mode == "raise":
-        raise FloatingPointError(_RANK_SAYS[of].format(r=int(ranks[low].flat[0]), k=min(m, n)))
+        r, k = int(ranks[low].flat[0]), min(m, n)
+        rank = f"{r // 2} < {k // 2} (its real form's {r} < {k})" if real_form else f"{r} < {k}"
+        raise FloatingPointError(_RANK_SAYS[of].format(rank=rank))
     with np.errstate(invalid="call" if mode == "call" else "ignore"):  # (a trace's watch notes it)
         nan = np.divide(0.0, 0.0)
     return np.where(low[..., None, None], nan, out)
 
 
-def _rank_guard_fn(of):
+def _rank_guard_fn(of, real_form=False):
     """SymPy: the guard of a matrix, a named function of (rows, rcond (-1: None), *entries) with derivative 0 that
     the generated code evaluates on values at run time (as `_sign_fn`'s), so the decision never enters an
-    expression; one function per `of`, whose message it keeps."""
+    expression; one function per (`of`, `real_form`), whose message it keeps."""
 
     def numeric(rows, rcond, *entries):
         rcond = None if float(rcond) < 0 else float(rcond)
-        return rank_guard(_from_entries(rows, entries), of=of, rcond=rcond)[..., 0, 0]
+        return rank_guard(_from_entries(rows, entries), of=of, rcond=rcond, real_form=real_form)[..., 0, 0]
 
     def on_float(*args, invalid="ignore"):
         with np.errstate(invalid=invalid):
             return float(numeric(*[float(v) for v in args]))
 
     on_math = functools.partial(on_float, invalid="raise")  # (as _sign_fn's: the cue to run the array code)
-    name = "difflab_rank_guard" if of == "polar" else f"difflab_rank_guard_{of}"
+    name = "difflab_rank_guard" + ("" if of == "polar" else f"_{of}") + ("_real_form" if real_form else "")
     SYMPY_TRACED[name] = numeric  # on traced entries (symbolic as an inner method): the entry records it
     return sympy_function(name, numeric, lambda args, i: _sp().Integer(0), on_float, on_math)
 
 
-def _rank_guard_sympy(x, of="polar", rcond=None):
-    guard = _rank_guard_fn(of)
+def _rank_guard_sympy(x, of="polar", rcond=None, real_form=False):
+    guard = _rank_guard_fn(of, bool(real_form))
     rcond = -1 if rcond is None else rcond
     return _per_matrix(lambda m: np.array([[guard(m.shape[0], rcond, *list(m))]], dtype=object))(x)
 
@@ -492,7 +498,8 @@ rank_guard = defop(
     batch=lambda batched, a, **params: rank_guard(a, **params),  # (a stack: the batch axis is one more)
     strategy=_decomposition_strategy,  # tanh(x) + diag(2.5, 8): full rank
     doc="(..., 1, 1): 0 where the matrix has full rank min(m, n), NaN (a domain error) where lower; `of` names the "
-    "function guarded (polar, lstsq) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps)",
+    "function guarded (polar, lstsq) in the message, `rcond` NumPy's tolerance σ_max·rcond (None: max(m, n)·eps), "
+    "`real_form` says a complex matrix's real form's rank as the matrix's own",
 )
 
 QRResult = namedtuple("QRResult", ["Q", "R"])

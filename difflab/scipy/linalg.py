@@ -511,7 +511,9 @@ def polar(a, side="right"):
 
         return _sl.polar(_np.array(a), side)
     if isinstance(a, _Traced):  # (lower rank: NaN, not root⁻¹'s round-off as a derivative)
-        guard = _rank_guard(_real_form(a))  # (decided per matrix at run time: vmap's rows, a prepared graph's points)
+        guard = _rank_guard(  # (decided per matrix at run time: vmap's rows, a prepared graph's points)
+            _real_form(a), of="polar", real_form=bool(_dnp.iscomplexobj(a))
+        )
         a = a + (guard * (1 + 1j) if _dnp.iscomplexobj(a) else guard)  # (NaN: both parts of a complex a)
     if m >= n:
         root = _matfuncs.sqrtm(_hermitian_part(_dnp.matmul(_ct(a), a)))  # P of side 'right'

@@ -148,6 +148,20 @@ def check_rule(f, *args, points=3, rtol=None, atol=None, reference="auto", seed=
     return result
 
 
+def _coo_index(idx, what) -> np.ndarray:
+    """A COO pattern's row or column indices as ints: integers, or floats of integer value (1.0); a fractional, NaN,
+    boolean or non-numeric one is refused by name (a cast to int truncated 0.5 to 0, a silently different pattern)."""
+    a = np.asarray(idx)
+    if a.dtype.kind in "iu":
+        return a.astype(int)
+    if a.dtype.kind == "f":
+        bad = a[~np.isfinite(a) | (a != np.round(a))] if a.size else a
+        if not bad.size:
+            return a.astype(int)
+        raise ValueError(f"check_sparsity: the COO pattern's {what} index {float(bad.flat[0])!r} is not an integer")
+    raise TypeError(f"check_sparsity: the COO pattern's {what} indices must be integers, got dtype {a.dtype}")
+
+
 def _dense_pattern(P) -> np.ndarray:
     """check_sparsity's pattern as a dense boolean array; a COO triple's indices checked (a 3-tuple, an index
     out of range and dl.sparsity(index=True)'s pair were Python's unpacking or NumPy's IndexError; a negative
@@ -162,7 +176,7 @@ def _dense_pattern(P) -> np.ndarray:
     if len(P) != 4:
         raise TypeError(f"check_sparsity: a COO pattern is (rows, cols, values, shape), got a tuple of {len(P)}")
     rows, cols, _, shape = P
-    rows, cols = np.asarray(rows, dtype=int), np.asarray(cols, dtype=int)
+    rows, cols = _coo_index(rows, "row"), _coo_index(cols, "column")
     for what, idx, size in (("row", rows, shape[0]), ("column", cols, shape[1])):
         if idx.size and not (0 <= idx.min() and idx.max() < size):
             bad = idx[(idx < 0) | (idx >= size)][0]
