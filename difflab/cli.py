@@ -607,7 +607,7 @@ def _add_expression_commands(sub) -> None:
     s.add_argument(
         "--grad",
         default=None,
-        help="module:function computing the gradient to check, returning one "
+        help="module:function or path/to/file.py:function computing the gradient to check, returning one "
         "entry per argument (default: compare difflab's four methods on "
         "the function and check its reverse mode)",
     )
