@@ -503,3 +503,17 @@ def test_array_subclasses_are_refused_not_checked_as_plain_arrays(check):
     kind = "MaskedArray" if check == "masked" else "numpy.matrix"
     with pytest.raises(TypeError, match=kind + r" of shape \(2,.*plain arrays"):
         call()
+
+
+def test_check_hvp_names_an_hvp_s_results_when_the_users_hvp_f_raises():
+    """The note said "-> (f(*primals), J v)": check_jvp's pair, wrapped around hvp_f (newuser47)."""
+    from difflab.testing import check_hvp
+
+    x = np.array([0.3, 0.7])
+    with pytest.raises(IndexError) as err:  # hvp_f written as hvp_f(x, v): x is the tuple (primals,)
+        check_hvp(lambda x: dnp.sum(dnp.sin(x)), lambda x, v: -np.sin(x[0])[5] * v[0], x)
+    if hasattr(BaseException, "add_note"):  # (Python 3.11+)
+        note = "difflab.testing called hvp_f (<lambda>) as (primals, tangents) -> H v, or (∇f(*primals), H v)"
+        assert err.value.__notes__[-1].startswith(note)
+    good = check_hvp(lambda x: dnp.sum(dnp.sin(x)), lambda p, t: -np.sin(p[0]) * t[0], x)  # H = -diag(sin x)
+    assert good.margin > 0.5
