@@ -436,7 +436,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument(
         "--report", default=None, metavar="DIR", help="also publish the reports and an index to DIR (e.g. reports/)"
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="print nothing: no progress lines, not even the run directory"
+    )
 
 
 def _int_at_least(least: int):

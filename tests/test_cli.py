@@ -185,3 +185,14 @@ def test_check_help_names_the_file_form_of_grad_too(capsys):
         main(["check", "--help"])
     out = " ".join(capsys.readouterr().out.split())
     assert "--grad GRAD module:function or path/to/file.py:function computing the gradient" in out
+
+
+def test_run_quiet_help_says_it_prints_no_run_directory_either(capsys, tmp_path):
+    """`difflab run NAME -q` printed nothing at all, where its help said only "no progress lines" (newuser47)."""
+    path = tmp_path / "squares.py"
+    path.write_text(SQUARES)
+    code, out, _ = run(capsys, "run", str(path), "--out", str(tmp_path / "runs"), "--set", "n=[2]", "-q")
+    assert code == 0 and out == ""
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "print nothing: no progress lines, not even the run directory" in " ".join(capsys.readouterr().out.split())
