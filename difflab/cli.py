@@ -445,7 +445,9 @@ def add_run_arguments(parser: argparse.ArgumentParser, names: bool = True):
     parser.add_argument(
         "--report", default=None, metavar="DIR", help="also publish the reports and an index to DIR (e.g. reports/)"
     )
-    parser.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--quiet", "-q", action="store_true", help="print nothing: no progress lines, not even the run directory"
+    )
 
 
 def _int_at_least(least: int):
@@ -618,7 +620,7 @@ def _add_expression_commands(sub) -> None:
     s.add_argument(
         "--grad",
         default=None,
-        help="module:function computing the gradient to check, returning one "
+        help="module:function or path/to/file.py:function computing the gradient to check, returning one "
         "entry per argument (default: compare difflab's four methods on "
         "the function and check its reverse mode)",
     )

@@ -133,6 +133,17 @@ def test_prepared_refuses_a_changed_static_argument():
         p.grad(np.array([1.0, 2.0, 3.0]), 3)
 
 
+def test_a_changed_static_argument_names_static_argnums_and_that_remedy_works():
+    """x[:j] with an int j under dl.prepare: the refusal said only "prepare again" (newuser47); its remedy
+    static_argnums keeps one preparation per j, each with the slice's gradient 2x on x[:j] and 0 beyond."""
+    f, x = (lambda x, j: np.sum(x[:j] ** 2)), np.array([1.0, 2.0, 3.0, 4.0])
+    with pytest.raises(ValueError, match=r"baked into the graph: prepare again, or prepare with static_argnums=1"):
+        dl.prepare(f, x, 3).grad(x, 1)
+    p = dl.prepare(f, x, 3, static_argnums=1)
+    np.testing.assert_array_equal(p.grad(x, 1), [2.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(p.grad(x, 3), [2.0, 4.0, 6.0, 0.0])
+
+
 def test_prepared_per_example_loss_checks_the_whole_batch_it_was_prepared_for():
     # symbolic traces a mean-over-examples loss on one example; the prepared function still checks
     # calls against the arguments it was given (the whole batch), not against that one example

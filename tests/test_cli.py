@@ -177,3 +177,22 @@ def test_explore_warns_of_a_point_name_the_expression_does_not_use(capsys, tmp_p
     assert code == 0 and "--at gives X, which 'x*y' does not use (its variables: x, y" in err
     code, out, err = run(capsys, "explore", "x*y", "--at", "x=3,y=2", "--html", str(tmp_path / "e.html"))
     assert code == 0 and err == ""
+
+
+def test_check_help_names_the_file_form_of_grad_too(capsys):
+    """`--grad model.py:loss_grad` works (README's example), but its help named only module:function (newuser47)."""
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "--grad GRAD module:function or path/to/file.py:function computing the gradient" in out
+
+
+def test_run_quiet_help_says_it_prints_no_run_directory_either(capsys, tmp_path):
+    """`difflab run NAME -q` printed nothing at all, where its help said only "no progress lines" (newuser47)."""
+    path = tmp_path / "squares.py"
+    path.write_text(SQUARES)
+    code, out, _ = run(capsys, "run", str(path), "--out", str(tmp_path / "runs"), "--set", "n=[2]", "-q")
+    assert code == 0 and out == ""
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    assert "print nothing: no progress lines, not even the run directory" in " ".join(capsys.readouterr().out.split())

@@ -388,7 +388,8 @@ class Signature:
             if _static_key(flat[i][0][j]) != was:
                 raise ValueError(
                     f"argument {i} (leaf {j}) is {flat[i][0][j]!r} now, not the value it had when "
-                    "prepared; it is not a float, so it is baked into the graph: prepare again"
+                    "prepared; it is not a float, so it is baked into the graph: prepare again, or prepare with "
+                    f"static_argnums={i} to keep one preparation per value (as jax.jit does)"
                 )
         for i, j in self.input_pos:  # an int or bool where a float was prepared: refused as at preparation
             if i in self.argnums and _leaf_kind(flat[i][0][j], i) != "input":

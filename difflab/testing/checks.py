@@ -89,6 +89,7 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
         return gradient(*primals), hv
 
     jvp_f.__name__ = _name(hvp_f)
+    jvp_f._returns = "H v, or (∇f(*primals), H v) as difflab.hvp"  # type: ignore[attr-defined]
     return _jvp_check("check_hvp", "hvp_f", gradient, jvp_f, args, rtol, atol, reference, seed)
 
 

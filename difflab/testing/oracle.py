@@ -83,7 +83,8 @@ def _user_call(name, fn, args, *rest, pair=None):
     except Exception as err:  # the user's own error, kept, with how the oracle called it (a wrong signature)
         if hasattr(err, "add_note"):  # (Python 3.11+)
             called = "(primals, tangents)" if jvp else "(*args)" if not rest else "(*args, v)"
-            err.add_note(f"difflab.testing called {name} as {called}" + (f" -> {pair}" if pair else ""))
+            shown = getattr(fn, "_returns", pair)  # check_hvp's hvp_f, wrapped as a jvp_f, returns its own pair
+            err.add_note(f"difflab.testing called {name} as {called}" + (f" -> {shown}" if shown else ""))
         raise
     for i, (a, b) in enumerate(zip(args, copies)):
         (la, ta), (lb, tb) = tree.flatten(a), tree.flatten(b)

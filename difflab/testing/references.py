@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import api, tree
+from ..graph import refuse_array_subclass
 from ..reference import exact_reference
 from ..differentiators.numeric import RATIO, RICHARDSON_STEP, Numeric, numeric_jacobian
 from .evidence import kink_hints
@@ -142,6 +143,9 @@ class _Target:
         self.f, self.args = f, tuple(args)
         self.nums, self.many = api._check_argnums(argnums, len(self.args))
         self.flat = [tree.flatten(a) for a in self.args]
+        for leaves, _ in self.flat:  # a numpy.matrix's * is a matrix product: the numeric reference's stencil points
+            for leaf in leaves:  # are plain arrays, so it checked another function and passed 2M for sum(M * M)
+                refuse_array_subclass(leaf, "checks derivatives at")
         labels, shapes, self.dtypes = [], [], set()
         for a in self.nums:
             leaves, td = self.flat[a]

@@ -480,3 +480,40 @@ def test_a_jax_style_function_that_does_not_return_a_pair_is_named():
     # a 1-tuple where one array is due reads as shape (1, n): the message says what it is
     with pytest.raises(GradientMismatch, match=r"returned shape \(1, 3\) .* \(a tuple of 1 where one array is due"):
         check_grad(lambda w: np.sum(np.sin(w)), lambda w: (np.cos(w),), x)
+
+
+@pytest.mark.filterwarnings("ignore::PendingDeprecationWarning")  # np.matrix's own
+@pytest.mark.parametrize("check", ["check_grad", "check_jvp", "taylor_test", "masked"])
+def test_array_subclasses_are_refused_not_checked_as_plain_arrays(check):
+    """A numpy.matrix's * is a matrix product: sum(M * M) at [[1, 2], [3, 4]] is 54, its gradient
+    [[7, 11], [9, 13]] (M's column sums + row sums); the oracle's stencil points were plain arrays, so
+    check_grad passed the plain arrays' 2M (newuser47). Refused by name, as difflab.grad refuses it."""
+    M = np.matrix([[1.0, 2.0], [3.0, 4.0]])
+    f, two_m = (lambda a: np.sum(a * a)), (lambda a: 2 * np.asarray(a))
+    assert f(M) == 54.0 and f(np.asarray(M)) == 30.0  # the function the user wrote is not the plain arrays'
+    if check == "check_grad":
+        call = lambda: check_grad(f, two_m, M)  # noqa: E731
+    elif check == "check_jvp":
+        call = lambda: check_jvp(f, lambda p, t: (f(*p), np.sum(two_m(*p) * t[0])), M)  # noqa: E731
+    elif check == "taylor_test":
+        call = lambda: taylor_test(f, two_m, M)  # noqa: E731
+    else:
+        M = np.ma.masked_array([1.0, 2.0], mask=[False, True])
+        call = lambda: check_grad(lambda a: np.sum(a * a), lambda a: 2 * a, M)  # noqa: E731
+    kind = "MaskedArray" if check == "masked" else "numpy.matrix"
+    with pytest.raises(TypeError, match=kind + r" of shape \(2,.*plain arrays"):
+        call()
+
+
+def test_check_hvp_names_an_hvp_s_results_when_the_users_hvp_f_raises():
+    """The note said "-> (f(*primals), J v)": check_jvp's pair, wrapped around hvp_f (newuser47)."""
+    from difflab.testing import check_hvp
+
+    x = np.array([0.3, 0.7])
+    with pytest.raises(IndexError) as err:  # hvp_f written as hvp_f(x, v): x is the tuple (primals,)
+        check_hvp(lambda x: dnp.sum(dnp.sin(x)), lambda x, v: -np.sin(x[0])[5] * v[0], x)
+    if hasattr(BaseException, "add_note"):  # (Python 3.11+)
+        note = "difflab.testing called hvp_f (<lambda>) as (primals, tangents) -> H v, or (∇f(*primals), H v)"
+        assert err.value.__notes__[-1].startswith(note)
+    good = check_hvp(lambda x: dnp.sum(dnp.sin(x)), lambda p, t: -np.sin(p[0]) * t[0], x)  # H = -diag(sin x)
+    assert good.margin > 0.5
