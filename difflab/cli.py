@@ -10,7 +10,9 @@
     difflab explore "((x*y)*(y*z))^2" --at x=3,y=2,z=1 [--port 8765] [--no-browser] [--html out.html]
 
 Bad input (unknown experiment or config key, unparsable expression, missing variable) prints one
-line and exits with status 2; a failed check or failed cells exit with 1.
+line and exits with status 2; a failed check or failed cells exit with 1; an error raised by the code run (the
+user's function, a NameError in it, or difflab's own) with 3, so a CI script tells "wrong gradient" from "broken
+code"; an interrupt with 130.
 """
 
 from __future__ import annotations
@@ -742,7 +744,7 @@ def _dispatch(args) -> int:
             f"({f'at {where}; ' if where else ''}set DIFFLAB_TRACEBACK=1 for the traceback)",
             file=sys.stderr,
         )
-        return 1
+        return 3  # (not 1, a failed check's: the code raised, nothing was checked)
 
 
 def _user_frame(err: BaseException) -> str | None:

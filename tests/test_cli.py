@@ -196,3 +196,17 @@ def test_run_quiet_help_says_it_prints_no_run_directory_either(capsys, tmp_path)
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "print nothing: no progress lines, not even the run directory" in " ".join(capsys.readouterr().out.split())
+
+
+def test_check_exit_status_tells_a_wrong_gradient_from_code_that_raised(tmp_path, monkeypatch, capsys):
+    # both exited 1 (newuser47): a CI script could not tell "the gradient is wrong" from "the function is broken"
+    (tmp_path / "st47.py").write_text(
+        "import numpy as np\n"
+        "def f(x):\n    return np.sum(x ** 2)\n"
+        "def wrong(x):\n    return 3 * x\n"
+        "def broken(x):\n    return np.sum(x) / undefined_name  # noqa\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "check", "st47:f", "--at", "x=[1,2]", "--grad", "st47:wrong")[0] == 1
+    assert run(capsys, "check", "st47:broken", "--at", "x=[1,2]")[0] == 3
+    assert run(capsys, "check", "st47:f", "--at", "x=[1,2]")[0] == 0

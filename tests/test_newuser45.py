@@ -40,7 +40,7 @@ def test_check_of_a_function_with_a_bug_names_the_users_line(tmp_path, capsys):
     # `difflab check buggy.py:f` printed "NameError: name 'undefined_name' is not defined" and nowhere to look
     path = tmp_path / "buggy45.py"
     path.write_text("import numpy as np\n\n\ndef f(x):\n    return np.sum(x**2) / undefined_name  # noqa\n")
-    assert main(["check", f"{path}:f", "--at", "x=1"]) == 1
+    assert main(["check", f"{path}:f", "--at", "x=1"]) == 3  # (1 is a wrong gradient's: a CI script tells them apart)
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "NameError: name 'undefined_name' is not defined" in err
