@@ -2551,6 +2551,64 @@ gdtrc = _special(
 )
 
 
+def _to_either_end_first(*args):
+    """Op.scale in p of gdtria(p, b, x): the distance to the nearer end of (0, 1)."""
+    return _to_either_end(args[0])
+
+
+def _gdtr_root(mpmath, a, b, x, p, start):
+    """The root of gdtr - p (in whichever of a, x is None) near SciPy's `start`, in mpmath's precision."""
+    if a is None:
+        return _mp_root(mpmath, lambda t: _mp_gdtr(mpmath, t, b, x) - p, start)
+    return _mp_root(mpmath, lambda t: _mp_gdtr(mpmath, a, b, t) - p, start)
+
+
+# gdtr's inverses in its continuous arguments: the slope of an inverse is 1/the CDF's slope at the answer, and
+# gdtr depends on a and x only through a·x, so x·a stays put: ∂x/∂a = -x/a (and ∂a/∂x = -a/x)
+gdtrix = _special(
+    "gdtrix",
+    _scipy("gdtrix"),
+    (
+        lambda out, a, b, p: -out / a,
+        _shape_parameter("gdtrix", "b", "a and p"),
+        lambda out, a, b, p: exp(-_gamma_log_density(b, a * out)) / a,
+    ),
+    _scipy_named(
+        "gdtrix",
+        None,
+        lambda sp, out, i, a, b, p: (-out / a, None, sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a)[i],
+        mp=lambda mpmath, a, b, p: _gdtr_root(
+            mpmath, a, b, None, p, scipy_special().gdtrix(float(a), float(b), float(p))
+        ),
+    ),
+    domain=("positive", "integer", "probability"),
+    scale=(None, None, _to_either_end),
+    doc="the gamma distribution's quantile: x with gdtr(a, b, x) = p (rate a, shape b); ∂p = 1/(a·g(ax)), "
+    "∂a = -x/a (g: the Gamma(b) density), not differentiable in b",
+)
+gdtria = _special(
+    "gdtria",
+    _scipy("gdtria"),
+    (
+        lambda out, p, b, x: exp(-_gamma_log_density(b, out * x)) / x,
+        _shape_parameter("gdtria", "b", "p and x"),
+        lambda out, p, b, x: -out / x,
+    ),
+    _scipy_named(
+        "gdtria",
+        None,
+        lambda sp, out, i, p, b, x: (sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x, None, -out / x)[i],
+        mp=lambda mpmath, p, b, x: _gdtr_root(
+            mpmath, None, b, x, p, scipy_special().gdtria(float(p), float(b), float(x))
+        ),
+    ),
+    domain=("probability", "integer", "positive"),
+    scale=(_to_either_end_first, None, None),
+    doc="the gamma distribution's rate a with gdtr(a, b, x) = p; ∂p = 1/(x·g(ax)), ∂x = -a/x (g: the Gamma(b) "
+    "density), not differentiable in b",
+)
+
+
 def _beta_log_density(a, b, x):
     """log of the Beta(a, b) density x^(a-1)(1 - x)^(b-1)/B(a, b) (strong zeros at a = 1 or b = 1)."""
     return _xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)
