@@ -4798,5 +4798,58 @@ pbwa_w, pbwa_wp = _weber(
 )  # fmt: skip
 
 
+# -- the spherical Legendre function (issue 11, special49) ----------------------------------------------------------
+
+
+def _sph_legendre_value(n, m, theta):
+    """SciPy's sph_legendre_p(n, m, θ) (its diff_n = 0) in the arguments' broadcast shape (SciPy's gives a scalar
+    call the shape (1,)); n and m whole numbers as integers (SciPy's loops take no float n)."""
+    n, m = (np.asarray(a) for a in (n, m))
+    if not all(np.all(a == np.floor(a)) for a in (n, m)):
+        raise ValueError("scipy.special.sph_legendre_p: n and m must be whole numbers")
+    shape = np.broadcast_shapes(n.shape, m.shape, np.shape(theta))
+    out = scipy_special().sph_legendre_p(n.astype(int), m.astype(int), theta)
+    return np.reshape(out, shape)[()]
+
+
+def _sph_legendre_weight(c, sqrt, clip):
+    """√c for a recurrence's coefficient c = (n ∓ m)(n ± m + 1), 0 where c ≤ 0 (the neighbour has |m| > n: 0)."""
+    return sqrt(clip(c))
+
+
+def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
+    """∂θ P̄ₙᵐ = (√((n - m)(n + m + 1))·P̄ₙᵐ⁺¹ - √((n + m)(n - m + 1))·P̄ₙᵐ⁻¹)/2 (SciPy's normalization, Condon-Shortley
+    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles."""
+    up = _sph_legendre_weight((n - m) * (n + m + 1), sqrt, clip)
+    down = _sph_legendre_weight((n + m) * (n - m + 1), sqrt, clip)
+    return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
+
+
+sph_legendre_p = _special(
+    "sph_legendre_p",
+    _sph_legendre_value,
+    (
+        _refuse("sph_legendre_p", "n", "theta"),
+        _refuse("sph_legendre_p", "m", "theta"),
+        lambda out, n, m, theta: _sph_legendre_slope(
+            REGISTRY["sph_legendre_p"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+        ),
+    ),
+    _scipy_named(
+        "sph_legendre_p",
+        None,
+        lambda sp, out, i, n, m, theta: _sph_legendre_slope(
+            _scipy_function("sph_legendre_p"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
+        ),
+        scipy_name=_sph_legendre_value,
+        mp=lambda mpmath, n, m, theta: mpmath.re(mpmath.spherharm(int(n), int(m), theta, 0)),
+    ),
+    domain=("integer", "integer", "real"),  # (n, m drawn 1..3: |m| > n gives 0)
+    resolve_dtype=lambda *dtypes: np.dtype(np.float64),  # (SciPy's loops are double only)
+    doc="the spherical Legendre function P̄ₙᵐ(θ) = Yₙᵐ(θ, 0), scipy.special.sph_legendre_p(n, m, θ); ∂θ by the "
+    "recurrence in m (√((n-m)(n+m+1))·P̄ₙᵐ⁺¹ - √((n+m)(n-m+1))·P̄ₙᵐ⁻¹)/2, not differentiable in n, m",
+)
+
+
 # the entries defined here (not the elementwise ops the rules import)
 __all__ = [name for name, value in list(globals().items()) if isinstance(value, Op) and name in _DEFINED]

@@ -162,6 +162,26 @@ def h2vp(v, z, n=1):
     return _hankel_derivative("hankel2", v, z, n)
 
 
+def sph_harm_y(n, m, theta, phi):
+    """The spherical harmonic Yₙᵐ(θ, φ) = P̄ₙᵐ(θ)·e^(imφ) as `scipy.special.sph_harm_y` (θ the polar angle, φ the
+    azimuth; complex), differentiable in θ and φ (the registry's sph_legendre_p in θ); n and m whole numbers, refused
+    traced. SciPy's diff_n is not taken: differentiate instead.
+
+    Shape contract: elementwise in n, m, θ, φ (broadcast).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda p: _np.imag(sph_harm_y(1, 1, _np.pi / 2, p)))(0.0)), 12)  # -√(3/8π)·cos φ
+    -0.345494149471
+    """
+    if isinstance(n, _Traced) or isinstance(m, _Traced):
+        raise TypeError(
+            "scipy.special.sph_harm_y(n, m, theta, phi) is differentiable in theta and phi only: "
+            f"{'n' if isinstance(n, _Traced) else 'm'}, a whole number, is traced; pass it as a plain number"
+        )
+    p = _registry_names()["sph_legendre_p"](n, m, theta)
+    return p * (_dnp.cos(m * phi) + 1j * _dnp.sin(m * phi))
+
+
 expit = _REGISTRY["sigmoid"]
 
 
