@@ -1,7 +1,8 @@
 """scipy.special's next names (issue 11, special49): gdtrix and gdtria (the gamma distribution's inverses in x and in
 the rate a: slopes 1/the CDF's slope at the answer, and -x/a, -a/x as gdtr reads a·x only; b refused), the parabolic
 cylinder pairs pbdv, pbvv, pbwa ((w, w′), w′'s slope by Weber's equation, the order refused) and h1vp, h2vp (Hankel's
-derivatives, n and v refused traced). References: mpmath's diff at 40 digits of its own function (findroot of gammainc;
+derivatives, n and v refused traced), sph_legendre_p (∂θ by the recurrence in m: no 1/sin θ at the poles) and sph_harm_y
+(P̄·e^(imφ)). References: mpmath's diff at 40 digits of its own function (findroot of gammainc;
 pcfd, pcfv(-v - 1/2, x), pcfw; hankel1/2's n + 1-th and n + 2-th derivatives), written out below."""
 
 import warnings
@@ -21,7 +22,7 @@ def _part(fn, k):
 
 
 def _h(fn, part):
-    return lambda v, x, n: part(fn(v, x, n))
+    return lambda *a: part(fn(*a))
 
 
 #: name -> (function, the differentiated argument, the point, rtol, mpmath's first and second derivatives there)
@@ -41,10 +42,17 @@ CASES = {
     "h1vp-im": (_h(dsp.h1vp, np.imag), 1, (1.5, 0.9, 1), 1e-15, (-3.9187723405606323, 16.65584405177783)),
     # (the real parts' sum of J's cancels: 1e-13)
     "h2vp-re": (_h(dsp.h2vp, np.real), 1, (0.0, 2.3, 2), 1e-13, (0.35990966663385193, -0.1791804187271119)),
-}
+    # (mpmath's spherharm(n, m, θ, φ): Re at φ = 0 is P̄ₙᵐ(θ))
+    "sph_legendre_p": (dsp.sph_legendre_p, 2, (3, -2, 1.1), 1e-15, (-0.34861060090652357, -2.3865696240825653)),
+    "sph_legendre_p-m0": (dsp.sph_legendre_p, 2, (4, 0, 2.5), 1e-15, (1.514319132332386, 5.913241248019154)),
+    "sph_harm_y-theta": (_h(dsp.sph_harm_y, np.real), 2, (3, 2, 1.1, 0.7), 1e-15,
+                         (-0.05925234782081799, -0.4056384203378159)),
+    "sph_harm_y-phi": (_h(dsp.sph_harm_y, np.imag), 3, (3, 2, 1.1, 0.7), 1e-15,
+                       (0.1251602883788294, -1.4513295956335137)),
+}  # fmt: skip
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
-SYMBOLIC = {"gdtrix-p", "gdtria-x", "pbdv-dp", "pbwa-w"}
+SYMBOLIC = {"gdtrix-p", "gdtria-x", "pbdv-dp", "pbwa-w", "sph_legendre_p"}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -98,3 +106,18 @@ def test_the_orders_and_counts_are_refused_by_name():
         dl.grad(lambda v: np.real(dsp.h2vp(v, 0.9)))(1.0)
     with pytest.raises(ValueError, match=r"h2vp: n must be a non-negative integer, got -1"):
         dsp.h2vp(1.0, 0.9, -1)
+
+
+def test_sph_legendre_p_at_the_poles_and_sph_harm_y_is_scipys():
+    """At θ = 0 and π the recurrence has no 1/sin θ: ∂θ P̄₁¹(π) = √(3/8π) (mpmath's diff: 0.3454941494713355), and
+    P̄₃³'s second derivative at 0 is 0 (P̄₃³ ~ sin³θ); sph_harm_y bit for bit SciPy's on a batch."""
+    for method in ("reverse", "forward"):
+        g = dl.grad(lambda t: dsp.sph_legendre_p(1, 1, t), method=method)
+        np.testing.assert_allclose(float(g(np.pi)), 0.3454941494713355, rtol=1e-15)
+        assert float(dl.grad(dl.grad(lambda t: dsp.sph_legendre_p(3, 3, t), method=method), method=method)(0.0)) == 0
+    t, p = np.array([0.3, 1.2, 2.9]), np.array([0.1, -2.0, 4.0])
+    assert np.array_equal(dl.vmap(lambda a, b: dsp.sph_harm_y(3, -2, a, b) * 1.0)(t, p), sc.sph_harm_y(3, -2, t, p))
+    with pytest.raises(NotDifferentiableError, match=r"sph_legendre_p is not differentiable in its argument m"):
+        dl.grad(lambda m: dsp.sph_legendre_p(2, m, 0.3))(1.0)
+    with pytest.raises(TypeError, match=r"sph_harm_y\(n, m, theta, phi\) is differentiable in theta and phi only: n"):
+        dl.grad(lambda n: np.real(dsp.sph_harm_y(n, 1, 0.3, 0.1)))(2.0)
