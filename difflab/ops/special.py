@@ -8,7 +8,8 @@ the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polyn
 integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function,
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
-functions, Hankel's (their real and imaginary parts) and the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t).
+functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
+parabolic cylinder functions and the spherical Legendre function.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
