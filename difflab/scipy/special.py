@@ -182,6 +182,66 @@ def sph_harm_y(n, m, theta, phi):
     return p * (_dnp.cos(m * phi) + 1j * _dnp.sin(m * phi))
 
 
+def _whole(name, diff_n, **held):
+    """Refuse what the Legendre fronts do not take: SciPy's diff_n (differentiate instead) and any keyword not at its
+    default (`held`: name -> (value, default))."""
+    if diff_n != 0:
+        raise ValueError(
+            f"scipy.special.{name}: diff_n={diff_n!r} is not taken by difflab's {name} (diff_n=0 only): differentiate "
+            f"it with difflab (dl.grad) instead"
+        )
+    for key, (value, default) in held.items():
+        if value != default:
+            raise ValueError(f"scipy.special.{name}: {key}={value!r} is not supported by difflab (only {default!r})")
+
+
+def legendre_p(n, z, *, diff_n=0):
+    """Legendre's polynomial Pₙ(z) as `scipy.special.legendre_p` (diff_n = 0), by the registry's eval_legendre
+    (SciPy's values to an ulp; its recurrence differs), differentiable in z; n a whole number.
+
+    Shape contract: elementwise in n and z (broadcast).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda x: legendre_p(2, x))(0.5))  # P₂ = (3x² - 1)/2
+    1.5
+    """
+    _whole("legendre_p", diff_n)
+    return _registry_names()["eval_legendre"](n, z)
+
+
+def _np_gammaln(x):
+    import scipy.special
+
+    return scipy.special.gammaln(x)
+
+
+def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
+    """The associated Legendre function Pₙᵐ(z) on -1 ≤ z ≤ 1 as `scipy.special.assoc_legendre_p` (branch_cut=2,
+    norm=False, diff_n=0: Condon-Shortley phase; NaN for |z| > 1 as SciPy's), by the registry's lpmv(m, n, z),
+    differentiable in z; n and m whole numbers, never differentiated.
+
+    Shape contract: elementwise in n, m and z (broadcast).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: assoc_legendre_p(1, 1, x))(0.6)), 12)  # P₁¹ = -√(1 - x²): x/√(1 - x²)
+    0.75
+    """
+    _whole("assoc_legendre_p", diff_n, branch_cut=(branch_cut, 2), norm=(norm, False))
+    if isinstance(n, _Traced) or isinstance(m, _Traced):
+        raise TypeError(
+            "scipy.special.assoc_legendre_p(n, m, z) is differentiable in z only: "
+            f"{'n' if isinstance(n, _Traced) else 'm'}, a whole number, is traced; pass it as a plain number"
+        )
+    n, m = _np.asarray(n), _np.asarray(m)
+    # m < 0 as (-1)^|m|·(n - |m|)!/(n + |m|)!·Pₙ^|m|: SciPy's lpmv is NaN at |m| > n for m < 0, which the slope's
+    # recurrence (degree n - 1) reaches; 0 where |m| > n, as SciPy's assoc_legendre_p
+    k = _np.abs(m)
+    with _np.errstate(all="ignore"):
+        ratio = _np.exp(_np_gammaln(n - k + 1.0) - _np_gammaln(n + k + 1.0)) * (-1.0) ** k
+    factor = _np.where(k > n, 0.0, _np.where(m < 0, ratio, 1.0))
+    return factor * _registry_names()["lpmv"](k, n, z)
+
+
 expit = _REGISTRY["sigmoid"]
 
 
