@@ -2,7 +2,7 @@
 the rate a: slopes 1/the CDF's slope at the answer, and -x/a, -a/x as gdtr reads a·x only; b refused), the parabolic
 cylinder pairs pbdv, pbvv, pbwa ((w, w′), w′'s slope by Weber's equation, the order refused) and h1vp, h2vp (Hankel's
 derivatives, n and v refused traced), sph_legendre_p (∂θ by the recurrence in m: no 1/sin θ at the poles) and sph_harm_y
-(P̄·e^(imφ)). References: mpmath's diff at 40 digits of its own function (findroot of gammainc;
+(P̄·e^(imφ)), legendre_p and assoc_legendre_p (eval_legendre, lpmv). References: mpmath's diff at 40 digits of its own function (findroot of gammainc;
 pcfd, pcfv(-v - 1/2, x), pcfw; hankel1/2's n + 1-th and n + 2-th derivatives), written out below."""
 
 import warnings
@@ -43,12 +43,16 @@ CASES = {
     # (the real parts' sum of J's cancels: 1e-13)
     "h2vp-re": (_h(dsp.h2vp, np.real), 1, (0.0, 2.3, 2), 1e-13, (0.35990966663385193, -0.1791804187271119)),
     # (mpmath's spherharm(n, m, θ, φ): Re at φ = 0 is P̄ₙᵐ(θ))
-    "sph_legendre_p": (dsp.sph_legendre_p, 2, (3, -2, 1.1), 1e-15, (-0.34861060090652357, -2.3865696240825653)),
-    "sph_legendre_p-m0": (dsp.sph_legendre_p, 2, (4, 0, 2.5), 1e-15, (1.514319132332386, 5.913241248019154)),
+    "sph_legendre_p": (_part(dsp.sph_legendre_p, 0), 2, (3, -2, 1.1), 1e-15, (-0.34861060090652357, -2.3865696240825653)),
+    "sph_legendre_p-m0": (_part(dsp.sph_legendre_p, 0), 2, (4, 0, 2.5), 1e-15, (1.514319132332386, 5.913241248019154)),
     "sph_harm_y-theta": (_h(dsp.sph_harm_y, np.real), 2, (3, 2, 1.1, 0.7), 1e-15,
                          (-0.05925234782081799, -0.4056384203378159)),
     "sph_harm_y-phi": (_h(dsp.sph_harm_y, np.imag), 3, (3, 2, 1.1, 0.7), 1e-15,
                        (0.1251602883788294, -1.4513295956335137)),
+    # (mpmath's legendre(n, x) and legenp(n, m, x); m < 0 through P^|m|: lpmv's slope reached its NaN at |m| > n)
+    "legendre_p": (_part(dsp.legendre_p, 0), 1, (5, -0.7), 1e-15, (-1.5335625000000008, -17.272499999999994)),
+    "assoc_legendre_p": (_part(dsp.assoc_legendre_p, 0), 2, (2, 1, 0.4), 1e-15, (-2.225822480407122, 4.177313898803283)),
+    "assoc_legendre_p-m<0": (_part(dsp.assoc_legendre_p, 0), 2, (3, -2, -0.6), 1e-15, (-0.00999999999999999, 0.45)),
 }  # fmt: skip
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
@@ -112,12 +116,30 @@ def test_sph_legendre_p_at_the_poles_and_sph_harm_y_is_scipys():
     """At θ = 0 and π the recurrence has no 1/sin θ: ∂θ P̄₁¹(π) = √(3/8π) (mpmath's diff: 0.3454941494713355), and
     P̄₃³'s second derivative at 0 is 0 (P̄₃³ ~ sin³θ); sph_harm_y bit for bit SciPy's on a batch."""
     for method in ("reverse", "forward"):
-        g = dl.grad(lambda t: dsp.sph_legendre_p(1, 1, t), method=method)
+        g = dl.grad(lambda t: dsp.sph_legendre_p(1, 1, t)[0], method=method)
         np.testing.assert_allclose(float(g(np.pi)), 0.3454941494713355, rtol=1e-15)
-        assert float(dl.grad(dl.grad(lambda t: dsp.sph_legendre_p(3, 3, t), method=method), method=method)(0.0)) == 0
+        assert float(dl.grad(dl.grad(lambda t: dsp.sph_legendre_p(3, 3, t)[0], method=method), method=method)(0.0)) == 0
     t, p = np.array([0.3, 1.2, 2.9]), np.array([0.1, -2.0, 4.0])
     assert np.array_equal(dl.vmap(lambda a, b: dsp.sph_harm_y(3, -2, a, b) * 1.0)(t, p), sc.sph_harm_y(3, -2, t, p))
     with pytest.raises(NotDifferentiableError, match=r"sph_legendre_p is not differentiable in its argument m"):
-        dl.grad(lambda m: dsp.sph_legendre_p(2, m, 0.3))(1.0)
+        dl.grad(lambda m: dsp.sph_legendre_p(2, m, 0.3)[0])(1.0)
     with pytest.raises(TypeError, match=r"sph_harm_y\(n, m, theta, phi\) is differentiable in theta and phi only: n"):
         dl.grad(lambda n: np.real(dsp.sph_harm_y(n, 1, 0.3, 0.1)))(2.0)
+
+
+def test_the_legendre_fronts_are_scipys_and_refuse_what_they_do_not_take():
+    x = np.linspace(-0.95, 0.95, 9)
+    for n, m in ((3, -2), (4, 3), (2, -4), (1, 0)):
+        got = dl.vmap(lambda t: dsp.assoc_legendre_p(n, m, t) * 1.0, out_axes=1)(x)
+        assert got.shape == sc.assoc_legendre_p(n, m, x).shape == (1, 9)  # (SciPy's leading diff_n + 1 axis)
+        np.testing.assert_allclose(got, sc.assoc_legendre_p(n, m, x), rtol=2e-15, atol=1e-300)
+    got = dl.vmap(lambda t: dsp.legendre_p(3, t), out_axes=1)(x)
+    np.testing.assert_allclose(got, sc.legendre_p(3, x), rtol=0, atol=5e-16)
+    got = dl.vmap(lambda t: dsp.sph_legendre_p(3, -2, t) * 1.0, out_axes=1)(x)
+    assert np.array_equal(got, sc.sph_legendre_p(3, -2, x))
+    with pytest.raises(ValueError, match=r"assoc_legendre_p: norm=True is not supported"):
+        dsp.assoc_legendre_p(2, 1, 0.3, norm=True)
+    with pytest.raises(ValueError, match=r"legendre_p: diff_n=1 is not taken"):
+        dsp.legendre_p(2, 0.3, diff_n=1)
+    with pytest.raises(TypeError, match=r"assoc_legendre_p\(n, m, z\) is differentiable in z only: m"):
+        dl.grad(lambda m: dsp.assoc_legendre_p(2, m, 0.3)[0])(1.0)

@@ -4826,28 +4826,39 @@ def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
     return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
 
 
-sph_legendre_p = _special(
-    "sph_legendre_p",
+def _sph_legendre_front(n, m, theta):
+    """SciPy's sph_legendre_p(n, m, θ) (diff_n = 0): the entry's values with SciPy's leading axis of length 1 (its
+    derivatives' axis, diff_n + 1 long)."""
+    from ..numpy import expand_dims
+
+    return expand_dims(REGISTRY["sph_legendre"](n, m, theta), 0)
+
+
+sph_legendre = _special(
+    "sph_legendre",
     _sph_legendre_value,
     (
         _refuse("sph_legendre_p", "n", "theta"),
         _refuse("sph_legendre_p", "m", "theta"),
         lambda out, n, m, theta: _sph_legendre_slope(
-            REGISTRY["sph_legendre_p"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+            REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
         ),
     ),
     _scipy_named(
-        "sph_legendre_p",
+        "sph_legendre",
         None,
         lambda sp, out, i, n, m, theta: _sph_legendre_slope(
-            _scipy_function("sph_legendre_p"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
+            _scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
         ),
         scipy_name=_sph_legendre_value,
         mp=lambda mpmath, n, m, theta: mpmath.re(mpmath.spherharm(int(n), int(m), theta, 0)),
     ),
     domain=("integer", "integer", "real"),  # (n, m drawn 1..3: |m| > n gives 0)
+    names=("sph_legendre_p",),
+    front=_sph_legendre_front,
+    internal=True,
     resolve_dtype=lambda *dtypes: np.dtype(np.float64),  # (SciPy's loops are double only)
-    doc="the spherical Legendre function P̄ₙᵐ(θ) = Yₙᵐ(θ, 0), scipy.special.sph_legendre_p(n, m, θ); ∂θ by the "
+    doc="the spherical Legendre function P̄ₙᵐ(θ) = Yₙᵐ(θ, 0), elementwise (scipy.special.sph_legendre_p(n, m, θ), its front, adds SciPy's leading axis); ∂θ by the "
     "recurrence in m (√((n-m)(n+m+1))·P̄ₙᵐ⁺¹ - √((n+m)(n-m+1))·P̄ₙᵐ⁻¹)/2, not differentiable in n, m",
 )
 

@@ -178,7 +178,7 @@ def sph_harm_y(n, m, theta, phi):
             "scipy.special.sph_harm_y(n, m, theta, phi) is differentiable in theta and phi only: "
             f"{'n' if isinstance(n, _Traced) else 'm'}, a whole number, is traced; pass it as a plain number"
         )
-    p = _registry_names()["sph_legendre_p"](n, m, theta)
+    p = _REGISTRY["sph_legendre"](n, m, theta)
     return p * (_dnp.cos(m * phi) + 1j * _dnp.sin(m * phi))
 
 
@@ -196,17 +196,17 @@ def _whole(name, diff_n, **held):
 
 
 def legendre_p(n, z, *, diff_n=0):
-    """Legendre's polynomial Pₙ(z) as `scipy.special.legendre_p` (diff_n = 0), by the registry's eval_legendre
+    """Legendre's polynomial Pₙ(z) as `scipy.special.legendre_p` (diff_n = 0; SciPy's leading axis of length 1), by the registry's eval_legendre
     (SciPy's values to an ulp; its recurrence differs), differentiable in z; n a whole number.
 
     Shape contract: elementwise in n and z (broadcast).
 
     >>> import difflab as dl
-    >>> float(dl.grad(lambda x: legendre_p(2, x))(0.5))  # P₂ = (3x² - 1)/2
+    >>> float(dl.grad(lambda x: legendre_p(2, x)[0])(0.5))  # P₂ = (3x² - 1)/2
     1.5
     """
     _whole("legendre_p", diff_n)
-    return _registry_names()["eval_legendre"](n, z)
+    return _dnp.expand_dims(_registry_names()["eval_legendre"](n, z), 0)  # (SciPy's leading axis, diff_n + 1 long)
 
 
 def _np_gammaln(x):
@@ -217,13 +217,13 @@ def _np_gammaln(x):
 
 def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
     """The associated Legendre function Pₙᵐ(z) on -1 ≤ z ≤ 1 as `scipy.special.assoc_legendre_p` (branch_cut=2,
-    norm=False, diff_n=0: Condon-Shortley phase; NaN for |z| > 1 as SciPy's), by the registry's lpmv(m, n, z),
+    norm=False, diff_n=0: Condon-Shortley phase; NaN for |z| > 1 and a leading axis of length 1, as SciPy's), by the registry's lpmv(m, n, z),
     differentiable in z; n and m whole numbers, never differentiated.
 
     Shape contract: elementwise in n, m and z (broadcast).
 
     >>> import difflab as dl
-    >>> round(float(dl.grad(lambda x: assoc_legendre_p(1, 1, x))(0.6)), 12)  # P₁¹ = -√(1 - x²): x/√(1 - x²)
+    >>> round(float(dl.grad(lambda x: assoc_legendre_p(1, 1, x)[0])(0.6)), 12)  # P₁¹ = -√(1 - x²): x/√(1 - x²)
     0.75
     """
     _whole("assoc_legendre_p", diff_n, branch_cut=(branch_cut, 2), norm=(norm, False))
@@ -239,7 +239,7 @@ def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
     with _np.errstate(all="ignore"):
         ratio = _np.exp(_np_gammaln(n - k + 1.0) - _np_gammaln(n + k + 1.0)) * (-1.0) ** k
     factor = _np.where(k > n, 0.0, _np.where(m < 0, ratio, 1.0))
-    return factor * _registry_names()["lpmv"](k, n, z)
+    return _dnp.expand_dims(factor * _registry_names()["lpmv"](k, n, z), 0)  # (SciPy's leading axis)
 
 
 expit = _REGISTRY["sigmoid"]
