@@ -8,7 +8,8 @@ the arithmetic-geometric mean, the Voigt profile, the classical orthogonal polyn
 integrals and the incomplete Legendre ones, ζ(x) - 1, Tricomi's U, ₀F₁ and Wright's generalized Bessel function,
 the binomial coefficient, xʸ - 1, Wright's ω, Airy's functions, Jacobi's elliptic functions, the Dirichlet kernel, the
 associated Legendre functions, the complemented and inverse incomplete beta functions, Smirnov's distribution, Kelvin's
-functions, Hankel's (their real and imaginary parts) and the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t).
+functions, Hankel's (their real and imaginary parts), the integrals of J₀, Y₀, I₀, K₀, H₀ and L₀ (and over t), the
+parabolic cylinder functions and the spherical Legendre function.
 
 Each entry's spellings include its `scipy.special` name: SciPy's special functions are NumPy ufuncs,
 so `scipy.special.gammaln(x)` on a traced value reaches the tracer's `__array_ufunc__` and is found
@@ -2551,6 +2552,64 @@ gdtrc = _special(
 )
 
 
+def _to_either_end_first(*args):
+    """Op.scale in p of gdtria(p, b, x): the distance to the nearer end of (0, 1)."""
+    return _to_either_end(args[0])
+
+
+def _gdtr_root(mpmath, a, b, x, p, start):
+    """The root of gdtr - p (in whichever of a, x is None) near SciPy's `start`, in mpmath's precision."""
+    if a is None:
+        return _mp_root(mpmath, lambda t: _mp_gdtr(mpmath, t, b, x) - p, start)
+    return _mp_root(mpmath, lambda t: _mp_gdtr(mpmath, a, b, t) - p, start)
+
+
+# gdtr's inverses in its continuous arguments: the slope of an inverse is 1/the CDF's slope at the answer, and
+# gdtr depends on a and x only through a·x, so x·a stays put: ∂x/∂a = -x/a (and ∂a/∂x = -a/x)
+gdtrix = _special(
+    "gdtrix",
+    _scipy("gdtrix"),
+    (
+        lambda out, a, b, p: -out / a,
+        _shape_parameter("gdtrix", "b", "a and p"),
+        lambda out, a, b, p: exp(-_gamma_log_density(b, a * out)) / a,
+    ),
+    _scipy_named(
+        "gdtrix",
+        None,
+        lambda sp, out, i, a, b, p: (-out / a, None, sp.exp(-_gamma_sympy_log_density(sp, b, a * out)) / a)[i],
+        mp=lambda mpmath, a, b, p: _gdtr_root(
+            mpmath, a, b, None, p, scipy_special().gdtrix(float(a), float(b), float(p))
+        ),
+    ),
+    domain=("positive", "integer", "probability"),
+    scale=(None, None, _to_either_end),
+    doc="the gamma distribution's quantile: x with gdtr(a, b, x) = p (rate a, shape b); ∂p = 1/(a·g(ax)), "
+    "∂a = -x/a (g: the Gamma(b) density), not differentiable in b",
+)
+gdtria = _special(
+    "gdtria",
+    _scipy("gdtria"),
+    (
+        lambda out, p, b, x: exp(-_gamma_log_density(b, out * x)) / x,
+        _shape_parameter("gdtria", "b", "p and x"),
+        lambda out, p, b, x: -out / x,
+    ),
+    _scipy_named(
+        "gdtria",
+        None,
+        lambda sp, out, i, p, b, x: (sp.exp(-_gamma_sympy_log_density(sp, b, out * x)) / x, None, -out / x)[i],
+        mp=lambda mpmath, p, b, x: _gdtr_root(
+            mpmath, None, b, x, p, scipy_special().gdtria(float(p), float(b), float(x))
+        ),
+    ),
+    domain=("probability", "integer", "positive"),
+    scale=(_to_either_end_first, None, None),
+    doc="the gamma distribution's rate a with gdtr(a, b, x) = p; ∂p = 1/(x·g(ax)), ∂x = -a/x (g: the Gamma(b) "
+    "density), not differentiable in b",
+)
+
+
 def _beta_log_density(a, b, x):
     """log of the Beta(a, b) density x^(a-1)(1 - x)^(b-1)/B(a, b) (strong zeros at a = 1 or b = 1)."""
     return _xlog(a - 1.0, x) + strong_mul(b - 1.0, log1p(-x)) - betaln(a, b)
@@ -4678,6 +4737,129 @@ it2struve0 = _special(
     ),
     domain=("real",),
     doc="∫ₓ^∞ H₀(t)/t dt, Struve's H₀ over t (SciPy's at x < 0 too); d = -H₀(x)/x (its series below |x| = 1: -2/π at 0)",
+)
+
+
+# -- parabolic cylinder functions (issue 11, special49) ---------------------------------------------------------------
+# pbdv, pbvv and pbwa are pairs (w, w′) solving Weber's equation w″ = (x²/4 - v - 1/2)·w (D_v = U(-v - 1/2, x) and
+# V_v = V(-v - 1/2, x) alike) and w″ = (a - x²/4)·w (W(a, x)): so w′'s slope is that multiple of w, and the whole
+# family needs no other function. The orders v, a are refused (SciPy has no derivative in them).
+
+
+def _weber_samples(rng):
+    """Typical calls: order -1..2 (whole: an order is never differentiated), |x| < 3 (SciPy's pbwa is accurate for
+    |a|, |x| < 5 only)."""
+    return [((rng.integers(-1, 3, s), rng.uniform(-3.0, 3.0, s)), {}) for s in ((3, 4), (4,), ())]
+
+
+def _pbwa_samples(rng):
+    """Typical calls of pbwa where SciPy's values hold 13 digits: a = ±1, |x| < 2 (≤ 1.4e-14 relative off mpmath's
+    pcfw on a 15-point grid; at a = 0 or 2 SciPy's are 1e-13..5e-12 off from |x| = 0.5 on)."""
+    return [((rng.choice([-1, 1], s), rng.uniform(-2.0, 2.0, s)), {}) for s in ((3, 4), (4,), ())]
+
+
+def _weber_mp(fn, derivative):
+    """mpmath's pcfd/pcfv/pcfw as `fn(mpmath, v, x)`, or its x-derivative."""
+    if derivative:
+        return lambda mpmath, v, x: mpmath.diff(lambda t: fn(mpmath, v, t), x)
+    return fn
+
+
+def _weber(name, mp, coefficient, doc, samples=_weber_samples):
+    """The pair `name`(v, x) = (w, w′) of SciPy's, w″ = coefficient(v, x)·w."""
+    value, slope = f"{name}_w", f"{name}_wp"
+    refuse = _refuse(name, "v" if name != "pbwa" else "a")
+    return _output_parts(
+        name,
+        (
+            (value, (refuse, lambda out, v, x: REGISTRY[slope](v, x)), None,
+             lambda sp, out, i, v, x: _scipy_function(slope)(v, x), _weber_mp(mp, False),
+             f"{doc}, scipy.special.{name}(v, x)[0]; d/dx = its [1]"),
+            (slope, (refuse, lambda out, v, x: coefficient(v, x) * REGISTRY[value](v, x)), None,
+             lambda sp, out, i, v, x: coefficient(v, x) * _scipy_function(value)(v, x), _weber_mp(mp, True),
+             f"d/dx of {doc}, scipy.special.{name}(v, x)[1]; its slope by Weber's equation"),
+        ),
+        ("integer", "real"),  # (v: an order, never differentiated)
+        "beta",  # (the pairs' loops, ff->ff and dd->dd, have beta's input dtypes)
+        samples,
+    )  # fmt: skip
+
+
+pbdv_w, pbdv_wp = _weber(
+    "pbdv", lambda mpmath, v, x: mpmath.pcfd(v, x), lambda v, x: 0.25 * x * x - v - 0.5,
+    "the parabolic cylinder function D_v(x)",
+)  # fmt: skip
+pbvv_w, pbvv_wp = _weber(
+    "pbvv", lambda mpmath, v, x: mpmath.pcfv(-v - 0.5, x), lambda v, x: 0.25 * x * x - v - 0.5,
+    "the parabolic cylinder function V_v(x) = V(-v - 1/2, x)",
+)  # fmt: skip
+pbwa_w, pbwa_wp = _weber(
+    "pbwa", lambda mpmath, a, x: mpmath.pcfw(a, x), lambda a, x: a - 0.25 * x * x,
+    "the parabolic cylinder function W(a, x)", _pbwa_samples,
+)  # fmt: skip
+
+
+# -- the spherical Legendre function (issue 11, special49) ----------------------------------------------------------
+
+
+def _sph_legendre_value(n, m, theta):
+    """SciPy's sph_legendre_p(n, m, θ) (its diff_n = 0) in the arguments' broadcast shape (SciPy's gives a scalar
+    call the shape (1,)); n and m whole numbers as integers (SciPy's loops take no float n)."""
+    n, m = (np.asarray(a) for a in (n, m))
+    if not all(np.all(a == np.floor(a)) for a in (n, m)):
+        raise ValueError("scipy.special.sph_legendre_p: n and m must be whole numbers")
+    shape = np.broadcast_shapes(n.shape, m.shape, np.shape(theta))
+    out = scipy_special().sph_legendre_p(n.astype(int), m.astype(int), theta)
+    return np.reshape(out, shape)[()]
+
+
+def _sph_legendre_weight(c, sqrt, clip):
+    """√c for a recurrence's coefficient c = (n ∓ m)(n ± m + 1), 0 where c ≤ 0 (the neighbour has |m| > n: 0)."""
+    return sqrt(clip(c))
+
+
+def _sph_legendre_slope(p, n, m, theta, sqrt, clip):
+    """∂θ P̄ₙᵐ = (√((n - m)(n + m + 1))·P̄ₙᵐ⁺¹ - √((n + m)(n - m + 1))·P̄ₙᵐ⁻¹)/2 (SciPy's normalization, Condon-Shortley
+    phase; checked against SciPy's diff_n = 1): the family closes on itself, every order, no 1/sin θ at the poles."""
+    up = _sph_legendre_weight((n - m) * (n + m + 1), sqrt, clip)
+    down = _sph_legendre_weight((n + m) * (n - m + 1), sqrt, clip)
+    return 0.5 * (up * p(n, m + 1, theta) - down * p(n, m - 1, theta))
+
+
+def _sph_legendre_front(n, m, theta):
+    """SciPy's sph_legendre_p(n, m, θ) (diff_n = 0): the entry's values with SciPy's leading axis of length 1 (its
+    derivatives' axis, diff_n + 1 long)."""
+    from ..numpy import expand_dims
+
+    return expand_dims(REGISTRY["sph_legendre"](n, m, theta), 0)
+
+
+sph_legendre = _special(
+    "sph_legendre",
+    _sph_legendre_value,
+    (
+        _refuse("sph_legendre_p", "n", "theta"),
+        _refuse("sph_legendre_p", "m", "theta"),
+        lambda out, n, m, theta: _sph_legendre_slope(
+            REGISTRY["sph_legendre"], n, m, theta, lambda c: c**0.5, lambda c: where(greater(c, 0.0), c, 0.0)
+        ),
+    ),
+    _scipy_named(
+        "sph_legendre",
+        None,
+        lambda sp, out, i, n, m, theta: _sph_legendre_slope(
+            _scipy_function("sph_legendre"), n, m, theta, sp.sqrt, lambda c: sp.Max(c, 0)
+        ),
+        scipy_name=_sph_legendre_value,
+        mp=lambda mpmath, n, m, theta: mpmath.re(mpmath.spherharm(int(n), int(m), theta, 0)),
+    ),
+    domain=("integer", "integer", "real"),  # (n, m drawn 1..3: |m| > n gives 0)
+    names=("sph_legendre_p",),
+    front=_sph_legendre_front,
+    internal=True,
+    resolve_dtype=lambda *dtypes: np.dtype(np.float64),  # (SciPy's loops are double only)
+    doc="the spherical Legendre function P̄ₙᵐ(θ) = Yₙᵐ(θ, 0), elementwise (scipy.special.sph_legendre_p(n, m, θ), its front, adds SciPy's leading axis); ∂θ by the "
+    "recurrence in m (√((n-m)(n+m+1))·P̄ₙᵐ⁺¹ - √((n+m)(n-m+1))·P̄ₙᵐ⁻¹)/2, not differentiable in n, m",
 )
 
 

@@ -121,6 +121,127 @@ def comb(N, k, *, exact=False, repetition=False):
     return _dnp.where(inside, binom(N, k), 0.0)
 
 
+def _hankel_derivative(name, v, z, n):
+    """The n-th z-derivative of Hankel's `name` (hankel1 or hankel2, the registry's fronts) by SciPy's formula
+    H⁽ⁿ⁾_v = 2⁻ⁿ Σₖ (-1)ᵏ C(n, k) H_{v-n+2k}; n a count (refused traced: no derivative in it), v an order."""
+    if isinstance(n, _Traced) or isinstance(v, _Traced):
+        which = "n, the derivative's order" if isinstance(n, _Traced) else "v, the Bessel order"
+        raise TypeError(
+            f"scipy.special.{name[0]}{name[-1]}vp(v, z, n) is differentiable in z only: {which} is traced; pass it as a "
+            "plain number"
+        )
+    if not (_np.ndim(n) == 0 and float(n) == int(n) and int(n) >= 0):
+        raise ValueError(f"scipy.special.{name[0]}{name[-1]}vp: n must be a non-negative integer, got {n!r}")
+    n, fn = int(n), _registry_names()[name]
+    return sum(((-1) ** k * math.comb(n, k) * fn(v - n + 2 * k, z) for k in range(n + 1)), 0.0) / 2.0**n
+
+
+def h1vp(v, z, n=1):
+    """The n-th derivative in z of Hankel's H⁽¹⁾_v(z), as `scipy.special.h1vp` on real z (complex values),
+    differentiable in z (v and n plain numbers).
+
+    Shape contract: elementwise in v and z (broadcast); n a non-negative integer.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: _np.imag(h1vp(0.0, x)))(1.0)), 12)  # d Y₀′ = Y₀″ = -Y₀ + Y₁/x
+    -0.869469785516
+    """
+    return _hankel_derivative("hankel1", v, z, n)
+
+
+def h2vp(v, z, n=1):
+    """The n-th derivative in z of Hankel's H⁽²⁾_v(z), as `scipy.special.h2vp` on real z (complex values),
+    differentiable in z (v and n plain numbers).
+
+    Shape contract: elementwise in v and z (broadcast); n a non-negative integer.
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: _np.real(h2vp(0.0, x)))(1.0)), 12)  # d J₀′ = J₀″ = -J₀ + J₁/x
+    -0.325147100813
+    """
+    return _hankel_derivative("hankel2", v, z, n)
+
+
+def sph_harm_y(n, m, theta, phi):
+    """The spherical harmonic Yₙᵐ(θ, φ) = P̄ₙᵐ(θ)·e^(imφ) as `scipy.special.sph_harm_y` (θ the polar angle, φ the
+    azimuth; complex), differentiable in θ and φ (the registry's sph_legendre_p in θ); n and m whole numbers, refused
+    traced. SciPy's diff_n is not taken: differentiate instead.
+
+    Shape contract: elementwise in n, m, θ, φ (broadcast).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda p: _np.imag(sph_harm_y(1, 1, _np.pi / 2, p)))(0.0)), 12)  # -√(3/8π)·cos φ
+    -0.345494149471
+    """
+    if isinstance(n, _Traced) or isinstance(m, _Traced):
+        raise TypeError(
+            "scipy.special.sph_harm_y(n, m, theta, phi) is differentiable in theta and phi only: "
+            f"{'n' if isinstance(n, _Traced) else 'm'}, a whole number, is traced; pass it as a plain number"
+        )
+    p = _REGISTRY["sph_legendre"](n, m, theta)
+    return p * (_dnp.cos(m * phi) + 1j * _dnp.sin(m * phi))
+
+
+def _whole(name, diff_n, **held):
+    """Refuse what the Legendre fronts do not take: SciPy's diff_n (differentiate instead) and any keyword not at its
+    default (`held`: name -> (value, default))."""
+    if diff_n != 0:
+        raise ValueError(
+            f"scipy.special.{name}: diff_n={diff_n!r} is not taken by difflab's {name} (diff_n=0 only): differentiate "
+            f"it with difflab (dl.grad) instead"
+        )
+    for key, (value, default) in held.items():
+        if value != default:
+            raise ValueError(f"scipy.special.{name}: {key}={value!r} is not supported by difflab (only {default!r})")
+
+
+def legendre_p(n, z, *, diff_n=0):
+    """Legendre's polynomial Pₙ(z) as `scipy.special.legendre_p` (diff_n = 0; SciPy's leading axis of length 1), by the registry's eval_legendre
+    (SciPy's values to an ulp; its recurrence differs), differentiable in z; n a whole number.
+
+    Shape contract: elementwise in n and z (broadcast).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda x: legendre_p(2, x)[0])(0.5))  # P₂ = (3x² - 1)/2
+    1.5
+    """
+    _whole("legendre_p", diff_n)
+    return _dnp.expand_dims(_registry_names()["eval_legendre"](n, z), 0)  # (SciPy's leading axis, diff_n + 1 long)
+
+
+def _np_gammaln(x):
+    import scipy.special
+
+    return scipy.special.gammaln(x)
+
+
+def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
+    """The associated Legendre function Pₙᵐ(z) on -1 ≤ z ≤ 1 as `scipy.special.assoc_legendre_p` (branch_cut=2,
+    norm=False, diff_n=0: Condon-Shortley phase; NaN for |z| > 1 and a leading axis of length 1, as SciPy's), by the registry's lpmv(m, n, z),
+    differentiable in z; n and m whole numbers, never differentiated.
+
+    Shape contract: elementwise in n, m and z (broadcast).
+
+    >>> import difflab as dl
+    >>> round(float(dl.grad(lambda x: assoc_legendre_p(1, 1, x)[0])(0.6)), 12)  # P₁¹ = -√(1 - x²): x/√(1 - x²)
+    0.75
+    """
+    _whole("assoc_legendre_p", diff_n, branch_cut=(branch_cut, 2), norm=(norm, False))
+    if isinstance(n, _Traced) or isinstance(m, _Traced):
+        raise TypeError(
+            "scipy.special.assoc_legendre_p(n, m, z) is differentiable in z only: "
+            f"{'n' if isinstance(n, _Traced) else 'm'}, a whole number, is traced; pass it as a plain number"
+        )
+    n, m = _np.asarray(n), _np.asarray(m)
+    # m < 0 as (-1)^|m|·(n - |m|)!/(n + |m|)!·Pₙ^|m|: SciPy's lpmv is NaN at |m| > n for m < 0, which the slope's
+    # recurrence (degree n - 1) reaches; 0 where |m| > n, as SciPy's assoc_legendre_p
+    k = _np.abs(m)
+    with _np.errstate(all="ignore"):
+        ratio = _np.exp(_np_gammaln(n - k + 1.0) - _np_gammaln(n + k + 1.0)) * (-1.0) ** k
+    factor = _np.where(k > n, 0.0, _np.where(m < 0, ratio, 1.0))
+    return _dnp.expand_dims(factor * _registry_names()["lpmv"](k, n, z), 0)  # (SciPy's leading axis)
+
+
 expit = _REGISTRY["sigmoid"]
 
 
