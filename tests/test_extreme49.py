@@ -1,0 +1,32 @@
+"""Issue 11, the leftovers of extreme46-48: a plain product t·∂ of normal factors that underflowed (no quotient
+rule saw it) is swept again at a scaled seed where nothing in the result is normal, so the derivative is right."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_product_lost_to_underflow_is_swept_again(method):
+    # forward's tangent of x**3 at 1e-100 along 1e-300 is 3x²·t = 3e-500 (0.0), then times 1e300: the JVP was 0.0
+    # silently for f'(x)·t = 3e300·x²·t = 3e-200 (main: 0.0); three calls, so the prepared tiers answer too
+    f = lambda x: x**3 * 1e300  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = [dl.jvp(f, (1e-100,), (1e-300,), method=method)[1] for _ in range(3)]
+    np.testing.assert_allclose(got, [3e-200] * 3, rtol=1e-14)  # (atol 0: pytest.approx's 1e-12 would pass 0.0)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_cotangent_lost_to_underflow_is_swept_again(method):
+    # reverse's cotangent 1e-200·1e-200 = 1e-400 is 0.0 before it meets 1e300: the gradient 1e-100 was 0.0 silently
+    # (main, reverse: 0.0); floats and arrays, three calls each
+    g = dl.grad(lambda x: np.sum(1e-200 * (1e-200 * (1e300 * x))), method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in (1.0, np.array([1.0, 2.0])):
+            for _ in range(3):
+                np.testing.assert_allclose(g(x), np.full(np.shape(x), 1e-100), rtol=1e-14)
