@@ -30,3 +30,20 @@ def test_a_cotangent_lost_to_underflow_is_swept_again(method):
         for x in (1.0, np.array([1.0, 2.0])):
             for _ in range(3):
                 np.testing.assert_allclose(g(x), np.full(np.shape(x), 1e-100), rtol=1e-14)
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_large_seed_lifts_an_underflowed_exp_partial(method):
+    # e^-800 underflowed to 0, and so did its partial: 3e200 pulled back (or pushed forward) through it was 0.0
+    # silently (main: both methods) for -3e200·e^-800 (mpmath: -1.1003623752533e-147); exp's rule is (t·e^(x/2))/e^(-x/2)
+    # where e^x underflowed, on values (three calls: the compiled tier's 0 is `suspect`, the rules decide)
+    want = -1.1003623752533062e-147  # float(-3 * mp.mpf(10) ** 200 * mp.exp(-800)), 50 digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # (NumPy's underflow of f's own value, where it says one)
+        if method == "reverse":
+            got = [dl.vjp(lambda x: np.exp(-x), 800.0, method=method)[1](3e200)[0] for _ in range(3)]
+        else:
+            got = [dl.jvp(lambda x: np.exp(-x), (800.0,), (3e200,), method=method)[1] for _ in range(3)]
+        g = dl.grad(lambda x: 3e200 * np.exp(-x), method=method)
+        got += [g(800.0) for _ in range(3)]
+    np.testing.assert_allclose(got, [want] * 6, rtol=1e-13)
