@@ -47,3 +47,14 @@ def test_a_large_seed_lifts_an_underflowed_exp_partial(method):
         g = dl.grad(lambda x: 3e200 * np.exp(-x), method=method)
         got += [g(800.0) for _ in range(3)]
     np.testing.assert_allclose(got, [want] * 6, rtol=1e-13)
+
+
+def test_a_cancellation_beyond_80_digits_is_evaluated_in_640():
+    # hypot(sqrt(x), 1) = sqrt(1 + x): f'' = -(1 + x)^(-3/2)/4 = -0.25 at 1e-300, but nested symbolic grads hold terms
+    # of 1/(4x) = 2.5e299 whose difference it is: 0.0 silently in float64 and in 40/80 digits alike (main: 0.0);
+    # in 320 and 640 digits they agree
+    f = lambda x: np.hypot(np.sqrt(x), 1.0)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = dl.grad(dl.grad(f, method="symbolic"), method="symbolic")(1e-300)
+    assert got == -0.25
