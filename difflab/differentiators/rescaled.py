@@ -76,7 +76,7 @@ def _quietly_rescaled(parts: list, sweep) -> list:
     with trial_warnings() as trial, np.errstate(over="ignore"):  # (an overflowed trial is not kept: nothing said)
         try:
             again = sweep(2.0**k)
-        except ArithmeticError:
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (SciPy's logm refusing an inf: not kept)
             return parts
     if trial.said or not (_plain(again) and _finite(again) and _normal(again)):
         return parts
