@@ -56,7 +56,7 @@ def rescaled(parts: list, sweep, mark: int, underflowed: bool = True) -> list:
         with trial_warnings() as trial:
             try:
                 again = sweep(2.0**k)
-            except ArithmeticError:
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (a scale SciPy refused: the next)
                 continue
         # kept where it holds a normal number: a scale that overflowed a cotangent (ū = 1e10·2^1000 = inf in
         # 1e10/(x·x)'s sweep at 1e100) met the underflowed partial as a strong zero, a finite 0 said by nothing
