@@ -627,8 +627,8 @@ def _backward_program(graph, wrt, regs, operands) -> list | None:
             if how is not None and type(x) is Var and x in live:
                 if type(how) is int:  # the partial is that argument's value: its register
                     how = b if how else a
-                elif getattr(how, "quotient", None) is not None:  # (n·ū)/den, not ū·∂ (`_Quotient`)
-                    how = _Quotient(how)
+                elif getattr(how, "quotient", None) is not None and not how.quotient_lifts:  # (n·ū)/den (`_Quotient`)
+                    how = _Quotient(how)  # (not exp's, whose form is the rules': a `suspect` result)
                 program.append((how, o, regs[x], o, a, b))
                 reached.add(x)
     return program

@@ -636,7 +636,7 @@ class _Source:
             self.quotients = {
                 a
                 for e in self.graph.eqns
-                if any([getattr(getattr(r, "partial", None), "quotient", None) for r in (*e.op.jvp, *e.op.vjp)])
+                if any([_reads_scale(getattr(r, "partial", None)) for r in (*e.op.jvp, *e.op.vjp)])
                 for a in e.args
                 if type(a) is Var
             }
@@ -1029,6 +1029,12 @@ def _adding(graph: Graph) -> set:
         and readers.get(e.out) == 1
         and e.out not in outputs
     }
+
+
+def _reads_scale(partial) -> bool:
+    """Whether a rule's partial is a quotient n/d that reads its operands at their scale (log's t/x), not exp's,
+    whose form (n·t)/d lifts an underflowed partial (`quotient_partial`'s `lifts`), on values only."""
+    return getattr(partial, "quotient", None) is not None and not partial.quotient_lifts
 
 
 def _underflow_exact(call, read: bool, products: bool | None = None):

@@ -15,6 +15,7 @@ as the first.
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -31,23 +32,31 @@ _TINY = float(np.finfo(np.float64).tiny)
 _F64 = np.dtype(np.float64)
 
 
-def rescaled(parts: list, sweep, mark: int) -> list:
+def rescaled(parts: list, sweep, mark: int, underflowed: bool = True) -> list:
     """`parts` (a sweep's result, leaves of floats or float arrays, seeded by ones), or where a term underflowed
     since `lost_terms()` was `mark`, `sweep(s)` (the same sweep seeded by s) times
     1/s for the first scale s at which it stays finite: said nothing, the lost terms are unsaid; lost terms again (1/x's
     second derivative at 1e300, 2e-900), the pending warnings stand (said where the result is in the normal range).
-    Where every scale overflowed, `parts`, with the lost terms said whatever the result. Shape contract: as `parts`.
+    Where every scale overflowed, `parts`, with the lost terms said whatever the result. Where no rule said a term
+    lost but something `underflowed` (NumPy's flag) and nothing in `parts` is normal, one quiet trial (a product
+    t·∂ no rule checks). Shape contract: as `parts`.
 
     >>> rescaled([0.0], lambda s: [s * 1e-320], lost_terms())  # nothing lost since the mark: as computed
     [0.0]
     """
-    if lost_terms() == mark or not _plain(parts):
+    if not _plain(parts):
         return parts
+    if lost_terms() == mark:
+        # no rule said a term lost, but a plain product t·∂ of normal factors may have underflowed (forward's
+        # 3x²·t of x**3·1e300 at 1e-100 along 1e-300: 3e-500, the JVP 0.0 for 3e-200): where nothing in the result
+        # is normal (`suspect`: the common case reads one entry), one sweep at the first scale decides, kept only
+        # where it holds a normal number and said nothing
+        return _quietly_rescaled(parts, sweep) if underflowed and suspect(parts) else parts
     for k in _SCALES:
         with trial_warnings() as trial:
             try:
                 again = sweep(2.0**k)
-            except ArithmeticError:
+            except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (a scale SciPy refused: the next)
                 continue
         # kept where it holds a normal number: a scale that overflowed a cotangent (ū = 1e10·2^1000 = inf in
         # 1e10/(x·x)'s sweep at 1e100) met the underflowed partial as a strong zero, a finite 0 said by nothing
@@ -60,12 +69,30 @@ def rescaled(parts: list, sweep, mark: int) -> list:
     return parts
 
 
+def _quietly_rescaled(parts: list, sweep) -> list:
+    """`parts`, or sweep(2^k)·2^-k where that holds a normal number, is finite and said nothing (a term lost by a
+    product no rule checks); a zero derivative costs this one sweep more."""
+    k = _SCALES[0]
+    with trial_warnings() as trial, np.errstate(over="ignore"):  # (an overflowed trial is not kept: nothing said)
+        try:
+            again = sweep(2.0**k)
+        except (ArithmeticError, ValueError, np.linalg.LinAlgError):  # (SciPy's logm refusing an inf: not kept)
+            return parts
+    if trial.said or not (_plain(again) and _finite(again) and _normal(again)):
+        return parts
+    down = 2.0**-k
+    return [p * down if type(p) is float else np.multiply(p, down) for p in again]
+
+
 def rescaled_sweep(backward, graph, env: dict, wrt: tuple, cts: dict, *rest) -> list:
     """`backward(graph, env, wrt, cts, *rest)` (reverse's tape sweep from the seeds `cts`), `rescaled`: swept again
     at the seeds times 2^k where its only terms were lost. Shape contract: as `backward`'s."""
     mark, seeds = lost_terms(), dict(cts)  # (the sweep pops its seeds)
-    parts = backward(graph, env, wrt, cts, *rest)
-    return rescaled(parts, lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest), mark)
+    with _underflows() as under:
+        parts = backward(graph, env, wrt, cts, *rest)
+    again = lambda s: backward(graph, env, wrt, {o: c * s for o, c in seeds.items()}, *rest)  # noqa: E731
+    # (Python floats raise no flag: a scalar's parts are tried whenever none is normal, a sweep of a few floats)
+    return rescaled(parts, again, mark, bool(under) or all([type(p) is float for p in parts]))
 
 
 def rescaled_rows(rows, ins: list, V) -> tuple:
@@ -73,8 +100,18 @@ def rescaled_rows(rows, ins: list, V) -> tuple:
     where its only terms were lost (cbrt(1/x)' at 1e200: the tangent of 1/x, -1e-400, was 0, the slope -0.0 for
     -7.2e-268). Shape contract: as `rows`'."""
     mark = lost_terms()
-    outs, jv = rows(ins, V)
-    return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark)[0]
+    with _underflows() as under:
+        outs, jv = rows(ins, V)
+    return outs, rescaled([jv], lambda s: [rows(ins, V * s)[1]], mark, bool(under))[0]
+
+
+@contextlib.contextmanager
+def _underflows():
+    """A list that gains an entry each time a NumPy operation underflowed inside the block (its error state 'call'):
+    a zero derivative (relu's dead units) is then not swept again (twice the cost of forward's rows)."""
+    seen: list = []
+    with np.errstate(under="call", call=lambda *_: seen.append(1)):
+        yield seen
 
 
 def suspect(parts) -> bool:

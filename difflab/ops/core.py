@@ -598,7 +598,7 @@ def _scaled(partial):
     quotient = getattr(partial, "quotient", None)
 
     def rule(t, out, *args, **params):
-        if quotient is not None:
+        if quotient is not None and _quotient_applies(partial, t, out, args):
             c = _quotient_scaled(quotient, t, out, args, params)
             if c is not None:
                 return c
@@ -629,7 +629,7 @@ def _scaled(partial):
     return rule
 
 
-def quotient_partial(numerator, denominator, quiet: bool = False, when=None, value=None):
+def quotient_partial(numerator, denominator, quiet: bool = False, when=None, value=None, lifts: bool = False):
     """An elementwise partial n/d (log's 1/x, div's -out/b) whose rules compute (n·t)/d, not t·(n/d). Why: the
     partial 1/u of log(u) at u = x² = 4.9e299 is 2e-300 and its own derivative -(1/u)/u underflowed to 0, so the
     second-order term -(t/u)(t/u) vanished and the Hessian of log(x·x) at 7e149 came out +2/x² for -2/x²; as
@@ -639,7 +639,9 @@ def quotient_partial(numerator, denominator, quiet: bool = False, when=None, val
     strong_div's own rules, whose 0/0 is 0 and n·t/0 NaN without a DomainWarning (the equation it serves said it).
     `value`: the partial's own function where it is not n/d (pow's b·x^(b-1), its quotient (b·out)/x), marked and
     returned; `when(out, *args)`: whether the quotient form applies, decided on values known when the rule runs
-    (pow's constant exponent below 1: above, out = x^b overflows first), else the plain product does.
+    (pow's constant exponent below 1: above, out = x^b overflows first), else the plain product does. `lifts`: the
+    form lifts a partial that underflowed back into range with t (exp's 3e200·e^-800), on values only: compiled
+    code keeps the plain product (its 0 or subnormal result is `suspect`: the rules decide).
 
     >>> d = quotient_partial(1.0, lambda out, x: x)
     >>> d(0.0, 4.0), _scaled(d)(2.0, 0.0, 4.0)
@@ -652,8 +654,17 @@ def quotient_partial(numerator, denominator, quiet: bool = False, when=None, val
 
     if value is not None:
         partial = value
-    partial.quotient, partial.quotient_when = (numerator, denominator, quiet), when
+    partial.quotient, partial.quotient_when, partial.quotient_lifts = (numerator, denominator, quiet), when, lifts
     return partial
+
+
+def _quotient_applies(partial, t, out, args) -> bool:
+    """Whether a `quotient_partial`'s form (n·t)/d is the rule's here: its `when`, and for one that `lifts`, a
+    concrete t (a traced one, compiled code's, keeps the plain product)."""
+    when = partial.quotient_when
+    if when is not None and not when(out, *args):
+        return False
+    return not partial.quotient_lifts or not isinstance(t, Traced)
 
 
 def _quotient_scaled(quotient, t, out, args, params):
@@ -822,7 +833,7 @@ def float_scaled(partial, ct: float, d: float, out: float, *xs: float, eqn=None)
     True
     """
     quotient = getattr(partial, "quotient", None)
-    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
+    if quotient is None or not _quotient_applies(partial, ct, out, xs):
         return ct * d
     numerator, denominator, quiet = quotient
     try:
@@ -852,7 +863,7 @@ def quotient_or_none(partial, ct, out, *xs):
     True
     """
     quotient = getattr(partial, "quotient", None)
-    if quotient is None or (partial.quotient_when is not None and not partial.quotient_when(out, *xs)):
+    if quotient is None or not _quotient_applies(partial, ct, out, xs):
         return None
     numerator, denominator, quiet = quotient
     if quiet:
@@ -957,10 +968,10 @@ def _strong_scaled(partial):
     elsewhere ∂ is unchanged (its value matters to higher derivatives). An infinite t meets a
     zero ∂ as 0. A genuinely infinite derivative stays inf, with its DomainWarning."""
 
-    quotient, when = getattr(partial, "quotient", None), getattr(partial, "quotient_when", None)
+    quotient = getattr(partial, "quotient", None)
 
     def rule(t, out, *args, **params):
-        on = quotient is not None and (when is None or when(out, *args))
+        on = quotient is not None and _quotient_applies(partial, t, out, args)
         recorded = on and (isinstance(t, Traced) or any(isinstance(v, Traced) for v in (out, *args)))
         if on and not recorded:
             # (n·t)/d where that is finite (sqrt's (0.5·t)/out, see quotient_partial); at a singular point (a 0

@@ -466,11 +466,41 @@ pow = defop(
 
 # -- elementwise transcendental ---------------------------------------------------------------
 
+
+def _exp_out(out, x):
+    return out
+
+
+def _exp_half(sign: float):
+    """e^(sign·x/2), a float for a float x (the float sweep keeps only floats), inf past float64's range."""
+
+    def half(out, x):
+        if type(x) is float:
+            return math.exp(sign * 0.5 * x) if sign * x < 1418.0 else math.inf
+        return np.exp(sign * 0.5 * x)
+
+    return half
+
+
+def _exp_underflowed(out, x) -> bool:
+    """Whether e^x underflowed below float64's normal range at a real x where a tangent or cotangent above 1 may bring
+    t·e^x back into range (3e200·e^-800 = 1.1e-147; its partial out is 0); not below x = -1416, where |t|·e^x <
+    1e-307 for every finite t. Floats: two comparisons; arrays: a pass; values only (a traced x: the plain product)."""
+    if isinstance(x, Traced):  # (a compiled sweep's trace: its code keeps the plain product, the rules decide)
+        return False
+    if type(out) is float or type(out) is np.float64:
+        return abs(out) < _core._TINY and x > -1416.0
+    if type(out) is not np.ndarray or out.dtype != np.float64 or not out.size or not np.min(out) < _core._TINY:
+        return False
+    return bool(np.any((out < _core._TINY) & (x > -1416.0)))
+
+
 exp = defop(
     "exp",
     np.exp,
     py=math.exp,
-    partials=(lambda out, x: out,),
+    # (t·e^(x/2))/e^(-x/2), where e^x underflowed: each factor in range for x down to -1416 (quotient_partial)
+    partials=(quotient_partial(_exp_half(1.0), _exp_half(-1.0), when=_exp_underflowed, value=_exp_out, lifts=True),),
     sympy=_sympy_fn("exp"),
     numpy=("exp",),
     complex=True,
