@@ -58,3 +58,14 @@ def test_a_cancellation_beyond_80_digits_is_evaluated_in_640():
         warnings.simplefilter("error")
         got = dl.grad(dl.grad(f, method="symbolic"), method="symbolic")(1e-300)
     assert got == -0.25
+
+
+def test_logm_frechet_of_a_subnormal_direction_is_its_linear_scaling():
+    """L(A, c·E) = c·L(A, E): ‖A‖/‖E‖ overflowed for a subnormal E (a rescaled sweep's), and SciPy's logm refused the
+    inf ("array must not contain infs or NaNs": forward raised it on test_random_graphs' logm_frechet draw)."""
+    from difflab.ops.matfuncs import _logm_frechet_impl
+
+    a, e = np.array([[2.0, 0.3], [0.1, 1.5]]), np.array([[1.0, 2.0], [0.5, -1.0]])
+    want = _logm_frechet_impl(a, e)
+    np.testing.assert_allclose(_logm_frechet_impl(a, e * 1e-310), want * 1e-310, rtol=1e-9)
+    np.testing.assert_allclose(_logm_frechet_impl(a, e * 1e300) / 1e300, want, rtol=1e-14)

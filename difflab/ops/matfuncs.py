@@ -930,11 +930,13 @@ def _logm_frechet_impl(a, e):
         elif not (np.isfinite(ak).all() and np.isfinite(ek).all()):
             corners.append(np.full((n, n), np.nan))  # passed on: reported where it arose
         else:
-            scale = max(np.abs(ak).max(), 1e-300) / np.abs(ek).max()
-            x = np.block([[ak, scale * ek], [np.zeros_like(ak), ak]])
+            # E normalised first, then scaled: ‖A‖/‖E‖ overflows for a subnormal E (a rescaled sweep's 2^-1000)
+            size = np.abs(ek).max()
+            scale = max(np.abs(ak).max(), 1e-300)
+            x = np.block([[ak, scale * (ek / size)], [np.zeros_like(ak), ak]])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # singular A: no derivative, NaN or inf
-                corners.append(sl.logm(x)[:n, n:] / scale)
+                corners.append(sl.logm(x)[:n, n:] / scale * size)
     out = np.empty((len(corners), n, n), dtype=_dtype(a, e, *corners))  # (complex if any is, as logm's)
     for k, c in enumerate(corners):
         out[k] = c
