@@ -104,7 +104,10 @@ def check_symbolic_code(p, args):
     # Float code can come no closer to the 40-digit Jacobian than that Jacobian moves when the inputs
     # move by a few roundings (seen: 1e-9 relative through sin of an eigenvalue near 1e7, 1.2e-11
     # through inv of a cancelling sum): that spread is allowed on top of a relative 1e-10.
-    _close(np.ravel(jac), exact, "symbolic jacobian", rtol=1e-10, atol=ATOL + _conditioning(p, args, exact))
+    try:  # (the spread costs two more 40-digit Jacobians, a third of test_registry's rule checks: only where needed)
+        _close(np.ravel(jac), exact, "symbolic jacobian", rtol=1e-10, atol=ATOL)
+    except AssertionError:
+        _close(np.ravel(jac), exact, "symbolic jacobian", rtol=1e-10, atol=ATOL + _conditioning(p, args, exact))
 
 
 def _conditioning(p, args, exact, ulps=8):
