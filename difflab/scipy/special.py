@@ -115,6 +115,9 @@ def comb(N, k, *, exact=False, repetition=False):
 
         return scipy.special.comb(N, k, exact=True, repetition=repetition)
     binom = _REGISTRY["binom"]
+    # (SciPy's comb calls asarray on N and k: a Python number becomes a float64 or int64 array, which NumPy does not
+    # demote to float32, so comb(float32, 2) is float64 where binom(float32, 2) is float32)
+    N, k = (a if isinstance(a, _Traced) else _np.asarray(a)[()] for a in (N, k))
     if repetition:
         return _dnp.where((_dnp.equal(k, 0.0)) & (_dnp.greater_equal(N, 0.0)), 1.0, binom(N + k - 1.0, k))
     inside = _dnp.less_equal(k, N) & _dnp.greater_equal(N, 0.0) & _dnp.greater_equal(k, 0.0)
