@@ -169,3 +169,15 @@ def test_parameters_are_refused_by_name(f, arg):
     for method in ("reverse", "symbolic"):
         with pytest.raises(NotDifferentiableError, match=rf"is not differentiable in its argument {arg} "):
             dl.grad(f, method=method)(2.0)
+
+
+def test_lpmv_slope_in_40_digits_reads_p_of_a_lower_degree_than_its_order():
+    # ∂x P_1^1 reads P_0^1, SciPy's 0 (|m| > v), which SymPy's assoc_legendre refused in the 40-digit reference
+    # (test_compiled's random graph drew lpmv(1, 1, tanh(x)))
+    import difflab.scipy.special as dss
+
+    x = np.array([0.3, -0.2])
+    p = dl.Symbolic().prepare(dl.trace(lambda x: dss.lpmv(1.0, 1.0, x), x), (0,))
+    want = x / np.sqrt(1.0 - x * x)  # P_1^1 = -sqrt(1 - x²) (Condon-Shortley)
+    np.testing.assert_allclose(np.diag(p.jacobian([x])[1]), want, rtol=1e-14)
+    np.testing.assert_allclose(np.asarray(p.exact([x], "jacobian"), dtype=float)[[0, 3]], want, rtol=1e-14)

@@ -3997,6 +3997,14 @@ def _lpmv_slope(out, m, v, x, lpmv_):
     return (v * x * out - (v + m) * lpmv_(m, v - 1.0, x)) / (x * x - 1.0)
 
 
+def _assoc_legendre(sp, m, v, x):
+    """SymPy's P_v^m(x), and SciPy's 0 where |m| > v for whole m and v (P_{-v-1} = P_v): SymPy refuses those, and
+    lpmv's slope reads P_{v-1}^m, so P_1^1's 40-digit slope needed P_0^1 (a random graph's lpmv(1, 1, x) found it)."""
+    if m.is_Integer and v.is_Integer and abs(m) > (v if v >= 0 else -v - 1):
+        return sp.Integer(0)
+    return sp.assoc_legendre(v, m, x)
+
+
 def _lpmv_samples(rng):
     """Typical calls of lpmv: degree v 2..4, order m = v or v - 1, 0.2 < |x| < 0.9, where P_v^m has no zero (SciPy's
     value is 2.7e-13 off mpmath's, 1.7e-15 absolute, beside P_4^1's zero at x = 0.48)."""
@@ -4018,7 +4026,7 @@ lpmv = _special(
     ),
     _scipy_named(
         "lpmv",
-        lambda sp, m, v, x: sp.assoc_legendre(_order(v), _order(m), x),
+        lambda sp, m, v, x: _assoc_legendre(sp, _order(m), _order(v), x),
         lambda sp, out, i, m, v, x: _lpmv_slope(out, m, v, x, lambda *a: _scipy_function("lpmv")(*a)),
     ),
     domain=("integer", "integer", "unit"),
