@@ -902,8 +902,8 @@ def vmap(f, in_axes=0, out_axes=0):
             )
             return out_leaves
 
-        def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
-            per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
+        def loop(ks=None):  # f per batch element (or those of ks), outputs stacked (traced values: the outer trace records it)
+            per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in (range(size) if ks is None else ks)]
             return [dnp.stack(list(outs)) for outs in zip(*per)]
 
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
@@ -956,7 +956,35 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     # `value_dtypes`: an op whose result's dtype the values pick (sqrtm: complex at a real A's negative eigenvalue)
     # went complex on a later row than the traced one, whose graph holds the real branch (its derivative's real parts
     # not taken: vmap(grad) was complex garbage): each row alone too
-    return loop() if under or (value_dtypes and _dtype_moved(graph, outs)) else outs
+    if under or (value_dtypes and _dtype_moved(graph, outs)):
+        return loop()
+    return _nan_rows_alone(graph, flags, outs, loop) if _holds_nan(outs) else outs
+
+
+def _holds_nan(outs) -> bool:
+    """Whether a batched run's concrete outputs hold a NaN (one C pass each: the common case's only extra work)."""
+    return any(np.asarray(o).dtype.kind in "fc" and np.isnan(o).any() for o in outs if not isinstance(o, Traced))
+
+
+def _nan_rows_alone(graph, flags, outs, loop) -> list:
+    """A derivative's batched outputs with each row that holds a NaN (its inputs finite) answered by f on that row
+    alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
+    infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
+    An equation that left its domain on the batch said so already; the row's call says it once more, which the
+    enclosing call's collector merges."""
+    batched = [not free for free in _unbatched_outputs(graph, flags)]
+    bad = [np.isnan(np.reshape(o, (len(o), -1))).any(axis=1) for o, b in zip(outs, batched) if b]
+    ks = np.flatnonzero(np.any(bad, axis=0)) if bad else []
+    if not len(ks):  # (a NaN in an output that depends on no batched input: the traced row's own)
+        return outs
+    alone = loop(ks)
+    outs = [np.array(o) for o in outs]  # (arrays of their own, writable)
+    for o, a, b in zip(outs, alone, batched):
+        if b:
+            if np.result_type(o, a) != o.dtype:
+                return loop()  # (a row's kind is not the batch's: every row alone)
+            o[ks] = a
+    return outs
 
 
 def _dtype_moved(graph, outs) -> bool:
