@@ -54,6 +54,7 @@ from .boundary import (
     _own,
     _own_parts,
     _poison_traced,
+    _poison_traced_flat,
     _poison_traced_rows,
     _say_infinite_input,
     _public_call,
@@ -414,7 +415,9 @@ class _Jacobian(_Transform):
             if cols is not None:  # (an infinite input: said, as grad says it; a NaN one's value is NaN too)
                 for k, i in enumerate(st.wrt):
                     _say_infinite_input(k, xs[i])
-            jac = _nan_rows(jac, _nonfinite(outs), cols)
+            if (bad := _nonfinite(outs)) is not None:
+                _say_infinite_value(st.graph, xs, outs)
+            jac = _nan_rows(jac, bad, cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
@@ -629,6 +632,7 @@ class _Hessian(_Transform):
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
             h = np.full(np.shape(h), np.nan)
+            _say_infinite_value(st.graph, xs, outs)
         elif isinstance(outs[0], Traced):  # NaN where the traced value is not finite, as grad's
             h = _poison_traced(h, outs[0])
         cols = _nonfinite([xs[i] for i in st.wrt])
@@ -734,6 +738,8 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
     if bad is not None and not isinstance(jv, Traced):
         jv = np.where(bad, np.nan, jv)
+        _say_infinite_value(st.graph, xs, outs)
+    jv = _poison_traced_flat(jv, outs)
     if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv), tangents=True)
@@ -902,7 +908,9 @@ def vmap(f, in_axes=0, out_axes=0):
             )
             return out_leaves
 
-        def loop(ks=None):  # f per batch element (or those of ks), outputs stacked (traced values: the outer trace records it)
+        def loop(
+            ks=None,
+        ):  # f per batch element (or those of ks), outputs stacked (traced values: the outer trace records it)
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in (range(size) if ks is None else ks)]
             return [dnp.stack(list(outs)) for outs in zip(*per)]
 
@@ -958,22 +966,23 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     # not taken: vmap(grad) was complex garbage): each row alone too
     if under or (value_dtypes and _dtype_moved(graph, outs)):
         return loop()
-    return _nan_rows_alone(graph, flags, outs, loop) if _holds_nan(outs) else outs
+    return _nan_rows_alone(graph, flags, outs, loop) if _holds_nonfinite(outs) else outs
 
 
-def _holds_nan(outs) -> bool:
-    """Whether a batched run's concrete outputs hold a NaN (one C pass each: the common case's only extra work)."""
-    return any(np.asarray(o).dtype.kind in "fc" and np.isnan(o).any() for o in outs if not isinstance(o, Traced))
+def _holds_nonfinite(outs) -> bool:
+    """Whether a batched run's concrete outputs hold a NaN or inf (one C pass each: the common case's only extra
+    work)."""
+    return any(np.asarray(o).dtype.kind in "fc" and not np.isfinite(o).all() for o in outs if not isinstance(o, Traced))
 
 
 def _nan_rows_alone(graph, flags, outs, loop) -> list:
-    """A derivative's batched outputs with each row that holds a NaN (its inputs finite) answered by f on that row
+    """A derivative's batched outputs with each row that holds a NaN or inf (its inputs finite) answered by f on that row
     alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
     infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
     An equation that left its domain on the batch said so already; the row's call says it once more, which the
     enclosing call's collector merges."""
     batched = [not free for free in _unbatched_outputs(graph, flags)]
-    bad = [np.isnan(np.reshape(o, (len(o), -1))).any(axis=1) for o, b in zip(outs, batched) if b]
+    bad = [~np.isfinite(np.reshape(o, (len(o), -1))).all(axis=1) for o, b in zip(outs, batched) if b]
     ks = np.flatnonzero(np.any(bad, axis=0)) if bad else []
     if not len(ks):  # (a NaN in an output that depends on no batched input: the traced row's own)
         return outs

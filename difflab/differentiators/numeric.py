@@ -154,7 +154,11 @@ class Numeric(base.Differentiator):
                 return outs, nan, (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
-            jv = (first_order_only(self, args, V, jv, fun) if order == 1 else no_value_guard(self, args, jv, fun)) if traced else jv
+            jv = (
+                (first_order_only(self, args, V, jv, fun) if order == 1 else no_value_guard(self, args, jv, fun))
+                if traced
+                else jv
+            )
             self.error = err if err is not None else self.error
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
@@ -186,5 +190,7 @@ class Numeric(base.Differentiator):
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
-            H, self.error = _hessian_stencil(fun := self._fun(args, held, centre), x, flat(outs)[0], self.method, self.error)
+            H, self.error = _hessian_stencil(
+                fun := self._fun(args, held, centre), x, flat(outs)[0], self.method, self.error
+            )
             return outs, no_value_guard(self, args, H, fun) if _traced(args) else H
