@@ -908,9 +908,7 @@ def vmap(f, in_axes=0, out_axes=0):
             )
             return out_leaves
 
-        def loop(
-            ks=None,
-        ):  # f per batch element (or those of ks), outputs stacked (traced values: the outer trace records it)
+        def loop(ks=None):  # f per batch element (those of ks), outputs stacked (traced: the outer trace records it)
             per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in (range(size) if ks is None else ks)]
             return [dnp.stack(list(outs)) for outs in zip(*per)]
 

@@ -231,13 +231,15 @@ def _singular_guard(prepared, args, d, fun):
     return d
 
 
-def no_value_guard(prepared, args, d, fun):
-    """d, a numeric derivative of order ≥ 2 recorded in an enclosing trace (`no_value` found a value at the trace's
-    point), plus a term that is NaN at each evaluation of the enclosing graph where `no_value` would find none: an
+def no_value_guard(prepared, args, d, fun, V=None, order=2):
+    """d, a numeric derivative recorded in an enclosing trace: of order 1, `first_order_only`'s; of order ≥ 2
+    (`no_value` found a value at the trace's point), d plus a term that is NaN at each evaluation of the enclosing graph where `no_value` would find none: an
     op that declares where its partial is infinite (`strong_zero`'s `singular`: sqrt at 0) is there at x, finite,
     and its argument moves at the stencil's points (`_moves`). vmap's batch is traced at its first row and a prepared
     graph at its first point: at a later one at a cone's apex (norm(x) at 0) the stencil gave 1/step (8192), silently,
     where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
+    if order == 1:
+        return first_order_only(prepared, args, V, d, fun)
     watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
     if not watch or not points:
         return d
