@@ -415,8 +415,8 @@ class _Jacobian(_Transform):
             if cols is not None:  # (an infinite input: said, as grad says it; a NaN one's value is NaN too)
                 for k, i in enumerate(st.wrt):
                     _say_infinite_input(k, xs[i])
-            if (bad := _nonfinite(outs)) is not None:
-                _say_infinite_value(st.graph, xs, outs)
+            if (bad := _nonfinite(outs)) is not None:  # (of a gradient: grad alone says why it is NaN, here traced)
+                self.f(*args) if self.of_gradient else _say_infinite_value(st.graph, xs, outs)
             jac = _nan_rows(jac, bad, cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
