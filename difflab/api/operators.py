@@ -964,7 +964,7 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     # not taken: vmap(grad) was complex garbage): each row alone too
     if under or (value_dtypes and _dtype_moved(graph, outs)):
         return loop()
-    return _nan_rows_alone(graph, flags, outs, loop) if _holds_nonfinite(outs) else outs
+    return _nonfinite_rows_alone(graph, flags, outs, loop) if _holds_nonfinite(outs) else outs
 
 
 def _holds_nonfinite(outs) -> bool:
@@ -973,7 +973,7 @@ def _holds_nonfinite(outs) -> bool:
     return any(np.asarray(o).dtype.kind in "fc" and not np.isfinite(o).all() for o in outs if not isinstance(o, Traced))
 
 
-def _nan_rows_alone(graph, flags, outs, loop) -> list:
+def _nonfinite_rows_alone(graph, flags, outs, loop) -> list:
     """A derivative's batched outputs with each row that holds a NaN or inf (its inputs finite) answered by f on that row
     alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
     infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
