@@ -126,3 +126,17 @@ def test_vmap_of_a_finite_derivative_calls_f_no_more_often_for_more_rows():
     n, out, said = count(np.array([[0.5, 0.6], [0.3, 0.4], [0.7, 0.6]]))
     assert said and np.isnan(out[1]).all() and np.isfinite(out[[0, 2]]).all()
     assert n == finite[0][0] + 1  # (the NaN row alone: one call more, not one per row)
+
+
+@pytest.mark.parametrize("method", ["symbolic", "forward", "reverse"])
+def test_vmap_of_a_pullback_at_log_minus_one_or_an_infinite_value_is_nan_said_as_alone(method):
+    # on main vmap of vjp's pullback gave (-1, 0.5) at log(-1)'s row and (0.5, 0.5) at the all-masked one (alone:
+    # NaN), and the pullback alone at the masked row was NaN unsaid
+    cases = [(lambda x: dnp.sum(dnp.log(x)), np.array([[1.0, 2.0], [-1.0, 2.0]]), "log"), (_masked_lse, X, INF_VALUE)]
+    for f, Xs, why in cases:
+        op = lambda x: dl.vjp(f, x, method=method)[1](1.0)[0]  # noqa: E731, B023
+        alone, said_alone = _warned(op, Xs[1])
+        got, said = _warned(dl.vmap(op), Xs)
+        assert np.isnan(alone).all() and np.isnan(got[1]).all() and said == said_alone and why in said[0]
+        assert np.isfinite(got[0]).all() and np.isfinite(op(Xs[0])).all()
+    np.testing.assert_allclose(got[0], np.exp(X[0]) / np.exp(X[0]).sum(), rtol=1e-14)

@@ -87,6 +87,15 @@ def _poison_traced_flat(jv, outs):
     return jv * finite_or_nan(dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs]))
 
 
+def _poison_traced_pullback(g, outs, u):
+    """A pullback's uᵀJ, NaN where a traced output that u weighs (u != 0) is NaN or inf, as `vjp_at` does for
+    concrete ones: under vmap the trace's values are the first row's (a later row's log(-1) gave a number)."""
+    if not any(isinstance(o, Traced) for o in outs):
+        return g
+    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
+    return g * (1.0 + dnp.sum(finite_or_nan(dnp.where(u != 0, flat, 0.0)) - 1.0))  # (1, or NaN)
+
+
 def _poison_traced_rows(jac, outs):
     """The traced Jacobian (m, n), its rows NaN where a traced output is NaN or inf, as `_nan_rows`
     does for concrete ones (a product with 1 or NaN, as in `_poison_traced`). A concrete jac too: a linear graph's

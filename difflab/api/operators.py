@@ -55,6 +55,7 @@ from .boundary import (
     _own_parts,
     _poison_traced,
     _poison_traced_flat,
+    _poison_traced_pullback,
     _poison_traced_rows,
     _say_infinite_input,
     _public_call,
@@ -853,6 +854,8 @@ def vjp_at(st: Staged, prep, xs, said):
             isinstance(u, Traced) or (u[bad] != 0).any()
         ):  # a cotangent on an output with no derivative
             g = np.full(np.shape(g), np.nan)
+            said.run(_say_infinite_value, st.graph, xs, outs)
+        g = _poison_traced_pullback(g, outs, u)
         if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
         return st.signature.rebuild(st.split_flat(g))
