@@ -84,7 +84,7 @@ def _poison_traced_flat(jv, outs):
     for concrete ones: under vmap the trace's values are the first row's (a later row's log(-1) gave a finite J v)."""
     if not any(isinstance(o, Traced) for o in outs):
         return jv
-    return jv * finite_or_nan(dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs]))
+    return jv * finite_or_nan(_real_flat(outs))
 
 
 def _poison_traced_pullback(g, outs, u):
@@ -92,8 +92,15 @@ def _poison_traced_pullback(g, outs, u):
     concrete ones: under vmap the trace's values are the first row's (a later row's log(-1) gave a number)."""
     if not any(isinstance(o, Traced) for o in outs):
         return g
-    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
+    flat = _real_flat(outs)
     return g * (1.0 + dnp.sum(finite_or_nan(dnp.where(u != 0, flat, 0.0)) - 1.0))  # (1, or NaN)
+
+
+def _real_flat(outs):
+    """The outputs' entries, flat, real: a complex entry as the mean of its parts, NaN or inf where either part is
+    (finite_or_nan has no complex SymPy form: a symbolic vjp nested through eig refused it)."""
+    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
+    return 0.5 * dnp.real(flat) + 0.5 * dnp.imag(flat) if np.iscomplexobj(flat) else flat
 
 
 def _poison_traced_rows(jac, outs):
@@ -103,8 +110,7 @@ def _poison_traced_rows(jac, outs):
     alone is NaN (issue 11)."""
     if not any(isinstance(o, Traced) for o in outs):
         return jac
-    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
-    return jac * dnp.reshape(finite_or_nan(flat), (-1, 1))
+    return jac * dnp.reshape(finite_or_nan(_real_flat(outs)), (-1, 1))
 
 
 def _nan_rows(jac, bad, cols=None):
