@@ -79,13 +79,38 @@ def _poison_traced(d, out):
     return d * finite_or_nan(out)
 
 
+def _poison_traced_flat(jv, outs):
+    """A traced J v (flat, the outputs' entries in order), NaN where a traced output is NaN or inf, as `jvp_at` does
+    for concrete ones: under vmap the trace's values are the first row's (a later row's log(-1) gave a finite J v)."""
+    if not any(isinstance(o, Traced) for o in outs):
+        return jv
+    return jv * finite_or_nan(_real_flat(outs))
+
+
+def _poison_traced_pullback(g, outs, u):
+    """A pullback's uᵀJ, NaN where a traced output that u weighs (u != 0) is NaN or inf, as `vjp_at` does for
+    concrete ones: under vmap the trace's values are the first row's (a later row's log(-1) gave a number)."""
+    if not any(isinstance(o, Traced) for o in outs):
+        return g
+    flat = _real_flat(outs)
+    return g * (1.0 + dnp.sum(finite_or_nan(dnp.where(u != 0, flat, 0.0)) - 1.0))  # (1, or NaN)
+
+
+def _real_flat(outs):
+    """The outputs' entries, flat, real: a complex entry as the mean of its parts, NaN or inf where either part is
+    (finite_or_nan has no complex SymPy form: a symbolic vjp nested through eig refused it)."""
+    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
+    return 0.5 * dnp.real(flat) + 0.5 * dnp.imag(flat) if np.iscomplexobj(flat) else flat
+
+
 def _poison_traced_rows(jac, outs):
     """The traced Jacobian (m, n), its rows NaN where a traced output is NaN or inf, as `_nan_rows`
-    does for concrete ones (a product with 1 or NaN, as in `_poison_traced`)."""
-    if not isinstance(jac, Traced) or not any(isinstance(o, Traced) for o in outs):
+    does for concrete ones (a product with 1 or NaN, as in `_poison_traced`). A concrete jac too: a linear graph's
+    constant Jacobian (forward's, of a gradient poisoned at an infinite value) was vmap's 1s or 0s where the call
+    alone is NaN (issue 11)."""
+    if not any(isinstance(o, Traced) for o in outs):
         return jac
-    flat = dnp.concatenate([dnp.reshape(o, (-1,)) for o in outs])
-    return jac * dnp.reshape(finite_or_nan(flat), (-1, 1))
+    return jac * dnp.reshape(finite_or_nan(_real_flat(outs)), (-1, 1))
 
 
 def _nan_rows(jac, bad, cols=None):
@@ -144,11 +169,15 @@ def _say_infinite_input(k: int, x) -> None:
 
 
 def _say_infinite_value(graph: Graph, xs, loss) -> None:
-    """A DomainWarning where a scalar function's value is ±inf, its gradient so NaN, and infinite data made it (an
+    """A DomainWarning where a scalar function's value (`loss`; a list: its outputs', jacobian's, hessian's, jvp's) is
+    ±inf, its derivative so NaN, and infinite data made it (an
     input or a constant: a log-domain sum over an all -inf set, logsumexp's -inf, was NaN unsaid; issue 11), which
     NumPy never warns of. Said only if no equation that left its domain (log(0)) says it better; an overflow from
     finite data NumPy says itself ('overflow encountered'), and a NaN value's NaN gradient needs no word."""
-    if not (np.ndim(loss) == 0 and np.isinf(loss)):
+    if isinstance(loss, list):  # (a Jacobian's, Hessian's or JVP's outputs: their first infinite entry, if any)
+        inf = [np.ravel(o)[np.isinf(np.ravel(o))] for o in loss if not isinstance(o, Traced)]
+        loss = next((v[0] for v in inf if v.size), None)
+    if loss is None or not (np.ndim(loss) == 0 and np.isinf(loss)):
         return
     data = [x for x in xs if not isinstance(x, Traced)]
     data += [a.value for e in graph.eqns for a in e.args if isinstance(a, Const) and not isinstance(a.value, Traced)]
@@ -156,7 +185,7 @@ def _say_infinite_value(graph: Graph, xs, loss) -> None:
         warn_domain_unplaced(
             "(value)",
             f"the function's value is {float(loss)} (from an infinite input or constant): there is no derivative "
-            "at an infinite value, so its gradient is NaN (where it has a limit there, take it yourself)",
+            "at an infinite value, so its derivative there is NaN (where it has a limit there, take it yourself)",
         )
 
 

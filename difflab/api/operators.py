@@ -54,6 +54,8 @@ from .boundary import (
     _own,
     _own_parts,
     _poison_traced,
+    _poison_traced_flat,
+    _poison_traced_pullback,
     _poison_traced_rows,
     _say_infinite_input,
     _public_call,
@@ -414,7 +416,9 @@ class _Jacobian(_Transform):
             if cols is not None:  # (an infinite input: said, as grad says it; a NaN one's value is NaN too)
                 for k, i in enumerate(st.wrt):
                     _say_infinite_input(k, xs[i])
-            jac = _nan_rows(jac, _nonfinite(outs), cols)
+            if (bad := _nonfinite(outs)) is not None:  # (of a gradient: grad alone says why it is NaN, here traced)
+                self.f(*args) if self.of_gradient else _say_infinite_value(st.graph, xs, outs)
+            jac = _nan_rows(jac, bad, cols)
             rows = gradient_rows(st, len(outs)) if self.of_gradient else None  # (H's block i, j: by leaf i too)
             return _jacobian_tree(st, outs, _poison_traced_rows(jac, outs), rows)
 
@@ -629,6 +633,7 @@ class _Hessian(_Transform):
         outs, h = prep.hessian(xs)
         if _nonfinite(outs) is not None:
             h = np.full(np.shape(h), np.nan)
+            _say_infinite_value(st.graph, xs, outs)
         elif isinstance(outs[0], Traced):  # NaN where the traced value is not finite, as grad's
             h = _poison_traced(h, outs[0])
         cols = _nonfinite([xs[i] for i in st.wrt])
@@ -734,6 +739,8 @@ def jvp_at(st: Staged, prep, method, xs, tangents):
     bad, cols = _nonfinite(outs), _nonfinite([xs[i] for i in st.wrt])
     if bad is not None and not isinstance(jv, Traced):
         jv = np.where(bad, np.nan, jv)
+        _say_infinite_value(st.graph, xs, outs)
+    jv = _poison_traced_flat(jv, outs)
     if cols is not None and not isinstance(jv, Traced) and (v[cols] != 0).any():  # along a NaN/inf input
         jv = np.full(np.shape(jv), np.nan)
     return st.outputs(outs, xs), st.outputs(_split_out(outs, jv), tangents=True)
@@ -847,6 +854,8 @@ def vjp_at(st: Staged, prep, xs, said):
             isinstance(u, Traced) or (u[bad] != 0).any()
         ):  # a cotangent on an output with no derivative
             g = np.full(np.shape(g), np.nan)
+            said.run(_say_infinite_value, st.graph, xs, outs)
+        g = _poison_traced_pullback(g, outs, u)
         if cols is not None and not isinstance(g, Traced):
             g = np.where(cols, np.nan, g)
         return st.signature.rebuild(st.split_flat(g))
@@ -902,8 +911,8 @@ def vmap(f, in_axes=0, out_axes=0):
             )
             return out_leaves
 
-        def loop():  # f per batch element, outputs stacked (traced values: the outer trace records it)
-            per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in range(size)]
+        def loop(ks=None):  # f per batch element (those of ks), outputs stacked (traced: the outer trace records it)
+            per = [call([x[k] if b else x for x, b in zip(leaves, flags)]) for k in (range(size) if ks is None else ks)]
             return [dnp.stack(list(outs)) for outs in zip(*per)]
 
         # traced at the first element's numbers; on traced values (inside a derivative) the graph's
@@ -956,7 +965,36 @@ def _batched_or_rows(graph, leaves, flags, loop, value_dtypes=False) -> list:
     # `value_dtypes`: an op whose result's dtype the values pick (sqrtm: complex at a real A's negative eigenvalue)
     # went complex on a later row than the traced one, whose graph holds the real branch (its derivative's real parts
     # not taken: vmap(grad) was complex garbage): each row alone too
-    return loop() if under or (value_dtypes and _dtype_moved(graph, outs)) else outs
+    if under or (value_dtypes and _dtype_moved(graph, outs)):
+        return loop()
+    return _nonfinite_rows_alone(graph, flags, outs, loop) if _holds_nonfinite(outs) else outs
+
+
+def _holds_nonfinite(outs) -> bool:
+    """Whether a batched run's concrete outputs hold a NaN or inf (one C pass each: the common case's only extra
+    work)."""
+    return any(np.asarray(o).dtype.kind in "fc" and not np.isfinite(o).all() for o in outs if not isinstance(o, Traced))
+
+
+def _nonfinite_rows_alone(graph, flags, outs, loop) -> list:
+    """A derivative's batched outputs with each row that holds a NaN or inf (its inputs finite) answered by f on that row
+    alone (`loop(rows)`), which says why: the batched graph, traced at the first row, poisons a later row's gradient at an
+    infinite value (sum(x + -inf), logsumexp over an all -inf set) with no word, where grad alone warns (issue 11).
+    An equation that left its domain on the batch said so already; the row's call says it once more, which the
+    enclosing call's collector merges."""
+    batched = [not free for free in _unbatched_outputs(graph, flags)]
+    bad = [~np.isfinite(np.reshape(o, (len(o), -1))).all(axis=1) for o, b in zip(outs, batched) if b]
+    ks = np.flatnonzero(np.any(bad, axis=0)) if bad else []
+    if not len(ks):  # (a NaN in an output that depends on no batched input: the traced row's own)
+        return outs
+    alone = loop(ks)
+    outs = [np.array(o) for o in outs]  # (arrays of their own, writable)
+    for o, a, b in zip(outs, alone, batched):
+        if b:
+            if np.result_type(o, a) != o.dtype:
+                return loop()  # (a row's kind is not the batch's: every row alone)
+            o[ks] = a
+    return outs
 
 
 def _dtype_moved(graph, outs) -> bool:

@@ -15,7 +15,7 @@ from ..ops.core import ignored_rules
 from . import base
 from .base import _traced, check_size, flag, flat, split
 from .offsets import dropping_offsets
-from .pieces import _number, first_order_only, no_value
+from .pieces import _number, no_value, no_value_guard
 from .scales import chunked, constant_terms, evaluated_graphs, on_numbers
 from .stencils import (
     EPS,
@@ -150,11 +150,10 @@ class Numeric(base.Differentiator):
             fold = (order := self.levels + self._derived) == 1 and V is None and not traced and self._fold
             outs, held, centre = (None, [], None) if fold else self._at(args)  # fold: f(x) is row 0 of the run
             if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
-                nan = np.full((k, self.m), np.nan)
-                return outs, nan, (nan if want_err else None)
+                return outs, (nan := np.full((k, self.m), np.nan)), (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
-            jv = first_order_only(self, args, V, jv, fun) if order == 1 and traced else jv
+            jv = no_value_guard(self, args, jv, fun, V, order) if traced else jv
             self.error = err if err is not None else self.error
             at_x = fold and all(map(cmath.isfinite, fun.f0.tolist()))  # (else f(x) alone, for its warnings)
             return ([fun.f0.reshape(self.out_shapes[0])[()]] if at_x else self._at(args)[0] if fold else outs), jv, err
@@ -186,5 +185,6 @@ class Numeric(base.Differentiator):
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
             if no_value(self.graph, args, self.wrt, 2):
                 return outs, np.full((self.n, self.n), np.nan)
-            H, self.error = _hessian_stencil(self._fun(args, held, centre), x, flat(outs)[0], self.method, self.error)
-            return outs, H
+            fun = self._fun(args, held, centre)
+            H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)
+            return outs, no_value_guard(self, args, H, fun) if _traced(args) else H

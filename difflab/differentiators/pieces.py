@@ -231,6 +231,40 @@ def _singular_guard(prepared, args, d, fun):
     return d
 
 
+def no_value_guard(prepared, args, d, fun, V=None, order=2):
+    """d, a numeric derivative recorded in an enclosing trace: of order 1, `first_order_only`'s; of order ≥ 2
+    (`no_value` found a value at the trace's point), d plus a term that is NaN at each evaluation of the enclosing graph where `no_value` would find none: an
+    op that declares where its partial is infinite (`strong_zero`'s `singular`: sqrt at 0) is there at x, finite,
+    and its argument moves at the stencil's points (`_moves`). vmap's batch is traced at its first row and a prepared
+    graph at its first point: at a later one at a cone's apex (norm(x) at 0) the stencil gave 1/step (8192), silently,
+    where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
+    if order == 1:
+        return first_order_only(prepared, args, V, d, fun)
+    watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
+    if not watch or not points:
+        return d
+    entries = [(e, i) for e, i in watch.entries if getattr(_partial(e, i), "singular", None) is not None]
+    if not entries:
+        return d
+    k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
+    for e, i in entries:
+        moved = [r[k + watch.positions[e.args[i]]] for r in points]
+        d = d + on_behalf(e, _no_value_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved)
+    return d
+
+
+def _no_value_term(e, i, values, moved):
+    """`no_value_guard`'s term for the watched argument i of e (`_guard_term`'s arguments): NaN where e's partial is
+    infinite at x at an element its argument i moves, else 0; no derivative of its own."""
+    out = e.op.bind(*values, **e.kw)
+    singular = dnp.where(_partial(e, i).singular(out, *values), dnp.where(dnp.isfinite(out), 1.0, 0.0), 0.0)
+    shape = np.shape(_number(values[i]))
+    a = dnp.stack(moved)
+    a = dnp.reshape(a, (len(moved),) + (1,) * (np.ndim(_number(out)) - len(shape)) + shape)
+    moves = dnp.max(dnp.where(a == values[i], 0.0, 1.0), axis=0)
+    return dnp.where(dnp.sum(singular * moves) > 0.0, np.nan, 0.0)
+
+
 def _at_x(prepared, args, fun, vars_) -> dict:
     """The watched values `vars_` at x, traced: by f's own equations on args, which the trace already recorded (the
     probe's evaluation: common subexpressions, nothing new), or where a held piece computes one, by the stencil's
