@@ -78,7 +78,7 @@ def test_the_checks_run_only_on_a_call_that_underflowed(monkeypatch):
     near = np.array([[0.0, -2.0, 1.0], [1.0, 2.0, 3.0], [0.5, -0.5, 0.25]])  # logit gaps of a few: no underflow
     checked = []
     product = graphs._normal_product
-    monkeypatch.setattr(graphs, "_normal_product", lambda args: checked.append(1) or product(args))
+    monkeypatch.setattr(graphs, "_normal_product", lambda *a: checked.append(1) or product(*a))
     prepared = dl.prepare(f, far, method="reverse")
     for call, x in enumerate((far, far, far, near, far, near)):
         checked.clear()

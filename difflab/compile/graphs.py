@@ -1043,6 +1043,7 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
     Not called before an underflow raised in its program (`_swapper`): until then its name calls `call` itself."""
 
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)
+    dense = [True, True]  # (`_normal_product`'s guess per argument, from its last scan)
 
     def run(*args, **params):
         if not seen[0]:  # (none yet: the error state in force, free)
@@ -1062,11 +1063,11 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
             _reset(token)
         if getattr(_UNDERFLOWS, "n", 0) == before:
             return out
-        if products and _normal_product(args) < _LOST:
+        if products and _normal_product(args, dense) < _LOST:
             raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
         if read:
-            magnitude = np.abs(out)
-            if np.any((magnitude > 0.0) & (magnitude < _TINY)):
+            magnitude = np.abs(np.asarray(out))  # (a nonzero entry among those below the normal range: 2 passes, not 5)
+            if magnitude[magnitude < _TINY].any():
                 raise FloatingPointError("an underflow to a subnormal value: the interpreter decides")
         return out
 
@@ -1132,15 +1133,25 @@ def _reset(token) -> None:
         _ERRSTATE[0].reset(token)
 
 
-def _normal_product(args) -> float:
+def _normal_product(args, dense: list) -> float:
     """The smallest product of one normal-range entry of each argument (inf where one has none: every product that
-    reads it is tiny already)."""
+    reads it is tiny already). `dense`: per argument, whether its last scan found no entry 0, subnormal or NaN (a
+    weight matrix, the activations it multiplies): then first one pass, the min, which answers where that still holds
+    (5x fewer instructions for a 256x128 array than the masked copy, which is cheaper where zeros are many: a softmax's)."""
     bound = 1.0
-    for a in args:
+    for i, a in enumerate(args):
         magnitude = np.abs(np.asarray(a))
+        if i < len(dense) and dense[i] and magnitude.dtype.kind == "f":
+            least = magnitude.min(initial=math.inf)
+            if least >= _TINY:
+                bound *= float(least)
+                continue
+            dense[i] = False
         normal = magnitude[magnitude >= _TINY]
         if not normal.size:
             return math.inf
+        if i < len(dense) and not dense[i] and normal.size == magnitude.size:
+            dense[i] = True  # (none of those entries this time: the one pass next time)
         bound *= float(normal.min())
     return bound
 
