@@ -78,7 +78,7 @@ def test_the_checks_run_only_on_a_call_that_underflowed(monkeypatch):
     near = np.array([[0.0, -2.0, 1.0], [1.0, 2.0, 3.0], [0.5, -0.5, 0.25]])  # logit gaps of a few: no underflow
     checked = []
     product = graphs._normal_product
-    monkeypatch.setattr(graphs, "_normal_product", lambda *a: checked.append(1) or product(*a))
+    monkeypatch.setattr(graphs, "_normal_product", lambda args: checked.append(1) or product(args))
     prepared = dl.prepare(f, far, method="reverse")
     for call, x in enumerate((far, far, far, near, far, near)):
         checked.clear()
@@ -179,9 +179,9 @@ def test_a_wrapper_per_check_where_one_op_is_read_by_a_quotient_rule_and_another
 
 
 def test_the_product_bound_is_the_masked_minimum_whatever_its_guess():
-    """perf48: `_normal_product` scans an argument with one min where its last scan found no 0, subnormal or NaN
-    entry; its bound stays the product of the least normal-range magnitudes (the masked scan, the reference here),
-    whichever guess it starts from and as the arguments change between calls."""
+    """perf48: `_normal_product` scans a large argument with one min first (enough where it has no 0, subnormal or NaN
+    entry); its bound stays the product of the least normal-range magnitudes (the masked scan, the reference here),
+    whether the argument is small or large, dense or not."""
     from difflab.compile import graphs
 
     tiny = np.finfo(np.float64).tiny
@@ -203,6 +203,8 @@ def test_the_product_bound_is_the_masked_minimum_whatever_its_guess():
         (np.array([1e-200]), np.array([-1e-120, 0.0])), (np.array([3, 0]), 2.0), (np.empty(0), dense),
         (np.array([np.inf, 0.0]), dense), (np.array([1 + 1j, 0j]), holey), (holey, dense),
     ]  # fmt: skip
-    guess = [True, True]
-    for args in cases + cases[::-1]:
-        assert graphs._normal_product(args, guess) == reference(args), args
+    big = np.full(2048, 0.5)  # (past the size where it tries one min pass first)
+    holey_big = np.concatenate([big, holey])
+    cases += [(big, holey_big), (holey_big, big), (big, np.nan * big), (big * 1e-310, dense), (big.astype(int), big)]
+    for args in cases:
+        assert graphs._normal_product(args) == reference(args), args

@@ -1043,7 +1043,6 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
     Not called before an underflow raised in its program (`_swapper`): until then its name calls `call` itself."""
 
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)
-    dense = [True, True]  # (`_normal_product`'s guess per argument, from its last scan)
 
     def run(*args, **params):
         if not seen[0]:  # (none yet: the error state in force, free)
@@ -1063,7 +1062,7 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
             _reset(token)
         if getattr(_UNDERFLOWS, "n", 0) == before:
             return out
-        if products and _normal_product(args, dense) < _LOST:
+        if products and _normal_product(args) < _LOST:
             raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
         if read:
             magnitude = np.abs(np.asarray(out))  # (a nonzero entry among those below the normal range: 2 passes, not 5)
@@ -1133,25 +1132,23 @@ def _reset(token) -> None:
         _ERRSTATE[0].reset(token)
 
 
-def _normal_product(args, dense: list) -> float:
+def _normal_product(args) -> float:
     """The smallest product of one normal-range entry of each argument (inf where one has none: every product that
-    reads it is tiny already). `dense`: per argument, whether its last scan found no entry 0, subnormal or NaN (a
-    weight matrix, the activations it multiplies): then first one pass, the min, which answers where that still holds
-    (5x fewer instructions for a 256x128 array than the masked copy, which is cheaper where zeros are many: a softmax's)."""
+    reads it is tiny already)."""
     bound = 1.0
-    for i, a in enumerate(args):
+    for a in args:
         magnitude = np.abs(np.asarray(a))
-        if i < len(dense) and dense[i] and magnitude.dtype.kind == "f":
-            least = magnitude.min(initial=math.inf)
+        if magnitude.size > 1024 and magnitude.dtype.kind == "f":
+            # (first one pass, the min, which answers where no entry is 0, subnormal or NaN: a weight matrix, the
+            # activations it multiplies; 5x fewer instructions than the masked copy for 256x128. Not below 1024
+            # entries, where NumPy's per-call cost outweighs it, nor stateful: one wrapper serves many products)
+            least = float(magnitude.min())
             if least >= _TINY:
-                bound *= float(least)
+                bound *= least
                 continue
-            dense[i] = False
         normal = magnitude[magnitude >= _TINY]
         if not normal.size:
             return math.inf
-        if i < len(dense) and not dense[i] and normal.size == magnitude.size:
-            dense[i] = True  # (none of those entries this time: the one pass next time)
         bound *= float(normal.min())
     return bound
 
