@@ -176,3 +176,35 @@ def test_a_wrapper_per_check_where_one_op_is_read_by_a_quotient_rule_and_another
         else:
             np.testing.assert_allclose(got, want, rtol=1e-15)
         assert env["op_mul_under_read"] is not env["op_mul_under"]
+
+
+def test_the_product_bound_is_the_masked_minimum_whatever_its_guess():
+    """perf48: `_normal_product` scans a large argument with one min first (enough where it has no 0, subnormal or NaN
+    entry); its bound stays the product of the least normal-range magnitudes (the masked scan, the reference here),
+    whether the argument is small or large, dense or not."""
+    from difflab.compile import graphs
+
+    tiny = np.finfo(np.float64).tiny
+
+    def reference(args):
+        bound = 1.0
+        for a in args:
+            m = np.abs(np.asarray(a))
+            normal = m[m >= tiny]
+            if not normal.size:
+                return np.inf
+            bound *= float(normal.min())
+        return bound
+
+    dense = np.array([[3.0, -0.5], [2.0, 4.0]])
+    holey = np.array([0.0, 1e-310, -2.0, np.nan, 0.25])
+    cases = [
+        (dense, holey), (holey, dense), (dense, dense), (np.zeros(3), dense), (dense, np.array([np.nan])),
+        (np.array([1e-200]), np.array([-1e-120, 0.0])), (np.array([3, 0]), 2.0), (np.empty(0), dense),
+        (np.array([np.inf, 0.0]), dense), (np.array([1 + 1j, 0j]), holey), (holey, dense),
+    ]  # fmt: skip
+    big = np.full(2048, 0.5)  # (past the size where it tries one min pass first)
+    holey_big = np.concatenate([big, holey])
+    cases += [(big, holey_big), (holey_big, big), (big, np.nan * big), (big * 1e-310, dense), (big.astype(int), big)]
+    for args in cases:
+        assert graphs._normal_product(args) == reference(args), args
