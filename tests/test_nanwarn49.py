@@ -39,3 +39,16 @@ def test_reverse_grad_of_a_numeric_hessian_reused_at_cbrt_zero_is_nan():
     np.testing.assert_allclose(g(x0), [10.0 / 27.0 * 0.2 ** (-8.0 / 3.0), 0.0], rtol=1e-3)
     reused, said = _warned(g, np.array([0.0, 0.5]))
     assert np.isnan(reused).all() and said
+
+
+def test_vmap_of_numeric_hessian_at_a_later_hypot_origin_is_nan_as_alone():
+    # on main row 1 gave [[8192, 0], [0, 8192]] (the stencil's 1/step) silently; alone: NaN with a DomainWarning
+    f = lambda x: dnp.hypot(x[0], x[1])  # noqa: E731
+    X = np.array([[0.3, 0.4], [0.0, 0.0]])
+    H = dl.hessian(f, method="numeric")
+    alone, said_alone = _warned(H, X[1])
+    got, said = _warned(dl.vmap(H), X)
+    assert np.isnan(alone).all() and np.isnan(got[1]).all()
+    assert said and said == said_alone and "derivative of hypot is infinite" in said[0]
+    r, x = 0.5, X[0]
+    np.testing.assert_allclose(got[0], (np.eye(2) - np.outer(x, x) / r**2) / r, atol=1e-6)  # (I - x̂x̂ᵀ)/|x|

@@ -955,10 +955,10 @@ def _float_form(partial):
 
 
 def infinite_at(partial, singular):
-    """Declare where an elementwise partial is infinite, `singular(out, *args)` (a bool mask), without
-    `strong_zero`'s convention (cbrt at 0: a zero tangent there still meets 1/0). Numeric's guards read it: a
-    numeric derivative inside a trace, decided at the trace's point, answers NaN at a later point where the partial
-    is infinite, not the stencil's 1/step (issue 11). Returns the partial.
+    """Declare where an elementwise partial is infinite or, at a cone's apex (hypot at the origin), has no value:
+    `singular(out, *args)` (a bool mask), without `strong_zero`'s convention (cbrt at 0: a zero tangent there still
+    meets 1/0). Numeric's guards read it: a numeric derivative inside a trace, decided at the trace's point, answers
+    NaN at a later point where the partial is infinite, not the stencil's 1/step (issue 11). Returns the partial.
 
     >>> d = infinite_at(lambda out, x: 1.0 / x, lambda out, x: x == 0.0)
     >>> bool(d.singular(0.0, 0.0)), getattr(d, "strong_zero", False)
