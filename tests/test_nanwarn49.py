@@ -52,3 +52,16 @@ def test_vmap_of_numeric_hessian_at_a_later_hypot_origin_is_nan_as_alone():
     assert said and said == said_alone and "derivative of hypot is infinite" in said[0]
     r, x = 0.5, X[0]
     np.testing.assert_allclose(got[0], (np.eye(2) - np.outer(x, x) / r**2) / r, atol=1e-6)  # (I - x̂x̂ᵀ)/|x|
+
+
+def test_numeric_jacobian_of_a_numeric_grad_reused_at_the_apex_counts_order_2():
+    # on main: traced at [1, 2, 3], called at 0 it said "a derivative of order 3" (numeric's own recorded stencil and
+    # guard equations were counted as a derivative rule on top of its levels); fresh at 0 it says order 2
+    norm = lambda x: dnp.linalg.norm(x)  # noqa: E731
+    J = dl.jacobian(dl.grad(norm, method="numeric"), method="numeric")
+    x0 = np.array([1.0, 2.0, 3.0])
+    r = np.linalg.norm(x0)
+    np.testing.assert_allclose(J(x0), (np.eye(3) - np.outer(x0, x0) / r**2) / r, atol=1e-5)
+    got, said = _warned(J, np.zeros(3))
+    assert np.isnan(got).all() and len(said) == 1
+    assert "a derivative of order 2 has no value" in said[0] and "derivative of sqrt is infinite" in said[0]
