@@ -65,3 +65,13 @@ def test_numeric_jacobian_of_a_numeric_grad_reused_at_the_apex_counts_order_2():
     got, said = _warned(J, np.zeros(3))
     assert np.isnan(got).all() and len(said) == 1
     assert "a derivative of order 2 has no value" in said[0] and "derivative of sqrt is infinite" in said[0]
+
+
+def test_reverse_jacobian_of_a_numeric_grad_of_hypot_at_the_origin_is_nan():
+    # on main [[nan, 0], [nan, 165140]]: only hypot's first leg was guarded, the second gave a number (warned)
+    f = lambda x: dnp.hypot(x[0], x[1])  # noqa: E731
+    J = dl.jacobian(dl.grad(f, method="numeric"), method="reverse")
+    got, said = _warned(J, np.zeros(2))
+    assert np.isnan(got).all() and said and "derivative of hypot is infinite" in said[0]
+    x = np.array([0.3, 0.4])
+    np.testing.assert_allclose(J(x), (np.eye(2) - np.outer(x, x) / 0.25) / 0.5, atol=1e-6)

@@ -114,7 +114,9 @@ def infinite_partial(graph: Graph, args, wrt):
 
 
 def _singular(graph: Graph, args, wrt):
-    """(equation, its argument) of `infinite_partial` (the equation of `graph` itself), or None."""
+    """(equation, its arguments with an infinite partial that move) of `infinite_partial` (the equation of `graph`
+    itself), or None. Every such argument (hypot's both legs at the origin: `first_order_only` guarded the first
+    only, and reverse's derivative along the second was 1.7e5, a number)."""
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: _number(a) for v, a in zip(graph.inputs, args)}
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -124,13 +126,16 @@ def _singular(graph: Graph, args, wrt):
             if e.out not in live or not e.op.float_partials:
                 continue
             vals, out = [_inexact(_number(read(env, a))) for a in e.args], _inexact(env[e.out])
+            bad = []
             for (partial, _), a in zip(e.op.float_partials, e.args):
-                if partial is None or not isinstance(a, Var) or a not in live:
+                if partial is None or not isinstance(a, Var) or a not in live or a in bad:
                     continue
                 d = np.broadcast_to(_inexact(partial(out, *vals, **e.kw)), out.shape)
                 at = np.isfinite(out) & ~np.isfinite(d)
                 if at.any() and _moves(graph, args, wrt, e, a, at, env):
-                    return e, a
+                    bad.append(a)
+            if bad:
+                return e, bad
     return None
 
 
@@ -223,7 +228,7 @@ def first_order_only(prepared, args, V, d, fun):
     found = _singular(graph, args, wrt)
     if found is None:
         return _singular_guard(prepared, args, d, fun)
-    e, a = found
+    e, bad = found
     _specialise(args)
     where = str(e.origin).split(" :")[0]
     warn_domain_if_nonfinite(
@@ -231,16 +236,16 @@ def first_order_only(prepared, args, V, d, fun):
         f"{where}: the derivative of {e.op.name} is infinite here, so the derivative of a numeric derivative "
         "(order 2) has no value (its finite differences would measure 1/step): NaN",
     )
-    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=(a,))
+    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=tuple(bad))
     x = np.concatenate([np.ravel(_number(args[i])) for i in wrt])
     V = np.eye(len(x)) if V is None else np.asarray(V, dtype=float).reshape(-1, len(x))
     h = prepared.method._plan[4][0] * np.maximum(1.0, np.abs(x)).max()
     xt = dnp.concatenate([dnp.ravel(args[i]) for i in wrt])
     for D in (h * V, -h * V):
         for dv in D:
-            (ap,) = evaluate(upto, *prepared.with_x(args, _split(xt + dv, prepared.in_shapes)))
-            if np.isfinite(_number(ap)).all():
-                d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
+            for ap in evaluate(upto, *prepared.with_x(args, _split(xt + dv, prepared.in_shapes))):
+                if np.isfinite(_number(ap)).all():
+                    d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
     return d
 
 
