@@ -257,6 +257,12 @@ def _singular_guard(prepared, args, d, fun):
     s = ∞ where e's partial is infinite at x, else 0. Its value is 0; its derivatives are 0 where s is 0, and
     where s is ∞ NaN along every direction in which a(p) moves, with e's own rule saying its DomainWarning. (A
     transform traced at [1, 2, 3.5] and reused at std's apex gave the stencil's 1/step.)"""
+    return _guarded(prepared, args, d, fun, _guard_term)
+
+
+def _guarded(prepared, args, d, fun, term):
+    """d plus term(e, i, e's argument values at x, argument i at the stencil's points) for each watched argument i of
+    an op e that declares where its partial is infinite (`_singular_guard`'s and `no_value_guard`'s loop)."""
     watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
     if not watch or not points:
         return d
@@ -266,9 +272,8 @@ def _singular_guard(prepared, args, d, fun):
     k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
     for e, i in entries:
         moved = [r[k + watch.positions[e.args[i]]] for r in points]
-        d = d + on_behalf(
-            GuardOrigin(*e.origin), _guard_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved
-        )
+        values = [at[a] if isinstance(a, Var) else a.value for a in e.args]
+        d = d + on_behalf(GuardOrigin(*e.origin), term, e, i, values, moved)
     return d
 
 
@@ -281,24 +286,7 @@ def no_value_guard(prepared, args, d, fun, V=None, order=2):
     where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
     if order == 1:
         return first_order_only(prepared, args, V, d, fun)
-    watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
-    if not watch or not points:
-        return d
-    entries = [(e, i) for e, i in watch.entries if getattr(_partial(e, i), "singular", None) is not None]
-    if not entries:
-        return d
-    k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
-    for e, i in entries:
-        moved = [r[k + watch.positions[e.args[i]]] for r in points]
-        d = d + on_behalf(
-            GuardOrigin(*e.origin),
-            _no_value_term,
-            e,
-            i,
-            [at[a] if isinstance(a, Var) else a.value for a in e.args],
-            moved,
-        )
-    return d
+    return _guarded(prepared, args, d, fun, _no_value_term)
 
 
 def _no_value_term(e, i, values, moved):
