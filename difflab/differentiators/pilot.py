@@ -10,12 +10,14 @@ f‴_ii = (f(x + 2a) − 3 f(x + a) + 3 f(x) − f(x − a)) / a³ + O(a) (round
 component's own derivative, third order: (−f(x − a)/3 − f(x)/2 + f(x + a) − f(x + 2a)/6) / a, error
 a³|f⁗|/12 + 2 eps|f|/a ~ eps^(3/4), below the central difference's eps^(2/3). The largest probed f‴_ii (the
 measure is a gradient's largest error) sizes the other components' step, trusted halfway: the geometric mean of
-the default's and (3 eps |f(x)| / f‴)^(1/3), within ½× … 1.5× (`PILOT_UP`, `PILOT_DOWN`: the unprobed axes' f‴
-may be larger or smaller). Unlike one random direction (step19's pilot: f‴[u, u, u], whose mixed terms cancel
+the default's and (3 eps |f(x)| / f‴)^(1/3), within ½× … 1 + k/2 (k probed axes, at most 2.5×: `pilot_up`,
+`PILOT_DOWN`: the unprobed axes' f‴ may be larger or smaller, the less likely the more axes were probed). Unlike one random direction (step19's pilot: f‴[u, u, u], whose mixed terms cancel
 or mislead), an axis measures exactly the error model's term. Measured (bench/numeric_steps.py, expected error
 ÷ the best fixed step's, 256 jittered points of bench/numeric.py's cells): Rosenbrock n = 16 1.83× → 1.10×,
-log Σ exp n = 16 1.80× → 1.73×; over its 228 cases median 1.54× → 1.40×. Below 8 components there is no spare
-evaluation: the step is unchanged.
+log Σ exp n = 16 1.80× → 1.73×; over its 228 cases median 1.54× → 1.40×. The bound on a larger step was 1.5× at
+every size (numstep26); from 3 probed axes (n ≥ 16) it is 2.5× (numstep49): log Σ exp n = 16, whose f‴ ≪ |f| wants
+2.5×…3×, 1.78× → 1.20× over the 256 points, 2.05× → 1.29× on bench/numeric.py's 16. Below 8 components there is no
+spare evaluation: the step is unchanged.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import numpy as np
 from ..errors import holding_domain_warnings
 from . import scales
 
-__all__ = ["PILOT_FROM", "PILOT_UP", "PILOT_DOWN", "PROBE_STEP", "Probe", "probe_axes", "probed_axes"]
+__all__ = ["PILOT_FROM", "PILOT_UP", "PILOT_DOWN", "PROBE_STEP", "Probe", "pilot_up", "probe_axes", "probed_axes"]
 
 #: components from which one probe's extra evaluation fits 2.25 evaluations per component, f(x) included
 PILOT_FROM = 8
@@ -38,8 +40,19 @@ EPS = float(np.finfo(float).eps)
 #: difference that resolves f‴ down to ~1e-3·|f|
 PROBE_STEP = EPS**0.25
 #: how far the pilot may move the default step: a step too large costs its square in truncation, one too small
-#: only its ratio in round-off, and the unprobed axes' f‴ are not seen
-PILOT_UP, PILOT_DOWN = 1.5, 2.0
+#: only its ratio in round-off, and the unprobed axes' f‴ are not seen (up: at most, from 3 probed axes; `pilot_up`)
+PILOT_UP, PILOT_DOWN = 2.5, 2.0
+
+
+def pilot_up(k: int) -> float:
+    """The most the pilot may enlarge the default step after probing k axes: 1 + k/2, at most PILOT_UP (1.5× from
+    one axis, at n = 8; 2.5× from 3, at n ≥ 16). The largest of k probed f‴_ii exceeds the median axis' with
+    probability 1 − 2^−k (½ from one axis, ⅞ from 3): a step the probes ask to enlarge is safer the more there were.
+
+    >>> [pilot_up(k) for k in (1, 2, 3, 7)]
+    [1.5, 2.0, 2.5, 2.5]
+    """
+    return min(1.0 + 0.5 * k, PILOT_UP)
 
 
 class Probe(NamedTuple):
@@ -106,17 +119,17 @@ def probe_axes(fun, x, f0, base: float) -> Probe | None:
     up, down, up2 = F[:k], F[k : 2 * k], F[2 * k :]  # (k, m) each
     derivatives = (up - down / 3.0 - up2 / 6.0) / a[:, None]  # (f(x)'s weight −½: the weights sum to 0)
     third = float((np.abs(up2 - 3.0 * up - down)[:, 0] / a**3 * scale**3).max())  # f‴ per unit of max(1, |x_i|)
-    return Probe(_factor(third, 3.0 * EPS * abs(float(f0[0])), base), axes, derivatives, rest, directions)
+    return Probe(_factor(third, 3.0 * EPS * abs(float(f0[0])), base, k), axes, derivatives, rest, directions)
 
 
 _MOVES = np.array([[1.0], [-1.0], [2.0]])
 
 
-def _factor(third: float, noise: float, base: float) -> float:
-    """The factor (1/PILOT_DOWN … PILOT_UP) on `base` from the largest probed f‴ and the round-off 3 eps|f(x)|:
-    1.0 with no round-off scale (f(x) = 0), PILOT_UP with no third derivative."""
+def _factor(third: float, noise: float, base: float, k: int) -> float:
+    """The factor (1/PILOT_DOWN … pilot_up(k)) on `base` from the largest f‴ of k probed axes and the round-off
+    3 eps|f(x)|: 1.0 with no round-off scale (f(x) = 0), pilot_up(k) with no third derivative."""
     if not (math.isfinite(third) and noise > 0.0):
         return 1.0
     if third == 0.0:
-        return PILOT_UP
-    return min(max(math.sqrt((noise / third) ** (1 / 3) / base), 1 / PILOT_DOWN), PILOT_UP)
+        return pilot_up(k)
+    return min(max(math.sqrt((noise / third) ** (1 / 3) / base), 1 / PILOT_DOWN), pilot_up(k))
