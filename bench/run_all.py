@@ -140,6 +140,13 @@ WHY = {
         "writes them out, one pass per step (compile/linear.py defers only what reaches a full sum).",
     ),
     "central": (
+        "What changed (numstep49). The probes' bound on a larger step grows with the axes probed, 1 + k/2 up to 2.5× "
+        "(was 1.5× at every size: 1.5× still at n = 8, one axis; 2.5× from 3 axes, n ≥ 16). Cells (16 points, "
+        "bench/numeric.py): log Σ exp n = 16 2.05× → 1.29×, Σ tanh n = 16 1.55× → 1.41×, the others unchanged "
+        "(Rosenbrock n = 4 2.10×, the row's worst, both); the retired row's worst rel. error 1.6e-10 → 8.5e-11 (log Σ "
+        "exp n = 16). Over 256 points: log Σ exp n = 16 1.73× → 1.17×, Σ tanh 1.40× → 1.28×. numeric_steps.py's 228 "
+        "cases: median 1.39× → 1.32×, cases > 2× 28% → 25%, better / worse than the fixed step by > 10% 98 / 13 → "
+        "98 / 14, worst loss against it 2.44× both (n = 8, its bound unchanged). "
         "What changed (numstep26). The measure (step19): the default's mean error over 16 points, x and 15 jittered "
         "by 1e-3·max(1,|x|), ÷ the least mean error of 97 fixed steps 1e-9…1e-3 (bench/numeric_steps.py's measure; "
         "the lucky best at x alone, row below, no rule can aim at). The default: from 8 components the floor(n/4) − 1 "
@@ -168,9 +175,8 @@ WHY = {
         "median 3.37×), per-component steps from |x_i| against rms(x) (1.68×) or one common step from max|x| (1.67×).",
         "At n = 4, a fourth point on one line (2.5 evaluations per component), or the error-estimate path's second "
         "step (4 per component); or a measure whose expectation is taken over more points (its 16-point noise is "
-        "±20%). A wider clamp for the probes (1.5× → 2×, still within 2× of the default's error were the default "
-        "right) gives median 1.32× and log Σ exp n = 16 1.34× over 256 points, but its worst loss against the fixed "
-        "step rises 2.44× → 2.57× (n = 8, one axis probed); Richardson is ≤ 1e-13 here for 28.",
+        "±20%). A rule reading f(x) cannot read f's units: (3 eps |f(x)|)^(1/3)·max(1,|x_i|) reads 122× on "
+        "Rosenbrock n = 4 (numeric_steps.py); Richardson is ≤ 1e-13 here for 28.",
     ),
     "richardson-error": (
         "At the round-off floor of these functions: 14 steps h/1.7^j from 0.5·max(1,|x|) (28 evaluations "

@@ -220,7 +220,7 @@ def logsumexp_grad(x):
     "scheme, per_component, bound",
     [
         # round-off eps·|f|/h against O(1) (or 1/n) components: at the fixed default step 1.3e-10 and 3.3e-10; at
-        # the probes' step (pilot.py) 9.3e-11 and 1.65e-10
+        # the probes' step (pilot.py) 6.3e-11 and 8.5e-11 (9.3e-11 and 1.65e-10 when it was bounded by 1.5× at n = 16)
         ("central", 2, 2e-10),
         ("richardson", 28, 1.5e-13),  # target 1e-13 (here 8.9e-14, 4.5e-14); other libms round differently
     ],

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import difflab as dl
 from difflab import tree
 from difflab.compile import lower
+from difflab.differentiators.pilot import pilot_up, probed_axes
 from difflab.graph import evaluate_batched
 from difflab.ops import REGISTRY
 from difflab.testing.evidence import kink_distances
@@ -41,10 +42,11 @@ def _assert_close(name, got, ref, rtol, floor=1.0):
 
 
 def _truncation(f, xs) -> float:
-    """Central differences' truncation bound at the default step, max_i h_i²·|∂³f/∂x_i³|/6 with h_i = 1.5·eps^(1/3)·
-    max(1, |x_i|) (the default, which a pilot moves by at most 1.5×), ∂³f from nested forward mode: a graph whose
-    value oscillates within a few hundred steps (fresnel_s of 21.3, its phase moving 2400 rad per unit x) is 3.5e-5
-    off at the default step however right the method, and that error is the bound's, not a wrong number."""
+    """Central differences' truncation bound at the default step, max_i h_i²·|∂³f/∂x_i³|/6 with h_i = c·eps^(1/3)·
+    max(1, |x_i|) (the default, which a pilot moves by at most c = 1.5× below 12 components, up to 2.5×: pilot_up),
+    ∂³f from nested forward mode: a graph whose value oscillates within a few hundred steps (fresnel_s of 21.3, its
+    phase moving 2400 rad per unit x) is 3.5e-5 off at the default step however right the method, and that error is
+    the bound's, not a wrong number."""
     x0 = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for x in xs])
     shapes, sizes = [np.shape(x) for x in xs], [int(np.size(x)) for x in xs]
 
@@ -60,7 +62,8 @@ def _truncation(f, xs) -> float:
         dl.grad(dl.grad(dl.grad(along(i), method="forward"), method="forward"), method="forward")(0.0)
         for i in range(x0.size)
     ]
-    steps = 1.5 * np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(x0))
+    most = max(1.5, pilot_up(len(probed_axes(x0.size))))
+    steps = most * np.finfo(float).eps ** (1 / 3) * np.maximum(1.0, np.abs(x0))
     return float(np.max(steps**2 * np.abs(np.asarray(third, dtype=float)) / 6.0, initial=0.0))
 
 
