@@ -13,7 +13,7 @@ equals `dl.grad(method="numeric")` to the function's own rounding, checked below
 Rules see what is free before the stencil runs (x, n and f(x)) and, from n = 8 on, the floor(n/4) − 1 evaluations
 that 2.25 per component leave spare: difflab's default (numstep26) probes that many axes with them
 (differentiators/pilot.py, called here on the NumPy function, the same code; the bound on the step it may enlarge
-1.5× at every size in numstep26, 1 + k/2 ≤ 2.5× for k probed axes since numstep49), step19's spent 3 from n = 16 along
+1.5× at every size in numstep26, 2.5× from 3 probed axes, n ≥ 16, since numstep49), step19's spent 3 from n = 16 along
 one random direction (replicated here). Evaluated too (issue 17 §3's ideas): a common step against per-component
 |x_i|, and a curvature proxy from the stencil's own f″ (outside the budget: a bound). A third table gives the
 measure's own noise on bench/numeric.py's cells (256 jittered points: the expectation, and 16 disjoint sets of 16).
@@ -133,7 +133,7 @@ def pilot(f, x, f0):
 
 def pilot_bound_15(f, x, f0):
     """numstep26's default: the probes, their bound on a larger step 1.5× at every size (numstep49's grows with
-    the probed axes k, 1 + k/2 up to 2.5×: pilot.pilot_up, here held at 1.5 through its PILOT_UP)."""
+    3 probed axes, 2.5×: pilot.pilot_up, here held at 1.5 through its PILOT_UP)."""
     held = pilot_module.PILOT_UP
     pilot_module.PILOT_UP = 1.5
     try:
@@ -192,7 +192,7 @@ RULES = {  # (f, x, f(x)) -> steps; the first is the reference of the last colum
     "fixed eps^(1/3)·max(1,|x|) (the default before step19)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "random-direction pilot from n ≥ 16 (step19's default)": random_direction,
     "axes probed from n ≥ 8, larger step ≤ 1.5× (numstep26's default)": pilot_bound_15,
-    "axes probed from n ≥ 8, larger step ≤ 1 + k/2 ≤ 2.5× (the default now: pilot.py)": pilot,
+    "axes probed from n ≥ 8, larger step ≤ 2.5× from n ≥ 16 (the default now: pilot.py)": pilot,
     "0.7 × fixed": lambda f, x, f0: 0.7 * EPS ** (1 / 3) * np.maximum(1, np.abs(x)),
     "(3 eps)^(1/3) (1.44 × fixed)": lambda f, x, f0: (3 * EPS) ** (1 / 3) * np.maximum(1, np.abs(x)),
     "fixed × (n/4)^(1/6) (round-off √n)": lambda f, x, f0: EPS ** (1 / 3) * np.maximum(1, np.abs(x)) * (len(x) / 4) ** (1 / 6),

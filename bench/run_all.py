@@ -140,8 +140,8 @@ WHY = {
         "writes them out, one pass per step (compile/linear.py defers only what reaches a full sum).",
     ),
     "central": (
-        "What changed (numstep49). The probes' bound on a larger step grows with the axes probed, 1 + k/2 up to 2.5× "
-        "(was 1.5× at every size: 1.5× still at n = 8, one axis; 2.5× from 3 axes, n ≥ 16). Cells (16 points, "
+        "What changed (numstep49). The probes' bound on a larger step is 2.5× from 3 probed axes, n ≥ 16 (was 1.5× at "
+        "every size, still so at n = 8 … 15). Cells (16 points, "
         "bench/numeric.py): log Σ exp n = 16 2.05× → 1.29×, Σ tanh n = 16 1.55× → 1.41×, the others unchanged "
         "(Rosenbrock n = 4 2.10×, the row's worst, both); the retired row's worst rel. error 1.6e-10 → 8.5e-11 (log Σ "
         "exp n = 16). Over 256 points: log Σ exp n = 16 1.73× → 1.17×, Σ tanh 1.40× → 1.28×. numeric_steps.py's 228 "

@@ -132,9 +132,12 @@ def test_the_more_axes_probed_the_larger_a_step_they_may_ask_for():
         return np.mean([np.abs(p.grad(z) - exact(z)).max() / exact(z).max() for z in xs])
 
     assert error("numeric") <= 1.4 * min(error(dl.Numeric(step=float(c))) for c in np.logspace(-6, -4, 21))
-    # one probed axis (n = 8) still allows 1.5× (the largest of 1 probed f‴_ii is the median axis' or more 1 time in 2)
+    # one or two probed axes (n = 8 … 15) still allow 1.5× (the largest of 1 probed f‴_ii is the median axis' or
+    # more 1 time in 2); no third derivative asks for the most allowed
     quadratic = lambda xp, x: 0.5 * xp.sum(x * x, axis=0) + 2.0  # noqa: E731
     assert probe(quadratic, X16[:8]).factor == pilot_up(1) == 1.5
+    assert probe(quadratic, X16[:12]).factor == pilot_up(2) == 1.5
+    assert probe(quadratic).factor == 2.5
 
 
 def test_below_8_components_the_default_step_is_unchanged():

@@ -43,7 +43,7 @@ def _assert_close(name, got, ref, rtol, floor=1.0):
 
 def _truncation(f, xs) -> float:
     """Central differences' truncation bound at the default step, max_i h_i²·|∂³f/∂x_i³|/6 with h_i = c·eps^(1/3)·
-    max(1, |x_i|) (the default, which a pilot moves by at most c = 1.5× below 12 components, up to 2.5×: pilot_up),
+    max(1, |x_i|) (the default, which a pilot moves by at most c = 1.5× below 16 components, up to 2.5×: pilot_up),
     ∂³f from nested forward mode: a graph whose value oscillates within a few hundred steps (fresnel_s of 21.3, its
     phase moving 2400 rad per unit x) is 3.5e-5 off at the default step however right the method, and that error is
     the bound's, not a wrong number."""

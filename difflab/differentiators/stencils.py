@@ -12,7 +12,7 @@ Central difference of x² at 3 with step h:
 For a general f the truncation error is O(h²) while the round-off error, eps·|f|/h, grows as h
 shrinks; their sum is smallest near h ~ eps^(1/3) ≈ 6e-6 (times max(1, |x|)) when |f‴| ≈ |f|; a gradient of 8
 components or more sizes f‴ first on a few probed axes (one evaluation more each: 4 points on the axis give its
-f‴_ii and its own derivative) and moves the others' step within ½× … 1 + k/2 ≤ 2.5× (pilot.py: within 2.25
+f‴_ii and its own derivative) and moves the others' step within ½× … 1.5× (2.5× from n = 16) (pilot.py: within 2.25
 per component); a direction whose stencil
 moves an op's argument too far for the op's length scale (a pole, cusp, domain edge or period nearer than
 the step) is evaluated again at a smaller step (scales.py). A stencil of order
