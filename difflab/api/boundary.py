@@ -751,8 +751,26 @@ def _as_float(x):
     if isinstance(x, Traced):
         return x
     if isinstance(x, (float, np.floating)):
-        return float(x)
-    return np.asarray(x, dtype=np.float64)
+        return _in_float64_range(x, float(x))
+    return _in_float64_range(x, np.asarray(x, dtype=np.float64))
+
+
+def _in_float64_range(x, y):
+    """`y`, x cast to float64, when no value of x left float64's range in the cast. A long double beyond it became
+    inf or 0 (its gradient nan with "an infinite input", or 0 for 2e-4000); its precision is float64's, as every
+    value difflab computes with."""
+    if np.asarray(x).dtype.itemsize <= 8:  # (float16, float32: inside float64's range)
+        return y
+    with np.errstate(all="ignore"):
+        a, b = np.asarray(x), np.asarray(y)
+        lost = (np.isinf(b) & np.isfinite(a)) | ((b == 0) & (a != 0))
+    if lost.any():
+        v = np.format_float_scientific(a[lost].flat[0], precision=3)  # (format() would print the float64 cast)
+        raise ValueError(
+            f"a {a.dtype} value {v} is beyond float64's range (magnitudes 4.9e-324 to 1.8e308): difflab computes "
+            "in float64, where it would be " + ("inf" if np.isinf(b[lost].flat[0]) else "0") + "; rescale it"
+        )
+    return y
 
 
 def _result(x):

