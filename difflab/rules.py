@@ -135,8 +135,10 @@ class _Custom(abc.ABC):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
-        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else tuple(nondiff_argnums)
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd):
+        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else nondiff_argnums
+        if not isinstance(nd, (tuple, list)) or not all(  # (1.0, None: Python's "object is not iterable")
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd
+        ):
             raise TypeError(f"{self.kind}'s nondiff_argnums must be non-negative ints, got {nondiff_argnums!r}")
         self.nondiff = tuple(sorted(set(nd)))
         self._bound: dict = {}  # nondiff arguments' fingerprints -> the function of the others they give

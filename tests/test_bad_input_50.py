@@ -75,3 +75,36 @@ def test_a_custom_vjp_fwds_out_of_another_value_is_refused_where_fwd_runs():
     y, pullback = dl.vjp(g, X)
     np.testing.assert_allclose(y, np.sin(X), rtol=1e-15)
     np.testing.assert_allclose(pullback(np.ones(3))[0], np.cos(X), rtol=1e-15)
+
+
+# -- static_argnums and nondiff_argnums ------------------------------------------------------------------------------
+
+
+def _scaled(a, b):
+    return dnp.sin(a) * b
+
+
+@pytest.mark.parametrize("static", [2, (5,), -3])
+def test_checkpoints_static_argnums_out_of_range_is_named_not_wrapped(static):
+    # on main position i was i % len(args): static_argnums=2 of 2 arguments made argument 0 static, silently
+    with pytest.raises(
+        ValueError, match=r"^checkpoint's static_argnums -?\d is out of range for _scaled called with 2"
+    ):
+        dl.grad(lambda a: dl.checkpoint(_scaled, static_argnums=static)(a, 2.0).sum())(X)
+    got = dl.grad(lambda a: dl.checkpoint(_scaled, static_argnums=-1)(a, 2.0).sum())(X)  # (-1: the last, b)
+    np.testing.assert_allclose(got, 2.0 * np.cos(X), rtol=1e-15)
+
+
+@pytest.mark.parametrize("static", ["1", 1.0, None, True])
+def test_static_argnums_that_are_no_ints_are_named(static):
+    # on main checkpoint's: "not all arguments converted during string formatting" ('1'), "'float' object is not
+    # iterable" (1.0, None; prepare's too), True taken as 1; prepare's '1' "is not a position"
+    with pytest.raises(TypeError, match=r"^checkpoint's static_argnums must be an int or a tuple of ints, got"):
+        dl.checkpoint(_scaled, static_argnums=static)
+    with pytest.raises(TypeError, match=r"^static_argnums must be an int or a tuple of ints, got"):
+        dl.prepare(_scaled, X, 2.0, static_argnums=static)
+    for kind in (dl.custom_jvp, dl.custom_vjp):
+        with pytest.raises(TypeError, match=r"nondiff_argnums must be non-negative ints, got"):
+            kind(_scaled, nondiff_argnums=static)
+    # on main NumPy's "The truth value of an empty array is ambiguous" (np.int64(1) == () is an empty array)
+    np.testing.assert_allclose(dl.prepare(_scaled, X, 2.0, static_argnums=np.int64(1))(X, 2.0), 2.0 * np.sin(X))
