@@ -108,3 +108,45 @@ def test_static_argnums_that_are_no_ints_are_named(static):
             kind(_scaled, nondiff_argnums=static)
     # on main NumPy's "The truth value of an empty array is ambiguous" (np.int64(1) == () is an empty array)
     np.testing.assert_allclose(dl.prepare(_scaled, X, 2.0, static_argnums=np.int64(1))(X, 2.0), 2.0 * np.sin(X))
+
+
+# -- difflab.testing given a function returning None, a str, complex values ------------------------------------------
+
+_RETURNS = {
+    "None": (lambda a: None, TypeError, r"^f\(\*args\) returned NoneType \(is its return statement missing\?\)"),
+    "str": (lambda a: "s", TypeError, r"^f\(\*args\) returned a str of dtype <U1, not a number"),
+    "complex": (
+        lambda a: np.sum(np.exp(1j * a)),
+        TypeError,
+        r"^f\(\*args\) returned complex values \(dtype complex128\): the checks compare a real function's",
+    ),
+}
+
+
+@pytest.mark.parametrize("returned", list(_RETURNS))
+@pytest.mark.parametrize("check", ["check_grad", "check_hvp"])
+def test_the_checks_name_a_function_returning_none_a_str_or_complex_values(check, returned):
+    # on main NumPy's "need at least one array to concatenate" (None), "could not convert string to float: 's'", and
+    # for complex values a GradientMismatch blaming "difflab.jacobian returned complex values"; check_hvp: Python's
+    # "unsupported operand type(s) for -: 'NoneType' and 'NoneType'" from its differences
+    from difflab import testing
+
+    f, error, said = _RETURNS[returned]
+    calls = {
+        "check_grad": lambda g, d: testing.check_grad(g, lambda a: d * np.ones(3), X),
+        "check_hvp": lambda g, d: testing.check_hvp(g, lambda p, t: 0.0 * d * t[0], X),
+    }
+    with pytest.raises(error, match=said):
+        calls[check](f, 1.0)
+    assert calls[check](lambda a: 2.0 * np.sum(a), 2.0)  # (gradient 2, Hessian 0)
+    with pytest.raises(testing.GradientMismatch):
+        calls[check](lambda a: 2.0 * np.sum(a * a), 2.0)  # (gradient 4a, Hessian 4)
+
+
+def test_check_grad_names_an_object_array_gradient_by_its_dtype():
+    # on main "grad_f (<lambda>) returned a ndarray for args[0], which needs a float array" (an ndarray was due)
+    from difflab import testing
+
+    with pytest.raises(testing.GradientMismatch, match=r"returned a ndarray of dtype object for args\[0\], which"):
+        testing.check_grad(lambda a: np.sum(a), lambda a: np.ones(3, dtype=object), X)
+    assert testing.check_grad(lambda a: np.sum(a), lambda a: np.ones(3), X)
