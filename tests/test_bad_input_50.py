@@ -150,3 +150,50 @@ def test_check_grad_names_an_object_array_gradient_by_its_dtype():
     with pytest.raises(testing.GradientMismatch, match=r"returned a ndarray of dtype object for args\[0\], which"):
         testing.check_grad(lambda a: np.sum(a), lambda a: np.ones(3, dtype=object), X)
     assert testing.check_grad(lambda a: np.sum(a), lambda a: np.ones(3), X)
+
+
+# -- difflab.nn: empty sets, labels, bools ---------------------------------------------------------------------------
+
+
+def test_an_empty_test_set_reports_nan_test_metrics_and_a_loss_of_no_examples_is_refused():
+    from difflab import nn
+
+    d = nn.load_dataset("xor", n=40, seed=0)
+    empty = nn.Dataset("xor", d.X_train, d.y_train, np.zeros((0, 2)), np.zeros(0, dtype=int))
+    # on main Python's "float division by zero" from the test loss after the first epoch
+    h = nn.train(nn.MLP([2, 4, 2]), empty, epochs=2, batch_size=10)
+    assert np.isnan(h.test_loss).all() and np.isnan(h.test_accuracy).all() and len(h.test_loss) == 2
+    assert np.isfinite(h.train_loss).all() and 0.0 <= h.train_accuracy[-1] <= 1.0
+    for loss in (nn.mse, nn.softmax_cross_entropy):  # (on main "float division by zero" too)
+        with pytest.raises(ValueError, match=r"a loss is a mean over the examples, and predictions of shape \(0, 2\)"):
+            loss(np.zeros((0, 2)), np.zeros((0, 2)))
+    assert nn.mse(np.array([[1.0, 2.0]]), np.array([[1.0, 0.0]])) == 2.0  # (½ · 2²)
+
+
+@pytest.mark.parametrize("labels, said", [([0, 1, 5], "5"), ([0.5, 1.0, 0.0], "0.5"), ([0, -1, 1], "-1")])
+def test_accuracy_refuses_labels_no_logit_column_has(labels, said):
+    from difflab import nn
+
+    logits = np.array([[2.0, 1.0], [0.0, 3.0], [5.0, 4.0]])
+    # on main 1/3 (label 5 never matched an argmax, nor did 0.5 or -1): an accuracy of the other rows, silently
+    with pytest.raises(ValueError, match=rf"accuracy needs integer labels in 0..1 .*, got {said}$"):
+        nn.accuracy(logits, np.array(labels))
+    assert nn.accuracy(logits, np.array([0, 1, 1])) == pytest.approx(2.0 / 3.0)
+    assert nn.accuracy(logits, np.array([0.0, 1.0, 0.0])) == 1.0  # (whole floats are labels, as Dataset's)
+
+
+def test_nn_refuses_true_as_a_rate_or_noise_and_complex_or_str_features():
+    from difflab import nn
+
+    # on main lr=True was a learning rate of 1.0, noise=True a noise of 1.0
+    for make in (lambda: nn.SGD(lr=True), lambda: nn.Adam(lr=np.True_), lambda: nn.Adam(lr=0.1, b1=False)):
+        with pytest.raises(ValueError, match=r"(lr must be a finite number > 0|b1 must be in \[0, 1\)), got"):
+            make()
+    with pytest.raises(TypeError, match=r"noise must be a finite number >= 0, got True"):
+        nn.load_dataset("moons", n=20, noise=True)
+    # on main complex features lost their imaginary part (NumPy's ComplexWarning) and strings were parsed as numbers
+    X, y = np.ones((4, 2)), np.array([0, 1, 0, 1])
+    for bad, dtype in ((X + 1j, "complex128"), (X.astype(str), "<U32")):
+        with pytest.raises(ValueError, match=rf"X_train must hold real numbers, got dtype {dtype}"):
+            nn.Dataset("d", bad, y, X, y)
+    assert nn.Dataset("d", X.astype(np.float32), y, X, y).X_train.dtype == np.float64

@@ -147,7 +147,7 @@ def train(
     `time_budget` (seconds, counting preparation) is checked right after preparation (which cannot
     be interrupted) and after every step; once exceeded, training stops cleanly: status
     "budget_exceeded", the completed epochs kept. A NaN or infinite loss raises
-    `NonFiniteLossError`. Shapes: see `History`.
+    `NonFiniteLossError`. An empty test set records NaN test loss and accuracy. Shapes: see `History`.
 
     >>> from difflab import nn
     >>> data = nn.load_dataset("xor", n=40, seed=0)
@@ -336,6 +336,10 @@ def _record_epoch(history, model, params, loss, train, test, seconds):
             (train, history.train_loss, history.train_accuracy),
             (test, history.test_loss, history.test_accuracy),
         ):
+            if len(X) == 0:  # an empty test set: no mean to report (was ZeroDivisionError from the loss), as accuracy
+                losses.append(float("nan"))
+                accs.extend([float("nan")] if labels is not None else [])
+                continue
             out = model(params, X)
             losses.append(float(LOSSES[loss](out, Y)))
             if labels is not None:
