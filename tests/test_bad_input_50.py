@@ -26,7 +26,8 @@ def test_a_long_double_beyond_float64s_range_is_refused_not_zeroed(method):
     tiny, huge = np.longdouble("1e-4000"), np.longdouble("1e4000")
     with pytest.raises(ValueError, match=r"a float128 value 1.e-4000 is beyond float64's range .* would be 0"):
         dl.grad(lambda a: a * a, method=method)(tiny)
-    with pytest.raises(ValueError, match=r"a float128 value 1.e\+4000 is beyond float64's range .* would be inf"):
+    with warnings.catch_warnings(), pytest.raises(ValueError, match=r"value 1.e\+4000 is beyond .* would be inf"):
+        warnings.simplefilter("error", RuntimeWarning)  # (no stray "overflow encountered in cast" from NumPy)
         dl.value_and_grad(lambda a: a * 1.0, method=method)(np.array([1.0, huge]))
     with pytest.raises(ValueError, match=r"beyond float64's range"):
         dl.prepare(lambda a: a * 2.0, huge)(huge)  # (on main inf, without a word)
@@ -197,3 +198,38 @@ def test_nn_refuses_true_as_a_rate_or_noise_and_complex_or_str_features():
         with pytest.raises(ValueError, match=rf"X_train must hold real numbers, got dtype {dtype}"):
             nn.Dataset("d", bad, y, X, y)
     assert nn.Dataset("d", X.astype(np.float32), y, X, y).X_train.dtype == np.float64
+
+
+# -- axis, and numbers that are no floats ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("axis", [np.nan, 1.0, True, "0", (0, 1.0)])
+@pytest.mark.parametrize("name", ["sum", "cumsum"])
+def test_an_axis_that_is_no_int_is_refused_as_numpy_does(name, axis):
+    # on main "'float' object is not iterable" (nan, inf), "'<=' not supported between 'int' and 'str'" ('0'), and
+    # True and 1.0 summed over axis 1 where NumPy refuses both ("an integer is required")
+    x = np.arange(6.0).reshape(2, 3) + 1.0
+    with pytest.raises(TypeError):
+        getattr(np, name)(x, axis=axis)  # (NumPy's own refusal)
+    with pytest.raises(TypeError, match=r"^axis must be an int, a tuple of ints or None, got"):
+        dl.grad(lambda a: dnp.sum(getattr(dnp, name)(a, axis=axis)))(x)
+    np.testing.assert_allclose(
+        dl.grad(lambda a: dnp.sum(dnp.sum(a, axis=np.int64(1)) ** 2))(x), [[12.0] * 3, [30.0] * 3]
+    )
+
+
+@pytest.mark.parametrize(
+    "x, said",
+    [
+        (10**400, r"\(an int of 401 digits, beyond float64's range \(1.8e308\): rescale it\)"),
+        (10**20, r"\(an int of 21 digits, more than int64 holds: pass float\(x\)\)"),
+        (__import__("fractions").Fraction(1, 3), r"\(a Fraction: pass float\(x\)\)"),
+        (np.array([0.5], dtype=object), r"\(an object array: pass x.astype\(float\) if it holds numbers\)"),
+    ],
+    ids=["10**400", "10**20", "Fraction", "object array"],
+)
+def test_a_number_that_is_no_float_is_named_with_what_to_pass(x, said):
+    # on main "(a int is not a number)", "(a Fraction is not a number)", "(a ndarray is not a number)"
+    with pytest.raises(TypeError, match=r"has dtype object: only floating-point values can be differentiated " + said):
+        dl.grad(lambda a: a * a)(x)
+    assert dl.grad(lambda a: a * a)(float(__import__("fractions").Fraction(1, 4))) == 0.5
