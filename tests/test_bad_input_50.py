@@ -36,6 +36,19 @@ def test_a_long_double_beyond_float64s_range_is_refused_not_zeroed(method):
     assert abs(float(dl.grad(lambda a: a * a, method=method)(third)) - 2.0 / 3.0) < 1e-9
 
 
+@pytest.mark.skipif(np.finfo(np.longdouble).maxexp <= 1024, reason="long double is float64 on this platform")
+def test_a_long_double_tangent_or_cotangent_beyond_float64s_range_is_refused():
+    # on main J v = inf (NumPy's stray "overflow encountered in cast"), where 2e4000 is due
+    big = np.full(3, np.longdouble("1e4000"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"^a tangent: a float128 value 1.e\+4000 is beyond float64's range"):
+            dl.jvp(lambda a: a * 2.0, (X,), (big,))
+        with pytest.raises(ValueError, match=r"^a cotangent: a float128 value 1.e\+4000 is beyond"):
+            dl.vjp(lambda a: a * 2.0, X)[1](big)
+    np.testing.assert_array_equal(dl.jvp(lambda a: a * 2.0, (X,), (np.ones(3, dtype=np.longdouble),))[1], 2.0)
+
+
 # -- a custom_vjp fwd's primal out -----------------------------------------------------------------------------------
 
 

@@ -772,7 +772,7 @@ def _as_float(x):
     return _in_float64_range(x, lambda v: np.asarray(v, dtype=np.float64))
 
 
-def _in_float64_range(x, cast):
+def _in_float64_range(x, cast, what=""):
     """`cast(x)`, x cast to float64, when no value of x left float64's range in the cast. A long double beyond it
     became inf or 0 (its gradient nan with "an infinite input", or 0 for 2e-4000); its precision is float64's, as
     every value difflab computes with."""
@@ -785,7 +785,7 @@ def _in_float64_range(x, cast):
     if lost.any():
         v = np.format_float_scientific(a[lost].flat[0], precision=3)  # (format() would print the float64 cast)
         raise ValueError(
-            f"a {a.dtype} value {v} is beyond float64's range (magnitudes 4.9e-324 to 1.8e308): difflab computes "
+            f"{what + ': ' if what else ''}a {a.dtype} value {v} is beyond float64's range (magnitudes 4.9e-324 to 1.8e308): difflab computes "
             "in float64, where it would be " + ("inf" if np.isinf(b[lost].flat[0]) else "0") + "; rescale it"
         )
     return y
@@ -1091,8 +1091,12 @@ def _flat_like(st: Staged, tangents, what):
 def _numeric_leaf(x, what):
     """A tangent's or cotangent's leaf is a number or a numeric array: a str was "a tangent of shape ()", an
     object array NumPy's own error from inside the method."""
-    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biufc"):
+    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biuc"):
         return  # (the common leaves, first)
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        if x.dtype.itemsize > 8:  # (a long double beyond float64's range: inf, with NumPy's "overflow in cast")
+            _in_float64_range(x, lambda v: np.asarray(v, dtype=np.float64), what)
+        return
     ok = isinstance(x, (int, float, complex, np.number, np.ndarray)) and np.asarray(x).dtype.kind in "biufc"
     if not ok:
         kind = f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""
