@@ -246,3 +246,30 @@ def test_a_number_that_is_no_float_is_named_with_what_to_pass(x, said):
     with pytest.raises(TypeError, match=r"has dtype object: only floating-point values can be differentiated " + said):
         dl.grad(lambda a: a * a)(x)
     assert dl.grad(lambda a: a * a)(float(__import__("fractions").Fraction(1, 4))) == 0.5
+
+
+def test_nn_names_bad_params_seeds_and_training_switches():
+    from difflab import nn
+
+    model, X = nn.MLP([2, 4, 3]), np.ones((5, 2))
+    params = model.init(0)
+    # on main matmul's "mismatch in its core dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?)", Python's
+    # KeyError 'W0', and "argument 0 (leaf 0) has dtype int64" for a list
+    with pytest.raises(ValueError, match=r"params\['W0'\] has shape \(7, 7\), expected \(2, 4\)$"):
+        model({**params, "W0": np.ones((7, 7))}, X)
+    with pytest.raises(ValueError, match=r"params has no 'b1' \(of shape \(3,\)\); model.init\(seed\) makes them"):
+        model({k: v for k, v in params.items() if k != "b1"}, X)
+    d = nn.load_dataset("xor", n=40, seed=0)
+    with pytest.raises(TypeError, match=r"takes params as the dict model.init\(seed\) returns, got list"):
+        nn.train(nn.MLP([2, 4, 2]), d, epochs=1, params=[1, 2])
+    # on main NumPy's "expected non-negative integer" and "SeedSequence expects int or sequence of ints"
+    for seed in (-1, 1.5, "a", True):
+        with pytest.raises(ValueError, match=r"^seed must be an int >= 0, got"):
+            model.init(seed)
+    # on main time_budget="1": Python's "'>' not supported"; drop_last="no" was True (the partial batch dropped)
+    with pytest.raises(ValueError, match=r"time_budget must be a number of seconds > 0 or None, got '1'"):
+        nn.train(nn.MLP([2, 4, 2]), d, epochs=1, time_budget="1")
+    with pytest.raises(TypeError, match=r"drop_last must be True or False, got 'no'"):
+        nn.train(nn.MLP([2, 4, 2]), d, epochs=1, batch_size=7, drop_last="no")
+    assert nn.train(nn.MLP([2, 4, 2]), d, epochs=1, batch_size=7, drop_last=True).steps == 4  # (30 // 7)
+    np.testing.assert_allclose(model(params, np.zeros((1, 2))), np.zeros((1, 3)))  # (zero biases, tanh(0) = 0)

@@ -157,6 +157,8 @@ def train(
     """
     start = time.perf_counter()
     _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=optimizer, seed=seed, log_every=log_every)
+    if not isinstance(drop_last, (bool, np.bool_)):  # ("no" was True: the last partial batch dropped)
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
     differentiator = get_method(method)
     optimizer = Adam(lr=0.01) if optimizer is None else optimizer
     loss_fn = model.loss(loss)
@@ -164,6 +166,7 @@ def train(
     Y_train, labels_train = _targets(data.y_train, loss, model.sizes[-1])
     Y_test, labels_test = _targets(data.y_test, loss, model.sizes[-1])
     params = model.init(seed) if params is None else params
+    model._check_params(params)  # (a list was "argument 0 (leaf 0) has dtype int64" from the first gradient)
     batches = _batches(len(X_train), batch_size, drop_last)
     history = History(
         method=differentiator.name,
@@ -255,14 +258,19 @@ def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=Non
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
-    if time_budget is not None and not time_budget > 0:
+    number = isinstance(time_budget, (int, float, np.integer, np.floating)) and not isinstance(time_budget, bool)
+    if time_budget is not None and not (number and time_budget > 0):  # ("1": Python's "'>' not supported")
         raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
     if len(data.X_train) == 0:  # (was "range() arg 3 must not be zero" from the batching)
         raise ValueError(
             f"the data ({getattr(data, 'name', '')!s}) has no training examples: X_train has shape (0, ...)"
         )
-    if data.X_train.shape[1] != model.sizes[0]:
-        raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
+    if np.ndim(data.X_train) != 2:  # (a list was "'list' object has no attribute 'shape'")
+        raise ValueError(f"the data's X_train must be 2-D (N, {model.sizes[0]}), got shape {np.shape(data.X_train)}")
+    if np.shape(data.X_train)[1] != model.sizes[0]:
+        raise ValueError(
+            f"the data has {np.shape(data.X_train)[1]} features but the model takes {model.sizes[0]} inputs"
+        )
 
 
 def _steps(
