@@ -156,9 +156,7 @@ def train(
     ('completed', 3, 9, 9)
     """
     start = time.perf_counter()
-    _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=optimizer, seed=seed, log_every=log_every)
-    if not isinstance(drop_last, (bool, np.bool_)):  # ("no" was True: the last partial batch dropped)
-        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
+    _check_arguments(model, data, epochs, batch_size, time_budget, optimizer, seed, log_every, drop_last)
     differentiator = get_method(method)
     optimizer = Adam(lr=0.01) if optimizer is None else optimizer
     loss_fn = model.loss(loss)
@@ -237,7 +235,9 @@ def _whole(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=None, seed=0, log_every=0):
+def _check_arguments(
+    model, data, epochs, batch_size, time_budget, optimizer=None, seed=0, log_every=0, drop_last=False
+):
     # (each was Python's or NumPy's error from inside the loop: "'tuple' object has no attribute 'X_train'",
     # "'str' object has no attribute 'init'", "expected non-negative integer")
     if not all(hasattr(data, k) for k in ("X_train", "y_train", "X_test", "y_test")):
@@ -250,6 +250,8 @@ def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=Non
             f"optimizer must be an optimizer object such as difflab.nn.Adam(lr=0.01), SGD or Momentum, got "
             f"{type(optimizer).__name__} {optimizer!r}"
         )
+    if not isinstance(drop_last, (bool, np.bool_)):  # ("no" was True: the last partial batch dropped)
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
     if seed is not None and (not _whole(seed) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     if not _whole(log_every) or log_every < 0:
