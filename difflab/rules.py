@@ -26,9 +26,10 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   traces the rule once to check it (`Op.check_rule`).
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
   real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
-- A custom_jvp rule's primal out must be the function's: of another structure or shape it is refused under every
-  method (as JAX does); of another value where the rule runs at values (forward, reverse). JAX would return the
-  rule's out under a derivative and f's elsewhere; difflab's methods give f's value, and numeric never calls the rule.
+- A custom_jvp rule's primal out (a custom_vjp fwd's out) must be the function's: of another structure or shape it
+  is refused under every method (as JAX does); of another value where the rule runs at values (forward, reverse;
+  reverse alone for fwd). JAX would return the rule's out under a derivative and f's elsewhere; difflab's methods
+  give f's value, and numeric never calls the rule.
 """
 
 from __future__ import annotations
