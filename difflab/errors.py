@@ -39,6 +39,7 @@ standard parent, so `except ValueError` still works), and every warning `Difflab
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 import threading
@@ -159,6 +160,18 @@ def check_function(f, doing: str, role: str = "a function") -> None:
         raise TypeError(
             f"{doing} takes {role}, got {type(f).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
         )
+
+
+def check_positions(value, what: str) -> tuple:
+    """`value` (an int or a tuple/list of ints: static_argnums, nondiff_argnums) as a tuple of ints, or a TypeError
+    naming `what` (Python's "'float' object is not iterable" for 1.0, checkpoint's "not all arguments converted
+    during string formatting" for "0"; True is refused, as JAX's int checks do)."""
+    nums = (value,) if isinstance(value, numbers.Integral) else value  # (NumPy's ints are Integral too)
+    if not isinstance(nums, (tuple, list)) or not all(
+        isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in nums
+    ):
+        raise TypeError(f"{what} must be an int or a tuple of ints, got {value!r}")
+    return tuple(int(i) for i in nums)
 
 
 def warn_user(message, category=UserWarning):

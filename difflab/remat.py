@@ -22,6 +22,7 @@ from . import numpy as dnp
 from . import tree
 from .compile import lower
 from .graph import Graph, Traced, Var, evaluate, evaluate_batched, lift_closure
+from .errors import check_positions
 from .rules import UserOp
 from .trace import check_returned, flatten_returned, outputs_of, specialise_enclosing, trace_flat
 
@@ -137,7 +138,7 @@ def checkpoint(f, static_argnums=()):
     """
     if not callable(f):
         raise TypeError(f"checkpoint takes a function, got {type(f).__name__}")
-    statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    statics = check_positions(static_argnums, "checkpoint's static_argnums")
 
     @functools.wraps(f)
     def checkpointed(*args, **kwargs):
@@ -148,6 +149,12 @@ def checkpoint(f, static_argnums=()):
                 "positionally or bind them first (functools.partial)"
             )
         flat = [tree.flatten(a) for a in args]
+        for i in statics:  # (i % len(args) made position 3 of 2 arguments argument 1, silently)
+            if not -len(args) <= i < len(args):
+                raise ValueError(
+                    f"checkpoint's static_argnums {i} is out of range for {getattr(f, '__name__', 'f')} called with {len(args)} "
+                    "argument(s)"
+                )
         fixed = {i % len(args) for i in statics} if statics else ()
         # (position of each input leaf; the others stay in `flat` as they are)
         where = [(i, j) for i, (lv, _) in enumerate(flat) if i not in fixed for j, x in enumerate(lv) if _traced(x)]

@@ -26,9 +26,10 @@ and concatenated (`OutTree`), unpacked at the call; rules see and return the use
   traces the rule once to check it (`Op.check_rule`).
 - A rule's tangent or cotangent of the wrong structure, shape or dtype (an integer one; a complex one for a
   real value) is an error naming the rule under every method, as is one that is not zero at zero tangents.
-- A custom_jvp rule's primal out must be the function's: of another structure or shape it is refused under every
-  method (as JAX does); of another value where the rule runs at values (forward, reverse). JAX would return the
-  rule's out under a derivative and f's elsewhere; difflab's methods give f's value, and numeric never calls the rule.
+- A custom_jvp rule's primal out (a custom_vjp fwd's out) must be the function's: of another structure or shape it
+  is refused under every method (as JAX does); of another value where the rule runs at values (forward, reverse;
+  reverse alone for fwd). JAX would return the rule's out under a derivative and f's elsewhere; difflab's methods
+  give f's value, and numeric never calls the rule.
 """
 
 from __future__ import annotations
@@ -135,8 +136,10 @@ class _Custom(abc.ABC):
         if not callable(fun):
             raise TypeError(f"{self.kind} decorates a function, got {type(fun).__name__}")
         self.fun, self.sympy = fun, sympy
-        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else tuple(nondiff_argnums)
-        if not all(isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd):
+        nd = (nondiff_argnums,) if isinstance(nondiff_argnums, int) else nondiff_argnums
+        if not isinstance(nd, (tuple, list)) or not all(  # (1.0, None: Python's "object is not iterable")
+            isinstance(i, int) and not isinstance(i, bool) and i >= 0 for i in nd
+        ):
             raise TypeError(f"{self.kind}'s nondiff_argnums must be non-negative ints, got {nondiff_argnums!r}")
         self.nondiff = tuple(sorted(set(nd)))
         self._bound: dict = {}  # nondiff arguments' fingerprints -> the function of the others they give
@@ -359,6 +362,41 @@ class _Custom(abc.ABC):
             got = np.asarray(got, dtype=float)  # (float32, float16: widened, as every result is float64)
         return got
 
+    def _primal_out(self, got, out, out_tree, shape_only):
+        """The rule's primal out checked against the function's value `out` (the op's output): JAX refuses one of
+        another structure, shape or dtype, and uses the rule's where it differs in value, so that f's value and
+        the derivative's primal differ; difflab's methods all give f's (numeric never calls the rule), and refuse
+        a rule whose out is not it (at concrete values; a traced rule is checked for shape). Ignored, both were
+        silent: an out of shape () for f's (2,), or sin(x) + 1 for sin(x). custom_vjp's fwd returns (out,
+        residuals): its out is checked alike (ignored, a fwd returning None or a sum where f's is a vector passed)."""
+        name = f"{self.kind} {'rule' if self.kind == 'custom_jvp' else 'fwd'} of {_name(self.fun)}"
+        if out_tree is None and not isinstance(got, (float, int, complex, np.ndarray, np.number, Traced)):
+            raise TypeError(
+                f"{name}: its primal out is a {type(got).__name__}, expected an array of shape {_shape(out)}"
+            )
+        got = self._flat_out(got, out_tree, "rule's primal out")
+        if _shape(got) != _shape(out):
+            raise ValueError(
+                f"{name}: its primal out has shape {_shape(got)}, expected the function's output shape {_shape(out)} "
+                "(JAX refuses it too)"
+            )
+        a, b = (x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in (got, out))
+        if shape_only or isinstance(a, Traced) or isinstance(b, Traced):
+            return
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
+            return
+        with np.errstate(all="ignore"):
+            scale = np.max(np.abs(np.where(np.isfinite(b), b, 0.0)), initial=1.0)
+            ok = np.isclose(a, b, rtol=1e-6, atol=1e-12 * scale, equal_nan=True)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok.ravel())[0])
+            raise ValueError(
+                f"{name}: its primal out is not the function's value (element {k}: {a.ravel()[k]!r}, the function's "
+                f"{b.ravel()[k]!r}); JAX would return the rule's under a derivative and the function's elsewhere, "
+                "and difflab's methods differ on it (numeric never calls the rule): return f(*primals)"
+            )
+
     def _probe_linear(self, g, n):
         """Refuse a rule (`g`: of n primals, then its tangents or cotangent) that is not linear in them where the
         symbolic method can see it: at the placeholder primals, r(c·u) = c·r(u) for random u at two scales and
@@ -489,40 +527,6 @@ class custom_jvp(_Custom):
         self._primal_out(res[0], out, out_tree, objects or not values)
         return t_out
 
-    def _primal_out(self, got, out, out_tree, shape_only):
-        """The rule's primal out checked against the function's value `out` (the op's output): JAX refuses one of
-        another structure, shape or dtype, and uses the rule's where it differs in value, so that f's value and
-        the derivative's primal differ; difflab's methods all give f's (numeric never calls the rule), and refuse
-        a rule whose out is not it (at concrete values; a traced rule is checked for shape). Ignored, both were
-        silent: an out of shape () for f's (2,), or sin(x) + 1 for sin(x)."""
-        name = f"{self.kind} rule of {_name(self.fun)}"
-        if out_tree is None and not isinstance(got, (float, int, complex, np.ndarray, np.number, Traced)):
-            raise TypeError(
-                f"{name}: its primal out is a {type(got).__name__}, expected an array of shape {_shape(out)}"
-            )
-        got = self._flat_out(got, out_tree, "rule's primal out")
-        if _shape(got) != _shape(out):
-            raise ValueError(
-                f"{name}: its primal out has shape {_shape(got)}, expected the function's output shape {_shape(out)} "
-                "(JAX refuses it too)"
-            )
-        a, b = (x.concrete if isinstance(x, Traced) and hasattr(x, "concrete") else x for x in (got, out))
-        if shape_only or isinstance(a, Traced) or isinstance(b, Traced):
-            return
-        a, b = np.asarray(a), np.asarray(b)
-        if a.dtype.kind not in "biufc" or b.dtype.kind not in "biufc":
-            return
-        with np.errstate(all="ignore"):
-            scale = np.max(np.abs(np.where(np.isfinite(b), b, 0.0)), initial=1.0)
-            ok = np.isclose(a, b, rtol=1e-6, atol=1e-12 * scale, equal_nan=True)
-        if not ok.all():
-            k = int(np.flatnonzero(~ok.ravel())[0])
-            raise ValueError(
-                f"{name}: its primal out is not the function's value (element {k}: {a.ravel()[k]!r}, the function's "
-                f"{b.ravel()[k]!r}); JAX would return the rule's under a derivative and the function's elsewhere, "
-                "and difflab's methods differ on it (numeric never calls the rule): return f(*primals)"
-            )
-
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """The rule traced as a function of the primals and the tangents (its checks run as it is traced)."""
         n, like = len(shapes), np.zeros(out_shape)
@@ -625,11 +629,11 @@ class custom_vjp(_Custom):
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd, bwd):
-        for what, fn, sig in (("fwd", fwd, "(*args) -> (out, residuals)"), ("bwd", bwd, "(residuals, ct) -> cts")):
+        for what, fn in (("fwd", fwd), ("bwd", bwd)):
             if not callable(fn):  # (was Python's "'int' object is not callable" at the first derivative)
                 raise TypeError(
-                    f"{_name(self.fun)}.defvjp takes two functions, fwd {sig[:-1]} and bwd; its {what} is a "
-                    f"{type(fn).__name__}"
+                    f"{_name(self.fun)}.defvjp takes two functions, fwd (*args) -> (out, residuals) and bwd "
+                    f"(residuals, ct) -> cotangents; its {what} is a {type(fn).__name__}"
                 )
         self.fwd, self.bwd, self._op, self._bound = fwd, bwd, None, {}
 
@@ -669,9 +673,10 @@ class custom_vjp(_Custom):
 
         return rule
 
-    def _cotangents(self, leaves, trees, ct, out_tree):
+    def _cotangents(self, leaves, trees, ct, out_tree, out, values=True):
         """bwd's cotangents of every argument leaf at the primal leaves and the output's cotangent `ct`, each
-        checked (shape and dtype, `_checked`); None for a zero one."""
+        checked (shape and dtype, `_checked`); None for a zero one. fwd's out is checked against the function's
+        value `out` (`_primal_out`: its shape, and its value where `values`)."""
         if self.fwd is None:
             raise NotDifferentiableError(
                 f"custom_vjp function {_name(self.fun)} has no rule yet: call {_name(self.fun)}.defvjp(fwd, bwd)"
@@ -679,9 +684,15 @@ class custom_vjp(_Custom):
         primals = self._unflatten(leaves, trees)
         res = self.fwd(*primals)
         if not (isinstance(res, tuple) and len(res) == 2):
-            raise TypeError(
-                f"custom_vjp fwd of {_name(self.fun)} must return (out, residuals), got {type(res).__name__}"
+            got = (  # (an array by its shape: on a traced sweep its type was difflab's "Tracer")
+                f"a {type(res).__name__} of {len(res)}"
+                if isinstance(res, (tuple, list))
+                else f"an array of shape {_shape(res)}"
+                if isinstance(res, (np.ndarray, Traced))
+                else f"a {type(res).__name__}"
             )
+            raise TypeError(f"custom_vjp fwd of {_name(self.fun)} must return the pair (out, residuals), got {got}")
+        self._primal_out(res[0], out, out_tree, not values)
         cts = self.bwd(res[1], ct if out_tree is None else out_tree.unpack(ct))
         if not isinstance(cts, tuple) or len(cts) != len(trees):
             # (an array is named by its shape: on a traced sweep its type was difflab's "Tracer")
@@ -704,7 +715,7 @@ class custom_vjp(_Custom):
 
     def _vjp_of(self, i):
         def rule(ct, out, *leaves, trees, out_tree=None):
-            c = self._cotangents(leaves, trees, ct, out_tree)[i]
+            c = self._cotangents(leaves, trees, ct, out_tree, out)[i]
             return _zeros(leaves[i]) if c is None else c
 
         return rule
@@ -722,10 +733,10 @@ class custom_vjp(_Custom):
     def _rule_graph(self, shapes, out_shape, trees, out_tree):
         """fwd then bwd traced as a function of the primals and the output's cotangent (its checks run as it is
         traced): the arguments' cotangents."""
-        n = len(shapes)
+        n, like = len(shapes), np.zeros(out_shape)
 
-        def pullback(*xu):
-            cts = self._cotangents(xu[:n], trees, xu[n], out_tree)
+        def pullback(*xu):  # (`like` is no value of the function's: fwd's out is checked for shape)
+            cts = self._cotangents(xu[:n], trees, xu[n], out_tree, like, values=False)
             return [_zeros(x) if c is None else c for c, x in zip(cts, xu[:n])]
 
         return _traced_rule(self, pullback, [*[np.ones(shape) for shape in shapes], np.ones(out_shape)])

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -620,9 +621,25 @@ def _check_differentiable(x, kind, i, j):
                 "array: difflab differentiates NumPy arrays and floats; pass numpy.asarray(x)"
             )
         raise TypeError(
-            f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be "
-            f"differentiated {'(use 2.0 rather than 2, or x.astype(float))' if getattr(dtype, 'kind', '') in 'iub' else f'(a {type(x).__name__} is not a number)'}"
+            f"argument {i} (leaf {j}) has dtype {dtype}: only floating-point values can be differentiated "
+            + _not_float_hint(x, dtype)
         )
+
+
+def _not_float_hint(x, dtype) -> str:
+    """Why a leaf is no float, and what to pass instead (was "(a int is not a number)" for 10**400, "(a Fraction is
+    not a number)")."""
+    if getattr(dtype, "kind", "") in "iub":
+        return "(use 2.0 rather than 2, or x.astype(float))"
+    if isinstance(x, int):  # (an int NumPy cannot hold as int64: beyond float64's range too, past 1.8e308)
+        if abs(x) < 2**1024:
+            return f"(an int of {len(str(abs(x)))} digits, more than int64 holds: pass float(x))"
+        return f"(an int of {len(str(abs(x)))} digits, beyond float64's range (1.8e308): rescale it)"
+    if isinstance(x, numbers.Number):
+        return f"(a {type(x).__name__}: pass float(x))"
+    if isinstance(x, np.ndarray) and x.dtype.kind == "O":
+        return "(an object array: pass x.astype(float) if it holds numbers)"
+    return f"(a {type(x).__name__} is not a number)"
 
 
 # -- staging: flatten the arguments, trace, remember how to rebuild ------------------------------
@@ -751,8 +768,27 @@ def _as_float(x):
     if isinstance(x, Traced):
         return x
     if isinstance(x, (float, np.floating)):
-        return float(x)
-    return np.asarray(x, dtype=np.float64)
+        return _in_float64_range(x, float)
+    return _in_float64_range(x, lambda v: np.asarray(v, dtype=np.float64))
+
+
+def _in_float64_range(x, cast, what=""):
+    """`cast(x)`, x cast to float64, when no value of x left float64's range in the cast. A long double beyond it
+    became inf or 0 (its gradient nan with "an infinite input", or 0 for 2e-4000); its precision is float64's, as
+    every value difflab computes with."""
+    if np.asarray(x).dtype.itemsize <= 8:  # (float16, float32, ints: inside float64's range)
+        return cast(x)
+    with np.errstate(all="ignore"):  # (NumPy's "overflow encountered in cast": named below)
+        y = cast(x)
+        a, b = np.asarray(x), np.asarray(y)
+        lost = (np.isinf(b) & np.isfinite(a)) | ((b == 0) & (a != 0))
+    if lost.any():
+        v = np.format_float_scientific(a[lost].flat[0], precision=3)  # (format() would print the float64 cast)
+        raise ValueError(
+            f"{what + ': ' if what else ''}a {a.dtype} value {v} is beyond float64's range (magnitudes 4.9e-324 to 1.8e308): difflab computes "
+            "in float64, where it would be " + ("inf" if np.isinf(b[lost].flat[0]) else "0") + "; rescale it"
+        )
+    return y
 
 
 def _result(x):
@@ -1055,8 +1091,12 @@ def _flat_like(st: Staged, tangents, what):
 def _numeric_leaf(x, what):
     """A tangent's or cotangent's leaf is a number or a numeric array: a str was "a tangent of shape ()", an
     object array NumPy's own error from inside the method."""
-    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biufc"):
+    if type(x) is float or isinstance(x, Traced) or (type(x) is np.ndarray and x.dtype.kind in "biuc"):
         return  # (the common leaves, first)
+    if type(x) is np.ndarray and x.dtype.kind == "f":
+        if x.dtype.itemsize > 8:  # (a long double beyond float64's range: inf, with NumPy's "overflow in cast")
+            _in_float64_range(x, lambda v: np.asarray(v, dtype=np.float64), what)
+        return
     ok = isinstance(x, (int, float, complex, np.number, np.ndarray)) and np.asarray(x).dtype.kind in "biufc"
     if not ok:
         kind = f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""

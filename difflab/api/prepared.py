@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 
 from .. import tree
-from ..errors import Collector, DifflabError, check_function, collecting, warn_numeric_ignores
+from ..errors import Collector, DifflabError, check_function, check_positions, collecting, warn_numeric_ignores
 from .boundary import Signature, _nan_rows, _nonfinite, _public_call, check_sequences
 from .operators import _Hot, _jacobian_tree, _Transform, _value_and_grad, hessian, jvp_at, vjp_at
 
@@ -297,7 +297,8 @@ def prepare(f, *example_args, method="reverse", argnums=0, static_argnums=(), st
     check_function(f, "prepare")
     if not example_args:  # (it read "argnums 0 is out of range for a function called with 0 arguments")
         raise TypeError("prepare traces f at example arguments: prepare(f, *example_args), got none")
-    if static_argnums == () and static_argnames == ():
+    # (not `== ()`: np.int64(1) == () is an empty array, whose truth value raised NumPy's ValueError)
+    if isinstance(static_argnums, tuple) and not static_argnums and static_argnames == ():
         return collecting(PreparedFunction, f, example_args, argnums, method)
     return _StaticPrepared(f, example_args, argnums, method, static_argnums, static_argnames)
 
@@ -444,7 +445,7 @@ class _Bound:
 def _static_positions(f, n, static_argnums, static_argnames):
     """(sorted static positions, {name: position} of those f's signature names), as JAX's jit: names and
     positions each give the other where f's signature says which is which."""
-    nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+    nums = check_positions(static_argnums, "static_argnums")
     names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
     for i in nums:
         if not isinstance(i, int) or isinstance(i, bool) or not -n <= i < n:

@@ -58,8 +58,7 @@ class Dataset:
     y_test: np.ndarray
 
     def __post_init__(self) -> None:
-        X_train = np.asarray(self.X_train, dtype=np.float64)
-        X_test = np.asarray(self.X_test, dtype=np.float64)
+        X_train, X_test = _as_features(self.X_train, "X_train"), _as_features(self.X_test, "X_test")
         y_train = _as_labels(self.y_train, "y_train")
         y_test = _as_labels(self.y_test, "y_test")
         if X_train.ndim != 2 or X_test.ndim != 2:
@@ -102,6 +101,17 @@ class Dataset:
 # --------------------------------------------------------------------------
 
 
+def _as_features(X, what: str) -> np.ndarray:
+    """X as float64: complex features lost their imaginary parts (NumPy's ComplexWarning), strings were parsed."""
+    kind = np.asarray(X).dtype.kind
+    if kind not in "biufO":
+        raise ValueError(f"{what} must hold real numbers, got dtype {np.asarray(X).dtype}")
+    try:
+        return np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must hold real numbers, got an object array that is not") from None
+
+
 def _as_labels(y, what: str = "y") -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1:
@@ -128,6 +138,8 @@ def _count(n, minimum: int, what: str = "n") -> int:
 
 
 def _nonneg(x, what: str) -> float:
+    if isinstance(x, (bool, np.bool_)):  # (noise=True was noise 1.0)
+        raise TypeError(f"{what} must be a finite number >= 0, got {x!r}")
     x = float(x)
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")

@@ -19,6 +19,8 @@ def _examples(pred, target) -> int:
         raise ValueError(f"predictions of shape {dnp.shape(pred)} and targets of shape {dnp.shape(target)} differ")
     if dnp.ndim(pred) == 0:
         raise ValueError("a loss needs a leading axis of examples, got scalar predictions")
+    if dnp.shape(pred)[0] == 0:  # (was Python's "float division by zero")
+        raise ValueError(f"a loss is a mean over the examples, and predictions of shape {dnp.shape(pred)} have none")
     return dnp.shape(pred)[0]
 
 
@@ -60,6 +62,14 @@ def accuracy(logits, labels) -> float:
     logits, labels = np.asarray(logits), np.asarray(labels)
     if logits.ndim != 2 or labels.shape != logits.shape[:1]:
         raise ValueError(f"accuracy needs logits (N, k) and labels (N,), got {logits.shape} and {labels.shape}")
+    # (a label outside 0..k-1, or 0.5, never matched an argmax: an accuracy of the others, silently)
+    known = labels.dtype.kind in "iuf" and np.isin(labels, np.arange(logits.shape[1]))
+    if not np.all(known):
+        bad = labels[~known][0] if labels.dtype.kind in "iuf" else labels[0]
+        raise ValueError(
+            f"accuracy needs integer labels in 0..{logits.shape[1] - 1} (one per column of the logits), got "
+            f"{bad.item()!r}"
+        )
     return float(np.mean(np.argmax(logits, axis=1) == labels)) if len(labels) else float("nan")
 
 

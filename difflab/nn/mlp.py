@@ -73,6 +73,9 @@ class MLP:
         >>> MLP([4, 2]).init(seed=1)["b0"]
         array([0., 0.])
         """
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+            # (was NumPy's "expected non-negative integer", "SeedSequence expects int or sequence of ints")
+            raise ValueError(f"seed must be an int >= 0, got {seed!r}")
         params = {}
         streams = np.random.SeedSequence(seed).spawn(self.n_layers)
         for l, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
@@ -85,11 +88,26 @@ class MLP:
     def __call__(self, params: dict, X):
         if np.shape(X)[-1:] != (self.sizes[0],):  # (was matmul's "mismatch in its core dimension 0, with gufunc ...")
             raise ValueError(f"{self!r} takes X of shape (N, {self.sizes[0]}), got shape {np.shape(X)}")
+        self._check_params(params)
         h = X
         for l in range(self.n_layers):
             act = self.activation if l < self.n_layers - 1 else self.output
             h = ACTIVATIONS[act](dnp.matmul(h, params[f"W{l}"]) + params[f"b{l}"])
         return h
+
+    def _check_params(self, params):
+        """params as `init` makes them: a dict of W{l} (sizes[l], sizes[l+1]) and b{l} (sizes[l+1],). (A missing one
+        was Python's KeyError 'W0', a wrong shape matmul's "mismatch in its core dimension 0, with gufunc ...")"""
+        if not isinstance(params, dict):
+            raise TypeError(f"{self!r} takes params as the dict model.init(seed) returns, got {type(params).__name__}")
+        for l, (a, b) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
+            for name, shape in ((f"W{l}", (a, b)), (f"b{l}", (b,))):
+                if name not in params:
+                    raise ValueError(
+                        f"{self!r}: params has no {name!r} (of shape {shape}); model.init(seed) makes them"
+                    )
+                if np.shape(params[name]) != shape:
+                    raise ValueError(f"{self!r}: params[{name!r}] has shape {np.shape(params[name])}, expected {shape}")
 
     def predict(self, params: dict, X) -> np.ndarray:
         """Class labels: the argmax of the outputs. Shapes: X (N, sizes[0]) → int (N,).

@@ -46,13 +46,16 @@ class CosineDecay:
 
 
 def _positive(value, what):
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and math.isfinite(value) and value > 0):
+    # (True is no rate: it was lr=1.0)
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and value > 0):
         raise ValueError(f"{what} must be a finite number > 0, got {value!r}")
     return float(value)
 
 
 def _fraction(value, what):
-    if not (isinstance(value, (int, float, np.floating, np.integer)) and 0.0 <= value < 1.0):
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool)
+    if not (number and 0.0 <= value < 1.0):
         raise ValueError(f"{what} must be in [0, 1), got {value!r}")
     return float(value)
 

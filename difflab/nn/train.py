@@ -147,7 +147,7 @@ def train(
     `time_budget` (seconds, counting preparation) is checked right after preparation (which cannot
     be interrupted) and after every step; once exceeded, training stops cleanly: status
     "budget_exceeded", the completed epochs kept. A NaN or infinite loss raises
-    `NonFiniteLossError`. Shapes: see `History`.
+    `NonFiniteLossError`. An empty test set records NaN test loss and accuracy. Shapes: see `History`.
 
     >>> from difflab import nn
     >>> data = nn.load_dataset("xor", n=40, seed=0)
@@ -156,7 +156,7 @@ def train(
     ('completed', 3, 9, 9)
     """
     start = time.perf_counter()
-    _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=optimizer, seed=seed, log_every=log_every)
+    _check_arguments(model, data, epochs, batch_size, time_budget, optimizer, seed, log_every, drop_last)
     differentiator = get_method(method)
     optimizer = Adam(lr=0.01) if optimizer is None else optimizer
     loss_fn = model.loss(loss)
@@ -164,6 +164,7 @@ def train(
     Y_train, labels_train = _targets(data.y_train, loss, model.sizes[-1])
     Y_test, labels_test = _targets(data.y_test, loss, model.sizes[-1])
     params = model.init(seed) if params is None else params
+    model._check_params(params)  # (a list was "argument 0 (leaf 0) has dtype int64" from the first gradient)
     batches = _batches(len(X_train), batch_size, drop_last)
     history = History(
         method=differentiator.name,
@@ -234,7 +235,9 @@ def _whole(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=None, seed=0, log_every=0):
+def _check_arguments(
+    model, data, epochs, batch_size, time_budget, optimizer=None, seed=0, log_every=0, drop_last=False
+):
     # (each was Python's or NumPy's error from inside the loop: "'tuple' object has no attribute 'X_train'",
     # "'str' object has no attribute 'init'", "expected non-negative integer")
     if not all(hasattr(data, k) for k in ("X_train", "y_train", "X_test", "y_test")):
@@ -247,6 +250,8 @@ def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=Non
             f"optimizer must be an optimizer object such as difflab.nn.Adam(lr=0.01), SGD or Momentum, got "
             f"{type(optimizer).__name__} {optimizer!r}"
         )
+    if not isinstance(drop_last, (bool, np.bool_)):  # ("no" was True: the last partial batch dropped)
+        raise TypeError(f"drop_last must be True or False, got {drop_last!r}")
     if seed is not None and (not _whole(seed) or seed < 0):
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     if not _whole(log_every) or log_every < 0:
@@ -255,14 +260,19 @@ def _check_arguments(model, data, epochs, batch_size, time_budget, optimizer=Non
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if batch_size is not None and (not isinstance(batch_size, (int, np.integer)) or batch_size < 1):
         raise ValueError(f"batch_size must be a positive int or None (full batch), got {batch_size!r}")
-    if time_budget is not None and not time_budget > 0:
+    number = isinstance(time_budget, (int, float, np.integer, np.floating)) and not isinstance(time_budget, bool)
+    if time_budget is not None and not (number and time_budget > 0):  # ("1": Python's "'>' not supported")
         raise ValueError(f"time_budget must be a number of seconds > 0 or None, got {time_budget!r}")
     if len(data.X_train) == 0:  # (was "range() arg 3 must not be zero" from the batching)
         raise ValueError(
             f"the data ({getattr(data, 'name', '')!s}) has no training examples: X_train has shape (0, ...)"
         )
-    if data.X_train.shape[1] != model.sizes[0]:
-        raise ValueError(f"the data has {data.X_train.shape[1]} features but the model takes {model.sizes[0]} inputs")
+    if np.ndim(data.X_train) != 2:  # (a list was "'list' object has no attribute 'shape'")
+        raise ValueError(f"the data's X_train must be 2-D (N, {model.sizes[0]}), got shape {np.shape(data.X_train)}")
+    if np.shape(data.X_train)[1] != model.sizes[0]:
+        raise ValueError(
+            f"the data has {np.shape(data.X_train)[1]} features but the model takes {model.sizes[0]} inputs"
+        )
 
 
 def _steps(
@@ -336,6 +346,10 @@ def _record_epoch(history, model, params, loss, train, test, seconds):
             (train, history.train_loss, history.train_accuracy),
             (test, history.test_loss, history.test_accuracy),
         ):
+            if len(X) == 0:  # an empty test set: no mean to report (was ZeroDivisionError from the loss), as accuracy
+                losses.append(float("nan"))
+                accs.extend([float("nan")] if labels is not None else [])
+                continue
             out = model(params, X)
             losses.append(float(LOSSES[loss](out, Y)))
             if labels is not None:

@@ -1445,7 +1445,12 @@ def normalize_axes(x, axis):
     if axis is None:
         return None
     n = _ndim(x)
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else axis
+    # as NumPy: True, 1.0 and NaN are no axes (they were axis 1, axis 1, "'float' object is not iterable")
+    if not isinstance(axes, (tuple, list)) or not all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in axes
+    ):
+        raise TypeError(f"axis must be an int, a tuple of ints or None, got {axis!r}")
     for a in axes:
         if not -n <= a < n:
             raise ValueError(f"axis {a} is out of bounds for an array of dimension {n}")

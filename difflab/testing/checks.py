@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import api, tree
+from .references import _Target
 from .oracle import CheckResult, GradientMismatch, _count, _functions, _jvp_check, _seed, _vjp_check
 
 __all__ = ["check_hvp", "check_rule", "check_sparsity"]
@@ -57,6 +58,7 @@ def check_hvp(f, hvp_f, *args, rtol=None, atol=None, reference="auto", seed=None
     _functions("check_hvp", f=f, hvp_f=hvp_f)
     nums = tuple(range(len(args)))
     many = len(args) > 1
+    _Target(f, args, nums)  # (f's output checked first: None or a str was NumPy's error from the differences)
     try:
         api.stage(f, args, nums)
         gradient = api.grad(f, nums if many else 0)

@@ -107,8 +107,9 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
             leaf = np.asarray(leaves[k])
             if leaf.dtype.kind in "OSUV":  # None, a string, an object: name what came back
                 where = cl if rows is SCALAR else f"{rl} / {cl}"
+                of = f" of dtype {leaf.dtype}" if isinstance(leaves[k], np.ndarray) else ""  # (was "a ndarray")
                 raise GradientMismatch(
-                    f"{what} returned a {type(leaves[k]).__name__} for {where}, which needs a float array of shape "
+                    f"{what} returned a {type(leaves[k]).__name__}{of} for {where}, which needs a float array of shape "
                     f"{tuple(rs) + tuple(cs)}"
                 )
             if leaf.shape != tuple(rs) + tuple(cs):
@@ -133,6 +134,24 @@ def _matrix(value, rows: _Axis, cols: _Axis, what: str):
 
 
 # -- the function seen as flat vector -> flat vector ---------------------------------------------
+
+
+def _check_output(out, leaves):
+    """f's output holds real numbers: None was NumPy's "need at least one array to concatenate", a str "could not
+    convert string to float", and complex values were blamed on difflab.jacobian ("returned complex values")."""
+    __tracebackhide__ = True  # pytest shows the user's frames and the message, not difflab's
+    if not leaves:
+        missing = " (is its return statement missing?)" if out is None else ""
+        raise TypeError(f"f(*args) returned {type(out).__name__}{missing}: the checks need f returning numbers")
+    for leaf in leaves:
+        dtype = np.asarray(leaf).dtype
+        if dtype.kind == "c":
+            raise TypeError(
+                f"f(*args) returned complex values (dtype {dtype}): the checks compare a real function's "
+                "derivatives; check its real and imaginary parts as two functions"
+            )
+        if dtype.kind not in "biuf":
+            raise TypeError(f"f(*args) returned a {type(leaf).__name__} of dtype {dtype}, not a number")
 
 
 class _Target:
@@ -165,7 +184,9 @@ class _Target:
         tds = tuple(self.flat[a][1] for a in self.nums)
         self.in_axis = _Axis(tree.TreeDef("tuple", (), tds) if self.many else tds[0], tuple(labels), tuple(shapes))
         self.x = np.concatenate([np.ravel(np.asarray(x, dtype=float)) for a in self.nums for x in self.flat[a][0]])
-        out_leaves, out_td = tree.flatten(self._f(*self.args))
+        out = self._f(*self.args)
+        out_leaves, out_td = tree.flatten(out)
+        _check_output(out, out_leaves)
         self.out_axis = _Axis(out_td, tuple(_paths(out_td, "f(*args)")), tuple(np.shape(y) for y in out_leaves))
         self.y = self.call(self.x)
         self.magnitude = float(np.nanmax(np.abs(self.y), initial=0.0))
