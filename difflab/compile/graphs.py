@@ -624,8 +624,10 @@ class _Source:
         self.underflowing.add(eqn.out)
         products = None if eqn.op.underflow_exact else linear == "each"
         read = eqn.out in self.quotient_reads()
-        name = f"{fn}_under_read" if read else f"{fn}_under"  # (one wrapper per check: a shared name would keep one)
-        self.under[name] = _underflow_exact(self.env[fn], read, products)
+        lifts = _lifting_when(eqn.op)
+        fn_ = f"{fn}_lifts" if lifts is not None else fn
+        name = f"{fn_}_under_read" if read else f"{fn_}_under"  # (one wrapper per check: a shared name would keep one)
+        self.under[name] = _underflow_exact(self.env[fn], read, products, lifts)
         self.env[name] = self.env[fn]
         return name
 
@@ -1037,7 +1039,38 @@ def _reads_scale(partial) -> bool:
     return getattr(partial, "quotient", None) is not None and not partial.quotient_lifts
 
 
-def _underflow_exact(call, read: bool, products: bool | None = None):
+def _lifting_when(op):
+    """The op's partial whose quotient form lifts an underflowed partial (exp's: e^x below the normal range at
+    x > -1416, where a large cotangent brings t·e^x back; `quotient_partial`'s `lifts`), or None."""
+    for r in (*op.jvp, *op.vjp):
+        partial = getattr(r, "partial", None)
+        if getattr(partial, "quotient_lifts", False):
+            return partial
+    return None
+
+
+#: per thread: `n`, how many calls of a lifting op (`_lifting_when`) underflowed where its rule would lift; `last`,
+#: the latest such (its value, its arguments, its partial), which a linear op reading it checks (`_lift_lost`)
+_LIFTED = threading.local()
+
+
+def _lift_lost(args) -> bool:
+    """Whether a product reading the latest lifting op's underflowed value (exp's e^-800 = 0, `_LIFTED`) times the
+    largest magnitude among its other arguments would be in the normal range by the rule's quotient form (n·t)/d:
+    the plain product's 0 is then a lost term, which the interpreter's rule keeps (3e200·e^-800 = 1.1e-147); a
+    softmax weight e^-800 times Σū ~ 1 is not. Only on calls after one that underflowed so (`_LIFTED.n`)."""
+    out, xs, partial = _LIFTED.last
+    if not any([a is out for a in args]):
+        return False
+    big = max([float(np.max(np.abs(a))) for a in args if a is not out and np.size(a)] or [0.0])
+    tiny = np.abs(out) < _TINY
+    numerator, denominator, _ = partial.quotient
+    with np.errstate(all="ignore"):
+        lifted = np.abs(big * numerator(out, *xs) / denominator(out, *xs))
+    return bool(np.any(np.broadcast_to(lifted, np.shape(tiny))[tiny] >= _TINY))
+
+
+def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None):
     """`call` (an `Op.underflow_exact` op's), once an underflow in it raised (compiled code's error state), run with
     an underflow counted, not raised: its 0s are exact to rounding (exp(-800) in an RBF kernel sum, a softmax's far logits),
     and so are its subnormal entries unless a quotient rule reads them (`read`: sqrt(exp(-720))'s t/(2·out), which
@@ -1046,11 +1079,17 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
     and matmul; False: jointly, add, sum, whose underflow is exact cancellation): it declines too where a product of
     entries all in the normal range may fall below 26 bits (a term lost, as ops.core's `_underflowed` says of a
     quotient's, not one already tiny). It runs once, the checks only where this call underflowed (bench/underflow_ab.py).
+    `lifts`: the op's `_lifting_when` partial; where its `when` holds for this call's values, recorded (`_LIFTED`),
+    and a linear op reading the value declines where its product would be lifted into range (`_lift_lost`): the
+    interpreter's rule keeps 3e200·e^-800 = 1.1e-147 where this code's plain product gave 0 (issue 11: a scalar's
+    0 was `suspect`, a vector's with one normal entry not).
     Not called before an underflow raised in its program (`_swapper`): until then its name calls `call` itself."""
 
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)
 
     def run(*args, **params):
+        if products is not None and getattr(_LIFTED, "n", 0) and _lift_lost(args):
+            raise FloatingPointError("a lifted partial's product is in range: the interpreter decides")
         if not seen[0]:  # (none yet: the error state in force, free)
             try:
                 return call(*args, **params)
@@ -1068,6 +1107,8 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
             _reset(token)
         if getattr(_UNDERFLOWS, "n", 0) == before:
             return out
+        if lifts is not None and lifts.quotient_when(out, *args):
+            _LIFTED.n, _LIFTED.last = getattr(_LIFTED, "n", 0) + 1, (out, args, lifts)
         if products and _normal_product(args) < _LOST:
             raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
         if read:
