@@ -1050,24 +1050,36 @@ def _lifting_when(op):
 
 
 #: per thread: `n`, how many calls of a lifting op (`_lifting_when`) underflowed where its rule would lift; `last`,
-#: the latest such (its value, its arguments, its partial), which a linear op reading it checks (`_lift_lost`)
+#: the latest such value and the least magnitude of a factor that lifts one of its underflowed entries into the
+#: normal range (`_lift_need`), which a linear op reading it checks (`_lift_lost`)
 _LIFTED = threading.local()
 
 
+def _lift_need(partial, out, args) -> float:
+    """The least |t| for which the rule's quotient form (n·t)/d lifts one of `out`'s entries below the normal range
+    back into it (exp at x = -800: TINY/e^-800 ~ 5.9e39); inf where none can (exp below x = -1416: n is 0)."""
+    tiny = np.abs(out) < _TINY
+    if not tiny.any():
+        return math.inf
+    shape = np.shape(out)
+    xs = [a if not np.ndim(a) else (a if np.shape(a) == shape else np.broadcast_to(a, shape))[tiny] for a in args]
+    numerator, denominator, _ = partial.quotient
+    with np.errstate(all="ignore"):  # (TINY/n, then ·d: n/d itself underflowed, e^-400/e^400)
+        under = out[tiny] if np.ndim(out) else out
+        need = np.abs(_TINY / numerator(under, *xs) * denominator(under, *xs))
+    need = need[need == need]  # (NaN: no lift)
+    return float(need.min()) if need.size else math.inf
+
+
 def _lift_lost(args) -> bool:
-    """Whether a product reading the latest lifting op's underflowed value (exp's e^-800 = 0, `_LIFTED`) times the
-    largest magnitude among its other arguments would be in the normal range by the rule's quotient form (n·t)/d:
-    the plain product's 0 is then a lost term, which the interpreter's rule keeps (3e200·e^-800 = 1.1e-147); a
-    softmax weight e^-800 times Σū ~ 1 is not. Only on calls after one that underflowed so (`_LIFTED.n`)."""
-    out, xs, partial = _LIFTED.last
+    """Whether a product reading the latest lifting op's underflowed value (exp's e^-800 = 0, `_LIFTED`) has another
+    factor as large as `_lift_need`: its plain product's 0 may then be a lost term, which the interpreter's rule
+    keeps (3e200·e^-800 = 1.1e-147); a softmax weight e^-800 times Σū ~ 1 is not. Only on calls after one that
+    underflowed so (`_LIFTED.n`)."""
+    out, need = _LIFTED.last
     if not any([a is out for a in args]):
         return False
-    big = max([float(np.max(np.abs(a))) for a in args if a is not out and np.size(a)] or [0.0])
-    tiny = np.abs(out) < _TINY
-    numerator, denominator, _ = partial.quotient
-    with np.errstate(all="ignore"):
-        lifted = np.abs(big * numerator(out, *xs) / denominator(out, *xs))
-    return bool(np.any(np.broadcast_to(lifted, np.shape(tiny))[tiny] >= _TINY))
+    return any([a is not out and np.size(a) and float(np.max(np.abs(a))) >= need for a in args])
 
 
 def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None):
@@ -1107,8 +1119,9 @@ def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None)
             _reset(token)
         if getattr(_UNDERFLOWS, "n", 0) == before:
             return out
-        if lifts is not None and lifts.quotient_when(out, *args):
-            _LIFTED.n, _LIFTED.last = getattr(_LIFTED, "n", 0) + 1, (out, args, lifts)
+        need = math.inf if lifts is None else _lift_need(lifts, out, args)
+        if need < math.inf:  # (its rule's `when`, in effect: no finite seed lifts exp's 0 below x = -1416)
+            _LIFTED.n, _LIFTED.last = getattr(_LIFTED, "n", 0) + 1, (out, need)
         if products and _normal_product(args) < _LOST:
             raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
         if read:
