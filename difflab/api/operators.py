@@ -152,6 +152,8 @@ class _Transform:
                 with nesting(self.method) as levels:
                     st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
                 st.levels, st.inner_error = levels[0], levels[1] if len(levels) > 1 else (0.0, 0.0)
+                if len(levels) > 2 and levels[2]:  # a numeric level inside: traced for this point only (not
+                    st.cacheable = False  # kept, nor read again by the last call's reader: issue 11)
             else:  # (what `nesting` of any other method gives: one level, no inner error)
                 st = stage(self.f, example, self.argnums, flat, None if batch else key, known)
                 st.levels, st.inner_error = 1, (0.0, 0.0)

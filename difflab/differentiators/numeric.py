@@ -149,7 +149,7 @@ class Numeric(base.Differentiator):
             check_points(points, self._width)  # one run of f per stencil point and direction
             fold = (order := self.levels + self._derived) == 1 and V is None and not traced and self._fold
             outs, held, centre = (None, [], None) if fold else self._at(args)  # fold: f(x) is row 0 of the run
-            if no_value(self.graph, args, self.wrt, order):  # of numeric: order ≥ 2
+            if no_value(self.graph, args, self.wrt, order, self.levels):  # of numeric: order ≥ 2
                 return outs, (nan := np.full((k, self.m), np.nan)), (nan if want_err else None)
             fun, x = self._fun(args, held, centre, fold, traced), flat([args[i] for i in self.wrt])
             jv, err = _products(fun, x, V, outs and flat(outs), self.method, want_err, self.levels, self.inner_error)
@@ -183,7 +183,7 @@ class Numeric(base.Differentiator):
             """(outs, H (n, n)) of a scalar f: `stencils._hessian_stencil`, 1 + n + n² evaluations (+ n + n²: `error`)."""
             check_points(self.n * (self.n + 1), self._width)  # 2n + n(n - 1) points (a 1e4 input: 3.6 TiB)
             (outs, held, centre), x = self._at(args, order=2), flat([args[i] for i in self.wrt])
-            if no_value(self.graph, args, self.wrt, 2):
+            if no_value(self.graph, args, self.wrt, 2, 1 + self.levels):
                 return outs, np.full((self.n, self.n), np.nan)
             fun = self._fun(args, held, centre)
             H, self.error = _hessian_stencil(fun, x, flat(outs)[0], self.method, self.error)

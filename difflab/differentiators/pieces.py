@@ -21,7 +21,20 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..errors import warn_domain, warn_domain_if_nonfinite
-from ..graph import Const, Graph, Var, active, evaluate, impl_or_nan, on_behalf, prune, read, specialise
+from ..graph import (
+    FROM_VALUES,
+    Const,
+    Eqn,
+    Graph,
+    Var,
+    active,
+    evaluate,
+    impl_or_nan,
+    on_behalf,
+    prune,
+    read,
+    specialise,
+)
 from ..trace import Tracer, trace_flat
 from ..ops.elementwise import strong_mul
 from .base import split as _split
@@ -101,7 +114,9 @@ def infinite_partial(graph: Graph, args, wrt):
 
 
 def _singular(graph: Graph, args, wrt):
-    """(equation, its argument) of `infinite_partial` (the equation of `graph` itself), or None."""
+    """(equation, its arguments with an infinite partial that move) of `infinite_partial` (the equation of `graph`
+    itself), or None. Every such argument (hypot's both legs at the origin: `first_order_only` guarded the first
+    only, and reverse's derivative along the second was 1.7e5, a number)."""
     live = active(graph, [graph.inputs[i] for i in wrt])
     env = {v: _number(a) for v, a in zip(graph.inputs, args)}
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -111,13 +126,16 @@ def _singular(graph: Graph, args, wrt):
             if e.out not in live or not e.op.float_partials:
                 continue
             vals, out = [_inexact(_number(read(env, a))) for a in e.args], _inexact(env[e.out])
+            bad = []
             for (partial, _), a in zip(e.op.float_partials, e.args):
-                if partial is None or not isinstance(a, Var) or a not in live:
+                if partial is None or not isinstance(a, Var) or a not in live or a in bad:
                     continue
                 d = np.broadcast_to(_inexact(partial(out, *vals, **e.kw)), out.shape)
                 at = np.isfinite(out) & ~np.isfinite(d)
                 if at.any() and _moves(graph, args, wrt, e, a, at, env):
-                    return e, a
+                    bad.append(a)
+            if bad:
+                return e, bad
     return None
 
 
@@ -157,16 +175,37 @@ def _inexact(v):
     return v if v.dtype.kind in "fc" else v.astype(float)
 
 
-def no_value(graph: Graph, args, wrt, order: int) -> bool:
+class GuardOrigin(Eqn):
+    """The user's equation, as the origin of what numeric's guards record (`first_order_only`, `no_value_guard`):
+    a DomainWarning names it as before, and `rules_in` knows those equations are no derivative rule."""
+
+    __slots__ = ()
+
+
+def rules_in(graph: Graph) -> int:
+    """1 if `graph` holds an exact derivative's rule equations (f is a forward or reverse derivative), else 0:
+    numeric's own recorded equations (stencils, origin `FROM_VALUES`; guards, `GuardOrigin`) are counted by its
+    levels. (A numeric jacobian of a numeric grad traced at a good point said "a derivative of order 3".)"""
+    return int(any(e.op is not e.origin.op and e.origin is not FROM_VALUES for e in graph.eqns if not _guard(e)))
+
+
+def _guard(e) -> bool:
+    return isinstance(e.origin, GuardOrigin)
+
+
+def no_value(graph: Graph, args, wrt, order: int, levels: int | None = None) -> bool:
     """True, with a DomainWarning naming the equation, when a derivative of this order (≥ 2) has no value
-    at args because an equation's partial is infinite there (`infinite_partial`): the numeric method's NaN."""
+    at args because an equation's partial is infinite there (`infinite_partial`): the numeric method's NaN.
+    `levels`: the numeric levels taken, if given: the warning names levels + `rules_in(graph)`, not `order`
+    (which counts numeric's own recorded equations as a rule's)."""
     bad = None if order < 2 else infinite_partial(graph, args, wrt)
     if bad is not None:
+        said = order if levels is None else levels + rules_in(graph)
         _specialise(args)
         where = str(bad).split(" :")[0]
         warn_domain(
             where,
-            f"{where}: the derivative of {bad.op.name} is infinite here, so a derivative of order {order} "
+            f"{where}: the derivative of {bad.op.name} is infinite here, so a derivative of order {said} "
             "has no value (finite differences would measure 1/step): NaN",
         )
     return bad is not None
@@ -189,7 +228,7 @@ def first_order_only(prepared, args, V, d, fun):
     found = _singular(graph, args, wrt)
     if found is None:
         return _singular_guard(prepared, args, d, fun)
-    e, a = found
+    e, bad = found
     _specialise(args)
     where = str(e.origin).split(" :")[0]
     warn_domain_if_nonfinite(
@@ -197,16 +236,16 @@ def first_order_only(prepared, args, V, d, fun):
         f"{where}: the derivative of {e.op.name} is infinite here, so the derivative of a numeric derivative "
         "(order 2) has no value (its finite differences would measure 1/step): NaN",
     )
-    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=(a,))
+    upto = graph._replace(eqns=graph.eqns[: graph.eqns.index(e)], outputs=tuple(bad))
     x = np.concatenate([np.ravel(_number(args[i])) for i in wrt])
     V = np.eye(len(x)) if V is None else np.asarray(V, dtype=float).reshape(-1, len(x))
     h = prepared.method._plan[4][0] * np.maximum(1.0, np.abs(x)).max()
     xt = dnp.concatenate([dnp.ravel(args[i]) for i in wrt])
     for D in (h * V, -h * V):
         for dv in D:
-            (ap,) = evaluate(upto, *prepared.with_x(args, _split(xt + dv, prepared.in_shapes)))
-            if np.isfinite(_number(ap)).all():
-                d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
+            for ap in evaluate(upto, *prepared.with_x(args, _split(xt + dv, prepared.in_shapes))):
+                if np.isfinite(_number(ap)).all():
+                    d = d + dnp.sum(strong_mul(ap - _number(ap), np.inf))
     return d
 
 
@@ -218,6 +257,12 @@ def _singular_guard(prepared, args, d, fun):
     s = ∞ where e's partial is infinite at x, else 0. Its value is 0; its derivatives are 0 where s is 0, and
     where s is ∞ NaN along every direction in which a(p) moves, with e's own rule saying its DomainWarning. (A
     transform traced at [1, 2, 3.5] and reused at std's apex gave the stencil's 1/step.)"""
+    return _guarded(prepared, args, d, fun, _guard_term)
+
+
+def _guarded(prepared, args, d, fun, term):
+    """d plus term(e, i, e's argument values at x, argument i at the stencil's points) for each watched argument i of
+    an op e that declares where its partial is infinite (`_singular_guard`'s and `no_value_guard`'s loop)."""
     watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
     if not watch or not points:
         return d
@@ -227,7 +272,8 @@ def _singular_guard(prepared, args, d, fun):
     k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
     for e, i in entries:
         moved = [r[k + watch.positions[e.args[i]]] for r in points]
-        d = d + on_behalf(e, _guard_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved)
+        values = [at[a] if isinstance(a, Var) else a.value for a in e.args]
+        d = d + on_behalf(GuardOrigin(*e.origin), term, e, i, values, moved)
     return d
 
 
@@ -240,17 +286,7 @@ def no_value_guard(prepared, args, d, fun, V=None, order=2):
     where the derivative alone is NaN with its DomainWarning (vmap's NaN rows are answered alone, which says it)."""
     if order == 1:
         return first_order_only(prepared, args, V, d, fun)
-    watch, points = getattr(fun, "watch", None), getattr(fun, "points", None)
-    if not watch or not points:
-        return d
-    entries = [(e, i) for e, i in watch.entries if getattr(_partial(e, i), "singular", None) is not None]
-    if not entries:
-        return d
-    k, at = len(prepared.graph.outputs), _at_x(prepared, args, fun, watch.vars)
-    for e, i in entries:
-        moved = [r[k + watch.positions[e.args[i]]] for r in points]
-        d = d + on_behalf(e, _no_value_term, e, i, [at[a] if isinstance(a, Var) else a.value for a in e.args], moved)
-    return d
+    return _guarded(prepared, args, d, fun, _no_value_term)
 
 
 def _no_value_term(e, i, values, moved):

@@ -873,5 +873,9 @@ def _numeric_nesting(method):
         box[0] = _nesting.deepest  # levels enclosing this one, itself, and the deepest inside it
         # and the relative errors the numeric levels directly inside reported (`report_inner_error`)
         box.append(_nesting.inner)
+        # whether a numeric level ran inside, or this one runs inside another: its steps, pieces and error (`inner`)
+        # were taken at this trace's point, so the trace answers for that point only (a reused one answered p2
+        # with p1's: issue 11)
+        box.append(_nesting.deepest > outer + 1 or outer > 0)
         _nesting.depth, _nesting.deepest = outer, max(deepest, _nesting.deepest)
         _nesting.inner = reported

@@ -53,6 +53,7 @@ __all__ = [
     "REGISTRY",
     "defop",
     "strong_zero",
+    "infinite_at",
     "quotient_partial",
     "say_overflow",
     "quotient_or_none",
@@ -951,6 +952,20 @@ def _float_form(partial):
         return c
     k = getattr(partial, "argument", None)
     return k if type(k) is int else partial
+
+
+def infinite_at(partial, singular):
+    """Declare where an elementwise partial is infinite or, at a cone's apex (hypot at the origin), has no value:
+    `singular(out, *args)` (a bool mask), without `strong_zero`'s convention (cbrt at 0: a zero tangent there still
+    meets 1/0). Numeric's guards read it: a numeric derivative inside a trace, decided at the trace's point, answers
+    NaN at a later point where the partial is infinite, not the stencil's 1/step (issue 11). Returns the partial.
+
+    >>> d = infinite_at(lambda out, x: 1.0 / x, lambda out, x: x == 0.0)
+    >>> bool(d.singular(0.0, 0.0)), getattr(d, "strong_zero", False)
+    (True, False)
+    """
+    partial.singular = singular
+    return partial
 
 
 def strong_zero(partial, singular=None):

@@ -29,6 +29,7 @@ from .core import (
     quotient_partial,
     say_overflow,
     strong_zero,
+    infinite_at,
     surely_finite,
     sympy_function,
 )
@@ -1215,9 +1216,11 @@ hypot = defop(
     "hypot",
     np.hypot,
     # (a·t)/out for |a| < 1, not t·(a/out): a/out underflowed where |a| ≪ |b| while t was large (`_hypot_leg`)
+    # no second derivative at the origin (a cone's apex, a/out is 0/0 there), declared for numeric's guards: a later
+    # vmap row at (0, 0) gave the stencil's 1/step, 8192, silently
     partials=(
-        _hypot_leg(0),
-        _hypot_leg(1),
+        infinite_at(_hypot_leg(0), lambda out, a, b: equal(out, 0.0)),
+        infinite_at(_hypot_leg(1), lambda out, a, b: equal(out, 0.0)),
     ),
     sympy=elementwise_sympy(_hypot_sympy),
     domain=("nonzero", "nonzero"),
@@ -1266,7 +1269,14 @@ cbrt = defop(
     # square, not out·out: mul's strong zero (0·∞ = 0) made the Hessian at 0 a finite 0 under reverse over reverse.
     # t/(3·out²), not t·(1/(3·out²)) (quotient_partial): the cotangent of u = x² in 1/cbrt(x·x) at 7e149, -8.5e-401,
     # underflowed unseen as a product (the slope 0 for -1.2e-250), and as a quotient is said or swept again
-    partials=(quotient_partial(_cbrt_one, lambda out, x: 3.0 * square(out), value=_cbrt_partial),),
+    # infinite at 0 (declared for numeric's guards: a later vmap row at 0 gave the stencil's 0, silently), not
+    # strong_zero: a zero tangent at 0 stays 1/0 with its DomainWarning, as before
+    partials=(
+        infinite_at(
+            quotient_partial(_cbrt_one, lambda out, x: 3.0 * square(out), value=_cbrt_partial),
+            lambda out, x: equal(out, 0.0),
+        ),
+    ),
     sympy=elementwise_sympy(lambda x: _sign_fn()(x) * _abs_fn()(x) ** _sp().Rational(1, 3)),
     domain=("nonzero",),
     analytic=False,
