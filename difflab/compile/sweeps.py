@@ -10,6 +10,8 @@ decides per call whether to use them (see the package docstring, "How it works")
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..graph import Traced, raising_overflow, split
@@ -44,13 +46,18 @@ def lower_split(fn, args, n_early: int) -> tuple:
 
 def _unlifted(early):
     """`early`, declining (FloatingPointError: `Tier.run`'s None, the interpreter decides) on a call where a lifting
-    op's partial underflowed within a large seed's reach (graphs `_LIFTED`: exp's e^-800, whose rule lifts it with
-    the cotangent, 3e200·e^-800 = 1.1e-147): `late`'s plain product, on any cotangent, would keep its 0 (issue 11)."""
+    op's partial underflowed within a large seed's reach (graphs `_LIFTED.needs`: exp's e^-800, whose rule lifts it with
+    the cotangent, 3e200·e^-800 = 1.1e-147; not e^-4800, which no finite seed lifts): `late`'s plain product, on any
+    cotangent, would keep its 0 (issue 11)."""
 
     def run(*args):
-        before = getattr(_LIFTED, "n", 0)
-        res = early(*args)
-        if getattr(_LIFTED, "n", 0) != before:
+        outer = _LIFTED.__dict__.get("needs")
+        _LIFTED.needs = needs = []
+        try:
+            res = early(*args)
+        finally:
+            _LIFTED.needs = outer
+        if needs and min(needs) < math.inf:
             raise FloatingPointError("an underflowed partial a cotangent may lift: the interpreter decides")
         return res
 

@@ -1,0 +1,58 @@
+"""Issue 11 after extreme50: its lift check, which keeps 3e200·e^-800 = 1.1e-147 in compiled code, cost every call whose
+exp underflowed harmlessly the exact least lifting factor (`_lift_need`: masks over exp's value and argument, ~15 µs)
+and a max|·| per product reading the value. A harmless call now measures each other factor once by a dot, against a
+floor of 2^25; only a factor that large looks at the value's small entries (bench/underflow_ab.py, docs/accuracy.md)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+import difflab.numpy as dnp
+from difflab.compile import graphs
+from difflab.differentiators import reverse
+
+
+def _counting(monkeypatch, name):
+    calls = []
+    real = getattr(graphs, name)
+    monkeypatch.setattr(graphs, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_a_harmless_underflow_costs_one_dot_a_call(monkeypatch):
+    # grad of Σ e^z·z = e^z·(1 + z): e^-800 meets z and ū·z, both 800 at most: nothing to lift, compiled, and no
+    # exact lifting factor computed (extreme50: every call, 5.3 -> 27 µs)
+    z = np.array([0.0, -800.0, 1.0])
+    prepared = dl.prepare(lambda z: dnp.sum(dnp.exp(z) * z), z, method="reverse")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for _ in range(3):
+            prepared.value_and_grad(z)
+        needs, checks = _counting(monkeypatch, "_lift_need"), _counting(monkeypatch, "_lift_lost")
+        swept, backward = [], reverse.backward
+        monkeypatch.setattr(reverse, "backward", lambda *a, **k: swept.append(2) or backward(*a, **k))
+        got = [prepared.value_and_grad(z) for _ in range(4)]
+    for value, g in got:
+        assert value == pytest.approx(np.e, rel=1e-15)
+        np.testing.assert_allclose(g, [1.0, 0.0, 2 * np.e], rtol=1e-15)  # (-799·e^-800: 0 to rounding)
+    assert (needs, len(checks), swept) == ([], 4, [])  # one product checked a call (of two reading e^z), none swept
+
+
+def test_constant_factors_too_small_to_lift_are_not_checked():
+    # e·1.5 and e·3.0 are known at lowering not to lift e^-800 (below 2^25): no check, the plain wrappers
+    fn = graphs.lower(dl.trace(lambda x: dnp.sum(dnp.exp(-x) * 1.5) + dnp.sum(dnp.exp(-x) * 3e40), np.ones(2)))
+    lifted = sorted(k for k in fn.__globals__ if "_lift" in k and k.startswith("op_mul"))
+    assert len(lifted) == 1  # the product by 3e40 alone
+
+
+@pytest.mark.parametrize("method", ["reverse", "forward"])
+def test_a_lift_through_a_matmul_on_every_call(method):
+    # Σ e^-x @ W with W = [[3e200], [1]]: the gradient -e^-x·W, -1.1e-147 (mpmath) where the plain product is 0
+    W = np.array([[3e200], [1.0]])
+    g = dl.grad(lambda x: np.sum(np.exp(-x) @ W), method=method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        got = [g(np.array([800.0, 1.0])) for _ in range(3)]
+    np.testing.assert_allclose(got, [[-1.1003623752533062e-147, -0.36787944117144233]] * 3, rtol=1e-13)
