@@ -56,3 +56,25 @@ def test_a_lift_through_a_matmul_on_every_call(method):
         warnings.simplefilter("ignore", RuntimeWarning)
         got = [g(np.array([800.0, 1.0])) for _ in range(3)]
     np.testing.assert_allclose(got, [[-1.1003623752533062e-147, -0.36787944117144233]] * 3, rtol=1e-13)
+
+
+@pytest.mark.parametrize("method, kind", [("forward", "vjp"), ("reverse", "jvp")])
+def test_a_product_through_the_jacobian_lifts_exp_partial(method, kind):
+    # forward's VJP and reverse's JVP form J first (its entry -e^-800 rounds to 0), then contract it with [3e200, 1]:
+    # 0 for -1.1e-147 (mpmath: float(-3 * mp.mpf(10) ** 200 * mp.exp(-800))); now J again at seeds 2^k where it may
+    f = lambda x: np.exp(-x)  # noqa: E731
+    x, w = np.array([800.0, 1.0]), np.array([3e200, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        if kind == "vjp":
+            got = [dl.vjp(f, x, method=method)[1](w)[0] for _ in range(3)]
+        else:
+            got = [dl.jvp(f, (x,), (w,), method=method)[1] for _ in range(3)]
+    np.testing.assert_allclose(got, [[-1.1003623752533062e-147, -0.36787944117144233]] * 3, rtol=1e-13)
+
+
+def test_a_large_cotangent_meeting_a_zero_that_is_no_lost_term_is_kept():
+    # relu's dead entry times 1e30: J's 0 is exact (no seed lifts it), the scaled sweep says 0 too; the rest as is
+    f = lambda x: np.maximum(x, 0.0) * 2.0  # noqa: E731
+    _, pullback = dl.vjp(f, np.array([-1.0, 3.0]), method="forward")
+    np.testing.assert_array_equal(pullback(np.array([1e30, 1.0]))[0], [0.0, 2.0])

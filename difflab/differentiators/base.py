@@ -99,6 +99,36 @@ def first_rows(ys) -> list:
     return [y[0].copy() if type(y) is np.ndarray and y.ndim > 1 else y[0] for y in ys]
 
 
+def _lifted(prepared, args, jac, w, r, left: bool = False):
+    """r = J w (`left`: wᵀJ, a VJP of a method whose native product is the JVP), or where J was swept at unit seeds
+    (`scales_seeds`) and a term may be lost there, r's entries below the normal range taken from J swept at seeds 2^k
+    and contracted with w·2^-k (exact scalings: equal wherever nothing under- or overflowed), kept where normal and
+    finite. A term lost: an entry of r below the normal range, of J too, and of w 2^25 or more meeting it (exp's rule
+    lifts t·e^-800 with t = 3e200 to 1.1e-147, which J's rounded 0 lost; below 2^25 no term of 26 bits is). 2^k: w's
+    largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Shape contract:
+    as r."""
+    method = prepared.method
+    if method.native not in ("jvp", "vjp") or not method.scales_seeds or _traced([w, jac, r]) or np.iscomplexobj(jac):
+        return r
+    w, r, jac = np.asarray(w, dtype=float), np.asarray(r), np.asarray(jac)
+    small, large = np.abs(r) < _TINY, np.abs(w) >= 2.0**25
+    if not (small.any() and large.any()) or not np.all(np.isfinite(w)):
+        return r
+    meet = (np.abs(jac[large]) < _TINY)[:, small] if left else (np.abs(jac[:, large]) < _TINY)[small]
+    if not meet.any():
+        return r
+    s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
+    with np.errstate(all="ignore"):
+        if method.native == "jvp":  # J's columns at seeds s·e_j
+            scaled = np.transpose(np.asarray(prepared._jvp(args, s * np.eye(prepared.n))[1]))
+        else:  # J's rows at seeds s·e_i
+            _, pullback = prepared._vjp(args)
+            scaled = np.stack([np.ravel(np.asarray(pullback(s * e))) for e in np.eye(prepared.m)])
+        again = (w / s) @ scaled.reshape(jac.shape) if left else scaled.reshape(jac.shape) @ (w / s)
+    keep = small & np.isfinite(again) & (np.abs(again) >= _TINY)
+    return np.where(keep, again, r) if keep.any() else r
+
+
 def _traced(args) -> bool:
     for a in args:  # (an array first, without the isinstance check against the protocol)
         if type(a) is not np.ndarray and isinstance(a, Traced):
@@ -172,6 +202,9 @@ class Differentiator:
     #: its JVP pushes tangents through the equations (forward mode), so J's columns are taken one input at a time
     #: (a zero tangent costs a sweep as much as any; a stencil's shifted point costs the same either way)
     per_input_columns = False
+    #: its native JVP or VJP is linear in its seed to the last bit (2^k·e_i: 2^k times J's column or row wherever
+    #: nothing under- or overflowed), so a contraction with J may take J at scaled seeds (`_lifted`); not numeric's
+    scales_seeds = True
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
@@ -246,6 +279,7 @@ def _charged(fn):
     return product
 
 
+_TINY = float(np.finfo(np.float64).tiny)
 #: a vjp-native method's J v is the pullback's transpose beyond this many output numbers (J's rows below)
 TRANSPOSE_ROWS = 8
 
@@ -360,7 +394,7 @@ class Prepared:
             if np.isfinite(getattr(jv, "concrete", jv)).all():
                 return outs, jv
         outs, jac = self.jacobian(args)
-        return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
+        return outs, _lifted(self, args, jac, v, strong_matmul(jac, v))  # strong: a zero entry of v meets no NaN
 
     def _complex_entries(self):
         """(m,) whether each entry of the flat outputs belongs to a complex output; None when none does."""
@@ -397,7 +431,7 @@ class Prepared:
         outs, jac = self.jacobian(args)
         if np.iscomplexobj(jac):  # complex outputs of real inputs: uᵀJ's real part (ops/complexes.py)
             return outs, lambda u: dnp.real(strong_matmul(u, jac))
-        return outs, lambda u: strong_matmul(u, jac)  # strong: a zero entry of u never meets a NaN row
+        return outs, lambda u: _lifted(self, args, jac, u, strong_matmul(u, jac), left=True)  # (strong: as J v's)
 
     def jacobian(self, args):
         """(outs, J) with J of shape (m, n)."""
