@@ -12,6 +12,7 @@ import difflab as dl
 import difflab.numpy as dnp
 from difflab.compile import graphs
 from difflab.differentiators import reverse
+from difflab.errors import DerivativeRangeWarning
 
 
 def _counting(monkeypatch, name):
@@ -78,3 +79,30 @@ def test_a_large_cotangent_meeting_a_zero_that_is_no_lost_term_is_kept():
     f = lambda x: np.maximum(x, 0.0) * 2.0  # noqa: E731
     _, pullback = dl.vjp(f, np.array([-1.0, 3.0]), method="forward")
     np.testing.assert_array_equal(pullback(np.array([1e30, 1.0]))[0], [0.0, 2.0])
+
+
+@pytest.mark.parametrize("x", [np.array([800.0, 1.0]), np.array([800.0])])
+def test_the_symbolic_methods_rounded_partial_is_said(x):
+    # symbolic evaluates -e^-x·v in closed form, e^-800 as 0: its VJP and JVP along 3e200 are 0 for -1.1e-147; said,
+    # naming exp's equation (its directional code, and J formed for one input)
+    f = lambda x: np.exp(-x)  # noqa: E731
+    w = np.full(x.shape, 3e200)
+    w[1:] = 1.0
+    with pytest.warns(DerivativeRangeWarning, match=r"= exp\(.*the partial of exp underflowed"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)  # (NumPy's of f's value)
+            dl.vjp(f, x, method="symbolic")[1](w)
+    with pytest.warns(DerivativeRangeWarning, match=r"= exp\(.*the partial of exp underflowed"):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)  # (NumPy's of f's value)
+            dl.jvp(f, (x,), (w,), method="symbolic")
+
+
+def test_the_symbolic_method_says_nothing_where_no_term_is_lost():
+    # e^-800 times a cotangent of 1, and e^-1 times 3e200: nothing lifted, nothing said
+    f = lambda x: np.exp(-x)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DerivativeRangeWarning)
+        warnings.filterwarnings("ignore", "underflow encountered", RuntimeWarning)
+        got = dl.vjp(f, np.array([800.0, 1.0]), method="symbolic")[1](np.array([1.0, 3e200]))[0]
+    np.testing.assert_allclose(got, [0.0, -3e200 / np.e], rtol=1e-15)

@@ -67,7 +67,7 @@ import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Traced, Var, charge, elements, prune
-from ..ops.core import _DOT_MAX, _vdot, all_surely_finite
+from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, lifting_partial
 from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
@@ -618,7 +618,7 @@ class _Source:
         such a value (the log_softmax rule's e^out times Σū, then h.T @ dz: a subnormal weight times normal numbers),
         checked. It may run twice: no dead operand's buffer is reused for it (`spare`), a pool buffer is (`scratch`).
         The name is bound to `fn`'s call itself until an underflow raises in the program (`_swapper`). A lifting op
-        (`_lifting_when`: exp) gets a slot its wrapper marks on each call, and a product reading its value directly
+        (`ops.core.lifting_partial`: exp) gets a slot its wrapper marks on each call, and a product reading its value directly
         (`met`: the argument's position, its slot, the other factors' positions) checks those factors' size on a call
         that marked it; the first such product alone (in the program's order), as a later one of the same values
         (exp(z)·z, and its gradient's z·e^z) would say the same: a call one declined runs no further."""
@@ -630,7 +630,7 @@ class _Source:
         self.underflowing.add(eqn.out)
         products = None if eqn.op.underflow_exact else linear == "each"
         read = eqn.out in self.quotient_reads()
-        lifts = _lifting_when(eqn.op)
+        lifts = lifting_partial(eqn.op)
         if lifts is not None:
             lifts = (lifts, self.lifting.setdefault(eqn.out, threading.local()))
         met = self.lift_checks(eqn) if products else ()
@@ -1069,16 +1069,6 @@ def _reads_scale(partial) -> bool:
     return getattr(partial, "quotient", None) is not None and not partial.quotient_lifts
 
 
-def _lifting_when(op):
-    """The op's partial whose quotient form lifts an underflowed partial (exp's: e^x below the normal range at
-    x > -1416, where a large cotangent brings t·e^x back; `quotient_partial`'s `lifts`), or None."""
-    for r in (*op.jvp, *op.vjp):
-        partial = getattr(r, "partial", None)
-        if getattr(partial, "quotient_lifts", False):
-            return partial
-    return None
-
-
 #: per thread, `needs`: while a prepared VJP's forward part runs (`sweeps._unlifted`), a list of the least |t| that lifts
 #: an underflowed entry of a lifting op's value (`_lift_need`), one per call of such an op that underflowed; else None
 _LIFTED = threading.local()
@@ -1152,7 +1142,7 @@ def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None,
     and matmul; False: jointly, add, sum, whose underflow is exact cancellation): it declines too where a product of
     entries all in the normal range may fall below 26 bits (a term lost, as ops.core's `_underflowed` says of a
     quotient's, not one already tiny). It runs once, the checks only where this call underflowed (bench/underflow_ab.py).
-    `lifts`: (the op's `_lifting_when` partial, its slot): each call marks the slot, whether it underflowed; `met`:
+    `lifts`: (the op's `lifting_partial`, its slot): each call marks the slot, whether it underflowed; `met`:
     (position, slot) of each lifting op's value a product reads, which declines where the mark is set and its other
     factors may lift an underflowed entry into range (`_lift_lost`): the interpreter's rule keeps 3e200·e^-800 =
     1.1e-147 where this code's plain product gave 0 (issue 11). A harmless e^-800 costs a flag and a dot a product.

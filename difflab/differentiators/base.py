@@ -24,10 +24,13 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..errors import say_lost_terms, warn_range
+from ..ops.core import lifting_partial
 from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
+from ..graph import impl_or_nan, read
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -106,16 +109,26 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
     finite. A term lost: an entry of r below the normal range, of J too, and of w 2^25 or more meeting it (exp's rule
     lifts t·e^-800 with t = 3e200 to 1.1e-147, which J's rounded 0 lost; below 2^25 no term of 26 bits is). 2^k: w's
     largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Shape contract:
-    as r."""
+    as r. The symbolic method's says `_say_unlifted` instead (`jac` None: its directional products, which form J
+    only here, where a term may be lost)."""
     method = prepared.method
-    if method.native not in ("jvp", "vjp") or not method.scales_seeds or _traced([w, jac, r]) or np.iscomplexobj(jac):
+    if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
         return r
-    w, r, jac = np.asarray(w, dtype=float), np.asarray(r), np.asarray(jac)
+    if np.iscomplexobj(jac) or np.iscomplexobj(w) or np.iscomplexobj(r):
+        return r
+    w, r = np.asarray(w, dtype=float), np.asarray(r)
     small, large = np.abs(r) < _TINY, np.abs(w) >= 2.0**25
     if not (small.any() and large.any()) or not np.all(np.isfinite(w)):
         return r
-    meet = (np.abs(jac[large]) < _TINY)[:, small] if left else (np.abs(jac[:, large]) < _TINY)[small]
-    if not meet.any():
+    jac = np.asarray(prepared.jacobian(args)[1] if jac is None else jac)  # (None: symbolic's directional code)
+    tiny = np.abs(jac) < _TINY
+    if method.native == "jacobian":  # (in closed form: no seed to scale; an entry identically 0 lost nothing)
+        nonzero = [not (d == 0) for d in prepared.exprs("jacobian")]
+        tiny &= np.reshape(nonzero, jac.shape) if len(nonzero) == jac.size else True  # (per example: one's J)
+    if not (tiny[large][:, small] if left else tiny[:, large][small]).any():
+        return r
+    if method.native == "jacobian":
+        _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
         return r
     s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
     with np.errstate(all="ignore"):
@@ -127,6 +140,29 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         again = (w / s) @ scaled.reshape(jac.shape) if left else scaled.reshape(jac.shape) @ (w / s)
     keep = small & np.isfinite(again) & (np.abs(again) >= _TINY)
     return np.where(keep, again, r) if keep.any() else r
+
+
+def _say_unlifted(graph: Graph, args, top: float) -> None:
+    """A `DerivativeRangeWarning` naming the first equation of `graph` whose op's partial lifts (`lifting_partial`:
+    exp's) and underflowed at `args` where its rule lifts it: a derivative in closed form held that partial's 0 (or
+    subnormal) before a tangent or cotangent as large as `top` multiplied it, and the result may lack the term
+    (symbolic's -e^-x·v at x = 800, v = 3e200: 0 for -1.1e-147). Said whatever the result."""
+    env = dict(zip(graph.inputs, args))
+    with np.errstate(all="ignore"):
+        for e in graph.eqns:
+            vals = [np.asarray(read(env, a)) for a in e.args]
+            env[e.out] = out = impl_or_nan(e, vals, e.kw)
+            partial = lifting_partial(e.op)
+            if partial is not None and partial.quotient_when(np.asarray(out, dtype=float), *vals):
+                where = str(e.origin).split(" :")[0]
+                warn_range(
+                    where,
+                    f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
+                    f"closed-form derivative rounds it before a tangent or cotangent of {top:.3g} multiplies it: the "
+                    "result may lack a term (forward and reverse mode keep it)",
+                )
+                say_lost_terms()
+                return
 
 
 def _traced(args) -> bool:
