@@ -116,9 +116,12 @@ def _lifted(prepared, args, jac, w, r, left: bool = False):
         return r
     if np.iscomplexobj(jac) or np.iscomplexobj(w) or np.iscomplexobj(r):
         return r
-    w, r = np.asarray(w, dtype=float), np.asarray(r)
+    w = np.asarray(w, dtype=float)
+    if not w.size or not 2.0**25 <= float(np.max(np.abs(w))) < math.inf:  # (first, one pass: the common case)
+        return r
+    r = np.asarray(r)
     small, large = np.abs(r) < _TINY, np.abs(w) >= 2.0**25
-    if not (small.any() and large.any()) or not np.all(np.isfinite(w)):
+    if not small.any():
         return r
     jac = np.asarray(prepared.jacobian(args)[1] if jac is None else jac)  # (None: symbolic's directional code)
     tiny = np.abs(jac) < _TINY
