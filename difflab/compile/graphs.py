@@ -1143,9 +1143,10 @@ def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None,
     entries all in the normal range may fall below 26 bits (a term lost, as ops.core's `_underflowed` says of a
     quotient's, not one already tiny). It runs once, the checks only where this call underflowed (bench/underflow_ab.py).
     `lifts`: (the op's `lifting_partial`, its slot): each call marks the slot, whether it underflowed; `met`:
-    (position, slot) of each lifting op's value a product reads, which declines where the mark is set and its other
-    factors may lift an underflowed entry into range (`_lift_lost`): the interpreter's rule keeps 3e200·e^-800 =
-    1.1e-147 where this code's plain product gave 0 (issue 11). A harmless e^-800 costs a flag and a dot a product.
+    (position, slot, the other factors' positions) of each lifting op's value a product reads (`_Source.lift_checks`),
+    which declines where the mark is set and its other factors may lift an underflowed entry into range
+    (`_lift_lost`): the interpreter's rule keeps 3e200·e^-800 = 1.1e-147 where this code's plain product gave 0
+    (issue 11). A harmless e^-800 costs a flag and a dot per call (extreme50's exact need: 5x the call).
     Not called before an underflow raised in its program (`_swapper`): until then its name calls `call` itself."""
 
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)

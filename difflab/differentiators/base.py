@@ -156,7 +156,7 @@ def _say_unlifted(graph: Graph, args, top: float) -> None:
             vals = [np.asarray(read(env, a)) for a in e.args]
             env[e.out] = out = impl_or_nan(e, vals, e.kw)
             partial = lifting_partial(e.op)
-            if partial is not None and partial.quotient_when(np.asarray(out, dtype=float), *vals):
+            if partial is not None and partial.quotient_when(np.asarray(out), *vals):
                 where = str(e.origin).split(" :")[0]
                 warn_range(
                     where,
