@@ -67,7 +67,7 @@ import numpy as np
 
 from ..graph import ERRSTATE as _ERRSTATE
 from ..graph import Const, Graph, Traced, Var, charge, elements, prune
-from ..ops.core import _DOT_MAX, _vdot, all_surely_finite
+from ..ops.core import _DOT_MAX, _vdot, all_surely_finite, lifting_partial
 from ..ops import LINEAR_STEPS as STEPS
 from .linear import fuse_linear
 
@@ -428,6 +428,8 @@ class _Source:
         self.kept: set | None = None  # the values no `del` drops (made at the first equation: checked_too is set)
         self.quotients: set | None = None  # the values quotient rules read (`quotient_reads`: made once)
         self.underflowing: set = set()  # values whose underflow is harmless (`_underflow_exact`)
+        self.lifting: dict = {}  # a lifting op's value -> the slot its wrapper marks (`underflowing_call`)
+        self.met: set = set()  # (a lifting op's value, the other factors) some product checks (`underflowing_call`)
         # the `_underflow_exact` wrappers by global name, bound to the raw calls until an underflow raises (`_swapper`)
         self.under: dict = {}
         self.ends: list = []  # guarded: the values checked at the end, and as they are made (_check_terms)
@@ -580,7 +582,7 @@ class _Source:
             self.env[f"op_{eqn.op.name}_in_place_{i}"] = _writing(written, self.env[fn])
             fn = f"op_{eqn.op.name}_in_place_{i}"
         else:
-            fn = self.underflowing_call(eqn, fn)
+            fn = self.underflowing_call(i, eqn, fn)
         args = [self.atom(a) for a in eqn.args]
         for k, value in params:
             pname = f"p{len(self.env)}"
@@ -611,11 +613,15 @@ class _Source:
             if isinstance(a, Var) and a in self.home and self.last_use[a] == i and a is not spare:
                 self.free.append(self.home.pop(a))
 
-    def underflowing_call(self, eqn, fn: str) -> str:
+    def underflowing_call(self, i: int, eqn, fn: str) -> str:
         """`fn`, or its `_underflow_exact` wrapper's name for an `Op.underflow_exact` op, and for a linear op reading
         such a value (the log_softmax rule's e^out times Σū, then h.T @ dz: a subnormal weight times normal numbers),
         checked. It may run twice: no dead operand's buffer is reused for it (`spare`), a pool buffer is (`scratch`).
-        The name is bound to `fn`'s call itself until an underflow raises in the program (`_swapper`)."""
+        The name is bound to `fn`'s call itself until an underflow raises in the program (`_swapper`). A lifting op
+        (`ops.core.lifting_partial`: exp) gets a slot its wrapper marks on each call, and a product reading its value directly
+        (`met`: the argument's position, its slot, the other factors' positions) checks those factors' size on a call
+        that marked it; the first such product alone (in the program's order), as a later one of the same values
+        (exp(z)·z, and its gradient's z·e^z) would say the same: a call one declined runs no further."""
         linear = (eqn.op.plain or eqn.op).linear
         if not eqn.op.underflow_exact and not (
             linear and any([a in self.underflowing for a in eqn.args if type(a) is Var])
@@ -624,10 +630,36 @@ class _Source:
         self.underflowing.add(eqn.out)
         products = None if eqn.op.underflow_exact else linear == "each"
         read = eqn.out in self.quotient_reads()
-        name = f"{fn}_under_read" if read else f"{fn}_under"  # (one wrapper per check: a shared name would keep one)
-        self.under[name] = _underflow_exact(self.env[fn], read, products)
+        lifts = lifting_partial(eqn.op)
+        if lifts is not None:
+            lifts = (lifts, self.lifting.setdefault(eqn.out, threading.local()))
+        met = self.lift_checks(eqn) if products else ()
+        fn_ = f"{fn}_lift{i}" if lifts is not None or met else fn  # (its own slots: a name of its own)
+        name = f"{fn_}_under_read" if read else f"{fn_}_under"  # (one wrapper per check: a shared name would keep one)
+        self.under[name] = _underflow_exact(self.env[fn], read, products, lifts, met)
         self.env[name] = self.env[fn]
         return name
+
+    def lift_checks(self, eqn) -> tuple:
+        """`_underflow_exact`'s `met` for a product (`underflowing_call`): (position, slot, the other factors'
+        positions) per lifting op's value it reads, where those factors and that value meet here first (a later
+        product of the same values would say what this one says), and they are not constants too small to lift it."""
+        met = []
+        for k, a in enumerate(eqn.args):
+            if type(a) is not Var or a not in self.lifting:
+                continue
+            others = tuple(j for j in range(len(eqn.args)) if j != k)
+            factors = [eqn.args[j] for j in others]
+            if (
+                all([type(b) is not Var for b in factors])
+                and math.prod([_squared(b.value) for b in factors]) < _LIFT_FLOOR2
+            ):
+                continue  # (e·1.5: known now)
+            key = (a, *[b if type(b) is Var else id(b.value) for b in factors])
+            if key not in self.met:
+                self.met.add(key)
+                met.append((k, self.lifting[a], others))
+        return tuple(met)
 
     def quotient_reads(self) -> set:
         """The values an op whose rule is a quotient n/d reads (sqrt's t/(2·out), log's t/x): where one is a subnormal
@@ -1037,7 +1069,71 @@ def _reads_scale(partial) -> bool:
     return getattr(partial, "quotient", None) is not None and not partial.quotient_lifts
 
 
-def _underflow_exact(call, read: bool, products: bool | None = None):
+#: per thread, `needs`: while a prepared VJP's forward part runs (`sweeps._unlifted`), a list of the least |t| that lifts
+#: an underflowed entry of a lifting op's value (`_lift_need`), one per call of such an op that underflowed; else None
+_LIFTED = threading.local()
+#: below this a factor cannot lift an entry of a lifting op's value under `_LOST` into the normal range: that entry's
+#: e^x is below _LOST + 2^-1074, so |t|·e^x ≥ TINY needs |t| > TINY/(_LOST + 2^-1074) ~ 2^26 (`_lift_lost`)
+_LIFT_FLOOR = _TINY / (_LOST + 2.0**-1074)
+_LIFT_FLOOR2 = _LIFT_FLOOR * _LIFT_FLOOR
+_F64 = np.dtype(np.float64)
+
+
+def _lift_need(partial, out, args) -> float:
+    """The least |t| for which the rule's quotient form (n·t)/d lifts one of `out`'s entries below `_LOST` back into
+    the normal range (exp at x = -800: TINY/e^-800 ~ 5.9e39); inf where none can (exp below x = -1416: n is 0)."""
+    tiny = np.abs(out) < _LOST
+    if not tiny.any():
+        return math.inf
+    shape = np.shape(out)
+    xs = [a if not np.ndim(a) else (a if np.shape(a) == shape else np.broadcast_to(a, shape))[tiny] for a in args]
+    numerator, denominator, _ = partial.quotient
+    with np.errstate(all="ignore"):  # (TINY/n, then ·d: n/d itself underflowed, e^-400/e^400)
+        under = out[tiny] if np.ndim(out) else out
+        need = np.abs(_TINY / numerator(under, *xs) * denominator(under, *xs))
+    need = need[need == need]  # (NaN: no lift)
+    return float(need.min()) if need.size else math.inf
+
+
+def _squared(a) -> float:
+    """An upper bound of max|a|², cheap: Σa² by one BLAS dot for a float array up to `_DOT_MAX` entries (0.3 µs for
+    3), else max|a|² itself (inf or NaN for a NaN: not below any bound, so it is looked at closely)."""
+    if type(a) is np.ndarray and a.dtype.kind == "f" and a.size <= _DOT_MAX:
+        return float(_vdot(a, a))
+    if type(a) is float or type(a) is np.float64 or type(a) is int:
+        return float(a) * float(a)
+    if isinstance(a, Traced) or not np.size(a):  # (a traced run records its equations: their rules decide)
+        return 0.0
+    m = float(np.max(np.abs(a)))
+    return m * m
+
+
+def _lift_lost(met, args) -> bool:
+    """Whether a product of lifting ops' values (`met`: exp's, each on a call where it underflowed, its slot marked by
+    `_underflow_exact`) and other factors may have lost a term that the rule's quotient form keeps (3e200·e^-800 =
+    1.1e-147, its plain product 0): where the other factors reach `_LIFT_FLOOR` (one dot each: a softmax weight
+    e^-800 times Σū ~ 1 stops here), where some entry of the value below `_LOST` (e^x < that entry + 2^-1074: exp's
+    partial is its value) times their largest magnitude reaches the normal range. That bound reads no x, whose buffer
+    may hold another value by now: a factor of 4.5e15 meeting e^-4800 declines too (the interpreter decides)."""
+    for k, slot, others in met:
+        if not slot.__dict__.get("hit"):  # (this call's value did not underflow)
+            continue
+        bound = 1.0
+        for j in others:
+            a = args[j]  # (`_squared`'s common case inline: 0.15 µs of a 5 µs gradient)
+            bound *= (
+                float(_vdot(a, a)) if type(a) is np.ndarray and a.dtype is _F64 and a.size <= _DOT_MAX else _squared(a)
+            )
+        if bound < _LIFT_FLOOR2:
+            continue
+        magnitude = np.abs(args[k])
+        small = magnitude[magnitude < _LOST]
+        if small.size and not math.sqrt(bound) * (float(small.max()) + 2.0**-1074) < _TINY:
+            return True
+    return False
+
+
+def _underflow_exact(call, read: bool, products: bool | None = None, lifts=None, met=()):
     """`call` (an `Op.underflow_exact` op's), once an underflow in it raised (compiled code's error state), run with
     an underflow counted, not raised: its 0s are exact to rounding (exp(-800) in an RBF kernel sum, a softmax's far logits),
     and so are its subnormal entries unless a quotient rule reads them (`read`: sqrt(exp(-720))'s t/(2·out), which
@@ -1046,11 +1142,18 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
     and matmul; False: jointly, add, sum, whose underflow is exact cancellation): it declines too where a product of
     entries all in the normal range may fall below 26 bits (a term lost, as ops.core's `_underflowed` says of a
     quotient's, not one already tiny). It runs once, the checks only where this call underflowed (bench/underflow_ab.py).
+    `lifts`: (the op's `lifting_partial`, its slot): each call marks the slot, whether it underflowed; `met`:
+    (position, slot, the other factors' positions) of each lifting op's value a product reads (`_Source.lift_checks`),
+    which declines where the mark is set and its other factors may lift an underflowed entry into range
+    (`_lift_lost`): the interpreter's rule keeps 3e200·e^-800 = 1.1e-147 where this code's plain product gave 0
+    (issue 11). A harmless e^-800 costs a flag and a dot per call (extreme50's exact need: 5x the call).
     Not called before an underflow raised in its program (`_swapper`): until then its name calls `call` itself."""
 
     seen = [False]  # (underflowed before: from then on run once under "call", not raising and then again)
 
     def run(*args, **params):
+        if met and _lift_lost(met, args):
+            raise FloatingPointError("a lifted partial's product is in range: the interpreter decides")
         if not seen[0]:  # (none yet: the error state in force, free)
             try:
                 return call(*args, **params)
@@ -1067,7 +1170,13 @@ def _underflow_exact(call, read: bool, products: bool | None = None):
         finally:
             _reset(token)
         if getattr(_UNDERFLOWS, "n", 0) == before:
+            if lifts is not None:
+                lifts[1].hit = False
             return out
+        if lifts is not None:
+            lifts[1].hit = True  # (marked, for this call's products of the value: `_lift_lost`)
+            if _LIFTED.__dict__.get("needs") is not None:  # (getattr's default for a thread that never set it: 0.3 µs)
+                _LIFTED.needs.append(_lift_need(lifts[0], out, args))
         if products and _normal_product(args) < _LOST:
             raise FloatingPointError("a product of numbers in range may have underflowed: the interpreter decides")
         if read:

@@ -10,11 +10,13 @@ decides per call whether to use them (see the package docstring, "How it works")
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..graph import Traced, raising_overflow, split
 from ..trace import outputs_of, trace_flat
-from .graphs import lower
+from .graphs import _LIFTED, lower
 
 __all__ = ["lower_traced", "lower_split", "Tier"]
 
@@ -39,7 +41,27 @@ def lower_split(fn, args, n_early: int) -> tuple:
     t, tracers, outs = trace_flat(fn, _example(args))
     joint = outputs_of(t, tracers, outs)
     early, late = split(joint, [joint.inputs[-1]], n_early)
-    return lower(early, speculate=True), lower(late)
+    return _unlifted(lower(early, speculate=True)), lower(late)
+
+
+def _unlifted(early):
+    """`early`, declining (FloatingPointError: `Tier.run`'s None, the interpreter decides) on a call where a lifting
+    op's partial underflowed within a large seed's reach (graphs `_LIFTED.needs`: exp's e^-800, whose rule lifts it with
+    the cotangent, 3e200·e^-800 = 1.1e-147; not e^-4800, which no finite seed lifts): `late`'s plain product, on any
+    cotangent, would keep its 0 (issue 11)."""
+
+    def run(*args):
+        outer = _LIFTED.__dict__.get("needs")
+        _LIFTED.needs = needs = []
+        try:
+            res = early(*args)
+        finally:
+            _LIFTED.needs = outer
+        if needs and min(needs) < math.inf:
+            raise FloatingPointError("an underflowed partial a cotangent may lift: the interpreter decides")
+        return res
+
+    return run
 
 
 class Tier:

@@ -24,10 +24,13 @@ import numpy as np
 
 from .. import numpy as dnp
 from ..compile import Tier, lower
+from ..errors import say_lost_terms, warn_range
+from ..ops.core import lifting_partial
 from ..ops.linalg import strong_matmul
 from ..trace import outputs_of, trace_flat
 from ..graph import active as active_values
 from ..graph import Cost, Graph, Traced, Var, _charging, charge, charging, charging_open, evaluate, evaluate_batched
+from ..graph import impl_or_nan, read
 
 __all__ = ["Differentiator", "Prepared", "flat", "split", "first_rows", "MAX_JACOBIAN_ENTRIES", "check_size"]
 
@@ -97,6 +100,72 @@ def first_rows(ys) -> list:
     """Outputs of a batched run that do not depend on the batched input (a batched sweep's primal
     values): the first row of each, as values of their own."""
     return [y[0].copy() if type(y) is np.ndarray and y.ndim > 1 else y[0] for y in ys]
+
+
+def _lifted(prepared, args, jac, w, r, left: bool = False):
+    """r = J w (`left`: wᵀJ, a VJP of a method whose native product is the JVP), or where J was swept at unit seeds
+    (`scales_seeds`) and a term may be lost there, r's entries below the normal range taken from J swept at seeds 2^k
+    and contracted with w·2^-k (exact scalings: equal wherever nothing under- or overflowed), kept where normal and
+    finite. A term lost: an entry of r below the normal range, of J too, and of w 2^25 or more meeting it (exp's rule
+    lifts t·e^-800 with t = 3e200 to 1.1e-147, which J's rounded 0 lost; below 2^25 no term of 26 bits is). 2^k: w's
+    largest entry, rounded up (then 2^k·e^x ≥ |w_i|·e^x, in range where the term is), 2^1000 at most. Shape contract:
+    as r. The symbolic method's says `_say_unlifted` instead (`jac` None: its directional products, which form J
+    only here, where a term may be lost)."""
+    method = prepared.method
+    if method.native not in ("jvp", "vjp", "jacobian") or not method.scales_seeds or _traced([w, jac, r]):
+        return r
+    if np.iscomplexobj(jac) or np.iscomplexobj(w) or np.iscomplexobj(r):
+        return r
+    w = np.asarray(w, dtype=float)
+    if not w.size or not 2.0**25 <= float(np.max(np.abs(w))) < math.inf:  # (first, one pass: the common case)
+        return r
+    r = np.asarray(r)
+    small, large = np.abs(r) < _TINY, np.abs(w) >= 2.0**25
+    if not small.any():
+        return r
+    jac = np.asarray(prepared.jacobian(args)[1] if jac is None else jac)  # (None: symbolic's directional code)
+    tiny = np.abs(jac) < _TINY
+    if method.native == "jacobian":  # (in closed form: no seed to scale; an entry identically 0 lost nothing)
+        nonzero = [not (d == 0) for d in prepared.exprs("jacobian")]
+        tiny &= np.reshape(nonzero, jac.shape) if len(nonzero) == jac.size else True  # (per example: one's J)
+    if not (tiny[large][:, small] if left else tiny[:, large][small]).any():
+        return r
+    if method.native == "jacobian":
+        _say_unlifted(prepared.graph, args, float(np.max(np.abs(w))))
+        return r
+    s = 2.0 ** min(1000, math.frexp(float(np.max(np.abs(w))))[1])
+    with np.errstate(all="ignore"):
+        if method.native == "jvp":  # J's columns at seeds s·e_j
+            scaled = np.transpose(np.asarray(prepared._jvp(args, s * np.eye(prepared.n))[1]))
+        else:  # J's rows at seeds s·e_i
+            _, pullback = prepared._vjp(args)
+            scaled = np.stack([np.ravel(np.asarray(pullback(s * e))) for e in np.eye(prepared.m)])
+        again = (w / s) @ scaled.reshape(jac.shape) if left else scaled.reshape(jac.shape) @ (w / s)
+    keep = small & np.isfinite(again) & (np.abs(again) >= _TINY)
+    return np.where(keep, again, r) if keep.any() else r
+
+
+def _say_unlifted(graph: Graph, args, top: float) -> None:
+    """A `DerivativeRangeWarning` naming the first equation of `graph` whose op's partial lifts (`lifting_partial`:
+    exp's) and underflowed at `args` where its rule lifts it: a derivative in closed form held that partial's 0 (or
+    subnormal) before a tangent or cotangent as large as `top` multiplied it, and the result may lack the term
+    (symbolic's -e^-x·v at x = 800, v = 3e200: 0 for -1.1e-147). Said whatever the result."""
+    env = dict(zip(graph.inputs, args))
+    with np.errstate(all="ignore"):
+        for e in graph.eqns:
+            vals = [np.asarray(read(env, a)) for a in e.args]
+            env[e.out] = out = impl_or_nan(e, vals, e.kw)
+            partial = lifting_partial(e.op)
+            if partial is not None and partial.quotient_when(np.asarray(out), *vals):
+                where = str(e.origin).split(" :")[0]
+                warn_range(
+                    where,
+                    f"{where}: the partial of {e.op.name} underflowed below float64's normal range here, and the "
+                    f"closed-form derivative rounds it before a tangent or cotangent of {top:.3g} multiplies it: the "
+                    "result may lack a term (forward and reverse mode keep it)",
+                )
+                say_lost_terms()
+                return
 
 
 def _traced(args) -> bool:
@@ -172,6 +241,9 @@ class Differentiator:
     #: its JVP pushes tangents through the equations (forward mode), so J's columns are taken one input at a time
     #: (a zero tangent costs a sweep as much as any; a stencil's shifted point costs the same either way)
     per_input_columns = False
+    #: its native JVP or VJP is linear in its seed to the last bit (2^k·e_i: 2^k times J's column or row wherever
+    #: nothing under- or overflowed), so a contraction with J may take J at scaled seeds (`_lifted`); not numeric's
+    scales_seeds = True
     Prepared: type
 
     def prepare(self, graph: Graph, wrt: tuple) -> "Prepared":
@@ -246,6 +318,7 @@ def _charged(fn):
     return product
 
 
+_TINY = float(np.finfo(np.float64).tiny)
 #: a vjp-native method's J v is the pullback's transpose beyond this many output numbers (J's rows below)
 TRANSPOSE_ROWS = 8
 
@@ -360,7 +433,7 @@ class Prepared:
             if np.isfinite(getattr(jv, "concrete", jv)).all():
                 return outs, jv
         outs, jac = self.jacobian(args)
-        return outs, strong_matmul(jac, v)  # strong: a zero entry of v never meets a NaN column
+        return outs, _lifted(self, args, jac, v, strong_matmul(jac, v))  # strong: a zero entry of v meets no NaN
 
     def _complex_entries(self):
         """(m,) whether each entry of the flat outputs belongs to a complex output; None when none does."""
@@ -397,7 +470,7 @@ class Prepared:
         outs, jac = self.jacobian(args)
         if np.iscomplexobj(jac):  # complex outputs of real inputs: uᵀJ's real part (ops/complexes.py)
             return outs, lambda u: dnp.real(strong_matmul(u, jac))
-        return outs, lambda u: strong_matmul(u, jac)  # strong: a zero entry of u never meets a NaN row
+        return outs, lambda u: _lifted(self, args, jac, u, strong_matmul(u, jac), left=True)  # (strong: as J v's)
 
     def jacobian(self, args):
         """(outs, J) with J of shape (m, n)."""

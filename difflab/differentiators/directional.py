@@ -21,7 +21,7 @@ import numpy as np
 from ..compile import SymbolicCode
 from ..compile.traced import TracedCode
 from ..graph import Traced, Var, charge
-from .base import Prepared, _traced, nonfinite_concrete, split
+from .base import Prepared, _lifted, _traced, nonfinite_concrete, split
 from .program import floats, name_singular
 
 __all__ = ["Vector", "jvp", "vjp"]
@@ -114,7 +114,8 @@ def jvp(self, args, v):
         outs = self.value(args)
     else:
         outs = split(out[: self.m], self.out_shapes)
-    return name_singular(self, args, outs, out[self.m :])
+    outs, jv = name_singular(self, args, outs, out[self.m :])
+    return outs, _lifted(self, args, None, v, jv)  # (a term t·e^-800 its code rounded to 0: said)
 
 
 def vjp(self, args):
@@ -138,6 +139,8 @@ def vjp(self, args):
         outs = split(code.values(args, np.zeros(self.n), np.zeros(self.m)), self.out_shapes)
 
     def pullback(u):
-        return name_singular(self, args, outs, code.run("vjp", args, np.zeros(self.n), u))[1]
+        return _lifted(
+            self, args, None, u, name_singular(self, args, outs, code.run("vjp", args, np.zeros(self.n), u))[1]
+        )
 
     return outs, pullback

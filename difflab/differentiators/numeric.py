@@ -67,7 +67,7 @@ class Numeric(base.Differentiator):
     native, hessian_pair = "jvp", None
     traceable_hessian = False  # its second-order stencil fills an array in place
     traceable_tangent = False  # a stencil's step along v needs v's numbers
-    nests = True  # its levels of finite differences of finite differences are counted while tracing
+    nests, scales_seeds = True, False  # its levels counted while tracing; its stencils scale no seed exactly
     complex_leaves = True  # given as (Re, Im) pairs (api/complexes.py); a complex output's differences stay whole
 
     def __init__(self, scheme="central", step=None, order=None, richardson_terms=14, error_estimate=False):

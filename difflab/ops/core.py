@@ -55,6 +55,7 @@ __all__ = [
     "strong_zero",
     "infinite_at",
     "quotient_partial",
+    "lifting_partial",
     "say_overflow",
     "quotient_or_none",
     "float_scaled",
@@ -657,6 +658,20 @@ def quotient_partial(numerator, denominator, quiet: bool = False, when=None, val
         partial = value
     partial.quotient, partial.quotient_when, partial.quotient_lifts = (numerator, denominator, quiet), when, lifts
     return partial
+
+
+def lifting_partial(op):
+    """The op's `quotient_partial` whose form lifts an underflowed partial (`lifts`: exp's, e^x below the normal range
+    at x > -1416, where a large tangent or cotangent brings t·e^x back), or None.
+
+    >>> lifting_partial(REGISTRY["exp"]) is not None, lifting_partial(REGISTRY["log"])
+    (True, None)
+    """
+    for r in (*op.jvp, *op.vjp):
+        partial = getattr(r, "partial", None)
+        if getattr(partial, "quotient_lifts", False):
+            return partial
+    return None
 
 
 def _quotient_applies(partial, t, out, args) -> bool:
