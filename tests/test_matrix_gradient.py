@@ -224,7 +224,10 @@ W3 = RNG.normal(size=(3, 2))
     ids=["opposite", "equal", "different", "row-sums", "rule", "matmul", "input", "unit-axes"],
 )
 def test_scaled_and_broadcast_adjoints_equal_reverse(f):
-    x, y = RNG.normal(size=(4, 3)), RNG.normal(size=(4, 3))
+    # Its own generator: drawn from the module's RNG, the point depended on which tests ran before it in the
+    # worker (under -n 2 "input" once drew sum(x*x) + y < 0, a log of a negative number).
+    rng = np.random.default_rng(226)
+    x, y = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
     got = dl.prepare(f, x, y, method="symbolic")
     want = dl.grad(f, argnums=(0, 1))(x, y)
     for _ in range(3):  # the general path, then the prepared call's generated one
