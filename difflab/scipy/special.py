@@ -245,6 +245,20 @@ def assoc_legendre_p(n, m, z, *, branch_cut=2, norm=False, diff_n=0):
     return _dnp.expand_dims(factor * _registry_names()["lpmv"](k, n, z), 0)  # (SciPy's leading axis)
 
 
+def assoc_laguerre(x, n, k=0.0):
+    """The generalized Laguerre polynomial L^(k)ₙ(x) as `scipy.special.assoc_laguerre` (SciPy's wrapper of
+    eval_genlaguerre with the arguments reversed), by the registry's eval_genlaguerre: differentiable in x, not in n
+    or k (refused by name).
+
+    Shape contract: elementwise in x, n and k (broadcast).
+
+    >>> import difflab as dl
+    >>> float(dl.grad(lambda t: assoc_laguerre(t, 2, 1.0))(0.5))  # L₂⁽¹⁾ = x²/2 - 3x + 3: x - 3
+    -2.5
+    """
+    return _registry_names()["eval_genlaguerre"](n, k, x)
+
+
 expit = _REGISTRY["sigmoid"]
 
 

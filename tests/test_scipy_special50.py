@@ -1,0 +1,96 @@
+"""scipy.special's next names (issue 11, special50): the noncentral χ² CDF chndtr and its inverses chndtrix (in x) and
+chndtrinc (in nc), the noncentral F CDF ncfdtr and its quantile ncfdtri (a Poisson(nc/2) mixture of central CDFs: the
+density a central one times ₀F₁ resp. ₁F₁, the slope in nc a density at df + 2, no difference), the normal's
+parameters nrdtrimn and nrdtrisd, besselpoly (∂a by its own family), eval_sh_jacobi (∂x = n·G^(p+2,q+1)ₙ₋₁) and
+assoc_laguerre (a front of eval_genlaguerre). References: mpmath's diff at 40 digits of the Poisson sums of gammainc and
+betainc (and findroot of them for the inverses), of x - std·√2·erfinv(2p - 1), of quad ∫₀¹ t^λ J_ν(2at) dt and of
+n!Γ(n + p)/Γ(2n + p)·jacobi(n, p - q, q - 1, 2x - 1), written out below."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import difflab as dl
+from difflab.errors import NotDifferentiableError
+
+sc = pytest.importorskip("scipy.special")
+dsp = pytest.importorskip("difflab.scipy.special")
+
+#: name -> (function, the differentiated argument, the point, rtol, mpmath's first and second derivatives there)
+CASES = {
+    "chndtr-x": (sc.chndtr, 0, (1.5, 3, 2.0), 1e-15, (0.13420189172377697, 0.015387799152794134)),
+    "chndtr-nc": (sc.chndtr, 2, (1.5, 3, 2.0), 1e-15, (-0.05663217166013544, 0.02046450517875294)),
+    "chndtr-df1": (sc.chndtr, 0, (0.3, 1, 0.7), 1e-15, (0.48898003592714623, -0.8993662510424273)),
+    "chndtrix-p": (sc.chndtrix, 0, (0.4, 3, 2.0), 2e-15, (7.751928125610597, 6.465493811876773)),
+    "chndtrix-nc": (sc.chndtrix, 2, (0.4, 3, 2.0), 3e-15, (0.8039131355542162, 0.05299372188461573)),
+    "chndtrinc-x": (sc.chndtrinc, 0, (1.5, 3, 0.15), 2e-15, (2.3767191418459914, -0.9454872031758237)),
+    "chndtrinc-p": (sc.chndtrinc, 2, (1.5, 3, 0.15), 2e-15, (-17.920991036707623, 116.12040779713402)),
+    "ncfdtr-f": (sc.ncfdtr, 3, (3, 5, 2.0, 1.2), 1e-15, (0.29600937223805907, -0.1591964330245126)),
+    "ncfdtr-nc": (sc.ncfdtr, 2, (3, 5, 2.0, 1.2), 1e-15, (-0.08338938064694937, 0.015433914137268996)),
+    "ncfdtri-p": (sc.ncfdtri, 3, (3, 5, 2.0, 0.4), 1e-15, (3.3773763226360725, 6.1334803534660685)),
+    "ncfdtri-nc": (sc.ncfdtri, 2, (3, 5, 2.0, 0.4), 6e-15, (0.2816151162827672, 0.015909910125638037)),
+    "nrdtrimn-p": (sc.nrdtrimn, 0, (0.3, 2.0, 1.0), 1e-15, (-5.752207318528585, 8.675652987277907)),
+    "nrdtrisd-p": (sc.nrdtrisd, 1, (0.5, 0.3, 1.0), 1e-15, (-5.229357388640563, -49.474325604192394)),
+    # (∂a is a difference of two besselpoly ~10x the result: 4e-15)
+    "besselpoly": (sc.besselpoly, 0, (1.3, 1.5, 1.2), 5e-15, (0.011000725757790417, -0.3093695901641119)),
+    "besselpoly-int": (sc.besselpoly, 0, (0.8, 2, 1), 1e-15, (0.11010175164494479, -0.3024657379726478)),
+    "eval_sh_jacobi": (sc.eval_sh_jacobi, 3, (3, 2.5, 1.5, 0.3), 1e-15, (-0.03153846153846153, -1.0)),
+    "assoc_laguerre": (dsp.assoc_laguerre, 0, (0.7, 3, 1.5), 1e-15, (-4.97, 3.8)),
+}  # fmt: skip
+
+#: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
+SYMBOLIC = {"chndtrix-nc", "chndtrinc-x", "ncfdtr-f", "ncfdtri-nc", "nrdtrisd-p", "besselpoly"}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_first_and_second_derivatives_match_mpmath(name):
+    fn, i, point, rtol, (d1, d2) = CASES[name]
+
+    def f(t):
+        return fn(*point[:i], t, *point[i + 1 :])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # (no DomainWarning inside the domain)
+        for method in ("reverse", "forward", "symbolic") if name in SYMBOLIC else ("reverse", "forward"):
+            g = dl.grad(f, method=method)
+            np.testing.assert_allclose(float(g(point[i])), d1, rtol=rtol, err_msg=method)
+            np.testing.assert_allclose(float(dl.grad(g, method=method)(point[i])), d2, rtol=rtol, err_msg=method)
+
+
+def test_values_are_scipys_and_the_inverses_undo_their_cdfs():
+    for name in ("chndtr-x", "chndtrix-p", "chndtrinc-x", "ncfdtr-f", "ncfdtri-p", "nrdtrimn-p", "besselpoly"):
+        fn, i, point, _, _ = CASES[name]
+        value, _ = dl.value_and_grad(lambda t, fn=fn, i=i, point=point: fn(*point[:i], t, *point[i + 1 :]))(point[i])
+        assert float(value) == float(fn(*point)), name
+    for method in ("reverse", "forward"):  # F(F⁻¹(p)) = p for every nc: its slopes 1 in p and 0 in nc
+        g = dl.grad(lambda p, nc: sc.chndtr(sc.chndtrix(p, 3, nc), 3, nc), argnums=(0, 1), method=method)(0.4, 2.0)
+        np.testing.assert_allclose(g, (1.0, 0.0), atol=1e-15)
+        g = dl.grad(lambda x, p: sc.chndtr(x, 3, sc.chndtrinc(x, 3, p)), argnums=(0, 1), method=method)(1.5, 0.15)
+        np.testing.assert_allclose(g, (0.0, 1.0), atol=2e-15)
+        f = lambda nc, p: sc.ncfdtr(3, 5, nc, sc.ncfdtri(3, 5, nc, p))  # noqa: E731
+        np.testing.assert_allclose(dl.grad(f, argnums=(0, 1), method=method)(2.0, 0.4), (0.0, 1.0), atol=1e-15)
+
+
+def test_chndtr_at_nc_0_is_the_central_chi2():
+    """At nc = 0 the density is the central χ²(k) density and ∂nc = -the χ²(k + 2) density (no Bessel function of
+    √(nc·x) to divide by 0): at x = 1.5, k = 3, f₃ = √x e^(-x/2)/√(2π) and f₅ = x·f₃/3."""
+    f3 = math.sqrt(1.5) * math.exp(-0.75) / math.sqrt(2 * math.pi)
+    for method in ("reverse", "forward", "symbolic"):
+        g = dl.grad(lambda x, nc: sc.chndtr(x, 3, nc), argnums=(0, 1), method=method)(1.5, 0.0)
+        np.testing.assert_allclose(g, (f3, -0.5 * f3), rtol=1e-15)
+
+
+def test_the_degrees_of_freedom_and_orders_are_refused_by_name():
+    for what, fn in (
+        ("chndtr is not differentiable in its argument df", lambda d: sc.chndtr(1.5, d, 2.0)),
+        ("chndtrix is not differentiable in its argument df", lambda d: sc.chndtrix(0.4, d, 2.0)),
+        ("ncfdtr is not differentiable in its argument dfd", lambda d: sc.ncfdtr(3.0, d, 2.0, 1.2)),
+        ("ncfdtri is not differentiable in its argument dfn", lambda d: sc.ncfdtri(d, 5.0, 2.0, 0.4)),
+        ("besselpoly is not differentiable in its argument nu", lambda d: sc.besselpoly(1.3, 1.5, d)),
+        ("eval_sh_jacobi is not differentiable in its argument q", lambda d: sc.eval_sh_jacobi(3, 2.5, d, 0.3)),
+        ("eval_genlaguerre is not differentiable in its argument alpha", lambda d: dsp.assoc_laguerre(0.7, 3, d)),
+    ):
+        with pytest.raises(NotDifferentiableError, match=what):
+            dl.grad(fn)(3.0)
