@@ -38,10 +38,15 @@ CASES = {
     "besselpoly-int": (sc.besselpoly, 0, (0.8, 2, 1), 1e-15, (0.11010175164494479, -0.3024657379726478)),
     "eval_sh_jacobi": (sc.eval_sh_jacobi, 3, (3, 2.5, 1.5, 0.3), 1e-15, (-0.03153846153846153, -1.0)),
     "assoc_laguerre": (dsp.assoc_laguerre, 0, (0.7, 3, 1.5), 1e-15, (-4.97, 3.8)),
+    # (mpmath's legenp(v, m, x); m < 0 by DLMF 14.10.4: SciPy's P_{v-1}^m is NaN at |m| > v - 1, which the first
+    # derivative of P₃⁻³ and the second of P₃⁻² read: NaN on main)
+    "lpmv-m=-v": (sc.lpmv, 2, (-3, 3, 0.4), 1e-15, (-0.0229128784747792, -0.04637130167514838)),
+    "lpmv-m<0": (sc.lpmv, 2, (-2, 3, -0.6), 2e-15, (-0.00999999999999999, 0.44999999999999996)),
+    "lpmv-m=-1": (sc.lpmv, 2, (-1, 1, 0.3), 1e-15, (-0.15724272550828775, -0.5759806795175375)),
 }  # fmt: skip
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
-SYMBOLIC = {"chndtrix-nc", "chndtrinc-x", "ncfdtr-f", "ncfdtri-nc", "nrdtrisd-p", "besselpoly"}
+SYMBOLIC = {"chndtrix-nc", "lpmv-m=-v", "chndtrinc-x", "ncfdtr-f", "ncfdtri-nc", "nrdtrisd-p", "besselpoly"}
 
 
 @pytest.mark.parametrize("name", CASES)

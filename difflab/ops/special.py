@@ -3994,8 +3994,20 @@ betainccinv = _special(
 
 
 def _lpmv_slope(out, m, v, x, lpmv_):
-    """∂x P_v^m(x) = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1) (DLMF 14.10.5; infinite at x = ±1 for m = 1)."""
-    return (v * x * out - (v + m) * lpmv_(m, v - 1.0, x)) / (x * x - 1.0)
+    """∂x P_v^m(x) = (v·x·P_v^m - (v + m)·P_{v-1}^m)/(x² - 1) (DLMF 14.10.5; infinite at x = ±1 for m = 1), and for
+    m < 0 ((m - v - 1)·P_{v+1}^m + (v + 1)·x·P_v^m)/(1 - x²) (DLMF 14.10.4): SciPy's P_{v-1}^m is NaN where
+    |m| > v - 1 for m < 0 (P_v^{-m} is not 0 there), so the first form's slope of P₃⁻³ and second derivative of P₃⁻²
+    were NaN; the degree above stays in SciPy's reach. Each form at a held order (0) where it is not used, so it
+    forms no NaN there; a SymPy number m picks its form."""
+    if type(m).__module__.startswith("sympy"):
+        if m.is_Number and m < 0:
+            return ((m - v - 1) * lpmv_(m, v + 1, x) + (v + 1) * x * out) / (1 - x * x)
+        return (v * x * out - (v + m) * lpmv_(m, v - 1, x)) / (x * x - 1)
+    below = less(m, 0.0)
+    m_up, m_down = where(below, m, 0.0), where(below, 0.0, m)
+    up = ((m_up - v - 1.0) * lpmv_(m_up, v + 1.0, x) + (v + 1.0) * x * where(below, out, 0.0)) / (1.0 - x * x)
+    down = (v * x * where(below, 0.0, out) - (v + m_down) * lpmv_(m_down, v - 1.0, x)) / (x * x - 1.0)
+    return where(below, up, down)
 
 
 def _assoc_legendre(sp, m, v, x):
