@@ -1,6 +1,6 @@
 """scipy.special's next names (issue 11, special50): the noncentral χ² CDF chndtr and its inverses chndtrix (in x) and
 chndtrinc (in nc), the noncentral F CDF ncfdtr and its quantile ncfdtri (a Poisson(nc/2) mixture of central CDFs: the
-density a central one times ₀F₁ resp. ₁F₁, the slope in nc a density at df + 2, no difference), the normal's
+density a central one times ₀F₁ resp. ₁F₁, the slope in nc a density at df + 2, no difference), the noncentral t CDF nctdtr and its quantile nctdtrit (density and ∂nc by Weber's D: c_k·D_{-(df+k)}(-z)), the normal's
 parameters nrdtrimn and nrdtrisd, besselpoly (∂a by its own family), eval_sh_jacobi (∂x = n·G^(p+2,q+1)ₙ₋₁) and
 assoc_laguerre (a front of eval_genlaguerre). References: mpmath's diff at 40 digits of the Poisson sums of gammainc and
 betainc (and findroot of them for the inverses), of x - std·√2·erfinv(2p - 1), of quad ∫₀¹ t^λ J_ν(2at) dt and of
@@ -38,6 +38,14 @@ CASES = {
     "besselpoly-int": (sc.besselpoly, 0, (0.8, 2, 1), 1e-15, (0.11010175164494479, -0.3024657379726478)),
     "eval_sh_jacobi": (sc.eval_sh_jacobi, 3, (3, 2.5, 1.5, 0.3), 1e-15, (-0.03153846153846153, -1.0)),
     "assoc_laguerre": (dsp.assoc_laguerre, 0, (0.7, 3, 1.5), 1e-15, (-4.97, 3.8)),
+    # (Lenth's series of Φ and betainc; checked against mpmath's quad of E[Φ(t·s - nc)] to 5e-30)
+    "nctdtr-t": (sc.nctdtr, 2, (3, 1.0, 1.5), 1e-15, (0.27706823481639253, -0.1637412250483476)),
+    "nctdtr-nc": (sc.nctdtr, 1, (3, 1.0, 1.5), 2e-15, (-0.3297472027386131, -0.0858551494859757)),
+    "nctdtr-t-tail": (sc.nctdtr, 2, (5, -1.2, 2.5), 1e-15, (0.0023708177857059446, -0.003901371733779972)),
+    "nctdtr-nc-df1": (sc.nctdtr, 1, (1, 0.7, -0.4), 1e-15, (-0.23837404457695735, 0.2297576449975796)),
+    "nctdtrit-p": (sc.nctdtrit, 2, (3, 1.0, 0.4), 1e-14, (2.877149184393769, -0.1874417173482141)),
+    # (the second, -0.02, of terms ~1: 4e-16 absolute)
+    "nctdtrit-nc": (sc.nctdtrit, 1, (3, 1.0, 0.4), 3e-14, (1.060369938389764, -0.020403615176155663)),
     # (mpmath's legenp(v, m, x); m < 0 by DLMF 14.10.4: SciPy's P_{v-1}^m is NaN at |m| > v - 1, which the first
     # derivative of P₃⁻³ and the second of P₃⁻² read: NaN on main)
     "lpmv-m=-v": (sc.lpmv, 2, (-3, 3, 0.4), 1e-15, (-0.0229128784747792, -0.04637130167514838)),
@@ -46,7 +54,17 @@ CASES = {
 }  # fmt: skip
 
 #: the symbolic method's SymPy and lambdify cost ~0.1 s a case: a few (the registry's tests translate every entry)
-SYMBOLIC = {"chndtrix-nc", "lpmv-m=-v", "chndtrinc-x", "ncfdtr-f", "ncfdtri-nc", "nrdtrisd-p", "besselpoly"}
+SYMBOLIC = {
+    "chndtrix-nc",
+    "nctdtr-nc",
+    "nctdtrit-p",
+    "lpmv-m=-v",
+    "chndtrinc-x",
+    "ncfdtr-f",
+    "ncfdtri-nc",
+    "nrdtrisd-p",
+    "besselpoly",
+}
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -65,7 +83,8 @@ def test_first_and_second_derivatives_match_mpmath(name):
 
 
 def test_values_are_scipys_and_the_inverses_undo_their_cdfs():
-    for name in ("chndtr-x", "chndtrix-p", "chndtrinc-x", "ncfdtr-f", "ncfdtri-p", "nrdtrimn-p", "besselpoly"):
+    names = ("chndtr-x", "chndtrix-p", "chndtrinc-x", "ncfdtr-f", "ncfdtri-p", "nctdtr-t", "nctdtrit-p", "besselpoly")
+    for name in names:
         fn, i, point, _, _ = CASES[name]
         value, _ = dl.value_and_grad(lambda t, fn=fn, i=i, point=point: fn(*point[:i], t, *point[i + 1 :]))(point[i])
         assert float(value) == float(fn(*point)), name
@@ -76,6 +95,8 @@ def test_values_are_scipys_and_the_inverses_undo_their_cdfs():
         np.testing.assert_allclose(g, (0.0, 1.0), atol=2e-15)
         f = lambda nc, p: sc.ncfdtr(3, 5, nc, sc.ncfdtri(3, 5, nc, p))  # noqa: E731
         np.testing.assert_allclose(dl.grad(f, argnums=(0, 1), method=method)(2.0, 0.4), (0.0, 1.0), atol=1e-15)
+        f = lambda nc, p: sc.nctdtr(3, nc, sc.nctdtrit(3, nc, p))  # noqa: E731
+        np.testing.assert_allclose(dl.grad(f, argnums=(0, 1), method=method)(1.0, 0.4), (0.0, 1.0), atol=1e-15)
 
 
 def test_chndtr_at_nc_0_is_the_central_chi2():
@@ -93,6 +114,8 @@ def test_the_degrees_of_freedom_and_orders_are_refused_by_name():
         ("chndtrix is not differentiable in its argument df", lambda d: sc.chndtrix(0.4, d, 2.0)),
         ("ncfdtr is not differentiable in its argument dfd", lambda d: sc.ncfdtr(3.0, d, 2.0, 1.2)),
         ("ncfdtri is not differentiable in its argument dfn", lambda d: sc.ncfdtri(d, 5.0, 2.0, 0.4)),
+        ("nctdtr is not differentiable in its argument df", lambda d: sc.nctdtr(d, 1.0, 1.5)),
+        ("nctdtrit is not differentiable in its argument df", lambda d: sc.nctdtrit(d, 1.0, 0.4)),
         ("besselpoly is not differentiable in its argument nu", lambda d: sc.besselpoly(1.3, 1.5, d)),
         ("eval_sh_jacobi is not differentiable in its argument q", lambda d: sc.eval_sh_jacobi(3, 2.5, d, 0.3)),
         ("eval_genlaguerre is not differentiable in its argument alpha", lambda d: dsp.assoc_laguerre(0.7, 3, d)),
