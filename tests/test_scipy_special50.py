@@ -122,3 +122,31 @@ def test_the_degrees_of_freedom_and_orders_are_refused_by_name():
     ):
         with pytest.raises(NotDifferentiableError, match=what):
             dl.grad(fn)(3.0)
+
+
+def test_the_sequences_are_scipys_and_their_slopes_its_derivatives():
+    """riccati_jn, riccati_yn and pbdv_seq (SciPy's Python functions, fronts over the spherical_jn/yn and pbdv
+    entries): values and the Jacobian of the first array against SciPy's second, and one second derivative against
+    mpmath's diff (40 digits) of x·√(π/2x)·J_{5/2}(x), of x·√(π/2x)·Y_{5/2}(x) and of pcfd(3/2, x)."""
+    for name, n, second in (("riccati_jn", 3, 0.3305059557905268), ("riccati_yn", 3, -6.199634002652175)):
+        ours, theirs = getattr(dsp, name), getattr(sc, name)
+        values, slopes = theirs(n, 1.3)
+        np.testing.assert_allclose(ours(n, 1.3), (values, slopes), rtol=3e-14)
+        for method in ("reverse", "forward"):
+            np.testing.assert_allclose(dl.jacobian(lambda t: ours(n, t)[0], method=method)(1.3), slopes, rtol=3e-15)
+            g = dl.grad(lambda t: ours(n, t)[0][2], method=method)
+            np.testing.assert_allclose(float(dl.grad(g, method=method)(1.3)), second, rtol=2e-15)
+    values, slopes = sc.pbdv_seq(2.5, 1.3)
+    assert all(np.array_equal(a, b) for a, b in zip(dsp.pbdv_seq(2.5, 1.3), (values, slopes)))
+    for method in ("reverse", "forward"):
+        np.testing.assert_allclose(dl.jacobian(lambda t: dsp.pbdv_seq(2.5, t)[0], method=method)(1.3), slopes)
+        g = dl.grad(lambda t: dsp.pbdv_seq(2.5, t)[0][1], method=method)
+        np.testing.assert_allclose(float(dl.grad(g, method=method)(1.3)), -1.2161684374909518, rtol=1e-14)
+    with pytest.raises(TypeError, match=r"riccati_jn\(n, x\) is differentiable in x only: n"):
+        dl.grad(lambda n: dsp.riccati_jn(n, 1.3)[0][0])(1.0)
+    with pytest.raises(ValueError, match=r"riccati_yn: n must be a non-negative integer, got -1"):
+        dsp.riccati_yn(-1, 1.3)
+    with pytest.raises(ValueError, match=r"pbdv_seq: v = -0.5 < 0 is not supported"):
+        dsp.pbdv_seq(-0.5, 1.3)
+    with pytest.raises(ValueError, match=r"pbdv_seq: arguments must be scalars"):
+        dsp.pbdv_seq(1.5, np.array([1.0, 2.0]))
